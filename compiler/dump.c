@@ -1,0 +1,198 @@
+/* dump.c - human-readable views of the IR: one line per node, the plan, Graphviz, statistics,
+ * and the graph hash that ties a checkpoint to its model.
+ *
+ *   %12 = matmul %7, %3^T : f32[64,256]   # mlp.lua:14
+ *
+ * Nodes built by autodiff or the optimizer end with "backward". */
+#include "ir.h"
+
+#include <string.h>
+
+const char *dtype_str(DType dt, int dtype64) {
+  if (dt == DT_INT) return "i32";
+  return dtype64 ? "f64" : "f32";
+}
+
+static const char *attrs(const Graph *g, const Node *n) {
+  switch (n->op) {
+  case OP_CLAMP: case OP_INRANGE: return ir_fmt(" {min=%g, max=%g}", n->a, n->b);
+  case OP_MAX: case OP_SOFTMAX: case OP_LOG_SOFTMAX: case OP_ARGMAX_MASK:
+    return ir_fmt(" {dim=%d}", n->axis + 1);
+  case OP_ONEHOT: return ir_fmt(" {classes=%d}", n->shape.d[1]);
+  default: (void)g; return "";
+  }
+}
+
+char *dump_node_str(const Graph *g, int id, int dtype64) {
+  const Node *n = &g->nodes[id];
+  char args[256] = "";
+  const Leaf *l = ir_leaf(g, id);
+  int k = 0;
+  if (n->op == OP_CONST) {
+    k = n->cname ? snprintf(args, sizeof args, " %s=%g", n->cname, n->a) : snprintf(args, sizeof args, " %g", n->a);
+  } else if (l) {
+    k = snprintf(args, sizeof args, " \"%s\"", l->name);
+  }
+  for (int i = 0; i < n->nin && k < (int)sizeof args; i++) {
+    int t = (n->op == OP_MATMUL && ((i == 0 && n->ta) || (i == 1 && n->tb)));
+    k += snprintf(args + k, sizeof args - (size_t)k, "%s %%%d%s", i ? "," : "", n->in[i], t ? "^T" : "");
+  }
+  char *s = ir_fmt("%%%d = %s%s%s : %s%s", id, op_info[n->op].name, args, attrs(g, n),
+                   dtype_str(n->dt, dtype64), shape_str(&n->shape));
+  if (n->loc.file) s = ir_fmt("%-52s # %s:%d%s", s, n->loc.file, n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
+  return s;
+}
+
+static char *union_reach(const Graph *g, int graph_stage) {
+  char *mark = ir_alloc((size_t)g->nnodes + 1), *m = ir_alloc((size_t)g->nnodes + 1);
+  for (int f = 0; f < FN_COUNT; f++) {
+    if (graph_stage && f != FN_FORWARD) continue;
+    ir_reachable(g, g->roots[f].v, g->roots[f].n, m);
+    for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
+  }
+  if (g->loss >= 0) {
+    ir_reachable(g, &g->loss, 1, m);
+    for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
+  }
+  return mark;
+}
+
+static const char *fn_names[FN_COUNT] = {"forward", "grad", "update"};
+
+void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage) {
+  int graph_stage = strcmp(stage, "graph") == 0;
+  char *mark = union_reach(g, graph_stage);
+  fprintf(f, "; %s: model \"%s\" after %s\n", stage, g->name, stage);
+  for (int i = 0; i < g->nnodes; i++)
+    if (mark[i]) fprintf(f, "%s\n", dump_node_str(g, i, dtype64));
+  if (g->loss >= 0) fprintf(f, "; loss %%%d\n", g->loss);
+  for (int k = 0; k < FN_COUNT; k++) {
+    if (graph_stage && k != FN_FORWARD) continue;
+    if (!g->roots[k].n) continue;
+    fprintf(f, "; %s:", fn_names[k]);
+    for (int i = 0; i < g->roots[k].n; i++) fprintf(f, " %%%d", g->roots[k].v[i]);
+    fprintf(f, "\n");
+  }
+}
+
+static const char *store_str(const Plan *p, const Store *s, int elem) {
+  const Graph *g = p->g;
+  switch (s->kind) {
+  case S_NONE: return "fused";
+  case S_ARENA: return ir_fmt("arena[%lld] (byte %lld)", (long long)s->off, (long long)s->off * elem);
+  case S_INPUT: return ir_fmt("input %s", g->inputs[s->leaf].name);
+  case S_OUTPUT: return ir_fmt("output %s", g->outputs[s->leaf].name);
+  case S_PARAM: return ir_fmt("param[%lld] %s", (long long)s->off, g->params[s->leaf].name);
+  case S_STATE: return ir_fmt("state[%lld] %s", (long long)s->off, g->states[s->leaf].name);
+  case S_GRAD: return ir_fmt("grad[%lld] %s", (long long)s->off, g->params[s->leaf].name);
+  case S_ALIAS: return "view of its input";
+  }
+  return "?";
+}
+
+static void dump_fused(FILE *f, const Plan *p, const FnPlan *fp, int id, int dtype64, int depth) {
+  const Node *n = &p->g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
+    int x = n->in[k];
+    if (!fp->inl[x]) continue;
+    fprintf(f, "%*s  fused: %s\n", 2 * depth, "", dump_node_str(p->g, x, dtype64));
+    dump_fused(f, p, fp, x, dtype64, depth + 1);
+  }
+}
+
+void dump_plan(FILE *f, const Plan *p, int dtype64) {
+  int elem = dtype64 ? 8 : 4;
+  fprintf(f, "; plan: model \"%s\": params %lld (slab %lld), state %lld, arena %lld bytes\n",
+          p->g->name, (long long)p->param_count, (long long)p->param_slab,
+          (long long)p->state_count, (long long)p->arena * elem);
+  for (int k = 0; k < FN_COUNT; k++) {
+    const FnPlan *fp = &p->fn[k];
+    if (!fp->planned) continue;
+    fprintf(f, "fn %s: %d blocks, arena %lld bytes\n", fn_names[k], fp->nsched, (long long)fp->arena * elem);
+    for (int s = 0; s < fp->nsched; s++) {
+      int id = fp->sched[s];
+      const Store *st = &fp->store[id];
+      fprintf(f, "  %s\n      -> %s\n", dump_node_str(p->g, id, dtype64),
+              p->g->nodes[id].op == OP_ASSIGN ? (fp->coalesced[p->g->nodes[id].in[1]] == id ? "in place" : "copy")
+                                              : store_str(p, st, elem));
+      dump_fused(f, p, fp, id, dtype64, 1);
+    }
+  }
+}
+
+void dump_dot(FILE *f, const Graph *g, int dtype64) {
+  char *mark = union_reach(g, 0);
+  fprintf(f, "digraph \"%s\" {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", g->name);
+  for (int i = 0; i < g->nnodes; i++) {
+    if (!mark[i]) continue;
+    const Node *n = &g->nodes[i];
+    const Leaf *l = ir_leaf(g, i);
+    fprintf(f, "  n%d [label=\"%%%d %s%s%s\\n%s%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
+            l ? l->name : "", dtype_str(n->dt, dtype64), shape_str(&n->shape),
+            n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
+    for (int k = 0; k < n->nin; k++) fprintf(f, "  n%d -> n%d;\n", n->in[k], i);
+  }
+  fprintf(f, "}\n");
+}
+
+double ir_node_flops(const Graph *g, int id) {
+  const Node *n = &g->nodes[id];
+  double numel = (double)shape_numel(&n->shape);
+  switch (op_info[n->op].kind) {
+  case K_MATMUL: {
+    const Node *a = &g->nodes[n->in[0]];
+    return 2.0 * numel * (n->ta ? a->shape.d[0] : a->shape.d[1]);
+  }
+  case K_E1: case K_E2: return numel;
+  case K_REDUCE: return (double)shape_numel(&g->nodes[n->in[0]].shape);
+  case K_ROW: case K_XENT: return 4.0 * (double)shape_numel(&g->nodes[n->in[0]].shape);
+  default: return 0;
+  }
+}
+
+static double fn_flops(const Plan *p, FnKind k) {
+  const FnPlan *fp = &p->fn[k];
+  double total = 0;
+  if (!fp->planned) return 0;
+  char *m = ir_alloc((size_t)p->g->nnodes + 1);
+  ir_reachable(p->g, p->g->roots[k].v, p->g->roots[k].n, m);
+  for (int i = 0; i < p->g->nnodes; i++)
+    if (m[i]) total += ir_node_flops(p->g, i);
+  return total;
+}
+
+void dump_stats(FILE *f, const Plan *p, int dtype64) {
+  const Graph *g = p->g;
+  fprintf(f, "model            %s\n", g->name);
+  fprintf(f, "parameters       %lld in %d tensors\n", (long long)p->param_count, g->nparams);
+  for (int i = 0; i < g->nparams; i++)
+    fprintf(f, "  %-30s %s\n", g->params[i].name, shape_str(&g->params[i].shape));
+  fprintf(f, "optimizer state  %lld\n", (long long)p->state_count);
+  fprintf(f, "FLOPs forward    %.0f\n", fn_flops(p, FN_FORWARD));
+  fprintf(f, "FLOPs train step %.0f\n", fn_flops(p, FN_GRAD) + fn_flops(p, FN_UPDATE));
+  fprintf(f, "arena bytes      %lld\n", (long long)p->arena * (dtype64 ? 8 : 4));
+}
+
+/* FNV-1a over the forward graph's structure and the parameters' names and shapes. */
+uint64_t ir_graph_hash(const Graph *g) {
+  uint64_t h = 1469598103934665603ull;
+#define H(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+  char *m = ir_alloc((size_t)g->nnodes + 1);
+  ir_reachable(g, g->roots[FN_FORWARD].v, g->roots[FN_FORWARD].n, m);
+  int *num = ir_alloc((size_t)g->nnodes * sizeof(int) + 1), next = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    if (!m[i]) continue;
+    const Node *n = &g->nodes[i];
+    num[i] = next++;
+    H(n->op);
+    for (int k = 0; k < n->nin; k++) H(num[n->in[k]]);
+    for (int d = 0; d < n->shape.n; d++) H(n->shape.d[d]);
+    H(n->axis * 4 + n->ta * 2 + n->tb);
+  }
+  for (int i = 0; i < g->nparams; i++) {
+    for (const char *c = g->params[i].name; *c; c++) H((unsigned char)*c);
+    for (int d = 0; d < g->params[i].shape.n; d++) H(g->params[i].shape.d[d]);
+  }
+#undef H
+  return h;
+}

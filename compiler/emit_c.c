@@ -1,0 +1,941 @@
+/* emit_c.c - writes net.c and net.h from a planned graph.
+ *
+ * Every scheduled node becomes one block: a comment naming the IR node and its model line,
+ * restrict pointers to the buffers it touches, and a loop nest whose bounds are literals.
+ * Elementwise expressions inlined by the planner are generated inside their user's loop.
+ * Index arithmetic is affine over "original" iteration variables; adjacent iteration
+ * dimensions that every access walks contiguously are merged into one loop, and loops of at
+ * most --unroll iterations are unrolled into straight-line code with folded indices.
+ * Output is deterministic: it depends only on the plan and the options. */
+#include "ir.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64 };
+
+typedef struct {
+  int64_t c;
+  int64_t k[MAXV]; /* coefficient per original variable */
+} Aff;
+
+typedef struct {
+  StoreKind kind;
+  int64_t off;
+  int leaf;
+  const char *name;
+  int written;
+} Buf;
+
+typedef struct {
+  FILE *f;     /* current output (a block's body while it is generated) */
+  const Plan *p;
+  const Graph *g;
+  const EmitOptions *o;
+  const FnPlan *fp;
+  const char *pre, *PRE, *real;
+  int d64;
+  int ind;
+  /* loop variables (a stack) and original variables */
+  int nlv;
+  struct {
+    int64_t size;
+    int lit;
+    int64_t val;
+  } lv[MAXV];
+  int nov;
+  struct {
+    int lv;   /* loop variable it lives in; -1: always 0 */
+    int last; /* innermost dimension of its loop variable */
+  } ov[MAXV];
+  Buf buf[MAXBUF];
+  int nbuf;
+  const char **in_names, **out_names;
+} Em;
+
+/* ---- small printing helpers ---------------------------------------------------------------- */
+
+static void line(Em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(Em *e, const char *fmt, ...) {
+  for (int i = 0; i < e->ind; i++) fputs("  ", e->f);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(e->f, fmt, ap);
+  va_end(ap);
+  fputc('\n', e->f);
+}
+
+static const char *lit(const Em *e, double v) {
+  char b[64];
+  snprintf(b, sizeof b, e->d64 ? "%.17g" : "%.9g", v);
+  if (!strpbrk(b, ".eEn")) strcat(b, ".0");
+  if (!e->d64) strcat(b, "f");
+  return v < 0 ? ir_fmt("(%s)", b) : ir_strdup(b);
+}
+
+static const char *fn(const Em *e, const char *name) { return e->d64 ? name : ir_fmt("%sf", name); }
+
+static char *c_ident(const char *s) {
+  char *r = ir_strdup(s);
+  for (char *c = r; *c; c++)
+    if (!isalnum((unsigned char)*c)) *c = '_';
+  if (!isalpha((unsigned char)r[0]) && r[0] != '_') r = ir_fmt("_%s", r);
+  return r;
+}
+
+static char *upper(const char *s) {
+  char *r = ir_strdup(s);
+  for (char *c = r; *c; c++) *c = (char)toupper((unsigned char)*c);
+  return r;
+}
+
+static uint64_t fnv1a(const char *s) {
+  uint64_t h = 1469598103934665603ull;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+  return h;
+}
+
+/* ---- buffers ----------------------------------------------------------------------------- */
+
+static int root_of(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return id;
+}
+
+static const char *store_name(const Em *e, const Store *s, int id) {
+  const Graph *g = e->g;
+  switch (s->kind) {
+  case S_INPUT: return e->in_names[s->leaf];
+  case S_OUTPUT: return e->out_names[s->leaf];
+  case S_PARAM: return c_ident(g->params[s->leaf].name);
+  case S_GRAD: return ir_fmt("d_%s", c_ident(g->params[s->leaf].name));
+  case S_STATE: return c_ident(g->states[s->leaf].name);
+  case S_ARENA: return ir_fmt("t%d", id);
+  default: die("no storage for %%%d", id);
+  }
+}
+
+/* The name of node id's buffer in the current block (declared when the block closes). */
+static const char *buffer(Em *e, int id, int write) {
+  id = root_of(e->g, id);
+  const Store *s = &e->fp->store[id];
+  for (int i = 0; i < e->nbuf; i++)
+    if (e->buf[i].kind == s->kind && e->buf[i].off == s->off && e->buf[i].leaf == s->leaf) {
+      e->buf[i].written |= write;
+      return e->buf[i].name;
+    }
+  if (e->nbuf == MAXBUF) die("too many buffers in one block");
+  Buf *b = &e->buf[e->nbuf++];
+  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write};
+  return b->name;
+}
+
+static const char *slab(StoreKind k) {
+  switch (k) {
+  case S_PARAM: return "m->param";
+  case S_GRAD: return "m->grad";
+  case S_STATE: return "m->state";
+  case S_ARENA: return "m->arena";
+  default: return NULL;
+  }
+}
+
+/* ---- affine indices and loops -------------------------------------------------------------- */
+
+static char *aff_str(const Em *e, const Aff *a) {
+  int64_t c = a->c;
+  char buf[512];
+  int n = 0;
+  buf[0] = 0;
+  for (int v = 0; v < e->nov; v++) {
+    if (!a->k[v] || e->ov[v].lv < 0) continue;
+    if (!e->ov[v].last) continue; /* folded into the merged loop's innermost coefficient */
+    int l = e->ov[v].lv;
+    if (e->lv[l].lit) {
+      c += a->k[v] * e->lv[l].val;
+      continue;
+    }
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", n ? " + " : "");
+    if (a->k[v] == 1) n += snprintf(buf + n, sizeof buf - (size_t)n, "i%d", l);
+    else n += snprintf(buf + n, sizeof buf - (size_t)n, "%lld*i%d", (long long)a->k[v], l);
+  }
+  if (c || !n) n += snprintf(buf + n, sizeof buf - (size_t)n, n ? " + %lld" : "%lld", (long long)c);
+  return ir_strdup(buf);
+}
+
+static Aff aff_var(int v) {
+  Aff a = {0, {0}};
+  a.k[v] = 1;
+  return a;
+}
+
+static Aff aff_zero(void) { return (Aff){0, {0}}; }
+
+/* Linear index of element idx[] of a row-major tensor of shape s. */
+static Aff linear(const Shape *s, const Aff *idx) {
+  Aff r = aff_zero();
+  int64_t stride = 1;
+  for (int d = s->n - 1; d >= 0; d--) {
+    if (s->d[d] > 1) {
+      r.c += stride * idx[d].c;
+      for (int v = 0; v < MAXV; v++) r.k[v] += stride * idx[d].k[v];
+    }
+    stride *= s->d[d];
+  }
+  return r;
+}
+
+typedef void (*BodyFn)(Em *e, void *ctx);
+
+static int unrolled(const Em *e, int64_t n) { return n <= 1 || e->o->unroll < 0 || n <= e->o->unroll; }
+
+/* One loop over a new loop variable of n iterations around body. */
+static void loop(Em *e, int64_t n, BodyFn body, void *ctx) {
+  int l = e->nlv++;
+  if (l >= MAXV) die("loop nest too deep");
+  e->lv[l].size = n;
+  if (unrolled(e, n)) {
+    e->lv[l].lit = 1;
+    for (int64_t v = 0; v < n; v++) {
+      e->lv[l].val = v;
+      body(e, ctx);
+    }
+  } else {
+    e->lv[l].lit = 0;
+    line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
+    e->ind++;
+    body(e, ctx);
+    e->ind--;
+    line(e, "}");
+  }
+  e->nlv--;
+}
+
+/* A nest over the given loop sizes (outermost first). */
+typedef struct {
+  const int64_t *sizes;
+  int n, at;
+  BodyFn body;
+  void *ctx;
+} Nest;
+
+static void nest_step(Em *e, void *ctx) {
+  Nest *ns = ctx;
+  if (ns->at == ns->n) {
+    ns->body(e, ns->ctx);
+    return;
+  }
+  int64_t sz = ns->sizes[ns->at++];
+  loop(e, sz, nest_step, ns);
+  ns->at--;
+}
+
+static void nest(Em *e, const int64_t *sizes, int n, BodyFn body, void *ctx) {
+  Nest ns = {sizes, n, 0, body, ctx};
+  nest_step(e, &ns);
+}
+
+/* Original variables 0..n-1 each in its own loop variable, starting at the current depth. */
+static void plain_vars(Em *e, int n) {
+  e->nov = n;
+  for (int v = 0; v < n; v++) e->ov[v].lv = e->nlv + v, e->ov[v].last = 1;
+}
+
+/* ---- expressions --------------------------------------------------------------------------- */
+
+static const char *expr(Em *e, int id, const Aff *idx);
+
+/* Index of child c (right-aligned, broadcast) of a node with shape s at idx. */
+static void child_idx(const Graph *g, const Shape *s, int c, const Aff *idx, Aff *out) {
+  const Shape *cs = &g->nodes[c].shape;
+  int off = s->n - cs->n;
+  for (int j = 0; j < cs->n; j++) out[j] = cs->d[j] == 1 ? aff_zero() : idx[j + off];
+}
+
+static const char *read(Em *e, int id, const Aff *idx) {
+  const Graph *g = e->g;
+  int r = root_of(g, id);
+  if (g->nodes[r].op == OP_CONST) return expr(e, r, idx);
+  if (e->fp->inl[id]) return expr(e, id, idx);
+  Aff lin = linear(&g->nodes[id].shape, idx);
+  return ir_fmt("%s[%s]", buffer(e, id, 0), aff_str(e, &lin));
+}
+
+static const char *unary(Em *e, const Node *n, const char *a) {
+  switch (n->op) {
+  case OP_NEG: return ir_fmt("(-%s)", a);
+  case OP_EXP: return ir_fmt("%s(%s)", fn(e, "exp"), a);
+  case OP_LOG: return ir_fmt("%s(%s)", fn(e, "log"), a);
+  case OP_SQRT: return ir_fmt("%s(%s)", fn(e, "sqrt"), a);
+  case OP_ABS: return ir_fmt("%s(%s)", fn(e, "fabs"), a);
+  case OP_TANH: return ir_fmt("%s(%s)", fn(e, "tanh"), a);
+  case OP_SIGMOID: return ir_fmt("dlc_sigmoid(%s)", a);
+  case OP_RELU: return ir_fmt("dlc_relu(%s)", a);
+  case OP_STEP: return ir_fmt("dlc_step(%s)", a);
+  case OP_SIGN: return ir_fmt("dlc_sign(%s)", a);
+  case OP_CLAMP: return ir_fmt("dlc_clamp(%s, %s, %s)", a, lit(e, n->a), lit(e, n->b));
+  case OP_INRANGE: return ir_fmt("dlc_inrange(%s, %s, %s)", a, lit(e, n->a), lit(e, n->b));
+  default: die("not unary: %s", op_info[n->op].name);
+  }
+}
+
+static const char *binary(Em *e, const Node *n, const char *a, const char *b) {
+  const Node *bn = &e->g->nodes[n->in[1]];
+  switch (n->op) {
+  case OP_ADD: return ir_fmt("(%s + %s)", a, b);
+  case OP_SUB: return ir_fmt("(%s - %s)", a, b);
+  case OP_MUL: return ir_fmt("(%s * %s)", a, b);
+  case OP_DIV: return ir_fmt("(%s / %s)", a, b);
+  case OP_POW:
+    if (bn->op == OP_CONST && bn->a == 2) return ir_fmt("dlc_sq(%s)", a);
+    if (bn->op == OP_CONST && bn->a == 1) return a;
+    return ir_fmt("%s(%s, %s)", fn(e, "pow"), a, b);
+  default: die("not binary: %s", op_info[n->op].name);
+  }
+}
+
+/* The value of node id at idx, computed from its inputs. */
+static const char *expr(Em *e, int id, const Aff *idx) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  Aff ci[MAX_DIMS];
+  switch (op_info[n->op].kind) {
+  case K_CONST:
+    return n->cname ? ir_fmt("%s_%s", e->PRE, n->cname) : lit(e, n->a);
+  case K_E1:
+    child_idx(g, &n->shape, n->in[0], idx, ci);
+    return unary(e, n, read(e, n->in[0], ci));
+  case K_E2: {
+    child_idx(g, &n->shape, n->in[0], idx, ci);
+    const char *a = read(e, n->in[0], ci);
+    child_idx(g, &n->shape, n->in[1], idx, ci);
+    return binary(e, n, a, read(e, n->in[1], ci));
+  }
+  case K_BCAST:
+    child_idx(g, &n->shape, n->in[0], idx, ci);
+    return read(e, n->in[0], ci);
+  case K_ONEHOT:
+    return ir_fmt("(%s == %s ? %s : %s)", read(e, n->in[0], idx), aff_str(e, &idx[1]), lit(e, 1),
+                  lit(e, 0));
+  case K_RESHAPE: case K_LEAF:
+    return read(e, id, idx);
+  default: die("no expression for %s", op_info[n->op].name);
+  }
+}
+
+/* ---- access masks: which iteration dims each access walks -------------------------------- */
+
+typedef struct {
+  int nacc;
+  unsigned mask[256];
+  unsigned isolated; /* dims that may not merge with a neighbour */
+} Masks;
+
+static void add_mask(Masks *m, const Shape *s, const int *map) {
+  unsigned bits = 0;
+  for (int j = 0; j < s->n; j++)
+    if (s->d[j] > 1 && map[j] >= 0) bits |= 1u << map[j];
+  if (m->nacc < 256) m->mask[m->nacc++] = bits;
+  else m->isolated = ~0u;
+}
+
+static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  int cmap[MAX_DIMS];
+  if (n->op == OP_CONST || g->nodes[root_of(g, id)].op == OP_CONST) return;
+  if (!as_root && !e->fp->inl[id]) {
+    add_mask(m, &n->shape, map);
+    return;
+  }
+  if (n->op == OP_ONEHOT) {
+    for (int j = 0; j < 2; j++)
+      if (map[j] >= 0) m->isolated |= 1u << map[j];
+  }
+  for (int k = 0; k < n->nin; k++) {
+    const Shape *cs = &g->nodes[n->in[k]].shape;
+    int off = n->shape.n - cs->n;
+    for (int j = 0; j < cs->n; j++) cmap[j] = cs->d[j] == 1 ? -1 : map[j + off];
+    masks_of(e, n->in[k], cmap, m, 0);
+  }
+}
+
+/* Set up original variables for iteration space s and return the merged loop sizes. */
+static int merge_space(Em *e, const Shape *s, const Masks *m, int64_t *sizes) {
+  int nl = 0, prev = -1;
+  e->nov = s->n;
+  for (int d = 0; d < s->n; d++) {
+    if (s->d[d] == 1) {
+      e->ov[d].lv = -1;
+      continue;
+    }
+    int merge = prev >= 0 && !((m->isolated >> d) & 1) && !((m->isolated >> prev) & 1);
+    for (int a = 0; merge && a < m->nacc; a++)
+      if (((m->mask[a] >> d) & 1) != ((m->mask[a] >> prev) & 1)) merge = 0;
+    if (merge) {
+      e->ov[prev].last = 0;
+      sizes[nl - 1] *= s->d[d];
+    } else {
+      sizes[nl++] = s->d[d];
+    }
+    e->ov[d].lv = e->nlv + nl - 1;
+    e->ov[d].last = 1;
+    prev = d;
+  }
+  return nl;
+}
+
+static void ident_idx(const Shape *s, Aff *idx) {
+  for (int d = 0; d < s->n; d++) idx[d] = s->d[d] == 1 ? aff_zero() : aff_var(d);
+}
+
+/* ---- blocks -------------------------------------------------------------------------------- */
+
+typedef struct {
+  int id;     /* node whose block this is */
+  int src;    /* node whose value is computed (the node, or an assign's value) */
+  int dst;    /* node whose storage is written */
+  int reduce; /* 0 store, 1 sum, 2 max */
+  int root;   /* src is computed from its inputs (not read) */
+} Elem;
+
+static void elem_body(Em *e, void *ctx) {
+  Elem *el = ctx;
+  const Graph *g = e->g;
+  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+  Aff idx[MAX_DIMS], oidx[MAX_DIMS];
+  ident_idx(space, idx);
+  const char *v = el->root ? expr(e, el->src, idx) : read(e, el->src, idx);
+  child_idx(g, space, el->dst, idx, oidx);
+  for (int d = 0; d < g->nodes[el->dst].shape.n; d++)
+    if (g->nodes[el->dst].shape.d[d] == 1) oidx[d] = aff_zero();
+  Aff lin = linear(&g->nodes[el->dst].shape, oidx);
+  const char *out = ir_fmt("%s[%s]", buffer(e, el->dst, 1), aff_str(e, &lin));
+  if (el->reduce == 1) line(e, "%s += %s;", out, v);
+  else if (el->reduce == 2) line(e, "%s = dlc_max(%s, %s);", out, out, v);
+  else line(e, "%s = %s;", out, v);
+}
+
+typedef struct {
+  int dst;
+  const char *val;
+} Fill;
+
+static void fill_body(Em *e, void *ctx) {
+  Fill *fl = ctx;
+  Aff a = aff_var(0);
+  line(e, "%s[%s] = %s;", buffer(e, fl->dst, 1), aff_str(e, &a), fl->val);
+}
+
+static void fill(Em *e, int dst, const char *val) {
+  Fill fl = {dst, val};
+  int64_t n = shape_numel(&e->g->nodes[dst].shape);
+  plain_vars(e, 1);
+  loop(e, n, fill_body, &fl);
+}
+
+static void emit_elem(Em *e, Elem *el) {
+  const Graph *g = e->g;
+  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+  if (g->nodes[el->src].op == OP_CONST) space = &g->nodes[el->dst].shape;
+  if (el->reduce) fill(e, el->dst, el->reduce == 1 ? lit(e, 0) : "-INFINITY");
+  Masks m = {0};
+  int map[MAX_DIMS], omap[MAX_DIMS];
+  for (int d = 0; d < space->n; d++) map[d] = d;
+  const Shape *os = &g->nodes[el->dst].shape;
+  for (int j = 0; j < os->n; j++) omap[j] = os->d[j] == 1 ? -1 : j + space->n - os->n;
+  add_mask(&m, os, omap);
+  masks_of(e, el->src, map, &m, el->root);
+  int64_t sizes[MAX_DIMS];
+  int nl = merge_space(e, space, &m, sizes);
+  if (g->nodes[el->src].op == OP_CONST) {
+    fill(e, el->dst, expr(e, el->src, NULL));
+    return;
+  }
+  nest(e, sizes, nl, elem_body, el);
+}
+
+/* matmul: C[i,j] = sum_k A[i,k] B[k,j], loop order i, k, j (j streams rows of B and C). */
+typedef struct {
+  int id;
+} Mm;
+
+static void mm_body(Em *e, void *ctx) {
+  const Node *n = &e->g->nodes[((Mm *)ctx)->id];
+  int M = n->shape.d[0], N = n->shape.d[1];
+  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  int tb_order = n->tb; /* i, j, k */
+  int vi = 0, vk = tb_order ? 2 : 1, vj = tb_order ? 1 : 2;
+  Aff c = aff_zero(), a = aff_zero(), b = aff_zero();
+  c.k[vi] = N, c.k[vj] = 1;
+  if (n->ta) a.k[vk] = M, a.k[vi] = 1;
+  else a.k[vi] = K, a.k[vk] = 1;
+  if (n->tb) b.k[vj] = K, b.k[vk] = 1;
+  else b.k[vk] = N, b.k[vj] = 1;
+  const char *cn = buffer(e, ((Mm *)ctx)->id, 1);
+  line(e, "%s[%s] += %s[%s] * %s[%s];", cn, aff_str(e, &c), buffer(e, n->in[0], 0), aff_str(e, &a),
+       buffer(e, n->in[1], 0), aff_str(e, &b));
+}
+
+static void emit_matmul(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  fill(e, id, lit(e, 0));
+  int64_t sizes[3] = {n->shape.d[0], n->tb ? n->shape.d[1] : K, n->tb ? K : n->shape.d[1]};
+  Mm mm = {id};
+  plain_vars(e, 3);
+  nest(e, sizes, 3, mm_body, &mm);
+}
+
+static void tr_body(Em *e, void *ctx) {
+  int id = *(int *)ctx;
+  const Node *n = &e->g->nodes[id];
+  Aff o = aff_zero(), i = aff_zero();
+  o.k[0] = n->shape.d[1], o.k[1] = 1;
+  i.k[1] = n->shape.d[0], i.k[0] = 1;
+  line(e, "%s[%s] = %s[%s];", buffer(e, id, 1), aff_str(e, &o), buffer(e, n->in[0], 0), aff_str(e, &i));
+}
+
+static void emit_transpose(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  int64_t sizes[2] = {n->shape.d[0], n->shape.d[1]};
+  plain_vars(e, 2);
+  nest(e, sizes, 2, tr_body, &id);
+}
+
+/* Row-wise ops: the axis splits the shape into outer x len x inner; variables 0 = outer,
+ * 1 = inner, 2 = position along the axis. */
+typedef struct {
+  int id;
+  int64_t len, inner;
+  const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
+  int phase;
+} Row;
+
+static Aff row_at(const Row *r) {
+  Aff a = aff_zero();
+  a.k[0] = r->len * r->inner, a.k[1] = 1, a.k[2] = r->inner;
+  return a;
+}
+
+static void row_inner(Em *e, void *ctx) {
+  Row *r = ctx;
+  const Node *n = &e->g->nodes[r->id];
+  Aff a = row_at(r);
+  const char *ix = aff_str(e, &a);
+  const char *x = ir_fmt("%s[%s]", buffer(e, n->in[0], 0), ix);
+  const char *y = n->op == OP_XENT ? "" : ir_fmt("%s[%s]", buffer(e, r->id, 1), ix);
+  switch (r->phase) {
+  case 0: line(e, "mx = dlc_max(mx, %s);", x); break;
+  case 1:
+    if (n->op == OP_SOFTMAX) line(e, "%s = %s(%s - mx); s += %s;", y, fn(e, "exp"), x, y);
+    else if (n->op == OP_ARGMAX_MASK) line(e, "if (%s > mx) { mx = %s; at = %s; }", x, x, aff_str(e, &(Aff){0, {[2] = 1}}));
+    else line(e, "s += %s(%s - mx);", fn(e, "exp"), x);
+    break;
+  case 2:
+    if (n->op == OP_SOFTMAX) line(e, "%s = %s / s;", y, y);
+    else if (n->op == OP_LOG_SOFTMAX) line(e, "%s = %s - mx - ls;", y, x);
+    else line(e, "%s = %s == at ? %s : %s;", y, aff_str(e, &(Aff){0, {[2] = 1}}), lit(e, 1), lit(e, 0));
+    break;
+  }
+}
+
+static void row_outer(Em *e, void *ctx) {
+  Row *r = ctx;
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[r->id];
+  e->nov = 3;
+  e->ov[2].lv = e->nlv, e->ov[2].last = 1;
+  line(e, "{");
+  e->ind++;
+  Aff first = row_at(r);
+  const char *x0 = ir_fmt("%s[%s]", buffer(e, n->in[0], 0), aff_str(e, &first));
+  line(e, "%s mx = %s, s = %s;", e->real, n->op == OP_ARGMAX_MASK ? x0 : "-INFINITY", lit(e, 0));
+  if (n->op == OP_ARGMAX_MASK) line(e, "int at = 0;");
+  if (n->op != OP_ARGMAX_MASK) {
+    r->phase = 0;
+    loop(e, r->len, row_inner, r);
+  }
+  r->phase = 1;
+  loop(e, r->len, row_inner, r);
+  if (n->op == OP_XENT) {
+    Aff t = aff_zero();
+    t.k[0] = 1;
+    const char *ti = ir_fmt("%s[%s]", buffer(e, n->in[1], 0), aff_str(e, &t));
+    Aff xr = aff_zero();
+    xr.k[0] = r->len;
+    line(e, "%s[%s] = %s(s) + mx - %s[%s + %s];", buffer(e, r->id, 1), aff_str(e, &t), fn(e, "log"),
+         buffer(e, n->in[0], 0), aff_str(e, &xr), ti);
+  } else {
+    if (n->op == OP_LOG_SOFTMAX) line(e, "%s ls = %s(s);", e->real, fn(e, "log"));
+    r->phase = 2;
+    loop(e, r->len, row_inner, r);
+  }
+  if (n->op != OP_LOG_SOFTMAX && n->op != OP_XENT && n->op != OP_SOFTMAX) line(e, "(void)s;");
+  e->ind--;
+  line(e, "}");
+}
+
+static void emit_row(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  const Shape *s = &e->g->nodes[n->in[0]].shape;
+  int axis = n->op == OP_XENT ? 1 : n->axis;
+  Row r = {id, s->d[axis], 1, NULL, 0};
+  int64_t outer = 1;
+  for (int d = 0; d < axis; d++) outer *= s->d[d];
+  for (int d = axis + 1; d < s->n; d++) r.inner *= s->d[d];
+  int64_t sizes[2] = {outer, r.inner};
+  e->nov = 3;
+  e->ov[0].lv = e->nlv, e->ov[0].last = 1;
+  e->ov[1].lv = e->nlv + 1, e->ov[1].last = 1;
+  nest(e, sizes, 2, row_outer, &r);
+}
+
+static void pick_body(Em *e, void *ctx) {
+  int id = *(int *)ctx;
+  const Node *n = &e->g->nodes[id];
+  Aff i = aff_var(0), xr = aff_zero();
+  xr.k[0] = e->g->nodes[n->in[0]].shape.d[1];
+  const char *t = ir_fmt("%s[%s]", buffer(e, n->in[1], 0), aff_str(e, &i));
+  line(e, "%s[%s] = %s[%s + %s];", buffer(e, id, 1), aff_str(e, &i), buffer(e, n->in[0], 0),
+       aff_str(e, &xr), t);
+}
+
+static void emit_pick(Em *e, int id) {
+  plain_vars(e, 1);
+  loop(e, e->g->nodes[id].shape.d[0], pick_body, &id);
+}
+
+static void emit_node(Em *e, int id) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  switch (op_info[n->op].kind) {
+  case K_E1: case K_E2: case K_BCAST: case K_ONEHOT: {
+    Elem el = {id, id, id, 0, 1};
+    emit_elem(e, &el);
+    break;
+  }
+  case K_REDUCE: {
+    Elem el = {id, n->in[0], id, n->op == OP_SUM_TO ? 1 : 2, 0};
+    emit_elem(e, &el);
+    break;
+  }
+  case K_ASSIGN: {
+    if (e->fp->coalesced[n->in[1]] == id) {
+      line(e, "/* computed in place above */");
+      break;
+    }
+    Elem el = {id, n->in[1], n->in[0], 0, 0};
+    emit_elem(e, &el);
+    break;
+  }
+  case K_MATMUL: emit_matmul(e, id); break;
+  case K_TRANSP: emit_transpose(e, id); break;
+  case K_ROW: case K_XENT: emit_row(e, id); break;
+  case K_PICK: emit_pick(e, id); break;
+  default: die("cannot emit %s", op_info[n->op].name);
+  }
+}
+
+/* Generate a block into memory, then print it with its declarations. */
+static void emit_block(Em *e, int id) {
+  FILE *out = e->f;
+  char *body = NULL;
+  size_t len = 0;
+  e->f = open_memstream(&body, &len);
+  if (!e->f) die("open_memstream: %s", strerror(errno));
+  e->nbuf = 0;
+  e->nlv = 0;
+  int ind = e->ind;
+  e->ind = ind + 1;
+  emit_node(e, id);
+  fclose(e->f);
+  e->f = out;
+  e->ind = ind;
+  line(e, "/* %s */", dump_node_str(e->g, id, e->d64));
+  line(e, "{");
+  for (int i = 0; i < e->nbuf; i++) {
+    const Buf *b = &e->buf[i];
+    if (!slab(b->kind)) continue;
+    line(e, "  %s%s *restrict %s = %s + %lld;", b->written ? "" : "const ", e->real, b->name,
+         slab(b->kind), (long long)b->off);
+  }
+  fputs(body, e->f);
+  free(body);
+  line(e, "}");
+}
+
+/* ---- functions, header, init, checkpoints ----------------------------------------------- */
+
+static int is_target(const Graph *g, int i) { return i == g->target; }
+
+static void fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
+  const Graph *g = e->g;
+  for (int i = 0; i < g->ninputs; i++) {
+    if (is_target(g, i) && !with_target) continue;
+    if (g->inputs[i].dt == DT_INT && is_target(g, i))
+      fprintf(f, ", const void *%s_", e->in_names[i]);
+    else if (g->inputs[i].dt == DT_INT)
+      fprintf(f, ", const int32_t *%s", e->in_names[i]);
+    else fprintf(f, ", const %s *%s", e->real, e->in_names[i]);
+  }
+  if (with_outputs)
+    for (int i = 0; i < g->noutputs; i++) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
+}
+
+static void emit_fn_body(Em *e, FnKind k) {
+  const FnPlan *fp = &e->p->fn[k];
+  e->fp = fp;
+  e->ind = 1;
+  for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
+}
+
+static void emit_functions(Em *e) {
+  const Graph *g = e->g;
+  FILE *f = e->f;
+  fprintf(f, "void %s_forward(%s_model *restrict m", e->pre, e->pre);
+  fn_params(e, f, 0, 1);
+  fprintf(f, ") {\n");
+  emit_fn_body(e, FN_FORWARD);
+  fprintf(f, "}\n\n");
+  if (e->o->inference) return;
+  fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
+  fn_params(e, f, 1, 0);
+  fprintf(f, ") {\n");
+  if (g->target >= 0 && g->inputs[g->target].dt == DT_INT)
+    fprintf(f, "  const int32_t *%s = %s_;\n", e->in_names[g->target], e->in_names[g->target]);
+  emit_fn_body(e, FN_GRAD);
+  const Store *ls = &e->p->fn[FN_GRAD].store[root_of(g, g->loss)];
+  if (g->nodes[root_of(g, g->loss)].op == OP_CONST)
+    fprintf(f, "  return %s;\n}\n\n", lit(e, g->nodes[root_of(g, g->loss)].a));
+  else
+    fprintf(f, "  return %s[%lld];\n}\n\n", slab(ls->kind), (long long)ls->off);
+  fprintf(f, "static void %s_update(%s_model *restrict m) {\n", e->pre, e->pre);
+  emit_fn_body(e, FN_UPDATE);
+  fprintf(f, "}\n\n");
+  fprintf(f, "%s %s_train_step(%s_model *restrict m", e->real, e->pre, e->pre);
+  fn_params(e, f, 1, 0);
+  fprintf(f, ") {\n  %s loss = %s_grad(m", e->real, e->pre);
+  for (int i = 0; i < g->ninputs; i++) fprintf(f, ", %s%s", e->in_names[i], is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
+  fprintf(f, ");\n  %s_update(m);\n  m->step++;\n  return loss;\n}\n\n", e->pre);
+}
+
+static const char *init_call(const Em *e, const Leaf *l, int64_t off) {
+  int64_t n = shape_numel(&l->shape);
+  const char *sfx = e->d64 ? "f64" : "f32";
+  uint64_t stream = fnv1a(l->name);
+  switch (l->init.kind) {
+  case INIT_UNIFORM:
+    return ir_fmt("rt_fill_uniform_%s(m->param + %lld, %lld, %.17g, %.17g, seed, UINT64_C(0x%016llx));",
+                  sfx, (long long)off, (long long)n, l->init.a, l->init.b, (unsigned long long)stream);
+  case INIT_NORMAL:
+    return ir_fmt("rt_fill_normal_%s(m->param + %lld, %lld, %.17g, %.17g, seed, UINT64_C(0x%016llx));",
+                  sfx, (long long)off, (long long)n, l->init.a, l->init.b, (unsigned long long)stream);
+  case INIT_CONST:
+    return ir_fmt("rt_fill_const_%s(m->param + %lld, %lld, %.17g);", sfx, (long long)off,
+                  (long long)n, l->init.a);
+  }
+  unreachable();
+}
+
+static void emit_init(Em *e) {
+  const Graph *g = e->g;
+  FILE *f = e->f;
+  fprintf(f, "void %s_init(%s_model *m, uint64_t seed) {\n", e->pre, e->pre);
+  fprintf(f, "  memset(m, 0, sizeof *m);\n");
+  for (int i = 0; i < g->nparams; i++) {
+    const Leaf *l = &g->params[i];
+    fprintf(f, "  /* %s %s   # %s:%d */\n", l->name, shape_str(&l->shape), l->loc.file, l->loc.line);
+    fprintf(f, "  %s\n", init_call(e, l, e->p->param_off[i]));
+  }
+  fprintf(f, "}\n\n");
+}
+
+static void emit_tensor_table(Em *e) {
+  const Graph *g = e->g;
+  FILE *f = e->f;
+  int n = g->nparams + (e->o->inference ? 0 : g->nstates);
+  fprintf(f, "enum { %s_NTENSORS = %d };\n\n", e->PRE, n);
+  fprintf(f, "static void %s_tensors(const %s_model *m, RtTensor *t) {\n", e->pre, e->pre);
+  for (int i = 0; i < n; i++) {
+    int st = i >= g->nparams;
+    const Leaf *l = st ? &g->states[i - g->nparams] : &g->params[i];
+    int64_t off = st ? e->p->state_off[i - g->nparams] : e->p->param_off[i];
+    fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, l->name, e->d64 ? "RT_F64" : "RT_F32",
+            l->shape.n);
+    for (int d = 0; d < l->shape.n; d++) fprintf(f, "%s%d", d ? ", " : "", l->shape.d[d]);
+    fprintf(f, "}, (void *)(m->%s + %lld), %d};\n", st ? "state" : "param", (long long)off, st);
+  }
+  fprintf(f, "}\n\n");
+}
+
+static void emit_checkpoint(Em *e, uint64_t hash) {
+  FILE *f = e->f;
+  const char *P = e->pre;
+  fprintf(f, "int %s_save(const %s_model *m, const char *path) {\n", P, P);
+  fprintf(f, "  RtTensor t[%s_NTENSORS];\n  char step[24];\n", e->PRE);
+  fprintf(f, "  %s_tensors(m, t);\n", P);
+  fprintf(f, "  snprintf(step, sizeof step, \"%%lld\", (long long)m->step);\n");
+  fprintf(f, "  RtMeta meta[] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
+             "                  {\"dlc.dtype\", \"%s\"}, {\"dlc.step\", step}};\n",
+          e->g->name, (unsigned long long)hash, e->d64 ? "f64" : "f32");
+  fprintf(f, "  return rt_st_save(path, t, %s_NTENSORS, meta, 4, ((%s_model *)m)->error, sizeof m->error);\n}\n\n",
+          e->PRE, P);
+  fprintf(f, "int %s_load(%s_model *m, const char *path) {\n", P, P);
+  fprintf(f, "  RtTensor t[%s_NTENSORS];\n  int64_t step = 0;\n", e->PRE);
+  fprintf(f, "  %s_tensors(m, t);\n", P);
+  fprintf(f, "  if (rt_st_load(path, t, %s_NTENSORS, %s, \"%016llx\", &step, m->error, sizeof m->error))\n"
+             "    return 1;\n",
+          e->PRE, e->d64 ? "RT_F64" : "RT_F32", (unsigned long long)hash);
+  fprintf(f, "  m->step = step;\n  return 0;\n}\n");
+}
+
+/* The scalar helpers the generated code calls, each printed only when used. */
+static const struct {
+  const char *name, *def; /* def: printf format, %1$s = the real type */
+} helpers[] = {
+    {"dlc_relu(", "static inline %1$s dlc_relu(%1$s x) { return x < 0 ? 0 : x; }\n"},
+    {"dlc_step(", "static inline %1$s dlc_step(%1$s x) { return x > 0 ? 1 : 0; }\n"},
+    {"dlc_sign(", "static inline %1$s dlc_sign(%1$s x) { return (%1$s)((x > 0) - (x < 0)); }\n"},
+    {"dlc_sigmoid(", "static inline %1$s dlc_sigmoid(%1$s x) { return 1 / (1 + %2$s(-x)); }\n"},
+    {"dlc_sq(", "static inline %1$s dlc_sq(%1$s x) { return x * x; }\n"},
+    {"dlc_max(", "static inline %1$s dlc_max(%1$s a, %1$s b) { return b > a || b != b ? b : a; }\n"},
+    {"dlc_clamp(", "static inline %1$s dlc_clamp(%1$s x, %1$s lo, %1$s hi) { return x < lo ? lo : x > hi ? hi : x; }\n"},
+    {"dlc_inrange(", "static inline %1$s dlc_inrange(%1$s x, %1$s lo, %1$s hi) { return x >= lo && x <= hi ? 1 : 0; }\n"},
+};
+
+static void emit_helpers(Em *e, const char *code) {
+  int any = 0;
+  for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+    if (strstr(code, helpers[i].name)) {
+      fprintf(e->f, helpers[i].def, e->real, fn(e, "exp"));
+      any = 1;
+    }
+  if (any) fputc('\n', e->f);
+}
+
+static void emit_consts(Em *e) {
+  const Graph *g = e->g;
+  const char **seen = ir_alloc((size_t)g->nnodes * sizeof(char *) + 1);
+  int ns = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (n->op != OP_CONST || !n->cname) continue;
+    int dup = 0;
+    for (int k = 0; k < ns; k++) dup |= strcmp(seen[k], n->cname) == 0;
+    if (dup) continue;
+    seen[ns++] = n->cname;
+    fprintf(e->f, "#define %s_%s %s   /* %s:%d */\n", e->PRE, n->cname, lit(e, n->a), n->loc.file,
+            n->loc.line);
+  }
+  if (ns) fputc('\n', e->f);
+}
+
+static void emit_header(Em *e, FILE *h, const char *hname) {
+  const Graph *g = e->g;
+  const Plan *p = e->p;
+  const char *P = e->pre, *U = e->PRE;
+  char *guard = upper(c_ident(hname));
+  fprintf(h, "/* %s - generated by dlc %s. The API of model \"%s\". */\n", hname, DLC_VERSION, g->name);
+  fprintf(h, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
+  int batch = g->ninputs ? g->inputs[0].shape.d[0] : 1;
+  fprintf(h, "#define %s_BATCH %d\n", U, g->ninputs && g->inputs[0].shape.n ? batch : 1);
+  for (int i = 0; i < g->ninputs; i++)
+    fprintf(h, "#define %s_%s_SIZE %lld   /* %s %s %s */\n", U, upper(c_ident(g->inputs[i].name)),
+            (long long)shape_numel(&g->inputs[i].shape), g->inputs[i].dt == DT_INT ? "int32" : e->real,
+            g->inputs[i].name, shape_str(&g->inputs[i].shape));
+  for (int i = 0; i < g->noutputs; i++)
+    fprintf(h, "#define %s_OUTPUT%s_SIZE %lld   /* %s */\n", U, i ? ir_fmt("%d", i + 1) : "",
+            (long long)shape_numel(&g->outputs[i].shape), shape_str(&g->outputs[i].shape));
+  fprintf(h, "#define %s_PARAM_COUNT %lld\n", U, (long long)p->param_count);
+  fprintf(h, "#define %s_STATE_COUNT %lld\n", U, (long long)p->state_count);
+  fprintf(h, "#define %s_ARENA_BYTES %lld\n\n", U, (long long)(p->arena * (e->d64 ? 8 : 4)));
+  fprintf(h, "typedef %s %s_real;\n\n", e->real, P);
+  fprintf(h, "/* Parameters, their gradients, optimizer state and activations: one slab each.\n"
+             " * Parameter i is at the offset listed in net.c; slabs are 64-byte aligned. */\n");
+  fprintf(h, "typedef struct %s_model {\n", P);
+  fprintf(h, "  _Alignas(64) %s param[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
+  fprintf(h, "  _Alignas(64) %s grad[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
+  fprintf(h, "  _Alignas(64) %s state[%lld];\n", e->real, (long long)(p->state_slab ? p->state_slab : 1));
+  fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
+  fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");
+  fprintf(h, "  char error[256];  /* why the last save or load failed */\n} %s_model;\n\n", P);
+  fprintf(h, "/* Parameters from seed; optimizer state zero. */\n");
+  fprintf(h, "void %s_init(%s_model *m, uint64_t seed);\n", P, P);
+  fprintf(h, "/* Inference: outputs from inputs. */\nvoid %s_forward(%s_model *restrict m", P, P);
+  fn_params(e, h, 0, 1);
+  fprintf(h, ");\n");
+  if (!e->o->inference) {
+    fprintf(h, "/* Loss and gradients (into m->grad), without updating. */\n%s %s_grad(%s_model *restrict m", e->real, P, P);
+    fn_params(e, h, 1, 0);
+    fprintf(h, ");\n/* Forward, backward and optimizer update; returns the loss before the update. */\n");
+    fprintf(h, "%s %s_train_step(%s_model *restrict m", e->real, P, P);
+    fn_params(e, h, 1, 0);
+    fprintf(h, ");\n");
+  }
+  fprintf(h, "/* Safetensors checkpoints; 0 on success, else m->error says why. */\n");
+  fprintf(h, "int %s_save(const %s_model *m, const char *path);\n", P, P);
+  fprintf(h, "int %s_load(%s_model *m, const char *path);\n\n#endif\n", P, P);
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+static void name_io(Em *e) {
+  const Graph *g = e->g;
+  e->in_names = ir_alloc((size_t)(g->ninputs + 1) * sizeof(char *));
+  e->out_names = ir_alloc((size_t)(g->noutputs + 1) * sizeof(char *));
+  for (int i = 0; i < g->ninputs; i++) {
+    char *n = c_ident(g->inputs[i].name);
+    if (strcmp(n, "m") == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "i", 1) == 0) n = ir_fmt("in_%s", n);
+    e->in_names[i] = n;
+  }
+  for (int i = 0; i < g->noutputs; i++) e->out_names[i] = g->noutputs == 1 ? "out" : ir_fmt("out%d", i + 1);
+}
+
+int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,
+           const char *source) {
+  Em e = {0};
+  e.p = p;
+  e.g = p->g;
+  e.o = o;
+  e.d64 = o->dtype64;
+  e.real = e.d64 ? "double" : "float";
+  e.pre = c_ident(p->g->name);
+  e.PRE = upper(e.pre);
+  name_io(&e);
+  FILE *h = fopen(hpath, "w");
+  if (!h) return fprintf(stderr, "dlc: cannot write %s: %s\n", hpath, strerror(errno)), 1;
+  emit_header(&e, h, base_name(hpath));
+  if (fclose(h)) return fprintf(stderr, "dlc: cannot write %s: %s\n", hpath, strerror(errno)), 1;
+  FILE *f = fopen(cpath, "w");
+  if (!f) return fprintf(stderr, "dlc: cannot write %s: %s\n", cpath, strerror(errno)), 1;
+  e.f = f;
+  fprintf(f, "/* %s - generated by dlc %s from %s. Do not edit: change the model and regenerate.\n",
+          base_name(cpath), DLC_VERSION, source);
+  fprintf(f, " * Model \"%s\": %lld parameters, %s, arena %lld bytes. */\n", p->g->name,
+          (long long)p->param_count, e.real, (long long)(p->arena * (e.d64 ? 8 : 4)));
+  fprintf(f, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <string.h>\n\n"
+             "#include \"dlc_rt.h\"\n\n", base_name(hpath));
+  char *code = NULL;
+  size_t len = 0;
+  e.f = open_memstream(&code, &len);
+  if (!e.f) die("open_memstream: %s", strerror(errno));
+  emit_init(&e);
+  emit_functions(&e);
+  emit_tensor_table(&e);
+  emit_checkpoint(&e, ir_graph_hash(p->g));
+  fclose(e.f);
+  e.f = f;
+  emit_helpers(&e, code);
+  emit_consts(&e);
+  fputs(code, f);
+  free(code);
+  if (fclose(f)) return fprintf(stderr, "dlc: cannot write %s: %s\n", cpath, strerror(errno)), 1;
+  return 0;
+}

@@ -1,0 +1,613 @@
+/* ir.c - graph construction: hash-consed nodes, shape and dtype inference, leaves, rebuild.
+ *
+ * Every constructor checks its operands and infers the result's shape; on a mismatch it calls
+ * ir_error at g->cur (the model line being run), which does not return.  Identical nodes
+ * (same op, inputs, attributes and shape) are created once.  Leaves are never merged. */
+#include "ir.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const OpInfo op_info[OP_COUNT] = {
+#define OP(id, name, arity, kind, flags) {name, arity, kind, flags},
+#include "ops.h"
+#undef OP
+};
+
+/* ---- memory: one list of blocks freed together --------------------------------------- */
+
+typedef struct Block {
+  struct Block *next;
+  max_align_t data[];
+} Block;
+static Block *blocks;
+
+void *ir_alloc(size_t n) {
+  Block *b = calloc(1, sizeof(Block) + n);
+  if (!b) die("out of memory (%zu bytes)", n);
+  b->next = blocks;
+  blocks = b;
+  return b->data;
+}
+
+void ir_free_all(void) {
+  while (blocks) {
+    Block *n = blocks->next;
+    free(blocks);
+    blocks = n;
+  }
+}
+
+char *ir_strdup(const char *s) {
+  size_t n = strlen(s) + 1;
+  return memcpy(ir_alloc(n), s, n);
+}
+
+char *ir_fmt(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  char *s = ir_alloc((size_t)n + 1);
+  va_start(ap, fmt);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  return s;
+}
+
+_Noreturn void die_at(const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "dlc: internal error at %s:%d: ", file, line);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\n(this is a bug in dlc, not in your model)\n");
+  exit(3);
+}
+
+void ivec_push(IntVec *v, int x) {
+  if (v->n == v->cap) {
+    v->cap = v->cap ? 2 * v->cap : 8;
+    v->v = realloc(v->v, (size_t)v->cap * sizeof *v->v);
+    if (!v->v) die("out of memory");
+  }
+  v->v[v->n++] = x;
+}
+
+/* ---- errors and shapes ----------------------------------------------------------------- */
+
+void ir_on_error_exit(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "%s\n", msg);
+  exit(1);
+}
+
+_Noreturn void ir_error(Graph *g, Loc loc, const char *fmt, ...) {
+  char body[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(body, sizeof body, fmt, ap);
+  va_end(ap);
+  char *msg = ir_fmt("%s:%d: %s", loc.file ? loc.file : "?", loc.line, body);
+  g->on_error(g->err_ctx, msg);
+  exit(1); /* on_error must not return */
+}
+
+int64_t shape_numel(const Shape *s) {
+  int64_t n = 1;
+  for (int i = 0; i < s->n; i++) n *= s->d[i];
+  return n;
+}
+
+int shape_eq(const Shape *a, const Shape *b) {
+  if (a->n != b->n) return 0;
+  for (int i = 0; i < a->n; i++)
+    if (a->d[i] != b->d[i]) return 0;
+  return 1;
+}
+
+int shape_broadcast(const Shape *a, const Shape *b, Shape *out) {
+  Shape r = {a->n > b->n ? a->n : b->n, {0}};
+  for (int i = 0; i < r.n; i++) {
+    int ia = i - (r.n - a->n), ib = i - (r.n - b->n);
+    int da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
+    if (da != db && da != 1 && db != 1) return 0;
+    r.d[i] = da == 1 ? db : da;
+  }
+  *out = r;
+  return 1;
+}
+
+char *shape_str(const Shape *s) {
+  char buf[16 * MAX_DIMS + 4];
+  int k = snprintf(buf, sizeof buf, "[");
+  for (int i = 0; i < s->n; i++) k += snprintf(buf + k, sizeof buf - k, i ? ",%d" : "%d", s->d[i]);
+  snprintf(buf + k, sizeof buf - k, "]");
+  return ir_strdup(buf);
+}
+
+/* ---- graph and hash-consing ------------------------------------------------------------ */
+
+Graph *ir_new(void) {
+  Graph *g = ir_alloc(sizeof *g);
+  g->hcap = 1024;
+  g->htab = malloc((size_t)g->hcap * sizeof(int));
+  if (!g->htab) die("out of memory");
+  memset(g->htab, -1, (size_t)g->hcap * sizeof(int));
+  g->loss = -1;
+  g->target = -1;
+  g->on_error = ir_on_error_exit;
+  return g;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  return h * 0x100000001b3ull;
+}
+
+static uint64_t dbits(double d) {
+  uint64_t u;
+  memcpy(&u, &d, sizeof u);
+  return u;
+}
+
+static uint64_t node_hash(const Node *n) {
+  uint64_t h = mix(1469598103934665603ull, (uint64_t)n->op);
+  h = mix(h, (uint64_t)n->dt);
+  for (int i = 0; i < n->nin; i++) h = mix(h, (uint64_t)n->in[i]);
+  for (int i = 0; i < n->shape.n; i++) h = mix(h, (uint64_t)n->shape.d[i]);
+  h = mix(h, (uint64_t)(n->shape.n * 131 + n->axis * 7 + n->ta * 3 + n->tb));
+  h = mix(mix(h, dbits(n->a)), dbits(n->b));
+  for (const char *c = n->cname; c && *c; c++) h = mix(h, (uint64_t)*c);
+  return h;
+}
+
+static int node_same(const Node *x, const Node *y) {
+  if (x->op != y->op || x->dt != y->dt || x->nin != y->nin || !shape_eq(&x->shape, &y->shape))
+    return 0;
+  for (int i = 0; i < x->nin; i++)
+    if (x->in[i] != y->in[i]) return 0;
+  if (x->axis != y->axis || x->ta != y->ta || x->tb != y->tb) return 0;
+  if (dbits(x->a) != dbits(y->a) || dbits(x->b) != dbits(y->b)) return 0;
+  if ((x->cname == NULL) != (y->cname == NULL)) return 0;
+  return !x->cname || strcmp(x->cname, y->cname) == 0;
+}
+
+static void rehash(Graph *g) {
+  free(g->htab);
+  g->hcap *= 2;
+  g->htab = malloc((size_t)g->hcap * sizeof(int));
+  if (!g->htab) die("out of memory");
+  memset(g->htab, -1, (size_t)g->hcap * sizeof(int));
+  for (int i = 0; i < g->nnodes; i++) {
+    if (op_info[g->nodes[i].op].flags & OF_LEAF) continue;
+    uint64_t h = node_hash(&g->nodes[i]) & (uint64_t)(g->hcap - 1);
+    while (g->htab[h] >= 0) h = (h + 1) & (uint64_t)(g->hcap - 1);
+    g->htab[h] = i;
+  }
+}
+
+/* Append n (or find its twin).  Leaves are always new. */
+static int add_node(Graph *g, Node n) {
+  n.nin = op_info[n.op].arity;
+  n.loc = g->cur;
+  n.flags = g->cur_flags;
+  int leaf = (op_info[n.op].flags & OF_LEAF) != 0;
+  uint64_t h = 0;
+  if (!leaf) {
+    h = node_hash(&n) & (uint64_t)(g->hcap - 1);
+    for (; g->htab[h] >= 0; h = (h + 1) & (uint64_t)(g->hcap - 1))
+      if (node_same(&g->nodes[g->htab[h]], &n)) return g->htab[h];
+  }
+  if (g->nnodes == g->cap) {
+    g->cap = g->cap ? 2 * g->cap : 256;
+    g->nodes = realloc(g->nodes, (size_t)g->cap * sizeof(Node));
+    if (!g->nodes) die("out of memory");
+  }
+  int id = g->nnodes++;
+  g->nodes[id] = n;
+  if (!leaf) {
+    g->htab[h] = id;
+    if (2 * g->nnodes > g->hcap) rehash(g);
+  }
+  return id;
+}
+
+static const Node *N(const Graph *g, int id) {
+  if (id < 0 || id >= g->nnodes) die("bad node id %d", id);
+  return &g->nodes[id];
+}
+
+/* ---- leaves ---------------------------------------------------------------------------- */
+
+static Leaf *leaf_push(Graph *g, Leaf **arr, int *n, int which) {
+  if (*n == g->capleaf[which]) {
+    g->capleaf[which] = g->capleaf[which] ? 2 * g->capleaf[which] : 16;
+    *arr = realloc(*arr, (size_t)g->capleaf[which] * sizeof(Leaf));
+    if (!*arr) die("out of memory");
+  }
+  Leaf *l = &(*arr)[(*n)++];
+  memset(l, 0, sizeof *l);
+  l->loc = g->cur;
+  return l;
+}
+
+static int new_leaf(Graph *g, Op op, int idx, Shape s, DType dt) {
+  Node n = {0};
+  n.op = op;
+  n.leaf = idx;
+  n.shape = s;
+  n.dt = dt;
+  return add_node(g, n);
+}
+
+int ir_input(Graph *g, const char *name, Shape s, DType dt) {
+  for (int i = 0; i < g->ninputs; i++)
+    if (strcmp(g->inputs[i].name, name) == 0) ir_error(g, g->cur, "input '%s' declared twice", name);
+  Leaf *l = leaf_push(g, &g->inputs, &g->ninputs, 0);
+  l->name = ir_strdup(name);
+  l->shape = s;
+  l->dt = dt;
+  return l->node = new_leaf(g, OP_INPUT, g->ninputs - 1, s, dt);
+}
+
+int ir_output(Graph *g, const char *name, Shape s) {
+  Leaf *l = leaf_push(g, &g->outputs, &g->noutputs, 1);
+  l->name = ir_strdup(name);
+  l->shape = s;
+  return l->node = new_leaf(g, OP_OUTPUT, g->noutputs - 1, s, DT_FLOAT);
+}
+
+int ir_param(Graph *g, const char *name, Shape s, Init init) {
+  Leaf *l = leaf_push(g, &g->params, &g->nparams, 2);
+  l->name = ir_strdup(name);
+  l->shape = s;
+  l->init = init;
+  return l->node = new_leaf(g, OP_PARAM, g->nparams - 1, s, DT_FLOAT);
+}
+
+int ir_state(Graph *g, int param, const char *slot) {
+  const Node *p = N(g, param);
+  if (p->op != OP_PARAM) die("state of a non-parameter");
+  for (int i = 0; i < g->nstates; i++)
+    if (g->states[i].owner == p->leaf && strcmp(g->states[i].slot, slot) == 0) return g->states[i].node;
+  Leaf *l = leaf_push(g, &g->states, &g->nstates, 3);
+  l->owner = p->leaf;
+  l->slot = ir_strdup(slot);
+  l->name = ir_fmt("optim.%s.%s", g->params[p->leaf].name, slot);
+  l->shape = p->shape;
+  return l->node = new_leaf(g, OP_STATE, g->nstates - 1, p->shape, DT_FLOAT);
+}
+
+int ir_grad(Graph *g, int param) {
+  const Node *p = N(g, param);
+  if (p->op != OP_PARAM) die("gradient slot of a non-parameter");
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i].op == OP_GRAD && g->nodes[i].leaf == p->leaf) return i;
+  return new_leaf(g, OP_GRAD, p->leaf, p->shape, DT_FLOAT);
+}
+
+const Leaf *ir_leaf(const Graph *g, int id) {
+  const Node *n = N(g, id);
+  switch (n->op) {
+  case OP_INPUT: return &g->inputs[n->leaf];
+  case OP_OUTPUT: return &g->outputs[n->leaf];
+  case OP_PARAM: case OP_GRAD: return &g->params[n->leaf];
+  case OP_STATE: return &g->states[n->leaf];
+  default: return NULL;
+  }
+}
+
+/* ---- computed nodes -------------------------------------------------------------------- */
+
+static void need_float(Graph *g, int x, const char *what) {
+  if (N(g, x)->dt != DT_FLOAT)
+    ir_error(g, g->cur, "%s needs a float tensor, but %s holds int32 class indices", what,
+             shape_str(&N(g, x)->shape));
+}
+
+int ir_const(Graph *g, double v, const char *cname) {
+  if (!isfinite(v)) ir_error(g, g->cur, "constant %g is not a finite number", v);
+  Node n = {0};
+  n.op = OP_CONST;
+  n.a = v;
+  n.cname = cname ? ir_strdup(cname) : NULL;
+  return add_node(g, n);
+}
+
+int ir_unary(Graph *g, Op op, int x) {
+  if (op_info[op].kind != K_E1 || op == OP_CLAMP || op == OP_INRANGE) die("ir_unary(%d)", op);
+  need_float(g, x, op_info[op].name);
+  Node n = {0};
+  n.op = op;
+  n.in[0] = x;
+  n.shape = N(g, x)->shape;
+  return add_node(g, n);
+}
+
+int ir_clamp(Graph *g, Op op, int x, double lo, double hi) {
+  need_float(g, x, op_info[op].name);
+  if (!(lo <= hi)) ir_error(g, g->cur, "clamp: min %g is greater than max %g", lo, hi);
+  Node n = {0};
+  n.op = op;
+  n.in[0] = x;
+  n.a = lo;
+  n.b = hi;
+  n.shape = N(g, x)->shape;
+  return add_node(g, n);
+}
+
+int ir_binary(Graph *g, Op op, int a, int b) {
+  if (op_info[op].kind != K_E2) die("ir_binary(%d)", op);
+  need_float(g, a, op_info[op].name);
+  need_float(g, b, op_info[op].name);
+  Node n = {0};
+  n.op = op;
+  n.in[0] = a;
+  n.in[1] = b;
+  if (!shape_broadcast(&N(g, a)->shape, &N(g, b)->shape, &n.shape))
+    ir_error(g, g->cur, "%s: shapes %s and %s do not broadcast", op_info[op].name,
+             shape_str(&N(g, a)->shape), shape_str(&N(g, b)->shape));
+  return add_node(g, n);
+}
+
+int ir_broadcast(Graph *g, int x, Shape s) {
+  Shape r;
+  const Shape *xs = &N(g, x)->shape;
+  if (!shape_broadcast(xs, &s, &r) || !shape_eq(&r, &s))
+    ir_error(g, g->cur, "cannot broadcast %s to %s", shape_str(xs), shape_str(&s));
+  if (shape_eq(xs, &s)) return x;
+  Node n = {0};
+  n.op = OP_BROADCAST;
+  n.dt = N(g, x)->dt;
+  n.in[0] = x;
+  n.shape = s;
+  return add_node(g, n);
+}
+
+int ir_reshape(Graph *g, int x, Shape s) {
+  const Shape *xs = &N(g, x)->shape;
+  if (shape_numel(xs) != shape_numel(&s))
+    ir_error(g, g->cur, "cannot reshape %s (%lld elements) to %s (%lld elements)", shape_str(xs),
+             (long long)shape_numel(xs), shape_str(&s), (long long)shape_numel(&s));
+  if (shape_eq(xs, &s)) return x;
+  if (N(g, x)->op == OP_RESHAPE) x = N(g, x)->in[0]; /* reshape of a reshape: one view */
+  if (shape_eq(&N(g, x)->shape, &s)) return x;
+  Node n = {0};
+  n.op = OP_RESHAPE;
+  n.dt = N(g, x)->dt;
+  n.in[0] = x;
+  n.shape = s;
+  return add_node(g, n);
+}
+
+int ir_transpose(Graph *g, int x) {
+  const Shape *xs = &N(g, x)->shape;
+  if (xs->n != 2) ir_error(g, g->cur, "t() needs a 2-D tensor, got %s", shape_str(xs));
+  Node n = {0};
+  n.op = OP_TRANSPOSE;
+  n.dt = N(g, x)->dt;
+  n.in[0] = x;
+  n.shape = (Shape){2, {xs->d[1], xs->d[0]}};
+  return add_node(g, n);
+}
+
+int ir_sum_to(Graph *g, int x, Shape s) {
+  need_float(g, x, "sum");
+  Shape r;
+  const Shape *xs = &N(g, x)->shape;
+  if (!shape_broadcast(xs, &s, &r) || !shape_eq(&r, xs))
+    ir_error(g, g->cur, "cannot sum %s down to %s", shape_str(xs), shape_str(&s));
+  if (shape_eq(xs, &s)) return x;
+  Node n = {0};
+  n.op = OP_SUM_TO;
+  n.in[0] = x;
+  n.shape = s;
+  return add_node(g, n);
+}
+
+static void check_axis(Graph *g, int x, int axis, const char *what) {
+  const Shape *xs = &N(g, x)->shape;
+  if (axis < 0 || axis >= xs->n)
+    ir_error(g, g->cur, "%s: dim %d is out of range for a tensor of shape %s (dims are 1..%d)",
+             what, axis + 1, shape_str(xs), xs->n);
+}
+
+int ir_max(Graph *g, int x, int axis) {
+  need_float(g, x, "max");
+  check_axis(g, x, axis, "max");
+  Node n = {0};
+  n.op = OP_MAX;
+  n.in[0] = x;
+  n.axis = axis;
+  n.shape = N(g, x)->shape;
+  n.shape.d[axis] = 1;
+  return add_node(g, n);
+}
+
+int ir_row(Graph *g, Op op, int x, int axis) {
+  need_float(g, x, op_info[op].name);
+  check_axis(g, x, axis, op_info[op].name);
+  Node n = {0};
+  n.op = op;
+  n.in[0] = x;
+  n.axis = axis;
+  n.shape = N(g, x)->shape;
+  return add_node(g, n);
+}
+
+int ir_matmul(Graph *g, int a, int b, int ta, int tb) {
+  need_float(g, a, "matmul");
+  need_float(g, b, "matmul");
+  const Shape *as = &N(g, a)->shape, *bs = &N(g, b)->shape;
+  if (as->n != 2 || bs->n != 2)
+    ir_error(g, g->cur, "matmul needs 2-D tensors, got %s and %s", shape_str(as), shape_str(bs));
+  int m = ta ? as->d[1] : as->d[0], k = ta ? as->d[0] : as->d[1];
+  int k2 = tb ? bs->d[1] : bs->d[0], nn = tb ? bs->d[0] : bs->d[1];
+  if (k != k2)
+    ir_error(g, g->cur, "matmul: inner dimensions differ: %s%s times %s%s (%d vs %d)",
+             shape_str(as), ta ? "^T" : "", shape_str(bs), tb ? "^T" : "", k, k2);
+  Node n = {0};
+  n.op = OP_MATMUL;
+  n.in[0] = a;
+  n.in[1] = b;
+  n.ta = ta;
+  n.tb = tb;
+  n.shape = (Shape){2, {m, nn}};
+  return add_node(g, n);
+}
+
+static void need_classes(Graph *g, int t, int rows, const char *what) {
+  const Node *tn = N(g, t);
+  if (tn->dt != DT_INT)
+    ir_error(g, g->cur, "%s needs int32 class indices as target, got a float tensor %s", what,
+             shape_str(&tn->shape));
+  if (tn->shape.n != 1 || (rows >= 0 && tn->shape.d[0] != rows))
+    ir_error(g, g->cur, "%s: target must have shape [%d], got %s", what, rows, shape_str(&tn->shape));
+}
+
+int ir_onehot(Graph *g, int t, int classes) {
+  need_classes(g, t, -1, "onehot");
+  if (classes < 1) ir_error(g, g->cur, "onehot: %d classes", classes);
+  Node n = {0};
+  n.op = OP_ONEHOT;
+  n.in[0] = t;
+  n.shape = (Shape){2, {N(g, t)->shape.d[0], classes}};
+  return add_node(g, n);
+}
+
+static void need_rows(Graph *g, int x, const char *what) {
+  need_float(g, x, what);
+  if (N(g, x)->shape.n != 2)
+    ir_error(g, g->cur, "%s needs [batch, classes] scores, got %s", what, shape_str(&N(g, x)->shape));
+}
+
+int ir_pick(Graph *g, int x, int t) {
+  need_rows(g, x, "pick");
+  need_classes(g, t, N(g, x)->shape.d[0], "pick");
+  Node n = {0};
+  n.op = OP_PICK;
+  n.in[0] = x;
+  n.in[1] = t;
+  n.shape = (Shape){1, {N(g, x)->shape.d[0]}};
+  return add_node(g, n);
+}
+
+int ir_xent(Graph *g, int logits, int t) {
+  need_rows(g, logits, "cross-entropy");
+  need_classes(g, t, N(g, logits)->shape.d[0], "cross-entropy");
+  Node n = {0};
+  n.op = OP_XENT;
+  n.in[0] = logits;
+  n.in[1] = t;
+  n.shape = (Shape){1, {N(g, logits)->shape.d[0]}};
+  return add_node(g, n);
+}
+
+int ir_assign(Graph *g, int dst, int value) {
+  Op d = N(g, dst)->op;
+  if (d != OP_OUTPUT && d != OP_PARAM && d != OP_STATE && d != OP_GRAD)
+    die("assign to a %s", op_info[d].name);
+  if (!shape_eq(&N(g, dst)->shape, &N(g, value)->shape)) {
+    if (N(g, value)->op != OP_CONST && shape_numel(&N(g, value)->shape) != 1)
+      ir_error(g, g->cur, "assigning %s to %s", shape_str(&N(g, value)->shape),
+               shape_str(&N(g, dst)->shape));
+  }
+  Node n = {0};
+  n.op = OP_ASSIGN;
+  n.in[0] = dst;
+  n.in[1] = value;
+  n.shape = N(g, dst)->shape;
+  return add_node(g, n);
+}
+
+int ir_is_const(const Graph *g, int id, double v) {
+  const Node *n = N(g, id);
+  return n->op == OP_CONST && n->a == v;
+}
+
+/* ---- traversal and rebuild ------------------------------------------------------------- */
+
+void ir_reachable(const Graph *g, const int *roots, int nroots, char *mark) {
+  memset(mark, 0, (size_t)g->nnodes);
+  for (int i = 0; i < nroots; i++) mark[roots[i]] = 1;
+  for (int i = g->nnodes - 1; i >= 0; i--)
+    if (mark[i])
+      for (int k = 0; k < g->nodes[i].nin; k++) mark[g->nodes[i].in[k]] = 1;
+}
+
+void ir_users(const Graph *g, int **count) {
+  int *c = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  char *mark = ir_alloc((size_t)g->nnodes + 1);
+  for (int f = 0; f < FN_COUNT; f++) {
+    char *m = ir_alloc((size_t)g->nnodes + 1);
+    ir_reachable(g, g->roots[f].v, g->roots[f].n, m);
+    for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
+  }
+  for (int i = 0; i < g->nnodes; i++)
+    if (mark[i])
+      for (int k = 0; k < g->nodes[i].nin; k++) c[g->nodes[i].in[k]]++;
+  *count = c;
+}
+
+int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map) {
+  Node n = og->nodes[old];
+  for (int k = 0; k < n.nin; k++) n.in[k] = map[n.in[k]];
+  if (op_info[n.op].flags & OF_LEAF) {
+    /* leaves keep their table index; the tables are shared with the old graph */
+    for (int i = 0; i < ng->nnodes; i++)
+      if (ng->nodes[i].op == n.op && ng->nodes[i].leaf == n.leaf) return i;
+  }
+  Loc saved = ng->cur;
+  unsigned fl = ng->cur_flags;
+  ng->cur = n.loc;
+  ng->cur_flags = n.flags;
+  int id = add_node(ng, n);
+  ng->cur = saved;
+  ng->cur_flags = fl;
+  return id;
+}
+
+Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
+  Graph *ng = ir_new();
+  ng->name = g->name;
+  ng->on_error = g->on_error;
+  ng->err_ctx = g->err_ctx;
+  /* leaf tables are copied so leaf indices stay valid; their node ids are fixed up below */
+  Leaf *const *src[4] = {&g->inputs, &g->outputs, &g->params, &g->states};
+  Leaf **dst[4] = {&ng->inputs, &ng->outputs, &ng->params, &ng->states};
+  const int *cnt[4] = {&g->ninputs, &g->noutputs, &g->nparams, &g->nstates};
+  int *ncnt[4] = {&ng->ninputs, &ng->noutputs, &ng->nparams, &ng->nstates};
+  for (int t = 0; t < 4; t++) {
+    *ncnt[t] = ng->capleaf[t] = *cnt[t];
+    *dst[t] = malloc((size_t)(*cnt[t] + 1) * sizeof(Leaf));
+    if (!*dst[t]) die("out of memory");
+    if (*cnt[t]) memcpy(*dst[t], *src[t], (size_t)*cnt[t] * sizeof(Leaf));
+  }
+  char *mark = ir_alloc((size_t)g->nnodes + 1), *m = ir_alloc((size_t)g->nnodes + 1);
+  for (int f = 0; f < FN_COUNT; f++) {
+    ir_reachable(g, g->roots[f].v, g->roots[f].n, m);
+    for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
+  }
+  /* every leaf stays, so the model's tables and the emitted struct keep their layout */
+  for (int i = 0; i < g->nnodes; i++)
+    if ((op_info[g->nodes[i].op].flags & OF_LEAF) && g->nodes[i].op != OP_GRAD) mark[i] = 1;
+  if (g->loss >= 0) mark[g->loss] = 1;
+  int *map = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    map[i] = -1;
+    if (!mark[i]) continue;
+    int r = fn ? fn(ng, g, i, map, ctx) : -1;
+    map[i] = r >= 0 ? r : ir_copy_node(ng, g, i, map);
+  }
+  for (int f = 0; f < FN_COUNT; f++)
+    for (int i = 0; i < g->roots[f].n; i++) ivec_push(&ng->roots[f], map[g->roots[f].v[i]]);
+  ng->loss = g->loss >= 0 ? map[g->loss] : -1;
+  ng->target = g->target;
+  Leaf *tabs[4] = {ng->inputs, ng->outputs, ng->params, ng->states};
+  int counts[4] = {ng->ninputs, ng->noutputs, ng->nparams, ng->nstates};
+  for (int t = 0; t < 4; t++)
+    for (int i = 0; i < counts[t]; i++) tabs[t][i].node = map[tabs[t][i].node];
+  return ng;
+}

@@ -1,0 +1,262 @@
+/* ir.h - the one internal header of the dlc compiler: the graph IR and every stage's entry.
+ *
+ * A Graph is an array of immutable, hash-consed Nodes.  A node's inputs always have smaller
+ * ids than the node, so id order is a topological order.  Shapes and dtypes are inferred when
+ * a node is built; a mismatch is reported at the node's model line through g->on_error.
+ * Passes never mutate nodes: they rebuild the graph (ir_rebuild) with rewritten inputs. */
+#ifndef DLC_IR_H
+#define DLC_IR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define MAX_DIMS 8
+
+/* ---- types ---------------------------------------------------------------------------- */
+
+typedef enum {
+#define OP(id, name, arity, kind, flags) OP_##id,
+#include "ops.h"
+#undef OP
+  OP_COUNT /* number of ops */
+} Op;
+
+typedef enum {
+  K_LEAF,    /* storage owned elsewhere */
+  K_CONST,   /* scalar literal */
+  K_E1,      /* unary elementwise */
+  K_E2,      /* binary elementwise with broadcasting */
+  K_BCAST,   /* broadcast to a bigger shape */
+  K_RESHAPE, /* view */
+  K_TRANSP,  /* 2-D transpose */
+  K_REDUCE,  /* sum_to / max */
+  K_ROW,     /* row-wise along an axis: softmax, log_softmax, argmax_mask */
+  K_MATMUL,  /* matrix product */
+  K_ONEHOT,  /* one-hot of class indices */
+  K_PICK,    /* gather one element per row */
+  K_XENT,    /* fused softmax cross-entropy per row */
+  K_ASSIGN   /* side effect */
+} OpKind;
+
+enum {
+  OF_NODIFF = 1, /* not differentiable */
+  OF_LEAF = 2    /* storage owned by model or caller */
+};
+
+typedef struct {
+  const char *name;
+  int arity;
+  OpKind kind;
+  unsigned flags;
+} OpInfo;
+extern const OpInfo op_info[OP_COUNT];
+
+typedef enum {
+  DT_FLOAT, /* the net's float type: f32 or f64 (chosen at emission) */
+  DT_INT    /* int32 class indices */
+} DType;
+
+typedef struct {
+  int n;             /* rank; 0 for a scalar */
+  int d[MAX_DIMS];   /* dims, each >= 1 */
+} Shape;
+
+typedef struct {
+  const char *file; /* as the user named it */
+  int line;         /* 0 when unknown */
+} Loc;
+
+enum {
+  NF_BACKWARD = 1 /* built by autodiff or the optimizer, not by the model file */
+};
+
+typedef struct Node {
+  Op op;
+  DType dt;
+  int nin;
+  int in[2];
+  Shape shape;
+  int axis;          /* MAX, K_ROW: 0-based axis */
+  int ta, tb;        /* MATMUL: operand transposed */
+  double a, b;       /* CONST value; CLAMP/INRANGE bounds */
+  int leaf;          /* K_LEAF: index into the graph's table for that leaf kind */
+  const char *cname; /* CONST: macro name (NULL: a literal) */
+  Loc loc;
+  unsigned flags;    /* NF_* */
+} Node;
+
+typedef enum {
+  INIT_UNIFORM, /* a = lo, b = hi */
+  INIT_NORMAL,  /* a = mean, b = std */
+  INIT_CONST    /* a = value */
+} InitKind;
+
+typedef struct {
+  InitKind kind;
+  double a, b;
+} Init;
+
+/* A named tensor owned by the model or the caller. */
+typedef struct {
+  const char *name; /* state_dict name, e.g. "net.0.weight", or "x" for an input */
+  Shape shape;
+  DType dt;
+  Init init;        /* params */
+  int owner;        /* states: the param they belong to */
+  const char *slot; /* states: "momentum_buffer", ... */
+  int node;         /* the leaf node */
+  Loc loc;
+} Leaf;
+
+typedef enum {
+  FN_FORWARD, /* m_forward: inputs -> outputs, inference mode */
+  FN_GRAD,    /* m_grad: inputs -> loss, gradients into the grad slab */
+  FN_UPDATE,  /* the optimizer step: params, grads, state -> params, state */
+  FN_COUNT    /* number of functions */
+} FnKind;
+
+typedef struct {
+  int *v;
+  int n, cap;
+} IntVec;
+
+typedef struct Graph {
+  Node *nodes;
+  int nnodes, cap;
+  int *htab; /* hash-cons table of node ids, -1 empty */
+  int hcap;
+  Leaf *inputs, *outputs, *params, *states;
+  int ninputs, noutputs, nparams, nstates;
+  int capleaf[4];
+  IntVec roots[FN_COUNT]; /* what each function must compute */
+  int loss;               /* loss node, -1 without training */
+  int target;             /* index of the target input (sequential style), -1 if none */
+  const char *name;       /* model name: C prefix */
+  Loc cur;                /* location given to new nodes */
+  unsigned cur_flags;     /* flags given to new nodes */
+  void (*on_error)(void *ctx, const char *msg); /* must not return */
+  void *err_ctx;
+} Graph;
+
+/* ---- ir.c ---------------------------------------------------------------------------- */
+void *ir_alloc(size_t n);          /* zeroed; lives until exit, like the IR */
+char *ir_strdup(const char *s);
+char *ir_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ir_free_all(void);
+_Noreturn void die_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define die(...) die_at(__FILE__, __LINE__, __VA_ARGS__)
+#define unreachable() die_at(__FILE__, __LINE__, "unreachable")
+
+Graph *ir_new(void);
+void ir_on_error_exit(void *ctx, const char *msg); /* print, exit 1 */
+_Noreturn void ir_error(Graph *g, Loc loc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int64_t shape_numel(const Shape *s);
+int shape_eq(const Shape *a, const Shape *b);
+int shape_broadcast(const Shape *a, const Shape *b, Shape *out); /* 0 if incompatible */
+char *shape_str(const Shape *s);                                 /* "[64,256]" */
+void ivec_push(IntVec *v, int x);
+
+int ir_input(Graph *g, const char *name, Shape s, DType dt);
+int ir_output(Graph *g, const char *name, Shape s);
+int ir_param(Graph *g, const char *name, Shape s, Init init);
+int ir_state(Graph *g, int param, const char *slot);
+int ir_grad(Graph *g, int param);
+int ir_const(Graph *g, double v, const char *cname);
+int ir_unary(Graph *g, Op op, int x);
+int ir_clamp(Graph *g, Op op, int x, double lo, double hi); /* CLAMP, INRANGE */
+int ir_binary(Graph *g, Op op, int a, int b);
+int ir_broadcast(Graph *g, int x, Shape s);
+int ir_reshape(Graph *g, int x, Shape s);
+int ir_transpose(Graph *g, int x);
+int ir_sum_to(Graph *g, int x, Shape s);
+int ir_max(Graph *g, int x, int axis);
+int ir_row(Graph *g, Op op, int x, int axis); /* SOFTMAX, LOG_SOFTMAX, ARGMAX_MASK */
+int ir_matmul(Graph *g, int a, int b, int ta, int tb);
+int ir_onehot(Graph *g, int t, int classes);
+int ir_pick(Graph *g, int x, int t);
+int ir_xent(Graph *g, int logits, int t);
+int ir_assign(Graph *g, int dst, int value);
+int ir_is_const(const Graph *g, int id, double v);
+const Leaf *ir_leaf(const Graph *g, int id); /* NULL unless a leaf node */
+
+/* Rebuild the graph from its roots: map(old node) may return a replacement built in ng from
+ * already-mapped inputs, or -1 for the default copy.  Unreachable nodes vanish. */
+typedef int (*RewriteFn)(Graph *ng, const Graph *og, int old, const int *map, void *ctx);
+Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx);
+int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map);
+void ir_users(const Graph *g, int **count); /* uses per node, over all roots */
+void ir_reachable(const Graph *g, const int *roots, int nroots, char *mark);
+
+/* ---- autodiff.c ---------------------------------------------------------------------- */
+/* Build d(loss)/d(param) for every param; grads[i] is the gradient node of param i. */
+void ad_gradients(Graph *g, int loss, int *grads);
+
+/* ---- passes (opt_*.c, pipeline.c) ---------------------------------------------------- */
+Graph *opt_simplify(const Graph *g, int *changed);
+Graph *opt_layout(const Graph *g, int *changed);
+void ir_verify(const Graph *g);
+
+typedef struct {
+  int dtype64;        /* --dtype f64 */
+  int unroll;         /* loops with at most this many iterations are unrolled; -1 = all */
+  int inference;      /* --inference */
+  int check_numerics; /* --check-numerics */
+  int openmp;         /* --openmp */
+} EmitOptions;
+
+/* ---- plan.c ---------------------------------------------------------------------------- */
+typedef enum {
+  S_NONE,   /* not stored: inlined into its user, or a constant */
+  S_ARENA,  /* m->arena + off */
+  S_INPUT,  /* caller's input pointer */
+  S_OUTPUT, /* caller's output pointer */
+  S_PARAM,  /* m->param + off */
+  S_STATE,  /* m->state + off */
+  S_GRAD,   /* m->grad + off */
+  S_ALIAS   /* same storage as input 0 (reshape) */
+} StoreKind;
+
+typedef struct {
+  StoreKind kind;
+  int64_t off; /* elements */
+  int leaf;    /* S_INPUT/S_OUTPUT: index */
+} Store;
+
+typedef struct {
+  int planned;
+  int *sched; /* node ids in execution order (materialized nodes, then assigns) */
+  int nsched;
+  char *inl;      /* per node: computed inside its user's loop */
+  Store *store;   /* per node */
+  int *coalesced; /* per node: the assign it is computed straight into, else -1 */
+  int64_t arena;  /* elements used */
+} FnPlan;
+
+typedef struct {
+  Graph *g;
+  FnPlan fn[FN_COUNT];
+  int64_t *param_off, *state_off; /* per leaf, elements, 64-byte aligned */
+  int64_t param_count, param_slab, state_count, state_slab, arena;
+} Plan;
+
+Plan *plan_build(Graph *g, const EmitOptions *o);
+
+/* ---- emit_c.c ------------------------------------------------------------------------ */
+int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,
+           const char *source);
+
+/* ---- dump.c ---------------------------------------------------------------------------- */
+char *dump_node_str(const Graph *g, int id, int dtype64);
+void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage);
+void dump_plan(FILE *f, const Plan *p, int dtype64);
+void dump_dot(FILE *f, const Graph *g, int dtype64);
+void dump_stats(FILE *f, const Plan *p, int dtype64);
+uint64_t ir_graph_hash(const Graph *g);
+double ir_node_flops(const Graph *g, int id);
+const char *dtype_str(DType dt, int dtype64);
+
+#endif

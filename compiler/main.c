@@ -1,0 +1,125 @@
+/* main.c - the dlc command line: options, then the pipeline.  Exit status: 0 success, 1 an
+ * error in the user's model or data, 2 a bad command line, 3 an internal error. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+
+static const char usage[] =
+    "usage: dlc MODEL.lua -o net.c [options]   write net.c and net.h (forward + training step)\n"
+    "       dlc MODEL.lua --dump=STAGE          print the IR after STAGE: graph|grad|opt|plan\n"
+    "       dlc MODEL.lua --dot=STAGE -o g.dot  Graphviz of that stage\n"
+    "       dlc MODEL.lua --stats               parameters, FLOPs, arena bytes\n"
+    "       dlc --help | --version\n"
+    "options:\n"
+    "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
+    "  --dtype f32|f64    floating-point type of the generated code (default f32)\n"
+    "  --target generic   portable C with vector-friendly loops (the only target so far)\n"
+    "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
+    "  --inference        forward pass only, no training step\n"
+    "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n";
+
+static int bad(const char *fmt, const char *arg) {
+  fprintf(stderr, "dlc: ");
+  fprintf(stderr, fmt, arg);
+  fprintf(stderr, "\n(dlc --help shows the usage)\n");
+  return 2;
+}
+
+static unsigned stage_bit(const char *s) {
+  if (strcmp(s, "graph") == 0) return STAGE_GRAPH;
+  if (strcmp(s, "grad") == 0) return STAGE_GRAD;
+  if (strcmp(s, "opt") == 0) return STAGE_OPT;
+  if (strcmp(s, "plan") == 0) return STAGE_PLAN;
+  return 0;
+}
+
+/* The value of an option given as --opt=V or --opt V. */
+static const char *value(int argc, char **argv, int *i, const char *opt) {
+  size_t n = strlen(opt);
+  if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (strcmp(argv[*i], opt) == 0 && *i + 1 < argc) return argv[++*i];
+  return NULL;
+}
+
+static int is_opt(const char *arg, const char *opt) {
+  size_t n = strlen(opt);
+  return strncmp(arg, opt, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+static int parse(int argc, char **argv, Options *o) {
+  const char *v;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-o") == 0) {
+      if (i + 1 >= argc) return bad("-o needs a file name", "");
+      o->out = argv[++i];
+    } else if (is_opt(a, "--dump")) {
+      if (!(v = value(argc, argv, &i, "--dump")) || !stage_bit(v)) return bad("--dump=STAGE: STAGE is graph, grad, opt or plan", "");
+      o->dumps |= stage_bit(v);
+    } else if (is_opt(a, "--dot")) {
+      if (!(v = value(argc, argv, &i, "--dot")) || !stage_bit(v) || stage_bit(v) == STAGE_PLAN)
+        return bad("--dot=STAGE: STAGE is graph, grad or opt", "");
+      o->dot_stage = stage_bit(v);
+    } else if (strcmp(a, "--stats") == 0) {
+      o->stats = 1;
+    } else if (is_opt(a, "--name")) {
+      if (!(o->name = value(argc, argv, &i, "--name"))) return bad("--name needs an identifier", "");
+    } else if (is_opt(a, "--dtype")) {
+      v = value(argc, argv, &i, "--dtype");
+      if (!v || (strcmp(v, "f32") && strcmp(v, "f64"))) return bad("--dtype is f32 or f64", "");
+      o->emit.dtype64 = strcmp(v, "f64") == 0;
+    } else if (is_opt(a, "--target")) {
+      v = value(argc, argv, &i, "--target");
+      if (!v || strcmp(v, "generic")) return bad("--target %s: only 'generic' is available in this version", v ? v : "");
+    } else if (is_opt(a, "--unroll")) {
+      v = value(argc, argv, &i, "--unroll");
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : -1;
+      if (v && strcmp(v, "full") == 0) o->emit.unroll = -1;
+      else if (!v || *end || end == v || n < 0 || n > 1000000) return bad("--unroll takes a count or 'full'", "");
+      else o->emit.unroll = (int)n;
+    } else if (strcmp(a, "--inference") == 0) {
+      o->emit.inference = 1;
+    } else if (strncmp(a, "-D", 2) == 0) {
+      const char *kv = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+      const char *eq = kv ? strchr(kv, '=') : NULL;
+      if (!eq || eq == kv) return bad("-D needs KEY=VALUE", "");
+      o->dsl.defs[o->dsl.ndefs++] = (char *)kv;
+    } else if (a[0] == '-' && a[1]) {
+      return bad("unknown option %s", a);
+    } else if (o->dsl.path) {
+      return bad("one model file at a time (got a second: %s)", a);
+    } else {
+      o->dsl.path = a;
+    }
+  }
+  if (!o->dsl.path) return bad("no model file given", "");
+  if (!o->out && !o->dumps && !o->stats) return bad("nothing to do: give -o net.c, --dump=STAGE or --stats", "");
+  if (o->dot_stage && !o->out) return bad("--dot needs -o FILE", "");
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+    printf("dlc %s\n", DLC_VERSION);
+    return 0;
+  }
+  if (argc >= 2 && strcmp(argv[1], "train") == 0) {
+    fprintf(stderr, "dlc train: not in this version yet; build the generated C yourself (see README)\n");
+    return 2;
+  }
+  Options o = {0};
+  o.dsl.defs = calloc((size_t)argc, sizeof(char *));
+  o.dsl.instr_limit = 200000000;
+  o.dsl.mem_limit = (size_t)512 << 20;
+  int st = parse(argc, argv, &o);
+  if (!st) st = pipeline_run(&o);
+  free(o.dsl.defs);
+  ir_free_all();
+  return st;
+}

@@ -1,0 +1,126 @@
+/* pipeline.c - the compiler's stages in order, with the dumps between them.
+ *
+ *   model.lua -> dsl (forward graph, loss) -> autodiff (gradients into grad slots)
+ *   -> optimizer update (dsl) -> simplify* -> layout -> plan -> emit
+ *
+ * Each pass rebuilds the graph; ir_verify checks the invariants after every pass. */
+#include "pipeline.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsl.h"
+
+void ir_verify(const Graph *g) {
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (n->op >= OP_COUNT) die("%%%d: bad op %d", i, n->op);
+    if (n->nin != op_info[n->op].arity) die("%%%d: %d inputs for %s", i, n->nin, op_info[n->op].name);
+    for (int k = 0; k < n->nin; k++)
+      if (n->in[k] < 0 || n->in[k] >= i) die("%%%d: input %d is %%%d, not an earlier node", i, k, n->in[k]);
+    if (n->shape.n < 0 || n->shape.n > MAX_DIMS) die("%%%d: rank %d", i, n->shape.n);
+    for (int d = 0; d < n->shape.n; d++)
+      if (n->shape.d[d] < 1) die("%%%d: dim %d is %d", i, d, n->shape.d[d]);
+    if ((op_info[n->op].flags & OF_LEAF) && !ir_leaf(g, i)) die("%%%d: leaf without a table entry", i);
+  }
+  for (int f = 0; f < FN_COUNT; f++)
+    for (int r = 0; r < g->roots[f].n; r++)
+      if (g->roots[f].v[r] < 0 || g->roots[f].v[r] >= g->nnodes) die("bad root");
+}
+
+static int valid_ident(const char *s) {
+  if (!isalpha((unsigned char)*s) && *s != '_') return 0;
+  for (; *s; s++)
+    if (!isalnum((unsigned char)*s) && *s != '_') return 0;
+  return 1;
+}
+
+static int check_names(Graph *g) {
+  for (int i = 0; i < g->nparams; i++)
+    for (int j = 0; j < i; j++)
+      if (strcmp(g->params[i].name, g->params[j].name) == 0) {
+        fprintf(stderr, "%s:%d: parameter name '%s' is also used at line %d\n", g->params[i].loc.file,
+                g->params[i].loc.line, g->params[i].name, g->params[j].loc.line);
+        return 1;
+      }
+  return 0;
+}
+
+static void dump(const Options *o, const Graph *g, unsigned stage, const char *name) {
+  if (o->dumps & stage) dump_graph(stdout, g, o->emit.dtype64, name);
+  if (o->dot_stage == stage) {
+    FILE *f = fopen(o->out, "w");
+    if (!f) {
+      fprintf(stderr, "dlc: cannot write %s\n", o->out);
+      exit(1);
+    }
+    dump_dot(f, g, o->emit.dtype64);
+    fclose(f);
+  }
+}
+
+/* Gradients of the loss into the grad slots (FN_GRAD), then the optimizer's update. */
+static int differentiate(Graph *g, Dsl *d) {
+  int *grads = ir_alloc((size_t)(g->nparams + 1) * sizeof(int));
+  ad_gradients(g, g->loss, grads);
+  ivec_push(&g->roots[FN_GRAD], g->loss);
+  for (int i = 0; i < g->nparams; i++) {
+    g->cur = g->params[i].loc;
+    g->cur_flags = NF_BACKWARD;
+    ivec_push(&g->roots[FN_GRAD], ir_assign(g, ir_grad(g, g->params[i].node), grads[i]));
+    g->cur_flags = 0;
+  }
+  return dsl_build_update(d);
+}
+
+static Graph *optimize(Graph *g) {
+  int changed = 1;
+  for (int round = 0; changed && round < 16; round++) {
+    g = opt_simplify(g, &changed);
+    ir_verify(g);
+  }
+  g = opt_layout(g, &changed);
+  ir_verify(g);
+  return g;
+}
+
+static const char *header_path(const char *cpath) {
+  size_t n = strlen(cpath);
+  if (n > 2 && strcmp(cpath + n - 2, ".c") == 0) return ir_fmt("%.*s.h", (int)(n - 2), cpath);
+  return ir_fmt("%s.h", cpath);
+}
+
+int pipeline_run(const Options *o) {
+  Graph *g = ir_new();
+  Dsl *d = dsl_open(&o->dsl, g);
+  if (!d) return 1;
+  dsl_finish_forward(d);
+  if (o->name) {
+    if (!valid_ident(o->name)) {
+      fprintf(stderr, "dlc: --name %s is not a C identifier\n", o->name);
+      dsl_close(d);
+      return 2;
+    }
+    g->name = o->name;
+  }
+  int train = !o->emit.inference && g->loss >= 0 && dsl_has_optim(d);
+  int status = check_names(g);
+  ir_verify(g);
+  if (!status) dump(o, g, STAGE_GRAPH, "graph");
+  if (!status && train) status = differentiate(g, d);
+  dsl_close(d);
+  if (status) return status;
+  EmitOptions eo = o->emit;
+  eo.inference = !train;
+  if (!train) g->loss = -1;
+  ir_verify(g);
+  dump(o, g, STAGE_GRAD, "grad");
+  g = optimize(g);
+  dump(o, g, STAGE_OPT, "opt");
+  Plan *p = plan_build(g, &eo);
+  if (o->dumps & STAGE_PLAN) dump_plan(stdout, p, eo.dtype64);
+  if (o->stats) dump_stats(stdout, p, eo.dtype64);
+  if (o->out && !o->dot_stage) return emit_c(p, &eo, o->out, header_path(o->out), o->dsl.path);
+  return 0;
+}

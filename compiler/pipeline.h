@@ -1,0 +1,27 @@
+/* pipeline.h - command-line options and the compiler's driver (pipeline.c). */
+#ifndef DLC_PIPELINE_H
+#define DLC_PIPELINE_H
+
+#include "dsl.h"
+#include "ir.h"
+
+enum {
+  STAGE_GRAPH = 1, /* after the model file ran */
+  STAGE_GRAD = 2,  /* after autodiff and the optimizer */
+  STAGE_OPT = 4,   /* after the passes */
+  STAGE_PLAN = 8   /* schedule and storage */
+};
+
+typedef struct {
+  DslOptions dsl;
+  EmitOptions emit;
+  const char *out;  /* -o */
+  const char *name; /* --name */
+  unsigned dumps;   /* STAGE_* to print */
+  unsigned dot_stage;
+  int stats;
+} Options;
+
+int pipeline_run(const Options *o); /* exit status */
+
+#endif

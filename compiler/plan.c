@@ -1,0 +1,313 @@
+/* plan.c - fusion, scheduling and memory planning of each emitted function.
+ *
+ * Per function (forward, grad, update), from its roots:
+ *  1. fusion: an elementwise node used once, by an elementwise node, a reduction or an
+ *     assign, over the same number of elements, is computed inside its user's loop (inl);
+ *  2. schedule: the materialized nodes in id order (a topological order), then the assigns;
+ *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
+ *     input, an assign's value is computed straight into the destination when nothing reads
+ *     the destination afterwards (coalescing), everything else gets an arena slot;
+ *  4. arena offsets: greedy by size over live ranges [def, last use], 64-byte aligned.
+ * Invariant checked by the emitter: a block never reads an arena slot it also writes, unless
+ * it is the same element (in-place elementwise update of a coalesced assign). */
+#include "ir.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { ALIGN_ELEMS = 16 }; /* 64 bytes of f32; 128 of f64 */
+
+static int64_t align_up(int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIGN_ELEMS * ALIGN_ELEMS; }
+
+static int elementwise(OpKind k) { return k == K_E1 || k == K_E2 || k == K_BCAST || k == K_ONEHOT; }
+
+typedef struct {
+  Graph *g;
+  char *reach;    /* node belongs to this function */
+  int *uses;      /* uses within this function */
+  int *user;      /* the last user seen (meaningful when uses == 1) */
+  char *inl;
+  int *pos;       /* schedule position, -1 if not scheduled */
+  Store *store;
+  int *coalesced;
+  FnPlan *fp;
+} Fn;
+
+static void count_uses(Fn *f) {
+  Graph *g = f->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    if (!f->reach[i]) continue;
+    for (int k = 0; k < g->nodes[i].nin; k++) {
+      f->uses[g->nodes[i].in[k]]++;
+      f->user[g->nodes[i].in[k]] = i;
+    }
+  }
+}
+
+static int64_t iter_numel(const Graph *g, int id) {
+  const Node *n = &g->nodes[id];
+  if (n->op == OP_ASSIGN) return shape_numel(&g->nodes[n->in[1]].shape);
+  if (op_info[n->op].kind == K_REDUCE) return shape_numel(&g->nodes[n->in[0]].shape);
+  return shape_numel(&n->shape);
+}
+
+static void decide_inline(Fn *f) {
+  Graph *g = f->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (!f->reach[i] || !elementwise(op_info[n->op].kind) || i == g->loss) continue;
+    if (f->uses[i] != 1) continue;
+    int u = f->user[i];
+    OpKind uk = op_info[g->nodes[u].op].kind;
+    if (!(elementwise(uk) || uk == K_REDUCE || (uk == K_ASSIGN && g->nodes[u].in[1] == i))) continue;
+    if (uk == K_ONEHOT) continue;
+    if (n->op != OP_ONEHOT && iter_numel(g, u) != shape_numel(&n->shape)) continue;
+    f->inl[i] = 1;
+  }
+}
+
+static int is_computed(const Graph *g, int id) {
+  OpKind k = op_info[g->nodes[id].op].kind;
+  return k != K_LEAF && k != K_CONST && k != K_RESHAPE && k != K_ASSIGN;
+}
+
+static void schedule(Fn *f) {
+  Graph *g = f->g;
+  FnPlan *fp = f->fp;
+  fp->sched = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  fp->nsched = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < g->nnodes; i++) {
+      if (!f->reach[i] || f->inl[i]) continue;
+      int assign = g->nodes[i].op == OP_ASSIGN;
+      if ((pass == 0 && is_computed(g, i)) || (pass == 1 && assign)) fp->sched[fp->nsched++] = i;
+    }
+  for (int i = 0; i < g->nnodes; i++) f->pos[i] = -1;
+  for (int s = 0; s < fp->nsched; s++) f->pos[fp->sched[s]] = s;
+}
+
+/* Visit the materialized nodes and leaves an expression reads, through inlined nodes. */
+typedef void (*ReadFn)(Fn *f, int reader, int read, void *ctx);
+
+static void reads(Fn *f, int reader, int id, ReadFn fn, void *ctx) {
+  const Node *n = &f->g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
+    int x = n->in[k];
+    if (f->inl[x]) reads(f, reader, x, fn, ctx);
+    else fn(f, reader, x, ctx);
+  }
+}
+
+static int root_of(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return id;
+}
+
+/* ---- coalescing assigns --------------------------------------------------------------- */
+
+typedef struct {
+  int dst, v, ok;
+} Hazard;
+
+static void check_reader(Fn *f, int reader, int read, void *ctx) {
+  Hazard *h = ctx;
+  if (root_of(f->g, read) != h->dst) return;
+  if (reader == h->v) {
+    /* the value reads its own destination: fine only element by element */
+    OpKind k = op_info[f->g->nodes[h->v].op].kind;
+    if (!(k == K_E1 || k == K_E2) || !shape_eq(&f->g->nodes[read].shape, &f->g->nodes[h->v].shape))
+      h->ok = 0;
+  } else if (f->pos[reader] >= f->pos[h->v]) {
+    h->ok = 0;
+  }
+}
+
+static void coalesce(Fn *f) {
+  Graph *g = f->g;
+  for (int s = 0; s < f->fp->nsched; s++) {
+    int a = f->fp->sched[s];
+    const Node *an = &g->nodes[a];
+    if (an->op != OP_ASSIGN) continue;
+    int dst = an->in[0], v = an->in[1];
+    if (f->inl[v] || !is_computed(g, v) || f->coalesced[v] >= 0 || v == g->loss) continue;
+    if (!shape_eq(&g->nodes[v].shape, &g->nodes[dst].shape)) continue;
+    Hazard h = {dst, v, 1};
+    for (int r = 0; r < g->nnodes && h.ok; r++)
+      if (f->reach[r] && f->pos[r] >= 0 && r != a) reads(f, r, r, check_reader, &h);
+    if (h.ok) f->coalesced[v] = a;
+  }
+}
+
+/* The leaf written at schedule position s, or -1. */
+static int written_at(Fn *f, int s) {
+  const Graph *g = f->g;
+  int w = f->fp->sched[s];
+  const Node *n = &g->nodes[w];
+  if (n->op == OP_ASSIGN) return f->coalesced[n->in[1]] == w ? -1 : n->in[0];
+  return f->coalesced[w] >= 0 ? g->nodes[f->coalesced[w]].in[0] : -1;
+}
+
+/* An assign whose inlined value reads a leaf written earlier (by an assign, or by a coalesced
+ * value, which writes at its own position) would see the new value: materialize the value. */
+static void written_before(Fn *f, int reader, int read, void *ctx) {
+  int *bad = ctx, leaf = root_of(f->g, read);
+  for (int s = 0; s < f->pos[reader]; s++)
+    if (written_at(f, s) == leaf) *bad = 1;
+}
+
+static int fix_assign_hazards(Fn *f) {
+  Graph *g = f->g;
+  int changed = 0;
+  for (int s = 0; s < f->fp->nsched; s++) {
+    int a = f->fp->sched[s];
+    if (g->nodes[a].op != OP_ASSIGN || !f->inl[g->nodes[a].in[1]]) continue;
+    int bad = 0;
+    reads(f, a, a, written_before, &bad);
+    if (bad) f->inl[g->nodes[a].in[1]] = 0, changed = 1;
+  }
+  return changed;
+}
+
+/* ---- storage and arena ------------------------------------------------------------------- */
+
+static Store leaf_store(const Plan *p, const Node *n) {
+  Store s = {S_NONE, 0, n->leaf};
+  switch (n->op) {
+  case OP_INPUT: s.kind = S_INPUT; break;
+  case OP_OUTPUT: s.kind = S_OUTPUT; break;
+  case OP_PARAM: s.kind = S_PARAM, s.off = p->param_off[n->leaf]; break;
+  case OP_GRAD: s.kind = S_GRAD, s.off = p->param_off[n->leaf]; break;
+  case OP_STATE: s.kind = S_STATE, s.off = p->state_off[n->leaf]; break;
+  default: break;
+  }
+  return s;
+}
+
+typedef struct {
+  int id;
+  int64_t size;
+  int def, last;
+  int64_t off;
+} Slot;
+
+static void last_use(Fn *f, int reader, int read, void *ctx) {
+  Slot *slots = ctx;
+  int r = root_of(f->g, read);
+  if (f->pos[reader] > slots[r].last) slots[r].last = f->pos[reader];
+}
+
+static int by_size(const void *a, const void *b) {
+  const Slot *x = *(Slot *const *)a, *y = *(Slot *const *)b;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return x->id - y->id;
+}
+
+static void place_arena(Fn *f) {
+  Graph *g = f->g;
+  Slot *slots = ir_alloc((size_t)g->nnodes * sizeof(Slot) + 1);
+  Slot **order = ir_alloc((size_t)g->nnodes * sizeof(Slot *) + 1);
+  int n = 0;
+  for (int i = 0; i < g->nnodes; i++) slots[i] = (Slot){i, 0, f->pos[i], f->pos[i], 0};
+  for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
+  if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
+  for (int i = 0; i < g->nnodes; i++)
+    if (f->store[i].kind == S_ARENA) {
+      slots[i].size = align_up(shape_numel(&g->nodes[i].shape));
+      order[n++] = &slots[i];
+    }
+  qsort(order, (size_t)n, sizeof *order, by_size);
+  int64_t top = 0;
+  for (int k = 0; k < n; k++) {
+    Slot *s = order[k];
+    int64_t off = 0;
+    for (int moved = 1; moved;) {
+      moved = 0;
+      for (int j = 0; j < k; j++) {
+        Slot *o = order[j];
+        int overlap_t = s->def <= o->last && o->def <= s->last;
+        int overlap_m = off < o->off + o->size && o->off < off + s->size;
+        if (overlap_t && overlap_m) off = o->off + o->size, moved = 1;
+      }
+    }
+    s->off = off;
+    f->store[s->id].off = off;
+    if (off + s->size > top) top = off + s->size;
+  }
+  f->fp->arena = top;
+}
+
+static void assign_storage(Plan *p, Fn *f) {
+  Graph *g = f->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    Store s = {S_NONE, 0, 0};
+    if (!f->reach[i] || f->inl[i] || n->op == OP_CONST || n->op == OP_ASSIGN) {
+    } else if (op_info[n->op].flags & OF_LEAF) {
+      s = leaf_store(p, n);
+    } else if (n->op == OP_RESHAPE) {
+      s.kind = S_ALIAS;
+    } else if (f->coalesced[i] >= 0) {
+      s = leaf_store(p, &g->nodes[g->nodes[f->coalesced[i]].in[0]]);
+    } else {
+      s.kind = S_ARENA;
+    }
+    f->store[i] = s;
+  }
+  place_arena(f);
+}
+
+static void layout_slabs(Plan *p) {
+  Graph *g = p->g;
+  p->param_off = ir_alloc((size_t)(g->nparams + 1) * sizeof(int64_t));
+  p->state_off = ir_alloc((size_t)(g->nstates + 1) * sizeof(int64_t));
+  for (int i = 0; i < g->nparams; i++) {
+    p->param_off[i] = p->param_slab;
+    p->param_count += shape_numel(&g->params[i].shape);
+    p->param_slab += align_up(shape_numel(&g->params[i].shape));
+  }
+  for (int i = 0; i < g->nstates; i++) {
+    p->state_off[i] = p->state_slab;
+    p->state_count += shape_numel(&g->states[i].shape);
+    p->state_slab += align_up(shape_numel(&g->states[i].shape));
+  }
+}
+
+static void plan_fn(Plan *p, FnKind k, Fn *f) {
+  Graph *g = p->g;
+  size_t nn = (size_t)g->nnodes + 1;
+  f->g = g;
+  f->fp = &p->fn[k];
+  f->fp->planned = 1;
+  f->reach = ir_alloc(nn);
+  f->uses = ir_alloc(nn * sizeof(int));
+  f->user = ir_alloc(nn * sizeof(int));
+  f->inl = ir_alloc(nn);
+  f->pos = ir_alloc(nn * sizeof(int));
+  f->store = ir_alloc(nn * sizeof(Store));
+  f->coalesced = ir_alloc(nn * sizeof(int));
+  ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
+  count_uses(f);
+  decide_inline(f);
+  do {
+    for (size_t i = 0; i < nn; i++) f->coalesced[i] = -1;
+    schedule(f);
+    coalesce(f);
+  } while (fix_assign_hazards(f));
+  assign_storage(p, f);
+  f->fp->inl = f->inl;
+  f->fp->store = f->store;
+  f->fp->coalesced = f->coalesced;
+  if (f->fp->arena > p->arena) p->arena = f->fp->arena;
+}
+
+Plan *plan_build(Graph *g, const EmitOptions *o) {
+  Plan *p = ir_alloc(sizeof *p);
+  p->g = g;
+  layout_slabs(p);
+  for (int k = 0; k < FN_COUNT; k++) {
+    if (o->inference && k != FN_FORWARD) continue;
+    Fn f;
+    plan_fn(p, k, &f);
+  }
+  return p;
+}

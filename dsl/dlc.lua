@@ -1,0 +1,266 @@
+-- dlc.lua - the `dlc` module: inputs, parameters, tensor methods and the spec table.
+-- Runs inside the sandbox with the C primitives (`core`) as its argument.  Dims are 1-based
+-- (negative counts from the end), as everywhere in Lua; core takes them as given.
+local core = ...
+local dlc = {}
+local T = core.methods
+
+dlc.arg = core.args
+
+local function is_tensor(v) return core.is_tensor(v) end
+
+local function need_tensor(v, what)
+  if not is_tensor(v) then core.error(what .. " expects a tensor, got " .. type(v)) end
+end
+
+local function norm_dim(x, d, what)
+  local n = #core.shape(x)
+  if math.type(d) ~= "integer" then core.error(what .. ": dim must be an integer, got " .. tostring(d)) end
+  local a = d < 0 and d + n + 1 or d
+  if a < 1 or a > n then
+    core.error(string.format("%s: dim %d is out of range for a %d-D tensor (dims are 1..%d)", what, d, n, n))
+  end
+  return a
+end
+
+local function numel(s)
+  local n = 1
+  for _, d in ipairs(s) do n = n * d end
+  return n
+end
+
+-- shape arguments: a table {2, 3} or the sizes themselves; one -1 is inferred
+local function shape_args(x, what, ...)
+  local s = ...
+  if type(s) ~= "table" then s = {...} end
+  local out, infer = {}, nil
+  for i, d in ipairs(s) do
+    if d == -1 and not infer then infer = i; out[i] = 1
+    elseif math.type(d) ~= "integer" or d < 1 then
+      core.error(what .. ": sizes must be positive integers (or one -1), got " .. tostring(d))
+    else out[i] = d end
+  end
+  if infer then
+    local total, rest = numel(core.shape(x)), numel(out)
+    if total % rest ~= 0 then
+      core.error(string.format("%s: cannot infer -1: %d elements are not a multiple of %d", what, total, rest))
+    end
+    out[infer] = total // rest
+  end
+  return out
+end
+
+-- ---- inputs and parameters ------------------------------------------------------------
+
+function dlc.input(name, shape, opts)
+  if type(name) ~= "string" or name == "" then core.error("dlc.input: the first argument is the input's name") end
+  local dtype = "float"
+  if opts ~= nil then
+    if type(opts) ~= "table" then core.error("dlc.input: options must be a table, e.g. {dtype = \"int\"}") end
+    for k, v in pairs(opts) do
+      if k ~= "dtype" then core.error("dlc.input: unknown option '" .. tostring(k) .. "'") end
+      if v ~= "float" and v ~= "int" then core.error("dlc.input: dtype must be \"float\" or \"int\"") end
+      dtype = v
+    end
+  end
+  return core.input(name, shape, dtype)
+end
+
+function dlc.param(name, shape, initializer)
+  if type(name) ~= "string" or name == "" then core.error("dlc.param: the first argument is the parameter's name") end
+  local init = require "init"
+  return core.param(name, shape, init._resolve(initializer or init.zeros(), shape, "dlc.param"))
+end
+
+-- ---- tensor methods ---------------------------------------------------------------------
+
+function T:matmul(b) need_tensor(b, "matmul"); return core.matmul(self, b) end
+function T:t() return core.transpose(self) end
+function T:size(d)
+  local s = core.shape(self)
+  if d == nil then return s end
+  return s[norm_dim(self, d, "size")]
+end
+T.shape = T.size
+function T:dim() return #core.shape(self) end
+function T:numel() return numel(core.shape(self)) end
+function T:reshape(...) return core.reshape(self, shape_args(self, "reshape", ...)) end
+T.view = T.reshape
+
+function T:flatten(start_dim, end_dim)
+  local s = core.shape(self)
+  if #s == 0 then return core.reshape(self, {1}) end
+  local a = norm_dim(self, start_dim or 1, "flatten")
+  local b = norm_dim(self, end_dim or -1, "flatten")
+  if a > b then core.error("flatten: start_dim comes after end_dim") end
+  local out, n = {}, 1
+  for i = 1, a - 1 do out[#out + 1] = s[i] end
+  for i = a, b do n = n * s[i] end
+  out[#out + 1] = n
+  for i = b + 1, #s do out[#out + 1] = s[i] end
+  return core.reshape(self, out)
+end
+
+local function drop_dim(s, a)
+  local r = {}
+  for i, d in ipairs(s) do if i ~= a then r[#r + 1] = d end end
+  return r
+end
+
+function T:sum(dim, keepdim)
+  if dim == nil then return core.sum_to(self, {}) end
+  local s = core.shape(self)
+  local a = norm_dim(self, dim, "sum")
+  s[a] = 1
+  local r = core.sum_to(self, s)
+  if not keepdim then r = core.reshape(r, drop_dim(s, a)) end
+  return r
+end
+
+function T:mean(dim, keepdim)
+  local s = core.shape(self)
+  local n = dim == nil and numel(s) or s[norm_dim(self, dim, "mean")]
+  return self:sum(dim, keepdim) / n
+end
+
+function T:max(dim, keepdim)
+  if dim == nil then
+    return core.reshape(core.max(core.reshape(self, {self:numel()}), 1), {})
+  end
+  local a = norm_dim(self, dim, "max")
+  local r = core.max(self, a)
+  if not keepdim then r = core.reshape(r, drop_dim(core.shape(r), a)) end
+  return r
+end
+
+for _, op in ipairs {"exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"} do
+  T[op] = function(self) return core.unary(op, self) end
+end
+
+function T:softmax(dim) return core.row("softmax", self, norm_dim(self, dim or -1, "softmax")) end
+function T:log_softmax(dim) return core.row("log_softmax", self, norm_dim(self, dim or -1, "log_softmax")) end
+
+function T:clamp(lo, hi)
+  if lo == nil and hi == nil then core.error("clamp: give a min, a max or both") end
+  for _, v in ipairs {lo or 0, hi or 0} do
+    if type(v) ~= "number" then core.error("clamp: bounds must be numbers") end
+  end
+  return core.unary("clamp", self, lo or -math.huge, hi or math.huge)
+end
+
+function T:pow(e) return self ^ e end
+
+-- ---- the spec table -----------------------------------------------------------------------
+
+local known_keys = {name = true, input = true, inputs = true, net = true, outputs = true,
+  target = true, loss = true, optim = true, clip_grad_norm = true, train = true}
+
+local function is_module(v)
+  local mt = getmetatable(v)
+  return type(v) == "table" and type(mt) == "table" and mt._kind ~= nil
+end
+dlc._is_module = is_module
+
+local function tensor_list(v, key)
+  if is_tensor(v) then return {v} end
+  if type(v) ~= "table" then core.error("spec." .. key .. " must be a list of tensors") end
+  local r = {}
+  for i, t in ipairs(v) do
+    if not is_tensor(t) then core.error(string.format("spec.%s[%d] is a %s, not a tensor", key, i, type(t))) end
+    r[i] = t
+  end
+  if #r == 0 then core.error("spec." .. key .. " is empty") end
+  return r
+end
+
+local function build_target(spec, batch)
+  local t = spec.target
+  if type(t) ~= "table" then core.error("spec.target must be {classes = K} or a shape like {64, 1}") end
+  if t.classes ~= nil then
+    if math.type(t.classes) ~= "integer" or t.classes < 1 then
+      core.error("spec.target.classes must be a positive integer")
+    end
+    return core.input("target", {batch}, "int"), t.classes
+  end
+  return core.input("target", t, "float")
+end
+
+local function build_loss(spec, outputs, target, classes)
+  local loss = spec.loss
+  if is_tensor(loss) then return loss end
+  if not is_module(loss) then core.error("spec.loss must be a loss module (e.g. nn.MSELoss()) or a scalar tensor") end
+  if not target then core.error("spec.loss is a module but the spec has no target") end
+  if classes then
+    local s = core.shape(outputs[1])
+    if s[#s] ~= classes then
+      core.error(string.format("the net outputs %d scores per sample but the target has %d classes", s[#s], classes))
+    end
+  end
+  return loss(outputs[1], target)
+end
+
+function dlc._build(spec, stem)
+  if type(spec) ~= "table" then
+    core.error("the model file must return a spec table, e.g. return {input = ..., net = ...}; it returned " .. type(spec))
+  end
+  for k in pairs(spec) do
+    if not known_keys[k] then
+      core.error("unknown key '" .. tostring(k) .. "' in the spec (known: name, input, inputs, net, outputs, target, loss, optim, clip_grad_norm, train)")
+    end
+  end
+  local name = spec.name or stem
+  if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+    core.error("spec.name must be a C identifier (letters, digits, _), got " .. tostring(name) ..
+      (spec.name and "" or " (from the file name: set name = ...)"))
+  end
+  local inputs, outputs
+  if spec.input ~= nil then
+    if spec.inputs ~= nil then core.error("give either input (a shape, with net) or inputs (tensors), not both") end
+    if not is_module(spec.net) then core.error("spec.input needs spec.net, a module such as nn.Sequential{...}") end
+    inputs = {core.input("x", spec.input, "float")}
+    outputs = {spec.net(inputs[1])}
+  elseif spec.inputs ~= nil then
+    inputs = tensor_list(spec.inputs, "inputs")
+    for i, t in ipairs(inputs) do
+      if core.kind(t) ~= "input" then core.error(string.format("spec.inputs[%d] is not made by dlc.input", i)) end
+    end
+    if spec.outputs ~= nil then outputs = tensor_list(spec.outputs, "outputs")
+    elseif is_module(spec.net) then outputs = {spec.net(inputs[1])}
+    else core.error("spec.inputs needs spec.outputs (tensors) or spec.net (a module)") end
+  else
+    core.error("the spec needs input = {batch, ...} (with net) or inputs = {tensors} (with outputs)")
+  end
+  local r = {name = name, inputs = inputs, outputs = outputs}
+  local classes
+  if spec.target ~= nil then
+    local t
+    t, classes = build_target(spec, core.shape(inputs[1])[1])
+    inputs[#inputs + 1] = t
+    r.target_index = #inputs
+    r.target = t
+  end
+  if spec.loss ~= nil then
+    r.loss = build_loss(spec, outputs, r.target, classes)
+    if #core.shape(r.loss) ~= 0 and r.loss:numel() ~= 1 then
+      core.error("the loss must be a scalar; reduce it with :mean() or :sum()")
+    end
+  end
+  if spec.optim ~= nil then
+    local mt = getmetatable(spec.optim)
+    if type(spec.optim) ~= "table" or not mt or not mt._optimizer then
+      core.error("spec.optim must be an optimizer, e.g. optim.SGD{lr = 0.01}")
+    end
+    if not r.loss then core.error("spec.optim needs spec.loss: what should the optimizer minimise?") end
+    r.optim = spec.optim
+  elseif r.loss then
+    core.error("spec.loss needs spec.optim, e.g. optim = optim.SGD{lr = 0.01}")
+  end
+  if spec.clip_grad_norm ~= nil then
+    core.error("clip_grad_norm is not supported by this version of dlc yet")
+  end
+  if spec.train ~= nil and type(spec.train) ~= "table" then core.error("spec.train must be a table of dlc train defaults") end
+  if is_module(spec.net) then spec.net:_name("net") end
+  return r
+end
+
+return dlc

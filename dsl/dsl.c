@@ -1,0 +1,672 @@
+/* dsl.c - runs a model file in a sandboxed Lua 5.4 state and builds the graph IR from it.
+ *
+ * C offers primitives only (module "core", visible to the embedded dsl/ Lua chunks as their
+ * `...`): leaves, the ops of the op table, shape queries, locations and errors.  Everything
+ * friendly (nn, optim, init, tensor methods, the spec table) is Lua, embedded at build time.
+ * A tensor is a userdata holding a node id and nothing else; Lua never owns IR memory.
+ *
+ * Sandbox: base functions without dofile/loadfile/collectgarbage, `load` of text only; the
+ * string (without dump), table, math and utf8 libraries; `io` and `os` are tables that refuse
+ * every use with a message; `require` knows only dlc, nn, optim and init.  An instruction
+ * count hook and an allocation cap stop runaway models.  Every node gets the line of the
+ * innermost frame of the model file (or of the module that made it: core.with_loc). */
+#include "dsl.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TENSOR_MT "dlc.Tensor"
+enum { MAX_LOC_DEPTH = 64 };
+
+struct Dsl {
+  lua_State *L;
+  Graph *g;
+  const char *file;  /* the model path, as given */
+  long long instr, instr_limit;
+  size_t mem, mem_limit;
+  int nloc;
+  int locs[MAX_LOC_DEPTH];
+  int spec_ref;      /* the built spec table */
+  int last_line;     /* last line of the model file that ran: where the spec was returned */
+};
+
+typedef struct {
+  int id;
+} TensorUD;
+
+static Dsl *get_dsl(lua_State *L) {
+  Dsl *d;
+  lua_getallocf(L, (void **)&d);
+  return d;
+}
+
+/* ---- locations and errors ------------------------------------------------------------- */
+
+/* The line of the innermost frame running the model file, 0 if none. */
+static int user_line(lua_State *L) {
+  lua_Debug ar;
+  for (int level = 0; lua_getstack(L, level, &ar); level++) {
+    if (!lua_getinfo(L, "Sl", &ar)) continue;
+    if (ar.source[0] == '@' && ar.currentline > 0) return ar.currentline;
+  }
+  return 0;
+}
+
+static Loc cur_loc(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  Loc l = {d->file, d->nloc ? d->locs[d->nloc - 1] : user_line(L)};
+  return l;
+}
+
+static void raise_msg(void *ctx, const char *msg) {
+  lua_State *L = ctx;
+  lua_pushstring(L, msg);
+  lua_error(L);
+}
+
+static int dsl_raise(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int dsl_raise(lua_State *L, const char *fmt, ...) {
+  char body[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(body, sizeof body, fmt, ap);
+  va_end(ap);
+  Loc l = cur_loc(L);
+  return luaL_error(L, "%s:%d: %s", l.file, l.line, body);
+}
+
+/* Called before every IR constructor: new nodes get the current location, errors go to Lua. */
+static Graph *G(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  d->g->cur = cur_loc(L);
+  d->g->on_error = raise_msg;
+  d->g->err_ctx = L;
+  return d->g;
+}
+
+/* ---- tensors ---------------------------------------------------------------------------- */
+
+static int push_tensor(lua_State *L, int id) {
+  TensorUD *t = lua_newuserdatauv(L, sizeof *t, 0);
+  t->id = id;
+  luaL_setmetatable(L, TENSOR_MT);
+  return 1;
+}
+
+static int is_tensor(lua_State *L, int idx) { return luaL_testudata(L, idx, TENSOR_MT) != NULL; }
+
+/* Argument idx as a node: a tensor, or a number made a constant. */
+static int node_arg(lua_State *L, int idx) {
+  TensorUD *t = luaL_testudata(L, idx, TENSOR_MT);
+  if (t) return t->id;
+  if (lua_type(L, idx) == LUA_TNUMBER) return ir_const(G(L), lua_tonumber(L, idx), NULL);
+  return dsl_raise(L, "expected a tensor or a number, got %s", luaL_typename(L, idx));
+}
+
+static int tensor_arg(lua_State *L, int idx) {
+  TensorUD *t = luaL_testudata(L, idx, TENSOR_MT);
+  if (!t) return dsl_raise(L, "expected a tensor, got %s", luaL_typename(L, idx));
+  return t->id;
+}
+
+static Shape shape_arg(lua_State *L, int idx) {
+  Shape s = {0, {0}};
+  if (!lua_istable(L, idx)) dsl_raise(L, "a shape must be a table of sizes, e.g. {64, 784}; got %s",
+                                      luaL_typename(L, idx));
+  lua_Integer n = luaL_len(L, idx);
+  if (n > MAX_DIMS) dsl_raise(L, "a shape has at most %d dimensions, got %lld", MAX_DIMS, (long long)n);
+  s.n = (int)n;
+  int64_t numel = 1;
+  for (int i = 0; i < s.n; i++) {
+    lua_geti(L, idx, i + 1);
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (!isint || v < 1 || v > INT32_MAX)
+      dsl_raise(L, "shape dimension %d must be a positive integer", i + 1);
+    s.d[i] = (int)v;
+    numel *= v;
+    if (numel > INT32_MAX) dsl_raise(L, "a tensor of more than %d elements is too large", INT32_MAX);
+  }
+  return s;
+}
+
+static int push_shape(lua_State *L, const Shape *s) {
+  lua_createtable(L, s->n, 0);
+  for (int i = 0; i < s->n; i++) {
+    lua_pushinteger(L, s->d[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+  return 1;
+}
+
+/* A 1-based (or negative, from the end) dim of node x as a 0-based axis. */
+static int axis_arg(lua_State *L, int idx, int x) {
+  int rank = get_dsl(L)->g->nodes[x].shape.n;
+  lua_Integer d = luaL_checkinteger(L, idx);
+  if (d < 0) d += rank + 1;
+  if (d < 1 || d > rank) dsl_raise(L, "dim %lld is out of range for a %d-D tensor (dims are 1..%d)",
+                                   (long long)luaL_checkinteger(L, idx), rank, rank);
+  return (int)d - 1;
+}
+
+static Op op_named(lua_State *L, int idx, OpKind kind) {
+  const char *name = luaL_checkstring(L, idx);
+  for (int op = 0; op < OP_COUNT; op++)
+    if (op_info[op].kind == kind && strcmp(op_info[op].name, name) == 0) return (Op)op;
+  return (Op)dsl_raise(L, "no such operation: %s", name);
+}
+
+/* ---- primitives --------------------------------------------------------------------------- */
+
+static int c_input(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  Shape s = shape_arg(L, 2);
+  const char *dt = luaL_optstring(L, 3, "float");
+  return push_tensor(L, ir_input(G(L), name, s, strcmp(dt, "int") == 0 ? DT_INT : DT_FLOAT));
+}
+
+static double num_field(lua_State *L, int idx, const char *k) {
+  lua_getfield(L, idx, k);
+  double v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+static int c_param(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  Shape s = shape_arg(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lua_getfield(L, 3, "dist");
+  const char *dist = lua_tostring(L, -1);
+  Init init = {INIT_CONST, num_field(L, 3, "a"), num_field(L, 3, "b")};
+  if (dist && strcmp(dist, "uniform") == 0) init.kind = INIT_UNIFORM;
+  else if (dist && strcmp(dist, "normal") == 0) init.kind = INIT_NORMAL;
+  else if (!dist || strcmp(dist, "const") != 0) return dsl_raise(L, "unknown initializer");
+  if (!isfinite(init.a) || !isfinite(init.b)) return dsl_raise(L, "initializer parameters must be finite");
+  return push_tensor(L, ir_param(G(L), name, s, init));
+}
+
+static int c_const(lua_State *L) {
+  double v = luaL_checknumber(L, 1);
+  const char *name = luaL_optstring(L, 2, NULL);
+  return push_tensor(L, ir_const(G(L), v, name));
+}
+
+static int c_unary(lua_State *L) {
+  Op op = op_named(L, 1, K_E1);
+  int x = node_arg(L, 2);
+  if (op == OP_CLAMP || op == OP_INRANGE)
+    return push_tensor(L, ir_clamp(G(L), op, x, luaL_checknumber(L, 3), luaL_checknumber(L, 4)));
+  return push_tensor(L, ir_unary(G(L), op, x));
+}
+
+static int c_binary(lua_State *L) {
+  Op op = op_named(L, 1, K_E2);
+  int a = node_arg(L, 2), b = node_arg(L, 3);
+  return push_tensor(L, ir_binary(G(L), op, a, b));
+}
+
+static int c_matmul(lua_State *L) {
+  int a = tensor_arg(L, 1), b = tensor_arg(L, 2);
+  return push_tensor(L, ir_matmul(G(L), a, b, lua_toboolean(L, 3), lua_toboolean(L, 4)));
+}
+
+static int c_transpose(lua_State *L) { return push_tensor(L, ir_transpose(G(L), tensor_arg(L, 1))); }
+
+static int c_reshape(lua_State *L) {
+  int x = tensor_arg(L, 1);
+  return push_tensor(L, ir_reshape(G(L), x, shape_arg(L, 2)));
+}
+
+static int c_sum_to(lua_State *L) {
+  int x = tensor_arg(L, 1);
+  return push_tensor(L, ir_sum_to(G(L), x, shape_arg(L, 2)));
+}
+
+static int c_broadcast(lua_State *L) {
+  int x = node_arg(L, 1);
+  return push_tensor(L, ir_broadcast(G(L), x, shape_arg(L, 2)));
+}
+
+static int c_max(lua_State *L) {
+  int x = tensor_arg(L, 1);
+  return push_tensor(L, ir_max(G(L), x, axis_arg(L, 2, x)));
+}
+
+static int c_row(lua_State *L) {
+  Op op = op_named(L, 1, K_ROW);
+  int x = tensor_arg(L, 2);
+  return push_tensor(L, ir_row(G(L), op, x, axis_arg(L, 3, x)));
+}
+
+static int c_xent(lua_State *L) {
+  int x = tensor_arg(L, 1), t = tensor_arg(L, 2);
+  return push_tensor(L, ir_xent(G(L), x, t));
+}
+
+static int c_pick(lua_State *L) {
+  int x = tensor_arg(L, 1), t = tensor_arg(L, 2);
+  return push_tensor(L, ir_pick(G(L), x, t));
+}
+
+static int c_onehot(lua_State *L) {
+  int t = tensor_arg(L, 1);
+  return push_tensor(L, ir_onehot(G(L), t, (int)luaL_checkinteger(L, 2)));
+}
+
+static int c_shape(lua_State *L) { return push_shape(L, &get_dsl(L)->g->nodes[tensor_arg(L, 1)].shape); }
+
+static int c_dtype(lua_State *L) {
+  lua_pushstring(L, get_dsl(L)->g->nodes[tensor_arg(L, 1)].dt == DT_INT ? "int" : "float");
+  return 1;
+}
+
+static int c_id(lua_State *L) {
+  lua_pushinteger(L, tensor_arg(L, 1));
+  return 1;
+}
+
+static int c_is_tensor(lua_State *L) {
+  lua_pushboolean(L, is_tensor(L, 1));
+  return 1;
+}
+
+static int c_kind(lua_State *L) {
+  lua_pushstring(L, op_info[get_dsl(L)->g->nodes[tensor_arg(L, 1)].op].name);
+  return 1;
+}
+
+static int c_line(lua_State *L) {
+  lua_pushinteger(L, cur_loc(L).line);
+  return 1;
+}
+
+static int c_error(lua_State *L) { return dsl_raise(L, "%s", luaL_checkstring(L, 1)); }
+
+/* with_loc(line, f, ...): run f with new nodes and errors placed at line. */
+static int c_with_loc(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  lua_Integer line = luaL_checkinteger(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  if (d->nloc == MAX_LOC_DEPTH) return dsl_raise(L, "modules nested too deeply");
+  d->locs[d->nloc++] = (int)line;
+  int nargs = lua_gettop(L) - 2;
+  int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
+  d->nloc--;
+  if (st != LUA_OK) return lua_error(L);
+  return lua_gettop(L) - 1;
+}
+
+static int c_rename(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  int id = tensor_arg(L, 1);
+  const char *name = luaL_checkstring(L, 2);
+  if (d->g->nodes[id].op != OP_PARAM) return dsl_raise(L, "only parameters can be renamed");
+  d->g->params[d->g->nodes[id].leaf].name = ir_strdup(name);
+  return 0;
+}
+
+static int c_param_name(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  int id = tensor_arg(L, 1);
+  if (d->g->nodes[id].op != OP_PARAM) return dsl_raise(L, "not a parameter");
+  lua_pushstring(L, d->g->params[d->g->nodes[id].leaf].name);
+  return 1;
+}
+
+static int c_state(lua_State *L) {
+  int p = tensor_arg(L, 1);
+  return push_tensor(L, ir_state(G(L), p, luaL_checkstring(L, 2)));
+}
+
+static int c_assign(lua_State *L) {
+  Graph *g = G(L);
+  int dst = tensor_arg(L, 1), v = node_arg(L, 2);
+  Op op = g->nodes[dst].op;
+  if (op != OP_PARAM && op != OP_STATE) return dsl_raise(L, "only parameters and optimizer state can be updated");
+  if (!shape_eq(&g->nodes[dst].shape, &g->nodes[v].shape)) v = ir_broadcast(g, v, g->nodes[dst].shape);
+  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, dst, v));
+  return 0;
+}
+
+/* ---- tensor metamethods ------------------------------------------------------------------- */
+
+static int arith(lua_State *L, Op op) {
+  int a = node_arg(L, 1), b = node_arg(L, 2);
+  return push_tensor(L, ir_binary(G(L), op, a, b));
+}
+static int m_add(lua_State *L) { return arith(L, OP_ADD); }
+static int m_sub(lua_State *L) { return arith(L, OP_SUB); }
+static int m_mul(lua_State *L) { return arith(L, OP_MUL); }
+static int m_div(lua_State *L) { return arith(L, OP_DIV); }
+static int m_pow(lua_State *L) { return arith(L, OP_POW); }
+static int m_unm(lua_State *L) { return push_tensor(L, ir_unary(G(L), OP_NEG, tensor_arg(L, 1))); }
+
+static int m_tostring(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  int id = tensor_arg(L, 1);
+  const Node *n = &d->g->nodes[id];
+  lua_pushfstring(L, "tensor %%%d %s %s%s", id, op_info[n->op].name, dtype_str(n->dt, 0), shape_str(&n->shape));
+  return 1;
+}
+
+static int m_concat(lua_State *L) { return dsl_raise(L, "cannot concatenate a tensor with '..'"); }
+
+static const luaL_Reg core_fns[] = {
+    {"input", c_input}, {"param", c_param}, {"const", c_const}, {"unary", c_unary},
+    {"binary", c_binary}, {"matmul", c_matmul}, {"transpose", c_transpose}, {"reshape", c_reshape},
+    {"sum_to", c_sum_to}, {"broadcast", c_broadcast}, {"max", c_max}, {"row", c_row},
+    {"xent", c_xent}, {"pick", c_pick}, {"onehot", c_onehot}, {"shape", c_shape},
+    {"dtype", c_dtype}, {"id", c_id}, {"is_tensor", c_is_tensor}, {"kind", c_kind},
+    {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"rename", c_rename},
+    {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {NULL, NULL}};
+
+static const luaL_Reg tensor_mms[] = {
+    {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},
+    {"__unm", m_unm}, {"__tostring", m_tostring}, {"__concat", m_concat}, {NULL, NULL}};
+
+/* ---- sandbox ------------------------------------------------------------------------------ */
+
+static void *limited_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  Dsl *d = ud;
+  if (!ptr) osize = 0;
+  if (nsize == 0) {
+    free(ptr);
+    d->mem -= osize;
+    return NULL;
+  }
+  if (nsize > osize && d->mem + (nsize - osize) > d->mem_limit) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p) d->mem = d->mem - osize + nsize;
+  return p;
+}
+
+static void hook(lua_State *L, lua_Debug *ar) {
+  Dsl *d = get_dsl(L);
+  if (ar->event == LUA_HOOKLINE) {
+    if (lua_getinfo(L, "S", ar) && ar->source[0] == '@') d->last_line = ar->currentline;
+    return;
+  }
+  d->instr += 1000;
+  if (d->instr > d->instr_limit)
+    dsl_raise(L, "the model file ran more than %lld Lua instructions and was stopped (an endless loop?)",
+              d->instr_limit);
+}
+
+/* load(chunk [, name [, mode [, env]]]) with text chunks only. */
+static int sandbox_load(lua_State *L) {
+  int n = lua_gettop(L);
+  lua_getglobal(L, "__dlc_load");
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushliteral(L, "t");
+  if (n >= 4) lua_pushvalue(L, 4);
+  lua_call(L, n >= 4 ? 4 : 3, 2);
+  return 2;
+}
+
+static int refuse(lua_State *L) {
+  const char *lib = lua_tostring(L, lua_upvalueindex(1));
+  const char *key = lua_tostring(L, 2);
+  return dsl_raise(L, "%s.%s is not available: model files run in a sandbox without file, process or "
+                      "OS access", lib, key ? key : "?");
+}
+
+static void refusing_table(lua_State *L, const char *name) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, refuse, 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
+  lua_setglobal(L, name);
+}
+
+static void open_sandbox(lua_State *L) {
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+  lua_pop(L, 5);
+  lua_getglobal(L, "load");
+  lua_setglobal(L, "__dlc_load");
+  lua_pushcfunction(L, sandbox_load);
+  lua_setglobal(L, "load");
+  const char *gone[] = {"dofile", "loadfile", "collectgarbage", NULL};
+  for (int i = 0; gone[i]; i++) {
+    lua_pushnil(L);
+    lua_setglobal(L, gone[i]);
+  }
+  lua_getglobal(L, "string");
+  lua_pushnil(L);
+  lua_setfield(L, -2, "dump");
+  lua_pop(L, 1);
+  refusing_table(L, "io");
+  refusing_table(L, "os");
+  refusing_table(L, "debug");
+  refusing_table(L, "package");
+}
+
+/* The embedded chunks: dsl_lua_chunks[] from the build (embed.cmake). */
+typedef struct {
+  const char *name;
+  const unsigned char *data;
+  size_t len;
+} DslChunk;
+extern const DslChunk dsl_lua_chunks[];
+
+static int sandbox_require(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, "dlc.loaded");
+  if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  const DslChunk *c = dsl_lua_chunks;
+  while (c->name && strcmp(c->name, name) != 0) c++;
+  if (!c->name || strcmp(name, "core") == 0)
+    return dsl_raise(L, "module '%s' is not available: model files can require dlc, nn, optim and init", name);
+  char chunkname[64];
+  snprintf(chunkname, sizeof chunkname, "=dlc/%s.lua", name);
+  if (luaL_loadbufferx(L, (const char *)c->data, c->len, chunkname, "t") != LUA_OK) return lua_error(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, "dlc.core");
+  lua_call(L, 1, 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, name);
+  return 1;
+}
+
+static void open_core(lua_State *L, const DslOptions *o) {
+  luaL_newmetatable(L, TENSOR_MT);
+  luaL_setfuncs(L, tensor_mms, 0);
+  lua_newtable(L); /* methods, filled by dlc.lua */
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "__index");
+  luaL_newlib(L, core_fns);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "methods");
+  lua_newtable(L);
+  for (int i = 0; i < o->ndefs; i++) {
+    const char *eq = strchr(o->defs[i], '=');
+    lua_pushlstring(L, o->defs[i], (size_t)(eq - o->defs[i]));
+    if (lua_stringtonumber(L, eq + 1) == 0) lua_pushstring(L, eq + 1);
+    lua_settable(L, -3);
+  }
+  lua_setfield(L, -2, "args");
+  lua_setfield(L, LUA_REGISTRYINDEX, "dlc.core");
+  lua_pop(L, 1); /* metatable */
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, "dlc.loaded");
+  lua_pushcfunction(L, sandbox_require);
+  lua_setglobal(L, "require");
+}
+
+/* ---- running the model --------------------------------------------------------------------- */
+
+static int traceback_msg(lua_State *L) {
+  if (!lua_isstring(L, 1)) {
+    lua_pushfstring(L, "%s:%d: error object is a %s, not a message", get_dsl(L)->file, user_line(L),
+                    luaL_typename(L, 1));
+  }
+  return 1;
+}
+
+/* Call the function on the top with n args; on error print the message, return 1. */
+static int protected_call(Dsl *d, int nargs, int nres) {
+  lua_State *L = d->L;
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback_msg);
+  lua_insert(L, base);
+  int st = lua_pcall(L, nargs, nres, base);
+  lua_remove(L, base);
+  d->g->on_error = ir_on_error_exit; /* IR errors outside Lua print and exit */
+  if (st == LUA_OK) return 0;
+  if (st == LUA_ERRMEM)
+    fprintf(stderr, "%s: the model file used more than %zu MiB of memory and was stopped\n", d->file,
+            d->mem_limit >> 20);
+  else
+    fprintf(stderr, "%s\n", lua_tostring(L, -1));
+  lua_pop(L, 1);
+  return 1;
+}
+
+static const char *file_stem(const char *path) {
+  const char *b = strrchr(path, '/');
+  b = b ? b + 1 : path;
+  char *s = ir_strdup(b);
+  char *dot = strrchr(s, '.');
+  if (dot && dot != s) *dot = 0;
+  return s;
+}
+
+Dsl *dsl_open(const DslOptions *o, Graph *g) {
+  Dsl *d = calloc(1, sizeof *d);
+  if (!d) die("out of memory");
+  d->g = g;
+  d->file = o->path;
+  d->instr_limit = o->instr_limit;
+  d->mem_limit = o->mem_limit;
+  d->L = lua_newstate(limited_alloc, d);
+  if (!d->L) die("cannot create a Lua state");
+  lua_State *L = d->L;
+  open_sandbox(L);
+  open_core(L, o);
+  lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000);
+  g->cur.file = o->path;
+  FILE *f = fopen(o->path, "rb");
+  if (!f) {
+    fprintf(stderr, "%s: cannot open the model file: %s\n", o->path, strerror(errno));
+    dsl_close(d);
+    return NULL;
+  }
+  fclose(f);
+  /* luaL_loadfilex names the chunk "@path": errors read "path:line: ..." */
+  int st = luaL_loadfilex(L, o->path, "t");
+  if (st != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    if (st == LUA_ERRSYNTAX && strstr(msg, "binary chunk"))
+      fprintf(stderr, "%s: not a Lua model file (it is a precompiled or binary file)\n", o->path);
+    else if (st == LUA_ERRSYNTAX)
+      fprintf(stderr, "%s\n(%s is not a valid Lua model file)\n", msg, o->path);
+    else
+      fprintf(stderr, "%s: cannot read the model file: %s\n", o->path, msg);
+    dsl_close(d);
+    return NULL;
+  }
+  if (protected_call(d, 0, 1)) {
+    dsl_close(d);
+    return NULL;
+  }
+  /* dlc._build(spec, default_name) validates the spec and builds the forward graph and loss */
+  lua_pushcfunction(L, sandbox_require);
+  lua_pushliteral(L, "dlc");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "_build");
+  lua_remove(L, -2);
+  lua_insert(L, -2);
+  lua_pushstring(L, file_stem(o->path));
+  d->locs[d->nloc++] = d->last_line; /* spec errors and nodes: the line that returned it */
+  int failed = protected_call(d, 2, 1);
+  d->nloc--;
+  if (failed) {
+    dsl_close(d);
+    return NULL;
+  }
+  d->spec_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return d;
+}
+
+/* Collect the built spec into the graph: name, outputs, loss. */
+int dsl_finish_forward(Dsl *d) {
+  lua_State *L = d->L;
+  Graph *g = d->g;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, d->spec_ref);
+  lua_getfield(L, -1, "name");
+  g->name = ir_strdup(lua_tostring(L, -1));
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "target_index");
+  g->target = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) - 1 : -1;
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "outputs");
+  int nout = (int)luaL_len(L, -1);
+  for (int i = 0; i < nout; i++) {
+    lua_geti(L, -1, i + 1);
+    int v = ((TensorUD *)lua_touserdata(L, -1))->id;
+    lua_pop(L, 1);
+    g->cur = (Loc){d->file, d->last_line};
+    int out = ir_output(g, i ? ir_fmt("output%d", i + 1) : "output", g->nodes[v].shape);
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, out, v));
+  }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "loss");
+  g->loss = is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1;
+  lua_pop(L, 2);
+  return 0;
+}
+
+int dsl_has_optim(Dsl *d) {
+  lua_rawgeti(d->L, LUA_REGISTRYINDEX, d->spec_ref);
+  lua_getfield(d->L, -1, "optim");
+  int has = !lua_isnil(d->L, -1);
+  lua_pop(d->L, 2);
+  return has;
+}
+
+/* spec.optim:_build(params, grads): the optimizer's update, as assigns into FN_UPDATE. */
+int dsl_build_update(Dsl *d) {
+  lua_State *L = d->L;
+  Graph *g = d->g;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, d->spec_ref);
+  lua_getfield(L, -1, "optim");
+  lua_remove(L, -2);
+  lua_getfield(L, -1, "_build");
+  lua_insert(L, -2);
+  lua_createtable(L, g->nparams, 0);
+  for (int i = 0; i < g->nparams; i++) {
+    lua_createtable(L, 0, 3);
+    push_tensor(L, g->params[i].node);
+    lua_setfield(L, -2, "param");
+    push_tensor(L, ir_grad(g, g->params[i].node));
+    lua_setfield(L, -2, "grad");
+    lua_pushstring(L, g->params[i].name);
+    lua_setfield(L, -2, "name");
+    lua_rawseti(L, -2, i + 1);
+  }
+  unsigned saved = g->cur_flags;
+  g->cur_flags = NF_BACKWARD;
+  int r = protected_call(d, 2, 0);
+  g->cur_flags = saved;
+  return r;
+}
+
+void dsl_close(Dsl *d) {
+  if (!d) return;
+  if (d->L) lua_close(d->L);
+  d->g->on_error = ir_on_error_exit;
+  free(d);
+}

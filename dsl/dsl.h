@@ -1,0 +1,26 @@
+/* dsl.h - the model language: runs a model file and builds its graph (see dsl.c). */
+#ifndef DLC_DSL_H
+#define DLC_DSL_H
+
+#include "ir.h"
+
+typedef struct Dsl Dsl;
+
+typedef struct {
+  const char *path;      /* the model file */
+  char **defs;           /* -D KEY=VALUE, read by the model as dlc.arg.KEY */
+  int ndefs;
+  long long instr_limit; /* Lua instructions before a model is stopped */
+  size_t mem_limit;      /* bytes the model's Lua state may allocate */
+} DslOptions;
+
+/* Run the model file and its spec; NULL after printing a user error. */
+Dsl *dsl_open(const DslOptions *o, Graph *g);
+/* Name, outputs (assigned in FN_FORWARD), target and loss into the graph. */
+int dsl_finish_forward(Dsl *d);
+int dsl_has_optim(Dsl *d);
+/* The optimizer's update as assigns in FN_UPDATE; 1 after printing a user error. */
+int dsl_build_update(Dsl *d);
+void dsl_close(Dsl *d);
+
+#endif

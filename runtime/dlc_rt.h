@@ -1,0 +1,90 @@
+/* dlc_rt.h - the dlc runtime: what generated nets and the training driver share and that is
+ * not shape-specific.  Counter-based random numbers and initializer distributions, and
+ * safetensors checkpoint I/O.  No kernels live here: they are emitted per model.
+ *
+ * Invariants: nothing here allocates on behalf of a generated kernel; every function that can
+ * fail on user input (a file) returns non-zero and writes a one-line reason into err. */
+#ifndef DLC_RT_H
+#define DLC_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- random numbers (rng.c) ------------------------------------------------------------
+ * Philox4x32-10: output block i of stream s under seed k is a pure function of (k, s, i), so
+ * any element of any tensor can be drawn independently and in any order. */
+void rt_philox(uint64_t seed, uint64_t stream, uint64_t counter, uint32_t out[4]);
+uint64_t rt_hash_name(const char *name); /* FNV-1a 64: stable stream id for a tensor name */
+double rt_uniform01(uint64_t seed, uint64_t stream, uint64_t i); /* in [0, 1), 53 bits */
+double rt_normal01(uint64_t seed, uint64_t stream, uint64_t i);  /* standard normal, Box-Muller */
+
+/* Fill n elements.  Element j of the tensor depends only on (seed, stream, j). */
+void rt_fill_uniform_f32(float *p, size_t n, double lo, double hi, uint64_t seed, uint64_t stream);
+void rt_fill_uniform_f64(double *p, size_t n, double lo, double hi, uint64_t seed, uint64_t stream);
+void rt_fill_normal_f32(float *p, size_t n, double mean, double std, uint64_t seed, uint64_t stream);
+void rt_fill_normal_f64(double *p, size_t n, double mean, double std, uint64_t seed, uint64_t stream);
+void rt_fill_const_f32(float *p, size_t n, double v);
+void rt_fill_const_f64(double *p, size_t n, double v);
+
+/* ---- safetensors (safetensors.c) -------------------------------------------------------- */
+typedef enum {
+  RT_F32, /* "F32" */
+  RT_F64, /* "F64" */
+  RT_I32, /* "I32" */
+  RT_I64  /* "I64" */
+} RtDType;
+
+#define RT_MAX_DIMS 8
+
+typedef struct {
+  const char *name;
+  RtDType dtype;
+  int ndim;
+  int64_t shape[RT_MAX_DIMS];
+  void *data;   /* little-endian host data, nelem * size(dtype) bytes */
+  int optional; /* for rt_st_load: absent in the file -> zero-filled, not an error */
+} RtTensor;
+
+typedef struct {
+  const char *key, *value;
+} RtMeta;
+
+size_t rt_dtype_size(RtDType t);
+const char *rt_dtype_name(RtDType t);
+int64_t rt_tensor_numel(const RtTensor *t); /* -1 when ndim or a dimension is invalid, or on overflow */
+
+/* Write tensors (in the given order) and string metadata ("__metadata__") atomically:
+ * temporary file in the same directory, fsync, rename over path, fsync of the directory. */
+int rt_st_save(const char *path, const RtTensor *ts, int n, const RtMeta *meta, int nmeta,
+               char *err, size_t errlen);
+
+/* A parsed file, for tools and tests.  Opening checks the whole header (dtypes, shapes, byte
+ * ranges within the file, unique names) and reads the file into memory; rt_st_get keeps the
+ * file's order, each tensor's data is aligned for its dtype and lives until rt_st_close. */
+typedef struct RtStFile RtStFile;
+RtStFile *rt_st_open(const char *path, char *err, size_t errlen); /* NULL on error */
+void rt_st_close(RtStFile *f);
+int rt_st_count(const RtStFile *f);
+const RtTensor *rt_st_get(const RtStFile *f, int i);            /* data points into the file image */
+const RtTensor *rt_st_find(const RtStFile *f, const char *name); /* NULL when absent */
+const char *rt_st_meta(const RtStFile *f, const char *key);      /* NULL when absent */
+
+/* Load a checkpoint into ts[0..n) (their data buffers, of dtype `want`, RT_F32 or RT_F64).
+ * Checks: every non-optional tensor present; shapes equal; no tensor in the file that is not
+ * in ts; when the file has metadata "dlc.graph_hash" it must equal graph_hash (if non-NULL).
+ * F32 and F64 file tensors are converted to `want`.  Nothing in ts is modified unless the
+ * whole file checks out.  On success *step receives metadata "dlc.step" (0 when absent).
+ * The error names the tensor that differs, e.g. "net.0.weight: shape [8,4] in file, [8,5] expected".
+ * Integer tensors (ts[i].dtype RT_I32 or RT_I64) are not converted: their buffers are of their own
+ * dtype and the file's must match.  An F64 value outside the F32 range is refused, not rounded. */
+int rt_st_load(const char *path, RtTensor *ts, int n, RtDType want, const char *graph_hash,
+               int64_t *step, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

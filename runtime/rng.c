@@ -1,0 +1,119 @@
+/* rng.c - counter-based random numbers: Philox4x32-10 (Salmon et al., "Parallel random
+ * numbers: as easy as 1, 2, 3", SC 2011) and the distributions the initializers draw from.
+ *
+ * Invariants: every output is a pure function of (seed, stream, index); there is no hidden
+ * state, so tensors can be filled in any order, in parallel, or element by element.
+ * Mapping onto Philox: key = {seed lo32, seed hi32}, counter = {index lo32, index hi32,
+ * stream lo32, stream hi32}.  Element j of a fill uses block j: a uniform takes 53 bits from
+ * words 0-1; a normal is the cosine branch of Box-Muller with u1 from words 0-1 in (0, 1]
+ * and u2 from words 2-3 in [0, 1). */
+#define _POSIX_C_SOURCE 200809L
+#include "dlc_rt.h"
+
+#include <math.h>
+
+#define PHILOX_M0 0xD2511F53u /* round multipliers */
+#define PHILOX_M1 0xCD9E8D57u
+#define PHILOX_W0 0x9E3779B9u /* Weyl key increments: golden ratio, sqrt(3) - 1 */
+#define PHILOX_W1 0xBB67AE85u
+#define PHILOX_ROUNDS 10
+
+#define TWO_PI 6.283185307179586476925286766559
+#define TWO_POW_M53 (1.0 / 9007199254740992.0) /* 2^-53 */
+
+static void philox_round(uint32_t c[4], const uint32_t k[2]) {
+  uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
+  uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
+  uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
+  uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+  uint32_t c1 = c[1], c3 = c[3];
+  c[0] = hi1 ^ c1 ^ k[0];
+  c[1] = lo1;
+  c[2] = hi0 ^ c3 ^ k[1];
+  c[3] = lo0;
+}
+
+void rt_philox(uint64_t seed, uint64_t stream, uint64_t counter, uint32_t out[4]) {
+  uint32_t k[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+  out[0] = (uint32_t)counter;
+  out[1] = (uint32_t)(counter >> 32);
+  out[2] = (uint32_t)stream;
+  out[3] = (uint32_t)(stream >> 32);
+  for (int r = 0; r < PHILOX_ROUNDS; r++) {
+    if (r > 0) {
+      k[0] += PHILOX_W0;
+      k[1] += PHILOX_W1;
+    }
+    philox_round(out, k);
+  }
+}
+
+uint64_t rt_hash_name(const char *name) {
+  uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 offset basis */
+  for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+    h ^= *s;
+    h *= 0x100000001b3u; /* FNV-1a 64 prime */
+  }
+  return h;
+}
+
+/* The top 53 bits of (hi:lo), an integer in [0, 2^53). */
+static uint64_t bits53(uint32_t hi, uint32_t lo) { return (((uint64_t)hi << 32) | lo) >> 11; }
+
+double rt_uniform01(uint64_t seed, uint64_t stream, uint64_t i) {
+  uint32_t r[4];
+  rt_philox(seed, stream, i, r);
+  return (double)bits53(r[0], r[1]) * TWO_POW_M53;
+}
+
+double rt_normal01(uint64_t seed, uint64_t stream, uint64_t i) {
+  uint32_t r[4];
+  rt_philox(seed, stream, i, r);
+  double u1 = (double)(bits53(r[0], r[1]) + 1) * TWO_POW_M53; /* (0, 1]: log is finite */
+  double u2 = (double)bits53(r[2], r[3]) * TWO_POW_M53;       /* [0, 1) */
+  return sqrt(-2.0 * log(u1)) * cos(TWO_PI * u2);
+}
+
+/* lo + (hi - lo) * u can round up to hi; the interval is half-open, so step below it. */
+static double uniform_f64(double lo, double hi, double u) {
+  double x = lo + (hi - lo) * u;
+  return (x >= hi && hi > lo) ? nextafter(hi, lo) : x;
+}
+
+static float uniform_f32(double lo, double hi, double u) {
+  float x = (float)uniform_f64(lo, hi, u), fhi = (float)hi;
+  return (x >= fhi && fhi > (float)lo) ? nextafterf(fhi, (float)lo) : x;
+}
+
+void rt_fill_uniform_f32(float *p, size_t n, double lo, double hi, uint64_t seed, uint64_t stream) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = uniform_f32(lo, hi, rt_uniform01(seed, stream, j));
+}
+
+void rt_fill_uniform_f64(double *p, size_t n, double lo, double hi, uint64_t seed,
+                         uint64_t stream) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = uniform_f64(lo, hi, rt_uniform01(seed, stream, j));
+}
+
+void rt_fill_normal_f32(float *p, size_t n, double mean, double std, uint64_t seed,
+                        uint64_t stream) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = (float)(mean + std * rt_normal01(seed, stream, j));
+}
+
+void rt_fill_normal_f64(double *p, size_t n, double mean, double std, uint64_t seed,
+                        uint64_t stream) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = mean + std * rt_normal01(seed, stream, j);
+}
+
+void rt_fill_const_f32(float *p, size_t n, double v) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = (float)v;
+}
+
+void rt_fill_const_f64(double *p, size_t n, double v) {
+  for (size_t j = 0; j < n; j++)
+    p[j] = v;
+}
