@@ -686,10 +686,22 @@ static void fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
     for (int i = 0; i < g->noutputs; i++) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
 }
 
+/* (void) the inputs function k does not read, so the C compiles warning-free. */
+static void unused_inputs(Em *e, FnKind k) {
+  const Graph *g = e->g;
+  if (k == FN_UPDATE) return; /* takes no inputs */
+  char *m = ir_alloc((size_t)g->nnodes + 1);
+  ir_reachable(g, g->roots[k].v, g->roots[k].n, m);
+  for (int i = 0; i < g->ninputs; i++)
+    if (!m[g->inputs[i].node] && (k != FN_FORWARD || !is_target(g, i)))
+      fprintf(e->f, "  (void)%s%s;\n", e->in_names[i], is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
+}
+
 static void emit_fn_body(Em *e, FnKind k) {
   const FnPlan *fp = &e->p->fn[k];
   e->fp = fp;
   e->ind = 1;
+  unused_inputs(e, k);
   for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
 }
 
@@ -746,6 +758,9 @@ static void emit_init(Em *e) {
   FILE *f = e->f;
   fprintf(f, "void %s_init(%s_model *m, uint64_t seed) {\n", e->pre, e->pre);
   fprintf(f, "  memset(m, 0, sizeof *m);\n");
+  int random = 0;
+  for (int i = 0; i < g->nparams; i++) random |= g->params[i].init.kind != INIT_CONST;
+  if (!random) fprintf(f, "  (void)seed;\n");
   for (int i = 0; i < g->nparams; i++) {
     const Leaf *l = &g->params[i];
     fprintf(f, "  /* %s %s   # %s:%d */\n", l->name, shape_str(&l->shape), l->loc.file, l->loc.line);
@@ -854,8 +869,12 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "#define %s_STATE_COUNT %lld\n", U, (long long)p->state_count);
   fprintf(h, "#define %s_ARENA_BYTES %lld\n\n", U, (long long)(p->arena * (e->d64 ? 8 : 4)));
   fprintf(h, "typedef %s %s_real;\n\n", e->real, P);
-  fprintf(h, "/* Parameters, their gradients, optimizer state and activations: one slab each.\n"
-             " * Parameter i is at the offset listed in net.c; slabs are 64-byte aligned. */\n");
+  fprintf(h, "/* Where each parameter starts in m->param (and its gradient in m->grad). */\n");
+  for (int i = 0; i < g->nparams; i++)
+    fprintf(h, "#define %s_PARAM_%s %lld   /* %s %s */\n", U, upper(c_ident(g->params[i].name)),
+            (long long)p->param_off[i], g->params[i].name, shape_str(&g->params[i].shape));
+  fprintf(h, "\n/* Parameters, their gradients, optimizer state and activations: one slab each,\n"
+             " * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */\n");
   fprintf(h, "typedef struct %s_model {\n", P);
   fprintf(h, "  _Alignas(64) %s param[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
   fprintf(h, "  _Alignas(64) %s grad[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));

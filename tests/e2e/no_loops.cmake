@@ -1,0 +1,10 @@
+# no_loops.cmake -DFILE=net.c: fails when the generated file has a loop left in any function.
+file(READ ${FILE} src)
+string(FIND "${src}" "for (" at)
+if(NOT at EQUAL -1)
+  message(FATAL_ERROR "${FILE} still has a loop at offset ${at}: --unroll full must unroll everything")
+endif()
+string(FIND "${src}" "_train_step(" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "${FILE} has no training step")
+endif()
