@@ -110,9 +110,12 @@ static const char *store_name(const Em *e, const Store *s, int id) {
   switch (s->kind) {
   case S_INPUT: return e->in_names[s->leaf];
   case S_OUTPUT: return e->out_names[s->leaf];
-  case S_PARAM: return c_ident(g->params[s->leaf].name);
-  case S_GRAD: return ir_fmt("d_%s", c_ident(g->params[s->leaf].name));
-  case S_STATE: return c_ident(g->states[s->leaf].name);
+  case S_PARAM: return ir_fmt("p_%s", c_ident(g->params[s->leaf].name));
+  case S_GRAD: return ir_fmt("g_%s", c_ident(g->params[s->leaf].name));
+  case S_STATE: {
+    const Leaf *l = &g->states[s->leaf];
+    return ir_fmt("s_%s_%s", c_ident(g->params[l->owner].name), c_ident(l->slot));
+  }
   case S_ARENA: return ir_fmt("t%d", id);
   default: die("no storage for %%%d", id);
   }
@@ -529,16 +532,16 @@ static void row_inner(Em *e, void *ctx) {
   const char *x = ir_fmt("%s[%s]", buffer(e, n->in[0], 0), ix);
   const char *y = n->op == OP_XENT ? "" : ir_fmt("%s[%s]", buffer(e, r->id, 1), ix);
   switch (r->phase) {
-  case 0: line(e, "mx = dlc_max(mx, %s);", x); break;
+  case 0: line(e, "row_max = dlc_max(row_max, %s);", x); break;
   case 1:
-    if (n->op == OP_SOFTMAX) line(e, "%s = %s(%s - mx); s += %s;", y, fn(e, "exp"), x, y);
-    else if (n->op == OP_ARGMAX_MASK) line(e, "if (%s > mx) { mx = %s; at = %s; }", x, x, aff_str(e, &(Aff){0, {[2] = 1}}));
-    else line(e, "s += %s(%s - mx);", fn(e, "exp"), x);
+    if (n->op == OP_SOFTMAX) line(e, "%s = %s(%s - row_max); row_sum += %s;", y, fn(e, "exp"), x, y);
+    else if (n->op == OP_ARGMAX_MASK) line(e, "if (%s > row_max) { row_max = %s; row_at = %s; }", x, x, aff_str(e, &(Aff){0, {[2] = 1}}));
+    else line(e, "row_sum += %s(%s - row_max);", fn(e, "exp"), x);
     break;
   case 2:
-    if (n->op == OP_SOFTMAX) line(e, "%s = %s / s;", y, y);
-    else if (n->op == OP_LOG_SOFTMAX) line(e, "%s = %s - mx - ls;", y, x);
-    else line(e, "%s = %s == at ? %s : %s;", y, aff_str(e, &(Aff){0, {[2] = 1}}), lit(e, 1), lit(e, 0));
+    if (n->op == OP_SOFTMAX) line(e, "%s = %s / row_sum;", y, y);
+    else if (n->op == OP_LOG_SOFTMAX) line(e, "%s = %s - row_max - row_lse;", y, x);
+    else line(e, "%s = %s == row_at ? %s : %s;", y, aff_str(e, &(Aff){0, {[2] = 1}}), lit(e, 1), lit(e, 0));
     break;
   }
 }
@@ -552,9 +555,10 @@ static void row_outer(Em *e, void *ctx) {
   line(e, "{");
   e->ind++;
   Aff first = row_at(r);
+  first.k[2] = 0; /* the row's first element: the loop along the axis is not open yet */
   const char *x0 = ir_fmt("%s[%s]", buffer(e, n->in[0], 0), aff_str(e, &first));
-  line(e, "%s mx = %s, s = %s;", e->real, n->op == OP_ARGMAX_MASK ? x0 : "-INFINITY", lit(e, 0));
-  if (n->op == OP_ARGMAX_MASK) line(e, "int at = 0;");
+  line(e, "%s row_max = %s, row_sum = %s;", e->real, n->op == OP_ARGMAX_MASK ? x0 : "-INFINITY", lit(e, 0));
+  if (n->op == OP_ARGMAX_MASK) line(e, "int row_at = 0;");
   if (n->op != OP_ARGMAX_MASK) {
     r->phase = 0;
     loop(e, r->len, row_inner, r);
@@ -567,14 +571,14 @@ static void row_outer(Em *e, void *ctx) {
     const char *ti = ir_fmt("%s[%s]", buffer(e, n->in[1], 0), aff_str(e, &t));
     Aff xr = aff_zero();
     xr.k[0] = r->len;
-    line(e, "%s[%s] = %s(s) + mx - %s[%s + %s];", buffer(e, r->id, 1), aff_str(e, &t), fn(e, "log"),
+    line(e, "%s[%s] = %s(row_sum) + row_max - %s[%s + %s];", buffer(e, r->id, 1), aff_str(e, &t), fn(e, "log"),
          buffer(e, n->in[0], 0), aff_str(e, &xr), ti);
   } else {
-    if (n->op == OP_LOG_SOFTMAX) line(e, "%s ls = %s(s);", e->real, fn(e, "log"));
+    if (n->op == OP_LOG_SOFTMAX) line(e, "%s row_lse = %s(row_sum);", e->real, fn(e, "log"));
     r->phase = 2;
     loop(e, r->len, row_inner, r);
   }
-  if (n->op != OP_LOG_SOFTMAX && n->op != OP_XENT && n->op != OP_SOFTMAX) line(e, "(void)s;");
+  if (n->op != OP_LOG_SOFTMAX && n->op != OP_XENT && n->op != OP_SOFTMAX) line(e, "(void)row_sum;");
   e->ind--;
   line(e, "}");
 }
@@ -905,14 +909,30 @@ static const char *base_name(const char *path) {
   return s ? s + 1 : path;
 }
 
+/* Names the generated code uses itself: C keywords and types, the model pointer, locals
+ * (t12, i0, p_*, g_*, s_*, row_*), outputs. */
+static int reserved(const char *n) {
+  static const char *const words[] = {
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+      "union", "unsigned", "void", "volatile", "while", "m", "loss", "seed", "int32_t", "int64_t",
+      "uint64_t", "size_t", "NULL", "INFINITY", NULL};
+  for (int i = 0; words[i]; i++)
+    if (strcmp(n, words[i]) == 0) return 1;
+  if ((n[0] == 't' || n[0] == 'i') && isdigit((unsigned char)n[1])) return 1;
+  if (n[0] && n[1] == '_' && strchr("pgs", n[0])) return 1;
+  return strncmp(n, "row_", 4) == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "dlc_", 4) == 0 ||
+         n[0] == '_';
+}
+
 static void name_io(Em *e) {
   const Graph *g = e->g;
   e->in_names = ir_alloc((size_t)(g->ninputs + 1) * sizeof(char *));
   e->out_names = ir_alloc((size_t)(g->noutputs + 1) * sizeof(char *));
   for (int i = 0; i < g->ninputs; i++) {
     char *n = c_ident(g->inputs[i].name);
-    if (strcmp(n, "m") == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "i", 1) == 0) n = ir_fmt("in_%s", n);
-    e->in_names[i] = n;
+    e->in_names[i] = reserved(n) ? ir_fmt("in_%s", n) : n;
   }
   for (int i = 0; i < g->noutputs; i++) e->out_names[i] = g->noutputs == 1 ? "out" : ir_fmt("out%d", i + 1);
 }

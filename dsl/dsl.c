@@ -77,7 +77,8 @@ static int dsl_raise(lua_State *L, const char *fmt, ...) {
   vsnprintf(body, sizeof body, fmt, ap);
   va_end(ap);
   Loc l = cur_loc(L);
-  return luaL_error(L, "%s:%d: %s", l.file, l.line, body);
+  lua_pushfstring(L, "%s:%d: %s", l.file, l.line, body); /* no luaL_where: the place is ours */
+  return lua_error(L);
 }
 
 /* Called before every IR constructor: new nodes get the current location, errors go to Lua. */
