@@ -113,7 +113,8 @@ void dump_plan(FILE *f, const Plan *p, int dtype64) {
       int id = fp->sched[s];
       const Store *st = &fp->store[id];
       fprintf(f, "  %s\n      -> %s\n", dump_node_str(p->g, id, dtype64),
-              p->g->nodes[id].op == OP_ASSIGN ? (fp->coalesced[p->g->nodes[id].in[1]] == id ? "in place" : "copy")
+              p->g->nodes[id].op == OP_ASSIGN ? (fp->coalesced[p->g->nodes[id].in[1]] == id ? "computed in place"
+                                                 : fp->inl[p->g->nodes[id].in[1]] ? "computed into the destination" : "copy")
                                               : store_str(p, st, elem));
       dump_fused(f, p, fp, id, dtype64, 1);
     }

@@ -69,6 +69,7 @@ static void line(Em *e, const char *fmt, ...) {
 }
 
 static const char *lit(const Em *e, double v) {
+  if (isinf(v)) return v < 0 ? "(-INFINITY)" : "INFINITY"; /* clamp with one bound */
   char b[64];
   snprintf(b, sizeof b, e->d64 ? "%.17g" : "%.9g", v);
   if (!strpbrk(b, ".eEn")) strcat(b, ".0");
@@ -644,6 +645,16 @@ static void emit_node(Em *e, int id) {
   }
 }
 
+/* The nodes computed inside this block's loop, for its comment. */
+static void comment_fused(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++)
+    if (e->fp->inl[n->in[k]]) {
+      line(e, " *   with %s", dump_node_str(e->g, n->in[k], e->d64));
+      comment_fused(e, n->in[k]);
+    }
+}
+
 /* Generate a block into memory, then print it with its declarations. */
 static void emit_block(Em *e, int id) {
   FILE *out = e->f;
@@ -659,7 +670,9 @@ static void emit_block(Em *e, int id) {
   fclose(e->f);
   e->f = out;
   e->ind = ind;
-  line(e, "/* %s */", dump_node_str(e->g, id, e->d64));
+  line(e, "/* %s", dump_node_str(e->g, id, e->d64));
+  comment_fused(e, id);
+  line(e, " */");
   line(e, "{");
   for (int i = 0; i < e->nbuf; i++) {
     const Buf *b = &e->buf[i];

@@ -1,0 +1,21 @@
+# check_fresh.cmake -DDLC= -DMODEL=examples/x.lua -DSTEM=x -DOUT=dir, run from the source dir:
+# regenerates the model twice and fails unless both runs and generated/x.{c,h} are identical
+# (dlc is deterministic, and the committed C is not stale).
+file(MAKE_DIRECTORY ${OUT}/a ${OUT}/b)
+foreach(d a b)
+  execute_process(COMMAND ${DLC} ${MODEL} -o ${OUT}/${d}/${STEM}.c RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "dlc ${MODEL} failed (${rc}): ${err}")
+  endif()
+endforeach()
+foreach(ext c h)
+  file(READ ${OUT}/a/${STEM}.${ext} a)
+  file(READ ${OUT}/b/${STEM}.${ext} b)
+  if(NOT a STREQUAL b)
+    message(FATAL_ERROR "dlc is not deterministic: two runs on ${MODEL} differ in ${STEM}.${ext}")
+  endif()
+  file(READ generated/${STEM}.${ext} committed)
+  if(NOT a STREQUAL committed)
+    message(FATAL_ERROR "generated/${STEM}.${ext} is stale: run tools/regen.sh and commit")
+  endif()
+endforeach()
