@@ -6,6 +6,7 @@
 #include "ir.h"
 
 #include <math.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,8 @@ typedef struct Block {
   max_align_t data[];
 } Block;
 static Block *blocks;
+static Graph **graphs; /* every graph made, for its growable arrays */
+static int ngraphs;
 
 void *ir_alloc(size_t n) {
   Block *b = calloc(1, sizeof(Block) + n);
@@ -31,7 +34,21 @@ void *ir_alloc(size_t n) {
   return b->data;
 }
 
+static void free_graph(Graph *g) {
+  free(g->nodes);
+  free(g->htab);
+  free(g->inputs);
+  free(g->outputs);
+  free(g->params);
+  free(g->states);
+  for (int f = 0; f < FN_COUNT; f++) free(g->roots[f].v);
+}
+
 void ir_free_all(void) {
+  for (int i = 0; i < ngraphs; i++) free_graph(graphs[i]);
+  free(graphs);
+  graphs = NULL;
+  ngraphs = 0;
   while (blocks) {
     Block *n = blocks->next;
     free(blocks);
@@ -81,6 +98,11 @@ void ir_on_error_exit(void *ctx, const char *msg) {
   (void)ctx;
   fprintf(stderr, "%s\n", msg);
   exit(1);
+}
+
+void ir_on_error_jump(void *ctx, const char *msg) {
+  fprintf(stderr, "%s\n", msg);
+  longjmp(*(jmp_buf *)ctx, 1);
 }
 
 _Noreturn void ir_error(Graph *g, Loc loc, const char *fmt, ...) {
@@ -137,6 +159,10 @@ Graph *ir_new(void) {
   memset(g->htab, -1, (size_t)g->hcap * sizeof(int));
   g->loss = -1;
   g->target = -1;
+  Graph **ng = realloc(graphs, (size_t)(ngraphs + 1) * sizeof *graphs);
+  if (!ng) die("out of memory");
+  graphs = ng;
+  graphs[ngraphs++] = g;
   g->on_error = ir_on_error_exit;
   return g;
 }

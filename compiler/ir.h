@@ -152,6 +152,7 @@ _Noreturn void die_at(const char *file, int line, const char *fmt, ...)
 
 Graph *ir_new(void);
 void ir_on_error_exit(void *ctx, const char *msg); /* print, exit 1 */
+void ir_on_error_jump(void *ctx, const char *msg); /* print, longjmp to the jmp_buf ctx */
 _Noreturn void ir_error(Graph *g, Loc loc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int64_t shape_numel(const Shape *s);

@@ -7,6 +7,7 @@
 #include "pipeline.h"
 
 #include <ctype.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,8 +93,16 @@ static const char *header_path(const char *cpath) {
 }
 
 int pipeline_run(const Options *o) {
-  Graph *g = ir_new();
-  Dsl *d = dsl_open(&o->dsl, g);
+  jmp_buf on_error;
+  Graph *volatile g = ir_new();
+  Dsl *volatile d = NULL;
+  g->on_error = ir_on_error_jump; /* a user error after the model ran: message, then here */
+  g->err_ctx = &on_error;
+  if (setjmp(on_error)) {
+    dsl_close(d);
+    return 1;
+  }
+  d = dsl_open(&o->dsl, g);
   if (!d) return 1;
   dsl_finish_forward(d);
   if (o->name) {
@@ -110,6 +119,7 @@ int pipeline_run(const Options *o) {
   if (!status) dump(o, g, STAGE_GRAPH, "graph");
   if (!status && train) status = differentiate(g, d);
   dsl_close(d);
+  d = NULL;
   if (status) return status;
   EmitOptions eo = o->emit;
   eo.inference = !train;

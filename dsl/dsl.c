@@ -33,6 +33,8 @@ struct Dsl {
   int locs[MAX_LOC_DEPTH];
   int spec_ref;      /* the built spec table */
   int last_line;     /* last line of the model file that ran: where the spec was returned */
+  void (*on_error)(void *, const char *); /* the graph's error handler outside Lua */
+  void *err_ctx;
 };
 
 typedef struct {
@@ -525,7 +527,8 @@ static int protected_call(Dsl *d, int nargs, int nres) {
   lua_insert(L, base);
   int st = lua_pcall(L, nargs, nres, base);
   lua_remove(L, base);
-  d->g->on_error = ir_on_error_exit; /* IR errors outside Lua print and exit */
+  d->g->on_error = d->on_error; /* IR errors outside Lua go to the caller's handler */
+  d->g->err_ctx = d->err_ctx;
   if (st == LUA_OK) return 0;
   if (st == LUA_ERRMEM)
     fprintf(stderr, "%s: the model file used more than %zu MiB of memory and was stopped\n", d->file,
@@ -549,6 +552,8 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   Dsl *d = calloc(1, sizeof *d);
   if (!d) die("out of memory");
   d->g = g;
+  d->on_error = g->on_error;
+  d->err_ctx = g->err_ctx;
   d->file = o->path;
   d->instr_limit = o->instr_limit;
   d->mem_limit = o->mem_limit;
@@ -668,6 +673,7 @@ int dsl_build_update(Dsl *d) {
 void dsl_close(Dsl *d) {
   if (!d) return;
   if (d->L) lua_close(d->L);
-  d->g->on_error = ir_on_error_exit;
+  d->g->on_error = d->on_error;
+  d->g->err_ctx = d->err_ctx;
   free(d);
 }
