@@ -793,6 +793,8 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
       return -1;
   }
   for (int j = 0; j < f->nts; j++) {
+    if (strncmp(f->ts[j].name, "optim.", 6) == 0)
+      continue; /* optimizer state the model does not keep: an inference build, another optimizer */
     int k = 0;
     while (k < n && strcmp(ts[k].name, f->ts[j].name))
       k++;
@@ -832,9 +834,10 @@ int rt_st_load(const char *path, RtTensor *ts, int n, RtDType want, const char *
   RtStFile *f = rt_st_open(path, err, errlen);
   if (!f)
     return -1;
-  int rc = check_meta(f, path, graph_hash, &s, err, errlen);
+  /* tensors first: a checkpoint of another model is refused naming the tensor that differs */
+  int rc = check_model(f, path, ts, n, want, err, errlen);
   if (!rc)
-    rc = check_model(f, path, ts, n, want, err, errlen);
+    rc = check_meta(f, path, graph_hash, &s, err, errlen);
   for (int i = 0; !rc && i < n; i++)
     if (rt_tensor_numel(&ts[i]) > 0)
       copy_in(f, &ts[i], want);

@@ -1,6 +1,7 @@
 /* mlp_test.c - examples/mlp.lua learns: on one fixed batch of 64 random images with random
  * labels the loss falls below a tenth of its start within 100 steps, and the predictions then
- * match the labels; saving and loading gives bit-identical outputs. */
+ * match the labels; saving and loading gives bit-identical outputs; another model's
+ * checkpoint (argv[2]) is refused with the tensor named and the model left untouched. */
 #include <stdio.h>
 #include <string.h>
 
@@ -34,5 +35,12 @@ int main(int argc, char **argv) {
   mlp_forward(&m2, x, y2);
   int same = memcmp(y, y2, sizeof y) == 0 && m2.step == m.step;
   printf("reloaded: %s, step %lld\n", same ? "bit-identical" : "DIFFERENT", (long long)m2.step);
-  return loss < first / 10 && right == MLP_BATCH && same ? 0 : 1;
+  int refused = 1;
+  if (argc > 2) { /* another model's checkpoint must be refused, naming a tensor */
+    refused = mlp_load(&m2, argv[2]) != 0 && strstr(m2.error, "net.") != NULL;
+    printf("foreign checkpoint: %s\n", m2.error);
+    mlp_forward(&m2, x, y2);
+    refused &= memcmp(y, y2, sizeof y) == 0; /* and the model is left as it was */
+  }
+  return loss < first / 10 && right == MLP_BATCH && same && refused ? 0 : 1;
 }

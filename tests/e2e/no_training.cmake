@@ -1,0 +1,12 @@
+# no_training.cmake -DFILE=net.c: an --inference build has a forward pass and nothing else.
+file(READ ${FILE} src)
+foreach(word _train_step _grad m->grad MOMENTUM)
+  string(FIND "${src}" "${word}" at)
+  if(NOT at EQUAL -1)
+    message(FATAL_ERROR "${FILE} is an inference build but contains '${word}'")
+  endif()
+endforeach()
+string(FIND "${src}" "_forward(" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "${FILE} has no forward pass")
+endif()
