@@ -718,6 +718,7 @@ static void emit_fn_body(Em *e, FnKind k) {
   const FnPlan *fp = &e->p->fn[k];
   e->fp = fp;
   e->ind = 1;
+  if (k == FN_FORWARD && e->g->nparams == 0) line(e, "(void)m;"); /* may not touch m */
   unused_inputs(e, k);
   for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
 }
@@ -792,6 +793,7 @@ static void emit_tensor_table(Em *e) {
   int n = g->nparams + (e->o->inference ? 0 : g->nstates);
   fprintf(f, "enum { %s_NTENSORS = %d };\n\n", e->PRE, n);
   fprintf(f, "static void %s_tensors(const %s_model *m, RtTensor *t) {\n", e->pre, e->pre);
+  if (n == 0) fprintf(f, "  (void)m;\n  (void)t;\n");
   for (int i = 0; i < n; i++) {
     int st = i >= g->nparams;
     const Leaf *l = st ? &g->states[i - g->nparams] : &g->params[i];
@@ -807,8 +809,10 @@ static void emit_tensor_table(Em *e) {
 static void emit_checkpoint(Em *e, uint64_t hash) {
   FILE *f = e->f;
   const char *P = e->pre;
+  /* the tensor array's size: no zero-length array for a parameter-free net */
+  const char *nt = e->g->nparams + (e->o->inference ? 0 : e->g->nstates) ? ir_fmt("%s_NTENSORS", e->PRE) : "1";
   fprintf(f, "int %s_save(const %s_model *m, const char *path) {\n", P, P);
-  fprintf(f, "  RtTensor t[%s_NTENSORS];\n  char step[24];\n", e->PRE);
+  fprintf(f, "  RtTensor t[%s];\n  char step[24];\n", nt);
   fprintf(f, "  %s_tensors(m, t);\n", P);
   fprintf(f, "  snprintf(step, sizeof step, \"%%lld\", (long long)m->step);\n");
   fprintf(f, "  RtMeta meta[] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
@@ -817,7 +821,7 @@ static void emit_checkpoint(Em *e, uint64_t hash) {
   fprintf(f, "  return rt_st_save(path, t, %s_NTENSORS, meta, 4, ((%s_model *)m)->error, sizeof m->error);\n}\n\n",
           e->PRE, P);
   fprintf(f, "int %s_load(%s_model *m, const char *path) {\n", P, P);
-  fprintf(f, "  RtTensor t[%s_NTENSORS];\n  int64_t step = 0;\n", e->PRE);
+  fprintf(f, "  RtTensor t[%s];\n  int64_t step = 0;\n", nt);
   fprintf(f, "  %s_tensors(m, t);\n", P);
   fprintf(f, "  if (rt_st_load(path, t, %s_NTENSORS, %s, \"%016llx\", &step, m->error, sizeof m->error))\n"
              "    return 1;\n",

@@ -108,8 +108,8 @@ int main(void) {
     }
     if (!(ratio <= worst_ratio)) worst_ratio = ratio, worst = i, worst_n = n;
   }
-  printf("%zu slab elements (%d parameters), %zu with a gradient above atol; loss %.6g\n",
-         (size_t)NSLAB, GC_PARAM_COUNT, nonzero, l0);
+  printf("%zu slab elements (%d parameters, offsets in gc.h as GC_PARAM_<NAME>), %zu with a "
+         "gradient above atol; loss %.6g\n", (size_t)NSLAB, GC_PARAM_COUNT, nonzero, l0);
   printf("worst: slab[%zu] analytic %.10g numeric %.10g, |a-n| / (rtol*max + atol) = %.3g; "
          "worst relative error (|grad| >= %g) %.3g\n",
          worst, analytic[worst], worst_n, worst_ratio, ATOL / RTOL, worst_rel);
