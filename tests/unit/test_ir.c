@@ -1,0 +1,175 @@
+/* test_ir.c - unit tests of the graph IR: hash-consing, shape inference and broadcasting,
+ * the error every malformed node gets (at its location), autodiff's structure and the
+ * simplifier's rewrites.  Errors are caught by pointing the graph's handler at a longjmp. */
+#include <setjmp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ir.h"
+
+static int failures;
+#define CHECK(c, ...)                                                  \
+  do {                                                                 \
+    if (!(c)) {                                                        \
+      failures++;                                                      \
+      printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
+      printf(__VA_ARGS__);                                             \
+      printf("\n");                                                    \
+    }                                                                  \
+  } while (0)
+
+static jmp_buf jb;
+static char last_error[1024];
+
+static void catch_error(void *ctx, const char *msg) {
+  (void)ctx;
+  snprintf(last_error, sizeof last_error, "%s", msg);
+  longjmp(jb, 1);
+}
+
+static Graph *graph(void) {
+  Graph *g = ir_new();
+  g->on_error = catch_error;
+  g->cur = (Loc){"model.lua", 7};
+  return g;
+}
+
+static Shape S(int n, int a, int b) { return (Shape){n, {a, b}}; }
+
+/* Expect building to fail with `want` in the message. */
+#define EXPECT_ERROR(g, expr, want)                                                   \
+  do {                                                                                \
+    last_error[0] = 0;                                                                \
+    if (!setjmp(jb)) {                                                                \
+      (void)(expr);                                                                   \
+      CHECK(0, "%s: built, expected an error", #expr);                                \
+    } else {                                                                          \
+      CHECK(strstr(last_error, want) != NULL, "%s: got \"%s\", want \"%s\"", #expr,  \
+            last_error, want);                                                        \
+    }                                                                                 \
+  } while (0)
+
+static void test_hash_consing(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S(2, 3, 4), DT_FLOAT);
+  int a = ir_unary(g, OP_EXP, x), b = ir_unary(g, OP_EXP, x);
+  CHECK(a == b, "identical nodes merge (%d, %d)", a, b);
+  CHECK(ir_binary(g, OP_ADD, a, x) == ir_binary(g, OP_ADD, b, x), "through their users too");
+  CHECK(ir_binary(g, OP_ADD, a, x) != ir_binary(g, OP_ADD, x, a), "operand order matters");
+  CHECK(ir_const(g, 2, NULL) == ir_const(g, 2, NULL), "constants merge");
+  CHECK(ir_const(g, 2, "LR") != ir_const(g, 2, NULL), "a named constant is its own node");
+  int p = ir_param(g, "w", S(1, 4, 0), (Init){INIT_CONST, 0, 0});
+  int q = ir_param(g, "w2", S(1, 4, 0), (Init){INIT_CONST, 0, 0});
+  CHECK(p != q, "leaves never merge");
+  CHECK(g->nodes[a].loc.line == 7 && strcmp(g->nodes[a].loc.file, "model.lua") == 0, "location kept");
+  for (int i = 0; i < g->nnodes; i++)
+    for (int k = 0; k < g->nodes[i].nin; k++) CHECK(g->nodes[i].in[k] < i, "inputs come first");
+}
+
+static void test_shapes(void) {
+  Graph *g = graph();
+  int a = ir_input(g, "a", S(2, 3, 1), DT_FLOAT), b = ir_input(g, "b", S(1, 4, 0), DT_FLOAT);
+  Shape r = g->nodes[ir_binary(g, OP_MUL, a, b)].shape;
+  CHECK(r.n == 2 && r.d[0] == 3 && r.d[1] == 4, "[3,1] * [4] -> [3,4], got %s", shape_str(&r));
+  int s = ir_const(g, 2, NULL);
+  CHECK(g->nodes[ir_binary(g, OP_ADD, s, a)].shape.n == 2, "scalar broadcasts");
+  int m = ir_input(g, "m", S(2, 5, 3), DT_FLOAT), w = ir_input(g, "w", S(2, 4, 3), DT_FLOAT);
+  r = g->nodes[ir_matmul(g, m, w, 0, 1)].shape;
+  CHECK(r.d[0] == 5 && r.d[1] == 4, "[5,3] x [4,3]^T -> [5,4], got %s", shape_str(&r));
+  r = g->nodes[ir_matmul(g, w, m, 0, 1)].shape;
+  CHECK(r.d[0] == 4 && r.d[1] == 5, "[4,3] x [5,3]^T -> [4,5]");
+  r = g->nodes[ir_sum_to(g, m, S(2, 1, 3))].shape;
+  CHECK(r.d[0] == 1 && r.d[1] == 3, "sum_to [5,3] -> [1,3]");
+  CHECK(g->nodes[ir_sum_to(g, m, (Shape){0, {0}})].shape.n == 0, "sum_to a scalar");
+  r = g->nodes[ir_max(g, m, 1)].shape;
+  CHECK(r.d[0] == 5 && r.d[1] == 1, "max along dim 2 keeps it as 1");
+  CHECK(ir_reshape(g, m, S(2, 5, 3)) == m, "reshape to the same shape is the tensor");
+  int v = ir_reshape(g, m, S(1, 15, 0));
+  CHECK(g->nodes[ir_reshape(g, v, S(2, 3, 5))].in[0] == m, "a reshape of a reshape is one view");
+  int t = ir_input(g, "t", S(1, 5, 0), DT_INT);
+  r = g->nodes[ir_onehot(g, t, 3)].shape;
+  CHECK(r.d[0] == 5 && r.d[1] == 3, "onehot [5] -> [5,3]");
+  CHECK(g->nodes[ir_xent(g, m, t)].shape.d[0] == 5, "xent per row");
+}
+
+static void test_errors(void) {
+  Graph *g = graph();
+  int a = ir_input(g, "a", S(2, 3, 4), DT_FLOAT), b = ir_input(g, "b", S(1, 5, 0), DT_FLOAT);
+  int t = ir_input(g, "t", S(1, 3, 0), DT_INT);
+  EXPECT_ERROR(g, ir_binary(g, OP_ADD, a, b), "model.lua:7: add: shapes [3,4] and [5] do not broadcast");
+  EXPECT_ERROR(g, ir_matmul(g, a, a, 0, 0), "matmul: inner dimensions differ: [3,4] times [3,4] (4 vs 3)");
+  EXPECT_ERROR(g, ir_matmul(g, a, b, 0, 0), "matmul needs 2-D tensors");
+  EXPECT_ERROR(g, ir_reshape(g, a, S(1, 13, 0)), "cannot reshape [3,4] (12 elements) to [13]");
+  EXPECT_ERROR(g, ir_sum_to(g, a, S(2, 2, 4)), "cannot sum [3,4] down to [2,4]");
+  EXPECT_ERROR(g, ir_broadcast(g, a, S(2, 6, 4)), "cannot broadcast [3,4] to [6,4]");
+  EXPECT_ERROR(g, ir_max(g, a, 2), "dim 3 is out of range");
+  EXPECT_ERROR(g, ir_unary(g, OP_EXP, t), "exp needs a float tensor");
+  EXPECT_ERROR(g, ir_xent(g, a, b), "cross-entropy needs int32 class indices");
+  EXPECT_ERROR(g, ir_xent(g, ir_input(g, "z", S(2, 4, 2), DT_FLOAT), t), "target must have shape [4]");
+  EXPECT_ERROR(g, ir_transpose(g, b), "t() needs a 2-D tensor");
+  EXPECT_ERROR(g, ir_clamp(g, OP_CLAMP, a, 2, 1), "clamp: min 2 is greater than max 1");
+}
+
+/* d/dw sum(x w) through autodiff: one matmul with x transposed, broadcast of the seed. */
+static void test_autodiff(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S(2, 5, 3), DT_FLOAT);
+  int w = ir_param(g, "w", S(2, 3, 2), (Init){INIT_CONST, 0, 0});
+  int y = ir_matmul(g, x, w, 0, 0);
+  int u = ir_binary(g, OP_ADD, y, y); /* fan-out: both contributions are summed */
+  int loss = ir_sum_to(g, u, (Shape){0, {0}});
+  int grads[1];
+  ad_gradients(g, loss, grads);
+  const Node *gn = &g->nodes[grads[0]];
+  CHECK(gn->op == OP_MATMUL && gn->ta && !gn->tb && gn->in[0] == x, "dW = x^T dY, got %s",
+        op_info[gn->op].name);
+  CHECK(gn->flags & NF_BACKWARD, "backward nodes are marked");
+  const Node *dy = &g->nodes[gn->in[1]];
+  CHECK(dy->op == OP_ADD, "fan-out adds the two contributions (got %s)", op_info[dy->op].name);
+  int s = ir_unary(g, OP_STEP, y);
+  int l2 = ir_sum_to(g, s, (Shape){0, {0}});
+  EXPECT_ERROR(g, ad_gradients(g, l2, grads), "step is not differentiable");
+}
+
+static int count_op(const Graph *g, Op op) {
+  int n = 0;
+  char *m = ir_alloc((size_t)g->nnodes + 1);
+  ir_reachable(g, g->roots[FN_FORWARD].v, g->roots[FN_FORWARD].n, m);
+  for (int i = 0; i < g->nnodes; i++) n += m[i] && g->nodes[i].op == op;
+  return n;
+}
+
+static void test_simplify(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S(2, 4, 3), DT_FLOAT), w = ir_input(g, "w", S(2, 2, 3), DT_FLOAT);
+  int one = ir_const(g, 1, NULL), zero = ir_const(g, 0, NULL);
+  int e = ir_binary(g, OP_ADD, ir_binary(g, OP_MUL, x, one), zero);       /* x*1 + 0 */
+  int nn = ir_unary(g, OP_NEG, ir_unary(g, OP_NEG, e));                   /* --e */
+  int mm = ir_matmul(g, nn, ir_transpose(g, w), 0, 0);                    /* e (w^T) */
+  int c = ir_binary(g, OP_MUL, ir_const(g, 2, NULL), ir_const(g, 3, NULL)); /* 2*3 */
+  int r = ir_binary(g, OP_MUL, mm, c);
+  int out = ir_output(g, "out", g->nodes[r].shape);
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, out, r));
+  int changed = 1;
+  for (int i = 0; changed && i < 8; i++) g = opt_simplify(g, &changed);
+  ir_verify(g);
+  CHECK(count_op(g, OP_NEG) == 0 && count_op(g, OP_ADD) == 0, "x*1+0 and --x vanish");
+  CHECK(count_op(g, OP_TRANSPOSE) == 0, "the transpose folds into the matmul");
+  int folded = 0;
+  for (int i = 0; i < g->nnodes; i++) folded |= ir_is_const(g, i, 6);
+  CHECK(folded, "2*3 folds to 6");
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i].op == OP_MATMUL) CHECK(g->nodes[i].tb == 1, "matmul reads w transposed");
+}
+
+int main(void) {
+  test_hash_consing();
+  test_shapes();
+  test_errors();
+  test_autodiff();
+  test_simplify();
+  ir_free_all();
+  if (failures) printf("%d check(s) failed\n", failures);
+  else printf("all IR checks passed\n");
+  return failures != 0;
+}
