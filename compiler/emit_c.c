@@ -28,6 +28,7 @@ typedef struct {
   int leaf;
   const char *name;
   int written;
+  int is_int; /* int32 class indices */
 } Buf;
 
 typedef struct {
@@ -54,6 +55,10 @@ typedef struct {
   Buf buf[MAXBUF];
   int nbuf;
   const char **in_names, **out_names;
+  FILE *kf;            /* kernels: one static function per distinct block */
+  char **ktext;        /* each kernel's parameters and body, to share identical ones */
+  const char **kname;
+  int nk, capk;
 } Em;
 
 /* ---- small printing helpers ---------------------------------------------------------------- */
@@ -133,7 +138,7 @@ static const char *buffer(Em *e, int id, int write) {
     }
   if (e->nbuf == MAXBUF) die("too many buffers in one block");
   Buf *b = &e->buf[e->nbuf++];
-  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write};
+  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT};
   return b->name;
 }
 
@@ -629,10 +634,6 @@ static void emit_node(Em *e, int id) {
     break;
   }
   case K_ASSIGN: {
-    if (e->fp->coalesced[n->in[1]] == id) {
-      line(e, "/* computed in place above */");
-      break;
-    }
     Elem el = {id, n->in[1], n->in[0], 0, 0};
     emit_elem(e, &el);
     break;
@@ -655,34 +656,90 @@ static void comment_fused(Em *e, int id) {
     }
 }
 
-/* Generate a block into memory, then print it with its declarations. */
-static void emit_block(Em *e, int id) {
+/* The kernel's parameter list and the call's arguments, from the buffers its body used. */
+static void kernel_signature(Em *e, char **params, char **args) {
+  char *p = ir_strdup(""), *a = ir_strdup("");
+  int n = 0;
+  for (int written = 1; written >= 0; written--) /* outputs first */
+    for (int i = 0; i < e->nbuf; i++) {
+      const Buf *b = &e->buf[i];
+      if (b->written != written) continue;
+      const char *type = b->is_int ? "int32_t" : e->real;
+      p = ir_fmt("%s%s%s%s *restrict %s", p, n ? ", " : "", written ? "" : "const ", type, b->name);
+      a = slab(b->kind) ? ir_fmt("%s%s%s + %lld", a, n ? ", " : "", slab(b->kind), (long long)b->off)
+                        : ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
+      n++;
+    }
+  *params = p;
+  *args = a;
+}
+
+/* The kernel with this text, emitted once: identical blocks of different functions share it. */
+static const char *kernel(Em *e, int id, const char *params, const char *body) {
+  const char *key = ir_fmt("(%s) {\n%s", params, body);
+  for (int k = 0; k < e->nk; k++)
+    if (strcmp(e->ktext[k], key) == 0) return e->kname[k];
+  if (e->nk == e->capk) {
+    e->capk = e->capk ? 2 * e->capk : 64;
+    e->ktext = realloc(e->ktext, (size_t)e->capk * sizeof *e->ktext);
+    e->kname = realloc(e->kname, (size_t)e->capk * sizeof *e->kname);
+    if (!e->ktext || !e->kname) die("out of memory");
+  }
+  const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
+  int twins = 0; /* the same node, computed differently in another function */
+  size_t nl = strlen(name);
+  for (int k = 0; k < e->nk; k++)
+    twins += strncmp(e->kname[k], name, nl) == 0 && (!e->kname[k][nl] || e->kname[k][nl] == '_');
+  if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
+  e->ktext[e->nk] = (char *)key;
+  e->kname[e->nk++] = name;
   FILE *out = e->f;
-  char *body = NULL;
+  int ind = e->ind;
+  e->f = e->kf;
+  e->ind = 0;
+  const Node *n = &e->g->nodes[id];
+  int fused = 0;
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) fused |= e->fp->inl[n->in[k]];
+  if (fused) {
+    line(e, "/* %s", dump_node_str(e->g, id, e->d64));
+    comment_fused(e, id);
+    line(e, " */");
+  } else {
+    line(e, "/* %s */", dump_node_str(e->g, id, e->d64));
+  }
+  line(e, "static void %s%s {", name, ir_fmt("(%s)", params));
+  fputs(body, e->f);
+  line(e, "}\n");
+  e->f = out;
+  e->ind = ind;
+  return name;
+}
+
+/* Generate a block's loop nest as a kernel taking restrict pointers to the buffers it
+ * touches (so the C compiler knows they do not overlap), and call it. */
+static void emit_block(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  if (n->op == OP_ASSIGN && e->fp->coalesced[n->in[1]] == id) {
+    line(e, "/* %%%d = assign: computed in place by %%%d */", id, n->in[1]);
+    return;
+  }
+  FILE *out = e->f;
+  char *body = NULL, *params, *args;
   size_t len = 0;
   e->f = open_memstream(&body, &len);
   if (!e->f) die("open_memstream: %s", strerror(errno));
   e->nbuf = 0;
   e->nlv = 0;
   int ind = e->ind;
-  e->ind = ind + 1;
+  e->ind = 1;
   emit_node(e, id);
   fclose(e->f);
   e->f = out;
   e->ind = ind;
-  line(e, "/* %s", dump_node_str(e->g, id, e->d64));
-  comment_fused(e, id);
-  line(e, " */");
-  line(e, "{");
-  for (int i = 0; i < e->nbuf; i++) {
-    const Buf *b = &e->buf[i];
-    if (!slab(b->kind)) continue;
-    line(e, "  %s%s *restrict %s = %s + %lld;", b->written ? "" : "const ", e->real, b->name,
-         slab(b->kind), (long long)b->off);
-  }
-  fputs(body, e->f);
+  kernel_signature(e, &params, &args);
+  const char *name = kernel(e, id, params, body);
   free(body);
-  line(e, "}");
+  line(e, "%s(%s);", name, args);
 }
 
 /* ---- functions, header, init, checkpoints ----------------------------------------------- */
@@ -978,20 +1035,26 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
           (long long)p->param_count, e.real, (long long)(p->arena * (e.d64 ? 8 : 4)));
   fprintf(f, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <string.h>\n\n"
              "#include \"dlc_rt.h\"\n\n", base_name(hpath));
-  char *code = NULL;
-  size_t len = 0;
+  char *code = NULL, *kernels = NULL;
+  size_t len = 0, klen = 0;
   e.f = open_memstream(&code, &len);
-  if (!e.f) die("open_memstream: %s", strerror(errno));
+  e.kf = open_memstream(&kernels, &klen);
+  if (!e.f || !e.kf) die("open_memstream: %s", strerror(errno));
   emit_init(&e);
   emit_functions(&e);
   emit_tensor_table(&e);
   emit_checkpoint(&e, ir_graph_hash(p->g));
   fclose(e.f);
+  fclose(e.kf);
   e.f = f;
-  emit_helpers(&e, code);
+  emit_helpers(&e, kernels);
   emit_consts(&e);
+  fputs(kernels, f);
   fputs(code, f);
   free(code);
+  free(kernels);
+  free(e.ktext);
+  free(e.kname);
   if (fclose(f)) return fprintf(stderr, "dlc: cannot write %s: %s\n", cpath, strerror(errno)), 1;
   return 0;
 }

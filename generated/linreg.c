@@ -12,6 +12,90 @@ static inline float dlc_sq(float x) { return x * x; }
 
 #define LINREG_LR 0.1f   /* examples/linreg.lua:17 */
 
+/* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10 */
+static void linreg_matmul_4(float *restrict t4, const float *restrict x, const float *restrict p_w) {
+  for (int i0 = 0; i0 < 100; i0++) {
+    t4[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 100; i0++) {
+    t4[i0] += x[i0] * p_w[0];
+  }
+}
+
+/* %13 = assign %12, %5 : f32[100,1]                    # examples/linreg.lua:18
+ *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
+ */
+static void linreg_assign_13(float *restrict out, const float *restrict t4, const float *restrict p_b) {
+  for (int i0 = 0; i0 < 100; i0++) {
+    out[i0] = (t4[i0] + p_b[0]);
+  }
+}
+
+/* %6 = sub %5, %1 : f32[100,1]                         # examples/linreg.lua:16
+ *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
+ */
+static void linreg_sub_6(float *restrict t6, const float *restrict t4, const float *restrict p_b, const float *restrict y) {
+  for (int i0 = 0; i0 < 100; i0++) {
+    t6[i0] = ((t4[i0] + p_b[0]) - y[i0]);
+  }
+}
+
+/* %9 = sum_to %8 : f32[]                               # examples/linreg.lua:16
+ *   with %8 = pow %6, %7 : f32[100,1]                         # examples/linreg.lua:16
+ */
+static void linreg_sum_to_9(float *restrict t9, const float *restrict t6) {
+  t9[0] = 0.0f;
+  for (int i0 = 0; i0 < 100; i0++) {
+    t9[0] += dlc_sq(t6[i0]);
+  }
+}
+
+/* %11 = div %9, %10 : f32[]                            # examples/linreg.lua:16 */
+static void linreg_div_11(float *restrict t11, const float *restrict t9) {
+  t11[0] = (t9[0] / 100.0f);
+}
+
+/* %16 = mul %14, %15 : f32[100,1]                      # examples/linreg.lua:16 backward
+ *   with %15 = mul %7, %6 : f32[100,1]                        # examples/linreg.lua:16 backward
+ */
+static void linreg_mul_16(float *restrict t16, const float *restrict t6) {
+  for (int i0 = 0; i0 < 100; i0++) {
+    t16[i0] = (0.01f * (2.0f * t6[i0]));
+  }
+}
+
+/* %17 = sum_to %16 : f32[1]                            # examples/linreg.lua:10 backward */
+static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16) {
+  g_b[0] = 0.0f;
+  for (int i0 = 0; i0 < 100; i0++) {
+    g_b[0] += t16[i0];
+  }
+}
+
+/* %18 = matmul %0^T, %16 : f32[1,1]                    # examples/linreg.lua:10 backward */
+static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const float *restrict t16) {
+  g_w[0] = 0.0f;
+  for (int i1 = 0; i1 < 100; i1++) {
+    g_w[0] += x[i1] * t16[i1];
+  }
+}
+
+/* %26 = assign %2, %25 : f32[1,1]                      # examples/linreg.lua:17 backward
+ *   with %25 = sub %2, %24 : f32[1,1]                         # examples/linreg.lua:17 backward
+ *   with %24 = mul %23, %19 : f32[1,1]                        # examples/linreg.lua:17 backward
+ */
+static void linreg_assign_26(float *restrict p_w, const float *restrict g_w) {
+  p_w[0] = (p_w[0] - (LINREG_LR * g_w[0]));
+}
+
+/* %29 = assign %3, %28 : f32[1]                        # examples/linreg.lua:17 backward
+ *   with %28 = sub %3, %27 : f32[1]                           # examples/linreg.lua:17 backward
+ *   with %27 = mul %23, %21 : f32[1]                          # examples/linreg.lua:17 backward
+ */
+static void linreg_assign_29(float *restrict p_b, const float *restrict g_b) {
+  p_b[0] = (p_b[0] - (LINREG_LR * g_b[0]));
+}
+
 void linreg_init(linreg_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   (void)seed;
@@ -23,134 +107,26 @@ void linreg_init(linreg_model *m, uint64_t seed) {
 
 void linreg_forward(linreg_model *restrict m, const float *x, const float *y, float *out) {
   (void)y;
-  /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10
-   */
-  {
-    float *restrict t4 = m->arena + 0;
-    const float *restrict p_w = m->param + 0;
-    for (int i0 = 0; i0 < 100; i0++) {
-      t4[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 100; i0++) {
-      t4[i0] += x[i0] * p_w[0];
-    }
-  }
-  /* %13 = assign %12, %5 : f32[100,1]                    # examples/linreg.lua:18
-   *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
-   */
-  {
-    const float *restrict t4 = m->arena + 0;
-    const float *restrict p_b = m->param + 16;
-    for (int i0 = 0; i0 < 100; i0++) {
-      out[i0] = (t4[i0] + p_b[0]);
-    }
-  }
+  linreg_matmul_4(m->arena + 0, x, m->param + 0);
+  linreg_assign_13(out, m->arena + 0, m->param + 16);
 }
 
 float linreg_grad(linreg_model *restrict m, const float *x, const float *y) {
-  /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10
-   */
-  {
-    float *restrict t4 = m->arena + 0;
-    const float *restrict p_w = m->param + 0;
-    for (int i0 = 0; i0 < 100; i0++) {
-      t4[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 100; i0++) {
-      t4[i0] += x[i0] * p_w[0];
-    }
-  }
-  /* %6 = sub %5, %1 : f32[100,1]                         # examples/linreg.lua:16
-   *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
-   */
-  {
-    const float *restrict t4 = m->arena + 0;
-    const float *restrict p_b = m->param + 16;
-    float *restrict t6 = m->arena + 112;
-    for (int i0 = 0; i0 < 100; i0++) {
-      t6[i0] = ((t4[i0] + p_b[0]) - y[i0]);
-    }
-  }
-  /* %9 = sum_to %8 : f32[]                               # examples/linreg.lua:16
-   *   with %8 = pow %6, %7 : f32[100,1]                         # examples/linreg.lua:16
-   */
-  {
-    float *restrict t9 = m->arena + 0;
-    const float *restrict t6 = m->arena + 112;
-    t9[0] = 0.0f;
-    for (int i0 = 0; i0 < 100; i0++) {
-      t9[0] += dlc_sq(t6[i0]);
-    }
-  }
-  /* %11 = div %9, %10 : f32[]                            # examples/linreg.lua:16
-   */
-  {
-    const float *restrict t9 = m->arena + 0;
-    float *restrict t11 = m->arena + 224;
-    t11[0] = (t9[0] / 100.0f);
-  }
-  /* %16 = mul %14, %15 : f32[100,1]                      # examples/linreg.lua:16 backward
-   *   with %15 = mul %7, %6 : f32[100,1]                        # examples/linreg.lua:16 backward
-   */
-  {
-    const float *restrict t6 = m->arena + 112;
-    float *restrict t16 = m->arena + 0;
-    for (int i0 = 0; i0 < 100; i0++) {
-      t16[i0] = (0.01f * (2.0f * t6[i0]));
-    }
-  }
-  /* %17 = sum_to %16 : f32[1]                            # examples/linreg.lua:10 backward
-   */
-  {
-    float *restrict g_b = m->grad + 16;
-    const float *restrict t16 = m->arena + 0;
-    g_b[0] = 0.0f;
-    for (int i0 = 0; i0 < 100; i0++) {
-      g_b[0] += t16[i0];
-    }
-  }
-  /* %18 = matmul %0^T, %16 : f32[1,1]                    # examples/linreg.lua:10 backward
-   */
-  {
-    float *restrict g_w = m->grad + 0;
-    const float *restrict t16 = m->arena + 0;
-    g_w[0] = 0.0f;
-    for (int i1 = 0; i1 < 100; i1++) {
-      g_w[0] += x[i1] * t16[i1];
-    }
-  }
-  /* %20 = assign %19, %18 : f32[1,1]                     # examples/linreg.lua:8 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %22 = assign %21, %17 : f32[1]                       # examples/linreg.lua:9 backward
-   */
-  {
-    /* computed in place above */
-  }
+  linreg_matmul_4(m->arena + 0, x, m->param + 0);
+  linreg_sub_6(m->arena + 112, m->arena + 0, m->param + 16, y);
+  linreg_sum_to_9(m->arena + 0, m->arena + 112);
+  linreg_div_11(m->arena + 224, m->arena + 0);
+  linreg_mul_16(m->arena + 0, m->arena + 112);
+  linreg_sum_to_17(m->grad + 16, m->arena + 0);
+  linreg_matmul_18(m->grad + 0, x, m->arena + 0);
+  /* %20 = assign: computed in place by %18 */
+  /* %22 = assign: computed in place by %17 */
   return m->arena[224];
 }
 
 static void linreg_update(linreg_model *restrict m) {
-  /* %26 = assign %2, %25 : f32[1,1]                      # examples/linreg.lua:17 backward
-   *   with %25 = sub %2, %24 : f32[1,1]                         # examples/linreg.lua:17 backward
-   *   with %24 = mul %23, %19 : f32[1,1]                        # examples/linreg.lua:17 backward
-   */
-  {
-    float *restrict p_w = m->param + 0;
-    const float *restrict g_w = m->grad + 0;
-    p_w[0] = (p_w[0] - (LINREG_LR * g_w[0]));
-  }
-  /* %29 = assign %3, %28 : f32[1]                        # examples/linreg.lua:17 backward
-   *   with %28 = sub %3, %27 : f32[1]                           # examples/linreg.lua:17 backward
-   *   with %27 = mul %23, %21 : f32[1]                          # examples/linreg.lua:17 backward
-   */
-  {
-    float *restrict p_b = m->param + 16;
-    const float *restrict g_b = m->grad + 16;
-    p_b[0] = (p_b[0] - (LINREG_LR * g_b[0]));
-  }
+  linreg_assign_26(m->param + 0, m->grad + 0);
+  linreg_assign_29(m->param + 16, m->grad + 16);
 }
 
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y) {

@@ -15,6 +15,421 @@ static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; 
 #define MLP_LR 0.05f   /* examples/mlp.lua:15 */
 #define MLP_MOMENTUM 0.9f   /* examples/mlp.lua:15 */
 
+/* %8 = transpose %0 : f32[784,256]                     # examples/mlp.lua:10 */
+static void mlp_transpose_8(float *restrict t8, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 784; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      t8[256*i0 + i1] = p_net_1_weight[i0 + 784*i1];
+    }
+  }
+}
+
+/* %9 = matmul %7, %8 : f32[64,256]                     # examples/mlp.lua:10 */
+static void mlp_matmul_9(float *restrict t9, const float *restrict x, const float *restrict t8) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t9[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 784; i1++) {
+      for (int i2 = 0; i2 < 256; i2++) {
+        t9[256*i0 + i2] += x[784*i0 + i1] * t8[256*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %11 = relu %10 : f32[64,256]                         # examples/mlp.lua:10
+ *   with %10 = add %9, %1 : f32[64,256]                       # examples/mlp.lua:10
+ */
+static void mlp_relu_11(float *restrict t11, const float *restrict t9, const float *restrict p_net_1_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      t11[256*i0 + i1] = dlc_relu((t9[256*i0 + i1] + p_net_1_bias[i1]));
+    }
+  }
+}
+
+/* %12 = transpose %2 : f32[256,128]                    # examples/mlp.lua:11 */
+static void mlp_transpose_12(float *restrict t12, const float *restrict p_net_3_weight) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      t12[128*i0 + i1] = p_net_3_weight[i0 + 256*i1];
+    }
+  }
+}
+
+/* %13 = matmul %11, %12 : f32[64,128]                  # examples/mlp.lua:11 */
+static void mlp_matmul_13(float *restrict t13, const float *restrict t11, const float *restrict t12) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t13[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        t13[128*i0 + i2] += t11[256*i0 + i1] * t12[128*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %15 = relu %14 : f32[64,128]                         # examples/mlp.lua:11
+ *   with %14 = add %13, %3 : f32[64,128]                      # examples/mlp.lua:11
+ */
+static void mlp_relu_15(float *restrict t15, const float *restrict t13, const float *restrict p_net_3_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      t15[128*i0 + i1] = dlc_relu((t13[128*i0 + i1] + p_net_3_bias[i1]));
+    }
+  }
+}
+
+/* %16 = transpose %4 : f32[128,10]                     # examples/mlp.lua:12 */
+static void mlp_transpose_16(float *restrict t16, const float *restrict p_net_5_weight) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t16[10*i0 + i1] = p_net_5_weight[i0 + 128*i1];
+    }
+  }
+}
+
+/* %17 = matmul %15, %16 : f32[64,10]                   # examples/mlp.lua:12 */
+static void mlp_matmul_17(float *restrict t17, const float *restrict t15, const float *restrict t16) {
+  for (int i0 = 0; i0 < 640; i0++) {
+    t17[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      for (int i2 = 0; i2 < 10; i2++) {
+        t17[10*i0 + i2] += t15[128*i0 + i1] * t16[10*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %25 = assign %24, %18 : f32[64,10]                   # examples/mlp.lua:16
+ *   with %18 = add %17, %5 : f32[64,10]                       # examples/mlp.lua:12
+ */
+static void mlp_assign_25(float *restrict out, const float *restrict t17, const float *restrict p_net_5_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      out[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
+    }
+  }
+}
+
+/* %18 = add %17, %5 : f32[64,10]                       # examples/mlp.lua:12 */
+static void mlp_add_18(float *restrict t18, const float *restrict t17, const float *restrict p_net_5_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t18[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
+    }
+  }
+}
+
+/* %20 = xent %18, %19 : f32[64]                        # examples/mlp.lua:14 */
+static void mlp_xent_20(float *restrict t20, const float *restrict t18, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_max(row_max, t18[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(t18[10*i0 + i2] - row_max);
+      }
+      t20[i0] = logf(row_sum) + row_max - t18[10*i0 + target[i0]];
+    }
+  }
+}
+
+/* %21 = sum_to %20 : f32[]                             # examples/mlp.lua:14 */
+static void mlp_sum_to_21(float *restrict t21, const float *restrict t20) {
+  t21[0] = 0.0f;
+  for (int i0 = 0; i0 < 64; i0++) {
+    t21[0] += t20[i0];
+  }
+}
+
+/* %23 = div %21, %22 : f32[]                           # examples/mlp.lua:14 */
+static void mlp_div_23(float *restrict t23, const float *restrict t21) {
+  t23[0] = (t21[0] / 64.0f);
+}
+
+/* %27 = broadcast %26 : f32[64]                        # examples/mlp.lua:14 backward */
+static void mlp_broadcast_27(float *restrict t27) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    t27[i0] = 0.015625f;
+  }
+}
+
+/* %28 = softmax %18 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
+static void mlp_softmax_28(float *restrict t28, const float *restrict t18) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_max(row_max, t18[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        t28[10*i0 + i2] = expf(t18[10*i0 + i2] - row_max); row_sum += t28[10*i0 + i2];
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        t28[10*i0 + i2] = t28[10*i0 + i2] / row_sum;
+      }
+    }
+  }
+}
+
+/* %32 = mul %30, %31 : f32[64,10]                      # examples/mlp.lua:14 backward
+ *   with %30 = sub %28, %29 : f32[64,10]                      # examples/mlp.lua:14 backward
+ *   with %29 = onehot %19 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
+ */
+static void mlp_mul_32(float *restrict t32, const float *restrict t28, const int32_t *restrict target, const float *restrict t27) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t32[10*i0 + i1] = ((t28[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t27[i0]);
+    }
+  }
+}
+
+/* %33 = sum_to %32 : f32[10]                           # examples/mlp.lua:12 backward */
+static void mlp_sum_to_33(float *restrict g_net_5_bias, const float *restrict t32) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    g_net_5_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      g_net_5_bias[i1] += t32[10*i0 + i1];
+    }
+  }
+}
+
+/* %34 = matmul %32, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
+static void mlp_matmul_34(float *restrict t34, const float *restrict t32, const float *restrict p_net_5_weight) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t34[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        t34[128*i0 + i2] += t32[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %35 = matmul %32^T, %15 : f32[10,128]                # examples/mlp.lua:12 backward */
+static void mlp_matmul_35(float *restrict g_net_5_weight, const float *restrict t32, const float *restrict t15) {
+  for (int i0 = 0; i0 < 1280; i0++) {
+    g_net_5_weight[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 10; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        g_net_5_weight[128*i0 + i2] += t32[i0 + 10*i1] * t15[128*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %37 = mul %34, %36 : f32[64,128]                     # examples/mlp.lua:11 backward
+ *   with %36 = step %15 : f32[64,128]                         # examples/mlp.lua:11 backward
+ */
+static void mlp_mul_37(float *restrict t37, const float *restrict t34, const float *restrict t15) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t37[i0] = (t34[i0] * dlc_step(t15[i0]));
+  }
+}
+
+/* %38 = sum_to %37 : f32[128]                          # examples/mlp.lua:11 backward */
+static void mlp_sum_to_38(float *restrict g_net_3_bias, const float *restrict t37) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    g_net_3_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      g_net_3_bias[i1] += t37[128*i0 + i1];
+    }
+  }
+}
+
+/* %39 = matmul %37, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
+static void mlp_matmul_39(float *restrict t39, const float *restrict t37, const float *restrict p_net_3_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t39[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      for (int i2 = 0; i2 < 256; i2++) {
+        t39[256*i0 + i2] += t37[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %40 = matmul %37^T, %11 : f32[128,256]               # examples/mlp.lua:11 backward */
+static void mlp_matmul_40(float *restrict g_net_3_weight, const float *restrict t37, const float *restrict t11) {
+  for (int i0 = 0; i0 < 32768; i0++) {
+    g_net_3_weight[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 128; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 256; i2++) {
+        g_net_3_weight[256*i0 + i2] += t37[i0 + 128*i1] * t11[256*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %42 = mul %39, %41 : f32[64,256]                     # examples/mlp.lua:10 backward
+ *   with %41 = step %11 : f32[64,256]                         # examples/mlp.lua:10 backward
+ */
+static void mlp_mul_42(float *restrict t42, const float *restrict t39, const float *restrict t11) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t42[i0] = (t39[i0] * dlc_step(t11[i0]));
+  }
+}
+
+/* %43 = sum_to %42 : f32[256]                          # examples/mlp.lua:10 backward */
+static void mlp_sum_to_43(float *restrict g_net_1_bias, const float *restrict t42) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    g_net_1_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      g_net_1_bias[i1] += t42[256*i0 + i1];
+    }
+  }
+}
+
+/* %44 = matmul %42^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
+static void mlp_matmul_44(float *restrict g_net_1_weight, const float *restrict t42, const float *restrict x) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    g_net_1_weight[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 256; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        g_net_1_weight[784*i0 + i2] += t42[i0 + 256*i1] * x[784*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %61 = add %60, %45 : f32[256,784]                    # examples/mlp.lua:15 backward
+ *   with %60 = mul %58, %59 : f32[256,784]                    # examples/mlp.lua:15 backward
+ */
+static void mlp_add_61(float *restrict s_net_1_weight_momentum_buffer, const float *restrict g_net_1_weight) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    s_net_1_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
+  }
+}
+
+/* %68 = add %67, %47 : f32[256]                        # examples/mlp.lua:15 backward
+ *   with %67 = mul %58, %66 : f32[256]                        # examples/mlp.lua:15 backward
+ */
+static void mlp_add_68(float *restrict s_net_1_bias_momentum_buffer, const float *restrict g_net_1_bias) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    s_net_1_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
+  }
+}
+
+/* %75 = add %74, %49 : f32[128,256]                    # examples/mlp.lua:15 backward
+ *   with %74 = mul %58, %73 : f32[128,256]                    # examples/mlp.lua:15 backward
+ */
+static void mlp_add_75(float *restrict s_net_3_weight_momentum_buffer, const float *restrict g_net_3_weight) {
+  for (int i0 = 0; i0 < 32768; i0++) {
+    s_net_3_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
+  }
+}
+
+/* %82 = add %81, %51 : f32[128]                        # examples/mlp.lua:15 backward
+ *   with %81 = mul %58, %80 : f32[128]                        # examples/mlp.lua:15 backward
+ */
+static void mlp_add_82(float *restrict s_net_3_bias_momentum_buffer, const float *restrict g_net_3_bias) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    s_net_3_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
+  }
+}
+
+/* %89 = add %88, %53 : f32[10,128]                     # examples/mlp.lua:15 backward
+ *   with %88 = mul %58, %87 : f32[10,128]                     # examples/mlp.lua:15 backward
+ */
+static void mlp_add_89(float *restrict s_net_5_weight_momentum_buffer, const float *restrict g_net_5_weight) {
+  for (int i0 = 0; i0 < 1280; i0++) {
+    s_net_5_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
+  }
+}
+
+/* %96 = add %95, %55 : f32[10]                         # examples/mlp.lua:15 backward
+ *   with %95 = mul %58, %94 : f32[10]                         # examples/mlp.lua:15 backward
+ */
+static void mlp_add_96(float *restrict s_net_5_bias_momentum_buffer, const float *restrict g_net_5_bias) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
+  }
+}
+
+/* %65 = assign %0, %64 : f32[256,784]                  # examples/mlp.lua:15 backward
+ *   with %64 = sub %0, %63 : f32[256,784]                     # examples/mlp.lua:15 backward
+ *   with %63 = mul %57, %61 : f32[256,784]                    # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_65(float *restrict p_net_1_weight, const float *restrict s_net_1_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %72 = assign %1, %71 : f32[256]                      # examples/mlp.lua:15 backward
+ *   with %71 = sub %1, %70 : f32[256]                         # examples/mlp.lua:15 backward
+ *   with %70 = mul %57, %68 : f32[256]                        # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_72(float *restrict p_net_1_bias, const float *restrict s_net_1_bias_momentum_buffer) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
+  }
+}
+
+/* %79 = assign %2, %78 : f32[128,256]                  # examples/mlp.lua:15 backward
+ *   with %78 = sub %2, %77 : f32[128,256]                     # examples/mlp.lua:15 backward
+ *   with %77 = mul %57, %75 : f32[128,256]                    # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_79(float *restrict p_net_3_weight, const float *restrict s_net_3_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 32768; i0++) {
+    p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %86 = assign %3, %85 : f32[128]                      # examples/mlp.lua:15 backward
+ *   with %85 = sub %3, %84 : f32[128]                         # examples/mlp.lua:15 backward
+ *   with %84 = mul %57, %82 : f32[128]                        # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_86(float *restrict p_net_3_bias, const float *restrict s_net_3_bias_momentum_buffer) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
+  }
+}
+
+/* %93 = assign %4, %92 : f32[10,128]                   # examples/mlp.lua:15 backward
+ *   with %92 = sub %4, %91 : f32[10,128]                      # examples/mlp.lua:15 backward
+ *   with %91 = mul %57, %89 : f32[10,128]                     # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_93(float *restrict p_net_5_weight, const float *restrict s_net_5_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 1280; i0++) {
+    p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %100 = assign %5, %99 : f32[10]                      # examples/mlp.lua:15 backward
+ *   with %99 = sub %5, %98 : f32[10]                          # examples/mlp.lua:15 backward
+ *   with %98 = mul %57, %96 : f32[10]                         # examples/mlp.lua:15 backward
+ */
+static void mlp_assign_100(float *restrict p_net_5_bias, const float *restrict s_net_5_bias_momentum_buffer) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    p_net_5_bias[i0] = (p_net_5_bias[i0] - (MLP_LR * s_net_5_bias_momentum_buffer[i0]));
+  }
+}
+
 void mlp_init(mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   /* net.1.weight [256,784]   # examples/mlp.lua:10 */
@@ -32,667 +447,72 @@ void mlp_init(mlp_model *m, uint64_t seed) {
 }
 
 void mlp_forward(mlp_model *restrict m, const float *x, float *out) {
-  /* %8 = transpose %0 : f32[784,256]                     # examples/mlp.lua:10
-   */
-  {
-    float *restrict t8 = m->arena + 0;
-    const float *restrict p_net_1_weight = m->param + 0;
-    for (int i0 = 0; i0 < 784; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        t8[256*i0 + i1] = p_net_1_weight[i0 + 784*i1];
-      }
-    }
-  }
-  /* %9 = matmul %7, %8 : f32[64,256]                     # examples/mlp.lua:10
-   */
-  {
-    float *restrict t9 = m->arena + 200704;
-    const float *restrict t8 = m->arena + 0;
-    for (int i0 = 0; i0 < 16384; i0++) {
-      t9[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 784; i1++) {
-        for (int i2 = 0; i2 < 256; i2++) {
-          t9[256*i0 + i2] += x[784*i0 + i1] * t8[256*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %11 = relu %10 : f32[64,256]                         # examples/mlp.lua:10
-   *   with %10 = add %9, %1 : f32[64,256]                       # examples/mlp.lua:10
-   */
-  {
-    const float *restrict t9 = m->arena + 200704;
-    const float *restrict p_net_1_bias = m->param + 200704;
-    float *restrict t11 = m->arena + 32768;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        t11[256*i0 + i1] = dlc_relu((t9[256*i0 + i1] + p_net_1_bias[i1]));
-      }
-    }
-  }
-  /* %12 = transpose %2 : f32[256,128]                    # examples/mlp.lua:11
-   */
-  {
-    float *restrict t12 = m->arena + 0;
-    const float *restrict p_net_3_weight = m->param + 200960;
-    for (int i0 = 0; i0 < 256; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        t12[128*i0 + i1] = p_net_3_weight[i0 + 256*i1];
-      }
-    }
-  }
-  /* %13 = matmul %11, %12 : f32[64,128]                  # examples/mlp.lua:11
-   */
-  {
-    float *restrict t13 = m->arena + 49152;
-    const float *restrict t11 = m->arena + 32768;
-    const float *restrict t12 = m->arena + 0;
-    for (int i0 = 0; i0 < 8192; i0++) {
-      t13[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        for (int i2 = 0; i2 < 128; i2++) {
-          t13[128*i0 + i2] += t11[256*i0 + i1] * t12[128*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %15 = relu %14 : f32[64,128]                         # examples/mlp.lua:11
-   *   with %14 = add %13, %3 : f32[64,128]                      # examples/mlp.lua:11
-   */
-  {
-    const float *restrict t13 = m->arena + 49152;
-    const float *restrict p_net_3_bias = m->param + 233728;
-    float *restrict t15 = m->arena + 0;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        t15[128*i0 + i1] = dlc_relu((t13[128*i0 + i1] + p_net_3_bias[i1]));
-      }
-    }
-  }
-  /* %16 = transpose %4 : f32[128,10]                     # examples/mlp.lua:12
-   */
-  {
-    float *restrict t16 = m->arena + 8192;
-    const float *restrict p_net_5_weight = m->param + 233856;
-    for (int i0 = 0; i0 < 128; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        t16[10*i0 + i1] = p_net_5_weight[i0 + 128*i1];
-      }
-    }
-  }
-  /* %17 = matmul %15, %16 : f32[64,10]                   # examples/mlp.lua:12
-   */
-  {
-    float *restrict t17 = m->arena + 9472;
-    const float *restrict t15 = m->arena + 0;
-    const float *restrict t16 = m->arena + 8192;
-    for (int i0 = 0; i0 < 640; i0++) {
-      t17[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        for (int i2 = 0; i2 < 10; i2++) {
-          t17[10*i0 + i2] += t15[128*i0 + i1] * t16[10*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %25 = assign %24, %18 : f32[64,10]                   # examples/mlp.lua:16
-   *   with %18 = add %17, %5 : f32[64,10]                       # examples/mlp.lua:12
-   */
-  {
-    const float *restrict t17 = m->arena + 9472;
-    const float *restrict p_net_5_bias = m->param + 235136;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        out[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
-      }
-    }
-  }
+  mlp_transpose_8(m->arena + 0, m->param + 0);
+  mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
+  mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
+  mlp_transpose_12(m->arena + 0, m->param + 200960);
+  mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
+  mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
+  mlp_transpose_16(m->arena + 8192, m->param + 233856);
+  mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
+  mlp_assign_25(out, m->arena + 9472, m->param + 235136);
 }
 
 float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
   const int32_t *target = target_;
-  /* %8 = transpose %0 : f32[784,256]                     # examples/mlp.lua:10
-   */
-  {
-    float *restrict t8 = m->arena + 0;
-    const float *restrict p_net_1_weight = m->param + 0;
-    for (int i0 = 0; i0 < 784; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        t8[256*i0 + i1] = p_net_1_weight[i0 + 784*i1];
-      }
-    }
-  }
-  /* %9 = matmul %7, %8 : f32[64,256]                     # examples/mlp.lua:10
-   */
-  {
-    float *restrict t9 = m->arena + 200704;
-    const float *restrict t8 = m->arena + 0;
-    for (int i0 = 0; i0 < 16384; i0++) {
-      t9[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 784; i1++) {
-        for (int i2 = 0; i2 < 256; i2++) {
-          t9[256*i0 + i2] += x[784*i0 + i1] * t8[256*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %11 = relu %10 : f32[64,256]                         # examples/mlp.lua:10
-   *   with %10 = add %9, %1 : f32[64,256]                       # examples/mlp.lua:10
-   */
-  {
-    const float *restrict t9 = m->arena + 200704;
-    const float *restrict p_net_1_bias = m->param + 200704;
-    float *restrict t11 = m->arena + 32768;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        t11[256*i0 + i1] = dlc_relu((t9[256*i0 + i1] + p_net_1_bias[i1]));
-      }
-    }
-  }
-  /* %12 = transpose %2 : f32[256,128]                    # examples/mlp.lua:11
-   */
-  {
-    float *restrict t12 = m->arena + 0;
-    const float *restrict p_net_3_weight = m->param + 200960;
-    for (int i0 = 0; i0 < 256; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        t12[128*i0 + i1] = p_net_3_weight[i0 + 256*i1];
-      }
-    }
-  }
-  /* %13 = matmul %11, %12 : f32[64,128]                  # examples/mlp.lua:11
-   */
-  {
-    float *restrict t13 = m->arena + 49152;
-    const float *restrict t11 = m->arena + 32768;
-    const float *restrict t12 = m->arena + 0;
-    for (int i0 = 0; i0 < 8192; i0++) {
-      t13[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        for (int i2 = 0; i2 < 128; i2++) {
-          t13[128*i0 + i2] += t11[256*i0 + i1] * t12[128*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %15 = relu %14 : f32[64,128]                         # examples/mlp.lua:11
-   *   with %14 = add %13, %3 : f32[64,128]                      # examples/mlp.lua:11
-   */
-  {
-    const float *restrict t13 = m->arena + 49152;
-    const float *restrict p_net_3_bias = m->param + 233728;
-    float *restrict t15 = m->arena + 0;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        t15[128*i0 + i1] = dlc_relu((t13[128*i0 + i1] + p_net_3_bias[i1]));
-      }
-    }
-  }
-  /* %16 = transpose %4 : f32[128,10]                     # examples/mlp.lua:12
-   */
-  {
-    float *restrict t16 = m->arena + 8192;
-    const float *restrict p_net_5_weight = m->param + 233856;
-    for (int i0 = 0; i0 < 128; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        t16[10*i0 + i1] = p_net_5_weight[i0 + 128*i1];
-      }
-    }
-  }
-  /* %17 = matmul %15, %16 : f32[64,10]                   # examples/mlp.lua:12
-   */
-  {
-    float *restrict t17 = m->arena + 9472;
-    const float *restrict t15 = m->arena + 0;
-    const float *restrict t16 = m->arena + 8192;
-    for (int i0 = 0; i0 < 640; i0++) {
-      t17[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        for (int i2 = 0; i2 < 10; i2++) {
-          t17[10*i0 + i2] += t15[128*i0 + i1] * t16[10*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %18 = add %17, %5 : f32[64,10]                       # examples/mlp.lua:12
-   */
-  {
-    const float *restrict t17 = m->arena + 9472;
-    const float *restrict p_net_5_bias = m->param + 235136;
-    float *restrict t18 = m->arena + 8192;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        t18[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
-      }
-    }
-  }
-  /* %20 = xent %18, %19 : f32[64]                        # examples/mlp.lua:14
-   */
-  {
-    const float *restrict t18 = m->arena + 8192;
-    float *restrict t20 = m->arena + 8832;
-    for (int i0 = 0; i0 < 64; i0++) {
-      {
-        float row_max = -INFINITY, row_sum = 0.0f;
-        for (int i2 = 0; i2 < 10; i2++) {
-          row_max = dlc_max(row_max, t18[10*i0 + i2]);
-        }
-        for (int i2 = 0; i2 < 10; i2++) {
-          row_sum += expf(t18[10*i0 + i2] - row_max);
-        }
-        t20[i0] = logf(row_sum) + row_max - t18[10*i0 + target[i0]];
-      }
-    }
-  }
-  /* %21 = sum_to %20 : f32[]                             # examples/mlp.lua:14
-   */
-  {
-    float *restrict t21 = m->arena + 8896;
-    const float *restrict t20 = m->arena + 8832;
-    t21[0] = 0.0f;
-    for (int i0 = 0; i0 < 64; i0++) {
-      t21[0] += t20[i0];
-    }
-  }
-  /* %23 = div %21, %22 : f32[]                           # examples/mlp.lua:14
-   */
-  {
-    const float *restrict t21 = m->arena + 8896;
-    float *restrict t23 = m->arena + 49152;
-    t23[0] = (t21[0] / 64.0f);
-  }
-  /* %27 = broadcast %26 : f32[64]                        # examples/mlp.lua:14 backward
-   */
-  {
-    float *restrict t27 = m->arena + 9472;
-    for (int i0 = 0; i0 < 64; i0++) {
-      t27[i0] = 0.015625f;
-    }
-  }
-  /* %28 = softmax %18 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward
-   */
-  {
-    const float *restrict t18 = m->arena + 8192;
-    float *restrict t28 = m->arena + 8832;
-    for (int i0 = 0; i0 < 64; i0++) {
-      {
-        float row_max = -INFINITY, row_sum = 0.0f;
-        for (int i2 = 0; i2 < 10; i2++) {
-          row_max = dlc_max(row_max, t18[10*i0 + i2]);
-        }
-        for (int i2 = 0; i2 < 10; i2++) {
-          t28[10*i0 + i2] = expf(t18[10*i0 + i2] - row_max); row_sum += t28[10*i0 + i2];
-        }
-        for (int i2 = 0; i2 < 10; i2++) {
-          t28[10*i0 + i2] = t28[10*i0 + i2] / row_sum;
-        }
-      }
-    }
-  }
-  /* %32 = mul %30, %31 : f32[64,10]                      # examples/mlp.lua:14 backward
-   *   with %30 = sub %28, %29 : f32[64,10]                      # examples/mlp.lua:14 backward
-   *   with %29 = onehot %19 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
-   */
-  {
-    const float *restrict t28 = m->arena + 8832;
-    const float *restrict t27 = m->arena + 9472;
-    float *restrict t32 = m->arena + 16384;
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        t32[10*i0 + i1] = ((t28[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t27[i0]);
-      }
-    }
-  }
-  /* %33 = sum_to %32 : f32[10]                           # examples/mlp.lua:12 backward
-   */
-  {
-    float *restrict g_net_5_bias = m->grad + 235136;
-    const float *restrict t32 = m->arena + 16384;
-    for (int i0 = 0; i0 < 10; i0++) {
-      g_net_5_bias[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        g_net_5_bias[i1] += t32[10*i0 + i1];
-      }
-    }
-  }
-  /* %34 = matmul %32, %4 : f32[64,128]                   # examples/mlp.lua:12 backward
-   */
-  {
-    float *restrict t34 = m->arena + 8192;
-    const float *restrict t32 = m->arena + 16384;
-    const float *restrict p_net_5_weight = m->param + 233856;
-    for (int i0 = 0; i0 < 8192; i0++) {
-      t34[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 10; i1++) {
-        for (int i2 = 0; i2 < 128; i2++) {
-          t34[128*i0 + i2] += t32[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %35 = matmul %32^T, %15 : f32[10,128]                # examples/mlp.lua:12 backward
-   */
-  {
-    float *restrict g_net_5_weight = m->grad + 233856;
-    const float *restrict t32 = m->arena + 16384;
-    const float *restrict t15 = m->arena + 0;
-    for (int i0 = 0; i0 < 1280; i0++) {
-      g_net_5_weight[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 10; i0++) {
-      for (int i1 = 0; i1 < 64; i1++) {
-        for (int i2 = 0; i2 < 128; i2++) {
-          g_net_5_weight[128*i0 + i2] += t32[i0 + 10*i1] * t15[128*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %37 = mul %34, %36 : f32[64,128]                     # examples/mlp.lua:11 backward
-   *   with %36 = step %15 : f32[64,128]                         # examples/mlp.lua:11 backward
-   */
-  {
-    const float *restrict t34 = m->arena + 8192;
-    const float *restrict t15 = m->arena + 0;
-    float *restrict t37 = m->arena + 16384;
-    for (int i0 = 0; i0 < 8192; i0++) {
-      t37[i0] = (t34[i0] * dlc_step(t15[i0]));
-    }
-  }
-  /* %38 = sum_to %37 : f32[128]                          # examples/mlp.lua:11 backward
-   */
-  {
-    float *restrict g_net_3_bias = m->grad + 233728;
-    const float *restrict t37 = m->arena + 16384;
-    for (int i0 = 0; i0 < 128; i0++) {
-      g_net_3_bias[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        g_net_3_bias[i1] += t37[128*i0 + i1];
-      }
-    }
-  }
-  /* %39 = matmul %37, %2 : f32[64,256]                   # examples/mlp.lua:11 backward
-   */
-  {
-    float *restrict t39 = m->arena + 0;
-    const float *restrict t37 = m->arena + 16384;
-    const float *restrict p_net_3_weight = m->param + 200960;
-    for (int i0 = 0; i0 < 16384; i0++) {
-      t39[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 128; i1++) {
-        for (int i2 = 0; i2 < 256; i2++) {
-          t39[256*i0 + i2] += t37[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %40 = matmul %37^T, %11 : f32[128,256]               # examples/mlp.lua:11 backward
-   */
-  {
-    float *restrict g_net_3_weight = m->grad + 200960;
-    const float *restrict t37 = m->arena + 16384;
-    const float *restrict t11 = m->arena + 32768;
-    for (int i0 = 0; i0 < 32768; i0++) {
-      g_net_3_weight[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 128; i0++) {
-      for (int i1 = 0; i1 < 64; i1++) {
-        for (int i2 = 0; i2 < 256; i2++) {
-          g_net_3_weight[256*i0 + i2] += t37[i0 + 128*i1] * t11[256*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %42 = mul %39, %41 : f32[64,256]                     # examples/mlp.lua:10 backward
-   *   with %41 = step %11 : f32[64,256]                         # examples/mlp.lua:10 backward
-   */
-  {
-    const float *restrict t39 = m->arena + 0;
-    const float *restrict t11 = m->arena + 32768;
-    float *restrict t42 = m->arena + 16384;
-    for (int i0 = 0; i0 < 16384; i0++) {
-      t42[i0] = (t39[i0] * dlc_step(t11[i0]));
-    }
-  }
-  /* %43 = sum_to %42 : f32[256]                          # examples/mlp.lua:10 backward
-   */
-  {
-    float *restrict g_net_1_bias = m->grad + 200704;
-    const float *restrict t42 = m->arena + 16384;
-    for (int i0 = 0; i0 < 256; i0++) {
-      g_net_1_bias[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 64; i0++) {
-      for (int i1 = 0; i1 < 256; i1++) {
-        g_net_1_bias[i1] += t42[256*i0 + i1];
-      }
-    }
-  }
-  /* %44 = matmul %42^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward
-   */
-  {
-    float *restrict g_net_1_weight = m->grad + 0;
-    const float *restrict t42 = m->arena + 16384;
-    for (int i0 = 0; i0 < 200704; i0++) {
-      g_net_1_weight[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 256; i0++) {
-      for (int i1 = 0; i1 < 64; i1++) {
-        for (int i2 = 0; i2 < 784; i2++) {
-          g_net_1_weight[784*i0 + i2] += t42[i0 + 256*i1] * x[784*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %46 = assign %45, %44 : f32[256,784]                 # examples/mlp.lua:10 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %48 = assign %47, %43 : f32[256]                     # examples/mlp.lua:10 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %50 = assign %49, %40 : f32[128,256]                 # examples/mlp.lua:11 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %52 = assign %51, %38 : f32[128]                     # examples/mlp.lua:11 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %54 = assign %53, %35 : f32[10,128]                  # examples/mlp.lua:12 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %56 = assign %55, %33 : f32[10]                      # examples/mlp.lua:12 backward
-   */
-  {
-    /* computed in place above */
-  }
+  mlp_transpose_8(m->arena + 0, m->param + 0);
+  mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
+  mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
+  mlp_transpose_12(m->arena + 0, m->param + 200960);
+  mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
+  mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
+  mlp_transpose_16(m->arena + 8192, m->param + 233856);
+  mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
+  mlp_add_18(m->arena + 8192, m->arena + 9472, m->param + 235136);
+  mlp_xent_20(m->arena + 8832, m->arena + 8192, target);
+  mlp_sum_to_21(m->arena + 8896, m->arena + 8832);
+  mlp_div_23(m->arena + 49152, m->arena + 8896);
+  mlp_broadcast_27(m->arena + 9472);
+  mlp_softmax_28(m->arena + 8832, m->arena + 8192);
+  mlp_mul_32(m->arena + 16384, m->arena + 8832, target, m->arena + 9472);
+  mlp_sum_to_33(m->grad + 235136, m->arena + 16384);
+  mlp_matmul_34(m->arena + 8192, m->arena + 16384, m->param + 233856);
+  mlp_matmul_35(m->grad + 233856, m->arena + 16384, m->arena + 0);
+  mlp_mul_37(m->arena + 16384, m->arena + 8192, m->arena + 0);
+  mlp_sum_to_38(m->grad + 233728, m->arena + 16384);
+  mlp_matmul_39(m->arena + 0, m->arena + 16384, m->param + 200960);
+  mlp_matmul_40(m->grad + 200960, m->arena + 16384, m->arena + 32768);
+  mlp_mul_42(m->arena + 16384, m->arena + 0, m->arena + 32768);
+  mlp_sum_to_43(m->grad + 200704, m->arena + 16384);
+  mlp_matmul_44(m->grad + 0, m->arena + 16384, x);
+  /* %46 = assign: computed in place by %44 */
+  /* %48 = assign: computed in place by %43 */
+  /* %50 = assign: computed in place by %40 */
+  /* %52 = assign: computed in place by %38 */
+  /* %54 = assign: computed in place by %35 */
+  /* %56 = assign: computed in place by %33 */
   return m->arena[49152];
 }
 
 static void mlp_update(mlp_model *restrict m) {
-  /* %61 = add %60, %45 : f32[256,784]                    # examples/mlp.lua:15 backward
-   *   with %60 = mul %58, %59 : f32[256,784]                    # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_1_weight_momentum_buffer = m->state + 0;
-    const float *restrict g_net_1_weight = m->grad + 0;
-    for (int i0 = 0; i0 < 200704; i0++) {
-      s_net_1_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
-    }
-  }
-  /* %68 = add %67, %47 : f32[256]                        # examples/mlp.lua:15 backward
-   *   with %67 = mul %58, %66 : f32[256]                        # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_1_bias_momentum_buffer = m->state + 200704;
-    const float *restrict g_net_1_bias = m->grad + 200704;
-    for (int i0 = 0; i0 < 256; i0++) {
-      s_net_1_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
-    }
-  }
-  /* %75 = add %74, %49 : f32[128,256]                    # examples/mlp.lua:15 backward
-   *   with %74 = mul %58, %73 : f32[128,256]                    # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_3_weight_momentum_buffer = m->state + 200960;
-    const float *restrict g_net_3_weight = m->grad + 200960;
-    for (int i0 = 0; i0 < 32768; i0++) {
-      s_net_3_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
-    }
-  }
-  /* %82 = add %81, %51 : f32[128]                        # examples/mlp.lua:15 backward
-   *   with %81 = mul %58, %80 : f32[128]                        # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_3_bias_momentum_buffer = m->state + 233728;
-    const float *restrict g_net_3_bias = m->grad + 233728;
-    for (int i0 = 0; i0 < 128; i0++) {
-      s_net_3_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
-    }
-  }
-  /* %89 = add %88, %53 : f32[10,128]                     # examples/mlp.lua:15 backward
-   *   with %88 = mul %58, %87 : f32[10,128]                     # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_5_weight_momentum_buffer = m->state + 233856;
-    const float *restrict g_net_5_weight = m->grad + 233856;
-    for (int i0 = 0; i0 < 1280; i0++) {
-      s_net_5_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
-    }
-  }
-  /* %96 = add %95, %55 : f32[10]                         # examples/mlp.lua:15 backward
-   *   with %95 = mul %58, %94 : f32[10]                         # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict s_net_5_bias_momentum_buffer = m->state + 235136;
-    const float *restrict g_net_5_bias = m->grad + 235136;
-    for (int i0 = 0; i0 < 10; i0++) {
-      s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
-    }
-  }
-  /* %62 = assign %59, %61 : f32[256,784]                 # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %65 = assign %0, %64 : f32[256,784]                  # examples/mlp.lua:15 backward
-   *   with %64 = sub %0, %63 : f32[256,784]                     # examples/mlp.lua:15 backward
-   *   with %63 = mul %57, %61 : f32[256,784]                    # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_1_weight = m->param + 0;
-    const float *restrict s_net_1_weight_momentum_buffer = m->state + 0;
-    for (int i0 = 0; i0 < 200704; i0++) {
-      p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %69 = assign %66, %68 : f32[256]                     # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %72 = assign %1, %71 : f32[256]                      # examples/mlp.lua:15 backward
-   *   with %71 = sub %1, %70 : f32[256]                         # examples/mlp.lua:15 backward
-   *   with %70 = mul %57, %68 : f32[256]                        # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_1_bias = m->param + 200704;
-    const float *restrict s_net_1_bias_momentum_buffer = m->state + 200704;
-    for (int i0 = 0; i0 < 256; i0++) {
-      p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
-    }
-  }
-  /* %76 = assign %73, %75 : f32[128,256]                 # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %79 = assign %2, %78 : f32[128,256]                  # examples/mlp.lua:15 backward
-   *   with %78 = sub %2, %77 : f32[128,256]                     # examples/mlp.lua:15 backward
-   *   with %77 = mul %57, %75 : f32[128,256]                    # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_3_weight = m->param + 200960;
-    const float *restrict s_net_3_weight_momentum_buffer = m->state + 200960;
-    for (int i0 = 0; i0 < 32768; i0++) {
-      p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %83 = assign %80, %82 : f32[128]                     # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %86 = assign %3, %85 : f32[128]                      # examples/mlp.lua:15 backward
-   *   with %85 = sub %3, %84 : f32[128]                         # examples/mlp.lua:15 backward
-   *   with %84 = mul %57, %82 : f32[128]                        # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_3_bias = m->param + 233728;
-    const float *restrict s_net_3_bias_momentum_buffer = m->state + 233728;
-    for (int i0 = 0; i0 < 128; i0++) {
-      p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
-    }
-  }
-  /* %90 = assign %87, %89 : f32[10,128]                  # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %93 = assign %4, %92 : f32[10,128]                   # examples/mlp.lua:15 backward
-   *   with %92 = sub %4, %91 : f32[10,128]                      # examples/mlp.lua:15 backward
-   *   with %91 = mul %57, %89 : f32[10,128]                     # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_5_weight = m->param + 233856;
-    const float *restrict s_net_5_weight_momentum_buffer = m->state + 233856;
-    for (int i0 = 0; i0 < 1280; i0++) {
-      p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %97 = assign %94, %96 : f32[10]                      # examples/mlp.lua:15 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %100 = assign %5, %99 : f32[10]                      # examples/mlp.lua:15 backward
-   *   with %99 = sub %5, %98 : f32[10]                          # examples/mlp.lua:15 backward
-   *   with %98 = mul %57, %96 : f32[10]                         # examples/mlp.lua:15 backward
-   */
-  {
-    float *restrict p_net_5_bias = m->param + 235136;
-    const float *restrict s_net_5_bias_momentum_buffer = m->state + 235136;
-    for (int i0 = 0; i0 < 10; i0++) {
-      p_net_5_bias[i0] = (p_net_5_bias[i0] - (MLP_LR * s_net_5_bias_momentum_buffer[i0]));
-    }
-  }
+  mlp_add_61(m->state + 0, m->grad + 0);
+  mlp_add_68(m->state + 200704, m->grad + 200704);
+  mlp_add_75(m->state + 200960, m->grad + 200960);
+  mlp_add_82(m->state + 233728, m->grad + 233728);
+  mlp_add_89(m->state + 233856, m->grad + 233856);
+  mlp_add_96(m->state + 235136, m->grad + 235136);
+  /* %62 = assign: computed in place by %61 */
+  mlp_assign_65(m->param + 0, m->state + 0);
+  /* %69 = assign: computed in place by %68 */
+  mlp_assign_72(m->param + 200704, m->state + 200704);
+  /* %76 = assign: computed in place by %75 */
+  mlp_assign_79(m->param + 200960, m->state + 200960);
+  /* %83 = assign: computed in place by %82 */
+  mlp_assign_86(m->param + 233728, m->state + 233728);
+  /* %90 = assign: computed in place by %89 */
+  mlp_assign_93(m->param + 233856, m->state + 233856);
+  /* %97 = assign: computed in place by %96 */
+  mlp_assign_100(m->param + 235136, m->state + 235136);
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {

@@ -15,6 +15,149 @@ static inline float dlc_sq(float x) { return x * x; }
 #define PERCEPTRON_LR 2.0f   /* examples/perceptron.lua:18 */
 #define PERCEPTRON_MOMENTUM 0.9f   /* examples/perceptron.lua:18 */
 
+/* %5 = mul %0, %2 : f32[3,2]                           # examples/perceptron.lua:10 */
+static void perceptron_mul_5(float *restrict t5, const float *restrict x, const float *restrict scale) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    for (int i1 = 0; i1 < 2; i1++) {
+      t5[2*i0 + i1] = (x[2*i0 + i1] * scale[i1]);
+    }
+  }
+}
+
+/* %6 = matmul %5, %3^T : f32[3,1]                      # examples/perceptron.lua:9 */
+static void perceptron_matmul_6(float *restrict t6, const float *restrict t5, const float *restrict p_linear0_weight) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    t6[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 3; i0++) {
+    for (int i2 = 0; i2 < 2; i2++) {
+      t6[i0] += t5[2*i0 + i2] * p_linear0_weight[i2];
+    }
+  }
+}
+
+/* %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9 */
+static void perceptron_add_7(float *restrict t7, const float *restrict t6, const float *restrict p_linear0_bias) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    t7[i0] = (t6[i0] + p_linear0_bias[0]);
+  }
+}
+
+/* %17 = assign %16, %8 : f32[3,1]                      # examples/perceptron.lua:19
+ *   with %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
+ */
+static void perceptron_assign_17(float *restrict out1, const float *restrict t7) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    out1[i0] = dlc_sigmoid(t7[i0]);
+  }
+}
+
+/* %19 = assign %18, %9 : f32[3,1]                      # examples/perceptron.lua:19
+ *   with %9 = step %7 : f32[3,1]                              # examples/perceptron.lua:16
+ */
+static void perceptron_assign_19(float *restrict out2, const float *restrict t7) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    out2[i0] = dlc_step(t7[i0]);
+  }
+}
+
+/* %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
+ *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
+ */
+static void perceptron_sigmoid_8(float *restrict t8, const float *restrict t6, const float *restrict p_linear0_bias) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    t8[i0] = dlc_sigmoid((t6[i0] + p_linear0_bias[0]));
+  }
+}
+
+/* %10 = sub %8, %1 : f32[3,1]                          # examples/perceptron.lua:17 */
+static void perceptron_sub_10(float *restrict t10, const float *restrict t8, const float *restrict t) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    t10[i0] = (t8[i0] - t[i0]);
+  }
+}
+
+/* %13 = sum_to %12 : f32[]                             # examples/perceptron.lua:17
+ *   with %12 = pow %10, %11 : f32[3,1]                        # examples/perceptron.lua:17
+ */
+static void perceptron_sum_to_13(float *restrict t13, const float *restrict t10) {
+  t13[0] = 0.0f;
+  for (int i0 = 0; i0 < 3; i0++) {
+    t13[0] += dlc_sq(t10[i0]);
+  }
+}
+
+/* %15 = div %13, %14 : f32[]                           # examples/perceptron.lua:17 */
+static void perceptron_div_15(float *restrict t15, const float *restrict t13) {
+  t15[0] = (t13[0] / 3.0f);
+}
+
+/* %26 = mul %23, %25 : f32[3,1]                        # examples/perceptron.lua:11 backward
+ *   with %23 = mul %21, %22 : f32[3,1]                        # examples/perceptron.lua:17 backward
+ *   with %22 = mul %11, %10 : f32[3,1]                        # examples/perceptron.lua:17 backward
+ *   with %25 = mul %8, %24 : f32[3,1]                         # examples/perceptron.lua:11 backward
+ *   with %24 = sub %20, %8 : f32[3,1]                         # examples/perceptron.lua:11 backward
+ */
+static void perceptron_mul_26(float *restrict t26, const float *restrict t10, const float *restrict t8) {
+  for (int i0 = 0; i0 < 3; i0++) {
+    t26[i0] = ((0.333333333f * (2.0f * t10[i0])) * (t8[i0] * (1.0f - t8[i0])));
+  }
+}
+
+/* %27 = sum_to %26 : f32[1]                            # examples/perceptron.lua:9 backward */
+static void perceptron_sum_to_27(float *restrict g_linear0_bias, const float *restrict t26) {
+  g_linear0_bias[0] = 0.0f;
+  for (int i0 = 0; i0 < 3; i0++) {
+    g_linear0_bias[0] += t26[i0];
+  }
+}
+
+/* %28 = matmul %26^T, %5 : f32[1,2]                    # examples/perceptron.lua:9 backward */
+static void perceptron_matmul_28(float *restrict g_linear0_weight, const float *restrict t26, const float *restrict t5) {
+  for (int i0 = 0; i0 < 2; i0++) {
+    g_linear0_weight[i0] = 0.0f;
+  }
+  for (int i1 = 0; i1 < 3; i1++) {
+    for (int i2 = 0; i2 < 2; i2++) {
+      g_linear0_weight[i2] += t26[i1] * t5[2*i1 + i2];
+    }
+  }
+}
+
+/* %37 = add %36, %29 : f32[1,2]                        # examples/perceptron.lua:18 backward
+ *   with %36 = mul %34, %35 : f32[1,2]                        # examples/perceptron.lua:18 backward
+ */
+static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, const float *restrict g_linear0_weight) {
+  for (int i0 = 0; i0 < 2; i0++) {
+    s_linear0_weight_momentum_buffer[i0] = ((PERCEPTRON_MOMENTUM * s_linear0_weight_momentum_buffer[i0]) + g_linear0_weight[i0]);
+  }
+}
+
+/* %44 = add %43, %31 : f32[1]                          # examples/perceptron.lua:18 backward
+ *   with %43 = mul %34, %42 : f32[1]                          # examples/perceptron.lua:18 backward
+ */
+static void perceptron_add_44(float *restrict s_linear0_bias_momentum_buffer, const float *restrict g_linear0_bias) {
+  s_linear0_bias_momentum_buffer[0] = ((PERCEPTRON_MOMENTUM * s_linear0_bias_momentum_buffer[0]) + g_linear0_bias[0]);
+}
+
+/* %41 = assign %3, %40 : f32[1,2]                      # examples/perceptron.lua:18 backward
+ *   with %40 = sub %3, %39 : f32[1,2]                         # examples/perceptron.lua:18 backward
+ *   with %39 = mul %33, %37 : f32[1,2]                        # examples/perceptron.lua:18 backward
+ */
+static void perceptron_assign_41(float *restrict p_linear0_weight, const float *restrict s_linear0_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 2; i0++) {
+    p_linear0_weight[i0] = (p_linear0_weight[i0] - (PERCEPTRON_LR * s_linear0_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %48 = assign %4, %47 : f32[1]                        # examples/perceptron.lua:18 backward
+ *   with %47 = sub %4, %46 : f32[1]                           # examples/perceptron.lua:18 backward
+ *   with %46 = mul %33, %44 : f32[1]                          # examples/perceptron.lua:18 backward
+ */
+static void perceptron_assign_48(float *restrict p_linear0_bias, const float *restrict s_linear0_bias_momentum_buffer) {
+  p_linear0_bias[0] = (p_linear0_bias[0] - (PERCEPTRON_LR * s_linear0_bias_momentum_buffer[0]));
+}
+
 void perceptron_init(perceptron_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   (void)seed;
@@ -26,226 +169,35 @@ void perceptron_init(perceptron_model *m, uint64_t seed) {
 
 void perceptron_forward(perceptron_model *restrict m, const float *x, const float *t, const float *scale, float *out1, float *out2) {
   (void)t;
-  /* %5 = mul %0, %2 : f32[3,2]                           # examples/perceptron.lua:10
-   */
-  {
-    float *restrict t5 = m->arena + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      for (int i1 = 0; i1 < 2; i1++) {
-        t5[2*i0 + i1] = (x[2*i0 + i1] * scale[i1]);
-      }
-    }
-  }
-  /* %6 = matmul %5, %3^T : f32[3,1]                      # examples/perceptron.lua:9
-   */
-  {
-    float *restrict t6 = m->arena + 16;
-    const float *restrict t5 = m->arena + 0;
-    const float *restrict p_linear0_weight = m->param + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t6[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 3; i0++) {
-      for (int i2 = 0; i2 < 2; i2++) {
-        t6[i0] += t5[2*i0 + i2] * p_linear0_weight[i2];
-      }
-    }
-  }
-  /* %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
-   */
-  {
-    const float *restrict t6 = m->arena + 16;
-    const float *restrict p_linear0_bias = m->param + 16;
-    float *restrict t7 = m->arena + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t7[i0] = (t6[i0] + p_linear0_bias[0]);
-    }
-  }
-  /* %17 = assign %16, %8 : f32[3,1]                      # examples/perceptron.lua:19
-   *   with %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
-   */
-  {
-    const float *restrict t7 = m->arena + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      out1[i0] = dlc_sigmoid(t7[i0]);
-    }
-  }
-  /* %19 = assign %18, %9 : f32[3,1]                      # examples/perceptron.lua:19
-   *   with %9 = step %7 : f32[3,1]                              # examples/perceptron.lua:16
-   */
-  {
-    const float *restrict t7 = m->arena + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      out2[i0] = dlc_step(t7[i0]);
-    }
-  }
+  perceptron_mul_5(m->arena + 0, x, scale);
+  perceptron_matmul_6(m->arena + 16, m->arena + 0, m->param + 0);
+  perceptron_add_7(m->arena + 0, m->arena + 16, m->param + 16);
+  perceptron_assign_17(out1, m->arena + 0);
+  perceptron_assign_19(out2, m->arena + 0);
 }
 
 float perceptron_grad(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {
-  /* %5 = mul %0, %2 : f32[3,2]                           # examples/perceptron.lua:10
-   */
-  {
-    float *restrict t5 = m->arena + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      for (int i1 = 0; i1 < 2; i1++) {
-        t5[2*i0 + i1] = (x[2*i0 + i1] * scale[i1]);
-      }
-    }
-  }
-  /* %6 = matmul %5, %3^T : f32[3,1]                      # examples/perceptron.lua:9
-   */
-  {
-    float *restrict t6 = m->arena + 16;
-    const float *restrict t5 = m->arena + 0;
-    const float *restrict p_linear0_weight = m->param + 0;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t6[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 3; i0++) {
-      for (int i2 = 0; i2 < 2; i2++) {
-        t6[i0] += t5[2*i0 + i2] * p_linear0_weight[i2];
-      }
-    }
-  }
-  /* %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
-   *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
-   */
-  {
-    const float *restrict t6 = m->arena + 16;
-    const float *restrict p_linear0_bias = m->param + 16;
-    float *restrict t8 = m->arena + 32;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t8[i0] = dlc_sigmoid((t6[i0] + p_linear0_bias[0]));
-    }
-  }
-  /* %10 = sub %8, %1 : f32[3,1]                          # examples/perceptron.lua:17
-   */
-  {
-    const float *restrict t8 = m->arena + 32;
-    float *restrict t10 = m->arena + 16;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t10[i0] = (t8[i0] - t[i0]);
-    }
-  }
-  /* %13 = sum_to %12 : f32[]                             # examples/perceptron.lua:17
-   *   with %12 = pow %10, %11 : f32[3,1]                        # examples/perceptron.lua:17
-   */
-  {
-    float *restrict t13 = m->arena + 48;
-    const float *restrict t10 = m->arena + 16;
-    t13[0] = 0.0f;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t13[0] += dlc_sq(t10[i0]);
-    }
-  }
-  /* %15 = div %13, %14 : f32[]                           # examples/perceptron.lua:17
-   */
-  {
-    const float *restrict t13 = m->arena + 48;
-    float *restrict t15 = m->arena + 64;
-    t15[0] = (t13[0] / 3.0f);
-  }
-  /* %26 = mul %23, %25 : f32[3,1]                        # examples/perceptron.lua:11 backward
-   *   with %23 = mul %21, %22 : f32[3,1]                        # examples/perceptron.lua:17 backward
-   *   with %22 = mul %11, %10 : f32[3,1]                        # examples/perceptron.lua:17 backward
-   *   with %25 = mul %8, %24 : f32[3,1]                         # examples/perceptron.lua:11 backward
-   *   with %24 = sub %20, %8 : f32[3,1]                         # examples/perceptron.lua:11 backward
-   */
-  {
-    const float *restrict t10 = m->arena + 16;
-    const float *restrict t8 = m->arena + 32;
-    float *restrict t26 = m->arena + 48;
-    for (int i0 = 0; i0 < 3; i0++) {
-      t26[i0] = ((0.333333333f * (2.0f * t10[i0])) * (t8[i0] * (1.0f - t8[i0])));
-    }
-  }
-  /* %27 = sum_to %26 : f32[1]                            # examples/perceptron.lua:9 backward
-   */
-  {
-    float *restrict g_linear0_bias = m->grad + 16;
-    const float *restrict t26 = m->arena + 48;
-    g_linear0_bias[0] = 0.0f;
-    for (int i0 = 0; i0 < 3; i0++) {
-      g_linear0_bias[0] += t26[i0];
-    }
-  }
-  /* %28 = matmul %26^T, %5 : f32[1,2]                    # examples/perceptron.lua:9 backward
-   */
-  {
-    float *restrict g_linear0_weight = m->grad + 0;
-    const float *restrict t26 = m->arena + 48;
-    const float *restrict t5 = m->arena + 0;
-    for (int i0 = 0; i0 < 2; i0++) {
-      g_linear0_weight[i0] = 0.0f;
-    }
-    for (int i1 = 0; i1 < 3; i1++) {
-      for (int i2 = 0; i2 < 2; i2++) {
-        g_linear0_weight[i2] += t26[i1] * t5[2*i1 + i2];
-      }
-    }
-  }
-  /* %30 = assign %29, %28 : f32[1,2]                     # examples/perceptron.lua:9 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %32 = assign %31, %27 : f32[1]                       # examples/perceptron.lua:9 backward
-   */
-  {
-    /* computed in place above */
-  }
+  perceptron_mul_5(m->arena + 0, x, scale);
+  perceptron_matmul_6(m->arena + 16, m->arena + 0, m->param + 0);
+  perceptron_sigmoid_8(m->arena + 32, m->arena + 16, m->param + 16);
+  perceptron_sub_10(m->arena + 16, m->arena + 32, t);
+  perceptron_sum_to_13(m->arena + 48, m->arena + 16);
+  perceptron_div_15(m->arena + 64, m->arena + 48);
+  perceptron_mul_26(m->arena + 48, m->arena + 16, m->arena + 32);
+  perceptron_sum_to_27(m->grad + 16, m->arena + 48);
+  perceptron_matmul_28(m->grad + 0, m->arena + 48, m->arena + 0);
+  /* %30 = assign: computed in place by %28 */
+  /* %32 = assign: computed in place by %27 */
   return m->arena[64];
 }
 
 static void perceptron_update(perceptron_model *restrict m) {
-  /* %37 = add %36, %29 : f32[1,2]                        # examples/perceptron.lua:18 backward
-   *   with %36 = mul %34, %35 : f32[1,2]                        # examples/perceptron.lua:18 backward
-   */
-  {
-    float *restrict s_linear0_weight_momentum_buffer = m->state + 0;
-    const float *restrict g_linear0_weight = m->grad + 0;
-    for (int i0 = 0; i0 < 2; i0++) {
-      s_linear0_weight_momentum_buffer[i0] = ((PERCEPTRON_MOMENTUM * s_linear0_weight_momentum_buffer[i0]) + g_linear0_weight[i0]);
-    }
-  }
-  /* %44 = add %43, %31 : f32[1]                          # examples/perceptron.lua:18 backward
-   *   with %43 = mul %34, %42 : f32[1]                          # examples/perceptron.lua:18 backward
-   */
-  {
-    float *restrict s_linear0_bias_momentum_buffer = m->state + 16;
-    const float *restrict g_linear0_bias = m->grad + 16;
-    s_linear0_bias_momentum_buffer[0] = ((PERCEPTRON_MOMENTUM * s_linear0_bias_momentum_buffer[0]) + g_linear0_bias[0]);
-  }
-  /* %38 = assign %35, %37 : f32[1,2]                     # examples/perceptron.lua:18 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %41 = assign %3, %40 : f32[1,2]                      # examples/perceptron.lua:18 backward
-   *   with %40 = sub %3, %39 : f32[1,2]                         # examples/perceptron.lua:18 backward
-   *   with %39 = mul %33, %37 : f32[1,2]                        # examples/perceptron.lua:18 backward
-   */
-  {
-    float *restrict p_linear0_weight = m->param + 0;
-    const float *restrict s_linear0_weight_momentum_buffer = m->state + 0;
-    for (int i0 = 0; i0 < 2; i0++) {
-      p_linear0_weight[i0] = (p_linear0_weight[i0] - (PERCEPTRON_LR * s_linear0_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %45 = assign %42, %44 : f32[1]                       # examples/perceptron.lua:18 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %48 = assign %4, %47 : f32[1]                        # examples/perceptron.lua:18 backward
-   *   with %47 = sub %4, %46 : f32[1]                           # examples/perceptron.lua:18 backward
-   *   with %46 = mul %33, %44 : f32[1]                          # examples/perceptron.lua:18 backward
-   */
-  {
-    float *restrict p_linear0_bias = m->param + 16;
-    const float *restrict s_linear0_bias_momentum_buffer = m->state + 16;
-    p_linear0_bias[0] = (p_linear0_bias[0] - (PERCEPTRON_LR * s_linear0_bias_momentum_buffer[0]));
-  }
+  perceptron_add_37(m->state + 0, m->grad + 0);
+  perceptron_add_44(m->state + 16, m->grad + 16);
+  /* %38 = assign: computed in place by %37 */
+  perceptron_assign_41(m->param + 0, m->state + 0);
+  /* %45 = assign: computed in place by %44 */
+  perceptron_assign_48(m->param + 16, m->state + 16);
 }
 
 float perceptron_train_step(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {

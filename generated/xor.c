@@ -14,6 +14,252 @@ static inline float dlc_sq(float x) { return x * x; }
 #define XOR_LR 0.5f   /* examples/xor.lua:13 */
 #define XOR_MOMENTUM 0.9f   /* examples/xor.lua:13 */
 
+/* %5 = transpose %0 : f32[2,4]                         # examples/xor.lua:9 */
+static void xor_transpose_5(float *restrict t5, const float *restrict p_net_0_weight) {
+  for (int i0 = 0; i0 < 2; i0++) {
+    for (int i1 = 0; i1 < 4; i1++) {
+      t5[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
+    }
+  }
+}
+
+/* %6 = matmul %4, %5 : f32[4,4]                        # examples/xor.lua:9 */
+static void xor_matmul_6(float *restrict t6, const float *restrict x, const float *restrict t5) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    t6[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 2; i1++) {
+      for (int i2 = 0; i2 < 4; i2++) {
+        t6[4*i0 + i2] += x[2*i0 + i1] * t5[4*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %8 = tanh %7 : f32[4,4]                              # examples/xor.lua:9
+ *   with %7 = add %6, %1 : f32[4,4]                           # examples/xor.lua:9
+ */
+static void xor_tanh_8(float *restrict t8, const float *restrict t6, const float *restrict p_net_0_bias) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 4; i1++) {
+      t8[4*i0 + i1] = tanhf((t6[4*i0 + i1] + p_net_0_bias[i1]));
+    }
+  }
+}
+
+/* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10 */
+static void xor_transpose_9(float *restrict t9, const float *restrict p_net_2_weight) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t9[i0] = p_net_2_weight[i0];
+  }
+}
+
+/* %10 = matmul %8, %9 : f32[4,1]                       # examples/xor.lua:10 */
+static void xor_matmul_10(float *restrict t10, const float *restrict t8, const float *restrict t9) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t10[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 4; i1++) {
+      t10[i0] += t8[4*i0 + i1] * t9[i1];
+    }
+  }
+}
+
+/* %21 = assign %20, %12 : f32[4,1]                     # examples/xor.lua:14
+ *   with %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
+ *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
+ */
+static void xor_assign_21(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    out[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+  }
+}
+
+/* %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
+ *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
+ */
+static void xor_sigmoid_12(float *restrict t12, const float *restrict t10, const float *restrict p_net_2_bias) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t12[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+  }
+}
+
+/* %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12 */
+static void xor_sub_14(float *restrict t14, const float *restrict t12, const float *restrict target) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t14[i0] = (t12[i0] - target[i0]);
+  }
+}
+
+/* %17 = sum_to %16 : f32[]                             # examples/xor.lua:12
+ *   with %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
+ */
+static void xor_sum_to_17(float *restrict t17, const float *restrict t14) {
+  t17[0] = 0.0f;
+  for (int i0 = 0; i0 < 4; i0++) {
+    t17[0] += dlc_sq(t14[i0]);
+  }
+}
+
+/* %19 = div %17, %18 : f32[]                           # examples/xor.lua:12 */
+static void xor_div_19(float *restrict t19, const float *restrict t17) {
+  t19[0] = (t17[0] / 4.0f);
+}
+
+/* %28 = mul %25, %27 : f32[4,1]                        # examples/xor.lua:10 backward
+ *   with %25 = mul %23, %24 : f32[4,1]                        # examples/xor.lua:12 backward
+ *   with %24 = mul %15, %14 : f32[4,1]                        # examples/xor.lua:12 backward
+ *   with %27 = mul %12, %26 : f32[4,1]                        # examples/xor.lua:10 backward
+ *   with %26 = sub %22, %12 : f32[4,1]                        # examples/xor.lua:10 backward
+ */
+static void xor_mul_28(float *restrict t28, const float *restrict t14, const float *restrict t12) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t28[i0] = ((0.25f * (2.0f * t14[i0])) * (t12[i0] * (1.0f - t12[i0])));
+  }
+}
+
+/* %29 = sum_to %28 : f32[1]                            # examples/xor.lua:10 backward */
+static void xor_sum_to_29(float *restrict g_net_2_bias, const float *restrict t28) {
+  g_net_2_bias[0] = 0.0f;
+  for (int i0 = 0; i0 < 4; i0++) {
+    g_net_2_bias[0] += t28[i0];
+  }
+}
+
+/* %30 = matmul %28, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
+static void xor_matmul_30(float *restrict t30, const float *restrict t28, const float *restrict p_net_2_weight) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    t30[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i2 = 0; i2 < 4; i2++) {
+      t30[4*i0 + i2] += t28[i0] * p_net_2_weight[i2];
+    }
+  }
+}
+
+/* %31 = matmul %28^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward */
+static void xor_matmul_31(float *restrict g_net_2_weight, const float *restrict t28, const float *restrict t8) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    g_net_2_weight[i0] = 0.0f;
+  }
+  for (int i1 = 0; i1 < 4; i1++) {
+    for (int i2 = 0; i2 < 4; i2++) {
+      g_net_2_weight[i2] += t28[i1] * t8[4*i1 + i2];
+    }
+  }
+}
+
+/* %34 = mul %30, %33 : f32[4,4]                        # examples/xor.lua:9 backward
+ *   with %33 = sub %22, %32 : f32[4,4]                        # examples/xor.lua:9 backward
+ *   with %32 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
+ */
+static void xor_mul_34(float *restrict t34, const float *restrict t30, const float *restrict t8) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    t34[i0] = (t30[i0] * (1.0f - (t8[i0] * t8[i0])));
+  }
+}
+
+/* %35 = sum_to %34 : f32[4]                            # examples/xor.lua:9 backward */
+static void xor_sum_to_35(float *restrict g_net_0_bias, const float *restrict t34) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    g_net_0_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 4; i1++) {
+      g_net_0_bias[i1] += t34[4*i0 + i1];
+    }
+  }
+}
+
+/* %36 = matmul %34^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward */
+static void xor_matmul_36(float *restrict g_net_0_weight, const float *restrict t34, const float *restrict x) {
+  for (int i0 = 0; i0 < 8; i0++) {
+    g_net_0_weight[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 4; i1++) {
+      for (int i2 = 0; i2 < 2; i2++) {
+        g_net_0_weight[2*i0 + i2] += t34[i0 + 4*i1] * x[2*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %49 = add %48, %37 : f32[4,2]                        # examples/xor.lua:13 backward
+ *   with %48 = mul %46, %47 : f32[4,2]                        # examples/xor.lua:13 backward
+ */
+static void xor_add_49(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 8; i0++) {
+    s_net_0_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
+  }
+}
+
+/* %56 = add %55, %39 : f32[4]                          # examples/xor.lua:13 backward
+ *   with %55 = mul %46, %54 : f32[4]                          # examples/xor.lua:13 backward
+ */
+static void xor_add_56(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    s_net_0_bias_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
+  }
+}
+
+/* %63 = add %62, %41 : f32[1,4]                        # examples/xor.lua:13 backward
+ *   with %62 = mul %46, %61 : f32[1,4]                        # examples/xor.lua:13 backward
+ */
+static void xor_add_63(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    s_net_2_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
+  }
+}
+
+/* %70 = add %69, %43 : f32[1]                          # examples/xor.lua:13 backward
+ *   with %69 = mul %46, %68 : f32[1]                          # examples/xor.lua:13 backward
+ */
+static void xor_add_70(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
+  s_net_2_bias_momentum_buffer[0] = ((XOR_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
+}
+
+/* %53 = assign %0, %52 : f32[4,2]                      # examples/xor.lua:13 backward
+ *   with %52 = sub %0, %51 : f32[4,2]                         # examples/xor.lua:13 backward
+ *   with %51 = mul %45, %49 : f32[4,2]                        # examples/xor.lua:13 backward
+ */
+static void xor_assign_53(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 8; i0++) {
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %60 = assign %1, %59 : f32[4]                        # examples/xor.lua:13 backward
+ *   with %59 = sub %1, %58 : f32[4]                           # examples/xor.lua:13 backward
+ *   with %58 = mul %45, %56 : f32[4]                          # examples/xor.lua:13 backward
+ */
+static void xor_assign_60(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (XOR_LR * s_net_0_bias_momentum_buffer[i0]));
+  }
+}
+
+/* %67 = assign %2, %66 : f32[1,4]                      # examples/xor.lua:13 backward
+ *   with %66 = sub %2, %65 : f32[1,4]                         # examples/xor.lua:13 backward
+ *   with %65 = mul %45, %63 : f32[1,4]                        # examples/xor.lua:13 backward
+ */
+static void xor_assign_67(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    p_net_2_weight[i0] = (p_net_2_weight[i0] - (XOR_LR * s_net_2_weight_momentum_buffer[i0]));
+  }
+}
+
+/* %74 = assign %3, %73 : f32[1]                        # examples/xor.lua:13 backward
+ *   with %73 = sub %3, %72 : f32[1]                           # examples/xor.lua:13 backward
+ *   with %72 = mul %45, %70 : f32[1]                          # examples/xor.lua:13 backward
+ */
+static void xor_assign_74(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
+  p_net_2_bias[0] = (p_net_2_bias[0] - (XOR_LR * s_net_2_bias_momentum_buffer[0]));
+}
+
 void xor_init(xor_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   /* net.0.weight [4,2]   # examples/xor.lua:9 */
@@ -27,406 +273,51 @@ void xor_init(xor_model *m, uint64_t seed) {
 }
 
 void xor_forward(xor_model *restrict m, const float *x, float *out) {
-  /* %5 = transpose %0 : f32[2,4]                         # examples/xor.lua:9
-   */
-  {
-    float *restrict t5 = m->arena + 0;
-    const float *restrict p_net_0_weight = m->param + 0;
-    for (int i0 = 0; i0 < 2; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t5[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
-      }
-    }
-  }
-  /* %6 = matmul %4, %5 : f32[4,4]                        # examples/xor.lua:9
-   */
-  {
-    float *restrict t6 = m->arena + 16;
-    const float *restrict t5 = m->arena + 0;
-    for (int i0 = 0; i0 < 16; i0++) {
-      t6[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 2; i1++) {
-        for (int i2 = 0; i2 < 4; i2++) {
-          t6[4*i0 + i2] += x[2*i0 + i1] * t5[4*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %8 = tanh %7 : f32[4,4]                              # examples/xor.lua:9
-   *   with %7 = add %6, %1 : f32[4,4]                           # examples/xor.lua:9
-   */
-  {
-    const float *restrict t6 = m->arena + 16;
-    const float *restrict p_net_0_bias = m->param + 16;
-    float *restrict t8 = m->arena + 0;
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t8[4*i0 + i1] = tanhf((t6[4*i0 + i1] + p_net_0_bias[i1]));
-      }
-    }
-  }
-  /* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10
-   */
-  {
-    float *restrict t9 = m->arena + 16;
-    const float *restrict p_net_2_weight = m->param + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t9[i0] = p_net_2_weight[i0];
-    }
-  }
-  /* %10 = matmul %8, %9 : f32[4,1]                       # examples/xor.lua:10
-   */
-  {
-    float *restrict t10 = m->arena + 32;
-    const float *restrict t8 = m->arena + 0;
-    const float *restrict t9 = m->arena + 16;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t10[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t10[i0] += t8[4*i0 + i1] * t9[i1];
-      }
-    }
-  }
-  /* %21 = assign %20, %12 : f32[4,1]                     # examples/xor.lua:14
-   *   with %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
-   *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
-   */
-  {
-    const float *restrict t10 = m->arena + 32;
-    const float *restrict p_net_2_bias = m->param + 48;
-    for (int i0 = 0; i0 < 4; i0++) {
-      out[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
-    }
-  }
+  xor_transpose_5(m->arena + 0, m->param + 0);
+  xor_matmul_6(m->arena + 16, x, m->arena + 0);
+  xor_tanh_8(m->arena + 0, m->arena + 16, m->param + 16);
+  xor_transpose_9(m->arena + 16, m->param + 32);
+  xor_matmul_10(m->arena + 32, m->arena + 0, m->arena + 16);
+  xor_assign_21(out, m->arena + 32, m->param + 48);
 }
 
 float xor_grad(xor_model *restrict m, const float *x, const float *target) {
-  /* %5 = transpose %0 : f32[2,4]                         # examples/xor.lua:9
-   */
-  {
-    float *restrict t5 = m->arena + 0;
-    const float *restrict p_net_0_weight = m->param + 0;
-    for (int i0 = 0; i0 < 2; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t5[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
-      }
-    }
-  }
-  /* %6 = matmul %4, %5 : f32[4,4]                        # examples/xor.lua:9
-   */
-  {
-    float *restrict t6 = m->arena + 16;
-    const float *restrict t5 = m->arena + 0;
-    for (int i0 = 0; i0 < 16; i0++) {
-      t6[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 2; i1++) {
-        for (int i2 = 0; i2 < 4; i2++) {
-          t6[4*i0 + i2] += x[2*i0 + i1] * t5[4*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %8 = tanh %7 : f32[4,4]                              # examples/xor.lua:9
-   *   with %7 = add %6, %1 : f32[4,4]                           # examples/xor.lua:9
-   */
-  {
-    const float *restrict t6 = m->arena + 16;
-    const float *restrict p_net_0_bias = m->param + 16;
-    float *restrict t8 = m->arena + 0;
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t8[4*i0 + i1] = tanhf((t6[4*i0 + i1] + p_net_0_bias[i1]));
-      }
-    }
-  }
-  /* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10
-   */
-  {
-    float *restrict t9 = m->arena + 16;
-    const float *restrict p_net_2_weight = m->param + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t9[i0] = p_net_2_weight[i0];
-    }
-  }
-  /* %10 = matmul %8, %9 : f32[4,1]                       # examples/xor.lua:10
-   */
-  {
-    float *restrict t10 = m->arena + 32;
-    const float *restrict t8 = m->arena + 0;
-    const float *restrict t9 = m->arena + 16;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t10[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        t10[i0] += t8[4*i0 + i1] * t9[i1];
-      }
-    }
-  }
-  /* %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
-   *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
-   */
-  {
-    const float *restrict t10 = m->arena + 32;
-    const float *restrict p_net_2_bias = m->param + 48;
-    float *restrict t12 = m->arena + 16;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t12[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
-    }
-  }
-  /* %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12
-   */
-  {
-    const float *restrict t12 = m->arena + 16;
-    float *restrict t14 = m->arena + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t14[i0] = (t12[i0] - target[i0]);
-    }
-  }
-  /* %17 = sum_to %16 : f32[]                             # examples/xor.lua:12
-   *   with %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
-   */
-  {
-    float *restrict t17 = m->arena + 48;
-    const float *restrict t14 = m->arena + 32;
-    t17[0] = 0.0f;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t17[0] += dlc_sq(t14[i0]);
-    }
-  }
-  /* %19 = div %17, %18 : f32[]                           # examples/xor.lua:12
-   */
-  {
-    const float *restrict t17 = m->arena + 48;
-    float *restrict t19 = m->arena + 64;
-    t19[0] = (t17[0] / 4.0f);
-  }
-  /* %28 = mul %25, %27 : f32[4,1]                        # examples/xor.lua:10 backward
-   *   with %25 = mul %23, %24 : f32[4,1]                        # examples/xor.lua:12 backward
-   *   with %24 = mul %15, %14 : f32[4,1]                        # examples/xor.lua:12 backward
-   *   with %27 = mul %12, %26 : f32[4,1]                        # examples/xor.lua:10 backward
-   *   with %26 = sub %22, %12 : f32[4,1]                        # examples/xor.lua:10 backward
-   */
-  {
-    const float *restrict t14 = m->arena + 32;
-    const float *restrict t12 = m->arena + 16;
-    float *restrict t28 = m->arena + 48;
-    for (int i0 = 0; i0 < 4; i0++) {
-      t28[i0] = ((0.25f * (2.0f * t14[i0])) * (t12[i0] * (1.0f - t12[i0])));
-    }
-  }
-  /* %29 = sum_to %28 : f32[1]                            # examples/xor.lua:10 backward
-   */
-  {
-    float *restrict g_net_2_bias = m->grad + 48;
-    const float *restrict t28 = m->arena + 48;
-    g_net_2_bias[0] = 0.0f;
-    for (int i0 = 0; i0 < 4; i0++) {
-      g_net_2_bias[0] += t28[i0];
-    }
-  }
-  /* %30 = matmul %28, %2 : f32[4,4]                      # examples/xor.lua:10 backward
-   */
-  {
-    float *restrict t30 = m->arena + 16;
-    const float *restrict t28 = m->arena + 48;
-    const float *restrict p_net_2_weight = m->param + 32;
-    for (int i0 = 0; i0 < 16; i0++) {
-      t30[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i2 = 0; i2 < 4; i2++) {
-        t30[4*i0 + i2] += t28[i0] * p_net_2_weight[i2];
-      }
-    }
-  }
-  /* %31 = matmul %28^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward
-   */
-  {
-    float *restrict g_net_2_weight = m->grad + 32;
-    const float *restrict t28 = m->arena + 48;
-    const float *restrict t8 = m->arena + 0;
-    for (int i0 = 0; i0 < 4; i0++) {
-      g_net_2_weight[i0] = 0.0f;
-    }
-    for (int i1 = 0; i1 < 4; i1++) {
-      for (int i2 = 0; i2 < 4; i2++) {
-        g_net_2_weight[i2] += t28[i1] * t8[4*i1 + i2];
-      }
-    }
-  }
-  /* %34 = mul %30, %33 : f32[4,4]                        # examples/xor.lua:9 backward
-   *   with %33 = sub %22, %32 : f32[4,4]                        # examples/xor.lua:9 backward
-   *   with %32 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
-   */
-  {
-    const float *restrict t30 = m->arena + 16;
-    const float *restrict t8 = m->arena + 0;
-    float *restrict t34 = m->arena + 32;
-    for (int i0 = 0; i0 < 16; i0++) {
-      t34[i0] = (t30[i0] * (1.0f - (t8[i0] * t8[i0])));
-    }
-  }
-  /* %35 = sum_to %34 : f32[4]                            # examples/xor.lua:9 backward
-   */
-  {
-    float *restrict g_net_0_bias = m->grad + 16;
-    const float *restrict t34 = m->arena + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      g_net_0_bias[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        g_net_0_bias[i1] += t34[4*i0 + i1];
-      }
-    }
-  }
-  /* %36 = matmul %34^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward
-   */
-  {
-    float *restrict g_net_0_weight = m->grad + 0;
-    const float *restrict t34 = m->arena + 32;
-    for (int i0 = 0; i0 < 8; i0++) {
-      g_net_0_weight[i0] = 0.0f;
-    }
-    for (int i0 = 0; i0 < 4; i0++) {
-      for (int i1 = 0; i1 < 4; i1++) {
-        for (int i2 = 0; i2 < 2; i2++) {
-          g_net_0_weight[2*i0 + i2] += t34[i0 + 4*i1] * x[2*i1 + i2];
-        }
-      }
-    }
-  }
-  /* %38 = assign %37, %36 : f32[4,2]                     # examples/xor.lua:9 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %40 = assign %39, %35 : f32[4]                       # examples/xor.lua:9 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %42 = assign %41, %31 : f32[1,4]                     # examples/xor.lua:10 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %44 = assign %43, %29 : f32[1]                       # examples/xor.lua:10 backward
-   */
-  {
-    /* computed in place above */
-  }
+  xor_transpose_5(m->arena + 0, m->param + 0);
+  xor_matmul_6(m->arena + 16, x, m->arena + 0);
+  xor_tanh_8(m->arena + 0, m->arena + 16, m->param + 16);
+  xor_transpose_9(m->arena + 16, m->param + 32);
+  xor_matmul_10(m->arena + 32, m->arena + 0, m->arena + 16);
+  xor_sigmoid_12(m->arena + 16, m->arena + 32, m->param + 48);
+  xor_sub_14(m->arena + 32, m->arena + 16, target);
+  xor_sum_to_17(m->arena + 48, m->arena + 32);
+  xor_div_19(m->arena + 64, m->arena + 48);
+  xor_mul_28(m->arena + 48, m->arena + 32, m->arena + 16);
+  xor_sum_to_29(m->grad + 48, m->arena + 48);
+  xor_matmul_30(m->arena + 16, m->arena + 48, m->param + 32);
+  xor_matmul_31(m->grad + 32, m->arena + 48, m->arena + 0);
+  xor_mul_34(m->arena + 32, m->arena + 16, m->arena + 0);
+  xor_sum_to_35(m->grad + 16, m->arena + 32);
+  xor_matmul_36(m->grad + 0, m->arena + 32, x);
+  /* %38 = assign: computed in place by %36 */
+  /* %40 = assign: computed in place by %35 */
+  /* %42 = assign: computed in place by %31 */
+  /* %44 = assign: computed in place by %29 */
   return m->arena[64];
 }
 
 static void xor_update(xor_model *restrict m) {
-  /* %49 = add %48, %37 : f32[4,2]                        # examples/xor.lua:13 backward
-   *   with %48 = mul %46, %47 : f32[4,2]                        # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict s_net_0_weight_momentum_buffer = m->state + 0;
-    const float *restrict g_net_0_weight = m->grad + 0;
-    for (int i0 = 0; i0 < 8; i0++) {
-      s_net_0_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
-    }
-  }
-  /* %56 = add %55, %39 : f32[4]                          # examples/xor.lua:13 backward
-   *   with %55 = mul %46, %54 : f32[4]                          # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict s_net_0_bias_momentum_buffer = m->state + 16;
-    const float *restrict g_net_0_bias = m->grad + 16;
-    for (int i0 = 0; i0 < 4; i0++) {
-      s_net_0_bias_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
-    }
-  }
-  /* %63 = add %62, %41 : f32[1,4]                        # examples/xor.lua:13 backward
-   *   with %62 = mul %46, %61 : f32[1,4]                        # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict s_net_2_weight_momentum_buffer = m->state + 32;
-    const float *restrict g_net_2_weight = m->grad + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      s_net_2_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
-    }
-  }
-  /* %70 = add %69, %43 : f32[1]                          # examples/xor.lua:13 backward
-   *   with %69 = mul %46, %68 : f32[1]                          # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict s_net_2_bias_momentum_buffer = m->state + 48;
-    const float *restrict g_net_2_bias = m->grad + 48;
-    s_net_2_bias_momentum_buffer[0] = ((XOR_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
-  }
-  /* %50 = assign %47, %49 : f32[4,2]                     # examples/xor.lua:13 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %53 = assign %0, %52 : f32[4,2]                      # examples/xor.lua:13 backward
-   *   with %52 = sub %0, %51 : f32[4,2]                         # examples/xor.lua:13 backward
-   *   with %51 = mul %45, %49 : f32[4,2]                        # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict p_net_0_weight = m->param + 0;
-    const float *restrict s_net_0_weight_momentum_buffer = m->state + 0;
-    for (int i0 = 0; i0 < 8; i0++) {
-      p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %57 = assign %54, %56 : f32[4]                       # examples/xor.lua:13 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %60 = assign %1, %59 : f32[4]                        # examples/xor.lua:13 backward
-   *   with %59 = sub %1, %58 : f32[4]                           # examples/xor.lua:13 backward
-   *   with %58 = mul %45, %56 : f32[4]                          # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict p_net_0_bias = m->param + 16;
-    const float *restrict s_net_0_bias_momentum_buffer = m->state + 16;
-    for (int i0 = 0; i0 < 4; i0++) {
-      p_net_0_bias[i0] = (p_net_0_bias[i0] - (XOR_LR * s_net_0_bias_momentum_buffer[i0]));
-    }
-  }
-  /* %64 = assign %61, %63 : f32[1,4]                     # examples/xor.lua:13 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %67 = assign %2, %66 : f32[1,4]                      # examples/xor.lua:13 backward
-   *   with %66 = sub %2, %65 : f32[1,4]                         # examples/xor.lua:13 backward
-   *   with %65 = mul %45, %63 : f32[1,4]                        # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict p_net_2_weight = m->param + 32;
-    const float *restrict s_net_2_weight_momentum_buffer = m->state + 32;
-    for (int i0 = 0; i0 < 4; i0++) {
-      p_net_2_weight[i0] = (p_net_2_weight[i0] - (XOR_LR * s_net_2_weight_momentum_buffer[i0]));
-    }
-  }
-  /* %71 = assign %68, %70 : f32[1]                       # examples/xor.lua:13 backward
-   */
-  {
-    /* computed in place above */
-  }
-  /* %74 = assign %3, %73 : f32[1]                        # examples/xor.lua:13 backward
-   *   with %73 = sub %3, %72 : f32[1]                           # examples/xor.lua:13 backward
-   *   with %72 = mul %45, %70 : f32[1]                          # examples/xor.lua:13 backward
-   */
-  {
-    float *restrict p_net_2_bias = m->param + 48;
-    const float *restrict s_net_2_bias_momentum_buffer = m->state + 48;
-    p_net_2_bias[0] = (p_net_2_bias[0] - (XOR_LR * s_net_2_bias_momentum_buffer[0]));
-  }
+  xor_add_49(m->state + 0, m->grad + 0);
+  xor_add_56(m->state + 16, m->grad + 16);
+  xor_add_63(m->state + 32, m->grad + 32);
+  xor_add_70(m->state + 48, m->grad + 48);
+  /* %50 = assign: computed in place by %49 */
+  xor_assign_53(m->param + 0, m->state + 0);
+  /* %57 = assign: computed in place by %56 */
+  xor_assign_60(m->param + 16, m->state + 16);
+  /* %64 = assign: computed in place by %63 */
+  xor_assign_67(m->param + 32, m->state + 32);
+  /* %71 = assign: computed in place by %70 */
+  xor_assign_74(m->param + 48, m->state + 48);
 }
 
 float xor_train_step(xor_model *restrict m, const float *x, const float *target) {

@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# bench/run.sh - dlc against PyTorch on the CPU, side by side in one run, reported as ratios.
+# Run by hand (CTest never runs it). See bench/README.md.
+#
+#   bench/run.sh [--quick] [--no-openblas] [--callgrind] [MODEL...]
+#
+#   MODEL          any of: mlp mlp_small xor (default: all three)
+#   --quick        0.5 s x 3 repeats per measurement instead of 2.5 s x 5 (a smoke test)
+#   --no-openblas  skip the PyTorch-with-OpenBLAS rows (they need `apt-get download`, no root)
+#   --callgrind    also count instructions per step under valgrind (slow: a few minutes)
+#
+# Environment: BENCH_SECONDS (default 2.5), BENCH_REPEATS (default 5), CC (default clang),
+# BENCH_PYTHON (default /usr/bin/python3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD=$ROOT/build-bench
+OUT=$BUILD/bench          # generated C, drivers, logs
+PY=${BENCH_PYTHON:-/usr/bin/python3}  # Debian's python3-torch lives here, not in the python3 on PATH
+CC=${CC:-clang}
+SECS=${BENCH_SECONDS:-2.5}
+REPEATS=${BENCH_REPEATS:-5}
+OPENBLAS=1
+CALLGRIND=0
+
+# name:model file, in table order
+ALL_MODELS="mlp:examples/mlp.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua"
+# steps per instruction count under valgrind (it is ~50x slower)
+cg_iters() { case $1 in mlp) echo 10 ;; *) echo 200 ;; esac; }
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+
+MODELS=()
+for arg in "$@"; do
+  case $arg in
+    --quick) SECS=0.5 REPEATS=3 ;;
+    --no-openblas) OPENBLAS=0 ;;
+    --callgrind) CALLGRIND=1 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) die "unknown option $arg (try --help)" ;;
+    *) found=0
+       for m in $ALL_MODELS; do [ "${m%%:*}" = "$arg" ] && MODELS+=("$m") && found=1; done
+       [ $found = 1 ] || die "unknown model '$arg' (mlp, mlp_small or xor)" ;;
+  esac
+done
+[ ${#MODELS[@]} -gt 0 ] || read -r -a MODELS <<< "$ALL_MODELS"
+
+# ---- prerequisites -------------------------------------------------------------------------
+command -v cmake >/dev/null || die "cmake not found (apt-get install cmake)"
+command -v "$CC" >/dev/null || die "$CC not found (apt-get install clang)"
+[ -x $PY ] || die "$PY not found (apt-get install python3 python3-torch)"
+$PY -c 'import torch' 2>/dev/null ||
+  die "PyTorch is missing: '$PY -c \"import torch\"' fails. Install Debian's: apt-get install python3-torch"
+if [ $CALLGRIND = 1 ]; then
+  command -v valgrind >/dev/null || die "--callgrind needs valgrind (apt-get install valgrind)"
+  [ -f /usr/include/valgrind/callgrind.h ] || die "--callgrind needs valgrind's headers (apt-get install valgrind)"
+fi
+
+# ---- dlc: build if needed (incremental: only the dlc target, in its own build tree) ---------
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+  echo "== configuring $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+echo "== building dlc"
+cmake --build "$BUILD" --target dlc -j "$(nproc)" >"$BUILD/bench-build.log" 2>&1 ||
+  { tail -20 "$BUILD/bench-build.log" >&2; die "building dlc failed (log: $BUILD/bench-build.log)"; }
+DLC=$BUILD/compiler/dlc
+mkdir -p "$OUT"
+
+# ---- PyTorch with OpenBLAS: Debian's torch links libblas.so.3, which is the reference BLAS
+# unless an optimized one is installed. We fetch OpenBLAS's .deb (no root, nothing installed)
+# and point LD_LIBRARY_PATH at it for the extra rows.
+OPENBLAS_DIR=$BUILD/openblas/usr/lib/x86_64-linux-gnu/openblas-openmp
+if [ $OPENBLAS = 1 ] && [ ! -f "$OPENBLAS_DIR/libblas.so.3" ]; then
+  echo "== fetching OpenBLAS (apt-get download libopenblas0-openmp)"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download libopenblas0-openmp >/dev/null 2>&1) &&
+     dpkg-deb -x "$tmp"/libopenblas0-openmp_*.deb "$BUILD/openblas"; then :; else
+    echo "   (could not fetch it: skipping the OpenBLAS rows)"; OPENBLAS=0
+  fi
+  rm -rf "$tmp"
+fi
+[ $OPENBLAS = 1 ] && [ -f "$OPENBLAS_DIR/libblas.so.3" ] || OPENBLAS=0
+
+# What libblas.so.3 Debian's torch gets by default (reference BLAS or an optimized one).
+sys_blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo "?")
+case $sys_blas in
+  */blas/libblas.so*) SYS_BLAS="ref BLAS" ;;
+  *openblas*) SYS_BLAS="OpenBLAS" ;;
+  *blis*) SYS_BLAS="BLIS" ;;
+  *atlas*) SYS_BLAS="ATLAS" ;;
+  *mkl*) SYS_BLAS="MKL" ;;
+  *) SYS_BLAS="$(basename "$sys_blas")" ;;
+esac
+
+# ---- the machine ---------------------------------------------------------------------------
+NPROC=$(nproc)
+TORCH_DEFAULT=$($PY -c 'import torch; print(torch.get_num_threads())')
+TORCH_VERSION=$($PY -c 'import torch; print(torch.__version__)')
+echo "== machine"
+echo "   CPU:     $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $NPROC CPUs," \
+     "$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || echo no AVX-512)"
+echo "   clang:   $($CC --version | head -1)"
+echo "   torch:   $TORCH_VERSION ($PY), default threads $TORCH_DEFAULT, libblas.so.3 -> $sys_blas"
+echo "   load:    $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; other work on the machine skews results)"
+awk '$1 > 0.5 { print "   WARNING: the machine is busy (load " $1 "); timings, above all multi-threaded ones, will be noisy" }' /proc/loadavg
+echo "   timing:  median of $REPEATS repeats of ~${SECS} s each, after ~0.5 s of warm-up"
+
+# PyTorch configurations: BLAS x threads (1, the default, all CPUs; duplicates dropped).
+THREADS=$(printf '%s\n' 1 "$TORCH_DEFAULT" "$NPROC" | awk '!seen[$0]++' | tr '\n' ' ')
+CONFIGS=()   # "label|LD_LIBRARY_PATH|threads"
+for t in $THREADS; do
+  note=""; [ "$t" = "$TORCH_DEFAULT" ] && note=" (default)"
+  CONFIGS+=("$SYS_BLAS, $t thr$note||$t")
+done
+if [ $OPENBLAS = 1 ]; then
+  for t in $THREADS; do
+    note=""; [ "$t" = "$TORCH_DEFAULT" ] && note=" (default)"
+    CONFIGS+=("OpenBLAS, $t thr$note|$OPENBLAS_DIR|$t")
+  done
+fi
+
+# measure CMD... : run a timing command; RATE and LOSS from its RESULT line (median/s, last loss)
+measure() {
+  local line
+  line=$("$@" | grep '^RESULT') || die "failed: $*"
+  set -- $line
+  RATE=$3 LOSS=$7
+}
+
+# ---- generate and build each model --------------------------------------------------------
+gen_and_build() { # name model.lua march out-binary [extra cflags]
+  local name=$1 lua=$2 march=$3 bin=$4; shift 4
+  local upper cls=""
+  upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
+  "$DLC" "$ROOT/$lua" -o "$OUT/$name.c" || die "dlc failed on $lua"
+  grep -q 'int32 target' "$OUT/$name.h" && cls=-DCLASS_TARGET
+  "$CC" -O3 -march="$march" -std=c11 -DNET="$name" -DNETU="$upper" "-DHEADER=\"$name.h\"" $cls "$@" \
+    -I"$ROOT/runtime" -I"$OUT" "$BENCH/driver.c" "$OUT/$name.c" \
+    "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" -lm -o "$bin" ||
+    die "building the $name driver failed"
+}
+
+fmt() { awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else printf "%.3g", v }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r >= 10 ? "%.0fx" : "%.2fx"), r }'; }
+
+RESULTS=$OUT/results.txt
+: > "$RESULTS"
+TABLE=()
+for entry in "${MODELS[@]}"; do
+  name=${entry%%:*} lua=${entry#*:}
+  echo "== $name ($lua)"
+  gen_and_build "$name" "$lua" native "$OUT/drv_$name"
+  measure "$OUT/drv_$name" train "$SECS" "$REPEATS"; dlc_train=$RATE dlc_loss=$LOSS
+  measure "$OUT/drv_$name" forward "$SECS" "$REPEATS"; dlc_fwd=$RATE
+  echo "   dlc (1 thr): train $(fmt "$dlc_train")/s (loss $dlc_loss), forward $(fmt "$dlc_fwd")/s"
+  echo "$name dlc 1 train $dlc_train forward $dlc_fwd" >> "$RESULTS"
+  for cfg in "${CONFIGS[@]}"; do
+    IFS='|' read -r label libdir threads <<< "$cfg"
+    envs=(env); [ -n "$libdir" ] && envs=(env "LD_LIBRARY_PATH=$libdir")
+    pyargs=(--threads "$threads" --seconds "$SECS" --repeats "$REPEATS")
+    measure "${envs[@]}" $PY "$BENCH/torch_bench.py" "$name" train "${pyargs[@]}"; pt_train=$RATE pt_loss=$LOSS
+    measure "${envs[@]}" $PY "$BENCH/torch_bench.py" "$name" forward "${pyargs[@]}"; pt_fwd=$RATE
+    echo "   PyTorch ($label): train $(fmt "$pt_train")/s (loss $pt_loss), forward $(fmt "$pt_fwd")/s"
+    echo "$name torch($label) $threads train $pt_train forward $pt_fwd" >> "$RESULTS"
+    TABLE+=("| $name | $label | $(fmt "$dlc_train") | $(fmt "$pt_train") | $(ratio "$dlc_train" "$pt_train") | $(fmt "$dlc_fwd") | $(fmt "$pt_fwd") | $(ratio "$dlc_fwd" "$pt_fwd") |")
+  done
+done
+
+echo
+echo "Steps per second (higher is better); dlc is single-threaded; ratio = dlc / PyTorch."
+echo
+echo "| model | PyTorch config | dlc train/s (1 thr) | PyTorch train/s | ratio | dlc forward/s (1 thr) | PyTorch forward/s | ratio |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${TABLE[@]}"
+echo
+echo "(raw numbers: $RESULTS; load now $(cut -d' ' -f1-3 /proc/loadavg))"
+
+# ---- optional: instructions per step under callgrind (noise-free, but not time) -------------
+# Valgrind does not implement AVX-512, so the dlc driver is built for x86-64-v3 (AVX2 + FMA),
+# and PyTorch, which picks its kernels from CPUID, sees no AVX-512 under valgrind either.
+if [ $CALLGRIND = 1 ]; then
+  echo
+  echo "== instruction counts (valgrind --tool=callgrind, only the timed steps are instrumented)"
+  "$CC" -O2 -shared -fPIC "$BENCH/callgrind_ctl.c" -o "$OUT/callgrind_ctl.so"
+  cg() { # label iters libdir cmd... : print instructions per step (libdir: LD_LIBRARY_PATH or "")
+    local label=$1 iters=$2 libdir=$3 log=$OUT/callgrind.log; shift 3
+    env ${libdir:+LD_LIBRARY_PATH=$libdir} valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=/dev/null \
+      --log-file="$log" "$@" >/dev/null || die "valgrind failed on $label (log: $log)"
+    awk -v n="$iters" '/Collected :/ { c = $NF } END { if (c == "") exit 1; printf "%.0f", c / n }' "$log" ||
+      die "no instruction count in $log ($label)"
+  }
+  CGTABLE=()
+  for entry in "${MODELS[@]}"; do
+    name=${entry%%:*} lua=${entry#*:} n=$(cg_iters "${entry%%:*}")
+    gen_and_build "$name" "$lua" x86-64-v3 "$OUT/drv_cg_$name" -DCALLGRIND
+    for mode in train forward; do
+      d=$(cg "dlc $name $mode" "$n" "" "$OUT/drv_cg_$name" "$mode" --iters "$n")
+      pyargs=("$BENCH/torch_bench.py" "$name" "$mode" --threads 1 --iters "$n" --callgrind "$OUT/callgrind_ctl.so")
+      p=$(cg "torch $name $mode" "$n" "" $PY "${pyargs[@]}")
+      row="| $name | $mode | $d | $p | $(ratio "$p" "$d")"
+      if [ $OPENBLAS = 1 ]; then
+        o=$(cg "torch+OpenBLAS $name $mode" "$n" "$OPENBLAS_DIR" $PY "${pyargs[@]}")
+        row="$row | $o | $(ratio "$o" "$d")"
+      fi
+      echo "   $row |"
+      CGTABLE+=("$row |")
+    done
+  done
+  echo
+  echo "Instructions per step (lower is better); ratio = PyTorch / dlc; PyTorch with 1 thread."
+  echo
+  if [ $OPENBLAS = 1 ]; then
+    echo "| model | step | dlc (AVX2) | PyTorch ($SYS_BLAS) | ratio | PyTorch (OpenBLAS) | ratio |"
+    echo "|---|---|---:|---:|---:|---:|---:|"
+  else
+    echo "| model | step | dlc (AVX2) | PyTorch ($SYS_BLAS) | ratio |"
+    echo "|---|---|---:|---:|---:|"
+  fi
+  printf '%s\n' "${CGTABLE[@]}"
+fi
