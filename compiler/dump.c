@@ -57,7 +57,7 @@ static char *union_reach(const Graph *g, int graph_stage) {
   return mark;
 }
 
-static const char *fn_names[FN_COUNT] = {"forward", "grad", "update"};
+static const char *fn_names[FN_COUNT] = {"forward", "grad", "update", "eval"};
 
 void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage) {
   int graph_stage = strcmp(stage, "graph") == 0;

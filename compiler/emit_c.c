@@ -746,6 +746,7 @@ static void emit_block(Em *e, int id) {
 
 static int is_target(const Graph *g, int i) { return i == g->target; }
 
+/* with_outputs: 0 none, 1 the model's outputs, 2 those and the per-sample losses */
 static void fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
   const Graph *g = e->g;
   for (int i = 0; i < g->ninputs; i++) {
@@ -756,8 +757,8 @@ static void fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
       fprintf(f, ", const int32_t *%s", e->in_names[i]);
     else fprintf(f, ", const %s *%s", e->real, e->in_names[i]);
   }
-  if (with_outputs)
-    for (int i = 0; i < g->noutputs; i++) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
+  for (int i = 0; i < g->noutputs && with_outputs; i++)
+    if (!g->outputs[i].eval_only || with_outputs == 2) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
 }
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -771,11 +772,19 @@ static void unused_inputs(Em *e, FnKind k) {
       fprintf(e->f, "  (void)%s%s;\n", e->in_names[i], is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
 }
 
+/* The int target comes in as const void * (the API is the same for every model). */
+static void target_cast(Em *e) {
+  const Graph *g = e->g;
+  if (g->target >= 0 && g->inputs[g->target].dt == DT_INT)
+    fprintf(e->f, "  const int32_t *%s = %s_;\n", e->in_names[g->target], e->in_names[g->target]);
+}
+
 static void emit_fn_body(Em *e, FnKind k) {
   const FnPlan *fp = &e->p->fn[k];
   e->fp = fp;
   e->ind = 1;
   if (k == FN_FORWARD && e->g->nparams == 0) line(e, "(void)m;"); /* may not touch m */
+  if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
   for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
 }
@@ -792,8 +801,6 @@ static void emit_functions(Em *e) {
   fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
   fn_params(e, f, 1, 0);
   fprintf(f, ") {\n");
-  if (g->target >= 0 && g->inputs[g->target].dt == DT_INT)
-    fprintf(f, "  const int32_t *%s = %s_;\n", e->in_names[g->target], e->in_names[g->target]);
   emit_fn_body(e, FN_GRAD);
   const Store *ls = &e->p->fn[FN_GRAD].store[root_of(g, g->loss)];
   if (g->nodes[root_of(g, g->loss)].op == OP_CONST)
@@ -808,6 +815,12 @@ static void emit_functions(Em *e) {
   fprintf(f, ") {\n  %s loss = %s_grad(m", e->real, e->pre);
   for (int i = 0; i < g->ninputs; i++) fprintf(f, ", %s%s", e->in_names[i], is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
   fprintf(f, ");\n  %s_update(m);\n  m->step++;\n  return loss;\n}\n\n", e->pre);
+  if (!e->p->fn[FN_EVAL].planned) return;
+  fprintf(f, "void %s_eval(%s_model *restrict m", e->pre, e->pre);
+  fn_params(e, f, 1, 2);
+  fprintf(f, ") {\n");
+  emit_fn_body(e, FN_EVAL);
+  fprintf(f, "}\n\n");
 }
 
 static const char *init_call(const Em *e, const Leaf *l, int64_t off) {
@@ -868,15 +881,20 @@ static void emit_checkpoint(Em *e, uint64_t hash) {
   const char *P = e->pre;
   /* the tensor array's size: no zero-length array for a parameter-free net */
   const char *nt = e->g->nparams + (e->o->inference ? 0 : e->g->nstates) ? ir_fmt("%s_NTENSORS", e->PRE) : "1";
-  fprintf(f, "int %s_save(const %s_model *m, const char *path) {\n", P, P);
+  fprintf(f, "int %s_save_meta(const %s_model *m, const char *path, const char *const *kv, int nmeta) {\n", P, P);
   fprintf(f, "  RtTensor t[%s];\n  char step[24];\n", nt);
+  fprintf(f, "  RtMeta meta[4 + 16] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
+             "                         {\"dlc.dtype\", \"%s\"}, {\"dlc.step\", step}};\n",
+          e->g->name, (unsigned long long)hash, e->d64 ? "f64" : "f32");
+  fprintf(f, "  char *error = ((%s_model *)m)->error; /* the only field a save writes */\n", P);
+  fprintf(f, "  if (nmeta < 0 || nmeta > 16) {\n"
+             "    snprintf(error, sizeof m->error, \"%%s: %%d metadata pairs (0 to 16 allowed)\", path, nmeta);\n"
+             "    return 1;\n  }\n");
+  fprintf(f, "  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};\n");
   fprintf(f, "  %s_tensors(m, t);\n", P);
   fprintf(f, "  snprintf(step, sizeof step, \"%%lld\", (long long)m->step);\n");
-  fprintf(f, "  RtMeta meta[] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
-             "                  {\"dlc.dtype\", \"%s\"}, {\"dlc.step\", step}};\n",
-          e->g->name, (unsigned long long)hash, e->d64 ? "f64" : "f32");
-  fprintf(f, "  return rt_st_save(path, t, %s_NTENSORS, meta, 4, ((%s_model *)m)->error, sizeof m->error);\n}\n\n",
-          e->PRE, P);
+  fprintf(f, "  return rt_st_save(path, t, %s_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;\n}\n\n", e->PRE);
+  fprintf(f, "int %s_save(const %s_model *m, const char *path) {\n  return %s_save_meta(m, path, NULL, 0);\n}\n\n", P, P, P);
   fprintf(f, "int %s_load(%s_model *m, const char *path) {\n", P, P);
   fprintf(f, "  RtTensor t[%s];\n  int64_t step = 0;\n", nt);
   fprintf(f, "  %s_tensors(m, t);\n", P);
@@ -940,9 +958,10 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
     fprintf(h, "#define %s_%s_SIZE %lld   /* %s %s %s */\n", U, upper(c_ident(g->inputs[i].name)),
             (long long)shape_numel(&g->inputs[i].shape), g->inputs[i].dt == DT_INT ? "int32" : e->real,
             g->inputs[i].name, shape_str(&g->inputs[i].shape));
-  for (int i = 0; i < g->noutputs; i++)
-    fprintf(h, "#define %s_OUTPUT%s_SIZE %lld   /* %s */\n", U, i ? ir_fmt("%d", i + 1) : "",
-            (long long)shape_numel(&g->outputs[i].shape), shape_str(&g->outputs[i].shape));
+  for (int i = 0, k = 0; i < g->noutputs; i++)
+    if (!g->outputs[i].eval_only)
+      fprintf(h, "#define %s_OUTPUT%s_SIZE %lld   /* %s */\n", U, k++ ? ir_fmt("%d", k) : "",
+              (long long)shape_numel(&g->outputs[i].shape), shape_str(&g->outputs[i].shape));
   fprintf(h, "#define %s_PARAM_COUNT %lld\n", U, (long long)p->param_count);
   fprintf(h, "#define %s_STATE_COUNT %lld\n", U, (long long)p->state_count);
   fprintf(h, "#define %s_ARENA_BYTES %lld\n\n", U, (long long)(p->arena * (e->d64 ? 8 : 4)));
@@ -973,8 +992,16 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
     fn_params(e, h, 1, 0);
     fprintf(h, ");\n");
   }
-  fprintf(h, "/* Safetensors checkpoints; 0 on success, else m->error says why. */\n");
+  if (e->p->fn[FN_EVAL].planned) {
+    fprintf(h, "/* Evaluation: outputs and each sample's loss, in inference mode. */\n");
+    fprintf(h, "void %s_eval(%s_model *restrict m", P, P);
+    fn_params(e, h, 1, 2);
+    fprintf(h, ");\n");
+  }
+  fprintf(h, "/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds\n"
+             " * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */\n");
   fprintf(h, "int %s_save(const %s_model *m, const char *path);\n", P, P);
+  fprintf(h, "int %s_save_meta(const %s_model *m, const char *path, const char *const *kv, int nmeta);\n", P, P);
   fprintf(h, "int %s_load(%s_model *m, const char *path);\n\n#endif\n", P, P);
 }
 
@@ -1008,7 +1035,10 @@ static void name_io(Em *e) {
     char *n = c_ident(g->inputs[i].name);
     e->in_names[i] = reserved(n) ? ir_fmt("in_%s", n) : n;
   }
-  for (int i = 0; i < g->noutputs; i++) e->out_names[i] = g->noutputs == 1 ? "out" : ir_fmt("out%d", i + 1);
+  int nout = 0;
+  for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
+  for (int i = 0, k = 0; i < g->noutputs; i++)
+    e->out_names[i] = g->outputs[i].eval_only ? "sample_loss" : nout == 1 ? "out" : ir_fmt("out%d", ++k);
 }
 
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,

@@ -107,6 +107,7 @@ typedef struct {
   int owner;        /* states: the param they belong to */
   const char *slot; /* states: "momentum_buffer", ... */
   int node;         /* the leaf node */
+  int eval_only;    /* outputs: written by m_eval only (per-sample losses) */
   Loc loc;
 } Leaf;
 
@@ -114,6 +115,7 @@ typedef enum {
   FN_FORWARD, /* m_forward: inputs -> outputs, inference mode */
   FN_GRAD,    /* m_grad: inputs -> loss, gradients into the grad slab */
   FN_UPDATE,  /* the optimizer step: params, grads, state -> params, state */
+  FN_EVAL,    /* m_eval: inputs and target -> outputs and per-sample losses, inference mode */
   FN_COUNT    /* number of functions */
 } FnKind;
 

@@ -305,7 +305,7 @@ Plan *plan_build(Graph *g, const EmitOptions *o) {
   p->g = g;
   layout_slabs(p);
   for (int k = 0; k < FN_COUNT; k++) {
-    if (o->inference && k != FN_FORWARD) continue;
+    if ((o->inference && k != FN_FORWARD) || (k == FN_EVAL && !g->roots[k].n)) continue;
     Fn f;
     plan_fn(p, k, &f);
   }

@@ -214,6 +214,19 @@ function dlc._build(spec, stem)
       (spec.name and "" or " (from the file name: set name = ...)"))
   end
   local inputs, outputs
+  if core.batch and spec.input ~= nil then
+    -- dlc train --batch B: the model's fixed shapes are rebuilt around another batch size
+    local function rebatch(s, what)
+      if type(s) ~= "table" or #s < 1 then core.error("spec." .. what .. " must be a shape") end
+      local r = {core.batch}
+      for i = 2, #s do r[i] = s[i] end
+      return r
+    end
+    spec = setmetatable({input = rebatch(spec.input, "input")}, {__index = spec})
+    if type(spec.target) == "table" and spec.target.classes == nil then spec.target = rebatch(spec.target, "target") end
+  elseif core.batch then
+    core.error("--batch needs a sequential-style model (input = {batch, ...}); a functional model can read its batch size from -D batch=N")
+  end
   if spec.input ~= nil then
     if spec.inputs ~= nil then core.error("give either input (a shape, with net) or inputs (tensors), not both") end
     if not is_module(spec.net) then core.error("spec.input needs spec.net, a module such as nn.Sequential{...}") end
@@ -241,6 +254,7 @@ function dlc._build(spec, stem)
   end
   if spec.loss ~= nil then
     r.loss = build_loss(spec, outputs, r.target, classes)
+    if is_module(spec.loss) and spec.loss._per_sample then r.sample_loss = spec.loss:_per_sample(outputs[1], r.target) end
     if #core.shape(r.loss) ~= 0 and r.loss:numel() ~= 1 then
       core.error("the loss must be a scalar; reduce it with :mean() or :sum()")
     end

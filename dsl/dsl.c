@@ -501,6 +501,10 @@ static void open_core(lua_State *L, const DslOptions *o) {
     lua_settable(L, -3);
   }
   lua_setfield(L, -2, "args");
+  if (o->batch > 0) {
+    lua_pushinteger(L, o->batch);
+    lua_setfield(L, -2, "batch");
+  }
   lua_setfield(L, LUA_REGISTRYINDEX, "dlc.core");
   lua_pop(L, 1); /* metatable */
   lua_newtable(L);
@@ -631,6 +635,16 @@ int dsl_finish_forward(Dsl *d) {
   lua_pop(L, 1);
   lua_getfield(L, -1, "loss");
   g->loss = is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1;
+  lua_pop(L, 1);
+  /* m_eval: the outputs and each sample's loss, for evaluation with pad-and-mask batches */
+  lua_getfield(L, -1, "sample_loss");
+  if (is_tensor(L, -1)) {
+    int v = ((TensorUD *)lua_touserdata(L, -1))->id;
+    for (int i = 0; i < g->roots[FN_FORWARD].n; i++) ivec_push(&g->roots[FN_EVAL], g->roots[FN_FORWARD].v[i]);
+    int out = ir_output(g, "sample_loss", g->nodes[v].shape);
+    g->outputs[g->noutputs - 1].eval_only = 1;
+    ivec_push(&g->roots[FN_EVAL], ir_assign(g, out, v));
+  }
   lua_pop(L, 2);
   return 0;
 }

@@ -12,6 +12,7 @@ typedef struct {
   int ndefs;
   long long instr_limit; /* Lua instructions before a model is stopped */
   size_t mem_limit;      /* bytes the model's Lua state may allocate */
+  int batch;             /* > 0: replaces the batch size of a sequential model's input */
 } DslOptions;
 
 /* Run the model file and its spec; NULL after printing a user error. */

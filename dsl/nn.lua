@@ -202,7 +202,9 @@ local function reduce(self, per_element)
   return per_element:mean()
 end
 
-local function loss_class(kind, extra, f)
+-- loss_class(kind, options, f, per_sample): f reduces as the module's reduction says;
+-- per_sample(self, input, target) gives one loss per sample ([batch]) for evaluation
+local function loss_class(kind, extra, f, per_sample)
   local spec = {reduction = {"string", "mean"}}
   for k, v in pairs(extra or {}) do spec[k] = v end
   class(kind, function(self, o)
@@ -217,6 +219,16 @@ local function loss_class(kind, extra, f)
     need_tensor(target, tostring(self))
     return f(self, input, target)
   end
+  nn[kind]._per_sample = function(self, input, target)
+    return core.with_loc(self._line, function() return per_sample(self, input, target) end)
+  end
+end
+
+-- the mean over all but the first dim: [B, ...] -> [B]
+local function per_row_mean(v)
+  local s = core.shape(v)
+  if #s <= 1 then return v end
+  return v:reshape(s[1], -1):mean(2)
 end
 
 local function same_shape(self, a, b)
@@ -230,7 +242,7 @@ end
 loss_class("MSELoss", nil, function(self, x, t)
   same_shape(self, x, t)
   return reduce(self, (x - t) ^ 2)
-end)
+end, function(self, x, t) return per_row_mean((x - t) ^ 2) end)
 
 loss_class("CrossEntropyLoss", nil, function(self, x, t)
   local s = core.shape(x)
@@ -238,6 +250,9 @@ loss_class("CrossEntropyLoss", nil, function(self, x, t)
   if core.dtype(t) == "int" then return reduce(self, core.xent(x, t)) end
   same_shape(self, x, t) -- probabilities or one-hot rows
   return reduce(self, -(t * x:log_softmax(2)):sum(2))
+end, function(self, x, t)
+  if core.dtype(t) == "int" then return core.xent(x, t) end
+  return -(t * x:log_softmax(2)):sum(2)
 end)
 
 return nn

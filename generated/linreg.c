@@ -143,14 +143,24 @@ static void linreg_tensors(const linreg_model *m, RtTensor *t) {
   t[1] = (RtTensor){"b", RT_F32, 1, {1}, (void *)(m->param + 16), 0};
 }
 
-int linreg_save(const linreg_model *m, const char *path) {
+int linreg_save_meta(const linreg_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[LINREG_NTENSORS];
   char step[24];
+  RtMeta meta[4 + 16] = {{"dlc.model", "linreg"}, {"dlc.graph_hash", "09701fa1af6cbc07"},
+                         {"dlc.dtype", "f32"}, {"dlc.step", step}};
+  char *error = ((linreg_model *)m)->error; /* the only field a save writes */
+  if (nmeta < 0 || nmeta > 16) {
+    snprintf(error, sizeof m->error, "%s: %d metadata pairs (0 to 16 allowed)", path, nmeta);
+    return 1;
+  }
+  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};
   linreg_tensors(m, t);
   snprintf(step, sizeof step, "%lld", (long long)m->step);
-  RtMeta meta[] = {{"dlc.model", "linreg"}, {"dlc.graph_hash", "09701fa1af6cbc07"},
-                  {"dlc.dtype", "f32"}, {"dlc.step", step}};
-  return rt_st_save(path, t, LINREG_NTENSORS, meta, 4, ((linreg_model *)m)->error, sizeof m->error);
+  return rt_st_save(path, t, LINREG_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;
+}
+
+int linreg_save(const linreg_model *m, const char *path) {
+  return linreg_save_meta(m, path, NULL, 0);
 }
 
 int linreg_load(linreg_model *m, const char *path) {

@@ -37,8 +37,10 @@ void linreg_forward(linreg_model *restrict m, const float *x, const float *y, fl
 float linreg_grad(linreg_model *restrict m, const float *x, const float *y);
 /* Forward, backward and optimizer update; returns the loss before the update. */
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y);
-/* Safetensors checkpoints; 0 on success, else m->error says why. */
+/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
+ * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */
 int linreg_save(const linreg_model *m, const char *path);
+int linreg_save_meta(const linreg_model *m, const char *path, const char *const *kv, int nmeta);
 int linreg_load(linreg_model *m, const char *path);
 
 #endif

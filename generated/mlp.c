@@ -155,15 +155,15 @@ static void mlp_div_23(float *restrict t23, const float *restrict t21) {
   t23[0] = (t21[0] / 64.0f);
 }
 
-/* %27 = broadcast %26 : f32[64]                        # examples/mlp.lua:14 backward */
-static void mlp_broadcast_27(float *restrict t27) {
+/* %29 = broadcast %28 : f32[64]                        # examples/mlp.lua:14 backward */
+static void mlp_broadcast_29(float *restrict t29) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t27[i0] = 0.015625f;
+    t29[i0] = 0.015625f;
   }
 }
 
-/* %28 = softmax %18 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
-static void mlp_softmax_28(float *restrict t28, const float *restrict t18) {
+/* %30 = softmax %18 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
+static void mlp_softmax_30(float *restrict t30, const float *restrict t18) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -171,262 +171,278 @@ static void mlp_softmax_28(float *restrict t28, const float *restrict t18) {
         row_max = dlc_max(row_max, t18[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t28[10*i0 + i2] = expf(t18[10*i0 + i2] - row_max); row_sum += t28[10*i0 + i2];
+        t30[10*i0 + i2] = expf(t18[10*i0 + i2] - row_max); row_sum += t30[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t28[10*i0 + i2] = t28[10*i0 + i2] / row_sum;
+        t30[10*i0 + i2] = t30[10*i0 + i2] / row_sum;
       }
     }
   }
 }
 
-/* %32 = mul %30, %31 : f32[64,10]                      # examples/mlp.lua:14 backward
- *   with %30 = sub %28, %29 : f32[64,10]                      # examples/mlp.lua:14 backward
- *   with %29 = onehot %19 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
+/* %34 = mul %32, %33 : f32[64,10]                      # examples/mlp.lua:14 backward
+ *   with %32 = sub %30, %31 : f32[64,10]                      # examples/mlp.lua:14 backward
+ *   with %31 = onehot %19 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
  */
-static void mlp_mul_32(float *restrict t32, const float *restrict t28, const int32_t *restrict target, const float *restrict t27) {
+static void mlp_mul_34(float *restrict t34, const float *restrict t30, const int32_t *restrict target, const float *restrict t29) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t32[10*i0 + i1] = ((t28[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t27[i0]);
+      t34[10*i0 + i1] = ((t30[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t29[i0]);
     }
   }
 }
 
-/* %33 = sum_to %32 : f32[10]                           # examples/mlp.lua:12 backward */
-static void mlp_sum_to_33(float *restrict g_net_5_bias, const float *restrict t32) {
+/* %35 = sum_to %34 : f32[10]                           # examples/mlp.lua:12 backward */
+static void mlp_sum_to_35(float *restrict g_net_5_bias, const float *restrict t34) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_5_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_5_bias[i1] += t32[10*i0 + i1];
+      g_net_5_bias[i1] += t34[10*i0 + i1];
     }
   }
 }
 
-/* %34 = matmul %32, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
-static void mlp_matmul_34(float *restrict t34, const float *restrict t32, const float *restrict p_net_5_weight) {
+/* %36 = matmul %34, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
+static void mlp_matmul_36(float *restrict t36, const float *restrict t34, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t34[i0] = 0.0f;
+    t36[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
-        t34[128*i0 + i2] += t32[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
+        t36[128*i0 + i2] += t34[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
       }
     }
   }
 }
 
-/* %35 = matmul %32^T, %15 : f32[10,128]                # examples/mlp.lua:12 backward */
-static void mlp_matmul_35(float *restrict g_net_5_weight, const float *restrict t32, const float *restrict t15) {
+/* %37 = matmul %34^T, %15 : f32[10,128]                # examples/mlp.lua:12 backward */
+static void mlp_matmul_37(float *restrict g_net_5_weight, const float *restrict t34, const float *restrict t15) {
   for (int i0 = 0; i0 < 1280; i0++) {
     g_net_5_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 10; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
-        g_net_5_weight[128*i0 + i2] += t32[i0 + 10*i1] * t15[128*i1 + i2];
+        g_net_5_weight[128*i0 + i2] += t34[i0 + 10*i1] * t15[128*i1 + i2];
       }
     }
   }
 }
 
-/* %37 = mul %34, %36 : f32[64,128]                     # examples/mlp.lua:11 backward
- *   with %36 = step %15 : f32[64,128]                         # examples/mlp.lua:11 backward
+/* %39 = mul %36, %38 : f32[64,128]                     # examples/mlp.lua:11 backward
+ *   with %38 = step %15 : f32[64,128]                         # examples/mlp.lua:11 backward
  */
-static void mlp_mul_37(float *restrict t37, const float *restrict t34, const float *restrict t15) {
+static void mlp_mul_39(float *restrict t39, const float *restrict t36, const float *restrict t15) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t37[i0] = (t34[i0] * dlc_step(t15[i0]));
+    t39[i0] = (t36[i0] * dlc_step(t15[i0]));
   }
 }
 
-/* %38 = sum_to %37 : f32[128]                          # examples/mlp.lua:11 backward */
-static void mlp_sum_to_38(float *restrict g_net_3_bias, const float *restrict t37) {
+/* %40 = sum_to %39 : f32[128]                          # examples/mlp.lua:11 backward */
+static void mlp_sum_to_40(float *restrict g_net_3_bias, const float *restrict t39) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_3_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_3_bias[i1] += t37[128*i0 + i1];
+      g_net_3_bias[i1] += t39[128*i0 + i1];
     }
   }
 }
 
-/* %39 = matmul %37, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
-static void mlp_matmul_39(float *restrict t39, const float *restrict t37, const float *restrict p_net_3_weight) {
+/* %41 = matmul %39, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
+static void mlp_matmul_41(float *restrict t41, const float *restrict t39, const float *restrict p_net_3_weight) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t39[i0] = 0.0f;
+    t41[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       for (int i2 = 0; i2 < 256; i2++) {
-        t39[256*i0 + i2] += t37[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
+        t41[256*i0 + i2] += t39[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
       }
     }
   }
 }
 
-/* %40 = matmul %37^T, %11 : f32[128,256]               # examples/mlp.lua:11 backward */
-static void mlp_matmul_40(float *restrict g_net_3_weight, const float *restrict t37, const float *restrict t11) {
+/* %42 = matmul %39^T, %11 : f32[128,256]               # examples/mlp.lua:11 backward */
+static void mlp_matmul_42(float *restrict g_net_3_weight, const float *restrict t39, const float *restrict t11) {
   for (int i0 = 0; i0 < 32768; i0++) {
     g_net_3_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 128; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 256; i2++) {
-        g_net_3_weight[256*i0 + i2] += t37[i0 + 128*i1] * t11[256*i1 + i2];
+        g_net_3_weight[256*i0 + i2] += t39[i0 + 128*i1] * t11[256*i1 + i2];
       }
     }
   }
 }
 
-/* %42 = mul %39, %41 : f32[64,256]                     # examples/mlp.lua:10 backward
- *   with %41 = step %11 : f32[64,256]                         # examples/mlp.lua:10 backward
+/* %44 = mul %41, %43 : f32[64,256]                     # examples/mlp.lua:10 backward
+ *   with %43 = step %11 : f32[64,256]                         # examples/mlp.lua:10 backward
  */
-static void mlp_mul_42(float *restrict t42, const float *restrict t39, const float *restrict t11) {
+static void mlp_mul_44(float *restrict t44, const float *restrict t41, const float *restrict t11) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t42[i0] = (t39[i0] * dlc_step(t11[i0]));
+    t44[i0] = (t41[i0] * dlc_step(t11[i0]));
   }
 }
 
-/* %43 = sum_to %42 : f32[256]                          # examples/mlp.lua:10 backward */
-static void mlp_sum_to_43(float *restrict g_net_1_bias, const float *restrict t42) {
+/* %45 = sum_to %44 : f32[256]                          # examples/mlp.lua:10 backward */
+static void mlp_sum_to_45(float *restrict g_net_1_bias, const float *restrict t44) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t42[256*i0 + i1];
+      g_net_1_bias[i1] += t44[256*i0 + i1];
     }
   }
 }
 
-/* %44 = matmul %42^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
-static void mlp_matmul_44(float *restrict g_net_1_weight, const float *restrict t42, const float *restrict x) {
+/* %46 = matmul %44^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
+static void mlp_matmul_46(float *restrict g_net_1_weight, const float *restrict t44, const float *restrict x) {
   for (int i0 = 0; i0 < 200704; i0++) {
     g_net_1_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        g_net_1_weight[784*i0 + i2] += t42[i0 + 256*i1] * x[784*i1 + i2];
+        g_net_1_weight[784*i0 + i2] += t44[i0 + 256*i1] * x[784*i1 + i2];
       }
     }
   }
 }
 
-/* %61 = add %60, %45 : f32[256,784]                    # examples/mlp.lua:15 backward
- *   with %60 = mul %58, %59 : f32[256,784]                    # examples/mlp.lua:15 backward
+/* %63 = add %62, %47 : f32[256,784]                    # examples/mlp.lua:15 backward
+ *   with %62 = mul %60, %61 : f32[256,784]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_61(float *restrict s_net_1_weight_momentum_buffer, const float *restrict g_net_1_weight) {
+static void mlp_add_63(float *restrict s_net_1_weight_momentum_buffer, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
     s_net_1_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
   }
 }
 
-/* %68 = add %67, %47 : f32[256]                        # examples/mlp.lua:15 backward
- *   with %67 = mul %58, %66 : f32[256]                        # examples/mlp.lua:15 backward
+/* %70 = add %69, %49 : f32[256]                        # examples/mlp.lua:15 backward
+ *   with %69 = mul %60, %68 : f32[256]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_68(float *restrict s_net_1_bias_momentum_buffer, const float *restrict g_net_1_bias) {
+static void mlp_add_70(float *restrict s_net_1_bias_momentum_buffer, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 256; i0++) {
     s_net_1_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
   }
 }
 
-/* %75 = add %74, %49 : f32[128,256]                    # examples/mlp.lua:15 backward
- *   with %74 = mul %58, %73 : f32[128,256]                    # examples/mlp.lua:15 backward
+/* %77 = add %76, %51 : f32[128,256]                    # examples/mlp.lua:15 backward
+ *   with %76 = mul %60, %75 : f32[128,256]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_75(float *restrict s_net_3_weight_momentum_buffer, const float *restrict g_net_3_weight) {
+static void mlp_add_77(float *restrict s_net_3_weight_momentum_buffer, const float *restrict g_net_3_weight) {
   for (int i0 = 0; i0 < 32768; i0++) {
     s_net_3_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
   }
 }
 
-/* %82 = add %81, %51 : f32[128]                        # examples/mlp.lua:15 backward
- *   with %81 = mul %58, %80 : f32[128]                        # examples/mlp.lua:15 backward
+/* %84 = add %83, %53 : f32[128]                        # examples/mlp.lua:15 backward
+ *   with %83 = mul %60, %82 : f32[128]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_82(float *restrict s_net_3_bias_momentum_buffer, const float *restrict g_net_3_bias) {
+static void mlp_add_84(float *restrict s_net_3_bias_momentum_buffer, const float *restrict g_net_3_bias) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_3_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
   }
 }
 
-/* %89 = add %88, %53 : f32[10,128]                     # examples/mlp.lua:15 backward
- *   with %88 = mul %58, %87 : f32[10,128]                     # examples/mlp.lua:15 backward
+/* %91 = add %90, %55 : f32[10,128]                     # examples/mlp.lua:15 backward
+ *   with %90 = mul %60, %89 : f32[10,128]                     # examples/mlp.lua:15 backward
  */
-static void mlp_add_89(float *restrict s_net_5_weight_momentum_buffer, const float *restrict g_net_5_weight) {
+static void mlp_add_91(float *restrict s_net_5_weight_momentum_buffer, const float *restrict g_net_5_weight) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_5_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
   }
 }
 
-/* %96 = add %95, %55 : f32[10]                         # examples/mlp.lua:15 backward
- *   with %95 = mul %58, %94 : f32[10]                         # examples/mlp.lua:15 backward
+/* %98 = add %97, %57 : f32[10]                         # examples/mlp.lua:15 backward
+ *   with %97 = mul %60, %96 : f32[10]                         # examples/mlp.lua:15 backward
  */
-static void mlp_add_96(float *restrict s_net_5_bias_momentum_buffer, const float *restrict g_net_5_bias) {
+static void mlp_add_98(float *restrict s_net_5_bias_momentum_buffer, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
   }
 }
 
-/* %65 = assign %0, %64 : f32[256,784]                  # examples/mlp.lua:15 backward
- *   with %64 = sub %0, %63 : f32[256,784]                     # examples/mlp.lua:15 backward
- *   with %63 = mul %57, %61 : f32[256,784]                    # examples/mlp.lua:15 backward
+/* %67 = assign %0, %66 : f32[256,784]                  # examples/mlp.lua:15 backward
+ *   with %66 = sub %0, %65 : f32[256,784]                     # examples/mlp.lua:15 backward
+ *   with %65 = mul %59, %63 : f32[256,784]                    # examples/mlp.lua:15 backward
  */
-static void mlp_assign_65(float *restrict p_net_1_weight, const float *restrict s_net_1_weight_momentum_buffer) {
+static void mlp_assign_67(float *restrict p_net_1_weight, const float *restrict s_net_1_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 200704; i0++) {
     p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
   }
 }
 
-/* %72 = assign %1, %71 : f32[256]                      # examples/mlp.lua:15 backward
- *   with %71 = sub %1, %70 : f32[256]                         # examples/mlp.lua:15 backward
- *   with %70 = mul %57, %68 : f32[256]                        # examples/mlp.lua:15 backward
+/* %74 = assign %1, %73 : f32[256]                      # examples/mlp.lua:15 backward
+ *   with %73 = sub %1, %72 : f32[256]                         # examples/mlp.lua:15 backward
+ *   with %72 = mul %59, %70 : f32[256]                        # examples/mlp.lua:15 backward
  */
-static void mlp_assign_72(float *restrict p_net_1_bias, const float *restrict s_net_1_bias_momentum_buffer) {
+static void mlp_assign_74(float *restrict p_net_1_bias, const float *restrict s_net_1_bias_momentum_buffer) {
   for (int i0 = 0; i0 < 256; i0++) {
     p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
   }
 }
 
-/* %79 = assign %2, %78 : f32[128,256]                  # examples/mlp.lua:15 backward
- *   with %78 = sub %2, %77 : f32[128,256]                     # examples/mlp.lua:15 backward
- *   with %77 = mul %57, %75 : f32[128,256]                    # examples/mlp.lua:15 backward
+/* %81 = assign %2, %80 : f32[128,256]                  # examples/mlp.lua:15 backward
+ *   with %80 = sub %2, %79 : f32[128,256]                     # examples/mlp.lua:15 backward
+ *   with %79 = mul %59, %77 : f32[128,256]                    # examples/mlp.lua:15 backward
  */
-static void mlp_assign_79(float *restrict p_net_3_weight, const float *restrict s_net_3_weight_momentum_buffer) {
+static void mlp_assign_81(float *restrict p_net_3_weight, const float *restrict s_net_3_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 32768; i0++) {
     p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
   }
 }
 
-/* %86 = assign %3, %85 : f32[128]                      # examples/mlp.lua:15 backward
- *   with %85 = sub %3, %84 : f32[128]                         # examples/mlp.lua:15 backward
- *   with %84 = mul %57, %82 : f32[128]                        # examples/mlp.lua:15 backward
+/* %88 = assign %3, %87 : f32[128]                      # examples/mlp.lua:15 backward
+ *   with %87 = sub %3, %86 : f32[128]                         # examples/mlp.lua:15 backward
+ *   with %86 = mul %59, %84 : f32[128]                        # examples/mlp.lua:15 backward
  */
-static void mlp_assign_86(float *restrict p_net_3_bias, const float *restrict s_net_3_bias_momentum_buffer) {
+static void mlp_assign_88(float *restrict p_net_3_bias, const float *restrict s_net_3_bias_momentum_buffer) {
   for (int i0 = 0; i0 < 128; i0++) {
     p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
   }
 }
 
-/* %93 = assign %4, %92 : f32[10,128]                   # examples/mlp.lua:15 backward
- *   with %92 = sub %4, %91 : f32[10,128]                      # examples/mlp.lua:15 backward
- *   with %91 = mul %57, %89 : f32[10,128]                     # examples/mlp.lua:15 backward
+/* %95 = assign %4, %94 : f32[10,128]                   # examples/mlp.lua:15 backward
+ *   with %94 = sub %4, %93 : f32[10,128]                      # examples/mlp.lua:15 backward
+ *   with %93 = mul %59, %91 : f32[10,128]                     # examples/mlp.lua:15 backward
  */
-static void mlp_assign_93(float *restrict p_net_5_weight, const float *restrict s_net_5_weight_momentum_buffer) {
+static void mlp_assign_95(float *restrict p_net_5_weight, const float *restrict s_net_5_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 1280; i0++) {
     p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
   }
 }
 
-/* %100 = assign %5, %99 : f32[10]                      # examples/mlp.lua:15 backward
- *   with %99 = sub %5, %98 : f32[10]                          # examples/mlp.lua:15 backward
- *   with %98 = mul %57, %96 : f32[10]                         # examples/mlp.lua:15 backward
+/* %102 = assign %5, %101 : f32[10]                     # examples/mlp.lua:15 backward
+ *   with %101 = sub %5, %100 : f32[10]                        # examples/mlp.lua:15 backward
+ *   with %100 = mul %59, %98 : f32[10]                        # examples/mlp.lua:15 backward
  */
-static void mlp_assign_100(float *restrict p_net_5_bias, const float *restrict s_net_5_bias_momentum_buffer) {
+static void mlp_assign_102(float *restrict p_net_5_bias, const float *restrict s_net_5_bias_momentum_buffer) {
   for (int i0 = 0; i0 < 10; i0++) {
     p_net_5_bias[i0] = (p_net_5_bias[i0] - (MLP_LR * s_net_5_bias_momentum_buffer[i0]));
+  }
+}
+
+/* %20 = xent %18, %19 : f32[64]                        # examples/mlp.lua:14 */
+static void mlp_xent_20_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_max(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
   }
 }
 
@@ -472,47 +488,47 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
   mlp_xent_20(m->arena + 8832, m->arena + 8192, target);
   mlp_sum_to_21(m->arena + 8896, m->arena + 8832);
   mlp_div_23(m->arena + 49152, m->arena + 8896);
-  mlp_broadcast_27(m->arena + 9472);
-  mlp_softmax_28(m->arena + 8832, m->arena + 8192);
-  mlp_mul_32(m->arena + 16384, m->arena + 8832, target, m->arena + 9472);
-  mlp_sum_to_33(m->grad + 235136, m->arena + 16384);
-  mlp_matmul_34(m->arena + 8192, m->arena + 16384, m->param + 233856);
-  mlp_matmul_35(m->grad + 233856, m->arena + 16384, m->arena + 0);
-  mlp_mul_37(m->arena + 16384, m->arena + 8192, m->arena + 0);
-  mlp_sum_to_38(m->grad + 233728, m->arena + 16384);
-  mlp_matmul_39(m->arena + 0, m->arena + 16384, m->param + 200960);
-  mlp_matmul_40(m->grad + 200960, m->arena + 16384, m->arena + 32768);
-  mlp_mul_42(m->arena + 16384, m->arena + 0, m->arena + 32768);
-  mlp_sum_to_43(m->grad + 200704, m->arena + 16384);
-  mlp_matmul_44(m->grad + 0, m->arena + 16384, x);
-  /* %46 = assign: computed in place by %44 */
-  /* %48 = assign: computed in place by %43 */
-  /* %50 = assign: computed in place by %40 */
-  /* %52 = assign: computed in place by %38 */
-  /* %54 = assign: computed in place by %35 */
-  /* %56 = assign: computed in place by %33 */
+  mlp_broadcast_29(m->arena + 9472);
+  mlp_softmax_30(m->arena + 8832, m->arena + 8192);
+  mlp_mul_34(m->arena + 16384, m->arena + 8832, target, m->arena + 9472);
+  mlp_sum_to_35(m->grad + 235136, m->arena + 16384);
+  mlp_matmul_36(m->arena + 8192, m->arena + 16384, m->param + 233856);
+  mlp_matmul_37(m->grad + 233856, m->arena + 16384, m->arena + 0);
+  mlp_mul_39(m->arena + 16384, m->arena + 8192, m->arena + 0);
+  mlp_sum_to_40(m->grad + 233728, m->arena + 16384);
+  mlp_matmul_41(m->arena + 0, m->arena + 16384, m->param + 200960);
+  mlp_matmul_42(m->grad + 200960, m->arena + 16384, m->arena + 32768);
+  mlp_mul_44(m->arena + 16384, m->arena + 0, m->arena + 32768);
+  mlp_sum_to_45(m->grad + 200704, m->arena + 16384);
+  mlp_matmul_46(m->grad + 0, m->arena + 16384, x);
+  /* %48 = assign: computed in place by %46 */
+  /* %50 = assign: computed in place by %45 */
+  /* %52 = assign: computed in place by %42 */
+  /* %54 = assign: computed in place by %40 */
+  /* %56 = assign: computed in place by %37 */
+  /* %58 = assign: computed in place by %35 */
   return m->arena[49152];
 }
 
 static void mlp_update(mlp_model *restrict m) {
-  mlp_add_61(m->state + 0, m->grad + 0);
-  mlp_add_68(m->state + 200704, m->grad + 200704);
-  mlp_add_75(m->state + 200960, m->grad + 200960);
-  mlp_add_82(m->state + 233728, m->grad + 233728);
-  mlp_add_89(m->state + 233856, m->grad + 233856);
-  mlp_add_96(m->state + 235136, m->grad + 235136);
-  /* %62 = assign: computed in place by %61 */
-  mlp_assign_65(m->param + 0, m->state + 0);
-  /* %69 = assign: computed in place by %68 */
-  mlp_assign_72(m->param + 200704, m->state + 200704);
-  /* %76 = assign: computed in place by %75 */
-  mlp_assign_79(m->param + 200960, m->state + 200960);
-  /* %83 = assign: computed in place by %82 */
-  mlp_assign_86(m->param + 233728, m->state + 233728);
-  /* %90 = assign: computed in place by %89 */
-  mlp_assign_93(m->param + 233856, m->state + 233856);
-  /* %97 = assign: computed in place by %96 */
-  mlp_assign_100(m->param + 235136, m->state + 235136);
+  mlp_add_63(m->state + 0, m->grad + 0);
+  mlp_add_70(m->state + 200704, m->grad + 200704);
+  mlp_add_77(m->state + 200960, m->grad + 200960);
+  mlp_add_84(m->state + 233728, m->grad + 233728);
+  mlp_add_91(m->state + 233856, m->grad + 233856);
+  mlp_add_98(m->state + 235136, m->grad + 235136);
+  /* %64 = assign: computed in place by %63 */
+  mlp_assign_67(m->param + 0, m->state + 0);
+  /* %71 = assign: computed in place by %70 */
+  mlp_assign_74(m->param + 200704, m->state + 200704);
+  /* %78 = assign: computed in place by %77 */
+  mlp_assign_81(m->param + 200960, m->state + 200960);
+  /* %85 = assign: computed in place by %84 */
+  mlp_assign_88(m->param + 233728, m->state + 233728);
+  /* %92 = assign: computed in place by %91 */
+  mlp_assign_95(m->param + 233856, m->state + 233856);
+  /* %99 = assign: computed in place by %98 */
+  mlp_assign_102(m->param + 235136, m->state + 235136);
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {
@@ -520,6 +536,22 @@ float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_)
   mlp_update(m);
   m->step++;
   return loss;
+}
+
+void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
+  const int32_t *target = target_;
+  mlp_transpose_8(m->arena + 0, m->param + 0);
+  mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
+  mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
+  mlp_transpose_12(m->arena + 0, m->param + 200960);
+  mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
+  mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
+  mlp_transpose_16(m->arena + 8192, m->param + 233856);
+  mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
+  mlp_assign_25(out, m->arena + 9472, m->param + 235136);
+  mlp_xent_20_v2(sample_loss, out, target);
+  /* %25 = assign: computed in place by %18 */
+  /* %27 = assign: computed in place by %20 */
 }
 
 enum { MLP_NTENSORS = 12 };
@@ -539,14 +571,24 @@ static void mlp_tensors(const mlp_model *m, RtTensor *t) {
   t[11] = (RtTensor){"optim.net.5.bias.momentum_buffer", RT_F32, 1, {10}, (void *)(m->state + 235136), 1};
 }
 
-int mlp_save(const mlp_model *m, const char *path) {
+int mlp_save_meta(const mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[MLP_NTENSORS];
   char step[24];
+  RtMeta meta[4 + 16] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "7ace4a903f4a6295"},
+                         {"dlc.dtype", "f32"}, {"dlc.step", step}};
+  char *error = ((mlp_model *)m)->error; /* the only field a save writes */
+  if (nmeta < 0 || nmeta > 16) {
+    snprintf(error, sizeof m->error, "%s: %d metadata pairs (0 to 16 allowed)", path, nmeta);
+    return 1;
+  }
+  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};
   mlp_tensors(m, t);
   snprintf(step, sizeof step, "%lld", (long long)m->step);
-  RtMeta meta[] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "7ace4a903f4a6295"},
-                  {"dlc.dtype", "f32"}, {"dlc.step", step}};
-  return rt_st_save(path, t, MLP_NTENSORS, meta, 4, ((mlp_model *)m)->error, sizeof m->error);
+  return rt_st_save(path, t, MLP_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;
+}
+
+int mlp_save(const mlp_model *m, const char *path) {
+  return mlp_save_meta(m, path, NULL, 0);
 }
 
 int mlp_load(mlp_model *m, const char *path) {

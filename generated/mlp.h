@@ -41,8 +41,12 @@ void mlp_forward(mlp_model *restrict m, const float *x, float *out);
 float mlp_grad(mlp_model *restrict m, const float *x, const void *target_);
 /* Forward, backward and optimizer update; returns the loss before the update. */
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_);
-/* Safetensors checkpoints; 0 on success, else m->error says why. */
+/* Evaluation: outputs and each sample's loss, in inference mode. */
+void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);
+/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
+ * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */
 int mlp_save(const mlp_model *m, const char *path);
+int mlp_save_meta(const mlp_model *m, const char *path, const char *const *kv, int nmeta);
 int mlp_load(mlp_model *m, const char *path);
 
 #endif

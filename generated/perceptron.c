@@ -216,14 +216,24 @@ static void perceptron_tensors(const perceptron_model *m, RtTensor *t) {
   t[3] = (RtTensor){"optim.linear0.bias.momentum_buffer", RT_F32, 1, {1}, (void *)(m->state + 16), 1};
 }
 
-int perceptron_save(const perceptron_model *m, const char *path) {
+int perceptron_save_meta(const perceptron_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[PERCEPTRON_NTENSORS];
   char step[24];
+  RtMeta meta[4 + 16] = {{"dlc.model", "perceptron"}, {"dlc.graph_hash", "3a9ec4b8e00af954"},
+                         {"dlc.dtype", "f32"}, {"dlc.step", step}};
+  char *error = ((perceptron_model *)m)->error; /* the only field a save writes */
+  if (nmeta < 0 || nmeta > 16) {
+    snprintf(error, sizeof m->error, "%s: %d metadata pairs (0 to 16 allowed)", path, nmeta);
+    return 1;
+  }
+  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};
   perceptron_tensors(m, t);
   snprintf(step, sizeof step, "%lld", (long long)m->step);
-  RtMeta meta[] = {{"dlc.model", "perceptron"}, {"dlc.graph_hash", "3a9ec4b8e00af954"},
-                  {"dlc.dtype", "f32"}, {"dlc.step", step}};
-  return rt_st_save(path, t, PERCEPTRON_NTENSORS, meta, 4, ((perceptron_model *)m)->error, sizeof m->error);
+  return rt_st_save(path, t, PERCEPTRON_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;
+}
+
+int perceptron_save(const perceptron_model *m, const char *path) {
+  return perceptron_save_meta(m, path, NULL, 0);
 }
 
 int perceptron_load(perceptron_model *m, const char *path) {

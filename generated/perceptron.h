@@ -39,8 +39,10 @@ void perceptron_forward(perceptron_model *restrict m, const float *x, const floa
 float perceptron_grad(perceptron_model *restrict m, const float *x, const float *t, const float *scale);
 /* Forward, backward and optimizer update; returns the loss before the update. */
 float perceptron_train_step(perceptron_model *restrict m, const float *x, const float *t, const float *scale);
-/* Safetensors checkpoints; 0 on success, else m->error says why. */
+/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
+ * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */
 int perceptron_save(const perceptron_model *m, const char *path);
+int perceptron_save_meta(const perceptron_model *m, const char *path, const char *const *kv, int nmeta);
 int perceptron_load(perceptron_model *m, const char *path);
 
 #endif

@@ -67,11 +67,11 @@ static void xor_matmul_10(float *restrict t10, const float *restrict t8, const f
   }
 }
 
-/* %21 = assign %20, %12 : f32[4,1]                     # examples/xor.lua:14
+/* %23 = assign %22, %12 : f32[4,1]                     # examples/xor.lua:14
  *   with %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
  *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
  */
-static void xor_assign_21(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
+static void xor_assign_23(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
     out[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
   }
@@ -108,156 +108,172 @@ static void xor_div_19(float *restrict t19, const float *restrict t17) {
   t19[0] = (t17[0] / 4.0f);
 }
 
-/* %28 = mul %25, %27 : f32[4,1]                        # examples/xor.lua:10 backward
- *   with %25 = mul %23, %24 : f32[4,1]                        # examples/xor.lua:12 backward
- *   with %24 = mul %15, %14 : f32[4,1]                        # examples/xor.lua:12 backward
- *   with %27 = mul %12, %26 : f32[4,1]                        # examples/xor.lua:10 backward
- *   with %26 = sub %22, %12 : f32[4,1]                        # examples/xor.lua:10 backward
+/* %31 = mul %28, %30 : f32[4,1]                        # examples/xor.lua:10 backward
+ *   with %28 = mul %26, %27 : f32[4,1]                        # examples/xor.lua:12 backward
+ *   with %27 = mul %15, %14 : f32[4,1]                        # examples/xor.lua:12 backward
+ *   with %30 = mul %12, %29 : f32[4,1]                        # examples/xor.lua:10 backward
+ *   with %29 = sub %21, %12 : f32[4,1]                        # examples/xor.lua:10 backward
  */
-static void xor_mul_28(float *restrict t28, const float *restrict t14, const float *restrict t12) {
+static void xor_mul_31(float *restrict t31, const float *restrict t14, const float *restrict t12) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t28[i0] = ((0.25f * (2.0f * t14[i0])) * (t12[i0] * (1.0f - t12[i0])));
+    t31[i0] = ((0.25f * (2.0f * t14[i0])) * (t12[i0] * (1.0f - t12[i0])));
   }
 }
 
-/* %29 = sum_to %28 : f32[1]                            # examples/xor.lua:10 backward */
-static void xor_sum_to_29(float *restrict g_net_2_bias, const float *restrict t28) {
+/* %32 = sum_to %31 : f32[1]                            # examples/xor.lua:10 backward */
+static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict t31) {
   g_net_2_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
-    g_net_2_bias[0] += t28[i0];
+    g_net_2_bias[0] += t31[i0];
   }
 }
 
-/* %30 = matmul %28, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
-static void xor_matmul_30(float *restrict t30, const float *restrict t28, const float *restrict p_net_2_weight) {
+/* %33 = matmul %31, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
+static void xor_matmul_33(float *restrict t33, const float *restrict t31, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t30[i0] = 0.0f;
+    t33[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i2 = 0; i2 < 4; i2++) {
-      t30[4*i0 + i2] += t28[i0] * p_net_2_weight[i2];
+      t33[4*i0 + i2] += t31[i0] * p_net_2_weight[i2];
     }
   }
 }
 
-/* %31 = matmul %28^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward */
-static void xor_matmul_31(float *restrict g_net_2_weight, const float *restrict t28, const float *restrict t8) {
+/* %34 = matmul %31^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward */
+static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict t31, const float *restrict t8) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 4; i1++) {
     for (int i2 = 0; i2 < 4; i2++) {
-      g_net_2_weight[i2] += t28[i1] * t8[4*i1 + i2];
+      g_net_2_weight[i2] += t31[i1] * t8[4*i1 + i2];
     }
   }
 }
 
-/* %34 = mul %30, %33 : f32[4,4]                        # examples/xor.lua:9 backward
- *   with %33 = sub %22, %32 : f32[4,4]                        # examples/xor.lua:9 backward
- *   with %32 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
+/* %37 = mul %33, %36 : f32[4,4]                        # examples/xor.lua:9 backward
+ *   with %36 = sub %21, %35 : f32[4,4]                        # examples/xor.lua:9 backward
+ *   with %35 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
  */
-static void xor_mul_34(float *restrict t34, const float *restrict t30, const float *restrict t8) {
+static void xor_mul_37(float *restrict t37, const float *restrict t33, const float *restrict t8) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t34[i0] = (t30[i0] * (1.0f - (t8[i0] * t8[i0])));
+    t37[i0] = (t33[i0] * (1.0f - (t8[i0] * t8[i0])));
   }
 }
 
-/* %35 = sum_to %34 : f32[4]                            # examples/xor.lua:9 backward */
-static void xor_sum_to_35(float *restrict g_net_0_bias, const float *restrict t34) {
+/* %38 = sum_to %37 : f32[4]                            # examples/xor.lua:9 backward */
+static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict t37) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      g_net_0_bias[i1] += t34[4*i0 + i1];
+      g_net_0_bias[i1] += t37[4*i0 + i1];
     }
   }
 }
 
-/* %36 = matmul %34^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward */
-static void xor_matmul_36(float *restrict g_net_0_weight, const float *restrict t34, const float *restrict x) {
+/* %39 = matmul %37^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward */
+static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict t37, const float *restrict x) {
   for (int i0 = 0; i0 < 8; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
       for (int i2 = 0; i2 < 2; i2++) {
-        g_net_0_weight[2*i0 + i2] += t34[i0 + 4*i1] * x[2*i1 + i2];
+        g_net_0_weight[2*i0 + i2] += t37[i0 + 4*i1] * x[2*i1 + i2];
       }
     }
   }
 }
 
-/* %49 = add %48, %37 : f32[4,2]                        # examples/xor.lua:13 backward
- *   with %48 = mul %46, %47 : f32[4,2]                        # examples/xor.lua:13 backward
+/* %52 = add %51, %40 : f32[4,2]                        # examples/xor.lua:13 backward
+ *   with %51 = mul %49, %50 : f32[4,2]                        # examples/xor.lua:13 backward
  */
-static void xor_add_49(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
+static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 8; i0++) {
     s_net_0_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
   }
 }
 
-/* %56 = add %55, %39 : f32[4]                          # examples/xor.lua:13 backward
- *   with %55 = mul %46, %54 : f32[4]                          # examples/xor.lua:13 backward
+/* %59 = add %58, %42 : f32[4]                          # examples/xor.lua:13 backward
+ *   with %58 = mul %49, %57 : f32[4]                          # examples/xor.lua:13 backward
  */
-static void xor_add_56(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
+static void xor_add_59(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
     s_net_0_bias_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
   }
 }
 
-/* %63 = add %62, %41 : f32[1,4]                        # examples/xor.lua:13 backward
- *   with %62 = mul %46, %61 : f32[1,4]                        # examples/xor.lua:13 backward
+/* %66 = add %65, %44 : f32[1,4]                        # examples/xor.lua:13 backward
+ *   with %65 = mul %49, %64 : f32[1,4]                        # examples/xor.lua:13 backward
  */
-static void xor_add_63(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
+static void xor_add_66(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
   for (int i0 = 0; i0 < 4; i0++) {
     s_net_2_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
   }
 }
 
-/* %70 = add %69, %43 : f32[1]                          # examples/xor.lua:13 backward
- *   with %69 = mul %46, %68 : f32[1]                          # examples/xor.lua:13 backward
+/* %73 = add %72, %46 : f32[1]                          # examples/xor.lua:13 backward
+ *   with %72 = mul %49, %71 : f32[1]                          # examples/xor.lua:13 backward
  */
-static void xor_add_70(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
+static void xor_add_73(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((XOR_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
 }
 
-/* %53 = assign %0, %52 : f32[4,2]                      # examples/xor.lua:13 backward
- *   with %52 = sub %0, %51 : f32[4,2]                         # examples/xor.lua:13 backward
- *   with %51 = mul %45, %49 : f32[4,2]                        # examples/xor.lua:13 backward
+/* %56 = assign %0, %55 : f32[4,2]                      # examples/xor.lua:13 backward
+ *   with %55 = sub %0, %54 : f32[4,2]                         # examples/xor.lua:13 backward
+ *   with %54 = mul %48, %52 : f32[4,2]                        # examples/xor.lua:13 backward
  */
-static void xor_assign_53(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
+static void xor_assign_56(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 8; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
   }
 }
 
-/* %60 = assign %1, %59 : f32[4]                        # examples/xor.lua:13 backward
- *   with %59 = sub %1, %58 : f32[4]                           # examples/xor.lua:13 backward
- *   with %58 = mul %45, %56 : f32[4]                          # examples/xor.lua:13 backward
+/* %63 = assign %1, %62 : f32[4]                        # examples/xor.lua:13 backward
+ *   with %62 = sub %1, %61 : f32[4]                           # examples/xor.lua:13 backward
+ *   with %61 = mul %48, %59 : f32[4]                          # examples/xor.lua:13 backward
  */
-static void xor_assign_60(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
+static void xor_assign_63(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
   for (int i0 = 0; i0 < 4; i0++) {
     p_net_0_bias[i0] = (p_net_0_bias[i0] - (XOR_LR * s_net_0_bias_momentum_buffer[i0]));
   }
 }
 
-/* %67 = assign %2, %66 : f32[1,4]                      # examples/xor.lua:13 backward
- *   with %66 = sub %2, %65 : f32[1,4]                         # examples/xor.lua:13 backward
- *   with %65 = mul %45, %63 : f32[1,4]                        # examples/xor.lua:13 backward
+/* %70 = assign %2, %69 : f32[1,4]                      # examples/xor.lua:13 backward
+ *   with %69 = sub %2, %68 : f32[1,4]                         # examples/xor.lua:13 backward
+ *   with %68 = mul %48, %66 : f32[1,4]                        # examples/xor.lua:13 backward
  */
-static void xor_assign_67(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
+static void xor_assign_70(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 4; i0++) {
     p_net_2_weight[i0] = (p_net_2_weight[i0] - (XOR_LR * s_net_2_weight_momentum_buffer[i0]));
   }
 }
 
-/* %74 = assign %3, %73 : f32[1]                        # examples/xor.lua:13 backward
- *   with %73 = sub %3, %72 : f32[1]                           # examples/xor.lua:13 backward
- *   with %72 = mul %45, %70 : f32[1]                          # examples/xor.lua:13 backward
+/* %77 = assign %3, %76 : f32[1]                        # examples/xor.lua:13 backward
+ *   with %76 = sub %3, %75 : f32[1]                           # examples/xor.lua:13 backward
+ *   with %75 = mul %48, %73 : f32[1]                          # examples/xor.lua:13 backward
  */
-static void xor_assign_74(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
+static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
   p_net_2_bias[0] = (p_net_2_bias[0] - (XOR_LR * s_net_2_bias_momentum_buffer[0]));
+}
+
+/* %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
+ *   with %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12
+ */
+static void xor_pow_16(float *restrict t16, const float *restrict out, const float *restrict target) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    t16[i0] = dlc_sq((out[i0] - target[i0]));
+  }
+}
+
+/* %25 = assign %24, %20 : f32[4]                       # examples/xor.lua:14 */
+static void xor_assign_25(float *restrict sample_loss, const float *restrict t16) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    sample_loss[i0] = t16[i0];
+  }
 }
 
 void xor_init(xor_model *m, uint64_t seed) {
@@ -278,7 +294,7 @@ void xor_forward(xor_model *restrict m, const float *x, float *out) {
   xor_tanh_8(m->arena + 0, m->arena + 16, m->param + 16);
   xor_transpose_9(m->arena + 16, m->param + 32);
   xor_matmul_10(m->arena + 32, m->arena + 0, m->arena + 16);
-  xor_assign_21(out, m->arena + 32, m->param + 48);
+  xor_assign_23(out, m->arena + 32, m->param + 48);
 }
 
 float xor_grad(xor_model *restrict m, const float *x, const float *target) {
@@ -291,33 +307,33 @@ float xor_grad(xor_model *restrict m, const float *x, const float *target) {
   xor_sub_14(m->arena + 32, m->arena + 16, target);
   xor_sum_to_17(m->arena + 48, m->arena + 32);
   xor_div_19(m->arena + 64, m->arena + 48);
-  xor_mul_28(m->arena + 48, m->arena + 32, m->arena + 16);
-  xor_sum_to_29(m->grad + 48, m->arena + 48);
-  xor_matmul_30(m->arena + 16, m->arena + 48, m->param + 32);
-  xor_matmul_31(m->grad + 32, m->arena + 48, m->arena + 0);
-  xor_mul_34(m->arena + 32, m->arena + 16, m->arena + 0);
-  xor_sum_to_35(m->grad + 16, m->arena + 32);
-  xor_matmul_36(m->grad + 0, m->arena + 32, x);
-  /* %38 = assign: computed in place by %36 */
-  /* %40 = assign: computed in place by %35 */
-  /* %42 = assign: computed in place by %31 */
-  /* %44 = assign: computed in place by %29 */
+  xor_mul_31(m->arena + 48, m->arena + 32, m->arena + 16);
+  xor_sum_to_32(m->grad + 48, m->arena + 48);
+  xor_matmul_33(m->arena + 16, m->arena + 48, m->param + 32);
+  xor_matmul_34(m->grad + 32, m->arena + 48, m->arena + 0);
+  xor_mul_37(m->arena + 32, m->arena + 16, m->arena + 0);
+  xor_sum_to_38(m->grad + 16, m->arena + 32);
+  xor_matmul_39(m->grad + 0, m->arena + 32, x);
+  /* %41 = assign: computed in place by %39 */
+  /* %43 = assign: computed in place by %38 */
+  /* %45 = assign: computed in place by %34 */
+  /* %47 = assign: computed in place by %32 */
   return m->arena[64];
 }
 
 static void xor_update(xor_model *restrict m) {
-  xor_add_49(m->state + 0, m->grad + 0);
-  xor_add_56(m->state + 16, m->grad + 16);
-  xor_add_63(m->state + 32, m->grad + 32);
-  xor_add_70(m->state + 48, m->grad + 48);
-  /* %50 = assign: computed in place by %49 */
-  xor_assign_53(m->param + 0, m->state + 0);
-  /* %57 = assign: computed in place by %56 */
-  xor_assign_60(m->param + 16, m->state + 16);
-  /* %64 = assign: computed in place by %63 */
-  xor_assign_67(m->param + 32, m->state + 32);
-  /* %71 = assign: computed in place by %70 */
-  xor_assign_74(m->param + 48, m->state + 48);
+  xor_add_52(m->state + 0, m->grad + 0);
+  xor_add_59(m->state + 16, m->grad + 16);
+  xor_add_66(m->state + 32, m->grad + 32);
+  xor_add_73(m->state + 48, m->grad + 48);
+  /* %53 = assign: computed in place by %52 */
+  xor_assign_56(m->param + 0, m->state + 0);
+  /* %60 = assign: computed in place by %59 */
+  xor_assign_63(m->param + 16, m->state + 16);
+  /* %67 = assign: computed in place by %66 */
+  xor_assign_70(m->param + 32, m->state + 32);
+  /* %74 = assign: computed in place by %73 */
+  xor_assign_77(m->param + 48, m->state + 48);
 }
 
 float xor_train_step(xor_model *restrict m, const float *x, const float *target) {
@@ -325,6 +341,18 @@ float xor_train_step(xor_model *restrict m, const float *x, const float *target)
   xor_update(m);
   m->step++;
   return loss;
+}
+
+void xor_eval(xor_model *restrict m, const float *x, const float *target, float *out, float *sample_loss) {
+  xor_transpose_5(m->arena + 0, m->param + 0);
+  xor_matmul_6(m->arena + 16, x, m->arena + 0);
+  xor_tanh_8(m->arena + 0, m->arena + 16, m->param + 16);
+  xor_transpose_9(m->arena + 16, m->param + 32);
+  xor_matmul_10(m->arena + 32, m->arena + 0, m->arena + 16);
+  xor_assign_23(out, m->arena + 32, m->param + 48);
+  xor_pow_16(m->arena + 0, out, target);
+  /* %23 = assign: computed in place by %12 */
+  xor_assign_25(sample_loss, m->arena + 0);
 }
 
 enum { XOR_NTENSORS = 8 };
@@ -340,14 +368,24 @@ static void xor_tensors(const xor_model *m, RtTensor *t) {
   t[7] = (RtTensor){"optim.net.2.bias.momentum_buffer", RT_F32, 1, {1}, (void *)(m->state + 48), 1};
 }
 
-int xor_save(const xor_model *m, const char *path) {
+int xor_save_meta(const xor_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[XOR_NTENSORS];
   char step[24];
+  RtMeta meta[4 + 16] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "bf062b967a90953f"},
+                         {"dlc.dtype", "f32"}, {"dlc.step", step}};
+  char *error = ((xor_model *)m)->error; /* the only field a save writes */
+  if (nmeta < 0 || nmeta > 16) {
+    snprintf(error, sizeof m->error, "%s: %d metadata pairs (0 to 16 allowed)", path, nmeta);
+    return 1;
+  }
+  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};
   xor_tensors(m, t);
   snprintf(step, sizeof step, "%lld", (long long)m->step);
-  RtMeta meta[] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "bf062b967a90953f"},
-                  {"dlc.dtype", "f32"}, {"dlc.step", step}};
-  return rt_st_save(path, t, XOR_NTENSORS, meta, 4, ((xor_model *)m)->error, sizeof m->error);
+  return rt_st_save(path, t, XOR_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;
+}
+
+int xor_save(const xor_model *m, const char *path) {
+  return xor_save_meta(m, path, NULL, 0);
 }
 
 int xor_load(xor_model *m, const char *path) {

@@ -39,8 +39,12 @@ void xor_forward(xor_model *restrict m, const float *x, float *out);
 float xor_grad(xor_model *restrict m, const float *x, const float *target);
 /* Forward, backward and optimizer update; returns the loss before the update. */
 float xor_train_step(xor_model *restrict m, const float *x, const float *target);
-/* Safetensors checkpoints; 0 on success, else m->error says why. */
+/* Evaluation: outputs and each sample's loss, in inference mode. */
+void xor_eval(xor_model *restrict m, const float *x, const float *target, float *out, float *sample_loss);
+/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
+ * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */
 int xor_save(const xor_model *m, const char *path);
+int xor_save_meta(const xor_model *m, const char *path, const char *const *kv, int nmeta);
 int xor_load(xor_model *m, const char *path);
 
 #endif
