@@ -10,6 +10,7 @@ static const char usage[] =
     "       dlc MODEL.lua --dump=STAGE          print the IR after STAGE: graph|grad|opt|plan\n"
     "       dlc MODEL.lua --dot=STAGE -o g.dot  Graphviz of that stage\n"
     "       dlc MODEL.lua --stats               parameters, FLOPs, arena bytes\n"
+    "       dlc train MODEL.lua [options]       build, train and evaluate (dlc train --help)\n"
     "       dlc --help | --version\n"
     "options:\n"
     "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
@@ -110,8 +111,9 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc >= 2 && strcmp(argv[1], "train") == 0) {
-    fprintf(stderr, "dlc train: not in this version yet; build the generated C yourself (see README)\n");
-    return 2;
+    int st = train_main(argc, argv);
+    ir_free_all();
+    return st;
   }
   Options o = {0};
   o.dsl.defs = calloc((size_t)argc, sizeof(char *));

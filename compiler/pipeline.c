@@ -129,6 +129,7 @@ int pipeline_run(const Options *o) {
   g = optimize(g);
   dump(o, g, STAGE_OPT, "opt");
   Plan *p = plan_build(g, &eo);
+  if (o->plan_out) *o->plan_out = p;
   if (o->dumps & STAGE_PLAN) dump_plan(stdout, p, eo.dtype64);
   if (o->stats) dump_stats(stdout, p, eo.dtype64);
   if (o->out && !o->dot_stage) return emit_c(p, &eo, o->out, header_path(o->out), o->dsl.path);

@@ -20,8 +20,10 @@ typedef struct {
   unsigned dumps;   /* STAGE_* to print */
   unsigned dot_stage;
   int stats;
+  Plan **plan_out;  /* when set: receives the plan (dlc train) */
 } Options;
 
 int pipeline_run(const Options *o); /* exit status */
+int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
 
 #endif

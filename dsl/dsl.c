@@ -471,7 +471,9 @@ static int sandbox_require(lua_State *L) {
   if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
   lua_pop(L, 1);
   const DslChunk *c = dsl_lua_chunks;
-  while (c->name && strcmp(c->name, name) != 0) c++;
+  char file[64];
+  snprintf(file, sizeof file, "%s.lua", name);
+  while (c->name && strcmp(c->name, file) != 0) c++;
   if (!c->name || strcmp(name, "core") == 0)
     return dsl_raise(L, "module '%s' is not available: model files can require dlc, nn, optim and init", name);
   char chunkname[64];

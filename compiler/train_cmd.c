@@ -1,0 +1,325 @@
+/* train_cmd.c - `dlc train MODEL.lua [options]`: generate the net, build it with clang into a
+ * shared object (cached), load it, and hand it to the runtime's training driver.
+ *
+ * The shared object holds net.c and a small generated "glue" file that fills an RtNet table
+ * with the net's entry points and sizes; the runtime functions it calls (rng, safetensors)
+ * are resolved against this executable, which exports them.  The cache key is a hash of the
+ * generated sources, the runtime headers and the compile command: the same model and flags
+ * never build twice.  Cache: $DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "dlc_train.h"
+#include "pipeline.h"
+
+typedef struct {
+  const char *name;
+  const unsigned char *data;
+  size_t len;
+} DslChunk;
+extern const DslChunk dlc_runtime_headers[];
+
+static const char train_usage[] =
+    "usage: dlc train MODEL.lua [options]\n"
+    "data (default: --data fashion-mnist, from Debian's dataset-fashion-mnist):\n"
+    "  --data fashion-mnist     Fashion-MNIST train (60000) and test (10000) sets\n"
+    "  --idx IMAGES LABELS      IDX files, gzipped or not\n"
+    "  --csv FILE --label COL   CSV, header optional; COL a header name or a 1-based number\n"
+    "  --test A [B]             test set: IDX images and labels, or a CSV file\n"
+    "training:\n"
+    "  --epochs N (10)  --batch B (the model's)  --val-split F (0.1)  --seed S (1)\n"
+    "  --normalize scale|minmax|zscore|none (scale for images, none for CSV)\n"
+    "  --augment hflip  --no-shuffle  --threads N\n"
+    "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
+    "  --plot curves.svg\n"
+    "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n";
+
+static int usage_error(const char *msg, const char *arg) {
+  fprintf(stderr, "dlc train: %s%s\n(dlc train --help shows the usage)\n", msg, arg ? arg : "");
+  return 2;
+}
+
+static int parse_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = s ? strtol(s, &end, 10) : 0;
+  if (!s || errno || *end || end == s || v < lo || v > hi) return 1;
+  *out = v;
+  return 0;
+}
+
+/* One option; returns 0, or 2 after a usage message.  *i advances past its values. */
+static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptions *t) {
+  const char *a = argv[*i];
+  const char *v = *i + 1 < argc ? argv[*i + 1] : NULL, *v2 = *i + 2 < argc ? argv[*i + 2] : NULL;
+  long n;
+  char *end;
+#define TAKE(k) (*i += (k))
+  if (!strcmp(a, "--data")) {
+    if (!v || strcmp(v, "fashion-mnist")) return usage_error("--data: the built-in data set is fashion-mnist", NULL);
+    t->source = RT_SRC_FASHION, TAKE(1);
+  } else if (!strcmp(a, "--idx")) {
+    if (!v || !v2) return usage_error("--idx needs IMAGES and LABELS", NULL);
+    t->source = RT_SRC_IDX, t->train_a = v, t->train_b = v2, TAKE(2);
+  } else if (!strcmp(a, "--csv")) {
+    if (!v) return usage_error("--csv needs a file", NULL);
+    t->source = RT_SRC_CSV, t->train_a = v, TAKE(1);
+  } else if (!strcmp(a, "--label")) {
+    if (!v) return usage_error("--label needs a column name or number", NULL);
+    t->label = v, TAKE(1);
+  } else if (!strcmp(a, "--test")) {
+    if (!v) return usage_error("--test needs a file", NULL);
+    t->test_a = v, TAKE(1);
+    if (v2 && v2[0] != '-') t->test_b = v2, TAKE(1);
+  } else if (!strcmp(a, "--epochs")) {
+    if (parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
+    t->epochs = (int)n, TAKE(1);
+  } else if (!strcmp(a, "--batch")) {
+    if (parse_int(v, 1, 1 << 20, &n)) return usage_error("--batch takes a positive count", NULL);
+    co->dsl.batch = (int)n, TAKE(1);
+  } else if (!strcmp(a, "--val-split")) {
+    double f = v ? strtod(v, &end) : -1;
+    if (!v || *end || !(f >= 0 && f < 1)) return usage_error("--val-split takes a fraction in [0, 1)", NULL);
+    t->val_split = f, t->val_given = 1, TAKE(1);
+  } else if (!strcmp(a, "--seed")) {
+    if (parse_int(v, 0, 2147483647L, &n)) return usage_error("--seed takes a non-negative integer", NULL);
+    t->seed = (uint64_t)n, t->seed_given = 1, TAKE(1);
+  } else if (!strcmp(a, "--normalize")) {
+    if (!v || rt_norm_parse(v, &t->norm)) return usage_error("--normalize is scale, minmax, zscore or none", NULL);
+    t->norm_given = 1, TAKE(1);
+  } else if (!strcmp(a, "--augment")) {
+    if (!v || strcmp(v, "hflip")) return usage_error("--augment: the augmentation is hflip", NULL);
+    t->hflip = 1, TAKE(1);
+  } else if (!strcmp(a, "--shuffle")) {
+    t->shuffle = 1;
+  } else if (!strcmp(a, "--no-shuffle")) {
+    t->shuffle = 0;
+  } else if (!strcmp(a, "--threads")) {
+    if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
+    t->threads = (int)n, TAKE(1);
+  } else if (!strcmp(a, "--save") || !strcmp(a, "--load") || !strcmp(a, "--plot")) {
+    if (!v) return usage_error(a, " needs a file name");
+    *(a[2] == 's' ? &t->save : a[2] == 'l' ? &t->load : &t->plot) = v, TAKE(1);
+  } else if (!strncmp(a, "-D", 2)) {
+    const char *kv = a[2] ? a : (TAKE(1), v);
+    if (!kv || !strchr(kv + (a[2] ? 2 : 0), '=')) return usage_error("-D needs KEY=VALUE", NULL);
+    co->dsl.defs[co->dsl.ndefs++] = (char *)(a[2] ? kv + 2 : kv);
+  } else if (a[0] == '-') {
+    return usage_error("unknown option ", a);
+  } else if (co->dsl.path) {
+    return usage_error("one model file at a time, got a second: ", a);
+  } else {
+    co->dsl.path = a;
+  }
+#undef TAKE
+  return 0;
+}
+
+static int parse(int argc, char **argv, Options *co, RtTrainOptions *t) {
+  for (int i = 2; i < argc; i++) {
+    int st = parse_option(argc, argv, &i, co, t);
+    if (st) return st;
+  }
+  if (!co->dsl.path) return usage_error("no model file given", NULL);
+  if (t->source == RT_SRC_CSV && !t->label) return usage_error("--csv needs --label COL", NULL);
+  if (t->source != RT_SRC_CSV && t->label) return usage_error("--label goes with --csv", NULL);
+  if (t->source == RT_SRC_IDX && t->test_a && !t->test_b) return usage_error("--test with --idx needs IMAGES and LABELS", NULL);
+  return 0;
+}
+
+/* ---- the cache and the build ------------------------------------------------------------------ */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 1099511628211ull;
+  return h;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  char *buf = NULL;
+  size_t cap = 0, n = 0, k;
+  do {
+    if (n + 65536 > cap && !(buf = realloc(buf, cap = 2 * cap + 65536))) die("out of memory");
+    k = fread(buf + n, 1, cap - n, f);
+    n += k;
+  } while (k > 0);
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+static int write_file(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f) return 1;
+  int bad = fwrite(data, 1, len, f) != len;
+  return fclose(f) || bad;
+}
+
+static const char *cache_root(void) {
+  const char *d = getenv("DLC_CACHE_DIR"), *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+  if (d && *d) return d;
+  if (x && *x) return ir_fmt("%s/dlc", x);
+  if (h && *h) return ir_fmt("%s/.cache/dlc", h);
+  return ir_fmt("/tmp/dlc-cache-%d", (int)getuid());
+}
+
+static int mkdirs(const char *path) {
+  char *p = ir_strdup(path);
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/') {
+      *s = 0;
+      if (mkdir(p, 0777) && errno != EEXIST) return 1;
+      *s = '/';
+    }
+  return mkdir(p, 0777) && errno != EEXIST;
+}
+
+static const char *compiler(void) {
+  const char *cc = getenv("DLC_CC");
+  return cc && *cc ? cc : "clang";
+}
+
+/* Run argv; 0 when it exits 0. */
+static int run(char *const *argv) {
+  pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    fprintf(stderr, "dlc train: cannot run %s: %s (install clang, or set DLC_CC)\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return 1;
+  return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/* The glue: an RtNet table of the generated net's entry points. */
+static char *glue_source(const Plan *p) {
+  const Graph *g = p->g;
+  const Leaf *x = NULL, *t = &g->inputs[g->target], *y = NULL;
+  for (int i = 0; i < g->ninputs; i++)
+    if (i != g->target) x = &g->inputs[i];
+  for (int i = 0; i < g->noutputs; i++)
+    if (!g->outputs[i].eval_only) y = &g->outputs[i];
+  int B = x->shape.d[0], c = 0, h = 0, w = 0;
+  if (x->shape.n == 4) c = x->shape.d[1], h = x->shape.d[2], w = x->shape.d[3];
+  if (x->shape.n == 3) c = 1, h = x->shape.d[1], w = x->shape.d[2];
+  int64_t in = shape_numel(&x->shape) / B, out = shape_numel(&y->shape) / B;
+  int classes = t->dt == DT_INT ? (int)out : 0;
+  int64_t tdim = t->dt == DT_INT ? 0 : shape_numel(&t->shape) / B;
+  const char *P = g->name;
+  return ir_fmt(
+      "/* glue.c - generated by dlc train: the entry points of %s for the training driver. */\n"
+      "#include \"net.h\"\n#include \"dlc_train.h\"\n\n"
+      "static void init_(void *m, uint64_t seed) { %s_init(m, seed); }\n"
+      "static float step_(void *m, const float *x, const void *t) { return %s_train_step(m, x, t); }\n"
+      "static void eval_(void *m, const float *x, const void *t, float *o, float *l) { %s_eval(m, x, t, o, l); }\n"
+      "static int save_(const void *m, const char *p, const char *const *kv, int n) { return %s_save_meta(m, p, kv, n); }\n"
+      "static int load_(void *m, const char *p) { return %s_load(m, p); }\n"
+      "static const char *error_(const void *m) { return ((const %s_model *)m)->error; }\n"
+      "static int64_t steps_(const void *m) { return ((const %s_model *)m)->step; }\n\n"
+      "const RtNet dlc_net = {\"%s\", sizeof(%s_model), %d, %lld, %lld, %d, %lld, %d, %d, %d,\n"
+      "                       init_, step_, eval_, save_, load_, error_, steps_};\n",
+      P, P, P, P, P, P, P, P, P, P, B, (long long)in, (long long)out, classes, (long long)tdim, c, h, w);
+}
+
+/* Is this model something dlc train can drive: one float input, a target, a loss module? */
+static int check_trainable(const Plan *p, const char *path) {
+  const Graph *g = p->g;
+  const char *why = NULL;
+  if (g->target < 0) why = "has no target: give the spec target = {classes = K} or a shape";
+  else if (g->ninputs != 2) why = "must have one input besides the target (sequential style: input = {...})";
+  else if (!p->fn[FN_EVAL].planned) why = "needs a loss module (loss = nn.CrossEntropyLoss(), ...)";
+  else if (!p->fn[FN_GRAD].planned) why = "has no training step (no optimizer?)";
+  if (why) fprintf(stderr, "%s: dlc train: the model %s\n", path, why);
+  return why != NULL;
+}
+
+static int build(const char *dir, const char *so) {
+  char *src = ir_fmt("%s/net.c", dir), *glue = ir_fmt("%s/glue.c", dir), *tmp = ir_fmt("%s.tmp", so);
+  char *argv[] = {(char *)compiler(), "-O3", "-march=native", "-std=c11", "-shared", "-fPIC", "-w",
+                  "-I", (char *)dir, src, glue, "-o", tmp, "-lm", NULL};
+  fprintf(stderr, "building: %s -O3 -march=native -shared net.c glue.c\n", compiler());
+  if (run(argv)) return fprintf(stderr, "dlc train: %s failed to build %s (a bug in dlc)\n", compiler(), src), 3;
+  if (rename(tmp, so)) return fprintf(stderr, "dlc train: %s: %s\n", so, strerror(errno)), 1;
+  return 0;
+}
+
+/* Generate into the cache and build unless an identical build is there; returns the .so. */
+static int generate_and_build(Options *co, const char **so_out) {
+  const char *root = cache_root();
+  char *tmp = ir_fmt("%s/tmp-%d", root, (int)getpid());
+  if (mkdirs(tmp)) return fprintf(stderr, "dlc train: cannot create %s: %s\n", tmp, strerror(errno)), 1;
+  Plan *p = NULL;
+  co->out = ir_fmt("%s/net.c", tmp);
+  co->plan_out = &p;
+  int st = pipeline_run(co);
+  if (st) return st;
+  if (check_trainable(p, co->dsl.path)) return 1;
+  char *glue = glue_source(p);
+  uint64_t h = fnv(1469598103934665603ull, glue, strlen(glue));
+  for (const DslChunk *c = dlc_runtime_headers; c->name; c++) {
+    if (write_file(ir_fmt("%s/%s", tmp, c->name), c->data, c->len)) return 1;
+    h = fnv(h, c->data, c->len);
+  }
+  if (write_file(ir_fmt("%s/glue.c", tmp), glue, strlen(glue))) return 1;
+  const char *files[] = {"net.c", "net.h"};
+  for (int i = 0; i < 2; i++) {
+    size_t len;
+    char *s = slurp(ir_fmt("%s/%s", tmp, files[i]), &len);
+    if (!s) return 1;
+    h = fnv(h, s, len);
+    free(s);
+  }
+  h = fnv(h, compiler(), strlen(compiler()));
+  char *dir = ir_fmt("%s/%016llx", root, (unsigned long long)h), *so = ir_fmt("%s/net.so", dir);
+  if (access(so, R_OK) == 0) {
+    fprintf(stderr, "using the cached build %s\n", dir);
+  } else {
+    if ((st = build(tmp, ir_fmt("%s/net.so", tmp)))) return st;
+    if (rename(tmp, dir) && access(so, R_OK)) return fprintf(stderr, "dlc train: %s: %s\n", dir, strerror(errno)), 1;
+  }
+  if (access(tmp, F_OK) == 0) {
+    const char *rm[] = {"rm", "-rf", tmp, NULL}; /* another process built the same net first */
+    run((char *const *)rm);
+  }
+  *so_out = so;
+  return 0;
+}
+
+int train_main(int argc, char **argv) {
+  if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+    fputs(train_usage, stdout);
+    return 0;
+  }
+  Options co = {0};
+  RtTrainOptions t = {0};
+  co.dsl.defs = ir_alloc((size_t)argc * sizeof(char *));
+  co.dsl.instr_limit = 200000000;
+  co.dsl.mem_limit = (size_t)512 << 20;
+  t.source = RT_SRC_FASHION;
+  t.epochs = 10;
+  t.val_split = 0.1;
+  t.shuffle = 1;
+  t.seed = 1;
+  t.threads = 1;
+  int st = parse(argc, argv, &co, &t);
+  const char *so = NULL;
+  if (!st) st = generate_and_build(&co, &so);
+  if (st) return st;
+  if (t.threads > 1) fprintf(stderr, "note: the generated code is single-threaded in this version; --threads %d is ignored\n", t.threads);
+  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  const RtNet *net = lib ? dlsym(lib, "dlc_net") : NULL;
+  if (!net) return fprintf(stderr, "dlc train: cannot load %s: %s\n", so, dlerror()), 3;
+  st = rt_train(net, &t);
+  dlclose(lib);
+  return st;
+}

@@ -1,0 +1,361 @@
+/* train.c - the training driver behind `dlc train` (see dlc_train.h).
+ *
+ * load data -> split off validation rows (seeded) -> fit normalization on the training rows
+ * only (or take it from the checkpoint being resumed) -> per epoch: a seeded permutation of
+ * the training rows, full batches only (the model's batch is fixed; the remainder is skipped
+ * and said once), then evaluation of the training and validation rows -> test evaluation
+ * and confusion matrix -> curves.
+ *
+ * Evaluation pads the last partial batch with zeros and counts only its real rows, so every
+ * sample counts exactly once.  Checkpoints carry the epoch count, seed, split and
+ * normalization in their metadata, so --load resumes exactly where --save left off. */
+#define _POSIX_C_SOURCE 200809L
+#include "dlc_train.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dlc_rt.h"
+#include "report.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig) {
+  (void)sig;
+  interrupted = 1;
+}
+
+typedef struct {
+  const RtNet *net;
+  const RtTrainOptions *o;
+  void *m;
+  RtData train, test;
+  int have_test;
+  int64_t *tr, ntr, *va, nva; /* training and validation rows of `train` */
+  RtNorm norm;
+  uint64_t seed;
+  double val_split;
+  int64_t epoch0; /* epochs already done (resumed) */
+  float *bx, *byf, *out, *sloss;
+  int32_t *by;
+  const char *const *names;
+  int tty;
+} Run;
+
+typedef struct {
+  double loss, acc; /* NaN when there is nothing to measure */
+  int64_t n;
+  int64_t *confusion; /* classes x classes, or NULL */
+} Score;
+
+static int fail(const char *msg) {
+  fprintf(stderr, "dlc train: %s\n", msg);
+  return 1;
+}
+
+/* ---- data --------------------------------------------------------------------------------- */
+
+static int file_exists(const char *p) { return access(p, R_OK) == 0; }
+
+static int load_set(Run *r, RtData *d, const char *a, const char *b, const char *what) {
+  const RtNet *net = r->net;
+  char err[512];
+  int rc = r->o->source == RT_SRC_CSV ? rt_load_csv(a, r->o->label, net->classes == 0, d, err, sizeof err)
+                                      : rt_load_idx(a, b, d, err, sizeof err);
+  if (!rc) rc = rt_data_check(d, a, net->in_dim, net->classes, err, sizeof err);
+  if (!rc && net->classes == 0 && (!d->yf || d->ydim != net->target_dim)) {
+    snprintf(err, sizeof err, "%s: the model wants %lld float targets per sample", a, (long long)net->target_dim);
+    rc = 1;
+  }
+  if (rc) return fail(err);
+  printf("%s: %lld samples of %lld values from %s\n", what, (long long)d->n, (long long)d->dim, a);
+  return 0;
+}
+
+static int load_data(Run *r) {
+  const RtTrainOptions *o = r->o;
+  const char *a = o->train_a, *b = o->train_b, *ta = o->test_a, *tb = o->test_b;
+  char p[4][1024];
+  if (o->source == RT_SRC_FASHION) {
+    const char *dir = o->data_dir ? o->data_dir : "/usr/share/datasets/fashion-mnist";
+    const char *f[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
+    for (int i = 0; i < 4; i++) snprintf(p[i], sizeof p[i], "%s/%s", dir, f[i]);
+    if (!file_exists(p[0])) {
+      fprintf(stderr, "dlc train: Fashion-MNIST is not in %s: install Debian's dataset-fashion-mnist\n"
+                      "(apt-get install dataset-fashion-mnist), or give --idx or --csv\n", dir);
+      return 1;
+    }
+    a = p[0], b = p[1], ta = p[2], tb = p[3];
+    r->names = rt_fashion_mnist_classes();
+  }
+  if (load_set(r, &r->train, a, b, "train")) return 1;
+  if (ta) {
+    if (load_set(r, &r->test, ta, tb, "test")) return 1;
+    r->have_test = 1;
+  }
+  if (!r->names && r->train.class_names) r->names = (const char *const *)r->train.class_names;
+  return 0;
+}
+
+/* ---- checkpoint metadata -------------------------------------------------------------------- */
+
+/* The resumed checkpoint's epoch count, seed, split and normalization. */
+static int read_resume_meta(Run *r) {
+  char err[512];
+  RtStFile *f = rt_st_open(r->o->load, err, sizeof err);
+  if (!f) return fail(err);
+  const char *ep = rt_st_meta(f, "dlc.epoch"), *sd = rt_st_meta(f, "dlc.seed");
+  const char *vs = rt_st_meta(f, "dlc.val_split"), *nk = rt_st_meta(f, "dlc.normalize");
+  r->epoch0 = ep ? strtoll(ep, NULL, 10) : 0;
+  if (sd && !r->o->seed_given) r->seed = strtoull(sd, NULL, 10);
+  if (vs && !r->o->val_given) r->val_split = strtod(vs, NULL);
+  int rc = 0;
+  if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, "dlc.norm_shift"), rt_st_meta(f, "dlc.norm_scale"),
+                              r->net->in_dim, err, sizeof err)) {
+    rc = fail(err);
+  }
+  rt_st_close(f);
+  return rc;
+}
+
+static int save(Run *r, const char *path, int64_t epochs_done) {
+  char ep[32], sd[32], vs[32];
+  char *nk = NULL, *shift = NULL, *scale = NULL;
+  snprintf(ep, sizeof ep, "%lld", (long long)epochs_done);
+  snprintf(sd, sizeof sd, "%llu", (unsigned long long)r->seed);
+  snprintf(vs, sizeof vs, "%.17g", r->val_split);
+  if (rt_norm_to_meta(&r->norm, &nk, &shift, &scale)) return fail("out of memory");
+  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs,
+                      "dlc.normalize", nk, "dlc.norm_shift", shift, "dlc.norm_scale", scale};
+  int rc = r->net->save_meta(r->m, path, kv, 6);
+  free(nk), free(shift), free(scale);
+  if (rc) return fail(r->net->error(r->m));
+  return 0;
+}
+
+/* ---- batches -------------------------------------------------------------------------------- */
+
+/* Rows rows[0..n) (n <= batch) into the batch buffers; the rest is zero padding. */
+static void gather(Run *r, const int64_t *rows, int64_t n, int64_t epoch, int augment) {
+  const RtNet *net = r->net;
+  int64_t dim = net->in_dim, B = net->batch;
+  for (int64_t i = 0; i < B; i++) {
+    float *x = r->bx + i * dim;
+    if (i >= n) {
+      memset(x, 0, (size_t)dim * sizeof *x);
+      if (net->classes) r->by[i] = 0;
+      else memset(r->byf + i * net->target_dim, 0, (size_t)net->target_dim * sizeof(float));
+      continue;
+    }
+    memcpy(x, r->train.x + rows[i] * dim, (size_t)dim * sizeof *x);
+    if (augment && rt_hflip_draw(r->seed, (uint64_t)epoch, rows[i])) rt_hflip(x, net->c, net->h, net->w);
+    if (net->classes) r->by[i] = r->train.y[rows[i]];
+    else memcpy(r->byf + i * net->target_dim, r->train.yf + rows[i] * net->target_dim,
+                (size_t)net->target_dim * sizeof(float));
+  }
+}
+
+static const void *batch_target(const Run *r) { return r->net->classes ? (const void *)r->by : (const void *)r->byf; }
+
+static int argmax(const float *v, int64_t n) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < n; k++)
+    if (v[k] > v[best]) best = k;
+  return (int)best;
+}
+
+/* Evaluate rows of d in inference mode, every row exactly once (pad and mask). */
+static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t *confusion) {
+  const RtNet *net = r->net;
+  Score s = {NAN, NAN, n, confusion};
+  if (n == 0) return s;
+  RtData saved = r->train;
+  r->train = *d; /* gather reads r->train */
+  double loss = 0;
+  int64_t right = 0;
+  int64_t *idx = malloc((size_t)net->batch * sizeof *idx);
+  for (int64_t at = 0; at < n; at += net->batch) {
+    int64_t k = n - at < net->batch ? n - at : net->batch;
+    for (int64_t i = 0; i < k; i++) idx[i] = rows ? rows[at + i] : at + i;
+    gather(r, idx, k, 0, 0);
+    net->eval(r->m, r->bx, batch_target(r), r->out, r->sloss);
+    for (int64_t i = 0; i < k; i++) {
+      loss += r->sloss[i];
+      if (!net->classes) continue;
+      int p = argmax(r->out + i * net->out_dim, net->out_dim), t = d->y[idx[i]];
+      right += p == t;
+      if (confusion) confusion[(int64_t)t * net->classes + p]++;
+    }
+  }
+  free(idx);
+  r->train = saved;
+  s.loss = loss / (double)n;
+  if (net->classes) s.acc = (double)right / (double)n;
+  return s;
+}
+
+/* ---- training ------------------------------------------------------------------------------- */
+
+static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *perm) {
+  const RtNet *net = r->net;
+  int64_t B = net->batch, steps = r->ntr / B;
+  int64_t *rows = malloc((size_t)B * sizeof *rows);
+  if (r->o->shuffle) rt_permutation(perm, r->ntr, r->seed, (uint64_t)epoch);
+  else for (int64_t i = 0; i < r->ntr; i++) perm[i] = i;
+  RtProgress pg;
+  rt_progress_start(&pg, stderr, r->tty, (int)epoch + 1, (int)epochs_total, steps);
+  double sum = 0;
+  for (int64_t s = 0; s < steps && !interrupted; s++) {
+    for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
+    gather(r, rows, B, epoch, r->o->hflip);
+    float loss = net->train_step(r->m, r->bx, batch_target(r));
+    if (!isfinite(loss)) {
+      rt_progress_end(&pg);
+      fprintf(stderr, "dlc train: the loss became %g at epoch %lld, step %lld: lower the learning rate?\n",
+              (double)loss, (long long)epoch + 1, (long long)s + 1);
+      free(rows);
+      return 1;
+    }
+    sum += loss;
+    rt_progress_step(&pg, s + 1, sum / (double)(s + 1), (s + 1) * B);
+  }
+  rt_progress_end(&pg);
+  free(rows);
+  return 0;
+}
+
+static void print_score(const char *what, const Score *s) {
+  if (isnan(s->acc)) printf("%s: loss %.4f over %lld samples\n", what, s->loss, (long long)s->n);
+  else printf("%s: accuracy %.4f, loss %.4f over %lld samples\n", what, s->acc, s->loss, (long long)s->n);
+}
+
+static int run_epochs(Run *r, RtCurves *cv) {
+  const RtTrainOptions *o = r->o;
+  int64_t *perm = malloc((size_t)(r->ntr + 1) * sizeof *perm);
+  int64_t total = r->epoch0 + o->epochs;
+  int rc = 0;
+  for (int64_t e = r->epoch0; e < total && !rc; e++) {
+    double t0 = rt_now();
+    rc = train_epoch(r, e, total, perm);
+    if (rc) break;
+    if (interrupted) {
+      const char *path = o->save ? o->save : "interrupted.safetensors";
+      fprintf(stderr, "\ndlc train: interrupted; saving %s\n", path);
+      rc = save(r, path, e) ? 1 : 130;
+      break;
+    }
+    Score tr = evaluate(r, &r->train, r->tr, r->ntr, NULL), va = evaluate(r, &r->train, r->va, r->nva, NULL);
+    int i = (int)(e - r->epoch0);
+    ((double *)cv->train_loss)[i] = tr.loss, ((double *)cv->train_acc)[i] = tr.acc;
+    ((double *)cv->val_loss)[i] = va.loss, ((double *)cv->val_acc)[i] = va.acc;
+    cv->n = i + 1;
+    rt_print_epoch(stdout, (int)e + 1, (int)total, tr.loss, tr.acc, va.loss, va.acc, rt_now() - t0);
+    fflush(stdout);
+    if (o->save && save(r, o->save, e + 1)) rc = 1;
+  }
+  free(perm);
+  return rc;
+}
+
+static int final_report(Run *r, const RtCurves *cv) {
+  const RtNet *net = r->net;
+  if (r->have_test) {
+    int64_t *cm = net->classes ? calloc((size_t)net->classes * (size_t)net->classes, sizeof *cm) : NULL;
+    Score ts = evaluate(r, &r->test, NULL, r->test.n, cm);
+    print_score("test", &ts);
+    if (cm) rt_print_confusion(stdout, cm, net->classes, r->names);
+    free(cm);
+  }
+  if (r->o->plot && cv->n > 0) {
+    char err[512];
+    if (rt_plot_svg(r->o->plot, cv, net->name, err, sizeof err)) return fail(err);
+    printf("curves: %s\n", r->o->plot);
+  }
+  return 0;
+}
+
+/* ---- setup ------------------------------------------------------------------------------------ */
+
+static int prepare(Run *r) {
+  const RtTrainOptions *o = r->o;
+  const RtNet *net = r->net;
+  char err[512];
+  if (load_data(r)) return 1;
+  if (rt_split(r->train.n, r->val_split, r->seed, &r->tr, &r->ntr, &r->va, &r->nva, err, sizeof err))
+    return fail(err);
+  if (r->ntr < net->batch) {
+    fprintf(stderr, "dlc train: %lld training samples, fewer than one batch of %d\n", (long long)r->ntr, net->batch);
+    return 1;
+  }
+  if (r->ntr % net->batch)
+    printf("note: %lld training samples in batches of %d: the %lld left over are skipped each epoch "
+           "(a different %lld each time)\n", (long long)r->ntr, net->batch,
+           (long long)(r->ntr % net->batch), (long long)(r->ntr % net->batch));
+  if (r->norm.kind == RT_NORM_NONE && !r->norm.dim) {
+    RtNormKind k = o->norm_given ? o->norm : o->source == RT_SRC_CSV ? RT_NORM_NONE : RT_NORM_SCALE;
+    if (rt_norm_fit(&r->norm, k, &r->train, r->tr, r->ntr, err, sizeof err)) return fail(err);
+  }
+  rt_norm_apply(&r->norm, r->train.x, r->train.n);
+  if (r->have_test) rt_norm_apply(&r->norm, r->test.x, r->test.n);
+  printf("split: %lld training, %lld validation samples; normalize: %s\n", (long long)r->ntr,
+         (long long)r->nva, rt_norm_name(r->norm.kind));
+  if (o->hflip && !(net->h > 0 && net->w > 0)) return fail("--augment hflip needs an image input [batch, c, h, w]");
+  return 0;
+}
+
+static int alloc_model(Run *r) {
+  const RtNet *net = r->net;
+  size_t bytes = (net->model_bytes + 63) / 64 * 64;
+  r->m = aligned_alloc(64, bytes);
+  r->bx = malloc((size_t)(net->batch * net->in_dim) * sizeof(float));
+  r->out = malloc((size_t)(net->batch * net->out_dim) * sizeof(float));
+  r->sloss = malloc((size_t)net->batch * sizeof(float));
+  r->by = malloc((size_t)net->batch * sizeof(int32_t));
+  r->byf = malloc((size_t)(net->batch * (net->target_dim ? net->target_dim : 1)) * sizeof(float));
+  if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->byf) return fail("out of memory");
+  memset(r->m, 0, bytes);
+  net->init(r->m, r->seed);
+  if (r->o->load && net->load(r->m, r->o->load)) return fail(net->error(r->m));
+  if (r->o->load)
+    printf("resumed %s: %lld epochs, %lld steps done\n", r->o->load, (long long)r->epoch0,
+           (long long)net->steps(r->m));
+  return 0;
+}
+
+static void cleanup(Run *r) {
+  rt_data_free(&r->train);
+  rt_data_free(&r->test);
+  rt_norm_free(&r->norm);
+  free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->byf);
+}
+
+int rt_train(const RtNet *net, const RtTrainOptions *o) {
+  Run r = {0};
+  r.net = net;
+  r.o = o;
+  r.seed = o->seed;
+  r.val_split = o->val_split;
+  r.tty = isatty(fileno(stderr));
+  if (o->val_split < 0 || o->val_split >= 1) return fail("--val-split must be in [0, 1)");
+  int rc = o->load ? read_resume_meta(&r) : 0;
+  if (!rc) rc = prepare(&r);
+  if (!rc) rc = alloc_model(&r);
+  int64_t cap = o->epochs > 0 ? o->epochs : 1;
+  double *curves = calloc((size_t)(4 * cap), sizeof *curves);
+  RtCurves cv = {0, curves, curves + cap, curves + 2 * cap, curves + 3 * cap};
+  struct sigaction sa = {0}, old;
+  sa.sa_handler = on_sigint;
+  sigaction(SIGINT, &sa, &old);
+  if (!rc) rc = run_epochs(&r, &cv);
+  sigaction(SIGINT, &old, NULL);
+  if (!rc) rc = final_report(&r, &cv);
+  free(curves);
+  cleanup(&r);
+  return rc;
+}
