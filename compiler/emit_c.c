@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64 };
+enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16 };
 
 typedef struct {
   int64_t c;
@@ -496,6 +496,10 @@ static void emit_matmul(Em *e, int id) {
   int64_t sizes[3] = {n->shape.d[0], n->tb ? n->shape.d[1] : K, n->tb ? K : n->shape.d[1]};
   Mm mm = {id};
   plain_vars(e, 3);
+  /* --openmp: threads take whole rows of C, so every element is summed in the same order
+   * whatever the thread count (bit-identical results); small products stay serial */
+  if (e->o->openmp && !unrolled(e, sizes[0]) && (double)sizes[0] * (double)sizes[1] * (double)sizes[2] >= OMP_MIN_MACS)
+    line(e, "#pragma omp parallel for");
   nest(e, sizes, 3, mm_body, &mm);
 }
 

@@ -18,6 +18,7 @@ static const char usage[] =
     "  --target generic   portable C with vector-friendly loops (the only target so far)\n"
     "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
     "  --inference        forward pass only, no training step\n"
+    "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
     "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n";
 
 static int bad(const char *fmt, const char *arg) {
@@ -82,6 +83,8 @@ static int parse(int argc, char **argv, Options *o) {
       else o->emit.unroll = (int)n;
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;
+    } else if (strcmp(a, "--openmp") == 0) {
+      o->emit.openmp = 1;
     } else if (strncmp(a, "-D", 2) == 0) {
       const char *kv = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
       const char *eq = kv ? strchr(kv, '=') : NULL;

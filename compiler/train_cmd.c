@@ -202,7 +202,7 @@ static int run(char *const *argv) {
 }
 
 /* The glue: an RtNet table of the generated net's entry points. */
-static char *glue_source(const Plan *p) {
+static char *glue_source(const Plan *p, int openmp) {
   const Graph *g = p->g;
   const Leaf *x = NULL, *t = &g->inputs[g->target], *y = NULL;
   for (int i = 0; i < g->ninputs; i++)
@@ -225,10 +225,11 @@ static char *glue_source(const Plan *p) {
       "static int save_(const void *m, const char *p, const char *const *kv, int n) { return %s_save_meta(m, p, kv, n); }\n"
       "static int load_(void *m, const char *p) { return %s_load(m, p); }\n"
       "static const char *error_(const void *m) { return ((const %s_model *)m)->error; }\n"
-      "static int64_t steps_(const void *m) { return ((const %s_model *)m)->step; }\n\n"
+      "static int64_t steps_(const void *m) { return ((const %s_model *)m)->step; }\n%s\n"
       "const RtNet dlc_net = {\"%s\", sizeof(%s_model), %d, %lld, %lld, %d, %lld, %d, %d, %d,\n"
-      "                       init_, step_, eval_, save_, load_, error_, steps_};\n",
-      P, P, P, P, P, P, P, P, P, P, B, (long long)in, (long long)out, classes, (long long)tdim, c, h, w);
+      "                       init_, step_, eval_, save_, load_, error_, steps_, %s};\n",
+      P, P, P, P, P, P, P, P, openmp ? "#include <omp.h>\nstatic void threads_(int n) { omp_set_num_threads(n); }\n" : "",
+      P, P, B, (long long)in, (long long)out, classes, (long long)tdim, c, h, w, openmp ? "threads_" : "NULL");
 }
 
 /* Is this model something dlc train can drive: one float input, a target, a loss module? */
@@ -243,11 +244,11 @@ static int check_trainable(const Plan *p, const char *path) {
   return why != NULL;
 }
 
-static int build(const char *dir, const char *so) {
+static int build(const char *dir, const char *so, int openmp) {
   char *src = ir_fmt("%s/net.c", dir), *glue = ir_fmt("%s/glue.c", dir), *tmp = ir_fmt("%s.tmp", so);
   char *argv[] = {(char *)compiler(), "-O3", "-march=native", "-std=c11", "-shared", "-fPIC", "-w",
-                  "-I", (char *)dir, src, glue, "-o", tmp, "-lm", NULL};
-  fprintf(stderr, "building: %s -O3 -march=native -shared net.c glue.c\n", compiler());
+                  "-I", (char *)dir, src, glue, "-o", tmp, "-lm", openmp ? "-fopenmp" : NULL, NULL};
+  fprintf(stderr, "building: %s -O3 -march=native -shared%s net.c glue.c\n", compiler(), openmp ? " -fopenmp" : "");
   if (run(argv)) return fprintf(stderr, "dlc train: %s failed to build %s (a bug in dlc)\n", compiler(), src), 3;
   if (rename(tmp, so)) return fprintf(stderr, "dlc train: %s: %s\n", so, strerror(errno)), 1;
   return 0;
@@ -264,7 +265,7 @@ static int generate_and_build(Options *co, const char **so_out) {
   int st = pipeline_run(co);
   if (st) return st;
   if (check_trainable(p, co->dsl.path)) return 1;
-  char *glue = glue_source(p);
+  char *glue = glue_source(p, co->emit.openmp);
   uint64_t h = fnv(1469598103934665603ull, glue, strlen(glue));
   for (const DslChunk *c = dlc_runtime_headers; c->name; c++) {
     if (write_file(ir_fmt("%s/%s", tmp, c->name), c->data, c->len)) return 1;
@@ -280,11 +281,12 @@ static int generate_and_build(Options *co, const char **so_out) {
     free(s);
   }
   h = fnv(h, compiler(), strlen(compiler()));
+  h = fnv(h, co->emit.openmp ? "omp" : "", co->emit.openmp ? 3 : 0);
   char *dir = ir_fmt("%s/%016llx", root, (unsigned long long)h), *so = ir_fmt("%s/net.so", dir);
   if (access(so, R_OK) == 0) {
     fprintf(stderr, "using the cached build %s\n", dir);
   } else {
-    if ((st = build(tmp, ir_fmt("%s/net.so", tmp)))) return st;
+    if ((st = build(tmp, ir_fmt("%s/net.so", tmp), co->emit.openmp))) return st;
     if (rename(tmp, dir) && access(so, R_OK)) return fprintf(stderr, "dlc train: %s: %s\n", dir, strerror(errno)), 1;
   }
   if (access(tmp, F_OK) == 0) {
@@ -312,10 +314,10 @@ int train_main(int argc, char **argv) {
   t.seed = 1;
   t.threads = 1;
   int st = parse(argc, argv, &co, &t);
+  co.emit.openmp = t.threads > 1;
   const char *so = NULL;
   if (!st) st = generate_and_build(&co, &so);
   if (st) return st;
-  if (t.threads > 1) fprintf(stderr, "note: the generated code is single-threaded in this version; --threads %d is ignored\n", t.threads);
   void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
   const RtNet *net = lib ? dlsym(lib, "dlc_net") : NULL;
   if (!net) return fprintf(stderr, "dlc train: cannot load %s: %s\n", so, dlerror()), 3;

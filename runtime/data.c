@@ -1020,6 +1020,8 @@ char *rt_classes_to_meta(const char *const *names, int n) {
 int rt_classes_from_meta(const char *s, char ***names, int *n, char *err, size_t errlen) {
   int count = 1;
   *names = NULL, *n = 0;
+  if (!s)
+    return fail(err, errlen, "%s: missing", RT_META_CLASSES);
   for (const char *p = s; *p; p++)
     count += *p == '\n';
   if (!*s || count > RT_MAX_CLASSES)
@@ -1187,6 +1189,8 @@ static char *fmt_list(const float *v, int64_t n) {
     k++;
   n = k == n ? 1 : n;
   char *s = malloc((size_t)n * 20 + 1), *w = s;
+  if (s)
+    *s = '\0';
   for (int64_t j = 0; s && j < n; j++)
     w += sprintf(w, "%s%.9g", j ? "," : "", (double)v[j]);
   return s;

@@ -2,8 +2,9 @@
  * model, preprocessing (scale, minmax, zscore) with statistics that travel in a checkpoint's
  * metadata, seeded shuffles and validation splits, and horizontal-flip augmentation.
  *
- * Invariants: a loader either fills the whole RtData or leaves it zeroed and writes a one-line
- * reason that starts with the file's path into err; nothing is truncated or clamped silently.
+ * Invariants: functions that can fail return 0 or -1.  A loader either fills the whole RtData
+ * or leaves it zeroed and writes a one-line reason that starts with the file's path into err;
+ * nothing is truncated or clamped silently.
  * Every random choice (shuffle, split, flip) is a pure function of the seed and its indices,
  * drawn through rt_uniform01 (rng.c) on streams of its own. */
 #ifndef DLC_DATA_H
@@ -19,9 +20,10 @@ extern "C" {
 #ifndef RT_FASHION_MNIST_DIR /* where Debian's dataset-fashion-mnist installs it */
 #define RT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 #endif
-#define RT_DATA_MAX_VALUES ((int64_t)1 << 31) /* most values (samples x features) a loader takes   \
-                                               */
-#define RT_MAX_CLASSES 65536                  /* most classes a classification data set may have */
+#define RT_DATA_MAX_VALUES                                                                         \
+  ((int64_t)1 << 31)         /* most values (samples x features) a loader takes                    \
+                              */
+#define RT_MAX_CLASSES 65536 /* most classes a classification data set may have */
 
 /* Checkpoint metadata keys for what evaluation must reapply (values from rt_norm_to_meta and
  * rt_classes_to_meta). */
@@ -47,24 +49,27 @@ typedef struct {
  * magic 00 00 08 NDIM (unsigned bytes) with NDIM 2 (N, features: no geometry), 3 (N, H, W: one
  * channel) or 4 (N, C, H, W); big-endian 32-bit dimensions, all non-zero.  Labels: 00 00 08 01,
  * one byte per sample; `labels` may be NULL (then y is NULL and classes 0).  Refused, naming
- * the file: empty or truncated files (expected and found byte counts), a bad magic, a data
- * type other than unsigned byte, more than RT_DATA_MAX_VALUES values, trailing bytes after the
- * data, gzip corruption (zlib's message), image and label counts that differ. */
+ * the file: empty or truncated files (expected and found byte counts; a gzip stream that ends
+ * early says so), a bad magic, a data type other than unsigned byte, a labels file where images
+ * belong or the reverse, more than RT_DATA_MAX_VALUES values, trailing bytes after the data,
+ * gzip corruption (zlib's message), image and label counts that differ.  Memory grows with the
+ * data actually read, so a header that claims more than the file holds costs nothing. */
 int rt_load_idx(const char *images, const char *labels, RtData *d, char *err, size_t errlen);
 
 /* Load Fashion-MNIST's training (test 0: train-*) or test (test 1: t10k-*) part from dir
- * (NULL: RT_FASHION_MNIST_DIR), with the 10 class names; a missing file's error says which
- * Debian package provides it. */
+ * (NULL: RT_FASHION_MNIST_DIR), with the 10 class names; when dir is missing the error says
+ * which Debian package provides it. */
 int rt_load_fashion_mnist(const char *dir, int test, RtData *d, char *err, size_t errlen);
 
 /* Load a CSV file (plain or gzip), one sample per line, comma-separated, fields optionally in
  * double quotes ("" for a quote inside; a field may not span lines).  Spaces around fields, a
  * UTF-8 byte-order mark, CRLF line ends and blank lines are ignored.
- * label_col is a header name or a 1-based column number (a header name wins when both fit);
- * NULL loads every column as a feature (y NULL).  The first line is a header when it holds
- * label_col as a name, or when one of its fields is not a number while the same field of the
- * next line is (so "a,b,species" over "1,2,setosa" is a header and "1,2,setosa" over
- * "3,4,virginica" is data); has_header records the decision.
+ * The first line is a header when one of its fields is not a number while the same field of
+ * the next line is (so "a,b,species" over "1,2,setosa" is a header, "1,2,setosa" over
+ * "3,4,virginica" is data), or when it holds label_col as a name; has_header records it.
+ * label_col is a header name or a 1-based column number; digits are looked up as a name only
+ * in a line already taken as a header (there a name wins), so "3" never matches a data value.
+ * NULL loads every column as a feature (y NULL).
  * float_label 0 (classification): when the first row's label is a number every label must be
  * a non-negative integer below RT_MAX_CLASSES (classes = 1 + the largest); otherwise every
  * label is a class name (UTF-8, non-empty), classes are the distinct names in strcmp order.
@@ -87,8 +92,10 @@ int rt_data_check(const RtData *d, const char *what, int64_t model_dim, int mode
 
 /* Renumber d's labels to the given class names (the training set's, or a checkpoint's), so a
  * test file that lacks a class still uses the training numbering; d's class_names and classes
- * become copies of names and n.  A data set without class names is left alone when names is
- * NULL and refused otherwise; a label not among names is refused, naming the sample. */
+ * become copies of names and n.  With names NULL, a data set without class names is left alone
+ * and one with names refused; with names, numbered labels are refused, and so are a label not
+ * among names (naming the sample), an empty or duplicate name, n <= 0.  d is unchanged on
+ * error. */
 int rt_data_match_classes(RtData *d, const char *what, const char *const *names, int n, char *err,
                           size_t errlen);
 
@@ -96,7 +103,9 @@ int rt_data_match_classes(RtData *d, const char *what, const char *const *names,
  * one), malloc'ed; NULL when out of memory. */
 char *rt_classes_to_meta(const char *const *names, int n);
 
-/* Split such a string back into *n malloc'ed names in *names (free with rt_classes_free). */
+/* Split such a string back into *n malloc'ed names in *names (free with rt_classes_free);
+ * refuses a missing or empty string and empty names.  The message names the metadata key
+ * (RT_META_CLASSES) but not the file: prefix the checkpoint's path. */
 int rt_classes_from_meta(const char *s, char ***names, int *n, char *err, size_t errlen);
 void rt_classes_free(char **names, int n);
 

@@ -32,6 +32,7 @@ typedef struct {
   int (*load)(void *m, const char *path);
   const char *(*error)(const void *m);
   int64_t (*steps)(const void *m);
+  void (*set_threads)(int n); /* NULL: the net was built single-threaded */
 } RtNet;
 
 typedef enum {

@@ -342,6 +342,7 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   r.seed = o->seed;
   r.val_split = o->val_split;
   r.tty = isatty(fileno(stderr));
+  if (net->set_threads) net->set_threads(o->threads);
   if (o->val_split < 0 || o->val_split >= 1) return fail("--val-split must be in [0, 1)");
   int rc = o->load ? read_resume_meta(&r) : 0;
   if (!rc) rc = prepare(&r);
