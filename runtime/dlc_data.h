@@ -20,10 +20,9 @@ extern "C" {
 #ifndef RT_FASHION_MNIST_DIR /* where Debian's dataset-fashion-mnist installs it */
 #define RT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 #endif
-#define RT_DATA_MAX_VALUES                                                                         \
-  ((int64_t)1 << 31)         /* most values (samples x features) a loader takes                    \
-                              */
-#define RT_MAX_CLASSES 65536 /* most classes a classification data set may have */
+/* Most values (samples x features) a loader takes, and most classes a data set may have. */
+#define RT_DATA_MAX_VALUES ((int64_t)1 << 31)
+#define RT_MAX_CLASSES 65536
 
 /* Checkpoint metadata keys for what evaluation must reapply (values from rt_norm_to_meta and
  * rt_classes_to_meta). */

@@ -96,6 +96,7 @@ def csv_files():
         if text is not None:
             write(name, text.encode("utf-8"))
     write("latin1.csv", b"a,label\n1,caf\xe9\n")
+    write("surrogate.csv", b"a,label\n1,\xed\xa0\x80\n")
     write("header.csv.gz", gz(CSV["header.csv"].encode()))
 
 

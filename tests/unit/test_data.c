@@ -283,6 +283,8 @@ static void test_csv_errors(void) {
   CSV_BAD("dup-label.csv", "label", "the label column 'label' appears twice", NULL);
   CSV_BAD("nul.csv", NULL, "line 3: a NUL byte", NULL);
   CSV_BAD("latin1.csv", "label", "line 2: column 2 ('label'): the label is not UTF-8 text", NULL);
+  CSV_BAD("surrogate.csv", "label", "line 2: column 2 ('label'): the label is not UTF-8 text",
+          NULL);
   CSV_BAD("header.csv", "species", "no column named 'species'", "the header is: x1, x2, x3, label");
   CSV_BAD("noheader.csv", "label", "no column named 'label'",
           "the first line (not a header) is: 1, 2, 3, 0");
@@ -350,6 +352,8 @@ static void test_match_classes(void) {
   CHECK(test.classes == 2 && test.y[0] == 1 && test.y[1] == 0, "left alone on error");
   EXPECT_ERR(rt_data_match_classes(&test, "u.csv", NULL, 0, err, sizeof err),
              "u.csv: ", "the labels are names, but the model's classes are numbered", NULL);
+  EXPECT_ERR(rt_data_match_classes(&test, "u.csv", names, 0, err, sizeof err),
+             "u.csv: ", "the model has 0 class names", NULL);
   static const char *const dup[2] = {"dog", "dog"};
   EXPECT_ERR(rt_data_match_classes(&test, "u.csv", dup, 2, err, sizeof err),
              "u.csv: ", "a duplicate 'dog'", NULL);
