@@ -67,6 +67,9 @@ static int load_set(Run *r, RtData *d, const char *a, const char *b, const char 
   char err[512];
   int rc = r->o->source == RT_SRC_CSV ? rt_load_csv(a, r->o->label, net->classes == 0, d, err, sizeof err)
                                       : rt_load_idx(a, b, d, err, sizeof err);
+  /* a test set labelled by name is numbered like the training set (or the checkpoint) */
+  if (!rc && d != &r->train && r->train.class_names)
+    rc = rt_data_match_classes(d, a, (const char *const *)r->train.class_names, r->train.classes, err, sizeof err);
   if (!rc) rc = rt_data_check(d, a, net->in_dim, net->classes, err, sizeof err);
   if (!rc && net->classes == 0 && (!d->yf || d->ydim != net->target_dim)) {
     snprintf(err, sizeof err, "%s: the model wants %lld float targets per sample", a, (long long)net->target_dim);
@@ -82,7 +85,7 @@ static int load_data(Run *r) {
   const char *a = o->train_a, *b = o->train_b, *ta = o->test_a, *tb = o->test_b;
   char p[4][1024];
   if (o->source == RT_SRC_FASHION) {
-    const char *dir = o->data_dir ? o->data_dir : "/usr/share/datasets/fashion-mnist";
+    const char *dir = o->data_dir ? o->data_dir : RT_FASHION_MNIST_DIR;
     const char *f[4] = {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
                         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"};
     for (int i = 0; i < 4; i++) snprintf(p[i], sizeof p[i], "%s/%s", dir, f[i]);
@@ -111,14 +114,15 @@ static int read_resume_meta(Run *r) {
   RtStFile *f = rt_st_open(r->o->load, err, sizeof err);
   if (!f) return fail(err);
   const char *ep = rt_st_meta(f, "dlc.epoch"), *sd = rt_st_meta(f, "dlc.seed");
-  const char *vs = rt_st_meta(f, "dlc.val_split"), *nk = rt_st_meta(f, "dlc.normalize");
+  const char *vs = rt_st_meta(f, "dlc.val_split"), *nk = rt_st_meta(f, RT_META_NORM);
   r->epoch0 = ep ? strtoll(ep, NULL, 10) : 0;
   if (sd && !r->o->seed_given) r->seed = strtoull(sd, NULL, 10);
   if (vs && !r->o->val_given) r->val_split = strtod(vs, NULL);
   int rc = 0;
-  if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, "dlc.norm_shift"), rt_st_meta(f, "dlc.norm_scale"),
+  if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, RT_META_NORM_SHIFT), rt_st_meta(f, RT_META_NORM_DIV),
                               r->net->in_dim, err, sizeof err)) {
-    rc = fail(err);
+    fprintf(stderr, "dlc train: %s: %s\n", r->o->load, err);
+    rc = 1;
   }
   rt_st_close(f);
   return rc;
@@ -126,15 +130,16 @@ static int read_resume_meta(Run *r) {
 
 static int save(Run *r, const char *path, int64_t epochs_done) {
   char ep[32], sd[32], vs[32];
-  char *nk = NULL, *shift = NULL, *scale = NULL;
+  char *nk = NULL, *shift = NULL, *div = NULL;
   snprintf(ep, sizeof ep, "%lld", (long long)epochs_done);
   snprintf(sd, sizeof sd, "%llu", (unsigned long long)r->seed);
   snprintf(vs, sizeof vs, "%.17g", r->val_split);
-  if (rt_norm_to_meta(&r->norm, &nk, &shift, &scale)) return fail("out of memory");
-  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs,
-                      "dlc.normalize", nk, "dlc.norm_shift", shift, "dlc.norm_scale", scale};
-  int rc = r->net->save_meta(r->m, path, kv, 6);
-  free(nk), free(shift), free(scale);
+  if (rt_norm_to_meta(&r->norm, &nk, &shift, &div)) return fail("out of memory");
+  char *classes = r->train.class_names ? rt_classes_to_meta((const char *const *)r->train.class_names, r->train.classes) : NULL;
+  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs, RT_META_NORM, nk,
+                      RT_META_NORM_SHIFT, shift, RT_META_NORM_DIV, div, RT_META_CLASSES, classes};
+  int rc = r->net->save_meta(r->m, path, kv, classes ? 7 : 6);
+  free(nk), free(shift), free(div), free(classes);
   if (rc) return fail(r->net->error(r->m));
   return 0;
 }
