@@ -174,7 +174,9 @@ void dump_stats(FILE *f, const Plan *p, int dtype64) {
   fprintf(f, "arena bytes      %lld\n", (long long)p->arena * (dtype64 ? 8 : 4));
 }
 
-/* FNV-1a over the forward graph's structure and the parameters' names and shapes. */
+/* FNV-1a over the forward graph's structure, each input's per-sample shape and the parameters'
+ * names and shapes: the architecture, not the batch size (a checkpoint trained with one
+ * batch size loads into a build with another). */
 uint64_t ir_graph_hash(const Graph *g) {
   uint64_t h = 1469598103934665603ull;
 #define H(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
@@ -187,7 +189,8 @@ uint64_t ir_graph_hash(const Graph *g) {
     num[i] = next++;
     H(n->op);
     for (int k = 0; k < n->nin; k++) H(num[n->in[k]]);
-    for (int d = 0; d < n->shape.n; d++) H(n->shape.d[d]);
+    if (n->op == OP_INPUT)
+      for (int d = 1; d < n->shape.n; d++) H(n->shape.d[d]);
     H(n->axis * 4 + n->ta * 2 + n->tb);
   }
   for (int i = 0; i < g->nparams; i++) {

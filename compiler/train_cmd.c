@@ -34,7 +34,7 @@ static const char train_usage[] =
     "training:\n"
     "  --epochs N (10)  --batch B (the model's)  --val-split F (0.1)  --seed S (1)\n"
     "  --normalize scale|minmax|zscore|none (scale for images, none for CSV)\n"
-    "  --augment hflip  --no-shuffle  --threads N\n"
+    "  --augment hflip|none  --no-shuffle  --threads N\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --plot curves.svg\n"
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n";
@@ -75,7 +75,8 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
   } else if (!strcmp(a, "--test")) {
     if (!v) return usage_error("--test needs a file", NULL);
     t->test_a = v, TAKE(1);
-    if (v2 && v2[0] != '-') t->test_b = v2, TAKE(1);
+    size_t n2 = v2 ? strlen(v2) : 0;
+    if (v2 && v2[0] != '-' && !(n2 > 4 && !strcmp(v2 + n2 - 4, ".lua"))) t->test_b = v2, TAKE(1);
   } else if (!strcmp(a, "--epochs")) {
     if (parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
     t->epochs = (int)n, TAKE(1);
@@ -93,12 +94,12 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     if (!v || rt_norm_parse(v, &t->norm)) return usage_error("--normalize is scale, minmax, zscore or none", NULL);
     t->norm_given = 1, TAKE(1);
   } else if (!strcmp(a, "--augment")) {
-    if (!v || strcmp(v, "hflip")) return usage_error("--augment: the augmentation is hflip", NULL);
-    t->hflip = 1, TAKE(1);
+    if (!v || (strcmp(v, "hflip") && strcmp(v, "none"))) return usage_error("--augment is hflip or none", NULL);
+    t->hflip = !strcmp(v, "hflip"), t->hflip_given = 1, TAKE(1);
   } else if (!strcmp(a, "--shuffle")) {
-    t->shuffle = 1;
+    t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
-    t->shuffle = 0;
+    t->shuffle = 0, t->shuffle_given = 1;
   } else if (!strcmp(a, "--threads")) {
     if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
     t->threads = (int)n, TAKE(1);

@@ -586,7 +586,7 @@ static void fashion_mlp_tensors(const fashion_mlp_model *m, RtTensor *t) {
 int fashion_mlp_save_meta(const fashion_mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[FASHION_MLP_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "7ace4a903f4a6295"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "15d2ec351d18e1f7"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((fashion_mlp_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -607,7 +607,7 @@ int fashion_mlp_load(fashion_mlp_model *m, const char *path) {
   RtTensor t[FASHION_MLP_NTENSORS];
   int64_t step = 0;
   fashion_mlp_tensors(m, t);
-  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "7ace4a903f4a6295", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "15d2ec351d18e1f7", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

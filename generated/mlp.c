@@ -574,7 +574,7 @@ static void mlp_tensors(const mlp_model *m, RtTensor *t) {
 int mlp_save_meta(const mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[MLP_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "7ace4a903f4a6295"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "15d2ec351d18e1f7"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((mlp_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -595,7 +595,7 @@ int mlp_load(mlp_model *m, const char *path) {
   RtTensor t[MLP_NTENSORS];
   int64_t step = 0;
   mlp_tensors(m, t);
-  if (rt_st_load(path, t, MLP_NTENSORS, RT_F32, "7ace4a903f4a6295", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, MLP_NTENSORS, RT_F32, "15d2ec351d18e1f7", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

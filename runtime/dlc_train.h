@@ -55,6 +55,7 @@ typedef struct {
   int hflip;
   uint64_t seed;
   int seed_given, val_given;     /* else a resumed checkpoint's seed and split are used */
+  int hflip_given, shuffle_given; /* likewise for --augment and --no-shuffle */
   const char *save, *load, *plot;
   int threads;
 } RtTrainOptions;

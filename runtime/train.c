@@ -40,6 +40,7 @@ typedef struct {
   RtNorm norm;
   uint64_t seed;
   double val_split;
+  int hflip, shuffle; /* as given, or as the resumed checkpoint had them */
   int64_t epoch0; /* epochs already done (resumed) */
   float *bx, *byf, *out, *sloss;
   int32_t *by;
@@ -70,7 +71,9 @@ static int load_set(Run *r, RtData *d, const char *a, const char *b, const char 
   /* a test set labelled by name is numbered like the training set (or the checkpoint) */
   if (!rc && d != &r->train && r->train.class_names)
     rc = rt_data_match_classes(d, a, (const char *const *)r->train.class_names, r->train.classes, err, sizeof err);
-  if (!rc) rc = rt_data_check(d, a, net->in_dim, net->classes, err, sizeof err);
+  /* sizes against the images (or CSV) file, labels against the labels file */
+  if (!rc) rc = rt_data_check(d, a, net->in_dim, 0, err, sizeof err);
+  if (!rc && net->classes) rc = rt_data_check(d, b ? b : a, net->in_dim, net->classes, err, sizeof err);
   if (!rc && net->classes == 0 && (!d->yf || d->ydim != net->target_dim)) {
     snprintf(err, sizeof err, "%s: the model wants %lld float targets per sample", a, (long long)net->target_dim);
     rc = 1;
@@ -118,6 +121,9 @@ static int read_resume_meta(Run *r) {
   r->epoch0 = ep ? strtoll(ep, NULL, 10) : 0;
   if (sd && !r->o->seed_given) r->seed = strtoull(sd, NULL, 10);
   if (vs && !r->o->val_given) r->val_split = strtod(vs, NULL);
+  const char *au = rt_st_meta(f, "dlc.augment"), *sh = rt_st_meta(f, "dlc.shuffle");
+  if (au && !r->o->hflip_given) r->hflip = strcmp(au, "hflip") == 0;
+  if (sh && !r->o->shuffle_given) r->shuffle = strcmp(sh, "1") == 0;
   int rc = 0;
   if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, RT_META_NORM_SHIFT), rt_st_meta(f, RT_META_NORM_DIV),
                               r->net->in_dim, err, sizeof err)) {
@@ -136,9 +142,10 @@ static int save(Run *r, const char *path, int64_t epochs_done) {
   snprintf(vs, sizeof vs, "%.17g", r->val_split);
   if (rt_norm_to_meta(&r->norm, &nk, &shift, &div)) return fail("out of memory");
   char *classes = r->train.class_names ? rt_classes_to_meta((const char *const *)r->train.class_names, r->train.classes) : NULL;
-  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs, RT_META_NORM, nk,
-                      RT_META_NORM_SHIFT, shift, RT_META_NORM_DIV, div, RT_META_CLASSES, classes};
-  int rc = r->net->save_meta(r->m, path, kv, classes ? 7 : 6);
+  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs,
+                      "dlc.augment", r->hflip ? "hflip" : "none", "dlc.shuffle", r->shuffle ? "1" : "0",
+                      RT_META_NORM, nk, RT_META_NORM_SHIFT, shift, RT_META_NORM_DIV, div, RT_META_CLASSES, classes};
+  int rc = r->net->save_meta(r->m, path, kv, classes ? 9 : 8);
   free(nk), free(shift), free(div), free(classes);
   if (rc) return fail(r->net->error(r->m));
   return 0;
@@ -178,7 +185,7 @@ static int argmax(const float *v, int64_t n) {
 /* Evaluate rows of d in inference mode, every row exactly once (pad and mask). */
 static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t *confusion) {
   const RtNet *net = r->net;
-  Score s = {NAN, NAN, n, confusion};
+  Score s = {NAN, NAN, 0, confusion};
   if (n == 0) return s;
   RtData saved = r->train;
   r->train = *d; /* gather reads r->train */
@@ -191,6 +198,7 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
     gather(r, idx, k, 0, 0);
     net->eval(r->m, r->bx, batch_target(r), r->out, r->sloss);
     for (int64_t i = 0; i < k; i++) {
+      s.n++;
       loss += r->sloss[i];
       if (!net->classes) continue;
       int p = argmax(r->out + i * net->out_dim, net->out_dim), t = d->y[idx[i]];
@@ -200,8 +208,8 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
   }
   free(idx);
   r->train = saved;
-  s.loss = loss / (double)n;
-  if (net->classes) s.acc = (double)right / (double)n;
+  s.loss = loss / (double)s.n;
+  if (net->classes) s.acc = (double)right / (double)s.n;
   return s;
 }
 
@@ -211,14 +219,14 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
   const RtNet *net = r->net;
   int64_t B = net->batch, steps = r->ntr / B;
   int64_t *rows = malloc((size_t)B * sizeof *rows);
-  if (r->o->shuffle) rt_permutation(perm, r->ntr, r->seed, (uint64_t)epoch);
+  if (r->shuffle) rt_permutation(perm, r->ntr, r->seed, (uint64_t)epoch);
   else for (int64_t i = 0; i < r->ntr; i++) perm[i] = i;
   RtProgress pg;
   rt_progress_start(&pg, stderr, r->tty, (int)epoch + 1, (int)epochs_total, steps);
   double sum = 0;
   for (int64_t s = 0; s < steps && !interrupted; s++) {
     for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
-    gather(r, rows, B, epoch, r->o->hflip);
+    gather(r, rows, B, epoch, r->hflip);
     float loss = net->train_step(r->m, r->bx, batch_target(r));
     if (!isfinite(loss)) {
       rt_progress_end(&pg);
@@ -310,7 +318,7 @@ static int prepare(Run *r) {
   if (r->have_test) rt_norm_apply(&r->norm, r->test.x, r->test.n);
   printf("split: %lld training, %lld validation samples; normalize: %s\n", (long long)r->ntr,
          (long long)r->nva, rt_norm_name(r->norm.kind));
-  if (o->hflip && !(net->h > 0 && net->w > 0)) return fail("--augment hflip needs an image input [batch, c, h, w]");
+  if (r->hflip && !(net->h > 0 && net->w > 0)) return fail("--augment hflip needs an image input [batch, c, h, w]");
   return 0;
 }
 
@@ -346,6 +354,8 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   r.o = o;
   r.seed = o->seed;
   r.val_split = o->val_split;
+  r.hflip = o->hflip;
+  r.shuffle = o->shuffle;
   r.tty = isatty(fileno(stderr));
   if (net->set_threads) net->set_threads(o->threads);
   if (o->val_split < 0 || o->val_split >= 1) return fail("--val-split must be in [0, 1)");
