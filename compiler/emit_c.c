@@ -120,6 +120,7 @@ static const char *store_name(const Em *e, const Store *s, int id) {
   case S_GRAD: return ir_fmt("g_%s", c_ident(g->params[s->leaf].name));
   case S_STATE: {
     const Leaf *l = &g->states[s->leaf];
+    if (l->owner < 0) return ir_fmt("s_%s", c_ident(l->slot));
     return ir_fmt("s_%s_%s", c_ident(g->params[l->owner].name), c_ident(l->slot));
   }
   case S_ARENA: return ir_fmt("t%d", id);
@@ -875,7 +876,8 @@ static void emit_tensor_table(Em *e) {
     fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, l->name, e->d64 ? "RT_F64" : "RT_F32",
             l->shape.n);
     for (int d = 0; d < l->shape.n; d++) fprintf(f, "%s%d", d ? ", " : "", l->shape.d[d]);
-    fprintf(f, "}, (void *)(m->%s + %lld), %d};\n", st ? "state" : "param", (long long)off, st);
+    fprintf(f, "%s}, (void *)(m->%s + %lld), %d};\n", l->shape.n ? "" : "0", st ? "state" : "param",
+            (long long)off, st);
   }
   fprintf(f, "}\n\n");
 }

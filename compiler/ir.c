@@ -294,16 +294,18 @@ int ir_param(Graph *g, const char *name, Shape s, Init init) {
 }
 
 int ir_state(Graph *g, int param, const char *slot) {
-  const Node *p = N(g, param);
-  if (p->op != OP_PARAM) die("state of a non-parameter");
+  const Node *p = param >= 0 ? N(g, param) : NULL;
+  if (p && p->op != OP_PARAM) die("state of a non-parameter");
+  int owner = p ? p->leaf : -1;
   for (int i = 0; i < g->nstates; i++)
-    if (g->states[i].owner == p->leaf && strcmp(g->states[i].slot, slot) == 0) return g->states[i].node;
+    if (g->states[i].owner == owner && strcmp(g->states[i].slot, slot) == 0) return g->states[i].node;
   Leaf *l = leaf_push(g, &g->states, &g->nstates, 3);
-  l->owner = p->leaf;
+  l->owner = owner;
   l->slot = ir_strdup(slot);
-  l->name = ir_fmt("optim.%s.%s", g->params[p->leaf].name, slot);
-  l->shape = p->shape;
-  return l->node = new_leaf(g, OP_STATE, g->nstates - 1, p->shape, DT_FLOAT);
+  /* a parameter's slot, or the optimizer's own scalar (its step count) */
+  l->name = p ? ir_fmt("optim.%s.%s", g->params[owner].name, slot) : ir_fmt("optim.%s", slot);
+  l->shape = p ? p->shape : (Shape){0, {0}};
+  return l->node = new_leaf(g, OP_STATE, g->nstates - 1, l->shape, DT_FLOAT);
 }
 
 int ir_grad(Graph *g, int param) {

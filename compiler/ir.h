@@ -104,7 +104,7 @@ typedef struct {
   Shape shape;
   DType dt;
   Init init;        /* params */
-  int owner;        /* states: the param they belong to */
+  int owner;        /* states: the param they belong to, -1 for the optimizer's own */
   const char *slot; /* states: "momentum_buffer", ... */
   int node;         /* the leaf node */
   int eval_only;    /* outputs: written by m_eval only (per-sample losses) */
@@ -166,7 +166,7 @@ void ivec_push(IntVec *v, int x);
 int ir_input(Graph *g, const char *name, Shape s, DType dt);
 int ir_output(Graph *g, const char *name, Shape s);
 int ir_param(Graph *g, const char *name, Shape s, Init init);
-int ir_state(Graph *g, int param, const char *slot);
+int ir_state(Graph *g, int param, const char *slot); /* param -1: a scalar of the optimizer */
 int ir_grad(Graph *g, int param);
 int ir_const(Graph *g, double v, const char *cname);
 int ir_unary(Graph *g, Op op, int x);

@@ -270,7 +270,12 @@ function dlc._build(spec, stem)
     core.error("spec.loss needs spec.optim, e.g. optim = optim.SGD{lr = 0.01}")
   end
   if spec.clip_grad_norm ~= nil then
-    core.error("clip_grad_norm is not supported by this version of dlc yet")
+    local c = spec.clip_grad_norm
+    if type(c) ~= "number" or not (c > 0) or c == math.huge then
+      core.error("spec.clip_grad_norm must be a positive number (the maximal global L2 norm), got " .. tostring(c))
+    end
+    if not r.optim then core.error("spec.clip_grad_norm needs spec.optim") end
+    r.clip_grad_norm = c
   end
   if spec.train ~= nil and type(spec.train) ~= "table" then core.error("spec.train must be a table of dlc train defaults") end
   if is_module(spec.net) then spec.net:_name("net") end

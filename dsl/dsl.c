@@ -324,7 +324,7 @@ static int c_param_name(lua_State *L) {
 }
 
 static int c_state(lua_State *L) {
-  int p = tensor_arg(L, 1);
+  int p = lua_isnil(L, 1) ? -1 : tensor_arg(L, 1);
   return push_tensor(L, ir_state(G(L), p, luaL_checkstring(L, 2)));
 }
 
@@ -664,10 +664,12 @@ int dsl_build_update(Dsl *d) {
   lua_State *L = d->L;
   Graph *g = d->g;
   lua_rawgeti(L, LUA_REGISTRYINDEX, d->spec_ref);
-  lua_getfield(L, -1, "optim");
-  lua_remove(L, -2);
+  lua_getfield(L, -1, "clip_grad_norm");
+  lua_getfield(L, -2, "optim");
+  lua_remove(L, -3); /* clip, optim */
   lua_getfield(L, -1, "_build");
-  lua_insert(L, -2);
+  lua_insert(L, -3); /* _build, clip, optim */
+  lua_insert(L, -2); /* _build, optim, clip */
   lua_createtable(L, g->nparams, 0);
   for (int i = 0; i < g->nparams; i++) {
     lua_createtable(L, 0, 3);
@@ -679,9 +681,10 @@ int dsl_build_update(Dsl *d) {
     lua_setfield(L, -2, "name");
     lua_rawseti(L, -2, i + 1);
   }
+  lua_insert(L, -2); /* _build, optim, params, clip */
   unsigned saved = g->cur_flags;
   g->cur_flags = NF_BACKWARD;
-  int r = protected_call(d, 2, 0);
+  int r = protected_call(d, 3, 0);
   g->cur_flags = saved;
   return r;
 }

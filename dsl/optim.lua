@@ -1,9 +1,14 @@
 -- optim.lua - optimizers.  Each builds its update as IR: for every parameter p with gradient
 -- slot g it assigns new values to p and to its state (core.state(p, slot), zero at m_init),
--- following PyTorch's update formulas exactly.  Hyper-parameters become named constants,
--- emitted as macros (M_LR, ...).
+-- following PyTorch 1.13's single-tensor update formulas operation for operation (so the
+-- rounding agrees too).  Hyper-parameters become named constants, emitted as macros (M_LR,
+-- ...); derived scalars such as 1 - beta1 are computed here in double precision, as PyTorch
+-- computes them in Python.  State slots carry PyTorch's names (momentum_buffer, exp_avg,
+-- exp_avg_sq, sum, square_avg, acc_delta, grad_avg); the step count t is optim.step.
 local core = ...
 local optim = {}
+
+local clip_grad_norm
 
 local function check_opts(o, spec, what)
   if type(o) ~= "table" then core.error(what .. " takes a table of options, e.g. " .. what .. "{lr = 0.01}") end
@@ -28,12 +33,50 @@ local function check_opts(o, spec, what)
   return r
 end
 
+-- PyTorch's clip_grad_norm_: the global L2 norm of all gradients (the norm of the per-tensor
+-- norms), each gradient scaled by min(1, max_norm / (norm + 1e-6)).
+clip_grad_norm = function(params, max_norm)
+  local sq
+  for _, e in ipairs(params) do
+    local n = (e.grad ^ 2):sum():sqrt()
+    sq = sq and sq + n ^ 2 or n ^ 2
+  end
+  if not sq then return params end
+  local coef = (core.const(max_norm, "CLIP_GRAD_NORM") / (sq:sqrt() + 1e-6)):clamp(nil, 1)
+  local r = {}
+  for i, e in ipairs(params) do r[i] = {param = e.param, grad = e.grad * coef, name = e.name} end
+  return r
+end
+
+-- t, the number of this update (1 at the first), as PyTorch's state["step"] after its +1
+local function step_count()
+  local s = core.state(nil, "step")
+  core.assign(s, s + 1)
+  return s + 1
+end
+
+local function check_range(o, what, k, lo, hi, lo_open, hi_open)
+  local v = o[k]
+  local bad = (lo_open and v <= lo or v < lo) or (hi and (hi_open and v >= hi or v > hi))
+  if bad then
+    core.error(string.format("%s: %s must be in %s%g, %s%s, got %g", what, k, lo_open and "(" or "[", lo,
+      hi and string.format("%g", hi) or "inf", hi and (hi_open and ")" or "]") or ")", v))
+  end
+end
+
+local function positive_lr(o, what)
+  if o.lr <= 0 then core.error(what .. ": lr must be > 0, got " .. o.lr) end
+end
+
 local function optimizer(kind, spec, validate, build)
   local cls = {_optimizer = kind}
   cls.__index = cls
   cls.__tostring = function() return "optim." .. kind end
-  cls._build = function(self, params)
-    core.with_loc(self._line, function() build(self, params) end)
+  cls._build = function(self, params, clip)
+    core.with_loc(self._line, function()
+      if clip then params = clip_grad_norm(params, clip) end
+      build(self, params)
+    end)
   end
   optim[kind] = function(o)
     local self = check_opts(o, spec, "optim." .. kind)
@@ -72,5 +115,149 @@ optimizer("SGD",
       core.assign(p, p - lr * g)
     end
   end)
+
+-- ---- adaptive optimizers ------------------------------------------------------------------
+
+local function weight_decay(self, p, g)
+  if self.weight_decay ~= 0 then return g + core.const(self.weight_decay, "WEIGHT_DECAY") * p end
+  return g
+end
+
+optimizer("Adagrad",
+  {lr = {"number", 0.01}, lr_decay = {"number", 0}, weight_decay = {"number", 0},
+   initial_accumulator_value = {"number", 0}, eps = {"number", 1e-10}},
+  function(o, what)
+    positive_lr(o, what)
+    check_range(o, what, "eps", 0, nil, true)
+    check_range(o, what, "weight_decay", 0)
+    check_range(o, what, "lr_decay", 0)
+    if o.initial_accumulator_value ~= 0 then core.error(what .. ": initial_accumulator_value must be 0 (state starts at zero)") end
+  end,
+  function(self, params)
+    local t = self.lr_decay ~= 0 and step_count()
+    local clr = core.const(self.lr, "LR")
+    if t then clr = clr / ((t - 1) * self.lr_decay + 1) end
+    local eps = core.const(self.eps, "EPS")
+    for _, e in ipairs(params) do
+      local p, g = e.param, weight_decay(self, e.param, e.grad)
+      local sum = core.state(p, "sum")
+      local ns = sum + g * g
+      core.assign(sum, ns)
+      core.assign(p, p - clr * (g / (ns:sqrt() + eps)))
+    end
+  end)
+
+optimizer("Adadelta",
+  {lr = {"number", 1}, rho = {"number", 0.9}, eps = {"number", 1e-6}, weight_decay = {"number", 0}},
+  function(o, what)
+    positive_lr(o, what)
+    check_range(o, what, "rho", 0, 1)
+    check_range(o, what, "eps", 0, nil, true)
+    check_range(o, what, "weight_decay", 0)
+  end,
+  function(self, params)
+    local lr, rho, eps = core.const(self.lr, "LR"), core.const(self.rho, "RHO"), core.const(self.eps, "EPS")
+    local one_minus_rho = core.const(1 - self.rho, "ONE_MINUS_RHO")
+    for _, e in ipairs(params) do
+      local p, g = e.param, weight_decay(self, e.param, e.grad)
+      local sq, acc = core.state(p, "square_avg"), core.state(p, "acc_delta")
+      local nsq = sq * rho + one_minus_rho * (g * g)
+      local std = (nsq + eps):sqrt()
+      local delta = (acc + eps):sqrt() / std * g
+      core.assign(sq, nsq)
+      core.assign(acc, acc * rho + one_minus_rho * (delta * delta))
+      core.assign(p, p - lr * delta)
+    end
+  end)
+
+optimizer("RMSprop",
+  {lr = {"number", 0.01}, alpha = {"number", 0.99}, eps = {"number", 1e-8}, weight_decay = {"number", 0},
+   momentum = {"number", 0}, centered = {"boolean", false}},
+  function(o, what)
+    positive_lr(o, what)
+    check_range(o, what, "alpha", 0, 1)
+    check_range(o, what, "eps", 0, nil, true)
+    check_range(o, what, "weight_decay", 0)
+    check_range(o, what, "momentum", 0)
+  end,
+  function(self, params)
+    local lr, alpha, eps = core.const(self.lr, "LR"), core.const(self.alpha, "ALPHA"), core.const(self.eps, "EPS")
+    local one_minus_alpha = core.const(1 - self.alpha, "ONE_MINUS_ALPHA")
+    local mom = self.momentum ~= 0 and core.const(self.momentum, "MOMENTUM")
+    for _, e in ipairs(params) do
+      local p, g = e.param, weight_decay(self, e.param, e.grad)
+      local sq = core.state(p, "square_avg")
+      local nsq = sq * alpha + one_minus_alpha * (g * g)
+      core.assign(sq, nsq)
+      local avg
+      if self.centered then
+        local ga = core.state(p, "grad_avg")
+        local nga = ga * alpha + one_minus_alpha * g
+        core.assign(ga, nga)
+        avg = (nsq - nga * nga):sqrt() + eps
+      else
+        avg = nsq:sqrt() + eps
+      end
+      if mom then
+        local buf = core.state(p, "momentum_buffer")
+        local nb = buf * mom + g / avg
+        core.assign(buf, nb)
+        core.assign(p, p - lr * nb)
+      else
+        core.assign(p, p - lr * (g / avg))
+      end
+    end
+  end)
+
+local adam_spec = {lr = {"number", 1e-3}, betas = {"table", {0.9, 0.999}}, eps = {"number", 1e-8},
+                   weight_decay = {"number", 0}, amsgrad = {"boolean", false}}
+
+local function check_adam(o, what)
+  positive_lr(o, what)
+  local b = o.betas
+  if type(b[1]) ~= "number" or type(b[2]) ~= "number" or #b ~= 2 then
+    core.error(what .. ": betas must be two numbers, e.g. {0.9, 0.999}")
+  end
+  for i = 1, 2 do
+    if not (b[i] >= 0 and b[i] < 1) then
+      core.error(string.format("%s: betas[%d] must be in [0, 1), got %g", what, i, b[i]))
+    end
+  end
+  check_range(o, what, "eps", 0, nil, true)
+  check_range(o, what, "weight_decay", 0)
+  if o.amsgrad then core.error(what .. ": amsgrad is not supported yet") end
+end
+
+-- Adam and AdamW: exp_avg and exp_avg_sq, bias-corrected with the step count t
+local function adam_update(self, params, decoupled)
+  local b1, b2 = self.betas[1], self.betas[2]
+  local lr, eps = core.const(self.lr, "LR"), core.const(self.eps, "EPS")
+  local B1, B2 = core.const(b1, "BETA1"), core.const(b2, "BETA2")
+  local t = step_count()
+  local step_size = lr / (1 - B1 ^ t)
+  local bc2_sqrt = (1 - B2 ^ t):sqrt()
+  for _, e in ipairs(params) do
+    local p, g = e.param, e.grad
+    if decoupled then
+      if self.weight_decay ~= 0 then p = p * core.const(1 - self.lr * self.weight_decay, "DECAY") end
+    else
+      g = weight_decay(self, p, g)
+    end
+    local m, v = core.state(e.param, "exp_avg"), core.state(e.param, "exp_avg_sq")
+    local nm = m * B1 + core.const(1 - b1, "ONE_MINUS_BETA1") * g
+    local nv = v * B2 + core.const(1 - b2, "ONE_MINUS_BETA2") * (g * g)
+    core.assign(m, nm)
+    core.assign(v, nv)
+    local denom = nv:sqrt() / bc2_sqrt + eps
+    core.assign(e.param, p - step_size * (nm / denom))
+  end
+end
+
+optimizer("Adam", adam_spec, check_adam, function(self, params) adam_update(self, params, false) end)
+
+local adamw_spec = {}
+for k, v in pairs(adam_spec) do adamw_spec[k] = v end
+adamw_spec.weight_decay = {"number", 1e-2}
+optimizer("AdamW", adamw_spec, check_adam, function(self, params) adam_update(self, params, true) end)
 
 return optim
