@@ -96,7 +96,7 @@ static char *grad_path(Graph *g, int loss) {
   char *from = ir_alloc((size_t)g->nnodes + 1), *to = ir_alloc((size_t)g->nnodes + 1);
   for (int i = 0; i <= loss; i++) {
     const Node *n = &g->nodes[i];
-    from[i] = n->op == OP_PARAM;
+    from[i] = n->op == OP_PARAM && !g->params[n->leaf].buffer;
     for (int k = 0; k < n->nin; k++) from[i] |= from[n->in[k]];
   }
   ir_reachable(g, &loss, 1, to);
@@ -135,6 +135,10 @@ void ad_gradients(Graph *g, int loss, int *grads) {
   }
   for (int i = 0; i < g->nparams; i++) {
     int p = g->params[i].node;
+    if (g->params[i].buffer) {
+      grads[i] = -1;
+      continue;
+    }
     g->cur = g->params[i].loc;
     grads[i] = p < nfwd && adj[p] >= 0 ? adj[p] : ir_broadcast(g, C(g, 0), g->params[i].shape);
   }

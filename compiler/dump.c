@@ -19,6 +19,7 @@ static const char *attrs(const Graph *g, const Node *n) {
   case OP_MAX: case OP_SOFTMAX: case OP_LOG_SOFTMAX: case OP_ARGMAX_MASK:
     return ir_fmt(" {dim=%d}", n->axis + 1);
   case OP_ONEHOT: return ir_fmt(" {classes=%d}", n->shape.d[1]);
+  case OP_RAND: return ir_fmt(" {stream=%d}", n->axis);
   default: (void)g; return "";
   }
 }
@@ -187,7 +188,7 @@ uint64_t ir_graph_hash(const Graph *g) {
     if (!m[i]) continue;
     const Node *n = &g->nodes[i];
     num[i] = next++;
-    H(n->op);
+    for (const char *c = op_info[n->op].name; *c; c++) H((unsigned char)*c); /* names: stable when ops are added */
     for (int k = 0; k < n->nin; k++) H(num[n->in[k]]);
     if (n->op == OP_INPUT)
       for (int d = 1; d < n->shape.n; d++) H(n->shape.d[d]);

@@ -55,6 +55,7 @@ typedef struct {
   Buf buf[MAXBUF];
   int nbuf;
   const char **in_names, **out_names;
+  int uses_rng;        /* the block draws random numbers: its kernel takes seed and step */
   FILE *kf;            /* kernels: one static function per distinct block */
   char **ktext;        /* each kernel's parameters and body, to share identical ones */
   const char **kname;
@@ -330,6 +331,12 @@ static const char *expr(Em *e, int id, const Aff *idx) {
   case K_ONEHOT:
     return ir_fmt("(%s == %s ? %s : %s)", read(e, n->in[0], idx), aff_str(e, &idx[1]), lit(e, 1),
                   lit(e, 0));
+  case K_RAND: {
+    Aff lin = linear(&n->shape, idx);
+    e->uses_rng = 1;
+    return ir_fmt("dlc_rand(seed, step, UINT64_C(%d), %lld, %s)", n->axis, (long long)shape_numel(&n->shape),
+                  aff_str(e, &lin));
+  }
   case K_RESHAPE: case K_LEAF:
     return read(e, id, idx);
   default: die("no expression for %s", op_info[n->op].name);
@@ -365,6 +372,7 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
     for (int j = 0; j < 2; j++)
       if (map[j] >= 0) m->isolated |= 1u << map[j];
   }
+  if (n->op == OP_RAND) add_mask(m, &n->shape, map); /* reads its own linear index */
   for (int k = 0; k < n->nin; k++) {
     const Shape *cs = &g->nodes[n->in[k]].shape;
     int off = n->shape.n - cs->n;
@@ -628,7 +636,7 @@ static void emit_node(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   switch (op_info[n->op].kind) {
-  case K_E1: case K_E2: case K_BCAST: case K_ONEHOT: {
+  case K_E1: case K_E2: case K_BCAST: case K_ONEHOT: case K_RAND: {
     Elem el = {id, id, id, 0, 1};
     emit_elem(e, &el);
     break;
@@ -675,6 +683,10 @@ static void kernel_signature(Em *e, char **params, char **args) {
                         : ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
       n++;
     }
+  if (e->uses_rng) {
+    p = ir_fmt("%s%suint64_t seed, int64_t step", p, n ? ", " : "");
+    a = ir_fmt("%s%sm->seed, m->step", a, n ? ", " : "");
+  }
   *params = p;
   *args = a;
 }
@@ -735,6 +747,7 @@ static void emit_block(Em *e, int id) {
   if (!e->f) die("open_memstream: %s", strerror(errno));
   e->nbuf = 0;
   e->nlv = 0;
+  e->uses_rng = 0;
   int ind = e->ind;
   e->ind = 1;
   emit_node(e, id);
@@ -851,9 +864,7 @@ static void emit_init(Em *e) {
   FILE *f = e->f;
   fprintf(f, "void %s_init(%s_model *m, uint64_t seed) {\n", e->pre, e->pre);
   fprintf(f, "  memset(m, 0, sizeof *m);\n");
-  int random = 0;
-  for (int i = 0; i < g->nparams; i++) random |= g->params[i].init.kind != INIT_CONST;
-  if (!random) fprintf(f, "  (void)seed;\n");
+  fprintf(f, "  m->seed = seed; /* also keys dropout's masks, with the step count */\n");
   for (int i = 0; i < g->nparams; i++) {
     const Leaf *l = &g->params[i];
     fprintf(f, "  /* %s %s   # %s:%d */\n", l->name, shape_str(&l->shape), l->loc.file, l->loc.line);
@@ -921,6 +932,8 @@ static const struct {
     {"dlc_sq(", "static inline %1$s dlc_sq(%1$s x) { return x * x; }\n"},
     {"dlc_max(", "static inline %1$s dlc_max(%1$s a, %1$s b) { return b > a || b != b ? b : a; }\n"},
     {"dlc_clamp(", "static inline %1$s dlc_clamp(%1$s x, %1$s lo, %1$s hi) { return x < lo ? lo : x > hi ? hi : x; }\n"},
+    {"dlc_rand(", "static inline %1$s dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {\n"
+                  "  return (%1$s)rt_uniform01(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i);\n}\n"},
     {"dlc_inrange(", "static inline %1$s dlc_inrange(%1$s x, %1$s lo, %1$s hi) { return x >= lo && x <= hi ? 1 : 0; }\n"},
 };
 
@@ -984,6 +997,7 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "  _Alignas(64) %s state[%lld];\n", e->real, (long long)(p->state_slab ? p->state_slab : 1));
   fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
   fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");
+  fprintf(h, "  uint64_t seed;    /* given to _init */\n");
   fprintf(h, "  char error[256];  /* why the last save or load failed */\n} %s_model;\n\n", P);
   fprintf(h, "/* Parameters from seed; optimizer state zero. */\n");
   fprintf(h, "void %s_init(%s_model *m, uint64_t seed);\n", P, P);

@@ -344,6 +344,14 @@ int ir_const(Graph *g, double v, const char *cname) {
   return add_node(g, n);
 }
 
+int ir_rand(Graph *g, Shape s, int stream) {
+  Node n = {0};
+  n.op = OP_RAND;
+  n.shape = s;
+  n.axis = stream;
+  return add_node(g, n);
+}
+
 int ir_unary(Graph *g, Op op, int x) {
   if (op_info[op].kind != K_E1 || op == OP_CLAMP || op == OP_INRANGE) die("ir_unary(%d)", op);
   need_float(g, x, op_info[op].name);

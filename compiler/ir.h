@@ -26,6 +26,7 @@ typedef enum {
 typedef enum {
   K_LEAF,    /* storage owned elsewhere */
   K_CONST,   /* scalar literal */
+  K_RAND,    /* counter-based random numbers, elementwise */
   K_E1,      /* unary elementwise */
   K_E2,      /* binary elementwise with broadcasting */
   K_BCAST,   /* broadcast to a bigger shape */
@@ -108,6 +109,7 @@ typedef struct {
   const char *slot; /* states: "momentum_buffer", ... */
   int node;         /* the leaf node */
   int eval_only;    /* outputs: written by m_eval only (per-sample losses) */
+  int buffer;       /* params: not trained (batch-norm running statistics), updated by m_grad */
   Loc loc;
 } Leaf;
 
@@ -169,6 +171,7 @@ int ir_param(Graph *g, const char *name, Shape s, Init init);
 int ir_state(Graph *g, int param, const char *slot); /* param -1: a scalar of the optimizer */
 int ir_grad(Graph *g, int param);
 int ir_const(Graph *g, double v, const char *cname);
+int ir_rand(Graph *g, Shape s, int stream);
 int ir_unary(Graph *g, Op op, int x);
 int ir_clamp(Graph *g, Op op, int x, double lo, double hi); /* CLAMP, INRANGE */
 int ir_binary(Graph *g, Op op, int a, int b);

@@ -15,6 +15,7 @@ OP(PARAM,     "param",      0, K_LEAF,   OF_LEAF)   /* a learnable parameter (mo
 OP(STATE,     "state",      0, K_LEAF,   OF_LEAF)   /* optimizer state of a parameter */
 OP(GRAD,      "grad",       0, K_LEAF,   OF_LEAF)   /* gradient slot of a parameter */
 OP(CONST,     "const",      0, K_CONST,  0)         /* scalar constant, broadcast by its users */
+OP(RAND,      "rand",       0, K_RAND,   OF_NODIFF) /* uniform [0,1) per element and training step; axis = stream */
 /* elementwise, one input */
 OP(NEG,       "neg",        1, K_E1,     0)
 OP(EXP,       "exp",        1, K_E1,     0)

@@ -67,6 +67,7 @@ static int differentiate(Graph *g, Dsl *d) {
   ad_gradients(g, g->loss, grads);
   ivec_push(&g->roots[FN_GRAD], g->loss);
   for (int i = 0; i < g->nparams; i++) {
+    if (g->params[i].buffer) continue;
     g->cur = g->params[i].loc;
     g->cur_flags = NF_BACKWARD;
     ivec_push(&g->roots[FN_GRAD], ir_assign(g, ir_grad(g, g->params[i].node), grads[i]));

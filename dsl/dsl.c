@@ -33,6 +33,7 @@ struct Dsl {
   int locs[MAX_LOC_DEPTH];
   int spec_ref;      /* the built spec table */
   int last_line;     /* last line of the model file that ran: where the spec was returned */
+  char mode[8];      /* core.mode(): "none", "train" or "eval" */
   void (*on_error)(void *, const char *); /* the graph's error handler outside Lua */
   void *err_ctx;
 };
@@ -182,6 +183,7 @@ static double num_field(lua_State *L, int idx, const char *k) {
 }
 
 static int c_param(lua_State *L) {
+  int buffer = lua_toboolean(L, 4); /* read before the stack grows */
   const char *name = luaL_checkstring(L, 1);
   Shape s = shape_arg(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -192,7 +194,37 @@ static int c_param(lua_State *L) {
   else if (dist && strcmp(dist, "normal") == 0) init.kind = INIT_NORMAL;
   else if (!dist || strcmp(dist, "const") != 0) return dsl_raise(L, "unknown initializer");
   if (!isfinite(init.a) || !isfinite(init.b)) return dsl_raise(L, "initializer parameters must be finite");
-  return push_tensor(L, ir_param(G(L), name, s, init));
+  int id = ir_param(G(L), name, s, init);
+  get_dsl(L)->g->params[get_dsl(L)->g->nparams - 1].buffer = buffer;
+  return push_tensor(L, id);
+}
+
+static int c_rand(lua_State *L) {
+  Shape s = shape_arg(L, 1);
+  return push_tensor(L, ir_rand(G(L), s, (int)luaL_checkinteger(L, 2)));
+}
+
+/* The pass being built: "train" or "eval" (spec.net is applied once in each), else "none". */
+static int c_mode(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  if (lua_gettop(L) >= 1) {
+    const char *m = luaL_checkstring(L, 1);
+    snprintf(d->mode, sizeof d->mode, "%s", m);
+    return 0;
+  }
+  lua_pushstring(L, d->mode);
+  return 1;
+}
+
+/* A buffer (running statistics) updated by the training step, not by the optimizer. */
+static int c_update_buffer(lua_State *L) {
+  Graph *g = G(L);
+  int dst = tensor_arg(L, 1), v = node_arg(L, 2);
+  if (g->nodes[dst].op != OP_PARAM || !g->params[g->nodes[dst].leaf].buffer)
+    return dsl_raise(L, "update_buffer: not a buffer");
+  if (!shape_eq(&g->nodes[dst].shape, &g->nodes[v].shape)) v = ir_broadcast(g, v, g->nodes[dst].shape);
+  ivec_push(&g->roots[FN_GRAD], ir_assign(g, dst, v));
+  return 0;
 }
 
 static int c_const(lua_State *L) {
@@ -368,7 +400,8 @@ static const luaL_Reg core_fns[] = {
     {"xent", c_xent}, {"pick", c_pick}, {"onehot", c_onehot}, {"shape", c_shape},
     {"dtype", c_dtype}, {"id", c_id}, {"is_tensor", c_is_tensor}, {"kind", c_kind},
     {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"rename", c_rename},
-    {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {NULL, NULL}};
+    {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
+    {"mode", c_mode}, {"update_buffer", c_update_buffer}, {NULL, NULL}};
 
 static const luaL_Reg tensor_mms[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},
@@ -558,6 +591,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   Dsl *d = calloc(1, sizeof *d);
   if (!d) die("out of memory");
   d->g = g;
+  snprintf(d->mode, sizeof d->mode, "none");
   d->on_error = g->on_error;
   d->err_ctx = g->err_ctx;
   d->file = o->path;
@@ -671,7 +705,8 @@ int dsl_build_update(Dsl *d) {
   lua_insert(L, -3); /* _build, clip, optim */
   lua_insert(L, -2); /* _build, optim, clip */
   lua_createtable(L, g->nparams, 0);
-  for (int i = 0; i < g->nparams; i++) {
+  for (int i = 0, k = 0; i < g->nparams; i++) {
+    if (g->params[i].buffer) continue; /* running statistics are not trained */
     lua_createtable(L, 0, 3);
     push_tensor(L, g->params[i].node);
     lua_setfield(L, -2, "param");
@@ -679,7 +714,7 @@ int dsl_build_update(Dsl *d) {
     lua_setfield(L, -2, "grad");
     lua_pushstring(L, g->params[i].name);
     lua_setfield(L, -2, "name");
-    lua_rawseti(L, -2, i + 1);
+    lua_rawseti(L, -2, ++k);
   }
   lua_insert(L, -2); /* _build, optim, params, clip */
   unsigned saved = g->cur_flags;

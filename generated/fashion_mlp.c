@@ -460,6 +460,7 @@ static void fashion_mlp_xent_20_v2(float *restrict sample_loss, const float *res
 
 void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
+  m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.1.weight [256,784]   # examples/fashion_mlp.lua:11 */
   rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x5768ad6d7f68735b));
   /* net.1.bias [256]   # examples/fashion_mlp.lua:11 */
@@ -586,7 +587,7 @@ static void fashion_mlp_tensors(const fashion_mlp_model *m, RtTensor *t) {
 int fashion_mlp_save_meta(const fashion_mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[FASHION_MLP_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "15d2ec351d18e1f7"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "17a780aa042de0ef"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((fashion_mlp_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -607,7 +608,7 @@ int fashion_mlp_load(fashion_mlp_model *m, const char *path) {
   RtTensor t[FASHION_MLP_NTENSORS];
   int64_t step = 0;
   fashion_mlp_tensors(m, t);
-  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "15d2ec351d18e1f7", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "17a780aa042de0ef", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

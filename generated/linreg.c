@@ -98,7 +98,7 @@ static void linreg_assign_29(float *restrict p_b, const float *restrict g_b) {
 
 void linreg_init(linreg_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
-  (void)seed;
+  m->seed = seed; /* also keys dropout's masks, with the step count */
   /* w [1,1]   # examples/linreg.lua:8 */
   rt_fill_const_f32(m->param + 0, 1, 0);
   /* b [1]   # examples/linreg.lua:9 */
@@ -146,7 +146,7 @@ static void linreg_tensors(const linreg_model *m, RtTensor *t) {
 int linreg_save_meta(const linreg_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[LINREG_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "linreg"}, {"dlc.graph_hash", "9bfd76837b397f38"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "linreg"}, {"dlc.graph_hash", "d2bafdb40e75cf88"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((linreg_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -167,7 +167,7 @@ int linreg_load(linreg_model *m, const char *path) {
   RtTensor t[LINREG_NTENSORS];
   int64_t step = 0;
   linreg_tensors(m, t);
-  if (rt_st_load(path, t, LINREG_NTENSORS, RT_F32, "9bfd76837b397f38", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, LINREG_NTENSORS, RT_F32, "d2bafdb40e75cf88", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -26,6 +26,7 @@ typedef struct linreg_model {
   _Alignas(64) float state[1];
   _Alignas(64) float arena[240];
   int64_t step;     /* optimizer steps taken */
+  uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
 } linreg_model;
 

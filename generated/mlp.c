@@ -448,6 +448,7 @@ static void mlp_xent_20_v2(float *restrict sample_loss, const float *restrict ou
 
 void mlp_init(mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
+  m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.1.weight [256,784]   # examples/mlp.lua:10 */
   rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x5768ad6d7f68735b));
   /* net.1.bias [256]   # examples/mlp.lua:10 */
@@ -574,7 +575,7 @@ static void mlp_tensors(const mlp_model *m, RtTensor *t) {
 int mlp_save_meta(const mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[MLP_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "15d2ec351d18e1f7"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "mlp"}, {"dlc.graph_hash", "17a780aa042de0ef"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((mlp_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -595,7 +596,7 @@ int mlp_load(mlp_model *m, const char *path) {
   RtTensor t[MLP_NTENSORS];
   int64_t step = 0;
   mlp_tensors(m, t);
-  if (rt_st_load(path, t, MLP_NTENSORS, RT_F32, "15d2ec351d18e1f7", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, MLP_NTENSORS, RT_F32, "17a780aa042de0ef", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -30,6 +30,7 @@ typedef struct mlp_model {
   _Alignas(64) float state[235152];
   _Alignas(64) float arena[217088];
   int64_t step;     /* optimizer steps taken */
+  uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
 } mlp_model;
 

@@ -160,7 +160,7 @@ static void perceptron_assign_48(float *restrict p_linear0_bias, const float *re
 
 void perceptron_init(perceptron_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
-  (void)seed;
+  m->seed = seed; /* also keys dropout's masks, with the step count */
   /* linear0.weight [1,2]   # examples/perceptron.lua:9 */
   rt_fill_const_f32(m->param + 0, 2, 0);
   /* linear0.bias [1]   # examples/perceptron.lua:9 */
@@ -219,7 +219,7 @@ static void perceptron_tensors(const perceptron_model *m, RtTensor *t) {
 int perceptron_save_meta(const perceptron_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[PERCEPTRON_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "perceptron"}, {"dlc.graph_hash", "56a832256787b7d7"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "perceptron"}, {"dlc.graph_hash", "c5d0f53ad7f471c4"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((perceptron_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -240,7 +240,7 @@ int perceptron_load(perceptron_model *m, const char *path) {
   RtTensor t[PERCEPTRON_NTENSORS];
   int64_t step = 0;
   perceptron_tensors(m, t);
-  if (rt_st_load(path, t, PERCEPTRON_NTENSORS, RT_F32, "56a832256787b7d7", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, PERCEPTRON_NTENSORS, RT_F32, "c5d0f53ad7f471c4", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -28,6 +28,7 @@ typedef struct perceptron_model {
   _Alignas(64) float state[32];
   _Alignas(64) float arena[80];
   int64_t step;     /* optimizer steps taken */
+  uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
 } perceptron_model;
 

@@ -278,6 +278,7 @@ static void xor_assign_25(float *restrict sample_loss, const float *restrict t16
 
 void xor_init(xor_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
+  m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [4,2]   # examples/xor.lua:9 */
   rt_fill_uniform_f32(m->param + 0, 8, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x3f7233f5d97d9eaa));
   /* net.0.bias [4]   # examples/xor.lua:9 */
@@ -371,7 +372,7 @@ static void xor_tensors(const xor_model *m, RtTensor *t) {
 int xor_save_meta(const xor_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[XOR_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "81af5d265d42e19f"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "9ff41b6611cff21d"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((xor_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -392,7 +393,7 @@ int xor_load(xor_model *m, const char *path) {
   RtTensor t[XOR_NTENSORS];
   int64_t step = 0;
   xor_tensors(m, t);
-  if (rt_st_load(path, t, XOR_NTENSORS, RT_F32, "81af5d265d42e19f", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, XOR_NTENSORS, RT_F32, "9ff41b6611cff21d", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;
