@@ -199,6 +199,18 @@ local function build_loss(spec, outputs, target, classes)
   return loss(outputs[1], target)
 end
 
+-- spec.net applied twice: in training mode (dropout on, batch statistics), for the loss, and in
+-- inference mode, for m_forward and m_eval.  Layers that do not care give the same nodes both
+-- times (hash-consing), so only the parts that differ are built twice.
+local function both_modes(net, x)
+  core.mode("train")
+  local train_out = net(x)
+  core.mode("eval")
+  local eval_out = net(x)
+  core.mode("none")
+  return {eval_out}, {train_out}
+end
+
 function dlc._build(spec, stem)
   if type(spec) ~= "table" then
     core.error("the model file must return a spec table, e.g. return {input = ..., net = ...}; it returned " .. type(spec))
@@ -213,7 +225,7 @@ function dlc._build(spec, stem)
     core.error("spec.name must be a C identifier (letters, digits, _), got " .. tostring(name) ..
       (spec.name and "" or " (from the file name: set name = ...)"))
   end
-  local inputs, outputs
+  local inputs, outputs, train_outputs
   if core.batch and spec.input ~= nil then
     -- dlc train --batch B: the model's fixed shapes are rebuilt around another batch size
     local function rebatch(s, what)
@@ -231,18 +243,19 @@ function dlc._build(spec, stem)
     if spec.inputs ~= nil then core.error("give either input (a shape, with net) or inputs (tensors), not both") end
     if not is_module(spec.net) then core.error("spec.input needs spec.net, a module such as nn.Sequential{...}") end
     inputs = {core.input("x", spec.input, "float")}
-    outputs = {spec.net(inputs[1])}
+    outputs, train_outputs = both_modes(spec.net, inputs[1])
   elseif spec.inputs ~= nil then
     inputs = tensor_list(spec.inputs, "inputs")
     for i, t in ipairs(inputs) do
       if core.kind(t) ~= "input" then core.error(string.format("spec.inputs[%d] is not made by dlc.input", i)) end
     end
     if spec.outputs ~= nil then outputs = tensor_list(spec.outputs, "outputs")
-    elseif is_module(spec.net) then outputs = {spec.net(inputs[1])}
+    elseif is_module(spec.net) then outputs, train_outputs = both_modes(spec.net, inputs[1])
     else core.error("spec.inputs needs spec.outputs (tensors) or spec.net (a module)") end
   else
     core.error("the spec needs input = {batch, ...} (with net) or inputs = {tensors} (with outputs)")
   end
+  train_outputs = train_outputs or outputs
   local r = {name = name, inputs = inputs, outputs = outputs}
   local classes
   if spec.target ~= nil then
@@ -253,7 +266,7 @@ function dlc._build(spec, stem)
     r.target = t
   end
   if spec.loss ~= nil then
-    r.loss = build_loss(spec, outputs, r.target, classes)
+    r.loss = build_loss(spec, train_outputs, r.target, classes)
     if is_module(spec.loss) and spec.loss._per_sample then r.sample_loss = spec.loss:_per_sample(outputs[1], r.target) end
     if #core.shape(r.loss) ~= 0 and r.loss:numel() ~= 1 then
       core.error("the loss must be a scalar; reduce it with :mean() or :sum()")

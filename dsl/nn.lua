@@ -195,6 +195,98 @@ end
 dim_module("Softmax", "softmax")
 dim_module("LogSoftmax", "log_softmax")
 
+-- ---- regularizers: behave differently in training and inference ------------------------------
+
+local function need_mode(self)
+  local mode = core.mode()
+  if mode == "none" then
+    core.error(tostring(self) .. " must be inside spec.net (sequential style), where dlc builds both the " ..
+      "training pass and the inference pass")
+  end
+  return mode
+end
+
+local streams = 0
+
+-- Inverted dropout: in training each element is kept with probability 1 - p and scaled by
+-- 1 / (1 - p); the identity in inference.  Masks come from the counter-based generator keyed
+-- by the seed given to m_init, the step count and this layer's stream.
+class("Dropout", function(self, p)
+  p = p == nil and 0.5 or p
+  if type(p) ~= "number" or not (p >= 0 and p < 1) then
+    core.error("nn.Dropout(p): p must be in [0, 1), got " .. tostring(p))
+  end
+  self.p = p
+  self._desc = tostring(p)
+  streams = streams + 1
+  self._stream = streams
+end)
+
+function nn.Dropout:forward(x)
+  need_tensor(x, tostring(self))
+  if need_mode(self) == "eval" or self.p == 0 then return x end
+  local keep = core.unary("step", core.rand(core.shape(x), self._stream) - self.p)
+  return x * (keep * (1 / (1 - self.p)))
+end
+
+-- Batch normalization over dim 2 (features or channels), PyTorch's: in training the batch's
+-- mean and biased variance normalize, and running_mean/running_var (buffers, saved in
+-- checkpoints) move by momentum with the unbiased variance; in inference the running
+-- statistics normalize.  y = x * alpha + beta with alpha = weight / sqrt(var + eps),
+-- beta = bias - mean * alpha, as PyTorch's CPU kernel computes it.
+local function batchnorm(kind, ranks)
+  class(kind, function(self, n, o)
+    pos_int(n, "nn." .. kind .. ": num_features")
+    o = options(o, {eps = {"number", 1e-5}, momentum = {"number", 0.1}, affine = {"boolean", true}}, "nn." .. kind)
+    if not (o.eps > 0) then core.error("nn." .. kind .. ": eps must be > 0, got " .. o.eps) end
+    if not (o.momentum >= 0 and o.momentum <= 1) then
+      core.error("nn." .. kind .. ": momentum must be in [0, 1], got " .. o.momentum)
+    end
+    self.n, self.eps, self.momentum, self.affine = n, o.eps, o.momentum, o.affine
+    self._desc = tostring(n)
+    if o.affine then
+      self:_param("weight", {n}, init.ones())
+      self:_param("bias", {n}, init.zeros())
+    end
+    for _, b in ipairs {{"running_mean", init.zeros()}, {"running_var", init.ones()}} do
+      local t = core.param(self._auto .. "." .. b[1], {n}, init._resolve(b[2], {n}), true)
+      self._params[b[1]] = t
+      self._order[#self._order + 1] = b[1]
+      self[b[1]] = t
+    end
+  end)
+  nn[kind].forward = function(self, x)
+    need_tensor(x, tostring(self))
+    local s = core.shape(x)
+    if not ranks[#s] or s[2] ~= self.n then
+      core.error(string.format("%s expects %s input with %d channels in dim 2, got shape %s", tostring(self),
+        kind == "BatchNorm2d" and "[N, C, H, W]" or "[N, C] or [N, C, L]", self.n, shape_str(s)))
+    end
+    local red = {1, self.n}
+    for i = 3, #s do red[i] = 1 end
+    local count = x:numel() // self.n
+    local mean, var
+    if need_mode(self) == "train" then
+      if count < 2 then core.error(tostring(self) .. ": training needs more than 1 value per channel") end
+      mean = core.sum_to(x, red) / count
+      local var_sum = core.sum_to((x - mean) ^ 2, red)
+      var = var_sum / count
+      local m = self.momentum
+      core.update_buffer(self.running_mean, m * core.reshape(mean, {self.n}) + (1 - m) * self.running_mean)
+      core.update_buffer(self.running_var, m * core.reshape(var_sum / (count - 1), {self.n}) + (1 - m) * self.running_var)
+    else
+      mean, var = core.reshape(self.running_mean, red), core.reshape(self.running_var, red)
+    end
+    local alpha = 1 / (var + self.eps):sqrt()
+    if self.affine then alpha = alpha * core.reshape(self.weight, red) end
+    local beta = -(mean * alpha)
+    if self.affine then beta = core.reshape(self.bias, red) - mean * alpha end
+    return x * alpha + beta
+  end
+end
+batchnorm("BatchNorm1d", {[2] = true, [3] = true})
+batchnorm("BatchNorm2d", {[4] = true})
+
 -- ---- losses -------------------------------------------------------------------------------------
 
 local function reduce(self, per_element)
@@ -254,5 +346,240 @@ end, function(self, x, t)
   if core.dtype(t) == "int" then return core.xent(x, t) end
   return -(t * x:log_softmax(2)):sum(2)
 end)
+
+-- ==== the course library: activations and losses (issue 4) ======================================
+-- PyTorch's definitions as compositions of tensor ops (autodiff derives every backward).  The
+-- exact formula of each is in the comment above it; tests/gradcheck/ checks the derivatives in
+-- f64 and tests/ref/make_library_fixtures.py forward values and input gradients against PyTorch.
+
+-- 2^-149, the smallest positive float (and an ordinary double): log(max(u, LOG_FLOOR)) is finite
+-- for every u >= 0 and below -100, so max(log(max(u, LOG_FLOOR)), -100) is PyTorch's
+-- max(log u, -100) for every u >= 0 while its gradient stays 0, never NaN, where the -100 bound
+-- holds (0 * 1/LOG_FLOOR is 0; 0 * 1/0 would be NaN).
+local LOG_FLOOR = 2 ^ -149
+local function clamped_log(u) return u:clamp(LOG_FLOOR):log():clamp(-100) end
+
+-- a finite number argument, or default when nil
+local function finite(v, what, default)
+  if v == nil then return default end
+  if type(v) ~= "number" or v ~= v or v == math.huge or v == -math.huge then
+    core.error(what .. " must be a finite number, got " .. (type(v) == "number" and tostring(v) or type(v)))
+  end
+  return v
+end
+
+-- f(x) or f{key = x}: PyTorch's first argument, positionally or in the options table
+local function first_arg(kind, v, o, key, spec)
+  if type(v) == "table" and o == nil then v, o = nil, v end
+  o = options(o, spec, "nn." .. kind)
+  if v ~= nil and o[key] ~= nil then core.error("nn." .. kind .. ": " .. key .. " is given twice") end
+  if v == nil then v = o[key] end
+  return v, o
+end
+
+-- min(x, 0), with gradient 1 at x = 0 (the x <= 0 branch of PyTorch's backward rules)
+local function neg_part(x) return x:clamp(nil, 0) end
+
+-- LeakyReLU: x > 0 ? x : negative_slope * x, as relu(x) + negative_slope * min(x, 0)
+-- (PyTorch's gradient, 1 or negative_slope, including negative_slope at x = 0).
+class("LeakyReLU", function(self, slope, o)
+  slope = first_arg("LeakyReLU", slope, o, "negative_slope", {negative_slope = {"any", nil}})
+  self.negative_slope = finite(slope, "nn.LeakyReLU: negative_slope", 0.01)
+  self._desc = tostring(self.negative_slope)
+end)
+function nn.LeakyReLU:forward(x)
+  need_tensor(x, tostring(self))
+  return x:relu() + self.negative_slope * neg_part(x)
+end
+
+-- PReLU: x > 0 ? x : weight * x, weight a parameter of shape [num_parameters] (PyTorch's
+-- "weight", init 0.25).  With num_parameters > 1 it is per channel, dim 2 of the input, which
+-- must have that size; with 1 it is shared by every element.
+class("PReLU", function(self, n, o)
+  n, o = first_arg("PReLU", n, o, "num_parameters", {num_parameters = {"any", nil}, init = {"any", nil}})
+  n = n == nil and 1 or pos_int(n, "nn.PReLU: num_parameters")
+  local initializer = o.init
+  if initializer == nil or type(initializer) == "number" then
+    initializer = init.constant(finite(initializer, "nn.PReLU: init", 0.25))
+  elseif type(initializer) ~= "table" then
+    core.error("nn.PReLU: init must be a number (the initial slope) or an initializer, got " .. type(initializer))
+  end
+  self.num_parameters = n
+  self._desc = n == 1 and nil or tostring(n)
+  self:_param("weight", {n}, initializer)
+end)
+function nn.PReLU:forward(x)
+  need_tensor(x, tostring(self))
+  local w, s = self.weight, core.shape(x)
+  if self.num_parameters > 1 then
+    if #s < 2 or s[2] ~= self.num_parameters then
+      core.error(string.format("%s has %d slopes, one per channel (dim 2), but the input has shape %s",
+        tostring(self), self.num_parameters, shape_str(s)))
+    end
+    local ws = {self.num_parameters}
+    for i = 3, #s do ws[#ws + 1] = 1 end
+    if #ws > 1 then w = w:reshape(ws) end
+  end
+  return x:relu() + w * neg_part(x)
+end
+
+-- ELU: x > 0 ? x : alpha * (exp(x) - 1), as relu(x) + alpha * (exp(min(x, 0)) - 1): exp never
+-- sees a positive argument, so it cannot overflow.  (PyTorch uses expm1: for tiny negative x
+-- the two differ by rounding, at most ~1 ulp of 1 in absolute terms.)
+class("ELU", function(self, alpha, o)
+  alpha = first_arg("ELU", alpha, o, "alpha", {alpha = {"any", nil}})
+  self.alpha = finite(alpha, "nn.ELU: alpha", 1)
+  self._desc = tostring(self.alpha)
+end)
+function nn.ELU:forward(x)
+  need_tensor(x, tostring(self))
+  return x:relu() + self.alpha * (neg_part(x):exp() - 1)
+end
+
+-- SiLU (swish): x * sigmoid(x)
+class("SiLU", function(self, o) options(o, {}, "nn.SiLU") end)
+function nn.SiLU:forward(x)
+  need_tensor(x, tostring(self))
+  return x * x:sigmoid()
+end
+
+-- library losses: like loss_class, plus a check of the hyper-parameters at the module's line and
+-- a list of the reductions accepted
+local function lib_loss(kind, extra, check, f, per_sample, reductions)
+  local spec = {reduction = {"string", "mean"}}
+  for k, v in pairs(extra or {}) do spec[k] = v end
+  reductions = reductions or {"mean", "sum"}
+  class(kind, function(self, o)
+    o = options(o, spec, "nn." .. kind)
+    local ok = false
+    for _, r in ipairs(reductions) do ok = ok or o.reduction == r end
+    if not ok then
+      local q = {}
+      for i, r in ipairs(reductions) do q[i] = "\"" .. r .. "\"" end
+      local list = #q == 2 and (q[1] .. " or " .. q[2]) or (table.concat(q, ", ", 1, #q - 1) .. " or " .. q[#q])
+      core.error("nn." .. kind .. ": reduction must be " .. list .. ", got \"" .. o.reduction .. "\"")
+    end
+    for k, v in pairs(o) do self[k] = v end
+    if check then check(self, "nn." .. kind) end
+  end)
+  nn[kind].forward = function(self, input, target)
+    need_tensor(input, tostring(self))
+    need_tensor(target, tostring(self))
+    return f(self, input, target)
+  end
+  nn[kind]._per_sample = function(self, input, target)
+    return core.with_loc(self._line, function() return per_sample(self, input, target) end)
+  end
+end
+
+-- an elementwise loss: f(self, input, target) per element, mean or sum over all elements;
+-- per sample the mean over all but the first dim
+local function pointwise_loss(kind, extra, check, f)
+  lib_loss(kind, extra, check, function(self, x, t)
+    same_shape(self, x, t)
+    return reduce(self, f(self, x, t))
+  end, function(self, x, t) return per_row_mean(f(self, x, t)) end)
+end
+
+-- [N, C] scores with int32 class indices [N]
+local function class_target(self, x, t)
+  local s = core.shape(x)
+  if #s ~= 2 then core.error(tostring(self) .. " expects [batch, classes] input, got " .. shape_str(s)) end
+  if core.dtype(t) ~= "int" then core.error(tostring(self) .. " needs int32 class indices as the target") end
+  local st = core.shape(t)
+  if #st ~= 1 or st[1] ~= s[1] then
+    core.error(string.format("%s: input %s needs a target of shape [%d], got %s", tostring(self), shape_str(s), s[1], shape_str(st)))
+  end
+end
+
+-- L1Loss (MAE): |x - t|
+pointwise_loss("L1Loss", nil, nil, function(_, x, t) return (x - t):abs() end)
+
+-- HuberLoss: |d| < delta ? d^2 / 2 : delta * (|d| - delta / 2), d = x - t, computed as
+-- q^2 / 2 + delta * (|d| - q) with q = min(|d|, delta) (PyTorch's gradient: d clamped to
+-- [-delta, delta]).  delta > 0.
+pointwise_loss("HuberLoss", {delta = {"number", 1}}, function(self, what)
+  if not (self.delta > 0) or self.delta == math.huge then core.error(what .. ": delta must be > 0 and finite, got " .. tostring(self.delta)) end
+end, function(self, x, t)
+  local a = (x - t):abs()
+  local q = a:clamp(nil, self.delta)
+  return 0.5 * q ^ 2 + self.delta * (a - q)
+end)
+
+-- RMSELoss (not in PyTorch): sqrt(MSELoss(x, t)) under the same reduction, i.e.
+-- sqrt(mean((x - t)^2)) or, with "sum", sqrt(sum((x - t)^2)).  Per sample: the RMSE of the row
+-- (so an evaluation's mean per-sample loss is the mean RMSE, not the RMSE of the whole set).
+-- Its gradient is infinite where x == t exactly, as PyTorch's torch.sqrt(MSELoss) is.
+lib_loss("RMSELoss", nil, nil, function(self, x, t)
+  same_shape(self, x, t)
+  return reduce(self, (x - t) ^ 2):sqrt()
+end, function(_, x, t) return per_row_mean((x - t) ^ 2):sqrt() end)
+
+-- BCELoss on probabilities p: -(t * max(log p, -100) + (1 - t) * max(log(1 - p), -100)),
+-- PyTorch's clamped logs.  Gradient -t/p + (1-t)/(1-p) = (p - t) / (p (1 - p)) and 0 where a log
+-- is clamped; PyTorch divides by max(p (1 - p), 1e-12) instead, so the two differ only where
+-- p (1 - p) < 1e-12 (p within 1e-12 of 0 or 1).
+pointwise_loss("BCELoss", nil, nil, function(_, p, t)
+  return -(t * clamped_log(p) + (1 - t) * clamped_log(1 - p))
+end)
+
+-- BCEWithLogitsLoss on logits x: max(x, 0) - x t + log(1 + exp(-|x|)), PyTorch's stable form
+-- (exp never sees a positive argument).  |x| is written 2 max(x, 0) - x with max(x, 0) a clamp,
+-- so the gradient is sigmoid(x) - t at x = 0 too (0.5 - t; abs and relu would give -t there).
+pointwise_loss("BCEWithLogitsLoss", nil, nil, function(_, x, t)
+  local m = x:clamp(0)
+  return m - x * t + (1 + (-(2 * m - x)):exp()):log()
+end)
+
+-- NLLLoss: input log-probabilities [N, C], int32 class indices t: -x[i, t[i]], mean over N or sum
+lib_loss("NLLLoss", nil, nil, function(self, x, t)
+  class_target(self, x, t)
+  return reduce(self, -core.pick(x, t))
+end, function(_, x, t) return -core.pick(x, t) end)
+
+-- FocalLoss (multi-class, on logits x [N, C], int32 class indices t; PyTorch has no built-in):
+-- -alpha (1 - p_t)^gamma log p_t per sample, log p_t = log_softmax(x)[i, t[i]], mean over N or
+-- sum.  1 - p_t is computed as the sum of the other classes' probabilities (no cancellation
+-- when p_t is near 1), floored at 2^-126 (the smallest normal float) inside the power: with
+-- 0 < gamma < 1 the derivative of u^gamma is infinite at u = 0, which a margin of ~100 reaches
+-- in float (every other probability underflows); the floor keeps it finite and changes the
+-- loss only where it is below ~1e-38.  gamma = 0 is alpha times cross-entropy.  alpha in
+-- [0, 1], gamma >= 0.
+local function focal(self, x, t)
+  class_target(self, x, t)
+  local w = -self.alpha * core.pick(x:log_softmax(2), t)
+  if self.gamma ~= 0 then
+    local others = (x:softmax(2) * (1 - core.onehot(t, core.shape(x)[2]))):sum(2)
+    w = w * others:clamp(2 ^ -126) ^ self.gamma
+  end
+  return w
+end
+lib_loss("FocalLoss", {alpha = {"number", 0.25}, gamma = {"number", 2}}, function(self, what)
+  if not (self.alpha >= 0 and self.alpha <= 1) then core.error(what .. ": alpha must be in [0, 1], got " .. tostring(self.alpha)) end
+  if not (self.gamma >= 0) or self.gamma == math.huge then core.error(what .. ": gamma must be >= 0 and finite, got " .. tostring(self.gamma)) end
+end, function(self, x, t) return reduce(self, focal(self, x, t)) end, focal)
+
+-- KLDivLoss, PyTorch's convention: input x is log-probabilities, target t probabilities;
+-- pointwise t (log t - x) with 0 log 0 = 0 (t log t - t x, as PyTorch's xlogy(t, t) - t x), or
+-- with log_target = true exp(t) (t - x).  reduction "mean" averages over all elements (PyTorch's
+-- default), "batchmean" is the sum divided by the batch size (the true KL divergence per
+-- sample), "sum" the sum.  Per sample: the row's sum with "batchmean", else its mean.
+local function kl_pointwise(self, x, t)
+  same_shape(self, x, t)
+  if self.log_target then return t:exp() * (t - x) end
+  return t * t:clamp(LOG_FLOOR):log() - t * x
+end
+lib_loss("KLDivLoss", {log_target = {"boolean", false}}, nil, function(self, x, t)
+  local v = kl_pointwise(self, x, t)
+  if self.reduction == "batchmean" then return v:sum() / core.shape(x)[1] end
+  return reduce(self, v)
+end, function(self, x, t)
+  local v = kl_pointwise(self, x, t)
+  local s = core.shape(v)
+  if self.reduction == "batchmean" and #s > 1 then return v:reshape(s[1], -1):sum(2) end
+  return per_row_mean(v)
+end, {"mean", "batchmean", "sum"})
+
+-- ==== end of the course library ==================================================================
 
 return nn

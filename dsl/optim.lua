@@ -228,14 +228,28 @@ local function check_adam(o, what)
   if o.amsgrad then core.error(what .. ": amsgrad is not supported yet") end
 end
 
+-- 1 - beta^t, PyTorch's bias correction (computed there in Python, in double).  Not as
+-- 1 - BETA ^ t in the build's dtype: in f32, BETA = 0.999 is off by 1.3e-8 and BETA ^ t is
+-- rounded to 6e-8, which 1 - ... turns into relative errors of 1e-5 (beta 0.999) to 3e-4
+-- (0.9999) in the update.  Instead 1 - beta^t = -expm1(t ln beta) = 2 tanh(z) / (1 + tanh(z))
+-- with z = t * (-ln beta / 2) >= 0, the constant from Lua's double: no cancellation, a few
+-- ulps in f32 and in f64 (where it differs from PyTorch's own 1 - beta ** t by the ~1e-13 that
+-- formula's cancellation costs in double).
+local function bias_correction(t, beta, name)
+  if beta == 0 then return nil end -- 1 - 0^t = 1
+  local th = (t * core.const(-math.log(beta) / 2, "HALF_NEG_LOG_" .. name)):tanh()
+  return 2 * th / (1 + th)
+end
+
 -- Adam and AdamW: exp_avg and exp_avg_sq, bias-corrected with the step count t
 local function adam_update(self, params, decoupled)
   local b1, b2 = self.betas[1], self.betas[2]
   local lr, eps = core.const(self.lr, "LR"), core.const(self.eps, "EPS")
   local B1, B2 = core.const(b1, "BETA1"), core.const(b2, "BETA2")
   local t = step_count()
-  local step_size = lr / (1 - B1 ^ t)
-  local bc2_sqrt = (1 - B2 ^ t):sqrt()
+  local bc1, bc2 = bias_correction(t, b1, "BETA1"), bias_correction(t, b2, "BETA2")
+  local step_size = bc1 and lr / bc1 or lr
+  local bc2_sqrt = bc2 and bc2:sqrt()
   for _, e in ipairs(params) do
     local p, g = e.param, e.grad
     if decoupled then
@@ -248,7 +262,7 @@ local function adam_update(self, params, decoupled)
     local nv = v * B2 + core.const(1 - b2, "ONE_MINUS_BETA2") * (g * g)
     core.assign(m, nm)
     core.assign(v, nv)
-    local denom = nv:sqrt() / bc2_sqrt + eps
+    local denom = (bc2_sqrt and nv:sqrt() / bc2_sqrt or nv:sqrt()) + eps
     core.assign(e.param, p - step_size * (nm / denom))
   end
 end

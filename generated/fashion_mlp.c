@@ -11,11 +11,20 @@
 static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
 static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
 static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
+static inline float dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
+  return (float)rt_uniform01(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i);
+}
 
-#define FASHION_MLP_LR 0.03f   /* examples/fashion_mlp.lua:16 */
-#define FASHION_MLP_MOMENTUM 0.9f   /* examples/fashion_mlp.lua:16 */
+#define FASHION_MLP_LR 0.001f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_EPS 1e-08f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_BETA1 0.9f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_BETA2 0.999f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_HALF_NEG_LOG_BETA1 0.0526802578f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_HALF_NEG_LOG_BETA2 0.000500250167f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_ONE_MINUS_BETA1 0.1f   /* examples/fashion_mlp.lua:15 */
+#define FASHION_MLP_ONE_MINUS_BETA2 0.001f   /* examples/fashion_mlp.lua:15 */
 
-/* %8 = transpose %0 : f32[784,256]                     # examples/fashion_mlp.lua:11 */
+/* %8 = transpose %0 : f32[784,256]                     # examples/fashion_mlp.lua:10 */
 static void fashion_mlp_transpose_8(float *restrict t8, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 784; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
@@ -24,7 +33,7 @@ static void fashion_mlp_transpose_8(float *restrict t8, const float *restrict p_
   }
 }
 
-/* %9 = matmul %7, %8 : f32[64,256]                     # examples/fashion_mlp.lua:11 */
+/* %9 = matmul %7, %8 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
 static void fashion_mlp_matmul_9(float *restrict t9, const float *restrict x, const float *restrict t8) {
   for (int i0 = 0; i0 < 16384; i0++) {
     t9[i0] = 0.0f;
@@ -38,8 +47,8 @@ static void fashion_mlp_matmul_9(float *restrict t9, const float *restrict x, co
   }
 }
 
-/* %11 = relu %10 : f32[64,256]                         # examples/fashion_mlp.lua:11
- *   with %10 = add %9, %1 : f32[64,256]                       # examples/fashion_mlp.lua:11
+/* %11 = relu %10 : f32[64,256]                         # examples/fashion_mlp.lua:10
+ *   with %10 = add %9, %1 : f32[64,256]                       # examples/fashion_mlp.lua:10
  */
 static void fashion_mlp_relu_11(float *restrict t11, const float *restrict t9, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -49,401 +58,599 @@ static void fashion_mlp_relu_11(float *restrict t11, const float *restrict t9, c
   }
 }
 
-/* %12 = transpose %2 : f32[256,128]                    # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_transpose_12(float *restrict t12, const float *restrict p_net_3_weight) {
+/* %19 = transpose %2 : f32[256,128]                    # examples/fashion_mlp.lua:11 */
+static void fashion_mlp_transpose_19(float *restrict t19, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t12[128*i0 + i1] = p_net_3_weight[i0 + 256*i1];
+      t19[128*i0 + i1] = p_net_4_weight[i0 + 256*i1];
     }
   }
 }
 
-/* %13 = matmul %11, %12 : f32[64,128]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_13(float *restrict t13, const float *restrict t11, const float *restrict t12) {
+/* %28 = transpose %4 : f32[128,10]                     # examples/fashion_mlp.lua:12 */
+static void fashion_mlp_transpose_28(float *restrict t28, const float *restrict p_net_7_weight) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t28[10*i0 + i1] = p_net_7_weight[i0 + 128*i1];
+    }
+  }
+}
+
+/* %31 = matmul %11, %19 : f32[64,128]                  # examples/fashion_mlp.lua:11 */
+static void fashion_mlp_matmul_31(float *restrict t31, const float *restrict t11, const float *restrict t19) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t13[i0] = 0.0f;
+    t31[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
-        t13[128*i0 + i2] += t11[256*i0 + i1] * t12[128*i1 + i2];
+        t31[128*i0 + i2] += t11[256*i0 + i1] * t19[128*i1 + i2];
       }
     }
   }
 }
 
-/* %15 = relu %14 : f32[64,128]                         # examples/fashion_mlp.lua:12
- *   with %14 = add %13, %3 : f32[64,128]                      # examples/fashion_mlp.lua:12
+/* %33 = relu %32 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %32 = add %31, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_relu_15(float *restrict t15, const float *restrict t13, const float *restrict p_net_3_bias) {
+static void fashion_mlp_relu_33(float *restrict t33, const float *restrict t31, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t15[128*i0 + i1] = dlc_relu((t13[128*i0 + i1] + p_net_3_bias[i1]));
+      t33[128*i0 + i1] = dlc_relu((t31[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
 
-/* %16 = transpose %4 : f32[128,10]                     # examples/fashion_mlp.lua:13 */
-static void fashion_mlp_transpose_16(float *restrict t16, const float *restrict p_net_5_weight) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      t16[10*i0 + i1] = p_net_5_weight[i0 + 128*i1];
-    }
-  }
-}
-
-/* %17 = matmul %15, %16 : f32[64,10]                   # examples/fashion_mlp.lua:13 */
-static void fashion_mlp_matmul_17(float *restrict t17, const float *restrict t15, const float *restrict t16) {
+/* %34 = matmul %33, %28 : f32[64,10]                   # examples/fashion_mlp.lua:12 */
+static void fashion_mlp_matmul_34(float *restrict t34, const float *restrict t33, const float *restrict t28) {
   for (int i0 = 0; i0 < 640; i0++) {
-    t17[i0] = 0.0f;
+    t34[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       for (int i2 = 0; i2 < 10; i2++) {
-        t17[10*i0 + i2] += t15[128*i0 + i1] * t16[10*i1 + i2];
+        t34[10*i0 + i2] += t33[128*i0 + i1] * t28[10*i1 + i2];
       }
     }
   }
 }
 
-/* %25 = assign %24, %18 : f32[64,10]                   # examples/fashion_mlp.lua:17
- *   with %18 = add %17, %5 : f32[64,10]                       # examples/fashion_mlp.lua:13
+/* %43 = assign %42, %35 : f32[64,10]                   # examples/fashion_mlp.lua:16
+ *   with %35 = add %34, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12
  */
-static void fashion_mlp_assign_25(float *restrict out, const float *restrict t17, const float *restrict p_net_5_bias) {
+static void fashion_mlp_assign_43(float *restrict out, const float *restrict t34, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
+      out[10*i0 + i1] = (t34[10*i0 + i1] + p_net_7_bias[i1]);
     }
   }
 }
 
-/* %18 = add %17, %5 : f32[64,10]                       # examples/fashion_mlp.lua:13 */
-static void fashion_mlp_add_18(float *restrict t18, const float *restrict t17, const float *restrict p_net_5_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      t18[10*i0 + i1] = (t17[10*i0 + i1] + p_net_5_bias[i1]);
-    }
-  }
-}
-
-/* %20 = xent %18, %19 : f32[64]                        # examples/fashion_mlp.lua:15 */
-static void fashion_mlp_xent_20(float *restrict t20, const float *restrict t18, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t18[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t18[10*i0 + i2] - row_max);
-      }
-      t20[i0] = logf(row_sum) + row_max - t18[10*i0 + target[i0]];
-    }
-  }
-}
-
-/* %21 = sum_to %20 : f32[]                             # examples/fashion_mlp.lua:15 */
-static void fashion_mlp_sum_to_21(float *restrict t21, const float *restrict t20) {
-  t21[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    t21[0] += t20[i0];
-  }
-}
-
-/* %23 = div %21, %22 : f32[]                           # examples/fashion_mlp.lua:15 */
-static void fashion_mlp_div_23(float *restrict t23, const float *restrict t21) {
-  t23[0] = (t21[0] / 64.0f);
-}
-
-/* %29 = broadcast %28 : f32[64]                        # examples/fashion_mlp.lua:15 backward */
-static void fashion_mlp_broadcast_29(float *restrict t29) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    t29[i0] = 0.015625f;
-  }
-}
-
-/* %30 = softmax %18 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:15 backward */
-static void fashion_mlp_softmax_30(float *restrict t30, const float *restrict t18) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t18[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        t30[10*i0 + i2] = expf(t18[10*i0 + i2] - row_max); row_sum += t30[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        t30[10*i0 + i2] = t30[10*i0 + i2] / row_sum;
-      }
-    }
-  }
-}
-
-/* %34 = mul %32, %33 : f32[64,10]                      # examples/fashion_mlp.lua:15 backward
- *   with %32 = sub %30, %31 : f32[64,10]                      # examples/fashion_mlp.lua:15 backward
- *   with %31 = onehot %19 {classes=10} : f32[64,10]           # examples/fashion_mlp.lua:15 backward
+/* %17 = mul %15, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10
+ *   with %15 = step %14 : f32[64,256]                         # examples/fashion_mlp.lua:10
+ *   with %14 = sub %12, %13 : f32[64,256]                     # examples/fashion_mlp.lua:10
+ *   with %12 = rand {stream=1} : f32[64,256]                  # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_mul_34(float *restrict t34, const float *restrict t30, const int32_t *restrict target, const float *restrict t29) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      t34[10*i0 + i1] = ((t30[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t29[i0]);
-    }
+static void fashion_mlp_mul_17(float *restrict t17, uint64_t seed, int64_t step) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t17[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
-/* %35 = sum_to %34 : f32[10]                           # examples/fashion_mlp.lua:13 backward */
-static void fashion_mlp_sum_to_35(float *restrict g_net_5_bias, const float *restrict t34) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    g_net_5_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      g_net_5_bias[i1] += t34[10*i0 + i1];
-    }
+/* %18 = mul %11, %17 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
+static void fashion_mlp_mul_18(float *restrict t18, const float *restrict t11, const float *restrict t17) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t18[i0] = (t11[i0] * t17[i0]);
   }
 }
 
-/* %36 = matmul %34, %4 : f32[64,128]                   # examples/fashion_mlp.lua:13 backward */
-static void fashion_mlp_matmul_36(float *restrict t36, const float *restrict t34, const float *restrict p_net_5_weight) {
+/* %20 = matmul %18, %19 : f32[64,128]                  # examples/fashion_mlp.lua:11 */
+static void fashion_mlp_matmul_20(float *restrict t20, const float *restrict t18, const float *restrict t19) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t36[i0] = 0.0f;
+    t20[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        t20[128*i0 + i2] += t18[256*i0 + i1] * t19[128*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %22 = relu %21 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %21 = add %20, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
+ */
+static void fashion_mlp_relu_22(float *restrict t22, const float *restrict t20, const float *restrict p_net_4_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      t22[128*i0 + i1] = dlc_relu((t20[128*i0 + i1] + p_net_4_bias[i1]));
+    }
+  }
+}
+
+/* %26 = mul %25, %16 : f32[64,128]                     # examples/fashion_mlp.lua:11
+ *   with %25 = step %24 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %24 = sub %23, %13 : f32[64,128]                     # examples/fashion_mlp.lua:11
+ *   with %23 = rand {stream=2} : f32[64,128]                  # examples/fashion_mlp.lua:11
+ */
+static void fashion_mlp_mul_26(float *restrict t26, uint64_t seed, int64_t step) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t26[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
+  }
+}
+
+/* %27 = mul %22, %26 : f32[64,128]                     # examples/fashion_mlp.lua:11 */
+static void fashion_mlp_mul_27(float *restrict t27, const float *restrict t22, const float *restrict t26) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t27[i0] = (t22[i0] * t26[i0]);
+  }
+}
+
+/* %29 = matmul %27, %28 : f32[64,10]                   # examples/fashion_mlp.lua:12 */
+static void fashion_mlp_matmul_29(float *restrict t29, const float *restrict t27, const float *restrict t28) {
+  for (int i0 = 0; i0 < 640; i0++) {
+    t29[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      for (int i2 = 0; i2 < 10; i2++) {
+        t29[10*i0 + i2] += t27[128*i0 + i1] * t28[10*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %30 = add %29, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12 */
+static void fashion_mlp_add_30(float *restrict t30, const float *restrict t29, const float *restrict p_net_7_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t30[10*i0 + i1] = (t29[10*i0 + i1] + p_net_7_bias[i1]);
+    }
+  }
+}
+
+/* %37 = xent %30, %36 : f32[64]                        # examples/fashion_mlp.lua:14 */
+static void fashion_mlp_xent_37(float *restrict t37, const float *restrict t30, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_max(row_max, t30[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(t30[10*i0 + i2] - row_max);
+      }
+      t37[i0] = logf(row_sum) + row_max - t30[10*i0 + target[i0]];
+    }
+  }
+}
+
+/* %38 = sum_to %37 : f32[]                             # examples/fashion_mlp.lua:14 */
+static void fashion_mlp_sum_to_38(float *restrict t38, const float *restrict t37) {
+  t38[0] = 0.0f;
+  for (int i0 = 0; i0 < 64; i0++) {
+    t38[0] += t37[i0];
+  }
+}
+
+/* %40 = div %38, %39 : f32[]                           # examples/fashion_mlp.lua:14 */
+static void fashion_mlp_div_40(float *restrict t40, const float *restrict t38) {
+  t40[0] = (t38[0] / 64.0f);
+}
+
+/* %48 = broadcast %47 : f32[64]                        # examples/fashion_mlp.lua:14 backward */
+static void fashion_mlp_broadcast_48(float *restrict t48) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    t48[i0] = 0.015625f;
+  }
+}
+
+/* %49 = softmax %30 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward */
+static void fashion_mlp_softmax_49(float *restrict t49, const float *restrict t30) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_max(row_max, t30[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        t49[10*i0 + i2] = expf(t30[10*i0 + i2] - row_max); row_sum += t49[10*i0 + i2];
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        t49[10*i0 + i2] = t49[10*i0 + i2] / row_sum;
+      }
+    }
+  }
+}
+
+/* %53 = mul %51, %52 : f32[64,10]                      # examples/fashion_mlp.lua:14 backward
+ *   with %51 = sub %49, %50 : f32[64,10]                      # examples/fashion_mlp.lua:14 backward
+ *   with %50 = onehot %36 {classes=10} : f32[64,10]           # examples/fashion_mlp.lua:14 backward
+ */
+static void fashion_mlp_mul_53(float *restrict t53, const float *restrict t49, const int32_t *restrict target, const float *restrict t48) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      t53[10*i0 + i1] = ((t49[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t48[i0]);
+    }
+  }
+}
+
+/* %54 = sum_to %53 : f32[10]                           # examples/fashion_mlp.lua:12 backward */
+static void fashion_mlp_sum_to_54(float *restrict g_net_7_bias, const float *restrict t53) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    g_net_7_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      g_net_7_bias[i1] += t53[10*i0 + i1];
+    }
+  }
+}
+
+/* %55 = matmul %53, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
+static void fashion_mlp_matmul_55(float *restrict t55, const float *restrict t53, const float *restrict p_net_7_weight) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t55[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
-        t36[128*i0 + i2] += t34[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
+        t55[128*i0 + i2] += t53[10*i0 + i1] * p_net_7_weight[128*i1 + i2];
       }
     }
   }
 }
 
-/* %37 = matmul %34^T, %15 : f32[10,128]                # examples/fashion_mlp.lua:13 backward */
-static void fashion_mlp_matmul_37(float *restrict g_net_5_weight, const float *restrict t34, const float *restrict t15) {
+/* %56 = matmul %53^T, %27 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
+static void fashion_mlp_matmul_56(float *restrict g_net_7_weight, const float *restrict t53, const float *restrict t27) {
   for (int i0 = 0; i0 < 1280; i0++) {
-    g_net_5_weight[i0] = 0.0f;
+    g_net_7_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 10; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
-        g_net_5_weight[128*i0 + i2] += t34[i0 + 10*i1] * t15[128*i1 + i2];
+        g_net_7_weight[128*i0 + i2] += t53[i0 + 10*i1] * t27[128*i1 + i2];
       }
     }
   }
 }
 
-/* %39 = mul %36, %38 : f32[64,128]                     # examples/fashion_mlp.lua:12 backward
- *   with %38 = step %15 : f32[64,128]                         # examples/fashion_mlp.lua:12 backward
+/* %59 = mul %57, %58 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
+ *   with %57 = mul %55, %26 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
+ *   with %58 = step %22 : f32[64,128]                         # examples/fashion_mlp.lua:11 backward
  */
-static void fashion_mlp_mul_39(float *restrict t39, const float *restrict t36, const float *restrict t15) {
+static void fashion_mlp_mul_59(float *restrict t59, const float *restrict t55, const float *restrict t26, const float *restrict t22) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t39[i0] = (t36[i0] * dlc_step(t15[i0]));
+    t59[i0] = ((t55[i0] * t26[i0]) * dlc_step(t22[i0]));
   }
 }
 
-/* %40 = sum_to %39 : f32[128]                          # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_sum_to_40(float *restrict g_net_3_bias, const float *restrict t39) {
+/* %60 = sum_to %59 : f32[128]                          # examples/fashion_mlp.lua:11 backward */
+static void fashion_mlp_sum_to_60(float *restrict g_net_4_bias, const float *restrict t59) {
   for (int i0 = 0; i0 < 128; i0++) {
-    g_net_3_bias[i0] = 0.0f;
+    g_net_4_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_3_bias[i1] += t39[128*i0 + i1];
+      g_net_4_bias[i1] += t59[128*i0 + i1];
     }
   }
 }
 
-/* %41 = matmul %39, %2 : f32[64,256]                   # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_41(float *restrict t41, const float *restrict t39, const float *restrict p_net_3_weight) {
+/* %61 = matmul %59, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
+static void fashion_mlp_matmul_61(float *restrict t61, const float *restrict t59, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t41[i0] = 0.0f;
+    t61[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       for (int i2 = 0; i2 < 256; i2++) {
-        t41[256*i0 + i2] += t39[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
+        t61[256*i0 + i2] += t59[128*i0 + i1] * p_net_4_weight[256*i1 + i2];
       }
     }
   }
 }
 
-/* %42 = matmul %39^T, %11 : f32[128,256]               # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_42(float *restrict g_net_3_weight, const float *restrict t39, const float *restrict t11) {
+/* %62 = matmul %59^T, %18 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
+static void fashion_mlp_matmul_62(float *restrict g_net_4_weight, const float *restrict t59, const float *restrict t18) {
   for (int i0 = 0; i0 < 32768; i0++) {
-    g_net_3_weight[i0] = 0.0f;
+    g_net_4_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 128; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 256; i2++) {
-        g_net_3_weight[256*i0 + i2] += t39[i0 + 128*i1] * t11[256*i1 + i2];
+        g_net_4_weight[256*i0 + i2] += t59[i0 + 128*i1] * t18[256*i1 + i2];
       }
     }
   }
 }
 
-/* %44 = mul %41, %43 : f32[64,256]                     # examples/fashion_mlp.lua:11 backward
- *   with %43 = step %11 : f32[64,256]                         # examples/fashion_mlp.lua:11 backward
+/* %65 = mul %63, %64 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
+ *   with %63 = mul %61, %17 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
+ *   with %64 = step %11 : f32[64,256]                         # examples/fashion_mlp.lua:10 backward
  */
-static void fashion_mlp_mul_44(float *restrict t44, const float *restrict t41, const float *restrict t11) {
+static void fashion_mlp_mul_65(float *restrict t65, const float *restrict t61, const float *restrict t17, const float *restrict t11) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t44[i0] = (t41[i0] * dlc_step(t11[i0]));
+    t65[i0] = ((t61[i0] * t17[i0]) * dlc_step(t11[i0]));
   }
 }
 
-/* %45 = sum_to %44 : f32[256]                          # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_sum_to_45(float *restrict g_net_1_bias, const float *restrict t44) {
+/* %66 = sum_to %65 : f32[256]                          # examples/fashion_mlp.lua:10 backward */
+static void fashion_mlp_sum_to_66(float *restrict g_net_1_bias, const float *restrict t65) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t44[256*i0 + i1];
+      g_net_1_bias[i1] += t65[256*i0 + i1];
     }
   }
 }
 
-/* %46 = matmul %44^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_46(float *restrict g_net_1_weight, const float *restrict t44, const float *restrict x) {
+/* %67 = matmul %65^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
+static void fashion_mlp_matmul_67(float *restrict g_net_1_weight, const float *restrict t65, const float *restrict x) {
   for (int i0 = 0; i0 < 200704; i0++) {
     g_net_1_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        g_net_1_weight[784*i0 + i2] += t44[i0 + 256*i1] * x[784*i1 + i2];
+        g_net_1_weight[784*i0 + i2] += t65[i0 + 256*i1] * x[784*i1 + i2];
       }
     }
   }
 }
 
-/* %63 = add %62, %47 : f32[256,784]                    # examples/fashion_mlp.lua:16 backward
- *   with %62 = mul %60, %61 : f32[256,784]                    # examples/fashion_mlp.lua:16 backward
+/* %85 = add %84, %46 : f32[]                           # examples/fashion_mlp.lua:15 backward */
+static void fashion_mlp_add_85(float *restrict s_step) {
+  s_step[0] = (s_step[0] + 1.0f);
+}
+
+/* %89 = tanh %88 : f32[]                               # examples/fashion_mlp.lua:15 backward
+ *   with %88 = mul %85, %87 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_63(float *restrict s_net_1_weight_momentum_buffer, const float *restrict g_net_1_weight) {
+static void fashion_mlp_tanh_89(float *restrict t89, const float *restrict s_step) {
+  t89[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
+}
+
+/* %96 = tanh %95 : f32[]                               # examples/fashion_mlp.lua:15 backward
+ *   with %95 = mul %85, %94 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_tanh_96(float *restrict t96, const float *restrict s_step) {
+  t96[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
+}
+
+/* %100 = div %80, %93 : f32[]                          # examples/fashion_mlp.lua:15 backward
+ *   with %93 = div %91, %92 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ *   with %91 = mul %90, %89 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ *   with %92 = add %46, %89 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_div_100(float *restrict t100, const float *restrict t89) {
+  t100[0] = (FASHION_MLP_LR / ((2.0f * t89[0]) / (1.0f + t89[0])));
+}
+
+/* %101 = sqrt %99 : f32[]                              # examples/fashion_mlp.lua:15 backward
+ *   with %99 = div %97, %98 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ *   with %97 = mul %90, %96 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ *   with %98 = add %46, %96 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_sqrt_101(float *restrict t101, const float *restrict t96) {
+  t101[0] = sqrtf(((2.0f * t96[0]) / (1.0f + t96[0])));
+}
+
+/* %107 = add %104, %106 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %104 = mul %102, %82 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ *   with %106 = mul %105, %68 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_107(float *restrict s_net_1_weight_exp_avg, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    s_net_1_weight_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
+    s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
   }
 }
 
-/* %72 = add %71, %49 : f32[256]                        # examples/fashion_mlp.lua:16 backward
- *   with %71 = mul %60, %70 : f32[256]                        # examples/fashion_mlp.lua:16 backward
+/* %112 = add %108, %111 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %108 = mul %103, %83 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ *   with %111 = mul %109, %110 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %110 = mul %68, %68 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_72(float *restrict s_net_1_bias_momentum_buffer, const float *restrict g_net_1_bias) {
-  for (int i0 = 0; i0 < 256; i0++) {
-    s_net_1_bias_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
-  }
-}
-
-/* %81 = add %80, %51 : f32[128,256]                    # examples/fashion_mlp.lua:16 backward
- *   with %80 = mul %60, %79 : f32[128,256]                    # examples/fashion_mlp.lua:16 backward
- */
-static void fashion_mlp_add_81(float *restrict s_net_3_weight_momentum_buffer, const float *restrict g_net_3_weight) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    s_net_3_weight_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
-  }
-}
-
-/* %90 = add %89, %53 : f32[128]                        # examples/fashion_mlp.lua:16 backward
- *   with %89 = mul %60, %88 : f32[128]                        # examples/fashion_mlp.lua:16 backward
- */
-static void fashion_mlp_add_90(float *restrict s_net_3_bias_momentum_buffer, const float *restrict g_net_3_bias) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    s_net_3_bias_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
-  }
-}
-
-/* %99 = add %98, %55 : f32[10,128]                     # examples/fashion_mlp.lua:16 backward
- *   with %98 = mul %60, %97 : f32[10,128]                     # examples/fashion_mlp.lua:16 backward
- */
-static void fashion_mlp_add_99(float *restrict s_net_5_weight_momentum_buffer, const float *restrict g_net_5_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_5_weight_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
-  }
-}
-
-/* %108 = add %107, %57 : f32[10]                       # examples/fashion_mlp.lua:16 backward
- *   with %107 = mul %60, %106 : f32[10]                       # examples/fashion_mlp.lua:16 backward
- */
-static void fashion_mlp_add_108(float *restrict s_net_5_bias_momentum_buffer, const float *restrict g_net_5_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_5_bias_momentum_buffer[i0] = ((FASHION_MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
-  }
-}
-
-/* %69 = assign %0, %68 : f32[256,784]                  # examples/fashion_mlp.lua:16 backward
- *   with %68 = sub %0, %67 : f32[256,784]                     # examples/fashion_mlp.lua:16 backward
- *   with %67 = mul %59, %66 : f32[256,784]                    # examples/fashion_mlp.lua:16 backward
- *   with %66 = add %47, %65 : f32[256,784]                    # examples/fashion_mlp.lua:16 backward
- *   with %65 = mul %60, %63 : f32[256,784]                    # examples/fashion_mlp.lua:16 backward
- */
-static void fashion_mlp_assign_69(float *restrict p_net_1_weight, const float *restrict g_net_1_weight, const float *restrict s_net_1_weight_momentum_buffer) {
+static void fashion_mlp_add_112(float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    p_net_1_weight[i0] = (p_net_1_weight[i0] - (FASHION_MLP_LR * (g_net_1_weight[i0] + (FASHION_MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]))));
+    s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
   }
 }
 
-/* %78 = assign %1, %77 : f32[256]                      # examples/fashion_mlp.lua:16 backward
- *   with %77 = sub %1, %76 : f32[256]                         # examples/fashion_mlp.lua:16 backward
- *   with %76 = mul %59, %75 : f32[256]                        # examples/fashion_mlp.lua:16 backward
- *   with %75 = add %49, %74 : f32[256]                        # examples/fashion_mlp.lua:16 backward
- *   with %74 = mul %60, %72 : f32[256]                        # examples/fashion_mlp.lua:16 backward
+/* %126 = add %124, %125 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %124 = mul %122, %82 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ *   with %125 = mul %105, %70 : f32[256]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_78(float *restrict p_net_1_bias, const float *restrict g_net_1_bias, const float *restrict s_net_1_bias_momentum_buffer) {
+static void fashion_mlp_add_126(float *restrict s_net_1_bias_exp_avg, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 256; i0++) {
-    p_net_1_bias[i0] = (p_net_1_bias[i0] - (FASHION_MLP_LR * (g_net_1_bias[i0] + (FASHION_MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]))));
+    s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
   }
 }
 
-/* %87 = assign %2, %86 : f32[128,256]                  # examples/fashion_mlp.lua:16 backward
- *   with %86 = sub %2, %85 : f32[128,256]                     # examples/fashion_mlp.lua:16 backward
- *   with %85 = mul %59, %84 : f32[128,256]                    # examples/fashion_mlp.lua:16 backward
- *   with %84 = add %51, %83 : f32[128,256]                    # examples/fashion_mlp.lua:16 backward
- *   with %83 = mul %60, %81 : f32[128,256]                    # examples/fashion_mlp.lua:16 backward
+/* %130 = add %127, %129 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %127 = mul %123, %83 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ *   with %129 = mul %109, %128 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %128 = mul %70, %70 : f32[256]                       # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_87(float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict s_net_3_weight_momentum_buffer) {
+static void fashion_mlp_add_130(float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_1_bias) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
+  }
+}
+
+/* %144 = add %142, %143 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %142 = mul %140, %82 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ *   with %143 = mul %105, %72 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_144(float *restrict s_net_4_weight_exp_avg, const float *restrict g_net_4_weight) {
   for (int i0 = 0; i0 < 32768; i0++) {
-    p_net_3_weight[i0] = (p_net_3_weight[i0] - (FASHION_MLP_LR * (g_net_3_weight[i0] + (FASHION_MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]))));
+    s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
   }
 }
 
-/* %96 = assign %3, %95 : f32[128]                      # examples/fashion_mlp.lua:16 backward
- *   with %95 = sub %3, %94 : f32[128]                         # examples/fashion_mlp.lua:16 backward
- *   with %94 = mul %59, %93 : f32[128]                        # examples/fashion_mlp.lua:16 backward
- *   with %93 = add %53, %92 : f32[128]                        # examples/fashion_mlp.lua:16 backward
- *   with %92 = mul %60, %90 : f32[128]                        # examples/fashion_mlp.lua:16 backward
+/* %148 = add %145, %147 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %145 = mul %141, %83 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ *   with %147 = mul %109, %146 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %146 = mul %72, %72 : f32[128,256]                   # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_96(float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict s_net_3_bias_momentum_buffer) {
+static void fashion_mlp_add_148(float *restrict s_net_4_weight_exp_avg_sq, const float *restrict g_net_4_weight) {
+  for (int i0 = 0; i0 < 32768; i0++) {
+    s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
+  }
+}
+
+/* %162 = add %160, %161 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %160 = mul %158, %82 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ *   with %161 = mul %105, %74 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_162(float *restrict s_net_4_bias_exp_avg, const float *restrict g_net_4_bias) {
   for (int i0 = 0; i0 < 128; i0++) {
-    p_net_3_bias[i0] = (p_net_3_bias[i0] - (FASHION_MLP_LR * (g_net_3_bias[i0] + (FASHION_MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]))));
+    s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
   }
 }
 
-/* %105 = assign %4, %104 : f32[10,128]                 # examples/fashion_mlp.lua:16 backward
- *   with %104 = sub %4, %103 : f32[10,128]                    # examples/fashion_mlp.lua:16 backward
- *   with %103 = mul %59, %102 : f32[10,128]                   # examples/fashion_mlp.lua:16 backward
- *   with %102 = add %55, %101 : f32[10,128]                   # examples/fashion_mlp.lua:16 backward
- *   with %101 = mul %60, %99 : f32[10,128]                    # examples/fashion_mlp.lua:16 backward
+/* %166 = add %163, %165 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %163 = mul %159, %83 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ *   with %165 = mul %109, %164 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %164 = mul %74, %74 : f32[128]                       # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_105(float *restrict p_net_5_weight, const float *restrict g_net_5_weight, const float *restrict s_net_5_weight_momentum_buffer) {
+static void fashion_mlp_add_166(float *restrict s_net_4_bias_exp_avg_sq, const float *restrict g_net_4_bias) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
+  }
+}
+
+/* %180 = add %178, %179 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %178 = mul %176, %82 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ *   with %179 = mul %105, %76 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_180(float *restrict s_net_7_weight_exp_avg, const float *restrict g_net_7_weight) {
   for (int i0 = 0; i0 < 1280; i0++) {
-    p_net_5_weight[i0] = (p_net_5_weight[i0] - (FASHION_MLP_LR * (g_net_5_weight[i0] + (FASHION_MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]))));
+    s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
   }
 }
 
-/* %114 = assign %5, %113 : f32[10]                     # examples/fashion_mlp.lua:16 backward
- *   with %113 = sub %5, %112 : f32[10]                        # examples/fashion_mlp.lua:16 backward
- *   with %112 = mul %59, %111 : f32[10]                       # examples/fashion_mlp.lua:16 backward
- *   with %111 = add %57, %110 : f32[10]                       # examples/fashion_mlp.lua:16 backward
- *   with %110 = mul %60, %108 : f32[10]                       # examples/fashion_mlp.lua:16 backward
+/* %184 = add %181, %183 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %181 = mul %177, %83 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ *   with %183 = mul %109, %182 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %182 = mul %76, %76 : f32[10,128]                    # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_114(float *restrict p_net_5_bias, const float *restrict g_net_5_bias, const float *restrict s_net_5_bias_momentum_buffer) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    p_net_5_bias[i0] = (p_net_5_bias[i0] - (FASHION_MLP_LR * (g_net_5_bias[i0] + (FASHION_MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]))));
+static void fashion_mlp_add_184(float *restrict s_net_7_weight_exp_avg_sq, const float *restrict g_net_7_weight) {
+  for (int i0 = 0; i0 < 1280; i0++) {
+    s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
   }
 }
 
-/* %20 = xent %18, %19 : f32[64]                        # examples/fashion_mlp.lua:15 */
-static void fashion_mlp_xent_20_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+/* %198 = add %196, %197 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %196 = mul %194, %82 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ *   with %197 = mul %105, %78 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_198(float *restrict s_net_7_bias_exp_avg, const float *restrict g_net_7_bias) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
+  }
+}
+
+/* %202 = add %199, %201 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %199 = mul %195, %83 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ *   with %201 = mul %109, %200 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %200 = mul %78, %78 : f32[10]                        # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_202(float *restrict s_net_7_bias_exp_avg_sq, const float *restrict g_net_7_bias) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
+  }
+}
+
+/* %121 = assign %0, %120 : f32[256,784]                # examples/fashion_mlp.lua:15 backward
+ *   with %120 = sub %0, %119 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
+ *   with %119 = mul %100, %118 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %118 = div %107, %117 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %117 = add %116, %81 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ *   with %116 = div %115, %101 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %115 = sqrt %112 : f32[256,784]                      # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_121(float *restrict p_net_1_weight, const float *restrict t100, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t100[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %139 = assign %1, %138 : f32[256]                    # examples/fashion_mlp.lua:15 backward
+ *   with %138 = sub %1, %137 : f32[256]                       # examples/fashion_mlp.lua:15 backward
+ *   with %137 = mul %100, %136 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %136 = div %126, %135 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %135 = add %134, %81 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ *   with %134 = div %133, %101 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %133 = sqrt %130 : f32[256]                          # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_139(float *restrict p_net_1_bias, const float *restrict t100, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 256; i0++) {
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t100[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %157 = assign %2, %156 : f32[128,256]                # examples/fashion_mlp.lua:15 backward
+ *   with %156 = sub %2, %155 : f32[128,256]                   # examples/fashion_mlp.lua:15 backward
+ *   with %155 = mul %100, %154 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %154 = div %144, %153 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %153 = add %152, %81 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ *   with %152 = div %151, %101 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %151 = sqrt %148 : f32[128,256]                      # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_157(float *restrict p_net_4_weight, const float *restrict t100, const float *restrict s_net_4_weight_exp_avg, const float *restrict s_net_4_weight_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 32768; i0++) {
+    p_net_4_weight[i0] = (p_net_4_weight[i0] - (t100[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %175 = assign %3, %174 : f32[128]                    # examples/fashion_mlp.lua:15 backward
+ *   with %174 = sub %3, %173 : f32[128]                       # examples/fashion_mlp.lua:15 backward
+ *   with %173 = mul %100, %172 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %172 = div %162, %171 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %171 = add %170, %81 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ *   with %170 = div %169, %101 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %169 = sqrt %166 : f32[128]                          # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_175(float *restrict p_net_4_bias, const float *restrict t100, const float *restrict s_net_4_bias_exp_avg, const float *restrict s_net_4_bias_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t100[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %193 = assign %4, %192 : f32[10,128]                 # examples/fashion_mlp.lua:15 backward
+ *   with %192 = sub %4, %191 : f32[10,128]                    # examples/fashion_mlp.lua:15 backward
+ *   with %191 = mul %100, %190 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %190 = div %180, %189 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %189 = add %188, %81 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ *   with %188 = div %187, %101 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %187 = sqrt %184 : f32[10,128]                       # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_193(float *restrict p_net_7_weight, const float *restrict t100, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 1280; i0++) {
+    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t100[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %211 = assign %5, %210 : f32[10]                     # examples/fashion_mlp.lua:15 backward
+ *   with %210 = sub %5, %209 : f32[10]                        # examples/fashion_mlp.lua:15 backward
+ *   with %209 = mul %100, %208 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %208 = div %198, %207 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %207 = add %206, %81 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ *   with %206 = div %205, %101 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %205 = sqrt %202 : f32[10]                           # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_assign_211(float *restrict p_net_7_bias, const float *restrict t100, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t101) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t100[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t101[0]) + FASHION_MLP_EPS))));
+  }
+}
+
+/* %41 = xent %35, %36 : f32[64]                        # examples/fashion_mlp.lua:14 */
+static void fashion_mlp_xent_41(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -461,30 +668,30 @@ static void fashion_mlp_xent_20_v2(float *restrict sample_loss, const float *res
 void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
-  /* net.1.weight [256,784]   # examples/fashion_mlp.lua:11 */
+  /* net.1.weight [256,784]   # examples/fashion_mlp.lua:10 */
   rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x5768ad6d7f68735b));
-  /* net.1.bias [256]   # examples/fashion_mlp.lua:11 */
+  /* net.1.bias [256]   # examples/fashion_mlp.lua:10 */
   rt_fill_uniform_f32(m->param + 200704, 256, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0xc26602f2a2a2a406));
-  /* net.3.weight [128,256]   # examples/fashion_mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x70b62583203e3b41));
-  /* net.3.bias [128]   # examples/fashion_mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0x99c2da18e6801a1c));
-  /* net.5.weight [10,128]   # examples/fashion_mlp.lua:13 */
-  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xea3bba1283f1ebf7));
-  /* net.5.bias [10]   # examples/fashion_mlp.lua:13 */
-  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x3bce38e814cdbd52));
+  /* net.4.weight [128,256]   # examples/fashion_mlp.lua:11 */
+  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x1a0931b312408426));
+  /* net.4.bias [128]   # examples/fashion_mlp.lua:11 */
+  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0x027bb0d5af6898b3));
+  /* net.7.weight [10,128]   # examples/fashion_mlp.lua:12 */
+  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xef7c81981e232d7d));
+  /* net.7.bias [10]   # examples/fashion_mlp.lua:12 */
+  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x3a9b10fd80c49de8));
 }
 
 void fashion_mlp_forward(fashion_mlp_model *restrict m, const float *x, float *out) {
   fashion_mlp_transpose_8(m->arena + 0, m->param + 0);
   fashion_mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
   fashion_mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
-  fashion_mlp_transpose_12(m->arena + 0, m->param + 200960);
-  fashion_mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
-  fashion_mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
-  fashion_mlp_transpose_16(m->arena + 8192, m->param + 233856);
-  fashion_mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
-  fashion_mlp_assign_25(out, m->arena + 9472, m->param + 235136);
+  fashion_mlp_transpose_19(m->arena + 0, m->param + 200960);
+  fashion_mlp_transpose_28(m->arena + 57344, m->param + 233856);
+  fashion_mlp_matmul_31(m->arena + 49152, m->arena + 32768, m->arena + 0);
+  fashion_mlp_relu_33(m->arena + 0, m->arena + 49152, m->param + 233728);
+  fashion_mlp_matmul_34(m->arena + 8192, m->arena + 0, m->arena + 57344);
+  fashion_mlp_assign_43(out, m->arena + 8192, m->param + 235136);
 }
 
 float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void *target_) {
@@ -492,56 +699,78 @@ float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void
   fashion_mlp_transpose_8(m->arena + 0, m->param + 0);
   fashion_mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
   fashion_mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
-  fashion_mlp_transpose_12(m->arena + 0, m->param + 200960);
-  fashion_mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
-  fashion_mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
-  fashion_mlp_transpose_16(m->arena + 8192, m->param + 233856);
-  fashion_mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
-  fashion_mlp_add_18(m->arena + 8192, m->arena + 9472, m->param + 235136);
-  fashion_mlp_xent_20(m->arena + 8832, m->arena + 8192, target);
-  fashion_mlp_sum_to_21(m->arena + 8896, m->arena + 8832);
-  fashion_mlp_div_23(m->arena + 49152, m->arena + 8896);
-  fashion_mlp_broadcast_29(m->arena + 9472);
-  fashion_mlp_softmax_30(m->arena + 8832, m->arena + 8192);
-  fashion_mlp_mul_34(m->arena + 16384, m->arena + 8832, target, m->arena + 9472);
-  fashion_mlp_sum_to_35(m->grad + 235136, m->arena + 16384);
-  fashion_mlp_matmul_36(m->arena + 8192, m->arena + 16384, m->param + 233856);
-  fashion_mlp_matmul_37(m->grad + 233856, m->arena + 16384, m->arena + 0);
-  fashion_mlp_mul_39(m->arena + 16384, m->arena + 8192, m->arena + 0);
-  fashion_mlp_sum_to_40(m->grad + 233728, m->arena + 16384);
-  fashion_mlp_matmul_41(m->arena + 0, m->arena + 16384, m->param + 200960);
-  fashion_mlp_matmul_42(m->grad + 200960, m->arena + 16384, m->arena + 32768);
-  fashion_mlp_mul_44(m->arena + 16384, m->arena + 0, m->arena + 32768);
-  fashion_mlp_sum_to_45(m->grad + 200704, m->arena + 16384);
-  fashion_mlp_matmul_46(m->grad + 0, m->arena + 16384, x);
-  /* %48 = assign: computed in place by %46 */
-  /* %50 = assign: computed in place by %45 */
-  /* %52 = assign: computed in place by %42 */
-  /* %54 = assign: computed in place by %40 */
-  /* %56 = assign: computed in place by %37 */
-  /* %58 = assign: computed in place by %35 */
-  return m->arena[49152];
+  fashion_mlp_mul_17(m->arena + 49152, m->seed, m->step);
+  fashion_mlp_mul_18(m->arena + 65536, m->arena + 32768, m->arena + 49152);
+  fashion_mlp_transpose_19(m->arena + 0, m->param + 200960);
+  fashion_mlp_matmul_20(m->arena + 81920, m->arena + 65536, m->arena + 0);
+  fashion_mlp_relu_22(m->arena + 0, m->arena + 81920, m->param + 233728);
+  fashion_mlp_mul_26(m->arena + 8192, m->seed, m->step);
+  fashion_mlp_mul_27(m->arena + 16384, m->arena + 0, m->arena + 8192);
+  fashion_mlp_transpose_28(m->arena + 24576, m->param + 233856);
+  fashion_mlp_matmul_29(m->arena + 25856, m->arena + 16384, m->arena + 24576);
+  fashion_mlp_add_30(m->arena + 24576, m->arena + 25856, m->param + 235136);
+  fashion_mlp_xent_37(m->arena + 25216, m->arena + 24576, target);
+  fashion_mlp_sum_to_38(m->arena + 25280, m->arena + 25216);
+  fashion_mlp_div_40(m->arena + 82560, m->arena + 25280);
+  fashion_mlp_broadcast_48(m->arena + 25856);
+  fashion_mlp_softmax_49(m->arena + 25216, m->arena + 24576);
+  fashion_mlp_mul_53(m->arena + 81920, m->arena + 25216, target, m->arena + 25856);
+  fashion_mlp_sum_to_54(m->grad + 235136, m->arena + 81920);
+  fashion_mlp_matmul_55(m->arena + 24576, m->arena + 81920, m->param + 233856);
+  fashion_mlp_matmul_56(m->grad + 233856, m->arena + 81920, m->arena + 16384);
+  fashion_mlp_mul_59(m->arena + 16384, m->arena + 24576, m->arena + 8192, m->arena + 0);
+  fashion_mlp_sum_to_60(m->grad + 233728, m->arena + 16384);
+  fashion_mlp_matmul_61(m->arena + 0, m->arena + 16384, m->param + 200960);
+  fashion_mlp_matmul_62(m->grad + 200960, m->arena + 16384, m->arena + 65536);
+  fashion_mlp_mul_65(m->arena + 16384, m->arena + 0, m->arena + 49152, m->arena + 32768);
+  fashion_mlp_sum_to_66(m->grad + 200704, m->arena + 16384);
+  fashion_mlp_matmul_67(m->grad + 0, m->arena + 16384, x);
+  /* %69 = assign: computed in place by %67 */
+  /* %71 = assign: computed in place by %66 */
+  /* %73 = assign: computed in place by %62 */
+  /* %75 = assign: computed in place by %60 */
+  /* %77 = assign: computed in place by %56 */
+  /* %79 = assign: computed in place by %54 */
+  return m->arena[82560];
 }
 
 static void fashion_mlp_update(fashion_mlp_model *restrict m) {
-  fashion_mlp_add_63(m->state + 0, m->grad + 0);
-  fashion_mlp_add_72(m->state + 200704, m->grad + 200704);
-  fashion_mlp_add_81(m->state + 200960, m->grad + 200960);
-  fashion_mlp_add_90(m->state + 233728, m->grad + 233728);
-  fashion_mlp_add_99(m->state + 233856, m->grad + 233856);
-  fashion_mlp_add_108(m->state + 235136, m->grad + 235136);
-  /* %64 = assign: computed in place by %63 */
-  fashion_mlp_assign_69(m->param + 0, m->grad + 0, m->state + 0);
-  /* %73 = assign: computed in place by %72 */
-  fashion_mlp_assign_78(m->param + 200704, m->grad + 200704, m->state + 200704);
-  /* %82 = assign: computed in place by %81 */
-  fashion_mlp_assign_87(m->param + 200960, m->grad + 200960, m->state + 200960);
-  /* %91 = assign: computed in place by %90 */
-  fashion_mlp_assign_96(m->param + 233728, m->grad + 233728, m->state + 233728);
-  /* %100 = assign: computed in place by %99 */
-  fashion_mlp_assign_105(m->param + 233856, m->grad + 233856, m->state + 233856);
-  /* %109 = assign: computed in place by %108 */
-  fashion_mlp_assign_114(m->param + 235136, m->grad + 235136, m->state + 235136);
+  fashion_mlp_add_85(m->state + 0);
+  fashion_mlp_tanh_89(m->arena + 0, m->state + 0);
+  fashion_mlp_tanh_96(m->arena + 16, m->state + 0);
+  fashion_mlp_div_100(m->arena + 32, m->arena + 0);
+  fashion_mlp_sqrt_101(m->arena + 0, m->arena + 16);
+  fashion_mlp_add_107(m->state + 16, m->grad + 0);
+  fashion_mlp_add_112(m->state + 200720, m->grad + 0);
+  fashion_mlp_add_126(m->state + 401424, m->grad + 200704);
+  fashion_mlp_add_130(m->state + 401680, m->grad + 200704);
+  fashion_mlp_add_144(m->state + 401936, m->grad + 200960);
+  fashion_mlp_add_148(m->state + 434704, m->grad + 200960);
+  fashion_mlp_add_162(m->state + 467472, m->grad + 233728);
+  fashion_mlp_add_166(m->state + 467600, m->grad + 233728);
+  fashion_mlp_add_180(m->state + 467728, m->grad + 233856);
+  fashion_mlp_add_184(m->state + 469008, m->grad + 233856);
+  fashion_mlp_add_198(m->state + 470288, m->grad + 235136);
+  fashion_mlp_add_202(m->state + 470304, m->grad + 235136);
+  /* %86 = assign: computed in place by %85 */
+  /* %113 = assign: computed in place by %107 */
+  /* %114 = assign: computed in place by %112 */
+  fashion_mlp_assign_121(m->param + 0, m->arena + 32, m->state + 16, m->state + 200720, m->arena + 0);
+  /* %131 = assign: computed in place by %126 */
+  /* %132 = assign: computed in place by %130 */
+  fashion_mlp_assign_139(m->param + 200704, m->arena + 32, m->state + 401424, m->state + 401680, m->arena + 0);
+  /* %149 = assign: computed in place by %144 */
+  /* %150 = assign: computed in place by %148 */
+  fashion_mlp_assign_157(m->param + 200960, m->arena + 32, m->state + 401936, m->state + 434704, m->arena + 0);
+  /* %167 = assign: computed in place by %162 */
+  /* %168 = assign: computed in place by %166 */
+  fashion_mlp_assign_175(m->param + 233728, m->arena + 32, m->state + 467472, m->state + 467600, m->arena + 0);
+  /* %185 = assign: computed in place by %180 */
+  /* %186 = assign: computed in place by %184 */
+  fashion_mlp_assign_193(m->param + 233856, m->arena + 32, m->state + 467728, m->state + 469008, m->arena + 0);
+  /* %203 = assign: computed in place by %198 */
+  /* %204 = assign: computed in place by %202 */
+  fashion_mlp_assign_211(m->param + 235136, m->arena + 32, m->state + 470288, m->state + 470304, m->arena + 0);
 }
 
 float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, const void *target_) {
@@ -556,38 +785,45 @@ void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void 
   fashion_mlp_transpose_8(m->arena + 0, m->param + 0);
   fashion_mlp_matmul_9(m->arena + 200704, x, m->arena + 0);
   fashion_mlp_relu_11(m->arena + 32768, m->arena + 200704, m->param + 200704);
-  fashion_mlp_transpose_12(m->arena + 0, m->param + 200960);
-  fashion_mlp_matmul_13(m->arena + 49152, m->arena + 32768, m->arena + 0);
-  fashion_mlp_relu_15(m->arena + 0, m->arena + 49152, m->param + 233728);
-  fashion_mlp_transpose_16(m->arena + 8192, m->param + 233856);
-  fashion_mlp_matmul_17(m->arena + 9472, m->arena + 0, m->arena + 8192);
-  fashion_mlp_assign_25(out, m->arena + 9472, m->param + 235136);
-  fashion_mlp_xent_20_v2(sample_loss, out, target);
-  /* %25 = assign: computed in place by %18 */
-  /* %27 = assign: computed in place by %20 */
+  fashion_mlp_transpose_19(m->arena + 0, m->param + 200960);
+  fashion_mlp_transpose_28(m->arena + 57344, m->param + 233856);
+  fashion_mlp_matmul_31(m->arena + 49152, m->arena + 32768, m->arena + 0);
+  fashion_mlp_relu_33(m->arena + 0, m->arena + 49152, m->param + 233728);
+  fashion_mlp_matmul_34(m->arena + 8192, m->arena + 0, m->arena + 57344);
+  fashion_mlp_assign_43(out, m->arena + 8192, m->param + 235136);
+  fashion_mlp_xent_41(sample_loss, out, target);
+  /* %43 = assign: computed in place by %35 */
+  /* %45 = assign: computed in place by %41 */
 }
 
-enum { FASHION_MLP_NTENSORS = 12 };
+enum { FASHION_MLP_NTENSORS = 19 };
 
 static void fashion_mlp_tensors(const fashion_mlp_model *m, RtTensor *t) {
   t[0] = (RtTensor){"net.1.weight", RT_F32, 2, {256, 784}, (void *)(m->param + 0), 0};
   t[1] = (RtTensor){"net.1.bias", RT_F32, 1, {256}, (void *)(m->param + 200704), 0};
-  t[2] = (RtTensor){"net.3.weight", RT_F32, 2, {128, 256}, (void *)(m->param + 200960), 0};
-  t[3] = (RtTensor){"net.3.bias", RT_F32, 1, {128}, (void *)(m->param + 233728), 0};
-  t[4] = (RtTensor){"net.5.weight", RT_F32, 2, {10, 128}, (void *)(m->param + 233856), 0};
-  t[5] = (RtTensor){"net.5.bias", RT_F32, 1, {10}, (void *)(m->param + 235136), 0};
-  t[6] = (RtTensor){"optim.net.1.weight.momentum_buffer", RT_F32, 2, {256, 784}, (void *)(m->state + 0), 1};
-  t[7] = (RtTensor){"optim.net.1.bias.momentum_buffer", RT_F32, 1, {256}, (void *)(m->state + 200704), 1};
-  t[8] = (RtTensor){"optim.net.3.weight.momentum_buffer", RT_F32, 2, {128, 256}, (void *)(m->state + 200960), 1};
-  t[9] = (RtTensor){"optim.net.3.bias.momentum_buffer", RT_F32, 1, {128}, (void *)(m->state + 233728), 1};
-  t[10] = (RtTensor){"optim.net.5.weight.momentum_buffer", RT_F32, 2, {10, 128}, (void *)(m->state + 233856), 1};
-  t[11] = (RtTensor){"optim.net.5.bias.momentum_buffer", RT_F32, 1, {10}, (void *)(m->state + 235136), 1};
+  t[2] = (RtTensor){"net.4.weight", RT_F32, 2, {128, 256}, (void *)(m->param + 200960), 0};
+  t[3] = (RtTensor){"net.4.bias", RT_F32, 1, {128}, (void *)(m->param + 233728), 0};
+  t[4] = (RtTensor){"net.7.weight", RT_F32, 2, {10, 128}, (void *)(m->param + 233856), 0};
+  t[5] = (RtTensor){"net.7.bias", RT_F32, 1, {10}, (void *)(m->param + 235136), 0};
+  t[6] = (RtTensor){"optim.step", RT_F32, 0, {0}, (void *)(m->state + 0), 1};
+  t[7] = (RtTensor){"optim.net.1.weight.exp_avg", RT_F32, 2, {256, 784}, (void *)(m->state + 16), 1};
+  t[8] = (RtTensor){"optim.net.1.weight.exp_avg_sq", RT_F32, 2, {256, 784}, (void *)(m->state + 200720), 1};
+  t[9] = (RtTensor){"optim.net.1.bias.exp_avg", RT_F32, 1, {256}, (void *)(m->state + 401424), 1};
+  t[10] = (RtTensor){"optim.net.1.bias.exp_avg_sq", RT_F32, 1, {256}, (void *)(m->state + 401680), 1};
+  t[11] = (RtTensor){"optim.net.4.weight.exp_avg", RT_F32, 2, {128, 256}, (void *)(m->state + 401936), 1};
+  t[12] = (RtTensor){"optim.net.4.weight.exp_avg_sq", RT_F32, 2, {128, 256}, (void *)(m->state + 434704), 1};
+  t[13] = (RtTensor){"optim.net.4.bias.exp_avg", RT_F32, 1, {128}, (void *)(m->state + 467472), 1};
+  t[14] = (RtTensor){"optim.net.4.bias.exp_avg_sq", RT_F32, 1, {128}, (void *)(m->state + 467600), 1};
+  t[15] = (RtTensor){"optim.net.7.weight.exp_avg", RT_F32, 2, {10, 128}, (void *)(m->state + 467728), 1};
+  t[16] = (RtTensor){"optim.net.7.weight.exp_avg_sq", RT_F32, 2, {10, 128}, (void *)(m->state + 469008), 1};
+  t[17] = (RtTensor){"optim.net.7.bias.exp_avg", RT_F32, 1, {10}, (void *)(m->state + 470288), 1};
+  t[18] = (RtTensor){"optim.net.7.bias.exp_avg_sq", RT_F32, 1, {10}, (void *)(m->state + 470304), 1};
 }
 
 int fashion_mlp_save_meta(const fashion_mlp_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[FASHION_MLP_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "17a780aa042de0ef"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "fashion_mlp"}, {"dlc.graph_hash", "c2f3f9b730573ae1"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((fashion_mlp_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -608,7 +844,7 @@ int fashion_mlp_load(fashion_mlp_model *m, const char *path) {
   RtTensor t[FASHION_MLP_NTENSORS];
   int64_t step = 0;
   fashion_mlp_tensors(m, t);
-  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "17a780aa042de0ef", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, FASHION_MLP_NTENSORS, RT_F32, "c2f3f9b730573ae1", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -9,7 +9,7 @@
 #define FASHION_MLP_TARGET_SIZE 64   /* int32 target [64] */
 #define FASHION_MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define FASHION_MLP_PARAM_COUNT 235146
-#define FASHION_MLP_STATE_COUNT 235146
+#define FASHION_MLP_STATE_COUNT 470293
 #define FASHION_MLP_ARENA_BYTES 868352
 
 typedef float fashion_mlp_real;
@@ -17,17 +17,17 @@ typedef float fashion_mlp_real;
 /* Where each parameter starts in m->param (and its gradient in m->grad). */
 #define FASHION_MLP_PARAM_NET_1_WEIGHT 0   /* net.1.weight [256,784] */
 #define FASHION_MLP_PARAM_NET_1_BIAS 200704   /* net.1.bias [256] */
-#define FASHION_MLP_PARAM_NET_3_WEIGHT 200960   /* net.3.weight [128,256] */
-#define FASHION_MLP_PARAM_NET_3_BIAS 233728   /* net.3.bias [128] */
-#define FASHION_MLP_PARAM_NET_5_WEIGHT 233856   /* net.5.weight [10,128] */
-#define FASHION_MLP_PARAM_NET_5_BIAS 235136   /* net.5.bias [10] */
+#define FASHION_MLP_PARAM_NET_4_WEIGHT 200960   /* net.4.weight [128,256] */
+#define FASHION_MLP_PARAM_NET_4_BIAS 233728   /* net.4.bias [128] */
+#define FASHION_MLP_PARAM_NET_7_WEIGHT 233856   /* net.7.weight [10,128] */
+#define FASHION_MLP_PARAM_NET_7_BIAS 235136   /* net.7.bias [10] */
 
 /* Parameters, their gradients, optimizer state and activations: one slab each,
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct fashion_mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152];
-  _Alignas(64) float state[235152];
+  _Alignas(64) float state[470320];
   _Alignas(64) float arena[217088];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
