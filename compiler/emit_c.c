@@ -932,8 +932,18 @@ static const struct {
     {"dlc_sq(", "static inline %1$s dlc_sq(%1$s x) { return x * x; }\n"},
     {"dlc_max(", "static inline %1$s dlc_max(%1$s a, %1$s b) { return b > a || b != b ? b : a; }\n"},
     {"dlc_clamp(", "static inline %1$s dlc_clamp(%1$s x, %1$s lo, %1$s hi) { return x < lo ? lo : x > hi ? hi : x; }\n"},
+    /* rt_uniform01 (runtime/rng.c: Philox4x32-10, 53 bits) inlined: dropout draws one per element */
     {"dlc_rand(", "static inline %1$s dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {\n"
-                  "  return (%1$s)rt_uniform01(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i);\n}\n"},
+                  "  uint64_t ctr = (uint64_t)step * (uint64_t)n + (uint64_t)i;\n"
+                  "  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);\n"
+                  "  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);\n"
+                  "  for (int r = 0; r < 10; r++) {\n"
+                  "    if (r) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;\n"
+                  "    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;\n"
+                  "    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;\n"
+                  "    c1 = (uint32_t)p1, c3 = (uint32_t)p0, c0 = n0, c2 = n2;\n"
+                  "  }\n"
+                  "  return (%1$s)((double)((((uint64_t)c0 << 32) | c1) >> 11) * (1.0 / 9007199254740992.0));\n}\n"},
     {"dlc_inrange(", "static inline %1$s dlc_inrange(%1$s x, %1$s lo, %1$s hi) { return x >= lo && x <= hi ? 1 : 0; }\n"},
 };
 

@@ -12,7 +12,16 @@ static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
 static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
 static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
 static inline float dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
-  return (float)rt_uniform01(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i);
+  uint64_t ctr = (uint64_t)step * (uint64_t)n + (uint64_t)i;
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);
+  for (int r = 0; r < 10; r++) {
+    if (r) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
+    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
+    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1, c3 = (uint32_t)p0, c0 = n0, c2 = n2;
+  }
+  return (float)((double)((((uint64_t)c0 << 32) | c1) >> 11) * (1.0 / 9007199254740992.0));
 }
 
 #define FASHION_MLP_LR 0.001f   /* examples/fashion_mlp.lua:15 */

@@ -1,0 +1,9 @@
+-- expect: sgd_lr\.lua:8: optim\.SGD: lr must be > 0, got 0
+local nn, optim = require "nn", require "optim"
+return {
+  input  = {5, 4},
+  net    = nn.Sequential { nn.Linear(4, 3) },
+  target = {classes = 3},
+  loss   = nn.CrossEntropyLoss(),
+  optim  = optim.SGD{lr = 0},
+}

@@ -1,0 +1,9 @@
+-- expect: sgd_lr_type\.lua:8: optim\.SGD: lr must be a number, got string
+local nn, optim = require "nn", require "optim"
+return {
+  input  = {5, 4},
+  net    = nn.Sequential { nn.Linear(4, 3) },
+  target = {classes = 3},
+  loss   = nn.CrossEntropyLoss(),
+  optim  = optim.SGD{lr = "0.1"},
+}

@@ -1,0 +1,9 @@
+-- expect: sgd_momentum\.lua:8: optim\.SGD: momentum must be >= 0, got -0\.9
+local nn, optim = require "nn", require "optim"
+return {
+  input  = {5, 4},
+  net    = nn.Sequential { nn.Linear(4, 3) },
+  target = {classes = 3},
+  loss   = nn.CrossEntropyLoss(),
+  optim  = optim.SGD{lr = 0.1, momentum = -0.9},
+}
