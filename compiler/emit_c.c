@@ -799,12 +799,21 @@ static void target_cast(Em *e) {
 
 static void emit_fn_body(Em *e, FnKind k) {
   const FnPlan *fp = &e->p->fn[k];
+  FILE *out = e->f;
+  char *body = NULL;
+  size_t len = 0;
+  e->f = open_memstream(&body, &len);
+  if (!e->f) die("open_memstream: %s", strerror(errno));
   e->fp = fp;
   e->ind = 1;
-  if (k == FN_FORWARD && e->g->nparams == 0) line(e, "(void)m;"); /* may not touch m */
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
   for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
+  fclose(e->f);
+  e->f = out;
+  if (!strstr(body, "m->") && k != FN_GRAD) line(e, "(void)m; /* nothing here reads the model */");
+  fputs(body, e->f);
+  free(body);
 }
 
 static void emit_functions(Em *e) {
