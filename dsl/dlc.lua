@@ -202,13 +202,16 @@ end
 -- spec.net applied twice: in training mode (dropout on, batch statistics), for the loss, and in
 -- inference mode, for m_forward and m_eval.  Layers that do not care give the same nodes both
 -- times (hash-consing), so only the parts that differ are built twice.
-local function both_modes(net, x)
-  core.mode("train")
-  local train_out = net(x)
+local function both_modes(net, x, training)
+  local train_out
+  if training then
+    core.mode("train")
+    train_out = net(x)
+  end
   core.mode("eval")
   local eval_out = net(x)
   core.mode("none")
-  return {eval_out}, {train_out}
+  return {eval_out}, {train_out or eval_out}
 end
 
 function dlc._build(spec, stem)
@@ -243,14 +246,14 @@ function dlc._build(spec, stem)
     if spec.inputs ~= nil then core.error("give either input (a shape, with net) or inputs (tensors), not both") end
     if not is_module(spec.net) then core.error("spec.input needs spec.net, a module such as nn.Sequential{...}") end
     inputs = {core.input("x", spec.input, "float")}
-    outputs, train_outputs = both_modes(spec.net, inputs[1])
+    outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil)
   elseif spec.inputs ~= nil then
     inputs = tensor_list(spec.inputs, "inputs")
     for i, t in ipairs(inputs) do
       if core.kind(t) ~= "input" then core.error(string.format("spec.inputs[%d] is not made by dlc.input", i)) end
     end
     if spec.outputs ~= nil then outputs = tensor_list(spec.outputs, "outputs")
-    elseif is_module(spec.net) then outputs, train_outputs = both_modes(spec.net, inputs[1])
+    elseif is_module(spec.net) then outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil)
     else core.error("spec.inputs needs spec.outputs (tensors) or spec.net (a module)") end
   else
     core.error("the spec needs input = {batch, ...} (with net) or inputs = {tensors} (with outputs)")

@@ -218,14 +218,13 @@ class("Dropout", function(self, p)
   end
   self.p = p
   self._desc = tostring(p)
-  streams = streams + 1
-  self._stream = streams
 end)
 
 function nn.Dropout:forward(x)
   need_tensor(x, tostring(self))
   if need_mode(self) == "eval" or self.p == 0 then return x end
-  local keep = core.unary("step", core.rand(core.shape(x), self._stream) - self.p)
+  streams = streams + 1 -- each use draws its own masks, also a module used twice
+  local keep = core.unary("step", core.rand(core.shape(x), streams) - self.p)
   return x * (keep * (1 / (1 - self.p)))
 end
 

@@ -795,6 +795,9 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
   for (int j = 0; j < f->nts; j++) {
     if (strncmp(f->ts[j].name, "optim.", 6) == 0)
       continue; /* optimizer state the model does not keep: an inference build, another optimizer */
+    size_t nl = strlen(f->ts[j].name), sl = strlen(".num_batches_tracked");
+    if (nl >= sl && strcmp(f->ts[j].name + nl - sl, ".num_batches_tracked") == 0)
+      continue; /* PyTorch's batch-norm step counter: dlc's momentum does not use it */
     int k = 0;
     while (k < n && strcmp(ts[k].name, f->ts[j].name))
       k++;

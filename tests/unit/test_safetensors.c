@@ -313,6 +313,11 @@ static void test_load_errors(void) {
   const char *trained = in_dir("trained.safetensors");
   CHECK(!rt_st_save(trained, with_state, 2, meta, 2, err, sizeof err), "save: %s", err);
   CHECK(!rt_st_load(trained, ok, 1, RT_F32, "h1", &step, err, sizeof err), "optim.* skipped: %s", err);
+  int64_t nbt = 12;
+  RtTensor with_nbt[] = {{"a", RT_F32, 2, {2, 3}, fa, 0}, {"net.1.num_batches_tracked", RT_I64, 0, {0}, &nbt, 0}};
+  const char *torch_bn = in_dir("torch_bn.safetensors");
+  CHECK(!rt_st_save(torch_bn, with_nbt, 2, NULL, 0, err, sizeof err), "save: %s", err);
+  CHECK(!rt_st_load(torch_bn, ok, 1, RT_F32, "h1", &step, err, sizeof err), "num_batches_tracked skipped: %s", err);
   RtTensor other[] = {{"a", RT_F32, 2, {3, 2}, a, 0}};
   expect_load_fails(trained, other, 1, RT_F32, "h2", "a: shape [2,3] in file, [3,2] expected");
 
