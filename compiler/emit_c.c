@@ -498,9 +498,77 @@ static void mm_body(Em *e, void *ctx) {
        buffer(e, n->in[1], 0), aff_str(e, &b));
 }
 
+/* A register-tiled product for C = op(A) B with B row-major: tiles of MR rows x NV vectors
+ * of C stay in registers for the whole k loop (vector extensions, so any ISA); the rest of
+ * the rows and columns is done by scalar dot products.  Every element of C is still the
+ * sum over k in order, as the plain loops compute it. */
+enum { MR = 4, NV = 2 };
+
+static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const char *i, const char *k) {
+  (void)e;
+  return n->ta ? ir_fmt("%s[(%s) * %d + %s]", a, k, M, i) : ir_fmt("%s[(%s) * %d + %s]", a, i, K, k);
+}
+
+static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                        const char *i, int j0) {
+  line(e, "for (int i1 = %d; i1 < %d; i1++) {", j0, N);
+  line(e, "  %s r_acc = 0;", e->real);
+  line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
+  line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
+  line(e, "}");
+}
+
+static int tiled(Em *e, const Node *n, int M, int N, int K) {
+  int VL = e->d64 ? 4 : 8;
+  return !n->tb && M >= MR && N >= NV * VL && K >= 4 && !unrolled(e, M) && !unrolled(e, K);
+}
+
+static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
+  const Node *n = &e->g->nodes[id];
+  const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
+  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
+  int VL = e->d64 ? 4 : 8, NR = NV * VL, Mt = M / MR * MR, Nt = N / NR * NR;
+  if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
+  line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
+  e->ind++;
+  line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
+  e->ind++;
+  for (int r = 0; r < MR; r++)
+    line(e, "%s r_acc%d_0 = {0}, r_acc%d_1 = {0};", v, r, r);
+  line(e, "for (int i2 = 0; i2 < %d; i2++) {", K);
+  e->ind++;
+  for (int q = 0; q < NV; q++)
+    line(e, "%s r_b%d; memcpy(&r_b%d, %s + i2 * %d + i1 + %d, sizeof r_b%d);", v, q, q, b, N, q * VL, q);
+  for (int r = 0; r < MR; r++) line(e, "%s r_a%d = %s;", e->real, r, a_at(e, n, a, M, K, ir_fmt("i0 + %d", r), "i2"));
+  for (int r = 0; r < MR; r++)
+    for (int q = 0; q < NV; q++) line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
+  e->ind--;
+  line(e, "}");
+  for (int r = 0; r < MR; r++)
+    for (int q = 0; q < NV; q++)
+      line(e, "memcpy(%s + (i0 + %d) * %d + i1 + %d, &r_acc%d_%d, sizeof r_acc%d_%d);", c, r, N, q * VL, r, q, r, q);
+  e->ind--;
+  line(e, "}");
+  if (Nt < N)
+    for (int r = 0; r < MR; r++) scalar_dots(e, n, c, a, b, M, N, K, ir_fmt("i0 + %d", r), Nt);
+  e->ind--;
+  line(e, "}");
+  if (Mt < M) {
+    line(e, "for (int i0 = %d; i0 < %d; i0++) {", Mt, M);
+    e->ind++;
+    scalar_dots(e, n, c, a, b, M, N, K, "i0", 0);
+    e->ind--;
+    line(e, "}");
+  }
+}
+
 static void emit_matmul(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  if (tiled(e, n, n->shape.d[0], n->shape.d[1], K)) {
+    emit_matmul_tiled(e, id, n->shape.d[0], n->shape.d[1], K);
+    return;
+  }
   fill(e, id, lit(e, 0));
   int64_t sizes[3] = {n->shape.d[0], n->tb ? n->shape.d[1] : K, n->tb ? K : n->shape.d[1]};
   Mm mm = {id};
@@ -934,6 +1002,8 @@ static void emit_checkpoint(Em *e, uint64_t hash) {
 static const struct {
   const char *name, *def; /* def: printf format, %1$s = the real type */
 } helpers[] = {
+    {"dlc_v8f ", "typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */\n"},
+    {"dlc_v4d ", "typedef double dlc_v4d __attribute__((vector_size(32))); /* 4 doubles */\n"},
     {"dlc_relu(", "static inline %1$s dlc_relu(%1$s x) { return x < 0 ? 0 : x; }\n"},
     {"dlc_step(", "static inline %1$s dlc_step(%1$s x) { return x > 0 ? 1 : 0; }\n"},
     {"dlc_sign(", "static inline %1$s dlc_sign(%1$s x) { return (%1$s)((x > 0) - (x < 0)); }\n"},
@@ -1061,7 +1131,7 @@ static int reserved(const char *n) {
   for (int i = 0; words[i]; i++)
     if (strcmp(n, words[i]) == 0) return 1;
   if ((n[0] == 't' || n[0] == 'i') && isdigit((unsigned char)n[1])) return 1;
-  if (n[0] && n[1] == '_' && strchr("pgs", n[0])) return 1;
+  if (n[0] && n[1] == '_' && strchr("pgsr", n[0])) return 1;
   return strncmp(n, "row_", 4) == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "dlc_", 4) == 0 ||
          n[0] == '_';
 }

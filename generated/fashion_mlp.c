@@ -8,6 +8,7 @@
 
 #include "dlc_rt.h"
 
+typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
 static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
 static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
 static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
@@ -44,14 +45,36 @@ static void fashion_mlp_transpose_8(float *restrict t8, const float *restrict p_
 
 /* %9 = matmul %7, %8 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
 static void fashion_mlp_matmul_9(float *restrict t9, const float *restrict x, const float *restrict t8) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t9[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 784; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        t9[256*i0 + i2] += x[784*i0 + i1] * t8[256*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 784; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t8 + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t8 + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = x[(i0 + 0) * 784 + i2];
+        float r_a1 = x[(i0 + 1) * 784 + i2];
+        float r_a2 = x[(i0 + 2) * 784 + i2];
+        float r_a3 = x[(i0 + 3) * 784 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t9 + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t9 + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t9 + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t9 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t9 + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t9 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t9 + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t9 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -87,14 +110,36 @@ static void fashion_mlp_transpose_28(float *restrict t28, const float *restrict 
 
 /* %31 = matmul %11, %19 : f32[64,128]                  # examples/fashion_mlp.lua:11 */
 static void fashion_mlp_matmul_31(float *restrict t31, const float *restrict t11, const float *restrict t19) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    t31[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 256; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        t31[128*i0 + i2] += t11[256*i0 + i1] * t19[128*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 256; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t19 + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t19 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t11[(i0 + 0) * 256 + i2];
+        float r_a1 = t11[(i0 + 1) * 256 + i2];
+        float r_a2 = t11[(i0 + 2) * 256 + i2];
+        float r_a3 = t11[(i0 + 3) * 256 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t31 + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t31 + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t31 + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t31 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t31 + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t31 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t31 + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t31 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -155,14 +200,36 @@ static void fashion_mlp_mul_18(float *restrict t18, const float *restrict t11, c
 
 /* %20 = matmul %18, %19 : f32[64,128]                  # examples/fashion_mlp.lua:11 */
 static void fashion_mlp_matmul_20(float *restrict t20, const float *restrict t18, const float *restrict t19) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    t20[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 256; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        t20[128*i0 + i2] += t18[256*i0 + i1] * t19[128*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 256; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t19 + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t19 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t18[(i0 + 0) * 256 + i2];
+        float r_a1 = t18[(i0 + 1) * 256 + i2];
+        float r_a2 = t18[(i0 + 2) * 256 + i2];
+        float r_a3 = t18[(i0 + 3) * 256 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t20 + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t20 + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t20 + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t20 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t20 + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t20 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t20 + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t20 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -299,28 +366,79 @@ static void fashion_mlp_sum_to_54(float *restrict g_net_7_bias, const float *res
 
 /* %55 = matmul %53, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
 static void fashion_mlp_matmul_55(float *restrict t55, const float *restrict t53, const float *restrict p_net_7_weight) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    t55[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        t55[128*i0 + i2] += t53[10*i0 + i1] * p_net_7_weight[128*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 10; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t53[(i0 + 0) * 10 + i2];
+        float r_a1 = t53[(i0 + 1) * 10 + i2];
+        float r_a2 = t53[(i0 + 2) * 10 + i2];
+        float r_a3 = t53[(i0 + 3) * 10 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t55 + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t55 + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t55 + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t55 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t55 + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t55 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t55 + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t55 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
 
 /* %56 = matmul %53^T, %27 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
 static void fashion_mlp_matmul_56(float *restrict g_net_7_weight, const float *restrict t53, const float *restrict t27) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    g_net_7_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 10; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        g_net_7_weight[128*i0 + i2] += t53[i0 + 10*i1] * t27[128*i1 + i2];
+  for (int i0 = 0; i0 < 8; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t27 + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t27 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t53[(i2) * 10 + i0 + 0];
+        float r_a1 = t53[(i2) * 10 + i0 + 1];
+        float r_a2 = t53[(i2) * 10 + i0 + 2];
+        float r_a3 = t53[(i2) * 10 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_7_weight + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_7_weight + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_7_weight + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_7_weight + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_7_weight + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_7_weight + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_7_weight + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_7_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+    }
+  }
+  for (int i0 = 8; i0 < 10; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      float r_acc = 0;
+      for (int i2 = 0; i2 < 64; i2++) r_acc += t53[(i2) * 10 + i0] * t27[i2 * 128 + i1];
+      g_net_7_weight[(i0) * 128 + i1] = r_acc;
     }
   }
 }
@@ -349,28 +467,72 @@ static void fashion_mlp_sum_to_60(float *restrict g_net_4_bias, const float *res
 
 /* %61 = matmul %59, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
 static void fashion_mlp_matmul_61(float *restrict t61, const float *restrict t59, const float *restrict p_net_4_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t61[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        t61[256*i0 + i2] += t59[128*i0 + i1] * p_net_4_weight[256*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 128; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_4_weight + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, p_net_4_weight + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = t59[(i0 + 0) * 128 + i2];
+        float r_a1 = t59[(i0 + 1) * 128 + i2];
+        float r_a2 = t59[(i0 + 2) * 128 + i2];
+        float r_a3 = t59[(i0 + 3) * 128 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t61 + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t61 + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t61 + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t61 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t61 + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t61 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t61 + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t61 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
 
 /* %62 = matmul %59^T, %18 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
 static void fashion_mlp_matmul_62(float *restrict g_net_4_weight, const float *restrict t59, const float *restrict t18) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    g_net_4_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 128; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        g_net_4_weight[256*i0 + i2] += t59[i0 + 128*i1] * t18[256*i1 + i2];
+  for (int i0 = 0; i0 < 128; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t18 + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t18 + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = t59[(i2) * 128 + i0 + 0];
+        float r_a1 = t59[(i2) * 128 + i0 + 1];
+        float r_a2 = t59[(i2) * 128 + i0 + 2];
+        float r_a3 = t59[(i2) * 128 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_4_weight + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_4_weight + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_4_weight + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_4_weight + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_4_weight + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_4_weight + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_4_weight + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_4_weight + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -399,14 +561,36 @@ static void fashion_mlp_sum_to_66(float *restrict g_net_1_bias, const float *res
 
 /* %67 = matmul %65^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
 static void fashion_mlp_matmul_67(float *restrict g_net_1_weight, const float *restrict t65, const float *restrict x) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    g_net_1_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 256; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        g_net_1_weight[784*i0 + i2] += t65[i0 + 256*i1] * x[784*i1 + i2];
+  for (int i0 = 0; i0 < 256; i0 += 4) {
+    for (int i1 = 0; i1 < 784; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, x + i2 * 784 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, x + i2 * 784 + i1 + 8, sizeof r_b1);
+        float r_a0 = t65[(i2) * 256 + i0 + 0];
+        float r_a1 = t65[(i2) * 256 + i0 + 1];
+        float r_a2 = t65[(i2) * 256 + i0 + 2];
+        float r_a3 = t65[(i2) * 256 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_1_weight + (i0 + 0) * 784 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_1_weight + (i0 + 0) * 784 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }

@@ -8,6 +8,7 @@
 
 #include "dlc_rt.h"
 
+typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
 static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
 static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
 static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
@@ -26,14 +27,36 @@ static void mlp_transpose_8(float *restrict t8, const float *restrict p_net_1_we
 
 /* %9 = matmul %7, %8 : f32[64,256]                     # examples/mlp.lua:10 */
 static void mlp_matmul_9(float *restrict t9, const float *restrict x, const float *restrict t8) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t9[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 784; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        t9[256*i0 + i2] += x[784*i0 + i1] * t8[256*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 784; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t8 + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t8 + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = x[(i0 + 0) * 784 + i2];
+        float r_a1 = x[(i0 + 1) * 784 + i2];
+        float r_a2 = x[(i0 + 2) * 784 + i2];
+        float r_a3 = x[(i0 + 3) * 784 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t9 + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t9 + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t9 + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t9 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t9 + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t9 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t9 + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t9 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -60,14 +83,36 @@ static void mlp_transpose_12(float *restrict t12, const float *restrict p_net_3_
 
 /* %13 = matmul %11, %12 : f32[64,128]                  # examples/mlp.lua:11 */
 static void mlp_matmul_13(float *restrict t13, const float *restrict t11, const float *restrict t12) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    t13[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 256; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        t13[128*i0 + i2] += t11[256*i0 + i1] * t12[128*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 256; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t12 + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t12 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t11[(i0 + 0) * 256 + i2];
+        float r_a1 = t11[(i0 + 1) * 256 + i2];
+        float r_a2 = t11[(i0 + 2) * 256 + i2];
+        float r_a3 = t11[(i0 + 3) * 256 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t13 + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t13 + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t13 + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t13 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t13 + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t13 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t13 + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t13 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -206,28 +251,79 @@ static void mlp_sum_to_35(float *restrict g_net_5_bias, const float *restrict t3
 
 /* %36 = matmul %34, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
 static void mlp_matmul_36(float *restrict t36, const float *restrict t34, const float *restrict p_net_5_weight) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    t36[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        t36[128*i0 + i2] += t34[10*i0 + i1] * p_net_5_weight[128*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 10; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_5_weight + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, p_net_5_weight + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t34[(i0 + 0) * 10 + i2];
+        float r_a1 = t34[(i0 + 1) * 10 + i2];
+        float r_a2 = t34[(i0 + 2) * 10 + i2];
+        float r_a3 = t34[(i0 + 3) * 10 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t36 + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t36 + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t36 + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t36 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t36 + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t36 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t36 + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t36 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
 
 /* %37 = matmul %34^T, %15 : f32[10,128]                # examples/mlp.lua:12 backward */
 static void mlp_matmul_37(float *restrict g_net_5_weight, const float *restrict t34, const float *restrict t15) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    g_net_5_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 10; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 128; i2++) {
-        g_net_5_weight[128*i0 + i2] += t34[i0 + 10*i1] * t15[128*i1 + i2];
+  for (int i0 = 0; i0 < 8; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t15 + i2 * 128 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t15 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t34[(i2) * 10 + i0 + 0];
+        float r_a1 = t34[(i2) * 10 + i0 + 1];
+        float r_a2 = t34[(i2) * 10 + i0 + 2];
+        float r_a3 = t34[(i2) * 10 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_5_weight + (i0 + 0) * 128 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_5_weight + (i0 + 0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_5_weight + (i0 + 1) * 128 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_5_weight + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_5_weight + (i0 + 2) * 128 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_5_weight + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_5_weight + (i0 + 3) * 128 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_5_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+    }
+  }
+  for (int i0 = 8; i0 < 10; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      float r_acc = 0;
+      for (int i2 = 0; i2 < 64; i2++) r_acc += t34[(i2) * 10 + i0] * t15[i2 * 128 + i1];
+      g_net_5_weight[(i0) * 128 + i1] = r_acc;
     }
   }
 }
@@ -255,28 +351,72 @@ static void mlp_sum_to_40(float *restrict g_net_3_bias, const float *restrict t3
 
 /* %41 = matmul %39, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
 static void mlp_matmul_41(float *restrict t41, const float *restrict t39, const float *restrict p_net_3_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t41[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        t41[256*i0 + i2] += t39[128*i0 + i1] * p_net_3_weight[256*i1 + i2];
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 128; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_3_weight + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, p_net_3_weight + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = t39[(i0 + 0) * 128 + i2];
+        float r_a1 = t39[(i0 + 1) * 128 + i2];
+        float r_a2 = t39[(i0 + 2) * 128 + i2];
+        float r_a3 = t39[(i0 + 3) * 128 + i2];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(t41 + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(t41 + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(t41 + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(t41 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(t41 + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(t41 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(t41 + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(t41 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
 
 /* %42 = matmul %39^T, %11 : f32[128,256]               # examples/mlp.lua:11 backward */
 static void mlp_matmul_42(float *restrict g_net_3_weight, const float *restrict t39, const float *restrict t11) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    g_net_3_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 128; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 256; i2++) {
-        g_net_3_weight[256*i0 + i2] += t39[i0 + 128*i1] * t11[256*i1 + i2];
+  for (int i0 = 0; i0 < 128; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t11 + i2 * 256 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t11 + i2 * 256 + i1 + 8, sizeof r_b1);
+        float r_a0 = t39[(i2) * 128 + i0 + 0];
+        float r_a1 = t39[(i2) * 128 + i0 + 1];
+        float r_a2 = t39[(i2) * 128 + i0 + 2];
+        float r_a3 = t39[(i2) * 128 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_3_weight + (i0 + 0) * 256 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_3_weight + (i0 + 0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_3_weight + (i0 + 1) * 256 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_3_weight + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_3_weight + (i0 + 2) * 256 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_3_weight + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_3_weight + (i0 + 3) * 256 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_3_weight + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
@@ -304,14 +444,36 @@ static void mlp_sum_to_45(float *restrict g_net_1_bias, const float *restrict t4
 
 /* %46 = matmul %44^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
 static void mlp_matmul_46(float *restrict g_net_1_weight, const float *restrict t44, const float *restrict x) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    g_net_1_weight[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 256; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        g_net_1_weight[784*i0 + i2] += t44[i0 + 256*i1] * x[784*i1 + i2];
+  for (int i0 = 0; i0 < 256; i0 += 4) {
+    for (int i1 = 0; i1 < 784; i1 += 16) {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, x + i2 * 784 + i1 + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, x + i2 * 784 + i1 + 8, sizeof r_b1);
+        float r_a0 = t44[(i2) * 256 + i0 + 0];
+        float r_a1 = t44[(i2) * 256 + i0 + 1];
+        float r_a2 = t44[(i2) * 256 + i0 + 2];
+        float r_a3 = t44[(i2) * 256 + i0 + 3];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
       }
+      memcpy(g_net_1_weight + (i0 + 0) * 784 + i1 + 0, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_1_weight + (i0 + 0) * 784 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 0, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 0, &r_acc2_0, sizeof r_acc2_0);
+      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
+      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 0, &r_acc3_0, sizeof r_acc3_0);
+      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
   }
 }
