@@ -641,6 +641,7 @@ Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
     for (int i = 0; i < g->roots[f].n; i++) ivec_push(&ng->roots[f], map[g->roots[f].v[i]]);
   ng->loss = g->loss >= 0 ? map[g->loss] : -1;
   ng->target = g->target;
+  ng->train = g->train;
   Leaf *tabs[4] = {ng->inputs, ng->outputs, ng->params, ng->states};
   int counts[4] = {ng->ninputs, ng->noutputs, ng->nparams, ng->nstates};
   for (int t = 0; t < 4; t++)

@@ -137,6 +137,13 @@ typedef struct Graph {
   IntVec roots[FN_COUNT]; /* what each function must compute */
   int loss;               /* loss node, -1 without training */
   int target;             /* index of the target input (sequential style), -1 if none */
+  struct {                /* spec.train: defaults for dlc train; has_* says which are set */
+    int has_epochs, has_val, has_seed, has_norm, has_augment, has_shuffle;
+    int epochs, shuffle;
+    double val_split;
+    long long seed;
+    const char *normalize, *augment;
+  } train;
   const char *name;       /* model name: C prefix */
   Loc cur;                /* location given to new nodes */
   unsigned cur_flags;     /* flags given to new nodes */

@@ -79,7 +79,7 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     if (v2 && v2[0] != '-' && !(n2 > 4 && !strcmp(v2 + n2 - 4, ".lua"))) t->test_b = v2, TAKE(1);
   } else if (!strcmp(a, "--epochs")) {
     if (parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
-    t->epochs = (int)n, TAKE(1);
+    t->epochs = (int)n, t->epochs_given = 1, TAKE(1);
   } else if (!strcmp(a, "--batch")) {
     if (parse_int(v, 1, 1 << 20, &n)) return usage_error("--batch takes a positive count", NULL);
     co->dsl.batch = (int)n, TAKE(1);
@@ -256,7 +256,17 @@ static int build(const char *dir, const char *so, int openmp) {
 }
 
 /* Generate into the cache and build unless an identical build is there; returns the .so. */
-static int generate_and_build(Options *co, const char **so_out) {
+/* The model's spec.train defaults, for what the command line left unsaid. */
+static void apply_defaults(const Graph *g, RtTrainOptions *t) {
+  if (g->train.has_epochs && !t->epochs_given) t->epochs = g->train.epochs;
+  if (g->train.has_val && !t->val_given) t->val_split = g->train.val_split, t->val_given = 1;
+  if (g->train.has_seed && !t->seed_given) t->seed = (uint64_t)g->train.seed, t->seed_given = 1;
+  if (g->train.has_norm && !t->norm_given) t->norm_given = !rt_norm_parse(g->train.normalize, &t->norm);
+  if (g->train.has_augment && !t->hflip_given) t->hflip = !strcmp(g->train.augment, "hflip"), t->hflip_given = 1;
+  if (g->train.has_shuffle && !t->shuffle_given) t->shuffle = g->train.shuffle, t->shuffle_given = 1;
+}
+
+static int generate_and_build(Options *co, const char **so_out, RtTrainOptions *t) {
   const char *root = cache_root();
   char *tmp = ir_fmt("%s/tmp-%d", root, (int)getpid());
   if (mkdirs(tmp)) return fprintf(stderr, "dlc train: cannot create %s: %s\n", tmp, strerror(errno)), 1;
@@ -266,6 +276,7 @@ static int generate_and_build(Options *co, const char **so_out) {
   int st = pipeline_run(co);
   if (st) return st;
   if (check_trainable(p, co->dsl.path)) return 1;
+  apply_defaults(p->g, t);
   char *glue = glue_source(p, co->emit.openmp);
   uint64_t h = fnv(1469598103934665603ull, glue, strlen(glue));
   for (const DslChunk *c = dlc_runtime_headers; c->name; c++) {
@@ -317,7 +328,7 @@ int train_main(int argc, char **argv) {
   int st = parse(argc, argv, &co, &t);
   co.emit.openmp = t.threads > 1;
   const char *so = NULL;
-  if (!st) st = generate_and_build(&co, &so);
+  if (!st) st = generate_and_build(&co, &so, &t);
   if (st) return st;
   void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
   const RtNet *net = lib ? dlsym(lib, "dlc_net") : NULL;

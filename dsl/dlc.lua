@@ -202,6 +202,26 @@ end
 -- spec.net applied twice: in training mode (dropout on, batch statistics), for the loss, and in
 -- inference mode, for m_forward and m_eval.  Layers that do not care give the same nodes both
 -- times (hash-consing), so only the parts that differ are built twice.
+-- spec.train: defaults for dlc train's options (the command line wins)
+local train_keys = {epochs = "an integer >= 0", val_split = "a number in [0, 1)", seed = "an integer >= 0",
+  normalize = '"scale", "minmax", "zscore" or "none"', augment = '"hflip" or "none"', shuffle = "a boolean"}
+local function check_train(t)
+  if type(t) ~= "table" then core.error("spec.train must be a table of dlc train defaults, e.g. {epochs = 5}") end
+  for k, v in pairs(t) do
+    local ok = (k == "epochs" or k == "seed") and math.type(v) == "integer" and v >= 0
+      or k == "val_split" and type(v) == "number" and v >= 0 and v < 1
+      or k == "normalize" and (v == "scale" or v == "minmax" or v == "zscore" or v == "none")
+      or k == "augment" and (v == "hflip" or v == "none")
+      or k == "shuffle" and type(v) == "boolean"
+    if not train_keys[k] then
+      core.error("spec.train: unknown key '" .. tostring(k) .. "' (known: augment, epochs, normalize, seed, shuffle, val_split)")
+    elseif not ok then
+      core.error("spec.train." .. k .. " must be " .. train_keys[k] .. ", got " .. tostring(v))
+    end
+  end
+  return t
+end
+
 local function both_modes(net, x, training)
   local train_out
   if training then
@@ -293,7 +313,7 @@ function dlc._build(spec, stem)
     if not r.optim then core.error("spec.clip_grad_norm needs spec.optim") end
     r.clip_grad_norm = c
   end
-  if spec.train ~= nil and type(spec.train) ~= "table" then core.error("spec.train must be a table of dlc train defaults") end
+  if spec.train ~= nil then r.train = check_train(spec.train) end
   if is_module(spec.net) then spec.net:_name("net") end
   return r
 end

@@ -647,6 +647,21 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   return d;
 }
 
+/* spec.train (checked by dlc.lua) into g->train; the built spec is on the top of the stack. */
+static void read_train_defaults(lua_State *L, Graph *g) {
+  if (lua_getfield(L, -1, "train") != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (lua_getfield(L, -1, "epochs") == LUA_TNUMBER) g->train.has_epochs = 1, g->train.epochs = (int)lua_tointeger(L, -1);
+  if (lua_getfield(L, -2, "val_split") == LUA_TNUMBER) g->train.has_val = 1, g->train.val_split = lua_tonumber(L, -1);
+  if (lua_getfield(L, -3, "seed") == LUA_TNUMBER) g->train.has_seed = 1, g->train.seed = lua_tointeger(L, -1);
+  if (lua_getfield(L, -4, "normalize") == LUA_TSTRING) g->train.has_norm = 1, g->train.normalize = ir_strdup(lua_tostring(L, -1));
+  if (lua_getfield(L, -5, "augment") == LUA_TSTRING) g->train.has_augment = 1, g->train.augment = ir_strdup(lua_tostring(L, -1));
+  if (lua_getfield(L, -6, "shuffle") == LUA_TBOOLEAN) g->train.has_shuffle = 1, g->train.shuffle = lua_toboolean(L, -1);
+  lua_pop(L, 7);
+}
+
 /* Collect the built spec into the graph: name, outputs, loss. */
 int dsl_finish_forward(Dsl *d) {
   lua_State *L = d->L;
@@ -672,6 +687,7 @@ int dsl_finish_forward(Dsl *d) {
   lua_getfield(L, -1, "loss");
   g->loss = is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1;
   lua_pop(L, 1);
+  read_train_defaults(L, g);
   /* m_eval: the outputs and each sample's loss, for evaluation with pad-and-mask batches */
   lua_getfield(L, -1, "sample_loss");
   if (is_tensor(L, -1)) {

@@ -56,6 +56,7 @@ typedef struct {
   uint64_t seed;
   int seed_given, val_given;     /* else a resumed checkpoint's seed and split are used */
   int hflip_given, shuffle_given; /* likewise for --augment and --no-shuffle */
+  int epochs_given;               /* else the model's spec.train.epochs, if any */
   const char *save, *load, *plot;
   int threads;
 } RtTrainOptions;
