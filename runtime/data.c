@@ -694,32 +694,12 @@ static int grow_rows(Csv *c) {
   return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (NUL-terminated), 0 when it is not one. */
-static int utf8_seq(const unsigned char *s) {
-  unsigned c = s[0], cp, min;
-  int len;
-  if (c < 0x80)
-    return 1;
-  if ((c & 0xE0) == 0xC0)
-    len = 2, cp = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0)
-    len = 3, cp = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0)
-    len = 4, cp = c & 0x07, min = 0x10000;
-  else
-    return 0;
-  for (int i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80) /* also stops at the NUL */
-      return 0;
-    cp = cp << 6 | (s[i] & 0x3F);
-  }
-  return (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) ? 0 : len;
-}
 
 /* Well-formed UTF-8 without control characters (what checkpoint metadata can hold). */
 static int utf8_text(const unsigned char *s) {
-  for (int k; *s; s += k)
-    if (*s < 0x20 || *s == 0x7f || !(k = utf8_seq(s)))
+  size_t n = strlen((const char *)s), k;
+  for (; n; s += k, n -= k)
+    if (*s < 0x20 || *s == 0x7f || !(k = rt_utf8_seq(s, n, NULL)))
       return 0;
   return 1;
 }

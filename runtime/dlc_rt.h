@@ -30,6 +30,11 @@ void rt_fill_normal_f64(double *p, size_t n, double mean, double std, uint64_t s
 void rt_fill_const_f32(float *p, size_t n, double v);
 void rt_fill_const_f64(double *p, size_t n, double v);
 
+/* ---- text (text.c) ---------------------------------------------------------------------- */
+/* Length of the well-formed UTF-8 sequence at s[0..n), 0 when it is not one; its code point
+ * into *cp when cp is not NULL. */
+size_t rt_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* ---- safetensors (safetensors.c) -------------------------------------------------------- */
 typedef enum {
   RT_F32, /* "F32" */

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
+#include "dlc_rt.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -412,28 +414,9 @@ static double py(const Frame *fr, double v) {
 /* Length of the well-formed UTF-8 sequence at s[0..n) encoding a character XML 1.0 allows
  * (apart from the ASCII controls, left to the caller), 0 when it is not one. */
 static size_t utf8_char(const unsigned char *s, size_t n) {
-  unsigned c = s[0], cp, min;
-  size_t len;
-  if (c < 0x80)
-    return 1;
-  if ((c & 0xE0) == 0xC0)
-    len = 2, cp = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0)
-    len = 3, cp = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0)
-    len = 4, cp = c & 0x07, min = 0x10000;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    cp = cp << 6 | (s[i] & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-    return 0;
-  return len;
+  uint32_t cp;
+  size_t len = rt_utf8_seq(s, n, &cp);
+  return len && cp != 0xFFFE && cp != 0xFFFF ? len : 0;
 }
 
 static void put_xml_byte(FILE *fp, unsigned char c) {

@@ -116,34 +116,11 @@ static int64_t tensor_bytes(const RtTensor *t) {
   return n * (int64_t)DTYPES[t->dtype].size;
 }
 
-/* Length of the well-formed UTF-8 sequence at s[0..n), 0 when it is not one. */
-static size_t utf8_seq(const unsigned char *s, size_t n) {
-  unsigned c = s[0], cp, min;
-  size_t len;
-  if (c < 0x80)
-    return 1;
-  if ((c & 0xE0) == 0xC0)
-    len = 2, cp = c & 0x1F, min = 0x80;
-  else if ((c & 0xF0) == 0xE0)
-    len = 3, cp = c & 0x0F, min = 0x800;
-  else if ((c & 0xF8) == 0xF0)
-    len = 4, cp = c & 0x07, min = 0x10000;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (size_t i = 1; i < len; i++) {
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-    cp = cp << 6 | (s[i] & 0x3F);
-  }
-  return (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) ? 0 : len;
-}
 
 /* Offset of the first byte that is not well-formed UTF-8, n when all are. */
 static size_t utf8_bad_at(const unsigned char *s, size_t n) {
   size_t i = 0, k;
-  while (i < n && (k = utf8_seq(s + i, n - i)) != 0)
+  while (i < n && (k = rt_utf8_seq(s + i, n - i, NULL)) != 0)
     i += k;
   return i;
 }
