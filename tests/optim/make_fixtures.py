@@ -50,6 +50,9 @@ import sys
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from safetensors_io import st_read, st_write  # noqa: E402  (tests/safetensors_io.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
 B, NIN, NHID, K = 5, 4, 8, 3
@@ -110,28 +113,8 @@ def slots(cls, opts):
 
 # ---- safetensors, by hand -------------------------------------------------------------------
 
-DT = {torch.float32: ("F32", "<f4"), torch.float64: ("F64", "<f8"), torch.int32: ("I32", "<i4")}
 
 
-def st_write(path, tensors, metadata=None):
-    """tensors: list of (name, tensor).  Widest dtypes first so every range stays aligned."""
-    items = sorted(tensors, key=lambda kv: -kv[1].element_size())  # stable: keeps the given order
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    for name, t in items:
-        t = t.detach().contiguous().cpu()
-        code = DT[t.dtype][0]
-        raw = t.numpy().astype(DT[t.dtype][1]).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-    os.replace(tmp, path)
 
 
 # ---- the dlc model file -----------------------------------------------------------------------

@@ -47,6 +47,9 @@ import sys
 import torch
 from torch import nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from safetensors_io import st_read, st_write  # noqa: E402  (tests/safetensors_io.py)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures")
 B = 5  # batch
@@ -79,46 +82,10 @@ CASES = {
 
 # ---- safetensors, by hand -------------------------------------------------------------------
 
-DT = {torch.float32: ("F32", "<f4"), torch.float64: ("F64", "<f8"), torch.int32: ("I32", "<i4")}
 
 
-def st_write(path, tensors, metadata=None):
-    """tensors: list of (name, tensor).  Widest dtypes first so every range stays aligned."""
-    items = sorted(tensors, key=lambda kv: -kv[1].element_size())  # stable: keeps the given order
-    header, blobs, off = {}, [], 0
-    if metadata:
-        header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    for name, t in items:
-        t = t.detach().contiguous().cpu()
-        code = DT[t.dtype][0]
-        raw = t.numpy().astype(DT[t.dtype][1]).tobytes()
-        header[name] = {"dtype": code, "shape": list(t.shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    h = json.dumps(header, separators=(",", ":")).encode()
-    h += b" " * (-len(h) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
-    os.replace(tmp, path)
 
 
-def st_read(path):
-    """-> ({name: tensor}, metadata)"""
-    import numpy as np
-    with open(path, "rb") as f:
-        data = f.read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    meta = header.pop("__metadata__", {})
-    body = data[8 + n:]
-    np_dt = {"F32": "<f4", "F64": "<f8", "I32": "<i4", "I64": "<i8"}
-    out = {}
-    for name, d in header.items():
-        a, b = d["data_offsets"]
-        arr = np.frombuffer(body[a:b], dtype=np_dt[d["dtype"]]).reshape(d["shape"])
-        out[name] = torch.from_numpy(arr.copy())
-    return out, meta
 
 
 # ---- the reference run ------------------------------------------------------------------------
