@@ -66,6 +66,13 @@ static int vjp(Graph *g, int id, int k, int gy) {
   case OP_BROADCAST: return ir_sum_to(g, gy, g->nodes[x].shape);
   case OP_RESHAPE: return ir_reshape(g, gy, g->nodes[x].shape);
   case OP_TRANSPOSE: return ir_transpose(g, gy);
+  case OP_PERMUTE: {
+    int inv[MAX_DIMS];
+    for (int i = 0; i < n.shape.n; i++) inv[n.attr[i]] = i;
+    return ir_permute(g, gy, inv);
+  }
+  case OP_WINDOW: return ir_unwindow(g, gy, n.attr, g->nodes[x].shape);
+  case OP_UNWINDOW: return ir_window(g, gy, n.attr);
   case OP_SUM_TO: return ir_broadcast(g, gy, g->nodes[x].shape);
   case OP_MAX: return mul(g, ir_row(g, OP_ARGMAX_MASK, x, n.axis), gy);
   case OP_SOFTMAX: /* y * (g - sum(g*y)) */

@@ -20,6 +20,17 @@ static const char *attrs(const Graph *g, const Node *n) {
     return ir_fmt(" {dim=%d}", n->axis + 1);
   case OP_ONEHOT: return ir_fmt(" {classes=%d}", n->shape.d[1]);
   case OP_RAND: return ir_fmt(" {stream=%d}", n->axis);
+  case OP_PERMUTE: {
+    char b[64] = "";
+    for (int i = 0, k = 0; i < n->shape.n; i++) k += snprintf(b + k, sizeof b - (size_t)k, "%s%d", i ? "," : "", n->attr[i] + 1);
+    return ir_fmt(" {dims=%s}", b);
+  }
+  case OP_WINDOW: case OP_UNWINDOW: {
+    static const char *mode[] = {"zeros", "replicate", "-inf"};
+    const int *a = n->attr;
+    return ir_fmt(" {kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", a[WA_KH], a[WA_KW], a[WA_SH],
+                  a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]], a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
+  }
   default: (void)g; return "";
   }
 }

@@ -328,6 +328,9 @@ static const char *expr(Em *e, int id, const Aff *idx) {
   case K_BCAST:
     child_idx(g, &n->shape, n->in[0], idx, ci);
     return read(e, n->in[0], ci);
+  case K_PERMUTE:
+    for (int i = 0; i < n->shape.n; i++) ci[n->attr[i]] = idx[i];
+    return read(e, n->in[0], ci);
   case K_ONEHOT:
     return ir_fmt("(%s == %s ? %s : %s)", read(e, n->in[0], idx), aff_str(e, &idx[1]), lit(e, 1),
                   lit(e, 0));
@@ -349,6 +352,7 @@ typedef struct {
   int nacc;
   unsigned mask[256];
   unsigned isolated; /* dims that may not merge with a neighbour */
+  unsigned split;    /* dims that may not merge with the dim before them */
 } Masks;
 
 static void add_mask(Masks *m, const Shape *s, const int *map) {
@@ -373,6 +377,18 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
       if (map[j] >= 0) m->isolated |= 1u << map[j];
   }
   if (n->op == OP_RAND) add_mask(m, &n->shape, map); /* reads its own linear index */
+  if (n->op == OP_PERMUTE) {
+    /* dims stay mergeable only where the input walks them in the same order */
+    const Shape *cs = &g->nodes[n->in[0]].shape;
+    for (int j = 0; j < cs->n; j++) cmap[j] = -1;
+    for (int i = 0; i < n->shape.n; i++) {
+      if (map[i] < 0) continue;
+      if (!(i > 0 && map[i - 1] == map[i] - 1 && n->attr[i] == n->attr[i - 1] + 1)) m->split |= 1u << map[i];
+      if (cs->d[n->attr[i]] > 1) cmap[n->attr[i]] = map[i];
+    }
+    masks_of(e, n->in[0], cmap, m, 0);
+    return;
+  }
   for (int k = 0; k < n->nin; k++) {
     const Shape *cs = &g->nodes[n->in[k]].shape;
     int off = n->shape.n - cs->n;
@@ -390,7 +406,7 @@ static int merge_space(Em *e, const Shape *s, const Masks *m, int64_t *sizes) {
       e->ov[d].lv = -1;
       continue;
     }
-    int merge = prev >= 0 && !((m->isolated >> d) & 1) && !((m->isolated >> prev) & 1);
+    int merge = prev >= 0 && !((m->isolated >> d) & 1) && !((m->isolated >> prev) & 1) && !((m->split >> d) & 1);
     for (int a = 0; merge && a < m->nacc; a++)
       if (((m->mask[a] >> d) & 1) != ((m->mask[a] >> prev) & 1)) merge = 0;
     if (merge) {
@@ -700,11 +716,123 @@ static void emit_pick(Em *e, int id) {
   loop(e, e->g->nodes[id].shape.d[0], pick_body, &id);
 }
 
+/* ---- sliding windows: im2col and its adjoint --------------------------------------------- */
+
+/* Window gather (WINDOW) and scatter-add (UNWINDOW) between image [N, C, H, W] and the window
+ * tensor (layout WL_* in ir.h).  Loops run over the layout's dims with the kernel column kw
+ * unrolled: for each kw the output columns split, at compile time, into a left padding run,
+ * an interior run that reads the image row directly (unit stride when the stride is 1, so it
+ * vectorizes) and a right padding run.  Out-of-range rows are handled once per row, so no
+ * padded copy of the image is ever made. */
+typedef struct {
+  int C, KH, KW, N, OH, OW, H, W, SH, SW, PH, PW, mode;
+  int64_t st[6]; /* window-tensor strides of c, kh, kw, n, oh, ow */
+} Win;
+
+enum { WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW };
+
+static Win win_of(const Graph *g, const Node *n) {
+  const Node *img = n->op == OP_WINDOW ? &g->nodes[n->in[0]] : n;
+  const Node *cols = n->op == OP_WINDOW ? n : &g->nodes[n->in[0]];
+  const int *a = n->attr;
+  Win w = {img->shape.d[1], a[WA_KH], a[WA_KW], img->shape.d[0], cols->shape.d[4], cols->shape.d[5],
+           img->shape.d[2], img->shape.d[3], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], a[WA_MODE], {0}};
+  static const int order[2][6] = {{WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW}, {WD_KH, WD_KW, WD_N, WD_C, WD_OH, WD_OW}};
+  int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW}, st = 1;
+  for (int i = 5; i >= 0; i--) {
+    w.st[order[a[WA_LAYOUT]][i]] = st;
+    st *= size[order[a[WA_LAYOUT]][i]];
+  }
+  return w;
+}
+
+/* " + var*coef", or nothing when the dim has one element. */
+static const char *term(const char *var, int64_t coef, int64_t size) {
+  if (size == 1) return "";
+  return coef == 1 ? ir_fmt(" + %s", var) : ir_fmt(" + %s * %lld", var, (long long)coef);
+}
+
+/* "a + b" from " + a + b", "0" from "". */
+static const char *sum_terms(const char *t) { return *t ? t + 3 : "0"; }
+
+static void win_row(Em *e, int id, const Win *w) {
+  const Node *n = &e->g->nodes[id];
+  int gather = n->op == OP_WINDOW;
+  const char *img = gather ? buffer(e, n->in[0], 0) : buffer(e, id, 1);
+  const char *cols = gather ? buffer(e, id, 1) : buffer(e, n->in[0], 0);
+  const char *pad = w->mode == PAD_NEGINF ? "-INFINITY" : lit(e, 0);
+  line(e, "int w_ih = %s%s%s;", w->SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", w->SH), w->KH > 1 ? " + w_kh" : "",
+       w->PH ? ir_fmt(" - %d", w->PH) : "");
+  const char *colrow = sum_terms(ir_fmt("%s%s%s%s", term("w_c", w->st[WD_C], w->C), term("w_kh", w->st[WD_KH], w->KH),
+                                        term("w_n", w->st[WD_N], w->N), term("w_oh", w->st[WD_OH], w->OH)));
+  const char *plane = sum_terms(ir_fmt("%s%s", term("w_n", (int64_t)w->C, w->N), term("w_c", 1, w->C)));
+  const char *imgrow = strcmp(plane, "0") ? ir_fmt("(%s) * %d + w_ih * %d", plane, w->H * w->W, w->W) : ir_fmt("w_ih * %d", w->W);
+  line(e, "%s%s *restrict w_col = %s + %s;", gather ? "" : "const ", e->real, cols, colrow);
+  if (w->mode == PAD_REPLICATE) {
+    line(e, "w_ih = w_ih < 0 ? 0 : w_ih < %d ? w_ih : %d;", w->H, w->H - 1);
+  } else if (gather) {
+    line(e, "if (w_ih < 0 || w_ih >= %d) { /* a padding row */", w->H);
+    for (int kw = 0; kw < w->KW; kw++)
+      line(e, "  for (int w_ow = 0; w_ow < %d; w_ow++) w_col[%lld + w_ow] = %s;", w->OW,
+           (long long)(kw * w->st[WD_KW]), pad);
+    line(e, "  continue;");
+    line(e, "}");
+  } else {
+    line(e, "if (w_ih < 0 || w_ih >= %d) continue; /* a padding row */", w->H);
+  }
+  line(e, "%s%s *restrict w_img = %s + %s;", gather ? "const " : "", e->real, img, imgrow);
+  for (int kw = 0; kw < w->KW; kw++) {
+    int off = kw - w->PW; /* image column of output column ow: ow * SW + off */
+    int lo = off >= 0 ? 0 : (-off + w->SW - 1) / w->SW;
+    int hi = w->W - 1 - off < 0 ? 0 : (w->W - 1 - off) / w->SW + 1;
+    if (lo > w->OW) lo = w->OW;
+    if (hi > w->OW) hi = w->OW;
+    if (hi < lo) hi = lo;
+    long long c0 = (long long)(kw * w->st[WD_KW]);
+    const char *src = w->SW == 1 ? ir_fmt("w_ow + %d", off) : ir_fmt("w_ow * %d + %d", w->SW, off);
+    if (off == 0 && w->SW == 1) src = "w_ow";
+    line(e, "/* kernel column %d: output columns [0,%d) padding, [%d,%d) image, [%d,%d) padding */", kw, lo, lo, hi, hi, w->OW);
+    const char *lpad = w->mode == PAD_REPLICATE ? "w_img[0]" : pad, *rpad = w->mode == PAD_REPLICATE ? ir_fmt("w_img[%d]", w->W - 1) : pad;
+    if (gather) {
+      if (lo > 0) line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_col[%lld + w_ow] = %s;", lo, c0, lpad);
+      if (hi > lo) line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_col[%lld + w_ow] = w_img[%s];", lo, hi, c0, src);
+      if (w->OW > hi) line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_col[%lld + w_ow] = %s;", hi, w->OW, c0, rpad);
+    } else {
+      if (lo > 0 && w->mode == PAD_REPLICATE)
+        line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_img[0] += w_col[%lld + w_ow];", lo, c0);
+      if (hi > lo) line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_img[%s] += w_col[%lld + w_ow];", lo, hi, src, c0);
+      if (w->OW > hi && w->mode == PAD_REPLICATE)
+        line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_img[%d] += w_col[%lld + w_ow];", hi, w->OW, w->W - 1, c0);
+    }
+  }
+}
+
+static void emit_window(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  Win w = win_of(e->g, n);
+  if (n->op == OP_UNWINDOW) fill(e, id, lit(e, 0));
+  static const int loops[2][4] = {{WD_C, WD_KH, WD_N, WD_OH}, {WD_KH, WD_N, WD_C, WD_OH}};
+  static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
+  int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
+  int depth = 0;
+  for (int i = 0; i < 4; i++) {
+    int d = loops[n->attr[WA_LAYOUT]][i];
+    if (size[d] == 1 && d != WD_OH) continue;
+    line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
+    e->ind++, depth++;
+  }
+  win_row(e, id, &w);
+  while (depth--) {
+    e->ind--;
+    line(e, "}");
+  }
+}
+
 static void emit_node(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   switch (op_info[n->op].kind) {
-  case K_E1: case K_E2: case K_BCAST: case K_ONEHOT: case K_RAND: {
+  case K_E1: case K_E2: case K_BCAST: case K_PERMUTE: case K_ONEHOT: case K_RAND: {
     Elem el = {id, id, id, 0, 1};
     emit_elem(e, &el);
     break;
@@ -721,6 +849,7 @@ static void emit_node(Em *e, int id) {
   }
   case K_MATMUL: emit_matmul(e, id); break;
   case K_TRANSP: emit_transpose(e, id); break;
+  case K_WINDOW: emit_window(e, id); break;
   case K_ROW: case K_XENT: emit_row(e, id); break;
   case K_PICK: emit_pick(e, id); break;
   default: die("cannot emit %s", op_info[n->op].name);

@@ -185,6 +185,7 @@ static uint64_t node_hash(const Node *n) {
   for (int i = 0; i < n->shape.n; i++) h = mix(h, (uint64_t)n->shape.d[i]);
   h = mix(h, (uint64_t)(n->shape.n * 131 + n->axis * 7 + n->ta * 3 + n->tb));
   h = mix(mix(h, dbits(n->a)), dbits(n->b));
+  for (int i = 0; i < 8; i++) h = mix(h, (uint64_t)(int64_t)n->attr[i]);
   for (const char *c = n->cname; c && *c; c++) h = mix(h, (uint64_t)*c);
   return h;
 }
@@ -196,6 +197,7 @@ static int node_same(const Node *x, const Node *y) {
     if (x->in[i] != y->in[i]) return 0;
   if (x->axis != y->axis || x->ta != y->ta || x->tb != y->tb) return 0;
   if (dbits(x->a) != dbits(y->a) || dbits(x->b) != dbits(y->b)) return 0;
+  if (memcmp(x->attr, y->attr, sizeof x->attr) != 0) return 0;
   if ((x->cname == NULL) != (y->cname == NULL)) return 0;
   return !x->cname || strcmp(x->cname, y->cname) == 0;
 }
@@ -426,6 +428,87 @@ int ir_transpose(Graph *g, int x) {
   n.dt = N(g, x)->dt;
   n.in[0] = x;
   n.shape = (Shape){2, {xs->d[1], xs->d[0]}};
+  return add_node(g, n);
+}
+
+int ir_permute(Graph *g, int x, const int *perm) {
+  const Shape *xs = &N(g, x)->shape;
+  Node n = {0};
+  int seen[MAX_DIMS] = {0}, identity = 1;
+  for (int i = 0; i < xs->n; i++) {
+    if (perm[i] < 0 || perm[i] >= xs->n || seen[perm[i]]++)
+      ir_error(g, g->cur, "permute: the dims of a %d-D tensor must be 1..%d, each once", xs->n, xs->n);
+    n.attr[i] = perm[i];
+    n.shape.d[i] = xs->d[perm[i]];
+    identity &= perm[i] == i;
+  }
+  if (identity) return x;
+  if (N(g, x)->op == OP_PERMUTE) { /* a permutation of a permutation: one view */
+    int inner[MAX_DIMS];
+    for (int i = 0; i < xs->n; i++) inner[i] = N(g, x)->attr[perm[i]];
+    return ir_permute(g, N(g, x)->in[0], inner);
+  }
+  n.op = OP_PERMUTE;
+  n.dt = N(g, x)->dt;
+  n.in[0] = x;
+  n.shape.n = xs->n;
+  return add_node(g, n);
+}
+
+/* The window tensor's shape for image [N, C, H, W] (see WL_* in ir.h). */
+static Shape window_shape(const int *a, int nb, int c, int oh, int ow) {
+  if (a[WA_LAYOUT] == WL_CONV) return (Shape){6, {c, a[WA_KH], a[WA_KW], nb, oh, ow}};
+  return (Shape){6, {a[WA_KH], a[WA_KW], nb, c, oh, ow}};
+}
+
+/* Check the window attributes against image shape s; the output size through *oh, *ow. */
+static void window_check(Graph *g, const int *a, const Shape *s, int *oh, int *ow) {
+  if (s->n != 4)
+    ir_error(g, g->cur, "sliding windows need a [N, C, H, W] input, got %s", shape_str(s));
+  const char *hw[2] = {"height", "width"};
+  int out[2];
+  for (int d = 0; d < 2; d++) {
+    int k = a[WA_KH + d], st = a[WA_SH + d], p = a[WA_PH + d], len = s->d[2 + d];
+    if (k < 1) ir_error(g, g->cur, "kernel %s must be at least 1, got %d", hw[d], k);
+    if (st < 1) ir_error(g, g->cur, "stride must be at least 1, got %d", st);
+    if (p < 0) ir_error(g, g->cur, "padding must be >= 0, got %d", p);
+    if (2 * p > k)
+      ir_error(g, g->cur, "padding %d is more than half the kernel %s %d (at most %d)", p, hw[d], k, k / 2);
+    if (k > len + 2 * p)
+      ir_error(g, g->cur, "kernel %s %d is larger than the padded input (%d + 2*%d = %d)", hw[d], k, len, p,
+               len + 2 * p);
+    out[d] = (len + 2 * p - k) / st + 1;
+  }
+  if (a[WA_MODE] < PAD_ZEROS || a[WA_MODE] > PAD_NEGINF || a[WA_LAYOUT] < WL_CONV || a[WA_LAYOUT] > WL_POOL)
+    die("bad window attributes");
+  *oh = out[0], *ow = out[1];
+}
+
+int ir_window(Graph *g, int x, const int *attr) {
+  need_float(g, x, "window");
+  const Shape *xs = &N(g, x)->shape;
+  int oh, ow;
+  window_check(g, attr, xs, &oh, &ow);
+  Node n = {0};
+  n.op = OP_WINDOW;
+  n.in[0] = x;
+  memcpy(n.attr, attr, sizeof n.attr);
+  n.shape = window_shape(attr, xs->d[0], xs->d[1], oh, ow);
+  return add_node(g, n);
+}
+
+int ir_unwindow(Graph *g, int cols, const int *attr, Shape image) {
+  need_float(g, cols, "unwindow");
+  int oh, ow;
+  window_check(g, attr, &image, &oh, &ow);
+  Shape ws = window_shape(attr, image.d[0], image.d[1], oh, ow);
+  if (!shape_eq(&ws, &N(g, cols)->shape))
+    die("unwindow of %s into %s", shape_str(&N(g, cols)->shape), shape_str(&image));
+  Node n = {0};
+  n.op = OP_UNWINDOW;
+  n.in[0] = cols;
+  memcpy(n.attr, attr, sizeof n.attr);
+  n.shape = image;
   return add_node(g, n);
 }
 

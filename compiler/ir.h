@@ -32,6 +32,8 @@ typedef enum {
   K_BCAST,   /* broadcast to a bigger shape */
   K_RESHAPE, /* view */
   K_TRANSP,  /* 2-D transpose */
+  K_PERMUTE, /* dims permuted, read through in its user's loop like a broadcast */
+  K_WINDOW,  /* window gather (im2col) and its adjoint scatter (col2im) */
   K_REDUCE,  /* sum_to / max */
   K_ROW,     /* row-wise along an axis: softmax, log_softmax, argmax_mask */
   K_MATMUL,  /* matrix product */
@@ -82,11 +84,30 @@ typedef struct Node {
   int axis;          /* MAX, K_ROW: 0-based axis */
   int ta, tb;        /* MATMUL: operand transposed */
   double a, b;       /* CONST value; CLAMP/INRANGE bounds */
+  int attr[8];       /* PERMUTE: the permutation; WINDOW/UNWINDOW: indexed by WA_* */
   int leaf;          /* K_LEAF: index into the graph's table for that leaf kind */
   const char *cname; /* CONST: macro name (NULL: a literal) */
   Loc loc;
   unsigned flags;    /* NF_* */
 } Node;
+
+/* Sliding windows over [N, C, H, W]: output positions oh < OH, ow < OW read input row
+ * oh*sh + kh - ph and column ow*sw + kw - pw (PyTorch's rule: OH = (H + 2ph - kh) / sh + 1).
+ * Positions outside the input read the padding value (zeros), the nearest edge pixel
+ * (replicate) or -infinity (max pooling).  The window tensor's layout puts the window
+ * offsets first so it reshapes into a matrix:
+ *   WL_CONV [C, KH, KW, N, OH, OW]  (rows C*KH*KW: the order of a Conv2d weight's columns)
+ *   WL_POOL [KH, KW, N, C, OH, OW]  (rows KH*KW: one reduction over the window) */
+enum { WA_KH, WA_KW, WA_SH, WA_SW, WA_PH, WA_PW, WA_MODE, WA_LAYOUT };
+enum {
+  PAD_ZEROS,     /* zero padding */
+  PAD_REPLICATE, /* the nearest edge pixel */
+  PAD_NEGINF     /* -infinity: max pooling's implicit padding */
+};
+enum {
+  WL_CONV, /* [C, KH, KW, N, OH, OW] */
+  WL_POOL  /* [KH, KW, N, C, OH, OW] */
+};
 
 typedef enum {
   INIT_UNIFORM, /* a = lo, b = hi */
@@ -185,6 +206,9 @@ int ir_binary(Graph *g, Op op, int a, int b);
 int ir_broadcast(Graph *g, int x, Shape s);
 int ir_reshape(Graph *g, int x, Shape s);
 int ir_transpose(Graph *g, int x);
+int ir_permute(Graph *g, int x, const int *perm); /* out dim i = input dim perm[i] */
+int ir_window(Graph *g, int x, const int *attr);  /* attr indexed by WA_* */
+int ir_unwindow(Graph *g, int cols, const int *attr, Shape image); /* adjoint of ir_window */
 int ir_sum_to(Graph *g, int x, Shape s);
 int ir_max(Graph *g, int x, int axis);
 int ir_row(Graph *g, Op op, int x, int axis); /* SOFTMAX, LOG_SOFTMAX, ARGMAX_MASK */

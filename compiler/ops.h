@@ -39,6 +39,10 @@ OP(POW,       "pow",        2, K_E2,     0)
 OP(BROADCAST, "broadcast",  1, K_BCAST,  0)         /* to node shape */
 OP(RESHAPE,   "reshape",    1, K_RESHAPE,0)         /* a view: same data, node shape */
 OP(TRANSPOSE, "transpose",  1, K_TRANSP, 0)         /* 2-D */
+OP(PERMUTE,   "permute",    1, K_PERMUTE,0)         /* a view: out dim i is input dim attr[i] */
+/* sliding windows (convolution and pooling), attributes in attr[] indexed by WA_* (ir.h) */
+OP(WINDOW,    "window",     1, K_WINDOW, 0)         /* [N,C,H,W] -> the windows, im2col */
+OP(UNWINDOW,  "unwindow",   1, K_WINDOW, 0)         /* its adjoint: windows summed back, col2im */
 /* reductions and row-wise ops along `axis` */
 OP(SUM_TO,    "sum_to",     1, K_REDUCE, 0)         /* sum down to node shape (broadcast-compatible) */
 OP(MAX,       "max",        1, K_REDUCE, 0)         /* max along axis, kept as size 1 */

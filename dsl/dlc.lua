@@ -87,6 +87,14 @@ function T:numel() return numel(core.shape(self)) end
 function T:reshape(...) return core.reshape(self, shape_args(self, "reshape", ...)) end
 T.view = T.reshape
 
+-- permute(d1, d2, ...) or permute{d1, ...}: output dim i is input dim d_i (1-based), as PyTorch
+function T:permute(...)
+  local dims = select("#", ...) == 1 and type(...) == "table" and ... or {...}
+  local perm = {}
+  for i, d in ipairs(dims) do perm[i] = norm_dim(self, d, "permute") - 1 end
+  return core.permute(self, perm)
+end
+
 function T:flatten(start_dim, end_dim)
   local s = core.shape(self)
   if #s == 0 then return core.reshape(self, {1}) end

@@ -259,6 +259,43 @@ static int c_reshape(lua_State *L) {
   return push_tensor(L, ir_reshape(G(L), x, shape_arg(L, 2)));
 }
 
+/* permute(x, {d1, ...}): output dim i is input dim d_i (0-based here; dlc.lua converts). */
+static int c_permute(lua_State *L) {
+  int x = tensor_arg(L, 1), perm[MAX_DIMS];
+  luaL_checktype(L, 2, LUA_TTABLE);
+  int n = G(L)->nodes[x].shape.n;
+  if (luaL_len(L, 2) != n) return dsl_raise(L, "permute: a %d-D tensor needs %d dims, got %lld", n, n, (long long)luaL_len(L, 2));
+  for (int i = 0; i < n; i++) {
+    lua_geti(L, 2, i + 1);
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (!isint || v < 0 || v >= n) return dsl_raise(L, "permute: the dims of a %d-D tensor must be 1..%d, each once", n, n);
+    perm[i] = (int)v;
+  }
+  return push_tensor(L, ir_permute(G(L), x, perm));
+}
+
+/* window(x, {kh, kw, sh, sw, ph, pw}, mode, layout): the sliding windows of an [N, C, H, W]
+ * image (see WL_* in ir.h); mode "zeros" | "replicate" | "-inf", layout "conv" | "pool". */
+static int c_window(lua_State *L) {
+  int x = tensor_arg(L, 1), attr[8] = {0};
+  luaL_checktype(L, 2, LUA_TTABLE);
+  for (int i = 0; i < 6; i++) {
+    lua_geti(L, 2, i + 1);
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (!isint || v < -1000000 || v > 1000000) return dsl_raise(L, "window: sizes must be integers");
+    attr[i] = (int)v;
+  }
+  static const char *const modes[] = {"zeros", "replicate", "-inf", NULL};
+  static const char *const layouts[] = {"conv", "pool", NULL};
+  attr[WA_MODE] = luaL_checkoption(L, 3, NULL, modes);
+  attr[WA_LAYOUT] = luaL_checkoption(L, 4, NULL, layouts);
+  return push_tensor(L, ir_window(G(L), x, attr));
+}
+
 static int c_sum_to(lua_State *L) {
   int x = tensor_arg(L, 1);
   return push_tensor(L, ir_sum_to(G(L), x, shape_arg(L, 2)));
@@ -396,7 +433,7 @@ static int m_concat(lua_State *L) { return dsl_raise(L, "cannot concatenate a te
 static const luaL_Reg core_fns[] = {
     {"input", c_input}, {"param", c_param}, {"const", c_const}, {"unary", c_unary},
     {"binary", c_binary}, {"matmul", c_matmul}, {"transpose", c_transpose}, {"reshape", c_reshape},
-    {"sum_to", c_sum_to}, {"broadcast", c_broadcast}, {"max", c_max}, {"row", c_row},
+    {"sum_to", c_sum_to}, {"permute", c_permute}, {"window", c_window}, {"broadcast", c_broadcast}, {"max", c_max}, {"row", c_row},
     {"xent", c_xent}, {"pick", c_pick}, {"onehot", c_onehot}, {"shape", c_shape},
     {"dtype", c_dtype}, {"id", c_id}, {"is_tensor", c_is_tensor}, {"kind", c_kind},
     {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"rename", c_rename},

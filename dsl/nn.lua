@@ -166,6 +166,132 @@ function nn.Flatten:forward(x)
   return x:flatten(self.start_dim, self.end_dim)
 end
 
+-- ---- convolution and pooling ------------------------------------------------------------------
+-- NCHW throughout.  Both are built on one primitive, core.window (im2col: the sliding windows
+-- of the image laid out as a matrix, padding applied as it reads), so Conv2d is one matrix
+-- product with the weight viewed as [cout, cin*kh*kw] and pooling one reduction over the
+-- window; the autodiff turns the window into its adjoint (col2im), max/min pooling's into
+-- routing to the first extreme element of each window, as PyTorch does.
+
+-- a size given as n or {h, w}
+local function pair(v, what)
+  if math.type(v) == "integer" then return {v, v} end
+  if type(v) == "table" and not getmetatable(v) and #v == 2 and math.type(v[1]) == "integer"
+     and math.type(v[2]) == "integer" then
+    local n = 0
+    for _ in pairs(v) do n = n + 1 end
+    if n == 2 then return {v[1], v[2]} end
+  end
+  core.error(what .. " must be an integer or a pair {h, w} of integers, got " .. tostring(v))
+end
+
+local function pair_str(p) return p[1] == p[2] and tostring(p[1]) or ("{" .. p[1] .. ", " .. p[2] .. "}") end
+
+-- kernel, stride, padding checked as PyTorch checks them
+local function window_args(what, k, stride, padding)
+  k = pair(k, what .. ": kernel_size")
+  stride = pair(stride, what .. ": stride")
+  padding = pair(padding, what .. ": padding")
+  for d = 1, 2 do
+    if k[d] < 1 then core.error(string.format("%s: kernel_size must be at least 1, got %s", what, pair_str(k))) end
+    if stride[d] < 1 then core.error(string.format("%s: stride must be at least 1, got %s", what, pair_str(stride))) end
+    if padding[d] < 0 then core.error(string.format("%s: padding must be >= 0, got %s", what, pair_str(padding))) end
+    if 2 * padding[d] > k[d] then
+      core.error(string.format("%s: padding %s is more than half the kernel size %s (PyTorch's rule: at most %d)",
+        what, pair_str(padding), pair_str(k), k[d] // 2))
+    end
+  end
+  return k, stride, padding
+end
+
+-- check an [N, C, H, W] input against the module; the output height and width
+local function window_input(self, x, channels)
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  if #s ~= 4 then
+    core.error(string.format("%s expects an [N, C, H, W] input, got shape %s", tostring(self), shape_str(s)))
+  end
+  if channels and s[2] ~= channels then
+    core.error(string.format("%s expects %d input channels, got shape %s (%d channels)", tostring(self), channels,
+      shape_str(s), s[2]))
+  end
+  local out = {}
+  for d = 1, 2 do
+    local len, k, p = s[2 + d], self.kernel_size[d], self.padding[d]
+    if k > len + 2 * p then
+      core.error(string.format("%s: kernel %s %d is larger than the padded input (%d + 2*%d = %d) of shape %s",
+        tostring(self), d == 1 and "height" or "width", k, len, p, len + 2 * p, shape_str(s)))
+    end
+    out[d] = (len + 2 * p - k) // self.stride[d] + 1
+  end
+  return s, out[1], out[2]
+end
+
+local function window_attrs(self)
+  return {self.kernel_size[1], self.kernel_size[2], self.stride[1], self.stride[2], self.padding[1], self.padding[2]}
+end
+
+class("Conv2d", function(self, cin, cout, k, o)
+  pos_int(cin, "nn.Conv2d: in_channels")
+  pos_int(cout, "nn.Conv2d: out_channels")
+  o = options(o, {stride = {"any", 1}, padding = {"any", 0}, padding_mode = {"string", "zeros"},
+                  bias = {"boolean", true}, init = {"table", nil}, bias_init = {"table", nil}}, "nn.Conv2d")
+  if o.padding_mode ~= "zeros" and o.padding_mode ~= "replicate" then
+    core.error("nn.Conv2d: padding_mode must be \"zeros\" or \"replicate\", got \"" .. o.padding_mode .. "\"")
+  end
+  local kk = pair(k, "nn.Conv2d: kernel_size")
+  if o.padding == "valid" then o.padding = 0 end
+  if o.padding == "same" then
+    if pair(o.stride, "nn.Conv2d: stride")[1] ~= 1 or pair(o.stride, "nn.Conv2d: stride")[2] ~= 1
+       or kk[1] % 2 == 0 or kk[2] % 2 == 0 then
+      core.error("nn.Conv2d: padding = \"same\" needs stride 1 and an odd kernel size")
+    end
+    o.padding = {kk[1] // 2, kk[2] // 2}
+  end
+  self.kernel_size, self.stride, self.padding = window_args("nn.Conv2d", k, o.stride, o.padding)
+  self.in_channels, self.out_channels, self.padding_mode = cin, cout, o.padding_mode
+  self._desc = string.format("%d, %d, %s", cin, cout, pair_str(self.kernel_size))
+  local fan_in = cin * self.kernel_size[1] * self.kernel_size[2]
+  local bound = 1 / math.sqrt(fan_in) -- PyTorch's default, as for Linear
+  self:_param("weight", {cout, cin, self.kernel_size[1], self.kernel_size[2]}, o.init or init.uniform(-bound, bound))
+  if o.bias then self:_param("bias", {cout}, o.bias_init or init.uniform(-bound, bound)) end
+end)
+
+function nn.Conv2d:forward(x)
+  local s, oh, ow = window_input(self, x, self.in_channels)
+  local ckk = self.in_channels * self.kernel_size[1] * self.kernel_size[2]
+  local cols = core.window(x, window_attrs(self), self.padding_mode, "conv") -- [C, KH, KW, N, OH, OW]
+  local y = core.matmul(core.reshape(self.weight, {self.out_channels, ckk}), core.reshape(cols, {ckk, s[1] * oh * ow}))
+  y = core.reshape(y, {self.out_channels, s[1], oh, ow}):permute(2, 1, 3, 4)
+  if self.bias then y = y + core.reshape(self.bias, {1, self.out_channels, 1, 1}) end
+  return y
+end
+
+-- pooling: kind "max" | "min" | "avg"; nn.XPool2d(k, {stride = k, padding = 0}) or (k, stride)
+local function pooling(name, kind)
+  class(name, function(self, k, o)
+    if math.type(o) == "integer" or (type(o) == "table" and o[1] ~= nil) then o = {stride = o} end
+    o = options(o, {stride = {"any", nil}, padding = {"any", 0}}, "nn." .. name)
+    self.kernel_size, self.stride, self.padding = window_args("nn." .. name, k, o.stride or k, o.padding)
+    self._desc = pair_str(self.kernel_size)
+  end)
+  nn[name].forward = function(self, x)
+    local s, oh, ow = window_input(self, x, nil)
+    local kk, rest = self.kernel_size[1] * self.kernel_size[2], s[1] * s[2] * oh * ow
+    local src = kind == "min" and -x or x
+    local cols = core.window(src, window_attrs(self), kind == "avg" and "zeros" or "-inf", "pool")
+    cols = core.reshape(cols, {kk, rest}) -- [KH*KW, N*C*OH*OW]
+    local y
+    if kind == "avg" then y = core.sum_to(cols, {1, rest}) / kk -- count_include_pad = true
+    else y = core.max(cols, 1) end
+    y = core.reshape(y, {s[1], s[2], oh, ow})
+    return kind == "min" and -y or y
+  end
+end
+pooling("MaxPool2d", "max")
+pooling("MinPool2d", "min")
+pooling("AvgPool2d", "avg")
+
 -- ---- activations ------------------------------------------------------------------------------
 
 local function activation(kind, op)
