@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [--no-openblas] [--callgrind] [MODEL...]
 #
-#   MODEL          any of: mlp mlp_small xor (default: all three)
+#   MODEL          any of: mlp mlp_small xor lenet fashion_cnn (default: all)
 #   --quick        0.5 s x 3 repeats per measurement instead of 2.5 s x 5 (a smoke test)
 #   --no-openblas  skip the PyTorch-with-OpenBLAS rows (they need `apt-get download`, no root)
 #   --callgrind    also count instructions per step under valgrind (slow: a few minutes)
@@ -25,9 +25,9 @@ OPENBLAS=1
 CALLGRIND=0
 
 # name:model file, in table order
-ALL_MODELS="mlp:examples/mlp.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua"
+ALL_MODELS="mlp:examples/mlp.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua lenet:examples/lenet.lua fashion_cnn:examples/fashion_cnn.lua"
 # steps per instruction count under valgrind (it is ~50x slower)
-cg_iters() { case $1 in mlp) echo 10 ;; *) echo 200 ;; esac; }
+cg_iters() { case $1 in mlp|lenet) echo 10 ;; fashion_cnn) echo 2 ;; *) echo 200 ;; esac; }
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 
@@ -41,7 +41,7 @@ for arg in "$@"; do
     -*) die "unknown option $arg (try --help)" ;;
     *) found=0
        for m in $ALL_MODELS; do [ "${m%%:*}" = "$arg" ] && MODELS+=("$m") && found=1; done
-       [ $found = 1 ] || die "unknown model '$arg' (mlp, mlp_small or xor)" ;;
+       [ $found = 1 ] || die "unknown model '$arg' (mlp, mlp_small, xor, lenet or fashion_cnn)" ;;
   esac
 done
 [ ${#MODELS[@]} -gt 0 ] || read -r -a MODELS <<< "$ALL_MODELS"
@@ -138,7 +138,7 @@ gen_and_build() { # name model.lua march out-binary [extra cflags]
   grep -q 'int32 target' "$OUT/$name.h" && cls=-DCLASS_TARGET
   "$CC" -O3 -march="$march" -std=c11 -DNET="$name" -DNETU="$upper" "-DHEADER=\"$name.h\"" $cls "$@" \
     -I"$ROOT/runtime" -I"$OUT" "$BENCH/driver.c" "$OUT/$name.c" \
-    "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" -lm -o "$bin" ||
+    "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" "$ROOT/runtime/text.c" -lm -o "$bin" ||
     die "building the $name driver failed"
 }
 

@@ -45,7 +45,27 @@ def xor():  # examples/xor.lua
     return net, x, y, nn.MSELoss(), dict(lr=0.5, momentum=0.9)
 
 
-MODELS = {"mlp": mlp, "mlp_small": mlp_small, "xor": xor}
+def lenet():  # examples/lenet.lua
+    net = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                        nn.Linear(84, 10))
+    x = torch.rand(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
+
+
+def fashion_cnn():  # examples/fashion_cnn.lua
+    net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Dropout(0.25), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5),
+                        nn.Linear(128, 10))
+    x = torch.rand(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
+
+
+MODELS = {"mlp": mlp, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn}
 
 
 def main():
@@ -63,7 +83,10 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     net, x, y, loss_fn, sgd = MODELS[args.model]()
-    opt = torch.optim.SGD(net.parameters(), **sgd)
+    if sgd.pop("adam", False):
+        opt = torch.optim.Adam(net.parameters(), **sgd)
+    else:
+        opt = torch.optim.SGD(net.parameters(), **sgd)
     last_loss = [0.0]
 
     if args.mode == "train":

@@ -209,6 +209,8 @@ uint64_t ir_graph_hash(const Graph *g) {
     if (n->op == OP_INPUT)
       for (int d = 1; d < n->shape.n; d++) H(n->shape.d[d]);
     H(n->axis * 4 + n->ta * 2 + n->tb);
+    for (int k = 0; k < 8; k++)
+      if (n->attr[k]) H(k * 1000003 + n->attr[k]); /* window sizes, permutations */
   }
   for (int i = 0; i < g->nparams; i++) {
     for (const char *c = g->params[i].name; *c; c++) H((unsigned char)*c);

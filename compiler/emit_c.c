@@ -514,68 +514,166 @@ static void mm_body(Em *e, void *ctx) {
        buffer(e, n->in[1], 0), aff_str(e, &b));
 }
 
-/* A register-tiled product for C = op(A) B with B row-major: tiles of MR rows x NV vectors
- * of C stay in registers for the whole k loop (vector extensions, so any ISA); the rest of
- * the rows and columns is done by scalar dot products.  Every element of C is still the
- * sum over k in order, as the plain loops compute it. */
-enum { MR = 4, NV = 2 };
+/* Register-tiled products (vector extensions, so any ISA), two forms:
+ *  - C = op(A) B with B row-major ("axpy" form): a tile of up to MR rows x NV vectors of C
+ *    stays in registers for the whole k loop, each step broadcasting one A element per row;
+ *    leftover rows get a smaller tile, leftover columns single vectors, then scalar dots.
+ *    Every element of C is the sum over k in order, as the plain loops compute it.
+ *  - C = A B^T, both operands walked along k ("dot" form, no transposed copy): a tile of up
+ *    to DR x DC elements of C, each a vector of partial sums over k, reduced at the end in a
+ *    fixed order.  Used when k is long (Linear's forward, convolution's weight gradient). */
+enum { MR = 4, NV = 2, DR = 4, DC = 4, DOT_MIN_K = 16 };
 
 static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const char *i, const char *k) {
   (void)e;
   return n->ta ? ir_fmt("%s[(%s) * %d + %s]", a, k, M, i) : ir_fmt("%s[(%s) * %d + %s]", a, i, K, k);
 }
 
+static const char *plus(const char *base, int r) { return r ? ir_fmt("%s + %d", base, r) : base; }
+
+/* rows i0 .. i0+R-1, columns [j0, N): scalar dot products */
 static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                        const char *i, int j0) {
-  line(e, "for (int i1 = %d; i1 < %d; i1++) {", j0, N);
-  line(e, "  %s r_acc = 0;", e->real);
-  line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
-  line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
+                        const char *i0, int R, int j0) {
+  for (int r = 0; r < R; r++) {
+    const char *i = plus(i0, r);
+    line(e, "for (int i1 = %d; i1 < %d; i1++) {", j0, N);
+    line(e, "  %s r_acc = 0;", e->real);
+    line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
+    line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
+    line(e, "}");
+  }
+}
+
+/* R rows from i0 x nv vectors from column i1 of C, accumulated over all of k */
+static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                       const char *i0, int R, const char *i1, int nv) {
+  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
+  int VL = e->d64 ? 4 : 8;
+  for (int r = 0; r < R; r++)
+    line(e, "%s r_acc%d_0 = {0}%s;", v, r, nv > 1 ? ir_fmt(", r_acc%d_1 = {0}", r) : "");
+  line(e, "for (int i2 = 0; i2 < %d; i2++) {", K);
+  e->ind++;
+  for (int q = 0; q < nv; q++)
+    line(e, "%s r_b%d; memcpy(&r_b%d, %s + i2 * %d + %s, sizeof r_b%d);", v, q, q, b, N, plus(i1, q * VL), q);
+  for (int r = 0; r < R; r++) line(e, "%s r_a%d = %s;", e->real, r, a_at(e, n, a, M, K, plus(i0, r), "i2"));
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < nv; q++) line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
+  e->ind--;
   line(e, "}");
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < nv; q++)
+      line(e, "memcpy(%s + (%s) * %d + %s, &r_acc%d_%d, sizeof r_acc%d_%d);", c, plus(i0, r), N, plus(i1, q * VL), r, q,
+           r, q);
+}
+
+/* R rows of C from row i0, every column */
+static void axpy_rows(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                      const char *i0, int R) {
+  int VL = e->d64 ? 4 : 8, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+  if (Nt) {
+    line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
+    e->ind++;
+    axpy_block(e, n, c, a, b, M, N, K, i0, R, "i1", NV);
+    e->ind--;
+    line(e, "}");
+  }
+  for (int j = Nt; j < Nv; j += VL) {
+    line(e, "{");
+    e->ind++;
+    axpy_block(e, n, c, a, b, M, N, K, i0, R, ir_fmt("%d", j), 1);
+    e->ind--;
+    line(e, "}");
+  }
+  if (Nv < N) scalar_dots(e, n, c, a, b, M, N, K, i0, R, Nv);
 }
 
 static int tiled(Em *e, const Node *n, int M, int N, int K) {
   int VL = e->d64 ? 4 : 8;
-  return !n->tb && M >= MR && N >= NV * VL && K >= 4 && !unrolled(e, M) && !unrolled(e, K);
+  return !n->tb && N >= VL && K >= 4 && !unrolled(e, M) && !unrolled(e, K);
 }
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
-  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
-  int VL = e->d64 ? 4 : 8, NR = NV * VL, Mt = M / MR * MR, Nt = N / NR * NR;
-  if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
-  line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
-  e->ind++;
-  line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
-  e->ind++;
-  for (int r = 0; r < MR; r++)
-    line(e, "%s r_acc%d_0 = {0}, r_acc%d_1 = {0};", v, r, r);
-  line(e, "for (int i2 = 0; i2 < %d; i2++) {", K);
-  e->ind++;
-  for (int q = 0; q < NV; q++)
-    line(e, "%s r_b%d; memcpy(&r_b%d, %s + i2 * %d + i1 + %d, sizeof r_b%d);", v, q, q, b, N, q * VL, q);
-  for (int r = 0; r < MR; r++) line(e, "%s r_a%d = %s;", e->real, r, a_at(e, n, a, M, K, ir_fmt("i0 + %d", r), "i2"));
-  for (int r = 0; r < MR; r++)
-    for (int q = 0; q < NV; q++) line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
-  e->ind--;
-  line(e, "}");
-  for (int r = 0; r < MR; r++)
-    for (int q = 0; q < NV; q++)
-      line(e, "memcpy(%s + (i0 + %d) * %d + i1 + %d, &r_acc%d_%d, sizeof r_acc%d_%d);", c, r, N, q * VL, r, q, r, q);
-  e->ind--;
-  line(e, "}");
-  if (Nt < N)
-    for (int r = 0; r < MR; r++) scalar_dots(e, n, c, a, b, M, N, K, ir_fmt("i0 + %d", r), Nt);
-  e->ind--;
-  line(e, "}");
-  if (Mt < M) {
-    line(e, "for (int i0 = %d; i0 < %d; i0++) {", Mt, M);
+  int Mt = M / MR * MR;
+  if (Mt) {
+    if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
+    line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
     e->ind++;
-    scalar_dots(e, n, c, a, b, M, N, K, "i0", 0);
+    axpy_rows(e, n, c, a, b, M, N, K, "i0", MR);
     e->ind--;
     line(e, "}");
   }
+  if (Mt < M) axpy_rows(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt);
+}
+
+static int dot_form(Em *e, const Node *n, int K) {
+  return n->tb && !n->ta && K >= DOT_MIN_K && !unrolled(e, K);
+}
+
+/* C[i0.., j0..] (R x Cn elements) = A[i, :] . B[j, :] */
+static void dot_tile(Em *e, const char *c, const char *a, const char *b, int N, int K, const char *i0, int R,
+                     const char *j0, int Cn) {
+  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
+  int VL = e->d64 ? 4 : 8, Kv = K / VL * VL;
+  line(e, "{");
+  e->ind++;
+  for (int r = 0; r < R; r++) {
+    char decl[256] = "";
+    for (int q = 0, k = 0; q < Cn; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
+    line(e, "%s %s;", v, decl);
+  }
+  line(e, "for (int i2 = 0; i2 < %d; i2 += %d) {", Kv, VL);
+  e->ind++;
+  for (int r = 0; r < R; r++) line(e, "%s r_a%d; memcpy(&r_a%d, %s + (%s) * %d + i2, sizeof r_a%d);", v, r, r, a, plus(i0, r), K, r);
+  for (int q = 0; q < Cn; q++) line(e, "%s r_b%d; memcpy(&r_b%d, %s + (%s) * %d + i2, sizeof r_b%d);", v, q, q, b, plus(j0, q), K, q);
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < Cn; q++) line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
+  e->ind--;
+  line(e, "}");
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < Cn; q++) {
+      const char *cell = ir_fmt("%s[(%s) * %d + %s]", c, plus(i0, r), N, plus(j0, q));
+      if (Kv == K) {
+        line(e, "%s = dlc_hsum(&r_acc%d_%d);", cell, r, q);
+        continue;
+      }
+      line(e, "{");
+      line(e, "  %s r_s = dlc_hsum(&r_acc%d_%d);", e->real, r, q);
+      line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += %s[(%s) * %d + i2] * %s[(%s) * %d + i2];", Kv, K, a, plus(i0, r), K, b,
+           plus(j0, q), K);
+      line(e, "  %s = r_s;", cell);
+      line(e, "}");
+    }
+  e->ind--;
+  line(e, "}");
+}
+
+/* R rows of C from row i0, every column */
+static void dot_rows(Em *e, const char *c, const char *a, const char *b, int N, int K, const char *i0, int R) {
+  int Nt = N / DC * DC;
+  if (Nt) {
+    line(e, "for (int i1 = 0; i1 < %d; i1 += %d)", Nt, DC);
+    e->ind++;
+    dot_tile(e, c, a, b, N, K, i0, R, "i1", DC);
+    e->ind--;
+  }
+  if (Nt < N) dot_tile(e, c, a, b, N, K, i0, R, ir_fmt("%d", Nt), N - Nt);
+}
+
+static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
+  const Node *n = &e->g->nodes[id];
+  const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
+  int Mt = M / DR * DR;
+  if (Mt) {
+    if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
+    line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, DR);
+    e->ind++;
+    dot_rows(e, c, a, b, N, K, "i0", DR);
+    e->ind--;
+    line(e, "}");
+  }
+  if (Mt < M) dot_rows(e, c, a, b, N, K, ir_fmt("%d", Mt), M - Mt);
 }
 
 static void emit_matmul(Em *e, int id) {
@@ -583,6 +681,10 @@ static void emit_matmul(Em *e, int id) {
   int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
   if (tiled(e, n, n->shape.d[0], n->shape.d[1], K)) {
     emit_matmul_tiled(e, id, n->shape.d[0], n->shape.d[1], K);
+    return;
+  }
+  if (dot_form(e, n, K)) {
+    emit_matmul_dot(e, id, n->shape.d[0], n->shape.d[1], K);
     return;
   }
   fill(e, id, lit(e, 0));
@@ -1129,10 +1231,16 @@ static void emit_checkpoint(Em *e, uint64_t hash) {
 
 /* The scalar helpers the generated code calls, each printed only when used. */
 static const struct {
-  const char *name, *def; /* def: printf format, %1$s = the real type */
+  const char *name, *def; /* def: printf format, %1$s = the real type, %2$s its exp, %3$s its vector */
 } helpers[] = {
     {"dlc_v8f ", "typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */\n"},
     {"dlc_v4d ", "typedef double dlc_v4d __attribute__((vector_size(32))); /* 4 doubles */\n"},
+    {"dlc_hsum(", "static inline %1$s dlc_hsum(const %3$s *p) { /* lanes summed pairwise, in a fixed order */\n"
+                  "  %1$s v[sizeof *p / sizeof(%1$s)];\n"
+                  "  memcpy(v, p, sizeof v);\n"
+                  "  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)\n"
+                  "    for (int i = 0; i < w; i++) v[i] += v[i + w];\n"
+                  "  return v[0];\n}\n"},
     {"dlc_relu(", "static inline %1$s dlc_relu(%1$s x) { return x < 0 ? 0 : x; }\n"},
     {"dlc_step(", "static inline %1$s dlc_step(%1$s x) { return x > 0 ? 1 : 0; }\n"},
     {"dlc_sign(", "static inline %1$s dlc_sign(%1$s x) { return (%1$s)((x > 0) - (x < 0)); }\n"},
@@ -1159,7 +1267,7 @@ static void emit_helpers(Em *e, const char *code) {
   int any = 0;
   for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
     if (strstr(code, helpers[i].name)) {
-      fprintf(e->f, helpers[i].def, e->real, fn(e, "exp"));
+      fprintf(e->f, helpers[i].def, e->real, fn(e, "exp"), e->d64 ? "dlc_v4d" : "dlc_v8f");
       any = 1;
     }
   if (any) fputc('\n', e->f);
@@ -1311,7 +1419,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   emit_init(&e);
   emit_functions(&e);
   emit_tensor_table(&e);
-  emit_checkpoint(&e, ir_graph_hash(p->g));
+  emit_checkpoint(&e, p->g->hash);
   fclose(e.f);
   fclose(e.kf);
   e.f = f;

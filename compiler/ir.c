@@ -691,6 +691,7 @@ int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map) {
 Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
   Graph *ng = ir_new();
   ng->name = g->name;
+  ng->hash = g->hash;
   ng->on_error = g->on_error;
   ng->err_ctx = g->err_ctx;
   /* leaf tables are copied so leaf indices stay valid; their node ids are fixed up below */

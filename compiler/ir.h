@@ -166,6 +166,7 @@ typedef struct Graph {
     const char *normalize, *augment;
   } train;
   const char *name;       /* model name: C prefix */
+  uint64_t hash;          /* the model's graph as the model file built it (ir_graph_hash) */
   Loc cur;                /* location given to new nodes */
   unsigned cur_flags;     /* flags given to new nodes */
   void (*on_error)(void *ctx, const char *msg); /* must not return */

@@ -1,17 +1,20 @@
 /* opt_layout.c - layout choice for the emitter.
  *
- * The matmul emitter streams rows of its right operand (C[i,:] += A[i,k] * B[k,:]), so a
- * right operand used transposed is first materialized in row-major order when the product
- * has enough rows to amortize the copy (Linear's forward, x W^T).  Runs after
+ * The matmul emitter streams rows of its right operand (C[i,:] += A[i,k] * B[k,:]), or, for
+ * A B^T with a long inner dimension, walks rows of both operands (dot products: no copy).  A
+ * right operand used transposed with a short inner dimension is first materialized in
+ * row-major order when the product has enough rows to amortize the copy.  Runs after
  * simplification, which would fold the transpose back. */
 #include "ir.h"
 
-enum { MIN_ROWS_FOR_COPY = 4 };
+enum { MIN_ROWS_FOR_COPY = 4, DOT_MIN_K = 16 /* as in emit_c.c */ };
 
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
   int *changed = ctx;
   const Node *o = &og->nodes[old];
   if (o->op != OP_MATMUL || !o->tb || o->shape.d[0] < MIN_ROWS_FOR_COPY) return -1;
+  int K = o->ta ? og->nodes[o->in[0]].shape.d[0] : og->nodes[o->in[0]].shape.d[1];
+  if (!o->ta && K >= DOT_MIN_K) return -1; /* the dot form reads B^T in place */
   g->cur = o->loc;
   g->cur_flags = o->flags;
   int bt = ir_transpose(g, map[o->in[1]]);

@@ -117,6 +117,7 @@ int pipeline_run(const Options *o) {
   int train = !o->emit.inference && g->loss >= 0 && dsl_has_optim(d);
   int status = check_names(g);
   ir_verify(g);
+  g->hash = ir_graph_hash(g); /* of the model as written: compiler passes do not change it */
   if (!status) dump(o, g, STAGE_GRAPH, "graph");
   if (!status && train) status = differentiate(g, d);
   dsl_close(d);

@@ -8,6 +8,14 @@
 
 #include "dlc_rt.h"
 
+typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
+static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
+  float v[sizeof *p / sizeof(float)];
+  memcpy(v, p, sizeof v);
+  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
+    for (int i = 0; i < w; i++) v[i] += v[i + w];
+  return v[0];
+}
 static inline float dlc_sigmoid(float x) { return 1 / (1 + expf(-x)); }
 static inline float dlc_clamp(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
 static inline float dlc_inrange(float x, float lo, float hi) { return x >= lo && x <= hi ? 1 : 0; }
@@ -55,400 +63,408 @@ static void binary_tanh_8(float *restrict t8, const float *restrict t6, const fl
   }
 }
 
-/* %9 = transpose %2 : f32[16,1]                        # examples/binary.lua:10 */
-static void binary_transpose_9(float *restrict t9, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    t9[i0] = p_net_2_weight[i0];
-  }
-}
-
-/* %10 = matmul %8, %9 : f32[32,1]                      # examples/binary.lua:10 */
-static void binary_matmul_10(float *restrict t10, const float *restrict t8, const float *restrict t9) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    t10[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      t10[i0] += t8[16*i0 + i1] * t9[i1];
+/* %9 = matmul %8, %2^T : f32[32,1]                     # examples/binary.lua:10 */
+static void binary_matmul_9(float *restrict t9, const float *restrict t8, const float *restrict p_net_2_weight) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    {
+      dlc_v8f r_acc0_0 = {0};
+      dlc_v8f r_acc1_0 = {0};
+      dlc_v8f r_acc2_0 = {0};
+      dlc_v8f r_acc3_0 = {0};
+      for (int i2 = 0; i2 < 16; i2 += 8) {
+        dlc_v8f r_a0; memcpy(&r_a0, t8 + (i0) * 16 + i2, sizeof r_a0);
+        dlc_v8f r_a1; memcpy(&r_a1, t8 + (i0 + 1) * 16 + i2, sizeof r_a1);
+        dlc_v8f r_a2; memcpy(&r_a2, t8 + (i0 + 2) * 16 + i2, sizeof r_a2);
+        dlc_v8f r_a3; memcpy(&r_a3, t8 + (i0 + 3) * 16 + i2, sizeof r_a3);
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_2_weight + (0) * 16 + i2, sizeof r_b0);
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc3_0 += r_a3 * r_b0;
+      }
+      t9[(i0) * 1 + 0] = dlc_hsum(&r_acc0_0);
+      t9[(i0 + 1) * 1 + 0] = dlc_hsum(&r_acc1_0);
+      t9[(i0 + 2) * 1 + 0] = dlc_hsum(&r_acc2_0);
+      t9[(i0 + 3) * 1 + 0] = dlc_hsum(&r_acc3_0);
     }
   }
 }
 
-/* %32 = assign %31, %12 : f32[32,1]                    # examples/binary.lua:14
- *   with %12 = sigmoid %11 : f32[32,1]                        # examples/binary.lua:10
- *   with %11 = add %10, %3 : f32[32,1]                        # examples/binary.lua:10
+/* %31 = assign %30, %11 : f32[32,1]                    # examples/binary.lua:14
+ *   with %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
+ *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
  */
-static void binary_assign_32(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
+static void binary_assign_31(float *restrict out, const float *restrict t9, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+    out[i0] = dlc_sigmoid((t9[i0] + p_net_2_bias[0]));
   }
 }
 
-/* %12 = sigmoid %11 : f32[32,1]                        # examples/binary.lua:10
- *   with %11 = add %10, %3 : f32[32,1]                        # examples/binary.lua:10
+/* %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
+ *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
  */
-static void binary_sigmoid_12(float *restrict t12, const float *restrict t10, const float *restrict p_net_2_bias) {
+static void binary_sigmoid_11(float *restrict t11, const float *restrict t9, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t12[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+    t11[i0] = dlc_sigmoid((t9[i0] + p_net_2_bias[0]));
   }
 }
 
-/* %14 = clamp %12 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_14(float *restrict t14, const float *restrict t12) {
+/* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
+static void binary_clamp_13(float *restrict t13, const float *restrict t11) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t14[i0] = dlc_clamp(t12[i0], 1.40129846e-45f, INFINITY);
+    t13[i0] = dlc_clamp(t11[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
-/* %15 = log %14 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_15(float *restrict t15, const float *restrict t14) {
+/* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12 */
+static void binary_log_14(float *restrict t14, const float *restrict t13) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t15[i0] = logf(t14[i0]);
+    t14[i0] = logf(t13[i0]);
   }
 }
 
-/* %19 = sub %18, %13 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_19(float *restrict t19, const float *restrict target) {
+/* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12 */
+static void binary_sub_18(float *restrict t18, const float *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t19[i0] = (1.0f - target[i0]);
+    t18[i0] = (1.0f - target[i0]);
   }
 }
 
-/* %20 = sub %18, %12 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_20(float *restrict t20, const float *restrict t12) {
+/* %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12 */
+static void binary_sub_19(float *restrict t19, const float *restrict t11) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t20[i0] = (1.0f - t12[i0]);
+    t19[i0] = (1.0f - t11[i0]);
   }
 }
 
-/* %21 = clamp %20 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_21(float *restrict t21, const float *restrict t20) {
+/* %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
+static void binary_clamp_20(float *restrict t20, const float *restrict t19) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t21[i0] = dlc_clamp(t20[i0], 1.40129846e-45f, INFINITY);
+    t20[i0] = dlc_clamp(t19[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
-/* %22 = log %21 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_22(float *restrict t22, const float *restrict t21) {
+/* %21 = log %20 : f32[32,1]                            # examples/binary.lua:12 */
+static void binary_log_21(float *restrict t21, const float *restrict t20) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t22[i0] = logf(t21[i0]);
+    t21[i0] = logf(t20[i0]);
   }
 }
 
-/* %27 = sum_to %26 : f32[]                             # examples/binary.lua:12
- *   with %26 = neg %25 : f32[32,1]                            # examples/binary.lua:12
- *   with %25 = add %17, %24 : f32[32,1]                       # examples/binary.lua:12
- *   with %17 = mul %13, %16 : f32[32,1]                       # examples/binary.lua:12
- *   with %16 = clamp %15 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
- *   with %24 = mul %19, %23 : f32[32,1]                       # examples/binary.lua:12
- *   with %23 = clamp %22 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
+/* %26 = sum_to %25 : f32[]                             # examples/binary.lua:12
+ *   with %25 = neg %24 : f32[32,1]                            # examples/binary.lua:12
+ *   with %24 = add %16, %23 : f32[32,1]                       # examples/binary.lua:12
+ *   with %16 = mul %12, %15 : f32[32,1]                       # examples/binary.lua:12
+ *   with %15 = clamp %14 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
+ *   with %23 = mul %18, %22 : f32[32,1]                       # examples/binary.lua:12
+ *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  */
-static void binary_sum_to_27(float *restrict t27, const float *restrict target, const float *restrict t15, const float *restrict t19, const float *restrict t22) {
-  t27[0] = 0.0f;
+static void binary_sum_to_26(float *restrict t26, const float *restrict target, const float *restrict t14, const float *restrict t18, const float *restrict t21) {
+  t26[0] = 0.0f;
   for (int i0 = 0; i0 < 32; i0++) {
-    t27[0] += (-((target[i0] * dlc_clamp(t15[i0], (-100.0f), INFINITY)) + (t19[i0] * dlc_clamp(t22[i0], (-100.0f), INFINITY))));
+    t26[0] += (-((target[i0] * dlc_clamp(t14[i0], (-100.0f), INFINITY)) + (t18[i0] * dlc_clamp(t21[i0], (-100.0f), INFINITY))));
   }
 }
 
-/* %29 = div %27, %28 : f32[]                           # examples/binary.lua:12 */
-static void binary_div_29(float *restrict t29, const float *restrict t27) {
-  t29[0] = (t27[0] / 32.0f);
+/* %28 = div %26, %27 : f32[]                           # examples/binary.lua:12 */
+static void binary_div_28(float *restrict t28, const float *restrict t26) {
+  t28[0] = (t26[0] / 32.0f);
 }
 
-/* %37 = neg %36 : f32[32,1]                            # examples/binary.lua:12 backward
- *   with %36 = broadcast %35 : f32[32,1]                      # examples/binary.lua:12 backward
+/* %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
+ *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
  */
-static void binary_neg_37(float *restrict t37) {
+static void binary_neg_36(float *restrict t36) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t37[i0] = (-0.03125f);
+    t36[i0] = (-0.03125f);
   }
 }
 
-/* %53 = mul %51, %52 : f32[32,1]                       # examples/binary.lua:10 backward
- *   with %51 = add %44, %50 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %44 = neg %43 : f32[32,1]                            # examples/binary.lua:12 backward
- *   with %43 = mul %41, %42 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %41 = div %40, %21 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %40 = mul %38, %39 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %38 = mul %37, %19 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %39 = inrange %22 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
- *   with %42 = inrange %20 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
- *   with %50 = mul %48, %49 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %48 = div %47, %14 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %47 = mul %45, %46 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %45 = mul %37, %13 : f32[32,1]                       # examples/binary.lua:12 backward
- *   with %46 = inrange %15 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
- *   with %49 = inrange %12 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
- *   with %52 = mul %12, %20 : f32[32,1]                       # examples/binary.lua:10 backward
+/* %52 = mul %50, %51 : f32[32,1]                       # examples/binary.lua:10 backward
+ *   with %50 = add %43, %49 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %43 = neg %42 : f32[32,1]                            # examples/binary.lua:12 backward
+ *   with %42 = mul %40, %41 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %40 = div %39, %20 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %39 = mul %37, %38 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %37 = mul %36, %18 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %38 = inrange %21 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
+ *   with %41 = inrange %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
+ *   with %49 = mul %47, %48 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %47 = div %46, %13 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %46 = mul %44, %45 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %44 = mul %36, %12 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %45 = inrange %14 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
+ *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
+ *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
  */
-static void binary_mul_53(float *restrict t53, const float *restrict t37, const float *restrict t19, const float *restrict t22, const float *restrict t21, const float *restrict t20, const float *restrict target, const float *restrict t15, const float *restrict t14, const float *restrict t12) {
+static void binary_mul_52(float *restrict t52, const float *restrict t36, const float *restrict t18, const float *restrict t21, const float *restrict t20, const float *restrict t19, const float *restrict target, const float *restrict t14, const float *restrict t13, const float *restrict t11) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t53[i0] = (((-((((t37[i0] * t19[i0]) * dlc_inrange(t22[i0], (-100.0f), INFINITY)) / t21[i0]) * dlc_inrange(t20[i0], 1.40129846e-45f, INFINITY))) + ((((t37[i0] * target[i0]) * dlc_inrange(t15[i0], (-100.0f), INFINITY)) / t14[i0]) * dlc_inrange(t12[i0], 1.40129846e-45f, INFINITY))) * (t12[i0] * t20[i0]));
+    t52[i0] = (((-((((t36[i0] * t18[i0]) * dlc_inrange(t21[i0], (-100.0f), INFINITY)) / t20[i0]) * dlc_inrange(t19[i0], 1.40129846e-45f, INFINITY))) + ((((t36[i0] * target[i0]) * dlc_inrange(t14[i0], (-100.0f), INFINITY)) / t13[i0]) * dlc_inrange(t11[i0], 1.40129846e-45f, INFINITY))) * (t11[i0] * t19[i0]));
   }
 }
 
-/* %54 = sum_to %53 : f32[1]                            # examples/binary.lua:10 backward */
-static void binary_sum_to_54(float *restrict g_net_2_bias, const float *restrict t53) {
+/* %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward */
+static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict t52) {
   g_net_2_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 32; i0++) {
-    g_net_2_bias[0] += t53[i0];
+    g_net_2_bias[0] += t52[i0];
   }
 }
 
-/* %55 = matmul %53, %2 : f32[32,16]                    # examples/binary.lua:10 backward */
-static void binary_matmul_55(float *restrict t55, const float *restrict t53, const float *restrict p_net_2_weight) {
+/* %54 = matmul %52, %2 : f32[32,16]                    # examples/binary.lua:10 backward */
+static void binary_matmul_54(float *restrict t54, const float *restrict t52, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 512; i0++) {
-    t55[i0] = 0.0f;
+    t54[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i2 = 0; i2 < 16; i2++) {
-      t55[16*i0 + i2] += t53[i0] * p_net_2_weight[i2];
+      t54[16*i0 + i2] += t52[i0] * p_net_2_weight[i2];
     }
   }
 }
 
-/* %56 = matmul %53^T, %8 : f32[1,16]                   # examples/binary.lua:10 backward */
-static void binary_matmul_56(float *restrict g_net_2_weight, const float *restrict t53, const float *restrict t8) {
+/* %55 = matmul %52^T, %8 : f32[1,16]                   # examples/binary.lua:10 backward */
+static void binary_matmul_55(float *restrict g_net_2_weight, const float *restrict t52, const float *restrict t8) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 32; i1++) {
     for (int i2 = 0; i2 < 16; i2++) {
-      g_net_2_weight[i2] += t53[i1] * t8[16*i1 + i2];
+      g_net_2_weight[i2] += t52[i1] * t8[16*i1 + i2];
     }
   }
 }
 
-/* %59 = mul %55, %58 : f32[32,16]                      # examples/binary.lua:9 backward
- *   with %58 = sub %18, %57 : f32[32,16]                      # examples/binary.lua:9 backward
- *   with %57 = mul %8, %8 : f32[32,16]                        # examples/binary.lua:9 backward
+/* %58 = mul %54, %57 : f32[32,16]                      # examples/binary.lua:9 backward
+ *   with %57 = sub %17, %56 : f32[32,16]                      # examples/binary.lua:9 backward
+ *   with %56 = mul %8, %8 : f32[32,16]                        # examples/binary.lua:9 backward
  */
-static void binary_mul_59(float *restrict t59, const float *restrict t55, const float *restrict t8) {
+static void binary_mul_58(float *restrict t58, const float *restrict t54, const float *restrict t8) {
   for (int i0 = 0; i0 < 512; i0++) {
-    t59[i0] = (t55[i0] * (1.0f - (t8[i0] * t8[i0])));
+    t58[i0] = (t54[i0] * (1.0f - (t8[i0] * t8[i0])));
   }
 }
 
-/* %60 = sum_to %59 : f32[16]                           # examples/binary.lua:9 backward */
-static void binary_sum_to_60(float *restrict g_net_0_bias, const float *restrict t59) {
+/* %59 = sum_to %58 : f32[16]                           # examples/binary.lua:9 backward */
+static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict t58) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      g_net_0_bias[i1] += t59[16*i0 + i1];
+      g_net_0_bias[i1] += t58[16*i0 + i1];
     }
   }
 }
 
-/* %61 = matmul %59^T, %4 : f32[16,2]                   # examples/binary.lua:9 backward */
-static void binary_matmul_61(float *restrict g_net_0_weight, const float *restrict t59, const float *restrict x) {
+/* %60 = matmul %58^T, %4 : f32[16,2]                   # examples/binary.lua:9 backward */
+static void binary_matmul_60(float *restrict g_net_0_weight, const float *restrict t58, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 2; i2++) {
-        g_net_0_weight[2*i0 + i2] += t59[i0 + 16*i1] * x[2*i1 + i2];
+        g_net_0_weight[2*i0 + i2] += t58[i0 + 16*i1] * x[2*i1 + i2];
       }
     }
   }
 }
 
-/* %75 = add %74, %18 : f32[]                           # examples/binary.lua:13 backward */
-static void binary_add_75(float *restrict s_step) {
+/* %74 = add %73, %17 : f32[]                           # examples/binary.lua:13 backward */
+static void binary_add_74(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %79 = tanh %78 : f32[]                               # examples/binary.lua:13 backward
- *   with %78 = mul %75, %77 : f32[]                           # examples/binary.lua:13 backward
+/* %78 = tanh %77 : f32[]                               # examples/binary.lua:13 backward
+ *   with %77 = mul %74, %76 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_tanh_79(float *restrict t79, const float *restrict s_step) {
-  t79[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
+static void binary_tanh_78(float *restrict t78, const float *restrict s_step) {
+  t78[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
 }
 
-/* %86 = tanh %85 : f32[]                               # examples/binary.lua:13 backward
- *   with %85 = mul %75, %84 : f32[]                           # examples/binary.lua:13 backward
+/* %85 = tanh %84 : f32[]                               # examples/binary.lua:13 backward
+ *   with %84 = mul %74, %83 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_tanh_86(float *restrict t86, const float *restrict s_step) {
-  t86[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
+static void binary_tanh_85(float *restrict t85, const float *restrict s_step) {
+  t85[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
 }
 
-/* %90 = div %70, %83 : f32[]                           # examples/binary.lua:13 backward
- *   with %83 = div %81, %82 : f32[]                           # examples/binary.lua:13 backward
- *   with %81 = mul %80, %79 : f32[]                           # examples/binary.lua:13 backward
- *   with %82 = add %18, %79 : f32[]                           # examples/binary.lua:13 backward
+/* %89 = div %69, %82 : f32[]                           # examples/binary.lua:13 backward
+ *   with %82 = div %80, %81 : f32[]                           # examples/binary.lua:13 backward
+ *   with %80 = mul %79, %78 : f32[]                           # examples/binary.lua:13 backward
+ *   with %81 = add %17, %78 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_div_90(float *restrict t90, const float *restrict t79) {
-  t90[0] = (BINARY_LR / ((2.0f * t79[0]) / (1.0f + t79[0])));
+static void binary_div_89(float *restrict t89, const float *restrict t78) {
+  t89[0] = (BINARY_LR / ((2.0f * t78[0]) / (1.0f + t78[0])));
 }
 
-/* %91 = sqrt %89 : f32[]                               # examples/binary.lua:13 backward
- *   with %89 = div %87, %88 : f32[]                           # examples/binary.lua:13 backward
- *   with %87 = mul %80, %86 : f32[]                           # examples/binary.lua:13 backward
- *   with %88 = add %18, %86 : f32[]                           # examples/binary.lua:13 backward
+/* %90 = sqrt %88 : f32[]                               # examples/binary.lua:13 backward
+ *   with %88 = div %86, %87 : f32[]                           # examples/binary.lua:13 backward
+ *   with %86 = mul %79, %85 : f32[]                           # examples/binary.lua:13 backward
+ *   with %87 = add %17, %85 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_sqrt_91(float *restrict t91, const float *restrict t86) {
-  t91[0] = sqrtf(((2.0f * t86[0]) / (1.0f + t86[0])));
+static void binary_sqrt_90(float *restrict t90, const float *restrict t85) {
+  t90[0] = sqrtf(((2.0f * t85[0]) / (1.0f + t85[0])));
 }
 
-/* %97 = add %94, %96 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %94 = mul %92, %72 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %96 = mul %95, %62 : f32[16,2]                       # examples/binary.lua:13 backward
+/* %96 = add %93, %95 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %93 = mul %91, %71 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %95 = mul %94, %61 : f32[16,2]                       # examples/binary.lua:13 backward
  */
-static void binary_add_97(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
+static void binary_add_96(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
   }
 }
 
-/* %102 = add %98, %101 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %98 = mul %93, %73 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %101 = mul %99, %100 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %100 = mul %62, %62 : f32[16,2]                      # examples/binary.lua:13 backward
+/* %101 = add %97, %100 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %97 = mul %92, %72 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %100 = mul %98, %99 : f32[16,2]                      # examples/binary.lua:13 backward
+ *   with %99 = mul %61, %61 : f32[16,2]                       # examples/binary.lua:13 backward
  */
-static void binary_add_102(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+static void binary_add_101(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
   }
 }
 
-/* %116 = add %114, %115 : f32[16]                      # examples/binary.lua:13 backward
- *   with %114 = mul %112, %72 : f32[16]                       # examples/binary.lua:13 backward
- *   with %115 = mul %95, %64 : f32[16]                        # examples/binary.lua:13 backward
+/* %115 = add %113, %114 : f32[16]                      # examples/binary.lua:13 backward
+ *   with %113 = mul %111, %71 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %114 = mul %94, %63 : f32[16]                        # examples/binary.lua:13 backward
  */
-static void binary_add_116(float *restrict s_net_0_bias_exp_avg, const float *restrict g_net_0_bias) {
+static void binary_add_115(float *restrict s_net_0_bias_exp_avg, const float *restrict g_net_0_bias) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
   }
 }
 
-/* %120 = add %117, %119 : f32[16]                      # examples/binary.lua:13 backward
- *   with %117 = mul %113, %73 : f32[16]                       # examples/binary.lua:13 backward
- *   with %119 = mul %99, %118 : f32[16]                       # examples/binary.lua:13 backward
- *   with %118 = mul %64, %64 : f32[16]                        # examples/binary.lua:13 backward
+/* %119 = add %116, %118 : f32[16]                      # examples/binary.lua:13 backward
+ *   with %116 = mul %112, %72 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %118 = mul %98, %117 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %117 = mul %63, %63 : f32[16]                        # examples/binary.lua:13 backward
  */
-static void binary_add_120(float *restrict s_net_0_bias_exp_avg_sq, const float *restrict g_net_0_bias) {
+static void binary_add_119(float *restrict s_net_0_bias_exp_avg_sq, const float *restrict g_net_0_bias) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
   }
 }
 
-/* %134 = add %132, %133 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %132 = mul %130, %72 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %133 = mul %95, %66 : f32[1,16]                      # examples/binary.lua:13 backward
+/* %133 = add %131, %132 : f32[1,16]                    # examples/binary.lua:13 backward
+ *   with %131 = mul %129, %71 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %132 = mul %94, %65 : f32[1,16]                      # examples/binary.lua:13 backward
  */
-static void binary_add_134(float *restrict s_net_2_weight_exp_avg, const float *restrict g_net_2_weight) {
+static void binary_add_133(float *restrict s_net_2_weight_exp_avg, const float *restrict g_net_2_weight) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
   }
 }
 
-/* %138 = add %135, %137 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %135 = mul %131, %73 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %137 = mul %99, %136 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %136 = mul %66, %66 : f32[1,16]                      # examples/binary.lua:13 backward
+/* %137 = add %134, %136 : f32[1,16]                    # examples/binary.lua:13 backward
+ *   with %134 = mul %130, %72 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %136 = mul %98, %135 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %135 = mul %65, %65 : f32[1,16]                      # examples/binary.lua:13 backward
  */
-static void binary_add_138(float *restrict s_net_2_weight_exp_avg_sq, const float *restrict g_net_2_weight) {
+static void binary_add_137(float *restrict s_net_2_weight_exp_avg_sq, const float *restrict g_net_2_weight) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
   }
 }
 
-/* %152 = add %150, %151 : f32[1]                       # examples/binary.lua:13 backward
- *   with %150 = mul %148, %72 : f32[1]                        # examples/binary.lua:13 backward
- *   with %151 = mul %95, %68 : f32[1]                         # examples/binary.lua:13 backward
+/* %151 = add %149, %150 : f32[1]                       # examples/binary.lua:13 backward
+ *   with %149 = mul %147, %71 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %150 = mul %94, %67 : f32[1]                         # examples/binary.lua:13 backward
  */
-static void binary_add_152(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
+static void binary_add_151(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
   s_net_2_bias_exp_avg[0] = ((s_net_2_bias_exp_avg[0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_2_bias[0]));
 }
 
-/* %156 = add %153, %155 : f32[1]                       # examples/binary.lua:13 backward
- *   with %153 = mul %149, %73 : f32[1]                        # examples/binary.lua:13 backward
- *   with %155 = mul %99, %154 : f32[1]                        # examples/binary.lua:13 backward
- *   with %154 = mul %68, %68 : f32[1]                         # examples/binary.lua:13 backward
+/* %155 = add %152, %154 : f32[1]                       # examples/binary.lua:13 backward
+ *   with %152 = mul %148, %72 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %154 = mul %98, %153 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %153 = mul %67, %67 : f32[1]                         # examples/binary.lua:13 backward
  */
-static void binary_add_156(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
+static void binary_add_155(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
   s_net_2_bias_exp_avg_sq[0] = ((s_net_2_bias_exp_avg_sq[0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_2_bias[0] * g_net_2_bias[0])));
 }
 
-/* %111 = assign %0, %110 : f32[16,2]                   # examples/binary.lua:13 backward
- *   with %110 = sub %0, %109 : f32[16,2]                      # examples/binary.lua:13 backward
- *   with %109 = mul %90, %108 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %108 = div %97, %107 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %107 = add %106, %71 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %106 = div %105, %91 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %105 = sqrt %102 : f32[16,2]                         # examples/binary.lua:13 backward
+/* %110 = assign %0, %109 : f32[16,2]                   # examples/binary.lua:13 backward
+ *   with %109 = sub %0, %108 : f32[16,2]                      # examples/binary.lua:13 backward
+ *   with %108 = mul %89, %107 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %107 = div %96, %106 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %106 = add %105, %70 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %105 = div %104, %90 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %104 = sqrt %101 : f32[16,2]                         # examples/binary.lua:13 backward
  */
-static void binary_assign_111(float *restrict p_net_0_weight, const float *restrict t90, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t91) {
+static void binary_assign_110(float *restrict p_net_0_weight, const float *restrict t89, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t90) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t90[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t91[0]) + BINARY_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t89[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t90[0]) + BINARY_EPS))));
   }
 }
 
-/* %129 = assign %1, %128 : f32[16]                     # examples/binary.lua:13 backward
- *   with %128 = sub %1, %127 : f32[16]                        # examples/binary.lua:13 backward
- *   with %127 = mul %90, %126 : f32[16]                       # examples/binary.lua:13 backward
- *   with %126 = div %116, %125 : f32[16]                      # examples/binary.lua:13 backward
- *   with %125 = add %124, %71 : f32[16]                       # examples/binary.lua:13 backward
- *   with %124 = div %123, %91 : f32[16]                       # examples/binary.lua:13 backward
- *   with %123 = sqrt %120 : f32[16]                           # examples/binary.lua:13 backward
+/* %128 = assign %1, %127 : f32[16]                     # examples/binary.lua:13 backward
+ *   with %127 = sub %1, %126 : f32[16]                        # examples/binary.lua:13 backward
+ *   with %126 = mul %89, %125 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %125 = div %115, %124 : f32[16]                      # examples/binary.lua:13 backward
+ *   with %124 = add %123, %70 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %123 = div %122, %90 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %122 = sqrt %119 : f32[16]                           # examples/binary.lua:13 backward
  */
-static void binary_assign_129(float *restrict p_net_0_bias, const float *restrict t90, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t91) {
+static void binary_assign_128(float *restrict p_net_0_bias, const float *restrict t89, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t90) {
   for (int i0 = 0; i0 < 16; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t90[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t91[0]) + BINARY_EPS))));
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t89[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t90[0]) + BINARY_EPS))));
   }
 }
 
-/* %147 = assign %2, %146 : f32[1,16]                   # examples/binary.lua:13 backward
- *   with %146 = sub %2, %145 : f32[1,16]                      # examples/binary.lua:13 backward
- *   with %145 = mul %90, %144 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %144 = div %134, %143 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %143 = add %142, %71 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %142 = div %141, %91 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %141 = sqrt %138 : f32[1,16]                         # examples/binary.lua:13 backward
+/* %146 = assign %2, %145 : f32[1,16]                   # examples/binary.lua:13 backward
+ *   with %145 = sub %2, %144 : f32[1,16]                      # examples/binary.lua:13 backward
+ *   with %144 = mul %89, %143 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %143 = div %133, %142 : f32[1,16]                    # examples/binary.lua:13 backward
+ *   with %142 = add %141, %70 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %141 = div %140, %90 : f32[1,16]                     # examples/binary.lua:13 backward
+ *   with %140 = sqrt %137 : f32[1,16]                         # examples/binary.lua:13 backward
  */
-static void binary_assign_147(float *restrict p_net_2_weight, const float *restrict t90, const float *restrict s_net_2_weight_exp_avg, const float *restrict s_net_2_weight_exp_avg_sq, const float *restrict t91) {
+static void binary_assign_146(float *restrict p_net_2_weight, const float *restrict t89, const float *restrict s_net_2_weight_exp_avg, const float *restrict s_net_2_weight_exp_avg_sq, const float *restrict t90) {
   for (int i0 = 0; i0 < 16; i0++) {
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t90[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t91[0]) + BINARY_EPS))));
+    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t89[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t90[0]) + BINARY_EPS))));
   }
 }
 
-/* %165 = assign %3, %164 : f32[1]                      # examples/binary.lua:13 backward
- *   with %164 = sub %3, %163 : f32[1]                         # examples/binary.lua:13 backward
- *   with %163 = mul %90, %162 : f32[1]                        # examples/binary.lua:13 backward
- *   with %162 = div %152, %161 : f32[1]                       # examples/binary.lua:13 backward
- *   with %161 = add %160, %71 : f32[1]                        # examples/binary.lua:13 backward
- *   with %160 = div %159, %91 : f32[1]                        # examples/binary.lua:13 backward
- *   with %159 = sqrt %156 : f32[1]                            # examples/binary.lua:13 backward
+/* %164 = assign %3, %163 : f32[1]                      # examples/binary.lua:13 backward
+ *   with %163 = sub %3, %162 : f32[1]                         # examples/binary.lua:13 backward
+ *   with %162 = mul %89, %161 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %161 = div %151, %160 : f32[1]                       # examples/binary.lua:13 backward
+ *   with %160 = add %159, %70 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %159 = div %158, %90 : f32[1]                        # examples/binary.lua:13 backward
+ *   with %158 = sqrt %155 : f32[1]                            # examples/binary.lua:13 backward
  */
-static void binary_assign_165(float *restrict p_net_2_bias, const float *restrict t90, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t91) {
-  p_net_2_bias[0] = (p_net_2_bias[0] - (t90[0] * (s_net_2_bias_exp_avg[0] / ((sqrtf(s_net_2_bias_exp_avg_sq[0]) / t91[0]) + BINARY_EPS))));
+static void binary_assign_164(float *restrict p_net_2_bias, const float *restrict t89, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t90) {
+  p_net_2_bias[0] = (p_net_2_bias[0] - (t89[0] * (s_net_2_bias_exp_avg[0] / ((sqrtf(s_net_2_bias_exp_avg_sq[0]) / t90[0]) + BINARY_EPS))));
 }
 
-/* %26 = neg %25 : f32[32,1]                            # examples/binary.lua:12
- *   with %25 = add %17, %24 : f32[32,1]                       # examples/binary.lua:12
- *   with %17 = mul %13, %16 : f32[32,1]                       # examples/binary.lua:12
- *   with %16 = clamp %15 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
- *   with %15 = log %14 : f32[32,1]                            # examples/binary.lua:12
- *   with %14 = clamp %12 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
- *   with %24 = mul %19, %23 : f32[32,1]                       # examples/binary.lua:12
- *   with %19 = sub %18, %13 : f32[32,1]                       # examples/binary.lua:12
- *   with %23 = clamp %22 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
- *   with %22 = log %21 : f32[32,1]                            # examples/binary.lua:12
- *   with %21 = clamp %20 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
- *   with %20 = sub %18, %12 : f32[32,1]                       # examples/binary.lua:12
+/* %25 = neg %24 : f32[32,1]                            # examples/binary.lua:12
+ *   with %24 = add %16, %23 : f32[32,1]                       # examples/binary.lua:12
+ *   with %16 = mul %12, %15 : f32[32,1]                       # examples/binary.lua:12
+ *   with %15 = clamp %14 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
+ *   with %14 = log %13 : f32[32,1]                            # examples/binary.lua:12
+ *   with %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
+ *   with %23 = mul %18, %22 : f32[32,1]                       # examples/binary.lua:12
+ *   with %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
+ *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
+ *   with %21 = log %20 : f32[32,1]                            # examples/binary.lua:12
+ *   with %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
+ *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-static void binary_neg_26(float *restrict t26, const float *restrict target, const float *restrict out) {
+static void binary_neg_25(float *restrict t25, const float *restrict target, const float *restrict out) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t26[i0] = (-((target[i0] * dlc_clamp(logf(dlc_clamp(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clamp(logf(dlc_clamp((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
+    t25[i0] = (-((target[i0] * dlc_clamp(logf(dlc_clamp(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clamp(logf(dlc_clamp((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
   }
 }
 
-/* %34 = assign %33, %30 : f32[32]                      # examples/binary.lua:14 */
-static void binary_assign_34(float *restrict sample_loss, const float *restrict t26) {
+/* %33 = assign %32, %29 : f32[32]                      # examples/binary.lua:14 */
+static void binary_assign_33(float *restrict sample_loss, const float *restrict t25) {
   for (int i0 = 0; i0 < 32; i0++) {
-    sample_loss[i0] = t26[i0];
+    sample_loss[i0] = t25[i0];
   }
 }
 
@@ -469,68 +485,66 @@ void binary_forward(binary_model *restrict m, const float *x, float *out) {
   binary_transpose_5(m->arena + 512, m->param + 0);
   binary_matmul_6(m->arena + 0, x, m->arena + 512);
   binary_tanh_8(m->arena + 512, m->arena + 0, m->param + 32);
-  binary_transpose_9(m->arena + 32, m->param + 48);
-  binary_matmul_10(m->arena + 0, m->arena + 512, m->arena + 32);
-  binary_assign_32(out, m->arena + 0, m->param + 64);
+  binary_matmul_9(m->arena + 0, m->arena + 512, m->param + 48);
+  binary_assign_31(out, m->arena + 0, m->param + 64);
 }
 
 float binary_grad(binary_model *restrict m, const float *x, const float *target) {
   binary_transpose_5(m->arena + 512, m->param + 0);
   binary_matmul_6(m->arena + 0, x, m->arena + 512);
   binary_tanh_8(m->arena + 512, m->arena + 0, m->param + 32);
-  binary_transpose_9(m->arena + 32, m->param + 48);
-  binary_matmul_10(m->arena + 0, m->arena + 512, m->arena + 32);
-  binary_sigmoid_12(m->arena + 32, m->arena + 0, m->param + 64);
-  binary_clamp_14(m->arena + 0, m->arena + 32);
-  binary_log_15(m->arena + 64, m->arena + 0);
-  binary_sub_19(m->arena + 96, target);
-  binary_sub_20(m->arena + 128, m->arena + 32);
-  binary_clamp_21(m->arena + 160, m->arena + 128);
-  binary_log_22(m->arena + 192, m->arena + 160);
-  binary_sum_to_27(m->arena + 224, target, m->arena + 64, m->arena + 96, m->arena + 192);
-  binary_div_29(m->arena + 1536, m->arena + 224);
-  binary_neg_37(m->arena + 224);
-  binary_mul_53(m->arena + 1024, m->arena + 224, m->arena + 96, m->arena + 192, m->arena + 160, m->arena + 128, target, m->arena + 64, m->arena + 0, m->arena + 32);
-  binary_sum_to_54(m->grad + 64, m->arena + 1024);
-  binary_matmul_55(m->arena + 0, m->arena + 1024, m->param + 48);
-  binary_matmul_56(m->grad + 48, m->arena + 1024, m->arena + 512);
-  binary_mul_59(m->arena + 1024, m->arena + 0, m->arena + 512);
-  binary_sum_to_60(m->grad + 32, m->arena + 1024);
-  binary_matmul_61(m->grad + 0, m->arena + 1024, x);
-  /* %63 = assign: computed in place by %61 */
-  /* %65 = assign: computed in place by %60 */
-  /* %67 = assign: computed in place by %56 */
-  /* %69 = assign: computed in place by %54 */
+  binary_matmul_9(m->arena + 0, m->arena + 512, m->param + 48);
+  binary_sigmoid_11(m->arena + 32, m->arena + 0, m->param + 64);
+  binary_clamp_13(m->arena + 0, m->arena + 32);
+  binary_log_14(m->arena + 64, m->arena + 0);
+  binary_sub_18(m->arena + 96, target);
+  binary_sub_19(m->arena + 128, m->arena + 32);
+  binary_clamp_20(m->arena + 160, m->arena + 128);
+  binary_log_21(m->arena + 192, m->arena + 160);
+  binary_sum_to_26(m->arena + 224, target, m->arena + 64, m->arena + 96, m->arena + 192);
+  binary_div_28(m->arena + 1536, m->arena + 224);
+  binary_neg_36(m->arena + 224);
+  binary_mul_52(m->arena + 1024, m->arena + 224, m->arena + 96, m->arena + 192, m->arena + 160, m->arena + 128, target, m->arena + 64, m->arena + 0, m->arena + 32);
+  binary_sum_to_53(m->grad + 64, m->arena + 1024);
+  binary_matmul_54(m->arena + 0, m->arena + 1024, m->param + 48);
+  binary_matmul_55(m->grad + 48, m->arena + 1024, m->arena + 512);
+  binary_mul_58(m->arena + 1024, m->arena + 0, m->arena + 512);
+  binary_sum_to_59(m->grad + 32, m->arena + 1024);
+  binary_matmul_60(m->grad + 0, m->arena + 1024, x);
+  /* %62 = assign: computed in place by %60 */
+  /* %64 = assign: computed in place by %59 */
+  /* %66 = assign: computed in place by %55 */
+  /* %68 = assign: computed in place by %53 */
   return m->arena[1536];
 }
 
 static void binary_update(binary_model *restrict m) {
-  binary_add_75(m->state + 0);
-  binary_tanh_79(m->arena + 0, m->state + 0);
-  binary_tanh_86(m->arena + 16, m->state + 0);
-  binary_div_90(m->arena + 32, m->arena + 0);
-  binary_sqrt_91(m->arena + 0, m->arena + 16);
-  binary_add_97(m->state + 16, m->grad + 0);
-  binary_add_102(m->state + 48, m->grad + 0);
-  binary_add_116(m->state + 80, m->grad + 32);
-  binary_add_120(m->state + 96, m->grad + 32);
-  binary_add_134(m->state + 112, m->grad + 48);
-  binary_add_138(m->state + 128, m->grad + 48);
-  binary_add_152(m->state + 144, m->grad + 64);
-  binary_add_156(m->state + 160, m->grad + 64);
-  /* %76 = assign: computed in place by %75 */
-  /* %103 = assign: computed in place by %97 */
-  /* %104 = assign: computed in place by %102 */
-  binary_assign_111(m->param + 0, m->arena + 32, m->state + 16, m->state + 48, m->arena + 0);
-  /* %121 = assign: computed in place by %116 */
-  /* %122 = assign: computed in place by %120 */
-  binary_assign_129(m->param + 32, m->arena + 32, m->state + 80, m->state + 96, m->arena + 0);
-  /* %139 = assign: computed in place by %134 */
-  /* %140 = assign: computed in place by %138 */
-  binary_assign_147(m->param + 48, m->arena + 32, m->state + 112, m->state + 128, m->arena + 0);
-  /* %157 = assign: computed in place by %152 */
-  /* %158 = assign: computed in place by %156 */
-  binary_assign_165(m->param + 64, m->arena + 32, m->state + 144, m->state + 160, m->arena + 0);
+  binary_add_74(m->state + 0);
+  binary_tanh_78(m->arena + 0, m->state + 0);
+  binary_tanh_85(m->arena + 16, m->state + 0);
+  binary_div_89(m->arena + 32, m->arena + 0);
+  binary_sqrt_90(m->arena + 0, m->arena + 16);
+  binary_add_96(m->state + 16, m->grad + 0);
+  binary_add_101(m->state + 48, m->grad + 0);
+  binary_add_115(m->state + 80, m->grad + 32);
+  binary_add_119(m->state + 96, m->grad + 32);
+  binary_add_133(m->state + 112, m->grad + 48);
+  binary_add_137(m->state + 128, m->grad + 48);
+  binary_add_151(m->state + 144, m->grad + 64);
+  binary_add_155(m->state + 160, m->grad + 64);
+  /* %75 = assign: computed in place by %74 */
+  /* %102 = assign: computed in place by %96 */
+  /* %103 = assign: computed in place by %101 */
+  binary_assign_110(m->param + 0, m->arena + 32, m->state + 16, m->state + 48, m->arena + 0);
+  /* %120 = assign: computed in place by %115 */
+  /* %121 = assign: computed in place by %119 */
+  binary_assign_128(m->param + 32, m->arena + 32, m->state + 80, m->state + 96, m->arena + 0);
+  /* %138 = assign: computed in place by %133 */
+  /* %139 = assign: computed in place by %137 */
+  binary_assign_146(m->param + 48, m->arena + 32, m->state + 112, m->state + 128, m->arena + 0);
+  /* %156 = assign: computed in place by %151 */
+  /* %157 = assign: computed in place by %155 */
+  binary_assign_164(m->param + 64, m->arena + 32, m->state + 144, m->state + 160, m->arena + 0);
 }
 
 float binary_train_step(binary_model *restrict m, const float *x, const float *target) {
@@ -544,12 +558,11 @@ void binary_eval(binary_model *restrict m, const float *x, const float *target, 
   binary_transpose_5(m->arena + 512, m->param + 0);
   binary_matmul_6(m->arena + 0, x, m->arena + 512);
   binary_tanh_8(m->arena + 512, m->arena + 0, m->param + 32);
-  binary_transpose_9(m->arena + 32, m->param + 48);
-  binary_matmul_10(m->arena + 0, m->arena + 512, m->arena + 32);
-  binary_assign_32(out, m->arena + 0, m->param + 64);
-  binary_neg_26(m->arena + 0, target, out);
-  /* %32 = assign: computed in place by %12 */
-  binary_assign_34(sample_loss, m->arena + 0);
+  binary_matmul_9(m->arena + 0, m->arena + 512, m->param + 48);
+  binary_assign_31(out, m->arena + 0, m->param + 64);
+  binary_neg_25(m->arena + 0, target, out);
+  /* %31 = assign: computed in place by %11 */
+  binary_assign_33(sample_loss, m->arena + 0);
 }
 
 enum { BINARY_NTENSORS = 13 };
@@ -573,7 +586,7 @@ static void binary_tensors(const binary_model *m, RtTensor *t) {
 int binary_save_meta(const binary_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[BINARY_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "binary"}, {"dlc.graph_hash", "36c960ba89edfee9"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "binary"}, {"dlc.graph_hash", "6890c29c490308a8"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((binary_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -594,7 +607,7 @@ int binary_load(binary_model *m, const char *path) {
   RtTensor t[BINARY_NTENSORS];
   int64_t step = 0;
   binary_tensors(m, t);
-  if (rt_st_load(path, t, BINARY_NTENSORS, RT_F32, "36c960ba89edfee9", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, BINARY_NTENSORS, RT_F32, "6890c29c490308a8", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -10,7 +10,7 @@
 #define FASHION_MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define FASHION_MLP_PARAM_COUNT 235146
 #define FASHION_MLP_STATE_COUNT 470293
-#define FASHION_MLP_ARENA_BYTES 868352
+#define FASHION_MLP_ARENA_BYTES 330304
 
 typedef float fashion_mlp_real;
 
@@ -28,7 +28,7 @@ typedef struct fashion_mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152];
   _Alignas(64) float state[470320];
-  _Alignas(64) float arena[217088];
+  _Alignas(64) float arena[82576];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */

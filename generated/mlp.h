@@ -10,7 +10,7 @@
 #define MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define MLP_PARAM_COUNT 235146
 #define MLP_STATE_COUNT 235146
-#define MLP_ARENA_BYTES 868352
+#define MLP_ARENA_BYTES 196672
 
 typedef float mlp_real;
 
@@ -28,7 +28,7 @@ typedef struct mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152];
   _Alignas(64) float state[235152];
-  _Alignas(64) float arena[217088];
+  _Alignas(64) float arena[49168];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */

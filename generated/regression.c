@@ -8,6 +8,14 @@
 
 #include "dlc_rt.h"
 
+typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
+static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
+  float v[sizeof *p / sizeof(float)];
+  memcpy(v, p, sizeof v);
+  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
+    for (int i = 0; i < w; i++) v[i] += v[i + w];
+  return v[0];
+}
 static inline float dlc_sign(float x) { return (float)((x > 0) - (x < 0)); }
 static inline float dlc_sq(float x) { return x * x; }
 static inline float dlc_clamp(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
@@ -46,252 +54,260 @@ static void regression_tanh_8(float *restrict t8, const float *restrict t6, cons
   }
 }
 
-/* %9 = transpose %2 : f32[32,1]                        # examples/regression.lua:10 */
-static void regression_transpose_9(float *restrict t9, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    t9[i0] = p_net_2_weight[i0];
-  }
-}
-
-/* %10 = matmul %8, %9 : f32[64,1]                      # examples/regression.lua:10 */
-static void regression_matmul_10(float *restrict t10, const float *restrict t8, const float *restrict t9) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    t10[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      t10[i0] += t8[32*i0 + i1] * t9[i1];
+/* %9 = matmul %8, %2^T : f32[64,1]                     # examples/regression.lua:10 */
+static void regression_matmul_9(float *restrict t9, const float *restrict t8, const float *restrict p_net_2_weight) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    {
+      dlc_v8f r_acc0_0 = {0};
+      dlc_v8f r_acc1_0 = {0};
+      dlc_v8f r_acc2_0 = {0};
+      dlc_v8f r_acc3_0 = {0};
+      for (int i2 = 0; i2 < 32; i2 += 8) {
+        dlc_v8f r_a0; memcpy(&r_a0, t8 + (i0) * 32 + i2, sizeof r_a0);
+        dlc_v8f r_a1; memcpy(&r_a1, t8 + (i0 + 1) * 32 + i2, sizeof r_a1);
+        dlc_v8f r_a2; memcpy(&r_a2, t8 + (i0 + 2) * 32 + i2, sizeof r_a2);
+        dlc_v8f r_a3; memcpy(&r_a3, t8 + (i0 + 3) * 32 + i2, sizeof r_a3);
+        dlc_v8f r_b0; memcpy(&r_b0, p_net_2_weight + (0) * 32 + i2, sizeof r_b0);
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc3_0 += r_a3 * r_b0;
+      }
+      t9[(i0) * 1 + 0] = dlc_hsum(&r_acc0_0);
+      t9[(i0 + 1) * 1 + 0] = dlc_hsum(&r_acc1_0);
+      t9[(i0 + 2) * 1 + 0] = dlc_hsum(&r_acc2_0);
+      t9[(i0 + 3) * 1 + 0] = dlc_hsum(&r_acc3_0);
     }
   }
 }
 
-/* %28 = assign %27, %11 : f32[64,1]                    # examples/regression.lua:14
- *   with %11 = add %10, %3 : f32[64,1]                        # examples/regression.lua:10
+/* %27 = assign %26, %10 : f32[64,1]                    # examples/regression.lua:14
+ *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_assign_28(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
+static void regression_assign_27(float *restrict out, const float *restrict t9, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out[i0] = (t10[i0] + p_net_2_bias[0]);
+    out[i0] = (t9[i0] + p_net_2_bias[0]);
   }
 }
 
-/* %13 = sub %11, %12 : f32[64,1]                       # examples/regression.lua:12
- *   with %11 = add %10, %3 : f32[64,1]                        # examples/regression.lua:10
+/* %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
+ *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_sub_13(float *restrict t13, const float *restrict t10, const float *restrict p_net_2_bias, const float *restrict target) {
+static void regression_sub_12(float *restrict t12, const float *restrict t9, const float *restrict p_net_2_bias, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t13[i0] = ((t10[i0] + p_net_2_bias[0]) - target[i0]);
+    t12[i0] = ((t9[i0] + p_net_2_bias[0]) - target[i0]);
   }
 }
 
-/* %14 = abs %13 : f32[64,1]                            # examples/regression.lua:12 */
-static void regression_abs_14(float *restrict t14, const float *restrict t13) {
+/* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12 */
+static void regression_abs_13(float *restrict t13, const float *restrict t12) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t14[i0] = fabsf(t13[i0]);
+    t13[i0] = fabsf(t12[i0]);
   }
 }
 
-/* %15 = clamp %14 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
-static void regression_clamp_15(float *restrict t15, const float *restrict t14) {
+/* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
+static void regression_clamp_14(float *restrict t14, const float *restrict t13) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t15[i0] = dlc_clamp(t14[i0], (-INFINITY), 1.0f);
+    t14[i0] = dlc_clamp(t13[i0], (-INFINITY), 1.0f);
   }
 }
 
-/* %23 = sum_to %22 : f32[]                             # examples/regression.lua:12
- *   with %22 = add %19, %20 : f32[64,1]                       # examples/regression.lua:12
- *   with %19 = mul %18, %17 : f32[64,1]                       # examples/regression.lua:12
- *   with %17 = pow %15, %16 : f32[64,1]                       # examples/regression.lua:12
- *   with %20 = sub %14, %15 : f32[64,1]                       # examples/regression.lua:12
+/* %22 = sum_to %21 : f32[]                             # examples/regression.lua:12
+ *   with %21 = add %18, %19 : f32[64,1]                       # examples/regression.lua:12
+ *   with %18 = mul %17, %16 : f32[64,1]                       # examples/regression.lua:12
+ *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
+ *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_sum_to_23(float *restrict t23, const float *restrict t15, const float *restrict t14) {
-  t23[0] = 0.0f;
+static void regression_sum_to_22(float *restrict t22, const float *restrict t14, const float *restrict t13) {
+  t22[0] = 0.0f;
   for (int i0 = 0; i0 < 64; i0++) {
-    t23[0] += ((0.5f * dlc_sq(t15[i0])) + (t14[i0] - t15[i0]));
+    t22[0] += ((0.5f * dlc_sq(t14[i0])) + (t13[i0] - t14[i0]));
   }
 }
 
-/* %25 = div %23, %24 : f32[]                           # examples/regression.lua:12 */
-static void regression_div_25(float *restrict t25, const float *restrict t23) {
-  t25[0] = (t23[0] / 64.0f);
+/* %24 = div %22, %23 : f32[]                           # examples/regression.lua:12 */
+static void regression_div_24(float *restrict t24, const float *restrict t22) {
+  t24[0] = (t22[0] / 64.0f);
 }
 
-/* %41 = mul %39, %40 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %39 = add %31, %38 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %38 = mul %36, %37 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %36 = add %32, %35 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %35 = mul %33, %34 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %34 = mul %16, %15 : f32[64,1]                       # examples/regression.lua:12 backward
- *   with %37 = inrange %14 {min=-inf, max=1} : f32[64,1]      # examples/regression.lua:12 backward
- *   with %40 = sign %13 : f32[64,1]                           # examples/regression.lua:12 backward
+/* %40 = mul %38, %39 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %38 = add %30, %37 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %37 = mul %35, %36 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %35 = add %31, %34 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %34 = mul %32, %33 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %33 = mul %15, %14 : f32[64,1]                       # examples/regression.lua:12 backward
+ *   with %36 = inrange %13 {min=-inf, max=1} : f32[64,1]      # examples/regression.lua:12 backward
+ *   with %39 = sign %12 : f32[64,1]                           # examples/regression.lua:12 backward
  */
-static void regression_mul_41(float *restrict t41, const float *restrict t15, const float *restrict t14, const float *restrict t13) {
+static void regression_mul_40(float *restrict t40, const float *restrict t14, const float *restrict t13, const float *restrict t12) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t41[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * t15[i0]))) * dlc_inrange(t14[i0], (-INFINITY), 1.0f))) * dlc_sign(t13[i0]));
+    t40[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * t14[i0]))) * dlc_inrange(t13[i0], (-INFINITY), 1.0f))) * dlc_sign(t12[i0]));
   }
 }
 
-/* %42 = sum_to %41 : f32[1]                            # examples/regression.lua:10 backward */
-static void regression_sum_to_42(float *restrict g_net_2_bias, const float *restrict t41) {
+/* %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward */
+static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict t40) {
   g_net_2_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 64; i0++) {
-    g_net_2_bias[0] += t41[i0];
+    g_net_2_bias[0] += t40[i0];
   }
 }
 
-/* %43 = matmul %41, %2 : f32[64,32]                    # examples/regression.lua:10 backward */
-static void regression_matmul_43(float *restrict t43, const float *restrict t41, const float *restrict p_net_2_weight) {
+/* %42 = matmul %40, %2 : f32[64,32]                    # examples/regression.lua:10 backward */
+static void regression_matmul_42(float *restrict t42, const float *restrict t40, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 2048; i0++) {
-    t43[i0] = 0.0f;
+    t42[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      t43[32*i0 + i2] += t41[i0] * p_net_2_weight[i2];
+      t42[32*i0 + i2] += t40[i0] * p_net_2_weight[i2];
     }
   }
 }
 
-/* %44 = matmul %41^T, %8 : f32[1,32]                   # examples/regression.lua:10 backward */
-static void regression_matmul_44(float *restrict g_net_2_weight, const float *restrict t41, const float *restrict t8) {
+/* %43 = matmul %40^T, %8 : f32[1,32]                   # examples/regression.lua:10 backward */
+static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict t40, const float *restrict t8) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 64; i1++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      g_net_2_weight[i2] += t41[i1] * t8[32*i1 + i2];
+      g_net_2_weight[i2] += t40[i1] * t8[32*i1 + i2];
     }
   }
 }
 
-/* %47 = mul %43, %46 : f32[64,32]                      # examples/regression.lua:9 backward
- *   with %46 = sub %21, %45 : f32[64,32]                      # examples/regression.lua:9 backward
- *   with %45 = mul %8, %8 : f32[64,32]                        # examples/regression.lua:9 backward
+/* %46 = mul %42, %45 : f32[64,32]                      # examples/regression.lua:9 backward
+ *   with %45 = sub %20, %44 : f32[64,32]                      # examples/regression.lua:9 backward
+ *   with %44 = mul %8, %8 : f32[64,32]                        # examples/regression.lua:9 backward
  */
-static void regression_mul_47(float *restrict t47, const float *restrict t43, const float *restrict t8) {
+static void regression_mul_46(float *restrict t46, const float *restrict t42, const float *restrict t8) {
   for (int i0 = 0; i0 < 2048; i0++) {
-    t47[i0] = (t43[i0] * (1.0f - (t8[i0] * t8[i0])));
+    t46[i0] = (t42[i0] * (1.0f - (t8[i0] * t8[i0])));
   }
 }
 
-/* %48 = sum_to %47 : f32[32]                           # examples/regression.lua:9 backward */
-static void regression_sum_to_48(float *restrict g_net_0_bias, const float *restrict t47) {
+/* %47 = sum_to %46 : f32[32]                           # examples/regression.lua:9 backward */
+static void regression_sum_to_47(float *restrict g_net_0_bias, const float *restrict t46) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      g_net_0_bias[i1] += t47[32*i0 + i1];
+      g_net_0_bias[i1] += t46[32*i0 + i1];
     }
   }
 }
 
-/* %49 = matmul %47^T, %4 : f32[32,1]                   # examples/regression.lua:9 backward */
-static void regression_matmul_49(float *restrict g_net_0_weight, const float *restrict t47, const float *restrict x) {
+/* %48 = matmul %46^T, %4 : f32[32,1]                   # examples/regression.lua:9 backward */
+static void regression_matmul_48(float *restrict g_net_0_weight, const float *restrict t46, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      g_net_0_weight[i0] += t47[i0 + 32*i1] * x[i1];
+      g_net_0_weight[i0] += t46[i0 + 32*i1] * x[i1];
     }
   }
 }
 
-/* %62 = add %61, %50 : f32[32,1]                       # examples/regression.lua:13 backward
- *   with %61 = mul %59, %60 : f32[32,1]                       # examples/regression.lua:13 backward
+/* %61 = add %60, %49 : f32[32,1]                       # examples/regression.lua:13 backward
+ *   with %60 = mul %58, %59 : f32[32,1]                       # examples/regression.lua:13 backward
  */
-static void regression_add_62(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
+static void regression_add_61(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_weight_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
   }
 }
 
-/* %69 = add %68, %52 : f32[32]                         # examples/regression.lua:13 backward
- *   with %68 = mul %59, %67 : f32[32]                         # examples/regression.lua:13 backward
+/* %68 = add %67, %51 : f32[32]                         # examples/regression.lua:13 backward
+ *   with %67 = mul %58, %66 : f32[32]                         # examples/regression.lua:13 backward
  */
-static void regression_add_69(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
+static void regression_add_68(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_bias_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
   }
 }
 
-/* %76 = add %75, %54 : f32[1,32]                       # examples/regression.lua:13 backward
- *   with %75 = mul %59, %74 : f32[1,32]                       # examples/regression.lua:13 backward
+/* %75 = add %74, %53 : f32[1,32]                       # examples/regression.lua:13 backward
+ *   with %74 = mul %58, %73 : f32[1,32]                       # examples/regression.lua:13 backward
  */
-static void regression_add_76(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
+static void regression_add_75(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_2_weight_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
   }
 }
 
-/* %83 = add %82, %56 : f32[1]                          # examples/regression.lua:13 backward
- *   with %82 = mul %59, %81 : f32[1]                          # examples/regression.lua:13 backward
+/* %82 = add %81, %55 : f32[1]                          # examples/regression.lua:13 backward
+ *   with %81 = mul %58, %80 : f32[1]                          # examples/regression.lua:13 backward
  */
-static void regression_add_83(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
+static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((REGRESSION_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
 }
 
-/* %66 = assign %0, %65 : f32[32,1]                     # examples/regression.lua:13 backward
- *   with %65 = sub %0, %64 : f32[32,1]                        # examples/regression.lua:13 backward
- *   with %64 = mul %58, %62 : f32[32,1]                       # examples/regression.lua:13 backward
+/* %65 = assign %0, %64 : f32[32,1]                     # examples/regression.lua:13 backward
+ *   with %64 = sub %0, %63 : f32[32,1]                        # examples/regression.lua:13 backward
+ *   with %63 = mul %57, %61 : f32[32,1]                       # examples/regression.lua:13 backward
  */
-static void regression_assign_66(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
+static void regression_assign_65(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 32; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (REGRESSION_LR * s_net_0_weight_momentum_buffer[i0]));
   }
 }
 
-/* %73 = assign %1, %72 : f32[32]                       # examples/regression.lua:13 backward
- *   with %72 = sub %1, %71 : f32[32]                          # examples/regression.lua:13 backward
- *   with %71 = mul %58, %69 : f32[32]                         # examples/regression.lua:13 backward
+/* %72 = assign %1, %71 : f32[32]                       # examples/regression.lua:13 backward
+ *   with %71 = sub %1, %70 : f32[32]                          # examples/regression.lua:13 backward
+ *   with %70 = mul %57, %68 : f32[32]                         # examples/regression.lua:13 backward
  */
-static void regression_assign_73(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
+static void regression_assign_72(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
   for (int i0 = 0; i0 < 32; i0++) {
     p_net_0_bias[i0] = (p_net_0_bias[i0] - (REGRESSION_LR * s_net_0_bias_momentum_buffer[i0]));
   }
 }
 
-/* %80 = assign %2, %79 : f32[1,32]                     # examples/regression.lua:13 backward
- *   with %79 = sub %2, %78 : f32[1,32]                        # examples/regression.lua:13 backward
- *   with %78 = mul %58, %76 : f32[1,32]                       # examples/regression.lua:13 backward
+/* %79 = assign %2, %78 : f32[1,32]                     # examples/regression.lua:13 backward
+ *   with %78 = sub %2, %77 : f32[1,32]                        # examples/regression.lua:13 backward
+ *   with %77 = mul %57, %75 : f32[1,32]                       # examples/regression.lua:13 backward
  */
-static void regression_assign_80(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
+static void regression_assign_79(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
   for (int i0 = 0; i0 < 32; i0++) {
     p_net_2_weight[i0] = (p_net_2_weight[i0] - (REGRESSION_LR * s_net_2_weight_momentum_buffer[i0]));
   }
 }
 
-/* %87 = assign %3, %86 : f32[1]                        # examples/regression.lua:13 backward
- *   with %86 = sub %3, %85 : f32[1]                           # examples/regression.lua:13 backward
- *   with %85 = mul %58, %83 : f32[1]                          # examples/regression.lua:13 backward
+/* %86 = assign %3, %85 : f32[1]                        # examples/regression.lua:13 backward
+ *   with %85 = sub %3, %84 : f32[1]                           # examples/regression.lua:13 backward
+ *   with %84 = mul %57, %82 : f32[1]                          # examples/regression.lua:13 backward
  */
-static void regression_assign_87(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
+static void regression_assign_86(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
   p_net_2_bias[0] = (p_net_2_bias[0] - (REGRESSION_LR * s_net_2_bias_momentum_buffer[0]));
 }
 
-/* %14 = abs %13 : f32[64,1]                            # examples/regression.lua:12
- *   with %13 = sub %11, %12 : f32[64,1]                       # examples/regression.lua:12
+/* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12
+ *   with %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_abs_14_v2(float *restrict t14, const float *restrict out, const float *restrict target) {
+static void regression_abs_13_v2(float *restrict t13, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t14[i0] = fabsf((out[i0] - target[i0]));
+    t13[i0] = fabsf((out[i0] - target[i0]));
   }
 }
 
-/* %22 = add %19, %20 : f32[64,1]                       # examples/regression.lua:12
- *   with %19 = mul %18, %17 : f32[64,1]                       # examples/regression.lua:12
- *   with %17 = pow %15, %16 : f32[64,1]                       # examples/regression.lua:12
- *   with %20 = sub %14, %15 : f32[64,1]                       # examples/regression.lua:12
+/* %21 = add %18, %19 : f32[64,1]                       # examples/regression.lua:12
+ *   with %18 = mul %17, %16 : f32[64,1]                       # examples/regression.lua:12
+ *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
+ *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_add_22(float *restrict t22, const float *restrict t15, const float *restrict t14) {
+static void regression_add_21(float *restrict t21, const float *restrict t14, const float *restrict t13) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t22[i0] = ((0.5f * dlc_sq(t15[i0])) + (t14[i0] - t15[i0]));
+    t21[i0] = ((0.5f * dlc_sq(t14[i0])) + (t13[i0] - t14[i0]));
   }
 }
 
-/* %30 = assign %29, %26 : f32[64]                      # examples/regression.lua:14 */
-static void regression_assign_30(float *restrict sample_loss, const float *restrict t22) {
+/* %29 = assign %28, %25 : f32[64]                      # examples/regression.lua:14 */
+static void regression_assign_29(float *restrict sample_loss, const float *restrict t21) {
   for (int i0 = 0; i0 < 64; i0++) {
-    sample_loss[i0] = t22[i0];
+    sample_loss[i0] = t21[i0];
   }
 }
 
@@ -312,49 +328,47 @@ void regression_forward(regression_model *restrict m, const float *x, float *out
   regression_transpose_5(m->arena + 2048, m->param + 0);
   regression_matmul_6(m->arena + 0, x, m->arena + 2048);
   regression_tanh_8(m->arena + 2048, m->arena + 0, m->param + 32);
-  regression_transpose_9(m->arena + 64, m->param + 64);
-  regression_matmul_10(m->arena + 0, m->arena + 2048, m->arena + 64);
-  regression_assign_28(out, m->arena + 0, m->param + 96);
+  regression_matmul_9(m->arena + 0, m->arena + 2048, m->param + 64);
+  regression_assign_27(out, m->arena + 0, m->param + 96);
 }
 
 float regression_grad(regression_model *restrict m, const float *x, const float *target) {
   regression_transpose_5(m->arena + 2048, m->param + 0);
   regression_matmul_6(m->arena + 0, x, m->arena + 2048);
   regression_tanh_8(m->arena + 2048, m->arena + 0, m->param + 32);
-  regression_transpose_9(m->arena + 64, m->param + 64);
-  regression_matmul_10(m->arena + 0, m->arena + 2048, m->arena + 64);
-  regression_sub_13(m->arena + 64, m->arena + 0, m->param + 96, target);
-  regression_abs_14(m->arena + 0, m->arena + 64);
-  regression_clamp_15(m->arena + 128, m->arena + 0);
-  regression_sum_to_23(m->arena + 192, m->arena + 128, m->arena + 0);
-  regression_div_25(m->arena + 6144, m->arena + 192);
-  regression_mul_41(m->arena + 4096, m->arena + 128, m->arena + 0, m->arena + 64);
-  regression_sum_to_42(m->grad + 96, m->arena + 4096);
-  regression_matmul_43(m->arena + 0, m->arena + 4096, m->param + 64);
-  regression_matmul_44(m->grad + 64, m->arena + 4096, m->arena + 2048);
-  regression_mul_47(m->arena + 4096, m->arena + 0, m->arena + 2048);
-  regression_sum_to_48(m->grad + 32, m->arena + 4096);
-  regression_matmul_49(m->grad + 0, m->arena + 4096, x);
-  /* %51 = assign: computed in place by %49 */
-  /* %53 = assign: computed in place by %48 */
-  /* %55 = assign: computed in place by %44 */
-  /* %57 = assign: computed in place by %42 */
+  regression_matmul_9(m->arena + 0, m->arena + 2048, m->param + 64);
+  regression_sub_12(m->arena + 64, m->arena + 0, m->param + 96, target);
+  regression_abs_13(m->arena + 0, m->arena + 64);
+  regression_clamp_14(m->arena + 128, m->arena + 0);
+  regression_sum_to_22(m->arena + 192, m->arena + 128, m->arena + 0);
+  regression_div_24(m->arena + 6144, m->arena + 192);
+  regression_mul_40(m->arena + 4096, m->arena + 128, m->arena + 0, m->arena + 64);
+  regression_sum_to_41(m->grad + 96, m->arena + 4096);
+  regression_matmul_42(m->arena + 0, m->arena + 4096, m->param + 64);
+  regression_matmul_43(m->grad + 64, m->arena + 4096, m->arena + 2048);
+  regression_mul_46(m->arena + 4096, m->arena + 0, m->arena + 2048);
+  regression_sum_to_47(m->grad + 32, m->arena + 4096);
+  regression_matmul_48(m->grad + 0, m->arena + 4096, x);
+  /* %50 = assign: computed in place by %48 */
+  /* %52 = assign: computed in place by %47 */
+  /* %54 = assign: computed in place by %43 */
+  /* %56 = assign: computed in place by %41 */
   return m->arena[6144];
 }
 
 static void regression_update(regression_model *restrict m) {
-  regression_add_62(m->state + 0, m->grad + 0);
-  regression_add_69(m->state + 32, m->grad + 32);
-  regression_add_76(m->state + 64, m->grad + 64);
-  regression_add_83(m->state + 96, m->grad + 96);
-  /* %63 = assign: computed in place by %62 */
-  regression_assign_66(m->param + 0, m->state + 0);
-  /* %70 = assign: computed in place by %69 */
-  regression_assign_73(m->param + 32, m->state + 32);
-  /* %77 = assign: computed in place by %76 */
-  regression_assign_80(m->param + 64, m->state + 64);
-  /* %84 = assign: computed in place by %83 */
-  regression_assign_87(m->param + 96, m->state + 96);
+  regression_add_61(m->state + 0, m->grad + 0);
+  regression_add_68(m->state + 32, m->grad + 32);
+  regression_add_75(m->state + 64, m->grad + 64);
+  regression_add_82(m->state + 96, m->grad + 96);
+  /* %62 = assign: computed in place by %61 */
+  regression_assign_65(m->param + 0, m->state + 0);
+  /* %69 = assign: computed in place by %68 */
+  regression_assign_72(m->param + 32, m->state + 32);
+  /* %76 = assign: computed in place by %75 */
+  regression_assign_79(m->param + 64, m->state + 64);
+  /* %83 = assign: computed in place by %82 */
+  regression_assign_86(m->param + 96, m->state + 96);
 }
 
 float regression_train_step(regression_model *restrict m, const float *x, const float *target) {
@@ -368,14 +382,13 @@ void regression_eval(regression_model *restrict m, const float *x, const float *
   regression_transpose_5(m->arena + 2048, m->param + 0);
   regression_matmul_6(m->arena + 0, x, m->arena + 2048);
   regression_tanh_8(m->arena + 2048, m->arena + 0, m->param + 32);
-  regression_transpose_9(m->arena + 64, m->param + 64);
-  regression_matmul_10(m->arena + 0, m->arena + 2048, m->arena + 64);
-  regression_assign_28(out, m->arena + 0, m->param + 96);
-  regression_abs_14_v2(m->arena + 0, out, target);
-  regression_clamp_15(m->arena + 64, m->arena + 0);
-  regression_add_22(m->arena + 128, m->arena + 64, m->arena + 0);
-  /* %28 = assign: computed in place by %11 */
-  regression_assign_30(sample_loss, m->arena + 128);
+  regression_matmul_9(m->arena + 0, m->arena + 2048, m->param + 64);
+  regression_assign_27(out, m->arena + 0, m->param + 96);
+  regression_abs_13_v2(m->arena + 0, out, target);
+  regression_clamp_14(m->arena + 64, m->arena + 0);
+  regression_add_21(m->arena + 128, m->arena + 64, m->arena + 0);
+  /* %27 = assign: computed in place by %10 */
+  regression_assign_29(sample_loss, m->arena + 128);
 }
 
 enum { REGRESSION_NTENSORS = 8 };
@@ -394,7 +407,7 @@ static void regression_tensors(const regression_model *m, RtTensor *t) {
 int regression_save_meta(const regression_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[REGRESSION_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "regression"}, {"dlc.graph_hash", "aa478153c4d5d79a"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "regression"}, {"dlc.graph_hash", "5e6b7341b8338f73"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((regression_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -415,7 +428,7 @@ int regression_load(regression_model *m, const char *path) {
   RtTensor t[REGRESSION_NTENSORS];
   int64_t step = 0;
   regression_tensors(m, t);
-  if (rt_st_load(path, t, REGRESSION_NTENSORS, RT_F32, "aa478153c4d5d79a", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, REGRESSION_NTENSORS, RT_F32, "5e6b7341b8338f73", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;

@@ -372,7 +372,7 @@ static void xor_tensors(const xor_model *m, RtTensor *t) {
 int xor_save_meta(const xor_model *m, const char *path, const char *const *kv, int nmeta) {
   RtTensor t[XOR_NTENSORS];
   char step[24];
-  RtMeta meta[4 + 16] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "9ff41b6611cff21d"},
+  RtMeta meta[4 + 16] = {{"dlc.model", "xor"}, {"dlc.graph_hash", "e479e0f264d7769c"},
                          {"dlc.dtype", "f32"}, {"dlc.step", step}};
   char *error = ((xor_model *)m)->error; /* the only field a save writes */
   if (nmeta < 0 || nmeta > 16) {
@@ -393,7 +393,7 @@ int xor_load(xor_model *m, const char *path) {
   RtTensor t[XOR_NTENSORS];
   int64_t step = 0;
   xor_tensors(m, t);
-  if (rt_st_load(path, t, XOR_NTENSORS, RT_F32, "9ff41b6611cff21d", &step, m->error, sizeof m->error))
+  if (rt_st_load(path, t, XOR_NTENSORS, RT_F32, "e479e0f264d7769c", &step, m->error, sizeof m->error))
     return 1;
   m->step = step;
   return 0;
