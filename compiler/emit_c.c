@@ -46,6 +46,7 @@ typedef struct {
     int64_t size;
     int lit;
     int64_t val;
+    const char *alias; /* printed instead of the variable (a split loop: "(i3 + i4)") */
   } lv[MAXV];
   int nov;
   struct {
@@ -170,8 +171,9 @@ static char *aff_str(const Em *e, const Aff *a) {
       continue;
     }
     n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", n ? " + " : "");
-    if (a->k[v] == 1) n += snprintf(buf + n, sizeof buf - (size_t)n, "i%d", l);
-    else n += snprintf(buf + n, sizeof buf - (size_t)n, "%lld*i%d", (long long)a->k[v], l);
+    const char *var = e->lv[l].alias ? e->lv[l].alias : ir_fmt("i%d", l);
+    if (a->k[v] == 1) n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", var);
+    else n += snprintf(buf + n, sizeof buf - (size_t)n, "%lld*%s", (long long)a->k[v], var);
   }
   if (c || !n) n += snprintf(buf + n, sizeof buf - (size_t)n, n ? " + %lld" : "%lld", (long long)c);
   return ir_strdup(buf);
@@ -208,6 +210,7 @@ static void loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   int l = e->nlv++;
   if (l >= MAXV) die("loop nest too deep");
   e->lv[l].size = n;
+  e->lv[l].alias = NULL;
   if (unrolled(e, n)) {
     e->lv[l].lit = 1;
     for (int64_t v = 0; v < n; v++) {
@@ -436,8 +439,8 @@ typedef struct {
   int root;   /* src is computed from its inputs (not read) */
 } Elem;
 
-static void elem_body(Em *e, void *ctx) {
-  Elem *el = ctx;
+/* The value an elementwise block computes at the current loop variables, and where it goes. */
+static const char *elem_value(Em *e, const Elem *el, const char **out) {
   const Graph *g = e->g;
   const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
   Aff idx[MAX_DIMS], oidx[MAX_DIMS];
@@ -447,10 +450,50 @@ static void elem_body(Em *e, void *ctx) {
   for (int d = 0; d < g->nodes[el->dst].shape.n; d++)
     if (g->nodes[el->dst].shape.d[d] == 1) oidx[d] = aff_zero();
   Aff lin = linear(&g->nodes[el->dst].shape, oidx);
-  const char *out = ir_fmt("%s[%s]", buffer(e, el->dst, 1), aff_str(e, &lin));
+  *out = ir_fmt("%s[%s]", buffer(e, el->dst, 1), aff_str(e, &lin));
+  return v;
+}
+
+static void elem_body(Em *e, void *ctx) {
+  Elem *el = ctx;
+  const char *out, *v = elem_value(e, el, &out);
   if (el->reduce == 1) line(e, "%s += %s;", out, v);
   else if (el->reduce == 2) line(e, "%s = dlc_max(%s, %s);", out, out, v);
   else line(e, "%s = %s;", out, v);
+}
+
+/* A sum whose innermost loop runs along reduced dims: VL partial sums (the lanes of a
+ * vector, which the C compiler vectorizes), added pairwise in a fixed order, then the tail. */
+typedef struct {
+  Elem *el;
+  int64_t len;
+} VSum;
+
+static void vsum_body(Em *e, void *ctx) {
+  VSum *vs = ctx;
+  int VL = e->d64 ? 4 : 8, l = e->nlv;
+  int64_t Lv = vs->len / VL * VL;
+  const char *out, *v;
+  line(e, "{");
+  e->ind++;
+  line(e, "%s r_part[%d] = {0};", e->real, VL);
+  e->nlv = l + 2;
+  e->lv[l].size = vs->len, e->lv[l].lit = 0, e->lv[l].val = 0;
+  e->lv[l].alias = ir_fmt("(i%d + i%d)", l, l + 1);
+  v = elem_value(e, vs->el, &out);
+  line(e, "for (int i%d = 0; i%d < %lld; i%d += %d)", l, l, (long long)Lv, l, VL);
+  line(e, "  for (int i%d = 0; i%d < %d; i%d++) r_part[i%d] += %s;", l + 1, l + 1, VL, l + 1, l + 1, v);
+  line(e, "for (int i%d = %d; i%d > 0; i%d /= 2)", l, VL / 2, l, l);
+  line(e, "  for (int i%d = 0; i%d < i%d; i%d++) r_part[i%d] += r_part[i%d + i%d];", l + 1, l + 1, l, l + 1, l + 1, l + 1, l);
+  if (Lv < vs->len) {
+    e->lv[l].alias = NULL;
+    v = elem_value(e, vs->el, &out);
+    line(e, "for (int i%d = %lld; i%d < %lld; i%d++) r_part[0] += %s;", l, (long long)Lv, l, (long long)vs->len, l, v);
+  }
+  line(e, "%s += r_part[0];", out);
+  e->nlv = l;
+  e->ind--;
+  line(e, "}");
 }
 
 typedef struct {
@@ -488,6 +531,17 @@ static void emit_elem(Em *e, Elem *el) {
   if (g->nodes[el->src].op == OP_CONST) {
     fill(e, el->dst, expr(e, el->src, NULL));
     return;
+  }
+  int VL = e->d64 ? 4 : 8;
+  if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !unrolled(e, sizes[nl - 1])) {
+    int inner = e->nlv + nl - 1, reduced = 1; /* the innermost loop: does the output walk it? */
+    for (int d = 0; d < space->n; d++)
+      if (e->ov[d].lv == inner && ((m.mask[0] >> d) & 1)) reduced = 0;
+    if (reduced) {
+      VSum vs = {el, sizes[nl - 1]};
+      nest(e, sizes, nl - 1, vsum_body, &vs);
+      return;
+    }
   }
   nest(e, sizes, nl, elem_body, el);
 }
@@ -566,25 +620,25 @@ static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const
            r, q);
 }
 
-/* R rows of C from row i0, every column */
-static void axpy_rows(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                      const char *i0, int R) {
-  int VL = e->d64 ? 4 : 8, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
-  if (Nt) {
-    line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
+/* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
+ * while every row tile of A passes over it. */
+static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                      const char *i1, int nv) {
+  int Mt = M / MR * MR;
+  if (Mt) {
+    line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
     e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, i0, R, "i1", NV);
+    axpy_block(e, n, c, a, b, M, N, K, "i0", MR, i1, nv);
     e->ind--;
     line(e, "}");
   }
-  for (int j = Nt; j < Nv; j += VL) {
+  if (Mt < M) {
     line(e, "{");
     e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, i0, R, ir_fmt("%d", j), 1);
+    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv);
     e->ind--;
     line(e, "}");
   }
-  if (Nv < N) scalar_dots(e, n, c, a, b, M, N, K, i0, R, Nv);
 }
 
 static int tiled(Em *e, const Node *n, int M, int N, int K) {
@@ -595,27 +649,44 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
-  int Mt = M / MR * MR;
-  if (Mt) {
+  int VL = e->d64 ? 4 : 8, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+  if (Nt) {
+    /* --openmp: threads take whole columns of C, each element summed in the same order
+     * whatever the thread count (bit-identical results) */
     if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
-    line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
+    line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
     e->ind++;
-    axpy_rows(e, n, c, a, b, M, N, K, "i0", MR);
+    axpy_cols(e, n, c, a, b, M, N, K, "i1", NV);
     e->ind--;
     line(e, "}");
   }
-  if (Mt < M) axpy_rows(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt);
+  for (int j = Nt; j < Nv; j += VL) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", j), 1);
+  if (Nv < N) {
+    line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
+    e->ind++;
+    scalar_dots(e, n, c, a, b, M, N, K, "i0", 1, Nv);
+    e->ind--;
+    line(e, "}");
+  }
 }
 
 static int dot_form(Em *e, const Node *n, int K) {
   return n->tb && !n->ta && K >= DOT_MIN_K && !unrolled(e, K);
 }
 
-/* C[i0.., j0..] (R x Cn elements) = A[i, :] . B[j, :] */
-static void dot_tile(Em *e, const char *c, const char *a, const char *b, int N, int K, const char *i0, int R,
-                     const char *j0, int Cn) {
+/* C[i0.., j0..] (R x Cn elements) = (or +=) A[i, k0 .. k0+KL) . B[j, k0 .. k0+KL) */
+typedef struct {
+  const char *c, *a, *b;
+  int N, K;
+  const char *k0; /* first k of the chunk */
+  int KL;         /* chunk length */
+  int acc;        /* add to C (chunked) instead of storing */
+} Dot;
+
+static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
   const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
-  int VL = e->d64 ? 4 : 8, Kv = K / VL * VL;
+  int VL = e->d64 ? 4 : 8, Kv = d->KL / VL * VL;
+  const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
   line(e, "{");
   e->ind++;
   for (int r = 0; r < R; r++) {
@@ -625,24 +696,27 @@ static void dot_tile(Em *e, const char *c, const char *a, const char *b, int N, 
   }
   line(e, "for (int i2 = 0; i2 < %d; i2 += %d) {", Kv, VL);
   e->ind++;
-  for (int r = 0; r < R; r++) line(e, "%s r_a%d; memcpy(&r_a%d, %s + (%s) * %d + i2, sizeof r_a%d);", v, r, r, a, plus(i0, r), K, r);
-  for (int q = 0; q < Cn; q++) line(e, "%s r_b%d; memcpy(&r_b%d, %s + (%s) * %d + i2, sizeof r_b%d);", v, q, q, b, plus(j0, q), K, q);
+  for (int r = 0; r < R; r++)
+    line(e, "%s r_a%d; memcpy(&r_a%d, %s + (%s) * %d%s + i2, sizeof r_a%d);", v, r, r, d->a, plus(i0, r), d->K, k0, r);
+  for (int q = 0; q < Cn; q++)
+    line(e, "%s r_b%d; memcpy(&r_b%d, %s + (%s) * %d%s + i2, sizeof r_b%d);", v, q, q, d->b, plus(j0, q), d->K, k0, q);
   for (int r = 0; r < R; r++)
     for (int q = 0; q < Cn; q++) line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   line(e, "}");
+  const char *op = d->acc ? "+=" : "=";
   for (int r = 0; r < R; r++)
     for (int q = 0; q < Cn; q++) {
-      const char *cell = ir_fmt("%s[(%s) * %d + %s]", c, plus(i0, r), N, plus(j0, q));
-      if (Kv == K) {
-        line(e, "%s = dlc_hsum(&r_acc%d_%d);", cell, r, q);
+      const char *cell = ir_fmt("%s[(%s) * %d + %s]", d->c, plus(i0, r), d->N, plus(j0, q));
+      if (Kv == d->KL) {
+        line(e, "%s %s dlc_hsum(&r_acc%d_%d);", cell, op, r, q);
         continue;
       }
       line(e, "{");
       line(e, "  %s r_s = dlc_hsum(&r_acc%d_%d);", e->real, r, q);
-      line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += %s[(%s) * %d + i2] * %s[(%s) * %d + i2];", Kv, K, a, plus(i0, r), K, b,
-           plus(j0, q), K);
-      line(e, "  %s = r_s;", cell);
+      line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += %s[(%s) * %d%s + i2] * %s[(%s) * %d%s + i2];", Kv, d->KL, d->a,
+           plus(i0, r), d->K, k0, d->b, plus(j0, q), d->K, k0);
+      line(e, "  %s %s r_s;", cell, op);
       line(e, "}");
     }
   e->ind--;
@@ -650,30 +724,56 @@ static void dot_tile(Em *e, const char *c, const char *a, const char *b, int N, 
 }
 
 /* R rows of C from row i0, every column */
-static void dot_rows(Em *e, const char *c, const char *a, const char *b, int N, int K, const char *i0, int R) {
-  int Nt = N / DC * DC;
+static void dot_rows(Em *e, const Dot *d, const char *i0, int R) {
+  int Nt = d->N / DC * DC;
   if (Nt) {
     line(e, "for (int i1 = 0; i1 < %d; i1 += %d)", Nt, DC);
     e->ind++;
-    dot_tile(e, c, a, b, N, K, i0, R, "i1", DC);
+    dot_tile(e, d, i0, R, "i1", DC);
     e->ind--;
   }
-  if (Nt < N) dot_tile(e, c, a, b, N, K, i0, R, ir_fmt("%d", Nt), N - Nt);
+  if (Nt < d->N) dot_tile(e, d, i0, R, ir_fmt("%d", Nt), d->N - Nt);
 }
 
-static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
-  const Node *n = &e->g->nodes[id];
-  const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
+static void dot_chunk(Em *e, const Dot *d, int M) {
   int Mt = M / DR * DR;
   if (Mt) {
-    if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
+    if (e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS) line(e, "#pragma omp parallel for");
     line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, DR);
     e->ind++;
-    dot_rows(e, c, a, b, N, K, "i0", DR);
+    dot_rows(e, d, "i0", DR);
     e->ind--;
     line(e, "}");
   }
-  if (Mt < M) dot_rows(e, c, a, b, N, K, ir_fmt("%d", Mt), M - Mt);
+  if (Mt < M) dot_rows(e, d, ir_fmt("%d", Mt), M - Mt);
+}
+
+/* A long k is cut into chunks whose slices of A and B fit in a typical L2 cache together,
+ * so every tile of the chunk finds them there; C is summed chunk by chunk. */
+enum { DOT_CHUNK_BYTES = 512 * 1024 };
+
+static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
+  const Node *n = &e->g->nodes[id];
+  int VL = e->d64 ? 4 : 8, esz = e->d64 ? 8 : 4;
+  Dot d = {buffer(e, id, 1), buffer(e, n->in[0], 0), buffer(e, n->in[1], 0), N, K, "0", K, 0};
+  int KC = DOT_CHUNK_BYTES / (esz * (M + N)) / VL * VL;
+  if (KC < 8 * VL) KC = 8 * VL;
+  if (K <= KC + KC / 2) {
+    dot_chunk(e, &d, M);
+    return;
+  }
+  fill(e, id, lit(e, 0));
+  int nfull = K / KC, rem = K - nfull * KC;
+  d.acc = 1, d.KL = KC, d.k0 = "i3";
+  line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", nfull * KC, KC);
+  e->ind++;
+  dot_chunk(e, &d, M);
+  e->ind--;
+  line(e, "}");
+  if (rem) {
+    d.KL = rem, d.k0 = ir_fmt("%d", nfull * KC);
+    dot_chunk(e, &d, M);
+  }
 }
 
 static void emit_matmul(Em *e, int id) {
@@ -857,8 +957,15 @@ static const char *term(const char *var, int64_t coef, int64_t size) {
 /* "a + b" from " + a + b", "0" from "". */
 static const char *sum_terms(const char *t) { return *t ? t + 3 : "0"; }
 
+/* Windows that tile the image exactly (stride = kernel, no padding, nothing left over): the
+ * scatter writes every pixel once, so it stores instead of zeroing and adding. */
+static int win_exact(const Win *w) {
+  return w->SH == w->KH && w->SW == w->KW && !w->PH && !w->PW && w->OH * w->SH == w->H && w->OW * w->SW == w->W;
+}
+
 static void win_row(Em *e, int id, const Win *w) {
   const Node *n = &e->g->nodes[id];
+  const char *add = win_exact(w) ? "=" : "+=";
   int gather = n->op == OP_WINDOW;
   const char *img = gather ? buffer(e, n->in[0], 0) : buffer(e, id, 1);
   const char *cols = gather ? buffer(e, id, 1) : buffer(e, n->in[0], 0);
@@ -870,7 +977,9 @@ static void win_row(Em *e, int id, const Win *w) {
   const char *plane = sum_terms(ir_fmt("%s%s", term("w_n", (int64_t)w->C, w->N), term("w_c", 1, w->C)));
   const char *imgrow = strcmp(plane, "0") ? ir_fmt("(%s) * %d + w_ih * %d", plane, w->H * w->W, w->W) : ir_fmt("w_ih * %d", w->W);
   line(e, "%s%s *restrict w_col = %s + %s;", gather ? "" : "const ", e->real, cols, colrow);
-  if (w->mode == PAD_REPLICATE) {
+  if (!w->PH) {
+    /* without row padding every window row lies inside the image */
+  } else if (w->mode == PAD_REPLICATE) {
     line(e, "w_ih = w_ih < 0 ? 0 : w_ih < %d ? w_ih : %d;", w->H, w->H - 1);
   } else if (gather) {
     line(e, "if (w_ih < 0 || w_ih >= %d) { /* a padding row */", w->H);
@@ -902,7 +1011,7 @@ static void win_row(Em *e, int id, const Win *w) {
     } else {
       if (lo > 0 && w->mode == PAD_REPLICATE)
         line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_img[0] += w_col[%lld + w_ow];", lo, c0);
-      if (hi > lo) line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_img[%s] += w_col[%lld + w_ow];", lo, hi, src, c0);
+      if (hi > lo) line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_img[%s] %s w_col[%lld + w_ow];", lo, hi, src, add, c0);
       if (w->OW > hi && w->mode == PAD_REPLICATE)
         line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) w_img[%d] += w_col[%lld + w_ow];", hi, w->OW, w->W - 1, c0);
     }
@@ -912,7 +1021,7 @@ static void win_row(Em *e, int id, const Win *w) {
 static void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   Win w = win_of(e->g, n);
-  if (n->op == OP_UNWINDOW) fill(e, id, lit(e, 0));
+  if (n->op == OP_UNWINDOW && !win_exact(&w)) fill(e, id, lit(e, 0));
   static const int loops[2][4] = {{WD_C, WD_KH, WD_N, WD_OH}, {WD_KH, WD_N, WD_C, WD_OH}};
   static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};

@@ -161,8 +161,13 @@ static void binary_log_21(float *restrict t21, const float *restrict t20) {
  */
 static void binary_sum_to_26(float *restrict t26, const float *restrict target, const float *restrict t14, const float *restrict t18, const float *restrict t21) {
   t26[0] = 0.0f;
-  for (int i0 = 0; i0 < 32; i0++) {
-    t26[0] += (-((target[i0] * dlc_clamp(t14[i0], (-100.0f), INFINITY)) + (t18[i0] * dlc_clamp(t21[i0], (-100.0f), INFINITY))));
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 32; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clamp(t14[(i0 + i1)], (-100.0f), INFINITY)) + (t18[(i0 + i1)] * dlc_clamp(t21[(i0 + i1)], (-100.0f), INFINITY))));
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    t26[0] += r_part[0];
   }
 }
 
@@ -206,8 +211,13 @@ static void binary_mul_52(float *restrict t52, const float *restrict t36, const 
 /* %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward */
 static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict t52) {
   g_net_2_bias[0] = 0.0f;
-  for (int i0 = 0; i0 < 32; i0++) {
-    g_net_2_bias[0] += t52[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 32; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t52[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    g_net_2_bias[0] += r_part[0];
   }
 }
 

@@ -71,8 +71,8 @@ static void fashion_cnn_window_17(float *restrict t17, const float *restrict x) 
 
 /* %20 = matmul %18, %19 : f32[32,50176]                # examples/fashion_cnn.lua:9 */
 static void fashion_cnn_matmul_20(float *restrict t20, const float *restrict p_net_0_weight, const float *restrict t17) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 50176; i1 += 16) {
+  for (int i1 = 0; i1 < 50176; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -149,11 +149,6 @@ static void fashion_cnn_window_136(float *restrict t136, const float *restrict t
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           float *restrict w_col = t136 + w_c * 196 + w_kh * 802816 + w_n * 6272 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = -INFINITY;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[401408 + w_ow] = -INFINITY;
-            continue;
-          }
           const float *restrict w_img = t135 + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
@@ -208,8 +203,8 @@ static void fashion_cnn_window_140(float *restrict t140, const float *restrict t
 
 /* %142 = matmul %65, %141 : f32[64,12544]              # examples/fashion_cnn.lua:10 */
 static void fashion_cnn_matmul_142(float *restrict t142, const float *restrict p_net_4_weight, const float *restrict t140) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 12544; i1 += 16) {
+  for (int i1 = 0; i1 < 12544; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -286,11 +281,6 @@ static void fashion_cnn_window_157(float *restrict t157, const float *restrict t
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           float *restrict w_col = t157 + w_c * 49 + w_kh * 401408 + w_n * 3136 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = -INFINITY;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[200704 + w_ow] = -INFINITY;
-            continue;
-          }
           const float *restrict w_img = t156 + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
@@ -316,6 +306,62 @@ static void fashion_cnn_max_159(float *restrict t159, const float *restrict t157
 
 /* %161 = matmul %160, %12^T : f32[64,128]              # examples/fashion_cnn.lua:12 */
 static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t159, const float *restrict p_net_10_weight) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t161[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 2720; i3 += 680) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 128; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 680; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, t159 + (i0) * 3136 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, t159 + (i0 + 1) * 3136 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, t159 + (i0 + 2) * 3136 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, t159 + (i0 + 3) * 3136 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t161[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
+          t161[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t161[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t161[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t161[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
+          t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t161[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
+          t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t161[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
+          t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+    }
+  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4)
       {
@@ -323,15 +369,15 @@ static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 3136; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t159 + (i0) * 3136 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t159 + (i0 + 1) * 3136 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t159 + (i0 + 2) * 3136 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t159 + (i0 + 3) * 3136 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 416; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, t159 + (i0) * 3136 + 2720 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, t159 + (i0 + 1) * 3136 + 2720 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, t159 + (i0 + 2) * 3136 + 2720 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, t159 + (i0 + 3) * 3136 + 2720 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + 2720 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + 2720 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + 2720 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + 2720 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -349,22 +395,22 @@ static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t161[(i0) * 128 + i1] = dlc_hsum(&r_acc0_0);
-        t161[(i0) * 128 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t161[(i0) * 128 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t161[(i0) * 128 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t161[(i0 + 1) * 128 + i1] = dlc_hsum(&r_acc1_0);
-        t161[(i0 + 1) * 128 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t161[(i0 + 1) * 128 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t161[(i0 + 1) * 128 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t161[(i0 + 2) * 128 + i1] = dlc_hsum(&r_acc2_0);
-        t161[(i0 + 2) * 128 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t161[(i0 + 2) * 128 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t161[(i0 + 2) * 128 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t161[(i0 + 3) * 128 + i1] = dlc_hsum(&r_acc3_0);
-        t161[(i0 + 3) * 128 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t161[(i0 + 3) * 128 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t161[(i0 + 3) * 128 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t161[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
+        t161[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t161[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t161[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t161[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
+        t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t161[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
+        t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t161[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
+        t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
   }
 }
@@ -496,8 +542,13 @@ static void fashion_cnn_sum_to_25(float *restrict t25, const float *restrict t24
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t25[i1] += t24[25088*i0 + 784*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t24[25088*i0 + 784*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t25[i1] += r_part[0];
       }
     }
   }
@@ -530,8 +581,13 @@ static void fashion_cnn_sum_to_31(float *restrict t31, const float *restrict t28
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t31[i1] += dlc_sq(t28[25088*i0 + 784*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sq(t28[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t31[i1] += r_part[0];
       }
     }
   }
@@ -599,11 +655,6 @@ static void fashion_cnn_window_60(float *restrict t60, const float *restrict t59
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           float *restrict w_col = t60 + w_c * 196 + w_kh * 802816 + w_n * 6272 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = -INFINITY;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[401408 + w_ow] = -INFINITY;
-            continue;
-          }
           const float *restrict w_img = t59 + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
@@ -658,8 +709,8 @@ static void fashion_cnn_window_64(float *restrict t64, const float *restrict t62
 
 /* %67 = matmul %65, %66 : f32[64,12544]                # examples/fashion_cnn.lua:10 */
 static void fashion_cnn_matmul_67(float *restrict t67, const float *restrict p_net_4_weight, const float *restrict t64) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 12544; i1 += 16) {
+  for (int i1 = 0; i1 < 12544; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -712,8 +763,14 @@ static void fashion_cnn_sum_to_72(float *restrict t72, const float *restrict t71
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t72[i1] += t71[12544*i0 + 196*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t71[12544*i0 + 196*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t71[12544*i0 + 196*i1 + i2];
+        t72[i1] += r_part[0];
       }
     }
   }
@@ -746,8 +803,14 @@ static void fashion_cnn_sum_to_77(float *restrict t77, const float *restrict t75
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t77[i1] += dlc_sq(t75[12544*i0 + 196*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sq(t75[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sq(t75[12544*i0 + 196*i1 + i2]);
+        t77[i1] += r_part[0];
       }
     }
   }
@@ -815,11 +878,6 @@ static void fashion_cnn_window_102(float *restrict t102, const float *restrict t
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           float *restrict w_col = t102 + w_c * 49 + w_kh * 401408 + w_n * 3136 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = -INFINITY;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[200704 + w_ow] = -INFINITY;
-            continue;
-          }
           const float *restrict w_img = t101 + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
@@ -863,6 +921,62 @@ static void fashion_cnn_mul_112(float *restrict t112, const float *restrict t104
 
 /* %114 = matmul %113, %12^T : f32[64,128]              # examples/fashion_cnn.lua:12 */
 static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t112, const float *restrict p_net_10_weight) {
+  for (int i0 = 0; i0 < 8192; i0++) {
+    t114[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 2720; i3 += 680) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 128; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 680; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, t112 + (i0) * 3136 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, t112 + (i0 + 1) * 3136 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, t112 + (i0 + 2) * 3136 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, t112 + (i0 + 3) * 3136 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t114[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
+          t114[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t114[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t114[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t114[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
+          t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t114[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
+          t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t114[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
+          t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+    }
+  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4)
       {
@@ -870,15 +984,15 @@ static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 3136; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t112 + (i0) * 3136 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t112 + (i0 + 1) * 3136 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t112 + (i0 + 2) * 3136 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t112 + (i0 + 3) * 3136 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 416; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, t112 + (i0) * 3136 + 2720 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, t112 + (i0 + 1) * 3136 + 2720 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, t112 + (i0 + 2) * 3136 + 2720 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, t112 + (i0 + 3) * 3136 + 2720 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, p_net_10_weight + (i1) * 3136 + 2720 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, p_net_10_weight + (i1 + 1) * 3136 + 2720 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, p_net_10_weight + (i1 + 2) * 3136 + 2720 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, p_net_10_weight + (i1 + 3) * 3136 + 2720 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -896,22 +1010,22 @@ static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t114[(i0) * 128 + i1] = dlc_hsum(&r_acc0_0);
-        t114[(i0) * 128 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t114[(i0) * 128 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t114[(i0) * 128 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t114[(i0 + 1) * 128 + i1] = dlc_hsum(&r_acc1_0);
-        t114[(i0 + 1) * 128 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t114[(i0 + 1) * 128 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t114[(i0 + 1) * 128 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t114[(i0 + 2) * 128 + i1] = dlc_hsum(&r_acc2_0);
-        t114[(i0 + 2) * 128 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t114[(i0 + 2) * 128 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t114[(i0 + 2) * 128 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t114[(i0 + 3) * 128 + i1] = dlc_hsum(&r_acc3_0);
-        t114[(i0 + 3) * 128 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t114[(i0 + 3) * 128 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t114[(i0 + 3) * 128 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t114[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
+        t114[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t114[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t114[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t114[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
+        t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t114[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
+        t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t114[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
+        t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
   }
 }
@@ -1058,8 +1172,13 @@ static void fashion_cnn_xent_167(float *restrict t167, const float *restrict t12
 /* %168 = sum_to %167 : f32[]                           # examples/fashion_cnn.lua:15 */
 static void fashion_cnn_sum_to_168(float *restrict t168, const float *restrict t167) {
   t168[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    t168[0] += t167[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 64; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t167[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    t168[0] += r_part[0];
   }
 }
 
@@ -1119,8 +1238,8 @@ static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *r
 
 /* %184 = matmul %182, %14 : f32[64,128]                # examples/fashion_cnn.lua:13 backward */
 static void fashion_cnn_matmul_184(float *restrict t184, const float *restrict t182, const float *restrict p_net_13_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1155,8 +1274,8 @@ static void fashion_cnn_matmul_184(float *restrict t184, const float *restrict t
 
 /* %185 = matmul %182^T, %122 : f32[10,128]             # examples/fashion_cnn.lua:13 backward */
 static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict t182, const float *restrict t122) {
-  for (int i0 = 0; i0 < 8; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1186,24 +1305,24 @@ static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float 
       memcpy(g_net_13_weight + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
       memcpy(g_net_13_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
-  }
-  for (int i1 = 0; i1 < 128; i1 += 16) {
-    dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-    dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-    for (int i2 = 0; i2 < 64; i2++) {
-      dlc_v8f r_b0; memcpy(&r_b0, t122 + i2 * 128 + i1, sizeof r_b0);
-      dlc_v8f r_b1; memcpy(&r_b1, t122 + i2 * 128 + i1 + 8, sizeof r_b1);
-      float r_a0 = t182[(i2) * 10 + 8];
-      float r_a1 = t182[(i2) * 10 + 8 + 1];
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc0_1 += r_a0 * r_b1;
-      r_acc1_0 += r_a1 * r_b0;
-      r_acc1_1 += r_a1 * r_b1;
+    {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t122 + i2 * 128 + i1, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t122 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t182[(i2) * 10 + 8];
+        float r_a1 = t182[(i2) * 10 + 8 + 1];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+      }
+      memcpy(g_net_13_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_13_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_13_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_13_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
     }
-    memcpy(g_net_13_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-    memcpy(g_net_13_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-    memcpy(g_net_13_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-    memcpy(g_net_13_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
   }
 }
 
@@ -1231,8 +1350,8 @@ static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *r
 
 /* %190 = matmul %188, %12 : f32[64,3136]               # examples/fashion_cnn.lua:12 backward */
 static void fashion_cnn_matmul_190(float *restrict t190, const float *restrict t188, const float *restrict p_net_10_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 3136; i1 += 16) {
+  for (int i1 = 0; i1 < 3136; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1267,8 +1386,8 @@ static void fashion_cnn_matmul_190(float *restrict t190, const float *restrict t
 
 /* %191 = matmul %188^T, %113 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward */
 static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict t188, const float *restrict t112) {
-  for (int i0 = 0; i0 < 128; i0 += 4) {
-    for (int i1 = 0; i1 < 3136; i1 += 16) {
+  for (int i1 = 0; i1 < 3136; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1336,21 +1455,17 @@ static void fashion_cnn_mul_196(float *restrict t196, const float *restrict t195
 
 /* %198 = unwindow %197 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[64,64,14,14] # examples/fashion_cnn.lua:10 backward */
 static void fashion_cnn_unwindow_198(float *restrict t198, const float *restrict t196) {
-  for (int i0 = 0; i0 < 802816; i0++) {
-    t198[i0] = 0.0f;
-  }
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           const float *restrict w_col = t196 + w_c * 49 + w_kh * 401408 + w_n * 3136 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
           float *restrict w_img = t198 + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 0] += w_col[0 + w_ow];
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 1] += w_col[200704 + w_ow];
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 1] = w_col[200704 + w_ow];
         }
       }
     }
@@ -1373,8 +1488,14 @@ static void fashion_cnn_sum_to_201(float *restrict t201, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t201[i1] += t200[12544*i0 + 196*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t200[12544*i0 + 196*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t200[12544*i0 + 196*i1 + i2];
+        t201[i1] += r_part[0];
       }
     }
   }
@@ -1389,8 +1510,14 @@ static void fashion_cnn_sum_to_204(float *restrict t204, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t204[i1] += (t200[12544*i0 + 196*i1 + i2] * t71[12544*i0 + 196*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (t200[12544*i0 + 196*i1 + (i2 + i3)] * t71[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (t200[12544*i0 + 196*i1 + i2] * t71[12544*i0 + 196*i1 + i2]);
+        t204[i1] += r_part[0];
       }
     }
   }
@@ -1456,8 +1583,14 @@ static void fashion_cnn_sum_to_224(float *restrict t224, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t224[i1] += (-t221[12544*i0 + 196*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-t221[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-t221[12544*i0 + 196*i1 + i2]);
+        t224[i1] += r_part[0];
       }
     }
   }
@@ -1495,8 +1628,14 @@ static void fashion_cnn_sum_to_229(float *restrict t229, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        t229[i1] += t228[12544*i0 + 196*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t228[12544*i0 + 196*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t228[12544*i0 + 196*i1 + i2];
+        t229[i1] += r_part[0];
       }
     }
   }
@@ -1515,6 +1654,62 @@ static void fashion_cnn_permute_231(float *restrict t231, const float *restrict 
 
 /* %233 = matmul %232, %66^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
 static void fashion_cnn_matmul_233(float *restrict t233, const float *restrict t231, const float *restrict t64) {
+  for (int i0 = 0; i0 < 18432; i0++) {
+    t233[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 12512; i3 += 368) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 288; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 368; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, t231 + (i0) * 12544 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, t231 + (i0 + 1) * 12544 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, t231 + (i0 + 2) * 12544 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, t231 + (i0 + 3) * 12544 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, t64 + (i1) * 12544 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, t64 + (i1 + 1) * 12544 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, t64 + (i1 + 2) * 12544 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, t64 + (i1 + 3) * 12544 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t233[(i0) * 288 + i1] += dlc_hsum(&r_acc0_0);
+          t233[(i0) * 288 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t233[(i0) * 288 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t233[(i0) * 288 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t233[(i0 + 1) * 288 + i1] += dlc_hsum(&r_acc1_0);
+          t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t233[(i0 + 2) * 288 + i1] += dlc_hsum(&r_acc2_0);
+          t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t233[(i0 + 3) * 288 + i1] += dlc_hsum(&r_acc3_0);
+          t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+    }
+  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4)
       {
@@ -1522,15 +1717,15 @@ static void fashion_cnn_matmul_233(float *restrict t233, const float *restrict t
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 12544; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t231 + (i0) * 12544 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t231 + (i0 + 1) * 12544 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t231 + (i0 + 2) * 12544 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t231 + (i0 + 3) * 12544 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t64 + (i1) * 12544 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t64 + (i1 + 1) * 12544 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, t64 + (i1 + 2) * 12544 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, t64 + (i1 + 3) * 12544 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 32; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, t231 + (i0) * 12544 + 12512 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, t231 + (i0 + 1) * 12544 + 12512 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, t231 + (i0 + 2) * 12544 + 12512 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, t231 + (i0 + 3) * 12544 + 12512 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, t64 + (i1) * 12544 + 12512 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, t64 + (i1 + 1) * 12544 + 12512 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, t64 + (i1 + 2) * 12544 + 12512 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, t64 + (i1 + 3) * 12544 + 12512 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -1548,30 +1743,30 @@ static void fashion_cnn_matmul_233(float *restrict t233, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t233[(i0) * 288 + i1] = dlc_hsum(&r_acc0_0);
-        t233[(i0) * 288 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t233[(i0) * 288 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t233[(i0) * 288 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t233[(i0 + 1) * 288 + i1] = dlc_hsum(&r_acc1_0);
-        t233[(i0 + 1) * 288 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t233[(i0 + 1) * 288 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t233[(i0 + 1) * 288 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t233[(i0 + 2) * 288 + i1] = dlc_hsum(&r_acc2_0);
-        t233[(i0 + 2) * 288 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t233[(i0 + 2) * 288 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t233[(i0 + 2) * 288 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t233[(i0 + 3) * 288 + i1] = dlc_hsum(&r_acc3_0);
-        t233[(i0 + 3) * 288 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t233[(i0 + 3) * 288 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t233[(i0 + 3) * 288 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t233[(i0) * 288 + i1] += dlc_hsum(&r_acc0_0);
+        t233[(i0) * 288 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t233[(i0) * 288 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t233[(i0) * 288 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t233[(i0 + 1) * 288 + i1] += dlc_hsum(&r_acc1_0);
+        t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t233[(i0 + 2) * 288 + i1] += dlc_hsum(&r_acc2_0);
+        t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t233[(i0 + 3) * 288 + i1] += dlc_hsum(&r_acc3_0);
+        t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
   }
 }
 
 /* %234 = matmul %65^T, %232 : f32[288,12544]           # examples/fashion_cnn.lua:10 backward */
 static void fashion_cnn_matmul_234(float *restrict t234, const float *restrict p_net_4_weight, const float *restrict t231) {
-  for (int i0 = 0; i0 < 288; i0 += 4) {
-    for (int i1 = 0; i1 < 12544; i1 += 16) {
+  for (int i1 = 0; i1 < 12544; i1 += 16) {
+    for (int i0 = 0; i0 < 288; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1657,21 +1852,17 @@ static void fashion_cnn_mul_240(float *restrict t240, const float *restrict t239
 
 /* %242 = unwindow %241 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[64,32,28,28] # examples/fashion_cnn.lua:9 backward */
 static void fashion_cnn_unwindow_242(float *restrict t242, const float *restrict t240) {
-  for (int i0 = 0; i0 < 1605632; i0++) {
-    t242[i0] = 0.0f;
-  }
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
           const float *restrict w_col = t240 + w_c * 196 + w_kh * 802816 + w_n * 6272 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 28) continue; /* a padding row */
           float *restrict w_img = t242 + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] += w_col[0 + w_ow];
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] += w_col[401408 + w_ow];
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] = w_col[401408 + w_ow];
         }
       }
     }
@@ -1694,8 +1885,13 @@ static void fashion_cnn_sum_to_245(float *restrict t245, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t245[i1] += t244[25088*i0 + 784*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t244[25088*i0 + 784*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t245[i1] += r_part[0];
       }
     }
   }
@@ -1710,8 +1906,13 @@ static void fashion_cnn_sum_to_248(float *restrict t248, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t248[i1] += (t244[25088*i0 + 784*i1 + i2] * t24[25088*i0 + 784*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (t244[25088*i0 + 784*i1 + (i2 + i3)] * t24[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t248[i1] += r_part[0];
       }
     }
   }
@@ -1777,8 +1978,13 @@ static void fashion_cnn_sum_to_268(float *restrict t268, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t268[i1] += (-t265[25088*i0 + 784*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-t265[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t268[i1] += r_part[0];
       }
     }
   }
@@ -1816,8 +2022,13 @@ static void fashion_cnn_sum_to_273(float *restrict t273, const float *restrict t
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        t273[i1] += t272[25088*i0 + 784*i1 + i2];
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t272[25088*i0 + 784*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        t273[i1] += r_part[0];
       }
     }
   }
@@ -1836,6 +2047,83 @@ static void fashion_cnn_permute_275(float *restrict t275, const float *restrict 
 
 /* %277 = matmul %276, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
 static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t275, const float *restrict t17) {
+  for (int i0 = 0; i0 < 288; i0++) {
+    t277[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 47880; i3 += 3192) { /* chunks of k */
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      for (int i1 = 0; i1 < 8; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 3192; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, t17 + (i1) * 50176 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, t17 + (i1 + 1) * 50176 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, t17 + (i1 + 2) * 50176 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, t17 + (i1 + 3) * 50176 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t277[(i0) * 9 + i1] += dlc_hsum(&r_acc0_0);
+          t277[(i0) * 9 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t277[(i0) * 9 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t277[(i0) * 9 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t277[(i0 + 1) * 9 + i1] += dlc_hsum(&r_acc1_0);
+          t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t277[(i0 + 2) * 9 + i1] += dlc_hsum(&r_acc2_0);
+          t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t277[(i0 + 3) * 9 + i1] += dlc_hsum(&r_acc3_0);
+          t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+      {
+        dlc_v8f r_acc0_0 = {0};
+        dlc_v8f r_acc1_0 = {0};
+        dlc_v8f r_acc2_0 = {0};
+        dlc_v8f r_acc3_0 = {0};
+        for (int i2 = 0; i2 < 3192; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + i3 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + i3 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + i3 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + i3 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, t17 + (8) * 50176 + i3 + i2, sizeof r_b0);
+          r_acc0_0 += r_a0 * r_b0;
+          r_acc1_0 += r_a1 * r_b0;
+          r_acc2_0 += r_a2 * r_b0;
+          r_acc3_0 += r_a3 * r_b0;
+        }
+        t277[(i0) * 9 + 8] += dlc_hsum(&r_acc0_0);
+        t277[(i0 + 1) * 9 + 8] += dlc_hsum(&r_acc1_0);
+        t277[(i0 + 2) * 9 + 8] += dlc_hsum(&r_acc2_0);
+        t277[(i0 + 3) * 9 + 8] += dlc_hsum(&r_acc3_0);
+      }
+    }
+  }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4)
       {
@@ -1843,15 +2131,15 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 50176; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t17 + (i1) * 50176 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t17 + (i1 + 1) * 50176 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, t17 + (i1 + 2) * 50176 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, t17 + (i1 + 3) * 50176 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 2296; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + 47880 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + 47880 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + 47880 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + 47880 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, t17 + (i1) * 50176 + 47880 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, t17 + (i1 + 1) * 50176 + 47880 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, t17 + (i1 + 2) * 50176 + 47880 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, t17 + (i1 + 3) * 50176 + 47880 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -1869,43 +2157,43 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t277[(i0) * 9 + i1] = dlc_hsum(&r_acc0_0);
-        t277[(i0) * 9 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t277[(i0) * 9 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t277[(i0) * 9 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t277[(i0 + 1) * 9 + i1] = dlc_hsum(&r_acc1_0);
-        t277[(i0 + 1) * 9 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t277[(i0 + 1) * 9 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t277[(i0 + 1) * 9 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t277[(i0 + 2) * 9 + i1] = dlc_hsum(&r_acc2_0);
-        t277[(i0 + 2) * 9 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t277[(i0 + 2) * 9 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t277[(i0 + 2) * 9 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t277[(i0 + 3) * 9 + i1] = dlc_hsum(&r_acc3_0);
-        t277[(i0 + 3) * 9 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t277[(i0 + 3) * 9 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t277[(i0 + 3) * 9 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t277[(i0) * 9 + i1] += dlc_hsum(&r_acc0_0);
+        t277[(i0) * 9 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t277[(i0) * 9 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t277[(i0) * 9 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t277[(i0 + 1) * 9 + i1] += dlc_hsum(&r_acc1_0);
+        t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t277[(i0 + 2) * 9 + i1] += dlc_hsum(&r_acc2_0);
+        t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t277[(i0 + 3) * 9 + i1] += dlc_hsum(&r_acc3_0);
+        t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0};
       dlc_v8f r_acc1_0 = {0};
       dlc_v8f r_acc2_0 = {0};
       dlc_v8f r_acc3_0 = {0};
-      for (int i2 = 0; i2 < 50176; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, t17 + (8) * 50176 + i2, sizeof r_b0);
+      for (int i2 = 0; i2 < 2296; i2 += 8) {
+        dlc_v8f r_a0; memcpy(&r_a0, t275 + (i0) * 50176 + 47880 + i2, sizeof r_a0);
+        dlc_v8f r_a1; memcpy(&r_a1, t275 + (i0 + 1) * 50176 + 47880 + i2, sizeof r_a1);
+        dlc_v8f r_a2; memcpy(&r_a2, t275 + (i0 + 2) * 50176 + 47880 + i2, sizeof r_a2);
+        dlc_v8f r_a3; memcpy(&r_a3, t275 + (i0 + 3) * 50176 + 47880 + i2, sizeof r_a3);
+        dlc_v8f r_b0; memcpy(&r_b0, t17 + (8) * 50176 + 47880 + i2, sizeof r_b0);
         r_acc0_0 += r_a0 * r_b0;
         r_acc1_0 += r_a1 * r_b0;
         r_acc2_0 += r_a2 * r_b0;
         r_acc3_0 += r_a3 * r_b0;
       }
-      t277[(i0) * 9 + 8] = dlc_hsum(&r_acc0_0);
-      t277[(i0 + 1) * 9 + 8] = dlc_hsum(&r_acc1_0);
-      t277[(i0 + 2) * 9 + 8] = dlc_hsum(&r_acc2_0);
-      t277[(i0 + 3) * 9 + 8] = dlc_hsum(&r_acc3_0);
+      t277[(i0) * 9 + 8] += dlc_hsum(&r_acc0_0);
+      t277[(i0 + 1) * 9 + 8] += dlc_hsum(&r_acc1_0);
+      t277[(i0 + 2) * 9 + 8] += dlc_hsum(&r_acc2_0);
+      t277[(i0 + 3) * 9 + 8] += dlc_hsum(&r_acc3_0);
     }
   }
 }

@@ -43,6 +43,62 @@ static inline float dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
 static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t8[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 408; i3 += 408) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 256; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 408; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
+          t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
+          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
+          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
+          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+    }
+  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4)
       {
@@ -50,15 +106,15 @@ static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, co
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 376; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + 408 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + 408 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + 408 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + 408 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + 408 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + 408 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + 408 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + 408 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -76,22 +132,22 @@ static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, co
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t8[(i0) * 256 + i1] = dlc_hsum(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] = dlc_hsum(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] = dlc_hsum(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] = dlc_hsum(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
+        t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
+        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
+        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
+        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
   }
 }
@@ -484,8 +540,13 @@ static void fashion_mlp_xent_34(float *restrict t34, const float *restrict t27, 
 /* %35 = sum_to %34 : f32[]                             # examples/fashion_mlp.lua:14 */
 static void fashion_mlp_sum_to_35(float *restrict t35, const float *restrict t34) {
   t35[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    t35[0] += t34[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 64; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t34[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    t35[0] += r_part[0];
   }
 }
 
@@ -545,8 +606,8 @@ static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *res
 
 /* %52 = matmul %50, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
 static void fashion_mlp_matmul_52(float *restrict t52, const float *restrict t50, const float *restrict p_net_7_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -581,8 +642,8 @@ static void fashion_mlp_matmul_52(float *restrict t52, const float *restrict t50
 
 /* %53 = matmul %50^T, %25 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
 static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict t50, const float *restrict t25) {
-  for (int i0 = 0; i0 < 8; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -612,24 +673,24 @@ static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *r
       memcpy(g_net_7_weight + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
       memcpy(g_net_7_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
-  }
-  for (int i1 = 0; i1 < 128; i1 += 16) {
-    dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-    dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-    for (int i2 = 0; i2 < 64; i2++) {
-      dlc_v8f r_b0; memcpy(&r_b0, t25 + i2 * 128 + i1, sizeof r_b0);
-      dlc_v8f r_b1; memcpy(&r_b1, t25 + i2 * 128 + i1 + 8, sizeof r_b1);
-      float r_a0 = t50[(i2) * 10 + 8];
-      float r_a1 = t50[(i2) * 10 + 8 + 1];
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc0_1 += r_a0 * r_b1;
-      r_acc1_0 += r_a1 * r_b0;
-      r_acc1_1 += r_a1 * r_b1;
+    {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t25 + i2 * 128 + i1, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t25 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t50[(i2) * 10 + 8];
+        float r_a1 = t50[(i2) * 10 + 8 + 1];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+      }
+      memcpy(g_net_7_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_7_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_7_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_7_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
     }
-    memcpy(g_net_7_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-    memcpy(g_net_7_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-    memcpy(g_net_7_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-    memcpy(g_net_7_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
   }
 }
 
@@ -657,8 +718,8 @@ static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *res
 
 /* %58 = matmul %56, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
 static void fashion_mlp_matmul_58(float *restrict t58, const float *restrict t56, const float *restrict p_net_4_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 16) {
+  for (int i1 = 0; i1 < 256; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -693,8 +754,8 @@ static void fashion_mlp_matmul_58(float *restrict t58, const float *restrict t56
 
 /* %59 = matmul %56^T, %17 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
 static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict t56, const float *restrict t17) {
-  for (int i0 = 0; i0 < 128; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 16) {
+  for (int i1 = 0; i1 < 256; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -751,8 +812,8 @@ static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *res
 
 /* %64 = matmul %62^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
 static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict t62, const float *restrict x) {
-  for (int i0 = 0; i0 < 256; i0 += 4) {
-    for (int i1 = 0; i1 < 784; i1 += 16) {
+  for (int i1 = 0; i1 < 784; i1 += 16) {
+    for (int i0 = 0; i0 < 256; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};

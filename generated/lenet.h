@@ -4,13 +4,13 @@
 
 #include <stdint.h>
 
-#define LENET_BATCH 64
-#define LENET_X_SIZE 50176   /* float x [64,1,28,28] */
-#define LENET_TARGET_SIZE 64   /* int32 target [64] */
-#define LENET_OUTPUT_SIZE 640   /* [64,10] */
+#define LENET_BATCH 32
+#define LENET_X_SIZE 25088   /* float x [32,1,28,28] */
+#define LENET_TARGET_SIZE 32   /* int32 target [32] */
+#define LENET_OUTPUT_SIZE 320   /* [32,10] */
 #define LENET_PARAM_COUNT 61706
 #define LENET_STATE_COUNT 123413
-#define LENET_ARENA_BYTES 12597312
+#define LENET_ARENA_BYTES 6298688
 
 typedef float lenet_real;
 
@@ -32,7 +32,7 @@ typedef struct lenet_model {
   _Alignas(64) float param[61760];
   _Alignas(64) float grad[61760];
   _Alignas(64) float state[123536];
-  _Alignas(64) float arena[3149328];
+  _Alignas(64) float arena[1574672];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */

@@ -45,8 +45,14 @@ static void linreg_sub_6(float *restrict t6, const float *restrict t4, const flo
  */
 static void linreg_sum_to_9(float *restrict t9, const float *restrict t6) {
   t9[0] = 0.0f;
-  for (int i0 = 0; i0 < 100; i0++) {
-    t9[0] += dlc_sq(t6[i0]);
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 96; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sq(t6[(i0 + i1)]);
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    for (int i0 = 96; i0 < 100; i0++) r_part[0] += dlc_sq(t6[i0]);
+    t9[0] += r_part[0];
   }
 }
 
@@ -67,8 +73,14 @@ static void linreg_mul_16(float *restrict t16, const float *restrict t6) {
 /* %17 = sum_to %16 : f32[1]                            # examples/linreg.lua:10 backward */
 static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16) {
   g_b[0] = 0.0f;
-  for (int i0 = 0; i0 < 100; i0++) {
-    g_b[0] += t16[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 96; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t16[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    for (int i0 = 96; i0 < 100; i0++) r_part[0] += t16[i0];
+    g_b[0] += r_part[0];
   }
 }
 

@@ -25,6 +25,62 @@ static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; 
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
 static void mlp_matmul_8(float *restrict t8, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t8[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 408; i3 += 408) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 256; i1 += 4)
+        {
+          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+          for (int i2 = 0; i2 < 408; i2 += 8) {
+            dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i3 + i2, sizeof r_a0);
+            dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i3 + i2, sizeof r_a1);
+            dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i3 + i2, sizeof r_a2);
+            dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i3 + i2, sizeof r_a3);
+            dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i3 + i2, sizeof r_b0);
+            dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i3 + i2, sizeof r_b1);
+            dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i3 + i2, sizeof r_b2);
+            dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i3 + i2, sizeof r_b3);
+            r_acc0_0 += r_a0 * r_b0;
+            r_acc0_1 += r_a0 * r_b1;
+            r_acc0_2 += r_a0 * r_b2;
+            r_acc0_3 += r_a0 * r_b3;
+            r_acc1_0 += r_a1 * r_b0;
+            r_acc1_1 += r_a1 * r_b1;
+            r_acc1_2 += r_a1 * r_b2;
+            r_acc1_3 += r_a1 * r_b3;
+            r_acc2_0 += r_a2 * r_b0;
+            r_acc2_1 += r_a2 * r_b1;
+            r_acc2_2 += r_a2 * r_b2;
+            r_acc2_3 += r_a2 * r_b3;
+            r_acc3_0 += r_a3 * r_b0;
+            r_acc3_1 += r_a3 * r_b1;
+            r_acc3_2 += r_a3 * r_b2;
+            r_acc3_3 += r_a3 * r_b3;
+          }
+          t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
+          t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
+          t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
+          t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
+          t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
+          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
+          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
+          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
+          t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
+          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
+          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
+          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
+          t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
+          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
+          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
+          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        }
+    }
+  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4)
       {
@@ -32,15 +88,15 @@ static void mlp_matmul_8(float *restrict t8, const float *restrict x, const floa
         dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
         dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
         dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i2, sizeof r_b3);
+        for (int i2 = 0; i2 < 376; i2 += 8) {
+          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + 408 + i2, sizeof r_a0);
+          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + 408 + i2, sizeof r_a1);
+          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + 408 + i2, sizeof r_a2);
+          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + 408 + i2, sizeof r_a3);
+          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + 408 + i2, sizeof r_b0);
+          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + 408 + i2, sizeof r_b1);
+          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + 408 + i2, sizeof r_b2);
+          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + 408 + i2, sizeof r_b3);
           r_acc0_0 += r_a0 * r_b0;
           r_acc0_1 += r_a0 * r_b1;
           r_acc0_2 += r_a0 * r_b2;
@@ -58,22 +114,22 @@ static void mlp_matmul_8(float *restrict t8, const float *restrict x, const floa
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t8[(i0) * 256 + i1] = dlc_hsum(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] = dlc_hsum(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] = dlc_hsum(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] = dlc_hsum(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
+        t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
+        t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
+        t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
+        t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
+        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
+        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
+        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
+        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
+        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
+        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
+        t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
+        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
+        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
+        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
       }
   }
 }
@@ -279,8 +335,13 @@ static void mlp_xent_17(float *restrict t17, const float *restrict t15, const in
 /* %18 = sum_to %17 : f32[]                             # examples/mlp.lua:14 */
 static void mlp_sum_to_18(float *restrict t18, const float *restrict t17) {
   t18[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    t18[0] += t17[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 64; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t17[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    t18[0] += r_part[0];
   }
 }
 
@@ -340,8 +401,8 @@ static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict t3
 
 /* %33 = matmul %31, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
 static void mlp_matmul_33(float *restrict t33, const float *restrict t31, const float *restrict p_net_5_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -376,8 +437,8 @@ static void mlp_matmul_33(float *restrict t33, const float *restrict t31, const 
 
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
 static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict t31, const float *restrict t13) {
-  for (int i0 = 0; i0 < 8; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 16) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -407,24 +468,24 @@ static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict 
       memcpy(g_net_5_weight + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
       memcpy(g_net_5_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
     }
-  }
-  for (int i1 = 0; i1 < 128; i1 += 16) {
-    dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-    dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-    for (int i2 = 0; i2 < 64; i2++) {
-      dlc_v8f r_b0; memcpy(&r_b0, t13 + i2 * 128 + i1, sizeof r_b0);
-      dlc_v8f r_b1; memcpy(&r_b1, t13 + i2 * 128 + i1 + 8, sizeof r_b1);
-      float r_a0 = t31[(i2) * 10 + 8];
-      float r_a1 = t31[(i2) * 10 + 8 + 1];
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc0_1 += r_a0 * r_b1;
-      r_acc1_0 += r_a1 * r_b0;
-      r_acc1_1 += r_a1 * r_b1;
+    {
+      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+      for (int i2 = 0; i2 < 64; i2++) {
+        dlc_v8f r_b0; memcpy(&r_b0, t13 + i2 * 128 + i1, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, t13 + i2 * 128 + i1 + 8, sizeof r_b1);
+        float r_a0 = t31[(i2) * 10 + 8];
+        float r_a1 = t31[(i2) * 10 + 8 + 1];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+      }
+      memcpy(g_net_5_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
+      memcpy(g_net_5_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
+      memcpy(g_net_5_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
+      memcpy(g_net_5_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
     }
-    memcpy(g_net_5_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-    memcpy(g_net_5_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-    memcpy(g_net_5_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-    memcpy(g_net_5_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
   }
 }
 
@@ -451,8 +512,8 @@ static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict t3
 
 /* %38 = matmul %36, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
 static void mlp_matmul_38(float *restrict t38, const float *restrict t36, const float *restrict p_net_3_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 16) {
+  for (int i1 = 0; i1 < 256; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -487,8 +548,8 @@ static void mlp_matmul_38(float *restrict t38, const float *restrict t36, const 
 
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
 static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict t36, const float *restrict t10) {
-  for (int i0 = 0; i0 < 128; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 16) {
+  for (int i1 = 0; i1 < 256; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -544,8 +605,8 @@ static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict t4
 
 /* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
 static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict t41, const float *restrict x) {
-  for (int i0 = 0; i0 < 256; i0 += 4) {
-    for (int i1 = 0; i1 < 784; i1 += 16) {
+  for (int i1 = 0; i1 < 784; i1 += 16) {
+    for (int i0 = 0; i0 < 256; i0 += 4) {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
       dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
       dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};

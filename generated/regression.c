@@ -121,8 +121,13 @@ static void regression_clamp_14(float *restrict t14, const float *restrict t13) 
  */
 static void regression_sum_to_22(float *restrict t22, const float *restrict t14, const float *restrict t13) {
   t22[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    t22[0] += ((0.5f * dlc_sq(t14[i0])) + (t13[i0] - t14[i0]));
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 64; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sq(t14[(i0 + i1)])) + (t13[(i0 + i1)] - t14[(i0 + i1)]));
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    t22[0] += r_part[0];
   }
 }
 
@@ -149,8 +154,13 @@ static void regression_mul_40(float *restrict t40, const float *restrict t14, co
 /* %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward */
 static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict t40) {
   g_net_2_bias[0] = 0.0f;
-  for (int i0 = 0; i0 < 64; i0++) {
-    g_net_2_bias[0] += t40[i0];
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 64; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t40[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    g_net_2_bias[0] += r_part[0];
   }
 }
 
