@@ -34,7 +34,7 @@ test-fast: build
 test: build build-san
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== the same suite under ASan+UBSan =="
-	@cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD_SAN) && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

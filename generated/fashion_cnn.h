@@ -4,13 +4,13 @@
 
 #include <stdint.h>
 
-#define FASHION_CNN_BATCH 64
-#define FASHION_CNN_X_SIZE 50176   /* float x [64,1,28,28] */
-#define FASHION_CNN_TARGET_SIZE 64   /* int32 target [64] */
-#define FASHION_CNN_OUTPUT_SIZE 640   /* [64,10] */
+#define FASHION_CNN_BATCH 32
+#define FASHION_CNN_X_SIZE 25088   /* float x [32,1,28,28] */
+#define FASHION_CNN_TARGET_SIZE 32   /* int32 target [32] */
+#define FASHION_CNN_OUTPUT_SIZE 320   /* [32,10] */
 #define FASHION_CNN_PARAM_COUNT 422026
 #define FASHION_CNN_STATE_COUNT 843669
-#define FASHION_CNN_ARENA_BYTES 58808256
+#define FASHION_CNN_ARENA_BYTES 29405120
 
 typedef float fashion_cnn_real;
 
@@ -38,7 +38,7 @@ typedef struct fashion_cnn_model {
   _Alignas(64) float param[422032];
   _Alignas(64) float grad[422032];
   _Alignas(64) float state[843696];
-  _Alignas(64) float arena[14702064];
+  _Alignas(64) float arena[7351280];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
