@@ -50,8 +50,8 @@ def lenet():  # examples/lenet.lua
                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
                         nn.Linear(84, 10))
-    x = torch.rand(64, 1, 28, 28)
-    y = torch.randint(0, 10, (64,))
+    x = torch.rand(32, 1, 28, 28)
+    y = torch.randint(0, 10, (32,))
     return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
 
 
@@ -60,8 +60,8 @@ def fashion_cnn():  # examples/fashion_cnn.lua
                         nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
                         nn.Dropout(0.25), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Dropout(0.5),
                         nn.Linear(128, 10))
-    x = torch.rand(64, 1, 28, 28)
-    y = torch.randint(0, 10, (64,))
+    x = torch.rand(32, 1, 28, 28)
+    y = torch.randint(0, 10, (32,))
     return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
 
 
