@@ -84,6 +84,10 @@ static const char *lit(const Em *e, double v) {
   return v < 0 ? ir_fmt("(%s)", b) : ir_strdup(b);
 }
 
+/* The vector type of the register-tiled kernels and its lane count (32 bytes: any ISA). */
+static const char *vtype(const Em *e) { return e->d64 ? "dlc_v4d" : "dlc_v8f"; }
+static int vlanes(const Em *e) { return e->d64 ? 4 : 8; }
+
 static const char *fn(const Em *e, const char *name) { return e->d64 ? name : ir_fmt("%sf", name); }
 
 static char *c_ident(const char *s) {
@@ -471,7 +475,7 @@ typedef struct {
 
 static void vsum_body(Em *e, void *ctx) {
   VSum *vs = ctx;
-  int VL = e->d64 ? 4 : 8, l = e->nlv;
+  int VL = vlanes(e), l = e->nlv;
   int64_t Lv = vs->len / VL * VL;
   const char *out, *v;
   line(e, "{");
@@ -532,7 +536,7 @@ static void emit_elem(Em *e, Elem *el) {
     fill(e, el->dst, expr(e, el->src, NULL));
     return;
   }
-  int VL = e->d64 ? 4 : 8;
+  int VL = vlanes(e);
   if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !unrolled(e, sizes[nl - 1])) {
     int inner = e->nlv + nl - 1, reduced = 1; /* the innermost loop: does the output walk it? */
     for (int d = 0; d < space->n; d++)
@@ -576,7 +580,7 @@ static void mm_body(Em *e, void *ctx) {
  *  - C = A B^T, both operands walked along k ("dot" form, no transposed copy): a tile of up
  *    to DR x DC elements of C, each a vector of partial sums over k, reduced at the end in a
  *    fixed order.  Used when k is long (Linear's forward, convolution's weight gradient). */
-enum { MR = 4, NV = 2, DR = 4, DC = 4, DOT_MIN_K = 16 };
+enum { MR = 4, NV = 2, DR = 4, DC = 4 };
 
 static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const char *i, const char *k) {
   (void)e;
@@ -601,8 +605,8 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
 /* R rows from i0 x nv vectors from column i1 of C, accumulated over all of k */
 static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
                        const char *i0, int R, const char *i1, int nv) {
-  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
-  int VL = e->d64 ? 4 : 8;
+  const char *v = vtype(e);
+  int VL = vlanes(e);
   for (int r = 0; r < R; r++)
     line(e, "%s r_acc%d_0 = {0}%s;", v, r, nv > 1 ? ir_fmt(", r_acc%d_1 = {0}", r) : "");
   line(e, "for (int i2 = 0; i2 < %d; i2++) {", K);
@@ -642,14 +646,14 @@ static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const 
 }
 
 static int tiled(Em *e, const Node *n, int M, int N, int K) {
-  int VL = e->d64 ? 4 : 8;
+  int VL = vlanes(e);
   return !n->tb && N >= VL && K >= 4 && !unrolled(e, M) && !unrolled(e, K);
 }
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   const char *c = buffer(e, id, 1), *a = buffer(e, n->in[0], 0), *b = buffer(e, n->in[1], 0);
-  int VL = e->d64 ? 4 : 8, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+  int VL = vlanes(e), NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
@@ -684,8 +688,8 @@ typedef struct {
 } Dot;
 
 static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
-  const char *v = e->d64 ? "dlc_v4d" : "dlc_v8f";
-  int VL = e->d64 ? 4 : 8, Kv = d->KL / VL * VL;
+  const char *v = vtype(e);
+  int VL = vlanes(e), Kv = d->KL / VL * VL;
   const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
   line(e, "{");
   e->ind++;
@@ -754,7 +758,7 @@ enum { DOT_CHUNK_BYTES = 512 * 1024 };
 
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
-  int VL = e->d64 ? 4 : 8, esz = e->d64 ? 8 : 4;
+  int VL = vlanes(e), esz = e->d64 ? 8 : 4;
   Dot d = {buffer(e, id, 1), buffer(e, n->in[0], 0), buffer(e, n->in[1], 0), N, K, "0", K, 0};
   int KC = DOT_CHUNK_BYTES / (esz * (M + N)) / VL * VL;
   if (KC < 8 * VL) KC = 8 * VL;
@@ -931,19 +935,16 @@ typedef struct {
   int64_t st[6]; /* window-tensor strides of c, kh, kw, n, oh, ow */
 } Win;
 
-enum { WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW };
-
 static Win win_of(const Graph *g, const Node *n) {
   const Node *img = n->op == OP_WINDOW ? &g->nodes[n->in[0]] : n;
   const Node *cols = n->op == OP_WINDOW ? n : &g->nodes[n->in[0]];
   const int *a = n->attr;
   Win w = {img->shape.d[1], a[WA_KH], a[WA_KW], img->shape.d[0], cols->shape.d[4], cols->shape.d[5],
            img->shape.d[2], img->shape.d[3], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], a[WA_MODE], {0}};
-  static const int order[2][6] = {{WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW}, {WD_KH, WD_KW, WD_N, WD_C, WD_OH, WD_OW}};
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW}, st = 1;
   for (int i = 5; i >= 0; i--) {
-    w.st[order[a[WA_LAYOUT]][i]] = st;
-    st *= size[order[a[WA_LAYOUT]][i]];
+    w.st[win_layout[a[WA_LAYOUT]][i]] = st;
+    st *= size[win_layout[a[WA_LAYOUT]][i]];
   }
   return w;
 }
@@ -1022,13 +1023,12 @@ static void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   Win w = win_of(e->g, n);
   if (n->op == OP_UNWINDOW && !win_exact(&w)) fill(e, id, lit(e, 0));
-  static const int loops[2][4] = {{WD_C, WD_KH, WD_N, WD_OH}, {WD_KH, WD_N, WD_C, WD_OH}};
   static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
   int depth = 0;
-  for (int i = 0; i < 4; i++) {
-    int d = loops[n->attr[WA_LAYOUT]][i];
-    if (size[d] == 1 && d != WD_OH) continue;
+  for (int i = 0; i < 6; i++) { /* the layout's dims; kw is unrolled and ow is the row loop */
+    int d = win_layout[n->attr[WA_LAYOUT]][i];
+    if (d == WD_KW || d == WD_OW || (size[d] == 1 && d != WD_OH)) continue;
     line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
     e->ind++, depth++;
   }
@@ -1376,7 +1376,7 @@ static void emit_helpers(Em *e, const char *code) {
   int any = 0;
   for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
     if (strstr(code, helpers[i].name)) {
-      fprintf(e->f, helpers[i].def, e->real, fn(e, "exp"), e->d64 ? "dlc_v4d" : "dlc_v8f");
+      fprintf(e->f, helpers[i].def, e->real, fn(e, "exp"), vtype(e));
       any = 1;
     }
   if (any) fputc('\n', e->f);

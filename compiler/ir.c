@@ -455,10 +455,14 @@ int ir_permute(Graph *g, int x, const int *perm) {
   return add_node(g, n);
 }
 
+const int win_layout[2][6] = {{WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW}, {WD_KH, WD_KW, WD_N, WD_C, WD_OH, WD_OW}};
+
 /* The window tensor's shape for image [N, C, H, W] (see WL_* in ir.h). */
 static Shape window_shape(const int *a, int nb, int c, int oh, int ow) {
-  if (a[WA_LAYOUT] == WL_CONV) return (Shape){6, {c, a[WA_KH], a[WA_KW], nb, oh, ow}};
-  return (Shape){6, {a[WA_KH], a[WA_KW], nb, c, oh, ow}};
+  int size[6] = {c, a[WA_KH], a[WA_KW], nb, oh, ow};
+  Shape s = {6, {0}};
+  for (int i = 0; i < 6; i++) s.d[i] = size[win_layout[a[WA_LAYOUT]][i]];
+  return s;
 }
 
 /* Check the window attributes against image shape s; the output size through *oh, *ow. */

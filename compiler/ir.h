@@ -108,6 +108,12 @@ enum {
   WL_CONV, /* [C, KH, KW, N, OH, OW] */
   WL_POOL  /* [KH, KW, N, C, OH, OW] */
 };
+enum { WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW }; /* the window tensor's logical dims */
+extern const int win_layout[2][6];              /* per WL_*: its dims, outermost first */
+
+/* Below DOT_MIN_K a product A B^T copies B^T row-major (opt_layout.c); from it on, the
+ * emitter's dot-product kernel reads B in place. */
+enum { DOT_MIN_K = 16 };
 
 typedef enum {
   INIT_UNIFORM, /* a = lo, b = hi */

@@ -7,7 +7,7 @@
  * simplification, which would fold the transpose back. */
 #include "ir.h"
 
-enum { MIN_ROWS_FOR_COPY = 4, DOT_MIN_K = 16 /* as in emit_c.c */ };
+enum { MIN_ROWS_FOR_COPY = 4 };
 
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
   int *changed = ctx;

@@ -242,8 +242,8 @@ class("Conv2d", function(self, cin, cout, k, o)
   local kk = pair(k, "nn.Conv2d: kernel_size")
   if o.padding == "valid" then o.padding = 0 end
   if o.padding == "same" then
-    if pair(o.stride, "nn.Conv2d: stride")[1] ~= 1 or pair(o.stride, "nn.Conv2d: stride")[2] ~= 1
-       or kk[1] % 2 == 0 or kk[2] % 2 == 0 then
+    local st = pair(o.stride, "nn.Conv2d: stride")
+    if st[1] ~= 1 or st[2] ~= 1 or kk[1] % 2 == 0 or kk[2] % 2 == 0 then
       core.error("nn.Conv2d: padding = \"same\" needs stride 1 and an odd kernel size")
     end
     o.padding = {kk[1] // 2, kk[2] // 2}
