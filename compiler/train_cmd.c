@@ -5,7 +5,10 @@
  * with the net's entry points and sizes; the runtime functions it calls (rng, safetensors)
  * are resolved against this executable, which exports them.  The cache key is a hash of the
  * generated sources, the runtime headers and the compile command: the same model and flags
- * never build twice.  Cache: $DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc. */
+ * never build twice.  Cache: $DLC_CACHE_DIR, else $XDG_CACHE_HOME/dlc, else ~/.cache/dlc.
+ * A build lands atomically: clang writes net.so.tmp inside a private tmp-PID directory; that
+ * file is fsynced and renamed to net.so, then the directory is renamed to its hash, each
+ * rename followed by an fsync of the parent directory (rt_rename_durable, runtime/fileio.c). */
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "dlc_train.h"
+#include "fileio.h"
 #include "pipeline.h"
 
 typedef struct {
@@ -251,7 +255,9 @@ static int build(const char *dir, const char *so, int openmp) {
                   "-I", (char *)dir, src, glue, "-o", tmp, "-lm", openmp ? "-fopenmp" : NULL, NULL};
   fprintf(stderr, "building: %s -O3 -march=native -shared%s net.c glue.c\n", compiler(), openmp ? " -fopenmp" : "");
   if (run(argv)) return fprintf(stderr, "dlc train: %s failed to build %s (a bug in dlc)\n", compiler(), src), 3;
-  if (rename(tmp, so)) return fprintf(stderr, "dlc train: %s: %s\n", so, strerror(errno)), 1;
+  char err[512];
+  if (rt_fsync_path(tmp)) return fprintf(stderr, "dlc train: %s: fsync failed: %s\n", tmp, strerror(errno)), 1;
+  if (rt_rename_durable(tmp, so, err, sizeof err)) return fprintf(stderr, "dlc train: %s\n", err), 1;
   return 0;
 }
 
@@ -299,7 +305,8 @@ static int generate_and_build(Options *co, const char **so_out, RtTrainOptions *
     fprintf(stderr, "using the cached build %s\n", dir);
   } else {
     if ((st = build(tmp, ir_fmt("%s/net.so", tmp), co->emit.openmp))) return st;
-    if (rename(tmp, dir) && access(so, R_OK)) return fprintf(stderr, "dlc train: %s: %s\n", dir, strerror(errno)), 1;
+    char err[512]; /* the rename fails when another process put the same build there first */
+    if (rt_rename_durable(tmp, dir, err, sizeof err) && access(so, R_OK)) return fprintf(stderr, "dlc train: %s\n", err), 1;
   }
   if (access(tmp, F_OK) == 0) {
     const char *rm[] = {"rm", "-rf", tmp, NULL}; /* another process built the same net first */

@@ -5,12 +5,13 @@
  * not byte, so columns stay aligned; control bytes in names are written as '?'.  The SVG is
  * written with the C locale's number syntax, every coordinate is finite (values that are not
  * are skipped before mapping, and axes are built so the mapping cannot overflow), and every
- * string in it is escaped and valid UTF-8.  rt_plot_svg writes a temporary file beside the
- * target and renames it over, so a reader sees the old file or the whole new one. */
+ * string in it is escaped and valid UTF-8.  rt_plot_svg writes through rt_write_atomic
+ * (fileio.c), so a reader sees the old file or the whole new one. */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
 #include "dlc_rt.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -599,34 +600,16 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* A new file beside path, created with O_EXCL and mode 0666 less the umask (or path's mode
- * when it exists); its name goes to tmp.  -1 with errno on failure. */
-static int create_temp(const char *path, char *tmp, size_t len) {
-  struct stat st;
-  int fd = -1;
-  for (int i = 0; fd < 0 && i < 100; i++) {
-    snprintf(tmp, len, "%s.tmp.%ld.%d", path, (long)getpid(), i);
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      return -1;
-  }
-  if (fd >= 0 && !stat(path, &st) && S_ISREG(st.st_mode))
-    fchmod(fd, st.st_mode & 07777);
-  return fd;
-}
+typedef struct {
+  const RtCurves *c;
+  const char *title;
+} SvgJob;
 
-/* The name of the step that failed, or NULL; the file is closed either way. */
-static const char *write_and_close(int fd, const RtCurves *c, const char *title) {
-  FILE *fp = fdopen(fd, "w");
-  if (!fp) {
-    close(fd);
-    return "open";
-  }
-  svg_document(fp, c, title);
-  const char *failed = ferror(fp) || fflush(fp) ? "write" : fsync(fd) ? "fsync" : NULL;
-  if (fclose(fp) && !failed)
-    failed = "close";
-  return failed;
+/* rt_write_atomic's writer. */
+static int write_svg(FILE *fp, void *ctx) {
+  const SvgJob *j = ctx;
+  svg_document(fp, j->c, j->title);
+  return 0;
 }
 
 int rt_plot_svg(const char *path, const RtCurves *c, const char *title, char *err, size_t errlen) {
@@ -635,23 +618,6 @@ int rt_plot_svg(const char *path, const RtCurves *c, const char *title, char *er
             !path || !*path ? "no output file given" : "no curves (or a negative epoch count)");
     return -1;
   }
-  size_t len = strlen(path) + 64;
-  char *tmp = malloc(len);
-  int fd = tmp ? create_temp(path, tmp, len) : -1;
-  if (fd < 0) {
-    set_err(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
-            tmp ? strerror(errno) : "out of memory");
-    free(tmp);
-    return -1;
-  }
-  const char *failed = write_and_close(fd, c, title ? title : "training curves");
-  int e = errno;
-  if (!failed && rename(tmp, path))
-    failed = "rename", e = errno;
-  if (failed) {
-    unlink(tmp);
-    set_err(err, errlen, "%s: plot not written, %s failed: %s", path, failed, strerror(e));
-  }
-  free(tmp);
-  return failed ? -1 : 0;
+  SvgJob job = {c, title ? title : "training curves"};
+  return rt_write_atomic(path, write_svg, &job, err, errlen);
 }
