@@ -62,14 +62,17 @@ size_t rt_dtype_size(RtDType t);
 const char *rt_dtype_name(RtDType t);
 int64_t rt_tensor_numel(const RtTensor *t); /* -1 when ndim or a dimension is invalid, or on overflow */
 
-/* Write tensors (in the given order) and string metadata ("__metadata__") atomically:
- * temporary file in the same directory, fsync, rename over path, fsync of the directory. */
+/* Write tensors (in the given order, their ranges contiguous from 0) and string metadata
+ * ("__metadata__") atomically: temporary file in the same directory, fsync, rename over path,
+ * fsync of the directory.  The header is padded with spaces to a multiple of 8 bytes. */
 int rt_st_save(const char *path, const RtTensor *ts, int n, const RtMeta *meta, int nmeta,
                char *err, size_t errlen);
 
-/* A parsed file, for tools and tests.  Opening checks the whole header (dtypes, shapes, byte
- * ranges within the file, unique names) and reads the file into memory; rt_st_get keeps the
- * file's order, each tensor's data is aligned for its dtype and lives until rt_st_close. */
+/* A parsed file, for tools and tests.  Opening checks the whole file (a regular file, not a
+ * FIFO or device; a header length that is a multiple of 8; dtypes, shapes, unique names; byte
+ * ranges that, sorted by offset, cover the data section exactly: no gap, no overlap, nothing
+ * after the last tensor) and reads it into memory; rt_st_get keeps the file's order, each
+ * tensor's data is aligned for its dtype and lives until rt_st_close. */
 typedef struct RtStFile RtStFile;
 RtStFile *rt_st_open(const char *path, char *err, size_t errlen); /* NULL on error */
 void rt_st_close(RtStFile *f);
@@ -82,7 +85,8 @@ const char *rt_st_meta(const RtStFile *f, const char *key);      /* NULL when ab
  * Checks: every non-optional tensor present; shapes equal; no tensor in the file that is not
  * in ts; when the file has metadata "dlc.graph_hash" it must equal graph_hash (if non-NULL).
  * F32 and F64 file tensors are converted to `want`.  Nothing in ts is modified unless the
- * whole file checks out.  On success *step receives metadata "dlc.step" (0 when absent).
+ * whole file checks out.  On success *step receives metadata "dlc.step" (0 when absent; any
+ * decimal int64, INT64_MIN to INT64_MAX).
  * The error names the tensor that differs, e.g. "net.0.weight: shape [8,4] in file, [8,5] expected".
  * Integer tensors (ts[i].dtype RT_I32 or RT_I64) are not converted: their buffers are of their own
  * dtype and the file's must match.  An F64 value outside the F32 range is refused, not rounded. */

@@ -2,16 +2,22 @@
  * length N, N bytes of JSON naming each tensor's dtype, shape and byte range (relative to the
  * first byte after the header), then the raw little-endian data.
  *
- * Invariants.  Reading trusts nothing in the file: every length is checked against the file
- * size before it is used, the JSON parser has a fixed nesting depth (the schema's: object of
- * objects of integer arrays) and bounds-checks every byte, and each tensor's byte range is
- * checked against its shape and dtype before its data pointer is formed.  An opened file owns
- * its image; each tensor's data pointer is aligned for its dtype (misaligned ranges are
- * copied).  Writing is atomic: a temporary file next to the target is written, fsynced and
+ * Invariants.  Reading trusts nothing in the file: only a regular file is opened (a FIFO or
+ * device is refused, not waited on), every length is checked against the file size before it
+ * is used, N must be a multiple of 8 (writers pad the JSON with spaces), the JSON parser has a
+ * fixed nesting depth (the schema's: object of objects of integer arrays) and bounds-checks
+ * every byte, each tensor's byte range is checked against its shape and dtype before its data
+ * pointer is formed, and the ranges sorted by offset must tile the data section exactly (no
+ * gap, no overlap, nothing after the last tensor), as the reference reader requires.  Name
+ * lookups are binary searches over names sorted once, so opening and loading take
+ * O(n log n) in the number of tensors.  An opened file owns its image; each tensor's data
+ * pointer is aligned for its dtype (misaligned ranges are copied).  Writing goes through
+ * rt_write_atomic (fileio.c): a temporary file next to the target is written, fsynced and
  * renamed over it, then the directory is fsynced; on failure the temporary file is removed
  * and the old file is left as it was.  Errors are one line and start with the file's path. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_rt.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +48,7 @@ struct RtStFile {
   int nmeta, metacap;
   char *pool;          /* decoded names, keys and values, NUL-terminated */
   unsigned char *data; /* the data section */
+  size_t datalen;      /* its bytes */
   void **copies;       /* per tensor: aligned copy of a misaligned range, or NULL */
 };
 
@@ -535,6 +542,51 @@ static int sort_and_check_names(RtStFile *f, const char *path, char *err, size_t
   return 0;
 }
 
+/* Byte order of tensor ranges: by begin, then end (the reference reader's sort). */
+static int cmp_range(const void *a, const void *b) {
+  const RtTensor *x = *(const RtTensor *const *)a, *y = *(const RtTensor *const *)b;
+  if (x->data != y->data)
+    return (const unsigned char *)x->data < (const unsigned char *)y->data ? -1 : 1;
+  int64_t bx = tensor_bytes(x), by = tensor_bytes(y);
+  return (bx > by) - (bx < by);
+}
+
+/* The tensors' byte ranges, sorted, must tile the data section exactly, as the reference
+ * reader requires: no gap, no overlap, no byte after the last tensor.  Runs before
+ * align_tensors, while each data pointer is still f->data plus its begin offset. */
+static int check_coverage(RtStFile *f, const char *path, char *err, size_t errlen) {
+  char nb[NAME_SHOWN + 4], nb2[NAME_SHOWN + 4];
+  const RtTensor **v = malloc((size_t)(f->nts ? f->nts : 1) * sizeof *v);
+  if (!v) {
+    set_err(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
+  for (int i = 0; i < f->nts; i++)
+    v[i] = &f->ts[i];
+  qsort(v, (size_t)f->nts, sizeof *v, cmp_range);
+  size_t at = 0; /* end of the ranges so far */
+  int rc = 0;
+  for (int i = 0; i < f->nts && !rc; i++) {
+    size_t begin = (size_t)((const unsigned char *)v[i]->data - f->data);
+    size_t end = begin + (size_t)tensor_bytes(v[i]);
+    if (begin > at)
+      set_err(err, errlen, "%s: data bytes [%zu,%zu) belong to no tensor (a gap before '%s')",
+              path, at, begin, shown(v[i]->name, nb));
+    else if (begin < at)
+      set_err(err, errlen, "%s: tensor '%s' (data_offsets [%zu,%zu]) overlaps tensor '%s'", path,
+              shown(v[i]->name, nb), begin, end, shown(v[i - 1]->name, nb2));
+    rc = begin != at;
+    at = end;
+  }
+  if (!rc && at != f->datalen) {
+    set_err(err, errlen, "%s: %zu bytes of data after the last tensor's (the data section is %zu "
+            "bytes, the tensors take %zu)", path, f->datalen - at, f->datalen, at);
+    rc = 1;
+  }
+  free(v);
+  return rc ? -1 : 0;
+}
+
 /* Give every tensor a data pointer aligned for its dtype. */
 static int align_tensors(RtStFile *f, const char *path, char *err, size_t errlen) {
   f->copies = calloc((size_t)(f->nts ? f->nts : 1), sizeof *f->copies);
@@ -584,7 +636,15 @@ static int read_image(RtStFile *f, int fd, const char *path, int64_t size, char 
             size);
     return -1;
   }
+  if (n % 8) {
+    set_err(err, errlen,
+            "%s: header length %" PRIu64 " is not a multiple of 8 (writers pad the header with "
+            "spaces)",
+            path, n);
+    return -1;
+  }
   size_t datalen = (size_t)((uint64_t)size - 8 - n);
+  f->datalen = datalen;
   unsigned char *hdr = malloc((size_t)n + 1);
   f->pool = malloc((size_t)n + 1);
   f->data = malloc(datalen ? datalen : 1);
@@ -608,24 +668,22 @@ static int read_image(RtStFile *f, int fd, const char *path, int64_t size, char 
 
 RtStFile *rt_st_open(const char *path, char *err, size_t errlen) {
   struct stat st;
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* a FIFO must not block us */
-  if (fd < 0) {
-    set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+  int fd = rt_open_regular(path, err, errlen); /* a FIFO must not block us */
+  if (fd < 0)
     return NULL;
-  }
   RtStFile *f = calloc(1, sizeof *f);
   int rc = -1;
   if (!f)
     set_err(err, errlen, "%s: out of memory", path);
   else if (fstat(fd, &st))
     set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-  else if (!S_ISREG(st.st_mode))
-    set_err(err, errlen, "%s: not a regular file", path);
   else
     rc = read_image(f, fd, path, (int64_t)st.st_size, err, errlen);
   close(fd);
   if (!rc)
     rc = sort_and_check_names(f, path, err, errlen);
+  if (!rc)
+    rc = check_coverage(f, path, err, errlen);
   if (!rc)
     rc = align_tensors(f, path, err, errlen);
   if (rc) {
@@ -672,19 +730,19 @@ const char *rt_st_meta(const RtStFile *f, const char *key) {
 
 /* ---- loading into a model ------------------------------------------------------------------ */
 
-/* "dlc.step": optional '-', then decimal digits, within int64. */
+/* "dlc.step": optional '-', then decimal digits, within int64 (INT64_MIN included). */
 static int parse_step(const char *s, int64_t *out) {
   int neg = *s == '-';
-  int64_t v = 0;
+  uint64_t v = 0, max = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
   s += neg;
   if (!*s)
     return -1;
   for (; *s; s++) {
-    if (*s < '0' || *s > '9' || v > (INT64_MAX - (*s - '0')) / 10)
+    if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
       return -1;
-    v = v * 10 + (*s - '0');
+    v = v * 10 + (uint64_t)(*s - '0');
   }
-  *out = neg ? -v : v;
+  *out = !neg ? (int64_t)v : v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v;
   return 0;
 }
 
@@ -757,6 +815,15 @@ static int check_one(const RtStFile *f, const char *path, const RtTensor *t, RtD
   return 0;
 }
 
+/* A file tensor the model may lack: optimizer state it does not keep (an inference build,
+ * another optimizer), PyTorch's batch-norm step counter (dlc's momentum does not use it). */
+static int ignorable(const char *name) {
+  size_t nl = strlen(name), sl = strlen(".num_batches_tracked");
+  return !strncmp(name, "optim.", 6) || (nl >= sl && !strcmp(name + nl - sl, ".num_batches_tracked"));
+}
+
+/* Every model tensor checked against the file (rt_st_find: a binary search), then every file
+ * tensor looked up among the model's names, sorted once: O((n + m) log n), not n x m. */
 static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, int n, RtDType want,
                        char *err, size_t errlen) {
   for (int i = 0; i < n; i++) {
@@ -769,23 +836,25 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
     if (check_one(f, path, &ts[i], want, err, errlen))
       return -1;
   }
-  for (int j = 0; j < f->nts; j++) {
-    if (strncmp(f->ts[j].name, "optim.", 6) == 0)
-      continue; /* optimizer state the model does not keep: an inference build, another optimizer */
-    size_t nl = strlen(f->ts[j].name), sl = strlen(".num_batches_tracked");
-    if (nl >= sl && strcmp(f->ts[j].name + nl - sl, ".num_batches_tracked") == 0)
-      continue; /* PyTorch's batch-norm step counter: dlc's momentum does not use it */
-    int k = 0;
-    while (k < n && strcmp(ts[k].name, f->ts[j].name))
-      k++;
-    if (k == n) {
-      char nb[NAME_SHOWN + 4];
-      set_err(err, errlen, "%s: %s: in the file but not in the model", path,
-              shown(f->ts[j].name, nb));
-      return -1;
-    }
+  const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
+  if (!names) {
+    set_err(err, errlen, "%s: out of memory", path);
+    return -1;
   }
-  return 0;
+  for (int i = 0; i < n; i++)
+    names[i] = ts[i].name;
+  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  int rc = 0;
+  for (int j = 0; j < f->nts && !rc; j++) {
+    const char *key = f->ts[j].name;
+    if (ignorable(key) || bsearch(&key, names, (size_t)n, sizeof *names, cmp_str))
+      continue;
+    char nb[NAME_SHOWN + 4];
+    set_err(err, errlen, "%s: %s: in the file but not in the model", path, shown(key, nb));
+    rc = -1;
+  }
+  free(names);
+  return rc;
 }
 
 static void copy_in(const RtStFile *f, RtTensor *t, RtDType want) {
@@ -971,87 +1040,27 @@ static int check_save_args(const char *path, const RtTensor *ts, int n, const Rt
   return 0;
 }
 
-/* The mode a newly created file would get: the old file's, else 0666 less the umask. */
-static mode_t new_file_mode(const char *path) {
-  struct stat st;
-  if (!stat(path, &st))
-    return st.st_mode & 07777;
-  mode_t mask = umask(022);
-  umask(mask);
-  return 0666 & ~mask;
-}
+typedef struct {
+  const char *hdr;
+  size_t hlen;
+  const RtTensor *ts;
+  int n;
+} Contents;
 
-/* Header length, header, then each tensor's bytes; the name of the failed step or NULL. */
-static const char *write_contents(FILE *fp, const char *hdr, size_t hlen, const RtTensor *ts,
-                                  int n) {
+/* rt_write_atomic's writer: header length, header, then each tensor's bytes. */
+static int write_contents(FILE *fp, void *ctx) {
+  const Contents *c = ctx;
   unsigned char len8[8];
   for (int i = 0; i < 8; i++)
-    len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-  if (fwrite(len8, 1, 8, fp) != 8 || fwrite(hdr, 1, hlen, fp) != hlen)
-    return "write";
-  for (int i = 0; i < n; i++) {
-    size_t bytes = (size_t)tensor_bytes(&ts[i]);
-    if (bytes && fwrite(ts[i].data, 1, bytes, fp) != bytes)
-      return "write";
-  }
-  if (fflush(fp))
-    return "write";
-  return fsync(fileno(fp)) ? "fsync" : NULL;
-}
-
-/* fsync of the directory holding path, so the rename itself is durable. */
-static int sync_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-  int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1, rc = -1;
-  free(dir);
-  if (fd < 0)
+    len8[i] = (unsigned char)((uint64_t)c->hlen >> (8 * i));
+  if (fwrite(len8, 1, 8, fp) != 8 || fwrite(c->hdr, 1, c->hlen, fp) != c->hlen)
     return -1;
-  rc = fsync(fd);
-  if (rc && (errno == EINVAL || errno == ENOTSUP))
-    rc = 0; /* file systems that cannot sync a directory */
-  close(fd);
-  return rc;
-}
-
-static int write_atomic(const char *path, const char *hdr, size_t hlen, const RtTensor *ts, int n,
-                        char *err, size_t errlen) {
-  size_t plen = strlen(path);
-  char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-  const char *failed = NULL;
-  if (!tmp) {
-    set_err(err, errlen, "%s: save: out of memory", path);
-    return -1;
+  for (int i = 0; i < c->n; i++) {
+    size_t bytes = (size_t)tensor_bytes(&c->ts[i]);
+    if (bytes && fwrite(c->ts[i].data, 1, bytes, fp) != bytes)
+      return -1;
   }
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    set_err(err, errlen, "%s: cannot create a temporary file beside it: %s", path, strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  FILE *fp = fchmod(fd, new_file_mode(path)) ? NULL : fdopen(fd, "wb");
-  if (!fp)
-    failed = "open";
-  else
-    failed = write_contents(fp, hdr, hlen, ts, n);
-  int e = errno, closed = fp ? fclose(fp) : close(fd);
-  if (closed && !failed)
-    failed = "close", e = errno;
-  if (!failed && rename(tmp, path))
-    failed = "rename", e = errno;
-  if (failed) {
-    unlink(tmp);
-    set_err(err, errlen, "%s: save failed at %s: %s; the old file is unchanged", path, failed,
-            strerror(e));
-  } else if (sync_dir(path)) {
-    failed = "fsync";
-    set_err(err, errlen, "%s: saved, but the fsync of its directory failed: %s", path,
-            strerror(errno));
-  }
-  free(tmp);
-  return failed ? -1 : 0;
+  return 0;
 }
 
 int rt_st_save(const char *path, const RtTensor *ts, int n, const RtMeta *meta, int nmeta,
@@ -1064,7 +1073,8 @@ int rt_st_save(const char *path, const RtTensor *ts, int n, const RtMeta *meta, 
     set_err(err, errlen, "%s: save: out of memory", path);
     return -1;
   }
-  int rc = write_atomic(path, hdr, hlen, ts, n, err, errlen);
+  Contents c = {hdr, hlen, ts, n};
+  int rc = rt_write_atomic(path, write_contents, &c, err, errlen);
   free(hdr);
   return rc;
 }

@@ -2,12 +2,17 @@
  * metadata, rt_st_load's conversions and each of its refusals, files written by hand to the
  * format's specification, hostile headers (each refused with its own message), truncation at
  * every length, byte flips all over the header, and atomic saving that leaves the old file
- * alone when it fails.  Works in a fresh directory under the current one, removed on success.
+ * alone when it fails.  Issue 9's regressions: byte ranges that must tile the data section,
+ * header lengths that are multiples of 8, dlc.step at INT64_MIN, 100000 tensors loaded in
+ * O(n log n), FIFOs and devices refused without blocking; and fileio.c's atomic-write pieces.
+ * Works in a fresh directory under the current one, removed on success.
  * Exits non-zero and prints each failed check. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_rt.h"
+#include "fileio.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -65,17 +70,26 @@ static unsigned char *read_file(const char *path, size_t *n) {
   return p;
 }
 
-/* 8-byte little-endian length, the header as given (no padding), then the data. */
+/* 8-byte little-endian length, the header as given padded with byte `pad` to a multiple of 8
+ * bytes (pad -1: no padding), then the data. */
+static void write_st_pad(const char *path, const char *json, size_t jlen, int pad,
+                         const void *data, size_t dlen) {
+  size_t hlen = pad >= 0 ? (jlen + 7) / 8 * 8 : jlen;
+  unsigned char *buf = malloc(8 + hlen + dlen + 1);
+  for (int i = 0; i < 8; i++)
+    buf[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+  memcpy(buf + 8, json, jlen);
+  memset(buf + 8 + jlen, pad, hlen - jlen);
+  if (dlen)
+    memcpy(buf + 8 + hlen, data, dlen);
+  write_file(path, buf, 8 + hlen + dlen);
+  free(buf);
+}
+
+/* A header padded with spaces, as writers do. */
 static void write_st(const char *path, const char *json, size_t jlen, const void *data,
                      size_t dlen) {
-  unsigned char *buf = malloc(8 + jlen + dlen + 1);
-  for (int i = 0; i < 8; i++)
-    buf[i] = (unsigned char)((uint64_t)jlen >> (8 * i));
-  memcpy(buf + 8, json, jlen);
-  if (dlen)
-    memcpy(buf + 8 + jlen, data, dlen);
-  write_file(path, buf, 8 + jlen + dlen);
-  free(buf);
+  write_st_pad(path, json, jlen, ' ', data, dlen);
 }
 
 /* A failure's message: one line, starting with the path, containing `want`. */
@@ -333,6 +347,31 @@ static void test_load_errors(void) {
   static const RtMeta big_step[] = {{"dlc.step", "99999999999999999999"}};
   expect_load_fails(small_file("bigstep.safetensors", big_step, 1), ok, 2, RT_F32, NULL,
                     "dlc.step");
+  static const RtMeta over_max[] = {{"dlc.step", "9223372036854775808"}};
+  expect_load_fails(small_file("overmax.safetensors", over_max, 1), ok, 2, RT_F32, NULL,
+                    "dlc.step \"9223372036854775808\"");
+  static const RtMeta under_min[] = {{"dlc.step", "-9223372036854775809"}};
+  expect_load_fails(small_file("undermin.safetensors", under_min, 1), ok, 2, RT_F32, NULL,
+                    "dlc.step \"-9223372036854775809\"");
+  static const RtMeta lone_minus[] = {{"dlc.step", "-"}};
+  expect_load_fails(small_file("minus.safetensors", lone_minus, 1), ok, 2, RT_F32, NULL,
+                    "dlc.step \"-\"");
+  /* the ends of the int64 range are valid steps (INT64_MIN was refused: issue 9) */
+  static const RtMeta min_step[] = {{"dlc.step", "-9223372036854775808"}};
+  CHECK(!rt_st_load(small_file("minstep.safetensors", min_step, 1), ok, 2, RT_F32, NULL, &step,
+                    err, sizeof err) &&
+            step == INT64_MIN,
+        "dlc.step INT64_MIN: %s", err);
+  static const RtMeta max_step[] = {{"dlc.step", "9223372036854775807"}};
+  CHECK(!rt_st_load(small_file("maxstep.safetensors", max_step, 1), ok, 2, RT_F32, NULL, &step,
+                    err, sizeof err) &&
+            step == INT64_MAX,
+        "dlc.step INT64_MAX: %s", err);
+  static const RtMeta neg_step[] = {{"dlc.step", "-12"}};
+  CHECK(!rt_st_load(small_file("negstep.safetensors", neg_step, 1), ok, 2, RT_F32, NULL, &step,
+                    err, sizeof err) &&
+            step == -12,
+        "dlc.step -12: %s", err);
 
   double huge[3] = {1, 1e300, 2};
   RtTensor h64[] = {{"b", RT_F64, 1, {3}, huge, 0}};
@@ -392,16 +431,86 @@ static void test_handwritten(void) {
   CHECK(note && !strcmp(note, "a/b\t"), "metadata escapes");
   rt_st_close(f);
 
-  /* Not what the reference writer makes but in range: a gap, and a misaligned F32. */
-  static const char gap[] = "{\"m\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[1,5]}}";
-  unsigned char gd[6] = {0xee, 0x00, 0x00, 0x80, 0x3f, 0xee};
-  path = in_dir("gap.safetensors");
-  write_st(path, gap, strlen(gap), gd, 6);
+  /* Not what the reference writer makes but valid: a misaligned F64 after an F32. */
+  static const char mis[] = "{\"s\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                            "\"m\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[4,12]}}";
+  unsigned char md[12] = {0};
+  memcpy(md + 4, &two, 8);
+  path = in_dir("misaligned.safetensors");
+  write_st(path, mis, strlen(mis), md, 12);
   f = rt_st_open(path, err, sizeof err);
-  CHECK(f, "gap file: %s", err);
+  CHECK(f, "misaligned file: %s", err);
   t = f ? rt_st_find(f, "m") : NULL;
-  CHECK(t && (uintptr_t)t->data % 4 == 0 && *(const float *)t->data == 1.0f,
+  CHECK(t && (uintptr_t)t->data % 8 == 0 && *(const double *)t->data == 2.0,
         "misaligned range copied");
+  rt_st_close(f);
+}
+
+/* The byte ranges, sorted by offset, must cover the data section exactly (the reference
+ * reader's rule): gaps, overlaps and bytes after the last tensor are refused (issue 9). */
+static void test_coverage(void) {
+  static const struct {
+    const char *json;
+    size_t dlen;
+    const char *want;
+  } cases[] = {
+      {"{\"m\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[1,5]}}", 5,
+       "data bytes [0,1) belong to no tensor (a gap before 'm')"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+       "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}",
+       12, "data bytes [4,8) belong to no tensor (a gap before 'b')"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+       "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
+       8, "tensor 'b' (data_offsets [4,8]) overlaps tensor 'a'"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+       "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
+       8, "overlaps tensor"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+       "\"z\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,4]}}",
+       8, "tensor 'z' (data_offsets [4,4]) overlaps tensor 'a'"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 5,
+       "1 bytes of data after the last tensor's (the data section is 5 bytes, the tensors take 4)"},
+      {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4096,
+       "4092 bytes of data after the last tensor's"},
+      {"{}", 1, "1 bytes of data after the last tensor's"},
+      {"{\"__metadata__\":{\"k\":\"v\"}}", 8, "8 bytes of data after"},
+  };
+  static unsigned char data[4096];
+  const char *path = in_dir("cover.safetensors");
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    write_st(path, cases[i].json, strlen(cases[i].json), data, cases[i].dlen);
+    char what[64];
+    snprintf(what, sizeof what, "coverage case %zu", i);
+    expect_open_fails(path, cases[i].want, what);
+    float a[2], b[2];
+    RtTensor ts[] = {{"a", RT_F32, 1, {1}, a, 1}, {"b", RT_F32, 1, {1}, b, 1}};
+    CHECK(rt_st_load(path, ts, 2, RT_F32, NULL, NULL, err, sizeof err) != 0, "%s: loaded", what);
+  }
+  /* zero-size tensors at the boundaries and between others are fine; order in the JSON is free */
+  static const char ok[] =
+      "{\"e0\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]},"
+      "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},"
+      "\"e1\":{\"dtype\":\"I64\",\"shape\":[0,3],\"data_offsets\":[4,4]},"
+      "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+      "\"e2\":{\"dtype\":\"F64\",\"shape\":[0],\"data_offsets\":[8,8]}}";
+  write_st(path, ok, strlen(ok), data, 8);
+  RtStFile *f = rt_st_open(path, err, sizeof err);
+  CHECK(f && rt_st_count(f) == 5, "zero-size tensors at boundaries: %s", err);
+  rt_st_close(f);
+}
+
+/* The header length must be a multiple of 8: writers pad the JSON with spaces (issue 9). */
+static void test_header_padding(void) {
+  static const char doc[] =
+      "{\"test\":{\"dtype\":\"I32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}";
+  unsigned char zeros[16] = {0};
+  const char *path = in_dir("unpadded.safetensors");
+  CHECK(strlen(doc) % 8 != 0, "the unpadded header is not a multiple of 8");
+  write_st_pad(path, doc, strlen(doc), -1, zeros, 16);
+  expect_open_fails(path, "header length 60 is not a multiple of 8", "unpadded header");
+  write_st_pad(path, doc, strlen(doc), '\t', zeros, 16);
+  RtStFile *f = rt_st_open(path, err, sizeof err);
+  CHECK(f, "padded with tabs (JSON whitespace): %s", err);
   rt_st_close(f);
 }
 
@@ -473,7 +582,7 @@ static const Bad BAD[] = {
     {"{\"a\xc0\x80\":{}}", "not valid UTF-8"},
     {"{\"a\xed\xa0\x80\":{}}", "not valid UTF-8"},
     {"{\"abc", "unterminated string"},
-    {"{\"abc\\", "unterminated string"},
+    {"{\"abcde\\", "unterminated string"}, /* 8 bytes: no padding after the backslash */
     {"{\"a\" {}}", "expected ':'"},
     {"{\"a\":", "expected '{', header ends"},
 };
@@ -487,8 +596,8 @@ static void test_hostile_headers(void) {
     snprintf(what, sizeof what, "hostile header %zu", i);
     expect_open_fails(path, BAD[i].want, what);
   }
-  static const char nul[] = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}\0";
-  write_st(path, nul, sizeof nul, data, 8); /* both NULs: padding with NUL, not space */
+  static const char nul[] = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}";
+  write_st_pad(path, nul, sizeof nul, '\0', data, 8); /* padding with NUL, not space */
   expect_open_fails(path, "unexpected bytes after", "NUL padding");
 }
 
@@ -619,6 +728,107 @@ static void test_byte_flips(void) {
   free(img);
 }
 
+/* ---- many tensors, FIFOs and devices ------------------------------------------------------- */
+
+/* 100000 tensors: open and load must not compare every file tensor with every model tensor
+ * (that took over a minute; issue 9).  Sorted lookups make it well under a second; a quadratic
+ * regression shows as this test running into CTest's timeout. */
+static void test_many_tensors(void) {
+  enum { N = 100000 };
+  RtTensor *ts = calloc(N, sizeof *ts);
+  char(*names)[16] = calloc(N, sizeof *names);
+  float *v = calloc(N, sizeof *v);
+  for (int i = 0; i < N; i++) {
+    snprintf(names[i], sizeof names[i], "t%d", (i * 7919) % N); /* not in sorted order */
+    ts[i] = (RtTensor){names[i], RT_F32, 1, {1}, &v[i], 0};
+    v[i] = (float)i;
+  }
+  const char *path = in_dir("many.safetensors");
+  CHECK(!rt_st_save(path, ts, N, NULL, 0, err, sizeof err), "save of %d tensors: %s", N, err);
+  for (int i = 0; i < N; i++)
+    v[i] = -1;
+  RtTensor *rev = calloc(N, sizeof *rev);
+  for (int i = 0; i < N; i++)
+    rev[i] = ts[N - 1 - i];
+  CHECK(!rt_st_load(path, rev, N, RT_F32, NULL, NULL, err, sizeof err), "load: %s", err);
+  CHECK(v[0] == 0 && v[N - 1] == (float)(N - 1) && v[N / 2] == (float)(N / 2), "values");
+  expect_load_fails(path, rev, N - 1, RT_F32, NULL, "t0: in the file but not in the model");
+  free(rev);
+  free(v);
+  free(names);
+  free(ts);
+}
+
+/* A FIFO without a writer blocked open(2) forever; a device or directory is not a checkpoint.
+ * SIGALRM ends the test if an open blocks. */
+static void test_not_regular(void) {
+  const char *fifo = in_dir("fifo.safetensors");
+  float a[6], b[3];
+  RtTensor ts[] = {{"a", RT_F32, 2, {2, 3}, a, 0}, {"b", RT_F32, 1, {3}, b, 0}};
+  alarm(60);
+  if (mkfifo(fifo, 0600) == 0) {
+    expect_open_fails(fifo, "not a regular file (a FIFO)", "FIFO");
+    expect_load_fails(fifo, ts, 2, RT_F32, NULL, "not a regular file (a FIFO)");
+    unlink(fifo);
+  }
+  expect_open_fails("/dev/null", "not a regular file (a character device)", "/dev/null");
+  expect_load_fails(dir, ts, 2, RT_F32, NULL, "not a regular file (a directory)");
+  alarm(0);
+}
+
+/* ---- fileio.c: the pieces of atomic writing ---------------------------------------------------- */
+
+static int write_hello(FILE *fp, void *ctx) {
+  return fputs((const char *)ctx, fp) < 0 ? -1 : 0;
+}
+
+static int write_then_fail(FILE *fp, void *ctx) {
+  (void)ctx;
+  fputs("partial", fp);
+  errno = ENOSPC;
+  return -1;
+}
+
+static void test_fileio(void) {
+  const char *path = in_dir("atomic.txt");
+  size_t n;
+  CHECK(!rt_write_atomic(path, write_hello, "hello", err, sizeof err), "write: %s", err);
+  unsigned char *got = read_file(path, &n);
+  CHECK(n == 5 && !memcmp(got, "hello", 5), "contents");
+  free(got);
+  err[0] = '\0';
+  CHECK(rt_write_atomic(path, write_then_fail, NULL, err, sizeof err) != 0 &&
+            good_message(path, "not written: the write failed: No space left on device"),
+        "a failing writer: \"%s\"", err);
+  got = read_file(path, &n);
+  CHECK(n == 5 && !memcmp(got, "hello", 5), "old contents kept after a failed write");
+  free(got);
+  CHECK(count_temp_files() == 0, "temporary file removed after a failed write");
+
+  err[0] = '\0';
+  CHECK(rt_rename_durable(in_dir("no-such-tmp"), path, err, sizeof err) == -1 &&
+            good_message(path, "the rename failed: No such file or directory"),
+        "rename of a missing file: \"%s\"", err);
+  const char *tmp = in_dir("atomic.txt.new");
+  write_file(tmp, "new", 3);
+  CHECK(!rt_fsync_path(tmp) && !rt_rename_durable(tmp, path, err, sizeof err), "rename: %s", err);
+  got = read_file(path, &n);
+  CHECK(n == 3 && !memcmp(got, "new", 3) && access(tmp, F_OK) != 0, "renamed");
+  free(got);
+
+  int fd = rt_open_regular(path, err, sizeof err);
+  CHECK(fd >= 0, "open a regular file: %s", err);
+  if (fd >= 0)
+    close(fd);
+  err[0] = '\0';
+  CHECK(rt_open_regular(dir, err, sizeof err) < 0 &&
+            good_message(dir, "not a regular file (a directory)"),
+        "a directory: \"%s\"", err);
+  CHECK(rt_open_regular(in_dir("absent"), err, sizeof err) < 0 &&
+            good_message(in_dir("absent"), "cannot open: No such file or directory"),
+        "a missing file: \"%s\"", err);
+}
+
 /* ---- saving
  * -------------------------------------------------------------------------------------- */
 
@@ -669,7 +879,7 @@ static void test_save_errors(void) {
   lim.rlim_cur = 4096;
   signal(SIGXFSZ, SIG_IGN);
   if (!setrlimit(RLIMIT_FSIZE, &lim)) {
-    expect_save_fails(path, large, 1, NULL, 0, "save failed at write");
+    expect_save_fails(path, large, 1, NULL, 0, "not written: the write failed");
     setrlimit(RLIMIT_FSIZE, &old);
   }
   signal(SIGXFSZ, SIG_DFL);
@@ -682,7 +892,7 @@ static void test_save_errors(void) {
   mkdir(sub, 0755);
   err[0] = '\0';
   CHECK(rt_st_save(sub, large, 1, NULL, 0, err, sizeof err) != 0 &&
-            strstr(err, "save failed at rename"),
+            strstr(err, "not written: the rename failed"),
         "save over a directory: \"%s\"", err);
   CHECK(count_temp_files() == 0, "temporary file left after a failed rename");
   rmdir(sub);
@@ -726,11 +936,16 @@ int main(void) {
   test_load_convert();
   test_load_errors();
   test_handwritten();
+  test_coverage();
+  test_header_padding();
   test_hostile_headers();
   test_deep_nesting();
   test_raw_files();
   test_truncation();
   test_byte_flips();
+  test_many_tensors();
+  test_not_regular();
+  test_fileio();
   test_save_errors();
   test_save_modes();
   if (failures) {
