@@ -1,23 +1,30 @@
-/* data.c - data sets for `dlc train`: IDX and CSV loaders (plain or gzip, both read through
- * zlib's gzread, which passes plain files through), checks of a data set against a model,
+/* data.c - data sets for `dlc train`: IDX and CSV loaders (plain or gzip, detected from the
+ * first two bytes; gzip inflated with zlib), checks of a data set against a model,
  * preprocessing statistics, seeded shuffles and splits, and horizontal flips.
  *
- * Invariants.  Loaders trust nothing in a file: every count in a header is checked against
- * RT_DATA_MAX_VALUES before it is multiplied further, buffers grow only as data actually
- * arrives (a header claiming gigabytes costs memory only for what the file holds), the whole
- * file must be consumed (trailing bytes are an error) and zlib's status is checked after the
- * last read, so a corrupt or cut gzip stream is reported rather than read as a short file.  A
- * loader fills its RtData completely or leaves it zeroed; each error is one line that starts
- * with the file's path.  CSV text is parsed in place in one NUL-terminated buffer.  Random
- * choices use rt_uniform01 on streams named "dlc.shuffle", "dlc.split" and "dlc.hflip" (plus
- * the epoch), disjoint from the initializers' per-tensor streams in practice. */
+ * Invariants.  Loaders trust nothing in a file: only regular files are opened (a FIFO or a
+ * device is refused, never waited on); every count in a header is checked against
+ * RT_DATA_MAX_VALUES and against what RtData can represent (image sides in an int) before it
+ * is multiplied further or any data is read; buffers grow only as data actually arrives (a
+ * header claiming gigabytes, or a CSV line of millions of fields, costs memory only for what
+ * the file holds); the whole file must be consumed, and an IDX file is refused as soon as
+ * one small read past its data returns anything (trailing bytes are an error, found without
+ * inflating the rest); zlib's status is checked on every call, so a corrupt or cut gzip
+ * stream, or junk after it, is reported rather than read as a short file.  A loader fills its
+ * RtData completely or leaves it zeroed; each error is one line that starts with the file's
+ * path.  CSV text is parsed in place in one NUL-terminated buffer; field and column counts
+ * are int64 and bounded by RT_CSV_MAX_COLUMNS.  Random choices use rt_uniform01 on streams
+ * named "dlc.shuffle", "dlc.split" and "dlc.hflip" (plus the epoch), disjoint from the
+ * initializers' per-tensor streams in practice. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_data.h"
 #include "dlc_rt.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,8 +33,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define CHUNK ((int64_t)1 << 16)         /* first buffer size and trailing-data read size */
-#define MAX_READ ((int64_t)1 << 30)      /* bytes per gzread call (its length is an int) */
+#define CHUNK ((int64_t)1 << 16)         /* first buffer size; values in the first CSV rows */
+#define TAIL 4096                        /* bytes read to find data after an IDX file's end */
+#define MAX_READ ((int64_t)1 << 30)      /* bytes per inflate call (avail_out is 32-bit) */
 #define CSV_MAX_BYTES ((int64_t)1 << 31) /* largest CSV file (uncompressed) */
 #define SHOWN 40                         /* bytes of a file-supplied string quoted in an error */
 #define LIST_SHOWN 160                   /* bytes of a header listed in an error */
@@ -58,69 +66,159 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* ---- reading through zlib -------------------------------------------------------------------
- * zlib decompresses ahead of the reader, so a corrupt gzip stream is reported without a
- * position.  A stream cut short is not an error to zlib's reader (Z_BUF_ERROR, "unexpected end
- * of file"): the data before the cut is still delivered, so the caller can say how much came,
- * and `cut` remembers that the file ended early. */
+/* ---- reading: plain or gzip ------------------------------------------------------------------
+ * The file is opened with rt_open_regular (fileio.c), so a FIFO, device or directory is refused
+ * at once instead of blocking or being read.  Its bytes pass through one RAW-byte buffer (the
+ * z_stream's input); a file that starts with the gzip magic 1f 8b is inflated by zlib's inflate
+ * (not gzread, which silently ignores whatever follows the last gzip member).  Members are
+ * inflated only as far as the caller asks, so reading past what a header promised costs at
+ * most one more buffer of input.  Several gzip members one after the other are one stream,
+ * as RFC 1952 and gzip(1) have it; any other byte after a member (junk, zero padding) is
+ * refused.  A stream cut short is not an error here: the data before the cut is delivered, so
+ * the caller can say how much came, and `cut` remembers that the file ended early. */
+
+#define RAW (1 << 16) /* bytes per read(2) */
 
 typedef struct {
-  gzFile gz;
+  int fd;
   const char *path;
   char *err;
   size_t errlen;
-  int cut; /* the gzip stream ended before its trailer */
+  unsigned char *in; /* RAW bytes; z.next_in/z.avail_in: those not used yet */
+  z_stream z;
+  int gz;      /* the file is gzip */
+  int zinit;   /* inflateInit2 done */
+  int eof;     /* read(2) returned 0 */
+  int between; /* a gzip member ended; what follows decides */
+  int end;     /* no more data */
+  int cut;     /* the gzip stream ended inside a member */
 } Src;
 
-static int src_open(Src *s, const char *path, char *err, size_t errlen) {
-  *s = (Src){.path = path, .err = err, .errlen = errlen};
-  errno = 0;
-  s->gz = gzopen(path, "rb");
-  if (!s->gz)
-    return fail(err, errlen, "%s: cannot open: %s", path,
-                errno ? strerror(errno) : "out of memory");
-  gzbuffer(s->gz, 1u << 17);
-  return 0;
-}
-
 static void src_close(Src *s) {
-  if (s->gz)
-    gzclose_r(s->gz);
-  s->gz = NULL;
+  if (s->zinit)
+    inflateEnd(&s->z);
+  if (s->fd >= 0)
+    close(s->fd);
+  free(s->in);
+  s->zinit = 0, s->fd = -1, s->in = NULL;
 }
 
-/* Report zlib's error state, its message without the path prefix gzerror adds. */
-static int src_fail(Src *s) {
-  int code;
-  const char *m = gzerror(s->gz, &code);
-  size_t k = strlen(s->path);
-  if (!strncmp(m, s->path, k) && !strncmp(m + k, ": ", 2))
-    m += k + 2;
-  if (code == Z_ERRNO)
-    return fail(s->err, s->errlen, "%s: read error: %s", s->path, m);
-  if (code == Z_MEM_ERROR)
-    return fail(s->err, s->errlen, "%s: out of memory", s->path);
-  return fail(s->err, s->errlen, "%s: corrupt gzip data: %s (zlib)", s->path, m);
+/* Append what read(2) gives to the unused input, moved to the buffer's start. */
+static int raw_fill(Src *s) {
+  if (s->z.avail_in && s->z.next_in != s->in)
+    memmove(s->in, s->z.next_in, s->z.avail_in);
+  s->z.next_in = s->in;
+  for (;;) {
+    ssize_t r = read(s->fd, s->in + s->z.avail_in, RAW - s->z.avail_in);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return fail(s->err, s->errlen, "%s: read error: %s", s->path, strerror(errno));
+    s->eof |= r == 0;
+    s->z.avail_in += (uInt)r;
+    return 0;
+  }
+}
+
+/* Opens path; on failure everything is released and err says why. */
+static int src_open(Src *s, const char *path, char *err, size_t errlen) {
+  *s = (Src){.fd = -1, .path = path, .err = err, .errlen = errlen};
+  if ((s->fd = rt_open_regular(path, err, errlen)) < 0)
+    return -1;
+  if (!(s->in = malloc(RAW))) {
+    src_close(s);
+    return fail(err, errlen, "%s: out of memory", path);
+  }
+  s->z.next_in = s->in;
+  while (s->z.avail_in < 2 && !s->eof)
+    if (raw_fill(s)) {
+      src_close(s);
+      return -1;
+    }
+  s->gz = s->z.avail_in >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b;
+  if (s->gz && inflateInit2(&s->z, 15 + 16) != Z_OK) { /* 16: gzip only, CRC and length checked */
+    src_close(s);
+    return fail(err, errlen, "%s: out of memory", path);
+  }
+  s->zinit = s->gz;
+  return 0;
 }
 
 /* " (the gzip stream ends early)" after a truncation message, when that is why. */
 static const char *cut_note(const Src *s) { return s->cut ? " (the gzip stream ends early)" : ""; }
 
+static int gz_fail(Src *s, int code) {
+  if (code == Z_MEM_ERROR)
+    return fail(s->err, s->errlen, "%s: out of memory", s->path);
+  return fail(s->err, s->errlen, "%s: corrupt gzip data: %s (zlib)", s->path,
+              s->z.msg ? s->z.msg : code == Z_NEED_DICT ? "needs a preset dictionary" : "bad data");
+}
+
+/* After a member: the end of the file, or the next member's magic; anything else is refused. */
+static int gz_next_member(Src *s) {
+  while (s->z.avail_in < 2 && !s->eof)
+    if (raw_fill(s))
+      return -1;
+  if (!s->z.avail_in) {
+    s->end = 1;
+    return 0;
+  }
+  if (s->z.avail_in < 2 || s->z.next_in[0] != 0x1f || s->z.next_in[1] != 0x8b)
+    return fail(s->err, s->errlen,
+                "%s: bytes after the end of the gzip data that do not start another gzip member",
+                s->path);
+  s->between = 0;
+  return inflateReset(&s->z) == Z_OK ? 0 : gz_fail(s, Z_STREAM_ERROR);
+}
+
+static int gz_read(Src *s, unsigned char *buf, int64_t n, int64_t *got) {
+  while (*got < n && !s->end) {
+    if (s->between) {
+      if (gz_next_member(s))
+        return -1;
+      continue;
+    }
+    if (!s->z.avail_in) {
+      if (s->eof) {
+        s->cut = s->end = 1;
+        break;
+      }
+      if (raw_fill(s))
+        return -1;
+      continue;
+    }
+    int64_t want = n - *got < MAX_READ ? n - *got : MAX_READ;
+    s->z.next_out = buf + *got;
+    s->z.avail_out = (uInt)want;
+    int r = inflate(&s->z, Z_NO_FLUSH);
+    *got += want - (int64_t)s->z.avail_out;
+    if (r == Z_STREAM_END)
+      s->between = 1;
+    else if (r != Z_OK && !(r == Z_BUF_ERROR && !s->z.avail_in))
+      return gz_fail(s, r);
+  }
+  return 0;
+}
+
 /* Read up to n bytes; *got is short only at the end of the data.  Returns -1 after reporting
  * a read or gzip error. */
 static int src_read(Src *s, void *buf, int64_t n, int64_t *got) {
-  int code;
   *got = 0;
+  if (s->gz)
+    return gz_read(s, buf, n, got);
   while (*got < n) {
-    int64_t want = n - *got < MAX_READ ? n - *got : MAX_READ;
-    int r = gzread(s->gz, (char *)buf + *got, (unsigned)want);
-    if (r <= 0)
-      break;
-    *got += r;
+    if (!s->z.avail_in) {
+      if (s->eof)
+        break;
+      if (raw_fill(s))
+        return -1;
+      continue;
+    }
+    int64_t k = n - *got < (int64_t)s->z.avail_in ? n - *got : (int64_t)s->z.avail_in;
+    memcpy((unsigned char *)buf + *got, s->z.next_in, (size_t)k);
+    s->z.next_in += k, s->z.avail_in -= (uInt)k, *got += k;
   }
-  gzerror(s->gz, &code);
-  s->cut |= code == Z_BUF_ERROR;
-  return code == Z_OK || code == Z_BUF_ERROR ? 0 : src_fail(s);
+  return 0;
 }
 
 /* Read up to n bytes (`what`, for messages) into a malloc'ed buffer with one spare byte, grown
@@ -151,20 +249,20 @@ static int read_upto(Src *s, int64_t n, const char *what, unsigned char **out, i
   return 0;
 }
 
-/* The rest of the file must be empty; reading it also makes zlib check the gzip trailer. */
+/* Nothing may follow the data.  One small read, not the rest of the file: a valid header
+ * followed by gigabytes of zeros is refused after TAIL more bytes (one more input buffer at
+ * most, for gzip), not after inflating them all.  Reaching the end also makes zlib check the
+ * gzip trailer (CRC-32 and length). */
 static int no_trailing(Src *s, int64_t used) {
-  unsigned char buf[4096];
-  int64_t extra = 0, got;
-  do {
-    if (src_read(s, buf, (int64_t)sizeof buf, &got))
-      return -1;
-    extra += got;
-  } while (got == (int64_t)sizeof buf);
-  if (extra)
+  unsigned char buf[TAIL];
+  int64_t got;
+  if (src_read(s, buf, TAIL, &got))
+    return -1;
+  if (got)
     return fail(s->err, s->errlen,
-                "%s: %" PRId64 " bytes of trailing data after the %" PRId64 " bytes the header "
+                "%s: %s%" PRId64 " bytes of trailing data after the %" PRId64 " bytes the header "
                 "describes",
-                s->path, extra, used);
+                s->path, got == TAIL ? "at least " : "", got, used);
   if (s->cut)
     return fail(s->err, s->errlen, "%s: truncated: the gzip stream ends before its trailer",
                 s->path);
@@ -265,6 +363,12 @@ static int idx_dims(Src *s, IdxHead *h) {
                   max);
     h->count *= h->dim[i];
   }
+  for (int i = 1; h->ndim >= 3 && i < h->ndim; i++) /* RtData's c, h and w are ints */
+    if (h->dim[i] > INT_MAX)
+      return fail(s->err, s->errlen,
+                  "%s: dimensions %s: dimension %d (%" PRId64 ") is over %d, the largest image "
+                  "side the loader takes",
+                  s->path, dims, i + 1, h->dim[i], INT_MAX);
   return 0;
 }
 
@@ -445,10 +549,10 @@ typedef struct {
   char *buf, *pos, *end; /* the text; the next unread byte; the end of the text */
   int64_t line;          /* number of the line being read, from 1 */
   char **f;              /* fields of the line last split */
-  int nf, fcap;
+  int64_t nf, fcap;
   char **first;   /* fields of the first line */
   char **head;    /* first, when it is a header; else NULL */
-  int ncols, lab; /* columns; the label's (0-based), -1 for none */
+  int64_t ncols, lab; /* columns; the label's (0-based), -1 for none */
   LabelMode mode;
   int64_t n, cap, dim; /* rows loaded, rows allocated, features per row */
   float *x, *yf;
@@ -516,7 +620,10 @@ static char *next_line(Csv *c) {
 
 static int push_field(Csv *c, char *field) {
   if (c->nf == c->fcap) {
-    int nc = c->fcap ? 2 * c->fcap : 16;
+    if (c->nf == RT_CSV_MAX_COLUMNS)
+      return csv_fail(c, "more than %" PRId64 " fields, the limit", RT_CSV_MAX_COLUMNS);
+    int64_t nc = c->fcap ? 2 * c->fcap : 16;
+    nc = nc < RT_CSV_MAX_COLUMNS ? nc : RT_CSV_MAX_COLUMNS;
     char **q = realloc(c->f, (size_t)nc * sizeof *q);
     if (!q)
       return csv_fail(c, "out of memory");
@@ -541,7 +648,7 @@ static int unquote(Csv *c, char **pp, char **field) {
   q++;
   q += strspn(q, " \t");
   if (*q && *q != ',')
-    return csv_fail(c, "text after the closing quote of field %d", c->nf + 1);
+    return csv_fail(c, "text after the closing quote of field %" PRId64, c->nf + 1);
   *w = '\0';
   *pp = q;
   return 0;
@@ -594,16 +701,16 @@ static int is_text(const char *s) {
 }
 
 /* Column j (0-based) for messages: "column 3 ('x3')" under a header, else "column 3". */
-static const char *col_name(const Csv *c, int j, char *buf, size_t len) {
+static const char *col_name(const Csv *c, int64_t j, char *buf, size_t len) {
   char nb[SHOWN + 4];
   if (c->head)
-    snprintf(buf, len, "column %d ('%s')", j + 1, shown(c->head[j], nb));
+    snprintf(buf, len, "column %" PRId64 " ('%s')", j + 1, shown(c->head[j], nb));
   else
-    snprintf(buf, len, "column %d", j + 1);
+    snprintf(buf, len, "column %" PRId64, j + 1);
   return buf;
 }
 
-static int bad_num(Csv *c, int j, const char *s, NumKind why) {
+static int bad_num(Csv *c, int64_t j, const char *s, NumKind why) {
   char cb[80], nb[SHOWN + 4];
   col_name(c, j, cb, sizeof cb);
   if (why == NUM_EMPTY)
@@ -615,15 +722,15 @@ static int bad_num(Csv *c, int j, const char *s, NumKind why) {
 }
 
 /* Fields joined with ", " for a message, cut after about LIST_SHOWN bytes. */
-static const char *list_fields(char *const *f, int n, char *buf, size_t len) {
+static const char *list_fields(char *const *f, int64_t n, char *buf, size_t len) {
   size_t k = 0;
   char nb[SHOWN + 4];
   buf[0] = '\0';
-  int i = 0;
+  int64_t i = 0;
   for (; i < n && k < LIST_SHOWN && k < len; i++)
     k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "", shown(f[i], nb));
   if (i < n && k < len)
-    snprintf(buf + k, len - k, ", ... (%d columns)", n);
+    snprintf(buf + k, len - k, ", ... (%" PRId64 " columns)", n);
   return buf;
 }
 
@@ -638,7 +745,7 @@ static int is_column_number(const char *s) {
 static int find_label(Csv *c, const char *label_col, int *header) {
   char list[LIST_SHOWN + 2 * SHOWN + 64], nb[SHOWN + 4];
   int number = is_column_number(label_col);
-  for (int j = 0; j < c->ncols && (!number || *header); j++)
+  for (int64_t j = 0; j < c->ncols && (!number || *header); j++)
     if (!strcmp(c->first[j], label_col)) {
       if (c->lab >= 0)
         return fail(c->err, c->errlen, "%s: the label column '%s' appears twice in the header",
@@ -654,22 +761,25 @@ static int find_label(Csv *c, const char *label_col, int *header) {
                 list_fields(c->first, c->ncols, list, sizeof list));
   long k = strtol(label_col, NULL, 10);
   if (k < 1 || k > c->ncols)
-    return fail(c->err, c->errlen, "%s: label column %ld is out of range: %s %d", c->path, k,
+    return fail(c->err, c->errlen, "%s: label column %ld is out of range: %s %" PRId64, c->path, k,
                 k < 1 ? "columns are numbered from 1 to" : "the file's columns are 1 to", c->ncols);
-  c->lab = (int)k - 1;
+  c->lab = k - 1;
   return 0;
 }
 
 /* A header has a text field where the line below it has a number (or has no line below). */
-static int detect_header(char **first, int n, char **second, int nsecond) {
-  for (int j = 0; j < n; j++)
+static int detect_header(char **first, int64_t n, char **second, int64_t nsecond) {
+  for (int64_t j = 0; j < n; j++)
     if (is_text(first[j]) && (!second || (j < nsecond && !is_text(second[j]))))
       return 1;
   return 0;
 }
 
+/* Room for more rows: doubling, from about CHUNK values (at least one row), so memory follows
+ * the rows actually read, whatever the width of a row. */
 static int grow_rows(Csv *c) {
-  int64_t nc = c->cap ? 2 * c->cap : 256, max = RT_DATA_MAX_VALUES / c->dim;
+  int64_t max = RT_DATA_MAX_VALUES / c->dim;
+  int64_t nc = c->cap ? 2 * c->cap : CHUNK / c->dim > 0 ? CHUNK / c->dim : 1;
   if (c->n >= max)
     return csv_fail(c, "more than %" PRId64 " values, the limit", RT_DATA_MAX_VALUES);
   nc = nc < max ? nc : max;
@@ -729,14 +839,14 @@ static int row_label(Csv *c, const char *s) {
   return 0;
 }
 
-static int csv_row(Csv *c, char **f, int nf) {
+static int csv_row(Csv *c, char **f, int64_t nf) {
   double v;
   if (nf != c->ncols)
-    return csv_fail(c, "%d fields, but the first line has %d", nf, c->ncols);
+    return csv_fail(c, "%" PRId64 " fields, but the first line has %" PRId64, nf, c->ncols);
   if (c->n == c->cap && grow_rows(c))
     return -1;
   float *x = c->x + c->n * c->dim;
-  for (int j = 0; j < nf; j++) {
+  for (int64_t j = 0; j < nf; j++) {
     if (j == c->lab)
       continue;
     NumKind r = parse_num(f[j], &v);
@@ -750,7 +860,7 @@ static int csv_row(Csv *c, char **f, int nf) {
   return 0;
 }
 
-static LabelMode label_mode(const Csv *c, char **row, int nrow, int float_label) {
+static LabelMode label_mode(const Csv *c, char **row, int64_t nrow, int float_label) {
   double v;
   if (c->lab < 0)
     return LAB_NONE;

@@ -20,9 +20,19 @@ extern "C" {
 #ifndef RT_FASHION_MNIST_DIR /* where Debian's dataset-fashion-mnist installs it */
 #define RT_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 #endif
-/* Most values (samples x features) a loader takes, and most classes a data set may have. */
+/* Most values (samples x features) a loader takes, most classes a data set may have, and most
+ * fields on one CSV line (a line with more is refused: its pointers alone would take 128 MiB). */
 #define RT_DATA_MAX_VALUES ((int64_t)1 << 31)
 #define RT_MAX_CLASSES 65536
+#define RT_CSV_MAX_COLUMNS ((int64_t)1 << 24)
+
+/* Files, for both loaders.  Only a regular file is read: a FIFO, device, socket or directory is
+ * refused at once ("PATH: not a regular file (a FIFO)"), never waited on.  A file whose first
+ * two bytes are the gzip magic 1f 8b is gzip, anything else plain.  A gzip file may hold
+ * several members one after the other (as `cat a.gz b.gz` makes, RFC 1952 section 2.2): their
+ * data is one stream, as gzip -d gives it.  After the last member the file must end: any other
+ * byte, zero padding included, is refused ("bytes after the end of the gzip data that do not
+ * start another gzip member"), as are a member cut short and a bad CRC-32 or length. */
 
 /* Checkpoint metadata keys for what evaluation must reapply (values from rt_norm_to_meta and
  * rt_classes_to_meta). */
@@ -50,7 +60,9 @@ typedef struct {
  * one byte per sample; `labels` may be NULL (then y is NULL and classes 0).  Refused, naming
  * the file: empty or truncated files (expected and found byte counts; a gzip stream that ends
  * early says so), a bad magic, a data type other than unsigned byte, a labels file where images
- * belong or the reverse, more than RT_DATA_MAX_VALUES values, trailing bytes after the data,
+ * belong or the reverse, more than RT_DATA_MAX_VALUES values or an image side (C, H or W) over
+ * INT_MAX (both before any data is read), trailing bytes after the data (found by one small
+ * read past it: a header followed by gigabytes of zeros costs one read, not inflating them),
  * gzip corruption (zlib's message), image and label counts that differ.  Memory grows with the
  * data actually read, so a header that claims more than the file holds costs nothing. */
 int rt_load_idx(const char *images, const char *labels, RtData *d, char *err, size_t errlen);
@@ -73,7 +85,9 @@ int rt_load_fashion_mnist(const char *dir, int test, RtData *d, char *err, size_
  * a non-negative integer below RT_MAX_CLASSES (classes = 1 + the largest); otherwise every
  * label is a class name (UTF-8, non-empty), classes are the distinct names in strcmp order.
  * float_label 1 (regression): labels are numbers, stored in yf with ydim 1, y NULL.
- * Features must be finite numbers within float range.  Errors give the line (and column). */
+ * Features must be finite numbers within float range.  A line may hold RT_CSV_MAX_COLUMNS
+ * fields; the text at most 2^31 - 1 bytes (uncompressed).  Memory for rows grows as rows
+ * arrive, so a single wide row costs what it holds.  Errors give the line (and column). */
 int rt_load_csv(const char *path, const char *label_col, int float_label, RtData *d, char *err,
                 size_t errlen);
 

@@ -58,6 +58,16 @@ def idx_files():
     crc = bytearray(z)
     crc[-8] ^= 0xFF  # the CRC-32 of the trailer
     write("crc-images-idx3-ubyte.gz", bytes(crc))
+    # issue 9: gzip members and what may follow them, image sides beyond an int
+    write("members-images-idx3-ubyte.gz", gz(images[:100]) + gz(images[100:]))
+    write("empty-member-images-idx3-ubyte.gz", z + gz(b""))
+    write("junk-images-idx3-ubyte.gz", z + b"junk")
+    write("zeropad-images-idx3-ubyte.gz", z + bytes(512))
+    write("magic1-images-idx3-ubyte.gz", z + b"\x1f")
+    write("magic2-images-idx3-ubyte.gz", z + b"\x1f\x8b")
+    write("wide-images-idx3-ubyte", idx([1, 1, 2**31], b""))
+    write("wide-images-idx4-ubyte", idx([1, 2**31, 1, 1], b""))
+    write("tall-images-idx3-ubyte.gz", gz(idx([1, 2**31, 1], bytes(64))))
 
 
 CSV = {
@@ -98,6 +108,9 @@ def csv_files():
     write("latin1.csv", b"a,label\n1,caf\xe9\n")
     write("surrogate.csv", b"a,label\n1,\xed\xa0\x80\n")
     write("header.csv.gz", gz(CSV["header.csv"].encode()))
+    text = CSV["header.csv"].encode()
+    write("members-header.csv.gz", gz(text[:20]) + gz(text[20:]))  # split inside a line
+    write("junk-header.csv.gz", gz(text) + b"13,14,15,0\n")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 static int failures;
 
@@ -141,7 +144,7 @@ static void test_idx_errors(void) {
   IDX_BAD("crc-images-idx3-ubyte.gz", "corrupt gzip data: incorrect data check (zlib)", NULL);
   IDX_BAD("no-such-file", "cannot open", "No such file or directory");
   IDX_BAD("tiny-labels-idx1-ubyte", "1 dimension:", "an images file has 2 to 4");
-  idx_refused(__LINE__, dir, NULL, dir, "read error: ", "Is a directory");
+  idx_refused(__LINE__, dir, NULL, dir, ": not a regular file (a directory)", NULL);
   idx_refused(__LINE__, fx("tiny-images-idx3-ubyte"), fx("labels9-idx1-ubyte"),
               fx("labels9-idx1-ubyte"), "9 labels, but ", "tiny-images-idx3-ubyte has 10 images");
   idx_refused(__LINE__, fx("tiny-images-idx3-ubyte"), fx("tiny-images-idx3-ubyte.gz"),
@@ -761,6 +764,242 @@ static void test_hostile(void) {
   rmdir(tmpdir);
 }
 
+/* ---- issue 9: untrusted input ---------------------------------------------------------------
+ * Regressions of the reader bugs: FIFOs and devices, gzip members and what follows them, image
+ * sides beyond an int, trailing data found without inflating it, CSV lines of too many fields,
+ * and row memory that follows the data.  Large inputs are made here, compressed, at run time. */
+
+static char dir9[64];
+
+static const char *in9(const char *name) {
+  static char buf[4][256];
+  static int k;
+  k = (k + 1) % 4;
+  snprintf(buf[k], sizeof buf[k], "%s/%s", dir9, name);
+  return buf[k];
+}
+
+/* Bytes made of pieces, each repeated: p[0..n) `reps` times. */
+typedef struct {
+  const void *p;
+  size_t n;
+  long reps;
+} Piece;
+
+typedef struct {
+  unsigned char *p;
+  size_t len, cap;
+  z_stream z;
+} Out;
+
+static void out_put(Out *o, const void *p, size_t n, int gz, int flush) {
+  if (!gz) {
+    if (o->len + n > o->cap)
+      o->p = realloc(o->p, o->cap = 2 * (o->len + n));
+    memcpy(o->p + o->len, p, n);
+    o->len += n;
+    return;
+  }
+  o->z.next_in = (Bytef *)p;
+  o->z.avail_in = (uInt)n;
+  int r;
+  do {
+    if (o->cap - o->len < 4096)
+      o->p = realloc(o->p, o->cap = 2 * o->cap + 65536);
+    o->z.next_out = o->p + o->len;
+    o->z.avail_out = (uInt)(o->cap - o->len);
+    r = deflate(&o->z, flush);
+    o->len = (size_t)(o->z.next_out - o->p);
+  } while (o->z.avail_in || (flush == Z_FINISH && r != Z_STREAM_END));
+}
+
+/* The pieces as plain bytes, or as one gzip member (gz); appended to *o.  Repetitions are
+ * batched 64 KiB at a time, so 16 MiB of "0," costs one pass of deflate. */
+static void make_bytes(Out *o, const Piece *pc, int npc, int gz) {
+  static unsigned char block[1 << 16];
+  if (gz) {
+    memset(&o->z, 0, sizeof o->z);
+    deflateInit2(&o->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  }
+  for (int i = 0; i < npc; i++) {
+    long per = pc[i].n <= sizeof block ? (long)(sizeof block / pc[i].n) : 1, left = pc[i].reps;
+    for (long k = 0; k < per && pc[i].n <= sizeof block; k++)
+      memcpy(block + (size_t)k * pc[i].n, pc[i].p, pc[i].n);
+    for (; left > 0; left -= per) {
+      long k = left < per ? left : per;
+      if (pc[i].n > sizeof block)
+        out_put(o, pc[i].p, pc[i].n, gz, Z_NO_FLUSH);
+      else
+        out_put(o, block, (size_t)k * pc[i].n, gz, Z_NO_FLUSH);
+    }
+  }
+  if (gz) {
+    out_put(o, "", 0, 1, Z_FINISH);
+    deflateEnd(&o->z);
+  }
+}
+
+static void write_out(const char *path, const Out *o) {
+  FILE *f = fopen(path, "wb");
+  CHECK(f && fwrite(o->p, 1, o->len, f) == o->len && !fclose(f), "cannot write %s", path);
+}
+
+/* A file of the pieces, plain or as one gzip member. */
+static void write_pieces(const char *path, const Piece *pc, int npc, int gz) {
+  Out o = {0};
+  make_bytes(&o, pc, npc, gz);
+  write_out(path, &o);
+  free(o.p);
+}
+
+static void test_not_regular(void) {
+  const char *fifo = in9("fifo");
+  RtData d;
+  alarm(60); /* a blocking open ends the test instead of hanging it */
+  if (!mkfifo(fifo, 0600)) {
+    idx_refused(__LINE__, fifo, NULL, fifo, ": not a regular file (a FIFO)", NULL);
+    idx_refused(__LINE__, fx("tiny-images-idx3-ubyte"), fifo, fifo, "not a regular file (a FIFO)",
+                NULL);
+    EXPECT_ERR(rt_load_csv(fifo, "1", 0, &d, err, sizeof err), fifo, ": not a regular file (a FIFO)",
+               NULL);
+    unlink(fifo);
+  }
+  idx_refused(__LINE__, "/dev/null", NULL, "/dev/null", "not a regular file (a character device)",
+              NULL);
+  EXPECT_ERR(rt_load_csv("/dev/zero", "1", 0, &d, err, sizeof err), "/dev/zero",
+             ": not a regular file (a character device)", NULL);
+  EXPECT_ERR(rt_load_csv(dir, "1", 0, &d, err, sizeof err), dir, ": not a regular file (a directory)",
+             NULL);
+  alarm(0);
+}
+
+static void test_gzip_members(void) {
+  RtData d;
+  CHECK(!rt_load_idx(fx("members-images-idx3-ubyte.gz"), fx("tiny-labels-idx1-ubyte.gz"), &d, err,
+                     sizeof err),
+        "two gzip members: %s", err);
+  check_tiny(&d, "two gzip members");
+  rt_data_free(&d);
+  CHECK(!rt_load_idx(fx("empty-member-images-idx3-ubyte.gz"), NULL, &d, err, sizeof err),
+        "an empty last member: %s", err);
+  rt_data_free(&d);
+  if (!load_csv(&d, "members-header.csv.gz", "label", 0))
+    check_numbers_csv(&d, "members-header.csv.gz", 1);
+  rt_data_free(&d);
+  static const char *const junk = "bytes after the end of the gzip data that do not start another "
+                                  "gzip member";
+  IDX_BAD("junk-images-idx3-ubyte.gz", junk, NULL);
+  IDX_BAD("zeropad-images-idx3-ubyte.gz", junk, NULL);
+  IDX_BAD("magic1-images-idx3-ubyte.gz", junk, NULL);
+  IDX_BAD("magic2-images-idx3-ubyte.gz", "truncated: the gzip stream ends before its trailer", NULL);
+  CSV_BAD("junk-header.csv.gz", "label", junk, NULL);
+}
+
+static void test_idx_limits(void) {
+  IDX_BAD("wide-images-idx3-ubyte", "dimensions 1x1x2147483648: dimension 3 (2147483648) is over "
+                                    "2147483647, the largest image side",
+          NULL);
+  IDX_BAD("wide-images-idx4-ubyte", "dimension 2 (2147483648) is over 2147483647", NULL);
+  IDX_BAD("tall-images-idx3-ubyte.gz", "dimension 2 (2147483648) is over", NULL);
+
+  /* A valid file followed by 1 GiB of zeros (64 gzip members of 16 MiB each) and then junk:
+   * the loader must stop one small read past the data, so the message says "at least 4096
+   * bytes".  Inflating it all took seconds and counted all 2^30 bytes (the junk after the last
+   * member went unnoticed). */
+  size_t n;
+  unsigned char *img = slurp("tiny-images-idx3-ubyte", &n);
+  static unsigned char zeros[1 << 20];
+  Out o = {0}, m = {0};
+  make_bytes(&o, (Piece[]){{img, n, 1}}, 1, 1);
+  make_bytes(&m, (Piece[]){{zeros, sizeof zeros, 16}}, 1, 1);
+  for (int i = 0; i < 64; i++)
+    out_put(&o, m.p, m.len, 0, 0);
+  out_put(&o, "junk", 4, 0, 0);
+  const char *p = in9("zeros-images.gz");
+  write_out(p, &o);
+  free(o.p);
+  free(m.p);
+  idx_refused(__LINE__, p, NULL, p, "at least 4096 bytes of trailing data",
+              "after the 160 bytes the header describes");
+  /* the same, plain: 8 MiB of zeros */
+  p = in9("zeros-images");
+  write_pieces(p, (Piece[]){{img, n, 1}, {zeros, sizeof zeros, 8}}, 2, 0);
+  idx_refused(__LINE__, p, NULL, p, "at least 4096 bytes of trailing data", NULL);
+}
+
+/* Loads path in a child whose address space is capped at `cap` bytes; returns the child's exit
+ * status (0: loaded, 1: refused, message on stderr).  Under ASan (which reserves terabytes of
+ * address space) the cap cannot be set, so the load runs uncapped. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+static int load_capped(const char *path, size_t cap, int64_t want_dim) {
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+#ifndef HAVE_ASAN
+    struct rlimit lim = {cap, cap};
+    setrlimit(RLIMIT_AS, &lim);
+#else
+    (void)cap;
+#endif
+    RtData d;
+    int rc = rt_load_csv(path, NULL, 0, &d, err, sizeof err);
+    if (rc)
+      fprintf(stderr, "%s\n", err);
+    int ok = !rc && d.n == 1 && d.dim == want_dim && d.x[want_dim - 1] == 7;
+    rt_data_free(&d);
+    _exit(ok ? 0 : 1);
+  }
+  int st = 0;
+  while (pid > 0 && waitpid(pid, &st, 0) < 0)
+    ;
+  return pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_csv_limits(void) {
+  /* One row of 8388609 columns, 16 MiB of text from a 16 KiB gzip: rows were reserved 256 at a
+   * time, 8.6 GB before any value was read.  Now memory follows the rows read. */
+  const char *p = in9("wide.csv.gz");
+  enum { COLS = 8388609 };
+  write_pieces(p, (Piece[]){{"0,", 2, COLS - 1}, {"7\n", 2, 1}}, 2, 1);
+  CHECK(load_capped(p, (size_t)1 << 30, COLS) == 0,
+        "one row of %d columns does not load within 1 GiB of address space", COLS);
+  /* 2^24 + 1 fields on a line: refused at the limit (the field count was an int, which 2^30 + 1
+   * fields overflowed) */
+  p = in9("fields.csv.gz");
+  write_pieces(p, (Piece[]){{",", 1, RT_CSV_MAX_COLUMNS}, {"\n", 1, 1}}, 2, 1);
+  RtData d;
+  EXPECT_ERR(rt_load_csv(p, NULL, 0, &d, err, sizeof err), p,
+             ": line 1: more than 16777216 fields, the limit", NULL);
+  /* exactly the limit is fine as a line; here it fails later, on the empty cells */
+  p = in9("fields2.csv.gz");
+  write_pieces(p, (Piece[]){{",", 1, RT_CSV_MAX_COLUMNS - 1}, {"\n", 1, 1}}, 2, 1);
+  EXPECT_ERR(rt_load_csv(p, NULL, 0, &d, err, sizeof err), p, ": line 1: column 1: empty cell",
+             NULL);
+}
+
+static void test_untrusted(void) {
+  snprintf(dir9, sizeof dir9, "data_test9_XXXXXX");
+  if (!mkdtemp(dir9)) {
+    CHECK(0, "mkdtemp failed");
+    return;
+  }
+  test_not_regular();
+  test_gzip_members();
+  test_idx_limits();
+  test_csv_limits();
+  static const char *const files[] = {"zeros-images.gz", "zeros-images", "wide.csv.gz",
+                                      "fields.csv.gz", "fields2.csv.gz"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+    unlink(in9(files[i]));
+  CHECK(!rmdir(dir9), "%s left non-empty", dir9);
+}
+
 /* ---- the real data set ---------------------------------------------------------------------- */
 
 static void check_fashion(const RtData *d, int64_t n, const int *first, long pixel_sum) {
@@ -829,6 +1068,7 @@ int main(int argc, char **argv) {
   test_split();
   test_hflip();
   test_hostile();
+  test_untrusted();
   int skipped = test_fashion_mnist();
   if (failures) {
     fprintf(stderr, "test_data: %d check(s) failed\n", failures);
