@@ -597,7 +597,9 @@ static int align_tensors(RtStFile *f, const char *path, char *err, size_t errlen
   for (int i = 0; i < f->nts; i++) {
     RtTensor *t = &f->ts[i];
     size_t bytes = (size_t)tensor_bytes(t);
-    if ((uintptr_t)t->data % DTYPES[t->dtype].size == 0 || bytes == 0)
+    if (bytes == 0)
+      t->data = f->data; /* nothing to read, but the pointer is aligned too (malloc's) */
+    if ((uintptr_t)t->data % DTYPES[t->dtype].size == 0)
       continue;
     if (!(f->copies[i] = malloc(bytes))) {
       set_err(err, errlen, "%s: out of memory", path);
