@@ -2,20 +2,22 @@
 # (like Neovim's) and first installs missing Debian packages (tools/deps.sh).
 #
 #   make quickstart   installs what is missing, builds dlc, compiles and trains examples/xor.lua
-#   make test         installs what is missing, builds everything, runs the whole CTest suite,
-#                     then again with ASan+UBSan
+#   make test         installs what is missing, builds everything (-Werror), runs the whole
+#                     CTest suite, then again with ASan+UBSan; and builds dlc with gcc too
+#                     (Debian's cc: warnings shown, not fatal)
 #   make fuzz         builds the libFuzzer targets (fuzz/) in build-fuzz and runs each for
 #                     FUZZ_TIME seconds (300), one after the other; make fuzz-smoke: 20 s each
 BUILD      ?= build
 BUILD_SAN  ?= build-san
+BUILD_GCC  ?= build-gcc
 BUILD_FUZZ ?= build-fuzz
 FUZZ_TIME  ?= 300
 FUZZ_TARGETS ?=
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 MAKEFLAGS  += --no-print-directory
-CMAKE_FLAGS = -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
+CMAKE_FLAGS = -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDLC_WERROR=ON
 
-.PHONY: all deps build build-san quickstart test test-fast fuzz fuzz-smoke clean
+.PHONY: all deps build build-san build-gcc quickstart test test-fast fuzz fuzz-smoke clean
 
 all: build
 
@@ -30,13 +32,18 @@ build-san: deps
 	@cmake -S . -B $(BUILD_SAN) $(CMAKE_FLAGS) -DDLC_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD_SAN) -j $(JOBS)
 
+# dlc as any CMake user builds it with the default compiler (gcc 12 on Debian 12), -Werror off
+build-gcc: deps
+	@cmake -S . -B $(BUILD_GCC) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD_GCC) -j $(JOBS) --target dlc
+
 quickstart: build
 	@sh tools/quickstart.sh $(BUILD)
 
 test-fast: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-test: build build-san
+test: build build-san build-gcc
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@echo "== the same suite under ASan+UBSan =="
 	@cd $(BUILD_SAN) && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
@@ -50,4 +57,4 @@ fuzz-smoke:
 	@$(MAKE) fuzz FUZZ_TIME=20
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_GCC) $(BUILD_FUZZ)

@@ -8,6 +8,10 @@
 
 #include <string.h>
 
+/* Names and file names from the model, as printed in dumps: C-string escaped (printable ASCII,
+ * so no terminal escape sequence and no line break comes through). */
+static const char *q(const char *s) { return ir_esc(s, RT_ESC_C_STRING); }
+
 const char *dtype_str(DType dt, int dtype64) {
   if (dt == DT_INT) return "i32";
   return dtype64 ? "f64" : "f32";
@@ -43,15 +47,15 @@ char *dump_node_str(const Graph *g, int id, int dtype64) {
   if (n->op == OP_CONST) {
     k = n->cname ? snprintf(args, sizeof args, " %s=%g", n->cname, n->a) : snprintf(args, sizeof args, " %g", n->a);
   } else if (l) {
-    k = snprintf(args, sizeof args, " \"%s\"", l->name);
+    k = snprintf(args, sizeof args, " \"%s\"", q(l->name));
   }
-  for (int i = 0; i < n->nin && k < (int)sizeof args; i++) {
+  for (int i = 0; i < n->nin && i < (int)(sizeof n->in / sizeof n->in[0]) && k < (int)sizeof args; i++) {
     int t = (n->op == OP_MATMUL && ((i == 0 && n->ta) || (i == 1 && n->tb)));
     k += snprintf(args + k, sizeof args - (size_t)k, "%s %%%d%s", i ? "," : "", n->in[i], t ? "^T" : "");
   }
   char *s = ir_fmt("%%%d = %s%s%s : %s%s", id, op_info[n->op].name, args, attrs(g, n),
                    dtype_str(n->dt, dtype64), shape_str(&n->shape));
-  if (n->loc.file) s = ir_fmt("%-52s # %s:%d%s", s, n->loc.file, n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
+  if (n->loc.file) s = ir_fmt("%-52s # %s:%d%s", s, q(n->loc.file), n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
   return s;
 }
 
@@ -74,7 +78,7 @@ static const char *fn_names[FN_COUNT] = {"forward", "grad", "update", "eval"};
 void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage) {
   int graph_stage = strcmp(stage, "graph") == 0;
   char *mark = union_reach(g, graph_stage);
-  fprintf(f, "; %s: model \"%s\" after %s\n", stage, g->name, stage);
+  fprintf(f, "; %s: model \"%s\" after %s\n", stage, q(g->name), stage);
   for (int i = 0; i < g->nnodes; i++)
     if (mark[i]) fprintf(f, "%s\n", dump_node_str(g, i, dtype64));
   if (g->loss >= 0) fprintf(f, "; loss %%%d\n", g->loss);
@@ -92,11 +96,11 @@ static const char *store_str(const Plan *p, const Store *s, int elem) {
   switch (s->kind) {
   case S_NONE: return "fused";
   case S_ARENA: return ir_fmt("arena[%lld] (byte %lld)", (long long)s->off, (long long)s->off * elem);
-  case S_INPUT: return ir_fmt("input %s", g->inputs[s->leaf].name);
-  case S_OUTPUT: return ir_fmt("output %s", g->outputs[s->leaf].name);
-  case S_PARAM: return ir_fmt("param[%lld] %s", (long long)s->off, g->params[s->leaf].name);
-  case S_STATE: return ir_fmt("state[%lld] %s", (long long)s->off, g->states[s->leaf].name);
-  case S_GRAD: return ir_fmt("grad[%lld] %s", (long long)s->off, g->params[s->leaf].name);
+  case S_INPUT: return ir_fmt("input %s", q(g->inputs[s->leaf].name));
+  case S_OUTPUT: return ir_fmt("output %s", q(g->outputs[s->leaf].name));
+  case S_PARAM: return ir_fmt("param[%lld] %s", (long long)s->off, q(g->params[s->leaf].name));
+  case S_STATE: return ir_fmt("state[%lld] %s", (long long)s->off, q(g->states[s->leaf].name));
+  case S_GRAD: return ir_fmt("grad[%lld] %s", (long long)s->off, q(g->params[s->leaf].name));
   case S_ALIAS: return "view of its input";
   }
   return "?";
@@ -115,7 +119,7 @@ static void dump_fused(FILE *f, const Plan *p, const FnPlan *fp, int id, int dty
 void dump_plan(FILE *f, const Plan *p, int dtype64) {
   int elem = dtype64 ? 8 : 4;
   fprintf(f, "; plan: model \"%s\": params %lld (slab %lld), state %lld, arena %lld bytes\n",
-          p->g->name, (long long)p->param_count, (long long)p->param_slab,
+          q(p->g->name), (long long)p->param_count, (long long)p->param_slab,
           (long long)p->state_count, (long long)p->arena * elem);
   for (int k = 0; k < FN_COUNT; k++) {
     const FnPlan *fp = &p->fn[k];
@@ -135,13 +139,13 @@ void dump_plan(FILE *f, const Plan *p, int dtype64) {
 
 void dump_dot(FILE *f, const Graph *g, int dtype64) {
   char *mark = union_reach(g, 0);
-  fprintf(f, "digraph \"%s\" {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", g->name);
+  fprintf(f, "digraph \"%s\" {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", ir_esc(g->name, RT_ESC_DOT));
   for (int i = 0; i < g->nnodes; i++) {
     if (!mark[i]) continue;
     const Node *n = &g->nodes[i];
     const Leaf *l = ir_leaf(g, i);
     fprintf(f, "  n%d [label=\"%%%d %s%s%s\\n%s%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
-            l ? l->name : "", dtype_str(n->dt, dtype64), shape_str(&n->shape),
+            l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape),
             n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
     for (int k = 0; k < n->nin; k++) fprintf(f, "  n%d -> n%d;\n", n->in[k], i);
   }
@@ -176,7 +180,7 @@ static double fn_flops(const Plan *p, FnKind k) {
 
 void dump_stats(FILE *f, const Plan *p, int dtype64) {
   const Graph *g = p->g;
-  fprintf(f, "model            %s\n", g->name);
+  fprintf(f, "model            %s\n", q(g->name));
   int64_t buf = 0;
   int nbuf = 0;
   for (int i = 0; i < g->nparams; i++)
@@ -184,7 +188,7 @@ void dump_stats(FILE *f, const Plan *p, int dtype64) {
   fprintf(f, "parameters       %lld in %d tensors\n", (long long)(p->param_count - buf), g->nparams - nbuf);
   if (nbuf) fprintf(f, "buffers          %lld in %d tensors (running statistics)\n", (long long)buf, nbuf);
   for (int i = 0; i < g->nparams; i++)
-    fprintf(f, "  %-30s %s%s\n", g->params[i].name, shape_str(&g->params[i].shape), g->params[i].buffer ? "  buffer" : "");
+    fprintf(f, "  %-30s %s%s\n", q(g->params[i].name), shape_str(&g->params[i].shape), g->params[i].buffer ? "  buffer" : "");
   fprintf(f, "optimizer state  %lld\n", (long long)p->state_count);
   fprintf(f, "FLOPs forward    %.0f\n", fn_flops(p, FN_FORWARD));
   fprintf(f, "FLOPs train step %.0f\n", fn_flops(p, FN_GRAD) + fn_flops(p, FN_UPDATE));

@@ -31,6 +31,13 @@ typedef struct {
   int is_int; /* int32 class indices */
 } Buf;
 
+/* A map from strings to ints (open addressing; keys are not copied). */
+typedef struct {
+  const char **key;
+  int *val;
+  size_t cap, n;
+} StrMap;
+
 typedef struct {
   FILE *f;     /* current output (a block's body while it is generated) */
   const Plan *p;
@@ -56,9 +63,11 @@ typedef struct {
   Buf buf[MAXBUF];
   int nbuf;
   const char **in_names, **out_names;
+  const char **param_ids, **state_ids; /* unique C identifiers (name_io) */
   int uses_rng;        /* the block draws random numbers: its kernel takes seed and step */
   FILE *kf;            /* kernels: one static function per distinct block */
-  char **ktext;        /* each kernel's parameters and body, to share identical ones */
+  StrMap kernels;      /* each kernel's parameters and body -> 1 + its index in kname */
+  StrMap twins;        /* a kernel's base name -> how many kernels have it */
   const char **kname;
   int nk, capk;
 } Em;
@@ -90,18 +99,54 @@ static int vlanes(const Em *e) { return e->d64 ? 4 : 8; }
 
 static const char *fn(const Em *e, const char *name) { return e->d64 ? name : ir_fmt("%sf", name); }
 
-static char *c_ident(const char *s) {
-  char *r = ir_strdup(s);
-  for (char *c = r; *c; c++)
-    if (!isalnum((unsigned char)*c)) *c = '_';
-  if (!isalpha((unsigned char)r[0]) && r[0] != '_') r = ir_fmt("_%s", r);
-  return r;
-}
-
 static char *upper(const char *s) {
   char *r = ir_strdup(s);
   for (char *c = r; *c; c++) *c = (char)toupper((unsigned char)*c);
   return r;
+}
+
+/* ---- names from the model --------------------------------------------------------------
+ * Parameter, state and input names come from the model file.  Each becomes a C identifier
+ * (rt_c_ident) that is unique in its namespace, compared case-insensitively because the
+ * header's macros use the upper-case form: the second of two names that map to one identifier
+ * gets "_2" (then "_3", ...).  Everything else from the model reaches the output through
+ * ir_esc (comments, string literals). */
+static uint64_t fnv1a(const char *s);
+
+/* The value of key, created as 0 when absent. */
+static int *sm_get(StrMap *m, const char *key) {
+  if (2 * (m->n + 1) > m->cap) {
+    StrMap t = {0};
+    t.cap = m->cap ? 2 * m->cap : 64;
+    t.key = ir_alloc(t.cap * sizeof(char *));
+    t.val = ir_alloc(t.cap * sizeof(int));
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->key[i]) *sm_get(&t, m->key[i]) = m->val[i];
+    *m = t;
+  }
+  size_t i = fnv1a(key) & (m->cap - 1);
+  for (; m->key[i]; i = (i + 1) & (m->cap - 1))
+    if (strcmp(m->key[i], key) == 0) return &m->val[i];
+  m->key[i] = key;
+  m->n++;
+  return &m->val[i];
+}
+
+typedef StrMap NameSet; /* upper-case names -> 1 */
+
+static int ns_add(NameSet *s, const char *name) {
+  int *v = sm_get(s, upper(name));
+  if (*v) return 0;
+  return *v = 1;
+}
+
+/* base, or base_2, base_3, ...: the first not yet in s, added to it. */
+static const char *ns_unique(NameSet *s, const char *base) {
+  if (ns_add(s, base)) return base;
+  for (int k = 2;; k++) {
+    const char *c = ir_fmt("%s_%d", base, k);
+    if (ns_add(s, c)) return c;
+  }
 }
 
 static uint64_t fnv1a(const char *s) {
@@ -118,17 +163,12 @@ static int root_of(const Graph *g, int id) {
 }
 
 static const char *store_name(const Em *e, const Store *s, int id) {
-  const Graph *g = e->g;
   switch (s->kind) {
   case S_INPUT: return e->in_names[s->leaf];
   case S_OUTPUT: return e->out_names[s->leaf];
-  case S_PARAM: return ir_fmt("p_%s", c_ident(g->params[s->leaf].name));
-  case S_GRAD: return ir_fmt("g_%s", c_ident(g->params[s->leaf].name));
-  case S_STATE: {
-    const Leaf *l = &g->states[s->leaf];
-    if (l->owner < 0) return ir_fmt("s_%s", c_ident(l->slot));
-    return ir_fmt("s_%s_%s", c_ident(g->params[l->owner].name), c_ident(l->slot));
-  }
+  case S_PARAM: return ir_fmt("p_%s", e->param_ids[s->leaf]);
+  case S_GRAD: return ir_fmt("g_%s", e->param_ids[s->leaf]);
+  case S_STATE: return ir_fmt("s_%s", e->state_ids[s->leaf]);
   case S_ARENA: return ir_fmt("t%d", id);
   default: die("no storage for %%%d", id);
   }
@@ -524,7 +564,7 @@ static void emit_elem(Em *e, Elem *el) {
   if (g->nodes[el->src].op == OP_CONST) space = &g->nodes[el->dst].shape;
   if (el->reduce) fill(e, el->dst, el->reduce == 1 ? lit(e, 0) : "-INFINITY");
   Masks m = {0};
-  int map[MAX_DIMS], omap[MAX_DIMS];
+  int map[MAX_DIMS] = {0}, omap[MAX_DIMS] = {0};
   for (int d = 0; d < space->n; d++) map[d] = d;
   const Shape *os = &g->nodes[el->dst].shape;
   for (int j = 0; j < os->n; j++) omap[j] = os->d[j] == 1 ? -1 : j + space->n - os->n;
@@ -1072,7 +1112,7 @@ static void comment_fused(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   for (int k = n->op == OP_ASSIGN; k < n->nin; k++)
     if (e->fp->inl[n->in[k]]) {
-      line(e, " *   with %s", dump_node_str(e->g, n->in[k], e->d64));
+      line(e, " *   with %s", ir_esc(dump_node_str(e->g, n->in[k], e->d64), RT_ESC_C_COMMENT));
       comment_fused(e, n->in[k]);
     }
 }
@@ -1102,21 +1142,17 @@ static void kernel_signature(Em *e, char **params, char **args) {
 /* The kernel with this text, emitted once: identical blocks of different functions share it. */
 static const char *kernel(Em *e, int id, const char *params, const char *body) {
   const char *key = ir_fmt("(%s) {\n%s", params, body);
-  for (int k = 0; k < e->nk; k++)
-    if (strcmp(e->ktext[k], key) == 0) return e->kname[k];
+  int *known = sm_get(&e->kernels, key);
+  if (*known) return e->kname[*known - 1];
   if (e->nk == e->capk) {
     e->capk = e->capk ? 2 * e->capk : 64;
-    e->ktext = realloc(e->ktext, (size_t)e->capk * sizeof *e->ktext);
     e->kname = realloc(e->kname, (size_t)e->capk * sizeof *e->kname);
-    if (!e->ktext || !e->kname) die("out of memory");
+    if (!e->kname) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
-  int twins = 0; /* the same node, computed differently in another function */
-  size_t nl = strlen(name);
-  for (int k = 0; k < e->nk; k++)
-    twins += strncmp(e->kname[k], name, nl) == 0 && (!e->kname[k][nl] || e->kname[k][nl] == '_');
+  int twins = (*sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
-  e->ktext[e->nk] = (char *)key;
+  *known = e->nk + 1;
   e->kname[e->nk++] = name;
   FILE *out = e->f;
   int ind = e->ind;
@@ -1126,11 +1162,11 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   int fused = 0;
   for (int k = n->op == OP_ASSIGN; k < n->nin; k++) fused |= e->fp->inl[n->in[k]];
   if (fused) {
-    line(e, "/* %s", dump_node_str(e->g, id, e->d64));
+    line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
     comment_fused(e, id);
     line(e, " */");
   } else {
-    line(e, "/* %s */", dump_node_str(e->g, id, e->d64));
+    line(e, "/* %s */", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
   }
   line(e, "static void %s%s {", name, ir_fmt("(%s)", params));
   fputs(body, e->f);
@@ -1284,7 +1320,8 @@ static void emit_init(Em *e) {
   fprintf(f, "  m->seed = seed; /* also keys dropout's masks, with the step count */\n");
   for (int i = 0; i < g->nparams; i++) {
     const Leaf *l = &g->params[i];
-    fprintf(f, "  /* %s %s   # %s:%d */\n", l->name, shape_str(&l->shape), l->loc.file, l->loc.line);
+    fprintf(f, "  /* %s %s   # %s:%d */\n", ir_esc(l->name, RT_ESC_C_COMMENT), shape_str(&l->shape),
+            ir_esc(l->loc.file, RT_ESC_C_COMMENT), l->loc.line);
     fprintf(f, "  %s\n", init_call(e, l, e->p->param_off[i]));
   }
   fprintf(f, "}\n\n");
@@ -1301,7 +1338,7 @@ static void emit_tensor_table(Em *e) {
     int st = i >= g->nparams;
     const Leaf *l = st ? &g->states[i - g->nparams] : &g->params[i];
     int64_t off = st ? e->p->state_off[i - g->nparams] : e->p->param_off[i];
-    fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, l->name, e->d64 ? "RT_F64" : "RT_F32",
+    fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, ir_esc(l->name, RT_ESC_C_STRING), e->d64 ? "RT_F64" : "RT_F32",
             l->shape.n);
     for (int d = 0; d < l->shape.n; d++) fprintf(f, "%s%d", d ? ", " : "", l->shape.d[d]);
     fprintf(f, "%s}, (void *)(m->%s + %lld), %d};\n", l->shape.n ? "" : "0", st ? "state" : "param",
@@ -1319,7 +1356,7 @@ static void emit_checkpoint(Em *e, uint64_t hash) {
   fprintf(f, "  RtTensor t[%s];\n  char step[24];\n", nt);
   fprintf(f, "  RtMeta meta[4 + 16] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
              "                         {\"dlc.dtype\", \"%s\"}, {\"dlc.step\", step}};\n",
-          e->g->name, (unsigned long long)hash, e->d64 ? "f64" : "f32");
+          ir_esc(e->g->name, RT_ESC_C_STRING), (unsigned long long)hash, e->d64 ? "f64" : "f32");
   fprintf(f, "  char *error = ((%s_model *)m)->error; /* the only field a save writes */\n", P);
   fprintf(f, "  if (nmeta < 0 || nmeta > 16) {\n"
              "    snprintf(error, sizeof m->error, \"%%s: %%d metadata pairs (0 to 16 allowed)\", path, nmeta);\n"
@@ -1393,8 +1430,8 @@ static void emit_consts(Em *e) {
     for (int k = 0; k < ns; k++) dup |= strcmp(seen[k], n->cname) == 0;
     if (dup) continue;
     seen[ns++] = n->cname;
-    fprintf(e->f, "#define %s_%s %s   /* %s:%d */\n", e->PRE, n->cname, lit(e, n->a), n->loc.file,
-            n->loc.line);
+    fprintf(e->f, "#define %s_%s %s   /* %s:%d */\n", e->PRE, n->cname, lit(e, n->a),
+            ir_esc(n->loc.file, RT_ESC_C_COMMENT), n->loc.line);
   }
   if (ns) fputc('\n', e->f);
 }
@@ -1403,15 +1440,16 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
   const Graph *g = e->g;
   const Plan *p = e->p;
   const char *P = e->pre, *U = e->PRE;
-  char *guard = upper(c_ident(hname));
-  fprintf(h, "/* %s - generated by dlc %s. The API of model \"%s\". */\n", hname, DLC_VERSION, g->name);
+  char *guard = upper(ir_c_ident(hname));
+  fprintf(h, "/* %s - generated by dlc %s. The API of model \"%s\". */\n", ir_esc(hname, RT_ESC_C_COMMENT),
+          DLC_VERSION, ir_esc(g->name, RT_ESC_C_COMMENT));
   fprintf(h, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
   int batch = g->ninputs ? g->inputs[0].shape.d[0] : 1;
   fprintf(h, "#define %s_BATCH %d\n", U, g->ninputs && g->inputs[0].shape.n ? batch : 1);
   for (int i = 0; i < g->ninputs; i++)
-    fprintf(h, "#define %s_%s_SIZE %lld   /* %s %s %s */\n", U, upper(c_ident(g->inputs[i].name)),
+    fprintf(h, "#define %s_%s_SIZE %lld   /* %s %s %s */\n", U, upper(e->in_names[i]),
             (long long)shape_numel(&g->inputs[i].shape), g->inputs[i].dt == DT_INT ? "int32" : e->real,
-            g->inputs[i].name, shape_str(&g->inputs[i].shape));
+            ir_esc(g->inputs[i].name, RT_ESC_C_COMMENT), shape_str(&g->inputs[i].shape));
   for (int i = 0, k = 0; i < g->noutputs; i++)
     if (!g->outputs[i].eval_only)
       fprintf(h, "#define %s_OUTPUT%s_SIZE %lld   /* %s */\n", U, k++ ? ir_fmt("%d", k) : "",
@@ -1422,8 +1460,8 @@ static void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "typedef %s %s_real;\n\n", e->real, P);
   fprintf(h, "/* Where each parameter starts in m->param (and its gradient in m->grad). */\n");
   for (int i = 0; i < g->nparams; i++)
-    fprintf(h, "#define %s_PARAM_%s %lld   /* %s %s */\n", U, upper(c_ident(g->params[i].name)),
-            (long long)p->param_off[i], g->params[i].name, shape_str(&g->params[i].shape));
+    fprintf(h, "#define %s_PARAM_%s %lld   /* %s %s */\n", U, upper(e->param_ids[i]), (long long)p->param_off[i],
+            ir_esc(g->params[i].name, RT_ESC_C_COMMENT), shape_str(&g->params[i].shape));
   fprintf(h, "\n/* Parameters, their gradients, optimizer state and activations: one slab each,\n"
              " * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */\n");
   fprintf(h, "typedef struct %s_model {\n", P);
@@ -1482,18 +1520,32 @@ static int reserved(const char *n) {
          n[0] == '_';
 }
 
+/* Unique C identifiers for the inputs (also the function parameters' names), parameters and
+ * optimizer state; see NameSet. */
 static void name_io(Em *e) {
   const Graph *g = e->g;
+  NameSet ins = {0}, params = {0}, states = {0};
   e->in_names = ir_alloc((size_t)(g->ninputs + 1) * sizeof(char *));
   e->out_names = ir_alloc((size_t)(g->noutputs + 1) * sizeof(char *));
+  e->param_ids = ir_alloc((size_t)(g->nparams + 1) * sizeof(char *));
+  e->state_ids = ir_alloc((size_t)(g->nstates + 1) * sizeof(char *));
+  ns_add(&params, "count"); /* <PRE>_PARAM_COUNT is the header's */
   for (int i = 0; i < g->ninputs; i++) {
-    char *n = c_ident(g->inputs[i].name);
-    e->in_names[i] = reserved(n) ? ir_fmt("in_%s", n) : n;
+    char *n = ir_c_ident(g->inputs[i].name), *up = upper(n);
+    int taken = reserved(n) || strncmp(up, "PARAM_", 6) == 0 || strncmp(up, "OUTPUT", 6) == 0;
+    e->in_names[i] = ns_unique(&ins, taken ? ir_fmt("in_%s", n) : n);
+    if (is_target(g, i) && g->inputs[i].dt == DT_INT) ns_add(&ins, ir_fmt("%s_", e->in_names[i])); /* the void * */
   }
   int nout = 0;
   for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
   for (int i = 0, k = 0; i < g->noutputs; i++)
     e->out_names[i] = g->outputs[i].eval_only ? "sample_loss" : nout == 1 ? "out" : ir_fmt("out%d", ++k);
+  for (int i = 0; i < g->nparams; i++) e->param_ids[i] = ns_unique(&params, ir_c_ident(g->params[i].name));
+  for (int i = 0; i < g->nstates; i++) {
+    const Leaf *l = &g->states[i];
+    const char *slot = ir_c_ident(l->slot);
+    e->state_ids[i] = ns_unique(&states, l->owner < 0 ? slot : ir_fmt("%s_%s", e->param_ids[l->owner], slot));
+  }
 }
 
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,
@@ -1504,9 +1556,13 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   e.o = o;
   e.d64 = o->dtype64;
   e.real = e.d64 ? "double" : "float";
-  e.pre = c_ident(p->g->name);
+  e.pre = ir_c_ident(p->g->name);
   e.PRE = upper(e.pre);
   name_io(&e);
+  for (const char *c = base_name(hpath); *c; c++)
+    if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20 || *c == 0x7F)
+      return fprintf(stderr, "dlc: -o %s: the header's name cannot hold quotes, backslashes or control characters "
+                             "(net.c #includes it)\n", ir_esc(cpath, RT_ESC_TERM)), 2;
   FILE *h = fopen(hpath, "w");
   if (!h) return fprintf(stderr, "dlc: cannot write %s: %s\n", hpath, strerror(errno)), 1;
   emit_header(&e, h, base_name(hpath));
@@ -1515,8 +1571,8 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   if (!f) return fprintf(stderr, "dlc: cannot write %s: %s\n", cpath, strerror(errno)), 1;
   e.f = f;
   fprintf(f, "/* %s - generated by dlc %s from %s. Do not edit: change the model and regenerate.\n",
-          base_name(cpath), DLC_VERSION, source);
-  fprintf(f, " * Model \"%s\": %lld parameters, %s, arena %lld bytes. */\n", p->g->name,
+          ir_esc(base_name(cpath), RT_ESC_C_COMMENT), DLC_VERSION, ir_esc(source, RT_ESC_C_COMMENT));
+  fprintf(f, " * Model \"%s\": %lld parameters, %s, arena %lld bytes. */\n", ir_esc(p->g->name, RT_ESC_C_COMMENT),
           (long long)p->param_count, e.real, (long long)(p->arena * (e.d64 ? 8 : 4)));
   fprintf(f, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <string.h>\n\n"
              "#include \"dlc_rt.h\"\n\n", base_name(hpath));
@@ -1538,7 +1594,6 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   fputs(code, f);
   free(code);
   free(kernels);
-  free(e.ktext);
   free(e.kname);
   if (fclose(f)) return fprintf(stderr, "dlc: cannot write %s: %s\n", cpath, strerror(errno)), 1;
   return 0;

@@ -73,6 +73,22 @@ char *ir_fmt(const char *fmt, ...) {
   return s;
 }
 
+const char *ir_esc(const char *s, RtEsc ctx) {
+  char *r = rt_escape(s, ctx);
+  if (!r) die("out of memory");
+  char *c = ir_strdup(r);
+  free(r);
+  return c;
+}
+
+char *ir_c_ident(const char *s) {
+  char *r = rt_c_ident(s);
+  if (!r) die("out of memory");
+  char *c = ir_strdup(r);
+  free(r);
+  return c;
+}
+
 _Noreturn void die_at(const char *file, int line, const char *fmt, ...) {
   va_list ap;
   fprintf(stderr, "dlc: internal error at %s:%d: ", file, line);
@@ -187,6 +203,9 @@ static uint64_t node_hash(const Node *n) {
   h = mix(mix(h, dbits(n->a)), dbits(n->b));
   for (int i = 0; i < 8; i++) h = mix(h, (uint64_t)(int64_t)n->attr[i]);
   for (const char *c = n->cname; c && *c; c++) h = mix(h, (uint64_t)*c);
+  h ^= h >> 33; /* the table indexes by the low bits: let every bit reach them */
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return h;
 }
 

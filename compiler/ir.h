@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dlc_text.h"
+
 #define MAX_DIMS 8
 
 /* ---- types ---------------------------------------------------------------------------- */
@@ -183,6 +185,11 @@ typedef struct Graph {
 void *ir_alloc(size_t n);          /* zeroed; lives until exit, like the IR */
 char *ir_strdup(const char *s);
 char *ir_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Text from the model file on its way into generated text: escaped for the context it lands
+ * in (runtime/dlc_text.h: RT_ESC_C_COMMENT, RT_ESC_C_STRING, RT_ESC_DOT, RT_ESC_TERM, ...), or
+ * made a C identifier; both copies live as long as the IR. */
+const char *ir_esc(const char *s, RtEsc ctx);
+char *ir_c_ident(const char *s);
 void ir_free_all(void);
 _Noreturn void die_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

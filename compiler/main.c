@@ -19,7 +19,8 @@ static const char usage[] =
     "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
     "  --inference        forward pass only, no training step\n"
     "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
-    "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n";
+    "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n"
+    "  --lua-timeout S    CPU seconds the model file may run (default 5)\n";
 
 static int bad(const char *fmt, const char *arg) {
   fprintf(stderr, "dlc: ");
@@ -81,6 +82,9 @@ static int parse(int argc, char **argv, Options *o) {
       if (v && strcmp(v, "full") == 0) o->emit.unroll = -1;
       else if (!v || *end || end == v || n < 0 || n > 1000000) return bad("--unroll takes a count or 'full'", "");
       else o->emit.unroll = (int)n;
+    } else if (is_opt(a, "--lua-timeout")) {
+      v = value(argc, argv, &i, "--lua-timeout");
+      if (pipeline_parse_timeout(v, &o->dsl.time_limit)) return bad("--lua-timeout takes seconds, more than 0 and at most 86400", "");
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;
     } else if (strcmp(a, "--openmp") == 0) {

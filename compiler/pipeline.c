@@ -37,15 +37,38 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
-static int check_names(Graph *g) {
-  for (int i = 0; i < g->nparams; i++)
-    for (int j = 0; j < i; j++)
-      if (strcmp(g->params[i].name, g->params[j].name) == 0) {
-        fprintf(stderr, "%s:%d: parameter name '%s' is also used at line %d\n", g->params[i].loc.file,
-                g->params[i].loc.line, g->params[i].name, g->params[j].loc.line);
-        return 1;
-      }
+int pipeline_parse_timeout(const char *v, double *out) {
+  char *end = NULL;
+  double t = v ? strtod(v, &end) : 0;
+  if (!v || end == v || *end || !(t > 0 && t <= 86400)) return 1;
+  *out = t;
   return 0;
+}
+
+static const Leaf *sort_leaves;
+static int by_name(const void *a, const void *b) {
+  const Leaf *x = &sort_leaves[*(const int *)a], *y = &sort_leaves[*(const int *)b];
+  int c = strcmp(x->name, y->name);
+  return c ? c : x->loc.line - y->loc.line;
+}
+
+/* Two leaves of one kind with one name: an error at the later one's line. */
+static int check_unique(const Leaf *l, int n, const char *what) {
+  int *ix = ir_alloc((size_t)(n + 1) * sizeof(int));
+  for (int i = 0; i < n; i++) ix[i] = i;
+  sort_leaves = l;
+  qsort(ix, (size_t)n, sizeof *ix, by_name);
+  for (int i = 1; i < n; i++)
+    if (strcmp(l[ix[i]].name, l[ix[i - 1]].name) == 0) {
+      fprintf(stderr, "%s:%d: %s name '%s' is also used at line %d\n", ir_esc(l[ix[i]].loc.file, RT_ESC_TERM),
+              l[ix[i]].loc.line, what, ir_esc(l[ix[i]].name, RT_ESC_C_STRING), l[ix[i - 1]].loc.line);
+      return 1;
+    }
+  return 0;
+}
+
+static int check_names(Graph *g) {
+  return check_unique(g->params, g->nparams, "parameter") || check_unique(g->inputs, g->ninputs, "input");
 }
 
 static void dump(const Options *o, const Graph *g, unsigned stage, const char *name) {

@@ -24,6 +24,8 @@ typedef struct {
 } Options;
 
 int pipeline_run(const Options *o); /* exit status */
+/* --lua-timeout's value: seconds in (0, 86400] into *out, 0; else 1. */
+int pipeline_parse_timeout(const char *v, double *out);
 int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
 
 #endif

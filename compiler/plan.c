@@ -53,6 +53,8 @@ static int64_t iter_numel(const Graph *g, int id) {
   return shape_numel(&n->shape);
 }
 
+enum { MAX_FUSE_DEPTH = 32 };
+
 static void decide_inline(Fn *f) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
@@ -65,6 +67,17 @@ static void decide_inline(Fn *f) {
     if (uk == K_ONEHOT) continue;
     if (n->op != OP_ONEHOT && iter_numel(g, u) != shape_numel(&n->shape)) continue;
     f->inl[i] = 1;
+  }
+  /* A fused expression nests at most MAX_FUSE_DEPTH operations: deeper chains are cut by
+   * materializing a node, so the emitter's recursion and the C compiler's bracket depth stay
+   * bounded whatever the model (a chain of 10^5 additions). */
+  int *depth = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    if (!f->reach[i]) continue;
+    const Node *n = &g->nodes[i];
+    for (int k = 0; k < n->nin; k++)
+      if (f->inl[n->in[k]] && depth[n->in[k]] > depth[i]) depth[i] = depth[n->in[k]];
+    if (++depth[i] >= MAX_FUSE_DEPTH && f->inl[i]) f->inl[i] = 0, depth[i] = 1;
   }
 }
 

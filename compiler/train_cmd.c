@@ -41,7 +41,8 @@ static const char train_usage[] =
     "  --augment hflip|none  --no-shuffle  --threads N\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --plot curves.svg\n"
-    "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n";
+    "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
+    "  --lua-timeout S  CPU seconds the model file may run (default 5)\n";
 
 static int usage_error(const char *msg, const char *arg) {
   fprintf(stderr, "dlc train: %s%s\n(dlc train --help shows the usage)\n", msg, arg ? arg : "");
@@ -104,6 +105,9 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
     t->shuffle = 0, t->shuffle_given = 1;
+  } else if (!strcmp(a, "--lua-timeout")) {
+    if (pipeline_parse_timeout(v, &co->dsl.time_limit)) return usage_error("--lua-timeout takes seconds, more than 0 and at most 86400", NULL);
+    TAKE(1);
   } else if (!strcmp(a, "--threads")) {
     if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
     t->threads = (int)n, TAKE(1);

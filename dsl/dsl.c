@@ -5,12 +5,15 @@
  * friendly (nn, optim, init, tensor methods, the spec table) is Lua, embedded at build time.
  * A tensor is a userdata holding a node id and nothing else; Lua never owns IR memory.
  *
- * Sandbox: base functions without dofile/loadfile/collectgarbage, `load` of text only; the
- * string (without dump), table, math and utf8 libraries; `io` and `os` are tables that refuse
- * every use with a message; `require` knows only dlc, nn, optim and init.  An instruction
- * count hook and an allocation cap stop runaway models.  Every node gets the line of the
- * innermost frame of the model file (or of the module that made it: core.with_loc). */
+ * The model runs in the sandbox of sandbox.c (libraries, environments, sealed metatables, the
+ * CPU-time budget); `require` knows only dlc, nn, optim and init.  An instruction-count hook
+ * and an allocation cap (here) stop runaway models too.  Every node gets the line of the
+ * innermost frame of the model file (or of the module that made it: core.with_loc).  Every
+ * call into Lua is protected and within the budget: model code never runs outside one. */
 #include "dsl.h"
+
+#include "dlc_rt.h"
+#include "sandbox.h"
 
 #include <errno.h>
 #include <lauxlib.h>
@@ -28,6 +31,7 @@ struct Dsl {
   Graph *g;
   const char *file;  /* the model path, as given */
   long long instr, instr_limit;
+  double time_limit, time_left; /* CPU seconds for the model's code, and what is left */
   size_t mem, mem_limit;
   int nloc;
   int locs[MAX_LOC_DEPTH];
@@ -50,19 +54,9 @@ static Dsl *get_dsl(lua_State *L) {
 
 /* ---- locations and errors ------------------------------------------------------------- */
 
-/* The line of the innermost frame running the model file, 0 if none. */
-static int user_line(lua_State *L) {
-  lua_Debug ar;
-  for (int level = 0; lua_getstack(L, level, &ar); level++) {
-    if (!lua_getinfo(L, "Sl", &ar)) continue;
-    if (ar.source[0] == '@' && ar.currentline > 0) return ar.currentline;
-  }
-  return 0;
-}
-
 static Loc cur_loc(lua_State *L) {
   Dsl *d = get_dsl(L);
-  Loc l = {d->file, d->nloc ? d->locs[d->nloc - 1] : user_line(L)};
+  Loc l = {d->file, d->nloc ? d->locs[d->nloc - 1] : sb_user_line(L)};
   return l;
 }
 
@@ -84,9 +78,13 @@ static int dsl_raise(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
-/* Called before every IR constructor: new nodes get the current location, errors go to Lua. */
+/* Called before every IR constructor: new nodes get the current location, errors go to Lua.
+ * A model builds at most DSL_MAX_NODES nodes: the passes after the model ran are not all
+ * linear in the graph's size, and they run outside the model's time budget. */
 static Graph *G(lua_State *L) {
   Dsl *d = get_dsl(L);
+  if (d->g->nnodes >= DSL_MAX_NODES)
+    dsl_raise(L, "the model builds more than %d operations, dlc's limit (a loop that should be a module?)", DSL_MAX_NODES);
   d->g->cur = cur_loc(L);
   d->g->on_error = raise_msg;
   d->g->err_ctx = L;
@@ -168,8 +166,26 @@ static Op op_named(lua_State *L, int idx, OpKind kind) {
 
 /* ---- primitives --------------------------------------------------------------------------- */
 
+/* A name the model gives an input or a parameter: it lands in checkpoints, headers and dumps
+ * (escaped there), so it is 1 to MAX_NAME bytes of well-formed UTF-8 without control
+ * characters. */
+enum { MAX_NAME = 256 };
+static const char *name_arg(lua_State *L, int idx, const char *what) {
+  size_t n;
+  const char *s = luaL_checklstring(L, idx, &n);
+  if (n == 0 || n > MAX_NAME) return dsl_raise(L, "%s: a name is 1 to %d bytes long, got %zu", what, MAX_NAME, n), NULL;
+  for (size_t i = 0, len; i < n; i += len) {
+    uint32_t cp = 0;
+    len = rt_utf8_seq((const unsigned char *)s + i, n - i, &cp);
+    if (!len) return dsl_raise(L, "%s: a name must be UTF-8 text (byte %zu is not)", what, i + 1), NULL;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
+      return dsl_raise(L, "%s: a name may not hold control characters (byte %zu is U+%04X)", what, i + 1, (unsigned)cp), NULL;
+  }
+  return s;
+}
+
 static int c_input(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = name_arg(L, 1, "dlc.input");
   Shape s = shape_arg(L, 2);
   const char *dt = luaL_optstring(L, 3, "float");
   return push_tensor(L, ir_input(G(L), name, s, strcmp(dt, "int") == 0 ? DT_INT : DT_FLOAT));
@@ -184,7 +200,7 @@ static double num_field(lua_State *L, int idx, const char *k) {
 
 static int c_param(lua_State *L) {
   int buffer = lua_toboolean(L, 4); /* read before the stack grows */
-  const char *name = luaL_checkstring(L, 1);
+  const char *name = name_arg(L, 1, "dlc.param");
   Shape s = shape_arg(L, 2);
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_getfield(L, 3, "dist");
@@ -378,7 +394,7 @@ static int c_with_loc(lua_State *L) {
 static int c_rename(lua_State *L) {
   Dsl *d = get_dsl(L);
   int id = tensor_arg(L, 1);
-  const char *name = luaL_checkstring(L, 2);
+  const char *name = name_arg(L, 2, "a parameter's name");
   if (d->g->nodes[id].op != OP_PARAM) return dsl_raise(L, "only parameters can be renamed");
   d->g->params[d->g->nodes[id].leaf].name = ir_strdup(name);
   return 0;
@@ -472,61 +488,6 @@ static void hook(lua_State *L, lua_Debug *ar) {
               d->instr_limit);
 }
 
-/* load(chunk [, name [, mode [, env]]]) with text chunks only. */
-static int sandbox_load(lua_State *L) {
-  int n = lua_gettop(L);
-  lua_getglobal(L, "__dlc_load");
-  lua_pushvalue(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushliteral(L, "t");
-  if (n >= 4) lua_pushvalue(L, 4);
-  lua_call(L, n >= 4 ? 4 : 3, 2);
-  return 2;
-}
-
-static int refuse(lua_State *L) {
-  const char *lib = lua_tostring(L, lua_upvalueindex(1));
-  const char *key = lua_tostring(L, 2);
-  return dsl_raise(L, "%s.%s is not available: model files run in a sandbox without file, process or "
-                      "OS access", lib, key ? key : "?");
-}
-
-static void refusing_table(lua_State *L, const char *name) {
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushstring(L, name);
-  lua_pushcclosure(L, refuse, 1);
-  lua_setfield(L, -2, "__index");
-  lua_setmetatable(L, -2);
-  lua_setglobal(L, name);
-}
-
-static void open_sandbox(lua_State *L) {
-  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
-  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
-  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
-  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
-  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
-  lua_pop(L, 5);
-  lua_getglobal(L, "load");
-  lua_setglobal(L, "__dlc_load");
-  lua_pushcfunction(L, sandbox_load);
-  lua_setglobal(L, "load");
-  const char *gone[] = {"dofile", "loadfile", "collectgarbage", NULL};
-  for (int i = 0; gone[i]; i++) {
-    lua_pushnil(L);
-    lua_setglobal(L, gone[i]);
-  }
-  lua_getglobal(L, "string");
-  lua_pushnil(L);
-  lua_setfield(L, -2, "dump");
-  lua_pop(L, 1);
-  refusing_table(L, "io");
-  refusing_table(L, "os");
-  refusing_table(L, "debug");
-  refusing_table(L, "package");
-}
-
 /* The embedded chunks: dsl_lua_chunks[] from the build (embed.cmake). */
 typedef struct {
   const char *name;
@@ -549,8 +510,24 @@ static int sandbox_require(lua_State *L) {
   char chunkname[64];
   snprintf(chunkname, sizeof chunkname, "=dlc/%s.lua", name);
   if (luaL_loadbufferx(L, (const char *)c->data, c->len, chunkname, "t") != LUA_OK) return lua_error(L);
+  sb_private_env(L);
   lua_getfield(L, LUA_REGISTRYINDEX, "dlc.core");
   lua_call(L, 1, 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, name);
+  return 1;
+}
+
+/* The model's require: read-only views of dlc's modules, one per module. */
+static int model_require(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  lua_getfield(L, LUA_REGISTRYINDEX, "dlc.views");
+  if (lua_getfield(L, -1, name) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  lua_pushcfunction(L, sandbox_require);
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  if (lua_istable(L, -1)) sb_read_only(L, name);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, name);
   return 1;
@@ -559,6 +536,8 @@ static int sandbox_require(lua_State *L) {
 static void open_core(lua_State *L, const DslOptions *o) {
   luaL_newmetatable(L, TENSOR_MT);
   luaL_setfuncs(L, tensor_mms, 0);
+  lua_pushboolean(L, 0); /* sealed: getmetatable(tensor) cannot reach the methods */
+  lua_setfield(L, -2, "__metatable");
   lua_newtable(L); /* methods, filled by dlc.lua */
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__index");
@@ -581,36 +560,59 @@ static void open_core(lua_State *L, const DslOptions *o) {
   lua_pop(L, 1); /* metatable */
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, "dlc.loaded");
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, "dlc.views");
+  lua_getfield(L, LUA_REGISTRYINDEX, "dlc.env");
   lua_pushcfunction(L, sandbox_require);
+  lua_setfield(L, -2, "require");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, model_require);
   lua_setglobal(L, "require");
 }
 
 /* ---- running the model --------------------------------------------------------------------- */
 
+/* The message handler: every error reads "model.lua:LINE: ...".  An error raised inside dlc's
+ * own chunks (named "dlc/...") can only come from a value the model handed over or changed:
+ * it is placed at the model's line, with dlc's words kept after it. */
 static int traceback_msg(lua_State *L) {
+  Dsl *d = get_dsl(L);
   if (!lua_isstring(L, 1)) {
-    lua_pushfstring(L, "%s:%d: error object is a %s, not a message", get_dsl(L)->file, user_line(L),
-                    luaL_typename(L, 1));
+    lua_pushfstring(L, "%s:%d: error object is a %s, not a message", d->file, sb_user_line(L), luaL_typename(L, 1));
+  } else if (strncmp(lua_tostring(L, 1), "dlc/", 4) == 0) {
+    Loc l = cur_loc(L);
+    lua_pushfstring(L, "%s:%d: dlc's library failed on what this line gave it (%s)", l.file, l.line, lua_tostring(L, 1));
+  } else {
+    size_t n = strlen(d->file);
+    const char *m = lua_tostring(L, 1);
+    if (strncmp(m, d->file, n) != 0 || m[n] != ':') /* error(msg, 0), or raised in a load()ed chunk */
+      lua_pushfstring(L, "%s:%d: %s", d->file, cur_loc(L).line, m);
   }
   return 1;
 }
 
-/* Call the function on the top with n args; on error print the message, return 1. */
+/* Call the function on the top with n args, within the model's CPU-time budget; on error print
+ * the message (escaped for the terminal), return 1. */
 static int protected_call(Dsl *d, int nargs, int nres) {
   lua_State *L = d->L;
   int base = lua_gettop(L) - nargs;
   lua_pushcfunction(L, traceback_msg);
   lua_insert(L, base);
+  sb_clock_start(L, d->file, d->time_left, d->time_limit);
   int st = lua_pcall(L, nargs, nres, base);
+  d->time_left = sb_clock_stop();
+  lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000); /* the clock may have replaced it */
   lua_remove(L, base);
   d->g->on_error = d->on_error; /* IR errors outside Lua go to the caller's handler */
   d->g->err_ctx = d->err_ctx;
   if (st == LUA_OK) return 0;
-  if (st == LUA_ERRMEM)
-    fprintf(stderr, "%s: the model file used more than %zu MiB of memory and was stopped\n", d->file,
-            d->mem_limit >> 20);
-  else
-    fprintf(stderr, "%s\n", lua_tostring(L, -1));
+  if (st == LUA_ERRMEM) {
+    fprintf(stderr, "%s: the model file used more than %zu MiB of memory and was stopped\n",
+            ir_esc(d->file, RT_ESC_TERM), d->mem_limit >> 20);
+  } else {
+    rt_fputs_escaped(lua_tostring(L, -1), RT_ESC_TERM, stderr);
+    fputc('\n', stderr);
+  }
   lua_pop(L, 1);
   return 1;
 }
@@ -624,6 +626,19 @@ static const char *file_stem(const char *path) {
   return s;
 }
 
+/* build_spec(spec, stem) = dlc._build(spec, stem): validates the spec and builds the forward
+ * graph and the loss. */
+static int build_spec(lua_State *L) {
+  lua_pushcfunction(L, sandbox_require);
+  lua_pushliteral(L, "dlc");
+  lua_call(L, 1, 1);
+  lua_getfield(L, -1, "_build");
+  lua_insert(L, 1);
+  lua_settop(L, 3);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
 Dsl *dsl_open(const DslOptions *o, Graph *g) {
   Dsl *d = calloc(1, sizeof *d);
   if (!d) die("out of memory");
@@ -634,30 +649,15 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   d->file = o->path;
   d->instr_limit = o->instr_limit;
   d->mem_limit = o->mem_limit;
+  d->time_limit = d->time_left = o->time_limit > 0 ? o->time_limit : DSL_DEFAULT_TIMEOUT;
   d->L = lua_newstate(limited_alloc, d);
   if (!d->L) die("cannot create a Lua state");
   lua_State *L = d->L;
-  open_sandbox(L);
+  sb_open(L);
   open_core(L, o);
   lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000);
   g->cur.file = o->path;
-  FILE *f = fopen(o->path, "rb");
-  if (!f) {
-    fprintf(stderr, "%s: cannot open the model file: %s\n", o->path, strerror(errno));
-    dsl_close(d);
-    return NULL;
-  }
-  fclose(f);
-  /* luaL_loadfilex names the chunk "@path": errors read "path:line: ..." */
-  int st = luaL_loadfilex(L, o->path, "t");
-  if (st != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    if (st == LUA_ERRSYNTAX && strstr(msg, "binary chunk"))
-      fprintf(stderr, "%s: not a Lua model file (it is a precompiled or binary file)\n", o->path);
-    else if (st == LUA_ERRSYNTAX)
-      fprintf(stderr, "%s\n(%s is not a valid Lua model file)\n", msg, o->path);
-    else
-      fprintf(stderr, "%s: cannot read the model file: %s\n", o->path, msg);
+  if (sb_load_model(L, o->path) != LUA_OK) {
     dsl_close(d);
     return NULL;
   }
@@ -665,12 +665,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
     dsl_close(d);
     return NULL;
   }
-  /* dlc._build(spec, default_name) validates the spec and builds the forward graph and loss */
-  lua_pushcfunction(L, sandbox_require);
-  lua_pushliteral(L, "dlc");
-  lua_call(L, 1, 1);
-  lua_getfield(L, -1, "_build");
-  lua_remove(L, -2);
+  lua_pushcfunction(L, build_spec);
   lua_insert(L, -2);
   lua_pushstring(L, file_stem(o->path));
   d->locs[d->nloc++] = d->last_line; /* spec errors and nodes: the line that returned it */

@@ -6,12 +6,18 @@
 
 typedef struct Dsl Dsl;
 
+enum {
+  DSL_DEFAULT_TIMEOUT = 5,   /* CPU seconds for the model file */
+  DSL_MAX_NODES = 1 << 16    /* graph nodes a model may build */
+};
+
 typedef struct {
   const char *path;      /* the model file */
   char **defs;           /* -D KEY=VALUE, read by the model as dlc.arg.KEY */
   int ndefs;
   long long instr_limit; /* Lua instructions before a model is stopped */
   size_t mem_limit;      /* bytes the model's Lua state may allocate */
+  double time_limit;     /* CPU seconds the model's code may run (--lua-timeout); 0: the default */
   int batch;             /* > 0: replaces the batch size of a sequential model's input */
 } DslOptions;
 

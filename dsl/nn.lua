@@ -13,6 +13,10 @@ local counters = {}
 
 local function apply(self, ...)
   local args = table.pack(...)
+  local want = self._nargs or 1 -- losses take (input, target), every other module one input
+  if args.n ~= want then
+    core.error(string.format("%s takes %d input%s, got %d", tostring(self), want, want == 1 and "" or "s", args.n))
+  end
   return core.with_loc(self._line, function() return self:forward(table.unpack(args, 1, args.n)) end)
 end
 
@@ -431,6 +435,7 @@ local function loss_class(kind, extra, f, per_sample)
     end
     for k, v in pairs(o) do self[k] = v end
   end)
+  nn[kind]._nargs = 2
   nn[kind].forward = function(self, input, target)
     need_tensor(input, tostring(self))
     need_tensor(target, tostring(self))
@@ -587,6 +592,7 @@ local function lib_loss(kind, extra, check, f, per_sample, reductions)
     for k, v in pairs(o) do self[k] = v end
     if check then check(self, "nn." .. kind) end
   end)
+  nn[kind]._nargs = 2
   nn[kind].forward = function(self, input, target)
     need_tensor(input, tostring(self))
     need_tensor(target, tostring(self))

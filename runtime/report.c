@@ -11,6 +11,7 @@
 #include "report.h"
 
 #include "dlc_rt.h"
+#include "dlc_text.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -412,45 +413,19 @@ static double py(const Frame *fr, double v) {
 
 /* ---- SVG: text -------------------------------------------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at s[0..n) encoding a character XML 1.0 allows
- * (apart from the ASCII controls, left to the caller), 0 when it is not one. */
-static size_t utf8_char(const unsigned char *s, size_t n) {
-  uint32_t cp;
-  size_t len = rt_utf8_seq(s, n, &cp);
-  return len && cp != 0xFFFE && cp != 0xFFFF ? len : 0;
-}
-
-static void put_xml_byte(FILE *fp, unsigned char c) {
-  if (c == '<')
-    fputs("&lt;", fp);
-  else if (c == '>')
-    fputs("&gt;", fp);
-  else if (c == '&')
-    fputs("&amp;", fp);
-  else if (c == '"')
-    fputs("&quot;", fp);
-  else
-    fputc(printable((char)c), fp);
-}
-
-/* s as XML character data: escaped, invalid bytes as '?', cut to maxcols characters + "...". */
+/* s as XML character data (dlc_text.h's RT_ESC_XML: escaped, each byte of what XML cannot
+ * hold as '?'), cut to maxcols characters + "..." (an ill-formed byte counts as one). */
 static void put_xml(FILE *fp, const char *s, int maxcols) {
   const unsigned char *u = (const unsigned char *)s;
-  size_t n = strlen(s);
-  int cols = 0;
-  for (size_t i = 0, len; i < n; i += len, cols++) {
-    if (cols == maxcols) {
-      fputs("...", fp);
-      return;
-    }
-    len = utf8_char(u + i, n - i);
-    if (len == 0)
-      fputc('?', fp), len = 1;
-    else if (len == 1)
-      put_xml_byte(fp, u[i]);
-    else
-      fwrite(u + i, 1, len, fp);
-  }
+  size_t n = strlen(s), i = 0, len;
+  for (int cols = 0; i < n && cols < maxcols; i += len ? len : 1, cols++) len = rt_utf8_seq(u + i, n - i, NULL);
+  char *cut = malloc(i + 1);
+  if (!cut) return;
+  memcpy(cut, s, i);
+  cut[i] = 0;
+  rt_fputs_escaped(cut, RT_ESC_XML, fp);
+  if (i < n) fputs("...", fp);
+  free(cut);
 }
 
 /* ---- SVG: drawing ----------------------------------------------------------------------- */

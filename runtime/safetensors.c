@@ -17,6 +17,7 @@
  * and the old file is left as it was.  Errors are one line and start with the file's path. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_rt.h"
+#include "dlc_text.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -926,23 +927,17 @@ static void buf_put(Buf *b, const char *s, size_t n) {
 
 static void buf_str(Buf *b, const char *s) { buf_put(b, s, strlen(s)); }
 
-/* s as a JSON string: quotes, backslashes and control bytes escaped; UTF-8 passes through. */
+/* s as a JSON string (dlc_text.h's RT_ESC_JSON: quotes, backslashes and controls escaped). */
 static void buf_json(Buf *b, const char *s) {
-  char esc[8];
-  buf_put(b, "\"", 1);
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') {
-      esc[0] = '\\', esc[1] = (char)c;
-      buf_put(b, esc, 2);
-    } else if (c < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", c);
-      buf_put(b, esc, 6);
-    } else {
-      buf_put(b, s, 1);
-    }
+  char *e = rt_escape(s, RT_ESC_JSON);
+  if (!e) {
+    b->oom = 1;
+    return;
   }
   buf_put(b, "\"", 1);
+  buf_str(b, e);
+  buf_put(b, "\"", 1);
+  free(e);
 }
 
 static void buf_tensor(Buf *b, const RtTensor *t, uint64_t begin, uint64_t end) {

@@ -1,7 +1,8 @@
 # run_error.cmake -DDLC=dlc -DMODEL=m.lua [-DEXPECT=regex] [-DSTATUS=1] [-DARGS=...] -DOUT=dir
 # Runs dlc on a model that must be refused: the exit status must be STATUS (default 1), stderr
 # must match EXPECT (default: the model's first line, "-- expect: REGEX"), and nothing may
-# crash: no signal, no "internal error", no sanitizer report.
+# crash: no signal, no "internal error", no sanitizer report.  A second line "-- args: ..."
+# adds dlc options (when ARGS is not given).  -DNO_OUT=1: no "-o refused.c" (dlc train).
 if(NOT DEFINED STATUS)
   set(STATUS 1)
 endif()
@@ -9,8 +10,22 @@ if(NOT DEFINED EXPECT)
   file(STRINGS ${MODEL} first LIMIT_COUNT 1)
   string(REGEX REPLACE "^-- expect: " "" EXPECT "${first}")
 endif()
+if(NOT DEFINED ARGS AND EXISTS ${MODEL})
+  file(STRINGS ${MODEL} head LIMIT_COUNT 2)
+  list(LENGTH head nhead)
+  if(nhead EQUAL 2)
+    list(GET head 1 second)
+    if(second MATCHES "^-- args: ")
+      string(REGEX REPLACE "^-- args: " "" ARGS "${second}")
+    endif()
+  endif()
+endif()
 separate_arguments(args UNIX_COMMAND "${ARGS}")
-execute_process(COMMAND ${DLC} ${MODEL} ${args} -o ${OUT}/refused.c
+set(out_args -o ${OUT}/refused.c)
+if(NO_OUT)
+  set(out_args)
+endif()
+execute_process(COMMAND ${DLC} ${MODEL} ${args} ${out_args}
                 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out TIMEOUT 60)
 if(NOT "${rc}" STREQUAL "${STATUS}")
   message(FATAL_ERROR "exit status ${rc}, expected ${STATUS}\nstderr:\n${err}")
