@@ -33,8 +33,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#define CHUNK ((int64_t)1 << 16)         /* first buffer size; values in the first CSV rows */
+#define CHUNK ((int64_t)1 << 16)         /* first buffer size */
 #define TAIL 4096                        /* bytes read to find data after an IDX file's end */
+#define ROWS0 4096                       /* values in the first CSV rows allocated */
 #define MAX_READ ((int64_t)1 << 30)      /* bytes per inflate call (avail_out is 32-bit) */
 #define CSV_MAX_BYTES ((int64_t)1 << 31) /* largest CSV file (uncompressed) */
 #define SHOWN 40                         /* bytes of a file-supplied string quoted in an error */
@@ -775,11 +776,11 @@ static int detect_header(char **first, int64_t n, char **second, int64_t nsecond
   return 0;
 }
 
-/* Room for more rows: doubling, from about CHUNK values (at least one row), so memory follows
+/* Room for more rows: doubling, from about ROWS0 values (at least one row), so memory follows
  * the rows actually read, whatever the width of a row. */
 static int grow_rows(Csv *c) {
   int64_t max = RT_DATA_MAX_VALUES / c->dim;
-  int64_t nc = c->cap ? 2 * c->cap : CHUNK / c->dim > 0 ? CHUNK / c->dim : 1;
+  int64_t nc = c->cap ? 2 * c->cap : ROWS0 / c->dim > 0 ? ROWS0 / c->dim : 1;
   if (c->n >= max)
     return csv_fail(c, "more than %" PRId64 " values, the limit", RT_DATA_MAX_VALUES);
   nc = nc < max ? nc : max;
