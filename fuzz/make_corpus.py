@@ -63,6 +63,13 @@ def safetensors_corpus():
                          ("x", "F32", [3], f32)],
                         {"dlc.graph_hash": "h1", "dlc.step": "7"}))
     put(d, "misaligned", st([("s", "F32", [1], f32[:4]), ("m", "F64", [1], struct.pack("<d", 2))]))
+    put(d, "names", st([("b\"q\\s\u00e9\U0001F600", "F32", [1], f32[:4]), ("\u00fc", "F64", [], struct.pack("<d", 2)),
+                        ("\U0001F600\u4e2d", "I32", [1], struct.pack("<i", 1))],
+                       {"note": "a/b\t\u2713\U0001F600", "format": "pt"}))
+    overlap = bytearray(st([("a", "F32", [2], f32[:8]), ("b", "F32", [1], f32[8:])]))
+    i = overlap.index(b"[8,12]")
+    overlap[i:i + 6] = b"[4, 8]"  # b now overlaps a, and bytes 8..12 belong to no tensor
+    put(d, "overlap", bytes(overlap))
     put(d, "zero-size", st([("e0", "F32", [0], b""), ("a", "F32", [3], f32),
                             ("e1", "I64", [0, 4], b""), ("optim.a.exp_avg", "F32", [3], f32),
                             ("net.1.num_batches_tracked", "I64", [], struct.pack("<q", 3))]))
