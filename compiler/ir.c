@@ -5,6 +5,8 @@
  * (same op, inputs, attributes and shape) are created once.  Leaves are never merged. */
 #include "ir.h"
 
+#include "fileio.h"
+
 #include <math.h>
 #include <setjmp.h>
 #include <stdlib.h>
@@ -87,6 +89,24 @@ char *ir_c_ident(const char *s) {
   char *c = ir_strdup(r);
   free(r);
   return c;
+}
+
+typedef struct {
+  const char *text;
+  size_t n;
+} Text;
+
+static int put_text(FILE *fp, void *ctx) {
+  const Text *t = ctx;
+  return fwrite(t->text, 1, t->n, fp) != t->n;
+}
+
+int ir_write_file(const char *path, const char *text, size_t n) {
+  char err[512];
+  Text t = {text, n};
+  if (!rt_write_atomic(path, put_text, &t, err, sizeof err)) return 0;
+  fprintf(stderr, "dlc: %s\n", ir_esc(err, RT_ESC_TERM));
+  return 1;
 }
 
 _Noreturn void die_at(const char *file, int line, const char *fmt, ...) {

@@ -190,6 +190,9 @@ char *ir_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * made a C identifier; both copies live as long as the IR. */
 const char *ir_esc(const char *s, RtEsc ctx);
 char *ir_c_ident(const char *s);
+/* Write text[0..n) to path atomically (the old file or the whole new one, never a part); 0, or
+ * 1 after printing why not. */
+int ir_write_file(const char *path, const char *text, size_t n);
 void ir_free_all(void);
 _Noreturn void die_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -74,13 +74,15 @@ static int check_names(Graph *g) {
 static void dump(const Options *o, const Graph *g, unsigned stage, const char *name) {
   if (o->dumps & stage) dump_graph(stdout, g, o->emit.dtype64, name);
   if (o->dot_stage == stage) {
-    FILE *f = fopen(o->out, "w");
-    if (!f) {
-      fprintf(stderr, "dlc: cannot write %s\n", o->out);
-      exit(1);
-    }
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    if (!f) die("open_memstream failed");
     dump_dot(f, g, o->emit.dtype64);
     fclose(f);
+    int st = ir_write_file(o->out, text, n);
+    free(text);
+    if (st) exit(1);
   }
 }
 

@@ -483,9 +483,12 @@ static void hook(lua_State *L, lua_Debug *ar) {
     return;
   }
   d->instr += 1000;
-  if (d->instr > d->instr_limit)
-    dsl_raise(L, "the model file ran more than %lld Lua instructions and was stopped (an endless loop?)",
-              d->instr_limit);
+  if (d->instr > d->instr_limit) {
+    char msg[200];
+    snprintf(msg, sizeof msg, "the model file ran more than %lld Lua instructions and was stopped (an endless loop?)",
+             d->instr_limit);
+    sb_stop(L, msg);
+  }
 }
 
 /* The embedded chunks: dsl_lua_chunks[] from the build (embed.cmake). */

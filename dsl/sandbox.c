@@ -14,7 +14,8 @@
  *   path), and setmetatable refuses __gc finalizers, which would run after the model's time.
  * - Time: an instruction-count hook (dsl.c) stops runaway Lua code; a CPU-time budget armed
  *   with setitimer(ITIMER_PROF) also stops C functions that never return to Lua (see
- *   sb_clock_start).  Memory: the allocator's cap (dsl.c). */
+ *   sb_clock_start).  A model stopped by either cannot catch the error with pcall and go on.
+ *   Memory: the allocator's cap (dsl.c). */
 #include "sandbox.h"
 
 #include <errno.h>
@@ -56,6 +57,36 @@ int sb_raise(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
+/* ---- stopping ------------------------------------------------------------------------------
+ * A model stopped by a limit must not catch the error and go on: once sb_stop has raised, the
+ * model's pcall and xpcall raise the same message again as soon as they return. */
+
+static volatile sig_atomic_t stopping;
+static char stop_msg[1200];
+
+int sb_stop(lua_State *L, const char *msg) {
+  lua_Debug ar;
+  if (!stopping) {
+    if (model_frame(L, &ar)) snprintf(stop_msg, sizeof stop_msg, "%s:%d: %s", ar.source + 1, ar.currentline, msg);
+    else snprintf(stop_msg, sizeof stop_msg, "%s", msg);
+    stopping = 1;
+  }
+  lua_pushstring(L, stop_msg);
+  return lua_error(L);
+}
+
+/* pcall and xpcall: the real one (upvalue 1), then the stop re-raised. */
+static int sb_pcall(lua_State *L) {
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  if (stopping) {
+    lua_pushstring(L, stop_msg);
+    return lua_error(L);
+  }
+  return lua_gettop(L);
+}
+
 /* ---- the CPU-time budget ----------------------------------------------------------------- */
 
 static lua_State *volatile clock_L;
@@ -71,9 +102,11 @@ static void arm(double seconds) {
 }
 
 static void timeout_hook(lua_State *L, lua_Debug *ar) {
+  char msg[256];
   (void)ar;
-  sb_raise(L, "the model file ran for more than %g s of CPU time and was stopped (an endless loop? "
-              "--lua-timeout S sets the limit)", clock_limit);
+  snprintf(msg, sizeof msg, "the model file ran for more than %g s of CPU time and was stopped (an endless loop? "
+                            "--lua-timeout S sets the limit)", clock_limit);
+  sb_stop(L, msg);
 }
 
 /* First expiry: stop the Lua code at its next instruction.  Second (one CPU second later, the
@@ -102,6 +135,7 @@ void sb_clock_start(lua_State *L, const char *file, double seconds, double limit
   clock_msglen = n < 0 ? 0 : (size_t)n < sizeof clock_msg ? (size_t)n : sizeof clock_msg - 1;
   clock_limit = limit;
   clock_fired = 0;
+  stopping = 0;
   clock_L = L;
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -291,6 +325,8 @@ void sb_open(lua_State *L) {
   wrap_global(L, "load", sb_load);
   wrap_global(L, "getmetatable", sb_getmetatable);
   wrap_global(L, "setmetatable", sb_setmetatable);
+  wrap_global(L, "pcall", sb_pcall);
+  wrap_global(L, "xpcall", sb_pcall);
   lua_pushcfunction(L, sb_print);
   lua_setglobal(L, "print");
   static const char *const gone[] = {"dofile", "loadfile", "collectgarbage", NULL};

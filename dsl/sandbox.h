@@ -24,6 +24,10 @@ int sb_user_line(lua_State *L);
 /* Raise "file:line: message" at the model's innermost line. */
 int sb_raise(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Stop the model: raise "file:line: msg" (the line of the model's innermost frame) in a way the
+ * model cannot catch (its pcall and xpcall raise it again).  Cleared by sb_clock_start. */
+int sb_stop(lua_State *L, const char *msg);
+
 /* The CPU-time budget for running model code: sb_clock_start arms it with `seconds` of CPU
  * time; sb_clock_stop disarms it and returns what is left.  When the budget runs out inside
  * Lua code the model is stopped with an error at its line; when it runs out inside a C

@@ -1,0 +1,3 @@
+-- expect: debug_getregistry.lua:2: debug.getregistry is not available
+local r = debug.getregistry()
+return {}

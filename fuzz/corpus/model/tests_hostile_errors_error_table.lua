@@ -1,0 +1,2 @@
+-- expect: error_table.lua:2: error object is a table, not a message
+error({})

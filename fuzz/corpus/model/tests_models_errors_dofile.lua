@@ -1,0 +1,3 @@
+-- expect: dofile.lua:2: attempt to call a nil value \(global 'dofile'\)
+dofile("/etc/passwd")
+return {}

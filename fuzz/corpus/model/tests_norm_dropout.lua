@@ -1,0 +1,18 @@
+-- dropout.lua - the dropout statistics model (tests/norm/dropout_test.c).  -D p=P sets the drop
+-- probability, -D layers=L (default 1) puts L Dropout(p) layers in series.
+--
+-- Training output is not returned by the generated API, so the mask is read off a gradient:
+-- x is the 64x64 identity, the Linear (no bias, weight all ones) makes h[b, o] = W[o, b], the
+-- dropout layers make y = h * mask * c (c = 1 / (1 - p) per layer), and the loss is
+-- sum |y - 0| (L1, reduction "sum").  Then dloss/dW[o, b] = sign(y[b, o]) * mask[b, o] * c,
+-- i.e. exactly c^L where sample b's output o was kept and 0 where dropped, whatever the
+-- (positive) weights, so it can be read after every training step.
+local dlc, nn, init, optim = require "dlc", require "nn", require "init", require "optim"
+
+local p = tonumber(dlc.arg.p)
+local layers = tonumber(dlc.arg.layers or "1")
+local net = nn.Sequential { nn.Linear(64, 1000, {bias = false, init = init.constant(1)}) }
+for _ = 1, layers do net:add(nn.Dropout(p)) end
+
+return { name = "dropout", input = {64, 64}, net = net, target = {64, 1000},
+         loss = nn.L1Loss{reduction = "sum"}, optim = optim.SGD{lr = 1e-3} }
