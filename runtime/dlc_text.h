@@ -49,6 +49,11 @@ char *rt_escape(const char *s, RtEsc ctx);
 /* Write s escaped for ctx to f; 0 on success, EOF on a write error. */
 int rt_fputs_escaped(const char *s, RtEsc ctx, FILE *f);
 
+/* s as quoted in a one-line message: escaped for the terminal (RT_ESC_TERM) and cut, with
+ * "...", so that it fits in cap bytes (cap >= 4) with the NUL; a character or an escape is never
+ * cut in two.  Returns buf. */
+const char *rt_shown(char *buf, size_t cap, const char *s);
+
 /* A C identifier made from s in a new malloc'd string: every byte but [A-Za-z0-9_] becomes '_',
  * and '_' goes in front of a leading digit (or of nothing).  Different names can give the same
  * identifier: callers that need distinct ones make them unique themselves. */

@@ -128,6 +128,25 @@ int rt_fputs_escaped(const char *s, RtEsc ctx, FILE *f) {
   return st < 0 ? EOF : 0;
 }
 
+const char *rt_shown(char *buf, size_t cap, const char *s) {
+  size_t n = strlen(s), out = 0;
+  if (rt_escape_n(buf, cap, s, n, RT_ESC_TERM) < cap) return buf; /* it fits whole */
+  for (size_t i = 0, len; i < n; i += len) {
+    len = rt_utf8_seq((const unsigned char *)s + i, n - i, NULL);
+    len = len ? len : 1;
+    size_t need = rt_escape_n(NULL, 0, s + i, len, RT_ESC_TERM);
+    size_t rest = i + len < n ? 3 : 0; /* room for "..." unless this is the last character */
+    if (out + need + rest + 1 > cap) {
+      memcpy(buf + out, "...", 4);
+      return buf;
+    }
+    rt_escape_n(buf + out, cap - out, s + i, len, RT_ESC_TERM);
+    out += need;
+  }
+  buf[out] = 0;
+  return buf;
+}
+
 char *rt_c_ident(const char *s) {
   size_t n = strlen(s);
   int lead = n == 0 || (s[0] >= '0' && s[0] <= '9');

@@ -42,6 +42,13 @@ static void test_known(void) {
   char small[8];
   size_t need = rt_escape_n(small, sizeof small, "\"\"\"\"", 4, RT_ESC_C_STRING);
   CHECK(need == 16 && strlen(small) == 7, "truncation: need %zu, wrote %zu", need, strlen(small));
+  char sb[12];
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "short"), "short") == 0, "%s", sb);
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "abcdefghijk"), "abcdefghijk") == 0, "%s", sb);
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "abcdefghijkl"), "abcdefgh...") == 0, "%s", sb);
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "ab\x1b[2Jcdef"), "ab\\x1B[2...") == 0, "%s", sb);
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9"), "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9...") == 0,
+        "%s", sb);
   char *id = rt_c_ident("net.0.weight");
   CHECK(strcmp(id, "net_0_weight") == 0, "%s", id);
   free(id);
