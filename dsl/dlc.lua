@@ -215,7 +215,8 @@ local train_keys = {epochs = "an integer >= 0", val_split = "a number in [0, 1)"
   normalize = '"scale", "minmax", "zscore" or "none"', augment = '"hflip" or "none"', shuffle = "a boolean"}
 local function check_train(t)
   if type(t) ~= "table" then core.error("spec.train must be a table of dlc train defaults, e.g. {epochs = 5}") end
-  for k, v in pairs(t) do
+  local r = {} -- a plain copy, read raw: C reads it after the model's time is over
+  for k, v in next, t do
     local ok = (k == "epochs" or k == "seed") and math.type(v) == "integer" and v >= 0
       or k == "val_split" and type(v) == "number" and v >= 0 and v < 1
       or k == "normalize" and (v == "scale" or v == "minmax" or v == "zscore" or v == "none")
@@ -226,8 +227,9 @@ local function check_train(t)
     elseif not ok then
       core.error("spec.train." .. k .. " must be " .. train_keys[k] .. ", got " .. tostring(v))
     end
+    r[k] = v
   end
-  return t
+  return r
 end
 
 local function both_modes(net, x, training)
