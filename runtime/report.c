@@ -76,14 +76,26 @@ static int text_cols(const char *s, size_t nbytes) {
   return n;
 }
 
-/* At most maxcols characters of s, control bytes as '?', padded with spaces to width. */
+/* At most maxcols characters of s, padded with spaces to width; control characters (C0, DEL and
+ * the C1 controls U+0080..U+009F, which some terminals obey) and ill-formed bytes as '?'. */
 static void put_cell(FILE *f, const char *s, int maxcols, int width, int right) {
   size_t nb = prefix_bytes(s, maxcols);
   int pad = width - text_cols(s, nb);
   if (right && pad > 0)
     fprintf(f, "%*s", pad, "");
-  for (size_t i = 0; i < nb; i++)
-    fputc(printable(s[i]), f);
+  for (size_t i = 0, len; i < nb; i += len) {
+    uint32_t cp = 0;
+    len = rt_utf8_seq((const unsigned char *)s + i, nb - i, &cp);
+    if (!len) { /* an ill-formed byte: a '?' where text_cols counts a column */
+      if (!is_cont(s[i]))
+        fputc('?', f);
+      len = 1;
+    } else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+      fputc('?', f);
+    } else {
+      fwrite(s + i, 1, len, f);
+    }
+  }
   if (!right && pad > 0)
     fprintf(f, "%*s", pad, "");
 }

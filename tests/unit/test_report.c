@@ -310,6 +310,11 @@ static void test_confusion_names(void) {
             strstr(out, " \xc3\x89t\xc3\xa9 \xc3\xa0") && !strchr(out, '\t'),
         "names cut by character, control bytes as '?':\n%s", out);
   free(c.buf);
+  static const char *const esc[2] = {"esc\x1b[2J", "csi\xc2\x9b" "2J"};
+  out = confusion(cm, 2, esc, &c);
+  CHECK(strstr(out, "esc?[2J") && strstr(out, "csi?2J") && !strchr(out, 0x1b) && !strstr(out, "\xc2\x9b"),
+        "escape sequences in class names (C0 ESC and the C1 CSI) do not reach the terminal:\n%s", out);
+  free(c.buf);
 }
 
 /* ---- a small XML well-formedness checker -------------------------------------------------- */
