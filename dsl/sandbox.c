@@ -315,6 +315,11 @@ void sb_open(lua_State *L) {
   lua_pushnil(L);
   lua_setfield(L, -2, "dump");
   lua_pop(L, 1);
+  lua_getglobal(L, "math"); /* Lua seeds math.random from the clock: same model, same C */
+  lua_getfield(L, -1, "randomseed");
+  lua_pushinteger(L, 0);
+  lua_call(L, 1, 0);
+  lua_pop(L, 1);
   lua_pushliteral(L, ""); /* strings' metatable: its __index is the real string library */
   lua_getmetatable(L, -1);
   lua_pushboolean(L, 0);

@@ -1,0 +1,13 @@
+# same_c.cmake -DDLC=dlc -DMODEL=m.lua -DOUT=dir: dlc twice on one model gives the same bytes.
+foreach(k 1 2)
+  file(MAKE_DIRECTORY ${OUT}/${k})
+  execute_process(COMMAND ${DLC} ${MODEL} -o ${OUT}/${k}/net.c RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "dlc failed: ${err}")
+  endif()
+endforeach()
+file(READ ${OUT}/1/net.c a)
+file(READ ${OUT}/2/net.c b)
+if(NOT a STREQUAL b)
+  message(FATAL_ERROR "two runs of dlc on ${MODEL} gave different C")
+endif()
