@@ -1,8 +1,8 @@
 #!/bin/sh
 # run.sh BUILD SECONDS [TARGET...] - runs the libFuzzer targets built in BUILD (make fuzz),
 # one after the other (each may use a core; they are not run in parallel), SECONDS each.
-# Targets: those named, else every line of BUILD/fuzz/targets.txt ("NAME MAX_LEN", written by
-# fuzz/CMakeLists.txt).  Each works on BUILD/fuzz-work/NAME/corpus, seeded with a copy of
+# Targets: those named, else every line of BUILD/fuzz/targets.txt ("NAME MAX_LEN [SEED_DIR...]",
+# written by fuzz/CMakeLists.txt; the *.lua files of each SEED_DIR of the tree join the corpus).  Each works on BUILD/fuzz-work/NAME/corpus, seeded with a copy of
 # fuzz/corpus/NAME, and also reads fuzz/regress/NAME; new inputs and crash artifacts
 # (BUILD/fuzz-work/NAME/crash-*) stay in BUILD, never in the source tree.  Prints, per target,
 # executions, coverage (cov: edges, ft: features), corpus size and crashes; exits 1 when a
@@ -23,6 +23,9 @@ for t in "$@"; do
   work="$build/fuzz-work/$t"
   mkdir -p "$work/corpus"
   cp -R "$src/corpus/$t/." "$work/corpus/"
+  for d in $(awk -v t="$t" '$1 == t { for (i = 3; i <= NF; i++) print $i }' "$list"); do
+    cp "$src/../$d"/*.lua "$work/corpus/" 2>/dev/null || true # SEEDS: the tree's model files
+  done
   echo "== fuzz_$t: ${secs}s, -max_len=$maxlen, corpus $work/corpus =="
   "$bin" -max_total_time="$secs" -max_len="$maxlen" -print_final_stats=1 -print_pcs=0 \
     -artifact_prefix="$work/" ${FUZZ_FLAGS:-} "$work/corpus" "$src/regress/$t" 2>"$work/log"

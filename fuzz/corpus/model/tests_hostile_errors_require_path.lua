@@ -1,3 +1,0 @@
--- expect: require_path.lua:2: module '../../etc/passwd' is not available
-local x = require "../../etc/passwd"
-return {}
