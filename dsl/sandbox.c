@@ -383,12 +383,17 @@ int sb_load_model(lua_State *L, const char *path) {
     fprintf(stderr, "%s: cannot open the model file: %s\n", shown, strerror(errno));
     goto out;
   }
-  buf = malloc(SB_MAX_MODEL_BYTES + 1);
-  if (!buf) {
-    fprintf(stderr, "%s: out of memory\n", shown);
-    goto out;
+  for (size_t cap = 0, k = 1; k > 0 && n <= SB_MAX_MODEL_BYTES;) { /* memory follows the file */
+    if (n == cap) {
+      unsigned char *b = realloc(buf, cap = cap ? 2 * cap : 1 << 14);
+      if (!b) {
+        fprintf(stderr, "%s: out of memory\n", shown);
+        goto out;
+      }
+      buf = b;
+    }
+    n += k = fread(buf + n, 1, cap - n, f);
   }
-  n = fread(buf, 1, SB_MAX_MODEL_BYTES + 1, f);
   if (ferror(f)) {
     fprintf(stderr, "%s: cannot read the model file: %s\n", shown, strerror(errno));
     goto out;

@@ -27,7 +27,7 @@ for t in "$@"; do
     cp "$src/../$d"/*.lua "$work/corpus/" 2>/dev/null || true # SEEDS: the tree's model files
   done
   echo "== fuzz_$t: ${secs}s, -max_len=$maxlen, corpus $work/corpus =="
-  "$bin" -max_total_time="$secs" -max_len="$maxlen" -print_final_stats=1 -print_pcs=0 \
+  "$bin" -max_total_time="$secs" -max_len="$maxlen" -print_final_stats=1 -print_pcs=0 -close_fd_mask=2 \
     -artifact_prefix="$work/" ${FUZZ_FLAGS:-} "$work/corpus" "$src/regress/$t" 2>"$work/log"
   rc=$?
   grep -E "^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|invariant failed|Test unit written" "$work/log"
