@@ -137,7 +137,8 @@ void ir_on_error_exit(void *ctx, const char *msg) {
 }
 
 void ir_on_error_jump(void *ctx, const char *msg) {
-  fprintf(stderr, "%s\n", msg);
+  rt_fputs_escaped(msg, RT_ESC_TERM, stderr); /* it may quote the model's names */
+  fputc('\n', stderr);
   longjmp(*(jmp_buf *)ctx, 1);
 }
 
