@@ -52,7 +52,8 @@ static int replay_dir(const char *dir) {
     names[n++] = strdup(e->d_name);
   }
   closedir(d);
-  qsort(names, n, sizeof *names, cmp_str);
+  if (n)
+    qsort(names, n, sizeof *names, cmp_str);
   int count = 0;
   for (size_t i = 0; i < n; i++) {
     size_t len = strlen(dir) + strlen(names[i]) + 2;
