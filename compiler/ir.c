@@ -353,9 +353,11 @@ int ir_state(Graph *g, int param, const char *slot) {
 int ir_grad(Graph *g, int param) {
   const Node *p = N(g, param);
   if (p->op != OP_PARAM) die("gradient slot of a non-parameter");
-  for (int i = 0; i < g->nnodes; i++)
-    if (g->nodes[i].op == OP_GRAD && g->nodes[i].leaf == p->leaf) return i;
-  return new_leaf(g, OP_GRAD, p->leaf, p->shape, DT_FLOAT);
+  int leaf = p->leaf;
+  if (g->params[leaf].grad) return g->params[leaf].grad - 1;
+  int id = new_leaf(g, OP_GRAD, leaf, p->shape, DT_FLOAT);
+  g->params[leaf].grad = id + 1;
+  return id;
 }
 
 const Leaf *ir_leaf(const Graph *g, int id) {
@@ -774,5 +776,7 @@ Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
   int counts[4] = {ng->ninputs, ng->noutputs, ng->nparams, ng->nstates};
   for (int t = 0; t < 4; t++)
     for (int i = 0; i < counts[t]; i++) tabs[t][i].node = map[tabs[t][i].node];
+  for (int i = 0; i < ng->nparams; i++) /* a gradient slot no function uses is gone */
+    if (ng->params[i].grad) ng->params[i].grad = map[ng->params[i].grad - 1] + 1;
   return ng;
 }

@@ -139,6 +139,7 @@ typedef struct {
   int node;         /* the leaf node */
   int eval_only;    /* outputs: written by m_eval only (per-sample losses) */
   int buffer;       /* params: not trained (batch-norm running statistics), updated by m_grad */
+  int grad;         /* params: 1 + the node of its gradient slot (ir_grad), 0 while it has none */
   Loc loc;
 } Leaf;
 
