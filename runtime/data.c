@@ -19,6 +19,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_data.h"
 #include "dlc_rt.h"
+#include "dlc_text.h"
 #include "fileio.h"
 
 #include <errno.h>
@@ -55,13 +56,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...) {
 
 /* A file-supplied string made safe for a one-line message: control bytes become '?' and long
  * strings are cut with "...". */
-static const char *shown(const char *s, char buf[SHOWN + 4]) {
-  size_t i = 0;
-  for (; s[i] && i < SHOWN; i++)
-    buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-  strcpy(buf + i, s[i] ? "..." : "");
-  return buf;
-}
+/* A file-supplied string quoted in a message: terminal-escaped and cut (dlc_text.h). */
+static const char *shown(const char *s, char buf[SHOWN + 4]) { return rt_shown(buf, SHOWN + 4, s); }
 
 static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);

@@ -66,13 +66,8 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...) {
 
 /* A file-supplied string made safe for a one-line message: control bytes become '?' and
  * long strings are cut. */
-static const char *shown(const char *s, char buf[NAME_SHOWN + 4]) {
-  size_t i = 0;
-  for (; s[i] && i < NAME_SHOWN; i++)
-    buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-  strcpy(buf + i, s[i] ? "..." : "");
-  return buf;
-}
+/* A file-supplied string quoted in a message: terminal-escaped and cut (dlc_text.h). */
+static const char *shown(const char *s, char buf[NAME_SHOWN + 4]) { return rt_shown(buf, NAME_SHOWN + 4, s); }
 
 static void fmt_shape(const int64_t *shape, int ndim, char *buf, size_t len) {
   size_t k = (size_t)snprintf(buf, len, "[");
