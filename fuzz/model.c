@@ -5,7 +5,7 @@
  * findings are crashes, sanitizer reports and internal errors (die() exits 3, which libFuzzer
  * reports as the target exiting).
  *
- * Limits are smaller than dlc's (2*10^6 Lua instructions, 64 MiB, 2 s of CPU) so a slow input
+ * Limits are smaller than dlc's (5*10^5 Lua instructions, 64 MiB, 2 s of CPU) so a slow input
  * costs little.  Inputs that name the string library's pattern functions or rep are skipped: a
  * pattern can backtrack for ever inside C, where the sandbox's CPU-time budget stops it by
  * exiting the process (tests/hostile covers that), which libFuzzer would take for a crash.  stderr (every refusal's message) goes to /dev/null unless DLC_FUZZ_VERBOSE is set. */
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   memset(&o, 0, sizeof o);
   o.dsl.path = fz_file(0, data, size);
   o.dsl.defs = defs;
-  o.dsl.instr_limit = 2000000;
+  o.dsl.instr_limit = 500000;
   o.dsl.mem_limit = (size_t)64 << 20;
   o.dsl.time_limit = 2;
   o.name = "fuzz"; /* the file's stem is a number, not an identifier */
