@@ -140,8 +140,34 @@ static const char *fill(int fd, const char *path, int (*writer)(FILE *, void *),
   return failed;
 }
 
+/* path exists and is not a regular file (a device such as /dev/null or /dev/stdout, a FIFO):
+ * there is no file to keep whole, and renaming over it would replace the device itself (as
+ * root, /dev/null by a regular file), so it is written in place.  A directory is refused. */
+static int write_in_place(const char *path, const struct stat *st, int (*writer)(FILE *, void *), void *ctx,
+                          char *err, size_t errlen) {
+  if (S_ISDIR(st->st_mode)) {
+    set_err(err, errlen, "%s: not written: it is a directory", path);
+    return -1;
+  }
+  FILE *fp = fopen(path, "wb");
+  if (!fp) {
+    set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+  errno = 0;
+  int bad = writer(fp, ctx) || ferror(fp) || fflush(fp), e = errno;
+  if (fclose(fp) && !bad)
+    bad = 1, e = errno;
+  if (bad)
+    set_err(err, errlen, "%s: not written: the write failed: %s", path, e ? strerror(e) : "error");
+  return bad ? -1 : 0;
+}
+
 int rt_write_atomic(const char *path, int (*writer)(FILE *fp, void *ctx), void *ctx, char *err,
                     size_t errlen) {
+  struct stat st;
+  if (!stat(path, &st) && !S_ISREG(st.st_mode))
+    return write_in_place(path, &st, writer, ctx, err, errlen);
   size_t len = strlen(path) + 48;
   char *tmp = malloc(len);
   int fd = tmp ? create_temp(path, tmp, len) : -1;

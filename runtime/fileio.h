@@ -37,7 +37,11 @@ int rt_open_regular(const char *path, char *err, size_t errlen);
  * On failure before the rename the temporary file is removed and path is untouched; the
  * message says which step failed: "PATH: not written: the write failed: No space left on
  * device".  If only the final directory fsync fails the file is in place (the message says
- * so) but -1 is still returned, since durability was asked for. */
+ * so) but -1 is still returned, since durability was asked for.
+ * A path that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written in
+ * place: renaming over it would replace the device or FIFO by a regular file.  A directory is
+ * refused.  (A symbolic link is followed for that test; a link to a regular file is replaced
+ * by the new file, as rename does.) */
 int rt_write_atomic(const char *path, int (*writer)(FILE *fp, void *ctx), void *ctx, char *err,
                     size_t errlen);
 

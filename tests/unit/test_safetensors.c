@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -831,6 +832,25 @@ static void test_fileio(void) {
   CHECK(rt_open_regular(in_dir("absent"), err, sizeof err) < 0 &&
             good_message(in_dir("absent"), "cannot open: No such file or directory"),
         "a missing file: \"%s\"", err);
+  /* a FIFO (as /dev/null or /dev/stdout) is written in place, not replaced by a regular file */
+  const char *fifo = in_dir("out.fifo");
+  alarm(60);
+  if (mkfifo(fifo, 0600) == 0) {
+    int rd = open(fifo, O_RDWR | O_NONBLOCK); /* a reader, so the write does not wait */
+    CHECK(rd >= 0 && !rt_write_atomic(fifo, write_hello, "hello", err, sizeof err), "write to a FIFO: %s", err);
+    char back[16] = "";
+    CHECK(rd >= 0 && read(rd, back, sizeof back) == 5 && !memcmp(back, "hello", 5), "the FIFO got the bytes");
+    struct stat st;
+    CHECK(!stat(fifo, &st) && S_ISFIFO(st.st_mode), "still a FIFO");
+    if (rd >= 0)
+      close(rd);
+    unlink(fifo);
+  }
+  alarm(0);
+  err[0] = '\0';
+  CHECK(rt_write_atomic(dir, write_hello, "x", err, sizeof err) != 0 && good_message(dir, "not written: it is a directory"),
+        "a directory: \"%s\"", err);
+  CHECK(count_temp_files() == 0, "no temporary file left");
 }
 
 /* ---- saving
