@@ -10,17 +10,7 @@
 
 #include "dlc_rt.h"
 #include "inj.h"
-
-static int failures;
-#define CHECK(cond, ...)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      failures++;                                                                                  \
-      fprintf(stderr, "%s:%d: FAILED %s: ", __FILE__, __LINE__, #cond);                            \
-      fprintf(stderr, __VA_ARGS__);                                                                \
-      fputc('\n', stderr);                                                                         \
-    }                                                                                              \
-  } while (0)
+#include "../check.h"
 
 /* The names of inject.lua, as Lua spells them, here as C spells them. */
 static const char *const names[] = {

@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "ir.h"
-
-static int failures;
-#define CHECK(c, ...)                                                  \
-  do {                                                                 \
-    if (!(c)) {                                                        \
-      failures++;                                                      \
-      printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
-      printf(__VA_ARGS__);                                             \
-      printf("\n");                                                    \
-    }                                                                  \
-  } while (0)
+#include "../check.h"
 
 static jmp_buf jb;
 static char last_error[1024];
