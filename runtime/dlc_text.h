@@ -21,7 +21,8 @@
  *                     bytes as '?'.
  *   RT_ESC_TERM       text for a terminal or a log: control characters (but newline and tab),
  *                     DEL, the C1 controls and invalid UTF-8 bytes as \xNN, so no escape
- *                     sequence reaches the terminal. */
+ *                     sequence reaches the terminal.
+ *   RT_ESC_LINE       the same inside a one-line message: newline and tab as \xNN too. */
 #ifndef DLC_TEXT_H
 #define DLC_TEXT_H
 
@@ -38,7 +39,8 @@ typedef enum {
   RT_ESC_JSON,      /* JSON string contents */
   RT_ESC_XML,       /* XML text or attribute value */
   RT_ESC_DOT,       /* Graphviz quoted string contents */
-  RT_ESC_TERM       /* terminal / log text */
+  RT_ESC_TERM,      /* terminal / log text */
+  RT_ESC_LINE       /* RT_ESC_TERM on one line: newline and tab escaped too */
 } RtEsc;
 
 /* s[0..n) escaped for ctx into dst (at most cap bytes with the terminating NUL, as snprintf);
@@ -49,7 +51,7 @@ char *rt_escape(const char *s, RtEsc ctx);
 /* Write s escaped for ctx to f; 0 on success, EOF on a write error. */
 int rt_fputs_escaped(const char *s, RtEsc ctx, FILE *f);
 
-/* s as quoted in a one-line message: escaped for the terminal (RT_ESC_TERM) and cut, with
+/* s as quoted in a one-line message: escaped for it (RT_ESC_LINE) and cut, with
  * "...", so that it fits in cap bytes (cap >= 4) with the NUL; a character or an escape is never
  * cut in two.  Returns buf. */
 const char *rt_shown(char *buf, size_t cap, const char *s);

@@ -89,7 +89,8 @@ static void put_char(Out *o, const unsigned char *s, size_t len, uint32_t cp, Rt
     else put(o, (const char *)s, len);
     return;
   case RT_ESC_TERM:
-    if (!len || (ctl && cp != '\n' && cp != '\t')) put_hex(o, "\\x%02X", s[0]);
+  case RT_ESC_LINE:
+    if (!len || (ctl && (ctx == RT_ESC_LINE || (cp != '\n' && cp != '\t')))) put_hex(o, "\\x%02X", s[0]);
     else if (cp >= 0x80 && cp <= 0x9F) put_hex(o, "\\u%04X", cp);
     else put(o, (const char *)s, len);
     return;
@@ -130,17 +131,17 @@ int rt_fputs_escaped(const char *s, RtEsc ctx, FILE *f) {
 
 const char *rt_shown(char *buf, size_t cap, const char *s) {
   size_t n = strlen(s), out = 0;
-  if (rt_escape_n(buf, cap, s, n, RT_ESC_TERM) < cap) return buf; /* it fits whole */
+  if (rt_escape_n(buf, cap, s, n, RT_ESC_LINE) < cap) return buf; /* it fits whole */
   for (size_t i = 0, len; i < n; i += len) {
     len = rt_utf8_seq((const unsigned char *)s + i, n - i, NULL);
     len = len ? len : 1;
-    size_t need = rt_escape_n(NULL, 0, s + i, len, RT_ESC_TERM);
+    size_t need = rt_escape_n(NULL, 0, s + i, len, RT_ESC_LINE);
     size_t rest = i + len < n ? 3 : 0; /* room for "..." unless this is the last character */
     if (out + need + rest + 1 > cap) {
       memcpy(buf + out, "...", 4);
       return buf;
     }
-    rt_escape_n(buf + out, cap - out, s + i, len, RT_ESC_TERM);
+    rt_escape_n(buf + out, cap - out, s + i, len, RT_ESC_LINE);
     out += need;
   }
   buf[out] = 0;

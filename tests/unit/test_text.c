@@ -28,11 +28,13 @@ static void test_known(void) {
   known("<a href='x'>&\"</a>\x01\xEF\xBF\xBE", RT_ESC_XML, "&lt;a href=&apos;x&apos;&gt;&amp;&quot;&lt;/a&gt;????"); /* U+FFFE: a '?' a byte */
   known("a\"\\N\nb\x02", RT_ESC_DOT, "a\\\"\\\\N\\nb?");
   known("red\x1B[31m\xC2\x85ok\n\t\xFF", RT_ESC_TERM, "red\\x1B[31m\\u0085ok\n\t\\xFF");
+  known("red\x1B[31m\xC2\x85ok\n\t\xFF", RT_ESC_LINE, "red\\x1B[31m\\u0085ok\\x0A\\x09\\xFF");
   char small[8];
   size_t need = rt_escape_n(small, sizeof small, "\"\"\"\"", 4, RT_ESC_C_STRING);
   CHECK(need == 16 && strlen(small) == 7, "truncation: need %zu, wrote %zu", need, strlen(small));
   char sb[12];
   CHECK(strcmp(rt_shown(sb, sizeof sb, "short"), "short") == 0, "%s", sb);
+  CHECK(strcmp(rt_shown(sb, sizeof sb, "a\nb"), "a\\x0Ab") == 0, "one line: %s", sb);
   CHECK(strcmp(rt_shown(sb, sizeof sb, "abcdefghijk"), "abcdefghijk") == 0, "%s", sb);
   CHECK(strcmp(rt_shown(sb, sizeof sb, "abcdefghijkl"), "abcdefgh...") == 0, "%s", sb);
   CHECK(strcmp(rt_shown(sb, sizeof sb, "ab\x1b[2Jcdef"), "ab\\x1B[2...") == 0, "%s", sb);
