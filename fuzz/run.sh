@@ -22,6 +22,7 @@ for t in "$@"; do
   [ -n "$maxlen" ] && [ -x "$bin" ] || { echo "fuzz: no target $t in $build" >&2; exit 2; }
   work="$build/fuzz-work/$t"
   mkdir -p "$work/corpus"
+  rm -f "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* # this run's findings only
   cp -R "$src/corpus/$t/." "$work/corpus/"
   for d in $(awk -v t="$t" '$1 == t { for (i = 3; i <= NF; i++) print $i }' "$list"); do
     cp "$src/../$d"/*.lua "$work/corpus/" 2>/dev/null || true # SEEDS: the tree's model files
