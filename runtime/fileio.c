@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+void rt_set_err(char *err, size_t errlen, const char *fmt, ...) {
   if (!err || !errlen)
     return;
   va_list ap;
@@ -38,18 +38,18 @@ int rt_open_regular(const char *path, char *err, size_t errlen) {
   struct stat st;
   int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    rt_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   if (fstat(fd, &st)) {
-    set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+    rt_set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
   } else if (!S_ISREG(st.st_mode)) {
-    set_err(err, errlen, "%s: not a regular file (%s)", path, kind_of(st.st_mode));
+    rt_set_err(err, errlen, "%s: not a regular file (%s)", path, kind_of(st.st_mode));
   } else {
     int fl = fcntl(fd, F_GETFL);
     if (fl != -1 && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != -1)
       return fd;
-    set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    rt_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
   }
   int e = errno;
   close(fd);
@@ -80,7 +80,7 @@ static char *dir_of(const char *path) {
 int rt_rename_durable(const char *tmp, const char *path, char *err, size_t errlen) {
   if (rename(tmp, path)) {
     int e = errno;
-    set_err(err, errlen, "%s: not written: the rename failed: %s", path, strerror(e));
+    rt_set_err(err, errlen, "%s: not written: the rename failed: %s", path, strerror(e));
     errno = e;
     return -1;
   }
@@ -88,7 +88,7 @@ int rt_rename_durable(const char *tmp, const char *path, char *err, size_t errle
   errno = ENOMEM;
   if (!dir || rt_fsync_path(dir)) {
     int e = errno;
-    set_err(err, errlen, "%s: written, but the fsync of its directory failed: %s", path,
+    rt_set_err(err, errlen, "%s: written, but the fsync of its directory failed: %s", path,
             strerror(e));
     free(dir);
     errno = e;
@@ -146,12 +146,12 @@ static const char *fill(int fd, const char *path, int (*writer)(FILE *, void *),
 static int write_in_place(const char *path, const struct stat *st, int (*writer)(FILE *, void *), void *ctx,
                           char *err, size_t errlen) {
   if (S_ISDIR(st->st_mode)) {
-    set_err(err, errlen, "%s: not written: it is a directory", path);
+    rt_set_err(err, errlen, "%s: not written: it is a directory", path);
     return -1;
   }
   FILE *fp = fopen(path, "wb");
   if (!fp) {
-    set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    rt_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
     return -1;
   }
   errno = 0;
@@ -159,7 +159,7 @@ static int write_in_place(const char *path, const struct stat *st, int (*writer)
   if (fclose(fp) && !bad)
     bad = 1, e = errno;
   if (bad)
-    set_err(err, errlen, "%s: not written: the write failed: %s", path, e ? strerror(e) : "error");
+    rt_set_err(err, errlen, "%s: not written: the write failed: %s", path, e ? strerror(e) : "error");
   return bad ? -1 : 0;
 }
 
@@ -172,7 +172,7 @@ int rt_write_atomic(const char *path, int (*writer)(FILE *fp, void *ctx), void *
   char *tmp = malloc(len);
   int fd = tmp ? create_temp(path, tmp, len) : -1;
   if (fd < 0) {
-    set_err(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
+    rt_set_err(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
             tmp ? strerror(errno) : "out of memory");
     free(tmp);
     return -1;
@@ -180,7 +180,7 @@ int rt_write_atomic(const char *path, int (*writer)(FILE *fp, void *ctx), void *
   const char *failed = fill(fd, path, writer, ctx);
   int rc = -1;
   if (failed) {
-    set_err(err, errlen, "%s: not written: the %s failed: %s", path, failed,
+    rt_set_err(err, errlen, "%s: not written: the %s failed: %s", path, failed,
             errno ? strerror(errno) : "error");
     unlink(tmp);
   } else if ((rc = rt_rename_durable(tmp, path, err, errlen)) == -1) {

@@ -19,6 +19,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The runtime's one way to report a failure: printf into err[0..errlen) (nothing when err is
+ * NULL or errlen 0). */
+void rt_set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Open path read-only and return the descriptor (close-on-exec, blocking), or -1 with a
  * message: "PATH: cannot open: REASON" or "PATH: not a regular file (a FIFO)" (a directory,
  * a character device, ...).  The open itself uses O_NONBLOCK, so a FIFO without a writer

@@ -578,14 +578,6 @@ static void svg_document(FILE *fp, const RtCurves *c, const char *title) {
 
 /* ---- SVG: the file ---------------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 typedef struct {
   const RtCurves *c;
@@ -601,7 +593,7 @@ static int write_svg(FILE *fp, void *ctx) {
 
 int rt_plot_svg(const char *path, const RtCurves *c, const char *title, char *err, size_t errlen) {
   if (!path || !*path || !c || c->n < 0) {
-    set_err(err, errlen, "%s: plot: %s", path && *path ? path : "(no path)",
+    rt_set_err(err, errlen, "%s: plot: %s", path && *path ? path : "(no path)",
             !path || !*path ? "no output file given" : "no curves (or a negative epoch count)");
     return -1;
   }

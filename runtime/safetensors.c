@@ -55,14 +55,6 @@ struct RtStFile {
 
 /* ---- errors and small helpers ---------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* A file-supplied string made safe for a one-line message: control bytes become '?' and
  * long strings are cut. */
@@ -163,7 +155,7 @@ static int perr(Parser *p, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  set_err(p->err, p->errlen, "%s: bad header at file offset %zu: %s%s%s%s", p->path, p->pos + 8,
+  rt_set_err(p->err, p->errlen, "%s: bad header at file offset %zu: %s%s%s%s", p->path, p->pos + 8,
           p->entry ? "tensor '" : "", p->entry ? shown(p->entry, nb) : "", p->entry ? "': " : "",
           msg);
   return -1;
@@ -517,7 +509,7 @@ static int sort_and_check_names(RtStFile *f, const char *path, char *err, size_t
   char nb[NAME_SHOWN + 4];
   f->byname = malloc((size_t)(f->nts ? f->nts : 1) * sizeof *f->byname);
   if (!f->byname) {
-    set_err(err, errlen, "%s: out of memory", path);
+    rt_set_err(err, errlen, "%s: out of memory", path);
     return -1;
   }
   for (int i = 0; i < f->nts; i++)
@@ -527,12 +519,12 @@ static int sort_and_check_names(RtStFile *f, const char *path, char *err, size_t
     qsort(f->meta, (size_t)f->nmeta, sizeof *f->meta, cmp_str);
   for (int i = 1; i < f->nts; i++)
     if (!strcmp(f->byname[i]->name, f->byname[i - 1]->name)) {
-      set_err(err, errlen, "%s: tensor '%s' appears twice", path, shown(f->byname[i]->name, nb));
+      rt_set_err(err, errlen, "%s: tensor '%s' appears twice", path, shown(f->byname[i]->name, nb));
       return -1;
     }
   for (int i = 1; i < f->nmeta; i++)
     if (!strcmp(f->meta[i].key, f->meta[i - 1].key)) {
-      set_err(err, errlen, "%s: metadata key '%s' appears twice", path, shown(f->meta[i].key, nb));
+      rt_set_err(err, errlen, "%s: metadata key '%s' appears twice", path, shown(f->meta[i].key, nb));
       return -1;
     }
   return 0;
@@ -554,7 +546,7 @@ static int check_coverage(RtStFile *f, const char *path, char *err, size_t errle
   char nb[NAME_SHOWN + 4], nb2[NAME_SHOWN + 4];
   const RtTensor **v = malloc((size_t)(f->nts ? f->nts : 1) * sizeof *v);
   if (!v) {
-    set_err(err, errlen, "%s: out of memory", path);
+    rt_set_err(err, errlen, "%s: out of memory", path);
     return -1;
   }
   for (int i = 0; i < f->nts; i++)
@@ -566,16 +558,16 @@ static int check_coverage(RtStFile *f, const char *path, char *err, size_t errle
     size_t begin = (size_t)((const unsigned char *)v[i]->data - f->data);
     size_t end = begin + (size_t)tensor_bytes(v[i]);
     if (begin > at)
-      set_err(err, errlen, "%s: data bytes [%zu,%zu) belong to no tensor (a gap before '%s')",
+      rt_set_err(err, errlen, "%s: data bytes [%zu,%zu) belong to no tensor (a gap before '%s')",
               path, at, begin, shown(v[i]->name, nb));
     else if (begin < at)
-      set_err(err, errlen, "%s: tensor '%s' (data_offsets [%zu,%zu]) overlaps tensor '%s'", path,
+      rt_set_err(err, errlen, "%s: tensor '%s' (data_offsets [%zu,%zu]) overlaps tensor '%s'", path,
               shown(v[i]->name, nb), begin, end, shown(v[i - 1]->name, nb2));
     rc = begin != at;
     at = end;
   }
   if (!rc && at != f->datalen) {
-    set_err(err, errlen, "%s: %zu bytes of data after the last tensor's (the data section is %zu "
+    rt_set_err(err, errlen, "%s: %zu bytes of data after the last tensor's (the data section is %zu "
             "bytes, the tensors take %zu)", path, f->datalen - at, f->datalen, at);
     rc = 1;
   }
@@ -587,7 +579,7 @@ static int check_coverage(RtStFile *f, const char *path, char *err, size_t errle
 static int align_tensors(RtStFile *f, const char *path, char *err, size_t errlen) {
   f->copies = calloc((size_t)(f->nts ? f->nts : 1), sizeof *f->copies);
   if (!f->copies) {
-    set_err(err, errlen, "%s: out of memory", path);
+    rt_set_err(err, errlen, "%s: out of memory", path);
     return -1;
   }
   for (int i = 0; i < f->nts; i++) {
@@ -598,7 +590,7 @@ static int align_tensors(RtStFile *f, const char *path, char *err, size_t errlen
     if ((uintptr_t)t->data % DTYPES[t->dtype].size == 0)
       continue;
     if (!(f->copies[i] = malloc(bytes))) {
-      set_err(err, errlen, "%s: out of memory", path);
+      rt_set_err(err, errlen, "%s: out of memory", path);
       return -1;
     }
     memcpy(f->copies[i], t->data, bytes);
@@ -612,30 +604,30 @@ static int read_image(RtStFile *f, int fd, const char *path, int64_t size, char 
                       size_t errlen) {
   unsigned char len8[8];
   if (size < 8) {
-    set_err(err, errlen, "%s: truncated: file has %" PRId64 " bytes, the header length alone is 8",
+    rt_set_err(err, errlen, "%s: truncated: file has %" PRId64 " bytes, the header length alone is 8",
             path, size);
     return -1;
   }
   errno = 0;
   if (read_full(fd, len8, 8)) {
-    set_err(err, errlen, "%s: read error: %s", path, errno ? strerror(errno) : "file shrank");
+    rt_set_err(err, errlen, "%s: read error: %s", path, errno ? strerror(errno) : "file shrank");
     return -1;
   }
   uint64_t n = 0;
   for (int i = 7; i >= 0; i--)
     n = n << 8 | len8[i];
   if (n > MAX_HEADER) {
-    set_err(err, errlen, "%s: header length %" PRIu64 " is over the %u-byte limit", path, n,
+    rt_set_err(err, errlen, "%s: header length %" PRIu64 " is over the %u-byte limit", path, n,
             MAX_HEADER);
     return -1;
   }
   if (n > (uint64_t)size - 8) {
-    set_err(err, errlen, "%s: truncated: header says %" PRIu64 " bytes, file has %" PRId64, path, n,
+    rt_set_err(err, errlen, "%s: truncated: header says %" PRIu64 " bytes, file has %" PRId64, path, n,
             size);
     return -1;
   }
   if (n % 8) {
-    set_err(err, errlen,
+    rt_set_err(err, errlen,
             "%s: header length %" PRIu64 " is not a multiple of 8 (writers pad the header with "
             "spaces)",
             path, n);
@@ -648,13 +640,13 @@ static int read_image(RtStFile *f, int fd, const char *path, int64_t size, char 
   f->data = malloc(datalen ? datalen : 1);
   if (!hdr || !f->pool || !f->data) {
     free(hdr);
-    set_err(err, errlen, "%s: out of memory for a %" PRId64 "-byte file", path, size);
+    rt_set_err(err, errlen, "%s: out of memory for a %" PRId64 "-byte file", path, size);
     return -1;
   }
   errno = 0;
   if (read_full(fd, hdr, (size_t)n) || read_full(fd, f->data, datalen)) {
     free(hdr);
-    set_err(err, errlen, "%s: read error: %s", path,
+    rt_set_err(err, errlen, "%s: read error: %s", path,
             errno ? strerror(errno) : "file shrank while reading");
     return -1;
   }
@@ -672,9 +664,9 @@ RtStFile *rt_st_open(const char *path, char *err, size_t errlen) {
   RtStFile *f = calloc(1, sizeof *f);
   int rc = -1;
   if (!f)
-    set_err(err, errlen, "%s: out of memory", path);
+    rt_set_err(err, errlen, "%s: out of memory", path);
   else if (fstat(fd, &st))
-    set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+    rt_set_err(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
   else
     rc = read_image(f, fd, path, (int64_t)st.st_size, err, errlen);
   close(fd);
@@ -749,14 +741,14 @@ static int check_meta(const RtStFile *f, const char *path, const char *graph_has
   char b1[NAME_SHOWN + 4], b2[NAME_SHOWN + 4];
   const char *h = rt_st_meta(f, "dlc.graph_hash"), *s = rt_st_meta(f, "dlc.step");
   if (h && graph_hash && strcmp(h, graph_hash)) {
-    set_err(err, errlen,
+    rt_set_err(err, errlen,
             "%s: graph hash %s in file, %s expected: the checkpoint is of another model", path,
             shown(h, b1), shown(graph_hash, b2));
     return -1;
   }
   *step = 0;
   if (s && parse_step(s, step)) {
-    set_err(err, errlen, "%s: metadata dlc.step \"%s\" is not a decimal integer", path,
+    rt_set_err(err, errlen, "%s: metadata dlc.step \"%s\" is not a decimal integer", path,
             shown(s, b1));
     return -1;
   }
@@ -787,7 +779,7 @@ static int check_one(const RtStFile *f, const char *path, const RtTensor *t, RtD
   if (!src) {
     if (t->optional)
       return 0;
-    set_err(err, errlen, "%s: %s: missing from the file", path, t->name);
+    rt_set_err(err, errlen, "%s: %s: missing from the file", path, t->name);
     return -1;
   }
   int same = src->ndim == t->ndim;
@@ -796,17 +788,17 @@ static int check_one(const RtStFile *f, const char *path, const RtTensor *t, RtD
   if (!same) {
     fmt_shape(src->shape, src->ndim, s1, sizeof s1);
     fmt_shape(t->shape, t->ndim, s2, sizeof s2);
-    set_err(err, errlen, "%s: %s: shape %s in file, %s expected", path, t->name, s1, s2);
+    rt_set_err(err, errlen, "%s: %s: shape %s in file, %s expected", path, t->name, s1, s2);
     return -1;
   }
   if (src->dtype != dst && !(is_float(src->dtype) && is_float(dst))) {
-    set_err(err, errlen, "%s: %s: dtype %s in file, %s expected", path, t->name,
+    rt_set_err(err, errlen, "%s: %s: dtype %s in file, %s expected", path, t->name,
             DTYPES[src->dtype].name, rt_dtype_name(dst));
     return -1;
   }
   int64_t bad = first_unconvertible(src, dst);
   if (bad >= 0) {
-    set_err(err, errlen, "%s: %s: element %" PRId64 " (%g) does not fit in F32", path, t->name, bad,
+    rt_set_err(err, errlen, "%s: %s: element %" PRId64 " (%g) does not fit in F32", path, t->name, bad,
             ((const double *)src->data)[bad]);
     return -1;
   }
@@ -827,7 +819,7 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
   for (int i = 0; i < n; i++) {
     if (!ts[i].name || !dtype_ok(ts[i].dtype) || tensor_bytes(&ts[i]) < 0 ||
         (!ts[i].data && rt_tensor_numel(&ts[i]) > 0)) {
-      set_err(err, errlen, "%s: tensor %d of the model is malformed (name, dtype, shape or buffer)",
+      rt_set_err(err, errlen, "%s: tensor %d of the model is malformed (name, dtype, shape or buffer)",
               path, i);
       return -1;
     }
@@ -836,7 +828,7 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
   }
   const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
   if (!names) {
-    set_err(err, errlen, "%s: out of memory", path);
+    rt_set_err(err, errlen, "%s: out of memory", path);
     return -1;
   }
   for (int i = 0; i < n; i++)
@@ -848,7 +840,7 @@ static int check_model(const RtStFile *f, const char *path, const RtTensor *ts, 
     if (ignorable(key) || bsearch(&key, names, (size_t)n, sizeof *names, cmp_str))
       continue;
     char nb[NAME_SHOWN + 4];
-    set_err(err, errlen, "%s: %s: in the file but not in the model", path, shown(key, nb));
+    rt_set_err(err, errlen, "%s: %s: in the file but not in the model", path, shown(key, nb));
     rc = -1;
   }
   free(names);
@@ -875,7 +867,7 @@ int rt_st_load(const char *path, RtTensor *ts, int n, RtDType want, const char *
                int64_t *step, char *err, size_t errlen) {
   int64_t s = 0;
   if (!is_float(want) || n < 0 || (n > 0 && !ts)) {
-    set_err(err, errlen, "%s: load: bad arguments (want must be F32 or F64)", path);
+    rt_set_err(err, errlen, "%s: load: bad arguments (want must be F32 or F64)", path);
     return -1;
   }
   RtStFile *f = rt_st_open(path, err, errlen);
@@ -1004,7 +996,7 @@ static int check_save_args(const char *path, const RtTensor *ts, int n, const Rt
                            int nmeta, char *err, size_t errlen) {
   const char *dup;
   if (n < 0 || nmeta < 0 || (n > 0 && !ts) || (nmeta > 0 && !meta)) {
-    set_err(err, errlen, "%s: save: bad tensor or metadata count", path);
+    rt_set_err(err, errlen, "%s: save: bad tensor or metadata count", path);
     return -1;
   }
   for (int i = 0; i < n; i++) {
@@ -1015,18 +1007,18 @@ static int check_save_args(const char *path, const RtTensor *ts, int n, const Rt
                       : (!t->data && tensor_bytes(t) > 0) ? "no data"
                                                           : NULL;
     if (why) {
-      set_err(err, errlen, "%s: save: tensor %d (%s): %s", path, i, t->name ? t->name : "?", why);
+      rt_set_err(err, errlen, "%s: save: tensor %d (%s): %s", path, i, t->name ? t->name : "?", why);
       return -1;
     }
   }
   for (int i = 0; i < nmeta; i++)
     if (bad_string(meta[i].key) || bad_string(meta[i].value)) {
-      set_err(err, errlen, "%s: save: metadata %d: key or value missing or not UTF-8", path, i);
+      rt_set_err(err, errlen, "%s: save: metadata %d: key or value missing or not UTF-8", path, i);
       return -1;
     }
   if ((dup = first_duplicate(ts, n, sizeof *ts)) ||
       (dup = first_duplicate(meta, nmeta, sizeof *meta))) {
-    set_err(err, errlen, "%s: save: '%s' given twice", path, dup);
+    rt_set_err(err, errlen, "%s: save: '%s' given twice", path, dup);
     return -1;
   }
   return 0;
@@ -1062,7 +1054,7 @@ int rt_st_save(const char *path, const RtTensor *ts, int n, const RtMeta *meta, 
     return -1;
   char *hdr = build_header(ts, n, meta, nmeta, &hlen);
   if (!hdr) {
-    set_err(err, errlen, "%s: save: out of memory", path);
+    rt_set_err(err, errlen, "%s: save: out of memory", path);
     return -1;
   }
   Contents c = {hdr, hlen, ts, n};
