@@ -1,10 +1,10 @@
-/* test_data.c - unit tests of runtime/data.c: the IDX loader (plain and gzip, 3- and 4-dim
- * images, flat features) and each of its refusals on the corrupt fixtures, the CSV loader
- * (header detection, label by name and number, string labels, quoting, BOM and CRLF, gzip,
- * float targets) and each of its refusals, checks against a model, class renumbering and its
- * metadata, preprocessing statistics computed by hand over a training split (rows outside it
- * must not matter), the metadata round trip bit for bit, permutations, splits, flips, and the
- * real Fashion-MNIST from Debian's dataset-fashion-mnist.
+/* test_data.c - unit tests of the data sets' runtime (runtime/idx.c, csv.c, prep.c): the IDX
+ * loader (plain and gzip, 3- and 4-dim images, flat features) and each of its refusals on the
+ * corrupt fixtures, the CSV loader (header detection, label by name and number, string labels,
+ * quoting, BOM and CRLF, gzip, float targets) and each of its refusals, checks against a model,
+ * class renumbering and its metadata, preprocessing statistics computed by hand over a training
+ * split (rows outside it must not matter), the metadata round trip bit for bit, permutations,
+ * splits, flips, and the real Fashion-MNIST from Debian's dataset-fashion-mnist.
  * Usage: test_data FIXTURE_DIR (tests/data, written by tests/data/make_fixtures.py).
  * Exits non-zero and prints each failed check; exits 77 (CTest's skip code) when every check
  * passed but Fashion-MNIST is not installed. */
