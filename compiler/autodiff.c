@@ -94,8 +94,13 @@ static int vjp(Graph *g, int id, int k, int gy) {
     int oh = ir_onehot(g, n.in[1], g->nodes[x].shape.d[1]);
     return mul(g, sub(g, sm, oh), col(g, gy));
   }
-  default: die("no VJP rule for %s", op_info[n.op].name);
+  case OP_INPUT: case OP_OUTPUT: case OP_PARAM: case OP_STATE: case OP_GRAD: case OP_CONST:
+  case OP_ASSIGN:
+    break; /* leaves, constants and stores: no inputs to differentiate */
+  case OP_RAND: case OP_STEP: case OP_SIGN: case OP_INRANGE: case OP_ARGMAX_MASK: case OP_ONEHOT:
+    break; /* OF_NODIFF: ad_gradients stops before */
   }
+  die("no VJP rule for %s", op_info[n.op].name);
 }
 
 /* need[i]: node i lies on a path from a parameter to the loss. */

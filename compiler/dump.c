@@ -17,26 +17,27 @@ const char *dtype_str(DType dt, int dtype64) {
   return dtype64 ? "f64" : "f32";
 }
 
-static const char *attrs(const Graph *g, const Node *n) {
-  switch (n->op) {
-  case OP_CLAMP: case OP_INRANGE: return ir_fmt(" {min=%g, max=%g}", n->a, n->b);
-  case OP_MAX: case OP_SOFTMAX: case OP_LOG_SOFTMAX: case OP_ARGMAX_MASK:
-    return ir_fmt(" {dim=%d}", n->axis + 1);
-  case OP_ONEHOT: return ir_fmt(" {classes=%d}", n->shape.d[1]);
-  case OP_RAND: return ir_fmt(" {stream=%d}", n->axis);
-  case OP_PERMUTE: {
+/* The node's attributes as its op's row says (AttrKind). */
+static const char *attrs(const Node *n) {
+  switch (op_info[n->op].attrs) {
+  case A_NONE: return "";
+  case A_BOUNDS: return ir_fmt(" {min=%g, max=%g}", n->a, n->b);
+  case A_DIM: return ir_fmt(" {dim=%d}", n->axis + 1);
+  case A_CLASSES: return ir_fmt(" {classes=%d}", n->shape.d[1]);
+  case A_STREAM: return ir_fmt(" {stream=%d}", n->axis);
+  case A_PERM: {
     char b[64] = "";
     for (int i = 0, k = 0; i < n->shape.n; i++) k += snprintf(b + k, sizeof b - (size_t)k, "%s%d", i ? "," : "", n->attr[i] + 1);
     return ir_fmt(" {dims=%s}", b);
   }
-  case OP_WINDOW: case OP_UNWINDOW: {
+  case A_WINDOW: {
     static const char *mode[] = {"zeros", "replicate", "-inf"};
     const int *a = n->attr;
     return ir_fmt(" {kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", a[WA_KH], a[WA_KW], a[WA_SH],
                   a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]], a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
   }
-  default: (void)g; return "";
   }
+  unreachable();
 }
 
 char *dump_node_str(const Graph *g, int id, int dtype64) {
@@ -53,7 +54,7 @@ char *dump_node_str(const Graph *g, int id, int dtype64) {
     int t = (n->op == OP_MATMUL && ((i == 0 && n->ta) || (i == 1 && n->tb)));
     k += snprintf(args + k, sizeof args - (size_t)k, "%s %%%d%s", i ? "," : "", n->in[i], t ? "^T" : "");
   }
-  char *s = ir_fmt("%%%d = %s%s%s : %s%s", id, op_info[n->op].name, args, attrs(g, n),
+  char *s = ir_fmt("%%%d = %s%s%s : %s%s", id, op_info[n->op].name, args, attrs(n),
                    dtype_str(n->dt, dtype64), shape_str(&n->shape));
   if (n->loc.file) s = ir_fmt("%-52s # %s:%d%s", s, q(n->loc.file), n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
   return s;
@@ -163,8 +164,11 @@ double ir_node_flops(const Graph *g, int id) {
   case K_E1: case K_E2: return numel;
   case K_REDUCE: return (double)shape_numel(&g->nodes[n->in[0]].shape);
   case K_ROW: case K_XENT: return 4.0 * (double)shape_numel(&g->nodes[n->in[0]].shape);
-  default: return 0;
+  case K_LEAF: case K_CONST: case K_RAND: case K_BCAST: case K_RESHAPE: case K_TRANSP: case K_PERMUTE:
+  case K_WINDOW: case K_ONEHOT: case K_PICK: case K_ASSIGN:
+    return 0; /* data movement */
   }
+  unreachable();
 }
 
 static double fn_flops(const Plan *p, FnKind k) {
@@ -199,8 +203,10 @@ void dump_stats(FILE *f, const Plan *p, int dtype64) {
  * names and shapes: the architecture, not the batch size (a checkpoint trained with one
  * batch size loads into a build with another). */
 uint64_t ir_graph_hash(const Graph *g) {
-  uint64_t h = 1469598103934665603ull;
-#define H(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ull)
+  /* FNV-1a's prime, but a start value one digit short of its offset basis: a slip, kept
+   * because every checkpoint carries this hash */
+  uint64_t h = UINT64_C(1469598103934665603);
+#define H(v) (h = (h ^ (uint64_t)(v)) * RT_FNV1A_PRIME)
   char *m = ir_alloc((size_t)g->nnodes + 1);
   ir_reachable(g, g->roots[FN_FORWARD].v, g->roots[FN_FORWARD].n, m);
   int *num = ir_alloc((size_t)g->nnodes * sizeof(int) + 1), next = 0;

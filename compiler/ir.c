@@ -13,7 +13,7 @@
 #include <string.h>
 
 const OpInfo op_info[OP_COUNT] = {
-#define OP(id, name, arity, kind, flags) {name, arity, kind, flags},
+#define OP(id, name, arity, kind, flags, attrs, expr, fold) {name, arity, kind, flags, attrs, expr},
 #include "ops.h"
 #undef OP
 };
@@ -216,7 +216,7 @@ static uint64_t dbits(double d) {
 }
 
 static uint64_t node_hash(const Node *n) {
-  uint64_t h = mix(1469598103934665603ull, (uint64_t)n->op);
+  uint64_t h = mix(RT_FNV1A_BASIS, (uint64_t)n->op);
   h = mix(h, (uint64_t)n->dt);
   for (int i = 0; i < n->nin; i++) h = mix(h, (uint64_t)n->in[i]);
   for (int i = 0; i < n->shape.n; i++) h = mix(h, (uint64_t)n->shape.d[i]);
@@ -362,13 +362,11 @@ int ir_grad(Graph *g, int param) {
 
 const Leaf *ir_leaf(const Graph *g, int id) {
   const Node *n = N(g, id);
-  switch (n->op) {
-  case OP_INPUT: return &g->inputs[n->leaf];
-  case OP_OUTPUT: return &g->outputs[n->leaf];
-  case OP_PARAM: case OP_GRAD: return &g->params[n->leaf];
-  case OP_STATE: return &g->states[n->leaf];
-  default: return NULL;
-  }
+  if (n->op == OP_INPUT) return &g->inputs[n->leaf];
+  if (n->op == OP_OUTPUT) return &g->outputs[n->leaf];
+  if (n->op == OP_PARAM || n->op == OP_GRAD) return &g->params[n->leaf];
+  if (n->op == OP_STATE) return &g->states[n->leaf];
+  return NULL;
 }
 
 /* ---- computed nodes -------------------------------------------------------------------- */

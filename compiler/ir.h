@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dlc_kernel.h"
 #include "dlc_text.h"
 
 #define MAX_DIMS 8
@@ -19,11 +20,16 @@
 /* ---- types ---------------------------------------------------------------------------- */
 
 typedef enum {
-#define OP(id, name, arity, kind, flags) OP_##id,
+#define OP(id, name, arity, kind, flags, attrs, expr, fold) OP_##id,
 #include "ops.h"
 #undef OP
-  OP_COUNT /* number of ops */
 } Op;
+enum { /* the number of ops (not an Op: switches on Op list every op and nothing else) */
+  OP_COUNT = 0
+#define OP(id, name, arity, kind, flags, attrs, expr, fold) +1
+#include "ops.h"
+#undef OP
+};
 
 typedef enum {
   K_LEAF,    /* storage owned elsewhere */
@@ -50,11 +56,25 @@ enum {
   OF_LEAF = 2    /* storage owned by model or caller */
 };
 
+/* What the dumps print after a node's inputs. */
+typedef enum {
+  A_NONE,    /* nothing */
+  A_BOUNDS,  /* {min=a, max=b} */
+  A_DIM,     /* {dim=axis+1} */
+  A_CLASSES, /* {classes=d[1]} */
+  A_STREAM,  /* {stream=axis} */
+  A_PERM,    /* {dims=...} */
+  A_WINDOW   /* {kernel=.., stride=.., padding=.., layout=..} */
+} AttrKind;
+
+/* An op's row of ops.h. */
 typedef struct {
   const char *name;
   int arity;
   OpKind kind;
   unsigned flags;
+  AttrKind attrs;
+  const char *expr; /* elementwise: the C expression template; NULL otherwise */
 } OpInfo;
 extern const OpInfo op_info[OP_COUNT];
 

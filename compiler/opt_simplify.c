@@ -21,41 +21,27 @@ static int as_shape(Graph *g, int x, const Shape *s) {
   return ir_broadcast(g, x, *s);
 }
 
-static double fold1(Op op, double x) {
+/* The value of elementwise op `op` at constants x (and y): ops.h's fold column; NAN when the
+ * op is not folded. */
+static double fold_value(Op op, double x, double y) {
+  (void)x, (void)y;
   switch (op) {
-  case OP_NEG: return -x;
-  case OP_EXP: return exp(x);
-  case OP_LOG: return log(x);
-  case OP_SQRT: return sqrt(x);
-  case OP_ABS: return fabs(x);
-  case OP_TANH: return tanh(x);
-  case OP_SIGMOID: return 1 / (1 + exp(-x));
-  case OP_RELU: return x > 0 ? x : 0;
-  case OP_STEP: return x > 0;
-  case OP_SIGN: return (x > 0) - (x < 0);
-  default: return NAN;
+#define OP(id, name, arity, kind, flags, attrs, expr, fold) \
+  case OP_##id: return (double)(fold);
+#include "ops.h"
+#undef OP
   }
-}
-
-static double fold2(Op op, double a, double b) {
-  switch (op) {
-  case OP_ADD: return a + b;
-  case OP_SUB: return a - b;
-  case OP_MUL: return a * b;
-  case OP_DIV: return a / b;
-  case OP_POW: return pow(a, b);
-  default: return NAN;
-  }
+  return NAN;
 }
 
 static int fold(Graph *g, const Node *o, const int *in) {
   if (op_info[o->op].kind == K_E1 && lit(g, in[0])) {
-    double v = fold1(o->op, nd(g, in[0])->a);
+    double v = fold_value(o->op, nd(g, in[0])->a, 0);
     if (isfinite(v)) return ir_const(g, v, NULL);
   }
   if (o->op == OP_BROADCAST && nd(g, in[0])->op == OP_CONST) return -1;
   if (op_info[o->op].kind == K_E2 && lit(g, in[0]) && lit(g, in[1])) {
-    double v = fold2(o->op, nd(g, in[0])->a, nd(g, in[1])->a);
+    double v = fold_value(o->op, nd(g, in[0])->a, nd(g, in[1])->a);
     if (isfinite(v)) return ir_const(g, v, NULL);
   }
   return -1;
@@ -66,25 +52,12 @@ static int simplify_e2(Graph *g, const Node *o, int a, int b) {
   /* a broadcast scalar constant is just the constant to an elementwise op */
   if (nd(g, a)->op == OP_BROADCAST && nd(g, nd(g, a)->in[0])->op == OP_CONST) a = nd(g, a)->in[0];
   if (nd(g, b)->op == OP_BROADCAST && nd(g, nd(g, b)->in[0])->op == OP_CONST) b = nd(g, b)->in[0];
-  switch (o->op) {
-  case OP_ADD:
-    if (is_val(g, b, 0)) return as_shape(g, a, s);
-    if (is_val(g, a, 0)) return as_shape(g, b, s);
-    break;
-  case OP_SUB:
-    if (is_val(g, b, 0)) return as_shape(g, a, s);
-    if (is_val(g, a, 0)) return as_shape(g, ir_unary(g, OP_NEG, b), s);
-    break;
-  case OP_MUL:
-    if (is_val(g, b, 1)) return as_shape(g, a, s);
-    if (is_val(g, a, 1)) return as_shape(g, b, s);
-    break;
-  case OP_DIV:
-  case OP_POW:
-    if (is_val(g, b, 1)) return as_shape(g, a, s);
-    break;
-  default: break;
-  }
+  Op op = o->op;
+  if ((op == OP_ADD || op == OP_SUB) && is_val(g, b, 0)) return as_shape(g, a, s);
+  if (op == OP_ADD && is_val(g, a, 0)) return as_shape(g, b, s);
+  if (op == OP_SUB && is_val(g, a, 0)) return as_shape(g, ir_unary(g, OP_NEG, b), s);
+  if ((op == OP_MUL || op == OP_DIV || op == OP_POW) && is_val(g, b, 1)) return as_shape(g, a, s);
+  if (op == OP_MUL && is_val(g, a, 1)) return as_shape(g, b, s);
   int r = ir_binary(g, o->op, a, b);
   return shape_eq(&nd(g, r)->shape, s) ? r : ir_broadcast(g, r, *s);
 }
@@ -97,28 +70,19 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
   g->cur = o->loc;
   g->cur_flags = o->flags;
   if ((r = fold(g, o, in)) >= 0) goto done;
-  switch (o->op) {
-  case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_POW:
+  /* the rewrite rules; an op without one is copied */
+  if (op_info[o->op].kind == K_E2) {
     r = simplify_e2(g, o, in[0], in[1]);
-    break;
-  case OP_NEG:
-    if (nd(g, in[0])->op == OP_NEG) r = nd(g, in[0])->in[0];
-    break;
-  case OP_TRANSPOSE:
-    if (nd(g, in[0])->op == OP_TRANSPOSE) r = nd(g, in[0])->in[0];
-    break;
-  case OP_SUM_TO:
-    if (nd(g, in[0])->op == OP_BROADCAST && shape_eq(&nd(g, nd(g, in[0])->in[0])->shape, &o->shape))
-      r = nd(g, in[0])->in[0];
-    break;
-  case OP_MATMUL: {
+  } else if ((o->op == OP_NEG || o->op == OP_TRANSPOSE) && nd(g, in[0])->op == o->op) {
+    r = nd(g, in[0])->in[0]; /* --x, (x^T)^T */
+  } else if (o->op == OP_SUM_TO && nd(g, in[0])->op == OP_BROADCAST &&
+             shape_eq(&nd(g, nd(g, in[0])->in[0])->shape, &o->shape)) {
+    r = nd(g, in[0])->in[0];
+  } else if (o->op == OP_MATMUL) {
     int a = in[0], b = in[1], ta = o->ta, tb = o->tb;
     if (nd(g, a)->op == OP_TRANSPOSE) a = nd(g, a)->in[0], ta = !ta;
     if (nd(g, b)->op == OP_TRANSPOSE) b = nd(g, b)->in[0], tb = !tb;
     if (a != in[0] || b != in[1]) r = ir_matmul(g, a, b, ta, tb);
-    break;
-  }
-  default: break;
   }
 done:
   g->cur_flags = 0;

@@ -187,14 +187,11 @@ static int fix_assign_hazards(Fn *f) {
 
 static Store leaf_store(const Plan *p, const Node *n) {
   Store s = {S_NONE, 0, n->leaf};
-  switch (n->op) {
-  case OP_INPUT: s.kind = S_INPUT; break;
-  case OP_OUTPUT: s.kind = S_OUTPUT; break;
-  case OP_PARAM: s.kind = S_PARAM, s.off = p->param_off[n->leaf]; break;
-  case OP_GRAD: s.kind = S_GRAD, s.off = p->param_off[n->leaf]; break;
-  case OP_STATE: s.kind = S_STATE, s.off = p->state_off[n->leaf]; break;
-  default: break;
-  }
+  if (n->op == OP_INPUT) s.kind = S_INPUT;
+  if (n->op == OP_OUTPUT) s.kind = S_OUTPUT;
+  if (n->op == OP_PARAM) s.kind = S_PARAM, s.off = p->param_off[n->leaf];
+  if (n->op == OP_GRAD) s.kind = S_GRAD, s.off = p->param_off[n->leaf];
+  if (n->op == OP_STATE) s.kind = S_STATE, s.off = p->state_off[n->leaf];
   return s;
 }
 

@@ -8,18 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_sigmoid(float x) { return 1 / (1 + expf(-x)); }
-static inline float dlc_clamp(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
-static inline float dlc_inrange(float x, float lo, float hi) { return x >= lo && x <= hi ? 1 : 0; }
-
 #define BINARY_LR 0.02f   /* examples/binary.lua:13 */
 #define BINARY_EPS 1e-08f   /* examples/binary.lua:13 */
 #define BINARY_BETA1 0.9f   /* examples/binary.lua:13 */
@@ -82,10 +70,10 @@ static void binary_matmul_9(float *restrict t9, const float *restrict t8, const 
         r_acc2_0 += r_a2 * r_b0;
         r_acc3_0 += r_a3 * r_b0;
       }
-      t9[(i0) * 1 + 0] = dlc_hsum(&r_acc0_0);
-      t9[(i0 + 1) * 1 + 0] = dlc_hsum(&r_acc1_0);
-      t9[(i0 + 2) * 1 + 0] = dlc_hsum(&r_acc2_0);
-      t9[(i0 + 3) * 1 + 0] = dlc_hsum(&r_acc3_0);
+      t9[(i0) * 1 + 0] = dlc_hsum_v8f(&r_acc0_0);
+      t9[(i0 + 1) * 1 + 0] = dlc_hsum_v8f(&r_acc1_0);
+      t9[(i0 + 2) * 1 + 0] = dlc_hsum_v8f(&r_acc2_0);
+      t9[(i0 + 3) * 1 + 0] = dlc_hsum_v8f(&r_acc3_0);
     }
   }
 }
@@ -96,7 +84,7 @@ static void binary_matmul_9(float *restrict t9, const float *restrict t8, const 
  */
 static void binary_assign_31(float *restrict out, const float *restrict t9, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out[i0] = dlc_sigmoid((t9[i0] + p_net_2_bias[0]));
+    out[i0] = dlc_sigmoidf((t9[i0] + p_net_2_bias[0]));
   }
 }
 
@@ -105,14 +93,14 @@ static void binary_assign_31(float *restrict out, const float *restrict t9, cons
  */
 static void binary_sigmoid_11(float *restrict t11, const float *restrict t9, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t11[i0] = dlc_sigmoid((t9[i0] + p_net_2_bias[0]));
+    t11[i0] = dlc_sigmoidf((t9[i0] + p_net_2_bias[0]));
   }
 }
 
 /* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
 static void binary_clamp_13(float *restrict t13, const float *restrict t11) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t13[i0] = dlc_clamp(t11[i0], 1.40129846e-45f, INFINITY);
+    t13[i0] = dlc_clampf(t11[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
@@ -140,7 +128,7 @@ static void binary_sub_19(float *restrict t19, const float *restrict t11) {
 /* %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
 static void binary_clamp_20(float *restrict t20, const float *restrict t19) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t20[i0] = dlc_clamp(t19[i0], 1.40129846e-45f, INFINITY);
+    t20[i0] = dlc_clampf(t19[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
@@ -164,7 +152,7 @@ static void binary_sum_to_26(float *restrict t26, const float *restrict target, 
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clamp(t14[(i0 + i1)], (-100.0f), INFINITY)) + (t18[(i0 + i1)] * dlc_clamp(t21[(i0 + i1)], (-100.0f), INFINITY))));
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(t14[(i0 + i1)], (-100.0f), INFINITY)) + (t18[(i0 + i1)] * dlc_clampf(t21[(i0 + i1)], (-100.0f), INFINITY))));
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     t26[0] += r_part[0];
@@ -204,7 +192,7 @@ static void binary_neg_36(float *restrict t36) {
  */
 static void binary_mul_52(float *restrict t52, const float *restrict t36, const float *restrict t18, const float *restrict t21, const float *restrict t20, const float *restrict t19, const float *restrict target, const float *restrict t14, const float *restrict t13, const float *restrict t11) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t52[i0] = (((-((((t36[i0] * t18[i0]) * dlc_inrange(t21[i0], (-100.0f), INFINITY)) / t20[i0]) * dlc_inrange(t19[i0], 1.40129846e-45f, INFINITY))) + ((((t36[i0] * target[i0]) * dlc_inrange(t14[i0], (-100.0f), INFINITY)) / t13[i0]) * dlc_inrange(t11[i0], 1.40129846e-45f, INFINITY))) * (t11[i0] * t19[i0]));
+    t52[i0] = (((-((((t36[i0] * t18[i0]) * dlc_inrangef(t21[i0], (-100.0f), INFINITY)) / t20[i0]) * dlc_inrangef(t19[i0], 1.40129846e-45f, INFINITY))) + ((((t36[i0] * target[i0]) * dlc_inrangef(t14[i0], (-100.0f), INFINITY)) / t13[i0]) * dlc_inrangef(t11[i0], 1.40129846e-45f, INFINITY))) * (t11[i0] * t19[i0]));
   }
 }
 
@@ -467,7 +455,7 @@ static void binary_assign_164(float *restrict p_net_2_bias, const float *restric
  */
 static void binary_neg_25(float *restrict t25, const float *restrict target, const float *restrict out) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t25[i0] = (-((target[i0] * dlc_clamp(logf(dlc_clamp(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clamp(logf(dlc_clamp((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
+    t25[i0] = (-((target[i0] * dlc_clampf(logf(dlc_clampf(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clampf(logf(dlc_clampf((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
   }
 }
 
@@ -482,13 +470,13 @@ void binary_init(binary_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [16,2]   # examples/binary.lua:9 */
-  rt_fill_uniform_f32(m->param + 0, 32, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x3f7233f5d97d9eaa));
+  rt_fill_uniform_f32(m->param + 0, 32, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x537224812716ed48));
   /* net.0.bias [16]   # examples/binary.lua:9 */
-  rt_fill_uniform_f32(m->param + 32, 16, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x2c80cf3e98d998f7));
+  rt_fill_uniform_f32(m->param + 32, 16, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x67f56706583fc27d));
   /* net.2.weight [1,16]   # examples/binary.lua:10 */
-  rt_fill_uniform_f32(m->param + 48, 16, -0.25, 0.25, seed, UINT64_C(0xec6e374f2849f330));
+  rt_fill_uniform_f32(m->param + 48, 16, -0.25, 0.25, seed, UINT64_C(0xcd05d59e87713e82));
   /* net.2.bias [1]   # examples/binary.lua:10 */
-  rt_fill_uniform_f32(m->param + 64, 1, -0.25, 0.25, seed, UINT64_C(0x221e3916ba909b75));
+  rt_fill_uniform_f32(m->param + 64, 1, -0.25, 0.25, seed, UINT64_C(0xc773df463969715f));
 }
 
 void binary_forward(binary_model *restrict m, const float *x, float *out) {
@@ -622,3 +610,34 @@ int binary_load(binary_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void binary_rt_init(void *m, uint64_t seed) { binary_init(m, seed); }
+static void binary_rt_forward(void *m, const float *x, float *out) { binary_forward(m, x, out); }
+static float binary_rt_train_step(void *m, const float *x, const void *t) { return binary_train_step(m, x, t); }
+static void binary_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  binary_eval(m, x, t, out, loss);
+}
+static int binary_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return binary_save_meta(m, path, kv, n);
+}
+static int binary_rt_load(void *m, const char *path) { return binary_load(m, path); }
+static const char *binary_rt_error(const void *m) { return ((const binary_model *)m)->error; }
+static int64_t binary_rt_steps(const void *m) { return ((const binary_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void binary_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet binary_net = {
+    .name = "binary", .model_bytes = sizeof(binary_model), .batch = 32,
+    .in_dim = 2, .out_dim = 1, .classes = 0, .target_dim = 1, /* [32,2] -> [32,1] */
+    .c = 0, .h = 0, .w = 0,
+    .init = binary_rt_init, .forward = binary_rt_forward,
+    .train_step = binary_rt_train_step, .eval = binary_rt_eval,
+    .save_meta = binary_rt_save_meta, .load = binary_rt_load, .error = binary_rt_error, .steps = binary_rt_steps,
+#ifdef _OPENMP
+    .set_threads = binary_rt_threads,
+#endif
+};

@@ -48,4 +48,7 @@ int binary_save(const binary_model *m, const char *path);
 int binary_save_meta(const binary_model *m, const char *path, const char *const *kv, int nmeta);
 int binary_load(binary_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet binary_net;
+
 #endif

@@ -8,31 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
-static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
-static inline float dlc_sq(float x) { return x * x; }
-static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
-static inline float dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
-  uint64_t ctr = (uint64_t)step * (uint64_t)n + (uint64_t)i;
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);
-  for (int r = 0; r < 10; r++) {
-    if (r) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
-    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-    c1 = (uint32_t)p1, c3 = (uint32_t)p0, c0 = n0, c2 = n2;
-  }
-  return (float)((double)((((uint64_t)c0 << 32) | c1) >> 11) * (1.0 / 9007199254740992.0));
-}
-
 #define FASHION_CNN_LR 0.001f   /* examples/fashion_cnn.lua:16 */
 #define FASHION_CNN_EPS 1e-08f   /* examples/fashion_cnn.lua:16 */
 #define FASHION_CNN_BETA1 0.9f   /* examples/fashion_cnn.lua:16 */
@@ -135,7 +110,7 @@ static void fashion_cnn_relu_135(float *restrict t135, const float *restrict t20
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t135[25088*i0 + 784*i1 + i2] = dlc_relu((((t20[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * t130[i1]) + t132[i1]));
+        t135[25088*i0 + 784*i1 + i2] = dlc_reluf((((t20[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * t130[i1]) + t132[i1]));
       }
     }
   }
@@ -167,7 +142,7 @@ static void fashion_cnn_max_138(float *restrict t138, const float *restrict t136
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
-      t138[i1] = dlc_max(t138[i1], t136[200704*i0 + i1]);
+      t138[i1] = dlc_maxf(t138[i1], t136[200704*i0 + i1]);
     }
   }
 }
@@ -267,7 +242,7 @@ static void fashion_cnn_relu_156(float *restrict t156, const float *restrict t14
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t156[12544*i0 + 196*i1 + i2] = dlc_relu((((t142[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * t151[i1]) + t153[i1]));
+        t156[12544*i0 + 196*i1 + i2] = dlc_reluf((((t142[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * t151[i1]) + t153[i1]));
       }
     }
   }
@@ -299,7 +274,7 @@ static void fashion_cnn_max_159(float *restrict t159, const float *restrict t157
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
-      t159[i1] = dlc_max(t159[i1], t157[100352*i0 + i1]);
+      t159[i1] = dlc_maxf(t159[i1], t157[100352*i0 + i1]);
     }
   }
 }
@@ -343,22 +318,22 @@ static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t161[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
-          t161[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t161[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t161[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t161[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
-          t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t161[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
-          t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t161[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
-          t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t161[(i0) * 128 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t161[(i0) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t161[(i0) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t161[(i0) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t161[(i0 + 1) * 128 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t161[(i0 + 2) * 128 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t161[(i0 + 3) * 128 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
     }
   }
@@ -395,22 +370,22 @@ static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t161[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
-        t161[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t161[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t161[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t161[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
-        t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t161[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
-        t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t161[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
-        t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t161[(i0) * 128 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t161[(i0) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t161[(i0) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t161[(i0) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t161[(i0 + 1) * 128 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t161[(i0 + 1) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t161[(i0 + 1) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t161[(i0 + 1) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t161[(i0 + 2) * 128 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t161[(i0 + 2) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t161[(i0 + 2) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t161[(i0 + 2) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t161[(i0 + 3) * 128 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t161[(i0 + 3) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t161[(i0 + 3) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t161[(i0 + 3) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -421,7 +396,7 @@ static void fashion_cnn_matmul_161(float *restrict t161, const float *restrict t
 static void fashion_cnn_relu_163(float *restrict t163, const float *restrict t161, const float *restrict p_net_10_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t163[128*i0 + i1] = dlc_relu((t161[128*i0 + i1] + p_net_10_bias[i1]));
+      t163[128*i0 + i1] = dlc_reluf((t161[128*i0 + i1] + p_net_10_bias[i1]));
     }
   }
 }
@@ -461,22 +436,22 @@ static void fashion_cnn_matmul_164(float *restrict t164, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t164[(i0) * 10 + i1] = dlc_hsum(&r_acc0_0);
-        t164[(i0) * 10 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t164[(i0) * 10 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t164[(i0) * 10 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t164[(i0 + 1) * 10 + i1] = dlc_hsum(&r_acc1_0);
-        t164[(i0 + 1) * 10 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t164[(i0 + 1) * 10 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t164[(i0 + 1) * 10 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t164[(i0 + 2) * 10 + i1] = dlc_hsum(&r_acc2_0);
-        t164[(i0 + 2) * 10 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t164[(i0 + 2) * 10 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t164[(i0 + 2) * 10 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t164[(i0 + 3) * 10 + i1] = dlc_hsum(&r_acc3_0);
-        t164[(i0 + 3) * 10 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t164[(i0 + 3) * 10 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t164[(i0 + 3) * 10 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t164[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t164[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t164[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t164[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t164[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t164[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t164[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t164[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t164[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t164[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t164[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t164[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t164[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t164[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t164[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t164[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -499,14 +474,14 @@ static void fashion_cnn_matmul_164(float *restrict t164, const float *restrict t
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t164[(i0) * 10 + 8] = dlc_hsum(&r_acc0_0);
-      t164[(i0) * 10 + 8 + 1] = dlc_hsum(&r_acc0_1);
-      t164[(i0 + 1) * 10 + 8] = dlc_hsum(&r_acc1_0);
-      t164[(i0 + 1) * 10 + 8 + 1] = dlc_hsum(&r_acc1_1);
-      t164[(i0 + 2) * 10 + 8] = dlc_hsum(&r_acc2_0);
-      t164[(i0 + 2) * 10 + 8 + 1] = dlc_hsum(&r_acc2_1);
-      t164[(i0 + 3) * 10 + 8] = dlc_hsum(&r_acc3_0);
-      t164[(i0 + 3) * 10 + 8 + 1] = dlc_hsum(&r_acc3_1);
+      t164[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
+      t164[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
+      t164[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
+      t164[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
+      t164[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
+      t164[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
+      t164[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
+      t164[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -584,7 +559,7 @@ static void fashion_cnn_sum_to_31(float *restrict t31, const float *restrict t28
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sq(t28[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(t28[25088*i0 + 784*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
         t31[i1] += r_part[0];
@@ -641,7 +616,7 @@ static void fashion_cnn_relu_59(float *restrict t59, const float *restrict t24, 
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t59[25088*i0 + 784*i1 + i2] = dlc_relu(((t24[25088*i0 + 784*i1 + i2] * t53[i1]) + t56[i1]));
+        t59[25088*i0 + 784*i1 + i2] = dlc_reluf(((t24[25088*i0 + 784*i1 + i2] * t53[i1]) + t56[i1]));
       }
     }
   }
@@ -673,7 +648,7 @@ static void fashion_cnn_max_62(float *restrict t62, const float *restrict t60) {
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
-      t62[i1] = dlc_max(t62[i1], t60[200704*i0 + i1]);
+      t62[i1] = dlc_maxf(t62[i1], t60[200704*i0 + i1]);
     }
   }
 }
@@ -806,10 +781,10 @@ static void fashion_cnn_sum_to_77(float *restrict t77, const float *restrict t75
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sq(t75[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(t75[12544*i0 + 196*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sq(t75[12544*i0 + 196*i1 + i2]);
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sqf(t75[12544*i0 + 196*i1 + i2]);
         t77[i1] += r_part[0];
       }
     }
@@ -864,7 +839,7 @@ static void fashion_cnn_relu_101(float *restrict t101, const float *restrict t71
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t101[12544*i0 + 196*i1 + i2] = dlc_relu(((t71[12544*i0 + 196*i1 + i2] * t95[i1]) + t98[i1]));
+        t101[12544*i0 + 196*i1 + i2] = dlc_reluf(((t71[12544*i0 + 196*i1 + i2] * t95[i1]) + t98[i1]));
       }
     }
   }
@@ -896,7 +871,7 @@ static void fashion_cnn_max_104(float *restrict t104, const float *restrict t102
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
-      t104[i1] = dlc_max(t104[i1], t102[100352*i0 + i1]);
+      t104[i1] = dlc_maxf(t104[i1], t102[100352*i0 + i1]);
     }
   }
 }
@@ -908,7 +883,7 @@ static void fashion_cnn_max_104(float *restrict t104, const float *restrict t102
  */
 static void fashion_cnn_mul_111(float *restrict t111, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t111[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
+    t111[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
   }
 }
 
@@ -958,22 +933,22 @@ static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t114[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
-          t114[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t114[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t114[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t114[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
-          t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t114[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
-          t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t114[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
-          t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t114[(i0) * 128 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t114[(i0) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t114[(i0) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t114[(i0) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t114[(i0 + 1) * 128 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t114[(i0 + 2) * 128 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t114[(i0 + 3) * 128 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
     }
   }
@@ -1010,22 +985,22 @@ static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t114[(i0) * 128 + i1] += dlc_hsum(&r_acc0_0);
-        t114[(i0) * 128 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t114[(i0) * 128 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t114[(i0) * 128 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t114[(i0 + 1) * 128 + i1] += dlc_hsum(&r_acc1_0);
-        t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t114[(i0 + 2) * 128 + i1] += dlc_hsum(&r_acc2_0);
-        t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t114[(i0 + 3) * 128 + i1] += dlc_hsum(&r_acc3_0);
-        t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t114[(i0) * 128 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t114[(i0) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t114[(i0) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t114[(i0) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t114[(i0 + 1) * 128 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t114[(i0 + 1) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t114[(i0 + 1) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t114[(i0 + 1) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t114[(i0 + 2) * 128 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t114[(i0 + 2) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t114[(i0 + 2) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t114[(i0 + 2) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t114[(i0 + 3) * 128 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t114[(i0 + 3) * 128 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t114[(i0 + 3) * 128 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t114[(i0 + 3) * 128 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -1036,7 +1011,7 @@ static void fashion_cnn_matmul_114(float *restrict t114, const float *restrict t
 static void fashion_cnn_relu_116(float *restrict t116, const float *restrict t114, const float *restrict p_net_10_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t116[128*i0 + i1] = dlc_relu((t114[128*i0 + i1] + p_net_10_bias[i1]));
+      t116[128*i0 + i1] = dlc_reluf((t114[128*i0 + i1] + p_net_10_bias[i1]));
     }
   }
 }
@@ -1048,7 +1023,7 @@ static void fashion_cnn_relu_116(float *restrict t116, const float *restrict t11
  */
 static void fashion_cnn_mul_121(float *restrict t121, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t121[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
+    t121[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
   }
 }
 
@@ -1094,22 +1069,22 @@ static void fashion_cnn_matmul_123(float *restrict t123, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t123[(i0) * 10 + i1] = dlc_hsum(&r_acc0_0);
-        t123[(i0) * 10 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t123[(i0) * 10 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t123[(i0) * 10 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t123[(i0 + 1) * 10 + i1] = dlc_hsum(&r_acc1_0);
-        t123[(i0 + 1) * 10 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t123[(i0 + 1) * 10 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t123[(i0 + 1) * 10 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t123[(i0 + 2) * 10 + i1] = dlc_hsum(&r_acc2_0);
-        t123[(i0 + 2) * 10 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t123[(i0 + 2) * 10 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t123[(i0 + 2) * 10 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t123[(i0 + 3) * 10 + i1] = dlc_hsum(&r_acc3_0);
-        t123[(i0 + 3) * 10 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t123[(i0 + 3) * 10 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t123[(i0 + 3) * 10 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t123[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t123[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t123[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t123[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t123[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t123[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t123[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t123[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t123[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t123[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t123[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t123[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t123[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t123[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t123[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t123[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -1132,14 +1107,14 @@ static void fashion_cnn_matmul_123(float *restrict t123, const float *restrict t
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t123[(i0) * 10 + 8] = dlc_hsum(&r_acc0_0);
-      t123[(i0) * 10 + 8 + 1] = dlc_hsum(&r_acc0_1);
-      t123[(i0 + 1) * 10 + 8] = dlc_hsum(&r_acc1_0);
-      t123[(i0 + 1) * 10 + 8 + 1] = dlc_hsum(&r_acc1_1);
-      t123[(i0 + 2) * 10 + 8] = dlc_hsum(&r_acc2_0);
-      t123[(i0 + 2) * 10 + 8 + 1] = dlc_hsum(&r_acc2_1);
-      t123[(i0 + 3) * 10 + 8] = dlc_hsum(&r_acc3_0);
-      t123[(i0 + 3) * 10 + 8 + 1] = dlc_hsum(&r_acc3_1);
+      t123[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
+      t123[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
+      t123[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
+      t123[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
+      t123[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
+      t123[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
+      t123[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
+      t123[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -1159,7 +1134,7 @@ static void fashion_cnn_xent_167(float *restrict t167, const float *restrict t12
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t124[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t124[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(t124[10*i0 + i2] - row_max);
@@ -1200,7 +1175,7 @@ static void fashion_cnn_softmax_178(float *restrict t178, const float *restrict 
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t124[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t124[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         t178[10*i0 + i2] = expf(t124[10*i0 + i2] - row_max); row_sum += t178[10*i0 + i2];
@@ -1332,7 +1307,7 @@ static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float 
  */
 static void fashion_cnn_mul_188(float *restrict t188, const float *restrict t184, const float *restrict t121, const float *restrict t116) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t188[i0] = ((t184[i0] * t121[i0]) * dlc_step(t116[i0]));
+    t188[i0] = ((t184[i0] * t121[i0]) * dlc_stepf(t116[i0]));
   }
 }
 
@@ -1477,7 +1452,7 @@ static void fashion_cnn_unwindow_198(float *restrict t198, const float *restrict
  */
 static void fashion_cnn_mul_200(float *restrict t200, const float *restrict t198, const float *restrict t101) {
   for (int i0 = 0; i0 < 401408; i0++) {
-    t200[i0] = (t198[i0] * dlc_step(t101[i0]));
+    t200[i0] = (t198[i0] * dlc_stepf(t101[i0]));
   }
 }
 
@@ -1691,22 +1666,22 @@ static void fashion_cnn_matmul_233(float *restrict t233, const float *restrict t
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t233[(i0) * 288 + i1] += dlc_hsum(&r_acc0_0);
-          t233[(i0) * 288 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t233[(i0) * 288 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t233[(i0) * 288 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t233[(i0 + 1) * 288 + i1] += dlc_hsum(&r_acc1_0);
-          t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t233[(i0 + 2) * 288 + i1] += dlc_hsum(&r_acc2_0);
-          t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t233[(i0 + 3) * 288 + i1] += dlc_hsum(&r_acc3_0);
-          t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t233[(i0) * 288 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t233[(i0) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t233[(i0) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t233[(i0) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t233[(i0 + 1) * 288 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t233[(i0 + 2) * 288 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t233[(i0 + 3) * 288 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
     }
   }
@@ -1743,22 +1718,22 @@ static void fashion_cnn_matmul_233(float *restrict t233, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t233[(i0) * 288 + i1] += dlc_hsum(&r_acc0_0);
-        t233[(i0) * 288 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t233[(i0) * 288 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t233[(i0) * 288 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t233[(i0 + 1) * 288 + i1] += dlc_hsum(&r_acc1_0);
-        t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t233[(i0 + 2) * 288 + i1] += dlc_hsum(&r_acc2_0);
-        t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t233[(i0 + 3) * 288 + i1] += dlc_hsum(&r_acc3_0);
-        t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t233[(i0) * 288 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t233[(i0) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t233[(i0) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t233[(i0) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t233[(i0 + 1) * 288 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t233[(i0 + 1) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t233[(i0 + 1) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t233[(i0 + 1) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t233[(i0 + 2) * 288 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t233[(i0 + 2) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t233[(i0 + 2) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t233[(i0 + 2) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t233[(i0 + 3) * 288 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t233[(i0 + 3) * 288 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t233[(i0 + 3) * 288 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t233[(i0 + 3) * 288 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -1874,7 +1849,7 @@ static void fashion_cnn_unwindow_242(float *restrict t242, const float *restrict
  */
 static void fashion_cnn_mul_244(float *restrict t244, const float *restrict t242, const float *restrict t59) {
   for (int i0 = 0; i0 < 802816; i0++) {
-    t244[i0] = (t242[i0] * dlc_step(t59[i0]));
+    t244[i0] = (t242[i0] * dlc_stepf(t59[i0]));
   }
 }
 
@@ -2084,22 +2059,22 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t277[(i0) * 9 + i1] += dlc_hsum(&r_acc0_0);
-          t277[(i0) * 9 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t277[(i0) * 9 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t277[(i0) * 9 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t277[(i0 + 1) * 9 + i1] += dlc_hsum(&r_acc1_0);
-          t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t277[(i0 + 2) * 9 + i1] += dlc_hsum(&r_acc2_0);
-          t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t277[(i0 + 3) * 9 + i1] += dlc_hsum(&r_acc3_0);
-          t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t277[(i0) * 9 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t277[(i0) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t277[(i0) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t277[(i0) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t277[(i0 + 1) * 9 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t277[(i0 + 2) * 9 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t277[(i0 + 3) * 9 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
       {
         dlc_v8f r_acc0_0 = {0};
@@ -2117,10 +2092,10 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
           r_acc2_0 += r_a2 * r_b0;
           r_acc3_0 += r_a3 * r_b0;
         }
-        t277[(i0) * 9 + 8] += dlc_hsum(&r_acc0_0);
-        t277[(i0 + 1) * 9 + 8] += dlc_hsum(&r_acc1_0);
-        t277[(i0 + 2) * 9 + 8] += dlc_hsum(&r_acc2_0);
-        t277[(i0 + 3) * 9 + 8] += dlc_hsum(&r_acc3_0);
+        t277[(i0) * 9 + 8] += dlc_hsum_v8f(&r_acc0_0);
+        t277[(i0 + 1) * 9 + 8] += dlc_hsum_v8f(&r_acc1_0);
+        t277[(i0 + 2) * 9 + 8] += dlc_hsum_v8f(&r_acc2_0);
+        t277[(i0 + 3) * 9 + 8] += dlc_hsum_v8f(&r_acc3_0);
       }
     }
   }
@@ -2157,22 +2132,22 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t277[(i0) * 9 + i1] += dlc_hsum(&r_acc0_0);
-        t277[(i0) * 9 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t277[(i0) * 9 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t277[(i0) * 9 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t277[(i0 + 1) * 9 + i1] += dlc_hsum(&r_acc1_0);
-        t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t277[(i0 + 2) * 9 + i1] += dlc_hsum(&r_acc2_0);
-        t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t277[(i0 + 3) * 9 + i1] += dlc_hsum(&r_acc3_0);
-        t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t277[(i0) * 9 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t277[(i0) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t277[(i0) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t277[(i0) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t277[(i0 + 1) * 9 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t277[(i0 + 1) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t277[(i0 + 1) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t277[(i0 + 1) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t277[(i0 + 2) * 9 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t277[(i0 + 2) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t277[(i0 + 2) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t277[(i0 + 2) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t277[(i0 + 3) * 9 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t277[(i0 + 3) * 9 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t277[(i0 + 3) * 9 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t277[(i0 + 3) * 9 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0};
@@ -2190,10 +2165,10 @@ static void fashion_cnn_matmul_277(float *restrict t277, const float *restrict t
         r_acc2_0 += r_a2 * r_b0;
         r_acc3_0 += r_a3 * r_b0;
       }
-      t277[(i0) * 9 + 8] += dlc_hsum(&r_acc0_0);
-      t277[(i0 + 1) * 9 + 8] += dlc_hsum(&r_acc1_0);
-      t277[(i0 + 2) * 9 + 8] += dlc_hsum(&r_acc2_0);
-      t277[(i0 + 3) * 9 + 8] += dlc_hsum(&r_acc3_0);
+      t277[(i0) * 9 + 8] += dlc_hsum_v8f(&r_acc0_0);
+      t277[(i0 + 1) * 9 + 8] += dlc_hsum_v8f(&r_acc1_0);
+      t277[(i0 + 2) * 9 + 8] += dlc_hsum_v8f(&r_acc2_0);
+      t277[(i0 + 3) * 9 + 8] += dlc_hsum_v8f(&r_acc3_0);
     }
   }
 }
@@ -2761,7 +2736,7 @@ static void fashion_cnn_xent_171(float *restrict sample_loss, const float *restr
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, out[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(out[10*i0 + i2] - row_max);
@@ -2775,9 +2750,9 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [32,1,3,3]   # examples/fashion_cnn.lua:9 */
-  rt_fill_uniform_f32(m->param + 0, 288, -0.33333333333333331, 0.33333333333333331, seed, UINT64_C(0x3f7233f5d97d9eaa));
+  rt_fill_uniform_f32(m->param + 0, 288, -0.33333333333333331, 0.33333333333333331, seed, UINT64_C(0x537224812716ed48));
   /* net.0.bias [32]   # examples/fashion_cnn.lua:9 */
-  rt_fill_uniform_f32(m->param + 288, 32, -0.33333333333333331, 0.33333333333333331, seed, UINT64_C(0x2c80cf3e98d998f7));
+  rt_fill_uniform_f32(m->param + 288, 32, -0.33333333333333331, 0.33333333333333331, seed, UINT64_C(0x67f56706583fc27d));
   /* net.1.weight [32]   # examples/fashion_cnn.lua:9 */
   rt_fill_const_f32(m->param + 320, 32, 1);
   /* net.1.bias [32]   # examples/fashion_cnn.lua:9 */
@@ -2787,9 +2762,9 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
   /* net.1.running_var [32]   # examples/fashion_cnn.lua:9 */
   rt_fill_const_f32(m->param + 416, 32, 1);
   /* net.4.weight [64,32,3,3]   # examples/fashion_cnn.lua:10 */
-  rt_fill_uniform_f32(m->param + 448, 18432, -0.058925565098878967, 0.058925565098878967, seed, UINT64_C(0x1a0931b312408426));
+  rt_fill_uniform_f32(m->param + 448, 18432, -0.058925565098878967, 0.058925565098878967, seed, UINT64_C(0x33d1bd2d7fc45514));
   /* net.4.bias [64]   # examples/fashion_cnn.lua:10 */
-  rt_fill_uniform_f32(m->param + 18880, 64, -0.058925565098878967, 0.058925565098878967, seed, UINT64_C(0x027bb0d5af6898b3));
+  rt_fill_uniform_f32(m->param + 18880, 64, -0.058925565098878967, 0.058925565098878967, seed, UINT64_C(0x4d612bc813077609));
   /* net.5.weight [64]   # examples/fashion_cnn.lua:10 */
   rt_fill_const_f32(m->param + 18944, 64, 1);
   /* net.5.bias [64]   # examples/fashion_cnn.lua:10 */
@@ -2799,13 +2774,13 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
   /* net.5.running_var [64]   # examples/fashion_cnn.lua:10 */
   rt_fill_const_f32(m->param + 19136, 64, 1);
   /* net.10.weight [128,3136]   # examples/fashion_cnn.lua:12 */
-  rt_fill_uniform_f32(m->param + 19200, 401408, -0.017857142857142856, 0.017857142857142856, seed, UINT64_C(0x1698c409a9a7df71));
+  rt_fill_uniform_f32(m->param + 19200, 401408, -0.017857142857142856, 0.017857142857142856, seed, UINT64_C(0x727f2c82125c35eb));
   /* net.10.bias [128]   # examples/fashion_cnn.lua:12 */
-  rt_fill_uniform_f32(m->param + 420608, 128, -0.017857142857142856, 0.017857142857142856, seed, UINT64_C(0x64ab91a16d95fb6c));
+  rt_fill_uniform_f32(m->param + 420608, 128, -0.017857142857142856, 0.017857142857142856, seed, UINT64_C(0xe5196507fd856176));
   /* net.13.weight [10,128]   # examples/fashion_cnn.lua:13 */
-  rt_fill_uniform_f32(m->param + 420736, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x0e03a2d9d904e09a));
+  rt_fill_uniform_f32(m->param + 420736, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x7c75e7cfd5f2e100));
   /* net.13.bias [10]   # examples/fashion_cnn.lua:13 */
-  rt_fill_uniform_f32(m->param + 422016, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xcce33189b4645247));
+  rt_fill_uniform_f32(m->param + 422016, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xeec429f2d62d39e5));
 }
 
 void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *out) {
@@ -3114,3 +3089,34 @@ int fashion_cnn_load(fashion_cnn_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void fashion_cnn_rt_init(void *m, uint64_t seed) { fashion_cnn_init(m, seed); }
+static void fashion_cnn_rt_forward(void *m, const float *x, float *out) { fashion_cnn_forward(m, x, out); }
+static float fashion_cnn_rt_train_step(void *m, const float *x, const void *t) { return fashion_cnn_train_step(m, x, t); }
+static void fashion_cnn_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  fashion_cnn_eval(m, x, t, out, loss);
+}
+static int fashion_cnn_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return fashion_cnn_save_meta(m, path, kv, n);
+}
+static int fashion_cnn_rt_load(void *m, const char *path) { return fashion_cnn_load(m, path); }
+static const char *fashion_cnn_rt_error(const void *m) { return ((const fashion_cnn_model *)m)->error; }
+static int64_t fashion_cnn_rt_steps(const void *m) { return ((const fashion_cnn_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void fashion_cnn_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet fashion_cnn_net = {
+    .name = "fashion_cnn", .model_bytes = sizeof(fashion_cnn_model), .batch = 32,
+    .in_dim = 784, .out_dim = 10, .classes = 10, .target_dim = 0, /* [32,1,28,28] -> [32,10] */
+    .c = 1, .h = 28, .w = 28,
+    .init = fashion_cnn_rt_init, .forward = fashion_cnn_rt_forward,
+    .train_step = fashion_cnn_rt_train_step, .eval = fashion_cnn_rt_eval,
+    .save_meta = fashion_cnn_rt_save_meta, .load = fashion_cnn_rt_load, .error = fashion_cnn_rt_error, .steps = fashion_cnn_rt_steps,
+#ifdef _OPENMP
+    .set_threads = fashion_cnn_rt_threads,
+#endif
+};

@@ -60,4 +60,7 @@ int fashion_cnn_save(const fashion_cnn_model *m, const char *path);
 int fashion_cnn_save_meta(const fashion_cnn_model *m, const char *path, const char *const *kv, int nmeta);
 int fashion_cnn_load(fashion_cnn_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet fashion_cnn_net;
+
 #endif

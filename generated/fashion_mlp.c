@@ -8,30 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
-static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
-static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
-static inline float dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
-  uint64_t ctr = (uint64_t)step * (uint64_t)n + (uint64_t)i;
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);
-  for (int r = 0; r < 10; r++) {
-    if (r) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u;
-    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2;
-    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
-    c1 = (uint32_t)p1, c3 = (uint32_t)p0, c0 = n0, c2 = n2;
-  }
-  return (float)((double)((((uint64_t)c0 << 32) | c1) >> 11) * (1.0 / 9007199254740992.0));
-}
-
 #define FASHION_MLP_LR 0.001f   /* examples/fashion_mlp.lua:15 */
 #define FASHION_MLP_EPS 1e-08f   /* examples/fashion_mlp.lua:15 */
 #define FASHION_MLP_BETA1 0.9f   /* examples/fashion_mlp.lua:15 */
@@ -80,22 +56,22 @@ static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, co
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
-          t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
-          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
-          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
-          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
     }
   }
@@ -132,22 +108,22 @@ static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, co
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -158,7 +134,7 @@ static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, co
 static void fashion_mlp_relu_10(float *restrict t10, const float *restrict t8, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10[256*i0 + i1] = dlc_relu((t8[256*i0 + i1] + p_net_1_bias[i1]));
+      t10[256*i0 + i1] = dlc_reluf((t8[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
@@ -198,22 +174,22 @@ static void fashion_mlp_matmul_28(float *restrict t28, const float *restrict t10
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t28[(i0) * 128 + i1] = dlc_hsum(&r_acc0_0);
-        t28[(i0) * 128 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t28[(i0) * 128 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t28[(i0) * 128 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t28[(i0 + 1) * 128 + i1] = dlc_hsum(&r_acc1_0);
-        t28[(i0 + 1) * 128 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t28[(i0 + 1) * 128 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t28[(i0 + 1) * 128 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t28[(i0 + 2) * 128 + i1] = dlc_hsum(&r_acc2_0);
-        t28[(i0 + 2) * 128 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t28[(i0 + 2) * 128 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t28[(i0 + 2) * 128 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t28[(i0 + 3) * 128 + i1] = dlc_hsum(&r_acc3_0);
-        t28[(i0 + 3) * 128 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t28[(i0 + 3) * 128 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t28[(i0 + 3) * 128 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t28[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t28[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t28[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t28[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t28[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t28[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t28[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t28[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t28[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t28[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t28[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t28[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t28[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t28[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t28[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t28[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -224,7 +200,7 @@ static void fashion_mlp_matmul_28(float *restrict t28, const float *restrict t10
 static void fashion_mlp_relu_30(float *restrict t30, const float *restrict t28, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t30[128*i0 + i1] = dlc_relu((t28[128*i0 + i1] + p_net_4_bias[i1]));
+      t30[128*i0 + i1] = dlc_reluf((t28[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -264,22 +240,22 @@ static void fashion_mlp_matmul_31(float *restrict t31, const float *restrict t30
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t31[(i0) * 10 + i1] = dlc_hsum(&r_acc0_0);
-        t31[(i0) * 10 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t31[(i0) * 10 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t31[(i0) * 10 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t31[(i0 + 1) * 10 + i1] = dlc_hsum(&r_acc1_0);
-        t31[(i0 + 1) * 10 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t31[(i0 + 1) * 10 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t31[(i0 + 1) * 10 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t31[(i0 + 2) * 10 + i1] = dlc_hsum(&r_acc2_0);
-        t31[(i0 + 2) * 10 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t31[(i0 + 2) * 10 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t31[(i0 + 2) * 10 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t31[(i0 + 3) * 10 + i1] = dlc_hsum(&r_acc3_0);
-        t31[(i0 + 3) * 10 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t31[(i0 + 3) * 10 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t31[(i0 + 3) * 10 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t31[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t31[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t31[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t31[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t31[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t31[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t31[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t31[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t31[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t31[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t31[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t31[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t31[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t31[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t31[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t31[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -302,14 +278,14 @@ static void fashion_mlp_matmul_31(float *restrict t31, const float *restrict t30
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t31[(i0) * 10 + 8] = dlc_hsum(&r_acc0_0);
-      t31[(i0) * 10 + 8 + 1] = dlc_hsum(&r_acc0_1);
-      t31[(i0 + 1) * 10 + 8] = dlc_hsum(&r_acc1_0);
-      t31[(i0 + 1) * 10 + 8 + 1] = dlc_hsum(&r_acc1_1);
-      t31[(i0 + 2) * 10 + 8] = dlc_hsum(&r_acc2_0);
-      t31[(i0 + 2) * 10 + 8 + 1] = dlc_hsum(&r_acc2_1);
-      t31[(i0 + 3) * 10 + 8] = dlc_hsum(&r_acc3_0);
-      t31[(i0 + 3) * 10 + 8 + 1] = dlc_hsum(&r_acc3_1);
+      t31[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
+      t31[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
+      t31[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
+      t31[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
+      t31[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
+      t31[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
+      t31[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
+      t31[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -332,7 +308,7 @@ static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31
  */
 static void fashion_mlp_mul_16(float *restrict t16, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t16[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
+    t16[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
@@ -378,22 +354,22 @@ static void fashion_mlp_matmul_18(float *restrict t18, const float *restrict t17
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t18[(i0) * 128 + i1] = dlc_hsum(&r_acc0_0);
-        t18[(i0) * 128 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t18[(i0) * 128 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t18[(i0) * 128 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t18[(i0 + 1) * 128 + i1] = dlc_hsum(&r_acc1_0);
-        t18[(i0 + 1) * 128 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t18[(i0 + 1) * 128 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t18[(i0 + 1) * 128 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t18[(i0 + 2) * 128 + i1] = dlc_hsum(&r_acc2_0);
-        t18[(i0 + 2) * 128 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t18[(i0 + 2) * 128 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t18[(i0 + 2) * 128 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t18[(i0 + 3) * 128 + i1] = dlc_hsum(&r_acc3_0);
-        t18[(i0 + 3) * 128 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t18[(i0 + 3) * 128 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t18[(i0 + 3) * 128 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t18[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t18[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t18[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t18[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t18[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t18[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t18[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t18[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t18[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t18[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t18[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t18[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t18[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t18[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t18[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t18[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -404,7 +380,7 @@ static void fashion_mlp_matmul_18(float *restrict t18, const float *restrict t17
 static void fashion_mlp_relu_20(float *restrict t20, const float *restrict t18, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t20[128*i0 + i1] = dlc_relu((t18[128*i0 + i1] + p_net_4_bias[i1]));
+      t20[128*i0 + i1] = dlc_reluf((t18[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -416,7 +392,7 @@ static void fashion_mlp_relu_20(float *restrict t20, const float *restrict t18, 
  */
 static void fashion_mlp_mul_24(float *restrict t24, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t24[i0] = (dlc_step((dlc_rand(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
+    t24[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
@@ -462,22 +438,22 @@ static void fashion_mlp_matmul_26(float *restrict t26, const float *restrict t25
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t26[(i0) * 10 + i1] = dlc_hsum(&r_acc0_0);
-        t26[(i0) * 10 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t26[(i0) * 10 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t26[(i0) * 10 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t26[(i0 + 1) * 10 + i1] = dlc_hsum(&r_acc1_0);
-        t26[(i0 + 1) * 10 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t26[(i0 + 1) * 10 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t26[(i0 + 1) * 10 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t26[(i0 + 2) * 10 + i1] = dlc_hsum(&r_acc2_0);
-        t26[(i0 + 2) * 10 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t26[(i0 + 2) * 10 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t26[(i0 + 2) * 10 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t26[(i0 + 3) * 10 + i1] = dlc_hsum(&r_acc3_0);
-        t26[(i0 + 3) * 10 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t26[(i0 + 3) * 10 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t26[(i0 + 3) * 10 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t26[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t26[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t26[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t26[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t26[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t26[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t26[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t26[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t26[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t26[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t26[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t26[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t26[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t26[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t26[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t26[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -500,14 +476,14 @@ static void fashion_mlp_matmul_26(float *restrict t26, const float *restrict t25
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t26[(i0) * 10 + 8] = dlc_hsum(&r_acc0_0);
-      t26[(i0) * 10 + 8 + 1] = dlc_hsum(&r_acc0_1);
-      t26[(i0 + 1) * 10 + 8] = dlc_hsum(&r_acc1_0);
-      t26[(i0 + 1) * 10 + 8 + 1] = dlc_hsum(&r_acc1_1);
-      t26[(i0 + 2) * 10 + 8] = dlc_hsum(&r_acc2_0);
-      t26[(i0 + 2) * 10 + 8 + 1] = dlc_hsum(&r_acc2_1);
-      t26[(i0 + 3) * 10 + 8] = dlc_hsum(&r_acc3_0);
-      t26[(i0 + 3) * 10 + 8 + 1] = dlc_hsum(&r_acc3_1);
+      t26[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
+      t26[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
+      t26[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
+      t26[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
+      t26[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
+      t26[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
+      t26[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
+      t26[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -527,7 +503,7 @@ static void fashion_mlp_xent_34(float *restrict t34, const float *restrict t27, 
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t27[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t27[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(t27[10*i0 + i2] - row_max);
@@ -568,7 +544,7 @@ static void fashion_mlp_softmax_46(float *restrict t46, const float *restrict t2
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t27[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t27[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         t46[10*i0 + i2] = expf(t27[10*i0 + i2] - row_max); row_sum += t46[10*i0 + i2];
@@ -700,7 +676,7 @@ static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *r
  */
 static void fashion_mlp_mul_56(float *restrict t56, const float *restrict t52, const float *restrict t24, const float *restrict t20) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t56[i0] = ((t52[i0] * t24[i0]) * dlc_step(t20[i0]));
+    t56[i0] = ((t52[i0] * t24[i0]) * dlc_stepf(t20[i0]));
   }
 }
 
@@ -794,7 +770,7 @@ static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *r
  */
 static void fashion_mlp_mul_62(float *restrict t62, const float *restrict t58, const float *restrict t16, const float *restrict t10) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t62[i0] = ((t58[i0] * t16[i0]) * dlc_step(t10[i0]));
+    t62[i0] = ((t58[i0] * t16[i0]) * dlc_stepf(t10[i0]));
   }
 }
 
@@ -1099,7 +1075,7 @@ static void fashion_mlp_xent_38(float *restrict sample_loss, const float *restri
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, out[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(out[10*i0 + i2] - row_max);
@@ -1113,17 +1089,17 @@ void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.1.weight [256,784]   # examples/fashion_mlp.lua:10 */
-  rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x5768ad6d7f68735b));
+  rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x6ef05b23a4619b19));
   /* net.1.bias [256]   # examples/fashion_mlp.lua:10 */
-  rt_fill_uniform_f32(m->param + 200704, 256, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0xc26602f2a2a2a406));
+  rt_fill_uniform_f32(m->param + 200704, 256, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0xb5d900a65e8ac5a4));
   /* net.4.weight [128,256]   # examples/fashion_mlp.lua:11 */
-  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x1a0931b312408426));
+  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x33d1bd2d7fc45514));
   /* net.4.bias [128]   # examples/fashion_mlp.lua:11 */
-  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0x027bb0d5af6898b3));
+  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0x4d612bc813077609));
   /* net.7.weight [10,128]   # examples/fashion_mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xef7c81981e232d7d));
+  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x92caefb7f0cd9a8f));
   /* net.7.bias [10]   # examples/fashion_mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x3a9b10fd80c49de8));
+  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x58be5f758d920c9a));
 }
 
 void fashion_mlp_forward(fashion_mlp_model *restrict m, const float *x, float *out) {
@@ -1284,3 +1260,34 @@ int fashion_mlp_load(fashion_mlp_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void fashion_mlp_rt_init(void *m, uint64_t seed) { fashion_mlp_init(m, seed); }
+static void fashion_mlp_rt_forward(void *m, const float *x, float *out) { fashion_mlp_forward(m, x, out); }
+static float fashion_mlp_rt_train_step(void *m, const float *x, const void *t) { return fashion_mlp_train_step(m, x, t); }
+static void fashion_mlp_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  fashion_mlp_eval(m, x, t, out, loss);
+}
+static int fashion_mlp_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return fashion_mlp_save_meta(m, path, kv, n);
+}
+static int fashion_mlp_rt_load(void *m, const char *path) { return fashion_mlp_load(m, path); }
+static const char *fashion_mlp_rt_error(const void *m) { return ((const fashion_mlp_model *)m)->error; }
+static int64_t fashion_mlp_rt_steps(const void *m) { return ((const fashion_mlp_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void fashion_mlp_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet fashion_mlp_net = {
+    .name = "fashion_mlp", .model_bytes = sizeof(fashion_mlp_model), .batch = 64,
+    .in_dim = 784, .out_dim = 10, .classes = 10, .target_dim = 0, /* [64,1,28,28] -> [64,10] */
+    .c = 1, .h = 28, .w = 28,
+    .init = fashion_mlp_rt_init, .forward = fashion_mlp_rt_forward,
+    .train_step = fashion_mlp_rt_train_step, .eval = fashion_mlp_rt_eval,
+    .save_meta = fashion_mlp_rt_save_meta, .load = fashion_mlp_rt_load, .error = fashion_mlp_rt_error, .steps = fashion_mlp_rt_steps,
+#ifdef _OPENMP
+    .set_threads = fashion_mlp_rt_threads,
+#endif
+};

@@ -50,4 +50,7 @@ int fashion_mlp_save(const fashion_mlp_model *m, const char *path);
 int fashion_mlp_save_meta(const fashion_mlp_model *m, const char *path, const char *const *kv, int nmeta);
 int fashion_mlp_load(fashion_mlp_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet fashion_mlp_net;
+
 #endif

@@ -8,18 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
-static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
-static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
-
 #define LENET_LR 0.001f   /* examples/lenet.lua:17 */
 #define LENET_EPS 1e-08f   /* examples/lenet.lua:17 */
 #define LENET_BETA1 0.9f   /* examples/lenet.lua:17 */
@@ -126,7 +114,7 @@ static void lenet_relu_19(float *restrict t19, const float *restrict t14, const 
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t19[4704*i0 + 784*i1 + i2] = dlc_relu((t14[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
+        t19[4704*i0 + 784*i1 + i2] = dlc_reluf((t14[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
       }
     }
   }
@@ -158,7 +146,7 @@ static void lenet_max_22(float *restrict t22, const float *restrict t20) {
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
-      t22[i1] = dlc_max(t22[i1], t20[37632*i0 + i1]);
+      t22[i1] = dlc_maxf(t22[i1], t20[37632*i0 + i1]);
     }
   }
 }
@@ -232,7 +220,7 @@ static void lenet_relu_32(float *restrict t32, const float *restrict t27, const 
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
-        t32[1600*i0 + 100*i1 + i2] = dlc_relu((t27[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
+        t32[1600*i0 + 100*i1 + i2] = dlc_reluf((t27[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
       }
     }
   }
@@ -264,7 +252,7 @@ static void lenet_max_35(float *restrict t35, const float *restrict t33) {
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
-      t35[i1] = dlc_max(t35[i1], t33[12800*i0 + i1]);
+      t35[i1] = dlc_maxf(t35[i1], t33[12800*i0 + i1]);
     }
   }
 }
@@ -304,22 +292,22 @@ static void lenet_matmul_37(float *restrict t37, const float *restrict t35, cons
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t37[(i0) * 120 + i1] = dlc_hsum(&r_acc0_0);
-        t37[(i0) * 120 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t37[(i0) * 120 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t37[(i0) * 120 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t37[(i0 + 1) * 120 + i1] = dlc_hsum(&r_acc1_0);
-        t37[(i0 + 1) * 120 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t37[(i0 + 1) * 120 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t37[(i0 + 1) * 120 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t37[(i0 + 2) * 120 + i1] = dlc_hsum(&r_acc2_0);
-        t37[(i0 + 2) * 120 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t37[(i0 + 2) * 120 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t37[(i0 + 2) * 120 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t37[(i0 + 3) * 120 + i1] = dlc_hsum(&r_acc3_0);
-        t37[(i0 + 3) * 120 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t37[(i0 + 3) * 120 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t37[(i0 + 3) * 120 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t37[(i0) * 120 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t37[(i0) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t37[(i0) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t37[(i0) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t37[(i0 + 1) * 120 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t37[(i0 + 1) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t37[(i0 + 1) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t37[(i0 + 1) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t37[(i0 + 2) * 120 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t37[(i0 + 2) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t37[(i0 + 2) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t37[(i0 + 2) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t37[(i0 + 3) * 120 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t37[(i0 + 3) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t37[(i0 + 3) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t37[(i0 + 3) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -330,7 +318,7 @@ static void lenet_matmul_37(float *restrict t37, const float *restrict t35, cons
 static void lenet_relu_39(float *restrict t39, const float *restrict t37, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
-      t39[120*i0 + i1] = dlc_relu((t37[120*i0 + i1] + p_net_7_bias[i1]));
+      t39[120*i0 + i1] = dlc_reluf((t37[120*i0 + i1] + p_net_7_bias[i1]));
     }
   }
 }
@@ -370,22 +358,22 @@ static void lenet_matmul_40(float *restrict t40, const float *restrict t39, cons
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t40[(i0) * 84 + i1] = dlc_hsum(&r_acc0_0);
-        t40[(i0) * 84 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t40[(i0) * 84 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t40[(i0) * 84 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t40[(i0 + 1) * 84 + i1] = dlc_hsum(&r_acc1_0);
-        t40[(i0 + 1) * 84 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t40[(i0 + 1) * 84 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t40[(i0 + 1) * 84 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t40[(i0 + 2) * 84 + i1] = dlc_hsum(&r_acc2_0);
-        t40[(i0 + 2) * 84 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t40[(i0 + 2) * 84 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t40[(i0 + 2) * 84 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t40[(i0 + 3) * 84 + i1] = dlc_hsum(&r_acc3_0);
-        t40[(i0 + 3) * 84 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t40[(i0 + 3) * 84 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t40[(i0 + 3) * 84 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t40[(i0) * 84 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t40[(i0) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t40[(i0) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t40[(i0) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t40[(i0 + 1) * 84 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t40[(i0 + 1) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t40[(i0 + 1) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t40[(i0 + 1) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t40[(i0 + 2) * 84 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t40[(i0 + 2) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t40[(i0 + 2) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t40[(i0 + 2) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t40[(i0 + 3) * 84 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t40[(i0 + 3) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t40[(i0 + 3) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t40[(i0 + 3) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -396,7 +384,7 @@ static void lenet_matmul_40(float *restrict t40, const float *restrict t39, cons
 static void lenet_relu_42(float *restrict t42, const float *restrict t40, const float *restrict p_net_9_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
-      t42[84*i0 + i1] = dlc_relu((t40[84*i0 + i1] + p_net_9_bias[i1]));
+      t42[84*i0 + i1] = dlc_reluf((t40[84*i0 + i1] + p_net_9_bias[i1]));
     }
   }
 }
@@ -437,82 +425,82 @@ static void lenet_matmul_43(float *restrict t43, const float *restrict t42, cons
           r_acc3_3 += r_a3 * r_b3;
         }
         {
-          float r_s = dlc_hsum(&r_acc0_0);
+          float r_s = dlc_hsum_v8f(&r_acc0_0);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
           t43[(i0) * 10 + i1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc0_1);
+          float r_s = dlc_hsum_v8f(&r_acc0_1);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
           t43[(i0) * 10 + i1 + 1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc0_2);
+          float r_s = dlc_hsum_v8f(&r_acc0_2);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
           t43[(i0) * 10 + i1 + 2] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc0_3);
+          float r_s = dlc_hsum_v8f(&r_acc0_3);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
           t43[(i0) * 10 + i1 + 3] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc1_0);
+          float r_s = dlc_hsum_v8f(&r_acc1_0);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
           t43[(i0 + 1) * 10 + i1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc1_1);
+          float r_s = dlc_hsum_v8f(&r_acc1_1);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
           t43[(i0 + 1) * 10 + i1 + 1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc1_2);
+          float r_s = dlc_hsum_v8f(&r_acc1_2);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
           t43[(i0 + 1) * 10 + i1 + 2] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc1_3);
+          float r_s = dlc_hsum_v8f(&r_acc1_3);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
           t43[(i0 + 1) * 10 + i1 + 3] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc2_0);
+          float r_s = dlc_hsum_v8f(&r_acc2_0);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
           t43[(i0 + 2) * 10 + i1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc2_1);
+          float r_s = dlc_hsum_v8f(&r_acc2_1);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
           t43[(i0 + 2) * 10 + i1 + 1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc2_2);
+          float r_s = dlc_hsum_v8f(&r_acc2_2);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
           t43[(i0 + 2) * 10 + i1 + 2] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc2_3);
+          float r_s = dlc_hsum_v8f(&r_acc2_3);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
           t43[(i0 + 2) * 10 + i1 + 3] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc3_0);
+          float r_s = dlc_hsum_v8f(&r_acc3_0);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
           t43[(i0 + 3) * 10 + i1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc3_1);
+          float r_s = dlc_hsum_v8f(&r_acc3_1);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
           t43[(i0 + 3) * 10 + i1 + 1] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc3_2);
+          float r_s = dlc_hsum_v8f(&r_acc3_2);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
           t43[(i0 + 3) * 10 + i1 + 2] = r_s;
         }
         {
-          float r_s = dlc_hsum(&r_acc3_3);
+          float r_s = dlc_hsum_v8f(&r_acc3_3);
           for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
           t43[(i0 + 3) * 10 + i1 + 3] = r_s;
         }
@@ -539,42 +527,42 @@ static void lenet_matmul_43(float *restrict t43, const float *restrict t42, cons
         r_acc3_1 += r_a3 * r_b1;
       }
       {
-        float r_s = dlc_hsum(&r_acc0_0);
+        float r_s = dlc_hsum_v8f(&r_acc0_0);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
         t43[(i0) * 10 + 8] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc0_1);
+        float r_s = dlc_hsum_v8f(&r_acc0_1);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
         t43[(i0) * 10 + 8 + 1] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc1_0);
+        float r_s = dlc_hsum_v8f(&r_acc1_0);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
         t43[(i0 + 1) * 10 + 8] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc1_1);
+        float r_s = dlc_hsum_v8f(&r_acc1_1);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
         t43[(i0 + 1) * 10 + 8 + 1] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc2_0);
+        float r_s = dlc_hsum_v8f(&r_acc2_0);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
         t43[(i0 + 2) * 10 + 8] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc2_1);
+        float r_s = dlc_hsum_v8f(&r_acc2_1);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
         t43[(i0 + 2) * 10 + 8 + 1] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc3_0);
+        float r_s = dlc_hsum_v8f(&r_acc3_0);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
         t43[(i0 + 3) * 10 + 8] = r_s;
       }
       {
-        float r_s = dlc_hsum(&r_acc3_1);
+        float r_s = dlc_hsum_v8f(&r_acc3_1);
         for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
         t43[(i0 + 3) * 10 + 8 + 1] = r_s;
       }
@@ -608,7 +596,7 @@ static void lenet_xent_46(float *restrict t46, const float *restrict t44, const 
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t44[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t44[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(t44[10*i0 + i2] - row_max);
@@ -649,7 +637,7 @@ static void lenet_softmax_57(float *restrict t57, const float *restrict t44) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t44[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t44[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         t57[10*i0 + i2] = expf(t44[10*i0 + i2] - row_max); row_sum += t57[10*i0 + i2];
@@ -794,7 +782,7 @@ static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restri
  */
 static void lenet_mul_66(float *restrict t66, const float *restrict t63, const float *restrict t42) {
   for (int i0 = 0; i0 < 2688; i0++) {
-    t66[i0] = (t63[i0] * dlc_step(t42[i0]));
+    t66[i0] = (t63[i0] * dlc_stepf(t42[i0]));
   }
 }
 
@@ -929,7 +917,7 @@ static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restric
  */
 static void lenet_mul_71(float *restrict t71, const float *restrict t68, const float *restrict t39) {
   for (int i0 = 0; i0 < 3840; i0++) {
-    t71[i0] = (t68[i0] * dlc_step(t39[i0]));
+    t71[i0] = (t68[i0] * dlc_stepf(t39[i0]));
   }
 }
 
@@ -1067,7 +1055,7 @@ static void lenet_unwindow_79(float *restrict t79, const float *restrict t77) {
  */
 static void lenet_mul_81(float *restrict t81, const float *restrict t79, const float *restrict t32) {
   for (int i0 = 0; i0 < 51200; i0++) {
-    t81[i0] = (t79[i0] * dlc_step(t32[i0]));
+    t81[i0] = (t79[i0] * dlc_stepf(t32[i0]));
   }
 }
 
@@ -1141,22 +1129,22 @@ static void lenet_matmul_86(float *restrict t86, const float *restrict t84, cons
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t86[(i0) * 150 + i1] += dlc_hsum(&r_acc0_0);
-          t86[(i0) * 150 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t86[(i0) * 150 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t86[(i0) * 150 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t86[(i0 + 1) * 150 + i1] += dlc_hsum(&r_acc1_0);
-          t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t86[(i0 + 2) * 150 + i1] += dlc_hsum(&r_acc2_0);
-          t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t86[(i0 + 3) * 150 + i1] += dlc_hsum(&r_acc3_0);
-          t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t86[(i0) * 150 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t86[(i0) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t86[(i0) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t86[(i0) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t86[(i0 + 1) * 150 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t86[(i0 + 2) * 150 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t86[(i0 + 3) * 150 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
       {
         dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -1179,14 +1167,14 @@ static void lenet_matmul_86(float *restrict t86, const float *restrict t84, cons
           r_acc3_0 += r_a3 * r_b0;
           r_acc3_1 += r_a3 * r_b1;
         }
-        t86[(i0) * 150 + 148] += dlc_hsum(&r_acc0_0);
-        t86[(i0) * 150 + 148 + 1] += dlc_hsum(&r_acc0_1);
-        t86[(i0 + 1) * 150 + 148] += dlc_hsum(&r_acc1_0);
-        t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum(&r_acc1_1);
-        t86[(i0 + 2) * 150 + 148] += dlc_hsum(&r_acc2_0);
-        t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum(&r_acc2_1);
-        t86[(i0 + 3) * 150 + 148] += dlc_hsum(&r_acc3_0);
-        t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum(&r_acc3_1);
+        t86[(i0) * 150 + 148] += dlc_hsum_v8f(&r_acc0_0);
+        t86[(i0) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t86[(i0 + 1) * 150 + 148] += dlc_hsum_v8f(&r_acc1_0);
+        t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t86[(i0 + 2) * 150 + 148] += dlc_hsum_v8f(&r_acc2_0);
+        t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t86[(i0 + 3) * 150 + 148] += dlc_hsum_v8f(&r_acc3_0);
+        t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc3_1);
       }
     }
   }
@@ -1223,22 +1211,22 @@ static void lenet_matmul_86(float *restrict t86, const float *restrict t84, cons
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t86[(i0) * 150 + i1] += dlc_hsum(&r_acc0_0);
-        t86[(i0) * 150 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t86[(i0) * 150 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t86[(i0) * 150 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t86[(i0 + 1) * 150 + i1] += dlc_hsum(&r_acc1_0);
-        t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t86[(i0 + 2) * 150 + i1] += dlc_hsum(&r_acc2_0);
-        t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t86[(i0 + 3) * 150 + i1] += dlc_hsum(&r_acc3_0);
-        t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t86[(i0) * 150 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t86[(i0) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t86[(i0) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t86[(i0) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t86[(i0 + 1) * 150 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t86[(i0 + 2) * 150 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t86[(i0 + 3) * 150 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -1261,14 +1249,14 @@ static void lenet_matmul_86(float *restrict t86, const float *restrict t84, cons
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t86[(i0) * 150 + 148] += dlc_hsum(&r_acc0_0);
-      t86[(i0) * 150 + 148 + 1] += dlc_hsum(&r_acc0_1);
-      t86[(i0 + 1) * 150 + 148] += dlc_hsum(&r_acc1_0);
-      t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum(&r_acc1_1);
-      t86[(i0 + 2) * 150 + 148] += dlc_hsum(&r_acc2_0);
-      t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum(&r_acc2_1);
-      t86[(i0 + 3) * 150 + 148] += dlc_hsum(&r_acc3_0);
-      t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum(&r_acc3_1);
+      t86[(i0) * 150 + 148] += dlc_hsum_v8f(&r_acc0_0);
+      t86[(i0) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc0_1);
+      t86[(i0 + 1) * 150 + 148] += dlc_hsum_v8f(&r_acc1_0);
+      t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc1_1);
+      t86[(i0 + 2) * 150 + 148] += dlc_hsum_v8f(&r_acc2_0);
+      t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc2_1);
+      t86[(i0 + 3) * 150 + 148] += dlc_hsum_v8f(&r_acc3_0);
+      t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -1405,7 +1393,7 @@ static void lenet_unwindow_95(float *restrict t95, const float *restrict t93) {
  */
 static void lenet_mul_97(float *restrict t97, const float *restrict t95, const float *restrict t19) {
   for (int i0 = 0; i0 < 150528; i0++) {
-    t97[i0] = (t95[i0] * dlc_step(t19[i0]));
+    t97[i0] = (t95[i0] * dlc_stepf(t19[i0]));
   }
 }
 
@@ -1478,22 +1466,22 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t102[(i0) * 25 + i1] += dlc_hsum(&r_acc0_0);
-          t102[(i0) * 25 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t102[(i0) * 25 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t102[(i0) * 25 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t102[(i0 + 1) * 25 + i1] += dlc_hsum(&r_acc1_0);
-          t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t102[(i0 + 2) * 25 + i1] += dlc_hsum(&r_acc2_0);
-          t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t102[(i0 + 3) * 25 + i1] += dlc_hsum(&r_acc3_0);
-          t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t102[(i0) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t102[(i0) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t102[(i0) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t102[(i0) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t102[(i0 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t102[(i0 + 2) * 25 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t102[(i0 + 3) * 25 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
       {
         dlc_v8f r_acc0_0 = {0};
@@ -1511,10 +1499,10 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
           r_acc2_0 += r_a2 * r_b0;
           r_acc3_0 += r_a3 * r_b0;
         }
-        t102[(i0) * 25 + 24] += dlc_hsum(&r_acc0_0);
-        t102[(i0 + 1) * 25 + 24] += dlc_hsum(&r_acc1_0);
-        t102[(i0 + 2) * 25 + 24] += dlc_hsum(&r_acc2_0);
-        t102[(i0 + 3) * 25 + 24] += dlc_hsum(&r_acc3_0);
+        t102[(i0) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
+        t102[(i0 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
+        t102[(i0 + 2) * 25 + 24] += dlc_hsum_v8f(&r_acc2_0);
+        t102[(i0 + 3) * 25 + 24] += dlc_hsum_v8f(&r_acc3_0);
       }
     }
     for (int i1 = 0; i1 < 24; i1 += 4)
@@ -1537,14 +1525,14 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
           r_acc1_2 += r_a1 * r_b2;
           r_acc1_3 += r_a1 * r_b3;
         }
-        t102[(4) * 25 + i1] += dlc_hsum(&r_acc0_0);
-        t102[(4) * 25 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t102[(4) * 25 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t102[(4) * 25 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t102[(4 + 1) * 25 + i1] += dlc_hsum(&r_acc1_0);
-        t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum(&r_acc1_3);
+        t102[(4) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t102[(4) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t102[(4) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t102[(4) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t102[(4 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
       }
     {
       dlc_v8f r_acc0_0 = {0};
@@ -1556,8 +1544,8 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
         r_acc0_0 += r_a0 * r_b0;
         r_acc1_0 += r_a1 * r_b0;
       }
-      t102[(4) * 25 + 24] += dlc_hsum(&r_acc0_0);
-      t102[(4 + 1) * 25 + 24] += dlc_hsum(&r_acc1_0);
+      t102[(4) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
+      t102[(4 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
     }
   }
   for (int i0 = 0; i0 < 4; i0 += 4) {
@@ -1593,22 +1581,22 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t102[(i0) * 25 + i1] += dlc_hsum(&r_acc0_0);
-        t102[(i0) * 25 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t102[(i0) * 25 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t102[(i0) * 25 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t102[(i0 + 1) * 25 + i1] += dlc_hsum(&r_acc1_0);
-        t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t102[(i0 + 2) * 25 + i1] += dlc_hsum(&r_acc2_0);
-        t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t102[(i0 + 3) * 25 + i1] += dlc_hsum(&r_acc3_0);
-        t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t102[(i0) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t102[(i0) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t102[(i0) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t102[(i0) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t102[(i0 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t102[(i0 + 2) * 25 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t102[(i0 + 3) * 25 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0};
@@ -1626,10 +1614,10 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
         r_acc2_0 += r_a2 * r_b0;
         r_acc3_0 += r_a3 * r_b0;
       }
-      t102[(i0) * 25 + 24] += dlc_hsum(&r_acc0_0);
-      t102[(i0 + 1) * 25 + 24] += dlc_hsum(&r_acc1_0);
-      t102[(i0 + 2) * 25 + 24] += dlc_hsum(&r_acc2_0);
-      t102[(i0 + 3) * 25 + 24] += dlc_hsum(&r_acc3_0);
+      t102[(i0) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
+      t102[(i0 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
+      t102[(i0 + 2) * 25 + 24] += dlc_hsum_v8f(&r_acc2_0);
+      t102[(i0 + 3) * 25 + 24] += dlc_hsum_v8f(&r_acc3_0);
     }
   }
   for (int i1 = 0; i1 < 24; i1 += 4)
@@ -1652,14 +1640,14 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
         r_acc1_2 += r_a1 * r_b2;
         r_acc1_3 += r_a1 * r_b3;
       }
-      t102[(4) * 25 + i1] += dlc_hsum(&r_acc0_0);
-      t102[(4) * 25 + i1 + 1] += dlc_hsum(&r_acc0_1);
-      t102[(4) * 25 + i1 + 2] += dlc_hsum(&r_acc0_2);
-      t102[(4) * 25 + i1 + 3] += dlc_hsum(&r_acc0_3);
-      t102[(4 + 1) * 25 + i1] += dlc_hsum(&r_acc1_0);
-      t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum(&r_acc1_1);
-      t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum(&r_acc1_2);
-      t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum(&r_acc1_3);
+      t102[(4) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
+      t102[(4) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+      t102[(4) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+      t102[(4) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+      t102[(4 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
+      t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+      t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+      t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
     }
   {
     dlc_v8f r_acc0_0 = {0};
@@ -1671,8 +1659,8 @@ static void lenet_matmul_102(float *restrict t102, const float *restrict t100, c
       r_acc0_0 += r_a0 * r_b0;
       r_acc1_0 += r_a1 * r_b0;
     }
-    t102[(4) * 25 + 24] += dlc_hsum(&r_acc0_0);
-    t102[(4 + 1) * 25 + 24] += dlc_hsum(&r_acc1_0);
+    t102[(4) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
+    t102[(4 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
   }
 }
 
@@ -2097,7 +2085,7 @@ static void lenet_xent_46_v2(float *restrict sample_loss, const float *restrict 
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, out[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(out[10*i0 + i2] - row_max);
@@ -2111,25 +2099,25 @@ void lenet_init(lenet_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [6,1,5,5]   # examples/lenet.lua:9 */
-  rt_fill_uniform_f32(m->param + 0, 150, -0.20000000000000001, 0.20000000000000001, seed, UINT64_C(0x3f7233f5d97d9eaa));
+  rt_fill_uniform_f32(m->param + 0, 150, -0.20000000000000001, 0.20000000000000001, seed, UINT64_C(0x537224812716ed48));
   /* net.0.bias [6]   # examples/lenet.lua:9 */
-  rt_fill_uniform_f32(m->param + 160, 6, -0.20000000000000001, 0.20000000000000001, seed, UINT64_C(0x2c80cf3e98d998f7));
+  rt_fill_uniform_f32(m->param + 160, 6, -0.20000000000000001, 0.20000000000000001, seed, UINT64_C(0x67f56706583fc27d));
   /* net.3.weight [16,6,5,5]   # examples/lenet.lua:10 */
-  rt_fill_uniform_f32(m->param + 176, 2400, -0.081649658092772609, 0.081649658092772609, seed, UINT64_C(0x70b62583203e3b41));
+  rt_fill_uniform_f32(m->param + 176, 2400, -0.081649658092772609, 0.081649658092772609, seed, UINT64_C(0x6447ae2bebc5e273));
   /* net.3.bias [16]   # examples/lenet.lua:10 */
-  rt_fill_uniform_f32(m->param + 2576, 16, -0.081649658092772609, 0.081649658092772609, seed, UINT64_C(0x99c2da18e6801a1c));
+  rt_fill_uniform_f32(m->param + 2576, 16, -0.081649658092772609, 0.081649658092772609, seed, UINT64_C(0xb70c2890f293e50e));
   /* net.7.weight [120,400]   # examples/lenet.lua:12 */
-  rt_fill_uniform_f32(m->param + 2592, 48000, -0.050000000000000003, 0.050000000000000003, seed, UINT64_C(0xef7c81981e232d7d));
+  rt_fill_uniform_f32(m->param + 2592, 48000, -0.050000000000000003, 0.050000000000000003, seed, UINT64_C(0x92caefb7f0cd9a8f));
   /* net.7.bias [120]   # examples/lenet.lua:12 */
-  rt_fill_uniform_f32(m->param + 50592, 120, -0.050000000000000003, 0.050000000000000003, seed, UINT64_C(0x3a9b10fd80c49de8));
+  rt_fill_uniform_f32(m->param + 50592, 120, -0.050000000000000003, 0.050000000000000003, seed, UINT64_C(0x58be5f758d920c9a));
   /* net.9.weight [84,120]   # examples/lenet.lua:13 */
-  rt_fill_uniform_f32(m->param + 50720, 10080, -0.091287092917527679, 0.091287092917527679, seed, UINT64_C(0x53a09e0f178c0443));
+  rt_fill_uniform_f32(m->param + 50720, 10080, -0.091287092917527679, 0.091287092917527679, seed, UINT64_C(0x2f6c39faefdbe671));
   /* net.9.bias [84]   # examples/lenet.lua:13 */
-  rt_fill_uniform_f32(m->param + 60800, 84, -0.091287092917527679, 0.091287092917527679, seed, UINT64_C(0x1f58953984d0b0fe));
+  rt_fill_uniform_f32(m->param + 60800, 84, -0.091287092917527679, 0.091287092917527679, seed, UINT64_C(0x309c6d705389aa6c));
   /* net.11.weight [10,84]   # examples/lenet.lua:14 */
-  rt_fill_uniform_f32(m->param + 60896, 840, -0.10910894511799619, 0.10910894511799619, seed, UINT64_C(0x28250ae08f1153e0));
+  rt_fill_uniform_f32(m->param + 60896, 840, -0.10910894511799619, 0.10910894511799619, seed, UINT64_C(0x50d9a25d4b00773a));
   /* net.11.bias [10]   # examples/lenet.lua:14 */
-  rt_fill_uniform_f32(m->param + 61744, 10, -0.10910894511799619, 0.10910894511799619, seed, UINT64_C(0x96d6f6dd781ef2c5));
+  rt_fill_uniform_f32(m->param + 61744, 10, -0.10910894511799619, 0.10910894511799619, seed, UINT64_C(0x76ef0233efe60ee7));
 }
 
 void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
@@ -2369,3 +2357,34 @@ int lenet_load(lenet_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void lenet_rt_init(void *m, uint64_t seed) { lenet_init(m, seed); }
+static void lenet_rt_forward(void *m, const float *x, float *out) { lenet_forward(m, x, out); }
+static float lenet_rt_train_step(void *m, const float *x, const void *t) { return lenet_train_step(m, x, t); }
+static void lenet_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  lenet_eval(m, x, t, out, loss);
+}
+static int lenet_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return lenet_save_meta(m, path, kv, n);
+}
+static int lenet_rt_load(void *m, const char *path) { return lenet_load(m, path); }
+static const char *lenet_rt_error(const void *m) { return ((const lenet_model *)m)->error; }
+static int64_t lenet_rt_steps(const void *m) { return ((const lenet_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void lenet_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet lenet_net = {
+    .name = "lenet", .model_bytes = sizeof(lenet_model), .batch = 32,
+    .in_dim = 784, .out_dim = 10, .classes = 10, .target_dim = 0, /* [32,1,28,28] -> [32,10] */
+    .c = 1, .h = 28, .w = 28,
+    .init = lenet_rt_init, .forward = lenet_rt_forward,
+    .train_step = lenet_rt_train_step, .eval = lenet_rt_eval,
+    .save_meta = lenet_rt_save_meta, .load = lenet_rt_load, .error = lenet_rt_error, .steps = lenet_rt_steps,
+#ifdef _OPENMP
+    .set_threads = lenet_rt_threads,
+#endif
+};

@@ -54,4 +54,7 @@ int lenet_save(const lenet_model *m, const char *path);
 int lenet_save_meta(const lenet_model *m, const char *path, const char *const *kv, int nmeta);
 int lenet_load(lenet_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet lenet_net;
+
 #endif

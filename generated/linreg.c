@@ -8,8 +8,6 @@
 
 #include "dlc_rt.h"
 
-static inline float dlc_sq(float x) { return x * x; }
-
 #define LINREG_LR 0.1f   /* examples/linreg.lua:17 */
 
 /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10 */
@@ -48,10 +46,10 @@ static void linreg_sum_to_9(float *restrict t9, const float *restrict t6) {
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 96; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sq(t6[(i0 + i1)]);
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sqf(t6[(i0 + i1)]);
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    for (int i0 = 96; i0 < 100; i0++) r_part[0] += dlc_sq(t6[i0]);
+    for (int i0 = 96; i0 < 100; i0++) r_part[0] += dlc_sqf(t6[i0]);
     t9[0] += r_part[0];
   }
 }
@@ -184,3 +182,5 @@ int linreg_load(linreg_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* No descriptor (RtNet): it describes f32 nets with one float input and one output. */

@@ -8,18 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_relu(float x) { return x < 0 ? 0 : x; }
-static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
-static inline float dlc_max(float a, float b) { return b > a || b != b ? b : a; }
-
 #define MLP_LR 0.05f   /* examples/mlp.lua:15 */
 #define MLP_MOMENTUM 0.9f   /* examples/mlp.lua:15 */
 
@@ -62,22 +50,22 @@ static void mlp_matmul_8(float *restrict t8, const float *restrict x, const floa
             r_acc3_2 += r_a3 * r_b2;
             r_acc3_3 += r_a3 * r_b3;
           }
-          t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
-          t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
-          t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
-          t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
-          t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
-          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
-          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
-          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
-          t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
-          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
-          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
-          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
-          t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
-          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
-          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
-          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+          t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
+          t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+          t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+          t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+          t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
+          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+          t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
+          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+          t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
+          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
         }
     }
   }
@@ -114,22 +102,22 @@ static void mlp_matmul_8(float *restrict t8, const float *restrict x, const floa
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t8[(i0) * 256 + i1] += dlc_hsum(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] += dlc_hsum(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] += dlc_hsum(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] += dlc_hsum(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] += dlc_hsum(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] += dlc_hsum(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] += dlc_hsum(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum(&r_acc3_3);
+        t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
+        t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
+        t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
+        t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
+        t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
+        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
+        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
+        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
+        t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
+        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
+        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
+        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
+        t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
+        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
+        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
+        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -140,7 +128,7 @@ static void mlp_matmul_8(float *restrict t8, const float *restrict x, const floa
 static void mlp_relu_10(float *restrict t10, const float *restrict t8, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10[256*i0 + i1] = dlc_relu((t8[256*i0 + i1] + p_net_1_bias[i1]));
+      t10[256*i0 + i1] = dlc_reluf((t8[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
@@ -180,22 +168,22 @@ static void mlp_matmul_11(float *restrict t11, const float *restrict t10, const 
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t11[(i0) * 128 + i1] = dlc_hsum(&r_acc0_0);
-        t11[(i0) * 128 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t11[(i0) * 128 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t11[(i0) * 128 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t11[(i0 + 1) * 128 + i1] = dlc_hsum(&r_acc1_0);
-        t11[(i0 + 1) * 128 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t11[(i0 + 1) * 128 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t11[(i0 + 1) * 128 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t11[(i0 + 2) * 128 + i1] = dlc_hsum(&r_acc2_0);
-        t11[(i0 + 2) * 128 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t11[(i0 + 2) * 128 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t11[(i0 + 2) * 128 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t11[(i0 + 3) * 128 + i1] = dlc_hsum(&r_acc3_0);
-        t11[(i0 + 3) * 128 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t11[(i0 + 3) * 128 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t11[(i0 + 3) * 128 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t11[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t11[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t11[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t11[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t11[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t11[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t11[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t11[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t11[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t11[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t11[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t11[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t11[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t11[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t11[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t11[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
   }
 }
@@ -206,7 +194,7 @@ static void mlp_matmul_11(float *restrict t11, const float *restrict t10, const 
 static void mlp_relu_13(float *restrict t13, const float *restrict t11, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t13[128*i0 + i1] = dlc_relu((t11[128*i0 + i1] + p_net_3_bias[i1]));
+      t13[128*i0 + i1] = dlc_reluf((t11[128*i0 + i1] + p_net_3_bias[i1]));
     }
   }
 }
@@ -246,22 +234,22 @@ static void mlp_matmul_14(float *restrict t14, const float *restrict t13, const 
           r_acc3_2 += r_a3 * r_b2;
           r_acc3_3 += r_a3 * r_b3;
         }
-        t14[(i0) * 10 + i1] = dlc_hsum(&r_acc0_0);
-        t14[(i0) * 10 + i1 + 1] = dlc_hsum(&r_acc0_1);
-        t14[(i0) * 10 + i1 + 2] = dlc_hsum(&r_acc0_2);
-        t14[(i0) * 10 + i1 + 3] = dlc_hsum(&r_acc0_3);
-        t14[(i0 + 1) * 10 + i1] = dlc_hsum(&r_acc1_0);
-        t14[(i0 + 1) * 10 + i1 + 1] = dlc_hsum(&r_acc1_1);
-        t14[(i0 + 1) * 10 + i1 + 2] = dlc_hsum(&r_acc1_2);
-        t14[(i0 + 1) * 10 + i1 + 3] = dlc_hsum(&r_acc1_3);
-        t14[(i0 + 2) * 10 + i1] = dlc_hsum(&r_acc2_0);
-        t14[(i0 + 2) * 10 + i1 + 1] = dlc_hsum(&r_acc2_1);
-        t14[(i0 + 2) * 10 + i1 + 2] = dlc_hsum(&r_acc2_2);
-        t14[(i0 + 2) * 10 + i1 + 3] = dlc_hsum(&r_acc2_3);
-        t14[(i0 + 3) * 10 + i1] = dlc_hsum(&r_acc3_0);
-        t14[(i0 + 3) * 10 + i1 + 1] = dlc_hsum(&r_acc3_1);
-        t14[(i0 + 3) * 10 + i1 + 2] = dlc_hsum(&r_acc3_2);
-        t14[(i0 + 3) * 10 + i1 + 3] = dlc_hsum(&r_acc3_3);
+        t14[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
+        t14[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
+        t14[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
+        t14[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
+        t14[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
+        t14[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
+        t14[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
+        t14[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
+        t14[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
+        t14[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
+        t14[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
+        t14[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
+        t14[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
+        t14[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
+        t14[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
+        t14[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
       }
     {
       dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
@@ -284,14 +272,14 @@ static void mlp_matmul_14(float *restrict t14, const float *restrict t13, const 
         r_acc3_0 += r_a3 * r_b0;
         r_acc3_1 += r_a3 * r_b1;
       }
-      t14[(i0) * 10 + 8] = dlc_hsum(&r_acc0_0);
-      t14[(i0) * 10 + 8 + 1] = dlc_hsum(&r_acc0_1);
-      t14[(i0 + 1) * 10 + 8] = dlc_hsum(&r_acc1_0);
-      t14[(i0 + 1) * 10 + 8 + 1] = dlc_hsum(&r_acc1_1);
-      t14[(i0 + 2) * 10 + 8] = dlc_hsum(&r_acc2_0);
-      t14[(i0 + 2) * 10 + 8 + 1] = dlc_hsum(&r_acc2_1);
-      t14[(i0 + 3) * 10 + 8] = dlc_hsum(&r_acc3_0);
-      t14[(i0 + 3) * 10 + 8 + 1] = dlc_hsum(&r_acc3_1);
+      t14[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
+      t14[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
+      t14[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
+      t14[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
+      t14[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
+      t14[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
+      t14[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
+      t14[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
     }
   }
 }
@@ -322,7 +310,7 @@ static void mlp_xent_17(float *restrict t17, const float *restrict t15, const in
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t15[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t15[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(t15[10*i0 + i2] - row_max);
@@ -363,7 +351,7 @@ static void mlp_softmax_27(float *restrict t27, const float *restrict t15) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, t15[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t15[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         t27[10*i0 + i2] = expf(t15[10*i0 + i2] - row_max); row_sum += t27[10*i0 + i2];
@@ -494,7 +482,7 @@ static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict 
  */
 static void mlp_mul_36(float *restrict t36, const float *restrict t33, const float *restrict t13) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t36[i0] = (t33[i0] * dlc_step(t13[i0]));
+    t36[i0] = (t33[i0] * dlc_stepf(t13[i0]));
   }
 }
 
@@ -587,7 +575,7 @@ static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict 
  */
 static void mlp_mul_41(float *restrict t41, const float *restrict t38, const float *restrict t10) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t41[i0] = (t38[i0] * dlc_step(t10[i0]));
+    t41[i0] = (t38[i0] * dlc_stepf(t10[i0]));
   }
 }
 
@@ -759,7 +747,7 @@ static void mlp_xent_17_v2(float *restrict sample_loss, const float *restrict ou
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_max(row_max, out[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
         row_sum += expf(out[10*i0 + i2] - row_max);
@@ -773,17 +761,17 @@ void mlp_init(mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.1.weight [256,784]   # examples/mlp.lua:10 */
-  rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x5768ad6d7f68735b));
+  rt_fill_uniform_f32(m->param + 0, 200704, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0x6ef05b23a4619b19));
   /* net.1.bias [256]   # examples/mlp.lua:10 */
-  rt_fill_uniform_f32(m->param + 200704, 256, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0xc26602f2a2a2a406));
+  rt_fill_uniform_f32(m->param + 200704, 256, -0.035714285714285712, 0.035714285714285712, seed, UINT64_C(0xb5d900a65e8ac5a4));
   /* net.3.weight [128,256]   # examples/mlp.lua:11 */
-  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x70b62583203e3b41));
+  rt_fill_uniform_f32(m->param + 200960, 32768, -0.0625, 0.0625, seed, UINT64_C(0x6447ae2bebc5e273));
   /* net.3.bias [128]   # examples/mlp.lua:11 */
-  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0x99c2da18e6801a1c));
+  rt_fill_uniform_f32(m->param + 233728, 128, -0.0625, 0.0625, seed, UINT64_C(0xb70c2890f293e50e));
   /* net.5.weight [10,128]   # examples/mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0xea3bba1283f1ebf7));
+  rt_fill_uniform_f32(m->param + 233856, 1280, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x7cd656c8548bf6b5));
   /* net.5.bias [10]   # examples/mlp.lua:12 */
-  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x3bce38e814cdbd52));
+  rt_fill_uniform_f32(m->param + 235136, 10, -0.088388347648318433, 0.088388347648318433, seed, UINT64_C(0x2f41169bd0b5a890));
 }
 
 void mlp_forward(mlp_model *restrict m, const float *x, float *out) {
@@ -915,3 +903,34 @@ int mlp_load(mlp_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void mlp_rt_init(void *m, uint64_t seed) { mlp_init(m, seed); }
+static void mlp_rt_forward(void *m, const float *x, float *out) { mlp_forward(m, x, out); }
+static float mlp_rt_train_step(void *m, const float *x, const void *t) { return mlp_train_step(m, x, t); }
+static void mlp_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  mlp_eval(m, x, t, out, loss);
+}
+static int mlp_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return mlp_save_meta(m, path, kv, n);
+}
+static int mlp_rt_load(void *m, const char *path) { return mlp_load(m, path); }
+static const char *mlp_rt_error(const void *m) { return ((const mlp_model *)m)->error; }
+static int64_t mlp_rt_steps(const void *m) { return ((const mlp_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void mlp_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet mlp_net = {
+    .name = "mlp", .model_bytes = sizeof(mlp_model), .batch = 64,
+    .in_dim = 784, .out_dim = 10, .classes = 10, .target_dim = 0, /* [64,1,28,28] -> [64,10] */
+    .c = 1, .h = 28, .w = 28,
+    .init = mlp_rt_init, .forward = mlp_rt_forward,
+    .train_step = mlp_rt_train_step, .eval = mlp_rt_eval,
+    .save_meta = mlp_rt_save_meta, .load = mlp_rt_load, .error = mlp_rt_error, .steps = mlp_rt_steps,
+#ifdef _OPENMP
+    .set_threads = mlp_rt_threads,
+#endif
+};

@@ -50,4 +50,7 @@ int mlp_save(const mlp_model *m, const char *path);
 int mlp_save_meta(const mlp_model *m, const char *path, const char *const *kv, int nmeta);
 int mlp_load(mlp_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet mlp_net;
+
 #endif

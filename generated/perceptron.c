@@ -8,10 +8,6 @@
 
 #include "dlc_rt.h"
 
-static inline float dlc_step(float x) { return x > 0 ? 1 : 0; }
-static inline float dlc_sigmoid(float x) { return 1 / (1 + expf(-x)); }
-static inline float dlc_sq(float x) { return x * x; }
-
 #define PERCEPTRON_LR 2.0f   /* examples/perceptron.lua:18 */
 #define PERCEPTRON_MOMENTUM 0.9f   /* examples/perceptron.lua:18 */
 
@@ -48,7 +44,7 @@ static void perceptron_add_7(float *restrict t7, const float *restrict t6, const
  */
 static void perceptron_assign_17(float *restrict out1, const float *restrict t7) {
   for (int i0 = 0; i0 < 3; i0++) {
-    out1[i0] = dlc_sigmoid(t7[i0]);
+    out1[i0] = dlc_sigmoidf(t7[i0]);
   }
 }
 
@@ -57,7 +53,7 @@ static void perceptron_assign_17(float *restrict out1, const float *restrict t7)
  */
 static void perceptron_assign_19(float *restrict out2, const float *restrict t7) {
   for (int i0 = 0; i0 < 3; i0++) {
-    out2[i0] = dlc_step(t7[i0]);
+    out2[i0] = dlc_stepf(t7[i0]);
   }
 }
 
@@ -66,7 +62,7 @@ static void perceptron_assign_19(float *restrict out2, const float *restrict t7)
  */
 static void perceptron_sigmoid_8(float *restrict t8, const float *restrict t6, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
-    t8[i0] = dlc_sigmoid((t6[i0] + p_linear0_bias[0]));
+    t8[i0] = dlc_sigmoidf((t6[i0] + p_linear0_bias[0]));
   }
 }
 
@@ -83,7 +79,7 @@ static void perceptron_sub_10(float *restrict t10, const float *restrict t8, con
 static void perceptron_sum_to_13(float *restrict t13, const float *restrict t10) {
   t13[0] = 0.0f;
   for (int i0 = 0; i0 < 3; i0++) {
-    t13[0] += dlc_sq(t10[i0]);
+    t13[0] += dlc_sqf(t10[i0]);
   }
 }
 
@@ -245,3 +241,5 @@ int perceptron_load(perceptron_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* No descriptor (RtNet): it describes f32 nets with one float input and one output. */

@@ -8,19 +8,6 @@
 
 #include "dlc_rt.h"
 
-typedef float dlc_v8f __attribute__((vector_size(32))); /* 8 floats: any ISA */
-static inline float dlc_hsum(const dlc_v8f *p) { /* lanes summed pairwise, in a fixed order */
-  float v[sizeof *p / sizeof(float)];
-  memcpy(v, p, sizeof v);
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)
-    for (int i = 0; i < w; i++) v[i] += v[i + w];
-  return v[0];
-}
-static inline float dlc_sign(float x) { return (float)((x > 0) - (x < 0)); }
-static inline float dlc_sq(float x) { return x * x; }
-static inline float dlc_clamp(float x, float lo, float hi) { return x < lo ? lo : x > hi ? hi : x; }
-static inline float dlc_inrange(float x, float lo, float hi) { return x >= lo && x <= hi ? 1 : 0; }
-
 #define REGRESSION_LR 0.05f   /* examples/regression.lua:13 */
 #define REGRESSION_MOMENTUM 0.9f   /* examples/regression.lua:13 */
 
@@ -73,10 +60,10 @@ static void regression_matmul_9(float *restrict t9, const float *restrict t8, co
         r_acc2_0 += r_a2 * r_b0;
         r_acc3_0 += r_a3 * r_b0;
       }
-      t9[(i0) * 1 + 0] = dlc_hsum(&r_acc0_0);
-      t9[(i0 + 1) * 1 + 0] = dlc_hsum(&r_acc1_0);
-      t9[(i0 + 2) * 1 + 0] = dlc_hsum(&r_acc2_0);
-      t9[(i0 + 3) * 1 + 0] = dlc_hsum(&r_acc3_0);
+      t9[(i0) * 1 + 0] = dlc_hsum_v8f(&r_acc0_0);
+      t9[(i0 + 1) * 1 + 0] = dlc_hsum_v8f(&r_acc1_0);
+      t9[(i0 + 2) * 1 + 0] = dlc_hsum_v8f(&r_acc2_0);
+      t9[(i0 + 3) * 1 + 0] = dlc_hsum_v8f(&r_acc3_0);
     }
   }
 }
@@ -109,7 +96,7 @@ static void regression_abs_13(float *restrict t13, const float *restrict t12) {
 /* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
 static void regression_clamp_14(float *restrict t14, const float *restrict t13) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t14[i0] = dlc_clamp(t13[i0], (-INFINITY), 1.0f);
+    t14[i0] = dlc_clampf(t13[i0], (-INFINITY), 1.0f);
   }
 }
 
@@ -124,7 +111,7 @@ static void regression_sum_to_22(float *restrict t22, const float *restrict t14,
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sq(t14[(i0 + i1)])) + (t13[(i0 + i1)] - t14[(i0 + i1)]));
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sqf(t14[(i0 + i1)])) + (t13[(i0 + i1)] - t14[(i0 + i1)]));
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     t22[0] += r_part[0];
@@ -147,7 +134,7 @@ static void regression_div_24(float *restrict t24, const float *restrict t22) {
  */
 static void regression_mul_40(float *restrict t40, const float *restrict t14, const float *restrict t13, const float *restrict t12) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t40[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * t14[i0]))) * dlc_inrange(t13[i0], (-INFINITY), 1.0f))) * dlc_sign(t12[i0]));
+    t40[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * t14[i0]))) * dlc_inrangef(t13[i0], (-INFINITY), 1.0f))) * dlc_signf(t12[i0]));
   }
 }
 
@@ -310,7 +297,7 @@ static void regression_abs_13_v2(float *restrict t13, const float *restrict out,
  */
 static void regression_add_21(float *restrict t21, const float *restrict t14, const float *restrict t13) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t21[i0] = ((0.5f * dlc_sq(t14[i0])) + (t13[i0] - t14[i0]));
+    t21[i0] = ((0.5f * dlc_sqf(t14[i0])) + (t13[i0] - t14[i0]));
   }
 }
 
@@ -325,13 +312,13 @@ void regression_init(regression_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [32,1]   # examples/regression.lua:9 */
-  rt_fill_uniform_f32(m->param + 0, 32, -1, 1, seed, UINT64_C(0x3f7233f5d97d9eaa));
+  rt_fill_uniform_f32(m->param + 0, 32, -1, 1, seed, UINT64_C(0x537224812716ed48));
   /* net.0.bias [32]   # examples/regression.lua:9 */
-  rt_fill_uniform_f32(m->param + 32, 32, -1, 1, seed, UINT64_C(0x2c80cf3e98d998f7));
+  rt_fill_uniform_f32(m->param + 32, 32, -1, 1, seed, UINT64_C(0x67f56706583fc27d));
   /* net.2.weight [1,32]   # examples/regression.lua:10 */
-  rt_fill_uniform_f32(m->param + 64, 32, -0.17677669529663687, 0.17677669529663687, seed, UINT64_C(0xec6e374f2849f330));
+  rt_fill_uniform_f32(m->param + 64, 32, -0.17677669529663687, 0.17677669529663687, seed, UINT64_C(0xcd05d59e87713e82));
   /* net.2.bias [1]   # examples/regression.lua:10 */
-  rt_fill_uniform_f32(m->param + 96, 1, -0.17677669529663687, 0.17677669529663687, seed, UINT64_C(0x221e3916ba909b75));
+  rt_fill_uniform_f32(m->param + 96, 1, -0.17677669529663687, 0.17677669529663687, seed, UINT64_C(0xc773df463969715f));
 }
 
 void regression_forward(regression_model *restrict m, const float *x, float *out) {
@@ -443,3 +430,34 @@ int regression_load(regression_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void regression_rt_init(void *m, uint64_t seed) { regression_init(m, seed); }
+static void regression_rt_forward(void *m, const float *x, float *out) { regression_forward(m, x, out); }
+static float regression_rt_train_step(void *m, const float *x, const void *t) { return regression_train_step(m, x, t); }
+static void regression_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  regression_eval(m, x, t, out, loss);
+}
+static int regression_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return regression_save_meta(m, path, kv, n);
+}
+static int regression_rt_load(void *m, const char *path) { return regression_load(m, path); }
+static const char *regression_rt_error(const void *m) { return ((const regression_model *)m)->error; }
+static int64_t regression_rt_steps(const void *m) { return ((const regression_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void regression_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet regression_net = {
+    .name = "regression", .model_bytes = sizeof(regression_model), .batch = 64,
+    .in_dim = 1, .out_dim = 1, .classes = 0, .target_dim = 1, /* [64,1] -> [64,1] */
+    .c = 0, .h = 0, .w = 0,
+    .init = regression_rt_init, .forward = regression_rt_forward,
+    .train_step = regression_rt_train_step, .eval = regression_rt_eval,
+    .save_meta = regression_rt_save_meta, .load = regression_rt_load, .error = regression_rt_error, .steps = regression_rt_steps,
+#ifdef _OPENMP
+    .set_threads = regression_rt_threads,
+#endif
+};

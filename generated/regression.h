@@ -48,4 +48,7 @@ int regression_save(const regression_model *m, const char *path);
 int regression_save_meta(const regression_model *m, const char *path, const char *const *kv, int nmeta);
 int regression_load(regression_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet regression_net;
+
 #endif

@@ -8,9 +8,6 @@
 
 #include "dlc_rt.h"
 
-static inline float dlc_sigmoid(float x) { return 1 / (1 + expf(-x)); }
-static inline float dlc_sq(float x) { return x * x; }
-
 #define XOR_LR 0.5f   /* examples/xor.lua:13 */
 #define XOR_MOMENTUM 0.9f   /* examples/xor.lua:13 */
 
@@ -73,7 +70,7 @@ static void xor_matmul_10(float *restrict t10, const float *restrict t8, const f
  */
 static void xor_assign_23(float *restrict out, const float *restrict t10, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
-    out[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+    out[i0] = dlc_sigmoidf((t10[i0] + p_net_2_bias[0]));
   }
 }
 
@@ -82,7 +79,7 @@ static void xor_assign_23(float *restrict out, const float *restrict t10, const 
  */
 static void xor_sigmoid_12(float *restrict t12, const float *restrict t10, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t12[i0] = dlc_sigmoid((t10[i0] + p_net_2_bias[0]));
+    t12[i0] = dlc_sigmoidf((t10[i0] + p_net_2_bias[0]));
   }
 }
 
@@ -99,7 +96,7 @@ static void xor_sub_14(float *restrict t14, const float *restrict t12, const flo
 static void xor_sum_to_17(float *restrict t17, const float *restrict t14) {
   t17[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
-    t17[0] += dlc_sq(t14[i0]);
+    t17[0] += dlc_sqf(t14[i0]);
   }
 }
 
@@ -265,7 +262,7 @@ static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_
  */
 static void xor_pow_16(float *restrict t16, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t16[i0] = dlc_sq((out[i0] - target[i0]));
+    t16[i0] = dlc_sqf((out[i0] - target[i0]));
   }
 }
 
@@ -280,13 +277,13 @@ void xor_init(xor_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
   /* net.0.weight [4,2]   # examples/xor.lua:9 */
-  rt_fill_uniform_f32(m->param + 0, 8, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x3f7233f5d97d9eaa));
+  rt_fill_uniform_f32(m->param + 0, 8, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x537224812716ed48));
   /* net.0.bias [4]   # examples/xor.lua:9 */
-  rt_fill_uniform_f32(m->param + 16, 4, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x2c80cf3e98d998f7));
+  rt_fill_uniform_f32(m->param + 16, 4, -0.70710678118654746, 0.70710678118654746, seed, UINT64_C(0x67f56706583fc27d));
   /* net.2.weight [1,4]   # examples/xor.lua:10 */
-  rt_fill_uniform_f32(m->param + 32, 4, -0.5, 0.5, seed, UINT64_C(0xec6e374f2849f330));
+  rt_fill_uniform_f32(m->param + 32, 4, -0.5, 0.5, seed, UINT64_C(0xcd05d59e87713e82));
   /* net.2.bias [1]   # examples/xor.lua:10 */
-  rt_fill_uniform_f32(m->param + 48, 1, -0.5, 0.5, seed, UINT64_C(0x221e3916ba909b75));
+  rt_fill_uniform_f32(m->param + 48, 1, -0.5, 0.5, seed, UINT64_C(0xc773df463969715f));
 }
 
 void xor_forward(xor_model *restrict m, const float *x, float *out) {
@@ -398,3 +395,34 @@ int xor_load(xor_model *m, const char *path) {
   m->step = step;
   return 0;
 }
+
+/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */
+
+static void xor_rt_init(void *m, uint64_t seed) { xor_init(m, seed); }
+static void xor_rt_forward(void *m, const float *x, float *out) { xor_forward(m, x, out); }
+static float xor_rt_train_step(void *m, const float *x, const void *t) { return xor_train_step(m, x, t); }
+static void xor_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
+  xor_eval(m, x, t, out, loss);
+}
+static int xor_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {
+  return xor_save_meta(m, path, kv, n);
+}
+static int xor_rt_load(void *m, const char *path) { return xor_load(m, path); }
+static const char *xor_rt_error(const void *m) { return ((const xor_model *)m)->error; }
+static int64_t xor_rt_steps(const void *m) { return ((const xor_model *)m)->step; }
+#ifdef _OPENMP
+#include <omp.h>
+static void xor_rt_threads(int n) { omp_set_num_threads(n); }
+#endif
+
+const RtNet xor_net = {
+    .name = "xor", .model_bytes = sizeof(xor_model), .batch = 4,
+    .in_dim = 2, .out_dim = 1, .classes = 0, .target_dim = 1, /* [4,2] -> [4,1] */
+    .c = 0, .h = 0, .w = 0,
+    .init = xor_rt_init, .forward = xor_rt_forward,
+    .train_step = xor_rt_train_step, .eval = xor_rt_eval,
+    .save_meta = xor_rt_save_meta, .load = xor_rt_load, .error = xor_rt_error, .steps = xor_rt_steps,
+#ifdef _OPENMP
+    .set_threads = xor_rt_threads,
+#endif
+};

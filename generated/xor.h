@@ -48,4 +48,7 @@ int xor_save(const xor_model *m, const char *path);
 int xor_save_meta(const xor_model *m, const char *path, const char *const *kv, int nmeta);
 int xor_load(xor_model *m, const char *path);
 
+/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */
+extern const struct RtNet xor_net;
+
 #endif

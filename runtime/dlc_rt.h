@@ -10,9 +10,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlc_kernel.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ---- the net's descriptor ---------------------------------------------------------------
+ * Every generated f32 net with one float input and one output defines `const RtNet
+ * <name>_net` in net.c: its sizes and entry points, for drivers that are not shape-specific
+ * (dlc train's rt_train, an app's generic loop).  The model pointer is the net's
+ * <name>_model; the target is int32 class indices when classes > 0, else target_dim floats
+ * per sample. */
+typedef struct RtNet {
+  const char *name;   /* the model's name */
+  size_t model_bytes; /* sizeof the model struct */
+  int batch;          /* samples per step: the model's fixed batch */
+  int64_t in_dim;     /* input values per sample */
+  int64_t out_dim;    /* output values per sample */
+  int classes;        /* > 0: int32 class targets; 0: float targets of target_dim values */
+  int64_t target_dim;
+  int c, h, w;        /* the input's geometry: [batch, c, h, w], or [batch, h, w] (c = 1); else 0 */
+  void (*init)(void *m, uint64_t seed);
+  void (*forward)(void *m, const float *x, float *out);
+  float (*train_step)(void *m, const float *x, const void *target); /* NULL: inference only */
+  void (*eval)(void *m, const float *x, const void *target, float *out, float *sample_loss); /* NULL: no loss */
+  int (*save_meta)(const void *m, const char *path, const char *const *kv, int nmeta);
+  int (*load)(void *m, const char *path);
+  const char *(*error)(const void *m);
+  int64_t (*steps)(const void *m);
+  void (*set_threads)(int n); /* NULL: net.c was built without OpenMP */
+} RtNet;
 
 /* ---- random numbers (rng.c) ------------------------------------------------------------
  * Philox4x32-10: output block i of stream s under seed k is a pure function of (k, s, i), so

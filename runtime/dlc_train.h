@@ -1,7 +1,7 @@
 /* dlc_train.h - the training driver behind `dlc train`: data in, a trained checkpoint out.
  *
- * A generated net is reached through RtNet, a table of its entry points that `dlc train`
- * generates next to net.c (the "glue"), so this driver is not shape-specific.  Everything
+ * A generated net is reached through its descriptor (RtNet, dlc_rt.h), which net.c defines,
+ * so this driver is not shape-specific.  Everything
  * it does is deterministic in --seed: shuffling, validation split, augmentation; so training
  * two epochs straight and one + save + load + one give bit-identical parameters. */
 #ifndef DLC_TRAIN_H
@@ -11,29 +11,12 @@
 #include <stdint.h>
 
 #include "dlc_data.h"
+#include "dlc_rt.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef struct {
-  const char *name;   /* the model's name */
-  size_t model_bytes; /* sizeof the model struct */
-  int batch;          /* samples per step: the model's fixed batch */
-  int64_t in_dim;     /* input values per sample */
-  int64_t out_dim;    /* output values per sample */
-  int classes;        /* > 0: int32 class targets; 0: float targets of target_dim values */
-  int64_t target_dim;
-  int c, h, w;        /* the input's geometry when it is [batch, c, h, w], else 0 */
-  void (*init)(void *m, uint64_t seed);
-  float (*train_step)(void *m, const float *x, const void *target);
-  void (*eval)(void *m, const float *x, const void *target, float *out, float *sample_loss);
-  int (*save_meta)(const void *m, const char *path, const char *const *kv, int nmeta);
-  int (*load)(void *m, const char *path);
-  const char *(*error)(const void *m);
-  int64_t (*steps)(const void *m);
-  void (*set_threads)(int n); /* NULL: the net was built single-threaded */
-} RtNet;
 
 typedef enum {
   RT_SRC_FASHION, /* Debian's dataset-fashion-mnist */

@@ -11,51 +11,18 @@
 #include "dlc_rt.h"
 
 #include <math.h>
-
-#define PHILOX_M0 0xD2511F53u /* round multipliers */
-#define PHILOX_M1 0xCD9E8D57u
-#define PHILOX_W0 0x9E3779B9u /* Weyl key increments: golden ratio, sqrt(3) - 1 */
-#define PHILOX_W1 0xBB67AE85u
-#define PHILOX_ROUNDS 10
+#include <string.h>
 
 #define TWO_PI 6.283185307179586476925286766559
 #define TWO_POW_M53 (1.0 / 9007199254740992.0) /* 2^-53 */
 
-static void philox_round(uint32_t c[4], const uint32_t k[2]) {
-  uint64_t p0 = (uint64_t)PHILOX_M0 * c[0];
-  uint64_t p1 = (uint64_t)PHILOX_M1 * c[2];
-  uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
-  uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
-  uint32_t c1 = c[1], c3 = c[3];
-  c[0] = hi1 ^ c1 ^ k[0];
-  c[1] = lo1;
-  c[2] = hi0 ^ c3 ^ k[1];
-  c[3] = lo0;
-}
-
+/* The generator and the name hash are dlc_kernel.h's (generated kernels draw dropout masks
+ * with the same code, inlined). */
 void rt_philox(uint64_t seed, uint64_t stream, uint64_t counter, uint32_t out[4]) {
-  uint32_t k[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
-  out[0] = (uint32_t)counter;
-  out[1] = (uint32_t)(counter >> 32);
-  out[2] = (uint32_t)stream;
-  out[3] = (uint32_t)(stream >> 32);
-  for (int r = 0; r < PHILOX_ROUNDS; r++) {
-    if (r > 0) {
-      k[0] += PHILOX_W0;
-      k[1] += PHILOX_W1;
-    }
-    philox_round(out, k);
-  }
+  rt_philox4x32(seed, stream, counter, out);
 }
 
-uint64_t rt_hash_name(const char *name) {
-  uint64_t h = 0xcbf29ce484222325u; /* FNV-1a 64 offset basis */
-  for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
-    h ^= *s;
-    h *= 0x100000001b3u; /* FNV-1a 64 prime */
-  }
-  return h;
-}
+uint64_t rt_hash_name(const char *name) { return rt_fnv1a(RT_FNV1A_BASIS, name, strlen(name)); }
 
 /* The top 53 bits of (hi:lo), an integer in [0, 2^53). */
 static uint64_t bits53(uint32_t hi, uint32_t lo) { return (((uint64_t)hi << 32) | lo) >> 11; }
@@ -63,7 +30,7 @@ static uint64_t bits53(uint32_t hi, uint32_t lo) { return (((uint64_t)hi << 32) 
 double rt_uniform01(uint64_t seed, uint64_t stream, uint64_t i) {
   uint32_t r[4];
   rt_philox(seed, stream, i, r);
-  return (double)bits53(r[0], r[1]) * TWO_POW_M53;
+  return rt_unit53(r[0], r[1]);
 }
 
 double rt_normal01(uint64_t seed, uint64_t stream, uint64_t i) {

@@ -1,0 +1,145 @@
+/* emit.h - the emitter's internal interface, shared by its parts (not used outside emit_*.c).
+ *
+ *   emit_c.c       the driver: one block per scheduled node, kernels, the model's functions
+ *   emit_loops.c   printing, C names, buffers, affine indices, loop nests, expressions and
+ *                  elementwise blocks (maps, reductions, assigns)
+ *   emit_matmul.c  matrix products (register-tiled "axpy" and "dot" forms, plain loops)
+ *   emit_rows.c    row-wise ops (softmax, log-softmax, argmax mask, cross-entropy), pick,
+ *                  2-D transpose
+ *   emit_window.c  sliding windows: im2col and its adjoint
+ *   emit_api.c     the model API: net.h, init, the tensor table, checkpoints, the descriptor
+ *
+ * A block's loop nest is an explicit value (Loops): the loop variables printed so far
+ * (outermost first) and the "original" iteration dimensions of the block, each mapped to the
+ * loop variable it lives in.  Index expressions are affine (Aff) over original dimensions. */
+#ifndef DLC_EMIT_H
+#define DLC_EMIT_H
+
+#include "dlc_kernel.h"
+#include "ir.h"
+
+enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16 };
+
+/* c + sum k[v] * (original dimension v) */
+typedef struct {
+  int64_t c;
+  int64_t k[MAXV];
+} Aff;
+
+/* A buffer a block touches: its storage, and the name the block's kernel knows it by. */
+typedef struct {
+  StoreKind kind;
+  int64_t off;
+  int leaf;
+  const char *name;
+  int written;
+  int is_int; /* int32 class indices */
+} Buf;
+
+/* A map from strings to ints (open addressing; keys are not copied). */
+typedef struct {
+  const char **key;
+  int *val;
+  size_t cap, n;
+} StrMap;
+typedef StrMap NameSet; /* upper-case names -> 1 */
+
+/* The loop nest of the block being generated. */
+typedef struct {
+  int nlv; /* loop variables i0 .. i<nlv-1>, outermost first */
+  struct {
+    int64_t size;
+    int lit;           /* unrolled: the variable is the literal val */
+    int64_t val;
+    const char *alias; /* printed instead of the variable (a split loop: "(i3 + i4)") */
+  } lv[MAXV];
+  int nov; /* original dimensions */
+  struct {
+    int lv;   /* loop variable it lives in; -1: always 0 */
+    int last; /* innermost dimension of its loop variable (merged loops) */
+  } ov[MAXV];
+} Loops;
+
+typedef struct Em {
+  FILE *f; /* current output (a block's body while it is generated) */
+  const Plan *p;
+  const Graph *g;
+  const EmitOptions *o;
+  const FnPlan *fp;
+  const char *pre, *PRE, *real;
+  int d64;
+  int ind;
+  Loops L;
+  Buf buf[MAXBUF];
+  int nbuf;
+  const char **in_names, **out_names;
+  const char **param_ids, **state_ids; /* unique C identifiers (em_name_io) */
+  int uses_rng;   /* the block draws random numbers: its kernel takes seed and step */
+  FILE *kf;       /* kernels: one static function per distinct block */
+  StrMap kernels; /* each kernel's parameters and body -> 1 + its index in kname */
+  StrMap twins;   /* a kernel's base name -> how many kernels have it */
+  const char **kname;
+  int nk, capk;
+} Em;
+
+typedef void (*BodyFn)(Em *e, void *ctx);
+
+/* An elementwise block: a map, a reduction into a smaller shape, or an assign. */
+typedef struct {
+  int id;     /* node whose block this is */
+  int src;    /* node whose value is computed (the node, or an assign's value) */
+  int dst;    /* node whose storage is written */
+  int reduce; /* 0 store, 1 sum, 2 max */
+  int root;   /* src is computed from its inputs (not read) */
+} Elem;
+
+/* ---- emit_loops.c ------------------------------------------------------------------------ */
+void em_line(Em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* indented */
+const char *em_lit(const Em *e, double v);     /* a literal of the net's real type */
+const char *em_vtype(const Em *e);             /* the vector type of the tiled kernels */
+int em_vlanes(const Em *e);                    /* its lanes */
+const char *em_fn(const Em *e, const char *name); /* libm name for the real type: exp, expf */
+char *em_upper(const char *s);
+int *em_sm_get(StrMap *m, const char *key);    /* the value of key, created as 0 */
+int em_ns_add(NameSet *s, const char *name);   /* 0 when already there */
+const char *em_ns_unique(NameSet *s, const char *base); /* base, base_2, ...: added */
+int em_root_of(const Graph *g, int id);        /* through reshapes to the stored node */
+const char *em_buffer(Em *e, int id, int write); /* node id's buffer in the current block */
+const char *em_slab(StoreKind k);              /* "m->param", ...; NULL when not a slab */
+char *em_aff_str(const Em *e, const Aff *a);
+Aff em_aff_var(int v);
+Aff em_aff_zero(void);
+Aff em_linear(const Shape *s, const Aff *idx); /* row-major linear index of idx[] */
+int em_unrolled(const Em *e, int64_t n);       /* a loop of n iterations is unrolled */
+void em_loop(Em *e, int64_t n, BodyFn body, void *ctx);
+void em_nest(Em *e, const int64_t *sizes, int n, BodyFn body, void *ctx);
+void em_plain_vars(Em *e, int n);              /* original dims 0..n-1, one loop each */
+void em_child_idx(const Graph *g, const Shape *s, int c, const Aff *idx, Aff *out);
+const char *em_read(Em *e, int id, const Aff *idx); /* node id's value at idx */
+const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inputs */
+void em_fill(Em *e, int dst, const char *val);
+void emit_elem(Em *e, Elem *el);
+
+/* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
+void emit_matmul(Em *e, int id);
+void emit_transpose(Em *e, int id);
+void emit_row(Em *e, int id); /* K_ROW and K_XENT */
+void emit_pick(Em *e, int id);
+void emit_window(Em *e, int id);
+
+/* ---- emit_api.c ---------------------------------------------------------------------------- */
+int em_is_target(const Graph *g, int i);
+/* The model function's parameters after the model pointer; with_outputs: 0 none, 1 the
+ * model's outputs, 2 those and the per-sample losses. */
+void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs);
+void em_name_io(Em *e);
+const char *em_base_name(const char *path); /* after the last slash */
+void emit_header(Em *e, FILE *h, const char *hname);
+void emit_init(Em *e);
+void emit_tensor_table(Em *e);
+void emit_checkpoint(Em *e, uint64_t hash);
+void emit_consts(Em *e);
+int em_descriptor_input(const Em *e); /* the input RtNet describes; -1: no descriptor */
+void emit_descriptor(Em *e);
+
+#endif

@@ -1,0 +1,305 @@
+/* emit_api.c - the model API around the kernels: net.h (sizes, offsets, the model struct, the
+ * functions), _init, the tensor table, safetensors checkpoints, named constants, and the C
+ * names of inputs, parameters and state. */
+#include "emit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int em_is_target(const Graph *g, int i) { return i == g->target; }
+
+/* with_outputs: 0 none, 1 the model's outputs, 2 those and the per-sample losses */
+void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
+  const Graph *g = e->g;
+  for (int i = 0; i < g->ninputs; i++) {
+    if (em_is_target(g, i) && !with_target) continue;
+    if (g->inputs[i].dt == DT_INT && em_is_target(g, i))
+      fprintf(f, ", const void *%s_", e->in_names[i]);
+    else if (g->inputs[i].dt == DT_INT)
+      fprintf(f, ", const int32_t *%s", e->in_names[i]);
+    else fprintf(f, ", const %s *%s", e->real, e->in_names[i]);
+  }
+  for (int i = 0; i < g->noutputs && with_outputs; i++)
+    if (!g->outputs[i].eval_only || with_outputs == 2) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
+}
+
+static const char *init_call(const Em *e, const Leaf *l, int64_t off) {
+  int64_t n = shape_numel(&l->shape);
+  const char *sfx = e->d64 ? "f64" : "f32";
+  uint64_t stream = rt_fnv1a(RT_FNV1A_BASIS, l->name, strlen(l->name)); /* rt_hash_name */
+  switch (l->init.kind) {
+  case INIT_UNIFORM:
+    return ir_fmt("rt_fill_uniform_%s(m->param + %lld, %lld, %.17g, %.17g, seed, UINT64_C(0x%016llx));",
+                  sfx, (long long)off, (long long)n, l->init.a, l->init.b, (unsigned long long)stream);
+  case INIT_NORMAL:
+    return ir_fmt("rt_fill_normal_%s(m->param + %lld, %lld, %.17g, %.17g, seed, UINT64_C(0x%016llx));",
+                  sfx, (long long)off, (long long)n, l->init.a, l->init.b, (unsigned long long)stream);
+  case INIT_CONST:
+    return ir_fmt("rt_fill_const_%s(m->param + %lld, %lld, %.17g);", sfx, (long long)off,
+                  (long long)n, l->init.a);
+  }
+  unreachable();
+}
+
+void emit_init(Em *e) {
+  const Graph *g = e->g;
+  FILE *f = e->f;
+  fprintf(f, "void %s_init(%s_model *m, uint64_t seed) {\n", e->pre, e->pre);
+  fprintf(f, "  memset(m, 0, sizeof *m);\n");
+  fprintf(f, "  m->seed = seed; /* also keys dropout's masks, with the step count */\n");
+  for (int i = 0; i < g->nparams; i++) {
+    const Leaf *l = &g->params[i];
+    fprintf(f, "  /* %s %s   # %s:%d */\n", ir_esc(l->name, RT_ESC_C_COMMENT), shape_str(&l->shape),
+            ir_esc(l->loc.file, RT_ESC_C_COMMENT), l->loc.line);
+    fprintf(f, "  %s\n", init_call(e, l, e->p->param_off[i]));
+  }
+  fprintf(f, "}\n\n");
+}
+
+void emit_tensor_table(Em *e) {
+  const Graph *g = e->g;
+  FILE *f = e->f;
+  int n = g->nparams + (e->o->inference ? 0 : g->nstates);
+  fprintf(f, "enum { %s_NTENSORS = %d };\n\n", e->PRE, n);
+  fprintf(f, "static void %s_tensors(const %s_model *m, RtTensor *t) {\n", e->pre, e->pre);
+  if (n == 0) fprintf(f, "  (void)m;\n  (void)t;\n");
+  for (int i = 0; i < n; i++) {
+    int st = i >= g->nparams;
+    const Leaf *l = st ? &g->states[i - g->nparams] : &g->params[i];
+    int64_t off = st ? e->p->state_off[i - g->nparams] : e->p->param_off[i];
+    fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, ir_esc(l->name, RT_ESC_C_STRING), e->d64 ? "RT_F64" : "RT_F32",
+            l->shape.n);
+    for (int d = 0; d < l->shape.n; d++) fprintf(f, "%s%d", d ? ", " : "", l->shape.d[d]);
+    fprintf(f, "%s}, (void *)(m->%s + %lld), %d};\n", l->shape.n ? "" : "0", st ? "state" : "param",
+            (long long)off, st);
+  }
+  fprintf(f, "}\n\n");
+}
+
+void emit_checkpoint(Em *e, uint64_t hash) {
+  FILE *f = e->f;
+  const char *P = e->pre;
+  /* the tensor array's size: no zero-length array for a parameter-free net */
+  const char *nt = e->g->nparams + (e->o->inference ? 0 : e->g->nstates) ? ir_fmt("%s_NTENSORS", e->PRE) : "1";
+  fprintf(f, "int %s_save_meta(const %s_model *m, const char *path, const char *const *kv, int nmeta) {\n", P, P);
+  fprintf(f, "  RtTensor t[%s];\n  char step[24];\n", nt);
+  fprintf(f, "  RtMeta meta[4 + 16] = {{\"dlc.model\", \"%s\"}, {\"dlc.graph_hash\", \"%016llx\"},\n"
+             "                         {\"dlc.dtype\", \"%s\"}, {\"dlc.step\", step}};\n",
+          ir_esc(e->g->name, RT_ESC_C_STRING), (unsigned long long)hash, e->d64 ? "f64" : "f32");
+  fprintf(f, "  char *error = ((%s_model *)m)->error; /* the only field a save writes */\n", P);
+  fprintf(f, "  if (nmeta < 0 || nmeta > 16) {\n"
+             "    snprintf(error, sizeof m->error, \"%%s: %%d metadata pairs (0 to 16 allowed)\", path, nmeta);\n"
+             "    return 1;\n  }\n");
+  fprintf(f, "  for (int i = 0; i < nmeta; i++) meta[4 + i] = (RtMeta){kv[2 * i], kv[2 * i + 1]};\n");
+  fprintf(f, "  %s_tensors(m, t);\n", P);
+  fprintf(f, "  snprintf(step, sizeof step, \"%%lld\", (long long)m->step);\n");
+  fprintf(f, "  return rt_st_save(path, t, %s_NTENSORS, meta, 4 + nmeta, error, sizeof m->error) != 0;\n}\n\n", e->PRE);
+  fprintf(f, "int %s_save(const %s_model *m, const char *path) {\n  return %s_save_meta(m, path, NULL, 0);\n}\n\n", P, P, P);
+  fprintf(f, "int %s_load(%s_model *m, const char *path) {\n", P, P);
+  fprintf(f, "  RtTensor t[%s];\n  int64_t step = 0;\n", nt);
+  fprintf(f, "  %s_tensors(m, t);\n", P);
+  fprintf(f, "  if (rt_st_load(path, t, %s_NTENSORS, %s, \"%016llx\", &step, m->error, sizeof m->error))\n"
+             "    return 1;\n",
+          e->PRE, e->d64 ? "RT_F64" : "RT_F32", (unsigned long long)hash);
+  fprintf(f, "  m->step = step;\n  return 0;\n}\n");
+}
+
+void emit_consts(Em *e) {
+  const Graph *g = e->g;
+  const char **seen = ir_alloc((size_t)g->nnodes * sizeof(char *) + 1);
+  int ns = 0;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (n->op != OP_CONST || !n->cname) continue;
+    int dup = 0;
+    for (int k = 0; k < ns; k++) dup |= strcmp(seen[k], n->cname) == 0;
+    if (dup) continue;
+    seen[ns++] = n->cname;
+    fprintf(e->f, "#define %s_%s %s   /* %s:%d */\n", e->PRE, n->cname, em_lit(e, n->a),
+            ir_esc(n->loc.file, RT_ESC_C_COMMENT), n->loc.line);
+  }
+  if (ns) fputc('\n', e->f);
+}
+
+void emit_header(Em *e, FILE *h, const char *hname) {
+  const Graph *g = e->g;
+  const Plan *p = e->p;
+  const char *P = e->pre, *U = e->PRE;
+  char *guard = em_upper(ir_c_ident(hname));
+  fprintf(h, "/* %s - generated by dlc %s. The API of model \"%s\". */\n", ir_esc(hname, RT_ESC_C_COMMENT),
+          DLC_VERSION, ir_esc(g->name, RT_ESC_C_COMMENT));
+  fprintf(h, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
+  int batch = g->ninputs ? g->inputs[0].shape.d[0] : 1;
+  fprintf(h, "#define %s_BATCH %d\n", U, g->ninputs && g->inputs[0].shape.n ? batch : 1);
+  for (int i = 0; i < g->ninputs; i++)
+    fprintf(h, "#define %s_%s_SIZE %lld   /* %s %s %s */\n", U, em_upper(e->in_names[i]),
+            (long long)shape_numel(&g->inputs[i].shape), g->inputs[i].dt == DT_INT ? "int32" : e->real,
+            ir_esc(g->inputs[i].name, RT_ESC_C_COMMENT), shape_str(&g->inputs[i].shape));
+  for (int i = 0, k = 0; i < g->noutputs; i++)
+    if (!g->outputs[i].eval_only)
+      fprintf(h, "#define %s_OUTPUT%s_SIZE %lld   /* %s */\n", U, k++ ? ir_fmt("%d", k) : "",
+              (long long)shape_numel(&g->outputs[i].shape), shape_str(&g->outputs[i].shape));
+  fprintf(h, "#define %s_PARAM_COUNT %lld\n", U, (long long)p->param_count);
+  fprintf(h, "#define %s_STATE_COUNT %lld\n", U, (long long)p->state_count);
+  fprintf(h, "#define %s_ARENA_BYTES %lld\n\n", U, (long long)(p->arena * (e->d64 ? 8 : 4)));
+  fprintf(h, "typedef %s %s_real;\n\n", e->real, P);
+  fprintf(h, "/* Where each parameter starts in m->param (and its gradient in m->grad). */\n");
+  for (int i = 0; i < g->nparams; i++)
+    fprintf(h, "#define %s_PARAM_%s %lld   /* %s %s */\n", U, em_upper(e->param_ids[i]), (long long)p->param_off[i],
+            ir_esc(g->params[i].name, RT_ESC_C_COMMENT), shape_str(&g->params[i].shape));
+  fprintf(h, "\n/* Parameters, their gradients, optimizer state and activations: one slab each,\n"
+             " * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */\n");
+  fprintf(h, "typedef struct %s_model {\n", P);
+  fprintf(h, "  _Alignas(64) %s param[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
+  fprintf(h, "  _Alignas(64) %s grad[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
+  fprintf(h, "  _Alignas(64) %s state[%lld];\n", e->real, (long long)(p->state_slab ? p->state_slab : 1));
+  fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
+  fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");
+  fprintf(h, "  uint64_t seed;    /* given to _init */\n");
+  fprintf(h, "  char error[256];  /* why the last save or load failed */\n} %s_model;\n\n", P);
+  fprintf(h, "/* Parameters from seed; optimizer state zero. */\n");
+  fprintf(h, "void %s_init(%s_model *m, uint64_t seed);\n", P, P);
+  fprintf(h, "/* Inference: outputs from inputs. */\nvoid %s_forward(%s_model *restrict m", P, P);
+  em_fn_params(e, h, 0, 1);
+  fprintf(h, ");\n");
+  if (!e->o->inference) {
+    fprintf(h, "/* Loss and gradients (into m->grad), without updating. */\n%s %s_grad(%s_model *restrict m", e->real, P, P);
+    em_fn_params(e, h, 1, 0);
+    fprintf(h, ");\n/* Forward, backward and optimizer update; returns the loss before the update. */\n");
+    fprintf(h, "%s %s_train_step(%s_model *restrict m", e->real, P, P);
+    em_fn_params(e, h, 1, 0);
+    fprintf(h, ");\n");
+  }
+  if (e->p->fn[FN_EVAL].planned) {
+    fprintf(h, "/* Evaluation: outputs and each sample's loss, in inference mode. */\n");
+    fprintf(h, "void %s_eval(%s_model *restrict m", P, P);
+    em_fn_params(e, h, 1, 2);
+    fprintf(h, ");\n");
+  }
+  fprintf(h, "/* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds\n"
+             " * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */\n");
+  fprintf(h, "int %s_save(const %s_model *m, const char *path);\n", P, P);
+  fprintf(h, "int %s_save_meta(const %s_model *m, const char *path, const char *const *kv, int nmeta);\n", P, P);
+  fprintf(h, "int %s_load(%s_model *m, const char *path);\n", P, P);
+  if (em_descriptor_input(e) >= 0)
+    fprintf(h, "\n/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */\n"
+               "extern const struct RtNet %s_net;\n", P);
+  fprintf(h, "\n#endif\n");
+}
+
+const char *em_base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+/* Names the generated code uses itself: C keywords and types, the model pointer, locals
+ * (t12, i0, p_*, g_*, s_*, row_*), outputs. */
+static int reserved(const char *n) {
+  static const char *const words[] = {
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+      "union", "unsigned", "void", "volatile", "while", "m", "loss", "seed", "int32_t", "int64_t",
+      "uint64_t", "size_t", "NULL", "INFINITY", NULL};
+  for (int i = 0; words[i]; i++)
+    if (strcmp(n, words[i]) == 0) return 1;
+  if ((n[0] == 't' || n[0] == 'i') && isdigit((unsigned char)n[1])) return 1;
+  if (n[0] && n[1] == '_' && strchr("pgsr", n[0])) return 1;
+  return strncmp(n, "row_", 4) == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "dlc_", 4) == 0 ||
+         n[0] == '_';
+}
+
+/* Unique C identifiers for the inputs (also the function parameters' names), parameters and
+ * optimizer state; see NameSet. */
+void em_name_io(Em *e) {
+  const Graph *g = e->g;
+  NameSet ins = {0}, params = {0}, states = {0};
+  e->in_names = ir_alloc((size_t)(g->ninputs + 1) * sizeof(char *));
+  e->out_names = ir_alloc((size_t)(g->noutputs + 1) * sizeof(char *));
+  e->param_ids = ir_alloc((size_t)(g->nparams + 1) * sizeof(char *));
+  e->state_ids = ir_alloc((size_t)(g->nstates + 1) * sizeof(char *));
+  em_ns_add(&params, "count"); /* <PRE>_PARAM_COUNT is the header's */
+  for (int i = 0; i < g->ninputs; i++) {
+    char *n = ir_c_ident(g->inputs[i].name), *up = em_upper(n);
+    int taken = reserved(n) || strncmp(up, "PARAM_", 6) == 0 || strncmp(up, "OUTPUT", 6) == 0;
+    e->in_names[i] = em_ns_unique(&ins, taken ? ir_fmt("in_%s", n) : n);
+    if (em_is_target(g, i) && g->inputs[i].dt == DT_INT) em_ns_add(&ins, ir_fmt("%s_", e->in_names[i])); /* the void * */
+  }
+  int nout = 0;
+  for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
+  for (int i = 0, k = 0; i < g->noutputs; i++)
+    e->out_names[i] = g->outputs[i].eval_only ? "sample_loss" : nout == 1 ? "out" : ir_fmt("out%d", ++k);
+  for (int i = 0; i < g->nparams; i++) e->param_ids[i] = em_ns_unique(&params, ir_c_ident(g->params[i].name));
+  for (int i = 0; i < g->nstates; i++) {
+    const Leaf *l = &g->states[i];
+    const char *slot = ir_c_ident(l->slot);
+    e->state_ids[i] = em_ns_unique(&states, l->owner < 0 ? slot : ir_fmt("%s_%s", e->param_ids[l->owner], slot));
+  }
+}
+
+
+/* ---- the descriptor ------------------------------------------------------------------------ */
+
+/* The input a descriptor describes: the one float input besides the target, in an f32 net with
+ * one output; -1 when the net has another form (it gets no descriptor). */
+int em_descriptor_input(const Em *e) {
+  const Graph *g = e->g;
+  int x = -1, nin = 0, nout = 0;
+  for (int i = 0; i < g->ninputs; i++)
+    if (!em_is_target(g, i)) x = i, nin++;
+  for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
+  if (e->d64 || nin != 1 || nout != 1 || g->inputs[x].dt != DT_FLOAT || !g->inputs[x].shape.n) return -1;
+  return x;
+}
+
+void emit_descriptor(Em *e) {
+  const Graph *g = e->g;
+  const char *P = e->pre;
+  FILE *f = e->f;
+  int xi = em_descriptor_input(e), y = 0;
+  if (xi < 0) {
+    fprintf(f, "\n/* No descriptor (RtNet): it describes f32 nets with one float input and one output. */\n");
+    return;
+  }
+  while (g->outputs[y].eval_only) y++;
+  const Shape *xs = &g->inputs[xi].shape;
+  int B = xs->d[0], c = 0, h = 0, w = 0, classes = 0;
+  if (xs->n == 4) c = xs->d[1], h = xs->d[2], w = xs->d[3];
+  if (xs->n == 3) c = 1, h = xs->d[1], w = xs->d[2];
+  int64_t out = shape_numel(&g->outputs[y].shape) / B, tdim = 0;
+  int train = !e->o->inference && g->target >= 0 && e->p->fn[FN_GRAD].planned;
+  int eval = g->target >= 0 && e->p->fn[FN_EVAL].planned;
+  if (g->target >= 0 && g->inputs[g->target].dt == DT_INT) classes = (int)out;
+  else if (g->target >= 0) tdim = shape_numel(&g->inputs[g->target].shape) / B;
+  /* the arguments in the order of the net's inputs */
+  const char *xt = xi < g->target ? "x, t" : "t, x";
+  fprintf(f, "\n/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */\n\n");
+  fprintf(f, "static void %s_rt_init(void *m, uint64_t seed) { %s_init(m, seed); }\n", P, P);
+  fprintf(f, "static void %s_rt_forward(void *m, const float *x, float *out) { %s_forward(m, x, out); }\n", P, P);
+  if (train)
+    fprintf(f, "static float %s_rt_train_step(void *m, const float *x, const void *t) { return %s_train_step(m, %s); }\n", P, P, xt);
+  if (eval)
+    fprintf(f, "static void %s_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {\n"
+               "  %s_eval(m, %s, out, loss);\n}\n", P, P, xt);
+  fprintf(f, "static int %s_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {\n"
+             "  return %s_save_meta(m, path, kv, n);\n}\n", P, P);
+  fprintf(f, "static int %s_rt_load(void *m, const char *path) { return %s_load(m, path); }\n", P, P);
+  fprintf(f, "static const char *%s_rt_error(const void *m) { return ((const %s_model *)m)->error; }\n", P, P);
+  fprintf(f, "static int64_t %s_rt_steps(const void *m) { return ((const %s_model *)m)->step; }\n", P, P);
+  fprintf(f, "#ifdef _OPENMP\n#include <omp.h>\n"
+             "static void %s_rt_threads(int n) { omp_set_num_threads(n); }\n#endif\n\n", P);
+  fprintf(f, "const RtNet %s_net = {\n", P);
+  fprintf(f, "    .name = \"%s\", .model_bytes = sizeof(%s_model), .batch = %d,\n", ir_esc(g->name, RT_ESC_C_STRING), P, B);
+  fprintf(f, "    .in_dim = %lld, .out_dim = %lld, .classes = %d, .target_dim = %lld, /* %s -> %s */\n",
+          (long long)(shape_numel(xs) / B), (long long)out, classes, (long long)tdim, shape_str(xs),
+          shape_str(&g->outputs[y].shape));
+  fprintf(f, "    .c = %d, .h = %d, .w = %d,\n", c, h, w);
+  fprintf(f, "    .init = %s_rt_init, .forward = %s_rt_forward,\n", P, P);
+  fprintf(f, "    .train_step = %s, .eval = %s,\n", train ? ir_fmt("%s_rt_train_step", P) : "NULL",
+          eval ? ir_fmt("%s_rt_eval", P) : "NULL");
+  fprintf(f, "    .save_meta = %s_rt_save_meta, .load = %s_rt_load, .error = %s_rt_error, .steps = %s_rt_steps,\n", P, P, P, P);
+  fprintf(f, "#ifdef _OPENMP\n    .set_threads = %s_rt_threads,\n#endif\n};\n", P);
+}

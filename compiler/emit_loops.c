@@ -1,0 +1,513 @@
+/* emit_loops.c - the emitter's ground floor: printing, C names, buffers, affine indices, loop
+ * nests, expressions, and elementwise blocks.
+ *
+ * Index arithmetic is affine over the block's original iteration dimensions; adjacent
+ * dimensions that every access walks contiguously are merged into one loop, and loops of at
+ * most --unroll iterations are unrolled into straight-line code with folded indices.
+ * Elementwise nodes the planner inlined are generated inside their user's loop (em_expr). */
+#include "emit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small printing helpers ---------------------------------------------------------------- */
+
+void em_line(Em *e, const char *fmt, ...) {
+  for (int i = 0; i < e->ind; i++) fputs("  ", e->f);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(e->f, fmt, ap);
+  va_end(ap);
+  fputc('\n', e->f);
+}
+
+const char *em_lit(const Em *e, double v) {
+  if (isinf(v)) return v < 0 ? "(-INFINITY)" : "INFINITY"; /* clamp with one bound */
+  char b[64];
+  snprintf(b, sizeof b, e->d64 ? "%.17g" : "%.9g", v);
+  if (!strpbrk(b, ".eEn")) strcat(b, ".0");
+  if (!e->d64) strcat(b, "f");
+  return v < 0 ? ir_fmt("(%s)", b) : ir_strdup(b);
+}
+
+/* The vector type of the register-tiled kernels and its lane count (32 bytes: any ISA). */
+const char *em_vtype(const Em *e) { return e->d64 ? "dlc_v4d" : "dlc_v8f"; }
+int em_vlanes(const Em *e) { return e->d64 ? 4 : 8; }
+
+const char *em_fn(const Em *e, const char *name) { return e->d64 ? name : ir_fmt("%sf", name); }
+
+char *em_upper(const char *s) {
+  char *r = ir_strdup(s);
+  for (char *c = r; *c; c++) *c = (char)toupper((unsigned char)*c);
+  return r;
+}
+
+/* ---- names from the model --------------------------------------------------------------
+ * Parameter, state and input names come from the model file.  Each becomes a C identifier
+ * (rt_c_ident) that is unique in its namespace, compared case-insensitively because the
+ * header's macros use the upper-case form: the second of two names that map to one identifier
+ * gets "_2" (then "_3", ...).  Everything else from the model reaches the output through
+ * ir_esc (comments, string literals). */
+
+/* The value of key, created as 0 when absent. */
+int *em_sm_get(StrMap *m, const char *key) {
+  if (2 * (m->n + 1) > m->cap) {
+    StrMap t = {0};
+    t.cap = m->cap ? 2 * m->cap : 64;
+    t.key = ir_alloc(t.cap * sizeof(char *));
+    t.val = ir_alloc(t.cap * sizeof(int));
+    for (size_t i = 0; i < m->cap; i++)
+      if (m->key[i]) *em_sm_get(&t, m->key[i]) = m->val[i];
+    *m = t;
+  }
+  size_t i = rt_fnv1a(RT_FNV1A_BASIS, key, strlen(key)) & (m->cap - 1);
+  for (; m->key[i]; i = (i + 1) & (m->cap - 1))
+    if (strcmp(m->key[i], key) == 0) return &m->val[i];
+  m->key[i] = key;
+  m->n++;
+  return &m->val[i];
+}
+
+int em_ns_add(NameSet *s, const char *name) {
+  int *v = em_sm_get(s, em_upper(name));
+  if (*v) return 0;
+  return *v = 1;
+}
+
+/* base, or base_2, base_3, ...: the first not yet in s, added to it. */
+const char *em_ns_unique(NameSet *s, const char *base) {
+  if (em_ns_add(s, base)) return base;
+  for (int k = 2;; k++) {
+    const char *c = ir_fmt("%s_%d", base, k);
+    if (em_ns_add(s, c)) return c;
+  }
+}
+
+
+/* ---- buffers ----------------------------------------------------------------------------- */
+
+int em_root_of(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return id;
+}
+
+static const char *store_name(const Em *e, const Store *s, int id) {
+  switch (s->kind) {
+  case S_INPUT: return e->in_names[s->leaf];
+  case S_OUTPUT: return e->out_names[s->leaf];
+  case S_PARAM: return ir_fmt("p_%s", e->param_ids[s->leaf]);
+  case S_GRAD: return ir_fmt("g_%s", e->param_ids[s->leaf]);
+  case S_STATE: return ir_fmt("s_%s", e->state_ids[s->leaf]);
+  case S_ARENA: return ir_fmt("t%d", id);
+  case S_NONE: case S_ALIAS: break;
+  }
+  die("no storage for %%%d", id);
+}
+
+/* The name of node id's buffer in the current block (declared when the block closes). */
+const char *em_buffer(Em *e, int id, int write) {
+  id = em_root_of(e->g, id);
+  const Store *s = &e->fp->store[id];
+  for (int i = 0; i < e->nbuf; i++)
+    if (e->buf[i].kind == s->kind && e->buf[i].off == s->off && e->buf[i].leaf == s->leaf) {
+      e->buf[i].written |= write;
+      return e->buf[i].name;
+    }
+  if (e->nbuf == MAXBUF) die("too many buffers in one block");
+  Buf *b = &e->buf[e->nbuf++];
+  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT};
+  return b->name;
+}
+
+const char *em_slab(StoreKind k) {
+  switch (k) {
+  case S_PARAM: return "m->param";
+  case S_GRAD: return "m->grad";
+  case S_STATE: return "m->state";
+  case S_ARENA: return "m->arena";
+  case S_NONE: case S_INPUT: case S_OUTPUT: case S_ALIAS: return NULL;
+  }
+  return NULL;
+}
+
+/* ---- affine indices and loops -------------------------------------------------------------- */
+
+char *em_aff_str(const Em *e, const Aff *a) {
+  int64_t c = a->c;
+  char buf[512];
+  int n = 0;
+  buf[0] = 0;
+  for (int v = 0; v < e->L.nov; v++) {
+    if (!a->k[v] || e->L.ov[v].lv < 0) continue;
+    if (!e->L.ov[v].last) continue; /* folded into the merged loop's innermost coefficient */
+    int l = e->L.ov[v].lv;
+    if (e->L.lv[l].lit) {
+      c += a->k[v] * e->L.lv[l].val;
+      continue;
+    }
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", n ? " + " : "");
+    const char *var = e->L.lv[l].alias ? e->L.lv[l].alias : ir_fmt("i%d", l);
+    if (a->k[v] == 1) n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", var);
+    else n += snprintf(buf + n, sizeof buf - (size_t)n, "%lld*%s", (long long)a->k[v], var);
+  }
+  if (c || !n) n += snprintf(buf + n, sizeof buf - (size_t)n, n ? " + %lld" : "%lld", (long long)c);
+  return ir_strdup(buf);
+}
+
+Aff em_aff_var(int v) {
+  Aff a = {0, {0}};
+  a.k[v] = 1;
+  return a;
+}
+
+Aff em_aff_zero(void) { return (Aff){0, {0}}; }
+
+/* Linear index of element idx[] of a row-major tensor of shape s. */
+Aff em_linear(const Shape *s, const Aff *idx) {
+  Aff r = em_aff_zero();
+  int64_t stride = 1;
+  for (int d = s->n - 1; d >= 0; d--) {
+    if (s->d[d] > 1) {
+      r.c += stride * idx[d].c;
+      for (int v = 0; v < MAXV; v++) r.k[v] += stride * idx[d].k[v];
+    }
+    stride *= s->d[d];
+  }
+  return r;
+}
+
+int em_unrolled(const Em *e, int64_t n) { return n <= 1 || e->o->unroll < 0 || n <= e->o->unroll; }
+
+/* One loop over a new loop variable of n iterations around body. */
+void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
+  int l = e->L.nlv++;
+  if (l >= MAXV) die("loop nest too deep");
+  e->L.lv[l].size = n;
+  e->L.lv[l].alias = NULL;
+  if (em_unrolled(e, n)) {
+    e->L.lv[l].lit = 1;
+    for (int64_t v = 0; v < n; v++) {
+      e->L.lv[l].val = v;
+      body(e, ctx);
+    }
+  } else {
+    e->L.lv[l].lit = 0;
+    em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
+    e->ind++;
+    body(e, ctx);
+    e->ind--;
+    em_line(e, "}");
+  }
+  e->L.nlv--;
+}
+
+/* A nest over the given loop sizes (outermost first). */
+typedef struct {
+  const int64_t *sizes;
+  int n, at;
+  BodyFn body;
+  void *ctx;
+} Nest;
+
+static void nest_step(Em *e, void *ctx) {
+  Nest *ns = ctx;
+  if (ns->at == ns->n) {
+    ns->body(e, ns->ctx);
+    return;
+  }
+  int64_t sz = ns->sizes[ns->at++];
+  em_loop(e, sz, nest_step, ns);
+  ns->at--;
+}
+
+void em_nest(Em *e, const int64_t *sizes, int n, BodyFn body, void *ctx) {
+  Nest ns = {sizes, n, 0, body, ctx};
+  nest_step(e, &ns);
+}
+
+/* Original variables 0..n-1 each in its own loop variable, starting at the current depth. */
+void em_plain_vars(Em *e, int n) {
+  e->L.nov = n;
+  for (int v = 0; v < n; v++) e->L.ov[v].lv = e->L.nlv + v, e->L.ov[v].last = 1;
+}
+
+/* ---- expressions --------------------------------------------------------------------------- */
+
+
+/* Index of child c (right-aligned, broadcast) of a node with shape s at idx. */
+void em_child_idx(const Graph *g, const Shape *s, int c, const Aff *idx, Aff *out) {
+  const Shape *cs = &g->nodes[c].shape;
+  int off = s->n - cs->n;
+  for (int j = 0; j < cs->n; j++) out[j] = cs->d[j] == 1 ? em_aff_zero() : idx[j + off];
+}
+
+const char *em_read(Em *e, int id, const Aff *idx) {
+  const Graph *g = e->g;
+  int r = em_root_of(g, id);
+  if (g->nodes[r].op == OP_CONST) return em_expr(e, r, idx);
+  if (e->fp->inl[id]) return em_expr(e, id, idx);
+  Aff lin = em_linear(&g->nodes[id].shape, idx);
+  return ir_fmt("%s[%s]", em_buffer(e, id, 0), em_aff_str(e, &lin));
+}
+
+/* An elementwise op's C expression: its template from ops.h with the operands filled in. */
+static const char *elementwise(Em *e, const Node *n, const char *a, const char *b) {
+  const Node *bn = n->nin > 1 ? &e->g->nodes[n->in[1]] : NULL;
+  if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 2) return ir_fmt("%s(%s)", em_fn(e, "dlc_sq"), a);
+  if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 1) return a;
+  const char *t = op_info[n->op].expr;
+  if (!t) die("%s has no C expression in ops.h", op_info[n->op].name);
+  char *out = ir_strdup("");
+  for (; *t; t++) {
+    const char *piece = NULL;
+    if (*t == '$' && t[1]) {
+      switch (*++t) {
+      case '1': piece = a; break;
+      case '2': piece = b; break;
+      case 'a': piece = em_lit(e, n->a); break;
+      case 'b': piece = em_lit(e, n->b); break;
+      case 'f': piece = e->d64 ? "" : "f"; break;
+      default: die("ops.h: %s: unknown $%c in its C expression", op_info[n->op].name, *t);
+      }
+      if (!piece) die("ops.h: %s: $%c without an operand", op_info[n->op].name, *t);
+      out = ir_fmt("%s%s", out, piece);
+    } else {
+      out = ir_fmt("%s%c", out, *t);
+    }
+  }
+  return out;
+}
+
+/* The value of node id at idx, computed from its inputs. */
+const char *em_expr(Em *e, int id, const Aff *idx) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  Aff ci[MAX_DIMS];
+  switch (op_info[n->op].kind) {
+  case K_CONST:
+    return n->cname ? ir_fmt("%s_%s", e->PRE, n->cname) : em_lit(e, n->a);
+  case K_E1:
+    em_child_idx(g, &n->shape, n->in[0], idx, ci);
+    return elementwise(e, n, em_read(e, n->in[0], ci), NULL);
+  case K_E2: {
+    em_child_idx(g, &n->shape, n->in[0], idx, ci);
+    const char *a = em_read(e, n->in[0], ci);
+    em_child_idx(g, &n->shape, n->in[1], idx, ci);
+    return elementwise(e, n, a, em_read(e, n->in[1], ci));
+  }
+  case K_BCAST:
+    em_child_idx(g, &n->shape, n->in[0], idx, ci);
+    return em_read(e, n->in[0], ci);
+  case K_PERMUTE:
+    for (int i = 0; i < n->shape.n; i++) ci[n->attr[i]] = idx[i];
+    return em_read(e, n->in[0], ci);
+  case K_ONEHOT:
+    return ir_fmt("(%s == %s ? %s : %s)", em_read(e, n->in[0], idx), em_aff_str(e, &idx[1]), em_lit(e, 1),
+                  em_lit(e, 0));
+  case K_RAND: {
+    Aff lin = em_linear(&n->shape, idx);
+    e->uses_rng = 1;
+    return ir_fmt("%s(seed, step, UINT64_C(%d), %lld, %s)", em_fn(e, "dlc_rand"), n->axis, (long long)shape_numel(&n->shape),
+                  em_aff_str(e, &lin));
+  }
+  case K_RESHAPE: case K_LEAF:
+    return em_read(e, id, idx);
+  case K_TRANSP: case K_WINDOW: case K_REDUCE: case K_ROW: case K_MATMUL: case K_PICK: case K_XENT:
+  case K_ASSIGN:
+    break; /* always stored: the planner never inlines them */
+  }
+  die("no expression for %s", op_info[n->op].name);
+}
+
+/* ---- access masks: which iteration dims each access walks -------------------------------- */
+
+typedef struct {
+  int nacc;
+  unsigned mask[256];
+  unsigned isolated; /* dims that may not merge with a neighbour */
+  unsigned split;    /* dims that may not merge with the dim before them */
+} Masks;
+
+static void add_mask(Masks *m, const Shape *s, const int *map) {
+  unsigned bits = 0;
+  for (int j = 0; j < s->n; j++)
+    if (s->d[j] > 1 && map[j] >= 0) bits |= 1u << map[j];
+  if (m->nacc < 256) m->mask[m->nacc++] = bits;
+  else m->isolated = ~0u;
+}
+
+static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  int cmap[MAX_DIMS];
+  if (n->op == OP_CONST || g->nodes[em_root_of(g, id)].op == OP_CONST) return;
+  if (!as_root && !e->fp->inl[id]) {
+    add_mask(m, &n->shape, map);
+    return;
+  }
+  if (n->op == OP_ONEHOT) {
+    for (int j = 0; j < 2; j++)
+      if (map[j] >= 0) m->isolated |= 1u << map[j];
+  }
+  if (n->op == OP_RAND) add_mask(m, &n->shape, map); /* reads its own linear index */
+  if (n->op == OP_PERMUTE) {
+    /* dims stay mergeable only where the input walks them in the same order */
+    const Shape *cs = &g->nodes[n->in[0]].shape;
+    for (int j = 0; j < cs->n; j++) cmap[j] = -1;
+    for (int i = 0; i < n->shape.n; i++) {
+      if (map[i] < 0) continue;
+      if (!(i > 0 && map[i - 1] == map[i] - 1 && n->attr[i] == n->attr[i - 1] + 1)) m->split |= 1u << map[i];
+      if (cs->d[n->attr[i]] > 1) cmap[n->attr[i]] = map[i];
+    }
+    masks_of(e, n->in[0], cmap, m, 0);
+    return;
+  }
+  for (int k = 0; k < n->nin; k++) {
+    const Shape *cs = &g->nodes[n->in[k]].shape;
+    int off = n->shape.n - cs->n;
+    for (int j = 0; j < cs->n; j++) cmap[j] = cs->d[j] == 1 ? -1 : map[j + off];
+    masks_of(e, n->in[k], cmap, m, 0);
+  }
+}
+
+/* Set up original variables for iteration space s and return the merged loop sizes. */
+static int merge_space(Em *e, const Shape *s, const Masks *m, int64_t *sizes) {
+  int nl = 0, prev = -1;
+  e->L.nov = s->n;
+  for (int d = 0; d < s->n; d++) {
+    if (s->d[d] == 1) {
+      e->L.ov[d].lv = -1;
+      continue;
+    }
+    int merge = prev >= 0 && !((m->isolated >> d) & 1) && !((m->isolated >> prev) & 1) && !((m->split >> d) & 1);
+    for (int a = 0; merge && a < m->nacc; a++)
+      if (((m->mask[a] >> d) & 1) != ((m->mask[a] >> prev) & 1)) merge = 0;
+    if (merge) {
+      e->L.ov[prev].last = 0;
+      sizes[nl - 1] *= s->d[d];
+    } else {
+      sizes[nl++] = s->d[d];
+    }
+    e->L.ov[d].lv = e->L.nlv + nl - 1;
+    e->L.ov[d].last = 1;
+    prev = d;
+  }
+  return nl;
+}
+
+static void ident_idx(const Shape *s, Aff *idx) {
+  for (int d = 0; d < s->n; d++) idx[d] = s->d[d] == 1 ? em_aff_zero() : em_aff_var(d);
+}
+
+/* ---- blocks -------------------------------------------------------------------------------- */
+
+/* The value an elementwise block computes at the current loop variables, and where it goes. */
+static const char *elem_value(Em *e, const Elem *el, const char **out) {
+  const Graph *g = e->g;
+  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+  Aff idx[MAX_DIMS], oidx[MAX_DIMS];
+  ident_idx(space, idx);
+  const char *v = el->root ? em_expr(e, el->src, idx) : em_read(e, el->src, idx);
+  em_child_idx(g, space, el->dst, idx, oidx);
+  for (int d = 0; d < g->nodes[el->dst].shape.n; d++)
+    if (g->nodes[el->dst].shape.d[d] == 1) oidx[d] = em_aff_zero();
+  Aff lin = em_linear(&g->nodes[el->dst].shape, oidx);
+  *out = ir_fmt("%s[%s]", em_buffer(e, el->dst, 1), em_aff_str(e, &lin));
+  return v;
+}
+
+void elem_body(Em *e, void *ctx) {
+  Elem *el = ctx;
+  const char *out, *v = elem_value(e, el, &out);
+  if (el->reduce == 1) em_line(e, "%s += %s;", out, v);
+  else if (el->reduce == 2) em_line(e, "%s = %s(%s, %s);", out, em_fn(e, "dlc_max"), out, v);
+  else em_line(e, "%s = %s;", out, v);
+}
+
+/* A sum whose innermost loop runs along reduced dims: VL partial sums (the lanes of a
+ * vector, which the C compiler vectorizes), added pairwise in a fixed order, then the tail. */
+typedef struct {
+  Elem *el;
+  int64_t len;
+} VSum;
+
+static void vsum_body(Em *e, void *ctx) {
+  VSum *vs = ctx;
+  int VL = em_vlanes(e), l = e->L.nlv;
+  int64_t Lv = vs->len / VL * VL;
+  const char *out, *v;
+  em_line(e, "{");
+  e->ind++;
+  em_line(e, "%s r_part[%d] = {0};", e->real, VL);
+  e->L.nlv = l + 2;
+  e->L.lv[l].size = vs->len, e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
+  e->L.lv[l].alias = ir_fmt("(i%d + i%d)", l, l + 1);
+  v = elem_value(e, vs->el, &out);
+  em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d)", l, l, (long long)Lv, l, VL);
+  em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) r_part[i%d] += %s;", l + 1, l + 1, VL, l + 1, l + 1, v);
+  em_line(e, "for (int i%d = %d; i%d > 0; i%d /= 2)", l, VL / 2, l, l);
+  em_line(e, "  for (int i%d = 0; i%d < i%d; i%d++) r_part[i%d] += r_part[i%d + i%d];", l + 1, l + 1, l, l + 1, l + 1, l + 1, l);
+  if (Lv < vs->len) {
+    e->L.lv[l].alias = NULL;
+    v = elem_value(e, vs->el, &out);
+    em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) r_part[0] += %s;", l, (long long)Lv, l, (long long)vs->len, l, v);
+  }
+  em_line(e, "%s += r_part[0];", out);
+  e->L.nlv = l;
+  e->ind--;
+  em_line(e, "}");
+}
+
+typedef struct {
+  int dst;
+  const char *val;
+} Fill;
+
+static void fill_body(Em *e, void *ctx) {
+  Fill *fl = ctx;
+  Aff a = em_aff_var(0);
+  em_line(e, "%s[%s] = %s;", em_buffer(e, fl->dst, 1), em_aff_str(e, &a), fl->val);
+}
+
+void em_fill(Em *e, int dst, const char *val) {
+  Fill fl = {dst, val};
+  int64_t n = shape_numel(&e->g->nodes[dst].shape);
+  em_plain_vars(e, 1);
+  em_loop(e, n, fill_body, &fl);
+}
+
+void emit_elem(Em *e, Elem *el) {
+  const Graph *g = e->g;
+  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+  if (g->nodes[el->src].op == OP_CONST) space = &g->nodes[el->dst].shape;
+  if (el->reduce) em_fill(e, el->dst, el->reduce == 1 ? em_lit(e, 0) : "-INFINITY");
+  Masks m = {0};
+  int map[MAX_DIMS] = {0}, omap[MAX_DIMS] = {0};
+  for (int d = 0; d < space->n; d++) map[d] = d;
+  const Shape *os = &g->nodes[el->dst].shape;
+  for (int j = 0; j < os->n; j++) omap[j] = os->d[j] == 1 ? -1 : j + space->n - os->n;
+  add_mask(&m, os, omap);
+  masks_of(e, el->src, map, &m, el->root);
+  int64_t sizes[MAX_DIMS];
+  int nl = merge_space(e, space, &m, sizes);
+  if (g->nodes[el->src].op == OP_CONST) {
+    em_fill(e, el->dst, em_expr(e, el->src, NULL));
+    return;
+  }
+  int VL = em_vlanes(e);
+  if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !em_unrolled(e, sizes[nl - 1])) {
+    int inner = e->L.nlv + nl - 1, reduced = 1; /* the innermost loop: does the output walk it? */
+    for (int d = 0; d < space->n; d++)
+      if (e->L.ov[d].lv == inner && ((m.mask[0] >> d) & 1)) reduced = 0;
+    if (reduced) {
+      VSum vs = {el, sizes[nl - 1]};
+      em_nest(e, sizes, nl - 1, vsum_body, &vs);
+      return;
+    }
+  }
+  em_nest(e, sizes, nl, elem_body, el);
+}
+

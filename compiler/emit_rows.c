@@ -1,0 +1,129 @@
+/* emit_rows.c - row-wise ops along an axis (softmax, log-softmax, argmax mask, the fused
+ * softmax cross-entropy), pick (one element per row) and the 2-D transpose. */
+#include "emit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void tr_body(Em *e, void *ctx) {
+  int id = *(int *)ctx;
+  const Node *n = &e->g->nodes[id];
+  Aff o = em_aff_zero(), i = em_aff_zero();
+  o.k[0] = n->shape.d[1], o.k[1] = 1;
+  i.k[1] = n->shape.d[0], i.k[0] = 1;
+  em_line(e, "%s[%s] = %s[%s];", em_buffer(e, id, 1), em_aff_str(e, &o), em_buffer(e, n->in[0], 0), em_aff_str(e, &i));
+}
+
+void emit_transpose(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  int64_t sizes[2] = {n->shape.d[0], n->shape.d[1]};
+  em_plain_vars(e, 2);
+  em_nest(e, sizes, 2, tr_body, &id);
+}
+
+/* Row-wise ops: the axis splits the shape into outer x len x inner; variables 0 = outer,
+ * 1 = inner, 2 = position along the axis. */
+typedef struct {
+  int id;
+  int64_t len, inner;
+  const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
+  int phase;
+} Row;
+
+static Aff row_at(const Row *r) {
+  Aff a = em_aff_zero();
+  a.k[0] = r->len * r->inner, a.k[1] = 1, a.k[2] = r->inner;
+  return a;
+}
+
+static void row_inner(Em *e, void *ctx) {
+  Row *r = ctx;
+  const Node *n = &e->g->nodes[r->id];
+  Aff a = row_at(r);
+  const char *ix = em_aff_str(e, &a);
+  const char *x = ir_fmt("%s[%s]", em_buffer(e, n->in[0], 0), ix);
+  const char *y = n->op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, r->id, 1), ix);
+  switch (r->phase) {
+  case 0: em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x); break;
+  case 1:
+    if (n->op == OP_SOFTMAX) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
+    else if (n->op == OP_ARGMAX_MASK) em_line(e, "if (%s > row_max) { row_max = %s; row_at = %s; }", x, x, em_aff_str(e, &(Aff){0, {[2] = 1}}));
+    else em_line(e, "row_sum += %s(%s - row_max);", em_fn(e, "exp"), x);
+    break;
+  case 2:
+    if (n->op == OP_SOFTMAX) em_line(e, "%s = %s / row_sum;", y, y);
+    else if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s = %s - row_max - row_lse;", y, x);
+    else em_line(e, "%s = %s == row_at ? %s : %s;", y, em_aff_str(e, &(Aff){0, {[2] = 1}}), em_lit(e, 1), em_lit(e, 0));
+    break;
+  }
+}
+
+static void row_outer(Em *e, void *ctx) {
+  Row *r = ctx;
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[r->id];
+  e->L.nov = 3;
+  e->L.ov[2].lv = e->L.nlv, e->L.ov[2].last = 1;
+  em_line(e, "{");
+  e->ind++;
+  Aff first = row_at(r);
+  first.k[2] = 0; /* the row's first element: the loop along the axis is not open yet */
+  const char *x0 = ir_fmt("%s[%s]", em_buffer(e, n->in[0], 0), em_aff_str(e, &first));
+  em_line(e, "%s row_max = %s, row_sum = %s;", e->real, n->op == OP_ARGMAX_MASK ? x0 : "-INFINITY", em_lit(e, 0));
+  if (n->op == OP_ARGMAX_MASK) em_line(e, "int row_at = 0;");
+  if (n->op != OP_ARGMAX_MASK) {
+    r->phase = 0;
+    em_loop(e, r->len, row_inner, r);
+  }
+  r->phase = 1;
+  em_loop(e, r->len, row_inner, r);
+  if (n->op == OP_XENT) {
+    Aff t = em_aff_zero();
+    t.k[0] = 1;
+    const char *ti = ir_fmt("%s[%s]", em_buffer(e, n->in[1], 0), em_aff_str(e, &t));
+    Aff xr = em_aff_zero();
+    xr.k[0] = r->len;
+    em_line(e, "%s[%s] = %s(row_sum) + row_max - %s[%s + %s];", em_buffer(e, r->id, 1), em_aff_str(e, &t), em_fn(e, "log"),
+         em_buffer(e, n->in[0], 0), em_aff_str(e, &xr), ti);
+  } else {
+    if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s row_lse = %s(row_sum);", e->real, em_fn(e, "log"));
+    r->phase = 2;
+    em_loop(e, r->len, row_inner, r);
+  }
+  if (n->op != OP_LOG_SOFTMAX && n->op != OP_XENT && n->op != OP_SOFTMAX) em_line(e, "(void)row_sum;");
+  e->ind--;
+  em_line(e, "}");
+}
+
+void emit_row(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  const Shape *s = &e->g->nodes[n->in[0]].shape;
+  int axis = n->op == OP_XENT ? 1 : n->axis;
+  Row r = {id, s->d[axis], 1, NULL, 0};
+  int64_t outer = 1;
+  for (int d = 0; d < axis; d++) outer *= s->d[d];
+  for (int d = axis + 1; d < s->n; d++) r.inner *= s->d[d];
+  int64_t sizes[2] = {outer, r.inner};
+  e->L.nov = 3;
+  e->L.ov[0].lv = e->L.nlv, e->L.ov[0].last = 1;
+  e->L.ov[1].lv = e->L.nlv + 1, e->L.ov[1].last = 1;
+  em_nest(e, sizes, 2, row_outer, &r);
+}
+
+static void pick_body(Em *e, void *ctx) {
+  int id = *(int *)ctx;
+  const Node *n = &e->g->nodes[id];
+  Aff i = em_aff_var(0), xr = em_aff_zero();
+  xr.k[0] = e->g->nodes[n->in[0]].shape.d[1];
+  const char *t = ir_fmt("%s[%s]", em_buffer(e, n->in[1], 0), em_aff_str(e, &i));
+  em_line(e, "%s[%s] = %s[%s + %s];", em_buffer(e, id, 1), em_aff_str(e, &i), em_buffer(e, n->in[0], 0),
+       em_aff_str(e, &xr), t);
+}
+
+void emit_pick(Em *e, int id) {
+  em_plain_vars(e, 1);
+  em_loop(e, e->g->nodes[id].shape.d[0], pick_body, &id);
+}

@@ -1,0 +1,88 @@
+/* dlc_kernel.h - what generated kernels call, and the one copy of each bit-exact algorithm.
+ *
+ * Included by dlc_rt.h, so by every generated net.c, the runtime and the compiler:
+ *   - rt_fnv1a: FNV-1a 64, the name hash (a parameter's random stream is the hash of its name,
+ *     which dlc computes at compile time and the runtime at run time: they must agree);
+ *   - rt_philox4x32: Philox4x32-10, the counter-based generator behind initializers (rng.c)
+ *     and dropout masks (dlc_rand, drawn per element inside generated loops);
+ *   - the vector types of the register-tiled kernels and the scalar helpers of the ops, each
+ *     for float (suffix f, as in libm) and double.
+ * Everything here is static inline and depends on nothing but <stdint.h> and <string.h>. */
+#ifndef DLC_KERNEL_H
+#define DLC_KERNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* ---- FNV-1a 64 ------------------------------------------------------------------------------ */
+#define RT_FNV1A_BASIS UINT64_C(0xcbf29ce484222325)
+#define RT_FNV1A_PRIME UINT64_C(0x100000001b3)
+
+/* h continued over n bytes (start with RT_FNV1A_BASIS). */
+static inline uint64_t rt_fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *c = (const unsigned char *)p;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * RT_FNV1A_PRIME;
+  return h;
+}
+
+/* ---- Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) ---
+ * key = {seed lo32, seed hi32}, counter = {ctr lo32, ctr hi32, stream lo32, stream hi32}. */
+static inline void rt_philox4x32(uint64_t seed, uint64_t stream, uint64_t ctr, uint32_t out[4]) {
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);
+  for (int r = 0; r < 10; r++) {
+    if (r) k0 += 0x9E3779B9u, k1 += 0xBB67AE85u; /* Weyl key increments */
+    uint64_t p0 = (uint64_t)0xD2511F53u * c0, p1 = (uint64_t)0xCD9E8D57u * c2; /* round multipliers */
+    uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1 ^ k0, n2 = (uint32_t)(p0 >> 32) ^ c3 ^ k1;
+    c1 = (uint32_t)p1, c3 = (uint32_t)p0, c0 = n0, c2 = n2;
+  }
+  out[0] = c0, out[1] = c1, out[2] = c2, out[3] = c3;
+}
+
+/* The top 53 bits of (hi:lo) as a double in [0, 1). */
+static inline double rt_unit53(uint32_t hi, uint32_t lo) {
+  return (double)((((uint64_t)hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Element i of n of a tensor drawn at training step `step`: uniform in [0, 1), rt_uniform01 of
+ * counter step * n + i. */
+static inline double dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
+  uint32_t r[4];
+  rt_philox4x32(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i, r);
+  return rt_unit53(r[0], r[1]);
+}
+static inline float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
+  return (float)dlc_rand(seed, step, stream, n, i);
+}
+
+/* ---- vectors of the register-tiled kernels (32 bytes: any ISA) ----------------------------- */
+typedef float dlc_v8f __attribute__((vector_size(32)));
+typedef double dlc_v4d __attribute__((vector_size(32)));
+
+/* The lanes of a vector summed pairwise, in a fixed order. */
+#define DLC_HSUM(T, V)                                                                        \
+  T v[sizeof(V) / sizeof(T)];                                                                 \
+  memcpy(v, p, sizeof v);                                                                     \
+  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)                              \
+    for (int i = 0; i < w; i++) v[i] += v[i + w];                                             \
+  return v[0];
+static inline float dlc_hsum_v8f(const dlc_v8f *p) { DLC_HSUM(float, dlc_v8f) }
+static inline double dlc_hsum_v4d(const dlc_v4d *p) { DLC_HSUM(double, dlc_v4d) }
+#undef DLC_HSUM
+
+/* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
+#define DLC_SCALAR(T, F, EXP)                                                                    \
+  static inline T dlc_relu##F(T x) { return x < 0 ? 0 : x; }                                     \
+  static inline T dlc_step##F(T x) { return x > 0 ? 1 : 0; }                                     \
+  static inline T dlc_sign##F(T x) { return (T)((x > 0) - (x < 0)); }                            \
+  static inline T dlc_sigmoid##F(T x) { return 1 / (1 + EXP(-x)); }                              \
+  static inline T dlc_sq##F(T x) { return x * x; }                                               \
+  static inline T dlc_max##F(T a, T b) { return b > a || b != b ? b : a; } /* NaN wins */        \
+  static inline T dlc_clamp##F(T x, T lo, T hi) { return x < lo ? lo : x > hi ? hi : x; }        \
+  static inline T dlc_inrange##F(T x, T lo, T hi) { return x >= lo && x <= hi ? 1 : 0; }
+DLC_SCALAR(float, f, __builtin_expf)
+DLC_SCALAR(double, , __builtin_exp)
+#undef DLC_SCALAR
+
+#endif
