@@ -138,7 +138,7 @@ gen_and_build() { # name model.lua march out-binary [extra cflags]
   grep -q 'int32 target' "$OUT/$name.h" && cls=-DCLASS_TARGET
   "$CC" -O3 -march="$march" -std=c11 -DNET="$name" -DNETU="$upper" "-DHEADER=\"$name.h\"" $cls "$@" \
     -I"$ROOT/runtime" -I"$OUT" "$BENCH/driver.c" "$OUT/$name.c" \
-    "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" "$ROOT/runtime/text.c" -lm -o "$bin" ||
+    "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" "$ROOT/runtime/text.c" "$ROOT/runtime/fileio.c" -lm -o "$bin" ||
     die "building the $name driver failed"
 }
 

@@ -80,6 +80,12 @@ typedef struct Em {
   StrMap twins;   /* a kernel's base name -> how many kernels have it */
   const char **kname;
   int nk, capk;
+  StrMap locals;   /* the current model function's pointer locals (name -> 1) */
+  FILE *decls;     /* ... their declarations */
+  int reads_model; /* ... the function's body reads m */
+  StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
+  const char **mname;
+  int nm, capm;
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);

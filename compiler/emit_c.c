@@ -52,6 +52,24 @@ static void comment_fused(Em *e, int id) {
     }
 }
 
+/* A pointer into one of the model's slabs, declared once at the top of the model function
+ * under the name the kernels give that buffer, with what it holds. */
+static void declare_local(Em *e, const Buf *b, const char *type) {
+  int *seen = em_sm_get(&e->locals, b->name);
+  e->reads_model = 1;
+  if (*seen) return;
+  *seen = 1;
+  const char *what = "";
+  if (b->kind == S_ARENA) {
+    int id = (int)strtol(b->name + 1, NULL, 10); /* t<id>_<op> */
+    const Node *n = &e->g->nodes[id];
+    what = ir_fmt("   /* %%%d %s%s, %s:%d%s */", id, op_info[n->op].name, shape_str(&n->shape),
+                  ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line,
+                  n->flags & NF_BACKWARD ? " backward" : "");
+  }
+  fprintf(e->decls, "  %s *const %s = %s + %lld;%s\n", type, b->name, em_slab(b->kind), (long long)b->off, what);
+}
+
 /* The kernel's parameter list and the call's arguments, from the buffers its body used. */
 static void kernel_signature(Em *e, char **params, char **args) {
   char *p = ir_strdup(""), *a = ir_strdup("");
@@ -62,13 +80,14 @@ static void kernel_signature(Em *e, char **params, char **args) {
       if (b->written != written) continue;
       const char *type = b->is_int ? "int32_t" : e->real;
       p = ir_fmt("%s%s%s%s *restrict %s", p, n ? ", " : "", written ? "" : "const ", type, b->name);
-      a = em_slab(b->kind) ? ir_fmt("%s%s%s + %lld", a, n ? ", " : "", em_slab(b->kind), (long long)b->off)
-                        : ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
+      if (em_slab(b->kind)) declare_local(e, b, type);
+      a = ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
       n++;
     }
   if (e->uses_rng) {
     p = ir_fmt("%s%suint64_t seed, int64_t step", p, n ? ", " : "");
     a = ir_fmt("%s%sm->seed, m->step", a, n ? ", " : "");
+    e->reads_model = 1;
   }
   *params = p;
   *args = a;
@@ -136,7 +155,8 @@ static void emit_block(Em *e, int id) {
   kernel_signature(e, &params, &args);
   const char *name = kernel(e, id, params, body);
   free(body);
-  em_line(e, "%s(%s);", name, args);
+  em_line(e, "%s(%s); /* %%%d %s, %s:%d%s */", name, args, id, op_info[n->op].name,
+          ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
 }
 
 /* ---- functions ------------------------------------------------------------------------- */
@@ -158,23 +178,31 @@ static void target_cast(Em *e) {
   if (g->target >= 0 && g->inputs[g->target].dt == DT_INT)
     fprintf(e->f, "  const int32_t *%s = %s_;\n", e->in_names[g->target], e->in_names[g->target]);
 }
+/* A model function's body: the pointers into the model's slabs it uses, named after what
+ * they hold, then one kernel call per scheduled node. */
 static void emit_fn_body(Em *e, FnKind k) {
   const FnPlan *fp = &e->p->fn[k];
   FILE *out = e->f;
-  char *body = NULL;
-  size_t len = 0;
+  char *body = NULL, *decls = NULL;
+  size_t len = 0, dlen = 0;
   e->f = open_memstream(&body, &len);
-  if (!e->f) die("open_memstream: %s", strerror(errno));
+  e->decls = open_memstream(&decls, &dlen);
+  if (!e->f || !e->decls) die("open_memstream: %s", strerror(errno));
+  e->locals = (StrMap){0};
+  e->reads_model = 0;
   e->fp = fp;
   e->ind = 1;
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
   for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
   fclose(e->f);
+  fclose(e->decls);
   e->f = out;
-  if (!strstr(body, "m->") && k != FN_GRAD) em_line(e, "(void)m; /* nothing here reads the model */");
+  if (!e->reads_model && k != FN_GRAD) em_line(e, "(void)m; /* nothing here reads the model */");
+  fputs(decls, e->f);
   fputs(body, e->f);
   free(body);
+  free(decls);
 }
 
 static void emit_functions(Em *e) {

@@ -50,6 +50,44 @@ static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const
 
 static const char *plus(const char *base, int r) { return r ? ir_fmt("%s + %d", base, r) : base; }
 
+/* ---- microkernels: one static inline function per register tile --------------------------
+ * A tile's code is generated once, as a function of pointers to the tile's corners (its
+ * strides are literals), and called wherever that tile is needed: the kernels read as loops
+ * over tiles, and the C compiler inlines the tile back. */
+
+typedef void (*TileGen)(Em *e, const void *ctx);
+
+/* The microkernel whose body gen prints, named base (base_2, ... when another microkernel
+ * with different code has that name); printed before the kernel that first calls it. */
+static const char *microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx) {
+  FILE *out = e->f;
+  int ind = e->ind;
+  char *body = NULL;
+  size_t len = 0;
+  e->f = open_memstream(&body, &len);
+  if (!e->f) die("open_memstream failed");
+  e->ind = 1;
+  gen(e, ctx);
+  fclose(e->f);
+  e->f = out;
+  e->ind = ind;
+  int *known = em_sm_get(&e->micro, ir_fmt("%s(%s) {\n%s", base, params, body));
+  if (!*known) {
+    if (e->nm == e->capm) {
+      e->capm = e->capm ? 2 * e->capm : 32;
+      e->mname = realloc(e->mname, (size_t)e->capm * sizeof *e->mname);
+      if (!e->mname) die("out of memory");
+    }
+    int twins = (*em_sm_get(&e->twins, base))++;
+    const char *name = twins ? ir_fmt("%s_%d", base, twins + 1) : base;
+    fprintf(e->kf, "static inline void %s(%s) {\n%s}\n\n", name, params, body);
+    e->mname[e->nm++] = name;
+    *known = e->nm;
+  }
+  free(body);
+  return e->mname[*known - 1];
+}
+
 /* rows i0 .. i0+R-1, columns [j0, N): scalar dot products */
 static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
                         const char *i0, int R, int j0) {
@@ -63,26 +101,44 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
   }
 }
 
-/* R rows from i0 x nv vectors from column i1 of C, accumulated over all of k */
-static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                       const char *i0, int R, const char *i1, int nv) {
+/* R rows x nv vectors of C, accumulated over all of k: c, a and b point at the tile's corner */
+typedef struct {
+  const Node *n;
+  int M, N, K, R, nv;
+} Axpy;
+
+static void axpy_tile(Em *e, const void *ctx) {
+  const Axpy *t = ctx;
   const char *v = em_vtype(e);
   int VL = em_vlanes(e);
-  for (int r = 0; r < R; r++)
-    em_line(e, "%s r_acc%d_0 = {0}%s;", v, r, nv > 1 ? ir_fmt(", r_acc%d_1 = {0}", r) : "");
-  em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", K);
+  for (int r = 0; r < t->R; r++)
+    em_line(e, "%s r_acc%d_0 = {0}%s;", v, r, t->nv > 1 ? ir_fmt(", r_acc%d_1 = {0}", r) : "");
+  em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->K);
   e->ind++;
-  for (int q = 0; q < nv; q++)
-    em_line(e, "%s r_b%d; memcpy(&r_b%d, %s + i2 * %d + %s, sizeof r_b%d);", v, q, q, b, N, plus(i1, q * VL), q);
-  for (int r = 0; r < R; r++) em_line(e, "%s r_a%d = %s;", e->real, r, a_at(e, n, a, M, K, plus(i0, r), "i2"));
-  for (int r = 0; r < R; r++)
-    for (int q = 0; q < nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
+  for (int q = 0; q < t->nv; q++)
+    em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->N, q ? ir_fmt(" + %d", q * VL) : "", q);
+  for (int r = 0; r < t->R; r++) /* A[r, k]: a[r * K + k], or a[k * M + r] transposed */
+    em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->K));
+  for (int r = 0; r < t->R; r++)
+    for (int q = 0; q < t->nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
-  for (int r = 0; r < R; r++)
-    for (int q = 0; q < nv; q++)
-      em_line(e, "memcpy(%s + (%s) * %d + %s, &r_acc%d_%d, sizeof r_acc%d_%d);", c, plus(i0, r), N, plus(i1, q * VL), r, q,
-           r, q);
+  for (int r = 0; r < t->R; r++)
+    for (int q = 0; q < t->nv; q++) {
+      int off = r * t->N + q * VL;
+      em_line(e, "memcpy(c%s, &r_acc%d_%d, sizeof r_acc%d_%d);", off ? ir_fmt(" + %d", off) : "", r, q, r, q);
+    }
+}
+
+static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                       const char *i0, int R, const char *i1, int nv) {
+  Axpy t = {n, M, N, K, R, nv};
+  const char *real = e->real;
+  const char *name = microkernel(e, ir_fmt("%s_axpy%s_%dx%d_k%d", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), K),
+                                 ir_fmt("%s *restrict c, const %s *restrict a, const %s *restrict b", real, real, real),
+                                 axpy_tile, &t);
+  const char *ca = n->ta ? ir_fmt("%s + %s", a, i0) : ir_fmt("%s + (%s) * %d", a, i0, K);
+  em_line(e, "%s(%s + (%s) * %d + %s, %s, %s + %s);", name, c, i0, N, i1, ca, b, i1);
 }
 
 /* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
@@ -148,44 +204,57 @@ typedef struct {
   int acc;        /* add to C (chunked) instead of storing */
 } Dot;
 
-static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
+/* R x Cn elements of C from dot products over a chunk of k: c, a and b point at the tile's
+ * corner (a and b at the chunk's first k) */
+typedef struct {
+  const Dot *d;
+  int R, Cn;
+} DotTile;
+
+static void dot_body(Em *e, const void *ctx) {
+  const DotTile *t = ctx;
+  const Dot *d = t->d;
   const char *v = em_vtype(e);
   int VL = em_vlanes(e), Kv = d->KL / VL * VL;
-  const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
-  em_line(e, "{");
-  e->ind++;
-  for (int r = 0; r < R; r++) {
+  for (int r = 0; r < t->R; r++) {
     char decl[256] = "";
-    for (int q = 0, k = 0; q < Cn; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
+    for (int q = 0, k = 0; q < t->Cn; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
     em_line(e, "%s %s;", v, decl);
   }
   em_line(e, "for (int i2 = 0; i2 < %d; i2 += %d) {", Kv, VL);
   e->ind++;
-  for (int r = 0; r < R; r++)
-    em_line(e, "%s r_a%d; memcpy(&r_a%d, %s + (%s) * %d%s + i2, sizeof r_a%d);", v, r, r, d->a, plus(i0, r), d->K, k0, r);
-  for (int q = 0; q < Cn; q++)
-    em_line(e, "%s r_b%d; memcpy(&r_b%d, %s + (%s) * %d%s + i2, sizeof r_b%d);", v, q, q, d->b, plus(j0, q), d->K, k0, q);
-  for (int r = 0; r < R; r++)
-    for (int q = 0; q < Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
+  for (int r = 0; r < t->R; r++) em_line(e, "%s r_a%d; memcpy(&r_a%d, a + %s, sizeof r_a%d);", v, r, r, plus("i2", r * d->K), r);
+  for (int q = 0; q < t->Cn; q++) em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q, plus("i2", q * d->K), q);
+  for (int r = 0; r < t->R; r++)
+    for (int q = 0; q < t->Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
   const char *op = d->acc ? "+=" : "=";
-  for (int r = 0; r < R; r++)
-    for (int q = 0; q < Cn; q++) {
-      const char *cell = ir_fmt("%s[(%s) * %d + %s]", d->c, plus(i0, r), d->N, plus(j0, q));
+  for (int r = 0; r < t->R; r++)
+    for (int q = 0; q < t->Cn; q++) {
+      const char *cell = ir_fmt("c[%d]", r * d->N + q);
       if (Kv == d->KL) {
         em_line(e, "%s %s dlc_hsum_%s(&r_acc%d_%d);", cell, op, em_vtype(e) + 4, r, q);
         continue;
       }
       em_line(e, "{");
       em_line(e, "  %s r_s = dlc_hsum_%s(&r_acc%d_%d);", e->real, em_vtype(e) + 4, r, q);
-      em_line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += %s[(%s) * %d%s + i2] * %s[(%s) * %d%s + i2];", Kv, d->KL, d->a,
-           plus(i0, r), d->K, k0, d->b, plus(j0, q), d->K, k0);
+      em_line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += a[%s] * b[%s];", Kv, d->KL, plus("i2", r * d->K),
+              plus("i2", q * d->K));
       em_line(e, "  %s %s r_s;", cell, op);
       em_line(e, "}");
     }
-  e->ind--;
-  em_line(e, "}");
+}
+
+static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
+  DotTile t = {d, R, Cn};
+  const char *real = e->real;
+  const char *name = microkernel(e, ir_fmt("%s_dot_%dx%d_k%d%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : ""),
+                                 ir_fmt("%s *restrict c, const %s *restrict a, const %s *restrict b", real, real, real),
+                                 dot_body, &t);
+  const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
+  em_line(e, "%s(%s + (%s) * %d + %s, %s + (%s) * %d%s, %s + (%s) * %d%s);", name, d->c, i0, d->N, j0, d->a, i0, d->K,
+          k0, d->b, j0, d->K, k0);
 }
 
 /* R rows of C from row i0, every column */
@@ -229,12 +298,16 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   }
   em_fill(e, id, em_lit(e, 0));
   int nfull = K / KC, rem = K - nfull * KC;
-  d.acc = 1, d.KL = KC, d.k0 = "i3";
-  em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", nfull * KC, KC);
-  e->ind++;
+  d.acc = 1, d.KL = KC, d.k0 = nfull > 1 ? "i3" : "0";
+  if (nfull > 1) {
+    em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", nfull * KC, KC);
+    e->ind++;
+  }
   dot_chunk(e, &d, M);
-  e->ind--;
-  em_line(e, "}");
+  if (nfull > 1) {
+    e->ind--;
+    em_line(e, "}");
+  }
   if (rem) {
     d.KL = rem, d.k0 = ir_fmt("%d", nfull * KC);
     dot_chunk(e, &d, M);

@@ -17,286 +17,294 @@
 #define FASHION_MLP_ONE_MINUS_BETA1 0.1f   /* examples/fashion_mlp.lua:15 */
 #define FASHION_MLP_ONE_MINUS_BETA2 0.001f   /* examples/fashion_mlp.lua:15 */
 
-/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_matmul_8(float *restrict t8, const float *restrict x, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t8[i0] = 0.0f;
+static inline void fashion_mlp_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 408; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 2352, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 784, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 1568, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 2352, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
   }
-  for (int i3 = 0; i3 < 408; i3 += 408) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 256; i1 += 4)
-        {
-          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-          for (int i2 = 0; i2 < 408; i2 += 8) {
-            dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i3 + i2, sizeof r_a0);
-            dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i3 + i2, sizeof r_a1);
-            dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i3 + i2, sizeof r_a2);
-            dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i3 + i2, sizeof r_a3);
-            dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i3 + i2, sizeof r_b0);
-            dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i3 + i2, sizeof r_b1);
-            dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i3 + i2, sizeof r_b2);
-            dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i3 + i2, sizeof r_b3);
-            r_acc0_0 += r_a0 * r_b0;
-            r_acc0_1 += r_a0 * r_b1;
-            r_acc0_2 += r_a0 * r_b2;
-            r_acc0_3 += r_a0 * r_b3;
-            r_acc1_0 += r_a1 * r_b0;
-            r_acc1_1 += r_a1 * r_b1;
-            r_acc1_2 += r_a1 * r_b2;
-            r_acc1_3 += r_a1 * r_b3;
-            r_acc2_0 += r_a2 * r_b0;
-            r_acc2_1 += r_a2 * r_b1;
-            r_acc2_2 += r_a2 * r_b2;
-            r_acc2_3 += r_a2 * r_b3;
-            r_acc3_0 += r_a3 * r_b0;
-            r_acc3_1 += r_a3 * r_b1;
-            r_acc3_2 += r_a3 * r_b2;
-            r_acc3_3 += r_a3 * r_b3;
-          }
-          t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
-          t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-          t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-          t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-          t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
-          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-          t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
-          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-          t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
-          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-        }
-    }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[256] += dlc_hsum_v8f(&r_acc1_0);
+  c[257] += dlc_hsum_v8f(&r_acc1_1);
+  c[258] += dlc_hsum_v8f(&r_acc1_2);
+  c[259] += dlc_hsum_v8f(&r_acc1_3);
+  c[512] += dlc_hsum_v8f(&r_acc2_0);
+  c[513] += dlc_hsum_v8f(&r_acc2_1);
+  c[514] += dlc_hsum_v8f(&r_acc2_2);
+  c[515] += dlc_hsum_v8f(&r_acc2_3);
+  c[768] += dlc_hsum_v8f(&r_acc3_0);
+  c[769] += dlc_hsum_v8f(&r_acc3_1);
+  c[770] += dlc_hsum_v8f(&r_acc3_2);
+  c[771] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void fashion_mlp_dot_4x4_k376_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 376; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 2352, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 784, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 1568, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 2352, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[256] += dlc_hsum_v8f(&r_acc1_0);
+  c[257] += dlc_hsum_v8f(&r_acc1_1);
+  c[258] += dlc_hsum_v8f(&r_acc1_2);
+  c[259] += dlc_hsum_v8f(&r_acc1_3);
+  c[512] += dlc_hsum_v8f(&r_acc2_0);
+  c[513] += dlc_hsum_v8f(&r_acc2_1);
+  c[514] += dlc_hsum_v8f(&r_acc2_2);
+  c[515] += dlc_hsum_v8f(&r_acc2_3);
+  c[768] += dlc_hsum_v8f(&r_acc3_0);
+  c[769] += dlc_hsum_v8f(&r_acc3_1);
+  c[770] += dlc_hsum_v8f(&r_acc3_2);
+  c[771] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
+static void fashion_mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t8_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 376; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + 408 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + 408 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + 408 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + 408 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + 408 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + 408 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + 408 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + 408 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-      }
+      fashion_mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4)
+      fashion_mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
   }
 }
 
 /* %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_relu_10(float *restrict t10, const float *restrict t8, const float *restrict p_net_1_bias) {
+static void fashion_mlp_relu_10(float *restrict t10_relu, const float *restrict t8_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10[256*i0 + i1] = dlc_reluf((t8[256*i0 + i1] + p_net_1_bias[i1]));
+      t10_relu[256*i0 + i1] = dlc_reluf((t8_matmul[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
 
+static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 256; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 256, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 512, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 768, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 256, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 512, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 768, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[128] = dlc_hsum_v8f(&r_acc1_0);
+  c[129] = dlc_hsum_v8f(&r_acc1_1);
+  c[130] = dlc_hsum_v8f(&r_acc1_2);
+  c[131] = dlc_hsum_v8f(&r_acc1_3);
+  c[256] = dlc_hsum_v8f(&r_acc2_0);
+  c[257] = dlc_hsum_v8f(&r_acc2_1);
+  c[258] = dlc_hsum_v8f(&r_acc2_2);
+  c[259] = dlc_hsum_v8f(&r_acc2_3);
+  c[384] = dlc_hsum_v8f(&r_acc3_0);
+  c[385] = dlc_hsum_v8f(&r_acc3_1);
+  c[386] = dlc_hsum_v8f(&r_acc3_2);
+  c[387] = dlc_hsum_v8f(&r_acc3_3);
+}
+
 /* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_28(float *restrict t28, const float *restrict t10, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_28(float *restrict t28_matmul, const float *restrict t10_relu, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 256; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t10 + (i0) * 256 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t10 + (i0 + 1) * 256 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t10 + (i0 + 2) * 256 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t10 + (i0 + 3) * 256 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_4_weight + (i1) * 256 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_4_weight + (i1 + 1) * 256 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_4_weight + (i1 + 2) * 256 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_4_weight + (i1 + 3) * 256 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t28[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t28[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t28[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t28[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t28[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t28[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t28[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t28[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t28[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t28[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t28[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t28[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t28[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t28[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t28[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t28[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
+      fashion_mlp_dot_4x4_k256(t28_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_4_weight + (i1) * 256);
   }
 }
 
 /* %30 = relu %29 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_relu_30(float *restrict t30, const float *restrict t28, const float *restrict p_net_4_bias) {
+static void fashion_mlp_relu_30(float *restrict t30_relu, const float *restrict t28_matmul, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t30[128*i0 + i1] = dlc_reluf((t28[128*i0 + i1] + p_net_4_bias[i1]));
+      t30_relu[128*i0 + i1] = dlc_reluf((t28_matmul[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
 
+static inline void fashion_mlp_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[10] = dlc_hsum_v8f(&r_acc1_0);
+  c[11] = dlc_hsum_v8f(&r_acc1_1);
+  c[12] = dlc_hsum_v8f(&r_acc1_2);
+  c[13] = dlc_hsum_v8f(&r_acc1_3);
+  c[20] = dlc_hsum_v8f(&r_acc2_0);
+  c[21] = dlc_hsum_v8f(&r_acc2_1);
+  c[22] = dlc_hsum_v8f(&r_acc2_2);
+  c[23] = dlc_hsum_v8f(&r_acc2_3);
+  c[30] = dlc_hsum_v8f(&r_acc3_0);
+  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  c[32] = dlc_hsum_v8f(&r_acc3_2);
+  c[33] = dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void fashion_mlp_dot_4x2_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[10] = dlc_hsum_v8f(&r_acc1_0);
+  c[11] = dlc_hsum_v8f(&r_acc1_1);
+  c[20] = dlc_hsum_v8f(&r_acc2_0);
+  c[21] = dlc_hsum_v8f(&r_acc2_1);
+  c[30] = dlc_hsum_v8f(&r_acc3_0);
+  c[31] = dlc_hsum_v8f(&r_acc3_1);
+}
+
 /* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_31(float *restrict t31, const float *restrict t30, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_31(float *restrict t31_matmul, const float *restrict t30_relu, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 128; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t30 + (i0) * 128 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t30 + (i0 + 1) * 128 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t30 + (i0 + 2) * 128 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t30 + (i0 + 3) * 128 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + (i1) * 128 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + (i1 + 1) * 128 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_7_weight + (i1 + 2) * 128 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_7_weight + (i1 + 3) * 128 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t31[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t31[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t31[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t31[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t31[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t31[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t31[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t31[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t31[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t31[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t31[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t31[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t31[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t31[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t31[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t31[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 128; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t30 + (i0) * 128 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t30 + (i0 + 1) * 128 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t30 + (i0 + 2) * 128 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t30 + (i0 + 3) * 128 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + (8) * 128 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + (8 + 1) * 128 + i2, sizeof r_b1);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      t31[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
-      t31[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
-      t31[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
-      t31[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
-      t31[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
-      t31[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
-      t31[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
-      t31[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
-    }
+      fashion_mlp_dot_4x4_k128(t31_matmul + (i0) * 10 + i1, t30_relu + (i0) * 128, p_net_7_weight + (i1) * 128);
+    fashion_mlp_dot_4x2_k128(t31_matmul + (i0) * 10 + 8, t30_relu + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }
 
 /* %40 = assign %39, %32 : f32[64,10]                   # examples/fashion_mlp.lua:16
  *   with %32 = add %31, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12
  */
-static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31, const float *restrict p_net_7_bias) {
+static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t31[10*i0 + i1] + p_net_7_bias[i1]);
+      out[10*i0 + i1] = (t31_matmul[10*i0 + i1] + p_net_7_bias[i1]);
     }
   }
 }
@@ -306,81 +314,34 @@ static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31
  *   with %13 = sub %11, %12 : f32[64,256]                     # examples/fashion_mlp.lua:10
  *   with %11 = rand {stream=1} : f32[64,256]                  # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_mul_16(float *restrict t16, uint64_t seed, int64_t step) {
+static void fashion_mlp_mul_16(float *restrict t16_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t16[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
+    t16_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %17 = mul %10, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_mul_17(float *restrict t17, const float *restrict t10, const float *restrict t16) {
+static void fashion_mlp_mul_17(float *restrict t17_mul, const float *restrict t10_relu, const float *restrict t16_mul) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t17[i0] = (t10[i0] * t16[i0]);
+    t17_mul[i0] = (t10_relu[i0] * t16_mul[i0]);
   }
 }
 
 /* %18 = matmul %17, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_18(float *restrict t18, const float *restrict t17, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_18(float *restrict t18_matmul, const float *restrict t17_mul, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 256; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t17 + (i0) * 256 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t17 + (i0 + 1) * 256 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t17 + (i0 + 2) * 256 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t17 + (i0 + 3) * 256 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_4_weight + (i1) * 256 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_4_weight + (i1 + 1) * 256 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_4_weight + (i1 + 2) * 256 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_4_weight + (i1 + 3) * 256 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t18[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t18[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t18[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t18[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t18[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t18[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t18[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t18[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t18[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t18[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t18[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t18[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t18[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t18[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t18[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t18[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
+      fashion_mlp_dot_4x4_k256(t18_matmul + (i0) * 128 + i1, t17_mul + (i0) * 256, p_net_4_weight + (i1) * 256);
   }
 }
 
 /* %20 = relu %19 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %19 = add %18, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_relu_20(float *restrict t20, const float *restrict t18, const float *restrict p_net_4_bias) {
+static void fashion_mlp_relu_20(float *restrict t20_relu, const float *restrict t18_matmul, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t20[128*i0 + i1] = dlc_reluf((t18[128*i0 + i1] + p_net_4_bias[i1]));
+      t20_relu[128*i0 + i1] = dlc_reluf((t18_matmul[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -390,167 +351,91 @@ static void fashion_mlp_relu_20(float *restrict t20, const float *restrict t18, 
  *   with %22 = sub %21, %12 : f32[64,128]                     # examples/fashion_mlp.lua:11
  *   with %21 = rand {stream=2} : f32[64,128]                  # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_mul_24(float *restrict t24, uint64_t seed, int64_t step) {
+static void fashion_mlp_mul_24(float *restrict t24_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t24[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
+    t24_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %25 = mul %20, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_mul_25(float *restrict t25, const float *restrict t20, const float *restrict t24) {
+static void fashion_mlp_mul_25(float *restrict t25_mul, const float *restrict t20_relu, const float *restrict t24_mul) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t25[i0] = (t20[i0] * t24[i0]);
+    t25_mul[i0] = (t20_relu[i0] * t24_mul[i0]);
   }
 }
 
 /* %26 = matmul %25, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_26(float *restrict t26, const float *restrict t25, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_26(float *restrict t26_matmul, const float *restrict t25_mul, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 128; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t25 + (i0) * 128 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t25 + (i0 + 1) * 128 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t25 + (i0 + 2) * 128 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t25 + (i0 + 3) * 128 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + (i1) * 128 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + (i1 + 1) * 128 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_7_weight + (i1 + 2) * 128 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_7_weight + (i1 + 3) * 128 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t26[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t26[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t26[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t26[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t26[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t26[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t26[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t26[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t26[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t26[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t26[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t26[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t26[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t26[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t26[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t26[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 128; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t25 + (i0) * 128 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t25 + (i0 + 1) * 128 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t25 + (i0 + 2) * 128 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t25 + (i0 + 3) * 128 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + (8) * 128 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + (8 + 1) * 128 + i2, sizeof r_b1);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      t26[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
-      t26[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
-      t26[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
-      t26[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
-      t26[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
-      t26[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
-      t26[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
-      t26[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
-    }
+      fashion_mlp_dot_4x4_k128(t26_matmul + (i0) * 10 + i1, t25_mul + (i0) * 128, p_net_7_weight + (i1) * 128);
+    fashion_mlp_dot_4x2_k128(t26_matmul + (i0) * 10 + 8, t25_mul + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }
 
 /* %27 = add %26, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_add_27(float *restrict t27, const float *restrict t26, const float *restrict p_net_7_bias) {
+static void fashion_mlp_add_27(float *restrict t27_add, const float *restrict t26_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t27[10*i0 + i1] = (t26[10*i0 + i1] + p_net_7_bias[i1]);
+      t27_add[10*i0 + i1] = (t26_matmul[10*i0 + i1] + p_net_7_bias[i1]);
     }
   }
 }
 
 /* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_xent_34(float *restrict t34, const float *restrict t27, const int32_t *restrict target) {
+static void fashion_mlp_xent_34(float *restrict t34_xent, const float *restrict t27_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t27[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t27_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t27[10*i0 + i2] - row_max);
+        row_sum += expf(t27_add[10*i0 + i2] - row_max);
       }
-      t34[i0] = logf(row_sum) + row_max - t27[10*i0 + target[i0]];
+      t34_xent[i0] = logf(row_sum) + row_max - t27_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %35 = sum_to %34 : f32[]                             # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_sum_to_35(float *restrict t35, const float *restrict t34) {
-  t35[0] = 0.0f;
+static void fashion_mlp_sum_to_35(float *restrict t35_sum_to, const float *restrict t34_xent) {
+  t35_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t34[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t34_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t35[0] += r_part[0];
+    t35_sum_to[0] += r_part[0];
   }
 }
 
 /* %37 = div %35, %36 : f32[]                           # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_div_37(float *restrict t37, const float *restrict t35) {
-  t37[0] = (t35[0] / 64.0f);
+static void fashion_mlp_div_37(float *restrict t37_div, const float *restrict t35_sum_to) {
+  t37_div[0] = (t35_sum_to[0] / 64.0f);
 }
 
 /* %45 = broadcast %44 : f32[64]                        # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_broadcast_45(float *restrict t45) {
+static void fashion_mlp_broadcast_45(float *restrict t45_broadcast) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t45[i0] = 0.015625f;
+    t45_broadcast[i0] = 0.015625f;
   }
 }
 
 /* %46 = softmax %27 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_softmax_46(float *restrict t46, const float *restrict t27) {
+static void fashion_mlp_softmax_46(float *restrict t46_softmax, const float *restrict t27_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t27[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t27_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t46[10*i0 + i2] = expf(t27[10*i0 + i2] - row_max); row_sum += t46[10*i0 + i2];
+        t46_softmax[10*i0 + i2] = expf(t27_add[10*i0 + i2] - row_max); row_sum += t46_softmax[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t46[10*i0 + i2] = t46[10*i0 + i2] / row_sum;
+        t46_softmax[10*i0 + i2] = t46_softmax[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -560,112 +445,124 @@ static void fashion_mlp_softmax_46(float *restrict t46, const float *restrict t2
  *   with %48 = sub %46, %47 : f32[64,10]                      # examples/fashion_mlp.lua:14 backward
  *   with %47 = onehot %33 {classes=10} : f32[64,10]           # examples/fashion_mlp.lua:14 backward
  */
-static void fashion_mlp_mul_50(float *restrict t50, const float *restrict t46, const int32_t *restrict target, const float *restrict t45) {
+static void fashion_mlp_mul_50(float *restrict t50_mul, const float *restrict t46_softmax, const int32_t *restrict target, const float *restrict t45_broadcast) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t50[10*i0 + i1] = ((t46[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t45[i0]);
+      t50_mul[10*i0 + i1] = ((t46_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t45_broadcast[i0]);
     }
   }
 }
 
 /* %51 = sum_to %50 : f32[10]                           # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict t50) {
+static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict t50_mul) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_7_bias[i1] += t50[10*i0 + i1];
+      g_net_7_bias[i1] += t50_mul[10*i0 + i1];
     }
   }
+}
+
+static inline void fashion_mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 10; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 10];
+    float r_a2 = a[i2 + 20];
+    float r_a3 = a[i2 + 30];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %52 = matmul %50, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_52(float *restrict t52, const float *restrict t50, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_52(float *restrict t52_matmul, const float *restrict t50_mul, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 10; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t50[(i0) * 10 + i2];
-        float r_a1 = t50[(i0 + 1) * 10 + i2];
-        float r_a2 = t50[(i0 + 2) * 10 + i2];
-        float r_a3 = t50[(i0 + 3) * 10 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t52 + (i0) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t52 + (i0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t52 + (i0 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t52 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t52 + (i0 + 2) * 128 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t52 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t52 + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t52 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      fashion_mlp_axpy_4x16_k10(t52_matmul + (i0) * 128 + i1, t50_mul + (i0) * 10, p_net_7_weight + i1);
     }
   }
 }
 
+static inline void fashion_mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+}
+
 /* %53 = matmul %50^T, %25 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict t50, const float *restrict t25) {
+static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict t50_mul, const float *restrict t25_mul) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t25 + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t25 + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t50[(i2) * 10 + i0];
-        float r_a1 = t50[(i2) * 10 + i0 + 1];
-        float r_a2 = t50[(i2) * 10 + i0 + 2];
-        float r_a3 = t50[(i2) * 10 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_7_weight + (i0) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_7_weight + (i0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_7_weight + (i0 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_7_weight + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_7_weight + (i0 + 2) * 128 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_7_weight + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_7_weight + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_7_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      fashion_mlp_axpy_ta_4x16_k64(g_net_7_weight + (i0) * 128 + i1, t50_mul + i0, t25_mul + i1);
     }
     {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t25 + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t25 + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t50[(i2) * 10 + 8];
-        float r_a1 = t50[(i2) * 10 + 8 + 1];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-      }
-      memcpy(g_net_7_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_7_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_7_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_7_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      fashion_mlp_axpy_ta_2x16_k64(g_net_7_weight + (8) * 128 + i1, t50_mul + 8, t25_mul + i1);
     }
   }
 }
@@ -674,92 +571,100 @@ static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *r
  *   with %54 = mul %52, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
  *   with %55 = step %20 : f32[64,128]                         # examples/fashion_mlp.lua:11 backward
  */
-static void fashion_mlp_mul_56(float *restrict t56, const float *restrict t52, const float *restrict t24, const float *restrict t20) {
+static void fashion_mlp_mul_56(float *restrict t56_mul, const float *restrict t52_matmul, const float *restrict t24_mul, const float *restrict t20_relu) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t56[i0] = ((t52[i0] * t24[i0]) * dlc_stepf(t20[i0]));
+    t56_mul[i0] = ((t52_matmul[i0] * t24_mul[i0]) * dlc_stepf(t20_relu[i0]));
   }
 }
 
 /* %57 = sum_to %56 : f32[128]                          # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict t56) {
+static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict t56_mul) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_4_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_4_bias[i1] += t56[128*i0 + i1];
+      g_net_4_bias[i1] += t56_mul[128*i0 + i1];
     }
   }
+}
+
+static inline void fashion_mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %58 = matmul %56, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_58(float *restrict t58, const float *restrict t56, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_58(float *restrict t58_matmul, const float *restrict t56_mul, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 128; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_4_weight + i2 * 256 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_4_weight + i2 * 256 + i1 + 8, sizeof r_b1);
-        float r_a0 = t56[(i0) * 128 + i2];
-        float r_a1 = t56[(i0 + 1) * 128 + i2];
-        float r_a2 = t56[(i0 + 2) * 128 + i2];
-        float r_a3 = t56[(i0 + 3) * 128 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t58 + (i0) * 256 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t58 + (i0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t58 + (i0 + 1) * 256 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t58 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t58 + (i0 + 2) * 256 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t58 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t58 + (i0 + 3) * 256 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t58 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      fashion_mlp_axpy_4x16_k128(t58_matmul + (i0) * 256 + i1, t56_mul + (i0) * 128, p_net_4_weight + i1);
     }
   }
 }
 
+static inline void fashion_mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %59 = matmul %56^T, %17 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict t56, const float *restrict t17) {
+static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict t56_mul, const float *restrict t17_mul) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t17 + i2 * 256 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t17 + i2 * 256 + i1 + 8, sizeof r_b1);
-        float r_a0 = t56[(i2) * 128 + i0];
-        float r_a1 = t56[(i2) * 128 + i0 + 1];
-        float r_a2 = t56[(i2) * 128 + i0 + 2];
-        float r_a3 = t56[(i2) * 128 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_4_weight + (i0) * 256 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_4_weight + (i0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_4_weight + (i0 + 1) * 256 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_4_weight + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_4_weight + (i0 + 2) * 256 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_4_weight + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_4_weight + (i0 + 3) * 256 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_4_weight + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      fashion_mlp_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 256 + i1, t56_mul + i0, t17_mul + i1);
     }
   }
 }
@@ -768,56 +673,60 @@ static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *r
  *   with %60 = mul %58, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
  *   with %61 = step %10 : f32[64,256]                         # examples/fashion_mlp.lua:10 backward
  */
-static void fashion_mlp_mul_62(float *restrict t62, const float *restrict t58, const float *restrict t16, const float *restrict t10) {
+static void fashion_mlp_mul_62(float *restrict t62_mul, const float *restrict t58_matmul, const float *restrict t16_mul, const float *restrict t10_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t62[i0] = ((t58[i0] * t16[i0]) * dlc_stepf(t10[i0]));
+    t62_mul[i0] = ((t58_matmul[i0] * t16_mul[i0]) * dlc_stepf(t10_relu[i0]));
   }
 }
 
 /* %63 = sum_to %62 : f32[256]                          # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict t62) {
+static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict t62_mul) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t62[256*i0 + i1];
+      g_net_1_bias[i1] += t62_mul[256*i0 + i1];
     }
   }
 }
 
+static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 256];
+    float r_a1 = a[i2 * 256 + 1];
+    float r_a2 = a[i2 * 256 + 2];
+    float r_a3 = a[i2 * 256 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %64 = matmul %62^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict t62, const float *restrict x) {
+static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict t62_mul, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, x + i2 * 784 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, x + i2 * 784 + i1 + 8, sizeof r_b1);
-        float r_a0 = t62[(i2) * 256 + i0];
-        float r_a1 = t62[(i2) * 256 + i0 + 1];
-        float r_a2 = t62[(i2) * 256 + i0 + 2];
-        float r_a3 = t62[(i2) * 256 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_1_weight + (i0) * 784 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_1_weight + (i0) * 784 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      fashion_mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, t62_mul + i0, x + i1);
     }
   }
 }
@@ -830,15 +739,15 @@ static void fashion_mlp_add_82(float *restrict s_step) {
 /* %86 = tanh %85 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %85 = mul %82, %84 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_tanh_86(float *restrict t86, const float *restrict s_step) {
-  t86[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
+static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict s_step) {
+  t86_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
 }
 
 /* %93 = tanh %92 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %92 = mul %82, %91 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_tanh_93(float *restrict t93, const float *restrict s_step) {
-  t93[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
+static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
+  t93_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
 }
 
 /* %97 = div %77, %90 : f32[]                           # examples/fashion_mlp.lua:15 backward
@@ -846,8 +755,8 @@ static void fashion_mlp_tanh_93(float *restrict t93, const float *restrict s_ste
  *   with %88 = mul %87, %86 : f32[]                           # examples/fashion_mlp.lua:15 backward
  *   with %89 = add %43, %86 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_div_97(float *restrict t97, const float *restrict t86) {
-  t97[0] = (FASHION_MLP_LR / ((2.0f * t86[0]) / (1.0f + t86[0])));
+static void fashion_mlp_div_97(float *restrict t97_div, const float *restrict t86_tanh) {
+  t97_div[0] = (FASHION_MLP_LR / ((2.0f * t86_tanh[0]) / (1.0f + t86_tanh[0])));
 }
 
 /* %98 = sqrt %96 : f32[]                               # examples/fashion_mlp.lua:15 backward
@@ -855,8 +764,8 @@ static void fashion_mlp_div_97(float *restrict t97, const float *restrict t86) {
  *   with %94 = mul %87, %93 : f32[]                           # examples/fashion_mlp.lua:15 backward
  *   with %95 = add %43, %93 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_sqrt_98(float *restrict t98, const float *restrict t93) {
-  t98[0] = sqrtf(((2.0f * t93[0]) / (1.0f + t93[0])));
+static void fashion_mlp_sqrt_98(float *restrict t98_sqrt, const float *restrict t93_tanh) {
+  t98_sqrt[0] = sqrtf(((2.0f * t93_tanh[0]) / (1.0f + t93_tanh[0])));
 }
 
 /* %104 = add %101, %103 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
@@ -993,9 +902,9 @@ static void fashion_mlp_add_199(float *restrict s_net_7_bias_exp_avg_sq, const f
  *   with %113 = div %112, %98 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
  *   with %112 = sqrt %109 : f32[256,784]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *restrict t97, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *restrict t97_div, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t97[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t97_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1007,9 +916,9 @@ static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *
  *   with %131 = div %130, %98 : f32[256]                      # examples/fashion_mlp.lua:15 backward
  *   with %130 = sqrt %127 : f32[256]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_136(float *restrict p_net_1_bias, const float *restrict t97, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_136(float *restrict p_net_1_bias, const float *restrict t97_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 256; i0++) {
-    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t97[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t97_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1021,9 +930,9 @@ static void fashion_mlp_assign_136(float *restrict p_net_1_bias, const float *re
  *   with %149 = div %148, %98 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
  *   with %148 = sqrt %145 : f32[128,256]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_154(float *restrict p_net_4_weight, const float *restrict t97, const float *restrict s_net_4_weight_exp_avg, const float *restrict s_net_4_weight_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_154(float *restrict p_net_4_weight, const float *restrict t97_div, const float *restrict s_net_4_weight_exp_avg, const float *restrict s_net_4_weight_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 32768; i0++) {
-    p_net_4_weight[i0] = (p_net_4_weight[i0] - (t97[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_4_weight[i0] = (p_net_4_weight[i0] - (t97_div[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1035,9 +944,9 @@ static void fashion_mlp_assign_154(float *restrict p_net_4_weight, const float *
  *   with %167 = div %166, %98 : f32[128]                      # examples/fashion_mlp.lua:15 backward
  *   with %166 = sqrt %163 : f32[128]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_172(float *restrict p_net_4_bias, const float *restrict t97, const float *restrict s_net_4_bias_exp_avg, const float *restrict s_net_4_bias_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_172(float *restrict p_net_4_bias, const float *restrict t97_div, const float *restrict s_net_4_bias_exp_avg, const float *restrict s_net_4_bias_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
-    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t97[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t97_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1049,9 +958,9 @@ static void fashion_mlp_assign_172(float *restrict p_net_4_bias, const float *re
  *   with %185 = div %184, %98 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
  *   with %184 = sqrt %181 : f32[10,128]                       # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_190(float *restrict p_net_7_weight, const float *restrict t97, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_190(float *restrict p_net_7_weight, const float *restrict t97_div, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
-    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t97[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t97_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1063,9 +972,9 @@ static void fashion_mlp_assign_190(float *restrict p_net_7_weight, const float *
  *   with %203 = div %202, %98 : f32[10]                       # examples/fashion_mlp.lua:15 backward
  *   with %202 = sqrt %199 : f32[10]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_208(float *restrict p_net_7_bias, const float *restrict t97, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t98) {
+static void fashion_mlp_assign_208(float *restrict p_net_7_bias, const float *restrict t97_div, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
-    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t97[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t98[0]) + FASHION_MLP_EPS))));
+    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t97_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
@@ -1103,42 +1012,85 @@ void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
 }
 
 void fashion_mlp_forward(fashion_mlp_model *restrict m, const float *x, float *out) {
-  fashion_mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  fashion_mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  fashion_mlp_matmul_28(m->arena + 0, m->arena + 16384, m->param + 200960);
-  fashion_mlp_relu_30(m->arena + 8192, m->arena + 0, m->param + 233728);
-  fashion_mlp_matmul_31(m->arena + 0, m->arena + 8192, m->param + 233856);
-  fashion_mlp_assign_40(out, m->arena + 0, m->param + 235136);
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t28_matmul = m->arena + 0;   /* %28 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_weight = m->param + 200960;
+  float *const t30_relu = m->arena + 8192;   /* %30 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_bias = m->param + 233728;
+  float *const t31_matmul = m->arena + 0;   /* %31 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const p_net_7_weight = m->param + 233856;
+  float *const p_net_7_bias = m->param + 235136;
+  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_28(t28_matmul, t10_relu, p_net_4_weight); /* %28 matmul, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_30(t30_relu, t28_matmul, p_net_4_bias); /* %30 relu, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_31(t31_matmul, t30_relu, p_net_7_weight); /* %31 matmul, examples/fashion_mlp.lua:12 */
+  fashion_mlp_assign_40(out, t31_matmul, p_net_7_bias); /* %40 assign, examples/fashion_mlp.lua:16 */
 }
 
 float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void *target_) {
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t16_mul = m->arena + 0;   /* %16 mul[64,256], examples/fashion_mlp.lua:10 */
+  float *const t17_mul = m->arena + 32768;   /* %17 mul[64,256], examples/fashion_mlp.lua:10 */
+  float *const t18_matmul = m->arena + 49152;   /* %18 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_weight = m->param + 200960;
+  float *const t20_relu = m->arena + 57344;   /* %20 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_bias = m->param + 233728;
+  float *const t24_mul = m->arena + 49152;   /* %24 mul[64,128], examples/fashion_mlp.lua:11 */
+  float *const t25_mul = m->arena + 65536;   /* %25 mul[64,128], examples/fashion_mlp.lua:11 */
+  float *const t26_matmul = m->arena + 73728;   /* %26 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const p_net_7_weight = m->param + 233856;
+  float *const t27_add = m->arena + 74368;   /* %27 add[64,10], examples/fashion_mlp.lua:12 */
+  float *const p_net_7_bias = m->param + 235136;
+  float *const t34_xent = m->arena + 73728;   /* %34 xent[64], examples/fashion_mlp.lua:14 */
+  float *const t35_sum_to = m->arena + 73792;   /* %35 sum_to[], examples/fashion_mlp.lua:14 */
+  float *const t37_div = m->arena + 82560;   /* %37 div[], examples/fashion_mlp.lua:14 */
+  float *const t45_broadcast = m->arena + 75008;   /* %45 broadcast[64], examples/fashion_mlp.lua:14 backward */
+  float *const t46_softmax = m->arena + 73728;   /* %46 softmax[64,10], examples/fashion_mlp.lua:14 backward */
+  float *const t50_mul = m->arena + 81920;   /* %50 mul[64,10], examples/fashion_mlp.lua:14 backward */
+  float *const g_net_7_bias = m->grad + 235136;
+  float *const t52_matmul = m->arena + 73728;   /* %52 matmul[64,128], examples/fashion_mlp.lua:12 backward */
+  float *const g_net_7_weight = m->grad + 233856;
+  float *const t56_mul = m->arena + 65536;   /* %56 mul[64,128], examples/fashion_mlp.lua:11 backward */
+  float *const g_net_4_bias = m->grad + 233728;
+  float *const t58_matmul = m->arena + 49152;   /* %58 matmul[64,256], examples/fashion_mlp.lua:11 backward */
+  float *const g_net_4_weight = m->grad + 200960;
+  float *const t62_mul = m->arena + 32768;   /* %62 mul[64,256], examples/fashion_mlp.lua:10 backward */
+  float *const g_net_1_bias = m->grad + 200704;
+  float *const g_net_1_weight = m->grad + 0;
   const int32_t *target = target_;
-  fashion_mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  fashion_mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  fashion_mlp_mul_16(m->arena + 0, m->seed, m->step);
-  fashion_mlp_mul_17(m->arena + 32768, m->arena + 16384, m->arena + 0);
-  fashion_mlp_matmul_18(m->arena + 49152, m->arena + 32768, m->param + 200960);
-  fashion_mlp_relu_20(m->arena + 57344, m->arena + 49152, m->param + 233728);
-  fashion_mlp_mul_24(m->arena + 49152, m->seed, m->step);
-  fashion_mlp_mul_25(m->arena + 65536, m->arena + 57344, m->arena + 49152);
-  fashion_mlp_matmul_26(m->arena + 73728, m->arena + 65536, m->param + 233856);
-  fashion_mlp_add_27(m->arena + 74368, m->arena + 73728, m->param + 235136);
-  fashion_mlp_xent_34(m->arena + 73728, m->arena + 74368, target);
-  fashion_mlp_sum_to_35(m->arena + 73792, m->arena + 73728);
-  fashion_mlp_div_37(m->arena + 82560, m->arena + 73792);
-  fashion_mlp_broadcast_45(m->arena + 75008);
-  fashion_mlp_softmax_46(m->arena + 73728, m->arena + 74368);
-  fashion_mlp_mul_50(m->arena + 81920, m->arena + 73728, target, m->arena + 75008);
-  fashion_mlp_sum_to_51(m->grad + 235136, m->arena + 81920);
-  fashion_mlp_matmul_52(m->arena + 73728, m->arena + 81920, m->param + 233856);
-  fashion_mlp_matmul_53(m->grad + 233856, m->arena + 81920, m->arena + 65536);
-  fashion_mlp_mul_56(m->arena + 65536, m->arena + 73728, m->arena + 49152, m->arena + 57344);
-  fashion_mlp_sum_to_57(m->grad + 233728, m->arena + 65536);
-  fashion_mlp_matmul_58(m->arena + 49152, m->arena + 65536, m->param + 200960);
-  fashion_mlp_matmul_59(m->grad + 200960, m->arena + 65536, m->arena + 32768);
-  fashion_mlp_mul_62(m->arena + 32768, m->arena + 49152, m->arena + 0, m->arena + 16384);
-  fashion_mlp_sum_to_63(m->grad + 200704, m->arena + 32768);
-  fashion_mlp_matmul_64(m->grad + 0, m->arena + 32768, x);
+  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_16(t16_mul, m->seed, m->step); /* %16 mul, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_17(t17_mul, t10_relu, t16_mul); /* %17 mul, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_18(t18_matmul, t17_mul, p_net_4_weight); /* %18 matmul, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_20(t20_relu, t18_matmul, p_net_4_bias); /* %20 relu, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_24(t24_mul, m->seed, m->step); /* %24 mul, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_25(t25_mul, t20_relu, t24_mul); /* %25 mul, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_26(t26_matmul, t25_mul, p_net_7_weight); /* %26 matmul, examples/fashion_mlp.lua:12 */
+  fashion_mlp_add_27(t27_add, t26_matmul, p_net_7_bias); /* %27 add, examples/fashion_mlp.lua:12 */
+  fashion_mlp_xent_34(t34_xent, t27_add, target); /* %34 xent, examples/fashion_mlp.lua:14 */
+  fashion_mlp_sum_to_35(t35_sum_to, t34_xent); /* %35 sum_to, examples/fashion_mlp.lua:14 */
+  fashion_mlp_div_37(t37_div, t35_sum_to); /* %37 div, examples/fashion_mlp.lua:14 */
+  fashion_mlp_broadcast_45(t45_broadcast); /* %45 broadcast, examples/fashion_mlp.lua:14 backward */
+  fashion_mlp_softmax_46(t46_softmax, t27_add); /* %46 softmax, examples/fashion_mlp.lua:14 backward */
+  fashion_mlp_mul_50(t50_mul, t46_softmax, target, t45_broadcast); /* %50 mul, examples/fashion_mlp.lua:14 backward */
+  fashion_mlp_sum_to_51(g_net_7_bias, t50_mul); /* %51 sum_to, examples/fashion_mlp.lua:12 backward */
+  fashion_mlp_matmul_52(t52_matmul, t50_mul, p_net_7_weight); /* %52 matmul, examples/fashion_mlp.lua:12 backward */
+  fashion_mlp_matmul_53(g_net_7_weight, t50_mul, t25_mul); /* %53 matmul, examples/fashion_mlp.lua:12 backward */
+  fashion_mlp_mul_56(t56_mul, t52_matmul, t24_mul, t20_relu); /* %56 mul, examples/fashion_mlp.lua:11 backward */
+  fashion_mlp_sum_to_57(g_net_4_bias, t56_mul); /* %57 sum_to, examples/fashion_mlp.lua:11 backward */
+  fashion_mlp_matmul_58(t58_matmul, t56_mul, p_net_4_weight); /* %58 matmul, examples/fashion_mlp.lua:11 backward */
+  fashion_mlp_matmul_59(g_net_4_weight, t56_mul, t17_mul); /* %59 matmul, examples/fashion_mlp.lua:11 backward */
+  fashion_mlp_mul_62(t62_mul, t58_matmul, t16_mul, t10_relu); /* %62 mul, examples/fashion_mlp.lua:10 backward */
+  fashion_mlp_sum_to_63(g_net_1_bias, t62_mul); /* %63 sum_to, examples/fashion_mlp.lua:10 backward */
+  fashion_mlp_matmul_64(g_net_1_weight, t62_mul, x); /* %64 matmul, examples/fashion_mlp.lua:10 backward */
   /* %66 = assign: computed in place by %64 */
   /* %68 = assign: computed in place by %63 */
   /* %70 = assign: computed in place by %59 */
@@ -1149,42 +1101,71 @@ float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void
 }
 
 static void fashion_mlp_update(fashion_mlp_model *restrict m) {
-  fashion_mlp_add_82(m->state + 0);
-  fashion_mlp_tanh_86(m->arena + 0, m->state + 0);
-  fashion_mlp_tanh_93(m->arena + 16, m->state + 0);
-  fashion_mlp_div_97(m->arena + 32, m->arena + 0);
-  fashion_mlp_sqrt_98(m->arena + 0, m->arena + 16);
-  fashion_mlp_add_104(m->state + 16, m->grad + 0);
-  fashion_mlp_add_109(m->state + 200720, m->grad + 0);
-  fashion_mlp_add_123(m->state + 401424, m->grad + 200704);
-  fashion_mlp_add_127(m->state + 401680, m->grad + 200704);
-  fashion_mlp_add_141(m->state + 401936, m->grad + 200960);
-  fashion_mlp_add_145(m->state + 434704, m->grad + 200960);
-  fashion_mlp_add_159(m->state + 467472, m->grad + 233728);
-  fashion_mlp_add_163(m->state + 467600, m->grad + 233728);
-  fashion_mlp_add_177(m->state + 467728, m->grad + 233856);
-  fashion_mlp_add_181(m->state + 469008, m->grad + 233856);
-  fashion_mlp_add_195(m->state + 470288, m->grad + 235136);
-  fashion_mlp_add_199(m->state + 470304, m->grad + 235136);
+  float *const s_step = m->state + 0;
+  float *const t86_tanh = m->arena + 0;   /* %86 tanh[], examples/fashion_mlp.lua:15 backward */
+  float *const t93_tanh = m->arena + 16;   /* %93 tanh[], examples/fashion_mlp.lua:15 backward */
+  float *const t97_div = m->arena + 32;   /* %97 div[], examples/fashion_mlp.lua:15 backward */
+  float *const t98_sqrt = m->arena + 0;   /* %98 sqrt[], examples/fashion_mlp.lua:15 backward */
+  float *const s_net_1_weight_exp_avg = m->state + 16;
+  float *const g_net_1_weight = m->grad + 0;
+  float *const s_net_1_weight_exp_avg_sq = m->state + 200720;
+  float *const s_net_1_bias_exp_avg = m->state + 401424;
+  float *const g_net_1_bias = m->grad + 200704;
+  float *const s_net_1_bias_exp_avg_sq = m->state + 401680;
+  float *const s_net_4_weight_exp_avg = m->state + 401936;
+  float *const g_net_4_weight = m->grad + 200960;
+  float *const s_net_4_weight_exp_avg_sq = m->state + 434704;
+  float *const s_net_4_bias_exp_avg = m->state + 467472;
+  float *const g_net_4_bias = m->grad + 233728;
+  float *const s_net_4_bias_exp_avg_sq = m->state + 467600;
+  float *const s_net_7_weight_exp_avg = m->state + 467728;
+  float *const g_net_7_weight = m->grad + 233856;
+  float *const s_net_7_weight_exp_avg_sq = m->state + 469008;
+  float *const s_net_7_bias_exp_avg = m->state + 470288;
+  float *const g_net_7_bias = m->grad + 235136;
+  float *const s_net_7_bias_exp_avg_sq = m->state + 470304;
+  float *const p_net_1_weight = m->param + 0;
+  float *const p_net_1_bias = m->param + 200704;
+  float *const p_net_4_weight = m->param + 200960;
+  float *const p_net_4_bias = m->param + 233728;
+  float *const p_net_7_weight = m->param + 233856;
+  float *const p_net_7_bias = m->param + 235136;
+  fashion_mlp_add_82(s_step); /* %82 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_tanh_86(t86_tanh, s_step); /* %86 tanh, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_tanh_93(t93_tanh, s_step); /* %93 tanh, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_div_97(t97_div, t86_tanh); /* %97 div, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_104(s_net_1_weight_exp_avg, g_net_1_weight); /* %104 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_109(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %109 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_123(s_net_1_bias_exp_avg, g_net_1_bias); /* %123 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_127(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %127 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_141(s_net_4_weight_exp_avg, g_net_4_weight); /* %141 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_145(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %145 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_159(s_net_4_bias_exp_avg, g_net_4_bias); /* %159 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_163(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %163 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_177(s_net_7_weight_exp_avg, g_net_7_weight); /* %177 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_181(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %181 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_195(s_net_7_bias_exp_avg, g_net_7_bias); /* %195 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_199(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %199 add, examples/fashion_mlp.lua:15 backward */
   /* %83 = assign: computed in place by %82 */
   /* %110 = assign: computed in place by %104 */
   /* %111 = assign: computed in place by %109 */
-  fashion_mlp_assign_118(m->param + 0, m->arena + 32, m->state + 16, m->state + 200720, m->arena + 0);
+  fashion_mlp_assign_118(p_net_1_weight, t97_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t98_sqrt); /* %118 assign, examples/fashion_mlp.lua:15 backward */
   /* %128 = assign: computed in place by %123 */
   /* %129 = assign: computed in place by %127 */
-  fashion_mlp_assign_136(m->param + 200704, m->arena + 32, m->state + 401424, m->state + 401680, m->arena + 0);
+  fashion_mlp_assign_136(p_net_1_bias, t97_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t98_sqrt); /* %136 assign, examples/fashion_mlp.lua:15 backward */
   /* %146 = assign: computed in place by %141 */
   /* %147 = assign: computed in place by %145 */
-  fashion_mlp_assign_154(m->param + 200960, m->arena + 32, m->state + 401936, m->state + 434704, m->arena + 0);
+  fashion_mlp_assign_154(p_net_4_weight, t97_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t98_sqrt); /* %154 assign, examples/fashion_mlp.lua:15 backward */
   /* %164 = assign: computed in place by %159 */
   /* %165 = assign: computed in place by %163 */
-  fashion_mlp_assign_172(m->param + 233728, m->arena + 32, m->state + 467472, m->state + 467600, m->arena + 0);
+  fashion_mlp_assign_172(p_net_4_bias, t97_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t98_sqrt); /* %172 assign, examples/fashion_mlp.lua:15 backward */
   /* %182 = assign: computed in place by %177 */
   /* %183 = assign: computed in place by %181 */
-  fashion_mlp_assign_190(m->param + 233856, m->arena + 32, m->state + 467728, m->state + 469008, m->arena + 0);
+  fashion_mlp_assign_190(p_net_7_weight, t97_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t98_sqrt); /* %190 assign, examples/fashion_mlp.lua:15 backward */
   /* %200 = assign: computed in place by %195 */
   /* %201 = assign: computed in place by %199 */
-  fashion_mlp_assign_208(m->param + 235136, m->arena + 32, m->state + 470288, m->state + 470304, m->arena + 0);
+  fashion_mlp_assign_208(p_net_7_bias, t97_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t98_sqrt); /* %208 assign, examples/fashion_mlp.lua:15 backward */
 }
 
 float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, const void *target_) {
@@ -1195,14 +1176,25 @@ float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, cons
 }
 
 void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t28_matmul = m->arena + 0;   /* %28 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_weight = m->param + 200960;
+  float *const t30_relu = m->arena + 8192;   /* %30 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const p_net_4_bias = m->param + 233728;
+  float *const t31_matmul = m->arena + 0;   /* %31 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const p_net_7_weight = m->param + 233856;
+  float *const p_net_7_bias = m->param + 235136;
   const int32_t *target = target_;
-  fashion_mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  fashion_mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  fashion_mlp_matmul_28(m->arena + 0, m->arena + 16384, m->param + 200960);
-  fashion_mlp_relu_30(m->arena + 8192, m->arena + 0, m->param + 233728);
-  fashion_mlp_matmul_31(m->arena + 0, m->arena + 8192, m->param + 233856);
-  fashion_mlp_assign_40(out, m->arena + 0, m->param + 235136);
-  fashion_mlp_xent_38(sample_loss, out, target);
+  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_28(t28_matmul, t10_relu, p_net_4_weight); /* %28 matmul, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_30(t30_relu, t28_matmul, p_net_4_bias); /* %30 relu, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_31(t31_matmul, t30_relu, p_net_7_weight); /* %31 matmul, examples/fashion_mlp.lua:12 */
+  fashion_mlp_assign_40(out, t31_matmul, p_net_7_bias); /* %32 add, examples/fashion_mlp.lua:12 */
+  fashion_mlp_xent_38(sample_loss, out, target); /* %38 xent, examples/fashion_mlp.lua:14 */
   /* %40 = assign: computed in place by %32 */
   /* %42 = assign: computed in place by %38 */
 }

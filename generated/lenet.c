@@ -18,12 +18,12 @@
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-static void lenet_window_11(float *restrict t11, const float *restrict x) {
+static void lenet_window_11(float *restrict t11_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 5; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = t11 + w_kh * 125440 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = t11_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
@@ -52,56 +52,64 @@ static void lenet_window_11(float *restrict t11, const float *restrict x) {
   }
 }
 
+static inline void lenet_axpy_4x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 25; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 25];
+    float r_a2 = a[i2 + 50];
+    float r_a3 = a[i2 + 75];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 50176, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 50184, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 75264, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 25; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 25];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+}
+
 /* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
-static void lenet_matmul_14(float *restrict t14, const float *restrict p_net_0_weight, const float *restrict t11) {
+static void lenet_matmul_14(float *restrict t14_matmul, const float *restrict p_net_0_weight, const float *restrict t11_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
     for (int i0 = 0; i0 < 4; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 25; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t11 + i2 * 25088 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t11 + i2 * 25088 + i1 + 8, sizeof r_b1);
-        float r_a0 = p_net_0_weight[(i0) * 25 + i2];
-        float r_a1 = p_net_0_weight[(i0 + 1) * 25 + i2];
-        float r_a2 = p_net_0_weight[(i0 + 2) * 25 + i2];
-        float r_a3 = p_net_0_weight[(i0 + 3) * 25 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t14 + (i0) * 25088 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t14 + (i0) * 25088 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t14 + (i0 + 1) * 25088 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t14 + (i0 + 1) * 25088 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t14 + (i0 + 2) * 25088 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t14 + (i0 + 2) * 25088 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t14 + (i0 + 3) * 25088 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t14 + (i0 + 3) * 25088 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_4x16_k25(t14_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 25, t11_window + i1);
     }
     {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      for (int i2 = 0; i2 < 25; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t11 + i2 * 25088 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t11 + i2 * 25088 + i1 + 8, sizeof r_b1);
-        float r_a0 = p_net_0_weight[(4) * 25 + i2];
-        float r_a1 = p_net_0_weight[(4 + 1) * 25 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-      }
-      memcpy(t14 + (4) * 25088 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t14 + (4) * 25088 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t14 + (4 + 1) * 25088 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t14 + (4 + 1) * 25088 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      lenet_axpy_2x16_k25(t14_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, t11_window + i1);
     }
   }
 }
@@ -110,25 +118,25 @@ static void lenet_matmul_14(float *restrict t14, const float *restrict p_net_0_w
  *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
  *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
  */
-static void lenet_relu_19(float *restrict t19, const float *restrict t14, const float *restrict p_net_0_bias) {
+static void lenet_relu_19(float *restrict t19_relu, const float *restrict t14_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t19[4704*i0 + 784*i1 + i2] = dlc_reluf((t14[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
+        t19_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((t14_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
       }
     }
   }
 }
 
 /* %20 = window %19 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,6,14,14] # examples/lenet.lua:9 */
-static void lenet_window_20(float *restrict t20, const float *restrict t19) {
+static void lenet_window_20(float *restrict t20_window, const float *restrict t19_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t20 + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          const float *restrict w_img = t19 + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          float *restrict w_col = t20_window + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          const float *restrict w_img = t19_relu + (w_n * 6 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -140,26 +148,26 @@ static void lenet_window_20(float *restrict t20, const float *restrict t19) {
 }
 
 /* %22 = max %21 {dim=1} : f32[1,37632]                 # examples/lenet.lua:9 */
-static void lenet_max_22(float *restrict t22, const float *restrict t20) {
+static void lenet_max_22(float *restrict t22_max, const float *restrict t20_window) {
   for (int i0 = 0; i0 < 37632; i0++) {
-    t22[i0] = -INFINITY;
+    t22_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
-      t22[i1] = dlc_maxf(t22[i1], t20[37632*i0 + i1]);
+      t22_max[i1] = dlc_maxf(t22_max[i1], t20_window[37632*i0 + i1]);
     }
   }
 }
 
 /* %24 = window %23 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-static void lenet_window_24(float *restrict t24, const float *restrict t22) {
+static void lenet_window_24(float *restrict t24_window, const float *restrict t22_max) {
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 10; w_oh++) {
           int w_ih = w_oh + w_kh;
-          float *restrict w_col = t24 + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          const float *restrict w_img = t22 + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          float *restrict w_col = t24_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          const float *restrict w_img = t22_max + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
@@ -176,38 +184,42 @@ static void lenet_window_24(float *restrict t24, const float *restrict t22) {
   }
 }
 
+static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 150; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3200, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3200 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 150];
+    float r_a2 = a[i2 + 300];
+    float r_a3 = a[i2 + 450];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 6400, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 6408, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 9600, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %27 = matmul %25, %26 : f32[16,3200]                 # examples/lenet.lua:10 */
-static void lenet_matmul_27(float *restrict t27, const float *restrict p_net_3_weight, const float *restrict t24) {
+static void lenet_matmul_27(float *restrict t27_matmul, const float *restrict p_net_3_weight, const float *restrict t24_window) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 150; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t24 + i2 * 3200 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t24 + i2 * 3200 + i1 + 8, sizeof r_b1);
-        float r_a0 = p_net_3_weight[(i0) * 150 + i2];
-        float r_a1 = p_net_3_weight[(i0 + 1) * 150 + i2];
-        float r_a2 = p_net_3_weight[(i0 + 2) * 150 + i2];
-        float r_a3 = p_net_3_weight[(i0 + 3) * 150 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t27 + (i0) * 3200 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t27 + (i0) * 3200 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t27 + (i0 + 1) * 3200 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t27 + (i0 + 1) * 3200 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t27 + (i0 + 2) * 3200 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t27 + (i0 + 2) * 3200 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t27 + (i0 + 3) * 3200 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t27 + (i0 + 3) * 3200 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_4x16_k150(t27_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, t24_window + i1);
     }
   }
 }
@@ -216,25 +228,25 @@ static void lenet_matmul_27(float *restrict t27, const float *restrict p_net_3_w
  *   with %31 = add %29, %30 : f32[32,16,10,10]                # examples/lenet.lua:10
  *   with %29 = permute %28 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
  */
-static void lenet_relu_32(float *restrict t32, const float *restrict t27, const float *restrict p_net_3_bias) {
+static void lenet_relu_32(float *restrict t32_relu, const float *restrict t27_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
-        t32[1600*i0 + 100*i1 + i2] = dlc_reluf((t27[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
+        t32_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((t27_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
       }
     }
   }
 }
 
 /* %33 = window %32 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,16,5,5] # examples/lenet.lua:10 */
-static void lenet_window_33(float *restrict t33, const float *restrict t32) {
+static void lenet_window_33(float *restrict t33_window, const float *restrict t32_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
         for (int w_oh = 0; w_oh < 5; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t33 + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          const float *restrict w_img = t32 + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          float *restrict w_col = t33_window + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          const float *restrict w_img = t32_relu + (w_n * 16 + w_c) * 100 + w_ih * 10;
           /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
           for (int w_ow = 0; w_ow < 5; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
@@ -246,404 +258,412 @@ static void lenet_window_33(float *restrict t33, const float *restrict t32) {
 }
 
 /* %35 = max %34 {dim=1} : f32[1,12800]                 # examples/lenet.lua:10 */
-static void lenet_max_35(float *restrict t35, const float *restrict t33) {
+static void lenet_max_35(float *restrict t35_max, const float *restrict t33_window) {
   for (int i0 = 0; i0 < 12800; i0++) {
-    t35[i0] = -INFINITY;
+    t35_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
-      t35[i1] = dlc_maxf(t35[i1], t33[12800*i0 + i1]);
+      t35_max[i1] = dlc_maxf(t35_max[i1], t33_window[12800*i0 + i1]);
     }
   }
 }
 
+static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 400; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 400, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 800, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 1200, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 400, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 800, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 1200, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[120] = dlc_hsum_v8f(&r_acc1_0);
+  c[121] = dlc_hsum_v8f(&r_acc1_1);
+  c[122] = dlc_hsum_v8f(&r_acc1_2);
+  c[123] = dlc_hsum_v8f(&r_acc1_3);
+  c[240] = dlc_hsum_v8f(&r_acc2_0);
+  c[241] = dlc_hsum_v8f(&r_acc2_1);
+  c[242] = dlc_hsum_v8f(&r_acc2_2);
+  c[243] = dlc_hsum_v8f(&r_acc2_3);
+  c[360] = dlc_hsum_v8f(&r_acc3_0);
+  c[361] = dlc_hsum_v8f(&r_acc3_1);
+  c[362] = dlc_hsum_v8f(&r_acc3_2);
+  c[363] = dlc_hsum_v8f(&r_acc3_3);
+}
+
 /* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
-static void lenet_matmul_37(float *restrict t37, const float *restrict t35, const float *restrict p_net_7_weight) {
+static void lenet_matmul_37(float *restrict t37_matmul, const float *restrict t35_max, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 120; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 400; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t35 + (i0) * 400 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t35 + (i0 + 1) * 400 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t35 + (i0 + 2) * 400 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t35 + (i0 + 3) * 400 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + (i1) * 400 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + (i1 + 1) * 400 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_7_weight + (i1 + 2) * 400 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_7_weight + (i1 + 3) * 400 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t37[(i0) * 120 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t37[(i0) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t37[(i0) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t37[(i0) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t37[(i0 + 1) * 120 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t37[(i0 + 1) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t37[(i0 + 1) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t37[(i0 + 1) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t37[(i0 + 2) * 120 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t37[(i0 + 2) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t37[(i0 + 2) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t37[(i0 + 2) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t37[(i0 + 3) * 120 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t37[(i0 + 3) * 120 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t37[(i0 + 3) * 120 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t37[(i0 + 3) * 120 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
+      lenet_dot_4x4_k400(t37_matmul + (i0) * 120 + i1, t35_max + (i0) * 400, p_net_7_weight + (i1) * 400);
   }
 }
 
 /* %39 = relu %38 : f32[32,120]                         # examples/lenet.lua:12
  *   with %38 = add %37, %5 : f32[32,120]                      # examples/lenet.lua:12
  */
-static void lenet_relu_39(float *restrict t39, const float *restrict t37, const float *restrict p_net_7_bias) {
+static void lenet_relu_39(float *restrict t39_relu, const float *restrict t37_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
-      t39[120*i0 + i1] = dlc_reluf((t37[120*i0 + i1] + p_net_7_bias[i1]));
+      t39_relu[120*i0 + i1] = dlc_reluf((t37_matmul[120*i0 + i1] + p_net_7_bias[i1]));
     }
   }
 }
 
+static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 120; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 120, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 240, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 360, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 120, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 240, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 360, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[84] = dlc_hsum_v8f(&r_acc1_0);
+  c[85] = dlc_hsum_v8f(&r_acc1_1);
+  c[86] = dlc_hsum_v8f(&r_acc1_2);
+  c[87] = dlc_hsum_v8f(&r_acc1_3);
+  c[168] = dlc_hsum_v8f(&r_acc2_0);
+  c[169] = dlc_hsum_v8f(&r_acc2_1);
+  c[170] = dlc_hsum_v8f(&r_acc2_2);
+  c[171] = dlc_hsum_v8f(&r_acc2_3);
+  c[252] = dlc_hsum_v8f(&r_acc3_0);
+  c[253] = dlc_hsum_v8f(&r_acc3_1);
+  c[254] = dlc_hsum_v8f(&r_acc3_2);
+  c[255] = dlc_hsum_v8f(&r_acc3_3);
+}
+
 /* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
-static void lenet_matmul_40(float *restrict t40, const float *restrict t39, const float *restrict p_net_9_weight) {
+static void lenet_matmul_40(float *restrict t40_matmul, const float *restrict t39_relu, const float *restrict p_net_9_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 84; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 120; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t39 + (i0) * 120 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t39 + (i0 + 1) * 120 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t39 + (i0 + 2) * 120 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t39 + (i0 + 3) * 120 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_9_weight + (i1) * 120 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_9_weight + (i1 + 1) * 120 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_9_weight + (i1 + 2) * 120 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_9_weight + (i1 + 3) * 120 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t40[(i0) * 84 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t40[(i0) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t40[(i0) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t40[(i0) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t40[(i0 + 1) * 84 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t40[(i0 + 1) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t40[(i0 + 1) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t40[(i0 + 1) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t40[(i0 + 2) * 84 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t40[(i0 + 2) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t40[(i0 + 2) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t40[(i0 + 2) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t40[(i0 + 3) * 84 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t40[(i0 + 3) * 84 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t40[(i0 + 3) * 84 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t40[(i0 + 3) * 84 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
+      lenet_dot_4x4_k120(t40_matmul + (i0) * 84 + i1, t39_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
   }
 }
 
 /* %42 = relu %41 : f32[32,84]                          # examples/lenet.lua:13
  *   with %41 = add %40, %7 : f32[32,84]                       # examples/lenet.lua:13
  */
-static void lenet_relu_42(float *restrict t42, const float *restrict t40, const float *restrict p_net_9_bias) {
+static void lenet_relu_42(float *restrict t42_relu, const float *restrict t40_matmul, const float *restrict p_net_9_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
-      t42[84*i0 + i1] = dlc_reluf((t40[84*i0 + i1] + p_net_9_bias[i1]));
+      t42_relu[84*i0 + i1] = dlc_reluf((t40_matmul[84*i0 + i1] + p_net_9_bias[i1]));
     }
   }
 }
 
+static inline void lenet_dot_4x4_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 80; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 84, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 168, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 252, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 84, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 168, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 252, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2];
+    c[0] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 84];
+    c[1] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_2);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 168];
+    c[2] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_3);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 252];
+    c[3] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2];
+    c[10] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 84];
+    c[11] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_2);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 168];
+    c[12] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_3);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 252];
+    c[13] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2];
+    c[20] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 84];
+    c[21] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_2);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 168];
+    c[22] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_3);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 252];
+    c[23] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2];
+    c[30] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 84];
+    c[31] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_2);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 168];
+    c[32] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_3);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 252];
+    c[33] = r_s;
+  }
+}
+
+static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 80; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 84, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 168, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 252, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 84, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2];
+    c[0] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc0_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 84];
+    c[1] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2];
+    c[10] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc1_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 84];
+    c[11] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2];
+    c[20] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc2_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 84];
+    c[21] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_0);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2];
+    c[30] = r_s;
+  }
+  {
+    float r_s = dlc_hsum_v8f(&r_acc3_1);
+    for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 84];
+    c[31] = r_s;
+  }
+}
+
 /* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
-static void lenet_matmul_43(float *restrict t43, const float *restrict t42, const float *restrict p_net_11_weight) {
+static void lenet_matmul_43(float *restrict t43_matmul, const float *restrict t42_relu, const float *restrict p_net_11_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 80; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t42 + (i0) * 84 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t42 + (i0 + 1) * 84 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t42 + (i0 + 2) * 84 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t42 + (i0 + 3) * 84 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_11_weight + (i1) * 84 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_11_weight + (i1 + 1) * 84 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_11_weight + (i1 + 2) * 84 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_11_weight + (i1 + 3) * 84 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc0_0);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
-          t43[(i0) * 10 + i1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc0_1);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
-          t43[(i0) * 10 + i1 + 1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc0_2);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
-          t43[(i0) * 10 + i1 + 2] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc0_3);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
-          t43[(i0) * 10 + i1 + 3] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc1_0);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
-          t43[(i0 + 1) * 10 + i1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc1_1);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
-          t43[(i0 + 1) * 10 + i1 + 1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc1_2);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
-          t43[(i0 + 1) * 10 + i1 + 2] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc1_3);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
-          t43[(i0 + 1) * 10 + i1 + 3] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc2_0);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
-          t43[(i0 + 2) * 10 + i1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc2_1);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
-          t43[(i0 + 2) * 10 + i1 + 1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc2_2);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
-          t43[(i0 + 2) * 10 + i1 + 2] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc2_3);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
-          t43[(i0 + 2) * 10 + i1 + 3] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc3_0);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1) * 84 + i2];
-          t43[(i0 + 3) * 10 + i1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc3_1);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 1) * 84 + i2];
-          t43[(i0 + 3) * 10 + i1 + 1] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc3_2);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 2) * 84 + i2];
-          t43[(i0 + 3) * 10 + i1 + 2] = r_s;
-        }
-        {
-          float r_s = dlc_hsum_v8f(&r_acc3_3);
-          for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(i1 + 3) * 84 + i2];
-          t43[(i0 + 3) * 10 + i1 + 3] = r_s;
-        }
-      }
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 80; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t42 + (i0) * 84 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t42 + (i0 + 1) * 84 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t42 + (i0 + 2) * 84 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t42 + (i0 + 3) * 84 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_11_weight + (8) * 84 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_11_weight + (8 + 1) * 84 + i2, sizeof r_b1);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc0_0);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
-        t43[(i0) * 10 + 8] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc0_1);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
-        t43[(i0) * 10 + 8 + 1] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc1_0);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
-        t43[(i0 + 1) * 10 + 8] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc1_1);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 1) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
-        t43[(i0 + 1) * 10 + 8 + 1] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc2_0);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
-        t43[(i0 + 2) * 10 + 8] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc2_1);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 2) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
-        t43[(i0 + 2) * 10 + 8 + 1] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc3_0);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(8) * 84 + i2];
-        t43[(i0 + 3) * 10 + 8] = r_s;
-      }
-      {
-        float r_s = dlc_hsum_v8f(&r_acc3_1);
-        for (int i2 = 80; i2 < 84; i2++) r_s += t42[(i0 + 3) * 84 + i2] * p_net_11_weight[(8 + 1) * 84 + i2];
-        t43[(i0 + 3) * 10 + 8 + 1] = r_s;
-      }
-    }
+      lenet_dot_4x4_k84(t43_matmul + (i0) * 10 + i1, t42_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
+    lenet_dot_4x2_k84(t43_matmul + (i0) * 10 + 8, t42_relu + (i0) * 84, p_net_11_weight + (8) * 84);
   }
 }
 
 /* %51 = assign %50, %44 : f32[32,10]                   # examples/lenet.lua:18
  *   with %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14
  */
-static void lenet_assign_51(float *restrict out, const float *restrict t43, const float *restrict p_net_11_bias) {
+static void lenet_assign_51(float *restrict out, const float *restrict t43_matmul, const float *restrict p_net_11_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t43[10*i0 + i1] + p_net_11_bias[i1]);
+      out[10*i0 + i1] = (t43_matmul[10*i0 + i1] + p_net_11_bias[i1]);
     }
   }
 }
 
 /* %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14 */
-static void lenet_add_44(float *restrict t44, const float *restrict t43, const float *restrict p_net_11_bias) {
+static void lenet_add_44(float *restrict t44_add, const float *restrict t43_matmul, const float *restrict p_net_11_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t44[10*i0 + i1] = (t43[10*i0 + i1] + p_net_11_bias[i1]);
+      t44_add[10*i0 + i1] = (t43_matmul[10*i0 + i1] + p_net_11_bias[i1]);
     }
   }
 }
 
 /* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16 */
-static void lenet_xent_46(float *restrict t46, const float *restrict t44, const int32_t *restrict target) {
+static void lenet_xent_46(float *restrict t46_xent, const float *restrict t44_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t44[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t44_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t44[10*i0 + i2] - row_max);
+        row_sum += expf(t44_add[10*i0 + i2] - row_max);
       }
-      t46[i0] = logf(row_sum) + row_max - t44[10*i0 + target[i0]];
+      t46_xent[i0] = logf(row_sum) + row_max - t44_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %47 = sum_to %46 : f32[]                             # examples/lenet.lua:16 */
-static void lenet_sum_to_47(float *restrict t47, const float *restrict t46) {
-  t47[0] = 0.0f;
+static void lenet_sum_to_47(float *restrict t47_sum_to, const float *restrict t46_xent) {
+  t47_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t46[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t46_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t47[0] += r_part[0];
+    t47_sum_to[0] += r_part[0];
   }
 }
 
 /* %49 = div %47, %48 : f32[]                           # examples/lenet.lua:16 */
-static void lenet_div_49(float *restrict t49, const float *restrict t47) {
-  t49[0] = (t47[0] / 32.0f);
+static void lenet_div_49(float *restrict t49_div, const float *restrict t47_sum_to) {
+  t49_div[0] = (t47_sum_to[0] / 32.0f);
 }
 
 /* %56 = broadcast %55 : f32[32]                        # examples/lenet.lua:16 backward */
-static void lenet_broadcast_56(float *restrict t56) {
+static void lenet_broadcast_56(float *restrict t56_broadcast) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t56[i0] = 0.03125f;
+    t56_broadcast[i0] = 0.03125f;
   }
 }
 
 /* %57 = softmax %44 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
-static void lenet_softmax_57(float *restrict t57, const float *restrict t44) {
+static void lenet_softmax_57(float *restrict t57_softmax, const float *restrict t44_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t44[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t44_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t57[10*i0 + i2] = expf(t44[10*i0 + i2] - row_max); row_sum += t57[10*i0 + i2];
+        t57_softmax[10*i0 + i2] = expf(t44_add[10*i0 + i2] - row_max); row_sum += t57_softmax[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t57[10*i0 + i2] = t57[10*i0 + i2] / row_sum;
+        t57_softmax[10*i0 + i2] = t57_softmax[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -653,125 +673,137 @@ static void lenet_softmax_57(float *restrict t57, const float *restrict t44) {
  *   with %59 = sub %57, %58 : f32[32,10]                      # examples/lenet.lua:16 backward
  *   with %58 = onehot %45 {classes=10} : f32[32,10]           # examples/lenet.lua:16 backward
  */
-static void lenet_mul_61(float *restrict t61, const float *restrict t57, const int32_t *restrict target, const float *restrict t56) {
+static void lenet_mul_61(float *restrict t61_mul, const float *restrict t57_softmax, const int32_t *restrict target, const float *restrict t56_broadcast) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t61[10*i0 + i1] = ((t57[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t56[i0]);
+      t61_mul[10*i0 + i1] = ((t57_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t56_broadcast[i0]);
     }
   }
 }
 
 /* %62 = sum_to %61 : f32[10]                           # examples/lenet.lua:14 backward */
-static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict t61) {
+static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict t61_mul) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_11_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_11_bias[i1] += t61[10*i0 + i1];
+      g_net_11_bias[i1] += t61_mul[10*i0 + i1];
     }
   }
 }
 
+static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 10; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 84, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 84 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 10];
+    float r_a2 = a[i2 + 20];
+    float r_a3 = a[i2 + 30];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 84, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 168, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 176, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 252, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 260, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %63 = matmul %61, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
-static void lenet_matmul_63(float *restrict t63, const float *restrict t61, const float *restrict p_net_11_weight) {
+static void lenet_matmul_63(float *restrict t63_matmul, const float *restrict t61_mul, const float *restrict p_net_11_weight) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 10; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_11_weight + i2 * 84 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_11_weight + i2 * 84 + i1 + 8, sizeof r_b1);
-        float r_a0 = t61[(i0) * 10 + i2];
-        float r_a1 = t61[(i0 + 1) * 10 + i2];
-        float r_a2 = t61[(i0 + 2) * 10 + i2];
-        float r_a3 = t61[(i0 + 3) * 10 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t63 + (i0) * 84 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t63 + (i0) * 84 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t63 + (i0 + 1) * 84 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t63 + (i0 + 1) * 84 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t63 + (i0 + 2) * 84 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t63 + (i0 + 2) * 84 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t63 + (i0 + 3) * 84 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t63 + (i0 + 3) * 84 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_4x16_k10(t63_matmul + (i0) * 84 + i1, t61_mul + (i0) * 10, p_net_11_weight + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
-      for (int i2 = 0; i2 < 10; i2++) r_acc += t61[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
-      t63[(i0) * 84 + i1] = r_acc;
+      for (int i2 = 0; i2 < 10; i2++) r_acc += t61_mul[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
+      t63_matmul[(i0) * 84 + i1] = r_acc;
     }
   }
 }
 
+static inline void lenet_axpy_ta_4x16_k32(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 84, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 84 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 84, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 168, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 176, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 252, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 260, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_ta_2x16_k32(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 84, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 84 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 84, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
+}
+
 /* %64 = matmul %61^T, %42 : f32[10,84]                 # examples/lenet.lua:14 backward */
-static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict t61, const float *restrict t42) {
+static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict t61_mul, const float *restrict t42_relu) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 32; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t42 + i2 * 84 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t42 + i2 * 84 + i1 + 8, sizeof r_b1);
-        float r_a0 = t61[(i2) * 10 + i0];
-        float r_a1 = t61[(i2) * 10 + i0 + 1];
-        float r_a2 = t61[(i2) * 10 + i0 + 2];
-        float r_a3 = t61[(i2) * 10 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_11_weight + (i0) * 84 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_11_weight + (i0) * 84 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_11_weight + (i0 + 1) * 84 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_11_weight + (i0 + 1) * 84 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_11_weight + (i0 + 2) * 84 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_11_weight + (i0 + 2) * 84 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_11_weight + (i0 + 3) * 84 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_11_weight + (i0 + 3) * 84 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, t61_mul + i0, t42_relu + i1);
     }
     {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      for (int i2 = 0; i2 < 32; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t42 + i2 * 84 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t42 + i2 * 84 + i1 + 8, sizeof r_b1);
-        float r_a0 = t61[(i2) * 10 + 8];
-        float r_a1 = t61[(i2) * 10 + 8 + 1];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-      }
-      memcpy(g_net_11_weight + (8) * 84 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_11_weight + (8) * 84 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_11_weight + (8 + 1) * 84 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_11_weight + (8 + 1) * 84 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      lenet_axpy_ta_2x16_k32(g_net_11_weight + (8) * 84 + i1, t61_mul + 8, t42_relu + i1);
     }
   }
   for (int i0 = 0; i0 < 10; i0++) {
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
-      for (int i2 = 0; i2 < 32; i2++) r_acc += t61[(i2) * 10 + i0] * t42[i2 * 84 + i1];
+      for (int i2 = 0; i2 < 32; i2++) r_acc += t61_mul[(i2) * 10 + i0] * t42_relu[i2 * 84 + i1];
       g_net_11_weight[(i0) * 84 + i1] = r_acc;
     }
   }
@@ -780,242 +812,266 @@ static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restri
 /* %66 = mul %63, %65 : f32[32,84]                      # examples/lenet.lua:13 backward
  *   with %65 = step %42 : f32[32,84]                          # examples/lenet.lua:13 backward
  */
-static void lenet_mul_66(float *restrict t66, const float *restrict t63, const float *restrict t42) {
+static void lenet_mul_66(float *restrict t66_mul, const float *restrict t63_matmul, const float *restrict t42_relu) {
   for (int i0 = 0; i0 < 2688; i0++) {
-    t66[i0] = (t63[i0] * dlc_stepf(t42[i0]));
+    t66_mul[i0] = (t63_matmul[i0] * dlc_stepf(t42_relu[i0]));
   }
 }
 
 /* %67 = sum_to %66 : f32[84]                           # examples/lenet.lua:13 backward */
-static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict t66) {
+static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict t66_mul) {
   for (int i0 = 0; i0 < 84; i0++) {
     g_net_9_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
-      g_net_9_bias[i1] += t66[84*i0 + i1];
+      g_net_9_bias[i1] += t66_mul[84*i0 + i1];
     }
   }
+}
+
+static inline void lenet_axpy_4x16_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 84; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 120, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 120 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 84];
+    float r_a2 = a[i2 + 168];
+    float r_a3 = a[i2 + 252];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 128, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 248, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 368, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_4x8_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 84; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 120, sizeof r_b0);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 84];
+    float r_a2 = a[i2 + 168];
+    float r_a3 = a[i2 + 252];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
 }
 
 /* %68 = matmul %66, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
-static void lenet_matmul_68(float *restrict t68, const float *restrict t66, const float *restrict p_net_9_weight) {
+static void lenet_matmul_68(float *restrict t68_matmul, const float *restrict t66_mul, const float *restrict p_net_9_weight) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 84; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_9_weight + i2 * 120 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_9_weight + i2 * 120 + i1 + 8, sizeof r_b1);
-        float r_a0 = t66[(i0) * 84 + i2];
-        float r_a1 = t66[(i0 + 1) * 84 + i2];
-        float r_a2 = t66[(i0 + 2) * 84 + i2];
-        float r_a3 = t66[(i0 + 3) * 84 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t68 + (i0) * 120 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t68 + (i0) * 120 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t68 + (i0 + 1) * 120 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t68 + (i0 + 1) * 120 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t68 + (i0 + 2) * 120 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t68 + (i0 + 2) * 120 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t68 + (i0 + 3) * 120 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t68 + (i0 + 3) * 120 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_4x16_k84(t68_matmul + (i0) * 120 + i1, t66_mul + (i0) * 84, p_net_9_weight + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    dlc_v8f r_acc0_0 = {0};
-    dlc_v8f r_acc1_0 = {0};
-    dlc_v8f r_acc2_0 = {0};
-    dlc_v8f r_acc3_0 = {0};
-    for (int i2 = 0; i2 < 84; i2++) {
-      dlc_v8f r_b0; memcpy(&r_b0, p_net_9_weight + i2 * 120 + 112, sizeof r_b0);
-      float r_a0 = t66[(i0) * 84 + i2];
-      float r_a1 = t66[(i0 + 1) * 84 + i2];
-      float r_a2 = t66[(i0 + 2) * 84 + i2];
-      float r_a3 = t66[(i0 + 3) * 84 + i2];
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc1_0 += r_a1 * r_b0;
-      r_acc2_0 += r_a2 * r_b0;
-      r_acc3_0 += r_a3 * r_b0;
-    }
-    memcpy(t68 + (i0) * 120 + 112, &r_acc0_0, sizeof r_acc0_0);
-    memcpy(t68 + (i0 + 1) * 120 + 112, &r_acc1_0, sizeof r_acc1_0);
-    memcpy(t68 + (i0 + 2) * 120 + 112, &r_acc2_0, sizeof r_acc2_0);
-    memcpy(t68 + (i0 + 3) * 120 + 112, &r_acc3_0, sizeof r_acc3_0);
+    lenet_axpy_4x8_k84(t68_matmul + (i0) * 120 + 112, t66_mul + (i0) * 84, p_net_9_weight + 112);
   }
 }
 
+static inline void lenet_axpy_ta_4x16_k32_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 120, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 120 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 84];
+    float r_a1 = a[i2 * 84 + 1];
+    float r_a2 = a[i2 * 84 + 2];
+    float r_a3 = a[i2 * 84 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 128, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 248, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 368, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_ta_4x8_k32(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 120, sizeof r_b0);
+    float r_a0 = a[i2 * 84];
+    float r_a1 = a[i2 * 84 + 1];
+    float r_a2 = a[i2 * 84 + 2];
+    float r_a3 = a[i2 * 84 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
+}
+
 /* %69 = matmul %66^T, %39 : f32[84,120]                # examples/lenet.lua:13 backward */
-static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict t66, const float *restrict t39) {
+static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict t66_mul, const float *restrict t39_relu) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 84; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 32; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t39 + i2 * 120 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t39 + i2 * 120 + i1 + 8, sizeof r_b1);
-        float r_a0 = t66[(i2) * 84 + i0];
-        float r_a1 = t66[(i2) * 84 + i0 + 1];
-        float r_a2 = t66[(i2) * 84 + i0 + 2];
-        float r_a3 = t66[(i2) * 84 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_9_weight + (i0) * 120 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_9_weight + (i0) * 120 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_9_weight + (i0 + 1) * 120 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_9_weight + (i0 + 1) * 120 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_9_weight + (i0 + 2) * 120 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_9_weight + (i0 + 2) * 120 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_9_weight + (i0 + 3) * 120 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_9_weight + (i0 + 3) * 120 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, t66_mul + i0, t39_relu + i1);
     }
   }
   for (int i0 = 0; i0 < 84; i0 += 4) {
-    dlc_v8f r_acc0_0 = {0};
-    dlc_v8f r_acc1_0 = {0};
-    dlc_v8f r_acc2_0 = {0};
-    dlc_v8f r_acc3_0 = {0};
-    for (int i2 = 0; i2 < 32; i2++) {
-      dlc_v8f r_b0; memcpy(&r_b0, t39 + i2 * 120 + 112, sizeof r_b0);
-      float r_a0 = t66[(i2) * 84 + i0];
-      float r_a1 = t66[(i2) * 84 + i0 + 1];
-      float r_a2 = t66[(i2) * 84 + i0 + 2];
-      float r_a3 = t66[(i2) * 84 + i0 + 3];
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc1_0 += r_a1 * r_b0;
-      r_acc2_0 += r_a2 * r_b0;
-      r_acc3_0 += r_a3 * r_b0;
-    }
-    memcpy(g_net_9_weight + (i0) * 120 + 112, &r_acc0_0, sizeof r_acc0_0);
-    memcpy(g_net_9_weight + (i0 + 1) * 120 + 112, &r_acc1_0, sizeof r_acc1_0);
-    memcpy(g_net_9_weight + (i0 + 2) * 120 + 112, &r_acc2_0, sizeof r_acc2_0);
-    memcpy(g_net_9_weight + (i0 + 3) * 120 + 112, &r_acc3_0, sizeof r_acc3_0);
+    lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, t66_mul + i0, t39_relu + 112);
   }
 }
 
 /* %71 = mul %68, %70 : f32[32,120]                     # examples/lenet.lua:12 backward
  *   with %70 = step %39 : f32[32,120]                         # examples/lenet.lua:12 backward
  */
-static void lenet_mul_71(float *restrict t71, const float *restrict t68, const float *restrict t39) {
+static void lenet_mul_71(float *restrict t71_mul, const float *restrict t68_matmul, const float *restrict t39_relu) {
   for (int i0 = 0; i0 < 3840; i0++) {
-    t71[i0] = (t68[i0] * dlc_stepf(t39[i0]));
+    t71_mul[i0] = (t68_matmul[i0] * dlc_stepf(t39_relu[i0]));
   }
 }
 
 /* %72 = sum_to %71 : f32[120]                          # examples/lenet.lua:12 backward */
-static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict t71) {
+static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict t71_mul) {
   for (int i0 = 0; i0 < 120; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
-      g_net_7_bias[i1] += t71[120*i0 + i1];
+      g_net_7_bias[i1] += t71_mul[120*i0 + i1];
     }
   }
+}
+
+static inline void lenet_axpy_4x16_k120(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 120; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 400, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 400 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 120];
+    float r_a2 = a[i2 + 240];
+    float r_a3 = a[i2 + 360];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 400, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 408, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 800, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 808, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 1200, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 1208, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %73 = matmul %71, %4 : f32[32,400]                   # examples/lenet.lua:12 backward */
-static void lenet_matmul_73(float *restrict t73, const float *restrict t71, const float *restrict p_net_7_weight) {
+static void lenet_matmul_73(float *restrict t73_matmul, const float *restrict t71_mul, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 120; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_7_weight + i2 * 400 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_7_weight + i2 * 400 + i1 + 8, sizeof r_b1);
-        float r_a0 = t71[(i0) * 120 + i2];
-        float r_a1 = t71[(i0 + 1) * 120 + i2];
-        float r_a2 = t71[(i0 + 2) * 120 + i2];
-        float r_a3 = t71[(i0 + 3) * 120 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t73 + (i0) * 400 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t73 + (i0) * 400 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t73 + (i0 + 1) * 400 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t73 + (i0 + 1) * 400 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t73 + (i0 + 2) * 400 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t73 + (i0 + 2) * 400 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t73 + (i0 + 3) * 400 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t73 + (i0 + 3) * 400 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_4x16_k120(t73_matmul + (i0) * 400 + i1, t71_mul + (i0) * 120, p_net_7_weight + i1);
     }
   }
 }
 
+static inline void lenet_axpy_ta_4x16_k32_3(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 400, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 400 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 120];
+    float r_a1 = a[i2 * 120 + 1];
+    float r_a2 = a[i2 * 120 + 2];
+    float r_a3 = a[i2 * 120 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 400, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 408, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 800, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 808, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 1200, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 1208, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %74 = matmul %71^T, %36 : f32[120,400]               # examples/lenet.lua:12 backward */
-static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict t71, const float *restrict t35) {
+static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict t71_mul, const float *restrict t35_max) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 120; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 32; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t35 + i2 * 400 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t35 + i2 * 400 + i1 + 8, sizeof r_b1);
-        float r_a0 = t71[(i2) * 120 + i0];
-        float r_a1 = t71[(i2) * 120 + i0 + 1];
-        float r_a2 = t71[(i2) * 120 + i0 + 2];
-        float r_a3 = t71[(i2) * 120 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_7_weight + (i0) * 400 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_7_weight + (i0) * 400 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_7_weight + (i0 + 1) * 400 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_7_weight + (i0 + 1) * 400 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_7_weight + (i0 + 2) * 400 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_7_weight + (i0 + 2) * 400 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_7_weight + (i0 + 3) * 400 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_7_weight + (i0 + 3) * 400 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, t71_mul + i0, t35_max + i1);
     }
   }
 }
 
 /* %76 = argmax_mask %34 {dim=1} : f32[4,12800]         # examples/lenet.lua:10 backward */
-static void lenet_argmax_mask_76(float *restrict t76, const float *restrict t33) {
+static void lenet_argmax_mask_76(float *restrict t76_argmax_mask, const float *restrict t33_window) {
   for (int i1 = 0; i1 < 12800; i1++) {
     {
-      float row_max = t33[i1], row_sum = 0.0f;
+      float row_max = t33_window[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t33[i1 + 12800*i2] > row_max) { row_max = t33[i1 + 12800*i2]; row_at = i2; }
+        if (t33_window[i1 + 12800*i2] > row_max) { row_max = t33_window[i1 + 12800*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t76[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
+        t76_argmax_mask[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1023,23 +1079,23 @@ static void lenet_argmax_mask_76(float *restrict t76, const float *restrict t33)
 }
 
 /* %77 = mul %76, %75 : f32[4,12800]                    # examples/lenet.lua:10 backward */
-static void lenet_mul_77(float *restrict t77, const float *restrict t76, const float *restrict t73) {
+static void lenet_mul_77(float *restrict t77_mul, const float *restrict t76_argmax_mask, const float *restrict t73_matmul) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
-      t77[12800*i0 + i1] = (t76[12800*i0 + i1] * t73[i1]);
+      t77_mul[12800*i0 + i1] = (t76_argmax_mask[12800*i0 + i1] * t73_matmul[i1]);
     }
   }
 }
 
 /* %79 = unwindow %78 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_79(float *restrict t79, const float *restrict t77) {
+static void lenet_unwindow_79(float *restrict t79_unwindow, const float *restrict t77_mul) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
         for (int w_oh = 0; w_oh < 5; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t77 + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          float *restrict w_img = t79 + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          const float *restrict w_col = t77_mul + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          float *restrict w_img = t79_unwindow + (w_n * 16 + w_c) * 100 + w_ih * 10;
           /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
           for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
@@ -1053,280 +1109,296 @@ static void lenet_unwindow_79(float *restrict t79, const float *restrict t77) {
 /* %81 = mul %79, %80 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
  *   with %80 = step %32 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
  */
-static void lenet_mul_81(float *restrict t81, const float *restrict t79, const float *restrict t32) {
+static void lenet_mul_81(float *restrict t81_mul, const float *restrict t79_unwindow, const float *restrict t32_relu) {
   for (int i0 = 0; i0 < 51200; i0++) {
-    t81[i0] = (t79[i0] * dlc_stepf(t32[i0]));
+    t81_mul[i0] = (t79_unwindow[i0] * dlc_stepf(t32_relu[i0]));
   }
 }
 
 /* %82 = sum_to %81 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
-static void lenet_sum_to_82(float *restrict t82, const float *restrict t81) {
+static void lenet_sum_to_82(float *restrict t82_sum_to, const float *restrict t81_mul) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t82[i0] = 0.0f;
+    t82_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 96; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t81[1600*i0 + 100*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t81_mul[1600*i0 + 100*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 96; i2 < 100; i2++) r_part[0] += t81[1600*i0 + 100*i1 + i2];
-        t82[i1] += r_part[0];
+        for (int i2 = 96; i2 < 100; i2++) r_part[0] += t81_mul[1600*i0 + 100*i1 + i2];
+        t82_sum_to[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %84 = permute %81 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
-static void lenet_permute_84(float *restrict t84, const float *restrict t81) {
+static void lenet_permute_84(float *restrict t84_permute, const float *restrict t81_mul) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
-        t84[3200*i0 + 100*i1 + i2] = t81[100*i0 + 1600*i1 + i2];
+        t84_permute[3200*i0 + 100*i1 + i2] = t81_mul[100*i0 + 1600*i1 + i2];
       }
     }
   }
 }
 
+static inline void lenet_dot_4x4_k784_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 784; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6400, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9600, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[150] += dlc_hsum_v8f(&r_acc1_0);
+  c[151] += dlc_hsum_v8f(&r_acc1_1);
+  c[152] += dlc_hsum_v8f(&r_acc1_2);
+  c[153] += dlc_hsum_v8f(&r_acc1_3);
+  c[300] += dlc_hsum_v8f(&r_acc2_0);
+  c[301] += dlc_hsum_v8f(&r_acc2_1);
+  c[302] += dlc_hsum_v8f(&r_acc2_2);
+  c[303] += dlc_hsum_v8f(&r_acc2_3);
+  c[450] += dlc_hsum_v8f(&r_acc3_0);
+  c[451] += dlc_hsum_v8f(&r_acc3_1);
+  c[452] += dlc_hsum_v8f(&r_acc3_2);
+  c[453] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void lenet_dot_4x2_k784_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 784; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[150] += dlc_hsum_v8f(&r_acc1_0);
+  c[151] += dlc_hsum_v8f(&r_acc1_1);
+  c[300] += dlc_hsum_v8f(&r_acc2_0);
+  c[301] += dlc_hsum_v8f(&r_acc2_1);
+  c[450] += dlc_hsum_v8f(&r_acc3_0);
+  c[451] += dlc_hsum_v8f(&r_acc3_1);
+}
+
+static inline void lenet_dot_4x4_k64_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6400, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9600, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[150] += dlc_hsum_v8f(&r_acc1_0);
+  c[151] += dlc_hsum_v8f(&r_acc1_1);
+  c[152] += dlc_hsum_v8f(&r_acc1_2);
+  c[153] += dlc_hsum_v8f(&r_acc1_3);
+  c[300] += dlc_hsum_v8f(&r_acc2_0);
+  c[301] += dlc_hsum_v8f(&r_acc2_1);
+  c[302] += dlc_hsum_v8f(&r_acc2_2);
+  c[303] += dlc_hsum_v8f(&r_acc2_3);
+  c[450] += dlc_hsum_v8f(&r_acc3_0);
+  c[451] += dlc_hsum_v8f(&r_acc3_1);
+  c[452] += dlc_hsum_v8f(&r_acc3_2);
+  c[453] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void lenet_dot_4x2_k64_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[150] += dlc_hsum_v8f(&r_acc1_0);
+  c[151] += dlc_hsum_v8f(&r_acc1_1);
+  c[300] += dlc_hsum_v8f(&r_acc2_0);
+  c[301] += dlc_hsum_v8f(&r_acc2_1);
+  c[450] += dlc_hsum_v8f(&r_acc3_0);
+  c[451] += dlc_hsum_v8f(&r_acc3_1);
+}
+
 /* %86 = matmul %85, %26^T : f32[16,150]                # examples/lenet.lua:10 backward */
-static void lenet_matmul_86(float *restrict t86, const float *restrict t84, const float *restrict t24) {
+static void lenet_matmul_86(float *restrict t86_matmul, const float *restrict t84_permute, const float *restrict t24_window) {
   for (int i0 = 0; i0 < 2400; i0++) {
-    t86[i0] = 0.0f;
+    t86_matmul[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
       for (int i1 = 0; i1 < 148; i1 += 4)
-        {
-          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-          for (int i2 = 0; i2 < 784; i2 += 8) {
-            dlc_v8f r_a0; memcpy(&r_a0, t84 + (i0) * 3200 + i3 + i2, sizeof r_a0);
-            dlc_v8f r_a1; memcpy(&r_a1, t84 + (i0 + 1) * 3200 + i3 + i2, sizeof r_a1);
-            dlc_v8f r_a2; memcpy(&r_a2, t84 + (i0 + 2) * 3200 + i3 + i2, sizeof r_a2);
-            dlc_v8f r_a3; memcpy(&r_a3, t84 + (i0 + 3) * 3200 + i3 + i2, sizeof r_a3);
-            dlc_v8f r_b0; memcpy(&r_b0, t24 + (i1) * 3200 + i3 + i2, sizeof r_b0);
-            dlc_v8f r_b1; memcpy(&r_b1, t24 + (i1 + 1) * 3200 + i3 + i2, sizeof r_b1);
-            dlc_v8f r_b2; memcpy(&r_b2, t24 + (i1 + 2) * 3200 + i3 + i2, sizeof r_b2);
-            dlc_v8f r_b3; memcpy(&r_b3, t24 + (i1 + 3) * 3200 + i3 + i2, sizeof r_b3);
-            r_acc0_0 += r_a0 * r_b0;
-            r_acc0_1 += r_a0 * r_b1;
-            r_acc0_2 += r_a0 * r_b2;
-            r_acc0_3 += r_a0 * r_b3;
-            r_acc1_0 += r_a1 * r_b0;
-            r_acc1_1 += r_a1 * r_b1;
-            r_acc1_2 += r_a1 * r_b2;
-            r_acc1_3 += r_a1 * r_b3;
-            r_acc2_0 += r_a2 * r_b0;
-            r_acc2_1 += r_a2 * r_b1;
-            r_acc2_2 += r_a2 * r_b2;
-            r_acc2_3 += r_a2 * r_b3;
-            r_acc3_0 += r_a3 * r_b0;
-            r_acc3_1 += r_a3 * r_b1;
-            r_acc3_2 += r_a3 * r_b2;
-            r_acc3_3 += r_a3 * r_b3;
-          }
-          t86[(i0) * 150 + i1] += dlc_hsum_v8f(&r_acc0_0);
-          t86[(i0) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-          t86[(i0) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-          t86[(i0) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-          t86[(i0 + 1) * 150 + i1] += dlc_hsum_v8f(&r_acc1_0);
-          t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-          t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-          t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-          t86[(i0 + 2) * 150 + i1] += dlc_hsum_v8f(&r_acc2_0);
-          t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-          t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-          t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-          t86[(i0 + 3) * 150 + i1] += dlc_hsum_v8f(&r_acc3_0);
-          t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-          t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-          t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-        }
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t84 + (i0) * 3200 + i3 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t84 + (i0 + 1) * 3200 + i3 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t84 + (i0 + 2) * 3200 + i3 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t84 + (i0 + 3) * 3200 + i3 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t24 + (148) * 3200 + i3 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t24 + (148 + 1) * 3200 + i3 + i2, sizeof r_b1);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-        }
-        t86[(i0) * 150 + 148] += dlc_hsum_v8f(&r_acc0_0);
-        t86[(i0) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t86[(i0 + 1) * 150 + 148] += dlc_hsum_v8f(&r_acc1_0);
-        t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t86[(i0 + 2) * 150 + 148] += dlc_hsum_v8f(&r_acc2_0);
-        t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc2_1);
-        t86[(i0 + 3) * 150 + 148] += dlc_hsum_v8f(&r_acc3_0);
-        t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc3_1);
-      }
+        lenet_dot_4x4_k784_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + i3, t24_window + (i1) * 3200 + i3);
+      lenet_dot_4x2_k784_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + i3, t24_window + (148) * 3200 + i3);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
     for (int i1 = 0; i1 < 148; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 64; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t84 + (i0) * 3200 + 3136 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t84 + (i0 + 1) * 3200 + 3136 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t84 + (i0 + 2) * 3200 + 3136 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t84 + (i0 + 3) * 3200 + 3136 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t24 + (i1) * 3200 + 3136 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t24 + (i1 + 1) * 3200 + 3136 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, t24 + (i1 + 2) * 3200 + 3136 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, t24 + (i1 + 3) * 3200 + 3136 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t86[(i0) * 150 + i1] += dlc_hsum_v8f(&r_acc0_0);
-        t86[(i0) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t86[(i0) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-        t86[(i0) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-        t86[(i0 + 1) * 150 + i1] += dlc_hsum_v8f(&r_acc1_0);
-        t86[(i0 + 1) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t86[(i0 + 1) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-        t86[(i0 + 1) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-        t86[(i0 + 2) * 150 + i1] += dlc_hsum_v8f(&r_acc2_0);
-        t86[(i0 + 2) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-        t86[(i0 + 2) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-        t86[(i0 + 2) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-        t86[(i0 + 3) * 150 + i1] += dlc_hsum_v8f(&r_acc3_0);
-        t86[(i0 + 3) * 150 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-        t86[(i0 + 3) * 150 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-        t86[(i0 + 3) * 150 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t84 + (i0) * 3200 + 3136 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t84 + (i0 + 1) * 3200 + 3136 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t84 + (i0 + 2) * 3200 + 3136 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t84 + (i0 + 3) * 3200 + 3136 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, t24 + (148) * 3200 + 3136 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t24 + (148 + 1) * 3200 + 3136 + i2, sizeof r_b1);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      t86[(i0) * 150 + 148] += dlc_hsum_v8f(&r_acc0_0);
-      t86[(i0) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc0_1);
-      t86[(i0 + 1) * 150 + 148] += dlc_hsum_v8f(&r_acc1_0);
-      t86[(i0 + 1) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc1_1);
-      t86[(i0 + 2) * 150 + 148] += dlc_hsum_v8f(&r_acc2_0);
-      t86[(i0 + 2) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc2_1);
-      t86[(i0 + 3) * 150 + 148] += dlc_hsum_v8f(&r_acc3_0);
-      t86[(i0 + 3) * 150 + 148 + 1] += dlc_hsum_v8f(&r_acc3_1);
-    }
+      lenet_dot_4x4_k64_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + 3136, t24_window + (i1) * 3200 + 3136);
+    lenet_dot_4x2_k64_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + 3136, t24_window + (148) * 3200 + 3136);
   }
 }
 
+static inline void lenet_axpy_ta_4x16_k16(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 16; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3200, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3200 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 150];
+    float r_a1 = a[i2 * 150 + 1];
+    float r_a2 = a[i2 * 150 + 2];
+    float r_a3 = a[i2 * 150 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 6400, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 6408, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 9600, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 16; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3200, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3200 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 150];
+    float r_a1 = a[i2 * 150 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
+}
+
 /* %87 = matmul %25^T, %85 : f32[150,3200]              # examples/lenet.lua:10 backward */
-static void lenet_matmul_87(float *restrict t87, const float *restrict p_net_3_weight, const float *restrict t84) {
+static void lenet_matmul_87(float *restrict t87_matmul, const float *restrict p_net_3_weight, const float *restrict t84_permute) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 148; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 16; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t84 + i2 * 3200 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t84 + i2 * 3200 + i1 + 8, sizeof r_b1);
-        float r_a0 = p_net_3_weight[(i2) * 150 + i0];
-        float r_a1 = p_net_3_weight[(i2) * 150 + i0 + 1];
-        float r_a2 = p_net_3_weight[(i2) * 150 + i0 + 2];
-        float r_a3 = p_net_3_weight[(i2) * 150 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t87 + (i0) * 3200 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t87 + (i0) * 3200 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t87 + (i0 + 1) * 3200 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t87 + (i0 + 1) * 3200 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t87 + (i0 + 2) * 3200 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t87 + (i0 + 2) * 3200 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t87 + (i0 + 3) * 3200 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t87 + (i0 + 3) * 3200 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      lenet_axpy_ta_4x16_k16(t87_matmul + (i0) * 3200 + i1, p_net_3_weight + i0, t84_permute + i1);
     }
     {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      for (int i2 = 0; i2 < 16; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t84 + i2 * 3200 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t84 + i2 * 3200 + i1 + 8, sizeof r_b1);
-        float r_a0 = p_net_3_weight[(i2) * 150 + 148];
-        float r_a1 = p_net_3_weight[(i2) * 150 + 148 + 1];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-      }
-      memcpy(t87 + (148) * 3200 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t87 + (148) * 3200 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t87 + (148 + 1) * 3200 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t87 + (148 + 1) * 3200 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      lenet_axpy_ta_2x16_k16(t87_matmul + (148) * 3200 + i1, p_net_3_weight + 148, t84_permute + i1);
     }
   }
 }
 
 /* %90 = unwindow %88 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_90(float *restrict t90, const float *restrict t87) {
+static void lenet_unwindow_90(float *restrict t90_unwindow, const float *restrict t87_matmul) {
   for (int i0 = 0; i0 < 37632; i0++) {
-    t90[i0] = 0.0f;
+    t90_unwindow[i0] = 0.0f;
   }
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 10; w_oh++) {
           int w_ih = w_oh + w_kh;
-          const float *restrict w_col = t87 + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = t90 + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_col = t87_matmul + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = t90_unwindow + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
@@ -1344,16 +1416,16 @@ static void lenet_unwindow_90(float *restrict t90, const float *restrict t87) {
 }
 
 /* %92 = argmax_mask %21 {dim=1} : f32[4,37632]         # examples/lenet.lua:9 backward */
-static void lenet_argmax_mask_92(float *restrict t92, const float *restrict t20) {
+static void lenet_argmax_mask_92(float *restrict t92_argmax_mask, const float *restrict t20_window) {
   for (int i1 = 0; i1 < 37632; i1++) {
     {
-      float row_max = t20[i1], row_sum = 0.0f;
+      float row_max = t20_window[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t20[i1 + 37632*i2] > row_max) { row_max = t20[i1 + 37632*i2]; row_at = i2; }
+        if (t20_window[i1 + 37632*i2] > row_max) { row_max = t20_window[i1 + 37632*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t92[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
+        t92_argmax_mask[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1361,23 +1433,23 @@ static void lenet_argmax_mask_92(float *restrict t92, const float *restrict t20)
 }
 
 /* %93 = mul %92, %91 : f32[4,37632]                    # examples/lenet.lua:9 backward */
-static void lenet_mul_93(float *restrict t93, const float *restrict t92, const float *restrict t90) {
+static void lenet_mul_93(float *restrict t93_mul, const float *restrict t92_argmax_mask, const float *restrict t90_unwindow) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
-      t93[37632*i0 + i1] = (t92[37632*i0 + i1] * t90[i1]);
+      t93_mul[37632*i0 + i1] = (t92_argmax_mask[37632*i0 + i1] * t90_unwindow[i1]);
     }
   }
 }
 
 /* %95 = unwindow %94 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-static void lenet_unwindow_95(float *restrict t95, const float *restrict t93) {
+static void lenet_unwindow_95(float *restrict t95_unwindow, const float *restrict t93_mul) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t93 + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          float *restrict w_img = t95 + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          const float *restrict w_col = t93_mul + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          float *restrict w_img = t95_unwindow + (w_n * 6 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -1391,304 +1463,320 @@ static void lenet_unwindow_95(float *restrict t95, const float *restrict t93) {
 /* %97 = mul %95, %96 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
  *   with %96 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
  */
-static void lenet_mul_97(float *restrict t97, const float *restrict t95, const float *restrict t19) {
+static void lenet_mul_97(float *restrict t97_mul, const float *restrict t95_unwindow, const float *restrict t19_relu) {
   for (int i0 = 0; i0 < 150528; i0++) {
-    t97[i0] = (t95[i0] * dlc_stepf(t19[i0]));
+    t97_mul[i0] = (t95_unwindow[i0] * dlc_stepf(t19_relu[i0]));
   }
 }
 
 /* %98 = sum_to %97 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
-static void lenet_sum_to_98(float *restrict t98, const float *restrict t97) {
+static void lenet_sum_to_98(float *restrict t98_sum_to, const float *restrict t97_mul) {
   for (int i0 = 0; i0 < 6; i0++) {
-    t98[i0] = 0.0f;
+    t98_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t97[4704*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t97_mul[4704*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t98[i1] += r_part[0];
+        t98_sum_to[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %100 = permute %97 {dims=2,1,3,4} : f32[6,32,28,28]  # examples/lenet.lua:9 backward */
-static void lenet_permute_100(float *restrict t100, const float *restrict t97) {
+static void lenet_permute_100(float *restrict t100_permute, const float *restrict t97_mul) {
   for (int i0 = 0; i0 < 6; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t100[25088*i0 + 784*i1 + i2] = t97[784*i0 + 4704*i1 + i2];
+        t100_permute[25088*i0 + 784*i1 + i2] = t97_mul[784*i0 + 4704*i1 + i2];
       }
     }
   }
 }
 
+static inline void lenet_dot_4x4_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[26] += dlc_hsum_v8f(&r_acc1_1);
+  c[27] += dlc_hsum_v8f(&r_acc1_2);
+  c[28] += dlc_hsum_v8f(&r_acc1_3);
+  c[50] += dlc_hsum_v8f(&r_acc2_0);
+  c[51] += dlc_hsum_v8f(&r_acc2_1);
+  c[52] += dlc_hsum_v8f(&r_acc2_2);
+  c[53] += dlc_hsum_v8f(&r_acc2_3);
+  c[75] += dlc_hsum_v8f(&r_acc3_0);
+  c[76] += dlc_hsum_v8f(&r_acc3_1);
+  c[77] += dlc_hsum_v8f(&r_acc3_2);
+  c[78] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void lenet_dot_4x1_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[50] += dlc_hsum_v8f(&r_acc2_0);
+  c[75] += dlc_hsum_v8f(&r_acc3_0);
+}
+
+static inline void lenet_dot_2x4_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[26] += dlc_hsum_v8f(&r_acc1_1);
+  c[27] += dlc_hsum_v8f(&r_acc1_2);
+  c[28] += dlc_hsum_v8f(&r_acc1_3);
+}
+
+static inline void lenet_dot_2x1_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+}
+
+static inline void lenet_dot_4x4_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[26] += dlc_hsum_v8f(&r_acc1_1);
+  c[27] += dlc_hsum_v8f(&r_acc1_2);
+  c[28] += dlc_hsum_v8f(&r_acc1_3);
+  c[50] += dlc_hsum_v8f(&r_acc2_0);
+  c[51] += dlc_hsum_v8f(&r_acc2_1);
+  c[52] += dlc_hsum_v8f(&r_acc2_2);
+  c[53] += dlc_hsum_v8f(&r_acc2_3);
+  c[75] += dlc_hsum_v8f(&r_acc3_0);
+  c[76] += dlc_hsum_v8f(&r_acc3_1);
+  c[77] += dlc_hsum_v8f(&r_acc3_2);
+  c[78] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void lenet_dot_4x1_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[50] += dlc_hsum_v8f(&r_acc2_0);
+  c[75] += dlc_hsum_v8f(&r_acc3_0);
+}
+
+static inline void lenet_dot_2x4_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[26] += dlc_hsum_v8f(&r_acc1_1);
+  c[27] += dlc_hsum_v8f(&r_acc1_2);
+  c[28] += dlc_hsum_v8f(&r_acc1_3);
+}
+
+static inline void lenet_dot_2x1_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[25] += dlc_hsum_v8f(&r_acc1_0);
+}
+
 /* %102 = matmul %101, %13^T : f32[6,25]                # examples/lenet.lua:9 backward */
-static void lenet_matmul_102(float *restrict t102, const float *restrict t100, const float *restrict t11) {
+static void lenet_matmul_102(float *restrict t102_matmul, const float *restrict t100_permute, const float *restrict t11_window) {
   for (int i0 = 0; i0 < 150; i0++) {
-    t102[i0] = 0.0f;
+    t102_matmul[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 21120; i3 += 4224) { /* chunks of k */
     for (int i0 = 0; i0 < 4; i0 += 4) {
       for (int i1 = 0; i1 < 24; i1 += 4)
-        {
-          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-          for (int i2 = 0; i2 < 4224; i2 += 8) {
-            dlc_v8f r_a0; memcpy(&r_a0, t100 + (i0) * 25088 + i3 + i2, sizeof r_a0);
-            dlc_v8f r_a1; memcpy(&r_a1, t100 + (i0 + 1) * 25088 + i3 + i2, sizeof r_a1);
-            dlc_v8f r_a2; memcpy(&r_a2, t100 + (i0 + 2) * 25088 + i3 + i2, sizeof r_a2);
-            dlc_v8f r_a3; memcpy(&r_a3, t100 + (i0 + 3) * 25088 + i3 + i2, sizeof r_a3);
-            dlc_v8f r_b0; memcpy(&r_b0, t11 + (i1) * 25088 + i3 + i2, sizeof r_b0);
-            dlc_v8f r_b1; memcpy(&r_b1, t11 + (i1 + 1) * 25088 + i3 + i2, sizeof r_b1);
-            dlc_v8f r_b2; memcpy(&r_b2, t11 + (i1 + 2) * 25088 + i3 + i2, sizeof r_b2);
-            dlc_v8f r_b3; memcpy(&r_b3, t11 + (i1 + 3) * 25088 + i3 + i2, sizeof r_b3);
-            r_acc0_0 += r_a0 * r_b0;
-            r_acc0_1 += r_a0 * r_b1;
-            r_acc0_2 += r_a0 * r_b2;
-            r_acc0_3 += r_a0 * r_b3;
-            r_acc1_0 += r_a1 * r_b0;
-            r_acc1_1 += r_a1 * r_b1;
-            r_acc1_2 += r_a1 * r_b2;
-            r_acc1_3 += r_a1 * r_b3;
-            r_acc2_0 += r_a2 * r_b0;
-            r_acc2_1 += r_a2 * r_b1;
-            r_acc2_2 += r_a2 * r_b2;
-            r_acc2_3 += r_a2 * r_b3;
-            r_acc3_0 += r_a3 * r_b0;
-            r_acc3_1 += r_a3 * r_b1;
-            r_acc3_2 += r_a3 * r_b2;
-            r_acc3_3 += r_a3 * r_b3;
-          }
-          t102[(i0) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
-          t102[(i0) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-          t102[(i0) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-          t102[(i0) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-          t102[(i0 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
-          t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-          t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-          t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-          t102[(i0 + 2) * 25 + i1] += dlc_hsum_v8f(&r_acc2_0);
-          t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-          t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-          t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-          t102[(i0 + 3) * 25 + i1] += dlc_hsum_v8f(&r_acc3_0);
-          t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-          t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-          t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-        }
-      {
-        dlc_v8f r_acc0_0 = {0};
-        dlc_v8f r_acc1_0 = {0};
-        dlc_v8f r_acc2_0 = {0};
-        dlc_v8f r_acc3_0 = {0};
-        for (int i2 = 0; i2 < 4224; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t100 + (i0) * 25088 + i3 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t100 + (i0 + 1) * 25088 + i3 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t100 + (i0 + 2) * 25088 + i3 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t100 + (i0 + 3) * 25088 + i3 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t11 + (24) * 25088 + i3 + i2, sizeof r_b0);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc3_0 += r_a3 * r_b0;
-        }
-        t102[(i0) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
-        t102[(i0 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
-        t102[(i0 + 2) * 25 + 24] += dlc_hsum_v8f(&r_acc2_0);
-        t102[(i0 + 3) * 25 + 24] += dlc_hsum_v8f(&r_acc3_0);
-      }
+        lenet_dot_4x4_k4224_acc(t102_matmul + (i0) * 25 + i1, t100_permute + (i0) * 25088 + i3, t11_window + (i1) * 25088 + i3);
+      lenet_dot_4x1_k4224_acc(t102_matmul + (i0) * 25 + 24, t100_permute + (i0) * 25088 + i3, t11_window + (24) * 25088 + i3);
     }
     for (int i1 = 0; i1 < 24; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        for (int i2 = 0; i2 < 4224; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t100 + (4) * 25088 + i3 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t100 + (4 + 1) * 25088 + i3 + i2, sizeof r_a1);
-          dlc_v8f r_b0; memcpy(&r_b0, t11 + (i1) * 25088 + i3 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t11 + (i1 + 1) * 25088 + i3 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, t11 + (i1 + 2) * 25088 + i3 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, t11 + (i1 + 3) * 25088 + i3 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-        }
-        t102[(4) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
-        t102[(4) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t102[(4) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-        t102[(4) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-        t102[(4 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
-        t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-        t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0};
-      dlc_v8f r_acc1_0 = {0};
-      for (int i2 = 0; i2 < 4224; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t100 + (4) * 25088 + i3 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t100 + (4 + 1) * 25088 + i3 + i2, sizeof r_a1);
-        dlc_v8f r_b0; memcpy(&r_b0, t11 + (24) * 25088 + i3 + i2, sizeof r_b0);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc1_0 += r_a1 * r_b0;
-      }
-      t102[(4) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
-      t102[(4 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
-    }
+      lenet_dot_2x4_k4224_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + i3, t11_window + (i1) * 25088 + i3);
+    lenet_dot_2x1_k4224_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + i3, t11_window + (24) * 25088 + i3);
   }
   for (int i0 = 0; i0 < 4; i0 += 4) {
     for (int i1 = 0; i1 < 24; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 3968; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t100 + (i0) * 25088 + 21120 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t100 + (i0 + 1) * 25088 + 21120 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t100 + (i0 + 2) * 25088 + 21120 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t100 + (i0 + 3) * 25088 + 21120 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, t11 + (i1) * 25088 + 21120 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, t11 + (i1 + 1) * 25088 + 21120 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, t11 + (i1 + 2) * 25088 + 21120 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, t11 + (i1 + 3) * 25088 + 21120 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t102[(i0) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
-        t102[(i0) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t102[(i0) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-        t102[(i0) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-        t102[(i0 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
-        t102[(i0 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t102[(i0 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-        t102[(i0 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-        t102[(i0 + 2) * 25 + i1] += dlc_hsum_v8f(&r_acc2_0);
-        t102[(i0 + 2) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-        t102[(i0 + 2) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-        t102[(i0 + 2) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-        t102[(i0 + 3) * 25 + i1] += dlc_hsum_v8f(&r_acc3_0);
-        t102[(i0 + 3) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-        t102[(i0 + 3) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-        t102[(i0 + 3) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0};
-      dlc_v8f r_acc1_0 = {0};
-      dlc_v8f r_acc2_0 = {0};
-      dlc_v8f r_acc3_0 = {0};
-      for (int i2 = 0; i2 < 3968; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t100 + (i0) * 25088 + 21120 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t100 + (i0 + 1) * 25088 + 21120 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t100 + (i0 + 2) * 25088 + 21120 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t100 + (i0 + 3) * 25088 + 21120 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, t11 + (24) * 25088 + 21120 + i2, sizeof r_b0);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc3_0 += r_a3 * r_b0;
-      }
-      t102[(i0) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
-      t102[(i0 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
-      t102[(i0 + 2) * 25 + 24] += dlc_hsum_v8f(&r_acc2_0);
-      t102[(i0 + 3) * 25 + 24] += dlc_hsum_v8f(&r_acc3_0);
-    }
+      lenet_dot_4x4_k3968_acc(t102_matmul + (i0) * 25 + i1, t100_permute + (i0) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
+    lenet_dot_4x1_k3968_acc(t102_matmul + (i0) * 25 + 24, t100_permute + (i0) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
   }
   for (int i1 = 0; i1 < 24; i1 += 4)
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-      for (int i2 = 0; i2 < 3968; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t100 + (4) * 25088 + 21120 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t100 + (4 + 1) * 25088 + 21120 + i2, sizeof r_a1);
-        dlc_v8f r_b0; memcpy(&r_b0, t11 + (i1) * 25088 + 21120 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t11 + (i1 + 1) * 25088 + 21120 + i2, sizeof r_b1);
-        dlc_v8f r_b2; memcpy(&r_b2, t11 + (i1 + 2) * 25088 + 21120 + i2, sizeof r_b2);
-        dlc_v8f r_b3; memcpy(&r_b3, t11 + (i1 + 3) * 25088 + 21120 + i2, sizeof r_b3);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc0_2 += r_a0 * r_b2;
-        r_acc0_3 += r_a0 * r_b3;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc1_2 += r_a1 * r_b2;
-        r_acc1_3 += r_a1 * r_b3;
-      }
-      t102[(4) * 25 + i1] += dlc_hsum_v8f(&r_acc0_0);
-      t102[(4) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-      t102[(4) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-      t102[(4) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-      t102[(4 + 1) * 25 + i1] += dlc_hsum_v8f(&r_acc1_0);
-      t102[(4 + 1) * 25 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-      t102[(4 + 1) * 25 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-      t102[(4 + 1) * 25 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-    }
-  {
-    dlc_v8f r_acc0_0 = {0};
-    dlc_v8f r_acc1_0 = {0};
-    for (int i2 = 0; i2 < 3968; i2 += 8) {
-      dlc_v8f r_a0; memcpy(&r_a0, t100 + (4) * 25088 + 21120 + i2, sizeof r_a0);
-      dlc_v8f r_a1; memcpy(&r_a1, t100 + (4 + 1) * 25088 + 21120 + i2, sizeof r_a1);
-      dlc_v8f r_b0; memcpy(&r_b0, t11 + (24) * 25088 + 21120 + i2, sizeof r_b0);
-      r_acc0_0 += r_a0 * r_b0;
-      r_acc1_0 += r_a1 * r_b0;
-    }
-    t102[(4) * 25 + 24] += dlc_hsum_v8f(&r_acc0_0);
-    t102[(4 + 1) * 25 + 24] += dlc_hsum_v8f(&r_acc1_0);
-  }
+    lenet_dot_2x4_k3968_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
+  lenet_dot_2x1_k3968_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
 }
 
 /* %105 = assign %104, %103 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
-static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict t102) {
+static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict t102_matmul) {
   for (int i0 = 0; i0 < 150; i0++) {
-    g_net_0_weight[i0] = t102[i0];
+    g_net_0_weight[i0] = t102_matmul[i0];
   }
 }
 
 /* %107 = assign %106, %99 : f32[6]                     # examples/lenet.lua:9 backward */
-static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict t98) {
+static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict t98_sum_to) {
   for (int i0 = 0; i0 < 6; i0++) {
-    g_net_0_bias[i0] = t98[i0];
+    g_net_0_bias[i0] = t98_sum_to[i0];
   }
 }
 
 /* %109 = assign %108, %89 : f32[16,6,5,5]              # examples/lenet.lua:10 backward */
-static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict t86) {
+static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict t86_matmul) {
   for (int i0 = 0; i0 < 2400; i0++) {
-    g_net_3_weight[i0] = t86[i0];
+    g_net_3_weight[i0] = t86_matmul[i0];
   }
 }
 
 /* %111 = assign %110, %83 : f32[16]                    # examples/lenet.lua:10 backward */
-static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict t82) {
+static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict t82_sum_to) {
   for (int i0 = 0; i0 < 16; i0++) {
-    g_net_3_bias[i0] = t82[i0];
+    g_net_3_bias[i0] = t82_sum_to[i0];
   }
 }
 
@@ -1700,15 +1788,15 @@ static void lenet_add_129(float *restrict s_step) {
 /* %133 = tanh %132 : f32[]                             # examples/lenet.lua:17 backward
  *   with %132 = mul %129, %131 : f32[]                        # examples/lenet.lua:17 backward
  */
-static void lenet_tanh_133(float *restrict t133, const float *restrict s_step) {
-  t133[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
+static void lenet_tanh_133(float *restrict t133_tanh, const float *restrict s_step) {
+  t133_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
 }
 
 /* %140 = tanh %139 : f32[]                             # examples/lenet.lua:17 backward
  *   with %139 = mul %129, %138 : f32[]                        # examples/lenet.lua:17 backward
  */
-static void lenet_tanh_140(float *restrict t140, const float *restrict s_step) {
-  t140[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
+static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_step) {
+  t140_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
 }
 
 /* %144 = div %124, %137 : f32[]                        # examples/lenet.lua:17 backward
@@ -1716,8 +1804,8 @@ static void lenet_tanh_140(float *restrict t140, const float *restrict s_step) {
  *   with %135 = mul %134, %133 : f32[]                        # examples/lenet.lua:17 backward
  *   with %136 = add %54, %133 : f32[]                         # examples/lenet.lua:17 backward
  */
-static void lenet_div_144(float *restrict t144, const float *restrict t133) {
-  t144[0] = (LENET_LR / ((2.0f * t133[0]) / (1.0f + t133[0])));
+static void lenet_div_144(float *restrict t144_div, const float *restrict t133_tanh) {
+  t144_div[0] = (LENET_LR / ((2.0f * t133_tanh[0]) / (1.0f + t133_tanh[0])));
 }
 
 /* %145 = sqrt %143 : f32[]                             # examples/lenet.lua:17 backward
@@ -1725,8 +1813,8 @@ static void lenet_div_144(float *restrict t144, const float *restrict t133) {
  *   with %141 = mul %134, %140 : f32[]                        # examples/lenet.lua:17 backward
  *   with %142 = add %54, %140 : f32[]                         # examples/lenet.lua:17 backward
  */
-static void lenet_sqrt_145(float *restrict t145, const float *restrict t140) {
-  t145[0] = sqrtf(((2.0f * t140[0]) / (1.0f + t140[0])));
+static void lenet_sqrt_145(float *restrict t145_sqrt, const float *restrict t140_tanh) {
+  t145_sqrt[0] = sqrtf(((2.0f * t140_tanh[0]) / (1.0f + t140_tanh[0])));
 }
 
 /* %151 = add %148, %150 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
@@ -1947,9 +2035,9 @@ static void lenet_add_318(float *restrict s_net_11_bias_exp_avg_sq, const float 
  *   with %160 = div %159, %145 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
  *   with %159 = sqrt %156 : f32[6,1,5,5]                      # examples/lenet.lua:17 backward
  */
-static void lenet_assign_165(float *restrict p_net_0_weight, const float *restrict t144, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_165(float *restrict p_net_0_weight, const float *restrict t144_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 150; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t144[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t144_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -1961,9 +2049,9 @@ static void lenet_assign_165(float *restrict p_net_0_weight, const float *restri
  *   with %178 = div %177, %145 : f32[6]                       # examples/lenet.lua:17 backward
  *   with %177 = sqrt %174 : f32[6]                            # examples/lenet.lua:17 backward
  */
-static void lenet_assign_183(float *restrict p_net_0_bias, const float *restrict t144, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_183(float *restrict p_net_0_bias, const float *restrict t144_div, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 6; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t144[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t144_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -1975,9 +2063,9 @@ static void lenet_assign_183(float *restrict p_net_0_bias, const float *restrict
  *   with %196 = div %195, %145 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
  *   with %195 = sqrt %192 : f32[16,6,5,5]                     # examples/lenet.lua:17 backward
  */
-static void lenet_assign_201(float *restrict p_net_3_weight, const float *restrict t144, const float *restrict s_net_3_weight_exp_avg, const float *restrict s_net_3_weight_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_201(float *restrict p_net_3_weight, const float *restrict t144_div, const float *restrict s_net_3_weight_exp_avg, const float *restrict s_net_3_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 2400; i0++) {
-    p_net_3_weight[i0] = (p_net_3_weight[i0] - (t144[0] * (s_net_3_weight_exp_avg[i0] / ((sqrtf(s_net_3_weight_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_3_weight[i0] = (p_net_3_weight[i0] - (t144_div[0] * (s_net_3_weight_exp_avg[i0] / ((sqrtf(s_net_3_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -1989,9 +2077,9 @@ static void lenet_assign_201(float *restrict p_net_3_weight, const float *restri
  *   with %214 = div %213, %145 : f32[16]                      # examples/lenet.lua:17 backward
  *   with %213 = sqrt %210 : f32[16]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_219(float *restrict p_net_3_bias, const float *restrict t144, const float *restrict s_net_3_bias_exp_avg, const float *restrict s_net_3_bias_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_219(float *restrict p_net_3_bias, const float *restrict t144_div, const float *restrict s_net_3_bias_exp_avg, const float *restrict s_net_3_bias_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 16; i0++) {
-    p_net_3_bias[i0] = (p_net_3_bias[i0] - (t144[0] * (s_net_3_bias_exp_avg[i0] / ((sqrtf(s_net_3_bias_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_3_bias[i0] = (p_net_3_bias[i0] - (t144_div[0] * (s_net_3_bias_exp_avg[i0] / ((sqrtf(s_net_3_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2003,9 +2091,9 @@ static void lenet_assign_219(float *restrict p_net_3_bias, const float *restrict
  *   with %232 = div %231, %145 : f32[120,400]                 # examples/lenet.lua:17 backward
  *   with %231 = sqrt %228 : f32[120,400]                      # examples/lenet.lua:17 backward
  */
-static void lenet_assign_237(float *restrict p_net_7_weight, const float *restrict t144, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_237(float *restrict p_net_7_weight, const float *restrict t144_div, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 48000; i0++) {
-    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t144[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t144_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2017,9 +2105,9 @@ static void lenet_assign_237(float *restrict p_net_7_weight, const float *restri
  *   with %250 = div %249, %145 : f32[120]                     # examples/lenet.lua:17 backward
  *   with %249 = sqrt %246 : f32[120]                          # examples/lenet.lua:17 backward
  */
-static void lenet_assign_255(float *restrict p_net_7_bias, const float *restrict t144, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_255(float *restrict p_net_7_bias, const float *restrict t144_div, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 120; i0++) {
-    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t144[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t144_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2031,9 +2119,9 @@ static void lenet_assign_255(float *restrict p_net_7_bias, const float *restrict
  *   with %268 = div %267, %145 : f32[84,120]                  # examples/lenet.lua:17 backward
  *   with %267 = sqrt %264 : f32[84,120]                       # examples/lenet.lua:17 backward
  */
-static void lenet_assign_273(float *restrict p_net_9_weight, const float *restrict t144, const float *restrict s_net_9_weight_exp_avg, const float *restrict s_net_9_weight_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_273(float *restrict p_net_9_weight, const float *restrict t144_div, const float *restrict s_net_9_weight_exp_avg, const float *restrict s_net_9_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10080; i0++) {
-    p_net_9_weight[i0] = (p_net_9_weight[i0] - (t144[0] * (s_net_9_weight_exp_avg[i0] / ((sqrtf(s_net_9_weight_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_9_weight[i0] = (p_net_9_weight[i0] - (t144_div[0] * (s_net_9_weight_exp_avg[i0] / ((sqrtf(s_net_9_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2045,9 +2133,9 @@ static void lenet_assign_273(float *restrict p_net_9_weight, const float *restri
  *   with %286 = div %285, %145 : f32[84]                      # examples/lenet.lua:17 backward
  *   with %285 = sqrt %282 : f32[84]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_291(float *restrict p_net_9_bias, const float *restrict t144, const float *restrict s_net_9_bias_exp_avg, const float *restrict s_net_9_bias_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_291(float *restrict p_net_9_bias, const float *restrict t144_div, const float *restrict s_net_9_bias_exp_avg, const float *restrict s_net_9_bias_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 84; i0++) {
-    p_net_9_bias[i0] = (p_net_9_bias[i0] - (t144[0] * (s_net_9_bias_exp_avg[i0] / ((sqrtf(s_net_9_bias_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_9_bias[i0] = (p_net_9_bias[i0] - (t144_div[0] * (s_net_9_bias_exp_avg[i0] / ((sqrtf(s_net_9_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2059,9 +2147,9 @@ static void lenet_assign_291(float *restrict p_net_9_bias, const float *restrict
  *   with %304 = div %303, %145 : f32[10,84]                   # examples/lenet.lua:17 backward
  *   with %303 = sqrt %300 : f32[10,84]                        # examples/lenet.lua:17 backward
  */
-static void lenet_assign_309(float *restrict p_net_11_weight, const float *restrict t144, const float *restrict s_net_11_weight_exp_avg, const float *restrict s_net_11_weight_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_309(float *restrict p_net_11_weight, const float *restrict t144_div, const float *restrict s_net_11_weight_exp_avg, const float *restrict s_net_11_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 840; i0++) {
-    p_net_11_weight[i0] = (p_net_11_weight[i0] - (t144[0] * (s_net_11_weight_exp_avg[i0] / ((sqrtf(s_net_11_weight_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_11_weight[i0] = (p_net_11_weight[i0] - (t144_div[0] * (s_net_11_weight_exp_avg[i0] / ((sqrtf(s_net_11_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2073,9 +2161,9 @@ static void lenet_assign_309(float *restrict p_net_11_weight, const float *restr
  *   with %322 = div %321, %145 : f32[10]                      # examples/lenet.lua:17 backward
  *   with %321 = sqrt %318 : f32[10]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_327(float *restrict p_net_11_bias, const float *restrict t144, const float *restrict s_net_11_bias_exp_avg, const float *restrict s_net_11_bias_exp_avg_sq, const float *restrict t145) {
+static void lenet_assign_327(float *restrict p_net_11_bias, const float *restrict t144_div, const float *restrict s_net_11_bias_exp_avg, const float *restrict s_net_11_bias_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
-    p_net_11_bias[i0] = (p_net_11_bias[i0] - (t144[0] * (s_net_11_bias_exp_avg[i0] / ((sqrtf(s_net_11_bias_exp_avg_sq[i0]) / t145[0]) + LENET_EPS))));
+    p_net_11_bias[i0] = (p_net_11_bias[i0] - (t144_div[0] * (s_net_11_bias_exp_avg[i0] / ((sqrtf(s_net_11_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2121,79 +2209,167 @@ void lenet_init(lenet_model *m, uint64_t seed) {
 }
 
 void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
-  lenet_window_11(m->arena + 0, x);
-  lenet_matmul_14(m->arena + 627200, m->param + 0, m->arena + 0);
-  lenet_relu_19(m->arena + 0, m->arena + 627200, m->param + 160);
-  lenet_window_20(m->arena + 150528, m->arena + 0);
-  lenet_max_22(m->arena + 480000, m->arena + 150528);
-  lenet_window_24(m->arena + 0, m->arena + 480000);
-  lenet_matmul_27(m->arena + 480000, m->param + 176, m->arena + 0);
-  lenet_relu_32(m->arena + 0, m->arena + 480000, m->param + 2576);
-  lenet_window_33(m->arena + 51200, m->arena + 0);
-  lenet_max_35(m->arena + 0, m->arena + 51200);
-  lenet_matmul_37(m->arena + 12800, m->arena + 0, m->param + 2592);
-  lenet_relu_39(m->arena + 0, m->arena + 12800, m->param + 50592);
-  lenet_matmul_40(m->arena + 3840, m->arena + 0, m->param + 50720);
-  lenet_relu_42(m->arena + 0, m->arena + 3840, m->param + 60800);
-  lenet_matmul_43(m->arena + 2688, m->arena + 0, m->param + 60896);
-  lenet_assign_51(out, m->arena + 2688, m->param + 61744);
+  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
+  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const t19_relu = m->arena + 0;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const p_net_0_bias = m->param + 160;
+  float *const t20_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
+  float *const t22_max = m->arena + 480000;   /* %22 max[1,37632], examples/lenet.lua:9 */
+  float *const t24_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
+  float *const t27_matmul = m->arena + 480000;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const p_net_3_weight = m->param + 176;
+  float *const t32_relu = m->arena + 0;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const p_net_3_bias = m->param + 2576;
+  float *const t33_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
+  float *const t35_max = m->arena + 0;   /* %35 max[1,12800], examples/lenet.lua:10 */
+  float *const t37_matmul = m->arena + 12800;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_weight = m->param + 2592;
+  float *const t39_relu = m->arena + 0;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_bias = m->param + 50592;
+  float *const t40_matmul = m->arena + 3840;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_weight = m->param + 50720;
+  float *const t42_relu = m->arena + 0;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_bias = m->param + 60800;
+  float *const t43_matmul = m->arena + 2688;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const p_net_11_weight = m->param + 60896;
+  float *const p_net_11_bias = m->param + 61744;
+  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
+  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
+  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
+  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
+  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
+  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
+  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
+  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
+  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
+  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
+  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
+  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
+  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
+  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
+  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
+  lenet_assign_51(out, t43_matmul, p_net_11_bias); /* %51 assign, examples/lenet.lua:18 */
 }
 
 float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
+  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
+  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const t19_relu = m->arena + 1107200;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const p_net_0_bias = m->param + 160;
+  float *const t20_window = m->arena + 1257728;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
+  float *const t22_max = m->arena + 1408256;   /* %22 max[1,37632], examples/lenet.lua:9 */
+  float *const t24_window = m->arena + 627200;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
+  float *const t27_matmul = m->arena + 1408256;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const p_net_3_weight = m->param + 176;
+  float *const t32_relu = m->arena + 1459456;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const p_net_3_bias = m->param + 2576;
+  float *const t33_window = m->arena + 1408256;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
+  float *const t35_max = m->arena + 1510656;   /* %35 max[1,12800], examples/lenet.lua:10 */
+  float *const t37_matmul = m->arena + 1523456;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_weight = m->param + 2592;
+  float *const t39_relu = m->arena + 1527296;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_bias = m->param + 50592;
+  float *const t40_matmul = m->arena + 1523456;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_weight = m->param + 50720;
+  float *const t42_relu = m->arena + 1531136;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_bias = m->param + 60800;
+  float *const t43_matmul = m->arena + 1523456;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const p_net_11_weight = m->param + 60896;
+  float *const t44_add = m->arena + 1523776;   /* %44 add[32,10], examples/lenet.lua:14 */
+  float *const p_net_11_bias = m->param + 61744;
+  float *const t46_xent = m->arena + 1523456;   /* %46 xent[32], examples/lenet.lua:16 */
+  float *const t47_sum_to = m->arena + 1523488;   /* %47 sum_to[], examples/lenet.lua:16 */
+  float *const t49_div = m->arena + 1574656;   /* %49 div[], examples/lenet.lua:16 */
+  float *const t56_broadcast = m->arena + 1524096;   /* %56 broadcast[32], examples/lenet.lua:16 backward */
+  float *const t57_softmax = m->arena + 1523456;   /* %57 softmax[32,10], examples/lenet.lua:16 backward */
+  float *const t61_mul = m->arena + 1526144;   /* %61 mul[32,10], examples/lenet.lua:16 backward */
+  float *const g_net_11_bias = m->grad + 61744;
+  float *const t63_matmul = m->arena + 1523456;   /* %63 matmul[32,84], examples/lenet.lua:14 backward */
+  float *const g_net_11_weight = m->grad + 60896;
+  float *const t66_mul = m->arena + 1533824;   /* %66 mul[32,84], examples/lenet.lua:13 backward */
+  float *const g_net_9_bias = m->grad + 60800;
+  float *const t68_matmul = m->arena + 1523456;   /* %68 matmul[32,120], examples/lenet.lua:13 backward */
+  float *const g_net_9_weight = m->grad + 50720;
+  float *const t71_mul = m->arena + 1531136;   /* %71 mul[32,120], examples/lenet.lua:12 backward */
+  float *const g_net_7_bias = m->grad + 50592;
+  float *const t73_matmul = m->arena + 1561856;   /* %73 matmul[32,400], examples/lenet.lua:12 backward */
+  float *const g_net_7_weight = m->grad + 2592;
+  float *const t76_argmax_mask = m->arena + 1510656;   /* %76 argmax_mask[4,12800], examples/lenet.lua:10 backward */
+  float *const t77_mul = m->arena + 1408256;   /* %77 mul[4,12800], examples/lenet.lua:10 backward */
+  float *const t79_unwindow = m->arena + 1510656;   /* %79 unwindow[32,16,10,10], examples/lenet.lua:10 backward */
+  float *const t81_mul = m->arena + 1408256;   /* %81 mul[32,16,10,10], examples/lenet.lua:10 backward */
+  float *const t82_sum_to = m->arena + 1510656;   /* %82 sum_to[1,16,1,1], examples/lenet.lua:10 backward */
+  float *const t84_permute = m->arena + 1459456;   /* %84 permute[16,32,10,10], examples/lenet.lua:10 backward */
+  float *const t86_matmul = m->arena + 1445888;   /* %86 matmul[16,150], examples/lenet.lua:10 backward */
+  float *const t87_matmul = m->arena + 627200;   /* %87 matmul[150,3200], examples/lenet.lua:10 backward */
+  float *const t90_unwindow = m->arena + 1408256;   /* %90 unwindow[32,6,14,14], examples/lenet.lua:10 backward */
+  float *const t92_argmax_mask = m->arena + 627200;   /* %92 argmax_mask[4,37632], examples/lenet.lua:9 backward */
+  float *const t93_mul = m->arena + 777728;   /* %93 mul[4,37632], examples/lenet.lua:9 backward */
+  float *const t95_unwindow = m->arena + 627200;   /* %95 unwindow[32,6,28,28], examples/lenet.lua:9 backward */
+  float *const t97_mul = m->arena + 777728;   /* %97 mul[32,6,28,28], examples/lenet.lua:9 backward */
+  float *const t98_sum_to = m->arena + 928256;   /* %98 sum_to[1,6,1,1], examples/lenet.lua:9 backward */
+  float *const t100_permute = m->arena + 627200;   /* %100 permute[6,32,28,28], examples/lenet.lua:9 backward */
+  float *const t102_matmul = m->arena + 777728;   /* %102 matmul[6,25], examples/lenet.lua:9 backward */
+  float *const g_net_0_weight = m->grad + 0;
+  float *const g_net_0_bias = m->grad + 160;
+  float *const g_net_3_weight = m->grad + 176;
+  float *const g_net_3_bias = m->grad + 2576;
   const int32_t *target = target_;
-  lenet_window_11(m->arena + 0, x);
-  lenet_matmul_14(m->arena + 627200, m->param + 0, m->arena + 0);
-  lenet_relu_19(m->arena + 1107200, m->arena + 627200, m->param + 160);
-  lenet_window_20(m->arena + 1257728, m->arena + 1107200);
-  lenet_max_22(m->arena + 1408256, m->arena + 1257728);
-  lenet_window_24(m->arena + 627200, m->arena + 1408256);
-  lenet_matmul_27(m->arena + 1408256, m->param + 176, m->arena + 627200);
-  lenet_relu_32(m->arena + 1459456, m->arena + 1408256, m->param + 2576);
-  lenet_window_33(m->arena + 1408256, m->arena + 1459456);
-  lenet_max_35(m->arena + 1510656, m->arena + 1408256);
-  lenet_matmul_37(m->arena + 1523456, m->arena + 1510656, m->param + 2592);
-  lenet_relu_39(m->arena + 1527296, m->arena + 1523456, m->param + 50592);
-  lenet_matmul_40(m->arena + 1523456, m->arena + 1527296, m->param + 50720);
-  lenet_relu_42(m->arena + 1531136, m->arena + 1523456, m->param + 60800);
-  lenet_matmul_43(m->arena + 1523456, m->arena + 1531136, m->param + 60896);
-  lenet_add_44(m->arena + 1523776, m->arena + 1523456, m->param + 61744);
-  lenet_xent_46(m->arena + 1523456, m->arena + 1523776, target);
-  lenet_sum_to_47(m->arena + 1523488, m->arena + 1523456);
-  lenet_div_49(m->arena + 1574656, m->arena + 1523488);
-  lenet_broadcast_56(m->arena + 1524096);
-  lenet_softmax_57(m->arena + 1523456, m->arena + 1523776);
-  lenet_mul_61(m->arena + 1526144, m->arena + 1523456, target, m->arena + 1524096);
-  lenet_sum_to_62(m->grad + 61744, m->arena + 1526144);
-  lenet_matmul_63(m->arena + 1523456, m->arena + 1526144, m->param + 60896);
-  lenet_matmul_64(m->grad + 60896, m->arena + 1526144, m->arena + 1531136);
-  lenet_mul_66(m->arena + 1533824, m->arena + 1523456, m->arena + 1531136);
-  lenet_sum_to_67(m->grad + 60800, m->arena + 1533824);
-  lenet_matmul_68(m->arena + 1523456, m->arena + 1533824, m->param + 50720);
-  lenet_matmul_69(m->grad + 50720, m->arena + 1533824, m->arena + 1527296);
-  lenet_mul_71(m->arena + 1531136, m->arena + 1523456, m->arena + 1527296);
-  lenet_sum_to_72(m->grad + 50592, m->arena + 1531136);
-  lenet_matmul_73(m->arena + 1561856, m->arena + 1531136, m->param + 2592);
-  lenet_matmul_74(m->grad + 2592, m->arena + 1531136, m->arena + 1510656);
-  lenet_argmax_mask_76(m->arena + 1510656, m->arena + 1408256);
-  lenet_mul_77(m->arena + 1408256, m->arena + 1510656, m->arena + 1561856);
-  lenet_unwindow_79(m->arena + 1510656, m->arena + 1408256);
-  lenet_mul_81(m->arena + 1408256, m->arena + 1510656, m->arena + 1459456);
-  lenet_sum_to_82(m->arena + 1510656, m->arena + 1408256);
-  lenet_permute_84(m->arena + 1459456, m->arena + 1408256);
-  lenet_matmul_86(m->arena + 1445888, m->arena + 1459456, m->arena + 627200);
-  lenet_matmul_87(m->arena + 627200, m->param + 176, m->arena + 1459456);
-  lenet_unwindow_90(m->arena + 1408256, m->arena + 627200);
-  lenet_argmax_mask_92(m->arena + 627200, m->arena + 1257728);
-  lenet_mul_93(m->arena + 777728, m->arena + 627200, m->arena + 1408256);
-  lenet_unwindow_95(m->arena + 627200, m->arena + 777728);
-  lenet_mul_97(m->arena + 777728, m->arena + 627200, m->arena + 1107200);
-  lenet_sum_to_98(m->arena + 928256, m->arena + 777728);
-  lenet_permute_100(m->arena + 627200, m->arena + 777728);
-  lenet_matmul_102(m->arena + 777728, m->arena + 627200, m->arena + 0);
-  lenet_assign_105(m->grad + 0, m->arena + 777728);
-  lenet_assign_107(m->grad + 160, m->arena + 928256);
-  lenet_assign_109(m->grad + 176, m->arena + 1445888);
-  lenet_assign_111(m->grad + 2576, m->arena + 1510656);
+  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
+  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
+  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
+  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
+  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
+  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
+  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
+  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
+  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
+  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
+  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
+  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
+  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
+  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
+  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
+  lenet_add_44(t44_add, t43_matmul, p_net_11_bias); /* %44 add, examples/lenet.lua:14 */
+  lenet_xent_46(t46_xent, t44_add, target); /* %46 xent, examples/lenet.lua:16 */
+  lenet_sum_to_47(t47_sum_to, t46_xent); /* %47 sum_to, examples/lenet.lua:16 */
+  lenet_div_49(t49_div, t47_sum_to); /* %49 div, examples/lenet.lua:16 */
+  lenet_broadcast_56(t56_broadcast); /* %56 broadcast, examples/lenet.lua:16 backward */
+  lenet_softmax_57(t57_softmax, t44_add); /* %57 softmax, examples/lenet.lua:16 backward */
+  lenet_mul_61(t61_mul, t57_softmax, target, t56_broadcast); /* %61 mul, examples/lenet.lua:16 backward */
+  lenet_sum_to_62(g_net_11_bias, t61_mul); /* %62 sum_to, examples/lenet.lua:14 backward */
+  lenet_matmul_63(t63_matmul, t61_mul, p_net_11_weight); /* %63 matmul, examples/lenet.lua:14 backward */
+  lenet_matmul_64(g_net_11_weight, t61_mul, t42_relu); /* %64 matmul, examples/lenet.lua:14 backward */
+  lenet_mul_66(t66_mul, t63_matmul, t42_relu); /* %66 mul, examples/lenet.lua:13 backward */
+  lenet_sum_to_67(g_net_9_bias, t66_mul); /* %67 sum_to, examples/lenet.lua:13 backward */
+  lenet_matmul_68(t68_matmul, t66_mul, p_net_9_weight); /* %68 matmul, examples/lenet.lua:13 backward */
+  lenet_matmul_69(g_net_9_weight, t66_mul, t39_relu); /* %69 matmul, examples/lenet.lua:13 backward */
+  lenet_mul_71(t71_mul, t68_matmul, t39_relu); /* %71 mul, examples/lenet.lua:12 backward */
+  lenet_sum_to_72(g_net_7_bias, t71_mul); /* %72 sum_to, examples/lenet.lua:12 backward */
+  lenet_matmul_73(t73_matmul, t71_mul, p_net_7_weight); /* %73 matmul, examples/lenet.lua:12 backward */
+  lenet_matmul_74(g_net_7_weight, t71_mul, t35_max); /* %74 matmul, examples/lenet.lua:12 backward */
+  lenet_argmax_mask_76(t76_argmax_mask, t33_window); /* %76 argmax_mask, examples/lenet.lua:10 backward */
+  lenet_mul_77(t77_mul, t76_argmax_mask, t73_matmul); /* %77 mul, examples/lenet.lua:10 backward */
+  lenet_unwindow_79(t79_unwindow, t77_mul); /* %79 unwindow, examples/lenet.lua:10 backward */
+  lenet_mul_81(t81_mul, t79_unwindow, t32_relu); /* %81 mul, examples/lenet.lua:10 backward */
+  lenet_sum_to_82(t82_sum_to, t81_mul); /* %82 sum_to, examples/lenet.lua:10 backward */
+  lenet_permute_84(t84_permute, t81_mul); /* %84 permute, examples/lenet.lua:10 backward */
+  lenet_matmul_86(t86_matmul, t84_permute, t24_window); /* %86 matmul, examples/lenet.lua:10 backward */
+  lenet_matmul_87(t87_matmul, p_net_3_weight, t84_permute); /* %87 matmul, examples/lenet.lua:10 backward */
+  lenet_unwindow_90(t90_unwindow, t87_matmul); /* %90 unwindow, examples/lenet.lua:10 backward */
+  lenet_argmax_mask_92(t92_argmax_mask, t20_window); /* %92 argmax_mask, examples/lenet.lua:9 backward */
+  lenet_mul_93(t93_mul, t92_argmax_mask, t90_unwindow); /* %93 mul, examples/lenet.lua:9 backward */
+  lenet_unwindow_95(t95_unwindow, t93_mul); /* %95 unwindow, examples/lenet.lua:9 backward */
+  lenet_mul_97(t97_mul, t95_unwindow, t19_relu); /* %97 mul, examples/lenet.lua:9 backward */
+  lenet_sum_to_98(t98_sum_to, t97_mul); /* %98 sum_to, examples/lenet.lua:9 backward */
+  lenet_permute_100(t100_permute, t97_mul); /* %100 permute, examples/lenet.lua:9 backward */
+  lenet_matmul_102(t102_matmul, t100_permute, t11_window); /* %102 matmul, examples/lenet.lua:9 backward */
+  lenet_assign_105(g_net_0_weight, t102_matmul); /* %105 assign, examples/lenet.lua:9 backward */
+  lenet_assign_107(g_net_0_bias, t98_sum_to); /* %107 assign, examples/lenet.lua:9 backward */
+  lenet_assign_109(g_net_3_weight, t86_matmul); /* %109 assign, examples/lenet.lua:10 backward */
+  lenet_assign_111(g_net_3_bias, t82_sum_to); /* %111 assign, examples/lenet.lua:10 backward */
   /* %113 = assign: computed in place by %74 */
   /* %115 = assign: computed in place by %72 */
   /* %117 = assign: computed in place by %69 */
@@ -2204,62 +2380,107 @@ float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
 }
 
 static void lenet_update(lenet_model *restrict m) {
-  lenet_add_129(m->state + 0);
-  lenet_tanh_133(m->arena + 0, m->state + 0);
-  lenet_tanh_140(m->arena + 16, m->state + 0);
-  lenet_div_144(m->arena + 32, m->arena + 0);
-  lenet_sqrt_145(m->arena + 0, m->arena + 16);
-  lenet_add_151(m->state + 16, m->grad + 0);
-  lenet_add_156(m->state + 176, m->grad + 0);
-  lenet_add_170(m->state + 336, m->grad + 160);
-  lenet_add_174(m->state + 352, m->grad + 160);
-  lenet_add_188(m->state + 368, m->grad + 176);
-  lenet_add_192(m->state + 2768, m->grad + 176);
-  lenet_add_206(m->state + 5168, m->grad + 2576);
-  lenet_add_210(m->state + 5184, m->grad + 2576);
-  lenet_add_224(m->state + 5200, m->grad + 2592);
-  lenet_add_228(m->state + 53200, m->grad + 2592);
-  lenet_add_242(m->state + 101200, m->grad + 50592);
-  lenet_add_246(m->state + 101328, m->grad + 50592);
-  lenet_add_260(m->state + 101456, m->grad + 50720);
-  lenet_add_264(m->state + 111536, m->grad + 50720);
-  lenet_add_278(m->state + 121616, m->grad + 60800);
-  lenet_add_282(m->state + 121712, m->grad + 60800);
-  lenet_add_296(m->state + 121808, m->grad + 60896);
-  lenet_add_300(m->state + 122656, m->grad + 60896);
-  lenet_add_314(m->state + 123504, m->grad + 61744);
-  lenet_add_318(m->state + 123520, m->grad + 61744);
+  float *const s_step = m->state + 0;
+  float *const t133_tanh = m->arena + 0;   /* %133 tanh[], examples/lenet.lua:17 backward */
+  float *const t140_tanh = m->arena + 16;   /* %140 tanh[], examples/lenet.lua:17 backward */
+  float *const t144_div = m->arena + 32;   /* %144 div[], examples/lenet.lua:17 backward */
+  float *const t145_sqrt = m->arena + 0;   /* %145 sqrt[], examples/lenet.lua:17 backward */
+  float *const s_net_0_weight_exp_avg = m->state + 16;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const s_net_0_weight_exp_avg_sq = m->state + 176;
+  float *const s_net_0_bias_exp_avg = m->state + 336;
+  float *const g_net_0_bias = m->grad + 160;
+  float *const s_net_0_bias_exp_avg_sq = m->state + 352;
+  float *const s_net_3_weight_exp_avg = m->state + 368;
+  float *const g_net_3_weight = m->grad + 176;
+  float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
+  float *const s_net_3_bias_exp_avg = m->state + 5168;
+  float *const g_net_3_bias = m->grad + 2576;
+  float *const s_net_3_bias_exp_avg_sq = m->state + 5184;
+  float *const s_net_7_weight_exp_avg = m->state + 5200;
+  float *const g_net_7_weight = m->grad + 2592;
+  float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
+  float *const s_net_7_bias_exp_avg = m->state + 101200;
+  float *const g_net_7_bias = m->grad + 50592;
+  float *const s_net_7_bias_exp_avg_sq = m->state + 101328;
+  float *const s_net_9_weight_exp_avg = m->state + 101456;
+  float *const g_net_9_weight = m->grad + 50720;
+  float *const s_net_9_weight_exp_avg_sq = m->state + 111536;
+  float *const s_net_9_bias_exp_avg = m->state + 121616;
+  float *const g_net_9_bias = m->grad + 60800;
+  float *const s_net_9_bias_exp_avg_sq = m->state + 121712;
+  float *const s_net_11_weight_exp_avg = m->state + 121808;
+  float *const g_net_11_weight = m->grad + 60896;
+  float *const s_net_11_weight_exp_avg_sq = m->state + 122656;
+  float *const s_net_11_bias_exp_avg = m->state + 123504;
+  float *const g_net_11_bias = m->grad + 61744;
+  float *const s_net_11_bias_exp_avg_sq = m->state + 123520;
+  float *const p_net_0_weight = m->param + 0;
+  float *const p_net_0_bias = m->param + 160;
+  float *const p_net_3_weight = m->param + 176;
+  float *const p_net_3_bias = m->param + 2576;
+  float *const p_net_7_weight = m->param + 2592;
+  float *const p_net_7_bias = m->param + 50592;
+  float *const p_net_9_weight = m->param + 50720;
+  float *const p_net_9_bias = m->param + 60800;
+  float *const p_net_11_weight = m->param + 60896;
+  float *const p_net_11_bias = m->param + 61744;
+  lenet_add_129(s_step); /* %129 add, examples/lenet.lua:17 backward */
+  lenet_tanh_133(t133_tanh, s_step); /* %133 tanh, examples/lenet.lua:17 backward */
+  lenet_tanh_140(t140_tanh, s_step); /* %140 tanh, examples/lenet.lua:17 backward */
+  lenet_div_144(t144_div, t133_tanh); /* %144 div, examples/lenet.lua:17 backward */
+  lenet_sqrt_145(t145_sqrt, t140_tanh); /* %145 sqrt, examples/lenet.lua:17 backward */
+  lenet_add_151(s_net_0_weight_exp_avg, g_net_0_weight); /* %151 add, examples/lenet.lua:17 backward */
+  lenet_add_156(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %156 add, examples/lenet.lua:17 backward */
+  lenet_add_170(s_net_0_bias_exp_avg, g_net_0_bias); /* %170 add, examples/lenet.lua:17 backward */
+  lenet_add_174(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %174 add, examples/lenet.lua:17 backward */
+  lenet_add_188(s_net_3_weight_exp_avg, g_net_3_weight); /* %188 add, examples/lenet.lua:17 backward */
+  lenet_add_192(s_net_3_weight_exp_avg_sq, g_net_3_weight); /* %192 add, examples/lenet.lua:17 backward */
+  lenet_add_206(s_net_3_bias_exp_avg, g_net_3_bias); /* %206 add, examples/lenet.lua:17 backward */
+  lenet_add_210(s_net_3_bias_exp_avg_sq, g_net_3_bias); /* %210 add, examples/lenet.lua:17 backward */
+  lenet_add_224(s_net_7_weight_exp_avg, g_net_7_weight); /* %224 add, examples/lenet.lua:17 backward */
+  lenet_add_228(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %228 add, examples/lenet.lua:17 backward */
+  lenet_add_242(s_net_7_bias_exp_avg, g_net_7_bias); /* %242 add, examples/lenet.lua:17 backward */
+  lenet_add_246(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %246 add, examples/lenet.lua:17 backward */
+  lenet_add_260(s_net_9_weight_exp_avg, g_net_9_weight); /* %260 add, examples/lenet.lua:17 backward */
+  lenet_add_264(s_net_9_weight_exp_avg_sq, g_net_9_weight); /* %264 add, examples/lenet.lua:17 backward */
+  lenet_add_278(s_net_9_bias_exp_avg, g_net_9_bias); /* %278 add, examples/lenet.lua:17 backward */
+  lenet_add_282(s_net_9_bias_exp_avg_sq, g_net_9_bias); /* %282 add, examples/lenet.lua:17 backward */
+  lenet_add_296(s_net_11_weight_exp_avg, g_net_11_weight); /* %296 add, examples/lenet.lua:17 backward */
+  lenet_add_300(s_net_11_weight_exp_avg_sq, g_net_11_weight); /* %300 add, examples/lenet.lua:17 backward */
+  lenet_add_314(s_net_11_bias_exp_avg, g_net_11_bias); /* %314 add, examples/lenet.lua:17 backward */
+  lenet_add_318(s_net_11_bias_exp_avg_sq, g_net_11_bias); /* %318 add, examples/lenet.lua:17 backward */
   /* %130 = assign: computed in place by %129 */
   /* %157 = assign: computed in place by %151 */
   /* %158 = assign: computed in place by %156 */
-  lenet_assign_165(m->param + 0, m->arena + 32, m->state + 16, m->state + 176, m->arena + 0);
+  lenet_assign_165(p_net_0_weight, t144_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t145_sqrt); /* %165 assign, examples/lenet.lua:17 backward */
   /* %175 = assign: computed in place by %170 */
   /* %176 = assign: computed in place by %174 */
-  lenet_assign_183(m->param + 160, m->arena + 32, m->state + 336, m->state + 352, m->arena + 0);
+  lenet_assign_183(p_net_0_bias, t144_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t145_sqrt); /* %183 assign, examples/lenet.lua:17 backward */
   /* %193 = assign: computed in place by %188 */
   /* %194 = assign: computed in place by %192 */
-  lenet_assign_201(m->param + 176, m->arena + 32, m->state + 368, m->state + 2768, m->arena + 0);
+  lenet_assign_201(p_net_3_weight, t144_div, s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, t145_sqrt); /* %201 assign, examples/lenet.lua:17 backward */
   /* %211 = assign: computed in place by %206 */
   /* %212 = assign: computed in place by %210 */
-  lenet_assign_219(m->param + 2576, m->arena + 32, m->state + 5168, m->state + 5184, m->arena + 0);
+  lenet_assign_219(p_net_3_bias, t144_div, s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, t145_sqrt); /* %219 assign, examples/lenet.lua:17 backward */
   /* %229 = assign: computed in place by %224 */
   /* %230 = assign: computed in place by %228 */
-  lenet_assign_237(m->param + 2592, m->arena + 32, m->state + 5200, m->state + 53200, m->arena + 0);
+  lenet_assign_237(p_net_7_weight, t144_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t145_sqrt); /* %237 assign, examples/lenet.lua:17 backward */
   /* %247 = assign: computed in place by %242 */
   /* %248 = assign: computed in place by %246 */
-  lenet_assign_255(m->param + 50592, m->arena + 32, m->state + 101200, m->state + 101328, m->arena + 0);
+  lenet_assign_255(p_net_7_bias, t144_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t145_sqrt); /* %255 assign, examples/lenet.lua:17 backward */
   /* %265 = assign: computed in place by %260 */
   /* %266 = assign: computed in place by %264 */
-  lenet_assign_273(m->param + 50720, m->arena + 32, m->state + 101456, m->state + 111536, m->arena + 0);
+  lenet_assign_273(p_net_9_weight, t144_div, s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, t145_sqrt); /* %273 assign, examples/lenet.lua:17 backward */
   /* %283 = assign: computed in place by %278 */
   /* %284 = assign: computed in place by %282 */
-  lenet_assign_291(m->param + 60800, m->arena + 32, m->state + 121616, m->state + 121712, m->arena + 0);
+  lenet_assign_291(p_net_9_bias, t144_div, s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, t145_sqrt); /* %291 assign, examples/lenet.lua:17 backward */
   /* %301 = assign: computed in place by %296 */
   /* %302 = assign: computed in place by %300 */
-  lenet_assign_309(m->param + 60896, m->arena + 32, m->state + 121808, m->state + 122656, m->arena + 0);
+  lenet_assign_309(p_net_11_weight, t144_div, s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, t145_sqrt); /* %309 assign, examples/lenet.lua:17 backward */
   /* %319 = assign: computed in place by %314 */
   /* %320 = assign: computed in place by %318 */
-  lenet_assign_327(m->param + 61744, m->arena + 32, m->state + 123504, m->state + 123520, m->arena + 0);
+  lenet_assign_327(p_net_11_bias, t144_div, s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, t145_sqrt); /* %327 assign, examples/lenet.lua:17 backward */
 }
 
 float lenet_train_step(lenet_model *restrict m, const float *x, const void *target_) {
@@ -2270,24 +2491,49 @@ float lenet_train_step(lenet_model *restrict m, const float *x, const void *targ
 }
 
 void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
+  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
+  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const t19_relu = m->arena + 0;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const p_net_0_bias = m->param + 160;
+  float *const t20_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
+  float *const t22_max = m->arena + 480000;   /* %22 max[1,37632], examples/lenet.lua:9 */
+  float *const t24_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
+  float *const t27_matmul = m->arena + 480000;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const p_net_3_weight = m->param + 176;
+  float *const t32_relu = m->arena + 0;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const p_net_3_bias = m->param + 2576;
+  float *const t33_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
+  float *const t35_max = m->arena + 0;   /* %35 max[1,12800], examples/lenet.lua:10 */
+  float *const t37_matmul = m->arena + 12800;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_weight = m->param + 2592;
+  float *const t39_relu = m->arena + 0;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const p_net_7_bias = m->param + 50592;
+  float *const t40_matmul = m->arena + 3840;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_weight = m->param + 50720;
+  float *const t42_relu = m->arena + 0;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const p_net_9_bias = m->param + 60800;
+  float *const t43_matmul = m->arena + 2688;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const p_net_11_weight = m->param + 60896;
+  float *const p_net_11_bias = m->param + 61744;
   const int32_t *target = target_;
-  lenet_window_11(m->arena + 0, x);
-  lenet_matmul_14(m->arena + 627200, m->param + 0, m->arena + 0);
-  lenet_relu_19(m->arena + 0, m->arena + 627200, m->param + 160);
-  lenet_window_20(m->arena + 150528, m->arena + 0);
-  lenet_max_22(m->arena + 480000, m->arena + 150528);
-  lenet_window_24(m->arena + 0, m->arena + 480000);
-  lenet_matmul_27(m->arena + 480000, m->param + 176, m->arena + 0);
-  lenet_relu_32(m->arena + 0, m->arena + 480000, m->param + 2576);
-  lenet_window_33(m->arena + 51200, m->arena + 0);
-  lenet_max_35(m->arena + 0, m->arena + 51200);
-  lenet_matmul_37(m->arena + 12800, m->arena + 0, m->param + 2592);
-  lenet_relu_39(m->arena + 0, m->arena + 12800, m->param + 50592);
-  lenet_matmul_40(m->arena + 3840, m->arena + 0, m->param + 50720);
-  lenet_relu_42(m->arena + 0, m->arena + 3840, m->param + 60800);
-  lenet_matmul_43(m->arena + 2688, m->arena + 0, m->param + 60896);
-  lenet_assign_51(out, m->arena + 2688, m->param + 61744);
-  lenet_xent_46_v2(sample_loss, out, target);
+  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
+  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
+  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
+  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
+  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
+  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
+  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
+  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
+  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
+  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
+  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
+  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
+  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
+  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
+  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
+  lenet_assign_51(out, t43_matmul, p_net_11_bias); /* %44 add, examples/lenet.lua:14 */
+  lenet_xent_46_v2(sample_loss, out, target); /* %46 xent, examples/lenet.lua:16 */
   /* %51 = assign: computed in place by %44 */
   /* %53 = assign: computed in place by %46 */
 }

@@ -11,82 +11,82 @@
 #define LINREG_LR 0.1f   /* examples/linreg.lua:17 */
 
 /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10 */
-static void linreg_matmul_4(float *restrict t4, const float *restrict x, const float *restrict p_w) {
+static void linreg_matmul_4(float *restrict t4_matmul, const float *restrict x, const float *restrict p_w) {
   for (int i0 = 0; i0 < 100; i0++) {
-    t4[i0] = 0.0f;
+    t4_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 100; i0++) {
-    t4[i0] += x[i0] * p_w[0];
+    t4_matmul[i0] += x[i0] * p_w[0];
   }
 }
 
 /* %13 = assign %12, %5 : f32[100,1]                    # examples/linreg.lua:18
  *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
  */
-static void linreg_assign_13(float *restrict out, const float *restrict t4, const float *restrict p_b) {
+static void linreg_assign_13(float *restrict out, const float *restrict t4_matmul, const float *restrict p_b) {
   for (int i0 = 0; i0 < 100; i0++) {
-    out[i0] = (t4[i0] + p_b[0]);
+    out[i0] = (t4_matmul[i0] + p_b[0]);
   }
 }
 
 /* %6 = sub %5, %1 : f32[100,1]                         # examples/linreg.lua:16
  *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
  */
-static void linreg_sub_6(float *restrict t6, const float *restrict t4, const float *restrict p_b, const float *restrict y) {
+static void linreg_sub_6(float *restrict t6_sub, const float *restrict t4_matmul, const float *restrict p_b, const float *restrict y) {
   for (int i0 = 0; i0 < 100; i0++) {
-    t6[i0] = ((t4[i0] + p_b[0]) - y[i0]);
+    t6_sub[i0] = ((t4_matmul[i0] + p_b[0]) - y[i0]);
   }
 }
 
 /* %9 = sum_to %8 : f32[]                               # examples/linreg.lua:16
  *   with %8 = pow %6, %7 : f32[100,1]                         # examples/linreg.lua:16
  */
-static void linreg_sum_to_9(float *restrict t9, const float *restrict t6) {
-  t9[0] = 0.0f;
+static void linreg_sum_to_9(float *restrict t9_sum_to, const float *restrict t6_sub) {
+  t9_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 96; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sqf(t6[(i0 + i1)]);
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sqf(t6_sub[(i0 + i1)]);
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    for (int i0 = 96; i0 < 100; i0++) r_part[0] += dlc_sqf(t6[i0]);
-    t9[0] += r_part[0];
+    for (int i0 = 96; i0 < 100; i0++) r_part[0] += dlc_sqf(t6_sub[i0]);
+    t9_sum_to[0] += r_part[0];
   }
 }
 
 /* %11 = div %9, %10 : f32[]                            # examples/linreg.lua:16 */
-static void linreg_div_11(float *restrict t11, const float *restrict t9) {
-  t11[0] = (t9[0] / 100.0f);
+static void linreg_div_11(float *restrict t11_div, const float *restrict t9_sum_to) {
+  t11_div[0] = (t9_sum_to[0] / 100.0f);
 }
 
 /* %16 = mul %14, %15 : f32[100,1]                      # examples/linreg.lua:16 backward
  *   with %15 = mul %7, %6 : f32[100,1]                        # examples/linreg.lua:16 backward
  */
-static void linreg_mul_16(float *restrict t16, const float *restrict t6) {
+static void linreg_mul_16(float *restrict t16_mul, const float *restrict t6_sub) {
   for (int i0 = 0; i0 < 100; i0++) {
-    t16[i0] = (0.01f * (2.0f * t6[i0]));
+    t16_mul[i0] = (0.01f * (2.0f * t6_sub[i0]));
   }
 }
 
 /* %17 = sum_to %16 : f32[1]                            # examples/linreg.lua:10 backward */
-static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16) {
+static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16_mul) {
   g_b[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 96; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t16[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t16_mul[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    for (int i0 = 96; i0 < 100; i0++) r_part[0] += t16[i0];
+    for (int i0 = 96; i0 < 100; i0++) r_part[0] += t16_mul[i0];
     g_b[0] += r_part[0];
   }
 }
 
 /* %18 = matmul %0^T, %16 : f32[1,1]                    # examples/linreg.lua:10 backward */
-static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const float *restrict t16) {
+static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const float *restrict t16_mul) {
   g_w[0] = 0.0f;
   for (int i1 = 0; i1 < 100; i1++) {
-    g_w[0] += x[i1] * t16[i1];
+    g_w[0] += x[i1] * t16_mul[i1];
   }
 }
 
@@ -116,27 +116,43 @@ void linreg_init(linreg_model *m, uint64_t seed) {
 }
 
 void linreg_forward(linreg_model *restrict m, const float *x, const float *y, float *out) {
+  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1], examples/linreg.lua:10 */
+  float *const p_w = m->param + 0;
+  float *const p_b = m->param + 16;
   (void)y;
-  linreg_matmul_4(m->arena + 0, x, m->param + 0);
-  linreg_assign_13(out, m->arena + 0, m->param + 16);
+  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul, examples/linreg.lua:10 */
+  linreg_assign_13(out, t4_matmul, p_b); /* %13 assign, examples/linreg.lua:18 */
 }
 
 float linreg_grad(linreg_model *restrict m, const float *x, const float *y) {
-  linreg_matmul_4(m->arena + 0, x, m->param + 0);
-  linreg_sub_6(m->arena + 112, m->arena + 0, m->param + 16, y);
-  linreg_sum_to_9(m->arena + 0, m->arena + 112);
-  linreg_div_11(m->arena + 224, m->arena + 0);
-  linreg_mul_16(m->arena + 0, m->arena + 112);
-  linreg_sum_to_17(m->grad + 16, m->arena + 0);
-  linreg_matmul_18(m->grad + 0, x, m->arena + 0);
+  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1], examples/linreg.lua:10 */
+  float *const p_w = m->param + 0;
+  float *const t6_sub = m->arena + 112;   /* %6 sub[100,1], examples/linreg.lua:16 */
+  float *const p_b = m->param + 16;
+  float *const t9_sum_to = m->arena + 0;   /* %9 sum_to[], examples/linreg.lua:16 */
+  float *const t11_div = m->arena + 224;   /* %11 div[], examples/linreg.lua:16 */
+  float *const t16_mul = m->arena + 0;   /* %16 mul[100,1], examples/linreg.lua:16 backward */
+  float *const g_b = m->grad + 16;
+  float *const g_w = m->grad + 0;
+  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul, examples/linreg.lua:10 */
+  linreg_sub_6(t6_sub, t4_matmul, p_b, y); /* %6 sub, examples/linreg.lua:16 */
+  linreg_sum_to_9(t9_sum_to, t6_sub); /* %9 sum_to, examples/linreg.lua:16 */
+  linreg_div_11(t11_div, t9_sum_to); /* %11 div, examples/linreg.lua:16 */
+  linreg_mul_16(t16_mul, t6_sub); /* %16 mul, examples/linreg.lua:16 backward */
+  linreg_sum_to_17(g_b, t16_mul); /* %17 sum_to, examples/linreg.lua:10 backward */
+  linreg_matmul_18(g_w, x, t16_mul); /* %18 matmul, examples/linreg.lua:10 backward */
   /* %20 = assign: computed in place by %18 */
   /* %22 = assign: computed in place by %17 */
   return m->arena[224];
 }
 
 static void linreg_update(linreg_model *restrict m) {
-  linreg_assign_26(m->param + 0, m->grad + 0);
-  linreg_assign_29(m->param + 16, m->grad + 16);
+  float *const p_w = m->param + 0;
+  float *const g_w = m->grad + 0;
+  float *const p_b = m->param + 16;
+  float *const g_b = m->grad + 16;
+  linreg_assign_26(p_w, g_w); /* %26 assign, examples/linreg.lua:17 backward */
+  linreg_assign_29(p_b, g_b); /* %29 assign, examples/linreg.lua:17 backward */
 }
 
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y) {

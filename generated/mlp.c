@@ -11,353 +11,361 @@
 #define MLP_LR 0.05f   /* examples/mlp.lua:15 */
 #define MLP_MOMENTUM 0.9f   /* examples/mlp.lua:15 */
 
-/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
-static void mlp_matmul_8(float *restrict t8, const float *restrict x, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    t8[i0] = 0.0f;
+static inline void mlp_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 408; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 2352, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 784, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 1568, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 2352, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
   }
-  for (int i3 = 0; i3 < 408; i3 += 408) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 256; i1 += 4)
-        {
-          dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-          dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-          dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-          dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-          for (int i2 = 0; i2 < 408; i2 += 8) {
-            dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + i3 + i2, sizeof r_a0);
-            dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + i3 + i2, sizeof r_a1);
-            dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + i3 + i2, sizeof r_a2);
-            dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + i3 + i2, sizeof r_a3);
-            dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + i3 + i2, sizeof r_b0);
-            dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + i3 + i2, sizeof r_b1);
-            dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + i3 + i2, sizeof r_b2);
-            dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + i3 + i2, sizeof r_b3);
-            r_acc0_0 += r_a0 * r_b0;
-            r_acc0_1 += r_a0 * r_b1;
-            r_acc0_2 += r_a0 * r_b2;
-            r_acc0_3 += r_a0 * r_b3;
-            r_acc1_0 += r_a1 * r_b0;
-            r_acc1_1 += r_a1 * r_b1;
-            r_acc1_2 += r_a1 * r_b2;
-            r_acc1_3 += r_a1 * r_b3;
-            r_acc2_0 += r_a2 * r_b0;
-            r_acc2_1 += r_a2 * r_b1;
-            r_acc2_2 += r_a2 * r_b2;
-            r_acc2_3 += r_a2 * r_b3;
-            r_acc3_0 += r_a3 * r_b0;
-            r_acc3_1 += r_a3 * r_b1;
-            r_acc3_2 += r_a3 * r_b2;
-            r_acc3_3 += r_a3 * r_b3;
-          }
-          t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
-          t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-          t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-          t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-          t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
-          t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-          t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-          t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-          t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
-          t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-          t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-          t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-          t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
-          t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-          t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-          t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-        }
-    }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[256] += dlc_hsum_v8f(&r_acc1_0);
+  c[257] += dlc_hsum_v8f(&r_acc1_1);
+  c[258] += dlc_hsum_v8f(&r_acc1_2);
+  c[259] += dlc_hsum_v8f(&r_acc1_3);
+  c[512] += dlc_hsum_v8f(&r_acc2_0);
+  c[513] += dlc_hsum_v8f(&r_acc2_1);
+  c[514] += dlc_hsum_v8f(&r_acc2_2);
+  c[515] += dlc_hsum_v8f(&r_acc2_3);
+  c[768] += dlc_hsum_v8f(&r_acc3_0);
+  c[769] += dlc_hsum_v8f(&r_acc3_1);
+  c[770] += dlc_hsum_v8f(&r_acc3_2);
+  c[771] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void mlp_dot_4x4_k376_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 376; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 2352, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 784, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 1568, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 2352, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] += dlc_hsum_v8f(&r_acc0_0);
+  c[1] += dlc_hsum_v8f(&r_acc0_1);
+  c[2] += dlc_hsum_v8f(&r_acc0_2);
+  c[3] += dlc_hsum_v8f(&r_acc0_3);
+  c[256] += dlc_hsum_v8f(&r_acc1_0);
+  c[257] += dlc_hsum_v8f(&r_acc1_1);
+  c[258] += dlc_hsum_v8f(&r_acc1_2);
+  c[259] += dlc_hsum_v8f(&r_acc1_3);
+  c[512] += dlc_hsum_v8f(&r_acc2_0);
+  c[513] += dlc_hsum_v8f(&r_acc2_1);
+  c[514] += dlc_hsum_v8f(&r_acc2_2);
+  c[515] += dlc_hsum_v8f(&r_acc2_3);
+  c[768] += dlc_hsum_v8f(&r_acc3_0);
+  c[769] += dlc_hsum_v8f(&r_acc3_1);
+  c[770] += dlc_hsum_v8f(&r_acc3_2);
+  c[771] += dlc_hsum_v8f(&r_acc3_3);
+}
+
+/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
+static void mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    t8_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 376; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, x + (i0) * 784 + 408 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, x + (i0 + 1) * 784 + 408 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, x + (i0 + 2) * 784 + 408 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, x + (i0 + 3) * 784 + 408 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_1_weight + (i1) * 784 + 408 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_1_weight + (i1 + 1) * 784 + 408 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_1_weight + (i1 + 2) * 784 + 408 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_1_weight + (i1 + 3) * 784 + 408 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t8[(i0) * 256 + i1] += dlc_hsum_v8f(&r_acc0_0);
-        t8[(i0) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc0_1);
-        t8[(i0) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc0_2);
-        t8[(i0) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc0_3);
-        t8[(i0 + 1) * 256 + i1] += dlc_hsum_v8f(&r_acc1_0);
-        t8[(i0 + 1) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc1_1);
-        t8[(i0 + 1) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc1_2);
-        t8[(i0 + 1) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc1_3);
-        t8[(i0 + 2) * 256 + i1] += dlc_hsum_v8f(&r_acc2_0);
-        t8[(i0 + 2) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc2_1);
-        t8[(i0 + 2) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc2_2);
-        t8[(i0 + 2) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc2_3);
-        t8[(i0 + 3) * 256 + i1] += dlc_hsum_v8f(&r_acc3_0);
-        t8[(i0 + 3) * 256 + i1 + 1] += dlc_hsum_v8f(&r_acc3_1);
-        t8[(i0 + 3) * 256 + i1 + 2] += dlc_hsum_v8f(&r_acc3_2);
-        t8[(i0 + 3) * 256 + i1 + 3] += dlc_hsum_v8f(&r_acc3_3);
-      }
+      mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4)
+      mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
   }
 }
 
 /* %10 = relu %9 : f32[64,256]                          # examples/mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/mlp.lua:10
  */
-static void mlp_relu_10(float *restrict t10, const float *restrict t8, const float *restrict p_net_1_bias) {
+static void mlp_relu_10(float *restrict t10_relu, const float *restrict t8_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10[256*i0 + i1] = dlc_reluf((t8[256*i0 + i1] + p_net_1_bias[i1]));
+      t10_relu[256*i0 + i1] = dlc_reluf((t8_matmul[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
 
+static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 256; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 256, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 512, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 768, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 256, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 512, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 768, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[128] = dlc_hsum_v8f(&r_acc1_0);
+  c[129] = dlc_hsum_v8f(&r_acc1_1);
+  c[130] = dlc_hsum_v8f(&r_acc1_2);
+  c[131] = dlc_hsum_v8f(&r_acc1_3);
+  c[256] = dlc_hsum_v8f(&r_acc2_0);
+  c[257] = dlc_hsum_v8f(&r_acc2_1);
+  c[258] = dlc_hsum_v8f(&r_acc2_2);
+  c[259] = dlc_hsum_v8f(&r_acc2_3);
+  c[384] = dlc_hsum_v8f(&r_acc3_0);
+  c[385] = dlc_hsum_v8f(&r_acc3_1);
+  c[386] = dlc_hsum_v8f(&r_acc3_2);
+  c[387] = dlc_hsum_v8f(&r_acc3_3);
+}
+
 /* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
-static void mlp_matmul_11(float *restrict t11, const float *restrict t10, const float *restrict p_net_3_weight) {
+static void mlp_matmul_11(float *restrict t11_matmul, const float *restrict t10_relu, const float *restrict p_net_3_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 256; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t10 + (i0) * 256 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t10 + (i0 + 1) * 256 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t10 + (i0 + 2) * 256 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t10 + (i0 + 3) * 256 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_3_weight + (i1) * 256 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_3_weight + (i1 + 1) * 256 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_3_weight + (i1 + 2) * 256 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_3_weight + (i1 + 3) * 256 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t11[(i0) * 128 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t11[(i0) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t11[(i0) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t11[(i0) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t11[(i0 + 1) * 128 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t11[(i0 + 1) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t11[(i0 + 1) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t11[(i0 + 1) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t11[(i0 + 2) * 128 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t11[(i0 + 2) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t11[(i0 + 2) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t11[(i0 + 2) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t11[(i0 + 3) * 128 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t11[(i0 + 3) * 128 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t11[(i0 + 3) * 128 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t11[(i0 + 3) * 128 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
+      mlp_dot_4x4_k256(t11_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
   }
 }
 
 /* %13 = relu %12 : f32[64,128]                         # examples/mlp.lua:11
  *   with %12 = add %11, %3 : f32[64,128]                      # examples/mlp.lua:11
  */
-static void mlp_relu_13(float *restrict t13, const float *restrict t11, const float *restrict p_net_3_bias) {
+static void mlp_relu_13(float *restrict t13_relu, const float *restrict t11_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t13[128*i0 + i1] = dlc_reluf((t11[128*i0 + i1] + p_net_3_bias[i1]));
+      t13_relu[128*i0 + i1] = dlc_reluf((t11_matmul[128*i0 + i1] + p_net_3_bias[i1]));
     }
   }
 }
 
+static inline void mlp_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[10] = dlc_hsum_v8f(&r_acc1_0);
+  c[11] = dlc_hsum_v8f(&r_acc1_1);
+  c[12] = dlc_hsum_v8f(&r_acc1_2);
+  c[13] = dlc_hsum_v8f(&r_acc1_3);
+  c[20] = dlc_hsum_v8f(&r_acc2_0);
+  c[21] = dlc_hsum_v8f(&r_acc2_1);
+  c[22] = dlc_hsum_v8f(&r_acc2_2);
+  c[23] = dlc_hsum_v8f(&r_acc2_3);
+  c[30] = dlc_hsum_v8f(&r_acc3_0);
+  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  c[32] = dlc_hsum_v8f(&r_acc3_2);
+  c[33] = dlc_hsum_v8f(&r_acc3_3);
+}
+
+static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[10] = dlc_hsum_v8f(&r_acc1_0);
+  c[11] = dlc_hsum_v8f(&r_acc1_1);
+  c[20] = dlc_hsum_v8f(&r_acc2_0);
+  c[21] = dlc_hsum_v8f(&r_acc2_1);
+  c[30] = dlc_hsum_v8f(&r_acc3_0);
+  c[31] = dlc_hsum_v8f(&r_acc3_1);
+}
+
 /* %14 = matmul %13, %4^T : f32[64,10]                  # examples/mlp.lua:12 */
-static void mlp_matmul_14(float *restrict t14, const float *restrict t13, const float *restrict p_net_5_weight) {
+static void mlp_matmul_14(float *restrict t14_matmul, const float *restrict t13_relu, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4)
-      {
-        dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-        dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-        dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-        dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-        for (int i2 = 0; i2 < 128; i2 += 8) {
-          dlc_v8f r_a0; memcpy(&r_a0, t13 + (i0) * 128 + i2, sizeof r_a0);
-          dlc_v8f r_a1; memcpy(&r_a1, t13 + (i0 + 1) * 128 + i2, sizeof r_a1);
-          dlc_v8f r_a2; memcpy(&r_a2, t13 + (i0 + 2) * 128 + i2, sizeof r_a2);
-          dlc_v8f r_a3; memcpy(&r_a3, t13 + (i0 + 3) * 128 + i2, sizeof r_a3);
-          dlc_v8f r_b0; memcpy(&r_b0, p_net_5_weight + (i1) * 128 + i2, sizeof r_b0);
-          dlc_v8f r_b1; memcpy(&r_b1, p_net_5_weight + (i1 + 1) * 128 + i2, sizeof r_b1);
-          dlc_v8f r_b2; memcpy(&r_b2, p_net_5_weight + (i1 + 2) * 128 + i2, sizeof r_b2);
-          dlc_v8f r_b3; memcpy(&r_b3, p_net_5_weight + (i1 + 3) * 128 + i2, sizeof r_b3);
-          r_acc0_0 += r_a0 * r_b0;
-          r_acc0_1 += r_a0 * r_b1;
-          r_acc0_2 += r_a0 * r_b2;
-          r_acc0_3 += r_a0 * r_b3;
-          r_acc1_0 += r_a1 * r_b0;
-          r_acc1_1 += r_a1 * r_b1;
-          r_acc1_2 += r_a1 * r_b2;
-          r_acc1_3 += r_a1 * r_b3;
-          r_acc2_0 += r_a2 * r_b0;
-          r_acc2_1 += r_a2 * r_b1;
-          r_acc2_2 += r_a2 * r_b2;
-          r_acc2_3 += r_a2 * r_b3;
-          r_acc3_0 += r_a3 * r_b0;
-          r_acc3_1 += r_a3 * r_b1;
-          r_acc3_2 += r_a3 * r_b2;
-          r_acc3_3 += r_a3 * r_b3;
-        }
-        t14[(i0) * 10 + i1] = dlc_hsum_v8f(&r_acc0_0);
-        t14[(i0) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc0_1);
-        t14[(i0) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc0_2);
-        t14[(i0) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc0_3);
-        t14[(i0 + 1) * 10 + i1] = dlc_hsum_v8f(&r_acc1_0);
-        t14[(i0 + 1) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc1_1);
-        t14[(i0 + 1) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc1_2);
-        t14[(i0 + 1) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc1_3);
-        t14[(i0 + 2) * 10 + i1] = dlc_hsum_v8f(&r_acc2_0);
-        t14[(i0 + 2) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc2_1);
-        t14[(i0 + 2) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc2_2);
-        t14[(i0 + 2) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc2_3);
-        t14[(i0 + 3) * 10 + i1] = dlc_hsum_v8f(&r_acc3_0);
-        t14[(i0 + 3) * 10 + i1 + 1] = dlc_hsum_v8f(&r_acc3_1);
-        t14[(i0 + 3) * 10 + i1 + 2] = dlc_hsum_v8f(&r_acc3_2);
-        t14[(i0 + 3) * 10 + i1 + 3] = dlc_hsum_v8f(&r_acc3_3);
-      }
-    {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 128; i2 += 8) {
-        dlc_v8f r_a0; memcpy(&r_a0, t13 + (i0) * 128 + i2, sizeof r_a0);
-        dlc_v8f r_a1; memcpy(&r_a1, t13 + (i0 + 1) * 128 + i2, sizeof r_a1);
-        dlc_v8f r_a2; memcpy(&r_a2, t13 + (i0 + 2) * 128 + i2, sizeof r_a2);
-        dlc_v8f r_a3; memcpy(&r_a3, t13 + (i0 + 3) * 128 + i2, sizeof r_a3);
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_5_weight + (8) * 128 + i2, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_5_weight + (8 + 1) * 128 + i2, sizeof r_b1);
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      t14[(i0) * 10 + 8] = dlc_hsum_v8f(&r_acc0_0);
-      t14[(i0) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc0_1);
-      t14[(i0 + 1) * 10 + 8] = dlc_hsum_v8f(&r_acc1_0);
-      t14[(i0 + 1) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc1_1);
-      t14[(i0 + 2) * 10 + 8] = dlc_hsum_v8f(&r_acc2_0);
-      t14[(i0 + 2) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc2_1);
-      t14[(i0 + 3) * 10 + 8] = dlc_hsum_v8f(&r_acc3_0);
-      t14[(i0 + 3) * 10 + 8 + 1] = dlc_hsum_v8f(&r_acc3_1);
-    }
+      mlp_dot_4x4_k128(t14_matmul + (i0) * 10 + i1, t13_relu + (i0) * 128, p_net_5_weight + (i1) * 128);
+    mlp_dot_4x2_k128(t14_matmul + (i0) * 10 + 8, t13_relu + (i0) * 128, p_net_5_weight + (8) * 128);
   }
 }
 
 /* %22 = assign %21, %15 : f32[64,10]                   # examples/mlp.lua:16
  *   with %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12
  */
-static void mlp_assign_22(float *restrict out, const float *restrict t14, const float *restrict p_net_5_bias) {
+static void mlp_assign_22(float *restrict out, const float *restrict t14_matmul, const float *restrict p_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t14[10*i0 + i1] + p_net_5_bias[i1]);
+      out[10*i0 + i1] = (t14_matmul[10*i0 + i1] + p_net_5_bias[i1]);
     }
   }
 }
 
 /* %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12 */
-static void mlp_add_15(float *restrict t15, const float *restrict t14, const float *restrict p_net_5_bias) {
+static void mlp_add_15(float *restrict t15_add, const float *restrict t14_matmul, const float *restrict p_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t15[10*i0 + i1] = (t14[10*i0 + i1] + p_net_5_bias[i1]);
+      t15_add[10*i0 + i1] = (t14_matmul[10*i0 + i1] + p_net_5_bias[i1]);
     }
   }
 }
 
 /* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14 */
-static void mlp_xent_17(float *restrict t17, const float *restrict t15, const int32_t *restrict target) {
+static void mlp_xent_17(float *restrict t17_xent, const float *restrict t15_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t15[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t15_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t15[10*i0 + i2] - row_max);
+        row_sum += expf(t15_add[10*i0 + i2] - row_max);
       }
-      t17[i0] = logf(row_sum) + row_max - t15[10*i0 + target[i0]];
+      t17_xent[i0] = logf(row_sum) + row_max - t15_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %18 = sum_to %17 : f32[]                             # examples/mlp.lua:14 */
-static void mlp_sum_to_18(float *restrict t18, const float *restrict t17) {
-  t18[0] = 0.0f;
+static void mlp_sum_to_18(float *restrict t18_sum_to, const float *restrict t17_xent) {
+  t18_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t17[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t17_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t18[0] += r_part[0];
+    t18_sum_to[0] += r_part[0];
   }
 }
 
 /* %20 = div %18, %19 : f32[]                           # examples/mlp.lua:14 */
-static void mlp_div_20(float *restrict t20, const float *restrict t18) {
-  t20[0] = (t18[0] / 64.0f);
+static void mlp_div_20(float *restrict t20_div, const float *restrict t18_sum_to) {
+  t20_div[0] = (t18_sum_to[0] / 64.0f);
 }
 
 /* %26 = broadcast %25 : f32[64]                        # examples/mlp.lua:14 backward */
-static void mlp_broadcast_26(float *restrict t26) {
+static void mlp_broadcast_26(float *restrict t26_broadcast) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t26[i0] = 0.015625f;
+    t26_broadcast[i0] = 0.015625f;
   }
 }
 
 /* %27 = softmax %15 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
-static void mlp_softmax_27(float *restrict t27, const float *restrict t15) {
+static void mlp_softmax_27(float *restrict t27_softmax, const float *restrict t15_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t15[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, t15_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t27[10*i0 + i2] = expf(t15[10*i0 + i2] - row_max); row_sum += t27[10*i0 + i2];
+        t27_softmax[10*i0 + i2] = expf(t15_add[10*i0 + i2] - row_max); row_sum += t27_softmax[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t27[10*i0 + i2] = t27[10*i0 + i2] / row_sum;
+        t27_softmax[10*i0 + i2] = t27_softmax[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -367,112 +375,124 @@ static void mlp_softmax_27(float *restrict t27, const float *restrict t15) {
  *   with %29 = sub %27, %28 : f32[64,10]                      # examples/mlp.lua:14 backward
  *   with %28 = onehot %16 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
  */
-static void mlp_mul_31(float *restrict t31, const float *restrict t27, const int32_t *restrict target, const float *restrict t26) {
+static void mlp_mul_31(float *restrict t31_mul, const float *restrict t27_softmax, const int32_t *restrict target, const float *restrict t26_broadcast) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t31[10*i0 + i1] = ((t27[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t26[i0]);
+      t31_mul[10*i0 + i1] = ((t27_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t26_broadcast[i0]);
     }
   }
 }
 
 /* %32 = sum_to %31 : f32[10]                           # examples/mlp.lua:12 backward */
-static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict t31) {
+static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict t31_mul) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_5_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_5_bias[i1] += t31[10*i0 + i1];
+      g_net_5_bias[i1] += t31_mul[10*i0 + i1];
     }
   }
+}
+
+static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 10; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 10];
+    float r_a2 = a[i2 + 20];
+    float r_a3 = a[i2 + 30];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %33 = matmul %31, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
-static void mlp_matmul_33(float *restrict t33, const float *restrict t31, const float *restrict p_net_5_weight) {
+static void mlp_matmul_33(float *restrict t33_matmul, const float *restrict t31_mul, const float *restrict p_net_5_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 10; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_5_weight + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_5_weight + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t31[(i0) * 10 + i2];
-        float r_a1 = t31[(i0 + 1) * 10 + i2];
-        float r_a2 = t31[(i0 + 2) * 10 + i2];
-        float r_a3 = t31[(i0 + 3) * 10 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t33 + (i0) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t33 + (i0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t33 + (i0 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t33 + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t33 + (i0 + 2) * 128 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t33 + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t33 + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t33 + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      mlp_axpy_4x16_k10(t33_matmul + (i0) * 128 + i1, t31_mul + (i0) * 10, p_net_5_weight + i1);
     }
   }
 }
 
+static inline void mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+}
+
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
-static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict t31, const float *restrict t13) {
+static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict t31_mul, const float *restrict t13_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t13 + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t13 + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t31[(i2) * 10 + i0];
-        float r_a1 = t31[(i2) * 10 + i0 + 1];
-        float r_a2 = t31[(i2) * 10 + i0 + 2];
-        float r_a3 = t31[(i2) * 10 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_5_weight + (i0) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_5_weight + (i0) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_5_weight + (i0 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_5_weight + (i0 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_5_weight + (i0 + 2) * 128 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_5_weight + (i0 + 2) * 128 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_5_weight + (i0 + 3) * 128 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_5_weight + (i0 + 3) * 128 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      mlp_axpy_ta_4x16_k64(g_net_5_weight + (i0) * 128 + i1, t31_mul + i0, t13_relu + i1);
     }
     {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t13 + i2 * 128 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t13 + i2 * 128 + i1 + 8, sizeof r_b1);
-        float r_a0 = t31[(i2) * 10 + 8];
-        float r_a1 = t31[(i2) * 10 + 8 + 1];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-      }
-      memcpy(g_net_5_weight + (8) * 128 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_5_weight + (8) * 128 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_5_weight + (8 + 1) * 128 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_5_weight + (8 + 1) * 128 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
+      mlp_axpy_ta_2x16_k64(g_net_5_weight + (8) * 128 + i1, t31_mul + 8, t13_relu + i1);
     }
   }
 }
@@ -480,92 +500,100 @@ static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict 
 /* %36 = mul %33, %35 : f32[64,128]                     # examples/mlp.lua:11 backward
  *   with %35 = step %13 : f32[64,128]                         # examples/mlp.lua:11 backward
  */
-static void mlp_mul_36(float *restrict t36, const float *restrict t33, const float *restrict t13) {
+static void mlp_mul_36(float *restrict t36_mul, const float *restrict t33_matmul, const float *restrict t13_relu) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t36[i0] = (t33[i0] * dlc_stepf(t13[i0]));
+    t36_mul[i0] = (t33_matmul[i0] * dlc_stepf(t13_relu[i0]));
   }
 }
 
 /* %37 = sum_to %36 : f32[128]                          # examples/mlp.lua:11 backward */
-static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict t36) {
+static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict t36_mul) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_3_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_3_bias[i1] += t36[128*i0 + i1];
+      g_net_3_bias[i1] += t36_mul[128*i0 + i1];
     }
   }
+}
+
+static inline void mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %38 = matmul %36, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
-static void mlp_matmul_38(float *restrict t38, const float *restrict t36, const float *restrict p_net_3_weight) {
+static void mlp_matmul_38(float *restrict t38_matmul, const float *restrict t36_mul, const float *restrict p_net_3_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 128; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, p_net_3_weight + i2 * 256 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, p_net_3_weight + i2 * 256 + i1 + 8, sizeof r_b1);
-        float r_a0 = t36[(i0) * 128 + i2];
-        float r_a1 = t36[(i0 + 1) * 128 + i2];
-        float r_a2 = t36[(i0 + 2) * 128 + i2];
-        float r_a3 = t36[(i0 + 3) * 128 + i2];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(t38 + (i0) * 256 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(t38 + (i0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(t38 + (i0 + 1) * 256 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(t38 + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(t38 + (i0 + 2) * 256 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(t38 + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(t38 + (i0 + 3) * 256 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(t38 + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      mlp_axpy_4x16_k128(t38_matmul + (i0) * 256 + i1, t36_mul + (i0) * 128, p_net_3_weight + i1);
     }
   }
 }
 
+static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
-static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict t36, const float *restrict t10) {
+static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict t36_mul, const float *restrict t10_relu) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, t10 + i2 * 256 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, t10 + i2 * 256 + i1 + 8, sizeof r_b1);
-        float r_a0 = t36[(i2) * 128 + i0];
-        float r_a1 = t36[(i2) * 128 + i0 + 1];
-        float r_a2 = t36[(i2) * 128 + i0 + 2];
-        float r_a3 = t36[(i2) * 128 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_3_weight + (i0) * 256 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_3_weight + (i0) * 256 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_3_weight + (i0 + 1) * 256 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_3_weight + (i0 + 1) * 256 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_3_weight + (i0 + 2) * 256 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_3_weight + (i0 + 2) * 256 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_3_weight + (i0 + 3) * 256 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_3_weight + (i0 + 3) * 256 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      mlp_axpy_ta_4x16_k64_2(g_net_3_weight + (i0) * 256 + i1, t36_mul + i0, t10_relu + i1);
     }
   }
 }
@@ -573,56 +601,60 @@ static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict 
 /* %41 = mul %38, %40 : f32[64,256]                     # examples/mlp.lua:10 backward
  *   with %40 = step %10 : f32[64,256]                         # examples/mlp.lua:10 backward
  */
-static void mlp_mul_41(float *restrict t41, const float *restrict t38, const float *restrict t10) {
+static void mlp_mul_41(float *restrict t41_mul, const float *restrict t38_matmul, const float *restrict t10_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t41[i0] = (t38[i0] * dlc_stepf(t10[i0]));
+    t41_mul[i0] = (t38_matmul[i0] * dlc_stepf(t10_relu[i0]));
   }
 }
 
 /* %42 = sum_to %41 : f32[256]                          # examples/mlp.lua:10 backward */
-static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict t41) {
+static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict t41_mul) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t41[256*i0 + i1];
+      g_net_1_bias[i1] += t41_mul[256*i0 + i1];
     }
   }
 }
 
+static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 256];
+    float r_a1 = a[i2 * 256 + 1];
+    float r_a2 = a[i2 * 256 + 2];
+    float r_a3 = a[i2 * 256 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
+}
+
 /* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
-static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict t41, const float *restrict x) {
+static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict t41_mul, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
-      dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-      dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-      dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-      dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-      for (int i2 = 0; i2 < 64; i2++) {
-        dlc_v8f r_b0; memcpy(&r_b0, x + i2 * 784 + i1, sizeof r_b0);
-        dlc_v8f r_b1; memcpy(&r_b1, x + i2 * 784 + i1 + 8, sizeof r_b1);
-        float r_a0 = t41[(i2) * 256 + i0];
-        float r_a1 = t41[(i2) * 256 + i0 + 1];
-        float r_a2 = t41[(i2) * 256 + i0 + 2];
-        float r_a3 = t41[(i2) * 256 + i0 + 3];
-        r_acc0_0 += r_a0 * r_b0;
-        r_acc0_1 += r_a0 * r_b1;
-        r_acc1_0 += r_a1 * r_b0;
-        r_acc1_1 += r_a1 * r_b1;
-        r_acc2_0 += r_a2 * r_b0;
-        r_acc2_1 += r_a2 * r_b1;
-        r_acc3_0 += r_a3 * r_b0;
-        r_acc3_1 += r_a3 * r_b1;
-      }
-      memcpy(g_net_1_weight + (i0) * 784 + i1, &r_acc0_0, sizeof r_acc0_0);
-      memcpy(g_net_1_weight + (i0) * 784 + i1 + 8, &r_acc0_1, sizeof r_acc0_1);
-      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1, &r_acc1_0, sizeof r_acc1_0);
-      memcpy(g_net_1_weight + (i0 + 1) * 784 + i1 + 8, &r_acc1_1, sizeof r_acc1_1);
-      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1, &r_acc2_0, sizeof r_acc2_0);
-      memcpy(g_net_1_weight + (i0 + 2) * 784 + i1 + 8, &r_acc2_1, sizeof r_acc2_1);
-      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1, &r_acc3_0, sizeof r_acc3_0);
-      memcpy(g_net_1_weight + (i0 + 3) * 784 + i1 + 8, &r_acc3_1, sizeof r_acc3_1);
+      mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, t41_mul + i0, x + i1);
     }
   }
 }
@@ -775,38 +807,77 @@ void mlp_init(mlp_model *m, uint64_t seed) {
 }
 
 void mlp_forward(mlp_model *restrict m, const float *x, float *out) {
-  mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  mlp_matmul_11(m->arena + 0, m->arena + 16384, m->param + 200960);
-  mlp_relu_13(m->arena + 8192, m->arena + 0, m->param + 233728);
-  mlp_matmul_14(m->arena + 0, m->arena + 8192, m->param + 233856);
-  mlp_assign_22(out, m->arena + 0, m->param + 235136);
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_weight = m->param + 200960;
+  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_bias = m->param + 233728;
+  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const p_net_5_weight = m->param + 233856;
+  float *const p_net_5_bias = m->param + 235136;
+  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
+  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
+  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
+  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
+  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
+  mlp_assign_22(out, t14_matmul, p_net_5_bias); /* %22 assign, examples/mlp.lua:16 */
 }
 
 float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_weight = m->param + 200960;
+  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_bias = m->param + 233728;
+  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const p_net_5_weight = m->param + 233856;
+  float *const t15_add = m->arena + 640;   /* %15 add[64,10], examples/mlp.lua:12 */
+  float *const p_net_5_bias = m->param + 235136;
+  float *const t17_xent = m->arena + 0;   /* %17 xent[64], examples/mlp.lua:14 */
+  float *const t18_sum_to = m->arena + 64;   /* %18 sum_to[], examples/mlp.lua:14 */
+  float *const t20_div = m->arena + 49152;   /* %20 div[], examples/mlp.lua:14 */
+  float *const t26_broadcast = m->arena + 1280;   /* %26 broadcast[64], examples/mlp.lua:14 backward */
+  float *const t27_softmax = m->arena + 0;   /* %27 softmax[64,10], examples/mlp.lua:14 backward */
+  float *const t31_mul = m->arena + 32768;   /* %31 mul[64,10], examples/mlp.lua:14 backward */
+  float *const g_net_5_bias = m->grad + 235136;
+  float *const t33_matmul = m->arena + 0;   /* %33 matmul[64,128], examples/mlp.lua:12 backward */
+  float *const g_net_5_weight = m->grad + 233856;
+  float *const t36_mul = m->arena + 32768;   /* %36 mul[64,128], examples/mlp.lua:11 backward */
+  float *const g_net_3_bias = m->grad + 233728;
+  float *const t38_matmul = m->arena + 0;   /* %38 matmul[64,256], examples/mlp.lua:11 backward */
+  float *const g_net_3_weight = m->grad + 200960;
+  float *const t41_mul = m->arena + 32768;   /* %41 mul[64,256], examples/mlp.lua:10 backward */
+  float *const g_net_1_bias = m->grad + 200704;
+  float *const g_net_1_weight = m->grad + 0;
   const int32_t *target = target_;
-  mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  mlp_matmul_11(m->arena + 0, m->arena + 16384, m->param + 200960);
-  mlp_relu_13(m->arena + 8192, m->arena + 0, m->param + 233728);
-  mlp_matmul_14(m->arena + 0, m->arena + 8192, m->param + 233856);
-  mlp_add_15(m->arena + 640, m->arena + 0, m->param + 235136);
-  mlp_xent_17(m->arena + 0, m->arena + 640, target);
-  mlp_sum_to_18(m->arena + 64, m->arena + 0);
-  mlp_div_20(m->arena + 49152, m->arena + 64);
-  mlp_broadcast_26(m->arena + 1280);
-  mlp_softmax_27(m->arena + 0, m->arena + 640);
-  mlp_mul_31(m->arena + 32768, m->arena + 0, target, m->arena + 1280);
-  mlp_sum_to_32(m->grad + 235136, m->arena + 32768);
-  mlp_matmul_33(m->arena + 0, m->arena + 32768, m->param + 233856);
-  mlp_matmul_34(m->grad + 233856, m->arena + 32768, m->arena + 8192);
-  mlp_mul_36(m->arena + 32768, m->arena + 0, m->arena + 8192);
-  mlp_sum_to_37(m->grad + 233728, m->arena + 32768);
-  mlp_matmul_38(m->arena + 0, m->arena + 32768, m->param + 200960);
-  mlp_matmul_39(m->grad + 200960, m->arena + 32768, m->arena + 16384);
-  mlp_mul_41(m->arena + 32768, m->arena + 0, m->arena + 16384);
-  mlp_sum_to_42(m->grad + 200704, m->arena + 32768);
-  mlp_matmul_43(m->grad + 0, m->arena + 32768, x);
+  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
+  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
+  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
+  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
+  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
+  mlp_add_15(t15_add, t14_matmul, p_net_5_bias); /* %15 add, examples/mlp.lua:12 */
+  mlp_xent_17(t17_xent, t15_add, target); /* %17 xent, examples/mlp.lua:14 */
+  mlp_sum_to_18(t18_sum_to, t17_xent); /* %18 sum_to, examples/mlp.lua:14 */
+  mlp_div_20(t20_div, t18_sum_to); /* %20 div, examples/mlp.lua:14 */
+  mlp_broadcast_26(t26_broadcast); /* %26 broadcast, examples/mlp.lua:14 backward */
+  mlp_softmax_27(t27_softmax, t15_add); /* %27 softmax, examples/mlp.lua:14 backward */
+  mlp_mul_31(t31_mul, t27_softmax, target, t26_broadcast); /* %31 mul, examples/mlp.lua:14 backward */
+  mlp_sum_to_32(g_net_5_bias, t31_mul); /* %32 sum_to, examples/mlp.lua:12 backward */
+  mlp_matmul_33(t33_matmul, t31_mul, p_net_5_weight); /* %33 matmul, examples/mlp.lua:12 backward */
+  mlp_matmul_34(g_net_5_weight, t31_mul, t13_relu); /* %34 matmul, examples/mlp.lua:12 backward */
+  mlp_mul_36(t36_mul, t33_matmul, t13_relu); /* %36 mul, examples/mlp.lua:11 backward */
+  mlp_sum_to_37(g_net_3_bias, t36_mul); /* %37 sum_to, examples/mlp.lua:11 backward */
+  mlp_matmul_38(t38_matmul, t36_mul, p_net_3_weight); /* %38 matmul, examples/mlp.lua:11 backward */
+  mlp_matmul_39(g_net_3_weight, t36_mul, t10_relu); /* %39 matmul, examples/mlp.lua:11 backward */
+  mlp_mul_41(t41_mul, t38_matmul, t10_relu); /* %41 mul, examples/mlp.lua:10 backward */
+  mlp_sum_to_42(g_net_1_bias, t41_mul); /* %42 sum_to, examples/mlp.lua:10 backward */
+  mlp_matmul_43(g_net_1_weight, t41_mul, x); /* %43 matmul, examples/mlp.lua:10 backward */
   /* %45 = assign: computed in place by %43 */
   /* %47 = assign: computed in place by %42 */
   /* %49 = assign: computed in place by %39 */
@@ -817,24 +888,42 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
 }
 
 static void mlp_update(mlp_model *restrict m) {
-  mlp_add_60(m->state + 0, m->grad + 0);
-  mlp_add_67(m->state + 200704, m->grad + 200704);
-  mlp_add_74(m->state + 200960, m->grad + 200960);
-  mlp_add_81(m->state + 233728, m->grad + 233728);
-  mlp_add_88(m->state + 233856, m->grad + 233856);
-  mlp_add_95(m->state + 235136, m->grad + 235136);
+  float *const s_net_1_weight_momentum_buffer = m->state + 0;
+  float *const g_net_1_weight = m->grad + 0;
+  float *const s_net_1_bias_momentum_buffer = m->state + 200704;
+  float *const g_net_1_bias = m->grad + 200704;
+  float *const s_net_3_weight_momentum_buffer = m->state + 200960;
+  float *const g_net_3_weight = m->grad + 200960;
+  float *const s_net_3_bias_momentum_buffer = m->state + 233728;
+  float *const g_net_3_bias = m->grad + 233728;
+  float *const s_net_5_weight_momentum_buffer = m->state + 233856;
+  float *const g_net_5_weight = m->grad + 233856;
+  float *const s_net_5_bias_momentum_buffer = m->state + 235136;
+  float *const g_net_5_bias = m->grad + 235136;
+  float *const p_net_1_weight = m->param + 0;
+  float *const p_net_1_bias = m->param + 200704;
+  float *const p_net_3_weight = m->param + 200960;
+  float *const p_net_3_bias = m->param + 233728;
+  float *const p_net_5_weight = m->param + 233856;
+  float *const p_net_5_bias = m->param + 235136;
+  mlp_add_60(s_net_1_weight_momentum_buffer, g_net_1_weight); /* %60 add, examples/mlp.lua:15 backward */
+  mlp_add_67(s_net_1_bias_momentum_buffer, g_net_1_bias); /* %67 add, examples/mlp.lua:15 backward */
+  mlp_add_74(s_net_3_weight_momentum_buffer, g_net_3_weight); /* %74 add, examples/mlp.lua:15 backward */
+  mlp_add_81(s_net_3_bias_momentum_buffer, g_net_3_bias); /* %81 add, examples/mlp.lua:15 backward */
+  mlp_add_88(s_net_5_weight_momentum_buffer, g_net_5_weight); /* %88 add, examples/mlp.lua:15 backward */
+  mlp_add_95(s_net_5_bias_momentum_buffer, g_net_5_bias); /* %95 add, examples/mlp.lua:15 backward */
   /* %61 = assign: computed in place by %60 */
-  mlp_assign_64(m->param + 0, m->state + 0);
+  mlp_assign_64(p_net_1_weight, s_net_1_weight_momentum_buffer); /* %64 assign, examples/mlp.lua:15 backward */
   /* %68 = assign: computed in place by %67 */
-  mlp_assign_71(m->param + 200704, m->state + 200704);
+  mlp_assign_71(p_net_1_bias, s_net_1_bias_momentum_buffer); /* %71 assign, examples/mlp.lua:15 backward */
   /* %75 = assign: computed in place by %74 */
-  mlp_assign_78(m->param + 200960, m->state + 200960);
+  mlp_assign_78(p_net_3_weight, s_net_3_weight_momentum_buffer); /* %78 assign, examples/mlp.lua:15 backward */
   /* %82 = assign: computed in place by %81 */
-  mlp_assign_85(m->param + 233728, m->state + 233728);
+  mlp_assign_85(p_net_3_bias, s_net_3_bias_momentum_buffer); /* %85 assign, examples/mlp.lua:15 backward */
   /* %89 = assign: computed in place by %88 */
-  mlp_assign_92(m->param + 233856, m->state + 233856);
+  mlp_assign_92(p_net_5_weight, s_net_5_weight_momentum_buffer); /* %92 assign, examples/mlp.lua:15 backward */
   /* %96 = assign: computed in place by %95 */
-  mlp_assign_99(m->param + 235136, m->state + 235136);
+  mlp_assign_99(p_net_5_bias, s_net_5_bias_momentum_buffer); /* %99 assign, examples/mlp.lua:15 backward */
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {
@@ -845,14 +934,25 @@ float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_)
 }
 
 void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
+  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_weight = m->param + 0;
+  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
+  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_weight = m->param + 200960;
+  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const p_net_3_bias = m->param + 233728;
+  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const p_net_5_weight = m->param + 233856;
+  float *const p_net_5_bias = m->param + 235136;
   const int32_t *target = target_;
-  mlp_matmul_8(m->arena + 0, x, m->param + 0);
-  mlp_relu_10(m->arena + 16384, m->arena + 0, m->param + 200704);
-  mlp_matmul_11(m->arena + 0, m->arena + 16384, m->param + 200960);
-  mlp_relu_13(m->arena + 8192, m->arena + 0, m->param + 233728);
-  mlp_matmul_14(m->arena + 0, m->arena + 8192, m->param + 233856);
-  mlp_assign_22(out, m->arena + 0, m->param + 235136);
-  mlp_xent_17_v2(sample_loss, out, target);
+  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
+  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
+  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
+  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
+  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
+  mlp_assign_22(out, t14_matmul, p_net_5_bias); /* %15 add, examples/mlp.lua:12 */
+  mlp_xent_17_v2(sample_loss, out, target); /* %17 xent, examples/mlp.lua:14 */
   /* %22 = assign: computed in place by %15 */
   /* %24 = assign: computed in place by %17 */
 }
