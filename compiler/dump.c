@@ -1,5 +1,5 @@
-/* dump.c - human-readable views of the IR: one line per node, the plan, Graphviz, statistics,
- * and the graph hash that ties a checkpoint to its model.
+/* dump.c - human-readable views of the IR: one line per node, the plan, Graphviz and
+ * statistics.  (The graph hash that ties a checkpoint to its model is in ir_check.c.)
  *
  *   %12 = matmul %7, %3^T : f32[64,256]   # mlp.lua:14
  *
@@ -197,35 +197,4 @@ void dump_stats(FILE *f, const Plan *p, int dtype64) {
   fprintf(f, "FLOPs forward    %.0f\n", fn_flops(p, FN_FORWARD));
   fprintf(f, "FLOPs train step %.0f\n", fn_flops(p, FN_GRAD) + fn_flops(p, FN_UPDATE));
   fprintf(f, "arena bytes      %lld\n", (long long)p->arena * (dtype64 ? 8 : 4));
-}
-
-/* FNV-1a over the forward graph's structure, each input's per-sample shape and the parameters'
- * names and shapes: the architecture, not the batch size (a checkpoint trained with one
- * batch size loads into a build with another). */
-uint64_t ir_graph_hash(const Graph *g) {
-  /* FNV-1a's prime, but a start value one digit short of its offset basis: a slip, kept
-   * because every checkpoint carries this hash */
-  uint64_t h = UINT64_C(1469598103934665603);
-#define H(v) (h = (h ^ (uint64_t)(v)) * RT_FNV1A_PRIME)
-  char *m = ir_alloc((size_t)g->nnodes + 1);
-  ir_reachable(g, g->roots[FN_FORWARD].v, g->roots[FN_FORWARD].n, m);
-  int *num = ir_alloc((size_t)g->nnodes * sizeof(int) + 1), next = 0;
-  for (int i = 0; i < g->nnodes; i++) {
-    if (!m[i]) continue;
-    const Node *n = &g->nodes[i];
-    num[i] = next++;
-    for (const char *c = op_info[n->op].name; *c; c++) H((unsigned char)*c); /* names: stable when ops are added */
-    for (int k = 0; k < n->nin; k++) H(num[n->in[k]]);
-    if (n->op == OP_INPUT)
-      for (int d = 1; d < n->shape.n; d++) H(n->shape.d[d]);
-    H(n->axis * 4 + n->ta * 2 + n->tb);
-    for (int k = 0; k < 8; k++)
-      if (n->attr[k]) H(k * 1000003 + n->attr[k]); /* window sizes, permutations */
-  }
-  for (int i = 0; i < g->nparams; i++) {
-    for (const char *c = g->params[i].name; *c; c++) H((unsigned char)*c);
-    for (int d = 0; d < g->params[i].shape.n; d++) H(g->params[i].shape.d[d]);
-  }
-#undef H
-  return h;
 }

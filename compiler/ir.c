@@ -369,6 +369,54 @@ const Leaf *ir_leaf(const Graph *g, int id) {
   return NULL;
 }
 
+/* ---- the graph's fields and its leaves' flags ------------------------------------------- */
+
+void ir_add_root(Graph *g, FnKind fn, int node) {
+  if (fn < 0 || fn >= FN_COUNT) die("bad function %d", (int)fn);
+  N(g, node);
+  ivec_push(&g->roots[fn], node);
+}
+
+void ir_set_name(Graph *g, const char *name) { g->name = ir_strdup(name); }
+
+void ir_set_loss(Graph *g, int node) {
+  if (node >= 0) N(g, node);
+  g->loss = node < 0 ? -1 : node;
+}
+
+void ir_set_target(Graph *g, int input) {
+  if (input >= g->ninputs) die("target input %d of %d", input, g->ninputs);
+  g->target = input < 0 ? -1 : input;
+}
+
+void ir_set_hash(Graph *g, uint64_t hash) { g->hash = hash; }
+
+void ir_set_loc(Graph *g, Loc loc) { g->cur = loc; }
+
+void ir_set_flags(Graph *g, unsigned flags) { g->cur_flags = flags; }
+
+void ir_set_on_error(Graph *g, void (*on_error)(void *ctx, const char *msg), void *ctx) {
+  g->on_error = on_error;
+  g->err_ctx = ctx;
+}
+
+/* The table entry of a leaf node of op `op`; die() when node is another kind. */
+static Leaf *leaf_of(Graph *g, int node, Op op, Leaf *table, const char *what) {
+  const Node *n = N(g, node);
+  if (n->op != op) die("%%%d is not %s", node, what);
+  return &table[n->leaf];
+}
+
+void ir_rename_param(Graph *g, int param, const char *name) {
+  leaf_of(g, param, OP_PARAM, g->params, "a parameter")->name = ir_strdup(name);
+}
+
+void ir_mark_buffer(Graph *g, int param) { leaf_of(g, param, OP_PARAM, g->params, "a parameter")->buffer = 1; }
+
+void ir_mark_eval_only(Graph *g, int output) {
+  leaf_of(g, output, OP_OUTPUT, g->outputs, "an output")->eval_only = 1;
+}
+
 /* ---- computed nodes -------------------------------------------------------------------- */
 
 static void need_float(Graph *g, int x, const char *what) {
@@ -769,7 +817,6 @@ Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
     for (int i = 0; i < g->roots[f].n; i++) ivec_push(&ng->roots[f], map[g->roots[f].v[i]]);
   ng->loss = g->loss >= 0 ? map[g->loss] : -1;
   ng->target = g->target;
-  ng->train = g->train;
   Leaf *tabs[4] = {ng->inputs, ng->outputs, ng->params, ng->states};
   int counts[4] = {ng->ninputs, ng->noutputs, ng->nparams, ng->nstates};
   for (int t = 0; t < 4; t++)

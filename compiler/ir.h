@@ -187,13 +187,6 @@ typedef struct Graph {
   IntVec roots[FN_COUNT]; /* what each function must compute */
   int loss;               /* loss node, -1 without training */
   int target;             /* index of the target input (sequential style), -1 if none */
-  struct {                /* spec.train: defaults for dlc train; has_* says which are set */
-    int has_epochs, has_val, has_seed, has_norm, has_augment, has_shuffle;
-    int epochs, shuffle;
-    double val_split;
-    long long seed;
-    const char *normalize, *augment;
-  } train;
   const char *name;       /* model name: C prefix */
   uint64_t hash;          /* the model's graph as the model file built it (ir_graph_hash) */
   Loc cur;                /* location given to new nodes */
@@ -258,6 +251,21 @@ int ir_assign(Graph *g, int dst, int value);
 int ir_is_const(const Graph *g, int id, double v);
 const Leaf *ir_leaf(const Graph *g, int id); /* NULL unless a leaf node */
 
+/* The graph's own fields and its leaves' flags: read directly, written through these (the
+ * model language and the driver build a graph with them; passes rebuild it with ir_rebuild). */
+void ir_add_root(Graph *g, FnKind fn, int node);  /* function fn must compute node */
+void ir_set_name(Graph *g, const char *name);     /* the model name (copied): the C prefix */
+void ir_set_loss(Graph *g, int node);             /* the loss node, -1: no training */
+void ir_set_target(Graph *g, int input);          /* index of the target input, -1: none */
+void ir_set_hash(Graph *g, uint64_t hash);        /* the checkpoint hash (ir_graph_hash) */
+void ir_set_loc(Graph *g, Loc loc);               /* the location new nodes get */
+void ir_set_flags(Graph *g, unsigned flags);      /* the NF_* flags new nodes get */
+/* Where user errors go (g->on_error, called with ctx; must not return). */
+void ir_set_on_error(Graph *g, void (*on_error)(void *ctx, const char *msg), void *ctx);
+void ir_rename_param(Graph *g, int param, const char *name); /* param: its node; name copied */
+void ir_mark_buffer(Graph *g, int param);   /* param (its node) is a buffer: not trained */
+void ir_mark_eval_only(Graph *g, int output); /* output (its node) is written by m_eval only */
+
 /* Rebuild the graph from its roots: map(old node) may return a replacement built in ng from
  * already-mapped inputs, or -1 for the default copy.  Unreachable nodes vanish. */
 typedef int (*RewriteFn)(Graph *ng, const Graph *og, int old, const int *map, void *ctx);
@@ -270,10 +278,17 @@ void ir_reachable(const Graph *g, const int *roots, int nroots, char *mark);
 /* Build d(loss)/d(param) for every param; grads[i] is the gradient node of param i. */
 void ad_gradients(Graph *g, int loss, int *grads);
 
-/* ---- passes (opt_*.c, pipeline.c) ---------------------------------------------------- */
+/* ---- ir_check.c: verify and hash --------------------------------------------------------- */
+/* The IR's invariants (ops, arities, inputs before their node, shapes, leaves, roots): die() on
+ * a broken one, an internal error.  Run after the model was built and after every pass. */
+void ir_verify(const Graph *g);
+/* The hash a checkpoint carries: the forward graph as the model file built it (before any
+ * pass), its inputs' per-sample shapes and its parameters' names and shapes. */
+uint64_t ir_graph_hash(const Graph *g);
+
+/* ---- passes (opt_*.c, run by driver/pipeline.c) --------------------------------------- */
 Graph *opt_simplify(const Graph *g, int *changed);
 Graph *opt_layout(const Graph *g, int *changed);
-void ir_verify(const Graph *g);
 
 typedef struct {
   int dtype64;        /* --dtype f64 */
@@ -330,7 +345,6 @@ void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage);
 void dump_plan(FILE *f, const Plan *p, int dtype64);
 void dump_dot(FILE *f, const Graph *g, int dtype64);
 void dump_stats(FILE *f, const Plan *p, int dtype64);
-uint64_t ir_graph_hash(const Graph *g);
 double ir_node_flops(const Graph *g, int id);
 const char *dtype_str(DType dt, int dtype64);
 

@@ -13,23 +13,6 @@
 
 #include "dsl.h"
 
-void ir_verify(const Graph *g) {
-  for (int i = 0; i < g->nnodes; i++) {
-    const Node *n = &g->nodes[i];
-    if (n->op >= OP_COUNT) die("%%%d: bad op %d", i, n->op);
-    if (n->nin != op_info[n->op].arity) die("%%%d: %d inputs for %s", i, n->nin, op_info[n->op].name);
-    for (int k = 0; k < n->nin; k++)
-      if (n->in[k] < 0 || n->in[k] >= i) die("%%%d: input %d is %%%d, not an earlier node", i, k, n->in[k]);
-    if (n->shape.n < 0 || n->shape.n > MAX_DIMS) die("%%%d: rank %d", i, n->shape.n);
-    for (int d = 0; d < n->shape.n; d++)
-      if (n->shape.d[d] < 1) die("%%%d: dim %d is %d", i, d, n->shape.d[d]);
-    if ((op_info[n->op].flags & OF_LEAF) && !ir_leaf(g, i)) die("%%%d: leaf without a table entry", i);
-  }
-  for (int f = 0; f < FN_COUNT; f++)
-    for (int r = 0; r < g->roots[f].n; r++)
-      if (g->roots[f].v[r] < 0 || g->roots[f].v[r] >= g->nnodes) die("bad root");
-}
-
 static int valid_ident(const char *s) {
   if (!isalpha((unsigned char)*s) && *s != '_') return 0;
   for (; *s; s++)
@@ -90,13 +73,13 @@ static void dump(const Options *o, const Graph *g, unsigned stage, const char *n
 static int differentiate(Graph *g, Dsl *d) {
   int *grads = ir_alloc((size_t)(g->nparams + 1) * sizeof(int));
   ad_gradients(g, g->loss, grads);
-  ivec_push(&g->roots[FN_GRAD], g->loss);
+  ir_add_root(g, FN_GRAD, g->loss);
   for (int i = 0; i < g->nparams; i++) {
     if (g->params[i].buffer) continue;
-    g->cur = g->params[i].loc;
-    g->cur_flags = NF_BACKWARD;
-    ivec_push(&g->roots[FN_GRAD], ir_assign(g, ir_grad(g, g->params[i].node), grads[i]));
-    g->cur_flags = 0;
+    ir_set_loc(g, g->params[i].loc);
+    ir_set_flags(g, NF_BACKWARD);
+    ir_add_root(g, FN_GRAD, ir_assign(g, ir_grad(g, g->params[i].node), grads[i]));
+    ir_set_flags(g, 0);
   }
   return dsl_build_update(d);
 }
@@ -122,27 +105,28 @@ int pipeline_run(const Options *o) {
   jmp_buf on_error;
   Graph *volatile g = ir_new();
   Dsl *volatile d = NULL;
-  g->on_error = ir_on_error_jump; /* a user error after the model ran: message, then here */
-  g->err_ctx = &on_error;
+  ir_set_on_error(g, ir_on_error_jump, &on_error); /* a user error after the model ran: here */
   if (setjmp(on_error)) {
     dsl_close(d);
     return 1;
   }
   d = dsl_open(&o->dsl, g);
   if (!d) return 1;
-  dsl_finish_forward(d);
+  DslTrainDefaults train_defaults;
+  dsl_finish_forward(d, &train_defaults);
+  if (o->train_out) *o->train_out = train_defaults;
   if (o->name) {
     if (!valid_ident(o->name)) {
       fprintf(stderr, "dlc: --name %s is not a C identifier\n", o->name);
       dsl_close(d);
       return 2;
     }
-    g->name = o->name;
+    ir_set_name(g, o->name);
   }
   int train = !o->emit.inference && g->loss >= 0 && dsl_has_optim(d);
   int status = check_names(g);
   ir_verify(g);
-  g->hash = ir_graph_hash(g); /* of the model as written: compiler passes do not change it */
+  ir_set_hash(g, ir_graph_hash(g)); /* of the model as written: compiler passes do not change it */
   if (!status) dump(o, g, STAGE_GRAPH, "graph");
   if (!status && train) status = differentiate(g, d);
   dsl_close(d);
@@ -150,7 +134,7 @@ int pipeline_run(const Options *o) {
   if (status) return status;
   EmitOptions eo = o->emit;
   eo.inference = !train;
-  if (!train) g->loss = -1;
+  if (!train) ir_set_loss(g, -1);
   ir_verify(g);
   dump(o, g, STAGE_GRAD, "grad");
   g = optimize(g);

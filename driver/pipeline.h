@@ -1,4 +1,5 @@
-/* pipeline.h - command-line options and the compiler's driver (pipeline.c). */
+/* pipeline.h - the driver (driver/), the layer above the model language (dsl/) and the
+ * compiler (compiler/): command-line options, the stages in order (pipeline.c), dlc train. */
 #ifndef DLC_PIPELINE_H
 #define DLC_PIPELINE_H
 
@@ -21,6 +22,7 @@ typedef struct {
   unsigned dot_stage;
   int stats;
   Plan **plan_out;  /* when set: receives the plan (dlc train) */
+  DslTrainDefaults *train_out; /* when set: receives the spec's defaults for dlc train */
 } Options;
 
 int pipeline_run(const Options *o); /* exit status */

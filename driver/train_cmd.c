@@ -228,28 +228,31 @@ static int build(const char *dir, const char *so, int openmp) {
   return 0;
 }
 
-/* Generate into the cache and build unless an identical build is there; returns the .so. */
 /* The model's spec.train defaults, for what the command line left unsaid. */
-static void apply_defaults(const Graph *g, RtTrainOptions *t) {
-  if (g->train.has_epochs && !t->epochs_given) t->epochs = g->train.epochs;
-  if (g->train.has_val && !t->val_given) t->val_split = g->train.val_split, t->val_given = 1;
-  if (g->train.has_seed && !t->seed_given) t->seed = (uint64_t)g->train.seed, t->seed_given = 1;
-  if (g->train.has_norm && !t->norm_given) t->norm_given = !rt_norm_parse(g->train.normalize, &t->norm);
-  if (g->train.has_augment && !t->hflip_given) t->hflip = !strcmp(g->train.augment, "hflip"), t->hflip_given = 1;
-  if (g->train.has_shuffle && !t->shuffle_given) t->shuffle = g->train.shuffle, t->shuffle_given = 1;
+static void apply_defaults(const DslTrainDefaults *d, RtTrainOptions *t) {
+  if (d->has_epochs && !t->epochs_given) t->epochs = d->epochs;
+  if (d->has_val && !t->val_given) t->val_split = d->val_split, t->val_given = 1;
+  if (d->has_seed && !t->seed_given) t->seed = (uint64_t)d->seed, t->seed_given = 1;
+  if (d->has_norm && !t->norm_given) t->norm_given = !rt_norm_parse(d->normalize, &t->norm);
+  if (d->has_augment && !t->hflip_given) t->hflip = !strcmp(d->augment, "hflip"), t->hflip_given = 1;
+  if (d->has_shuffle && !t->shuffle_given) t->shuffle = d->shuffle, t->shuffle_given = 1;
 }
+
+/* Generate into the cache and build unless an identical build is there; returns the .so. */
 
 static int generate_and_build(Options *co, const char **so_out, const char **sym, RtTrainOptions *t) {
   const char *root = cache_root();
   char *tmp = ir_fmt("%s/tmp-%d", root, (int)getpid());
   if (mkdirs(tmp)) return fprintf(stderr, "dlc train: cannot create %s: %s\n", tmp, strerror(errno)), 1;
   Plan *p = NULL;
+  DslTrainDefaults defaults;
   co->out = ir_fmt("%s/net.c", tmp);
   co->plan_out = &p;
+  co->train_out = &defaults;
   int st = pipeline_run(co);
   if (st) return st;
   if (check_trainable(p, co->dsl.path)) return 1;
-  apply_defaults(p->g, t);
+  apply_defaults(&defaults, t);
   *sym = ir_fmt("%s_net", ir_c_ident(p->g->name)); /* the descriptor net.c defines */
   uint64_t h = RT_FNV1A_BASIS;
   for (const DslChunk *c = dlc_runtime_headers; c->name; c++) {

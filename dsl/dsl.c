@@ -85,9 +85,8 @@ static Graph *G(lua_State *L) {
   Dsl *d = get_dsl(L);
   if (d->g->nnodes >= DSL_MAX_NODES)
     dsl_raise(L, "the model builds more than %d operations, dlc's limit (a loop that should be a module?)", DSL_MAX_NODES);
-  d->g->cur = cur_loc(L);
-  d->g->on_error = raise_msg;
-  d->g->err_ctx = L;
+  ir_set_loc(d->g, cur_loc(L));
+  ir_set_on_error(d->g, raise_msg, L);
   return d->g;
 }
 
@@ -211,7 +210,7 @@ static int c_param(lua_State *L) {
   else if (!dist || strcmp(dist, "const") != 0) return dsl_raise(L, "unknown initializer");
   if (!isfinite(init.a) || !isfinite(init.b)) return dsl_raise(L, "initializer parameters must be finite");
   int id = ir_param(G(L), name, s, init);
-  get_dsl(L)->g->params[get_dsl(L)->g->nparams - 1].buffer = buffer;
+  if (buffer) ir_mark_buffer(get_dsl(L)->g, id);
   return push_tensor(L, id);
 }
 
@@ -239,7 +238,7 @@ static int c_update_buffer(lua_State *L) {
   if (g->nodes[dst].op != OP_PARAM || !g->params[g->nodes[dst].leaf].buffer)
     return dsl_raise(L, "update_buffer: not a buffer");
   if (!shape_eq(&g->nodes[dst].shape, &g->nodes[v].shape)) v = ir_broadcast(g, v, g->nodes[dst].shape);
-  ivec_push(&g->roots[FN_GRAD], ir_assign(g, dst, v));
+  ir_add_root(g, FN_GRAD, ir_assign(g, dst, v));
   return 0;
 }
 
@@ -396,7 +395,7 @@ static int c_rename(lua_State *L) {
   int id = tensor_arg(L, 1);
   const char *name = name_arg(L, 2, "a parameter's name");
   if (d->g->nodes[id].op != OP_PARAM) return dsl_raise(L, "only parameters can be renamed");
-  d->g->params[d->g->nodes[id].leaf].name = ir_strdup(name);
+  ir_rename_param(d->g, id, name);
   return 0;
 }
 
@@ -419,7 +418,7 @@ static int c_assign(lua_State *L) {
   Op op = g->nodes[dst].op;
   if (op != OP_PARAM && op != OP_STATE) return dsl_raise(L, "only parameters and optimizer state can be updated");
   if (!shape_eq(&g->nodes[dst].shape, &g->nodes[v].shape)) v = ir_broadcast(g, v, g->nodes[dst].shape);
-  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, dst, v));
+  ir_add_root(g, FN_UPDATE, ir_assign(g, dst, v));
   return 0;
 }
 
@@ -606,8 +605,7 @@ static int protected_call(Dsl *d, int nargs, int nres) {
   d->time_left = sb_clock_stop();
   lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000); /* the clock may have replaced it */
   lua_remove(L, base);
-  d->g->on_error = d->on_error; /* IR errors outside Lua go to the caller's handler */
-  d->g->err_ctx = d->err_ctx;
+  ir_set_on_error(d->g, d->on_error, d->err_ctx); /* IR errors outside Lua: the caller's handler */
   if (st == LUA_OK) return 0;
   if (st == LUA_ERRMEM) {
     fprintf(stderr, "%s: the model file used more than %zu MiB of memory and was stopped\n",
@@ -659,7 +657,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   sb_open(L);
   open_core(L, o);
   lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000);
-  g->cur.file = o->path;
+  ir_set_loc(g, (Loc){o->path, g->cur.line});
   if (sb_load_model(L, o->path) != LUA_OK) {
     dsl_close(d);
     return NULL;
@@ -682,31 +680,32 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   return d;
 }
 
-/* spec.train (checked by dlc.lua) into g->train; the built spec is on the top of the stack. */
-static void read_train_defaults(lua_State *L, Graph *g) {
+/* spec.train (checked by dlc.lua) into *t; the built spec is on the top of the stack. */
+static void read_train_defaults(lua_State *L, DslTrainDefaults *t) {
+  memset(t, 0, sizeof *t);
   if (lua_getfield(L, -1, "train") != LUA_TTABLE) {
     lua_pop(L, 1);
     return;
   }
-  if (lua_getfield(L, -1, "epochs") == LUA_TNUMBER) g->train.has_epochs = 1, g->train.epochs = (int)lua_tointeger(L, -1);
-  if (lua_getfield(L, -2, "val_split") == LUA_TNUMBER) g->train.has_val = 1, g->train.val_split = lua_tonumber(L, -1);
-  if (lua_getfield(L, -3, "seed") == LUA_TNUMBER) g->train.has_seed = 1, g->train.seed = lua_tointeger(L, -1);
-  if (lua_getfield(L, -4, "normalize") == LUA_TSTRING) g->train.has_norm = 1, g->train.normalize = ir_strdup(lua_tostring(L, -1));
-  if (lua_getfield(L, -5, "augment") == LUA_TSTRING) g->train.has_augment = 1, g->train.augment = ir_strdup(lua_tostring(L, -1));
-  if (lua_getfield(L, -6, "shuffle") == LUA_TBOOLEAN) g->train.has_shuffle = 1, g->train.shuffle = lua_toboolean(L, -1);
+  if (lua_getfield(L, -1, "epochs") == LUA_TNUMBER) t->has_epochs = 1, t->epochs = (int)lua_tointeger(L, -1);
+  if (lua_getfield(L, -2, "val_split") == LUA_TNUMBER) t->has_val = 1, t->val_split = lua_tonumber(L, -1);
+  if (lua_getfield(L, -3, "seed") == LUA_TNUMBER) t->has_seed = 1, t->seed = lua_tointeger(L, -1);
+  if (lua_getfield(L, -4, "normalize") == LUA_TSTRING) t->has_norm = 1, t->normalize = ir_strdup(lua_tostring(L, -1));
+  if (lua_getfield(L, -5, "augment") == LUA_TSTRING) t->has_augment = 1, t->augment = ir_strdup(lua_tostring(L, -1));
+  if (lua_getfield(L, -6, "shuffle") == LUA_TBOOLEAN) t->has_shuffle = 1, t->shuffle = lua_toboolean(L, -1);
   lua_pop(L, 7);
 }
 
-/* Collect the built spec into the graph: name, outputs, loss. */
-int dsl_finish_forward(Dsl *d) {
+/* Collect the built spec: name, outputs, target and loss into the graph, spec.train into *train. */
+int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
   lua_State *L = d->L;
   Graph *g = d->g;
   lua_rawgeti(L, LUA_REGISTRYINDEX, d->spec_ref);
   lua_getfield(L, -1, "name");
-  g->name = ir_strdup(lua_tostring(L, -1));
+  ir_set_name(g, lua_tostring(L, -1));
   lua_pop(L, 1);
   lua_getfield(L, -1, "target_index");
-  g->target = lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) - 1 : -1;
+  ir_set_target(g, lua_isinteger(L, -1) ? (int)lua_tointeger(L, -1) - 1 : -1);
   lua_pop(L, 1);
   lua_getfield(L, -1, "outputs");
   int nout = (int)luaL_len(L, -1);
@@ -714,23 +713,23 @@ int dsl_finish_forward(Dsl *d) {
     lua_geti(L, -1, i + 1);
     int v = ((TensorUD *)lua_touserdata(L, -1))->id;
     lua_pop(L, 1);
-    g->cur = (Loc){d->file, d->last_line};
+    ir_set_loc(g, (Loc){d->file, d->last_line});
     int out = ir_output(g, i ? ir_fmt("output%d", i + 1) : "output", g->nodes[v].shape);
-    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, out, v));
+    ir_add_root(g, FN_FORWARD, ir_assign(g, out, v));
   }
   lua_pop(L, 1);
   lua_getfield(L, -1, "loss");
-  g->loss = is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1;
+  ir_set_loss(g, is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1);
   lua_pop(L, 1);
-  read_train_defaults(L, g);
+  read_train_defaults(L, train);
   /* m_eval: the outputs and each sample's loss, for evaluation with pad-and-mask batches */
   lua_getfield(L, -1, "sample_loss");
   if (is_tensor(L, -1)) {
     int v = ((TensorUD *)lua_touserdata(L, -1))->id;
-    for (int i = 0; i < g->roots[FN_FORWARD].n; i++) ivec_push(&g->roots[FN_EVAL], g->roots[FN_FORWARD].v[i]);
+    for (int i = 0; i < g->roots[FN_FORWARD].n; i++) ir_add_root(g, FN_EVAL, g->roots[FN_FORWARD].v[i]);
     int out = ir_output(g, "sample_loss", g->nodes[v].shape);
-    g->outputs[g->noutputs - 1].eval_only = 1;
-    ivec_push(&g->roots[FN_EVAL], ir_assign(g, out, v));
+    ir_mark_eval_only(g, out);
+    ir_add_root(g, FN_EVAL, ir_assign(g, out, v));
   }
   lua_pop(L, 2);
   return 0;
@@ -769,16 +768,15 @@ int dsl_build_update(Dsl *d) {
   }
   lua_insert(L, -2); /* _build, optim, params, clip */
   unsigned saved = g->cur_flags;
-  g->cur_flags = NF_BACKWARD;
+  ir_set_flags(g, NF_BACKWARD);
   int r = protected_call(d, 3, 0);
-  g->cur_flags = saved;
+  ir_set_flags(g, saved);
   return r;
 }
 
 void dsl_close(Dsl *d) {
   if (!d) return;
   if (d->L) lua_close(d->L);
-  d->g->on_error = d->on_error;
-  d->g->err_ctx = d->err_ctx;
+  ir_set_on_error(d->g, d->on_error, d->err_ctx);
   free(d);
 }

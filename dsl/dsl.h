@@ -21,10 +21,21 @@ typedef struct {
   int batch;             /* > 0: replaces the batch size of a sequential model's input */
 } DslOptions;
 
+/* spec.train: the model's defaults for `dlc train`'s options (the driver applies those its
+ * command line leaves unsaid); has_* says which the spec sets.  Not part of the graph. */
+typedef struct {
+  int has_epochs, has_val, has_seed, has_norm, has_augment, has_shuffle;
+  int epochs, shuffle;
+  double val_split;
+  long long seed;
+  const char *normalize, *augment; /* live as long as the IR (ir_free_all) */
+} DslTrainDefaults;
+
 /* Run the model file and its spec; NULL after printing a user error. */
 Dsl *dsl_open(const DslOptions *o, Graph *g);
-/* Name, outputs (assigned in FN_FORWARD), target and loss into the graph. */
-int dsl_finish_forward(Dsl *d);
+/* Name, outputs (assigned in FN_FORWARD), target and loss into the graph; spec.train into
+ * *train (all zero when the spec has none). */
+int dsl_finish_forward(Dsl *d, DslTrainDefaults *train);
 int dsl_has_optim(Dsl *d);
 /* The optimizer's update as assigns in FN_UPDATE; 1 after printing a user error. */
 int dsl_build_update(Dsl *d);
