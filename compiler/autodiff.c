@@ -50,7 +50,7 @@ static int vjp(Graph *g, int id, int k, int gy) {
   case OP_TANH: return mul(g, gy, sub(g, C(g, 1), mul(g, y, y)));
   case OP_SIGMOID: return mul(g, gy, mul(g, y, sub(g, C(g, 1), y)));
   case OP_RELU: return mul(g, gy, ir_unary(g, OP_STEP, y));
-  case OP_CLAMP: return mul(g, gy, ir_clamp(g, OP_INRANGE, x, n.a, n.b));
+  case OP_CLAMP: return mul(g, gy, ir_unary_ab(g, OP_INRANGE, x, n.a, n.b));
   case OP_ADD: return unbroadcast(g, gy, n.in[k]);
   case OP_SUB: return unbroadcast(g, k ? ir_unary(g, OP_NEG, gy) : gy, n.in[k]);
   case OP_MUL: return unbroadcast(g, mul(g, gy, n.in[1 - k]), n.in[k]);

@@ -17,27 +17,35 @@ const char *dtype_str(DType dt, int dtype64) {
   return dtype64 ? "f64" : "f32";
 }
 
-/* The node's attributes as its op's row says (AttrKind). */
+/* The node's attributes: its op's template (ops.h) with the $names filled in. */
 static const char *attrs(const Node *n) {
-  switch (op_info[n->op].attrs) {
-  case A_NONE: return "";
-  case A_BOUNDS: return ir_fmt(" {min=%g, max=%g}", n->a, n->b);
-  case A_DIM: return ir_fmt(" {dim=%d}", n->axis + 1);
-  case A_CLASSES: return ir_fmt(" {classes=%d}", n->shape.d[1]);
-  case A_STREAM: return ir_fmt(" {stream=%d}", n->axis);
-  case A_PERM: {
-    char b[64] = "";
-    for (int i = 0, k = 0; i < n->shape.n; i++) k += snprintf(b + k, sizeof b - (size_t)k, "%s%d", i ? "," : "", n->attr[i] + 1);
-    return ir_fmt(" {dims=%s}", b);
-  }
-  case A_WINDOW: {
-    static const char *mode[] = {"zeros", "replicate", "-inf"};
+  static const char *mode[] = {"zeros", "replicate", "-inf"};
+  const char *t = op_info[n->op].attrs;
+  char *out = ir_strdup(*t ? " " : "");
+  while (*t) {
+    size_t len = strcspn(t, "$");
+    out = ir_fmt("%s%.*s", out, (int)len, t);
+    t += len;
+    if (!*t) break;
+    size_t nlen = strspn(t + 1, "abcdefghijklmnopqrstuvwxyz");
+    char name[16];
+    snprintf(name, sizeof name, "%.*s", (int)nlen, t + 1);
+    t += 1 + nlen;
     const int *a = n->attr;
-    return ir_fmt(" {kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", a[WA_KH], a[WA_KW], a[WA_SH],
-                  a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]], a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
+    if (!strcmp(name, "a")) out = ir_fmt("%s%g", out, n->a);
+    else if (!strcmp(name, "b")) out = ir_fmt("%s%g", out, n->b);
+    else if (!strcmp(name, "axis")) out = ir_fmt("%s%d", out, n->axis);
+    else if (!strcmp(name, "dim")) out = ir_fmt("%s%d", out, n->axis + 1);
+    else if (!strcmp(name, "classes")) out = ir_fmt("%s%d", out, n->shape.d[1]);
+    else if (!strcmp(name, "perm"))
+      for (int i = 0; i < n->shape.n; i++) out = ir_fmt("%s%s%d", out, i ? "," : "", a[i] + 1);
+    else if (!strcmp(name, "window"))
+      out = ir_fmt("%s{kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", out, a[WA_KH], a[WA_KW],
+                   a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]],
+                   a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
+    else die("ops.h: %s: unknown $%s in its attributes", op_info[n->op].name, name);
   }
-  }
-  unreachable();
+  return out;
 }
 
 char *dump_node_str(const Graph *g, int id, int dtype64) {

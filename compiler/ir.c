@@ -442,8 +442,10 @@ int ir_rand(Graph *g, Shape s, int stream) {
   return add_node(g, n);
 }
 
+static int has_scalars(Op op) { return strstr(op_info[op].attrs, "$a") != NULL; }
+
 int ir_unary(Graph *g, Op op, int x) {
-  if (op_info[op].kind != K_E1 || op == OP_CLAMP || op == OP_INRANGE) die("ir_unary(%d)", op);
+  if (op_info[op].kind != K_E1 || has_scalars(op)) die("ir_unary(%s)", op_info[op].name);
   need_float(g, x, op_info[op].name);
   Node n = {0};
   n.op = op;
@@ -452,14 +454,16 @@ int ir_unary(Graph *g, Op op, int x) {
   return add_node(g, n);
 }
 
-int ir_clamp(Graph *g, Op op, int x, double lo, double hi) {
+int ir_unary_ab(Graph *g, Op op, int x, double a, double b) {
+  if (op_info[op].kind != K_E1 || !has_scalars(op)) die("ir_unary_ab(%s)", op_info[op].name);
   need_float(g, x, op_info[op].name);
-  if (!(lo <= hi)) ir_error(g, g->cur, "clamp: min %g is greater than max %g", lo, hi);
+  if ((op == OP_CLAMP || op == OP_INRANGE) && !(a <= b))
+    ir_error(g, g->cur, "clamp: min %g is greater than max %g", a, b);
   Node n = {0};
   n.op = op;
   n.in[0] = x;
-  n.a = lo;
-  n.b = hi;
+  n.a = a;
+  n.b = b;
   n.shape = N(g, x)->shape;
   return add_node(g, n);
 }

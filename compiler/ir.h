@@ -56,24 +56,13 @@ enum {
   OF_LEAF = 2    /* storage owned by model or caller */
 };
 
-/* What the dumps print after a node's inputs. */
-typedef enum {
-  A_NONE,    /* nothing */
-  A_BOUNDS,  /* {min=a, max=b} */
-  A_DIM,     /* {dim=axis+1} */
-  A_CLASSES, /* {classes=d[1]} */
-  A_STREAM,  /* {stream=axis} */
-  A_PERM,    /* {dims=...} */
-  A_WINDOW   /* {kernel=.., stride=.., padding=.., layout=..} */
-} AttrKind;
-
 /* An op's row of ops.h. */
 typedef struct {
   const char *name;
   int arity;
   OpKind kind;
   unsigned flags;
-  AttrKind attrs;
+  const char *attrs; /* the dumps' attribute template */
   const char *expr; /* elementwise: the C expression template; NULL otherwise */
 } OpInfo;
 extern const OpInfo op_info[OP_COUNT];
@@ -232,7 +221,9 @@ int ir_grad(Graph *g, int param);
 int ir_const(Graph *g, double v, const char *cname);
 int ir_rand(Graph *g, Shape s, int stream);
 int ir_unary(Graph *g, Op op, int x);
-int ir_clamp(Graph *g, Op op, int x, double lo, double hi); /* CLAMP, INRANGE */
+/* A unary elementwise op with scalar attributes (its ops.h attributes name $a, $b): CLAMP and
+ * INRANGE take bounds a = lo <= b = hi. */
+int ir_unary_ab(Graph *g, Op op, int x, double a, double b);
 int ir_binary(Graph *g, Op op, int a, int b);
 int ir_broadcast(Graph *g, int x, Shape s);
 int ir_reshape(Graph *g, int x, Shape s);

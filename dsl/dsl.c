@@ -251,8 +251,8 @@ static int c_const(lua_State *L) {
 static int c_unary(lua_State *L) {
   Op op = op_named(L, 1, K_E1);
   int x = node_arg(L, 2);
-  if (op == OP_CLAMP || op == OP_INRANGE)
-    return push_tensor(L, ir_clamp(G(L), op, x, luaL_checknumber(L, 3), luaL_checknumber(L, 4)));
+  if (strstr(op_info[op].attrs, "$a")) /* scalar attributes: clamp's bounds, ... */
+    return push_tensor(L, ir_unary_ab(G(L), op, x, luaL_checknumber(L, 3), luaL_optnumber(L, 4, 0)));
   return push_tensor(L, ir_unary(G(L), op, x));
 }
 

@@ -97,7 +97,7 @@ static void test_errors(void) {
   EXPECT_ERROR(g, ir_xent(g, a, b), "cross-entropy needs int32 class indices");
   EXPECT_ERROR(g, ir_xent(g, ir_input(g, "z", S(2, 4, 2), DT_FLOAT), t), "target must have shape [4]");
   EXPECT_ERROR(g, ir_transpose(g, b), "t() needs a 2-D tensor");
-  EXPECT_ERROR(g, ir_clamp(g, OP_CLAMP, a, 2, 1), "clamp: min 2 is greater than max 1");
+  EXPECT_ERROR(g, ir_unary_ab(g, OP_CLAMP, a, 2, 1), "clamp: min 2 is greater than max 1");
 }
 
 /* d/dw sum(x w) through autodiff: one matmul with x transposed, broadcast of the seed. */

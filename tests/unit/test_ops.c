@@ -38,8 +38,8 @@ static int build(Ctx *c, Op op) {
   case OP_NEG: case OP_EXP: case OP_LOG: case OP_SQRT: case OP_ABS: case OP_TANH: case OP_SIGMOID: case OP_RELU:
     return ir_unary(g, op, c->h);
   case OP_STEP: case OP_SIGN: return ir_unary(g, op, c->x);
-  case OP_CLAMP: return ir_clamp(g, op, c->h, -1, 1);
-  case OP_INRANGE: return ir_clamp(g, op, c->x, -1, 1);
+  case OP_CLAMP: return ir_unary_ab(g, op, c->h, -1, 1);
+  case OP_INRANGE: return ir_unary_ab(g, op, c->x, -1, 1);
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_POW: return ir_binary(g, op, c->h, c->x);
   case OP_BROADCAST: return ir_broadcast(g, ir_sum_to(g, c->h, S(2, 1, F, 0, 0)), S(2, B, F, 0, 0));
   case OP_RESHAPE: return ir_reshape(g, c->h, S(1, B * F, 0, 0, 0));
@@ -118,7 +118,7 @@ int main(void) {
     seen[n->op] = 1;
     const char *d = dump_node_str(g, i, 0);
     CHECK(contains(d, ir_fmt(" = %s", op_info[n->op].name)), "%%%d: the dump \"%s\" names its op", i, d);
-    CHECK(op_info[n->op].attrs == A_NONE || contains(d, "{"), "%%%d: the dump \"%s\" shows the attributes", i, d);
+    CHECK(!*op_info[n->op].attrs || contains(d, "{"), "%%%d: the dump \"%s\" shows the attributes", i, d);
     CHECK(n->nin == op_info[n->op].arity, "%%%d %s: %d inputs, arity %d", i, op_info[n->op].name, n->nin,
           op_info[n->op].arity);
     int elementwise = op_info[n->op].kind == K_E1 || op_info[n->op].kind == K_E2;
