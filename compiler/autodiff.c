@@ -8,6 +8,7 @@
  * through a non-differentiable op is an error at that op's line. */
 #include "ir.h"
 
+#include <math.h>
 #include <string.h>
 
 static int C(Graph *g, double v) { return ir_const(g, v, NULL); }
@@ -51,6 +52,10 @@ static int vjp(Graph *g, int id, int k, int gy) {
   case OP_SIGMOID: return mul(g, gy, mul(g, y, sub(g, C(g, 1), y)));
   case OP_RELU: return mul(g, gy, ir_unary(g, OP_STEP, y));
   case OP_CLAMP: return mul(g, gy, ir_unary_ab(g, OP_INRANGE, x, n.a, n.b));
+  case OP_SOFTPLUS: { /* g * sigmoid(x) where x <= threshold, else g: g * (1 - [x <= t] sigmoid(-x)) */
+    int soft = ir_unary_ab(g, OP_INRANGE, x, -INFINITY, n.a);
+    return mul(g, gy, sub(g, C(g, 1), mul(g, soft, ir_unary(g, OP_SIGMOID, ir_unary(g, OP_NEG, x)))));
+  }
   case OP_ADD: return unbroadcast(g, gy, n.in[k]);
   case OP_SUB: return unbroadcast(g, k ? ir_unary(g, OP_NEG, gy) : gy, n.in[k]);
   case OP_MUL: return unbroadcast(g, mul(g, gy, n.in[1 - k]), n.in[k]);

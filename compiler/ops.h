@@ -42,6 +42,7 @@ OP(ABS,         "abs",         1, K_E1,      0,         "",                   "f
 OP(TANH,        "tanh",        1, K_E1,      0,         "",                   "tanh$f($1)",                tanh(x))
 OP(SIGMOID,     "sigmoid",     1, K_E1,      0,         "",                   "dlc_sigmoid$f($1)",         1 / (1 + exp(-x)))
 OP(RELU,        "relu",        1, K_E1,      0,         "",                   "dlc_relu$f($1)",            x > 0 ? x : 0)
+OP(SOFTPLUS,    "softplus",    1, K_E1,      0,         "{threshold=$a}",     "dlc_softplus$f($1, $a)",    NAN) /* x > a ? x : log(1 + exp(x)) */
 OP(CLAMP,       "clamp",       1, K_E1,      0,         "{min=$a, max=$b}",   "dlc_clamp$f($1, $a, $b)",   NAN) /* a = lo, b = hi */
 OP(STEP,        "step",        1, K_E1,      OF_NODIFF, "",                   "dlc_step$f($1)",            x > 0) /* x > 0 ? 1 : 0 */
 OP(SIGN,        "sign",        1, K_E1,      OF_NODIFF, "",                   "dlc_sign$f($1)",            (x > 0) - (x < 0)) /* -1, 0, 1 */

@@ -566,6 +566,21 @@ function nn.ELU:forward(x)
   return x:relu() + self.alpha * (neg_part(x):exp() - 1)
 end
 
+-- Softplus: log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (PyTorch's
+-- rule, its gradient too: 1 there, sigmoid(beta * x) elsewhere).
+class("Softplus", function(self, beta, o)
+  beta, o = first_arg("Softplus", beta, o, "beta", {beta = {"any", nil}, threshold = {"any", nil}})
+  self.beta = finite(beta, "nn.Softplus: beta", 1)
+  self.threshold = finite(o.threshold, "nn.Softplus: threshold", 20)
+  if self.beta == 0 then core.error("nn.Softplus: beta must not be 0") end
+  self._desc = string.format("beta=%g, threshold=%g", self.beta, self.threshold)
+end)
+function nn.Softplus:forward(x)
+  need_tensor(x, tostring(self))
+  if self.beta == 1 then return core.unary("softplus", x, self.threshold) end
+  return core.unary("softplus", x * self.beta, self.threshold) / self.beta
+end
+
 -- SiLU (swish): x * sigmoid(x)
 class("SiLU", function(self, o) options(o, {}, "nn.SiLU") end)
 function nn.SiLU:forward(x)

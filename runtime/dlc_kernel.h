@@ -72,7 +72,7 @@ static inline double dlc_hsum_v4d(const dlc_v4d *p) { DLC_HSUM(double, dlc_v4d) 
 #undef DLC_HSUM
 
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
-#define DLC_SCALAR(T, F, EXP)                                                                    \
+#define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \
   static inline T dlc_relu##F(T x) { return x < 0 ? 0 : x; }                                     \
   static inline T dlc_step##F(T x) { return x > 0 ? 1 : 0; }                                     \
   static inline T dlc_sign##F(T x) { return (T)((x > 0) - (x < 0)); }                            \
@@ -80,9 +80,10 @@ static inline double dlc_hsum_v4d(const dlc_v4d *p) { DLC_HSUM(double, dlc_v4d) 
   static inline T dlc_sq##F(T x) { return x * x; }                                               \
   static inline T dlc_max##F(T a, T b) { return b > a || b != b ? b : a; } /* NaN wins */        \
   static inline T dlc_clamp##F(T x, T lo, T hi) { return x < lo ? lo : x > hi ? hi : x; }        \
-  static inline T dlc_inrange##F(T x, T lo, T hi) { return x >= lo && x <= hi ? 1 : 0; }
-DLC_SCALAR(float, f, __builtin_expf)
-DLC_SCALAR(double, , __builtin_exp)
+  static inline T dlc_inrange##F(T x, T lo, T hi) { return x >= lo && x <= hi ? 1 : 0; }      \
+  static inline T dlc_softplus##F(T x, T threshold) { return x > threshold ? x : LOG1P(EXP(x)); }
+DLC_SCALAR(float, f, __builtin_expf, __builtin_log1pf)
+DLC_SCALAR(double, , __builtin_exp, __builtin_log1p)
 #undef DLC_SCALAR
 
 #endif

@@ -39,6 +39,7 @@ static int build(Ctx *c, Op op) {
     return ir_unary(g, op, c->h);
   case OP_STEP: case OP_SIGN: return ir_unary(g, op, c->x);
   case OP_CLAMP: return ir_unary_ab(g, op, c->h, -1, 1);
+  case OP_SOFTPLUS: return ir_unary_ab(g, op, c->h, 20, 0);
   case OP_INRANGE: return ir_unary_ab(g, op, c->x, -1, 1);
   case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_POW: return ir_binary(g, op, c->h, c->x);
   case OP_BROADCAST: return ir_broadcast(g, ir_sum_to(g, c->h, S(2, 1, F, 0, 0)), S(2, B, F, 0, 0));
