@@ -184,7 +184,7 @@ typedef struct Graph {
   void *err_ctx;
 } Graph;
 
-/* ---- ir.c ---------------------------------------------------------------------------- */
+/* ---- ir.c, ir_ops.c (the constructors of computed nodes) ---------------------------- */
 void *ir_alloc(size_t n);          /* zeroed; lives until exit, like the IR */
 char *ir_strdup(const char *s);
 char *ir_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -212,6 +212,11 @@ int shape_eq(const Shape *a, const Shape *b);
 int shape_broadcast(const Shape *a, const Shape *b, Shape *out); /* 0 if incompatible */
 char *shape_str(const Shape *s);                                 /* "[64,256]" */
 void ivec_push(IntVec *v, int x);
+
+/* Append node n (its op and attributes set), or return its existing twin: the constructors'
+ * common end (leaves are never merged).  ir_node: node id, checked. */
+int ir_add_node(Graph *g, Node n);
+const Node *ir_node(const Graph *g, int id);
 
 int ir_input(Graph *g, const char *name, Shape s, DType dt);
 int ir_output(Graph *g, const char *name, Shape s);
