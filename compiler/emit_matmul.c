@@ -141,17 +141,31 @@ static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const
   em_line(e, "%s(%s + (%s) * %d + %s, %s, %s + %s);", name, c, i0, N, i1, ca, b, i1);
 }
 
+/* A loop over tiles, "for (int var = 0; var < n; var += step) {", preceded by pragma when
+ * not NULL; a loop that would run once is not written and its variable is "0". */
+static const char *tiles_open(Em *e, const char *var, int n, int step, const char *pragma) {
+  if (n == step) return "0";
+  if (pragma) em_line(e, "%s", pragma);
+  em_line(e, "for (int %s = 0; %s < %d; %s += %d) {", var, var, n, var, step);
+  e->ind++;
+  return var;
+}
+
+static void tiles_close(Em *e, const char *v) {
+  if (strcmp(v, "0") == 0) return;
+  e->ind--;
+  em_line(e, "}");
+}
+
 /* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
  * while every row tile of A passes over it. */
 static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
                       const char *i1, int nv) {
   int Mt = M / MR * MR;
   if (Mt) {
-    em_line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, MR);
-    e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, "i0", MR, i1, nv);
-    e->ind--;
-    em_line(e, "}");
+    const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
+    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv);
+    tiles_close(e, i0);
   }
   if (Mt < M) {
     em_line(e, "{");
@@ -174,12 +188,10 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
-    if (e->o->openmp && (double)M * N * K >= OMP_MIN_MACS) em_line(e, "#pragma omp parallel for");
-    em_line(e, "for (int i1 = 0; i1 < %d; i1 += %d) {", Nt, NR);
-    e->ind++;
-    axpy_cols(e, n, c, a, b, M, N, K, "i1", NV);
-    e->ind--;
-    em_line(e, "}");
+    int omp = e->o->openmp && (double)M * N * K >= OMP_MIN_MACS;
+    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
+    axpy_cols(e, n, c, a, b, M, N, K, i1, NV);
+    tiles_close(e, i1);
   }
   for (int j = Nt; j < Nv; j += VL) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", j), 1);
   if (Nv < N) {
@@ -261,10 +273,9 @@ static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0,
 static void dot_rows(Em *e, const Dot *d, const char *i0, int R) {
   int Nt = d->N / DC * DC;
   if (Nt) {
-    em_line(e, "for (int i1 = 0; i1 < %d; i1 += %d)", Nt, DC);
-    e->ind++;
-    dot_tile(e, d, i0, R, "i1", DC);
-    e->ind--;
+    const char *i1 = tiles_open(e, "i1", Nt, DC, NULL);
+    dot_tile(e, d, i0, R, i1, DC);
+    tiles_close(e, i1);
   }
   if (Nt < d->N) dot_tile(e, d, i0, R, ir_fmt("%d", Nt), d->N - Nt);
 }
@@ -272,12 +283,10 @@ static void dot_rows(Em *e, const Dot *d, const char *i0, int R) {
 static void dot_chunk(Em *e, const Dot *d, int M) {
   int Mt = M / DR * DR;
   if (Mt) {
-    if (e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS) em_line(e, "#pragma omp parallel for");
-    em_line(e, "for (int i0 = 0; i0 < %d; i0 += %d) {", Mt, DR);
-    e->ind++;
-    dot_rows(e, d, "i0", DR);
-    e->ind--;
-    em_line(e, "}");
+    int omp = e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS;
+    const char *i0 = tiles_open(e, "i0", Mt, DR, omp ? "#pragma omp parallel for" : NULL);
+    dot_rows(e, d, i0, DR);
+    tiles_close(e, i0);
   }
   if (Mt < M) dot_rows(e, d, ir_fmt("%d", Mt), M - Mt);
 }

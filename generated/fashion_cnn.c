@@ -392,13 +392,15 @@ static void fashion_cnn_matmul_161(float *restrict t161_matmul, const float *res
   }
   for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 128; i1 += 4)
+      for (int i1 = 0; i1 < 128; i1 += 4) {
         fashion_cnn_dot_4x4_k816_acc(t161_matmul + (i0) * 128 + i1, t159_max + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
+      }
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4)
+    for (int i1 = 0; i1 < 128; i1 += 4) {
       fashion_cnn_dot_4x4_k688_acc(t161_matmul + (i0) * 128 + i1, t159_max + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
+    }
   }
 }
 
@@ -496,8 +498,9 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
 /* %164 = matmul %163, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
 static void fashion_cnn_matmul_164(float *restrict t164_matmul, const float *restrict t163_relu, const float *restrict p_net_13_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_cnn_dot_4x4_k128(t164_matmul + (i0) * 10 + i1, t163_relu + (i0) * 128, p_net_13_weight + (i1) * 128);
+    }
     fashion_cnn_dot_4x2_k128(t164_matmul + (i0) * 10 + 8, t163_relu + (i0) * 128, p_net_13_weight + (8) * 128);
   }
 }
@@ -890,13 +893,15 @@ static void fashion_cnn_matmul_114(float *restrict t114_matmul, const float *res
   }
   for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 128; i1 += 4)
+      for (int i1 = 0; i1 < 128; i1 += 4) {
         fashion_cnn_dot_4x4_k816_acc(t114_matmul + (i0) * 128 + i1, t112_mul + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
+      }
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4)
+    for (int i1 = 0; i1 < 128; i1 += 4) {
       fashion_cnn_dot_4x4_k688_acc(t114_matmul + (i0) * 128 + i1, t112_mul + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
+    }
   }
 }
 
@@ -932,8 +937,9 @@ static void fashion_cnn_mul_122(float *restrict t122_mul, const float *restrict 
 /* %123 = matmul %122, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
 static void fashion_cnn_matmul_123(float *restrict t123_matmul, const float *restrict t122_mul, const float *restrict p_net_13_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_cnn_dot_4x4_k128(t123_matmul + (i0) * 10 + i1, t122_mul + (i0) * 128, p_net_13_weight + (i1) * 128);
+    }
     fashion_cnn_dot_4x2_k128(t123_matmul + (i0) * 10 + 8, t122_mul + (i0) * 128, p_net_13_weight + (8) * 128);
   }
 }
@@ -1571,13 +1577,15 @@ static void fashion_cnn_matmul_233(float *restrict t233_matmul, const float *res
   }
   for (int i3 = 0; i3 < 6256; i3 += 368) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4)
+      for (int i1 = 0; i1 < 288; i1 += 4) {
         fashion_cnn_dot_4x4_k368_acc(t233_matmul + (i0) * 288 + i1, t231_permute + (i0) * 6272 + i3, t64_window + (i1) * 6272 + i3);
+      }
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4)
+    for (int i1 = 0; i1 < 288; i1 += 4) {
       fashion_cnn_dot_4x4_k16_acc(t233_matmul + (i0) * 288 + i1, t231_permute + (i0) * 6272 + 6256, t64_window + (i1) * 6272 + 6256);
+    }
   }
 }
 
@@ -2016,14 +2024,16 @@ static void fashion_cnn_matmul_277(float *restrict t277_matmul, const float *res
   }
   for (int i3 = 0; i3 < 22344; i3 += 3192) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 8; i1 += 4)
+      for (int i1 = 0; i1 < 8; i1 += 4) {
         fashion_cnn_dot_4x4_k3192_acc(t277_matmul + (i0) * 9 + i1, t275_permute + (i0) * 25088 + i3, t17_window + (i1) * 25088 + i3);
+      }
       fashion_cnn_dot_4x1_k3192_acc(t277_matmul + (i0) * 9 + 8, t275_permute + (i0) * 25088 + i3, t17_window + (8) * 25088 + i3);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_cnn_dot_4x4_k2744_acc(t277_matmul + (i0) * 9 + i1, t275_permute + (i0) * 25088 + 22344, t17_window + (i1) * 25088 + 22344);
+    }
     fashion_cnn_dot_4x1_k2744_acc(t277_matmul + (i0) * 9 + 8, t275_permute + (i0) * 25088 + 22344, t17_window + (8) * 25088 + 22344);
   }
 }

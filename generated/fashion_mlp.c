@@ -121,12 +121,14 @@ static void fashion_mlp_matmul_8(float *restrict t8_matmul, const float *restric
     t8_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4)
+    for (int i1 = 0; i1 < 256; i1 += 4) {
       fashion_mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+    }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4)
+    for (int i1 = 0; i1 < 256; i1 += 4) {
       fashion_mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+    }
   }
 }
 
@@ -193,8 +195,9 @@ static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *rest
 /* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
 static void fashion_mlp_matmul_28(float *restrict t28_matmul, const float *restrict t10_relu, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4)
+    for (int i1 = 0; i1 < 128; i1 += 4) {
       fashion_mlp_dot_4x4_k256(t28_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_4_weight + (i1) * 256);
+    }
   }
 }
 
@@ -292,8 +295,9 @@ static inline void fashion_mlp_dot_4x2_k128(float *restrict c, const float *rest
 /* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
 static void fashion_mlp_matmul_31(float *restrict t31_matmul, const float *restrict t30_relu, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_mlp_dot_4x4_k128(t31_matmul + (i0) * 10 + i1, t30_relu + (i0) * 128, p_net_7_weight + (i1) * 128);
+    }
     fashion_mlp_dot_4x2_k128(t31_matmul + (i0) * 10 + 8, t30_relu + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }
@@ -330,8 +334,9 @@ static void fashion_mlp_mul_17(float *restrict t17_mul, const float *restrict t1
 /* %18 = matmul %17, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
 static void fashion_mlp_matmul_18(float *restrict t18_matmul, const float *restrict t17_mul, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4)
+    for (int i1 = 0; i1 < 128; i1 += 4) {
       fashion_mlp_dot_4x4_k256(t18_matmul + (i0) * 128 + i1, t17_mul + (i0) * 256, p_net_4_weight + (i1) * 256);
+    }
   }
 }
 
@@ -367,8 +372,9 @@ static void fashion_mlp_mul_25(float *restrict t25_mul, const float *restrict t2
 /* %26 = matmul %25, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
 static void fashion_mlp_matmul_26(float *restrict t26_matmul, const float *restrict t25_mul, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_mlp_dot_4x4_k128(t26_matmul + (i0) * 10 + i1, t25_mul + (i0) * 128, p_net_7_weight + (i1) * 128);
+    }
     fashion_mlp_dot_4x2_k128(t26_matmul + (i0) * 10 + 8, t25_mul + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }

@@ -105,9 +105,7 @@ static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict 
 /* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
 static void lenet_matmul_14(float *restrict t14_matmul, const float *restrict p_net_0_weight, const float *restrict t11_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
-    for (int i0 = 0; i0 < 4; i0 += 4) {
-      lenet_axpy_4x16_k25(t14_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 25, t11_window + i1);
-    }
+    lenet_axpy_4x16_k25(t14_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, t11_window + i1);
     {
       lenet_axpy_2x16_k25(t14_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, t11_window + i1);
     }
@@ -321,8 +319,9 @@ static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a
 /* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
 static void lenet_matmul_37(float *restrict t37_matmul, const float *restrict t35_max, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 120; i1 += 4)
+    for (int i1 = 0; i1 < 120; i1 += 4) {
       lenet_dot_4x4_k400(t37_matmul + (i0) * 120 + i1, t35_max + (i0) * 400, p_net_7_weight + (i1) * 400);
+    }
   }
 }
 
@@ -389,8 +388,9 @@ static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a
 /* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
 static void lenet_matmul_40(float *restrict t40_matmul, const float *restrict t39_relu, const float *restrict p_net_9_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 84; i1 += 4)
+    for (int i1 = 0; i1 < 84; i1 += 4) {
       lenet_dot_4x4_k120(t40_matmul + (i0) * 84 + i1, t39_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
+    }
   }
 }
 
@@ -584,8 +584,9 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
 /* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
 static void lenet_matmul_43(float *restrict t43_matmul, const float *restrict t42_relu, const float *restrict p_net_11_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       lenet_dot_4x4_k84(t43_matmul + (i0) * 10 + i1, t42_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
+    }
     lenet_dot_4x2_k84(t43_matmul + (i0) * 10 + 8, t42_relu + (i0) * 84, p_net_11_weight + (8) * 84);
   }
 }
@@ -1313,14 +1314,16 @@ static void lenet_matmul_86(float *restrict t86_matmul, const float *restrict t8
   }
   for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      for (int i1 = 0; i1 < 148; i1 += 4)
+      for (int i1 = 0; i1 < 148; i1 += 4) {
         lenet_dot_4x4_k784_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + i3, t24_window + (i1) * 3200 + i3);
+      }
       lenet_dot_4x2_k784_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + i3, t24_window + (148) * 3200 + i3);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
-    for (int i1 = 0; i1 < 148; i1 += 4)
+    for (int i1 = 0; i1 < 148; i1 += 4) {
       lenet_dot_4x4_k64_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + 3136, t24_window + (i1) * 3200 + 3136);
+    }
     lenet_dot_4x2_k64_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + 3136, t24_window + (148) * 3200 + 3136);
   }
 }
@@ -1733,22 +1736,22 @@ static void lenet_matmul_102(float *restrict t102_matmul, const float *restrict 
     t102_matmul[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 21120; i3 += 4224) { /* chunks of k */
-    for (int i0 = 0; i0 < 4; i0 += 4) {
-      for (int i1 = 0; i1 < 24; i1 += 4)
-        lenet_dot_4x4_k4224_acc(t102_matmul + (i0) * 25 + i1, t100_permute + (i0) * 25088 + i3, t11_window + (i1) * 25088 + i3);
-      lenet_dot_4x1_k4224_acc(t102_matmul + (i0) * 25 + 24, t100_permute + (i0) * 25088 + i3, t11_window + (24) * 25088 + i3);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_4x4_k4224_acc(t102_matmul + (0) * 25 + i1, t100_permute + (0) * 25088 + i3, t11_window + (i1) * 25088 + i3);
     }
-    for (int i1 = 0; i1 < 24; i1 += 4)
+    lenet_dot_4x1_k4224_acc(t102_matmul + (0) * 25 + 24, t100_permute + (0) * 25088 + i3, t11_window + (24) * 25088 + i3);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
       lenet_dot_2x4_k4224_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + i3, t11_window + (i1) * 25088 + i3);
+    }
     lenet_dot_2x1_k4224_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + i3, t11_window + (24) * 25088 + i3);
   }
-  for (int i0 = 0; i0 < 4; i0 += 4) {
-    for (int i1 = 0; i1 < 24; i1 += 4)
-      lenet_dot_4x4_k3968_acc(t102_matmul + (i0) * 25 + i1, t100_permute + (i0) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
-    lenet_dot_4x1_k3968_acc(t102_matmul + (i0) * 25 + 24, t100_permute + (i0) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_4x4_k3968_acc(t102_matmul + (0) * 25 + i1, t100_permute + (0) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
   }
-  for (int i1 = 0; i1 < 24; i1 += 4)
+  lenet_dot_4x1_k3968_acc(t102_matmul + (0) * 25 + 24, t100_permute + (0) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
     lenet_dot_2x4_k3968_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
+  }
   lenet_dot_2x1_k3968_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
 }
 

@@ -115,12 +115,14 @@ static void mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, con
     t8_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4)
+    for (int i1 = 0; i1 < 256; i1 += 4) {
       mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+    }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4)
+    for (int i1 = 0; i1 < 256; i1 += 4) {
       mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+    }
   }
 }
 
@@ -187,8 +189,9 @@ static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, 
 /* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
 static void mlp_matmul_11(float *restrict t11_matmul, const float *restrict t10_relu, const float *restrict p_net_3_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4)
+    for (int i1 = 0; i1 < 128; i1 += 4) {
       mlp_dot_4x4_k256(t11_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
+    }
   }
 }
 
@@ -286,8 +289,9 @@ static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, 
 /* %14 = matmul %13, %4^T : f32[64,10]                  # examples/mlp.lua:12 */
 static void mlp_matmul_14(float *restrict t14_matmul, const float *restrict t13_relu, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4)
+    for (int i1 = 0; i1 < 8; i1 += 4) {
       mlp_dot_4x4_k128(t14_matmul + (i0) * 10 + i1, t13_relu + (i0) * 128, p_net_5_weight + (i1) * 128);
+    }
     mlp_dot_4x2_k128(t14_matmul + (i0) * 10 + 8, t13_relu + (i0) * 128, p_net_5_weight + (8) * 128);
   }
 }
