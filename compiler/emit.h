@@ -34,6 +34,7 @@ typedef struct {
   const char *name;
   int written;
   int is_int; /* int32 class indices */
+  int node;   /* the node whose storage it is */
 } Buf;
 
 /* A map from strings to ints (open addressing; keys are not copied). */
@@ -80,6 +81,8 @@ typedef struct Em {
   StrMap twins;   /* a kernel's base name -> how many kernels have it */
   const char **kname;
   int nk, capk;
+  NameSet arena_ids;      /* the names of activations (em_node_name) and what they must not clash with */
+  const char **node_ids; /* per node: its activation's name once given */
   StrMap locals;   /* the current model function's pointer locals (name -> 1) */
   FILE *decls;     /* ... their declarations */
   int reads_model; /* ... the function's body reads m */
@@ -140,6 +143,8 @@ int em_is_target(const Graph *g, int i);
 void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs);
 void em_name_io(Em *e);
 const char *em_base_name(const char *path); /* after the last slash */
+const char *em_node_name(Em *e, int id);     /* an activation's C name: net_4_relu, t17_xent */
+const char *em_node_role(const Em *e, int id); /* "net.4 ReLU, backward": module and role */
 void emit_header(Em *e, FILE *h, const char *hname);
 void emit_init(Em *e);
 void emit_tensor_table(Em *e);

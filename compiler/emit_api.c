@@ -238,6 +238,38 @@ void em_name_io(Em *e) {
     const char *slot = ir_c_ident(l->slot);
     e->state_ids[i] = em_ns_unique(&states, l->owner < 0 ? slot : ir_fmt("%s_%s", e->param_ids[l->owner], slot));
   }
+  /* what an activation's name must not be: the model functions' parameters and slab locals */
+  e->node_ids = ir_alloc((size_t)g->nnodes * sizeof(char *) + 1);
+  for (int i = 0; i < g->ninputs; i++) em_ns_add(&e->arena_ids, e->in_names[i]), em_ns_add(&e->arena_ids, ir_fmt("%s_", e->in_names[i]));
+  for (int i = 0; i < g->noutputs; i++) em_ns_add(&e->arena_ids, e->out_names[i]);
+  for (int i = 0; i < g->nparams; i++)
+    em_ns_add(&e->arena_ids, ir_fmt("p_%s", e->param_ids[i])), em_ns_add(&e->arena_ids, ir_fmt("g_%s", e->param_ids[i]));
+  for (int i = 0; i < g->nstates; i++) em_ns_add(&e->arena_ids, ir_fmt("s_%s", e->state_ids[i]));
+}
+
+/* An activation (an arena buffer) is named after its module and op, "net_4_relu", with "_bw"
+ * when the backward pass computes it ("net_4_mul_bw"); outside a module after its node,
+ * "t17_xent".  Names that could clash with what the generated code or the runtime declare
+ * (reserved words and prefixes, the model's own prefix) get "t_" in front; a name already
+ * given gets "_2", "_3", ... */
+const char *em_node_name(Em *e, int id) {
+  if (e->node_ids[id]) return e->node_ids[id];
+  const Node *n = &e->g->nodes[id];
+  const Scope *sc = ir_scope(e->g, n->loc.scope);
+  const char *op = op_info[n->op].name, *bw = n->flags & NF_BACKWARD ? "_bw" : "";
+  const char *base = sc ? ir_fmt("%s_%s%s", ir_c_ident(sc->name), op, bw) : ir_fmt("t%d_%s", id, op);
+  size_t np = strlen(e->pre);
+  if (sc && (reserved(base) || strncmp(base, "rt_", 3) == 0 || (strncmp(base, e->pre, np) == 0 && base[np] == '_')))
+    base = ir_fmt("t_%s", base);
+  return e->node_ids[id] = em_ns_unique(&e->arena_ids, base);
+}
+
+const char *em_node_role(const Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  const Scope *sc = ir_scope(e->g, n->loc.scope);
+  const char *who = sc ? ir_fmt("%s %s, ", ir_esc(sc->name, RT_ESC_C_COMMENT), ir_esc(sc->kind, RT_ESC_C_COMMENT)) : "";
+  return ir_fmt("%s%s:%d%s", who, ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line,
+                n->flags & NF_BACKWARD ? ", backward" : "");
 }
 
 

@@ -61,11 +61,8 @@ static void declare_local(Em *e, const Buf *b, const char *type) {
   *seen = 1;
   const char *what = "";
   if (b->kind == S_ARENA) {
-    int id = (int)strtol(b->name + 1, NULL, 10); /* t<id>_<op> */
-    const Node *n = &e->g->nodes[id];
-    what = ir_fmt("   /* %%%d %s%s, %s:%d%s */", id, op_info[n->op].name, shape_str(&n->shape),
-                  ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line,
-                  n->flags & NF_BACKWARD ? " backward" : "");
+    const Node *n = &e->g->nodes[b->node];
+    what = ir_fmt("   /* %%%d %s%s: %s */", b->node, op_info[n->op].name, shape_str(&n->shape), em_node_role(e, b->node));
   }
   fprintf(e->decls, "  %s *const %s = %s + %lld;%s\n", type, b->name, em_slab(b->kind), (long long)b->off, what);
 }
@@ -155,8 +152,7 @@ static void emit_block(Em *e, int id) {
   kernel_signature(e, &params, &args);
   const char *name = kernel(e, id, params, body);
   free(body);
-  em_line(e, "%s(%s); /* %%%d %s, %s:%d%s */", name, args, id, op_info[n->op].name,
-          ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line, n->flags & NF_BACKWARD ? " backward" : "");
+  em_line(e, "%s(%s); /* %%%d %s: %s */", name, args, id, op_info[n->op].name, em_node_role(e, id));
 }
 
 /* ---- functions ------------------------------------------------------------------------- */
@@ -286,6 +282,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   free(code);
   free(kernels);
   free(e.kname);
+  free(e.mname);
   fclose(f);
   /* both files whole or not at all: the header first, which the C includes */
   int st = ir_write_file(hpath, htext, hlen) || ir_write_file(cpath, ctext, clen);

@@ -101,7 +101,7 @@ static const char *store_name(const Em *e, const Store *s, int id) {
   case S_PARAM: return ir_fmt("p_%s", e->param_ids[s->leaf]);
   case S_GRAD: return ir_fmt("g_%s", e->param_ids[s->leaf]);
   case S_STATE: return ir_fmt("s_%s", e->state_ids[s->leaf]);
-  case S_ARENA: return ir_fmt("t%d_%s", id, op_info[e->g->nodes[id].op].name);
+  case S_ARENA: return em_node_name((Em *)e, id);
   case S_NONE: case S_ALIAS: break;
   }
   die("no storage for %%%d", id);
@@ -118,7 +118,7 @@ const char *em_buffer(Em *e, int id, int write) {
     }
   if (e->nbuf == MAXBUF) die("too many buffers in one block");
   Buf *b = &e->buf[e->nbuf++];
-  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT};
+  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT, id};
   return b->name;
 }
 

@@ -393,6 +393,25 @@ void ir_set_hash(Graph *g, uint64_t hash) { g->hash = hash; }
 
 void ir_set_loc(Graph *g, Loc loc) { g->cur = loc; }
 
+int ir_scope_new(Graph *g, const char *name, const char *kind) {
+  if (g->nscopes == g->capscopes) {
+    Scope *ns = ir_alloc((size_t)(g->capscopes = g->capscopes ? 2 * g->capscopes : 64) * sizeof *ns);
+    if (g->nscopes) memcpy(ns, g->scopes, (size_t)g->nscopes * sizeof *ns);
+    g->scopes = ns;
+  }
+  g->scopes[g->nscopes] = (Scope){ir_strdup(name), ir_strdup(kind)};
+  return ++g->nscopes;
+}
+
+void ir_scope_rename(Graph *g, int scope, const char *name) {
+  if (scope < 1 || scope > g->nscopes) die("no scope %d", scope);
+  g->scopes[scope - 1].name = ir_strdup(name);
+}
+
+const Scope *ir_scope(const Graph *g, int scope) {
+  return scope >= 1 && scope <= g->nscopes ? &g->scopes[scope - 1] : NULL;
+}
+
 void ir_set_flags(Graph *g, unsigned flags) { g->cur_flags = flags; }
 
 void ir_set_on_error(Graph *g, void (*on_error)(void *ctx, const char *msg), void *ctx) {
@@ -463,6 +482,8 @@ Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
   Graph *ng = ir_new();
   ng->name = g->name;
   ng->hash = g->hash;
+  ng->scopes = g->scopes; /* module scopes are fixed once the model ran */
+  ng->nscopes = ng->capscopes = g->nscopes;
   ng->on_error = g->on_error;
   ng->err_ctx = g->err_ctx;
   /* leaf tables are copied so leaf indices stay valid; their node ids are fixed up below */

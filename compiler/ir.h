@@ -80,7 +80,14 @@ typedef struct {
 typedef struct {
   const char *file; /* as the user named it */
   int line;         /* 0 when unknown */
+  int scope;        /* the module that built it: 1 + index into the graph's scopes; 0: none */
 } Loc;
+
+/* A module instance of the model: what the generated C and the dumps call its nodes by. */
+typedef struct {
+  const char *name; /* its state_dict prefix once named ("net.4"), else "relu3" */
+  const char *kind; /* "ReLU", "Linear", ... */
+} Scope;
 
 enum {
   NF_BACKWARD = 1 /* built by autodiff or the optimizer, not by the model file */
@@ -178,6 +185,8 @@ typedef struct Graph {
   int target;             /* index of the target input (sequential style), -1 if none */
   const char *name;       /* model name: C prefix */
   uint64_t hash;          /* the model's graph as the model file built it (ir_graph_hash) */
+  Scope *scopes;           /* the model's modules (Loc.scope) */
+  int nscopes, capscopes;
   Loc cur;                /* location given to new nodes */
   unsigned cur_flags;     /* flags given to new nodes */
   void (*on_error)(void *ctx, const char *msg); /* must not return */
@@ -217,6 +226,12 @@ void ivec_push(IntVec *v, int x);
  * common end (leaves are never merged).  ir_node: node id, checked. */
 int ir_add_node(Graph *g, Node n);
 const Node *ir_node(const Graph *g, int id);
+
+/* A new module scope (its id, for Loc.scope), its final name, and the scope of an id (NULL
+ * for 0). */
+int ir_scope_new(Graph *g, const char *name, const char *kind);
+void ir_scope_rename(Graph *g, int scope, const char *name);
+const Scope *ir_scope(const Graph *g, int scope);
 
 int ir_input(Graph *g, const char *name, Shape s, DType dt);
 int ir_output(Graph *g, const char *name, Shape s);

@@ -35,6 +35,7 @@ struct Dsl {
   size_t mem, mem_limit;
   int nloc;
   int locs[MAX_LOC_DEPTH];
+  int scopes[MAX_LOC_DEPTH]; /* the module scope of each frame (Loc.scope), 0: none */
   int spec_ref;      /* the built spec table */
   int last_line;     /* last line of the model file that ran: where the spec was returned */
   char mode[8];      /* core.mode(): "none", "train" or "eval" */
@@ -56,7 +57,7 @@ static Dsl *get_dsl(lua_State *L) {
 
 static Loc cur_loc(lua_State *L) {
   Dsl *d = get_dsl(L);
-  Loc l = {d->file, d->nloc ? d->locs[d->nloc - 1] : sb_user_line(L)};
+  Loc l = {d->file, d->nloc ? d->locs[d->nloc - 1] : sb_user_line(L), d->nloc ? d->scopes[d->nloc - 1] : 0};
   return l;
 }
 
@@ -376,18 +377,50 @@ static int c_line(lua_State *L) {
 
 static int c_error(lua_State *L) { return dsl_raise(L, "%s", luaL_checkstring(L, 1)); }
 
-/* with_loc(line, f, ...): run f with new nodes and errors placed at line. */
-static int c_with_loc(lua_State *L) {
+/* Run the function at stack index 2 with the arguments after it, in a frame at line and
+ * scope; its results. */
+static int in_frame(lua_State *L, int line, int scope) {
   Dsl *d = get_dsl(L);
-  lua_Integer line = luaL_checkinteger(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   if (d->nloc == MAX_LOC_DEPTH) return dsl_raise(L, "modules nested too deeply");
-  d->locs[d->nloc++] = (int)line;
+  d->locs[d->nloc] = line;
+  d->scopes[d->nloc++] = scope;
   int nargs = lua_gettop(L) - 2;
   int st = lua_pcall(L, nargs, LUA_MULTRET, 0);
   d->nloc--;
   if (st != LUA_OK) return lua_error(L);
   return lua_gettop(L) - 1;
+}
+
+/* with_loc(line, f, ...): run f with new nodes and errors placed at line. */
+static int c_with_loc(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  int line = (int)luaL_checkinteger(L, 1);
+  return in_frame(L, line, d->nloc ? d->scopes[d->nloc - 1] : 0);
+}
+
+/* with_module(scope, line, f, ...): the same, the nodes in the module's scope. */
+static int c_with_module(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  lua_Integer scope = luaL_checkinteger(L, 1);
+  if (scope < 1 || scope > d->g->nscopes) return dsl_raise(L, "no module scope %lld", (long long)scope);
+  lua_remove(L, 1);
+  return in_frame(L, (int)luaL_checkinteger(L, 1), (int)scope);
+}
+
+/* scope(name, kind): a new module scope; its id. */
+static int c_scope(lua_State *L) {
+  lua_pushinteger(L, ir_scope_new(get_dsl(L)->g, luaL_checkstring(L, 1), luaL_checkstring(L, 2)));
+  return 1;
+}
+
+/* rename_scope(id, name): the module's final name (its state_dict prefix). */
+static int c_rename_scope(lua_State *L) {
+  Dsl *d = get_dsl(L);
+  lua_Integer id = luaL_checkinteger(L, 1);
+  if (id < 1 || id > d->g->nscopes) return dsl_raise(L, "no module scope %lld", (long long)id);
+  ir_scope_rename(d->g, (int)id, luaL_checkstring(L, 2));
+  return 0;
 }
 
 static int c_rename(lua_State *L) {
@@ -451,7 +484,8 @@ static const luaL_Reg core_fns[] = {
     {"sum_to", c_sum_to}, {"permute", c_permute}, {"window", c_window}, {"broadcast", c_broadcast}, {"max", c_max}, {"row", c_row},
     {"xent", c_xent}, {"pick", c_pick}, {"onehot", c_onehot}, {"shape", c_shape},
     {"dtype", c_dtype}, {"id", c_id}, {"is_tensor", c_is_tensor}, {"kind", c_kind},
-    {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"rename", c_rename},
+    {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"with_module", c_with_module},
+    {"scope", c_scope}, {"rename_scope", c_rename_scope}, {"rename", c_rename},
     {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
     {"mode", c_mode}, {"update_buffer", c_update_buffer}, {NULL, NULL}};
 
@@ -657,7 +691,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   sb_open(L);
   open_core(L, o);
   lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000);
-  ir_set_loc(g, (Loc){o->path, g->cur.line});
+  ir_set_loc(g, (Loc){o->path, g->cur.line, 0});
   if (sb_load_model(L, o->path) != LUA_OK) {
     dsl_close(d);
     return NULL;
@@ -669,6 +703,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   lua_pushcfunction(L, build_spec);
   lua_insert(L, -2);
   lua_pushstring(L, file_stem(o->path));
+  d->scopes[d->nloc] = 0;
   d->locs[d->nloc++] = d->last_line; /* spec errors and nodes: the line that returned it */
   int failed = protected_call(d, 2, 1);
   d->nloc--;
@@ -713,7 +748,7 @@ int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
     lua_geti(L, -1, i + 1);
     int v = ((TensorUD *)lua_touserdata(L, -1))->id;
     lua_pop(L, 1);
-    ir_set_loc(g, (Loc){d->file, d->last_line});
+    ir_set_loc(g, (Loc){d->file, d->last_line, 0});
     int out = ir_output(g, i ? ir_fmt("output%d", i + 1) : "output", g->nodes[v].shape);
     ir_add_root(g, FN_FORWARD, ir_assign(g, out, v));
   }

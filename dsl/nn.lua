@@ -17,7 +17,7 @@ local function apply(self, ...)
   if args.n ~= want then
     core.error(string.format("%s takes %d input%s, got %d", tostring(self), want, want == 1 and "" or "s", args.n))
   end
-  return core.with_loc(self._line, function() return self:forward(table.unpack(args, 1, args.n)) end)
+  return core.with_module(self._scope, self._line, function() return self:forward(table.unpack(args, 1, args.n)) end)
 end
 
 -- class(kind, ctor): nn.Kind(...) builds an instance; instance(x) applies it
@@ -29,6 +29,7 @@ local function class(kind, ctor)
     local self = setmetatable({_line = core.line(), _params = {}, _order = {}}, c)
     counters[kind] = (counters[kind] or -1) + 1
     self._auto = kind:lower() .. counters[kind]
+    self._scope = core.scope(self._auto, kind) -- its nodes' module, renamed with it (_name)
     ctor(self, ...)
     return self
   end})
@@ -47,6 +48,7 @@ function Module:_param(name, shape, initializer)
 end
 
 function Module:_name(prefix)
+  core.rename_scope(self._scope, prefix)
   for _, k in ipairs(self._order) do core.rename(self._params[k], prefix .. "." .. k) end
 end
 
@@ -119,6 +121,7 @@ function nn.Sequential:forward(x)
 end
 
 function nn.Sequential:_name(prefix)
+  core.rename_scope(self._scope, prefix)
   for i, m in ipairs(self._mods) do m:_name(prefix .. "." .. (i - 1)) end
 end
 

@@ -18,23 +18,23 @@
 #define BINARY_ONE_MINUS_BETA2 0.001f   /* examples/binary.lua:13 */
 
 /* %5 = transpose %0 : f32[2,16]                        # examples/binary.lua:9 */
-static void binary_transpose_5(float *restrict t5_transpose, const float *restrict p_net_0_weight) {
+static void binary_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      t5_transpose[16*i0 + i1] = p_net_0_weight[i0 + 2*i1];
+      net_0_transpose[16*i0 + i1] = p_net_0_weight[i0 + 2*i1];
     }
   }
 }
 
 /* %6 = matmul %4, %5 : f32[32,16]                      # examples/binary.lua:9 */
-static void binary_matmul_6(float *restrict t6_matmul, const float *restrict x, const float *restrict t5_transpose) {
+static void binary_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
   for (int i0 = 0; i0 < 512; i0++) {
-    t6_matmul[i0] = 0.0f;
+    net_0_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 2; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        t6_matmul[16*i0 + i2] += x[2*i0 + i1] * t5_transpose[16*i1 + i2];
+        net_0_matmul[16*i0 + i2] += x[2*i0 + i1] * net_0_transpose[16*i1 + i2];
       }
     }
   }
@@ -43,10 +43,10 @@ static void binary_matmul_6(float *restrict t6_matmul, const float *restrict x, 
 /* %8 = tanh %7 : f32[32,16]                            # examples/binary.lua:9
  *   with %7 = add %6, %1 : f32[32,16]                         # examples/binary.lua:9
  */
-static void binary_tanh_8(float *restrict t8_tanh, const float *restrict t6_matmul, const float *restrict p_net_0_bias) {
+static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      t8_tanh[16*i0 + i1] = tanhf((t6_matmul[16*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[16*i0 + i1] = tanhf((net_0_matmul[16*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }
@@ -74,9 +74,9 @@ static inline void binary_dot_4x1_k16(float *restrict c, const float *restrict a
 }
 
 /* %9 = matmul %8, %2^T : f32[32,1]                     # examples/binary.lua:10 */
-static void binary_matmul_9(float *restrict t9_matmul, const float *restrict t8_tanh, const float *restrict p_net_2_weight) {
+static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    binary_dot_4x1_k16(t9_matmul + (i0) * 1 + 0, t8_tanh + (i0) * 16, p_net_2_weight + (0) * 16);
+    binary_dot_4x1_k16(net_2_matmul + (i0) * 1 + 0, net_1_tanh + (i0) * 16, p_net_2_weight + (0) * 16);
   }
 }
 
@@ -84,60 +84,60 @@ static void binary_matmul_9(float *restrict t9_matmul, const float *restrict t8_
  *   with %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
  *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
  */
-static void binary_assign_31(float *restrict out, const float *restrict t9_matmul, const float *restrict p_net_2_bias) {
+static void binary_assign_31(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out[i0] = dlc_sigmoidf((t9_matmul[i0] + p_net_2_bias[0]));
+    out[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
   }
 }
 
 /* %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
  *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
  */
-static void binary_sigmoid_11(float *restrict t11_sigmoid, const float *restrict t9_matmul, const float *restrict p_net_2_bias) {
+static void binary_sigmoid_11(float *restrict net_3_sigmoid, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t11_sigmoid[i0] = dlc_sigmoidf((t9_matmul[i0] + p_net_2_bias[0]));
+    net_3_sigmoid[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
   }
 }
 
 /* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_13(float *restrict t13_clamp, const float *restrict t11_sigmoid) {
+static void binary_clamp_13(float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t13_clamp[i0] = dlc_clampf(t11_sigmoid[i0], 1.40129846e-45f, INFINITY);
+    bceloss0_clamp[i0] = dlc_clampf(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
 /* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_14(float *restrict t14_log, const float *restrict t13_clamp) {
+static void binary_log_14(float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t14_log[i0] = logf(t13_clamp[i0]);
+    bceloss0_log[i0] = logf(bceloss0_clamp[i0]);
   }
 }
 
 /* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_18(float *restrict t18_sub, const float *restrict target) {
+static void binary_sub_18(float *restrict bceloss0_sub, const float *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t18_sub[i0] = (1.0f - target[i0]);
+    bceloss0_sub[i0] = (1.0f - target[i0]);
   }
 }
 
 /* %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_19(float *restrict t19_sub, const float *restrict t11_sigmoid) {
+static void binary_sub_19(float *restrict bceloss0_sub_2, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t19_sub[i0] = (1.0f - t11_sigmoid[i0]);
+    bceloss0_sub_2[i0] = (1.0f - net_3_sigmoid[i0]);
   }
 }
 
 /* %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_20(float *restrict t20_clamp, const float *restrict t19_sub) {
+static void binary_clamp_20(float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t20_clamp[i0] = dlc_clampf(t19_sub[i0], 1.40129846e-45f, INFINITY);
+    bceloss0_clamp_2[i0] = dlc_clampf(bceloss0_sub_2[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
 /* %21 = log %20 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_21(float *restrict t21_log, const float *restrict t20_clamp) {
+static void binary_log_21(float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t21_log[i0] = logf(t20_clamp[i0]);
+    bceloss0_log_2[i0] = logf(bceloss0_clamp_2[i0]);
   }
 }
 
@@ -149,29 +149,29 @@ static void binary_log_21(float *restrict t21_log, const float *restrict t20_cla
  *   with %23 = mul %18, %22 : f32[32,1]                       # examples/binary.lua:12
  *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  */
-static void binary_sum_to_26(float *restrict t26_sum_to, const float *restrict target, const float *restrict t14_log, const float *restrict t18_sub, const float *restrict t21_log) {
-  t26_sum_to[0] = 0.0f;
+static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2) {
+  bceloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(t14_log[(i0 + i1)], (-100.0f), INFINITY)) + (t18_sub[(i0 + i1)] * dlc_clampf(t21_log[(i0 + i1)], (-100.0f), INFINITY))));
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) + (bceloss0_sub[(i0 + i1)] * dlc_clampf(bceloss0_log_2[(i0 + i1)], (-100.0f), INFINITY))));
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t26_sum_to[0] += r_part[0];
+    bceloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %28 = div %26, %27 : f32[]                           # examples/binary.lua:12 */
-static void binary_div_28(float *restrict t28_div, const float *restrict t26_sum_to) {
-  t28_div[0] = (t26_sum_to[0] / 32.0f);
+static void binary_div_28(float *restrict bceloss0_div, const float *restrict bceloss0_sum_to) {
+  bceloss0_div[0] = (bceloss0_sum_to[0] / 32.0f);
 }
 
 /* %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
  *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
  */
-static void binary_neg_36(float *restrict t36_neg) {
+static void binary_neg_36(float *restrict bceloss0_neg_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t36_neg[i0] = (-0.03125f);
+    bceloss0_neg_bw[i0] = (-0.03125f);
   }
 }
 
@@ -192,19 +192,19 @@ static void binary_neg_36(float *restrict t36_neg) {
  *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
  *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
  */
-static void binary_mul_52(float *restrict t52_mul, const float *restrict t36_neg, const float *restrict t18_sub, const float *restrict t21_log, const float *restrict t20_clamp, const float *restrict t19_sub, const float *restrict target, const float *restrict t14_log, const float *restrict t13_clamp, const float *restrict t11_sigmoid) {
+static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t52_mul[i0] = (((-((((t36_neg[i0] * t18_sub[i0]) * dlc_inrangef(t21_log[i0], (-100.0f), INFINITY)) / t20_clamp[i0]) * dlc_inrangef(t19_sub[i0], 1.40129846e-45f, INFINITY))) + ((((t36_neg[i0] * target[i0]) * dlc_inrangef(t14_log[i0], (-100.0f), INFINITY)) / t13_clamp[i0]) * dlc_inrangef(t11_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (t11_sigmoid[i0] * t19_sub[i0]));
+    net_3_mul_bw[i0] = (((-((((bceloss0_neg_bw[i0] * bceloss0_sub[i0]) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef(bceloss0_sub_2[i0], 1.40129846e-45f, INFINITY))) + ((((bceloss0_neg_bw[i0] * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * bceloss0_sub_2[i0]));
   }
 }
 
 /* %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward */
-static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict t52_mul) {
+static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t52_mul[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += net_3_mul_bw[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     g_net_2_bias[0] += r_part[0];
@@ -212,25 +212,25 @@ static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict
 }
 
 /* %54 = matmul %52, %2 : f32[32,16]                    # examples/binary.lua:10 backward */
-static void binary_matmul_54(float *restrict t54_matmul, const float *restrict t52_mul, const float *restrict p_net_2_weight) {
+static void binary_matmul_54(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 512; i0++) {
-    t54_matmul[i0] = 0.0f;
+    net_2_matmul_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i2 = 0; i2 < 16; i2++) {
-      t54_matmul[16*i0 + i2] += t52_mul[i0] * p_net_2_weight[i2];
+      net_2_matmul_bw[16*i0 + i2] += net_3_mul_bw[i0] * p_net_2_weight[i2];
     }
   }
 }
 
 /* %55 = matmul %52^T, %8 : f32[1,16]                   # examples/binary.lua:10 backward */
-static void binary_matmul_55(float *restrict g_net_2_weight, const float *restrict t52_mul, const float *restrict t8_tanh) {
+static void binary_matmul_55(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 32; i1++) {
     for (int i2 = 0; i2 < 16; i2++) {
-      g_net_2_weight[i2] += t52_mul[i1] * t8_tanh[16*i1 + i2];
+      g_net_2_weight[i2] += net_3_mul_bw[i1] * net_1_tanh[16*i1 + i2];
     }
   }
 }
@@ -239,33 +239,33 @@ static void binary_matmul_55(float *restrict g_net_2_weight, const float *restri
  *   with %57 = sub %17, %56 : f32[32,16]                      # examples/binary.lua:9 backward
  *   with %56 = mul %8, %8 : f32[32,16]                        # examples/binary.lua:9 backward
  */
-static void binary_mul_58(float *restrict t58_mul, const float *restrict t54_matmul, const float *restrict t8_tanh) {
+static void binary_mul_58(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 512; i0++) {
-    t58_mul[i0] = (t54_matmul[i0] * (1.0f - (t8_tanh[i0] * t8_tanh[i0])));
+    net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %59 = sum_to %58 : f32[16]                           # examples/binary.lua:9 backward */
-static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict t58_mul) {
+static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      g_net_0_bias[i1] += t58_mul[16*i0 + i1];
+      g_net_0_bias[i1] += net_1_mul_bw[16*i0 + i1];
     }
   }
 }
 
 /* %60 = matmul %58^T, %4 : f32[16,2]                   # examples/binary.lua:9 backward */
-static void binary_matmul_60(float *restrict g_net_0_weight, const float *restrict t58_mul, const float *restrict x) {
+static void binary_matmul_60(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 2; i2++) {
-        g_net_0_weight[2*i0 + i2] += t58_mul[i0 + 16*i1] * x[2*i1 + i2];
+        g_net_0_weight[2*i0 + i2] += net_1_mul_bw[i0 + 16*i1] * x[2*i1 + i2];
       }
     }
   }
@@ -455,16 +455,16 @@ static void binary_assign_164(float *restrict p_net_2_bias, const float *restric
  *   with %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
  *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-static void binary_neg_25(float *restrict t25_neg, const float *restrict target, const float *restrict out) {
+static void binary_neg_25(float *restrict bceloss0_neg, const float *restrict target, const float *restrict out) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t25_neg[i0] = (-((target[i0] * dlc_clampf(logf(dlc_clampf(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clampf(logf(dlc_clampf((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
+    bceloss0_neg[i0] = (-((target[i0] * dlc_clampf(logf(dlc_clampf(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clampf(logf(dlc_clampf((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
   }
 }
 
 /* %33 = assign %32, %29 : f32[32]                      # examples/binary.lua:14 */
-static void binary_assign_33(float *restrict sample_loss, const float *restrict t25_neg) {
+static void binary_assign_33(float *restrict sample_loss, const float *restrict bceloss0_neg) {
   for (int i0 = 0; i0 < 32; i0++) {
-    sample_loss[i0] = t25_neg[i0];
+    sample_loss[i0] = bceloss0_neg[i0];
   }
 }
 
@@ -482,68 +482,68 @@ void binary_init(binary_model *m, uint64_t seed) {
 }
 
 void binary_forward(binary_model *restrict m, const float *x, float *out) {
-  float *const t5_transpose = m->arena + 512;   /* %5 transpose[2,16], examples/binary.lua:9 */
+  float *const net_0_transpose = m->arena + 512;   /* %5 transpose[2,16]: net.0 Linear, examples/binary.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[32,16], examples/binary.lua:9 */
-  float *const t8_tanh = m->arena + 512;   /* %8 tanh[32,16], examples/binary.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[32,16]: net.0 Linear, examples/binary.lua:9 */
+  float *const net_1_tanh = m->arena + 512;   /* %8 tanh[32,16]: net.1 Tanh, examples/binary.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[32,1], examples/binary.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[32,1]: net.2 Linear, examples/binary.lua:10 */
   float *const p_net_2_weight = m->param + 48;
   float *const p_net_2_bias = m->param + 64;
-  binary_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/binary.lua:9 */
-  binary_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/binary.lua:9 */
-  binary_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/binary.lua:9 */
-  binary_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/binary.lua:10 */
-  binary_assign_31(out, t9_matmul, p_net_2_bias); /* %31 assign, examples/binary.lua:14 */
+  binary_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/binary.lua:9 */
+  binary_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/binary.lua:9 */
+  binary_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/binary.lua:9 */
+  binary_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/binary.lua:10 */
+  binary_assign_31(out, net_2_matmul, p_net_2_bias); /* %31 assign: examples/binary.lua:14 */
 }
 
 float binary_grad(binary_model *restrict m, const float *x, const float *target) {
-  float *const t5_transpose = m->arena + 512;   /* %5 transpose[2,16], examples/binary.lua:9 */
+  float *const net_0_transpose = m->arena + 512;   /* %5 transpose[2,16]: net.0 Linear, examples/binary.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[32,16], examples/binary.lua:9 */
-  float *const t8_tanh = m->arena + 512;   /* %8 tanh[32,16], examples/binary.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[32,16]: net.0 Linear, examples/binary.lua:9 */
+  float *const net_1_tanh = m->arena + 512;   /* %8 tanh[32,16]: net.1 Tanh, examples/binary.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[32,1], examples/binary.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[32,1]: net.2 Linear, examples/binary.lua:10 */
   float *const p_net_2_weight = m->param + 48;
-  float *const t11_sigmoid = m->arena + 32;   /* %11 sigmoid[32,1], examples/binary.lua:10 */
+  float *const net_3_sigmoid = m->arena + 32;   /* %11 sigmoid[32,1]: net.3 Sigmoid, examples/binary.lua:10 */
   float *const p_net_2_bias = m->param + 64;
-  float *const t13_clamp = m->arena + 0;   /* %13 clamp[32,1], examples/binary.lua:12 */
-  float *const t14_log = m->arena + 64;   /* %14 log[32,1], examples/binary.lua:12 */
-  float *const t18_sub = m->arena + 96;   /* %18 sub[32,1], examples/binary.lua:12 */
-  float *const t19_sub = m->arena + 128;   /* %19 sub[32,1], examples/binary.lua:12 */
-  float *const t20_clamp = m->arena + 160;   /* %20 clamp[32,1], examples/binary.lua:12 */
-  float *const t21_log = m->arena + 192;   /* %21 log[32,1], examples/binary.lua:12 */
-  float *const t26_sum_to = m->arena + 224;   /* %26 sum_to[], examples/binary.lua:12 */
-  float *const t28_div = m->arena + 1536;   /* %28 div[], examples/binary.lua:12 */
-  float *const t36_neg = m->arena + 224;   /* %36 neg[32,1], examples/binary.lua:12 backward */
-  float *const t52_mul = m->arena + 1024;   /* %52 mul[32,1], examples/binary.lua:10 backward */
+  float *const bceloss0_clamp = m->arena + 0;   /* %13 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_log = m->arena + 64;   /* %14 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_sub = m->arena + 96;   /* %18 sub[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_sub_2 = m->arena + 128;   /* %19 sub[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_clamp_2 = m->arena + 160;   /* %20 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_log_2 = m->arena + 192;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_sum_to = m->arena + 224;   /* %26 sum_to[]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_div = m->arena + 1536;   /* %28 div[]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_neg_bw = m->arena + 224;   /* %36 neg[32,1]: bceloss0 BCELoss, examples/binary.lua:12, backward */
+  float *const net_3_mul_bw = m->arena + 1024;   /* %52 mul[32,1]: net.3 Sigmoid, examples/binary.lua:10, backward */
   float *const g_net_2_bias = m->grad + 64;
-  float *const t54_matmul = m->arena + 0;   /* %54 matmul[32,16], examples/binary.lua:10 backward */
+  float *const net_2_matmul_bw = m->arena + 0;   /* %54 matmul[32,16]: net.2 Linear, examples/binary.lua:10, backward */
   float *const g_net_2_weight = m->grad + 48;
-  float *const t58_mul = m->arena + 1024;   /* %58 mul[32,16], examples/binary.lua:9 backward */
+  float *const net_1_mul_bw = m->arena + 1024;   /* %58 mul[32,16]: net.1 Tanh, examples/binary.lua:9, backward */
   float *const g_net_0_bias = m->grad + 32;
   float *const g_net_0_weight = m->grad + 0;
-  binary_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/binary.lua:9 */
-  binary_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/binary.lua:9 */
-  binary_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/binary.lua:9 */
-  binary_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/binary.lua:10 */
-  binary_sigmoid_11(t11_sigmoid, t9_matmul, p_net_2_bias); /* %11 sigmoid, examples/binary.lua:10 */
-  binary_clamp_13(t13_clamp, t11_sigmoid); /* %13 clamp, examples/binary.lua:12 */
-  binary_log_14(t14_log, t13_clamp); /* %14 log, examples/binary.lua:12 */
-  binary_sub_18(t18_sub, target); /* %18 sub, examples/binary.lua:12 */
-  binary_sub_19(t19_sub, t11_sigmoid); /* %19 sub, examples/binary.lua:12 */
-  binary_clamp_20(t20_clamp, t19_sub); /* %20 clamp, examples/binary.lua:12 */
-  binary_log_21(t21_log, t20_clamp); /* %21 log, examples/binary.lua:12 */
-  binary_sum_to_26(t26_sum_to, target, t14_log, t18_sub, t21_log); /* %26 sum_to, examples/binary.lua:12 */
-  binary_div_28(t28_div, t26_sum_to); /* %28 div, examples/binary.lua:12 */
-  binary_neg_36(t36_neg); /* %36 neg, examples/binary.lua:12 backward */
-  binary_mul_52(t52_mul, t36_neg, t18_sub, t21_log, t20_clamp, t19_sub, target, t14_log, t13_clamp, t11_sigmoid); /* %52 mul, examples/binary.lua:10 backward */
-  binary_sum_to_53(g_net_2_bias, t52_mul); /* %53 sum_to, examples/binary.lua:10 backward */
-  binary_matmul_54(t54_matmul, t52_mul, p_net_2_weight); /* %54 matmul, examples/binary.lua:10 backward */
-  binary_matmul_55(g_net_2_weight, t52_mul, t8_tanh); /* %55 matmul, examples/binary.lua:10 backward */
-  binary_mul_58(t58_mul, t54_matmul, t8_tanh); /* %58 mul, examples/binary.lua:9 backward */
-  binary_sum_to_59(g_net_0_bias, t58_mul); /* %59 sum_to, examples/binary.lua:9 backward */
-  binary_matmul_60(g_net_0_weight, t58_mul, x); /* %60 matmul, examples/binary.lua:9 backward */
+  binary_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/binary.lua:9 */
+  binary_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/binary.lua:9 */
+  binary_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/binary.lua:9 */
+  binary_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/binary.lua:10 */
+  binary_sigmoid_11(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %11 sigmoid: net.3 Sigmoid, examples/binary.lua:10 */
+  binary_clamp_13(bceloss0_clamp, net_3_sigmoid); /* %13 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_log_14(bceloss0_log, bceloss0_clamp); /* %14 log: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_sub_18(bceloss0_sub, target); /* %18 sub: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_sub_19(bceloss0_sub_2, net_3_sigmoid); /* %19 sub: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_clamp_20(bceloss0_clamp_2, bceloss0_sub_2); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_log_21(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_sub, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_div_28(bceloss0_div, bceloss0_sum_to); /* %28 div: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_neg_36(bceloss0_neg_bw); /* %36 neg: bceloss0 BCELoss, examples/binary.lua:12, backward */
+  binary_mul_52(net_3_mul_bw, bceloss0_neg_bw, bceloss0_sub, bceloss0_log_2, bceloss0_clamp_2, bceloss0_sub_2, target, bceloss0_log, bceloss0_clamp, net_3_sigmoid); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
+  binary_sum_to_53(g_net_2_bias, net_3_mul_bw); /* %53 sum_to: net.2 Linear, examples/binary.lua:10, backward */
+  binary_matmul_54(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %54 matmul: net.2 Linear, examples/binary.lua:10, backward */
+  binary_matmul_55(g_net_2_weight, net_3_mul_bw, net_1_tanh); /* %55 matmul: net.2 Linear, examples/binary.lua:10, backward */
+  binary_mul_58(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %58 mul: net.1 Tanh, examples/binary.lua:9, backward */
+  binary_sum_to_59(g_net_0_bias, net_1_mul_bw); /* %59 sum_to: net.0 Linear, examples/binary.lua:9, backward */
+  binary_matmul_60(g_net_0_weight, net_1_mul_bw, x); /* %60 matmul: net.0 Linear, examples/binary.lua:9, backward */
   /* %62 = assign: computed in place by %60 */
   /* %64 = assign: computed in place by %59 */
   /* %66 = assign: computed in place by %55 */
@@ -553,10 +553,10 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
 
 static void binary_update(binary_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t78_tanh = m->arena + 0;   /* %78 tanh[], examples/binary.lua:13 backward */
-  float *const t85_tanh = m->arena + 16;   /* %85 tanh[], examples/binary.lua:13 backward */
-  float *const t89_div = m->arena + 32;   /* %89 div[], examples/binary.lua:13 backward */
-  float *const t90_sqrt = m->arena + 0;   /* %90 sqrt[], examples/binary.lua:13 backward */
+  float *const t78_tanh = m->arena + 0;   /* %78 tanh[]: examples/binary.lua:13, backward */
+  float *const t85_tanh = m->arena + 16;   /* %85 tanh[]: examples/binary.lua:13, backward */
+  float *const t89_div = m->arena + 32;   /* %89 div[]: examples/binary.lua:13, backward */
+  float *const t90_sqrt = m->arena + 0;   /* %90 sqrt[]: examples/binary.lua:13, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 48;
@@ -573,32 +573,32 @@ static void binary_update(binary_model *restrict m) {
   float *const p_net_0_bias = m->param + 32;
   float *const p_net_2_weight = m->param + 48;
   float *const p_net_2_bias = m->param + 64;
-  binary_add_74(s_step); /* %74 add, examples/binary.lua:13 backward */
-  binary_tanh_78(t78_tanh, s_step); /* %78 tanh, examples/binary.lua:13 backward */
-  binary_tanh_85(t85_tanh, s_step); /* %85 tanh, examples/binary.lua:13 backward */
-  binary_div_89(t89_div, t78_tanh); /* %89 div, examples/binary.lua:13 backward */
-  binary_sqrt_90(t90_sqrt, t85_tanh); /* %90 sqrt, examples/binary.lua:13 backward */
-  binary_add_96(s_net_0_weight_exp_avg, g_net_0_weight); /* %96 add, examples/binary.lua:13 backward */
-  binary_add_101(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add, examples/binary.lua:13 backward */
-  binary_add_115(s_net_0_bias_exp_avg, g_net_0_bias); /* %115 add, examples/binary.lua:13 backward */
-  binary_add_119(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %119 add, examples/binary.lua:13 backward */
-  binary_add_133(s_net_2_weight_exp_avg, g_net_2_weight); /* %133 add, examples/binary.lua:13 backward */
-  binary_add_137(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %137 add, examples/binary.lua:13 backward */
-  binary_add_151(s_net_2_bias_exp_avg, g_net_2_bias); /* %151 add, examples/binary.lua:13 backward */
-  binary_add_155(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %155 add, examples/binary.lua:13 backward */
+  binary_add_74(s_step); /* %74 add: examples/binary.lua:13, backward */
+  binary_tanh_78(t78_tanh, s_step); /* %78 tanh: examples/binary.lua:13, backward */
+  binary_tanh_85(t85_tanh, s_step); /* %85 tanh: examples/binary.lua:13, backward */
+  binary_div_89(t89_div, t78_tanh); /* %89 div: examples/binary.lua:13, backward */
+  binary_sqrt_90(t90_sqrt, t85_tanh); /* %90 sqrt: examples/binary.lua:13, backward */
+  binary_add_96(s_net_0_weight_exp_avg, g_net_0_weight); /* %96 add: examples/binary.lua:13, backward */
+  binary_add_101(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add: examples/binary.lua:13, backward */
+  binary_add_115(s_net_0_bias_exp_avg, g_net_0_bias); /* %115 add: examples/binary.lua:13, backward */
+  binary_add_119(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %119 add: examples/binary.lua:13, backward */
+  binary_add_133(s_net_2_weight_exp_avg, g_net_2_weight); /* %133 add: examples/binary.lua:13, backward */
+  binary_add_137(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %137 add: examples/binary.lua:13, backward */
+  binary_add_151(s_net_2_bias_exp_avg, g_net_2_bias); /* %151 add: examples/binary.lua:13, backward */
+  binary_add_155(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %155 add: examples/binary.lua:13, backward */
   /* %75 = assign: computed in place by %74 */
   /* %102 = assign: computed in place by %96 */
   /* %103 = assign: computed in place by %101 */
-  binary_assign_110(p_net_0_weight, t89_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t90_sqrt); /* %110 assign, examples/binary.lua:13 backward */
+  binary_assign_110(p_net_0_weight, t89_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t90_sqrt); /* %110 assign: examples/binary.lua:13, backward */
   /* %120 = assign: computed in place by %115 */
   /* %121 = assign: computed in place by %119 */
-  binary_assign_128(p_net_0_bias, t89_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t90_sqrt); /* %128 assign, examples/binary.lua:13 backward */
+  binary_assign_128(p_net_0_bias, t89_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t90_sqrt); /* %128 assign: examples/binary.lua:13, backward */
   /* %138 = assign: computed in place by %133 */
   /* %139 = assign: computed in place by %137 */
-  binary_assign_146(p_net_2_weight, t89_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t90_sqrt); /* %146 assign, examples/binary.lua:13 backward */
+  binary_assign_146(p_net_2_weight, t89_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t90_sqrt); /* %146 assign: examples/binary.lua:13, backward */
   /* %156 = assign: computed in place by %151 */
   /* %157 = assign: computed in place by %155 */
-  binary_assign_164(p_net_2_bias, t89_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t90_sqrt); /* %164 assign, examples/binary.lua:13 backward */
+  binary_assign_164(p_net_2_bias, t89_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t90_sqrt); /* %164 assign: examples/binary.lua:13, backward */
 }
 
 float binary_train_step(binary_model *restrict m, const float *x, const float *target) {
@@ -609,23 +609,23 @@ float binary_train_step(binary_model *restrict m, const float *x, const float *t
 }
 
 void binary_eval(binary_model *restrict m, const float *x, const float *target, float *out, float *sample_loss) {
-  float *const t5_transpose = m->arena + 512;   /* %5 transpose[2,16], examples/binary.lua:9 */
+  float *const net_0_transpose = m->arena + 512;   /* %5 transpose[2,16]: net.0 Linear, examples/binary.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[32,16], examples/binary.lua:9 */
-  float *const t8_tanh = m->arena + 512;   /* %8 tanh[32,16], examples/binary.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[32,16]: net.0 Linear, examples/binary.lua:9 */
+  float *const net_1_tanh = m->arena + 512;   /* %8 tanh[32,16]: net.1 Tanh, examples/binary.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[32,1], examples/binary.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[32,1]: net.2 Linear, examples/binary.lua:10 */
   float *const p_net_2_weight = m->param + 48;
   float *const p_net_2_bias = m->param + 64;
-  float *const t25_neg = m->arena + 0;   /* %25 neg[32,1], examples/binary.lua:12 */
-  binary_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/binary.lua:9 */
-  binary_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/binary.lua:9 */
-  binary_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/binary.lua:9 */
-  binary_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/binary.lua:10 */
-  binary_assign_31(out, t9_matmul, p_net_2_bias); /* %11 sigmoid, examples/binary.lua:10 */
-  binary_neg_25(t25_neg, target, out); /* %25 neg, examples/binary.lua:12 */
+  float *const bceloss0_neg = m->arena + 0;   /* %25 neg[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/binary.lua:9 */
+  binary_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/binary.lua:9 */
+  binary_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/binary.lua:9 */
+  binary_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/binary.lua:10 */
+  binary_assign_31(out, net_2_matmul, p_net_2_bias); /* %11 sigmoid: net.3 Sigmoid, examples/binary.lua:10 */
+  binary_neg_25(bceloss0_neg, target, out); /* %25 neg: bceloss0 BCELoss, examples/binary.lua:12 */
   /* %31 = assign: computed in place by %11 */
-  binary_assign_33(sample_loss, t25_neg); /* %33 assign, examples/binary.lua:14 */
+  binary_assign_33(sample_loss, bceloss0_neg); /* %33 assign: examples/binary.lua:14 */
 }
 
 enum { BINARY_NTENSORS = 13 };

@@ -18,12 +18,12 @@
 #define FASHION_CNN_ONE_MINUS_BETA2 0.001f   /* examples/fashion_cnn.lua:16 */
 
 /* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_17(float *restrict t17_window, const float *restrict x) {
+static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 3; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 1;
-        float *restrict w_col = t17_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = net_0_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
@@ -76,10 +76,10 @@ static inline void fashion_cnn_axpy_4x16_k9(float *restrict c, const float *rest
 }
 
 /* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_matmul_20(float *restrict t20_matmul, const float *restrict p_net_0_weight, const float *restrict t17_window) {
+static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k9(t20_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, t17_window + i1);
+      fashion_cnn_axpy_4x16_k9(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
     }
   }
 }
@@ -89,18 +89,18 @@ static void fashion_cnn_matmul_20(float *restrict t20_matmul, const float *restr
  *   with %128 = sqrt %127 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   with %127 = add %126, %47 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_mul_130(float *restrict t130_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
+static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t130_mul[i0] = ((1.0f / sqrtf((p_net_1_running_var[i0] + 1e-05f))) * p_net_1_weight[i0]);
+    net_1_mul[i0] = ((1.0f / sqrtf((p_net_1_running_var[i0] + 1e-05f))) * p_net_1_weight[i0]);
   }
 }
 
 /* %132 = sub %55, %131 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
  *   with %131 = mul %125, %130 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sub_132(float *restrict t132_sub, const float *restrict p_net_1_bias, const float *restrict p_net_1_running_mean, const float *restrict t130_mul) {
+static void fashion_cnn_sub_132(float *restrict net_1_sub, const float *restrict p_net_1_bias, const float *restrict p_net_1_running_mean, const float *restrict net_1_mul) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t132_sub[i0] = (p_net_1_bias[i0] - (p_net_1_running_mean[i0] * t130_mul[i0]));
+    net_1_sub[i0] = (p_net_1_bias[i0] - (p_net_1_running_mean[i0] * net_1_mul[i0]));
   }
 }
 
@@ -110,25 +110,25 @@ static void fashion_cnn_sub_132(float *restrict t132_sub, const float *restrict 
  *   with %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_relu_135(float *restrict t135_relu, const float *restrict t20_matmul, const float *restrict p_net_0_bias, const float *restrict t130_mul, const float *restrict t132_sub) {
+static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t135_relu[25088*i0 + 784*i1 + i2] = dlc_reluf((((t20_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * t130_mul[i1]) + t132_sub[i1]));
+        net_2_relu[25088*i0 + 784*i1 + i2] = dlc_reluf((((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * net_1_mul[i1]) + net_1_sub[i1]));
       }
     }
   }
 }
 
 /* %136 = window %135 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_136(float *restrict t136_window, const float *restrict t135_relu) {
+static void fashion_cnn_window_136(float *restrict net_3_window, const float *restrict net_2_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t136_window + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          const float *restrict w_img = t135_relu + (w_n * 32 + w_c) * 784 + w_ih * 28;
+          float *restrict w_col = net_3_window + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
+          const float *restrict w_img = net_2_relu + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -140,32 +140,32 @@ static void fashion_cnn_window_136(float *restrict t136_window, const float *res
 }
 
 /* %138 = max %137 {dim=1} : f32[1,200704]              # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_max_138(float *restrict t138_max, const float *restrict t136_window) {
+static void fashion_cnn_max_138(float *restrict net_3_max, const float *restrict net_3_window) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    t138_max[i0] = -INFINITY;
+    net_3_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
-      t138_max[i1] = dlc_maxf(t138_max[i1], t136_window[200704*i0 + i1]);
+      net_3_max[i1] = dlc_maxf(net_3_max[i1], net_3_window[200704*i0 + i1]);
     }
   }
 }
 
 /* %140 = window %139 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_140(float *restrict t140_window, const float *restrict t138_max) {
+static void fashion_cnn_window_140(float *restrict net_4_window, const float *restrict net_3_max) {
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = t140_window + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          float *restrict w_col = net_4_window + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
           if (w_ih < 0 || w_ih >= 14) { /* a padding row */
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
             continue;
           }
-          const float *restrict w_img = t138_max + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_img = net_3_max + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
@@ -212,10 +212,10 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
 }
 
 /* %142 = matmul %65, %141 : f32[64,6272]               # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_matmul_142(float *restrict t142_matmul, const float *restrict p_net_4_weight, const float *restrict t140_window) {
+static void fashion_cnn_matmul_142(float *restrict net_4_matmul, const float *restrict p_net_4_weight, const float *restrict net_4_window) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288(t142_matmul + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, t140_window + i1);
+      fashion_cnn_axpy_4x16_k288(net_4_matmul + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window + i1);
     }
   }
 }
@@ -225,18 +225,18 @@ static void fashion_cnn_matmul_142(float *restrict t142_matmul, const float *res
  *   with %149 = sqrt %148 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  *   with %148 = add %147, %47 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_mul_151(float *restrict t151_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
+static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t151_mul[i0] = ((1.0f / sqrtf((p_net_5_running_var[i0] + 1e-05f))) * p_net_5_weight[i0]);
+    net_5_mul[i0] = ((1.0f / sqrtf((p_net_5_running_var[i0] + 1e-05f))) * p_net_5_weight[i0]);
   }
 }
 
 /* %153 = sub %97, %152 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
  *   with %152 = mul %146, %151 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sub_153(float *restrict t153_sub, const float *restrict p_net_5_bias, const float *restrict p_net_5_running_mean, const float *restrict t151_mul) {
+static void fashion_cnn_sub_153(float *restrict net_5_sub, const float *restrict p_net_5_bias, const float *restrict p_net_5_running_mean, const float *restrict net_5_mul) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t153_sub[i0] = (p_net_5_bias[i0] - (p_net_5_running_mean[i0] * t151_mul[i0]));
+    net_5_sub[i0] = (p_net_5_bias[i0] - (p_net_5_running_mean[i0] * net_5_mul[i0]));
   }
 }
 
@@ -246,25 +246,25 @@ static void fashion_cnn_sub_153(float *restrict t153_sub, const float *restrict 
  *   with %145 = add %144, %70 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10
  *   with %144 = permute %143 {dims=2,1,3,4} : f32[32,64,14,14] # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_relu_156(float *restrict t156_relu, const float *restrict t142_matmul, const float *restrict p_net_4_bias, const float *restrict t151_mul, const float *restrict t153_sub) {
+static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t156_relu[12544*i0 + 196*i1 + i2] = dlc_reluf((((t142_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * t151_mul[i1]) + t153_sub[i1]));
+        net_6_relu[12544*i0 + 196*i1 + i2] = dlc_reluf((((net_4_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * net_5_mul[i1]) + net_5_sub[i1]));
       }
     }
   }
 }
 
 /* %157 = window %156 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_157(float *restrict t157_window, const float *restrict t156_relu) {
+static void fashion_cnn_window_157(float *restrict net_7_window, const float *restrict net_6_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t157_window + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          const float *restrict w_img = t156_relu + (w_n * 64 + w_c) * 196 + w_ih * 14;
+          float *restrict w_col = net_7_window + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
+          const float *restrict w_img = net_6_relu + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
@@ -276,13 +276,13 @@ static void fashion_cnn_window_157(float *restrict t157_window, const float *res
 }
 
 /* %159 = max %158 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_max_159(float *restrict t159_max, const float *restrict t157_window) {
+static void fashion_cnn_max_159(float *restrict net_7_max, const float *restrict net_7_window) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t159_max[i0] = -INFINITY;
+    net_7_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
-      t159_max[i1] = dlc_maxf(t159_max[i1], t157_window[100352*i0 + i1]);
+      net_7_max[i1] = dlc_maxf(net_7_max[i1], net_7_window[100352*i0 + i1]);
     }
   }
 }
@@ -386,20 +386,20 @@ static inline void fashion_cnn_dot_4x4_k688_acc(float *restrict c, const float *
 }
 
 /* %161 = matmul %160, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_matmul_161(float *restrict t161_matmul, const float *restrict t159_max, const float *restrict p_net_10_weight) {
+static void fashion_cnn_matmul_161(float *restrict net_10_matmul, const float *restrict net_7_max, const float *restrict p_net_10_weight) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t161_matmul[i0] = 0.0f;
+    net_10_matmul[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 128; i1 += 4) {
-        fashion_cnn_dot_4x4_k816_acc(t161_matmul + (i0) * 128 + i1, t159_max + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
+        fashion_cnn_dot_4x4_k816_acc(net_10_matmul + (i0) * 128 + i1, net_7_max + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k688_acc(t161_matmul + (i0) * 128 + i1, t159_max + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
+      fashion_cnn_dot_4x4_k688_acc(net_10_matmul + (i0) * 128 + i1, net_7_max + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
     }
   }
 }
@@ -407,10 +407,10 @@ static void fashion_cnn_matmul_161(float *restrict t161_matmul, const float *res
 /* %163 = relu %162 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %162 = add %161, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
-static void fashion_cnn_relu_163(float *restrict t163_relu, const float *restrict t161_matmul, const float *restrict p_net_10_bias) {
+static void fashion_cnn_relu_163(float *restrict net_11_relu, const float *restrict net_10_matmul, const float *restrict p_net_10_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t163_relu[128*i0 + i1] = dlc_reluf((t161_matmul[128*i0 + i1] + p_net_10_bias[i1]));
+      net_11_relu[128*i0 + i1] = dlc_reluf((net_10_matmul[128*i0 + i1] + p_net_10_bias[i1]));
     }
   }
 }
@@ -496,22 +496,22 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
 }
 
 /* %164 = matmul %163, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_matmul_164(float *restrict t164_matmul, const float *restrict t163_relu, const float *restrict p_net_13_weight) {
+static void fashion_cnn_matmul_164(float *restrict net_13_matmul, const float *restrict net_11_relu, const float *restrict p_net_13_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k128(t164_matmul + (i0) * 10 + i1, t163_relu + (i0) * 128, p_net_13_weight + (i1) * 128);
+      fashion_cnn_dot_4x4_k128(net_13_matmul + (i0) * 10 + i1, net_11_relu + (i0) * 128, p_net_13_weight + (i1) * 128);
     }
-    fashion_cnn_dot_4x2_k128(t164_matmul + (i0) * 10 + 8, t163_relu + (i0) * 128, p_net_13_weight + (8) * 128);
+    fashion_cnn_dot_4x2_k128(net_13_matmul + (i0) * 10 + 8, net_11_relu + (i0) * 128, p_net_13_weight + (8) * 128);
   }
 }
 
 /* %173 = assign %172, %165 : f32[32,10]                # examples/fashion_cnn.lua:17
  *   with %165 = add %164, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
  */
-static void fashion_cnn_assign_173(float *restrict out, const float *restrict t164_matmul, const float *restrict p_net_13_bias) {
+static void fashion_cnn_assign_173(float *restrict out, const float *restrict net_13_matmul, const float *restrict p_net_13_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t164_matmul[10*i0 + i1] + p_net_13_bias[i1]);
+      out[10*i0 + i1] = (net_13_matmul[10*i0 + i1] + p_net_13_bias[i1]);
     }
   }
 }
@@ -519,48 +519,48 @@ static void fashion_cnn_assign_173(float *restrict out, const float *restrict t1
 /* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_add_24(float *restrict t24_add, const float *restrict t20_matmul, const float *restrict p_net_0_bias) {
+static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t24_add[25088*i0 + 784*i1 + i2] = (t20_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]);
+        net_0_add[25088*i0 + 784*i1 + i2] = (net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]);
       }
     }
   }
 }
 
 /* %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_sum_to_25(float *restrict t25_sum_to, const float *restrict t24_add) {
+static void fashion_cnn_sum_to_25(float *restrict net_1_sum_to, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t25_sum_to[i0] = 0.0f;
+    net_1_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t24_add[25088*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_0_add[25088*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t25_sum_to[i1] += r_part[0];
+        net_1_sum_to[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %27 = div %25, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_27(float *restrict t27_div, const float *restrict t25_sum_to) {
+static void fashion_cnn_div_27(float *restrict net_1_div, const float *restrict net_1_sum_to) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t27_div[i0] = (t25_sum_to[i0] / 25088.0f);
+    net_1_div[i0] = (net_1_sum_to[i0] / 25088.0f);
   }
 }
 
 /* %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_sub_28(float *restrict t28_sub, const float *restrict t24_add, const float *restrict t27_div) {
+static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restrict net_0_add, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t28_sub[25088*i0 + 784*i1 + i2] = (t24_add[25088*i0 + 784*i1 + i2] - t27_div[i1]);
+        net_1_sub_2[25088*i0 + 784*i1 + i2] = (net_0_add[25088*i0 + 784*i1 + i2] - net_1_div[i1]);
       }
     }
   }
@@ -569,28 +569,28 @@ static void fashion_cnn_sub_28(float *restrict t28_sub, const float *restrict t2
 /* %31 = sum_to %30 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   with %30 = pow %28, %29 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sum_to_31(float *restrict t31_sum_to, const float *restrict t28_sub) {
+static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t31_sum_to[i0] = 0.0f;
+    net_1_sum_to_2[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(t28_sub[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_1_sub_2[25088*i0 + 784*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t31_sum_to[i1] += r_part[0];
+        net_1_sum_to_2[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %41 = div %31, %40 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_41(float *restrict t41_div, const float *restrict t31_sum_to) {
+static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t41_div[i0] = (t31_sum_to[i0] / 25087.0f);
+    net_1_div_2[i0] = (net_1_sum_to_2[i0] / 25087.0f);
   }
 }
 
@@ -598,32 +598,32 @@ static void fashion_cnn_div_41(float *restrict t41_div, const float *restrict t3
  *   with %48 = add %32, %47 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  *   with %32 = div %31, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sqrt_49(float *restrict t49_sqrt, const float *restrict t31_sum_to) {
+static void fashion_cnn_sqrt_49(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t49_sqrt[i0] = sqrtf(((t31_sum_to[i0] / 25088.0f) + 1e-05f));
+    net_1_sqrt[i0] = sqrtf(((net_1_sum_to_2[i0] / 25088.0f) + 1e-05f));
   }
 }
 
 /* %51 = div %50, %49 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_51(float *restrict t51_div, const float *restrict t49_sqrt) {
+static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t51_div[i0] = (1.0f / t49_sqrt[i0]);
+    net_1_div_3[i0] = (1.0f / net_1_sqrt[i0]);
   }
 }
 
 /* %53 = mul %51, %52 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_mul_53(float *restrict t53_mul, const float *restrict t51_div, const float *restrict p_net_1_weight) {
+static void fashion_cnn_mul_53(float *restrict net_1_mul_2, const float *restrict net_1_div_3, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t53_mul[i0] = (t51_div[i0] * p_net_1_weight[i0]);
+    net_1_mul_2[i0] = (net_1_div_3[i0] * p_net_1_weight[i0]);
   }
 }
 
 /* %56 = sub %55, %54 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  *   with %54 = mul %27, %53 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sub_56(float *restrict t56_sub, const float *restrict p_net_1_bias, const float *restrict t27_div, const float *restrict t53_mul) {
+static void fashion_cnn_sub_56(float *restrict net_1_sub_3, const float *restrict p_net_1_bias, const float *restrict net_1_div, const float *restrict net_1_mul_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t56_sub[i0] = (p_net_1_bias[i0] - (t27_div[i0] * t53_mul[i0]));
+    net_1_sub_3[i0] = (p_net_1_bias[i0] - (net_1_div[i0] * net_1_mul_2[i0]));
   }
 }
 
@@ -631,25 +631,25 @@ static void fashion_cnn_sub_56(float *restrict t56_sub, const float *restrict p_
  *   with %58 = add %57, %56 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %57 = mul %24, %53 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_relu_59(float *restrict t59_relu, const float *restrict t24_add, const float *restrict t53_mul, const float *restrict t56_sub) {
+static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t59_relu[25088*i0 + 784*i1 + i2] = dlc_reluf(((t24_add[25088*i0 + 784*i1 + i2] * t53_mul[i1]) + t56_sub[i1]));
+        net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_add[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_3[i1]));
       }
     }
   }
 }
 
 /* %60 = window %59 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_60(float *restrict t60_window, const float *restrict t59_relu) {
+static void fashion_cnn_window_60(float *restrict net_3_window_2, const float *restrict net_2_relu_2) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t60_window + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          const float *restrict w_img = t59_relu + (w_n * 32 + w_c) * 784 + w_ih * 28;
+          float *restrict w_col = net_3_window_2 + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
+          const float *restrict w_img = net_2_relu_2 + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -661,32 +661,32 @@ static void fashion_cnn_window_60(float *restrict t60_window, const float *restr
 }
 
 /* %62 = max %61 {dim=1} : f32[1,200704]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_max_62(float *restrict t62_max, const float *restrict t60_window) {
+static void fashion_cnn_max_62(float *restrict net_3_max_2, const float *restrict net_3_window_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    t62_max[i0] = -INFINITY;
+    net_3_max_2[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
-      t62_max[i1] = dlc_maxf(t62_max[i1], t60_window[200704*i0 + i1]);
+      net_3_max_2[i1] = dlc_maxf(net_3_max_2[i1], net_3_window_2[200704*i0 + i1]);
     }
   }
 }
 
 /* %64 = window %63 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_64(float *restrict t64_window, const float *restrict t62_max) {
+static void fashion_cnn_window_64(float *restrict net_4_window_2, const float *restrict net_3_max_2) {
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = t64_window + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          float *restrict w_col = net_4_window_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
           if (w_ih < 0 || w_ih >= 14) { /* a padding row */
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
             continue;
           }
-          const float *restrict w_img = t62_max + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_img = net_3_max_2 + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
@@ -702,10 +702,10 @@ static void fashion_cnn_window_64(float *restrict t64_window, const float *restr
 }
 
 /* %67 = matmul %65, %66 : f32[64,6272]                 # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_matmul_67(float *restrict t67_matmul, const float *restrict p_net_4_weight, const float *restrict t64_window) {
+static void fashion_cnn_matmul_67(float *restrict net_4_matmul_2, const float *restrict p_net_4_weight, const float *restrict net_4_window_2) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288(t67_matmul + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, t64_window + i1);
+      fashion_cnn_axpy_4x16_k288(net_4_matmul_2 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window_2 + i1);
     }
   }
 }
@@ -713,49 +713,49 @@ static void fashion_cnn_matmul_67(float *restrict t67_matmul, const float *restr
 /* %71 = add %69, %70 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  *   with %69 = permute %68 {dims=2,1,3,4} : f32[32,64,14,14]  # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_add_71(float *restrict t71_add, const float *restrict t67_matmul, const float *restrict p_net_4_bias) {
+static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t71_add[12544*i0 + 196*i1 + i2] = (t67_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]);
+        net_4_add[12544*i0 + 196*i1 + i2] = (net_4_matmul_2[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]);
       }
     }
   }
 }
 
 /* %72 = sum_to %71 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_sum_to_72(float *restrict t72_sum_to, const float *restrict t71_add) {
+static void fashion_cnn_sum_to_72(float *restrict net_5_sum_to, const float *restrict net_4_add) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t72_sum_to[i0] = 0.0f;
+    net_5_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t71_add[12544*i0 + 196*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_add[12544*i0 + 196*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t71_add[12544*i0 + 196*i1 + i2];
-        t72_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_4_add[12544*i0 + 196*i1 + i2];
+        net_5_sum_to[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %74 = div %72, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_74(float *restrict t74_div, const float *restrict t72_sum_to) {
+static void fashion_cnn_div_74(float *restrict net_5_div, const float *restrict net_5_sum_to) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t74_div[i0] = (t72_sum_to[i0] / 6272.0f);
+    net_5_div[i0] = (net_5_sum_to[i0] / 6272.0f);
   }
 }
 
 /* %75 = sub %71, %74 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_sub_75(float *restrict t75_sub, const float *restrict t71_add, const float *restrict t74_div) {
+static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restrict net_4_add, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t75_sub[12544*i0 + 196*i1 + i2] = (t71_add[12544*i0 + 196*i1 + i2] - t74_div[i1]);
+        net_5_sub_2[12544*i0 + 196*i1 + i2] = (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1]);
       }
     }
   }
@@ -764,29 +764,29 @@ static void fashion_cnn_sub_75(float *restrict t75_sub, const float *restrict t7
 /* %77 = sum_to %76 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  *   with %76 = pow %75, %29 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sum_to_77(float *restrict t77_sum_to, const float *restrict t75_sub) {
+static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *restrict net_5_sub_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t77_sum_to[i0] = 0.0f;
+    net_5_sum_to_2[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(t75_sub[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sqf(t75_sub[12544*i0 + 196*i1 + i2]);
-        t77_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_2[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %85 = div %77, %84 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_85(float *restrict t85_div, const float *restrict t77_sum_to) {
+static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restrict net_5_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t85_div[i0] = (t77_sum_to[i0] / 6271.0f);
+    net_5_div_2[i0] = (net_5_sum_to_2[i0] / 6271.0f);
   }
 }
 
@@ -794,32 +794,32 @@ static void fashion_cnn_div_85(float *restrict t85_div, const float *restrict t7
  *   with %91 = add %78, %47 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  *   with %78 = div %77, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sqrt_92(float *restrict t92_sqrt, const float *restrict t77_sum_to) {
+static void fashion_cnn_sqrt_92(float *restrict net_5_sqrt, const float *restrict net_5_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t92_sqrt[i0] = sqrtf(((t77_sum_to[i0] / 6272.0f) + 1e-05f));
+    net_5_sqrt[i0] = sqrtf(((net_5_sum_to_2[i0] / 6272.0f) + 1e-05f));
   }
 }
 
 /* %93 = div %50, %92 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_93(float *restrict t93_div, const float *restrict t92_sqrt) {
+static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t93_div[i0] = (1.0f / t92_sqrt[i0]);
+    net_5_div_3[i0] = (1.0f / net_5_sqrt[i0]);
   }
 }
 
 /* %95 = mul %93, %94 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_mul_95(float *restrict t95_mul, const float *restrict t93_div, const float *restrict p_net_5_weight) {
+static void fashion_cnn_mul_95(float *restrict net_5_mul_2, const float *restrict net_5_div_3, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t95_mul[i0] = (t93_div[i0] * p_net_5_weight[i0]);
+    net_5_mul_2[i0] = (net_5_div_3[i0] * p_net_5_weight[i0]);
   }
 }
 
 /* %98 = sub %97, %96 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  *   with %96 = mul %74, %95 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sub_98(float *restrict t98_sub, const float *restrict p_net_5_bias, const float *restrict t74_div, const float *restrict t95_mul) {
+static void fashion_cnn_sub_98(float *restrict net_5_sub_3, const float *restrict p_net_5_bias, const float *restrict net_5_div, const float *restrict net_5_mul_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t98_sub[i0] = (p_net_5_bias[i0] - (t74_div[i0] * t95_mul[i0]));
+    net_5_sub_3[i0] = (p_net_5_bias[i0] - (net_5_div[i0] * net_5_mul_2[i0]));
   }
 }
 
@@ -827,25 +827,25 @@ static void fashion_cnn_sub_98(float *restrict t98_sub, const float *restrict p_
  *   with %100 = add %99, %98 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10
  *   with %99 = mul %71, %95 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_relu_101(float *restrict t101_relu, const float *restrict t71_add, const float *restrict t95_mul, const float *restrict t98_sub) {
+static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t101_relu[12544*i0 + 196*i1 + i2] = dlc_reluf(((t71_add[12544*i0 + 196*i1 + i2] * t95_mul[i1]) + t98_sub[i1]));
+        net_6_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_4_add[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_sub_3[i1]));
       }
     }
   }
 }
 
 /* %102 = window %101 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_102(float *restrict t102_window, const float *restrict t101_relu) {
+static void fashion_cnn_window_102(float *restrict net_7_window_2, const float *restrict net_6_relu_2) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t102_window + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          const float *restrict w_img = t101_relu + (w_n * 64 + w_c) * 196 + w_ih * 14;
+          float *restrict w_col = net_7_window_2 + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
+          const float *restrict w_img = net_6_relu_2 + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
@@ -857,13 +857,13 @@ static void fashion_cnn_window_102(float *restrict t102_window, const float *res
 }
 
 /* %104 = max %103 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_max_104(float *restrict t104_max, const float *restrict t102_window) {
+static void fashion_cnn_max_104(float *restrict net_7_max_2, const float *restrict net_7_window_2) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t104_max[i0] = -INFINITY;
+    net_7_max_2[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
-      t104_max[i1] = dlc_maxf(t104_max[i1], t102_window[100352*i0 + i1]);
+      net_7_max_2[i1] = dlc_maxf(net_7_max_2[i1], net_7_window_2[100352*i0 + i1]);
     }
   }
 }
@@ -873,34 +873,34 @@ static void fashion_cnn_max_104(float *restrict t104_max, const float *restrict 
  *   with %108 = sub %106, %107 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
  *   with %106 = rand {stream=1} : f32[32,64,7,7]              # examples/fashion_cnn.lua:11
  */
-static void fashion_cnn_mul_111(float *restrict t111_mul, uint64_t seed, int64_t step) {
+static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t111_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
+    net_8_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
   }
 }
 
 /* %112 = mul %105, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11 */
-static void fashion_cnn_mul_112(float *restrict t112_mul, const float *restrict t104_max, const float *restrict t111_mul) {
+static void fashion_cnn_mul_112(float *restrict net_8_mul_2, const float *restrict net_7_max_2, const float *restrict net_8_mul) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t112_mul[i0] = (t104_max[i0] * t111_mul[i0]);
+    net_8_mul_2[i0] = (net_7_max_2[i0] * net_8_mul[i0]);
   }
 }
 
 /* %114 = matmul %113, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_matmul_114(float *restrict t114_matmul, const float *restrict t112_mul, const float *restrict p_net_10_weight) {
+static void fashion_cnn_matmul_114(float *restrict net_10_matmul_2, const float *restrict net_8_mul_2, const float *restrict p_net_10_weight) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t114_matmul[i0] = 0.0f;
+    net_10_matmul_2[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 128; i1 += 4) {
-        fashion_cnn_dot_4x4_k816_acc(t114_matmul + (i0) * 128 + i1, t112_mul + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
+        fashion_cnn_dot_4x4_k816_acc(net_10_matmul_2 + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k688_acc(t114_matmul + (i0) * 128 + i1, t112_mul + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
+      fashion_cnn_dot_4x4_k688_acc(net_10_matmul_2 + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
     }
   }
 }
@@ -908,10 +908,10 @@ static void fashion_cnn_matmul_114(float *restrict t114_matmul, const float *res
 /* %116 = relu %115 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %115 = add %114, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
-static void fashion_cnn_relu_116(float *restrict t116_relu, const float *restrict t114_matmul, const float *restrict p_net_10_bias) {
+static void fashion_cnn_relu_116(float *restrict net_11_relu_2, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t116_relu[128*i0 + i1] = dlc_reluf((t114_matmul[128*i0 + i1] + p_net_10_bias[i1]));
+      net_11_relu_2[128*i0 + i1] = dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1]));
     }
   }
 }
@@ -921,92 +921,92 @@ static void fashion_cnn_relu_116(float *restrict t116_relu, const float *restric
  *   with %119 = sub %117, %118 : f32[32,128]                  # examples/fashion_cnn.lua:12
  *   with %117 = rand {stream=2} : f32[32,128]                 # examples/fashion_cnn.lua:12
  */
-static void fashion_cnn_mul_121(float *restrict t121_mul, uint64_t seed, int64_t step) {
+static void fashion_cnn_mul_121(float *restrict net_12_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t121_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
+    net_12_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
   }
 }
 
 /* %122 = mul %116, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_mul_122(float *restrict t122_mul, const float *restrict t116_relu, const float *restrict t121_mul) {
+static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t122_mul[i0] = (t116_relu[i0] * t121_mul[i0]);
+    net_12_mul_2[i0] = (net_11_relu_2[i0] * net_12_mul[i0]);
   }
 }
 
 /* %123 = matmul %122, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_matmul_123(float *restrict t123_matmul, const float *restrict t122_mul, const float *restrict p_net_13_weight) {
+static void fashion_cnn_matmul_123(float *restrict net_13_matmul_2, const float *restrict net_12_mul_2, const float *restrict p_net_13_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k128(t123_matmul + (i0) * 10 + i1, t122_mul + (i0) * 128, p_net_13_weight + (i1) * 128);
+      fashion_cnn_dot_4x4_k128(net_13_matmul_2 + (i0) * 10 + i1, net_12_mul_2 + (i0) * 128, p_net_13_weight + (i1) * 128);
     }
-    fashion_cnn_dot_4x2_k128(t123_matmul + (i0) * 10 + 8, t122_mul + (i0) * 128, p_net_13_weight + (8) * 128);
+    fashion_cnn_dot_4x2_k128(net_13_matmul_2 + (i0) * 10 + 8, net_12_mul_2 + (i0) * 128, p_net_13_weight + (8) * 128);
   }
 }
 
 /* %124 = add %123, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_add_124(float *restrict t124_add, const float *restrict t123_matmul, const float *restrict p_net_13_bias) {
+static void fashion_cnn_add_124(float *restrict net_13_add, const float *restrict net_13_matmul_2, const float *restrict p_net_13_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t124_add[10*i0 + i1] = (t123_matmul[10*i0 + i1] + p_net_13_bias[i1]);
+      net_13_add[10*i0 + i1] = (net_13_matmul_2[10*i0 + i1] + p_net_13_bias[i1]);
     }
   }
 }
 
 /* %167 = xent %124, %166 : f32[32]                     # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_xent_167(float *restrict t167_xent, const float *restrict t124_add, const int32_t *restrict target) {
+static void fashion_cnn_xent_167(float *restrict crossentropyloss0_xent, const float *restrict net_13_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t124_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t124_add[10*i0 + i2] - row_max);
+        row_sum += expf(net_13_add[10*i0 + i2] - row_max);
       }
-      t167_xent[i0] = logf(row_sum) + row_max - t124_add[10*i0 + target[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_13_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %168 = sum_to %167 : f32[]                           # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_sum_to_168(float *restrict t168_sum_to, const float *restrict t167_xent) {
-  t168_sum_to[0] = 0.0f;
+static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t167_xent[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t168_sum_to[0] += r_part[0];
+    crossentropyloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %170 = div %168, %169 : f32[]                        # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_div_170(float *restrict t170_div, const float *restrict t168_sum_to) {
-  t170_div[0] = (t168_sum_to[0] / 32.0f);
+static void fashion_cnn_div_170(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
 }
 
 /* %177 = broadcast %176 : f32[32]                      # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_broadcast_177(float *restrict t177_broadcast) {
+static void fashion_cnn_broadcast_177(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t177_broadcast[i0] = 0.03125f;
+    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
   }
 }
 
 /* %178 = softmax %124 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_softmax_178(float *restrict t178_softmax, const float *restrict t124_add) {
+static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t124_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t178_softmax[10*i0 + i2] = expf(t124_add[10*i0 + i2] - row_max); row_sum += t178_softmax[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t178_softmax[10*i0 + i2] = t178_softmax[10*i0 + i2] / row_sum;
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -1016,22 +1016,22 @@ static void fashion_cnn_softmax_178(float *restrict t178_softmax, const float *r
  *   with %180 = sub %178, %179 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
  *   with %179 = onehot %166 {classes=10} : f32[32,10]         # examples/fashion_cnn.lua:15 backward
  */
-static void fashion_cnn_mul_182(float *restrict t182_mul, const float *restrict t178_softmax, const int32_t *restrict target, const float *restrict t177_broadcast) {
+static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t182_mul[10*i0 + i1] = ((t178_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t177_broadcast[i0]);
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
     }
   }
 }
 
 /* %183 = sum_to %182 : f32[10]                         # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict t182_mul) {
+static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_13_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_13_bias[i1] += t182_mul[10*i0 + i1];
+      g_net_13_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
     }
   }
 }
@@ -1068,10 +1068,10 @@ static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *res
 }
 
 /* %184 = matmul %182, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_184(float *restrict t184_matmul, const float *restrict t182_mul, const float *restrict p_net_13_weight) {
+static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k10(t184_matmul + (i0) * 128 + i1, t182_mul + (i0) * 10, p_net_13_weight + i1);
+      fashion_cnn_axpy_4x16_k10(net_13_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1);
     }
   }
 }
@@ -1127,13 +1127,13 @@ static inline void fashion_cnn_axpy_ta_2x16_k32(float *restrict c, const float *
 }
 
 /* %185 = matmul %182^T, %122 : f32[10,128]             # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict t182_mul, const float *restrict t122_mul) {
+static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32(g_net_13_weight + (i0) * 128 + i1, t182_mul + i0, t122_mul + i1);
+      fashion_cnn_axpy_ta_4x16_k32(g_net_13_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1);
     }
     {
-      fashion_cnn_axpy_ta_2x16_k32(g_net_13_weight + (8) * 128 + i1, t182_mul + 8, t122_mul + i1);
+      fashion_cnn_axpy_ta_2x16_k32(g_net_13_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1);
     }
   }
 }
@@ -1142,20 +1142,20 @@ static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float 
  *   with %186 = mul %184, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
  *   with %187 = step %116 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
  */
-static void fashion_cnn_mul_188(float *restrict t188_mul, const float *restrict t184_matmul, const float *restrict t121_mul, const float *restrict t116_relu) {
+static void fashion_cnn_mul_188(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t188_mul[i0] = ((t184_matmul[i0] * t121_mul[i0]) * dlc_stepf(t116_relu[i0]));
+    net_11_mul_bw[i0] = ((net_13_matmul_bw[i0] * net_12_mul[i0]) * dlc_stepf(net_11_relu_2[i0]));
   }
 }
 
 /* %189 = sum_to %188 : f32[128]                        # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict t188_mul) {
+static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict net_11_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_10_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_10_bias[i1] += t188_mul[128*i0 + i1];
+      g_net_10_bias[i1] += net_11_mul_bw[128*i0 + i1];
     }
   }
 }
@@ -1192,10 +1192,10 @@ static inline void fashion_cnn_axpy_4x16_k128(float *restrict c, const float *re
 }
 
 /* %190 = matmul %188, %12 : f32[32,3136]               # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_190(float *restrict t190_matmul, const float *restrict t188_mul, const float *restrict p_net_10_weight) {
+static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float *restrict net_11_mul_bw, const float *restrict p_net_10_weight) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k128(t190_matmul + (i0) * 3136 + i1, t188_mul + (i0) * 128, p_net_10_weight + i1);
+      fashion_cnn_axpy_4x16_k128(net_10_matmul_bw + (i0) * 3136 + i1, net_11_mul_bw + (i0) * 128, p_net_10_weight + i1);
     }
   }
 }
@@ -1232,32 +1232,32 @@ static inline void fashion_cnn_axpy_ta_4x16_k32_2(float *restrict c, const float
 }
 
 /* %191 = matmul %188^T, %113 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict t188_mul, const float *restrict t112_mul) {
+static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32_2(g_net_10_weight + (i0) * 3136 + i1, t188_mul + i0, t112_mul + i1);
+      fashion_cnn_axpy_ta_4x16_k32_2(g_net_10_weight + (i0) * 3136 + i1, net_11_mul_bw + i0, net_8_mul_2 + i1);
     }
   }
 }
 
 /* %193 = mul %192, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11 backward */
-static void fashion_cnn_mul_193(float *restrict t193_mul, const float *restrict t190_matmul, const float *restrict t111_mul) {
+static void fashion_cnn_mul_193(float *restrict net_8_mul_bw, const float *restrict net_10_matmul_bw, const float *restrict net_8_mul) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    t193_mul[i0] = (t190_matmul[i0] * t111_mul[i0]);
+    net_8_mul_bw[i0] = (net_10_matmul_bw[i0] * net_8_mul[i0]);
   }
 }
 
 /* %195 = argmax_mask %103 {dim=1} : f32[4,100352]      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_argmax_mask_195(float *restrict t195_argmax_mask, const float *restrict t102_window) {
+static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, const float *restrict net_7_window_2) {
   for (int i1 = 0; i1 < 100352; i1++) {
     {
-      float row_max = t102_window[i1], row_sum = 0.0f;
+      float row_max = net_7_window_2[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t102_window[i1 + 100352*i2] > row_max) { row_max = t102_window[i1 + 100352*i2]; row_at = i2; }
+        if (net_7_window_2[i1 + 100352*i2] > row_max) { row_max = net_7_window_2[i1 + 100352*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t195_argmax_mask[i1 + 100352*i2] = i2 == row_at ? 1.0f : 0.0f;
+        net_7_argmax_mask_bw[i1 + 100352*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1265,23 +1265,23 @@ static void fashion_cnn_argmax_mask_195(float *restrict t195_argmax_mask, const 
 }
 
 /* %196 = mul %195, %194 : f32[4,100352]                # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_mul_196(float *restrict t196_mul, const float *restrict t195_argmax_mask, const float *restrict t193_mul) {
+static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restrict net_7_argmax_mask_bw, const float *restrict net_8_mul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
-      t196_mul[100352*i0 + i1] = (t195_argmax_mask[100352*i0 + i1] * t193_mul[i1]);
+      net_7_mul_bw[100352*i0 + i1] = (net_7_argmax_mask_bw[100352*i0 + i1] * net_8_mul_bw[i1]);
     }
   }
 }
 
 /* %198 = unwindow %197 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_198(float *restrict t198_unwindow, const float *restrict t196_mul) {
+static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const float *restrict net_7_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t196_mul + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          float *restrict w_img = t198_unwindow + (w_n * 64 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_col = net_7_mul_bw + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
+          float *restrict w_img = net_7_unwindow_bw + (w_n * 64 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
@@ -1295,27 +1295,27 @@ static void fashion_cnn_unwindow_198(float *restrict t198_unwindow, const float 
 /* %200 = mul %198, %199 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %199 = step %101 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_mul_200(float *restrict t200_mul, const float *restrict t198_unwindow, const float *restrict t101_relu) {
+static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restrict net_7_unwindow_bw, const float *restrict net_6_relu_2) {
   for (int i0 = 0; i0 < 401408; i0++) {
-    t200_mul[i0] = (t198_unwindow[i0] * dlc_stepf(t101_relu[i0]));
+    net_6_mul_bw[i0] = (net_7_unwindow_bw[i0] * dlc_stepf(net_6_relu_2[i0]));
   }
 }
 
 /* %201 = sum_to %200 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_sum_to_201(float *restrict t201_sum_to, const float *restrict t200_mul) {
+static void fashion_cnn_sum_to_201(float *restrict net_5_sum_to_bw, const float *restrict net_6_mul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t201_sum_to[i0] = 0.0f;
+    net_5_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t200_mul[12544*i0 + 196*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t200_mul[12544*i0 + 196*i1 + i2];
-        t201_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_6_mul_bw[12544*i0 + 196*i1 + i2];
+        net_5_sum_to_bw[i1] += r_part[0];
       }
     }
   }
@@ -1324,45 +1324,45 @@ static void fashion_cnn_sum_to_201(float *restrict t201_sum_to, const float *res
 /* %204 = sum_to %203 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
  *   with %203 = mul %200, %71 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_sum_to_204(float *restrict t204_sum_to, const float *restrict t200_mul, const float *restrict t71_add) {
+static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t204_sum_to[i0] = 0.0f;
+    net_5_sum_to_bw_2[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (t200_mul[12544*i0 + 196*i1 + (i2 + i3)] * t71_add[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_4_add[12544*i0 + 196*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (t200_mul[12544*i0 + 196*i1 + i2] * t71_add[12544*i0 + 196*i1 + i2]);
-        t204_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_4_add[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_bw_2[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %205 = neg %201 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_neg_205(float *restrict t205_neg, const float *restrict t201_sum_to) {
+static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restrict net_5_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t205_neg[i0] = (-t201_sum_to[i0]);
+    net_5_neg_bw[i0] = (-net_5_sum_to_bw[i0]);
   }
 }
 
 /* %209 = add %204, %208 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
  *   with %208 = mul %205, %74 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_add_209(float *restrict t209_add, const float *restrict t204_sum_to, const float *restrict t205_neg, const float *restrict t74_div) {
+static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restrict net_5_sum_to_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t209_add[i0] = (t204_sum_to[i0] + (t205_neg[i0] * t74_div[i0]));
+    net_5_add_bw[i0] = (net_5_sum_to_bw_2[i0] + (net_5_neg_bw[i0] * net_5_div[i0]));
   }
 }
 
 /* %211 = mul %209, %93 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_mul_211(float *restrict t211_mul, const float *restrict t209_add, const float *restrict t93_div) {
+static void fashion_cnn_mul_211(float *restrict net_5_mul_bw, const float *restrict net_5_add_bw, const float *restrict net_5_div_3) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t211_mul[i0] = (t209_add[i0] * t93_div[i0]);
+    net_5_mul_bw[i0] = (net_5_add_bw[i0] * net_5_div_3[i0]);
   }
 }
 
@@ -1374,9 +1374,9 @@ static void fashion_cnn_mul_211(float *restrict t211_mul, const float *restrict 
  *   with %210 = mul %209, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  *   with %216 = mul %29, %92 : f32[1,64,1,1]                  # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_div_218(float *restrict t218_div, const float *restrict t209_add, const float *restrict p_net_5_weight, const float *restrict t93_div, const float *restrict t92_sqrt) {
+static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restrict net_5_add_bw, const float *restrict p_net_5_weight, const float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t218_div[i0] = (((-(((t209_add[i0] * p_net_5_weight[i0]) * t93_div[i0]) / t92_sqrt[i0])) / (2.0f * t92_sqrt[i0])) / 6272.0f);
+    net_5_div_bw[i0] = (((-(((net_5_add_bw[i0] * p_net_5_weight[i0]) * net_5_div_3[i0]) / net_5_sqrt[i0])) / (2.0f * net_5_sqrt[i0])) / 6272.0f);
   }
 }
 
@@ -1384,11 +1384,11 @@ static void fashion_cnn_div_218(float *restrict t218_div, const float *restrict 
  *   with %219 = broadcast %218 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %220 = mul %29, %75 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_mul_221(float *restrict t221_mul, const float *restrict t218_div, const float *restrict t75_sub) {
+static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_5_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t221_mul[12544*i0 + 196*i1 + i2] = (t218_div[i1] * (2.0f * t75_sub[12544*i0 + 196*i1 + i2]));
+        net_5_mul_bw_2[12544*i0 + 196*i1 + i2] = (net_5_div_bw[i1] * (2.0f * net_5_sub_2[12544*i0 + 196*i1 + i2]));
       }
     }
   }
@@ -1397,20 +1397,20 @@ static void fashion_cnn_mul_221(float *restrict t221_mul, const float *restrict 
 /* %224 = sum_to %223 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
  *   with %223 = neg %221 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_sum_to_224(float *restrict t224_sum_to, const float *restrict t221_mul) {
+static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t224_sum_to[i0] = 0.0f;
+    net_5_sum_to_bw_3[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-t221_mul[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-t221_mul[12544*i0 + 196*i1 + i2]);
-        t224_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_bw_3[i1] += r_part[0];
       }
     }
   }
@@ -1420,9 +1420,9 @@ static void fashion_cnn_sum_to_224(float *restrict t224_sum_to, const float *res
  *   with %225 = add %207, %224 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
  *   with %207 = mul %205, %95 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_div_226(float *restrict t226_div, const float *restrict t205_neg, const float *restrict t95_mul, const float *restrict t224_sum_to) {
+static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_mul_2, const float *restrict net_5_sum_to_bw_3) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t226_div[i0] = (((t205_neg[i0] * t95_mul[i0]) + t224_sum_to[i0]) / 6272.0f);
+    net_5_div_bw_2[i0] = (((net_5_neg_bw[i0] * net_5_mul_2[i0]) + net_5_sum_to_bw_3[i0]) / 6272.0f);
   }
 }
 
@@ -1431,42 +1431,42 @@ static void fashion_cnn_div_226(float *restrict t226_div, const float *restrict 
  *   with %202 = mul %200, %95 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
  *   with %227 = broadcast %226 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_add_228(float *restrict t228_add, const float *restrict t200_mul, const float *restrict t95_mul, const float *restrict t221_mul, const float *restrict t226_div) {
+static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t228_add[12544*i0 + 196*i1 + i2] = (((t200_mul[12544*i0 + 196*i1 + i2] * t95_mul[i1]) + t221_mul[12544*i0 + 196*i1 + i2]) + t226_div[i1]);
+        net_5_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_mul_bw_2[12544*i0 + 196*i1 + i2]) + net_5_div_bw_2[i1]);
       }
     }
   }
 }
 
 /* %229 = sum_to %228 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_sum_to_229(float *restrict t229_sum_to, const float *restrict t228_add) {
+static void fashion_cnn_sum_to_229(float *restrict net_4_sum_to_bw, const float *restrict net_5_add_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t229_sum_to[i0] = 0.0f;
+    net_4_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t228_add[12544*i0 + 196*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_5_add_bw_2[12544*i0 + 196*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += t228_add[12544*i0 + 196*i1 + i2];
-        t229_sum_to[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_5_add_bw_2[12544*i0 + 196*i1 + i2];
+        net_4_sum_to_bw[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %231 = permute %228 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_permute_231(float *restrict t231_permute, const float *restrict t228_add) {
+static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        t231_permute[6272*i0 + 196*i1 + i2] = t228_add[196*i0 + 12544*i1 + i2];
+        net_4_permute_bw[6272*i0 + 196*i1 + i2] = net_5_add_bw_2[196*i0 + 12544*i1 + i2];
       }
     }
   }
@@ -1571,20 +1571,20 @@ static inline void fashion_cnn_dot_4x4_k16_acc(float *restrict c, const float *r
 }
 
 /* %233 = matmul %232, %66^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_233(float *restrict t233_matmul, const float *restrict t231_permute, const float *restrict t64_window) {
+static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
   for (int i0 = 0; i0 < 18432; i0++) {
-    t233_matmul[i0] = 0.0f;
+    net_4_matmul_bw[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 6256; i3 += 368) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        fashion_cnn_dot_4x4_k368_acc(t233_matmul + (i0) * 288 + i1, t231_permute + (i0) * 6272 + i3, t64_window + (i1) * 6272 + i3);
+        fashion_cnn_dot_4x4_k368_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      fashion_cnn_dot_4x4_k16_acc(t233_matmul + (i0) * 288 + i1, t231_permute + (i0) * 6272 + 6256, t64_window + (i1) * 6272 + 6256);
+      fashion_cnn_dot_4x4_k16_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 6256, net_4_window_2 + (i1) * 6272 + 6256);
     }
   }
 }
@@ -1621,27 +1621,27 @@ static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *
 }
 
 /* %234 = matmul %65^T, %232 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_234(float *restrict t234_matmul, const float *restrict p_net_4_weight, const float *restrict t231_permute) {
+static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k64(t234_matmul + (i0) * 6272 + i1, p_net_4_weight + i0, t231_permute + i1);
+      fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw_2 + (i0) * 6272 + i1, p_net_4_weight + i0, net_4_permute_bw + i1);
     }
   }
 }
 
 /* %237 = unwindow %235 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_237(float *restrict t237_unwindow, const float *restrict t234_matmul) {
+static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
-    t237_unwindow[i0] = 0.0f;
+    net_4_unwindow_bw[i0] = 0.0f;
   }
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = t234_matmul + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          const float *restrict w_col = net_4_matmul_bw_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
           if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = t237_unwindow + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -1655,16 +1655,16 @@ static void fashion_cnn_unwindow_237(float *restrict t237_unwindow, const float 
 }
 
 /* %239 = argmax_mask %61 {dim=1} : f32[4,200704]       # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_argmax_mask_239(float *restrict t239_argmax_mask, const float *restrict t60_window) {
+static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
   for (int i1 = 0; i1 < 200704; i1++) {
     {
-      float row_max = t60_window[i1], row_sum = 0.0f;
+      float row_max = net_3_window_2[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t60_window[i1 + 200704*i2] > row_max) { row_max = t60_window[i1 + 200704*i2]; row_at = i2; }
+        if (net_3_window_2[i1 + 200704*i2] > row_max) { row_max = net_3_window_2[i1 + 200704*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t239_argmax_mask[i1 + 200704*i2] = i2 == row_at ? 1.0f : 0.0f;
+        net_3_argmax_mask_bw[i1 + 200704*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1672,23 +1672,23 @@ static void fashion_cnn_argmax_mask_239(float *restrict t239_argmax_mask, const 
 }
 
 /* %240 = mul %239, %238 : f32[4,200704]                # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_mul_240(float *restrict t240_mul, const float *restrict t239_argmax_mask, const float *restrict t237_unwindow) {
+static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_unwindow_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
-      t240_mul[200704*i0 + i1] = (t239_argmax_mask[200704*i0 + i1] * t237_unwindow[i1]);
+      net_3_mul_bw[200704*i0 + i1] = (net_3_argmax_mask_bw[200704*i0 + i1] * net_4_unwindow_bw[i1]);
     }
   }
 }
 
 /* %242 = unwindow %241 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_unwindow_242(float *restrict t242_unwindow, const float *restrict t240_mul) {
+static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t240_mul + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          float *restrict w_img = t242_unwindow + (w_n * 32 + w_c) * 784 + w_ih * 28;
+          const float *restrict w_col = net_3_mul_bw + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 32 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -1702,26 +1702,26 @@ static void fashion_cnn_unwindow_242(float *restrict t242_unwindow, const float 
 /* %244 = mul %242, %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %243 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_mul_244(float *restrict t244_mul, const float *restrict t242_unwindow, const float *restrict t59_relu) {
+static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
   for (int i0 = 0; i0 < 802816; i0++) {
-    t244_mul[i0] = (t242_unwindow[i0] * dlc_stepf(t59_relu[i0]));
+    net_2_mul_bw[i0] = (net_3_unwindow_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
   }
 }
 
 /* %245 = sum_to %244 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_sum_to_245(float *restrict t245_sum_to, const float *restrict t244_mul) {
+static void fashion_cnn_sum_to_245(float *restrict net_1_sum_to_bw, const float *restrict net_2_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t245_sum_to[i0] = 0.0f;
+    net_1_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t244_mul[25088*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t245_sum_to[i1] += r_part[0];
+        net_1_sum_to_bw[i1] += r_part[0];
       }
     }
   }
@@ -1730,44 +1730,44 @@ static void fashion_cnn_sum_to_245(float *restrict t245_sum_to, const float *res
 /* %248 = sum_to %247 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
  *   with %247 = mul %244, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_sum_to_248(float *restrict t248_sum_to, const float *restrict t244_mul, const float *restrict t24_add) {
+static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t248_sum_to[i0] = 0.0f;
+    net_1_sum_to_bw_2[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (t244_mul[25088*i0 + 784*i1 + (i2 + i3)] * t24_add[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_add[25088*i0 + 784*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t248_sum_to[i1] += r_part[0];
+        net_1_sum_to_bw_2[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %249 = neg %245 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_neg_249(float *restrict t249_neg, const float *restrict t245_sum_to) {
+static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restrict net_1_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t249_neg[i0] = (-t245_sum_to[i0]);
+    net_1_neg_bw[i0] = (-net_1_sum_to_bw[i0]);
   }
 }
 
 /* %253 = add %248, %252 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
  *   with %252 = mul %249, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_add_253(float *restrict t253_add, const float *restrict t248_sum_to, const float *restrict t249_neg, const float *restrict t27_div) {
+static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t253_add[i0] = (t248_sum_to[i0] + (t249_neg[i0] * t27_div[i0]));
+    net_1_add_bw[i0] = (net_1_sum_to_bw_2[i0] + (net_1_neg_bw[i0] * net_1_div[i0]));
   }
 }
 
 /* %255 = mul %253, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_mul_255(float *restrict t255_mul, const float *restrict t253_add, const float *restrict t51_div) {
+static void fashion_cnn_mul_255(float *restrict net_1_mul_bw, const float *restrict net_1_add_bw, const float *restrict net_1_div_3) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t255_mul[i0] = (t253_add[i0] * t51_div[i0]);
+    net_1_mul_bw[i0] = (net_1_add_bw[i0] * net_1_div_3[i0]);
   }
 }
 
@@ -1779,9 +1779,9 @@ static void fashion_cnn_mul_255(float *restrict t255_mul, const float *restrict 
  *   with %254 = mul %253, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  *   with %260 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_div_262(float *restrict t262_div, const float *restrict t253_add, const float *restrict p_net_1_weight, const float *restrict t51_div, const float *restrict t49_sqrt) {
+static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t262_div[i0] = (((-(((t253_add[i0] * p_net_1_weight[i0]) * t51_div[i0]) / t49_sqrt[i0])) / (2.0f * t49_sqrt[i0])) / 25088.0f);
+    net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 25088.0f);
   }
 }
 
@@ -1789,11 +1789,11 @@ static void fashion_cnn_div_262(float *restrict t262_div, const float *restrict 
  *   with %263 = broadcast %262 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %264 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_mul_265(float *restrict t265_mul, const float *restrict t262_div, const float *restrict t28_sub) {
+static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t265_mul[25088*i0 + 784*i1 + i2] = (t262_div[i1] * (2.0f * t28_sub[25088*i0 + 784*i1 + i2]));
+        net_1_mul_bw_2[25088*i0 + 784*i1 + i2] = (net_1_div_bw[i1] * (2.0f * net_1_sub_2[25088*i0 + 784*i1 + i2]));
       }
     }
   }
@@ -1802,19 +1802,19 @@ static void fashion_cnn_mul_265(float *restrict t265_mul, const float *restrict 
 /* %268 = sum_to %267 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
  *   with %267 = neg %265 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_sum_to_268(float *restrict t268_sum_to, const float *restrict t265_mul) {
+static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t268_sum_to[i0] = 0.0f;
+    net_1_sum_to_bw_3[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-t265_mul[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_1_mul_bw_2[25088*i0 + 784*i1 + (i2 + i3)]);
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t268_sum_to[i1] += r_part[0];
+        net_1_sum_to_bw_3[i1] += r_part[0];
       }
     }
   }
@@ -1824,9 +1824,9 @@ static void fashion_cnn_sum_to_268(float *restrict t268_sum_to, const float *res
  *   with %269 = add %251, %268 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
  *   with %251 = mul %249, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_div_270(float *restrict t270_div, const float *restrict t249_neg, const float *restrict t53_mul, const float *restrict t268_sum_to) {
+static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t270_div[i0] = (((t249_neg[i0] * t53_mul[i0]) + t268_sum_to[i0]) / 25088.0f);
+    net_1_div_bw_2[i0] = (((net_1_neg_bw[i0] * net_1_mul_2[i0]) + net_1_sum_to_bw_3[i0]) / 25088.0f);
   }
 }
 
@@ -1835,41 +1835,41 @@ static void fashion_cnn_div_270(float *restrict t270_div, const float *restrict 
  *   with %246 = mul %244, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  *   with %271 = broadcast %270 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_add_272(float *restrict t272_add, const float *restrict t244_mul, const float *restrict t53_mul, const float *restrict t265_mul, const float *restrict t270_div) {
+static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t272_add[25088*i0 + 784*i1 + i2] = (((t244_mul[25088*i0 + 784*i1 + i2] * t53_mul[i1]) + t265_mul[25088*i0 + 784*i1 + i2]) + t270_div[i1]);
+        net_1_add_bw_2[25088*i0 + 784*i1 + i2] = (((net_2_mul_bw[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_mul_bw_2[25088*i0 + 784*i1 + i2]) + net_1_div_bw_2[i1]);
       }
     }
   }
 }
 
 /* %273 = sum_to %272 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_sum_to_273(float *restrict t273_sum_to, const float *restrict t272_add) {
+static void fashion_cnn_sum_to_273(float *restrict net_0_sum_to_bw, const float *restrict net_1_add_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t273_sum_to[i0] = 0.0f;
+    net_0_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t272_add[25088*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_add_bw_2[25088*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t273_sum_to[i1] += r_part[0];
+        net_0_sum_to_bw[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %275 = permute %272 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_permute_275(float *restrict t275_permute, const float *restrict t272_add) {
+static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t275_permute[25088*i0 + 784*i1 + i2] = t272_add[784*i0 + 25088*i1 + i2];
+        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_add_bw_2[784*i0 + 25088*i1 + i2];
       }
     }
   }
@@ -2018,23 +2018,23 @@ static inline void fashion_cnn_dot_4x1_k2744_acc(float *restrict c, const float 
 }
 
 /* %277 = matmul %276, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_matmul_277(float *restrict t277_matmul, const float *restrict t275_permute, const float *restrict t17_window) {
+static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 288; i0++) {
-    t277_matmul[i0] = 0.0f;
+    net_0_matmul_bw[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 22344; i3 += 3192) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k3192_acc(t277_matmul + (i0) * 9 + i1, t275_permute + (i0) * 25088 + i3, t17_window + (i1) * 25088 + i3);
+        fashion_cnn_dot_4x4_k3192_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
       }
-      fashion_cnn_dot_4x1_k3192_acc(t277_matmul + (i0) * 9 + 8, t275_permute + (i0) * 25088 + i3, t17_window + (8) * 25088 + i3);
+      fashion_cnn_dot_4x1_k3192_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k2744_acc(t277_matmul + (i0) * 9 + i1, t275_permute + (i0) * 25088 + 22344, t17_window + (i1) * 25088 + 22344);
+      fashion_cnn_dot_4x4_k2744_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344);
     }
-    fashion_cnn_dot_4x1_k2744_acc(t277_matmul + (i0) * 9 + 8, t275_permute + (i0) * 25088 + 22344, t17_window + (8) * 25088 + 22344);
+    fashion_cnn_dot_4x1_k2744_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344);
   }
 }
 
@@ -2043,9 +2043,9 @@ static void fashion_cnn_matmul_277(float *restrict t277_matmul, const float *res
  *   with %35 = mul %34, %33 : f32[32]                         # examples/fashion_cnn.lua:9
  *   with %37 = mul %36, %4 : f32[32]                          # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_assign_39(float *restrict p_net_1_running_mean, const float *restrict t27_div) {
+static void fashion_cnn_assign_39(float *restrict p_net_1_running_mean, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_running_mean[i0] = ((0.1f * t27_div[i0]) + (0.9f * p_net_1_running_mean[i0]));
+    p_net_1_running_mean[i0] = ((0.1f * net_1_div[i0]) + (0.9f * p_net_1_running_mean[i0]));
   }
 }
 
@@ -2054,9 +2054,9 @@ static void fashion_cnn_assign_39(float *restrict p_net_1_running_mean, const fl
  *   with %43 = mul %34, %42 : f32[32]                         # examples/fashion_cnn.lua:9
  *   with %44 = mul %36, %5 : f32[32]                          # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_assign_46(float *restrict p_net_1_running_var, const float *restrict t41_div) {
+static void fashion_cnn_assign_46(float *restrict p_net_1_running_var, const float *restrict net_1_div_2) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_running_var[i0] = ((0.1f * t41_div[i0]) + (0.9f * p_net_1_running_var[i0]));
+    p_net_1_running_var[i0] = ((0.1f * net_1_div_2[i0]) + (0.9f * p_net_1_running_var[i0]));
   }
 }
 
@@ -2065,9 +2065,9 @@ static void fashion_cnn_assign_46(float *restrict p_net_1_running_var, const flo
  *   with %80 = mul %34, %79 : f32[64]                         # examples/fashion_cnn.lua:10
  *   with %81 = mul %36, %10 : f32[64]                         # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_assign_83(float *restrict p_net_5_running_mean, const float *restrict t74_div) {
+static void fashion_cnn_assign_83(float *restrict p_net_5_running_mean, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_running_mean[i0] = ((0.1f * t74_div[i0]) + (0.9f * p_net_5_running_mean[i0]));
+    p_net_5_running_mean[i0] = ((0.1f * net_5_div[i0]) + (0.9f * p_net_5_running_mean[i0]));
   }
 }
 
@@ -2076,65 +2076,65 @@ static void fashion_cnn_assign_83(float *restrict p_net_5_running_mean, const fl
  *   with %87 = mul %34, %86 : f32[64]                         # examples/fashion_cnn.lua:10
  *   with %88 = mul %36, %11 : f32[64]                         # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_assign_90(float *restrict p_net_5_running_var, const float *restrict t85_div) {
+static void fashion_cnn_assign_90(float *restrict p_net_5_running_var, const float *restrict net_5_div_2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_running_var[i0] = ((0.1f * t85_div[i0]) + (0.9f * p_net_5_running_var[i0]));
+    p_net_5_running_var[i0] = ((0.1f * net_5_div_2[i0]) + (0.9f * p_net_5_running_var[i0]));
   }
 }
 
 /* %280 = assign %279, %278 : f32[32,1,3,3]             # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *restrict t277_matmul) {
+static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 288; i0++) {
-    g_net_0_weight[i0] = t277_matmul[i0];
+    g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
 /* %282 = assign %281, %274 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_282(float *restrict g_net_0_bias, const float *restrict t273_sum_to) {
+static void fashion_cnn_assign_282(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    g_net_0_bias[i0] = t273_sum_to[i0];
+    g_net_0_bias[i0] = net_0_sum_to_bw[i0];
   }
 }
 
 /* %284 = assign %283, %256 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_284(float *restrict g_net_1_weight, const float *restrict t255_mul) {
+static void fashion_cnn_assign_284(float *restrict g_net_1_weight, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    g_net_1_weight[i0] = t255_mul[i0];
+    g_net_1_weight[i0] = net_1_mul_bw[i0];
   }
 }
 
 /* %286 = assign %285, %250 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_286(float *restrict g_net_1_bias, const float *restrict t245_sum_to) {
+static void fashion_cnn_assign_286(float *restrict g_net_1_bias, const float *restrict net_1_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    g_net_1_bias[i0] = t245_sum_to[i0];
+    g_net_1_bias[i0] = net_1_sum_to_bw[i0];
   }
 }
 
 /* %288 = assign %287, %236 : f32[64,32,3,3]            # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *restrict t233_matmul) {
+static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *restrict net_4_matmul_bw) {
   for (int i0 = 0; i0 < 18432; i0++) {
-    g_net_4_weight[i0] = t233_matmul[i0];
+    g_net_4_weight[i0] = net_4_matmul_bw[i0];
   }
 }
 
 /* %290 = assign %289, %230 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_290(float *restrict g_net_4_bias, const float *restrict t229_sum_to) {
+static void fashion_cnn_assign_290(float *restrict g_net_4_bias, const float *restrict net_4_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    g_net_4_bias[i0] = t229_sum_to[i0];
+    g_net_4_bias[i0] = net_4_sum_to_bw[i0];
   }
 }
 
 /* %292 = assign %291, %212 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_292(float *restrict g_net_5_weight, const float *restrict t211_mul) {
+static void fashion_cnn_assign_292(float *restrict g_net_5_weight, const float *restrict net_5_mul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    g_net_5_weight[i0] = t211_mul[i0];
+    g_net_5_weight[i0] = net_5_mul_bw[i0];
   }
 }
 
 /* %294 = assign %293, %206 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_294(float *restrict g_net_5_bias, const float *restrict t201_sum_to) {
+static void fashion_cnn_assign_294(float *restrict g_net_5_bias, const float *restrict net_5_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    g_net_5_bias[i0] = t201_sum_to[i0];
+    g_net_5_bias[i0] = net_5_sum_to_bw[i0];
   }
 }
 
@@ -2649,160 +2649,160 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
 }
 
 void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *out) {
-  float *const t17_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28], examples/fashion_cnn.lua:9 */
-  float *const t20_matmul = m->arena + 0;   /* %20 matmul[32,25088], examples/fashion_cnn.lua:9 */
+  float *const net_0_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t130_mul = m->arena + 1605632;   /* %130 mul[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_mul = m->arena + 1605632;   /* %130 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_1_weight = m->param + 320;
-  float *const t132_sub = m->arena + 1605664;   /* %132 sub[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_sub = m->arena + 1605664;   /* %132 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
-  float *const t135_relu = m->arena + 802816;   /* %135 relu[32,32,28,28], examples/fashion_cnn.lua:9 */
+  float *const net_2_relu = m->arena + 802816;   /* %135 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const t136_window = m->arena + 0;   /* %136 window[2,2,32,32,14,14], examples/fashion_cnn.lua:9 */
-  float *const t138_max = m->arena + 1806336;   /* %138 max[1,200704], examples/fashion_cnn.lua:9 */
-  float *const t140_window = m->arena + 0;   /* %140 window[32,3,3,32,14,14], examples/fashion_cnn.lua:10 */
-  float *const t142_matmul = m->arena + 1806336;   /* %142 matmul[64,6272], examples/fashion_cnn.lua:10 */
+  float *const net_3_window = m->arena + 0;   /* %136 window[2,2,32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_3_max = m->arena + 1806336;   /* %138 max[1,200704]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_window = m->arena + 0;   /* %140 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_matmul = m->arena + 1806336;   /* %142 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
-  float *const t151_mul = m->arena + 401408;   /* %151 mul[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_mul = m->arena + 401408;   /* %151 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
   float *const p_net_5_weight = m->param + 18944;
-  float *const t153_sub = m->arena + 401472;   /* %153 sub[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_sub = m->arena + 401472;   /* %153 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const t156_relu = m->arena + 0;   /* %156 relu[32,64,14,14], examples/fashion_cnn.lua:10 */
+  float *const net_6_relu = m->arena + 0;   /* %156 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const t157_window = m->arena + 401408;   /* %157 window[2,2,32,64,7,7], examples/fashion_cnn.lua:10 */
-  float *const t159_max = m->arena + 0;   /* %159 max[1,100352], examples/fashion_cnn.lua:10 */
-  float *const t161_matmul = m->arena + 100352;   /* %161 matmul[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_7_window = m->arena + 401408;   /* %157 window[2,2,32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_7_max = m->arena + 0;   /* %159 max[1,100352]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_10_matmul = m->arena + 100352;   /* %161 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
   float *const p_net_10_weight = m->param + 19200;
-  float *const t163_relu = m->arena + 0;   /* %163 relu[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_11_relu = m->arena + 0;   /* %163 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
-  float *const t164_matmul = m->arena + 4096;   /* %164 matmul[32,10], examples/fashion_cnn.lua:13 */
+  float *const net_13_matmul = m->arena + 4096;   /* %164 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
   float *const p_net_13_bias = m->param + 422016;
-  fashion_cnn_window_17(t17_window, x); /* %17 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_matmul_20(t20_matmul, p_net_0_weight, t17_window); /* %20 matmul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_mul_130(t130_mul, p_net_1_running_var, p_net_1_weight); /* %130 mul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sub_132(t132_sub, p_net_1_bias, p_net_1_running_mean, t130_mul); /* %132 sub, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_135(t135_relu, t20_matmul, p_net_0_bias, t130_mul, t132_sub); /* %135 relu, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_136(t136_window, t135_relu); /* %136 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_138(t138_max, t136_window); /* %138 max, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_140(t140_window, t138_max); /* %140 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_142(t142_matmul, p_net_4_weight, t140_window); /* %142 matmul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_mul_151(t151_mul, p_net_5_running_var, p_net_5_weight); /* %151 mul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sub_153(t153_sub, p_net_5_bias, p_net_5_running_mean, t151_mul); /* %153 sub, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_156(t156_relu, t142_matmul, p_net_4_bias, t151_mul, t153_sub); /* %156 relu, examples/fashion_cnn.lua:10 */
-  fashion_cnn_window_157(t157_window, t156_relu); /* %157 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_159(t159_max, t157_window); /* %159 max, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_161(t161_matmul, t159_max, p_net_10_weight); /* %161 matmul, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_163(t163_relu, t161_matmul, p_net_10_bias); /* %163 relu, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_164(t164_matmul, t163_relu, p_net_13_weight); /* %164 matmul, examples/fashion_cnn.lua:13 */
-  fashion_cnn_assign_173(out, t164_matmul, p_net_13_bias); /* %173 assign, examples/fashion_cnn.lua:17 */
+  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_mul_130(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %130 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sub_132(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %132 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_135(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %135 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_136(net_3_window, net_2_relu); /* %136 window: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_max_138(net_3_max, net_3_window); /* %138 max: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_140(net_4_window, net_3_max); /* %140 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_142(net_4_matmul, p_net_4_weight, net_4_window); /* %142 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_mul_151(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %151 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sub_153(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %153 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_156(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %156 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_157(net_7_window, net_6_relu); /* %157 window: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_max_159(net_7_max, net_7_window); /* %159 max: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_161(net_10_matmul, net_7_max, p_net_10_weight); /* %161 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
+  fashion_cnn_relu_163(net_11_relu, net_10_matmul, p_net_10_bias); /* %163 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_164(net_13_matmul, net_11_relu, p_net_13_weight); /* %164 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_assign_173(out, net_13_matmul, p_net_13_bias); /* %173 assign: examples/fashion_cnn.lua:17 */
 }
 
 float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void *target_) {
-  float *const t17_window = m->arena + 7024640;   /* %17 window[1,3,3,32,28,28], examples/fashion_cnn.lua:9 */
-  float *const t20_matmul = m->arena + 0;   /* %20 matmul[32,25088], examples/fashion_cnn.lua:9 */
+  float *const net_0_window = m->arena + 7024640;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t24_add = m->arena + 1806336;   /* %24 add[32,32,28,28], examples/fashion_cnn.lua:9 */
+  float *const net_0_add = m->arena + 1806336;   /* %24 add[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const t25_sum_to = m->arena + 0;   /* %25 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t27_div = m->arena + 7351104;   /* %27 div[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t28_sub = m->arena + 2609152;   /* %28 sub[32,32,28,28], examples/fashion_cnn.lua:9 */
-  float *const t31_sum_to = m->arena + 0;   /* %31 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t41_div = m->arena + 7351136;   /* %41 div[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t49_sqrt = m->arena + 7351168;   /* %49 sqrt[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t51_div = m->arena + 7351200;   /* %51 div[1,32,1,1], examples/fashion_cnn.lua:9 */
-  float *const t53_mul = m->arena + 7351232;   /* %53 mul[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_sum_to = m->arena + 0;   /* %25 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_div = m->arena + 7351104;   /* %27 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_sub_2 = m->arena + 2609152;   /* %28 sub[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_sum_to_2 = m->arena + 0;   /* %31 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_div_2 = m->arena + 7351136;   /* %41 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_sqrt = m->arena + 7351168;   /* %49 sqrt[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_div_3 = m->arena + 7351200;   /* %51 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_mul_2 = m->arena + 7351232;   /* %53 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_weight = m->param + 320;
-  float *const t56_sub = m->arena + 0;   /* %56 sub[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_sub_3 = m->arena + 0;   /* %56 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
-  float *const t59_relu = m->arena + 3411968;   /* %59 relu[32,32,28,28], examples/fashion_cnn.lua:9 */
-  float *const t60_window = m->arena + 4214784;   /* %60 window[2,2,32,32,14,14], examples/fashion_cnn.lua:9 */
-  float *const t62_max = m->arena + 5017600;   /* %62 max[1,200704], examples/fashion_cnn.lua:9 */
-  float *const t64_window = m->arena + 0;   /* %64 window[32,3,3,32,14,14], examples/fashion_cnn.lua:10 */
-  float *const t67_matmul = m->arena + 5017600;   /* %67 matmul[64,6272], examples/fashion_cnn.lua:10 */
+  float *const net_2_relu_2 = m->arena + 3411968;   /* %59 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  float *const net_3_window_2 = m->arena + 4214784;   /* %60 window[2,2,32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_3_max_2 = m->arena + 5017600;   /* %62 max[1,200704]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_window_2 = m->arena + 0;   /* %64 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_matmul_2 = m->arena + 5017600;   /* %67 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
-  float *const t71_add = m->arena + 5419008;   /* %71 add[32,64,14,14], examples/fashion_cnn.lua:10 */
+  float *const net_4_add = m->arena + 5419008;   /* %71 add[32,64,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const t72_sum_to = m->arena + 5017600;   /* %72 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t74_div = m->arena + 7350784;   /* %74 div[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t75_sub = m->arena + 5017600;   /* %75 sub[32,64,14,14], examples/fashion_cnn.lua:10 */
-  float *const t77_sum_to = m->arena + 5820416;   /* %77 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t85_div = m->arena + 7350848;   /* %85 div[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t92_sqrt = m->arena + 7350912;   /* %92 sqrt[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t93_div = m->arena + 7350976;   /* %93 div[1,64,1,1], examples/fashion_cnn.lua:10 */
-  float *const t95_mul = m->arena + 7351040;   /* %95 mul[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_sum_to = m->arena + 5017600;   /* %72 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_div = m->arena + 7350784;   /* %74 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sub_2 = m->arena + 5017600;   /* %75 sub[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sum_to_2 = m->arena + 5820416;   /* %77 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_div_2 = m->arena + 7350848;   /* %85 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sqrt = m->arena + 7350912;   /* %92 sqrt[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_div_3 = m->arena + 7350976;   /* %93 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_mul_2 = m->arena + 7351040;   /* %95 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_weight = m->param + 18944;
-  float *const t98_sub = m->arena + 6221824;   /* %98 sub[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_sub_3 = m->arena + 6221824;   /* %98 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
-  float *const t101_relu = m->arena + 5820416;   /* %101 relu[32,64,14,14], examples/fashion_cnn.lua:10 */
-  float *const t102_window = m->arena + 6221824;   /* %102 window[2,2,32,64,7,7], examples/fashion_cnn.lua:10 */
-  float *const t104_max = m->arena + 6623232;   /* %104 max[1,100352], examples/fashion_cnn.lua:10 */
-  float *const t111_mul = m->arena + 6723584;   /* %111 mul[32,64,7,7], examples/fashion_cnn.lua:11 */
-  float *const t112_mul = m->arena + 6823936;   /* %112 mul[32,64,7,7], examples/fashion_cnn.lua:11 */
-  float *const t114_matmul = m->arena + 6623232;   /* %114 matmul[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_6_relu_2 = m->arena + 5820416;   /* %101 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  float *const net_7_window_2 = m->arena + 6221824;   /* %102 window[2,2,32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_7_max_2 = m->arena + 6623232;   /* %104 max[1,100352]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_8_mul = m->arena + 6723584;   /* %111 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
+  float *const net_8_mul_2 = m->arena + 6823936;   /* %112 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
+  float *const net_10_matmul_2 = m->arena + 6623232;   /* %114 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
   float *const p_net_10_weight = m->param + 19200;
-  float *const t116_relu = m->arena + 6627328;   /* %116 relu[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_11_relu_2 = m->arena + 6627328;   /* %116 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
-  float *const t121_mul = m->arena + 6623232;   /* %121 mul[32,128], examples/fashion_cnn.lua:12 */
-  float *const t122_mul = m->arena + 6631424;   /* %122 mul[32,128], examples/fashion_cnn.lua:12 */
-  float *const t123_matmul = m->arena + 6635520;   /* %123 matmul[32,10], examples/fashion_cnn.lua:13 */
+  float *const net_12_mul = m->arena + 6623232;   /* %121 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  float *const net_12_mul_2 = m->arena + 6631424;   /* %122 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  float *const net_13_matmul_2 = m->arena + 6635520;   /* %123 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
-  float *const t124_add = m->arena + 6635840;   /* %124 add[32,10], examples/fashion_cnn.lua:13 */
+  float *const net_13_add = m->arena + 6635840;   /* %124 add[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_bias = m->param + 422016;
-  float *const t167_xent = m->arena + 6635520;   /* %167 xent[32], examples/fashion_cnn.lua:15 */
-  float *const t168_sum_to = m->arena + 6635552;   /* %168 sum_to[], examples/fashion_cnn.lua:15 */
-  float *const t170_div = m->arena + 7351264;   /* %170 div[], examples/fashion_cnn.lua:15 */
-  float *const t177_broadcast = m->arena + 6636160;   /* %177 broadcast[32], examples/fashion_cnn.lua:15 backward */
-  float *const t178_softmax = m->arena + 6635520;   /* %178 softmax[32,10], examples/fashion_cnn.lua:15 backward */
-  float *const t182_mul = m->arena + 6639616;   /* %182 mul[32,10], examples/fashion_cnn.lua:15 backward */
+  float *const crossentropyloss0_xent = m->arena + 6635520;   /* %167 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_sum_to = m->arena + 6635552;   /* %168 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_div = m->arena + 7351264;   /* %170 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 6636160;   /* %177 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 6635520;   /* %178 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 6639616;   /* %182 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const g_net_13_bias = m->grad + 422016;
-  float *const t184_matmul = m->arena + 6635520;   /* %184 matmul[32,128], examples/fashion_cnn.lua:13 backward */
+  float *const net_13_matmul_bw = m->arena + 6635520;   /* %184 matmul[32,128]: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   float *const g_net_13_weight = m->grad + 420736;
-  float *const t188_mul = m->arena + 6924288;   /* %188 mul[32,128], examples/fashion_cnn.lua:12 backward */
+  float *const net_11_mul_bw = m->arena + 6924288;   /* %188 mul[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
   float *const g_net_10_bias = m->grad + 420608;
-  float *const t190_matmul = m->arena + 6623232;   /* %190 matmul[32,3136], examples/fashion_cnn.lua:12 backward */
+  float *const net_10_matmul_bw = m->arena + 6623232;   /* %190 matmul[32,3136]: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   float *const g_net_10_weight = m->grad + 19200;
-  float *const t193_mul = m->arena + 7250432;   /* %193 mul[32,64,7,7], examples/fashion_cnn.lua:11 backward */
-  float *const t195_argmax_mask = m->arena + 6623232;   /* %195 argmax_mask[4,100352], examples/fashion_cnn.lua:10 backward */
-  float *const t196_mul = m->arena + 6221824;   /* %196 mul[4,100352], examples/fashion_cnn.lua:10 backward */
-  float *const t198_unwindow = m->arena + 6623232;   /* %198 unwindow[32,64,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t200_mul = m->arena + 6221824;   /* %200 mul[32,64,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t201_sum_to = m->arena + 5820416;   /* %201 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t204_sum_to = m->arena + 5820480;   /* %204 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t205_neg = m->arena + 5820544;   /* %205 neg[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t209_add = m->arena + 5419008;   /* %209 add[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t211_mul = m->arena + 5820480;   /* %211 mul[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t218_div = m->arena + 5820608;   /* %218 div[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t221_mul = m->arena + 5419008;   /* %221 mul[32,64,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t224_sum_to = m->arena + 5017600;   /* %224 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t226_div = m->arena + 5820608;   /* %226 div[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t228_add = m->arena + 5017600;   /* %228 add[32,64,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t229_sum_to = m->arena + 5820544;   /* %229 sum_to[1,64,1,1], examples/fashion_cnn.lua:10 backward */
-  float *const t231_permute = m->arena + 5419008;   /* %231 permute[64,32,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t233_matmul = m->arena + 5218304;   /* %233 matmul[64,288], examples/fashion_cnn.lua:10 backward */
-  float *const t234_matmul = m->arena + 0;   /* %234 matmul[288,6272], examples/fashion_cnn.lua:10 backward */
-  float *const t237_unwindow = m->arena + 5017600;   /* %237 unwindow[32,32,14,14], examples/fashion_cnn.lua:10 backward */
-  float *const t239_argmax_mask = m->arena + 0;   /* %239 argmax_mask[4,200704], examples/fashion_cnn.lua:9 backward */
-  float *const t240_mul = m->arena + 802816;   /* %240 mul[4,200704], examples/fashion_cnn.lua:9 backward */
-  float *const t242_unwindow = m->arena + 0;   /* %242 unwindow[32,32,28,28], examples/fashion_cnn.lua:9 backward */
-  float *const t244_mul = m->arena + 802816;   /* %244 mul[32,32,28,28], examples/fashion_cnn.lua:9 backward */
-  float *const t245_sum_to = m->arena + 3411968;   /* %245 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t248_sum_to = m->arena + 0;   /* %248 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t249_neg = m->arena + 1605632;   /* %249 neg[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t253_add = m->arena + 32;   /* %253 add[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t255_mul = m->arena + 2408448;   /* %255 mul[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t262_div = m->arena + 1605664;   /* %262 div[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t265_mul = m->arena + 0;   /* %265 mul[32,32,28,28], examples/fashion_cnn.lua:9 backward */
-  float *const t268_sum_to = m->arena + 1605664;   /* %268 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t270_div = m->arena + 2408480;   /* %270 div[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t272_add = m->arena + 1605632;   /* %272 add[32,32,28,28], examples/fashion_cnn.lua:9 backward */
-  float *const t273_sum_to = m->arena + 803104;   /* %273 sum_to[1,32,1,1], examples/fashion_cnn.lua:9 backward */
-  float *const t275_permute = m->arena + 0;   /* %275 permute[32,32,28,28], examples/fashion_cnn.lua:9 backward */
-  float *const t277_matmul = m->arena + 802816;   /* %277 matmul[32,9], examples/fashion_cnn.lua:9 backward */
+  float *const net_8_mul_bw = m->arena + 7250432;   /* %193 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
+  float *const net_7_argmax_mask_bw = m->arena + 6623232;   /* %195 argmax_mask[4,100352]: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_7_mul_bw = m->arena + 6221824;   /* %196 mul[4,100352]: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_7_unwindow_bw = m->arena + 6623232;   /* %198 unwindow[32,64,14,14]: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_6_mul_bw = m->arena + 6221824;   /* %200 mul[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_sum_to_bw = m->arena + 5820416;   /* %201 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_sum_to_bw_2 = m->arena + 5820480;   /* %204 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_neg_bw = m->arena + 5820544;   /* %205 neg[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_add_bw = m->arena + 5419008;   /* %209 add[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_mul_bw = m->arena + 5820480;   /* %211 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_div_bw = m->arena + 5820608;   /* %218 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_mul_bw_2 = m->arena + 5419008;   /* %221 mul[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_sum_to_bw_3 = m->arena + 5017600;   /* %224 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_div_bw_2 = m->arena + 5820608;   /* %226 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_add_bw_2 = m->arena + 5017600;   /* %228 add[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_sum_to_bw = m->arena + 5820544;   /* %229 sum_to[1,64,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_permute_bw = m->arena + 5419008;   /* %231 permute[64,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_matmul_bw = m->arena + 5218304;   /* %233 matmul[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_matmul_bw_2 = m->arena + 0;   /* %234 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_unwindow_bw = m->arena + 5017600;   /* %237 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_3_argmax_mask_bw = m->arena + 0;   /* %239 argmax_mask[4,200704]: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_3_mul_bw = m->arena + 802816;   /* %240 mul[4,200704]: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_3_unwindow_bw = m->arena + 0;   /* %242 unwindow[32,32,28,28]: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_2_mul_bw = m->arena + 802816;   /* %244 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw = m->arena + 3411968;   /* %245 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_2 = m->arena + 0;   /* %248 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_neg_bw = m->arena + 1605632;   /* %249 neg[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw = m->arena + 32;   /* %253 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 2408448;   /* %255 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw = m->arena + 1605664;   /* %262 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_mul_bw_2 = m->arena + 0;   /* %265 mul[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 1605664;   /* %268 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw_2 = m->arena + 2408480;   /* %270 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw_2 = m->arena + 1605632;   /* %272 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 803104;   /* %273 sum_to[1,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_permute_bw = m->arena + 0;   /* %275 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 802816;   /* %277 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const p_net_1_running_mean = m->param + 384;
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_5_running_mean = m->param + 19072;
@@ -2816,106 +2816,106 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
   float *const g_net_5_weight = m->grad + 18944;
   float *const g_net_5_bias = m->grad + 19008;
   const int32_t *target = target_;
-  fashion_cnn_window_17(t17_window, x); /* %17 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_matmul_20(t20_matmul, p_net_0_weight, t17_window); /* %20 matmul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_add_24(t24_add, t20_matmul, p_net_0_bias); /* %24 add, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sum_to_25(t25_sum_to, t24_add); /* %25 sum_to, examples/fashion_cnn.lua:9 */
-  fashion_cnn_div_27(t27_div, t25_sum_to); /* %27 div, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sub_28(t28_sub, t24_add, t27_div); /* %28 sub, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sum_to_31(t31_sum_to, t28_sub); /* %31 sum_to, examples/fashion_cnn.lua:9 */
-  fashion_cnn_div_41(t41_div, t31_sum_to); /* %41 div, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sqrt_49(t49_sqrt, t31_sum_to); /* %49 sqrt, examples/fashion_cnn.lua:9 */
-  fashion_cnn_div_51(t51_div, t49_sqrt); /* %51 div, examples/fashion_cnn.lua:9 */
-  fashion_cnn_mul_53(t53_mul, t51_div, p_net_1_weight); /* %53 mul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sub_56(t56_sub, p_net_1_bias, t27_div, t53_mul); /* %56 sub, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_59(t59_relu, t24_add, t53_mul, t56_sub); /* %59 relu, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_60(t60_window, t59_relu); /* %60 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_62(t62_max, t60_window); /* %62 max, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_64(t64_window, t62_max); /* %64 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_67(t67_matmul, p_net_4_weight, t64_window); /* %67 matmul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_add_71(t71_add, t67_matmul, p_net_4_bias); /* %71 add, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sum_to_72(t72_sum_to, t71_add); /* %72 sum_to, examples/fashion_cnn.lua:10 */
-  fashion_cnn_div_74(t74_div, t72_sum_to); /* %74 div, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sub_75(t75_sub, t71_add, t74_div); /* %75 sub, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sum_to_77(t77_sum_to, t75_sub); /* %77 sum_to, examples/fashion_cnn.lua:10 */
-  fashion_cnn_div_85(t85_div, t77_sum_to); /* %85 div, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sqrt_92(t92_sqrt, t77_sum_to); /* %92 sqrt, examples/fashion_cnn.lua:10 */
-  fashion_cnn_div_93(t93_div, t92_sqrt); /* %93 div, examples/fashion_cnn.lua:10 */
-  fashion_cnn_mul_95(t95_mul, t93_div, p_net_5_weight); /* %95 mul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sub_98(t98_sub, p_net_5_bias, t74_div, t95_mul); /* %98 sub, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_101(t101_relu, t71_add, t95_mul, t98_sub); /* %101 relu, examples/fashion_cnn.lua:10 */
-  fashion_cnn_window_102(t102_window, t101_relu); /* %102 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_104(t104_max, t102_window); /* %104 max, examples/fashion_cnn.lua:10 */
-  fashion_cnn_mul_111(t111_mul, m->seed, m->step); /* %111 mul, examples/fashion_cnn.lua:11 */
-  fashion_cnn_mul_112(t112_mul, t104_max, t111_mul); /* %112 mul, examples/fashion_cnn.lua:11 */
-  fashion_cnn_matmul_114(t114_matmul, t112_mul, p_net_10_weight); /* %114 matmul, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_116(t116_relu, t114_matmul, p_net_10_bias); /* %116 relu, examples/fashion_cnn.lua:12 */
-  fashion_cnn_mul_121(t121_mul, m->seed, m->step); /* %121 mul, examples/fashion_cnn.lua:12 */
-  fashion_cnn_mul_122(t122_mul, t116_relu, t121_mul); /* %122 mul, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_123(t123_matmul, t122_mul, p_net_13_weight); /* %123 matmul, examples/fashion_cnn.lua:13 */
-  fashion_cnn_add_124(t124_add, t123_matmul, p_net_13_bias); /* %124 add, examples/fashion_cnn.lua:13 */
-  fashion_cnn_xent_167(t167_xent, t124_add, target); /* %167 xent, examples/fashion_cnn.lua:15 */
-  fashion_cnn_sum_to_168(t168_sum_to, t167_xent); /* %168 sum_to, examples/fashion_cnn.lua:15 */
-  fashion_cnn_div_170(t170_div, t168_sum_to); /* %170 div, examples/fashion_cnn.lua:15 */
-  fashion_cnn_broadcast_177(t177_broadcast); /* %177 broadcast, examples/fashion_cnn.lua:15 backward */
-  fashion_cnn_softmax_178(t178_softmax, t124_add); /* %178 softmax, examples/fashion_cnn.lua:15 backward */
-  fashion_cnn_mul_182(t182_mul, t178_softmax, target, t177_broadcast); /* %182 mul, examples/fashion_cnn.lua:15 backward */
-  fashion_cnn_sum_to_183(g_net_13_bias, t182_mul); /* %183 sum_to, examples/fashion_cnn.lua:13 backward */
-  fashion_cnn_matmul_184(t184_matmul, t182_mul, p_net_13_weight); /* %184 matmul, examples/fashion_cnn.lua:13 backward */
-  fashion_cnn_matmul_185(g_net_13_weight, t182_mul, t122_mul); /* %185 matmul, examples/fashion_cnn.lua:13 backward */
-  fashion_cnn_mul_188(t188_mul, t184_matmul, t121_mul, t116_relu); /* %188 mul, examples/fashion_cnn.lua:12 backward */
-  fashion_cnn_sum_to_189(g_net_10_bias, t188_mul); /* %189 sum_to, examples/fashion_cnn.lua:12 backward */
-  fashion_cnn_matmul_190(t190_matmul, t188_mul, p_net_10_weight); /* %190 matmul, examples/fashion_cnn.lua:12 backward */
-  fashion_cnn_matmul_191(g_net_10_weight, t188_mul, t112_mul); /* %191 matmul, examples/fashion_cnn.lua:12 backward */
-  fashion_cnn_mul_193(t193_mul, t190_matmul, t111_mul); /* %193 mul, examples/fashion_cnn.lua:11 backward */
-  fashion_cnn_argmax_mask_195(t195_argmax_mask, t102_window); /* %195 argmax_mask, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_mul_196(t196_mul, t195_argmax_mask, t193_mul); /* %196 mul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_unwindow_198(t198_unwindow, t196_mul); /* %198 unwindow, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_mul_200(t200_mul, t198_unwindow, t101_relu); /* %200 mul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_sum_to_201(t201_sum_to, t200_mul); /* %201 sum_to, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_sum_to_204(t204_sum_to, t200_mul, t71_add); /* %204 sum_to, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_neg_205(t205_neg, t201_sum_to); /* %205 neg, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_add_209(t209_add, t204_sum_to, t205_neg, t74_div); /* %209 add, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_mul_211(t211_mul, t209_add, t93_div); /* %211 mul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_div_218(t218_div, t209_add, p_net_5_weight, t93_div, t92_sqrt); /* %218 div, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_mul_221(t221_mul, t218_div, t75_sub); /* %221 mul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_sum_to_224(t224_sum_to, t221_mul); /* %224 sum_to, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_div_226(t226_div, t205_neg, t95_mul, t224_sum_to); /* %226 div, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_add_228(t228_add, t200_mul, t95_mul, t221_mul, t226_div); /* %228 add, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_sum_to_229(t229_sum_to, t228_add); /* %229 sum_to, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_permute_231(t231_permute, t228_add); /* %231 permute, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_matmul_233(t233_matmul, t231_permute, t64_window); /* %233 matmul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_matmul_234(t234_matmul, p_net_4_weight, t231_permute); /* %234 matmul, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_unwindow_237(t237_unwindow, t234_matmul); /* %237 unwindow, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_argmax_mask_239(t239_argmax_mask, t60_window); /* %239 argmax_mask, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_mul_240(t240_mul, t239_argmax_mask, t237_unwindow); /* %240 mul, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_unwindow_242(t242_unwindow, t240_mul); /* %242 unwindow, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_mul_244(t244_mul, t242_unwindow, t59_relu); /* %244 mul, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_sum_to_245(t245_sum_to, t244_mul); /* %245 sum_to, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_sum_to_248(t248_sum_to, t244_mul, t24_add); /* %248 sum_to, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_neg_249(t249_neg, t245_sum_to); /* %249 neg, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_add_253(t253_add, t248_sum_to, t249_neg, t27_div); /* %253 add, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_mul_255(t255_mul, t253_add, t51_div); /* %255 mul, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_div_262(t262_div, t253_add, p_net_1_weight, t51_div, t49_sqrt); /* %262 div, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_mul_265(t265_mul, t262_div, t28_sub); /* %265 mul, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_sum_to_268(t268_sum_to, t265_mul); /* %268 sum_to, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_div_270(t270_div, t249_neg, t53_mul, t268_sum_to); /* %270 div, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_add_272(t272_add, t244_mul, t53_mul, t265_mul, t270_div); /* %272 add, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_sum_to_273(t273_sum_to, t272_add); /* %273 sum_to, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_permute_275(t275_permute, t272_add); /* %275 permute, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_matmul_277(t277_matmul, t275_permute, t17_window); /* %277 matmul, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_assign_39(p_net_1_running_mean, t27_div); /* %39 assign, examples/fashion_cnn.lua:9 */
-  fashion_cnn_assign_46(p_net_1_running_var, t41_div); /* %46 assign, examples/fashion_cnn.lua:9 */
-  fashion_cnn_assign_83(p_net_5_running_mean, t74_div); /* %83 assign, examples/fashion_cnn.lua:10 */
-  fashion_cnn_assign_90(p_net_5_running_var, t85_div); /* %90 assign, examples/fashion_cnn.lua:10 */
-  fashion_cnn_assign_280(g_net_0_weight, t277_matmul); /* %280 assign, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_assign_282(g_net_0_bias, t273_sum_to); /* %282 assign, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_assign_284(g_net_1_weight, t255_mul); /* %284 assign, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_assign_286(g_net_1_bias, t245_sum_to); /* %286 assign, examples/fashion_cnn.lua:9 backward */
-  fashion_cnn_assign_288(g_net_4_weight, t233_matmul); /* %288 assign, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_assign_290(g_net_4_bias, t229_sum_to); /* %290 assign, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_assign_292(g_net_5_weight, t211_mul); /* %292 assign, examples/fashion_cnn.lua:10 backward */
-  fashion_cnn_assign_294(g_net_5_bias, t201_sum_to); /* %294 assign, examples/fashion_cnn.lua:10 backward */
+  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_add_24(net_0_add, net_0_matmul, p_net_0_bias); /* %24 add: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sum_to_25(net_1_sum_to, net_0_add); /* %25 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_div_27(net_1_div, net_1_sum_to); /* %27 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sub_28(net_1_sub_2, net_0_add, net_1_div); /* %28 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sum_to_31(net_1_sum_to_2, net_1_sub_2); /* %31 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_div_41(net_1_div_2, net_1_sum_to_2); /* %41 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sqrt_49(net_1_sqrt, net_1_sum_to_2); /* %49 sqrt: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_div_51(net_1_div_3, net_1_sqrt); /* %51 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_mul_53(net_1_mul_2, net_1_div_3, p_net_1_weight); /* %53 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sub_56(net_1_sub_3, p_net_1_bias, net_1_div, net_1_mul_2); /* %56 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_59(net_2_relu_2, net_0_add, net_1_mul_2, net_1_sub_3); /* %59 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_60(net_3_window_2, net_2_relu_2); /* %60 window: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_max_62(net_3_max_2, net_3_window_2); /* %62 max: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_64(net_4_window_2, net_3_max_2); /* %64 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_67(net_4_matmul_2, p_net_4_weight, net_4_window_2); /* %67 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_add_71(net_4_add, net_4_matmul_2, p_net_4_bias); /* %71 add: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sum_to_72(net_5_sum_to, net_4_add); /* %72 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_div_74(net_5_div, net_5_sum_to); /* %74 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sub_75(net_5_sub_2, net_4_add, net_5_div); /* %75 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sum_to_77(net_5_sum_to_2, net_5_sub_2); /* %77 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_div_85(net_5_div_2, net_5_sum_to_2); /* %85 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sqrt_92(net_5_sqrt, net_5_sum_to_2); /* %92 sqrt: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_div_93(net_5_div_3, net_5_sqrt); /* %93 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_mul_95(net_5_mul_2, net_5_div_3, p_net_5_weight); /* %95 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sub_98(net_5_sub_3, p_net_5_bias, net_5_div, net_5_mul_2); /* %98 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_101(net_6_relu_2, net_4_add, net_5_mul_2, net_5_sub_3); /* %101 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_102(net_7_window_2, net_6_relu_2); /* %102 window: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_max_104(net_7_max_2, net_7_window_2); /* %104 max: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_mul_111(net_8_mul, m->seed, m->step); /* %111 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
+  fashion_cnn_mul_112(net_8_mul_2, net_7_max_2, net_8_mul); /* %112 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
+  fashion_cnn_matmul_114(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %114 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
+  fashion_cnn_relu_116(net_11_relu_2, net_10_matmul_2, p_net_10_bias); /* %116 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  fashion_cnn_mul_121(net_12_mul, m->seed, m->step); /* %121 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  fashion_cnn_mul_122(net_12_mul_2, net_11_relu_2, net_12_mul); /* %122 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_123(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %123 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_add_124(net_13_add, net_13_matmul_2, p_net_13_bias); /* %124 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_xent_167(crossentropyloss0_xent, net_13_add, target); /* %167 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  fashion_cnn_sum_to_168(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %168 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  fashion_cnn_div_170(crossentropyloss0_div, crossentropyloss0_sum_to); /* %170 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  fashion_cnn_broadcast_177(crossentropyloss0_broadcast_bw); /* %177 broadcast: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  fashion_cnn_softmax_178(crossentropyloss0_softmax_bw, net_13_add); /* %178 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  fashion_cnn_mul_182(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %182 mul: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  fashion_cnn_sum_to_183(g_net_13_bias, crossentropyloss0_mul_bw); /* %183 sum_to: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+  fashion_cnn_matmul_184(net_13_matmul_bw, crossentropyloss0_mul_bw, p_net_13_weight); /* %184 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+  fashion_cnn_matmul_185(g_net_13_weight, crossentropyloss0_mul_bw, net_12_mul_2); /* %185 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+  fashion_cnn_mul_188(net_11_mul_bw, net_13_matmul_bw, net_12_mul, net_11_relu_2); /* %188 mul: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
+  fashion_cnn_sum_to_189(g_net_10_bias, net_11_mul_bw); /* %189 sum_to: net.10 Linear, examples/fashion_cnn.lua:12, backward */
+  fashion_cnn_matmul_190(net_10_matmul_bw, net_11_mul_bw, p_net_10_weight); /* %190 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
+  fashion_cnn_matmul_191(g_net_10_weight, net_11_mul_bw, net_8_mul_2); /* %191 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
+  fashion_cnn_mul_193(net_8_mul_bw, net_10_matmul_bw, net_8_mul); /* %193 mul: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
+  fashion_cnn_argmax_mask_195(net_7_argmax_mask_bw, net_7_window_2); /* %195 argmax_mask: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_196(net_7_mul_bw, net_7_argmax_mask_bw, net_8_mul_bw); /* %196 mul: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_unwindow_198(net_7_unwindow_bw, net_7_mul_bw); /* %198 unwindow: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_200(net_6_mul_bw, net_7_unwindow_bw, net_6_relu_2); /* %200 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_201(net_5_sum_to_bw, net_6_mul_bw); /* %201 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_204(net_5_sum_to_bw_2, net_6_mul_bw, net_4_add); /* %204 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_neg_205(net_5_neg_bw, net_5_sum_to_bw); /* %205 neg: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_add_209(net_5_add_bw, net_5_sum_to_bw_2, net_5_neg_bw, net_5_div); /* %209 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_211(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %211 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_div_218(net_5_div_bw, net_5_add_bw, p_net_5_weight, net_5_div_3, net_5_sqrt); /* %218 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_221(net_5_mul_bw_2, net_5_div_bw, net_5_sub_2); /* %221 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_224(net_5_sum_to_bw_3, net_5_mul_bw_2); /* %224 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_div_226(net_5_div_bw_2, net_5_neg_bw, net_5_mul_2, net_5_sum_to_bw_3); /* %226 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_add_228(net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_mul_bw_2, net_5_div_bw_2); /* %228 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_229(net_4_sum_to_bw, net_5_add_bw_2); /* %229 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_permute_231(net_4_permute_bw, net_5_add_bw_2); /* %231 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_matmul_233(net_4_matmul_bw, net_4_permute_bw, net_4_window_2); /* %233 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_matmul_234(net_4_matmul_bw_2, p_net_4_weight, net_4_permute_bw); /* %234 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_unwindow_237(net_4_unwindow_bw, net_4_matmul_bw_2); /* %237 unwindow: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_argmax_mask_239(net_3_argmax_mask_bw, net_3_window_2); /* %239 argmax_mask: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_240(net_3_mul_bw, net_3_argmax_mask_bw, net_4_unwindow_bw); /* %240 mul: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_unwindow_242(net_3_unwindow_bw, net_3_mul_bw); /* %242 unwindow: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_244(net_2_mul_bw, net_3_unwindow_bw, net_2_relu_2); /* %244 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_245(net_1_sum_to_bw, net_2_mul_bw); /* %245 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_248(net_1_sum_to_bw_2, net_2_mul_bw, net_0_add); /* %248 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_neg_249(net_1_neg_bw, net_1_sum_to_bw); /* %249 neg: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_add_253(net_1_add_bw, net_1_sum_to_bw_2, net_1_neg_bw, net_1_div); /* %253 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_255(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %255 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_div_262(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %262 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_265(net_1_mul_bw_2, net_1_div_bw, net_1_sub_2); /* %265 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_268(net_1_sum_to_bw_3, net_1_mul_bw_2); /* %268 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_div_270(net_1_div_bw_2, net_1_neg_bw, net_1_mul_2, net_1_sum_to_bw_3); /* %270 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_add_272(net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_mul_bw_2, net_1_div_bw_2); /* %272 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_273(net_0_sum_to_bw, net_1_add_bw_2); /* %273 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_permute_275(net_0_permute_bw, net_1_add_bw_2); /* %275 permute: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_matmul_277(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %277 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_39(p_net_1_running_mean, net_1_div); /* %39 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_assign_46(p_net_1_running_var, net_1_div_2); /* %46 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_assign_83(p_net_5_running_mean, net_5_div); /* %83 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_assign_90(p_net_5_running_var, net_5_div_2); /* %90 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_assign_280(g_net_0_weight, net_0_matmul_bw); /* %280 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_282(g_net_0_bias, net_0_sum_to_bw); /* %282 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_284(g_net_1_weight, net_1_mul_bw); /* %284 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_286(g_net_1_bias, net_1_sum_to_bw); /* %286 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_288(g_net_4_weight, net_4_matmul_bw); /* %288 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_290(g_net_4_bias, net_4_sum_to_bw); /* %290 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_292(g_net_5_weight, net_5_mul_bw); /* %292 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_294(g_net_5_bias, net_5_sum_to_bw); /* %294 assign: examples/fashion_cnn.lua:10, backward */
   /* %296 = assign: computed in place by %191 */
   /* %298 = assign: computed in place by %189 */
   /* %300 = assign: computed in place by %185 */
@@ -2925,10 +2925,10 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
 
 static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t312_tanh = m->arena + 0;   /* %312 tanh[], examples/fashion_cnn.lua:16 backward */
-  float *const t318_tanh = m->arena + 16;   /* %318 tanh[], examples/fashion_cnn.lua:16 backward */
-  float *const t322_div = m->arena + 32;   /* %322 div[], examples/fashion_cnn.lua:16 backward */
-  float *const t323_sqrt = m->arena + 0;   /* %323 sqrt[], examples/fashion_cnn.lua:16 backward */
+  float *const t312_tanh = m->arena + 0;   /* %312 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t318_tanh = m->arena + 16;   /* %318 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t322_div = m->arena + 32;   /* %322 div[]: examples/fashion_cnn.lua:16, backward */
+  float *const t323_sqrt = m->arena + 0;   /* %323 sqrt[]: examples/fashion_cnn.lua:16, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
@@ -2977,72 +2977,72 @@ static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_13_weight = m->param + 420736;
   float *const p_net_13_bias = m->param + 422016;
-  fashion_cnn_add_308(s_step); /* %308 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_tanh_312(t312_tanh, s_step); /* %312 tanh, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_tanh_318(t318_tanh, s_step); /* %318 tanh, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_div_322(t322_div, t312_tanh); /* %322 div, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_sqrt_323(t323_sqrt, t318_tanh); /* %323 sqrt, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_329(s_net_0_weight_exp_avg, g_net_0_weight); /* %329 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_334(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %334 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_348(s_net_0_bias_exp_avg, g_net_0_bias); /* %348 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_352(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %352 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_366(s_net_1_weight_exp_avg, g_net_1_weight); /* %366 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_370(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %370 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_384(s_net_1_bias_exp_avg, g_net_1_bias); /* %384 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_388(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %388 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_402(s_net_4_weight_exp_avg, g_net_4_weight); /* %402 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_406(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %406 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_420(s_net_4_bias_exp_avg, g_net_4_bias); /* %420 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_424(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %424 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_438(s_net_5_weight_exp_avg, g_net_5_weight); /* %438 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_442(s_net_5_weight_exp_avg_sq, g_net_5_weight); /* %442 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_456(s_net_5_bias_exp_avg, g_net_5_bias); /* %456 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_460(s_net_5_bias_exp_avg_sq, g_net_5_bias); /* %460 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_474(s_net_10_weight_exp_avg, g_net_10_weight); /* %474 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_478(s_net_10_weight_exp_avg_sq, g_net_10_weight); /* %478 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_492(s_net_10_bias_exp_avg, g_net_10_bias); /* %492 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_496(s_net_10_bias_exp_avg_sq, g_net_10_bias); /* %496 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_510(s_net_13_weight_exp_avg, g_net_13_weight); /* %510 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_514(s_net_13_weight_exp_avg_sq, g_net_13_weight); /* %514 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_528(s_net_13_bias_exp_avg, g_net_13_bias); /* %528 add, examples/fashion_cnn.lua:16 backward */
-  fashion_cnn_add_532(s_net_13_bias_exp_avg_sq, g_net_13_bias); /* %532 add, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_add_308(s_step); /* %308 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_tanh_312(t312_tanh, s_step); /* %312 tanh: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_tanh_318(t318_tanh, s_step); /* %318 tanh: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_div_322(t322_div, t312_tanh); /* %322 div: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_sqrt_323(t323_sqrt, t318_tanh); /* %323 sqrt: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_329(s_net_0_weight_exp_avg, g_net_0_weight); /* %329 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_334(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %334 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_348(s_net_0_bias_exp_avg, g_net_0_bias); /* %348 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_352(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %352 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_366(s_net_1_weight_exp_avg, g_net_1_weight); /* %366 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_370(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %370 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_384(s_net_1_bias_exp_avg, g_net_1_bias); /* %384 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_388(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %388 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_402(s_net_4_weight_exp_avg, g_net_4_weight); /* %402 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_406(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %406 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_420(s_net_4_bias_exp_avg, g_net_4_bias); /* %420 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_424(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %424 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_438(s_net_5_weight_exp_avg, g_net_5_weight); /* %438 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_442(s_net_5_weight_exp_avg_sq, g_net_5_weight); /* %442 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_456(s_net_5_bias_exp_avg, g_net_5_bias); /* %456 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_460(s_net_5_bias_exp_avg_sq, g_net_5_bias); /* %460 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_474(s_net_10_weight_exp_avg, g_net_10_weight); /* %474 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_478(s_net_10_weight_exp_avg_sq, g_net_10_weight); /* %478 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_492(s_net_10_bias_exp_avg, g_net_10_bias); /* %492 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_496(s_net_10_bias_exp_avg_sq, g_net_10_bias); /* %496 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_510(s_net_13_weight_exp_avg, g_net_13_weight); /* %510 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_514(s_net_13_weight_exp_avg_sq, g_net_13_weight); /* %514 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_528(s_net_13_bias_exp_avg, g_net_13_bias); /* %528 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_532(s_net_13_bias_exp_avg_sq, g_net_13_bias); /* %532 add: examples/fashion_cnn.lua:16, backward */
   /* %309 = assign: computed in place by %308 */
   /* %335 = assign: computed in place by %329 */
   /* %336 = assign: computed in place by %334 */
-  fashion_cnn_assign_343(p_net_0_weight, t322_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t323_sqrt); /* %343 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_343(p_net_0_weight, t322_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t323_sqrt); /* %343 assign: examples/fashion_cnn.lua:16, backward */
   /* %353 = assign: computed in place by %348 */
   /* %354 = assign: computed in place by %352 */
-  fashion_cnn_assign_361(p_net_0_bias, t322_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t323_sqrt); /* %361 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_361(p_net_0_bias, t322_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t323_sqrt); /* %361 assign: examples/fashion_cnn.lua:16, backward */
   /* %371 = assign: computed in place by %366 */
   /* %372 = assign: computed in place by %370 */
-  fashion_cnn_assign_379(p_net_1_weight, t322_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t323_sqrt); /* %379 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_379(p_net_1_weight, t322_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t323_sqrt); /* %379 assign: examples/fashion_cnn.lua:16, backward */
   /* %389 = assign: computed in place by %384 */
   /* %390 = assign: computed in place by %388 */
-  fashion_cnn_assign_397(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_397(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign: examples/fashion_cnn.lua:16, backward */
   /* %407 = assign: computed in place by %402 */
   /* %408 = assign: computed in place by %406 */
-  fashion_cnn_assign_415(p_net_4_weight, t322_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t323_sqrt); /* %415 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_415(p_net_4_weight, t322_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t323_sqrt); /* %415 assign: examples/fashion_cnn.lua:16, backward */
   /* %425 = assign: computed in place by %420 */
   /* %426 = assign: computed in place by %424 */
-  fashion_cnn_assign_433(p_net_4_bias, t322_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t323_sqrt); /* %433 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_433(p_net_4_bias, t322_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t323_sqrt); /* %433 assign: examples/fashion_cnn.lua:16, backward */
   /* %443 = assign: computed in place by %438 */
   /* %444 = assign: computed in place by %442 */
-  fashion_cnn_assign_451(p_net_5_weight, t322_div, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, t323_sqrt); /* %451 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_451(p_net_5_weight, t322_div, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, t323_sqrt); /* %451 assign: examples/fashion_cnn.lua:16, backward */
   /* %461 = assign: computed in place by %456 */
   /* %462 = assign: computed in place by %460 */
-  fashion_cnn_assign_469(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_469(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign: examples/fashion_cnn.lua:16, backward */
   /* %479 = assign: computed in place by %474 */
   /* %480 = assign: computed in place by %478 */
-  fashion_cnn_assign_487(p_net_10_weight, t322_div, s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, t323_sqrt); /* %487 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_487(p_net_10_weight, t322_div, s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, t323_sqrt); /* %487 assign: examples/fashion_cnn.lua:16, backward */
   /* %497 = assign: computed in place by %492 */
   /* %498 = assign: computed in place by %496 */
-  fashion_cnn_assign_505(p_net_10_bias, t322_div, s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, t323_sqrt); /* %505 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_505(p_net_10_bias, t322_div, s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, t323_sqrt); /* %505 assign: examples/fashion_cnn.lua:16, backward */
   /* %515 = assign: computed in place by %510 */
   /* %516 = assign: computed in place by %514 */
-  fashion_cnn_assign_523(p_net_13_weight, t322_div, s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, t323_sqrt); /* %523 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_523(p_net_13_weight, t322_div, s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, t323_sqrt); /* %523 assign: examples/fashion_cnn.lua:16, backward */
   /* %533 = assign: computed in place by %528 */
   /* %534 = assign: computed in place by %532 */
-  fashion_cnn_assign_541(p_net_13_bias, t322_div, s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, t323_sqrt); /* %541 assign, examples/fashion_cnn.lua:16 backward */
+  fashion_cnn_assign_541(p_net_13_bias, t322_div, s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, t323_sqrt); /* %541 assign: examples/fashion_cnn.lua:16, backward */
 }
 
 float fashion_cnn_train_step(fashion_cnn_model *restrict m, const float *x, const void *target_) {
@@ -3053,59 +3053,59 @@ float fashion_cnn_train_step(fashion_cnn_model *restrict m, const float *x, cons
 }
 
 void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const t17_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28], examples/fashion_cnn.lua:9 */
-  float *const t20_matmul = m->arena + 0;   /* %20 matmul[32,25088], examples/fashion_cnn.lua:9 */
+  float *const net_0_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t130_mul = m->arena + 1605632;   /* %130 mul[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_mul = m->arena + 1605632;   /* %130 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_1_weight = m->param + 320;
-  float *const t132_sub = m->arena + 1605664;   /* %132 sub[1,32,1,1], examples/fashion_cnn.lua:9 */
+  float *const net_1_sub = m->arena + 1605664;   /* %132 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
-  float *const t135_relu = m->arena + 802816;   /* %135 relu[32,32,28,28], examples/fashion_cnn.lua:9 */
+  float *const net_2_relu = m->arena + 802816;   /* %135 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const t136_window = m->arena + 0;   /* %136 window[2,2,32,32,14,14], examples/fashion_cnn.lua:9 */
-  float *const t138_max = m->arena + 1806336;   /* %138 max[1,200704], examples/fashion_cnn.lua:9 */
-  float *const t140_window = m->arena + 0;   /* %140 window[32,3,3,32,14,14], examples/fashion_cnn.lua:10 */
-  float *const t142_matmul = m->arena + 1806336;   /* %142 matmul[64,6272], examples/fashion_cnn.lua:10 */
+  float *const net_3_window = m->arena + 0;   /* %136 window[2,2,32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_3_max = m->arena + 1806336;   /* %138 max[1,200704]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_window = m->arena + 0;   /* %140 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_matmul = m->arena + 1806336;   /* %142 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
-  float *const t151_mul = m->arena + 401408;   /* %151 mul[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_mul = m->arena + 401408;   /* %151 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
   float *const p_net_5_weight = m->param + 18944;
-  float *const t153_sub = m->arena + 401472;   /* %153 sub[1,64,1,1], examples/fashion_cnn.lua:10 */
+  float *const net_5_sub = m->arena + 401472;   /* %153 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const t156_relu = m->arena + 0;   /* %156 relu[32,64,14,14], examples/fashion_cnn.lua:10 */
+  float *const net_6_relu = m->arena + 0;   /* %156 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const t157_window = m->arena + 401408;   /* %157 window[2,2,32,64,7,7], examples/fashion_cnn.lua:10 */
-  float *const t159_max = m->arena + 0;   /* %159 max[1,100352], examples/fashion_cnn.lua:10 */
-  float *const t161_matmul = m->arena + 100352;   /* %161 matmul[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_7_window = m->arena + 401408;   /* %157 window[2,2,32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_7_max = m->arena + 0;   /* %159 max[1,100352]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_10_matmul = m->arena + 100352;   /* %161 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
   float *const p_net_10_weight = m->param + 19200;
-  float *const t163_relu = m->arena + 0;   /* %163 relu[32,128], examples/fashion_cnn.lua:12 */
+  float *const net_11_relu = m->arena + 0;   /* %163 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
-  float *const t164_matmul = m->arena + 4096;   /* %164 matmul[32,10], examples/fashion_cnn.lua:13 */
+  float *const net_13_matmul = m->arena + 4096;   /* %164 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
   float *const p_net_13_bias = m->param + 422016;
   const int32_t *target = target_;
-  fashion_cnn_window_17(t17_window, x); /* %17 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_matmul_20(t20_matmul, p_net_0_weight, t17_window); /* %20 matmul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_mul_130(t130_mul, p_net_1_running_var, p_net_1_weight); /* %130 mul, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sub_132(t132_sub, p_net_1_bias, p_net_1_running_mean, t130_mul); /* %132 sub, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_135(t135_relu, t20_matmul, p_net_0_bias, t130_mul, t132_sub); /* %135 relu, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_136(t136_window, t135_relu); /* %136 window, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_138(t138_max, t136_window); /* %138 max, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_140(t140_window, t138_max); /* %140 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_142(t142_matmul, p_net_4_weight, t140_window); /* %142 matmul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_mul_151(t151_mul, p_net_5_running_var, p_net_5_weight); /* %151 mul, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sub_153(t153_sub, p_net_5_bias, p_net_5_running_mean, t151_mul); /* %153 sub, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_156(t156_relu, t142_matmul, p_net_4_bias, t151_mul, t153_sub); /* %156 relu, examples/fashion_cnn.lua:10 */
-  fashion_cnn_window_157(t157_window, t156_relu); /* %157 window, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_159(t159_max, t157_window); /* %159 max, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_161(t161_matmul, t159_max, p_net_10_weight); /* %161 matmul, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_163(t163_relu, t161_matmul, p_net_10_bias); /* %163 relu, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_164(t164_matmul, t163_relu, p_net_13_weight); /* %164 matmul, examples/fashion_cnn.lua:13 */
-  fashion_cnn_assign_173(out, t164_matmul, p_net_13_bias); /* %165 add, examples/fashion_cnn.lua:13 */
-  fashion_cnn_xent_171(sample_loss, out, target); /* %171 xent, examples/fashion_cnn.lua:15 */
+  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_mul_130(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %130 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sub_132(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %132 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_135(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %135 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_136(net_3_window, net_2_relu); /* %136 window: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_max_138(net_3_max, net_3_window); /* %138 max: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_140(net_4_window, net_3_max); /* %140 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_142(net_4_matmul, p_net_4_weight, net_4_window); /* %142 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_mul_151(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %151 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sub_153(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %153 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_156(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %156 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_157(net_7_window, net_6_relu); /* %157 window: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_max_159(net_7_max, net_7_window); /* %159 max: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_161(net_10_matmul, net_7_max, p_net_10_weight); /* %161 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
+  fashion_cnn_relu_163(net_11_relu, net_10_matmul, p_net_10_bias); /* %163 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_164(net_13_matmul, net_11_relu, p_net_13_weight); /* %164 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_assign_173(out, net_13_matmul, p_net_13_bias); /* %165 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_xent_171(sample_loss, out, target); /* %171 xent: examples/fashion_cnn.lua:15 */
   /* %173 = assign: computed in place by %165 */
   /* %175 = assign: computed in place by %171 */
 }

@@ -116,18 +116,18 @@ static inline void fashion_mlp_dot_4x4_k376_acc(float *restrict c, const float *
 }
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t8_matmul[i0] = 0.0f;
+    net_1_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+      fashion_mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+      fashion_mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
     }
   }
 }
@@ -135,10 +135,10 @@ static void fashion_mlp_matmul_8(float *restrict t8_matmul, const float *restric
 /* %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_relu_10(float *restrict t10_relu, const float *restrict t8_matmul, const float *restrict p_net_1_bias) {
+static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10_relu[256*i0 + i1] = dlc_reluf((t8_matmul[256*i0 + i1] + p_net_1_bias[i1]));
+      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
@@ -193,10 +193,10 @@ static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *rest
 }
 
 /* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_28(float *restrict t28_matmul, const float *restrict t10_relu, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_28(float *restrict net_4_matmul, const float *restrict net_2_relu, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_mlp_dot_4x4_k256(t28_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_4_weight + (i1) * 256);
+      fashion_mlp_dot_4x4_k256(net_4_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_4_weight + (i1) * 256);
     }
   }
 }
@@ -204,10 +204,10 @@ static void fashion_mlp_matmul_28(float *restrict t28_matmul, const float *restr
 /* %30 = relu %29 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_relu_30(float *restrict t30_relu, const float *restrict t28_matmul, const float *restrict p_net_4_bias) {
+static void fashion_mlp_relu_30(float *restrict net_5_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t30_relu[128*i0 + i1] = dlc_reluf((t28_matmul[128*i0 + i1] + p_net_4_bias[i1]));
+      net_5_relu[128*i0 + i1] = dlc_reluf((net_4_matmul[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -293,22 +293,22 @@ static inline void fashion_mlp_dot_4x2_k128(float *restrict c, const float *rest
 }
 
 /* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_31(float *restrict t31_matmul, const float *restrict t30_relu, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_31(float *restrict net_7_matmul, const float *restrict net_5_relu, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_mlp_dot_4x4_k128(t31_matmul + (i0) * 10 + i1, t30_relu + (i0) * 128, p_net_7_weight + (i1) * 128);
+      fashion_mlp_dot_4x4_k128(net_7_matmul + (i0) * 10 + i1, net_5_relu + (i0) * 128, p_net_7_weight + (i1) * 128);
     }
-    fashion_mlp_dot_4x2_k128(t31_matmul + (i0) * 10 + 8, t30_relu + (i0) * 128, p_net_7_weight + (8) * 128);
+    fashion_mlp_dot_4x2_k128(net_7_matmul + (i0) * 10 + 8, net_5_relu + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }
 
 /* %40 = assign %39, %32 : f32[64,10]                   # examples/fashion_mlp.lua:16
  *   with %32 = add %31, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12
  */
-static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31_matmul, const float *restrict p_net_7_bias) {
+static void fashion_mlp_assign_40(float *restrict out, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t31_matmul[10*i0 + i1] + p_net_7_bias[i1]);
+      out[10*i0 + i1] = (net_7_matmul[10*i0 + i1] + p_net_7_bias[i1]);
     }
   }
 }
@@ -318,24 +318,24 @@ static void fashion_mlp_assign_40(float *restrict out, const float *restrict t31
  *   with %13 = sub %11, %12 : f32[64,256]                     # examples/fashion_mlp.lua:10
  *   with %11 = rand {stream=1} : f32[64,256]                  # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_mul_16(float *restrict t16_mul, uint64_t seed, int64_t step) {
+static void fashion_mlp_mul_16(float *restrict net_3_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t16_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
+    net_3_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %17 = mul %10, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_mul_17(float *restrict t17_mul, const float *restrict t10_relu, const float *restrict t16_mul) {
+static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restrict net_2_relu, const float *restrict net_3_mul) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t17_mul[i0] = (t10_relu[i0] * t16_mul[i0]);
+    net_3_mul_2[i0] = (net_2_relu[i0] * net_3_mul[i0]);
   }
 }
 
 /* %18 = matmul %17, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_18(float *restrict t18_matmul, const float *restrict t17_mul, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_18(float *restrict net_4_matmul_2, const float *restrict net_3_mul_2, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_mlp_dot_4x4_k256(t18_matmul + (i0) * 128 + i1, t17_mul + (i0) * 256, p_net_4_weight + (i1) * 256);
+      fashion_mlp_dot_4x4_k256(net_4_matmul_2 + (i0) * 128 + i1, net_3_mul_2 + (i0) * 256, p_net_4_weight + (i1) * 256);
     }
   }
 }
@@ -343,10 +343,10 @@ static void fashion_mlp_matmul_18(float *restrict t18_matmul, const float *restr
 /* %20 = relu %19 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %19 = add %18, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_relu_20(float *restrict t20_relu, const float *restrict t18_matmul, const float *restrict p_net_4_bias) {
+static void fashion_mlp_relu_20(float *restrict net_5_relu_2, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t20_relu[128*i0 + i1] = dlc_reluf((t18_matmul[128*i0 + i1] + p_net_4_bias[i1]));
+      net_5_relu_2[128*i0 + i1] = dlc_reluf((net_4_matmul_2[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -356,92 +356,92 @@ static void fashion_mlp_relu_20(float *restrict t20_relu, const float *restrict 
  *   with %22 = sub %21, %12 : f32[64,128]                     # examples/fashion_mlp.lua:11
  *   with %21 = rand {stream=2} : f32[64,128]                  # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_mul_24(float *restrict t24_mul, uint64_t seed, int64_t step) {
+static void fashion_mlp_mul_24(float *restrict net_6_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t24_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
+    net_6_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %25 = mul %20, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_mul_25(float *restrict t25_mul, const float *restrict t20_relu, const float *restrict t24_mul) {
+static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restrict net_5_relu_2, const float *restrict net_6_mul) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t25_mul[i0] = (t20_relu[i0] * t24_mul[i0]);
+    net_6_mul_2[i0] = (net_5_relu_2[i0] * net_6_mul[i0]);
   }
 }
 
 /* %26 = matmul %25, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_26(float *restrict t26_matmul, const float *restrict t25_mul, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_26(float *restrict net_7_matmul_2, const float *restrict net_6_mul_2, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_mlp_dot_4x4_k128(t26_matmul + (i0) * 10 + i1, t25_mul + (i0) * 128, p_net_7_weight + (i1) * 128);
+      fashion_mlp_dot_4x4_k128(net_7_matmul_2 + (i0) * 10 + i1, net_6_mul_2 + (i0) * 128, p_net_7_weight + (i1) * 128);
     }
-    fashion_mlp_dot_4x2_k128(t26_matmul + (i0) * 10 + 8, t25_mul + (i0) * 128, p_net_7_weight + (8) * 128);
+    fashion_mlp_dot_4x2_k128(net_7_matmul_2 + (i0) * 10 + 8, net_6_mul_2 + (i0) * 128, p_net_7_weight + (8) * 128);
   }
 }
 
 /* %27 = add %26, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_add_27(float *restrict t27_add, const float *restrict t26_matmul, const float *restrict p_net_7_bias) {
+static void fashion_mlp_add_27(float *restrict net_7_add, const float *restrict net_7_matmul_2, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t27_add[10*i0 + i1] = (t26_matmul[10*i0 + i1] + p_net_7_bias[i1]);
+      net_7_add[10*i0 + i1] = (net_7_matmul_2[10*i0 + i1] + p_net_7_bias[i1]);
     }
   }
 }
 
 /* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_xent_34(float *restrict t34_xent, const float *restrict t27_add, const int32_t *restrict target) {
+static void fashion_mlp_xent_34(float *restrict crossentropyloss0_xent, const float *restrict net_7_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t27_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t27_add[10*i0 + i2] - row_max);
+        row_sum += expf(net_7_add[10*i0 + i2] - row_max);
       }
-      t34_xent[i0] = logf(row_sum) + row_max - t27_add[10*i0 + target[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_7_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %35 = sum_to %34 : f32[]                             # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_sum_to_35(float *restrict t35_sum_to, const float *restrict t34_xent) {
-  t35_sum_to[0] = 0.0f;
+static void fashion_mlp_sum_to_35(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t34_xent[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t35_sum_to[0] += r_part[0];
+    crossentropyloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %37 = div %35, %36 : f32[]                           # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_div_37(float *restrict t37_div, const float *restrict t35_sum_to) {
-  t37_div[0] = (t35_sum_to[0] / 64.0f);
+static void fashion_mlp_div_37(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %45 = broadcast %44 : f32[64]                        # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_broadcast_45(float *restrict t45_broadcast) {
+static void fashion_mlp_broadcast_45(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t45_broadcast[i0] = 0.015625f;
+    crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %46 = softmax %27 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_softmax_46(float *restrict t46_softmax, const float *restrict t27_add) {
+static void fashion_mlp_softmax_46(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_7_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t27_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t46_softmax[10*i0 + i2] = expf(t27_add[10*i0 + i2] - row_max); row_sum += t46_softmax[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_7_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t46_softmax[10*i0 + i2] = t46_softmax[10*i0 + i2] / row_sum;
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -451,22 +451,22 @@ static void fashion_mlp_softmax_46(float *restrict t46_softmax, const float *res
  *   with %48 = sub %46, %47 : f32[64,10]                      # examples/fashion_mlp.lua:14 backward
  *   with %47 = onehot %33 {classes=10} : f32[64,10]           # examples/fashion_mlp.lua:14 backward
  */
-static void fashion_mlp_mul_50(float *restrict t50_mul, const float *restrict t46_softmax, const int32_t *restrict target, const float *restrict t45_broadcast) {
+static void fashion_mlp_mul_50(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t50_mul[10*i0 + i1] = ((t46_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t45_broadcast[i0]);
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
     }
   }
 }
 
 /* %51 = sum_to %50 : f32[10]                           # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict t50_mul) {
+static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_7_bias[i1] += t50_mul[10*i0 + i1];
+      g_net_7_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
     }
   }
 }
@@ -503,10 +503,10 @@ static inline void fashion_mlp_axpy_4x16_k10(float *restrict c, const float *res
 }
 
 /* %52 = matmul %50, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_52(float *restrict t52_matmul, const float *restrict t50_mul, const float *restrict p_net_7_weight) {
+static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_mlp_axpy_4x16_k10(t52_matmul + (i0) * 128 + i1, t50_mul + (i0) * 10, p_net_7_weight + i1);
+      fashion_mlp_axpy_4x16_k10(net_7_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_7_weight + i1);
     }
   }
 }
@@ -562,13 +562,13 @@ static inline void fashion_mlp_axpy_ta_2x16_k64(float *restrict c, const float *
 }
 
 /* %53 = matmul %50^T, %25 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict t50_mul, const float *restrict t25_mul) {
+static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_6_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      fashion_mlp_axpy_ta_4x16_k64(g_net_7_weight + (i0) * 128 + i1, t50_mul + i0, t25_mul + i1);
+      fashion_mlp_axpy_ta_4x16_k64(g_net_7_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_6_mul_2 + i1);
     }
     {
-      fashion_mlp_axpy_ta_2x16_k64(g_net_7_weight + (8) * 128 + i1, t50_mul + 8, t25_mul + i1);
+      fashion_mlp_axpy_ta_2x16_k64(g_net_7_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_6_mul_2 + i1);
     }
   }
 }
@@ -577,20 +577,20 @@ static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *r
  *   with %54 = mul %52, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
  *   with %55 = step %20 : f32[64,128]                         # examples/fashion_mlp.lua:11 backward
  */
-static void fashion_mlp_mul_56(float *restrict t56_mul, const float *restrict t52_matmul, const float *restrict t24_mul, const float *restrict t20_relu) {
+static void fashion_mlp_mul_56(float *restrict net_5_mul_bw, const float *restrict net_7_matmul_bw, const float *restrict net_6_mul, const float *restrict net_5_relu_2) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t56_mul[i0] = ((t52_matmul[i0] * t24_mul[i0]) * dlc_stepf(t20_relu[i0]));
+    net_5_mul_bw[i0] = ((net_7_matmul_bw[i0] * net_6_mul[i0]) * dlc_stepf(net_5_relu_2[i0]));
   }
 }
 
 /* %57 = sum_to %56 : f32[128]                          # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict t56_mul) {
+static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict net_5_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_4_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_4_bias[i1] += t56_mul[128*i0 + i1];
+      g_net_4_bias[i1] += net_5_mul_bw[128*i0 + i1];
     }
   }
 }
@@ -627,10 +627,10 @@ static inline void fashion_mlp_axpy_4x16_k128(float *restrict c, const float *re
 }
 
 /* %58 = matmul %56, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_58(float *restrict t58_matmul, const float *restrict t56_mul, const float *restrict p_net_4_weight) {
+static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_mlp_axpy_4x16_k128(t58_matmul + (i0) * 256 + i1, t56_mul + (i0) * 128, p_net_4_weight + i1);
+      fashion_mlp_axpy_4x16_k128(net_4_matmul_bw + (i0) * 256 + i1, net_5_mul_bw + (i0) * 128, p_net_4_weight + i1);
     }
   }
 }
@@ -667,10 +667,10 @@ static inline void fashion_mlp_axpy_ta_4x16_k64_2(float *restrict c, const float
 }
 
 /* %59 = matmul %56^T, %17 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict t56_mul, const float *restrict t17_mul) {
+static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_mul_2) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      fashion_mlp_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 256 + i1, t56_mul + i0, t17_mul + i1);
+      fashion_mlp_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 256 + i1, net_5_mul_bw + i0, net_3_mul_2 + i1);
     }
   }
 }
@@ -679,20 +679,20 @@ static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *r
  *   with %60 = mul %58, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
  *   with %61 = step %10 : f32[64,256]                         # examples/fashion_mlp.lua:10 backward
  */
-static void fashion_mlp_mul_62(float *restrict t62_mul, const float *restrict t58_matmul, const float *restrict t16_mul, const float *restrict t10_relu) {
+static void fashion_mlp_mul_62(float *restrict net_2_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_mul, const float *restrict net_2_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t62_mul[i0] = ((t58_matmul[i0] * t16_mul[i0]) * dlc_stepf(t10_relu[i0]));
+    net_2_mul_bw[i0] = ((net_4_matmul_bw[i0] * net_3_mul[i0]) * dlc_stepf(net_2_relu[i0]));
   }
 }
 
 /* %63 = sum_to %62 : f32[256]                          # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict t62_mul) {
+static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t62_mul[256*i0 + i1];
+      g_net_1_bias[i1] += net_2_mul_bw[256*i0 + i1];
     }
   }
 }
@@ -729,10 +729,10 @@ static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float
 }
 
 /* %64 = matmul %62^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict t62_mul, const float *restrict x) {
+static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
-      fashion_mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, t62_mul + i0, x + i1);
+      fashion_mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, net_2_mul_bw + i0, x + i1);
     }
   }
 }
@@ -1018,85 +1018,85 @@ void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
 }
 
 void fashion_mlp_forward(fashion_mlp_model *restrict m, const float *x, float *out) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/fashion_mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/fashion_mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t28_matmul = m->arena + 0;   /* %28 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_4_matmul = m->arena + 0;   /* %28 matmul[64,128]: net.4 Linear, examples/fashion_mlp.lua:11 */
   float *const p_net_4_weight = m->param + 200960;
-  float *const t30_relu = m->arena + 8192;   /* %30 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_5_relu = m->arena + 8192;   /* %30 relu[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11 */
   float *const p_net_4_bias = m->param + 233728;
-  float *const t31_matmul = m->arena + 0;   /* %31 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const net_7_matmul = m->arena + 0;   /* %31 matmul[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_weight = m->param + 233856;
   float *const p_net_7_bias = m->param + 235136;
-  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
-  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
-  fashion_mlp_matmul_28(t28_matmul, t10_relu, p_net_4_weight); /* %28 matmul, examples/fashion_mlp.lua:11 */
-  fashion_mlp_relu_30(t30_relu, t28_matmul, p_net_4_bias); /* %30 relu, examples/fashion_mlp.lua:11 */
-  fashion_mlp_matmul_31(t31_matmul, t30_relu, p_net_7_weight); /* %31 matmul, examples/fashion_mlp.lua:12 */
-  fashion_mlp_assign_40(out, t31_matmul, p_net_7_bias); /* %40 assign, examples/fashion_mlp.lua:16 */
+  fashion_mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_28(net_4_matmul, net_2_relu, p_net_4_weight); /* %28 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_30(net_5_relu, net_4_matmul, p_net_4_bias); /* %30 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_31(net_7_matmul, net_5_relu, p_net_7_weight); /* %31 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_assign_40(out, net_7_matmul, p_net_7_bias); /* %40 assign: examples/fashion_mlp.lua:16 */
 }
 
 float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void *target_) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/fashion_mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/fashion_mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t16_mul = m->arena + 0;   /* %16 mul[64,256], examples/fashion_mlp.lua:10 */
-  float *const t17_mul = m->arena + 32768;   /* %17 mul[64,256], examples/fashion_mlp.lua:10 */
-  float *const t18_matmul = m->arena + 49152;   /* %18 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_3_mul = m->arena + 0;   /* %16 mul[64,256]: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  float *const net_3_mul_2 = m->arena + 32768;   /* %17 mul[64,256]: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  float *const net_4_matmul_2 = m->arena + 49152;   /* %18 matmul[64,128]: net.4 Linear, examples/fashion_mlp.lua:11 */
   float *const p_net_4_weight = m->param + 200960;
-  float *const t20_relu = m->arena + 57344;   /* %20 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_5_relu_2 = m->arena + 57344;   /* %20 relu[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11 */
   float *const p_net_4_bias = m->param + 233728;
-  float *const t24_mul = m->arena + 49152;   /* %24 mul[64,128], examples/fashion_mlp.lua:11 */
-  float *const t25_mul = m->arena + 65536;   /* %25 mul[64,128], examples/fashion_mlp.lua:11 */
-  float *const t26_matmul = m->arena + 73728;   /* %26 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const net_6_mul = m->arena + 49152;   /* %24 mul[64,128]: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  float *const net_6_mul_2 = m->arena + 65536;   /* %25 mul[64,128]: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  float *const net_7_matmul_2 = m->arena + 73728;   /* %26 matmul[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_weight = m->param + 233856;
-  float *const t27_add = m->arena + 74368;   /* %27 add[64,10], examples/fashion_mlp.lua:12 */
+  float *const net_7_add = m->arena + 74368;   /* %27 add[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_bias = m->param + 235136;
-  float *const t34_xent = m->arena + 73728;   /* %34 xent[64], examples/fashion_mlp.lua:14 */
-  float *const t35_sum_to = m->arena + 73792;   /* %35 sum_to[], examples/fashion_mlp.lua:14 */
-  float *const t37_div = m->arena + 82560;   /* %37 div[], examples/fashion_mlp.lua:14 */
-  float *const t45_broadcast = m->arena + 75008;   /* %45 broadcast[64], examples/fashion_mlp.lua:14 backward */
-  float *const t46_softmax = m->arena + 73728;   /* %46 softmax[64,10], examples/fashion_mlp.lua:14 backward */
-  float *const t50_mul = m->arena + 81920;   /* %50 mul[64,10], examples/fashion_mlp.lua:14 backward */
+  float *const crossentropyloss0_xent = m->arena + 73728;   /* %34 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 73792;   /* %35 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 82560;   /* %37 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 75008;   /* %45 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 73728;   /* %46 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 81920;   /* %50 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   float *const g_net_7_bias = m->grad + 235136;
-  float *const t52_matmul = m->arena + 73728;   /* %52 matmul[64,128], examples/fashion_mlp.lua:12 backward */
+  float *const net_7_matmul_bw = m->arena + 73728;   /* %52 matmul[64,128]: net.7 Linear, examples/fashion_mlp.lua:12, backward */
   float *const g_net_7_weight = m->grad + 233856;
-  float *const t56_mul = m->arena + 65536;   /* %56 mul[64,128], examples/fashion_mlp.lua:11 backward */
+  float *const net_5_mul_bw = m->arena + 65536;   /* %56 mul[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11, backward */
   float *const g_net_4_bias = m->grad + 233728;
-  float *const t58_matmul = m->arena + 49152;   /* %58 matmul[64,256], examples/fashion_mlp.lua:11 backward */
+  float *const net_4_matmul_bw = m->arena + 49152;   /* %58 matmul[64,256]: net.4 Linear, examples/fashion_mlp.lua:11, backward */
   float *const g_net_4_weight = m->grad + 200960;
-  float *const t62_mul = m->arena + 32768;   /* %62 mul[64,256], examples/fashion_mlp.lua:10 backward */
+  float *const net_2_mul_bw = m->arena + 32768;   /* %62 mul[64,256]: net.2 ReLU, examples/fashion_mlp.lua:10, backward */
   float *const g_net_1_bias = m->grad + 200704;
   float *const g_net_1_weight = m->grad + 0;
   const int32_t *target = target_;
-  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
-  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
-  fashion_mlp_mul_16(t16_mul, m->seed, m->step); /* %16 mul, examples/fashion_mlp.lua:10 */
-  fashion_mlp_mul_17(t17_mul, t10_relu, t16_mul); /* %17 mul, examples/fashion_mlp.lua:10 */
-  fashion_mlp_matmul_18(t18_matmul, t17_mul, p_net_4_weight); /* %18 matmul, examples/fashion_mlp.lua:11 */
-  fashion_mlp_relu_20(t20_relu, t18_matmul, p_net_4_bias); /* %20 relu, examples/fashion_mlp.lua:11 */
-  fashion_mlp_mul_24(t24_mul, m->seed, m->step); /* %24 mul, examples/fashion_mlp.lua:11 */
-  fashion_mlp_mul_25(t25_mul, t20_relu, t24_mul); /* %25 mul, examples/fashion_mlp.lua:11 */
-  fashion_mlp_matmul_26(t26_matmul, t25_mul, p_net_7_weight); /* %26 matmul, examples/fashion_mlp.lua:12 */
-  fashion_mlp_add_27(t27_add, t26_matmul, p_net_7_bias); /* %27 add, examples/fashion_mlp.lua:12 */
-  fashion_mlp_xent_34(t34_xent, t27_add, target); /* %34 xent, examples/fashion_mlp.lua:14 */
-  fashion_mlp_sum_to_35(t35_sum_to, t34_xent); /* %35 sum_to, examples/fashion_mlp.lua:14 */
-  fashion_mlp_div_37(t37_div, t35_sum_to); /* %37 div, examples/fashion_mlp.lua:14 */
-  fashion_mlp_broadcast_45(t45_broadcast); /* %45 broadcast, examples/fashion_mlp.lua:14 backward */
-  fashion_mlp_softmax_46(t46_softmax, t27_add); /* %46 softmax, examples/fashion_mlp.lua:14 backward */
-  fashion_mlp_mul_50(t50_mul, t46_softmax, target, t45_broadcast); /* %50 mul, examples/fashion_mlp.lua:14 backward */
-  fashion_mlp_sum_to_51(g_net_7_bias, t50_mul); /* %51 sum_to, examples/fashion_mlp.lua:12 backward */
-  fashion_mlp_matmul_52(t52_matmul, t50_mul, p_net_7_weight); /* %52 matmul, examples/fashion_mlp.lua:12 backward */
-  fashion_mlp_matmul_53(g_net_7_weight, t50_mul, t25_mul); /* %53 matmul, examples/fashion_mlp.lua:12 backward */
-  fashion_mlp_mul_56(t56_mul, t52_matmul, t24_mul, t20_relu); /* %56 mul, examples/fashion_mlp.lua:11 backward */
-  fashion_mlp_sum_to_57(g_net_4_bias, t56_mul); /* %57 sum_to, examples/fashion_mlp.lua:11 backward */
-  fashion_mlp_matmul_58(t58_matmul, t56_mul, p_net_4_weight); /* %58 matmul, examples/fashion_mlp.lua:11 backward */
-  fashion_mlp_matmul_59(g_net_4_weight, t56_mul, t17_mul); /* %59 matmul, examples/fashion_mlp.lua:11 backward */
-  fashion_mlp_mul_62(t62_mul, t58_matmul, t16_mul, t10_relu); /* %62 mul, examples/fashion_mlp.lua:10 backward */
-  fashion_mlp_sum_to_63(g_net_1_bias, t62_mul); /* %63 sum_to, examples/fashion_mlp.lua:10 backward */
-  fashion_mlp_matmul_64(g_net_1_weight, t62_mul, x); /* %64 matmul, examples/fashion_mlp.lua:10 backward */
+  fashion_mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_16(net_3_mul, m->seed, m->step); /* %16 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_17(net_3_mul_2, net_2_relu, net_3_mul); /* %17 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_18(net_4_matmul_2, net_3_mul_2, p_net_4_weight); /* %18 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_20(net_5_relu_2, net_4_matmul_2, p_net_4_bias); /* %20 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_24(net_6_mul, m->seed, m->step); /* %24 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_25(net_6_mul_2, net_5_relu_2, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_26(net_7_matmul_2, net_6_mul_2, p_net_7_weight); /* %26 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_add_27(net_7_add, net_7_matmul_2, p_net_7_bias); /* %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_xent_34(crossentropyloss0_xent, net_7_add, target); /* %34 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  fashion_mlp_sum_to_35(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %35 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  fashion_mlp_div_37(crossentropyloss0_div, crossentropyloss0_sum_to); /* %37 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  fashion_mlp_broadcast_45(crossentropyloss0_broadcast_bw); /* %45 broadcast: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  fashion_mlp_softmax_46(crossentropyloss0_softmax_bw, net_7_add); /* %46 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  fashion_mlp_mul_50(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %50 mul: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  fashion_mlp_sum_to_51(g_net_7_bias, crossentropyloss0_mul_bw); /* %51 sum_to: net.7 Linear, examples/fashion_mlp.lua:12, backward */
+  fashion_mlp_matmul_52(net_7_matmul_bw, crossentropyloss0_mul_bw, p_net_7_weight); /* %52 matmul: net.7 Linear, examples/fashion_mlp.lua:12, backward */
+  fashion_mlp_matmul_53(g_net_7_weight, crossentropyloss0_mul_bw, net_6_mul_2); /* %53 matmul: net.7 Linear, examples/fashion_mlp.lua:12, backward */
+  fashion_mlp_mul_56(net_5_mul_bw, net_7_matmul_bw, net_6_mul, net_5_relu_2); /* %56 mul: net.5 ReLU, examples/fashion_mlp.lua:11, backward */
+  fashion_mlp_sum_to_57(g_net_4_bias, net_5_mul_bw); /* %57 sum_to: net.4 Linear, examples/fashion_mlp.lua:11, backward */
+  fashion_mlp_matmul_58(net_4_matmul_bw, net_5_mul_bw, p_net_4_weight); /* %58 matmul: net.4 Linear, examples/fashion_mlp.lua:11, backward */
+  fashion_mlp_matmul_59(g_net_4_weight, net_5_mul_bw, net_3_mul_2); /* %59 matmul: net.4 Linear, examples/fashion_mlp.lua:11, backward */
+  fashion_mlp_mul_62(net_2_mul_bw, net_4_matmul_bw, net_3_mul, net_2_relu); /* %62 mul: net.2 ReLU, examples/fashion_mlp.lua:10, backward */
+  fashion_mlp_sum_to_63(g_net_1_bias, net_2_mul_bw); /* %63 sum_to: net.1 Linear, examples/fashion_mlp.lua:10, backward */
+  fashion_mlp_matmul_64(g_net_1_weight, net_2_mul_bw, x); /* %64 matmul: net.1 Linear, examples/fashion_mlp.lua:10, backward */
   /* %66 = assign: computed in place by %64 */
   /* %68 = assign: computed in place by %63 */
   /* %70 = assign: computed in place by %59 */
@@ -1108,10 +1108,10 @@ float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void
 
 static void fashion_mlp_update(fashion_mlp_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t86_tanh = m->arena + 0;   /* %86 tanh[], examples/fashion_mlp.lua:15 backward */
-  float *const t93_tanh = m->arena + 16;   /* %93 tanh[], examples/fashion_mlp.lua:15 backward */
-  float *const t97_div = m->arena + 32;   /* %97 div[], examples/fashion_mlp.lua:15 backward */
-  float *const t98_sqrt = m->arena + 0;   /* %98 sqrt[], examples/fashion_mlp.lua:15 backward */
+  float *const t86_tanh = m->arena + 0;   /* %86 tanh[]: examples/fashion_mlp.lua:15, backward */
+  float *const t93_tanh = m->arena + 16;   /* %93 tanh[]: examples/fashion_mlp.lua:15, backward */
+  float *const t97_div = m->arena + 32;   /* %97 div[]: examples/fashion_mlp.lua:15, backward */
+  float *const t98_sqrt = m->arena + 0;   /* %98 sqrt[]: examples/fashion_mlp.lua:15, backward */
   float *const s_net_1_weight_exp_avg = m->state + 16;
   float *const g_net_1_weight = m->grad + 0;
   float *const s_net_1_weight_exp_avg_sq = m->state + 200720;
@@ -1136,42 +1136,42 @@ static void fashion_mlp_update(fashion_mlp_model *restrict m) {
   float *const p_net_4_bias = m->param + 233728;
   float *const p_net_7_weight = m->param + 233856;
   float *const p_net_7_bias = m->param + 235136;
-  fashion_mlp_add_82(s_step); /* %82 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_tanh_86(t86_tanh, s_step); /* %86 tanh, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_tanh_93(t93_tanh, s_step); /* %93 tanh, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_div_97(t97_div, t86_tanh); /* %97 div, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_104(s_net_1_weight_exp_avg, g_net_1_weight); /* %104 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_109(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %109 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_123(s_net_1_bias_exp_avg, g_net_1_bias); /* %123 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_127(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %127 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_141(s_net_4_weight_exp_avg, g_net_4_weight); /* %141 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_145(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %145 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_159(s_net_4_bias_exp_avg, g_net_4_bias); /* %159 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_163(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %163 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_177(s_net_7_weight_exp_avg, g_net_7_weight); /* %177 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_181(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %181 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_195(s_net_7_bias_exp_avg, g_net_7_bias); /* %195 add, examples/fashion_mlp.lua:15 backward */
-  fashion_mlp_add_199(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %199 add, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_add_82(s_step); /* %82 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_tanh_86(t86_tanh, s_step); /* %86 tanh: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_tanh_93(t93_tanh, s_step); /* %93 tanh: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_div_97(t97_div, t86_tanh); /* %97 div: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_104(s_net_1_weight_exp_avg, g_net_1_weight); /* %104 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_109(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %109 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_123(s_net_1_bias_exp_avg, g_net_1_bias); /* %123 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_127(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %127 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_141(s_net_4_weight_exp_avg, g_net_4_weight); /* %141 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_145(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %145 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_159(s_net_4_bias_exp_avg, g_net_4_bias); /* %159 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_163(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %163 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_177(s_net_7_weight_exp_avg, g_net_7_weight); /* %177 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_181(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %181 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_195(s_net_7_bias_exp_avg, g_net_7_bias); /* %195 add: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_199(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %199 add: examples/fashion_mlp.lua:15, backward */
   /* %83 = assign: computed in place by %82 */
   /* %110 = assign: computed in place by %104 */
   /* %111 = assign: computed in place by %109 */
-  fashion_mlp_assign_118(p_net_1_weight, t97_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t98_sqrt); /* %118 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_118(p_net_1_weight, t97_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t98_sqrt); /* %118 assign: examples/fashion_mlp.lua:15, backward */
   /* %128 = assign: computed in place by %123 */
   /* %129 = assign: computed in place by %127 */
-  fashion_mlp_assign_136(p_net_1_bias, t97_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t98_sqrt); /* %136 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_136(p_net_1_bias, t97_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t98_sqrt); /* %136 assign: examples/fashion_mlp.lua:15, backward */
   /* %146 = assign: computed in place by %141 */
   /* %147 = assign: computed in place by %145 */
-  fashion_mlp_assign_154(p_net_4_weight, t97_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t98_sqrt); /* %154 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_154(p_net_4_weight, t97_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t98_sqrt); /* %154 assign: examples/fashion_mlp.lua:15, backward */
   /* %164 = assign: computed in place by %159 */
   /* %165 = assign: computed in place by %163 */
-  fashion_mlp_assign_172(p_net_4_bias, t97_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t98_sqrt); /* %172 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_172(p_net_4_bias, t97_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t98_sqrt); /* %172 assign: examples/fashion_mlp.lua:15, backward */
   /* %182 = assign: computed in place by %177 */
   /* %183 = assign: computed in place by %181 */
-  fashion_mlp_assign_190(p_net_7_weight, t97_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t98_sqrt); /* %190 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_190(p_net_7_weight, t97_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t98_sqrt); /* %190 assign: examples/fashion_mlp.lua:15, backward */
   /* %200 = assign: computed in place by %195 */
   /* %201 = assign: computed in place by %199 */
-  fashion_mlp_assign_208(p_net_7_bias, t97_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t98_sqrt); /* %208 assign, examples/fashion_mlp.lua:15 backward */
+  fashion_mlp_assign_208(p_net_7_bias, t97_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t98_sqrt); /* %208 assign: examples/fashion_mlp.lua:15, backward */
 }
 
 float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, const void *target_) {
@@ -1182,25 +1182,25 @@ float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, cons
 }
 
 void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/fashion_mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/fashion_mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/fashion_mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t28_matmul = m->arena + 0;   /* %28 matmul[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_4_matmul = m->arena + 0;   /* %28 matmul[64,128]: net.4 Linear, examples/fashion_mlp.lua:11 */
   float *const p_net_4_weight = m->param + 200960;
-  float *const t30_relu = m->arena + 8192;   /* %30 relu[64,128], examples/fashion_mlp.lua:11 */
+  float *const net_5_relu = m->arena + 8192;   /* %30 relu[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11 */
   float *const p_net_4_bias = m->param + 233728;
-  float *const t31_matmul = m->arena + 0;   /* %31 matmul[64,10], examples/fashion_mlp.lua:12 */
+  float *const net_7_matmul = m->arena + 0;   /* %31 matmul[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_weight = m->param + 233856;
   float *const p_net_7_bias = m->param + 235136;
   const int32_t *target = target_;
-  fashion_mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/fashion_mlp.lua:10 */
-  fashion_mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/fashion_mlp.lua:10 */
-  fashion_mlp_matmul_28(t28_matmul, t10_relu, p_net_4_weight); /* %28 matmul, examples/fashion_mlp.lua:11 */
-  fashion_mlp_relu_30(t30_relu, t28_matmul, p_net_4_bias); /* %30 relu, examples/fashion_mlp.lua:11 */
-  fashion_mlp_matmul_31(t31_matmul, t30_relu, p_net_7_weight); /* %31 matmul, examples/fashion_mlp.lua:12 */
-  fashion_mlp_assign_40(out, t31_matmul, p_net_7_bias); /* %32 add, examples/fashion_mlp.lua:12 */
-  fashion_mlp_xent_38(sample_loss, out, target); /* %38 xent, examples/fashion_mlp.lua:14 */
+  fashion_mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/fashion_mlp.lua:10 */
+  fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
+  fashion_mlp_matmul_28(net_4_matmul, net_2_relu, p_net_4_weight); /* %28 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_30(net_5_relu, net_4_matmul, p_net_4_bias); /* %30 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_31(net_7_matmul, net_5_relu, p_net_7_weight); /* %31 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_assign_40(out, net_7_matmul, p_net_7_bias); /* %32 add: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_xent_38(sample_loss, out, target); /* %38 xent: examples/fashion_mlp.lua:14 */
   /* %40 = assign: computed in place by %32 */
   /* %42 = assign: computed in place by %38 */
 }

@@ -18,12 +18,12 @@
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-static void lenet_window_11(float *restrict t11_window, const float *restrict x) {
+static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 5; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = t11_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = net_0_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
@@ -103,11 +103,11 @@ static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict 
 }
 
 /* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
-static void lenet_matmul_14(float *restrict t14_matmul, const float *restrict p_net_0_weight, const float *restrict t11_window) {
+static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
-    lenet_axpy_4x16_k25(t14_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, t11_window + i1);
+    lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
     {
-      lenet_axpy_2x16_k25(t14_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, t11_window + i1);
+      lenet_axpy_2x16_k25(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
     }
   }
 }
@@ -116,25 +116,25 @@ static void lenet_matmul_14(float *restrict t14_matmul, const float *restrict p_
  *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
  *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
  */
-static void lenet_relu_19(float *restrict t19_relu, const float *restrict t14_matmul, const float *restrict p_net_0_bias) {
+static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t19_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((t14_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
+        net_1_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
       }
     }
   }
 }
 
 /* %20 = window %19 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,6,14,14] # examples/lenet.lua:9 */
-static void lenet_window_20(float *restrict t20_window, const float *restrict t19_relu) {
+static void lenet_window_20(float *restrict net_2_window, const float *restrict net_1_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t20_window + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          const float *restrict w_img = t19_relu + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          float *restrict w_col = net_2_window + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          const float *restrict w_img = net_1_relu + (w_n * 6 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -146,26 +146,26 @@ static void lenet_window_20(float *restrict t20_window, const float *restrict t1
 }
 
 /* %22 = max %21 {dim=1} : f32[1,37632]                 # examples/lenet.lua:9 */
-static void lenet_max_22(float *restrict t22_max, const float *restrict t20_window) {
+static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_window) {
   for (int i0 = 0; i0 < 37632; i0++) {
-    t22_max[i0] = -INFINITY;
+    net_2_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
-      t22_max[i1] = dlc_maxf(t22_max[i1], t20_window[37632*i0 + i1]);
+      net_2_max[i1] = dlc_maxf(net_2_max[i1], net_2_window[37632*i0 + i1]);
     }
   }
 }
 
 /* %24 = window %23 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-static void lenet_window_24(float *restrict t24_window, const float *restrict t22_max) {
+static void lenet_window_24(float *restrict net_3_window, const float *restrict net_2_max) {
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 10; w_oh++) {
           int w_ih = w_oh + w_kh;
-          float *restrict w_col = t24_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          const float *restrict w_img = t22_max + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          float *restrict w_col = net_3_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          const float *restrict w_img = net_2_max + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
@@ -214,10 +214,10 @@ static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict
 }
 
 /* %27 = matmul %25, %26 : f32[16,3200]                 # examples/lenet.lua:10 */
-static void lenet_matmul_27(float *restrict t27_matmul, const float *restrict p_net_3_weight, const float *restrict t24_window) {
+static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_axpy_4x16_k150(t27_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, t24_window + i1);
+      lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
     }
   }
 }
@@ -226,25 +226,25 @@ static void lenet_matmul_27(float *restrict t27_matmul, const float *restrict p_
  *   with %31 = add %29, %30 : f32[32,16,10,10]                # examples/lenet.lua:10
  *   with %29 = permute %28 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
  */
-static void lenet_relu_32(float *restrict t32_relu, const float *restrict t27_matmul, const float *restrict p_net_3_bias) {
+static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
-        t32_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((t27_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
+        net_4_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((net_3_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
       }
     }
   }
 }
 
 /* %33 = window %32 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,16,5,5] # examples/lenet.lua:10 */
-static void lenet_window_33(float *restrict t33_window, const float *restrict t32_relu) {
+static void lenet_window_33(float *restrict net_5_window, const float *restrict net_4_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
         for (int w_oh = 0; w_oh < 5; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = t33_window + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          const float *restrict w_img = t32_relu + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          float *restrict w_col = net_5_window + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          const float *restrict w_img = net_4_relu + (w_n * 16 + w_c) * 100 + w_ih * 10;
           /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
           for (int w_ow = 0; w_ow < 5; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
           /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
@@ -256,13 +256,13 @@ static void lenet_window_33(float *restrict t33_window, const float *restrict t3
 }
 
 /* %35 = max %34 {dim=1} : f32[1,12800]                 # examples/lenet.lua:10 */
-static void lenet_max_35(float *restrict t35_max, const float *restrict t33_window) {
+static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_window) {
   for (int i0 = 0; i0 < 12800; i0++) {
-    t35_max[i0] = -INFINITY;
+    net_5_max[i0] = -INFINITY;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
-      t35_max[i1] = dlc_maxf(t35_max[i1], t33_window[12800*i0 + i1]);
+      net_5_max[i1] = dlc_maxf(net_5_max[i1], net_5_window[12800*i0 + i1]);
     }
   }
 }
@@ -317,10 +317,10 @@ static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a
 }
 
 /* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
-static void lenet_matmul_37(float *restrict t37_matmul, const float *restrict t35_max, const float *restrict p_net_7_weight) {
+static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict net_5_max, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 120; i1 += 4) {
-      lenet_dot_4x4_k400(t37_matmul + (i0) * 120 + i1, t35_max + (i0) * 400, p_net_7_weight + (i1) * 400);
+      lenet_dot_4x4_k400(net_7_matmul + (i0) * 120 + i1, net_5_max + (i0) * 400, p_net_7_weight + (i1) * 400);
     }
   }
 }
@@ -328,10 +328,10 @@ static void lenet_matmul_37(float *restrict t37_matmul, const float *restrict t3
 /* %39 = relu %38 : f32[32,120]                         # examples/lenet.lua:12
  *   with %38 = add %37, %5 : f32[32,120]                      # examples/lenet.lua:12
  */
-static void lenet_relu_39(float *restrict t39_relu, const float *restrict t37_matmul, const float *restrict p_net_7_bias) {
+static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
-      t39_relu[120*i0 + i1] = dlc_reluf((t37_matmul[120*i0 + i1] + p_net_7_bias[i1]));
+      net_8_relu[120*i0 + i1] = dlc_reluf((net_7_matmul[120*i0 + i1] + p_net_7_bias[i1]));
     }
   }
 }
@@ -386,10 +386,10 @@ static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a
 }
 
 /* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
-static void lenet_matmul_40(float *restrict t40_matmul, const float *restrict t39_relu, const float *restrict p_net_9_weight) {
+static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 84; i1 += 4) {
-      lenet_dot_4x4_k120(t40_matmul + (i0) * 84 + i1, t39_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
+      lenet_dot_4x4_k120(net_9_matmul + (i0) * 84 + i1, net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
     }
   }
 }
@@ -397,10 +397,10 @@ static void lenet_matmul_40(float *restrict t40_matmul, const float *restrict t3
 /* %42 = relu %41 : f32[32,84]                          # examples/lenet.lua:13
  *   with %41 = add %40, %7 : f32[32,84]                       # examples/lenet.lua:13
  */
-static void lenet_relu_42(float *restrict t42_relu, const float *restrict t40_matmul, const float *restrict p_net_9_bias) {
+static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
-      t42_relu[84*i0 + i1] = dlc_reluf((t40_matmul[84*i0 + i1] + p_net_9_bias[i1]));
+      net_10_relu[84*i0 + i1] = dlc_reluf((net_9_matmul[84*i0 + i1] + p_net_9_bias[i1]));
     }
   }
 }
@@ -582,89 +582,89 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
 }
 
 /* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
-static void lenet_matmul_43(float *restrict t43_matmul, const float *restrict t42_relu, const float *restrict p_net_11_weight) {
+static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict net_10_relu, const float *restrict p_net_11_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      lenet_dot_4x4_k84(t43_matmul + (i0) * 10 + i1, t42_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
+      lenet_dot_4x4_k84(net_11_matmul + (i0) * 10 + i1, net_10_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
     }
-    lenet_dot_4x2_k84(t43_matmul + (i0) * 10 + 8, t42_relu + (i0) * 84, p_net_11_weight + (8) * 84);
+    lenet_dot_4x2_k84(net_11_matmul + (i0) * 10 + 8, net_10_relu + (i0) * 84, p_net_11_weight + (8) * 84);
   }
 }
 
 /* %51 = assign %50, %44 : f32[32,10]                   # examples/lenet.lua:18
  *   with %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14
  */
-static void lenet_assign_51(float *restrict out, const float *restrict t43_matmul, const float *restrict p_net_11_bias) {
+static void lenet_assign_51(float *restrict out, const float *restrict net_11_matmul, const float *restrict p_net_11_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t43_matmul[10*i0 + i1] + p_net_11_bias[i1]);
+      out[10*i0 + i1] = (net_11_matmul[10*i0 + i1] + p_net_11_bias[i1]);
     }
   }
 }
 
 /* %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14 */
-static void lenet_add_44(float *restrict t44_add, const float *restrict t43_matmul, const float *restrict p_net_11_bias) {
+static void lenet_add_44(float *restrict net_11_add, const float *restrict net_11_matmul, const float *restrict p_net_11_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t44_add[10*i0 + i1] = (t43_matmul[10*i0 + i1] + p_net_11_bias[i1]);
+      net_11_add[10*i0 + i1] = (net_11_matmul[10*i0 + i1] + p_net_11_bias[i1]);
     }
   }
 }
 
 /* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16 */
-static void lenet_xent_46(float *restrict t46_xent, const float *restrict t44_add, const int32_t *restrict target) {
+static void lenet_xent_46(float *restrict crossentropyloss0_xent, const float *restrict net_11_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t44_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t44_add[10*i0 + i2] - row_max);
+        row_sum += expf(net_11_add[10*i0 + i2] - row_max);
       }
-      t46_xent[i0] = logf(row_sum) + row_max - t44_add[10*i0 + target[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_11_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %47 = sum_to %46 : f32[]                             # examples/lenet.lua:16 */
-static void lenet_sum_to_47(float *restrict t47_sum_to, const float *restrict t46_xent) {
-  t47_sum_to[0] = 0.0f;
+static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t46_xent[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t47_sum_to[0] += r_part[0];
+    crossentropyloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %49 = div %47, %48 : f32[]                           # examples/lenet.lua:16 */
-static void lenet_div_49(float *restrict t49_div, const float *restrict t47_sum_to) {
-  t49_div[0] = (t47_sum_to[0] / 32.0f);
+static void lenet_div_49(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
 }
 
 /* %56 = broadcast %55 : f32[32]                        # examples/lenet.lua:16 backward */
-static void lenet_broadcast_56(float *restrict t56_broadcast) {
+static void lenet_broadcast_56(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    t56_broadcast[i0] = 0.03125f;
+    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
   }
 }
 
 /* %57 = softmax %44 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
-static void lenet_softmax_57(float *restrict t57_softmax, const float *restrict t44_add) {
+static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t44_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t57_softmax[10*i0 + i2] = expf(t44_add[10*i0 + i2] - row_max); row_sum += t57_softmax[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t57_softmax[10*i0 + i2] = t57_softmax[10*i0 + i2] / row_sum;
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -674,22 +674,22 @@ static void lenet_softmax_57(float *restrict t57_softmax, const float *restrict 
  *   with %59 = sub %57, %58 : f32[32,10]                      # examples/lenet.lua:16 backward
  *   with %58 = onehot %45 {classes=10} : f32[32,10]           # examples/lenet.lua:16 backward
  */
-static void lenet_mul_61(float *restrict t61_mul, const float *restrict t57_softmax, const int32_t *restrict target, const float *restrict t56_broadcast) {
+static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t61_mul[10*i0 + i1] = ((t57_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t56_broadcast[i0]);
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
     }
   }
 }
 
 /* %62 = sum_to %61 : f32[10]                           # examples/lenet.lua:14 backward */
-static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict t61_mul) {
+static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_11_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_11_bias[i1] += t61_mul[10*i0 + i1];
+      g_net_11_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
     }
   }
 }
@@ -726,17 +726,17 @@ static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict 
 }
 
 /* %63 = matmul %61, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
-static void lenet_matmul_63(float *restrict t63_matmul, const float *restrict t61_mul, const float *restrict p_net_11_weight) {
+static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k10(t63_matmul + (i0) * 84 + i1, t61_mul + (i0) * 10, p_net_11_weight + i1);
+      lenet_axpy_4x16_k10(net_11_matmul_bw + (i0) * 84 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
-      for (int i2 = 0; i2 < 10; i2++) r_acc += t61_mul[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
-      t63_matmul[(i0) * 84 + i1] = r_acc;
+      for (int i2 = 0; i2 < 10; i2++) r_acc += crossentropyloss0_mul_bw[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
+      net_11_matmul_bw[(i0) * 84 + i1] = r_acc;
     }
   }
 }
@@ -792,19 +792,19 @@ static inline void lenet_axpy_ta_2x16_k32(float *restrict c, const float *restri
 }
 
 /* %64 = matmul %61^T, %42 : f32[10,84]                 # examples/lenet.lua:14 backward */
-static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict t61_mul, const float *restrict t42_relu) {
+static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, t61_mul + i0, t42_relu + i1);
+      lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, crossentropyloss0_mul_bw + i0, net_10_relu + i1);
     }
     {
-      lenet_axpy_ta_2x16_k32(g_net_11_weight + (8) * 84 + i1, t61_mul + 8, t42_relu + i1);
+      lenet_axpy_ta_2x16_k32(g_net_11_weight + (8) * 84 + i1, crossentropyloss0_mul_bw + 8, net_10_relu + i1);
     }
   }
   for (int i0 = 0; i0 < 10; i0++) {
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
-      for (int i2 = 0; i2 < 32; i2++) r_acc += t61_mul[(i2) * 10 + i0] * t42_relu[i2 * 84 + i1];
+      for (int i2 = 0; i2 < 32; i2++) r_acc += crossentropyloss0_mul_bw[(i2) * 10 + i0] * net_10_relu[i2 * 84 + i1];
       g_net_11_weight[(i0) * 84 + i1] = r_acc;
     }
   }
@@ -813,20 +813,20 @@ static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restri
 /* %66 = mul %63, %65 : f32[32,84]                      # examples/lenet.lua:13 backward
  *   with %65 = step %42 : f32[32,84]                          # examples/lenet.lua:13 backward
  */
-static void lenet_mul_66(float *restrict t66_mul, const float *restrict t63_matmul, const float *restrict t42_relu) {
+static void lenet_mul_66(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
   for (int i0 = 0; i0 < 2688; i0++) {
-    t66_mul[i0] = (t63_matmul[i0] * dlc_stepf(t42_relu[i0]));
+    net_10_mul_bw[i0] = (net_11_matmul_bw[i0] * dlc_stepf(net_10_relu[i0]));
   }
 }
 
 /* %67 = sum_to %66 : f32[84]                           # examples/lenet.lua:13 backward */
-static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict t66_mul) {
+static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
   for (int i0 = 0; i0 < 84; i0++) {
     g_net_9_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
-      g_net_9_bias[i1] += t66_mul[84*i0 + i1];
+      g_net_9_bias[i1] += net_10_mul_bw[84*i0 + i1];
     }
   }
 }
@@ -885,14 +885,14 @@ static inline void lenet_axpy_4x8_k84(float *restrict c, const float *restrict a
 }
 
 /* %68 = matmul %66, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
-static void lenet_matmul_68(float *restrict t68_matmul, const float *restrict t66_mul, const float *restrict p_net_9_weight) {
+static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k84(t68_matmul + (i0) * 120 + i1, t66_mul + (i0) * 84, p_net_9_weight + i1);
+      lenet_axpy_4x16_k84(net_9_matmul_bw + (i0) * 120 + i1, net_10_mul_bw + (i0) * 84, p_net_9_weight + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    lenet_axpy_4x8_k84(t68_matmul + (i0) * 120 + 112, t66_mul + (i0) * 84, p_net_9_weight + 112);
+    lenet_axpy_4x8_k84(net_9_matmul_bw + (i0) * 120 + 112, net_10_mul_bw + (i0) * 84, p_net_9_weight + 112);
   }
 }
 
@@ -950,34 +950,34 @@ static inline void lenet_axpy_ta_4x8_k32(float *restrict c, const float *restric
 }
 
 /* %69 = matmul %66^T, %39 : f32[84,120]                # examples/lenet.lua:13 backward */
-static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict t66_mul, const float *restrict t39_relu) {
+static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 84; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, t66_mul + i0, t39_relu + i1);
+      lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, net_10_mul_bw + i0, net_8_relu + i1);
     }
   }
   for (int i0 = 0; i0 < 84; i0 += 4) {
-    lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, t66_mul + i0, t39_relu + 112);
+    lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, net_10_mul_bw + i0, net_8_relu + 112);
   }
 }
 
 /* %71 = mul %68, %70 : f32[32,120]                     # examples/lenet.lua:12 backward
  *   with %70 = step %39 : f32[32,120]                         # examples/lenet.lua:12 backward
  */
-static void lenet_mul_71(float *restrict t71_mul, const float *restrict t68_matmul, const float *restrict t39_relu) {
+static void lenet_mul_71(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
   for (int i0 = 0; i0 < 3840; i0++) {
-    t71_mul[i0] = (t68_matmul[i0] * dlc_stepf(t39_relu[i0]));
+    net_8_mul_bw[i0] = (net_9_matmul_bw[i0] * dlc_stepf(net_8_relu[i0]));
   }
 }
 
 /* %72 = sum_to %71 : f32[120]                          # examples/lenet.lua:12 backward */
-static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict t71_mul) {
+static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict net_8_mul_bw) {
   for (int i0 = 0; i0 < 120; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
-      g_net_7_bias[i1] += t71_mul[120*i0 + i1];
+      g_net_7_bias[i1] += net_8_mul_bw[120*i0 + i1];
     }
   }
 }
@@ -1014,10 +1014,10 @@ static inline void lenet_axpy_4x16_k120(float *restrict c, const float *restrict
 }
 
 /* %73 = matmul %71, %4 : f32[32,400]                   # examples/lenet.lua:12 backward */
-static void lenet_matmul_73(float *restrict t73_matmul, const float *restrict t71_mul, const float *restrict p_net_7_weight) {
+static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restrict net_8_mul_bw, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k120(t73_matmul + (i0) * 400 + i1, t71_mul + (i0) * 120, p_net_7_weight + i1);
+      lenet_axpy_4x16_k120(net_7_matmul_bw + (i0) * 400 + i1, net_8_mul_bw + (i0) * 120, p_net_7_weight + i1);
     }
   }
 }
@@ -1054,25 +1054,25 @@ static inline void lenet_axpy_ta_4x16_k32_3(float *restrict c, const float *rest
 }
 
 /* %74 = matmul %71^T, %36 : f32[120,400]               # examples/lenet.lua:12 backward */
-static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict t71_mul, const float *restrict t35_max) {
+static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict net_8_mul_bw, const float *restrict net_5_max) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 120; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, t71_mul + i0, t35_max + i1);
+      lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, net_8_mul_bw + i0, net_5_max + i1);
     }
   }
 }
 
 /* %76 = argmax_mask %34 {dim=1} : f32[4,12800]         # examples/lenet.lua:10 backward */
-static void lenet_argmax_mask_76(float *restrict t76_argmax_mask, const float *restrict t33_window) {
+static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const float *restrict net_5_window) {
   for (int i1 = 0; i1 < 12800; i1++) {
     {
-      float row_max = t33_window[i1], row_sum = 0.0f;
+      float row_max = net_5_window[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t33_window[i1 + 12800*i2] > row_max) { row_max = t33_window[i1 + 12800*i2]; row_at = i2; }
+        if (net_5_window[i1 + 12800*i2] > row_max) { row_max = net_5_window[i1 + 12800*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t76_argmax_mask[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
+        net_5_argmax_mask_bw[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1080,23 +1080,23 @@ static void lenet_argmax_mask_76(float *restrict t76_argmax_mask, const float *r
 }
 
 /* %77 = mul %76, %75 : f32[4,12800]                    # examples/lenet.lua:10 backward */
-static void lenet_mul_77(float *restrict t77_mul, const float *restrict t76_argmax_mask, const float *restrict t73_matmul) {
+static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net_5_argmax_mask_bw, const float *restrict net_7_matmul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
-      t77_mul[12800*i0 + i1] = (t76_argmax_mask[12800*i0 + i1] * t73_matmul[i1]);
+      net_5_mul_bw[12800*i0 + i1] = (net_5_argmax_mask_bw[12800*i0 + i1] * net_7_matmul_bw[i1]);
     }
   }
 }
 
 /* %79 = unwindow %78 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_79(float *restrict t79_unwindow, const float *restrict t77_mul) {
+static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *restrict net_5_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
         for (int w_oh = 0; w_oh < 5; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t77_mul + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          float *restrict w_img = t79_unwindow + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          const float *restrict w_col = net_5_mul_bw + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          float *restrict w_img = net_5_unwindow_bw + (w_n * 16 + w_c) * 100 + w_ih * 10;
           /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
           for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
@@ -1110,38 +1110,38 @@ static void lenet_unwindow_79(float *restrict t79_unwindow, const float *restric
 /* %81 = mul %79, %80 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
  *   with %80 = step %32 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
  */
-static void lenet_mul_81(float *restrict t81_mul, const float *restrict t79_unwindow, const float *restrict t32_relu) {
+static void lenet_mul_81(float *restrict net_4_mul_bw, const float *restrict net_5_unwindow_bw, const float *restrict net_4_relu) {
   for (int i0 = 0; i0 < 51200; i0++) {
-    t81_mul[i0] = (t79_unwindow[i0] * dlc_stepf(t32_relu[i0]));
+    net_4_mul_bw[i0] = (net_5_unwindow_bw[i0] * dlc_stepf(net_4_relu[i0]));
   }
 }
 
 /* %82 = sum_to %81 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
-static void lenet_sum_to_82(float *restrict t82_sum_to, const float *restrict t81_mul) {
+static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t82_sum_to[i0] = 0.0f;
+    net_3_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 96; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t81_mul[1600*i0 + 100*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_mul_bw[1600*i0 + 100*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 96; i2 < 100; i2++) r_part[0] += t81_mul[1600*i0 + 100*i1 + i2];
-        t82_sum_to[i1] += r_part[0];
+        for (int i2 = 96; i2 < 100; i2++) r_part[0] += net_4_mul_bw[1600*i0 + 100*i1 + i2];
+        net_3_sum_to_bw[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %84 = permute %81 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
-static void lenet_permute_84(float *restrict t84_permute, const float *restrict t81_mul) {
+static void lenet_permute_84(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
-        t84_permute[3200*i0 + 100*i1 + i2] = t81_mul[100*i0 + 1600*i1 + i2];
+        net_3_permute_bw[3200*i0 + 100*i1 + i2] = net_4_mul_bw[100*i0 + 1600*i1 + i2];
       }
     }
   }
@@ -1308,23 +1308,23 @@ static inline void lenet_dot_4x2_k64_acc(float *restrict c, const float *restric
 }
 
 /* %86 = matmul %85, %26^T : f32[16,150]                # examples/lenet.lua:10 backward */
-static void lenet_matmul_86(float *restrict t86_matmul, const float *restrict t84_permute, const float *restrict t24_window) {
+static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
   for (int i0 = 0; i0 < 2400; i0++) {
-    t86_matmul[i0] = 0.0f;
+    net_3_matmul_bw[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
       for (int i1 = 0; i1 < 148; i1 += 4) {
-        lenet_dot_4x4_k784_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + i3, t24_window + (i1) * 3200 + i3);
+        lenet_dot_4x4_k784_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
       }
-      lenet_dot_4x2_k784_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + i3, t24_window + (148) * 3200 + i3);
+      lenet_dot_4x2_k784_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
     for (int i1 = 0; i1 < 148; i1 += 4) {
-      lenet_dot_4x4_k64_acc(t86_matmul + (i0) * 150 + i1, t84_permute + (i0) * 3200 + 3136, t24_window + (i1) * 3200 + 3136);
+      lenet_dot_4x4_k64_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (i1) * 3200 + 3136);
     }
-    lenet_dot_4x2_k64_acc(t86_matmul + (i0) * 150 + 148, t84_permute + (i0) * 3200 + 3136, t24_window + (148) * 3200 + 3136);
+    lenet_dot_4x2_k64_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (148) * 3200 + 3136);
   }
 }
 
@@ -1379,29 +1379,29 @@ static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restri
 }
 
 /* %87 = matmul %25^T, %85 : f32[150,3200]              # examples/lenet.lua:10 backward */
-static void lenet_matmul_87(float *restrict t87_matmul, const float *restrict p_net_3_weight, const float *restrict t84_permute) {
+static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 148; i0 += 4) {
-      lenet_axpy_ta_4x16_k16(t87_matmul + (i0) * 3200 + i1, p_net_3_weight + i0, t84_permute + i1);
+      lenet_axpy_ta_4x16_k16(net_3_matmul_bw_2 + (i0) * 3200 + i1, p_net_3_weight + i0, net_3_permute_bw + i1);
     }
     {
-      lenet_axpy_ta_2x16_k16(t87_matmul + (148) * 3200 + i1, p_net_3_weight + 148, t84_permute + i1);
+      lenet_axpy_ta_2x16_k16(net_3_matmul_bw_2 + (148) * 3200 + i1, p_net_3_weight + 148, net_3_permute_bw + i1);
     }
   }
 }
 
 /* %90 = unwindow %88 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_90(float *restrict t90_unwindow, const float *restrict t87_matmul) {
+static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw_2) {
   for (int i0 = 0; i0 < 37632; i0++) {
-    t90_unwindow[i0] = 0.0f;
+    net_3_unwindow_bw[i0] = 0.0f;
   }
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
         for (int w_oh = 0; w_oh < 10; w_oh++) {
           int w_ih = w_oh + w_kh;
-          const float *restrict w_col = t87_matmul + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = t90_unwindow + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_col = net_3_matmul_bw_2 + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
@@ -1419,16 +1419,16 @@ static void lenet_unwindow_90(float *restrict t90_unwindow, const float *restric
 }
 
 /* %92 = argmax_mask %21 {dim=1} : f32[4,37632]         # examples/lenet.lua:9 backward */
-static void lenet_argmax_mask_92(float *restrict t92_argmax_mask, const float *restrict t20_window) {
+static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const float *restrict net_2_window) {
   for (int i1 = 0; i1 < 37632; i1++) {
     {
-      float row_max = t20_window[i1], row_sum = 0.0f;
+      float row_max = net_2_window[i1], row_sum = 0.0f;
       int row_at = 0;
       for (int i2 = 0; i2 < 4; i2++) {
-        if (t20_window[i1 + 37632*i2] > row_max) { row_max = t20_window[i1 + 37632*i2]; row_at = i2; }
+        if (net_2_window[i1 + 37632*i2] > row_max) { row_max = net_2_window[i1 + 37632*i2]; row_at = i2; }
       }
       for (int i2 = 0; i2 < 4; i2++) {
-        t92_argmax_mask[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
+        net_2_argmax_mask_bw[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
       }
       (void)row_sum;
     }
@@ -1436,23 +1436,23 @@ static void lenet_argmax_mask_92(float *restrict t92_argmax_mask, const float *r
 }
 
 /* %93 = mul %92, %91 : f32[4,37632]                    # examples/lenet.lua:9 backward */
-static void lenet_mul_93(float *restrict t93_mul, const float *restrict t92_argmax_mask, const float *restrict t90_unwindow) {
+static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net_2_argmax_mask_bw, const float *restrict net_3_unwindow_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
-      t93_mul[37632*i0 + i1] = (t92_argmax_mask[37632*i0 + i1] * t90_unwindow[i1]);
+      net_2_mul_bw[37632*i0 + i1] = (net_2_argmax_mask_bw[37632*i0 + i1] * net_3_unwindow_bw[i1]);
     }
   }
 }
 
 /* %95 = unwindow %94 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-static void lenet_unwindow_95(float *restrict t95_unwindow, const float *restrict t93_mul) {
+static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *restrict net_2_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = t93_mul + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          float *restrict w_img = t95_unwindow + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          const float *restrict w_col = net_2_mul_bw + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          float *restrict w_img = net_2_unwindow_bw + (w_n * 6 + w_c) * 784 + w_ih * 28;
           /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
@@ -1466,37 +1466,37 @@ static void lenet_unwindow_95(float *restrict t95_unwindow, const float *restric
 /* %97 = mul %95, %96 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
  *   with %96 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
  */
-static void lenet_mul_97(float *restrict t97_mul, const float *restrict t95_unwindow, const float *restrict t19_relu) {
+static void lenet_mul_97(float *restrict net_1_mul_bw, const float *restrict net_2_unwindow_bw, const float *restrict net_1_relu) {
   for (int i0 = 0; i0 < 150528; i0++) {
-    t97_mul[i0] = (t95_unwindow[i0] * dlc_stepf(t19_relu[i0]));
+    net_1_mul_bw[i0] = (net_2_unwindow_bw[i0] * dlc_stepf(net_1_relu[i0]));
   }
 }
 
 /* %98 = sum_to %97 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
-static void lenet_sum_to_98(float *restrict t98_sum_to, const float *restrict t97_mul) {
+static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
-    t98_sum_to[i0] = 0.0f;
+    net_0_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += t97_mul[4704*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_mul_bw[4704*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        t98_sum_to[i1] += r_part[0];
+        net_0_sum_to_bw[i1] += r_part[0];
       }
     }
   }
 }
 
 /* %100 = permute %97 {dims=2,1,3,4} : f32[6,32,28,28]  # examples/lenet.lua:9 backward */
-static void lenet_permute_100(float *restrict t100_permute, const float *restrict t97_mul) {
+static void lenet_permute_100(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        t100_permute[25088*i0 + 784*i1 + i2] = t97_mul[784*i0 + 4704*i1 + i2];
+        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_mul_bw[784*i0 + 4704*i1 + i2];
       }
     }
   }
@@ -1731,55 +1731,55 @@ static inline void lenet_dot_2x1_k3968_acc(float *restrict c, const float *restr
 }
 
 /* %102 = matmul %101, %13^T : f32[6,25]                # examples/lenet.lua:9 backward */
-static void lenet_matmul_102(float *restrict t102_matmul, const float *restrict t100_permute, const float *restrict t11_window) {
+static void lenet_matmul_102(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 150; i0++) {
-    t102_matmul[i0] = 0.0f;
+    net_0_matmul_bw[i0] = 0.0f;
   }
   for (int i3 = 0; i3 < 21120; i3 += 4224) { /* chunks of k */
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k4224_acc(t102_matmul + (0) * 25 + i1, t100_permute + (0) * 25088 + i3, t11_window + (i1) * 25088 + i3);
+      lenet_dot_4x4_k4224_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
     }
-    lenet_dot_4x1_k4224_acc(t102_matmul + (0) * 25 + 24, t100_permute + (0) * 25088 + i3, t11_window + (24) * 25088 + i3);
+    lenet_dot_4x1_k4224_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3);
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k4224_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + i3, t11_window + (i1) * 25088 + i3);
+      lenet_dot_2x4_k4224_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
     }
-    lenet_dot_2x1_k4224_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + i3, t11_window + (24) * 25088 + i3);
+    lenet_dot_2x1_k4224_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3);
   }
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k3968_acc(t102_matmul + (0) * 25 + i1, t100_permute + (0) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
+    lenet_dot_4x4_k3968_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120);
   }
-  lenet_dot_4x1_k3968_acc(t102_matmul + (0) * 25 + 24, t100_permute + (0) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
+  lenet_dot_4x1_k3968_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k3968_acc(t102_matmul + (4) * 25 + i1, t100_permute + (4) * 25088 + 21120, t11_window + (i1) * 25088 + 21120);
+    lenet_dot_2x4_k3968_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120);
   }
-  lenet_dot_2x1_k3968_acc(t102_matmul + (4) * 25 + 24, t100_permute + (4) * 25088 + 21120, t11_window + (24) * 25088 + 21120);
+  lenet_dot_2x1_k3968_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120);
 }
 
 /* %105 = assign %104, %103 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
-static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict t102_matmul) {
+static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 150; i0++) {
-    g_net_0_weight[i0] = t102_matmul[i0];
+    g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
 /* %107 = assign %106, %99 : f32[6]                     # examples/lenet.lua:9 backward */
-static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict t98_sum_to) {
+static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
-    g_net_0_bias[i0] = t98_sum_to[i0];
+    g_net_0_bias[i0] = net_0_sum_to_bw[i0];
   }
 }
 
 /* %109 = assign %108, %89 : f32[16,6,5,5]              # examples/lenet.lua:10 backward */
-static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict t86_matmul) {
+static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict net_3_matmul_bw) {
   for (int i0 = 0; i0 < 2400; i0++) {
-    g_net_3_weight[i0] = t86_matmul[i0];
+    g_net_3_weight[i0] = net_3_matmul_bw[i0];
   }
 }
 
 /* %111 = assign %110, %83 : f32[16]                    # examples/lenet.lua:10 backward */
-static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict t82_sum_to) {
+static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict net_3_sum_to_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
-    g_net_3_bias[i0] = t82_sum_to[i0];
+    g_net_3_bias[i0] = net_3_sum_to_bw[i0];
   }
 }
 
@@ -2212,167 +2212,167 @@ void lenet_init(lenet_model *m, uint64_t seed) {
 }
 
 void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
-  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
-  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t19_relu = m->arena + 0;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const net_1_relu = m->arena + 0;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const t20_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
-  float *const t22_max = m->arena + 480000;   /* %22 max[1,37632], examples/lenet.lua:9 */
-  float *const t24_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
-  float *const t27_matmul = m->arena + 480000;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const net_2_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_2_max = m->arena + 480000;   /* %22 max[1,37632]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_3_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const net_3_matmul = m->arena + 480000;   /* %27 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
   float *const p_net_3_weight = m->param + 176;
-  float *const t32_relu = m->arena + 0;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const net_4_relu = m->arena + 0;   /* %32 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
-  float *const t33_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
-  float *const t35_max = m->arena + 0;   /* %35 max[1,12800], examples/lenet.lua:10 */
-  float *const t37_matmul = m->arena + 12800;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const net_5_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_5_max = m->arena + 0;   /* %35 max[1,12800]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_7_matmul = m->arena + 12800;   /* %37 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
   float *const p_net_7_weight = m->param + 2592;
-  float *const t39_relu = m->arena + 0;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const net_8_relu = m->arena + 0;   /* %39 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const t40_matmul = m->arena + 3840;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const net_9_matmul = m->arena + 3840;   /* %40 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
   float *const p_net_9_weight = m->param + 50720;
-  float *const t42_relu = m->arena + 0;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const net_10_relu = m->arena + 0;   /* %42 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
-  float *const t43_matmul = m->arena + 2688;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const net_11_matmul = m->arena + 2688;   /* %43 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
-  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
-  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
-  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
-  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
-  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
-  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
-  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
-  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
-  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
-  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
-  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
-  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
-  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
-  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
-  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
-  lenet_assign_51(out, t43_matmul, p_net_11_bias); /* %51 assign, examples/lenet.lua:18 */
+  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
+  lenet_window_20(net_2_window, net_1_relu); /* %20 window: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_max_22(net_2_max, net_2_window); /* %22 max: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_24(net_3_window, net_2_max); /* %24 window: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_matmul_27(net_3_matmul, p_net_3_weight, net_3_window); /* %27 matmul: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_relu_32(net_4_relu, net_3_matmul, p_net_3_bias); /* %32 relu: net.4 ReLU, examples/lenet.lua:10 */
+  lenet_window_33(net_5_window, net_4_relu); /* %33 window: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_max_35(net_5_max, net_5_window); /* %35 max: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_matmul_37(net_7_matmul, net_5_max, p_net_7_weight); /* %37 matmul: net.7 Linear, examples/lenet.lua:12 */
+  lenet_relu_39(net_8_relu, net_7_matmul, p_net_7_bias); /* %39 relu: net.8 ReLU, examples/lenet.lua:12 */
+  lenet_matmul_40(net_9_matmul, net_8_relu, p_net_9_weight); /* %40 matmul: net.9 Linear, examples/lenet.lua:13 */
+  lenet_relu_42(net_10_relu, net_9_matmul, p_net_9_bias); /* %42 relu: net.10 ReLU, examples/lenet.lua:13 */
+  lenet_matmul_43(net_11_matmul, net_10_relu, p_net_11_weight); /* %43 matmul: net.11 Linear, examples/lenet.lua:14 */
+  lenet_assign_51(out, net_11_matmul, p_net_11_bias); /* %51 assign: examples/lenet.lua:18 */
 }
 
 float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
-  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
-  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t19_relu = m->arena + 1107200;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const net_1_relu = m->arena + 1107200;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const t20_window = m->arena + 1257728;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
-  float *const t22_max = m->arena + 1408256;   /* %22 max[1,37632], examples/lenet.lua:9 */
-  float *const t24_window = m->arena + 627200;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
-  float *const t27_matmul = m->arena + 1408256;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const net_2_window = m->arena + 1257728;   /* %20 window[2,2,32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_2_max = m->arena + 1408256;   /* %22 max[1,37632]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_3_window = m->arena + 627200;   /* %24 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const net_3_matmul = m->arena + 1408256;   /* %27 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
   float *const p_net_3_weight = m->param + 176;
-  float *const t32_relu = m->arena + 1459456;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const net_4_relu = m->arena + 1459456;   /* %32 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
-  float *const t33_window = m->arena + 1408256;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
-  float *const t35_max = m->arena + 1510656;   /* %35 max[1,12800], examples/lenet.lua:10 */
-  float *const t37_matmul = m->arena + 1523456;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const net_5_window = m->arena + 1408256;   /* %33 window[2,2,32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_5_max = m->arena + 1510656;   /* %35 max[1,12800]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_7_matmul = m->arena + 1523456;   /* %37 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
   float *const p_net_7_weight = m->param + 2592;
-  float *const t39_relu = m->arena + 1527296;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const net_8_relu = m->arena + 1527296;   /* %39 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const t40_matmul = m->arena + 1523456;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const net_9_matmul = m->arena + 1523456;   /* %40 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
   float *const p_net_9_weight = m->param + 50720;
-  float *const t42_relu = m->arena + 1531136;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const net_10_relu = m->arena + 1531136;   /* %42 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
-  float *const t43_matmul = m->arena + 1523456;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const net_11_matmul = m->arena + 1523456;   /* %43 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_weight = m->param + 60896;
-  float *const t44_add = m->arena + 1523776;   /* %44 add[32,10], examples/lenet.lua:14 */
+  float *const net_11_add = m->arena + 1523776;   /* %44 add[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_bias = m->param + 61744;
-  float *const t46_xent = m->arena + 1523456;   /* %46 xent[32], examples/lenet.lua:16 */
-  float *const t47_sum_to = m->arena + 1523488;   /* %47 sum_to[], examples/lenet.lua:16 */
-  float *const t49_div = m->arena + 1574656;   /* %49 div[], examples/lenet.lua:16 */
-  float *const t56_broadcast = m->arena + 1524096;   /* %56 broadcast[32], examples/lenet.lua:16 backward */
-  float *const t57_softmax = m->arena + 1523456;   /* %57 softmax[32,10], examples/lenet.lua:16 backward */
-  float *const t61_mul = m->arena + 1526144;   /* %61 mul[32,10], examples/lenet.lua:16 backward */
+  float *const crossentropyloss0_xent = m->arena + 1523456;   /* %46 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_sum_to = m->arena + 1523488;   /* %47 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_div = m->arena + 1574656;   /* %49 div[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 1524096;   /* %56 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 1523456;   /* %57 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 1526144;   /* %61 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const g_net_11_bias = m->grad + 61744;
-  float *const t63_matmul = m->arena + 1523456;   /* %63 matmul[32,84], examples/lenet.lua:14 backward */
+  float *const net_11_matmul_bw = m->arena + 1523456;   /* %63 matmul[32,84]: net.11 Linear, examples/lenet.lua:14, backward */
   float *const g_net_11_weight = m->grad + 60896;
-  float *const t66_mul = m->arena + 1533824;   /* %66 mul[32,84], examples/lenet.lua:13 backward */
+  float *const net_10_mul_bw = m->arena + 1533824;   /* %66 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
   float *const g_net_9_bias = m->grad + 60800;
-  float *const t68_matmul = m->arena + 1523456;   /* %68 matmul[32,120], examples/lenet.lua:13 backward */
+  float *const net_9_matmul_bw = m->arena + 1523456;   /* %68 matmul[32,120]: net.9 Linear, examples/lenet.lua:13, backward */
   float *const g_net_9_weight = m->grad + 50720;
-  float *const t71_mul = m->arena + 1531136;   /* %71 mul[32,120], examples/lenet.lua:12 backward */
+  float *const net_8_mul_bw = m->arena + 1531136;   /* %71 mul[32,120]: net.8 ReLU, examples/lenet.lua:12, backward */
   float *const g_net_7_bias = m->grad + 50592;
-  float *const t73_matmul = m->arena + 1561856;   /* %73 matmul[32,400], examples/lenet.lua:12 backward */
+  float *const net_7_matmul_bw = m->arena + 1561856;   /* %73 matmul[32,400]: net.7 Linear, examples/lenet.lua:12, backward */
   float *const g_net_7_weight = m->grad + 2592;
-  float *const t76_argmax_mask = m->arena + 1510656;   /* %76 argmax_mask[4,12800], examples/lenet.lua:10 backward */
-  float *const t77_mul = m->arena + 1408256;   /* %77 mul[4,12800], examples/lenet.lua:10 backward */
-  float *const t79_unwindow = m->arena + 1510656;   /* %79 unwindow[32,16,10,10], examples/lenet.lua:10 backward */
-  float *const t81_mul = m->arena + 1408256;   /* %81 mul[32,16,10,10], examples/lenet.lua:10 backward */
-  float *const t82_sum_to = m->arena + 1510656;   /* %82 sum_to[1,16,1,1], examples/lenet.lua:10 backward */
-  float *const t84_permute = m->arena + 1459456;   /* %84 permute[16,32,10,10], examples/lenet.lua:10 backward */
-  float *const t86_matmul = m->arena + 1445888;   /* %86 matmul[16,150], examples/lenet.lua:10 backward */
-  float *const t87_matmul = m->arena + 627200;   /* %87 matmul[150,3200], examples/lenet.lua:10 backward */
-  float *const t90_unwindow = m->arena + 1408256;   /* %90 unwindow[32,6,14,14], examples/lenet.lua:10 backward */
-  float *const t92_argmax_mask = m->arena + 627200;   /* %92 argmax_mask[4,37632], examples/lenet.lua:9 backward */
-  float *const t93_mul = m->arena + 777728;   /* %93 mul[4,37632], examples/lenet.lua:9 backward */
-  float *const t95_unwindow = m->arena + 627200;   /* %95 unwindow[32,6,28,28], examples/lenet.lua:9 backward */
-  float *const t97_mul = m->arena + 777728;   /* %97 mul[32,6,28,28], examples/lenet.lua:9 backward */
-  float *const t98_sum_to = m->arena + 928256;   /* %98 sum_to[1,6,1,1], examples/lenet.lua:9 backward */
-  float *const t100_permute = m->arena + 627200;   /* %100 permute[6,32,28,28], examples/lenet.lua:9 backward */
-  float *const t102_matmul = m->arena + 777728;   /* %102 matmul[6,25], examples/lenet.lua:9 backward */
+  float *const net_5_argmax_mask_bw = m->arena + 1510656;   /* %76 argmax_mask[4,12800]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  float *const net_5_mul_bw = m->arena + 1408256;   /* %77 mul[4,12800]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  float *const net_5_unwindow_bw = m->arena + 1510656;   /* %79 unwindow[32,16,10,10]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  float *const net_4_mul_bw = m->arena + 1408256;   /* %81 mul[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
+  float *const net_3_sum_to_bw = m->arena + 1510656;   /* %82 sum_to[1,16,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_permute_bw = m->arena + 1459456;   /* %84 permute[16,32,10,10]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_matmul_bw = m->arena + 1445888;   /* %86 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_matmul_bw_2 = m->arena + 627200;   /* %87 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_unwindow_bw = m->arena + 1408256;   /* %90 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_2_argmax_mask_bw = m->arena + 627200;   /* %92 argmax_mask[4,37632]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  float *const net_2_mul_bw = m->arena + 777728;   /* %93 mul[4,37632]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  float *const net_2_unwindow_bw = m->arena + 627200;   /* %95 unwindow[32,6,28,28]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 777728;   /* %97 mul[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 928256;   /* %98 sum_to[1,6,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_permute_bw = m->arena + 627200;   /* %100 permute[6,32,28,28]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 777728;   /* %102 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const g_net_0_weight = m->grad + 0;
   float *const g_net_0_bias = m->grad + 160;
   float *const g_net_3_weight = m->grad + 176;
   float *const g_net_3_bias = m->grad + 2576;
   const int32_t *target = target_;
-  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
-  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
-  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
-  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
-  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
-  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
-  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
-  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
-  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
-  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
-  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
-  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
-  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
-  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
-  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
-  lenet_add_44(t44_add, t43_matmul, p_net_11_bias); /* %44 add, examples/lenet.lua:14 */
-  lenet_xent_46(t46_xent, t44_add, target); /* %46 xent, examples/lenet.lua:16 */
-  lenet_sum_to_47(t47_sum_to, t46_xent); /* %47 sum_to, examples/lenet.lua:16 */
-  lenet_div_49(t49_div, t47_sum_to); /* %49 div, examples/lenet.lua:16 */
-  lenet_broadcast_56(t56_broadcast); /* %56 broadcast, examples/lenet.lua:16 backward */
-  lenet_softmax_57(t57_softmax, t44_add); /* %57 softmax, examples/lenet.lua:16 backward */
-  lenet_mul_61(t61_mul, t57_softmax, target, t56_broadcast); /* %61 mul, examples/lenet.lua:16 backward */
-  lenet_sum_to_62(g_net_11_bias, t61_mul); /* %62 sum_to, examples/lenet.lua:14 backward */
-  lenet_matmul_63(t63_matmul, t61_mul, p_net_11_weight); /* %63 matmul, examples/lenet.lua:14 backward */
-  lenet_matmul_64(g_net_11_weight, t61_mul, t42_relu); /* %64 matmul, examples/lenet.lua:14 backward */
-  lenet_mul_66(t66_mul, t63_matmul, t42_relu); /* %66 mul, examples/lenet.lua:13 backward */
-  lenet_sum_to_67(g_net_9_bias, t66_mul); /* %67 sum_to, examples/lenet.lua:13 backward */
-  lenet_matmul_68(t68_matmul, t66_mul, p_net_9_weight); /* %68 matmul, examples/lenet.lua:13 backward */
-  lenet_matmul_69(g_net_9_weight, t66_mul, t39_relu); /* %69 matmul, examples/lenet.lua:13 backward */
-  lenet_mul_71(t71_mul, t68_matmul, t39_relu); /* %71 mul, examples/lenet.lua:12 backward */
-  lenet_sum_to_72(g_net_7_bias, t71_mul); /* %72 sum_to, examples/lenet.lua:12 backward */
-  lenet_matmul_73(t73_matmul, t71_mul, p_net_7_weight); /* %73 matmul, examples/lenet.lua:12 backward */
-  lenet_matmul_74(g_net_7_weight, t71_mul, t35_max); /* %74 matmul, examples/lenet.lua:12 backward */
-  lenet_argmax_mask_76(t76_argmax_mask, t33_window); /* %76 argmax_mask, examples/lenet.lua:10 backward */
-  lenet_mul_77(t77_mul, t76_argmax_mask, t73_matmul); /* %77 mul, examples/lenet.lua:10 backward */
-  lenet_unwindow_79(t79_unwindow, t77_mul); /* %79 unwindow, examples/lenet.lua:10 backward */
-  lenet_mul_81(t81_mul, t79_unwindow, t32_relu); /* %81 mul, examples/lenet.lua:10 backward */
-  lenet_sum_to_82(t82_sum_to, t81_mul); /* %82 sum_to, examples/lenet.lua:10 backward */
-  lenet_permute_84(t84_permute, t81_mul); /* %84 permute, examples/lenet.lua:10 backward */
-  lenet_matmul_86(t86_matmul, t84_permute, t24_window); /* %86 matmul, examples/lenet.lua:10 backward */
-  lenet_matmul_87(t87_matmul, p_net_3_weight, t84_permute); /* %87 matmul, examples/lenet.lua:10 backward */
-  lenet_unwindow_90(t90_unwindow, t87_matmul); /* %90 unwindow, examples/lenet.lua:10 backward */
-  lenet_argmax_mask_92(t92_argmax_mask, t20_window); /* %92 argmax_mask, examples/lenet.lua:9 backward */
-  lenet_mul_93(t93_mul, t92_argmax_mask, t90_unwindow); /* %93 mul, examples/lenet.lua:9 backward */
-  lenet_unwindow_95(t95_unwindow, t93_mul); /* %95 unwindow, examples/lenet.lua:9 backward */
-  lenet_mul_97(t97_mul, t95_unwindow, t19_relu); /* %97 mul, examples/lenet.lua:9 backward */
-  lenet_sum_to_98(t98_sum_to, t97_mul); /* %98 sum_to, examples/lenet.lua:9 backward */
-  lenet_permute_100(t100_permute, t97_mul); /* %100 permute, examples/lenet.lua:9 backward */
-  lenet_matmul_102(t102_matmul, t100_permute, t11_window); /* %102 matmul, examples/lenet.lua:9 backward */
-  lenet_assign_105(g_net_0_weight, t102_matmul); /* %105 assign, examples/lenet.lua:9 backward */
-  lenet_assign_107(g_net_0_bias, t98_sum_to); /* %107 assign, examples/lenet.lua:9 backward */
-  lenet_assign_109(g_net_3_weight, t86_matmul); /* %109 assign, examples/lenet.lua:10 backward */
-  lenet_assign_111(g_net_3_bias, t82_sum_to); /* %111 assign, examples/lenet.lua:10 backward */
+  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
+  lenet_window_20(net_2_window, net_1_relu); /* %20 window: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_max_22(net_2_max, net_2_window); /* %22 max: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_24(net_3_window, net_2_max); /* %24 window: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_matmul_27(net_3_matmul, p_net_3_weight, net_3_window); /* %27 matmul: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_relu_32(net_4_relu, net_3_matmul, p_net_3_bias); /* %32 relu: net.4 ReLU, examples/lenet.lua:10 */
+  lenet_window_33(net_5_window, net_4_relu); /* %33 window: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_max_35(net_5_max, net_5_window); /* %35 max: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_matmul_37(net_7_matmul, net_5_max, p_net_7_weight); /* %37 matmul: net.7 Linear, examples/lenet.lua:12 */
+  lenet_relu_39(net_8_relu, net_7_matmul, p_net_7_bias); /* %39 relu: net.8 ReLU, examples/lenet.lua:12 */
+  lenet_matmul_40(net_9_matmul, net_8_relu, p_net_9_weight); /* %40 matmul: net.9 Linear, examples/lenet.lua:13 */
+  lenet_relu_42(net_10_relu, net_9_matmul, p_net_9_bias); /* %42 relu: net.10 ReLU, examples/lenet.lua:13 */
+  lenet_matmul_43(net_11_matmul, net_10_relu, p_net_11_weight); /* %43 matmul: net.11 Linear, examples/lenet.lua:14 */
+  lenet_add_44(net_11_add, net_11_matmul, p_net_11_bias); /* %44 add: net.11 Linear, examples/lenet.lua:14 */
+  lenet_xent_46(crossentropyloss0_xent, net_11_add, target); /* %46 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_sum_to_47(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %47 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_div_49(crossentropyloss0_div, crossentropyloss0_sum_to); /* %49 div: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_broadcast_56(crossentropyloss0_broadcast_bw); /* %56 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  lenet_softmax_57(crossentropyloss0_softmax_bw, net_11_add); /* %57 softmax: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  lenet_mul_61(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %61 mul: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  lenet_sum_to_62(g_net_11_bias, crossentropyloss0_mul_bw); /* %62 sum_to: net.11 Linear, examples/lenet.lua:14, backward */
+  lenet_matmul_63(net_11_matmul_bw, crossentropyloss0_mul_bw, p_net_11_weight); /* %63 matmul: net.11 Linear, examples/lenet.lua:14, backward */
+  lenet_matmul_64(g_net_11_weight, crossentropyloss0_mul_bw, net_10_relu); /* %64 matmul: net.11 Linear, examples/lenet.lua:14, backward */
+  lenet_mul_66(net_10_mul_bw, net_11_matmul_bw, net_10_relu); /* %66 mul: net.10 ReLU, examples/lenet.lua:13, backward */
+  lenet_sum_to_67(g_net_9_bias, net_10_mul_bw); /* %67 sum_to: net.9 Linear, examples/lenet.lua:13, backward */
+  lenet_matmul_68(net_9_matmul_bw, net_10_mul_bw, p_net_9_weight); /* %68 matmul: net.9 Linear, examples/lenet.lua:13, backward */
+  lenet_matmul_69(g_net_9_weight, net_10_mul_bw, net_8_relu); /* %69 matmul: net.9 Linear, examples/lenet.lua:13, backward */
+  lenet_mul_71(net_8_mul_bw, net_9_matmul_bw, net_8_relu); /* %71 mul: net.8 ReLU, examples/lenet.lua:12, backward */
+  lenet_sum_to_72(g_net_7_bias, net_8_mul_bw); /* %72 sum_to: net.7 Linear, examples/lenet.lua:12, backward */
+  lenet_matmul_73(net_7_matmul_bw, net_8_mul_bw, p_net_7_weight); /* %73 matmul: net.7 Linear, examples/lenet.lua:12, backward */
+  lenet_matmul_74(g_net_7_weight, net_8_mul_bw, net_5_max); /* %74 matmul: net.7 Linear, examples/lenet.lua:12, backward */
+  lenet_argmax_mask_76(net_5_argmax_mask_bw, net_5_window); /* %76 argmax_mask: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  lenet_mul_77(net_5_mul_bw, net_5_argmax_mask_bw, net_7_matmul_bw); /* %77 mul: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  lenet_unwindow_79(net_5_unwindow_bw, net_5_mul_bw); /* %79 unwindow: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  lenet_mul_81(net_4_mul_bw, net_5_unwindow_bw, net_4_relu); /* %81 mul: net.4 ReLU, examples/lenet.lua:10, backward */
+  lenet_sum_to_82(net_3_sum_to_bw, net_4_mul_bw); /* %82 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_permute_84(net_3_permute_bw, net_4_mul_bw); /* %84 permute: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_matmul_86(net_3_matmul_bw, net_3_permute_bw, net_3_window); /* %86 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_matmul_87(net_3_matmul_bw_2, p_net_3_weight, net_3_permute_bw); /* %87 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_unwindow_90(net_3_unwindow_bw, net_3_matmul_bw_2); /* %90 unwindow: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_argmax_mask_92(net_2_argmax_mask_bw, net_2_window); /* %92 argmax_mask: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  lenet_mul_93(net_2_mul_bw, net_2_argmax_mask_bw, net_3_unwindow_bw); /* %93 mul: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  lenet_unwindow_95(net_2_unwindow_bw, net_2_mul_bw); /* %95 unwindow: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  lenet_mul_97(net_1_mul_bw, net_2_unwindow_bw, net_1_relu); /* %97 mul: net.1 ReLU, examples/lenet.lua:9, backward */
+  lenet_sum_to_98(net_0_sum_to_bw, net_1_mul_bw); /* %98 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
+  lenet_permute_100(net_0_permute_bw, net_1_mul_bw); /* %100 permute: net.0 Conv2d, examples/lenet.lua:9, backward */
+  lenet_matmul_102(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %102 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
+  lenet_assign_105(g_net_0_weight, net_0_matmul_bw); /* %105 assign: examples/lenet.lua:9, backward */
+  lenet_assign_107(g_net_0_bias, net_0_sum_to_bw); /* %107 assign: examples/lenet.lua:9, backward */
+  lenet_assign_109(g_net_3_weight, net_3_matmul_bw); /* %109 assign: examples/lenet.lua:10, backward */
+  lenet_assign_111(g_net_3_bias, net_3_sum_to_bw); /* %111 assign: examples/lenet.lua:10, backward */
   /* %113 = assign: computed in place by %74 */
   /* %115 = assign: computed in place by %72 */
   /* %117 = assign: computed in place by %69 */
@@ -2384,10 +2384,10 @@ float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
 
 static void lenet_update(lenet_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t133_tanh = m->arena + 0;   /* %133 tanh[], examples/lenet.lua:17 backward */
-  float *const t140_tanh = m->arena + 16;   /* %140 tanh[], examples/lenet.lua:17 backward */
-  float *const t144_div = m->arena + 32;   /* %144 div[], examples/lenet.lua:17 backward */
-  float *const t145_sqrt = m->arena + 0;   /* %145 sqrt[], examples/lenet.lua:17 backward */
+  float *const t133_tanh = m->arena + 0;   /* %133 tanh[]: examples/lenet.lua:17, backward */
+  float *const t140_tanh = m->arena + 16;   /* %140 tanh[]: examples/lenet.lua:17, backward */
+  float *const t144_div = m->arena + 32;   /* %144 div[]: examples/lenet.lua:17, backward */
+  float *const t145_sqrt = m->arena + 0;   /* %145 sqrt[]: examples/lenet.lua:17, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
@@ -2428,62 +2428,62 @@ static void lenet_update(lenet_model *restrict m) {
   float *const p_net_9_bias = m->param + 60800;
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
-  lenet_add_129(s_step); /* %129 add, examples/lenet.lua:17 backward */
-  lenet_tanh_133(t133_tanh, s_step); /* %133 tanh, examples/lenet.lua:17 backward */
-  lenet_tanh_140(t140_tanh, s_step); /* %140 tanh, examples/lenet.lua:17 backward */
-  lenet_div_144(t144_div, t133_tanh); /* %144 div, examples/lenet.lua:17 backward */
-  lenet_sqrt_145(t145_sqrt, t140_tanh); /* %145 sqrt, examples/lenet.lua:17 backward */
-  lenet_add_151(s_net_0_weight_exp_avg, g_net_0_weight); /* %151 add, examples/lenet.lua:17 backward */
-  lenet_add_156(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %156 add, examples/lenet.lua:17 backward */
-  lenet_add_170(s_net_0_bias_exp_avg, g_net_0_bias); /* %170 add, examples/lenet.lua:17 backward */
-  lenet_add_174(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %174 add, examples/lenet.lua:17 backward */
-  lenet_add_188(s_net_3_weight_exp_avg, g_net_3_weight); /* %188 add, examples/lenet.lua:17 backward */
-  lenet_add_192(s_net_3_weight_exp_avg_sq, g_net_3_weight); /* %192 add, examples/lenet.lua:17 backward */
-  lenet_add_206(s_net_3_bias_exp_avg, g_net_3_bias); /* %206 add, examples/lenet.lua:17 backward */
-  lenet_add_210(s_net_3_bias_exp_avg_sq, g_net_3_bias); /* %210 add, examples/lenet.lua:17 backward */
-  lenet_add_224(s_net_7_weight_exp_avg, g_net_7_weight); /* %224 add, examples/lenet.lua:17 backward */
-  lenet_add_228(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %228 add, examples/lenet.lua:17 backward */
-  lenet_add_242(s_net_7_bias_exp_avg, g_net_7_bias); /* %242 add, examples/lenet.lua:17 backward */
-  lenet_add_246(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %246 add, examples/lenet.lua:17 backward */
-  lenet_add_260(s_net_9_weight_exp_avg, g_net_9_weight); /* %260 add, examples/lenet.lua:17 backward */
-  lenet_add_264(s_net_9_weight_exp_avg_sq, g_net_9_weight); /* %264 add, examples/lenet.lua:17 backward */
-  lenet_add_278(s_net_9_bias_exp_avg, g_net_9_bias); /* %278 add, examples/lenet.lua:17 backward */
-  lenet_add_282(s_net_9_bias_exp_avg_sq, g_net_9_bias); /* %282 add, examples/lenet.lua:17 backward */
-  lenet_add_296(s_net_11_weight_exp_avg, g_net_11_weight); /* %296 add, examples/lenet.lua:17 backward */
-  lenet_add_300(s_net_11_weight_exp_avg_sq, g_net_11_weight); /* %300 add, examples/lenet.lua:17 backward */
-  lenet_add_314(s_net_11_bias_exp_avg, g_net_11_bias); /* %314 add, examples/lenet.lua:17 backward */
-  lenet_add_318(s_net_11_bias_exp_avg_sq, g_net_11_bias); /* %318 add, examples/lenet.lua:17 backward */
+  lenet_add_129(s_step); /* %129 add: examples/lenet.lua:17, backward */
+  lenet_tanh_133(t133_tanh, s_step); /* %133 tanh: examples/lenet.lua:17, backward */
+  lenet_tanh_140(t140_tanh, s_step); /* %140 tanh: examples/lenet.lua:17, backward */
+  lenet_div_144(t144_div, t133_tanh); /* %144 div: examples/lenet.lua:17, backward */
+  lenet_sqrt_145(t145_sqrt, t140_tanh); /* %145 sqrt: examples/lenet.lua:17, backward */
+  lenet_add_151(s_net_0_weight_exp_avg, g_net_0_weight); /* %151 add: examples/lenet.lua:17, backward */
+  lenet_add_156(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %156 add: examples/lenet.lua:17, backward */
+  lenet_add_170(s_net_0_bias_exp_avg, g_net_0_bias); /* %170 add: examples/lenet.lua:17, backward */
+  lenet_add_174(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %174 add: examples/lenet.lua:17, backward */
+  lenet_add_188(s_net_3_weight_exp_avg, g_net_3_weight); /* %188 add: examples/lenet.lua:17, backward */
+  lenet_add_192(s_net_3_weight_exp_avg_sq, g_net_3_weight); /* %192 add: examples/lenet.lua:17, backward */
+  lenet_add_206(s_net_3_bias_exp_avg, g_net_3_bias); /* %206 add: examples/lenet.lua:17, backward */
+  lenet_add_210(s_net_3_bias_exp_avg_sq, g_net_3_bias); /* %210 add: examples/lenet.lua:17, backward */
+  lenet_add_224(s_net_7_weight_exp_avg, g_net_7_weight); /* %224 add: examples/lenet.lua:17, backward */
+  lenet_add_228(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %228 add: examples/lenet.lua:17, backward */
+  lenet_add_242(s_net_7_bias_exp_avg, g_net_7_bias); /* %242 add: examples/lenet.lua:17, backward */
+  lenet_add_246(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %246 add: examples/lenet.lua:17, backward */
+  lenet_add_260(s_net_9_weight_exp_avg, g_net_9_weight); /* %260 add: examples/lenet.lua:17, backward */
+  lenet_add_264(s_net_9_weight_exp_avg_sq, g_net_9_weight); /* %264 add: examples/lenet.lua:17, backward */
+  lenet_add_278(s_net_9_bias_exp_avg, g_net_9_bias); /* %278 add: examples/lenet.lua:17, backward */
+  lenet_add_282(s_net_9_bias_exp_avg_sq, g_net_9_bias); /* %282 add: examples/lenet.lua:17, backward */
+  lenet_add_296(s_net_11_weight_exp_avg, g_net_11_weight); /* %296 add: examples/lenet.lua:17, backward */
+  lenet_add_300(s_net_11_weight_exp_avg_sq, g_net_11_weight); /* %300 add: examples/lenet.lua:17, backward */
+  lenet_add_314(s_net_11_bias_exp_avg, g_net_11_bias); /* %314 add: examples/lenet.lua:17, backward */
+  lenet_add_318(s_net_11_bias_exp_avg_sq, g_net_11_bias); /* %318 add: examples/lenet.lua:17, backward */
   /* %130 = assign: computed in place by %129 */
   /* %157 = assign: computed in place by %151 */
   /* %158 = assign: computed in place by %156 */
-  lenet_assign_165(p_net_0_weight, t144_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t145_sqrt); /* %165 assign, examples/lenet.lua:17 backward */
+  lenet_assign_165(p_net_0_weight, t144_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t145_sqrt); /* %165 assign: examples/lenet.lua:17, backward */
   /* %175 = assign: computed in place by %170 */
   /* %176 = assign: computed in place by %174 */
-  lenet_assign_183(p_net_0_bias, t144_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t145_sqrt); /* %183 assign, examples/lenet.lua:17 backward */
+  lenet_assign_183(p_net_0_bias, t144_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t145_sqrt); /* %183 assign: examples/lenet.lua:17, backward */
   /* %193 = assign: computed in place by %188 */
   /* %194 = assign: computed in place by %192 */
-  lenet_assign_201(p_net_3_weight, t144_div, s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, t145_sqrt); /* %201 assign, examples/lenet.lua:17 backward */
+  lenet_assign_201(p_net_3_weight, t144_div, s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, t145_sqrt); /* %201 assign: examples/lenet.lua:17, backward */
   /* %211 = assign: computed in place by %206 */
   /* %212 = assign: computed in place by %210 */
-  lenet_assign_219(p_net_3_bias, t144_div, s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, t145_sqrt); /* %219 assign, examples/lenet.lua:17 backward */
+  lenet_assign_219(p_net_3_bias, t144_div, s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, t145_sqrt); /* %219 assign: examples/lenet.lua:17, backward */
   /* %229 = assign: computed in place by %224 */
   /* %230 = assign: computed in place by %228 */
-  lenet_assign_237(p_net_7_weight, t144_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t145_sqrt); /* %237 assign, examples/lenet.lua:17 backward */
+  lenet_assign_237(p_net_7_weight, t144_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t145_sqrt); /* %237 assign: examples/lenet.lua:17, backward */
   /* %247 = assign: computed in place by %242 */
   /* %248 = assign: computed in place by %246 */
-  lenet_assign_255(p_net_7_bias, t144_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t145_sqrt); /* %255 assign, examples/lenet.lua:17 backward */
+  lenet_assign_255(p_net_7_bias, t144_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t145_sqrt); /* %255 assign: examples/lenet.lua:17, backward */
   /* %265 = assign: computed in place by %260 */
   /* %266 = assign: computed in place by %264 */
-  lenet_assign_273(p_net_9_weight, t144_div, s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, t145_sqrt); /* %273 assign, examples/lenet.lua:17 backward */
+  lenet_assign_273(p_net_9_weight, t144_div, s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, t145_sqrt); /* %273 assign: examples/lenet.lua:17, backward */
   /* %283 = assign: computed in place by %278 */
   /* %284 = assign: computed in place by %282 */
-  lenet_assign_291(p_net_9_bias, t144_div, s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, t145_sqrt); /* %291 assign, examples/lenet.lua:17 backward */
+  lenet_assign_291(p_net_9_bias, t144_div, s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, t145_sqrt); /* %291 assign: examples/lenet.lua:17, backward */
   /* %301 = assign: computed in place by %296 */
   /* %302 = assign: computed in place by %300 */
-  lenet_assign_309(p_net_11_weight, t144_div, s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, t145_sqrt); /* %309 assign, examples/lenet.lua:17 backward */
+  lenet_assign_309(p_net_11_weight, t144_div, s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, t145_sqrt); /* %309 assign: examples/lenet.lua:17, backward */
   /* %319 = assign: computed in place by %314 */
   /* %320 = assign: computed in place by %318 */
-  lenet_assign_327(p_net_11_bias, t144_div, s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, t145_sqrt); /* %327 assign, examples/lenet.lua:17 backward */
+  lenet_assign_327(p_net_11_bias, t144_div, s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, t145_sqrt); /* %327 assign: examples/lenet.lua:17, backward */
 }
 
 float lenet_train_step(lenet_model *restrict m, const float *x, const void *target_) {
@@ -2494,49 +2494,49 @@ float lenet_train_step(lenet_model *restrict m, const float *x, const void *targ
 }
 
 void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const t11_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28], examples/lenet.lua:9 */
-  float *const t14_matmul = m->arena + 627200;   /* %14 matmul[6,25088], examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t19_relu = m->arena + 0;   /* %19 relu[32,6,28,28], examples/lenet.lua:9 */
+  float *const net_1_relu = m->arena + 0;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const t20_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14], examples/lenet.lua:9 */
-  float *const t22_max = m->arena + 480000;   /* %22 max[1,37632], examples/lenet.lua:9 */
-  float *const t24_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10], examples/lenet.lua:10 */
-  float *const t27_matmul = m->arena + 480000;   /* %27 matmul[16,3200], examples/lenet.lua:10 */
+  float *const net_2_window = m->arena + 150528;   /* %20 window[2,2,32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_2_max = m->arena + 480000;   /* %22 max[1,37632]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_3_window = m->arena + 0;   /* %24 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const net_3_matmul = m->arena + 480000;   /* %27 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
   float *const p_net_3_weight = m->param + 176;
-  float *const t32_relu = m->arena + 0;   /* %32 relu[32,16,10,10], examples/lenet.lua:10 */
+  float *const net_4_relu = m->arena + 0;   /* %32 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
-  float *const t33_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5], examples/lenet.lua:10 */
-  float *const t35_max = m->arena + 0;   /* %35 max[1,12800], examples/lenet.lua:10 */
-  float *const t37_matmul = m->arena + 12800;   /* %37 matmul[32,120], examples/lenet.lua:12 */
+  float *const net_5_window = m->arena + 51200;   /* %33 window[2,2,32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_5_max = m->arena + 0;   /* %35 max[1,12800]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_7_matmul = m->arena + 12800;   /* %37 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
   float *const p_net_7_weight = m->param + 2592;
-  float *const t39_relu = m->arena + 0;   /* %39 relu[32,120], examples/lenet.lua:12 */
+  float *const net_8_relu = m->arena + 0;   /* %39 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const t40_matmul = m->arena + 3840;   /* %40 matmul[32,84], examples/lenet.lua:13 */
+  float *const net_9_matmul = m->arena + 3840;   /* %40 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
   float *const p_net_9_weight = m->param + 50720;
-  float *const t42_relu = m->arena + 0;   /* %42 relu[32,84], examples/lenet.lua:13 */
+  float *const net_10_relu = m->arena + 0;   /* %42 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
-  float *const t43_matmul = m->arena + 2688;   /* %43 matmul[32,10], examples/lenet.lua:14 */
+  float *const net_11_matmul = m->arena + 2688;   /* %43 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
   const int32_t *target = target_;
-  lenet_window_11(t11_window, x); /* %11 window, examples/lenet.lua:9 */
-  lenet_matmul_14(t14_matmul, p_net_0_weight, t11_window); /* %14 matmul, examples/lenet.lua:9 */
-  lenet_relu_19(t19_relu, t14_matmul, p_net_0_bias); /* %19 relu, examples/lenet.lua:9 */
-  lenet_window_20(t20_window, t19_relu); /* %20 window, examples/lenet.lua:9 */
-  lenet_max_22(t22_max, t20_window); /* %22 max, examples/lenet.lua:9 */
-  lenet_window_24(t24_window, t22_max); /* %24 window, examples/lenet.lua:10 */
-  lenet_matmul_27(t27_matmul, p_net_3_weight, t24_window); /* %27 matmul, examples/lenet.lua:10 */
-  lenet_relu_32(t32_relu, t27_matmul, p_net_3_bias); /* %32 relu, examples/lenet.lua:10 */
-  lenet_window_33(t33_window, t32_relu); /* %33 window, examples/lenet.lua:10 */
-  lenet_max_35(t35_max, t33_window); /* %35 max, examples/lenet.lua:10 */
-  lenet_matmul_37(t37_matmul, t35_max, p_net_7_weight); /* %37 matmul, examples/lenet.lua:12 */
-  lenet_relu_39(t39_relu, t37_matmul, p_net_7_bias); /* %39 relu, examples/lenet.lua:12 */
-  lenet_matmul_40(t40_matmul, t39_relu, p_net_9_weight); /* %40 matmul, examples/lenet.lua:13 */
-  lenet_relu_42(t42_relu, t40_matmul, p_net_9_bias); /* %42 relu, examples/lenet.lua:13 */
-  lenet_matmul_43(t43_matmul, t42_relu, p_net_11_weight); /* %43 matmul, examples/lenet.lua:14 */
-  lenet_assign_51(out, t43_matmul, p_net_11_bias); /* %44 add, examples/lenet.lua:14 */
-  lenet_xent_46_v2(sample_loss, out, target); /* %46 xent, examples/lenet.lua:16 */
+  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
+  lenet_window_20(net_2_window, net_1_relu); /* %20 window: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_max_22(net_2_max, net_2_window); /* %22 max: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_24(net_3_window, net_2_max); /* %24 window: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_matmul_27(net_3_matmul, p_net_3_weight, net_3_window); /* %27 matmul: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_relu_32(net_4_relu, net_3_matmul, p_net_3_bias); /* %32 relu: net.4 ReLU, examples/lenet.lua:10 */
+  lenet_window_33(net_5_window, net_4_relu); /* %33 window: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_max_35(net_5_max, net_5_window); /* %35 max: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_matmul_37(net_7_matmul, net_5_max, p_net_7_weight); /* %37 matmul: net.7 Linear, examples/lenet.lua:12 */
+  lenet_relu_39(net_8_relu, net_7_matmul, p_net_7_bias); /* %39 relu: net.8 ReLU, examples/lenet.lua:12 */
+  lenet_matmul_40(net_9_matmul, net_8_relu, p_net_9_weight); /* %40 matmul: net.9 Linear, examples/lenet.lua:13 */
+  lenet_relu_42(net_10_relu, net_9_matmul, p_net_9_bias); /* %42 relu: net.10 ReLU, examples/lenet.lua:13 */
+  lenet_matmul_43(net_11_matmul, net_10_relu, p_net_11_weight); /* %43 matmul: net.11 Linear, examples/lenet.lua:14 */
+  lenet_assign_51(out, net_11_matmul, p_net_11_bias); /* %44 add: net.11 Linear, examples/lenet.lua:14 */
+  lenet_xent_46_v2(sample_loss, out, target); /* %46 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   /* %51 = assign: computed in place by %44 */
   /* %53 = assign: computed in place by %46 */
 }

@@ -116,31 +116,31 @@ void linreg_init(linreg_model *m, uint64_t seed) {
 }
 
 void linreg_forward(linreg_model *restrict m, const float *x, const float *y, float *out) {
-  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1], examples/linreg.lua:10 */
+  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1]: examples/linreg.lua:10 */
   float *const p_w = m->param + 0;
   float *const p_b = m->param + 16;
   (void)y;
-  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul, examples/linreg.lua:10 */
-  linreg_assign_13(out, t4_matmul, p_b); /* %13 assign, examples/linreg.lua:18 */
+  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul: examples/linreg.lua:10 */
+  linreg_assign_13(out, t4_matmul, p_b); /* %13 assign: examples/linreg.lua:18 */
 }
 
 float linreg_grad(linreg_model *restrict m, const float *x, const float *y) {
-  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1], examples/linreg.lua:10 */
+  float *const t4_matmul = m->arena + 0;   /* %4 matmul[100,1]: examples/linreg.lua:10 */
   float *const p_w = m->param + 0;
-  float *const t6_sub = m->arena + 112;   /* %6 sub[100,1], examples/linreg.lua:16 */
+  float *const t6_sub = m->arena + 112;   /* %6 sub[100,1]: examples/linreg.lua:16 */
   float *const p_b = m->param + 16;
-  float *const t9_sum_to = m->arena + 0;   /* %9 sum_to[], examples/linreg.lua:16 */
-  float *const t11_div = m->arena + 224;   /* %11 div[], examples/linreg.lua:16 */
-  float *const t16_mul = m->arena + 0;   /* %16 mul[100,1], examples/linreg.lua:16 backward */
+  float *const t9_sum_to = m->arena + 0;   /* %9 sum_to[]: examples/linreg.lua:16 */
+  float *const t11_div = m->arena + 224;   /* %11 div[]: examples/linreg.lua:16 */
+  float *const t16_mul = m->arena + 0;   /* %16 mul[100,1]: examples/linreg.lua:16, backward */
   float *const g_b = m->grad + 16;
   float *const g_w = m->grad + 0;
-  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul, examples/linreg.lua:10 */
-  linreg_sub_6(t6_sub, t4_matmul, p_b, y); /* %6 sub, examples/linreg.lua:16 */
-  linreg_sum_to_9(t9_sum_to, t6_sub); /* %9 sum_to, examples/linreg.lua:16 */
-  linreg_div_11(t11_div, t9_sum_to); /* %11 div, examples/linreg.lua:16 */
-  linreg_mul_16(t16_mul, t6_sub); /* %16 mul, examples/linreg.lua:16 backward */
-  linreg_sum_to_17(g_b, t16_mul); /* %17 sum_to, examples/linreg.lua:10 backward */
-  linreg_matmul_18(g_w, x, t16_mul); /* %18 matmul, examples/linreg.lua:10 backward */
+  linreg_matmul_4(t4_matmul, x, p_w); /* %4 matmul: examples/linreg.lua:10 */
+  linreg_sub_6(t6_sub, t4_matmul, p_b, y); /* %6 sub: examples/linreg.lua:16 */
+  linreg_sum_to_9(t9_sum_to, t6_sub); /* %9 sum_to: examples/linreg.lua:16 */
+  linreg_div_11(t11_div, t9_sum_to); /* %11 div: examples/linreg.lua:16 */
+  linreg_mul_16(t16_mul, t6_sub); /* %16 mul: examples/linreg.lua:16, backward */
+  linreg_sum_to_17(g_b, t16_mul); /* %17 sum_to: examples/linreg.lua:10, backward */
+  linreg_matmul_18(g_w, x, t16_mul); /* %18 matmul: examples/linreg.lua:10, backward */
   /* %20 = assign: computed in place by %18 */
   /* %22 = assign: computed in place by %17 */
   return m->arena[224];
@@ -151,8 +151,8 @@ static void linreg_update(linreg_model *restrict m) {
   float *const g_w = m->grad + 0;
   float *const p_b = m->param + 16;
   float *const g_b = m->grad + 16;
-  linreg_assign_26(p_w, g_w); /* %26 assign, examples/linreg.lua:17 backward */
-  linreg_assign_29(p_b, g_b); /* %29 assign, examples/linreg.lua:17 backward */
+  linreg_assign_26(p_w, g_w); /* %26 assign: examples/linreg.lua:17, backward */
+  linreg_assign_29(p_b, g_b); /* %29 assign: examples/linreg.lua:17, backward */
 }
 
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y) {

@@ -110,18 +110,18 @@ static inline void mlp_dot_4x4_k376_acc(float *restrict c, const float *restrict
 }
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
-static void mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t8_matmul[i0] = 0.0f;
+    net_1_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
-      mlp_dot_4x4_k408_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+      mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
-      mlp_dot_4x4_k376_acc(t8_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+      mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
     }
   }
 }
@@ -129,10 +129,10 @@ static void mlp_matmul_8(float *restrict t8_matmul, const float *restrict x, con
 /* %10 = relu %9 : f32[64,256]                          # examples/mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/mlp.lua:10
  */
-static void mlp_relu_10(float *restrict t10_relu, const float *restrict t8_matmul, const float *restrict p_net_1_bias) {
+static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      t10_relu[256*i0 + i1] = dlc_reluf((t8_matmul[256*i0 + i1] + p_net_1_bias[i1]));
+      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
     }
   }
 }
@@ -187,10 +187,10 @@ static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, 
 }
 
 /* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
-static void mlp_matmul_11(float *restrict t11_matmul, const float *restrict t10_relu, const float *restrict p_net_3_weight) {
+static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict net_2_relu, const float *restrict p_net_3_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      mlp_dot_4x4_k256(t11_matmul + (i0) * 128 + i1, t10_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
+      mlp_dot_4x4_k256(net_3_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
     }
   }
 }
@@ -198,10 +198,10 @@ static void mlp_matmul_11(float *restrict t11_matmul, const float *restrict t10_
 /* %13 = relu %12 : f32[64,128]                         # examples/mlp.lua:11
  *   with %12 = add %11, %3 : f32[64,128]                      # examples/mlp.lua:11
  */
-static void mlp_relu_13(float *restrict t13_relu, const float *restrict t11_matmul, const float *restrict p_net_3_bias) {
+static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      t13_relu[128*i0 + i1] = dlc_reluf((t11_matmul[128*i0 + i1] + p_net_3_bias[i1]));
+      net_4_relu[128*i0 + i1] = dlc_reluf((net_3_matmul[128*i0 + i1] + p_net_3_bias[i1]));
     }
   }
 }
@@ -287,89 +287,89 @@ static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, 
 }
 
 /* %14 = matmul %13, %4^T : f32[64,10]                  # examples/mlp.lua:12 */
-static void mlp_matmul_14(float *restrict t14_matmul, const float *restrict t13_relu, const float *restrict p_net_5_weight) {
+static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict net_4_relu, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      mlp_dot_4x4_k128(t14_matmul + (i0) * 10 + i1, t13_relu + (i0) * 128, p_net_5_weight + (i1) * 128);
+      mlp_dot_4x4_k128(net_5_matmul + (i0) * 10 + i1, net_4_relu + (i0) * 128, p_net_5_weight + (i1) * 128);
     }
-    mlp_dot_4x2_k128(t14_matmul + (i0) * 10 + 8, t13_relu + (i0) * 128, p_net_5_weight + (8) * 128);
+    mlp_dot_4x2_k128(net_5_matmul + (i0) * 10 + 8, net_4_relu + (i0) * 128, p_net_5_weight + (8) * 128);
   }
 }
 
 /* %22 = assign %21, %15 : f32[64,10]                   # examples/mlp.lua:16
  *   with %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12
  */
-static void mlp_assign_22(float *restrict out, const float *restrict t14_matmul, const float *restrict p_net_5_bias) {
+static void mlp_assign_22(float *restrict out, const float *restrict net_5_matmul, const float *restrict p_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (t14_matmul[10*i0 + i1] + p_net_5_bias[i1]);
+      out[10*i0 + i1] = (net_5_matmul[10*i0 + i1] + p_net_5_bias[i1]);
     }
   }
 }
 
 /* %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12 */
-static void mlp_add_15(float *restrict t15_add, const float *restrict t14_matmul, const float *restrict p_net_5_bias) {
+static void mlp_add_15(float *restrict net_5_add, const float *restrict net_5_matmul, const float *restrict p_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t15_add[10*i0 + i1] = (t14_matmul[10*i0 + i1] + p_net_5_bias[i1]);
+      net_5_add[10*i0 + i1] = (net_5_matmul[10*i0 + i1] + p_net_5_bias[i1]);
     }
   }
 }
 
 /* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14 */
-static void mlp_xent_17(float *restrict t17_xent, const float *restrict t15_add, const int32_t *restrict target) {
+static void mlp_xent_17(float *restrict crossentropyloss0_xent, const float *restrict net_5_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t15_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(t15_add[10*i0 + i2] - row_max);
+        row_sum += expf(net_5_add[10*i0 + i2] - row_max);
       }
-      t17_xent[i0] = logf(row_sum) + row_max - t15_add[10*i0 + target[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_5_add[10*i0 + target[i0]];
     }
   }
 }
 
 /* %18 = sum_to %17 : f32[]                             # examples/mlp.lua:14 */
-static void mlp_sum_to_18(float *restrict t18_sum_to, const float *restrict t17_xent) {
-  t18_sum_to[0] = 0.0f;
+static void mlp_sum_to_18(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t17_xent[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t18_sum_to[0] += r_part[0];
+    crossentropyloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %20 = div %18, %19 : f32[]                           # examples/mlp.lua:14 */
-static void mlp_div_20(float *restrict t20_div, const float *restrict t18_sum_to) {
-  t20_div[0] = (t18_sum_to[0] / 64.0f);
+static void mlp_div_20(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %26 = broadcast %25 : f32[64]                        # examples/mlp.lua:14 backward */
-static void mlp_broadcast_26(float *restrict t26_broadcast) {
+static void mlp_broadcast_26(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t26_broadcast[i0] = 0.015625f;
+    crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %27 = softmax %15 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
-static void mlp_softmax_27(float *restrict t27_softmax, const float *restrict t15_add) {
+static void mlp_softmax_27(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_5_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, t15_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t27_softmax[10*i0 + i2] = expf(t15_add[10*i0 + i2] - row_max); row_sum += t27_softmax[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_5_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        t27_softmax[10*i0 + i2] = t27_softmax[10*i0 + i2] / row_sum;
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
       }
     }
   }
@@ -379,22 +379,22 @@ static void mlp_softmax_27(float *restrict t27_softmax, const float *restrict t1
  *   with %29 = sub %27, %28 : f32[64,10]                      # examples/mlp.lua:14 backward
  *   with %28 = onehot %16 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
  */
-static void mlp_mul_31(float *restrict t31_mul, const float *restrict t27_softmax, const int32_t *restrict target, const float *restrict t26_broadcast) {
+static void mlp_mul_31(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      t31_mul[10*i0 + i1] = ((t27_softmax[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * t26_broadcast[i0]);
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
     }
   }
 }
 
 /* %32 = sum_to %31 : f32[10]                           # examples/mlp.lua:12 backward */
-static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict t31_mul) {
+static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_5_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      g_net_5_bias[i1] += t31_mul[10*i0 + i1];
+      g_net_5_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
     }
   }
 }
@@ -431,10 +431,10 @@ static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a,
 }
 
 /* %33 = matmul %31, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
-static void mlp_matmul_33(float *restrict t33_matmul, const float *restrict t31_mul, const float *restrict p_net_5_weight) {
+static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_5_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      mlp_axpy_4x16_k10(t33_matmul + (i0) * 128 + i1, t31_mul + (i0) * 10, p_net_5_weight + i1);
+      mlp_axpy_4x16_k10(net_5_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_5_weight + i1);
     }
   }
 }
@@ -490,13 +490,13 @@ static inline void mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict
 }
 
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
-static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict t31_mul, const float *restrict t13_relu) {
+static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      mlp_axpy_ta_4x16_k64(g_net_5_weight + (i0) * 128 + i1, t31_mul + i0, t13_relu + i1);
+      mlp_axpy_ta_4x16_k64(g_net_5_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_4_relu + i1);
     }
     {
-      mlp_axpy_ta_2x16_k64(g_net_5_weight + (8) * 128 + i1, t31_mul + 8, t13_relu + i1);
+      mlp_axpy_ta_2x16_k64(g_net_5_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_4_relu + i1);
     }
   }
 }
@@ -504,20 +504,20 @@ static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict 
 /* %36 = mul %33, %35 : f32[64,128]                     # examples/mlp.lua:11 backward
  *   with %35 = step %13 : f32[64,128]                         # examples/mlp.lua:11 backward
  */
-static void mlp_mul_36(float *restrict t36_mul, const float *restrict t33_matmul, const float *restrict t13_relu) {
+static void mlp_mul_36(float *restrict net_4_mul_bw, const float *restrict net_5_matmul_bw, const float *restrict net_4_relu) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    t36_mul[i0] = (t33_matmul[i0] * dlc_stepf(t13_relu[i0]));
+    net_4_mul_bw[i0] = (net_5_matmul_bw[i0] * dlc_stepf(net_4_relu[i0]));
   }
 }
 
 /* %37 = sum_to %36 : f32[128]                          # examples/mlp.lua:11 backward */
-static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict t36_mul) {
+static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_3_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      g_net_3_bias[i1] += t36_mul[128*i0 + i1];
+      g_net_3_bias[i1] += net_4_mul_bw[128*i0 + i1];
     }
   }
 }
@@ -554,10 +554,10 @@ static inline void mlp_axpy_4x16_k128(float *restrict c, const float *restrict a
 }
 
 /* %38 = matmul %36, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
-static void mlp_matmul_38(float *restrict t38_matmul, const float *restrict t36_mul, const float *restrict p_net_3_weight) {
+static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict net_4_mul_bw, const float *restrict p_net_3_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      mlp_axpy_4x16_k128(t38_matmul + (i0) * 256 + i1, t36_mul + (i0) * 128, p_net_3_weight + i1);
+      mlp_axpy_4x16_k128(net_3_matmul_bw + (i0) * 256 + i1, net_4_mul_bw + (i0) * 128, p_net_3_weight + i1);
     }
   }
 }
@@ -594,10 +594,10 @@ static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restri
 }
 
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
-static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict t36_mul, const float *restrict t10_relu) {
+static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      mlp_axpy_ta_4x16_k64_2(g_net_3_weight + (i0) * 256 + i1, t36_mul + i0, t10_relu + i1);
+      mlp_axpy_ta_4x16_k64_2(g_net_3_weight + (i0) * 256 + i1, net_4_mul_bw + i0, net_2_relu + i1);
     }
   }
 }
@@ -605,20 +605,20 @@ static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict 
 /* %41 = mul %38, %40 : f32[64,256]                     # examples/mlp.lua:10 backward
  *   with %40 = step %10 : f32[64,256]                         # examples/mlp.lua:10 backward
  */
-static void mlp_mul_41(float *restrict t41_mul, const float *restrict t38_matmul, const float *restrict t10_relu) {
+static void mlp_mul_41(float *restrict net_2_mul_bw, const float *restrict net_3_matmul_bw, const float *restrict net_2_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
-    t41_mul[i0] = (t38_matmul[i0] * dlc_stepf(t10_relu[i0]));
+    net_2_mul_bw[i0] = (net_3_matmul_bw[i0] * dlc_stepf(net_2_relu[i0]));
   }
 }
 
 /* %42 = sum_to %41 : f32[256]                          # examples/mlp.lua:10 backward */
-static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict t41_mul) {
+static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
-      g_net_1_bias[i1] += t41_mul[256*i0 + i1];
+      g_net_1_bias[i1] += net_2_mul_bw[256*i0 + i1];
     }
   }
 }
@@ -655,10 +655,10 @@ static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restri
 }
 
 /* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
-static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict t41_mul, const float *restrict x) {
+static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
-      mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, t41_mul + i0, x + i1);
+      mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, net_2_mul_bw + i0, x + i1);
     }
   }
 }
@@ -811,77 +811,77 @@ void mlp_init(mlp_model *m, uint64_t seed) {
 }
 
 void mlp_forward(mlp_model *restrict m, const float *x, float *out) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const net_3_matmul = m->arena + 0;   /* %11 matmul[64,128]: net.3 Linear, examples/mlp.lua:11 */
   float *const p_net_3_weight = m->param + 200960;
-  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const net_4_relu = m->arena + 8192;   /* %13 relu[64,128]: net.4 ReLU, examples/mlp.lua:11 */
   float *const p_net_3_bias = m->param + 233728;
-  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const net_5_matmul = m->arena + 0;   /* %14 matmul[64,10]: net.5 Linear, examples/mlp.lua:12 */
   float *const p_net_5_weight = m->param + 233856;
   float *const p_net_5_bias = m->param + 235136;
-  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
-  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
-  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
-  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
-  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
-  mlp_assign_22(out, t14_matmul, p_net_5_bias); /* %22 assign, examples/mlp.lua:16 */
+  mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/mlp.lua:10 */
+  mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/mlp.lua:10 */
+  mlp_matmul_11(net_3_matmul, net_2_relu, p_net_3_weight); /* %11 matmul: net.3 Linear, examples/mlp.lua:11 */
+  mlp_relu_13(net_4_relu, net_3_matmul, p_net_3_bias); /* %13 relu: net.4 ReLU, examples/mlp.lua:11 */
+  mlp_matmul_14(net_5_matmul, net_4_relu, p_net_5_weight); /* %14 matmul: net.5 Linear, examples/mlp.lua:12 */
+  mlp_assign_22(out, net_5_matmul, p_net_5_bias); /* %22 assign: examples/mlp.lua:16 */
 }
 
 float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const net_3_matmul = m->arena + 0;   /* %11 matmul[64,128]: net.3 Linear, examples/mlp.lua:11 */
   float *const p_net_3_weight = m->param + 200960;
-  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const net_4_relu = m->arena + 8192;   /* %13 relu[64,128]: net.4 ReLU, examples/mlp.lua:11 */
   float *const p_net_3_bias = m->param + 233728;
-  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const net_5_matmul = m->arena + 0;   /* %14 matmul[64,10]: net.5 Linear, examples/mlp.lua:12 */
   float *const p_net_5_weight = m->param + 233856;
-  float *const t15_add = m->arena + 640;   /* %15 add[64,10], examples/mlp.lua:12 */
+  float *const net_5_add = m->arena + 640;   /* %15 add[64,10]: net.5 Linear, examples/mlp.lua:12 */
   float *const p_net_5_bias = m->param + 235136;
-  float *const t17_xent = m->arena + 0;   /* %17 xent[64], examples/mlp.lua:14 */
-  float *const t18_sum_to = m->arena + 64;   /* %18 sum_to[], examples/mlp.lua:14 */
-  float *const t20_div = m->arena + 49152;   /* %20 div[], examples/mlp.lua:14 */
-  float *const t26_broadcast = m->arena + 1280;   /* %26 broadcast[64], examples/mlp.lua:14 backward */
-  float *const t27_softmax = m->arena + 0;   /* %27 softmax[64,10], examples/mlp.lua:14 backward */
-  float *const t31_mul = m->arena + 32768;   /* %31 mul[64,10], examples/mlp.lua:14 backward */
+  float *const crossentropyloss0_xent = m->arena + 0;   /* %17 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 64;   /* %18 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 49152;   /* %20 div[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %26 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %27 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 32768;   /* %31 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   float *const g_net_5_bias = m->grad + 235136;
-  float *const t33_matmul = m->arena + 0;   /* %33 matmul[64,128], examples/mlp.lua:12 backward */
+  float *const net_5_matmul_bw = m->arena + 0;   /* %33 matmul[64,128]: net.5 Linear, examples/mlp.lua:12, backward */
   float *const g_net_5_weight = m->grad + 233856;
-  float *const t36_mul = m->arena + 32768;   /* %36 mul[64,128], examples/mlp.lua:11 backward */
+  float *const net_4_mul_bw = m->arena + 32768;   /* %36 mul[64,128]: net.4 ReLU, examples/mlp.lua:11, backward */
   float *const g_net_3_bias = m->grad + 233728;
-  float *const t38_matmul = m->arena + 0;   /* %38 matmul[64,256], examples/mlp.lua:11 backward */
+  float *const net_3_matmul_bw = m->arena + 0;   /* %38 matmul[64,256]: net.3 Linear, examples/mlp.lua:11, backward */
   float *const g_net_3_weight = m->grad + 200960;
-  float *const t41_mul = m->arena + 32768;   /* %41 mul[64,256], examples/mlp.lua:10 backward */
+  float *const net_2_mul_bw = m->arena + 32768;   /* %41 mul[64,256]: net.2 ReLU, examples/mlp.lua:10, backward */
   float *const g_net_1_bias = m->grad + 200704;
   float *const g_net_1_weight = m->grad + 0;
   const int32_t *target = target_;
-  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
-  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
-  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
-  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
-  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
-  mlp_add_15(t15_add, t14_matmul, p_net_5_bias); /* %15 add, examples/mlp.lua:12 */
-  mlp_xent_17(t17_xent, t15_add, target); /* %17 xent, examples/mlp.lua:14 */
-  mlp_sum_to_18(t18_sum_to, t17_xent); /* %18 sum_to, examples/mlp.lua:14 */
-  mlp_div_20(t20_div, t18_sum_to); /* %20 div, examples/mlp.lua:14 */
-  mlp_broadcast_26(t26_broadcast); /* %26 broadcast, examples/mlp.lua:14 backward */
-  mlp_softmax_27(t27_softmax, t15_add); /* %27 softmax, examples/mlp.lua:14 backward */
-  mlp_mul_31(t31_mul, t27_softmax, target, t26_broadcast); /* %31 mul, examples/mlp.lua:14 backward */
-  mlp_sum_to_32(g_net_5_bias, t31_mul); /* %32 sum_to, examples/mlp.lua:12 backward */
-  mlp_matmul_33(t33_matmul, t31_mul, p_net_5_weight); /* %33 matmul, examples/mlp.lua:12 backward */
-  mlp_matmul_34(g_net_5_weight, t31_mul, t13_relu); /* %34 matmul, examples/mlp.lua:12 backward */
-  mlp_mul_36(t36_mul, t33_matmul, t13_relu); /* %36 mul, examples/mlp.lua:11 backward */
-  mlp_sum_to_37(g_net_3_bias, t36_mul); /* %37 sum_to, examples/mlp.lua:11 backward */
-  mlp_matmul_38(t38_matmul, t36_mul, p_net_3_weight); /* %38 matmul, examples/mlp.lua:11 backward */
-  mlp_matmul_39(g_net_3_weight, t36_mul, t10_relu); /* %39 matmul, examples/mlp.lua:11 backward */
-  mlp_mul_41(t41_mul, t38_matmul, t10_relu); /* %41 mul, examples/mlp.lua:10 backward */
-  mlp_sum_to_42(g_net_1_bias, t41_mul); /* %42 sum_to, examples/mlp.lua:10 backward */
-  mlp_matmul_43(g_net_1_weight, t41_mul, x); /* %43 matmul, examples/mlp.lua:10 backward */
+  mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/mlp.lua:10 */
+  mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/mlp.lua:10 */
+  mlp_matmul_11(net_3_matmul, net_2_relu, p_net_3_weight); /* %11 matmul: net.3 Linear, examples/mlp.lua:11 */
+  mlp_relu_13(net_4_relu, net_3_matmul, p_net_3_bias); /* %13 relu: net.4 ReLU, examples/mlp.lua:11 */
+  mlp_matmul_14(net_5_matmul, net_4_relu, p_net_5_weight); /* %14 matmul: net.5 Linear, examples/mlp.lua:12 */
+  mlp_add_15(net_5_add, net_5_matmul, p_net_5_bias); /* %15 add: net.5 Linear, examples/mlp.lua:12 */
+  mlp_xent_17(crossentropyloss0_xent, net_5_add, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_sum_to_18(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %18 sum_to: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_div_20(crossentropyloss0_div, crossentropyloss0_sum_to); /* %20 div: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_broadcast_26(crossentropyloss0_broadcast_bw); /* %26 broadcast: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  mlp_softmax_27(crossentropyloss0_softmax_bw, net_5_add); /* %27 softmax: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  mlp_mul_31(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %31 mul: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  mlp_sum_to_32(g_net_5_bias, crossentropyloss0_mul_bw); /* %32 sum_to: net.5 Linear, examples/mlp.lua:12, backward */
+  mlp_matmul_33(net_5_matmul_bw, crossentropyloss0_mul_bw, p_net_5_weight); /* %33 matmul: net.5 Linear, examples/mlp.lua:12, backward */
+  mlp_matmul_34(g_net_5_weight, crossentropyloss0_mul_bw, net_4_relu); /* %34 matmul: net.5 Linear, examples/mlp.lua:12, backward */
+  mlp_mul_36(net_4_mul_bw, net_5_matmul_bw, net_4_relu); /* %36 mul: net.4 ReLU, examples/mlp.lua:11, backward */
+  mlp_sum_to_37(g_net_3_bias, net_4_mul_bw); /* %37 sum_to: net.3 Linear, examples/mlp.lua:11, backward */
+  mlp_matmul_38(net_3_matmul_bw, net_4_mul_bw, p_net_3_weight); /* %38 matmul: net.3 Linear, examples/mlp.lua:11, backward */
+  mlp_matmul_39(g_net_3_weight, net_4_mul_bw, net_2_relu); /* %39 matmul: net.3 Linear, examples/mlp.lua:11, backward */
+  mlp_mul_41(net_2_mul_bw, net_3_matmul_bw, net_2_relu); /* %41 mul: net.2 ReLU, examples/mlp.lua:10, backward */
+  mlp_sum_to_42(g_net_1_bias, net_2_mul_bw); /* %42 sum_to: net.1 Linear, examples/mlp.lua:10, backward */
+  mlp_matmul_43(g_net_1_weight, net_2_mul_bw, x); /* %43 matmul: net.1 Linear, examples/mlp.lua:10, backward */
   /* %45 = assign: computed in place by %43 */
   /* %47 = assign: computed in place by %42 */
   /* %49 = assign: computed in place by %39 */
@@ -910,24 +910,24 @@ static void mlp_update(mlp_model *restrict m) {
   float *const p_net_3_bias = m->param + 233728;
   float *const p_net_5_weight = m->param + 233856;
   float *const p_net_5_bias = m->param + 235136;
-  mlp_add_60(s_net_1_weight_momentum_buffer, g_net_1_weight); /* %60 add, examples/mlp.lua:15 backward */
-  mlp_add_67(s_net_1_bias_momentum_buffer, g_net_1_bias); /* %67 add, examples/mlp.lua:15 backward */
-  mlp_add_74(s_net_3_weight_momentum_buffer, g_net_3_weight); /* %74 add, examples/mlp.lua:15 backward */
-  mlp_add_81(s_net_3_bias_momentum_buffer, g_net_3_bias); /* %81 add, examples/mlp.lua:15 backward */
-  mlp_add_88(s_net_5_weight_momentum_buffer, g_net_5_weight); /* %88 add, examples/mlp.lua:15 backward */
-  mlp_add_95(s_net_5_bias_momentum_buffer, g_net_5_bias); /* %95 add, examples/mlp.lua:15 backward */
+  mlp_add_60(s_net_1_weight_momentum_buffer, g_net_1_weight); /* %60 add: examples/mlp.lua:15, backward */
+  mlp_add_67(s_net_1_bias_momentum_buffer, g_net_1_bias); /* %67 add: examples/mlp.lua:15, backward */
+  mlp_add_74(s_net_3_weight_momentum_buffer, g_net_3_weight); /* %74 add: examples/mlp.lua:15, backward */
+  mlp_add_81(s_net_3_bias_momentum_buffer, g_net_3_bias); /* %81 add: examples/mlp.lua:15, backward */
+  mlp_add_88(s_net_5_weight_momentum_buffer, g_net_5_weight); /* %88 add: examples/mlp.lua:15, backward */
+  mlp_add_95(s_net_5_bias_momentum_buffer, g_net_5_bias); /* %95 add: examples/mlp.lua:15, backward */
   /* %61 = assign: computed in place by %60 */
-  mlp_assign_64(p_net_1_weight, s_net_1_weight_momentum_buffer); /* %64 assign, examples/mlp.lua:15 backward */
+  mlp_assign_64(p_net_1_weight, s_net_1_weight_momentum_buffer); /* %64 assign: examples/mlp.lua:15, backward */
   /* %68 = assign: computed in place by %67 */
-  mlp_assign_71(p_net_1_bias, s_net_1_bias_momentum_buffer); /* %71 assign, examples/mlp.lua:15 backward */
+  mlp_assign_71(p_net_1_bias, s_net_1_bias_momentum_buffer); /* %71 assign: examples/mlp.lua:15, backward */
   /* %75 = assign: computed in place by %74 */
-  mlp_assign_78(p_net_3_weight, s_net_3_weight_momentum_buffer); /* %78 assign, examples/mlp.lua:15 backward */
+  mlp_assign_78(p_net_3_weight, s_net_3_weight_momentum_buffer); /* %78 assign: examples/mlp.lua:15, backward */
   /* %82 = assign: computed in place by %81 */
-  mlp_assign_85(p_net_3_bias, s_net_3_bias_momentum_buffer); /* %85 assign, examples/mlp.lua:15 backward */
+  mlp_assign_85(p_net_3_bias, s_net_3_bias_momentum_buffer); /* %85 assign: examples/mlp.lua:15, backward */
   /* %89 = assign: computed in place by %88 */
-  mlp_assign_92(p_net_5_weight, s_net_5_weight_momentum_buffer); /* %92 assign, examples/mlp.lua:15 backward */
+  mlp_assign_92(p_net_5_weight, s_net_5_weight_momentum_buffer); /* %92 assign: examples/mlp.lua:15, backward */
   /* %96 = assign: computed in place by %95 */
-  mlp_assign_99(p_net_5_bias, s_net_5_bias_momentum_buffer); /* %99 assign, examples/mlp.lua:15 backward */
+  mlp_assign_99(p_net_5_bias, s_net_5_bias_momentum_buffer); /* %99 assign: examples/mlp.lua:15, backward */
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {
@@ -938,25 +938,25 @@ float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_)
 }
 
 void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const t8_matmul = m->arena + 0;   /* %8 matmul[64,256], examples/mlp.lua:10 */
+  float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const t10_relu = m->arena + 16384;   /* %10 relu[64,256], examples/mlp.lua:10 */
+  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/mlp.lua:10 */
   float *const p_net_1_bias = m->param + 200704;
-  float *const t11_matmul = m->arena + 0;   /* %11 matmul[64,128], examples/mlp.lua:11 */
+  float *const net_3_matmul = m->arena + 0;   /* %11 matmul[64,128]: net.3 Linear, examples/mlp.lua:11 */
   float *const p_net_3_weight = m->param + 200960;
-  float *const t13_relu = m->arena + 8192;   /* %13 relu[64,128], examples/mlp.lua:11 */
+  float *const net_4_relu = m->arena + 8192;   /* %13 relu[64,128]: net.4 ReLU, examples/mlp.lua:11 */
   float *const p_net_3_bias = m->param + 233728;
-  float *const t14_matmul = m->arena + 0;   /* %14 matmul[64,10], examples/mlp.lua:12 */
+  float *const net_5_matmul = m->arena + 0;   /* %14 matmul[64,10]: net.5 Linear, examples/mlp.lua:12 */
   float *const p_net_5_weight = m->param + 233856;
   float *const p_net_5_bias = m->param + 235136;
   const int32_t *target = target_;
-  mlp_matmul_8(t8_matmul, x, p_net_1_weight); /* %8 matmul, examples/mlp.lua:10 */
-  mlp_relu_10(t10_relu, t8_matmul, p_net_1_bias); /* %10 relu, examples/mlp.lua:10 */
-  mlp_matmul_11(t11_matmul, t10_relu, p_net_3_weight); /* %11 matmul, examples/mlp.lua:11 */
-  mlp_relu_13(t13_relu, t11_matmul, p_net_3_bias); /* %13 relu, examples/mlp.lua:11 */
-  mlp_matmul_14(t14_matmul, t13_relu, p_net_5_weight); /* %14 matmul, examples/mlp.lua:12 */
-  mlp_assign_22(out, t14_matmul, p_net_5_bias); /* %15 add, examples/mlp.lua:12 */
-  mlp_xent_17_v2(sample_loss, out, target); /* %17 xent, examples/mlp.lua:14 */
+  mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/mlp.lua:10 */
+  mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/mlp.lua:10 */
+  mlp_matmul_11(net_3_matmul, net_2_relu, p_net_3_weight); /* %11 matmul: net.3 Linear, examples/mlp.lua:11 */
+  mlp_relu_13(net_4_relu, net_3_matmul, p_net_3_bias); /* %13 relu: net.4 ReLU, examples/mlp.lua:11 */
+  mlp_matmul_14(net_5_matmul, net_4_relu, p_net_5_weight); /* %14 matmul: net.5 Linear, examples/mlp.lua:12 */
+  mlp_assign_22(out, net_5_matmul, p_net_5_bias); /* %15 add: net.5 Linear, examples/mlp.lua:12 */
+  mlp_xent_17_v2(sample_loss, out, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   /* %22 = assign: computed in place by %15 */
   /* %24 = assign: computed in place by %17 */
 }

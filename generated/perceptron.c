@@ -21,48 +21,48 @@ static void perceptron_mul_5(float *restrict t5_mul, const float *restrict x, co
 }
 
 /* %6 = matmul %5, %3^T : f32[3,1]                      # examples/perceptron.lua:9 */
-static void perceptron_matmul_6(float *restrict t6_matmul, const float *restrict t5_mul, const float *restrict p_linear0_weight) {
+static void perceptron_matmul_6(float *restrict linear0_matmul, const float *restrict t5_mul, const float *restrict p_linear0_weight) {
   for (int i0 = 0; i0 < 3; i0++) {
-    t6_matmul[i0] = 0.0f;
+    linear0_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 3; i0++) {
     for (int i2 = 0; i2 < 2; i2++) {
-      t6_matmul[i0] += t5_mul[2*i0 + i2] * p_linear0_weight[i2];
+      linear0_matmul[i0] += t5_mul[2*i0 + i2] * p_linear0_weight[i2];
     }
   }
 }
 
 /* %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9 */
-static void perceptron_add_7(float *restrict t7_add, const float *restrict t6_matmul, const float *restrict p_linear0_bias) {
+static void perceptron_add_7(float *restrict linear0_add, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
-    t7_add[i0] = (t6_matmul[i0] + p_linear0_bias[0]);
+    linear0_add[i0] = (linear0_matmul[i0] + p_linear0_bias[0]);
   }
 }
 
 /* %17 = assign %16, %8 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
  */
-static void perceptron_assign_17(float *restrict out1, const float *restrict t7_add) {
+static void perceptron_assign_17(float *restrict out1, const float *restrict linear0_add) {
   for (int i0 = 0; i0 < 3; i0++) {
-    out1[i0] = dlc_sigmoidf(t7_add[i0]);
+    out1[i0] = dlc_sigmoidf(linear0_add[i0]);
   }
 }
 
 /* %19 = assign %18, %9 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %9 = step %7 : f32[3,1]                              # examples/perceptron.lua:16
  */
-static void perceptron_assign_19(float *restrict out2, const float *restrict t7_add) {
+static void perceptron_assign_19(float *restrict out2, const float *restrict linear0_add) {
   for (int i0 = 0; i0 < 3; i0++) {
-    out2[i0] = dlc_stepf(t7_add[i0]);
+    out2[i0] = dlc_stepf(linear0_add[i0]);
   }
 }
 
 /* %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
  *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
  */
-static void perceptron_sigmoid_8(float *restrict t8_sigmoid, const float *restrict t6_matmul, const float *restrict p_linear0_bias) {
+static void perceptron_sigmoid_8(float *restrict t8_sigmoid, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
-    t8_sigmoid[i0] = dlc_sigmoidf((t6_matmul[i0] + p_linear0_bias[0]));
+    t8_sigmoid[i0] = dlc_sigmoidf((linear0_matmul[i0] + p_linear0_bias[0]));
   }
 }
 
@@ -164,40 +164,40 @@ void perceptron_init(perceptron_model *m, uint64_t seed) {
 }
 
 void perceptron_forward(perceptron_model *restrict m, const float *x, const float *t, const float *scale, float *out1, float *out2) {
-  float *const t5_mul = m->arena + 0;   /* %5 mul[3,2], examples/perceptron.lua:10 */
-  float *const t6_matmul = m->arena + 16;   /* %6 matmul[3,1], examples/perceptron.lua:9 */
+  float *const t5_mul = m->arena + 0;   /* %5 mul[3,2]: examples/perceptron.lua:10 */
+  float *const linear0_matmul = m->arena + 16;   /* %6 matmul[3,1]: linear0 Linear, examples/perceptron.lua:9 */
   float *const p_linear0_weight = m->param + 0;
-  float *const t7_add = m->arena + 0;   /* %7 add[3,1], examples/perceptron.lua:9 */
+  float *const linear0_add = m->arena + 0;   /* %7 add[3,1]: linear0 Linear, examples/perceptron.lua:9 */
   float *const p_linear0_bias = m->param + 16;
   (void)t;
-  perceptron_mul_5(t5_mul, x, scale); /* %5 mul, examples/perceptron.lua:10 */
-  perceptron_matmul_6(t6_matmul, t5_mul, p_linear0_weight); /* %6 matmul, examples/perceptron.lua:9 */
-  perceptron_add_7(t7_add, t6_matmul, p_linear0_bias); /* %7 add, examples/perceptron.lua:9 */
-  perceptron_assign_17(out1, t7_add); /* %17 assign, examples/perceptron.lua:19 */
-  perceptron_assign_19(out2, t7_add); /* %19 assign, examples/perceptron.lua:19 */
+  perceptron_mul_5(t5_mul, x, scale); /* %5 mul: examples/perceptron.lua:10 */
+  perceptron_matmul_6(linear0_matmul, t5_mul, p_linear0_weight); /* %6 matmul: linear0 Linear, examples/perceptron.lua:9 */
+  perceptron_add_7(linear0_add, linear0_matmul, p_linear0_bias); /* %7 add: linear0 Linear, examples/perceptron.lua:9 */
+  perceptron_assign_17(out1, linear0_add); /* %17 assign: examples/perceptron.lua:19 */
+  perceptron_assign_19(out2, linear0_add); /* %19 assign: examples/perceptron.lua:19 */
 }
 
 float perceptron_grad(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {
-  float *const t5_mul = m->arena + 0;   /* %5 mul[3,2], examples/perceptron.lua:10 */
-  float *const t6_matmul = m->arena + 16;   /* %6 matmul[3,1], examples/perceptron.lua:9 */
+  float *const t5_mul = m->arena + 0;   /* %5 mul[3,2]: examples/perceptron.lua:10 */
+  float *const linear0_matmul = m->arena + 16;   /* %6 matmul[3,1]: linear0 Linear, examples/perceptron.lua:9 */
   float *const p_linear0_weight = m->param + 0;
-  float *const t8_sigmoid = m->arena + 32;   /* %8 sigmoid[3,1], examples/perceptron.lua:11 */
+  float *const t8_sigmoid = m->arena + 32;   /* %8 sigmoid[3,1]: examples/perceptron.lua:11 */
   float *const p_linear0_bias = m->param + 16;
-  float *const t10_sub = m->arena + 16;   /* %10 sub[3,1], examples/perceptron.lua:17 */
-  float *const t13_sum_to = m->arena + 48;   /* %13 sum_to[], examples/perceptron.lua:17 */
-  float *const t15_div = m->arena + 64;   /* %15 div[], examples/perceptron.lua:17 */
-  float *const t26_mul = m->arena + 48;   /* %26 mul[3,1], examples/perceptron.lua:11 backward */
+  float *const t10_sub = m->arena + 16;   /* %10 sub[3,1]: examples/perceptron.lua:17 */
+  float *const t13_sum_to = m->arena + 48;   /* %13 sum_to[]: examples/perceptron.lua:17 */
+  float *const t15_div = m->arena + 64;   /* %15 div[]: examples/perceptron.lua:17 */
+  float *const t26_mul = m->arena + 48;   /* %26 mul[3,1]: examples/perceptron.lua:11, backward */
   float *const g_linear0_bias = m->grad + 16;
   float *const g_linear0_weight = m->grad + 0;
-  perceptron_mul_5(t5_mul, x, scale); /* %5 mul, examples/perceptron.lua:10 */
-  perceptron_matmul_6(t6_matmul, t5_mul, p_linear0_weight); /* %6 matmul, examples/perceptron.lua:9 */
-  perceptron_sigmoid_8(t8_sigmoid, t6_matmul, p_linear0_bias); /* %8 sigmoid, examples/perceptron.lua:11 */
-  perceptron_sub_10(t10_sub, t8_sigmoid, t); /* %10 sub, examples/perceptron.lua:17 */
-  perceptron_sum_to_13(t13_sum_to, t10_sub); /* %13 sum_to, examples/perceptron.lua:17 */
-  perceptron_div_15(t15_div, t13_sum_to); /* %15 div, examples/perceptron.lua:17 */
-  perceptron_mul_26(t26_mul, t10_sub, t8_sigmoid); /* %26 mul, examples/perceptron.lua:11 backward */
-  perceptron_sum_to_27(g_linear0_bias, t26_mul); /* %27 sum_to, examples/perceptron.lua:9 backward */
-  perceptron_matmul_28(g_linear0_weight, t26_mul, t5_mul); /* %28 matmul, examples/perceptron.lua:9 backward */
+  perceptron_mul_5(t5_mul, x, scale); /* %5 mul: examples/perceptron.lua:10 */
+  perceptron_matmul_6(linear0_matmul, t5_mul, p_linear0_weight); /* %6 matmul: linear0 Linear, examples/perceptron.lua:9 */
+  perceptron_sigmoid_8(t8_sigmoid, linear0_matmul, p_linear0_bias); /* %8 sigmoid: examples/perceptron.lua:11 */
+  perceptron_sub_10(t10_sub, t8_sigmoid, t); /* %10 sub: examples/perceptron.lua:17 */
+  perceptron_sum_to_13(t13_sum_to, t10_sub); /* %13 sum_to: examples/perceptron.lua:17 */
+  perceptron_div_15(t15_div, t13_sum_to); /* %15 div: examples/perceptron.lua:17 */
+  perceptron_mul_26(t26_mul, t10_sub, t8_sigmoid); /* %26 mul: examples/perceptron.lua:11, backward */
+  perceptron_sum_to_27(g_linear0_bias, t26_mul); /* %27 sum_to: linear0 Linear, examples/perceptron.lua:9, backward */
+  perceptron_matmul_28(g_linear0_weight, t26_mul, t5_mul); /* %28 matmul: linear0 Linear, examples/perceptron.lua:9, backward */
   /* %30 = assign: computed in place by %28 */
   /* %32 = assign: computed in place by %27 */
   return m->arena[64];
@@ -210,12 +210,12 @@ static void perceptron_update(perceptron_model *restrict m) {
   float *const g_linear0_bias = m->grad + 16;
   float *const p_linear0_weight = m->param + 0;
   float *const p_linear0_bias = m->param + 16;
-  perceptron_add_37(s_linear0_weight_momentum_buffer, g_linear0_weight); /* %37 add, examples/perceptron.lua:18 backward */
-  perceptron_add_44(s_linear0_bias_momentum_buffer, g_linear0_bias); /* %44 add, examples/perceptron.lua:18 backward */
+  perceptron_add_37(s_linear0_weight_momentum_buffer, g_linear0_weight); /* %37 add: examples/perceptron.lua:18, backward */
+  perceptron_add_44(s_linear0_bias_momentum_buffer, g_linear0_bias); /* %44 add: examples/perceptron.lua:18, backward */
   /* %38 = assign: computed in place by %37 */
-  perceptron_assign_41(p_linear0_weight, s_linear0_weight_momentum_buffer); /* %41 assign, examples/perceptron.lua:18 backward */
+  perceptron_assign_41(p_linear0_weight, s_linear0_weight_momentum_buffer); /* %41 assign: examples/perceptron.lua:18, backward */
   /* %45 = assign: computed in place by %44 */
-  perceptron_assign_48(p_linear0_bias, s_linear0_bias_momentum_buffer); /* %48 assign, examples/perceptron.lua:18 backward */
+  perceptron_assign_48(p_linear0_bias, s_linear0_bias_momentum_buffer); /* %48 assign: examples/perceptron.lua:18, backward */
 }
 
 float perceptron_train_step(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {

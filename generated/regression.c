@@ -12,20 +12,20 @@
 #define REGRESSION_MOMENTUM 0.9f   /* examples/regression.lua:13 */
 
 /* %5 = transpose %0 : f32[1,32]                        # examples/regression.lua:9 */
-static void regression_transpose_5(float *restrict t5_transpose, const float *restrict p_net_0_weight) {
+static void regression_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i1 = 0; i1 < 32; i1++) {
-    t5_transpose[i1] = p_net_0_weight[i1];
+    net_0_transpose[i1] = p_net_0_weight[i1];
   }
 }
 
 /* %6 = matmul %4, %5 : f32[64,32]                      # examples/regression.lua:9 */
-static void regression_matmul_6(float *restrict t6_matmul, const float *restrict x, const float *restrict t5_transpose) {
+static void regression_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
   for (int i0 = 0; i0 < 2048; i0++) {
-    t6_matmul[i0] = 0.0f;
+    net_0_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      t6_matmul[32*i0 + i2] += x[i0] * t5_transpose[i2];
+      net_0_matmul[32*i0 + i2] += x[i0] * net_0_transpose[i2];
     }
   }
 }
@@ -33,10 +33,10 @@ static void regression_matmul_6(float *restrict t6_matmul, const float *restrict
 /* %8 = tanh %7 : f32[64,32]                            # examples/regression.lua:9
  *   with %7 = add %6, %1 : f32[64,32]                         # examples/regression.lua:9
  */
-static void regression_tanh_8(float *restrict t8_tanh, const float *restrict t6_matmul, const float *restrict p_net_0_bias) {
+static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      t8_tanh[32*i0 + i1] = tanhf((t6_matmul[32*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[32*i0 + i1] = tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }
@@ -64,41 +64,41 @@ static inline void regression_dot_4x1_k32(float *restrict c, const float *restri
 }
 
 /* %9 = matmul %8, %2^T : f32[64,1]                     # examples/regression.lua:10 */
-static void regression_matmul_9(float *restrict t9_matmul, const float *restrict t8_tanh, const float *restrict p_net_2_weight) {
+static void regression_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
-    regression_dot_4x1_k32(t9_matmul + (i0) * 1 + 0, t8_tanh + (i0) * 32, p_net_2_weight + (0) * 32);
+    regression_dot_4x1_k32(net_2_matmul + (i0) * 1 + 0, net_1_tanh + (i0) * 32, p_net_2_weight + (0) * 32);
   }
 }
 
 /* %27 = assign %26, %10 : f32[64,1]                    # examples/regression.lua:14
  *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_assign_27(float *restrict out, const float *restrict t9_matmul, const float *restrict p_net_2_bias) {
+static void regression_assign_27(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out[i0] = (t9_matmul[i0] + p_net_2_bias[0]);
+    out[i0] = (net_2_matmul[i0] + p_net_2_bias[0]);
   }
 }
 
 /* %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
  *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_sub_12(float *restrict t12_sub, const float *restrict t9_matmul, const float *restrict p_net_2_bias, const float *restrict target) {
+static void regression_sub_12(float *restrict huberloss0_sub, const float *restrict net_2_matmul, const float *restrict p_net_2_bias, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t12_sub[i0] = ((t9_matmul[i0] + p_net_2_bias[0]) - target[i0]);
+    huberloss0_sub[i0] = ((net_2_matmul[i0] + p_net_2_bias[0]) - target[i0]);
   }
 }
 
 /* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12 */
-static void regression_abs_13(float *restrict t13_abs, const float *restrict t12_sub) {
+static void regression_abs_13(float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t13_abs[i0] = fabsf(t12_sub[i0]);
+    huberloss0_abs[i0] = fabsf(huberloss0_sub[i0]);
   }
 }
 
 /* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
-static void regression_clamp_14(float *restrict t14_clamp, const float *restrict t13_abs) {
+static void regression_clamp_14(float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t14_clamp[i0] = dlc_clampf(t13_abs[i0], (-INFINITY), 1.0f);
+    huberloss0_clamp[i0] = dlc_clampf(huberloss0_abs[i0], (-INFINITY), 1.0f);
   }
 }
 
@@ -108,21 +108,21 @@ static void regression_clamp_14(float *restrict t14_clamp, const float *restrict
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
  *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_sum_to_22(float *restrict t22_sum_to, const float *restrict t14_clamp, const float *restrict t13_abs) {
-  t22_sum_to[0] = 0.0f;
+static void regression_sum_to_22(float *restrict huberloss0_sum_to, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+  huberloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sqf(t14_clamp[(i0 + i1)])) + (t13_abs[(i0 + i1)] - t14_clamp[(i0 + i1)]));
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sqf(huberloss0_clamp[(i0 + i1)])) + (huberloss0_abs[(i0 + i1)] - huberloss0_clamp[(i0 + i1)]));
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    t22_sum_to[0] += r_part[0];
+    huberloss0_sum_to[0] += r_part[0];
   }
 }
 
 /* %24 = div %22, %23 : f32[]                           # examples/regression.lua:12 */
-static void regression_div_24(float *restrict t24_div, const float *restrict t22_sum_to) {
-  t24_div[0] = (t22_sum_to[0] / 64.0f);
+static void regression_div_24(float *restrict huberloss0_div, const float *restrict huberloss0_sum_to) {
+  huberloss0_div[0] = (huberloss0_sum_to[0] / 64.0f);
 }
 
 /* %40 = mul %38, %39 : f32[64,1]                       # examples/regression.lua:12 backward
@@ -134,19 +134,19 @@ static void regression_div_24(float *restrict t24_div, const float *restrict t22
  *   with %36 = inrange %13 {min=-inf, max=1} : f32[64,1]      # examples/regression.lua:12 backward
  *   with %39 = sign %12 : f32[64,1]                           # examples/regression.lua:12 backward
  */
-static void regression_mul_40(float *restrict t40_mul, const float *restrict t14_clamp, const float *restrict t13_abs, const float *restrict t12_sub) {
+static void regression_mul_40(float *restrict huberloss0_mul_bw, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t40_mul[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * t14_clamp[i0]))) * dlc_inrangef(t13_abs[i0], (-INFINITY), 1.0f))) * dlc_signf(t12_sub[i0]));
+    huberloss0_mul_bw[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * huberloss0_clamp[i0]))) * dlc_inrangef(huberloss0_abs[i0], (-INFINITY), 1.0f))) * dlc_signf(huberloss0_sub[i0]));
   }
 }
 
 /* %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward */
-static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict t40_mul) {
+static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict huberloss0_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += t40_mul[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += huberloss0_mul_bw[(i0 + i1)];
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     g_net_2_bias[0] += r_part[0];
@@ -154,25 +154,25 @@ static void regression_sum_to_41(float *restrict g_net_2_bias, const float *rest
 }
 
 /* %42 = matmul %40, %2 : f32[64,32]                    # examples/regression.lua:10 backward */
-static void regression_matmul_42(float *restrict t42_matmul, const float *restrict t40_mul, const float *restrict p_net_2_weight) {
+static void regression_matmul_42(float *restrict net_2_matmul_bw, const float *restrict huberloss0_mul_bw, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 2048; i0++) {
-    t42_matmul[i0] = 0.0f;
+    net_2_matmul_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      t42_matmul[32*i0 + i2] += t40_mul[i0] * p_net_2_weight[i2];
+      net_2_matmul_bw[32*i0 + i2] += huberloss0_mul_bw[i0] * p_net_2_weight[i2];
     }
   }
 }
 
 /* %43 = matmul %40^T, %8 : f32[1,32]                   # examples/regression.lua:10 backward */
-static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict t40_mul, const float *restrict t8_tanh) {
+static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict huberloss0_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 64; i1++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      g_net_2_weight[i2] += t40_mul[i1] * t8_tanh[32*i1 + i2];
+      g_net_2_weight[i2] += huberloss0_mul_bw[i1] * net_1_tanh[32*i1 + i2];
     }
   }
 }
@@ -181,32 +181,32 @@ static void regression_matmul_43(float *restrict g_net_2_weight, const float *re
  *   with %45 = sub %20, %44 : f32[64,32]                      # examples/regression.lua:9 backward
  *   with %44 = mul %8, %8 : f32[64,32]                        # examples/regression.lua:9 backward
  */
-static void regression_mul_46(float *restrict t46_mul, const float *restrict t42_matmul, const float *restrict t8_tanh) {
+static void regression_mul_46(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 2048; i0++) {
-    t46_mul[i0] = (t42_matmul[i0] * (1.0f - (t8_tanh[i0] * t8_tanh[i0])));
+    net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %47 = sum_to %46 : f32[32]                           # examples/regression.lua:9 backward */
-static void regression_sum_to_47(float *restrict g_net_0_bias, const float *restrict t46_mul) {
+static void regression_sum_to_47(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      g_net_0_bias[i1] += t46_mul[32*i0 + i1];
+      g_net_0_bias[i1] += net_1_mul_bw[32*i0 + i1];
     }
   }
 }
 
 /* %48 = matmul %46^T, %4 : f32[32,1]                   # examples/regression.lua:9 backward */
-static void regression_matmul_48(float *restrict g_net_0_weight, const float *restrict t46_mul, const float *restrict x) {
+static void regression_matmul_48(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      g_net_0_weight[i0] += t46_mul[i0 + 32*i1] * x[i1];
+      g_net_0_weight[i0] += net_1_mul_bw[i0 + 32*i1] * x[i1];
     }
   }
 }
@@ -286,9 +286,9 @@ static void regression_assign_86(float *restrict p_net_2_bias, const float *rest
 /* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12
  *   with %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_abs_13_v2(float *restrict t13_abs, const float *restrict out, const float *restrict target) {
+static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t13_abs[i0] = fabsf((out[i0] - target[i0]));
+    huberloss0_abs[i0] = fabsf((out[i0] - target[i0]));
   }
 }
 
@@ -297,16 +297,16 @@ static void regression_abs_13_v2(float *restrict t13_abs, const float *restrict 
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
  *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_add_21(float *restrict t21_add, const float *restrict t14_clamp, const float *restrict t13_abs) {
+static void regression_add_21(float *restrict huberloss0_add, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t21_add[i0] = ((0.5f * dlc_sqf(t14_clamp[i0])) + (t13_abs[i0] - t14_clamp[i0]));
+    huberloss0_add[i0] = ((0.5f * dlc_sqf(huberloss0_clamp[i0])) + (huberloss0_abs[i0] - huberloss0_clamp[i0]));
   }
 }
 
 /* %29 = assign %28, %25 : f32[64]                      # examples/regression.lua:14 */
-static void regression_assign_29(float *restrict sample_loss, const float *restrict t21_add) {
+static void regression_assign_29(float *restrict sample_loss, const float *restrict huberloss0_add) {
   for (int i0 = 0; i0 < 64; i0++) {
-    sample_loss[i0] = t21_add[i0];
+    sample_loss[i0] = huberloss0_add[i0];
   }
 }
 
@@ -324,58 +324,58 @@ void regression_init(regression_model *m, uint64_t seed) {
 }
 
 void regression_forward(regression_model *restrict m, const float *x, float *out) {
-  float *const t5_transpose = m->arena + 2048;   /* %5 transpose[1,32], examples/regression.lua:9 */
+  float *const net_0_transpose = m->arena + 2048;   /* %5 transpose[1,32]: net.0 Linear, examples/regression.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[64,32], examples/regression.lua:9 */
-  float *const t8_tanh = m->arena + 2048;   /* %8 tanh[64,32], examples/regression.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[64,32]: net.0 Linear, examples/regression.lua:9 */
+  float *const net_1_tanh = m->arena + 2048;   /* %8 tanh[64,32]: net.1 Tanh, examples/regression.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[64,1], examples/regression.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[64,1]: net.2 Linear, examples/regression.lua:10 */
   float *const p_net_2_weight = m->param + 64;
   float *const p_net_2_bias = m->param + 96;
-  regression_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/regression.lua:9 */
-  regression_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/regression.lua:9 */
-  regression_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/regression.lua:9 */
-  regression_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/regression.lua:10 */
-  regression_assign_27(out, t9_matmul, p_net_2_bias); /* %27 assign, examples/regression.lua:14 */
+  regression_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/regression.lua:9 */
+  regression_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/regression.lua:9 */
+  regression_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/regression.lua:9 */
+  regression_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/regression.lua:10 */
+  regression_assign_27(out, net_2_matmul, p_net_2_bias); /* %27 assign: examples/regression.lua:14 */
 }
 
 float regression_grad(regression_model *restrict m, const float *x, const float *target) {
-  float *const t5_transpose = m->arena + 2048;   /* %5 transpose[1,32], examples/regression.lua:9 */
+  float *const net_0_transpose = m->arena + 2048;   /* %5 transpose[1,32]: net.0 Linear, examples/regression.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[64,32], examples/regression.lua:9 */
-  float *const t8_tanh = m->arena + 2048;   /* %8 tanh[64,32], examples/regression.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[64,32]: net.0 Linear, examples/regression.lua:9 */
+  float *const net_1_tanh = m->arena + 2048;   /* %8 tanh[64,32]: net.1 Tanh, examples/regression.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[64,1], examples/regression.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[64,1]: net.2 Linear, examples/regression.lua:10 */
   float *const p_net_2_weight = m->param + 64;
-  float *const t12_sub = m->arena + 64;   /* %12 sub[64,1], examples/regression.lua:12 */
+  float *const huberloss0_sub = m->arena + 64;   /* %12 sub[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
   float *const p_net_2_bias = m->param + 96;
-  float *const t13_abs = m->arena + 0;   /* %13 abs[64,1], examples/regression.lua:12 */
-  float *const t14_clamp = m->arena + 128;   /* %14 clamp[64,1], examples/regression.lua:12 */
-  float *const t22_sum_to = m->arena + 192;   /* %22 sum_to[], examples/regression.lua:12 */
-  float *const t24_div = m->arena + 6144;   /* %24 div[], examples/regression.lua:12 */
-  float *const t40_mul = m->arena + 4096;   /* %40 mul[64,1], examples/regression.lua:12 backward */
+  float *const huberloss0_abs = m->arena + 0;   /* %13 abs[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_clamp = m->arena + 128;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_sum_to = m->arena + 192;   /* %22 sum_to[]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_div = m->arena + 6144;   /* %24 div[]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_mul_bw = m->arena + 4096;   /* %40 mul[64,1]: huberloss0 HuberLoss, examples/regression.lua:12, backward */
   float *const g_net_2_bias = m->grad + 96;
-  float *const t42_matmul = m->arena + 0;   /* %42 matmul[64,32], examples/regression.lua:10 backward */
+  float *const net_2_matmul_bw = m->arena + 0;   /* %42 matmul[64,32]: net.2 Linear, examples/regression.lua:10, backward */
   float *const g_net_2_weight = m->grad + 64;
-  float *const t46_mul = m->arena + 4096;   /* %46 mul[64,32], examples/regression.lua:9 backward */
+  float *const net_1_mul_bw = m->arena + 4096;   /* %46 mul[64,32]: net.1 Tanh, examples/regression.lua:9, backward */
   float *const g_net_0_bias = m->grad + 32;
   float *const g_net_0_weight = m->grad + 0;
-  regression_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/regression.lua:9 */
-  regression_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/regression.lua:9 */
-  regression_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/regression.lua:9 */
-  regression_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/regression.lua:10 */
-  regression_sub_12(t12_sub, t9_matmul, p_net_2_bias, target); /* %12 sub, examples/regression.lua:12 */
-  regression_abs_13(t13_abs, t12_sub); /* %13 abs, examples/regression.lua:12 */
-  regression_clamp_14(t14_clamp, t13_abs); /* %14 clamp, examples/regression.lua:12 */
-  regression_sum_to_22(t22_sum_to, t14_clamp, t13_abs); /* %22 sum_to, examples/regression.lua:12 */
-  regression_div_24(t24_div, t22_sum_to); /* %24 div, examples/regression.lua:12 */
-  regression_mul_40(t40_mul, t14_clamp, t13_abs, t12_sub); /* %40 mul, examples/regression.lua:12 backward */
-  regression_sum_to_41(g_net_2_bias, t40_mul); /* %41 sum_to, examples/regression.lua:10 backward */
-  regression_matmul_42(t42_matmul, t40_mul, p_net_2_weight); /* %42 matmul, examples/regression.lua:10 backward */
-  regression_matmul_43(g_net_2_weight, t40_mul, t8_tanh); /* %43 matmul, examples/regression.lua:10 backward */
-  regression_mul_46(t46_mul, t42_matmul, t8_tanh); /* %46 mul, examples/regression.lua:9 backward */
-  regression_sum_to_47(g_net_0_bias, t46_mul); /* %47 sum_to, examples/regression.lua:9 backward */
-  regression_matmul_48(g_net_0_weight, t46_mul, x); /* %48 matmul, examples/regression.lua:9 backward */
+  regression_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/regression.lua:9 */
+  regression_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/regression.lua:9 */
+  regression_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/regression.lua:9 */
+  regression_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/regression.lua:10 */
+  regression_sub_12(huberloss0_sub, net_2_matmul, p_net_2_bias, target); /* %12 sub: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_abs_13(huberloss0_abs, huberloss0_sub); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_clamp_14(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_sum_to_22(huberloss0_sum_to, huberloss0_clamp, huberloss0_abs); /* %22 sum_to: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_div_24(huberloss0_div, huberloss0_sum_to); /* %24 div: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_mul_40(huberloss0_mul_bw, huberloss0_clamp, huberloss0_abs, huberloss0_sub); /* %40 mul: huberloss0 HuberLoss, examples/regression.lua:12, backward */
+  regression_sum_to_41(g_net_2_bias, huberloss0_mul_bw); /* %41 sum_to: net.2 Linear, examples/regression.lua:10, backward */
+  regression_matmul_42(net_2_matmul_bw, huberloss0_mul_bw, p_net_2_weight); /* %42 matmul: net.2 Linear, examples/regression.lua:10, backward */
+  regression_matmul_43(g_net_2_weight, huberloss0_mul_bw, net_1_tanh); /* %43 matmul: net.2 Linear, examples/regression.lua:10, backward */
+  regression_mul_46(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %46 mul: net.1 Tanh, examples/regression.lua:9, backward */
+  regression_sum_to_47(g_net_0_bias, net_1_mul_bw); /* %47 sum_to: net.0 Linear, examples/regression.lua:9, backward */
+  regression_matmul_48(g_net_0_weight, net_1_mul_bw, x); /* %48 matmul: net.0 Linear, examples/regression.lua:9, backward */
   /* %50 = assign: computed in place by %48 */
   /* %52 = assign: computed in place by %47 */
   /* %54 = assign: computed in place by %43 */
@@ -396,18 +396,18 @@ static void regression_update(regression_model *restrict m) {
   float *const p_net_0_bias = m->param + 32;
   float *const p_net_2_weight = m->param + 64;
   float *const p_net_2_bias = m->param + 96;
-  regression_add_61(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %61 add, examples/regression.lua:13 backward */
-  regression_add_68(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %68 add, examples/regression.lua:13 backward */
-  regression_add_75(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %75 add, examples/regression.lua:13 backward */
-  regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add, examples/regression.lua:13 backward */
+  regression_add_61(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %61 add: examples/regression.lua:13, backward */
+  regression_add_68(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %68 add: examples/regression.lua:13, backward */
+  regression_add_75(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %75 add: examples/regression.lua:13, backward */
+  regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add: examples/regression.lua:13, backward */
   /* %62 = assign: computed in place by %61 */
-  regression_assign_65(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %65 assign, examples/regression.lua:13 backward */
+  regression_assign_65(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %65 assign: examples/regression.lua:13, backward */
   /* %69 = assign: computed in place by %68 */
-  regression_assign_72(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %72 assign, examples/regression.lua:13 backward */
+  regression_assign_72(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %72 assign: examples/regression.lua:13, backward */
   /* %76 = assign: computed in place by %75 */
-  regression_assign_79(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %79 assign, examples/regression.lua:13 backward */
+  regression_assign_79(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %79 assign: examples/regression.lua:13, backward */
   /* %83 = assign: computed in place by %82 */
-  regression_assign_86(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %86 assign, examples/regression.lua:13 backward */
+  regression_assign_86(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %86 assign: examples/regression.lua:13, backward */
 }
 
 float regression_train_step(regression_model *restrict m, const float *x, const float *target) {
@@ -418,27 +418,27 @@ float regression_train_step(regression_model *restrict m, const float *x, const 
 }
 
 void regression_eval(regression_model *restrict m, const float *x, const float *target, float *out, float *sample_loss) {
-  float *const t5_transpose = m->arena + 2048;   /* %5 transpose[1,32], examples/regression.lua:9 */
+  float *const net_0_transpose = m->arena + 2048;   /* %5 transpose[1,32]: net.0 Linear, examples/regression.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 0;   /* %6 matmul[64,32], examples/regression.lua:9 */
-  float *const t8_tanh = m->arena + 2048;   /* %8 tanh[64,32], examples/regression.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %6 matmul[64,32]: net.0 Linear, examples/regression.lua:9 */
+  float *const net_1_tanh = m->arena + 2048;   /* %8 tanh[64,32]: net.1 Tanh, examples/regression.lua:9 */
   float *const p_net_0_bias = m->param + 32;
-  float *const t9_matmul = m->arena + 0;   /* %9 matmul[64,1], examples/regression.lua:10 */
+  float *const net_2_matmul = m->arena + 0;   /* %9 matmul[64,1]: net.2 Linear, examples/regression.lua:10 */
   float *const p_net_2_weight = m->param + 64;
   float *const p_net_2_bias = m->param + 96;
-  float *const t13_abs = m->arena + 0;   /* %13 abs[64,1], examples/regression.lua:12 */
-  float *const t14_clamp = m->arena + 64;   /* %14 clamp[64,1], examples/regression.lua:12 */
-  float *const t21_add = m->arena + 128;   /* %21 add[64,1], examples/regression.lua:12 */
-  regression_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/regression.lua:9 */
-  regression_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/regression.lua:9 */
-  regression_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/regression.lua:9 */
-  regression_matmul_9(t9_matmul, t8_tanh, p_net_2_weight); /* %9 matmul, examples/regression.lua:10 */
-  regression_assign_27(out, t9_matmul, p_net_2_bias); /* %10 add, examples/regression.lua:10 */
-  regression_abs_13_v2(t13_abs, out, target); /* %13 abs, examples/regression.lua:12 */
-  regression_clamp_14(t14_clamp, t13_abs); /* %14 clamp, examples/regression.lua:12 */
-  regression_add_21(t21_add, t14_clamp, t13_abs); /* %21 add, examples/regression.lua:12 */
+  float *const huberloss0_abs = m->arena + 0;   /* %13 abs[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_clamp = m->arena + 64;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_add = m->arena + 128;   /* %21 add[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/regression.lua:9 */
+  regression_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/regression.lua:9 */
+  regression_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/regression.lua:9 */
+  regression_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/regression.lua:10 */
+  regression_assign_27(out, net_2_matmul, p_net_2_bias); /* %10 add: net.2 Linear, examples/regression.lua:10 */
+  regression_abs_13_v2(huberloss0_abs, out, target); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_clamp_14(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_add_21(huberloss0_add, huberloss0_clamp, huberloss0_abs); /* %21 add: huberloss0 HuberLoss, examples/regression.lua:12 */
   /* %27 = assign: computed in place by %10 */
-  regression_assign_29(sample_loss, t21_add); /* %29 assign, examples/regression.lua:14 */
+  regression_assign_29(sample_loss, huberloss0_add); /* %29 assign: examples/regression.lua:14 */
 }
 
 enum { REGRESSION_NTENSORS = 8 };

@@ -12,23 +12,23 @@
 #define XOR_MOMENTUM 0.9f   /* examples/xor.lua:13 */
 
 /* %5 = transpose %0 : f32[2,4]                         # examples/xor.lua:9 */
-static void xor_transpose_5(float *restrict t5_transpose, const float *restrict p_net_0_weight) {
+static void xor_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      t5_transpose[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
+      net_0_transpose[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
     }
   }
 }
 
 /* %6 = matmul %4, %5 : f32[4,4]                        # examples/xor.lua:9 */
-static void xor_matmul_6(float *restrict t6_matmul, const float *restrict x, const float *restrict t5_transpose) {
+static void xor_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t6_matmul[i0] = 0.0f;
+    net_0_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 2; i1++) {
       for (int i2 = 0; i2 < 4; i2++) {
-        t6_matmul[4*i0 + i2] += x[2*i0 + i1] * t5_transpose[4*i1 + i2];
+        net_0_matmul[4*i0 + i2] += x[2*i0 + i1] * net_0_transpose[4*i1 + i2];
       }
     }
   }
@@ -37,29 +37,29 @@ static void xor_matmul_6(float *restrict t6_matmul, const float *restrict x, con
 /* %8 = tanh %7 : f32[4,4]                              # examples/xor.lua:9
  *   with %7 = add %6, %1 : f32[4,4]                           # examples/xor.lua:9
  */
-static void xor_tanh_8(float *restrict t8_tanh, const float *restrict t6_matmul, const float *restrict p_net_0_bias) {
+static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      t8_tanh[4*i0 + i1] = tanhf((t6_matmul[4*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[4*i0 + i1] = tanhf((net_0_matmul[4*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }
 
 /* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10 */
-static void xor_transpose_9(float *restrict t9_transpose, const float *restrict p_net_2_weight) {
+static void xor_transpose_9(float *restrict net_2_transpose, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t9_transpose[i0] = p_net_2_weight[i0];
+    net_2_transpose[i0] = p_net_2_weight[i0];
   }
 }
 
 /* %10 = matmul %8, %9 : f32[4,1]                       # examples/xor.lua:10 */
-static void xor_matmul_10(float *restrict t10_matmul, const float *restrict t8_tanh, const float *restrict t9_transpose) {
+static void xor_matmul_10(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict net_2_transpose) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t10_matmul[i0] = 0.0f;
+    net_2_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      t10_matmul[i0] += t8_tanh[4*i0 + i1] * t9_transpose[i1];
+      net_2_matmul[i0] += net_1_tanh[4*i0 + i1] * net_2_transpose[i1];
     }
   }
 }
@@ -68,41 +68,41 @@ static void xor_matmul_10(float *restrict t10_matmul, const float *restrict t8_t
  *   with %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
  *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
  */
-static void xor_assign_23(float *restrict out, const float *restrict t10_matmul, const float *restrict p_net_2_bias) {
+static void xor_assign_23(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
-    out[i0] = dlc_sigmoidf((t10_matmul[i0] + p_net_2_bias[0]));
+    out[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
   }
 }
 
 /* %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
  *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
  */
-static void xor_sigmoid_12(float *restrict t12_sigmoid, const float *restrict t10_matmul, const float *restrict p_net_2_bias) {
+static void xor_sigmoid_12(float *restrict net_3_sigmoid, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t12_sigmoid[i0] = dlc_sigmoidf((t10_matmul[i0] + p_net_2_bias[0]));
+    net_3_sigmoid[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
   }
 }
 
 /* %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12 */
-static void xor_sub_14(float *restrict t14_sub, const float *restrict t12_sigmoid, const float *restrict target) {
+static void xor_sub_14(float *restrict mseloss0_sub, const float *restrict net_3_sigmoid, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t14_sub[i0] = (t12_sigmoid[i0] - target[i0]);
+    mseloss0_sub[i0] = (net_3_sigmoid[i0] - target[i0]);
   }
 }
 
 /* %17 = sum_to %16 : f32[]                             # examples/xor.lua:12
  *   with %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
  */
-static void xor_sum_to_17(float *restrict t17_sum_to, const float *restrict t14_sub) {
-  t17_sum_to[0] = 0.0f;
+static void xor_sum_to_17(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
+  mseloss0_sum_to[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
-    t17_sum_to[0] += dlc_sqf(t14_sub[i0]);
+    mseloss0_sum_to[0] += dlc_sqf(mseloss0_sub[i0]);
   }
 }
 
 /* %19 = div %17, %18 : f32[]                           # examples/xor.lua:12 */
-static void xor_div_19(float *restrict t19_div, const float *restrict t17_sum_to) {
-  t19_div[0] = (t17_sum_to[0] / 4.0f);
+static void xor_div_19(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
+  mseloss0_div[0] = (mseloss0_sum_to[0] / 4.0f);
 }
 
 /* %31 = mul %28, %30 : f32[4,1]                        # examples/xor.lua:10 backward
@@ -111,40 +111,40 @@ static void xor_div_19(float *restrict t19_div, const float *restrict t17_sum_to
  *   with %30 = mul %12, %29 : f32[4,1]                        # examples/xor.lua:10 backward
  *   with %29 = sub %21, %12 : f32[4,1]                        # examples/xor.lua:10 backward
  */
-static void xor_mul_31(float *restrict t31_mul, const float *restrict t14_sub, const float *restrict t12_sigmoid) {
+static void xor_mul_31(float *restrict net_3_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t31_mul[i0] = ((0.25f * (2.0f * t14_sub[i0])) * (t12_sigmoid[i0] * (1.0f - t12_sigmoid[i0])));
+    net_3_mul_bw[i0] = ((0.25f * (2.0f * mseloss0_sub[i0])) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
   }
 }
 
 /* %32 = sum_to %31 : f32[1]                            # examples/xor.lua:10 backward */
-static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict t31_mul) {
+static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
-    g_net_2_bias[0] += t31_mul[i0];
+    g_net_2_bias[0] += net_3_mul_bw[i0];
   }
 }
 
 /* %33 = matmul %31, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
-static void xor_matmul_33(float *restrict t33_matmul, const float *restrict t31_mul, const float *restrict p_net_2_weight) {
+static void xor_matmul_33(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t33_matmul[i0] = 0.0f;
+    net_2_matmul_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i2 = 0; i2 < 4; i2++) {
-      t33_matmul[4*i0 + i2] += t31_mul[i0] * p_net_2_weight[i2];
+      net_2_matmul_bw[4*i0 + i2] += net_3_mul_bw[i0] * p_net_2_weight[i2];
     }
   }
 }
 
 /* %34 = matmul %31^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward */
-static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict t31_mul, const float *restrict t8_tanh) {
+static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
   for (int i1 = 0; i1 < 4; i1++) {
     for (int i2 = 0; i2 < 4; i2++) {
-      g_net_2_weight[i2] += t31_mul[i1] * t8_tanh[4*i1 + i2];
+      g_net_2_weight[i2] += net_3_mul_bw[i1] * net_1_tanh[4*i1 + i2];
     }
   }
 }
@@ -153,33 +153,33 @@ static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict 
  *   with %36 = sub %21, %35 : f32[4,4]                        # examples/xor.lua:9 backward
  *   with %35 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
  */
-static void xor_mul_37(float *restrict t37_mul, const float *restrict t33_matmul, const float *restrict t8_tanh) {
+static void xor_mul_37(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 16; i0++) {
-    t37_mul[i0] = (t33_matmul[i0] * (1.0f - (t8_tanh[i0] * t8_tanh[i0])));
+    net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %38 = sum_to %37 : f32[4]                            # examples/xor.lua:9 backward */
-static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict t37_mul) {
+static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      g_net_0_bias[i1] += t37_mul[4*i0 + i1];
+      g_net_0_bias[i1] += net_1_mul_bw[4*i0 + i1];
     }
   }
 }
 
 /* %39 = matmul %37^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward */
-static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict t37_mul, const float *restrict x) {
+static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 8; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
       for (int i2 = 0; i2 < 2; i2++) {
-        g_net_0_weight[2*i0 + i2] += t37_mul[i0 + 4*i1] * x[2*i1 + i2];
+        g_net_0_weight[2*i0 + i2] += net_1_mul_bw[i0 + 4*i1] * x[2*i1 + i2];
       }
     }
   }
@@ -260,16 +260,16 @@ static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_
 /* %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
  *   with %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12
  */
-static void xor_pow_16(float *restrict t16_pow, const float *restrict out, const float *restrict target) {
+static void xor_pow_16(float *restrict mseloss0_pow, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
-    t16_pow[i0] = dlc_sqf((out[i0] - target[i0]));
+    mseloss0_pow[i0] = dlc_sqf((out[i0] - target[i0]));
   }
 }
 
 /* %25 = assign %24, %20 : f32[4]                       # examples/xor.lua:14 */
-static void xor_assign_25(float *restrict sample_loss, const float *restrict t16_pow) {
+static void xor_assign_25(float *restrict sample_loss, const float *restrict mseloss0_pow) {
   for (int i0 = 0; i0 < 4; i0++) {
-    sample_loss[i0] = t16_pow[i0];
+    sample_loss[i0] = mseloss0_pow[i0];
   }
 }
 
@@ -287,60 +287,60 @@ void xor_init(xor_model *m, uint64_t seed) {
 }
 
 void xor_forward(xor_model *restrict m, const float *x, float *out) {
-  float *const t5_transpose = m->arena + 0;   /* %5 transpose[2,4], examples/xor.lua:9 */
+  float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 16;   /* %6 matmul[4,4], examples/xor.lua:9 */
-  float *const t8_tanh = m->arena + 0;   /* %8 tanh[4,4], examples/xor.lua:9 */
+  float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const t9_transpose = m->arena + 16;   /* %9 transpose[4,1], examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const t10_matmul = m->arena + 32;   /* %10 matmul[4,1], examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
-  xor_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/xor.lua:9 */
-  xor_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/xor.lua:9 */
-  xor_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/xor.lua:9 */
-  xor_transpose_9(t9_transpose, p_net_2_weight); /* %9 transpose, examples/xor.lua:10 */
-  xor_matmul_10(t10_matmul, t8_tanh, t9_transpose); /* %10 matmul, examples/xor.lua:10 */
-  xor_assign_23(out, t10_matmul, p_net_2_bias); /* %23 assign, examples/xor.lua:14 */
+  xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */
+  xor_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/xor.lua:9 */
+  xor_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/xor.lua:9 */
+  xor_transpose_9(net_2_transpose, p_net_2_weight); /* %9 transpose: net.2 Linear, examples/xor.lua:10 */
+  xor_matmul_10(net_2_matmul, net_1_tanh, net_2_transpose); /* %10 matmul: net.2 Linear, examples/xor.lua:10 */
+  xor_assign_23(out, net_2_matmul, p_net_2_bias); /* %23 assign: examples/xor.lua:14 */
 }
 
 float xor_grad(xor_model *restrict m, const float *x, const float *target) {
-  float *const t5_transpose = m->arena + 0;   /* %5 transpose[2,4], examples/xor.lua:9 */
+  float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 16;   /* %6 matmul[4,4], examples/xor.lua:9 */
-  float *const t8_tanh = m->arena + 0;   /* %8 tanh[4,4], examples/xor.lua:9 */
+  float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const t9_transpose = m->arena + 16;   /* %9 transpose[4,1], examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const t10_matmul = m->arena + 32;   /* %10 matmul[4,1], examples/xor.lua:10 */
-  float *const t12_sigmoid = m->arena + 16;   /* %12 sigmoid[4,1], examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_3_sigmoid = m->arena + 16;   /* %12 sigmoid[4,1]: net.3 Sigmoid, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
-  float *const t14_sub = m->arena + 32;   /* %14 sub[4,1], examples/xor.lua:12 */
-  float *const t17_sum_to = m->arena + 48;   /* %17 sum_to[], examples/xor.lua:12 */
-  float *const t19_div = m->arena + 64;   /* %19 div[], examples/xor.lua:12 */
-  float *const t31_mul = m->arena + 48;   /* %31 mul[4,1], examples/xor.lua:10 backward */
+  float *const mseloss0_sub = m->arena + 32;   /* %14 sub[4,1]: mseloss0 MSELoss, examples/xor.lua:12 */
+  float *const mseloss0_sum_to = m->arena + 48;   /* %17 sum_to[]: mseloss0 MSELoss, examples/xor.lua:12 */
+  float *const mseloss0_div = m->arena + 64;   /* %19 div[]: mseloss0 MSELoss, examples/xor.lua:12 */
+  float *const net_3_mul_bw = m->arena + 48;   /* %31 mul[4,1]: net.3 Sigmoid, examples/xor.lua:10, backward */
   float *const g_net_2_bias = m->grad + 48;
-  float *const t33_matmul = m->arena + 16;   /* %33 matmul[4,4], examples/xor.lua:10 backward */
+  float *const net_2_matmul_bw = m->arena + 16;   /* %33 matmul[4,4]: net.2 Linear, examples/xor.lua:10, backward */
   float *const g_net_2_weight = m->grad + 32;
-  float *const t37_mul = m->arena + 32;   /* %37 mul[4,4], examples/xor.lua:9 backward */
+  float *const net_1_mul_bw = m->arena + 32;   /* %37 mul[4,4]: net.1 Tanh, examples/xor.lua:9, backward */
   float *const g_net_0_bias = m->grad + 16;
   float *const g_net_0_weight = m->grad + 0;
-  xor_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/xor.lua:9 */
-  xor_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/xor.lua:9 */
-  xor_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/xor.lua:9 */
-  xor_transpose_9(t9_transpose, p_net_2_weight); /* %9 transpose, examples/xor.lua:10 */
-  xor_matmul_10(t10_matmul, t8_tanh, t9_transpose); /* %10 matmul, examples/xor.lua:10 */
-  xor_sigmoid_12(t12_sigmoid, t10_matmul, p_net_2_bias); /* %12 sigmoid, examples/xor.lua:10 */
-  xor_sub_14(t14_sub, t12_sigmoid, target); /* %14 sub, examples/xor.lua:12 */
-  xor_sum_to_17(t17_sum_to, t14_sub); /* %17 sum_to, examples/xor.lua:12 */
-  xor_div_19(t19_div, t17_sum_to); /* %19 div, examples/xor.lua:12 */
-  xor_mul_31(t31_mul, t14_sub, t12_sigmoid); /* %31 mul, examples/xor.lua:10 backward */
-  xor_sum_to_32(g_net_2_bias, t31_mul); /* %32 sum_to, examples/xor.lua:10 backward */
-  xor_matmul_33(t33_matmul, t31_mul, p_net_2_weight); /* %33 matmul, examples/xor.lua:10 backward */
-  xor_matmul_34(g_net_2_weight, t31_mul, t8_tanh); /* %34 matmul, examples/xor.lua:10 backward */
-  xor_mul_37(t37_mul, t33_matmul, t8_tanh); /* %37 mul, examples/xor.lua:9 backward */
-  xor_sum_to_38(g_net_0_bias, t37_mul); /* %38 sum_to, examples/xor.lua:9 backward */
-  xor_matmul_39(g_net_0_weight, t37_mul, x); /* %39 matmul, examples/xor.lua:9 backward */
+  xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */
+  xor_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/xor.lua:9 */
+  xor_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/xor.lua:9 */
+  xor_transpose_9(net_2_transpose, p_net_2_weight); /* %9 transpose: net.2 Linear, examples/xor.lua:10 */
+  xor_matmul_10(net_2_matmul, net_1_tanh, net_2_transpose); /* %10 matmul: net.2 Linear, examples/xor.lua:10 */
+  xor_sigmoid_12(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %12 sigmoid: net.3 Sigmoid, examples/xor.lua:10 */
+  xor_sub_14(mseloss0_sub, net_3_sigmoid, target); /* %14 sub: mseloss0 MSELoss, examples/xor.lua:12 */
+  xor_sum_to_17(mseloss0_sum_to, mseloss0_sub); /* %17 sum_to: mseloss0 MSELoss, examples/xor.lua:12 */
+  xor_div_19(mseloss0_div, mseloss0_sum_to); /* %19 div: mseloss0 MSELoss, examples/xor.lua:12 */
+  xor_mul_31(net_3_mul_bw, mseloss0_sub, net_3_sigmoid); /* %31 mul: net.3 Sigmoid, examples/xor.lua:10, backward */
+  xor_sum_to_32(g_net_2_bias, net_3_mul_bw); /* %32 sum_to: net.2 Linear, examples/xor.lua:10, backward */
+  xor_matmul_33(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %33 matmul: net.2 Linear, examples/xor.lua:10, backward */
+  xor_matmul_34(g_net_2_weight, net_3_mul_bw, net_1_tanh); /* %34 matmul: net.2 Linear, examples/xor.lua:10, backward */
+  xor_mul_37(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %37 mul: net.1 Tanh, examples/xor.lua:9, backward */
+  xor_sum_to_38(g_net_0_bias, net_1_mul_bw); /* %38 sum_to: net.0 Linear, examples/xor.lua:9, backward */
+  xor_matmul_39(g_net_0_weight, net_1_mul_bw, x); /* %39 matmul: net.0 Linear, examples/xor.lua:9, backward */
   /* %41 = assign: computed in place by %39 */
   /* %43 = assign: computed in place by %38 */
   /* %45 = assign: computed in place by %34 */
@@ -361,18 +361,18 @@ static void xor_update(xor_model *restrict m) {
   float *const p_net_0_bias = m->param + 16;
   float *const p_net_2_weight = m->param + 32;
   float *const p_net_2_bias = m->param + 48;
-  xor_add_52(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %52 add, examples/xor.lua:13 backward */
-  xor_add_59(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %59 add, examples/xor.lua:13 backward */
-  xor_add_66(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %66 add, examples/xor.lua:13 backward */
-  xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add, examples/xor.lua:13 backward */
+  xor_add_52(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %52 add: examples/xor.lua:13, backward */
+  xor_add_59(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %59 add: examples/xor.lua:13, backward */
+  xor_add_66(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %66 add: examples/xor.lua:13, backward */
+  xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add: examples/xor.lua:13, backward */
   /* %53 = assign: computed in place by %52 */
-  xor_assign_56(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %56 assign, examples/xor.lua:13 backward */
+  xor_assign_56(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %56 assign: examples/xor.lua:13, backward */
   /* %60 = assign: computed in place by %59 */
-  xor_assign_63(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %63 assign, examples/xor.lua:13 backward */
+  xor_assign_63(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %63 assign: examples/xor.lua:13, backward */
   /* %67 = assign: computed in place by %66 */
-  xor_assign_70(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %70 assign, examples/xor.lua:13 backward */
+  xor_assign_70(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %70 assign: examples/xor.lua:13, backward */
   /* %74 = assign: computed in place by %73 */
-  xor_assign_77(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %77 assign, examples/xor.lua:13 backward */
+  xor_assign_77(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %77 assign: examples/xor.lua:13, backward */
 }
 
 float xor_train_step(xor_model *restrict m, const float *x, const float *target) {
@@ -383,25 +383,25 @@ float xor_train_step(xor_model *restrict m, const float *x, const float *target)
 }
 
 void xor_eval(xor_model *restrict m, const float *x, const float *target, float *out, float *sample_loss) {
-  float *const t5_transpose = m->arena + 0;   /* %5 transpose[2,4], examples/xor.lua:9 */
+  float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const t6_matmul = m->arena + 16;   /* %6 matmul[4,4], examples/xor.lua:9 */
-  float *const t8_tanh = m->arena + 0;   /* %8 tanh[4,4], examples/xor.lua:9 */
+  float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const t9_transpose = m->arena + 16;   /* %9 transpose[4,1], examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const t10_matmul = m->arena + 32;   /* %10 matmul[4,1], examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
-  float *const t16_pow = m->arena + 0;   /* %16 pow[4,1], examples/xor.lua:12 */
-  xor_transpose_5(t5_transpose, p_net_0_weight); /* %5 transpose, examples/xor.lua:9 */
-  xor_matmul_6(t6_matmul, x, t5_transpose); /* %6 matmul, examples/xor.lua:9 */
-  xor_tanh_8(t8_tanh, t6_matmul, p_net_0_bias); /* %8 tanh, examples/xor.lua:9 */
-  xor_transpose_9(t9_transpose, p_net_2_weight); /* %9 transpose, examples/xor.lua:10 */
-  xor_matmul_10(t10_matmul, t8_tanh, t9_transpose); /* %10 matmul, examples/xor.lua:10 */
-  xor_assign_23(out, t10_matmul, p_net_2_bias); /* %12 sigmoid, examples/xor.lua:10 */
-  xor_pow_16(t16_pow, out, target); /* %16 pow, examples/xor.lua:12 */
+  float *const mseloss0_pow = m->arena + 0;   /* %16 pow[4,1]: mseloss0 MSELoss, examples/xor.lua:12 */
+  xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */
+  xor_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/xor.lua:9 */
+  xor_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/xor.lua:9 */
+  xor_transpose_9(net_2_transpose, p_net_2_weight); /* %9 transpose: net.2 Linear, examples/xor.lua:10 */
+  xor_matmul_10(net_2_matmul, net_1_tanh, net_2_transpose); /* %10 matmul: net.2 Linear, examples/xor.lua:10 */
+  xor_assign_23(out, net_2_matmul, p_net_2_bias); /* %12 sigmoid: net.3 Sigmoid, examples/xor.lua:10 */
+  xor_pow_16(mseloss0_pow, out, target); /* %16 pow: mseloss0 MSELoss, examples/xor.lua:12 */
   /* %23 = assign: computed in place by %12 */
-  xor_assign_25(sample_loss, t16_pow); /* %25 assign, examples/xor.lua:14 */
+  xor_assign_25(sample_loss, mseloss0_pow); /* %25 assign: examples/xor.lua:14 */
 }
 
 enum { XOR_NTENSORS = 8 };

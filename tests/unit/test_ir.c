@@ -20,7 +20,7 @@ static void catch_error(void *ctx, const char *msg) {
 static Graph *graph(void) {
   Graph *g = ir_new();
   g->on_error = catch_error;
-  g->cur = (Loc){"model.lua", 7};
+  g->cur = (Loc){"model.lua", 7, 0};
   return g;
 }
 

@@ -77,7 +77,7 @@ static char *slurp(const char *path) {
 int main(void) {
   Graph *g = ir_new();
   g->name = "ops";
-  g->cur = (Loc){"test_ops.c", 1};
+  g->cur = (Loc){"test_ops.c", 1, 0};
   Ctx c = {g, 0, 0, 0, 0};
   c.x = ir_input(g, "x", S(2, B, F, 0, 0), DT_FLOAT);
   c.t = ir_input(g, "t", S(1, B, 0, 0, 0), DT_INT);
