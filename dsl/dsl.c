@@ -574,7 +574,11 @@ static void open_core(lua_State *L, const DslOptions *o) {
   luaL_setfuncs(L, tensor_mms, 0);
   lua_pushboolean(L, 0); /* sealed: getmetatable(tensor) cannot reach the methods */
   lua_setfield(L, -2, "__metatable");
-  lua_newtable(L); /* methods, filled by dlc.lua */
+  lua_newtable(L); /* methods, filled by dlc.lua; a name that is not one is an error */
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, sb_no_method);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, -2);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "__index");
   luaL_newlib(L, core_fns);

@@ -18,6 +18,7 @@
  *   Memory: the allocator's cap (dsl.c). */
 #include "sandbox.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lualib.h>
@@ -254,11 +255,83 @@ static int ro_pairs(lua_State *L) {
   return 3;
 }
 
+/* Edit distance of a and b, letters compared case-insensitively; large for long names. */
+static int distance(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  if (na > 40 || nb > 40) return 99;
+  int d[41][41];
+  for (size_t i = 0; i <= na; i++) d[i][0] = (int)i;
+  for (size_t j = 0; j <= nb; j++) d[0][j] = (int)j;
+  for (size_t i = 1; i <= na; i++)
+    for (size_t j = 1; j <= nb; j++) {
+      int sub = d[i - 1][j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+      int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+      d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+  return d[na][nb];
+}
+
+/* " (did you mean NAME?)" for the public key of the table at idx closest to key, or "". */
+static const char *did_you_mean(lua_State *L, int idx, const char *key, char *buf, size_t len) {
+  idx = lua_absindex(L, idx);
+  int best = 99;
+  char bestk[48] = "";
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) continue;
+    const char *k = lua_tostring(L, -1);
+    if (k[0] == '_' || strlen(k) >= sizeof bestk) continue;
+    size_t n = strlen(key) < strlen(k) ? strlen(key) : strlen(k);
+    int dist = distance(key, k), limit = n <= 3 ? 1 : n <= 6 ? 2 : 3; /* Relu -> ReLU */
+    if (dist <= limit && (dist < best || (dist == best && strcmp(k, bestk) < 0))) { /* the table's order is random */
+      best = dist;
+      snprintf(bestk, sizeof bestk, "%s", k);
+    }
+  }
+  if (bestk[0]) snprintf(buf, len, " (did you mean %s?)", bestk);
+  else buf[0] = 0;
+  return buf;
+}
+
+/* A name the model asked of one of dlc's modules and that is not there: an error at the
+ * model's line, with the nearest name there is. */
+static int ro_index(lua_State *L) {
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  const char *name = lua_tostring(L, lua_upvalueindex(2)), *what = lua_tostring(L, lua_upvalueindex(3));
+  if (lua_type(L, 2) != LUA_TSTRING) return sb_raise(L, "%s has no %s of that kind (a %s key)", name, what, luaL_typename(L, 2));
+  const char *key = lua_tostring(L, 2);
+  char shown[80], hint[96];
+  rt_shown(shown, sizeof shown, key);
+  return sb_raise(L, "%s has no %s '%s'%s", name, what, shown, did_you_mean(L, lua_upvalueindex(1), key, hint, sizeof hint));
+}
+
+/* What each of dlc's modules holds, for its error messages. */
+static const char *member_kind(const char *name) {
+  if (strcmp(name, "nn") == 0) return "module";
+  if (strcmp(name, "optim") == 0) return "optimizer";
+  if (strcmp(name, "init") == 0) return "initializer";
+  return "function";
+}
+
+int sb_no_method(lua_State *L) {
+  if (lua_type(L, 2) != LUA_TSTRING)
+    return sb_raise(L, "a tensor cannot be indexed with [...] (got a %s key): tensors have methods only, "
+                       "x:name(...)", luaL_typename(L, 2));
+  char shown[80], hint[96];
+  rt_shown(shown, sizeof shown, lua_tostring(L, 2));
+  return sb_raise(L, "a tensor has no method '%s'%s", shown, did_you_mean(L, 1, lua_tostring(L, 2), hint, sizeof hint));
+}
+
 void sb_read_only(lua_State *L, const char *name) {
   int real = lua_gettop(L);
   lua_newtable(L);
   lua_createtable(L, 0, 4);
   lua_pushvalue(L, real);
+  lua_pushstring(L, name);
+  lua_pushstring(L, member_kind(name));
+  lua_pushcclosure(L, ro_index, 3);
   lua_setfield(L, -2, "__index");
   lua_pushstring(L, name);
   lua_pushcclosure(L, ro_newindex, 1);

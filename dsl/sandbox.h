@@ -12,6 +12,9 @@ void sb_private_env(lua_State *L);
 /* Replace the table on the top of the stack by a read-only view of it (what the model's
  * require returns: dlc's modules are dlc's). */
 void sb_read_only(lua_State *L, const char *name);
+/* __index of the tensor methods' table (arguments: the table, the key): no such method, or an
+ * index that is not a name, as an error at the model's line with the nearest method's name. */
+int sb_no_method(lua_State *L);
 
 /* Load the model file as a function on the top of the stack (LUA_OK), or print why it is not
  * a model file and return non-zero.  The file must be UTF-8 text without NUL bytes, at most
