@@ -49,6 +49,7 @@ static int vjp(Graph *g, int id, int k, int gy) {
   case OP_SQRT: return divi(g, gy, mul(g, C(g, 2), y));
   case OP_ABS: return mul(g, gy, ir_unary(g, OP_SIGN, x));
   case OP_TANH: return mul(g, gy, sub(g, C(g, 1), mul(g, y, y)));
+  case OP_ERF: return mul(g, gy, mul(g, C(g, 1.1283791670955126), ir_unary(g, OP_EXP, ir_unary(g, OP_NEG, mul(g, x, x))))); /* 2/sqrt(pi) exp(-x^2) */
   case OP_SIGMOID: return mul(g, gy, mul(g, y, sub(g, C(g, 1), y)));
   case OP_RELU: return mul(g, gy, ir_unary(g, OP_STEP, y));
   case OP_CLAMP: return mul(g, gy, ir_unary_ab(g, OP_INRANGE, x, n.a, n.b));

@@ -584,6 +584,24 @@ function nn.Softplus:forward(x)
   return core.unary("softplus", x * self.beta, self.threshold) / self.beta
 end
 
+-- GELU: x * Phi(x) = x/2 (1 + erf(x / sqrt 2)); approximate = "tanh": x/2 (1 + tanh(sqrt(2/pi)
+-- (x + 0.044715 x^3))), PyTorch's two forms.
+class("GELU", function(self, o)
+  o = options(o, {approximate = {"string", "none"}}, "nn.GELU")
+  if o.approximate ~= "none" and o.approximate ~= "tanh" then
+    core.error("nn.GELU: approximate is \"none\" or \"tanh\", got \"" .. o.approximate .. "\"")
+  end
+  self.approximate = o.approximate
+  self._desc = o.approximate == "tanh" and "approximate=tanh" or nil
+end)
+function nn.GELU:forward(x)
+  need_tensor(x, tostring(self))
+  if self.approximate == "tanh" then
+    return x * 0.5 * ((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)):tanh() + x * 0.5
+  end
+  return x * 0.5 * core.unary("erf", x * (1 / math.sqrt(2))) + x * 0.5
+end
+
 -- SiLU (swish): x * sigmoid(x)
 class("SiLU", function(self, o) options(o, {}, "nn.SiLU") end)
 function nn.SiLU:forward(x)

@@ -1,7 +1,8 @@
 -- activations.lua - the library's activation modules: nn.LeakyReLU (default slope, and a slope
 -- given as an option), nn.PReLU (one shared slope; a slope per channel on [N, C, L] and on
 -- [N, C] inputs, the slopes' own gradients included), nn.ELU (default alpha and alpha = 0.5),
--- nn.SiLU and nn.Softplus (beta 0.5, threshold 0.04: pos takes the linear tail, neg the curve).
+-- nn.SiLU, nn.Softplus (beta 0.5, threshold 0.04: pos takes the linear tail, neg the curve) and
+-- nn.GELU (exact and tanh).
 -- Kinks are avoided by construction: each activation sees pos, in [0.1, 2], and neg, in
 -- [-2, -0.1], separately; w weights the outputs so every element has its own gradient.
 local dlc, nn, init, optim = require "dlc", require "nn", require "init", require "optim"
@@ -17,6 +18,7 @@ local acts = {
   nn.LeakyReLU(), nn.LeakyReLU{negative_slope = 0.2}, nn.PReLU(),
   nn.PReLU(3, {init = init.uniform(0.1, 0.5)}), nn.ELU(), nn.ELU(0.5), nn.SiLU(),
   nn.Softplus(), nn.Softplus{beta = 3, threshold = 30}, nn.Softplus{beta = 0.5, threshold = 0.04},
+  nn.GELU(), nn.GELU{approximate = "tanh"},
 }
 local per_feature = nn.PReLU{num_parameters = 3}  -- [N, C]: one slope per column
 local loss = 0

@@ -45,6 +45,7 @@ local cases = {
   prelu = function() return activation({4, 3, 2}, {nn.PReLU(), nn.PReLU(3)}) end,
   elu = function() return activation(S, {nn.ELU(), nn.ELU(0.5)}) end,
   silu = function() return activation(S, {nn.SiLU()}) end,
+  gelu = function() return activation(S, {nn.GELU(), nn.GELU{approximate = "tanh"}}) end,
   softplus = function() return activation(S, {nn.Softplus(), nn.Softplus{beta = 2, threshold = 1}}) end,
   softmax = function() return activation(S, {nn.Softmax(2), nn.Softmax(1)}) end,
   log_softmax = function() return activation(S, {nn.LogSoftmax(2), nn.LogSoftmax(1)}) end,

@@ -35,7 +35,7 @@ static int build(Ctx *c, Op op) {
   case OP_PARAM: return c->w;
   case OP_CONST: return ir_const(g, 2, NULL);
   case OP_RAND: return ir_rand(g, S(2, B, F, 0, 0), 1);
-  case OP_NEG: case OP_EXP: case OP_LOG: case OP_SQRT: case OP_ABS: case OP_TANH: case OP_SIGMOID: case OP_RELU:
+  case OP_NEG: case OP_EXP: case OP_LOG: case OP_SQRT: case OP_ABS: case OP_TANH: case OP_ERF: case OP_SIGMOID: case OP_RELU:
     return ir_unary(g, op, c->h);
   case OP_STEP: case OP_SIGN: return ir_unary(g, op, c->x);
   case OP_CLAMP: return ir_unary_ab(g, op, c->h, -1, 1);
