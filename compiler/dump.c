@@ -17,35 +17,31 @@ const char *dtype_str(DType dt, int dtype64) {
   return dtype64 ? "f64" : "f32";
 }
 
-/* The node's attributes: its op's template (ops.h) with the $names filled in. */
-static const char *attrs(const Node *n) {
+/* The value of $name in a node's attribute template (ops.h). */
+static const char *attr_value(const char *name, void *ctx) {
   static const char *mode[] = {"zeros", "replicate", "-inf"};
-  const char *t = op_info[n->op].attrs;
-  char *out = ir_strdup(*t ? " " : "");
-  while (*t) {
-    size_t len = strcspn(t, "$");
-    out = ir_fmt("%s%.*s", out, (int)len, t);
-    t += len;
-    if (!*t) break;
-    size_t nlen = strspn(t + 1, "abcdefghijklmnopqrstuvwxyz");
-    char name[16];
-    snprintf(name, sizeof name, "%.*s", (int)nlen, t + 1);
-    t += 1 + nlen;
-    const int *a = n->attr;
-    if (!strcmp(name, "a")) out = ir_fmt("%s%g", out, n->a);
-    else if (!strcmp(name, "b")) out = ir_fmt("%s%g", out, n->b);
-    else if (!strcmp(name, "axis")) out = ir_fmt("%s%d", out, n->axis);
-    else if (!strcmp(name, "dim")) out = ir_fmt("%s%d", out, n->axis + 1);
-    else if (!strcmp(name, "classes")) out = ir_fmt("%s%d", out, n->shape.d[1]);
-    else if (!strcmp(name, "perm"))
-      for (int i = 0; i < n->shape.n; i++) out = ir_fmt("%s%s%d", out, i ? "," : "", a[i] + 1);
-    else if (!strcmp(name, "window"))
-      out = ir_fmt("%s{kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", out, a[WA_KH], a[WA_KW],
-                   a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]],
-                   a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
-    else die("ops.h: %s: unknown $%s in its attributes", op_info[n->op].name, name);
+  const Node *n = ctx;
+  const int *a = n->attr;
+  if (!strcmp(name, "a")) return ir_fmt("%g", n->a);
+  if (!strcmp(name, "b")) return ir_fmt("%g", n->b);
+  if (!strcmp(name, "axis")) return ir_fmt("%d", n->axis);
+  if (!strcmp(name, "dim")) return ir_fmt("%d", n->axis + 1);
+  if (!strcmp(name, "classes")) return ir_fmt("%d", n->shape.d[1]);
+  if (!strcmp(name, "perm")) {
+    char *p = ir_strdup("");
+    for (int i = 0; i < n->shape.n; i++) p = ir_fmt("%s%s%d", p, i ? "," : "", a[i] + 1);
+    return p;
   }
-  return out;
+  if (!strcmp(name, "window"))
+    return ir_fmt("{kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", a[WA_KH], a[WA_KW], a[WA_SH],
+                  a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]], a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
+  return NULL;
+}
+
+/* The node's attributes: its op's template (ops.h) filled in. */
+static const char *attrs(const Node *n) {
+  const char *t = op_info[n->op].attrs;
+  return *t ? ir_fmt(" %s", ir_template(t, attr_value, (void *)n)) : "";
 }
 
 char *dump_node_str(const Graph *g, int id, int dtype64) {

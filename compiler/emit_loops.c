@@ -253,32 +253,31 @@ const char *em_read(Em *e, int id, const Aff *idx) {
   return ir_fmt("%s[%s]", em_buffer(e, id, 0), em_aff_str(e, &lin));
 }
 
-/* An elementwise op's C expression: its template from ops.h with the operands filled in. */
+/* The values of an elementwise op's C expression template (ops.h): operands, scalar
+ * attributes as literals, and the libm suffix of the net's real type. */
+typedef struct {
+  const Em *e;
+  const Node *n;
+  const char *a, *b;
+} ExprArgs;
+
+static const char *expr_value(const char *name, void *ctx) {
+  const ExprArgs *x = ctx;
+  if (!strcmp(name, "1")) return x->a;
+  if (!strcmp(name, "2")) return x->b;
+  if (!strcmp(name, "a")) return em_lit(x->e, x->n->a);
+  if (!strcmp(name, "b")) return em_lit(x->e, x->n->b);
+  if (!strcmp(name, "f")) return x->e->d64 ? "" : "f";
+  return NULL;
+}
+
 static const char *elementwise(Em *e, const Node *n, const char *a, const char *b) {
   const Node *bn = n->nin > 1 ? &e->g->nodes[n->in[1]] : NULL;
   if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 2) return ir_fmt("%s(%s)", em_fn(e, "dlc_sq"), a);
   if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 1) return a;
-  const char *t = op_info[n->op].expr;
-  if (!t) die("%s has no C expression in ops.h", op_info[n->op].name);
-  char *out = ir_strdup("");
-  for (; *t; t++) {
-    const char *piece = NULL;
-    if (*t == '$' && t[1]) {
-      switch (*++t) {
-      case '1': piece = a; break;
-      case '2': piece = b; break;
-      case 'a': piece = em_lit(e, n->a); break;
-      case 'b': piece = em_lit(e, n->b); break;
-      case 'f': piece = e->d64 ? "" : "f"; break;
-      default: die("ops.h: %s: unknown $%c in its C expression", op_info[n->op].name, *t);
-      }
-      if (!piece) die("ops.h: %s: $%c without an operand", op_info[n->op].name, *t);
-      out = ir_fmt("%s%s", out, piece);
-    } else {
-      out = ir_fmt("%s%c", out, *t);
-    }
-  }
-  return out;
+  if (!op_info[n->op].expr) die("%s has no C expression in ops.h", op_info[n->op].name);
+  ExprArgs x = {e, n, a, b};
+  return ir_template(op_info[n->op].expr, expr_value, &x);
 }
 
 /* The value of node id at idx, computed from its inputs. */

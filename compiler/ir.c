@@ -119,6 +119,24 @@ _Noreturn void die_at(const char *file, int line, const char *fmt, ...) {
   exit(3);
 }
 
+char *ir_template(const char *t, const char *(*value)(const char *name, void *ctx), void *ctx) {
+  char *out = ir_strdup("");
+  while (*t) {
+    size_t len = strcspn(t, "$"), nlen;
+    out = ir_fmt("%s%.*s", out, (int)len, t);
+    t += len;
+    if (!*t) break;
+    nlen = strspn(t + 1, "abcdefghijklmnopqrstuvwxyz0123456789");
+    char name[16];
+    snprintf(name, sizeof name, "%.*s", (int)nlen, t + 1);
+    const char *v = value(name, ctx);
+    if (!v) die("template \"%s\": no value for $%s", t, name);
+    out = ir_fmt("%s%s", out, v);
+    t += 1 + nlen;
+  }
+  return out;
+}
+
 void ivec_push(IntVec *v, int x) {
   if (v->n == v->cap) {
     v->cap = v->cap ? 2 * v->cap : 8;

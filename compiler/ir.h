@@ -205,6 +205,9 @@ char *ir_c_ident(const char *s);
 /* Write text[0..n) to path atomically (the old file or the whole new one, never a part); 0, or
  * 1 after printing why not. */
 int ir_write_file(const char *path, const char *text, size_t n);
+/* Template text with each $name ([a-z0-9]+) replaced by value(name, ctx), which returns NULL
+ * for a name it does not know (an internal error): ops.h's C expressions and attributes. */
+char *ir_template(const char *t, const char *(*value)(const char *name, void *ctx), void *ctx);
 void ir_free_all(void);
 _Noreturn void die_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
