@@ -53,7 +53,8 @@ typedef enum {
 
 enum {
   OF_NODIFF = 1, /* not differentiable */
-  OF_LEAF = 2    /* storage owned by model or caller */
+  OF_LEAF = 2,   /* storage owned by model or caller */
+  OF_AB = 4      /* a unary op with scalar attributes a, b (ir_unary_ab) */
 };
 
 /* An op's row of ops.h. */
@@ -244,8 +245,8 @@ int ir_grad(Graph *g, int param);
 int ir_const(Graph *g, double v, const char *cname);
 int ir_rand(Graph *g, Shape s, int stream);
 int ir_unary(Graph *g, Op op, int x);
-/* A unary elementwise op with scalar attributes (its ops.h attributes name $a, $b): CLAMP and
- * INRANGE take bounds a = lo <= b = hi. */
+/* A unary elementwise op with scalar attributes (OF_AB): CLAMP and INRANGE take bounds
+ * a = lo <= b = hi, SOFTPLUS its threshold a. */
 int ir_unary_ab(Graph *g, Op op, int x, double a, double b);
 int ir_binary(Graph *g, Op op, int a, int b);
 int ir_broadcast(Graph *g, int x, Shape s);

@@ -31,7 +31,7 @@ int ir_rand(Graph *g, Shape s, int stream) {
   return ir_add_node(g, n);
 }
 
-static int has_scalars(Op op) { return strstr(op_info[op].attrs, "$a") != NULL; }
+static int has_scalars(Op op) { return (op_info[op].flags & OF_AB) != 0; }
 
 int ir_unary(Graph *g, Op op, int x) {
   if (op_info[op].kind != K_E1 || has_scalars(op)) die("ir_unary(%s)", op_info[op].name);

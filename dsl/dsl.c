@@ -252,7 +252,7 @@ static int c_const(lua_State *L) {
 static int c_unary(lua_State *L) {
   Op op = op_named(L, 1, K_E1);
   int x = node_arg(L, 2);
-  if (strstr(op_info[op].attrs, "$a")) /* scalar attributes: clamp's bounds, ... */
+  if (op_info[op].flags & OF_AB) /* scalar attributes: clamp's bounds, softplus's threshold */
     return push_tensor(L, ir_unary_ab(G(L), op, x, luaL_checknumber(L, 3), luaL_optnumber(L, 4, 0)));
   return push_tensor(L, ir_unary(G(L), op, x));
 }

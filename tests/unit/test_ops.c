@@ -119,6 +119,9 @@ int main(void) {
     seen[n->op] = 1;
     const char *d = dump_node_str(g, i, 0);
     CHECK(contains(d, ir_fmt(" = %s", op_info[n->op].name)), "%%%d: the dump \"%s\" names its op", i, d);
+    const char *ex = op_info[n->op].expr;
+    CHECK(!(op_info[n->op].flags & OF_AB) == !(ex && strstr(ex, "$a")),
+          "%s: OF_AB exactly when its C expression uses $a", op_info[n->op].name);
     CHECK(!*op_info[n->op].attrs || contains(d, "{"), "%%%d: the dump \"%s\" shows the attributes", i, d);
     CHECK(n->nin == op_info[n->op].arity, "%%%d %s: %d inputs, arity %d", i, op_info[n->op].name, n->nin,
           op_info[n->op].arity);
