@@ -3,6 +3,8 @@
  * names of inputs, parameters and state. */
 #include "emit.h"
 
+#include "dlc_rt.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -29,7 +31,7 @@ void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
 static const char *init_call(const Em *e, const Leaf *l, int64_t off) {
   int64_t n = shape_numel(&l->shape);
   const char *sfx = e->d64 ? "f64" : "f32";
-  uint64_t stream = rt_fnv1a(RT_FNV1A_BASIS, l->name, strlen(l->name)); /* rt_hash_name */
+  uint64_t stream = rt_hash_name(l->name); /* the runtime's stream for this tensor */
   switch (l->init.kind) {
   case INIT_UNIFORM:
     return ir_fmt("rt_fill_uniform_%s(m->param + %lld, %lld, %.17g, %.17g, seed, UINT64_C(0x%016llx));",

@@ -298,7 +298,7 @@ static const char *did_you_mean(lua_State *L, int idx, const char *key, char *bu
  * model's line, with the nearest name there is. */
 static int ro_index(lua_State *L) {
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_gettable(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const char *name = lua_tostring(L, lua_upvalueindex(2)), *what = lua_tostring(L, lua_upvalueindex(3));
   if (lua_type(L, 2) != LUA_TSTRING) return sb_raise(L, "%s has no %s of that kind (a %s key)", name, what, luaL_typename(L, 2));
   const char *key = lua_tostring(L, 2);

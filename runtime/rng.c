@@ -24,9 +24,6 @@ void rt_philox(uint64_t seed, uint64_t stream, uint64_t counter, uint32_t out[4]
 
 uint64_t rt_hash_name(const char *name) { return rt_fnv1a(RT_FNV1A_BASIS, name, strlen(name)); }
 
-/* The top 53 bits of (hi:lo), an integer in [0, 2^53). */
-static uint64_t bits53(uint32_t hi, uint32_t lo) { return (((uint64_t)hi << 32) | lo) >> 11; }
-
 double rt_uniform01(uint64_t seed, uint64_t stream, uint64_t i) {
   uint32_t r[4];
   rt_philox(seed, stream, i, r);
@@ -36,8 +33,8 @@ double rt_uniform01(uint64_t seed, uint64_t stream, uint64_t i) {
 double rt_normal01(uint64_t seed, uint64_t stream, uint64_t i) {
   uint32_t r[4];
   rt_philox(seed, stream, i, r);
-  double u1 = (double)(bits53(r[0], r[1]) + 1) * TWO_POW_M53; /* (0, 1]: log is finite */
-  double u2 = (double)bits53(r[2], r[3]) * TWO_POW_M53;       /* [0, 1) */
+  double u1 = rt_unit53(r[0], r[1]) + TWO_POW_M53; /* (0, 1], exactly: log is finite */
+  double u2 = rt_unit53(r[2], r[3]);               /* [0, 1) */
   return sqrt(-2.0 * log(u1)) * cos(TWO_PI * u2);
 }
 
