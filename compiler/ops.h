@@ -16,7 +16,8 @@
  *          folding (opt_simplify.c); NAN: never folded.
  *
  * Adding an op:
- *   - elementwise (K_E1, K_E2): its row here (expression and fold), its VJP in autodiff.c
+ *   - elementwise (K_E1, K_E2): its row here (expression and fold; OF_AB and $a/$b when it
+ *     takes scalar attributes, built by ir_unary_ab), its VJP in autodiff.c
  *     (a case in `vjp`, or OF_NODIFF), a helper in runtime/dlc_kernel.h when the expression is
  *     not plain C, and its name in the model language (dsl/nn.lua or dsl/dlc.lua; `dlc.unary`
  *     and `dlc.binary` reach every elementwise op by its name).  Nothing else: shape rules,
