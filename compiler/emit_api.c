@@ -13,6 +13,15 @@
 
 int em_is_target(const Graph *g, int i) { return i == g->target; }
 
+/* The learning rate's state leaf (the optimizer's own scalar "lr", read by the update) when the
+ * model has a scheduler and a training step; else -1. */
+static int lr_state(const Em *e) {
+  if (!e->o->sched || e->o->inference) return -1;
+  for (int i = 0; i < e->g->nstates; i++)
+    if (e->g->states[i].owner < 0 && strcmp(e->g->states[i].slot, "lr") == 0) return i;
+  return -1;
+}
+
 /* with_outputs: 0 none, 1 the model's outputs, 2 those and the per-sample losses */
 void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
   const Graph *g = e->g;
@@ -52,6 +61,10 @@ void emit_init(Em *e) {
   fprintf(f, "void %s_init(%s_model *m, uint64_t seed) {\n", e->pre, e->pre);
   fprintf(f, "  memset(m, 0, sizeof *m);\n");
   fprintf(f, "  m->seed = seed; /* also keys dropout's masks, with the step count */\n");
+  int lr = lr_state(e);
+  if (lr >= 0)
+    fprintf(f, "  m->state[%lld] = (%s)%.17g; /* optim.lr: the schedule's first learning rate */\n",
+            (long long)e->p->state_off[lr], e->real, e->o->sched->base_lr);
   for (int i = 0; i < g->nparams; i++) {
     const Leaf *l = &g->params[i];
     fprintf(f, "  /* %s %s   # %s:%d */\n", ir_esc(l->name, RT_ESC_C_COMMENT), shape_str(&l->shape),
@@ -75,8 +88,10 @@ void emit_tensor_table(Em *e) {
     fprintf(f, "  t[%d] = (RtTensor){\"%s\", %s, %d, {", i, ir_esc(l->name, RT_ESC_C_STRING), e->d64 ? "RT_F64" : "RT_F32",
             l->shape.n);
     for (int d = 0; d < l->shape.n; d++) fprintf(f, "%s%d", d ? ", " : "", l->shape.d[d]);
+    /* optional state: absent in a file, zero; the learning rate keeps its value */
+    int optional = !st ? 0 : i - g->nparams == lr_state(e) ? 2 : 1;
     fprintf(f, "%s}, (void *)(m->%s + %lld), %d};\n", l->shape.n ? "" : "0", st ? "state" : "param",
-            (long long)off, st);
+            (long long)off, optional);
   }
   fprintf(f, "}\n\n");
 }
@@ -186,6 +201,13 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "int %s_save(const %s_model *m, const char *path);\n", P, P);
   fprintf(h, "int %s_save_meta(const %s_model *m, const char *path, const char *const *kv, int nmeta);\n", P, P);
   fprintf(h, "int %s_load(%s_model *m, const char *path);\n", P, P);
+  if (lr_state(e) >= 0)
+    fprintf(h, "/* The learning rate, a run-time value (the model has a scheduler): the optimizer state\n"
+               " * optim.lr, saved in checkpoints; _init sets the schedule's first rate.  The rate for epoch n\n"
+               " * (for OneCycleLR: optimizer step n) is rt_sched_lr(&%s_sched, n, total_steps) (dlc_rt.h). */\n"
+               "double %s_lr(const %s_model *m);\n"
+               "void %s_set_lr(%s_model *m, double lr);\n"
+               "extern const struct RtSched %s_sched;\n", P, P, P, P, P, P);
   if (em_descriptor_input(e) >= 0)
     fprintf(h, "\n/* The net's descriptor for drivers that are not shape-specific (RtNet, dlc_rt.h). */\n"
                "extern const struct RtNet %s_net;\n", P);
@@ -289,11 +311,43 @@ int em_descriptor_input(const Em *e) {
   return x;
 }
 
+static const char *const sched_kind[] = {"RT_SCHED_STEP", "RT_SCHED_MULTISTEP", "RT_SCHED_EXPONENTIAL",
+                                        "RT_SCHED_COSINE", "RT_SCHED_ONECYCLE"};
+
+/* <name>_lr, <name>_set_lr and the schedule <name>_sched (an RtSched, dlc_rt.h). */
+static void emit_lr_api(Em *e) {
+  const RtSched *s = e->o->sched;
+  const char *P = e->pre;
+  FILE *f = e->f;
+  int lr = lr_state(e);
+  if (lr < 0) return;
+  long long off = (long long)e->p->state_off[lr];
+  fprintf(f, "\n/* ---- the learning rate (optim.lr) and its schedule, %s (runtime/sched.c) ---- */\n\n",
+          rt_sched_name(s));
+  fprintf(f, "double %s_lr(const %s_model *m) { return m->state[%lld]; }\n", P, P, off);
+  fprintf(f, "void %s_set_lr(%s_model *m, double lr) { m->state[%lld] = (%s)lr; }\n\n", P, P, off, e->real);
+  if (s->nmilestones) {
+    fprintf(f, "static const int64_t %s_milestones[%d] = {", P, s->nmilestones);
+    for (int i = 0; i < s->nmilestones; i++) fprintf(f, "%s%lld", i ? ", " : "", (long long)s->milestones[i]);
+    fprintf(f, "};\n");
+  }
+  fprintf(f, "const RtSched %s_sched = {\n", P);
+  fprintf(f, "    .kind = %s, .base_lr = %.17g, .gamma = %.17g, .step_size = %lld,\n", sched_kind[s->kind],
+          s->base_lr, s->gamma, (long long)s->step_size);
+  fprintf(f, "    .milestones = %s, .nmilestones = %d, .t_max = %lld, .eta_min = %.17g,\n",
+          s->nmilestones ? ir_fmt("%s_milestones", P) : "NULL", s->nmilestones, (long long)s->t_max, s->eta_min);
+  fprintf(f, "    .max_lr = %.17g, .pct_start = %.17g, .div_factor = %.17g, .final_div_factor = %.17g,\n",
+          s->max_lr, s->pct_start, s->div_factor, s->final_div_factor);
+  fprintf(f, "    .linear = %d, .three_phase = %d, .total_steps = %lld, .epochs = %lld};\n", s->linear,
+          s->three_phase, (long long)s->total_steps, (long long)s->epochs);
+}
+
 void emit_descriptor(Em *e) {
   const Graph *g = e->g;
   const char *P = e->pre;
   FILE *f = e->f;
   int xi = em_descriptor_input(e), y = 0;
+  emit_lr_api(e);
   if (xi < 0) {
     fprintf(f, "\n/* No descriptor (RtNet): it describes f32 nets with one float input and one output. */\n");
     return;
@@ -323,6 +377,9 @@ void emit_descriptor(Em *e) {
   fprintf(f, "static int %s_rt_load(void *m, const char *path) { return %s_load(m, path); }\n", P, P);
   fprintf(f, "static const char *%s_rt_error(const void *m) { return ((const %s_model *)m)->error; }\n", P, P);
   fprintf(f, "static int64_t %s_rt_steps(const void *m) { return ((const %s_model *)m)->step; }\n", P, P);
+  if (lr_state(e) >= 0)
+    fprintf(f, "static double %s_rt_lr(const void *m) { return %s_lr(m); }\n"
+               "static void %s_rt_set_lr(void *m, double lr) { %s_set_lr(m, lr); }\n", P, P, P, P);
   fprintf(f, "#ifdef _OPENMP\n#include <omp.h>\n"
              "static void %s_rt_threads(int n) { omp_set_num_threads(n); }\n#endif\n\n", P);
   fprintf(f, "const RtNet %s_net = {\n", P);
@@ -335,5 +392,7 @@ void emit_descriptor(Em *e) {
   fprintf(f, "    .train_step = %s, .eval = %s,\n", train ? ir_fmt("%s_rt_train_step", P) : "NULL",
           eval ? ir_fmt("%s_rt_eval", P) : "NULL");
   fprintf(f, "    .save_meta = %s_rt_save_meta, .load = %s_rt_load, .error = %s_rt_error, .steps = %s_rt_steps,\n", P, P, P, P);
+  if (lr_state(e) >= 0)
+    fprintf(f, "    .sched = &%s_sched, .lr = %s_rt_lr, .set_lr = %s_rt_set_lr,\n", P, P, P);
   fprintf(f, "#ifdef _OPENMP\n    .set_threads = %s_rt_threads,\n#endif\n};\n", P);
 }

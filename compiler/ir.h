@@ -311,6 +311,7 @@ typedef struct {
   int inference;      /* --inference */
   int check_numerics; /* --check-numerics */
   int openmp;         /* --openmp */
+  const struct RtSched *sched; /* spec.scheduler (dlc_rt.h); NULL: none, the learning rate is a constant */
 } EmitOptions;
 
 /* ---- plan.c ---------------------------------------------------------------------------- */

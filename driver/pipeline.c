@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlc_rt.h"
 #include "dsl.h"
 
 static int valid_ident(const char *s) {
@@ -129,11 +130,14 @@ int pipeline_run(const Options *o) {
   ir_set_hash(g, ir_graph_hash(g)); /* of the model as written: compiler passes do not change it */
   if (!status) dump(o, g, STAGE_GRAPH, "graph");
   if (!status && train) status = differentiate(g, d);
+  RtSched *sched = ir_alloc(sizeof *sched);
+  if (!dsl_scheduler(d, sched)) sched = NULL;
   dsl_close(d);
   d = NULL;
   if (status) return status;
   EmitOptions eo = o->emit;
   eo.inference = !train;
+  eo.sched = train ? sched : NULL;
   if (!train) ir_set_loss(g, -1);
   ir_verify(g);
   dump(o, g, STAGE_GRAD, "grad");

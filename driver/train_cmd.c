@@ -38,7 +38,9 @@ static const char train_usage[] =
     "training:\n"
     "  --epochs N (10)  --batch B (the model's)  --val-split F (0.1)  --seed S (1)\n"
     "  --normalize scale|minmax|zscore|none (scale for images, none for CSV)\n"
-    "  --augment hflip|none  --no-shuffle  --threads N\n"
+    "  --augment LIST   none, or a comma list of hflip, crop:P (pad P, random crop), shift\n"
+    "  --early-stop N   stop after N epochs without a lower validation loss; keep the best\n"
+    "  --no-shuffle  --threads N\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --plot curves.svg\n"
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
@@ -99,8 +101,14 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     if (!v || rt_norm_parse(v, &t->norm)) return usage_error("--normalize is scale, minmax, zscore or none", NULL);
     t->norm_given = 1, TAKE(1);
   } else if (!strcmp(a, "--augment")) {
-    if (!v || (strcmp(v, "hflip") && strcmp(v, "none"))) return usage_error("--augment is hflip or none", NULL);
-    t->hflip = !strcmp(v, "hflip"), t->hflip_given = 1, TAKE(1);
+    RtAugment au;
+    if (!v || rt_augment_parse(v, &au))
+      return usage_error("--augment is none or a comma list of hflip, crop:P (P from 1 to 1024) and shift, "
+                         "e.g. hflip,crop:4", NULL);
+    t->hflip = au.hflip, t->crop = au.crop, t->shift = au.shift, t->augment_given = 1, TAKE(1);
+  } else if (!strcmp(a, "--early-stop")) {
+    if (parse_int(v, 1, 1000000, &n)) return usage_error("--early-stop takes a patience in epochs, >= 1", NULL);
+    t->early_stop = (int)n, TAKE(1);
   } else if (!strcmp(a, "--shuffle")) {
     t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
@@ -234,7 +242,9 @@ static void apply_defaults(const DslTrainDefaults *d, RtTrainOptions *t) {
   if (d->has_val && !t->val_given) t->val_split = d->val_split, t->val_given = 1;
   if (d->has_seed && !t->seed_given) t->seed = (uint64_t)d->seed, t->seed_given = 1;
   if (d->has_norm && !t->norm_given) t->norm_given = !rt_norm_parse(d->normalize, &t->norm);
-  if (d->has_augment && !t->hflip_given) t->hflip = !strcmp(d->augment, "hflip"), t->hflip_given = 1;
+  RtAugment au; /* checked by dlc.lua */
+  if (d->has_augment && !t->augment_given && !rt_augment_parse(d->augment, &au))
+    t->hflip = au.hflip, t->crop = au.crop, t->shift = au.shift, t->augment_given = 1;
   if (d->has_shuffle && !t->shuffle_given) t->shuffle = d->shuffle, t->shuffle_given = 1;
 }
 

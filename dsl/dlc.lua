@@ -161,7 +161,7 @@ function T:pow(e) return self ^ e end
 -- ---- the spec table -----------------------------------------------------------------------
 
 local known_keys = {name = true, input = true, inputs = true, net = true, outputs = true,
-  target = true, loss = true, optim = true, clip_grad_norm = true, train = true}
+  target = true, loss = true, optim = true, clip_grad_norm = true, train = true, scheduler = true}
 
 local function is_module(v)
   local mt = getmetatable(v)
@@ -212,7 +212,23 @@ end
 -- times (hash-consing), so only the parts that differ are built twice.
 -- spec.train: defaults for dlc train's options (the command line wins)
 local train_keys = {epochs = "an integer >= 0", val_split = "a number in [0, 1)", seed = "an integer >= 0",
-  normalize = '"scale", "minmax", "zscore" or "none"', augment = '"hflip" or "none"', shuffle = "a boolean"}
+  normalize = '"scale", "minmax", "zscore" or "none"', shuffle = "a boolean",
+  augment = '"none" or a comma list of hflip, crop:P (P from 1 to 1024) and shift, e.g. "hflip,crop:4"'}
+-- dlc train's --augment list (runtime/prep.c, rt_augment_parse): each kind at most once
+local function augment_ok(v)
+  if type(v) ~= "string" then return false end
+  if v == "none" then return true end
+  local seen = {}
+  for item in (v .. ","):gmatch("([^,]*),") do
+    local p = item:match("^crop:([1-9]%d*)$")
+    local key = p and "crop" or item ~= "crop" and item
+    if (key ~= "hflip" and key ~= "shift" and key ~= "crop") or seen[key] or (p and (#p > 4 or tonumber(p) > 1024)) then
+      return false
+    end
+    seen[key] = true
+  end
+  return true
+end
 local function check_train(t)
   if type(t) ~= "table" then core.error("spec.train must be a table of dlc train defaults, e.g. {epochs = 5}") end
   local r = {} -- a plain copy, read raw: C reads it after the model's time is over
@@ -220,7 +236,7 @@ local function check_train(t)
     local ok = (k == "epochs" or k == "seed") and math.type(v) == "integer" and v >= 0
       or k == "val_split" and type(v) == "number" and v >= 0 and v < 1
       or k == "normalize" and (v == "scale" or v == "minmax" or v == "zscore" or v == "none")
-      or k == "augment" and (v == "hflip" or v == "none")
+      or k == "augment" and augment_ok(v)
       or k == "shuffle" and type(v) == "boolean"
     if not train_keys[k] then
       core.error("spec.train: unknown key '" .. tostring(k) .. "' (known: augment, epochs, normalize, seed, shuffle, val_split)")
@@ -250,7 +266,7 @@ function dlc._build(spec, stem)
   end
   for k in pairs(spec) do
     if not known_keys[k] then
-      core.error("unknown key '" .. tostring(k) .. "' in the spec (known: name, input, inputs, net, outputs, target, loss, optim, clip_grad_norm, train)")
+      core.error("unknown key '" .. tostring(k) .. "' in the spec (known: name, input, inputs, net, outputs, target, loss, optim, scheduler, clip_grad_norm, train)")
     end
   end
   local name = spec.name or stem
@@ -322,6 +338,16 @@ function dlc._build(spec, stem)
     end
     if not r.optim then core.error("spec.clip_grad_norm needs spec.optim") end
     r.clip_grad_norm = c
+  end
+  if spec.scheduler ~= nil then
+    -- the learning rate becomes a run-time value (optim.lr) that the runtime sets from the schedule
+    local mt = getmetatable(spec.scheduler)
+    if type(spec.scheduler) ~= "table" or type(mt) ~= "table" or not mt._scheduler then
+      core.error("spec.scheduler must be a learning-rate scheduler, e.g. optim.StepLR{step_size = 10}")
+    end
+    if not r.optim then core.error("spec.scheduler needs spec.optim: whose learning rate should it change?") end
+    r.scheduler = spec.scheduler:_resolve(r.optim)
+    r.optim = r.optim:_scheduled()
   end
   if spec.train ~= nil then r.train = check_train(spec.train) end
   if is_module(spec.net) then spec.net:_name("net") end

@@ -774,6 +774,47 @@ int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
   return 0;
 }
 
+/* A number field of the table on the top of the stack (0 when absent). */
+static double sched_num(lua_State *L, const char *k) {
+  lua_getfield(L, -1, k);
+  double v = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return v;
+}
+
+int dsl_scheduler(Dsl *d, RtSched *s) {
+  static const char *const kinds[] = {"StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "OneCycleLR"};
+  lua_State *L = d->L;
+  memset(s, 0, sizeof *s);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, d->spec_ref);
+  if (lua_getfield(L, -1, "scheduler") != LUA_TTABLE) {
+    lua_pop(L, 2);
+    return 0;
+  }
+  lua_getfield(L, -1, "kind");
+  const char *kind = lua_tostring(L, -1);
+  int k = 0;
+  while (k < 5 && (!kind || strcmp(kind, kinds[k]))) k++;
+  if (k == 5) die("unknown scheduler kind");
+  lua_pop(L, 1);
+  s->kind = (RtSchedKind)k;
+  s->base_lr = sched_num(L, "base_lr"), s->gamma = sched_num(L, "gamma");
+  s->step_size = (int64_t)sched_num(L, "step_size");
+  s->t_max = (int64_t)sched_num(L, "t_max"), s->eta_min = sched_num(L, "eta_min");
+  s->max_lr = sched_num(L, "max_lr"), s->pct_start = sched_num(L, "pct_start");
+  s->div_factor = sched_num(L, "div_factor"), s->final_div_factor = sched_num(L, "final_div_factor");
+  s->linear = (int)sched_num(L, "linear"), s->three_phase = (int)sched_num(L, "three_phase");
+  s->total_steps = (int64_t)sched_num(L, "total_steps"), s->epochs = (int64_t)sched_num(L, "epochs");
+  if (lua_getfield(L, -1, "milestones") == LUA_TTABLE) {
+    int n = (int)luaL_len(L, -1);
+    int64_t *m = ir_alloc((size_t)(n + 1) * sizeof *m);
+    for (int i = 0; i < n; i++, lua_pop(L, 1)) lua_geti(L, -1, i + 1), m[i] = (int64_t)lua_tointeger(L, -1);
+    s->milestones = m, s->nmilestones = n;
+  }
+  lua_pop(L, 3);
+  return 1;
+}
+
 int dsl_has_optim(Dsl *d) {
   lua_rawgeti(d->L, LUA_REGISTRYINDEX, d->spec_ref);
   lua_getfield(d->L, -1, "optim");

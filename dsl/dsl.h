@@ -37,6 +37,9 @@ Dsl *dsl_open(const DslOptions *o, Graph *g);
  * *train (all zero when the spec has none). */
 int dsl_finish_forward(Dsl *d, DslTrainDefaults *train);
 int dsl_has_optim(Dsl *d);
+/* spec.scheduler (checked by optim.lua) into *s: 1, or 0 when the spec has none.  The
+ * milestones live as long as the IR. */
+int dsl_scheduler(Dsl *d, struct RtSched *s);
 /* The optimizer's update as assigns in FN_UPDATE; 1 after printing a user error. */
 int dsl_build_update(Dsl *d);
 void dsl_close(Dsl *d);

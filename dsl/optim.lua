@@ -5,6 +5,12 @@
 -- ...); derived scalars such as 1 - beta1 are computed here in double precision, as PyTorch
 -- computes them in Python.  State slots carry PyTorch's names (momentum_buffer, exp_avg,
 -- exp_avg_sq, sum, square_avg, acc_delta, grad_avg); the step count t is optim.step.
+--
+-- Learning-rate schedulers (spec.scheduler: StepLR, MultiStepLR, ExponentialLR,
+-- CosineAnnealingLR, OneCycleLR) check PyTorch's arguments here; the rates themselves are the
+-- runtime's (runtime/sched.c), which gets the schedule as a plain table (_resolve, read by
+-- dsl.c into an RtSched).  With a scheduler the optimizer reads its learning rate from the
+-- scalar state optim.lr (set by the runtime, saved in checkpoints) instead of the constant LR.
 local core = ...
 local optim = {}
 
@@ -25,8 +31,8 @@ local function check_opts(o, spec, what)
   local r = {}
   for k, s in pairs(spec) do
     if o[k] == nil then r[k] = s[2] else r[k] = o[k] end
-    if r[k] == nil then core.error(what .. ": option " .. k .. " is required") end
-    if s[1] == "number" and (r[k] ~= r[k] or r[k] == math.huge or r[k] == -math.huge) then
+    if r[k] == nil and not s.optional then core.error(what .. ": option " .. k .. " is required") end
+    if s[1] == "number" and r[k] ~= nil and (r[k] ~= r[k] or r[k] == math.huge or r[k] == -math.huge) then
       core.error(what .. ": " .. k .. " must be a finite number")
     end
   end
@@ -64,6 +70,12 @@ local function check_range(o, what, k, lo, hi, lo_open, hi_open)
   end
 end
 
+-- the learning rate: the constant LR, or with a scheduler the run-time state optim.lr
+local function lr_of(self)
+  if self._runtime_lr then return core.state(nil, "lr") end
+  return core.const(self.lr, "LR")
+end
+
 local function positive_lr(o, what)
   if o.lr <= 0 then core.error(what .. ": lr must be > 0, got " .. o.lr) end
 end
@@ -84,6 +96,13 @@ local function optimizer(kind, spec, validate, build)
     self._line = core.line()
     return setmetatable(self, cls)
   end
+  -- the same optimizer with a run-time learning rate (the spec has a scheduler)
+  cls._scheduled = function(self)
+    local c = {}
+    for k, v in next, self do c[k] = v end
+    c._runtime_lr = true
+    return setmetatable(c, cls)
+  end
 end
 
 optimizer("SGD",
@@ -98,7 +117,7 @@ optimizer("SGD",
     end
   end,
   function(self, params)
-    local lr = core.const(self.lr, "LR")
+    local lr = lr_of(self)
     local mom = self.momentum ~= 0 and core.const(self.momentum, "MOMENTUM")
     local wd = self.weight_decay ~= 0 and core.const(self.weight_decay, "WEIGHT_DECAY")
     for _, e in ipairs(params) do
@@ -135,7 +154,7 @@ optimizer("Adagrad",
   end,
   function(self, params)
     local t = self.lr_decay ~= 0 and step_count()
-    local clr = core.const(self.lr, "LR")
+    local clr = lr_of(self)
     if t then clr = clr / ((t - 1) * self.lr_decay + 1) end
     local eps = core.const(self.eps, "EPS")
     for _, e in ipairs(params) do
@@ -156,7 +175,7 @@ optimizer("Adadelta",
     check_range(o, what, "weight_decay", 0)
   end,
   function(self, params)
-    local lr, rho, eps = core.const(self.lr, "LR"), core.const(self.rho, "RHO"), core.const(self.eps, "EPS")
+    local lr, rho, eps = lr_of(self), core.const(self.rho, "RHO"), core.const(self.eps, "EPS")
     local one_minus_rho = core.const(1 - self.rho, "ONE_MINUS_RHO")
     for _, e in ipairs(params) do
       local p, g = e.param, weight_decay(self, e.param, e.grad)
@@ -181,7 +200,7 @@ optimizer("RMSprop",
     check_range(o, what, "momentum", 0)
   end,
   function(self, params)
-    local lr, alpha, eps = core.const(self.lr, "LR"), core.const(self.alpha, "ALPHA"), core.const(self.eps, "EPS")
+    local lr, alpha, eps = lr_of(self), core.const(self.alpha, "ALPHA"), core.const(self.eps, "EPS")
     local one_minus_alpha = core.const(1 - self.alpha, "ONE_MINUS_ALPHA")
     local mom = self.momentum ~= 0 and core.const(self.momentum, "MOMENTUM")
     for _, e in ipairs(params) do
@@ -244,7 +263,7 @@ end
 -- Adam and AdamW: exp_avg and exp_avg_sq, bias-corrected with the step count t
 local function adam_update(self, params, decoupled)
   local b1, b2 = self.betas[1], self.betas[2]
-  local lr, eps = core.const(self.lr, "LR"), core.const(self.eps, "EPS")
+  local lr, eps = lr_of(self), core.const(self.eps, "EPS")
   local B1, B2 = core.const(b1, "BETA1"), core.const(b2, "BETA2")
   local t = step_count()
   local bc1, bc2 = bias_correction(t, b1, "BETA1"), bias_correction(t, b2, "BETA2")
@@ -252,7 +271,10 @@ local function adam_update(self, params, decoupled)
   local bc2_sqrt = bc2 and bc2:sqrt()
   for _, e in ipairs(params) do
     local p, g = e.param, e.grad
-    if decoupled then
+    if decoupled and self._runtime_lr then
+      -- 1 - lr * weight_decay at run time, in the build's dtype (PyTorch: in double)
+      if self.weight_decay ~= 0 then p = p * (1 - lr * core.const(self.weight_decay, "WEIGHT_DECAY")) end
+    elseif decoupled then
       if self.weight_decay ~= 0 then p = p * core.const(1 - self.lr * self.weight_decay, "DECAY") end
     else
       g = weight_decay(self, p, g)
@@ -273,5 +295,126 @@ local adamw_spec = {}
 for k, v in pairs(adam_spec) do adamw_spec[k] = v end
 adamw_spec.weight_decay = {"number", 1e-2}
 optimizer("AdamW", adamw_spec, check_adam, function(self, params) adam_update(self, params, true) end)
+
+-- ---- learning-rate schedulers ---------------------------------------------------------------
+-- optim.X{...} checks the options and remembers its line; _resolve(opt) gives the schedule for
+-- the optimizer opt as a plain table of RtSched's fields (kind, base_lr, ...), numbers only.
+
+local function scheduler(kind, spec, validate, resolve)
+  local cls = {_scheduler = kind}
+  cls.__index = cls
+  cls.__tostring = function() return "optim." .. kind end
+  cls._resolve = function(self, opt)
+    local r = {}
+    core.with_loc(self._line, function() r = resolve(self, opt) end)
+    r.kind = kind
+    return r
+  end
+  optim[kind] = function(o)
+    local self = check_opts(o, spec, "optim." .. kind)
+    validate(self, "optim." .. kind)
+    self._line = core.line()
+    return setmetatable(self, cls)
+  end
+end
+
+-- a whole number n >= lo (a float with an integer value counts): the integer, else an error
+local function whole(o, what, k, lo)
+  local v = o[k]
+  local n = math.tointeger(v)
+  if not n or n < lo or n > 2 ^ 53 then
+    core.error(string.format("%s: %s must be a %s integer, got %s", what, k, lo > 0 and "positive" or "non-negative",
+      tostring(v)))
+  end
+  return n
+end
+
+local function check_gamma(o, what)
+  if o.gamma < 0 then core.error(what .. ": gamma must be >= 0, got " .. o.gamma) end
+end
+
+scheduler("StepLR", {step_size = {"number", nil}, gamma = {"number", 0.1}},
+  function(o, what)
+    o.step_size = whole(o, what, "step_size", 1)
+    check_gamma(o, what)
+  end,
+  function(self, opt) return {base_lr = opt.lr, step_size = self.step_size, gamma = self.gamma} end)
+
+scheduler("MultiStepLR", {milestones = {"table", nil}, gamma = {"number", 0.1}},
+  function(o, what)
+    local m = {}
+    for k in next, o.milestones do
+      if math.type(k) ~= "integer" or k < 1 or k > #o.milestones then
+        core.error(what .. ": milestones must be a list of epoch numbers, e.g. {30, 80}")
+      end
+    end
+    if #o.milestones > 1000 then core.error(what .. ": at most 1000 milestones, got " .. #o.milestones) end
+    for i, v in ipairs(o.milestones) do
+      local n = math.tointeger(v)
+      if not n or n < 0 then
+        core.error(string.format("%s: milestones[%d] must be a non-negative integer, got %s", what, i, tostring(v)))
+      end
+      m[i] = n
+    end
+    table.sort(m) -- PyTorch counts them (a Counter): the order does not matter, a repeat counts twice
+    o.milestones = m
+    check_gamma(o, what)
+  end,
+  function(self, opt) return {base_lr = opt.lr, milestones = self.milestones, gamma = self.gamma} end)
+
+scheduler("ExponentialLR", {gamma = {"number", nil}},
+  check_gamma,
+  function(self, opt) return {base_lr = opt.lr, gamma = self.gamma} end)
+
+scheduler("CosineAnnealingLR", {T_max = {"number", nil}, eta_min = {"number", 0}},
+  function(o, what)
+    o.T_max = whole(o, what, "T_max", 1)
+    check_range(o, what, "eta_min", 0)
+  end,
+  function(self, opt) return {base_lr = opt.lr, t_max = self.T_max, eta_min = self.eta_min} end)
+
+-- OneCycleLR: PyTorch's total_steps, or epochs and steps_per_epoch; dlc also takes epochs alone
+-- (steps per epoch: the run's) or neither (dlc train: the whole run).  Momentum is not cycled.
+local no_momentum = " (dlc does not cycle the momentum: the optimizer's stays fixed; leave it out, or give cycle_momentum = false)"
+scheduler("OneCycleLR",
+  {max_lr = {"number", nil}, total_steps = {"number", nil, optional = true}, epochs = {"number", nil, optional = true},
+   steps_per_epoch = {"number", nil, optional = true}, pct_start = {"number", 0.3}, anneal_strategy = {"string", "cos"},
+   cycle_momentum = {"boolean", false}, base_momentum = {"number", nil, optional = true},
+   max_momentum = {"number", nil, optional = true}, div_factor = {"number", 25}, final_div_factor = {"number", 1e4},
+   three_phase = {"boolean", false}},
+  function(o, what)
+    if o.cycle_momentum then core.error(what .. ": cycle_momentum = true is not supported" .. no_momentum) end
+    for _, k in ipairs {"base_momentum", "max_momentum"} do
+      if o[k] ~= nil then core.error(what .. ": " .. k .. " is not supported" .. no_momentum) end
+    end
+    check_range(o, what, "max_lr", 0, nil, true)
+    if o.total_steps ~= nil then
+      o.total_steps = whole(o, what, "total_steps", 1)
+      if o.epochs ~= nil or o.steps_per_epoch ~= nil then
+        core.error(what .. ": give total_steps, or epochs (and steps_per_epoch), not both")
+      end
+    end
+    if o.epochs ~= nil then o.epochs = whole(o, what, "epochs", 1) end
+    if o.steps_per_epoch ~= nil then
+      o.steps_per_epoch = whole(o, what, "steps_per_epoch", 1)
+      if o.epochs == nil then core.error(what .. ": steps_per_epoch needs epochs") end
+    end
+    if o.total_steps == nil and o.steps_per_epoch then
+      o.total_steps = o.epochs * o.steps_per_epoch
+      if o.total_steps > 2 ^ 53 then core.error(what .. ": epochs * steps_per_epoch is too large") end
+    end
+    check_range(o, what, "pct_start", 0, 1)
+    if o.anneal_strategy ~= "cos" and o.anneal_strategy ~= "linear" then
+      core.error(what .. ': anneal_strategy must be "cos" or "linear", got "' .. o.anneal_strategy .. '"')
+    end
+    check_range(o, what, "div_factor", 0, nil, true)
+    check_range(o, what, "final_div_factor", 0, nil, true)
+  end,
+  function(self)
+    return {base_lr = self.max_lr / self.div_factor, max_lr = self.max_lr, pct_start = self.pct_start,
+            div_factor = self.div_factor, final_div_factor = self.final_div_factor,
+            linear = self.anneal_strategy == "linear" and 1 or 0, three_phase = self.three_phase and 1 or 0,
+            total_steps = self.total_steps or 0, epochs = not self.total_steps and self.epochs or 0}
+  end)
 
 return optim

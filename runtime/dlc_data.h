@@ -193,6 +193,33 @@ void rt_hflip(float *x, int c, int h, int w); /* mirror one c x h x w sample lef
 /* 1 when sample `sample` is flipped in epoch `epoch` (probability 1/2), a pure function. */
 int rt_hflip_draw(uint64_t seed, uint64_t epoch, int64_t sample);
 
+/* Training-image augmentation (--augment): a horizontal flip with probability 1/2; crop:P,
+ * torchvision's RandomCrop(size, padding = P): P zero pixels added on each side, then an h x w
+ * window at a uniform offset in [0, 2P] x [0, 2P]; shift: a translation by a uniform whole
+ * number of pixels in [-sh, sh] x [-sw, sw], sh = max(1, h / 10), sw = max(1, w / 10) (2 at
+ * 28 x 28), zero fill.  Applied in that order; every draw a pure function of (seed, epoch,
+ * sample) on streams of its own ("dlc.hflip", "dlc.crop", "dlc.shift"). */
+typedef struct {
+  int hflip;
+  int crop;  /* P, 0: no crop */
+  int shift;
+} RtAugment;
+
+enum { RT_AUGMENT_MAX_CROP = 1024 };
+
+/* "none" or a comma list of hflip, crop:P (1 <= P <= RT_AUGMENT_MAX_CROP) and shift, each at
+ * most once: 0 and *a set, else -1 and *a unchanged. */
+int rt_augment_parse(const char *s, RtAugment *a);
+/* The canonical text ("hflip,crop:4,shift", "none") into buf (64 bytes suffice). */
+void rt_augment_str(const RtAugment *a, char *buf, size_t n);
+int rt_augment_any(const RtAugment *a);
+/* Translate one c x h x w sample by (dy, dx) in place: out[y][x] = in[y + dy][x + dx], zero
+ * where that is outside; scratch holds h * w values. */
+void rt_translate(float *x, int c, int h, int w, int dy, int dx, float *scratch);
+/* Augment one c x h x w sample of epoch `epoch` in place (scratch: h * w values). */
+void rt_augment(float *x, int c, int h, int w, const RtAugment *a, uint64_t seed, uint64_t epoch, int64_t sample,
+                float *scratch);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,6 +16,44 @@
 extern "C" {
 #endif
 
+/* ---- learning-rate schedules (sched.c) ----------------------------------------------------
+ * A model with spec.scheduler keeps its learning rate as a run-time value (the optimizer state
+ * optim.lr) and describes its schedule with an RtSched, which net.c defines (<name>_sched).
+ * rt_sched_lr gives PyTorch's learning rate after n calls of scheduler.step(): n is the epoch
+ * (0-based) for the schedules PyTorch steps once an epoch, the optimizer step (0-based) for
+ * OneCycleLR, which PyTorch steps after every batch.  The value is a pure function of n,
+ * computed in double as torch.optim.lr_scheduler computes it (its recursive, "chainable" form,
+ * replayed from n = 0), so a resumed run gets the same bits as a straight one. */
+typedef enum {
+  RT_SCHED_STEP,        /* StepLR{step_size, gamma = 0.1} */
+  RT_SCHED_MULTISTEP,   /* MultiStepLR{milestones, gamma = 0.1} */
+  RT_SCHED_EXPONENTIAL, /* ExponentialLR{gamma} */
+  RT_SCHED_COSINE,      /* CosineAnnealingLR{T_max, eta_min = 0} */
+  RT_SCHED_ONECYCLE     /* OneCycleLR{max_lr, total_steps | epochs [, steps_per_epoch], ...}, per batch */
+} RtSchedKind;
+
+typedef struct RtSched {
+  RtSchedKind kind;
+  double base_lr;              /* the lr at n = 0: the optimizer's (OneCycleLR: max_lr / div_factor) */
+  double gamma;                /* StepLR, MultiStepLR, ExponentialLR */
+  int64_t step_size;           /* StepLR */
+  const int64_t *milestones;   /* MultiStepLR: ascending, a repeated one counts twice */
+  int nmilestones;
+  int64_t t_max;               /* CosineAnnealingLR */
+  double eta_min;
+  double max_lr, pct_start, div_factor, final_div_factor; /* OneCycleLR */
+  int linear, three_phase;     /* OneCycleLR: anneal_strategy "linear", three_phase = true */
+  int64_t total_steps;         /* OneCycleLR: 0 when the model leaves it to the driver */
+  int64_t epochs;              /* OneCycleLR without total_steps: epochs x the run's steps per epoch */
+} RtSched;
+
+/* The learning rate after n steps of the schedule.  total_steps is OneCycleLR's when
+ * s->total_steps is 0 (else ignored); n must not exceed it.  NaN or an infinity where PyTorch
+ * would divide by zero (a OneCycleLR phase of length 0). */
+double rt_sched_lr(const RtSched *s, int64_t n, int64_t total_steps);
+int rt_sched_per_batch(const RtSched *s); /* stepped after every optimizer step (OneCycleLR) */
+const char *rt_sched_name(const RtSched *s); /* "StepLR", ... */
+
 /* ---- the net's descriptor ---------------------------------------------------------------
  * Every generated f32 net with one float input and one output defines `const RtNet
  * <name>_net` in net.c: its sizes and entry points, for drivers that are not shape-specific
@@ -40,6 +78,11 @@ typedef struct RtNet {
   const char *(*error)(const void *m);
   int64_t (*steps)(const void *m);
   void (*set_threads)(int n); /* NULL: net.c was built without OpenMP */
+  /* A model with a scheduler (else all NULL): its schedule, and its learning rate, the
+   * optimizer state optim.lr, read and written as a double (stored in the net's dtype). */
+  const RtSched *sched;
+  double (*lr)(const void *m);
+  void (*set_lr)(void *m, double lr);
 } RtNet;
 
 /* ---- random numbers (rng.c) ------------------------------------------------------------
@@ -79,7 +122,7 @@ typedef struct {
   int ndim;
   int64_t shape[RT_MAX_DIMS];
   void *data;   /* little-endian host data, nelem * size(dtype) bytes */
-  int optional; /* for rt_st_load: absent in the file -> zero-filled, not an error */
+  int optional; /* for rt_st_load: absent in the file -> 1: zero-filled, 2: left as it is; 0: an error */
 } RtTensor;
 
 typedef struct {

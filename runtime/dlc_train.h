@@ -35,13 +35,14 @@ typedef struct {
   int shuffle;
   int norm_given;                /* --normalize given (else the default: scale for images) */
   RtNormKind norm;
-  int hflip;
+  int hflip, crop, shift;        /* --augment: RtAugment's fields (dlc_data.h) */
   uint64_t seed;
   int seed_given, val_given;     /* else a resumed checkpoint's seed and split are used */
-  int hflip_given, shuffle_given; /* likewise for --augment and --no-shuffle */
+  int augment_given, shuffle_given; /* likewise for --augment and --no-shuffle */
   int epochs_given;               /* else the model's spec.train.epochs, if any */
   const char *save, *load, *plot;
   int threads;
+  int early_stop;                /* --early-stop N: patience in epochs on the validation loss; 0: off */
 } RtTrainOptions;
 
 /* Train and evaluate; prints progress on stderr and results on stdout.  Returns the process

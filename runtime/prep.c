@@ -2,16 +2,16 @@
  * against a model (feature count, labels within the model's classes), class names matched to
  * a model's and carried in checkpoint metadata, normalization (scale, minmax, zscore: fitted
  * on the training rows only, and written to and read back from checkpoint metadata bit for
- * bit), seeded shuffles and validation splits, and horizontal flips.
+ * bit), seeded shuffles and validation splits, and augmentation (flips, crops, shifts).
  *
  * Invariants.  Nothing here reads a file, but names and metadata strings may come from one
  * (a CSV's class names, a checkpoint's metadata): they are checked (no empty or duplicate
  * class name, counts bounded by RT_MAX_CLASSES and the model's input) and quoted in errors
  * only through shown().  A function that fails leaves its outputs empty or as they were and
  * writes one line into err.  Random choices use rt_uniform01 on streams named "dlc.shuffle",
- * "dlc.split" and "dlc.hflip" (plus the epoch), disjoint from the initializers' per-tensor
- * streams in practice, so every shuffle, split and flip is a pure function of the seed and
- * its indices. */
+ * "dlc.split", "dlc.hflip", "dlc.crop" and "dlc.shift" (plus the epoch), disjoint from the
+ * initializers' per-tensor streams in practice, so every shuffle, split, flip, crop and shift
+ * is a pure function of the seed and its indices. */
 #define _POSIX_C_SOURCE 200809L
 #include "data_internal.h"
 #include "dlc_data.h"
@@ -483,4 +483,85 @@ void rt_hflip(float *x, int c, int h, int w) {
 
 int rt_hflip_draw(uint64_t seed, uint64_t epoch, int64_t sample) {
   return rt_uniform01(seed, rt_hash_name("dlc.hflip") + epoch, (uint64_t)sample) < 0.5;
+}
+
+/* ---- augmentation ----------------------------------------------------------------------------- */
+
+int rt_augment_parse(const char *s, RtAugment *a) {
+  RtAugment r = {0, 0, 0};
+  if (!strcmp(s, "none")) {
+    *a = r;
+    return 0;
+  }
+  const char *p = s;
+  for (;;) {
+    size_t n = strcspn(p, ",");
+    if (n == 5 && !strncmp(p, "hflip", 5) && !r.hflip) {
+      r.hflip = 1;
+    } else if (n == 5 && !strncmp(p, "shift", 5) && !r.shift) {
+      r.shift = 1;
+    } else if (n > 5 && n <= 9 && !strncmp(p, "crop:", 5) && !r.crop) {
+      int v = 0;
+      for (size_t i = 5; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9') return -1;
+        v = v * 10 + (p[i] - '0');
+      }
+      if (v < 1 || v > RT_AUGMENT_MAX_CROP || p[5] == '0') return -1;
+      r.crop = v;
+    } else {
+      return -1;
+    }
+    if (!p[n]) break;
+    p += n + 1;
+  }
+  *a = r;
+  return 0;
+}
+
+void rt_augment_str(const RtAugment *a, char *buf, size_t n) {
+  char crop[24] = "";
+  if (a->crop) snprintf(crop, sizeof crop, "crop:%d", a->crop);
+  if (!rt_augment_any(a)) {
+    snprintf(buf, n, "none");
+    return;
+  }
+  snprintf(buf, n, "%s%s%s%s%s", a->hflip ? "hflip" : "", a->hflip && a->crop ? "," : "", crop,
+           (a->hflip || a->crop) && a->shift ? "," : "", a->shift ? "shift" : "");
+}
+
+int rt_augment_any(const RtAugment *a) { return a->hflip || a->crop || a->shift; }
+
+void rt_translate(float *x, int c, int h, int w, int dy, int dx, float *scratch) {
+  if (!dy && !dx) return;
+  for (int ch = 0; ch < c; ch++) {
+    float *img = x + (int64_t)ch * h * w;
+    memcpy(scratch, img, (size_t)h * (size_t)w * sizeof *img);
+    for (int y = 0; y < h; y++)
+      for (int xx = 0; xx < w; xx++) {
+        int sy = y + dy, sx = xx + dx;
+        img[(int64_t)y * w + xx] = sy >= 0 && sy < h && sx >= 0 && sx < w ? scratch[(int64_t)sy * w + sx] : 0.0f;
+      }
+  }
+}
+
+/* A whole number in [-k, k], uniform: draw i of stream `name` + epoch for the sample. */
+static int draw_offset(const char *name, int k, uint64_t seed, uint64_t epoch, int64_t sample, int i) {
+  double u = rt_uniform01(seed, rt_hash_name(name) + epoch, 2 * (uint64_t)sample + (uint64_t)i);
+  return (int)floor(u * (2 * k + 1)) - k;
+}
+
+void rt_augment(float *x, int c, int h, int w, const RtAugment *a, uint64_t seed, uint64_t epoch, int64_t sample,
+                float *scratch) {
+  if (a->hflip && rt_hflip_draw(seed, epoch, sample)) rt_hflip(x, c, h, w);
+  if (a->crop) {
+    int dy = draw_offset("dlc.crop", a->crop, seed, epoch, sample, 0);
+    int dx = draw_offset("dlc.crop", a->crop, seed, epoch, sample, 1);
+    rt_translate(x, c, h, w, dy, dx, scratch);
+  }
+  if (a->shift) {
+    int sh = h / 10 > 1 ? h / 10 : 1, sw = w / 10 > 1 ? w / 10 : 1;
+    int dy = draw_offset("dlc.shift", sh, seed, epoch, sample, 0);
+    int dx = draw_offset("dlc.shift", sw, seed, epoch, sample, 1);
+    rt_translate(x, c, h, w, dy, dx, scratch);
+  }
 }

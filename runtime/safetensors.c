@@ -851,6 +851,8 @@ static void copy_in(const RtStFile *f, RtTensor *t, RtDType want) {
   const RtTensor *src = rt_st_find(f, t->name);
   RtDType dst = dest_dtype(t, want);
   int64_t n = rt_tensor_numel(t);
+  if (!src && t->optional == 2)
+    return; /* absent: keeps the value it has (the learning rate from _init) */
   if (!src)
     memset(t->data, 0, (size_t)n * DTYPES[dst].size);
   else if (src->dtype == dst)

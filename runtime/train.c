@@ -8,7 +8,15 @@
  *
  * Evaluation pads the last partial batch with zeros and counts only its real rows, so every
  * sample counts exactly once.  Checkpoints carry the epoch count, seed, split and
- * normalization in their metadata, so --load resumes exactly where --save left off. */
+ * normalization in their metadata, so --load resumes exactly where --save left off.
+ *
+ * A net with a schedule (RtNet.sched) gets its learning rate set before the run's first step
+ * and after every epoch (after every step for OneCycleLR) to rt_sched_lr of the next epoch
+ * (step), a pure function of the epoch and step counts, so a checkpoint holds the rate its
+ * next step uses and a resumed run the same rates as a straight one.  --early-stop N keeps a
+ * copy of the whole model (parameters, optimizer state, step count, learning rate) as it was
+ * after the epoch with the lowest validation loss, stops after N epochs without a lower one,
+ * and restores that copy at the end: the last checkpoint is then the one that epoch wrote. */
 #define _POSIX_C_SOURCE 200809L
 #include "dlc_train.h"
 
@@ -40,8 +48,13 @@ typedef struct {
   RtNorm norm;
   uint64_t seed;
   double val_split;
-  int hflip, shuffle; /* as given, or as the resumed checkpoint had them */
+  RtAugment aug; /* as given, or as the resumed checkpoint had it */
+  int shuffle;   /* likewise */
   int64_t epoch0; /* epochs already done (resumed) */
+  int64_t spe;            /* optimizer steps per epoch */
+  int64_t total_steps;    /* OneCycleLR's total_steps for this run; 0 for the other schedules */
+  int64_t saved_total;    /* the resumed checkpoint's dlc.total_steps, 0 when absent */
+  float *scratch;         /* augmentation: one image plane */
   float *bx, *byf, *out, *sloss;
   int32_t *by;
   const char *const *names;
@@ -122,10 +135,15 @@ static int read_resume_meta(Run *r) {
   if (sd && !r->o->seed_given) r->seed = strtoull(sd, NULL, 10);
   if (vs && !r->o->val_given) r->val_split = strtod(vs, NULL);
   const char *au = rt_st_meta(f, "dlc.augment"), *sh = rt_st_meta(f, "dlc.shuffle");
-  if (au && !r->o->hflip_given) r->hflip = strcmp(au, "hflip") == 0;
-  if (sh && !r->o->shuffle_given) r->shuffle = strcmp(sh, "1") == 0;
+  const char *ts = rt_st_meta(f, "dlc.total_steps");
+  r->saved_total = ts ? strtoll(ts, NULL, 10) : 0;
   int rc = 0;
-  if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, RT_META_NORM_SHIFT), rt_st_meta(f, RT_META_NORM_DIV),
+  if (au && !r->o->augment_given && rt_augment_parse(au, &r->aug)) {
+    fprintf(stderr, "dlc train: %s: metadata dlc.augment is not a list of hflip, crop:P, shift\n", r->o->load);
+    rc = 1;
+  }
+  if (sh && !r->o->shuffle_given) r->shuffle = strcmp(sh, "1") == 0;
+  if (!rc && nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, RT_META_NORM_SHIFT), rt_st_meta(f, RT_META_NORM_DIV),
                               r->net->in_dim, err, sizeof err)) {
     fprintf(stderr, "dlc train: %s: %s\n", r->o->load, err);
     rc = 1;
@@ -135,17 +153,22 @@ static int read_resume_meta(Run *r) {
 }
 
 static int save(Run *r, const char *path, int64_t epochs_done) {
-  char ep[32], sd[32], vs[32];
+  char ep[32], sd[32], vs[32], au[64], ts[32];
   char *nk = NULL, *shift = NULL, *div = NULL;
   snprintf(ep, sizeof ep, "%lld", (long long)epochs_done);
   snprintf(sd, sizeof sd, "%llu", (unsigned long long)r->seed);
   snprintf(vs, sizeof vs, "%.17g", r->val_split);
+  snprintf(ts, sizeof ts, "%lld", (long long)r->total_steps);
+  rt_augment_str(&r->aug, au, sizeof au);
   if (rt_norm_to_meta(&r->norm, &nk, &shift, &div)) return fail("out of memory");
   char *classes = r->train.class_names ? rt_classes_to_meta((const char *const *)r->train.class_names, r->train.classes) : NULL;
-  const char *kv[] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs,
-                      "dlc.augment", r->hflip ? "hflip" : "none", "dlc.shuffle", r->shuffle ? "1" : "0",
-                      RT_META_NORM, nk, RT_META_NORM_SHIFT, shift, RT_META_NORM_DIV, div, RT_META_CLASSES, classes};
-  int rc = r->net->save_meta(r->m, path, kv, classes ? 9 : 8);
+  const char *kv[20] = {"dlc.epoch", ep, "dlc.seed", sd, "dlc.val_split", vs,
+                        "dlc.augment", au, "dlc.shuffle", r->shuffle ? "1" : "0",
+                        RT_META_NORM, nk, RT_META_NORM_SHIFT, shift, RT_META_NORM_DIV, div};
+  int n = 8;
+  if (classes) kv[2 * n] = RT_META_CLASSES, kv[2 * n + 1] = classes, n++;
+  if (r->total_steps) kv[2 * n] = "dlc.total_steps", kv[2 * n + 1] = ts, n++;
+  int rc = r->net->save_meta(r->m, path, kv, n);
   free(nk), free(shift), free(div), free(classes);
   if (rc) return fail(r->net->error(r->m));
   return 0;
@@ -166,7 +189,7 @@ static void gather(Run *r, const int64_t *rows, int64_t n, int64_t epoch, int au
       continue;
     }
     memcpy(x, r->train.x + rows[i] * dim, (size_t)dim * sizeof *x);
-    if (augment && rt_hflip_draw(r->seed, (uint64_t)epoch, rows[i])) rt_hflip(x, net->c, net->h, net->w);
+    if (augment) rt_augment(x, net->c, net->h, net->w, &r->aug, r->seed, (uint64_t)epoch, rows[i], r->scratch);
     if (net->classes) r->by[i] = r->train.y[rows[i]];
     else memcpy(r->byf + i * net->target_dim, r->train.yf + rows[i] * net->target_dim,
                 (size_t)net->target_dim * sizeof(float));
@@ -213,6 +236,50 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
   return s;
 }
 
+/* ---- the learning-rate schedule ------------------------------------------------------------- */
+
+/* Set the rate of schedule position n (an epoch, or for OneCycleLR an optimizer step). */
+static void set_lr(Run *r, int64_t n) {
+  if (r->net->sched) r->net->set_lr(r->m, rt_sched_lr(r->net->sched, n, r->total_steps));
+}
+
+/* OneCycleLR's total_steps for this run, and a check that every rate the run will use (and the
+ * one it leaves for the next step, as PyTorch's last scheduler.step() computes it) is finite. */
+static int setup_schedule(Run *r) {
+  const RtSched *s = r->net->sched;
+  if (!s) return 0;
+  if (!r->net->set_lr) return fail("the net has a schedule but no set_lr entry point (a bug in dlc)");
+  int per_batch = rt_sched_per_batch(s);
+  int64_t end = r->epoch0 + r->o->epochs, first = per_batch ? r->epoch0 * r->spe : r->epoch0;
+  int64_t last = per_batch ? end * r->spe : end;
+  if (per_batch) {
+    const char *from = "the model's total_steps";
+    if (s->total_steps) r->total_steps = s->total_steps;
+    else if (s->epochs) r->total_steps = s->epochs * r->spe, from = "the model's epochs x the steps per epoch";
+    else if (r->saved_total) r->total_steps = r->saved_total, from = "the run that wrote the checkpoint";
+    else r->total_steps = end * r->spe, from = "--epochs x the steps per epoch";
+    if (last > r->total_steps) {
+      fprintf(stderr, "dlc train: %s: this run ends after %lld optimizer steps (%lld epochs of %lld), past the "
+                      "schedule's total_steps %lld (from %s)\n", rt_sched_name(s), (long long)last, (long long)end,
+              (long long)r->spe, (long long)r->total_steps, from);
+      return 1;
+    }
+  }
+  for (int64_t n = first; n <= last; n++) {
+    double lr = rt_sched_lr(s, n, r->total_steps);
+    if (!isfinite(lr)) {
+      fprintf(stderr, "dlc train: %s: the learning rate is %g at %s %lld (a phase of length 0: change pct_start)\n",
+              rt_sched_name(s), lr, per_batch ? "step" : "epoch", (long long)n);
+      return 1;
+    }
+  }
+  printf("schedule: %s, stepped every %s%s", rt_sched_name(s), per_batch ? "batch" : "epoch",
+         per_batch ? "" : "\n");
+  if (per_batch) printf(", total_steps %lld\n", (long long)r->total_steps);
+  set_lr(r, first);
+  return 0;
+}
+
 /* ---- training ------------------------------------------------------------------------------- */
 
 static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *perm) {
@@ -226,8 +293,9 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
   double sum = 0;
   for (int64_t s = 0; s < steps && !interrupted; s++) {
     for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
-    gather(r, rows, B, epoch, r->hflip);
+    gather(r, rows, B, epoch, rt_augment_any(&r->aug));
     float loss = net->train_step(r->m, r->bx, batch_target(r));
+    if (net->sched && rt_sched_per_batch(net->sched)) set_lr(r, epoch * steps + s + 1);
     if (!isfinite(loss)) {
       rt_progress_end(&pg);
       fprintf(stderr, "dlc train: the loss became %g at epoch %lld, step %lld: lower the learning rate?\n",
@@ -248,13 +316,47 @@ static void print_score(const char *what, const Score *s) {
   else printf("%s: accuracy %.4f, loss %.4f over %lld samples\n", what, s->acc, s->loss, (long long)s->n);
 }
 
+/* --early-stop: the best epoch so far and a copy of the model as it was after it. */
+typedef struct {
+  void *m;
+  double loss;
+  int64_t epoch; /* 0-based; -1 before the first */
+  int since;     /* epochs since the best */
+} Best;
+
+/* After epoch e: 1 when it is time to stop. */
+static int early_stop_check(Run *r, Best *b, double val_loss, int64_t e) {
+  if (b->epoch < 0 || val_loss < b->loss) {
+    b->loss = val_loss, b->epoch = e, b->since = 0;
+    memcpy(b->m, r->m, r->net->model_bytes);
+    return 0;
+  }
+  return ++b->since >= r->o->early_stop;
+}
+
+/* The end of an --early-stop run: the best epoch's model back, and saved as that epoch saved it. */
+static int early_stop_restore(Run *r, Best *b, int64_t last, int stopped) {
+  if (b->epoch < 0) return 0;
+  if (stopped) printf("early stop at epoch %lld: ", (long long)last + 1);
+  if (b->epoch == last) {
+    printf("best validation loss %.4f at epoch %lld, the last\n", b->loss, (long long)b->epoch + 1);
+    return 0;
+  }
+  printf("best validation loss %.4f at epoch %lld, parameters restored\n", b->loss, (long long)b->epoch + 1);
+  memcpy(r->m, b->m, r->net->model_bytes);
+  return r->o->save && save(r, r->o->save, b->epoch + 1);
+}
+
 static int run_epochs(Run *r, RtCurves *cv) {
   const RtTrainOptions *o = r->o;
+  const RtSched *sc = r->net->sched;
   int64_t *perm = malloc((size_t)(r->ntr + 1) * sizeof *perm);
-  int64_t total = r->epoch0 + o->epochs;
-  int rc = 0;
-  for (int64_t e = r->epoch0; e < total && !rc; e++) {
-    double t0 = rt_now();
+  int64_t total = r->epoch0 + o->epochs, e;
+  Best best = {NULL, NAN, -1, 0};
+  int rc = 0, stop = 0;
+  if (o->early_stop && !(best.m = aligned_alloc(64, (r->net->model_bytes + 63) / 64 * 64))) rc = fail("out of memory");
+  for (e = r->epoch0; e < total && !rc && !stop; e++) {
+    double t0 = rt_now(), lr0 = sc ? r->net->lr(r->m) : NAN;
     rc = train_epoch(r, e, total, perm);
     if (rc) break;
     if (interrupted) {
@@ -263,15 +365,21 @@ static int run_epochs(Run *r, RtCurves *cv) {
       rc = save(r, path, e) ? 1 : 130;
       break;
     }
+    if (sc && !rt_sched_per_batch(sc)) set_lr(r, e + 1);
     Score tr = evaluate(r, &r->train, r->tr, r->ntr, NULL), va = evaluate(r, &r->train, r->va, r->nva, NULL);
     int i = (int)(e - r->epoch0);
     ((double *)cv->train_loss)[i] = tr.loss, ((double *)cv->train_acc)[i] = tr.acc;
     ((double *)cv->val_loss)[i] = va.loss, ((double *)cv->val_acc)[i] = va.acc;
     cv->n = i + 1;
     rt_print_epoch(stdout, (int)e + 1, (int)total, tr.loss, tr.acc, va.loss, va.acc, rt_now() - t0);
+    if (sc && rt_sched_per_batch(sc)) printf("  lr %.6g to %.6g\n", lr0, rt_sched_lr(sc, (e + 1) * r->spe - 1, r->total_steps));
+    else if (sc) printf("  lr %.6g\n", lr0);
     fflush(stdout);
     if (o->save && save(r, o->save, e + 1)) rc = 1;
+    if (!rc && o->early_stop) stop = early_stop_check(r, &best, va.loss, e);
   }
+  if (!rc && o->early_stop) rc = early_stop_restore(r, &best, e - 1, stop);
+  free(best.m);
   free(perm);
   return rc;
 }
@@ -318,7 +426,21 @@ static int prepare(Run *r) {
   if (r->have_test) rt_norm_apply(&r->norm, r->test.x, r->test.n);
   printf("split: %lld training, %lld validation samples; normalize: %s\n", (long long)r->ntr,
          (long long)r->nva, rt_norm_name(r->norm.kind));
-  if (r->hflip && !(net->h > 0 && net->w > 0)) return fail("--augment hflip needs an image input [batch, c, h, w]");
+  r->spe = r->ntr / net->batch;
+  char au[64];
+  rt_augment_str(&r->aug, au, sizeof au);
+  if (rt_augment_any(&r->aug) && !(net->h > 0 && net->w > 0)) {
+    fprintf(stderr, "dlc train: --augment %s needs an image input [batch, c, h, w]\n", au);
+    return 1;
+  }
+  if (r->aug.crop && (r->aug.crop >= net->h || r->aug.crop >= net->w)) {
+    fprintf(stderr, "dlc train: --augment crop:%d: the padding must be smaller than the %dx%d image\n", r->aug.crop,
+            net->h, net->w);
+    return 1;
+  }
+  if (rt_augment_any(&r->aug)) printf("augment: %s\n", au);
+  if (o->early_stop && r->nva == 0)
+    return fail("--early-stop needs validation rows to watch: give --val-split above 0");
   return 0;
 }
 
@@ -331,7 +453,8 @@ static int alloc_model(Run *r) {
   r->sloss = malloc((size_t)net->batch * sizeof(float));
   r->by = malloc((size_t)net->batch * sizeof(int32_t));
   r->byf = malloc((size_t)(net->batch * (net->target_dim ? net->target_dim : 1)) * sizeof(float));
-  if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->byf) return fail("out of memory");
+  r->scratch = malloc((size_t)(net->h > 0 ? net->h : 1) * (size_t)(net->w > 0 ? net->w : 1) * sizeof(float));
+  if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->byf || !r->scratch) return fail("out of memory");
   memset(r->m, 0, bytes);
   net->init(r->m, r->seed);
   if (r->o->load && net->load(r->m, r->o->load)) return fail(net->error(r->m));
@@ -346,6 +469,7 @@ static void cleanup(Run *r) {
   rt_data_free(&r->test);
   rt_norm_free(&r->norm);
   free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->byf);
+  free(r->scratch);
 }
 
 int rt_train(const RtNet *net, const RtTrainOptions *o) {
@@ -354,7 +478,7 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   r.o = o;
   r.seed = o->seed;
   r.val_split = o->val_split;
-  r.hflip = o->hflip;
+  r.aug = (RtAugment){o->hflip, o->crop, o->shift};
   r.shuffle = o->shuffle;
   r.tty = isatty(fileno(stderr));
   if (net->set_threads) net->set_threads(o->threads);
@@ -362,6 +486,7 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   int rc = o->load ? read_resume_meta(&r) : 0;
   if (!rc) rc = prepare(&r);
   if (!rc) rc = alloc_model(&r);
+  if (!rc) rc = setup_schedule(&r);
   int64_t cap = o->epochs > 0 ? o->epochs : 1;
   double *curves = calloc((size_t)(4 * cap), sizeof *curves);
   RtCurves cv = {0, curves, curves + cap, curves + 2 * cap, curves + 3 * cap};
