@@ -77,6 +77,10 @@ static int vjp(Graph *g, int id, int k, int gy) {
     for (int i = 0; i < n.shape.n; i++) inv[n.attr[i]] = i;
     return ir_permute(g, gy, inv);
   }
+  case OP_SLICE: return ir_pad(g, gy, n.axis, n.attr[0], g->nodes[x].shape.d[n.axis]);
+  case OP_PAD: return ir_slice(g, gy, n.axis, n.attr[0], g->nodes[x].shape.d[n.axis]);
+  case OP_GATHER: return ir_scatter(g, gy, n.in[1], n.axis, g->nodes[x].shape);
+  case OP_SCATTER: return ir_gather(g, gy, n.in[1], n.axis, g->nodes[x].shape);
   case OP_WINDOW: return ir_unwindow(g, gy, n.attr, g->nodes[x].shape);
   case OP_UNWINDOW: return ir_window(g, gy, n.attr);
   case OP_SUM_TO: return ir_broadcast(g, gy, g->nodes[x].shape);
@@ -101,7 +105,7 @@ static int vjp(Graph *g, int id, int k, int gy) {
     return mul(g, sub(g, sm, oh), col(g, gy));
   }
   case OP_INPUT: case OP_OUTPUT: case OP_PARAM: case OP_STATE: case OP_GRAD: case OP_CONST:
-  case OP_ASSIGN:
+  case OP_ASSIGN: case OP_PHASE: /* phases are resolved before autodiff runs */
     break; /* leaves, constants and stores: no inputs to differentiate */
   case OP_RAND: case OP_STEP: case OP_SIGN: case OP_INRANGE: case OP_ARGMAX_MASK: case OP_ONEHOT:
     break; /* OF_NODIFF: ad_gradients stops before */

@@ -26,6 +26,7 @@ static const char *attr_value(const char *name, void *ctx) {
   if (!strcmp(name, "b")) return ir_fmt("%g", n->b);
   if (!strcmp(name, "axis")) return ir_fmt("%d", n->axis);
   if (!strcmp(name, "dim")) return ir_fmt("%d", n->axis + 1);
+  if (!strcmp(name, "start")) return ir_fmt("%d", a[0] + 1); /* 1-based, as the model language's */
   if (!strcmp(name, "classes")) return ir_fmt("%d", n->shape.d[1]);
   if (!strcmp(name, "perm")) {
     char *p = ir_strdup("");
@@ -168,8 +169,9 @@ double ir_node_flops(const Graph *g, int id) {
   case K_E1: case K_E2: return numel;
   case K_REDUCE: return (double)shape_numel(&g->nodes[n->in[0]].shape);
   case K_ROW: case K_XENT: return 4.0 * (double)shape_numel(&g->nodes[n->in[0]].shape);
+  case K_GATHER: return n->op == OP_SCATTER ? (double)shape_numel(&g->nodes[n->in[0]].shape) : 0;
   case K_LEAF: case K_CONST: case K_RAND: case K_BCAST: case K_RESHAPE: case K_TRANSP: case K_PERMUTE:
-  case K_WINDOW: case K_ONEHOT: case K_PICK: case K_ASSIGN:
+  case K_SHIFT: case K_WINDOW: case K_ONEHOT: case K_PICK: case K_PHASE: case K_ASSIGN:
     return 0; /* data movement */
   }
   unreachable();

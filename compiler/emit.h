@@ -134,6 +134,7 @@ void emit_matmul(Em *e, int id);
 void emit_transpose(Em *e, int id);
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */
 void emit_pick(Em *e, int id);
+void emit_gather(Em *e, int id); /* K_GATHER: gather and scatter-add along an axis */
 void emit_window(Em *e, int id);
 
 /* ---- emit_api.c ---------------------------------------------------------------------------- */

@@ -17,7 +17,7 @@ static void emit_node(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   switch (op_info[n->op].kind) {
-  case K_E1: case K_E2: case K_BCAST: case K_PERMUTE: case K_ONEHOT: case K_RAND: {
+  case K_E1: case K_E2: case K_BCAST: case K_PERMUTE: case K_SHIFT: case K_ONEHOT: case K_RAND: {
     Elem el = {id, id, id, 0, 1};
     emit_elem(e, &el);
     break;
@@ -37,7 +37,8 @@ static void emit_node(Em *e, int id) {
   case K_WINDOW: emit_window(e, id); break;
   case K_ROW: case K_XENT: emit_row(e, id); break;
   case K_PICK: emit_pick(e, id); break;
-  case K_LEAF: case K_CONST: case K_RESHAPE:
+  case K_GATHER: emit_gather(e, id); break;
+  case K_LEAF: case K_CONST: case K_RESHAPE: case K_PHASE:
     die("cannot emit %s: never scheduled", op_info[n->op].name);
   }
 }

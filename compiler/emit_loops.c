@@ -153,7 +153,8 @@ char *em_aff_str(const Em *e, const Aff *a) {
     if (a->k[v] == 1) n += snprintf(buf + n, sizeof buf - (size_t)n, "%s", var);
     else n += snprintf(buf + n, sizeof buf - (size_t)n, "%lld*%s", (long long)a->k[v], var);
   }
-  if (c || !n) n += snprintf(buf + n, sizeof buf - (size_t)n, n ? " + %lld" : "%lld", (long long)c);
+  if (c || !n)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, !n ? "%lld" : c < 0 ? " - %lld" : " + %lld", (long long)(n && c < 0 ? -c : c));
   return ir_strdup(buf);
 }
 
@@ -303,6 +304,20 @@ const char *em_expr(Em *e, int id, const Aff *idx) {
   case K_PERMUTE:
     for (int i = 0; i < n->shape.n; i++) ci[n->attr[i]] = idx[i];
     return em_read(e, n->in[0], ci);
+  case K_SHIFT: {
+    const Node *x = &g->nodes[n->in[0]];
+    for (int i = 0; i < n->shape.n; i++) ci[i] = idx[i];
+    if (n->op == OP_SLICE) {
+      ci[n->axis].c += n->attr[0];
+      return em_read(e, n->in[0], ci);
+    }
+    /* PAD: the input where it lies, zero around it */
+    if (x->shape.d[n->axis] == 1) ci[n->axis] = em_aff_zero();
+    else ci[n->axis].c -= n->attr[0];
+    const char *at = em_aff_str(e, &idx[n->axis]);
+    return ir_fmt("((unsigned)(%s - %d) < %du ? %s : %s)", at, n->attr[0], x->shape.d[n->axis], em_read(e, n->in[0], ci),
+                  em_lit(e, 0));
+  }
   case K_ONEHOT:
     return ir_fmt("(%s == %s ? %s : %s)", em_read(e, n->in[0], idx), em_aff_str(e, &idx[1]), em_lit(e, 1),
                   em_lit(e, 0));
@@ -315,7 +330,7 @@ const char *em_expr(Em *e, int id, const Aff *idx) {
   case K_RESHAPE: case K_LEAF:
     return em_read(e, id, idx);
   case K_TRANSP: case K_WINDOW: case K_REDUCE: case K_ROW: case K_MATMUL: case K_PICK: case K_XENT:
-  case K_ASSIGN:
+  case K_GATHER: case K_PHASE: case K_ASSIGN:
     break; /* always stored: the planner never inlines them */
   }
   die("no expression for %s", op_info[n->op].name);
@@ -352,6 +367,18 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
       if (map[j] >= 0) m->isolated |= 1u << map[j];
   }
   if (n->op == OP_RAND) add_mask(m, &n->shape, map); /* reads its own linear index */
+  if (n->op == OP_SLICE || n->op == OP_PAD) {
+    /* the shifted axis walks the input with another extent: it does not merge with the dim
+     * before it, and a pad's bounds test reads it alone */
+    if (map[n->axis] >= 0) {
+      m->split |= 1u << map[n->axis];
+      if (n->op == OP_PAD) m->isolated |= 1u << map[n->axis];
+    }
+    const Shape *cs = &g->nodes[n->in[0]].shape;
+    for (int j = 0; j < cs->n; j++) cmap[j] = cs->d[j] == 1 ? -1 : map[j];
+    masks_of(e, n->in[0], cmap, m, 0);
+    return;
+  }
   if (n->op == OP_PERMUTE) {
     /* dims stay mergeable only where the input walks them in the same order */
     const Shape *cs = &g->nodes[n->in[0]].shape;

@@ -127,3 +127,55 @@ void emit_pick(Em *e, int id) {
   em_plain_vars(e, 1);
   em_loop(e, e->g->nodes[id].shape.d[0], pick_body, &id);
 }
+
+/* ---- gather and scatter-add along an axis (K_GATHER) --------------------------------------
+ * One plain loop per dim of the indexed shape; the index is read where it broadcasts.  An
+ * index outside 0..size-1 of the axis reads 0 (gather) or adds nothing (scatter): generated
+ * code never reads or writes outside a buffer, whatever the data. */
+typedef struct {
+  int id;
+} Gather;
+
+static void gather_body(Em *e, void *ctx) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[((Gather *)ctx)->id];
+  int scatter = n->op == OP_SCATTER;
+  const Shape *walk = scatter ? &g->nodes[n->in[0]].shape : &n->shape; /* the indexed shape */
+  const Shape *big = scatter ? &n->shape : &g->nodes[n->in[0]].shape;   /* the one indexed into */
+  Aff idx[MAX_DIMS], ci[MAX_DIMS];
+  for (int d = 0; d < walk->n; d++) idx[d] = walk->d[d] == 1 ? em_aff_zero() : em_aff_var(d);
+  em_child_idx(g, walk, n->in[1], idx, ci);
+  const char *k = em_read(e, n->in[1], ci);
+  Aff bi[MAX_DIMS];
+  for (int d = 0; d < big->n; d++) bi[d] = d == n->axis || big->d[d] == 1 ? em_aff_zero() : idx[d];
+  Aff lin = em_linear(big, bi);
+  int64_t stride = 1;
+  for (int d = big->n - 1; d > n->axis; d--) stride *= big->d[d];
+  const char *at = stride == 1 ? ir_fmt("%s + k", em_aff_str(e, &lin))
+                                : ir_fmt("%s + %lld * (int64_t)k", em_aff_str(e, &lin), (long long)stride);
+  Aff wl = em_linear(walk, idx);
+  em_line(e, "{");
+  e->ind++;
+  em_line(e, "const int32_t k = %s;", k);
+  if (scatter) {
+    em_line(e, "if ((uint32_t)k < %du) %s[%s] += %s[%s];", big->d[n->axis], em_buffer(e, ((Gather *)ctx)->id, 1), at,
+            em_buffer(e, n->in[0], 0), em_aff_str(e, &wl));
+  } else {
+    em_line(e, "%s[%s] = (uint32_t)k < %du ? %s[%s] : %s;", em_buffer(e, ((Gather *)ctx)->id, 1), em_aff_str(e, &wl),
+            big->d[n->axis], em_buffer(e, n->in[0], 0), at, em_lit(e, 0));
+  }
+  e->ind--;
+  em_line(e, "}");
+}
+
+void emit_gather(Em *e, int id) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  const Shape *walk = n->op == OP_SCATTER ? &g->nodes[n->in[0]].shape : &n->shape;
+  if (n->op == OP_SCATTER) em_fill(e, id, em_lit(e, 0));
+  Gather ga = {id};
+  int64_t sizes[MAX_DIMS];
+  for (int d = 0; d < walk->n; d++) sizes[d] = walk->d[d];
+  em_plain_vars(e, walk->n);
+  em_nest(e, sizes, walk->n, gather_body, &ga);
+}

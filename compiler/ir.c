@@ -478,6 +478,105 @@ void ir_users(const Graph *g, int **count) {
   *count = c;
 }
 
+/* Marks what the roots of `fns` (and the loss, when with_loss) read, following a PHASE node
+ * into its input `side` only. */
+static void reach_pass(const Graph *g, const FnKind *fns, int nfns, int with_loss, int side, char *mark) {
+  memset(mark, 0, (size_t)g->nnodes);
+  for (int f = 0; f < nfns; f++)
+    for (int r = 0; r < g->roots[fns[f]].n; r++) mark[g->roots[fns[f]].v[r]] = 1;
+  if (with_loss && g->loss >= 0) mark[g->loss] = 1;
+  for (int i = g->nnodes - 1; i >= 0; i--) {
+    if (!mark[i]) continue;
+    const Node *n = &g->nodes[i];
+    if (n->op == OP_PHASE) mark[n->in[side]] = 1;
+    else
+      for (int k = 0; k < n->nin; k++) mark[n->in[k]] = 1;
+  }
+}
+
+/* A node of og copied into ng with its inputs mapped; leaf indices through leafmap. */
+static int copy_mapped(Graph *ng, const Graph *og, int old, const int *map, const int *leafmap) {
+  Node n = og->nodes[old];
+  for (int k = 0; k < n.nin; k++) n.in[k] = map[n.in[k]];
+  if (n.op == OP_PARAM) n.leaf = leafmap[n.leaf];
+  Loc saved = ng->cur;
+  unsigned fl = ng->cur_flags;
+  ng->cur = n.loc;
+  ng->cur_flags = n.flags;
+  int id = ir_add_node(ng, n);
+  ng->cur = saved;
+  ng->cur_flags = fl;
+  return id;
+}
+
+Graph *ir_resolve_phases(const Graph *g, int *dropped, const Leaf **dropped_leaves) {
+  static const FnKind train_fns[] = {FN_GRAD, FN_UPDATE}, eval_fns[] = {FN_FORWARD, FN_EVAL};
+  char *mt = ir_alloc((size_t)g->nnodes + 1), *me = ir_alloc((size_t)g->nnodes + 1);
+  reach_pass(g, train_fns, 2, 1, 0, mt);
+  reach_pass(g, eval_fns, 2, 0, 1, me);
+  int phases = 0, unused = 0;
+  for (int i = 0; i < g->nnodes; i++) phases += g->nodes[i].op == OP_PHASE;
+  Leaf *gone = ir_alloc((size_t)(g->nparams + 1) * sizeof(Leaf));
+  int *leafmap = ir_alloc((size_t)(g->nparams + 1) * sizeof(int));
+  for (int i = 0, k = 0; i < g->nparams; i++) {
+    int used = mt[g->params[i].node] || me[g->params[i].node];
+    if (!used) gone[unused++] = g->params[i];
+    leafmap[i] = used ? k++ : -1;
+  }
+  if (dropped) *dropped = unused;
+  if (dropped_leaves) *dropped_leaves = gone;
+  if (!phases && !unused) return (Graph *)g;
+  Graph *ng = ir_new();
+  ng->name = g->name;
+  ng->hash = g->hash;
+  ng->scopes = g->scopes;
+  ng->nscopes = ng->capscopes = g->nscopes;
+  ng->on_error = g->on_error;
+  ng->err_ctx = g->err_ctx;
+  ng->target = g->target;
+  ng->cur = g->cur;
+  Leaf *const *src[4] = {&g->inputs, &g->outputs, &g->params, &g->states};
+  Leaf **dst[4] = {&ng->inputs, &ng->outputs, &ng->params, &ng->states};
+  const int *cnt[4] = {&g->ninputs, &g->noutputs, &g->nparams, &g->nstates};
+  int *ncnt[4] = {&ng->ninputs, &ng->noutputs, &ng->nparams, &ng->nstates};
+  for (int t = 0; t < 4; t++) {
+    *dst[t] = malloc((size_t)(*cnt[t] + 1) * sizeof(Leaf));
+    if (!*dst[t]) die("out of memory");
+    int k = 0;
+    for (int i = 0; i < *cnt[t]; i++)
+      if (t != 2 || leafmap[i] >= 0) (*dst[t])[k++] = (*src[t])[i];
+    *ncnt[t] = ng->capleaf[t] = k;
+  }
+  if (g->nstates) die("ir_resolve_phases runs before the optimizer");
+  int *tmap = ir_alloc((size_t)g->nnodes * sizeof(int) + 1), *emap = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    tmap[i] = emap[i] = -1;
+    const Node *n = &g->nodes[i];
+    int leaf = (op_info[n->op].flags & OF_LEAF) != 0;
+    if (leaf && (n->op != OP_PARAM || leafmap[n->leaf] >= 0)) { /* every input and output stays */
+      tmap[i] = emap[i] = copy_mapped(ng, g, i, tmap, leafmap);
+      continue;
+    }
+    if (n->op == OP_PHASE) {
+      if (mt[i]) tmap[i] = tmap[n->in[0]];
+      if (me[i]) emap[i] = emap[n->in[1]];
+      continue;
+    }
+    if (mt[i]) tmap[i] = copy_mapped(ng, g, i, tmap, leafmap);
+    if (me[i]) emap[i] = copy_mapped(ng, g, i, emap, leafmap);
+  }
+  for (int f = 0; f < FN_COUNT; f++) {
+    const int *map = f == FN_FORWARD || f == FN_EVAL ? emap : tmap;
+    for (int r = 0; r < g->roots[f].n; r++) ivec_push(&ng->roots[f], map[g->roots[f].v[r]]);
+  }
+  ng->loss = g->loss >= 0 ? tmap[g->loss] : -1;
+  Leaf *tabs[3] = {ng->inputs, ng->outputs, ng->params};
+  int counts[3] = {ng->ninputs, ng->noutputs, ng->nparams};
+  for (int t = 0; t < 3; t++)
+    for (int i = 0; i < counts[t]; i++) tabs[t][i].node = tmap[tabs[t][i].node];
+  return ng;
+}
+
 int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map) {
   Node n = og->nodes[old];
   for (int k = 0; k < n.nin; k++) n.in[k] = map[n.in[k]];

@@ -13,6 +13,7 @@ void ir_verify(const Graph *g) {
     for (int d = 0; d < n->shape.n; d++)
       if (n->shape.d[d] < 1) die("%%%d: dim %d is %d", i, d, n->shape.d[d]);
     if ((op_info[n->op].flags & OF_LEAF) && !ir_leaf(g, i)) die("%%%d: leaf without a table entry", i);
+    if (n->op == OP_PHASE) die("%%%d: a phase left after ir_resolve_phases", i);
   }
   for (int f = 0; f < FN_COUNT; f++)
     for (int r = 0; r < g->roots[f].n; r++)

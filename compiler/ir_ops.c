@@ -136,6 +136,102 @@ int ir_permute(Graph *g, int x, const int *perm) {
   return ir_add_node(g, n);
 }
 
+/* ---- slices, padding, gathers ----------------------------------------------------------- */
+
+static void axis_check(Graph *g, const Shape *s, int axis, const char *what) {
+  if (axis < 0 || axis >= s->n)
+    ir_error(g, g->cur, "%s: dim %d is out of range for a %d-D tensor (dims are 1..%d)", what, axis + 1, s->n, s->n);
+}
+
+int ir_slice(Graph *g, int x, int axis, int start, int len) {
+  const Shape *xs = &ir_node(g, x)->shape;
+  axis_check(g, xs, axis, "slice");
+  if (start < 0 || len < 1 || start > xs->d[axis] - len)
+    ir_error(g, g->cur, "slice: elements %d to %d of dim %d are outside its size %d", start + 1, start + len, axis + 1,
+             xs->d[axis]);
+  if (len == xs->d[axis]) return x;
+  const Node *xn = ir_node(g, x);
+  if (xn->op == OP_SLICE && xn->axis == axis) /* a slice of a slice: one view */
+    return ir_slice(g, xn->in[0], axis, xn->attr[0] + start, len);
+  Node n = {0};
+  n.op = OP_SLICE;
+  n.dt = xn->dt;
+  n.in[0] = x;
+  n.axis = axis;
+  n.attr[0] = start;
+  n.shape = *xs;
+  n.shape.d[axis] = len;
+  return ir_add_node(g, n);
+}
+
+int ir_pad(Graph *g, int x, int axis, int at, int size) {
+  const Shape *xs = &ir_node(g, x)->shape;
+  axis_check(g, xs, axis, "pad");
+  if (at < 0 || size < 1 || at > size - xs->d[axis])
+    ir_error(g, g->cur, "pad: %d elements do not fit at offset %d of %d", xs->d[axis], at, size);
+  if (size == xs->d[axis]) return x;
+  need_float(g, x, "pad");
+  Node n = {0};
+  n.op = OP_PAD;
+  n.in[0] = x;
+  n.axis = axis;
+  n.attr[0] = at;
+  n.shape = *xs;
+  n.shape.d[axis] = size;
+  return ir_add_node(g, n);
+}
+
+/* GATHER and SCATTER: x (or the scattered values) float, idx int32 broadcastable to the
+ * indexed shape, which has x's rank and no dim larger than x's but along axis (PyTorch's
+ * rule for torch.gather). */
+static int gather_node(Graph *g, Op op, int a, int idx, int axis, Shape s, const Shape *big, const Shape *small) {
+  const char *what = op == OP_GATHER ? "gather" : "scatter_add";
+  need_float(g, a, what);
+  if (ir_node(g, idx)->dt != DT_INT) ir_error(g, g->cur, "%s: the index must be an int32 tensor", what);
+  axis_check(g, big, axis, what);
+  if (small->n != big->n)
+    ir_error(g, g->cur, "%s: the index has shape %s, but the tensor %s has %d dims", what, shape_str(small),
+             shape_str(big), big->n);
+  for (int d = 0; d < big->n; d++)
+    if (d != axis && small->d[d] > big->d[d])
+      ir_error(g, g->cur, "%s: the index %s is larger than the tensor %s in dim %d", what, shape_str(small),
+               shape_str(big), d + 1);
+  Shape bs;
+  if (!shape_broadcast(&ir_node(g, idx)->shape, small, &bs) || !shape_eq(&bs, small))
+    ir_error(g, g->cur, "%s: the index of shape %s does not broadcast to %s", what, shape_str(&ir_node(g, idx)->shape),
+             shape_str(small));
+  Node n = {0};
+  n.op = op;
+  n.in[0] = a;
+  n.in[1] = idx;
+  n.axis = axis;
+  n.shape = s;
+  return ir_add_node(g, n);
+}
+
+int ir_gather(Graph *g, int x, int idx, int axis, Shape s) {
+  return gather_node(g, OP_GATHER, x, idx, axis, s, &ir_node(g, x)->shape, &s);
+}
+
+int ir_scatter(Graph *g, int src, int idx, int axis, Shape s) {
+  Shape ss = ir_node(g, src)->shape;
+  return gather_node(g, OP_SCATTER, src, idx, axis, s, &s, &ss);
+}
+
+int ir_phase(Graph *g, int t, int e) {
+  const Node *tn = ir_node(g, t), *en = ir_node(g, e);
+  if (!shape_eq(&tn->shape, &en->shape) || tn->dt != en->dt)
+    ir_error(g, g->cur, "a module gives %s in training but %s in inference", shape_str(&tn->shape), shape_str(&en->shape));
+  if (t == e) return t;
+  Node n = {0};
+  n.op = OP_PHASE;
+  n.dt = tn->dt;
+  n.in[0] = t;
+  n.in[1] = e;
+  n.shape = tn->shape;
+  return ir_add_node(g, n);
+}
+
 const int win_layout[2][6] = {{WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW}, {WD_KH, WD_KW, WD_N, WD_C, WD_OH, WD_OW}};
 
 /* The window tensor's shape for image [N, C, H, W] (see WL_* in ir.h). */

@@ -61,6 +61,8 @@ OP(BROADCAST,   "broadcast",   1, K_BCAST,   0,                 "",             
 OP(RESHAPE,     "reshape",     1, K_RESHAPE, 0,                 "",                   NULL,                        NAN) /* a view: same data, node shape */
 OP(TRANSPOSE,   "transpose",   1, K_TRANSP,  0,                 "",                   NULL,                        NAN) /* 2-D */
 OP(PERMUTE,     "permute",     1, K_PERMUTE, 0,                 "{dims=$perm}",       NULL,                        NAN) /* a view: out dim i is input dim attr[i] */
+OP(SLICE,       "slice",       1, K_SHIFT,   0,                 "{dim=$dim, start=$start}", NULL,                  NAN) /* a view: elements attr[0].. of axis, node shape */
+OP(PAD,         "pad",         1, K_SHIFT,   0,                 "{dim=$dim, at=$start}", NULL,                     NAN) /* its adjoint: the input placed at attr[0] of axis, zeros around */
 /* sliding windows (convolution and pooling), attributes in attr[] indexed by WA_* (ir.h) */
 OP(WINDOW,      "window",      1, K_WINDOW,  0,                 "$window",            NULL,                        NAN) /* [N,C,H,W] -> the windows, im2col */
 OP(UNWINDOW,    "unwindow",    1, K_WINDOW,  0,                 "$window",            NULL,                        NAN) /* its adjoint: windows summed back, col2im */
@@ -70,11 +72,16 @@ OP(MAX,         "max",         1, K_REDUCE,  0,                 "{dim=$dim}",   
 OP(ARGMAX_MASK, "argmax_mask", 1, K_ROW,     OF_NODIFF,         "{dim=$dim}",         NULL,                        NAN) /* 1 at the first maximum along axis */
 OP(SOFTMAX,     "softmax",     1, K_ROW,     0,                 "{dim=$dim}",         NULL,                        NAN)
 OP(LOG_SOFTMAX, "log_softmax", 1, K_ROW,     0,                 "{dim=$dim}",         NULL,                        NAN)
+/* indexing with int32 tensors (index in[1], broadcast to the node shape) */
+OP(GATHER,      "gather",      2, K_GATHER,  0,                 "{dim=$dim}",         NULL,                        NAN) /* out[..i..] = x[..idx[..i..]..] along axis (torch.gather); 0 out of range */
+OP(SCATTER,     "scatter_add", 2, K_GATHER,  0,                 "{dim=$dim}",         NULL,                        NAN) /* its adjoint: zeros of node shape, in[0] added at idx along axis */
 /* linear algebra */
 OP(MATMUL,      "matmul",      2, K_MATMUL,  0,                 "",                   NULL,                        NAN) /* ta, tb: operand transposed (printed ^T) */
 /* classification */
 OP(ONEHOT,      "onehot",      1, K_ONEHOT,  OF_NODIFF,         "{classes=$classes}", NULL,                        NAN) /* int [N] -> [N, classes] */
 OP(PICK,        "pick",        2, K_PICK,    0,                 "",                   NULL,                        NAN) /* x[i, t[i]] */
 OP(XENT,        "xent",        2, K_XENT,    0,                 "",                   NULL,                        NAN) /* fused softmax + cross-entropy per row */
+/* the model's two passes: resolved (ir_resolve_phases) before any pass, never emitted */
+OP(PHASE,       "phase",       2, K_PHASE,   0,                 "",                   NULL,                        NAN) /* in[0] in the training step, in[1] in inference */
 /* side effect */
 OP(ASSIGN,      "assign",      2, K_ASSIGN,  0,                 "",                   NULL,                        NAN) /* store input 1 into leaf input 0 */

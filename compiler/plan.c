@@ -20,7 +20,7 @@ enum { ALIGN_ELEMS = 16 }; /* 64 bytes of f32; 128 of f64 */
 static int64_t align_up(int64_t n) { return (n + ALIGN_ELEMS - 1) / ALIGN_ELEMS * ALIGN_ELEMS; }
 
 static int elementwise(OpKind k) {
-  return k == K_E1 || k == K_E2 || k == K_BCAST || k == K_PERMUTE || k == K_ONEHOT || k == K_RAND;
+  return k == K_E1 || k == K_E2 || k == K_BCAST || k == K_PERMUTE || k == K_SHIFT || k == K_ONEHOT || k == K_RAND;
 }
 
 typedef struct {

@@ -20,6 +20,27 @@ local function apply(self, ...)
   return core.with_module(self._scope, self._line, function() return self:forward(table.unpack(args, 1, args.n)) end)
 end
 
+-- {name = "conv1"} among a module's arguments (its options table, or the list of a
+-- Sequential): the module's checkpoint name, taken out before the module sees its arguments.
+-- A given name is the module's whole state_dict prefix: containers do not rename it.
+local function given_name(kind, args)
+  local given
+  for i = 1, args.n do
+    local v = args[i]
+    if type(v) == "table" and getmetatable(v) == nil and rawget(v, "name") ~= nil then
+      given = v.name
+      if type(given) ~= "string" or not given:match("^[%w_]+[%w_.]*$") or given:match("%.%.") or given:match("%.$") then
+        core.error(string.format("nn.%s: name must be a state_dict prefix such as \"conv1\" or \"encoder.fc\" " ..
+          "(letters, digits, _ and dots), got %s", kind, type(given) == "string" and ("\"" .. given .. "\"") or type(given)))
+      end
+      local copy = {}
+      for k, x in next, v do if k ~= "name" then copy[k] = x end end
+      if next(copy) == nil and i == args.n then args.n = i - 1 else args[i] = copy end
+    end
+  end
+  return args, given
+end
+
 -- class(kind, ctor): nn.Kind(...) builds an instance; instance(x) applies it
 local function class(kind, ctor)
   local c = {_kind = kind, __call = apply}
@@ -30,7 +51,12 @@ local function class(kind, ctor)
     counters[kind] = (counters[kind] or -1) + 1
     self._auto = kind:lower() .. counters[kind]
     self._scope = core.scope(self._auto, kind) -- its nodes' module, renamed with it (_name)
-    ctor(self, ...)
+    local args, given = given_name(kind, table.pack(...))
+    ctor(self, table.unpack(args, 1, args.n))
+    if given then
+      self._given = given
+      self:_name(given)
+    end
     return self
   end})
   nn[kind] = c
@@ -48,6 +74,7 @@ function Module:_param(name, shape, initializer)
 end
 
 function Module:_name(prefix)
+  prefix = self._given or prefix
   core.rename_scope(self._scope, prefix)
   for _, k in ipairs(self._order) do core.rename(self._params[k], prefix .. "." .. k) end
 end
@@ -121,6 +148,7 @@ function nn.Sequential:forward(x)
 end
 
 function nn.Sequential:_name(prefix)
+  prefix = self._given or prefix
   core.rename_scope(self._scope, prefix)
   for i, m in ipairs(self._mods) do m:_name(prefix .. "." .. (i - 1)) end
 end
@@ -132,6 +160,35 @@ function nn.Sequential:parameters()
   end
   return r
 end
+
+-- nn.Residual(m): m(x) + x, a skip connection for sequential models.  It adds no level to
+-- the checkpoint names: m's parameters are named as if m stood in its place (the Residual's
+-- index in its Sequential, e.g. net.3.0.weight for a Sequential m), as a PyTorch block that
+-- subclasses Sequential and adds its input in forward names them.
+class("Residual", function(self, m)
+  local mt = getmetatable(m)
+  if type(m) ~= "table" or not mt or not mt._kind then core.error("nn.Residual takes a module: nn.Residual(nn.Sequential{...})") end
+  self._inner = m
+  self._desc = tostring(m)
+end)
+
+function nn.Residual:forward(x)
+  local y = self._inner(x)
+  local sx, sy = core.shape(x), core.shape(y)
+  if table.concat(sx, ",") ~= table.concat(sy, ",") then
+    core.error(string.format("%s: the module turns %s into %s; a residual connection needs the same shape",
+      tostring(self), shape_str(sx), shape_str(sy)))
+  end
+  return y + x
+end
+
+function nn.Residual:_name(prefix)
+  prefix = self._given or prefix
+  core.rename_scope(self._scope, prefix)
+  self._inner:_name(prefix)
+end
+
+function nn.Residual:parameters() return self._inner:parameters() end
 
 -- ---- layers ---------------------------------------------------------------------------------
 
@@ -330,14 +387,9 @@ dim_module("LogSoftmax", "log_softmax")
 
 -- ---- regularizers: behave differently in training and inference ------------------------------
 
-local function need_mode(self)
-  local mode = core.mode()
-  if mode == "none" then
-    core.error(tostring(self) .. " must be inside spec.net (sequential style), where dlc builds both the " ..
-      "training pass and the inference pass")
-  end
-  return mode
-end
+-- The pass being built: "train" or "eval" while spec.net is applied once for each; "none" in
+-- functional code, where a module builds both values and core.phase picks each pass's.
+local function need_mode() return core.mode() end
 
 local streams = 0
 
@@ -355,10 +407,13 @@ end)
 
 function nn.Dropout:forward(x)
   need_tensor(x, tostring(self))
-  if need_mode(self) == "eval" or self.p == 0 then return x end
+  local mode = need_mode()
+  if mode == "eval" or self.p == 0 then return x end
   streams = streams + 1 -- each use draws its own masks, also a module used twice
   local keep = core.unary("step", core.rand(core.shape(x), streams) - self.p)
-  return x * (keep * (1 / (1 - self.p)))
+  local y = x * (keep * (1 / (1 - self.p)))
+  if mode == "none" then return core.phase(y, x) end
+  return y
 end
 
 -- Batch normalization over dim 2 (features or channels), PyTorch's: in training the batch's
@@ -394,11 +449,18 @@ local function batchnorm(kind, ranks)
       core.error(string.format("%s expects %s input with %d channels in dim 2, got shape %s", tostring(self),
         kind == "BatchNorm2d" and "[N, C, H, W]" or "[N, C] or [N, C, L]", self.n, shape_str(s)))
     end
+    if need_mode() == "none" then -- functional: both passes, each where it belongs
+      return core.phase(self:_normalize(x, "train"), self:_normalize(x, "eval"))
+    end
+    return self:_normalize(x, need_mode())
+  end
+  nn[kind]._normalize = function(self, x, mode)
+    local s = core.shape(x)
     local red = {1, self.n}
     for i = 3, #s do red[i] = 1 end
     local count = x:numel() // self.n
     local mean, var
-    if need_mode(self) == "train" then
+    if mode == "train" then
       if count < 2 then core.error(tostring(self) .. ": training needs more than 1 value per channel") end
       mean = core.sum_to(x, red) / count
       local var_sum = core.sum_to((x - mean) ^ 2, red)

@@ -11,8 +11,18 @@ local dlc, nn, init, optim = require "dlc", require "nn", require "init", requir
 
 local p = tonumber(dlc.arg.p)
 local layers = tonumber(dlc.arg.layers or "1")
-local net = nn.Sequential { nn.Linear(64, 1000, {bias = false, init = init.constant(1)}) }
-for _ = 1, layers do net:add(nn.Dropout(p)) end
+local layers_list = { nn.Linear(64, 1000, {bias = false, init = init.constant(1)}) }
+for _ = 1, layers do layers_list[#layers_list + 1] = nn.Dropout(p) end
+-- functional: the Sequential named as spec.net names it, so the state_dict is the same
+if dlc.arg.functional then layers_list.name = "net" end
+local net = nn.Sequential(layers_list)
 
+if dlc.arg.functional then
+  -- -D functional=1: the same net called on a tensor, the target an input: dropout is on in
+  -- the training step and off in inference from this one call, with the same masks
+  local x, target = dlc.input("x", {64, 64}), dlc.input("target", {64, 1000})
+  return { name = "dropout", inputs = {x, target}, outputs = {net(x)}, target = target,
+           loss = nn.L1Loss{reduction = "sum"}, optim = optim.SGD{lr = 1e-3} }
+end
 return { name = "dropout", input = {64, 64}, net = net, target = {64, 1000},
          loss = nn.L1Loss{reduction = "sum"}, optim = optim.SGD{lr = 1e-3} }

@@ -46,6 +46,11 @@ static int build(Ctx *c, Op op) {
   case OP_RESHAPE: return ir_reshape(g, c->h, S(1, B * F, 0, 0, 0));
   case OP_TRANSPOSE: return ir_transpose(g, c->h);
   case OP_PERMUTE: return ir_permute(g, ir_reshape(g, c->h, S(3, 2, 2, F, 0)), (const int[]){2, 0, 1});
+  case OP_SLICE: return ir_slice(g, c->h, 1, 2, 3);
+  case OP_PAD: return ir_pad(g, ir_slice(g, c->h, 1, 1, 3), 1, 2, 7);
+  case OP_GATHER: return ir_gather(g, c->h, ir_reshape(g, c->t, S(2, B, 1, 0, 0)), 1, S(2, B, 2, 0, 0));
+  case OP_SCATTER: return ir_scatter(g, c->h, ir_reshape(g, c->t, S(2, B, 1, 0, 0)), 1, S(2, B, F + 1, 0, 0));
+  case OP_PHASE: return ir_phase(g, ir_unary(g, OP_TANH, c->h), ir_unary(g, OP_NEG, c->h));
   case OP_WINDOW: return ir_window(g, image(c), win_attr);
   case OP_UNWINDOW: return ir_unwindow(g, ir_window(g, image(c), win_attr), win_attr, S(4, 1, 1, B, F));
   case OP_SUM_TO: return ir_sum_to(g, c->h, S(2, B, 1, 0, 0));
@@ -100,19 +105,7 @@ int main(void) {
   int out = ir_output(g, "output", g->nodes[c.h].shape);
   ivec_push(&g->roots[FN_FORWARD], ir_assign(g, out, ir_unary(g, OP_RELU, c.h)));
 
-  /* every differentiable op's VJP, then SGD with momentum through STATE and GRAD */
-  int grads[1];
-  ad_gradients(g, loss, grads);
-  ivec_push(&g->roots[FN_GRAD], loss);
-  int gw = ir_grad(g, c.w);
-  ivec_push(&g->roots[FN_GRAD], ir_assign(g, gw, grads[0]));
-  int mom = ir_state(g, c.w, "momentum_buffer");
-  int mnew = ir_binary(g, OP_ADD, ir_binary(g, OP_MUL, mom, ir_const(g, 0.9, "MOMENTUM")), gw);
-  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, mom, mnew));
-  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, c.w, ir_binary(g, OP_SUB, c.w, ir_binary(g, OP_MUL, mnew, ir_const(g, 0.1, "LR")))));
-  ir_verify(g);
-
-  /* every op is in the graph, and its dump names it with its attributes */
+  /* every op is in the graph as built, and its dump names it with its attributes */
   int seen[OP_COUNT] = {0};
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = &g->nodes[i];
@@ -129,6 +122,30 @@ int main(void) {
     CHECK(elementwise == (op_info[n->op].expr != NULL), "%s: a C expression exactly when elementwise",
           op_info[n->op].name);
   }
+
+  /* the phase resolved: its training value in the loss, its inference value nowhere */
+  int nodes_before = g->nnodes;
+  g = ir_resolve_phases(g, NULL, NULL);
+  c.g = g;
+  c.x = g->inputs[0].node, c.t = g->inputs[1].node, c.w = g->params[0].node;
+  c.h = g->nodes[g->nodes[g->roots[FN_FORWARD].v[0]].in[1]].in[0];
+  loss = g->loss;
+  for (int i = 0; i < g->nnodes; i++) CHECK(g->nodes[i].op != OP_PHASE, "%%%d: a phase is left", i);
+  CHECK(g->nnodes < nodes_before, "resolving rebuilt the graph (%d nodes, %d before)", g->nnodes, nodes_before);
+
+  /* every differentiable op's VJP, then SGD with momentum through STATE and GRAD */
+  int grads[1];
+  ad_gradients(g, loss, grads);
+  ivec_push(&g->roots[FN_GRAD], loss);
+  int gw = ir_grad(g, c.w);
+  ivec_push(&g->roots[FN_GRAD], ir_assign(g, gw, grads[0]));
+  int mom = ir_state(g, c.w, "momentum_buffer");
+  int mnew = ir_binary(g, OP_ADD, ir_binary(g, OP_MUL, mom, ir_const(g, 0.9, "MOMENTUM")), gw);
+  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, mom, mnew));
+  ivec_push(&g->roots[FN_UPDATE], ir_assign(g, c.w, ir_binary(g, OP_SUB, c.w, ir_binary(g, OP_MUL, mnew, ir_const(g, 0.1, "LR")))));
+  ir_verify(g);
+
+  for (int i = 0; i < g->nnodes; i++) seen[g->nodes[i].op] = 1; /* the backward's and optimizer's leaves */
   for (int op = 0; op < OP_COUNT; op++)
     CHECK(seen[op], "op %s is not in the graph: give it a case in test_ops.c's build()", op_info[op].name);
 
@@ -140,7 +157,7 @@ int main(void) {
   CHECK(text != NULL, "ops_net.c written");
   for (int op = 0; text && op < OP_COUNT; op++) {
     OpKind k = op_info[op].kind;
-    if (k == K_LEAF || k == K_CONST || k == K_RESHAPE) continue; /* storage, literals and views */
+    if (k == K_LEAF || k == K_CONST || k == K_RESHAPE || k == K_PHASE) continue; /* storage, literals, views, phases */
     CHECK(contains(text, ir_fmt(" = %s ", op_info[op].name)), "no block of ops_net.c computes %s", op_info[op].name);
   }
   printf("%d ops built, differentiated, emitted and dumped; %d failures\n", OP_COUNT, failures);
