@@ -41,13 +41,16 @@ typedef enum {
   K_RESHAPE, /* view */
   K_TRANSP,  /* 2-D transpose */
   K_PERMUTE, /* dims permuted, read through in its user's loop like a broadcast */
+  K_SHIFT,   /* slice and zero-pad along one axis: read through in its user's loop */
   K_WINDOW,  /* window gather (im2col) and its adjoint scatter (col2im) */
   K_REDUCE,  /* sum_to / max */
   K_ROW,     /* row-wise along an axis: softmax, log_softmax, argmax_mask */
   K_MATMUL,  /* matrix product */
   K_ONEHOT,  /* one-hot of class indices */
   K_PICK,    /* gather one element per row */
+  K_GATHER,  /* gather along an axis by int32 indices, and its scatter-add adjoint */
   K_XENT,    /* fused softmax cross-entropy per row */
+  K_PHASE,   /* a value per pass (training, inference): resolved before the passes */
   K_ASSIGN   /* side effect */
 } OpKind;
 
@@ -100,10 +103,10 @@ typedef struct Node {
   int nin;
   int in[2];
   Shape shape;
-  int axis;          /* MAX, K_ROW: 0-based axis */
+  int axis;          /* MAX, K_ROW, K_SHIFT, K_GATHER: 0-based axis */
   int ta, tb;        /* MATMUL: operand transposed */
   double a, b;       /* CONST value; CLAMP/INRANGE bounds */
-  int attr[8];       /* PERMUTE: the permutation; WINDOW/UNWINDOW: indexed by WA_* */
+  int attr[8];       /* PERMUTE: the permutation; WINDOW/UNWINDOW: indexed by WA_*; SLICE: start; PAD: offset */
   int leaf;          /* K_LEAF: index into the graph's table for that leaf kind */
   const char *cname; /* CONST: macro name (NULL: a literal) */
   Loc loc;
@@ -253,6 +256,15 @@ int ir_broadcast(Graph *g, int x, Shape s);
 int ir_reshape(Graph *g, int x, Shape s);
 int ir_transpose(Graph *g, int x);
 int ir_permute(Graph *g, int x, const int *perm); /* out dim i = input dim perm[i] */
+int ir_slice(Graph *g, int x, int axis, int start, int len); /* elements start..start+len-1 of axis */
+int ir_pad(Graph *g, int x, int axis, int at, int size);      /* x at offset `at` of zeros, axis size `size` */
+/* torch.gather along axis: the node has shape s (x's rank; idx broadcast to it); ir_scatter is
+ * its adjoint, zeros of x's shape s with in[0] added where idx points. */
+int ir_gather(Graph *g, int x, int idx, int axis, Shape s);
+int ir_scatter(Graph *g, int src, int idx, int axis, Shape s);
+/* The value of a model-level expression in each pass: t in the training step, e in inference
+ * (dropout, batch norm in functional models); gone after ir_resolve_phases. */
+int ir_phase(Graph *g, int t, int e);
 int ir_window(Graph *g, int x, const int *attr);  /* attr indexed by WA_* */
 int ir_unwindow(Graph *g, int cols, const int *attr, Shape image); /* adjoint of ir_window */
 int ir_sum_to(Graph *g, int x, Shape s);
@@ -280,6 +292,13 @@ void ir_set_on_error(Graph *g, void (*on_error)(void *ctx, const char *msg), voi
 void ir_rename_param(Graph *g, int param, const char *name); /* param: its node; name copied */
 void ir_mark_buffer(Graph *g, int param);   /* param (its node) is a buffer: not trained */
 void ir_mark_eval_only(Graph *g, int output); /* output (its node) is written by m_eval only */
+
+/* The graph as the model file built it, made ready for the passes: every PHASE node replaced by
+ * its training value where the training step (FN_GRAD, FN_UPDATE, the loss) reads it and by
+ * its inference value where m_forward and m_eval do, and the parameters no function reads
+ * left out (a module built but never used).  Returns g itself when there is nothing to do;
+ * *dropped (may be NULL) gets the number of parameters left out, named in (*dropped_names). */
+Graph *ir_resolve_phases(const Graph *g, int *dropped, const Leaf **dropped_leaves);
 
 /* Rebuild the graph from its roots: map(old node) may return a replacement built in ng from
  * already-mapped inputs, or -1 for the default copy.  Unreachable nodes vanish. */

@@ -115,6 +115,7 @@ int pipeline_run(const Options *o) {
   if (!d) return 1;
   DslTrainDefaults train_defaults;
   dsl_finish_forward(d, &train_defaults);
+  g = dsl_graph(d);
   if (o->train_out) *o->train_out = train_defaults;
   if (o->name) {
     if (!valid_ident(o->name)) {

@@ -115,22 +115,6 @@ local function drop_dim(s, a)
   return r
 end
 
-function T:sum(dim, keepdim)
-  if dim == nil then return core.sum_to(self, {}) end
-  local s = core.shape(self)
-  local a = norm_dim(self, dim, "sum")
-  s[a] = 1
-  local r = core.sum_to(self, s)
-  if not keepdim then r = core.reshape(r, drop_dim(s, a)) end
-  return r
-end
-
-function T:mean(dim, keepdim)
-  local s = core.shape(self)
-  local n = dim == nil and numel(s) or s[norm_dim(self, dim, "mean")]
-  return self:sum(dim, keepdim) / n
-end
-
 function T:max(dim, keepdim)
   if dim == nil then
     return core.reshape(core.max(core.reshape(self, {self:numel()}), 1), {})
@@ -139,6 +123,186 @@ function T:max(dim, keepdim)
   local r = core.max(self, a)
   if not keepdim then r = core.reshape(r, drop_dim(core.shape(r), a)) end
   return r
+end
+
+-- dims given as one dim or a table of dims: sorted 1-based dims, each once
+local function dim_list(x, dims, what)
+  if type(dims) ~= "table" then return {norm_dim(x, dims, what)} end
+  local r, seen = {}, {}
+  for i, d in ipairs(dims) do
+    local a = norm_dim(x, d, what)
+    if seen[a] then core.error(what .. ": dim " .. tostring(d) .. " is given twice") end
+    seen[a], r[i] = true, a
+  end
+  if #r == 0 then core.error(what .. ": give at least one dim") end
+  table.sort(r)
+  return r
+end
+
+-- sum over dims (one dim or a table of dims); keepdim keeps them as size 1
+function T:sum(dim, keepdim)
+  if dim == nil then return core.sum_to(self, {}) end
+  local s = core.shape(self)
+  local dims = dim_list(self, dim, "sum")
+  for _, a in ipairs(dims) do s[a] = 1 end
+  local r = core.sum_to(self, s)
+  if keepdim then return r end
+  local out = {}
+  for i, d in ipairs(s) do
+    local drop = false
+    for _, a in ipairs(dims) do drop = drop or a == i end
+    if not drop then out[#out + 1] = d end
+  end
+  return core.reshape(r, out)
+end
+
+function T:mean(dim, keepdim)
+  local s = core.shape(self)
+  local n = 1
+  if dim == nil then n = numel(s) else for _, a in ipairs(dim_list(self, dim, "mean")) do n = n * s[a] end end
+  return self:sum(dim, keepdim) / n
+end
+
+-- var(dim, {unbiased = true, keepdim = false}): PyTorch's variance (Bessel's correction
+-- unless unbiased = false); dim nil: over all elements
+function T:var(dim, o)
+  if type(dim) == "table" and o == nil and dim[1] == nil then dim, o = nil, dim end
+  o = o or {}
+  if type(o) ~= "table" then core.error("var: options must be a table, e.g. {unbiased = false}") end
+  for k in pairs(o) do
+    if k ~= "unbiased" and k ~= "keepdim" then core.error("var: unknown option '" .. tostring(k) .. "' (known: keepdim, unbiased)") end
+  end
+  local s = core.shape(self)
+  local n = 1
+  if dim == nil then n = numel(s) else for _, a in ipairs(dim_list(self, dim, "var")) do n = n * s[a] end end
+  local unbiased = o.unbiased == nil or o.unbiased
+  if unbiased and n < 2 then core.error("var: the unbiased variance needs at least 2 elements, got " .. n) end
+  local mean = self:mean(dim, true)
+  return ((self - mean) ^ 2):sum(dim, o.keepdim) / (unbiased and n - 1 or n)
+end
+
+function T:min(dim, keepdim) return -((-self):max(dim, keepdim)) end
+
+-- transpose(d1, d2): two dims swapped, any rank; t(): a 2-D transpose
+function T:transpose(d1, d2)
+  local n = #core.shape(self)
+  local a, b = norm_dim(self, d1, "transpose"), norm_dim(self, d2, "transpose")
+  local perm = {}
+  for i = 1, n do perm[i] = i - 1 end
+  perm[a], perm[b] = b - 1, a - 1
+  return core.permute(self, perm)
+end
+
+local function index_arg(v, what)
+  if math.type(v) ~= "integer" then core.error(what .. " must be an integer, got " .. tostring(v)) end
+  return v
+end
+
+-- narrow(dim, start, length): elements start .. start + length - 1 (1-based) of dim
+function T:narrow(dim, start, length)
+  local a = norm_dim(self, dim, "narrow")
+  local size = core.shape(self)[a]
+  start, length = index_arg(start, "narrow: start"), index_arg(length, "narrow: length")
+  if start < 0 then start = start + size + 1 end
+  if start < 1 or length < 1 or start + length - 1 > size then
+    core.error(string.format("narrow: elements %d to %d are outside dim %d of size %d", start, start + length - 1, a, size))
+  end
+  return core.slice(self, a, start - 1, length)
+end
+
+-- select(dim, index): the slice at index (1-based; negative from the end), dim removed
+function T:select(dim, index)
+  local a = norm_dim(self, dim, "select")
+  local s = core.shape(self)
+  index = index_arg(index, "select: index")
+  if index < 0 then index = index + s[a] + 1 end
+  if index < 1 or index > s[a] then
+    core.error(string.format("select: index %d is outside dim %d of size %d", index, a, s[a]))
+  end
+  local r = core.slice(self, a, index - 1, 1)
+  return core.reshape(r, drop_dim(s, a))
+end
+
+-- chunk(n, dim): n pieces along dim (the last may be smaller), as PyTorch's, returned as
+-- several values: local i, f, g, o = gates:chunk(4, 2)
+function T:chunk(n, dim)
+  if math.type(n) ~= "integer" or n < 1 then core.error("chunk: n must be a positive integer, got " .. tostring(n)) end
+  local a = norm_dim(self, dim or 1, "chunk")
+  local size = core.shape(self)[a]
+  local step = (size + n - 1) // n
+  local r = {}
+  for start = 0, size - 1, step do r[#r + 1] = core.slice(self, a, start, math.min(step, size - start)) end
+  return table.unpack(r)
+end
+
+function T:unsqueeze(dim)
+  local s = core.shape(self)
+  if math.type(dim) ~= "integer" then core.error("unsqueeze: dim must be an integer") end
+  local a = dim < 0 and dim + #s + 2 or dim
+  if a < 1 or a > #s + 1 then core.error(string.format("unsqueeze: dim %d is out of range for a %d-D tensor", dim, #s)) end
+  table.insert(s, a, 1)
+  return core.reshape(self, s)
+end
+
+function T:squeeze(dim)
+  local s = core.shape(self)
+  if dim == nil then
+    local r = {}
+    for _, d in ipairs(s) do if d ~= 1 then r[#r + 1] = d end end
+    return core.reshape(self, r)
+  end
+  local a = norm_dim(self, dim, "squeeze")
+  if s[a] ~= 1 then return self end
+  return core.reshape(self, drop_dim(s, a))
+end
+
+-- gather(dim, index): out[i][j] = x[index[i][j]][j] along dim (torch.gather; indices 0-based
+-- as PyTorch's, an int32 tensor of x's rank)
+function T:gather(dim, index)
+  need_tensor(index, "gather")
+  if core.dtype(index) ~= "int" then core.error("gather: the index must be an int32 tensor (dlc.input(..., {dtype = \"int\"}))") end
+  local a = norm_dim(self, dim, "gather")
+  return core.gather(self, a, index, core.shape(index))
+end
+
+-- dlc.cat({a, b, ...}, dim): joined along dim (default 1), every other dim equal
+function dlc.cat(list, dim)
+  if type(list) ~= "table" or #list == 0 then core.error("dlc.cat takes a list of tensors: dlc.cat({a, b}, dim)") end
+  for i, t in ipairs(list) do
+    if not is_tensor(t) then core.error(string.format("dlc.cat: element %d is a %s, not a tensor", i, type(t))) end
+  end
+  local first = core.shape(list[1])
+  local a = norm_dim(list[1], dim or 1, "dlc.cat")
+  local total = 0
+  for i, t in ipairs(list) do
+    local s = core.shape(t)
+    local ok = #s == #first
+    for d = 1, #s do ok = ok and (d == a or s[d] == first[d]) end
+    if not ok then
+      core.error(string.format("dlc.cat: tensor %d has shape [%s], which does not match [%s] but in dim %d", i,
+        table.concat(s, ","), table.concat(first, ","), a))
+    end
+    total = total + s[a]
+  end
+  if #list == 1 then return list[1] end
+  local r, at = nil, 0
+  for _, t in ipairs(list) do
+    local p = core.pad(t, a, at, total)
+    r = r and r + p or p
+    at = at + core.shape(t)[a]
+  end
+  return r
+end
+
+-- dlc.stack({a, b, ...}, dim): equal shapes joined along a new dim
+function dlc.stack(list, dim)
+  if type(list) ~= "table" or #list == 0 then core.error("dlc.stack takes a list of tensors: dlc.stack({a, b}, dim)") end
+  local u = {}
+  for i, t in ipairs(list) do
+    if not is_tensor(t) then core.error(string.format("dlc.stack: element %d is a %s, not a tensor", i, type(t))) end
+    u[i] = t:unsqueeze(dim or 1)
+  end
+  return dlc.cat(u, dim or 1)
 end
 
 for _, op in ipairs {"exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"} do
@@ -307,7 +471,16 @@ function dlc._build(spec, stem)
   train_outputs = train_outputs or outputs
   local r = {name = name, inputs = inputs, outputs = outputs}
   local classes
-  if spec.target ~= nil then
+  if is_tensor(spec.target) then
+    -- functional style: the target is one of the inputs, in its place among them
+    for i, t in ipairs(inputs) do if core.id(t) == core.id(spec.target) then r.target_index = i end end
+    if not r.target_index then core.error("spec.target must be one of spec.inputs (a tensor made by dlc.input)") end
+    r.target = spec.target
+    if core.dtype(spec.target) == "int" then
+      local s = core.shape(outputs[1])
+      classes = s[#s]
+    end
+  elseif spec.target ~= nil then
     local t
     t, classes = build_target(spec, core.shape(inputs[1])[1])
     inputs[#inputs + 1] = t

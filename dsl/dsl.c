@@ -312,6 +312,35 @@ static int c_window(lua_State *L) {
   return push_tensor(L, ir_window(G(L), x, attr));
 }
 
+/* slice(x, dim, start, len): dim 1-based, start 0-based (dlc.lua converts). */
+static int c_slice(lua_State *L) {
+  int x = tensor_arg(L, 1), axis = axis_arg(L, 2, x);
+  lua_Integer start = luaL_checkinteger(L, 3), len = luaL_checkinteger(L, 4);
+  if (start < 0 || start > INT32_MAX || len < 1 || len > INT32_MAX)
+    return dsl_raise(L, "narrow: start and length are out of range");
+  return push_tensor(L, ir_slice(G(L), x, axis, (int)start, (int)len));
+}
+
+/* pad(x, dim, at, size): x placed at offset `at` (0-based) of dim in zeros of that size. */
+static int c_pad(lua_State *L) {
+  int x = tensor_arg(L, 1), axis = axis_arg(L, 2, x);
+  lua_Integer at = luaL_checkinteger(L, 3), size = luaL_checkinteger(L, 4);
+  if (at < 0 || at > INT32_MAX || size < 1 || size > INT32_MAX) return dsl_raise(L, "pad: sizes are out of range");
+  return push_tensor(L, ir_pad(G(L), x, axis, (int)at, (int)size));
+}
+
+/* gather(x, dim, index, shape): torch.gather with the index broadcast to shape. */
+static int c_gather(lua_State *L) {
+  int x = tensor_arg(L, 1), axis = axis_arg(L, 2, x), idx = tensor_arg(L, 3);
+  return push_tensor(L, ir_gather(G(L), x, idx, axis, shape_arg(L, 4)));
+}
+
+/* phase(t, e): t in the training step, e in inference. */
+static int c_phase(lua_State *L) {
+  int t = tensor_arg(L, 1), e = tensor_arg(L, 2);
+  return push_tensor(L, ir_phase(G(L), t, e));
+}
+
 static int c_sum_to(lua_State *L) {
   int x = tensor_arg(L, 1);
   return push_tensor(L, ir_sum_to(G(L), x, shape_arg(L, 2)));
@@ -487,7 +516,8 @@ static const luaL_Reg core_fns[] = {
     {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"with_module", c_with_module},
     {"scope", c_scope}, {"rename_scope", c_rename_scope}, {"rename", c_rename},
     {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
-    {"mode", c_mode}, {"update_buffer", c_update_buffer}, {NULL, NULL}};
+    {"mode", c_mode}, {"update_buffer", c_update_buffer}, {"slice", c_slice}, {"pad", c_pad},
+    {"gather", c_gather}, {"phase", c_phase}, {NULL, NULL}};
 
 static const luaL_Reg tensor_mms[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},
@@ -771,8 +801,21 @@ int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
     ir_add_root(g, FN_EVAL, ir_assign(g, out, v));
   }
   lua_pop(L, 2);
+  /* each pass's value of dropout and batch norm in functional models; unused modules out */
+  int dropped = 0;
+  const Leaf *gone = NULL;
+  d->g = ir_resolve_phases(g, &dropped, &gone);
+  for (int i = 0; i < dropped; i++) {
+    if (i && gone[i].loc.line == gone[i - 1].loc.line) continue;
+    fprintf(stderr, "%s:%d: note: ", ir_esc(gone[i].loc.file, RT_ESC_TERM), gone[i].loc.line);
+    for (int j = i; j < dropped && gone[j].loc.line == gone[i].loc.line; j++)
+      fprintf(stderr, "%s%s", j > i ? ", " : "", ir_esc(gone[j].name, RT_ESC_TERM));
+    fprintf(stderr, " never used: not a parameter of the model\n");
+  }
   return 0;
 }
+
+Graph *dsl_graph(const Dsl *d) { return d->g; }
 
 /* A number field of the table on the top of the stack (0 when absent). */
 static double sched_num(lua_State *L, const char *k) {

@@ -36,6 +36,9 @@ Dsl *dsl_open(const DslOptions *o, Graph *g);
 /* Name, outputs (assigned in FN_FORWARD), target and loss into the graph; spec.train into
  * *train (all zero when the spec has none). */
 int dsl_finish_forward(Dsl *d, DslTrainDefaults *train);
+/* The model's graph: after dsl_finish_forward a new one (phases resolved, unused parameters
+ * out: ir_resolve_phases), which the caller takes over. */
+Graph *dsl_graph(const Dsl *d);
 int dsl_has_optim(Dsl *d);
 /* spec.scheduler (checked by optim.lua) into *s: 1, or 0 when the spec has none.  The
  * milestones live as long as the IR. */
