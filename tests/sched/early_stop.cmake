@@ -1,0 +1,45 @@
+# early_stop.cmake: dlc train --early-stop N keeps the model of the epoch with the lowest
+# validation loss and restores it.  bands.lua at lr 0.5 (-D lr=0.5) overshoots after a few
+# epochs; with --early-stop 2 the run stops 2 epochs after its best epoch B and says so, the
+# best validation loss printed is epoch B's, and the checkpoint it saves is byte for byte the one
+# a run of exactly B epochs saves (parameters, optimizer state, step count, metadata).  The same
+# with a schedule (run/bands_step.lua: its rate too).  Without validation rows it is refused.
+include(${SRC}/common.cmake)
+
+foreach(v plain step)
+  if(v STREQUAL "plain")
+    set(m ${BANDS})
+  else()
+    set(m ${SCHED}/run/bands_step.lua)
+  endif()
+  set(a ${WORK}/${v}-stopped.safetensors)
+  set(b ${WORK}/${v}-best.safetensors)
+  file(REMOVE ${a} ${b})
+  dlc_train(es 0 ${m} ${TRAIN_IDX} -D lr=0.5 --val-split 0.25 --epochs 30 --early-stop 2 --save ${a})
+  if(NOT es_out MATCHES "\nearly stop at epoch ([0-9]+): best validation loss ([0-9.]+) at epoch ([0-9]+), parameters restored\n")
+    message(FATAL_ERROR "${v}: no early stop in\n${es_out}")
+  endif()
+  set(last ${CMAKE_MATCH_1})
+  set(loss ${CMAKE_MATCH_2})
+  set(best ${CMAKE_MATCH_3})
+  math(EXPR gap "${last} - ${best}")
+  if(NOT gap EQUAL 2)
+    message(FATAL_ERROR "${v}: stopped at epoch ${last}, ${gap} epochs after the best (${best}), not 2")
+  endif()
+  expect_match("${es_out}" "\nepoch +${best}/30 [^\n]*val loss ${loss} " stdout)
+  string(REGEX MATCHALL "val loss [0-9.]+" all "${es_out}")
+  foreach(x IN LISTS all)
+    string(REPLACE "val loss " "" x "${x}")
+    if(x LESS loss)
+      message(FATAL_ERROR "${v}: an epoch's validation loss ${x} is below the best one printed, ${loss}")
+    endif()
+  endforeach()
+  dlc_train(exact 0 ${m} ${TRAIN_IDX} -D lr=0.5 --val-split 0.25 --epochs ${best} --save ${b})
+  expect_same_file(${a} ${b})
+  message(STATUS "${v}: stopped at epoch ${last}, restored epoch ${best} (validation loss ${loss}), bit for bit")
+endforeach()
+
+dlc_train(noval 1 ${BANDS} ${TRAIN_IDX} --val-split 0 --early-stop 3)
+expect_match("${noval_err}" "dlc train: --early-stop needs validation rows to watch: give --val-split above 0\n" stderr)
+dlc_train(bad 2 ${BANDS} ${TRAIN_IDX} --early-stop 0)
+expect_match("${bad_err}" "--early-stop takes a patience in epochs, >= 1" stderr)

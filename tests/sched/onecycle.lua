@@ -1,0 +1,12 @@
+-- onecycle.lua - written by tests/sched/make_fixtures.py (do not edit): the scheduler of the
+-- sched_lr_onecycle test, whose PyTorch learning rates are in fixtures/onecycle.txt.
+local nn, optim = require "nn", require "optim"
+return {
+  name      = "onecycle",
+  input     = {4, 3},
+  net       = nn.Sequential { nn.Linear(3, 2) },
+  target    = {classes = 2},
+  loss      = nn.CrossEntropyLoss(),
+  optim     = optim.SGD{lr = 0.05, momentum = 0.9},
+  scheduler = optim.OneCycleLR{max_lr = 0.1, total_steps = 100},
+}

@@ -1,0 +1,12 @@
+-- step.lua - written by tests/sched/make_fixtures.py (do not edit): the scheduler of the
+-- sched_lr_step test, whose PyTorch learning rates are in fixtures/step.txt.
+local nn, optim = require "nn", require "optim"
+return {
+  name      = "step",
+  input     = {4, 3},
+  net       = nn.Sequential { nn.Linear(3, 2) },
+  target    = {classes = 2},
+  loss      = nn.CrossEntropyLoss(),
+  optim     = optim.SGD{lr = 0.1, momentum = 0.9},
+  scheduler = optim.StepLR{step_size = 3, gamma = 0.5},
+}
