@@ -63,7 +63,7 @@ void emit_init(Em *e) {
   fprintf(f, "  m->seed = seed; /* also keys dropout's masks, with the step count */\n");
   int lr = lr_state(e);
   if (lr >= 0)
-    fprintf(f, "  m->state[%lld] = (%s)%.17g; /* optim.lr: the schedule's first learning rate */\n",
+    fprintf(f, "  m->state[%lld] = (%s)%.17g; /* optim.lr: the schedule's base learning rate */\n",
             (long long)e->p->state_off[lr], e->real, e->o->sched->base_lr);
   for (int i = 0; i < g->nparams; i++) {
     const Leaf *l = &g->params[i];
@@ -203,7 +203,7 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "int %s_load(%s_model *m, const char *path);\n", P, P);
   if (lr_state(e) >= 0)
     fprintf(h, "/* The learning rate, a run-time value (the model has a scheduler): the optimizer state\n"
-               " * optim.lr, saved in checkpoints; _init sets the schedule's first rate.  The rate for epoch n\n"
+               " * optim.lr, saved in checkpoints; _init sets the schedule's base rate.  The rate for epoch n\n"
                " * (for OneCycleLR: optimizer step n) is rt_sched_lr(&%s_sched, n, total_steps) (dlc_rt.h). */\n"
                "double %s_lr(const %s_model *m);\n"
                "void %s_set_lr(%s_model *m, double lr);\n"
