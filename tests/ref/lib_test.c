@@ -9,7 +9,9 @@
  * The driver loads the parameters ("param.<name>") with lib_load, runs lib_forward and
  * compares each output with "output", "output2", ...; runs lib_grad and compares the loss with
  * "loss" and each parameter's gradient (read back by saving a model whose parameters are the
- * gradients, so every gradient is found by its parameter's name) with "grad.<name>".
+ * gradients, so every gradient is found by its parameter's name) with "grad.<name>".  A buffer
+ * (batch norm's running statistics: a parameter without a gradient) has "buffer.<name>" in
+ * the fixture instead: its value after lib_grad, whose training pass updates it.
  *
  * Tolerances, ref being PyTorch in float64: per element |dlc - ref| <= rtol * max(|ref|, S / 10)
  * with S the largest |ref| in the tensor (the floor absorbs the rounding of elements that are
@@ -97,7 +99,8 @@ static void compare(const char *what, const double *got, const RtTensor *ref, in
   failures += !ok;
 }
 
-static char tmp_params[] = "/tmp/lib_test_params_XXXXXX", tmp_grads[] = "/tmp/lib_test_grads_XXXXXX";
+static char tmp_params[] = "/tmp/lib_test_params_XXXXXX", tmp_grads[] = "/tmp/lib_test_grads_XXXXXX",
+            tmp_after[] = "/tmp/lib_test_after_XXXXXX";
 
 static void temp_file(char *path) {
   int fd = mkstemp(path);
@@ -184,13 +187,37 @@ int main(int argc, char **argv) {
     return 1;
   }
   unlink(tmp_grads);
+  /* the parameters after the training pass, for the buffers it updated */
+  RtStFile *af = NULL;
+  temp_file(tmp_after);
+  if (lib_save(&m, tmp_after) || !(af = rt_st_open(tmp_after, err, sizeof err))) {
+    printf("FAIL writing the parameters: %s\n", m.error[0] ? m.error : err);
+    unlink(tmp_after);
+    return 1;
+  }
+  unlink(tmp_after);
   int ngrad = 0, nref = 0;
-  for (int i = 0; i < rt_st_count(fx); i++) nref += strncmp(rt_st_get(fx, i)->name, "grad.", 5) == 0;
+  for (int i = 0; i < rt_st_count(fx); i++) {
+    const char *n = rt_st_get(fx, i)->name;
+    nref += strncmp(n, "grad.", 5) == 0 || strncmp(n, "buffer.", 7) == 0;
+  }
   for (int i = 0; i < rt_st_count(gf); i++) {
     const RtTensor *t = rt_st_get(gf, i);
     char name[300];
-    snprintf(name, sizeof name, "grad.%s", t->name);
+    snprintf(name, sizeof name, "buffer.%s", t->name);
     const RtTensor *r = rt_st_find(fx, name);
+    if (r) { /* a buffer: its value after the training pass */
+      const RtTensor *a = rt_st_find(af, t->name);
+      int64_t n = a ? rt_tensor_numel(a) : 0;
+      double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
+      for (int64_t k = 0; k < n; k++) v[k] = value_at(a, k);
+      compare(name, v, r, n, out_tol);
+      free(v);
+      ngrad++;
+      continue;
+    }
+    snprintf(name, sizeof name, "grad.%s", t->name);
+    r = rt_st_find(fx, name);
     if (!r) {
       printf("FAIL no reference gradient for parameter %s\n", t->name);
       failures++;
@@ -204,9 +231,10 @@ int main(int argc, char **argv) {
     ngrad++;
   }
   if (ngrad != nref) {
-    printf("FAIL the net has %d parameters, the fixture %d gradients\n", ngrad, nref);
+    printf("FAIL the net has %d parameters, the fixture %d gradients and buffers\n", ngrad, nref);
     failures++;
   }
+  rt_st_close(af);
   rt_st_close(gf);
   rt_st_close(fx);
   printf("%s\n", failures ? "FAILED" : "PASSED");
