@@ -370,9 +370,15 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
   if (n->op == OP_SLICE || n->op == OP_PAD) {
     /* the shifted axis walks the input with another extent: it does not merge with the dim
      * before it, and a pad's bounds test reads it alone */
-    if (map[n->axis] >= 0) {
+    if (map[n->axis] >= 0 && n->shape.d[n->axis] > 1) {
       m->split |= 1u << map[n->axis];
       if (n->op == OP_PAD) m->isolated |= 1u << map[n->axis];
+    } else { /* a size-1 slice: the dims around it do not merge either */
+      for (int j = n->axis + 1; j < n->shape.n; j++)
+        if (map[j] >= 0 && n->shape.d[j] > 1) {
+          m->split |= 1u << map[j];
+          break;
+        }
     }
     const Shape *cs = &g->nodes[n->in[0]].shape;
     for (int j = 0; j < cs->n; j++) cmap[j] = cs->d[j] == 1 ? -1 : map[j];
@@ -383,10 +389,15 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
     /* dims stay mergeable only where the input walks them in the same order */
     const Shape *cs = &g->nodes[n->in[0]].shape;
     for (int j = 0; j < cs->n; j++) cmap[j] = -1;
-    for (int i = 0; i < n->shape.n; i++) {
-      if (map[i] < 0) continue;
-      if (!(i > 0 && map[i - 1] == map[i] - 1 && n->attr[i] == n->attr[i - 1] + 1)) m->split |= 1u << map[i];
-      if (cs->d[n->attr[i]] > 1) cmap[n->attr[i]] = map[i];
+    /* size-1 dims are not iterated: compare each dim with the previous iterated one, which
+     * the input must hold right before it but for size-1 dims */
+    for (int i = 0, prev = -1; i < n->shape.n; i++) {
+      if (map[i] < 0 || n->shape.d[i] == 1) continue;
+      int ok = prev >= 0 && map[i] - map[prev] == i - prev && n->attr[i] > n->attr[prev];
+      for (int j = ok ? n->attr[prev] + 1 : 0; ok && j < n->attr[i]; j++) ok = cs->d[j] == 1;
+      if (!ok) m->split |= 1u << map[i];
+      cmap[n->attr[i]] = map[i];
+      prev = i;
     }
     masks_of(e, n->in[0], cmap, m, 0);
     return;

@@ -284,7 +284,8 @@ int ir_unwindow(Graph *g, int cols, const int *attr, Shape image) {
   window_check(g, attr, &image, &oh, &ow);
   Shape ws = window_shape(attr, image.d[0], image.d[1], oh, ow);
   if (!shape_eq(&ws, &ir_node(g, cols)->shape))
-    die("unwindow of %s into %s", shape_str(&ir_node(g, cols)->shape), shape_str(&image));
+    ir_error(g, g->cur, "unwindow: windows of shape %s do not come from an image %s (they would be %s)",
+             shape_str(&ir_node(g, cols)->shape), shape_str(&image), shape_str(&ws));
   Node n = {0};
   n.op = OP_UNWINDOW;
   n.in[0] = cols;

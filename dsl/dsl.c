@@ -341,6 +341,24 @@ static int c_phase(lua_State *L) {
   return push_tensor(L, ir_phase(G(L), t, e));
 }
 
+/* unwindow(cols, {kh, kw, sh, sw, ph, pw}, image shape): the adjoint of window's "conv"
+ * layout with zero padding: each window element added back into the image (col2im). */
+static int c_unwindow(lua_State *L) {
+  int cols = tensor_arg(L, 1), attr[8] = {0};
+  luaL_checktype(L, 2, LUA_TTABLE);
+  for (int i = 0; i < 6; i++) {
+    lua_geti(L, 2, i + 1);
+    int isint = 0;
+    lua_Integer v = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    if (!isint || v < 0 || v > 1000000) return dsl_raise(L, "unwindow: sizes must be integers");
+    attr[i] = (int)v;
+  }
+  attr[WA_MODE] = PAD_ZEROS;
+  attr[WA_LAYOUT] = WL_CONV;
+  return push_tensor(L, ir_unwindow(G(L), cols, attr, shape_arg(L, 3)));
+}
+
 static int c_sum_to(lua_State *L) {
   int x = tensor_arg(L, 1);
   return push_tensor(L, ir_sum_to(G(L), x, shape_arg(L, 2)));
@@ -517,7 +535,7 @@ static const luaL_Reg core_fns[] = {
     {"scope", c_scope}, {"rename_scope", c_rename_scope}, {"rename", c_rename},
     {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
     {"mode", c_mode}, {"update_buffer", c_update_buffer}, {"slice", c_slice}, {"pad", c_pad},
-    {"gather", c_gather}, {"phase", c_phase}, {NULL, NULL}};
+    {"gather", c_gather}, {"phase", c_phase}, {"unwindow", c_unwindow}, {NULL, NULL}};
 
 static const luaL_Reg tensor_mms[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},

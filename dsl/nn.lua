@@ -356,6 +356,282 @@ pooling("MaxPool2d", "max")
 pooling("MinPool2d", "min")
 pooling("AvgPool2d", "avg")
 
+-- ---- 1-d convolution and pooling: the 2-d ones over [N, C, 1, L] ------------------------------
+
+local function single(v, what)
+  if math.type(v) ~= "integer" then core.error(what .. " must be an integer, got " .. tostring(v)) end
+  return v
+end
+
+local function need_ncl(self, x)
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  if #s ~= 3 then core.error(string.format("%s expects an [N, C, L] input, got shape %s", tostring(self), shape_str(s))) end
+  return s
+end
+
+-- Conv1d(cin, cout, k, {stride, padding, padding_mode, bias}): weight [cout, cin, k] as PyTorch's
+class("Conv1d", function(self, cin, cout, k, o)
+  pos_int(cin, "nn.Conv1d: in_channels")
+  pos_int(cout, "nn.Conv1d: out_channels")
+  o = options(o, {stride = {"number", 1}, padding = {"any", 0}, padding_mode = {"string", "zeros"},
+                  bias = {"boolean", true}, init = {"table", nil}, bias_init = {"table", nil}}, "nn.Conv1d")
+  k = single(k, "nn.Conv1d: kernel_size")
+  if o.padding == "valid" then o.padding = 0 end
+  if o.padding == "same" then
+    if o.stride ~= 1 or k % 2 == 0 then core.error("nn.Conv1d: padding = \"same\" needs stride 1 and an odd kernel size") end
+    o.padding = k // 2
+  end
+  if o.padding_mode ~= "zeros" and o.padding_mode ~= "replicate" then
+    core.error("nn.Conv1d: padding_mode must be \"zeros\" or \"replicate\", got \"" .. o.padding_mode .. "\"")
+  end
+  self.kernel_size, self.stride, self.padding = window_args("nn.Conv1d", {1, k},
+    {1, single(o.stride, "nn.Conv1d: stride")}, {0, single(o.padding, "nn.Conv1d: padding")})
+  self.in_channels, self.out_channels, self.padding_mode = cin, cout, o.padding_mode
+  self._desc = string.format("%d, %d, %d", cin, cout, k)
+  local bound = 1 / math.sqrt(cin * k)
+  self:_param("weight", {cout, cin, k}, o.init or init.uniform(-bound, bound))
+  if o.bias then self:_param("bias", {cout}, o.bias_init or init.uniform(-bound, bound)) end
+end)
+
+function nn.Conv1d:forward(x)
+  local s = need_ncl(self, x)
+  local y = nn.Conv2d.forward(self, core.reshape(x, {s[1], s[2], 1, s[3]}))
+  local ys = core.shape(y)
+  return core.reshape(y, {ys[1], ys[2], ys[4]})
+end
+
+local function pooling1d(name, kind2d)
+  class(name, function(self, k, o)
+    if math.type(o) == "integer" then o = {stride = o} end
+    o = options(o, {stride = {"number", nil}, padding = {"number", 0}}, "nn." .. name)
+    k = single(k, "nn." .. name .. ": kernel_size")
+    self.kernel_size, self.stride, self.padding = window_args("nn." .. name, {1, k},
+      {1, single(o.stride or k, "nn." .. name .. ": stride")}, {0, single(o.padding, "nn." .. name .. ": padding")})
+    self._desc = tostring(k)
+  end)
+  nn[name].forward = function(self, x)
+    local s = need_ncl(self, x)
+    local y = nn[kind2d].forward(self, core.reshape(x, {s[1], s[2], 1, s[3]}))
+    local ys = core.shape(y)
+    return core.reshape(y, {ys[1], ys[2], ys[4]})
+  end
+end
+pooling1d("MaxPool1d", "MaxPool2d")
+pooling1d("AvgPool1d", "AvgPool2d")
+
+-- ConvTranspose2d(cin, cout, k, {stride, padding, output_padding, bias}): the adjoint of a
+-- convolution, weight [cin, cout, kh, kw] as PyTorch's.  Each input pixel's channels times the
+-- weight give a kh x kw patch per output channel (one matrix product), and the patches are
+-- added into the output where a convolution with the same kernel, stride and padding would
+-- have read them (col2im).  Output size (H - 1) * stride - 2 * padding + k + output_padding.
+class("ConvTranspose2d", function(self, cin, cout, k, o)
+  pos_int(cin, "nn.ConvTranspose2d: in_channels")
+  pos_int(cout, "nn.ConvTranspose2d: out_channels")
+  o = options(o, {stride = {"any", 1}, padding = {"any", 0}, output_padding = {"any", 0},
+                  bias = {"boolean", true}, init = {"table", nil}, bias_init = {"table", nil}}, "nn.ConvTranspose2d")
+  self.kernel_size, self.stride, self.padding = window_args("nn.ConvTranspose2d", k, o.stride, o.padding)
+  self.output_padding = pair(o.output_padding, "nn.ConvTranspose2d: output_padding")
+  for d = 1, 2 do
+    if self.output_padding[d] < 0 or self.output_padding[d] >= self.stride[d] then
+      core.error(string.format("nn.ConvTranspose2d: output_padding must be >= 0 and smaller than the stride %s, got %s",
+        pair_str(self.stride), pair_str(self.output_padding)))
+    end
+  end
+  self.in_channels, self.out_channels = cin, cout
+  self._desc = string.format("%d, %d, %s", cin, cout, pair_str(self.kernel_size))
+  -- PyTorch's default: fan_in computed from the weight's dim 1 (cout) times the kernel
+  local bound = 1 / math.sqrt(cout * self.kernel_size[1] * self.kernel_size[2])
+  self:_param("weight", {cin, cout, self.kernel_size[1], self.kernel_size[2]}, o.init or init.uniform(-bound, bound))
+  if o.bias then self:_param("bias", {cout}, o.bias_init or init.uniform(-bound, bound)) end
+end)
+
+function nn.ConvTranspose2d:forward(x)
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  if #s ~= 4 or s[2] ~= self.in_channels then
+    core.error(string.format("%s expects an [N, %d, H, W] input, got shape %s", tostring(self), self.in_channels, shape_str(s)))
+  end
+  local k, st, p, op = self.kernel_size, self.stride, self.padding, self.output_padding
+  local out = {}
+  for d = 1, 2 do
+    out[d] = (s[2 + d] - 1) * st[d] - 2 * p[d] + k[d] + op[d]
+    if out[d] < 1 then core.error(string.format("%s: the output would have size %d in dim %d", tostring(self), out[d], 2 + d)) end
+  end
+  local n, cin, cout = s[1], self.in_channels, self.out_channels
+  local xr = core.reshape(x:permute(2, 1, 3, 4), {cin, n * s[3] * s[4]})
+  local cols = core.matmul(core.reshape(self.weight, {cin, cout * k[1] * k[2]}), xr, true, false)
+  cols = core.reshape(cols, {cout, k[1], k[2], n, s[3], s[4]})
+  local y = core.unwindow(cols, window_attrs(self), {n, cout, out[1], out[2]})
+  if self.bias then y = y + core.reshape(self.bias, {1, cout, 1, 1}) end
+  return y
+end
+
+-- AdaptiveAvgPool2d(out): PyTorch's adaptive windows, output cell i of a dim of size L
+-- averaging elements floor(i L / out) .. ceil((i + 1) L / out) - 1; separable, one dim at a
+-- time (an even split is one reshape and a mean).  out = 1: global average pooling.
+local function adaptive_avg(x, dim, out)
+  local s = core.shape(x)
+  local len = s[dim]
+  if len % out == 0 then
+    local r = {}
+    for i = 1, #s do
+      if i == dim then r[#r + 1] = out; r[#r + 1] = len // out else r[#r + 1] = s[i] end
+    end
+    return core.reshape(x, r):mean(dim + 1)
+  end
+  local cells = {}
+  for i = 0, out - 1 do
+    local a, b = (i * len) // out, -((-(i + 1) * len) // out)
+    cells[#cells + 1] = x:narrow(dim, a + 1, b - a):mean(dim, true)
+  end
+  return require("dlc").cat(cells, dim)
+end
+
+class("AdaptiveAvgPool2d", function(self, out)
+  local o = pair(out, "nn.AdaptiveAvgPool2d: output_size")
+  pos_int(o[1], "nn.AdaptiveAvgPool2d: output_size")
+  pos_int(o[2], "nn.AdaptiveAvgPool2d: output_size")
+  self.output_size = o
+  self._desc = pair_str(o)
+end)
+
+function nn.AdaptiveAvgPool2d:forward(x)
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  if #s ~= 4 then core.error(string.format("%s expects an [N, C, H, W] input, got shape %s", tostring(self), shape_str(s))) end
+  for d = 1, 2 do
+    if self.output_size[d] > s[2 + d] then
+      core.error(string.format("%s: output size %d is larger than the input's %d in dim %d", tostring(self),
+        self.output_size[d], s[2 + d], 2 + d))
+    end
+  end
+  return adaptive_avg(adaptive_avg(x, 3, self.output_size[1]), 4, self.output_size[2])
+end
+
+-- Upsample{scale_factor = s, mode = "nearest" | "bilinear"} on [N, C, H, W], an integer
+-- scale (or {sh, sw}).  bilinear is PyTorch's align_corners = false: output pixel o of a dim
+-- reads source position (o + 0.5) / s - 0.5, clamped at the edges; with an integer scale the
+-- weights depend only on o mod s, so each of the s phases is a weighted sum of the input and
+-- its neighbour (the edge pixel repeated), and the phases interleave.
+class("Upsample", function(self, o)
+  o = options(o, {scale_factor = {"any", nil}, mode = {"string", "nearest"}, align_corners = {"boolean", false},
+                  size = {"any", nil}}, "nn.Upsample")
+  if o.size ~= nil then core.error("nn.Upsample: give scale_factor (an integer); size is not supported") end
+  if o.scale_factor == nil then core.error("nn.Upsample: scale_factor is required, e.g. nn.Upsample{scale_factor = 2}") end
+  self.scale = pair(o.scale_factor, "nn.Upsample: scale_factor (an integer or {sh, sw})")
+  pos_int(self.scale[1], "nn.Upsample: scale_factor")
+  pos_int(self.scale[2], "nn.Upsample: scale_factor")
+  if o.mode ~= "nearest" and o.mode ~= "bilinear" then
+    core.error("nn.Upsample: mode must be \"nearest\" or \"bilinear\", got \"" .. o.mode .. "\"")
+  end
+  if o.align_corners then core.error("nn.Upsample: align_corners = true is not supported") end
+  self.mode = o.mode
+  self._desc = string.format("scale_factor=%s, mode=%s", pair_str(self.scale), o.mode)
+end)
+
+local function upsample_dim(x, dim, sc, bilinear)
+  if sc == 1 then return x end
+  local s = core.shape(x)
+  local len = s[dim]
+  local wide = {}
+  for i = 1, #s do wide[#wide + 1] = s[i]; if i == dim then wide[#wide + 1] = sc end end
+  local out = {}
+  for i = 1, #s do out[i] = i == dim and len * sc or s[i] end
+  if not bilinear then
+    local with1 = {}
+    for i = 1, #s do with1[#with1 + 1] = s[i]; if i == dim then with1[#with1 + 1] = 1 end end
+    return core.reshape(core.broadcast(core.reshape(x, with1), wide), out)
+  end
+  local dlc = require "dlc"
+  local prev, nxt = x, x
+  if len > 1 then
+    prev = dlc.cat({x:narrow(dim, 1, 1), x:narrow(dim, 1, len - 1)}, dim)
+    nxt = dlc.cat({x:narrow(dim, 2, len - 1), x:narrow(dim, len, 1)}, dim)
+  end
+  local phases = {}
+  for r = 0, sc - 1 do
+    local f = (r + 0.5) / sc - 0.5
+    if f < 0 then phases[#phases + 1] = prev * (-f) + x * (1 + f)
+    elseif f == 0 then phases[#phases + 1] = x
+    else phases[#phases + 1] = x * (1 - f) + nxt * f end
+  end
+  return core.reshape(dlc.stack(phases, dim + 1), out)
+end
+
+function nn.Upsample:forward(x)
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  if #s ~= 4 then core.error(string.format("%s expects an [N, C, H, W] input, got shape %s", tostring(self), shape_str(s))) end
+  local bilinear = self.mode == "bilinear"
+  return upsample_dim(upsample_dim(x, 3, self.scale[1], bilinear), 4, self.scale[2], bilinear)
+end
+
+-- ---- embeddings and normalization over the last dims ---------------------------------------------
+
+-- Embedding(num_embeddings, embedding_dim): weight [num, dim], N(0, 1) as PyTorch's; int32
+-- indices of any shape [...] give [..., dim].  An index outside 0..num-1 gives a zero vector
+-- (PyTorch raises an error): generated code never reads outside the table.
+class("Embedding", function(self, num, dim, o)
+  pos_int(num, "nn.Embedding: num_embeddings")
+  pos_int(dim, "nn.Embedding: embedding_dim")
+  o = options(o, {init = {"table", nil}, padding_idx = {"any", nil}}, "nn.Embedding")
+  if o.padding_idx ~= nil then core.error("nn.Embedding: padding_idx is not supported yet") end
+  self.num_embeddings, self.embedding_dim = num, dim
+  self._desc = num .. ", " .. dim
+  self:_param("weight", {num, dim}, o.init or init.normal(0, 1))
+end)
+
+function nn.Embedding:forward(idx)
+  need_tensor(idx, tostring(self))
+  if core.dtype(idx) ~= "int" then
+    core.error(tostring(self) .. " takes int32 indices, e.g. dlc.input(\"tokens\", {B, T}, {dtype = \"int\"})")
+  end
+  local s = core.shape(idx)
+  local n = 1
+  for _, d in ipairs(s) do n = n * d end
+  local rows = core.gather(self.weight, 1, core.reshape(idx, {n, 1}), {n, self.embedding_dim})
+  local out = {}
+  for i, d in ipairs(s) do out[i] = d end
+  out[#out + 1] = self.embedding_dim
+  return core.reshape(rows, out)
+end
+
+-- LayerNorm(normalized_shape, {eps = 1e-5, elementwise_affine = true, bias = true}): the
+-- last dims normalized by their mean and biased variance, then weight and bias of that shape.
+class("LayerNorm", function(self, shape, o)
+  if math.type(shape) == "integer" then shape = {shape} end
+  if type(shape) ~= "table" or #shape == 0 then core.error("nn.LayerNorm: normalized_shape must be an integer or a table of them") end
+  local ns = {}
+  for i, d in ipairs(shape) do ns[i] = pos_int(d, "nn.LayerNorm: normalized_shape") end
+  o = options(o, {eps = {"number", 1e-5}, elementwise_affine = {"boolean", true}, bias = {"boolean", true}}, "nn.LayerNorm")
+  if not (o.eps > 0) then core.error("nn.LayerNorm: eps must be > 0, got " .. o.eps) end
+  self.normalized_shape, self.eps = ns, o.eps
+  self._desc = #ns == 1 and tostring(ns[1]) or shape_str(ns)
+  if o.elementwise_affine then
+    self:_param("weight", ns, init.ones())
+    if o.bias then self:_param("bias", ns, init.zeros()) end
+  end
+end)
+
+function nn.LayerNorm:forward(x)
+  need_tensor(x, tostring(self))
+  local s, ns = core.shape(x), self.normalized_shape
+  local ok = #s >= #ns
+  for i = 1, #ns do ok = ok and s[#s - #ns + i] == ns[i] end
+  if not ok then
+    core.error(string.format("%s expects inputs ending in %s, got shape %s", tostring(self), shape_str(ns), shape_str(s)))
+  end
+  local dims = {}
+  for i = #s - #ns + 1, #s do dims[#dims + 1] = i end
+  local mean = x:mean(dims, true)
+  local d = x - mean
+  local y = d * (1 / ((d * d):mean(dims, true) + self.eps):sqrt())
+  if self.weight then y = y * self.weight end
+  if self.bias then y = y + self.bias end
+  return y
+end
+
 -- ---- activations ------------------------------------------------------------------------------
 
 local function activation(kind, op)
