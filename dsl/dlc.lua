@@ -74,7 +74,28 @@ end
 
 -- ---- tensor methods ---------------------------------------------------------------------
 
-function T:matmul(b) need_tensor(b, "matmul"); return core.matmul(self, b) end
+-- matmul(b): 2-D products as they are; [..., n, k] x [k, m] as one 2-D product; otherwise
+-- batched, the leading dims broadcast as NumPy's ([B, n, k] x [B, k, m], [B, h, n, k] x
+-- [B, h, k, m], [n, k] x [B, k, m]), lowered to a broadcast product summed over k.
+function T:matmul(b)
+  need_tensor(b, "matmul")
+  local sa, sb = core.shape(self), core.shape(b)
+  if #sa == 2 and #sb == 2 then return core.matmul(self, b) end
+  if #sa < 2 or #sb < 2 then core.error("matmul needs tensors of at least 2 dims, got " .. #sa .. " and " .. #sb) end
+  if sa[#sa] ~= sb[#sb - 1] then
+    core.error(string.format("matmul: inner dimensions differ: [%s] times [%s] (%d vs %d)", table.concat(sa, ","),
+      table.concat(sb, ","), sa[#sa], sb[#sb - 1]))
+  end
+  if #sb == 2 then
+    local rows = numel(sa) // sa[#sa]
+    local out = {}
+    for i = 1, #sa - 1 do out[i] = sa[i] end
+    out[#sa] = sb[2]
+    return core.reshape(core.matmul(core.reshape(self, {rows, sa[#sa]}), b), out)
+  end
+  local r = (self:unsqueeze(-1) * b:unsqueeze(-3)):sum(-2)
+  return r
+end
 function T:t() return core.transpose(self) end
 function T:size(d)
   local s = core.shape(self)

@@ -14,6 +14,7 @@ local counters = {}
 local function apply(self, ...)
   local args = table.pack(...)
   local want = self._nargs or 1 -- losses take (input, target), every other module one input
+  if self._vararg then want = args.n end -- MultiheadAttention: (x) or (q, k, v[, options])
   if args.n ~= want then
     core.error(string.format("%s takes %d input%s, got %d", tostring(self), want, want == 1 and "" or "s", args.n))
   end
@@ -630,6 +631,99 @@ function nn.LayerNorm:forward(x)
   if self.weight then y = y * self.weight end
   if self.bias then y = y + self.bias end
   return y
+end
+
+-- MultiheadAttention(embed_dim, num_heads, {batch_first = false, bias = true, dropout = 0,
+-- causal = false}): PyTorch's, with its parameters in_proj_weight [3E, E], in_proj_bias [3E],
+-- out_proj.weight [E, E], out_proj.bias [E].  attn(q, k, v[, {attn_mask, is_causal}]) returns
+-- the attention output (not the weights); attn(x) is self-attention (in a Sequential).
+-- Inputs [L, N, E] ([N, L, E] with batch_first).  attn_mask: a float tensor [L, S] added to
+-- the scores; is_causal (or causal = true at construction): position i attends to j <= i only.
+class("MultiheadAttention", function(self, e, h, o)
+  pos_int(e, "nn.MultiheadAttention: embed_dim")
+  pos_int(h, "nn.MultiheadAttention: num_heads")
+  o = options(o, {batch_first = {"boolean", false}, bias = {"boolean", true}, dropout = {"number", 0},
+                  causal = {"boolean", false}}, "nn.MultiheadAttention")
+  if e % h ~= 0 then core.error(string.format("nn.MultiheadAttention: embed_dim %d is not divisible by num_heads %d", e, h)) end
+  if not (o.dropout >= 0 and o.dropout < 1) then core.error("nn.MultiheadAttention: dropout must be in [0, 1), got " .. o.dropout) end
+  self.embed_dim, self.num_heads, self.batch_first, self.causal = e, h, o.batch_first, o.causal
+  self._desc = e .. ", " .. h
+  self._vararg = true
+  local xb = math.sqrt(6 / (e + 3 * e)) -- xavier_uniform over [3E, E], as PyTorch
+  self:_param("in_proj_weight", {3 * e, e}, init.uniform(-xb, xb))
+  if o.bias then self:_param("in_proj_bias", {3 * e}, init.zeros()) end
+  self.out_proj = nn.Linear(e, e, {bias = o.bias, bias_init = init.zeros()})
+  self._drop = o.dropout > 0 and nn.Dropout(o.dropout) or nil
+end)
+
+function nn.MultiheadAttention:_name(prefix)
+  prefix = self._given or prefix
+  core.rename_scope(self._scope, prefix)
+  for _, k in ipairs(self._order) do core.rename(self._params[k], prefix .. "." .. k) end
+  self.out_proj:_name(prefix .. ".out_proj")
+end
+
+function nn.MultiheadAttention:parameters()
+  local r = Module.parameters(self)
+  for _, p in ipairs(self.out_proj:parameters()) do r[#r + 1] = p end
+  return r
+end
+
+-- a causal mask [L, S]: 0 where j <= i, -1e9 above the diagonal (exp underflows to exactly 0)
+local function causal_mask(l, s)
+  local rows = {}
+  for i = 1, l do
+    local n = s - i
+    if n > 0 then rows[i] = core.pad(core.broadcast(-1e9, {1, n}), 2, i, s)
+    else rows[i] = core.broadcast(0, {1, s}) end
+  end
+  return require("dlc").cat(rows, 1)
+end
+
+function nn.MultiheadAttention:forward(q, k, v, o)
+  if k == nil and v == nil then k, v = q, q end
+  for _, t in ipairs {q, k, v} do need_tensor(t, tostring(self)) end
+  o = options(o, {attn_mask = {"any", nil}, is_causal = {"boolean", false}, need_weights = {"boolean", false}},
+              tostring(self))
+  local e, h = self.embed_dim, self.num_heads
+  local d = e // h
+  local function seq(t, what)
+    local s = core.shape(t)
+    if #s ~= 3 or s[3] ~= e then
+      core.error(string.format("%s: %s must be [%s, %d], got shape %s", tostring(self), what,
+        self.batch_first and "N, L" or "L, N", e, shape_str(s)))
+    end
+    if self.batch_first then return t:transpose(1, 2), s[2], s[1] end
+    return t, s[1], s[2]
+  end
+  local qs, L, N = seq(q, "the query")
+  local ks, S, N2 = seq(k, "the key")
+  local vs, S2, N3 = seq(v, "the value")
+  if N2 ~= N or N3 ~= N or S2 ~= S then core.error(tostring(self) .. ": query, key and value must agree in batch size, and key and value in length") end
+  local w, b = self.in_proj_weight, self.in_proj_bias
+  local function proj(t, i, len)
+    local y = t:matmul(w:narrow(1, i * e + 1, e):t())
+    if b then y = y + b:narrow(1, i * e + 1, e) end
+    -- [len, N, E] -> [N * h, len, d]
+    return y:reshape(len, N * h, d):transpose(1, 2)
+  end
+  local Q, K, V = proj(qs, 0, L) * (1 / math.sqrt(d)), proj(ks, 1, S), proj(vs, 2, S)
+  local scores = Q:matmul(K:transpose(2, 3)) -- [N * h, L, S]
+  if o.attn_mask ~= nil then
+    need_tensor(o.attn_mask, tostring(self) .. "'s attn_mask")
+    local ms = core.shape(o.attn_mask)
+    if #ms ~= 2 or ms[1] ~= L or ms[2] ~= S then
+      core.error(string.format("%s: attn_mask must be [%d, %d], got %s", tostring(self), L, S, shape_str(ms)))
+    end
+    scores = scores + o.attn_mask
+  end
+  if self.causal or o.is_causal then scores = scores + causal_mask(L, S) end
+  local p = scores:softmax(3)
+  if self._drop then p = self._drop(p) end
+  local out = p:matmul(V):transpose(1, 2):reshape(L, N, e) -- [L, N, E]
+  out = self.out_proj(out)
+  if self.batch_first then out = out:transpose(1, 2) end
+  return out
 end
 
 -- ---- activations ------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 -- layers.lua - the layers of the later chapters, differentiated by dlc: ConvTranspose2d,
 -- Upsample (nearest and bilinear), AdaptiveAvgPool2d (even, uneven and global), Conv1d with
 -- MaxPool1d and AvgPool1d, LayerNorm, Embedding (int32 tokens in [0, 5), rows hit several
--- times), nn.Residual, and batch norm and dropout (p = 0 here: no randomness) called in
--- functional style, whose training value the gradient goes through.
+-- times), nn.Residual, nn.MultiheadAttention (self-attention; batch_first, causal, with
+-- distinct query, key and value), batched matmul (rank 4, and a rank-2 operand broadcast), and
+-- batch norm and dropout (p = 0 here: no randomness) called in functional style, whose
+-- training value the gradient goes through.
 local dlc, nn, init, optim = require "dlc", require "nn", require "init", require "optim"
 
 local w = dlc.input("w", {2, 3, 5, 6})
@@ -33,6 +35,11 @@ add(score(ln(x), 1) + score(nn.LayerNorm({5, 6})(x * 3), 1))
 local emb = nn.Embedding(5, 6, {name = "emb"})
 add(score(emb(tok) * x:narrow(2, 1, 1):reshape(2, 5, 6):narrow(2, 1, 4), 1))
 add(score(nn.Residual(nn.Sequential{nn.Linear(6, 6), nn.Tanh()})(x), 1))
+local tokens_seq = x:reshape(6, 5, 6)      -- [L, N, E]
+add(score(nn.MultiheadAttention(6, 2, {name = "attn"})(tokens_seq), 1))
+add(score(nn.MultiheadAttention(6, 3, {batch_first = true})(tokens_seq, tokens_seq:tanh(), tokens_seq * 2,
+  {is_causal = true}), 1))
+add(score(x:matmul(x:transpose(3, 4)) + x:select(1, 2):select(1, 1):matmul(x:transpose(3, 4)), 0.2))
 local bn = nn.BatchNorm2d(3, {name = "bn"})
 add(score(nn.Dropout(0)(bn(x * 2 + 1)), 1))
 local loss

@@ -108,6 +108,17 @@ local cases = {
   gather_dim1 = tokens({3, 5}, function(t) return dlc.param("x", {4, 5}):gather(1, t) end),
   -- gather along the last dim of [2, 3, 6], indices [2, 3, 4]
   gather_last = tokens({2, 3, 4}, function(t) return dlc.param("x", {2, 3, 6}):gather(3, t) end),
+  -- self-attention, [L, N, E], 2 heads; in_proj_weight / out_proj as PyTorch names them
+  mha = image({5, 2, 8}, function(x) return nn.MultiheadAttention(8, 2, {name = "attn"})(x, x, x) end),
+  -- batch_first, 4 heads, causal (PyTorch: the -inf upper triangle as attn_mask), key and
+  -- value another tensor than the query
+  mha_causal = image({2, 5, 8}, function(x)
+    return nn.MultiheadAttention(8, 4, {batch_first = true, name = "attn"})(x, x * 0.5, x:tanh(), {is_causal = true})
+  end),
+  -- batched matmul: [B, n, k] x [B, k, m], and [n, k] x [B, k, m] broadcast over B
+  bmm = image({2, 3, 4}, function(x)
+    return x:matmul(x:transpose(2, 3)) + x:select(1, 1):matmul(x:transpose(2, 3))
+  end),
 }
 
 local case = dlc.arg.case

@@ -206,6 +206,27 @@ class Gather(Checked):
         return self.x.gather(self.dim, t.long())
 
 
+class Attention(Checked):
+    """nn.MultiheadAttention as layers.lua calls it (need_weights=False: the output only)"""
+
+    def __init__(self, heads, batch_first, causal):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(8, heads, batch_first=batch_first)
+        self.causal = causal
+
+    def forward(self, x):
+        if not self.causal:
+            return self.attn(x, x, x, need_weights=False)[0]
+        length = x.shape[1] if self.attn.batch_first else x.shape[0]
+        mask = torch.triu(torch.full((length, length), float("-inf"), dtype=x.dtype), diagonal=1)
+        return self.attn(x, x * 0.5, x.tanh(), attn_mask=mask, need_weights=False)[0]
+
+
+class Bmm(Checked):
+    def forward(self, x):
+        return x @ x.transpose(1, 2) + x[0] @ x.transpose(1, 2)
+
+
 def seq(*mods):
     return nn.Sequential(*mods)
 
@@ -239,6 +260,9 @@ CASES = {
     "tensorops_reduce": (("image", (2, 3, 4, 5)), ReduceOps),
     "gather_dim1": (("tokens", (3, 5), 4), lambda: Gather((4, 5), 0)),
     "gather_last": (("tokens", (2, 3, 4), 6), lambda: Gather((2, 3, 6), 2)),
+    "mha": (("image", (5, 2, 8)), lambda: Attention(2, False, False)),
+    "mha_causal": (("image", (2, 5, 8)), lambda: Attention(4, True, True)),
+    "bmm": (("image", (2, 3, 4)), Bmm),
 }
 
 NORMS = (nn.LayerNorm, nn.BatchNorm2d)
@@ -253,6 +277,8 @@ def draw_state(m):
         prefix, _, leaf = key.rpartition(".")
         if leaf == "num_batches_tracked":
             continue
+        if prefix not in norm_prefixes and leaf.endswith("bias") and not v.any():  # attention's zero biases
+            v = 0.3 * torch.randn(v.shape)
         if prefix in norm_prefixes:
             if leaf == "weight":
                 v = 1 + 0.3 * torch.randn(v.shape)
