@@ -300,7 +300,7 @@ function dlc.cat(list, dim)
     local ok = #s == #first
     for d = 1, #s do ok = ok and (d == a or s[d] == first[d]) end
     if not ok then
-      core.error(string.format("dlc.cat: tensor %d has shape [%s], which does not match [%s] but in dim %d", i,
+      core.error(string.format("dlc.cat: tensor %d has shape [%s]; each must match [%s] in every dim but dim %d", i,
         table.concat(s, ","), table.concat(first, ","), a))
     end
     total = total + s[a]
