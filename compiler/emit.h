@@ -77,9 +77,9 @@ typedef struct Em {
   const char **param_ids, **state_ids; /* unique C identifiers (em_name_io) */
   int uses_rng;   /* the block draws random numbers: its kernel takes seed and step */
   FILE *kf;       /* kernels: one static function per distinct block */
-  StrMap kernels; /* each kernel's parameters and body -> 1 + its index in kname */
+  StrMap kernels; /* each kernel's text with its buffers named by position -> 1 + its index */
   StrMap twins;   /* a kernel's base name -> how many kernels have it */
-  const char **kname;
+  struct Kernel *kern; /* the kernels, written at the end (emit_c.c) */
   int nk, capk;
   NameSet arena_ids;      /* the names of activations (em_node_name) and what they must not clash with */
   const char **node_ids; /* per node: its activation's name once given */

@@ -91,41 +91,128 @@ static void kernel_signature(Em *e, char **params, char **args) {
   *args = a;
 }
 
-/* The kernel with this text, emitted once: identical blocks of different functions share it. */
+/* A kernel: the loop nest of one or more blocks.  Blocks whose loop nests differ only in the
+ * buffers they touch (the steps of an unrolled recurrence, the heads of an attention, two
+ * layers of one shape) share one kernel, called with each block's buffers: repeated structure
+ * is compiled once.  A kernel used by one block (or by blocks on the same buffers, in
+ * different functions) keeps the buffers' names; a shared one calls them out0.., in0.. and
+ * lists the nodes it computes. */
+struct Kernel {
+  const char *name;
+  char *comment;             /* the first block's node comment */
+  const char *params, *body; /* with the first block's buffer names */
+  const char *gparams, *gbody; /* with positional names */
+  const char *named_key;     /* params and body as named: 1 user, or users on one set of buffers */
+  int shared;                /* a block on other buffers calls it too */
+  int nusers;
+  char *users;               /* the other blocks' nodes, for the comment */
+};
+
+static int is_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+/* text with every identifier that is a buffer of the block replaced by its positional name */
+static const char *positional(Em *e, const char *text, const char *const *gname) {
+  size_t n = strlen(text), cap = n + 64, k = 0;
+  char *r = ir_alloc(cap);
+  for (size_t i = 0; i < n;) {
+    if (is_ident_char(text[i]) && (i == 0 || !is_ident_char(text[i - 1]))) {
+      size_t j = i;
+      while (j < n && is_ident_char(text[j])) j++;
+      const char *rep = NULL;
+      for (int b = 0; b < e->nbuf && !rep; b++)
+        if (strlen(e->buf[b].name) == j - i && strncmp(e->buf[b].name, text + i, j - i) == 0) rep = gname[b];
+      const char *src = rep ? rep : text + i;
+      size_t len = rep ? strlen(rep) : j - i;
+      if (k + len + 1 >= cap) {
+        char *t = ir_alloc(cap = 2 * (cap + len));
+        memcpy(t, r, k);
+        r = t;
+      }
+      memcpy(r + k, src, len);
+      k += len;
+      i = j;
+      continue;
+    }
+    if (k + 2 >= cap) {
+      char *t = ir_alloc(cap *= 2);
+      memcpy(t, r, k);
+      r = t;
+    }
+    r[k++] = text[i++];
+  }
+  r[k] = 0;
+  return r;
+}
+
 static const char *kernel(Em *e, int id, const char *params, const char *body) {
-  const char *key = ir_fmt("(%s) {\n%s", params, body);
-  int *known = em_sm_get(&e->kernels, key);
-  if (*known) return e->kname[*known - 1];
+  const char *gname[MAXBUF];
+  int nout = 0, nin = 0;
+  for (int written = 1; written >= 0; written--) /* positions in the signature's order */
+    for (int i = 0; i < e->nbuf; i++)
+      if (e->buf[i].written == written) gname[i] = written ? ir_fmt("out%d", nout++) : ir_fmt("in%d", nin++);
+  const char *gparams = positional(e, params, gname), *gbody = positional(e, body, gname);
+  const char *named_key = ir_fmt("(%s) {\n%s", params, body);
+  int *known = em_sm_get(&e->kernels, ir_fmt("(%s) {\n%s", gparams, gbody));
+  if (*known) {
+    struct Kernel *k = &e->kern[*known - 1];
+    if (strcmp(k->named_key, named_key) != 0) {
+      k->shared = 1;
+      if (k->nusers < 16) k->users = ir_fmt("%s%s%%%d", k->users, k->nusers ? ", " : "", id);
+      else if (k->nusers == 16) k->users = ir_fmt("%s, ...", k->users);
+      k->nusers++;
+    }
+    return k->name;
+  }
   if (e->nk == e->capk) {
     e->capk = e->capk ? 2 * e->capk : 64;
-    e->kname = realloc(e->kname, (size_t)e->capk * sizeof *e->kname);
-    if (!e->kname) die("out of memory");
+    e->kern = realloc(e->kern, (size_t)e->capk * sizeof *e->kern);
+    if (!e->kern) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
   *known = e->nk + 1;
-  e->kname[e->nk++] = name;
+  struct Kernel *k = &e->kern[e->nk++];
+  *k = (struct Kernel){name, NULL, params, ir_strdup(body), gparams, gbody, named_key, 0, 0, ir_strdup("")};
+  char *text = NULL;
+  size_t len = 0;
   FILE *out = e->f;
   int ind = e->ind;
-  e->f = e->kf;
+  e->f = open_memstream(&text, &len);
+  if (!e->f) die("open_memstream: %s", strerror(errno));
   e->ind = 0;
   const Node *n = &e->g->nodes[id];
   int fused = 0;
-  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) fused |= e->fp->inl[n->in[k]];
-  if (fused) {
-    em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
-    comment_fused(e, id);
-    em_line(e, " */");
-  } else {
-    em_line(e, "/* %s */", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
-  }
-  em_line(e, "static void %s%s {", name, ir_fmt("(%s)", params));
-  fputs(body, e->f);
-  em_line(e, "}\n");
+  for (int i = n->op == OP_ASSIGN; i < n->nin; i++) fused |= e->fp->inl[n->in[i]];
+  em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
+  if (fused) comment_fused(e, id);
+  fclose(e->f);
+  k->comment = ir_strdup(text);
+  free(text);
   e->f = out;
   e->ind = ind;
   return name;
+}
+
+/* Every kernel, in the order of first use. */
+static void write_kernels(Em *e) {
+  for (int i = 0; i < e->nk; i++) {
+    const struct Kernel *k = &e->kern[i];
+    const char *c = k->comment;
+    size_t n = strlen(c);
+    int one_line = !strchr(c, '\n') || (size_t)(strchr(c, '\n') - c) == n - 1;
+    if (!k->shared && one_line) {
+      fprintf(e->kf, "%.*s */\n", (int)(n - 1), c);
+    } else {
+      fputs(c, e->kf);
+      if (k->shared)
+        fprintf(e->kf, " *   the same kernel, on other buffers, computes %s (%d blocks share it)\n",
+                ir_esc(k->users, RT_ESC_C_COMMENT), k->nusers + 1);
+      fputs(" */\n", e->kf);
+    }
+    fprintf(e->kf, "static void %s(%s) {\n%s}\n\n", k->name, k->shared ? k->gparams : k->params,
+            k->shared ? k->gbody : k->body);
+  }
 }
 
 /* Generate a block's loop nest as a kernel taking restrict pointers to the buffers it
@@ -274,6 +361,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   emit_tensor_table(&e);
   emit_checkpoint(&e, p->g->hash);
   emit_descriptor(&e);
+  write_kernels(&e);
   fclose(e.f);
   fclose(e.kf);
   e.f = f;
@@ -282,7 +370,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   fputs(code, f);
   free(code);
   free(kernels);
-  free(e.kname);
+  free(e.kern);
   free(e.mname);
   fclose(f);
   /* both files whole or not at all: the header first, which the C includes */

@@ -17,6 +17,28 @@
 #define BINARY_ONE_MINUS_BETA1 0.1f   /* examples/binary.lua:13 */
 #define BINARY_ONE_MINUS_BETA2 0.001f   /* examples/binary.lua:13 */
 
+static inline void binary_dot_4x1_k16(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 16; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 16, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 32, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 48, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc1_0);
+  c[2] = dlc_hsum_v8f(&r_acc2_0);
+  c[3] = dlc_hsum_v8f(&r_acc3_0);
+}
+
 /* %5 = transpose %0 : f32[2,16]                        # examples/binary.lua:9 */
 static void binary_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
@@ -51,28 +73,6 @@ static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_
   }
 }
 
-static inline void binary_dot_4x1_k16(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 16; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 16, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 32, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 48, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc1_0);
-  c[2] = dlc_hsum_v8f(&r_acc2_0);
-  c[3] = dlc_hsum_v8f(&r_acc3_0);
-}
-
 /* %9 = matmul %8, %2^T : f32[32,1]                     # examples/binary.lua:10 */
 static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
@@ -83,61 +83,38 @@ static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict 
 /* %31 = assign %30, %11 : f32[32,1]                    # examples/binary.lua:14
  *   with %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
  *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
+ *   the same kernel, on other buffers, computes %11 (2 blocks share it)
  */
-static void binary_assign_31(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+static void binary_assign_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
+    out0[i0] = dlc_sigmoidf((in0[i0] + in1[0]));
   }
 }
 
-/* %11 = sigmoid %10 : f32[32,1]                        # examples/binary.lua:10
- *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
+/* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
+ *   the same kernel, on other buffers, computes %20 (2 blocks share it)
  */
-static void binary_sigmoid_11(float *restrict net_3_sigmoid, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+static void binary_clamp_13(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    net_3_sigmoid[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
+    out0[i0] = dlc_clampf(in0[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
-/* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_13(float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
+/* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12
+ *   the same kernel, on other buffers, computes %21 (2 blocks share it)
+ */
+static void binary_log_14(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_clamp[i0] = dlc_clampf(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY);
+    out0[i0] = logf(in0[i0]);
   }
 }
 
-/* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_14(float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
+/* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
+ *   the same kernel, on other buffers, computes %19 (2 blocks share it)
+ */
+static void binary_sub_18(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_log[i0] = logf(bceloss0_clamp[i0]);
-  }
-}
-
-/* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_18(float *restrict bceloss0_sub, const float *restrict target) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_sub[i0] = (1.0f - target[i0]);
-  }
-}
-
-/* %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12 */
-static void binary_sub_19(float *restrict bceloss0_sub_2, const float *restrict net_3_sigmoid) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_sub_2[i0] = (1.0f - net_3_sigmoid[i0]);
-  }
-}
-
-/* %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
-static void binary_clamp_20(float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_clamp_2[i0] = dlc_clampf(bceloss0_sub_2[i0], 1.40129846e-45f, INFINITY);
-  }
-}
-
-/* %21 = log %20 : f32[32,1]                            # examples/binary.lua:12 */
-static void binary_log_21(float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_log_2[i0] = logf(bceloss0_clamp_2[i0]);
+    out0[i0] = (1.0f - in0[i0]);
   }
 }
 
@@ -332,10 +309,11 @@ static void binary_add_101(float *restrict s_net_0_weight_exp_avg_sq, const floa
 /* %115 = add %113, %114 : f32[16]                      # examples/binary.lua:13 backward
  *   with %113 = mul %111, %71 : f32[16]                       # examples/binary.lua:13 backward
  *   with %114 = mul %94, %63 : f32[16]                        # examples/binary.lua:13 backward
+ *   the same kernel, on other buffers, computes %133 (2 blocks share it)
  */
-static void binary_add_115(float *restrict s_net_0_bias_exp_avg, const float *restrict g_net_0_bias) {
+static void binary_add_115(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
-    s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
+    out0[i0] = ((out0[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * in0[i0]));
   }
 }
 
@@ -343,31 +321,11 @@ static void binary_add_115(float *restrict s_net_0_bias_exp_avg, const float *re
  *   with %116 = mul %112, %72 : f32[16]                       # examples/binary.lua:13 backward
  *   with %118 = mul %98, %117 : f32[16]                       # examples/binary.lua:13 backward
  *   with %117 = mul %63, %63 : f32[16]                        # examples/binary.lua:13 backward
+ *   the same kernel, on other buffers, computes %137 (2 blocks share it)
  */
-static void binary_add_119(float *restrict s_net_0_bias_exp_avg_sq, const float *restrict g_net_0_bias) {
+static void binary_add_119(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
-    s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
-  }
-}
-
-/* %133 = add %131, %132 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %131 = mul %129, %71 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %132 = mul %94, %65 : f32[1,16]                      # examples/binary.lua:13 backward
- */
-static void binary_add_133(float *restrict s_net_2_weight_exp_avg, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
-  }
-}
-
-/* %137 = add %134, %136 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %134 = mul %130, %72 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %136 = mul %98, %135 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %135 = mul %65, %65 : f32[1,16]                      # examples/binary.lua:13 backward
- */
-static void binary_add_137(float *restrict s_net_2_weight_exp_avg_sq, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
+    out0[i0] = ((out0[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
 }
 
@@ -409,24 +367,11 @@ static void binary_assign_110(float *restrict p_net_0_weight, const float *restr
  *   with %124 = add %123, %70 : f32[16]                       # examples/binary.lua:13 backward
  *   with %123 = div %122, %90 : f32[16]                       # examples/binary.lua:13 backward
  *   with %122 = sqrt %119 : f32[16]                           # examples/binary.lua:13 backward
+ *   the same kernel, on other buffers, computes %146 (2 blocks share it)
  */
-static void binary_assign_128(float *restrict p_net_0_bias, const float *restrict t89_div, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t90_sqrt) {
+static void binary_assign_128(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 16; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t89_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t90_sqrt[0]) + BINARY_EPS))));
-  }
-}
-
-/* %146 = assign %2, %145 : f32[1,16]                   # examples/binary.lua:13 backward
- *   with %145 = sub %2, %144 : f32[1,16]                      # examples/binary.lua:13 backward
- *   with %144 = mul %89, %143 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %143 = div %133, %142 : f32[1,16]                    # examples/binary.lua:13 backward
- *   with %142 = add %141, %70 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %141 = div %140, %90 : f32[1,16]                     # examples/binary.lua:13 backward
- *   with %140 = sqrt %137 : f32[1,16]                         # examples/binary.lua:13 backward
- */
-static void binary_assign_146(float *restrict p_net_2_weight, const float *restrict t89_div, const float *restrict s_net_2_weight_exp_avg, const float *restrict s_net_2_weight_exp_avg_sq, const float *restrict t90_sqrt) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t89_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t90_sqrt[0]) + BINARY_EPS))));
+    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + BINARY_EPS))));
   }
 }
 
@@ -527,13 +472,13 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   binary_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/binary.lua:9 */
   binary_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/binary.lua:9 */
   binary_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/binary.lua:10 */
-  binary_sigmoid_11(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %11 sigmoid: net.3 Sigmoid, examples/binary.lua:10 */
+  binary_assign_31(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %11 sigmoid: net.3 Sigmoid, examples/binary.lua:10 */
   binary_clamp_13(bceloss0_clamp, net_3_sigmoid); /* %13 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_log_14(bceloss0_log, bceloss0_clamp); /* %14 log: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_sub_18(bceloss0_sub, target); /* %18 sub: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_sub_19(bceloss0_sub_2, net_3_sigmoid); /* %19 sub: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_clamp_20(bceloss0_clamp_2, bceloss0_sub_2); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_log_21(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_sub_18(bceloss0_sub_2, net_3_sigmoid); /* %19 sub: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_clamp_13(bceloss0_clamp_2, bceloss0_sub_2); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_log_14(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_sub, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_div_28(bceloss0_div, bceloss0_sum_to); /* %28 div: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_neg_36(bceloss0_neg_bw); /* %36 neg: bceloss0 BCELoss, examples/binary.lua:12, backward */
@@ -582,8 +527,8 @@ static void binary_update(binary_model *restrict m) {
   binary_add_101(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add: examples/binary.lua:13, backward */
   binary_add_115(s_net_0_bias_exp_avg, g_net_0_bias); /* %115 add: examples/binary.lua:13, backward */
   binary_add_119(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %119 add: examples/binary.lua:13, backward */
-  binary_add_133(s_net_2_weight_exp_avg, g_net_2_weight); /* %133 add: examples/binary.lua:13, backward */
-  binary_add_137(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %137 add: examples/binary.lua:13, backward */
+  binary_add_115(s_net_2_weight_exp_avg, g_net_2_weight); /* %133 add: examples/binary.lua:13, backward */
+  binary_add_119(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %137 add: examples/binary.lua:13, backward */
   binary_add_151(s_net_2_bias_exp_avg, g_net_2_bias); /* %151 add: examples/binary.lua:13, backward */
   binary_add_155(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %155 add: examples/binary.lua:13, backward */
   /* %75 = assign: computed in place by %74 */
@@ -595,7 +540,7 @@ static void binary_update(binary_model *restrict m) {
   binary_assign_128(p_net_0_bias, t89_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t90_sqrt); /* %128 assign: examples/binary.lua:13, backward */
   /* %138 = assign: computed in place by %133 */
   /* %139 = assign: computed in place by %137 */
-  binary_assign_146(p_net_2_weight, t89_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t90_sqrt); /* %146 assign: examples/binary.lua:13, backward */
+  binary_assign_128(p_net_2_weight, t89_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t90_sqrt); /* %146 assign: examples/binary.lua:13, backward */
   /* %156 = assign: computed in place by %151 */
   /* %157 = assign: computed in place by %155 */
   binary_assign_164(p_net_2_bias, t89_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t90_sqrt); /* %164 assign: examples/binary.lua:13, backward */
@@ -690,6 +635,7 @@ static int binary_rt_save_meta(const void *m, const char *path, const char *cons
 static int binary_rt_load(void *m, const char *path) { return binary_load(m, path); }
 static const char *binary_rt_error(const void *m) { return ((const binary_model *)m)->error; }
 static int64_t binary_rt_steps(const void *m) { return ((const binary_model *)m)->step; }
+static void binary_rt_tensors(void *m, RtTensor *t) { binary_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void binary_rt_threads(int n) { omp_set_num_threads(n); }
@@ -702,6 +648,7 @@ const RtNet binary_net = {
     .init = binary_rt_init, .forward = binary_rt_forward,
     .train_step = binary_rt_train_step, .eval = binary_rt_eval,
     .save_meta = binary_rt_save_meta, .load = binary_rt_load, .error = binary_rt_error, .steps = binary_rt_steps,
+    .ntensors = BINARY_NTENSORS, .nparams = 4, .tensors = binary_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = binary_rt_threads,
 #endif

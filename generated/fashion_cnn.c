@@ -17,33 +17,6 @@
 #define FASHION_CNN_ONE_MINUS_BETA1 0.1f   /* examples/fashion_cnn.lua:16 */
 #define FASHION_CNN_ONE_MINUS_BETA2 0.001f   /* examples/fashion_cnn.lua:16 */
 
-/* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
-  for (int w_kh = 0; w_kh < 3; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_oh = 0; w_oh < 28; w_oh++) {
-        int w_ih = w_oh + w_kh - 1;
-        float *restrict w_col = net_0_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
-        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
-          continue;
-        }
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
-        /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-        /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow];
-        /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[50176 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
-      }
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_4x16_k9(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -75,111 +48,6 @@ static inline void fashion_cnn_axpy_4x16_k9(float *restrict c, const float *rest
   memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
 }
 
-/* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
-  for (int i1 = 0; i1 < 25088; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k9(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
-    }
-  }
-}
-
-/* %130 = mul %129, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
- *   with %129 = div %50, %128 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
- *   with %128 = sqrt %127 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
- *   with %127 = add %126, %47 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_mul[i0] = ((1.0f / sqrtf((p_net_1_running_var[i0] + 1e-05f))) * p_net_1_weight[i0]);
-  }
-}
-
-/* %132 = sub %55, %131 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
- *   with %131 = mul %125, %130 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_sub_132(float *restrict net_1_sub, const float *restrict p_net_1_bias, const float *restrict p_net_1_running_mean, const float *restrict net_1_mul) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sub[i0] = (p_net_1_bias[i0] - (p_net_1_running_mean[i0] * net_1_mul[i0]));
-  }
-}
-
-/* %135 = relu %134 : f32[32,32,28,28]                  # examples/fashion_cnn.lua:9
- *   with %134 = add %133, %132 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9
- *   with %133 = mul %24, %130 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9
- *   with %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu[25088*i0 + 784*i1 + i2] = dlc_reluf((((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * net_1_mul[i1]) + net_1_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %136 = window %135 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_136(float *restrict net_3_window, const float *restrict net_2_relu) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 32; w_c++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_3_window + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          const float *restrict w_img = net_2_relu + (w_n * 32 + w_c) * 784 + w_ih * 28;
-          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[200704 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %138 = max %137 {dim=1} : f32[1,200704]              # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_max_138(float *restrict net_3_max, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    net_3_max[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 200704; i1++) {
-      net_3_max[i1] = dlc_maxf(net_3_max[i1], net_3_window[200704*i0 + i1]);
-    }
-  }
-}
-
-/* %140 = window %139 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_140(float *restrict net_4_window, const float *restrict net_3_max) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = net_4_window + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = net_3_max + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -209,82 +77,6 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 12552, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %142 = matmul %65, %141 : f32[64,6272]               # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_matmul_142(float *restrict net_4_matmul, const float *restrict p_net_4_weight, const float *restrict net_4_window) {
-  for (int i1 = 0; i1 < 6272; i1 += 16) {
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288(net_4_matmul + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window + i1);
-    }
-  }
-}
-
-/* %151 = mul %150, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
- *   with %150 = div %50, %149 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
- *   with %149 = sqrt %148 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
- *   with %148 = add %147, %47 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_mul[i0] = ((1.0f / sqrtf((p_net_5_running_var[i0] + 1e-05f))) * p_net_5_weight[i0]);
-  }
-}
-
-/* %153 = sub %97, %152 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
- *   with %152 = mul %146, %151 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_sub_153(float *restrict net_5_sub, const float *restrict p_net_5_bias, const float *restrict p_net_5_running_mean, const float *restrict net_5_mul) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sub[i0] = (p_net_5_bias[i0] - (p_net_5_running_mean[i0] * net_5_mul[i0]));
-  }
-}
-
-/* %156 = relu %155 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10
- *   with %155 = add %154, %153 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10
- *   with %154 = mul %145, %151 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10
- *   with %145 = add %144, %70 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10
- *   with %144 = permute %143 {dims=2,1,3,4} : f32[32,64,14,14] # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_6_relu[12544*i0 + 196*i1 + i2] = dlc_reluf((((net_4_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * net_5_mul[i1]) + net_5_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %157 = window %156 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_157(float *restrict net_7_window, const float *restrict net_6_relu) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 64; w_c++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_7_window + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          const float *restrict w_img = net_6_relu + (w_n * 64 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[100352 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %159 = max %158 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_max_159(float *restrict net_7_max, const float *restrict net_7_window) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    net_7_max[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 100352; i1++) {
-      net_7_max[i1] = dlc_maxf(net_7_max[i1], net_7_window[100352*i0 + i1]);
-    }
-  }
 }
 
 static inline void fashion_cnn_dot_4x4_k816_acc(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -385,36 +177,6 @@ static inline void fashion_cnn_dot_4x4_k688_acc(float *restrict c, const float *
   c[387] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-/* %161 = matmul %160, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_matmul_161(float *restrict net_10_matmul, const float *restrict net_7_max, const float *restrict p_net_10_weight) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_10_matmul[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 128; i1 += 4) {
-        fashion_cnn_dot_4x4_k816_acc(net_10_matmul + (i0) * 128 + i1, net_7_max + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
-      }
-    }
-  }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k688_acc(net_10_matmul + (i0) * 128 + i1, net_7_max + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
-    }
-  }
-}
-
-/* %163 = relu %162 : f32[32,128]                       # examples/fashion_cnn.lua:12
- *   with %162 = add %161, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
- */
-static void fashion_cnn_relu_163(float *restrict net_11_relu, const float *restrict net_10_matmul, const float *restrict p_net_10_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_11_relu[128*i0 + i1] = dlc_reluf((net_10_matmul[128*i0 + i1] + p_net_10_bias[i1]));
-    }
-  }
-}
-
 static inline void fashion_cnn_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -495,547 +257,6 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
   c[31] = dlc_hsum_v8f(&r_acc3_1);
 }
 
-/* %164 = matmul %163, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_matmul_164(float *restrict net_13_matmul, const float *restrict net_11_relu, const float *restrict p_net_13_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k128(net_13_matmul + (i0) * 10 + i1, net_11_relu + (i0) * 128, p_net_13_weight + (i1) * 128);
-    }
-    fashion_cnn_dot_4x2_k128(net_13_matmul + (i0) * 10 + 8, net_11_relu + (i0) * 128, p_net_13_weight + (8) * 128);
-  }
-}
-
-/* %173 = assign %172, %165 : f32[32,10]                # examples/fashion_cnn.lua:17
- *   with %165 = add %164, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
- */
-static void fashion_cnn_assign_173(float *restrict out, const float *restrict net_13_matmul, const float *restrict p_net_13_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (net_13_matmul[10*i0 + i1] + p_net_13_bias[i1]);
-    }
-  }
-}
-
-/* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_0_add[25088*i0 + 784*i1 + i2] = (net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]);
-      }
-    }
-  }
-}
-
-/* %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_sum_to_25(float *restrict net_1_sum_to, const float *restrict net_0_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sum_to[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_0_add[25088*i0 + 784*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %27 = div %25, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_27(float *restrict net_1_div, const float *restrict net_1_sum_to) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_div[i0] = (net_1_sum_to[i0] / 25088.0f);
-  }
-}
-
-/* %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restrict net_0_add, const float *restrict net_1_div) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_sub_2[25088*i0 + 784*i1 + i2] = (net_0_add[25088*i0 + 784*i1 + i2] - net_1_div[i1]);
-      }
-    }
-  }
-}
-
-/* %31 = sum_to %30 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
- *   with %30 = pow %28, %29 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sum_to_2[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_1_sub_2[25088*i0 + 784*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_2[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %41 = div %31, %40 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_div_2[i0] = (net_1_sum_to_2[i0] / 25087.0f);
-  }
-}
-
-/* %49 = sqrt %48 : f32[1,32,1,1]                       # examples/fashion_cnn.lua:9
- *   with %48 = add %32, %47 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
- *   with %32 = div %31, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_sqrt_49(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sqrt[i0] = sqrtf(((net_1_sum_to_2[i0] / 25088.0f) + 1e-05f));
-  }
-}
-
-/* %51 = div %50, %49 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_div_3[i0] = (1.0f / net_1_sqrt[i0]);
-  }
-}
-
-/* %53 = mul %51, %52 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_mul_53(float *restrict net_1_mul_2, const float *restrict net_1_div_3, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_mul_2[i0] = (net_1_div_3[i0] * p_net_1_weight[i0]);
-  }
-}
-
-/* %56 = sub %55, %54 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
- *   with %54 = mul %27, %53 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_sub_56(float *restrict net_1_sub_3, const float *restrict p_net_1_bias, const float *restrict net_1_div, const float *restrict net_1_mul_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sub_3[i0] = (p_net_1_bias[i0] - (net_1_div[i0] * net_1_mul_2[i0]));
-  }
-}
-
-/* %59 = relu %58 : f32[32,32,28,28]                    # examples/fashion_cnn.lua:9
- *   with %58 = add %57, %56 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- *   with %57 = mul %24, %53 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_add[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_3[i1]));
-      }
-    }
-  }
-}
-
-/* %60 = window %59 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_60(float *restrict net_3_window_2, const float *restrict net_2_relu_2) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 32; w_c++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_3_window_2 + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          const float *restrict w_img = net_2_relu_2 + (w_n * 32 + w_c) * 784 + w_ih * 28;
-          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[200704 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %62 = max %61 {dim=1} : f32[1,200704]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_max_62(float *restrict net_3_max_2, const float *restrict net_3_window_2) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    net_3_max_2[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 200704; i1++) {
-      net_3_max_2[i1] = dlc_maxf(net_3_max_2[i1], net_3_window_2[200704*i0 + i1]);
-    }
-  }
-}
-
-/* %64 = window %63 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_64(float *restrict net_4_window_2, const float *restrict net_3_max_2) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = net_4_window_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = net_3_max_2 + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
-/* %67 = matmul %65, %66 : f32[64,6272]                 # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_matmul_67(float *restrict net_4_matmul_2, const float *restrict p_net_4_weight, const float *restrict net_4_window_2) {
-  for (int i1 = 0; i1 < 6272; i1 += 16) {
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288(net_4_matmul_2 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window_2 + i1);
-    }
-  }
-}
-
-/* %71 = add %69, %70 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
- *   with %69 = permute %68 {dims=2,1,3,4} : f32[32,64,14,14]  # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_4_add[12544*i0 + 196*i1 + i2] = (net_4_matmul_2[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]);
-      }
-    }
-  }
-}
-
-/* %72 = sum_to %71 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_sum_to_72(float *restrict net_5_sum_to, const float *restrict net_4_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sum_to[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_add[12544*i0 + 196*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_4_add[12544*i0 + 196*i1 + i2];
-        net_5_sum_to[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %74 = div %72, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_74(float *restrict net_5_div, const float *restrict net_5_sum_to) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_div[i0] = (net_5_sum_to[i0] / 6272.0f);
-  }
-}
-
-/* %75 = sub %71, %74 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restrict net_4_add, const float *restrict net_5_div) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_5_sub_2[12544*i0 + 196*i1 + i2] = (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1]);
-      }
-    }
-  }
-}
-
-/* %77 = sum_to %76 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
- *   with %76 = pow %75, %29 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *restrict net_5_sub_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sum_to_2[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + i2]);
-        net_5_sum_to_2[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %85 = div %77, %84 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restrict net_5_sum_to_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_div_2[i0] = (net_5_sum_to_2[i0] / 6271.0f);
-  }
-}
-
-/* %92 = sqrt %91 : f32[1,64,1,1]                       # examples/fashion_cnn.lua:10
- *   with %91 = add %78, %47 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
- *   with %78 = div %77, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_sqrt_92(float *restrict net_5_sqrt, const float *restrict net_5_sum_to_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sqrt[i0] = sqrtf(((net_5_sum_to_2[i0] / 6272.0f) + 1e-05f));
-  }
-}
-
-/* %93 = div %50, %92 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_div_3[i0] = (1.0f / net_5_sqrt[i0]);
-  }
-}
-
-/* %95 = mul %93, %94 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_mul_95(float *restrict net_5_mul_2, const float *restrict net_5_div_3, const float *restrict p_net_5_weight) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_mul_2[i0] = (net_5_div_3[i0] * p_net_5_weight[i0]);
-  }
-}
-
-/* %98 = sub %97, %96 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
- *   with %96 = mul %74, %95 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_sub_98(float *restrict net_5_sub_3, const float *restrict p_net_5_bias, const float *restrict net_5_div, const float *restrict net_5_mul_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sub_3[i0] = (p_net_5_bias[i0] - (net_5_div[i0] * net_5_mul_2[i0]));
-  }
-}
-
-/* %101 = relu %100 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10
- *   with %100 = add %99, %98 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10
- *   with %99 = mul %71, %95 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_3) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_6_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_4_add[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_sub_3[i1]));
-      }
-    }
-  }
-}
-
-/* %102 = window %101 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_window_102(float *restrict net_7_window_2, const float *restrict net_6_relu_2) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 64; w_c++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_7_window_2 + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          const float *restrict w_img = net_6_relu_2 + (w_n * 64 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[100352 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %104 = max %103 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_max_104(float *restrict net_7_max_2, const float *restrict net_7_window_2) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    net_7_max_2[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 100352; i1++) {
-      net_7_max_2[i1] = dlc_maxf(net_7_max_2[i1], net_7_window_2[100352*i0 + i1]);
-    }
-  }
-}
-
-/* %111 = mul %109, %110 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
- *   with %109 = step %108 : f32[32,64,7,7]                    # examples/fashion_cnn.lua:11
- *   with %108 = sub %106, %107 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
- *   with %106 = rand {stream=1} : f32[32,64,7,7]              # examples/fashion_cnn.lua:11
- */
-static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_t step) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    net_8_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
-  }
-}
-
-/* %112 = mul %105, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11 */
-static void fashion_cnn_mul_112(float *restrict net_8_mul_2, const float *restrict net_7_max_2, const float *restrict net_8_mul) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    net_8_mul_2[i0] = (net_7_max_2[i0] * net_8_mul[i0]);
-  }
-}
-
-/* %114 = matmul %113, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_matmul_114(float *restrict net_10_matmul_2, const float *restrict net_8_mul_2, const float *restrict p_net_10_weight) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_10_matmul_2[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 128; i1 += 4) {
-        fashion_cnn_dot_4x4_k816_acc(net_10_matmul_2 + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3);
-      }
-    }
-  }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k688_acc(net_10_matmul_2 + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136 + 2448, p_net_10_weight + (i1) * 3136 + 2448);
-    }
-  }
-}
-
-/* %116 = relu %115 : f32[32,128]                       # examples/fashion_cnn.lua:12
- *   with %115 = add %114, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
- */
-static void fashion_cnn_relu_116(float *restrict net_11_relu_2, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_11_relu_2[128*i0 + i1] = dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1]));
-    }
-  }
-}
-
-/* %121 = mul %120, %29 : f32[32,128]                   # examples/fashion_cnn.lua:12
- *   with %120 = step %119 : f32[32,128]                       # examples/fashion_cnn.lua:12
- *   with %119 = sub %117, %118 : f32[32,128]                  # examples/fashion_cnn.lua:12
- *   with %117 = rand {stream=2} : f32[32,128]                 # examples/fashion_cnn.lua:12
- */
-static void fashion_cnn_mul_121(float *restrict net_12_mul, uint64_t seed, int64_t step) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_12_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
-  }
-}
-
-/* %122 = mul %116, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_12_mul_2[i0] = (net_11_relu_2[i0] * net_12_mul[i0]);
-  }
-}
-
-/* %123 = matmul %122, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_matmul_123(float *restrict net_13_matmul_2, const float *restrict net_12_mul_2, const float *restrict p_net_13_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k128(net_13_matmul_2 + (i0) * 10 + i1, net_12_mul_2 + (i0) * 128, p_net_13_weight + (i1) * 128);
-    }
-    fashion_cnn_dot_4x2_k128(net_13_matmul_2 + (i0) * 10 + 8, net_12_mul_2 + (i0) * 128, p_net_13_weight + (8) * 128);
-  }
-}
-
-/* %124 = add %123, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13 */
-static void fashion_cnn_add_124(float *restrict net_13_add, const float *restrict net_13_matmul_2, const float *restrict p_net_13_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      net_13_add[10*i0 + i1] = (net_13_matmul_2[10*i0 + i1] + p_net_13_bias[i1]);
-    }
-  }
-}
-
-/* %167 = xent %124, %166 : f32[32]                     # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_xent_167(float *restrict crossentropyloss0_xent, const float *restrict net_13_add, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(net_13_add[10*i0 + i2] - row_max);
-      }
-      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_13_add[10*i0 + target[i0]];
-    }
-  }
-}
-
-/* %168 = sum_to %167 : f32[]                           # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
-  crossentropyloss0_sum_to[0] = 0.0f;
-  {
-    float r_part[8] = {0};
-    for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
-    for (int i0 = 4; i0 > 0; i0 /= 2)
-      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    crossentropyloss0_sum_to[0] += r_part[0];
-  }
-}
-
-/* %170 = div %168, %169 : f32[]                        # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_div_170(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
-  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
-}
-
-/* %177 = broadcast %176 : f32[32]                      # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_broadcast_177(float *restrict crossentropyloss0_broadcast_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
-  }
-}
-
-/* %178 = softmax %124 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
-  }
-}
-
-/* %182 = mul %180, %181 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
- *   with %180 = sub %178, %179 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
- *   with %179 = onehot %166 {classes=10} : f32[32,10]         # examples/fashion_cnn.lua:15 backward
- */
-static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
-    }
-  }
-}
-
-/* %183 = sum_to %182 : f32[10]                         # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict crossentropyloss0_mul_bw) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    g_net_13_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      g_net_13_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1065,15 +286,6 @@ static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *res
   memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %184 = matmul %182, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
-  for (int i1 = 0; i1 < 128; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k10(net_13_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1);
-    }
-  }
 }
 
 static inline void fashion_cnn_axpy_ta_4x16_k32(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1126,40 +338,6 @@ static inline void fashion_cnn_axpy_ta_2x16_k32(float *restrict c, const float *
   memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
 }
 
-/* %185 = matmul %182^T, %122 : f32[10,128]             # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
-  for (int i1 = 0; i1 < 128; i1 += 16) {
-    for (int i0 = 0; i0 < 8; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32(g_net_13_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1);
-    }
-    {
-      fashion_cnn_axpy_ta_2x16_k32(g_net_13_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1);
-    }
-  }
-}
-
-/* %188 = mul %186, %187 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
- *   with %186 = mul %184, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
- *   with %187 = step %116 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
- */
-static void fashion_cnn_mul_188(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_11_mul_bw[i0] = ((net_13_matmul_bw[i0] * net_12_mul[i0]) * dlc_stepf(net_11_relu_2[i0]));
-  }
-}
-
-/* %189 = sum_to %188 : f32[128]                        # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict net_11_mul_bw) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    g_net_10_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      g_net_10_bias[i1] += net_11_mul_bw[128*i0 + i1];
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1191,15 +369,6 @@ static inline void fashion_cnn_axpy_4x16_k128(float *restrict c, const float *re
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
-/* %190 = matmul %188, %12 : f32[32,3136]               # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float *restrict net_11_mul_bw, const float *restrict p_net_10_weight) {
-  for (int i1 = 0; i1 < 3136; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k128(net_10_matmul_bw + (i0) * 3136 + i1, net_11_mul_bw + (i0) * 128, p_net_10_weight + i1);
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_ta_4x16_k32_2(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1229,247 +398,6 @@ static inline void fashion_cnn_axpy_ta_4x16_k32_2(float *restrict c, const float
   memcpy(c + 6280, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %191 = matmul %188^T, %113 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
-  for (int i1 = 0; i1 < 3136; i1 += 16) {
-    for (int i0 = 0; i0 < 128; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32_2(g_net_10_weight + (i0) * 3136 + i1, net_11_mul_bw + i0, net_8_mul_2 + i1);
-    }
-  }
-}
-
-/* %193 = mul %192, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11 backward */
-static void fashion_cnn_mul_193(float *restrict net_8_mul_bw, const float *restrict net_10_matmul_bw, const float *restrict net_8_mul) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    net_8_mul_bw[i0] = (net_10_matmul_bw[i0] * net_8_mul[i0]);
-  }
-}
-
-/* %195 = argmax_mask %103 {dim=1} : f32[4,100352]      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, const float *restrict net_7_window_2) {
-  for (int i1 = 0; i1 < 100352; i1++) {
-    {
-      float row_max = net_7_window_2[i1], row_sum = 0.0f;
-      int row_at = 0;
-      for (int i2 = 0; i2 < 4; i2++) {
-        if (net_7_window_2[i1 + 100352*i2] > row_max) { row_max = net_7_window_2[i1 + 100352*i2]; row_at = i2; }
-      }
-      for (int i2 = 0; i2 < 4; i2++) {
-        net_7_argmax_mask_bw[i1 + 100352*i2] = i2 == row_at ? 1.0f : 0.0f;
-      }
-      (void)row_sum;
-    }
-  }
-}
-
-/* %196 = mul %195, %194 : f32[4,100352]                # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restrict net_7_argmax_mask_bw, const float *restrict net_8_mul_bw) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 100352; i1++) {
-      net_7_mul_bw[100352*i0 + i1] = (net_7_argmax_mask_bw[100352*i0 + i1] * net_8_mul_bw[i1]);
-    }
-  }
-}
-
-/* %198 = unwindow %197 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const float *restrict net_7_mul_bw) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 64; w_c++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = net_7_mul_bw + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
-          float *restrict w_img = net_7_unwindow_bw + (w_n * 64 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 1] = w_col[100352 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %200 = mul %198, %199 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %199 = step %101 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restrict net_7_unwindow_bw, const float *restrict net_6_relu_2) {
-  for (int i0 = 0; i0 < 401408; i0++) {
-    net_6_mul_bw[i0] = (net_7_unwindow_bw[i0] * dlc_stepf(net_6_relu_2[i0]));
-  }
-}
-
-/* %201 = sum_to %200 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_sum_to_201(float *restrict net_5_sum_to_bw, const float *restrict net_6_mul_bw) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_6_mul_bw[12544*i0 + 196*i1 + i2];
-        net_5_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %204 = sum_to %203 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
- *   with %203 = mul %200, %71 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sum_to_bw_2[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_4_add[12544*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_4_add[12544*i0 + 196*i1 + i2]);
-        net_5_sum_to_bw_2[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %205 = neg %201 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restrict net_5_sum_to_bw) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_neg_bw[i0] = (-net_5_sum_to_bw[i0]);
-  }
-}
-
-/* %209 = add %204, %208 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
- *   with %208 = mul %205, %74 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restrict net_5_sum_to_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_div) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_add_bw[i0] = (net_5_sum_to_bw_2[i0] + (net_5_neg_bw[i0] * net_5_div[i0]));
-  }
-}
-
-/* %211 = mul %209, %93 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_mul_211(float *restrict net_5_mul_bw, const float *restrict net_5_add_bw, const float *restrict net_5_div_3) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_mul_bw[i0] = (net_5_add_bw[i0] * net_5_div_3[i0]);
-  }
-}
-
-/* %218 = div %217, %73 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- *   with %217 = div %215, %216 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
- *   with %215 = neg %214 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward
- *   with %214 = div %213, %92 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- *   with %213 = mul %210, %93 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- *   with %210 = mul %209, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- *   with %216 = mul %29, %92 : f32[1,64,1,1]                  # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restrict net_5_add_bw, const float *restrict p_net_5_weight, const float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_div_bw[i0] = (((-(((net_5_add_bw[i0] * p_net_5_weight[i0]) * net_5_div_3[i0]) / net_5_sqrt[i0])) / (2.0f * net_5_sqrt[i0])) / 6272.0f);
-  }
-}
-
-/* %221 = mul %219, %220 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %219 = broadcast %218 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %220 = mul %29, %75 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_5_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_5_mul_bw_2[12544*i0 + 196*i1 + i2] = (net_5_div_bw[i1] * (2.0f * net_5_sub_2[12544*i0 + 196*i1 + i2]));
-      }
-    }
-  }
-}
-
-/* %224 = sum_to %223 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
- *   with %223 = neg %221 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_sum_to_bw_3[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + i2]);
-        net_5_sum_to_bw_3[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %226 = div %225, %73 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- *   with %225 = add %207, %224 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
- *   with %207 = mul %205, %95 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_mul_2, const float *restrict net_5_sum_to_bw_3) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_5_div_bw_2[i0] = (((net_5_neg_bw[i0] * net_5_mul_2[i0]) + net_5_sum_to_bw_3[i0]) / 6272.0f);
-  }
-}
-
-/* %228 = add %222, %227 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %222 = add %202, %221 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %202 = mul %200, %95 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
- *   with %227 = broadcast %226 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- */
-static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_5_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_mul_bw_2[12544*i0 + 196*i1 + i2]) + net_5_div_bw_2[i1]);
-      }
-    }
-  }
-}
-
-/* %229 = sum_to %228 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_sum_to_229(float *restrict net_4_sum_to_bw, const float *restrict net_5_add_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    net_4_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_5_add_bw_2[12544*i0 + 196*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_5_add_bw_2[12544*i0 + 196*i1 + i2];
-        net_4_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %231 = permute %228 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_4_permute_bw[6272*i0 + 196*i1 + i2] = net_5_add_bw_2[196*i0 + 12544*i1 + i2];
-      }
-    }
-  }
 }
 
 static inline void fashion_cnn_dot_4x4_k368_acc(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1570,25 +498,6 @@ static inline void fashion_cnn_dot_4x4_k16_acc(float *restrict c, const float *r
   c[867] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-/* %233 = matmul %232, %66^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    net_4_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 6256; i3 += 368) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4) {
-        fashion_cnn_dot_4x4_k368_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
-      }
-    }
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4) {
-      fashion_cnn_dot_4x4_k16_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 6256, net_4_window_2 + (i1) * 6272 + 6256);
-    }
-  }
-}
-
 static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1618,261 +527,6 @@ static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *
   memcpy(c + 12552, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %234 = matmul %65^T, %232 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
-  for (int i1 = 0; i1 < 6272; i1 += 16) {
-    for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw_2 + (i0) * 6272 + i1, p_net_4_weight + i0, net_4_permute_bw + i1);
-    }
-  }
-}
-
-/* %237 = unwindow %235 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw_2) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    net_4_unwindow_bw[i0] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = net_4_matmul_bw_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[6272 + w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[12544 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %239 = argmax_mask %61 {dim=1} : f32[4,200704]       # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
-  for (int i1 = 0; i1 < 200704; i1++) {
-    {
-      float row_max = net_3_window_2[i1], row_sum = 0.0f;
-      int row_at = 0;
-      for (int i2 = 0; i2 < 4; i2++) {
-        if (net_3_window_2[i1 + 200704*i2] > row_max) { row_max = net_3_window_2[i1 + 200704*i2]; row_at = i2; }
-      }
-      for (int i2 = 0; i2 < 4; i2++) {
-        net_3_argmax_mask_bw[i1 + 200704*i2] = i2 == row_at ? 1.0f : 0.0f;
-      }
-      (void)row_sum;
-    }
-  }
-}
-
-/* %240 = mul %239, %238 : f32[4,200704]                # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_unwindow_bw) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 200704; i1++) {
-      net_3_mul_bw[200704*i0 + i1] = (net_3_argmax_mask_bw[200704*i0 + i1] * net_4_unwindow_bw[i1]);
-    }
-  }
-}
-
-/* %242 = unwindow %241 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 32; w_c++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = net_3_mul_bw + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
-          float *restrict w_img = net_3_unwindow_bw + (w_n * 32 + w_c) * 784 + w_ih * 28;
-          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] = w_col[200704 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %244 = mul %242, %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %243 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
-  for (int i0 = 0; i0 < 802816; i0++) {
-    net_2_mul_bw[i0] = (net_3_unwindow_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
-  }
-}
-
-/* %245 = sum_to %244 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_sum_to_245(float *restrict net_1_sum_to_bw, const float *restrict net_2_mul_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %248 = sum_to %247 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- *   with %247 = mul %244, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sum_to_bw_2[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_add[25088*i0 + 784*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_bw_2[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %249 = neg %245 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restrict net_1_sum_to_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_neg_bw[i0] = (-net_1_sum_to_bw[i0]);
-  }
-}
-
-/* %253 = add %248, %252 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %252 = mul %249, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_div) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_add_bw[i0] = (net_1_sum_to_bw_2[i0] + (net_1_neg_bw[i0] * net_1_div[i0]));
-  }
-}
-
-/* %255 = mul %253, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_mul_255(float *restrict net_1_mul_bw, const float *restrict net_1_add_bw, const float *restrict net_1_div_3) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_mul_bw[i0] = (net_1_add_bw[i0] * net_1_div_3[i0]);
-  }
-}
-
-/* %262 = div %261, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %261 = div %259, %260 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %259 = neg %258 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
- *   with %258 = div %257, %49 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %257 = mul %254, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %254 = mul %253, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %260 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 25088.0f);
-  }
-}
-
-/* %265 = mul %263, %264 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %263 = broadcast %262 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %264 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_mul_bw_2[25088*i0 + 784*i1 + i2] = (net_1_div_bw[i1] * (2.0f * net_1_sub_2[25088*i0 + 784*i1 + i2]));
-      }
-    }
-  }
-}
-
-/* %268 = sum_to %267 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- *   with %267 = neg %265 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_sum_to_bw_3[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_1_mul_bw_2[25088*i0 + 784*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_bw_3[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %270 = div %269, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %269 = add %251, %268 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %251 = mul %249, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_1_div_bw_2[i0] = (((net_1_neg_bw[i0] * net_1_mul_2[i0]) + net_1_sum_to_bw_3[i0]) / 25088.0f);
-  }
-}
-
-/* %272 = add %266, %271 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %266 = add %246, %265 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %246 = mul %244, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
- *   with %271 = broadcast %270 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- */
-static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_add_bw_2[25088*i0 + 784*i1 + i2] = (((net_2_mul_bw[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_mul_bw_2[25088*i0 + 784*i1 + i2]) + net_1_div_bw_2[i1]);
-      }
-    }
-  }
-}
-
-/* %273 = sum_to %272 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_sum_to_273(float *restrict net_0_sum_to_bw, const float *restrict net_1_add_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_0_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_add_bw_2[25088*i0 + 784*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_0_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %275 = permute %272 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_add_bw_2[784*i0 + 25088*i1 + i2];
-      }
-    }
-  }
 }
 
 static inline void fashion_cnn_dot_4x4_k3192_acc(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -2017,6 +671,1118 @@ static inline void fashion_cnn_dot_4x1_k2744_acc(float *restrict c, const float 
   c[27] += dlc_hsum_v8f(&r_acc3_0);
 }
 
+/* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 3; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_oh = 0; w_oh < 28; w_oh++) {
+        int w_ih = w_oh + w_kh - 1;
+        float *restrict w_col = net_0_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
+        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+          continue;
+        }
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+        /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow];
+        /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[50176 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+      }
+    }
+  }
+}
+
+/* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+  for (int i1 = 0; i1 < 25088; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_axpy_4x16_k9(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+    }
+  }
+}
+
+/* %130 = mul %129, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
+ *   with %129 = div %50, %128 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
+ *   with %128 = sqrt %127 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
+ *   with %127 = add %126, %47 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_mul[i0] = ((1.0f / sqrtf((p_net_1_running_var[i0] + 1e-05f))) * p_net_1_weight[i0]);
+  }
+}
+
+/* %132 = sub %55, %131 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
+ *   with %131 = mul %125, %130 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %56 (2 blocks share it)
+ */
+static void fashion_cnn_sub_132(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    out0[i0] = (in0[i0] - (in1[i0] * in2[i0]));
+  }
+}
+
+/* %135 = relu %134 : f32[32,32,28,28]                  # examples/fashion_cnn.lua:9
+ *   with %134 = add %133, %132 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9
+ *   with %133 = mul %24, %130 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9
+ *   with %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_2_relu[25088*i0 + 784*i1 + i2] = dlc_reluf((((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * net_1_mul[i1]) + net_1_sub[i1]));
+      }
+    }
+  }
+}
+
+/* %136 = window %135 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %60 (2 blocks share it)
+ */
+static void fashion_cnn_window_136(float *restrict out0, const float *restrict in0) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 32; w_c++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          float *restrict w_col = out0 + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
+          const float *restrict w_img = in0 + (w_n * 32 + w_c) * 784 + w_ih * 28;
+          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[200704 + w_ow] = w_img[w_ow * 2 + 1];
+        }
+      }
+    }
+  }
+}
+
+/* %138 = max %137 {dim=1} : f32[1,200704]              # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %62 (2 blocks share it)
+ */
+static void fashion_cnn_max_138(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    out0[i0] = -INFINITY;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 200704; i1++) {
+      out0[i1] = dlc_maxf(out0[i1], in0[200704*i0 + i1]);
+    }
+  }
+}
+
+/* %140 = window %139 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %64 (2 blocks share it)
+ */
+static void fashion_cnn_window_140(float *restrict out0, const float *restrict in0) {
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          float *restrict w_col = out0 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+            continue;
+          }
+          const float *restrict w_img = in0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* %142 = matmul %65, %141 : f32[64,6272]               # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %67 (2 blocks share it)
+ */
+static void fashion_cnn_matmul_142(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i1 = 0; i1 < 6272; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      fashion_cnn_axpy_4x16_k288(out0 + (i0) * 6272 + i1, in0 + (i0) * 288, in1 + i1);
+    }
+  }
+}
+
+/* %151 = mul %150, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
+ *   with %150 = div %50, %149 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
+ *   with %149 = sqrt %148 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
+ *   with %148 = add %147, %47 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_mul[i0] = ((1.0f / sqrtf((p_net_5_running_var[i0] + 1e-05f))) * p_net_5_weight[i0]);
+  }
+}
+
+/* %153 = sub %97, %152 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
+ *   with %152 = mul %146, %151 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %98 (2 blocks share it)
+ */
+static void fashion_cnn_sub_153(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = (in0[i0] - (in1[i0] * in2[i0]));
+  }
+}
+
+/* %156 = relu %155 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10
+ *   with %155 = add %154, %153 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10
+ *   with %154 = mul %145, %151 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10
+ *   with %145 = add %144, %70 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10
+ *   with %144 = permute %143 {dims=2,1,3,4} : f32[32,64,14,14] # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_6_relu[12544*i0 + 196*i1 + i2] = dlc_reluf((((net_4_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * net_5_mul[i1]) + net_5_sub[i1]));
+      }
+    }
+  }
+}
+
+/* %157 = window %156 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %102 (2 blocks share it)
+ */
+static void fashion_cnn_window_157(float *restrict out0, const float *restrict in0) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 64; w_c++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          float *restrict w_col = out0 + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
+          const float *restrict w_img = in0 + (w_n * 64 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
+          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[100352 + w_ow] = w_img[w_ow * 2 + 1];
+        }
+      }
+    }
+  }
+}
+
+/* %159 = max %158 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %104 (2 blocks share it)
+ */
+static void fashion_cnn_max_159(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 100352; i0++) {
+    out0[i0] = -INFINITY;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 100352; i1++) {
+      out0[i1] = dlc_maxf(out0[i1], in0[100352*i0 + i1]);
+    }
+  }
+}
+
+/* %161 = matmul %160, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12
+ *   the same kernel, on other buffers, computes %114 (2 blocks share it)
+ */
+static void fashion_cnn_matmul_161(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 4096; i0++) {
+    out0[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      for (int i1 = 0; i1 < 128; i1 += 4) {
+        fashion_cnn_dot_4x4_k816_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + i3, in1 + (i1) * 3136 + i3);
+      }
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k688_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + 2448, in1 + (i1) * 3136 + 2448);
+    }
+  }
+}
+
+/* %163 = relu %162 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ *   with %162 = add %161, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
+ *   the same kernel, on other buffers, computes %116 (2 blocks share it)
+ */
+static void fashion_cnn_relu_163(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
+    }
+  }
+}
+
+/* %164 = matmul %163, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13
+ *   the same kernel, on other buffers, computes %123 (2 blocks share it)
+ */
+static void fashion_cnn_matmul_164(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      fashion_cnn_dot_4x4_k128(out0 + (i0) * 10 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
+    }
+    fashion_cnn_dot_4x2_k128(out0 + (i0) * 10 + 8, in0 + (i0) * 128, in1 + (8) * 128);
+  }
+}
+
+/* %173 = assign %172, %165 : f32[32,10]                # examples/fashion_cnn.lua:17
+ *   with %165 = add %164, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
+ *   the same kernel, on other buffers, computes %124 (2 blocks share it)
+ */
+static void fashion_cnn_assign_173(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+    }
+  }
+}
+
+/* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_0_add[25088*i0 + 784*i1 + i2] = (net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]);
+      }
+    }
+  }
+}
+
+/* %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %245, %273 (3 blocks share it)
+ */
+static void fashion_cnn_sum_to_25(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += in0[25088*i0 + 784*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        out0[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %27 = div %25, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_div_27(float *restrict net_1_div, const float *restrict net_1_sum_to) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_div[i0] = (net_1_sum_to[i0] / 25088.0f);
+  }
+}
+
+/* %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restrict net_0_add, const float *restrict net_1_div) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_1_sub_2[25088*i0 + 784*i1 + i2] = (net_0_add[25088*i0 + 784*i1 + i2] - net_1_div[i1]);
+      }
+    }
+  }
+}
+
+/* %31 = sum_to %30 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
+ *   with %30 = pow %28, %29 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sum_to_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_1_sub_2[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        net_1_sum_to_2[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %41 = div %31, %40 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_div_2[i0] = (net_1_sum_to_2[i0] / 25087.0f);
+  }
+}
+
+/* %49 = sqrt %48 : f32[1,32,1,1]                       # examples/fashion_cnn.lua:9
+ *   with %48 = add %32, %47 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
+ *   with %32 = div %31, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_sqrt_49(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sqrt[i0] = sqrtf(((net_1_sum_to_2[i0] / 25088.0f) + 1e-05f));
+  }
+}
+
+/* %51 = div %50, %49 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
+static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_div_3[i0] = (1.0f / net_1_sqrt[i0]);
+  }
+}
+
+/* %53 = mul %51, %52 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %255 (2 blocks share it)
+ */
+static void fashion_cnn_mul_53(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    out0[i0] = (in0[i0] * in1[i0]);
+  }
+}
+
+/* %59 = relu %58 : f32[32,32,28,28]                    # examples/fashion_cnn.lua:9
+ *   with %58 = add %57, %56 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ *   with %57 = mul %24, %53 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ */
+static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_add[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_3[i1]));
+      }
+    }
+  }
+}
+
+/* %71 = add %69, %70 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
+ *   with %69 = permute %68 {dims=2,1,3,4} : f32[32,64,14,14]  # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_4_add[12544*i0 + 196*i1 + i2] = (net_4_matmul_2[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]);
+      }
+    }
+  }
+}
+
+/* %72 = sum_to %71 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %201, %229 (3 blocks share it)
+ */
+static void fashion_cnn_sum_to_72(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += in0[12544*i0 + 196*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += in0[12544*i0 + 196*i1 + i2];
+        out0[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %74 = div %72, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
+static void fashion_cnn_div_74(float *restrict net_5_div, const float *restrict net_5_sum_to) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_div[i0] = (net_5_sum_to[i0] / 6272.0f);
+  }
+}
+
+/* %75 = sub %71, %74 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10 */
+static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restrict net_4_add, const float *restrict net_5_div) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_5_sub_2[12544*i0 + 196*i1 + i2] = (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1]);
+      }
+    }
+  }
+}
+
+/* %77 = sum_to %76 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
+ *   with %76 = pow %75, %29 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *restrict net_5_sub_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_sum_to_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += dlc_sqf(net_5_sub_2[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_2[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %85 = div %77, %84 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
+static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restrict net_5_sum_to_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_div_2[i0] = (net_5_sum_to_2[i0] / 6271.0f);
+  }
+}
+
+/* %92 = sqrt %91 : f32[1,64,1,1]                       # examples/fashion_cnn.lua:10
+ *   with %91 = add %78, %47 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
+ *   with %78 = div %77, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_sqrt_92(float *restrict net_5_sqrt, const float *restrict net_5_sum_to_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_sqrt[i0] = sqrtf(((net_5_sum_to_2[i0] / 6272.0f) + 1e-05f));
+  }
+}
+
+/* %93 = div %50, %92 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
+static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_div_3[i0] = (1.0f / net_5_sqrt[i0]);
+  }
+}
+
+/* %95 = mul %93, %94 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %211 (2 blocks share it)
+ */
+static void fashion_cnn_mul_95(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = (in0[i0] * in1[i0]);
+  }
+}
+
+/* %101 = relu %100 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10
+ *   with %100 = add %99, %98 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10
+ *   with %99 = mul %71, %95 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
+ */
+static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_3) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_6_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_4_add[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_sub_3[i1]));
+      }
+    }
+  }
+}
+
+/* %111 = mul %109, %110 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
+ *   with %109 = step %108 : f32[32,64,7,7]                    # examples/fashion_cnn.lua:11
+ *   with %108 = sub %106, %107 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
+ *   with %106 = rand {stream=1} : f32[32,64,7,7]              # examples/fashion_cnn.lua:11
+ */
+static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_t step) {
+  for (int i0 = 0; i0 < 100352; i0++) {
+    net_8_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
+  }
+}
+
+/* %112 = mul %105, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
+ *   the same kernel, on other buffers, computes %193 (2 blocks share it)
+ */
+static void fashion_cnn_mul_112(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 100352; i0++) {
+    out0[i0] = (in0[i0] * in1[i0]);
+  }
+}
+
+/* %121 = mul %120, %29 : f32[32,128]                   # examples/fashion_cnn.lua:12
+ *   with %120 = step %119 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ *   with %119 = sub %117, %118 : f32[32,128]                  # examples/fashion_cnn.lua:12
+ *   with %117 = rand {stream=2} : f32[32,128]                 # examples/fashion_cnn.lua:12
+ */
+static void fashion_cnn_mul_121(float *restrict net_12_mul, uint64_t seed, int64_t step) {
+  for (int i0 = 0; i0 < 4096; i0++) {
+    net_12_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
+  }
+}
+
+/* %122 = mul %116, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 */
+static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
+  for (int i0 = 0; i0 < 4096; i0++) {
+    net_12_mul_2[i0] = (net_11_relu_2[i0] * net_12_mul[i0]);
+  }
+}
+
+/* %167 = xent %124, %166 : f32[32]                     # examples/fashion_cnn.lua:15
+ *   the same kernel, on other buffers, computes %171 (2 blocks share it)
+ */
+static void fashion_cnn_xent_167(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(in0[10*i0 + i2] - row_max);
+      }
+      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+    }
+  }
+}
+
+/* %168 = sum_to %167 : f32[]                           # examples/fashion_cnn.lua:15 */
+static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 32; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    crossentropyloss0_sum_to[0] += r_part[0];
+  }
+}
+
+/* %170 = div %168, %169 : f32[]                        # examples/fashion_cnn.lua:15 */
+static void fashion_cnn_div_170(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
+}
+
+/* %177 = broadcast %176 : f32[32]                      # examples/fashion_cnn.lua:15 backward */
+static void fashion_cnn_broadcast_177(float *restrict crossentropyloss0_broadcast_bw) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
+  }
+}
+
+/* %178 = softmax %124 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward */
+static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
+    }
+  }
+}
+
+/* %182 = mul %180, %181 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
+ *   with %180 = sub %178, %179 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
+ *   with %179 = onehot %166 {classes=10} : f32[32,10]         # examples/fashion_cnn.lua:15 backward
+ */
+static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
+    }
+  }
+}
+
+/* %183 = sum_to %182 : f32[10]                         # examples/fashion_cnn.lua:13 backward */
+static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict crossentropyloss0_mul_bw) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    g_net_13_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      g_net_13_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
+    }
+  }
+}
+
+/* %184 = matmul %182, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward */
+static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_axpy_4x16_k10(net_13_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1);
+    }
+  }
+}
+
+/* %185 = matmul %182^T, %122 : f32[10,128]             # examples/fashion_cnn.lua:13 backward */
+static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
+      fashion_cnn_axpy_ta_4x16_k32(g_net_13_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1);
+    }
+    {
+      fashion_cnn_axpy_ta_2x16_k32(g_net_13_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1);
+    }
+  }
+}
+
+/* %188 = mul %186, %187 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
+ *   with %186 = mul %184, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
+ *   with %187 = step %116 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
+ */
+static void fashion_cnn_mul_188(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
+  for (int i0 = 0; i0 < 4096; i0++) {
+    net_11_mul_bw[i0] = ((net_13_matmul_bw[i0] * net_12_mul[i0]) * dlc_stepf(net_11_relu_2[i0]));
+  }
+}
+
+/* %189 = sum_to %188 : f32[128]                        # examples/fashion_cnn.lua:12 backward */
+static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict net_11_mul_bw) {
+  for (int i0 = 0; i0 < 128; i0++) {
+    g_net_10_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      g_net_10_bias[i1] += net_11_mul_bw[128*i0 + i1];
+    }
+  }
+}
+
+/* %190 = matmul %188, %12 : f32[32,3136]               # examples/fashion_cnn.lua:12 backward */
+static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float *restrict net_11_mul_bw, const float *restrict p_net_10_weight) {
+  for (int i1 = 0; i1 < 3136; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_axpy_4x16_k128(net_10_matmul_bw + (i0) * 3136 + i1, net_11_mul_bw + (i0) * 128, p_net_10_weight + i1);
+    }
+  }
+}
+
+/* %191 = matmul %188^T, %113 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward */
+static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
+  for (int i1 = 0; i1 < 3136; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
+      fashion_cnn_axpy_ta_4x16_k32_2(g_net_10_weight + (i0) * 3136 + i1, net_11_mul_bw + i0, net_8_mul_2 + i1);
+    }
+  }
+}
+
+/* %195 = argmax_mask %103 {dim=1} : f32[4,100352]      # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, const float *restrict net_7_window_2) {
+  for (int i1 = 0; i1 < 100352; i1++) {
+    {
+      float row_max = net_7_window_2[i1], row_sum = 0.0f;
+      int row_at = 0;
+      for (int i2 = 0; i2 < 4; i2++) {
+        if (net_7_window_2[i1 + 100352*i2] > row_max) { row_max = net_7_window_2[i1 + 100352*i2]; row_at = i2; }
+      }
+      for (int i2 = 0; i2 < 4; i2++) {
+        net_7_argmax_mask_bw[i1 + 100352*i2] = i2 == row_at ? 1.0f : 0.0f;
+      }
+      (void)row_sum;
+    }
+  }
+}
+
+/* %196 = mul %195, %194 : f32[4,100352]                # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restrict net_7_argmax_mask_bw, const float *restrict net_8_mul_bw) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 100352; i1++) {
+      net_7_mul_bw[100352*i0 + i1] = (net_7_argmax_mask_bw[100352*i0 + i1] * net_8_mul_bw[i1]);
+    }
+  }
+}
+
+/* %198 = unwindow %197 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const float *restrict net_7_mul_bw) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 64; w_c++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          const float *restrict w_col = net_7_mul_bw + w_c * 49 + w_kh * 200704 + w_n * 3136 + w_oh * 7;
+          float *restrict w_img = net_7_unwindow_bw + (w_n * 64 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow * 2 + 1] = w_col[100352 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %200 = mul %198, %199 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %199 = step %101 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restrict net_7_unwindow_bw, const float *restrict net_6_relu_2) {
+  for (int i0 = 0; i0 < 401408; i0++) {
+    net_6_mul_bw[i0] = (net_7_unwindow_bw[i0] * dlc_stepf(net_6_relu_2[i0]));
+  }
+}
+
+/* %204 = sum_to %203 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+ *   with %203 = mul %200, %71 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_4_add[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_4_add[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_bw_2[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %205 = neg %201 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restrict net_5_sum_to_bw) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_neg_bw[i0] = (-net_5_sum_to_bw[i0]);
+  }
+}
+
+/* %209 = add %204, %208 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
+ *   with %208 = mul %205, %74 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restrict net_5_sum_to_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_div) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_add_bw[i0] = (net_5_sum_to_bw_2[i0] + (net_5_neg_bw[i0] * net_5_div[i0]));
+  }
+}
+
+/* %218 = div %217, %73 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ *   with %217 = div %215, %216 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
+ *   with %215 = neg %214 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward
+ *   with %214 = div %213, %92 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ *   with %213 = mul %210, %93 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ *   with %210 = mul %209, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ *   with %216 = mul %29, %92 : f32[1,64,1,1]                  # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restrict net_5_add_bw, const float *restrict p_net_5_weight, const float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_div_bw[i0] = (((-(((net_5_add_bw[i0] * p_net_5_weight[i0]) * net_5_div_3[i0]) / net_5_sqrt[i0])) / (2.0f * net_5_sqrt[i0])) / 6272.0f);
+  }
+}
+
+/* %221 = mul %219, %220 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %219 = broadcast %218 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %220 = mul %29, %75 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_5_sub_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_5_mul_bw_2[12544*i0 + 196*i1 + i2] = (net_5_div_bw[i1] * (2.0f * net_5_sub_2[12544*i0 + 196*i1 + i2]));
+      }
+    }
+  }
+}
+
+/* %224 = sum_to %223 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+ *   with %223 = neg %221 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_sum_to_bw_3[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 192; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_bw_3[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %226 = div %225, %73 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ *   with %225 = add %207, %224 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
+ *   with %207 = mul %205, %95 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_mul_2, const float *restrict net_5_sum_to_bw_3) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_div_bw_2[i0] = (((net_5_neg_bw[i0] * net_5_mul_2[i0]) + net_5_sum_to_bw_3[i0]) / 6272.0f);
+  }
+}
+
+/* %228 = add %222, %227 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %222 = add %202, %221 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %202 = mul %200, %95 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
+ *   with %227 = broadcast %226 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ */
+static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_5_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_mul_bw_2[12544*i0 + 196*i1 + i2]) + net_5_div_bw_2[i1]);
+      }
+    }
+  }
+}
+
+/* %231 = permute %228 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 196; i2++) {
+        net_4_permute_bw[6272*i0 + 196*i1 + i2] = net_5_add_bw_2[196*i0 + 12544*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %233 = matmul %232, %66^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
+  for (int i0 = 0; i0 < 18432; i0++) {
+    net_4_matmul_bw[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 6256; i3 += 368) { /* chunks of k */
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      for (int i1 = 0; i1 < 288; i1 += 4) {
+        fashion_cnn_dot_4x4_k368_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
+      }
+    }
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 288; i1 += 4) {
+      fashion_cnn_dot_4x4_k16_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 6256, net_4_window_2 + (i1) * 6272 + 6256);
+    }
+  }
+}
+
+/* %234 = matmul %65^T, %232 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
+  for (int i1 = 0; i1 < 6272; i1 += 16) {
+    for (int i0 = 0; i0 < 288; i0 += 4) {
+      fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw_2 + (i0) * 6272 + i1, p_net_4_weight + i0, net_4_permute_bw + i1);
+    }
+  }
+}
+
+/* %237 = unwindow %235 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
+static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw_2) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    net_4_unwindow_bw[i0] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[6272 + w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[12544 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %239 = argmax_mask %61 {dim=1} : f32[4,200704]       # examples/fashion_cnn.lua:9 backward */
+static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
+  for (int i1 = 0; i1 < 200704; i1++) {
+    {
+      float row_max = net_3_window_2[i1], row_sum = 0.0f;
+      int row_at = 0;
+      for (int i2 = 0; i2 < 4; i2++) {
+        if (net_3_window_2[i1 + 200704*i2] > row_max) { row_max = net_3_window_2[i1 + 200704*i2]; row_at = i2; }
+      }
+      for (int i2 = 0; i2 < 4; i2++) {
+        net_3_argmax_mask_bw[i1 + 200704*i2] = i2 == row_at ? 1.0f : 0.0f;
+      }
+      (void)row_sum;
+    }
+  }
+}
+
+/* %240 = mul %239, %238 : f32[4,200704]                # examples/fashion_cnn.lua:9 backward */
+static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_unwindow_bw) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 200704; i1++) {
+      net_3_mul_bw[200704*i0 + i1] = (net_3_argmax_mask_bw[200704*i0 + i1] * net_4_unwindow_bw[i1]);
+    }
+  }
+}
+
+/* %242 = unwindow %241 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
+static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 32; w_c++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          const float *restrict w_col = net_3_mul_bw + w_c * 196 + w_kh * 401408 + w_n * 6272 + w_oh * 14;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 32 + w_c) * 784 + w_ih * 28;
+          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] = w_col[200704 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %244 = mul %242, %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %243 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
+  for (int i0 = 0; i0 < 802816; i0++) {
+    net_2_mul_bw[i0] = (net_3_unwindow_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
+  }
+}
+
+/* %248 = sum_to %247 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %247 = mul %244, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_add[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        net_1_sum_to_bw_2[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %249 = neg %245 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward */
+static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restrict net_1_sum_to_bw) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_neg_bw[i0] = (-net_1_sum_to_bw[i0]);
+  }
+}
+
+/* %253 = add %248, %252 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %252 = mul %249, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_div) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_add_bw[i0] = (net_1_sum_to_bw_2[i0] + (net_1_neg_bw[i0] * net_1_div[i0]));
+  }
+}
+
+/* %262 = div %261, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %261 = div %259, %260 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %259 = neg %258 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
+ *   with %258 = div %257, %49 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %257 = mul %254, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %254 = mul %253, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %260 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 25088.0f);
+  }
+}
+
+/* %265 = mul %263, %264 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %263 = broadcast %262 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %264 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_1_mul_bw_2[25088*i0 + 784*i1 + i2] = (net_1_div_bw[i1] * (2.0f * net_1_sub_2[25088*i0 + 784*i1 + i2]));
+      }
+    }
+  }
+}
+
+/* %268 = sum_to %267 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %267 = neg %265 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sum_to_bw_3[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_1_mul_bw_2[25088*i0 + 784*i1 + (i2 + i3)]);
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        net_1_sum_to_bw_3[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %270 = div %269, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %269 = add %251, %268 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %251 = mul %249, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_div_bw_2[i0] = (((net_1_neg_bw[i0] * net_1_mul_2[i0]) + net_1_sum_to_bw_3[i0]) / 25088.0f);
+  }
+}
+
+/* %272 = add %266, %271 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %266 = add %246, %265 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %246 = mul %244, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
+ *   with %271 = broadcast %270 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ */
+static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_1_add_bw_2[25088*i0 + 784*i1 + i2] = (((net_2_mul_bw[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_mul_bw_2[25088*i0 + 784*i1 + i2]) + net_1_div_bw_2[i1]);
+      }
+    }
+  }
+}
+
+/* %275 = permute %272 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
+static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_add_bw_2[784*i0 + 25088*i1 + i2];
+      }
+    }
+  }
+}
+
 /* %277 = matmul %276, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
 static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 288; i0++) {
@@ -2042,21 +1808,11 @@ static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float 
  *   with %38 = add %35, %37 : f32[32]                         # examples/fashion_cnn.lua:9
  *   with %35 = mul %34, %33 : f32[32]                         # examples/fashion_cnn.lua:9
  *   with %37 = mul %36, %4 : f32[32]                          # examples/fashion_cnn.lua:9
+ *   the same kernel, on other buffers, computes %46 (2 blocks share it)
  */
-static void fashion_cnn_assign_39(float *restrict p_net_1_running_mean, const float *restrict net_1_div) {
+static void fashion_cnn_assign_39(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_running_mean[i0] = ((0.1f * net_1_div[i0]) + (0.9f * p_net_1_running_mean[i0]));
-  }
-}
-
-/* %46 = assign %5, %45 : f32[32]                       # examples/fashion_cnn.lua:9
- *   with %45 = add %43, %44 : f32[32]                         # examples/fashion_cnn.lua:9
- *   with %43 = mul %34, %42 : f32[32]                         # examples/fashion_cnn.lua:9
- *   with %44 = mul %36, %5 : f32[32]                          # examples/fashion_cnn.lua:9
- */
-static void fashion_cnn_assign_46(float *restrict p_net_1_running_var, const float *restrict net_1_div_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_running_var[i0] = ((0.1f * net_1_div_2[i0]) + (0.9f * p_net_1_running_var[i0]));
+    out0[i0] = ((0.1f * in0[i0]) + (0.9f * out0[i0]));
   }
 }
 
@@ -2064,21 +1820,11 @@ static void fashion_cnn_assign_46(float *restrict p_net_1_running_var, const flo
  *   with %82 = add %80, %81 : f32[64]                         # examples/fashion_cnn.lua:10
  *   with %80 = mul %34, %79 : f32[64]                         # examples/fashion_cnn.lua:10
  *   with %81 = mul %36, %10 : f32[64]                         # examples/fashion_cnn.lua:10
+ *   the same kernel, on other buffers, computes %90 (2 blocks share it)
  */
-static void fashion_cnn_assign_83(float *restrict p_net_5_running_mean, const float *restrict net_5_div) {
+static void fashion_cnn_assign_83(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_running_mean[i0] = ((0.1f * net_5_div[i0]) + (0.9f * p_net_5_running_mean[i0]));
-  }
-}
-
-/* %90 = assign %11, %89 : f32[64]                      # examples/fashion_cnn.lua:10
- *   with %89 = add %87, %88 : f32[64]                         # examples/fashion_cnn.lua:10
- *   with %87 = mul %34, %86 : f32[64]                         # examples/fashion_cnn.lua:10
- *   with %88 = mul %36, %11 : f32[64]                         # examples/fashion_cnn.lua:10
- */
-static void fashion_cnn_assign_90(float *restrict p_net_5_running_var, const float *restrict net_5_div_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_running_var[i0] = ((0.1f * net_5_div_2[i0]) + (0.9f * p_net_5_running_var[i0]));
+    out0[i0] = ((0.1f * in0[i0]) + (0.9f * out0[i0]));
   }
 }
 
@@ -2089,24 +1835,12 @@ static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *
   }
 }
 
-/* %282 = assign %281, %274 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_282(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
+/* %282 = assign %281, %274 : f32[32]                   # examples/fashion_cnn.lua:9 backward
+ *   the same kernel, on other buffers, computes %284, %286 (3 blocks share it)
+ */
+static void fashion_cnn_assign_282(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    g_net_0_bias[i0] = net_0_sum_to_bw[i0];
-  }
-}
-
-/* %284 = assign %283, %256 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_284(float *restrict g_net_1_weight, const float *restrict net_1_mul_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    g_net_1_weight[i0] = net_1_mul_bw[i0];
-  }
-}
-
-/* %286 = assign %285, %250 : f32[32]                   # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_286(float *restrict g_net_1_bias, const float *restrict net_1_sum_to_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    g_net_1_bias[i0] = net_1_sum_to_bw[i0];
+    out0[i0] = in0[i0];
   }
 }
 
@@ -2117,24 +1851,12 @@ static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *
   }
 }
 
-/* %290 = assign %289, %230 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_290(float *restrict g_net_4_bias, const float *restrict net_4_sum_to_bw) {
+/* %290 = assign %289, %230 : f32[64]                   # examples/fashion_cnn.lua:10 backward
+ *   the same kernel, on other buffers, computes %292, %294 (3 blocks share it)
+ */
+static void fashion_cnn_assign_290(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
-    g_net_4_bias[i0] = net_4_sum_to_bw[i0];
-  }
-}
-
-/* %292 = assign %291, %212 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_292(float *restrict g_net_5_weight, const float *restrict net_5_mul_bw) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    g_net_5_weight[i0] = net_5_mul_bw[i0];
-  }
-}
-
-/* %294 = assign %293, %206 : f32[64]                   # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_294(float *restrict g_net_5_bias, const float *restrict net_5_sum_to_bw) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    g_net_5_bias[i0] = net_5_sum_to_bw[i0];
+    out0[i0] = in0[i0];
   }
 }
 
@@ -2199,10 +1921,11 @@ static void fashion_cnn_add_334(float *restrict s_net_0_weight_exp_avg_sq, const
 /* %348 = add %346, %347 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %346 = mul %344, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %347 = mul %327, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %366, %384 (3 blocks share it)
  */
-static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, const float *restrict g_net_0_bias) {
+static void fashion_cnn_add_348(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
+    out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
   }
 }
 
@@ -2210,52 +1933,11 @@ static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, const floa
  *   with %349 = mul %345, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %351 = mul %331, %350 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %350 = mul %281, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %370, %388 (3 blocks share it)
  */
-static void fashion_cnn_add_352(float *restrict s_net_0_bias_exp_avg_sq, const float *restrict g_net_0_bias) {
+static void fashion_cnn_add_352(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
-  }
-}
-
-/* %366 = add %364, %365 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %364 = mul %362, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %365 = mul %327, %283 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_366(float *restrict s_net_1_weight_exp_avg, const float *restrict g_net_1_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
-  }
-}
-
-/* %370 = add %367, %369 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %367 = mul %363, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %369 = mul %331, %368 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %368 = mul %283, %283 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_370(float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
-  }
-}
-
-/* %384 = add %382, %383 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %382 = mul %380, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %383 = mul %327, %285 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_384(float *restrict s_net_1_bias_exp_avg, const float *restrict g_net_1_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
-  }
-}
-
-/* %388 = add %385, %387 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %385 = mul %381, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %387 = mul %331, %386 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %386 = mul %285, %285 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_388(float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_1_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
+    out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
 }
 
@@ -2283,10 +1965,11 @@ static void fashion_cnn_add_406(float *restrict s_net_4_weight_exp_avg_sq, const
 /* %420 = add %418, %419 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %418 = mul %416, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %419 = mul %327, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %438, %456 (3 blocks share it)
  */
-static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, const float *restrict g_net_4_bias) {
+static void fashion_cnn_add_420(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
-    s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
+    out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
   }
 }
 
@@ -2294,52 +1977,11 @@ static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, const floa
  *   with %421 = mul %417, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %423 = mul %331, %422 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %422 = mul %289, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %442, %460 (3 blocks share it)
  */
-static void fashion_cnn_add_424(float *restrict s_net_4_bias_exp_avg_sq, const float *restrict g_net_4_bias) {
+static void fashion_cnn_add_424(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
-    s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
-  }
-}
-
-/* %438 = add %436, %437 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %436 = mul %434, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %437 = mul %327, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_438(float *restrict s_net_5_weight_exp_avg, const float *restrict g_net_5_weight) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    s_net_5_weight_exp_avg[i0] = ((s_net_5_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_weight[i0]));
-  }
-}
-
-/* %442 = add %439, %441 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %439 = mul %435, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %441 = mul %331, %440 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %440 = mul %291, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_442(float *restrict s_net_5_weight_exp_avg_sq, const float *restrict g_net_5_weight) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    s_net_5_weight_exp_avg_sq[i0] = ((s_net_5_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_weight[i0] * g_net_5_weight[i0])));
-  }
-}
-
-/* %456 = add %454, %455 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %454 = mul %452, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %455 = mul %327, %293 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_456(float *restrict s_net_5_bias_exp_avg, const float *restrict g_net_5_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    s_net_5_bias_exp_avg[i0] = ((s_net_5_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_bias[i0]));
-  }
-}
-
-/* %460 = add %457, %459 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %457 = mul %453, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %459 = mul %331, %458 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %458 = mul %293, %293 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_460(float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_5_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    s_net_5_bias_exp_avg_sq[i0] = ((s_net_5_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_bias[i0] * g_net_5_bias[i0])));
+    out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
 }
 
@@ -2448,38 +2090,11 @@ static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *
  *   with %357 = add %356, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %356 = div %355, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %355 = sqrt %352 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %379, %397 (3 blocks share it)
  */
-static void fashion_cnn_assign_361(float *restrict p_net_0_bias, const float *restrict t322_div, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_assign_361(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t322_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
-  }
-}
-
-/* %379 = assign %2, %378 : f32[32]                     # examples/fashion_cnn.lua:16 backward
- *   with %378 = sub %2, %377 : f32[32]                        # examples/fashion_cnn.lua:16 backward
- *   with %377 = mul %322, %376 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %376 = div %366, %375 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %375 = add %374, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %374 = div %373, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %373 = sqrt %370 : f32[32]                           # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_assign_379(float *restrict p_net_1_weight, const float *restrict t322_div, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t323_sqrt) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t322_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
-  }
-}
-
-/* %397 = assign %3, %396 : f32[32]                     # examples/fashion_cnn.lua:16 backward
- *   with %396 = sub %3, %395 : f32[32]                        # examples/fashion_cnn.lua:16 backward
- *   with %395 = mul %322, %394 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %394 = div %384, %393 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %393 = add %392, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %392 = div %391, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %391 = sqrt %388 : f32[32]                           # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_assign_397(float *restrict p_net_1_bias, const float *restrict t322_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t323_sqrt) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t322_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
   }
 }
 
@@ -2504,38 +2119,11 @@ static void fashion_cnn_assign_415(float *restrict p_net_4_weight, const float *
  *   with %429 = add %428, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %428 = div %427, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %427 = sqrt %424 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+ *   the same kernel, on other buffers, computes %451, %469 (3 blocks share it)
  */
-static void fashion_cnn_assign_433(float *restrict p_net_4_bias, const float *restrict t322_div, const float *restrict s_net_4_bias_exp_avg, const float *restrict s_net_4_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_assign_433(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
-    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t322_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
-  }
-}
-
-/* %451 = assign %8, %450 : f32[64]                     # examples/fashion_cnn.lua:16 backward
- *   with %450 = sub %8, %449 : f32[64]                        # examples/fashion_cnn.lua:16 backward
- *   with %449 = mul %322, %448 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %448 = div %438, %447 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %447 = add %446, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %446 = div %445, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %445 = sqrt %442 : f32[64]                           # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_assign_451(float *restrict p_net_5_weight, const float *restrict t322_div, const float *restrict s_net_5_weight_exp_avg, const float *restrict s_net_5_weight_exp_avg_sq, const float *restrict t323_sqrt) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_weight[i0] = (p_net_5_weight[i0] - (t322_div[0] * (s_net_5_weight_exp_avg[i0] / ((sqrtf(s_net_5_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
-  }
-}
-
-/* %469 = assign %9, %468 : f32[64]                     # examples/fashion_cnn.lua:16 backward
- *   with %468 = sub %9, %467 : f32[64]                        # examples/fashion_cnn.lua:16 backward
- *   with %467 = mul %322, %466 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %466 = div %456, %465 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %465 = add %464, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %464 = div %463, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %463 = sqrt %460 : f32[64]                           # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_assign_469(float *restrict p_net_5_bias, const float *restrict t322_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t323_sqrt) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_bias[i0] = (p_net_5_bias[i0] - (t322_div[0] * (s_net_5_bias_exp_avg[i0] / ((sqrtf(s_net_5_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
   }
 }
 
@@ -2592,22 +2180,6 @@ static void fashion_cnn_assign_523(float *restrict p_net_13_weight, const float 
 static void fashion_cnn_assign_541(float *restrict p_net_13_bias, const float *restrict t322_div, const float *restrict s_net_13_bias_exp_avg, const float *restrict s_net_13_bias_exp_avg_sq, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     p_net_13_bias[i0] = (p_net_13_bias[i0] - (t322_div[0] * (s_net_13_bias_exp_avg[i0] / ((sqrtf(s_net_13_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
-  }
-}
-
-/* %171 = xent %165, %166 : f32[32]                     # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_xent_171(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
-      }
-      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
-    }
   }
 }
 
@@ -2827,12 +2399,12 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
   fashion_cnn_sqrt_49(net_1_sqrt, net_1_sum_to_2); /* %49 sqrt: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_div_51(net_1_div_3, net_1_sqrt); /* %51 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_53(net_1_mul_2, net_1_div_3, p_net_1_weight); /* %53 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sub_56(net_1_sub_3, p_net_1_bias, net_1_div, net_1_mul_2); /* %56 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sub_132(net_1_sub_3, p_net_1_bias, net_1_div, net_1_mul_2); /* %56 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_relu_59(net_2_relu_2, net_0_add, net_1_mul_2, net_1_sub_3); /* %59 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_60(net_3_window_2, net_2_relu_2); /* %60 window: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_62(net_3_max_2, net_3_window_2); /* %62 max: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_64(net_4_window_2, net_3_max_2); /* %64 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_67(net_4_matmul_2, p_net_4_weight, net_4_window_2); /* %67 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_136(net_3_window_2, net_2_relu_2); /* %60 window: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_max_138(net_3_max_2, net_3_window_2); /* %62 max: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_140(net_4_window_2, net_3_max_2); /* %64 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_142(net_4_matmul_2, p_net_4_weight, net_4_window_2); /* %67 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_add_71(net_4_add, net_4_matmul_2, p_net_4_bias); /* %71 add: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sum_to_72(net_5_sum_to, net_4_add); /* %72 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_div_74(net_5_div, net_5_sum_to); /* %74 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
@@ -2842,18 +2414,18 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
   fashion_cnn_sqrt_92(net_5_sqrt, net_5_sum_to_2); /* %92 sqrt: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_div_93(net_5_div_3, net_5_sqrt); /* %93 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_95(net_5_mul_2, net_5_div_3, p_net_5_weight); /* %95 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_sub_98(net_5_sub_3, p_net_5_bias, net_5_div, net_5_mul_2); /* %98 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_sub_153(net_5_sub_3, p_net_5_bias, net_5_div, net_5_mul_2); /* %98 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_101(net_6_relu_2, net_4_add, net_5_mul_2, net_5_sub_3); /* %101 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  fashion_cnn_window_102(net_7_window_2, net_6_relu_2); /* %102 window: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_104(net_7_max_2, net_7_window_2); /* %104 max: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_157(net_7_window_2, net_6_relu_2); /* %102 window: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_max_159(net_7_max_2, net_7_window_2); /* %104 max: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_111(net_8_mul, m->seed, m->step); /* %111 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_mul_112(net_8_mul_2, net_7_max_2, net_8_mul); /* %112 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
-  fashion_cnn_matmul_114(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %114 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_116(net_11_relu_2, net_10_matmul_2, p_net_10_bias); /* %116 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_161(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %114 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
+  fashion_cnn_relu_163(net_11_relu_2, net_10_matmul_2, p_net_10_bias); /* %116 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
   fashion_cnn_mul_121(net_12_mul, m->seed, m->step); /* %121 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
   fashion_cnn_mul_122(net_12_mul_2, net_11_relu_2, net_12_mul); /* %122 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_123(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %123 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
-  fashion_cnn_add_124(net_13_add, net_13_matmul_2, p_net_13_bias); /* %124 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_matmul_164(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %123 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_assign_173(net_13_add, net_13_matmul_2, p_net_13_bias); /* %124 add: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_xent_167(crossentropyloss0_xent, net_13_add, target); /* %167 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_sum_to_168(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %168 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_div_170(crossentropyloss0_div, crossentropyloss0_sum_to); /* %170 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
@@ -2867,22 +2439,22 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
   fashion_cnn_sum_to_189(g_net_10_bias, net_11_mul_bw); /* %189 sum_to: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_matmul_190(net_10_matmul_bw, net_11_mul_bw, p_net_10_weight); /* %190 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_matmul_191(g_net_10_weight, net_11_mul_bw, net_8_mul_2); /* %191 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
-  fashion_cnn_mul_193(net_8_mul_bw, net_10_matmul_bw, net_8_mul); /* %193 mul: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
+  fashion_cnn_mul_112(net_8_mul_bw, net_10_matmul_bw, net_8_mul); /* %193 mul: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
   fashion_cnn_argmax_mask_195(net_7_argmax_mask_bw, net_7_window_2); /* %195 argmax_mask: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_196(net_7_mul_bw, net_7_argmax_mask_bw, net_8_mul_bw); /* %196 mul: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_unwindow_198(net_7_unwindow_bw, net_7_mul_bw); /* %198 unwindow: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_200(net_6_mul_bw, net_7_unwindow_bw, net_6_relu_2); /* %200 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_sum_to_201(net_5_sum_to_bw, net_6_mul_bw); /* %201 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_72(net_5_sum_to_bw, net_6_mul_bw); /* %201 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_sum_to_204(net_5_sum_to_bw_2, net_6_mul_bw, net_4_add); /* %204 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_neg_205(net_5_neg_bw, net_5_sum_to_bw); /* %205 neg: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_add_209(net_5_add_bw, net_5_sum_to_bw_2, net_5_neg_bw, net_5_div); /* %209 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_mul_211(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %211 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_95(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %211 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_218(net_5_div_bw, net_5_add_bw, p_net_5_weight, net_5_div_3, net_5_sqrt); /* %218 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_221(net_5_mul_bw_2, net_5_div_bw, net_5_sub_2); /* %221 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_sum_to_224(net_5_sum_to_bw_3, net_5_mul_bw_2); /* %224 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_226(net_5_div_bw_2, net_5_neg_bw, net_5_mul_2, net_5_sum_to_bw_3); /* %226 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_add_228(net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_mul_bw_2, net_5_div_bw_2); /* %228 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_sum_to_229(net_4_sum_to_bw, net_5_add_bw_2); /* %229 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_72(net_4_sum_to_bw, net_5_add_bw_2); /* %229 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_permute_231(net_4_permute_bw, net_5_add_bw_2); /* %231 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_matmul_233(net_4_matmul_bw, net_4_permute_bw, net_4_window_2); /* %233 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_matmul_234(net_4_matmul_bw_2, p_net_4_weight, net_4_permute_bw); /* %234 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
@@ -2891,31 +2463,31 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
   fashion_cnn_mul_240(net_3_mul_bw, net_3_argmax_mask_bw, net_4_unwindow_bw); /* %240 mul: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_unwindow_242(net_3_unwindow_bw, net_3_mul_bw); /* %242 unwindow: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_mul_244(net_2_mul_bw, net_3_unwindow_bw, net_2_relu_2); /* %244 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_245(net_1_sum_to_bw, net_2_mul_bw); /* %245 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_25(net_1_sum_to_bw, net_2_mul_bw); /* %245 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_sum_to_248(net_1_sum_to_bw_2, net_2_mul_bw, net_0_add); /* %248 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_neg_249(net_1_neg_bw, net_1_sum_to_bw); /* %249 neg: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_add_253(net_1_add_bw, net_1_sum_to_bw_2, net_1_neg_bw, net_1_div); /* %253 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_mul_255(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %255 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %255 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_div_262(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %262 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_mul_265(net_1_mul_bw_2, net_1_div_bw, net_1_sub_2); /* %265 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_sum_to_268(net_1_sum_to_bw_3, net_1_mul_bw_2); /* %268 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_div_270(net_1_div_bw_2, net_1_neg_bw, net_1_mul_2, net_1_sum_to_bw_3); /* %270 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_add_272(net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_mul_bw_2, net_1_div_bw_2); /* %272 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_273(net_0_sum_to_bw, net_1_add_bw_2); /* %273 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_25(net_0_sum_to_bw, net_1_add_bw_2); /* %273 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_permute_275(net_0_permute_bw, net_1_add_bw_2); /* %275 permute: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_matmul_277(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %277 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_assign_39(p_net_1_running_mean, net_1_div); /* %39 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_assign_46(p_net_1_running_var, net_1_div_2); /* %46 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_assign_39(p_net_1_running_var, net_1_div_2); /* %46 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_assign_83(p_net_5_running_mean, net_5_div); /* %83 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_assign_90(p_net_5_running_var, net_5_div_2); /* %90 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_assign_83(p_net_5_running_var, net_5_div_2); /* %90 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_assign_280(g_net_0_weight, net_0_matmul_bw); /* %280 assign: examples/fashion_cnn.lua:9, backward */
   fashion_cnn_assign_282(g_net_0_bias, net_0_sum_to_bw); /* %282 assign: examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_assign_284(g_net_1_weight, net_1_mul_bw); /* %284 assign: examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_assign_286(g_net_1_bias, net_1_sum_to_bw); /* %286 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_282(g_net_1_weight, net_1_mul_bw); /* %284 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_282(g_net_1_bias, net_1_sum_to_bw); /* %286 assign: examples/fashion_cnn.lua:9, backward */
   fashion_cnn_assign_288(g_net_4_weight, net_4_matmul_bw); /* %288 assign: examples/fashion_cnn.lua:10, backward */
   fashion_cnn_assign_290(g_net_4_bias, net_4_sum_to_bw); /* %290 assign: examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_assign_292(g_net_5_weight, net_5_mul_bw); /* %292 assign: examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_assign_294(g_net_5_bias, net_5_sum_to_bw); /* %294 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_290(g_net_5_weight, net_5_mul_bw); /* %292 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_290(g_net_5_bias, net_5_sum_to_bw); /* %294 assign: examples/fashion_cnn.lua:10, backward */
   /* %296 = assign: computed in place by %191 */
   /* %298 = assign: computed in place by %189 */
   /* %300 = assign: computed in place by %185 */
@@ -2986,18 +2558,18 @@ static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   fashion_cnn_add_334(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %334 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_348(s_net_0_bias_exp_avg, g_net_0_bias); /* %348 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_352(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %352 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_366(s_net_1_weight_exp_avg, g_net_1_weight); /* %366 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_370(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %370 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_384(s_net_1_bias_exp_avg, g_net_1_bias); /* %384 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_388(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %388 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_348(s_net_1_weight_exp_avg, g_net_1_weight); /* %366 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_352(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %370 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_348(s_net_1_bias_exp_avg, g_net_1_bias); /* %384 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_352(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %388 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_402(s_net_4_weight_exp_avg, g_net_4_weight); /* %402 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_406(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %406 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_420(s_net_4_bias_exp_avg, g_net_4_bias); /* %420 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_424(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %424 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_438(s_net_5_weight_exp_avg, g_net_5_weight); /* %438 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_442(s_net_5_weight_exp_avg_sq, g_net_5_weight); /* %442 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_456(s_net_5_bias_exp_avg, g_net_5_bias); /* %456 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_460(s_net_5_bias_exp_avg_sq, g_net_5_bias); /* %460 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_420(s_net_5_weight_exp_avg, g_net_5_weight); /* %438 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_424(s_net_5_weight_exp_avg_sq, g_net_5_weight); /* %442 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_420(s_net_5_bias_exp_avg, g_net_5_bias); /* %456 add: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_424(s_net_5_bias_exp_avg_sq, g_net_5_bias); /* %460 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_474(s_net_10_weight_exp_avg, g_net_10_weight); /* %474 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_478(s_net_10_weight_exp_avg_sq, g_net_10_weight); /* %478 add: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_add_492(s_net_10_bias_exp_avg, g_net_10_bias); /* %492 add: examples/fashion_cnn.lua:16, backward */
@@ -3015,10 +2587,10 @@ static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   fashion_cnn_assign_361(p_net_0_bias, t322_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t323_sqrt); /* %361 assign: examples/fashion_cnn.lua:16, backward */
   /* %371 = assign: computed in place by %366 */
   /* %372 = assign: computed in place by %370 */
-  fashion_cnn_assign_379(p_net_1_weight, t322_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t323_sqrt); /* %379 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_361(p_net_1_weight, t322_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t323_sqrt); /* %379 assign: examples/fashion_cnn.lua:16, backward */
   /* %389 = assign: computed in place by %384 */
   /* %390 = assign: computed in place by %388 */
-  fashion_cnn_assign_397(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_361(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign: examples/fashion_cnn.lua:16, backward */
   /* %407 = assign: computed in place by %402 */
   /* %408 = assign: computed in place by %406 */
   fashion_cnn_assign_415(p_net_4_weight, t322_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t323_sqrt); /* %415 assign: examples/fashion_cnn.lua:16, backward */
@@ -3027,10 +2599,10 @@ static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   fashion_cnn_assign_433(p_net_4_bias, t322_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t323_sqrt); /* %433 assign: examples/fashion_cnn.lua:16, backward */
   /* %443 = assign: computed in place by %438 */
   /* %444 = assign: computed in place by %442 */
-  fashion_cnn_assign_451(p_net_5_weight, t322_div, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, t323_sqrt); /* %451 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_433(p_net_5_weight, t322_div, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, t323_sqrt); /* %451 assign: examples/fashion_cnn.lua:16, backward */
   /* %461 = assign: computed in place by %456 */
   /* %462 = assign: computed in place by %460 */
-  fashion_cnn_assign_469(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_433(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign: examples/fashion_cnn.lua:16, backward */
   /* %479 = assign: computed in place by %474 */
   /* %480 = assign: computed in place by %478 */
   fashion_cnn_assign_487(p_net_10_weight, t322_div, s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, t323_sqrt); /* %487 assign: examples/fashion_cnn.lua:16, backward */
@@ -3105,7 +2677,7 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   fashion_cnn_relu_163(net_11_relu, net_10_matmul, p_net_10_bias); /* %163 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
   fashion_cnn_matmul_164(net_13_matmul, net_11_relu, p_net_13_weight); /* %164 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_assign_173(out, net_13_matmul, p_net_13_bias); /* %165 add: net.13 Linear, examples/fashion_cnn.lua:13 */
-  fashion_cnn_xent_171(sample_loss, out, target); /* %171 xent: examples/fashion_cnn.lua:15 */
+  fashion_cnn_xent_167(sample_loss, out, target); /* %171 xent: examples/fashion_cnn.lua:15 */
   /* %173 = assign: computed in place by %165 */
   /* %175 = assign: computed in place by %171 */
 }
@@ -3200,6 +2772,7 @@ static int fashion_cnn_rt_save_meta(const void *m, const char *path, const char 
 static int fashion_cnn_rt_load(void *m, const char *path) { return fashion_cnn_load(m, path); }
 static const char *fashion_cnn_rt_error(const void *m) { return ((const fashion_cnn_model *)m)->error; }
 static int64_t fashion_cnn_rt_steps(const void *m) { return ((const fashion_cnn_model *)m)->step; }
+static void fashion_cnn_rt_tensors(void *m, RtTensor *t) { fashion_cnn_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void fashion_cnn_rt_threads(int n) { omp_set_num_threads(n); }
@@ -3212,6 +2785,7 @@ const RtNet fashion_cnn_net = {
     .init = fashion_cnn_rt_init, .forward = fashion_cnn_rt_forward,
     .train_step = fashion_cnn_rt_train_step, .eval = fashion_cnn_rt_eval,
     .save_meta = fashion_cnn_rt_save_meta, .load = fashion_cnn_rt_load, .error = fashion_cnn_rt_error, .steps = fashion_cnn_rt_steps,
+    .ntensors = FASHION_CNN_NTENSORS, .nparams = 16, .tensors = fashion_cnn_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = fashion_cnn_rt_threads,
 #endif

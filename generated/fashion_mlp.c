@@ -115,34 +115,6 @@ static inline void fashion_mlp_dot_4x4_k376_acc(float *restrict c, const float *
   c[771] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    net_1_matmul[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
-    }
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
-    }
-  }
-}
-
-/* %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
- *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
- */
-static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 256; i1++) {
-      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
-    }
-  }
-}
-
 static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -190,26 +162,6 @@ static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *rest
   c[385] = dlc_hsum_v8f(&r_acc3_1);
   c[386] = dlc_hsum_v8f(&r_acc3_2);
   c[387] = dlc_hsum_v8f(&r_acc3_3);
-}
-
-/* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_28(float *restrict net_4_matmul, const float *restrict net_2_relu, const float *restrict p_net_4_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_mlp_dot_4x4_k256(net_4_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_4_weight + (i1) * 256);
-    }
-  }
-}
-
-/* %30 = relu %29 : f32[64,128]                         # examples/fashion_mlp.lua:11
- *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
- */
-static void fashion_mlp_relu_30(float *restrict net_5_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_5_relu[128*i0 + i1] = dlc_reluf((net_4_matmul[128*i0 + i1] + p_net_4_bias[i1]));
-    }
-  }
 }
 
 static inline void fashion_mlp_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -292,23 +244,251 @@ static inline void fashion_mlp_dot_4x2_k128(float *restrict c, const float *rest
   c[31] = dlc_hsum_v8f(&r_acc3_1);
 }
 
-/* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_31(float *restrict net_7_matmul, const float *restrict net_5_relu, const float *restrict p_net_7_weight) {
+static inline void fashion_mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 10; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 10];
+    float r_a2 = a[i2 + 20];
+    float r_a3 = a[i2 + 30];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+}
+
+static inline void fashion_mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 256];
+    float r_a1 = a[i2 * 256 + 1];
+    float r_a2 = a[i2 * 256 + 2];
+    float r_a3 = a[i2 * 256 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
+}
+
+/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
+static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    net_1_matmul[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4) {
+      fashion_mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+    }
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4) {
+      fashion_mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+    }
+  }
+}
+
+/* %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
+ *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
+ */
+static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
+    }
+  }
+}
+
+/* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11
+ *   the same kernel, on other buffers, computes %18 (2 blocks share it)
+ */
+static void fashion_mlp_matmul_28(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_mlp_dot_4x4_k256(out0 + (i0) * 128 + i1, in0 + (i0) * 256, in1 + (i1) * 256);
+    }
+  }
+}
+
+/* %30 = relu %29 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
+ *   the same kernel, on other buffers, computes %20 (2 blocks share it)
+ */
+static void fashion_mlp_relu_30(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
+    }
+  }
+}
+
+/* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12
+ *   the same kernel, on other buffers, computes %26 (2 blocks share it)
+ */
+static void fashion_mlp_matmul_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_mlp_dot_4x4_k128(net_7_matmul + (i0) * 10 + i1, net_5_relu + (i0) * 128, p_net_7_weight + (i1) * 128);
+      fashion_mlp_dot_4x4_k128(out0 + (i0) * 10 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
     }
-    fashion_mlp_dot_4x2_k128(net_7_matmul + (i0) * 10 + 8, net_5_relu + (i0) * 128, p_net_7_weight + (8) * 128);
+    fashion_mlp_dot_4x2_k128(out0 + (i0) * 10 + 8, in0 + (i0) * 128, in1 + (8) * 128);
   }
 }
 
 /* %40 = assign %39, %32 : f32[64,10]                   # examples/fashion_mlp.lua:16
  *   with %32 = add %31, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12
+ *   the same kernel, on other buffers, computes %27 (2 blocks share it)
  */
-static void fashion_mlp_assign_40(float *restrict out, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
+static void fashion_mlp_assign_40(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (net_7_matmul[10*i0 + i1] + p_net_7_bias[i1]);
+      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
     }
   }
 }
@@ -331,26 +511,6 @@ static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restric
   }
 }
 
-/* %18 = matmul %17, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_matmul_18(float *restrict net_4_matmul_2, const float *restrict net_3_mul_2, const float *restrict p_net_4_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_mlp_dot_4x4_k256(net_4_matmul_2 + (i0) * 128 + i1, net_3_mul_2 + (i0) * 256, p_net_4_weight + (i1) * 256);
-    }
-  }
-}
-
-/* %20 = relu %19 : f32[64,128]                         # examples/fashion_mlp.lua:11
- *   with %19 = add %18, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
- */
-static void fashion_mlp_relu_20(float *restrict net_5_relu_2, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_5_relu_2[128*i0 + i1] = dlc_reluf((net_4_matmul_2[128*i0 + i1] + p_net_4_bias[i1]));
-    }
-  }
-}
-
 /* %24 = mul %23, %15 : f32[64,128]                     # examples/fashion_mlp.lua:11
  *   with %23 = step %22 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %22 = sub %21, %12 : f32[64,128]                     # examples/fashion_mlp.lua:11
@@ -369,37 +529,20 @@ static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restric
   }
 }
 
-/* %26 = matmul %25, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_matmul_26(float *restrict net_7_matmul_2, const float *restrict net_6_mul_2, const float *restrict p_net_7_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_mlp_dot_4x4_k128(net_7_matmul_2 + (i0) * 10 + i1, net_6_mul_2 + (i0) * 128, p_net_7_weight + (i1) * 128);
-    }
-    fashion_mlp_dot_4x2_k128(net_7_matmul_2 + (i0) * 10 + 8, net_6_mul_2 + (i0) * 128, p_net_7_weight + (8) * 128);
-  }
-}
-
-/* %27 = add %26, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12 */
-static void fashion_mlp_add_27(float *restrict net_7_add, const float *restrict net_7_matmul_2, const float *restrict p_net_7_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      net_7_add[10*i0 + i1] = (net_7_matmul_2[10*i0 + i1] + p_net_7_bias[i1]);
-    }
-  }
-}
-
-/* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_xent_34(float *restrict crossentropyloss0_xent, const float *restrict net_7_add, const int32_t *restrict target) {
+/* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14
+ *   the same kernel, on other buffers, computes %38 (2 blocks share it)
+ */
+static void fashion_mlp_xent_34(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(net_7_add[10*i0 + i2] - row_max);
+        row_sum += expf(in0[10*i0 + i2] - row_max);
       }
-      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_7_add[10*i0 + target[i0]];
+      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
     }
   }
 }
@@ -471,37 +614,6 @@ static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *res
   }
 }
 
-static inline void fashion_mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 10; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 10];
-    float r_a2 = a[i2 + 20];
-    float r_a3 = a[i2 + 30];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
-}
-
 /* %52 = matmul %50, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
 static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -509,56 +621,6 @@ static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *
       fashion_mlp_axpy_4x16_k10(net_7_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_7_weight + i1);
     }
   }
-}
-
-static inline void fashion_mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 10];
-    float r_a1 = a[i2 * 10 + 1];
-    float r_a2 = a[i2 * 10 + 2];
-    float r_a3 = a[i2 * 10 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
-}
-
-static inline void fashion_mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 10];
-    float r_a1 = a[i2 * 10 + 1];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
 }
 
 /* %53 = matmul %50^T, %25 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
@@ -595,37 +657,6 @@ static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *res
   }
 }
 
-static inline void fashion_mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 128; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 128];
-    float r_a2 = a[i2 + 256];
-    float r_a3 = a[i2 + 384];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
-}
-
 /* %58 = matmul %56, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
 static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
@@ -633,37 +664,6 @@ static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *
       fashion_mlp_axpy_4x16_k128(net_4_matmul_bw + (i0) * 256 + i1, net_5_mul_bw + (i0) * 128, p_net_4_weight + i1);
     }
   }
-}
-
-static inline void fashion_mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 128];
-    float r_a1 = a[i2 * 128 + 1];
-    float r_a2 = a[i2 * 128 + 2];
-    float r_a3 = a[i2 * 128 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %59 = matmul %56^T, %17 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
@@ -695,37 +695,6 @@ static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *res
       g_net_1_bias[i1] += net_2_mul_bw[256*i0 + i1];
     }
   }
-}
-
-static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 256];
-    float r_a1 = a[i2 * 256 + 1];
-    float r_a2 = a[i2 * 256 + 2];
-    float r_a3 = a[i2 * 256 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %64 = matmul %62^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
@@ -984,22 +953,6 @@ static void fashion_mlp_assign_208(float *restrict p_net_7_bias, const float *re
   }
 }
 
-/* %38 = xent %32, %33 : f32[64]                        # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_xent_38(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
-      }
-      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
-    }
-  }
-}
-
 void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -1075,12 +1028,12 @@ float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void
   fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
   fashion_mlp_mul_16(net_3_mul, m->seed, m->step); /* %16 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
   fashion_mlp_mul_17(net_3_mul_2, net_2_relu, net_3_mul); /* %17 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
-  fashion_mlp_matmul_18(net_4_matmul_2, net_3_mul_2, p_net_4_weight); /* %18 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
-  fashion_mlp_relu_20(net_5_relu_2, net_4_matmul_2, p_net_4_bias); /* %20 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
+  fashion_mlp_matmul_28(net_4_matmul_2, net_3_mul_2, p_net_4_weight); /* %18 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
+  fashion_mlp_relu_30(net_5_relu_2, net_4_matmul_2, p_net_4_bias); /* %20 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
   fashion_mlp_mul_24(net_6_mul, m->seed, m->step); /* %24 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
   fashion_mlp_mul_25(net_6_mul_2, net_5_relu_2, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
-  fashion_mlp_matmul_26(net_7_matmul_2, net_6_mul_2, p_net_7_weight); /* %26 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
-  fashion_mlp_add_27(net_7_add, net_7_matmul_2, p_net_7_bias); /* %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_matmul_31(net_7_matmul_2, net_6_mul_2, p_net_7_weight); /* %26 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
+  fashion_mlp_assign_40(net_7_add, net_7_matmul_2, p_net_7_bias); /* %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
   fashion_mlp_xent_34(crossentropyloss0_xent, net_7_add, target); /* %34 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
   fashion_mlp_sum_to_35(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %35 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
   fashion_mlp_div_37(crossentropyloss0_div, crossentropyloss0_sum_to); /* %37 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
@@ -1200,7 +1153,7 @@ void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void 
   fashion_mlp_relu_30(net_5_relu, net_4_matmul, p_net_4_bias); /* %30 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
   fashion_mlp_matmul_31(net_7_matmul, net_5_relu, p_net_7_weight); /* %31 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
   fashion_mlp_assign_40(out, net_7_matmul, p_net_7_bias); /* %32 add: net.7 Linear, examples/fashion_mlp.lua:12 */
-  fashion_mlp_xent_38(sample_loss, out, target); /* %38 xent: examples/fashion_mlp.lua:14 */
+  fashion_mlp_xent_34(sample_loss, out, target); /* %38 xent: examples/fashion_mlp.lua:14 */
   /* %40 = assign: computed in place by %32 */
   /* %42 = assign: computed in place by %38 */
 }
@@ -1273,6 +1226,7 @@ static int fashion_mlp_rt_save_meta(const void *m, const char *path, const char 
 static int fashion_mlp_rt_load(void *m, const char *path) { return fashion_mlp_load(m, path); }
 static const char *fashion_mlp_rt_error(const void *m) { return ((const fashion_mlp_model *)m)->error; }
 static int64_t fashion_mlp_rt_steps(const void *m) { return ((const fashion_mlp_model *)m)->step; }
+static void fashion_mlp_rt_tensors(void *m, RtTensor *t) { fashion_mlp_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void fashion_mlp_rt_threads(int n) { omp_set_num_threads(n); }
@@ -1285,6 +1239,7 @@ const RtNet fashion_mlp_net = {
     .init = fashion_mlp_rt_init, .forward = fashion_mlp_rt_forward,
     .train_step = fashion_mlp_rt_train_step, .eval = fashion_mlp_rt_eval,
     .save_meta = fashion_mlp_rt_save_meta, .load = fashion_mlp_rt_load, .error = fashion_mlp_rt_error, .steps = fashion_mlp_rt_steps,
+    .ntensors = FASHION_MLP_NTENSORS, .nparams = 6, .tensors = fashion_mlp_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = fashion_mlp_rt_threads,
 #endif

@@ -17,41 +17,6 @@
 #define LENET_ONE_MINUS_BETA1 0.1f   /* examples/lenet.lua:17 */
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
-/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
-  for (int w_kh = 0; w_kh < 5; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_oh = 0; w_oh < 28; w_oh++) {
-        int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = net_0_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
-        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
-          continue;
-        }
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
-        /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
-        for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
-        /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[25088 + w_ow] = 0.0f;
-        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + -1];
-        /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
-        /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[75264 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
-        /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
-        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 2];
-        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
-      }
-    }
-  }
-}
-
 static inline void lenet_axpy_4x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -102,86 +67,6 @@ static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict 
   memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
 }
 
-/* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
-static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
-  for (int i1 = 0; i1 < 25088; i1 += 16) {
-    lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
-    {
-      lenet_axpy_2x16_k25(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
-    }
-  }
-}
-
-/* %19 = relu %18 : f32[32,6,28,28]                     # examples/lenet.lua:9
- *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
- *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
- */
-static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 6; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
-      }
-    }
-  }
-}
-
-/* %20 = window %19 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,6,14,14] # examples/lenet.lua:9 */
-static void lenet_window_20(float *restrict net_2_window, const float *restrict net_1_relu) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 6; w_c++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_2_window + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          const float *restrict w_img = net_1_relu + (w_n * 6 + w_c) * 784 + w_ih * 28;
-          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[37632 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %22 = max %21 {dim=1} : f32[1,37632]                 # examples/lenet.lua:9 */
-static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_window) {
-  for (int i0 = 0; i0 < 37632; i0++) {
-    net_2_max[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 37632; i1++) {
-      net_2_max[i1] = dlc_maxf(net_2_max[i1], net_2_window[37632*i0 + i1]);
-    }
-  }
-}
-
-/* %24 = window %23 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-static void lenet_window_24(float *restrict net_3_window, const float *restrict net_2_max) {
-  for (int w_c = 0; w_c < 6; w_c++) {
-    for (int w_kh = 0; w_kh < 5; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          float *restrict w_col = net_3_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          const float *restrict w_img = net_2_max + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 1];
-          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[6400 + w_ow] = w_img[w_ow + 2];
-          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[9600 + w_ow] = w_img[w_ow + 3];
-          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[12800 + w_ow] = w_img[w_ow + 4];
-        }
-      }
-    }
-  }
-}
-
 static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -211,60 +96,6 @@ static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict
   memcpy(c + 6408, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 9600, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %27 = matmul %25, %26 : f32[16,3200]                 # examples/lenet.lua:10 */
-static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
-  for (int i1 = 0; i1 < 3200; i1 += 16) {
-    for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
-    }
-  }
-}
-
-/* %32 = relu %31 : f32[32,16,10,10]                    # examples/lenet.lua:10
- *   with %31 = add %29, %30 : f32[32,16,10,10]                # examples/lenet.lua:10
- *   with %29 = permute %28 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
- */
-static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      for (int i2 = 0; i2 < 100; i2++) {
-        net_4_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((net_3_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
-      }
-    }
-  }
-}
-
-/* %33 = window %32 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,16,5,5] # examples/lenet.lua:10 */
-static void lenet_window_33(float *restrict net_5_window, const float *restrict net_4_relu) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 16; w_c++) {
-        for (int w_oh = 0; w_oh < 5; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          float *restrict w_col = net_5_window + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          const float *restrict w_img = net_4_relu + (w_n * 16 + w_c) * 100 + w_ih * 10;
-          /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
-          for (int w_ow = 0; w_ow < 5; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
-          /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
-          for (int w_ow = 0; w_ow < 5; w_ow++) w_col[12800 + w_ow] = w_img[w_ow * 2 + 1];
-        }
-      }
-    }
-  }
-}
-
-/* %35 = max %34 {dim=1} : f32[1,12800]                 # examples/lenet.lua:10 */
-static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_window) {
-  for (int i0 = 0; i0 < 12800; i0++) {
-    net_5_max[i0] = -INFINITY;
-  }
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 12800; i1++) {
-      net_5_max[i1] = dlc_maxf(net_5_max[i1], net_5_window[12800*i0 + i1]);
-    }
-  }
 }
 
 static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -316,26 +147,6 @@ static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a
   c[363] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-/* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
-static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict net_5_max, const float *restrict p_net_7_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 120; i1 += 4) {
-      lenet_dot_4x4_k400(net_7_matmul + (i0) * 120 + i1, net_5_max + (i0) * 400, p_net_7_weight + (i1) * 400);
-    }
-  }
-}
-
-/* %39 = relu %38 : f32[32,120]                         # examples/lenet.lua:12
- *   with %38 = add %37, %5 : f32[32,120]                      # examples/lenet.lua:12
- */
-static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 120; i1++) {
-      net_8_relu[120*i0 + i1] = dlc_reluf((net_7_matmul[120*i0 + i1] + p_net_7_bias[i1]));
-    }
-  }
-}
-
 static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -383,26 +194,6 @@ static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a
   c[253] = dlc_hsum_v8f(&r_acc3_1);
   c[254] = dlc_hsum_v8f(&r_acc3_2);
   c[255] = dlc_hsum_v8f(&r_acc3_3);
-}
-
-/* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
-static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 84; i1 += 4) {
-      lenet_dot_4x4_k120(net_9_matmul + (i0) * 84 + i1, net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
-    }
-  }
-}
-
-/* %42 = relu %41 : f32[32,84]                          # examples/lenet.lua:13
- *   with %41 = add %40, %7 : f32[32,84]                       # examples/lenet.lua:13
- */
-static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 84; i1++) {
-      net_10_relu[84*i0 + i1] = dlc_reluf((net_9_matmul[84*i0 + i1] + p_net_9_bias[i1]));
-    }
-  }
 }
 
 static inline void lenet_dot_4x4_k84(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -581,119 +372,6 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
   }
 }
 
-/* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
-static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict net_10_relu, const float *restrict p_net_11_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 8; i1 += 4) {
-      lenet_dot_4x4_k84(net_11_matmul + (i0) * 10 + i1, net_10_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
-    }
-    lenet_dot_4x2_k84(net_11_matmul + (i0) * 10 + 8, net_10_relu + (i0) * 84, p_net_11_weight + (8) * 84);
-  }
-}
-
-/* %51 = assign %50, %44 : f32[32,10]                   # examples/lenet.lua:18
- *   with %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14
- */
-static void lenet_assign_51(float *restrict out, const float *restrict net_11_matmul, const float *restrict p_net_11_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (net_11_matmul[10*i0 + i1] + p_net_11_bias[i1]);
-    }
-  }
-}
-
-/* %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14 */
-static void lenet_add_44(float *restrict net_11_add, const float *restrict net_11_matmul, const float *restrict p_net_11_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      net_11_add[10*i0 + i1] = (net_11_matmul[10*i0 + i1] + p_net_11_bias[i1]);
-    }
-  }
-}
-
-/* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16 */
-static void lenet_xent_46(float *restrict crossentropyloss0_xent, const float *restrict net_11_add, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(net_11_add[10*i0 + i2] - row_max);
-      }
-      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_11_add[10*i0 + target[i0]];
-    }
-  }
-}
-
-/* %47 = sum_to %46 : f32[]                             # examples/lenet.lua:16 */
-static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
-  crossentropyloss0_sum_to[0] = 0.0f;
-  {
-    float r_part[8] = {0};
-    for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
-    for (int i0 = 4; i0 > 0; i0 /= 2)
-      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
-    crossentropyloss0_sum_to[0] += r_part[0];
-  }
-}
-
-/* %49 = div %47, %48 : f32[]                           # examples/lenet.lua:16 */
-static void lenet_div_49(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
-  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
-}
-
-/* %56 = broadcast %55 : f32[32]                        # examples/lenet.lua:16 backward */
-static void lenet_broadcast_56(float *restrict crossentropyloss0_broadcast_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
-  }
-}
-
-/* %57 = softmax %44 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
-static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
-  }
-}
-
-/* %61 = mul %59, %60 : f32[32,10]                      # examples/lenet.lua:16 backward
- *   with %59 = sub %57, %58 : f32[32,10]                      # examples/lenet.lua:16 backward
- *   with %58 = onehot %45 {classes=10} : f32[32,10]           # examples/lenet.lua:16 backward
- */
-static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
-    }
-  }
-}
-
-/* %62 = sum_to %61 : f32[10]                           # examples/lenet.lua:14 backward */
-static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict crossentropyloss0_mul_bw) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    g_net_11_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      g_net_11_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
-    }
-  }
-}
-
 static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -723,22 +401,6 @@ static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict 
   memcpy(c + 176, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 252, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 260, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %63 = matmul %61, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
-static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
-  for (int i1 = 0; i1 < 80; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k10(net_11_matmul_bw + (i0) * 84 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1);
-    }
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 80; i1 < 84; i1++) {
-      float r_acc = 0;
-      for (int i2 = 0; i2 < 10; i2++) r_acc += crossentropyloss0_mul_bw[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
-      net_11_matmul_bw[(i0) * 84 + i1] = r_acc;
-    }
-  }
 }
 
 static inline void lenet_axpy_ta_4x16_k32(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -789,46 +451,6 @@ static inline void lenet_axpy_ta_2x16_k32(float *restrict c, const float *restri
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 84, &r_acc1_0, sizeof r_acc1_0);
   memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
-}
-
-/* %64 = matmul %61^T, %42 : f32[10,84]                 # examples/lenet.lua:14 backward */
-static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
-  for (int i1 = 0; i1 < 80; i1 += 16) {
-    for (int i0 = 0; i0 < 8; i0 += 4) {
-      lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, crossentropyloss0_mul_bw + i0, net_10_relu + i1);
-    }
-    {
-      lenet_axpy_ta_2x16_k32(g_net_11_weight + (8) * 84 + i1, crossentropyloss0_mul_bw + 8, net_10_relu + i1);
-    }
-  }
-  for (int i0 = 0; i0 < 10; i0++) {
-    for (int i1 = 80; i1 < 84; i1++) {
-      float r_acc = 0;
-      for (int i2 = 0; i2 < 32; i2++) r_acc += crossentropyloss0_mul_bw[(i2) * 10 + i0] * net_10_relu[i2 * 84 + i1];
-      g_net_11_weight[(i0) * 84 + i1] = r_acc;
-    }
-  }
-}
-
-/* %66 = mul %63, %65 : f32[32,84]                      # examples/lenet.lua:13 backward
- *   with %65 = step %42 : f32[32,84]                          # examples/lenet.lua:13 backward
- */
-static void lenet_mul_66(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
-  for (int i0 = 0; i0 < 2688; i0++) {
-    net_10_mul_bw[i0] = (net_11_matmul_bw[i0] * dlc_stepf(net_10_relu[i0]));
-  }
-}
-
-/* %67 = sum_to %66 : f32[84]                           # examples/lenet.lua:13 backward */
-static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
-  for (int i0 = 0; i0 < 84; i0++) {
-    g_net_9_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 84; i1++) {
-      g_net_9_bias[i1] += net_10_mul_bw[84*i0 + i1];
-    }
-  }
 }
 
 static inline void lenet_axpy_4x16_k84(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -884,18 +506,6 @@ static inline void lenet_axpy_4x8_k84(float *restrict c, const float *restrict a
   memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
 }
 
-/* %68 = matmul %66, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
-static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
-  for (int i1 = 0; i1 < 112; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k84(net_9_matmul_bw + (i0) * 120 + i1, net_10_mul_bw + (i0) * 84, p_net_9_weight + i1);
-    }
-  }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    lenet_axpy_4x8_k84(net_9_matmul_bw + (i0) * 120 + 112, net_10_mul_bw + (i0) * 84, p_net_9_weight + 112);
-  }
-}
-
 static inline void lenet_axpy_ta_4x16_k32_2(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -949,39 +559,6 @@ static inline void lenet_axpy_ta_4x8_k32(float *restrict c, const float *restric
   memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
 }
 
-/* %69 = matmul %66^T, %39 : f32[84,120]                # examples/lenet.lua:13 backward */
-static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
-  for (int i1 = 0; i1 < 112; i1 += 16) {
-    for (int i0 = 0; i0 < 84; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, net_10_mul_bw + i0, net_8_relu + i1);
-    }
-  }
-  for (int i0 = 0; i0 < 84; i0 += 4) {
-    lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, net_10_mul_bw + i0, net_8_relu + 112);
-  }
-}
-
-/* %71 = mul %68, %70 : f32[32,120]                     # examples/lenet.lua:12 backward
- *   with %70 = step %39 : f32[32,120]                         # examples/lenet.lua:12 backward
- */
-static void lenet_mul_71(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
-  for (int i0 = 0; i0 < 3840; i0++) {
-    net_8_mul_bw[i0] = (net_9_matmul_bw[i0] * dlc_stepf(net_8_relu[i0]));
-  }
-}
-
-/* %72 = sum_to %71 : f32[120]                          # examples/lenet.lua:12 backward */
-static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict net_8_mul_bw) {
-  for (int i0 = 0; i0 < 120; i0++) {
-    g_net_7_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 120; i1++) {
-      g_net_7_bias[i1] += net_8_mul_bw[120*i0 + i1];
-    }
-  }
-}
-
 static inline void lenet_axpy_4x16_k120(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1013,15 +590,6 @@ static inline void lenet_axpy_4x16_k120(float *restrict c, const float *restrict
   memcpy(c + 1208, &r_acc3_1, sizeof r_acc3_1);
 }
 
-/* %73 = matmul %71, %4 : f32[32,400]                   # examples/lenet.lua:12 backward */
-static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restrict net_8_mul_bw, const float *restrict p_net_7_weight) {
-  for (int i1 = 0; i1 < 400; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k120(net_7_matmul_bw + (i0) * 400 + i1, net_8_mul_bw + (i0) * 120, p_net_7_weight + i1);
-    }
-  }
-}
-
 static inline void lenet_axpy_ta_4x16_k32_3(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1051,100 +619,6 @@ static inline void lenet_axpy_ta_4x16_k32_3(float *restrict c, const float *rest
   memcpy(c + 808, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 1200, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 1208, &r_acc3_1, sizeof r_acc3_1);
-}
-
-/* %74 = matmul %71^T, %36 : f32[120,400]               # examples/lenet.lua:12 backward */
-static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict net_8_mul_bw, const float *restrict net_5_max) {
-  for (int i1 = 0; i1 < 400; i1 += 16) {
-    for (int i0 = 0; i0 < 120; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, net_8_mul_bw + i0, net_5_max + i1);
-    }
-  }
-}
-
-/* %76 = argmax_mask %34 {dim=1} : f32[4,12800]         # examples/lenet.lua:10 backward */
-static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const float *restrict net_5_window) {
-  for (int i1 = 0; i1 < 12800; i1++) {
-    {
-      float row_max = net_5_window[i1], row_sum = 0.0f;
-      int row_at = 0;
-      for (int i2 = 0; i2 < 4; i2++) {
-        if (net_5_window[i1 + 12800*i2] > row_max) { row_max = net_5_window[i1 + 12800*i2]; row_at = i2; }
-      }
-      for (int i2 = 0; i2 < 4; i2++) {
-        net_5_argmax_mask_bw[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
-      }
-      (void)row_sum;
-    }
-  }
-}
-
-/* %77 = mul %76, %75 : f32[4,12800]                    # examples/lenet.lua:10 backward */
-static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net_5_argmax_mask_bw, const float *restrict net_7_matmul_bw) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 12800; i1++) {
-      net_5_mul_bw[12800*i0 + i1] = (net_5_argmax_mask_bw[12800*i0 + i1] * net_7_matmul_bw[i1]);
-    }
-  }
-}
-
-/* %79 = unwindow %78 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *restrict net_5_mul_bw) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 16; w_c++) {
-        for (int w_oh = 0; w_oh < 5; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = net_5_mul_bw + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
-          float *restrict w_img = net_5_unwindow_bw + (w_n * 16 + w_c) * 100 + w_ih * 10;
-          /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
-          for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
-          for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 1] = w_col[12800 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %81 = mul %79, %80 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
- *   with %80 = step %32 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
- */
-static void lenet_mul_81(float *restrict net_4_mul_bw, const float *restrict net_5_unwindow_bw, const float *restrict net_4_relu) {
-  for (int i0 = 0; i0 < 51200; i0++) {
-    net_4_mul_bw[i0] = (net_5_unwindow_bw[i0] * dlc_stepf(net_4_relu[i0]));
-  }
-}
-
-/* %82 = sum_to %81 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
-static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    net_3_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 96; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_mul_bw[1600*i0 + 100*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 96; i2 < 100; i2++) r_part[0] += net_4_mul_bw[1600*i0 + 100*i1 + i2];
-        net_3_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %84 = permute %81 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
-static void lenet_permute_84(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 100; i2++) {
-        net_3_permute_bw[3200*i0 + 100*i1 + i2] = net_4_mul_bw[100*i0 + 1600*i1 + i2];
-      }
-    }
-  }
 }
 
 static inline void lenet_dot_4x4_k784_acc(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1307,27 +781,6 @@ static inline void lenet_dot_4x2_k64_acc(float *restrict c, const float *restric
   c[451] += dlc_hsum_v8f(&r_acc3_1);
 }
 
-/* %86 = matmul %85, %26^T : f32[16,150]                # examples/lenet.lua:10 backward */
-static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 2400; i0++) {
-    net_3_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
-    for (int i0 = 0; i0 < 16; i0 += 4) {
-      for (int i1 = 0; i1 < 148; i1 += 4) {
-        lenet_dot_4x4_k784_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
-      }
-      lenet_dot_4x2_k784_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
-    }
-  }
-  for (int i0 = 0; i0 < 16; i0 += 4) {
-    for (int i1 = 0; i1 < 148; i1 += 4) {
-      lenet_dot_4x4_k64_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (i1) * 3200 + 3136);
-    }
-    lenet_dot_4x2_k64_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (148) * 3200 + 3136);
-  }
-}
-
 static inline void lenet_axpy_ta_4x16_k16(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1376,130 +829,6 @@ static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restri
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
   memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
-}
-
-/* %87 = matmul %25^T, %85 : f32[150,3200]              # examples/lenet.lua:10 backward */
-static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
-  for (int i1 = 0; i1 < 3200; i1 += 16) {
-    for (int i0 = 0; i0 < 148; i0 += 4) {
-      lenet_axpy_ta_4x16_k16(net_3_matmul_bw_2 + (i0) * 3200 + i1, p_net_3_weight + i0, net_3_permute_bw + i1);
-    }
-    {
-      lenet_axpy_ta_2x16_k16(net_3_matmul_bw_2 + (148) * 3200 + i1, p_net_3_weight + 148, net_3_permute_bw + i1);
-    }
-  }
-}
-
-/* %90 = unwindow %88 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw_2) {
-  for (int i0 = 0; i0 < 37632; i0++) {
-    net_3_unwindow_bw[i0] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 6; w_c++) {
-    for (int w_kh = 0; w_kh < 5; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw_2 + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[3200 + w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[6400 + w_ow];
-          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[9600 + w_ow];
-          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[12800 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %92 = argmax_mask %21 {dim=1} : f32[4,37632]         # examples/lenet.lua:9 backward */
-static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const float *restrict net_2_window) {
-  for (int i1 = 0; i1 < 37632; i1++) {
-    {
-      float row_max = net_2_window[i1], row_sum = 0.0f;
-      int row_at = 0;
-      for (int i2 = 0; i2 < 4; i2++) {
-        if (net_2_window[i1 + 37632*i2] > row_max) { row_max = net_2_window[i1 + 37632*i2]; row_at = i2; }
-      }
-      for (int i2 = 0; i2 < 4; i2++) {
-        net_2_argmax_mask_bw[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
-      }
-      (void)row_sum;
-    }
-  }
-}
-
-/* %93 = mul %92, %91 : f32[4,37632]                    # examples/lenet.lua:9 backward */
-static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net_2_argmax_mask_bw, const float *restrict net_3_unwindow_bw) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    for (int i1 = 0; i1 < 37632; i1++) {
-      net_2_mul_bw[37632*i0 + i1] = (net_2_argmax_mask_bw[37632*i0 + i1] * net_3_unwindow_bw[i1]);
-    }
-  }
-}
-
-/* %95 = unwindow %94 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *restrict net_2_mul_bw) {
-  for (int w_kh = 0; w_kh < 2; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_c = 0; w_c < 6; w_c++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh * 2 + w_kh;
-          const float *restrict w_col = net_2_mul_bw + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
-          float *restrict w_img = net_2_unwindow_bw + (w_n * 6 + w_c) * 784 + w_ih * 28;
-          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] = w_col[37632 + w_ow];
-        }
-      }
-    }
-  }
-}
-
-/* %97 = mul %95, %96 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
- *   with %96 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
- */
-static void lenet_mul_97(float *restrict net_1_mul_bw, const float *restrict net_2_unwindow_bw, const float *restrict net_1_relu) {
-  for (int i0 = 0; i0 < 150528; i0++) {
-    net_1_mul_bw[i0] = (net_2_unwindow_bw[i0] * dlc_stepf(net_1_relu[i0]));
-  }
-}
-
-/* %98 = sum_to %97 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
-static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
-  for (int i0 = 0; i0 < 6; i0++) {
-    net_0_sum_to_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 6; i1++) {
-      {
-        float r_part[8] = {0};
-        for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_mul_bw[4704*i0 + 784*i1 + (i2 + i3)];
-        for (int i2 = 4; i2 > 0; i2 /= 2)
-          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_0_sum_to_bw[i1] += r_part[0];
-      }
-    }
-  }
-}
-
-/* %100 = permute %97 {dims=2,1,3,4} : f32[6,32,28,28]  # examples/lenet.lua:9 backward */
-static void lenet_permute_100(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
-  for (int i0 = 0; i0 < 6; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_mul_bw[784*i0 + 4704*i1 + i2];
-      }
-    }
-  }
 }
 
 static inline void lenet_dot_4x4_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1728,6 +1057,671 @@ static inline void lenet_dot_2x1_k3968_acc(float *restrict c, const float *restr
   }
   c[0] += dlc_hsum_v8f(&r_acc0_0);
   c[25] += dlc_hsum_v8f(&r_acc1_0);
+}
+
+/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
+static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 5; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_oh = 0; w_oh < 28; w_oh++) {
+        int w_ih = w_oh + w_kh - 2;
+        float *restrict w_col = net_0_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
+        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+          continue;
+        }
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
+        for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
+        /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[25088 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + -1];
+        /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
+        /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[75264 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
+        /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
+        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 2];
+        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+      }
+    }
+  }
+}
+
+/* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
+static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+  for (int i1 = 0; i1 < 25088; i1 += 16) {
+    lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
+    {
+      lenet_axpy_2x16_k25(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+    }
+  }
+}
+
+/* %19 = relu %18 : f32[32,6,28,28]                     # examples/lenet.lua:9
+ *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
+ *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
+ */
+static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 6; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_1_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
+      }
+    }
+  }
+}
+
+/* %20 = window %19 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,6,14,14] # examples/lenet.lua:9 */
+static void lenet_window_20(float *restrict net_2_window, const float *restrict net_1_relu) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 6; w_c++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          float *restrict w_col = net_2_window + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          const float *restrict w_img = net_1_relu + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[37632 + w_ow] = w_img[w_ow * 2 + 1];
+        }
+      }
+    }
+  }
+}
+
+/* %22 = max %21 {dim=1} : f32[1,37632]                 # examples/lenet.lua:9 */
+static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_window) {
+  for (int i0 = 0; i0 < 37632; i0++) {
+    net_2_max[i0] = -INFINITY;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 37632; i1++) {
+      net_2_max[i1] = dlc_maxf(net_2_max[i1], net_2_window[37632*i0 + i1]);
+    }
+  }
+}
+
+/* %24 = window %23 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
+static void lenet_window_24(float *restrict net_3_window, const float *restrict net_2_max) {
+  for (int w_c = 0; w_c < 6; w_c++) {
+    for (int w_kh = 0; w_kh < 5; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          float *restrict w_col = net_3_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          const float *restrict w_img = net_2_max + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 1];
+          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[6400 + w_ow] = w_img[w_ow + 2];
+          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[9600 + w_ow] = w_img[w_ow + 3];
+          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[12800 + w_ow] = w_img[w_ow + 4];
+        }
+      }
+    }
+  }
+}
+
+/* %27 = matmul %25, %26 : f32[16,3200]                 # examples/lenet.lua:10 */
+static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
+  for (int i1 = 0; i1 < 3200; i1 += 16) {
+    for (int i0 = 0; i0 < 16; i0 += 4) {
+      lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+    }
+  }
+}
+
+/* %32 = relu %31 : f32[32,16,10,10]                    # examples/lenet.lua:10
+ *   with %31 = add %29, %30 : f32[32,16,10,10]                # examples/lenet.lua:10
+ *   with %29 = permute %28 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
+ */
+static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 16; i1++) {
+      for (int i2 = 0; i2 < 100; i2++) {
+        net_4_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((net_3_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
+      }
+    }
+  }
+}
+
+/* %33 = window %32 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,16,5,5] # examples/lenet.lua:10 */
+static void lenet_window_33(float *restrict net_5_window, const float *restrict net_4_relu) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 16; w_c++) {
+        for (int w_oh = 0; w_oh < 5; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          float *restrict w_col = net_5_window + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          const float *restrict w_img = net_4_relu + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
+          for (int w_ow = 0; w_ow < 5; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 2 + 0];
+          /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
+          for (int w_ow = 0; w_ow < 5; w_ow++) w_col[12800 + w_ow] = w_img[w_ow * 2 + 1];
+        }
+      }
+    }
+  }
+}
+
+/* %35 = max %34 {dim=1} : f32[1,12800]                 # examples/lenet.lua:10 */
+static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_window) {
+  for (int i0 = 0; i0 < 12800; i0++) {
+    net_5_max[i0] = -INFINITY;
+  }
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 12800; i1++) {
+      net_5_max[i1] = dlc_maxf(net_5_max[i1], net_5_window[12800*i0 + i1]);
+    }
+  }
+}
+
+/* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
+static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict net_5_max, const float *restrict p_net_7_weight) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 120; i1 += 4) {
+      lenet_dot_4x4_k400(net_7_matmul + (i0) * 120 + i1, net_5_max + (i0) * 400, p_net_7_weight + (i1) * 400);
+    }
+  }
+}
+
+/* %39 = relu %38 : f32[32,120]                         # examples/lenet.lua:12
+ *   with %38 = add %37, %5 : f32[32,120]                      # examples/lenet.lua:12
+ */
+static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 120; i1++) {
+      net_8_relu[120*i0 + i1] = dlc_reluf((net_7_matmul[120*i0 + i1] + p_net_7_bias[i1]));
+    }
+  }
+}
+
+/* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
+static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 84; i1 += 4) {
+      lenet_dot_4x4_k120(net_9_matmul + (i0) * 84 + i1, net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
+    }
+  }
+}
+
+/* %42 = relu %41 : f32[32,84]                          # examples/lenet.lua:13
+ *   with %41 = add %40, %7 : f32[32,84]                       # examples/lenet.lua:13
+ */
+static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 84; i1++) {
+      net_10_relu[84*i0 + i1] = dlc_reluf((net_9_matmul[84*i0 + i1] + p_net_9_bias[i1]));
+    }
+  }
+}
+
+/* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
+static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict net_10_relu, const float *restrict p_net_11_weight) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      lenet_dot_4x4_k84(net_11_matmul + (i0) * 10 + i1, net_10_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
+    }
+    lenet_dot_4x2_k84(net_11_matmul + (i0) * 10 + 8, net_10_relu + (i0) * 84, p_net_11_weight + (8) * 84);
+  }
+}
+
+/* %51 = assign %50, %44 : f32[32,10]                   # examples/lenet.lua:18
+ *   with %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14
+ *   the same kernel, on other buffers, computes %44 (2 blocks share it)
+ */
+static void lenet_assign_51(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+    }
+  }
+}
+
+/* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16
+ *   the same kernel, on other buffers, computes %46 (2 blocks share it)
+ */
+static void lenet_xent_46(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(in0[10*i0 + i2] - row_max);
+      }
+      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+    }
+  }
+}
+
+/* %47 = sum_to %46 : f32[]                             # examples/lenet.lua:16 */
+static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+  crossentropyloss0_sum_to[0] = 0.0f;
+  {
+    float r_part[8] = {0};
+    for (int i0 = 0; i0 < 32; i0 += 8)
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += crossentropyloss0_xent[(i0 + i1)];
+    for (int i0 = 4; i0 > 0; i0 /= 2)
+      for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
+    crossentropyloss0_sum_to[0] += r_part[0];
+  }
+}
+
+/* %49 = div %47, %48 : f32[]                           # examples/lenet.lua:16 */
+static void lenet_div_49(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+  crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
+}
+
+/* %56 = broadcast %55 : f32[32]                        # examples/lenet.lua:16 backward */
+static void lenet_broadcast_56(float *restrict crossentropyloss0_broadcast_bw) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    crossentropyloss0_broadcast_bw[i0] = 0.03125f;
+  }
+}
+
+/* %57 = softmax %44 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
+static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
+    }
+  }
+}
+
+/* %61 = mul %59, %60 : f32[32,10]                      # examples/lenet.lua:16 backward
+ *   with %59 = sub %57, %58 : f32[32,10]                      # examples/lenet.lua:16 backward
+ *   with %58 = onehot %45 {classes=10} : f32[32,10]           # examples/lenet.lua:16 backward
+ */
+static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
+    }
+  }
+}
+
+/* %62 = sum_to %61 : f32[10]                           # examples/lenet.lua:14 backward */
+static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict crossentropyloss0_mul_bw) {
+  for (int i0 = 0; i0 < 10; i0++) {
+    g_net_11_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 10; i1++) {
+      g_net_11_bias[i1] += crossentropyloss0_mul_bw[10*i0 + i1];
+    }
+  }
+}
+
+/* %63 = matmul %61, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
+static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
+  for (int i1 = 0; i1 < 80; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      lenet_axpy_4x16_k10(net_11_matmul_bw + (i0) * 84 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1);
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 80; i1 < 84; i1++) {
+      float r_acc = 0;
+      for (int i2 = 0; i2 < 10; i2++) r_acc += crossentropyloss0_mul_bw[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
+      net_11_matmul_bw[(i0) * 84 + i1] = r_acc;
+    }
+  }
+}
+
+/* %64 = matmul %61^T, %42 : f32[10,84]                 # examples/lenet.lua:14 backward */
+static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
+  for (int i1 = 0; i1 < 80; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
+      lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, crossentropyloss0_mul_bw + i0, net_10_relu + i1);
+    }
+    {
+      lenet_axpy_ta_2x16_k32(g_net_11_weight + (8) * 84 + i1, crossentropyloss0_mul_bw + 8, net_10_relu + i1);
+    }
+  }
+  for (int i0 = 0; i0 < 10; i0++) {
+    for (int i1 = 80; i1 < 84; i1++) {
+      float r_acc = 0;
+      for (int i2 = 0; i2 < 32; i2++) r_acc += crossentropyloss0_mul_bw[(i2) * 10 + i0] * net_10_relu[i2 * 84 + i1];
+      g_net_11_weight[(i0) * 84 + i1] = r_acc;
+    }
+  }
+}
+
+/* %66 = mul %63, %65 : f32[32,84]                      # examples/lenet.lua:13 backward
+ *   with %65 = step %42 : f32[32,84]                          # examples/lenet.lua:13 backward
+ */
+static void lenet_mul_66(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
+  for (int i0 = 0; i0 < 2688; i0++) {
+    net_10_mul_bw[i0] = (net_11_matmul_bw[i0] * dlc_stepf(net_10_relu[i0]));
+  }
+}
+
+/* %67 = sum_to %66 : f32[84]                           # examples/lenet.lua:13 backward */
+static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
+  for (int i0 = 0; i0 < 84; i0++) {
+    g_net_9_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 84; i1++) {
+      g_net_9_bias[i1] += net_10_mul_bw[84*i0 + i1];
+    }
+  }
+}
+
+/* %68 = matmul %66, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
+static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
+  for (int i1 = 0; i1 < 112; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      lenet_axpy_4x16_k84(net_9_matmul_bw + (i0) * 120 + i1, net_10_mul_bw + (i0) * 84, p_net_9_weight + i1);
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    lenet_axpy_4x8_k84(net_9_matmul_bw + (i0) * 120 + 112, net_10_mul_bw + (i0) * 84, p_net_9_weight + 112);
+  }
+}
+
+/* %69 = matmul %66^T, %39 : f32[84,120]                # examples/lenet.lua:13 backward */
+static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
+  for (int i1 = 0; i1 < 112; i1 += 16) {
+    for (int i0 = 0; i0 < 84; i0 += 4) {
+      lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, net_10_mul_bw + i0, net_8_relu + i1);
+    }
+  }
+  for (int i0 = 0; i0 < 84; i0 += 4) {
+    lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, net_10_mul_bw + i0, net_8_relu + 112);
+  }
+}
+
+/* %71 = mul %68, %70 : f32[32,120]                     # examples/lenet.lua:12 backward
+ *   with %70 = step %39 : f32[32,120]                         # examples/lenet.lua:12 backward
+ */
+static void lenet_mul_71(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
+  for (int i0 = 0; i0 < 3840; i0++) {
+    net_8_mul_bw[i0] = (net_9_matmul_bw[i0] * dlc_stepf(net_8_relu[i0]));
+  }
+}
+
+/* %72 = sum_to %71 : f32[120]                          # examples/lenet.lua:12 backward */
+static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict net_8_mul_bw) {
+  for (int i0 = 0; i0 < 120; i0++) {
+    g_net_7_bias[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 120; i1++) {
+      g_net_7_bias[i1] += net_8_mul_bw[120*i0 + i1];
+    }
+  }
+}
+
+/* %73 = matmul %71, %4 : f32[32,400]                   # examples/lenet.lua:12 backward */
+static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restrict net_8_mul_bw, const float *restrict p_net_7_weight) {
+  for (int i1 = 0; i1 < 400; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      lenet_axpy_4x16_k120(net_7_matmul_bw + (i0) * 400 + i1, net_8_mul_bw + (i0) * 120, p_net_7_weight + i1);
+    }
+  }
+}
+
+/* %74 = matmul %71^T, %36 : f32[120,400]               # examples/lenet.lua:12 backward */
+static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict net_8_mul_bw, const float *restrict net_5_max) {
+  for (int i1 = 0; i1 < 400; i1 += 16) {
+    for (int i0 = 0; i0 < 120; i0 += 4) {
+      lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, net_8_mul_bw + i0, net_5_max + i1);
+    }
+  }
+}
+
+/* %76 = argmax_mask %34 {dim=1} : f32[4,12800]         # examples/lenet.lua:10 backward */
+static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const float *restrict net_5_window) {
+  for (int i1 = 0; i1 < 12800; i1++) {
+    {
+      float row_max = net_5_window[i1], row_sum = 0.0f;
+      int row_at = 0;
+      for (int i2 = 0; i2 < 4; i2++) {
+        if (net_5_window[i1 + 12800*i2] > row_max) { row_max = net_5_window[i1 + 12800*i2]; row_at = i2; }
+      }
+      for (int i2 = 0; i2 < 4; i2++) {
+        net_5_argmax_mask_bw[i1 + 12800*i2] = i2 == row_at ? 1.0f : 0.0f;
+      }
+      (void)row_sum;
+    }
+  }
+}
+
+/* %77 = mul %76, %75 : f32[4,12800]                    # examples/lenet.lua:10 backward */
+static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net_5_argmax_mask_bw, const float *restrict net_7_matmul_bw) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 12800; i1++) {
+      net_5_mul_bw[12800*i0 + i1] = (net_5_argmax_mask_bw[12800*i0 + i1] * net_7_matmul_bw[i1]);
+    }
+  }
+}
+
+/* %79 = unwindow %78 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
+static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *restrict net_5_mul_bw) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 16; w_c++) {
+        for (int w_oh = 0; w_oh < 5; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          const float *restrict w_col = net_5_mul_bw + w_c * 25 + w_kh * 25600 + w_n * 400 + w_oh * 5;
+          float *restrict w_img = net_5_unwindow_bw + (w_n * 16 + w_c) * 100 + w_ih * 10;
+          /* kernel column 0: output columns [0,0) padding, [0,5) image, [5,5) padding */
+          for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,5) image, [5,5) padding */
+          for (int w_ow = 0; w_ow < 5; w_ow++) w_img[w_ow * 2 + 1] = w_col[12800 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %81 = mul %79, %80 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
+ *   with %80 = step %32 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
+ */
+static void lenet_mul_81(float *restrict net_4_mul_bw, const float *restrict net_5_unwindow_bw, const float *restrict net_4_relu) {
+  for (int i0 = 0; i0 < 51200; i0++) {
+    net_4_mul_bw[i0] = (net_5_unwindow_bw[i0] * dlc_stepf(net_4_relu[i0]));
+  }
+}
+
+/* %82 = sum_to %81 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
+static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    net_3_sum_to_bw[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 16; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 96; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_mul_bw[1600*i0 + 100*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        for (int i2 = 96; i2 < 100; i2++) r_part[0] += net_4_mul_bw[1600*i0 + 100*i1 + i2];
+        net_3_sum_to_bw[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %84 = permute %81 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
+static void lenet_permute_84(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 100; i2++) {
+        net_3_permute_bw[3200*i0 + 100*i1 + i2] = net_4_mul_bw[100*i0 + 1600*i1 + i2];
+      }
+    }
+  }
+}
+
+/* %86 = matmul %85, %26^T : f32[16,150]                # examples/lenet.lua:10 backward */
+static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
+  for (int i0 = 0; i0 < 2400; i0++) {
+    net_3_matmul_bw[i0] = 0.0f;
+  }
+  for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
+    for (int i0 = 0; i0 < 16; i0 += 4) {
+      for (int i1 = 0; i1 < 148; i1 += 4) {
+        lenet_dot_4x4_k784_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
+      }
+      lenet_dot_4x2_k784_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
+    }
+  }
+  for (int i0 = 0; i0 < 16; i0 += 4) {
+    for (int i1 = 0; i1 < 148; i1 += 4) {
+      lenet_dot_4x4_k64_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (i1) * 3200 + 3136);
+    }
+    lenet_dot_4x2_k64_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (148) * 3200 + 3136);
+  }
+}
+
+/* %87 = matmul %25^T, %85 : f32[150,3200]              # examples/lenet.lua:10 backward */
+static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
+  for (int i1 = 0; i1 < 3200; i1 += 16) {
+    for (int i0 = 0; i0 < 148; i0 += 4) {
+      lenet_axpy_ta_4x16_k16(net_3_matmul_bw_2 + (i0) * 3200 + i1, p_net_3_weight + i0, net_3_permute_bw + i1);
+    }
+    {
+      lenet_axpy_ta_2x16_k16(net_3_matmul_bw_2 + (148) * 3200 + i1, p_net_3_weight + 148, net_3_permute_bw + i1);
+    }
+  }
+}
+
+/* %90 = unwindow %88 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
+static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw_2) {
+  for (int i0 = 0; i0 < 37632; i0++) {
+    net_3_unwindow_bw[i0] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 6; w_c++) {
+    for (int w_kh = 0; w_kh < 5; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw_2 + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[3200 + w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[6400 + w_ow];
+          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[9600 + w_ow];
+          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[12800 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %92 = argmax_mask %21 {dim=1} : f32[4,37632]         # examples/lenet.lua:9 backward */
+static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const float *restrict net_2_window) {
+  for (int i1 = 0; i1 < 37632; i1++) {
+    {
+      float row_max = net_2_window[i1], row_sum = 0.0f;
+      int row_at = 0;
+      for (int i2 = 0; i2 < 4; i2++) {
+        if (net_2_window[i1 + 37632*i2] > row_max) { row_max = net_2_window[i1 + 37632*i2]; row_at = i2; }
+      }
+      for (int i2 = 0; i2 < 4; i2++) {
+        net_2_argmax_mask_bw[i1 + 37632*i2] = i2 == row_at ? 1.0f : 0.0f;
+      }
+      (void)row_sum;
+    }
+  }
+}
+
+/* %93 = mul %92, %91 : f32[4,37632]                    # examples/lenet.lua:9 backward */
+static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net_2_argmax_mask_bw, const float *restrict net_3_unwindow_bw) {
+  for (int i0 = 0; i0 < 4; i0++) {
+    for (int i1 = 0; i1 < 37632; i1++) {
+      net_2_mul_bw[37632*i0 + i1] = (net_2_argmax_mask_bw[37632*i0 + i1] * net_3_unwindow_bw[i1]);
+    }
+  }
+}
+
+/* %95 = unwindow %94 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
+static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *restrict net_2_mul_bw) {
+  for (int w_kh = 0; w_kh < 2; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_c = 0; w_c < 6; w_c++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh * 2 + w_kh;
+          const float *restrict w_col = net_2_mul_bw + w_c * 196 + w_kh * 75264 + w_n * 1176 + w_oh * 14;
+          float *restrict w_img = net_2_unwindow_bw + (w_n * 6 + w_c) * 784 + w_ih * 28;
+          /* kernel column 0: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 0] = w_col[0 + w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow * 2 + 1] = w_col[37632 + w_ow];
+        }
+      }
+    }
+  }
+}
+
+/* %97 = mul %95, %96 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
+ *   with %96 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
+ */
+static void lenet_mul_97(float *restrict net_1_mul_bw, const float *restrict net_2_unwindow_bw, const float *restrict net_1_relu) {
+  for (int i0 = 0; i0 < 150528; i0++) {
+    net_1_mul_bw[i0] = (net_2_unwindow_bw[i0] * dlc_stepf(net_1_relu[i0]));
+  }
+}
+
+/* %98 = sum_to %97 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
+static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
+  for (int i0 = 0; i0 < 6; i0++) {
+    net_0_sum_to_bw[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 6; i1++) {
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 784; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_mul_bw[4704*i0 + 784*i1 + (i2 + i3)];
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        net_0_sum_to_bw[i1] += r_part[0];
+      }
+    }
+  }
+}
+
+/* %100 = permute %97 {dims=2,1,3,4} : f32[6,32,28,28]  # examples/lenet.lua:9 backward */
+static void lenet_permute_100(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
+  for (int i0 = 0; i0 < 6; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      for (int i2 = 0; i2 < 784; i2++) {
+        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_mul_bw[784*i0 + 4704*i1 + i2];
+      }
+    }
+  }
 }
 
 /* %102 = matmul %101, %13^T : f32[6,25]                # examples/lenet.lua:9 backward */
@@ -2170,22 +2164,6 @@ static void lenet_assign_327(float *restrict p_net_11_bias, const float *restric
   }
 }
 
-/* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16 */
-static void lenet_xent_46_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
-      }
-      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
-    }
-  }
-}
-
 void lenet_init(lenet_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -2335,7 +2313,7 @@ float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
   lenet_matmul_40(net_9_matmul, net_8_relu, p_net_9_weight); /* %40 matmul: net.9 Linear, examples/lenet.lua:13 */
   lenet_relu_42(net_10_relu, net_9_matmul, p_net_9_bias); /* %42 relu: net.10 ReLU, examples/lenet.lua:13 */
   lenet_matmul_43(net_11_matmul, net_10_relu, p_net_11_weight); /* %43 matmul: net.11 Linear, examples/lenet.lua:14 */
-  lenet_add_44(net_11_add, net_11_matmul, p_net_11_bias); /* %44 add: net.11 Linear, examples/lenet.lua:14 */
+  lenet_assign_51(net_11_add, net_11_matmul, p_net_11_bias); /* %44 add: net.11 Linear, examples/lenet.lua:14 */
   lenet_xent_46(crossentropyloss0_xent, net_11_add, target); /* %46 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_sum_to_47(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %47 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_div_49(crossentropyloss0_div, crossentropyloss0_sum_to); /* %49 div: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
@@ -2536,7 +2514,7 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   lenet_relu_42(net_10_relu, net_9_matmul, p_net_9_bias); /* %42 relu: net.10 ReLU, examples/lenet.lua:13 */
   lenet_matmul_43(net_11_matmul, net_10_relu, p_net_11_weight); /* %43 matmul: net.11 Linear, examples/lenet.lua:14 */
   lenet_assign_51(out, net_11_matmul, p_net_11_bias); /* %44 add: net.11 Linear, examples/lenet.lua:14 */
-  lenet_xent_46_v2(sample_loss, out, target); /* %46 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_xent_46(sample_loss, out, target); /* %46 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   /* %51 = assign: computed in place by %44 */
   /* %53 = assign: computed in place by %46 */
 }
@@ -2621,6 +2599,7 @@ static int lenet_rt_save_meta(const void *m, const char *path, const char *const
 static int lenet_rt_load(void *m, const char *path) { return lenet_load(m, path); }
 static const char *lenet_rt_error(const void *m) { return ((const lenet_model *)m)->error; }
 static int64_t lenet_rt_steps(const void *m) { return ((const lenet_model *)m)->step; }
+static void lenet_rt_tensors(void *m, RtTensor *t) { lenet_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void lenet_rt_threads(int n) { omp_set_num_threads(n); }
@@ -2633,6 +2612,7 @@ const RtNet lenet_net = {
     .init = lenet_rt_init, .forward = lenet_rt_forward,
     .train_step = lenet_rt_train_step, .eval = lenet_rt_eval,
     .save_meta = lenet_rt_save_meta, .load = lenet_rt_load, .error = lenet_rt_error, .steps = lenet_rt_steps,
+    .ntensors = LENET_NTENSORS, .nparams = 10, .tensors = lenet_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = lenet_rt_threads,
 #endif

@@ -93,17 +93,10 @@ static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const
 /* %26 = assign %2, %25 : f32[1,1]                      # examples/linreg.lua:17 backward
  *   with %25 = sub %2, %24 : f32[1,1]                         # examples/linreg.lua:17 backward
  *   with %24 = mul %23, %19 : f32[1,1]                        # examples/linreg.lua:17 backward
+ *   the same kernel, on other buffers, computes %29 (2 blocks share it)
  */
-static void linreg_assign_26(float *restrict p_w, const float *restrict g_w) {
-  p_w[0] = (p_w[0] - (LINREG_LR * g_w[0]));
-}
-
-/* %29 = assign %3, %28 : f32[1]                        # examples/linreg.lua:17 backward
- *   with %28 = sub %3, %27 : f32[1]                           # examples/linreg.lua:17 backward
- *   with %27 = mul %23, %21 : f32[1]                          # examples/linreg.lua:17 backward
- */
-static void linreg_assign_29(float *restrict p_b, const float *restrict g_b) {
-  p_b[0] = (p_b[0] - (LINREG_LR * g_b[0]));
+static void linreg_assign_26(float *restrict out0, const float *restrict in0) {
+  out0[0] = (out0[0] - (LINREG_LR * in0[0]));
 }
 
 void linreg_init(linreg_model *m, uint64_t seed) {
@@ -152,7 +145,7 @@ static void linreg_update(linreg_model *restrict m) {
   float *const p_b = m->param + 16;
   float *const g_b = m->grad + 16;
   linreg_assign_26(p_w, g_w); /* %26 assign: examples/linreg.lua:17, backward */
-  linreg_assign_29(p_b, g_b); /* %29 assign: examples/linreg.lua:17, backward */
+  linreg_assign_26(p_b, g_b); /* %29 assign: examples/linreg.lua:17, backward */
 }
 
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y) {

@@ -109,34 +109,6 @@ static inline void mlp_dot_4x4_k376_acc(float *restrict c, const float *restrict
   c[771] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
-static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    net_1_matmul[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4) {
-      mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
-    }
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4) {
-      mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
-    }
-  }
-}
-
-/* %10 = relu %9 : f32[64,256]                          # examples/mlp.lua:10
- *   with %9 = add %8, %1 : f32[64,256]                        # examples/mlp.lua:10
- */
-static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 256; i1++) {
-      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
-    }
-  }
-}
-
 static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -184,26 +156,6 @@ static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, 
   c[385] = dlc_hsum_v8f(&r_acc3_1);
   c[386] = dlc_hsum_v8f(&r_acc3_2);
   c[387] = dlc_hsum_v8f(&r_acc3_3);
-}
-
-/* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
-static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict net_2_relu, const float *restrict p_net_3_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      mlp_dot_4x4_k256(net_3_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
-    }
-  }
-}
-
-/* %13 = relu %12 : f32[64,128]                         # examples/mlp.lua:11
- *   with %12 = add %11, %3 : f32[64,128]                      # examples/mlp.lua:11
- */
-static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_4_relu[128*i0 + i1] = dlc_reluf((net_3_matmul[128*i0 + i1] + p_net_3_bias[i1]));
-    }
-  }
 }
 
 static inline void mlp_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -286,6 +238,228 @@ static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, 
   c[31] = dlc_hsum_v8f(&r_acc3_1);
 }
 
+static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 10; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 10];
+    float r_a2 = a[i2 + 20];
+    float r_a3 = a[i2 + 30];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
+}
+
+static inline void mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 256];
+    float r_a1 = a[i2 * 256 + 1];
+    float r_a2 = a[i2 * 256 + 2];
+    float r_a3 = a[i2 * 256 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
+}
+
+/* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
+static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+  for (int i0 = 0; i0 < 16384; i0++) {
+    net_1_matmul[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4) {
+      mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
+    }
+  }
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 256; i1 += 4) {
+      mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+    }
+  }
+}
+
+/* %10 = relu %9 : f32[64,256]                          # examples/mlp.lua:10
+ *   with %9 = add %8, %1 : f32[64,256]                        # examples/mlp.lua:10
+ */
+static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
+    }
+  }
+}
+
+/* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
+static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict net_2_relu, const float *restrict p_net_3_weight) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      mlp_dot_4x4_k256(net_3_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
+    }
+  }
+}
+
+/* %13 = relu %12 : f32[64,128]                         # examples/mlp.lua:11
+ *   with %12 = add %11, %3 : f32[64,128]                      # examples/mlp.lua:11
+ */
+static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      net_4_relu[128*i0 + i1] = dlc_reluf((net_3_matmul[128*i0 + i1] + p_net_3_bias[i1]));
+    }
+  }
+}
+
 /* %14 = matmul %13, %4^T : f32[64,10]                  # examples/mlp.lua:12 */
 static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict net_4_relu, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
@@ -298,36 +472,30 @@ static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict ne
 
 /* %22 = assign %21, %15 : f32[64,10]                   # examples/mlp.lua:16
  *   with %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12
+ *   the same kernel, on other buffers, computes %15 (2 blocks share it)
  */
-static void mlp_assign_22(float *restrict out, const float *restrict net_5_matmul, const float *restrict p_net_5_bias) {
+static void mlp_assign_22(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out[10*i0 + i1] = (net_5_matmul[10*i0 + i1] + p_net_5_bias[i1]);
+      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
     }
   }
 }
 
-/* %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12 */
-static void mlp_add_15(float *restrict net_5_add, const float *restrict net_5_matmul, const float *restrict p_net_5_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 10; i1++) {
-      net_5_add[10*i0 + i1] = (net_5_matmul[10*i0 + i1] + p_net_5_bias[i1]);
-    }
-  }
-}
-
-/* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14 */
-static void mlp_xent_17(float *restrict crossentropyloss0_xent, const float *restrict net_5_add, const int32_t *restrict target) {
+/* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14
+ *   the same kernel, on other buffers, computes %17 (2 blocks share it)
+ */
+static void mlp_xent_17(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(net_5_add[10*i0 + i2] - row_max);
+        row_sum += expf(in0[10*i0 + i2] - row_max);
       }
-      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_5_add[10*i0 + target[i0]];
+      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
     }
   }
 }
@@ -399,37 +567,6 @@ static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict cr
   }
 }
 
-static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 10; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 10];
-    float r_a2 = a[i2 + 20];
-    float r_a3 = a[i2 + 30];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
-}
-
 /* %33 = matmul %31, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
 static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_5_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -437,56 +574,6 @@ static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict
       mlp_axpy_4x16_k10(net_5_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_5_weight + i1);
     }
   }
-}
-
-static inline void mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 10];
-    float r_a1 = a[i2 * 10 + 1];
-    float r_a2 = a[i2 * 10 + 2];
-    float r_a3 = a[i2 * 10 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
-}
-
-static inline void mlp_axpy_ta_2x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 10];
-    float r_a1 = a[i2 * 10 + 1];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
 }
 
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
@@ -522,37 +609,6 @@ static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict ne
   }
 }
 
-static inline void mlp_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 128; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 128];
-    float r_a2 = a[i2 + 256];
-    float r_a3 = a[i2 + 384];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
-}
-
 /* %38 = matmul %36, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
 static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict net_4_mul_bw, const float *restrict p_net_3_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
@@ -560,37 +616,6 @@ static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict
       mlp_axpy_4x16_k128(net_3_matmul_bw + (i0) * 256 + i1, net_4_mul_bw + (i0) * 128, p_net_3_weight + i1);
     }
   }
-}
-
-static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 128];
-    float r_a1 = a[i2 * 128 + 1];
-    float r_a2 = a[i2 * 128 + 2];
-    float r_a3 = a[i2 * 128 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 256, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 264, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 512, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
@@ -621,37 +646,6 @@ static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict ne
       g_net_1_bias[i1] += net_2_mul_bw[256*i0 + i1];
     }
   }
-}
-
-static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 256];
-    float r_a1 = a[i2 * 256 + 1];
-    float r_a2 = a[i2 * 256 + 2];
-    float r_a3 = a[i2 * 256 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 784, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 792, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 1568, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 1576, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 2352, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
 }
 
 /* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
@@ -777,22 +771,6 @@ static void mlp_assign_99(float *restrict p_net_5_bias, const float *restrict s_
   }
 }
 
-/* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14 */
-static void mlp_xent_17_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
-      }
-      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
-    }
-  }
-}
-
 void mlp_init(mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -865,7 +843,7 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
   mlp_matmul_11(net_3_matmul, net_2_relu, p_net_3_weight); /* %11 matmul: net.3 Linear, examples/mlp.lua:11 */
   mlp_relu_13(net_4_relu, net_3_matmul, p_net_3_bias); /* %13 relu: net.4 ReLU, examples/mlp.lua:11 */
   mlp_matmul_14(net_5_matmul, net_4_relu, p_net_5_weight); /* %14 matmul: net.5 Linear, examples/mlp.lua:12 */
-  mlp_add_15(net_5_add, net_5_matmul, p_net_5_bias); /* %15 add: net.5 Linear, examples/mlp.lua:12 */
+  mlp_assign_22(net_5_add, net_5_matmul, p_net_5_bias); /* %15 add: net.5 Linear, examples/mlp.lua:12 */
   mlp_xent_17(crossentropyloss0_xent, net_5_add, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   mlp_sum_to_18(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %18 sum_to: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   mlp_div_20(crossentropyloss0_div, crossentropyloss0_sum_to); /* %20 div: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
@@ -956,7 +934,7 @@ void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float 
   mlp_relu_13(net_4_relu, net_3_matmul, p_net_3_bias); /* %13 relu: net.4 ReLU, examples/mlp.lua:11 */
   mlp_matmul_14(net_5_matmul, net_4_relu, p_net_5_weight); /* %14 matmul: net.5 Linear, examples/mlp.lua:12 */
   mlp_assign_22(out, net_5_matmul, p_net_5_bias); /* %15 add: net.5 Linear, examples/mlp.lua:12 */
-  mlp_xent_17_v2(sample_loss, out, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_xent_17(sample_loss, out, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   /* %22 = assign: computed in place by %15 */
   /* %24 = assign: computed in place by %17 */
 }
@@ -1022,6 +1000,7 @@ static int mlp_rt_save_meta(const void *m, const char *path, const char *const *
 static int mlp_rt_load(void *m, const char *path) { return mlp_load(m, path); }
 static const char *mlp_rt_error(const void *m) { return ((const mlp_model *)m)->error; }
 static int64_t mlp_rt_steps(const void *m) { return ((const mlp_model *)m)->step; }
+static void mlp_rt_tensors(void *m, RtTensor *t) { mlp_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void mlp_rt_threads(int n) { omp_set_num_threads(n); }
@@ -1034,6 +1013,7 @@ const RtNet mlp_net = {
     .init = mlp_rt_init, .forward = mlp_rt_forward,
     .train_step = mlp_rt_train_step, .eval = mlp_rt_eval,
     .save_meta = mlp_rt_save_meta, .load = mlp_rt_load, .error = mlp_rt_error, .steps = mlp_rt_steps,
+    .ntensors = MLP_NTENSORS, .nparams = 6, .tensors = mlp_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = mlp_rt_threads,
 #endif

@@ -11,36 +11,6 @@
 #define REGRESSION_LR 0.05f   /* examples/regression.lua:13 */
 #define REGRESSION_MOMENTUM 0.9f   /* examples/regression.lua:13 */
 
-/* %5 = transpose %0 : f32[1,32]                        # examples/regression.lua:9 */
-static void regression_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
-  for (int i1 = 0; i1 < 32; i1++) {
-    net_0_transpose[i1] = p_net_0_weight[i1];
-  }
-}
-
-/* %6 = matmul %4, %5 : f32[64,32]                      # examples/regression.lua:9 */
-static void regression_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
-  for (int i0 = 0; i0 < 2048; i0++) {
-    net_0_matmul[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i2 = 0; i2 < 32; i2++) {
-      net_0_matmul[32*i0 + i2] += x[i0] * net_0_transpose[i2];
-    }
-  }
-}
-
-/* %8 = tanh %7 : f32[64,32]                            # examples/regression.lua:9
- *   with %7 = add %6, %1 : f32[64,32]                         # examples/regression.lua:9
- */
-static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      net_1_tanh[32*i0 + i1] = tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
-    }
-  }
-}
-
 static inline void regression_dot_4x1_k32(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
@@ -61,6 +31,38 @@ static inline void regression_dot_4x1_k32(float *restrict c, const float *restri
   c[1] = dlc_hsum_v8f(&r_acc1_0);
   c[2] = dlc_hsum_v8f(&r_acc2_0);
   c[3] = dlc_hsum_v8f(&r_acc3_0);
+}
+
+/* %5 = transpose %0 : f32[1,32]                        # examples/regression.lua:9 */
+static void regression_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
+  for (int i1 = 0; i1 < 32; i1++) {
+    net_0_transpose[i1] = p_net_0_weight[i1];
+  }
+}
+
+/* %6 = matmul %4, %5 : f32[64,32]                      # examples/regression.lua:9
+ *   the same kernel, on other buffers, computes %42 (2 blocks share it)
+ */
+static void regression_matmul_6(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 2048; i0++) {
+    out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i2 = 0; i2 < 32; i2++) {
+      out0[32*i0 + i2] += in0[i0] * in1[i2];
+    }
+  }
+}
+
+/* %8 = tanh %7 : f32[64,32]                            # examples/regression.lua:9
+ *   with %7 = add %6, %1 : f32[64,32]                         # examples/regression.lua:9
+ */
+static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
+      net_1_tanh[32*i0 + i1] = tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
+    }
+  }
 }
 
 /* %9 = matmul %8, %2^T : f32[64,1]                     # examples/regression.lua:10 */
@@ -153,18 +155,6 @@ static void regression_sum_to_41(float *restrict g_net_2_bias, const float *rest
   }
 }
 
-/* %42 = matmul %40, %2 : f32[64,32]                    # examples/regression.lua:10 backward */
-static void regression_matmul_42(float *restrict net_2_matmul_bw, const float *restrict huberloss0_mul_bw, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 2048; i0++) {
-    net_2_matmul_bw[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i2 = 0; i2 < 32; i2++) {
-      net_2_matmul_bw[32*i0 + i2] += huberloss0_mul_bw[i0] * p_net_2_weight[i2];
-    }
-  }
-}
-
 /* %43 = matmul %40^T, %8 : f32[1,32]                   # examples/regression.lua:10 backward */
 static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict huberloss0_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -213,28 +203,11 @@ static void regression_matmul_48(float *restrict g_net_0_weight, const float *re
 
 /* %61 = add %60, %49 : f32[32,1]                       # examples/regression.lua:13 backward
  *   with %60 = mul %58, %59 : f32[32,1]                       # examples/regression.lua:13 backward
+ *   the same kernel, on other buffers, computes %68, %75 (3 blocks share it)
  */
-static void regression_add_61(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
+static void regression_add_61(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_weight_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
-  }
-}
-
-/* %68 = add %67, %51 : f32[32]                         # examples/regression.lua:13 backward
- *   with %67 = mul %58, %66 : f32[32]                         # examples/regression.lua:13 backward
- */
-static void regression_add_68(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_bias_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
-  }
-}
-
-/* %75 = add %74, %53 : f32[1,32]                       # examples/regression.lua:13 backward
- *   with %74 = mul %58, %73 : f32[1,32]                       # examples/regression.lua:13 backward
- */
-static void regression_add_75(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_2_weight_momentum_buffer[i0] = ((REGRESSION_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
+    out0[i0] = ((REGRESSION_MOMENTUM * out0[i0]) + in0[i0]);
   }
 }
 
@@ -248,30 +221,11 @@ static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, cons
 /* %65 = assign %0, %64 : f32[32,1]                     # examples/regression.lua:13 backward
  *   with %64 = sub %0, %63 : f32[32,1]                        # examples/regression.lua:13 backward
  *   with %63 = mul %57, %61 : f32[32,1]                       # examples/regression.lua:13 backward
+ *   the same kernel, on other buffers, computes %72, %79 (3 blocks share it)
  */
-static void regression_assign_65(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
+static void regression_assign_65(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (REGRESSION_LR * s_net_0_weight_momentum_buffer[i0]));
-  }
-}
-
-/* %72 = assign %1, %71 : f32[32]                       # examples/regression.lua:13 backward
- *   with %71 = sub %1, %70 : f32[32]                          # examples/regression.lua:13 backward
- *   with %70 = mul %57, %68 : f32[32]                         # examples/regression.lua:13 backward
- */
-static void regression_assign_72(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (REGRESSION_LR * s_net_0_bias_momentum_buffer[i0]));
-  }
-}
-
-/* %79 = assign %2, %78 : f32[1,32]                     # examples/regression.lua:13 backward
- *   with %78 = sub %2, %77 : f32[1,32]                        # examples/regression.lua:13 backward
- *   with %77 = mul %57, %75 : f32[1,32]                       # examples/regression.lua:13 backward
- */
-static void regression_assign_79(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (REGRESSION_LR * s_net_2_weight_momentum_buffer[i0]));
+    out0[i0] = (out0[i0] - (REGRESSION_LR * in0[i0]));
   }
 }
 
@@ -371,7 +325,7 @@ float regression_grad(regression_model *restrict m, const float *x, const float 
   regression_div_24(huberloss0_div, huberloss0_sum_to); /* %24 div: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_mul_40(huberloss0_mul_bw, huberloss0_clamp, huberloss0_abs, huberloss0_sub); /* %40 mul: huberloss0 HuberLoss, examples/regression.lua:12, backward */
   regression_sum_to_41(g_net_2_bias, huberloss0_mul_bw); /* %41 sum_to: net.2 Linear, examples/regression.lua:10, backward */
-  regression_matmul_42(net_2_matmul_bw, huberloss0_mul_bw, p_net_2_weight); /* %42 matmul: net.2 Linear, examples/regression.lua:10, backward */
+  regression_matmul_6(net_2_matmul_bw, huberloss0_mul_bw, p_net_2_weight); /* %42 matmul: net.2 Linear, examples/regression.lua:10, backward */
   regression_matmul_43(g_net_2_weight, huberloss0_mul_bw, net_1_tanh); /* %43 matmul: net.2 Linear, examples/regression.lua:10, backward */
   regression_mul_46(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %46 mul: net.1 Tanh, examples/regression.lua:9, backward */
   regression_sum_to_47(g_net_0_bias, net_1_mul_bw); /* %47 sum_to: net.0 Linear, examples/regression.lua:9, backward */
@@ -397,15 +351,15 @@ static void regression_update(regression_model *restrict m) {
   float *const p_net_2_weight = m->param + 64;
   float *const p_net_2_bias = m->param + 96;
   regression_add_61(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %61 add: examples/regression.lua:13, backward */
-  regression_add_68(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %68 add: examples/regression.lua:13, backward */
-  regression_add_75(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %75 add: examples/regression.lua:13, backward */
+  regression_add_61(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %68 add: examples/regression.lua:13, backward */
+  regression_add_61(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %75 add: examples/regression.lua:13, backward */
   regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add: examples/regression.lua:13, backward */
   /* %62 = assign: computed in place by %61 */
   regression_assign_65(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %65 assign: examples/regression.lua:13, backward */
   /* %69 = assign: computed in place by %68 */
-  regression_assign_72(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %72 assign: examples/regression.lua:13, backward */
+  regression_assign_65(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %72 assign: examples/regression.lua:13, backward */
   /* %76 = assign: computed in place by %75 */
-  regression_assign_79(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %79 assign: examples/regression.lua:13, backward */
+  regression_assign_65(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %79 assign: examples/regression.lua:13, backward */
   /* %83 = assign: computed in place by %82 */
   regression_assign_86(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %86 assign: examples/regression.lua:13, backward */
 }
@@ -498,6 +452,7 @@ static int regression_rt_save_meta(const void *m, const char *path, const char *
 static int regression_rt_load(void *m, const char *path) { return regression_load(m, path); }
 static const char *regression_rt_error(const void *m) { return ((const regression_model *)m)->error; }
 static int64_t regression_rt_steps(const void *m) { return ((const regression_model *)m)->step; }
+static void regression_rt_tensors(void *m, RtTensor *t) { regression_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void regression_rt_threads(int n) { omp_set_num_threads(n); }
@@ -510,6 +465,7 @@ const RtNet regression_net = {
     .init = regression_rt_init, .forward = regression_rt_forward,
     .train_step = regression_rt_train_step, .eval = regression_rt_eval,
     .save_meta = regression_rt_save_meta, .load = regression_rt_load, .error = regression_rt_error, .steps = regression_rt_steps,
+    .ntensors = REGRESSION_NTENSORS, .nparams = 4, .tensors = regression_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = regression_rt_threads,
 #endif

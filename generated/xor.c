@@ -45,10 +45,12 @@ static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_m
   }
 }
 
-/* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10 */
-static void xor_transpose_9(float *restrict net_2_transpose, const float *restrict p_net_2_weight) {
+/* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10
+ *   the same kernel, on other buffers, computes %25 (2 blocks share it)
+ */
+static void xor_transpose_9(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
-    net_2_transpose[i0] = p_net_2_weight[i0];
+    out0[i0] = in0[i0];
   }
 }
 
@@ -67,19 +69,11 @@ static void xor_matmul_10(float *restrict net_2_matmul, const float *restrict ne
 /* %23 = assign %22, %12 : f32[4,1]                     # examples/xor.lua:14
  *   with %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
  *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
+ *   the same kernel, on other buffers, computes %12 (2 blocks share it)
  */
-static void xor_assign_23(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+static void xor_assign_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 4; i0++) {
-    out[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
-  }
-}
-
-/* %12 = sigmoid %11 : f32[4,1]                         # examples/xor.lua:10
- *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
- */
-static void xor_sigmoid_12(float *restrict net_3_sigmoid, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    net_3_sigmoid[i0] = dlc_sigmoidf((net_2_matmul[i0] + p_net_2_bias[0]));
+    out0[i0] = dlc_sigmoidf((in0[i0] + in1[0]));
   }
 }
 
@@ -196,19 +190,11 @@ static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, const flo
 
 /* %59 = add %58, %42 : f32[4]                          # examples/xor.lua:13 backward
  *   with %58 = mul %49, %57 : f32[4]                          # examples/xor.lua:13 backward
+ *   the same kernel, on other buffers, computes %66 (2 blocks share it)
  */
-static void xor_add_59(float *restrict s_net_0_bias_momentum_buffer, const float *restrict g_net_0_bias) {
+static void xor_add_59(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
-    s_net_0_bias_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_bias_momentum_buffer[i0]) + g_net_0_bias[i0]);
-  }
-}
-
-/* %66 = add %65, %44 : f32[1,4]                        # examples/xor.lua:13 backward
- *   with %65 = mul %49, %64 : f32[1,4]                        # examples/xor.lua:13 backward
- */
-static void xor_add_66(float *restrict s_net_2_weight_momentum_buffer, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    s_net_2_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_2_weight_momentum_buffer[i0]) + g_net_2_weight[i0]);
+    out0[i0] = ((XOR_MOMENTUM * out0[i0]) + in0[i0]);
   }
 }
 
@@ -232,20 +218,11 @@ static void xor_assign_56(float *restrict p_net_0_weight, const float *restrict 
 /* %63 = assign %1, %62 : f32[4]                        # examples/xor.lua:13 backward
  *   with %62 = sub %1, %61 : f32[4]                           # examples/xor.lua:13 backward
  *   with %61 = mul %48, %59 : f32[4]                          # examples/xor.lua:13 backward
+ *   the same kernel, on other buffers, computes %70 (2 blocks share it)
  */
-static void xor_assign_63(float *restrict p_net_0_bias, const float *restrict s_net_0_bias_momentum_buffer) {
+static void xor_assign_63(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (XOR_LR * s_net_0_bias_momentum_buffer[i0]));
-  }
-}
-
-/* %70 = assign %2, %69 : f32[1,4]                      # examples/xor.lua:13 backward
- *   with %69 = sub %2, %68 : f32[1,4]                         # examples/xor.lua:13 backward
- *   with %68 = mul %48, %66 : f32[1,4]                        # examples/xor.lua:13 backward
- */
-static void xor_assign_70(float *restrict p_net_2_weight, const float *restrict s_net_2_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (XOR_LR * s_net_2_weight_momentum_buffer[i0]));
+    out0[i0] = (out0[i0] - (XOR_LR * in0[i0]));
   }
 }
 
@@ -263,13 +240,6 @@ static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_
 static void xor_pow_16(float *restrict mseloss0_pow, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
     mseloss0_pow[i0] = dlc_sqf((out[i0] - target[i0]));
-  }
-}
-
-/* %25 = assign %24, %20 : f32[4]                       # examples/xor.lua:14 */
-static void xor_assign_25(float *restrict sample_loss, const float *restrict mseloss0_pow) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    sample_loss[i0] = mseloss0_pow[i0];
   }
 }
 
@@ -330,7 +300,7 @@ float xor_grad(xor_model *restrict m, const float *x, const float *target) {
   xor_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/xor.lua:9 */
   xor_transpose_9(net_2_transpose, p_net_2_weight); /* %9 transpose: net.2 Linear, examples/xor.lua:10 */
   xor_matmul_10(net_2_matmul, net_1_tanh, net_2_transpose); /* %10 matmul: net.2 Linear, examples/xor.lua:10 */
-  xor_sigmoid_12(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %12 sigmoid: net.3 Sigmoid, examples/xor.lua:10 */
+  xor_assign_23(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %12 sigmoid: net.3 Sigmoid, examples/xor.lua:10 */
   xor_sub_14(mseloss0_sub, net_3_sigmoid, target); /* %14 sub: mseloss0 MSELoss, examples/xor.lua:12 */
   xor_sum_to_17(mseloss0_sum_to, mseloss0_sub); /* %17 sum_to: mseloss0 MSELoss, examples/xor.lua:12 */
   xor_div_19(mseloss0_div, mseloss0_sum_to); /* %19 div: mseloss0 MSELoss, examples/xor.lua:12 */
@@ -363,14 +333,14 @@ static void xor_update(xor_model *restrict m) {
   float *const p_net_2_bias = m->param + 48;
   xor_add_52(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %52 add: examples/xor.lua:13, backward */
   xor_add_59(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %59 add: examples/xor.lua:13, backward */
-  xor_add_66(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %66 add: examples/xor.lua:13, backward */
+  xor_add_59(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %66 add: examples/xor.lua:13, backward */
   xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add: examples/xor.lua:13, backward */
   /* %53 = assign: computed in place by %52 */
   xor_assign_56(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %56 assign: examples/xor.lua:13, backward */
   /* %60 = assign: computed in place by %59 */
   xor_assign_63(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %63 assign: examples/xor.lua:13, backward */
   /* %67 = assign: computed in place by %66 */
-  xor_assign_70(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %70 assign: examples/xor.lua:13, backward */
+  xor_assign_63(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %70 assign: examples/xor.lua:13, backward */
   /* %74 = assign: computed in place by %73 */
   xor_assign_77(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %77 assign: examples/xor.lua:13, backward */
 }
@@ -401,7 +371,7 @@ void xor_eval(xor_model *restrict m, const float *x, const float *target, float 
   xor_assign_23(out, net_2_matmul, p_net_2_bias); /* %12 sigmoid: net.3 Sigmoid, examples/xor.lua:10 */
   xor_pow_16(mseloss0_pow, out, target); /* %16 pow: mseloss0 MSELoss, examples/xor.lua:12 */
   /* %23 = assign: computed in place by %12 */
-  xor_assign_25(sample_loss, mseloss0_pow); /* %25 assign: examples/xor.lua:14 */
+  xor_transpose_9(sample_loss, mseloss0_pow); /* %25 assign: examples/xor.lua:14 */
 }
 
 enum { XOR_NTENSORS = 8 };
@@ -461,6 +431,7 @@ static int xor_rt_save_meta(const void *m, const char *path, const char *const *
 static int xor_rt_load(void *m, const char *path) { return xor_load(m, path); }
 static const char *xor_rt_error(const void *m) { return ((const xor_model *)m)->error; }
 static int64_t xor_rt_steps(const void *m) { return ((const xor_model *)m)->step; }
+static void xor_rt_tensors(void *m, RtTensor *t) { xor_tensors(m, t); }
 #ifdef _OPENMP
 #include <omp.h>
 static void xor_rt_threads(int n) { omp_set_num_threads(n); }
@@ -473,6 +444,7 @@ const RtNet xor_net = {
     .init = xor_rt_init, .forward = xor_rt_forward,
     .train_step = xor_rt_train_step, .eval = xor_rt_eval,
     .save_meta = xor_rt_save_meta, .load = xor_rt_load, .error = xor_rt_error, .steps = xor_rt_steps,
+    .ntensors = XOR_NTENSORS, .nparams = 4, .tensors = xor_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = xor_rt_threads,
 #endif
