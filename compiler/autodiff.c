@@ -118,7 +118,7 @@ static char *grad_path(Graph *g, int loss) {
   char *from = ir_alloc((size_t)g->nnodes + 1), *to = ir_alloc((size_t)g->nnodes + 1);
   for (int i = 0; i <= loss; i++) {
     const Node *n = &g->nodes[i];
-    from[i] = n->op == OP_PARAM && !g->params[n->leaf].buffer;
+    from[i] = n->op == OP_PARAM && ir_trained(g, n->leaf);
     for (int k = 0; k < n->nin; k++) from[i] |= from[n->in[k]];
   }
   ir_reachable(g, &loss, 1, to);
@@ -157,7 +157,7 @@ void ad_gradients(Graph *g, int loss, int *grads) {
   }
   for (int i = 0; i < g->nparams; i++) {
     int p = g->params[i].node;
-    if (g->params[i].buffer) {
+    if (!ir_trained(g, i)) { /* a buffer or a frozen parameter: no gradient */
       grads[i] = -1;
       continue;
     }

@@ -191,14 +191,19 @@ static double fn_flops(const Plan *p, FnKind k) {
 void dump_stats(FILE *f, const Plan *p, int dtype64) {
   const Graph *g = p->g;
   fprintf(f, "model            %s\n", q(g->name));
-  int64_t buf = 0;
-  int nbuf = 0;
-  for (int i = 0; i < g->nparams; i++)
+  int64_t buf = 0, frz = 0;
+  int nbuf = 0, nfrz = 0;
+  for (int i = 0; i < g->nparams; i++) {
     if (g->params[i].buffer) buf += shape_numel(&g->params[i].shape), nbuf++;
-  fprintf(f, "parameters       %lld in %d tensors\n", (long long)(p->param_count - buf), g->nparams - nbuf);
+    else if (g->params[i].frozen) frz += shape_numel(&g->params[i].shape), nfrz++;
+  }
+  fprintf(f, "parameters       %lld in %d tensors", (long long)(p->param_count - buf), g->nparams - nbuf);
+  if (nfrz) fprintf(f, ", %lld in %d frozen (not trained)", (long long)frz, nfrz);
+  fprintf(f, "\n");
   if (nbuf) fprintf(f, "buffers          %lld in %d tensors (running statistics)\n", (long long)buf, nbuf);
   for (int i = 0; i < g->nparams; i++)
-    fprintf(f, "  %-30s %s%s\n", q(g->params[i].name), shape_str(&g->params[i].shape), g->params[i].buffer ? "  buffer" : "");
+    fprintf(f, "  %-30s %s%s\n", q(g->params[i].name), shape_str(&g->params[i].shape),
+            g->params[i].buffer ? "  buffer" : g->params[i].frozen ? "  frozen" : "");
   fprintf(f, "optimizer state  %lld\n", (long long)p->state_count);
   fprintf(f, "FLOPs forward    %.0f\n", fn_flops(p, FN_FORWARD));
   fprintf(f, "FLOPs train step %.0f\n", fn_flops(p, FN_GRAD) + fn_flops(p, FN_UPDATE));

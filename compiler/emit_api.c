@@ -377,6 +377,7 @@ void emit_descriptor(Em *e) {
   fprintf(f, "static int %s_rt_load(void *m, const char *path) { return %s_load(m, path); }\n", P, P);
   fprintf(f, "static const char *%s_rt_error(const void *m) { return ((const %s_model *)m)->error; }\n", P, P);
   fprintf(f, "static int64_t %s_rt_steps(const void *m) { return ((const %s_model *)m)->step; }\n", P, P);
+  fprintf(f, "static void %s_rt_tensors(void *m, RtTensor *t) { %s_tensors(m, t); }\n", P, P);
   if (lr_state(e) >= 0)
     fprintf(f, "static double %s_rt_lr(const void *m) { return %s_lr(m); }\n"
                "static void %s_rt_set_lr(void *m, double lr) { %s_set_lr(m, lr); }\n", P, P, P, P);
@@ -394,5 +395,7 @@ void emit_descriptor(Em *e) {
   fprintf(f, "    .save_meta = %s_rt_save_meta, .load = %s_rt_load, .error = %s_rt_error, .steps = %s_rt_steps,\n", P, P, P, P);
   if (lr_state(e) >= 0)
     fprintf(f, "    .sched = &%s_sched, .lr = %s_rt_lr, .set_lr = %s_rt_set_lr,\n", P, P, P);
+  fprintf(f, "    .ntensors = %s_NTENSORS, .nparams = %d, .tensors = %s_rt_tensors, /* parameters and buffers first */\n",
+          e->PRE, g->nparams, P);
   fprintf(f, "#ifdef _OPENMP\n    .set_threads = %s_rt_threads,\n#endif\n};\n", P);
 }

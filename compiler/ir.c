@@ -450,6 +450,10 @@ void ir_rename_param(Graph *g, int param, const char *name) {
 
 void ir_mark_buffer(Graph *g, int param) { leaf_of(g, param, OP_PARAM, g->params, "a parameter")->buffer = 1; }
 
+void ir_mark_frozen(Graph *g, int param) { leaf_of(g, param, OP_PARAM, g->params, "a parameter")->frozen = 1; }
+
+int ir_trained(const Graph *g, int i) { return !g->params[i].buffer && !g->params[i].frozen; }
+
 void ir_mark_eval_only(Graph *g, int output) {
   leaf_of(g, output, OP_OUTPUT, g->outputs, "an output")->eval_only = 1;
 }

@@ -159,6 +159,7 @@ typedef struct {
   int node;         /* the leaf node */
   int eval_only;    /* outputs: written by m_eval only (per-sample losses) */
   int buffer;       /* params: not trained (batch-norm running statistics), updated by m_grad */
+  int frozen;       /* params: module:freeze(): not trained (no gradient, no optimizer state) */
   int grad;         /* params: 1 + the node of its gradient slot (ir_grad), 0 while it has none */
   Loc loc;
 } Leaf;
@@ -291,6 +292,8 @@ void ir_set_flags(Graph *g, unsigned flags);      /* the NF_* flags new nodes ge
 void ir_set_on_error(Graph *g, void (*on_error)(void *ctx, const char *msg), void *ctx);
 void ir_rename_param(Graph *g, int param, const char *name); /* param: its node; name copied */
 void ir_mark_buffer(Graph *g, int param);   /* param (its node) is a buffer: not trained */
+void ir_mark_frozen(Graph *g, int param);   /* param (its node) is frozen: not trained */
+int ir_trained(const Graph *g, int i);      /* params[i] is trained: neither a buffer nor frozen */
 void ir_mark_eval_only(Graph *g, int output); /* output (its node) is written by m_eval only */
 
 /* The graph as the model file built it, made ready for the passes: every PHASE node replaced by

@@ -76,7 +76,7 @@ static int differentiate(Graph *g, Dsl *d) {
   ad_gradients(g, g->loss, grads);
   ir_add_root(g, FN_GRAD, g->loss);
   for (int i = 0; i < g->nparams; i++) {
-    if (g->params[i].buffer) continue;
+    if (!ir_trained(g, i)) continue; /* buffers and frozen parameters */
     ir_set_loc(g, g->params[i].loc);
     ir_set_flags(g, NF_BACKWARD);
     ir_add_root(g, FN_GRAD, ir_assign(g, ir_grad(g, g->params[i].node), grads[i]));

@@ -42,6 +42,7 @@ static const char train_usage[] =
     "  --early-stop N   stop after N epochs without a lower validation loss; keep the best\n"
     "  --no-shuffle  --threads N\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
+    "  --init CKPT  start from the tensors of CKPT whose name and shape match (transfer learning)\n"
     "  --plot curves.svg\n"
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
     "  --lua-timeout S  CPU seconds the model file may run (default 5)\n";
@@ -119,9 +120,9 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
   } else if (!strcmp(a, "--threads")) {
     if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
     t->threads = (int)n, TAKE(1);
-  } else if (!strcmp(a, "--save") || !strcmp(a, "--load") || !strcmp(a, "--plot")) {
+  } else if (!strcmp(a, "--save") || !strcmp(a, "--load") || !strcmp(a, "--plot") || !strcmp(a, "--init")) {
     if (!v) return usage_error(a, " needs a file name");
-    *(a[2] == 's' ? &t->save : a[2] == 'l' ? &t->load : &t->plot) = v, TAKE(1);
+    *(a[2] == 's' ? &t->save : a[2] == 'l' ? &t->load : a[2] == 'i' ? &t->init : &t->plot) = v, TAKE(1);
   } else if (!strncmp(a, "-D", 2)) {
     const char *kv = a[2] ? a : (TAKE(1), v);
     if (!kv || !strchr(kv + (a[2] ? 2 : 0), '=')) return usage_error("-D needs KEY=VALUE", NULL);
@@ -146,6 +147,8 @@ static int parse(int argc, char **argv, Options *co, RtTrainOptions *t) {
   if (t->source == RT_SRC_CSV && !t->label) return usage_error("--csv needs --label COL", NULL);
   if (t->source != RT_SRC_CSV && t->label) return usage_error("--label goes with --csv", NULL);
   if (t->source == RT_SRC_IDX && t->test_a && !t->test_b) return usage_error("--test with --idx needs IMAGES and LABELS", NULL);
+  if (t->init && t->load)
+    return usage_error("--init and --load do not go together: --load resumes a run, --init starts one from another model's weights", NULL);
   return 0;
 }
 

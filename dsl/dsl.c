@@ -243,6 +243,16 @@ static int c_update_buffer(lua_State *L) {
   return 0;
 }
 
+/* module:freeze(): a parameter that is not trained (no gradient, no optimizer state) but is
+ * still a parameter of the model, saved and loaded under its name.  A buffer stays a buffer. */
+static int c_freeze(lua_State *L) {
+  Graph *g = G(L);
+  int p = tensor_arg(L, 1);
+  if (g->nodes[p].op != OP_PARAM) return dsl_raise(L, "freeze: not a parameter");
+  if (!g->params[g->nodes[p].leaf].buffer) ir_mark_frozen(g, p);
+  return 0;
+}
+
 static int c_const(lua_State *L) {
   double v = luaL_checknumber(L, 1);
   const char *name = luaL_optstring(L, 2, NULL);
@@ -534,7 +544,7 @@ static const luaL_Reg core_fns[] = {
     {"line", c_line}, {"error", c_error}, {"with_loc", c_with_loc}, {"with_module", c_with_module},
     {"scope", c_scope}, {"rename_scope", c_rename_scope}, {"rename", c_rename},
     {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
-    {"mode", c_mode}, {"update_buffer", c_update_buffer}, {"slice", c_slice}, {"pad", c_pad},
+    {"mode", c_mode}, {"update_buffer", c_update_buffer}, {"freeze", c_freeze}, {"slice", c_slice}, {"pad", c_pad},
     {"gather", c_gather}, {"phase", c_phase}, {"unwindow", c_unwindow}, {NULL, NULL}};
 
 static const luaL_Reg tensor_mms[] = {
@@ -897,7 +907,7 @@ int dsl_build_update(Dsl *d) {
   lua_insert(L, -2); /* _build, optim, clip */
   lua_createtable(L, g->nparams, 0);
   for (int i = 0, k = 0; i < g->nparams; i++) {
-    if (g->params[i].buffer) continue; /* running statistics are not trained */
+    if (!ir_trained(g, i)) continue; /* running statistics and frozen parameters are not trained */
     lua_createtable(L, 0, 3);
     push_tensor(L, g->params[i].node);
     lua_setfield(L, -2, "param");

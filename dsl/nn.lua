@@ -86,6 +86,28 @@ function Module:parameters()
   return r
 end
 
+local function is_module(m)
+  local mt = type(m) == "table" and getmetatable(m)
+  return mt and rawget(mt, "_kind") ~= nil
+end
+
+-- module:freeze(): the module's parameters and its children's are no longer trained (no
+-- gradient, no optimizer state, never updated) but stay the model's, saved and loaded under
+-- their names; a frozen batch norm normalizes with its running statistics in training too and
+-- leaves them alone (PyTorch's bn.eval(); requires_grad = False alone would still use the
+-- batch's).  Returns the module, so nn.Linear(4, 3):freeze() chains.
+function Module:freeze()
+  if not is_module(self) then core.error("freeze: call it on a module, as m:freeze()") end
+  if self._freeze_bn then self:_freeze_bn() end
+  self._frozen = true
+  for _, p in ipairs(self:parameters()) do core.freeze(p) end
+  for k, v in pairs(self) do -- children: a Sequential's list, Residual's module, sub-layers
+    if k == "_mods" then for _, m in ipairs(v) do m:freeze() end
+    elseif is_module(v) then v:freeze() end
+  end
+  return self
+end
+
 -- ---- argument checking ------------------------------------------------------------------
 
 local function pos_int(v, what)
@@ -819,10 +841,18 @@ local function batchnorm(kind, ranks)
       core.error(string.format("%s expects %s input with %d channels in dim 2, got shape %s", tostring(self),
         kind == "BatchNorm2d" and "[N, C, H, W]" or "[N, C] or [N, C, L]", self.n, shape_str(s)))
     end
+    self._applied = true
+    if self._frozen then return self:_normalize(x, "eval") end -- module:freeze(): running statistics
     if need_mode() == "none" then -- functional: both passes, each where it belongs
       return core.phase(self:_normalize(x, "train"), self:_normalize(x, "eval"))
     end
     return self:_normalize(x, need_mode())
+  end
+  nn[kind]._freeze_bn = function(self)
+    if self._applied and not self._frozen then
+      core.error(tostring(self) .. ":freeze() after it was applied: freeze a batch norm before applying it, " ..
+        "so that it normalizes with its running statistics")
+    end
   end
   nn[kind]._normalize = function(self, x, mode)
     local s = core.shape(x)

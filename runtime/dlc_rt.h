@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "dlc_kernel.h"
 
@@ -60,6 +61,8 @@ const char *rt_sched_name(const RtSched *s); /* "StepLR", ... */
  * (dlc train's rt_train, an app's generic loop).  The model pointer is the net's
  * <name>_model; the target is int32 class indices when classes > 0, else target_dim floats
  * per sample. */
+struct RtTensor; /* a tensor of a checkpoint, below */
+
 typedef struct RtNet {
   const char *name;   /* the model's name */
   size_t model_bytes; /* sizeof the model struct */
@@ -83,6 +86,11 @@ typedef struct RtNet {
   const RtSched *sched;
   double (*lr)(const void *m);
   void (*set_lr)(void *m, double lr);
+  /* The tensor table m_save writes, in its order: ntensors entries, of which the first nparams
+   * are the model's parameters and buffers (the rest optimizer state), their data pointing into
+   * the model m (for dlc train --init). */
+  int ntensors, nparams;
+  void (*tensors)(void *m, struct RtTensor *t);
 } RtNet;
 
 /* ---- random numbers (rng.c) ------------------------------------------------------------
@@ -116,7 +124,7 @@ typedef enum {
 
 #define RT_MAX_DIMS 8
 
-typedef struct {
+typedef struct RtTensor {
   const char *name;
   RtDType dtype;
   int ndim;
@@ -163,6 +171,15 @@ const char *rt_st_meta(const RtStFile *f, const char *key);      /* NULL when ab
  * dtype and the file's must match.  An F64 value outside the F32 range is refused, not rounded. */
 int rt_st_load(const char *path, RtTensor *ts, int n, RtDType want, const char *graph_hash,
                int64_t *step, char *err, size_t errlen);
+
+/* Initialize ts[0..n) from another model's file (dlc train --init): every tensor whose name is
+ * in the file with the same shape and a floating dtype is loaded (F32 and F64 converted to
+ * `want`); the others keep their values; no graph hash, no step, other names and the file's
+ * optimizer state ("optim.*") are not used.  Then, when out is not NULL, a report is written
+ * to it: what was loaded, which of the file's tensors were skipped and why, which of ts were
+ * left at their initializer.  Refuses (-1, err) a file that does not open or check out
+ * (rt_st_open's checks) and one from which nothing matches; ts is not modified then. */
+int rt_st_init(const char *path, RtTensor *ts, int n, RtDType want, FILE *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,7 @@ typedef struct {
   int augment_given, shuffle_given; /* likewise for --augment and --no-shuffle */
   int epochs_given;               /* else the model's spec.train.epochs, if any */
   const char *save, *load, *plot;
+  const char *init;              /* --init CKPT: parameters by name and shape from another model's file */
   int threads;
   int early_stop;                /* --early-stop N: patience in epochs on the validation loss; 0: off */
 } RtTrainOptions;

@@ -888,6 +888,140 @@ int rt_st_load(const char *path, RtTensor *ts, int n, RtDType want, const char *
   return rc;
 }
 
+/* ---- initializing from another model's file (dlc train --init) ---------------------------------- */
+
+/* Why file tensor src cannot initialize model tensor t, into buf; NULL when it can. */
+static const char *init_mismatch(const RtTensor *src, const RtTensor *t, RtDType want, char *buf, size_t len) {
+  char s1[RT_MAX_DIMS * 21 + 3], s2[RT_MAX_DIMS * 21 + 3];
+  RtDType dst = dest_dtype(t, want);
+  int same = src->ndim == t->ndim;
+  for (int d = 0; same && d < t->ndim; d++)
+    same = src->shape[d] == t->shape[d];
+  if (!same) {
+    fmt_shape(src->shape, src->ndim, s1, sizeof s1);
+    fmt_shape(t->shape, t->ndim, s2, sizeof s2);
+    snprintf(buf, len, "shape %s in the file, %s in the model", s1, s2);
+    return buf;
+  }
+  if (src->dtype != dst && !(is_float(src->dtype) && is_float(dst))) {
+    snprintf(buf, len, "dtype %s in the file, %s in the model", DTYPES[src->dtype].name, rt_dtype_name(dst));
+    return buf;
+  }
+  int64_t bad = first_unconvertible(src, dst);
+  if (bad >= 0) {
+    snprintf(buf, len, "element %" PRId64 " (%g) does not fit in F32", bad, ((const double *)src->data)[bad]);
+    return buf;
+  }
+  return NULL;
+}
+
+static const RtTensor *const *sorted_model(const RtTensor *ts, int n) {
+  const RtTensor **v = malloc((size_t)(n ? n : 1) * sizeof *v);
+  if (!v)
+    return NULL;
+  for (int i = 0; i < n; i++)
+    v[i] = &ts[i];
+  qsort(v, (size_t)n, sizeof *v, cmp_name);
+  return v;
+}
+
+static const RtTensor *find_model(const RtTensor *const *byname, int n, const char *name) {
+  RtTensor key = {.name = name};
+  const RtTensor *kp = &key;
+  const RtTensor *const *hit = bsearch(&kp, byname, (size_t)n, sizeof *byname, cmp_name);
+  return hit ? *hit : NULL;
+}
+
+static void init_item(FILE *out, int *first, const char *name, const char *what) {
+  char nb[NAME_SHOWN + 4];
+  fprintf(out, "%s%s%s%s", *first ? " " : ", ", shown(name, nb), what ? " " : "", what ? what : "");
+  *first = 0;
+}
+
+/* The report: the model's tensors loaded, the file's skipped (optimizer state only counted),
+ * the model's left at their initializer. */
+static void init_report(FILE *out, const char *path, const RtStFile *f, const RtTensor *ts, int n,
+                        const char *ok, int loaded, const RtTensor *const *byname, RtDType want) {
+  char sh[RT_MAX_DIMS * 21 + 3], why[2 * (RT_MAX_DIMS * 21 + 3) + 64], pb[NAME_SHOWN + 4];
+  int skipped = 0, state = 0, first = 1;
+  for (int j = 0; j < f->nts; j++) {
+    const RtTensor *t = find_model(byname, n, f->ts[j].name);
+    state += !t && !strncmp(f->ts[j].name, "optim.", 6);
+    skipped += !t ? strncmp(f->ts[j].name, "optim.", 6) != 0 : !ok[t - ts];
+  }
+  fprintf(out, "init from %s: loaded %d of the model's %d tensors, skipped %d of the file's %d, left %d at their initializer\n",
+          shown(path, pb), loaded, n, skipped, f->nts, n - loaded);
+  fprintf(out, "  loaded %d:", loaded);
+  for (int i = 0; i < n; i++)
+    if (ok[i]) {
+      fmt_shape(ts[i].shape, ts[i].ndim, sh, sizeof sh);
+      init_item(out, &first, ts[i].name, sh);
+    }
+  fprintf(out, "\n  skipped %d:%s", skipped, skipped ? "" : " none");
+  first = 1;
+  for (int j = 0; j < f->nts; j++) {
+    const RtTensor *src = &f->ts[j], *t = find_model(byname, n, src->name);
+    if (t && !ok[t - ts]) {
+      init_mismatch(src, t, want, why + 1, sizeof why - 2);
+      why[0] = '(';
+      strcat(why, ")");
+      init_item(out, &first, src->name, why);
+    } else if (!t && strncmp(src->name, "optim.", 6))
+      init_item(out, &first, src->name, "(not in the model)");
+  }
+  fprintf(out, "\n  left at their initializer %d:%s", n - loaded, n - loaded ? "" : " none");
+  first = 1;
+  for (int i = 0; i < n; i++)
+    if (!ok[i])
+      init_item(out, &first, ts[i].name, NULL);
+  fprintf(out, "\n");
+  if (state)
+    fprintf(out, "  not used: the file's optimizer state (%d tensors): the optimizer starts fresh\n", state);
+}
+
+int rt_st_init(const char *path, RtTensor *ts, int n, RtDType want, FILE *out, char *err, size_t errlen) {
+  char why[2 * (RT_MAX_DIMS * 21 + 3) + 64];
+  if (!is_float(want) || n < 0 || (n > 0 && !ts)) {
+    rt_set_err(err, errlen, "%s: init: bad arguments (want must be F32 or F64)", path);
+    return -1;
+  }
+  for (int i = 0; i < n; i++)
+    if (!ts[i].name || !dtype_ok(ts[i].dtype) || tensor_bytes(&ts[i]) < 0 || (!ts[i].data && rt_tensor_numel(&ts[i]) > 0)) {
+      rt_set_err(err, errlen, "%s: tensor %d of the model is malformed (name, dtype, shape or buffer)", path, i);
+      return -1;
+    }
+  RtStFile *f = rt_st_open(path, err, errlen);
+  if (!f)
+    return -1;
+  char *ok = calloc((size_t)(n ? n : 1), 1);
+  const RtTensor *const *byname = sorted_model(ts, n);
+  int loaded = 0, rc = 0;
+  if (!ok || !byname) {
+    rt_set_err(err, errlen, "%s: out of memory", path);
+    rc = -1;
+  }
+  for (int i = 0; !rc && i < n; i++) {
+    const RtTensor *src = rt_st_find(f, ts[i].name);
+    ok[i] = src && !init_mismatch(src, &ts[i], want, why, sizeof why);
+    loaded += ok[i];
+  }
+  if (!rc && !loaded) {
+    char nb[NAME_SHOWN + 4];
+    rt_set_err(err, errlen, "%s: nothing to initialize from: none of the file's %d tensors has the name and shape "
+               "of one of the model's %d (such as %s)", path, f->nts, n, n ? shown(ts[0].name, nb) : "none");
+    rc = -1;
+  }
+  for (int i = 0; !rc && i < n; i++)
+    if (ok[i] && rt_tensor_numel(&ts[i]) > 0)
+      copy_in(f, &ts[i], want);
+  if (!rc && out)
+    init_report(out, path, f, ts, n, ok, loaded, byname, want);
+  free(ok);
+  free((void *)byname);
+  rt_st_close(f);
+  return rc;
+}
+
 /* ---- writing ----------------------------------------------------------------------------------
  */
 

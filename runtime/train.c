@@ -444,6 +444,20 @@ static int prepare(Run *r) {
   return 0;
 }
 
+/* --init: the parameters and buffers whose name and shape are in the file, reported on stdout;
+ * the optimizer state stays fresh. */
+static int init_from(Run *r) {
+  const RtNet *net = r->net;
+  char err[512];
+  if (!net->tensors) return fail("--init: this net has no tensor table");
+  RtTensor *t = calloc((size_t)net->ntensors + 1, sizeof *t);
+  if (!t) return fail("out of memory");
+  net->tensors(r->m, t);
+  int rc = rt_st_init(r->o->init, t, net->nparams, net->nparams ? t[0].dtype : RT_F32, stdout, err, sizeof err);
+  free(t);
+  return rc ? fail(err) : 0;
+}
+
 static int alloc_model(Run *r) {
   const RtNet *net = r->net;
   size_t bytes = (net->model_bytes + 63) / 64 * 64;
@@ -457,6 +471,7 @@ static int alloc_model(Run *r) {
   if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->byf || !r->scratch) return fail("out of memory");
   memset(r->m, 0, bytes);
   net->init(r->m, r->seed);
+  if (r->o->init && init_from(r)) return 1;
   if (r->o->load && net->load(r->m, r->o->load)) return fail(net->error(r->m));
   if (r->o->load)
     printf("resumed %s: %lld epochs, %lld steps done\n", r->o->load, (long long)r->epoch0,
@@ -483,6 +498,7 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   r.tty = isatty(fileno(stderr));
   if (net->set_threads) net->set_threads(o->threads);
   if (o->val_split < 0 || o->val_split >= 1) return fail("--val-split must be in [0, 1)");
+  if (o->init && o->load) return fail("--init and --load do not go together: --load resumes a run, --init starts one");
   int rc = o->load ? read_resume_meta(&r) : 0;
   if (!rc) rc = prepare(&r);
   if (!rc) rc = alloc_model(&r);
