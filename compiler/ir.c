@@ -482,6 +482,19 @@ void ir_users(const Graph *g, int **count) {
   *count = c;
 }
 
+/* An empty graph with g's name, hash, module scopes (fixed once the model ran) and error
+ * handler: what a rebuild starts from. */
+static Graph *graph_like(const Graph *g) {
+  Graph *ng = ir_new();
+  ng->name = g->name;
+  ng->hash = g->hash;
+  ng->scopes = g->scopes;
+  ng->nscopes = ng->capscopes = g->nscopes;
+  ng->on_error = g->on_error;
+  ng->err_ctx = g->err_ctx;
+  return ng;
+}
+
 /* Marks what the roots of `fns` (and the loss, when with_loss) read, following a PHASE node
  * into its input `side` only. */
 static void reach_pass(const Graph *g, const FnKind *fns, int nfns, int with_loss, int side, char *mark) {
@@ -498,11 +511,12 @@ static void reach_pass(const Graph *g, const FnKind *fns, int nfns, int with_los
   }
 }
 
-/* A node of og copied into ng with its inputs mapped; leaf indices through leafmap. */
+/* A node of og copied into ng with its inputs mapped (parameter indices through leafmap, when
+ * given), at its own location and flags. */
 static int copy_mapped(Graph *ng, const Graph *og, int old, const int *map, const int *leafmap) {
   Node n = og->nodes[old];
   for (int k = 0; k < n.nin; k++) n.in[k] = map[n.in[k]];
-  if (n.op == OP_PARAM) n.leaf = leafmap[n.leaf];
+  if (n.op == OP_PARAM && leafmap) n.leaf = leafmap[n.leaf];
   Loc saved = ng->cur;
   unsigned fl = ng->cur_flags;
   ng->cur = n.loc;
@@ -530,13 +544,7 @@ Graph *ir_resolve_phases(const Graph *g, int *dropped, const Leaf **dropped_leav
   if (dropped) *dropped = unused;
   if (dropped_leaves) *dropped_leaves = gone;
   if (!phases && !unused) return (Graph *)g;
-  Graph *ng = ir_new();
-  ng->name = g->name;
-  ng->hash = g->hash;
-  ng->scopes = g->scopes;
-  ng->nscopes = ng->capscopes = g->nscopes;
-  ng->on_error = g->on_error;
-  ng->err_ctx = g->err_ctx;
+  Graph *ng = graph_like(g);
   ng->target = g->target;
   ng->cur = g->cur;
   Leaf *const *src[4] = {&g->inputs, &g->outputs, &g->params, &g->states};
@@ -582,31 +590,17 @@ Graph *ir_resolve_phases(const Graph *g, int *dropped, const Leaf **dropped_leav
 }
 
 int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map) {
-  Node n = og->nodes[old];
-  for (int k = 0; k < n.nin; k++) n.in[k] = map[n.in[k]];
-  if (op_info[n.op].flags & OF_LEAF) {
+  const Node *n = &og->nodes[old];
+  if (op_info[n->op].flags & OF_LEAF) {
     /* leaves keep their table index; the tables are shared with the old graph */
     for (int i = 0; i < ng->nnodes; i++)
-      if (ng->nodes[i].op == n.op && ng->nodes[i].leaf == n.leaf) return i;
+      if (ng->nodes[i].op == n->op && ng->nodes[i].leaf == n->leaf) return i;
   }
-  Loc saved = ng->cur;
-  unsigned fl = ng->cur_flags;
-  ng->cur = n.loc;
-  ng->cur_flags = n.flags;
-  int id = ir_add_node(ng, n);
-  ng->cur = saved;
-  ng->cur_flags = fl;
-  return id;
+  return copy_mapped(ng, og, old, map, NULL);
 }
 
 Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
-  Graph *ng = ir_new();
-  ng->name = g->name;
-  ng->hash = g->hash;
-  ng->scopes = g->scopes; /* module scopes are fixed once the model ran */
-  ng->nscopes = ng->capscopes = g->nscopes;
-  ng->on_error = g->on_error;
-  ng->err_ctx = g->err_ctx;
+  Graph *ng = graph_like(g);
   /* leaf tables are copied so leaf indices stay valid; their node ids are fixed up below */
   Leaf *const *src[4] = {&g->inputs, &g->outputs, &g->params, &g->states};
   Leaf **dst[4] = {&ng->inputs, &ng->outputs, &ng->params, &ng->states};
