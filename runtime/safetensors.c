@@ -942,7 +942,7 @@ static void init_item(FILE *out, int *first, const char *name, const char *what)
  * the model's left at their initializer. */
 static void init_report(FILE *out, const char *path, const RtStFile *f, const RtTensor *ts, int n,
                         const char *ok, int loaded, const RtTensor *const *byname, RtDType want) {
-  char sh[RT_MAX_DIMS * 21 + 3], why[2 * (RT_MAX_DIMS * 21 + 3) + 64], pb[NAME_SHOWN + 4];
+  char sh[RT_MAX_DIMS * 21 + 3], why[2 * (RT_MAX_DIMS * 21 + 3) + 64];
   int skipped = 0, state = 0, first = 1;
   for (int j = 0; j < f->nts; j++) {
     const RtTensor *t = find_model(byname, n, f->ts[j].name);
@@ -950,7 +950,7 @@ static void init_report(FILE *out, const char *path, const RtStFile *f, const Rt
     skipped += !t ? strncmp(f->ts[j].name, "optim.", 6) != 0 : !ok[t - ts];
   }
   fprintf(out, "init from %s: loaded %d of the model's %d tensors, skipped %d of the file's %d, left %d at their initializer\n",
-          shown(path, pb), loaded, n, skipped, f->nts, n - loaded);
+          path, loaded, n, skipped, f->nts, n - loaded); /* the user's own argument, shown whole as elsewhere */
   fprintf(out, "  loaded %d:", loaded);
   for (int i = 0; i < n; i++)
     if (ok[i]) {
