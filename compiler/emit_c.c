@@ -210,7 +210,8 @@ static void write_kernels(Em *e) {
                 ir_esc(k->users, RT_ESC_C_COMMENT), k->nusers + 1);
       fputs(" */\n", e->kf);
     }
-    fprintf(e->kf, "static void %s(%s) {\n%s}\n\n", k->name, k->shared ? k->gparams : k->params,
+    fprintf(e->kf, "%sstatic void %s(%s) {\n%s}\n\n", k->shared ? "DLC_SHARED_KERNEL " : "", k->name,
+            k->shared ? k->gparams : k->params,
             k->shared ? k->gbody : k->body);
   }
 }

@@ -85,7 +85,7 @@ static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict 
  *   with %10 = add %9, %3 : f32[32,1]                         # examples/binary.lua:10
  *   the same kernel, on other buffers, computes %11 (2 blocks share it)
  */
-static void binary_assign_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void binary_assign_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = dlc_sigmoidf((in0[i0] + in1[0]));
   }
@@ -94,7 +94,7 @@ static void binary_assign_31(float *restrict out0, const float *restrict in0, co
 /* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
  *   the same kernel, on other buffers, computes %20 (2 blocks share it)
  */
-static void binary_clamp_13(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_clamp_13(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = dlc_clampf(in0[i0], 1.40129846e-45f, INFINITY);
   }
@@ -103,7 +103,7 @@ static void binary_clamp_13(float *restrict out0, const float *restrict in0) {
 /* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12
  *   the same kernel, on other buffers, computes %21 (2 blocks share it)
  */
-static void binary_log_14(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_log_14(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = logf(in0[i0]);
   }
@@ -112,7 +112,7 @@ static void binary_log_14(float *restrict out0, const float *restrict in0) {
 /* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
  *   the same kernel, on other buffers, computes %19 (2 blocks share it)
  */
-static void binary_sub_18(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_sub_18(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (1.0f - in0[i0]);
   }
@@ -311,7 +311,7 @@ static void binary_add_101(float *restrict s_net_0_weight_exp_avg_sq, const floa
  *   with %114 = mul %94, %63 : f32[16]                        # examples/binary.lua:13 backward
  *   the same kernel, on other buffers, computes %133 (2 blocks share it)
  */
-static void binary_add_115(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_add_115(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     out0[i0] = ((out0[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * in0[i0]));
   }
@@ -323,7 +323,7 @@ static void binary_add_115(float *restrict out0, const float *restrict in0) {
  *   with %117 = mul %63, %63 : f32[16]                        # examples/binary.lua:13 backward
  *   the same kernel, on other buffers, computes %137 (2 blocks share it)
  */
-static void binary_add_119(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_add_119(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     out0[i0] = ((out0[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
@@ -369,7 +369,7 @@ static void binary_assign_110(float *restrict p_net_0_weight, const float *restr
  *   with %122 = sqrt %119 : f32[16]                           # examples/binary.lua:13 backward
  *   the same kernel, on other buffers, computes %146 (2 blocks share it)
  */
-static void binary_assign_128(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void binary_assign_128(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 16; i0++) {
     out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + BINARY_EPS))));
   }

@@ -722,7 +722,7 @@ static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict
  *   with %131 = mul %125, %130 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %56 (2 blocks share it)
  */
-static void fashion_cnn_sub_132(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void fashion_cnn_sub_132(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (in0[i0] - (in1[i0] * in2[i0]));
   }
@@ -747,7 +747,7 @@ static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restri
 /* %136 = window %135 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,32,14,14] # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %60 (2 blocks share it)
  */
-static void fashion_cnn_window_136(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_window_136(float *restrict out0, const float *restrict in0) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
@@ -768,7 +768,7 @@ static void fashion_cnn_window_136(float *restrict out0, const float *restrict i
 /* %138 = max %137 {dim=1} : f32[1,200704]              # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %62 (2 blocks share it)
  */
-static void fashion_cnn_max_138(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_max_138(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 200704; i0++) {
     out0[i0] = -INFINITY;
   }
@@ -782,7 +782,7 @@ static void fashion_cnn_max_138(float *restrict out0, const float *restrict in0)
 /* %140 = window %139 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %64 (2 blocks share it)
  */
-static void fashion_cnn_window_140(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_window_140(float *restrict out0, const float *restrict in0) {
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
@@ -813,7 +813,7 @@ static void fashion_cnn_window_140(float *restrict out0, const float *restrict i
 /* %142 = matmul %65, %141 : f32[64,6272]               # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %67 (2 blocks share it)
  */
-static void fashion_cnn_matmul_142(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_matmul_142(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       fashion_cnn_axpy_4x16_k288(out0 + (i0) * 6272 + i1, in0 + (i0) * 288, in1 + i1);
@@ -836,7 +836,7 @@ static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict
  *   with %152 = mul %146, %151 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %98 (2 blocks share it)
  */
-static void fashion_cnn_sub_153(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void fashion_cnn_sub_153(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = (in0[i0] - (in1[i0] * in2[i0]));
   }
@@ -861,7 +861,7 @@ static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restri
 /* %157 = window %156 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,64,7,7] # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %102 (2 blocks share it)
  */
-static void fashion_cnn_window_157(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_window_157(float *restrict out0, const float *restrict in0) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
@@ -882,7 +882,7 @@ static void fashion_cnn_window_157(float *restrict out0, const float *restrict i
 /* %159 = max %158 {dim=1} : f32[1,100352]              # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %104 (2 blocks share it)
  */
-static void fashion_cnn_max_159(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_max_159(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 100352; i0++) {
     out0[i0] = -INFINITY;
   }
@@ -896,7 +896,7 @@ static void fashion_cnn_max_159(float *restrict out0, const float *restrict in0)
 /* %161 = matmul %160, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12
  *   the same kernel, on other buffers, computes %114 (2 blocks share it)
  */
-static void fashion_cnn_matmul_161(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_matmul_161(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
@@ -918,7 +918,7 @@ static void fashion_cnn_matmul_161(float *restrict out0, const float *restrict i
  *   with %162 = add %161, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  *   the same kernel, on other buffers, computes %116 (2 blocks share it)
  */
-static void fashion_cnn_relu_163(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_relu_163(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
@@ -929,7 +929,7 @@ static void fashion_cnn_relu_163(float *restrict out0, const float *restrict in0
 /* %164 = matmul %163, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13
  *   the same kernel, on other buffers, computes %123 (2 blocks share it)
  */
-static void fashion_cnn_matmul_164(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_matmul_164(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_cnn_dot_4x4_k128(out0 + (i0) * 10 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
@@ -942,7 +942,7 @@ static void fashion_cnn_matmul_164(float *restrict out0, const float *restrict i
  *   with %165 = add %164, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
  *   the same kernel, on other buffers, computes %124 (2 blocks share it)
  */
-static void fashion_cnn_assign_173(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_173(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
@@ -966,7 +966,7 @@ static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict 
 /* %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %245, %273 (3 blocks share it)
  */
-static void fashion_cnn_sum_to_25(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_sum_to_25(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = 0.0f;
   }
@@ -1050,7 +1050,7 @@ static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restric
 /* %53 = mul %51, %52 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %255 (2 blocks share it)
  */
-static void fashion_cnn_mul_53(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_mul_53(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (in0[i0] * in1[i0]);
   }
@@ -1086,7 +1086,7 @@ static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict 
 /* %72 = sum_to %71 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %201, %229 (3 blocks share it)
  */
-static void fashion_cnn_sum_to_72(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_sum_to_72(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -1172,7 +1172,7 @@ static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restric
 /* %95 = mul %93, %94 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %211 (2 blocks share it)
  */
-static void fashion_cnn_mul_95(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_mul_95(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = (in0[i0] * in1[i0]);
   }
@@ -1206,7 +1206,7 @@ static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_
 /* %112 = mul %105, %111 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
  *   the same kernel, on other buffers, computes %193 (2 blocks share it)
  */
-static void fashion_cnn_mul_112(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_mul_112(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 100352; i0++) {
     out0[i0] = (in0[i0] * in1[i0]);
   }
@@ -1233,7 +1233,7 @@ static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restr
 /* %167 = xent %124, %166 : f32[32]                     # examples/fashion_cnn.lua:15
  *   the same kernel, on other buffers, computes %171 (2 blocks share it)
  */
-static void fashion_cnn_xent_167(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_cnn_xent_167(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1810,7 +1810,7 @@ static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float 
  *   with %37 = mul %36, %4 : f32[32]                          # examples/fashion_cnn.lua:9
  *   the same kernel, on other buffers, computes %46 (2 blocks share it)
  */
-static void fashion_cnn_assign_39(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_39(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((0.1f * in0[i0]) + (0.9f * out0[i0]));
   }
@@ -1822,7 +1822,7 @@ static void fashion_cnn_assign_39(float *restrict out0, const float *restrict in
  *   with %81 = mul %36, %10 : f32[64]                         # examples/fashion_cnn.lua:10
  *   the same kernel, on other buffers, computes %90 (2 blocks share it)
  */
-static void fashion_cnn_assign_83(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_83(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((0.1f * in0[i0]) + (0.9f * out0[i0]));
   }
@@ -1838,7 +1838,7 @@ static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *
 /* %282 = assign %281, %274 : f32[32]                   # examples/fashion_cnn.lua:9 backward
  *   the same kernel, on other buffers, computes %284, %286 (3 blocks share it)
  */
-static void fashion_cnn_assign_282(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_282(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = in0[i0];
   }
@@ -1854,7 +1854,7 @@ static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *
 /* %290 = assign %289, %230 : f32[64]                   # examples/fashion_cnn.lua:10 backward
  *   the same kernel, on other buffers, computes %292, %294 (3 blocks share it)
  */
-static void fashion_cnn_assign_290(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_290(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = in0[i0];
   }
@@ -1923,7 +1923,7 @@ static void fashion_cnn_add_334(float *restrict s_net_0_weight_exp_avg_sq, const
  *   with %347 = mul %327, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %366, %384 (3 blocks share it)
  */
-static void fashion_cnn_add_348(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_add_348(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
   }
@@ -1935,7 +1935,7 @@ static void fashion_cnn_add_348(float *restrict out0, const float *restrict in0)
  *   with %350 = mul %281, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %370, %388 (3 blocks share it)
  */
-static void fashion_cnn_add_352(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_add_352(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
@@ -1967,7 +1967,7 @@ static void fashion_cnn_add_406(float *restrict s_net_4_weight_exp_avg_sq, const
  *   with %419 = mul %327, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %438, %456 (3 blocks share it)
  */
-static void fashion_cnn_add_420(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_add_420(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
   }
@@ -1979,7 +1979,7 @@ static void fashion_cnn_add_420(float *restrict out0, const float *restrict in0)
  *   with %422 = mul %289, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %442, %460 (3 blocks share it)
  */
-static void fashion_cnn_add_424(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_add_424(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
   }
@@ -2092,7 +2092,7 @@ static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *
  *   with %355 = sqrt %352 : f32[32]                           # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %379, %397 (3 blocks share it)
  */
-static void fashion_cnn_assign_361(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_361(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
   }
@@ -2121,7 +2121,7 @@ static void fashion_cnn_assign_415(float *restrict p_net_4_weight, const float *
  *   with %427 = sqrt %424 : f32[64]                           # examples/fashion_cnn.lua:16 backward
  *   the same kernel, on other buffers, computes %451, %469 (3 blocks share it)
  */
-static void fashion_cnn_assign_433(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_433(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
   }

@@ -449,7 +449,7 @@ static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restric
 /* %28 = matmul %10, %2^T : f32[64,128]                 # examples/fashion_mlp.lua:11
  *   the same kernel, on other buffers, computes %18 (2 blocks share it)
  */
-static void fashion_mlp_matmul_28(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_mlp_matmul_28(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
       fashion_mlp_dot_4x4_k256(out0 + (i0) * 128 + i1, in0 + (i0) * 256, in1 + (i1) * 256);
@@ -461,7 +461,7 @@ static void fashion_mlp_matmul_28(float *restrict out0, const float *restrict in
  *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  *   the same kernel, on other buffers, computes %20 (2 blocks share it)
  */
-static void fashion_mlp_relu_30(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_mlp_relu_30(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
@@ -472,7 +472,7 @@ static void fashion_mlp_relu_30(float *restrict out0, const float *restrict in0,
 /* %31 = matmul %30, %4^T : f32[64,10]                  # examples/fashion_mlp.lua:12
  *   the same kernel, on other buffers, computes %26 (2 blocks share it)
  */
-static void fashion_mlp_matmul_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_mlp_matmul_31(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       fashion_mlp_dot_4x4_k128(out0 + (i0) * 10 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
@@ -485,7 +485,7 @@ static void fashion_mlp_matmul_31(float *restrict out0, const float *restrict in
  *   with %32 = add %31, %5 : f32[64,10]                       # examples/fashion_mlp.lua:12
  *   the same kernel, on other buffers, computes %27 (2 blocks share it)
  */
-static void fashion_mlp_assign_40(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_mlp_assign_40(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
@@ -532,7 +532,7 @@ static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restric
 /* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14
  *   the same kernel, on other buffers, computes %38 (2 blocks share it)
  */
-static void fashion_mlp_xent_34(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_SHARED_KERNEL static void fashion_mlp_xent_34(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;

@@ -1282,7 +1282,7 @@ static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict
  *   with %44 = add %43, %9 : f32[32,10]                       # examples/lenet.lua:14
  *   the same kernel, on other buffers, computes %44 (2 blocks share it)
  */
-static void lenet_assign_51(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lenet_assign_51(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
@@ -1293,7 +1293,7 @@ static void lenet_assign_51(float *restrict out0, const float *restrict in0, con
 /* %46 = xent %44, %45 : f32[32]                        # examples/lenet.lua:16
  *   the same kernel, on other buffers, computes %46 (2 blocks share it)
  */
-static void lenet_xent_46(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_SHARED_KERNEL static void lenet_xent_46(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;

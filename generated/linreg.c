@@ -95,7 +95,7 @@ static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const
  *   with %24 = mul %23, %19 : f32[1,1]                        # examples/linreg.lua:17 backward
  *   the same kernel, on other buffers, computes %29 (2 blocks share it)
  */
-static void linreg_assign_26(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void linreg_assign_26(float *restrict out0, const float *restrict in0) {
   out0[0] = (out0[0] - (LINREG_LR * in0[0]));
 }
 

@@ -474,7 +474,7 @@ static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict ne
  *   with %15 = add %14, %5 : f32[64,10]                       # examples/mlp.lua:12
  *   the same kernel, on other buffers, computes %15 (2 blocks share it)
  */
-static void mlp_assign_22(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void mlp_assign_22(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
@@ -485,7 +485,7 @@ static void mlp_assign_22(float *restrict out0, const float *restrict in0, const
 /* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14
  *   the same kernel, on other buffers, computes %17 (2 blocks share it)
  */
-static void mlp_xent_17(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_SHARED_KERNEL static void mlp_xent_17(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;

@@ -43,7 +43,7 @@ static void regression_transpose_5(float *restrict net_0_transpose, const float 
 /* %6 = matmul %4, %5 : f32[64,32]                      # examples/regression.lua:9
  *   the same kernel, on other buffers, computes %42 (2 blocks share it)
  */
-static void regression_matmul_6(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void regression_matmul_6(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 2048; i0++) {
     out0[i0] = 0.0f;
   }
@@ -205,7 +205,7 @@ static void regression_matmul_48(float *restrict g_net_0_weight, const float *re
  *   with %60 = mul %58, %59 : f32[32,1]                       # examples/regression.lua:13 backward
  *   the same kernel, on other buffers, computes %68, %75 (3 blocks share it)
  */
-static void regression_add_61(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void regression_add_61(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((REGRESSION_MOMENTUM * out0[i0]) + in0[i0]);
   }
@@ -223,7 +223,7 @@ static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, cons
  *   with %63 = mul %57, %61 : f32[32,1]                       # examples/regression.lua:13 backward
  *   the same kernel, on other buffers, computes %72, %79 (3 blocks share it)
  */
-static void regression_assign_65(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void regression_assign_65(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (out0[i0] - (REGRESSION_LR * in0[i0]));
   }

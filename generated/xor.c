@@ -48,7 +48,7 @@ static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_m
 /* %9 = transpose %2 : f32[4,1]                         # examples/xor.lua:10
  *   the same kernel, on other buffers, computes %25 (2 blocks share it)
  */
-static void xor_transpose_9(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void xor_transpose_9(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
     out0[i0] = in0[i0];
   }
@@ -71,7 +71,7 @@ static void xor_matmul_10(float *restrict net_2_matmul, const float *restrict ne
  *   with %11 = add %10, %3 : f32[4,1]                         # examples/xor.lua:10
  *   the same kernel, on other buffers, computes %12 (2 blocks share it)
  */
-static void xor_assign_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void xor_assign_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 4; i0++) {
     out0[i0] = dlc_sigmoidf((in0[i0] + in1[0]));
   }
@@ -192,7 +192,7 @@ static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, const flo
  *   with %58 = mul %49, %57 : f32[4]                          # examples/xor.lua:13 backward
  *   the same kernel, on other buffers, computes %66 (2 blocks share it)
  */
-static void xor_add_59(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void xor_add_59(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
     out0[i0] = ((XOR_MOMENTUM * out0[i0]) + in0[i0]);
   }
@@ -220,7 +220,7 @@ static void xor_assign_56(float *restrict p_net_0_weight, const float *restrict 
  *   with %61 = mul %48, %59 : f32[4]                          # examples/xor.lua:13 backward
  *   the same kernel, on other buffers, computes %70 (2 blocks share it)
  */
-static void xor_assign_63(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void xor_assign_63(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
     out0[i0] = (out0[i0] - (XOR_LR * in0[i0]));
   }

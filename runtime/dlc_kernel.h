@@ -56,6 +56,12 @@ static inline float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int6
   return (float)dlc_rand(seed, step, stream, n, i);
 }
 
+/* A kernel that several blocks share (repeated structure: time steps, layers, heads) is called
+ * from many places; inlined at each it would paste the loop nest back as many times, and clang's
+ * loop passes grow faster than linearly with a function's size (an unrolled 28-step LSTM: 25 s
+ * of clang -O3 inlined, 4 s not).  A call costs nanoseconds next to a loop nest. */
+#define DLC_SHARED_KERNEL __attribute__((noinline))
+
 /* ---- vectors of the register-tiled kernels (32 bytes: any ISA) ----------------------------- */
 typedef float dlc_v8f __attribute__((vector_size(32)));
 typedef double dlc_v4d __attribute__((vector_size(32)));
