@@ -748,6 +748,181 @@ function nn.MultiheadAttention:forward(q, k, v, o)
   return out
 end
 
+-- ---- recurrent layers -------------------------------------------------------------------------
+-- nn.RNN, nn.LSTM, nn.GRU (input_size, hidden_size, {num_layers = 1, nonlinearity = "tanh"
+-- (RNN only), bias = true, batch_first = false, dropout = 0, bidirectional = false}): PyTorch's
+-- equations, gate order (LSTM i, f, g, o; GRU r, z, n), initialization U(-1/sqrt(H), 1/sqrt(H))
+-- and parameter names (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, ..._reverse), in
+-- PyTorch's state_dict order.  Unrolled over the fixed sequence length: the input projection of
+-- every step is one matrix product, each step one [N, H] x [H, gates * H] product and the gate
+-- arithmetic; the steps' loops are the same but for their buffers, so the emitter makes each one
+-- kernel called T times.  Input [T, N, input_size] ([N, T, input_size] with batch_first, or
+-- unbatched [T, input_size]).  m(x) returns the output sequence [T, N, D * H] (D = 2 when
+-- bidirectional: the forward and reverse directions joined in the last dim) and, as further
+-- values, h_n [D * num_layers, N, H] (LSTM: the table {h_n, c_n}); m(x, h0) (LSTM: m(x, {h0, c0}))
+-- starts from a given state instead of zeros.  In a Sequential only the output goes on, and
+-- nn.Last() takes its last step.  dropout applies to each layer's output but the last's in
+-- training, as PyTorch's.
+local RECURRENT_GATES = {RNN = 1, LSTM = 4, GRU = 3}
+
+local function recurrent(kind)
+  local what = "nn." .. kind
+  class(kind, function(self, isz, hsz, o)
+    pos_int(isz, what .. ": input_size")
+    pos_int(hsz, what .. ": hidden_size")
+    local spec = {num_layers = {"number", 1}, bias = {"boolean", true}, batch_first = {"boolean", false},
+                  dropout = {"number", 0}, bidirectional = {"boolean", false}}
+    if kind == "RNN" then spec.nonlinearity = {"string", "tanh"} end
+    o = options(o, spec, what)
+    pos_int(o.num_layers, what .. ": num_layers")
+    if kind == "RNN" and o.nonlinearity ~= "tanh" and o.nonlinearity ~= "relu" then
+      core.error(what .. ": nonlinearity must be \"tanh\" or \"relu\", got \"" .. o.nonlinearity .. "\"")
+    end
+    if not (o.dropout >= 0 and o.dropout < 1) then core.error(what .. ": dropout must be in [0, 1), got " .. o.dropout) end
+    self.input_size, self.hidden_size, self.num_layers = isz, hsz, o.num_layers
+    self.batch_first, self.bidirectional, self.nonlinearity = o.batch_first, o.bidirectional, o.nonlinearity
+    self._desc = isz .. ", " .. hsz
+    self._vararg = true
+    local g, dirs = RECURRENT_GATES[kind], o.bidirectional and 2 or 1
+    local b = 1 / math.sqrt(hsz)
+    for l = 0, o.num_layers - 1 do
+      for dir = 1, dirs do
+        local sfx = "_l" .. l .. (dir == 2 and "_reverse" or "")
+        self:_param("weight_ih" .. sfx, {g * hsz, l == 0 and isz or dirs * hsz}, init.uniform(-b, b))
+        self:_param("weight_hh" .. sfx, {g * hsz, hsz}, init.uniform(-b, b))
+        if o.bias then
+          self:_param("bias_ih" .. sfx, {g * hsz}, init.uniform(-b, b))
+          self:_param("bias_hh" .. sfx, {g * hsz}, init.uniform(-b, b))
+        end
+      end
+    end
+    if o.dropout > 0 and o.num_layers > 1 then self._drop = nn.Dropout(o.dropout) end
+  end)
+end
+for _, kind in ipairs {"RNN", "LSTM", "GRU"} do recurrent(kind) end
+
+-- One direction of one layer over the sequence inp ([T, N, F] with time in dim td, 1 or 2):
+-- its outputs stacked along td, the last h and (LSTM) c.  h, c: the initial state, nil for 0.
+local function recurrent_dir(self, kind, inp, td, sfx, h, c, reverse)
+  local dlc = require "dlc"
+  local w_ih, w_hh = self["weight_ih" .. sfx], self["weight_hh" .. sfx]
+  local b_ih, b_hh = self["bias_ih" .. sfx], self["bias_hh" .. sfx]
+  local s = core.shape(inp)
+  local gh = core.shape(w_ih)[1]
+  -- every step's input projection at once; RNN and LSTM add both biases here, GRU only b_ih
+  -- (its b_hn sits inside r * (W_hn h + b_hn))
+  local xp = inp:reshape(s[1] * s[2], s[3]):matmul(w_ih:t())
+  if b_ih then xp = xp + ((kind ~= "GRU") and b_ih + b_hh or b_ih) end
+  xp = xp:reshape(s[1], s[2], gh)
+  local T = s[td]
+  local outs = {}
+  for step = 1, T do
+    local t = reverse and T - step + 1 or step
+    local g = xp:select(td, t) -- [N, gates * H]
+    if kind == "GRU" then
+      local hp = h and h:matmul(w_hh:t())
+      if b_hh then hp = hp and hp + b_hh or b_hh end
+      local xr, xz, xn = g:chunk(3, -1)
+      local r, z, n
+      if hp then
+        local hr, hz, hn = hp:chunk(3, -1)
+        r, z = (xr + hr):sigmoid(), (xz + hz):sigmoid()
+        n = (xn + r * hn):tanh()
+      else
+        r, z = xr:sigmoid(), xz:sigmoid()
+        n = xn:tanh()
+      end
+      h = h and n + z * (h - n) or n - z * n -- (1 - z) * n + z * h
+    else
+      if h then g = g + h:matmul(w_hh:t()) end
+      if kind == "LSTM" then
+        local i, f, gg, o = g:chunk(4, -1)
+        i, f, gg, o = i:sigmoid(), f:sigmoid(), gg:tanh(), o:sigmoid()
+        c = c and f * c + i * gg or i * gg
+        h = o * c:tanh()
+      else
+        h = self.nonlinearity == "relu" and g:relu() or g:tanh()
+      end
+    end
+    outs[t] = h
+  end
+  return dlc.stack(outs, td), h, c
+end
+
+local function recurrent_forward(self, x, state)
+  local dlc = require "dlc"
+  local kind = getmetatable(self)._kind
+  need_tensor(x, tostring(self))
+  local s = core.shape(x)
+  local H, L, dirs = self.hidden_size, self.num_layers, self.bidirectional and 2 or 1
+  if (#s ~= 3 and #s ~= 2) or s[#s] ~= self.input_size then
+    core.error(string.format("%s expects a sequence [%s, %d], got shape %s", tostring(self),
+      self.batch_first and "N, T" or "T, N", self.input_size, shape_str(s)))
+  end
+  local batched = #s == 3
+  if not batched then x = x:unsqueeze(2) end -- [T, 1, F], as PyTorch's unbatched input
+  local td = (batched and self.batch_first) and 2 or 1
+  local N = core.shape(x)[3 - td]
+  -- the initial state: [D * num_layers, N, H] (unbatched [D * num_layers, H])
+  local h0, c0
+  local function state_tensor(t, which)
+    need_tensor(t, tostring(self) .. "'s " .. which)
+    local want = batched and {dirs * L, N, H} or {dirs * L, H}
+    if shape_str(core.shape(t)) ~= shape_str(want) then
+      core.error(string.format("%s: %s must have shape %s, got %s", tostring(self), which, shape_str(want),
+        shape_str(core.shape(t))))
+    end
+    return batched and t or t:unsqueeze(2)
+  end
+  if state ~= nil then
+    if kind == "LSTM" then
+      if type(state) ~= "table" or core.is_tensor(state) or #state ~= 2 then
+        core.error(tostring(self) .. ": the initial state is the table {h0, c0}")
+      end
+      h0, c0 = state_tensor(state[1], "h0"), state_tensor(state[2], "c0")
+    else
+      h0 = state_tensor(state, "h0")
+    end
+  end
+  local inp, hn, cn = x, {}, {}
+  for l = 0, L - 1 do
+    local outs = {}
+    for dir = 1, dirs do
+      local k = l * dirs + dir
+      local sfx = "_l" .. l .. (dir == 2 and "_reverse" or "")
+      outs[dir], hn[k], cn[k] = recurrent_dir(self, kind, inp, td, sfx, h0 and h0:select(1, k), c0 and c0:select(1, k), dir == 2)
+    end
+    inp = dirs == 2 and dlc.cat(outs, 3) or outs[1]
+    if self._drop and l < L - 1 then inp = self._drop(inp) end
+  end
+  local h_n, c_n = dlc.stack(hn, 1), kind == "LSTM" and dlc.stack(cn, 1) or nil
+  if not batched then
+    inp, h_n, c_n = inp:squeeze(2), h_n:squeeze(2), c_n and c_n:squeeze(2)
+  end
+  if kind == "LSTM" then return inp, {h_n, c_n} end
+  return inp, h_n
+end
+for _, kind in ipairs {"RNN", "LSTM", "GRU"} do nn[kind].forward = recurrent_forward end
+
+-- nn.Last(dim = 1) (or nn.Last{batch_first = true}, dim 2): the last step of a sequence, the
+-- dim removed: x:select(dim, -1).  After a recurrent layer in a Sequential.
+class("Last", function(self, o)
+  local dim = 1
+  if math.type(o) == "integer" then dim = o
+  elseif o ~= nil then
+    o = options(o, {dim = {"number", 1}, batch_first = {"boolean", false}}, "nn.Last")
+    dim = o.batch_first and 2 or o.dim
+  end
+  if math.type(dim) ~= "integer" then core.error("nn.Last: dim must be an integer, got " .. tostring(dim)) end
+  self.dim = dim
+  self._desc = dim ~= 1 and tostring(dim) or nil
+end)
+
+function nn.Last:forward(x)
+  need_tensor(x, tostring(self))
+  return x:select(self.dim, -1)
+end
+
 -- ---- activations ------------------------------------------------------------------------------
 
 local function activation(kind, op)

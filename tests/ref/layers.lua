@@ -119,6 +119,32 @@ local cases = {
   bmm = image({2, 3, 4}, function(x)
     return x:matmul(x:transpose(2, 3)) + x:select(1, 1):matmul(x:transpose(2, 3))
   end),
+  -- recurrent layers over [T, N, F] (batch_first: [N, T, F]); the output sequence
+  rnn = image({6, 2, 4}, function(x) return (nn.RNN(4, 5, {name = "rnn"})(x)) end),
+  rnn_relu_2layer_nobias = image({6, 2, 4}, function(x)
+    return (nn.RNN(4, 5, {num_layers = 2, nonlinearity = "relu", bias = false, name = "rnn"})(x))
+  end),
+  lstm = image({6, 2, 4}, function(x) return (nn.LSTM(4, 5, {name = "rnn"})(x)) end),
+  lstm_2layer_bidir = image({2, 6, 4}, function(x)
+    return (nn.LSTM(4, 5, {num_layers = 2, bidirectional = true, batch_first = true, name = "rnn"})(x))
+  end),
+  gru = image({6, 2, 4}, function(x) return (nn.GRU(4, 5, {name = "rnn"})(x)) end),
+  gru_2layer_bidir = image({2, 6, 4}, function(x)
+    return (nn.GRU(4, 5, {num_layers = 2, bidirectional = true, batch_first = true, name = "rnn"})(x))
+  end),
+  -- a given initial state {h0, c0} (parameters), the last step through nn.Last into a
+  -- classifier, and the final state h_n, c_n
+  lstm_state = image({5, 2, 3}, function(x)
+    local lstm = nn.LSTM(3, 4, {bidirectional = true, name = "rnn"})
+    local out, hc = lstm(x, {dlc.param("h0", {2, 2, 4}), dlc.param("c0", {2, 2, 4})})
+    local head = nn.Sequential{nn.Last(), nn.Linear(8, 3), name = "head"}
+    return dlc.cat({head(out), hc[1]:reshape(2, -1), hc[2]:reshape(2, -1)}, 2)
+  end),
+  -- an unbatched sequence [T, F] and a given h0 [1, H]: output and h_n joined
+  gru_unbatched_state = image({5, 3}, function(x)
+    local out, h = nn.GRU(3, 4, {name = "rnn"})(x, dlc.param("h0", {1, 4}))
+    return dlc.cat({out, h}, 1)
+  end),
 }
 
 local case = dlc.arg.case

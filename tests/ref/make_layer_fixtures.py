@@ -227,6 +227,48 @@ class Bmm(Checked):
         return x @ x.transpose(1, 2) + x[0] @ x.transpose(1, 2)
 
 
+class Recurrent(Checked):
+    """a recurrent layer's output sequence (its first result), the layer under the name rnn"""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        return self.rnn(x)[0]
+
+
+class Last(nn.Module):
+    """dlc's nn.Last(): the last step of a time-major sequence"""
+
+    def forward(self, x):
+        return x[-1]
+
+
+class LstmState(Checked):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(3, 4, bidirectional=True)
+        self.h0 = nn.Parameter(torch.randn(2, 2, 4))
+        self.c0 = nn.Parameter(torch.randn(2, 2, 4))
+        self.head = nn.Sequential(Last(), nn.Linear(8, 3))
+
+    def forward(self, x):
+        out, (h, c) = self.rnn(x, (self.h0, self.c0))
+        return torch.cat([self.head(out), h.reshape(2, -1), c.reshape(2, -1)], 1)
+
+
+class GruUnbatched(Checked):
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.GRU(3, 4)
+        self.h0 = nn.Parameter(torch.randn(1, 4))
+
+    def forward(self, x):
+        out, h = self.rnn(x, self.h0)
+        return torch.cat([out, h], 0)
+
+
 def seq(*mods):
     return nn.Sequential(*mods)
 
@@ -263,6 +305,17 @@ CASES = {
     "mha": (("image", (5, 2, 8)), lambda: Attention(2, False, False)),
     "mha_causal": (("image", (2, 5, 8)), lambda: Attention(4, True, True)),
     "bmm": (("image", (2, 3, 4)), Bmm),
+    "rnn": (("image", (6, 2, 4)), lambda: Recurrent(nn.RNN(4, 5))),
+    "rnn_relu_2layer_nobias": (("image", (6, 2, 4)),
+                               lambda: Recurrent(nn.RNN(4, 5, num_layers=2, nonlinearity="relu", bias=False))),
+    "lstm": (("image", (6, 2, 4)), lambda: Recurrent(nn.LSTM(4, 5))),
+    "lstm_2layer_bidir": (("image", (2, 6, 4)),
+                          lambda: Recurrent(nn.LSTM(4, 5, num_layers=2, bidirectional=True, batch_first=True))),
+    "gru": (("image", (6, 2, 4)), lambda: Recurrent(nn.GRU(4, 5))),
+    "gru_2layer_bidir": (("image", (2, 6, 4)),
+                         lambda: Recurrent(nn.GRU(4, 5, num_layers=2, bidirectional=True, batch_first=True))),
+    "lstm_state": (("image", (5, 2, 3)), LstmState),
+    "gru_unbatched_state": (("image", (5, 3)), GruUnbatched),
 }
 
 NORMS = (nn.LayerNorm, nn.BatchNorm2d)
