@@ -240,6 +240,13 @@ function T:select(dim, index)
   if index < 1 or index > s[a] then
     core.error(string.format("select: index %d is outside dim %d of size %d", index, a, s[a]))
   end
+  if a < #s then
+    -- dims a and a + 1 merged (a free view of a whole buffer), then one run of the merged dim:
+    -- the slice stays a read-through view for its users (a size-1 slice reshaped would be copied)
+    local m, inner = {}, s[a + 1]
+    for i = 1, #s do if i ~= a + 1 then m[#m + 1] = i == a and s[a] * inner or s[i] end end
+    return core.slice(core.reshape(self, m), a, (index - 1) * inner, inner)
+  end
   local r = core.slice(self, a, index - 1, 1)
   return core.reshape(r, drop_dim(s, a))
 end
@@ -368,7 +375,9 @@ end
 
 local function build_target(spec, batch)
   local t = spec.target
-  if type(t) ~= "table" then core.error("spec.target must be {classes = K} or a shape like {64, 1}") end
+  if type(t) ~= "table" then
+    core.error('spec.target must be {classes = K}, a shape like {64, 1}, or "input" (the input is the target)')
+  end
   if t.classes ~= nil then
     if math.type(t.classes) ~= "integer" or t.classes < 1 then
       core.error("spec.target.classes must be a positive integer")
@@ -501,6 +510,10 @@ function dlc._build(spec, stem)
       local s = core.shape(outputs[1])
       classes = s[#s]
     end
+  elseif spec.target == "input" then
+    -- an autoencoder: the loss compares the output with the input itself (no target input)
+    r.target_index = 1
+    r.target = inputs[1]
   elseif spec.target ~= nil then
     local t
     t, classes = build_target(spec, core.shape(inputs[1])[1])
@@ -510,6 +523,9 @@ function dlc._build(spec, stem)
   end
   if spec.loss ~= nil then
     r.loss = build_loss(spec, train_outputs, r.target, classes)
+    -- dlc train reports a binary classifier's accuracy: the loss says how to read its output
+    local kind = is_module(spec.loss) and getmetatable(spec.loss)._kind
+    if kind == "BCELoss" or kind == "BCEWithLogitsLoss" then r.binary = kind end
     if is_module(spec.loss) and spec.loss._per_sample then r.sample_loss = spec.loss:_per_sample(outputs[1], r.target) end
     if #core.shape(r.loss) ~= 0 and r.loss:numel() ~= 1 then
       core.error("the loss must be a scalar; reduce it with :mean() or :sum()")

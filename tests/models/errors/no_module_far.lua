@@ -1,4 +1,4 @@
--- expect: no_module_far.lua:3: nn has no module 'LSTM'
+-- expect: no_module_far.lua:3: nn has no module 'Hopfield'
 local nn = require "nn"
-local m = nn.LSTM(4, 8)
+local m = nn.Hopfield(4, 8)
 return {input = {2, 4}, net = m}
