@@ -35,6 +35,7 @@ typedef struct {
   int written;
   int is_int; /* int32 class indices */
   int node;   /* the node whose storage it is */
+  int64_t hoisted; /* the constant part of its every index, passed as name + hoisted instead */
 } Buf;
 
 /* A map from strings to ints (open addressing; keys are not copied). */

@@ -68,6 +68,65 @@ static void declare_local(Em *e, const Buf *b, const char *type) {
   fprintf(e->decls, "  %s *const %s = %s + %lld;%s\n", type, b->name, em_slab(b->kind), (long long)b->off, what);
 }
 
+static int is_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+/* The constant C at the end of index text[i, j) ("64*i0 + i1 + C"); -1 when it has none. */
+static int64_t trailing_const(const char *text, size_t i, size_t j) {
+  size_t k = j;
+  while (k > i && text[k - 1] >= '0' && text[k - 1] <= '9') k--;
+  if (k == j || k - i < 4 || strncmp(text + k - 3, " + ", 3) != 0) return -1;
+  return strtoll(text + k, NULL, 10);
+}
+
+/* Offsets hoisted out of the loops: a buffer the body indexes only as name[... + C], with C >= 1
+ * in every access, is passed to the kernel as name + min C and indexed with C - min C.  The
+ * blocks of an unrolled recurrence read the steps' slices of one buffer at offsets that differ
+ * by a constant: hoisted, their loop nests are the same text and share one kernel. */
+static char *hoist_offsets(Em *e, char *body) {
+  size_t n = strlen(body);
+  for (int b = 0; b < e->nbuf; b++) {
+    Buf *buf = &e->buf[b];
+    size_t len = strlen(buf->name);
+    int64_t lo = INT64_MAX;
+    buf->hoisted = 0;
+    for (size_t i = 0; i + len <= n && lo > 0; i++) {
+      if (strncmp(body + i, buf->name, len) != 0 || (i && is_ident_char(body[i - 1])) ||
+          is_ident_char(body[i + len]))
+        continue;
+      size_t j = i + len, depth = 0;
+      if (body[j] != '[') { lo = 0; break; } /* used as a pointer: left alone */
+      for (j++; j < n && (body[j] != ']' || depth); j++) depth += (body[j] == '[') - (body[j] == ']');
+      int64_t c = j < n ? trailing_const(body, i + len + 1, j) : -1;
+      lo = c < 1 ? 0 : c < lo ? c : lo;
+    }
+    if (lo == INT64_MAX || lo == 0) continue;
+    buf->hoisted = lo;
+    /* rewrite: every "name[E + C]" becomes "name[E + (C - lo)]", or "name[E]" when C == lo */
+    char *r = ir_alloc(n + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+      if (strncmp(body + i, buf->name, len) == 0 && !(i && is_ident_char(body[i - 1])) &&
+          !is_ident_char(body[i + len])) {
+        size_t j = i + len + 1, depth = 0;
+        for (; body[j] != ']' || depth; j++) depth += (body[j] == '[') - (body[j] == ']');
+        size_t d = j;
+        while (body[d - 1] >= '0' && body[d - 1] <= '9') d--;
+        int64_t c = strtoll(body + d, NULL, 10) - lo;
+        memcpy(r + k, body + i, d - 3 - i); /* name[E */
+        k += d - 3 - i;
+        if (c) k += (size_t)sprintf(r + k, " + %lld", (long long)c);
+        i = j;
+        continue;
+      }
+      r[k++] = body[i++];
+    }
+    r[k] = 0;
+    body = r;
+    n = k;
+  }
+  return body;
+}
+
 /* The kernel's parameter list and the call's arguments, from the buffers its body used. */
 static void kernel_signature(Em *e, char **params, char **args) {
   char *p = ir_strdup(""), *a = ir_strdup("");
@@ -79,7 +138,8 @@ static void kernel_signature(Em *e, char **params, char **args) {
       const char *type = b->is_int ? "int32_t" : e->real;
       p = ir_fmt("%s%s%s%s *restrict %s", p, n ? ", " : "", written ? "" : "const ", type, b->name);
       if (em_slab(b->kind)) declare_local(e, b, type);
-      a = ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
+      a = b->hoisted ? ir_fmt("%s%s%s + %lld", a, n ? ", " : "", b->name, (long long)b->hoisted)
+                     : ir_fmt("%s%s%s", a, n ? ", " : "", b->name);
       n++;
     }
   if (e->uses_rng) {
@@ -107,8 +167,6 @@ struct Kernel {
   int nusers;
   char *users;               /* the other blocks' nodes, for the comment */
 };
-
-static int is_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
 /* text with every identifier that is a buffer of the block replaced by its positional name */
 static const char *positional(Em *e, const char *text, const char *const *gname) {
@@ -238,8 +296,9 @@ static void emit_block(Em *e, int id) {
   fclose(e->f);
   e->f = out;
   e->ind = ind;
+  const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
-  const char *name = kernel(e, id, params, body);
+  const char *name = kernel(e, id, params, hoisted);
   free(body);
   em_line(e, "%s(%s); /* %%%d %s: %s */", name, args, id, op_info[n->op].name, em_node_role(e, id));
 }

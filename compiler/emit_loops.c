@@ -118,7 +118,7 @@ const char *em_buffer(Em *e, int id, int write) {
     }
   if (e->nbuf == MAXBUF) die("too many buffers in one block");
   Buf *b = &e->buf[e->nbuf++];
-  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT, id};
+  *b = (Buf){s->kind, s->off, s->leaf, store_name(e, s, id), write, e->g->nodes[id].dt == DT_INT, id, 0};
   return b->name;
 }
 
