@@ -299,15 +299,18 @@ const char *em_node_role(const Em *e, int id) {
 
 /* ---- the descriptor ------------------------------------------------------------------------ */
 
-/* The input a descriptor describes: the one float input besides the target, in an f32 net with
- * one output; -1 when the net has another form (it gets no descriptor). */
+/* The input a descriptor describes: the one named by o->feed, else the first besides the target,
+ * float or int32, in an f32 net with one output whose every other input is the target; -1 when
+ * the net has another form (it gets no descriptor). */
 int em_descriptor_input(const Em *e) {
   const Graph *g = e->g;
-  int x = -1, nin = 0, nout = 0;
+  int x = -1, nout = 0;
+  for (int i = 0; i < g->ninputs && x < 0; i++)
+    if (e->o->feed ? strcmp(g->inputs[i].name, e->o->feed) == 0 : !em_is_target(g, i)) x = i;
   for (int i = 0; i < g->ninputs; i++)
-    if (!em_is_target(g, i)) x = i, nin++;
+    if (i != x && !em_is_target(g, i)) return -1;
   for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
-  if (e->d64 || nin != 1 || nout != 1 || g->inputs[x].dt != DT_FLOAT || !g->inputs[x].shape.n) return -1;
+  if (e->d64 || x < 0 || em_is_target(g, x) || nout != 1 || !g->inputs[x].shape.n) return -1;
   return x;
 }
 
@@ -358,20 +361,25 @@ void emit_descriptor(Em *e) {
   if (xs->n == 4) c = xs->d[1], h = xs->d[2], w = xs->d[3];
   if (xs->n == 3) c = 1, h = xs->d[1], w = xs->d[2];
   int64_t out = shape_numel(&g->outputs[y].shape) / B, tdim = 0;
-  int train = !e->o->inference && g->target >= 0 && e->p->fn[FN_GRAD].planned;
-  int eval = g->target >= 0 && e->p->fn[FN_EVAL].planned;
+  /* without a target the loss reads the input alone (an autoencoder: target = "input") */
+  int train = !e->o->inference && (g->target >= 0 || g->loss >= 0) && e->p->fn[FN_GRAD].planned;
+  int eval = (g->target >= 0 || g->loss >= 0) && e->p->fn[FN_EVAL].planned;
   if (g->target >= 0 && g->inputs[g->target].dt == DT_INT) classes = (int)out;
   else if (g->target >= 0) tdim = shape_numel(&g->inputs[g->target].shape) / B;
-  /* the arguments in the order of the net's inputs */
-  const char *xt = xi < g->target ? "x, t" : "t, x";
+  /* the arguments in the order of the net's inputs; an int32 input is passed as the float
+   * pointer of RtNet's signature (RtNet.in_int) */
+  const char *xa = g->inputs[xi].dt == DT_INT ? "(const int32_t *)(const void *)x" : "x";
+  const char *xt = g->target < 0 ? xa : ir_fmt(xi < g->target ? "%s, t" : "t, %s", xa);
+  const char *unused_t = g->target < 0 ? "(void)t; " : "";
   fprintf(f, "\n/* ---- the descriptor (RtNet, dlc_rt.h): this net for drivers that are not shape-specific ---- */\n\n");
   fprintf(f, "static void %s_rt_init(void *m, uint64_t seed) { %s_init(m, seed); }\n", P, P);
-  fprintf(f, "static void %s_rt_forward(void *m, const float *x, float *out) { %s_forward(m, x, out); }\n", P, P);
+  fprintf(f, "static void %s_rt_forward(void *m, const float *x, float *out) { %s_forward(m, %s, out); }\n", P, P, xa);
   if (train)
-    fprintf(f, "static float %s_rt_train_step(void *m, const float *x, const void *t) { return %s_train_step(m, %s); }\n", P, P, xt);
+    fprintf(f, "static float %s_rt_train_step(void *m, const float *x, const void *t) { %sreturn %s_train_step(m, %s); }\n",
+            P, unused_t, P, xt);
   if (eval)
     fprintf(f, "static void %s_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {\n"
-               "  %s_eval(m, %s, out, loss);\n}\n", P, P, xt);
+               "  %s%s_eval(m, %s, out, loss);\n}\n", P, unused_t, P, xt);
   fprintf(f, "static int %s_rt_save_meta(const void *m, const char *path, const char *const *kv, int n) {\n"
              "  return %s_save_meta(m, path, kv, n);\n}\n", P, P);
   fprintf(f, "static int %s_rt_load(void *m, const char *path) { return %s_load(m, path); }\n", P, P);
@@ -389,6 +397,8 @@ void emit_descriptor(Em *e) {
           (long long)(shape_numel(xs) / B), (long long)out, classes, (long long)tdim, shape_str(xs),
           shape_str(&g->outputs[y].shape));
   fprintf(f, "    .c = %d, .h = %d, .w = %d,\n", c, h, w);
+  if (g->inputs[xi].dt == DT_INT)
+    fprintf(f, "    .in_int = 1, .in_name = \"%s\", /* x holds int32 values */\n", ir_esc(g->inputs[xi].name, RT_ESC_C_STRING));
   fprintf(f, "    .init = %s_rt_init, .forward = %s_rt_forward,\n", P, P);
   fprintf(f, "    .train_step = %s, .eval = %s,\n", train ? ir_fmt("%s_rt_train_step", P) : "NULL",
           eval ? ir_fmt("%s_rt_eval", P) : "NULL");

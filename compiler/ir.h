@@ -334,6 +334,7 @@ typedef struct {
   int check_numerics; /* --check-numerics */
   int openmp;         /* --openmp */
   const struct RtSched *sched; /* spec.scheduler (dlc_rt.h); NULL: none, the learning rate is a constant */
+  const char *feed;   /* dlc train --input: the input the descriptor (RtNet) feeds; NULL: the first besides the target */
 } EmitOptions;
 
 /* ---- plan.c ---------------------------------------------------------------------------- */

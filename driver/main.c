@@ -11,6 +11,7 @@ static const char usage[] =
     "       dlc MODEL.lua --dot=STAGE -o g.dot  Graphviz of that stage\n"
     "       dlc MODEL.lua --stats               parameters, FLOPs, arena bytes\n"
     "       dlc train MODEL.lua [options]       build, train and evaluate (dlc train --help)\n"
+    "       dlc predict MODEL.lua --load CKPT   predictions as CSV (dlc predict --help)\n"
     "       dlc --help | --version\n"
     "options:\n"
     "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
@@ -117,8 +118,8 @@ int main(int argc, char **argv) {
     printf("dlc %s\n", DLC_VERSION);
     return 0;
   }
-  if (argc >= 2 && strcmp(argv[1], "train") == 0) {
-    int st = train_main(argc, argv);
+  if (argc >= 2 && (strcmp(argv[1], "train") == 0 || strcmp(argv[1], "predict") == 0)) {
+    int st = argv[1][0] == 't' ? train_main(argc, argv) : predict_main(argc, argv);
     ir_free_all();
     return st;
   }

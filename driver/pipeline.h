@@ -29,5 +29,6 @@ int pipeline_run(const Options *o); /* exit status */
 /* --lua-timeout's value: seconds in (0, 86400] into *out, 0; else 1. */
 int pipeline_parse_timeout(const char *v, double *out);
 int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
+int predict_main(int argc, char **argv); /* dlc predict (train_cmd.c) */
 
 #endif

@@ -32,9 +32,10 @@ static const char train_usage[] =
     "usage: dlc train MODEL.lua [options]\n"
     "data (default: --data fashion-mnist, from Debian's dataset-fashion-mnist):\n"
     "  --data fashion-mnist     Fashion-MNIST train (60000) and test (10000) sets\n"
-    "  --idx IMAGES LABELS      IDX files, gzipped or not\n"
-    "  --csv FILE --label COL   CSV, header optional; COL a header name or a 1-based number\n"
+    "  --idx IMAGES [LABELS]    IDX files, gzipped or not (no labels for a model without a target)\n"
+    "  --csv FILE [--label COL] CSV, header optional; COL a header name or a 1-based number\n"
     "  --test A [B]             test set: IDX images and labels, or a CSV file\n"
+    "  --input NAME             the model input the data feeds (default: the first besides the target)\n"
     "training:\n"
     "  --epochs N (10)  --batch B (the model's)  --val-split F (0.1)  --seed S (1)\n"
     "  --normalize scale|minmax|zscore|none (scale for images, none for CSV)\n"
@@ -61,6 +62,12 @@ static int parse_int(const char *s, long lo, long hi, long *out) {
   return 0;
 }
 
+/* An optional second file after --idx or --test: not an option, not the model file. */
+static int file_arg(const char *v) {
+  size_t n = v ? strlen(v) : 0;
+  return v && v[0] != '-' && !(n > 4 && !strcmp(v + n - 4, ".lua"));
+}
+
 /* One option; returns 0, or 2 after a usage message.  *i advances past its values. */
 static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptions *t) {
   const char *a = argv[*i];
@@ -72,8 +79,12 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     if (!v || strcmp(v, "fashion-mnist")) return usage_error("--data: the built-in data set is fashion-mnist", NULL);
     t->source = RT_SRC_FASHION, TAKE(1);
   } else if (!strcmp(a, "--idx")) {
-    if (!v || !v2) return usage_error("--idx needs IMAGES and LABELS", NULL);
-    t->source = RT_SRC_IDX, t->train_a = v, t->train_b = v2, TAKE(2);
+    if (!v) return usage_error("--idx needs IMAGES (and LABELS)", NULL);
+    t->source = RT_SRC_IDX, t->train_a = v, t->train_b = NULL, TAKE(1);
+    if (file_arg(v2)) t->train_b = v2, TAKE(1);
+  } else if (!strcmp(a, "--input")) {
+    if (!v) return usage_error("--input needs the name of one of the model's inputs", NULL);
+    t->input = v, co->emit.feed = v, TAKE(1);
   } else if (!strcmp(a, "--csv")) {
     if (!v) return usage_error("--csv needs a file", NULL);
     t->source = RT_SRC_CSV, t->train_a = v, TAKE(1);
@@ -83,8 +94,7 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
   } else if (!strcmp(a, "--test")) {
     if (!v) return usage_error("--test needs a file", NULL);
     t->test_a = v, TAKE(1);
-    size_t n2 = v2 ? strlen(v2) : 0;
-    if (v2 && v2[0] != '-' && !(n2 > 4 && !strcmp(v2 + n2 - 4, ".lua"))) t->test_b = v2, TAKE(1);
+    if (file_arg(v2)) t->test_b = v2, TAKE(1);
   } else if (!strcmp(a, "--epochs")) {
     if (parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
     t->epochs = (int)n, t->epochs_given = 1, TAKE(1);
@@ -144,9 +154,7 @@ static int parse(int argc, char **argv, Options *co, RtTrainOptions *t) {
     if (st) return st;
   }
   if (!co->dsl.path) return usage_error("no model file given", NULL);
-  if (t->source == RT_SRC_CSV && !t->label) return usage_error("--csv needs --label COL", NULL);
   if (t->source != RT_SRC_CSV && t->label) return usage_error("--label goes with --csv", NULL);
-  if (t->source == RT_SRC_IDX && t->test_a && !t->test_b) return usage_error("--test with --idx needs IMAGES and LABELS", NULL);
   if (t->init && t->load)
     return usage_error("--init and --load do not go together: --load resumes a run, --init starts one from another model's weights", NULL);
   return 0;
@@ -215,16 +223,58 @@ static int run(char *const *argv) {
   return !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* Is this model something dlc train can drive: one float input, a target, a loss module? */
-static int check_trainable(const Plan *p, const char *path) {
+/* The input the data feeds: the one --input names, else the first besides the target; -1 if none. */
+static int fed_input(const Graph *g, const char *name) {
+  for (int i = 0; i < g->ninputs; i++)
+    if (name ? strcmp(g->inputs[i].name, name) == 0 : i != g->target) return i;
+  return -1;
+}
+
+/* The inputs that are neither fed nor the target, quoted and comma-separated; NULL if none. */
+static const char *unfed_inputs(const Graph *g, int x) {
+  const char *list = NULL;
+  for (int i = 0; i < g->ninputs; i++)
+    if (i != x && i != g->target)
+      list = ir_fmt("%s%s'%s'", list ? list : "", list ? ", " : "", ir_esc(g->inputs[i].name, RT_ESC_TERM));
+  return list;
+}
+
+/* Is this model something dlc train can drive: an input the data feeds, every other input the
+ * target, one output, a loss module and a training step?  0, else 1 (2 for a bad --input) after
+ * a message. */
+static int check_trainable(const Plan *p, const char *path, const RtTrainOptions *t, int predict) {
   const Graph *g = p->g;
-  const char *why = NULL;
-  if (g->target < 0) why = "has no target: give the spec target = {classes = K} or a shape";
-  else if (g->ninputs != 2) why = "must have one input besides the target (sequential style: input = {...})";
+  int x = fed_input(g, t->input), nout = 0;
+  for (int i = 0; i < g->noutputs; i++) nout += !g->outputs[i].eval_only;
+  const char *why = NULL, *rest = unfed_inputs(g, x), *xn = x >= 0 ? ir_esc(g->inputs[x].name, RT_ESC_TERM) : "";
+  if (t->input && x < 0) why = ir_fmt("has no input named '%s' (--input)", ir_esc(t->input, RT_ESC_TERM));
+  else if (x < 0) why = "has no input besides the target";
+  else if (x == g->target) why = ir_fmt("takes its input '%s' as the target: --input names the input the data feeds", xn);
+  else if (rest)
+    why = ir_fmt("has inputs the data does not feed: %s (dlc train feeds '%s'%s; every other input must be the "
+                 "target, spec.target = ...)", rest, xn, t->input ? "" : ", the first besides the target; --input NAME chooses another");
+  else if (!g->inputs[x].shape.n) why = ir_fmt("input '%s' is a scalar: dlc train needs a batch dimension", xn);
+  else if (nout != 1) why = ir_fmt("has %d outputs: dlc train drives a model with one", nout);
+  else if (predict) why = NULL;
+  else if (g->loss < 0) why = "has no loss: give the spec loss = nn.CrossEntropyLoss(), ... and optim = ...";
+  else if (!p->fn[FN_EVAL].planned && g->target < 0)
+    why = "has no target and its loss is a tensor: dlc train needs a loss module and a target, spec.target = "
+          "{classes = K}, a shape, \"input\" (an autoencoder: the loss compares the output with the input) or, "
+          "in functional style, one of spec.inputs";
   else if (!p->fn[FN_EVAL].planned) why = "needs a loss module (loss = nn.CrossEntropyLoss(), ...)";
   else if (!p->fn[FN_GRAD].planned) why = "has no training step (no optimizer?)";
-  if (why) fprintf(stderr, "%s: dlc train: the model %s\n", path, why);
-  return why != NULL;
+  if (why) fprintf(stderr, "%s: dlc %s: the model %s\n", ir_esc(path, RT_ESC_TERM), predict ? "predict" : "train", why);
+  return !why ? 0 : t->input && (x < 0 || x == g->target) ? 2 : 1; /* a bad --input is a usage error */
+}
+
+/* The data options that depend on the model: labels are needed when it has a target.  2 after a
+ * usage message. */
+static int check_data_options(const Graph *g, const RtTrainOptions *t) {
+  if (g->target < 0) return 0;
+  if (t->source == RT_SRC_CSV && !t->label) return usage_error("--csv needs --label COL (the model has a target)", NULL);
+  if (t->source == RT_SRC_IDX && !t->train_b) return usage_error("--idx needs IMAGES and LABELS (the model has a target)", NULL);
+  if (t->source == RT_SRC_IDX && t->test_a && !t->test_b) return usage_error("--test with --idx needs IMAGES and LABELS", NULL);
+  return 0;
 }
 
 static int build(const char *dir, const char *so, int openmp) {
@@ -253,7 +303,7 @@ static void apply_defaults(const DslTrainDefaults *d, RtTrainOptions *t) {
 
 /* Generate into the cache and build unless an identical build is there; returns the .so. */
 
-static int generate_and_build(Options *co, const char **so_out, const char **sym, RtTrainOptions *t) {
+static int generate_and_build(Options *co, const char **so_out, const char **sym, RtTrainOptions *t, int predict) {
   const char *root = cache_root();
   char *tmp = ir_fmt("%s/tmp-%d", root, (int)getpid());
   if (mkdirs(tmp)) return fprintf(stderr, "dlc train: cannot create %s: %s\n", tmp, strerror(errno)), 1;
@@ -264,8 +314,10 @@ static int generate_and_build(Options *co, const char **so_out, const char **sym
   co->train_out = &defaults;
   int st = pipeline_run(co);
   if (st) return st;
-  if (check_trainable(p, co->dsl.path)) return 1;
+  if ((st = check_trainable(p, co->dsl.path, t, predict))) return st;
+  if (!predict && (st = check_data_options(p->g, t))) return st;
   apply_defaults(&defaults, t);
+  t->binary = defaults.binary;
   *sym = ir_fmt("%s_net", ir_c_ident(p->g->name)); /* the descriptor net.c defines */
   uint64_t h = RT_FNV1A_BASIS;
   for (const DslChunk *c = dlc_runtime_headers; c->name; c++) {
@@ -317,12 +369,76 @@ int train_main(int argc, char **argv) {
   int st = parse(argc, argv, &co, &t);
   co.emit.openmp = t.threads > 1;
   const char *so = NULL, *sym = NULL;
-  if (!st) st = generate_and_build(&co, &so, &sym, &t);
+  if (!st) st = generate_and_build(&co, &so, &sym, &t, 0);
   if (st) return st;
   void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
   const RtNet *net = lib ? dlsym(lib, sym) : NULL;
   if (!net) return fprintf(stderr, "dlc train: cannot load %s: %s\n", so, dlerror()), 3;
   st = rt_train(net, &t);
+  dlclose(lib);
+  return st;
+}
+
+/* ---- dlc predict ------------------------------------------------------------------------------ */
+
+static const char predict_usage[] =
+    "usage: dlc predict MODEL.lua --load CKPT [options]\n"
+    "  prints (or writes with -o) one CSV row per sample: the predicted class (and with --scores\n"
+    "  the outputs) of a classifier, the outputs of any other model\n"
+    "data (as dlc train's; labels, when given, are not used):\n"
+    "  --data fashion-mnist     the Fashion-MNIST test images (the default)\n"
+    "  --idx IMAGES [LABELS]    IDX files, gzipped or not\n"
+    "  --csv FILE [--label COL] CSV; COL, a label column, is left out of the features\n"
+    "  --input NAME             the model input the data feeds (default: the first besides the target)\n"
+    "options:\n"
+    "  -o FILE  --scores  --batch B  --threads N  -D KEY=VALUE  --lua-timeout S\n";
+
+static int predict_usage_error(const char *msg, const char *more) {
+  fprintf(stderr, "dlc predict: %s%s\n(dlc predict --help shows the usage)\n", msg, more ? more : "");
+  return 2;
+}
+
+/* dlc train's options that mean something to dlc predict. */
+static int predict_option(const char *a) {
+  static const char *const ok[] = {"--data", "--idx", "--csv", "--label", "--input", "--load", "--batch",
+                                   "--threads", "--lua-timeout", NULL};
+  for (int i = 0; ok[i]; i++)
+    if (!strcmp(a, ok[i])) return 1;
+  return a[0] != '-' || !strncmp(a, "-D", 2);
+}
+
+int predict_main(int argc, char **argv) {
+  if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+    fputs(predict_usage, stdout);
+    return 0;
+  }
+  Options co = {0};
+  RtTrainOptions t = {0};
+  co.dsl.defs = ir_alloc((size_t)argc * sizeof(char *));
+  co.dsl.instr_limit = 200000000;
+  co.dsl.mem_limit = (size_t)512 << 20;
+  t.source = RT_SRC_FASHION;
+  t.threads = 1;
+  int st = 0;
+  for (int i = 2; i < argc && !st; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) t.pred_out = argv[++i];
+    else if (!strcmp(argv[i], "--scores")) t.scores = 1;
+    else if (!strcmp(argv[i], "-o")) st = predict_usage_error("-o needs a file name", NULL);
+    else if (!predict_option(argv[i])) st = predict_usage_error(argv[i], " is not an option of dlc predict");
+    else st = parse_option(argc, argv, &i, &co, &t);
+  }
+  if (!st && !co.dsl.path) st = predict_usage_error("no model file given", NULL);
+  if (!st && !t.load) st = predict_usage_error("--load CKPT is needed: the trained parameters", NULL);
+  if (!st && t.source != RT_SRC_CSV && t.label) st = predict_usage_error("--label goes with --csv", NULL);
+  co.emit.openmp = t.threads > 1;
+  const char *so = NULL, *sym = NULL;
+  if (!st) st = generate_and_build(&co, &so, &sym, &t, 1);
+  if (st) return st;
+  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  const RtNet *net = lib ? dlsym(lib, sym) : NULL;
+  if (!net) return fprintf(stderr, "dlc predict: cannot load %s: %s\n", so, dlerror()), 3;
+  if (net->set_threads) net->set_threads(t.threads);
+  st = rt_predict(net, &t);
   dlclose(lib);
   return st;
 }

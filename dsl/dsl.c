@@ -793,6 +793,17 @@ static void read_train_defaults(lua_State *L, DslTrainDefaults *t) {
   lua_pop(L, 7);
 }
 
+/* Does a root of fn read node `leaf`?  Nodes come after their inputs, so one backward sweep. */
+static int fn_reads(const Graph *g, FnKind fn, int leaf) {
+  char *seen = ir_alloc((size_t)g->nnodes + 1);
+  memset(seen, 0, (size_t)g->nnodes + 1);
+  for (int i = 0; i < g->roots[fn].n; i++) seen[g->roots[fn].v[i]] = 1;
+  for (int id = g->nnodes - 1; id > leaf; id--)
+    if (seen[id])
+      for (int k = 0; k < g->nodes[id].nin; k++) seen[g->nodes[id].in[k]] = 1;
+  return seen[leaf];
+}
+
 /* Collect the built spec: name, outputs, target and loss into the graph, spec.train into *train. */
 int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
   lua_State *L = d->L;
@@ -815,10 +826,17 @@ int dsl_finish_forward(Dsl *d, DslTrainDefaults *train) {
     ir_add_root(g, FN_FORWARD, ir_assign(g, out, v));
   }
   lua_pop(L, 1);
+  /* a target the outputs read is the input itself (an autoencoder): the data feeds it, and the
+   * functions take it as an input, not as a target */
+  if (g->target >= 0 && fn_reads(g, FN_FORWARD, g->inputs[g->target].node)) ir_set_target(g, -1);
   lua_getfield(L, -1, "loss");
   ir_set_loss(g, is_tensor(L, -1) ? ((TensorUD *)lua_touserdata(L, -1))->id : -1);
   lua_pop(L, 1);
   read_train_defaults(L, train);
+  lua_getfield(L, -1, "binary");
+  const char *bin = lua_tostring(L, -1);
+  train->binary = !bin ? 0 : strcmp(bin, "BCELoss") == 0 ? 1 : 2;
+  lua_pop(L, 1);
   /* m_eval: the outputs and each sample's loss, for evaluation with pad-and-mask batches */
   lua_getfield(L, -1, "sample_loss");
   if (is_tensor(L, -1)) {

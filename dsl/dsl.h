@@ -29,6 +29,7 @@ typedef struct {
   double val_split;
   long long seed;
   const char *normalize, *augment; /* live as long as the IR (ir_free_all) */
+  int binary; /* the loss: 1 nn.BCELoss (outputs are probabilities), 2 nn.BCEWithLogitsLoss (logits), else 0 */
 } DslTrainDefaults;
 
 /* Run the model file and its spec; NULL after printing a user error. */

@@ -437,11 +437,26 @@ static int csv_classes(Csv *c, RtData *d) {
   return 0;
 }
 
+/* The features' names for messages (col_name), when there are few enough. */
+static int feature_names(Csv *c, RtData *d) {
+  if (c->dim > RT_CSV_NAMED_FEATURES)
+    return 0;
+  if (!(d->feature_names = calloc((size_t)c->dim + 1, sizeof *d->feature_names)))
+    return fail(c->err, c->errlen, "%s: out of memory", c->path);
+  char cb[80];
+  for (int64_t j = 0, k = 0; j < c->ncols; j++)
+    if (j != c->lab && !(d->feature_names[k++] = strdup(col_name(c, j, cb, sizeof cb))))
+      return fail(c->err, c->errlen, "%s: out of memory", c->path);
+  return 0;
+}
+
 /* Hand the arrays over to d. */
 static int csv_finish(Csv *c, RtData *d) {
   d->n = c->n;
   d->dim = c->dim;
   d->has_header = c->head != NULL;
+  if (feature_names(c, d))
+    return -1;
   d->x = c->x, c->x = NULL;
   if (c->mode == LAB_NAME)
     return csv_classes(c, d);

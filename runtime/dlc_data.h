@@ -52,7 +52,11 @@ typedef struct {
   int classes;        /* with y: 1 + the largest label, or the number of class names */
   char **class_names; /* NULL, or `classes` names (CSV string labels in strcmp order) */
   int has_header;     /* CSV: 1 when the first line was taken as a header */
+  char **feature_names; /* CSV with at most RT_CSV_NAMED_FEATURES features: dim names for messages,
+                           "column 3 ('x3')" (escaped) or "column 3"; else NULL */
 } RtData;
+
+enum { RT_CSV_NAMED_FEATURES = 4096 };
 
 /* Load an IDX pair, plain or gzip-compressed (either is detected from the content).  Images:
  * magic 00 00 08 NDIM (unsigned bytes) with NDIM 2 (N, features: no geometry), 3 (N, H, W: one

@@ -56,11 +56,14 @@ int rt_sched_per_batch(const RtSched *s); /* stepped after every optimizer step 
 const char *rt_sched_name(const RtSched *s); /* "StepLR", ... */
 
 /* ---- the net's descriptor ---------------------------------------------------------------
- * Every generated f32 net with one float input and one output defines `const RtNet
+ * Every generated f32 net with one output and one input besides the target defines `const RtNet
  * <name>_net` in net.c: its sizes and entry points, for drivers that are not shape-specific
  * (dlc train's rt_train, an app's generic loop).  The model pointer is the net's
  * <name>_model; the target is int32 class indices when classes > 0, else target_dim floats
- * per sample. */
+ * per sample; with classes and target_dim both 0 the net has no target (an autoencoder: its
+ * loss compares the output with the input x) and t is not read (may be NULL).  A net with
+ * several inputs has a descriptor when every input but x is the target (dlc train --input
+ * chooses x: EmitOptions.feed). */
 struct RtTensor; /* a tensor of a checkpoint, below */
 
 typedef struct RtNet {
@@ -72,6 +75,8 @@ typedef struct RtNet {
   int classes;        /* > 0: int32 class targets; 0: float targets of target_dim values */
   int64_t target_dim;
   int c, h, w;        /* the input's geometry: [batch, c, h, w], or [batch, h, w] (c = 1); else 0 */
+  int in_int;         /* 1: x points to int32 values (an int input), passed as the float pointer below */
+  const char *in_name; /* with in_int: the input's name (for messages); else NULL */
   void (*init)(void *m, uint64_t seed);
   void (*forward)(void *m, const float *x, float *out);
   float (*train_step)(void *m, const float *x, const void *target); /* NULL: inference only */

@@ -44,12 +44,28 @@ typedef struct {
   const char *init;              /* --init CKPT: parameters by name and shape from another model's file */
   int threads;
   int early_stop;                /* --early-stop N: patience in epochs on the validation loss; 0: off */
+  const char *input;             /* --input NAME: the model input the data feeds (dlc train checks it) */
+  int binary;                    /* the loss is 1 BCELoss (outputs are probabilities), 2 BCEWithLogitsLoss
+                                    (logits): with one output and one target per sample, accuracy at
+                                    0.5 (logit 0) against targets >= 0.5 is reported too */
+  const char *pred_out;          /* dlc predict -o FILE: the predictions' CSV (NULL: stdout) */
+  int scores;                    /* dlc predict --scores: a classifier's outputs after its class */
 } RtTrainOptions;
 
 /* Train and evaluate; prints progress on stderr and results on stdout.  Returns the process
  * exit status: 0, 1 for bad data or checkpoints (a message naming the file says why), 130
  * after Ctrl-C (a last checkpoint saved). */
 int rt_train(const RtNet *net, const RtTrainOptions *o);
+
+/* dlc predict: the net with the checkpoint o->load, run in inference mode (m_forward) on the
+ * data's features (--data fashion-mnist: its test images; labels, when given, are not used),
+ * normalized as the checkpoint's metadata says (else the default, said on stderr).  Writes a
+ * CSV to o->pred_out or stdout, one row per sample in file order: "sample" (from 0), then
+ * for a classifier "class" (the index of the largest output), "name" when the class names are
+ * known, and with o->scores each output as "score_K"; for a binary classifier (o->binary)
+ * "class" (0/1) and "probability" or "logit"; otherwise "output_1" ... (a regression's or an
+ * autoencoder's outputs).  Returns 0, or 1 after a message naming the file. */
+int rt_predict(const RtNet *net, const RtTrainOptions *o);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,9 @@ void rt_data_free(RtData *d) {
   free(d->yf);
   if (d->class_names)
     rt_classes_free(d->class_names, d->classes);
+  for (int64_t j = 0; d->feature_names && j < d->dim; j++)
+    free(d->feature_names[j]);
+  free(d->feature_names);
   memset(d, 0, sizeof *d);
 }
 

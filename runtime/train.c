@@ -6,6 +6,12 @@
  * and said once), then evaluation of the training and validation rows -> test evaluation
  * and confusion matrix -> curves.
  *
+ * A net without a target (RtNet: classes and target_dim 0, an autoencoder) is fed the
+ * features alone: labels are optional and ignored, the loss is the reconstruction loss.  An
+ * int32 input (RtNet.in_int) takes the data's values as they are (no normalization), each
+ * checked to be an integer in int32's range.  A binary classifier (RtTrainOptions.binary) is
+ * scored by thresholding its one output.
+ *
  * Evaluation pads the last partial batch with zeros and counts only its real rows, so every
  * sample counts exactly once.  Checkpoints carry the epoch count, seed, split and
  * normalization in their metadata, so --load resumes exactly where --save left off.
@@ -56,9 +62,12 @@ typedef struct {
   int64_t saved_total;    /* the resumed checkpoint's dlc.total_steps, 0 when absent */
   float *scratch;         /* augmentation: one image plane */
   float *bx, *byf, *out, *sloss;
-  int32_t *by;
+  int32_t *by, *bxi; /* bxi: the batch of an int32 input */
   const char *const *names;
   int tty;
+  int binary;        /* o->binary, when the net has one output and one float target per sample */
+  double loss_seen;  /* the first epoch's training loss, for the hint that it does not move */
+  int loss_same;     /* epochs whose training loss equalled it */
 } Run;
 
 typedef struct {
@@ -67,19 +76,42 @@ typedef struct {
   int64_t *confusion; /* classes x classes, or NULL */
 } Score;
 
+static const char *command = "dlc train"; /* or "dlc predict": messages start with it */
+
 static int fail(const char *msg) {
-  fprintf(stderr, "dlc train: %s\n", msg);
+  fprintf(stderr, "%s: %s\n", command, msg);
   return 1;
 }
+
+/* An autoencoder: the loss reads the input alone. */
+static int no_target(const RtNet *net) { return net->classes == 0 && net->target_dim == 0; }
 
 /* ---- data --------------------------------------------------------------------------------- */
 
 static int file_exists(const char *p) { return access(p, R_OK) == 0; }
 
+/* An int32 input's values: integers within int32's range (and float's exact integers, in
+ * which the loaders hold them), else the file and the sample are named. */
+static int check_int_values(const RtData *d, const char *path, const char *name, char *err, size_t errlen) {
+  for (int64_t i = 0; i < d->n * d->dim; i++) {
+    float v = d->x[i];
+    const char *why = v != floorf(v) ? "is not an integer"
+                      : fabsf(v) > 16777216.0f ? "is outside the range of exact integers (+-2^24) an int32 input can be fed from"
+                                               : NULL;
+    if (why) {
+      snprintf(err, errlen, "%s: sample %lld (from 0), value %lld: %.9g %s; the model's input '%s' takes int32 values",
+               path, (long long)(i / d->dim), (long long)(i % d->dim) + 1, (double)v, why, name ? name : "x");
+      return 1;
+    }
+  }
+  return 0;
+}
+
 static int load_set(Run *r, RtData *d, const char *a, const char *b, const char *what) {
   const RtNet *net = r->net;
   char err[512];
-  int rc = r->o->source == RT_SRC_CSV ? rt_load_csv(a, r->o->label, net->classes == 0, d, err, sizeof err)
+  /* without a target, labels are not needed: a CSV label column is dropped (read as classes) */
+  int rc = r->o->source == RT_SRC_CSV ? rt_load_csv(a, r->o->label, net->classes == 0 && !no_target(net), d, err, sizeof err)
                                       : rt_load_idx(a, b, d, err, sizeof err);
   /* a test set labelled by name is numbered like the training set (or the checkpoint) */
   if (!rc && d != &r->train && r->train.class_names)
@@ -87,7 +119,8 @@ static int load_set(Run *r, RtData *d, const char *a, const char *b, const char 
   /* sizes against the images (or CSV) file, labels against the labels file */
   if (!rc) rc = rt_data_check(d, a, net->in_dim, 0, err, sizeof err);
   if (!rc && net->classes) rc = rt_data_check(d, b ? b : a, net->in_dim, net->classes, err, sizeof err);
-  if (!rc && net->classes == 0 && (!d->yf || d->ydim != net->target_dim)) {
+  if (!rc && net->in_int) rc = check_int_values(d, a, net->in_name, err, sizeof err);
+  if (!rc && !no_target(net) && net->classes == 0 && (!d->yf || d->ydim != net->target_dim)) {
     snprintf(err, sizeof err, "%s: the model wants %lld float targets per sample", a, (long long)net->target_dim);
     rc = 1;
   }
@@ -190,11 +223,16 @@ static void gather(Run *r, const int64_t *rows, int64_t n, int64_t epoch, int au
     }
     memcpy(x, r->train.x + rows[i] * dim, (size_t)dim * sizeof *x);
     if (augment) rt_augment(x, net->c, net->h, net->w, &r->aug, r->seed, (uint64_t)epoch, rows[i], r->scratch);
-    if (net->classes) r->by[i] = r->train.y[rows[i]];
-    else memcpy(r->byf + i * net->target_dim, r->train.yf + rows[i] * net->target_dim,
-                (size_t)net->target_dim * sizeof(float));
+    if (net->classes && r->train.y) r->by[i] = r->train.y[rows[i]]; /* dlc predict: no labels */
+    else if (!net->classes && r->train.yf)
+      memcpy(r->byf + i * net->target_dim, r->train.yf + rows[i] * net->target_dim, (size_t)net->target_dim * sizeof(float));
   }
+  if (net->in_int) /* integers checked by check_int_values */
+    for (int64_t i = 0; i < B * dim; i++) r->bxi[i] = (int32_t)r->bx[i];
 }
+
+/* The input batch as the net takes it. */
+static const float *batch_x(const Run *r) { return r->net->in_int ? (const float *)(const void *)r->bxi : r->bx; }
 
 static const void *batch_target(const Run *r) { return r->net->classes ? (const void *)r->by : (const void *)r->byf; }
 
@@ -219,20 +257,22 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
     int64_t k = n - at < net->batch ? n - at : net->batch;
     for (int64_t i = 0; i < k; i++) idx[i] = rows ? rows[at + i] : at + i;
     gather(r, idx, k, 0, 0);
-    net->eval(r->m, r->bx, batch_target(r), r->out, r->sloss);
+    net->eval(r->m, batch_x(r), batch_target(r), r->out, r->sloss);
     for (int64_t i = 0; i < k; i++) {
       s.n++;
       loss += r->sloss[i];
-      if (!net->classes) continue;
-      int p = argmax(r->out + i * net->out_dim, net->out_dim), t = d->y[idx[i]];
+      if (!net->classes && !r->binary) continue;
+      int p, t;
+      if (r->binary) p = r->out[i] > (r->binary == 1 ? 0.5f : 0.0f), t = d->yf[idx[i]] >= 0.5f;
+      else p = argmax(r->out + i * net->out_dim, net->out_dim), t = d->y[idx[i]];
       right += p == t;
-      if (confusion) confusion[(int64_t)t * net->classes + p]++;
+      if (confusion) confusion[(int64_t)t * (r->binary ? 2 : net->classes) + p]++;
     }
   }
   free(idx);
   r->train = saved;
   s.loss = loss / (double)s.n;
-  if (net->classes) s.acc = (double)right / (double)s.n;
+  if (net->classes || r->binary) s.acc = (double)right / (double)s.n;
   return s;
 }
 
@@ -294,7 +334,7 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
   for (int64_t s = 0; s < steps && !interrupted; s++) {
     for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
     gather(r, rows, B, epoch, rt_augment_any(&r->aug));
-    float loss = net->train_step(r->m, r->bx, batch_target(r));
+    float loss = net->train_step(r->m, batch_x(r), batch_target(r));
     if (net->sched && rt_sched_per_batch(net->sched)) set_lr(r, epoch * steps + s + 1);
     if (!isfinite(loss)) {
       rt_progress_end(&pg);
@@ -347,6 +387,18 @@ static int early_stop_restore(Run *r, Best *b, int64_t last, int stopped) {
   return r->o->save && save(r, r->o->save, b->epoch + 1);
 }
 
+/* A hint, once, when the training loss stays exactly where the first epoch left it (after the
+ * third epoch of this run): nothing is learning. */
+static void still_hint(Run *r, double loss, int i) {
+  if (i == 0) r->loss_seen = loss, r->loss_same = 0;
+  else if (loss == r->loss_seen || fabs(loss - r->loss_seen) <= 1e-7 * fabs(r->loss_seen)) r->loss_same++;
+  else r->loss_same = -1000000;
+  if (i == 2 && r->loss_same == 2)
+    printf("hint: the training loss has not changed in 3 epochs (%.4f): nothing is learning. Features on very "
+           "different scales (try --normalize zscore), a learning rate far too small or too large, or saturated "
+           "units (sigmoid, step) stop the gradients\n", loss);
+}
+
 static int run_epochs(Run *r, RtCurves *cv) {
   const RtTrainOptions *o = r->o;
   const RtSched *sc = r->net->sched;
@@ -372,6 +424,7 @@ static int run_epochs(Run *r, RtCurves *cv) {
     ((double *)cv->val_loss)[i] = va.loss, ((double *)cv->val_acc)[i] = va.acc;
     cv->n = i + 1;
     rt_print_epoch(stdout, (int)e + 1, (int)total, tr.loss, tr.acc, va.loss, va.acc, rt_now() - t0);
+    still_hint(r, tr.loss, i);
     if (sc && rt_sched_per_batch(sc)) printf("  lr %.6g to %.6g\n", lr0, rt_sched_lr(sc, (e + 1) * r->spe - 1, r->total_steps));
     else if (sc) printf("  lr %.6g\n", lr0);
     fflush(stdout);
@@ -387,10 +440,11 @@ static int run_epochs(Run *r, RtCurves *cv) {
 static int final_report(Run *r, const RtCurves *cv) {
   const RtNet *net = r->net;
   if (r->have_test) {
-    int64_t *cm = net->classes ? calloc((size_t)net->classes * (size_t)net->classes, sizeof *cm) : NULL;
+    int k = r->binary ? 2 : net->classes;
+    int64_t *cm = k ? calloc((size_t)k * (size_t)k, sizeof *cm) : NULL;
     Score ts = evaluate(r, &r->test, NULL, r->test.n, cm);
     print_score("test", &ts);
-    if (cm) rt_print_confusion(stdout, cm, net->classes, r->names);
+    if (cm) rt_print_confusion(stdout, cm, k, r->binary ? NULL : r->names);
     free(cm);
   }
   if (r->o->plot && cv->n > 0) {
@@ -402,6 +456,30 @@ static int final_report(Run *r, const RtCurves *cv) {
 }
 
 /* ---- setup ------------------------------------------------------------------------------------ */
+
+/* With no normalization: a one-line hint when the features' ranges over the training rows
+ * differ by more than 100x (constant features aside), naming the narrowest and the widest. */
+static void scale_hint(const RtData *d, const int64_t *rows, int64_t n) {
+  int64_t lo = -1, hi = -1;
+  double rlo = 0, rhi = 0;
+  for (int64_t j = 0; j < d->dim && n > 0; j++) {
+    double mn = INFINITY, mx = -INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+      double v = d->x[rows[i] * d->dim + j];
+      mn = v < mn ? v : mn, mx = v > mx ? v : mx;
+    }
+    double range = mx - mn;
+    if (!(range > 0)) continue;
+    if (lo < 0 || range < rlo) lo = j, rlo = range;
+    if (hi < 0 || range > rhi) hi = j, rhi = range;
+  }
+  if (lo < 0 || rhi <= 100 * rlo) return;
+  char a[32], b[32];
+  snprintf(a, sizeof a, "feature %lld", (long long)lo + 1), snprintf(b, sizeof b, "feature %lld", (long long)hi + 1);
+  printf("hint: the features' scales differ %.0fx: %s spans %.4g, %s spans %.4g; without normalization the "
+         "wide one dominates: try --normalize zscore\n", rhi / rlo, d->feature_names ? d->feature_names[lo] : a, rlo,
+         d->feature_names ? d->feature_names[hi] : b, rhi);
+}
 
 static int prepare(Run *r) {
   const RtTrainOptions *o = r->o;
@@ -418,9 +496,15 @@ static int prepare(Run *r) {
     printf("note: %lld training samples in batches of %d: the %lld left over are skipped each epoch "
            "(a different %lld each time)\n", (long long)r->ntr, net->batch,
            (long long)(r->ntr % net->batch), (long long)(r->ntr % net->batch));
+  if (net->in_int && ((o->norm_given && o->norm != RT_NORM_NONE) || r->norm.kind != RT_NORM_NONE)) {
+    fprintf(stderr, "dlc train: the model's input '%s' is int32: its values are fed as they are, give --normalize none\n",
+            net->in_name ? net->in_name : "x");
+    return 1;
+  }
   if (r->norm.kind == RT_NORM_NONE && !r->norm.dim) {
-    RtNormKind k = o->norm_given ? o->norm : o->source == RT_SRC_CSV ? RT_NORM_NONE : RT_NORM_SCALE;
+    RtNormKind k = o->norm_given ? o->norm : o->source == RT_SRC_CSV || net->in_int ? RT_NORM_NONE : RT_NORM_SCALE;
     if (rt_norm_fit(&r->norm, k, &r->train, r->tr, r->ntr, err, sizeof err)) return fail(err);
+    if (k == RT_NORM_NONE && !net->in_int) scale_hint(&r->train, r->tr, r->ntr);
   }
   rt_norm_apply(&r->norm, r->train.x, r->train.n);
   if (r->have_test) rt_norm_apply(&r->norm, r->test.x, r->test.n);
@@ -429,7 +513,7 @@ static int prepare(Run *r) {
   r->spe = r->ntr / net->batch;
   char au[64];
   rt_augment_str(&r->aug, au, sizeof au);
-  if (rt_augment_any(&r->aug) && !(net->h > 0 && net->w > 0)) {
+  if (rt_augment_any(&r->aug) && (!(net->h > 0 && net->w > 0) || net->in_int)) {
     fprintf(stderr, "dlc train: --augment %s needs an image input [batch, c, h, w]\n", au);
     return 1;
   }
@@ -441,6 +525,10 @@ static int prepare(Run *r) {
   if (rt_augment_any(&r->aug)) printf("augment: %s\n", au);
   if (o->early_stop && r->nva == 0)
     return fail("--early-stop needs validation rows to watch: give --val-split above 0");
+  r->binary = o->binary && !net->classes && net->out_dim == 1 && net->target_dim == 1 ? o->binary : 0;
+  if (r->binary) printf("binary classifier: accuracy of %s > %s against targets >= 0.5\n",
+                        r->binary == 1 ? "the probability" : "the logit", r->binary == 1 ? "0.5" : "0");
+  if (no_target(net)) printf("target: the input itself (an autoencoder); the loss is the reconstruction loss\n");
   return 0;
 }
 
@@ -466,9 +554,10 @@ static int alloc_model(Run *r) {
   r->out = malloc((size_t)(net->batch * net->out_dim) * sizeof(float));
   r->sloss = malloc((size_t)net->batch * sizeof(float));
   r->by = malloc((size_t)net->batch * sizeof(int32_t));
+  r->bxi = malloc((size_t)(net->batch * net->in_dim) * sizeof(int32_t));
   r->byf = malloc((size_t)(net->batch * (net->target_dim ? net->target_dim : 1)) * sizeof(float));
   r->scratch = malloc((size_t)(net->h > 0 ? net->h : 1) * (size_t)(net->w > 0 ? net->w : 1) * sizeof(float));
-  if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->byf || !r->scratch) return fail("out of memory");
+  if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->bxi || !r->byf || !r->scratch) return fail("out of memory");
   memset(r->m, 0, bytes);
   net->init(r->m, r->seed);
   if (r->o->init && init_from(r)) return 1;
@@ -483,7 +572,7 @@ static void cleanup(Run *r) {
   rt_data_free(&r->train);
   rt_data_free(&r->test);
   rt_norm_free(&r->norm);
-  free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->byf);
+  free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->bxi), free(r->byf);
   free(r->scratch);
 }
 
@@ -513,6 +602,148 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   sigaction(SIGINT, &old, NULL);
   if (!rc) rc = final_report(&r, &cv);
   free(curves);
+  cleanup(&r);
+  return rc;
+}
+
+/* ---- dlc predict ---------------------------------------------------------------------------- */
+
+/* The checkpoint's normalization and class names (either may be absent). */
+static int predict_meta(Run *r, char ***names, int *nnames) {
+  char err[512];
+  RtStFile *f = rt_st_open(r->o->load, err, sizeof err);
+  if (!f) return fail(err);
+  const char *nk = rt_st_meta(f, RT_META_NORM), *cl = rt_st_meta(f, RT_META_CLASSES);
+  int rc = 0;
+  if (nk && rt_norm_from_meta(&r->norm, nk, rt_st_meta(f, RT_META_NORM_SHIFT), rt_st_meta(f, RT_META_NORM_DIV),
+                              r->net->in_dim, err, sizeof err))
+    rc = 1;
+  if (!rc && cl && rt_classes_from_meta(cl, names, nnames, err, sizeof err)) rc = 1;
+  if (rc) fprintf(stderr, "dlc predict: %s: %s\n", r->o->load, err);
+  rt_st_close(f);
+  return rc;
+}
+
+/* The features to predict from, normalized. */
+static int predict_data(Run *r, const char **from) {
+  const RtTrainOptions *o = r->o;
+  const RtNet *net = r->net;
+  char err[512], p[1024];
+  const char *a = o->train_a;
+  if (o->source == RT_SRC_FASHION) {
+    snprintf(p, sizeof p, "%s/t10k-images-idx3-ubyte.gz", o->data_dir ? o->data_dir : RT_FASHION_MNIST_DIR);
+    a = p;
+  }
+  int rc = o->source == RT_SRC_CSV ? rt_load_csv(a, o->label, net->classes == 0 && !no_target(net), &r->test, err, sizeof err)
+                                   : rt_load_idx(a, NULL, &r->test, err, sizeof err);
+  if (!rc) rc = rt_data_check(&r->test, a, net->in_dim, 0, err, sizeof err);
+  if (!rc && net->in_int) rc = check_int_values(&r->test, a, net->in_name, err, sizeof err);
+  if (rc) return fail(err);
+  if (!r->norm.dim) {
+    RtNormKind k = o->source == RT_SRC_CSV || net->in_int ? RT_NORM_NONE : RT_NORM_SCALE;
+    fprintf(stderr, "note: %s holds no normalization; normalize: %s\n", o->load, rt_norm_name(k));
+    if (rt_norm_fit(&r->norm, k, &r->test, NULL, r->test.n, err, sizeof err)) return fail(err);
+  }
+  rt_norm_apply(&r->norm, r->test.x, r->test.n);
+  *from = a == p ? "the Fashion-MNIST test images" : o->train_a;
+  return 0;
+}
+
+/* A CSV field: the text in double quotes, a quote doubled. */
+static void csv_text(FILE *f, const char *s) {
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void predict_header(const Run *r, FILE *f, int named) {
+  const RtNet *net = r->net;
+  fputs("sample", f);
+  if (net->classes) {
+    fputs(named ? ",class,name" : ",class", f);
+    for (int64_t k = 0; r->o->scores && k < net->out_dim; k++) fprintf(f, ",score_%lld", (long long)k);
+  } else if (r->binary) {
+    fputs(r->binary == 1 ? ",class,probability" : ",class,logit", f);
+  } else {
+    for (int64_t k = 0; k < net->out_dim; k++) fprintf(f, ",output_%lld", (long long)k + 1);
+  }
+  fputc('\n', f);
+}
+
+static void predict_row(const Run *r, FILE *f, int64_t sample, const float *y, const char *const *names, int nnames) {
+  const RtNet *net = r->net;
+  fprintf(f, "%lld", (long long)sample);
+  if (net->classes) {
+    int c = argmax(y, net->out_dim);
+    fprintf(f, ",%d", c);
+    if (names) fputc(',', f), csv_text(f, c < nnames ? names[c] : "");
+    for (int64_t k = 0; r->o->scores && k < net->out_dim; k++) fprintf(f, ",%.9g", (double)y[k]);
+  } else if (r->binary) {
+    fprintf(f, ",%d,%.9g", y[0] > (r->binary == 1 ? 0.5f : 0.0f), (double)y[0]);
+  } else {
+    for (int64_t k = 0; k < net->out_dim; k++) fprintf(f, ",%.9g", (double)y[k]);
+  }
+  fputc('\n', f);
+}
+
+static int predict_run(Run *r, FILE *f, const char *const *names, int nnames) {
+  const RtNet *net = r->net;
+  int64_t *idx = malloc((size_t)net->batch * sizeof *idx);
+  if (!idx) return fail("out of memory");
+  r->train = r->test; /* gather reads r->train */
+  predict_header(r, f, names != NULL);
+  for (int64_t at = 0; at < r->test.n; at += net->batch) {
+    int64_t k = r->test.n - at < net->batch ? r->test.n - at : net->batch;
+    for (int64_t i = 0; i < k; i++) idx[i] = at + i;
+    gather(r, idx, k, 0, 0);
+    net->forward(r->m, batch_x(r), r->out);
+    for (int64_t i = 0; i < k; i++) predict_row(r, f, at + i, r->out + i * net->out_dim, names, nnames);
+  }
+  r->train = (RtData){0};
+  free(idx);
+  return 0;
+}
+
+int rt_predict(const RtNet *net, const RtTrainOptions *o) {
+  Run r = {0};
+  r.net = net, r.o = o;
+  command = "dlc predict";
+  r.binary = o->binary && !net->classes && net->out_dim == 1 && net->target_dim == 1 ? o->binary : 0;
+  char **names = NULL;
+  int nnames = 0;
+  const char *from = NULL;
+  FILE *f = NULL;
+  if (!o->load) return fail("dlc predict needs --load CKPT");
+  int rc = predict_meta(&r, &names, &nnames) || predict_data(&r, &from);
+  if (!rc) {
+    size_t bytes = (net->model_bytes + 63) / 64 * 64;
+    r.m = aligned_alloc(64, bytes);
+    r.bx = malloc((size_t)(net->batch * net->in_dim) * sizeof(float));
+    r.bxi = malloc((size_t)(net->batch * net->in_dim) * sizeof(int32_t));
+    r.out = malloc((size_t)(net->batch * net->out_dim) * sizeof(float));
+    r.by = malloc((size_t)net->batch * sizeof(int32_t));
+    r.byf = malloc((size_t)(net->batch * (net->target_dim ? net->target_dim : 1)) * sizeof(float));
+    if (!r.m || !r.bx || !r.bxi || !r.out || !r.by || !r.byf) rc = fail("out of memory");
+    else memset(r.m, 0, bytes), net->init(r.m, 1);
+  }
+  if (!rc && net->load(r.m, o->load)) rc = fail(net->error(r.m));
+  const char *const *shown = (const char *const *)names;
+  if (!shown && o->source == RT_SRC_FASHION && net->classes == 10) shown = rt_fashion_mnist_classes(), nnames = 10;
+  if (!rc && !(f = o->pred_out ? fopen(o->pred_out, "w") : stdout)) {
+    fprintf(stderr, "dlc predict: cannot write %s: %s\n", o->pred_out, strerror(errno));
+    rc = 1;
+  }
+  if (!rc) rc = predict_run(&r, f, shown, nnames);
+  if (f && f != stdout && fclose(f) && !rc) {
+    fprintf(stderr, "dlc predict: cannot write %s: %s\n", o->pred_out, strerror(errno));
+    rc = 1;
+  }
+  if (!rc) fprintf(stderr, "predicted %lld samples from %s%s%s\n", (long long)r.test.n, from,
+                   o->pred_out ? " into " : "", o->pred_out ? o->pred_out : "");
+  if (names) rt_classes_free(names, nnames);
   cleanup(&r);
   return rc;
 }

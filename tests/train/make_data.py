@@ -20,6 +20,10 @@ blobs: CSV classification, 4 features around 3 centres, label column "kind" (cla
   third of 5 columns, with a header.
     blobs.csv       120 rows
     blobs-test.csv  30 rows (not a multiple of 8)
+loans: binary classification on features of very different scales: yearly income
+  (20000..150000) and years employed (0..40) -> repaid (0/1), a linear rule with noise; header
+  "income,years,repaid".  Unnormalized, a sigmoid unit saturates at once and stops learning.
+    loans.csv       200 rows
 """
 import gzip
 import io
@@ -111,10 +115,21 @@ def blobs(rng, n):
     return ("\n".join(lines) + "\n").encode()
 
 
+def loans(rng, n):
+    lines = ["income,years,repaid"]
+    for _ in range(n):
+        income = 20000 + 130000 * rng.uniform()
+        years = 40 * rng.uniform()
+        score = (income - 85000) / 30000 + (years - 20) / 10 + 0.5 * (rng.uniform() - 0.5)
+        lines.append("%.0f,%.1f,%d" % (income, years, score > 0))
+    return ("\n".join(lines) + "\n").encode()
+
+
 def csv_sets():
     rng = Rng(7)
     write("blobs.csv", blobs(rng, 120))
     write("blobs-test.csv", blobs(rng, 30))
+    write("loans.csv", loans(Rng(11), 200))
 
 
 if __name__ == "__main__":
