@@ -70,8 +70,11 @@ static void declare_local(Em *e, const Buf *b, const char *type) {
 
 static int is_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
-/* The constant C at the end of index text[i, j) ("64*i0 + i1 + C"); -1 when it has none. */
+/* The constant C at the end of index text[i, j) ("64*i0 + i1 + C"); -1 when it has none, or
+ * when the index holds an operator that binds looser than + (C would not be a term of it). */
 static int64_t trailing_const(const char *text, size_t i, size_t j) {
+  for (size_t t = i; t < j; t++)
+    if (strchr("?:<>=&|^,", text[t])) return -1;
   size_t k = j;
   while (k > i && text[k - 1] >= '0' && text[k - 1] <= '9') k--;
   if (k == j || k - i < 4 || strncmp(text + k - 3, " + ", 3) != 0) return -1;
