@@ -350,33 +350,47 @@ static int generate_and_build(Options *co, const char **so_out, const char **sym
   return 0;
 }
 
+/* The options both commands start from: Fashion-MNIST, one thread, the model's limits. */
+static void defaults(Options *co, RtTrainOptions *t, int argc) {
+  *co = (Options){0};
+  *t = (RtTrainOptions){0};
+  co->dsl.defs = ir_alloc((size_t)argc * sizeof(char *));
+  co->dsl.instr_limit = 200000000;
+  co->dsl.mem_limit = (size_t)512 << 20;
+  t->source = RT_SRC_FASHION;
+  t->threads = 1;
+}
+
+/* Generate and build the net, load it, and train it (predict: run it over the data). */
+static int build_and_run(Options *co, RtTrainOptions *t, int predict) {
+  co->emit.openmp = t->threads > 1;
+  const char *so = NULL, *sym = NULL;
+  int st = generate_and_build(co, &so, &sym, t, predict);
+  if (st) return st;
+  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  const RtNet *net = lib ? dlsym(lib, sym) : NULL;
+  if (!net)
+    return fprintf(stderr, "dlc %s: cannot load %s: %s\n", predict ? "predict" : "train", so, dlerror()), 3;
+  if (predict && net->set_threads) net->set_threads(t->threads);
+  st = predict ? rt_predict(net, t) : rt_train(net, t);
+  dlclose(lib);
+  return st;
+}
+
 int train_main(int argc, char **argv) {
   if (argc >= 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
     fputs(train_usage, stdout);
     return 0;
   }
-  Options co = {0};
-  RtTrainOptions t = {0};
-  co.dsl.defs = ir_alloc((size_t)argc * sizeof(char *));
-  co.dsl.instr_limit = 200000000;
-  co.dsl.mem_limit = (size_t)512 << 20;
-  t.source = RT_SRC_FASHION;
+  Options co;
+  RtTrainOptions t;
+  defaults(&co, &t, argc);
   t.epochs = 10;
   t.val_split = 0.1;
   t.shuffle = 1;
   t.seed = 1;
-  t.threads = 1;
   int st = parse(argc, argv, &co, &t);
-  co.emit.openmp = t.threads > 1;
-  const char *so = NULL, *sym = NULL;
-  if (!st) st = generate_and_build(&co, &so, &sym, &t, 0);
-  if (st) return st;
-  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  const RtNet *net = lib ? dlsym(lib, sym) : NULL;
-  if (!net) return fprintf(stderr, "dlc train: cannot load %s: %s\n", so, dlerror()), 3;
-  st = rt_train(net, &t);
-  dlclose(lib);
-  return st;
+  return st ? st : build_and_run(&co, &t, 0);
 }
 
 /* ---- dlc predict ------------------------------------------------------------------------------ */
@@ -412,13 +426,9 @@ int predict_main(int argc, char **argv) {
     fputs(predict_usage, stdout);
     return 0;
   }
-  Options co = {0};
-  RtTrainOptions t = {0};
-  co.dsl.defs = ir_alloc((size_t)argc * sizeof(char *));
-  co.dsl.instr_limit = 200000000;
-  co.dsl.mem_limit = (size_t)512 << 20;
-  t.source = RT_SRC_FASHION;
-  t.threads = 1;
+  Options co;
+  RtTrainOptions t;
+  defaults(&co, &t, argc);
   int st = 0;
   for (int i = 2; i < argc && !st; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) t.pred_out = argv[++i];
@@ -430,15 +440,5 @@ int predict_main(int argc, char **argv) {
   if (!st && !co.dsl.path) st = predict_usage_error("no model file given", NULL);
   if (!st && !t.load) st = predict_usage_error("--load CKPT is needed: the trained parameters", NULL);
   if (!st && t.source != RT_SRC_CSV && t.label) st = predict_usage_error("--label goes with --csv", NULL);
-  co.emit.openmp = t.threads > 1;
-  const char *so = NULL, *sym = NULL;
-  if (!st) st = generate_and_build(&co, &so, &sym, &t, 1);
-  if (st) return st;
-  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-  const RtNet *net = lib ? dlsym(lib, sym) : NULL;
-  if (!net) return fprintf(stderr, "dlc predict: cannot load %s: %s\n", so, dlerror()), 3;
-  if (net->set_threads) net->set_threads(t.threads);
-  st = rt_predict(net, &t);
-  dlclose(lib);
-  return st;
+  return st ? st : build_and_run(&co, &t, 1);
 }
