@@ -48,8 +48,11 @@ static const char train_usage[] =
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
     "  --lua-timeout S  CPU seconds the model file may run (default 5)\n";
 
+/* the command the messages name: dlc train, or dlc predict (which shares the option parser) */
+static const char *cmd = "train";
+
 static int usage_error(const char *msg, const char *arg) {
-  fprintf(stderr, "dlc train: %s%s\n(dlc train --help shows the usage)\n", msg, arg ? arg : "");
+  fprintf(stderr, "dlc %s: %s%s\n(dlc %s --help shows the usage)\n", cmd, msg, arg ? arg : "", cmd);
   return 2;
 }
 
@@ -214,7 +217,7 @@ static int run(char *const *argv) {
   if (pid < 0) return 1;
   if (pid == 0) {
     execvp(argv[0], argv);
-    fprintf(stderr, "dlc train: cannot run %s: %s (install clang, or set DLC_CC)\n", argv[0], strerror(errno));
+    fprintf(stderr, "dlc %s: cannot run %s: %s (install clang, or set DLC_CC)\n", cmd, argv[0], strerror(errno));
     _exit(127);
   }
   int st;
@@ -282,10 +285,10 @@ static int build(const char *dir, const char *so, int openmp) {
   char *argv[] = {(char *)compiler(), "-O3", "-march=native", "-std=c11", "-shared", "-fPIC", "-w",
                   "-I", (char *)dir, src, "-o", tmp, "-lm", openmp ? "-fopenmp" : NULL, NULL};
   fprintf(stderr, "building: %s -O3 -march=native -shared%s net.c\n", compiler(), openmp ? " -fopenmp" : "");
-  if (run(argv)) return fprintf(stderr, "dlc train: %s failed to build %s (a bug in dlc)\n", compiler(), src), 3;
+  if (run(argv)) return fprintf(stderr, "dlc %s: %s failed to build %s (a bug in dlc)\n", cmd, compiler(), src), 3;
   char err[512];
-  if (rt_fsync_path(tmp)) return fprintf(stderr, "dlc train: %s: fsync failed: %s\n", tmp, strerror(errno)), 1;
-  if (rt_rename_durable(tmp, so, err, sizeof err)) return fprintf(stderr, "dlc train: %s\n", err), 1;
+  if (rt_fsync_path(tmp)) return fprintf(stderr, "dlc %s: %s: fsync failed: %s\n", cmd, tmp, strerror(errno)), 1;
+  if (rt_rename_durable(tmp, so, err, sizeof err)) return fprintf(stderr, "dlc %s: %s\n", cmd, err), 1;
   return 0;
 }
 
@@ -306,7 +309,7 @@ static void apply_defaults(const DslTrainDefaults *d, RtTrainOptions *t) {
 static int generate_and_build(Options *co, const char **so_out, const char **sym, RtTrainOptions *t, int predict) {
   const char *root = cache_root();
   char *tmp = ir_fmt("%s/tmp-%d", root, (int)getpid());
-  if (mkdirs(tmp)) return fprintf(stderr, "dlc train: cannot create %s: %s\n", tmp, strerror(errno)), 1;
+  if (mkdirs(tmp)) return fprintf(stderr, "dlc %s: cannot create %s: %s\n", cmd, tmp, strerror(errno)), 1;
   Plan *p = NULL;
   DslTrainDefaults defaults;
   co->out = ir_fmt("%s/net.c", tmp);
@@ -340,7 +343,7 @@ static int generate_and_build(Options *co, const char **so_out, const char **sym
   } else {
     if ((st = build(tmp, ir_fmt("%s/net.so", tmp), co->emit.openmp))) return st;
     char err[512]; /* the rename fails when another process put the same build there first */
-    if (rt_rename_durable(tmp, dir, err, sizeof err) && access(so, R_OK)) return fprintf(stderr, "dlc train: %s\n", err), 1;
+    if (rt_rename_durable(tmp, dir, err, sizeof err) && access(so, R_OK)) return fprintf(stderr, "dlc %s: %s\n", cmd, err), 1;
   }
   if (access(tmp, F_OK) == 0) {
     const char *rm[] = {"rm", "-rf", tmp, NULL}; /* another process built the same net first */
@@ -429,6 +432,7 @@ int predict_main(int argc, char **argv) {
   Options co;
   RtTrainOptions t;
   defaults(&co, &t, argc);
+  cmd = "predict";
   int st = 0;
   for (int i = 2; i < argc && !st; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) t.pred_out = argv[++i];
