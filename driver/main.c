@@ -12,6 +12,7 @@ static const char usage[] =
     "       dlc MODEL.lua --stats               parameters, FLOPs, arena bytes\n"
     "       dlc train MODEL.lua [options]       build, train and evaluate (dlc train --help)\n"
     "       dlc predict MODEL.lua --load CKPT   predictions as CSV (dlc predict --help)\n"
+    "       dlc import MODEL.onnx -o model.lua  an ONNX model as a dlc model file + weights (dlc import --help)\n"
     "       dlc --help | --version\n"
     "options:\n"
     "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
@@ -123,6 +124,7 @@ int main(int argc, char **argv) {
     ir_free_all();
     return st;
   }
+  if (argc >= 2 && strcmp(argv[1], "import") == 0) return import_main(argc, argv);
   Options o = {0};
   o.dsl.defs = calloc((size_t)argc, sizeof(char *));
   o.dsl.instr_limit = 200000000;

@@ -30,5 +30,6 @@ int pipeline_run(const Options *o); /* exit status */
 int pipeline_parse_timeout(const char *v, double *out);
 int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
 int predict_main(int argc, char **argv); /* dlc predict (train_cmd.c) */
+int import_main(int argc, char **argv); /* dlc import (import_cmd.c) */
 
 #endif

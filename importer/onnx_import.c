@@ -1,0 +1,835 @@
+/* onnx_import.c - an ONNX ModelProto becomes a dlc model file (functional style) and its
+ * weights.  The protobuf decoding is protobuf-c's, generated from Debian's onnx.proto; this
+ * file checks what it decoded and translates it.
+ *
+ * One pass over the nodes in file order, which must be topological (an input used before it is
+ * defined is an error, so a cycle cannot get through).  Each value (graph input, initializer,
+ * node output) gets a static shape and, when it is a tensor of the model, a Lua expression; an
+ * initializer or a Constant output also keeps its data, for shapes (Reshape) and weights.
+ * Initializers become parameters only where a node uses them as tensors: a Gemm whose weight
+ * and bias are "P.weight" and "P.bias" becomes nn.Linear(..., {name = "P"}) and a Conv the
+ * same with nn.Conv2d, so the checkpoint names are PyTorch's state_dict names; any other
+ * tensor initializer becomes dlc.param(NAME), its name kept when it is a valid state_dict name,
+ * else made a C identifier.  Errors are collected (every unsupported op is listed, with its node)
+ * and the translation fails at the end if there was one.
+ *
+ * Strings from the file reach the model file only as validated names (state_dict names, C
+ * identifiers) or escaped in comments (RT_ESC_LINE: no newline can end a Lua comment); in
+ * messages they are quoted with rt_shown. */
+#include "onnx_import.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dlc_text.h"
+#include "fileio.h"
+#include "onnx.pb-c.h"
+
+/* limits: generous for the models dlc can compile, small enough that nothing overflows */
+#define MAX_NODES 100000
+#define MAX_INITS 100000
+#define MAX_IO 1000         /* graph inputs and outputs */
+#define MAX_NAME 4096       /* bytes of a name */
+#define MAX_DIM ((int64_t)1 << 31)
+#define MAX_NUMEL ((int64_t)1 << 31) /* elements of one tensor */
+#define MAX_LOCALS 180      /* Lua allows 200 locals per function; beyond, a table holds them */
+#define NAME_SHOWN 64
+
+typedef struct {
+  const char *name;
+  int ndim;
+  int64_t dim[RT_MAX_DIMS];
+  int known;                       /* shape known (0 after an unsupported op) */
+  const Onnx__TensorProto *data;   /* initializer or Constant value, else NULL */
+  int elem;                        /* ONNX data type */
+  char *lua;                       /* Lua expression of the tensor, NULL until used as one */
+} Val;
+
+typedef struct {
+  const char *path;
+  FILE *errs;
+  int nerr;
+  Val *vals;
+  int nvals, cap;
+  int *hash; /* open addressing, -1 empty, 2 * cap slots */
+  char *out;
+  size_t outlen;
+  FILE *lua;
+  RtTensor *params;
+  int nparams;
+  int ntemps, use_table;
+  const OnnxOptions *o;
+} Ctx;
+
+/* ---- messages ------------------------------------------------------------------------------ */
+
+static void err_node(Ctx *c, int node, const Onnx__NodeProto *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void err_node(Ctx *c, int node, const Onnx__NodeProto *n, const char *fmt, ...) {
+  c->nerr++;
+  if (!c->errs) return;
+  char b[NAME_SHOWN + 4];
+  fprintf(c->errs, "%s: ", rt_shown(b, sizeof b, c->path));
+  if (n) fprintf(c->errs, "node %d (\"%s\"): ", node, rt_shown(b, sizeof b, n->name ? n->name : ""));
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(c->errs, fmt, ap);
+  va_end(ap);
+  fputc('\n', c->errs);
+}
+#define ERR(c, ...) err_node(c, -1, NULL, __VA_ARGS__)
+
+static const char *shown(const char *s, char buf[NAME_SHOWN + 4]) { return rt_shown(buf, NAME_SHOWN + 4, s ? s : ""); }
+
+/* ---- values by name ------------------------------------------------------------------------ */
+
+static uint64_t hash_str(const char *s) {
+  uint64_t h = 1469598103934665603u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
+
+static int find(const Ctx *c, const char *name) {
+  if (!c->cap) return -1;
+  size_t m = (size_t)c->cap * 2, i = hash_str(name) % m;
+  for (; c->hash[i] >= 0; i = (i + 1) % m)
+    if (strcmp(c->vals[c->hash[i]].name, name) == 0) return c->hash[i];
+  return -1;
+}
+
+/* A new value; NULL when the name is taken (the caller reports it) or memory ran out. */
+static Val *define(Ctx *c, const char *name) {
+  if (find(c, name) >= 0) return NULL;
+  if (c->nvals == c->cap) {
+    int cap = c->cap ? c->cap * 2 : 256;
+    Val *v = realloc(c->vals, sizeof(Val) * (size_t)cap);
+    int *h = malloc(sizeof(int) * (size_t)cap * 2);
+    if (!v || !h) { free(h); if (v) c->vals = v; return NULL; }
+    c->vals = v, c->cap = cap;
+    free(c->hash), c->hash = h;
+    for (int i = 0; i < cap * 2; i++) h[i] = -1;
+    for (int k = 0; k < c->nvals; k++) {
+      size_t i = hash_str(v[k].name) % ((size_t)cap * 2);
+      while (h[i] >= 0) i = (i + 1) % ((size_t)cap * 2);
+      h[i] = k;
+    }
+  }
+  Val *v = &c->vals[c->nvals];
+  memset(v, 0, sizeof *v);
+  v->name = name;
+  size_t m = (size_t)c->cap * 2, i = hash_str(name) % m;
+  while (c->hash[i] >= 0) i = (i + 1) % m;
+  c->hash[i] = c->nvals++;
+  return v;
+}
+
+/* ---- checks on names and tensors ---------------------------------------------------------- */
+
+/* A state_dict name as nn.lua accepts it for {name = ...}: [A-Za-z0-9_] then [A-Za-z0-9_.],
+ * no "..", no trailing dot. */
+static int state_dict_name(const char *s, size_t n) {
+  if (n == 0 || n > 200 || s[0] == '.' || s[n - 1] == '.') return 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    if (!(ch == '_' || ch == '.' || (ch >= '0' && ch <= '9') || ((ch | 32) >= 'a' && (ch | 32) <= 'z'))) return 0;
+    if (ch == '.' && s[i + 1] == '.') return 0;
+  }
+  return 1;
+}
+
+static int64_t numel(const int64_t *d, int nd) {
+  int64_t n = 1;
+  for (int i = 0; i < nd; i++) n *= d[i];
+  return n;
+}
+
+/* An initializer or Constant value: type, dims and data checked. */
+static int check_tensor(Ctx *c, const Onnx__TensorProto *t, Val *v, int node, const Onnx__NodeProto *n) {
+  char b[NAME_SHOWN + 4];
+  const char *nm = shown(t->name, b);
+  if ((t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) || t->n_external_data) {
+    err_node(c, node, n, "tensor \"%s\" has external data (a file beside the model): not read, for safety; "
+             "save the model with its weights inside", nm);
+    return 1;
+  }
+  if (t->n_dims > RT_MAX_DIMS) { err_node(c, node, n, "tensor \"%s\" has %zu dimensions (at most %d)", nm, t->n_dims, RT_MAX_DIMS); return 1; }
+  int64_t total = 1;
+  for (size_t i = 0; i < t->n_dims; i++) {
+    if (t->dims[i] < 1 || t->dims[i] > MAX_DIM || (total *= t->dims[i]) > MAX_NUMEL) {
+      err_node(c, node, n, "tensor \"%s\": dimension %zu is %lld (each must be in 1..2^31, %s in all)", nm, i,
+               (long long)t->dims[i], "2^31 elements");
+      return 1;
+    }
+    v->dim[i] = t->dims[i];
+  }
+  v->ndim = (int)t->n_dims, v->known = 1, v->data = t, v->elem = t->data_type;
+  size_t es = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
+  if (!es) { err_node(c, node, n, "tensor \"%s\" has data type %d: only FLOAT (1) and INT64 (7) are supported", nm, (int)t->data_type); return 1; }
+  size_t have = t->has_raw_data ? t->raw_data.len / es : es == 4 ? t->n_float_data : t->n_int64_data;
+  if ((t->has_raw_data && t->raw_data.len % es) || have != (size_t)total) {
+    err_node(c, node, n, "tensor \"%s\": %zu values for a shape of %lld elements", nm, have, (long long)total);
+    return 1;
+  }
+  return 0;
+}
+
+static float f32_at(const Onnx__TensorProto *t, int64_t i) {
+  if (!t->has_raw_data) return t->float_data[i];
+  const uint8_t *p = t->raw_data.data + 4 * i; /* little-endian, as ONNX stores raw data */
+  uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+  float f;
+  memcpy(&f, &u, 4);
+  return f;
+}
+
+static int64_t i64_at(const Onnx__TensorProto *t, int64_t i) {
+  if (!t->has_raw_data) return t->int64_data[i];
+  const uint8_t *p = t->raw_data.data + 8 * i;
+  uint64_t u = 0;
+  for (int k = 7; k >= 0; k--) u = u << 8 | p[k];
+  return (int64_t)u;
+}
+
+/* ---- output ------------------------------------------------------------------------------- */
+
+static void shape_lua(FILE *f, const Val *v) {
+  fputc('{', f);
+  for (int i = 0; i < v->ndim; i++) fprintf(f, "%s%lld", i ? ", " : "", (long long)v->dim[i]);
+  fputc('}', f);
+}
+
+/* The initializer v as a parameter: into the weights under name, once. */
+static int add_param(Ctx *c, const Val *v, const char *name) {
+  for (int i = 0; i < c->nparams; i++)
+    if (strcmp(c->params[i].name, name) == 0) return 0;
+  RtTensor *p = realloc(c->params, sizeof(RtTensor) * (size_t)(c->nparams + 1));
+  if (!p) return 1;
+  c->params = p;
+  RtTensor *t = &p[c->nparams];
+  memset(t, 0, sizeof *t);
+  int64_t n = numel(v->dim, v->ndim);
+  float *d = malloc(sizeof(float) * (size_t)(n ? n : 1));
+  char *nm = strdup(name);
+  if (!d || !nm) { free(d); free(nm); return 1; }
+  for (int64_t i = 0; i < n; i++) d[i] = f32_at(v->data, i);
+  t->name = nm, t->dtype = RT_F32, t->ndim = v->ndim, t->data = d;
+  memcpy(t->shape, v->dim, sizeof v->dim);
+  c->nparams++;
+  return 0;
+}
+
+/* The Lua expression of value v used as a tensor: an initializer becomes dlc.param. */
+static const char *tensor(Ctx *c, Val *v, int node, const Onnx__NodeProto *n) {
+  char b[NAME_SHOWN + 4];
+  if (v->lua && strcmp(v->lua, "-") == 0) {
+    err_node(c, node, n, "initializer \"%s\" is a module's parameter and is used again: shared weights are not supported yet",
+             shown(v->name, b));
+    return NULL;
+  }
+  if (v->lua) return v->lua;
+  if (!v->data) return NULL;
+  if (v->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || v->ndim == 0) {
+    err_node(c, node, n, "\"%s\" is used as a tensor but is an INT64 or scalar constant: not supported yet", shown(v->name, b));
+    return NULL;
+  }
+  char *id = state_dict_name(v->name, strlen(v->name)) ? strdup(v->name) : rt_c_ident(v->name);
+  if (!id) return NULL;
+  int k = c->ntemps++;
+  char lv[32];
+  snprintf(lv, sizeof lv, c->use_table ? "T[%d]" : "p%d", k);
+  fprintf(c->lua, "%s%s = dlc.param(\"%s\", ", c->use_table ? "" : "local ", lv, id);
+  shape_lua(c->lua, v);
+  fprintf(c->lua, ")  -- initializer \"");
+  rt_fputs_escaped(v->name, RT_ESC_LINE, c->lua);
+  fprintf(c->lua, "\"\n");
+  if (add_param(c, v, id)) { free(id); return NULL; }
+  free(id);
+  return v->lua = strdup(lv);
+}
+
+/* ---- attributes --------------------------------------------------------------------------- */
+
+static const Onnx__AttributeProto *attr(const Onnx__NodeProto *n, const char *name) {
+  for (size_t i = 0; i < n->n_attribute; i++)
+    if (n->attribute[i]->name && strcmp(n->attribute[i]->name, name) == 0) return n->attribute[i];
+  return NULL;
+}
+
+static int64_t attr_i(const Onnx__NodeProto *n, const char *name, int64_t dflt) {
+  const Onnx__AttributeProto *a = attr(n, name);
+  return a && a->has_i ? a->i : dflt;
+}
+
+static float attr_f(const Onnx__NodeProto *n, const char *name, float dflt) {
+  const Onnx__AttributeProto *a = attr(n, name);
+  return a && a->has_f ? a->f : dflt;
+}
+
+/* ints attribute into v[0..want): 1 when absent (v keeps the default), -1 when of another
+ * length, 0 when read. */
+static int attr_ints(const Onnx__NodeProto *n, const char *name, int64_t *v, size_t want) {
+  const Onnx__AttributeProto *a = attr(n, name);
+  if (!a) return 1;
+  if (a->n_ints != want) return -1;
+  for (size_t i = 0; i < want; i++) v[i] = a->ints[i];
+  return 0;
+}
+
+/* ---- nodes ---------------------------------------------------------------------------------- */
+
+typedef struct {
+  Ctx *c;
+  int k;                        /* node index */
+  const Onnx__NodeProto *n;
+  Val *in[3];                   /* the first inputs (NULL when absent) */
+  Val *out;                     /* the first output */
+} Node;
+
+#define NERR(nd, ...) (err_node((nd)->c, (nd)->k, (nd)->n, __VA_ARGS__), 1)
+
+/* out = expr, as a new local named after the node. */
+static int assign(Node *nd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int assign(Node *nd, const char *fmt, ...) {
+  Ctx *c = nd->c;
+  char lv[32];
+  snprintf(lv, sizeof lv, c->use_table ? "T[%d]" : "t%d", nd->k);
+  fprintf(c->lua, "%s%s = ", c->use_table ? "" : "local ", lv);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(c->lua, fmt, ap);
+  va_end(ap);
+  fprintf(c->lua, "  -- node %d \"", nd->k);
+  rt_fputs_escaped(nd->n->name ? nd->n->name : "", RT_ESC_LINE, c->lua);
+  fprintf(c->lua, "\": %s\n", nd->n->op_type);
+  nd->out->known = 1;
+  return !(nd->out->lua = strdup(lv));
+}
+
+static const char *T(Node *nd, int i) { return tensor(nd->c, nd->in[i], nd->k, nd->n); }
+
+static void same_shape(Val *out, const Val *in) {
+  out->ndim = in->ndim;
+  memcpy(out->dim, in->dim, sizeof in->dim);
+}
+
+/* NumPy broadcasting of a and b into out; 1 when they do not broadcast. */
+static int broadcast(Val *out, const Val *a, const Val *b) {
+  int nd = a->ndim > b->ndim ? a->ndim : b->ndim;
+  for (int i = 0; i < nd; i++) {
+    int ia = i - (nd - a->ndim), ib = i - (nd - b->ndim);
+    int64_t da = ia >= 0 ? a->dim[ia] : 1, db = ib >= 0 ? b->dim[ib] : 1;
+    if (da != db && da != 1 && db != 1) return 1;
+    out->dim[i] = da > db ? da : db;
+  }
+  out->ndim = nd;
+  return 0;
+}
+
+/* "P" of an initializer named "P.<suffix>" with P a state_dict name; NULL otherwise. */
+static char *module_name(const Val *v, const char *suffix) {
+  if (!v || !v->data || v->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) return NULL;
+  size_t n = strlen(v->name), s = strlen(suffix);
+  if (n <= s + 1 || strcmp(v->name + n - s, suffix) || v->name[n - s - 1] != '.' || !state_dict_name(v->name, n - s - 1))
+    return NULL;
+  return strndup(v->name, n - s - 1);
+}
+
+static int bias_of(const Val *b, const char *prefix, int64_t n) {
+  if (!b) return 1;
+  char *p = module_name(b, "bias");
+  int ok = p && strcmp(p, prefix) == 0 && b->ndim == 1 && b->dim[0] == n;
+  free(p);
+  return ok ? 2 : 0; /* 2: a bias of the module, 1: none, 0: not the module's */
+}
+
+static int op_gemm(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  Val *a = nd->in[0], *b = nd->in[1], *cv = nd->in[2];
+  if (a->ndim != 2 || b->ndim != 2) return NERR(nd, "Gemm needs 2-D A and B");
+  if (attr_i(n, "transA", 0) || attr_f(n, "alpha", 1) != 1 || (cv && attr_f(n, "beta", 1) != 1))
+    return NERR(nd, "Gemm with transA = 1, alpha != 1 or beta != 1 is not supported yet");
+  int tb = attr_i(n, "transB", 0) != 0;
+  int64_t k = b->dim[tb ? 1 : 0], m = b->dim[tb ? 0 : 1];
+  if (a->dim[1] != k) return NERR(nd, "Gemm: A is %lldx%lld but B gives %lld rows", (long long)a->dim[0], (long long)a->dim[1], (long long)k);
+  nd->out->ndim = 2, nd->out->dim[0] = a->dim[0], nd->out->dim[1] = m;
+  char *p = tb && !b->lua ? module_name(b, "weight") : NULL;
+  int bias = p ? bias_of(cv, p, m) : 0;
+  if (p && bias && (!cv || !cv->lua)) { /* nn.Linear, named as the state_dict names it */
+    const char *x = T(nd, 0);
+    char wn[256], bn[256];
+    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
+    int e = !x || add_param(nd->c, b, wn) || (bias == 2 && add_param(nd->c, cv, bn)) ||
+            assign(nd, "nn.Linear(%lld, %lld, {%sname = \"%s\"})(%s)", (long long)k, (long long)m,
+                   bias == 2 ? "" : "bias = false, ", p, x);
+    b->lua = strdup("-"), cv ? cv->lua = strdup("-") : 0; /* owned by the module now */
+    free(p);
+    return e;
+  }
+  free(p);
+  const char *x = T(nd, 0), *w = T(nd, 1), *bb = cv ? T(nd, 2) : NULL;
+  if (!x || !w || (cv && !bb)) return 1;
+  Val tmp;
+  if (cv && (broadcast(&tmp, nd->out, cv) || tmp.ndim != 2 || tmp.dim[0] != nd->out->dim[0] || tmp.dim[1] != m))
+    return NERR(nd, "Gemm: C does not broadcast to the %lldx%lld result", (long long)nd->out->dim[0], (long long)m);
+  return assign(nd, "%s:matmul(%s%s)%s%s", x, w, tb ? ":t()" : "", cv ? " + " : "", cv ? bb : "");
+}
+
+static int op_matmul(Node *nd) {
+  Val *a = nd->in[0], *b = nd->in[1];
+  if (a->ndim < 2 || b->ndim != 2 || a->dim[a->ndim - 1] != b->dim[0])
+    return NERR(nd, "MatMul: only [..., n, k] x [k, m] is supported so far");
+  same_shape(nd->out, a);
+  nd->out->dim[a->ndim - 1] = b->dim[1];
+  const char *x = T(nd, 0), *w = T(nd, 1);
+  return !x || !w || assign(nd, "%s:matmul(%s)", x, w);
+}
+
+static int op_binary(Node *nd, const char *op) {
+  if (broadcast(nd->out, nd->in[0], nd->in[1])) return NERR(nd, "%s: the shapes do not broadcast", nd->n->op_type);
+  const char *x = T(nd, 0), *y = T(nd, 1);
+  return !x || !y || assign(nd, "%s %s %s", x, op, y);
+}
+
+static int op_unary(Node *nd, const char *method) {
+  same_shape(nd->out, nd->in[0]);
+  const char *x = T(nd, 0);
+  return !x || assign(nd, "%s:%s()", x, method);
+}
+
+static int op_identity(Node *nd) {
+  if (!strcmp(nd->n->op_type, "Dropout") && nd->n->n_output > 1 && nd->n->output[1][0])
+    return NERR(nd, "Dropout's mask output is not supported (export in eval mode)");
+  same_shape(nd->out, nd->in[0]);
+  const char *x = T(nd, 0);
+  nd->out->known = 1;
+  return !x || !(nd->out->lua = strdup(x));
+}
+
+static int reshape_to(Node *nd, const int64_t *d, int nd_) {
+  const Val *x = nd->in[0];
+  if (nd_ < 1 || nd_ > RT_MAX_DIMS || numel(d, nd_) != numel(x->dim, x->ndim))
+    return NERR(nd, "%s: the new shape does not hold the input's %lld elements", nd->n->op_type, (long long)numel(x->dim, x->ndim));
+  nd->out->ndim = nd_;
+  memcpy(nd->out->dim, d, sizeof(int64_t) * (size_t)nd_);
+  const char *xs = T(nd, 0);
+  if (!xs) return 1;
+  char buf[RT_MAX_DIMS * 24] = "";
+  for (int i = 0; i < nd_; i++) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", i ? ", " : "", (long long)d[i]);
+  return assign(nd, "%s:reshape(%s)", xs, buf);
+}
+
+static int op_flatten(Node *nd) {
+  const Val *x = nd->in[0];
+  int64_t ax = attr_i(nd->n, "axis", 1);
+  if (ax < 0) ax += x->ndim;
+  if (ax < 0 || ax > x->ndim) return NERR(nd, "Flatten: axis %lld is out of range", (long long)attr_i(nd->n, "axis", 1));
+  int64_t d[2] = {numel(x->dim, (int)ax), numel(x->dim + ax, x->ndim - (int)ax)};
+  return reshape_to(nd, d, 2);
+}
+
+static int op_reshape(Node *nd) {
+  const Val *x = nd->in[0], *s = nd->in[1];
+  if (!s || !s->data || s->elem != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || s->ndim != 1 || s->dim[0] > RT_MAX_DIMS)
+    return NERR(nd, "Reshape: the shape must be a constant INT64 vector of at most %d values", RT_MAX_DIMS);
+  int64_t d[RT_MAX_DIMS], known = 1;
+  int infer = -1, r = (int)s->dim[0];
+  for (int i = 0; i < r; i++) {
+    d[i] = i64_at(s->data, i);
+    if (d[i] == 0 && !attr_i(nd->n, "allowzero", 0) && i < x->ndim) d[i] = x->dim[i];
+    if (d[i] == -1 && infer < 0) infer = i;
+    else if (d[i] < 1 || d[i] > MAX_DIM) return NERR(nd, "Reshape: size %lld at position %d is not supported", (long long)d[i], i);
+    else known *= d[i];
+  }
+  if (infer >= 0) d[infer] = numel(x->dim, x->ndim) / known;
+  return reshape_to(nd, d, r);
+}
+
+/* the 2-D window attributes of Conv and the pools, checked as nn.lua checks them */
+static int window(Node *nd, int64_t k[2], int64_t s[2], int64_t p[2]) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  int64_t pads[4] = {0, 0, 0, 0}, dil[2] = {1, 1};
+  s[0] = s[1] = 1;
+  const Onnx__AttributeProto *ap = attr(n, "auto_pad");
+  if (x->ndim != 4) return NERR(nd, "%s: only 2-D (NCHW) inputs are supported", n->op_type);
+  if ((ap && ap->has_s && ap->s.len && (ap->s.len != 6 || memcmp(ap->s.data, "NOTSET", 6))) ||
+      attr_ints(n, "strides", s, 2) < 0 || attr_ints(n, "pads", pads, 4) < 0 || attr_ints(n, "dilations", dil, 2) < 0 ||
+      dil[0] != 1 || dil[1] != 1 || attr_i(n, "ceil_mode", 0) || pads[0] != pads[2] || pads[1] != pads[3])
+    return NERR(nd, "%s: only explicit symmetric pads, no dilation and ceil_mode 0 are supported", n->op_type);
+  for (int i = 0; i < 2; i++) {
+    p[i] = pads[i];
+    if (k[i] < 1 || k[i] > MAX_DIM || s[i] < 1 || s[i] > MAX_DIM || p[i] < 0 || 2 * p[i] > k[i])
+      return NERR(nd, "%s: kernel %lld, stride %lld, padding %lld: padding must be at most half the kernel", n->op_type,
+                  (long long)k[i], (long long)s[i], (long long)p[i]);
+    if (x->dim[2 + i] + 2 * p[i] < k[i]) return NERR(nd, "%s: the kernel is larger than the padded input", n->op_type);
+  }
+  same_shape(nd->out, x);
+  for (int i = 0; i < 2; i++) nd->out->dim[2 + i] = (x->dim[2 + i] + 2 * p[i] - k[i]) / s[i] + 1;
+  return 0;
+}
+
+static int op_conv(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  Val *w = nd->in[1], *b = nd->in[2];
+  char *p = w->lua ? NULL : module_name(w, "weight");
+  if (!p || w->ndim != 4) { free(p); return NERR(nd, "Conv: the weight must be an initializer named \"<module>.weight\" used once (as torch.onnx.export names them)"); }
+  int64_t k[2] = {w->dim[2], w->dim[3]}, ks[2] = {k[0], k[1]}, s[2], pad[2];
+  int bias = bias_of(b, p, w->dim[0]);
+  int e = attr_i(n, "group", 1) != 1 ? NERR(nd, "Conv: only group = 1 is supported so far")
+        : attr_ints(n, "kernel_shape", ks, 2) < 0 || ks[0] != k[0] || ks[1] != k[1] ? NERR(nd, "Conv: kernel_shape differs from the weight's")
+        : !bias ? NERR(nd, "Conv: the bias must be the initializer \"%s.bias\"", p)
+        : nd->in[0]->ndim == 4 && nd->in[0]->dim[1] != w->dim[1] ? NERR(nd, "Conv: the input has %lld channels, the weight %lld", (long long)nd->in[0]->dim[1], (long long)w->dim[1])
+        : window(nd, k, s, pad);
+  if (!e) {
+    nd->out->dim[1] = w->dim[0];
+    const char *x = T(nd, 0);
+    char wn[256], bn[256];
+    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
+    e = !x || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+        assign(nd, "nn.Conv2d(%lld, %lld, {%lld, %lld}, {stride = {%lld, %lld}, padding = {%lld, %lld}, %sname = \"%s\"})(%s)",
+               (long long)w->dim[1], (long long)w->dim[0], (long long)k[0], (long long)k[1], (long long)s[0],
+               (long long)s[1], (long long)pad[0], (long long)pad[1], bias == 2 ? "" : "bias = false, ", p, x);
+    w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
+  }
+  free(p);
+  return e;
+}
+
+static int op_pool(Node *nd, const char *module) {
+  const Onnx__NodeProto *n = nd->n;
+  int64_t k[2], s[2], p[2];
+  if (attr_ints(n, "kernel_shape", k, 2)) return NERR(nd, "%s: kernel_shape must be 2 values", n->op_type);
+  if (n->n_output > 1 && n->output[1][0]) return NERR(nd, "MaxPool's Indices output is not supported");
+  if (window(nd, k, s, p)) return 1;
+  if (!strcmp(module, "AvgPool2d") && (p[0] || p[1]) && !attr_i(n, "count_include_pad", 0))
+    return NERR(nd, "AveragePool with pads and count_include_pad = 0 is not supported (dlc's AvgPool2d counts the padding)");
+  const char *x = T(nd, 0);
+  return !x || assign(nd, "nn.%s({%lld, %lld}, {stride = {%lld, %lld}, padding = {%lld, %lld}})(%s)", module,
+                      (long long)k[0], (long long)k[1], (long long)s[0], (long long)s[1], (long long)p[0], (long long)p[1], x);
+}
+
+static int op_constant(Node *nd) {
+  const Onnx__AttributeProto *a = attr(nd->n, "value");
+  if (!a || !a->t || nd->n->n_attribute != 1) return NERR(nd, "Constant: only a 'value' tensor is supported");
+  return check_tensor(nd->c, a->t, nd->out, nd->k, nd->n);
+}
+
+/* The supported ops: name, number of inputs (min, max).  Anything else is listed as unsupported. */
+static const struct { const char *op; int min, max; } OPS[] = {
+  {"Gemm", 2, 3}, {"MatMul", 2, 2}, {"Add", 2, 2}, {"Sub", 2, 2}, {"Mul", 2, 2}, {"Div", 2, 2},
+  {"Relu", 1, 1}, {"Sigmoid", 1, 1}, {"Tanh", 1, 1}, {"Exp", 1, 1}, {"Log", 1, 1}, {"Sqrt", 1, 1},
+  {"Abs", 1, 1}, {"Flatten", 1, 1}, {"Reshape", 2, 2}, {"Conv", 2, 3}, {"MaxPool", 1, 1},
+  {"AveragePool", 1, 1}, {"Identity", 1, 1}, {"Dropout", 1, 3}, {"Constant", 0, 0},
+};
+
+static int dispatch(Node *nd) {
+  const char *op = nd->n->op_type;
+  if (!strcmp(op, "Gemm")) return op_gemm(nd);
+  if (!strcmp(op, "MatMul")) return op_matmul(nd);
+  if (!strcmp(op, "Add")) return op_binary(nd, "+");
+  if (!strcmp(op, "Sub")) return op_binary(nd, "-");
+  if (!strcmp(op, "Mul")) return op_binary(nd, "*");
+  if (!strcmp(op, "Div")) return op_binary(nd, "/");
+  if (!strcmp(op, "Relu")) return op_unary(nd, "relu");
+  if (!strcmp(op, "Sigmoid")) return op_unary(nd, "sigmoid");
+  if (!strcmp(op, "Tanh")) return op_unary(nd, "tanh");
+  if (!strcmp(op, "Exp")) return op_unary(nd, "exp");
+  if (!strcmp(op, "Log")) return op_unary(nd, "log");
+  if (!strcmp(op, "Sqrt")) return op_unary(nd, "sqrt");
+  if (!strcmp(op, "Abs")) return op_unary(nd, "abs");
+  if (!strcmp(op, "Flatten")) return op_flatten(nd);
+  if (!strcmp(op, "Reshape")) return op_reshape(nd);
+  if (!strcmp(op, "Conv")) return op_conv(nd);
+  if (!strcmp(op, "MaxPool")) return op_pool(nd, "MaxPool2d");
+  if (!strcmp(op, "AveragePool")) return op_pool(nd, "AvgPool2d");
+  if (!strcmp(op, "Constant")) return op_constant(nd);
+  return op_identity(nd); /* Identity, Dropout */
+}
+
+static int op_index(const char *op) {
+  for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++)
+    if (!strcmp(OPS[i].op, op)) return (int)i;
+  return -1;
+}
+
+/* Node k: its inputs defined before (else the order is not topological, or there is a cycle),
+ * its outputs new; then the op, when supported.  Returns 1 when an unsupported op was found
+ * (reported), 0 otherwise (errors counted in c->nerr). */
+static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
+  char b[NAME_SHOWN + 4], b2[NAME_SHOWN + 4];
+  Node nd = {c, k, n, {NULL, NULL, NULL}, NULL};
+  int poisoned = 0;
+  if (!n->op_type || strlen(n->op_type) > 64 || (n->name && strlen(n->name) > MAX_NAME))
+    return err_node(c, k, n, "op type or node name missing or too long"), 0;
+  if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
+    return err_node(c, k, n, "op %s of domain \"%s\": only the default ONNX domain is supported", shown(n->op_type, b), shown(n->domain, b2)), 1;
+  for (size_t i = 0; i < n->n_input; i++) {
+    if (!n->input[i][0]) continue; /* an optional input left out */
+    int v = find(c, n->input[i]);
+    if (v < 0) {
+      err_node(c, k, n, "input \"%s\" is not a graph input, an initializer or the output of an earlier node "
+               "(the nodes must be in topological order, without cycles)", shown(n->input[i], b));
+      poisoned = 1;
+    } else {
+      if (i < 3) nd.in[i] = &c->vals[v];
+      poisoned |= !c->vals[v].known;
+    }
+  }
+  for (size_t i = 0; i < n->n_output; i++) {
+    if (!n->output[i][0]) continue;
+    Val *v = strlen(n->output[i]) > MAX_NAME ? NULL : define(c, n->output[i]);
+    if (!v) { err_node(c, k, n, "output \"%s\" is defined twice (or too long)", shown(n->output[i], b)); return 0; }
+    if (i == 0) nd.out = v;
+  }
+  int op = op_index(n->op_type);
+  if (op < 0) {
+    err_node(c, k, n, "unsupported op %s", shown(n->op_type, b));
+    return 1;
+  }
+  if (poisoned) return 0;
+  int nin = 0;
+  for (size_t i = 0; i < n->n_input; i++) nin = n->input[i][0] ? (int)i + 1 : nin;
+  if (nin < OPS[op].min || nin > OPS[op].max || !nd.out || (nin >= 1 && !nd.in[0]))
+    return err_node(c, k, n, "%s takes %d to %d inputs and an output", n->op_type, OPS[op].min, OPS[op].max), 0;
+  for (int i = 0; i < nin && i < 3; i++)
+    if (i > 0 && !nd.in[i] && n->input[i][0]) return 0;
+  if (nd.in[0] && (nd.in[0]->data && nd.in[0]->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT))
+    return err_node(c, k, n, "the first input is an INT64 constant: not supported"), 0;
+  dispatch(&nd);
+  return 0;
+}
+
+/* A name dlc's C output can carry: the file's name made a C identifier, unique among those
+ * already in used[0..n). */
+static char *unique_ident(const char *s, char **used, int n) {
+  char *id = rt_c_ident(s);
+  if (!id) return NULL;
+  static const char *reserved[] = {"and", "break", "do", "else", "elseif", "end", "false", "for", "function",
+    "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
+    "dlc", "nn", "T"};
+  int clash = strlen(id) > 64 || ((id[0] == 't' || id[0] == 'p') && id[1] && strspn(id + 1, "0123456789") == strlen(id + 1));
+  for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) clash |= !strcmp(id, reserved[i]);
+  for (int i = 0; i < n; i++) clash |= !strcmp(id, used[i]);
+  if (!clash) return id;
+  char buf[96];
+  for (int k = 1;; k++) {
+    snprintf(buf, sizeof buf, "input%d", n + k);
+    int again = 0;
+    for (int i = 0; i < n; i++) again |= !strcmp(buf, used[i]);
+    if (!again) break;
+  }
+  free(id);
+  return strdup(buf);
+}
+
+static int graph_input(Ctx *c, const Onnx__ValueInfoProto *in, char **used, int nused) {
+  char b[NAME_SHOWN + 4];
+  const char *nm = shown(in->name, b);
+  if (!in->name || !in->name[0] || strlen(in->name) > MAX_NAME) return ERR(c, "a graph input has no name or a name too long"), 1;
+  const Onnx__TypeProto *t = in->type;
+  if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type || !t->tensor_type->shape)
+    return ERR(c, "input \"%s\" is not a tensor of known rank", nm), 1;
+  if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
+    return ERR(c, "input \"%s\" has element type %d: only FLOAT (1) is supported so far", nm, (int)t->tensor_type->elem_type), 1;
+  const Onnx__TensorShapeProto *s = t->tensor_type->shape;
+  Val *v = define(c, in->name);
+  if (!v) return ERR(c, "input \"%s\" is defined twice", nm), 1;
+  if (s->n_dim < 1 || s->n_dim > RT_MAX_DIMS) return ERR(c, "input \"%s\" has %zu dimensions (1 to %d)", nm, s->n_dim, RT_MAX_DIMS), 1;
+  int64_t total = 1;
+  for (size_t i = 0; i < s->n_dim; i++) {
+    const Onnx__TensorShapeProto__Dimension *d = s->dim[i];
+    int64_t x = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? d->dim_value : -1;
+    if (x < 0 && i == 0 && c->o->batch) x = c->o->batch;
+    if (x < 0) {
+      char b2[NAME_SHOWN + 4];
+      const char *param = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? shown(d->dim_param, b2) : "?";
+      return ERR(c, "input \"%s\": dimension %zu is dynamic (\"%s\"): dlc compiles static shapes; %s", nm, i, param,
+                 i == 0 ? "give --batch B" : "export with a fixed shape"), 1;
+    }
+    if (x < 1 || x > MAX_DIM || (total *= x) > MAX_NUMEL)
+      return ERR(c, "input \"%s\": dimension %zu is %lld (each must be in 1..2^31, 2^31 elements in all)", nm, i, (long long)x), 1;
+    v->dim[i] = x;
+  }
+  v->ndim = (int)s->n_dim, v->known = 1;
+  char *id = unique_ident(in->name, used, nused);
+  if (!id) return 1;
+  used[nused] = id;
+  fprintf(c->lua, "local %s = dlc.input(\"%s\", ", id, id);
+  shape_lua(c->lua, v);
+  fprintf(c->lua, ")  -- graph input \"");
+  rt_fputs_escaped(in->name, RT_ESC_LINE, c->lua);
+  fprintf(c->lua, "\"\n");
+  return !(v->lua = strdup(id));
+}
+
+static int opset_ok(Ctx *c, const Onnx__ModelProto *m) {
+  int64_t ver = -1;
+  for (size_t i = 0; i < m->n_opset_import; i++) {
+    const Onnx__OperatorSetIdProto *o = m->opset_import[i];
+    if (!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx")) ver = o->version;
+  }
+  if (ver < 7 || ver > 18) return ERR(c, "opset %lld of the default domain: dlc import reads opsets 7 to 18", (long long)ver), 0;
+  return 1;
+}
+
+static void header(Ctx *c, const Onnx__ModelProto *m, const char *weights) {
+  int64_t ver = 0;
+  for (size_t i = 0; i < m->n_opset_import; i++)
+    if (!m->opset_import[i]->domain || !m->opset_import[i]->domain[0]) ver = m->opset_import[i]->version;
+  fprintf(c->lua, "-- Imported by dlc import from ");
+  rt_fputs_escaped(c->path, RT_ESC_LINE, c->lua);
+  fprintf(c->lua, " (producer ");
+  rt_fputs_escaped(m->producer_name ? m->producer_name : "?", RT_ESC_LINE, c->lua);
+  fputc(' ', c->lua);
+  rt_fputs_escaped(m->producer_version ? m->producer_version : "", RT_ESC_LINE, c->lua);
+  fprintf(c->lua, ", opset %lld).\n-- The weights are in ", (long long)ver);
+  rt_fputs_escaped(weights, RT_ESC_LINE, c->lua);
+  fprintf(c->lua, ", named as the exporter named them (PyTorch's state_dict\n"
+          "-- names): m_load(m, \"...safetensors\") or dlc train --init loads them.  Add loss and optim to\n"
+          "-- train, e.g. target = y (an input) and loss = nn.CrossEntropyLoss().\n"
+          "local dlc, nn = require \"dlc\", require \"nn\"\n");
+}
+
+static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, const char *weights) {
+  const Onnx__GraphProto *g = m->graph;
+  char b[NAME_SHOWN + 4];
+  if (!g) return ERR(c, "the model has no graph"), 1;
+  if (!opset_ok(c, m)) return 1;
+  if (g->n_node > MAX_NODES || g->n_initializer > MAX_INITS || g->n_input > MAX_IO || g->n_output > MAX_IO)
+    return ERR(c, "%zu nodes, %zu initializers, %zu inputs, %zu outputs: more than dlc import reads (%d, %d, %d, %d)",
+               g->n_node, g->n_initializer, g->n_input, g->n_output, MAX_NODES, MAX_INITS, MAX_IO, MAX_IO), 1;
+  c->use_table = g->n_node + g->n_initializer > MAX_LOCALS;
+  header(c, m, weights);
+  if (c->use_table) fprintf(c->lua, "local T = {} -- the tensors (more than Lua's locals)\n");
+  for (size_t i = 0; i < g->n_initializer; i++) {
+    const Onnx__TensorProto *t = g->initializer[i];
+    Val *v = t->name && t->name[0] && strlen(t->name) <= MAX_NAME ? define(c, t->name) : NULL;
+    if (!v) { ERR(c, "initializer %zu (\"%s\"): no name, a name too long, or defined twice", i, shown(t->name, b)); continue; }
+    check_tensor(c, t, v, -1, NULL);
+  }
+  char **used = calloc(g->n_input + 1, sizeof(char *));
+  int nused = 0;
+  for (size_t i = 0; used && i < g->n_input; i++) {
+    if (g->input[i]->name && find(c, g->input[i]->name) >= 0 && c->vals[find(c, g->input[i]->name)].data) continue; /* an initializer listed as input (IR < 4) */
+    if (!graph_input(c, g->input[i], used, nused)) nused++;
+  }
+  for (int i = 0; used && i < nused; i++) free(used[i]);
+  free(used);
+  if (!nused && !c->nerr) ERR(c, "the graph has no input");
+  if (c->nerr) return 1;
+  int unsupported = 0;
+  for (size_t k = 0; k < g->n_node; k++) unsupported += node(c, (int)k, g->node[k]);
+  if (unsupported) {
+    ERR(c, "%d node%s with an op dlc import does not support yet (supported:", unsupported, unsupported > 1 ? "s" : "");
+    for (size_t i = 0; c->errs && i < sizeof OPS / sizeof *OPS; i++) fprintf(c->errs, "%s%s", i ? ", " : " ", OPS[i].op);
+    if (c->errs) fprintf(c->errs, ")\n");
+  }
+  if (!g->n_output) ERR(c, "the graph has no output");
+  fprintf(c->lua, "return { name = \"%s\", inputs = {", model_name);
+  for (size_t i = 0; i < g->n_input; i++) {
+    int v = g->input[i]->name ? find(c, g->input[i]->name) : -1;
+    if (v >= 0 && !c->vals[v].data) fprintf(c->lua, "%s%s", i ? ", " : "", c->vals[v].lua);
+  }
+  fprintf(c->lua, "}, outputs = {");
+  for (size_t i = 0; i < g->n_output; i++) {
+    int v = g->output[i]->name ? find(c, g->output[i]->name) : -1;
+    const char *e = v >= 0 && c->vals[v].known ? tensor(c, &c->vals[v], -1, NULL) : NULL;
+    if (!e && !unsupported) ERR(c, "graph output \"%s\" is not computed by any node dlc can translate", shown(g->output[i]->name, b));
+    fprintf(c->lua, "%s%s", i ? ", " : "", e ? e : "nil");
+  }
+  fprintf(c->lua, "} }\n");
+  return c->nerr != 0;
+}
+
+static void free_params(RtTensor *p, int n) {
+  for (int i = 0; i < n; i++) free((void *)p[i].name), free(p[i].data);
+  free(p);
+}
+
+int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *model_name,
+                   const char *weights_name, const OnnxOptions *o, OnnxResult *r, FILE *errs) {
+  OnnxOptions dflt = {0, 0};
+  Ctx c = {0};
+  c.path = path, c.errs = errs, c.o = o ? o : &dflt;
+  memset(r, 0, sizeof *r);
+  size_t maxb = c.o->max_file_bytes ? c.o->max_file_bytes : ONNX_MAX_FILE_BYTES;
+  if (n > maxb) return ERR(&c, "%zu bytes: larger than dlc import reads (%zu)", n, maxb), 1;
+  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, buf);
+  if (!m) return ERR(&c, "not an ONNX model: the protobuf data is truncated or corrupt"), 1;
+  if (!(c.lua = open_memstream(&c.out, &c.outlen))) { onnx__model_proto__free_unpacked(m, NULL); return ERR(&c, "out of memory"), 1; }
+  int st = translate(&c, m, model_name, weights_name);
+  st |= fclose(c.lua) != 0;
+  for (int i = 0; i < c.nvals; i++) free(c.vals[i].lua);
+  free(c.vals), free(c.hash);
+  onnx__model_proto__free_unpacked(m, NULL);
+  if (st) {
+    free(c.out), free_params(c.params, c.nparams);
+    if (!c.nerr) ERR(&c, "out of memory");
+    return 1;
+  }
+  r->lua = c.out, r->params = c.params, r->nparams = c.nparams;
+  return 0;
+}
+
+void onnx_result_free(OnnxResult *r) {
+  free(r->lua), free_params(r->params, r->nparams);
+  memset(r, 0, sizeof *r);
+}
+
+static int write_text(FILE *fp, void *ctx) { return fputs((const char *)ctx, fp) < 0; }
+
+static char *read_all(const char *path, size_t max, size_t *n, char *err, size_t errlen) {
+  int fd = rt_open_regular(path, err, errlen);
+  if (fd < 0) return NULL;
+  struct stat st;
+  char *buf = NULL;
+  if (fstat(fd, &st) || st.st_size < 0 || (size_t)st.st_size > max) {
+    rt_set_err(err, errlen, "%s: %lld bytes: larger than dlc import reads (%zu)", path, (long long)st.st_size, max);
+  } else if ((buf = malloc((size_t)st.st_size + 1))) {
+    size_t got = 0;
+    ssize_t k;
+    while (got < (size_t)st.st_size && (k = read(fd, buf + got, (size_t)st.st_size - got)) > 0) got += (size_t)k;
+    if (got != (size_t)st.st_size) { rt_set_err(err, errlen, "%s: cannot read: %s", path, strerror(errno)); free(buf), buf = NULL; }
+    *n = got;
+  } else {
+    rt_set_err(err, errlen, "%s: out of memory", path);
+  }
+  close(fd);
+  return buf;
+}
+
+int onnx_import_file(const char *in, const char *out_lua, const OnnxOptions *o, FILE *errs) {
+  char err[512], b[NAME_SHOWN + 4];
+  size_t n = 0, maxb = o && o->max_file_bytes ? o->max_file_bytes : ONNX_MAX_FILE_BYTES;
+  char *buf = read_all(in, maxb, &n, err, sizeof err);
+  if (!buf) return fprintf(errs, "%s\n", err), 1;
+  /* the weights beside the model file: model.lua -> model.safetensors; the stem names the model */
+  size_t len = strlen(out_lua);
+  int lua_ext = len > 4 && !strcmp(out_lua + len - 4, ".lua");
+  char *st = malloc(len + 16);
+  const char *base = strrchr(out_lua, '/') ? strrchr(out_lua, '/') + 1 : out_lua;
+  char *stem = strndup(base, strlen(base) - (lua_ext ? 4 : 0));
+  char *name = stem ? rt_c_ident(stem) : NULL;
+  if (!st || !name) { free(buf), free(st), free(stem), free(name); return fprintf(errs, "dlc import: out of memory\n"), 1; }
+  snprintf(st, len + 16, "%.*s.safetensors", (int)(len - (lua_ext ? 4 : 0)), out_lua);
+  OnnxResult r;
+  int rc = onnx_translate((const uint8_t *)buf, n, in, name, strrchr(st, '/') ? strrchr(st, '/') + 1 : st, o, &r, errs);
+  free(buf);
+  if (!rc) {
+    RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
+    if (rt_st_save(st, r.params, r.nparams, meta, 1, err, sizeof err) ||
+        rt_write_atomic(out_lua, write_text, r.lua, err, sizeof err)) {
+      fprintf(errs, "%s\n", err);
+      rc = 1;
+    } else {
+      fprintf(errs, "dlc import: wrote %s and %s (%d tensors)\n", shown(out_lua, b), shown(st, err), r.nparams);
+    }
+    onnx_result_free(&r);
+  }
+  free(st), free(stem), free(name);
+  return rc;
+}
