@@ -1,6 +1,7 @@
 /* onnx_import.c - an ONNX ModelProto becomes a dlc model file (functional style) and its
  * weights.  The protobuf decoding is protobuf-c's, generated from Debian's onnx.proto; this
- * file checks what it decoded and translates it.
+ * file checks what it decoded and translates it.  Before protobuf-c, which recurses into nested
+ * messages, a walk over the wire format refuses a file nested more than MAX_NESTING deep.
  *
  * One pass over the nodes in file order, which must be topological (an input used before it is
  * defined is an error, so a cycle cannot get through).  Each value (graph input, initializer,
@@ -37,6 +38,7 @@
 #define MAX_DIM ((int64_t)1 << 31)
 #define MAX_NUMEL ((int64_t)1 << 31) /* elements of one tensor */
 #define MAX_LOCALS 180      /* Lua allows 200 locals per function; beyond, a table holds them */
+#define MAX_NESTING 64      /* protobuf messages inside one another (the ModelProto is 1) */
 #define NAME_SHOWN 64
 
 typedef struct {
@@ -84,6 +86,70 @@ static void err_node(Ctx *c, int node, const Onnx__NodeProto *n, const char *fmt
 #define ERR(c, ...) err_node(c, -1, NULL, __VA_ARGS__)
 
 static const char *shown(const char *s, char buf[NAME_SHOWN + 4]) { return rt_shown(buf, NAME_SHOWN + 4, s ? s : ""); }
+
+/* ---- nesting depth ------------------------------------------------------------------------ */
+
+/* protobuf-c unpacks (and frees) a nested message by recursion, and ONNX nests without limit: a
+ * graph in a node's attribute in a graph, a type in a sequence type.  A small file nested tens of
+ * thousands deep would overflow the stack, so before unpacking, the wire format is walked with an
+ * explicit stack guided by the descriptors: a length-delimited field the descriptor says is a
+ * message is entered, any other field (unknown, or a message under another wire type, which
+ * protobuf-c refuses) is skipped by its wire type.  Every varint, length and wire type is checked
+ * against the bytes left in the enclosing message. */
+enum { NEST_OK, NEST_DEEP, NEST_CORRUPT };
+
+/* The varint at p[*at..end), at most 10 bytes; 0 when unterminated. */
+static int varint(const uint8_t *p, size_t end, size_t *at, uint64_t *v) {
+  *v = 0;
+  for (int shift = 0; shift < 70 && *at < end; shift += 7) {
+    uint8_t b = p[(*at)++];
+    *v |= (uint64_t)(b & 0x7f) << shift;
+    if (!(b & 0x80)) return 1;
+  }
+  return 0;
+}
+
+static int nesting(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t n) {
+  struct { size_t end; const ProtobufCMessageDescriptor *d; } st[MAX_NESTING];
+  int top = 0;
+  size_t at = 0;
+  st[0].end = n, st[0].d = desc;
+  for (;;) {
+    size_t end = st[top].end;
+    if (at == end) {
+      if (top == 0) return NEST_OK;
+      top--;
+      continue;
+    }
+    uint64_t tag, len;
+    if (!varint(p, end, &at, &tag) || tag >> 3 == 0 || tag >> 3 > 0x1fffffff) return NEST_CORRUPT;
+    switch (tag & 7) {
+    case PROTOBUF_C_WIRE_TYPE_VARINT:
+      if (!varint(p, end, &at, &len)) return NEST_CORRUPT;
+      break;
+    case PROTOBUF_C_WIRE_TYPE_64BIT:
+    case PROTOBUF_C_WIRE_TYPE_32BIT:
+      len = (tag & 7) == PROTOBUF_C_WIRE_TYPE_64BIT ? 8 : 4;
+      if (len > end - at) return NEST_CORRUPT;
+      at += len;
+      break;
+    case PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED: {
+      if (!varint(p, end, &at, &len) || len > end - at) return NEST_CORRUPT;
+      const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(st[top].d, (unsigned)(tag >> 3));
+      if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE) {
+        at += len;
+        break;
+      }
+      if (top + 1 == MAX_NESTING) return NEST_DEEP;
+      top++;
+      st[top].end = at + len, st[top].d = f->descriptor;
+      break;
+    }
+    default: /* groups (3, 4), which protobuf-c refuses too, and 6, 7 */
+      return NEST_CORRUPT;
+    }
+  }
+}
 
 /* ---- values by name ------------------------------------------------------------------------ */
 
@@ -758,7 +824,11 @@ int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *m
   memset(r, 0, sizeof *r);
   size_t maxb = c.o->max_file_bytes ? c.o->max_file_bytes : ONNX_MAX_FILE_BYTES;
   if (n > maxb) return ERR(&c, "%zu bytes: larger than dlc import reads (%zu)", n, maxb), 1;
-  Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n, buf);
+  int nest = nesting(&onnx__model_proto__descriptor, buf, n);
+  if (nest == NEST_DEEP)
+    return ERR(&c, "not accepted: protobuf messages nested more than %d deep (ONNX subgraphs inside subgraphs, "
+               "or types inside types): a broken or hostile file", MAX_NESTING), 1;
+  Onnx__ModelProto *m = nest == NEST_OK ? onnx__model_proto__unpack(NULL, n, buf) : NULL;
   if (!m) return ERR(&c, "not an ONNX model: the protobuf data is truncated or corrupt"), 1;
   if (!(c.lua = open_memstream(&c.out, &c.outlen))) { onnx__model_proto__free_unpacked(m, NULL); return ERR(&c, "out of memory"), 1; }
   int st = translate(&c, m, model_name, weights_name);

@@ -1,8 +1,9 @@
 /* onnx_import.h - dlc import: an ONNX model (a ModelProto, as torch.onnx.export writes it)
  * becomes a dlc model file in the functional style plus its weights as safetensors.
  *
- * The file is hostile until checked: size, node, initializer, dimension, element and name
- * limits; no external data; every node input defined before it is used (graph inputs,
+ * The file is hostile until checked: its protobuf messages nested at most 64 deep (checked on
+ * the wire format before protobuf-c's recursive unpacking); size, node, initializer, dimension,
+ * element and name limits; no external data; every node input defined before it is used (graph inputs,
  * initializers, earlier node outputs: topological order, so no cycle gets through); static
  * shapes (a dynamic batch dimension only with --batch); supported types (FLOAT tensors,
  * INT64 shape constants).  Unsupported ops are all listed at once.  Every string from the

@@ -1,7 +1,9 @@
 /* onnx_hostile.c - hostile ONNX files are refused with a clear message, never a crash.
  * Each case builds a small ModelProto with protobuf-c (x[2,3] -> Gemm(fc.weight, fc.bias) ->
  * Relu), breaks it one way, packs it and runs onnx_translate, which must fail (or succeed) with
- * the expected text in its messages.  Prints one line per case; exits 1 on a failure. */
+ * the expected text in its messages.  The nesting cases are written as wire bytes by hand (see
+ * deep_model): packing 100000 nested structs with protobuf-c would recurse as deep as unpacking.
+ * Prints one line per case; exits 1 on a failure. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,13 +63,10 @@ static void base(Model *s) {
   s->nodes[0] = &s->n0, s->nodes[1] = &s->n1, s->g.n_node = 2, s->g.node = s->nodes;
 }
 
-/* Pack s (cut to keep bytes when keep > 0), translate; want_ok: success expected; want: text
- * the messages (on failure) or the model file (on success) must hold. */
-static void check(const char *name, Model *s, size_t keep, int64_t batch, int want_ok, const char *want, const char *ban) {
-  size_t n = onnx__model_proto__get_packed_size(&s->m);
-  uint8_t *buf = malloc(n);
-  onnx__model_proto__pack(&s->m, buf);
-  if (keep) n = keep;
+/* Translate buf[0..n); want_ok: success expected; want: text the messages (on failure) or the
+ * model file (on success) must hold; ban: text neither may hold. */
+static void check_bytes(const char *name, const uint8_t *buf, size_t n, int64_t batch, int want_ok, const char *want,
+                        const char *ban) {
   char *msg = NULL;
   size_t len = 0;
   FILE *errs = open_memstream(&msg, &len);
@@ -81,7 +80,78 @@ static void check(const char *name, Model *s, size_t keep, int64_t batch, int wa
   if (!ok && !rc) printf("%s", r.lua);
   failures += !ok;
   if (!rc) onnx_result_free(&r);
-  free(msg), free(buf);
+  free(msg);
+}
+
+/* Pack s (cut to keep bytes when keep > 0) and check it. */
+static void check(const char *name, Model *s, size_t keep, int64_t batch, int want_ok, const char *want, const char *ban) {
+  size_t n = onnx__model_proto__get_packed_size(&s->m);
+  uint8_t *buf = malloc(n);
+  onnx__model_proto__pack(&s->m, buf);
+  check_bytes(name, buf, keep ? keep : n, batch, want_ok, want, ban);
+  free(buf);
+}
+
+/* ---- deeply nested models, as wire bytes written back to front ---- */
+
+typedef struct {
+  uint8_t *b;
+  size_t cap, pos; /* the message so far is b[pos..cap) */
+} Rev;
+
+static void put(Rev *r, const void *p, size_t n) {
+  if (n > r->pos) fprintf(stderr, "onnx_hostile: deep_model buffer too small\n"), exit(2);
+  r->pos -= n;
+  memcpy(r->b + r->pos, p, n);
+}
+
+static void put_varint(Rev *r, uint64_t v) {
+  uint8_t t[10];
+  size_t k = 0;
+  do t[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0)); while (v >>= 7);
+  put(r, t, k);
+}
+
+/* Field num (length-delimited) holding p[0..n), before what is written. */
+static void put_field(Rev *r, int num, const void *p, size_t n) {
+  put(r, p, n), put_varint(r, n), put_varint(r, (uint64_t)num << 3 | 2);
+}
+
+/* Everything written so far becomes the payload of field num. */
+static void wrap(Rev *r, int num) { put_varint(r, r->cap - r->pos), put_varint(r, (uint64_t)num << 3 | 2); }
+
+/* A ModelProto (ir_version 8, opset 13) nested levels deep.  types 0: its graph's node is an If
+ * whose then_branch graph holds an If whose then_branch ... (3 messages a level: GraphProto,
+ * NodeProto, AttributeProto); the innermost graph is empty: 2 + 3 * levels messages deep.  types 1:
+ * its graph's input x has the type sequence(sequence(...(tensor(float, shape {})))) (2 a level:
+ * TypeProto, TypeProto.Sequence): ModelProto, GraphProto, ValueInfoProto, TypeProto, then
+ * 2 * levels, then TypeProto.Tensor and TensorShapeProto: 6 + 2 * levels deep. */
+static uint8_t *deep_model(int levels, int types, size_t *n) {
+  Rev r = {NULL, (size_t)levels * 40 + 256, 0};
+  r.pos = r.cap;
+  if (!(r.b = malloc(r.cap))) exit(2);
+  if (types) put_field(&r, 1, "\x08\x01\x12\x00", 4); /* TypeProto.tensor_type {elem_type FLOAT, shape {}} */
+  for (int i = 0; i < levels; i++) {
+    if (types) {
+      wrap(&r, 1), wrap(&r, 4); /* Sequence.elem_type, TypeProto.sequence_type */
+      continue;
+    }
+    wrap(&r, 6), put(&r, "\xa0\x01\x05", 3); /* AttributeProto.g, .type GRAPH (field 20) */
+    put_field(&r, 1, "then_branch", 11), wrap(&r, 5); /* .name; NodeProto.attribute */
+    put_field(&r, 4, "If", 2), wrap(&r, 1); /* .op_type; GraphProto.node */
+  }
+  if (types) wrap(&r, 2), put_field(&r, 1, "x", 1), wrap(&r, 11); /* ValueInfoProto.type, .name; GraphProto.input */
+  wrap(&r, 7), put_field(&r, 8, "\x10\x0d", 2), put(&r, "\x08\x08", 2); /* .graph, .opset_import, .ir_version */
+  *n = r.cap - r.pos;
+  memmove(r.b, r.b + r.pos, *n);
+  return r.b;
+}
+
+static void check_deep(const char *name, int levels, int types, const char *want, const char *ban) {
+  size_t n;
+  uint8_t *buf = deep_model(levels, types, &n);
+  check_bytes(name, buf, n, 0, 0, want, ban);
+  free(buf);
 }
 
 int main(void) {
@@ -107,5 +177,12 @@ int main(void) {
   base(&s), s.w.n_float_data = 5, check("short data", &s, 0, 0, 0, "tensor \"fc.weight\": 5 values for a shape of 6", NULL);
   base(&s), s.w.data_type = 11, check("wrong type", &s, 0, 0, 0, "data type 11: only FLOAT (1) and INT64 (7)", NULL);
   base(&s), s.in.name = s.n0in[0] = "end", check("keyword input", &s, 0, 0, 1, "local input1 = dlc.input(\"input1\"", NULL);
+  const char *deep = "h.onnx: not accepted: protobuf messages nested more than 64 deep (ONNX subgraphs inside subgraphs";
+  check_deep("subgraphs 100000", 100000, 0, deep, NULL);
+  check_deep("subgraphs 21 (65)", 21, 0, deep, NULL);
+  check_deep("subgraphs 20 (62)", 20, 0, "h.onnx: the graph has no input", "nested");
+  check_deep("types 100000", 100000, 1, deep, NULL);
+  check_deep("types 30 (66)", 30, 1, deep, NULL);
+  check_deep("types 29 (64)", 29, 1, "input \"x\" is not a tensor of known rank", "nested");
   return failures != 0;
 }
