@@ -661,6 +661,8 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
   for (size_t i = 0; i < n->n_input; i++) nin = n->input[i][0] ? (int)i + 1 : nin;
   if (nin < OPS[op].min || nin > OPS[op].max || !nd.out || (nin >= 1 && !nd.in[0]))
     return err_node(c, k, n, "%s takes %d to %d inputs and an output", n->op_type, OPS[op].min, OPS[op].max), 0;
+  for (int i = 1; i < OPS[op].min; i++) /* an empty name leaves out an optional input only */
+    if (!n->input[i][0]) return err_node(c, k, n, "%s: input %d is required but its name is empty", n->op_type, i), 0;
   for (int i = 0; i < nin && i < 3; i++)
     if (i > 0 && !nd.in[i] && n->input[i][0]) return 0;
   if (nd.in[0] && (nd.in[0]->data && nd.in[0]->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT))

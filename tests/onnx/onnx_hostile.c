@@ -176,6 +176,7 @@ int main(void) {
   check("--batch 5", &s, 0, 5, 1, "dlc.input(\"x\", {5, 3})", NULL);
   base(&s), s.w.n_float_data = 5, check("short data", &s, 0, 0, 0, "tensor \"fc.weight\": 5 values for a shape of 6", NULL);
   base(&s), s.w.data_type = 11, check("wrong type", &s, 0, 0, 0, "data type 11: only FLOAT (1) and INT64 (7)", NULL);
+  base(&s), s.n0in[1] = "", check("empty B of Gemm", &s, 0, 0, 0, "node 0 (\"/fc/Gemm\"): Gemm: input 1 is required but its name is empty", NULL);
   base(&s), s.in.name = s.n0in[0] = "end", check("keyword input", &s, 0, 0, 1, "local input1 = dlc.input(\"input1\"", NULL);
   const char *deep = "h.onnx: not accepted: protobuf messages nested more than 64 deep (ONNX subgraphs inside subgraphs";
   check_deep("subgraphs 100000", 100000, 0, deep, NULL);
