@@ -8,9 +8,9 @@
 #define RESNET_X_SIZE 50176   /* float x [64,1,28,28] */
 #define RESNET_TARGET_SIZE 64   /* int32 target [64] */
 #define RESNET_OUTPUT_SIZE 640   /* [64,10] */
-#define RESNET_PARAM_COUNT 112682
-#define RESNET_STATE_COUNT 224214
-#define RESNET_ARENA_BYTES 114206400
+#define RESNET_PARAM_COUNT 186922
+#define RESNET_STATE_COUNT 372182
+#define RESNET_ARENA_BYTES 133476544
 
 typedef float resnet_real;
 
@@ -45,16 +45,26 @@ typedef float resnet_real;
 #define RESNET_PARAM_NET_10_4_BIAS 111840   /* net.10.4.bias [64] */
 #define RESNET_PARAM_NET_10_4_RUNNING_MEAN 111904   /* net.10.4.running_mean [64] */
 #define RESNET_PARAM_NET_10_4_RUNNING_VAR 111968   /* net.10.4.running_var [64] */
-#define RESNET_PARAM_NET_14_WEIGHT 112032   /* net.14.weight [10,64] */
-#define RESNET_PARAM_NET_14_BIAS 112672   /* net.14.bias [10] */
+#define RESNET_PARAM_NET_12_0_WEIGHT 112032   /* net.12.0.weight [64,64,3,3] */
+#define RESNET_PARAM_NET_12_1_WEIGHT 148896   /* net.12.1.weight [64] */
+#define RESNET_PARAM_NET_12_1_BIAS 148960   /* net.12.1.bias [64] */
+#define RESNET_PARAM_NET_12_1_RUNNING_MEAN 149024   /* net.12.1.running_mean [64] */
+#define RESNET_PARAM_NET_12_1_RUNNING_VAR 149088   /* net.12.1.running_var [64] */
+#define RESNET_PARAM_NET_12_3_WEIGHT 149152   /* net.12.3.weight [64,64,3,3] */
+#define RESNET_PARAM_NET_12_4_WEIGHT 186016   /* net.12.4.weight [64] */
+#define RESNET_PARAM_NET_12_4_BIAS 186080   /* net.12.4.bias [64] */
+#define RESNET_PARAM_NET_12_4_RUNNING_MEAN 186144   /* net.12.4.running_mean [64] */
+#define RESNET_PARAM_NET_12_4_RUNNING_VAR 186208   /* net.12.4.running_var [64] */
+#define RESNET_PARAM_NET_16_WEIGHT 186272   /* net.16.weight [10,64] */
+#define RESNET_PARAM_NET_16_BIAS 186912   /* net.16.bias [10] */
 
 /* Parameters, their gradients, optimizer state and activations: one slab each,
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct resnet_model {
-  _Alignas(64) float param[112688];
-  _Alignas(64) float grad[112688];
-  _Alignas(64) float state[224256];
-  _Alignas(64) float arena[28551600];
+  _Alignas(64) float param[186928];
+  _Alignas(64) float grad[186928];
+  _Alignas(64) float state[372224];
+  _Alignas(64) float arena[33369136];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
