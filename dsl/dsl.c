@@ -793,14 +793,10 @@ static void read_train_defaults(lua_State *L, DslTrainDefaults *t) {
   lua_pop(L, 7);
 }
 
-/* Does a root of fn read node `leaf`?  Nodes come after their inputs, so one backward sweep. */
+/* Does a root of fn read node `leaf`? */
 static int fn_reads(const Graph *g, FnKind fn, int leaf) {
   char *seen = ir_alloc((size_t)g->nnodes + 1);
-  memset(seen, 0, (size_t)g->nnodes + 1);
-  for (int i = 0; i < g->roots[fn].n; i++) seen[g->roots[fn].v[i]] = 1;
-  for (int id = g->nnodes - 1; id > leaf; id--)
-    if (seen[id])
-      for (int k = 0; k < g->nodes[id].nin; k++) seen[g->nodes[id].in[k]] = 1;
+  ir_reachable(g, g->roots[fn].v, g->roots[fn].n, seen);
   return seen[leaf];
 }
 

@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 #include "dlc_rt.h"
+#include "dlc_text.h"
+#include "fileio.h"
 #include "report.h"
 
 static volatile sig_atomic_t interrupted;
@@ -474,11 +476,11 @@ static void scale_hint(const RtData *d, const int64_t *rows, int64_t n) {
     if (hi < 0 || range > rhi) hi = j, rhi = range;
   }
   if (lo < 0 || rhi <= 100 * rlo) return;
-  char a[32], b[32];
-  snprintf(a, sizeof a, "feature %lld", (long long)lo + 1), snprintf(b, sizeof b, "feature %lld", (long long)hi + 1);
+  char a[68], b[68]; /* a CSV header's names, as quoted in a message (escaped, cut) */
+  if (d->feature_names) rt_shown(a, sizeof a, d->feature_names[lo]), rt_shown(b, sizeof b, d->feature_names[hi]);
+  else snprintf(a, sizeof a, "feature %lld", (long long)lo + 1), snprintf(b, sizeof b, "feature %lld", (long long)hi + 1);
   printf("hint: the features' scales differ %.0fx: %s spans %.4g, %s spans %.4g; without normalization the "
-         "wide one dominates: try --normalize zscore\n", rhi / rlo, d->feature_names ? d->feature_names[lo] : a, rlo,
-         d->feature_names ? d->feature_names[hi] : b, rhi);
+         "wide one dominates: try --normalize zscore\n", rhi / rlo, a, rlo, b, rhi);
 }
 
 static int prepare(Run *r) {
@@ -546,7 +548,8 @@ static int init_from(Run *r) {
   return rc ? fail(err) : 0;
 }
 
-static int alloc_model(Run *r) {
+/* The model and the batch buffers, the model zeroed and initialized with r->seed. */
+static int alloc_buffers(Run *r) {
   const RtNet *net = r->net;
   size_t bytes = (net->model_bytes + 63) / 64 * 64;
   r->m = aligned_alloc(64, bytes);
@@ -560,6 +563,12 @@ static int alloc_model(Run *r) {
   if (!r->m || !r->bx || !r->out || !r->sloss || !r->by || !r->bxi || !r->byf || !r->scratch) return fail("out of memory");
   memset(r->m, 0, bytes);
   net->init(r->m, r->seed);
+  return 0;
+}
+
+static int alloc_model(Run *r) {
+  const RtNet *net = r->net;
+  if (alloc_buffers(r)) return 1;
   if (r->o->init && init_from(r)) return 1;
   if (r->o->load && net->load(r->m, r->o->load)) return fail(net->error(r->m));
   if (r->o->load)
@@ -649,14 +658,18 @@ static int predict_data(Run *r, const char **from) {
   return 0;
 }
 
-/* A CSV field: the text in double quotes, a quote doubled. */
-static void csv_text(FILE *f, const char *s) {
+/* A CSV field from a file's text (a class name from the checkpoint or the data): escaped as
+ * for one line (control characters, newlines included, as \xNN), in double quotes, a quote
+ * doubled. */
+static void csv_text(FILE *f, const char *text) {
+  char *e = rt_escape(text, RT_ESC_LINE);
   fputc('"', f);
-  for (; *s; s++) {
+  for (const char *s = e ? e : "?"; *s; s++) {
     if (*s == '"') fputc('"', f);
     fputc(*s, f);
   }
   fputc('"', f);
+  free(e);
 }
 
 static void predict_header(const Run *r, FILE *f, int named) {
@@ -689,7 +702,18 @@ static void predict_row(const Run *r, FILE *f, int64_t sample, const float *y, c
   fputc('\n', f);
 }
 
-static int predict_run(Run *r, FILE *f, const char *const *names, int nnames) {
+typedef struct {
+  Run *r;
+  const char *const *names;
+  int nnames;
+} Predict;
+
+/* The predictions as CSV into f (stdout, or rt_write_atomic's temporary file). */
+static int predict_run(FILE *f, void *ctx) {
+  const Predict *pc = ctx;
+  Run *r = pc->r;
+  const char *const *names = pc->names;
+  int nnames = pc->nnames;
   const RtNet *net = r->net;
   int64_t *idx = malloc((size_t)net->batch * sizeof *idx);
   if (!idx) return fail("out of memory");
@@ -704,7 +728,7 @@ static int predict_run(Run *r, FILE *f, const char *const *names, int nnames) {
   }
   r->train = (RtData){0};
   free(idx);
-  return 0;
+  return ferror(f) ? -1 : 0;
 }
 
 int rt_predict(const RtNet *net, const RtTrainOptions *o) {
@@ -715,32 +739,17 @@ int rt_predict(const RtNet *net, const RtTrainOptions *o) {
   char **names = NULL;
   int nnames = 0;
   const char *from = NULL;
-  FILE *f = NULL;
   if (!o->load) return fail("dlc predict needs --load CKPT");
   int rc = predict_meta(&r, &names, &nnames) || predict_data(&r, &from);
-  if (!rc) {
-    size_t bytes = (net->model_bytes + 63) / 64 * 64;
-    r.m = aligned_alloc(64, bytes);
-    r.bx = malloc((size_t)(net->batch * net->in_dim) * sizeof(float));
-    r.bxi = malloc((size_t)(net->batch * net->in_dim) * sizeof(int32_t));
-    r.out = malloc((size_t)(net->batch * net->out_dim) * sizeof(float));
-    r.by = malloc((size_t)net->batch * sizeof(int32_t));
-    r.byf = malloc((size_t)(net->batch * (net->target_dim ? net->target_dim : 1)) * sizeof(float));
-    if (!r.m || !r.bx || !r.bxi || !r.out || !r.by || !r.byf) rc = fail("out of memory");
-    else memset(r.m, 0, bytes), net->init(r.m, 1);
-  }
+  r.seed = 1;
+  if (!rc) rc = alloc_buffers(&r);
   if (!rc && net->load(r.m, o->load)) rc = fail(net->error(r.m));
   const char *const *shown = (const char *const *)names;
   if (!shown && o->source == RT_SRC_FASHION && net->classes == 10) shown = rt_fashion_mnist_classes(), nnames = 10;
-  if (!rc && !(f = o->pred_out ? fopen(o->pred_out, "w") : stdout)) {
-    fprintf(stderr, "dlc predict: cannot write %s: %s\n", o->pred_out, strerror(errno));
-    rc = 1;
-  }
-  if (!rc) rc = predict_run(&r, f, shown, nnames);
-  if (f && f != stdout && fclose(f) && !rc) {
-    fprintf(stderr, "dlc predict: cannot write %s: %s\n", o->pred_out, strerror(errno));
-    rc = 1;
-  }
+  Predict pc = {&r, shown, nnames};
+  char err[512];
+  if (!rc && !o->pred_out) rc = predict_run(stdout, &pc) || fflush(stdout) ? 1 : 0;
+  else if (!rc && rt_write_atomic(o->pred_out, predict_run, &pc, err, sizeof err)) rc = fail(err);
   if (!rc) fprintf(stderr, "predicted %lld samples from %s%s%s\n", (long long)r.test.n, from,
                    o->pred_out ? " into " : "", o->pred_out ? o->pred_out : "");
   if (names) rt_classes_free(names, nnames);
