@@ -81,48 +81,56 @@ static int64_t trailing_const(const char *text, size_t i, size_t j) {
   return strtoll(text + k, NULL, 10);
 }
 
+/* The next use of buffer `name` in body[from, n): 1 with *at its start and *close its index's
+ * closing ']' (n when the name is not indexed: used as a pointer, or the text ends); 0 if none. */
+static int next_use(const char *body, size_t n, size_t from, const char *name, size_t *at, size_t *close) {
+  size_t len = strlen(name);
+  for (size_t i = from; i + len <= n; i++) {
+    if (strncmp(body + i, name, len) != 0 || (i && is_ident_char(body[i - 1])) || is_ident_char(body[i + len]))
+      continue;
+    size_t j = i + len, depth = 0;
+    if (body[j] == '[')
+      for (j++; j < n && (body[j] != ']' || depth); j++) depth += (body[j] == '[') - (body[j] == ']');
+    else
+      j = n;
+    *at = i, *close = j;
+    return 1;
+  }
+  return 0;
+}
+
 /* Offsets hoisted out of the loops: a buffer the body indexes only as name[... + C], with C >= 1
  * in every access, is passed to the kernel as name + min C and indexed with C - min C.  The
  * blocks of an unrolled recurrence read the steps' slices of one buffer at offsets that differ
- * by a constant: hoisted, their loop nests are the same text and share one kernel. */
+ * by a constant: hoisted, their loop nests are the same text and share one kernel.  (Done on
+ * the block's text, after the loop nest is written, because the minimum over all of a buffer's
+ * accesses is known only then.) */
 static char *hoist_offsets(Em *e, char *body) {
-  size_t n = strlen(body);
+  size_t n = strlen(body), at, close;
   for (int b = 0; b < e->nbuf; b++) {
     Buf *buf = &e->buf[b];
     size_t len = strlen(buf->name);
     int64_t lo = INT64_MAX;
     buf->hoisted = 0;
-    for (size_t i = 0; i + len <= n && lo > 0; i++) {
-      if (strncmp(body + i, buf->name, len) != 0 || (i && is_ident_char(body[i - 1])) ||
-          is_ident_char(body[i + len]))
-        continue;
-      size_t j = i + len, depth = 0;
-      if (body[j] != '[') { lo = 0; break; } /* used as a pointer: left alone */
-      for (j++; j < n && (body[j] != ']' || depth); j++) depth += (body[j] == '[') - (body[j] == ']');
-      int64_t c = j < n ? trailing_const(body, i + len + 1, j) : -1;
+    for (size_t i = 0; lo > 0 && next_use(body, n, i, buf->name, &at, &close); i = close) {
+      int64_t c = close < n ? trailing_const(body, at + len + 1, close) : -1;
       lo = c < 1 ? 0 : c < lo ? c : lo;
     }
     if (lo == INT64_MAX || lo == 0) continue;
     buf->hoisted = lo;
-    /* rewrite: every "name[E + C]" becomes "name[E + (C - lo)]", or "name[E]" when C == lo */
+    /* every "name[E + C]" becomes "name[E + (C - lo)]", or "name[E]" when C == lo */
     char *r = ir_alloc(n + 1);
-    size_t k = 0;
-    for (size_t i = 0; i < n;) {
-      if (strncmp(body + i, buf->name, len) == 0 && !(i && is_ident_char(body[i - 1])) &&
-          !is_ident_char(body[i + len])) {
-        size_t j = i + len + 1, depth = 0;
-        for (; body[j] != ']' || depth; j++) depth += (body[j] == '[') - (body[j] == ']');
-        size_t d = j;
-        while (body[d - 1] >= '0' && body[d - 1] <= '9') d--;
-        int64_t c = strtoll(body + d, NULL, 10) - lo;
-        memcpy(r + k, body + i, d - 3 - i); /* name[E */
-        k += d - 3 - i;
-        if (c) k += (size_t)sprintf(r + k, " + %lld", (long long)c);
-        i = j;
-        continue;
-      }
-      r[k++] = body[i++];
+    size_t k = 0, i = 0;
+    for (; next_use(body, n, i, buf->name, &at, &close); i = close) {
+      size_t d = close;
+      while (body[d - 1] >= '0' && body[d - 1] <= '9') d--;
+      int64_t c = strtoll(body + d, NULL, 10) - lo;
+      memcpy(r + k, body + i, d - 3 - i); /* the text before, and name[E */
+      k += d - 3 - i;
+      if (c) k += (size_t)sprintf(r + k, " + %lld", (long long)c);
     }
+    memcpy(r + k, body + i, n - i);
+    k += n - i;
     r[k] = 0;
     body = r;
     n = k;
