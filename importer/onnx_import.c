@@ -232,7 +232,6 @@ static int check_tensor(Ctx *c, const Onnx__TensorProto *t, Val *v, int node, co
     }
     v->dim[i] = t->dims[i];
   }
-  v->ndim = (int)t->n_dims, v->known = 1, v->data = t, v->elem = t->data_type;
   size_t es = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
   if (!es) { err_node(c, node, n, "tensor \"%s\" has data type %d: only FLOAT (1) and INT64 (7) are supported", nm, (int)t->data_type); return 1; }
   size_t have = t->has_raw_data ? t->raw_data.len / es : es == 4 ? t->n_float_data : t->n_int64_data;
@@ -240,6 +239,9 @@ static int check_tensor(Ctx *c, const Onnx__TensorProto *t, Val *v, int node, co
     err_node(c, node, n, "tensor \"%s\": %zu values for a shape of %lld elements", nm, have, (long long)total);
     return 1;
   }
+  /* set only now: a refused tensor leaves v unknown, so the nodes after it (translated on, to
+   * list every error at once) never read values that are not there */
+  v->ndim = (int)t->n_dims, v->known = 1, v->data = t, v->elem = t->data_type;
   return 0;
 }
 
