@@ -79,8 +79,10 @@ static int vjp(Graph *g, int id, int k, int gy) {
   }
   case OP_SLICE: return ir_pad(g, gy, n.axis, n.attr[0], g->nodes[x].shape.d[n.axis]);
   case OP_PAD: return ir_slice(g, gy, n.axis, n.attr[0], g->nodes[x].shape.d[n.axis]);
-  case OP_GATHER: return ir_scatter(g, gy, n.in[1], n.axis, g->nodes[x].shape);
-  case OP_SCATTER: return ir_gather(g, gy, n.in[1], n.axis, g->nodes[x].shape);
+  case OP_GATHER: return ir_scatter_nograd(g, gy, n.in[1], n.axis, g->nodes[x].shape, n.attr[0] - 1);
+  case OP_SCATTER: /* only autodiff builds a scatter, and never one without gradient for an index */
+    if (n.attr[0]) ir_error(g, n.loc, "scatter_add with an index without gradient cannot be differentiated");
+    return ir_gather(g, gy, n.in[1], n.axis, g->nodes[x].shape);
   case OP_WINDOW: return ir_unwindow(g, gy, n.attr, g->nodes[x].shape);
   case OP_UNWINDOW: return ir_window(g, gy, n.attr);
   case OP_SUM_TO: return ir_broadcast(g, gy, g->nodes[x].shape);

@@ -27,6 +27,7 @@ static const char *attr_value(const char *name, void *ctx) {
   if (!strcmp(name, "axis")) return ir_fmt("%d", n->axis);
   if (!strcmp(name, "dim")) return ir_fmt("%d", n->axis + 1);
   if (!strcmp(name, "start")) return ir_fmt("%d", a[0] + 1); /* 1-based, as the model language's */
+  if (!strcmp(name, "nograd")) return a[0] ? ir_fmt(", no_grad_index=%d", a[0] - 1) : "";
   if (!strcmp(name, "classes")) return ir_fmt("%d", n->shape.d[1]);
   if (!strcmp(name, "perm")) {
     char *p = ir_strdup("");

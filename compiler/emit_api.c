@@ -37,7 +37,18 @@ void em_fn_params(Em *e, FILE *f, int with_target, int with_outputs) {
     if (!g->outputs[i].eval_only || with_outputs == 2) fprintf(f, ", %s *%s", e->real, e->out_names[i]);
 }
 
+static const char *fill_call(const Em *e, const Leaf *l, int64_t off);
+
+/* The fill, then the row zero_row - 1 set to 0 (nn.Embedding's padding_idx). */
 static const char *init_call(const Em *e, const Leaf *l, int64_t off) {
+  const char *fill = fill_call(e, l, off);
+  if (!l->init.zero_row) return fill;
+  int64_t row = shape_numel(&l->shape) / l->shape.d[0];
+  return ir_fmt("%s\n  rt_fill_const_%s(m->param + %lld, %lld, 0); /* row %lld: zeros */", fill, e->d64 ? "f64" : "f32",
+                (long long)(off + (l->init.zero_row - 1) * row), (long long)row, (long long)(l->init.zero_row - 1));
+}
+
+static const char *fill_call(const Em *e, const Leaf *l, int64_t off) {
   int64_t n = shape_numel(&l->shape);
   const char *sfx = e->d64 ? "f64" : "f32";
   uint64_t stream = rt_hash_name(l->name); /* the runtime's stream for this tensor */

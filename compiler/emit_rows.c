@@ -158,8 +158,9 @@ static void gather_body(Em *e, void *ctx) {
   e->ind++;
   em_line(e, "const int32_t k = %s;", k);
   if (scatter) {
-    em_line(e, "if ((uint32_t)k < %du) %s[%s] += %s[%s];", big->d[n->axis], em_buffer(e, ((Gather *)ctx)->id, 1), at,
-            em_buffer(e, n->in[0], 0), em_aff_str(e, &wl));
+    const char *skip = n->attr[0] ? ir_fmt(" && k != %d", n->attr[0] - 1) : ""; /* no gradient for that index */
+    em_line(e, "if ((uint32_t)k < %du%s) %s[%s] += %s[%s];", big->d[n->axis], skip, em_buffer(e, ((Gather *)ctx)->id, 1),
+            at, em_buffer(e, n->in[0], 0), em_aff_str(e, &wl));
   } else {
     em_line(e, "%s[%s] = (uint32_t)k < %du ? %s[%s] : %s;", em_buffer(e, ((Gather *)ctx)->id, 1), em_aff_str(e, &wl),
             big->d[n->axis], em_buffer(e, n->in[0], 0), at, em_lit(e, 0));

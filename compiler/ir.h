@@ -106,7 +106,8 @@ typedef struct Node {
   int axis;          /* MAX, K_ROW, K_SHIFT, K_GATHER: 0-based axis */
   int ta, tb;        /* MATMUL: operand transposed */
   double a, b;       /* CONST value; CLAMP/INRANGE bounds */
-  int attr[8];       /* PERMUTE: the permutation; WINDOW/UNWINDOW: indexed by WA_*; SLICE: start; PAD: offset */
+  int attr[8];       /* PERMUTE: the permutation; WINDOW/UNWINDOW: indexed by WA_*; SLICE: start; PAD: offset;
+                        GATHER/SCATTER: 1 + the index that gets no gradient (SCATTER adds nothing for it), 0: none */
   int leaf;          /* K_LEAF: index into the graph's table for that leaf kind */
   const char *cname; /* CONST: macro name (NULL: a literal) */
   Loc loc;
@@ -146,6 +147,7 @@ typedef enum {
 typedef struct {
   InitKind kind;
   double a, b;
+  int64_t zero_row; /* 1 + a row (dim 1) set to 0 after the fill (nn.Embedding's padding_idx); 0: none */
 } Init;
 
 /* A named tensor owned by the model or the caller. */
@@ -263,6 +265,10 @@ int ir_pad(Graph *g, int x, int axis, int at, int size);      /* x at offset `at
  * its adjoint, zeros of x's shape s with in[0] added where idx points. */
 int ir_gather(Graph *g, int x, int idx, int axis, Shape s);
 int ir_scatter(Graph *g, int src, int idx, int axis, Shape s);
+/* ir_gather whose index `nograd` (0-based; -1: none) passes no gradient back to x: its value is
+ * read as usual, and the adjoint scatter adds nothing for it (nn.Embedding's padding_idx). */
+int ir_gather_nograd(Graph *g, int x, int idx, int axis, Shape s, int nograd);
+int ir_scatter_nograd(Graph *g, int src, int idx, int axis, Shape s, int nograd);
 /* The value of a model-level expression in each pass: t in the training step, e in inference
  * (dropout, batch norm in functional models); gone after ir_resolve_phases. */
 int ir_phase(Graph *g, int t, int e);

@@ -184,7 +184,8 @@ int ir_pad(Graph *g, int x, int axis, int at, int size) {
 /* GATHER and SCATTER: x (or the scattered values) float, idx int32 broadcastable to the
  * indexed shape, which has x's rank and no dim larger than x's but along axis (PyTorch's
  * rule for torch.gather). */
-static int gather_node(Graph *g, Op op, int a, int idx, int axis, Shape s, const Shape *big, const Shape *small) {
+static int gather_node(Graph *g, Op op, int a, int idx, int axis, Shape s, const Shape *big, const Shape *small,
+                       int nograd) {
   const char *what = op == OP_GATHER ? "gather" : "scatter_add";
   need_float(g, a, what);
   if (ir_node(g, idx)->dt != DT_INT) ir_error(g, g->cur, "%s: the index must be an int32 tensor", what);
@@ -206,17 +207,24 @@ static int gather_node(Graph *g, Op op, int a, int idx, int axis, Shape s, const
   n.in[1] = idx;
   n.axis = axis;
   n.shape = s;
+  if (nograd >= big->d[axis])
+    ir_error(g, g->cur, "%s: the index without gradient (%d) is outside 0..%d", what, nograd, big->d[axis] - 1);
+  n.attr[0] = nograd < 0 ? 0 : nograd + 1;
   return ir_add_node(g, n);
 }
 
-int ir_gather(Graph *g, int x, int idx, int axis, Shape s) {
-  return gather_node(g, OP_GATHER, x, idx, axis, s, &ir_node(g, x)->shape, &s);
+int ir_gather_nograd(Graph *g, int x, int idx, int axis, Shape s, int nograd) {
+  return gather_node(g, OP_GATHER, x, idx, axis, s, &ir_node(g, x)->shape, &s, nograd);
 }
 
-int ir_scatter(Graph *g, int src, int idx, int axis, Shape s) {
+int ir_scatter_nograd(Graph *g, int src, int idx, int axis, Shape s, int nograd) {
   Shape ss = ir_node(g, src)->shape;
-  return gather_node(g, OP_SCATTER, src, idx, axis, s, &s, &ss);
+  return gather_node(g, OP_SCATTER, src, idx, axis, s, &s, &ss, nograd);
 }
+
+int ir_gather(Graph *g, int x, int idx, int axis, Shape s) { return ir_gather_nograd(g, x, idx, axis, s, -1); }
+
+int ir_scatter(Graph *g, int src, int idx, int axis, Shape s) { return ir_scatter_nograd(g, src, idx, axis, s, -1); }
 
 int ir_phase(Graph *g, int t, int e) {
   const Node *tn = ir_node(g, t), *en = ir_node(g, e);

@@ -8,7 +8,7 @@
  *          OF_LEAF    storage owned by the model or the caller, never computed
  *          OF_AB      elementwise with scalar attributes a, b (built by ir_unary_ab)
  * attrs    what the dumps print after the inputs: text with $a and $b (the node's scalar
- *          attributes), $axis, $dim (axis + 1), $classes, $perm and $window (dump.c)
+ *          attributes), $axis, $dim (axis + 1), $classes, $perm, $nograd and $window (dump.c)
  * C expr   elementwise ops (K_E1, K_E2): the value as C, with $1 and $2 the operands, $a and $b
  *          the node's bounds (literals), $f "f" for a float net and "" for double (expf/exp);
  *          helpers named dlc_* live in runtime/dlc_kernel.h.  NULL for other kinds.
@@ -73,8 +73,8 @@ OP(ARGMAX_MASK, "argmax_mask", 1, K_ROW,     OF_NODIFF,         "{dim=$dim}",   
 OP(SOFTMAX,     "softmax",     1, K_ROW,     0,                 "{dim=$dim}",         NULL,                        NAN)
 OP(LOG_SOFTMAX, "log_softmax", 1, K_ROW,     0,                 "{dim=$dim}",         NULL,                        NAN)
 /* indexing with int32 tensors (index in[1], broadcast to the node shape) */
-OP(GATHER,      "gather",      2, K_GATHER,  0,                 "{dim=$dim}",         NULL,                        NAN) /* out[..i..] = x[..idx[..i..]..] along axis (torch.gather); 0 out of range */
-OP(SCATTER,     "scatter_add", 2, K_GATHER,  0,                 "{dim=$dim}",         NULL,                        NAN) /* its adjoint: zeros of node shape, in[0] added at idx along axis */
+OP(GATHER,      "gather",      2, K_GATHER,  0,                 "{dim=$dim$nograd}",       NULL,                        NAN) /* out[..i..] = x[..idx[..i..]..] along axis (torch.gather); 0 out of range */
+OP(SCATTER,     "scatter_add", 2, K_GATHER,  0,                 "{dim=$dim$nograd}",       NULL,                        NAN) /* its adjoint: zeros of node shape, in[0] added at idx along axis */
 /* linear algebra */
 OP(MATMUL,      "matmul",      2, K_MATMUL,  0,                 "",                   NULL,                        NAN) /* ta, tb: operand transposed (printed ^T) */
 /* classification */

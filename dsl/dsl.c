@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <lua.h>
 #include <lualib.h>
 #include <math.h>
@@ -205,11 +206,18 @@ static int c_param(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   lua_getfield(L, 3, "dist");
   const char *dist = lua_tostring(L, -1);
-  Init init = {INIT_CONST, num_field(L, 3, "a"), num_field(L, 3, "b")};
+  Init init = {INIT_CONST, num_field(L, 3, "a"), num_field(L, 3, "b"), 0};
   if (dist && strcmp(dist, "uniform") == 0) init.kind = INIT_UNIFORM;
   else if (dist && strcmp(dist, "normal") == 0) init.kind = INIT_NORMAL;
   else if (!dist || strcmp(dist, "const") != 0) return dsl_raise(L, "unknown initializer");
   if (!isfinite(init.a) || !isfinite(init.b)) return dsl_raise(L, "initializer parameters must be finite");
+  lua_getfield(L, 3, "zero_row"); /* 1-based row of dim 1 set to 0 after the fill */
+  if (!lua_isnil(L, -1)) {
+    lua_Integer r = lua_tointeger(L, -1);
+    if (!lua_isinteger(L, -1) || s.n < 1 || r < 1 || r > s.d[0]) return dsl_raise(L, "initializer: zero_row out of range");
+    init.zero_row = r;
+  }
+  lua_pop(L, 1);
   int id = ir_param(G(L), name, s, init);
   if (buffer) ir_mark_buffer(get_dsl(L)->g, id);
   return push_tensor(L, id);
@@ -339,10 +347,14 @@ static int c_pad(lua_State *L) {
   return push_tensor(L, ir_pad(G(L), x, axis, (int)at, (int)size));
 }
 
-/* gather(x, dim, index, shape): torch.gather with the index broadcast to shape. */
+/* gather(x, dim, index, shape [, nograd]): torch.gather with the index broadcast to shape;
+ * nograd, a 0-based index along dim, passes no gradient back (nn.Embedding's padding_idx). */
 static int c_gather(lua_State *L) {
   int x = tensor_arg(L, 1), axis = axis_arg(L, 2, x), idx = tensor_arg(L, 3);
-  return push_tensor(L, ir_gather(G(L), x, idx, axis, shape_arg(L, 4)));
+  Shape s = shape_arg(L, 4);
+  lua_Integer nograd = luaL_optinteger(L, 5, -1);
+  if (nograd < -1 || nograd > INT_MAX) return dsl_raise(L, "gather: the index without gradient is out of range");
+  return push_tensor(L, ir_gather_nograd(G(L), x, idx, axis, s, (int)nograd));
 }
 
 /* phase(t, e): t in the training step, e in inference. */

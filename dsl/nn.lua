@@ -592,17 +592,35 @@ end
 
 -- ---- embeddings and normalization over the last dims ---------------------------------------------
 
--- Embedding(num_embeddings, embedding_dim): weight [num, dim], N(0, 1) as PyTorch's; int32
--- indices of any shape [...] give [..., dim].  An index outside 0..num-1 gives a zero vector
--- (PyTorch raises an error): generated code never reads outside the table.
+-- Embedding(num_embeddings, embedding_dim, {padding_idx}): weight [num, dim], N(0, 1) as
+-- PyTorch's; int32 indices of any shape [...] give [..., dim].  An index outside 0..num-1 gives
+-- a zero vector (PyTorch raises an error): generated code never reads outside the table.
+-- padding_idx (0-based like the indices; negative counts from the end, as PyTorch's): that row
+-- starts at zeros and gets no gradient, so it stays what it is (zeros, or a checkpoint's value).
 class("Embedding", function(self, num, dim, o)
   pos_int(num, "nn.Embedding: num_embeddings")
   pos_int(dim, "nn.Embedding: embedding_dim")
   o = options(o, {init = {"table", nil}, padding_idx = {"any", nil}}, "nn.Embedding")
-  if o.padding_idx ~= nil then core.error("nn.Embedding: padding_idx is not supported yet") end
-  self.num_embeddings, self.embedding_dim = num, dim
-  self._desc = num .. ", " .. dim
-  self:_param("weight", {num, dim}, o.init or init.normal(0, 1))
+  local pad = o.padding_idx
+  if pad ~= nil then
+    if math.type(pad) ~= "integer" or pad < -num or pad >= num then
+      core.error(string.format("nn.Embedding: padding_idx must be an integer within num_embeddings (-%d..%d), got %s",
+                               num, num - 1, tostring(pad)))
+    end
+    if pad < 0 then pad = pad + num end
+  end
+  self.num_embeddings, self.embedding_dim, self.padding_idx = num, dim, pad
+  self._desc = num .. ", " .. dim .. (pad and ", padding_idx=" .. pad or "")
+  local initializer = o.init or init.normal(0, 1)
+  if pad then
+    local base = initializer
+    initializer = setmetatable({name = base.name, resolve = function(shape)
+      local r = init._resolve(base, shape, tostring(self))
+      r.zero_row = pad + 1
+      return r
+    end}, getmetatable(base))
+  end
+  self:_param("weight", {num, dim}, initializer)
 end)
 
 function nn.Embedding:forward(idx)
@@ -613,7 +631,7 @@ function nn.Embedding:forward(idx)
   local s = core.shape(idx)
   local n = 1
   for _, d in ipairs(s) do n = n * d end
-  local rows = core.gather(self.weight, 1, core.reshape(idx, {n, 1}), {n, self.embedding_dim})
+  local rows = core.gather(self.weight, 1, core.reshape(idx, {n, 1}), {n, self.embedding_dim}, self.padding_idx)
   local out = {}
   for i, d in ipairs(s) do out[i] = d end
   out[#out + 1] = self.embedding_dim

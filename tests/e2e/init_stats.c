@@ -41,5 +41,9 @@ int main(void) {
   check("normal", m.param + INIT_PARAM_NORMAL, n, -big, big, 0.5, 2);
   check("constant", m.param + INIT_PARAM_CONSTANT, n, 0.25, 0.25, 0.25, 0);
   check("linear default", m.param + INIT_PARAM_LINEAR0_WEIGHT, n, -lin, lin, 0, lin / sqrt(3));
+  /* nn.Embedding(200, 500, {padding_idx = 7}): N(0, 1) but row 7, which is zeros */
+  const float *emb = m.param + INIT_PARAM_EMBEDDING0_WEIGHT;
+  check("embedding", emb + 8 * 500, n - 8 * 500, -big, big, 0, 1);
+  check("padding row", emb + 7 * 500, 500, 0, 0, 0, 0);
   return failures != 0;
 }

@@ -11,6 +11,8 @@ ps[#ps + 1] = dlc.param("normal", {200, 500}, init.normal(0.5, 2))
 ps[#ps + 1] = dlc.param("constant", {200, 500}, init.constant(0.25))
 local linear = nn.Linear(500, 200) -- PyTorch's default: U(+-1/sqrt(500)) for weight and bias
 ps[#ps + 1] = linear.weight
+local emb = nn.Embedding(200, 500, {padding_idx = 7}) -- N(0, 1), row 7 zeros
+ps[#ps + 1] = emb.weight
 local out = x
 for _, p in ipairs(ps) do out = out + p:sum() * 0 end
 return {name = "init", inputs = {x}, outputs = {out}}

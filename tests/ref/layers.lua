@@ -32,6 +32,11 @@ local cases = {
     local fc = nn.Linear(6, 3, {name = "fc"})
     return fc(emb(t))
   end),
+  embedding_padding = tokens({2, 5}, function(t)
+    local emb = nn.Embedding(10, 6, {padding_idx = -8, name = "emb"})
+    local fc = nn.Linear(6, 3, {name = "fc"})
+    return fc(emb(t))
+  end),
   layernorm = image({2, 3, 6}, function(x) return nn.LayerNorm(6, {name = "ln"})(x) end),
   layernorm2d = image({2, 3, 6}, function(x) return nn.LayerNorm({3, 6}, {name = "ln"})(x) end),
   convtranspose = image({2, 3, 4, 5}, function(x)

@@ -114,9 +114,9 @@ class ResBlock(Checked):
 
 
 class EmbeddingNet(Checked):
-    def __init__(self):
+    def __init__(self, padding_idx=None):
         super().__init__()
-        self.emb = nn.Embedding(10, 6)
+        self.emb = nn.Embedding(10, 6, padding_idx=padding_idx)
         self.fc = nn.Linear(6, 3)
 
     def forward(self, t):
@@ -316,6 +316,8 @@ CASES = {
                          lambda: Recurrent(nn.GRU(4, 5, num_layers=2, bidirectional=True, batch_first=True))),
     "lstm_state": (("image", (5, 2, 3)), LstmState),
     "gru_unbatched_state": (("image", (5, 3)), GruUnbatched),
+    # padding_idx=-8 is row 2 (tokens below 4: it occurs), which PyTorch gives zeros and no gradient
+    "embedding_padding": (("tokens", (2, 5), 4), lambda: EmbeddingNet(padding_idx=-8)),
 }
 
 NORMS = (nn.LayerNorm, nn.BatchNorm2d)

@@ -48,8 +48,8 @@ static void test_hash_consing(void) {
   CHECK(ir_binary(g, OP_ADD, a, x) != ir_binary(g, OP_ADD, x, a), "operand order matters");
   CHECK(ir_const(g, 2, NULL) == ir_const(g, 2, NULL), "constants merge");
   CHECK(ir_const(g, 2, "LR") != ir_const(g, 2, NULL), "a named constant is its own node");
-  int p = ir_param(g, "w", S(1, 4, 0), (Init){INIT_CONST, 0, 0});
-  int q = ir_param(g, "w2", S(1, 4, 0), (Init){INIT_CONST, 0, 0});
+  int p = ir_param(g, "w", S(1, 4, 0), (Init){INIT_CONST, 0, 0, 0});
+  int q = ir_param(g, "w2", S(1, 4, 0), (Init){INIT_CONST, 0, 0, 0});
   CHECK(p != q, "leaves never merge");
   CHECK(g->nodes[a].loc.line == 7 && strcmp(g->nodes[a].loc.file, "model.lua") == 0, "location kept");
   for (int i = 0; i < g->nnodes; i++)
@@ -104,7 +104,7 @@ static void test_errors(void) {
 static void test_autodiff(void) {
   Graph *g = graph();
   int x = ir_input(g, "x", S(2, 5, 3), DT_FLOAT);
-  int w = ir_param(g, "w", S(2, 3, 2), (Init){INIT_CONST, 0, 0});
+  int w = ir_param(g, "w", S(2, 3, 2), (Init){INIT_CONST, 0, 0, 0});
   int y = ir_matmul(g, x, w, 0, 0);
   int u = ir_binary(g, OP_ADD, y, y); /* fan-out: both contributions are summed */
   int loss = ir_sum_to(g, u, (Shape){0, {0}});

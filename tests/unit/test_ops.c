@@ -87,7 +87,7 @@ int main(void) {
   c.x = ir_input(g, "x", S(2, B, F, 0, 0), DT_FLOAT);
   c.t = ir_input(g, "t", S(1, B, 0, 0, 0), DT_INT);
   g->target = 1;
-  c.w = ir_param(g, "w", S(2, F, F, 0, 0), (Init){INIT_NORMAL, 0, 0.1});
+  c.w = ir_param(g, "w", S(2, F, F, 0, 0), (Init){INIT_NORMAL, 0, 0.1, 0});
   c.h = ir_matmul(g, c.x, c.w, 0, 0);
 
   /* every op's node, each summed into the loss: loss = sum_op sum(node) (times 0.5) */
