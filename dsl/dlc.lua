@@ -333,7 +333,7 @@ function dlc.stack(list, dim)
   return dlc.cat(u, dim or 1)
 end
 
-for _, op in ipairs {"exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"} do
+for _, op in ipairs {"exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "erf"} do
   T[op] = function(self) return core.unary(op, self) end
 end
 

@@ -227,7 +227,9 @@ def onnx_corpus():
     # conv 16, pool -> reshape(-1, 400) -> 120 -> 84 -> 10, made x[2,1,12,12] -> ... -> 3 (16 ch
     # of 1x1) -> 4 -> 3 -> 2
     maps = {"mlp": {4: 2, 28: 2, 784: 4, 32: 3, 16: 2, 10: 2},
-            "lenet": {28: 12, 6: 2, 16: 3, 400: 3, 120: 4, 84: 3, 10: 2}}
+            "lenet": {28: 12, 6: 2, 16: 3, 400: 3, 120: 4, 84: 3, 10: 2},
+            # resbn: 8 channels of 8x8 -> 3 of 3x3, 10 classes -> 2; ops is small already
+            "resbn": {8: 3, 10: 2}, "ops": {}}
     for name, dims_map in maps.items():
         small = shrink_onnx(fixture("tests", "onnx", "fixtures", name + ".onnx"), dims_map)
         put(d, name + "-small.onnx", small)

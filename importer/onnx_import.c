@@ -20,6 +20,7 @@
 #include "onnx_import.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,8 @@ typedef struct {
   int64_t dim[RT_MAX_DIMS];
   int known;                       /* shape known (0 after an unsupported op) */
   const Onnx__TensorProto *data;   /* initializer or Constant value, else NULL */
+  int64_t *iv;                     /* INT64 values computed at import (Shape, Gather, Concat...) */
+  int constant;                    /* from a Constant node: a value, never a parameter */
   int elem;                        /* ONNX data type */
   char *lua;                       /* Lua expression of the tensor, NULL until used as one */
 } Val;
@@ -64,6 +67,7 @@ typedef struct {
   RtTensor *params;
   int nparams;
   int ntemps, use_table;
+  int64_t opset;
   const OnnxOptions *o;
 } Ctx;
 
@@ -300,6 +304,17 @@ static const char *tensor(Ctx *c, Val *v, int node, const Onnx__NodeProto *n) {
   }
   if (v->lua) return v->lua;
   if (!v->data) return NULL;
+  if (v->elem == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && (v->constant || v->ndim == 0) && numel(v->dim, v->ndim) == 1) {
+    float f = f32_at(v->data, 0); /* a scalar constant: a number in the model file */
+    if (!isfinite(f)) return err_node(c, node, n, "constant \"%s\" is not finite", shown(v->name, b)), NULL;
+    char lit[48];
+    snprintf(lit, sizeof lit, f < 0 ? "(%.9g)" : "%.9g", (double)f);
+    return v->lua = strdup(lit);
+  }
+  if (v->constant) {
+    err_node(c, node, n, "Constant \"%s\" is a tensor used as a value: only scalar constants are supported so far", shown(v->name, b));
+    return NULL;
+  }
   if (v->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || v->ndim == 0) {
     err_node(c, node, n, "\"%s\" is used as a tensor but is an INT64 or scalar constant: not supported yet", shown(v->name, b));
     return NULL;
@@ -383,6 +398,85 @@ static void same_shape(Val *out, const Val *in) {
   out->ndim = in->ndim;
   memcpy(out->dim, in->dim, sizeof in->dim);
 }
+
+/* ---- INT64 values known at import ---------------------------------------------------------
+ * Shapes flow through Shape -> Gather -> Unsqueeze -> Concat -> Reshape chains (x.view(x.size(0),
+ * -1) in PyTorch): with static shapes every such value is known here, computed into Val.iv, and
+ * never becomes a tensor of the model. */
+#define MAX_IVALS 4096 /* elements of a computed INT64 value: shapes, not data */
+
+static int is_ints(const Val *v) {
+  return v && v->known && v->elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && (v->iv || v->data);
+}
+
+static int64_t ival(const Val *v, int64_t i) { return v->iv ? v->iv[i] : i64_at(v->data, i); }
+
+/* out = the INT64 values x[0..numel) of shape dims */
+static int set_ints(Node *nd, const int64_t *x, int ndim, const int64_t *dims) {
+  Val *o = nd->out;
+  int64_t n = numel(dims, ndim);
+  if (ndim > RT_MAX_DIMS || n > MAX_IVALS) return NERR(nd, "%s: an INT64 value of more than %d elements", nd->n->op_type, MAX_IVALS);
+  free(o->iv);
+  if (!(o->iv = malloc(sizeof(int64_t) * (size_t)(n ? n : 1)))) return 1;
+  memcpy(o->iv, x, sizeof(int64_t) * (size_t)n);
+  o->ndim = ndim;
+  memcpy(o->dim, dims, sizeof(int64_t) * (size_t)ndim);
+  o->known = 1, o->elem = ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+  return 0;
+}
+
+/* the values of v (INT64, at most MAX_IVALS) into a new array; NULL after an error */
+static int64_t *ints_of(Node *nd, const Val *v, const char *what) {
+  if (!is_ints(v)) return NERR(nd, "%s: %s must be an INT64 value known at import (a constant, or computed from shapes)", nd->n->op_type, what), NULL;
+  int64_t n = numel(v->dim, v->ndim);
+  if (n > MAX_IVALS) return NERR(nd, "%s: %s has more than %d values", nd->n->op_type, what, MAX_IVALS), NULL;
+  int64_t *r = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+  for (int64_t i = 0; r && i < n; i++) r[i] = ival(v, i);
+  return r;
+}
+
+/* input i of the node (any position, not only the first three): NULL when absent */
+static Val *input_at(Node *nd, size_t i) {
+  if (i >= nd->n->n_input || !nd->n->input[i][0]) return NULL;
+  int v = find(nd->c, nd->n->input[i]);
+  return v < 0 ? NULL : &nd->c->vals[v];
+}
+
+/* axis a of a rank-r tensor, negative counting from the end; -1 (reported) when out of range */
+static int64_t axis_of(Node *nd, int64_t a, int64_t r) {
+  if (a < -r || a >= r) return NERR(nd, "%s: axis %lld is out of range for rank %lld", nd->n->op_type, (long long)a, (long long)r), -1;
+  return a < 0 ? a + r : a;
+}
+
+/* The axes of Unsqueeze, Squeeze, ReduceSum, ReduceMean: the attribute (older opsets) or input
+ * 1 (newer), into ax; their number, 0 when absent, -1 after an error. */
+static int axes_of(Node *nd, int64_t *ax, int max) {
+  const Onnx__AttributeProto *a = attr(nd->n, "axes");
+  Val *in = input_at(nd, 1);
+  if (a && in) return NERR(nd, "%s: axes given both as attribute and input", nd->n->op_type), -1;
+  if (a) {
+    if (a->n_ints > (size_t)max) return NERR(nd, "%s: more than %d axes", nd->n->op_type, max), -1;
+    for (size_t i = 0; i < a->n_ints; i++) ax[i] = a->ints[i];
+    return (int)a->n_ints;
+  }
+  if (!in) return 0;
+  int64_t *v = ints_of(nd, in, "axes");
+  if (!v) return -1;
+  int64_t n = numel(in->dim, in->ndim);
+  if (in->ndim != 1 || n > max) { free(v); return NERR(nd, "%s: axes must be a vector of at most %d values", nd->n->op_type, max), -1; }
+  memcpy(ax, v, sizeof(int64_t) * (size_t)n);
+  free(v);
+  return (int)n;
+}
+
+/* A text built piece by piece (the arguments of dlc.cat, a permutation) */
+typedef struct {
+  char *s;
+  size_t n;
+  FILE *f;
+} Buf;
+static FILE *buf_open(Buf *b) { b->s = NULL, b->n = 0; return b->f = open_memstream(&b->s, &b->n); }
+static char *buf_close(Buf *b) { return fclose(b->f) ? (free(b->s), NULL) : b->s; }
 
 /* NumPy broadcasting of a and b into out; 1 when they do not broadcast. */
 static int broadcast(Val *out, const Val *a, const Val *b) {
@@ -472,6 +566,13 @@ static int op_identity(Node *nd) {
   if (!strcmp(nd->n->op_type, "Dropout") && nd->n->n_output > 1 && nd->n->output[1][0])
     return NERR(nd, "Dropout's mask output is not supported (export in eval mode)");
   same_shape(nd->out, nd->in[0]);
+  if (nd->in[0]->data && !nd->in[0]->constant) {
+    /* an initializer under another name: torch.onnx.export keeps one of several equal
+     * initializers (batch norms at their initial values) and names the others by Identity
+     * nodes; each name is a parameter of its own, as in the module */
+    nd->out->data = nd->in[0]->data, nd->out->elem = nd->in[0]->elem, nd->out->known = 1;
+    return 0;
+  }
   const char *x = T(nd, 0);
   nd->out->known = 1;
   return !x || !(nd->out->lua = strdup(x));
@@ -501,12 +602,13 @@ static int op_flatten(Node *nd) {
 
 static int op_reshape(Node *nd) {
   const Val *x = nd->in[0], *s = nd->in[1];
-  if (!s || !s->data || s->elem != ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || s->ndim != 1 || s->dim[0] > RT_MAX_DIMS)
-    return NERR(nd, "Reshape: the shape must be a constant INT64 vector of at most %d values", RT_MAX_DIMS);
+  if (!is_ints(s) || s->ndim != 1 || s->dim[0] > RT_MAX_DIMS)
+    return NERR(nd, "Reshape: the shape must be an INT64 vector of at most %d values known at import (a constant, "
+                "or computed from shapes)", RT_MAX_DIMS);
   int64_t d[RT_MAX_DIMS], known = 1;
   int infer = -1, r = (int)s->dim[0];
   for (int i = 0; i < r; i++) {
-    d[i] = i64_at(s->data, i);
+    d[i] = ival(s, i);
     if (d[i] == 0 && !attr_i(nd->n, "allowzero", 0) && i < x->ndim) d[i] = x->dim[i];
     if (d[i] == -1 && infer < 0) infer = i;
     else if (d[i] < 1 || d[i] > MAX_DIM) return NERR(nd, "Reshape: size %lld at position %d is not supported", (long long)d[i], i);
@@ -583,15 +685,367 @@ static int op_pool(Node *nd, const char *module) {
 static int op_constant(Node *nd) {
   const Onnx__AttributeProto *a = attr(nd->n, "value");
   if (!a || !a->t || nd->n->n_attribute != 1) return NERR(nd, "Constant: only a 'value' tensor is supported");
+  nd->out->constant = 1;
   return check_tensor(nd->c, a->t, nd->out, nd->k, nd->n);
 }
 
+/* ---- shapes as values ---------------------------------------------------------------------- */
+
+static int op_shape(Node *nd) {
+  const Val *x = nd->in[0];
+  int64_t r = x->ndim, st = attr_i(nd->n, "start", 0), en = attr_i(nd->n, "end", r);
+  st = st < 0 ? st + r : st, en = en < 0 ? en + r : en;
+  st = st < 0 ? 0 : st > r ? r : st, en = en < st ? st : en > r ? r : en;
+  int64_t d = en - st;
+  return set_ints(nd, x->dim + st, 1, &d);
+}
+
+/* Unsqueeze and Squeeze: the new shape from the axes; INT64 values keep their values, tensors
+ * are reshaped. */
+static int op_unsqueeze(Node *nd) {
+  const Val *x = nd->in[0];
+  int squeeze = !strcmp(nd->n->op_type, "Squeeze");
+  int64_t ax[RT_MAX_DIMS], d[RT_MAX_DIMS];
+  int na = axes_of(nd, ax, RT_MAX_DIMS), r = x->ndim, on = 0;
+  if (na < 0) return 1;
+  int rank = squeeze ? r : r + na, mark[RT_MAX_DIMS] = {0};
+  if (rank > RT_MAX_DIMS) return NERR(nd, "Unsqueeze: more than %d dimensions", RT_MAX_DIMS);
+  if (!squeeze && !na) return NERR(nd, "Unsqueeze needs axes");
+  for (int i = 0; i < na; i++) {
+    int64_t a = axis_of(nd, ax[i], rank);
+    if (a < 0) return 1;
+    if (mark[a]) return NERR(nd, "%s: axis %lld given twice", nd->n->op_type, (long long)ax[i]);
+    if (squeeze && x->dim[a] != 1) return NERR(nd, "Squeeze: dimension %lld has size %lld, not 1", (long long)ax[i], (long long)x->dim[a]);
+    mark[a] = 1;
+  }
+  for (int i = 0, k = 0; i < rank; i++) {
+    if (squeeze) {
+      if (!(na ? mark[i] : x->dim[i] == 1)) d[on++] = x->dim[i];
+    } else {
+      d[on++] = mark[i] ? 1 : x->dim[k++];
+    }
+  }
+  if (is_ints(x)) {
+    int64_t *v = ints_of(nd, x, "the input");
+    int e = !v || set_ints(nd, v, on, d);
+    free(v);
+    return e;
+  }
+  if (!on) return NERR(nd, "Squeeze to a scalar is not supported");
+  return reshape_to(nd, d, on);
+}
+
+static int op_cast(Node *nd) {
+  int64_t to = attr_i(nd->n, "to", 0);
+  const Val *x = nd->in[0];
+  int from = is_ints(x) ? ONNX__TENSOR_PROTO__DATA_TYPE__INT64 : ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+  if (to != from) return NERR(nd, "Cast from type %d to %lld: only a Cast that changes nothing is supported", from, (long long)to);
+  if (from == ONNX__TENSOR_PROTO__DATA_TYPE__INT64) {
+    int64_t *v = ints_of(nd, x, "the input");
+    int e = !v || set_ints(nd, v, x->ndim, x->dim);
+    free(v);
+    return e;
+  }
+  same_shape(nd->out, x);
+  const char *xs = T(nd, 0);
+  nd->out->known = 1;
+  return !xs || !(nd->out->lua = strdup(xs));
+}
+
+/* Gather along axis with indices known at import: INT64 values are indexed here; a tensor gives
+ * x:select (a scalar index) or dlc.cat of x:narrow (a vector of indices). */
+static int op_gather(Node *nd) {
+  const Val *x = nd->in[0], *ix = nd->in[1];
+  int64_t ax = axis_of(nd, attr_i(nd->n, "axis", 0), x->ndim);
+  if (ax < 0) return 1;
+  int64_t *k = ints_of(nd, ix, "the indices");
+  if (!k) return 1;
+  int64_t ni = numel(ix->dim, ix->ndim), size = x->dim[ax];
+  int e = 0;
+  for (int64_t i = 0; i < ni && !e; i++) {
+    if (k[i] < -size || k[i] >= size) e = NERR(nd, "Gather: index %lld is out of range for size %lld", (long long)k[i], (long long)size);
+    k[i] = k[i] < 0 ? k[i] + size : k[i];
+  }
+  if (!e && is_ints(x)) {
+    if (x->ndim != 1) {
+      e = NERR(nd, "Gather on INT64 values: only 1-D data is supported");
+    } else {
+      int64_t *out = malloc(sizeof(int64_t) * (size_t)(ni ? ni : 1));
+      for (int64_t i = 0; out && i < ni; i++) out[i] = ival(x, k[i]);
+      e = !out || set_ints(nd, out, ix->ndim, ix->dim);
+      free(out);
+    }
+  } else if (!e && ix->ndim > 1) {
+    e = NERR(nd, "Gather: indices of more than one dimension are not supported");
+  } else if (!e && ix->ndim == 1 && ni > 64) {
+    e = NERR(nd, "Gather: more than 64 indices are not supported");
+  } else if (!e) {
+    const char *xs = T(nd, 0);
+    Val *o = nd->out;
+    same_shape(o, x);
+    if (!xs) {
+      e = 1;
+    } else if (ix->ndim == 0) {
+      for (int i = (int)ax; i + 1 < x->ndim; i++) o->dim[i] = x->dim[i + 1];
+      o->ndim--;
+      e = !o->ndim ? NERR(nd, "Gather to a scalar is not supported") : assign(nd, "%s:select(%lld, %lld)", xs, (long long)ax + 1, (long long)k[0] + 1);
+    } else {
+      o->dim[ax] = ni;
+      Buf b;
+      if (!buf_open(&b)) { free(k); return 1; }
+      for (int64_t i = 0; i < ni; i++) fprintf(b.f, "%s%s:narrow(%lld, %lld, 1)", i ? ", " : "", xs, (long long)ax + 1, (long long)k[i] + 1);
+      char *list = buf_close(&b);
+      e = !list || assign(nd, "dlc.cat({%s}, %lld)", list, (long long)ax + 1);
+      free(list);
+    }
+  }
+  free(k);
+  return e;
+}
+
+/* Concat: of INT64 vectors, here; of tensors, dlc.cat. */
+static int op_concat(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  if (!attr(n, "axis")) return NERR(nd, "Concat needs an axis");
+  int64_t ax = axis_of(nd, attr_i(n, "axis", 0), x->ndim);
+  if (ax < 0) return 1;
+  int ints = is_ints(x);
+  Val *o = nd->out;
+  same_shape(o, x);
+  o->dim[ax] = 0;
+  for (size_t i = 0; i < n->n_input; i++) {
+    const Val *v = input_at(nd, i);
+    if (!v) return NERR(nd, "Concat: input %zu is missing", i);
+    if (is_ints(v) != ints) return NERR(nd, "Concat of INT64 values and tensors");
+    if (v->ndim != x->ndim) return NERR(nd, "Concat: input %zu has rank %d, input 0 rank %d", i, v->ndim, x->ndim);
+    for (int d = 0; d < x->ndim; d++)
+      if (d != ax && v->dim[d] != x->dim[d]) return NERR(nd, "Concat: input %zu differs from input 0 in dimension %d", i, d);
+    if ((o->dim[ax] += v->dim[ax]) > MAX_DIM) return NERR(nd, "Concat: the result is too large");
+  }
+  if (ints) {
+    if (x->ndim != 1 || o->dim[0] > MAX_IVALS) return NERR(nd, "Concat of INT64 values: only vectors (of at most %d values)", MAX_IVALS);
+    int64_t vals[MAX_IVALS], at = 0;
+    for (size_t i = 0; i < n->n_input; i++) {
+      const Val *v = input_at(nd, i);
+      for (int64_t j = 0; j < v->dim[0]; j++) vals[at++] = ival(v, j);
+    }
+    return set_ints(nd, vals, 1, o->dim);
+  }
+  Buf b;
+  if (!buf_open(&b)) return 1;
+  int e = 0;
+  for (size_t i = 0; i < n->n_input && !e; i++) {
+    const char *vs = tensor(nd->c, input_at(nd, i), nd->k, n);
+    if (!vs) e = 1;
+    else fprintf(b.f, "%s%s", i ? ", " : "", vs);
+  }
+  char *list = buf_close(&b);
+  e = e || !list || assign(nd, "dlc.cat({%s}, %lld)", list, (long long)ax + 1);
+  free(list);
+  return e;
+}
+
+/* Slice with starts, ends, axes and steps known at import (inputs from opset 10, attributes
+ * before); step 1 only.  A tensor becomes x:narrow per sliced axis. */
+static int op_slice(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  int64_t st[RT_MAX_DIMS], en[RT_MAX_DIMS], ax[RT_MAX_DIMS], cnt;
+  if (nd->c->opset < 10) {
+    const Onnx__AttributeProto *as = attr(n, "starts"), *ae = attr(n, "ends"), *aa = attr(n, "axes");
+    if (!as || !ae || as->n_ints != ae->n_ints || as->n_ints > RT_MAX_DIMS || (aa && aa->n_ints != as->n_ints))
+      return NERR(nd, "Slice: starts, ends (and axes) must be given, of one length");
+    cnt = (int64_t)as->n_ints;
+    for (int64_t i = 0; i < cnt; i++) st[i] = as->ints[i], en[i] = ae->ints[i], ax[i] = aa ? aa->ints[i] : i;
+  } else {
+    const Val *vs = input_at(nd, 1), *ve = input_at(nd, 2), *va = input_at(nd, 3), *vp = input_at(nd, 4);
+    if (!vs || !ve) return NERR(nd, "Slice needs starts and ends");
+    cnt = numel(vs->dim, vs->ndim);
+    if (vs->ndim != 1 || ve->ndim != 1 || ve->dim[0] != cnt || cnt > RT_MAX_DIMS || (va && (va->ndim != 1 || va->dim[0] != cnt)) ||
+        (vp && (vp->ndim != 1 || vp->dim[0] != cnt)))
+      return NERR(nd, "Slice: starts, ends, axes and steps must be vectors of one length (at most %d)", RT_MAX_DIMS);
+    int64_t *s = ints_of(nd, vs, "starts"), *e = s ? ints_of(nd, ve, "ends") : NULL;
+    int64_t *a = e && va ? ints_of(nd, va, "axes") : NULL, *p = e && vp ? ints_of(nd, vp, "steps") : NULL;
+    int bad = !s || !e || (va && !a) || (vp && !p);
+    for (int64_t i = 0; !bad && i < cnt; i++) {
+      st[i] = s[i], en[i] = e[i], ax[i] = a ? a[i] : i;
+      if (p && p[i] != 1) bad = NERR(nd, "Slice: only step 1 is supported");
+    }
+    free(s), free(e), free(a), free(p);
+    if (bad) return 1;
+  }
+  int64_t from[RT_MAX_DIMS], len[RT_MAX_DIMS];
+  for (int d = 0; d < x->ndim; d++) from[d] = 0, len[d] = x->dim[d];
+  int seen[RT_MAX_DIMS] = {0};
+  for (int64_t i = 0; i < cnt; i++) {
+    int64_t a = axis_of(nd, ax[i], x->ndim), dim;
+    if (a < 0) return 1;
+    if (seen[a]++) return NERR(nd, "Slice: axis %lld given twice", (long long)ax[i]);
+    dim = x->dim[a];
+    int64_t s = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
+    s = s < 0 ? 0 : s > dim ? dim : s, e = e < 0 ? 0 : e > dim ? dim : e;
+    if (e <= s) return NERR(nd, "Slice: an empty result (axis %lld, %lld..%lld)", (long long)ax[i], (long long)st[i], (long long)en[i]);
+    from[a] = s, len[a] = e - s;
+  }
+  Val *o = nd->out;
+  same_shape(o, x);
+  for (int d = 0; d < x->ndim; d++) o->dim[d] = len[d];
+  if (is_ints(x)) {
+    if (x->ndim != 1) return NERR(nd, "Slice of INT64 values: only vectors");
+    int64_t *v = ints_of(nd, x, "the input");
+    int e = !v || set_ints(nd, v + from[0], 1, len);
+    free(v);
+    return e;
+  }
+  const char *xs = T(nd, 0);
+  if (!xs) return 1;
+  Buf b;
+  if (!buf_open(&b)) return 1;
+  fputs(xs, b.f);
+  for (int d = 0; d < x->ndim; d++)
+    if (len[d] != x->dim[d]) fprintf(b.f, ":narrow(%d, %lld, %lld)", d + 1, (long long)from[d] + 1, (long long)len[d]);
+  char *e = buf_close(&b);
+  int r = !e || assign(nd, "%s", e);
+  free(e);
+  return r;
+}
+
+/* ---- tensor ops ------------------------------------------------------------------------------ */
+
+static int op_softmax(Node *nd, const char *method) {
+  const Val *x = nd->in[0];
+  int64_t dflt = nd->c->opset >= 13 ? -1 : 1, ax = axis_of(nd, attr_i(nd->n, "axis", dflt), x->ndim);
+  if (ax < 0) return 1;
+  if (nd->c->opset < 13 && ax != x->ndim - 1)
+    return NERR(nd, "%s before opset 13 flattens the dims from axis on: only the last axis is supported", nd->n->op_type);
+  same_shape(nd->out, x);
+  const char *xs = T(nd, 0);
+  return !xs || assign(nd, "%s:%s(%lld)", xs, method, (long long)ax + 1);
+}
+
+/* LeakyRelu, Elu, Gelu: the nn module with the node's attributes */
+static int op_activation(Node *nd) {
+  const char *op = nd->n->op_type, *xs;
+  same_shape(nd->out, nd->in[0]);
+  if (!(xs = T(nd, 0))) return 1;
+  if (!strcmp(op, "LeakyRelu")) return assign(nd, "nn.LeakyReLU(%.7g)(%s)", (double)attr_f(nd->n, "alpha", 0.01f), xs);
+  if (!strcmp(op, "Elu")) return assign(nd, "nn.ELU(%.7g)(%s)", (double)attr_f(nd->n, "alpha", 1), xs);
+  const Onnx__AttributeProto *a = attr(nd->n, "approximate");
+  int tanh_ = a && a->has_s && a->s.len == 4 && !memcmp(a->s.data, "tanh", 4);
+  if (a && a->has_s && !tanh_ && !(a->s.len == 4 && !memcmp(a->s.data, "none", 4)))
+    return NERR(nd, "Gelu: approximate must be \"none\" or \"tanh\"");
+  return assign(nd, "nn.GELU(%s)(%s)", tanh_ ? "{approximate = \"tanh\"}" : "", xs);
+}
+
+/* PRelu(x, slope), the slope broadcast to x: relu(x) - slope * relu(-x) */
+static int op_prelu(Node *nd) {
+  Val tmp;
+  if (broadcast(&tmp, nd->in[0], nd->in[1]) || tmp.ndim != nd->in[0]->ndim || memcmp(tmp.dim, nd->in[0]->dim, sizeof(int64_t) * (size_t)tmp.ndim))
+    return NERR(nd, "PRelu: the slope does not broadcast to the input");
+  same_shape(nd->out, nd->in[0]);
+  const char *x = T(nd, 0), *a = T(nd, 1);
+  return !x || !a || assign(nd, "%s:relu() - %s * (-%s):relu()", x, a, x);
+}
+
+static int op_transpose(Node *nd) {
+  const Val *x = nd->in[0];
+  int64_t perm[RT_MAX_DIMS];
+  int r = x->ndim, seen[RT_MAX_DIMS] = {0};
+  for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+  if (attr_ints(nd->n, "perm", perm, (size_t)r) < 0) return NERR(nd, "Transpose: perm must have %d values", r);
+  for (int i = 0; i < r; i++) {
+    if (perm[i] < 0 || perm[i] >= r || seen[perm[i]]++) return NERR(nd, "Transpose: perm is not a permutation of 0..%d", r - 1);
+  }
+  Val *o = nd->out;
+  o->ndim = r;
+  char list[RT_MAX_DIMS * 8] = "";
+  for (int i = 0; i < r; i++) {
+    o->dim[i] = x->dim[perm[i]];
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", i ? ", " : "", (long long)perm[i] + 1);
+  }
+  const char *xs = T(nd, 0);
+  return !xs || assign(nd, "%s:permute(%s)", xs, list);
+}
+
+/* GlobalAveragePool, ReduceMean, ReduceSum: x:mean / x:sum over dims */
+static int op_reduce(Node *nd, const char *method) {
+  const Val *x = nd->in[0];
+  int64_t ax[RT_MAX_DIMS];
+  int global = !strcmp(nd->n->op_type, "GlobalAveragePool"), na, keep = global || attr_i(nd->n, "keepdims", 1) != 0;
+  int mark[RT_MAX_DIMS] = {0};
+  if (global) {
+    if (x->ndim < 3) return NERR(nd, "GlobalAveragePool needs [N, C, ...]");
+    na = 0;
+    for (int d = 2; d < x->ndim; d++) ax[na++] = d;
+  } else if ((na = axes_of(nd, ax, RT_MAX_DIMS)) < 0) {
+    return 1;
+  }
+  if (!na && attr_i(nd->n, "noop_with_empty_axes", 0)) return op_identity(nd);
+  if (!na)
+    for (int d = 0; d < x->ndim; d++) ax[na++] = d;
+  char list[RT_MAX_DIMS * 8] = "";
+  for (int i = 0; i < na; i++) {
+    int64_t a = axis_of(nd, ax[i], x->ndim);
+    if (a < 0) return 1;
+    if (mark[a]++) return NERR(nd, "%s: axis %lld given twice", nd->n->op_type, (long long)ax[i]);
+    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%lld", i ? ", " : "", (long long)a + 1);
+  }
+  Val *o = nd->out;
+  o->ndim = 0;
+  for (int d = 0; d < x->ndim; d++)
+    if (!mark[d] || keep) o->dim[o->ndim++] = mark[d] ? 1 : x->dim[d];
+  if (!o->ndim) return NERR(nd, "%s to a scalar is not supported (keepdims = 0 over every axis)", nd->n->op_type);
+  const char *xs = T(nd, 0);
+  return !xs || assign(nd, "%s:%s({%s}, %s)", xs, method, list, keep ? "true" : "false");
+}
+
+/* BatchNormalization with PyTorch's names (P.weight, P.bias, P.running_mean, P.running_var)
+ * becomes nn.BatchNorm1d/2d named P: trained with batch statistics, the running ones updated. */
+static int op_batchnorm(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  Val *v[4] = {nd->in[1], nd->in[2], input_at(nd, 3), input_at(nd, 4)};
+  static const char *suffix[4] = {"weight", "bias", "running_mean", "running_var"};
+  if (n->n_output > 1) return NERR(nd, "BatchNormalization with running-statistics outputs (training_mode export) is not supported: export with training=TrainingMode.PRESERVE in eval mode");
+  if (x->ndim < 2 || x->ndim > 4) return NERR(nd, "BatchNormalization: only [N, C], [N, C, L] and [N, C, H, W] inputs");
+  char *p = module_name(v[0], "weight");
+  int e = !p;
+  for (int i = 0; i < 4 && !e; i++) {
+    char *q = module_name(v[i], suffix[i]);
+    e = !q || strcmp(q, p) || v[i]->lua || v[i]->ndim != 1 || v[i]->dim[0] != x->dim[1];
+    free(q);
+  }
+  if (e) {
+    free(p);
+    return NERR(nd, "BatchNormalization: scale, B, mean and var must be initializers named \"<module>.weight\", \".bias\", "
+                    "\".running_mean\" and \".running_var\" of %lld values, used once (as torch.onnx.export names them)", (long long)x->dim[1]);
+  }
+  same_shape(nd->out, x);
+  const char *xs = T(nd, 0);
+  e = !xs;
+  for (int i = 0; i < 4 && !e; i++) {
+    char nm[256];
+    snprintf(nm, sizeof nm, "%s.%s", p, suffix[i]);
+    e = add_param(nd->c, v[i], nm);
+    v[i]->lua = strdup("-");
+  }
+  e = e || assign(nd, "nn.BatchNorm%dd(%lld, {eps = %.7g, momentum = %.7g, name = \"%s\"})(%s)", x->ndim == 4 ? 2 : 1,
+                  (long long)x->dim[1], (double)attr_f(n, "epsilon", 1e-5f), 1 - (double)attr_f(n, "momentum", 0.9f), p, xs);
+  free(p);
+  return e;
+}
+
 /* The supported ops: name, number of inputs (min, max).  Anything else is listed as unsupported. */
-static const struct { const char *op; int min, max; } OPS[] = {
-  {"Gemm", 2, 3}, {"MatMul", 2, 2}, {"Add", 2, 2}, {"Sub", 2, 2}, {"Mul", 2, 2}, {"Div", 2, 2},
-  {"Relu", 1, 1}, {"Sigmoid", 1, 1}, {"Tanh", 1, 1}, {"Exp", 1, 1}, {"Log", 1, 1}, {"Sqrt", 1, 1},
-  {"Abs", 1, 1}, {"Flatten", 1, 1}, {"Reshape", 2, 2}, {"Conv", 2, 3}, {"MaxPool", 1, 1},
-  {"AveragePool", 1, 1}, {"Identity", 1, 1}, {"Dropout", 1, 3}, {"Constant", 0, 0},
+static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: takes INT64 values as input 0 */
+  {"Gemm", 2, 3, 0}, {"MatMul", 2, 2, 0}, {"Add", 2, 2, 0}, {"Sub", 2, 2, 0}, {"Mul", 2, 2, 0}, {"Div", 2, 2, 0},
+  {"Pow", 2, 2, 0}, {"Relu", 1, 1, 0}, {"Sigmoid", 1, 1, 0}, {"Tanh", 1, 1, 0}, {"Exp", 1, 1, 0}, {"Log", 1, 1, 0},
+  {"Sqrt", 1, 1, 0}, {"Abs", 1, 1, 0}, {"Erf", 1, 1, 0}, {"LeakyRelu", 1, 1, 0}, {"Elu", 1, 1, 0}, {"Gelu", 1, 1, 0},
+  {"PRelu", 2, 2, 0}, {"Softmax", 1, 1, 0}, {"LogSoftmax", 1, 1, 0}, {"Flatten", 1, 1, 0}, {"Reshape", 2, 2, 0},
+  {"Transpose", 1, 1, 0}, {"Conv", 2, 3, 0}, {"MaxPool", 1, 1, 0}, {"AveragePool", 1, 1, 0},
+  {"GlobalAveragePool", 1, 1, 0}, {"BatchNormalization", 5, 5, 0}, {"ReduceMean", 1, 2, 0}, {"ReduceSum", 1, 2, 0},
+  {"Identity", 1, 1, 0}, {"Dropout", 1, 3, 0}, {"Constant", 0, 0, 0}, {"Shape", 1, 1, 1}, {"Gather", 2, 2, 1},
+  {"Unsqueeze", 1, 2, 1}, {"Squeeze", 1, 2, 1}, {"Concat", 1, 1000, 1}, {"Slice", 1, 5, 1}, {"Cast", 1, 1, 1},
 };
 
 static int dispatch(Node *nd) {
@@ -602,6 +1056,22 @@ static int dispatch(Node *nd) {
   if (!strcmp(op, "Sub")) return op_binary(nd, "-");
   if (!strcmp(op, "Mul")) return op_binary(nd, "*");
   if (!strcmp(op, "Div")) return op_binary(nd, "/");
+  if (!strcmp(op, "Pow")) return op_binary(nd, "^");
+  if (!strcmp(op, "Erf")) return op_unary(nd, "erf");
+  if (!strcmp(op, "LeakyRelu") || !strcmp(op, "Elu") || !strcmp(op, "Gelu")) return op_activation(nd);
+  if (!strcmp(op, "PRelu")) return op_prelu(nd);
+  if (!strcmp(op, "Softmax")) return op_softmax(nd, "softmax");
+  if (!strcmp(op, "LogSoftmax")) return op_softmax(nd, "log_softmax");
+  if (!strcmp(op, "Transpose")) return op_transpose(nd);
+  if (!strcmp(op, "GlobalAveragePool") || !strcmp(op, "ReduceMean")) return op_reduce(nd, "mean");
+  if (!strcmp(op, "ReduceSum")) return op_reduce(nd, "sum");
+  if (!strcmp(op, "BatchNormalization")) return op_batchnorm(nd);
+  if (!strcmp(op, "Shape")) return op_shape(nd);
+  if (!strcmp(op, "Gather")) return op_gather(nd);
+  if (!strcmp(op, "Unsqueeze") || !strcmp(op, "Squeeze")) return op_unsqueeze(nd);
+  if (!strcmp(op, "Concat")) return op_concat(nd);
+  if (!strcmp(op, "Slice")) return op_slice(nd);
+  if (!strcmp(op, "Cast")) return op_cast(nd);
   if (!strcmp(op, "Relu")) return op_unary(nd, "relu");
   if (!strcmp(op, "Sigmoid")) return op_unary(nd, "sigmoid");
   if (!strcmp(op, "Tanh")) return op_unary(nd, "tanh");
@@ -667,8 +1137,8 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
     if (!n->input[i][0]) return err_node(c, k, n, "%s: input %d is required but its name is empty", n->op_type, i), 0;
   for (int i = 0; i < nin && i < 3; i++)
     if (i > 0 && !nd.in[i] && n->input[i][0]) return 0;
-  if (nd.in[0] && (nd.in[0]->data && nd.in[0]->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT))
-    return err_node(c, k, n, "the first input is an INT64 constant: not supported"), 0;
+  if (nd.in[0] && is_ints(nd.in[0]) && !OPS[op].ints)
+    return err_node(c, k, n, "%s of INT64 values is not supported", n->op_type), 0;
   dispatch(&nd);
   return 0;
 }
@@ -743,6 +1213,7 @@ static int opset_ok(Ctx *c, const Onnx__ModelProto *m) {
     if (!o->domain || !o->domain[0] || !strcmp(o->domain, "ai.onnx")) ver = o->version;
   }
   if (ver < 7 || ver > 18) return ERR(c, "opset %lld of the default domain: dlc import reads opsets 7 to 18", (long long)ver), 0;
+  c->opset = ver;
   return 1;
 }
 
@@ -808,7 +1279,7 @@ static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, 
   for (size_t i = 0; i < g->n_output; i++) {
     int v = g->output[i]->name ? find(c, g->output[i]->name) : -1;
     const char *e = v >= 0 && c->vals[v].known ? tensor(c, &c->vals[v], -1, NULL) : NULL;
-    if (!e && !unsupported) ERR(c, "graph output \"%s\" is not computed by any node dlc can translate", shown(g->output[i]->name, b));
+    if (!e && !c->nerr) ERR(c, "graph output \"%s\" is not computed by any node dlc can translate", shown(g->output[i]->name, b));
     fprintf(c->lua, "%s%s", i ? ", " : "", e ? e : "nil");
   }
   fprintf(c->lua, "} }\n");
@@ -837,7 +1308,7 @@ int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *m
   if (!(c.lua = open_memstream(&c.out, &c.outlen))) { onnx__model_proto__free_unpacked(m, NULL); return ERR(&c, "out of memory"), 1; }
   int st = translate(&c, m, model_name, weights_name);
   st |= fclose(c.lua) != 0;
-  for (int i = 0; i < c.nvals; i++) free(c.vals[i].lua);
+  for (int i = 0; i < c.nvals; i++) free(c.vals[i].lua), free(c.vals[i].iv);
   free(c.vals), free(c.hash);
   onnx__model_proto__free_unpacked(m, NULL);
   if (st) {

@@ -10,6 +10,7 @@ Export settings and what they give (checked with torch 1.13, opset 13):
   do_constant_folding=False no folded constants under generated names ("onnx::MatMul_12"):
                             nn.Linear stays one Gemm(x, fc1.weight, fc1.bias, transB=1)
   eval mode                 Dropout is exported as an inference no-op, or dropped
+  training=PRESERVE         with eval mode, BatchNormalization stays (EVAL folds it into Conv)
 The batch is fixed (no dynamic_axes), so every dimension is static.
 Deterministic: fixed seeds, same tensors, same bytes (the .onnx too, for one torch version)."""
 import os
@@ -59,13 +60,68 @@ class LeNet(nn.Module):
         return self.fc3(torch.relu(self.fc2(h)))
 
 
-def export(name, model, shape, seed):
+class ResBN(nn.Module):
+    """a BN-CNN with a residual block, global average pooling and x.view(x.size(0), -1): Conv
+    without bias, BatchNormalization, Add, GlobalAveragePool, Shape -> Gather -> Unsqueeze ->
+    Concat -> Reshape, Gemm, LogSoftmax"""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.conv2 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.conv3 = nn.Conv2d(8, 8, 3, padding=1, bias=False)
+        self.bn3 = nn.BatchNorm2d(8)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(8, 10)
+        for bn in (self.bn1, self.bn2, self.bn3):  # as after training: not the initial 1s and 0s
+            for t in (bn.weight, bn.bias, bn.running_mean):
+                t.data.uniform_(-0.5, 1.5)
+            bn.running_var.data.uniform_(0.5, 2)
+
+    def forward(self, x):
+        h = torch.relu(self.bn1(self.conv1(x)))
+        r = torch.relu(self.bn2(self.conv2(h)))
+        h = torch.relu(self.bn3(self.conv3(r)) + h)
+        h = self.pool(h)
+        h = h.view(h.size(0), -1)
+        return torch.log_softmax(self.fc(h), 1)
+
+
+class Ops(nn.Module):
+    """the elementwise and shape ops: LeakyRelu, Elu, GELU (Div, Erf, Add, Mul), LayerNorm as
+    opset 13 writes it (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add), Transpose, Slice, Concat,
+    Softmax, ReduceSum, MatMul with a transposed weight, PRelu (an Unsqueeze of its weight), Exp"""
+
+    def __init__(self):
+        super().__init__()
+        self.ln = nn.LayerNorm(6)
+        self.fc = nn.Linear(9, 6)
+        self.act = nn.PReLU(3)
+        with torch.no_grad():
+            self.act.weight.uniform_(0, 0.5)
+            self.ln.weight.uniform_(0.5, 1.5)
+            self.ln.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):  # x [2, 3, 6]
+        a = nn.functional.leaky_relu(x, 0.2) + nn.functional.elu(x) + nn.functional.gelu(x)
+        b = self.ln(a).transpose(1, 2)  # [2, 6, 3]
+        c = torch.cat([b, b[:, 1:4, :] ** 2], 1)  # [2, 9, 3]
+        d = torch.softmax(c, -1) * c.mean(1, keepdim=True) + c.sum(2, keepdim=True) / 3
+        e = self.act(self.fc((d.transpose(1, 2) + 1).sqrt()))
+        return e.exp()
+
+
+def export(name, model, shape, seed, scale=1.0):
     torch.manual_seed(seed)
     model.eval()
-    x = torch.rand(*shape)
+    x = torch.rand(*shape) * scale - (scale - 1) / 2  # scale 1: U(0, 1); 4: U(-1.5, 2.5)
     path = os.path.join(OUT, name + ".onnx")
+    # PRESERVE: batch norm stays a BatchNormalization (eval would fold it into the convolution)
     torch.onnx.export(model, (x,), path, export_params=True, do_constant_folding=False,
-                      opset_version=13, input_names=["x"], output_names=["y"])
+                      opset_version=13, input_names=["x"], output_names=["y"],
+                      training=torch.onnx.TrainingMode.PRESERVE)
     with torch.no_grad():
         y = model.double()(x.double())
     st_write(os.path.join(OUT, name + ".expect.safetensors"), [("input.x", x), ("output", y)])
@@ -77,6 +133,10 @@ def main():
     export("mlp", MLP(), (4, 1, 28, 28), 11)
     torch.manual_seed(2)
     export("lenet", LeNet(), (2, 1, 28, 28), 12)
+    torch.manual_seed(3)
+    export("resbn", ResBN(), (2, 1, 8, 8), 13)
+    torch.manual_seed(4)
+    export("ops", Ops(), (2, 3, 6), 14, scale=4.0)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,39 @@ int main(void) {
   base(&s), s.w.data_type = 11, check("wrong type", &s, 0, 0, 0, "data type 11: only FLOAT (1) and INT64 (7)", NULL);
   base(&s), s.n0in[1] = "", check("empty B of Gemm", &s, 0, 0, 0, "node 0 (\"/fc/Gemm\"): Gemm: input 1 is required but its name is empty", NULL);
   base(&s), s.in.name = s.n0in[0] = "end", check("keyword input", &s, 0, 0, 1, "local input1 = dlc.input(\"input1\"", NULL);
+  /* the ops on shapes and tensors: node 1 becomes OP(h [, k]) with an ints attribute, k an INT64
+   * initializer */
+  Onnx__AttributeProto at, *atp = &at;
+  Onnx__TensorProto k;
+  Onnx__TensorProto *inits3[3];
+  int64_t kval[2] = {5, 1}, kdims[1] = {2}, ints[2];
+  char *in2[2] = {"h", "k"};
+#define OP1(OP, NAME, A, B, NIN, KN)                                                                \
+  base(&s), onnx__attribute_proto__init(&at), onnx__tensor_proto__init(&k);                       \
+  at.name = NAME, at.n_ints = 2, at.ints = ints, ints[0] = A, ints[1] = B;                         \
+  k.name = "k", k.has_data_type = 1, k.data_type = 7, k.n_dims = KN, k.dims = kdims;               \
+  k.n_int64_data = KN ? 2 : 1, k.int64_data = kval;                                               \
+  inits3[0] = &s.w, inits3[1] = &s.b, inits3[2] = &k, s.g.initializer = inits3, s.g.n_initializer = 3; \
+  s.n1.op_type = OP, s.n1.n_input = NIN, s.n1.input = in2, s.n1.n_attribute = NAME ? 1 : 0, s.n1.attribute = &atp
+  OP1("Transpose", "perm", 0, 0, 1, 1), check("transpose perm", &s, 0, 0, 0, "node 1 (\"/Relu\"): Transpose: perm is not a permutation of 0..1", NULL);
+  OP1("Transpose", "perm", 1, 0, 1, 1), check("transpose", &s, 0, 0, 1, "t0:permute(2, 1)", NULL);
+  OP1("Gather", NULL, 0, 0, 2, 0), check("gather range", &s, 0, 0, 0, "Gather: index 5 is out of range for size 2", NULL);
+  kval[0] = -1;
+  OP1("Gather", NULL, 0, 0, 2, 0), check("gather select", &s, 0, 0, 1, "t0:select(1, 2)", NULL);
+  OP1("Gather", NULL, 0, 0, 2, 1), check("gather list", &s, 0, 0, 1, "dlc.cat({t0:narrow(1, 2, 1), t0:narrow(1, 2, 1)}, 1)", NULL);
+  OP1("Unsqueeze", "axes", 0, 0, 1, 1), check("unsqueeze twice", &s, 0, 0, 0, "Unsqueeze: axis 0 given twice", NULL);
+  OP1("Unsqueeze", "axes", 7, 0, 1, 1), check("unsqueeze range", &s, 0, 0, 0, "Unsqueeze: axis 7 is out of range for rank 4", NULL);
+  OP1("Squeeze", "axes", 0, 1, 1, 1), check("squeeze size", &s, 0, 0, 0, "Squeeze: dimension 0 has size 2, not 1", NULL);
+  OP1("Cast", NULL, 0, 0, 1, 1), at.name = "to", at.has_i = 1, at.i = 11, s.n1.n_attribute = 1;
+  check("cast", &s, 0, 0, 0, "Cast from type 1 to 11: only a Cast that changes nothing", NULL);
+  OP1("Relu", NULL, 0, 0, 1, 1), in2[0] = "k", check("relu of ints", &s, 0, 0, 0, "Relu of INT64 values is not supported", NULL);
+  in2[0] = "h";
+  OP1("Concat", "axis", 0, 0, 2, 1), at.n_ints = 0, at.has_i = 1, at.i = 0;
+  check("concat mixed", &s, 0, 0, 0, "Concat of INT64 values and tensors", NULL);
+  OP1("Softmax", NULL, 0, 0, 1, 1), s.ops.version = 11, at.name = "axis", at.n_ints = 0, at.has_i = 1, at.i = 0, s.n1.n_attribute = 1;
+  check("softmax opset 11", &s, 0, 0, 0, "Softmax before opset 13 flattens the dims from axis on", NULL);
+  kval[0] = 3, kval[1] = 1;
+  OP1("Reshape", NULL, 0, 0, 2, 1), check("reshape ints", &s, 0, 0, 0, "Reshape: the new shape does not hold the input's 4 elements", NULL);
   const char *deep = "h.onnx: not accepted: protobuf messages nested more than 64 deep (ONNX subgraphs inside subgraphs";
   check_deep("subgraphs 100000", 100000, 0, deep, NULL);
   check_deep("subgraphs 21 (65)", 21, 0, deep, NULL);
