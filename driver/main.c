@@ -22,6 +22,8 @@ static const char usage[] =
     "  --inference        forward pass only, no training step\n"
     "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
     "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n"
+    "  --loss L --optim O --lr X  complete a model without loss and optim (dlc import's):\n"
+    "                     L cross_entropy|nll|mse|l1|bce|bce_with_logits, O sgd|adam|adamw|rmsprop\n"
     "  --lua-timeout S    CPU seconds the model file may run (default 5)\n";
 
 static int bad(const char *fmt, const char *arg) {
@@ -87,6 +89,16 @@ static int parse(int argc, char **argv, Options *o) {
     } else if (is_opt(a, "--lua-timeout")) {
       v = value(argc, argv, &i, "--lua-timeout");
       if (pipeline_parse_timeout(v, &o->dsl.time_limit)) return bad("--lua-timeout takes seconds, more than 0 and at most 86400", "");
+    } else if (is_opt(a, "--loss") || is_opt(a, "--optim")) {
+      int loss = a[3] == 'o';
+      if (!(v = value(argc, argv, &i, loss ? "--loss" : "--optim"))) return bad("%s needs a name", loss ? "--loss" : "--optim");
+      *(loss ? &o->dsl.loss : &o->dsl.optim) = v;
+    } else if (is_opt(a, "--lr")) {
+      v = value(argc, argv, &i, "--lr");
+      char *end = NULL;
+      double f = v ? strtod(v, &end) : -1;
+      if (!v || *end || end == v || !(f > 0 && f < 1e6)) return bad("--lr takes a learning rate > 0", "");
+      o->dsl.lr = f;
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;
     } else if (strcmp(a, "--openmp") == 0) {

@@ -46,7 +46,10 @@ static const char train_usage[] =
     "  --init CKPT  start from the tensors of CKPT whose name and shape match (transfer learning)\n"
     "  --plot curves.svg\n"
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
-    "  --lua-timeout S  CPU seconds the model file may run (default 5)\n";
+    "  --lua-timeout S  CPU seconds the model file may run (default 5)\n"
+    "a model without loss and optim (dlc import writes such):\n"
+    "  --loss cross_entropy|nll|mse|l1|bce|bce_with_logits   --optim sgd|adam|adamw|rmsprop (adam)\n"
+    "  --lr X (the optimizer's default)   e.g. --loss cross_entropy --init model.safetensors\n";
 
 /* the command the messages name: dlc train, or dlc predict (which shares the option parser) */
 static const char *cmd = "train";
@@ -127,6 +130,13 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
     t->shuffle = 0, t->shuffle_given = 1;
+  } else if (!strcmp(a, "--loss") || !strcmp(a, "--optim")) {
+    if (!v) return usage_error(a, " needs a name (dlc train --help lists them)");
+    *(a[3] == 'o' ? &co->dsl.loss : &co->dsl.optim) = v, TAKE(1);
+  } else if (!strcmp(a, "--lr")) {
+    double f = v ? strtod(v, &end) : -1;
+    if (!v || *end || !(f > 0 && f < 1e6)) return usage_error("--lr takes a learning rate > 0", NULL);
+    co->dsl.lr = f, TAKE(1);
   } else if (!strcmp(a, "--lua-timeout")) {
     if (pipeline_parse_timeout(v, &co->dsl.time_limit)) return usage_error("--lua-timeout takes seconds, more than 0 and at most 86400", NULL);
     TAKE(1);

@@ -454,6 +454,37 @@ local function both_modes(net, x, training)
   return {eval_out}, {train_out or eval_out}
 end
 
+-- dlc train --loss/--optim/--lr: a model without loss and optim (as dlc import writes them) gets
+-- them, with the target its loss needs: class indices for cross_entropy and nll, else a tensor of
+-- the output's shape.
+local complete_losses = {cross_entropy = "CrossEntropyLoss", nll = "NLLLoss", mse = "MSELoss", l1 = "L1Loss",
+  bce = "BCELoss", bce_with_logits = "BCEWithLogitsLoss"}
+local complete_optims = {sgd = "SGD", adam = "Adam", adamw = "AdamW", rmsprop = "RMSprop"}
+local function complete_spec(spec, out)
+  local c = core.complete
+  if spec.loss ~= nil or spec.optim ~= nil then
+    core.error("--loss, --optim and --lr complete a model that has no loss and no optim; this one has its own")
+  end
+  if spec.target ~= nil then core.error("--loss makes the target; this model has one: give it spec.loss and spec.optim") end
+  local lname, oname = complete_losses[c.loss], complete_optims[c.optim ~= "" and c.optim or "adam"]
+  if not lname then
+    core.error(c.loss == "" and "--optim and --lr need --loss (cross_entropy, nll, mse, l1, bce or bce_with_logits)"
+      or "--loss " .. c.loss .. ": not a loss dlc train knows (cross_entropy, nll, mse, l1, bce or bce_with_logits)")
+  end
+  if not oname then core.error("--optim " .. c.optim .. ": not an optimizer dlc train knows (sgd, adam, adamw or rmsprop)") end
+  local nn, optim = require "nn", require "optim"
+  local s = core.shape(out)
+  local target
+  if lname == "CrossEntropyLoss" or lname == "NLLLoss" then
+    if #s ~= 2 then core.error("--loss " .. c.loss .. " needs an output of [batch, classes], got " .. table.concat(s, "x")) end
+    target = {classes = s[2]}
+  else
+    target = s
+  end
+  local lr = c.lr > 0 and c.lr or (oname == "SGD" and 0.01 or nil)
+  return setmetatable({target = target, loss = nn[lname](), optim = optim[oname]{lr = lr}}, {__index = spec})
+end
+
 function dlc._build(spec, stem)
   if type(spec) ~= "table" then
     core.error("the model file must return a spec table, e.g. return {input = ..., net = ...}; it returned " .. type(spec))
@@ -486,19 +517,20 @@ function dlc._build(spec, stem)
     if spec.inputs ~= nil then core.error("give either input (a shape, with net) or inputs (tensors), not both") end
     if not is_module(spec.net) then core.error("spec.input needs spec.net, a module such as nn.Sequential{...}") end
     inputs = {core.input("x", spec.input, "float")}
-    outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil)
+    outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil or core.complete ~= nil)
   elseif spec.inputs ~= nil then
     inputs = tensor_list(spec.inputs, "inputs")
     for i, t in ipairs(inputs) do
       if core.kind(t) ~= "input" then core.error(string.format("spec.inputs[%d] is not made by dlc.input", i)) end
     end
     if spec.outputs ~= nil then outputs = tensor_list(spec.outputs, "outputs")
-    elseif is_module(spec.net) then outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil)
+    elseif is_module(spec.net) then outputs, train_outputs = both_modes(spec.net, inputs[1], spec.loss ~= nil or core.complete ~= nil)
     else core.error("spec.inputs needs spec.outputs (tensors) or spec.net (a module)") end
   else
     core.error("the spec needs input = {batch, ...} (with net) or inputs = {tensors} (with outputs)")
   end
   train_outputs = train_outputs or outputs
+  if core.complete then spec = complete_spec(spec, outputs[1]) end
   local r = {name = name, inputs = inputs, outputs = outputs}
   local classes
   if is_tensor(spec.target) then

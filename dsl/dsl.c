@@ -666,6 +666,16 @@ static void open_core(lua_State *L, const DslOptions *o) {
     lua_pushinteger(L, o->batch);
     lua_setfield(L, -2, "batch");
   }
+  if (o->loss || o->optim || o->lr > 0) { /* read by dlc._build */
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, o->loss ? o->loss : "");
+    lua_setfield(L, -2, "loss");
+    lua_pushstring(L, o->optim ? o->optim : "");
+    lua_setfield(L, -2, "optim");
+    lua_pushnumber(L, o->lr);
+    lua_setfield(L, -2, "lr");
+    lua_setfield(L, -2, "complete");
+  }
   lua_setfield(L, LUA_REGISTRYINDEX, "dlc.core");
   lua_pop(L, 1); /* metatable */
   lua_newtable(L);

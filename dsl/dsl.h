@@ -19,6 +19,9 @@ typedef struct {
   size_t mem_limit;      /* bytes the model's Lua state may allocate */
   double time_limit;     /* CPU seconds the model's code may run (--lua-timeout); 0: the default */
   int batch;             /* > 0: replaces the batch size of a sequential model's input */
+  const char *loss;      /* dlc train --loss: completes a model without loss and optim (an imported */
+  const char *optim;     /*   one) with this loss, optimizer (--optim) and learning rate (--lr, */
+  double lr;             /*   > 0; 0: the optimizer's default) */
 } DslOptions;
 
 /* spec.train: the model's defaults for `dlc train`'s options (the driver applies those its

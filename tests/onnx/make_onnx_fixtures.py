@@ -127,6 +127,32 @@ def export(name, model, shape, seed, scale=1.0):
     st_write(os.path.join(OUT, name + ".expect.safetensors"), [("input.x", x), ("output", y)])
 
 
+NSTEPS = 3
+
+
+def train_steps(name, model, shape, seed, loss_fn, lr, classes):
+    """PyTorch training the exported module (train mode: batch statistics, running statistics
+    updated) for NSTEPS plain SGD steps on one batch: fixtures/<name>.train.safetensors holds
+    input.x, input.target (int32), losses and after.<state_dict name> (parameters and batch norm
+    running statistics), float64"""
+    torch.manual_seed(seed)
+    x = torch.rand(*shape, dtype=torch.float64)
+    t = torch.randint(0, classes, (shape[0],), dtype=torch.int64)
+    m = model.double().train()
+    opt = torch.optim.SGD(m.parameters(), lr=lr)
+    losses = []
+    for _ in range(NSTEPS):
+        opt.zero_grad()
+        loss = loss_fn(m(x), t)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tensors = [("input.x", x), ("input.target", t.to(torch.int32)),
+               ("losses", torch.tensor(losses, dtype=torch.float64))]
+    tensors += [("after." + k, v) for k, v in m.state_dict().items() if k.split(".")[-1] != "num_batches_tracked"]
+    st_write(os.path.join(OUT, name + ".train.safetensors"), tensors)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(1)
@@ -134,7 +160,10 @@ def main():
     torch.manual_seed(2)
     export("lenet", LeNet(), (2, 1, 28, 28), 12)
     torch.manual_seed(3)
-    export("resbn", ResBN(), (2, 1, 8, 8), 13)
+    resbn = ResBN()
+    export("resbn", resbn, (2, 1, 8, 8), 13)
+    # the module as exported, trained: dlc imports it and trains with --loss nll --optim sgd --lr 0.1
+    train_steps("resbn", resbn, (2, 1, 8, 8), 15, nn.functional.nll_loss, 0.1, 10)
     torch.manual_seed(4)
     export("ops", Ops(), (2, 3, 6), 14, scale=4.0)
 
