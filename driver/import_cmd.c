@@ -1,10 +1,13 @@
 /* import_cmd.c - dlc import MODEL.onnx -o model.lua [--batch B]: the command line of the ONNX
  * importer (importer/onnx_import.c), which writes model.lua and model.safetensors beside it.
  * Exit status as dlc's: 0, 1 an error in the file (every message names it), 2 a bad command line. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "fileio.h"
 #include "onnx_import.h"
 #include "pipeline.h"
 
@@ -21,7 +24,7 @@ static int bad_import(const char *msg, const char *arg) {
 
 int import_main(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
-  OnnxOptions o = {0, 0};
+  OnnxOptions o = {0, 0, 0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -47,4 +50,43 @@ int import_main(int argc, char **argv) {
   if (!in) return bad_import("no ONNX file given", "");
   if (!out) return bad_import("give -o model.lua", "");
   return onnx_import_file(in, out, &o, stderr);
+}
+
+/* ---- dlc MODEL.onnx -o net.c: import into a private directory, compile, weights beside net.c */
+
+int import_compile(Options *o) {
+  const char *in = o->dsl.path, *tmp = getenv("TMPDIR");
+  char dir[4096], lua[4200], st[4200], err[512];
+  snprintf(dir, sizeof dir, "%s/dlc-onnx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) return fprintf(stderr, "dlc: %s: cannot make a directory for the import\n", dir), 1;
+  /* the model's name: the ONNX file's stem, as a C identifier */
+  const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
+  char *stem = strndup(base, strlen(base) - 5), *id = stem ? rt_c_ident(stem) : NULL;
+  snprintf(lua, sizeof lua, "%s/%s.lua", dir, id ? id : "model");
+  snprintf(st, sizeof st, "%s/%s.safetensors", dir, id ? id : "model");
+  free(stem), free(id);
+  OnnxOptions io = {0, 0, 1};
+  int rc = onnx_import_file(in, lua, &io, stderr);
+  if (!rc) {
+    Options co = *o;
+    co.dsl.path = lua;
+    if ((rc = pipeline_run(&co)))
+      fprintf(stderr, "dlc: (the model above was imported from %s: dlc import %s -o model.lua writes it to read)\n", in, in);
+  }
+  if (!rc && o->out) { /* the weights: net.c -> net.safetensors, atomically */
+    size_t n = strlen(o->out);
+    char *w = malloc(n + 16);
+    RtStFile *f = w ? rt_st_open(st, err, sizeof err) : NULL;
+    if (w) snprintf(w, n + 16, "%.*s.safetensors", (int)(n > 2 && !strcmp(o->out + n - 2, ".c") ? n - 2 : n), o->out);
+    int cnt = f ? rt_st_count(f) : 0;
+    RtTensor *ts = f ? calloc((size_t)cnt + 1, sizeof *ts) : NULL;
+    for (int i = 0; ts && i < cnt; i++) ts[i] = *rt_st_get(f, i);
+    RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
+    if (!ts || rt_st_save(w, ts, cnt, meta, 1, err, sizeof err)) fprintf(stderr, "dlc: %s\n", ts ? err : "out of memory"), rc = 1;
+    else fprintf(stderr, "dlc: the weights of %s are in %s (m_load)\n", in, w);
+    free(ts), free(w);
+    if (f) rt_st_close(f);
+  }
+  unlink(lua), unlink(st), rmdir(dir);
+  return rc;
 }

@@ -13,6 +13,7 @@ static const char usage[] =
     "       dlc train MODEL.lua [options]       build, train and evaluate (dlc train --help)\n"
     "       dlc predict MODEL.lua --load CKPT   predictions as CSV (dlc predict --help)\n"
     "       dlc import MODEL.onnx -o model.lua  an ONNX model as a dlc model file + weights (dlc import --help)\n"
+    "       dlc MODEL.onnx -o net.c             compile an ONNX model directly (weights: net.safetensors)\n"
     "       dlc --help | --version\n"
     "options:\n"
     "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
@@ -142,7 +143,8 @@ int main(int argc, char **argv) {
   o.dsl.instr_limit = 200000000;
   o.dsl.mem_limit = (size_t)512 << 20;
   int st = parse(argc, argv, &o);
-  if (!st) st = pipeline_run(&o);
+  size_t pl = o.dsl.path ? strlen(o.dsl.path) : 0;
+  if (!st) st = pl > 5 && !strcmp(o.dsl.path + pl - 5, ".onnx") ? import_compile(&o) : pipeline_run(&o);
   free(o.dsl.defs);
   ir_free_all();
   return st;

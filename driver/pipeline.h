@@ -31,5 +31,8 @@ int pipeline_parse_timeout(const char *v, double *out);
 int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
 int predict_main(int argc, char **argv); /* dlc predict (train_cmd.c) */
 int import_main(int argc, char **argv); /* dlc import (import_cmd.c) */
+/* dlc MODEL.onnx ...: the model imported into a private temporary directory, compiled with o,
+ * its weights written beside -o's file (net.c -> net.safetensors) (import_cmd.c) */
+int import_compile(Options *o);
 
 #endif

@@ -1036,6 +1036,87 @@ static int op_batchnorm(Node *nd) {
   return e;
 }
 
+/* LayerNormalization (opset 17) over the dims from axis on: nn.LayerNorm named P when scale and
+ * B are "P.weight" and "P.bias" (B may be absent: bias = false). */
+static int op_layernorm(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  Val *w = nd->in[1], *b = nd->in[2];
+  int64_t ax = axis_of(nd, attr_i(n, "axis", -1), x->ndim);
+  if (ax < 0) return 1;
+  for (size_t i = 1; i < n->n_output; i++)
+    if (n->output[i][0]) return NERR(nd, "LayerNormalization's Mean and InvStdDev outputs are not supported");
+  char *p = w->lua ? NULL : module_name(w, "weight");
+  int bias = p ? bias_of(b, p, 0) : 0, ok = p && w->ndim == x->ndim - ax && !memcmp(w->dim, x->dim + ax, sizeof(int64_t) * (size_t)w->ndim);
+  if (bias == 2 || (b && !bias)) { /* bias_of checked a 1-D bias of n values; here it has w's shape */
+    char *q = module_name(b, "bias");
+    bias = q && p && !strcmp(q, p) && !b->lua && b->ndim == w->ndim && !memcmp(b->dim, w->dim, sizeof(int64_t) * (size_t)w->ndim) ? 2 : 0;
+    free(q);
+  }
+  if (!ok || !bias) {
+    free(p);
+    return NERR(nd, "LayerNormalization: Scale (and B) must be initializers named \"<module>.weight\" (and \".bias\") of the "
+                    "normalized shape, used once (as torch.onnx.export names them)");
+  }
+  same_shape(nd->out, x);
+  const char *xs = T(nd, 0);
+  char shape[RT_MAX_DIMS * 24] = "";
+  for (int d = (int)ax; d < x->ndim; d++)
+    snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", d > ax ? ", " : "", (long long)x->dim[d]);
+  char wn[256], bn[256];
+  snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
+  int e = !xs || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+          assign(nd, "nn.LayerNorm({%s}, {eps = %.7g, %sname = \"%s\"})(%s)", shape, (double)attr_f(n, "epsilon", 1e-5f),
+                 bias == 2 ? "" : "bias = false, ", p, xs);
+  w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
+  free(p);
+  return e;
+}
+
+/* ConvTranspose (2-D, group 1, symmetric pads, no output_shape): nn.ConvTranspose2d named P */
+static int op_convtranspose(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  Val *w = nd->in[1], *b = nd->in[2];
+  char *p = w->lua ? NULL : module_name(w, "weight");
+  if (!p || w->ndim != 4) { free(p); return NERR(nd, "ConvTranspose: the weight must be an initializer named \"<module>.weight\" used once (as torch.onnx.export names them)"); }
+  int64_t k[2] = {w->dim[2], w->dim[3]}, ks[2] = {k[0], k[1]}, s[2] = {1, 1}, pads[4] = {0, 0, 0, 0}, op[2] = {0, 0}, dil[2] = {1, 1};
+  const Onnx__AttributeProto *ap = attr(n, "auto_pad");
+  int bias = bias_of(b, p, w->dim[1]);
+  int e = x->ndim != 4 ? NERR(nd, "ConvTranspose: only 2-D (NCHW) inputs are supported")
+        : attr_i(n, "group", 1) != 1 ? NERR(nd, "ConvTranspose: only group = 1 is supported so far")
+        : attr(n, "output_shape") ? NERR(nd, "ConvTranspose: output_shape is not supported (give pads and output_padding)")
+        : (ap && ap->has_s && ap->s.len && (ap->s.len != 6 || memcmp(ap->s.data, "NOTSET", 6))) || attr_ints(n, "strides", s, 2) < 0 ||
+              attr_ints(n, "pads", pads, 4) < 0 || attr_ints(n, "output_padding", op, 2) < 0 || attr_ints(n, "dilations", dil, 2) < 0 ||
+              attr_ints(n, "kernel_shape", ks, 2) < 0 || ks[0] != k[0] || ks[1] != k[1] || dil[0] != 1 || dil[1] != 1 ||
+              pads[0] != pads[2] || pads[1] != pads[3]
+            ? NERR(nd, "ConvTranspose: only explicit symmetric pads, no dilation, and kernel_shape as the weight's are supported")
+        : !bias ? NERR(nd, "ConvTranspose: the bias must be the initializer \"%s.bias\"", p)
+        : x->dim[1] != w->dim[0] ? NERR(nd, "ConvTranspose: the input has %lld channels, the weight %lld", (long long)x->dim[1], (long long)w->dim[0])
+        : 0;
+  for (int i = 0; i < 2 && !e; i++) {
+    int64_t out = (x->dim[2 + i] - 1) * s[i] - 2 * pads[i] + k[i] + op[i];
+    if (s[i] < 1 || s[i] > MAX_DIM || pads[i] < 0 || op[i] < 0 || op[i] >= s[i] || 2 * pads[i] >= k[i] + op[i] || out < 1 || out > MAX_DIM)
+      e = NERR(nd, "ConvTranspose: stride %lld, pads %lld, output_padding %lld are not supported for kernel %lld", (long long)s[i],
+               (long long)pads[i], (long long)op[i], (long long)k[i]);
+    nd->out->dim[2 + i] = out;
+  }
+  if (!e) {
+    nd->out->ndim = 4, nd->out->dim[0] = x->dim[0], nd->out->dim[1] = w->dim[1];
+    const char *xs = T(nd, 0);
+    char wn[256], bn[256];
+    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
+    e = !xs || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+        assign(nd, "nn.ConvTranspose2d(%lld, %lld, {%lld, %lld}, {stride = {%lld, %lld}, padding = {%lld, %lld}, "
+                   "output_padding = {%lld, %lld}, %sname = \"%s\"})(%s)",
+               (long long)w->dim[0], (long long)w->dim[1], (long long)k[0], (long long)k[1], (long long)s[0], (long long)s[1],
+               (long long)pads[0], (long long)pads[1], (long long)op[0], (long long)op[1], bias == 2 ? "" : "bias = false, ", p, xs);
+    w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
+  }
+  free(p);
+  return e;
+}
+
 /* The supported ops: name, number of inputs (min, max).  Anything else is listed as unsupported. */
 static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: takes INT64 values as input 0 */
   {"Gemm", 2, 3, 0}, {"MatMul", 2, 2, 0}, {"Add", 2, 2, 0}, {"Sub", 2, 2, 0}, {"Mul", 2, 2, 0}, {"Div", 2, 2, 0},
@@ -1046,6 +1127,7 @@ static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: t
   {"GlobalAveragePool", 1, 1, 0}, {"BatchNormalization", 5, 5, 0}, {"ReduceMean", 1, 2, 0}, {"ReduceSum", 1, 2, 0},
   {"Identity", 1, 1, 0}, {"Dropout", 1, 3, 0}, {"Constant", 0, 0, 0}, {"Shape", 1, 1, 1}, {"Gather", 2, 2, 1},
   {"Unsqueeze", 1, 2, 1}, {"Squeeze", 1, 2, 1}, {"Concat", 1, 1000, 1}, {"Slice", 1, 5, 1}, {"Cast", 1, 1, 1},
+  {"LayerNormalization", 2, 3, 0}, {"ConvTranspose", 2, 3, 0},
 };
 
 static int dispatch(Node *nd) {
@@ -1072,6 +1154,8 @@ static int dispatch(Node *nd) {
   if (!strcmp(op, "Concat")) return op_concat(nd);
   if (!strcmp(op, "Slice")) return op_slice(nd);
   if (!strcmp(op, "Cast")) return op_cast(nd);
+  if (!strcmp(op, "LayerNormalization")) return op_layernorm(nd);
+  if (!strcmp(op, "ConvTranspose")) return op_convtranspose(nd);
   if (!strcmp(op, "Relu")) return op_unary(nd, "relu");
   if (!strcmp(op, "Sigmoid")) return op_unary(nd, "sigmoid");
   if (!strcmp(op, "Tanh")) return op_unary(nd, "tanh");
@@ -1293,7 +1377,7 @@ static void free_params(RtTensor *p, int n) {
 
 int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *model_name,
                    const char *weights_name, const OnnxOptions *o, OnnxResult *r, FILE *errs) {
-  OnnxOptions dflt = {0, 0};
+  OnnxOptions dflt = {0, 0, 0};
   Ctx c = {0};
   c.path = path, c.errs = errs, c.o = o ? o : &dflt;
   memset(r, 0, sizeof *r);
@@ -1370,7 +1454,7 @@ int onnx_import_file(const char *in, const char *out_lua, const OnnxOptions *o, 
         rt_write_atomic(out_lua, write_text, r.lua, err, sizeof err)) {
       fprintf(errs, "%s\n", err);
       rc = 1;
-    } else {
+    } else if (!o || !o->quiet) {
       fprintf(errs, "dlc import: wrote %s and %s (%d tensors)\n", shown(out_lua, b), shown(st, err), r.nparams);
     }
     onnx_result_free(&r);

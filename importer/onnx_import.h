@@ -21,6 +21,7 @@
 typedef struct {
   int64_t batch;          /* --batch B: the value of a dynamic first dimension of an input; 0: none */
   size_t max_file_bytes;  /* 0: ONNX_MAX_FILE_BYTES */
+  int quiet;              /* onnx_import_file: no "wrote ..." line */
 } OnnxOptions;
 
 #define ONNX_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB: protobuf's own 2 GiB ceiling, halved */

@@ -113,14 +113,31 @@ class Ops(nn.Module):
         return e.exp()
 
 
-def export(name, model, shape, seed, scale=1.0):
+class Deconv(nn.Module):
+    """opset 17: ConvTranspose (stride 2, padding 1, output_padding 1) and LayerNormalization"""
+
+    def __init__(self):
+        super().__init__()
+        self.up = nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1)
+        self.ln = nn.LayerNorm([4, 6])
+        self.up2 = nn.ConvTranspose2d(4, 2, (2, 3), bias=False)
+        with torch.no_grad():
+            self.ln.weight.uniform_(0.5, 1.5)
+            self.ln.bias.uniform_(-0.5, 0.5)
+
+    def forward(self, x):  # x [2, 3, 4, 3]
+        h = self.ln(self.up(x).transpose(1, 2))  # [2, 8, 4, 6] normalized over [4, 6]
+        return self.up2(h.transpose(1, 2))
+
+
+def export(name, model, shape, seed, scale=1.0, opset=13):
     torch.manual_seed(seed)
     model.eval()
     x = torch.rand(*shape) * scale - (scale - 1) / 2  # scale 1: U(0, 1); 4: U(-1.5, 2.5)
     path = os.path.join(OUT, name + ".onnx")
     # PRESERVE: batch norm stays a BatchNormalization (eval would fold it into the convolution)
     torch.onnx.export(model, (x,), path, export_params=True, do_constant_folding=False,
-                      opset_version=13, input_names=["x"], output_names=["y"],
+                      opset_version=opset, input_names=["x"], output_names=["y"],
                       training=torch.onnx.TrainingMode.PRESERVE)
     with torch.no_grad():
         y = model.double()(x.double())
@@ -164,6 +181,8 @@ def main():
     export("resbn", resbn, (2, 1, 8, 8), 13)
     # the module as exported, trained: dlc imports it and trains with --loss nll --optim sgd --lr 0.1
     train_steps("resbn", resbn, (2, 1, 8, 8), 15, nn.functional.nll_loss, 0.1, 10)
+    torch.manual_seed(5)
+    export("deconv", Deconv(), (2, 3, 4, 3), 16, scale=2.0, opset=17)
     torch.manual_seed(4)
     export("ops", Ops(), (2, 3, 6), 14, scale=4.0)
 
