@@ -4397,7 +4397,7 @@ void resnet_set_lr(resnet_model *m, double lr) { m->state[0] = (float)lr; }
 
 const RtSched resnet_sched = {
     .kind = RT_SCHED_COSINE, .base_lr = 0.002, .gamma = 0, .step_size = 0,
-    .milestones = NULL, .nmilestones = 0, .t_max = 18, .eta_min = 0,
+    .milestones = NULL, .nmilestones = 0, .t_max = 24, .eta_min = 0,
     .max_lr = 0, .pct_start = 0, .div_factor = 0, .final_div_factor = 0,
     .linear = 0, .three_phase = 0, .total_steps = 0, .epochs = 0};
 
