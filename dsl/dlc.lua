@@ -548,7 +548,9 @@ function dlc._build(spec, stem)
     r.target = inputs[1]
   elseif spec.target ~= nil then
     local t
-    t, classes = build_target(spec, core.shape(inputs[1])[1])
+    -- the batch: the input's first dim, or for a completed model the output's (a time-major
+    -- recurrent model's input is [T, N, F])
+    t, classes = build_target(spec, core.complete and core.shape(outputs[1])[1] or core.shape(inputs[1])[1])
     inputs[#inputs + 1] = t
     r.target_index = #inputs
     r.target = t

@@ -50,6 +50,7 @@ typedef struct {
   const Onnx__TensorProto *data;   /* initializer or Constant value, else NULL */
   int64_t *iv;                     /* INT64 values computed at import (Shape, Gather, Concat...) */
   int constant;                    /* from a Constant node: a value, never a parameter */
+  int zeros;                       /* known to hold only zeros (an initial state as exported) */
   int elem;                        /* ONNX data type */
   char *lua;                       /* Lua expression of the tensor, NULL until used as one */
 } Val;
@@ -1117,6 +1118,173 @@ static int op_convtranspose(Node *nd) {
   return e;
 }
 
+/* ---- recurrent layers ------------------------------------------------------------------------
+ * LSTM, GRU and RNN nodes (one layer, forward or bidirectional, layout 0: [T, N, I]) become
+ * nn.LSTM / nn.GRU / nn.RNN named after the node's scope ("/rnn/LSTM" -> "rnn").  Their weights:
+ * the initializers P.weight_ih_l0, P.weight_hh_l0, P.bias_ih_l0, P.bias_hh_l0 (and _reverse)
+ * when the file has them -- torch.onnx.export without constant folding keeps them and computes
+ * W, R and B from them by Slice and Concat nodes, which are then not translated (liveness) --
+ * else W, R and B themselves (initializers) with ONNX's gate order (LSTM i o f c, GRU z r h)
+ * turned into PyTorch's (i f g o; r z n).  Initial states that are zeros (Expand of a zero
+ * constant, as PyTorch exports a missing h0) are left out; others are passed in. */
+typedef struct {
+  const char *kind;       /* "LSTM", "GRU", "RNN" */
+  int gates;              /* 4, 3, 1 */
+  int order[4];           /* PyTorch's gate j is ONNX's gate order[j] */
+} RnnKind;
+static const RnnKind RNN_KINDS[] = {{"LSTM", 4, {0, 2, 3, 1}}, {"GRU", 3, {1, 0, 2, 0}}, {"RNN", 1, {0, 0, 0, 0}}};
+
+static const RnnKind *rnn_kind(const char *op) {
+  for (size_t i = 0; i < sizeof RNN_KINDS / sizeof *RNN_KINDS; i++)
+    if (!strcmp(op, RNN_KINDS[i].kind)) return &RNN_KINDS[i];
+  return NULL;
+}
+
+/* the module of a node named "/a/b/OP" or "/a/b/OP_3": "a.b" when that is a state_dict name */
+static char *scope_name(const Onnx__NodeProto *n) {
+  const char *s = n->name, *last = s ? strrchr(s, '/') : NULL;
+  if (!s || s[0] != '/' || !last || last == s) return NULL;
+  char *p = strndup(s + 1, (size_t)(last - s - 1));
+  for (char *q = p; q && *q; q++) *q = *q == '/' ? '.' : *q;
+  if (p && !state_dict_name(p, strlen(p))) { free(p); return NULL; }
+  return p;
+}
+
+/* an initializer by name, FLOAT, of the given shape; NULL otherwise */
+static Val *init_named(Ctx *c, const char *name, int ndim, const int64_t *dim) {
+  int i = find(c, name);
+  Val *v = i < 0 ? NULL : &c->vals[i];
+  if (!v || !v->data || v->constant || v->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || v->ndim != ndim ||
+      memcmp(v->dim, dim, sizeof(int64_t) * (size_t)ndim) || v->lua)
+    return NULL;
+  return v;
+}
+
+/* The parameter name: data (malloc'd, taken) of shape dims, once. */
+static int add_param_data(Ctx *c, const char *name, int ndim, const int64_t *dim, float *data) {
+  RtTensor *p = realloc(c->params, sizeof(RtTensor) * (size_t)(c->nparams + 1));
+  char *nm = strdup(name);
+  if (!p || !nm) { free(nm), free(data); if (p) c->params = p; return 1; }
+  c->params = p;
+  RtTensor *t = &p[c->nparams++];
+  memset(t, 0, sizeof *t);
+  t->name = nm, t->dtype = RT_F32, t->ndim = ndim, t->data = data;
+  memcpy(t->shape, dim, sizeof(int64_t) * (size_t)ndim);
+  return 0;
+}
+
+/* rows [G*H] of direction d of an ONNX W/R [D, G*H, K] or B [D, 2*G*H] (part 0: Wb, 1: Rb),
+ * gates reordered, as a new array of G*H*K floats */
+static float *onnx_gates(const Val *v, const RnnKind *rk, int64_t d, int64_t h, int64_t k, int part) {
+  int64_t gh = rk->gates * h, n = gh * k;
+  float *r = malloc(sizeof(float) * (size_t)n);
+  for (int j = 0; r && j < rk->gates; j++)
+    for (int64_t i = 0; i < h * k; i++)
+      r[j * h * k + i] = f32_at(v->data, d * (part >= 0 ? 2 * n : n) + (part > 0 ? n : 0) + rk->order[j] * h * k + i);
+  return r;
+}
+
+static int op_rnn(Node *nd) {
+  Ctx *c = nd->c;
+  const Onnx__NodeProto *n = nd->n;
+  const RnnKind *rk = rnn_kind(n->op_type);
+  const Val *x = nd->in[0], *w = nd->in[1], *r = nd->in[2], *b = input_at(nd, 3);
+  int64_t h = attr_i(n, "hidden_size", 0);
+  const Onnx__AttributeProto *dir = attr(n, "direction");
+  int bidir = dir && dir->has_s && dir->s.len == 13 && !memcmp(dir->s.data, "bidirectional", 13);
+  if (dir && dir->has_s && !bidir && !(dir->s.len == 7 && !memcmp(dir->s.data, "forward", 7)))
+    return NERR(nd, "%s: only direction forward or bidirectional is supported", rk->kind);
+  int64_t dn = bidir ? 2 : 1, t = x->dim[0], nb = x->dim[1], in = x->dim[2], gh = rk->gates * h;
+  const char *act = NULL;
+  const Onnx__AttributeProto *acts = attr(n, "activations");
+  if (x->ndim != 3 || h < 1 || h > MAX_DIM || attr_i(n, "layout", 0) || input_at(nd, 4) || attr(n, "clip") ||
+      attr_i(n, "input_forget", 0) || input_at(nd, 7))
+    return NERR(nd, "%s: only [T, N, I] inputs (layout 0), a hidden_size, no sequence_lens, clip, input_forget or peepholes are supported", rk->kind);
+  if (!strcmp(rk->kind, "GRU") && !attr_i(n, "linear_before_reset", 0))
+    return NERR(nd, "GRU: only linear_before_reset = 1 (PyTorch's GRU) is supported");
+  if (acts) { /* the defaults only, or RNN's Relu */
+    for (size_t i = 0; i < acts->n_strings; i++) {
+      const char *want = !strcmp(rk->kind, "RNN") ? NULL : !strcmp(rk->kind, "LSTM") ? (i % 3 ? "Tanh" : "Sigmoid") : (i % 2 ? "Tanh" : "Sigmoid");
+      ProtobufCBinaryData s = acts->strings[i];
+      int tanh_ = s.len == 4 && !memcmp(s.data, "Tanh", 4), relu = s.len == 4 && !memcmp(s.data, "Relu", 4);
+      if (want ? !(s.len == strlen(want) && !memcmp(s.data, want, s.len)) : !(tanh_ || relu) || (i && relu != (act != NULL)))
+        return NERR(nd, "%s: only PyTorch's activations are supported", rk->kind);
+      if (!want && relu) act = "relu";
+    }
+  }
+  int64_t wd[3] = {dn, gh, in}, rd[3] = {dn, gh, h}, bd[2] = {dn, 2 * gh};
+  char *p = scope_name(n);
+  if (!p) return NERR(nd, "%s: the node's name does not give a module name (\"/<module>/%s\" as torch.onnx.export names it)", rk->kind, rk->kind);
+  const char *last = strrchr(n->name, '/') + 1;
+  if (strcmp(last, rk->kind)) {
+    free(p);
+    return NERR(nd, "%s: a second %s in one module (a multi-layer %s) is not supported yet: export each layer as its own module",
+                rk->kind, rk->kind, rk->kind);
+  }
+  /* the parameters, by PyTorch's names: from the initializers of those names, else from W, R, B */
+  static const char *base[4] = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"};
+  int e = 0;
+  for (int64_t d = 0; d < dn && !e; d++) {
+    for (int q = 0; q < (b ? 4 : 2) && !e; q++) {
+      char nm[300];
+      snprintf(nm, sizeof nm, "%s.%s%s", p, base[q], d ? "_reverse" : "");
+      int64_t dims[2] = {gh, q == 0 ? in : h};
+      Val *v = init_named(c, nm, q < 2 ? 2 : 1, dims);
+      const Val *src = q == 0 ? w : q == 1 ? r : b;
+      if (v) {
+        e = add_param(c, v, nm);
+        v->lua = strdup("-");
+      } else if (!src->data || src->constant || src->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
+        e = NERR(nd, "%s: no initializer \"%s\", and %s is not an initializer", rk->kind, nm, q == 0 ? "W" : q == 1 ? "R" : "B");
+      } else if (q == 0 ? memcmp(w->dim, wd, sizeof wd) || w->ndim != 3 : q == 1 ? memcmp(r->dim, rd, sizeof rd) || r->ndim != 3
+                                                                  : memcmp(b->dim, bd, sizeof bd) || b->ndim != 2) {
+        e = NERR(nd, "%s: %s does not have the shape that hidden_size %lld and the input give", rk->kind, q == 0 ? "W" : q == 1 ? "R" : "B",
+                 (long long)h);
+      } else {
+        float *data = onnx_gates(src, rk, d, h, q == 0 ? in : q == 1 ? h : 1, q < 2 ? -1 : q - 2);
+        e = !data || add_param_data(c, nm, q < 2 ? 2 : 1, dims, data);
+      }
+    }
+  }
+  /* initial states: zeros, as PyTorch exports a layer called without them (the Expand nodes
+   * that make them are not translated) */
+  const Val *h0 = input_at(nd, 5), *c0 = input_at(nd, 6);
+  if (!e && ((h0 && !h0->zeros) || (c0 && !c0->zeros)))
+    e = NERR(nd, "%s: initial states other than zeros are not supported yet", rk->kind);
+  const char *xs = e ? NULL : T(nd, 0);
+  if (e || !xs) { free(p); return 1; }
+  char rv[32];
+  snprintf(rv, sizeof rv, c->use_table ? "T.r%d" : "r%d", nd->k);
+  fprintf(c->lua, "%s%s = {nn.%s(%lld, %lld, {%s%s%sname = \"%s\"})(%s)}  -- node %d \"", c->use_table ? "" : "local ", rv,
+          rk->kind, (long long)in, (long long)h, bidir ? "bidirectional = true, " : "", b ? "" : "bias = false, ",
+          act ? "nonlinearity = \"relu\", " : "", p, xs, nd->k);
+  rt_fputs_escaped(n->name, RT_ESC_LINE, c->lua);
+  fprintf(c->lua, "\": %s\n", rk->kind);
+  free(p);
+  /* Y [T, D, N, H], Y_h [D, N, H], Y_c [D, N, H] */
+  for (size_t i = 0; i < n->n_output && i < 3; i++) {
+    if (!n->output[i][0]) continue;
+    int vi = find(c, n->output[i]);
+    if (vi < 0) continue;
+    Val *o = &c->vals[vi];
+    char ex[96];
+    if (i == 0) {
+      int64_t yd[4] = {t, dn, nb, h};
+      o->ndim = 4, memcpy(o->dim, yd, sizeof yd);
+      snprintf(ex, sizeof ex, "%s[1]:reshape(%lld, %lld, %lld, %lld):permute(1, 3, 2, 4)", rv, (long long)t, (long long)nb,
+               (long long)dn, (long long)h);
+    } else {
+      int64_t sd[3] = {dn, nb, h};
+      o->ndim = 3, memcpy(o->dim, sd, sizeof sd);
+      if (i == 2 && strcmp(rk->kind, "LSTM")) return NERR(nd, "%s has no cell state", rk->kind);
+      snprintf(ex, sizeof ex, !strcmp(rk->kind, "LSTM") ? "%s[2][%zu]" : "%s[2]", rv, i);
+    }
+    o->known = 1;
+    if (!(o->lua = strdup(ex))) return 1;
+  }
+  return 0;
+}
+
 /* The supported ops: name, number of inputs (min, max).  Anything else is listed as unsupported. */
 static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: takes INT64 values as input 0 */
   {"Gemm", 2, 3, 0}, {"MatMul", 2, 2, 0}, {"Add", 2, 2, 0}, {"Sub", 2, 2, 0}, {"Mul", 2, 2, 0}, {"Div", 2, 2, 0},
@@ -1127,7 +1295,7 @@ static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: t
   {"GlobalAveragePool", 1, 1, 0}, {"BatchNormalization", 5, 5, 0}, {"ReduceMean", 1, 2, 0}, {"ReduceSum", 1, 2, 0},
   {"Identity", 1, 1, 0}, {"Dropout", 1, 3, 0}, {"Constant", 0, 0, 0}, {"Shape", 1, 1, 1}, {"Gather", 2, 2, 1},
   {"Unsqueeze", 1, 2, 1}, {"Squeeze", 1, 2, 1}, {"Concat", 1, 1000, 1}, {"Slice", 1, 5, 1}, {"Cast", 1, 1, 1},
-  {"LayerNormalization", 2, 3, 0}, {"ConvTranspose", 2, 3, 0},
+  {"LayerNormalization", 2, 3, 0}, {"ConvTranspose", 2, 3, 0}, {"LSTM", 3, 8, 0}, {"GRU", 3, 6, 0}, {"RNN", 3, 6, 0},
 };
 
 static int dispatch(Node *nd) {
@@ -1156,6 +1324,7 @@ static int dispatch(Node *nd) {
   if (!strcmp(op, "Cast")) return op_cast(nd);
   if (!strcmp(op, "LayerNormalization")) return op_layernorm(nd);
   if (!strcmp(op, "ConvTranspose")) return op_convtranspose(nd);
+  if (rnn_kind(op)) return op_rnn(nd);
   if (!strcmp(op, "Relu")) return op_unary(nd, "relu");
   if (!strcmp(op, "Sigmoid")) return op_unary(nd, "sigmoid");
   if (!strcmp(op, "Tanh")) return op_unary(nd, "tanh");
@@ -1181,7 +1350,75 @@ static int op_index(const char *op) {
 /* Node k: its inputs defined before (else the order is not topological, or there is a cycle),
  * its outputs new; then the op, when supported.  Returns 1 when an unsupported op was found
  * (reported), 0 otherwise (errors counted in c->nerr). */
-static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
+/* whether tensor t holds only zeros (FLOAT or INT64, its data checked as check_tensor does) */
+static int tensor_zeros(const Onnx__TensorProto *t) {
+  size_t es = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
+  int64_t total = 1;
+  if (!es || t->n_dims > RT_MAX_DIMS || t->n_external_data) return 0;
+  for (size_t i = 0; i < t->n_dims; i++)
+    if (t->dims[i] < 1 || t->dims[i] > MAX_DIM || (total *= t->dims[i]) > MAX_NUMEL) return 0;
+  size_t have = t->has_raw_data ? t->raw_data.len / es : es == 4 ? t->n_float_data : t->n_int64_data;
+  if ((t->has_raw_data && t->raw_data.len % es) || have != (size_t)total) return 0;
+  for (int64_t i = 0; i < total; i++)
+    if (es == 4 ? f32_at(t, i) != 0 : i64_at(t, i) != 0) return 0;
+  return 1;
+}
+
+/* A set of names (open addressing), for the liveness of nodes. */
+typedef struct {
+  const char **s;
+  size_t cap, n;
+} NameSet;
+
+static int ns_has(const NameSet *ns, const char *name) {
+  if (!ns->cap) return 0;
+  for (size_t i = hash_str(name) & (ns->cap - 1); ns->s[i]; i = (i + 1) & (ns->cap - 1))
+    if (!strcmp(ns->s[i], name)) return 1;
+  return 0;
+}
+
+static int ns_add(NameSet *ns, const char *name) {
+  if (!name[0] || ns_has(ns, name)) return 0;
+  if (2 * (ns->n + 1) > ns->cap) {
+    size_t cap = ns->cap ? ns->cap * 2 : 64;
+    const char **s = calloc(cap, sizeof *s);
+    if (!s) return 1;
+    for (size_t k = 0; k < ns->cap; k++) {
+      if (!ns->s[k]) continue;
+      size_t i = hash_str(ns->s[k]) & (cap - 1);
+      while (s[i]) i = (i + 1) & (cap - 1);
+      s[i] = ns->s[k];
+    }
+    free(ns->s), ns->s = s, ns->cap = cap;
+  }
+  size_t i = hash_str(name) & (ns->cap - 1);
+  while (ns->s[i]) i = (i + 1) & (ns->cap - 1);
+  ns->s[i] = name, ns->n++;
+  return 0;
+}
+
+/* live[k]: node k computes something a graph output needs.  Nodes that are not live are checked
+ * (inputs defined, outputs new) but not translated: PyTorch's exports hold such nodes, the Slice
+ * and Concat that turn a recurrent layer's weights into W, R and B (read here by name instead)
+ * and the Expand that makes its zero initial states. */
+static char *liveness(const Onnx__GraphProto *g) {
+  char *live = calloc(g->n_node + 1, 1);
+  NameSet ns = {0};
+  int bad = !live;
+  for (size_t i = 0; !bad && i < g->n_output; i++) bad = g->output[i]->name && ns_add(&ns, g->output[i]->name);
+  for (size_t k = g->n_node; !bad && k-- > 0;) {
+    const Onnx__NodeProto *n = g->node[k];
+    for (size_t i = 0; i < n->n_output && !live[k]; i++) live[k] = (char)ns_has(&ns, n->output[i]);
+    int rnn = live[k] && n->op_type && rnn_kind(n->op_type);
+    for (size_t i = 0; live[k] && i < n->n_input && !bad; i++)
+      if (!rnn || i == 0) bad = ns_add(&ns, n->input[i]);
+  }
+  free(ns.s);
+  if (bad) free(live), live = NULL;
+  return live;
+}
+
+static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
   char b[NAME_SHOWN + 4], b2[NAME_SHOWN + 4];
   Node nd = {c, k, n, {NULL, NULL, NULL}, NULL};
   int poisoned = 0;
@@ -1198,7 +1435,8 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
       poisoned = 1;
     } else {
       if (i < 3) nd.in[i] = &c->vals[v];
-      poisoned |= !c->vals[v].known;
+      /* a recurrent layer reads its weights by name, not from W, R, B (see op_rnn) */
+      if (i == 0 || !rnn_kind(n->op_type)) poisoned |= !c->vals[v].known;
     }
   }
   for (size_t i = 0; i < n->n_output; i++) {
@@ -1207,6 +1445,16 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
     if (!v) { err_node(c, k, n, "output \"%s\" is defined twice (or too long)", shown(n->output[i], b)); return 0; }
     if (i == 0) nd.out = v;
   }
+  if (nd.out) { /* zeros flow through what PyTorch uses to make a zero initial state */
+    const char *o = n->op_type;
+    const Onnx__AttributeProto *a = attr(n, "value");
+    if (!strcmp(o, "Constant")) nd.out->zeros = a && a->t && tensor_zeros(a->t);
+    else if (!strcmp(o, "ConstantOfShape")) nd.out->zeros = !a || (a->t && tensor_zeros(a->t));
+    else if (nd.in[0] && (!strcmp(o, "Expand") || !strcmp(o, "Unsqueeze") || !strcmp(o, "Squeeze") || !strcmp(o, "Reshape") ||
+                          !strcmp(o, "Identity") || !strcmp(o, "Cast") || !strcmp(o, "Slice") || !strcmp(o, "Gather")))
+      nd.out->zeros = nd.in[0]->zeros;
+  }
+  if (!live) return 0;
   int op = op_index(n->op_type);
   if (op < 0) {
     err_node(c, k, n, "unsupported op %s", shown(n->op_type, b));
@@ -1215,7 +1463,9 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n) {
   if (poisoned) return 0;
   int nin = 0;
   for (size_t i = 0; i < n->n_input; i++) nin = n->input[i][0] ? (int)i + 1 : nin;
-  if (nin < OPS[op].min || nin > OPS[op].max || !nd.out || (nin >= 1 && !nd.in[0]))
+  int any_out = nd.out != NULL; /* a recurrent layer may give Y_h without Y */
+  for (size_t i = 0; i < n->n_output; i++) any_out |= n->output[i][0] != 0 && rnn_kind(n->op_type) != NULL;
+  if (nin < OPS[op].min || nin > OPS[op].max || !any_out || (nin >= 1 && !nd.in[0]))
     return err_node(c, k, n, "%s takes %d to %d inputs and an output", n->op_type, OPS[op].min, OPS[op].max), 0;
   for (int i = 1; i < OPS[op].min; i++) /* an empty name leaves out an optional input only */
     if (!n->input[i][0]) return err_node(c, k, n, "%s: input %d is required but its name is empty", n->op_type, i), 0;
@@ -1235,7 +1485,7 @@ static char *unique_ident(const char *s, char **used, int n) {
   static const char *reserved[] = {"and", "break", "do", "else", "elseif", "end", "false", "for", "function",
     "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",
     "dlc", "nn", "T"};
-  int clash = strlen(id) > 64 || ((id[0] == 't' || id[0] == 'p') && id[1] && strspn(id + 1, "0123456789") == strlen(id + 1));
+  int clash = strlen(id) > 64 || ((id[0] == 't' || id[0] == 'p' || id[0] == 'r') && id[1] && strspn(id + 1, "0123456789") == strlen(id + 1));
   for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++) clash |= !strcmp(id, reserved[i]);
   for (int i = 0; i < n; i++) clash |= !strcmp(id, used[i]);
   if (!clash) return id;
@@ -1334,7 +1584,7 @@ static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, 
     const Onnx__TensorProto *t = g->initializer[i];
     Val *v = t->name && t->name[0] && strlen(t->name) <= MAX_NAME ? define(c, t->name) : NULL;
     if (!v) { ERR(c, "initializer %zu (\"%s\"): no name, a name too long, or defined twice", i, shown(t->name, b)); continue; }
-    check_tensor(c, t, v, -1, NULL);
+    if (!check_tensor(c, t, v, -1, NULL)) v->zeros = tensor_zeros(t);
   }
   char **used = calloc(g->n_input + 1, sizeof(char *));
   int nused = 0;
@@ -1347,7 +1597,10 @@ static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, 
   if (!nused && !c->nerr) ERR(c, "the graph has no input");
   if (c->nerr) return 1;
   int unsupported = 0;
-  for (size_t k = 0; k < g->n_node; k++) unsupported += node(c, (int)k, g->node[k]);
+  char *live = liveness(g);
+  if (!live) return ERR(c, "out of memory"), 1;
+  for (size_t k = 0; k < g->n_node; k++) unsupported += node(c, (int)k, g->node[k], live[k]);
+  free(live);
   if (unsupported) {
     ERR(c, "%d node%s with an op dlc import does not support yet (supported:", unsupported, unsupported > 1 ? "s" : "");
     for (size_t i = 0; c->errs && i < sizeof OPS / sizeof *OPS; i++) fprintf(c->errs, "%s%s", i ? ", " : " ", OPS[i].op);

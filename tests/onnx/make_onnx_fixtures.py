@@ -130,6 +130,21 @@ class Deconv(nn.Module):
         return self.up2(h.transpose(1, 2))
 
 
+class RNNClassifier(nn.Module):
+    """a recurrent layer over [T, N, F], the last step's output through a linear layer: LSTM (or
+    GRU) exported with the Slice/Concat nodes that make W, R, B from weight_ih_l0 ... and the
+    Expand that makes the zero initial states"""
+
+    def __init__(self, kind, bidirectional):
+        super().__init__()
+        self.rnn = getattr(nn, kind)(4, 5, bidirectional=bidirectional)
+        self.fc = nn.Linear(10 if bidirectional else 5, 3)
+
+    def forward(self, x):
+        out = self.rnn(x)[0]
+        return self.fc(out[-1])
+
+
 def export(name, model, shape, seed, scale=1.0, opset=13):
     torch.manual_seed(seed)
     model.eval()
@@ -147,14 +162,14 @@ def export(name, model, shape, seed, scale=1.0, opset=13):
 NSTEPS = 3
 
 
-def train_steps(name, model, shape, seed, loss_fn, lr, classes):
+def train_steps(name, model, shape, seed, loss_fn, lr, classes, batch_dim=0):
     """PyTorch training the exported module (train mode: batch statistics, running statistics
     updated) for NSTEPS plain SGD steps on one batch: fixtures/<name>.train.safetensors holds
     input.x, input.target (int32), losses and after.<state_dict name> (parameters and batch norm
     running statistics), float64"""
     torch.manual_seed(seed)
     x = torch.rand(*shape, dtype=torch.float64)
-    t = torch.randint(0, classes, (shape[0],), dtype=torch.int64)
+    t = torch.randint(0, classes, (shape[batch_dim],), dtype=torch.int64)
     m = model.double().train()
     opt = torch.optim.SGD(m.parameters(), lr=lr)
     losses = []
@@ -183,6 +198,12 @@ def main():
     train_steps("resbn", resbn, (2, 1, 8, 8), 15, nn.functional.nll_loss, 0.1, 10)
     torch.manual_seed(5)
     export("deconv", Deconv(), (2, 3, 4, 3), 16, scale=2.0, opset=17)
+    torch.manual_seed(6)
+    lstm = RNNClassifier("LSTM", False)
+    export("lstm", lstm, (6, 2, 4), 17, scale=2.0)
+    train_steps("lstm", lstm, (6, 2, 4), 18, nn.functional.cross_entropy, 0.5, 3, batch_dim=1)
+    torch.manual_seed(7)
+    export("gru_bi", RNNClassifier("GRU", True), (5, 3, 4), 19, scale=2.0)
     torch.manual_seed(4)
     export("ops", Ops(), (2, 3, 6), 14, scale=4.0)
 
