@@ -12,10 +12,11 @@
 #include "pipeline.h"
 
 static const char import_usage[] =
-    "usage: dlc import MODEL.onnx -o model.lua [--batch B]\n"
+    "usage: dlc import MODEL.onnx -o model.lua [--batch B] [--shape NAME=D1,D2,...]\n"
     "  writes model.lua (a dlc model file, functional style) and model.safetensors beside it\n"
     "  (the weights, named as in the ONNX file: PyTorch's state_dict names)\n"
-    "  --batch B   the size of a dynamic first dimension of the inputs (dlc compiles static shapes)\n";
+    "  --batch B   the size of a dynamic first dimension of the inputs (dlc compiles static shapes)\n"
+    "  --shape NAME=D1,D2,...  the whole shape of input NAME (its dynamic dims; repeatable)\n";
 
 static int bad_import(const char *msg, const char *arg) {
   fprintf(stderr, "dlc import: %s%s\n(dlc import --help shows the usage)\n", msg, arg);
@@ -24,7 +25,8 @@ static int bad_import(const char *msg, const char *arg) {
 
 int import_main(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
-  OnnxOptions o = {0, 0, 0};
+  const char *shapes[64];
+  OnnxOptions o = {0, 0, 0, NULL, 0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -39,6 +41,12 @@ int import_main(int argc, char **argv) {
       long long b = v ? strtoll(v, &end, 10) : 0;
       if (!v || end == v || *end || b < 1 || b > 1000000) return bad_import("--batch takes a size from 1 to 1000000", "");
       o.batch = b;
+    } else if (!strcmp(a, "--shape") || !strncmp(a, "--shape=", 8)) {
+      const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
+      if (!v || !strchr(v, '=')) return bad_import("--shape takes NAME=D1,D2,... (an input's name and its dims)", "");
+      if (o.nshapes == 64) return bad_import("at most 64 --shape options", "");
+      shapes[o.nshapes++] = v;
+      o.shapes = shapes;
     } else if (a[0] == '-' && a[1]) {
       return bad_import("unknown option ", a);
     } else if (in) {
@@ -65,7 +73,7 @@ int import_compile(Options *o) {
   snprintf(lua, sizeof lua, "%s/%s.lua", dir, id ? id : "model");
   snprintf(st, sizeof st, "%s/%s.safetensors", dir, id ? id : "model");
   free(stem), free(id);
-  OnnxOptions io = {0, 0, 1};
+  OnnxOptions io = {0, 0, 1, NULL, 0};
   int rc = onnx_import_file(in, lua, &io, stderr);
   if (!rc) {
     Options co = *o;

@@ -1500,6 +1500,28 @@ static char *unique_ident(const char *s, char **used, int n) {
   return strdup(buf);
 }
 
+/* --shape NAME=DIMS for the input name: its dims into d, their number; 0 when not given, -1
+ * (reported) when malformed */
+static int given_shape(Ctx *c, const char *name, int64_t *d) {
+  for (int k = 0; k < c->o->nshapes; k++) {
+    const char *s = c->o->shapes[k], *eq = strrchr(s, '=');
+    if (!eq || (size_t)(eq - s) != strlen(name) || strncmp(s, name, (size_t)(eq - s))) continue;
+    int n = 0;
+    for (const char *p = eq + 1;;) {
+      char *end;
+      errno = 0;
+      long long v = strtoll(p, &end, 10);
+      if (end == p || errno || v < 1 || v > MAX_DIM || n == RT_MAX_DIMS || (*end && *end != ',' && *end != 'x'))
+        return ERR(c, "--shape %s: the dims must be 1 to %d sizes from 1 to 2^31, e.g. %s=1,3,224,224", s, RT_MAX_DIMS, name), -1;
+      d[n++] = v;
+      if (!*end) break;
+      p = end + 1;
+    }
+    return n;
+  }
+  return 0;
+}
+
 static int graph_input(Ctx *c, const Onnx__ValueInfoProto *in, char **used, int nused) {
   char b[NAME_SHOWN + 4];
   const char *nm = shown(in->name, b);
@@ -1513,16 +1535,24 @@ static int graph_input(Ctx *c, const Onnx__ValueInfoProto *in, char **used, int 
   Val *v = define(c, in->name);
   if (!v) return ERR(c, "input \"%s\" is defined twice", nm), 1;
   if (s->n_dim < 1 || s->n_dim > RT_MAX_DIMS) return ERR(c, "input \"%s\" has %zu dimensions (1 to %d)", nm, s->n_dim, RT_MAX_DIMS), 1;
+  int64_t given[RT_MAX_DIMS];
+  int ngiven = given_shape(c, in->name, given);
+  if (ngiven < 0) return 1;
+  if (ngiven && (size_t)ngiven != s->n_dim)
+    return ERR(c, "--shape %s: %d dimensions given, the input has %zu", nm, ngiven, s->n_dim), 1;
   int64_t total = 1;
   for (size_t i = 0; i < s->n_dim; i++) {
     const Onnx__TensorShapeProto__Dimension *d = s->dim[i];
     int64_t x = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE ? d->dim_value : -1;
+    if (ngiven && x >= 0 && x != given[i])
+      return ERR(c, "--shape %s: dimension %zu is %lld in the file, %lld given", nm, i, (long long)x, (long long)given[i]), 1;
+    if (ngiven) x = given[i];
     if (x < 0 && i == 0 && c->o->batch) x = c->o->batch;
     if (x < 0) {
       char b2[NAME_SHOWN + 4];
       const char *param = d->value_case == ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM ? shown(d->dim_param, b2) : "?";
-      return ERR(c, "input \"%s\": dimension %zu is dynamic (\"%s\"): dlc compiles static shapes; %s", nm, i, param,
-                 i == 0 ? "give --batch B" : "export with a fixed shape"), 1;
+      return ERR(c, "input \"%s\": dimension %zu is dynamic (\"%s\"): dlc compiles static shapes; give %s--shape %s=D1,D2,...", nm, i,
+                 param, i == 0 ? "--batch B or " : "", nm), 1;
     }
     if (x < 1 || x > MAX_DIM || (total *= x) > MAX_NUMEL)
       return ERR(c, "input \"%s\": dimension %zu is %lld (each must be in 1..2^31, 2^31 elements in all)", nm, i, (long long)x), 1;
@@ -1630,7 +1660,7 @@ static void free_params(RtTensor *p, int n) {
 
 int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *model_name,
                    const char *weights_name, const OnnxOptions *o, OnnxResult *r, FILE *errs) {
-  OnnxOptions dflt = {0, 0, 0};
+  OnnxOptions dflt = {0, 0, 0, NULL, 0};
   Ctx c = {0};
   c.path = path, c.errs = errs, c.o = o ? o : &dflt;
   memset(r, 0, sizeof *r);

@@ -22,6 +22,8 @@ typedef struct {
   int64_t batch;          /* --batch B: the value of a dynamic first dimension of an input; 0: none */
   size_t max_file_bytes;  /* 0: ONNX_MAX_FILE_BYTES */
   int quiet;              /* onnx_import_file: no "wrote ..." line */
+  const char *const *shapes; /* --shape NAME=DIMS: an input's whole shape, dims split by ',' or 'x' */
+  int nshapes;
 } OnnxOptions;
 
 #define ONNX_MAX_FILE_BYTES ((size_t)1 << 30) /* 1 GiB: protobuf's own 2 GiB ceiling, halved */

@@ -145,7 +145,7 @@ class RNNClassifier(nn.Module):
         return self.fc(out[-1])
 
 
-def export(name, model, shape, seed, scale=1.0, opset=13):
+def export(name, model, shape, seed, scale=1.0, opset=13, dynamic_batch=False):
     torch.manual_seed(seed)
     model.eval()
     x = torch.rand(*shape) * scale - (scale - 1) / 2  # scale 1: U(0, 1); 4: U(-1.5, 2.5)
@@ -153,7 +153,8 @@ def export(name, model, shape, seed, scale=1.0, opset=13):
     # PRESERVE: batch norm stays a BatchNormalization (eval would fold it into the convolution)
     torch.onnx.export(model, (x,), path, export_params=True, do_constant_folding=False,
                       opset_version=opset, input_names=["x"], output_names=["y"],
-                      training=torch.onnx.TrainingMode.PRESERVE)
+                      training=torch.onnx.TrainingMode.PRESERVE,
+                      dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}} if dynamic_batch else None)
     with torch.no_grad():
         y = model.double()(x.double())
     st_write(os.path.join(OUT, name + ".expect.safetensors"), [("input.x", x), ("output", y)])
@@ -198,6 +199,9 @@ def main():
     train_steps("resbn", resbn, (2, 1, 8, 8), 15, nn.functional.nll_loss, 0.1, 10)
     torch.manual_seed(5)
     export("deconv", Deconv(), (2, 3, 4, 3), 16, scale=2.0, opset=17)
+    # LeNet with a dynamic batch ("batch"): dlc import --batch B; README trains it on Fashion-MNIST
+    torch.manual_seed(8)
+    export("lenet_dyn", LeNet(), (2, 1, 28, 28), 20, dynamic_batch=True)
     torch.manual_seed(6)
     lstm = RNNClassifier("LSTM", False)
     export("lstm", lstm, (6, 2, 4), 17, scale=2.0)

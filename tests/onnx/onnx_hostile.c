@@ -65,12 +65,14 @@ static void base(Model *s) {
 
 /* Translate buf[0..n); want_ok: success expected; want: text the messages (on failure) or the
  * model file (on success) must hold; ban: text neither may hold. */
+static const char *shape; /* --shape NAME=DIMS for the next checks, or NULL */
+
 static void check_bytes(const char *name, const uint8_t *buf, size_t n, int64_t batch, int want_ok, const char *want,
                         const char *ban) {
   char *msg = NULL;
   size_t len = 0;
   FILE *errs = open_memstream(&msg, &len);
-  OnnxOptions o = {batch, 0, 0};
+  OnnxOptions o = {batch, 0, 0, shape ? &shape : NULL, shape != NULL};
   OnnxResult r;
   int rc = onnx_translate(buf, n, "h.onnx", "h", "h.safetensors", &o, &r, errs);
   fclose(errs);
@@ -174,6 +176,12 @@ int main(void) {
   base(&s), s.d0.value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM, s.d0.dim_param = "batch";
   check("dynamic batch", &s, 0, 0, 0, "input \"x\": dimension 0 is dynamic (\"batch\"): dlc compiles static shapes; give --batch B", NULL);
   check("--batch 5", &s, 0, 5, 1, "dlc.input(\"x\", {5, 3})", NULL);
+  shape = "x=4,3", check("--shape", &s, 0, 0, 1, "dlc.input(\"x\", {4, 3})", NULL);
+  shape = "x=4,2", check("--shape static", &s, 0, 0, 0, "--shape x: dimension 1 is 3 in the file, 2 given", NULL);
+  shape = "x=4", check("--shape rank", &s, 0, 0, 0, "--shape x: 1 dimensions given, the input has 2", NULL);
+  shape = "x=4,0", check("--shape zero", &s, 0, 0, 0, "--shape x=4,0: the dims must be 1 to 8 sizes", NULL);
+  shape = "y=4,3", check("--shape other", &s, 0, 0, 0, "give --batch B or --shape x=D1,D2,...", NULL);
+  shape = NULL;
   base(&s), s.w.n_float_data = 5, check("short data", &s, 0, 0, 0, "tensor \"fc.weight\": 5 values for a shape of 6", NULL);
   base(&s), s.w.data_type = 11, check("wrong type", &s, 0, 0, 0, "data type 11: only FLOAT (1) and INT64 (7)", NULL);
   base(&s), s.n0in[1] = "", check("empty B of Gemm", &s, 0, 0, 0, "node 0 (\"/fc/Gemm\"): Gemm: input 1 is required but its name is empty", NULL);
