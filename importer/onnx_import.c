@@ -55,6 +55,15 @@ typedef struct {
   char *lua;                       /* Lua expression of the tensor, NULL until used as one */
 } Val;
 
+/* the nodes with the local functions expanded (see inline_node) */
+typedef struct {
+  Onnx__NodeProto **v; /* the nodes in order: the graph's, or copies made for a call */
+  size_t n, cap;
+  void **own;          /* what the copies hold (freed by inline_free) */
+  size_t nown, capown;
+  int calls, failed;
+} Inlined;
+
 typedef struct {
   const char *path;
   FILE *errs;
@@ -69,6 +78,7 @@ typedef struct {
   int nparams;
   int ntemps, use_table;
   int64_t opset;
+  Inlined fl;
   const OnnxOptions *o;
 } Ctx;
 
@@ -1401,13 +1411,13 @@ static int ns_add(NameSet *ns, const char *name) {
  * (inputs defined, outputs new) but not translated: PyTorch's exports hold such nodes, the Slice
  * and Concat that turn a recurrent layer's weights into W, R and B (read here by name instead)
  * and the Expand that makes its zero initial states. */
-static char *liveness(const Onnx__GraphProto *g) {
-  char *live = calloc(g->n_node + 1, 1);
+static char *liveness(const Onnx__GraphProto *g, Onnx__NodeProto *const *nodes, size_t nn) {
+  char *live = calloc(nn + 1, 1);
   NameSet ns = {0};
   int bad = !live;
   for (size_t i = 0; !bad && i < g->n_output; i++) bad = g->output[i]->name && ns_add(&ns, g->output[i]->name);
-  for (size_t k = g->n_node; !bad && k-- > 0;) {
-    const Onnx__NodeProto *n = g->node[k];
+  for (size_t k = nn; !bad && k-- > 0;) {
+    const Onnx__NodeProto *n = nodes[k];
     for (size_t i = 0; i < n->n_output && !live[k]; i++) live[k] = (char)ns_has(&ns, n->output[i]);
     int rnn = live[k] && n->op_type && rnn_kind(n->op_type);
     for (size_t i = 0; live[k] && i < n->n_input && !bad; i++)
@@ -1599,6 +1609,102 @@ static void header(Ctx *c, const Onnx__ModelProto *m, const char *weights) {
           "local dlc, nn = require \"dlc\", require \"nn\"\n");
 }
 
+/* ---- local functions ----------------------------------------------------------------------
+ * A node whose (domain, op_type) names one of the model's FunctionProtos (PyTorch 2.x's exporter
+ * writes modules as functions) is replaced by the function's nodes: formal inputs and outputs
+ * become the call's actual names, the function's own values get the prefix "<call>/", attributes
+ * that refer to the call's (ref_attr_name) take them.  Functions calling functions are expanded
+ * too, at most MAX_FN_DEPTH deep and MAX_NODES nodes in all. */
+#define MAX_FN_DEPTH 16
+
+
+static void *fl_own(Inlined *fl, void *p) {
+  if (!p) return NULL;
+  if (fl->nown == fl->capown) {
+    size_t cap = fl->capown ? 2 * fl->capown : 64;
+    void **o = realloc(fl->own, cap * sizeof *o);
+    if (!o) { free(p); return NULL; }
+    fl->own = o, fl->capown = cap;
+  }
+  return fl->own[fl->nown++] = p;
+}
+
+static void inline_free(Inlined *fl) {
+  for (size_t i = 0; i < fl->nown; i++) free(fl->own[i]);
+  free(fl->own), free(fl->v);
+}
+
+static const Onnx__FunctionProto *function_of(const Onnx__ModelProto *m, const Onnx__NodeProto *n) {
+  if (!n->op_type) return NULL;
+  for (size_t i = 0; i < m->n_functions; i++) {
+    const Onnx__FunctionProto *f = m->functions[i];
+    if (f->name && !strcmp(f->name, n->op_type) && !strcmp(f->domain ? f->domain : "", n->domain ? n->domain : "")) return f;
+  }
+  return NULL;
+}
+
+/* a name inside a call of f: its actual name (formal input/output), or "<prefix>/<name>" */
+static char *fn_name(Inlined *fl, const Onnx__FunctionProto *f, const Onnx__NodeProto *call, const char *prefix, const char *nm) {
+  if (!nm[0]) return fl_own(fl, strdup(""));
+  for (size_t i = 0; i < f->n_input; i++)
+    if (!strcmp(f->input[i], nm)) return fl_own(fl, strdup(i < call->n_input ? call->input[i] : ""));
+  for (size_t i = 0; i < f->n_output; i++)
+    if (!strcmp(f->output[i], nm)) return fl_own(fl, strdup(i < call->n_output ? call->output[i] : ""));
+  size_t len = strlen(prefix) + strlen(nm) + 2;
+  char *r = fl_own(fl, malloc(len));
+  if (r) snprintf(r, len, "%s/%s", prefix, nm);
+  return r;
+}
+
+static void inline_node(Ctx *c, const Onnx__ModelProto *m, Inlined *fl, Onnx__NodeProto *n, int depth) {
+  char b[NAME_SHOWN + 4];
+  const Onnx__FunctionProto *f = function_of(m, n);
+  if (!f) {
+    if (fl->n >= MAX_NODES) { if (!fl->failed) ERR(c, "more than %d nodes once the local functions are expanded", MAX_NODES); fl->failed = 1; return; }
+    if (fl->n == fl->cap) {
+      size_t cap = fl->cap ? 2 * fl->cap : 256;
+      Onnx__NodeProto **v = realloc(fl->v, cap * sizeof *v);
+      if (!v) { ERR(c, "out of memory"), fl->failed = 1; return; }
+      fl->v = v, fl->cap = cap;
+    }
+    fl->v[fl->n++] = n;
+    return;
+  }
+  if (depth >= MAX_FN_DEPTH) {
+    ERR(c, "local function %s calls functions more than %d deep (or itself)", shown(f->name, b), MAX_FN_DEPTH);
+    fl->failed = 1;
+    return;
+  }
+  char prefix[48];
+  snprintf(prefix, sizeof prefix, "fn%d", fl->calls++);
+  for (size_t k = 0; k < f->n_node && !fl->failed; k++) {
+    const Onnx__NodeProto *fn = f->node[k];
+    Onnx__NodeProto *cp = fl_own(fl, malloc(sizeof *cp));
+    char **in = fl_own(fl, calloc(fn->n_input + 1, sizeof *in)), **out = fl_own(fl, calloc(fn->n_output + 1, sizeof *out));
+    Onnx__AttributeProto **at = fl_own(fl, calloc(fn->n_attribute + 1, sizeof *at));
+    size_t nl = strlen(n->name ? n->name : "") + strlen(fn->name ? fn->name : "") + 2;
+    char *name = fl_own(fl, malloc(nl));
+    int bad = !cp || !in || !out || !at || !name;
+    if (!bad) {
+      *cp = *fn;
+      snprintf(name, nl, "%s/%s", n->name ? n->name : "", fn->name ? fn->name : "");
+      cp->name = name, cp->input = in, cp->output = out, cp->attribute = at, cp->n_attribute = 0;
+      for (size_t i = 0; i < fn->n_input && !bad; i++) bad = !(in[i] = fn_name(fl, f, n, prefix, fn->input[i]));
+      for (size_t i = 0; i < fn->n_output && !bad; i++) bad = !(out[i] = fn_name(fl, f, n, prefix, fn->output[i]));
+      for (size_t i = 0; i < fn->n_attribute && !bad; i++) {
+        Onnx__AttributeProto *a = fn->attribute[i];
+        if (!a->ref_attr_name || !a->ref_attr_name[0]) { at[cp->n_attribute++] = a; continue; }
+        const Onnx__AttributeProto *v = attr(n, a->ref_attr_name);
+        if (!v) continue; /* not given by the call: the op's default */
+        Onnx__AttributeProto *ac = fl_own(fl, malloc(sizeof *ac));
+        if (!(bad = !ac)) *ac = *v, ac->name = a->name, at[cp->n_attribute++] = ac;
+      }
+    }
+    if (bad) { ERR(c, "out of memory"), fl->failed = 1; return; }
+    inline_node(c, m, fl, cp, depth + 1);
+  }
+}
+
 static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, const char *weights) {
   const Onnx__GraphProto *g = m->graph;
   char b[NAME_SHOWN + 4];
@@ -1627,9 +1733,13 @@ static int translate(Ctx *c, const Onnx__ModelProto *m, const char *model_name, 
   if (!nused && !c->nerr) ERR(c, "the graph has no input");
   if (c->nerr) return 1;
   int unsupported = 0;
-  char *live = liveness(g);
-  if (!live) return ERR(c, "out of memory"), 1;
-  for (size_t k = 0; k < g->n_node; k++) unsupported += node(c, (int)k, g->node[k], live[k]);
+  Inlined *fl = &c->fl; /* freed with the values, which keep names from it */
+  for (size_t k = 0; k < g->n_node && !fl->failed; k++) inline_node(c, m, fl, g->node[k], 0);
+  char *live = fl->failed ? NULL : liveness(g, fl->v, fl->n);
+  if (!live) return fl->failed ? 1 : (ERR(c, "out of memory"), 1);
+  if (fl->n > g->n_node && fl->n + g->n_initializer > MAX_LOCALS && !c->use_table)
+    c->use_table = 1, fprintf(c->lua, "local T = {} -- the tensors (more than Lua's locals)\n");
+  for (size_t k = 0; k < fl->n; k++) unsupported += node(c, (int)k, fl->v[k], live[k]);
   free(live);
   if (unsupported) {
     ERR(c, "%d node%s with an op dlc import does not support yet (supported:", unsupported, unsupported > 1 ? "s" : "");
@@ -1677,6 +1787,7 @@ int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *m
   st |= fclose(c.lua) != 0;
   for (int i = 0; i < c.nvals; i++) free(c.vals[i].lua), free(c.vals[i].iv);
   free(c.vals), free(c.hash);
+  inline_free(&c.fl);
   onnx__model_proto__free_unpacked(m, NULL);
   if (st) {
     free(c.out), free_params(c.params, c.nparams);

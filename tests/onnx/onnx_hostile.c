@@ -219,6 +219,28 @@ int main(void) {
   check("softmax opset 11", &s, 0, 0, 0, "Softmax before opset 13 flattens the dims from axis on", NULL);
   kval[0] = 3, kval[1] = 1;
   OP1("Reshape", NULL, 0, 0, 2, 1), check("reshape ints", &s, 0, 0, 0, "Reshape: the new shape does not hold the input's 4 elements", NULL);
+  /* local functions (PyTorch 2.x): node 1 calls local.Act(h) -> y, whose body is
+   * LeakyRelu(X) -> Y with alpha from the call's attribute "slope" */
+  Onnx__FunctionProto fp, *fpp = &fp;
+  Onnx__NodeProto fbody, *fbodyp = &fbody, fself, *fselfp = &fself;
+  Onnx__AttributeProto ref, *refp = &ref, slope, *slopep = &slope;
+  char *fin[1] = {"X"}, *fout[1] = {"Y"};
+  onnx__function_proto__init(&fp), onnx__node_proto__init(&fbody), onnx__attribute_proto__init(&ref);
+  onnx__attribute_proto__init(&slope), onnx__node_proto__init(&fself);
+  fp.name = "Act", fp.domain = "local", fp.n_input = 1, fp.input = fin, fp.n_output = 1, fp.output = fout;
+  fp.n_node = 1, fp.node = &fbodyp;
+  fbody.name = "leaky", fbody.op_type = "LeakyRelu", fbody.n_input = 1, fbody.input = fin, fbody.n_output = 1, fbody.output = fout;
+  ref.name = "alpha", ref.ref_attr_name = "slope", fbody.n_attribute = 1, fbody.attribute = &refp;
+  slope.name = "slope", slope.has_f = 1, slope.f = 0.25f;
+#define CALL()                                                                                     \
+  base(&s), s.m.n_functions = 1, s.m.functions = &fpp, s.n1.op_type = "Act", s.n1.domain = "local", \
+            s.n1.n_attribute = 1, s.n1.attribute = &slopep
+  CALL(), check("function", &s, 0, 0, 1, "nn.LeakyReLU(0.25)(t0)  -- node 1 \"/Relu/leaky\": LeakyRelu", NULL);
+  CALL(), s.n1.n_attribute = 0, check("function default", &s, 0, 0, 1, "nn.LeakyReLU(0.01)(t0)", NULL);
+  fself = fbody, fself.op_type = "Act", fself.domain = "local", fself.n_attribute = 0, fp.node = &fselfp;
+  CALL(), check("function recursion", &s, 0, 0, 0, "h.onnx: local function Act calls functions more than 16 deep (or itself)", NULL);
+  fp.node = &fbodyp, fp.domain = "other";
+  CALL(), check("function domain", &s, 0, 0, 0, "node 1 (\"/Relu\"): op Act of domain \"local\": only the default ONNX domain", NULL);
   const char *deep = "h.onnx: not accepted: protobuf messages nested more than 64 deep (ONNX subgraphs inside subgraphs";
   check_deep("subgraphs 100000", 100000, 0, deep, NULL);
   check_deep("subgraphs 21 (65)", 21, 0, deep, NULL);
