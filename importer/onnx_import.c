@@ -523,13 +523,13 @@ static int op_gemm(Node *nd) {
   const Onnx__NodeProto *n = nd->n;
   Val *a = nd->in[0], *b = nd->in[1], *cv = nd->in[2];
   if (a->ndim != 2 || b->ndim != 2) return NERR(nd, "Gemm needs 2-D A and B");
-  if (attr_i(n, "transA", 0) || attr_f(n, "alpha", 1) != 1 || (cv && attr_f(n, "beta", 1) != 1))
-    return NERR(nd, "Gemm with transA = 1, alpha != 1 or beta != 1 is not supported yet");
-  int tb = attr_i(n, "transB", 0) != 0;
+  int ta = attr_i(n, "transA", 0) != 0, tb = attr_i(n, "transB", 0) != 0;
+  double alpha = attr_f(n, "alpha", 1), beta = cv ? attr_f(n, "beta", 1) : 1;
   int64_t k = b->dim[tb ? 1 : 0], m = b->dim[tb ? 0 : 1];
-  if (a->dim[1] != k) return NERR(nd, "Gemm: A is %lldx%lld but B gives %lld rows", (long long)a->dim[0], (long long)a->dim[1], (long long)k);
-  nd->out->ndim = 2, nd->out->dim[0] = a->dim[0], nd->out->dim[1] = m;
-  char *p = tb && !b->lua ? module_name(b, "weight") : NULL;
+  if (a->dim[ta ? 0 : 1] != k)
+    return NERR(nd, "Gemm: A is %lldx%lld but B gives %lld rows", (long long)a->dim[0], (long long)a->dim[1], (long long)k);
+  nd->out->ndim = 2, nd->out->dim[0] = a->dim[ta ? 1 : 0], nd->out->dim[1] = m;
+  char *p = tb && !ta && alpha == 1 && beta == 1 && !b->lua ? module_name(b, "weight") : NULL;
   int bias = p ? bias_of(cv, p, m) : 0;
   if (p && bias && (!cv || !cv->lua)) { /* nn.Linear, named as the state_dict names it */
     const char *x = T(nd, 0);
@@ -548,15 +548,22 @@ static int op_gemm(Node *nd) {
   Val tmp;
   if (cv && (broadcast(&tmp, nd->out, cv) || tmp.ndim != 2 || tmp.dim[0] != nd->out->dim[0] || tmp.dim[1] != m))
     return NERR(nd, "Gemm: C does not broadcast to the %lldx%lld result", (long long)nd->out->dim[0], (long long)m);
-  return assign(nd, "%s:matmul(%s%s)%s%s", x, w, tb ? ":t()" : "", cv ? " + " : "", cv ? bb : "");
+  char al[40] = "", be[40] = "";
+  if (alpha != 1) snprintf(al, sizeof al, "%.9g * ", alpha);
+  if (beta != 1) snprintf(be, sizeof be, "%.9g * ", beta);
+  return assign(nd, "%s%s%s:matmul(%s%s)%s%s%s", al, x, ta ? ":t()" : "", w, tb ? ":t()" : "", cv ? " + " : "", cv ? be : "", cv ? bb : "");
 }
 
+/* MatMul as NumPy's (both operands at least 2-D): the leading dims broadcast */
 static int op_matmul(Node *nd) {
   Val *a = nd->in[0], *b = nd->in[1];
-  if (a->ndim < 2 || b->ndim != 2 || a->dim[a->ndim - 1] != b->dim[0])
-    return NERR(nd, "MatMul: only [..., n, k] x [k, m] is supported so far");
-  same_shape(nd->out, a);
-  nd->out->dim[a->ndim - 1] = b->dim[1];
+  if (a->ndim < 2 || b->ndim < 2 || a->dim[a->ndim - 1] != b->dim[b->ndim - 2])
+    return NERR(nd, "MatMul: only operands of at least 2 dims, [..., n, k] x [..., k, m], are supported");
+  Val la = *a, lb = *b;
+  la.ndim -= 2, lb.ndim -= 2;
+  if (broadcast(nd->out, &la, &lb)) return NERR(nd, "MatMul: the leading dims do not broadcast");
+  nd->out->dim[nd->out->ndim++] = a->dim[a->ndim - 2];
+  nd->out->dim[nd->out->ndim++] = b->dim[b->ndim - 1];
   const char *x = T(nd, 0), *w = T(nd, 1);
   return !x || !w || assign(nd, "%s:matmul(%s)", x, w);
 }
@@ -1295,6 +1302,63 @@ static int op_rnn(Node *nd) {
   return 0;
 }
 
+/* Neg, Reciprocal, Softplus: one input, an expression */
+static int op_elementwise(Node *nd) {
+  const char *op = nd->n->op_type, *x;
+  same_shape(nd->out, nd->in[0]);
+  if (!(x = T(nd, 0))) return 1;
+  if (!strcmp(op, "Neg")) return assign(nd, "-%s", x);
+  if (!strcmp(op, "Reciprocal")) return assign(nd, "1 / %s", x);
+  return assign(nd, "nn.Softplus()(%s)", x);
+}
+
+/* Clip with bounds known at import (attributes before opset 11, scalar constant inputs after) */
+static int op_clip(Node *nd) {
+  double lo = -INFINITY, hi = INFINITY;
+  if (nd->c->opset < 11) {
+    lo = attr_f(nd->n, "min", -INFINITY), hi = attr_f(nd->n, "max", INFINITY);
+  } else {
+    for (int i = 1; i <= 2; i++) {
+      const Val *v = input_at(nd, (size_t)i);
+      if (!v) continue;
+      if (!v->data || v->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT || numel(v->dim, v->ndim) != 1)
+        return NERR(nd, "Clip: the bounds must be FLOAT scalars known at import");
+      *(i == 1 ? &lo : &hi) = f32_at(v->data, 0);
+    }
+  }
+  if (isnan(lo) || isnan(hi) || lo > hi) return NERR(nd, "Clip: the bounds are not numbers with min <= max");
+  if (isinf(lo) && isinf(hi)) return op_identity(nd); /* no bounds: the input */
+  same_shape(nd->out, nd->in[0]);
+  const char *x = T(nd, 0);
+  char a[40] = "nil", b[40] = "nil";
+  if (isfinite(lo)) snprintf(a, sizeof a, "%.9g", lo);
+  if (isfinite(hi)) snprintf(b, sizeof b, "%.9g", hi);
+  return !x || assign(nd, "%s:clamp(%s, %s)", x, a, b);
+}
+
+/* Sum of any number of inputs, broadcast */
+static int op_sum(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  Buf b;
+  same_shape(nd->out, nd->in[0]);
+  for (size_t i = 1; i < n->n_input; i++) {
+    const Val *v = input_at(nd, i);
+    Val tmp = *nd->out;
+    if (!v || broadcast(nd->out, &tmp, v)) return NERR(nd, "Sum: input %zu is missing or does not broadcast", i);
+  }
+  if (!buf_open(&b)) return 1;
+  int e = 0;
+  for (size_t i = 0; i < n->n_input && !e; i++) {
+    const char *vs = tensor(nd->c, input_at(nd, i), nd->k, n);
+    if (!vs) e = 1;
+    else fprintf(b.f, "%s%s", i ? " + " : "", vs);
+  }
+  char *sum = buf_close(&b);
+  e = e || !sum || assign(nd, "%s", sum);
+  free(sum);
+  return e;
+}
+
 /* The supported ops: name, number of inputs (min, max).  Anything else is listed as unsupported. */
 static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: takes INT64 values as input 0 */
   {"Gemm", 2, 3, 0}, {"MatMul", 2, 2, 0}, {"Add", 2, 2, 0}, {"Sub", 2, 2, 0}, {"Mul", 2, 2, 0}, {"Div", 2, 2, 0},
@@ -1306,6 +1370,7 @@ static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: t
   {"Identity", 1, 1, 0}, {"Dropout", 1, 3, 0}, {"Constant", 0, 0, 0}, {"Shape", 1, 1, 1}, {"Gather", 2, 2, 1},
   {"Unsqueeze", 1, 2, 1}, {"Squeeze", 1, 2, 1}, {"Concat", 1, 1000, 1}, {"Slice", 1, 5, 1}, {"Cast", 1, 1, 1},
   {"LayerNormalization", 2, 3, 0}, {"ConvTranspose", 2, 3, 0}, {"LSTM", 3, 8, 0}, {"GRU", 3, 6, 0}, {"RNN", 3, 6, 0},
+  {"Neg", 1, 1, 0}, {"Reciprocal", 1, 1, 0}, {"Softplus", 1, 1, 0}, {"Clip", 1, 3, 0}, {"Sum", 1, 1000, 0},
 };
 
 static int dispatch(Node *nd) {
@@ -1335,6 +1400,9 @@ static int dispatch(Node *nd) {
   if (!strcmp(op, "LayerNormalization")) return op_layernorm(nd);
   if (!strcmp(op, "ConvTranspose")) return op_convtranspose(nd);
   if (rnn_kind(op)) return op_rnn(nd);
+  if (!strcmp(op, "Neg") || !strcmp(op, "Reciprocal") || !strcmp(op, "Softplus")) return op_elementwise(nd);
+  if (!strcmp(op, "Clip")) return op_clip(nd);
+  if (!strcmp(op, "Sum")) return op_sum(nd);
   if (!strcmp(op, "Relu")) return op_unary(nd, "relu");
   if (!strcmp(op, "Sigmoid")) return op_unary(nd, "sigmoid");
   if (!strcmp(op, "Tanh")) return op_unary(nd, "tanh");
