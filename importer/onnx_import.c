@@ -415,6 +415,7 @@ static void same_shape(Val *out, const Val *in) {
  * -1) in PyTorch): with static shapes every such value is known here, computed into Val.iv, and
  * never becomes a tensor of the model. */
 #define MAX_IVALS 4096 /* elements of a computed INT64 value: shapes, not data */
+#define INT_TENSOR 1000 /* Val.elem of an integer graph input: a tensor of indices, not a value */
 
 static int is_ints(const Val *v) {
   return v && v->known && v->elem == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && (v->iv || v->data);
@@ -776,6 +777,26 @@ static int op_gather(Node *nd) {
   const Val *x = nd->in[0], *ix = nd->in[1];
   int64_t ax = axis_of(nd, attr_i(nd->n, "axis", 0), x->ndim);
   if (ax < 0) return 1;
+  if (ix->elem == INT_TENSOR) { /* rows of an initializer "P.weight" by an input's indices: nn.Embedding */
+    Val *w = nd->in[0];
+    char *p = w->lua ? NULL : module_name(w, "weight");
+    if (!p || w->ndim != 2 || ax != 0 || ix->ndim + 1 > RT_MAX_DIMS) {
+      free(p);
+      return NERR(nd, "Gather by an integer input: only the rows (axis 0) of a 2-D initializer named \"<module>.weight\" "
+                      "used once (nn.Embedding, as torch.onnx.export names it)");
+    }
+    Val *o = nd->out;
+    same_shape(o, ix);
+    o->dim[o->ndim++] = w->dim[1];
+    const char *is = T(nd, 1);
+    char wn[256];
+    snprintf(wn, sizeof wn, "%s.weight", p);
+    int e = !is || add_param(nd->c, w, wn) ||
+            assign(nd, "nn.Embedding(%lld, %lld, {name = \"%s\"})(%s)", (long long)w->dim[0], (long long)w->dim[1], p, is);
+    w->lua = strdup("-");
+    free(p);
+    return e;
+  }
   int64_t *k = ints_of(nd, ix, "the indices");
   if (!k) return 1;
   int64_t ni = numel(ix->dim, ix->ndim), size = x->dim[ax];
@@ -1551,6 +1572,11 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
     if (i > 0 && !nd.in[i] && n->input[i][0]) return 0;
   if (nd.in[0] && is_ints(nd.in[0]) && !OPS[op].ints)
     return err_node(c, k, n, "%s of INT64 values is not supported", n->op_type), 0;
+  for (size_t i = 0; i < n->n_input; i++) {
+    const Val *v = input_at(&nd, i);
+    if (v && v->elem == INT_TENSOR && (strcmp(n->op_type, "Gather") || i != 1))
+      return err_node(c, k, n, "%s: input %zu is an integer input: dlc takes those only as Gather's indices (an embedding)", n->op_type, i), 0;
+  }
   dispatch(&nd);
   return 0;
 }
@@ -1607,8 +1633,10 @@ static int graph_input(Ctx *c, const Onnx__ValueInfoProto *in, char **used, int 
   const Onnx__TypeProto *t = in->type;
   if (!t || t->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || !t->tensor_type || !t->tensor_type->shape)
     return ERR(c, "input \"%s\" is not a tensor of known rank", nm), 1;
-  if (t->tensor_type->elem_type != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
-    return ERR(c, "input \"%s\" has element type %d: only FLOAT (1) is supported so far", nm, (int)t->tensor_type->elem_type), 1;
+  int et = t->tensor_type->elem_type;
+  int ints = et == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 || et == ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
+  if (et != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT && !ints)
+    return ERR(c, "input \"%s\" has element type %d: only FLOAT (1), and INT64 (7) or INT32 (6) indices, are supported", nm, et), 1;
   const Onnx__TensorShapeProto *s = t->tensor_type->shape;
   Val *v = define(c, in->name);
   if (!v) return ERR(c, "input \"%s\" is defined twice", nm), 1;
@@ -1642,7 +1670,8 @@ static int graph_input(Ctx *c, const Onnx__ValueInfoProto *in, char **used, int 
   used[nused] = id;
   fprintf(c->lua, "local %s = dlc.input(\"%s\", ", id, id);
   shape_lua(c->lua, v);
-  fprintf(c->lua, ")  -- graph input \"");
+  if (ints) v->elem = INT_TENSOR; /* indices (nn.Embedding): int32 in dlc */
+  fprintf(c->lua, "%s)  -- graph input \"", ints ? ", {dtype = \"int\"}" : "");
   rt_fputs_escaped(in->name, RT_ESC_LINE, c->lua);
   fprintf(c->lua, "\"\n");
   return !(v->lua = strdup(id));

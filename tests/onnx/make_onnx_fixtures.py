@@ -145,10 +145,24 @@ class RNNClassifier(nn.Module):
         return self.fc(out[-1])
 
 
-def export(name, model, shape, seed, scale=1.0, opset=13, dynamic_batch=False):
+class Embed(nn.Module):
+    """int64 tokens [N, T] (a graph input) -> Gather(emb.weight, tokens) -> mean over T -> Linear"""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, t):
+        return self.fc(self.emb(t).mean(1))
+
+
+def export(name, model, shape, seed, scale=1.0, opset=13, dynamic_batch=False, tokens=0):
     torch.manual_seed(seed)
     model.eval()
     x = torch.rand(*shape) * scale - (scale - 1) / 2  # scale 1: U(0, 1); 4: U(-1.5, 2.5)
+    if tokens:  # int64 indices below tokens
+        x = torch.randint(0, tokens, shape)
     path = os.path.join(OUT, name + ".onnx")
     # PRESERVE: batch norm stays a BatchNormalization (eval would fold it into the convolution)
     torch.onnx.export(model, (x,), path, export_params=True, do_constant_folding=False,
@@ -156,7 +170,7 @@ def export(name, model, shape, seed, scale=1.0, opset=13, dynamic_batch=False):
                       training=torch.onnx.TrainingMode.PRESERVE,
                       dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}} if dynamic_batch else None)
     with torch.no_grad():
-        y = model.double()(x.double())
+        y = model.double()(x if tokens else x.double())
     st_write(os.path.join(OUT, name + ".expect.safetensors"), [("input.x", x), ("output", y)])
 
 
@@ -202,6 +216,8 @@ def main():
     # LeNet with a dynamic batch ("batch"): dlc import --batch B; README trains it on Fashion-MNIST
     torch.manual_seed(8)
     export("lenet_dyn", LeNet(), (2, 1, 28, 28), 20, dynamic_batch=True)
+    torch.manual_seed(9)
+    export("embed", Embed(), (2, 5), 21, tokens=10)
     torch.manual_seed(6)
     lstm = RNNClassifier("LSTM", False)
     export("lstm", lstm, (6, 2, 4), 17, scale=2.0)

@@ -182,6 +182,9 @@ int main(void) {
   shape = "x=4,0", check("--shape zero", &s, 0, 0, 0, "--shape x=4,0: the dims must be 1 to 8 sizes", NULL);
   shape = "y=4,3", check("--shape other", &s, 0, 0, 0, "give --batch B or --shape x=D1,D2,...", NULL);
   shape = NULL;
+  base(&s), s.tt.elem_type = 7;
+  check("int input", &s, 0, 0, 0, "node 0 (\"/fc/Gemm\"): Gemm: input 0 is an integer input: dlc takes those only as Gather's indices", NULL);
+  base(&s), s.tt.elem_type = 11, check("double input", &s, 0, 0, 0, "input \"x\" has element type 11: only FLOAT (1), and INT64", NULL);
   base(&s), s.w.n_float_data = 5, check("short data", &s, 0, 0, 0, "tensor \"fc.weight\": 5 values for a shape of 6", NULL);
   base(&s), s.w.data_type = 11, check("wrong type", &s, 0, 0, 0, "data type 11: only FLOAT (1) and INT64 (7)", NULL);
   base(&s), s.n0in[1] = "", check("empty B of Gemm", &s, 0, 0, 0, "node 0 (\"/fc/Gemm\"): Gemm: input 1 is required but its name is empty", NULL);

@@ -8,7 +8,8 @@
  * make_onnx_fixtures.py ("input.x" and "output", PyTorch in float64).  Loads the weights with
  * onnxnet_load (so the exported names and shapes must match the model's), runs onnxnet_forward
  * on the input and compares: per element |dlc - ref| <= 1e-5 * max(|ref|, S / 10), S the
- * largest |ref| (as tests/ref/lib_test.c).  Exits 1 on a mismatch, 2 on bad files. */
+ * largest |ref| (as tests/ref/lib_test.c).  Exits 1 on a mismatch, 2 on bad files.  Built with
+ * ONNX_INT_INPUT, the input is int32 indices (the fixture's I64 "input.x"). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,15 @@ int main(int argc, char **argv) {
   const RtTensor *x = rt_st_find(fx, "input.x"), *y = rt_st_find(fx, "output");
   if (!x || !y || rt_tensor_numel(x) != ONNXNET_X_SIZE || rt_tensor_numel(y) != ONNXNET_OUTPUT_SIZE)
     return fprintf(stderr, "%s: no input.x and output of the model's sizes\n", argv[2]), 2;
-  static float in[ONNXNET_X_SIZE], out[ONNXNET_OUTPUT_SIZE];
+  static float out[ONNXNET_OUTPUT_SIZE];
+#ifdef ONNX_INT_INPUT
+  static int32_t in[ONNXNET_X_SIZE];
+  if (x->dtype != RT_I64) return fprintf(stderr, "%s: input.x is not I64\n", argv[2]), 2;
+  for (int64_t i = 0; i < ONNXNET_X_SIZE; i++) in[i] = (int32_t)((const int64_t *)x->data)[i];
+#else
+  static float in[ONNXNET_X_SIZE];
   for (int64_t i = 0; i < ONNXNET_X_SIZE; i++) in[i] = (float)at(x, i);
+#endif
   onnxnet_forward(&m, in, out);
   double scale = 0, use = 0;
   for (int64_t i = 0; i < ONNXNET_OUTPUT_SIZE; i++) scale = fmax(scale, fabs(at(y, i)));
