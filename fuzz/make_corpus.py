@@ -232,7 +232,7 @@ def onnx_corpus():
             "resbn": {8: 3, 10: 2}, "ops": {},
             # lstm: hidden 5 (20 gate rows) -> 3 (12); the Slice nodes that make W, R, B are not
             # translated (weights read by name), so their offsets may stay
-            "lstm": {5: 3, 20: 12}, "deconv": {}}
+            "lstm": {5: 3, 20: 12}, "deconv": {}, "embed": {}}
     for name, dims_map in maps.items():
         small = shrink_onnx(fixture("tests", "onnx", "fixtures", name + ".onnx"), dims_map)
         put(d, name + "-small.onnx", small)
