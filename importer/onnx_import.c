@@ -1222,17 +1222,58 @@ static float *onnx_gates(const Val *v, const RnnKind *rk, int64_t d, int64_t h, 
   return r;
 }
 
+/* The layer of a recurrent node: "/P/LSTM" 0, "/P/LSTM_k" k (PyTorch exports a multi-layer
+ * module as one node per layer); -1 for another name. */
+static int rnn_layer(const Onnx__NodeProto *n) {
+  const char *last = n->name ? strrchr(n->name, '/') : NULL;
+  size_t kl = n->op_type ? strlen(n->op_type) : 0;
+  if (!last || !kl || strncmp(++last, n->op_type, kl)) return -1;
+  if (!last[kl]) return 0;
+  char *end;
+  long v = last[kl] == '_' && last[kl + 1] >= '1' && last[kl + 1] <= '9' ? strtol(last + kl + 1, &end, 10) : -1;
+  return v < 1 || v > 64 || *end ? -1 : (int)v;
+}
+
+/* The node of layer `layer` of n's module (same scope, same op) among nodes[0..nn); NULL if none */
+static const Onnx__NodeProto *rnn_sibling(Onnx__NodeProto *const *nodes, size_t nn, const Onnx__NodeProto *n, int layer) {
+  size_t sl = (size_t)(strrchr(n->name, '/') - n->name);
+  for (size_t k = 0; k < nn; k++) {
+    const Onnx__NodeProto *o = nodes[k];
+    if (o->op_type && !strcmp(o->op_type, n->op_type) && o->name && strlen(o->name) > sl && !strncmp(o->name, n->name, sl + 1) &&
+        !strchr(o->name + sl + 1, '/') && rnn_layer(o) == layer)
+      return o;
+  }
+  return NULL;
+}
+
 static int op_rnn(Node *nd) {
   Ctx *c = nd->c;
   const Onnx__NodeProto *n = nd->n;
   const RnnKind *rk = rnn_kind(n->op_type);
   const Val *x = nd->in[0], *w = nd->in[1], *r = nd->in[2], *b = input_at(nd, 3);
+  /* a multi-layer module: its last layer's node translates the whole module, reading layer 0's
+   * input (liveness leaves the layers before and the nodes between them out) */
+  int layer = rnn_layer(n), layers = layer + 1;
+  if (layer >= 0) {
+    for (int l = layer + 1; l <= 64 && rnn_sibling(c->fl.v, c->fl.n, n, l); l++) layers = l + 1;
+    if (layers > layer + 1)
+      return NERR(nd, "%s: layer %d of a %d-layer module is used directly: only the last layer's outputs are supported", rk->kind,
+                  layer, layers);
+    for (int l = 0; l < layer; l++)
+      if (!rnn_sibling(c->fl.v, c->fl.n, n, l)) return NERR(nd, "%s: layer %d of this module has no node", rk->kind, l);
+    if (layer > 0) {
+      int xi = find(c, rnn_sibling(c->fl.v, c->fl.n, n, 0)->input[0]);
+      x = xi >= 0 ? &c->vals[xi] : NULL;
+      if (!x || !x->known || x->elem == INT_TENSOR) return NERR(nd, "%s: the first layer's input is not known", rk->kind);
+    }
+  }
   int64_t h = attr_i(n, "hidden_size", 0);
   const Onnx__AttributeProto *dir = attr(n, "direction");
   int bidir = dir && dir->has_s && dir->s.len == 13 && !memcmp(dir->s.data, "bidirectional", 13);
   if (dir && dir->has_s && !bidir && !(dir->s.len == 7 && !memcmp(dir->s.data, "forward", 7)))
     return NERR(nd, "%s: only direction forward or bidirectional is supported", rk->kind);
   int64_t dn = bidir ? 2 : 1, t = x->dim[0], nb = x->dim[1], in = x->dim[2], gh = rk->gates * h;
+  if (x->ndim != 3) return NERR(nd, "%s: only [T, N, I] inputs are supported", rk->kind);
   const char *act = NULL;
   const Onnx__AttributeProto *acts = attr(n, "activations");
   if (x->ndim != 3 || h < 1 || h > MAX_DIM || attr_i(n, "layout", 0) || input_at(nd, 4) || attr(n, "clip") ||
@@ -1253,25 +1294,28 @@ static int op_rnn(Node *nd) {
   int64_t wd[3] = {dn, gh, in}, rd[3] = {dn, gh, h}, bd[2] = {dn, 2 * gh};
   char *p = scope_name(n);
   if (!p) return NERR(nd, "%s: the node's name does not give a module name (\"/<module>/%s\" as torch.onnx.export names it)", rk->kind, rk->kind);
-  const char *last = strrchr(n->name, '/') + 1;
-  if (strcmp(last, rk->kind)) {
+  if (layer < 0) {
     free(p);
-    return NERR(nd, "%s: a second %s in one module (a multi-layer %s) is not supported yet: export each layer as its own module",
-                rk->kind, rk->kind, rk->kind);
+    return NERR(nd, "%s: the node's name does not give a layer (\"/<module>/%s\" or \"/<module>/%s_<k>\")", rk->kind, rk->kind, rk->kind);
   }
-  /* the parameters, by PyTorch's names: from the initializers of those names, else from W, R, B */
-  static const char *base[4] = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"};
+  /* the parameters, by PyTorch's names: from the initializers of those names, else (one layer)
+   * from W, R, B */
+  static const char *base[4] = {"weight_ih_l", "weight_hh_l", "bias_ih_l", "bias_hh_l"};
   int e = 0;
+  for (int l = 0; l < layers && !e; l++)
   for (int64_t d = 0; d < dn && !e; d++) {
     for (int q = 0; q < (b ? 4 : 2) && !e; q++) {
       char nm[300];
-      snprintf(nm, sizeof nm, "%s.%s%s", p, base[q], d ? "_reverse" : "");
-      int64_t dims[2] = {gh, q == 0 ? in : h};
+      snprintf(nm, sizeof nm, "%s.%s%d%s", p, base[q], l, d ? "_reverse" : "");
+      int64_t dims[2] = {gh, q == 0 ? (l ? dn * h : in) : h};
       Val *v = init_named(c, nm, q < 2 ? 2 : 1, dims);
       const Val *src = q == 0 ? w : q == 1 ? r : b;
       if (v) {
         e = add_param(c, v, nm);
         v->lua = strdup("-");
+      } else if (layers > 1) {
+        e = NERR(nd, "%s: no initializer \"%s\" of shape [%lld%s%lld] (a multi-layer module's weights are read by name)", rk->kind,
+                 nm, (long long)dims[0], q < 2 ? ", " : "", q < 2 ? (long long)dims[1] : 0LL);
       } else if (!src->data || src->constant || src->elem != ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT) {
         e = NERR(nd, "%s: no initializer \"%s\", and %s is not an initializer", rk->kind, nm, q == 0 ? "W" : q == 1 ? "R" : "B");
       } else if (q == 0 ? memcmp(w->dim, wd, sizeof wd) || w->ndim != 3 : q == 1 ? memcmp(r->dim, rd, sizeof rd) || r->ndim != 3
@@ -1289,12 +1333,13 @@ static int op_rnn(Node *nd) {
   const Val *h0 = input_at(nd, 5), *c0 = input_at(nd, 6);
   if (!e && ((h0 && !h0->zeros) || (c0 && !c0->zeros)))
     e = NERR(nd, "%s: initial states other than zeros are not supported yet", rk->kind);
-  const char *xs = e ? NULL : T(nd, 0);
+  const char *xs = e ? NULL : tensor(c, (Val *)x, nd->k, n);
   if (e || !xs) { free(p); return 1; }
-  char rv[32];
+  char rv[32], nl[32] = "";
   snprintf(rv, sizeof rv, c->use_table ? "T.r%d" : "r%d", nd->k);
-  fprintf(c->lua, "%s%s = {nn.%s(%lld, %lld, {%s%s%sname = \"%s\"})(%s)}  -- node %d \"", c->use_table ? "" : "local ", rv,
-          rk->kind, (long long)in, (long long)h, bidir ? "bidirectional = true, " : "", b ? "" : "bias = false, ",
+  if (layers > 1) snprintf(nl, sizeof nl, "num_layers = %d, ", layers);
+  fprintf(c->lua, "%s%s = {nn.%s(%lld, %lld, {%s%s%s%sname = \"%s\"})(%s)}  -- node %d \"", c->use_table ? "" : "local ", rv,
+          rk->kind, (long long)in, (long long)h, nl, bidir ? "bidirectional = true, " : "", b ? "" : "bias = false, ",
           act ? "nonlinearity = \"relu\", " : "", p, xs, nd->k);
   rt_fputs_escaped(n->name, RT_ESC_LINE, c->lua);
   fprintf(c->lua, "\": %s\n", rk->kind);
@@ -1316,6 +1361,8 @@ static int op_rnn(Node *nd) {
       o->ndim = 3, memcpy(o->dim, sd, sizeof sd);
       if (i == 2 && strcmp(rk->kind, "LSTM")) return NERR(nd, "%s has no cell state", rk->kind);
       snprintf(ex, sizeof ex, !strcmp(rk->kind, "LSTM") ? "%s[2][%zu]" : "%s[2]", rv, i);
+      if (layers > 1) /* the module's states are [D * layers, N, H]: the last layer's */
+        snprintf(ex + strlen(ex), sizeof ex - strlen(ex), ":narrow(1, %lld, %lld)", (long long)(layers - 1) * dn + 1, (long long)dn);
     }
     o->known = 1;
     if (!(o->lua = strdup(ex))) return 1;
@@ -1503,14 +1550,17 @@ static int ns_add(NameSet *ns, const char *name) {
 static char *liveness(const Onnx__GraphProto *g, Onnx__NodeProto *const *nodes, size_t nn) {
   char *live = calloc(nn + 1, 1);
   NameSet ns = {0};
-  int bad = !live;
+  int bad = !live, searches = 0;
   for (size_t i = 0; !bad && i < g->n_output; i++) bad = g->output[i]->name && ns_add(&ns, g->output[i]->name);
   for (size_t k = nn; !bad && k-- > 0;) {
     const Onnx__NodeProto *n = nodes[k];
     for (size_t i = 0; i < n->n_output && !live[k]; i++) live[k] = (char)ns_has(&ns, n->output[i]);
     int rnn = live[k] && n->op_type && rnn_kind(n->op_type);
+    /* the last layer of a multi-layer module needs the first layer's input (op_rnn) */
+    const Onnx__NodeProto *first = rnn && rnn_layer(n) > 0 && searches++ < 256 ? rnn_sibling(nodes, nn, n, 0) : NULL;
+    if (first && first->n_input) bad = ns_add(&ns, first->input[0]);
     for (size_t i = 0; live[k] && i < n->n_input && !bad; i++)
-      if (!rnn || i == 0) bad = ns_add(&ns, n->input[i]);
+      if (!rnn || (i == 0 && !first)) bad = ns_add(&ns, n->input[i]);
   }
   free(ns.s);
   if (bad) free(live), live = NULL;
@@ -1535,7 +1585,7 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
     } else {
       if (i < 3) nd.in[i] = &c->vals[v];
       /* a recurrent layer reads its weights by name, not from W, R, B (see op_rnn) */
-      if (i == 0 || !rnn_kind(n->op_type)) poisoned |= !c->vals[v].known;
+      if ((i == 0 && !(rnn_kind(n->op_type) && rnn_layer(n) > 0)) || !rnn_kind(n->op_type)) poisoned |= !c->vals[v].known;
     }
   }
   for (size_t i = 0; i < n->n_output; i++) {

@@ -135,9 +135,9 @@ class RNNClassifier(nn.Module):
     GRU) exported with the Slice/Concat nodes that make W, R, B from weight_ih_l0 ... and the
     Expand that makes the zero initial states"""
 
-    def __init__(self, kind, bidirectional):
+    def __init__(self, kind, bidirectional, layers=1):
         super().__init__()
-        self.rnn = getattr(nn, kind)(4, 5, bidirectional=bidirectional)
+        self.rnn = getattr(nn, kind)(4, 5, bidirectional=bidirectional, num_layers=layers)
         self.fc = nn.Linear(10 if bidirectional else 5, 3)
 
     def forward(self, x):
@@ -224,6 +224,9 @@ def main():
     train_steps("lstm", lstm, (6, 2, 4), 18, nn.functional.cross_entropy, 0.5, 3, batch_dim=1)
     torch.manual_seed(7)
     export("gru_bi", RNNClassifier("GRU", True), (5, 3, 4), 19, scale=2.0)
+    # two layers: one ONNX node per layer ("/rnn/LSTM", "/rnn/LSTM_1"), imported as one module
+    torch.manual_seed(10)
+    export("lstm2_bi", RNNClassifier("LSTM", True, layers=2), (5, 2, 4), 22, scale=2.0)
     torch.manual_seed(4)
     export("ops", Ops(), (2, 3, 6), 14, scale=4.0)
 
