@@ -177,7 +177,7 @@ def export(name, model, shape, seed, scale=1.0, opset=13, dynamic_batch=False, t
 NSTEPS = 3
 
 
-def train_steps(name, model, shape, seed, loss_fn, lr, classes, batch_dim=0):
+def train_steps(name, model, shape, seed, loss_fn, lr, classes, batch_dim=0, train_mode=True):
     """PyTorch training the exported module (train mode: batch statistics, running statistics
     updated) for NSTEPS plain SGD steps on one batch: fixtures/<name>.train.safetensors holds
     input.x, input.target (int32), losses and after.<state_dict name> (parameters and batch norm
@@ -185,7 +185,7 @@ def train_steps(name, model, shape, seed, loss_fn, lr, classes, batch_dim=0):
     torch.manual_seed(seed)
     x = torch.rand(*shape, dtype=torch.float64)
     t = torch.randint(0, classes, (shape[batch_dim],), dtype=torch.int64)
-    m = model.double().train()
+    m = model.double().train(train_mode)
     opt = torch.optim.SGD(m.parameters(), lr=lr)
     losses = []
     for _ in range(NSTEPS):
@@ -203,9 +203,11 @@ def train_steps(name, model, shape, seed, loss_fn, lr, classes, batch_dim=0):
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(1)
-    export("mlp", MLP(), (4, 1, 28, 28), 11)
+    mlp = MLP()
+    export("mlp", mlp, (4, 1, 28, 28), 11)
     torch.manual_seed(2)
-    export("lenet", LeNet(), (2, 1, 28, 28), 12)
+    lenet = LeNet()
+    export("lenet", lenet, (2, 1, 28, 28), 12)
     torch.manual_seed(3)
     resbn = ResBN()
     export("resbn", resbn, (2, 1, 8, 8), 13)
@@ -222,6 +224,10 @@ def main():
     lstm = RNNClassifier("LSTM", False)
     export("lstm", lstm, (6, 2, 4), 17, scale=2.0)
     train_steps("lstm", lstm, (6, 2, 4), 18, nn.functional.cross_entropy, 0.5, 3, batch_dim=1)
+    # the MLP in eval mode (its Dropout is not in the eval export), cross_entropy on its sigmoid
+    # outputs (unusual but valid: the same loss on both sides)
+    train_steps("mlp", mlp, (4, 1, 28, 28), 23, nn.functional.cross_entropy, 0.5, 10, train_mode=False)
+    train_steps("lenet", lenet, (2, 1, 28, 28), 24, nn.functional.cross_entropy, 0.1, 10)
     torch.manual_seed(7)
     export("gru_bi", RNNClassifier("GRU", True), (5, 3, 4), 19, scale=2.0)
     # two layers: one ONNX node per layer ("/rnn/LSTM", "/rnn/LSTM_1"), imported as one module
