@@ -1575,6 +1575,7 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
     return err_node(c, k, n, "op type or node name missing or too long"), 0;
   if (n->domain && n->domain[0] && strcmp(n->domain, "ai.onnx"))
     return err_node(c, k, n, "op %s of domain \"%s\": only the default ONNX domain is supported", shown(n->op_type, b), shown(n->domain, b2)), 1;
+  int in_at[3] = {-1, -1, -1}, out_at = -1; /* indices: define() below may move c->vals */
   for (size_t i = 0; i < n->n_input; i++) {
     if (!n->input[i][0]) continue; /* an optional input left out */
     int v = find(c, n->input[i]);
@@ -1583,7 +1584,7 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
                "(the nodes must be in topological order, without cycles)", shown(n->input[i], b));
       poisoned = 1;
     } else {
-      if (i < 3) nd.in[i] = &c->vals[v];
+      if (i < 3) in_at[i] = v;
       /* a recurrent layer reads its weights by name, not from W, R, B (see op_rnn) */
       if ((i == 0 && !(rnn_kind(n->op_type) && rnn_layer(n) > 0)) || !rnn_kind(n->op_type)) poisoned |= !c->vals[v].known;
     }
@@ -1592,8 +1593,10 @@ static int node(Ctx *c, int k, const Onnx__NodeProto *n, int live) {
     if (!n->output[i][0]) continue;
     Val *v = strlen(n->output[i]) > MAX_NAME ? NULL : define(c, n->output[i]);
     if (!v) { err_node(c, k, n, "output \"%s\" is defined twice (or too long)", shown(n->output[i], b)); return 0; }
-    if (i == 0) nd.out = v;
+    if (i == 0) out_at = (int)(v - c->vals);
   }
+  for (int i = 0; i < 3; i++) nd.in[i] = in_at[i] >= 0 ? &c->vals[in_at[i]] : NULL;
+  nd.out = out_at >= 0 ? &c->vals[out_at] : NULL;
   if (nd.out) { /* zeros flow through what PyTorch uses to make a zero initial state */
     const char *o = n->op_type;
     const Onnx__AttributeProto *a = attr(n, "value");
