@@ -1036,7 +1036,68 @@ static int op_reduce(Node *nd, const char *method) {
     if (!mark[d] || keep) o->dim[o->ndim++] = mark[d] ? 1 : x->dim[d];
   if (!o->ndim) return NERR(nd, "%s to a scalar is not supported (keepdims = 0 over every axis)", nd->n->op_type);
   const char *xs = T(nd, 0);
-  return !xs || assign(nd, "%s:%s({%s}, %s)", xs, method, list, keep ? "true" : "false");
+  if (!xs) return 1;
+  if (strcmp(method, "max") && strcmp(method, "min")) return assign(nd, "%s:%s({%s}, %s)", xs, method, list, keep ? "true" : "false");
+  /* max and min take one dim: one call per axis, keeping them, then the shape */
+  Buf b;
+  if (!buf_open(&b)) return 1;
+  fputs(xs, b.f);
+  for (int d = 0; d < x->ndim; d++)
+    if (mark[d]) fprintf(b.f, ":%s(%d, true)", method, d + 1);
+  if (!keep) {
+    fputs(":reshape(", b.f);
+    for (int d = 0; d < o->ndim; d++) fprintf(b.f, "%s%lld", d ? ", " : "", (long long)o->dim[d]);
+    fputc(')', b.f);
+  }
+  char *e = buf_close(&b);
+  int r = !e || assign(nd, "%s", e);
+  free(e);
+  return r;
+}
+
+/* Split along axis into parts given (attribute before opset 13, input after) or equal
+ * (num_outputs, opset 18, or the number of outputs): each output x:narrow */
+static int op_split(Node *nd) {
+  const Onnx__NodeProto *n = nd->n;
+  const Val *x = nd->in[0];
+  int64_t ax = axis_of(nd, attr_i(n, "axis", 0), x->ndim), parts[64];
+  if (ax < 0) return 1;
+  size_t no = n->n_output;
+  if (no < 1 || no > 64) return NERR(nd, "Split: 1 to 64 outputs are supported");
+  const Onnx__AttributeProto *a = attr(n, "split");
+  const Val *sv = input_at(nd, 1);
+  int64_t size = x->dim[ax], sum = 0;
+  if (a || sv) {
+    int64_t *v = sv ? ints_of(nd, sv, "split") : NULL;
+    size_t cnt = sv ? (size_t)numel(sv->dim, sv->ndim) : a->n_ints;
+    if (sv && !v) return 1;
+    if (cnt != no) { free(v); return NERR(nd, "Split: %zu sizes for %zu outputs", cnt, no); }
+    for (size_t i = 0; i < no; i++) parts[i] = sv ? v[i] : a->ints[i];
+    free(v);
+  } else {
+    int64_t step = (size + (int64_t)no - 1) / (int64_t)no; /* as torch.chunk / ONNX: the last may be smaller */
+    for (size_t i = 0; i < no; i++) parts[i] = size - (int64_t)i * step < step ? size - (int64_t)i * step : step;
+  }
+  for (size_t i = 0; i < no; i++) {
+    if (parts[i] < 1 || parts[i] > size) return NERR(nd, "Split: part %zu has size %lld", i, (long long)parts[i]);
+    sum += parts[i];
+  }
+  if (sum != size) return NERR(nd, "Split: the parts sum to %lld, the axis has %lld", (long long)sum, (long long)size);
+  const char *xs = T(nd, 0);
+  if (!xs) return 1;
+  for (size_t i = 0, at = 0; i < no; at += (size_t)parts[i], i++) {
+    if (!n->output[i][0]) continue;
+    int vi = find(nd->c, n->output[i]);
+    if (vi < 0) continue;
+    Val *o = &nd->c->vals[vi];
+    same_shape(o, x);
+    o->dim[ax] = parts[i];
+    char ex[256];
+    snprintf(ex, sizeof ex, "%s:narrow(%lld, %zu, %lld)", xs, (long long)ax + 1, at + 1, (long long)parts[i]);
+    o->known = 1;
+    if (!(o->lua = strdup(ex))) return 1;
+  }
+  return 0;
 }
 
 /* BatchNormalization with PyTorch's names (P.weight, P.bias, P.running_mean, P.running_var)
@@ -1439,6 +1500,7 @@ static const struct { const char *op; int min, max, ints; } OPS[] = { /* ints: t
   {"Unsqueeze", 1, 2, 1}, {"Squeeze", 1, 2, 1}, {"Concat", 1, 1000, 1}, {"Slice", 1, 5, 1}, {"Cast", 1, 1, 1},
   {"LayerNormalization", 2, 3, 0}, {"ConvTranspose", 2, 3, 0}, {"LSTM", 3, 8, 0}, {"GRU", 3, 6, 0}, {"RNN", 3, 6, 0},
   {"Neg", 1, 1, 0}, {"Reciprocal", 1, 1, 0}, {"Softplus", 1, 1, 0}, {"Clip", 1, 3, 0}, {"Sum", 1, 1000, 0},
+  {"ReduceMax", 1, 2, 0}, {"ReduceMin", 1, 2, 0}, {"Split", 1, 2, 0},
 };
 
 static int dispatch(Node *nd) {
@@ -1458,6 +1520,9 @@ static int dispatch(Node *nd) {
   if (!strcmp(op, "Transpose")) return op_transpose(nd);
   if (!strcmp(op, "GlobalAveragePool") || !strcmp(op, "ReduceMean")) return op_reduce(nd, "mean");
   if (!strcmp(op, "ReduceSum")) return op_reduce(nd, "sum");
+  if (!strcmp(op, "ReduceMax")) return op_reduce(nd, "max");
+  if (!strcmp(op, "ReduceMin")) return op_reduce(nd, "min");
+  if (!strcmp(op, "Split")) return op_split(nd);
   if (!strcmp(op, "BatchNormalization")) return op_batchnorm(nd);
   if (!strcmp(op, "Shape")) return op_shape(nd);
   if (!strcmp(op, "Gather")) return op_gather(nd);

@@ -220,6 +220,9 @@ int main(void) {
   check("concat mixed", &s, 0, 0, 0, "Concat of INT64 values and tensors", NULL);
   OP1("Softmax", NULL, 0, 0, 1, 1), s.ops.version = 11, at.name = "axis", at.n_ints = 0, at.has_i = 1, at.i = 0, s.n1.n_attribute = 1;
   check("softmax opset 11", &s, 0, 0, 0, "Softmax before opset 13 flattens the dims from axis on", NULL);
+  OP1("Split", "split", 1, 2, 1, 1), check("split sizes", &s, 0, 0, 0, "Split: 2 sizes for 1 outputs", NULL);
+  OP1("ReduceMax", "axes", 1, 1, 1, 1), check("reducemax twice", &s, 0, 0, 0, "ReduceMax: axis 1 given twice", NULL);
+  OP1("ReduceMax", "axes", 1, 0, 1, 1), check("reducemax", &s, 0, 0, 1, "t0:max(1, true):max(2, true)", NULL);
   kval[0] = 3, kval[1] = 1;
   OP1("Reshape", NULL, 0, 0, 2, 1), check("reshape ints", &s, 0, 0, 0, "Reshape: the new shape does not hold the input's 4 elements", NULL);
   /* local functions (PyTorch 2.x): node 1 calls local.Act(h) -> y, whose body is
