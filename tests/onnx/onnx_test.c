@@ -15,11 +15,8 @@
 #include <stdlib.h>
 
 #include "dlc_rt.h"
+#include "onnx_check.h"
 #include "onnxnet.h"
-
-static double at(const RtTensor *t, int64_t i) {
-  return t->dtype == RT_F64 ? ((const double *)t->data)[i] : ((const float *)t->data)[i];
-}
 
 int main(int argc, char **argv) {
   if (argc != 3) return fprintf(stderr, "usage: %s WEIGHTS FIXTURE\n", argv[0]), 2;
@@ -38,15 +35,11 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; i < ONNXNET_X_SIZE; i++) in[i] = (int32_t)((const int64_t *)x->data)[i];
 #else
   static float in[ONNXNET_X_SIZE];
-  for (int64_t i = 0; i < ONNXNET_X_SIZE; i++) in[i] = (float)at(x, i);
+  for (int64_t i = 0; i < ONNXNET_X_SIZE; i++) in[i] = (float)onnx_at(x, i);
 #endif
   onnxnet_forward(&m, in, out);
-  double scale = 0, use = 0;
-  for (int64_t i = 0; i < ONNXNET_OUTPUT_SIZE; i++) scale = fmax(scale, fabs(at(y, i)));
-  for (int64_t i = 0; i < ONNXNET_OUTPUT_SIZE; i++) {
-    double d = fabs(out[i] - at(y, i)), bound = 1e-5 * fmax(fabs(at(y, i)), scale / 10);
-    if (!(d <= use * bound)) use = bound > 0 ? d / bound : INFINITY;
-  }
+  RtTensor got = {.name = "output", .dtype = RT_F32, .ndim = 1, .shape = {ONNXNET_OUTPUT_SIZE}, .data = out};
+  double use = onnx_used(&got, y, 1e-5);
   int ok = use <= 1;
   printf("%s forward vs PyTorch: %d values, tolerance (rtol 1e-5) used %.1f%%\n", ok ? "ok  " : "FAIL",
          ONNXNET_OUTPUT_SIZE, 100 * use);
