@@ -2,11 +2,13 @@
  * importer (importer/onnx_import.c), which writes model.lua and model.safetensors beside it.
  * Exit status as dlc's: 0, 1 an error in the file (every message names it), 2 a bad command line. */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dlc_text.h"
 #include "fileio.h"
 #include "onnx_import.h"
 #include "pipeline.h"
@@ -26,7 +28,7 @@ static int bad_import(const char *msg, const char *arg) {
 int import_main(int argc, char **argv) {
   const char *in = NULL, *out = NULL;
   const char *shapes[64];
-  OnnxOptions o = {0, 0, 0, NULL, 0};
+  OnnxOptions o = {0, 0, NULL, 0};
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -60,41 +62,48 @@ int import_main(int argc, char **argv) {
   return onnx_import_file(in, out, &o, stderr);
 }
 
-/* ---- dlc MODEL.onnx -o net.c: import into a private directory, compile, weights beside net.c */
+/* ---- dlc MODEL.onnx -o net.c: translated in memory, the model file written to a private
+ * temporary directory for the pipeline, the weights beside net.c (net.safetensors) */
 
 int import_compile(Options *o) {
   const char *in = o->dsl.path, *tmp = getenv("TMPDIR");
-  char dir[4096], lua[4200], st[4200], err[512];
-  snprintf(dir, sizeof dir, "%s/dlc-onnx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir)) return fprintf(stderr, "dlc: %s: cannot make a directory for the import\n", dir), 1;
-  /* the model's name: the ONNX file's stem, as a C identifier */
+  char dir[4096], lua[4200], err[512], b1[80], b2[80];
+  /* the model's name: the ONNX file's stem, as a C identifier; the weights: net.c -> net.safetensors */
   const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
-  char *stem = strndup(base, strlen(base) - 5), *id = stem ? rt_c_ident(stem) : NULL;
-  snprintf(lua, sizeof lua, "%s/%s.lua", dir, id ? id : "model");
-  snprintf(st, sizeof st, "%s/%s.safetensors", dir, id ? id : "model");
-  free(stem), free(id);
-  OnnxOptions io = {0, 0, 1, NULL, 0};
-  int rc = onnx_import_file(in, lua, &io, stderr);
-  if (!rc) {
-    Options co = *o;
-    co.dsl.path = lua;
-    if ((rc = pipeline_run(&co)))
-      fprintf(stderr, "dlc: (the model above was imported from %s: dlc import %s -o model.lua writes it to read)\n", in, in);
+  size_t n = o->out ? strlen(o->out) : 0;
+  char *stem = strndup(base, strlen(base) - 5), *id = stem ? rt_c_ident(stem) : NULL, *w = malloc(n + 16);
+  free(stem);
+  if (!id || !w) { free(id), free(w); return fprintf(stderr, "dlc: out of memory\n"), 1; }
+  snprintf(w, n + 16, "%.*s.safetensors", (int)(n > 2 && !strcmp(o->out + n - 2, ".c") ? n - 2 : n), o->out ? o->out : "");
+  OnnxOptions io = {0, 0, NULL, 0};
+  OnnxResult r;
+  int rc = onnx_translate_file(in, id, strrchr(w, '/') ? strrchr(w, '/') + 1 : w, &io, &r, stderr);
+  free(id);
+  if (rc) return free(w), 1;
+  snprintf(dir, sizeof dir, "%s/dlc-onnx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir)) {
+    fprintf(stderr, "dlc: %s: cannot make a directory for the imported model: %s\n", rt_shown(b1, sizeof b1, dir), strerror(errno));
+    rc = 1;
+  } else {
+    snprintf(lua, sizeof lua, "%s/model.lua", dir);
+    FILE *f = fopen(lua, "w");
+    if (!f || fputs(r.lua, f) < 0 || fclose(f)) {
+      fprintf(stderr, "dlc: %s: cannot write the imported model\n", rt_shown(b1, sizeof b1, lua)), rc = 1;
+    } else {
+      Options co = *o;
+      co.dsl.path = lua;
+      if ((rc = pipeline_run(&co)))
+        fprintf(stderr, "dlc: (the model above was imported from %s: dlc import %s -o model.lua writes it to read)\n",
+                rt_shown(b1, sizeof b1, in), b1);
+    }
+    unlink(lua), rmdir(dir);
   }
-  if (!rc && o->out) { /* the weights: net.c -> net.safetensors, atomically */
-    size_t n = strlen(o->out);
-    char *w = malloc(n + 16);
-    RtStFile *f = w ? rt_st_open(st, err, sizeof err) : NULL;
-    if (w) snprintf(w, n + 16, "%.*s.safetensors", (int)(n > 2 && !strcmp(o->out + n - 2, ".c") ? n - 2 : n), o->out);
-    int cnt = f ? rt_st_count(f) : 0;
-    RtTensor *ts = f ? calloc((size_t)cnt + 1, sizeof *ts) : NULL;
-    for (int i = 0; ts && i < cnt; i++) ts[i] = *rt_st_get(f, i);
-    RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
-    if (!ts || rt_st_save(w, ts, cnt, meta, 1, err, sizeof err)) fprintf(stderr, "dlc: %s\n", ts ? err : "out of memory"), rc = 1;
-    else fprintf(stderr, "dlc: the weights of %s are in %s (m_load)\n", in, w);
-    free(ts), free(w);
-    if (f) rt_st_close(f);
+  RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
+  if (!rc && o->out) {
+    if (rt_st_save(w, r.params, r.nparams, meta, 1, err, sizeof err)) fprintf(stderr, "dlc: %s\n", err), rc = 1;
+    else fprintf(stderr, "dlc: the weights of %s are in %s (m_load)\n", rt_shown(b1, sizeof b1, in), rt_shown(b2, sizeof b2, w));
   }
-  unlink(lua), unlink(st), rmdir(dir);
+  onnx_result_free(&r);
+  free(w);
   return rc;
 }

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t len = 0;
   FILE *errs = open_memstream(&msg, &len);
   FZ_ASSERT(errs);
-  OnnxOptions o = {size & 1 ? 2 : 0, 0, 0, NULL, 0};
+  OnnxOptions o = {size & 1 ? 2 : 0, 0, NULL, 0};
   OnnxResult r;
   int rc = onnx_translate(data, size, PATH, "fuzz", "fuzz.safetensors", &o, &r, errs);
   FZ_ASSERT(fclose(errs) == 0);

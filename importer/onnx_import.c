@@ -1985,7 +1985,7 @@ static void free_params(RtTensor *p, int n) {
 
 int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *model_name,
                    const char *weights_name, const OnnxOptions *o, OnnxResult *r, FILE *errs) {
-  OnnxOptions dflt = {0, 0, 0, NULL, 0};
+  OnnxOptions dflt = {0, 0, NULL, 0};
   Ctx c = {0};
   c.path = path, c.errs = errs, c.o = o ? o : &dflt;
   memset(r, 0, sizeof *r);
@@ -2040,11 +2040,19 @@ static char *read_all(const char *path, size_t max, size_t *n, char *err, size_t
   return buf;
 }
 
-int onnx_import_file(const char *in, const char *out_lua, const OnnxOptions *o, FILE *errs) {
-  char err[512], b[NAME_SHOWN + 4];
+int onnx_translate_file(const char *in, const char *model_name, const char *weights_name, const OnnxOptions *o,
+                        OnnxResult *r, FILE *errs) {
+  char err[512];
   size_t n = 0, maxb = o && o->max_file_bytes ? o->max_file_bytes : ONNX_MAX_FILE_BYTES;
   char *buf = read_all(in, maxb, &n, err, sizeof err);
   if (!buf) return fprintf(errs, "%s\n", err), 1;
+  int rc = onnx_translate((const uint8_t *)buf, n, in, model_name, weights_name, o, r, errs);
+  free(buf);
+  return rc;
+}
+
+int onnx_import_file(const char *in, const char *out_lua, const OnnxOptions *o, FILE *errs) {
+  char err[512], b[NAME_SHOWN + 4];
   /* the weights beside the model file: model.lua -> model.safetensors; the stem names the model */
   size_t len = strlen(out_lua);
   int lua_ext = len > 4 && !strcmp(out_lua + len - 4, ".lua");
@@ -2052,18 +2060,17 @@ int onnx_import_file(const char *in, const char *out_lua, const OnnxOptions *o, 
   const char *base = strrchr(out_lua, '/') ? strrchr(out_lua, '/') + 1 : out_lua;
   char *stem = strndup(base, strlen(base) - (lua_ext ? 4 : 0));
   char *name = stem ? rt_c_ident(stem) : NULL;
-  if (!st || !name) { free(buf), free(st), free(stem), free(name); return fprintf(errs, "dlc import: out of memory\n"), 1; }
+  if (!st || !name) { free(st), free(stem), free(name); return fprintf(errs, "dlc import: out of memory\n"), 1; }
   snprintf(st, len + 16, "%.*s.safetensors", (int)(len - (lua_ext ? 4 : 0)), out_lua);
   OnnxResult r;
-  int rc = onnx_translate((const uint8_t *)buf, n, in, name, strrchr(st, '/') ? strrchr(st, '/') + 1 : st, o, &r, errs);
-  free(buf);
+  int rc = onnx_translate_file(in, name, strrchr(st, '/') ? strrchr(st, '/') + 1 : st, o, &r, errs);
   if (!rc) {
     RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
     if (rt_st_save(st, r.params, r.nparams, meta, 1, err, sizeof err) ||
         rt_write_atomic(out_lua, write_text, r.lua, err, sizeof err)) {
       fprintf(errs, "%s\n", err);
       rc = 1;
-    } else if (!o || !o->quiet) {
+    } else {
       fprintf(errs, "dlc import: wrote %s and %s (%d tensors)\n", shown(out_lua, b), shown(st, err), r.nparams);
     }
     onnx_result_free(&r);

@@ -21,7 +21,6 @@
 typedef struct {
   int64_t batch;          /* --batch B: the value of a dynamic first dimension of an input; 0: none */
   size_t max_file_bytes;  /* 0: ONNX_MAX_FILE_BYTES */
-  int quiet;              /* onnx_import_file: no "wrote ..." line */
   const char *const *shapes; /* --shape NAME=DIMS: an input's whole shape, dims split by ',' or 'x' */
   int nshapes;
 } OnnxOptions;
@@ -41,6 +40,9 @@ typedef struct {
 int onnx_translate(const uint8_t *buf, size_t n, const char *path, const char *model_name,
                    const char *weights_name, const OnnxOptions *o, OnnxResult *r, FILE *errs);
 void onnx_result_free(OnnxResult *r);
+/* onnx_translate of the file in (read as a regular file of at most max_file_bytes). */
+int onnx_translate_file(const char *in, const char *model_name, const char *weights_name, const OnnxOptions *o,
+                        OnnxResult *r, FILE *errs);
 
 /* dlc import: read in, write out_lua and its weights beside it (out_lua with .lua replaced by
  * .safetensors), both atomically.  Returns the exit status (0, or 1 with messages on errs). */

@@ -72,7 +72,7 @@ static void check_bytes(const char *name, const uint8_t *buf, size_t n, int64_t 
   char *msg = NULL;
   size_t len = 0;
   FILE *errs = open_memstream(&msg, &len);
-  OnnxOptions o = {batch, 0, 0, shape ? &shape : NULL, shape != NULL};
+  OnnxOptions o = {batch, 0, shape ? &shape : NULL, shape != NULL};
   OnnxResult r;
   int rc = onnx_translate(buf, n, "h.onnx", "h", "h.safetensors", &o, &r, errs);
   fclose(errs);
