@@ -228,6 +228,17 @@ static int64_t numel(const int64_t *d, int nd) {
   return n;
 }
 
+/* The bytes of one element of t's type (FLOAT 4, INT64 8; 0: another type), and the number of
+ * values t holds (-1: raw data that is not a whole number of elements). */
+static size_t elem_size(const Onnx__TensorProto *t) {
+  return t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
+}
+
+static int64_t values_held(const Onnx__TensorProto *t, size_t es) {
+  if (t->has_raw_data) return t->raw_data.len % es ? -1 : (int64_t)(t->raw_data.len / es);
+  return (int64_t)(es == 4 ? t->n_float_data : t->n_int64_data);
+}
+
 /* An initializer or Constant value: type, dims and data checked. */
 static int check_tensor(Ctx *c, const Onnx__TensorProto *t, Val *v, int node, const Onnx__NodeProto *n) {
   char b[NAME_SHOWN + 4];
@@ -247,11 +258,12 @@ static int check_tensor(Ctx *c, const Onnx__TensorProto *t, Val *v, int node, co
     }
     v->dim[i] = t->dims[i];
   }
-  size_t es = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
+  size_t es = elem_size(t);
   if (!es) { err_node(c, node, n, "tensor \"%s\" has data type %d: only FLOAT (1) and INT64 (7) are supported", nm, (int)t->data_type); return 1; }
-  size_t have = t->has_raw_data ? t->raw_data.len / es : es == 4 ? t->n_float_data : t->n_int64_data;
-  if ((t->has_raw_data && t->raw_data.len % es) || have != (size_t)total) {
-    err_node(c, node, n, "tensor \"%s\": %zu values for a shape of %lld elements", nm, have, (long long)total);
+  int64_t have = values_held(t, es);
+  if (have != total) {
+    if (have < 0) err_node(c, node, n, "tensor \"%s\": raw data of %zu bytes is not a whole number of elements", nm, t->raw_data.len);
+    else err_node(c, node, n, "tensor \"%s\": %lld values for a shape of %lld elements", nm, (long long)have, (long long)total);
     return 1;
   }
   /* set only now: a refused tensor leaves v unknown, so the nodes after it (translated on, to
@@ -512,6 +524,18 @@ static char *module_name(const Val *v, const char *suffix) {
   return strndup(v->name, n - s - 1);
 }
 
+/* The initializers w and b (bias == 2: b is the module's bias) as the parameters "P.weight" and
+ * "P.bias" of the module P, which takes them: used again as tensors, they are an error (tensor). */
+static int module_params(Ctx *c, const char *p, Val *w, Val *b, int bias) {
+  char nm[256];
+  snprintf(nm, sizeof nm, "%s.weight", p);
+  int e = add_param(c, w, nm);
+  if (!e && bias == 2) snprintf(nm, sizeof nm, "%s.bias", p), e = add_param(c, b, nm);
+  w->lua = strdup("-");
+  if (b) b->lua = strdup("-");
+  return e;
+}
+
 static int bias_of(const Val *b, const char *prefix, int64_t n) {
   if (!b) return 1;
   char *p = module_name(b, "bias");
@@ -534,12 +558,9 @@ static int op_gemm(Node *nd) {
   int bias = p ? bias_of(cv, p, m) : 0;
   if (p && bias && (!cv || !cv->lua)) { /* nn.Linear, named as the state_dict names it */
     const char *x = T(nd, 0);
-    char wn[256], bn[256];
-    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
-    int e = !x || add_param(nd->c, b, wn) || (bias == 2 && add_param(nd->c, cv, bn)) ||
+    int e = !x || module_params(nd->c, p, b, cv, bias) ||
             assign(nd, "nn.Linear(%lld, %lld, {%sname = \"%s\"})(%s)", (long long)k, (long long)m,
                    bias == 2 ? "" : "bias = false, ", p, x);
-    b->lua = strdup("-"), cv ? cv->lua = strdup("-") : 0; /* owned by the module now */
     free(p);
     return e;
   }
@@ -676,13 +697,10 @@ static int op_conv(Node *nd) {
   if (!e) {
     nd->out->dim[1] = w->dim[0];
     const char *x = T(nd, 0);
-    char wn[256], bn[256];
-    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
-    e = !x || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+    e = !x || module_params(nd->c, p, w, b, bias) ||
         assign(nd, "nn.Conv2d(%lld, %lld, {%lld, %lld}, {stride = {%lld, %lld}, padding = {%lld, %lld}, %sname = \"%s\"})(%s)",
                (long long)w->dim[1], (long long)w->dim[0], (long long)k[0], (long long)k[1], (long long)s[0],
                (long long)s[1], (long long)pad[0], (long long)pad[1], bias == 2 ? "" : "bias = false, ", p, x);
-    w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
   }
   free(p);
   return e;
@@ -789,11 +807,8 @@ static int op_gather(Node *nd) {
     same_shape(o, ix);
     o->dim[o->ndim++] = w->dim[1];
     const char *is = T(nd, 1);
-    char wn[256];
-    snprintf(wn, sizeof wn, "%s.weight", p);
-    int e = !is || add_param(nd->c, w, wn) ||
+    int e = !is || module_params(nd->c, p, w, NULL, 1) ||
             assign(nd, "nn.Embedding(%lld, %lld, {name = \"%s\"})(%s)", (long long)w->dim[0], (long long)w->dim[1], p, is);
-    w->lua = strdup("-");
     free(p);
     return e;
   }
@@ -1163,12 +1178,9 @@ static int op_layernorm(Node *nd) {
   char shape[RT_MAX_DIMS * 24] = "";
   for (int d = (int)ax; d < x->ndim; d++)
     snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", d > ax ? ", " : "", (long long)x->dim[d]);
-  char wn[256], bn[256];
-  snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
-  int e = !xs || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+  int e = !xs || module_params(nd->c, p, w, b, bias) ||
           assign(nd, "nn.LayerNorm({%s}, {eps = %.7g, %sname = \"%s\"})(%s)", shape, (double)attr_f(n, "epsilon", 1e-5f),
                  bias == 2 ? "" : "bias = false, ", p, xs);
-  w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
   free(p);
   return e;
 }
@@ -1204,14 +1216,11 @@ static int op_convtranspose(Node *nd) {
   if (!e) {
     nd->out->ndim = 4, nd->out->dim[0] = x->dim[0], nd->out->dim[1] = w->dim[1];
     const char *xs = T(nd, 0);
-    char wn[256], bn[256];
-    snprintf(wn, sizeof wn, "%s.weight", p), snprintf(bn, sizeof bn, "%s.bias", p);
-    e = !xs || add_param(nd->c, w, wn) || (bias == 2 && add_param(nd->c, b, bn)) ||
+    e = !xs || module_params(nd->c, p, w, b, bias) ||
         assign(nd, "nn.ConvTranspose2d(%lld, %lld, {%lld, %lld}, {stride = {%lld, %lld}, padding = {%lld, %lld}, "
                    "output_padding = {%lld, %lld}, %sname = \"%s\"})(%s)",
                (long long)w->dim[0], (long long)w->dim[1], (long long)k[0], (long long)k[1], (long long)s[0], (long long)s[1],
                (long long)pads[0], (long long)pads[1], (long long)op[0], (long long)op[1], bias == 2 ? "" : "bias = false, ", p, xs);
-    w->lua = strdup("-"), b ? b->lua = strdup("-") : 0;
   }
   free(p);
   return e;
@@ -1563,13 +1572,12 @@ static int op_index(const char *op) {
  * (reported), 0 otherwise (errors counted in c->nerr). */
 /* whether tensor t holds only zeros (FLOAT or INT64, its data checked as check_tensor does) */
 static int tensor_zeros(const Onnx__TensorProto *t) {
-  size_t es = t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ? 4 : t->data_type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ? 8 : 0;
+  size_t es = elem_size(t);
   int64_t total = 1;
   if (!es || t->n_dims > RT_MAX_DIMS || t->n_external_data) return 0;
   for (size_t i = 0; i < t->n_dims; i++)
     if (t->dims[i] < 1 || t->dims[i] > MAX_DIM || (total *= t->dims[i]) > MAX_NUMEL) return 0;
-  size_t have = t->has_raw_data ? t->raw_data.len / es : es == 4 ? t->n_float_data : t->n_int64_data;
-  if ((t->has_raw_data && t->raw_data.len % es) || have != (size_t)total) return 0;
+  if (values_held(t, es) != total) return 0;
   for (int64_t i = 0; i < total; i++)
     if (es == 4 ? f32_at(t, i) != 0 : i64_at(t, i) != 0) return 0;
   return 1;
