@@ -2,12 +2,13 @@
 # bench/run.sh - dlc against PyTorch on the CPU, side by side in one run, reported as ratios.
 # Run by hand (CTest never runs it). See bench/README.md.
 #
-#   bench/run.sh [--quick] [--no-openblas] [--callgrind] [MODEL...]
+#   bench/run.sh [--quick] [--no-openblas] [--callgrind] [--target T] [MODEL...]
 #
-#   MODEL          any of: mlp mlp_small xor lenet fashion_cnn (default: all)
+#   MODEL          any of: mlp mlp_b1 mlp_small xor lenet fashion_cnn (default: all)
 #   --quick        0.5 s x 3 repeats per measurement instead of 2.5 s x 5 (a smoke test)
 #   --no-openblas  skip the PyTorch-with-OpenBLAS rows (they need `apt-get download`, no root)
 #   --callgrind    also count instructions per step under valgrind (slow: a few minutes)
+#   --target T     dlc --target (default: this machine's, as dlc train picks it)
 #
 # Environment: BENCH_SECONDS (default 2.5), BENCH_REPEATS (default 5), CC (default clang),
 # BENCH_PYTHON (default /usr/bin/python3).
@@ -25,15 +26,30 @@ OPENBLAS=1
 CALLGRIND=0
 
 # name:model file, in table order
-ALL_MODELS="mlp:examples/mlp.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua lenet:examples/lenet.lua fashion_cnn:examples/fashion_cnn.lua"
+ALL_MODELS="mlp:examples/mlp.lua mlp_b1:bench/models/mlp_b1.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua lenet:examples/lenet.lua fashion_cnn:examples/fashion_cnn.lua"
 # steps per instruction count under valgrind (it is ~50x slower)
 cg_iters() { case $1 in mlp|lenet) echo 10 ;; fashion_cnn) echo 2 ;; *) echo 200 ;; esac; }
+# models also timed on all CPUs (--openmp): those with enough work per step to split
+threaded() { case $1 in mlp|lenet|fashion_cnn) return 0 ;; *) return 1 ;; esac; }
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 
+# the target dlc train would pick on this machine
+host_target() {
+  case $(uname -m) in aarch64|arm64) echo neon; return ;; esac
+  if grep -qw avx512f /proc/cpuinfo; then echo avx512
+  elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then echo avx2
+  else echo generic; fi
+}
+TARGET=$(host_target)
+
 MODELS=()
+want_target=0
 for arg in "$@"; do
+  if [ $want_target = 1 ]; then TARGET=$arg want_target=0; continue; fi
   case $arg in
+    --target) want_target=1 ;;
+    --target=*) TARGET=${arg#--target=} ;;
     --quick) SECS=0.5 REPEATS=3 ;;
     --no-openblas) OPENBLAS=0 ;;
     --callgrind) CALLGRIND=1 ;;
@@ -41,7 +57,7 @@ for arg in "$@"; do
     -*) die "unknown option $arg (try --help)" ;;
     *) found=0
        for m in $ALL_MODELS; do [ "${m%%:*}" = "$arg" ] && MODELS+=("$m") && found=1; done
-       [ $found = 1 ] || die "unknown model '$arg' (mlp, mlp_small, xor, lenet or fashion_cnn)" ;;
+       [ $found = 1 ] || die "unknown model '$arg' (mlp, mlp_b1, mlp_small, xor, lenet or fashion_cnn)" ;;
   esac
 done
 [ ${#MODELS[@]} -gt 0 ] || read -r -a MODELS <<< "$ALL_MODELS"
@@ -129,33 +145,64 @@ measure() {
   RATE=$3 LOSS=$7
 }
 
+# ---- the machine's FP32 peak: FMA throughput of one core, 512- and 256-bit vectors ----------
+"$CC" -O2 -march=native "$BENCH/peak.c" -o "$OUT/peak" || die "building bench/peak.c failed"
+PEAK512=$("$OUT/peak" 1 | awk '$2 == 512 { print $3 }')
+PEAK256=$("$OUT/peak" 1 | awk '$2 == 256 { print $3 }')
+echo "   peak:    one core, FP32 FMA loop: $PEAK512 GFLOP/s with 512-bit vectors, $PEAK256 with 256-bit" \
+     "(bench/peak.c; % of peak below is of the 512-bit figure)"
+echo "   dlc:     --target $TARGET (clang -O3 -march=native)"
+
 # ---- generate and build each model --------------------------------------------------------
-gen_and_build() { # name model.lua march out-binary [extra cflags]
-  local name=$1 lua=$2 march=$3 bin=$4; shift 4
-  local upper cls=""
+BUILD_SECONDS=0
+gen_and_build() { # name model.lua march out-binary [extra cflags]; BUILD_SECONDS: dlc + clang time
+  local name=$1 lua=$2 march=$3 bin=$4 t0 t1; shift 4
+  local upper cls="" dlcargs=(--target "$TARGET")
+  for f in "$@"; do [ "$f" = -fopenmp ] && dlcargs+=(--openmp); done
   upper=$(echo "$name" | tr '[:lower:]' '[:upper:]')
-  "$DLC" "$ROOT/$lua" -o "$OUT/$name.c" || die "dlc failed on $lua"
+  t0=$(date +%s.%N)
+  "$DLC" "$ROOT/$lua" "${dlcargs[@]}" -o "$OUT/$name.c" || die "dlc failed on $lua"
   grep -q 'int32 target' "$OUT/$name.h" && cls=-DCLASS_TARGET
+  "$CC" -O3 -march="$march" -std=c11 -c "$OUT/$name.c" -I"$ROOT/runtime" -I"$OUT" "$@" -o "$OUT/$name.o" ||
+    die "building $name.c failed"
+  t1=$(date +%s.%N)
+  BUILD_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   "$CC" -O3 -march="$march" -std=c11 -DNET="$name" -DNETU="$upper" "-DHEADER=\"$name.h\"" $cls "$@" \
-    -I"$ROOT/runtime" -I"$OUT" "$BENCH/driver.c" "$OUT/$name.c" \
+    -I"$ROOT/runtime" -I"$OUT" "$BENCH/driver.c" "$OUT/$name.o" \
     "$ROOT/runtime/rng.c" "$ROOT/runtime/safetensors.c" "$ROOT/runtime/text.c" "$ROOT/runtime/fileio.c" -lm -o "$bin" ||
     die "building the $name driver failed"
 }
 
 fmt() { awk -v v="$1" 'BEGIN { if (v >= 100) printf "%.0f", v; else printf "%.3g", v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r >= 10 ? "%.0fx" : "%.2fx"), r }'; }
+gflops() { awk -v r="$1" -v f="$2" 'BEGIN { printf "%.1f", r * f * 1e-9 }'; }      # steps/s, FLOPs/step
+pct() { awk -v r="$1" -v f="$2" -v p="$PEAK512" 'BEGIN { printf "%.0f %%", 100 * r * f * 1e-9 / p }'; }
+stat() { "$DLC" "$ROOT/$1" --stats | awk -v k="$2" '$0 ~ "^FLOPs " k { print $NF }'; }
 
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
-TABLE=()
+echo "peak512 $PEAK512 peak256 $PEAK256 target $TARGET" >> "$RESULTS"
+TABLE=() DLCTABLE=() THRTABLE=()
 for entry in "${MODELS[@]}"; do
   name=${entry%%:*} lua=${entry#*:}
   echo "== $name ($lua)"
-  gen_and_build "$name" "$lua" native "$OUT/drv_$name"
+  ftrain=$(stat "$lua" "train step") ffwd=$(stat "$lua" forward)
+  gen_and_build "$name" "$lua" native "$OUT/drv_$name"; build_s=$BUILD_SECONDS
+  batch=$(awk '/_BATCH / { print $3; exit }' "$OUT/$name.h")
   measure "$OUT/drv_$name" train "$SECS" "$REPEATS"; dlc_train=$RATE dlc_loss=$LOSS
   measure "$OUT/drv_$name" forward "$SECS" "$REPEATS"; dlc_fwd=$RATE
-  echo "   dlc (1 thr): train $(fmt "$dlc_train")/s (loss $dlc_loss), forward $(fmt "$dlc_fwd")/s"
-  echo "$name dlc 1 train $dlc_train forward $dlc_fwd" >> "$RESULTS"
+  echo "   dlc (1 thr): train $(fmt "$dlc_train")/s (loss $dlc_loss, $(gflops "$dlc_train" "$ftrain") GFLOP/s)," \
+       "forward $(fmt "$dlc_fwd")/s ($(gflops "$dlc_fwd" "$ffwd") GFLOP/s); dlc + clang $build_s s"
+  echo "$name dlc 1 train $dlc_train forward $dlc_fwd flops_train $ftrain flops_forward $ffwd build_s $build_s" >> "$RESULTS"
+  DLCTABLE+=("| $name | $batch | $(awk -v f="$ftrain" 'BEGIN { printf "%.3g", f / 1e6 }') | $(fmt "$dlc_train") | $(gflops "$dlc_train" "$ftrain") | $(pct "$dlc_train" "$ftrain") | $(fmt "$dlc_fwd") | $(gflops "$dlc_fwd" "$ffwd") | $(pct "$dlc_fwd" "$ffwd") | $build_s |")
+  if [ "$NPROC" -gt 1 ] && threaded "$name"; then
+    gen_and_build "${name}" "$lua" native "$OUT/drv_${name}_omp" -fopenmp
+    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE
+    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE
+    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s, forward $(fmt "$omp_fwd")/s"
+    echo "$name dlc $NPROC train $omp_train forward $omp_fwd" >> "$RESULTS"
+    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") | $(ratio "$omp_train" "$dlc_train") | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") | $(ratio "$omp_fwd" "$dlc_fwd") |")
+  fi
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r label libdir threads <<< "$cfg"
     envs=(env); [ -n "$libdir" ] && envs=(env "LD_LIBRARY_PATH=$libdir")
@@ -169,7 +216,22 @@ for entry in "${MODELS[@]}"; do
 done
 
 echo
-echo "Steps per second (higher is better); dlc is single-threaded; ratio = dlc / PyTorch."
+echo "dlc, one thread, --target $TARGET: steps per second, GFLOP/s (FLOPs per step from dlc --stats)"
+echo "and % of the one-core peak ($PEAK512 GFLOP/s); build = dlc + clang -O3 of net.c, seconds."
+echo
+echo "| model | batch | MFLOP/train step | train/s | GFLOP/s | % of peak | forward/s | GFLOP/s | % of peak | build s |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${DLCTABLE[@]}"
+if [ ${#THRTABLE[@]} -gt 0 ]; then
+  echo
+  echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second."
+  echo
+  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | forward/s 1 thr | forward/s $NPROC thr | speed-up |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${THRTABLE[@]}"
+fi
+echo
+echo "Against PyTorch: steps per second (higher is better); dlc on one thread; ratio = dlc / PyTorch."
 echo
 echo "| model | PyTorch config | dlc train/s (1 thr) | PyTorch train/s | ratio | dlc forward/s (1 thr) | PyTorch forward/s | ratio |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
@@ -178,7 +240,7 @@ echo
 echo "(raw numbers: $RESULTS; load now $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # ---- optional: instructions per step under callgrind (noise-free, but not time) -------------
-# Valgrind does not implement AVX-512, so the dlc driver is built for x86-64-v3 (AVX2 + FMA),
+# Valgrind does not implement AVX-512, so the dlc driver is built for x86-64-v3 (AVX2 + FMA, --target avx2),
 # and PyTorch, which picks its kernels from CPUID, sees no AVX-512 under valgrind either.
 if [ $CALLGRIND = 1 ]; then
   echo
@@ -194,7 +256,7 @@ if [ $CALLGRIND = 1 ]; then
   CGTABLE=()
   for entry in "${MODELS[@]}"; do
     name=${entry%%:*} lua=${entry#*:} n=$(cg_iters "${entry%%:*}")
-    gen_and_build "$name" "$lua" x86-64-v3 "$OUT/drv_cg_$name" -DCALLGRIND
+    TARGET=avx2 gen_and_build "$name" "$lua" x86-64-v3 "$OUT/drv_cg_$name" -DCALLGRIND
     for mode in train forward; do
       d=$(cg "dlc $name $mode" "$n" "" "$OUT/drv_cg_$name" "$mode" --iters "$n")
       pyargs=("$BENCH/torch_bench.py" "$name" "$mode" --threads 1 --iters "$n" --callgrind "$OUT/callgrind_ctl.so")

@@ -31,6 +31,11 @@ def mlp():  # examples/mlp.lua
     return net, x, y, nn.CrossEntropyLoss(), dict(lr=0.05, momentum=0.9)
 
 
+def mlp_b1():  # bench/models/mlp_b1.lua: examples/mlp.lua at batch 1
+    net, _, _, loss, opt = mlp()
+    return net, torch.rand(1, 1, 28, 28), torch.randint(0, 10, (1,)), loss, opt
+
+
 def mlp_small():  # bench/models/mlp_small.lua
     net = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
     x = torch.rand(32, 64)
@@ -65,7 +70,7 @@ def fashion_cnn():  # examples/fashion_cnn.lua
     return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
 
 
-MODELS = {"mlp": mlp, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn}
+MODELS = {"mlp": mlp, "mlp_b1": mlp_b1, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn}
 
 
 def main():

@@ -103,11 +103,15 @@ typedef struct {
   int root;   /* src is computed from its inputs (not read) */
 } Elem;
 
+/* ---- target.c ----------------------------------------------------------------------------- */
+const char *em_vtype(const Em *e);             /* the vector type of the tiled kernels: dlc_v8f */
+int em_vlanes(const Em *e);                    /* its lanes */
+int em_tile_rows(const Em *e);                 /* rows of C in a register tile */
+int em_tile_vecs(const Em *e);                 /* vectors of C per row in a register tile */
+
 /* ---- emit_loops.c ------------------------------------------------------------------------ */
 void em_line(Em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* indented */
 const char *em_lit(const Em *e, double v);     /* a literal of the net's real type */
-const char *em_vtype(const Em *e);             /* the vector type of the tiled kernels */
-int em_vlanes(const Em *e);                    /* its lanes */
 const char *em_fn(const Em *e, const char *name); /* libm name for the real type: exp, expf */
 char *em_upper(const char *s);
 int *em_sm_get(StrMap *m, const char *key);    /* the value of key, created as 0 */

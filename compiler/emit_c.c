@@ -420,6 +420,13 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
           ir_esc(em_base_name(cpath), RT_ESC_C_COMMENT), DLC_VERSION, ir_esc(source, RT_ESC_C_COMMENT));
   fprintf(f, " * Model \"%s\": %lld parameters, %s, arena %lld bytes. */\n", ir_esc(p->g->name, RT_ESC_C_COMMENT),
           (long long)p->param_count, e.real, (long long)(p->arena * (e.d64 ? 8 : 4)));
+  if (o->target == TARGET_AVX512)
+    fprintf(f, "/* --target avx512: 64-byte vectors; build with AVX-512 (-mavx512f -mfma, or -march=native on such a machine).\n"
+               " * Other ISAs run it too (the vectors are split), with the same results but slower. */\n");
+  else if (o->target != TARGET_GENERIC)
+    fprintf(f, "/* --target %s: vectors of %d bytes and register tiles for that ISA; any C compiler with vector\n"
+               " * extensions builds it (GCC, Clang), for any machine, with the same results. */\n",
+            target_names[o->target], em_vlanes(&e) * (e.d64 ? 8 : 4));
   fprintf(f, "#include \"%s\"\n\n#include <math.h>\n#include <stdio.h>\n#include <string.h>\n\n"
              "#include \"dlc_rt.h\"\n\n", em_base_name(hpath));
   char *code = NULL, *kernels = NULL;

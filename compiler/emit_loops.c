@@ -34,8 +34,6 @@ const char *em_lit(const Em *e, double v) {
 }
 
 /* The vector type of the register-tiled kernels and its lane count (32 bytes: any ISA). */
-const char *em_vtype(const Em *e) { return e->d64 ? "dlc_v4d" : "dlc_v8f"; }
-int em_vlanes(const Em *e) { return e->d64 ? 4 : 8; }
 
 const char *em_fn(const Em *e, const char *name) { return e->d64 ? name : ir_fmt("%sf", name); }
 

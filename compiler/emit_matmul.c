@@ -35,13 +35,14 @@ static void mm_body(Em *e, void *ctx) {
 
 /* Register-tiled products (vector extensions, so any ISA), two forms:
  *  - C = op(A) B with B row-major ("axpy" form): a tile of up to MR rows x NV vectors of C
+ *    (the target's tile, target.c)
  *    stays in registers for the whole k loop, each step broadcasting one A element per row;
  *    leftover rows get a smaller tile, leftover columns single vectors, then scalar dots.
  *    Every element of C is the sum over k in order, as the plain loops compute it.
  *  - C = A B^T, both operands walked along k ("dot" form, no transposed copy): a tile of up
  *    to DR x DC elements of C, each a vector of partial sums over k, reduced at the end in a
  *    fixed order.  Used when k is long (Linear's forward, convolution's weight gradient). */
-enum { MR = 4, NV = 2, DR = 4, DC = 4 };
+enum { DR = 4, DC = 4 };
 
 static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const char *i, const char *k) {
   (void)e;
@@ -111,8 +112,11 @@ static void axpy_tile(Em *e, const void *ctx) {
   const Axpy *t = ctx;
   const char *v = em_vtype(e);
   int VL = em_vlanes(e);
-  for (int r = 0; r < t->R; r++)
-    em_line(e, "%s r_acc%d_0 = {0}%s;", v, r, t->nv > 1 ? ir_fmt(", r_acc%d_1 = {0}", r) : "");
+  for (int r = 0; r < t->R; r++) {
+    char decl[256] = "";
+    for (int q = 0, k = 0; q < t->nv; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
+    em_line(e, "%s %s;", v, decl);
+  }
   em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->K);
   e->ind++;
   for (int q = 0; q < t->nv; q++)
@@ -161,7 +165,7 @@ static void tiles_close(Em *e, const char *v) {
  * while every row tile of A passes over it. */
 static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
                       const char *i1, int nv) {
-  int Mt = M / MR * MR;
+  int MR = em_tile_rows(e), Mt = M / MR * MR;
   if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
     axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv);
@@ -184,7 +188,7 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   const char *c = em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
-  int VL = em_vlanes(e), NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+  int VL = em_vlanes(e), NV = em_tile_vecs(e), NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
@@ -193,7 +197,7 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
     axpy_cols(e, n, c, a, b, M, N, K, i1, NV);
     tiles_close(e, i1);
   }
-  for (int j = Nt; j < Nv; j += VL) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", j), 1);
+  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL); /* fewer vectors */
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
     e->ind++;

@@ -333,8 +333,17 @@ uint64_t ir_graph_hash(const Graph *g);
 Graph *opt_simplify(const Graph *g, int *changed);
 Graph *opt_layout(const Graph *g, int *changed);
 
+/* --target: the vector width and register tiles of the generated kernels (emit_matmul.c).
+ * Every target's output is portable C (GCC/Clang vector extensions); the target only picks
+ * the shapes that suit one ISA.  Its summation order is fixed per target. */
+typedef enum { TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
+extern const char *const target_names[]; /* "generic", "avx2", "avx512", "neon" */
+int target_parse(const char *s);        /* -1 when unknown */
+Target target_host(void);               /* the machine dlc runs on (dlc train's default) */
+
 typedef struct {
   int dtype64;        /* --dtype f64 */
+  Target target;      /* --target */
   int unroll;         /* loops with at most this many iterations are unrolled; -1 = all */
   int inference;      /* --inference */
   int check_numerics; /* --check-numerics */

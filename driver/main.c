@@ -18,7 +18,8 @@ static const char usage[] =
     "options:\n"
     "  --name ID          C prefix (default: the spec's name, else the file stem)\n"
     "  --dtype f32|f64    floating-point type of the generated code (default f32)\n"
-    "  --target generic   portable C with vector-friendly loops (the only target so far)\n"
+    "  --target T         generic|avx2|avx512|neon: vector width and register tiles of the kernels\n"
+    "                     (default generic: suits any ISA; the C is portable for every target)\n"
     "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
     "  --inference        forward pass only, no training step\n"
     "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
@@ -79,7 +80,9 @@ static int parse(int argc, char **argv, Options *o) {
       o->emit.dtype64 = strcmp(v, "f64") == 0;
     } else if (is_opt(a, "--target")) {
       v = value(argc, argv, &i, "--target");
-      if (!v || strcmp(v, "generic")) return bad("--target %s: only 'generic' is available in this version", v ? v : "");
+      int t = target_parse(v);
+      if (t < 0) return bad("--target %s: the targets are generic, avx2, avx512 and neon", v ? v : "");
+      o->emit.target = (Target)t;
     } else if (is_opt(a, "--unroll")) {
       v = value(argc, argv, &i, "--unroll");
       char *end = NULL;

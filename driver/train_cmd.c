@@ -42,6 +42,7 @@ static const char train_usage[] =
     "  --augment LIST   none, or a comma list of hflip, crop:P (pad P, random crop), shift\n"
     "  --early-stop N   stop after N epochs without a lower validation loss; keep the best\n"
     "  --no-shuffle  --threads N\n"
+    "  --target T       generic|avx2|avx512|neon (default: this machine's)\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --init CKPT  start from the tensors of CKPT whose name and shape match (transfer learning)\n"
     "  --plot curves.svg\n"
@@ -143,6 +144,10 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
   } else if (!strcmp(a, "--threads")) {
     if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
     t->threads = (int)n, TAKE(1);
+  } else if (!strcmp(a, "--target")) {
+    int tg = target_parse(v);
+    if (tg < 0) return usage_error("--target is generic, avx2, avx512 or neon", NULL);
+    co->emit.target = (Target)tg, TAKE(1);
   } else if (!strcmp(a, "--save") || !strcmp(a, "--load") || !strcmp(a, "--plot") || !strcmp(a, "--init")) {
     if (!v) return usage_error(a, " needs a file name");
     *(a[2] == 's' ? &t->save : a[2] == 'l' ? &t->load : a[2] == 'i' ? &t->init : &t->plot) = v, TAKE(1);
@@ -372,6 +377,7 @@ static void defaults(Options *co, RtTrainOptions *t, int argc) {
   co->dsl.mem_limit = (size_t)512 << 20;
   t->source = RT_SRC_FASHION;
   t->threads = 1;
+  co->emit.target = target_host(); /* built with -march=native below */
 }
 
 /* Generate and build the net, load it, and train it (predict: run it over the data). */
@@ -418,7 +424,7 @@ static const char predict_usage[] =
     "  --csv FILE [--label COL] CSV; COL, a label column, is left out of the features\n"
     "  --input NAME             the model input the data feeds (default: the first besides the target)\n"
     "options:\n"
-    "  -o FILE  --scores  --batch B  --threads N  -D KEY=VALUE  --lua-timeout S\n";
+    "  -o FILE  --scores  --batch B  --threads N  --target T  -D KEY=VALUE  --lua-timeout S\n";
 
 static int predict_usage_error(const char *msg, const char *more) {
   fprintf(stderr, "dlc predict: %s%s\n(dlc predict --help shows the usage)\n", msg, more ? more : "");
@@ -428,7 +434,7 @@ static int predict_usage_error(const char *msg, const char *more) {
 /* dlc train's options that mean something to dlc predict. */
 static int predict_option(const char *a) {
   static const char *const ok[] = {"--data", "--idx", "--csv", "--label", "--input", "--load", "--batch",
-                                   "--threads", "--lua-timeout", NULL};
+                                   "--threads", "--target", "--lua-timeout", NULL};
   for (int i = 0; ok[i]; i++)
     if (!strcmp(a, ok[i])) return 1;
   return a[0] != '-' || !strncmp(a, "-D", 2);

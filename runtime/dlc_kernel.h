@@ -62,9 +62,15 @@ static inline float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int6
  * of clang -O3 inlined, 4 s not).  A call costs nanoseconds next to a loop nest. */
 #define DLC_SHARED_KERNEL __attribute__((noinline))
 
-/* ---- vectors of the register-tiled kernels (32 bytes: any ISA) ----------------------------- */
+/* ---- vectors of the register-tiled kernels ---------------------------------------------------
+ * One width per --target: 16 bytes (neon), 32 (generic, avx2), 64 (avx512).  Vector extensions
+ * are portable: a compiler for a narrower ISA splits them, lane by lane, with the same results. */
+typedef float dlc_v4f __attribute__((vector_size(16)));
+typedef double dlc_v2d __attribute__((vector_size(16)));
 typedef float dlc_v8f __attribute__((vector_size(32)));
 typedef double dlc_v4d __attribute__((vector_size(32)));
+typedef float dlc_v16f __attribute__((vector_size(64)));
+typedef double dlc_v8d __attribute__((vector_size(64)));
 
 /* The lanes of a vector summed pairwise, in a fixed order. */
 #define DLC_HSUM(T, V)                                                                        \
@@ -73,8 +79,12 @@ typedef double dlc_v4d __attribute__((vector_size(32)));
   for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)                              \
     for (int i = 0; i < w; i++) v[i] += v[i + w];                                             \
   return v[0];
+static inline float dlc_hsum_v4f(const dlc_v4f *p) { DLC_HSUM(float, dlc_v4f) }
+static inline double dlc_hsum_v2d(const dlc_v2d *p) { DLC_HSUM(double, dlc_v2d) }
 static inline float dlc_hsum_v8f(const dlc_v8f *p) { DLC_HSUM(float, dlc_v8f) }
 static inline double dlc_hsum_v4d(const dlc_v4d *p) { DLC_HSUM(double, dlc_v4d) }
+static inline float dlc_hsum_v16f(const dlc_v16f *p) { DLC_HSUM(float, dlc_v16f) }
+static inline double dlc_hsum_v8d(const dlc_v8d *p) { DLC_HSUM(double, dlc_v8d) }
 #undef DLC_HSUM
 
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */

@@ -1,0 +1,54 @@
+/* target.c - --target: what each target asks of the generated kernels, and the host's target.
+ *
+ * A target fixes the width of the vectors the register-tiled kernels compute with and the
+ * shape of their tiles (rows x vectors of C kept in registers: enough independent
+ * accumulators to cover the FMA latency times the FMA pipes, few enough to leave registers
+ * for the operands).  The C stays portable: GCC/Clang vector extensions, which a compiler
+ * for another ISA splits or emulates, with the same results (the lanes are independent).
+ *
+ *   target   vector (f32 lanes)  registers  tile (rows x vectors)
+ *   generic  32 bytes (8)        any        4 x 2    (the committed generated/ files)
+ *   avx2     32 bytes (8)        16 ymm     6 x 2    12 accumulators
+ *   avx512   64 bytes (16)       32 zmm     4 x 4    16 accumulators
+ *   neon     16 bytes (4)        32 q       6 x 4    24 accumulators */
+#include "emit.h"
+
+#include <string.h>
+
+const char *const target_names[] = {"generic", "avx2", "avx512", "neon"};
+
+static const struct {
+  int vbytes, mr, nv;
+} targets[] = {
+    [TARGET_GENERIC] = {32, 4, 2},
+    [TARGET_AVX2] = {32, 6, 2},
+    [TARGET_AVX512] = {64, 4, 4},
+    [TARGET_NEON] = {16, 6, 4},
+};
+
+int target_parse(const char *s) {
+  for (int t = 0; t < (int)(sizeof target_names / sizeof *target_names); t++)
+    if (s && strcmp(s, target_names[t]) == 0) return t;
+  return -1;
+}
+
+Target target_host(void) {
+#if defined(__aarch64__)
+  return TARGET_NEON;
+#elif (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return TARGET_AVX512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return TARGET_AVX2;
+  return TARGET_GENERIC;
+#else
+  return TARGET_GENERIC;
+#endif
+}
+
+int em_vlanes(const Em *e) { return targets[e->o->target].vbytes / (e->d64 ? 8 : 4); }
+
+const char *em_vtype(const Em *e) { return ir_fmt("dlc_v%d%s", em_vlanes(e), e->d64 ? "d" : "f"); }
+
+int em_tile_rows(const Em *e) { return targets[e->o->target].mr; }
+
+int em_tile_vecs(const Em *e) { return targets[e->o->target].nv; }
