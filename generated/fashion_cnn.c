@@ -79,12 +79,12 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k816_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k1632_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 816; i2 += 8) {
+  for (int i2 = 0; i2 < 1632; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -128,12 +128,12 @@ static inline void fashion_cnn_dot_4x4_k816_acc(float *restrict c, const float *
   c[387] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x4_k688_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k1504_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 688; i2 += 8) {
+  for (int i2 = 0; i2 < 1504; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -400,12 +400,12 @@ static inline void fashion_cnn_axpy_ta_4x16_k32_2(float *restrict c, const float
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k368_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 368; i2 += 8) {
+  for (int i2 = 0; i2 < 744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 6272, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 12544, sizeof r_a2);
@@ -449,12 +449,12 @@ static inline void fashion_cnn_dot_4x4_k368_acc(float *restrict c, const float *
   c[867] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x4_k16_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k320_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 16; i2 += 8) {
+  for (int i2 = 0; i2 < 320; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 6272, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 12544, sizeof r_a2);
@@ -529,12 +529,12 @@ static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k3192_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 6392; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -578,12 +578,12 @@ static inline void fashion_cnn_dot_4x4_k3192_acc(float *restrict c, const float 
   c[30] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x1_k3192_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x1_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 6392; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -600,12 +600,12 @@ static inline void fashion_cnn_dot_4x1_k3192_acc(float *restrict c, const float 
   c[27] += dlc_hsum_v8f(&r_acc3_0);
 }
 
-static inline void fashion_cnn_dot_4x4_k2744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k5912_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 5912; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -649,12 +649,12 @@ static inline void fashion_cnn_dot_4x4_k2744_acc(float *restrict c, const float 
   c[30] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x1_k2744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x1_k5912_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 5912; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -900,16 +900,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_matmul_161(float *restrict out0, const
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 2448; i3 += 816) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 128; i1 += 4) {
-        fashion_cnn_dot_4x4_k816_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + i3, in1 + (i1) * 3136 + i3);
-      }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k1632_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k688_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + 2448, in1 + (i1) * 3136 + 2448);
+      fashion_cnn_dot_4x4_k1504_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + 1632, in1 + (i1) * 3136 + 1632);
     }
   }
 }
@@ -1559,16 +1557,16 @@ static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float 
   for (int i0 = 0; i0 < 18432; i0++) {
     net_4_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 6256; i3 += 368) { /* chunks of k */
+  for (int i3 = 0; i3 < 5952; i3 += 744) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        fashion_cnn_dot_4x4_k368_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
+        fashion_cnn_dot_4x4_k744_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      fashion_cnn_dot_4x4_k16_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 6256, net_4_window_2 + (i1) * 6272 + 6256);
+      fashion_cnn_dot_4x4_k320_acc(net_4_matmul_bw + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 5952, net_4_window_2 + (i1) * 6272 + 5952);
     }
   }
 }
@@ -1788,19 +1786,19 @@ static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float 
   for (int i0 = 0; i0 < 288; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 22344; i3 += 3192) { /* chunks of k */
+  for (int i3 = 0; i3 < 19176; i3 += 6392) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k3192_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
+        fashion_cnn_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
       }
-      fashion_cnn_dot_4x1_k3192_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3);
+      fashion_cnn_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k2744_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344);
+      fashion_cnn_dot_4x4_k5912_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (i1) * 25088 + 19176);
     }
-    fashion_cnn_dot_4x1_k2744_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344);
+    fashion_cnn_dot_4x1_k5912_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (8) * 25088 + 19176);
   }
 }
 

@@ -17,12 +17,12 @@
 #define FASHION_MLP_ONE_MINUS_BETA1 0.1f   /* examples/fashion_mlp.lua:15 */
 #define FASHION_MLP_ONE_MINUS_BETA2 0.001f   /* examples/fashion_mlp.lua:15 */
 
-static inline void fashion_mlp_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_mlp_dot_4x4_k784(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 408; i2 += 8) {
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
@@ -48,71 +48,22 @@ static inline void fashion_mlp_dot_4x4_k408_acc(float *restrict c, const float *
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[256] += dlc_hsum_v8f(&r_acc1_0);
-  c[257] += dlc_hsum_v8f(&r_acc1_1);
-  c[258] += dlc_hsum_v8f(&r_acc1_2);
-  c[259] += dlc_hsum_v8f(&r_acc1_3);
-  c[512] += dlc_hsum_v8f(&r_acc2_0);
-  c[513] += dlc_hsum_v8f(&r_acc2_1);
-  c[514] += dlc_hsum_v8f(&r_acc2_2);
-  c[515] += dlc_hsum_v8f(&r_acc2_3);
-  c[768] += dlc_hsum_v8f(&r_acc3_0);
-  c[769] += dlc_hsum_v8f(&r_acc3_1);
-  c[770] += dlc_hsum_v8f(&r_acc3_2);
-  c[771] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void fashion_mlp_dot_4x4_k376_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 376; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 784, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 1568, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 2352, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 784, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 1568, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 2352, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[256] += dlc_hsum_v8f(&r_acc1_0);
-  c[257] += dlc_hsum_v8f(&r_acc1_1);
-  c[258] += dlc_hsum_v8f(&r_acc1_2);
-  c[259] += dlc_hsum_v8f(&r_acc1_3);
-  c[512] += dlc_hsum_v8f(&r_acc2_0);
-  c[513] += dlc_hsum_v8f(&r_acc2_1);
-  c[514] += dlc_hsum_v8f(&r_acc2_2);
-  c[515] += dlc_hsum_v8f(&r_acc2_3);
-  c[768] += dlc_hsum_v8f(&r_acc3_0);
-  c[769] += dlc_hsum_v8f(&r_acc3_1);
-  c[770] += dlc_hsum_v8f(&r_acc3_2);
-  c[771] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[256] = dlc_hsum_v8f(&r_acc1_0);
+  c[257] = dlc_hsum_v8f(&r_acc1_1);
+  c[258] = dlc_hsum_v8f(&r_acc1_2);
+  c[259] = dlc_hsum_v8f(&r_acc1_3);
+  c[512] = dlc_hsum_v8f(&r_acc2_0);
+  c[513] = dlc_hsum_v8f(&r_acc2_1);
+  c[514] = dlc_hsum_v8f(&r_acc2_2);
+  c[515] = dlc_hsum_v8f(&r_acc2_3);
+  c[768] = dlc_hsum_v8f(&r_acc3_0);
+  c[769] = dlc_hsum_v8f(&r_acc3_1);
+  c[770] = dlc_hsum_v8f(&r_acc3_2);
+  c[771] = dlc_hsum_v8f(&r_acc3_3);
 }
 
 static inline void fashion_mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -420,17 +371,9 @@ static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
 static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    net_1_matmul[i0] = 0.0f;
-  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k408_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
-    }
-  }
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 256; i1 += 4) {
-      fashion_mlp_dot_4x4_k376_acc(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784 + 408, p_net_1_weight + (i1) * 784 + 408);
+      fashion_mlp_dot_4x4_k784(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
     }
   }
 }

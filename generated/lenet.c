@@ -621,12 +621,12 @@ static inline void lenet_axpy_ta_4x16_k32_3(float *restrict c, const float *rest
   memcpy(c + 1208, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void lenet_dot_4x4_k784_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k1576_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 784; i2 += 8) {
+  for (int i2 = 0; i2 < 1576; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -670,12 +670,12 @@ static inline void lenet_dot_4x4_k784_acc(float *restrict c, const float *restri
   c[453] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x2_k784_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x2_k1576_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 784; i2 += 8) {
+  for (int i2 = 0; i2 < 1576; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -701,12 +701,12 @@ static inline void lenet_dot_4x2_k784_acc(float *restrict c, const float *restri
   c[451] += dlc_hsum_v8f(&r_acc3_1);
 }
 
-static inline void lenet_dot_4x4_k64_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k48_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 64; i2 += 8) {
+  for (int i2 = 0; i2 < 48; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -750,12 +750,12 @@ static inline void lenet_dot_4x4_k64_acc(float *restrict c, const float *restric
   c[453] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x2_k64_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x2_k48_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2 += 8) {
+  for (int i2 = 0; i2 < 48; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -831,12 +831,12 @@ static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restri
   memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_dot_4x4_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 8456; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -880,12 +880,12 @@ static inline void lenet_dot_4x4_k4224_acc(float *restrict c, const float *restr
   c[78] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x1_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 8456; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -902,10 +902,10 @@ static inline void lenet_dot_4x1_k4224_acc(float *restrict c, const float *restr
   c[75] += dlc_hsum_v8f(&r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x4_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 8456; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -931,10 +931,10 @@ static inline void lenet_dot_2x4_k4224_acc(float *restrict c, const float *restr
   c[28] += dlc_hsum_v8f(&r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k4224_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x1_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 8456; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -945,12 +945,12 @@ static inline void lenet_dot_2x1_k4224_acc(float *restrict c, const float *restr
   c[25] += dlc_hsum_v8f(&r_acc1_0);
 }
 
-static inline void lenet_dot_4x4_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 8176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -994,12 +994,12 @@ static inline void lenet_dot_4x4_k3968_acc(float *restrict c, const float *restr
   c[78] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x1_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 8176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1016,10 +1016,10 @@ static inline void lenet_dot_4x1_k3968_acc(float *restrict c, const float *restr
   c[75] += dlc_hsum_v8f(&r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x4_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 8176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1045,10 +1045,10 @@ static inline void lenet_dot_2x4_k3968_acc(float *restrict c, const float *restr
   c[28] += dlc_hsum_v8f(&r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k3968_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x1_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 8176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1584,19 +1584,19 @@ static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restri
   for (int i0 = 0; i0 < 2400; i0++) {
     net_3_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 3136; i3 += 784) { /* chunks of k */
+  for (int i3 = 0; i3 < 3152; i3 += 1576) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
       for (int i1 = 0; i1 < 148; i1 += 4) {
-        lenet_dot_4x4_k784_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
+        lenet_dot_4x4_k1576_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
       }
-      lenet_dot_4x2_k784_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
+      lenet_dot_4x2_k1576_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
     for (int i1 = 0; i1 < 148; i1 += 4) {
-      lenet_dot_4x4_k64_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (i1) * 3200 + 3136);
+      lenet_dot_4x4_k48_acc(net_3_matmul_bw + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (i1) * 3200 + 3152);
     }
-    lenet_dot_4x2_k64_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3136, net_3_window + (148) * 3200 + 3136);
+    lenet_dot_4x2_k48_acc(net_3_matmul_bw + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (148) * 3200 + 3152);
   }
 }
 
@@ -1729,24 +1729,24 @@ static void lenet_matmul_102(float *restrict net_0_matmul_bw, const float *restr
   for (int i0 = 0; i0 < 150; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 21120; i3 += 4224) { /* chunks of k */
+  for (int i3 = 0; i3 < 16912; i3 += 8456) { /* chunks of k */
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k4224_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
+      lenet_dot_4x4_k8456_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
     }
-    lenet_dot_4x1_k4224_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3);
+    lenet_dot_4x1_k8456_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3);
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k4224_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
+      lenet_dot_2x4_k8456_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
     }
-    lenet_dot_2x1_k4224_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3);
+    lenet_dot_2x1_k8456_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3);
   }
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k3968_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120);
+    lenet_dot_4x4_k8176_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912);
   }
-  lenet_dot_4x1_k3968_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120);
+  lenet_dot_4x1_k8176_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (24) * 25088 + 16912);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k3968_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120);
+    lenet_dot_2x4_k8176_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912);
   }
-  lenet_dot_2x1_k3968_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120);
+  lenet_dot_2x1_k8176_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (24) * 25088 + 16912);
 }
 
 /* %105 = assign %104, %103 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */

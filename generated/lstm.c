@@ -985,9 +985,12 @@ static void lstm_add_1557(float *restrict net_0_add_bw_81, const float *restrict
 
 /* %1558 = transpose %1557 : f32[512,128]               # examples/lstm.lua:10 backward */
 static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
-  for (int i0 = 0; i0 < 512; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      g_net_0_weight_hh_l0[128*i0 + i1] = net_0_add_bw_81[i0 + 512*i1];
+  for (int i0 = 0; i0 < 512; i0 += 16) {
+    int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
+    for (int i1 = 0; i1 < 128; i1 += 16) {
+      int r_cend = i1 + 16 < 128 ? i1 + 16 : 128;
+      for (int i2 = i0; i2 < r_end; i2++)
+        for (int i3 = i1; i3 < r_cend; i3++) g_net_0_weight_hh_l0[i2 * 128 + i3] = net_0_add_bw_81[i3 * 512 + i2];
     }
   }
 }
@@ -1083,9 +1086,12 @@ static void lstm_matmul_1586(float *restrict net_0_matmul_bw_55, const float *re
 
 /* %1587 = transpose %1586 : f32[512,28]                # examples/lstm.lua:10 backward */
 static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_55) {
-  for (int i0 = 0; i0 < 512; i0++) {
-    for (int i1 = 0; i1 < 28; i1++) {
-      g_net_0_weight_ih_l0[28*i0 + i1] = net_0_matmul_bw_55[i0 + 512*i1];
+  for (int i0 = 0; i0 < 512; i0 += 16) {
+    int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
+    for (int i1 = 0; i1 < 28; i1 += 16) {
+      int r_cend = i1 + 16 < 28 ? i1 + 16 : 28;
+      for (int i2 = i0; i2 < r_end; i2++)
+        for (int i3 = i1; i3 < r_cend; i3++) g_net_0_weight_ih_l0[i2 * 28 + i3] = net_0_matmul_bw_55[i3 * 512 + i2];
     }
   }
 }

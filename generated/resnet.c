@@ -271,12 +271,12 @@ static inline void resnet_axpy_ta_2x16_k64(float *restrict c, const float *restr
   memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void resnet_dot_4x4_k200_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 200; i2 += 8) {
+  for (int i2 = 0; i2 < 408; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -320,12 +320,12 @@ static inline void resnet_dot_4x4_k200_acc(float *restrict c, const float *restr
   c[1731] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x4_k136_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k280_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 136; i2 += 8) {
+  for (int i2 = 0; i2 < 280; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -400,12 +400,12 @@ static inline void resnet_axpy_ta_4x16_k64_2(float *restrict c, const float *res
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k368_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 368; i2 += 8) {
+  for (int i2 = 0; i2 < 744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -449,12 +449,12 @@ static inline void resnet_dot_4x4_k368_acc(float *restrict c, const float *restr
   c[867] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x4_k32_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k640_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 32; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -529,12 +529,12 @@ static inline void resnet_axpy_ta_4x16_k64_3(float *restrict c, const float *res
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k816_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 408; i2 += 8) {
+  for (int i2 = 0; i2 < 816; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -658,12 +658,12 @@ static inline void resnet_axpy_ta_4x16_k32(float *restrict c, const float *restr
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k3192_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 6392; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -707,12 +707,12 @@ static inline void resnet_dot_4x4_k3192_acc(float *restrict c, const float *rest
   c[30] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x1_k3192_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x1_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 6392; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -729,12 +729,12 @@ static inline void resnet_dot_4x1_k3192_acc(float *restrict c, const float *rest
   c[27] += dlc_hsum_v8f(&r_acc3_0);
 }
 
-static inline void resnet_dot_4x4_k2296_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k5432_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 5432; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -778,12 +778,12 @@ static inline void resnet_dot_4x4_k2296_acc(float *restrict c, const float *rest
   c[30] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x1_k2296_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x1_k5432_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 5432; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1979,16 +1979,16 @@ DLC_SHARED_KERNEL static void resnet_matmul_555(float *restrict out0, const floa
   for (int i0 = 0; i0 < 36864; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 3000; i3 += 200) { /* chunks of k */
+  for (int i3 = 0; i3 < 2856; i3 += 408) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 576; i1 += 4) {
-        resnet_dot_4x4_k200_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + i3, in1 + (i1) * 3136 + i3);
+        resnet_dot_4x4_k408_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + i3, in1 + (i1) * 3136 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 576; i1 += 4) {
-      resnet_dot_4x4_k136_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + 3000, in1 + (i1) * 3136 + 3000);
+      resnet_dot_4x4_k280_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + 2856, in1 + (i1) * 3136 + 2856);
     }
   }
 }
@@ -2205,16 +2205,16 @@ static void resnet_matmul_710(float *restrict net_6_matmul_bw, const float *rest
   for (int i0 = 0; i0 < 18432; i0++) {
     net_6_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 12512; i3 += 368) { /* chunks of k */
+  for (int i3 = 0; i3 < 11904; i3 += 744) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k368_acc(net_6_matmul_bw + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
+        resnet_dot_4x4_k744_acc(net_6_matmul_bw + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
       }
     }
   }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      resnet_dot_4x4_k32_acc(net_6_matmul_bw + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + 12512, net_6_window_2 + (i1) * 12544 + 12512);
+      resnet_dot_4x4_k640_acc(net_6_matmul_bw + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + 11904, net_6_window_2 + (i1) * 12544 + 11904);
     }
   }
 }
@@ -2395,10 +2395,10 @@ DLC_SHARED_KERNEL static void resnet_matmul_747(float *restrict out0, const floa
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 12240; i3 += 408) { /* chunks of k */
+  for (int i3 = 0; i3 < 12240; i3 += 816) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k408_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + i3, in1 + (i1) * 12544 + i3);
+        resnet_dot_4x4_k816_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + i3, in1 + (i1) * 12544 + i3);
       }
     }
   }
@@ -2582,19 +2582,19 @@ static void resnet_matmul_827(float *restrict net_0_matmul_bw, const float *rest
   for (int i0 = 0; i0 < 288; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 47880; i3 += 3192) { /* chunks of k */
+  for (int i3 = 0; i3 < 44744; i3 += 6392) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        resnet_dot_4x4_k3192_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3);
+        resnet_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3);
       }
-      resnet_dot_4x1_k3192_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3);
+      resnet_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k2296_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + 47880, net_0_window + (i1) * 50176 + 47880);
+      resnet_dot_4x4_k5432_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (i1) * 50176 + 44744);
     }
-    resnet_dot_4x1_k2296_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + 47880, net_0_window + (8) * 50176 + 47880);
+    resnet_dot_4x1_k5432_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (8) * 50176 + 44744);
   }
 }
 

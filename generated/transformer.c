@@ -1801,9 +1801,12 @@ DLC_SHARED_KERNEL static void transformer_permute_343(float *restrict out0, cons
  *   the same kernel, on other buffers, computes %361, %375, %481, %491, %505 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_transpose_351(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      out0[64*i0 + i1] = in0[i0 + 64*i1];
+  for (int i0 = 0; i0 < 64; i0 += 16) {
+    int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
+    for (int i1 = 0; i1 < 64; i1 += 16) {
+      int r_cend = i1 + 16 < 64 ? i1 + 16 : 64;
+      for (int i2 = i0; i2 < r_end; i2++)
+        for (int i3 = i1; i3 < r_cend; i3++) out0[i2 * 64 + i3] = in0[i3 * 64 + i2];
     }
   }
 }
