@@ -87,6 +87,8 @@ typedef struct Em {
   StrMap locals;   /* the current model function's pointer locals (name -> 1) */
   FILE *decls;     /* ... their declarations */
   int reads_model; /* ... the function's body reads m */
+  const int *group; /* the block being generated fuses these nodes' loops too (emit_c.c) */
+  int ngroup;
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
   const char **mname;
   int nm, capm;
@@ -133,6 +135,7 @@ const char *em_read(Em *e, int id, const Aff *idx); /* node id's value at idx */
 const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inputs */
 void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
+int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);

@@ -13,6 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The elementwise block of node id (a map or an assign), or 0. */
+static int elem_of(const Em *e, int id, Elem *el) {
+  const Node *n = &e->g->nodes[id];
+  switch (op_info[n->op].kind) {
+  case K_E1: case K_E2: *el = (Elem){id, id, id, 0, 1}; return 1;
+  case K_ASSIGN: *el = (Elem){id, n->in[1], n->in[0], 0, 0}; return 1;
+  default: return 0;
+  }
+}
+
 static void emit_node(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
@@ -255,6 +265,11 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   for (int i = n->op == OP_ASSIGN; i < n->nin; i++) fused |= e->fp->inl[n->in[i]];
   em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
   if (fused) comment_fused(e, id);
+  for (int i = 1; i < e->ngroup; i++) { /* the blocks fused into this loop */
+    int gid = e->group[i];
+    em_line(e, " * then, in the same loop, %s", ir_esc(dump_node_str(e->g, gid, e->d64), RT_ESC_C_COMMENT));
+    comment_fused(e, gid);
+  }
   fclose(e->f);
   k->comment = ir_strdup(text);
   free(text);
@@ -314,6 +329,77 @@ static void emit_block(Em *e, int id) {
   em_line(e, "%s(%s); /* %%%d %s: %s */", name, args, id, op_info[n->op].name, em_node_role(e, id));
 }
 
+/* The optimizer's update for one parameter, scheduled as a run of elementwise blocks over the
+ * same elements (plan.c), as one loop: one pass over the parameter and its state instead of
+ * one per block.  Each element gets the same statements in the same order, so the same bits.
+ * The run starts at schedule position s; returns the positions it covers, 0 if none. */
+enum { MAX_GROUP = 8 };
+
+static int slab_written(const Em *e, const Elem *el) {
+  StoreKind k = e->fp->store[em_root_of(e->g, el->dst)].kind;
+  return k == S_PARAM || k == S_STATE || k == S_GRAD;
+}
+
+static int emit_group(Em *e, int s) {
+  const FnPlan *fp = e->fp;
+  if (fp != &e->p->fn[FN_UPDATE]) return 0;
+  int ids[MAX_GROUP], n = 0;
+  Elem els[MAX_GROUP];
+  for (int t = s; t < fp->nsched && n < MAX_GROUP; t++) {
+    int id = fp->sched[t];
+    const Node *nd = &e->g->nodes[id];
+    if (nd->op == OP_ASSIGN && fp->coalesced[nd->in[1]] == id) { /* written by its value's block */
+      if (!n) break;
+      continue;
+    }
+    Elem el;
+    if (!elem_of(e, id, &el) || !slab_written(e, &el)) break;
+    if (n && !shape_eq(&e->g->nodes[el.src].shape, &e->g->nodes[els[0].src].shape)) break;
+    els[n] = el, ids[n++] = id;
+  }
+  while (n >= 2 && e->g->nodes[ids[n - 1]].op != OP_ASSIGN && fp->coalesced[ids[n - 1]] < 0) n--; /* ends on a write */
+  if (n < 2) return 0;
+  FILE *out = e->f;
+  char *body = NULL, *params, *args;
+  size_t len = 0;
+  e->f = open_memstream(&body, &len);
+  if (!e->f) die("open_memstream: %s", strerror(errno));
+  e->nbuf = 0;
+  e->L.nlv = 0;
+  e->uses_rng = 0;
+  int ind = e->ind;
+  e->ind = 1;
+  int ok = emit_elem_group(e, els, n);
+  fclose(e->f);
+  e->f = out;
+  e->ind = ind;
+  if (!ok) {
+    free(body);
+    return 0;
+  }
+  const char *hoisted = hoist_offsets(e, body);
+  kernel_signature(e, &params, &args);
+  e->group = ids, e->ngroup = n;
+  const char *name = kernel(e, ids[0], params, hoisted);
+  e->group = NULL, e->ngroup = 0;
+  free(body);
+  const char *what = "";
+  for (int i = 0; i < n; i++) what = ir_fmt("%s%s%%%d %s", what, i ? " + " : "", ids[i], op_info[e->g->nodes[ids[i]].op].name);
+  em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
+  int covered = 0; /* positions up to the last fused block and the in-place assigns right after it */
+  while (fp->sched[s + covered] != ids[n - 1]) covered++;
+  for (covered++; s + covered < fp->nsched; covered++) {
+    const Node *a = &e->g->nodes[fp->sched[s + covered]];
+    if (a->op != OP_ASSIGN || fp->coalesced[a->in[1]] != fp->sched[s + covered]) break;
+  }
+  for (int t = s; t < s + covered; t++) {
+    const Node *a = &e->g->nodes[fp->sched[t]];
+    if (a->op == OP_ASSIGN && fp->coalesced[a->in[1]] == fp->sched[t])
+      em_line(e, "/* %%%d = assign: computed in place by %%%d */", fp->sched[t], a->in[1]);
+  }
+  return covered;
+}
+
 /* ---- functions ------------------------------------------------------------------------- */
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -349,7 +435,11 @@ static void emit_fn_body(Em *e, FnKind k) {
   e->ind = 1;
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
-  for (int s = 0; s < fp->nsched; s++) emit_block(e, fp->sched[s]);
+  for (int s = 0; s < fp->nsched; s++) {
+    int run = emit_group(e, s);
+    if (run) s += run - 1;
+    else emit_block(e, fp->sched[s]);
+  }
   fclose(e->f);
   fclose(e->decls);
   e->f = out;

@@ -514,6 +514,44 @@ void em_fill(Em *e, int dst, const char *val) {
   em_loop(e, n, fill_body, &fl);
 }
 
+/* Blocks of n maps and assigns over the same elements in one loop, each statement in turn at
+ * each element (plan.c schedules one parameter's update as such a run).  Only when every
+ * buffer they touch is walked element by element, or is a scalar, so that a statement reads
+ * what an earlier one wrote at the same element only: 0 (nothing printed) otherwise. */
+typedef struct {
+  Elem *els;
+  int n;
+} Group;
+
+static void group_body(Em *e, void *ctx) {
+  Group *gr = ctx;
+  for (int i = 0; i < gr->n; i++) elem_body(e, &gr->els[i]);
+}
+
+int emit_elem_group(Em *e, Elem *els, int n) {
+  const Graph *g = e->g;
+  const Shape *space = &g->nodes[els[0].src].shape;
+  Masks m = {0};
+  int map[MAX_DIMS] = {0};
+  for (int d = 0; d < space->n; d++) map[d] = d;
+  for (int i = 0; i < n; i++) {
+    const Elem *el = &els[i];
+    if (el->reduce || g->nodes[el->src].op == OP_CONST || !shape_eq(&g->nodes[el->src].shape, space) ||
+        !shape_eq(&g->nodes[el->dst].shape, space))
+      return 0;
+    add_mask(&m, &g->nodes[el->dst].shape, map);
+    masks_of(e, el->src, map, &m, el->root);
+  }
+  if (m.split || m.isolated) return 0; /* a slice, pad or one-hot walks a buffer otherwise */
+  int64_t sizes[MAX_DIMS];
+  if (merge_space(e, space, &m, sizes) != 1 || em_unrolled(e, sizes[0])) return 0;
+  for (int a = 0; a < m.nacc; a++) /* each buffer: the whole loop, or one element */
+    if (m.mask[a] && m.mask[a] != m.mask[0]) return 0;
+  Group gr = {els, n};
+  em_nest(e, sizes, 1, group_body, &gr);
+  return 1;
+}
+
 void emit_elem(Em *e, Elem *el) {
   const Graph *g = e->g;
   const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;

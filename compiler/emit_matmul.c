@@ -14,6 +14,7 @@
 
 typedef struct {
   int id;
+  int store; /* K == 1: each element of C is one product, stored (no zero fill first) */
 } Mm;
 
 static void mm_body(Em *e, void *ctx) {
@@ -29,7 +30,7 @@ static void mm_body(Em *e, void *ctx) {
   if (n->tb) b.k[vj] = K, b.k[vk] = 1;
   else b.k[vk] = N, b.k[vj] = 1;
   const char *cn = em_buffer(e, ((Mm *)ctx)->id, 1);
-  em_line(e, "%s[%s] += %s[%s] * %s[%s];", cn, em_aff_str(e, &c), em_buffer(e, n->in[0], 0), em_aff_str(e, &a),
+  em_line(e, "%s[%s] %s %s[%s] * %s[%s];", cn, em_aff_str(e, &c), ((Mm *)ctx)->store ? "=" : "+=", em_buffer(e, n->in[0], 0), em_aff_str(e, &a),
        em_buffer(e, n->in[1], 0), em_aff_str(e, &b));
 }
 
@@ -339,9 +340,9 @@ void emit_matmul(Em *e, int id) {
     emit_matmul_dot(e, id, n->shape.d[0], n->shape.d[1], K);
     return;
   }
-  em_fill(e, id, em_lit(e, 0));
+  if (K > 1) em_fill(e, id, em_lit(e, 0));
   int64_t sizes[3] = {n->shape.d[0], n->tb ? n->shape.d[1] : K, n->tb ? K : n->shape.d[1]};
-  Mm mm = {id};
+  Mm mm = {id, K == 1};
   em_plain_vars(e, 3);
   /* --openmp: threads take whole rows of C, so every element is summed in the same order
    * whatever the thread count (bit-identical results); small products stay serial */

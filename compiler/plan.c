@@ -3,7 +3,8 @@
  * Per function (forward, grad, update), from its roots:
  *  1. fusion: an elementwise node used once, by an elementwise node, a reduction or an
  *     assign, over the same number of elements, is computed inside its user's loop (inl);
- *  2. schedule: the materialized nodes in id order (a topological order), then the assigns;
+ *  2. schedule: the materialized nodes in id order (a topological order), then the assigns
+ *     (the update: each assign as soon as what it needs is computed, schedule_update);
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
  *     input, an assign's value is computed straight into the destination when nothing reads
  *     the destination afterwards (coalescing), everything else gets an arena slot;
@@ -86,21 +87,6 @@ static int is_computed(const Graph *g, int id) {
   return k != K_LEAF && k != K_CONST && k != K_RESHAPE && k != K_ASSIGN;
 }
 
-static void schedule(Fn *f) {
-  Graph *g = f->g;
-  FnPlan *fp = f->fp;
-  fp->sched = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  fp->nsched = 0;
-  for (int pass = 0; pass < 2; pass++)
-    for (int i = 0; i < g->nnodes; i++) {
-      if (!f->reach[i] || f->inl[i]) continue;
-      int assign = g->nodes[i].op == OP_ASSIGN;
-      if ((pass == 0 && is_computed(g, i)) || (pass == 1 && assign)) fp->sched[fp->nsched++] = i;
-    }
-  for (int i = 0; i < g->nnodes; i++) f->pos[i] = -1;
-  for (int s = 0; s < fp->nsched; s++) f->pos[fp->sched[s]] = s;
-}
-
 /* Visit the materialized nodes and leaves an expression reads, through inlined nodes. */
 typedef void (*ReadFn)(Fn *f, int reader, int read, void *ctx);
 
@@ -116,6 +102,77 @@ static void reads(Fn *f, int reader, int id, ReadFn fn, void *ctx) {
 static int root_of(const Graph *g, int id) {
   while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
   return id;
+}
+
+static int scheduled(const Fn *f, int i) {
+  return f->reach[i] && !f->inl[i] && (is_computed(f->g, i) || f->g->nodes[i].op == OP_ASSIGN);
+}
+
+/* Depth first through the scheduled nodes id needs (its inputs, through inlined and reshape
+ * nodes), in a topological order; done[] marks what is placed. */
+static void place_with_inputs(Fn *f, int id, char *done) {
+  if (done[id]) return;
+  done[id] = 1;
+  const Node *n = &f->g->nodes[id];
+  for (int k = 0; k < n->nin; k++) place_with_inputs(f, n->in[k], done);
+  if (scheduled(f, id)) f->fp->sched[f->fp->nsched++] = id;
+}
+
+typedef struct {
+  int dst, hit;
+} ReadsLeaf;
+
+static void reads_leaf(Fn *f, int reader, int read, void *ctx) {
+  (void)reader;
+  ReadsLeaf *r = ctx;
+  if (root_of(f->g, read) == r->dst) r->hit = 1;
+}
+
+/* The optimizer's update: each assign right after what it needs, so one parameter's update
+ * (momentum, then the parameter; Adam's two moments, then the parameter) is a run of blocks
+ * over the same elements, which the emitter fuses into one loop (emit_c.c).  An assign whose
+ * destination something not yet placed still reads (the step count every bias correction
+ * reads) waits until the end, as in the default order. */
+static void mark_inputs(const Graph *g, int id, const char *done, char *mark) {
+  if (done[id] || mark[id]) return;
+  mark[id] = 1;
+  for (int k = 0; k < g->nodes[id].nin; k++) mark_inputs(g, g->nodes[id].in[k], done, mark);
+}
+
+static void schedule_update(Fn *f, char *done) {
+  Graph *g = f->g;
+  char *late = ir_alloc((size_t)g->nnodes + 1), *needs = ir_alloc((size_t)g->nnodes + 1);
+  for (int a = 0; a < g->nnodes; a++) {
+    if (!f->reach[a] || g->nodes[a].op != OP_ASSIGN) continue;
+    ReadsLeaf r = {root_of(g, g->nodes[a].in[0]), 0};
+    memset(needs, 0, (size_t)g->nnodes);
+    mark_inputs(g, a, done, needs); /* placed before a: their reads see the old value */
+    for (int i = 0; i < g->nnodes && !r.hit; i++)
+      if (!needs[i] && !done[i] && scheduled(f, i)) reads(f, i, i, reads_leaf, &r);
+    if (r.hit) late[a] = 1;
+    else place_with_inputs(f, a, done);
+  }
+  for (int a = 0; a < g->nnodes; a++)
+    if (late[a]) place_with_inputs(f, a, done);
+}
+
+static void schedule(Fn *f, FnKind k) {
+  Graph *g = f->g;
+  FnPlan *fp = f->fp;
+  fp->sched = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  fp->nsched = 0;
+  if (k == FN_UPDATE) {
+    schedule_update(f, ir_alloc((size_t)g->nnodes + 1));
+  } else {
+    for (int pass = 0; pass < 2; pass++)
+      for (int i = 0; i < g->nnodes; i++) {
+        if (!f->reach[i] || f->inl[i]) continue;
+        int assign = g->nodes[i].op == OP_ASSIGN;
+        if ((pass == 0 && is_computed(g, i)) || (pass == 1 && assign)) fp->sched[fp->nsched++] = i;
+      }
+  }
+  for (int i = 0; i < g->nnodes; i++) f->pos[i] = -1;
+  for (int s = 0; s < fp->nsched; s++) f->pos[fp->sched[s]] = s;
 }
 
 /* ---- coalescing assigns --------------------------------------------------------------- */
@@ -302,7 +359,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f) {
   decide_inline(f);
   do {
     for (size_t i = 0; i < nn; i++) f->coalesced[i] = -1;
-    schedule(f);
+    schedule(f, k);
     coalesce(f);
   } while (fix_assign_hazards(f));
   assign_storage(p, f);

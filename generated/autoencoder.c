@@ -666,18 +666,26 @@ static void autoencoder_add_80(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %101 = add %98, %100 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ *   with %98 = mul %96, %77 : f32[128,784]                    # examples/autoencoder.lua:16 backward
+ *   with %100 = mul %99, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %106 = add %102, %105 : f32[128,784]                 # examples/autoencoder.lua:16 backward
+ *   with %102 = mul %97, %78 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+ *   with %105 = mul %103, %104 : f32[128,784]                 # examples/autoencoder.lua:16 backward
+ *   with %104 = mul %59, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+ */
+static void autoencoder_add_101(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 100352; i0++) {
+    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
+    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+  }
+}
+
 /* %84 = tanh %83 : f32[]                               # examples/autoencoder.lua:16 backward
  *   with %83 = mul %80, %82 : f32[]                           # examples/autoencoder.lua:16 backward
  */
 static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict s_step) {
   t84_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
-}
-
-/* %90 = tanh %89 : f32[]                               # examples/autoencoder.lua:16 backward
- *   with %89 = mul %80, %88 : f32[]                           # examples/autoencoder.lua:16 backward
- */
-static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
-  t90_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
 }
 
 /* %94 = div %75, %87 : f32[]                           # examples/autoencoder.lua:16 backward
@@ -689,6 +697,13 @@ static void autoencoder_div_94(float *restrict t94_div, const float *restrict t8
   t94_div[0] = (AUTOENCODER_LR / ((2.0f * t84_tanh[0]) / (1.0f + t84_tanh[0])));
 }
 
+/* %90 = tanh %89 : f32[]                               # examples/autoencoder.lua:16 backward
+ *   with %89 = mul %80, %88 : f32[]                           # examples/autoencoder.lua:16 backward
+ */
+static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
+  t90_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
+}
+
 /* %95 = sqrt %93 : f32[]                               # examples/autoencoder.lua:16 backward
  *   with %93 = div %91, %92 : f32[]                           # examples/autoencoder.lua:16 backward
  *   with %91 = mul %22, %90 : f32[]                           # examples/autoencoder.lua:16 backward
@@ -698,117 +713,6 @@ static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict 
   t95_sqrt[0] = sqrtf(((2.0f * t90_tanh[0]) / (1.0f + t90_tanh[0])));
 }
 
-/* %101 = add %98, %100 : f32[128,784]                  # examples/autoencoder.lua:16 backward
- *   with %98 = mul %96, %77 : f32[128,784]                    # examples/autoencoder.lua:16 backward
- *   with %100 = mul %99, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %210 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_101(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %106 = add %102, %105 : f32[128,784]                 # examples/autoencoder.lua:16 backward
- *   with %102 = mul %97, %78 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- *   with %105 = mul %103, %104 : f32[128,784]                 # examples/autoencoder.lua:16 backward
- *   with %104 = mul %59, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %214 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_106(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 100352; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %120 = add %118, %119 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %118 = mul %116, %77 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %119 = mul %99, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %192 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_120(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %124 = add %121, %123 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %121 = mul %117, %78 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %123 = mul %103, %122 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %122 = mul %61, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %196 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_124(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %138 = add %136, %137 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %136 = mul %134, %77 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %137 = mul %99, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %174 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_138(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %142 = add %139, %141 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %139 = mul %135, %78 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %141 = mul %103, %140 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %140 = mul %63, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %178 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_add_142(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = ((out0[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %156 = add %154, %155 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %154 = mul %152, %77 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %155 = mul %99, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
- */
-static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
-  }
-}
-
-/* %160 = add %157, %159 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %157 = mul %153, %78 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %159 = mul %103, %158 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %158 = mul %65, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
- */
-static void autoencoder_add_160(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
-  }
-}
-
-/* %228 = add %226, %227 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %226 = mul %224, %77 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %227 = mul %99, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
- */
-static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, const float *restrict g_net_6_bias) {
-  for (int i0 = 0; i0 < 784; i0++) {
-    s_net_6_bias_exp_avg[i0] = ((s_net_6_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_bias[i0]));
-  }
-}
-
-/* %232 = add %229, %231 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %229 = mul %225, %78 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %231 = mul %103, %230 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %230 = mul %73, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
- */
-static void autoencoder_add_232(float *restrict s_net_6_bias_exp_avg_sq, const float *restrict g_net_6_bias) {
-  for (int i0 = 0; i0 < 784; i0++) {
-    s_net_6_bias_exp_avg_sq[i0] = ((s_net_6_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_bias[i0] * g_net_6_bias[i0])));
-  }
-}
-
 /* %115 = assign %0, %114 : f32[128,784]                # examples/autoencoder.lua:16 backward
  *   with %114 = sub %0, %113 : f32[128,784]                   # examples/autoencoder.lua:16 backward
  *   with %113 = mul %94, %112 : f32[128,784]                  # examples/autoencoder.lua:16 backward
@@ -816,45 +720,69 @@ static void autoencoder_add_232(float *restrict s_net_6_bias_exp_avg_sq, const f
  *   with %111 = add %110, %76 : f32[128,784]                  # examples/autoencoder.lua:16 backward
  *   with %110 = div %109, %95 : f32[128,784]                  # examples/autoencoder.lua:16 backward
  *   with %109 = sqrt %106 : f32[128,784]                      # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %223 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_assign_115(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+static void autoencoder_assign_115(float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + AUTOENCODER_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t94_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %133 = assign %1, %132 : f32[128]                    # examples/autoencoder.lua:16 backward
+/* %120 = add %118, %119 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %118 = mul %116, %77 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %119 = mul %99, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %124 = add %121, %123 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %121 = mul %117, %78 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %123 = mul %103, %122 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %122 = mul %61, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %133 = assign %1, %132 : f32[128]                    # examples/autoencoder.lua:16 backward
  *   with %132 = sub %1, %131 : f32[128]                       # examples/autoencoder.lua:16 backward
  *   with %131 = mul %94, %130 : f32[128]                      # examples/autoencoder.lua:16 backward
  *   with %130 = div %120, %129 : f32[128]                     # examples/autoencoder.lua:16 backward
  *   with %129 = add %128, %76 : f32[128]                      # examples/autoencoder.lua:16 backward
  *   with %128 = div %127, %95 : f32[128]                      # examples/autoencoder.lua:16 backward
  *   with %127 = sqrt %124 : f32[128]                          # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %205 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %192 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_assign_133(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void autoencoder_add_120(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + AUTOENCODER_EPS))));
+    out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = (out2[i0] - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %151 = assign %2, %150 : f32[32,128]                 # examples/autoencoder.lua:16 backward
+/* %138 = add %136, %137 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %136 = mul %134, %77 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %137 = mul %99, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %142 = add %139, %141 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %139 = mul %135, %78 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %141 = mul %103, %140 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %140 = mul %63, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %151 = assign %2, %150 : f32[32,128]                 # examples/autoencoder.lua:16 backward
  *   with %150 = sub %2, %149 : f32[32,128]                    # examples/autoencoder.lua:16 backward
  *   with %149 = mul %94, %148 : f32[32,128]                   # examples/autoencoder.lua:16 backward
  *   with %148 = div %138, %147 : f32[32,128]                  # examples/autoencoder.lua:16 backward
  *   with %147 = add %146, %76 : f32[32,128]                   # examples/autoencoder.lua:16 backward
  *   with %146 = div %145, %95 : f32[32,128]                   # examples/autoencoder.lua:16 backward
  *   with %145 = sqrt %142 : f32[32,128]                       # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %187 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %174 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_assign_151(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void autoencoder_add_138(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + AUTOENCODER_EPS))));
+    out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = (out2[i0] - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %169 = assign %3, %168 : f32[32]                     # examples/autoencoder.lua:16 backward
+/* %156 = add %154, %155 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %154 = mul %152, %77 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %155 = mul %99, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %160 = add %157, %159 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %157 = mul %153, %78 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %159 = mul %103, %158 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %158 = mul %65, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %169 = assign %3, %168 : f32[32]                     # examples/autoencoder.lua:16 backward
  *   with %168 = sub %3, %167 : f32[32]                        # examples/autoencoder.lua:16 backward
  *   with %167 = mul %94, %166 : f32[32]                       # examples/autoencoder.lua:16 backward
  *   with %166 = div %156, %165 : f32[32]                      # examples/autoencoder.lua:16 backward
@@ -862,13 +790,45 @@ DLC_SHARED_KERNEL static void autoencoder_assign_151(float *restrict out0, const
  *   with %164 = div %163, %95 : f32[32]                       # examples/autoencoder.lua:16 backward
  *   with %163 = sqrt %160 : f32[32]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_assign_169(float *restrict p_net_2_bias, const float *restrict t94_div, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t95_sqrt) {
+static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
+    s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
+    s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
     p_net_2_bias[i0] = (p_net_2_bias[i0] - (t94_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %241 = assign %7, %240 : f32[784]                    # examples/autoencoder.lua:16 backward
+/* %210 = add %208, %209 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %208 = mul %206, %77 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %209 = mul %99, %71 : f32[784,128]                   # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %214 = add %211, %213 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %211 = mul %207, %78 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %213 = mul %103, %212 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %212 = mul %71, %71 : f32[784,128]                   # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %223 = assign %6, %222 : f32[784,128]                # examples/autoencoder.lua:16 backward
+ *   with %222 = sub %6, %221 : f32[784,128]                   # examples/autoencoder.lua:16 backward
+ *   with %221 = mul %94, %220 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %220 = div %210, %219 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %219 = add %218, %76 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %218 = div %217, %95 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %217 = sqrt %214 : f32[784,128]                      # examples/autoencoder.lua:16 backward
+ */
+static void autoencoder_add_210(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt) {
+  for (int i0 = 0; i0 < 100352; i0++) {
+    s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
+    s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
+    p_net_6_weight[i0] = (p_net_6_weight[i0] - (t94_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
+  }
+}
+
+/* %228 = add %226, %227 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %226 = mul %224, %77 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %227 = mul %99, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %232 = add %229, %231 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %229 = mul %225, %78 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %231 = mul %103, %230 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %230 = mul %73, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %241 = assign %7, %240 : f32[784]                    # examples/autoencoder.lua:16 backward
  *   with %240 = sub %7, %239 : f32[784]                       # examples/autoencoder.lua:16 backward
  *   with %239 = mul %94, %238 : f32[784]                      # examples/autoencoder.lua:16 backward
  *   with %238 = div %228, %237 : f32[784]                     # examples/autoencoder.lua:16 backward
@@ -876,8 +836,10 @@ static void autoencoder_assign_169(float *restrict p_net_2_bias, const float *re
  *   with %236 = div %235, %95 : f32[784]                      # examples/autoencoder.lua:16 backward
  *   with %235 = sqrt %232 : f32[784]                          # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_assign_241(float *restrict p_net_6_bias, const float *restrict t94_div, const float *restrict s_net_6_bias_exp_avg, const float *restrict s_net_6_bias_exp_avg_sq, const float *restrict t95_sqrt) {
+static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, float *restrict s_net_6_bias_exp_avg_sq, float *restrict p_net_6_bias, const float *restrict g_net_6_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 784; i0++) {
+    s_net_6_bias_exp_avg[i0] = ((s_net_6_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_bias[i0]));
+    s_net_6_bias_exp_avg_sq[i0] = ((s_net_6_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_bias[i0] * g_net_6_bias[i0])));
     p_net_6_bias[i0] = (p_net_6_bias[i0] - (t94_div[0] * (s_net_6_bias_exp_avg[i0] / ((sqrtf(s_net_6_bias_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
@@ -1032,88 +994,73 @@ float autoencoder_grad(autoencoder_model *restrict m, const float *x) {
 
 static void autoencoder_update(autoencoder_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t84_tanh = m->arena + 0;   /* %84 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t90_tanh = m->arena + 16;   /* %90 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t94_div = m->arena + 32;   /* %94 div[]: examples/autoencoder.lua:16, backward */
-  float *const t95_sqrt = m->arena + 0;   /* %95 sqrt[]: examples/autoencoder.lua:16, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
-  float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 100368;
-  float *const s_net_0_bias_exp_avg = m->state + 200720;
-  float *const g_net_0_bias = m->grad + 100352;
-  float *const s_net_0_bias_exp_avg_sq = m->state + 200848;
-  float *const s_net_2_weight_exp_avg = m->state + 200976;
-  float *const g_net_2_weight = m->grad + 100480;
-  float *const s_net_2_weight_exp_avg_sq = m->state + 205072;
-  float *const s_net_2_bias_exp_avg = m->state + 209168;
-  float *const g_net_2_bias = m->grad + 104576;
-  float *const s_net_2_bias_exp_avg_sq = m->state + 209200;
-  float *const s_net_4_weight_exp_avg = m->state + 209232;
-  float *const g_net_4_weight = m->grad + 104608;
-  float *const s_net_4_weight_exp_avg_sq = m->state + 213328;
-  float *const s_net_4_bias_exp_avg = m->state + 217424;
-  float *const g_net_4_bias = m->grad + 108704;
-  float *const s_net_4_bias_exp_avg_sq = m->state + 217552;
-  float *const s_net_6_weight_exp_avg = m->state + 217680;
-  float *const g_net_6_weight = m->grad + 108832;
-  float *const s_net_6_weight_exp_avg_sq = m->state + 318032;
-  float *const s_net_6_bias_exp_avg = m->state + 418384;
-  float *const g_net_6_bias = m->grad + 209184;
-  float *const s_net_6_bias_exp_avg_sq = m->state + 419168;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const t84_tanh = m->arena + 0;   /* %84 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t94_div = m->arena + 16;   /* %94 div[]: examples/autoencoder.lua:16, backward */
+  float *const t90_tanh = m->arena + 0;   /* %90 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t95_sqrt = m->arena + 32;   /* %95 sqrt[]: examples/autoencoder.lua:16, backward */
   float *const p_net_0_weight = m->param + 0;
+  float *const s_net_0_bias_exp_avg = m->state + 200720;
+  float *const s_net_0_bias_exp_avg_sq = m->state + 200848;
   float *const p_net_0_bias = m->param + 100352;
+  float *const g_net_0_bias = m->grad + 100352;
+  float *const s_net_2_weight_exp_avg = m->state + 200976;
+  float *const s_net_2_weight_exp_avg_sq = m->state + 205072;
   float *const p_net_2_weight = m->param + 100480;
+  float *const g_net_2_weight = m->grad + 100480;
+  float *const s_net_2_bias_exp_avg = m->state + 209168;
+  float *const s_net_2_bias_exp_avg_sq = m->state + 209200;
   float *const p_net_2_bias = m->param + 104576;
+  float *const g_net_2_bias = m->grad + 104576;
+  float *const s_net_4_weight_exp_avg = m->state + 209232;
+  float *const s_net_4_weight_exp_avg_sq = m->state + 213328;
   float *const p_net_4_weight = m->param + 104608;
+  float *const g_net_4_weight = m->grad + 104608;
+  float *const s_net_4_bias_exp_avg = m->state + 217424;
+  float *const s_net_4_bias_exp_avg_sq = m->state + 217552;
   float *const p_net_4_bias = m->param + 108704;
+  float *const g_net_4_bias = m->grad + 108704;
+  float *const s_net_6_weight_exp_avg = m->state + 217680;
+  float *const s_net_6_weight_exp_avg_sq = m->state + 318032;
   float *const p_net_6_weight = m->param + 108832;
+  float *const g_net_6_weight = m->grad + 108832;
+  float *const s_net_6_bias_exp_avg = m->state + 418384;
+  float *const s_net_6_bias_exp_avg_sq = m->state + 419168;
   float *const p_net_6_bias = m->param + 209184;
+  float *const g_net_6_bias = m->grad + 209184;
   autoencoder_add_80(s_step); /* %80 add: examples/autoencoder.lua:16, backward */
-  autoencoder_tanh_84(t84_tanh, s_step); /* %84 tanh: examples/autoencoder.lua:16, backward */
-  autoencoder_tanh_90(t90_tanh, s_step); /* %90 tanh: examples/autoencoder.lua:16, backward */
-  autoencoder_div_94(t94_div, t84_tanh); /* %94 div: examples/autoencoder.lua:16, backward */
-  autoencoder_sqrt_95(t95_sqrt, t90_tanh); /* %95 sqrt: examples/autoencoder.lua:16, backward */
-  autoencoder_add_101(s_net_0_weight_exp_avg, g_net_0_weight); /* %101 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_106(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %106 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_120(s_net_0_bias_exp_avg, g_net_0_bias); /* %120 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_124(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %124 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_138(s_net_2_weight_exp_avg, g_net_2_weight); /* %138 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_142(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %142 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_156(s_net_2_bias_exp_avg, g_net_2_bias); /* %156 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_160(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %160 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_138(s_net_4_weight_exp_avg, g_net_4_weight); /* %174 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_142(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %178 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_120(s_net_4_bias_exp_avg, g_net_4_bias); /* %192 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_124(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %196 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_101(s_net_6_weight_exp_avg, g_net_6_weight); /* %210 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_106(s_net_6_weight_exp_avg_sq, g_net_6_weight); /* %214 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_228(s_net_6_bias_exp_avg, g_net_6_bias); /* %228 add: examples/autoencoder.lua:16, backward */
-  autoencoder_add_232(s_net_6_bias_exp_avg_sq, g_net_6_bias); /* %232 add: examples/autoencoder.lua:16, backward */
   /* %81 = assign: computed in place by %80 */
+  autoencoder_add_101(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add + %106 add: examples/autoencoder.lua:16, backward */
   /* %107 = assign: computed in place by %101 */
   /* %108 = assign: computed in place by %106 */
+  autoencoder_tanh_84(t84_tanh, s_step); /* %84 tanh: examples/autoencoder.lua:16, backward */
+  autoencoder_div_94(t94_div, t84_tanh); /* %94 div: examples/autoencoder.lua:16, backward */
+  autoencoder_tanh_90(t90_tanh, s_step); /* %90 tanh: examples/autoencoder.lua:16, backward */
+  autoencoder_sqrt_95(t95_sqrt, t90_tanh); /* %95 sqrt: examples/autoencoder.lua:16, backward */
   autoencoder_assign_115(p_net_0_weight, t94_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t95_sqrt); /* %115 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_120(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t94_div, t95_sqrt); /* %120 add + %124 add + %133 assign: examples/autoencoder.lua:16, backward */
   /* %125 = assign: computed in place by %120 */
   /* %126 = assign: computed in place by %124 */
-  autoencoder_assign_133(p_net_0_bias, t94_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t95_sqrt); /* %133 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_138(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t94_div, t95_sqrt); /* %138 add + %142 add + %151 assign: examples/autoencoder.lua:16, backward */
   /* %143 = assign: computed in place by %138 */
   /* %144 = assign: computed in place by %142 */
-  autoencoder_assign_151(p_net_2_weight, t94_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t95_sqrt); /* %151 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_156(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t94_div, t95_sqrt); /* %156 add + %160 add + %169 assign: examples/autoencoder.lua:16, backward */
   /* %161 = assign: computed in place by %156 */
   /* %162 = assign: computed in place by %160 */
-  autoencoder_assign_169(p_net_2_bias, t94_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t95_sqrt); /* %169 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_138(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t94_div, t95_sqrt); /* %174 add + %178 add + %187 assign: examples/autoencoder.lua:16, backward */
   /* %179 = assign: computed in place by %174 */
   /* %180 = assign: computed in place by %178 */
-  autoencoder_assign_151(p_net_4_weight, t94_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t95_sqrt); /* %187 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_120(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t94_div, t95_sqrt); /* %192 add + %196 add + %205 assign: examples/autoencoder.lua:16, backward */
   /* %197 = assign: computed in place by %192 */
   /* %198 = assign: computed in place by %196 */
-  autoencoder_assign_133(p_net_4_bias, t94_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t95_sqrt); /* %205 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_210(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t94_div, t95_sqrt); /* %210 add + %214 add + %223 assign: examples/autoencoder.lua:16, backward */
   /* %215 = assign: computed in place by %210 */
   /* %216 = assign: computed in place by %214 */
-  autoencoder_assign_115(p_net_6_weight, t94_div, s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, t95_sqrt); /* %223 assign: examples/autoencoder.lua:16, backward */
+  autoencoder_add_228(s_net_6_bias_exp_avg, s_net_6_bias_exp_avg_sq, p_net_6_bias, g_net_6_bias, t94_div, t95_sqrt); /* %228 add + %232 add + %241 assign: examples/autoencoder.lua:16, backward */
   /* %233 = assign: computed in place by %228 */
   /* %234 = assign: computed in place by %232 */
-  autoencoder_assign_241(p_net_6_bias, t94_div, s_net_6_bias_exp_avg, s_net_6_bias_exp_avg_sq, t95_sqrt); /* %241 assign: examples/autoencoder.lua:16, backward */
 }
 
 float autoencoder_train_step(autoencoder_model *restrict m, const float *x) {

@@ -190,12 +190,9 @@ static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict
 
 /* %54 = matmul %52, %2 : f32[32,16]                    # examples/binary.lua:10 backward */
 static void binary_matmul_54(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 512; i0++) {
-    net_2_matmul_bw[i0] = 0.0f;
-  }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i2 = 0; i2 < 16; i2++) {
-      net_2_matmul_bw[16*i0 + i2] += net_3_mul_bw[i0] * p_net_2_weight[i2];
+      net_2_matmul_bw[16*i0 + i2] = net_3_mul_bw[i0] * p_net_2_weight[i2];
     }
   }
 }
@@ -253,18 +250,26 @@ static void binary_add_74(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %96 = add %93, %95 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %93 = mul %91, %71 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %95 = mul %94, %61 : f32[16,2]                       # examples/binary.lua:13 backward
+ * then, in the same loop, %101 = add %97, %100 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %97 = mul %92, %72 : f32[16,2]                       # examples/binary.lua:13 backward
+ *   with %100 = mul %98, %99 : f32[16,2]                      # examples/binary.lua:13 backward
+ *   with %99 = mul %61, %61 : f32[16,2]                       # examples/binary.lua:13 backward
+ */
+static void binary_add_96(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
+    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+  }
+}
+
 /* %78 = tanh %77 : f32[]                               # examples/binary.lua:13 backward
  *   with %77 = mul %74, %76 : f32[]                           # examples/binary.lua:13 backward
  */
 static void binary_tanh_78(float *restrict t78_tanh, const float *restrict s_step) {
   t78_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
-}
-
-/* %85 = tanh %84 : f32[]                               # examples/binary.lua:13 backward
- *   with %84 = mul %74, %83 : f32[]                           # examples/binary.lua:13 backward
- */
-static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
-  t85_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
 }
 
 /* %89 = div %69, %82 : f32[]                           # examples/binary.lua:13 backward
@@ -276,6 +281,13 @@ static void binary_div_89(float *restrict t89_div, const float *restrict t78_tan
   t89_div[0] = (BINARY_LR / ((2.0f * t78_tanh[0]) / (1.0f + t78_tanh[0])));
 }
 
+/* %85 = tanh %84 : f32[]                               # examples/binary.lua:13 backward
+ *   with %84 = mul %74, %83 : f32[]                           # examples/binary.lua:13 backward
+ */
+static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
+  t85_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
+}
+
 /* %90 = sqrt %88 : f32[]                               # examples/binary.lua:13 backward
  *   with %88 = div %86, %87 : f32[]                           # examples/binary.lua:13 backward
  *   with %86 = mul %79, %85 : f32[]                           # examples/binary.lua:13 backward
@@ -285,47 +297,41 @@ static void binary_sqrt_90(float *restrict t90_sqrt, const float *restrict t85_t
   t90_sqrt[0] = sqrtf(((2.0f * t85_tanh[0]) / (1.0f + t85_tanh[0])));
 }
 
-/* %96 = add %93, %95 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %93 = mul %91, %71 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %95 = mul %94, %61 : f32[16,2]                       # examples/binary.lua:13 backward
+/* %110 = assign %0, %109 : f32[16,2]                   # examples/binary.lua:13 backward
+ *   with %109 = sub %0, %108 : f32[16,2]                      # examples/binary.lua:13 backward
+ *   with %108 = mul %89, %107 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %107 = div %96, %106 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %106 = add %105, %70 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %105 = div %104, %90 : f32[16,2]                     # examples/binary.lua:13 backward
+ *   with %104 = sqrt %101 : f32[16,2]                         # examples/binary.lua:13 backward
  */
-static void binary_add_96(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
+static void binary_assign_110(float *restrict p_net_0_weight, const float *restrict t89_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t90_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
-  }
-}
-
-/* %101 = add %97, %100 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %97 = mul %92, %72 : f32[16,2]                       # examples/binary.lua:13 backward
- *   with %100 = mul %98, %99 : f32[16,2]                      # examples/binary.lua:13 backward
- *   with %99 = mul %61, %61 : f32[16,2]                       # examples/binary.lua:13 backward
- */
-static void binary_add_101(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t89_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t90_sqrt[0]) + BINARY_EPS))));
   }
 }
 
 /* %115 = add %113, %114 : f32[16]                      # examples/binary.lua:13 backward
  *   with %113 = mul %111, %71 : f32[16]                       # examples/binary.lua:13 backward
  *   with %114 = mul %94, %63 : f32[16]                        # examples/binary.lua:13 backward
- *   the same kernel, on other buffers, computes %133 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void binary_add_115(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    out0[i0] = ((out0[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %119 = add %116, %118 : f32[16]                      # examples/binary.lua:13 backward
+ * then, in the same loop, %119 = add %116, %118 : f32[16]                      # examples/binary.lua:13 backward
  *   with %116 = mul %112, %72 : f32[16]                       # examples/binary.lua:13 backward
  *   with %118 = mul %98, %117 : f32[16]                       # examples/binary.lua:13 backward
  *   with %117 = mul %63, %63 : f32[16]                        # examples/binary.lua:13 backward
- *   the same kernel, on other buffers, computes %137 (2 blocks share it)
+ * then, in the same loop, %128 = assign %1, %127 : f32[16]                     # examples/binary.lua:13 backward
+ *   with %127 = sub %1, %126 : f32[16]                        # examples/binary.lua:13 backward
+ *   with %126 = mul %89, %125 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %125 = div %115, %124 : f32[16]                      # examples/binary.lua:13 backward
+ *   with %124 = add %123, %70 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %123 = div %122, %90 : f32[16]                       # examples/binary.lua:13 backward
+ *   with %122 = sqrt %119 : f32[16]                           # examples/binary.lua:13 backward
+ *   the same kernel, on other buffers, computes %133 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void binary_add_119(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void binary_add_115(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 16; i0++) {
-    out0[i0] = ((out0[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out0[i0] = ((out0[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = (out2[i0] - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + BINARY_EPS))));
   }
 }
 
@@ -344,35 +350,6 @@ static void binary_add_151(float *restrict s_net_2_bias_exp_avg, const float *re
  */
 static void binary_add_155(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
   s_net_2_bias_exp_avg_sq[0] = ((s_net_2_bias_exp_avg_sq[0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_2_bias[0] * g_net_2_bias[0])));
-}
-
-/* %110 = assign %0, %109 : f32[16,2]                   # examples/binary.lua:13 backward
- *   with %109 = sub %0, %108 : f32[16,2]                      # examples/binary.lua:13 backward
- *   with %108 = mul %89, %107 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %107 = div %96, %106 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %106 = add %105, %70 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %105 = div %104, %90 : f32[16,2]                     # examples/binary.lua:13 backward
- *   with %104 = sqrt %101 : f32[16,2]                         # examples/binary.lua:13 backward
- */
-static void binary_assign_110(float *restrict p_net_0_weight, const float *restrict t89_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t90_sqrt) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t89_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t90_sqrt[0]) + BINARY_EPS))));
-  }
-}
-
-/* %128 = assign %1, %127 : f32[16]                     # examples/binary.lua:13 backward
- *   with %127 = sub %1, %126 : f32[16]                        # examples/binary.lua:13 backward
- *   with %126 = mul %89, %125 : f32[16]                       # examples/binary.lua:13 backward
- *   with %125 = div %115, %124 : f32[16]                      # examples/binary.lua:13 backward
- *   with %124 = add %123, %70 : f32[16]                       # examples/binary.lua:13 backward
- *   with %123 = div %122, %90 : f32[16]                       # examples/binary.lua:13 backward
- *   with %122 = sqrt %119 : f32[16]                           # examples/binary.lua:13 backward
- *   the same kernel, on other buffers, computes %146 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void binary_assign_128(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + BINARY_EPS))));
-  }
 }
 
 /* %164 = assign %3, %163 : f32[1]                      # examples/binary.lua:13 backward
@@ -498,50 +475,45 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
 
 static void binary_update(binary_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t78_tanh = m->arena + 0;   /* %78 tanh[]: examples/binary.lua:13, backward */
-  float *const t85_tanh = m->arena + 16;   /* %85 tanh[]: examples/binary.lua:13, backward */
-  float *const t89_div = m->arena + 32;   /* %89 div[]: examples/binary.lua:13, backward */
-  float *const t90_sqrt = m->arena + 0;   /* %90 sqrt[]: examples/binary.lua:13, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
-  float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 48;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const t78_tanh = m->arena + 0;   /* %78 tanh[]: examples/binary.lua:13, backward */
+  float *const t89_div = m->arena + 16;   /* %89 div[]: examples/binary.lua:13, backward */
+  float *const t85_tanh = m->arena + 0;   /* %85 tanh[]: examples/binary.lua:13, backward */
+  float *const t90_sqrt = m->arena + 32;   /* %90 sqrt[]: examples/binary.lua:13, backward */
+  float *const p_net_0_weight = m->param + 0;
   float *const s_net_0_bias_exp_avg = m->state + 80;
-  float *const g_net_0_bias = m->grad + 32;
   float *const s_net_0_bias_exp_avg_sq = m->state + 96;
+  float *const p_net_0_bias = m->param + 32;
+  float *const g_net_0_bias = m->grad + 32;
   float *const s_net_2_weight_exp_avg = m->state + 112;
-  float *const g_net_2_weight = m->grad + 48;
   float *const s_net_2_weight_exp_avg_sq = m->state + 128;
+  float *const p_net_2_weight = m->param + 48;
+  float *const g_net_2_weight = m->grad + 48;
   float *const s_net_2_bias_exp_avg = m->state + 144;
   float *const g_net_2_bias = m->grad + 64;
   float *const s_net_2_bias_exp_avg_sq = m->state + 160;
-  float *const p_net_0_weight = m->param + 0;
-  float *const p_net_0_bias = m->param + 32;
-  float *const p_net_2_weight = m->param + 48;
   float *const p_net_2_bias = m->param + 64;
   binary_add_74(s_step); /* %74 add: examples/binary.lua:13, backward */
-  binary_tanh_78(t78_tanh, s_step); /* %78 tanh: examples/binary.lua:13, backward */
-  binary_tanh_85(t85_tanh, s_step); /* %85 tanh: examples/binary.lua:13, backward */
-  binary_div_89(t89_div, t78_tanh); /* %89 div: examples/binary.lua:13, backward */
-  binary_sqrt_90(t90_sqrt, t85_tanh); /* %90 sqrt: examples/binary.lua:13, backward */
-  binary_add_96(s_net_0_weight_exp_avg, g_net_0_weight); /* %96 add: examples/binary.lua:13, backward */
-  binary_add_101(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add: examples/binary.lua:13, backward */
-  binary_add_115(s_net_0_bias_exp_avg, g_net_0_bias); /* %115 add: examples/binary.lua:13, backward */
-  binary_add_119(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %119 add: examples/binary.lua:13, backward */
-  binary_add_115(s_net_2_weight_exp_avg, g_net_2_weight); /* %133 add: examples/binary.lua:13, backward */
-  binary_add_119(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %137 add: examples/binary.lua:13, backward */
-  binary_add_151(s_net_2_bias_exp_avg, g_net_2_bias); /* %151 add: examples/binary.lua:13, backward */
-  binary_add_155(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %155 add: examples/binary.lua:13, backward */
   /* %75 = assign: computed in place by %74 */
+  binary_add_96(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %96 add + %101 add: examples/binary.lua:13, backward */
   /* %102 = assign: computed in place by %96 */
   /* %103 = assign: computed in place by %101 */
+  binary_tanh_78(t78_tanh, s_step); /* %78 tanh: examples/binary.lua:13, backward */
+  binary_div_89(t89_div, t78_tanh); /* %89 div: examples/binary.lua:13, backward */
+  binary_tanh_85(t85_tanh, s_step); /* %85 tanh: examples/binary.lua:13, backward */
+  binary_sqrt_90(t90_sqrt, t85_tanh); /* %90 sqrt: examples/binary.lua:13, backward */
   binary_assign_110(p_net_0_weight, t89_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t90_sqrt); /* %110 assign: examples/binary.lua:13, backward */
+  binary_add_115(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t89_div, t90_sqrt); /* %115 add + %119 add + %128 assign: examples/binary.lua:13, backward */
   /* %120 = assign: computed in place by %115 */
   /* %121 = assign: computed in place by %119 */
-  binary_assign_128(p_net_0_bias, t89_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t90_sqrt); /* %128 assign: examples/binary.lua:13, backward */
+  binary_add_115(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t89_div, t90_sqrt); /* %133 add + %137 add + %146 assign: examples/binary.lua:13, backward */
   /* %138 = assign: computed in place by %133 */
   /* %139 = assign: computed in place by %137 */
-  binary_assign_128(p_net_2_weight, t89_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t90_sqrt); /* %146 assign: examples/binary.lua:13, backward */
+  binary_add_151(s_net_2_bias_exp_avg, g_net_2_bias); /* %151 add: examples/binary.lua:13, backward */
   /* %156 = assign: computed in place by %151 */
+  binary_add_155(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %155 add: examples/binary.lua:13, backward */
   /* %157 = assign: computed in place by %155 */
   binary_assign_164(p_net_2_bias, t89_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t90_sqrt); /* %164 assign: examples/binary.lua:13, backward */
 }

@@ -1863,18 +1863,26 @@ static void fashion_cnn_add_308(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %329 = add %326, %328 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %326 = mul %324, %305 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %328 = mul %327, %279 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %334 = add %330, %333 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %330 = mul %325, %306 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %333 = mul %331, %332 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %332 = mul %279, %279 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ */
+static void fashion_cnn_add_329(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 288; i0++) {
+    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
+    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+  }
+}
+
 /* %312 = tanh %311 : f32[]                             # examples/fashion_cnn.lua:16 backward
  *   with %311 = mul %308, %310 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
 static void fashion_cnn_tanh_312(float *restrict t312_tanh, const float *restrict s_step) {
   t312_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
-}
-
-/* %318 = tanh %317 : f32[]                             # examples/fashion_cnn.lua:16 backward
- *   with %317 = mul %308, %316 : f32[]                        # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_tanh_318(float *restrict t318_tanh, const float *restrict s_step) {
-  t318_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
 }
 
 /* %322 = div %303, %315 : f32[]                        # examples/fashion_cnn.lua:16 backward
@@ -1886,6 +1894,13 @@ static void fashion_cnn_div_322(float *restrict t322_div, const float *restrict 
   t322_div[0] = (FASHION_CNN_LR / ((2.0f * t312_tanh[0]) / (1.0f + t312_tanh[0])));
 }
 
+/* %318 = tanh %317 : f32[]                             # examples/fashion_cnn.lua:16 backward
+ *   with %317 = mul %308, %316 : f32[]                        # examples/fashion_cnn.lua:16 backward
+ */
+static void fashion_cnn_tanh_318(float *restrict t318_tanh, const float *restrict s_step) {
+  t318_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
+}
+
 /* %323 = sqrt %321 : f32[]                             # examples/fashion_cnn.lua:16 backward
  *   with %321 = div %319, %320 : f32[]                        # examples/fashion_cnn.lua:16 backward
  *   with %319 = mul %29, %318 : f32[]                         # examples/fashion_cnn.lua:16 backward
@@ -1893,178 +1908,6 @@ static void fashion_cnn_div_322(float *restrict t322_div, const float *restrict 
  */
 static void fashion_cnn_sqrt_323(float *restrict t323_sqrt, const float *restrict t318_tanh) {
   t323_sqrt[0] = sqrtf(((2.0f * t318_tanh[0]) / (1.0f + t318_tanh[0])));
-}
-
-/* %329 = add %326, %328 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %326 = mul %324, %305 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %328 = mul %327, %279 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_329(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
-  }
-}
-
-/* %334 = add %330, %333 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %330 = mul %325, %306 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %333 = mul %331, %332 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %332 = mul %279, %279 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_334(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
-  }
-}
-
-/* %348 = add %346, %347 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %346 = mul %344, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %347 = mul %327, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %366, %384 (3 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_add_348(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %352 = add %349, %351 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %349 = mul %345, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %351 = mul %331, %350 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %350 = mul %281, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %370, %388 (3 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_add_352(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %402 = add %400, %401 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %400 = mul %398, %305 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %401 = mul %327, %287 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_402(float *restrict s_net_4_weight_exp_avg, const float *restrict g_net_4_weight) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
-  }
-}
-
-/* %406 = add %403, %405 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %403 = mul %399, %306 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %405 = mul %331, %404 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %404 = mul %287, %287 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_406(float *restrict s_net_4_weight_exp_avg_sq, const float *restrict g_net_4_weight) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
-  }
-}
-
-/* %420 = add %418, %419 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %418 = mul %416, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %419 = mul %327, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %438, %456 (3 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_add_420(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %424 = add %421, %423 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %421 = mul %417, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %423 = mul %331, %422 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %422 = mul %289, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %442, %460 (3 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_add_424(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %474 = add %472, %473 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %472 = mul %470, %305 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %473 = mul %327, %295 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_474(float *restrict s_net_10_weight_exp_avg, const float *restrict g_net_10_weight) {
-  for (int i0 = 0; i0 < 401408; i0++) {
-    s_net_10_weight_exp_avg[i0] = ((s_net_10_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_weight[i0]));
-  }
-}
-
-/* %478 = add %475, %477 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %475 = mul %471, %306 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %477 = mul %331, %476 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %476 = mul %295, %295 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_478(float *restrict s_net_10_weight_exp_avg_sq, const float *restrict g_net_10_weight) {
-  for (int i0 = 0; i0 < 401408; i0++) {
-    s_net_10_weight_exp_avg_sq[i0] = ((s_net_10_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_weight[i0] * g_net_10_weight[i0])));
-  }
-}
-
-/* %492 = add %490, %491 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %490 = mul %488, %305 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %491 = mul %327, %297 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_492(float *restrict s_net_10_bias_exp_avg, const float *restrict g_net_10_bias) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    s_net_10_bias_exp_avg[i0] = ((s_net_10_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_bias[i0]));
-  }
-}
-
-/* %496 = add %493, %495 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %493 = mul %489, %306 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %495 = mul %331, %494 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %494 = mul %297, %297 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_496(float *restrict s_net_10_bias_exp_avg_sq, const float *restrict g_net_10_bias) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    s_net_10_bias_exp_avg_sq[i0] = ((s_net_10_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_bias[i0] * g_net_10_bias[i0])));
-  }
-}
-
-/* %510 = add %508, %509 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %508 = mul %506, %305 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %509 = mul %327, %299 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_510(float *restrict s_net_13_weight_exp_avg, const float *restrict g_net_13_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_13_weight_exp_avg[i0] = ((s_net_13_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_weight[i0]));
-  }
-}
-
-/* %514 = add %511, %513 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %511 = mul %507, %306 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %513 = mul %331, %512 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %512 = mul %299, %299 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_514(float *restrict s_net_13_weight_exp_avg_sq, const float *restrict g_net_13_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_13_weight_exp_avg_sq[i0] = ((s_net_13_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_weight[i0] * g_net_13_weight[i0])));
-  }
-}
-
-/* %528 = add %526, %527 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %526 = mul %524, %305 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %527 = mul %327, %301 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_528(float *restrict s_net_13_bias_exp_avg, const float *restrict g_net_13_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_13_bias_exp_avg[i0] = ((s_net_13_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_bias[i0]));
-  }
-}
-
-/* %532 = add %529, %531 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %529 = mul %525, %306 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %531 = mul %331, %530 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %530 = mul %301, %301 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- */
-static void fashion_cnn_add_532(float *restrict s_net_13_bias_exp_avg_sq, const float *restrict g_net_13_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_13_bias_exp_avg_sq[i0] = ((s_net_13_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_bias[i0] * g_net_13_bias[i0])));
-  }
 }
 
 /* %343 = assign %0, %342 : f32[32,1,3,3]               # examples/fashion_cnn.lua:16 backward
@@ -2081,22 +1924,77 @@ static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *
   }
 }
 
-/* %361 = assign %1, %360 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+/* %348 = add %346, %347 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %346 = mul %344, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %347 = mul %327, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %352 = add %349, %351 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %349 = mul %345, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %351 = mul %331, %350 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %350 = mul %281, %281 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %361 = assign %1, %360 : f32[32]                     # examples/fashion_cnn.lua:16 backward
  *   with %360 = sub %1, %359 : f32[32]                        # examples/fashion_cnn.lua:16 backward
  *   with %359 = mul %322, %358 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %358 = div %348, %357 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %357 = add %356, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %356 = div %355, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %355 = sqrt %352 : f32[32]                           # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %379, %397 (3 blocks share it)
+ * then, in the same loop, %366 = add %364, %365 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %364 = mul %362, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %365 = mul %327, %283 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %370 = add %367, %369 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %367 = mul %363, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %369 = mul %331, %368 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %368 = mul %283, %283 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %379 = assign %2, %378 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+ *   with %378 = sub %2, %377 : f32[32]                        # examples/fashion_cnn.lua:16 backward
+ *   with %377 = mul %322, %376 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %376 = div %366, %375 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %375 = add %374, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %374 = div %373, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %373 = sqrt %370 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %384 = add %382, %383 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %382 = mul %380, %305 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %383 = mul %327, %285 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %388 = add %385, %387 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %385 = mul %381, %306 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %387 = mul %331, %386 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %386 = mul %285, %285 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  */
-DLC_SHARED_KERNEL static void fashion_cnn_assign_361(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_0_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_1_weight, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
+    s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
+    s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t322_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
+    s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t322_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
+    s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
   }
 }
 
-/* %415 = assign %6, %414 : f32[64,32,3,3]              # examples/fashion_cnn.lua:16 backward
+/* %397 = assign %3, %396 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+ *   with %396 = sub %3, %395 : f32[32]                        # examples/fashion_cnn.lua:16 backward
+ *   with %395 = mul %322, %394 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %394 = div %384, %393 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %393 = add %392, %304 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %392 = div %391, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %391 = sqrt %388 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+ */
+static void fashion_cnn_assign_397(float *restrict p_net_1_bias, const float *restrict t322_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t322_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+  }
+}
+
+/* %402 = add %400, %401 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %400 = mul %398, %305 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %401 = mul %327, %287 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %406 = add %403, %405 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %403 = mul %399, %306 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %405 = mul %331, %404 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %404 = mul %287, %287 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %415 = assign %6, %414 : f32[64,32,3,3]              # examples/fashion_cnn.lua:16 backward
  *   with %414 = sub %6, %413 : f32[64,32,3,3]                 # examples/fashion_cnn.lua:16 backward
  *   with %413 = mul %322, %412 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
  *   with %412 = div %402, %411 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
@@ -2104,28 +2002,85 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_361(float *restrict out0, const
  *   with %410 = div %409, %323 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
  *   with %409 = sqrt %406 : f32[64,32,3,3]                    # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_415(float *restrict p_net_4_weight, const float *restrict t322_div, const float *restrict s_net_4_weight_exp_avg, const float *restrict s_net_4_weight_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_add_402(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
+    s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
+    s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
     p_net_4_weight[i0] = (p_net_4_weight[i0] - (t322_div[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %433 = assign %7, %432 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+/* %420 = add %418, %419 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %418 = mul %416, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %419 = mul %327, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %424 = add %421, %423 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %421 = mul %417, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %423 = mul %331, %422 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %422 = mul %289, %289 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %433 = assign %7, %432 : f32[64]                     # examples/fashion_cnn.lua:16 backward
  *   with %432 = sub %7, %431 : f32[64]                        # examples/fashion_cnn.lua:16 backward
  *   with %431 = mul %322, %430 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %430 = div %420, %429 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %429 = add %428, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %428 = div %427, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %427 = sqrt %424 : f32[64]                           # examples/fashion_cnn.lua:16 backward
- *   the same kernel, on other buffers, computes %451, %469 (3 blocks share it)
+ * then, in the same loop, %438 = add %436, %437 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %436 = mul %434, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %437 = mul %327, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %442 = add %439, %441 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %439 = mul %435, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %441 = mul %331, %440 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %440 = mul %291, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %451 = assign %8, %450 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+ *   with %450 = sub %8, %449 : f32[64]                        # examples/fashion_cnn.lua:16 backward
+ *   with %449 = mul %322, %448 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %448 = div %438, %447 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %447 = add %446, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %446 = div %445, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %445 = sqrt %442 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %456 = add %454, %455 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %454 = mul %452, %305 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %455 = mul %327, %293 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %460 = add %457, %459 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %457 = mul %453, %306 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %459 = mul %331, %458 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %458 = mul %293, %293 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  */
-DLC_SHARED_KERNEL static void fashion_cnn_assign_433(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, float *restrict s_net_5_weight_exp_avg, float *restrict s_net_5_weight_exp_avg_sq, float *restrict p_net_5_weight, float *restrict s_net_5_bias_exp_avg, float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_4_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_5_weight, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + FASHION_CNN_EPS))));
+    s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
+    s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
+    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t322_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    s_net_5_weight_exp_avg[i0] = ((s_net_5_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_weight[i0]));
+    s_net_5_weight_exp_avg_sq[i0] = ((s_net_5_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_weight[i0] * g_net_5_weight[i0])));
+    p_net_5_weight[i0] = (p_net_5_weight[i0] - (t322_div[0] * (s_net_5_weight_exp_avg[i0] / ((sqrtf(s_net_5_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+    s_net_5_bias_exp_avg[i0] = ((s_net_5_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_bias[i0]));
+    s_net_5_bias_exp_avg_sq[i0] = ((s_net_5_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_bias[i0] * g_net_5_bias[i0])));
   }
 }
 
-/* %487 = assign %12, %486 : f32[128,3136]              # examples/fashion_cnn.lua:16 backward
+/* %469 = assign %9, %468 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+ *   with %468 = sub %9, %467 : f32[64]                        # examples/fashion_cnn.lua:16 backward
+ *   with %467 = mul %322, %466 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %466 = div %456, %465 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %465 = add %464, %304 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %464 = div %463, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %463 = sqrt %460 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+ */
+static void fashion_cnn_assign_469(float *restrict p_net_5_bias, const float *restrict t322_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    p_net_5_bias[i0] = (p_net_5_bias[i0] - (t322_div[0] * (s_net_5_bias_exp_avg[i0] / ((sqrtf(s_net_5_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
+  }
+}
+
+/* %474 = add %472, %473 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %472 = mul %470, %305 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %473 = mul %327, %295 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %478 = add %475, %477 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %475 = mul %471, %306 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %477 = mul %331, %476 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %476 = mul %295, %295 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %487 = assign %12, %486 : f32[128,3136]              # examples/fashion_cnn.lua:16 backward
  *   with %486 = sub %12, %485 : f32[128,3136]                 # examples/fashion_cnn.lua:16 backward
  *   with %485 = mul %322, %484 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
  *   with %484 = div %474, %483 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
@@ -2133,13 +2088,22 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_433(float *restrict out0, const
  *   with %482 = div %481, %323 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
  *   with %481 = sqrt %478 : f32[128,3136]                     # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_487(float *restrict p_net_10_weight, const float *restrict t322_div, const float *restrict s_net_10_weight_exp_avg, const float *restrict s_net_10_weight_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_add_474(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict g_net_10_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 401408; i0++) {
+    s_net_10_weight_exp_avg[i0] = ((s_net_10_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_weight[i0]));
+    s_net_10_weight_exp_avg_sq[i0] = ((s_net_10_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_weight[i0] * g_net_10_weight[i0])));
     p_net_10_weight[i0] = (p_net_10_weight[i0] - (t322_div[0] * (s_net_10_weight_exp_avg[i0] / ((sqrtf(s_net_10_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %505 = assign %13, %504 : f32[128]                   # examples/fashion_cnn.lua:16 backward
+/* %492 = add %490, %491 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %490 = mul %488, %305 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %491 = mul %327, %297 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %496 = add %493, %495 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %493 = mul %489, %306 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %495 = mul %331, %494 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %494 = mul %297, %297 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %505 = assign %13, %504 : f32[128]                   # examples/fashion_cnn.lua:16 backward
  *   with %504 = sub %13, %503 : f32[128]                      # examples/fashion_cnn.lua:16 backward
  *   with %503 = mul %322, %502 : f32[128]                     # examples/fashion_cnn.lua:16 backward
  *   with %502 = div %492, %501 : f32[128]                     # examples/fashion_cnn.lua:16 backward
@@ -2147,13 +2111,22 @@ static void fashion_cnn_assign_487(float *restrict p_net_10_weight, const float 
  *   with %500 = div %499, %323 : f32[128]                     # examples/fashion_cnn.lua:16 backward
  *   with %499 = sqrt %496 : f32[128]                          # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_505(float *restrict p_net_10_bias, const float *restrict t322_div, const float *restrict s_net_10_bias_exp_avg, const float *restrict s_net_10_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_add_492(float *restrict s_net_10_bias_exp_avg, float *restrict s_net_10_bias_exp_avg_sq, float *restrict p_net_10_bias, const float *restrict g_net_10_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
+    s_net_10_bias_exp_avg[i0] = ((s_net_10_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_bias[i0]));
+    s_net_10_bias_exp_avg_sq[i0] = ((s_net_10_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_bias[i0] * g_net_10_bias[i0])));
     p_net_10_bias[i0] = (p_net_10_bias[i0] - (t322_div[0] * (s_net_10_bias_exp_avg[i0] / ((sqrtf(s_net_10_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %523 = assign %14, %522 : f32[10,128]                # examples/fashion_cnn.lua:16 backward
+/* %510 = add %508, %509 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %508 = mul %506, %305 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %509 = mul %327, %299 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %514 = add %511, %513 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %511 = mul %507, %306 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %513 = mul %331, %512 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %512 = mul %299, %299 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %523 = assign %14, %522 : f32[10,128]                # examples/fashion_cnn.lua:16 backward
  *   with %522 = sub %14, %521 : f32[10,128]                   # examples/fashion_cnn.lua:16 backward
  *   with %521 = mul %322, %520 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
  *   with %520 = div %510, %519 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
@@ -2161,13 +2134,22 @@ static void fashion_cnn_assign_505(float *restrict p_net_10_bias, const float *r
  *   with %518 = div %517, %323 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
  *   with %517 = sqrt %514 : f32[10,128]                       # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_523(float *restrict p_net_13_weight, const float *restrict t322_div, const float *restrict s_net_13_weight_exp_avg, const float *restrict s_net_13_weight_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_add_510(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict g_net_13_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
+    s_net_13_weight_exp_avg[i0] = ((s_net_13_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_weight[i0]));
+    s_net_13_weight_exp_avg_sq[i0] = ((s_net_13_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_weight[i0] * g_net_13_weight[i0])));
     p_net_13_weight[i0] = (p_net_13_weight[i0] - (t322_div[0] * (s_net_13_weight_exp_avg[i0] / ((sqrtf(s_net_13_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %541 = assign %15, %540 : f32[10]                    # examples/fashion_cnn.lua:16 backward
+/* %528 = add %526, %527 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %526 = mul %524, %305 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %527 = mul %327, %301 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %532 = add %529, %531 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %529 = mul %525, %306 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %531 = mul %331, %530 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %530 = mul %301, %301 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %541 = assign %15, %540 : f32[10]                    # examples/fashion_cnn.lua:16 backward
  *   with %540 = sub %15, %539 : f32[10]                       # examples/fashion_cnn.lua:16 backward
  *   with %539 = mul %322, %538 : f32[10]                      # examples/fashion_cnn.lua:16 backward
  *   with %538 = div %528, %537 : f32[10]                      # examples/fashion_cnn.lua:16 backward
@@ -2175,8 +2157,10 @@ static void fashion_cnn_assign_523(float *restrict p_net_13_weight, const float 
  *   with %536 = div %535, %323 : f32[10]                      # examples/fashion_cnn.lua:16 backward
  *   with %535 = sqrt %532 : f32[10]                           # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_541(float *restrict p_net_13_bias, const float *restrict t322_div, const float *restrict s_net_13_bias_exp_avg, const float *restrict s_net_13_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+static void fashion_cnn_add_528(float *restrict s_net_13_bias_exp_avg, float *restrict s_net_13_bias_exp_avg_sq, float *restrict p_net_13_bias, const float *restrict g_net_13_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_13_bias_exp_avg[i0] = ((s_net_13_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_bias[i0]));
+    s_net_13_bias_exp_avg_sq[i0] = ((s_net_13_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_bias[i0] * g_net_13_bias[i0])));
     p_net_13_bias[i0] = (p_net_13_bias[i0] - (t322_div[0] * (s_net_13_bias_exp_avg[i0] / ((sqrtf(s_net_13_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
@@ -2495,124 +2479,99 @@ float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void
 
 static void fashion_cnn_update(fashion_cnn_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t312_tanh = m->arena + 0;   /* %312 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t318_tanh = m->arena + 16;   /* %318 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t322_div = m->arena + 32;   /* %322 div[]: examples/fashion_cnn.lua:16, backward */
-  float *const t323_sqrt = m->arena + 0;   /* %323 sqrt[]: examples/fashion_cnn.lua:16, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
-  float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
-  float *const s_net_0_bias_exp_avg = m->state + 592;
-  float *const g_net_0_bias = m->grad + 288;
-  float *const s_net_0_bias_exp_avg_sq = m->state + 624;
-  float *const s_net_1_weight_exp_avg = m->state + 656;
-  float *const g_net_1_weight = m->grad + 320;
-  float *const s_net_1_weight_exp_avg_sq = m->state + 688;
-  float *const s_net_1_bias_exp_avg = m->state + 720;
-  float *const g_net_1_bias = m->grad + 352;
-  float *const s_net_1_bias_exp_avg_sq = m->state + 752;
-  float *const s_net_4_weight_exp_avg = m->state + 784;
-  float *const g_net_4_weight = m->grad + 448;
-  float *const s_net_4_weight_exp_avg_sq = m->state + 19216;
-  float *const s_net_4_bias_exp_avg = m->state + 37648;
-  float *const g_net_4_bias = m->grad + 18880;
-  float *const s_net_4_bias_exp_avg_sq = m->state + 37712;
-  float *const s_net_5_weight_exp_avg = m->state + 37776;
-  float *const g_net_5_weight = m->grad + 18944;
-  float *const s_net_5_weight_exp_avg_sq = m->state + 37840;
-  float *const s_net_5_bias_exp_avg = m->state + 37904;
-  float *const g_net_5_bias = m->grad + 19008;
-  float *const s_net_5_bias_exp_avg_sq = m->state + 37968;
-  float *const s_net_10_weight_exp_avg = m->state + 38032;
-  float *const g_net_10_weight = m->grad + 19200;
-  float *const s_net_10_weight_exp_avg_sq = m->state + 439440;
-  float *const s_net_10_bias_exp_avg = m->state + 840848;
-  float *const g_net_10_bias = m->grad + 420608;
-  float *const s_net_10_bias_exp_avg_sq = m->state + 840976;
-  float *const s_net_13_weight_exp_avg = m->state + 841104;
-  float *const g_net_13_weight = m->grad + 420736;
-  float *const s_net_13_weight_exp_avg_sq = m->state + 842384;
-  float *const s_net_13_bias_exp_avg = m->state + 843664;
-  float *const g_net_13_bias = m->grad + 422016;
-  float *const s_net_13_bias_exp_avg_sq = m->state + 843680;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const t312_tanh = m->arena + 0;   /* %312 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t322_div = m->arena + 16;   /* %322 div[]: examples/fashion_cnn.lua:16, backward */
+  float *const t318_tanh = m->arena + 0;   /* %318 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t323_sqrt = m->arena + 32;   /* %323 sqrt[]: examples/fashion_cnn.lua:16, backward */
   float *const p_net_0_weight = m->param + 0;
+  float *const s_net_0_bias_exp_avg = m->state + 592;
+  float *const s_net_0_bias_exp_avg_sq = m->state + 624;
   float *const p_net_0_bias = m->param + 288;
+  float *const s_net_1_weight_exp_avg = m->state + 656;
+  float *const s_net_1_weight_exp_avg_sq = m->state + 688;
   float *const p_net_1_weight = m->param + 320;
+  float *const s_net_1_bias_exp_avg = m->state + 720;
+  float *const s_net_1_bias_exp_avg_sq = m->state + 752;
+  float *const g_net_0_bias = m->grad + 288;
+  float *const g_net_1_weight = m->grad + 320;
+  float *const g_net_1_bias = m->grad + 352;
   float *const p_net_1_bias = m->param + 352;
+  float *const s_net_4_weight_exp_avg = m->state + 784;
+  float *const s_net_4_weight_exp_avg_sq = m->state + 19216;
   float *const p_net_4_weight = m->param + 448;
+  float *const g_net_4_weight = m->grad + 448;
+  float *const s_net_4_bias_exp_avg = m->state + 37648;
+  float *const s_net_4_bias_exp_avg_sq = m->state + 37712;
   float *const p_net_4_bias = m->param + 18880;
+  float *const s_net_5_weight_exp_avg = m->state + 37776;
+  float *const s_net_5_weight_exp_avg_sq = m->state + 37840;
   float *const p_net_5_weight = m->param + 18944;
+  float *const s_net_5_bias_exp_avg = m->state + 37904;
+  float *const s_net_5_bias_exp_avg_sq = m->state + 37968;
+  float *const g_net_4_bias = m->grad + 18880;
+  float *const g_net_5_weight = m->grad + 18944;
+  float *const g_net_5_bias = m->grad + 19008;
   float *const p_net_5_bias = m->param + 19008;
+  float *const s_net_10_weight_exp_avg = m->state + 38032;
+  float *const s_net_10_weight_exp_avg_sq = m->state + 439440;
   float *const p_net_10_weight = m->param + 19200;
+  float *const g_net_10_weight = m->grad + 19200;
+  float *const s_net_10_bias_exp_avg = m->state + 840848;
+  float *const s_net_10_bias_exp_avg_sq = m->state + 840976;
   float *const p_net_10_bias = m->param + 420608;
+  float *const g_net_10_bias = m->grad + 420608;
+  float *const s_net_13_weight_exp_avg = m->state + 841104;
+  float *const s_net_13_weight_exp_avg_sq = m->state + 842384;
   float *const p_net_13_weight = m->param + 420736;
+  float *const g_net_13_weight = m->grad + 420736;
+  float *const s_net_13_bias_exp_avg = m->state + 843664;
+  float *const s_net_13_bias_exp_avg_sq = m->state + 843680;
   float *const p_net_13_bias = m->param + 422016;
+  float *const g_net_13_bias = m->grad + 422016;
   fashion_cnn_add_308(s_step); /* %308 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_tanh_312(t312_tanh, s_step); /* %312 tanh: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_tanh_318(t318_tanh, s_step); /* %318 tanh: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_div_322(t322_div, t312_tanh); /* %322 div: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_sqrt_323(t323_sqrt, t318_tanh); /* %323 sqrt: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_329(s_net_0_weight_exp_avg, g_net_0_weight); /* %329 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_334(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %334 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_348(s_net_0_bias_exp_avg, g_net_0_bias); /* %348 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_352(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %352 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_348(s_net_1_weight_exp_avg, g_net_1_weight); /* %366 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_352(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %370 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_348(s_net_1_bias_exp_avg, g_net_1_bias); /* %384 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_352(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %388 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_402(s_net_4_weight_exp_avg, g_net_4_weight); /* %402 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_406(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %406 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_420(s_net_4_bias_exp_avg, g_net_4_bias); /* %420 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_424(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %424 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_420(s_net_5_weight_exp_avg, g_net_5_weight); /* %438 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_424(s_net_5_weight_exp_avg_sq, g_net_5_weight); /* %442 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_420(s_net_5_bias_exp_avg, g_net_5_bias); /* %456 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_424(s_net_5_bias_exp_avg_sq, g_net_5_bias); /* %460 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_474(s_net_10_weight_exp_avg, g_net_10_weight); /* %474 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_478(s_net_10_weight_exp_avg_sq, g_net_10_weight); /* %478 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_492(s_net_10_bias_exp_avg, g_net_10_bias); /* %492 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_496(s_net_10_bias_exp_avg_sq, g_net_10_bias); /* %496 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_510(s_net_13_weight_exp_avg, g_net_13_weight); /* %510 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_514(s_net_13_weight_exp_avg_sq, g_net_13_weight); /* %514 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_528(s_net_13_bias_exp_avg, g_net_13_bias); /* %528 add: examples/fashion_cnn.lua:16, backward */
-  fashion_cnn_add_532(s_net_13_bias_exp_avg_sq, g_net_13_bias); /* %532 add: examples/fashion_cnn.lua:16, backward */
   /* %309 = assign: computed in place by %308 */
+  fashion_cnn_add_329(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %329 add + %334 add: examples/fashion_cnn.lua:16, backward */
   /* %335 = assign: computed in place by %329 */
   /* %336 = assign: computed in place by %334 */
+  fashion_cnn_tanh_312(t312_tanh, s_step); /* %312 tanh: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_div_322(t322_div, t312_tanh); /* %322 div: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_tanh_318(t318_tanh, s_step); /* %318 tanh: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_sqrt_323(t323_sqrt, t318_tanh); /* %323 sqrt: examples/fashion_cnn.lua:16, backward */
   fashion_cnn_assign_343(p_net_0_weight, t322_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t323_sqrt); /* %343 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_348(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, g_net_0_bias, t322_div, t323_sqrt, g_net_1_weight, g_net_1_bias); /* %348 add + %352 add + %361 assign + %366 add + %370 add + %379 assign + %384 add + %388 add: examples/fashion_cnn.lua:16, backward */
   /* %353 = assign: computed in place by %348 */
   /* %354 = assign: computed in place by %352 */
-  fashion_cnn_assign_361(p_net_0_bias, t322_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t323_sqrt); /* %361 assign: examples/fashion_cnn.lua:16, backward */
   /* %371 = assign: computed in place by %366 */
   /* %372 = assign: computed in place by %370 */
-  fashion_cnn_assign_361(p_net_1_weight, t322_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t323_sqrt); /* %379 assign: examples/fashion_cnn.lua:16, backward */
   /* %389 = assign: computed in place by %384 */
   /* %390 = assign: computed in place by %388 */
-  fashion_cnn_assign_361(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_397(p_net_1_bias, t322_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t323_sqrt); /* %397 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_402(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t322_div, t323_sqrt); /* %402 add + %406 add + %415 assign: examples/fashion_cnn.lua:16, backward */
   /* %407 = assign: computed in place by %402 */
   /* %408 = assign: computed in place by %406 */
-  fashion_cnn_assign_415(p_net_4_weight, t322_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t323_sqrt); /* %415 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_420(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, p_net_5_weight, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, g_net_4_bias, t322_div, t323_sqrt, g_net_5_weight, g_net_5_bias); /* %420 add + %424 add + %433 assign + %438 add + %442 add + %451 assign + %456 add + %460 add: examples/fashion_cnn.lua:16, backward */
   /* %425 = assign: computed in place by %420 */
   /* %426 = assign: computed in place by %424 */
-  fashion_cnn_assign_433(p_net_4_bias, t322_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t323_sqrt); /* %433 assign: examples/fashion_cnn.lua:16, backward */
   /* %443 = assign: computed in place by %438 */
   /* %444 = assign: computed in place by %442 */
-  fashion_cnn_assign_433(p_net_5_weight, t322_div, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, t323_sqrt); /* %451 assign: examples/fashion_cnn.lua:16, backward */
   /* %461 = assign: computed in place by %456 */
   /* %462 = assign: computed in place by %460 */
-  fashion_cnn_assign_433(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_assign_469(p_net_5_bias, t322_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t323_sqrt); /* %469 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_474(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, g_net_10_weight, t322_div, t323_sqrt); /* %474 add + %478 add + %487 assign: examples/fashion_cnn.lua:16, backward */
   /* %479 = assign: computed in place by %474 */
   /* %480 = assign: computed in place by %478 */
-  fashion_cnn_assign_487(p_net_10_weight, t322_div, s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, t323_sqrt); /* %487 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_492(s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, p_net_10_bias, g_net_10_bias, t322_div, t323_sqrt); /* %492 add + %496 add + %505 assign: examples/fashion_cnn.lua:16, backward */
   /* %497 = assign: computed in place by %492 */
   /* %498 = assign: computed in place by %496 */
-  fashion_cnn_assign_505(p_net_10_bias, t322_div, s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, t323_sqrt); /* %505 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_510(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, g_net_13_weight, t322_div, t323_sqrt); /* %510 add + %514 add + %523 assign: examples/fashion_cnn.lua:16, backward */
   /* %515 = assign: computed in place by %510 */
   /* %516 = assign: computed in place by %514 */
-  fashion_cnn_assign_523(p_net_13_weight, t322_div, s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, t323_sqrt); /* %523 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_528(s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, p_net_13_bias, g_net_13_bias, t322_div, t323_sqrt); /* %528 add + %532 add + %541 assign: examples/fashion_cnn.lua:16, backward */
   /* %533 = assign: computed in place by %528 */
   /* %534 = assign: computed in place by %532 */
-  fashion_cnn_assign_541(p_net_13_bias, t322_div, s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, t323_sqrt); /* %541 assign: examples/fashion_cnn.lua:16, backward */
 }
 
 float fashion_cnn_train_step(fashion_cnn_model *restrict m, const float *x, const void *target_) {

@@ -654,18 +654,26 @@ static void fashion_mlp_add_82(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %104 = add %101, %103 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %101 = mul %99, %79 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
+ *   with %103 = mul %102, %65 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %109 = add %105, %108 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %105 = mul %100, %80 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
+ *   with %108 = mul %106, %107 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
+ *   with %107 = mul %65, %65 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_add_104(float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
+  for (int i0 = 0; i0 < 200704; i0++) {
+    s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
+    s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
+  }
+}
+
 /* %86 = tanh %85 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %85 = mul %82, %84 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
 static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict s_step) {
   t86_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
-}
-
-/* %93 = tanh %92 : f32[]                               # examples/fashion_mlp.lua:15 backward
- *   with %92 = mul %82, %91 : f32[]                           # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
-  t93_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
 }
 
 /* %97 = div %77, %90 : f32[]                           # examples/fashion_mlp.lua:15 backward
@@ -677,6 +685,13 @@ static void fashion_mlp_div_97(float *restrict t97_div, const float *restrict t8
   t97_div[0] = (FASHION_MLP_LR / ((2.0f * t86_tanh[0]) / (1.0f + t86_tanh[0])));
 }
 
+/* %93 = tanh %92 : f32[]                               # examples/fashion_mlp.lua:15 backward
+ *   with %92 = mul %82, %91 : f32[]                           # examples/fashion_mlp.lua:15 backward
+ */
+static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
+  t93_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
+}
+
 /* %98 = sqrt %96 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %96 = div %94, %95 : f32[]                           # examples/fashion_mlp.lua:15 backward
  *   with %94 = mul %87, %93 : f32[]                           # examples/fashion_mlp.lua:15 backward
@@ -684,132 +699,6 @@ static void fashion_mlp_div_97(float *restrict t97_div, const float *restrict t8
  */
 static void fashion_mlp_sqrt_98(float *restrict t98_sqrt, const float *restrict t93_tanh) {
   t98_sqrt[0] = sqrtf(((2.0f * t93_tanh[0]) / (1.0f + t93_tanh[0])));
-}
-
-/* %104 = add %101, %103 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
- *   with %101 = mul %99, %79 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
- *   with %103 = mul %102, %65 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_104(float *restrict s_net_1_weight_exp_avg, const float *restrict g_net_1_weight) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
-  }
-}
-
-/* %109 = add %105, %108 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
- *   with %105 = mul %100, %80 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
- *   with %108 = mul %106, %107 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
- *   with %107 = mul %65, %65 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_109(float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
-  }
-}
-
-/* %123 = add %121, %122 : f32[256]                     # examples/fashion_mlp.lua:15 backward
- *   with %121 = mul %119, %79 : f32[256]                      # examples/fashion_mlp.lua:15 backward
- *   with %122 = mul %102, %67 : f32[256]                      # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_123(float *restrict s_net_1_bias_exp_avg, const float *restrict g_net_1_bias) {
-  for (int i0 = 0; i0 < 256; i0++) {
-    s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
-  }
-}
-
-/* %127 = add %124, %126 : f32[256]                     # examples/fashion_mlp.lua:15 backward
- *   with %124 = mul %120, %80 : f32[256]                      # examples/fashion_mlp.lua:15 backward
- *   with %126 = mul %106, %125 : f32[256]                     # examples/fashion_mlp.lua:15 backward
- *   with %125 = mul %67, %67 : f32[256]                       # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_127(float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_1_bias) {
-  for (int i0 = 0; i0 < 256; i0++) {
-    s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
-  }
-}
-
-/* %141 = add %139, %140 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
- *   with %139 = mul %137, %79 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
- *   with %140 = mul %102, %69 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_141(float *restrict s_net_4_weight_exp_avg, const float *restrict g_net_4_weight) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
-  }
-}
-
-/* %145 = add %142, %144 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
- *   with %142 = mul %138, %80 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
- *   with %144 = mul %106, %143 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
- *   with %143 = mul %69, %69 : f32[128,256]                   # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_145(float *restrict s_net_4_weight_exp_avg_sq, const float *restrict g_net_4_weight) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
-  }
-}
-
-/* %159 = add %157, %158 : f32[128]                     # examples/fashion_mlp.lua:15 backward
- *   with %157 = mul %155, %79 : f32[128]                      # examples/fashion_mlp.lua:15 backward
- *   with %158 = mul %102, %71 : f32[128]                      # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_159(float *restrict s_net_4_bias_exp_avg, const float *restrict g_net_4_bias) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
-  }
-}
-
-/* %163 = add %160, %162 : f32[128]                     # examples/fashion_mlp.lua:15 backward
- *   with %160 = mul %156, %80 : f32[128]                      # examples/fashion_mlp.lua:15 backward
- *   with %162 = mul %106, %161 : f32[128]                     # examples/fashion_mlp.lua:15 backward
- *   with %161 = mul %71, %71 : f32[128]                       # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_163(float *restrict s_net_4_bias_exp_avg_sq, const float *restrict g_net_4_bias) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
-  }
-}
-
-/* %177 = add %175, %176 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
- *   with %175 = mul %173, %79 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
- *   with %176 = mul %102, %73 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_177(float *restrict s_net_7_weight_exp_avg, const float *restrict g_net_7_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
-  }
-}
-
-/* %181 = add %178, %180 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
- *   with %178 = mul %174, %80 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
- *   with %180 = mul %106, %179 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
- *   with %179 = mul %73, %73 : f32[10,128]                    # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_181(float *restrict s_net_7_weight_exp_avg_sq, const float *restrict g_net_7_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
-  }
-}
-
-/* %195 = add %193, %194 : f32[10]                      # examples/fashion_mlp.lua:15 backward
- *   with %193 = mul %191, %79 : f32[10]                       # examples/fashion_mlp.lua:15 backward
- *   with %194 = mul %102, %75 : f32[10]                       # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_195(float *restrict s_net_7_bias_exp_avg, const float *restrict g_net_7_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
-  }
-}
-
-/* %199 = add %196, %198 : f32[10]                      # examples/fashion_mlp.lua:15 backward
- *   with %196 = mul %192, %80 : f32[10]                       # examples/fashion_mlp.lua:15 backward
- *   with %198 = mul %106, %197 : f32[10]                      # examples/fashion_mlp.lua:15 backward
- *   with %197 = mul %75, %75 : f32[10]                        # examples/fashion_mlp.lua:15 backward
- */
-static void fashion_mlp_add_199(float *restrict s_net_7_bias_exp_avg_sq, const float *restrict g_net_7_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
-  }
 }
 
 /* %118 = assign %0, %117 : f32[256,784]                # examples/fashion_mlp.lua:15 backward
@@ -826,7 +715,14 @@ static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *
   }
 }
 
-/* %136 = assign %1, %135 : f32[256]                    # examples/fashion_mlp.lua:15 backward
+/* %123 = add %121, %122 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %121 = mul %119, %79 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ *   with %122 = mul %102, %67 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %127 = add %124, %126 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %124 = mul %120, %80 : f32[256]                      # examples/fashion_mlp.lua:15 backward
+ *   with %126 = mul %106, %125 : f32[256]                     # examples/fashion_mlp.lua:15 backward
+ *   with %125 = mul %67, %67 : f32[256]                       # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %136 = assign %1, %135 : f32[256]                    # examples/fashion_mlp.lua:15 backward
  *   with %135 = sub %1, %134 : f32[256]                       # examples/fashion_mlp.lua:15 backward
  *   with %134 = mul %97, %133 : f32[256]                      # examples/fashion_mlp.lua:15 backward
  *   with %133 = div %123, %132 : f32[256]                     # examples/fashion_mlp.lua:15 backward
@@ -834,13 +730,22 @@ static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *
  *   with %131 = div %130, %98 : f32[256]                      # examples/fashion_mlp.lua:15 backward
  *   with %130 = sqrt %127 : f32[256]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_136(float *restrict p_net_1_bias, const float *restrict t97_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t98_sqrt) {
+static void fashion_mlp_add_123(float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, float *restrict p_net_1_bias, const float *restrict g_net_1_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 256; i0++) {
+    s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
+    s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
     p_net_1_bias[i0] = (p_net_1_bias[i0] - (t97_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
-/* %154 = assign %2, %153 : f32[128,256]                # examples/fashion_mlp.lua:15 backward
+/* %141 = add %139, %140 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %139 = mul %137, %79 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ *   with %140 = mul %102, %69 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %145 = add %142, %144 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %142 = mul %138, %80 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
+ *   with %144 = mul %106, %143 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
+ *   with %143 = mul %69, %69 : f32[128,256]                   # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %154 = assign %2, %153 : f32[128,256]                # examples/fashion_mlp.lua:15 backward
  *   with %153 = sub %2, %152 : f32[128,256]                   # examples/fashion_mlp.lua:15 backward
  *   with %152 = mul %97, %151 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
  *   with %151 = div %141, %150 : f32[128,256]                 # examples/fashion_mlp.lua:15 backward
@@ -848,13 +753,22 @@ static void fashion_mlp_assign_136(float *restrict p_net_1_bias, const float *re
  *   with %149 = div %148, %98 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
  *   with %148 = sqrt %145 : f32[128,256]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_154(float *restrict p_net_4_weight, const float *restrict t97_div, const float *restrict s_net_4_weight_exp_avg, const float *restrict s_net_4_weight_exp_avg_sq, const float *restrict t98_sqrt) {
+static void fashion_mlp_add_141(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 32768; i0++) {
+    s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
+    s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
     p_net_4_weight[i0] = (p_net_4_weight[i0] - (t97_div[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
-/* %172 = assign %3, %171 : f32[128]                    # examples/fashion_mlp.lua:15 backward
+/* %159 = add %157, %158 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %157 = mul %155, %79 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ *   with %158 = mul %102, %71 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %163 = add %160, %162 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %160 = mul %156, %80 : f32[128]                      # examples/fashion_mlp.lua:15 backward
+ *   with %162 = mul %106, %161 : f32[128]                     # examples/fashion_mlp.lua:15 backward
+ *   with %161 = mul %71, %71 : f32[128]                       # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %172 = assign %3, %171 : f32[128]                    # examples/fashion_mlp.lua:15 backward
  *   with %171 = sub %3, %170 : f32[128]                       # examples/fashion_mlp.lua:15 backward
  *   with %170 = mul %97, %169 : f32[128]                      # examples/fashion_mlp.lua:15 backward
  *   with %169 = div %159, %168 : f32[128]                     # examples/fashion_mlp.lua:15 backward
@@ -862,13 +776,22 @@ static void fashion_mlp_assign_154(float *restrict p_net_4_weight, const float *
  *   with %167 = div %166, %98 : f32[128]                      # examples/fashion_mlp.lua:15 backward
  *   with %166 = sqrt %163 : f32[128]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_172(float *restrict p_net_4_bias, const float *restrict t97_div, const float *restrict s_net_4_bias_exp_avg, const float *restrict s_net_4_bias_exp_avg_sq, const float *restrict t98_sqrt) {
+static void fashion_mlp_add_159(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, const float *restrict g_net_4_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
+    s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
+    s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
     p_net_4_bias[i0] = (p_net_4_bias[i0] - (t97_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
-/* %190 = assign %4, %189 : f32[10,128]                 # examples/fashion_mlp.lua:15 backward
+/* %177 = add %175, %176 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %175 = mul %173, %79 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ *   with %176 = mul %102, %73 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %181 = add %178, %180 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %178 = mul %174, %80 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
+ *   with %180 = mul %106, %179 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
+ *   with %179 = mul %73, %73 : f32[10,128]                    # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %190 = assign %4, %189 : f32[10,128]                 # examples/fashion_mlp.lua:15 backward
  *   with %189 = sub %4, %188 : f32[10,128]                    # examples/fashion_mlp.lua:15 backward
  *   with %188 = mul %97, %187 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
  *   with %187 = div %177, %186 : f32[10,128]                  # examples/fashion_mlp.lua:15 backward
@@ -876,13 +799,22 @@ static void fashion_mlp_assign_172(float *restrict p_net_4_bias, const float *re
  *   with %185 = div %184, %98 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
  *   with %184 = sqrt %181 : f32[10,128]                       # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_190(float *restrict p_net_7_weight, const float *restrict t97_div, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t98_sqrt) {
+static void fashion_mlp_add_177(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
+    s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
+    s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
     p_net_7_weight[i0] = (p_net_7_weight[i0] - (t97_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
 
-/* %208 = assign %5, %207 : f32[10]                     # examples/fashion_mlp.lua:15 backward
+/* %195 = add %193, %194 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %193 = mul %191, %79 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ *   with %194 = mul %102, %75 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %199 = add %196, %198 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %196 = mul %192, %80 : f32[10]                       # examples/fashion_mlp.lua:15 backward
+ *   with %198 = mul %106, %197 : f32[10]                      # examples/fashion_mlp.lua:15 backward
+ *   with %197 = mul %75, %75 : f32[10]                        # examples/fashion_mlp.lua:15 backward
+ * then, in the same loop, %208 = assign %5, %207 : f32[10]                     # examples/fashion_mlp.lua:15 backward
  *   with %207 = sub %5, %206 : f32[10]                        # examples/fashion_mlp.lua:15 backward
  *   with %206 = mul %97, %205 : f32[10]                       # examples/fashion_mlp.lua:15 backward
  *   with %205 = div %195, %204 : f32[10]                      # examples/fashion_mlp.lua:15 backward
@@ -890,8 +822,10 @@ static void fashion_mlp_assign_190(float *restrict p_net_7_weight, const float *
  *   with %203 = div %202, %98 : f32[10]                       # examples/fashion_mlp.lua:15 backward
  *   with %202 = sqrt %199 : f32[10]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_208(float *restrict p_net_7_bias, const float *restrict t97_div, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t98_sqrt) {
+static void fashion_mlp_add_195(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
+    s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
     p_net_7_bias[i0] = (p_net_7_bias[i0] - (t97_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
 }
@@ -1004,70 +938,59 @@ float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void
 
 static void fashion_mlp_update(fashion_mlp_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t86_tanh = m->arena + 0;   /* %86 tanh[]: examples/fashion_mlp.lua:15, backward */
-  float *const t93_tanh = m->arena + 16;   /* %93 tanh[]: examples/fashion_mlp.lua:15, backward */
-  float *const t97_div = m->arena + 32;   /* %97 div[]: examples/fashion_mlp.lua:15, backward */
-  float *const t98_sqrt = m->arena + 0;   /* %98 sqrt[]: examples/fashion_mlp.lua:15, backward */
   float *const s_net_1_weight_exp_avg = m->state + 16;
-  float *const g_net_1_weight = m->grad + 0;
   float *const s_net_1_weight_exp_avg_sq = m->state + 200720;
-  float *const s_net_1_bias_exp_avg = m->state + 401424;
-  float *const g_net_1_bias = m->grad + 200704;
-  float *const s_net_1_bias_exp_avg_sq = m->state + 401680;
-  float *const s_net_4_weight_exp_avg = m->state + 401936;
-  float *const g_net_4_weight = m->grad + 200960;
-  float *const s_net_4_weight_exp_avg_sq = m->state + 434704;
-  float *const s_net_4_bias_exp_avg = m->state + 467472;
-  float *const g_net_4_bias = m->grad + 233728;
-  float *const s_net_4_bias_exp_avg_sq = m->state + 467600;
-  float *const s_net_7_weight_exp_avg = m->state + 467728;
-  float *const g_net_7_weight = m->grad + 233856;
-  float *const s_net_7_weight_exp_avg_sq = m->state + 469008;
-  float *const s_net_7_bias_exp_avg = m->state + 470288;
-  float *const g_net_7_bias = m->grad + 235136;
-  float *const s_net_7_bias_exp_avg_sq = m->state + 470304;
+  float *const g_net_1_weight = m->grad + 0;
+  float *const t86_tanh = m->arena + 0;   /* %86 tanh[]: examples/fashion_mlp.lua:15, backward */
+  float *const t97_div = m->arena + 16;   /* %97 div[]: examples/fashion_mlp.lua:15, backward */
+  float *const t93_tanh = m->arena + 0;   /* %93 tanh[]: examples/fashion_mlp.lua:15, backward */
+  float *const t98_sqrt = m->arena + 32;   /* %98 sqrt[]: examples/fashion_mlp.lua:15, backward */
   float *const p_net_1_weight = m->param + 0;
+  float *const s_net_1_bias_exp_avg = m->state + 401424;
+  float *const s_net_1_bias_exp_avg_sq = m->state + 401680;
   float *const p_net_1_bias = m->param + 200704;
+  float *const g_net_1_bias = m->grad + 200704;
+  float *const s_net_4_weight_exp_avg = m->state + 401936;
+  float *const s_net_4_weight_exp_avg_sq = m->state + 434704;
   float *const p_net_4_weight = m->param + 200960;
+  float *const g_net_4_weight = m->grad + 200960;
+  float *const s_net_4_bias_exp_avg = m->state + 467472;
+  float *const s_net_4_bias_exp_avg_sq = m->state + 467600;
   float *const p_net_4_bias = m->param + 233728;
+  float *const g_net_4_bias = m->grad + 233728;
+  float *const s_net_7_weight_exp_avg = m->state + 467728;
+  float *const s_net_7_weight_exp_avg_sq = m->state + 469008;
   float *const p_net_7_weight = m->param + 233856;
+  float *const g_net_7_weight = m->grad + 233856;
+  float *const s_net_7_bias_exp_avg = m->state + 470288;
+  float *const s_net_7_bias_exp_avg_sq = m->state + 470304;
   float *const p_net_7_bias = m->param + 235136;
+  float *const g_net_7_bias = m->grad + 235136;
   fashion_mlp_add_82(s_step); /* %82 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_tanh_86(t86_tanh, s_step); /* %86 tanh: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_tanh_93(t93_tanh, s_step); /* %93 tanh: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_div_97(t97_div, t86_tanh); /* %97 div: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_104(s_net_1_weight_exp_avg, g_net_1_weight); /* %104 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_109(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %109 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_123(s_net_1_bias_exp_avg, g_net_1_bias); /* %123 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_127(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %127 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_141(s_net_4_weight_exp_avg, g_net_4_weight); /* %141 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_145(s_net_4_weight_exp_avg_sq, g_net_4_weight); /* %145 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_159(s_net_4_bias_exp_avg, g_net_4_bias); /* %159 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_163(s_net_4_bias_exp_avg_sq, g_net_4_bias); /* %163 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_177(s_net_7_weight_exp_avg, g_net_7_weight); /* %177 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_181(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %181 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_195(s_net_7_bias_exp_avg, g_net_7_bias); /* %195 add: examples/fashion_mlp.lua:15, backward */
-  fashion_mlp_add_199(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %199 add: examples/fashion_mlp.lua:15, backward */
   /* %83 = assign: computed in place by %82 */
+  fashion_mlp_add_104(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %104 add + %109 add: examples/fashion_mlp.lua:15, backward */
   /* %110 = assign: computed in place by %104 */
   /* %111 = assign: computed in place by %109 */
+  fashion_mlp_tanh_86(t86_tanh, s_step); /* %86 tanh: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_div_97(t97_div, t86_tanh); /* %97 div: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_tanh_93(t93_tanh, s_step); /* %93 tanh: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt: examples/fashion_mlp.lua:15, backward */
   fashion_mlp_assign_118(p_net_1_weight, t97_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t98_sqrt); /* %118 assign: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_123(s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, p_net_1_bias, g_net_1_bias, t97_div, t98_sqrt); /* %123 add + %127 add + %136 assign: examples/fashion_mlp.lua:15, backward */
   /* %128 = assign: computed in place by %123 */
   /* %129 = assign: computed in place by %127 */
-  fashion_mlp_assign_136(p_net_1_bias, t97_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t98_sqrt); /* %136 assign: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_141(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t97_div, t98_sqrt); /* %141 add + %145 add + %154 assign: examples/fashion_mlp.lua:15, backward */
   /* %146 = assign: computed in place by %141 */
   /* %147 = assign: computed in place by %145 */
-  fashion_mlp_assign_154(p_net_4_weight, t97_div, s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, t98_sqrt); /* %154 assign: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_159(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t97_div, t98_sqrt); /* %159 add + %163 add + %172 assign: examples/fashion_mlp.lua:15, backward */
   /* %164 = assign: computed in place by %159 */
   /* %165 = assign: computed in place by %163 */
-  fashion_mlp_assign_172(p_net_4_bias, t97_div, s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, t98_sqrt); /* %172 assign: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_177(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t97_div, t98_sqrt); /* %177 add + %181 add + %190 assign: examples/fashion_mlp.lua:15, backward */
   /* %182 = assign: computed in place by %177 */
   /* %183 = assign: computed in place by %181 */
-  fashion_mlp_assign_190(p_net_7_weight, t97_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t98_sqrt); /* %190 assign: examples/fashion_mlp.lua:15, backward */
+  fashion_mlp_add_195(s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_bias, t97_div, t98_sqrt); /* %195 add + %199 add + %208 assign: examples/fashion_mlp.lua:15, backward */
   /* %200 = assign: computed in place by %195 */
   /* %201 = assign: computed in place by %199 */
-  fashion_mlp_assign_208(p_net_7_bias, t97_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t98_sqrt); /* %208 assign: examples/fashion_mlp.lua:15, backward */
 }
 
 float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, const void *target_) {

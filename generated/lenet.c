@@ -1782,18 +1782,26 @@ static void lenet_add_129(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %151 = add %148, %150 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %148 = mul %146, %126 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %150 = mul %149, %104 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %156 = add %152, %155 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %152 = mul %147, %127 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %155 = mul %153, %154 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %154 = mul %104, %104 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ */
+static void lenet_add_151(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 150; i0++) {
+    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
+    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+  }
+}
+
 /* %133 = tanh %132 : f32[]                             # examples/lenet.lua:17 backward
  *   with %132 = mul %129, %131 : f32[]                        # examples/lenet.lua:17 backward
  */
 static void lenet_tanh_133(float *restrict t133_tanh, const float *restrict s_step) {
   t133_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
-}
-
-/* %140 = tanh %139 : f32[]                             # examples/lenet.lua:17 backward
- *   with %139 = mul %129, %138 : f32[]                        # examples/lenet.lua:17 backward
- */
-static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_step) {
-  t140_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
 }
 
 /* %144 = div %124, %137 : f32[]                        # examples/lenet.lua:17 backward
@@ -1805,6 +1813,13 @@ static void lenet_div_144(float *restrict t144_div, const float *restrict t133_t
   t144_div[0] = (LENET_LR / ((2.0f * t133_tanh[0]) / (1.0f + t133_tanh[0])));
 }
 
+/* %140 = tanh %139 : f32[]                             # examples/lenet.lua:17 backward
+ *   with %139 = mul %129, %138 : f32[]                        # examples/lenet.lua:17 backward
+ */
+static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_step) {
+  t140_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
+}
+
 /* %145 = sqrt %143 : f32[]                             # examples/lenet.lua:17 backward
  *   with %143 = div %141, %142 : f32[]                        # examples/lenet.lua:17 backward
  *   with %141 = mul %134, %140 : f32[]                        # examples/lenet.lua:17 backward
@@ -1812,216 +1827,6 @@ static void lenet_div_144(float *restrict t144_div, const float *restrict t133_t
  */
 static void lenet_sqrt_145(float *restrict t145_sqrt, const float *restrict t140_tanh) {
   t145_sqrt[0] = sqrtf(((2.0f * t140_tanh[0]) / (1.0f + t140_tanh[0])));
-}
-
-/* %151 = add %148, %150 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %148 = mul %146, %126 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %150 = mul %149, %104 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- */
-static void lenet_add_151(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 150; i0++) {
-    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
-  }
-}
-
-/* %156 = add %152, %155 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %152 = mul %147, %127 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %155 = mul %153, %154 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %154 = mul %104, %104 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- */
-static void lenet_add_156(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 150; i0++) {
-    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
-  }
-}
-
-/* %170 = add %168, %169 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %168 = mul %166, %126 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %169 = mul %149, %106 : f32[6]                       # examples/lenet.lua:17 backward
- */
-static void lenet_add_170(float *restrict s_net_0_bias_exp_avg, const float *restrict g_net_0_bias) {
-  for (int i0 = 0; i0 < 6; i0++) {
-    s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
-  }
-}
-
-/* %174 = add %171, %173 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %171 = mul %167, %127 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %173 = mul %153, %172 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %172 = mul %106, %106 : f32[6]                       # examples/lenet.lua:17 backward
- */
-static void lenet_add_174(float *restrict s_net_0_bias_exp_avg_sq, const float *restrict g_net_0_bias) {
-  for (int i0 = 0; i0 < 6; i0++) {
-    s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
-  }
-}
-
-/* %188 = add %186, %187 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %186 = mul %184, %126 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %187 = mul %149, %108 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- */
-static void lenet_add_188(float *restrict s_net_3_weight_exp_avg, const float *restrict g_net_3_weight) {
-  for (int i0 = 0; i0 < 2400; i0++) {
-    s_net_3_weight_exp_avg[i0] = ((s_net_3_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_weight[i0]));
-  }
-}
-
-/* %192 = add %189, %191 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %189 = mul %185, %127 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %191 = mul %153, %190 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %190 = mul %108, %108 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- */
-static void lenet_add_192(float *restrict s_net_3_weight_exp_avg_sq, const float *restrict g_net_3_weight) {
-  for (int i0 = 0; i0 < 2400; i0++) {
-    s_net_3_weight_exp_avg_sq[i0] = ((s_net_3_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_weight[i0] * g_net_3_weight[i0])));
-  }
-}
-
-/* %206 = add %204, %205 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %204 = mul %202, %126 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %205 = mul %149, %110 : f32[16]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_206(float *restrict s_net_3_bias_exp_avg, const float *restrict g_net_3_bias) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    s_net_3_bias_exp_avg[i0] = ((s_net_3_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_bias[i0]));
-  }
-}
-
-/* %210 = add %207, %209 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %207 = mul %203, %127 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %209 = mul %153, %208 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %208 = mul %110, %110 : f32[16]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_210(float *restrict s_net_3_bias_exp_avg_sq, const float *restrict g_net_3_bias) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    s_net_3_bias_exp_avg_sq[i0] = ((s_net_3_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_bias[i0] * g_net_3_bias[i0])));
-  }
-}
-
-/* %224 = add %222, %223 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %222 = mul %220, %126 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %223 = mul %149, %112 : f32[120,400]                 # examples/lenet.lua:17 backward
- */
-static void lenet_add_224(float *restrict s_net_7_weight_exp_avg, const float *restrict g_net_7_weight) {
-  for (int i0 = 0; i0 < 48000; i0++) {
-    s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
-  }
-}
-
-/* %228 = add %225, %227 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %225 = mul %221, %127 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %227 = mul %153, %226 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %226 = mul %112, %112 : f32[120,400]                 # examples/lenet.lua:17 backward
- */
-static void lenet_add_228(float *restrict s_net_7_weight_exp_avg_sq, const float *restrict g_net_7_weight) {
-  for (int i0 = 0; i0 < 48000; i0++) {
-    s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
-  }
-}
-
-/* %242 = add %240, %241 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %240 = mul %238, %126 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %241 = mul %149, %114 : f32[120]                     # examples/lenet.lua:17 backward
- */
-static void lenet_add_242(float *restrict s_net_7_bias_exp_avg, const float *restrict g_net_7_bias) {
-  for (int i0 = 0; i0 < 120; i0++) {
-    s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
-  }
-}
-
-/* %246 = add %243, %245 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %243 = mul %239, %127 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %245 = mul %153, %244 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %244 = mul %114, %114 : f32[120]                     # examples/lenet.lua:17 backward
- */
-static void lenet_add_246(float *restrict s_net_7_bias_exp_avg_sq, const float *restrict g_net_7_bias) {
-  for (int i0 = 0; i0 < 120; i0++) {
-    s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
-  }
-}
-
-/* %260 = add %258, %259 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %258 = mul %256, %126 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %259 = mul %149, %116 : f32[84,120]                  # examples/lenet.lua:17 backward
- */
-static void lenet_add_260(float *restrict s_net_9_weight_exp_avg, const float *restrict g_net_9_weight) {
-  for (int i0 = 0; i0 < 10080; i0++) {
-    s_net_9_weight_exp_avg[i0] = ((s_net_9_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_weight[i0]));
-  }
-}
-
-/* %264 = add %261, %263 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %261 = mul %257, %127 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %263 = mul %153, %262 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %262 = mul %116, %116 : f32[84,120]                  # examples/lenet.lua:17 backward
- */
-static void lenet_add_264(float *restrict s_net_9_weight_exp_avg_sq, const float *restrict g_net_9_weight) {
-  for (int i0 = 0; i0 < 10080; i0++) {
-    s_net_9_weight_exp_avg_sq[i0] = ((s_net_9_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_weight[i0] * g_net_9_weight[i0])));
-  }
-}
-
-/* %278 = add %276, %277 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %276 = mul %274, %126 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %277 = mul %149, %118 : f32[84]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_278(float *restrict s_net_9_bias_exp_avg, const float *restrict g_net_9_bias) {
-  for (int i0 = 0; i0 < 84; i0++) {
-    s_net_9_bias_exp_avg[i0] = ((s_net_9_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_bias[i0]));
-  }
-}
-
-/* %282 = add %279, %281 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %279 = mul %275, %127 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %281 = mul %153, %280 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %280 = mul %118, %118 : f32[84]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_282(float *restrict s_net_9_bias_exp_avg_sq, const float *restrict g_net_9_bias) {
-  for (int i0 = 0; i0 < 84; i0++) {
-    s_net_9_bias_exp_avg_sq[i0] = ((s_net_9_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_bias[i0] * g_net_9_bias[i0])));
-  }
-}
-
-/* %296 = add %294, %295 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %294 = mul %292, %126 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %295 = mul %149, %120 : f32[10,84]                   # examples/lenet.lua:17 backward
- */
-static void lenet_add_296(float *restrict s_net_11_weight_exp_avg, const float *restrict g_net_11_weight) {
-  for (int i0 = 0; i0 < 840; i0++) {
-    s_net_11_weight_exp_avg[i0] = ((s_net_11_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_weight[i0]));
-  }
-}
-
-/* %300 = add %297, %299 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %297 = mul %293, %127 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %299 = mul %153, %298 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %298 = mul %120, %120 : f32[10,84]                   # examples/lenet.lua:17 backward
- */
-static void lenet_add_300(float *restrict s_net_11_weight_exp_avg_sq, const float *restrict g_net_11_weight) {
-  for (int i0 = 0; i0 < 840; i0++) {
-    s_net_11_weight_exp_avg_sq[i0] = ((s_net_11_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_weight[i0] * g_net_11_weight[i0])));
-  }
-}
-
-/* %314 = add %312, %313 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %312 = mul %310, %126 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %313 = mul %149, %122 : f32[10]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_314(float *restrict s_net_11_bias_exp_avg, const float *restrict g_net_11_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_11_bias_exp_avg[i0] = ((s_net_11_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_bias[i0]));
-  }
-}
-
-/* %318 = add %315, %317 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %315 = mul %311, %127 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %317 = mul %153, %316 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %316 = mul %122, %122 : f32[10]                      # examples/lenet.lua:17 backward
- */
-static void lenet_add_318(float *restrict s_net_11_bias_exp_avg_sq, const float *restrict g_net_11_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_11_bias_exp_avg_sq[i0] = ((s_net_11_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_bias[i0] * g_net_11_bias[i0])));
-  }
 }
 
 /* %165 = assign %0, %164 : f32[6,1,5,5]                # examples/lenet.lua:17 backward
@@ -2038,7 +1843,14 @@ static void lenet_assign_165(float *restrict p_net_0_weight, const float *restri
   }
 }
 
-/* %183 = assign %1, %182 : f32[6]                      # examples/lenet.lua:17 backward
+/* %170 = add %168, %169 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %168 = mul %166, %126 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %169 = mul %149, %106 : f32[6]                       # examples/lenet.lua:17 backward
+ * then, in the same loop, %174 = add %171, %173 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %171 = mul %167, %127 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %173 = mul %153, %172 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %172 = mul %106, %106 : f32[6]                       # examples/lenet.lua:17 backward
+ * then, in the same loop, %183 = assign %1, %182 : f32[6]                      # examples/lenet.lua:17 backward
  *   with %182 = sub %1, %181 : f32[6]                         # examples/lenet.lua:17 backward
  *   with %181 = mul %144, %180 : f32[6]                       # examples/lenet.lua:17 backward
  *   with %180 = div %170, %179 : f32[6]                       # examples/lenet.lua:17 backward
@@ -2046,13 +1858,22 @@ static void lenet_assign_165(float *restrict p_net_0_weight, const float *restri
  *   with %178 = div %177, %145 : f32[6]                       # examples/lenet.lua:17 backward
  *   with %177 = sqrt %174 : f32[6]                            # examples/lenet.lua:17 backward
  */
-static void lenet_assign_183(float *restrict p_net_0_bias, const float *restrict t144_div, const float *restrict s_net_0_bias_exp_avg, const float *restrict s_net_0_bias_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_170(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, const float *restrict g_net_0_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 6; i0++) {
+    s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
+    s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
     p_net_0_bias[i0] = (p_net_0_bias[i0] - (t144_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %201 = assign %2, %200 : f32[16,6,5,5]               # examples/lenet.lua:17 backward
+/* %188 = add %186, %187 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %186 = mul %184, %126 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %187 = mul %149, %108 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ * then, in the same loop, %192 = add %189, %191 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %189 = mul %185, %127 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %191 = mul %153, %190 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %190 = mul %108, %108 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ * then, in the same loop, %201 = assign %2, %200 : f32[16,6,5,5]               # examples/lenet.lua:17 backward
  *   with %200 = sub %2, %199 : f32[16,6,5,5]                  # examples/lenet.lua:17 backward
  *   with %199 = mul %144, %198 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
  *   with %198 = div %188, %197 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
@@ -2060,13 +1881,22 @@ static void lenet_assign_183(float *restrict p_net_0_bias, const float *restrict
  *   with %196 = div %195, %145 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
  *   with %195 = sqrt %192 : f32[16,6,5,5]                     # examples/lenet.lua:17 backward
  */
-static void lenet_assign_201(float *restrict p_net_3_weight, const float *restrict t144_div, const float *restrict s_net_3_weight_exp_avg, const float *restrict s_net_3_weight_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_188(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 2400; i0++) {
+    s_net_3_weight_exp_avg[i0] = ((s_net_3_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_weight[i0]));
+    s_net_3_weight_exp_avg_sq[i0] = ((s_net_3_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_weight[i0] * g_net_3_weight[i0])));
     p_net_3_weight[i0] = (p_net_3_weight[i0] - (t144_div[0] * (s_net_3_weight_exp_avg[i0] / ((sqrtf(s_net_3_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %219 = assign %3, %218 : f32[16]                     # examples/lenet.lua:17 backward
+/* %206 = add %204, %205 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %204 = mul %202, %126 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %205 = mul %149, %110 : f32[16]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %210 = add %207, %209 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %207 = mul %203, %127 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %209 = mul %153, %208 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %208 = mul %110, %110 : f32[16]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %219 = assign %3, %218 : f32[16]                     # examples/lenet.lua:17 backward
  *   with %218 = sub %3, %217 : f32[16]                        # examples/lenet.lua:17 backward
  *   with %217 = mul %144, %216 : f32[16]                      # examples/lenet.lua:17 backward
  *   with %216 = div %206, %215 : f32[16]                      # examples/lenet.lua:17 backward
@@ -2074,13 +1904,22 @@ static void lenet_assign_201(float *restrict p_net_3_weight, const float *restri
  *   with %214 = div %213, %145 : f32[16]                      # examples/lenet.lua:17 backward
  *   with %213 = sqrt %210 : f32[16]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_219(float *restrict p_net_3_bias, const float *restrict t144_div, const float *restrict s_net_3_bias_exp_avg, const float *restrict s_net_3_bias_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_206(float *restrict s_net_3_bias_exp_avg, float *restrict s_net_3_bias_exp_avg_sq, float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 16; i0++) {
+    s_net_3_bias_exp_avg[i0] = ((s_net_3_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_bias[i0]));
+    s_net_3_bias_exp_avg_sq[i0] = ((s_net_3_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_bias[i0] * g_net_3_bias[i0])));
     p_net_3_bias[i0] = (p_net_3_bias[i0] - (t144_div[0] * (s_net_3_bias_exp_avg[i0] / ((sqrtf(s_net_3_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %237 = assign %4, %236 : f32[120,400]                # examples/lenet.lua:17 backward
+/* %224 = add %222, %223 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %222 = mul %220, %126 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %223 = mul %149, %112 : f32[120,400]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %228 = add %225, %227 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %225 = mul %221, %127 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %227 = mul %153, %226 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %226 = mul %112, %112 : f32[120,400]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %237 = assign %4, %236 : f32[120,400]                # examples/lenet.lua:17 backward
  *   with %236 = sub %4, %235 : f32[120,400]                   # examples/lenet.lua:17 backward
  *   with %235 = mul %144, %234 : f32[120,400]                 # examples/lenet.lua:17 backward
  *   with %234 = div %224, %233 : f32[120,400]                 # examples/lenet.lua:17 backward
@@ -2088,13 +1927,22 @@ static void lenet_assign_219(float *restrict p_net_3_bias, const float *restrict
  *   with %232 = div %231, %145 : f32[120,400]                 # examples/lenet.lua:17 backward
  *   with %231 = sqrt %228 : f32[120,400]                      # examples/lenet.lua:17 backward
  */
-static void lenet_assign_237(float *restrict p_net_7_weight, const float *restrict t144_div, const float *restrict s_net_7_weight_exp_avg, const float *restrict s_net_7_weight_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_224(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 48000; i0++) {
+    s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
+    s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
     p_net_7_weight[i0] = (p_net_7_weight[i0] - (t144_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %255 = assign %5, %254 : f32[120]                    # examples/lenet.lua:17 backward
+/* %242 = add %240, %241 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %240 = mul %238, %126 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %241 = mul %149, %114 : f32[120]                     # examples/lenet.lua:17 backward
+ * then, in the same loop, %246 = add %243, %245 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %243 = mul %239, %127 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %245 = mul %153, %244 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %244 = mul %114, %114 : f32[120]                     # examples/lenet.lua:17 backward
+ * then, in the same loop, %255 = assign %5, %254 : f32[120]                    # examples/lenet.lua:17 backward
  *   with %254 = sub %5, %253 : f32[120]                       # examples/lenet.lua:17 backward
  *   with %253 = mul %144, %252 : f32[120]                     # examples/lenet.lua:17 backward
  *   with %252 = div %242, %251 : f32[120]                     # examples/lenet.lua:17 backward
@@ -2102,13 +1950,22 @@ static void lenet_assign_237(float *restrict p_net_7_weight, const float *restri
  *   with %250 = div %249, %145 : f32[120]                     # examples/lenet.lua:17 backward
  *   with %249 = sqrt %246 : f32[120]                          # examples/lenet.lua:17 backward
  */
-static void lenet_assign_255(float *restrict p_net_7_bias, const float *restrict t144_div, const float *restrict s_net_7_bias_exp_avg, const float *restrict s_net_7_bias_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_242(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 120; i0++) {
+    s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
+    s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
     p_net_7_bias[i0] = (p_net_7_bias[i0] - (t144_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %273 = assign %6, %272 : f32[84,120]                 # examples/lenet.lua:17 backward
+/* %260 = add %258, %259 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %258 = mul %256, %126 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %259 = mul %149, %116 : f32[84,120]                  # examples/lenet.lua:17 backward
+ * then, in the same loop, %264 = add %261, %263 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %261 = mul %257, %127 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %263 = mul %153, %262 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %262 = mul %116, %116 : f32[84,120]                  # examples/lenet.lua:17 backward
+ * then, in the same loop, %273 = assign %6, %272 : f32[84,120]                 # examples/lenet.lua:17 backward
  *   with %272 = sub %6, %271 : f32[84,120]                    # examples/lenet.lua:17 backward
  *   with %271 = mul %144, %270 : f32[84,120]                  # examples/lenet.lua:17 backward
  *   with %270 = div %260, %269 : f32[84,120]                  # examples/lenet.lua:17 backward
@@ -2116,13 +1973,22 @@ static void lenet_assign_255(float *restrict p_net_7_bias, const float *restrict
  *   with %268 = div %267, %145 : f32[84,120]                  # examples/lenet.lua:17 backward
  *   with %267 = sqrt %264 : f32[84,120]                       # examples/lenet.lua:17 backward
  */
-static void lenet_assign_273(float *restrict p_net_9_weight, const float *restrict t144_div, const float *restrict s_net_9_weight_exp_avg, const float *restrict s_net_9_weight_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_260(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict g_net_9_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10080; i0++) {
+    s_net_9_weight_exp_avg[i0] = ((s_net_9_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_weight[i0]));
+    s_net_9_weight_exp_avg_sq[i0] = ((s_net_9_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_weight[i0] * g_net_9_weight[i0])));
     p_net_9_weight[i0] = (p_net_9_weight[i0] - (t144_div[0] * (s_net_9_weight_exp_avg[i0] / ((sqrtf(s_net_9_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %291 = assign %7, %290 : f32[84]                     # examples/lenet.lua:17 backward
+/* %278 = add %276, %277 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %276 = mul %274, %126 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %277 = mul %149, %118 : f32[84]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %282 = add %279, %281 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %279 = mul %275, %127 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %281 = mul %153, %280 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %280 = mul %118, %118 : f32[84]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %291 = assign %7, %290 : f32[84]                     # examples/lenet.lua:17 backward
  *   with %290 = sub %7, %289 : f32[84]                        # examples/lenet.lua:17 backward
  *   with %289 = mul %144, %288 : f32[84]                      # examples/lenet.lua:17 backward
  *   with %288 = div %278, %287 : f32[84]                      # examples/lenet.lua:17 backward
@@ -2130,13 +1996,22 @@ static void lenet_assign_273(float *restrict p_net_9_weight, const float *restri
  *   with %286 = div %285, %145 : f32[84]                      # examples/lenet.lua:17 backward
  *   with %285 = sqrt %282 : f32[84]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_291(float *restrict p_net_9_bias, const float *restrict t144_div, const float *restrict s_net_9_bias_exp_avg, const float *restrict s_net_9_bias_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_278(float *restrict s_net_9_bias_exp_avg, float *restrict s_net_9_bias_exp_avg_sq, float *restrict p_net_9_bias, const float *restrict g_net_9_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 84; i0++) {
+    s_net_9_bias_exp_avg[i0] = ((s_net_9_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_bias[i0]));
+    s_net_9_bias_exp_avg_sq[i0] = ((s_net_9_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_bias[i0] * g_net_9_bias[i0])));
     p_net_9_bias[i0] = (p_net_9_bias[i0] - (t144_div[0] * (s_net_9_bias_exp_avg[i0] / ((sqrtf(s_net_9_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %309 = assign %8, %308 : f32[10,84]                  # examples/lenet.lua:17 backward
+/* %296 = add %294, %295 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %294 = mul %292, %126 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %295 = mul %149, %120 : f32[10,84]                   # examples/lenet.lua:17 backward
+ * then, in the same loop, %300 = add %297, %299 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %297 = mul %293, %127 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %299 = mul %153, %298 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %298 = mul %120, %120 : f32[10,84]                   # examples/lenet.lua:17 backward
+ * then, in the same loop, %309 = assign %8, %308 : f32[10,84]                  # examples/lenet.lua:17 backward
  *   with %308 = sub %8, %307 : f32[10,84]                     # examples/lenet.lua:17 backward
  *   with %307 = mul %144, %306 : f32[10,84]                   # examples/lenet.lua:17 backward
  *   with %306 = div %296, %305 : f32[10,84]                   # examples/lenet.lua:17 backward
@@ -2144,13 +2019,22 @@ static void lenet_assign_291(float *restrict p_net_9_bias, const float *restrict
  *   with %304 = div %303, %145 : f32[10,84]                   # examples/lenet.lua:17 backward
  *   with %303 = sqrt %300 : f32[10,84]                        # examples/lenet.lua:17 backward
  */
-static void lenet_assign_309(float *restrict p_net_11_weight, const float *restrict t144_div, const float *restrict s_net_11_weight_exp_avg, const float *restrict s_net_11_weight_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_296(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict g_net_11_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 840; i0++) {
+    s_net_11_weight_exp_avg[i0] = ((s_net_11_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_weight[i0]));
+    s_net_11_weight_exp_avg_sq[i0] = ((s_net_11_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_weight[i0] * g_net_11_weight[i0])));
     p_net_11_weight[i0] = (p_net_11_weight[i0] - (t144_div[0] * (s_net_11_weight_exp_avg[i0] / ((sqrtf(s_net_11_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %327 = assign %9, %326 : f32[10]                     # examples/lenet.lua:17 backward
+/* %314 = add %312, %313 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %312 = mul %310, %126 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %313 = mul %149, %122 : f32[10]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %318 = add %315, %317 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %315 = mul %311, %127 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %317 = mul %153, %316 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %316 = mul %122, %122 : f32[10]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %327 = assign %9, %326 : f32[10]                     # examples/lenet.lua:17 backward
  *   with %326 = sub %9, %325 : f32[10]                        # examples/lenet.lua:17 backward
  *   with %325 = mul %144, %324 : f32[10]                      # examples/lenet.lua:17 backward
  *   with %324 = div %314, %323 : f32[10]                      # examples/lenet.lua:17 backward
@@ -2158,8 +2042,10 @@ static void lenet_assign_309(float *restrict p_net_11_weight, const float *restr
  *   with %322 = div %321, %145 : f32[10]                      # examples/lenet.lua:17 backward
  *   with %321 = sqrt %318 : f32[10]                           # examples/lenet.lua:17 backward
  */
-static void lenet_assign_327(float *restrict p_net_11_bias, const float *restrict t144_div, const float *restrict s_net_11_bias_exp_avg, const float *restrict s_net_11_bias_exp_avg_sq, const float *restrict t145_sqrt) {
+static void lenet_add_314(float *restrict s_net_11_bias_exp_avg, float *restrict s_net_11_bias_exp_avg_sq, float *restrict p_net_11_bias, const float *restrict g_net_11_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_11_bias_exp_avg[i0] = ((s_net_11_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_bias[i0]));
+    s_net_11_bias_exp_avg_sq[i0] = ((s_net_11_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_bias[i0] * g_net_11_bias[i0])));
     p_net_11_bias[i0] = (p_net_11_bias[i0] - (t144_div[0] * (s_net_11_bias_exp_avg[i0] / ((sqrtf(s_net_11_bias_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
 }
@@ -2362,106 +2248,87 @@ float lenet_grad(lenet_model *restrict m, const float *x, const void *target_) {
 
 static void lenet_update(lenet_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t133_tanh = m->arena + 0;   /* %133 tanh[]: examples/lenet.lua:17, backward */
-  float *const t140_tanh = m->arena + 16;   /* %140 tanh[]: examples/lenet.lua:17, backward */
-  float *const t144_div = m->arena + 32;   /* %144 div[]: examples/lenet.lua:17, backward */
-  float *const t145_sqrt = m->arena + 0;   /* %145 sqrt[]: examples/lenet.lua:17, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
-  float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
-  float *const s_net_0_bias_exp_avg = m->state + 336;
-  float *const g_net_0_bias = m->grad + 160;
-  float *const s_net_0_bias_exp_avg_sq = m->state + 352;
-  float *const s_net_3_weight_exp_avg = m->state + 368;
-  float *const g_net_3_weight = m->grad + 176;
-  float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
-  float *const s_net_3_bias_exp_avg = m->state + 5168;
-  float *const g_net_3_bias = m->grad + 2576;
-  float *const s_net_3_bias_exp_avg_sq = m->state + 5184;
-  float *const s_net_7_weight_exp_avg = m->state + 5200;
-  float *const g_net_7_weight = m->grad + 2592;
-  float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
-  float *const s_net_7_bias_exp_avg = m->state + 101200;
-  float *const g_net_7_bias = m->grad + 50592;
-  float *const s_net_7_bias_exp_avg_sq = m->state + 101328;
-  float *const s_net_9_weight_exp_avg = m->state + 101456;
-  float *const g_net_9_weight = m->grad + 50720;
-  float *const s_net_9_weight_exp_avg_sq = m->state + 111536;
-  float *const s_net_9_bias_exp_avg = m->state + 121616;
-  float *const g_net_9_bias = m->grad + 60800;
-  float *const s_net_9_bias_exp_avg_sq = m->state + 121712;
-  float *const s_net_11_weight_exp_avg = m->state + 121808;
-  float *const g_net_11_weight = m->grad + 60896;
-  float *const s_net_11_weight_exp_avg_sq = m->state + 122656;
-  float *const s_net_11_bias_exp_avg = m->state + 123504;
-  float *const g_net_11_bias = m->grad + 61744;
-  float *const s_net_11_bias_exp_avg_sq = m->state + 123520;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const t133_tanh = m->arena + 0;   /* %133 tanh[]: examples/lenet.lua:17, backward */
+  float *const t144_div = m->arena + 16;   /* %144 div[]: examples/lenet.lua:17, backward */
+  float *const t140_tanh = m->arena + 0;   /* %140 tanh[]: examples/lenet.lua:17, backward */
+  float *const t145_sqrt = m->arena + 32;   /* %145 sqrt[]: examples/lenet.lua:17, backward */
   float *const p_net_0_weight = m->param + 0;
+  float *const s_net_0_bias_exp_avg = m->state + 336;
+  float *const s_net_0_bias_exp_avg_sq = m->state + 352;
   float *const p_net_0_bias = m->param + 160;
+  float *const g_net_0_bias = m->grad + 160;
+  float *const s_net_3_weight_exp_avg = m->state + 368;
+  float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
   float *const p_net_3_weight = m->param + 176;
+  float *const g_net_3_weight = m->grad + 176;
+  float *const s_net_3_bias_exp_avg = m->state + 5168;
+  float *const s_net_3_bias_exp_avg_sq = m->state + 5184;
   float *const p_net_3_bias = m->param + 2576;
+  float *const g_net_3_bias = m->grad + 2576;
+  float *const s_net_7_weight_exp_avg = m->state + 5200;
+  float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
   float *const p_net_7_weight = m->param + 2592;
+  float *const g_net_7_weight = m->grad + 2592;
+  float *const s_net_7_bias_exp_avg = m->state + 101200;
+  float *const s_net_7_bias_exp_avg_sq = m->state + 101328;
   float *const p_net_7_bias = m->param + 50592;
+  float *const g_net_7_bias = m->grad + 50592;
+  float *const s_net_9_weight_exp_avg = m->state + 101456;
+  float *const s_net_9_weight_exp_avg_sq = m->state + 111536;
   float *const p_net_9_weight = m->param + 50720;
+  float *const g_net_9_weight = m->grad + 50720;
+  float *const s_net_9_bias_exp_avg = m->state + 121616;
+  float *const s_net_9_bias_exp_avg_sq = m->state + 121712;
   float *const p_net_9_bias = m->param + 60800;
+  float *const g_net_9_bias = m->grad + 60800;
+  float *const s_net_11_weight_exp_avg = m->state + 121808;
+  float *const s_net_11_weight_exp_avg_sq = m->state + 122656;
   float *const p_net_11_weight = m->param + 60896;
+  float *const g_net_11_weight = m->grad + 60896;
+  float *const s_net_11_bias_exp_avg = m->state + 123504;
+  float *const s_net_11_bias_exp_avg_sq = m->state + 123520;
   float *const p_net_11_bias = m->param + 61744;
+  float *const g_net_11_bias = m->grad + 61744;
   lenet_add_129(s_step); /* %129 add: examples/lenet.lua:17, backward */
-  lenet_tanh_133(t133_tanh, s_step); /* %133 tanh: examples/lenet.lua:17, backward */
-  lenet_tanh_140(t140_tanh, s_step); /* %140 tanh: examples/lenet.lua:17, backward */
-  lenet_div_144(t144_div, t133_tanh); /* %144 div: examples/lenet.lua:17, backward */
-  lenet_sqrt_145(t145_sqrt, t140_tanh); /* %145 sqrt: examples/lenet.lua:17, backward */
-  lenet_add_151(s_net_0_weight_exp_avg, g_net_0_weight); /* %151 add: examples/lenet.lua:17, backward */
-  lenet_add_156(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %156 add: examples/lenet.lua:17, backward */
-  lenet_add_170(s_net_0_bias_exp_avg, g_net_0_bias); /* %170 add: examples/lenet.lua:17, backward */
-  lenet_add_174(s_net_0_bias_exp_avg_sq, g_net_0_bias); /* %174 add: examples/lenet.lua:17, backward */
-  lenet_add_188(s_net_3_weight_exp_avg, g_net_3_weight); /* %188 add: examples/lenet.lua:17, backward */
-  lenet_add_192(s_net_3_weight_exp_avg_sq, g_net_3_weight); /* %192 add: examples/lenet.lua:17, backward */
-  lenet_add_206(s_net_3_bias_exp_avg, g_net_3_bias); /* %206 add: examples/lenet.lua:17, backward */
-  lenet_add_210(s_net_3_bias_exp_avg_sq, g_net_3_bias); /* %210 add: examples/lenet.lua:17, backward */
-  lenet_add_224(s_net_7_weight_exp_avg, g_net_7_weight); /* %224 add: examples/lenet.lua:17, backward */
-  lenet_add_228(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %228 add: examples/lenet.lua:17, backward */
-  lenet_add_242(s_net_7_bias_exp_avg, g_net_7_bias); /* %242 add: examples/lenet.lua:17, backward */
-  lenet_add_246(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %246 add: examples/lenet.lua:17, backward */
-  lenet_add_260(s_net_9_weight_exp_avg, g_net_9_weight); /* %260 add: examples/lenet.lua:17, backward */
-  lenet_add_264(s_net_9_weight_exp_avg_sq, g_net_9_weight); /* %264 add: examples/lenet.lua:17, backward */
-  lenet_add_278(s_net_9_bias_exp_avg, g_net_9_bias); /* %278 add: examples/lenet.lua:17, backward */
-  lenet_add_282(s_net_9_bias_exp_avg_sq, g_net_9_bias); /* %282 add: examples/lenet.lua:17, backward */
-  lenet_add_296(s_net_11_weight_exp_avg, g_net_11_weight); /* %296 add: examples/lenet.lua:17, backward */
-  lenet_add_300(s_net_11_weight_exp_avg_sq, g_net_11_weight); /* %300 add: examples/lenet.lua:17, backward */
-  lenet_add_314(s_net_11_bias_exp_avg, g_net_11_bias); /* %314 add: examples/lenet.lua:17, backward */
-  lenet_add_318(s_net_11_bias_exp_avg_sq, g_net_11_bias); /* %318 add: examples/lenet.lua:17, backward */
   /* %130 = assign: computed in place by %129 */
+  lenet_add_151(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %151 add + %156 add: examples/lenet.lua:17, backward */
   /* %157 = assign: computed in place by %151 */
   /* %158 = assign: computed in place by %156 */
+  lenet_tanh_133(t133_tanh, s_step); /* %133 tanh: examples/lenet.lua:17, backward */
+  lenet_div_144(t144_div, t133_tanh); /* %144 div: examples/lenet.lua:17, backward */
+  lenet_tanh_140(t140_tanh, s_step); /* %140 tanh: examples/lenet.lua:17, backward */
+  lenet_sqrt_145(t145_sqrt, t140_tanh); /* %145 sqrt: examples/lenet.lua:17, backward */
   lenet_assign_165(p_net_0_weight, t144_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t145_sqrt); /* %165 assign: examples/lenet.lua:17, backward */
+  lenet_add_170(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t144_div, t145_sqrt); /* %170 add + %174 add + %183 assign: examples/lenet.lua:17, backward */
   /* %175 = assign: computed in place by %170 */
   /* %176 = assign: computed in place by %174 */
-  lenet_assign_183(p_net_0_bias, t144_div, s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, t145_sqrt); /* %183 assign: examples/lenet.lua:17, backward */
+  lenet_add_188(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, g_net_3_weight, t144_div, t145_sqrt); /* %188 add + %192 add + %201 assign: examples/lenet.lua:17, backward */
   /* %193 = assign: computed in place by %188 */
   /* %194 = assign: computed in place by %192 */
-  lenet_assign_201(p_net_3_weight, t144_div, s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, t145_sqrt); /* %201 assign: examples/lenet.lua:17, backward */
+  lenet_add_206(s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, p_net_3_bias, g_net_3_bias, t144_div, t145_sqrt); /* %206 add + %210 add + %219 assign: examples/lenet.lua:17, backward */
   /* %211 = assign: computed in place by %206 */
   /* %212 = assign: computed in place by %210 */
-  lenet_assign_219(p_net_3_bias, t144_div, s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, t145_sqrt); /* %219 assign: examples/lenet.lua:17, backward */
+  lenet_add_224(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t144_div, t145_sqrt); /* %224 add + %228 add + %237 assign: examples/lenet.lua:17, backward */
   /* %229 = assign: computed in place by %224 */
   /* %230 = assign: computed in place by %228 */
-  lenet_assign_237(p_net_7_weight, t144_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t145_sqrt); /* %237 assign: examples/lenet.lua:17, backward */
+  lenet_add_242(s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_bias, t144_div, t145_sqrt); /* %242 add + %246 add + %255 assign: examples/lenet.lua:17, backward */
   /* %247 = assign: computed in place by %242 */
   /* %248 = assign: computed in place by %246 */
-  lenet_assign_255(p_net_7_bias, t144_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t145_sqrt); /* %255 assign: examples/lenet.lua:17, backward */
+  lenet_add_260(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, g_net_9_weight, t144_div, t145_sqrt); /* %260 add + %264 add + %273 assign: examples/lenet.lua:17, backward */
   /* %265 = assign: computed in place by %260 */
   /* %266 = assign: computed in place by %264 */
-  lenet_assign_273(p_net_9_weight, t144_div, s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, t145_sqrt); /* %273 assign: examples/lenet.lua:17, backward */
+  lenet_add_278(s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, p_net_9_bias, g_net_9_bias, t144_div, t145_sqrt); /* %278 add + %282 add + %291 assign: examples/lenet.lua:17, backward */
   /* %283 = assign: computed in place by %278 */
   /* %284 = assign: computed in place by %282 */
-  lenet_assign_291(p_net_9_bias, t144_div, s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, t145_sqrt); /* %291 assign: examples/lenet.lua:17, backward */
+  lenet_add_296(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, g_net_11_weight, t144_div, t145_sqrt); /* %296 add + %300 add + %309 assign: examples/lenet.lua:17, backward */
   /* %301 = assign: computed in place by %296 */
   /* %302 = assign: computed in place by %300 */
-  lenet_assign_309(p_net_11_weight, t144_div, s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, t145_sqrt); /* %309 assign: examples/lenet.lua:17, backward */
+  lenet_add_314(s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, p_net_11_bias, g_net_11_bias, t144_div, t145_sqrt); /* %314 add + %318 add + %327 assign: examples/lenet.lua:17, backward */
   /* %319 = assign: computed in place by %314 */
   /* %320 = assign: computed in place by %318 */
-  lenet_assign_327(p_net_11_bias, t144_div, s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, t145_sqrt); /* %327 assign: examples/lenet.lua:17, backward */
 }
 
 float lenet_train_step(lenet_model *restrict m, const float *x, const void *target_) {

@@ -13,10 +13,7 @@
 /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10 */
 static void linreg_matmul_4(float *restrict t4_matmul, const float *restrict x, const float *restrict p_w) {
   for (int i0 = 0; i0 < 100; i0++) {
-    t4_matmul[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 100; i0++) {
-    t4_matmul[i0] += x[i0] * p_w[0];
+    t4_matmul[i0] = x[i0] * p_w[0];
   }
 }
 

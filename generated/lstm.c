@@ -1108,18 +1108,26 @@ static void lstm_add_1605(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %1627 = add %1624, %1626 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1624 = mul %1622, %1602 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1626 = mul %1625, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1632 = add %1628, %1631 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1628 = mul %1623, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1631 = mul %1629, %1630 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1630 = mul %1588, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
+ */
+static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
+  for (int i0 = 0; i0 < 14336; i0++) {
+    s_net_0_weight_ih_l0_exp_avg[i0] = ((s_net_0_weight_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_ih_l0[i0]));
+    s_net_0_weight_ih_l0_exp_avg_sq[i0] = ((s_net_0_weight_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_ih_l0[i0] * g_net_0_weight_ih_l0[i0])));
+  }
+}
+
 /* %1609 = tanh %1608 : f32[]                           # examples/lstm.lua:15 backward
  *   with %1608 = mul %1605, %1607 : f32[]                     # examples/lstm.lua:15 backward
  */
 static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_step) {
   t1609_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
-}
-
-/* %1616 = tanh %1615 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1615 = mul %1605, %1614 : f32[]                     # examples/lstm.lua:15 backward
- */
-static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
-  t1616_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
 }
 
 /* %1620 = div %1600, %1613 : f32[]                     # examples/lstm.lua:15 backward
@@ -1131,6 +1139,13 @@ static void lstm_div_1620(float *restrict t1620_div, const float *restrict t1609
   t1620_div[0] = (LSTM_LR / ((2.0f * t1609_tanh[0]) / (1.0f + t1609_tanh[0])));
 }
 
+/* %1616 = tanh %1615 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1615 = mul %1605, %1614 : f32[]                     # examples/lstm.lua:15 backward
+ */
+static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
+  t1616_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
+}
+
 /* %1621 = sqrt %1619 : f32[]                           # examples/lstm.lua:15 backward
  *   with %1619 = div %1617, %1618 : f32[]                     # examples/lstm.lua:15 backward
  *   with %1617 = mul %1610, %1616 : f32[]                     # examples/lstm.lua:15 backward
@@ -1138,113 +1153,6 @@ static void lstm_div_1620(float *restrict t1620_div, const float *restrict t1609
  */
 static void lstm_sqrt_1621(float *restrict t1621_sqrt, const float *restrict t1616_tanh) {
   t1621_sqrt[0] = sqrtf(((2.0f * t1616_tanh[0]) / (1.0f + t1616_tanh[0])));
-}
-
-/* %1627 = add %1624, %1626 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1624 = mul %1622, %1602 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1626 = mul %1625, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
- */
-static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict g_net_0_weight_ih_l0) {
-  for (int i0 = 0; i0 < 14336; i0++) {
-    s_net_0_weight_ih_l0_exp_avg[i0] = ((s_net_0_weight_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_ih_l0[i0]));
-  }
-}
-
-/* %1632 = add %1628, %1631 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1628 = mul %1623, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1631 = mul %1629, %1630 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1630 = mul %1588, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
- */
-static void lstm_add_1632(float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
-  for (int i0 = 0; i0 < 14336; i0++) {
-    s_net_0_weight_ih_l0_exp_avg_sq[i0] = ((s_net_0_weight_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_ih_l0[i0] * g_net_0_weight_ih_l0[i0])));
-  }
-}
-
-/* %1646 = add %1644, %1645 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1644 = mul %1642, %1602 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1645 = mul %1625, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
- */
-static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, const float *restrict g_net_0_weight_hh_l0) {
-  for (int i0 = 0; i0 < 65536; i0++) {
-    s_net_0_weight_hh_l0_exp_avg[i0] = ((s_net_0_weight_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_hh_l0[i0]));
-  }
-}
-
-/* %1650 = add %1647, %1649 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1647 = mul %1643, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1649 = mul %1629, %1648 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1648 = mul %1590, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
- */
-static void lstm_add_1650(float *restrict s_net_0_weight_hh_l0_exp_avg_sq, const float *restrict g_net_0_weight_hh_l0) {
-  for (int i0 = 0; i0 < 65536; i0++) {
-    s_net_0_weight_hh_l0_exp_avg_sq[i0] = ((s_net_0_weight_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_hh_l0[i0] * g_net_0_weight_hh_l0[i0])));
-  }
-}
-
-/* %1664 = add %1662, %1663 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1662 = mul %1660, %1602 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1663 = mul %1625, %1592 : f32[512]                  # examples/lstm.lua:15 backward
- *   the same kernel, on other buffers, computes %1682 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void lstm_add_1664(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 512; i0++) {
-    out0[i0] = ((out0[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %1668 = add %1665, %1667 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1665 = mul %1661, %1603 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1667 = mul %1629, %1666 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1666 = mul %1592, %1592 : f32[512]                  # examples/lstm.lua:15 backward
- *   the same kernel, on other buffers, computes %1686 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void lstm_add_1668(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 512; i0++) {
-    out0[i0] = ((out0[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %1700 = add %1698, %1699 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1698 = mul %1696, %1602 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1699 = mul %1625, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
- */
-static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
-  }
-}
-
-/* %1704 = add %1701, %1703 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1701 = mul %1697, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1703 = mul %1629, %1702 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1702 = mul %1596, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
- */
-static void lstm_add_1704(float *restrict s_net_2_weight_exp_avg_sq, const float *restrict g_net_2_weight) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
-  }
-}
-
-/* %1718 = add %1716, %1717 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1716 = mul %1714, %1602 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1717 = mul %1625, %1598 : f32[10]                   # examples/lstm.lua:15 backward
- */
-static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
-  }
-}
-
-/* %1722 = add %1719, %1721 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1719 = mul %1715, %1603 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1721 = mul %1629, %1720 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1720 = mul %1598, %1598 : f32[10]                   # examples/lstm.lua:15 backward
- */
-static void lstm_add_1722(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
-  }
 }
 
 /* %1641 = assign %0, %1640 : f32[512,28]               # examples/lstm.lua:15 backward
@@ -1261,7 +1169,14 @@ static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *
   }
 }
 
-/* %1659 = assign %1, %1658 : f32[512,128]              # examples/lstm.lua:15 backward
+/* %1646 = add %1644, %1645 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1644 = mul %1642, %1602 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1645 = mul %1625, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1650 = add %1647, %1649 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1647 = mul %1643, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1649 = mul %1629, %1648 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1648 = mul %1590, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1659 = assign %1, %1658 : f32[512,128]              # examples/lstm.lua:15 backward
  *   with %1658 = sub %1, %1657 : f32[512,128]                 # examples/lstm.lua:15 backward
  *   with %1657 = mul %1620, %1656 : f32[512,128]              # examples/lstm.lua:15 backward
  *   with %1656 = div %1646, %1655 : f32[512,128]              # examples/lstm.lua:15 backward
@@ -1269,28 +1184,62 @@ static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *
  *   with %1654 = div %1653, %1621 : f32[512,128]              # examples/lstm.lua:15 backward
  *   with %1653 = sqrt %1650 : f32[512,128]                    # examples/lstm.lua:15 backward
  */
-static void lstm_assign_1659(float *restrict p_net_0_weight_hh_l0, const float *restrict t1620_div, const float *restrict s_net_0_weight_hh_l0_exp_avg, const float *restrict s_net_0_weight_hh_l0_exp_avg_sq, const float *restrict t1621_sqrt) {
+static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 65536; i0++) {
+    s_net_0_weight_hh_l0_exp_avg[i0] = ((s_net_0_weight_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_hh_l0[i0]));
+    s_net_0_weight_hh_l0_exp_avg_sq[i0] = ((s_net_0_weight_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_hh_l0[i0] * g_net_0_weight_hh_l0[i0])));
     p_net_0_weight_hh_l0[i0] = (p_net_0_weight_hh_l0[i0] - (t1620_div[0] * (s_net_0_weight_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_hh_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1677 = assign %2, %1676 : f32[512]                  # examples/lstm.lua:15 backward
+/* %1664 = add %1662, %1663 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1662 = mul %1660, %1602 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1663 = mul %1625, %1592 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1668 = add %1665, %1667 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1665 = mul %1661, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1667 = mul %1629, %1666 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1666 = mul %1592, %1592 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1677 = assign %2, %1676 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1676 = sub %2, %1675 : f32[512]                     # examples/lstm.lua:15 backward
  *   with %1675 = mul %1620, %1674 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1674 = div %1664, %1673 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1673 = add %1672, %1601 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1672 = div %1671, %1621 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1671 = sqrt %1668 : f32[512]                        # examples/lstm.lua:15 backward
- *   the same kernel, on other buffers, computes %1695 (2 blocks share it)
+ * then, in the same loop, %1682 = add %1680, %1681 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1680 = mul %1678, %1602 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1681 = mul %1625, %1594 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1686 = add %1683, %1685 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1683 = mul %1679, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1685 = mul %1629, %1684 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1684 = mul %1594, %1594 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1695 = assign %3, %1694 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1694 = sub %3, %1693 : f32[512]                     # examples/lstm.lua:15 backward
+ *   with %1693 = mul %1620, %1692 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1692 = div %1682, %1691 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1691 = add %1690, %1601 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1690 = div %1689, %1621 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1689 = sqrt %1686 : f32[512]                        # examples/lstm.lua:15 backward
  */
-DLC_SHARED_KERNEL static void lstm_assign_1677(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+static void lstm_add_1664(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict g_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
-    out0[i0] = (out0[i0] - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + LSTM_EPS))));
+    s_net_0_bias_ih_l0_exp_avg[i0] = ((s_net_0_bias_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_ih_l0[i0]));
+    s_net_0_bias_ih_l0_exp_avg_sq[i0] = ((s_net_0_bias_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_ih_l0[i0] * g_net_0_bias_ih_l0[i0])));
+    p_net_0_bias_ih_l0[i0] = (p_net_0_bias_ih_l0[i0] - (t1620_div[0] * (s_net_0_bias_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_ih_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    s_net_0_bias_hh_l0_exp_avg[i0] = ((s_net_0_bias_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_hh_l0[i0]));
+    s_net_0_bias_hh_l0_exp_avg_sq[i0] = ((s_net_0_bias_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_hh_l0[i0] * g_net_0_bias_hh_l0[i0])));
+    p_net_0_bias_hh_l0[i0] = (p_net_0_bias_hh_l0[i0] - (t1620_div[0] * (s_net_0_bias_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_hh_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1713 = assign %4, %1712 : f32[10,128]               # examples/lstm.lua:15 backward
+/* %1700 = add %1698, %1699 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1698 = mul %1696, %1602 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1699 = mul %1625, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1704 = add %1701, %1703 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1701 = mul %1697, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1703 = mul %1629, %1702 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1702 = mul %1596, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1713 = assign %4, %1712 : f32[10,128]               # examples/lstm.lua:15 backward
  *   with %1712 = sub %4, %1711 : f32[10,128]                  # examples/lstm.lua:15 backward
  *   with %1711 = mul %1620, %1710 : f32[10,128]               # examples/lstm.lua:15 backward
  *   with %1710 = div %1700, %1709 : f32[10,128]               # examples/lstm.lua:15 backward
@@ -1298,13 +1247,22 @@ DLC_SHARED_KERNEL static void lstm_assign_1677(float *restrict out0, const float
  *   with %1708 = div %1707, %1621 : f32[10,128]               # examples/lstm.lua:15 backward
  *   with %1707 = sqrt %1704 : f32[10,128]                     # examples/lstm.lua:15 backward
  */
-static void lstm_assign_1713(float *restrict p_net_2_weight, const float *restrict t1620_div, const float *restrict s_net_2_weight_exp_avg, const float *restrict s_net_2_weight_exp_avg_sq, const float *restrict t1621_sqrt) {
+static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
+    s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
+    s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
     p_net_2_weight[i0] = (p_net_2_weight[i0] - (t1620_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1731 = assign %5, %1730 : f32[10]                   # examples/lstm.lua:15 backward
+/* %1718 = add %1716, %1717 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1716 = mul %1714, %1602 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1717 = mul %1625, %1598 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1722 = add %1719, %1721 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1719 = mul %1715, %1603 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1721 = mul %1629, %1720 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1720 = mul %1598, %1598 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1731 = assign %5, %1730 : f32[10]                   # examples/lstm.lua:15 backward
  *   with %1730 = sub %5, %1729 : f32[10]                      # examples/lstm.lua:15 backward
  *   with %1729 = mul %1620, %1728 : f32[10]                   # examples/lstm.lua:15 backward
  *   with %1728 = div %1718, %1727 : f32[10]                   # examples/lstm.lua:15 backward
@@ -1312,8 +1270,10 @@ static void lstm_assign_1713(float *restrict p_net_2_weight, const float *restri
  *   with %1726 = div %1725, %1621 : f32[10]                   # examples/lstm.lua:15 backward
  *   with %1725 = sqrt %1722 : f32[10]                         # examples/lstm.lua:15 backward
  */
-static void lstm_assign_1731(float *restrict p_net_2_bias, const float *restrict t1620_div, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t1621_sqrt) {
+static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
+    s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
     p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1620_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
   }
 }
@@ -2687,70 +2647,58 @@ float lstm_grad(lstm_model *restrict m, const float *x, const void *target_) {
 
 static void lstm_update(lstm_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t1609_tanh = m->arena + 0;   /* %1609 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1616_tanh = m->arena + 16;   /* %1616 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1620_div = m->arena + 32;   /* %1620 div[]: examples/lstm.lua:15, backward */
-  float *const t1621_sqrt = m->arena + 0;   /* %1621 sqrt[]: examples/lstm.lua:15, backward */
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
-  float *const g_net_0_weight_ih_l0 = m->grad + 0;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
-  float *const s_net_0_weight_hh_l0_exp_avg = m->state + 28688;
-  float *const g_net_0_weight_hh_l0 = m->grad + 14336;
-  float *const s_net_0_weight_hh_l0_exp_avg_sq = m->state + 94224;
-  float *const s_net_0_bias_ih_l0_exp_avg = m->state + 159760;
-  float *const g_net_0_bias_ih_l0 = m->grad + 79872;
-  float *const s_net_0_bias_ih_l0_exp_avg_sq = m->state + 160272;
-  float *const s_net_0_bias_hh_l0_exp_avg = m->state + 160784;
-  float *const g_net_0_bias_hh_l0 = m->grad + 80384;
-  float *const s_net_0_bias_hh_l0_exp_avg_sq = m->state + 161296;
-  float *const s_net_2_weight_exp_avg = m->state + 161808;
-  float *const g_net_2_weight = m->grad + 80896;
-  float *const s_net_2_weight_exp_avg_sq = m->state + 163088;
-  float *const s_net_2_bias_exp_avg = m->state + 164368;
-  float *const g_net_2_bias = m->grad + 82176;
-  float *const s_net_2_bias_exp_avg_sq = m->state + 164384;
+  float *const g_net_0_weight_ih_l0 = m->grad + 0;
+  float *const t1609_tanh = m->arena + 0;   /* %1609 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1620_div = m->arena + 16;   /* %1620 div[]: examples/lstm.lua:15, backward */
+  float *const t1616_tanh = m->arena + 0;   /* %1616 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1621_sqrt = m->arena + 32;   /* %1621 sqrt[]: examples/lstm.lua:15, backward */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
+  float *const s_net_0_weight_hh_l0_exp_avg = m->state + 28688;
+  float *const s_net_0_weight_hh_l0_exp_avg_sq = m->state + 94224;
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
+  float *const g_net_0_weight_hh_l0 = m->grad + 14336;
+  float *const s_net_0_bias_ih_l0_exp_avg = m->state + 159760;
+  float *const s_net_0_bias_ih_l0_exp_avg_sq = m->state + 160272;
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
+  float *const s_net_0_bias_hh_l0_exp_avg = m->state + 160784;
+  float *const s_net_0_bias_hh_l0_exp_avg_sq = m->state + 161296;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
+  float *const g_net_0_bias_ih_l0 = m->grad + 79872;
+  float *const g_net_0_bias_hh_l0 = m->grad + 80384;
+  float *const s_net_2_weight_exp_avg = m->state + 161808;
+  float *const s_net_2_weight_exp_avg_sq = m->state + 163088;
   float *const p_net_2_weight = m->param + 80896;
+  float *const g_net_2_weight = m->grad + 80896;
+  float *const s_net_2_bias_exp_avg = m->state + 164368;
+  float *const s_net_2_bias_exp_avg_sq = m->state + 164384;
   float *const p_net_2_bias = m->param + 82176;
+  float *const g_net_2_bias = m->grad + 82176;
   lstm_add_1605(s_step); /* %1605 add: examples/lstm.lua:15, backward */
-  lstm_tanh_1609(t1609_tanh, s_step); /* %1609 tanh: examples/lstm.lua:15, backward */
-  lstm_tanh_1616(t1616_tanh, s_step); /* %1616 tanh: examples/lstm.lua:15, backward */
-  lstm_div_1620(t1620_div, t1609_tanh); /* %1620 div: examples/lstm.lua:15, backward */
-  lstm_sqrt_1621(t1621_sqrt, t1616_tanh); /* %1621 sqrt: examples/lstm.lua:15, backward */
-  lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, g_net_0_weight_ih_l0); /* %1627 add: examples/lstm.lua:15, backward */
-  lstm_add_1632(s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1632 add: examples/lstm.lua:15, backward */
-  lstm_add_1646(s_net_0_weight_hh_l0_exp_avg, g_net_0_weight_hh_l0); /* %1646 add: examples/lstm.lua:15, backward */
-  lstm_add_1650(s_net_0_weight_hh_l0_exp_avg_sq, g_net_0_weight_hh_l0); /* %1650 add: examples/lstm.lua:15, backward */
-  lstm_add_1664(s_net_0_bias_ih_l0_exp_avg, g_net_0_bias_ih_l0); /* %1664 add: examples/lstm.lua:15, backward */
-  lstm_add_1668(s_net_0_bias_ih_l0_exp_avg_sq, g_net_0_bias_ih_l0); /* %1668 add: examples/lstm.lua:15, backward */
-  lstm_add_1664(s_net_0_bias_hh_l0_exp_avg, g_net_0_bias_hh_l0); /* %1682 add: examples/lstm.lua:15, backward */
-  lstm_add_1668(s_net_0_bias_hh_l0_exp_avg_sq, g_net_0_bias_hh_l0); /* %1686 add: examples/lstm.lua:15, backward */
-  lstm_add_1700(s_net_2_weight_exp_avg, g_net_2_weight); /* %1700 add: examples/lstm.lua:15, backward */
-  lstm_add_1704(s_net_2_weight_exp_avg_sq, g_net_2_weight); /* %1704 add: examples/lstm.lua:15, backward */
-  lstm_add_1718(s_net_2_bias_exp_avg, g_net_2_bias); /* %1718 add: examples/lstm.lua:15, backward */
-  lstm_add_1722(s_net_2_bias_exp_avg_sq, g_net_2_bias); /* %1722 add: examples/lstm.lua:15, backward */
   /* %1606 = assign: computed in place by %1605 */
+  lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1627 add + %1632 add: examples/lstm.lua:15, backward */
   /* %1633 = assign: computed in place by %1627 */
   /* %1634 = assign: computed in place by %1632 */
+  lstm_tanh_1609(t1609_tanh, s_step); /* %1609 tanh: examples/lstm.lua:15, backward */
+  lstm_div_1620(t1620_div, t1609_tanh); /* %1620 div: examples/lstm.lua:15, backward */
+  lstm_tanh_1616(t1616_tanh, s_step); /* %1616 tanh: examples/lstm.lua:15, backward */
+  lstm_sqrt_1621(t1621_sqrt, t1616_tanh); /* %1621 sqrt: examples/lstm.lua:15, backward */
   lstm_assign_1641(p_net_0_weight_ih_l0, t1620_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1621_sqrt); /* %1641 assign: examples/lstm.lua:15, backward */
+  lstm_add_1646(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1620_div, t1621_sqrt); /* %1646 add + %1650 add + %1659 assign: examples/lstm.lua:15, backward */
   /* %1651 = assign: computed in place by %1646 */
   /* %1652 = assign: computed in place by %1650 */
-  lstm_assign_1659(p_net_0_weight_hh_l0, t1620_div, s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, t1621_sqrt); /* %1659 assign: examples/lstm.lua:15, backward */
+  lstm_add_1664(s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, p_net_0_bias_ih_l0, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, p_net_0_bias_hh_l0, g_net_0_bias_ih_l0, t1620_div, t1621_sqrt, g_net_0_bias_hh_l0); /* %1664 add + %1668 add + %1677 assign + %1682 add + %1686 add + %1695 assign: examples/lstm.lua:15, backward */
   /* %1669 = assign: computed in place by %1664 */
   /* %1670 = assign: computed in place by %1668 */
-  lstm_assign_1677(p_net_0_bias_ih_l0, t1620_div, s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, t1621_sqrt); /* %1677 assign: examples/lstm.lua:15, backward */
   /* %1687 = assign: computed in place by %1682 */
   /* %1688 = assign: computed in place by %1686 */
-  lstm_assign_1677(p_net_0_bias_hh_l0, t1620_div, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, t1621_sqrt); /* %1695 assign: examples/lstm.lua:15, backward */
+  lstm_add_1700(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1620_div, t1621_sqrt); /* %1700 add + %1704 add + %1713 assign: examples/lstm.lua:15, backward */
   /* %1705 = assign: computed in place by %1700 */
   /* %1706 = assign: computed in place by %1704 */
-  lstm_assign_1713(p_net_2_weight, t1620_div, s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, t1621_sqrt); /* %1713 assign: examples/lstm.lua:15, backward */
+  lstm_add_1718(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t1620_div, t1621_sqrt); /* %1718 add + %1722 add + %1731 assign: examples/lstm.lua:15, backward */
   /* %1723 = assign: computed in place by %1718 */
   /* %1724 = assign: computed in place by %1722 */
-  lstm_assign_1731(p_net_2_bias, t1620_div, s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, t1621_sqrt); /* %1731 assign: examples/lstm.lua:15, backward */
 }
 
 float lstm_train_step(lstm_model *restrict m, const float *x, const void *target_) {

@@ -602,114 +602,78 @@ static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict 
 
 /* %60 = add %59, %44 : f32[256,784]                    # examples/mlp.lua:15 backward
  *   with %59 = mul %57, %58 : f32[256,784]                    # examples/mlp.lua:15 backward
+ * then, in the same loop, %64 = assign %0, %63 : f32[256,784]                  # examples/mlp.lua:15 backward
+ *   with %63 = sub %0, %62 : f32[256,784]                     # examples/mlp.lua:15 backward
+ *   with %62 = mul %56, %60 : f32[256,784]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_60(float *restrict s_net_1_weight_momentum_buffer, const float *restrict g_net_1_weight) {
+static void mlp_add_60(float *restrict s_net_1_weight_momentum_buffer, float *restrict p_net_1_weight, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
     s_net_1_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
   }
 }
 
 /* %67 = add %66, %46 : f32[256]                        # examples/mlp.lua:15 backward
  *   with %66 = mul %57, %65 : f32[256]                        # examples/mlp.lua:15 backward
+ * then, in the same loop, %71 = assign %1, %70 : f32[256]                      # examples/mlp.lua:15 backward
+ *   with %70 = sub %1, %69 : f32[256]                         # examples/mlp.lua:15 backward
+ *   with %69 = mul %56, %67 : f32[256]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_67(float *restrict s_net_1_bias_momentum_buffer, const float *restrict g_net_1_bias) {
+static void mlp_add_67(float *restrict s_net_1_bias_momentum_buffer, float *restrict p_net_1_bias, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 256; i0++) {
     s_net_1_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
   }
 }
 
 /* %74 = add %73, %48 : f32[128,256]                    # examples/mlp.lua:15 backward
  *   with %73 = mul %57, %72 : f32[128,256]                    # examples/mlp.lua:15 backward
+ * then, in the same loop, %78 = assign %2, %77 : f32[128,256]                  # examples/mlp.lua:15 backward
+ *   with %77 = sub %2, %76 : f32[128,256]                     # examples/mlp.lua:15 backward
+ *   with %76 = mul %56, %74 : f32[128,256]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_74(float *restrict s_net_3_weight_momentum_buffer, const float *restrict g_net_3_weight) {
+static void mlp_add_74(float *restrict s_net_3_weight_momentum_buffer, float *restrict p_net_3_weight, const float *restrict g_net_3_weight) {
   for (int i0 = 0; i0 < 32768; i0++) {
     s_net_3_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
+    p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
   }
 }
 
 /* %81 = add %80, %50 : f32[128]                        # examples/mlp.lua:15 backward
  *   with %80 = mul %57, %79 : f32[128]                        # examples/mlp.lua:15 backward
+ * then, in the same loop, %85 = assign %3, %84 : f32[128]                      # examples/mlp.lua:15 backward
+ *   with %84 = sub %3, %83 : f32[128]                         # examples/mlp.lua:15 backward
+ *   with %83 = mul %56, %81 : f32[128]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_81(float *restrict s_net_3_bias_momentum_buffer, const float *restrict g_net_3_bias) {
+static void mlp_add_81(float *restrict s_net_3_bias_momentum_buffer, float *restrict p_net_3_bias, const float *restrict g_net_3_bias) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_3_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
+    p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
   }
 }
 
 /* %88 = add %87, %52 : f32[10,128]                     # examples/mlp.lua:15 backward
  *   with %87 = mul %57, %86 : f32[10,128]                     # examples/mlp.lua:15 backward
+ * then, in the same loop, %92 = assign %4, %91 : f32[10,128]                   # examples/mlp.lua:15 backward
+ *   with %91 = sub %4, %90 : f32[10,128]                      # examples/mlp.lua:15 backward
+ *   with %90 = mul %56, %88 : f32[10,128]                     # examples/mlp.lua:15 backward
  */
-static void mlp_add_88(float *restrict s_net_5_weight_momentum_buffer, const float *restrict g_net_5_weight) {
+static void mlp_add_88(float *restrict s_net_5_weight_momentum_buffer, float *restrict p_net_5_weight, const float *restrict g_net_5_weight) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_5_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
+    p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
   }
 }
 
 /* %95 = add %94, %54 : f32[10]                         # examples/mlp.lua:15 backward
  *   with %94 = mul %57, %93 : f32[10]                         # examples/mlp.lua:15 backward
- */
-static void mlp_add_95(float *restrict s_net_5_bias_momentum_buffer, const float *restrict g_net_5_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
-  }
-}
-
-/* %64 = assign %0, %63 : f32[256,784]                  # examples/mlp.lua:15 backward
- *   with %63 = sub %0, %62 : f32[256,784]                     # examples/mlp.lua:15 backward
- *   with %62 = mul %56, %60 : f32[256,784]                    # examples/mlp.lua:15 backward
- */
-static void mlp_assign_64(float *restrict p_net_1_weight, const float *restrict s_net_1_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 200704; i0++) {
-    p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
-  }
-}
-
-/* %71 = assign %1, %70 : f32[256]                      # examples/mlp.lua:15 backward
- *   with %70 = sub %1, %69 : f32[256]                         # examples/mlp.lua:15 backward
- *   with %69 = mul %56, %67 : f32[256]                        # examples/mlp.lua:15 backward
- */
-static void mlp_assign_71(float *restrict p_net_1_bias, const float *restrict s_net_1_bias_momentum_buffer) {
-  for (int i0 = 0; i0 < 256; i0++) {
-    p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
-  }
-}
-
-/* %78 = assign %2, %77 : f32[128,256]                  # examples/mlp.lua:15 backward
- *   with %77 = sub %2, %76 : f32[128,256]                     # examples/mlp.lua:15 backward
- *   with %76 = mul %56, %74 : f32[128,256]                    # examples/mlp.lua:15 backward
- */
-static void mlp_assign_78(float *restrict p_net_3_weight, const float *restrict s_net_3_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 32768; i0++) {
-    p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
-  }
-}
-
-/* %85 = assign %3, %84 : f32[128]                      # examples/mlp.lua:15 backward
- *   with %84 = sub %3, %83 : f32[128]                         # examples/mlp.lua:15 backward
- *   with %83 = mul %56, %81 : f32[128]                        # examples/mlp.lua:15 backward
- */
-static void mlp_assign_85(float *restrict p_net_3_bias, const float *restrict s_net_3_bias_momentum_buffer) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
-  }
-}
-
-/* %92 = assign %4, %91 : f32[10,128]                   # examples/mlp.lua:15 backward
- *   with %91 = sub %4, %90 : f32[10,128]                      # examples/mlp.lua:15 backward
- *   with %90 = mul %56, %88 : f32[10,128]                     # examples/mlp.lua:15 backward
- */
-static void mlp_assign_92(float *restrict p_net_5_weight, const float *restrict s_net_5_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 1280; i0++) {
-    p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
-  }
-}
-
-/* %99 = assign %5, %98 : f32[10]                       # examples/mlp.lua:15 backward
+ * then, in the same loop, %99 = assign %5, %98 : f32[10]                       # examples/mlp.lua:15 backward
  *   with %98 = sub %5, %97 : f32[10]                          # examples/mlp.lua:15 backward
  *   with %97 = mul %56, %95 : f32[10]                         # examples/mlp.lua:15 backward
  */
-static void mlp_assign_99(float *restrict p_net_5_bias, const float *restrict s_net_5_bias_momentum_buffer) {
+static void mlp_add_95(float *restrict s_net_5_bias_momentum_buffer, float *restrict p_net_5_bias, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
     p_net_5_bias[i0] = (p_net_5_bias[i0] - (MLP_LR * s_net_5_bias_momentum_buffer[i0]));
   }
 }
@@ -814,41 +778,35 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
 
 static void mlp_update(mlp_model *restrict m) {
   float *const s_net_1_weight_momentum_buffer = m->state + 0;
+  float *const p_net_1_weight = m->param + 0;
   float *const g_net_1_weight = m->grad + 0;
   float *const s_net_1_bias_momentum_buffer = m->state + 200704;
+  float *const p_net_1_bias = m->param + 200704;
   float *const g_net_1_bias = m->grad + 200704;
   float *const s_net_3_weight_momentum_buffer = m->state + 200960;
+  float *const p_net_3_weight = m->param + 200960;
   float *const g_net_3_weight = m->grad + 200960;
   float *const s_net_3_bias_momentum_buffer = m->state + 233728;
+  float *const p_net_3_bias = m->param + 233728;
   float *const g_net_3_bias = m->grad + 233728;
   float *const s_net_5_weight_momentum_buffer = m->state + 233856;
+  float *const p_net_5_weight = m->param + 233856;
   float *const g_net_5_weight = m->grad + 233856;
   float *const s_net_5_bias_momentum_buffer = m->state + 235136;
-  float *const g_net_5_bias = m->grad + 235136;
-  float *const p_net_1_weight = m->param + 0;
-  float *const p_net_1_bias = m->param + 200704;
-  float *const p_net_3_weight = m->param + 200960;
-  float *const p_net_3_bias = m->param + 233728;
-  float *const p_net_5_weight = m->param + 233856;
   float *const p_net_5_bias = m->param + 235136;
-  mlp_add_60(s_net_1_weight_momentum_buffer, g_net_1_weight); /* %60 add: examples/mlp.lua:15, backward */
-  mlp_add_67(s_net_1_bias_momentum_buffer, g_net_1_bias); /* %67 add: examples/mlp.lua:15, backward */
-  mlp_add_74(s_net_3_weight_momentum_buffer, g_net_3_weight); /* %74 add: examples/mlp.lua:15, backward */
-  mlp_add_81(s_net_3_bias_momentum_buffer, g_net_3_bias); /* %81 add: examples/mlp.lua:15, backward */
-  mlp_add_88(s_net_5_weight_momentum_buffer, g_net_5_weight); /* %88 add: examples/mlp.lua:15, backward */
-  mlp_add_95(s_net_5_bias_momentum_buffer, g_net_5_bias); /* %95 add: examples/mlp.lua:15, backward */
+  float *const g_net_5_bias = m->grad + 235136;
+  mlp_add_60(s_net_1_weight_momentum_buffer, p_net_1_weight, g_net_1_weight); /* %60 add + %64 assign: examples/mlp.lua:15, backward */
   /* %61 = assign: computed in place by %60 */
-  mlp_assign_64(p_net_1_weight, s_net_1_weight_momentum_buffer); /* %64 assign: examples/mlp.lua:15, backward */
+  mlp_add_67(s_net_1_bias_momentum_buffer, p_net_1_bias, g_net_1_bias); /* %67 add + %71 assign: examples/mlp.lua:15, backward */
   /* %68 = assign: computed in place by %67 */
-  mlp_assign_71(p_net_1_bias, s_net_1_bias_momentum_buffer); /* %71 assign: examples/mlp.lua:15, backward */
+  mlp_add_74(s_net_3_weight_momentum_buffer, p_net_3_weight, g_net_3_weight); /* %74 add + %78 assign: examples/mlp.lua:15, backward */
   /* %75 = assign: computed in place by %74 */
-  mlp_assign_78(p_net_3_weight, s_net_3_weight_momentum_buffer); /* %78 assign: examples/mlp.lua:15, backward */
+  mlp_add_81(s_net_3_bias_momentum_buffer, p_net_3_bias, g_net_3_bias); /* %81 add + %85 assign: examples/mlp.lua:15, backward */
   /* %82 = assign: computed in place by %81 */
-  mlp_assign_85(p_net_3_bias, s_net_3_bias_momentum_buffer); /* %85 assign: examples/mlp.lua:15, backward */
+  mlp_add_88(s_net_5_weight_momentum_buffer, p_net_5_weight, g_net_5_weight); /* %88 add + %92 assign: examples/mlp.lua:15, backward */
   /* %89 = assign: computed in place by %88 */
-  mlp_assign_92(p_net_5_weight, s_net_5_weight_momentum_buffer); /* %92 assign: examples/mlp.lua:15, backward */
+  mlp_add_95(s_net_5_bias_momentum_buffer, p_net_5_bias, g_net_5_bias); /* %95 add + %99 assign: examples/mlp.lua:15, backward */
   /* %96 = assign: computed in place by %95 */
-  mlp_assign_99(p_net_5_bias, s_net_5_bias_momentum_buffer); /* %99 assign: examples/mlp.lua:15, backward */
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {

@@ -122,10 +122,14 @@ static void perceptron_matmul_28(float *restrict g_linear0_weight, const float *
 
 /* %37 = add %36, %29 : f32[1,2]                        # examples/perceptron.lua:18 backward
  *   with %36 = mul %34, %35 : f32[1,2]                        # examples/perceptron.lua:18 backward
+ * then, in the same loop, %41 = assign %3, %40 : f32[1,2]                      # examples/perceptron.lua:18 backward
+ *   with %40 = sub %3, %39 : f32[1,2]                         # examples/perceptron.lua:18 backward
+ *   with %39 = mul %33, %37 : f32[1,2]                        # examples/perceptron.lua:18 backward
  */
-static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, const float *restrict g_linear0_weight) {
+static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, float *restrict p_linear0_weight, const float *restrict g_linear0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     s_linear0_weight_momentum_buffer[i0] = ((PERCEPTRON_MOMENTUM * s_linear0_weight_momentum_buffer[i0]) + g_linear0_weight[i0]);
+    p_linear0_weight[i0] = (p_linear0_weight[i0] - (PERCEPTRON_LR * s_linear0_weight_momentum_buffer[i0]));
   }
 }
 
@@ -134,16 +138,6 @@ static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, 
  */
 static void perceptron_add_44(float *restrict s_linear0_bias_momentum_buffer, const float *restrict g_linear0_bias) {
   s_linear0_bias_momentum_buffer[0] = ((PERCEPTRON_MOMENTUM * s_linear0_bias_momentum_buffer[0]) + g_linear0_bias[0]);
-}
-
-/* %41 = assign %3, %40 : f32[1,2]                      # examples/perceptron.lua:18 backward
- *   with %40 = sub %3, %39 : f32[1,2]                         # examples/perceptron.lua:18 backward
- *   with %39 = mul %33, %37 : f32[1,2]                        # examples/perceptron.lua:18 backward
- */
-static void perceptron_assign_41(float *restrict p_linear0_weight, const float *restrict s_linear0_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 2; i0++) {
-    p_linear0_weight[i0] = (p_linear0_weight[i0] - (PERCEPTRON_LR * s_linear0_weight_momentum_buffer[i0]));
-  }
 }
 
 /* %48 = assign %4, %47 : f32[1]                        # examples/perceptron.lua:18 backward
@@ -205,15 +199,14 @@ float perceptron_grad(perceptron_model *restrict m, const float *x, const float 
 
 static void perceptron_update(perceptron_model *restrict m) {
   float *const s_linear0_weight_momentum_buffer = m->state + 0;
+  float *const p_linear0_weight = m->param + 0;
   float *const g_linear0_weight = m->grad + 0;
   float *const s_linear0_bias_momentum_buffer = m->state + 16;
   float *const g_linear0_bias = m->grad + 16;
-  float *const p_linear0_weight = m->param + 0;
   float *const p_linear0_bias = m->param + 16;
-  perceptron_add_37(s_linear0_weight_momentum_buffer, g_linear0_weight); /* %37 add: examples/perceptron.lua:18, backward */
-  perceptron_add_44(s_linear0_bias_momentum_buffer, g_linear0_bias); /* %44 add: examples/perceptron.lua:18, backward */
+  perceptron_add_37(s_linear0_weight_momentum_buffer, p_linear0_weight, g_linear0_weight); /* %37 add + %41 assign: examples/perceptron.lua:18, backward */
   /* %38 = assign: computed in place by %37 */
-  perceptron_assign_41(p_linear0_weight, s_linear0_weight_momentum_buffer); /* %41 assign: examples/perceptron.lua:18, backward */
+  perceptron_add_44(s_linear0_bias_momentum_buffer, g_linear0_bias); /* %44 add: examples/perceptron.lua:18, backward */
   /* %45 = assign: computed in place by %44 */
   perceptron_assign_48(p_linear0_bias, s_linear0_bias_momentum_buffer); /* %48 assign: examples/perceptron.lua:18, backward */
 }

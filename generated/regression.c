@@ -44,12 +44,9 @@ static void regression_transpose_5(float *restrict net_0_transpose, const float 
  *   the same kernel, on other buffers, computes %42 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void regression_matmul_6(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 2048; i0++) {
-    out0[i0] = 0.0f;
-  }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i2 = 0; i2 < 32; i2++) {
-      out0[32*i0 + i2] += in0[i0] * in1[i2];
+      out0[32*i0 + i2] = in0[i0] * in1[i2];
     }
   }
 }
@@ -203,11 +200,15 @@ static void regression_matmul_48(float *restrict g_net_0_weight, const float *re
 
 /* %61 = add %60, %49 : f32[32,1]                       # examples/regression.lua:13 backward
  *   with %60 = mul %58, %59 : f32[32,1]                       # examples/regression.lua:13 backward
+ * then, in the same loop, %65 = assign %0, %64 : f32[32,1]                     # examples/regression.lua:13 backward
+ *   with %64 = sub %0, %63 : f32[32,1]                        # examples/regression.lua:13 backward
+ *   with %63 = mul %57, %61 : f32[32,1]                       # examples/regression.lua:13 backward
  *   the same kernel, on other buffers, computes %68, %75 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void regression_add_61(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void regression_add_61(float *restrict out0, float *restrict out1, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((REGRESSION_MOMENTUM * out0[i0]) + in0[i0]);
+    out1[i0] = (out1[i0] - (REGRESSION_LR * out0[i0]));
   }
 }
 
@@ -216,17 +217,6 @@ DLC_SHARED_KERNEL static void regression_add_61(float *restrict out0, const floa
  */
 static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((REGRESSION_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
-}
-
-/* %65 = assign %0, %64 : f32[32,1]                     # examples/regression.lua:13 backward
- *   with %64 = sub %0, %63 : f32[32,1]                        # examples/regression.lua:13 backward
- *   with %63 = mul %57, %61 : f32[32,1]                       # examples/regression.lua:13 backward
- *   the same kernel, on other buffers, computes %72, %79 (3 blocks share it)
- */
-DLC_SHARED_KERNEL static void regression_assign_65(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = (out0[i0] - (REGRESSION_LR * in0[i0]));
-  }
 }
 
 /* %86 = assign %3, %85 : f32[1]                        # examples/regression.lua:13 backward
@@ -339,27 +329,24 @@ float regression_grad(regression_model *restrict m, const float *x, const float 
 
 static void regression_update(regression_model *restrict m) {
   float *const s_net_0_weight_momentum_buffer = m->state + 0;
+  float *const p_net_0_weight = m->param + 0;
   float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_bias_momentum_buffer = m->state + 32;
+  float *const p_net_0_bias = m->param + 32;
   float *const g_net_0_bias = m->grad + 32;
   float *const s_net_2_weight_momentum_buffer = m->state + 64;
+  float *const p_net_2_weight = m->param + 64;
   float *const g_net_2_weight = m->grad + 64;
   float *const s_net_2_bias_momentum_buffer = m->state + 96;
   float *const g_net_2_bias = m->grad + 96;
-  float *const p_net_0_weight = m->param + 0;
-  float *const p_net_0_bias = m->param + 32;
-  float *const p_net_2_weight = m->param + 64;
   float *const p_net_2_bias = m->param + 96;
-  regression_add_61(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %61 add: examples/regression.lua:13, backward */
-  regression_add_61(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %68 add: examples/regression.lua:13, backward */
-  regression_add_61(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %75 add: examples/regression.lua:13, backward */
-  regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add: examples/regression.lua:13, backward */
+  regression_add_61(s_net_0_weight_momentum_buffer, p_net_0_weight, g_net_0_weight); /* %61 add + %65 assign: examples/regression.lua:13, backward */
   /* %62 = assign: computed in place by %61 */
-  regression_assign_65(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %65 assign: examples/regression.lua:13, backward */
+  regression_add_61(s_net_0_bias_momentum_buffer, p_net_0_bias, g_net_0_bias); /* %68 add + %72 assign: examples/regression.lua:13, backward */
   /* %69 = assign: computed in place by %68 */
-  regression_assign_65(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %72 assign: examples/regression.lua:13, backward */
+  regression_add_61(s_net_2_weight_momentum_buffer, p_net_2_weight, g_net_2_weight); /* %75 add + %79 assign: examples/regression.lua:13, backward */
   /* %76 = assign: computed in place by %75 */
-  regression_assign_65(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %79 assign: examples/regression.lua:13, backward */
+  regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add: examples/regression.lua:13, backward */
   /* %83 = assign: computed in place by %82 */
   regression_assign_86(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %86 assign: examples/regression.lua:13, backward */
 }

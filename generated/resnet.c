@@ -2677,18 +2677,33 @@ static void resnet_add_886(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %911 = add %908, %910 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %908 = mul %906, %883 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %910 = mul %909, %829 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ * then, in the same loop, %916 = add %912, %915 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %912 = mul %907, %884 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %915 = mul %913, %914 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %914 = mul %829, %829 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ */
+static void resnet_add_911(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+  for (int i0 = 0; i0 < 288; i0++) {
+    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
+    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
+  }
+}
+
+/* %904 = sub %74, %903 : f32[]                         # examples/resnet.lua:30 backward
+ *   with %903 = mul %881, %902 : f32[]                        # examples/resnet.lua:30 backward
+ */
+static void resnet_sub_904(float *restrict t904_sub, const float *restrict s_lr) {
+  t904_sub[0] = (1.0f - (s_lr[0] * RESNET_WEIGHT_DECAY));
+}
+
 /* %890 = tanh %889 : f32[]                             # examples/resnet.lua:30 backward
  *   with %889 = mul %886, %888 : f32[]                        # examples/resnet.lua:30 backward
  */
 static void resnet_tanh_890(float *restrict t890_tanh, const float *restrict s_step) {
   t890_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
-}
-
-/* %896 = tanh %895 : f32[]                             # examples/resnet.lua:30 backward
- *   with %895 = mul %886, %894 : f32[]                        # examples/resnet.lua:30 backward
- */
-static void resnet_tanh_896(float *restrict t896_tanh, const float *restrict s_step) {
-  t896_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
 }
 
 /* %900 = div %881, %893 : f32[]                        # examples/resnet.lua:30 backward
@@ -2700,6 +2715,13 @@ static void resnet_div_900(float *restrict t900_div, const float *restrict s_lr,
   t900_div[0] = (s_lr[0] / ((2.0f * t890_tanh[0]) / (1.0f + t890_tanh[0])));
 }
 
+/* %896 = tanh %895 : f32[]                             # examples/resnet.lua:30 backward
+ *   with %895 = mul %886, %894 : f32[]                        # examples/resnet.lua:30 backward
+ */
+static void resnet_tanh_896(float *restrict t896_tanh, const float *restrict s_step) {
+  t896_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
+}
+
 /* %901 = sqrt %899 : f32[]                             # examples/resnet.lua:30 backward
  *   with %899 = div %897, %898 : f32[]                        # examples/resnet.lua:30 backward
  *   with %897 = mul %53, %896 : f32[]                         # examples/resnet.lua:30 backward
@@ -2707,189 +2729,6 @@ static void resnet_div_900(float *restrict t900_div, const float *restrict s_lr,
  */
 static void resnet_sqrt_901(float *restrict t901_sqrt, const float *restrict t896_tanh) {
   t901_sqrt[0] = sqrtf(((2.0f * t896_tanh[0]) / (1.0f + t896_tanh[0])));
-}
-
-/* %904 = sub %74, %903 : f32[]                         # examples/resnet.lua:30 backward
- *   with %903 = mul %881, %902 : f32[]                        # examples/resnet.lua:30 backward
- */
-static void resnet_sub_904(float *restrict t904_sub, const float *restrict s_lr) {
-  t904_sub[0] = (1.0f - (s_lr[0] * RESNET_WEIGHT_DECAY));
-}
-
-/* %911 = add %908, %910 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %908 = mul %906, %883 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %910 = mul %909, %829 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- */
-static void resnet_add_911(float *restrict s_net_0_weight_exp_avg, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
-  }
-}
-
-/* %916 = add %912, %915 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %912 = mul %907, %884 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %915 = mul %913, %914 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %914 = mul %829, %829 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- */
-static void resnet_add_916(float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
-  }
-}
-
-/* %931 = add %929, %930 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %929 = mul %927, %883 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %930 = mul %909, %831 : f32[32]                      # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %950, %988, %1007, %1045, %1064 (6 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_931(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %935 = add %932, %934 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %932 = mul %928, %884 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %934 = mul %913, %933 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %933 = mul %831, %831 : f32[32]                      # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %954, %992, %1011, %1049, %1068 (6 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_935(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %969 = add %967, %968 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %967 = mul %965, %883 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %968 = mul %909, %835 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1026 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_969(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 9216; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %973 = add %970, %972 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %970 = mul %966, %884 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %972 = mul %913, %971 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %971 = mul %835, %835 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1030 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_973(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 9216; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %1083 = add %1081, %1082 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1081 = mul %1079, %883 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1082 = mul %909, %847 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
- */
-static void resnet_add_1083(float *restrict s_net_6_weight_exp_avg, const float *restrict g_net_6_weight) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
-  }
-}
-
-/* %1087 = add %1084, %1086 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1084 = mul %1080, %884 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1086 = mul %913, %1085 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1085 = mul %847, %847 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
- */
-static void resnet_add_1087(float *restrict s_net_6_weight_exp_avg_sq, const float *restrict g_net_6_weight) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
-  }
-}
-
-/* %1102 = add %1100, %1101 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1100 = mul %1098, %883 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1101 = mul %909, %849 : f32[64]                     # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1121, %1159, %1178, %1216, %1235, %1273, %1292, %1330, %1349 (10 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_1102(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %1106 = add %1103, %1105 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1103 = mul %1099, %884 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1105 = mul %913, %1104 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1104 = mul %849, %849 : f32[64]                     # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1125, %1163, %1182, %1220, %1239, %1277, %1296, %1334, %1353 (10 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_1106(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %1140 = add %1138, %1139 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1138 = mul %1136, %883 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1139 = mul %909, %853 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1197, %1254, %1311 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_1140(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 36864; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %1144 = add %1141, %1143 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1141 = mul %1137, %884 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1143 = mul %913, %1142 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1142 = mul %853, %853 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1201, %1258, %1315 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_add_1144(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 36864; i0++) {
-    out0[i0] = ((out0[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %1368 = add %1366, %1367 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1366 = mul %1364, %883 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1367 = mul %909, %877 : f32[10,64]                  # examples/resnet.lua:30 backward
- */
-static void resnet_add_1368(float *restrict s_net_16_weight_exp_avg, const float *restrict g_net_16_weight) {
-  for (int i0 = 0; i0 < 640; i0++) {
-    s_net_16_weight_exp_avg[i0] = ((s_net_16_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_weight[i0]));
-  }
-}
-
-/* %1372 = add %1369, %1371 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1369 = mul %1365, %884 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1371 = mul %913, %1370 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1370 = mul %877, %877 : f32[10,64]                  # examples/resnet.lua:30 backward
- */
-static void resnet_add_1372(float *restrict s_net_16_weight_exp_avg_sq, const float *restrict g_net_16_weight) {
-  for (int i0 = 0; i0 < 640; i0++) {
-    s_net_16_weight_exp_avg_sq[i0] = ((s_net_16_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_weight[i0] * g_net_16_weight[i0])));
-  }
-}
-
-/* %1387 = add %1385, %1386 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1385 = mul %1383, %883 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1386 = mul %909, %879 : f32[10]                     # examples/resnet.lua:30 backward
- */
-static void resnet_add_1387(float *restrict s_net_16_bias_exp_avg, const float *restrict g_net_16_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_16_bias_exp_avg[i0] = ((s_net_16_bias_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_bias[i0]));
-  }
-}
-
-/* %1391 = add %1388, %1390 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1388 = mul %1384, %884 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1390 = mul %913, %1389 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1389 = mul %879, %879 : f32[10]                     # examples/resnet.lua:30 backward
- */
-static void resnet_add_1391(float *restrict s_net_16_bias_exp_avg_sq, const float *restrict g_net_16_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_net_16_bias_exp_avg_sq[i0] = ((s_net_16_bias_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_bias[i0] * g_net_16_bias[i0])));
-  }
 }
 
 /* %925 = assign %0, %924 : f32[32,1,3,3]               # examples/resnet.lua:30 backward
@@ -2907,7 +2746,14 @@ static void resnet_assign_925(float *restrict p_net_0_weight, const float *restr
   }
 }
 
-/* %944 = assign %1, %943 : f32[32]                     # examples/resnet.lua:30 backward
+/* %931 = add %929, %930 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %929 = mul %927, %883 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %930 = mul %909, %831 : f32[32]                      # examples/resnet.lua:30 backward
+ * then, in the same loop, %935 = add %932, %934 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %932 = mul %928, %884 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %934 = mul %913, %933 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %933 = mul %831, %831 : f32[32]                      # examples/resnet.lua:30 backward
+ * then, in the same loop, %944 = assign %1, %943 : f32[32]                     # examples/resnet.lua:30 backward
  *   with %943 = sub %926, %942 : f32[32]                      # examples/resnet.lua:30 backward
  *   with %926 = mul %1, %904 : f32[32]                        # examples/resnet.lua:30 backward
  *   with %942 = mul %900, %941 : f32[32]                      # examples/resnet.lua:30 backward
@@ -2915,15 +2761,42 @@ static void resnet_assign_925(float *restrict p_net_0_weight, const float *restr
  *   with %940 = add %939, %882 : f32[32]                      # examples/resnet.lua:30 backward
  *   with %939 = div %938, %901 : f32[32]                      # examples/resnet.lua:30 backward
  *   with %938 = sqrt %935 : f32[32]                           # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %963, %1001, %1020, %1058, %1077 (6 blocks share it)
+ * then, in the same loop, %950 = add %948, %949 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %948 = mul %946, %883 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %949 = mul %909, %833 : f32[32]                      # examples/resnet.lua:30 backward
+ * then, in the same loop, %954 = add %951, %953 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %951 = mul %947, %884 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %953 = mul %913, %952 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %952 = mul %833, %833 : f32[32]                      # examples/resnet.lua:30 backward
+ * then, in the same loop, %963 = assign %2, %962 : f32[32]                     # examples/resnet.lua:30 backward
+ *   with %962 = sub %945, %961 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %945 = mul %2, %904 : f32[32]                        # examples/resnet.lua:30 backward
+ *   with %961 = mul %900, %960 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %960 = div %950, %959 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %959 = add %958, %882 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %958 = div %957, %901 : f32[32]                      # examples/resnet.lua:30 backward
+ *   with %957 = sqrt %954 : f32[32]                           # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %988, %1045 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_944(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_931(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = ((out0[i0] * in0[0]) - (in1[0] * (in2[i0] / ((sqrtf(in3[i0]) / in4[0]) + RESNET_EPS))));
+    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * in1[0]) - (in2[0] * (out0[i0] / ((sqrtf(out1[i0]) / in3[0]) + RESNET_EPS))));
+    out3[i0] = ((out3[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in4[i0]));
+    out4[i0] = ((out4[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in4[i0] * in4[i0])));
+    out5[i0] = ((out5[i0] * in1[0]) - (in2[0] * (out3[i0] / ((sqrtf(out4[i0]) / in3[0]) + RESNET_EPS))));
   }
 }
 
-/* %982 = assign %5, %981 : f32[32,32,3,3]              # examples/resnet.lua:30 backward
+/* %969 = add %967, %968 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %967 = mul %965, %883 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %968 = mul %909, %835 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ * then, in the same loop, %973 = add %970, %972 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %970 = mul %966, %884 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %972 = mul %913, %971 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %971 = mul %835, %835 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
+ * then, in the same loop, %982 = assign %5, %981 : f32[32,32,3,3]              # examples/resnet.lua:30 backward
  *   with %981 = sub %964, %980 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
  *   with %964 = mul %5, %904 : f32[32,32,3,3]                 # examples/resnet.lua:30 backward
  *   with %980 = mul %900, %979 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
@@ -2931,15 +2804,24 @@ DLC_SHARED_KERNEL static void resnet_assign_944(float *restrict out0, const floa
  *   with %978 = add %977, %882 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
  *   with %977 = div %976, %901 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
  *   with %976 = sqrt %973 : f32[32,32,3,3]                    # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1039 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %1026 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_982(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_969(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 9216; i0++) {
-    out0[i0] = ((out0[i0] * in0[0]) - (in1[0] * (in2[i0] / ((sqrtf(in3[i0]) / in4[0]) + RESNET_EPS))));
+    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * in1[0]) - (in2[0] * (out0[i0] / ((sqrtf(out1[i0]) / in3[0]) + RESNET_EPS))));
   }
 }
 
-/* %1096 = assign %15, %1095 : f32[64,32,3,3]           # examples/resnet.lua:30 backward
+/* %1083 = add %1081, %1082 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1081 = mul %1079, %883 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1082 = mul %909, %847 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1087 = add %1084, %1086 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1084 = mul %1080, %884 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1086 = mul %913, %1085 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1085 = mul %847, %847 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1096 = assign %15, %1095 : f32[64,32,3,3]           # examples/resnet.lua:30 backward
  *   with %1095 = sub %1078, %1094 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
  *   with %1078 = mul %15, %904 : f32[64,32,3,3]               # examples/resnet.lua:30 backward
  *   with %1094 = mul %900, %1093 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
@@ -2948,13 +2830,22 @@ DLC_SHARED_KERNEL static void resnet_assign_982(float *restrict out0, const floa
  *   with %1091 = div %1090, %901 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
  *   with %1090 = sqrt %1087 : f32[64,32,3,3]                  # examples/resnet.lua:30 backward
  */
-static void resnet_assign_1096(float *restrict p_net_6_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict s_net_6_weight_exp_avg, const float *restrict s_net_6_weight_exp_avg_sq, const float *restrict t901_sqrt) {
+static void resnet_add_1083(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
+    s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
+    s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
     p_net_6_weight[i0] = ((p_net_6_weight[i0] * t904_sub[0]) - (t900_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t901_sqrt[0]) + RESNET_EPS))));
   }
 }
 
-/* %1115 = assign %16, %1114 : f32[64]                  # examples/resnet.lua:30 backward
+/* %1102 = add %1100, %1101 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1100 = mul %1098, %883 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1101 = mul %909, %849 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1106 = add %1103, %1105 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1103 = mul %1099, %884 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1105 = mul %913, %1104 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1104 = mul %849, %849 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1115 = assign %16, %1114 : f32[64]                  # examples/resnet.lua:30 backward
  *   with %1114 = sub %1097, %1113 : f32[64]                   # examples/resnet.lua:30 backward
  *   with %1097 = mul %16, %904 : f32[64]                      # examples/resnet.lua:30 backward
  *   with %1113 = mul %900, %1112 : f32[64]                    # examples/resnet.lua:30 backward
@@ -2962,15 +2853,42 @@ static void resnet_assign_1096(float *restrict p_net_6_weight, const float *rest
  *   with %1111 = add %1110, %882 : f32[64]                    # examples/resnet.lua:30 backward
  *   with %1110 = div %1109, %901 : f32[64]                    # examples/resnet.lua:30 backward
  *   with %1109 = sqrt %1106 : f32[64]                         # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1134, %1172, %1191, %1229, %1248, %1286, %1305, %1343, %1362 (10 blocks share it)
+ * then, in the same loop, %1121 = add %1119, %1120 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1119 = mul %1117, %883 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1120 = mul %909, %851 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1125 = add %1122, %1124 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1122 = mul %1118, %884 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1124 = mul %913, %1123 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1123 = mul %851, %851 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1134 = assign %17, %1133 : f32[64]                  # examples/resnet.lua:30 backward
+ *   with %1133 = sub %1116, %1132 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1116 = mul %17, %904 : f32[64]                      # examples/resnet.lua:30 backward
+ *   with %1132 = mul %900, %1131 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1131 = div %1121, %1130 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1130 = add %1129, %882 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1129 = div %1128, %901 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1128 = sqrt %1125 : f32[64]                         # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %1159, %1216, %1273, %1330 (5 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_1115(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_1102(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * in0[0]) - (in1[0] * (in2[i0] / ((sqrtf(in3[i0]) / in4[0]) + RESNET_EPS))));
+    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * in1[0]) - (in2[0] * (out0[i0] / ((sqrtf(out1[i0]) / in3[0]) + RESNET_EPS))));
+    out3[i0] = ((out3[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in4[i0]));
+    out4[i0] = ((out4[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in4[i0] * in4[i0])));
+    out5[i0] = ((out5[i0] * in1[0]) - (in2[0] * (out3[i0] / ((sqrtf(out4[i0]) / in3[0]) + RESNET_EPS))));
   }
 }
 
-/* %1153 = assign %20, %1152 : f32[64,64,3,3]           # examples/resnet.lua:30 backward
+/* %1140 = add %1138, %1139 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1138 = mul %1136, %883 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1139 = mul %909, %853 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1144 = add %1141, %1143 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1141 = mul %1137, %884 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1143 = mul %913, %1142 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1142 = mul %853, %853 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1153 = assign %20, %1152 : f32[64,64,3,3]           # examples/resnet.lua:30 backward
  *   with %1152 = sub %1135, %1151 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
  *   with %1135 = mul %20, %904 : f32[64,64,3,3]               # examples/resnet.lua:30 backward
  *   with %1151 = mul %900, %1150 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
@@ -2978,15 +2896,24 @@ DLC_SHARED_KERNEL static void resnet_assign_1115(float *restrict out0, const flo
  *   with %1149 = add %1148, %882 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
  *   with %1148 = div %1147, %901 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
  *   with %1147 = sqrt %1144 : f32[64,64,3,3]                  # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1210, %1267, %1324 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %1197, %1254, %1311 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_1153(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_1140(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 36864; i0++) {
-    out0[i0] = ((out0[i0] * in0[0]) - (in1[0] * (in2[i0] / ((sqrtf(in3[i0]) / in4[0]) + RESNET_EPS))));
+    out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * in1[0]) - (in2[0] * (out0[i0] / ((sqrtf(out1[i0]) / in3[0]) + RESNET_EPS))));
   }
 }
 
-/* %1381 = assign %40, %1380 : f32[10,64]               # examples/resnet.lua:30 backward
+/* %1368 = add %1366, %1367 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1366 = mul %1364, %883 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1367 = mul %909, %877 : f32[10,64]                  # examples/resnet.lua:30 backward
+ * then, in the same loop, %1372 = add %1369, %1371 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1369 = mul %1365, %884 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1371 = mul %913, %1370 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1370 = mul %877, %877 : f32[10,64]                  # examples/resnet.lua:30 backward
+ * then, in the same loop, %1381 = assign %40, %1380 : f32[10,64]               # examples/resnet.lua:30 backward
  *   with %1380 = sub %1363, %1379 : f32[10,64]                # examples/resnet.lua:30 backward
  *   with %1363 = mul %40, %904 : f32[10,64]                   # examples/resnet.lua:30 backward
  *   with %1379 = mul %900, %1378 : f32[10,64]                 # examples/resnet.lua:30 backward
@@ -2995,13 +2922,22 @@ DLC_SHARED_KERNEL static void resnet_assign_1153(float *restrict out0, const flo
  *   with %1376 = div %1375, %901 : f32[10,64]                 # examples/resnet.lua:30 backward
  *   with %1375 = sqrt %1372 : f32[10,64]                      # examples/resnet.lua:30 backward
  */
-static void resnet_assign_1381(float *restrict p_net_16_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict s_net_16_weight_exp_avg, const float *restrict s_net_16_weight_exp_avg_sq, const float *restrict t901_sqrt) {
+static void resnet_add_1368(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict g_net_16_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
+    s_net_16_weight_exp_avg[i0] = ((s_net_16_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_weight[i0]));
+    s_net_16_weight_exp_avg_sq[i0] = ((s_net_16_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_weight[i0] * g_net_16_weight[i0])));
     p_net_16_weight[i0] = ((p_net_16_weight[i0] * t904_sub[0]) - (t900_div[0] * (s_net_16_weight_exp_avg[i0] / ((sqrtf(s_net_16_weight_exp_avg_sq[i0]) / t901_sqrt[0]) + RESNET_EPS))));
   }
 }
 
-/* %1400 = assign %41, %1399 : f32[10]                  # examples/resnet.lua:30 backward
+/* %1387 = add %1385, %1386 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1385 = mul %1383, %883 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1386 = mul %909, %879 : f32[10]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1391 = add %1388, %1390 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1388 = mul %1384, %884 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1390 = mul %913, %1389 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1389 = mul %879, %879 : f32[10]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1400 = assign %41, %1399 : f32[10]                  # examples/resnet.lua:30 backward
  *   with %1399 = sub %1382, %1398 : f32[10]                   # examples/resnet.lua:30 backward
  *   with %1382 = mul %41, %904 : f32[10]                      # examples/resnet.lua:30 backward
  *   with %1398 = mul %900, %1397 : f32[10]                    # examples/resnet.lua:30 backward
@@ -3010,8 +2946,10 @@ static void resnet_assign_1381(float *restrict p_net_16_weight, const float *res
  *   with %1395 = div %1394, %901 : f32[10]                    # examples/resnet.lua:30 backward
  *   with %1394 = sqrt %1391 : f32[10]                         # examples/resnet.lua:30 backward
  */
-static void resnet_assign_1400(float *restrict p_net_16_bias, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict s_net_16_bias_exp_avg, const float *restrict s_net_16_bias_exp_avg_sq, const float *restrict t901_sqrt) {
+static void resnet_add_1387(float *restrict s_net_16_bias_exp_avg, float *restrict s_net_16_bias_exp_avg_sq, float *restrict p_net_16_bias, const float *restrict g_net_16_bias, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_net_16_bias_exp_avg[i0] = ((s_net_16_bias_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_bias[i0]));
+    s_net_16_bias_exp_avg_sq[i0] = ((s_net_16_bias_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_bias[i0] * g_net_16_bias[i0])));
     p_net_16_bias[i0] = ((p_net_16_bias[i0] * t904_sub[0]) - (t900_div[0] * (s_net_16_bias_exp_avg[i0] / ((sqrtf(s_net_16_bias_exp_avg_sq[i0]) / t901_sqrt[0]) + RESNET_EPS))));
   }
 }
@@ -3855,253 +3793,194 @@ float resnet_grad(resnet_model *restrict m, const float *x, const void *target_)
 
 static void resnet_update(resnet_model *restrict m) {
   float *const s_step = m->state + 16;
-  float *const t890_tanh = m->arena + 0;   /* %890 tanh[]: examples/resnet.lua:30, backward */
-  float *const t896_tanh = m->arena + 16;   /* %896 tanh[]: examples/resnet.lua:30, backward */
-  float *const t900_div = m->arena + 32;   /* %900 div[]: examples/resnet.lua:30, backward */
-  float *const s_lr = m->state + 0;
-  float *const t901_sqrt = m->arena + 0;   /* %901 sqrt[]: examples/resnet.lua:30, backward */
-  float *const t904_sub = m->arena + 16;   /* %904 sub[]: examples/resnet.lua:30, backward */
   float *const s_net_0_weight_exp_avg = m->state + 32;
-  float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_weight_exp_avg_sq = m->state + 320;
-  float *const s_net_1_weight_exp_avg = m->state + 608;
-  float *const g_net_1_weight = m->grad + 288;
-  float *const s_net_1_weight_exp_avg_sq = m->state + 640;
-  float *const s_net_1_bias_exp_avg = m->state + 672;
-  float *const g_net_1_bias = m->grad + 320;
-  float *const s_net_1_bias_exp_avg_sq = m->state + 704;
-  float *const s_net_4_0_weight_exp_avg = m->state + 736;
-  float *const g_net_4_0_weight = m->grad + 416;
-  float *const s_net_4_0_weight_exp_avg_sq = m->state + 9952;
-  float *const s_net_4_1_weight_exp_avg = m->state + 19168;
-  float *const g_net_4_1_weight = m->grad + 9632;
-  float *const s_net_4_1_weight_exp_avg_sq = m->state + 19200;
-  float *const s_net_4_1_bias_exp_avg = m->state + 19232;
-  float *const g_net_4_1_bias = m->grad + 9664;
-  float *const s_net_4_1_bias_exp_avg_sq = m->state + 19264;
-  float *const s_net_4_3_weight_exp_avg = m->state + 19296;
-  float *const g_net_4_3_weight = m->grad + 9760;
-  float *const s_net_4_3_weight_exp_avg_sq = m->state + 28512;
-  float *const s_net_4_4_weight_exp_avg = m->state + 37728;
-  float *const g_net_4_4_weight = m->grad + 18976;
-  float *const s_net_4_4_weight_exp_avg_sq = m->state + 37760;
-  float *const s_net_4_4_bias_exp_avg = m->state + 37792;
-  float *const g_net_4_4_bias = m->grad + 19008;
-  float *const s_net_4_4_bias_exp_avg_sq = m->state + 37824;
-  float *const s_net_6_weight_exp_avg = m->state + 37856;
-  float *const g_net_6_weight = m->grad + 19104;
-  float *const s_net_6_weight_exp_avg_sq = m->state + 56288;
-  float *const s_net_7_weight_exp_avg = m->state + 74720;
-  float *const g_net_7_weight = m->grad + 37536;
-  float *const s_net_7_weight_exp_avg_sq = m->state + 74784;
-  float *const s_net_7_bias_exp_avg = m->state + 74848;
-  float *const g_net_7_bias = m->grad + 37600;
-  float *const s_net_7_bias_exp_avg_sq = m->state + 74912;
-  float *const s_net_10_0_weight_exp_avg = m->state + 74976;
-  float *const g_net_10_0_weight = m->grad + 37792;
-  float *const s_net_10_0_weight_exp_avg_sq = m->state + 111840;
-  float *const s_net_10_1_weight_exp_avg = m->state + 148704;
-  float *const g_net_10_1_weight = m->grad + 74656;
-  float *const s_net_10_1_weight_exp_avg_sq = m->state + 148768;
-  float *const s_net_10_1_bias_exp_avg = m->state + 148832;
-  float *const g_net_10_1_bias = m->grad + 74720;
-  float *const s_net_10_1_bias_exp_avg_sq = m->state + 148896;
-  float *const s_net_10_3_weight_exp_avg = m->state + 148960;
-  float *const g_net_10_3_weight = m->grad + 74912;
-  float *const s_net_10_3_weight_exp_avg_sq = m->state + 185824;
-  float *const s_net_10_4_weight_exp_avg = m->state + 222688;
-  float *const g_net_10_4_weight = m->grad + 111776;
-  float *const s_net_10_4_weight_exp_avg_sq = m->state + 222752;
-  float *const s_net_10_4_bias_exp_avg = m->state + 222816;
-  float *const g_net_10_4_bias = m->grad + 111840;
-  float *const s_net_10_4_bias_exp_avg_sq = m->state + 222880;
-  float *const s_net_12_0_weight_exp_avg = m->state + 222944;
-  float *const g_net_12_0_weight = m->grad + 112032;
-  float *const s_net_12_0_weight_exp_avg_sq = m->state + 259808;
-  float *const s_net_12_1_weight_exp_avg = m->state + 296672;
-  float *const g_net_12_1_weight = m->grad + 148896;
-  float *const s_net_12_1_weight_exp_avg_sq = m->state + 296736;
-  float *const s_net_12_1_bias_exp_avg = m->state + 296800;
-  float *const g_net_12_1_bias = m->grad + 148960;
-  float *const s_net_12_1_bias_exp_avg_sq = m->state + 296864;
-  float *const s_net_12_3_weight_exp_avg = m->state + 296928;
-  float *const g_net_12_3_weight = m->grad + 149152;
-  float *const s_net_12_3_weight_exp_avg_sq = m->state + 333792;
-  float *const s_net_12_4_weight_exp_avg = m->state + 370656;
-  float *const g_net_12_4_weight = m->grad + 186016;
-  float *const s_net_12_4_weight_exp_avg_sq = m->state + 370720;
-  float *const s_net_12_4_bias_exp_avg = m->state + 370784;
-  float *const g_net_12_4_bias = m->grad + 186080;
-  float *const s_net_12_4_bias_exp_avg_sq = m->state + 370848;
-  float *const s_net_16_weight_exp_avg = m->state + 370912;
-  float *const g_net_16_weight = m->grad + 186272;
-  float *const s_net_16_weight_exp_avg_sq = m->state + 371552;
-  float *const s_net_16_bias_exp_avg = m->state + 372192;
-  float *const g_net_16_bias = m->grad + 186912;
-  float *const s_net_16_bias_exp_avg_sq = m->state + 372208;
+  float *const g_net_0_weight = m->grad + 0;
+  float *const t904_sub = m->arena + 48;   /* %904 sub[]: examples/resnet.lua:30, backward */
+  float *const s_lr = m->state + 0;
+  float *const t890_tanh = m->arena + 0;   /* %890 tanh[]: examples/resnet.lua:30, backward */
+  float *const t900_div = m->arena + 16;   /* %900 div[]: examples/resnet.lua:30, backward */
+  float *const t896_tanh = m->arena + 0;   /* %896 tanh[]: examples/resnet.lua:30, backward */
+  float *const t901_sqrt = m->arena + 32;   /* %901 sqrt[]: examples/resnet.lua:30, backward */
   float *const p_net_0_weight = m->param + 0;
+  float *const s_net_1_weight_exp_avg = m->state + 608;
+  float *const s_net_1_weight_exp_avg_sq = m->state + 640;
   float *const p_net_1_weight = m->param + 288;
+  float *const s_net_1_bias_exp_avg = m->state + 672;
+  float *const s_net_1_bias_exp_avg_sq = m->state + 704;
   float *const p_net_1_bias = m->param + 320;
+  float *const g_net_1_weight = m->grad + 288;
+  float *const g_net_1_bias = m->grad + 320;
+  float *const s_net_4_0_weight_exp_avg = m->state + 736;
+  float *const s_net_4_0_weight_exp_avg_sq = m->state + 9952;
   float *const p_net_4_0_weight = m->param + 416;
+  float *const g_net_4_0_weight = m->grad + 416;
+  float *const s_net_4_1_weight_exp_avg = m->state + 19168;
+  float *const s_net_4_1_weight_exp_avg_sq = m->state + 19200;
   float *const p_net_4_1_weight = m->param + 9632;
+  float *const s_net_4_1_bias_exp_avg = m->state + 19232;
+  float *const s_net_4_1_bias_exp_avg_sq = m->state + 19264;
   float *const p_net_4_1_bias = m->param + 9664;
+  float *const g_net_4_1_weight = m->grad + 9632;
+  float *const g_net_4_1_bias = m->grad + 9664;
+  float *const s_net_4_3_weight_exp_avg = m->state + 19296;
+  float *const s_net_4_3_weight_exp_avg_sq = m->state + 28512;
   float *const p_net_4_3_weight = m->param + 9760;
+  float *const g_net_4_3_weight = m->grad + 9760;
+  float *const s_net_4_4_weight_exp_avg = m->state + 37728;
+  float *const s_net_4_4_weight_exp_avg_sq = m->state + 37760;
   float *const p_net_4_4_weight = m->param + 18976;
+  float *const s_net_4_4_bias_exp_avg = m->state + 37792;
+  float *const s_net_4_4_bias_exp_avg_sq = m->state + 37824;
   float *const p_net_4_4_bias = m->param + 19008;
+  float *const g_net_4_4_weight = m->grad + 18976;
+  float *const g_net_4_4_bias = m->grad + 19008;
+  float *const s_net_6_weight_exp_avg = m->state + 37856;
+  float *const s_net_6_weight_exp_avg_sq = m->state + 56288;
   float *const p_net_6_weight = m->param + 19104;
+  float *const g_net_6_weight = m->grad + 19104;
+  float *const s_net_7_weight_exp_avg = m->state + 74720;
+  float *const s_net_7_weight_exp_avg_sq = m->state + 74784;
   float *const p_net_7_weight = m->param + 37536;
+  float *const s_net_7_bias_exp_avg = m->state + 74848;
+  float *const s_net_7_bias_exp_avg_sq = m->state + 74912;
   float *const p_net_7_bias = m->param + 37600;
+  float *const g_net_7_weight = m->grad + 37536;
+  float *const g_net_7_bias = m->grad + 37600;
+  float *const s_net_10_0_weight_exp_avg = m->state + 74976;
+  float *const s_net_10_0_weight_exp_avg_sq = m->state + 111840;
   float *const p_net_10_0_weight = m->param + 37792;
+  float *const g_net_10_0_weight = m->grad + 37792;
+  float *const s_net_10_1_weight_exp_avg = m->state + 148704;
+  float *const s_net_10_1_weight_exp_avg_sq = m->state + 148768;
   float *const p_net_10_1_weight = m->param + 74656;
+  float *const s_net_10_1_bias_exp_avg = m->state + 148832;
+  float *const s_net_10_1_bias_exp_avg_sq = m->state + 148896;
   float *const p_net_10_1_bias = m->param + 74720;
+  float *const g_net_10_1_weight = m->grad + 74656;
+  float *const g_net_10_1_bias = m->grad + 74720;
+  float *const s_net_10_3_weight_exp_avg = m->state + 148960;
+  float *const s_net_10_3_weight_exp_avg_sq = m->state + 185824;
   float *const p_net_10_3_weight = m->param + 74912;
+  float *const g_net_10_3_weight = m->grad + 74912;
+  float *const s_net_10_4_weight_exp_avg = m->state + 222688;
+  float *const s_net_10_4_weight_exp_avg_sq = m->state + 222752;
   float *const p_net_10_4_weight = m->param + 111776;
+  float *const s_net_10_4_bias_exp_avg = m->state + 222816;
+  float *const s_net_10_4_bias_exp_avg_sq = m->state + 222880;
   float *const p_net_10_4_bias = m->param + 111840;
+  float *const g_net_10_4_weight = m->grad + 111776;
+  float *const g_net_10_4_bias = m->grad + 111840;
+  float *const s_net_12_0_weight_exp_avg = m->state + 222944;
+  float *const s_net_12_0_weight_exp_avg_sq = m->state + 259808;
   float *const p_net_12_0_weight = m->param + 112032;
+  float *const g_net_12_0_weight = m->grad + 112032;
+  float *const s_net_12_1_weight_exp_avg = m->state + 296672;
+  float *const s_net_12_1_weight_exp_avg_sq = m->state + 296736;
   float *const p_net_12_1_weight = m->param + 148896;
+  float *const s_net_12_1_bias_exp_avg = m->state + 296800;
+  float *const s_net_12_1_bias_exp_avg_sq = m->state + 296864;
   float *const p_net_12_1_bias = m->param + 148960;
+  float *const g_net_12_1_weight = m->grad + 148896;
+  float *const g_net_12_1_bias = m->grad + 148960;
+  float *const s_net_12_3_weight_exp_avg = m->state + 296928;
+  float *const s_net_12_3_weight_exp_avg_sq = m->state + 333792;
   float *const p_net_12_3_weight = m->param + 149152;
+  float *const g_net_12_3_weight = m->grad + 149152;
+  float *const s_net_12_4_weight_exp_avg = m->state + 370656;
+  float *const s_net_12_4_weight_exp_avg_sq = m->state + 370720;
   float *const p_net_12_4_weight = m->param + 186016;
+  float *const s_net_12_4_bias_exp_avg = m->state + 370784;
+  float *const s_net_12_4_bias_exp_avg_sq = m->state + 370848;
   float *const p_net_12_4_bias = m->param + 186080;
+  float *const g_net_12_4_weight = m->grad + 186016;
+  float *const g_net_12_4_bias = m->grad + 186080;
+  float *const s_net_16_weight_exp_avg = m->state + 370912;
+  float *const s_net_16_weight_exp_avg_sq = m->state + 371552;
   float *const p_net_16_weight = m->param + 186272;
+  float *const g_net_16_weight = m->grad + 186272;
+  float *const s_net_16_bias_exp_avg = m->state + 372192;
+  float *const s_net_16_bias_exp_avg_sq = m->state + 372208;
   float *const p_net_16_bias = m->param + 186912;
+  float *const g_net_16_bias = m->grad + 186912;
   resnet_add_886(s_step); /* %886 add: examples/resnet.lua:30, backward */
-  resnet_tanh_890(t890_tanh, s_step); /* %890 tanh: examples/resnet.lua:30, backward */
-  resnet_tanh_896(t896_tanh, s_step); /* %896 tanh: examples/resnet.lua:30, backward */
-  resnet_div_900(t900_div, s_lr, t890_tanh); /* %900 div: examples/resnet.lua:30, backward */
-  resnet_sqrt_901(t901_sqrt, t896_tanh); /* %901 sqrt: examples/resnet.lua:30, backward */
-  resnet_sub_904(t904_sub, s_lr); /* %904 sub: examples/resnet.lua:30, backward */
-  resnet_add_911(s_net_0_weight_exp_avg, g_net_0_weight); /* %911 add: examples/resnet.lua:30, backward */
-  resnet_add_916(s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %916 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_1_weight_exp_avg, g_net_1_weight); /* %931 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %935 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_1_bias_exp_avg, g_net_1_bias); /* %950 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_1_bias_exp_avg_sq, g_net_1_bias); /* %954 add: examples/resnet.lua:30, backward */
-  resnet_add_969(s_net_4_0_weight_exp_avg, g_net_4_0_weight); /* %969 add: examples/resnet.lua:30, backward */
-  resnet_add_973(s_net_4_0_weight_exp_avg_sq, g_net_4_0_weight); /* %973 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_4_1_weight_exp_avg, g_net_4_1_weight); /* %988 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_4_1_weight_exp_avg_sq, g_net_4_1_weight); /* %992 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_4_1_bias_exp_avg, g_net_4_1_bias); /* %1007 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_4_1_bias_exp_avg_sq, g_net_4_1_bias); /* %1011 add: examples/resnet.lua:30, backward */
-  resnet_add_969(s_net_4_3_weight_exp_avg, g_net_4_3_weight); /* %1026 add: examples/resnet.lua:30, backward */
-  resnet_add_973(s_net_4_3_weight_exp_avg_sq, g_net_4_3_weight); /* %1030 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_4_4_weight_exp_avg, g_net_4_4_weight); /* %1045 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_4_4_weight_exp_avg_sq, g_net_4_4_weight); /* %1049 add: examples/resnet.lua:30, backward */
-  resnet_add_931(s_net_4_4_bias_exp_avg, g_net_4_4_bias); /* %1064 add: examples/resnet.lua:30, backward */
-  resnet_add_935(s_net_4_4_bias_exp_avg_sq, g_net_4_4_bias); /* %1068 add: examples/resnet.lua:30, backward */
-  resnet_add_1083(s_net_6_weight_exp_avg, g_net_6_weight); /* %1083 add: examples/resnet.lua:30, backward */
-  resnet_add_1087(s_net_6_weight_exp_avg_sq, g_net_6_weight); /* %1087 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_7_weight_exp_avg, g_net_7_weight); /* %1102 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_7_weight_exp_avg_sq, g_net_7_weight); /* %1106 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_7_bias_exp_avg, g_net_7_bias); /* %1121 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_7_bias_exp_avg_sq, g_net_7_bias); /* %1125 add: examples/resnet.lua:30, backward */
-  resnet_add_1140(s_net_10_0_weight_exp_avg, g_net_10_0_weight); /* %1140 add: examples/resnet.lua:30, backward */
-  resnet_add_1144(s_net_10_0_weight_exp_avg_sq, g_net_10_0_weight); /* %1144 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_10_1_weight_exp_avg, g_net_10_1_weight); /* %1159 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_10_1_weight_exp_avg_sq, g_net_10_1_weight); /* %1163 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_10_1_bias_exp_avg, g_net_10_1_bias); /* %1178 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_10_1_bias_exp_avg_sq, g_net_10_1_bias); /* %1182 add: examples/resnet.lua:30, backward */
-  resnet_add_1140(s_net_10_3_weight_exp_avg, g_net_10_3_weight); /* %1197 add: examples/resnet.lua:30, backward */
-  resnet_add_1144(s_net_10_3_weight_exp_avg_sq, g_net_10_3_weight); /* %1201 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_10_4_weight_exp_avg, g_net_10_4_weight); /* %1216 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_10_4_weight_exp_avg_sq, g_net_10_4_weight); /* %1220 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_10_4_bias_exp_avg, g_net_10_4_bias); /* %1235 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_10_4_bias_exp_avg_sq, g_net_10_4_bias); /* %1239 add: examples/resnet.lua:30, backward */
-  resnet_add_1140(s_net_12_0_weight_exp_avg, g_net_12_0_weight); /* %1254 add: examples/resnet.lua:30, backward */
-  resnet_add_1144(s_net_12_0_weight_exp_avg_sq, g_net_12_0_weight); /* %1258 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_12_1_weight_exp_avg, g_net_12_1_weight); /* %1273 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_12_1_weight_exp_avg_sq, g_net_12_1_weight); /* %1277 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_12_1_bias_exp_avg, g_net_12_1_bias); /* %1292 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_12_1_bias_exp_avg_sq, g_net_12_1_bias); /* %1296 add: examples/resnet.lua:30, backward */
-  resnet_add_1140(s_net_12_3_weight_exp_avg, g_net_12_3_weight); /* %1311 add: examples/resnet.lua:30, backward */
-  resnet_add_1144(s_net_12_3_weight_exp_avg_sq, g_net_12_3_weight); /* %1315 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_12_4_weight_exp_avg, g_net_12_4_weight); /* %1330 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_12_4_weight_exp_avg_sq, g_net_12_4_weight); /* %1334 add: examples/resnet.lua:30, backward */
-  resnet_add_1102(s_net_12_4_bias_exp_avg, g_net_12_4_bias); /* %1349 add: examples/resnet.lua:30, backward */
-  resnet_add_1106(s_net_12_4_bias_exp_avg_sq, g_net_12_4_bias); /* %1353 add: examples/resnet.lua:30, backward */
-  resnet_add_1368(s_net_16_weight_exp_avg, g_net_16_weight); /* %1368 add: examples/resnet.lua:30, backward */
-  resnet_add_1372(s_net_16_weight_exp_avg_sq, g_net_16_weight); /* %1372 add: examples/resnet.lua:30, backward */
-  resnet_add_1387(s_net_16_bias_exp_avg, g_net_16_bias); /* %1387 add: examples/resnet.lua:30, backward */
-  resnet_add_1391(s_net_16_bias_exp_avg_sq, g_net_16_bias); /* %1391 add: examples/resnet.lua:30, backward */
   /* %887 = assign: computed in place by %886 */
+  resnet_add_911(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %911 add + %916 add: examples/resnet.lua:30, backward */
   /* %917 = assign: computed in place by %911 */
   /* %918 = assign: computed in place by %916 */
+  resnet_sub_904(t904_sub, s_lr); /* %904 sub: examples/resnet.lua:30, backward */
+  resnet_tanh_890(t890_tanh, s_step); /* %890 tanh: examples/resnet.lua:30, backward */
+  resnet_div_900(t900_div, s_lr, t890_tanh); /* %900 div: examples/resnet.lua:30, backward */
+  resnet_tanh_896(t896_tanh, s_step); /* %896 tanh: examples/resnet.lua:30, backward */
+  resnet_sqrt_901(t901_sqrt, t896_tanh); /* %901 sqrt: examples/resnet.lua:30, backward */
   resnet_assign_925(p_net_0_weight, t904_sub, t900_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t901_sqrt); /* %925 assign: examples/resnet.lua:30, backward */
+  resnet_add_931(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, p_net_1_bias, g_net_1_weight, t904_sub, t900_div, t901_sqrt, g_net_1_bias); /* %931 add + %935 add + %944 assign + %950 add + %954 add + %963 assign: examples/resnet.lua:30, backward */
   /* %936 = assign: computed in place by %931 */
   /* %937 = assign: computed in place by %935 */
-  resnet_assign_944(p_net_1_weight, t904_sub, t900_div, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, t901_sqrt); /* %944 assign: examples/resnet.lua:30, backward */
   /* %955 = assign: computed in place by %950 */
   /* %956 = assign: computed in place by %954 */
-  resnet_assign_944(p_net_1_bias, t904_sub, t900_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t901_sqrt); /* %963 assign: examples/resnet.lua:30, backward */
+  resnet_add_969(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, g_net_4_0_weight, t904_sub, t900_div, t901_sqrt); /* %969 add + %973 add + %982 assign: examples/resnet.lua:30, backward */
   /* %974 = assign: computed in place by %969 */
   /* %975 = assign: computed in place by %973 */
-  resnet_assign_982(p_net_4_0_weight, t904_sub, t900_div, s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, t901_sqrt); /* %982 assign: examples/resnet.lua:30, backward */
+  resnet_add_931(s_net_4_1_weight_exp_avg, s_net_4_1_weight_exp_avg_sq, p_net_4_1_weight, s_net_4_1_bias_exp_avg, s_net_4_1_bias_exp_avg_sq, p_net_4_1_bias, g_net_4_1_weight, t904_sub, t900_div, t901_sqrt, g_net_4_1_bias); /* %988 add + %992 add + %1001 assign + %1007 add + %1011 add + %1020 assign: examples/resnet.lua:30, backward */
   /* %993 = assign: computed in place by %988 */
   /* %994 = assign: computed in place by %992 */
-  resnet_assign_944(p_net_4_1_weight, t904_sub, t900_div, s_net_4_1_weight_exp_avg, s_net_4_1_weight_exp_avg_sq, t901_sqrt); /* %1001 assign: examples/resnet.lua:30, backward */
   /* %1012 = assign: computed in place by %1007 */
   /* %1013 = assign: computed in place by %1011 */
-  resnet_assign_944(p_net_4_1_bias, t904_sub, t900_div, s_net_4_1_bias_exp_avg, s_net_4_1_bias_exp_avg_sq, t901_sqrt); /* %1020 assign: examples/resnet.lua:30, backward */
+  resnet_add_969(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, g_net_4_3_weight, t904_sub, t900_div, t901_sqrt); /* %1026 add + %1030 add + %1039 assign: examples/resnet.lua:30, backward */
   /* %1031 = assign: computed in place by %1026 */
   /* %1032 = assign: computed in place by %1030 */
-  resnet_assign_982(p_net_4_3_weight, t904_sub, t900_div, s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, t901_sqrt); /* %1039 assign: examples/resnet.lua:30, backward */
+  resnet_add_931(s_net_4_4_weight_exp_avg, s_net_4_4_weight_exp_avg_sq, p_net_4_4_weight, s_net_4_4_bias_exp_avg, s_net_4_4_bias_exp_avg_sq, p_net_4_4_bias, g_net_4_4_weight, t904_sub, t900_div, t901_sqrt, g_net_4_4_bias); /* %1045 add + %1049 add + %1058 assign + %1064 add + %1068 add + %1077 assign: examples/resnet.lua:30, backward */
   /* %1050 = assign: computed in place by %1045 */
   /* %1051 = assign: computed in place by %1049 */
-  resnet_assign_944(p_net_4_4_weight, t904_sub, t900_div, s_net_4_4_weight_exp_avg, s_net_4_4_weight_exp_avg_sq, t901_sqrt); /* %1058 assign: examples/resnet.lua:30, backward */
   /* %1069 = assign: computed in place by %1064 */
   /* %1070 = assign: computed in place by %1068 */
-  resnet_assign_944(p_net_4_4_bias, t904_sub, t900_div, s_net_4_4_bias_exp_avg, s_net_4_4_bias_exp_avg_sq, t901_sqrt); /* %1077 assign: examples/resnet.lua:30, backward */
+  resnet_add_1083(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t904_sub, t900_div, t901_sqrt); /* %1083 add + %1087 add + %1096 assign: examples/resnet.lua:30, backward */
   /* %1088 = assign: computed in place by %1083 */
   /* %1089 = assign: computed in place by %1087 */
-  resnet_assign_1096(p_net_6_weight, t904_sub, t900_div, s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, t901_sqrt); /* %1096 assign: examples/resnet.lua:30, backward */
+  resnet_add_1102(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_weight, t904_sub, t900_div, t901_sqrt, g_net_7_bias); /* %1102 add + %1106 add + %1115 assign + %1121 add + %1125 add + %1134 assign: examples/resnet.lua:30, backward */
   /* %1107 = assign: computed in place by %1102 */
   /* %1108 = assign: computed in place by %1106 */
-  resnet_assign_1115(p_net_7_weight, t904_sub, t900_div, s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, t901_sqrt); /* %1115 assign: examples/resnet.lua:30, backward */
   /* %1126 = assign: computed in place by %1121 */
   /* %1127 = assign: computed in place by %1125 */
-  resnet_assign_1115(p_net_7_bias, t904_sub, t900_div, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, t901_sqrt); /* %1134 assign: examples/resnet.lua:30, backward */
+  resnet_add_1140(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, g_net_10_0_weight, t904_sub, t900_div, t901_sqrt); /* %1140 add + %1144 add + %1153 assign: examples/resnet.lua:30, backward */
   /* %1145 = assign: computed in place by %1140 */
   /* %1146 = assign: computed in place by %1144 */
-  resnet_assign_1153(p_net_10_0_weight, t904_sub, t900_div, s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, t901_sqrt); /* %1153 assign: examples/resnet.lua:30, backward */
+  resnet_add_1102(s_net_10_1_weight_exp_avg, s_net_10_1_weight_exp_avg_sq, p_net_10_1_weight, s_net_10_1_bias_exp_avg, s_net_10_1_bias_exp_avg_sq, p_net_10_1_bias, g_net_10_1_weight, t904_sub, t900_div, t901_sqrt, g_net_10_1_bias); /* %1159 add + %1163 add + %1172 assign + %1178 add + %1182 add + %1191 assign: examples/resnet.lua:30, backward */
   /* %1164 = assign: computed in place by %1159 */
   /* %1165 = assign: computed in place by %1163 */
-  resnet_assign_1115(p_net_10_1_weight, t904_sub, t900_div, s_net_10_1_weight_exp_avg, s_net_10_1_weight_exp_avg_sq, t901_sqrt); /* %1172 assign: examples/resnet.lua:30, backward */
   /* %1183 = assign: computed in place by %1178 */
   /* %1184 = assign: computed in place by %1182 */
-  resnet_assign_1115(p_net_10_1_bias, t904_sub, t900_div, s_net_10_1_bias_exp_avg, s_net_10_1_bias_exp_avg_sq, t901_sqrt); /* %1191 assign: examples/resnet.lua:30, backward */
+  resnet_add_1140(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, g_net_10_3_weight, t904_sub, t900_div, t901_sqrt); /* %1197 add + %1201 add + %1210 assign: examples/resnet.lua:30, backward */
   /* %1202 = assign: computed in place by %1197 */
   /* %1203 = assign: computed in place by %1201 */
-  resnet_assign_1153(p_net_10_3_weight, t904_sub, t900_div, s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, t901_sqrt); /* %1210 assign: examples/resnet.lua:30, backward */
+  resnet_add_1102(s_net_10_4_weight_exp_avg, s_net_10_4_weight_exp_avg_sq, p_net_10_4_weight, s_net_10_4_bias_exp_avg, s_net_10_4_bias_exp_avg_sq, p_net_10_4_bias, g_net_10_4_weight, t904_sub, t900_div, t901_sqrt, g_net_10_4_bias); /* %1216 add + %1220 add + %1229 assign + %1235 add + %1239 add + %1248 assign: examples/resnet.lua:30, backward */
   /* %1221 = assign: computed in place by %1216 */
   /* %1222 = assign: computed in place by %1220 */
-  resnet_assign_1115(p_net_10_4_weight, t904_sub, t900_div, s_net_10_4_weight_exp_avg, s_net_10_4_weight_exp_avg_sq, t901_sqrt); /* %1229 assign: examples/resnet.lua:30, backward */
   /* %1240 = assign: computed in place by %1235 */
   /* %1241 = assign: computed in place by %1239 */
-  resnet_assign_1115(p_net_10_4_bias, t904_sub, t900_div, s_net_10_4_bias_exp_avg, s_net_10_4_bias_exp_avg_sq, t901_sqrt); /* %1248 assign: examples/resnet.lua:30, backward */
+  resnet_add_1140(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, g_net_12_0_weight, t904_sub, t900_div, t901_sqrt); /* %1254 add + %1258 add + %1267 assign: examples/resnet.lua:30, backward */
   /* %1259 = assign: computed in place by %1254 */
   /* %1260 = assign: computed in place by %1258 */
-  resnet_assign_1153(p_net_12_0_weight, t904_sub, t900_div, s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, t901_sqrt); /* %1267 assign: examples/resnet.lua:30, backward */
+  resnet_add_1102(s_net_12_1_weight_exp_avg, s_net_12_1_weight_exp_avg_sq, p_net_12_1_weight, s_net_12_1_bias_exp_avg, s_net_12_1_bias_exp_avg_sq, p_net_12_1_bias, g_net_12_1_weight, t904_sub, t900_div, t901_sqrt, g_net_12_1_bias); /* %1273 add + %1277 add + %1286 assign + %1292 add + %1296 add + %1305 assign: examples/resnet.lua:30, backward */
   /* %1278 = assign: computed in place by %1273 */
   /* %1279 = assign: computed in place by %1277 */
-  resnet_assign_1115(p_net_12_1_weight, t904_sub, t900_div, s_net_12_1_weight_exp_avg, s_net_12_1_weight_exp_avg_sq, t901_sqrt); /* %1286 assign: examples/resnet.lua:30, backward */
   /* %1297 = assign: computed in place by %1292 */
   /* %1298 = assign: computed in place by %1296 */
-  resnet_assign_1115(p_net_12_1_bias, t904_sub, t900_div, s_net_12_1_bias_exp_avg, s_net_12_1_bias_exp_avg_sq, t901_sqrt); /* %1305 assign: examples/resnet.lua:30, backward */
+  resnet_add_1140(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, g_net_12_3_weight, t904_sub, t900_div, t901_sqrt); /* %1311 add + %1315 add + %1324 assign: examples/resnet.lua:30, backward */
   /* %1316 = assign: computed in place by %1311 */
   /* %1317 = assign: computed in place by %1315 */
-  resnet_assign_1153(p_net_12_3_weight, t904_sub, t900_div, s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, t901_sqrt); /* %1324 assign: examples/resnet.lua:30, backward */
+  resnet_add_1102(s_net_12_4_weight_exp_avg, s_net_12_4_weight_exp_avg_sq, p_net_12_4_weight, s_net_12_4_bias_exp_avg, s_net_12_4_bias_exp_avg_sq, p_net_12_4_bias, g_net_12_4_weight, t904_sub, t900_div, t901_sqrt, g_net_12_4_bias); /* %1330 add + %1334 add + %1343 assign + %1349 add + %1353 add + %1362 assign: examples/resnet.lua:30, backward */
   /* %1335 = assign: computed in place by %1330 */
   /* %1336 = assign: computed in place by %1334 */
-  resnet_assign_1115(p_net_12_4_weight, t904_sub, t900_div, s_net_12_4_weight_exp_avg, s_net_12_4_weight_exp_avg_sq, t901_sqrt); /* %1343 assign: examples/resnet.lua:30, backward */
   /* %1354 = assign: computed in place by %1349 */
   /* %1355 = assign: computed in place by %1353 */
-  resnet_assign_1115(p_net_12_4_bias, t904_sub, t900_div, s_net_12_4_bias_exp_avg, s_net_12_4_bias_exp_avg_sq, t901_sqrt); /* %1362 assign: examples/resnet.lua:30, backward */
+  resnet_add_1368(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, g_net_16_weight, t904_sub, t900_div, t901_sqrt); /* %1368 add + %1372 add + %1381 assign: examples/resnet.lua:30, backward */
   /* %1373 = assign: computed in place by %1368 */
   /* %1374 = assign: computed in place by %1372 */
-  resnet_assign_1381(p_net_16_weight, t904_sub, t900_div, s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, t901_sqrt); /* %1381 assign: examples/resnet.lua:30, backward */
+  resnet_add_1387(s_net_16_bias_exp_avg, s_net_16_bias_exp_avg_sq, p_net_16_bias, g_net_16_bias, t904_sub, t900_div, t901_sqrt); /* %1387 add + %1391 add + %1400 assign: examples/resnet.lua:30, backward */
   /* %1392 = assign: computed in place by %1387 */
   /* %1393 = assign: computed in place by %1391 */
-  resnet_assign_1400(p_net_16_bias, t904_sub, t900_div, s_net_16_bias_exp_avg, s_net_16_bias_exp_avg_sq, t901_sqrt); /* %1400 assign: examples/resnet.lua:30, backward */
 }
 
 float resnet_train_step(resnet_model *restrict m, const float *x, const void *target_) {

@@ -1948,18 +1948,26 @@ static void transformer_add_608(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
+/* %631 = add %628, %630 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %628 = mul %626, %605 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %630 = mul %629, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ * then, in the same loop, %636 = add %632, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %632 = mul %627, %606 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %635 = mul %633, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %634 = mul %541, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ */
+static void transformer_add_631(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
+  for (int i0 = 0; i0 < 3136; i0++) {
+    s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
+    s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
+  }
+}
+
 /* %612 = tanh %611 : f32[]                             # examples/transformer.lua:36 backward
  *   with %611 = mul %608, %610 : f32[]                        # examples/transformer.lua:36 backward
  */
 static void transformer_tanh_612(float *restrict t612_tanh, const float *restrict s_step) {
   t612_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
-}
-
-/* %618 = tanh %617 : f32[]                             # examples/transformer.lua:36 backward
- *   with %617 = mul %608, %616 : f32[]                        # examples/transformer.lua:36 backward
- */
-static void transformer_tanh_618(float *restrict t618_tanh, const float *restrict s_step) {
-  t618_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
 /* %622 = div %603, %615 : f32[]                        # examples/transformer.lua:36 backward
@@ -1971,6 +1979,13 @@ static void transformer_div_622(float *restrict t622_div, const float *restrict 
   t622_div[0] = (TRANSFORMER_LR / ((2.0f * t612_tanh[0]) / (1.0f + t612_tanh[0])));
 }
 
+/* %618 = tanh %617 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %617 = mul %608, %616 : f32[]                        # examples/transformer.lua:36 backward
+ */
+static void transformer_tanh_618(float *restrict t618_tanh, const float *restrict s_step) {
+  t618_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
+}
+
 /* %623 = sqrt %621 : f32[]                             # examples/transformer.lua:36 backward
  *   with %621 = div %619, %620 : f32[]                        # examples/transformer.lua:36 backward
  *   with %619 = mul %255, %618 : f32[]                        # examples/transformer.lua:36 backward
@@ -1978,228 +1993,6 @@ static void transformer_div_622(float *restrict t622_div, const float *restrict 
  */
 static void transformer_sqrt_623(float *restrict t623_sqrt, const float *restrict t618_tanh) {
   t623_sqrt[0] = sqrtf(((2.0f * t618_tanh[0]) / (1.0f + t618_tanh[0])));
-}
-
-/* %631 = add %628, %630 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %628 = mul %626, %605 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %630 = mul %629, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- */
-static void transformer_add_631(float *restrict s_patch_weight_exp_avg, const float *restrict g_patch_weight) {
-  for (int i0 = 0; i0 < 3136; i0++) {
-    s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
-  }
-}
-
-/* %636 = add %632, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %632 = mul %627, %606 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %635 = mul %633, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %634 = mul %541, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- */
-static void transformer_add_636(float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
-  for (int i0 = 0; i0 < 3136; i0++) {
-    s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
-  }
-}
-
-/* %651 = add %649, %650 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %649 = mul %647, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %650 = mul %629, %543 : f32[64]                      # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %689, %708, %784, %803, %822, %898, %917, %936, %1012, %1031, %1050, %1126, %1183, %1202 (15 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_651(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %655 = add %652, %654 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %652 = mul %648, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %654 = mul %633, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %653 = mul %543, %543 : f32[64]                      # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %693, %712, %788, %807, %826, %902, %921, %940, %1016, %1035, %1054, %1130, %1187, %1206 (15 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_655(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %670 = add %668, %669 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %668 = mul %666, %605 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %669 = mul %629, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
- */
-static void transformer_add_670(float *restrict s_pos_exp_avg, const float *restrict g_pos) {
-  for (int i0 = 0; i0 < 1024; i0++) {
-    s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
-  }
-}
-
-/* %674 = add %671, %673 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %671 = mul %667, %606 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %673 = mul %633, %672 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %672 = mul %545, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
- */
-static void transformer_add_674(float *restrict s_pos_exp_avg_sq, const float *restrict g_pos) {
-  for (int i0 = 0; i0 < 1024; i0++) {
-    s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
-  }
-}
-
-/* %727 = add %725, %726 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %725 = mul %723, %605 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %726 = mul %629, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %955 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_727(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 12288; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %731 = add %728, %730 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %728 = mul %724, %606 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %730 = mul %633, %729 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %729 = mul %551, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %959 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_731(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 12288; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %746 = add %744, %745 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %744 = mul %742, %605 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %745 = mul %629, %553 : f32[192]                     # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %974 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_746(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %750 = add %747, %749 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %747 = mul %743, %606 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %749 = mul %633, %748 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %748 = mul %553, %553 : f32[192]                     # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %978 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_750(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %765 = add %763, %764 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %763 = mul %761, %605 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %764 = mul %629, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %993 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_765(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %769 = add %766, %768 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %766 = mul %762, %606 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %768 = mul %633, %767 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %767 = mul %555, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %997 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_769(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %841 = add %839, %840 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %839 = mul %837, %605 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %840 = mul %629, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %879, %1069, %1107 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_841(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %845 = add %842, %844 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %842 = mul %838, %606 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %844 = mul %633, %843 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %843 = mul %563, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %883, %1073, %1111 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_845(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %860 = add %858, %859 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %858 = mul %856, %605 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %859 = mul %629, %565 : f32[128]                     # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1088 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_860(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
-  }
-}
-
-/* %864 = add %861, %863 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %861 = mul %857, %606 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %863 = mul %633, %862 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %862 = mul %565, %565 : f32[128]                     # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1092 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_864(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
-  }
-}
-
-/* %1145 = add %1143, %1144 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1143 = mul %1141, %605 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1144 = mul %629, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
- */
-static void transformer_add_1145(float *restrict s_head_weight_exp_avg, const float *restrict g_head_weight) {
-  for (int i0 = 0; i0 < 640; i0++) {
-    s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
-  }
-}
-
-/* %1149 = add %1146, %1148 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1146 = mul %1142, %606 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1148 = mul %633, %1147 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1147 = mul %595, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
- */
-static void transformer_add_1149(float *restrict s_head_weight_exp_avg_sq, const float *restrict g_head_weight) {
-  for (int i0 = 0; i0 < 640; i0++) {
-    s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
-  }
-}
-
-/* %1164 = add %1162, %1163 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1162 = mul %1160, %605 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1163 = mul %629, %597 : f32[10]                     # examples/transformer.lua:36 backward
- */
-static void transformer_add_1164(float *restrict s_head_bias_exp_avg, const float *restrict g_head_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
-  }
-}
-
-/* %1168 = add %1165, %1167 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1165 = mul %1161, %606 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1167 = mul %633, %1166 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1166 = mul %597, %597 : f32[10]                     # examples/transformer.lua:36 backward
- */
-static void transformer_add_1168(float *restrict s_head_bias_exp_avg_sq, const float *restrict g_head_bias) {
-  for (int i0 = 0; i0 < 10; i0++) {
-    s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));
-  }
 }
 
 /* %645 = assign %2, %644 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
@@ -2217,7 +2010,14 @@ static void transformer_assign_645(float *restrict p_patch_weight, const float *
   }
 }
 
-/* %664 = assign %3, %663 : f32[64]                     # examples/transformer.lua:36 backward
+/* %651 = add %649, %650 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %649 = mul %647, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %650 = mul %629, %543 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %655 = add %652, %654 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %652 = mul %648, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %654 = mul %633, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %653 = mul %543, %543 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %664 = assign %3, %663 : f32[64]                     # examples/transformer.lua:36 backward
  *   with %663 = sub %646, %662 : f32[64]                      # examples/transformer.lua:36 backward
  *   with %646 = mul %3, %624 : f32[64]                        # examples/transformer.lua:36 backward
  *   with %662 = mul %622, %661 : f32[64]                      # examples/transformer.lua:36 backward
@@ -2225,15 +2025,24 @@ static void transformer_assign_645(float *restrict p_patch_weight, const float *
  *   with %660 = add %659, %604 : f32[64]                      # examples/transformer.lua:36 backward
  *   with %659 = div %658, %623 : f32[64]                      # examples/transformer.lua:36 backward
  *   with %658 = sqrt %655 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %702, %721, %797, %816, %835, %911, %930, %949, %1025, %1044, %1063, %1139, %1196, %1215 (15 blocks share it)
+ *   the same kernel, on other buffers, computes %1126 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_664(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_651(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %683 = assign %12, %682 : f32[16,64]                 # examples/transformer.lua:36 backward
+/* %670 = add %668, %669 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %668 = mul %666, %605 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %669 = mul %629, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %674 = add %671, %673 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %671 = mul %667, %606 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %673 = mul %633, %672 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %672 = mul %545, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %683 = assign %12, %682 : f32[16,64]                 # examples/transformer.lua:36 backward
  *   with %682 = sub %665, %681 : f32[16,64]                   # examples/transformer.lua:36 backward
  *   with %665 = mul %12, %624 : f32[16,64]                    # examples/transformer.lua:36 backward
  *   with %681 = mul %622, %680 : f32[16,64]                   # examples/transformer.lua:36 backward
@@ -2242,13 +2051,65 @@ DLC_SHARED_KERNEL static void transformer_assign_664(float *restrict out0, const
  *   with %678 = div %677, %623 : f32[16,64]                   # examples/transformer.lua:36 backward
  *   with %677 = sqrt %674 : f32[16,64]                        # examples/transformer.lua:36 backward
  */
-static void transformer_assign_683(float *restrict p_pos, const float *restrict t622_div, const float *restrict s_pos_exp_avg, const float *restrict s_pos_exp_avg_sq, const float *restrict t623_sqrt) {
+static void transformer_add_670(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 1024; i0++) {
+    s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
+    s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
     p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %740 = assign %18, %739 : f32[192,64]                # examples/transformer.lua:36 backward
+/* %689 = add %687, %688 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %687 = mul %685, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %688 = mul %629, %547 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %693 = add %690, %692 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %690 = mul %686, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %692 = mul %633, %691 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %691 = mul %547, %547 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %702 = assign %16, %701 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %701 = sub %684, %700 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %684 = mul %16, %624 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %700 = mul %622, %699 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %699 = div %689, %698 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %698 = add %697, %604 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %697 = div %696, %623 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %696 = sqrt %693 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %708 = add %706, %707 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %706 = mul %704, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %707 = mul %629, %549 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %712 = add %709, %711 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %709 = mul %705, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %711 = mul %633, %710 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %710 = mul %549, %549 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %721 = assign %17, %720 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %720 = sub %703, %719 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %703 = mul %17, %624 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %719 = mul %622, %718 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %718 = div %708, %717 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %717 = add %716, %604 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %716 = div %715, %623 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %715 = sqrt %712 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1183 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_add_689(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
+    out3[i0] = ((out3[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in3[i0]));
+    out4[i0] = ((out4[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in3[i0] * in3[i0])));
+    out5[i0] = ((out5[i0] * TRANSFORMER_DECAY) - (in1[0] * (out3[i0] / ((sqrtf(out4[i0]) / in2[0]) + TRANSFORMER_EPS))));
+  }
+}
+
+/* %727 = add %725, %726 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %725 = mul %723, %605 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %726 = mul %629, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %731 = add %728, %730 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %728 = mul %724, %606 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %730 = mul %633, %729 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %729 = mul %551, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %740 = assign %18, %739 : f32[192,64]                # examples/transformer.lua:36 backward
  *   with %739 = sub %722, %738 : f32[192,64]                  # examples/transformer.lua:36 backward
  *   with %722 = mul %18, %624 : f32[192,64]                   # examples/transformer.lua:36 backward
  *   with %738 = mul %622, %737 : f32[192,64]                  # examples/transformer.lua:36 backward
@@ -2256,15 +2117,24 @@ static void transformer_assign_683(float *restrict p_pos, const float *restrict 
  *   with %736 = add %735, %604 : f32[192,64]                  # examples/transformer.lua:36 backward
  *   with %735 = div %734, %623 : f32[192,64]                  # examples/transformer.lua:36 backward
  *   with %734 = sqrt %731 : f32[192,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %968 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %955 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_740(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_727(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 12288; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %759 = assign %19, %758 : f32[192]                   # examples/transformer.lua:36 backward
+/* %746 = add %744, %745 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %744 = mul %742, %605 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %745 = mul %629, %553 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %750 = add %747, %749 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %747 = mul %743, %606 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %749 = mul %633, %748 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %748 = mul %553, %553 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %759 = assign %19, %758 : f32[192]                   # examples/transformer.lua:36 backward
  *   with %758 = sub %741, %757 : f32[192]                     # examples/transformer.lua:36 backward
  *   with %741 = mul %19, %624 : f32[192]                      # examples/transformer.lua:36 backward
  *   with %757 = mul %622, %756 : f32[192]                     # examples/transformer.lua:36 backward
@@ -2272,15 +2142,24 @@ DLC_SHARED_KERNEL static void transformer_assign_740(float *restrict out0, const
  *   with %755 = add %754, %604 : f32[192]                     # examples/transformer.lua:36 backward
  *   with %754 = div %753, %623 : f32[192]                     # examples/transformer.lua:36 backward
  *   with %753 = sqrt %750 : f32[192]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %987 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %974 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_759(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_746(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %778 = assign %20, %777 : f32[64,64]                 # examples/transformer.lua:36 backward
+/* %765 = add %763, %764 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %763 = mul %761, %605 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %764 = mul %629, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %769 = add %766, %768 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %766 = mul %762, %606 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %768 = mul %633, %767 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %767 = mul %555, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %778 = assign %20, %777 : f32[64,64]                 # examples/transformer.lua:36 backward
  *   with %777 = sub %760, %776 : f32[64,64]                   # examples/transformer.lua:36 backward
  *   with %760 = mul %20, %624 : f32[64,64]                    # examples/transformer.lua:36 backward
  *   with %776 = mul %622, %775 : f32[64,64]                   # examples/transformer.lua:36 backward
@@ -2288,15 +2167,92 @@ DLC_SHARED_KERNEL static void transformer_assign_759(float *restrict out0, const
  *   with %774 = add %773, %604 : f32[64,64]                   # examples/transformer.lua:36 backward
  *   with %773 = div %772, %623 : f32[64,64]                   # examples/transformer.lua:36 backward
  *   with %772 = sqrt %769 : f32[64,64]                        # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1006 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %993 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_778(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_765(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
+  }
+}
+
+/* %784 = add %782, %783 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %782 = mul %780, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %783 = mul %629, %557 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %788 = add %785, %787 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %785 = mul %781, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %787 = mul %633, %786 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %786 = mul %557, %557 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %797 = assign %21, %796 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %796 = sub %779, %795 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %779 = mul %21, %624 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %795 = mul %622, %794 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %794 = div %784, %793 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %793 = add %792, %604 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %792 = div %791, %623 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %791 = sqrt %788 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %803 = add %801, %802 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %801 = mul %799, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %802 = mul %629, %559 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %807 = add %804, %806 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %804 = mul %800, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %806 = mul %633, %805 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %805 = mul %559, %559 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %816 = assign %22, %815 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %815 = sub %798, %814 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %798 = mul %22, %624 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %814 = mul %622, %813 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %813 = div %803, %812 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %812 = add %811, %604 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %811 = div %810, %623 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %810 = sqrt %807 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %822 = add %820, %821 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %820 = mul %818, %605 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %821 = mul %629, %561 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %826 = add %823, %825 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %823 = mul %819, %606 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %825 = mul %633, %824 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %824 = mul %561, %561 : f32[64]                      # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %898, %1012 (3 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_add_784(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
+    out3[i0] = ((out3[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in3[i0]));
+    out4[i0] = ((out4[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in3[i0] * in3[i0])));
+    out5[i0] = ((out5[i0] * TRANSFORMER_DECAY) - (in1[0] * (out3[i0] / ((sqrtf(out4[i0]) / in2[0]) + TRANSFORMER_EPS))));
+    out6[i0] = ((out6[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in4[i0]));
+    out7[i0] = ((out7[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in4[i0] * in4[i0])));
+  }
+}
+
+/* %835 = assign %23, %834 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %834 = sub %817, %833 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %817 = mul %23, %624 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %833 = mul %622, %832 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %832 = div %822, %831 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %831 = add %830, %604 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %830 = div %829, %623 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %829 = sqrt %826 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %949, %1063 (3 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_assign_835(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+  for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %854 = assign %24, %853 : f32[128,64]                # examples/transformer.lua:36 backward
+/* %841 = add %839, %840 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %839 = mul %837, %605 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %840 = mul %629, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %845 = add %842, %844 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %842 = mul %838, %606 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %844 = mul %633, %843 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %843 = mul %563, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %854 = assign %24, %853 : f32[128,64]                # examples/transformer.lua:36 backward
  *   with %853 = sub %836, %852 : f32[128,64]                  # examples/transformer.lua:36 backward
  *   with %836 = mul %24, %624 : f32[128,64]                   # examples/transformer.lua:36 backward
  *   with %852 = mul %622, %851 : f32[128,64]                  # examples/transformer.lua:36 backward
@@ -2304,15 +2260,24 @@ DLC_SHARED_KERNEL static void transformer_assign_778(float *restrict out0, const
  *   with %850 = add %849, %604 : f32[128,64]                  # examples/transformer.lua:36 backward
  *   with %849 = div %848, %623 : f32[128,64]                  # examples/transformer.lua:36 backward
  *   with %848 = sqrt %845 : f32[128,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %892, %1082, %1120 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %879, %1069, %1107 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_854(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_841(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %873 = assign %25, %872 : f32[128]                   # examples/transformer.lua:36 backward
+/* %860 = add %858, %859 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %858 = mul %856, %605 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %859 = mul %629, %565 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %864 = add %861, %863 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %861 = mul %857, %606 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %863 = mul %633, %862 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %862 = mul %565, %565 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %873 = assign %25, %872 : f32[128]                   # examples/transformer.lua:36 backward
  *   with %872 = sub %855, %871 : f32[128]                     # examples/transformer.lua:36 backward
  *   with %855 = mul %25, %624 : f32[128]                      # examples/transformer.lua:36 backward
  *   with %871 = mul %622, %870 : f32[128]                     # examples/transformer.lua:36 backward
@@ -2320,15 +2285,24 @@ DLC_SHARED_KERNEL static void transformer_assign_854(float *restrict out0, const
  *   with %869 = add %868, %604 : f32[128]                     # examples/transformer.lua:36 backward
  *   with %868 = div %867, %623 : f32[128]                     # examples/transformer.lua:36 backward
  *   with %867 = sqrt %864 : f32[128]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1101 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %1088 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_873(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_860(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
-    out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
+    out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
+    out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
+    out2[i0] = ((out2[i0] * TRANSFORMER_DECAY) - (in1[0] * (out0[i0] / ((sqrtf(out1[i0]) / in2[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %1158 = assign %206, %1157 : f32[10,64]              # examples/transformer.lua:36 backward
+/* %1145 = add %1143, %1144 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1143 = mul %1141, %605 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1144 = mul %629, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1149 = add %1146, %1148 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1146 = mul %1142, %606 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1148 = mul %633, %1147 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1147 = mul %595, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1158 = assign %206, %1157 : f32[10,64]              # examples/transformer.lua:36 backward
  *   with %1157 = sub %1140, %1156 : f32[10,64]                # examples/transformer.lua:36 backward
  *   with %1140 = mul %206, %624 : f32[10,64]                  # examples/transformer.lua:36 backward
  *   with %1156 = mul %622, %1155 : f32[10,64]                 # examples/transformer.lua:36 backward
@@ -2337,13 +2311,22 @@ DLC_SHARED_KERNEL static void transformer_assign_873(float *restrict out0, const
  *   with %1153 = div %1152, %623 : f32[10,64]                 # examples/transformer.lua:36 backward
  *   with %1152 = sqrt %1149 : f32[10,64]                      # examples/transformer.lua:36 backward
  */
-static void transformer_assign_1158(float *restrict p_head_weight, const float *restrict t622_div, const float *restrict s_head_weight_exp_avg, const float *restrict s_head_weight_exp_avg_sq, const float *restrict t623_sqrt) {
+static void transformer_add_1145(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
+    s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
+    s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
     p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %1177 = assign %207, %1176 : f32[10]                 # examples/transformer.lua:36 backward
+/* %1164 = add %1162, %1163 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1162 = mul %1160, %605 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1163 = mul %629, %597 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1168 = add %1165, %1167 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1165 = mul %1161, %606 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1167 = mul %633, %1166 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1166 = mul %597, %597 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1177 = assign %207, %1176 : f32[10]                 # examples/transformer.lua:36 backward
  *   with %1176 = sub %1159, %1175 : f32[10]                   # examples/transformer.lua:36 backward
  *   with %1159 = mul %207, %624 : f32[10]                     # examples/transformer.lua:36 backward
  *   with %1175 = mul %622, %1174 : f32[10]                    # examples/transformer.lua:36 backward
@@ -2352,8 +2335,10 @@ static void transformer_assign_1158(float *restrict p_head_weight, const float *
  *   with %1172 = div %1171, %623 : f32[10]                    # examples/transformer.lua:36 backward
  *   with %1171 = sqrt %1168 : f32[10]                         # examples/transformer.lua:36 backward
  */
-static void transformer_assign_1177(float *restrict p_head_bias, const float *restrict t622_div, const float *restrict s_head_bias_exp_avg, const float *restrict s_head_bias_exp_avg_sq, const float *restrict t623_sqrt) {
+static void transformer_add_1164(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
+    s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
+    s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));
     p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
@@ -3219,295 +3204,229 @@ float transformer_grad(transformer_model *restrict m, const float *x, const void
 
 static void transformer_update(transformer_model *restrict m) {
   float *const s_step = m->state + 0;
-  float *const t612_tanh = m->arena + 0;   /* %612 tanh[]: examples/transformer.lua:36, backward */
-  float *const t618_tanh = m->arena + 16;   /* %618 tanh[]: examples/transformer.lua:36, backward */
-  float *const t622_div = m->arena + 32;   /* %622 div[]: examples/transformer.lua:36, backward */
-  float *const t623_sqrt = m->arena + 0;   /* %623 sqrt[]: examples/transformer.lua:36, backward */
   float *const s_patch_weight_exp_avg = m->state + 16;
-  float *const g_patch_weight = m->grad + 0;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
-  float *const s_patch_bias_exp_avg = m->state + 6288;
-  float *const g_patch_bias = m->grad + 3136;
-  float *const s_patch_bias_exp_avg_sq = m->state + 6352;
-  float *const s_pos_exp_avg = m->state + 6416;
-  float *const g_pos = m->grad + 3200;
-  float *const s_pos_exp_avg_sq = m->state + 7440;
-  float *const s_blocks_0_ln1_weight_exp_avg = m->state + 8464;
-  float *const g_blocks_0_ln1_weight = m->grad + 4224;
-  float *const s_blocks_0_ln1_weight_exp_avg_sq = m->state + 8528;
-  float *const s_blocks_0_ln1_bias_exp_avg = m->state + 8592;
-  float *const g_blocks_0_ln1_bias = m->grad + 4288;
-  float *const s_blocks_0_ln1_bias_exp_avg_sq = m->state + 8656;
-  float *const s_blocks_0_attn_in_proj_weight_exp_avg = m->state + 8720;
-  float *const g_blocks_0_attn_in_proj_weight = m->grad + 4352;
-  float *const s_blocks_0_attn_in_proj_weight_exp_avg_sq = m->state + 21008;
-  float *const s_blocks_0_attn_in_proj_bias_exp_avg = m->state + 33296;
-  float *const g_blocks_0_attn_in_proj_bias = m->grad + 16640;
-  float *const s_blocks_0_attn_in_proj_bias_exp_avg_sq = m->state + 33488;
-  float *const s_blocks_0_attn_out_proj_weight_exp_avg = m->state + 33680;
-  float *const g_blocks_0_attn_out_proj_weight = m->grad + 16832;
-  float *const s_blocks_0_attn_out_proj_weight_exp_avg_sq = m->state + 37776;
-  float *const s_blocks_0_attn_out_proj_bias_exp_avg = m->state + 41872;
-  float *const g_blocks_0_attn_out_proj_bias = m->grad + 20928;
-  float *const s_blocks_0_attn_out_proj_bias_exp_avg_sq = m->state + 41936;
-  float *const s_blocks_0_ln2_weight_exp_avg = m->state + 42000;
-  float *const g_blocks_0_ln2_weight = m->grad + 20992;
-  float *const s_blocks_0_ln2_weight_exp_avg_sq = m->state + 42064;
-  float *const s_blocks_0_ln2_bias_exp_avg = m->state + 42128;
-  float *const g_blocks_0_ln2_bias = m->grad + 21056;
-  float *const s_blocks_0_ln2_bias_exp_avg_sq = m->state + 42192;
-  float *const s_blocks_0_mlp_0_weight_exp_avg = m->state + 42256;
-  float *const g_blocks_0_mlp_0_weight = m->grad + 21120;
-  float *const s_blocks_0_mlp_0_weight_exp_avg_sq = m->state + 50448;
-  float *const s_blocks_0_mlp_0_bias_exp_avg = m->state + 58640;
-  float *const g_blocks_0_mlp_0_bias = m->grad + 29312;
-  float *const s_blocks_0_mlp_0_bias_exp_avg_sq = m->state + 58768;
-  float *const s_blocks_0_mlp_2_weight_exp_avg = m->state + 58896;
-  float *const g_blocks_0_mlp_2_weight = m->grad + 29440;
-  float *const s_blocks_0_mlp_2_weight_exp_avg_sq = m->state + 67088;
-  float *const s_blocks_0_mlp_2_bias_exp_avg = m->state + 75280;
-  float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
-  float *const s_blocks_0_mlp_2_bias_exp_avg_sq = m->state + 75344;
-  float *const s_blocks_1_ln1_weight_exp_avg = m->state + 75408;
-  float *const g_blocks_1_ln1_weight = m->grad + 37696;
-  float *const s_blocks_1_ln1_weight_exp_avg_sq = m->state + 75472;
-  float *const s_blocks_1_ln1_bias_exp_avg = m->state + 75536;
-  float *const g_blocks_1_ln1_bias = m->grad + 37760;
-  float *const s_blocks_1_ln1_bias_exp_avg_sq = m->state + 75600;
-  float *const s_blocks_1_attn_in_proj_weight_exp_avg = m->state + 75664;
-  float *const g_blocks_1_attn_in_proj_weight = m->grad + 37824;
-  float *const s_blocks_1_attn_in_proj_weight_exp_avg_sq = m->state + 87952;
-  float *const s_blocks_1_attn_in_proj_bias_exp_avg = m->state + 100240;
-  float *const g_blocks_1_attn_in_proj_bias = m->grad + 50112;
-  float *const s_blocks_1_attn_in_proj_bias_exp_avg_sq = m->state + 100432;
-  float *const s_blocks_1_attn_out_proj_weight_exp_avg = m->state + 100624;
-  float *const g_blocks_1_attn_out_proj_weight = m->grad + 50304;
-  float *const s_blocks_1_attn_out_proj_weight_exp_avg_sq = m->state + 104720;
-  float *const s_blocks_1_attn_out_proj_bias_exp_avg = m->state + 108816;
-  float *const g_blocks_1_attn_out_proj_bias = m->grad + 54400;
-  float *const s_blocks_1_attn_out_proj_bias_exp_avg_sq = m->state + 108880;
-  float *const s_blocks_1_ln2_weight_exp_avg = m->state + 108944;
-  float *const g_blocks_1_ln2_weight = m->grad + 54464;
-  float *const s_blocks_1_ln2_weight_exp_avg_sq = m->state + 109008;
-  float *const s_blocks_1_ln2_bias_exp_avg = m->state + 109072;
-  float *const g_blocks_1_ln2_bias = m->grad + 54528;
-  float *const s_blocks_1_ln2_bias_exp_avg_sq = m->state + 109136;
-  float *const s_blocks_1_mlp_0_weight_exp_avg = m->state + 109200;
-  float *const g_blocks_1_mlp_0_weight = m->grad + 54592;
-  float *const s_blocks_1_mlp_0_weight_exp_avg_sq = m->state + 117392;
-  float *const s_blocks_1_mlp_0_bias_exp_avg = m->state + 125584;
-  float *const g_blocks_1_mlp_0_bias = m->grad + 62784;
-  float *const s_blocks_1_mlp_0_bias_exp_avg_sq = m->state + 125712;
-  float *const s_blocks_1_mlp_2_weight_exp_avg = m->state + 125840;
-  float *const g_blocks_1_mlp_2_weight = m->grad + 62912;
-  float *const s_blocks_1_mlp_2_weight_exp_avg_sq = m->state + 134032;
-  float *const s_blocks_1_mlp_2_bias_exp_avg = m->state + 142224;
-  float *const g_blocks_1_mlp_2_bias = m->grad + 71104;
-  float *const s_blocks_1_mlp_2_bias_exp_avg_sq = m->state + 142288;
-  float *const s_head_weight_exp_avg = m->state + 142352;
-  float *const g_head_weight = m->grad + 71168;
-  float *const s_head_weight_exp_avg_sq = m->state + 142992;
-  float *const s_head_bias_exp_avg = m->state + 143632;
-  float *const g_head_bias = m->grad + 71808;
-  float *const s_head_bias_exp_avg_sq = m->state + 143648;
-  float *const s_norm_weight_exp_avg = m->state + 143664;
-  float *const g_norm_weight = m->grad + 71824;
-  float *const s_norm_weight_exp_avg_sq = m->state + 143728;
-  float *const s_norm_bias_exp_avg = m->state + 143792;
-  float *const g_norm_bias = m->grad + 71888;
-  float *const s_norm_bias_exp_avg_sq = m->state + 143856;
+  float *const g_patch_weight = m->grad + 0;
+  float *const t612_tanh = m->arena + 0;   /* %612 tanh[]: examples/transformer.lua:36, backward */
+  float *const t622_div = m->arena + 16;   /* %622 div[]: examples/transformer.lua:36, backward */
+  float *const t618_tanh = m->arena + 0;   /* %618 tanh[]: examples/transformer.lua:36, backward */
+  float *const t623_sqrt = m->arena + 32;   /* %623 sqrt[]: examples/transformer.lua:36, backward */
   float *const p_patch_weight = m->param + 0;
+  float *const s_patch_bias_exp_avg = m->state + 6288;
+  float *const s_patch_bias_exp_avg_sq = m->state + 6352;
   float *const p_patch_bias = m->param + 3136;
+  float *const g_patch_bias = m->grad + 3136;
+  float *const s_pos_exp_avg = m->state + 6416;
+  float *const s_pos_exp_avg_sq = m->state + 7440;
   float *const p_pos = m->param + 3200;
+  float *const g_pos = m->grad + 3200;
+  float *const s_blocks_0_ln1_weight_exp_avg = m->state + 8464;
+  float *const s_blocks_0_ln1_weight_exp_avg_sq = m->state + 8528;
   float *const p_blocks_0_ln1_weight = m->param + 4224;
+  float *const s_blocks_0_ln1_bias_exp_avg = m->state + 8592;
+  float *const s_blocks_0_ln1_bias_exp_avg_sq = m->state + 8656;
   float *const p_blocks_0_ln1_bias = m->param + 4288;
+  float *const g_blocks_0_ln1_weight = m->grad + 4224;
+  float *const g_blocks_0_ln1_bias = m->grad + 4288;
+  float *const s_blocks_0_attn_in_proj_weight_exp_avg = m->state + 8720;
+  float *const s_blocks_0_attn_in_proj_weight_exp_avg_sq = m->state + 21008;
   float *const p_blocks_0_attn_in_proj_weight = m->param + 4352;
+  float *const g_blocks_0_attn_in_proj_weight = m->grad + 4352;
+  float *const s_blocks_0_attn_in_proj_bias_exp_avg = m->state + 33296;
+  float *const s_blocks_0_attn_in_proj_bias_exp_avg_sq = m->state + 33488;
   float *const p_blocks_0_attn_in_proj_bias = m->param + 16640;
+  float *const g_blocks_0_attn_in_proj_bias = m->grad + 16640;
+  float *const s_blocks_0_attn_out_proj_weight_exp_avg = m->state + 33680;
+  float *const s_blocks_0_attn_out_proj_weight_exp_avg_sq = m->state + 37776;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
+  float *const g_blocks_0_attn_out_proj_weight = m->grad + 16832;
+  float *const s_blocks_0_attn_out_proj_bias_exp_avg = m->state + 41872;
+  float *const s_blocks_0_attn_out_proj_bias_exp_avg_sq = m->state + 41936;
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const s_blocks_0_ln2_weight_exp_avg = m->state + 42000;
+  float *const s_blocks_0_ln2_weight_exp_avg_sq = m->state + 42064;
   float *const p_blocks_0_ln2_weight = m->param + 20992;
+  float *const s_blocks_0_ln2_bias_exp_avg = m->state + 42128;
+  float *const s_blocks_0_ln2_bias_exp_avg_sq = m->state + 42192;
+  float *const g_blocks_0_attn_out_proj_bias = m->grad + 20928;
+  float *const g_blocks_0_ln2_weight = m->grad + 20992;
+  float *const g_blocks_0_ln2_bias = m->grad + 21056;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
+  float *const s_blocks_0_mlp_0_weight_exp_avg = m->state + 42256;
+  float *const s_blocks_0_mlp_0_weight_exp_avg_sq = m->state + 50448;
   float *const p_blocks_0_mlp_0_weight = m->param + 21120;
+  float *const g_blocks_0_mlp_0_weight = m->grad + 21120;
+  float *const s_blocks_0_mlp_0_bias_exp_avg = m->state + 58640;
+  float *const s_blocks_0_mlp_0_bias_exp_avg_sq = m->state + 58768;
   float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const g_blocks_0_mlp_0_bias = m->grad + 29312;
+  float *const s_blocks_0_mlp_2_weight_exp_avg = m->state + 58896;
+  float *const s_blocks_0_mlp_2_weight_exp_avg_sq = m->state + 67088;
   float *const p_blocks_0_mlp_2_weight = m->param + 29440;
+  float *const g_blocks_0_mlp_2_weight = m->grad + 29440;
+  float *const s_blocks_0_mlp_2_bias_exp_avg = m->state + 75280;
+  float *const s_blocks_0_mlp_2_bias_exp_avg_sq = m->state + 75344;
   float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const s_blocks_1_ln1_weight_exp_avg = m->state + 75408;
+  float *const s_blocks_1_ln1_weight_exp_avg_sq = m->state + 75472;
   float *const p_blocks_1_ln1_weight = m->param + 37696;
+  float *const s_blocks_1_ln1_bias_exp_avg = m->state + 75536;
+  float *const s_blocks_1_ln1_bias_exp_avg_sq = m->state + 75600;
+  float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
+  float *const g_blocks_1_ln1_weight = m->grad + 37696;
+  float *const g_blocks_1_ln1_bias = m->grad + 37760;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
+  float *const s_blocks_1_attn_in_proj_weight_exp_avg = m->state + 75664;
+  float *const s_blocks_1_attn_in_proj_weight_exp_avg_sq = m->state + 87952;
   float *const p_blocks_1_attn_in_proj_weight = m->param + 37824;
+  float *const g_blocks_1_attn_in_proj_weight = m->grad + 37824;
+  float *const s_blocks_1_attn_in_proj_bias_exp_avg = m->state + 100240;
+  float *const s_blocks_1_attn_in_proj_bias_exp_avg_sq = m->state + 100432;
   float *const p_blocks_1_attn_in_proj_bias = m->param + 50112;
+  float *const g_blocks_1_attn_in_proj_bias = m->grad + 50112;
+  float *const s_blocks_1_attn_out_proj_weight_exp_avg = m->state + 100624;
+  float *const s_blocks_1_attn_out_proj_weight_exp_avg_sq = m->state + 104720;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
+  float *const g_blocks_1_attn_out_proj_weight = m->grad + 50304;
+  float *const s_blocks_1_attn_out_proj_bias_exp_avg = m->state + 108816;
+  float *const s_blocks_1_attn_out_proj_bias_exp_avg_sq = m->state + 108880;
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const s_blocks_1_ln2_weight_exp_avg = m->state + 108944;
+  float *const s_blocks_1_ln2_weight_exp_avg_sq = m->state + 109008;
   float *const p_blocks_1_ln2_weight = m->param + 54464;
+  float *const s_blocks_1_ln2_bias_exp_avg = m->state + 109072;
+  float *const s_blocks_1_ln2_bias_exp_avg_sq = m->state + 109136;
+  float *const g_blocks_1_attn_out_proj_bias = m->grad + 54400;
+  float *const g_blocks_1_ln2_weight = m->grad + 54464;
+  float *const g_blocks_1_ln2_bias = m->grad + 54528;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
+  float *const s_blocks_1_mlp_0_weight_exp_avg = m->state + 109200;
+  float *const s_blocks_1_mlp_0_weight_exp_avg_sq = m->state + 117392;
   float *const p_blocks_1_mlp_0_weight = m->param + 54592;
+  float *const g_blocks_1_mlp_0_weight = m->grad + 54592;
+  float *const s_blocks_1_mlp_0_bias_exp_avg = m->state + 125584;
+  float *const s_blocks_1_mlp_0_bias_exp_avg_sq = m->state + 125712;
   float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const g_blocks_1_mlp_0_bias = m->grad + 62784;
+  float *const s_blocks_1_mlp_2_weight_exp_avg = m->state + 125840;
+  float *const s_blocks_1_mlp_2_weight_exp_avg_sq = m->state + 134032;
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
+  float *const g_blocks_1_mlp_2_weight = m->grad + 62912;
+  float *const s_blocks_1_mlp_2_bias_exp_avg = m->state + 142224;
+  float *const s_blocks_1_mlp_2_bias_exp_avg_sq = m->state + 142288;
   float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const g_blocks_1_mlp_2_bias = m->grad + 71104;
+  float *const s_head_weight_exp_avg = m->state + 142352;
+  float *const s_head_weight_exp_avg_sq = m->state + 142992;
   float *const p_head_weight = m->param + 71168;
+  float *const g_head_weight = m->grad + 71168;
+  float *const s_head_bias_exp_avg = m->state + 143632;
+  float *const s_head_bias_exp_avg_sq = m->state + 143648;
   float *const p_head_bias = m->param + 71808;
+  float *const g_head_bias = m->grad + 71808;
+  float *const s_norm_weight_exp_avg = m->state + 143664;
+  float *const s_norm_weight_exp_avg_sq = m->state + 143728;
   float *const p_norm_weight = m->param + 71824;
+  float *const s_norm_bias_exp_avg = m->state + 143792;
+  float *const s_norm_bias_exp_avg_sq = m->state + 143856;
   float *const p_norm_bias = m->param + 71888;
+  float *const g_norm_weight = m->grad + 71824;
+  float *const g_norm_bias = m->grad + 71888;
   transformer_add_608(s_step); /* %608 add: examples/transformer.lua:36, backward */
-  transformer_tanh_612(t612_tanh, s_step); /* %612 tanh: examples/transformer.lua:36, backward */
-  transformer_tanh_618(t618_tanh, s_step); /* %618 tanh: examples/transformer.lua:36, backward */
-  transformer_div_622(t622_div, t612_tanh); /* %622 div: examples/transformer.lua:36, backward */
-  transformer_sqrt_623(t623_sqrt, t618_tanh); /* %623 sqrt: examples/transformer.lua:36, backward */
-  transformer_add_631(s_patch_weight_exp_avg, g_patch_weight); /* %631 add: examples/transformer.lua:36, backward */
-  transformer_add_636(s_patch_weight_exp_avg_sq, g_patch_weight); /* %636 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_patch_bias_exp_avg, g_patch_bias); /* %651 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_patch_bias_exp_avg_sq, g_patch_bias); /* %655 add: examples/transformer.lua:36, backward */
-  transformer_add_670(s_pos_exp_avg, g_pos); /* %670 add: examples/transformer.lua:36, backward */
-  transformer_add_674(s_pos_exp_avg_sq, g_pos); /* %674 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_ln1_weight_exp_avg, g_blocks_0_ln1_weight); /* %689 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_ln1_weight_exp_avg_sq, g_blocks_0_ln1_weight); /* %693 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_ln1_bias_exp_avg, g_blocks_0_ln1_bias); /* %708 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_ln1_bias_exp_avg_sq, g_blocks_0_ln1_bias); /* %712 add: examples/transformer.lua:36, backward */
-  transformer_add_727(s_blocks_0_attn_in_proj_weight_exp_avg, g_blocks_0_attn_in_proj_weight); /* %727 add: examples/transformer.lua:36, backward */
-  transformer_add_731(s_blocks_0_attn_in_proj_weight_exp_avg_sq, g_blocks_0_attn_in_proj_weight); /* %731 add: examples/transformer.lua:36, backward */
-  transformer_add_746(s_blocks_0_attn_in_proj_bias_exp_avg, g_blocks_0_attn_in_proj_bias); /* %746 add: examples/transformer.lua:36, backward */
-  transformer_add_750(s_blocks_0_attn_in_proj_bias_exp_avg_sq, g_blocks_0_attn_in_proj_bias); /* %750 add: examples/transformer.lua:36, backward */
-  transformer_add_765(s_blocks_0_attn_out_proj_weight_exp_avg, g_blocks_0_attn_out_proj_weight); /* %765 add: examples/transformer.lua:36, backward */
-  transformer_add_769(s_blocks_0_attn_out_proj_weight_exp_avg_sq, g_blocks_0_attn_out_proj_weight); /* %769 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_attn_out_proj_bias_exp_avg, g_blocks_0_attn_out_proj_bias); /* %784 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_attn_out_proj_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias); /* %788 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_ln2_weight_exp_avg, g_blocks_0_ln2_weight); /* %803 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_ln2_weight_exp_avg_sq, g_blocks_0_ln2_weight); /* %807 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_ln2_bias_exp_avg, g_blocks_0_ln2_bias); /* %822 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_ln2_bias); /* %826 add: examples/transformer.lua:36, backward */
-  transformer_add_841(s_blocks_0_mlp_0_weight_exp_avg, g_blocks_0_mlp_0_weight); /* %841 add: examples/transformer.lua:36, backward */
-  transformer_add_845(s_blocks_0_mlp_0_weight_exp_avg_sq, g_blocks_0_mlp_0_weight); /* %845 add: examples/transformer.lua:36, backward */
-  transformer_add_860(s_blocks_0_mlp_0_bias_exp_avg, g_blocks_0_mlp_0_bias); /* %860 add: examples/transformer.lua:36, backward */
-  transformer_add_864(s_blocks_0_mlp_0_bias_exp_avg_sq, g_blocks_0_mlp_0_bias); /* %864 add: examples/transformer.lua:36, backward */
-  transformer_add_841(s_blocks_0_mlp_2_weight_exp_avg, g_blocks_0_mlp_2_weight); /* %879 add: examples/transformer.lua:36, backward */
-  transformer_add_845(s_blocks_0_mlp_2_weight_exp_avg_sq, g_blocks_0_mlp_2_weight); /* %883 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_0_mlp_2_bias_exp_avg, g_blocks_0_mlp_2_bias); /* %898 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_0_mlp_2_bias_exp_avg_sq, g_blocks_0_mlp_2_bias); /* %902 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_ln1_weight_exp_avg, g_blocks_1_ln1_weight); /* %917 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_ln1_weight_exp_avg_sq, g_blocks_1_ln1_weight); /* %921 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_ln1_bias_exp_avg, g_blocks_1_ln1_bias); /* %936 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_1_ln1_bias); /* %940 add: examples/transformer.lua:36, backward */
-  transformer_add_727(s_blocks_1_attn_in_proj_weight_exp_avg, g_blocks_1_attn_in_proj_weight); /* %955 add: examples/transformer.lua:36, backward */
-  transformer_add_731(s_blocks_1_attn_in_proj_weight_exp_avg_sq, g_blocks_1_attn_in_proj_weight); /* %959 add: examples/transformer.lua:36, backward */
-  transformer_add_746(s_blocks_1_attn_in_proj_bias_exp_avg, g_blocks_1_attn_in_proj_bias); /* %974 add: examples/transformer.lua:36, backward */
-  transformer_add_750(s_blocks_1_attn_in_proj_bias_exp_avg_sq, g_blocks_1_attn_in_proj_bias); /* %978 add: examples/transformer.lua:36, backward */
-  transformer_add_765(s_blocks_1_attn_out_proj_weight_exp_avg, g_blocks_1_attn_out_proj_weight); /* %993 add: examples/transformer.lua:36, backward */
-  transformer_add_769(s_blocks_1_attn_out_proj_weight_exp_avg_sq, g_blocks_1_attn_out_proj_weight); /* %997 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_attn_out_proj_bias_exp_avg, g_blocks_1_attn_out_proj_bias); /* %1012 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_attn_out_proj_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias); /* %1016 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_ln2_weight_exp_avg, g_blocks_1_ln2_weight); /* %1031 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_ln2_weight_exp_avg_sq, g_blocks_1_ln2_weight); /* %1035 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_ln2_bias_exp_avg, g_blocks_1_ln2_bias); /* %1050 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_ln2_bias); /* %1054 add: examples/transformer.lua:36, backward */
-  transformer_add_841(s_blocks_1_mlp_0_weight_exp_avg, g_blocks_1_mlp_0_weight); /* %1069 add: examples/transformer.lua:36, backward */
-  transformer_add_845(s_blocks_1_mlp_0_weight_exp_avg_sq, g_blocks_1_mlp_0_weight); /* %1073 add: examples/transformer.lua:36, backward */
-  transformer_add_860(s_blocks_1_mlp_0_bias_exp_avg, g_blocks_1_mlp_0_bias); /* %1088 add: examples/transformer.lua:36, backward */
-  transformer_add_864(s_blocks_1_mlp_0_bias_exp_avg_sq, g_blocks_1_mlp_0_bias); /* %1092 add: examples/transformer.lua:36, backward */
-  transformer_add_841(s_blocks_1_mlp_2_weight_exp_avg, g_blocks_1_mlp_2_weight); /* %1107 add: examples/transformer.lua:36, backward */
-  transformer_add_845(s_blocks_1_mlp_2_weight_exp_avg_sq, g_blocks_1_mlp_2_weight); /* %1111 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_blocks_1_mlp_2_bias_exp_avg, g_blocks_1_mlp_2_bias); /* %1126 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_blocks_1_mlp_2_bias_exp_avg_sq, g_blocks_1_mlp_2_bias); /* %1130 add: examples/transformer.lua:36, backward */
-  transformer_add_1145(s_head_weight_exp_avg, g_head_weight); /* %1145 add: examples/transformer.lua:36, backward */
-  transformer_add_1149(s_head_weight_exp_avg_sq, g_head_weight); /* %1149 add: examples/transformer.lua:36, backward */
-  transformer_add_1164(s_head_bias_exp_avg, g_head_bias); /* %1164 add: examples/transformer.lua:36, backward */
-  transformer_add_1168(s_head_bias_exp_avg_sq, g_head_bias); /* %1168 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_norm_weight_exp_avg, g_norm_weight); /* %1183 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_norm_weight_exp_avg_sq, g_norm_weight); /* %1187 add: examples/transformer.lua:36, backward */
-  transformer_add_651(s_norm_bias_exp_avg, g_norm_bias); /* %1202 add: examples/transformer.lua:36, backward */
-  transformer_add_655(s_norm_bias_exp_avg_sq, g_norm_bias); /* %1206 add: examples/transformer.lua:36, backward */
   /* %609 = assign: computed in place by %608 */
+  transformer_add_631(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %631 add + %636 add: examples/transformer.lua:36, backward */
   /* %637 = assign: computed in place by %631 */
   /* %638 = assign: computed in place by %636 */
+  transformer_tanh_612(t612_tanh, s_step); /* %612 tanh: examples/transformer.lua:36, backward */
+  transformer_div_622(t622_div, t612_tanh); /* %622 div: examples/transformer.lua:36, backward */
+  transformer_tanh_618(t618_tanh, s_step); /* %618 tanh: examples/transformer.lua:36, backward */
+  transformer_sqrt_623(t623_sqrt, t618_tanh); /* %623 sqrt: examples/transformer.lua:36, backward */
   transformer_assign_645(p_patch_weight, t622_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t623_sqrt); /* %645 assign: examples/transformer.lua:36, backward */
+  transformer_add_651(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t622_div, t623_sqrt); /* %651 add + %655 add + %664 assign: examples/transformer.lua:36, backward */
   /* %656 = assign: computed in place by %651 */
   /* %657 = assign: computed in place by %655 */
-  transformer_assign_664(p_patch_bias, t622_div, s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, t623_sqrt); /* %664 assign: examples/transformer.lua:36, backward */
+  transformer_add_670(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t622_div, t623_sqrt); /* %670 add + %674 add + %683 assign: examples/transformer.lua:36, backward */
   /* %675 = assign: computed in place by %670 */
   /* %676 = assign: computed in place by %674 */
-  transformer_assign_683(p_pos, t622_div, s_pos_exp_avg, s_pos_exp_avg_sq, t623_sqrt); /* %683 assign: examples/transformer.lua:36, backward */
+  transformer_add_689(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t622_div, t623_sqrt, g_blocks_0_ln1_bias); /* %689 add + %693 add + %702 assign + %708 add + %712 add + %721 assign: examples/transformer.lua:36, backward */
   /* %694 = assign: computed in place by %689 */
   /* %695 = assign: computed in place by %693 */
-  transformer_assign_664(p_blocks_0_ln1_weight, t622_div, s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, t623_sqrt); /* %702 assign: examples/transformer.lua:36, backward */
   /* %713 = assign: computed in place by %708 */
   /* %714 = assign: computed in place by %712 */
-  transformer_assign_664(p_blocks_0_ln1_bias, t622_div, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, t623_sqrt); /* %721 assign: examples/transformer.lua:36, backward */
+  transformer_add_727(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t622_div, t623_sqrt); /* %727 add + %731 add + %740 assign: examples/transformer.lua:36, backward */
   /* %732 = assign: computed in place by %727 */
   /* %733 = assign: computed in place by %731 */
-  transformer_assign_740(p_blocks_0_attn_in_proj_weight, t622_div, s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, t623_sqrt); /* %740 assign: examples/transformer.lua:36, backward */
+  transformer_add_746(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t622_div, t623_sqrt); /* %746 add + %750 add + %759 assign: examples/transformer.lua:36, backward */
   /* %751 = assign: computed in place by %746 */
   /* %752 = assign: computed in place by %750 */
-  transformer_assign_759(p_blocks_0_attn_in_proj_bias, t622_div, s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, t623_sqrt); /* %759 assign: examples/transformer.lua:36, backward */
+  transformer_add_765(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t622_div, t623_sqrt); /* %765 add + %769 add + %778 assign: examples/transformer.lua:36, backward */
   /* %770 = assign: computed in place by %765 */
   /* %771 = assign: computed in place by %769 */
-  transformer_assign_778(p_blocks_0_attn_out_proj_weight, t622_div, s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, t623_sqrt); /* %778 assign: examples/transformer.lua:36, backward */
+  transformer_add_784(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t622_div, t623_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %784 add + %788 add + %797 assign + %803 add + %807 add + %816 assign + %822 add + %826 add: examples/transformer.lua:36, backward */
   /* %789 = assign: computed in place by %784 */
   /* %790 = assign: computed in place by %788 */
-  transformer_assign_664(p_blocks_0_attn_out_proj_bias, t622_div, s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, t623_sqrt); /* %797 assign: examples/transformer.lua:36, backward */
   /* %808 = assign: computed in place by %803 */
   /* %809 = assign: computed in place by %807 */
-  transformer_assign_664(p_blocks_0_ln2_weight, t622_div, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, t623_sqrt); /* %816 assign: examples/transformer.lua:36, backward */
   /* %827 = assign: computed in place by %822 */
   /* %828 = assign: computed in place by %826 */
-  transformer_assign_664(p_blocks_0_ln2_bias, t622_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t623_sqrt); /* %835 assign: examples/transformer.lua:36, backward */
+  transformer_assign_835(p_blocks_0_ln2_bias, t622_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t623_sqrt); /* %835 assign: examples/transformer.lua:36, backward */
+  transformer_add_841(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t622_div, t623_sqrt); /* %841 add + %845 add + %854 assign: examples/transformer.lua:36, backward */
   /* %846 = assign: computed in place by %841 */
   /* %847 = assign: computed in place by %845 */
-  transformer_assign_854(p_blocks_0_mlp_0_weight, t622_div, s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, t623_sqrt); /* %854 assign: examples/transformer.lua:36, backward */
+  transformer_add_860(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t622_div, t623_sqrt); /* %860 add + %864 add + %873 assign: examples/transformer.lua:36, backward */
   /* %865 = assign: computed in place by %860 */
   /* %866 = assign: computed in place by %864 */
-  transformer_assign_873(p_blocks_0_mlp_0_bias, t622_div, s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, t623_sqrt); /* %873 assign: examples/transformer.lua:36, backward */
+  transformer_add_841(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t622_div, t623_sqrt); /* %879 add + %883 add + %892 assign: examples/transformer.lua:36, backward */
   /* %884 = assign: computed in place by %879 */
   /* %885 = assign: computed in place by %883 */
-  transformer_assign_854(p_blocks_0_mlp_2_weight, t622_div, s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, t623_sqrt); /* %892 assign: examples/transformer.lua:36, backward */
+  transformer_add_784(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t622_div, t623_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %898 add + %902 add + %911 assign + %917 add + %921 add + %930 assign + %936 add + %940 add: examples/transformer.lua:36, backward */
   /* %903 = assign: computed in place by %898 */
   /* %904 = assign: computed in place by %902 */
-  transformer_assign_664(p_blocks_0_mlp_2_bias, t622_div, s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, t623_sqrt); /* %911 assign: examples/transformer.lua:36, backward */
   /* %922 = assign: computed in place by %917 */
   /* %923 = assign: computed in place by %921 */
-  transformer_assign_664(p_blocks_1_ln1_weight, t622_div, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, t623_sqrt); /* %930 assign: examples/transformer.lua:36, backward */
   /* %941 = assign: computed in place by %936 */
   /* %942 = assign: computed in place by %940 */
-  transformer_assign_664(p_blocks_1_ln1_bias, t622_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t623_sqrt); /* %949 assign: examples/transformer.lua:36, backward */
+  transformer_assign_835(p_blocks_1_ln1_bias, t622_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t623_sqrt); /* %949 assign: examples/transformer.lua:36, backward */
+  transformer_add_727(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t622_div, t623_sqrt); /* %955 add + %959 add + %968 assign: examples/transformer.lua:36, backward */
   /* %960 = assign: computed in place by %955 */
   /* %961 = assign: computed in place by %959 */
-  transformer_assign_740(p_blocks_1_attn_in_proj_weight, t622_div, s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, t623_sqrt); /* %968 assign: examples/transformer.lua:36, backward */
+  transformer_add_746(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t622_div, t623_sqrt); /* %974 add + %978 add + %987 assign: examples/transformer.lua:36, backward */
   /* %979 = assign: computed in place by %974 */
   /* %980 = assign: computed in place by %978 */
-  transformer_assign_759(p_blocks_1_attn_in_proj_bias, t622_div, s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, t623_sqrt); /* %987 assign: examples/transformer.lua:36, backward */
+  transformer_add_765(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t622_div, t623_sqrt); /* %993 add + %997 add + %1006 assign: examples/transformer.lua:36, backward */
   /* %998 = assign: computed in place by %993 */
   /* %999 = assign: computed in place by %997 */
-  transformer_assign_778(p_blocks_1_attn_out_proj_weight, t622_div, s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, t623_sqrt); /* %1006 assign: examples/transformer.lua:36, backward */
+  transformer_add_784(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t622_div, t623_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1012 add + %1016 add + %1025 assign + %1031 add + %1035 add + %1044 assign + %1050 add + %1054 add: examples/transformer.lua:36, backward */
   /* %1017 = assign: computed in place by %1012 */
   /* %1018 = assign: computed in place by %1016 */
-  transformer_assign_664(p_blocks_1_attn_out_proj_bias, t622_div, s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, t623_sqrt); /* %1025 assign: examples/transformer.lua:36, backward */
   /* %1036 = assign: computed in place by %1031 */
   /* %1037 = assign: computed in place by %1035 */
-  transformer_assign_664(p_blocks_1_ln2_weight, t622_div, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, t623_sqrt); /* %1044 assign: examples/transformer.lua:36, backward */
   /* %1055 = assign: computed in place by %1050 */
   /* %1056 = assign: computed in place by %1054 */
-  transformer_assign_664(p_blocks_1_ln2_bias, t622_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t623_sqrt); /* %1063 assign: examples/transformer.lua:36, backward */
+  transformer_assign_835(p_blocks_1_ln2_bias, t622_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t623_sqrt); /* %1063 assign: examples/transformer.lua:36, backward */
+  transformer_add_841(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t622_div, t623_sqrt); /* %1069 add + %1073 add + %1082 assign: examples/transformer.lua:36, backward */
   /* %1074 = assign: computed in place by %1069 */
   /* %1075 = assign: computed in place by %1073 */
-  transformer_assign_854(p_blocks_1_mlp_0_weight, t622_div, s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, t623_sqrt); /* %1082 assign: examples/transformer.lua:36, backward */
+  transformer_add_860(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t622_div, t623_sqrt); /* %1088 add + %1092 add + %1101 assign: examples/transformer.lua:36, backward */
   /* %1093 = assign: computed in place by %1088 */
   /* %1094 = assign: computed in place by %1092 */
-  transformer_assign_873(p_blocks_1_mlp_0_bias, t622_div, s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, t623_sqrt); /* %1101 assign: examples/transformer.lua:36, backward */
+  transformer_add_841(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t622_div, t623_sqrt); /* %1107 add + %1111 add + %1120 assign: examples/transformer.lua:36, backward */
   /* %1112 = assign: computed in place by %1107 */
   /* %1113 = assign: computed in place by %1111 */
-  transformer_assign_854(p_blocks_1_mlp_2_weight, t622_div, s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, t623_sqrt); /* %1120 assign: examples/transformer.lua:36, backward */
+  transformer_add_651(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t622_div, t623_sqrt); /* %1126 add + %1130 add + %1139 assign: examples/transformer.lua:36, backward */
   /* %1131 = assign: computed in place by %1126 */
   /* %1132 = assign: computed in place by %1130 */
-  transformer_assign_664(p_blocks_1_mlp_2_bias, t622_div, s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, t623_sqrt); /* %1139 assign: examples/transformer.lua:36, backward */
+  transformer_add_1145(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t622_div, t623_sqrt); /* %1145 add + %1149 add + %1158 assign: examples/transformer.lua:36, backward */
   /* %1150 = assign: computed in place by %1145 */
   /* %1151 = assign: computed in place by %1149 */
-  transformer_assign_1158(p_head_weight, t622_div, s_head_weight_exp_avg, s_head_weight_exp_avg_sq, t623_sqrt); /* %1158 assign: examples/transformer.lua:36, backward */
+  transformer_add_1164(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t622_div, t623_sqrt); /* %1164 add + %1168 add + %1177 assign: examples/transformer.lua:36, backward */
   /* %1169 = assign: computed in place by %1164 */
   /* %1170 = assign: computed in place by %1168 */
-  transformer_assign_1177(p_head_bias, t622_div, s_head_bias_exp_avg, s_head_bias_exp_avg_sq, t623_sqrt); /* %1177 assign: examples/transformer.lua:36, backward */
+  transformer_add_689(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t622_div, t623_sqrt, g_norm_bias); /* %1183 add + %1187 add + %1196 assign + %1202 add + %1206 add + %1215 assign: examples/transformer.lua:36, backward */
   /* %1188 = assign: computed in place by %1183 */
   /* %1189 = assign: computed in place by %1187 */
-  transformer_assign_664(p_norm_weight, t622_div, s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, t623_sqrt); /* %1196 assign: examples/transformer.lua:36, backward */
   /* %1207 = assign: computed in place by %1202 */
   /* %1208 = assign: computed in place by %1206 */
-  transformer_assign_664(p_norm_bias, t622_div, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, t623_sqrt); /* %1215 assign: examples/transformer.lua:36, backward */
 }
 
 float transformer_train_step(transformer_model *restrict m, const float *x, const void *y_) {

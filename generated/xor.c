@@ -121,12 +121,9 @@ static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict ne
 
 /* %33 = matmul %31, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
 static void xor_matmul_33(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    net_2_matmul_bw[i0] = 0.0f;
-  }
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i2 = 0; i2 < 4; i2++) {
-      net_2_matmul_bw[4*i0 + i2] += net_3_mul_bw[i0] * p_net_2_weight[i2];
+      net_2_matmul_bw[4*i0 + i2] = net_3_mul_bw[i0] * p_net_2_weight[i2];
     }
   }
 }
@@ -181,20 +178,28 @@ static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict 
 
 /* %52 = add %51, %40 : f32[4,2]                        # examples/xor.lua:13 backward
  *   with %51 = mul %49, %50 : f32[4,2]                        # examples/xor.lua:13 backward
+ * then, in the same loop, %56 = assign %0, %55 : f32[4,2]                      # examples/xor.lua:13 backward
+ *   with %55 = sub %0, %54 : f32[4,2]                         # examples/xor.lua:13 backward
+ *   with %54 = mul %48, %52 : f32[4,2]                        # examples/xor.lua:13 backward
  */
-static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, const float *restrict g_net_0_weight) {
+static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, float *restrict p_net_0_weight, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 8; i0++) {
     s_net_0_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
   }
 }
 
 /* %59 = add %58, %42 : f32[4]                          # examples/xor.lua:13 backward
  *   with %58 = mul %49, %57 : f32[4]                          # examples/xor.lua:13 backward
+ * then, in the same loop, %63 = assign %1, %62 : f32[4]                        # examples/xor.lua:13 backward
+ *   with %62 = sub %1, %61 : f32[4]                           # examples/xor.lua:13 backward
+ *   with %61 = mul %48, %59 : f32[4]                          # examples/xor.lua:13 backward
  *   the same kernel, on other buffers, computes %66 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void xor_add_59(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void xor_add_59(float *restrict out0, float *restrict out1, const float *restrict in0) {
   for (int i0 = 0; i0 < 4; i0++) {
     out0[i0] = ((XOR_MOMENTUM * out0[i0]) + in0[i0]);
+    out1[i0] = (out1[i0] - (XOR_LR * out0[i0]));
   }
 }
 
@@ -203,27 +208,6 @@ DLC_SHARED_KERNEL static void xor_add_59(float *restrict out0, const float *rest
  */
 static void xor_add_73(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((XOR_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
-}
-
-/* %56 = assign %0, %55 : f32[4,2]                      # examples/xor.lua:13 backward
- *   with %55 = sub %0, %54 : f32[4,2]                         # examples/xor.lua:13 backward
- *   with %54 = mul %48, %52 : f32[4,2]                        # examples/xor.lua:13 backward
- */
-static void xor_assign_56(float *restrict p_net_0_weight, const float *restrict s_net_0_weight_momentum_buffer) {
-  for (int i0 = 0; i0 < 8; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
-  }
-}
-
-/* %63 = assign %1, %62 : f32[4]                        # examples/xor.lua:13 backward
- *   with %62 = sub %1, %61 : f32[4]                           # examples/xor.lua:13 backward
- *   with %61 = mul %48, %59 : f32[4]                          # examples/xor.lua:13 backward
- *   the same kernel, on other buffers, computes %70 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void xor_assign_63(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4; i0++) {
-    out0[i0] = (out0[i0] - (XOR_LR * in0[i0]));
-  }
 }
 
 /* %77 = assign %3, %76 : f32[1]                        # examples/xor.lua:13 backward
@@ -320,27 +304,24 @@ float xor_grad(xor_model *restrict m, const float *x, const float *target) {
 
 static void xor_update(xor_model *restrict m) {
   float *const s_net_0_weight_momentum_buffer = m->state + 0;
+  float *const p_net_0_weight = m->param + 0;
   float *const g_net_0_weight = m->grad + 0;
   float *const s_net_0_bias_momentum_buffer = m->state + 16;
+  float *const p_net_0_bias = m->param + 16;
   float *const g_net_0_bias = m->grad + 16;
   float *const s_net_2_weight_momentum_buffer = m->state + 32;
+  float *const p_net_2_weight = m->param + 32;
   float *const g_net_2_weight = m->grad + 32;
   float *const s_net_2_bias_momentum_buffer = m->state + 48;
   float *const g_net_2_bias = m->grad + 48;
-  float *const p_net_0_weight = m->param + 0;
-  float *const p_net_0_bias = m->param + 16;
-  float *const p_net_2_weight = m->param + 32;
   float *const p_net_2_bias = m->param + 48;
-  xor_add_52(s_net_0_weight_momentum_buffer, g_net_0_weight); /* %52 add: examples/xor.lua:13, backward */
-  xor_add_59(s_net_0_bias_momentum_buffer, g_net_0_bias); /* %59 add: examples/xor.lua:13, backward */
-  xor_add_59(s_net_2_weight_momentum_buffer, g_net_2_weight); /* %66 add: examples/xor.lua:13, backward */
-  xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add: examples/xor.lua:13, backward */
+  xor_add_52(s_net_0_weight_momentum_buffer, p_net_0_weight, g_net_0_weight); /* %52 add + %56 assign: examples/xor.lua:13, backward */
   /* %53 = assign: computed in place by %52 */
-  xor_assign_56(p_net_0_weight, s_net_0_weight_momentum_buffer); /* %56 assign: examples/xor.lua:13, backward */
+  xor_add_59(s_net_0_bias_momentum_buffer, p_net_0_bias, g_net_0_bias); /* %59 add + %63 assign: examples/xor.lua:13, backward */
   /* %60 = assign: computed in place by %59 */
-  xor_assign_63(p_net_0_bias, s_net_0_bias_momentum_buffer); /* %63 assign: examples/xor.lua:13, backward */
+  xor_add_59(s_net_2_weight_momentum_buffer, p_net_2_weight, g_net_2_weight); /* %66 add + %70 assign: examples/xor.lua:13, backward */
   /* %67 = assign: computed in place by %66 */
-  xor_assign_63(p_net_2_weight, s_net_2_weight_momentum_buffer); /* %70 assign: examples/xor.lua:13, backward */
+  xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add: examples/xor.lua:13, backward */
   /* %74 = assign: computed in place by %73 */
   xor_assign_77(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %77 assign: examples/xor.lua:13, backward */
 }
