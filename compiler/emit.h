@@ -18,7 +18,9 @@
 #include "dlc_kernel.h"
 #include "ir.h"
 
-enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16 };
+/* --openmp: a product of at least OMP_MIN_MACS multiply-adds, an elementwise block of at least
+ * OMP_MIN_ELEMS elements, splits across threads (below, a parallel region costs more than it saves) */
+enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16, OMP_MIN_ELEMS = 1 << 15 };
 
 /* c + sum k[v] * (original dimension v) */
 typedef struct {
@@ -88,6 +90,7 @@ typedef struct Em {
   FILE *decls;     /* ... their declarations */
   int reads_model; /* ... the function's body reads m */
   const int *group; /* the block being generated fuses these nodes' loops too (emit_c.c) */
+  const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
   int ngroup;
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
   const char **mname;

@@ -194,6 +194,8 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
     }
   } else {
     e->L.lv[l].lit = 0;
+    if (e->pragma_next) em_line(e, "%s", e->pragma_next);
+    e->pragma_next = NULL;
     em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
     e->ind++;
     body(e, ctx);
@@ -514,6 +516,13 @@ void em_fill(Em *e, int dst, const char *val) {
   em_loop(e, n, fill_body, &fl);
 }
 
+/* --openmp: the next loop (the block's outermost) split across threads when the block is
+ * large; an elementwise block writes each element once, from one thread, whatever the count.
+ * (Not a reduction: its elements are sums that threads would share.) */
+static void omp_split(Em *e, int64_t numel) {
+  if (e->o->openmp && numel >= OMP_MIN_ELEMS) e->pragma_next = "#pragma omp parallel for";
+}
+
 /* Blocks of n maps and assigns over the same elements in one loop, each statement in turn at
  * each element (plan.c schedules one parameter's update as such a run).  Only when every
  * buffer they touch is walked element by element, or is a scalar, so that a statement reads
@@ -548,7 +557,9 @@ int emit_elem_group(Em *e, Elem *els, int n) {
   for (int a = 0; a < m.nacc; a++) /* each buffer: the whole loop, or one element */
     if (m.mask[a] && m.mask[a] != m.mask[0]) return 0;
   Group gr = {els, n};
+  omp_split(e, sizes[0]);
   em_nest(e, sizes, 1, group_body, &gr);
+  e->pragma_next = NULL;
   return 1;
 }
 
@@ -581,6 +592,8 @@ void emit_elem(Em *e, Elem *el) {
       return;
     }
   }
+  if (!el->reduce && nl > 0 && sizes[0] > 1) omp_split(e, shape_numel(space));
   em_nest(e, sizes, nl, elem_body, el);
+  e->pragma_next = NULL;
 }
 
