@@ -139,6 +139,7 @@ const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inp
 void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
 int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
+void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);

@@ -498,6 +498,13 @@ static void vsum_body(Em *e, void *ctx) {
   em_line(e, "}");
 }
 
+/* --openmp: the next loop (the block's outermost) split across threads when the block is
+ * large; an elementwise block writes each element once, from one thread, whatever the count.
+ * (Not a reduction: its elements are sums that threads would share.) */
+void em_omp_split(Em *e, int64_t numel) {
+  if (e->o->openmp && numel >= OMP_MIN_ELEMS) e->pragma_next = "#pragma omp parallel for";
+}
+
 typedef struct {
   int dst;
   const char *val;
@@ -513,15 +520,11 @@ void em_fill(Em *e, int dst, const char *val) {
   Fill fl = {dst, val};
   int64_t n = shape_numel(&e->g->nodes[dst].shape);
   em_plain_vars(e, 1);
+  em_omp_split(e, n);
   em_loop(e, n, fill_body, &fl);
+  e->pragma_next = NULL;
 }
 
-/* --openmp: the next loop (the block's outermost) split across threads when the block is
- * large; an elementwise block writes each element once, from one thread, whatever the count.
- * (Not a reduction: its elements are sums that threads would share.) */
-static void omp_split(Em *e, int64_t numel) {
-  if (e->o->openmp && numel >= OMP_MIN_ELEMS) e->pragma_next = "#pragma omp parallel for";
-}
 
 /* Blocks of n maps and assigns over the same elements in one loop, each statement in turn at
  * each element (plan.c schedules one parameter's update as such a run).  Only when every
@@ -557,7 +560,7 @@ int emit_elem_group(Em *e, Elem *els, int n) {
   for (int a = 0; a < m.nacc; a++) /* each buffer: the whole loop, or one element */
     if (m.mask[a] && m.mask[a] != m.mask[0]) return 0;
   Group gr = {els, n};
-  omp_split(e, sizes[0]);
+  em_omp_split(e, sizes[0]);
   em_nest(e, sizes, 1, group_body, &gr);
   e->pragma_next = NULL;
   return 1;
@@ -592,7 +595,7 @@ void emit_elem(Em *e, Elem *el) {
       return;
     }
   }
-  if (!el->reduce && nl > 0 && sizes[0] > 1) omp_split(e, shape_numel(space));
+  if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, shape_numel(space));
   em_nest(e, sizes, nl, elem_body, el);
   e->pragma_next = NULL;
 }

@@ -107,10 +107,24 @@ void emit_window(Em *e, int id) {
   if (n->op == OP_UNWINDOW && !win_exact(&w)) em_fill(e, id, em_lit(e, 0));
   static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
-  int depth = 0;
+  int dims[6], nd = 0, depth = 0;
   for (int i = 0; i < 6; i++) { /* the layout's dims; kw is unrolled and ow is the row loop */
     int d = win_layout[n->attr[WA_LAYOUT]][i];
-    if (d == WD_KW || d == WD_OW || (size[d] == 1 && d != WD_OH)) continue;
+    if (!(d == WD_KW || d == WD_OW || (size[d] == 1 && d != WD_OH))) dims[nd++] = d;
+  }
+  /* --openmp: the outermost loop split across threads when each thread then writes its own
+   * elements: any loop of the gather; of the scatter-add, a loop over images or channels
+   * (disjoint planes), or any when the windows tile the image (each pixel stored once).  A
+   * short one (a kernel row) is split together with the next (collapse). */
+  int d0 = nd ? dims[0] : -1, d1 = nd > 1 ? dims[1] : -1;
+  int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
+  int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
+  if (own0) em_omp_split(e, (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW);
+  if (e->pragma_next && nd > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
+  for (int i = 0; i < nd; i++) {
+    int d = dims[i];
+    if (e->pragma_next) em_line(e, "%s", e->pragma_next);
+    e->pragma_next = NULL;
     em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
     e->ind++, depth++;
   }
