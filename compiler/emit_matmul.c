@@ -183,11 +183,35 @@ static void tiles_close(Em *e, const char *v) {
   em_line(e, "}");
 }
 
+/* The axpy form's tile, MR rows x NV vectors of C: the target's (target.c) on generic; on the
+ * others the one that loads the fewest vectors of B and elements of A over the product (each
+ * k step of a tile loads NV vectors and broadcasts MR elements), with its MR x NV
+ * accumulators, NV vectors of B and a broadcast in the target's registers: LeNet's first
+ * convolution (6 rows of C) as one 6-row tile instead of a 4-row and a 2-row one. */
+typedef struct {
+  int mr, nv;
+} AxpyShape;
+
+static AxpyShape axpy_shape(const Em *e, int M, int N) {
+  AxpyShape best = {em_tile_rows(e), em_tile_vecs(e)};
+  if (e->o->target == TARGET_GENERIC) return best;
+  int regs = e->o->target == TARGET_AVX2 ? 16 : 32, vecs = N / em_vlanes(e);
+  long best_loads = -1;
+  for (int mr = 1; mr <= 8 && mr <= M; mr++)
+    for (int nv = 1; nv <= 4 && nv <= vecs; nv++) {
+      if (mr * nv + nv + 1 > regs) continue;
+      long loads = (long)((M + mr - 1) / mr) * ((vecs + nv - 1) / nv) * (mr + nv);
+      if (best_loads < 0 || loads < best_loads || (loads == best_loads && mr * nv > best.mr * best.nv))
+        best = (AxpyShape){mr, nv}, best_loads = loads;
+    }
+  return best;
+}
+
 /* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
  * while every row tile of A passes over it. */
 static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                      const char *i1, int nv) {
-  int MR = em_tile_rows(e), Mt = M / MR * MR;
+                      const char *i1, int nv, int MR) {
+  int Mt = M / MR * MR;
   if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
     axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv);
@@ -210,16 +234,17 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   const char *c = em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
-  int VL = em_vlanes(e), NV = em_tile_vecs(e), NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+  AxpyShape t = axpy_shape(e, M, N);
+  int VL = em_vlanes(e), NV = t.nv, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
     int omp = e->o->openmp && (double)M * N * K >= OMP_MIN_MACS;
     const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, n, c, a, b, M, N, K, i1, NV);
+    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr); /* fewer vectors */
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
     e->ind++;

@@ -10,7 +10,9 @@
  *   generic  32 bytes (8)        any        4 x 2    (the committed generated/ files)
  *   avx2     32 bytes (8)        16 ymm     6 x 2    12 accumulators
  *   avx512   64 bytes (16)       32 zmm     4 x 4    16 accumulators
- *   neon     16 bytes (4)        32 q       6 x 4    24 accumulators */
+ *   neon     16 bytes (4)        32 q       6 x 4    24 accumulators
+ * The tiles above are generic's, and the others' starting point: on avx2, avx512 and neon the
+ * matrix emitter (emit_matmul.c) fits each product's tile to its shape within the registers. */
 #include "emit.h"
 
 #include <string.h>
