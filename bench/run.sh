@@ -142,7 +142,7 @@ measure() {
   local line
   line=$("$@" | grep '^RESULT') || die "failed: $*"
   set -- $line
-  RATE=$3 LOSS=$7
+  RATE=$3 BEST=$5 LOSS=$7
 }
 
 # ---- the machine's FP32 peak: FMA throughput of one core, 512- and 256-bit vectors ----------
@@ -197,11 +197,11 @@ for entry in "${MODELS[@]}"; do
   DLCTABLE+=("| $name | $batch | $(awk -v f="$ftrain" 'BEGIN { printf "%.3g", f / 1e6 }') | $(fmt "$dlc_train") | $(gflops "$dlc_train" "$ftrain") | $(pct "$dlc_train" "$ftrain") | $(fmt "$dlc_fwd") | $(gflops "$dlc_fwd" "$ffwd") | $(pct "$dlc_fwd" "$ffwd") | $build_s |")
   if [ "$NPROC" -gt 1 ] && threaded "$name"; then
     gen_and_build "${name}" "$lua" native "$OUT/drv_${name}_omp" -fopenmp
-    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE
-    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE
-    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s, forward $(fmt "$omp_fwd")/s"
-    echo "$name dlc $NPROC train $omp_train forward $omp_fwd" >> "$RESULTS"
-    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") | $(ratio "$omp_train" "$dlc_train") | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") | $(ratio "$omp_fwd" "$dlc_fwd") |")
+    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE omp_train_best=$BEST
+    measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE omp_fwd_best=$BEST
+    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best"))"
+    echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best" >> "$RESULTS"
+    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) |")
   fi
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r label libdir threads <<< "$cfg"
@@ -224,7 +224,8 @@ echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${DLCTABLE[@]}"
 if [ ${#THRTABLE[@]} -gt 0 ]; then
   echo
-  echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second."
+  echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second,"
+  echo "median of the repeats (best repeat in parentheses: on a shared VM the threaded runs vary most)."
   echo
   echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | forward/s 1 thr | forward/s $NPROC thr | speed-up |"
   echo "|---|---:|---:|---:|---:|---:|---:|"

@@ -294,7 +294,7 @@ static void write_kernels(Em *e) {
                 ir_esc(k->users, RT_ESC_C_COMMENT), k->nusers + 1);
       fputs(" */\n", e->kf);
     }
-    fprintf(e->kf, "%sstatic void %s(%s) {\n%s}\n\n", k->shared ? "DLC_SHARED_KERNEL " : "", k->name,
+    fprintf(e->kf, "%sstatic void %s(%s) {\n%s}\n\n", k->shared ? "DLC_SHARED_KERNEL " : "DLC_KERNEL ", k->name,
             k->shared ? k->gparams : k->params,
             k->shared ? k->gbody : k->body);
   }

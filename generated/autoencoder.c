@@ -431,7 +431,7 @@ static inline void autoencoder_axpy_ta_4x16_k64_4(float *restrict c, const float
 }
 
 /* %9 = matmul %8, %0^T : f32[64,128]                   # examples/autoencoder.lua:10 */
-static void autoencoder_matmul_9(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
+DLC_KERNEL static void autoencoder_matmul_9(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
       autoencoder_dot_4x4_k784(net_0_matmul + (i0) * 128 + i1, x + (i0) * 784, p_net_0_weight + (i1) * 784);
@@ -452,7 +452,7 @@ DLC_SHARED_KERNEL static void autoencoder_relu_11(float *restrict out0, const fl
 }
 
 /* %12 = matmul %11, %2^T : f32[64,32]                  # examples/autoencoder.lua:11 */
-static void autoencoder_matmul_12(float *restrict net_2_matmul, const float *restrict net_1_relu, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void autoencoder_matmul_12(float *restrict net_2_matmul, const float *restrict net_1_relu, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 32; i1 += 4) {
       autoencoder_dot_4x4_k128(net_2_matmul + (i0) * 32 + i1, net_1_relu + (i0) * 128, p_net_2_weight + (i1) * 128);
@@ -463,7 +463,7 @@ static void autoencoder_matmul_12(float *restrict net_2_matmul, const float *res
 /* %14 = relu %13 : f32[64,32]                          # examples/autoencoder.lua:11
  *   with %13 = add %12, %3 : f32[64,32]                       # examples/autoencoder.lua:11
  */
-static void autoencoder_relu_14(float *restrict net_3_relu, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+DLC_KERNEL static void autoencoder_relu_14(float *restrict net_3_relu, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       net_3_relu[32*i0 + i1] = dlc_reluf((net_2_matmul[32*i0 + i1] + p_net_2_bias[i1]));
@@ -472,7 +472,7 @@ static void autoencoder_relu_14(float *restrict net_3_relu, const float *restric
 }
 
 /* %15 = matmul %14, %4^T : f32[64,128]                 # examples/autoencoder.lua:12 */
-static void autoencoder_matmul_15(float *restrict net_4_matmul, const float *restrict net_3_relu, const float *restrict p_net_4_weight) {
+DLC_KERNEL static void autoencoder_matmul_15(float *restrict net_4_matmul, const float *restrict net_3_relu, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
       autoencoder_dot_4x4_k32(net_4_matmul + (i0) * 128 + i1, net_3_relu + (i0) * 32, p_net_4_weight + (i1) * 32);
@@ -481,7 +481,7 @@ static void autoencoder_matmul_15(float *restrict net_4_matmul, const float *res
 }
 
 /* %18 = matmul %17, %6^T : f32[64,784]                 # examples/autoencoder.lua:13 */
-static void autoencoder_matmul_18(float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
+DLC_KERNEL static void autoencoder_matmul_18(float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 784; i1 += 4) {
       autoencoder_dot_4x4_k128_2(net_6_matmul + (i0) * 784 + i1, net_5_relu + (i0) * 128, p_net_6_weight + (i1) * 128);
@@ -503,7 +503,7 @@ DLC_SHARED_KERNEL static void autoencoder_assign_32(float *restrict out0, const 
 }
 
 /* %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15 */
-static void autoencoder_sub_21(float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
+DLC_KERNEL static void autoencoder_sub_21(float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
   for (int i0 = 0; i0 < 50176; i0++) {
     mseloss0_sub[i0] = (net_7_sigmoid[i0] - x[i0]);
   }
@@ -512,7 +512,7 @@ static void autoencoder_sub_21(float *restrict mseloss0_sub, const float *restri
 /* %24 = sum_to %23 : f32[]                             # examples/autoencoder.lua:15
  *   with %23 = pow %21, %22 : f32[64,784]                     # examples/autoencoder.lua:15
  */
-static void autoencoder_sum_to_24(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
+DLC_KERNEL static void autoencoder_sum_to_24(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
   mseloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -525,7 +525,7 @@ static void autoencoder_sum_to_24(float *restrict mseloss0_sum_to, const float *
 }
 
 /* %26 = div %24, %25 : f32[]                           # examples/autoencoder.lua:15 */
-static void autoencoder_div_26(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
+DLC_KERNEL static void autoencoder_div_26(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
   mseloss0_div[0] = (mseloss0_sum_to[0] / 50176.0f);
 }
 
@@ -535,14 +535,14 @@ static void autoencoder_div_26(float *restrict mseloss0_div, const float *restri
  *   with %40 = mul %20, %39 : f32[64,784]                     # examples/autoencoder.lua:13 backward
  *   with %39 = sub %35, %20 : f32[64,784]                     # examples/autoencoder.lua:13 backward
  */
-static void autoencoder_mul_41(float *restrict net_7_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_7_sigmoid) {
+DLC_KERNEL static void autoencoder_mul_41(float *restrict net_7_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_7_sigmoid) {
   for (int i0 = 0; i0 < 50176; i0++) {
     net_7_mul_bw[i0] = ((1.99298469e-05f * (2.0f * mseloss0_sub[i0])) * (net_7_sigmoid[i0] * (1.0f - net_7_sigmoid[i0])));
   }
 }
 
 /* %42 = sum_to %41 : f32[784]                          # examples/autoencoder.lua:13 backward */
-static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const float *restrict net_7_mul_bw) {
+DLC_KERNEL static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const float *restrict net_7_mul_bw) {
   for (int i0 = 0; i0 < 784; i0++) {
     g_net_6_bias[i0] = 0.0f;
   }
@@ -554,7 +554,7 @@ static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const float *res
 }
 
 /* %43 = matmul %41, %6 : f32[64,128]                   # examples/autoencoder.lua:13 backward */
-static void autoencoder_matmul_43(float *restrict net_6_matmul_bw, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
+DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_6_matmul_bw, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       autoencoder_axpy_4x16_k784(net_6_matmul_bw + (i0) * 128 + i1, net_7_mul_bw + (i0) * 784, p_net_6_weight + i1);
@@ -563,7 +563,7 @@ static void autoencoder_matmul_43(float *restrict net_6_matmul_bw, const float *
 }
 
 /* %44 = matmul %41^T, %17 : f32[784,128]               # examples/autoencoder.lua:13 backward */
-static void autoencoder_matmul_44(float *restrict g_net_6_weight, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
+DLC_KERNEL static void autoencoder_matmul_44(float *restrict g_net_6_weight, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 784; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64(g_net_6_weight + (i0) * 128 + i1, net_7_mul_bw + i0, net_5_relu + i1);
@@ -596,7 +596,7 @@ DLC_SHARED_KERNEL static void autoencoder_sum_to_47(float *restrict out0, const 
 }
 
 /* %48 = matmul %46, %4 : f32[64,32]                    # examples/autoencoder.lua:12 backward */
-static void autoencoder_matmul_48(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
+DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       autoencoder_axpy_4x16_k128(net_4_matmul_bw + (i0) * 32 + i1, net_5_mul_bw + (i0) * 128, p_net_4_weight + i1);
@@ -605,7 +605,7 @@ static void autoencoder_matmul_48(float *restrict net_4_matmul_bw, const float *
 }
 
 /* %49 = matmul %46^T, %14 : f32[128,32]                # examples/autoencoder.lua:12 backward */
-static void autoencoder_matmul_49(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
+DLC_KERNEL static void autoencoder_matmul_49(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 32 + i1, net_5_mul_bw + i0, net_3_relu + i1);
@@ -616,14 +616,14 @@ static void autoencoder_matmul_49(float *restrict g_net_4_weight, const float *r
 /* %51 = mul %48, %50 : f32[64,32]                      # examples/autoencoder.lua:11 backward
  *   with %50 = step %14 : f32[64,32]                          # examples/autoencoder.lua:11 backward
  */
-static void autoencoder_mul_51(float *restrict net_3_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_relu) {
+DLC_KERNEL static void autoencoder_mul_51(float *restrict net_3_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_relu) {
   for (int i0 = 0; i0 < 2048; i0++) {
     net_3_mul_bw[i0] = (net_4_matmul_bw[i0] * dlc_stepf(net_3_relu[i0]));
   }
 }
 
 /* %52 = sum_to %51 : f32[32]                           # examples/autoencoder.lua:11 backward */
-static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
@@ -635,7 +635,7 @@ static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const float *res
 }
 
 /* %53 = matmul %51, %2 : f32[64,128]                   # examples/autoencoder.lua:11 backward */
-static void autoencoder_matmul_53(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void autoencoder_matmul_53(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       autoencoder_axpy_4x16_k32(net_2_matmul_bw + (i0) * 128 + i1, net_3_mul_bw + (i0) * 32, p_net_2_weight + i1);
@@ -644,7 +644,7 @@ static void autoencoder_matmul_53(float *restrict net_2_matmul_bw, const float *
 }
 
 /* %54 = matmul %51^T, %11 : f32[32,128]                # examples/autoencoder.lua:11 backward */
-static void autoencoder_matmul_54(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
+DLC_KERNEL static void autoencoder_matmul_54(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_3(g_net_2_weight + (i0) * 128 + i1, net_3_mul_bw + i0, net_1_relu + i1);
@@ -653,7 +653,7 @@ static void autoencoder_matmul_54(float *restrict g_net_2_weight, const float *r
 }
 
 /* %58 = matmul %56^T, %8 : f32[128,784]                # examples/autoencoder.lua:10 backward */
-static void autoencoder_matmul_58(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
+DLC_KERNEL static void autoencoder_matmul_58(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_4(g_net_0_weight + (i0) * 784 + i1, net_1_mul_bw + i0, x + i1);
@@ -662,7 +662,7 @@ static void autoencoder_matmul_58(float *restrict g_net_0_weight, const float *r
 }
 
 /* %80 = add %79, %35 : f32[]                           # examples/autoencoder.lua:16 backward */
-static void autoencoder_add_80(float *restrict s_step) {
+DLC_KERNEL static void autoencoder_add_80(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -674,7 +674,7 @@ static void autoencoder_add_80(float *restrict s_step) {
  *   with %105 = mul %103, %104 : f32[128,784]                 # examples/autoencoder.lua:16 backward
  *   with %104 = mul %59, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_add_101(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void autoencoder_add_101(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 100352; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
@@ -684,7 +684,7 @@ static void autoencoder_add_101(float *restrict s_net_0_weight_exp_avg, float *r
 /* %84 = tanh %83 : f32[]                               # examples/autoencoder.lua:16 backward
  *   with %83 = mul %80, %82 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict s_step) {
+DLC_KERNEL static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict s_step) {
   t84_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
 }
 
@@ -693,14 +693,14 @@ static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict 
  *   with %85 = mul %22, %84 : f32[]                           # examples/autoencoder.lua:16 backward
  *   with %86 = add %35, %84 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_div_94(float *restrict t94_div, const float *restrict t84_tanh) {
+DLC_KERNEL static void autoencoder_div_94(float *restrict t94_div, const float *restrict t84_tanh) {
   t94_div[0] = (AUTOENCODER_LR / ((2.0f * t84_tanh[0]) / (1.0f + t84_tanh[0])));
 }
 
 /* %90 = tanh %89 : f32[]                               # examples/autoencoder.lua:16 backward
  *   with %89 = mul %80, %88 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
+DLC_KERNEL static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
   t90_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
 }
 
@@ -709,7 +709,7 @@ static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict 
  *   with %91 = mul %22, %90 : f32[]                           # examples/autoencoder.lua:16 backward
  *   with %92 = add %35, %90 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict t90_tanh) {
+DLC_KERNEL static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict t90_tanh) {
   t95_sqrt[0] = sqrtf(((2.0f * t90_tanh[0]) / (1.0f + t90_tanh[0])));
 }
 
@@ -721,7 +721,7 @@ static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict 
  *   with %110 = div %109, %95 : f32[128,784]                  # examples/autoencoder.lua:16 backward
  *   with %109 = sqrt %106 : f32[128,784]                      # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_assign_115(float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_assign_115(float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 100352; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (t94_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
   }
@@ -790,7 +790,7 @@ DLC_SHARED_KERNEL static void autoencoder_add_138(float *restrict out0, float *r
  *   with %164 = div %163, %95 : f32[32]                       # examples/autoencoder.lua:16 backward
  *   with %163 = sqrt %160 : f32[32]                           # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
@@ -813,7 +813,7 @@ static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, float *res
  *   with %218 = div %217, %95 : f32[784,128]                  # examples/autoencoder.lua:16 backward
  *   with %217 = sqrt %214 : f32[784,128]                      # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_add_210(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_210(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 100352; i0++) {
     s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
     s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
@@ -836,7 +836,7 @@ static void autoencoder_add_210(float *restrict s_net_6_weight_exp_avg, float *r
  *   with %236 = div %235, %95 : f32[784]                      # examples/autoencoder.lua:16 backward
  *   with %235 = sqrt %232 : f32[784]                          # examples/autoencoder.lua:16 backward
  */
-static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, float *restrict s_net_6_bias_exp_avg_sq, float *restrict p_net_6_bias, const float *restrict g_net_6_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, float *restrict s_net_6_bias_exp_avg_sq, float *restrict p_net_6_bias, const float *restrict g_net_6_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
   for (int i0 = 0; i0 < 784; i0++) {
     s_net_6_bias_exp_avg[i0] = ((s_net_6_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_bias[i0]));
     s_net_6_bias_exp_avg_sq[i0] = ((s_net_6_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_bias[i0] * g_net_6_bias[i0])));
@@ -848,7 +848,7 @@ static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, float *res
  *   with %23 = pow %21, %22 : f32[64,784]                     # examples/autoencoder.lua:15
  *   with %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15
  */
-static void autoencoder_sum_to_27(float *restrict t27_sum_to, const float *restrict out, const float *restrict x) {
+DLC_KERNEL static void autoencoder_sum_to_27(float *restrict t27_sum_to, const float *restrict out, const float *restrict x) {
   for (int i0 = 0; i0 < 64; i0++) {
     t27_sum_to[i0] = 0.0f;
   }
@@ -867,7 +867,7 @@ static void autoencoder_sum_to_27(float *restrict t27_sum_to, const float *restr
 /* %34 = assign %33, %30 : f32[64]                      # examples/autoencoder.lua:17
  *   with %30 = div %28, %29 : f32[64]                         # examples/autoencoder.lua:15
  */
-static void autoencoder_assign_34(float *restrict sample_loss, const float *restrict t27_sum_to) {
+DLC_KERNEL static void autoencoder_assign_34(float *restrict sample_loss, const float *restrict t27_sum_to) {
   for (int i0 = 0; i0 < 64; i0++) {
     sample_loss[i0] = (t27_sum_to[i0] / 784.0f);
   }

@@ -40,7 +40,7 @@ static inline void binary_dot_4x1_k16(float *restrict c, const float *restrict a
 }
 
 /* %5 = transpose %0 : f32[2,16]                        # examples/binary.lua:9 */
-static void binary_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
+DLC_KERNEL static void binary_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       net_0_transpose[16*i0 + i1] = p_net_0_weight[i0 + 2*i1];
@@ -49,7 +49,7 @@ static void binary_transpose_5(float *restrict net_0_transpose, const float *res
 }
 
 /* %6 = matmul %4, %5 : f32[32,16]                      # examples/binary.lua:9 */
-static void binary_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
+DLC_KERNEL static void binary_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
   for (int i0 = 0; i0 < 512; i0++) {
     net_0_matmul[i0] = 0.0f;
   }
@@ -65,7 +65,7 @@ static void binary_matmul_6(float *restrict net_0_matmul, const float *restrict 
 /* %8 = tanh %7 : f32[32,16]                            # examples/binary.lua:9
  *   with %7 = add %6, %1 : f32[32,16]                         # examples/binary.lua:9
  */
-static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+DLC_KERNEL static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       net_1_tanh[16*i0 + i1] = tanhf((net_0_matmul[16*i0 + i1] + p_net_0_bias[i1]));
@@ -74,7 +74,7 @@ static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_
 }
 
 /* %9 = matmul %8, %2^T : f32[32,1]                     # examples/binary.lua:10 */
-static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void binary_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     binary_dot_4x1_k16(net_2_matmul + (i0) * 1 + 0, net_1_tanh + (i0) * 16, p_net_2_weight + (0) * 16);
   }
@@ -126,7 +126,7 @@ DLC_SHARED_KERNEL static void binary_sub_18(float *restrict out0, const float *r
  *   with %23 = mul %18, %22 : f32[32,1]                       # examples/binary.lua:12
  *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  */
-static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2) {
+DLC_KERNEL static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2) {
   bceloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -139,14 +139,14 @@ static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restr
 }
 
 /* %28 = div %26, %27 : f32[]                           # examples/binary.lua:12 */
-static void binary_div_28(float *restrict bceloss0_div, const float *restrict bceloss0_sum_to) {
+DLC_KERNEL static void binary_div_28(float *restrict bceloss0_div, const float *restrict bceloss0_sum_to) {
   bceloss0_div[0] = (bceloss0_sum_to[0] / 32.0f);
 }
 
 /* %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
  *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
  */
-static void binary_neg_36(float *restrict bceloss0_neg_bw) {
+DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     bceloss0_neg_bw[i0] = (-0.03125f);
   }
@@ -169,14 +169,14 @@ static void binary_neg_36(float *restrict bceloss0_neg_bw) {
  *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
  *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
  */
-static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
+DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_3_mul_bw[i0] = (((-((((bceloss0_neg_bw[i0] * bceloss0_sub[i0]) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef(bceloss0_sub_2[i0], 1.40129846e-45f, INFINITY))) + ((((bceloss0_neg_bw[i0] * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * bceloss0_sub_2[i0]));
   }
 }
 
 /* %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward */
-static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -189,7 +189,7 @@ static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict
 }
 
 /* %54 = matmul %52, %2 : f32[32,16]                    # examples/binary.lua:10 backward */
-static void binary_matmul_54(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void binary_matmul_54(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i2 = 0; i2 < 16; i2++) {
       net_2_matmul_bw[16*i0 + i2] = net_3_mul_bw[i0] * p_net_2_weight[i2];
@@ -198,7 +198,7 @@ static void binary_matmul_54(float *restrict net_2_matmul_bw, const float *restr
 }
 
 /* %55 = matmul %52^T, %8 : f32[1,16]                   # examples/binary.lua:10 backward */
-static void binary_matmul_55(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void binary_matmul_55(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
@@ -213,14 +213,14 @@ static void binary_matmul_55(float *restrict g_net_2_weight, const float *restri
  *   with %57 = sub %17, %56 : f32[32,16]                      # examples/binary.lua:9 backward
  *   with %56 = mul %8, %8 : f32[32,16]                        # examples/binary.lua:9 backward
  */
-static void binary_mul_58(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void binary_mul_58(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 512; i0++) {
     net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %59 = sum_to %58 : f32[16]                           # examples/binary.lua:9 backward */
-static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
+DLC_KERNEL static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
@@ -232,7 +232,7 @@ static void binary_sum_to_59(float *restrict g_net_0_bias, const float *restrict
 }
 
 /* %60 = matmul %58^T, %4 : f32[16,2]                   # examples/binary.lua:9 backward */
-static void binary_matmul_60(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
+DLC_KERNEL static void binary_matmul_60(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
@@ -246,7 +246,7 @@ static void binary_matmul_60(float *restrict g_net_0_weight, const float *restri
 }
 
 /* %74 = add %73, %17 : f32[]                           # examples/binary.lua:13 backward */
-static void binary_add_74(float *restrict s_step) {
+DLC_KERNEL static void binary_add_74(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -258,7 +258,7 @@ static void binary_add_74(float *restrict s_step) {
  *   with %100 = mul %98, %99 : f32[16,2]                      # examples/binary.lua:13 backward
  *   with %99 = mul %61, %61 : f32[16,2]                       # examples/binary.lua:13 backward
  */
-static void binary_add_96(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void binary_add_96(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
@@ -268,7 +268,7 @@ static void binary_add_96(float *restrict s_net_0_weight_exp_avg, float *restric
 /* %78 = tanh %77 : f32[]                               # examples/binary.lua:13 backward
  *   with %77 = mul %74, %76 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_tanh_78(float *restrict t78_tanh, const float *restrict s_step) {
+DLC_KERNEL static void binary_tanh_78(float *restrict t78_tanh, const float *restrict s_step) {
   t78_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
 }
 
@@ -277,14 +277,14 @@ static void binary_tanh_78(float *restrict t78_tanh, const float *restrict s_ste
  *   with %80 = mul %79, %78 : f32[]                           # examples/binary.lua:13 backward
  *   with %81 = add %17, %78 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_div_89(float *restrict t89_div, const float *restrict t78_tanh) {
+DLC_KERNEL static void binary_div_89(float *restrict t89_div, const float *restrict t78_tanh) {
   t89_div[0] = (BINARY_LR / ((2.0f * t78_tanh[0]) / (1.0f + t78_tanh[0])));
 }
 
 /* %85 = tanh %84 : f32[]                               # examples/binary.lua:13 backward
  *   with %84 = mul %74, %83 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
+DLC_KERNEL static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
   t85_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
 }
 
@@ -293,7 +293,7 @@ static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_ste
  *   with %86 = mul %79, %85 : f32[]                           # examples/binary.lua:13 backward
  *   with %87 = add %17, %85 : f32[]                           # examples/binary.lua:13 backward
  */
-static void binary_sqrt_90(float *restrict t90_sqrt, const float *restrict t85_tanh) {
+DLC_KERNEL static void binary_sqrt_90(float *restrict t90_sqrt, const float *restrict t85_tanh) {
   t90_sqrt[0] = sqrtf(((2.0f * t85_tanh[0]) / (1.0f + t85_tanh[0])));
 }
 
@@ -305,7 +305,7 @@ static void binary_sqrt_90(float *restrict t90_sqrt, const float *restrict t85_t
  *   with %105 = div %104, %90 : f32[16,2]                     # examples/binary.lua:13 backward
  *   with %104 = sqrt %101 : f32[16,2]                         # examples/binary.lua:13 backward
  */
-static void binary_assign_110(float *restrict p_net_0_weight, const float *restrict t89_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t90_sqrt) {
+DLC_KERNEL static void binary_assign_110(float *restrict p_net_0_weight, const float *restrict t89_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t90_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (t89_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t90_sqrt[0]) + BINARY_EPS))));
   }
@@ -339,7 +339,7 @@ DLC_SHARED_KERNEL static void binary_add_115(float *restrict out0, float *restri
  *   with %149 = mul %147, %71 : f32[1]                        # examples/binary.lua:13 backward
  *   with %150 = mul %94, %67 : f32[1]                         # examples/binary.lua:13 backward
  */
-static void binary_add_151(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
+DLC_KERNEL static void binary_add_151(float *restrict s_net_2_bias_exp_avg, const float *restrict g_net_2_bias) {
   s_net_2_bias_exp_avg[0] = ((s_net_2_bias_exp_avg[0] * BINARY_BETA1) + (BINARY_ONE_MINUS_BETA1 * g_net_2_bias[0]));
 }
 
@@ -348,7 +348,7 @@ static void binary_add_151(float *restrict s_net_2_bias_exp_avg, const float *re
  *   with %154 = mul %98, %153 : f32[1]                        # examples/binary.lua:13 backward
  *   with %153 = mul %67, %67 : f32[1]                         # examples/binary.lua:13 backward
  */
-static void binary_add_155(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
+DLC_KERNEL static void binary_add_155(float *restrict s_net_2_bias_exp_avg_sq, const float *restrict g_net_2_bias) {
   s_net_2_bias_exp_avg_sq[0] = ((s_net_2_bias_exp_avg_sq[0] * BINARY_BETA2) + (BINARY_ONE_MINUS_BETA2 * (g_net_2_bias[0] * g_net_2_bias[0])));
 }
 
@@ -360,7 +360,7 @@ static void binary_add_155(float *restrict s_net_2_bias_exp_avg_sq, const float 
  *   with %159 = div %158, %90 : f32[1]                        # examples/binary.lua:13 backward
  *   with %158 = sqrt %155 : f32[1]                            # examples/binary.lua:13 backward
  */
-static void binary_assign_164(float *restrict p_net_2_bias, const float *restrict t89_div, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t90_sqrt) {
+DLC_KERNEL static void binary_assign_164(float *restrict p_net_2_bias, const float *restrict t89_div, const float *restrict s_net_2_bias_exp_avg, const float *restrict s_net_2_bias_exp_avg_sq, const float *restrict t90_sqrt) {
   p_net_2_bias[0] = (p_net_2_bias[0] - (t89_div[0] * (s_net_2_bias_exp_avg[0] / ((sqrtf(s_net_2_bias_exp_avg_sq[0]) / t90_sqrt[0]) + BINARY_EPS))));
 }
 
@@ -377,14 +377,14 @@ static void binary_assign_164(float *restrict p_net_2_bias, const float *restric
  *   with %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
  *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-static void binary_neg_25(float *restrict bceloss0_neg, const float *restrict target, const float *restrict out) {
+DLC_KERNEL static void binary_neg_25(float *restrict bceloss0_neg, const float *restrict target, const float *restrict out) {
   for (int i0 = 0; i0 < 32; i0++) {
     bceloss0_neg[i0] = (-((target[i0] * dlc_clampf(logf(dlc_clampf(out[i0], 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY)) + ((1.0f - target[i0]) * dlc_clampf(logf(dlc_clampf((1.0f - out[i0]), 1.40129846e-45f, INFINITY)), (-100.0f), INFINITY))));
   }
 }
 
 /* %33 = assign %32, %29 : f32[32]                      # examples/binary.lua:14 */
-static void binary_assign_33(float *restrict sample_loss, const float *restrict bceloss0_neg) {
+DLC_KERNEL static void binary_assign_33(float *restrict sample_loss, const float *restrict bceloss0_neg) {
   for (int i0 = 0; i0 < 32; i0++) {
     sample_loss[i0] = bceloss0_neg[i0];
   }

@@ -672,7 +672,7 @@ static inline void fashion_cnn_dot_4x1_k5912_acc(float *restrict c, const float 
 }
 
 /* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 3; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
@@ -699,7 +699,7 @@ static void fashion_cnn_window_17(float *restrict net_0_window, const float *res
 }
 
 /* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+DLC_KERNEL static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       fashion_cnn_axpy_4x16_k9(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
@@ -712,7 +712,7 @@ static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *res
  *   with %128 = sqrt %127 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   with %127 = add %126, %47 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
+DLC_KERNEL static void fashion_cnn_mul_130(float *restrict net_1_mul, const float *restrict p_net_1_running_var, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_mul[i0] = ((1.0f / sqrtf((p_net_1_running_var[i0] + 1e-05f))) * p_net_1_weight[i0]);
   }
@@ -734,7 +734,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_sub_132(float *restrict out0, const fl
  *   with %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
+DLC_KERNEL static void fashion_cnn_relu_135(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -826,7 +826,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_matmul_142(float *restrict out0, const
  *   with %149 = sqrt %148 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  *   with %148 = add %147, %47 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
+DLC_KERNEL static void fashion_cnn_mul_151(float *restrict net_5_mul, const float *restrict p_net_5_running_var, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_mul[i0] = ((1.0f / sqrtf((p_net_5_running_var[i0] + 1e-05f))) * p_net_5_weight[i0]);
   }
@@ -848,7 +848,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_sub_153(float *restrict out0, const fl
  *   with %145 = add %144, %70 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10
  *   with %144 = permute %143 {dims=2,1,3,4} : f32[32,64,14,14] # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
+DLC_KERNEL static void fashion_cnn_relu_156(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -951,7 +951,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_173(float *restrict out0, const
 /* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+DLC_KERNEL static void fashion_cnn_add_24(float *restrict net_0_add, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -983,14 +983,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_sum_to_25(float *restrict out0, const 
 }
 
 /* %27 = div %25, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_27(float *restrict net_1_div, const float *restrict net_1_sum_to) {
+DLC_KERNEL static void fashion_cnn_div_27(float *restrict net_1_div, const float *restrict net_1_sum_to) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div[i0] = (net_1_sum_to[i0] / 25088.0f);
   }
 }
 
 /* %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restrict net_0_add, const float *restrict net_1_div) {
+DLC_KERNEL static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restrict net_0_add, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1003,7 +1003,7 @@ static void fashion_cnn_sub_28(float *restrict net_1_sub_2, const float *restric
 /* %31 = sum_to %30 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   with %30 = pow %28, %29 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_2[i0] = 0.0f;
   }
@@ -1022,7 +1022,7 @@ static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, const float *r
 }
 
 /* %41 = div %31, %40 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
+DLC_KERNEL static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_2[i0] = (net_1_sum_to_2[i0] / 25087.0f);
   }
@@ -1032,14 +1032,14 @@ static void fashion_cnn_div_41(float *restrict net_1_div_2, const float *restric
  *   with %48 = add %32, %47 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  *   with %32 = div %31, %26 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_sqrt_49(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
+DLC_KERNEL static void fashion_cnn_sqrt_49(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sqrt[i0] = sqrtf(((net_1_sum_to_2[i0] / 25088.0f) + 1e-05f));
   }
 }
 
 /* %51 = div %50, %49 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 */
-static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+DLC_KERNEL static void fashion_cnn_div_51(float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_3[i0] = (1.0f / net_1_sqrt[i0]);
   }
@@ -1058,7 +1058,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_53(float *restrict out0, const flo
  *   with %58 = add %57, %56 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %57 = mul %24, %53 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
-static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
+DLC_KERNEL static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1071,7 +1071,7 @@ static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restr
 /* %71 = add %69, %70 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  *   with %69 = permute %68 {dims=2,1,3,4} : f32[32,64,14,14]  # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
+DLC_KERNEL static void fashion_cnn_add_71(float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1104,14 +1104,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_sum_to_72(float *restrict out0, const 
 }
 
 /* %74 = div %72, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_74(float *restrict net_5_div, const float *restrict net_5_sum_to) {
+DLC_KERNEL static void fashion_cnn_div_74(float *restrict net_5_div, const float *restrict net_5_sum_to) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_div[i0] = (net_5_sum_to[i0] / 6272.0f);
   }
 }
 
 /* %75 = sub %71, %74 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restrict net_4_add, const float *restrict net_5_div) {
+DLC_KERNEL static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restrict net_4_add, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1124,7 +1124,7 @@ static void fashion_cnn_sub_75(float *restrict net_5_sub_2, const float *restric
 /* %77 = sum_to %76 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  *   with %76 = pow %75, %29 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *restrict net_5_sub_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *restrict net_5_sub_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_2[i0] = 0.0f;
   }
@@ -1144,7 +1144,7 @@ static void fashion_cnn_sum_to_77(float *restrict net_5_sum_to_2, const float *r
 }
 
 /* %85 = div %77, %84 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restrict net_5_sum_to_2) {
+DLC_KERNEL static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restrict net_5_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_div_2[i0] = (net_5_sum_to_2[i0] / 6271.0f);
   }
@@ -1154,14 +1154,14 @@ static void fashion_cnn_div_85(float *restrict net_5_div_2, const float *restric
  *   with %91 = add %78, %47 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  *   with %78 = div %77, %73 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_sqrt_92(float *restrict net_5_sqrt, const float *restrict net_5_sum_to_2) {
+DLC_KERNEL static void fashion_cnn_sqrt_92(float *restrict net_5_sqrt, const float *restrict net_5_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sqrt[i0] = sqrtf(((net_5_sum_to_2[i0] / 6272.0f) + 1e-05f));
   }
 }
 
 /* %93 = div %50, %92 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 */
-static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
+DLC_KERNEL static void fashion_cnn_div_93(float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_div_3[i0] = (1.0f / net_5_sqrt[i0]);
   }
@@ -1180,7 +1180,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_95(float *restrict out0, const flo
  *   with %100 = add %99, %98 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10
  *   with %99 = mul %71, %95 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  */
-static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_3) {
+DLC_KERNEL static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1195,7 +1195,7 @@ static void fashion_cnn_relu_101(float *restrict net_6_relu_2, const float *rest
  *   with %108 = sub %106, %107 : f32[32,64,7,7]               # examples/fashion_cnn.lua:11
  *   with %106 = rand {stream=1} : f32[32,64,7,7]              # examples/fashion_cnn.lua:11
  */
-static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_t step) {
+DLC_KERNEL static void fashion_cnn_mul_111(float *restrict net_8_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 100352; i0++) {
     net_8_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 100352, i0) - 0.25f)) * 1.33333333f);
   }
@@ -1215,14 +1215,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_112(float *restrict out0, const fl
  *   with %119 = sub %117, %118 : f32[32,128]                  # examples/fashion_cnn.lua:12
  *   with %117 = rand {stream=2} : f32[32,128]                 # examples/fashion_cnn.lua:12
  */
-static void fashion_cnn_mul_121(float *restrict net_12_mul, uint64_t seed, int64_t step) {
+DLC_KERNEL static void fashion_cnn_mul_121(float *restrict net_12_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 4096; i0++) {
     net_12_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 4096, i0) - 0.5f)) * 2.0f);
   }
 }
 
 /* %122 = mul %116, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 */
-static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
+DLC_KERNEL static void fashion_cnn_mul_122(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
   for (int i0 = 0; i0 < 4096; i0++) {
     net_12_mul_2[i0] = (net_11_relu_2[i0] * net_12_mul[i0]);
   }
@@ -1247,7 +1247,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_xent_167(float *restrict out0, const f
 }
 
 /* %168 = sum_to %167 : f32[]                           # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1260,19 +1260,19 @@ static void fashion_cnn_sum_to_168(float *restrict crossentropyloss0_sum_to, con
 }
 
 /* %170 = div %168, %169 : f32[]                        # examples/fashion_cnn.lua:15 */
-static void fashion_cnn_div_170(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void fashion_cnn_div_170(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
 }
 
 /* %177 = broadcast %176 : f32[32]                      # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_broadcast_177(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void fashion_cnn_broadcast_177(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.03125f;
   }
 }
 
 /* %178 = softmax %124 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward */
-static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
+DLC_KERNEL static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1293,7 +1293,7 @@ static void fashion_cnn_softmax_178(float *restrict crossentropyloss0_softmax_bw
  *   with %180 = sub %178, %179 : f32[32,10]                   # examples/fashion_cnn.lua:15 backward
  *   with %179 = onehot %166 {classes=10} : f32[32,10]         # examples/fashion_cnn.lua:15 backward
  */
-static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1302,7 +1302,7 @@ static void fashion_cnn_mul_182(float *restrict crossentropyloss0_mul_bw, const 
 }
 
 /* %183 = sum_to %182 : f32[10]                         # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_13_bias[i0] = 0.0f;
   }
@@ -1314,7 +1314,7 @@ static void fashion_cnn_sum_to_183(float *restrict g_net_13_bias, const float *r
 }
 
 /* %184 = matmul %182, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
+DLC_KERNEL static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       fashion_cnn_axpy_4x16_k10(net_13_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1);
@@ -1323,7 +1323,7 @@ static void fashion_cnn_matmul_184(float *restrict net_13_matmul_bw, const float
 }
 
 /* %185 = matmul %182^T, %122 : f32[10,128]             # examples/fashion_cnn.lua:13 backward */
-static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
+DLC_KERNEL static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       fashion_cnn_axpy_ta_4x16_k32(g_net_13_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1);
@@ -1338,14 +1338,14 @@ static void fashion_cnn_matmul_185(float *restrict g_net_13_weight, const float 
  *   with %186 = mul %184, %121 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
  *   with %187 = step %116 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
  */
-static void fashion_cnn_mul_188(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
+DLC_KERNEL static void fashion_cnn_mul_188(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     net_11_mul_bw[i0] = ((net_13_matmul_bw[i0] * net_12_mul[i0]) * dlc_stepf(net_11_relu_2[i0]));
   }
 }
 
 /* %189 = sum_to %188 : f32[128]                        # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict net_11_mul_bw) {
+DLC_KERNEL static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *restrict net_11_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_10_bias[i0] = 0.0f;
   }
@@ -1357,7 +1357,7 @@ static void fashion_cnn_sum_to_189(float *restrict g_net_10_bias, const float *r
 }
 
 /* %190 = matmul %188, %12 : f32[32,3136]               # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float *restrict net_11_mul_bw, const float *restrict p_net_10_weight) {
+DLC_KERNEL static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float *restrict net_11_mul_bw, const float *restrict p_net_10_weight) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       fashion_cnn_axpy_4x16_k128(net_10_matmul_bw + (i0) * 3136 + i1, net_11_mul_bw + (i0) * 128, p_net_10_weight + i1);
@@ -1366,7 +1366,7 @@ static void fashion_cnn_matmul_190(float *restrict net_10_matmul_bw, const float
 }
 
 /* %191 = matmul %188^T, %113 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward */
-static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
+DLC_KERNEL static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       fashion_cnn_axpy_ta_4x16_k32_2(g_net_10_weight + (i0) * 3136 + i1, net_11_mul_bw + i0, net_8_mul_2 + i1);
@@ -1375,7 +1375,7 @@ static void fashion_cnn_matmul_191(float *restrict g_net_10_weight, const float 
 }
 
 /* %195 = argmax_mask %103 {dim=1} : f32[4,100352]      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, const float *restrict net_7_window_2) {
+DLC_KERNEL static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, const float *restrict net_7_window_2) {
   for (int i1 = 0; i1 < 100352; i1++) {
     {
       float row_max = net_7_window_2[i1], row_sum = 0.0f;
@@ -1392,7 +1392,7 @@ static void fashion_cnn_argmax_mask_195(float *restrict net_7_argmax_mask_bw, co
 }
 
 /* %196 = mul %195, %194 : f32[4,100352]                # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restrict net_7_argmax_mask_bw, const float *restrict net_8_mul_bw) {
+DLC_KERNEL static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restrict net_7_argmax_mask_bw, const float *restrict net_8_mul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 100352; i1++) {
       net_7_mul_bw[100352*i0 + i1] = (net_7_argmax_mask_bw[100352*i0 + i1] * net_8_mul_bw[i1]);
@@ -1401,7 +1401,7 @@ static void fashion_cnn_mul_196(float *restrict net_7_mul_bw, const float *restr
 }
 
 /* %198 = unwindow %197 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const float *restrict net_7_mul_bw) {
+DLC_KERNEL static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const float *restrict net_7_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
@@ -1422,7 +1422,7 @@ static void fashion_cnn_unwindow_198(float *restrict net_7_unwindow_bw, const fl
 /* %200 = mul %198, %199 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %199 = step %101 : f32[32,64,14,14]                  # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restrict net_7_unwindow_bw, const float *restrict net_6_relu_2) {
+DLC_KERNEL static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restrict net_7_unwindow_bw, const float *restrict net_6_relu_2) {
   for (int i0 = 0; i0 < 401408; i0++) {
     net_6_mul_bw[i0] = (net_7_unwindow_bw[i0] * dlc_stepf(net_6_relu_2[i0]));
   }
@@ -1431,7 +1431,7 @@ static void fashion_cnn_mul_200(float *restrict net_6_mul_bw, const float *restr
 /* %204 = sum_to %203 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
  *   with %203 = mul %200, %71 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
+DLC_KERNEL static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw_2[i0] = 0.0f;
   }
@@ -1451,7 +1451,7 @@ static void fashion_cnn_sum_to_204(float *restrict net_5_sum_to_bw_2, const floa
 }
 
 /* %205 = neg %201 : f32[1,64,1,1]                      # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restrict net_5_sum_to_bw) {
+DLC_KERNEL static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restrict net_5_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_neg_bw[i0] = (-net_5_sum_to_bw[i0]);
   }
@@ -1460,7 +1460,7 @@ static void fashion_cnn_neg_205(float *restrict net_5_neg_bw, const float *restr
 /* %209 = add %204, %208 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
  *   with %208 = mul %205, %74 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restrict net_5_sum_to_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_div) {
+DLC_KERNEL static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restrict net_5_sum_to_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_add_bw[i0] = (net_5_sum_to_bw_2[i0] + (net_5_neg_bw[i0] * net_5_div[i0]));
   }
@@ -1474,7 +1474,7 @@ static void fashion_cnn_add_209(float *restrict net_5_add_bw, const float *restr
  *   with %210 = mul %209, %94 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  *   with %216 = mul %29, %92 : f32[1,64,1,1]                  # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restrict net_5_add_bw, const float *restrict p_net_5_weight, const float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
+DLC_KERNEL static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restrict net_5_add_bw, const float *restrict p_net_5_weight, const float *restrict net_5_div_3, const float *restrict net_5_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_div_bw[i0] = (((-(((net_5_add_bw[i0] * p_net_5_weight[i0]) * net_5_div_3[i0]) / net_5_sqrt[i0])) / (2.0f * net_5_sqrt[i0])) / 6272.0f);
   }
@@ -1484,7 +1484,7 @@ static void fashion_cnn_div_218(float *restrict net_5_div_bw, const float *restr
  *   with %219 = broadcast %218 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %220 = mul %29, %75 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_5_sub_2) {
+DLC_KERNEL static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_5_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1497,7 +1497,7 @@ static void fashion_cnn_mul_221(float *restrict net_5_mul_bw_2, const float *res
 /* %224 = sum_to %223 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
  *   with %223 = neg %221 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw_3[i0] = 0.0f;
   }
@@ -1520,7 +1520,7 @@ static void fashion_cnn_sum_to_224(float *restrict net_5_sum_to_bw_3, const floa
  *   with %225 = add %207, %224 : f32[1,64,1,1]                # examples/fashion_cnn.lua:10 backward
  *   with %207 = mul %205, %95 : f32[1,64,1,1]                 # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_mul_2, const float *restrict net_5_sum_to_bw_3) {
+DLC_KERNEL static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *restrict net_5_neg_bw, const float *restrict net_5_mul_2, const float *restrict net_5_sum_to_bw_3) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_div_bw_2[i0] = (((net_5_neg_bw[i0] * net_5_mul_2[i0]) + net_5_sum_to_bw_3[i0]) / 6272.0f);
   }
@@ -1531,7 +1531,7 @@ static void fashion_cnn_div_226(float *restrict net_5_div_bw_2, const float *res
  *   with %202 = mul %200, %95 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
  *   with %227 = broadcast %226 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  */
-static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
+DLC_KERNEL static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1542,7 +1542,7 @@ static void fashion_cnn_add_228(float *restrict net_5_add_bw_2, const float *res
 }
 
 /* %231 = permute %228 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
+DLC_KERNEL static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1553,7 +1553,7 @@ static void fashion_cnn_permute_231(float *restrict net_4_permute_bw, const floa
 }
 
 /* %233 = matmul %232, %66^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
+DLC_KERNEL static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
   for (int i0 = 0; i0 < 18432; i0++) {
     net_4_matmul_bw[i0] = 0.0f;
   }
@@ -1572,7 +1572,7 @@ static void fashion_cnn_matmul_233(float *restrict net_4_matmul_bw, const float 
 }
 
 /* %234 = matmul %65^T, %232 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
+DLC_KERNEL static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
       fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw_2 + (i0) * 6272 + i1, p_net_4_weight + i0, net_4_permute_bw + i1);
@@ -1581,7 +1581,7 @@ static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const floa
 }
 
 /* %237 = unwindow %235 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw_2) {
+DLC_KERNEL static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_4_unwindow_bw[i0] = 0.0f;
   }
@@ -1606,7 +1606,7 @@ static void fashion_cnn_unwindow_237(float *restrict net_4_unwindow_bw, const fl
 }
 
 /* %239 = argmax_mask %61 {dim=1} : f32[4,200704]       # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
+DLC_KERNEL static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
   for (int i1 = 0; i1 < 200704; i1++) {
     {
       float row_max = net_3_window_2[i1], row_sum = 0.0f;
@@ -1623,7 +1623,7 @@ static void fashion_cnn_argmax_mask_239(float *restrict net_3_argmax_mask_bw, co
 }
 
 /* %240 = mul %239, %238 : f32[4,200704]                # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_unwindow_bw) {
+DLC_KERNEL static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_unwindow_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
       net_3_mul_bw[200704*i0 + i1] = (net_3_argmax_mask_bw[200704*i0 + i1] * net_4_unwindow_bw[i1]);
@@ -1632,7 +1632,7 @@ static void fashion_cnn_mul_240(float *restrict net_3_mul_bw, const float *restr
 }
 
 /* %242 = unwindow %241 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
@@ -1653,7 +1653,7 @@ static void fashion_cnn_unwindow_242(float *restrict net_3_unwindow_bw, const fl
 /* %244 = mul %242, %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %243 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
+DLC_KERNEL static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
   for (int i0 = 0; i0 < 802816; i0++) {
     net_2_mul_bw[i0] = (net_3_unwindow_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
   }
@@ -1662,7 +1662,7 @@ static void fashion_cnn_mul_244(float *restrict net_2_mul_bw, const float *restr
 /* %248 = sum_to %247 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
  *   with %247 = mul %244, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
+DLC_KERNEL static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -1681,7 +1681,7 @@ static void fashion_cnn_sum_to_248(float *restrict net_1_sum_to_bw_2, const floa
 }
 
 /* %249 = neg %245 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restrict net_1_sum_to_bw) {
+DLC_KERNEL static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restrict net_1_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_neg_bw[i0] = (-net_1_sum_to_bw[i0]);
   }
@@ -1690,7 +1690,7 @@ static void fashion_cnn_neg_249(float *restrict net_1_neg_bw, const float *restr
 /* %253 = add %248, %252 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
  *   with %252 = mul %249, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_div) {
+DLC_KERNEL static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_add_bw[i0] = (net_1_sum_to_bw_2[i0] + (net_1_neg_bw[i0] * net_1_div[i0]));
   }
@@ -1704,7 +1704,7 @@ static void fashion_cnn_add_253(float *restrict net_1_add_bw, const float *restr
  *   with %254 = mul %253, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  *   with %260 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+DLC_KERNEL static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 25088.0f);
   }
@@ -1714,7 +1714,7 @@ static void fashion_cnn_div_262(float *restrict net_1_div_bw, const float *restr
  *   with %263 = broadcast %262 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %264 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
+DLC_KERNEL static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1727,7 +1727,7 @@ static void fashion_cnn_mul_265(float *restrict net_1_mul_bw_2, const float *res
 /* %268 = sum_to %267 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
  *   with %267 = neg %265 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
@@ -1749,7 +1749,7 @@ static void fashion_cnn_sum_to_268(float *restrict net_1_sum_to_bw_3, const floa
  *   with %269 = add %251, %268 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
  *   with %251 = mul %249, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
+DLC_KERNEL static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw_2[i0] = (((net_1_neg_bw[i0] * net_1_mul_2[i0]) + net_1_sum_to_bw_3[i0]) / 25088.0f);
   }
@@ -1760,7 +1760,7 @@ static void fashion_cnn_div_270(float *restrict net_1_div_bw_2, const float *res
  *   with %246 = mul %244, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  *   with %271 = broadcast %270 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  */
-static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
+DLC_KERNEL static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1771,7 +1771,7 @@ static void fashion_cnn_add_272(float *restrict net_1_add_bw_2, const float *res
 }
 
 /* %275 = permute %272 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
+DLC_KERNEL static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1782,7 +1782,7 @@ static void fashion_cnn_permute_275(float *restrict net_0_permute_bw, const floa
 }
 
 /* %277 = matmul %276, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void fashion_cnn_matmul_277(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 288; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
@@ -1827,7 +1827,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_83(float *restrict out0, const 
 }
 
 /* %280 = assign %279, %278 : f32[32,1,3,3]             # examples/fashion_cnn.lua:9 backward */
-static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+DLC_KERNEL static void fashion_cnn_assign_280(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 288; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
@@ -1843,7 +1843,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_282(float *restrict out0, const
 }
 
 /* %288 = assign %287, %236 : f32[64,32,3,3]            # examples/fashion_cnn.lua:10 backward */
-static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *restrict net_4_matmul_bw) {
+DLC_KERNEL static void fashion_cnn_assign_288(float *restrict g_net_4_weight, const float *restrict net_4_matmul_bw) {
   for (int i0 = 0; i0 < 18432; i0++) {
     g_net_4_weight[i0] = net_4_matmul_bw[i0];
   }
@@ -1859,7 +1859,7 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_290(float *restrict out0, const
 }
 
 /* %308 = add %307, %50 : f32[]                         # examples/fashion_cnn.lua:16 backward */
-static void fashion_cnn_add_308(float *restrict s_step) {
+DLC_KERNEL static void fashion_cnn_add_308(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -1871,7 +1871,7 @@ static void fashion_cnn_add_308(float *restrict s_step) {
  *   with %333 = mul %331, %332 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
  *   with %332 = mul %279, %279 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_329(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void fashion_cnn_add_329(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 288; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
@@ -1881,7 +1881,7 @@ static void fashion_cnn_add_329(float *restrict s_net_0_weight_exp_avg, float *r
 /* %312 = tanh %311 : f32[]                             # examples/fashion_cnn.lua:16 backward
  *   with %311 = mul %308, %310 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_tanh_312(float *restrict t312_tanh, const float *restrict s_step) {
+DLC_KERNEL static void fashion_cnn_tanh_312(float *restrict t312_tanh, const float *restrict s_step) {
   t312_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
 }
 
@@ -1890,14 +1890,14 @@ static void fashion_cnn_tanh_312(float *restrict t312_tanh, const float *restric
  *   with %313 = mul %29, %312 : f32[]                         # examples/fashion_cnn.lua:16 backward
  *   with %314 = add %50, %312 : f32[]                         # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_div_322(float *restrict t322_div, const float *restrict t312_tanh) {
+DLC_KERNEL static void fashion_cnn_div_322(float *restrict t322_div, const float *restrict t312_tanh) {
   t322_div[0] = (FASHION_CNN_LR / ((2.0f * t312_tanh[0]) / (1.0f + t312_tanh[0])));
 }
 
 /* %318 = tanh %317 : f32[]                             # examples/fashion_cnn.lua:16 backward
  *   with %317 = mul %308, %316 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_tanh_318(float *restrict t318_tanh, const float *restrict s_step) {
+DLC_KERNEL static void fashion_cnn_tanh_318(float *restrict t318_tanh, const float *restrict s_step) {
   t318_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
 }
 
@@ -1906,7 +1906,7 @@ static void fashion_cnn_tanh_318(float *restrict t318_tanh, const float *restric
  *   with %319 = mul %29, %318 : f32[]                         # examples/fashion_cnn.lua:16 backward
  *   with %320 = add %50, %318 : f32[]                         # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_sqrt_323(float *restrict t323_sqrt, const float *restrict t318_tanh) {
+DLC_KERNEL static void fashion_cnn_sqrt_323(float *restrict t323_sqrt, const float *restrict t318_tanh) {
   t323_sqrt[0] = sqrtf(((2.0f * t318_tanh[0]) / (1.0f + t318_tanh[0])));
 }
 
@@ -1918,7 +1918,7 @@ static void fashion_cnn_sqrt_323(float *restrict t323_sqrt, const float *restric
  *   with %338 = div %337, %323 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
  *   with %337 = sqrt %334 : f32[32,1,3,3]                     # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *restrict t322_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *restrict t322_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 288; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (t322_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
@@ -1960,7 +1960,7 @@ static void fashion_cnn_assign_343(float *restrict p_net_0_weight, const float *
  *   with %387 = mul %331, %386 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %386 = mul %285, %285 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_0_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_1_weight, const float *restrict g_net_1_bias) {
+DLC_KERNEL static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_0_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_1_weight, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
     s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
@@ -1981,7 +1981,7 @@ static void fashion_cnn_add_348(float *restrict s_net_0_bias_exp_avg, float *res
  *   with %392 = div %391, %323 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  *   with %391 = sqrt %388 : f32[32]                           # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_397(float *restrict p_net_1_bias, const float *restrict t322_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_397(float *restrict p_net_1_bias, const float *restrict t322_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     p_net_1_bias[i0] = (p_net_1_bias[i0] - (t322_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
@@ -2002,7 +2002,7 @@ static void fashion_cnn_assign_397(float *restrict p_net_1_bias, const float *re
  *   with %410 = div %409, %323 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
  *   with %409 = sqrt %406 : f32[64,32,3,3]                    # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_402(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_402(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
     s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
     s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
@@ -2046,7 +2046,7 @@ static void fashion_cnn_add_402(float *restrict s_net_4_weight_exp_avg, float *r
  *   with %459 = mul %331, %458 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %458 = mul %293, %293 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, float *restrict s_net_5_weight_exp_avg, float *restrict s_net_5_weight_exp_avg_sq, float *restrict p_net_5_weight, float *restrict s_net_5_bias_exp_avg, float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_4_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_5_weight, const float *restrict g_net_5_bias) {
+DLC_KERNEL static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, float *restrict s_net_5_weight_exp_avg, float *restrict s_net_5_weight_exp_avg_sq, float *restrict p_net_5_weight, float *restrict s_net_5_bias_exp_avg, float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_4_bias, const float *restrict t322_div, const float *restrict t323_sqrt, const float *restrict g_net_5_weight, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
     s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
@@ -2067,7 +2067,7 @@ static void fashion_cnn_add_420(float *restrict s_net_4_bias_exp_avg, float *res
  *   with %464 = div %463, %323 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  *   with %463 = sqrt %460 : f32[64]                           # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_assign_469(float *restrict p_net_5_bias, const float *restrict t322_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_469(float *restrict p_net_5_bias, const float *restrict t322_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     p_net_5_bias[i0] = (p_net_5_bias[i0] - (t322_div[0] * (s_net_5_bias_exp_avg[i0] / ((sqrtf(s_net_5_bias_exp_avg_sq[i0]) / t323_sqrt[0]) + FASHION_CNN_EPS))));
   }
@@ -2088,7 +2088,7 @@ static void fashion_cnn_assign_469(float *restrict p_net_5_bias, const float *re
  *   with %482 = div %481, %323 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
  *   with %481 = sqrt %478 : f32[128,3136]                     # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_474(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict g_net_10_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_474(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict g_net_10_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 401408; i0++) {
     s_net_10_weight_exp_avg[i0] = ((s_net_10_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_weight[i0]));
     s_net_10_weight_exp_avg_sq[i0] = ((s_net_10_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_weight[i0] * g_net_10_weight[i0])));
@@ -2111,7 +2111,7 @@ static void fashion_cnn_add_474(float *restrict s_net_10_weight_exp_avg, float *
  *   with %500 = div %499, %323 : f32[128]                     # examples/fashion_cnn.lua:16 backward
  *   with %499 = sqrt %496 : f32[128]                          # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_492(float *restrict s_net_10_bias_exp_avg, float *restrict s_net_10_bias_exp_avg_sq, float *restrict p_net_10_bias, const float *restrict g_net_10_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_492(float *restrict s_net_10_bias_exp_avg, float *restrict s_net_10_bias_exp_avg_sq, float *restrict p_net_10_bias, const float *restrict g_net_10_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_10_bias_exp_avg[i0] = ((s_net_10_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_bias[i0]));
     s_net_10_bias_exp_avg_sq[i0] = ((s_net_10_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_bias[i0] * g_net_10_bias[i0])));
@@ -2134,7 +2134,7 @@ static void fashion_cnn_add_492(float *restrict s_net_10_bias_exp_avg, float *re
  *   with %518 = div %517, %323 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
  *   with %517 = sqrt %514 : f32[10,128]                       # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_510(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict g_net_13_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_510(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict g_net_13_weight, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_13_weight_exp_avg[i0] = ((s_net_13_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_weight[i0]));
     s_net_13_weight_exp_avg_sq[i0] = ((s_net_13_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_weight[i0] * g_net_13_weight[i0])));
@@ -2157,7 +2157,7 @@ static void fashion_cnn_add_510(float *restrict s_net_13_weight_exp_avg, float *
  *   with %536 = div %535, %323 : f32[10]                      # examples/fashion_cnn.lua:16 backward
  *   with %535 = sqrt %532 : f32[10]                           # examples/fashion_cnn.lua:16 backward
  */
-static void fashion_cnn_add_528(float *restrict s_net_13_bias_exp_avg, float *restrict s_net_13_bias_exp_avg_sq, float *restrict p_net_13_bias, const float *restrict g_net_13_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_528(float *restrict s_net_13_bias_exp_avg, float *restrict s_net_13_bias_exp_avg_sq, float *restrict p_net_13_bias, const float *restrict g_net_13_bias, const float *restrict t322_div, const float *restrict t323_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_13_bias_exp_avg[i0] = ((s_net_13_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_bias[i0]));
     s_net_13_bias_exp_avg_sq[i0] = ((s_net_13_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_bias[i0] * g_net_13_bias[i0])));

@@ -370,7 +370,7 @@ static inline void fashion_mlp_axpy_ta_4x16_k64_3(float *restrict c, const float
 }
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+DLC_KERNEL static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
       fashion_mlp_dot_4x4_k784(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
@@ -381,7 +381,7 @@ static void fashion_mlp_matmul_8(float *restrict net_1_matmul, const float *rest
 /* %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
+DLC_KERNEL static void fashion_mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
@@ -441,14 +441,14 @@ DLC_SHARED_KERNEL static void fashion_mlp_assign_40(float *restrict out0, const 
  *   with %13 = sub %11, %12 : f32[64,256]                     # examples/fashion_mlp.lua:10
  *   with %11 = rand {stream=1} : f32[64,256]                  # examples/fashion_mlp.lua:10
  */
-static void fashion_mlp_mul_16(float *restrict net_3_mul, uint64_t seed, int64_t step) {
+DLC_KERNEL static void fashion_mlp_mul_16(float *restrict net_3_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 16384; i0++) {
     net_3_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(1), 16384, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %17 = mul %10, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
-static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restrict net_2_relu, const float *restrict net_3_mul) {
+DLC_KERNEL static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restrict net_2_relu, const float *restrict net_3_mul) {
   for (int i0 = 0; i0 < 16384; i0++) {
     net_3_mul_2[i0] = (net_2_relu[i0] * net_3_mul[i0]);
   }
@@ -459,14 +459,14 @@ static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restric
  *   with %22 = sub %21, %12 : f32[64,128]                     # examples/fashion_mlp.lua:11
  *   with %21 = rand {stream=2} : f32[64,128]                  # examples/fashion_mlp.lua:11
  */
-static void fashion_mlp_mul_24(float *restrict net_6_mul, uint64_t seed, int64_t step) {
+DLC_KERNEL static void fashion_mlp_mul_24(float *restrict net_6_mul, uint64_t seed, int64_t step) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_6_mul[i0] = (dlc_stepf((dlc_randf(seed, step, UINT64_C(2), 8192, i0) - 0.1f)) * 1.11111111f);
   }
 }
 
 /* %25 = mul %20, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 */
-static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restrict net_5_relu_2, const float *restrict net_6_mul) {
+DLC_KERNEL static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restrict net_5_relu_2, const float *restrict net_6_mul) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_6_mul_2[i0] = (net_5_relu_2[i0] * net_6_mul[i0]);
   }
@@ -491,7 +491,7 @@ DLC_SHARED_KERNEL static void fashion_mlp_xent_34(float *restrict out0, const fl
 }
 
 /* %35 = sum_to %34 : f32[]                             # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_sum_to_35(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void fashion_mlp_sum_to_35(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -504,19 +504,19 @@ static void fashion_mlp_sum_to_35(float *restrict crossentropyloss0_sum_to, cons
 }
 
 /* %37 = div %35, %36 : f32[]                           # examples/fashion_mlp.lua:14 */
-static void fashion_mlp_div_37(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void fashion_mlp_div_37(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %45 = broadcast %44 : f32[64]                        # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_broadcast_45(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void fashion_mlp_broadcast_45(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %46 = softmax %27 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward */
-static void fashion_mlp_softmax_46(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_7_add) {
+DLC_KERNEL static void fashion_mlp_softmax_46(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_7_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -537,7 +537,7 @@ static void fashion_mlp_softmax_46(float *restrict crossentropyloss0_softmax_bw,
  *   with %48 = sub %46, %47 : f32[64,10]                      # examples/fashion_mlp.lua:14 backward
  *   with %47 = onehot %33 {classes=10} : f32[64,10]           # examples/fashion_mlp.lua:14 backward
  */
-static void fashion_mlp_mul_50(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void fashion_mlp_mul_50(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -546,7 +546,7 @@ static void fashion_mlp_mul_50(float *restrict crossentropyloss0_mul_bw, const f
 }
 
 /* %51 = sum_to %50 : f32[10]                           # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
@@ -558,7 +558,7 @@ static void fashion_mlp_sum_to_51(float *restrict g_net_7_bias, const float *res
 }
 
 /* %52 = matmul %50, %4 : f32[64,128]                   # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_7_weight) {
+DLC_KERNEL static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       fashion_mlp_axpy_4x16_k10(net_7_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_7_weight + i1);
@@ -567,7 +567,7 @@ static void fashion_mlp_matmul_52(float *restrict net_7_matmul_bw, const float *
 }
 
 /* %53 = matmul %50^T, %25 : f32[10,128]                # examples/fashion_mlp.lua:12 backward */
-static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_6_mul_2) {
+DLC_KERNEL static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_6_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       fashion_mlp_axpy_ta_4x16_k64(g_net_7_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_6_mul_2 + i1);
@@ -582,14 +582,14 @@ static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, const float *r
  *   with %54 = mul %52, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
  *   with %55 = step %20 : f32[64,128]                         # examples/fashion_mlp.lua:11 backward
  */
-static void fashion_mlp_mul_56(float *restrict net_5_mul_bw, const float *restrict net_7_matmul_bw, const float *restrict net_6_mul, const float *restrict net_5_relu_2) {
+DLC_KERNEL static void fashion_mlp_mul_56(float *restrict net_5_mul_bw, const float *restrict net_7_matmul_bw, const float *restrict net_6_mul, const float *restrict net_5_relu_2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_5_mul_bw[i0] = ((net_7_matmul_bw[i0] * net_6_mul[i0]) * dlc_stepf(net_5_relu_2[i0]));
   }
 }
 
 /* %57 = sum_to %56 : f32[128]                          # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict net_5_mul_bw) {
+DLC_KERNEL static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *restrict net_5_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_4_bias[i0] = 0.0f;
   }
@@ -601,7 +601,7 @@ static void fashion_mlp_sum_to_57(float *restrict g_net_4_bias, const float *res
 }
 
 /* %58 = matmul %56, %2 : f32[64,256]                   # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
+DLC_KERNEL static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       fashion_mlp_axpy_4x16_k128(net_4_matmul_bw + (i0) * 256 + i1, net_5_mul_bw + (i0) * 128, p_net_4_weight + i1);
@@ -610,7 +610,7 @@ static void fashion_mlp_matmul_58(float *restrict net_4_matmul_bw, const float *
 }
 
 /* %59 = matmul %56^T, %17 : f32[128,256]               # examples/fashion_mlp.lua:11 backward */
-static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_mul_2) {
+DLC_KERNEL static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_mul_2) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       fashion_mlp_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 256 + i1, net_5_mul_bw + i0, net_3_mul_2 + i1);
@@ -622,14 +622,14 @@ static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, const float *r
  *   with %60 = mul %58, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
  *   with %61 = step %10 : f32[64,256]                         # examples/fashion_mlp.lua:10 backward
  */
-static void fashion_mlp_mul_62(float *restrict net_2_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_mul, const float *restrict net_2_relu) {
+DLC_KERNEL static void fashion_mlp_mul_62(float *restrict net_2_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_mul, const float *restrict net_2_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
     net_2_mul_bw[i0] = ((net_4_matmul_bw[i0] * net_3_mul[i0]) * dlc_stepf(net_2_relu[i0]));
   }
 }
 
 /* %63 = sum_to %62 : f32[256]                          # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
+DLC_KERNEL static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
@@ -641,7 +641,7 @@ static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const float *res
 }
 
 /* %64 = matmul %62^T, %7 : f32[256,784]                # examples/fashion_mlp.lua:10 backward */
-static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
+DLC_KERNEL static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
       fashion_mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, net_2_mul_bw + i0, x + i1);
@@ -650,7 +650,7 @@ static void fashion_mlp_matmul_64(float *restrict g_net_1_weight, const float *r
 }
 
 /* %82 = add %81, %43 : f32[]                           # examples/fashion_mlp.lua:15 backward */
-static void fashion_mlp_add_82(float *restrict s_step) {
+DLC_KERNEL static void fashion_mlp_add_82(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -662,7 +662,7 @@ static void fashion_mlp_add_82(float *restrict s_step) {
  *   with %108 = mul %106, %107 : f32[256,784]                 # examples/fashion_mlp.lua:15 backward
  *   with %107 = mul %65, %65 : f32[256,784]                   # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_104(float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
+DLC_KERNEL static void fashion_mlp_add_104(float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
     s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
     s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
@@ -672,7 +672,7 @@ static void fashion_mlp_add_104(float *restrict s_net_1_weight_exp_avg, float *r
 /* %86 = tanh %85 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %85 = mul %82, %84 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict s_step) {
+DLC_KERNEL static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict s_step) {
   t86_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
 }
 
@@ -681,14 +681,14 @@ static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict 
  *   with %88 = mul %87, %86 : f32[]                           # examples/fashion_mlp.lua:15 backward
  *   with %89 = add %43, %86 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_div_97(float *restrict t97_div, const float *restrict t86_tanh) {
+DLC_KERNEL static void fashion_mlp_div_97(float *restrict t97_div, const float *restrict t86_tanh) {
   t97_div[0] = (FASHION_MLP_LR / ((2.0f * t86_tanh[0]) / (1.0f + t86_tanh[0])));
 }
 
 /* %93 = tanh %92 : f32[]                               # examples/fashion_mlp.lua:15 backward
  *   with %92 = mul %82, %91 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
+DLC_KERNEL static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
   t93_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
 }
 
@@ -697,7 +697,7 @@ static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict 
  *   with %94 = mul %87, %93 : f32[]                           # examples/fashion_mlp.lua:15 backward
  *   with %95 = add %43, %93 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_sqrt_98(float *restrict t98_sqrt, const float *restrict t93_tanh) {
+DLC_KERNEL static void fashion_mlp_sqrt_98(float *restrict t98_sqrt, const float *restrict t93_tanh) {
   t98_sqrt[0] = sqrtf(((2.0f * t93_tanh[0]) / (1.0f + t93_tanh[0])));
 }
 
@@ -709,7 +709,7 @@ static void fashion_mlp_sqrt_98(float *restrict t98_sqrt, const float *restrict 
  *   with %113 = div %112, %98 : f32[256,784]                  # examples/fashion_mlp.lua:15 backward
  *   with %112 = sqrt %109 : f32[256,784]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *restrict t97_div, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *restrict t97_div, const float *restrict s_net_1_weight_exp_avg, const float *restrict s_net_1_weight_exp_avg_sq, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 200704; i0++) {
     p_net_1_weight[i0] = (p_net_1_weight[i0] - (t97_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t98_sqrt[0]) + FASHION_MLP_EPS))));
   }
@@ -730,7 +730,7 @@ static void fashion_mlp_assign_118(float *restrict p_net_1_weight, const float *
  *   with %131 = div %130, %98 : f32[256]                      # examples/fashion_mlp.lua:15 backward
  *   with %130 = sqrt %127 : f32[256]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_123(float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, float *restrict p_net_1_bias, const float *restrict g_net_1_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_add_123(float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, float *restrict p_net_1_bias, const float *restrict g_net_1_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 256; i0++) {
     s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
     s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
@@ -753,7 +753,7 @@ static void fashion_mlp_add_123(float *restrict s_net_1_bias_exp_avg, float *res
  *   with %149 = div %148, %98 : f32[128,256]                  # examples/fashion_mlp.lua:15 backward
  *   with %148 = sqrt %145 : f32[128,256]                      # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_141(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_add_141(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 32768; i0++) {
     s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
     s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
@@ -776,7 +776,7 @@ static void fashion_mlp_add_141(float *restrict s_net_4_weight_exp_avg, float *r
  *   with %167 = div %166, %98 : f32[128]                      # examples/fashion_mlp.lua:15 backward
  *   with %166 = sqrt %163 : f32[128]                          # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_159(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, const float *restrict g_net_4_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_add_159(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, const float *restrict g_net_4_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
     s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
@@ -799,7 +799,7 @@ static void fashion_mlp_add_159(float *restrict s_net_4_bias_exp_avg, float *res
  *   with %185 = div %184, %98 : f32[10,128]                   # examples/fashion_mlp.lua:15 backward
  *   with %184 = sqrt %181 : f32[10,128]                       # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_177(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_add_177(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
     s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
@@ -822,7 +822,7 @@ static void fashion_mlp_add_177(float *restrict s_net_7_weight_exp_avg, float *r
  *   with %203 = div %202, %98 : f32[10]                       # examples/fashion_mlp.lua:15 backward
  *   with %202 = sqrt %199 : f32[10]                           # examples/fashion_mlp.lua:15 backward
  */
-static void fashion_mlp_add_195(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
+DLC_KERNEL static void fashion_mlp_add_195(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t97_div, const float *restrict t98_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * FASHION_MLP_BETA1) + (FASHION_MLP_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
     s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * FASHION_MLP_BETA2) + (FASHION_MLP_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));

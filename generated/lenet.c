@@ -1060,7 +1060,7 @@ static inline void lenet_dot_2x1_k8176_acc(float *restrict c, const float *restr
 }
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 5; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
@@ -1095,7 +1095,7 @@ static void lenet_window_11(float *restrict net_0_window, const float *restrict 
 }
 
 /* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
-static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+DLC_KERNEL static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
     lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
     {
@@ -1108,7 +1108,7 @@ static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict 
  *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
  *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
  */
-static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+DLC_KERNEL static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 6; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1119,7 +1119,7 @@ static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_
 }
 
 /* %20 = window %19 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,6,14,14] # examples/lenet.lua:9 */
-static void lenet_window_20(float *restrict net_2_window, const float *restrict net_1_relu) {
+DLC_KERNEL static void lenet_window_20(float *restrict net_2_window, const float *restrict net_1_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
@@ -1138,7 +1138,7 @@ static void lenet_window_20(float *restrict net_2_window, const float *restrict 
 }
 
 /* %22 = max %21 {dim=1} : f32[1,37632]                 # examples/lenet.lua:9 */
-static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_window) {
+DLC_KERNEL static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_window) {
   for (int i0 = 0; i0 < 37632; i0++) {
     net_2_max[i0] = -INFINITY;
   }
@@ -1150,7 +1150,7 @@ static void lenet_max_22(float *restrict net_2_max, const float *restrict net_2_
 }
 
 /* %24 = window %23 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-static void lenet_window_24(float *restrict net_3_window, const float *restrict net_2_max) {
+DLC_KERNEL static void lenet_window_24(float *restrict net_3_window, const float *restrict net_2_max) {
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
       for (int w_n = 0; w_n < 32; w_n++) {
@@ -1175,7 +1175,7 @@ static void lenet_window_24(float *restrict net_3_window, const float *restrict 
 }
 
 /* %27 = matmul %25, %26 : f32[16,3200]                 # examples/lenet.lua:10 */
-static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
+DLC_KERNEL static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
       lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
@@ -1187,7 +1187,7 @@ static void lenet_matmul_27(float *restrict net_3_matmul, const float *restrict 
  *   with %31 = add %29, %30 : f32[32,16,10,10]                # examples/lenet.lua:10
  *   with %29 = permute %28 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
  */
-static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
+DLC_KERNEL static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
@@ -1198,7 +1198,7 @@ static void lenet_relu_32(float *restrict net_4_relu, const float *restrict net_
 }
 
 /* %33 = window %32 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[2,2,32,16,5,5] # examples/lenet.lua:10 */
-static void lenet_window_33(float *restrict net_5_window, const float *restrict net_4_relu) {
+DLC_KERNEL static void lenet_window_33(float *restrict net_5_window, const float *restrict net_4_relu) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
@@ -1217,7 +1217,7 @@ static void lenet_window_33(float *restrict net_5_window, const float *restrict 
 }
 
 /* %35 = max %34 {dim=1} : f32[1,12800]                 # examples/lenet.lua:10 */
-static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_window) {
+DLC_KERNEL static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_window) {
   for (int i0 = 0; i0 < 12800; i0++) {
     net_5_max[i0] = -INFINITY;
   }
@@ -1229,7 +1229,7 @@ static void lenet_max_35(float *restrict net_5_max, const float *restrict net_5_
 }
 
 /* %37 = matmul %36, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
-static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict net_5_max, const float *restrict p_net_7_weight) {
+DLC_KERNEL static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict net_5_max, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 120; i1 += 4) {
       lenet_dot_4x4_k400(net_7_matmul + (i0) * 120 + i1, net_5_max + (i0) * 400, p_net_7_weight + (i1) * 400);
@@ -1240,7 +1240,7 @@ static void lenet_matmul_37(float *restrict net_7_matmul, const float *restrict 
 /* %39 = relu %38 : f32[32,120]                         # examples/lenet.lua:12
  *   with %38 = add %37, %5 : f32[32,120]                      # examples/lenet.lua:12
  */
-static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
+DLC_KERNEL static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 120; i1++) {
       net_8_relu[120*i0 + i1] = dlc_reluf((net_7_matmul[120*i0 + i1] + p_net_7_bias[i1]));
@@ -1249,7 +1249,7 @@ static void lenet_relu_39(float *restrict net_8_relu, const float *restrict net_
 }
 
 /* %40 = matmul %39, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
-static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
+DLC_KERNEL static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 84; i1 += 4) {
       lenet_dot_4x4_k120(net_9_matmul + (i0) * 84 + i1, net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
@@ -1260,7 +1260,7 @@ static void lenet_matmul_40(float *restrict net_9_matmul, const float *restrict 
 /* %42 = relu %41 : f32[32,84]                          # examples/lenet.lua:13
  *   with %41 = add %40, %7 : f32[32,84]                       # examples/lenet.lua:13
  */
-static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
+DLC_KERNEL static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 84; i1++) {
       net_10_relu[84*i0 + i1] = dlc_reluf((net_9_matmul[84*i0 + i1] + p_net_9_bias[i1]));
@@ -1269,7 +1269,7 @@ static void lenet_relu_42(float *restrict net_10_relu, const float *restrict net
 }
 
 /* %43 = matmul %42, %8^T : f32[32,10]                  # examples/lenet.lua:14 */
-static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict net_10_relu, const float *restrict p_net_11_weight) {
+DLC_KERNEL static void lenet_matmul_43(float *restrict net_11_matmul, const float *restrict net_10_relu, const float *restrict p_net_11_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       lenet_dot_4x4_k84(net_11_matmul + (i0) * 10 + i1, net_10_relu + (i0) * 84, p_net_11_weight + (i1) * 84);
@@ -1309,7 +1309,7 @@ DLC_SHARED_KERNEL static void lenet_xent_46(float *restrict out0, const float *r
 }
 
 /* %47 = sum_to %46 : f32[]                             # examples/lenet.lua:16 */
-static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1322,19 +1322,19 @@ static void lenet_sum_to_47(float *restrict crossentropyloss0_sum_to, const floa
 }
 
 /* %49 = div %47, %48 : f32[]                           # examples/lenet.lua:16 */
-static void lenet_div_49(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void lenet_div_49(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 32.0f);
 }
 
 /* %56 = broadcast %55 : f32[32]                        # examples/lenet.lua:16 backward */
-static void lenet_broadcast_56(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lenet_broadcast_56(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.03125f;
   }
 }
 
 /* %57 = softmax %44 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
-static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
+DLC_KERNEL static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1355,7 +1355,7 @@ static void lenet_softmax_57(float *restrict crossentropyloss0_softmax_bw, const
  *   with %59 = sub %57, %58 : f32[32,10]                      # examples/lenet.lua:16 backward
  *   with %58 = onehot %45 {classes=10} : f32[32,10]           # examples/lenet.lua:16 backward
  */
-static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1364,7 +1364,7 @@ static void lenet_mul_61(float *restrict crossentropyloss0_mul_bw, const float *
 }
 
 /* %62 = sum_to %61 : f32[10]                           # examples/lenet.lua:14 backward */
-static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_11_bias[i0] = 0.0f;
   }
@@ -1376,7 +1376,7 @@ static void lenet_sum_to_62(float *restrict g_net_11_bias, const float *restrict
 }
 
 /* %63 = matmul %61, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
-static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
+DLC_KERNEL static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       lenet_axpy_4x16_k10(net_11_matmul_bw + (i0) * 84 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1);
@@ -1392,7 +1392,7 @@ static void lenet_matmul_63(float *restrict net_11_matmul_bw, const float *restr
 }
 
 /* %64 = matmul %61^T, %42 : f32[10,84]                 # examples/lenet.lua:14 backward */
-static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
+DLC_KERNEL static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       lenet_axpy_ta_4x16_k32(g_net_11_weight + (i0) * 84 + i1, crossentropyloss0_mul_bw + i0, net_10_relu + i1);
@@ -1413,14 +1413,14 @@ static void lenet_matmul_64(float *restrict g_net_11_weight, const float *restri
 /* %66 = mul %63, %65 : f32[32,84]                      # examples/lenet.lua:13 backward
  *   with %65 = step %42 : f32[32,84]                          # examples/lenet.lua:13 backward
  */
-static void lenet_mul_66(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
+DLC_KERNEL static void lenet_mul_66(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
   for (int i0 = 0; i0 < 2688; i0++) {
     net_10_mul_bw[i0] = (net_11_matmul_bw[i0] * dlc_stepf(net_10_relu[i0]));
   }
 }
 
 /* %67 = sum_to %66 : f32[84]                           # examples/lenet.lua:13 backward */
-static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
+DLC_KERNEL static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
   for (int i0 = 0; i0 < 84; i0++) {
     g_net_9_bias[i0] = 0.0f;
   }
@@ -1432,7 +1432,7 @@ static void lenet_sum_to_67(float *restrict g_net_9_bias, const float *restrict 
 }
 
 /* %68 = matmul %66, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
-static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
+DLC_KERNEL static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       lenet_axpy_4x16_k84(net_9_matmul_bw + (i0) * 120 + i1, net_10_mul_bw + (i0) * 84, p_net_9_weight + i1);
@@ -1444,7 +1444,7 @@ static void lenet_matmul_68(float *restrict net_9_matmul_bw, const float *restri
 }
 
 /* %69 = matmul %66^T, %39 : f32[84,120]                # examples/lenet.lua:13 backward */
-static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
+DLC_KERNEL static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 84; i0 += 4) {
       lenet_axpy_ta_4x16_k32_2(g_net_9_weight + (i0) * 120 + i1, net_10_mul_bw + i0, net_8_relu + i1);
@@ -1458,14 +1458,14 @@ static void lenet_matmul_69(float *restrict g_net_9_weight, const float *restric
 /* %71 = mul %68, %70 : f32[32,120]                     # examples/lenet.lua:12 backward
  *   with %70 = step %39 : f32[32,120]                         # examples/lenet.lua:12 backward
  */
-static void lenet_mul_71(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
+DLC_KERNEL static void lenet_mul_71(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
   for (int i0 = 0; i0 < 3840; i0++) {
     net_8_mul_bw[i0] = (net_9_matmul_bw[i0] * dlc_stepf(net_8_relu[i0]));
   }
 }
 
 /* %72 = sum_to %71 : f32[120]                          # examples/lenet.lua:12 backward */
-static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict net_8_mul_bw) {
+DLC_KERNEL static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict net_8_mul_bw) {
   for (int i0 = 0; i0 < 120; i0++) {
     g_net_7_bias[i0] = 0.0f;
   }
@@ -1477,7 +1477,7 @@ static void lenet_sum_to_72(float *restrict g_net_7_bias, const float *restrict 
 }
 
 /* %73 = matmul %71, %4 : f32[32,400]                   # examples/lenet.lua:12 backward */
-static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restrict net_8_mul_bw, const float *restrict p_net_7_weight) {
+DLC_KERNEL static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restrict net_8_mul_bw, const float *restrict p_net_7_weight) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       lenet_axpy_4x16_k120(net_7_matmul_bw + (i0) * 400 + i1, net_8_mul_bw + (i0) * 120, p_net_7_weight + i1);
@@ -1486,7 +1486,7 @@ static void lenet_matmul_73(float *restrict net_7_matmul_bw, const float *restri
 }
 
 /* %74 = matmul %71^T, %36 : f32[120,400]               # examples/lenet.lua:12 backward */
-static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict net_8_mul_bw, const float *restrict net_5_max) {
+DLC_KERNEL static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restrict net_8_mul_bw, const float *restrict net_5_max) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 120; i0 += 4) {
       lenet_axpy_ta_4x16_k32_3(g_net_7_weight + (i0) * 400 + i1, net_8_mul_bw + i0, net_5_max + i1);
@@ -1495,7 +1495,7 @@ static void lenet_matmul_74(float *restrict g_net_7_weight, const float *restric
 }
 
 /* %76 = argmax_mask %34 {dim=1} : f32[4,12800]         # examples/lenet.lua:10 backward */
-static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const float *restrict net_5_window) {
+DLC_KERNEL static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const float *restrict net_5_window) {
   for (int i1 = 0; i1 < 12800; i1++) {
     {
       float row_max = net_5_window[i1], row_sum = 0.0f;
@@ -1512,7 +1512,7 @@ static void lenet_argmax_mask_76(float *restrict net_5_argmax_mask_bw, const flo
 }
 
 /* %77 = mul %76, %75 : f32[4,12800]                    # examples/lenet.lua:10 backward */
-static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net_5_argmax_mask_bw, const float *restrict net_7_matmul_bw) {
+DLC_KERNEL static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net_5_argmax_mask_bw, const float *restrict net_7_matmul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 12800; i1++) {
       net_5_mul_bw[12800*i0 + i1] = (net_5_argmax_mask_bw[12800*i0 + i1] * net_7_matmul_bw[i1]);
@@ -1521,7 +1521,7 @@ static void lenet_mul_77(float *restrict net_5_mul_bw, const float *restrict net
 }
 
 /* %79 = unwindow %78 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *restrict net_5_mul_bw) {
+DLC_KERNEL static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *restrict net_5_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 16; w_c++) {
@@ -1542,14 +1542,14 @@ static void lenet_unwindow_79(float *restrict net_5_unwindow_bw, const float *re
 /* %81 = mul %79, %80 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
  *   with %80 = step %32 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
  */
-static void lenet_mul_81(float *restrict net_4_mul_bw, const float *restrict net_5_unwindow_bw, const float *restrict net_4_relu) {
+DLC_KERNEL static void lenet_mul_81(float *restrict net_4_mul_bw, const float *restrict net_5_unwindow_bw, const float *restrict net_4_relu) {
   for (int i0 = 0; i0 < 51200; i0++) {
     net_4_mul_bw[i0] = (net_5_unwindow_bw[i0] * dlc_stepf(net_4_relu[i0]));
   }
 }
 
 /* %82 = sum_to %81 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
-static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
+DLC_KERNEL static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     net_3_sum_to_bw[i0] = 0.0f;
   }
@@ -1569,7 +1569,7 @@ static void lenet_sum_to_82(float *restrict net_3_sum_to_bw, const float *restri
 }
 
 /* %84 = permute %81 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
-static void lenet_permute_84(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
+DLC_KERNEL static void lenet_permute_84(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 100; i2++) {
@@ -1580,7 +1580,7 @@ static void lenet_permute_84(float *restrict net_3_permute_bw, const float *rest
 }
 
 /* %86 = matmul %85, %26^T : f32[16,150]                # examples/lenet.lua:10 backward */
-static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
+DLC_KERNEL static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
   for (int i0 = 0; i0 < 2400; i0++) {
     net_3_matmul_bw[i0] = 0.0f;
   }
@@ -1601,7 +1601,7 @@ static void lenet_matmul_86(float *restrict net_3_matmul_bw, const float *restri
 }
 
 /* %87 = matmul %25^T, %85 : f32[150,3200]              # examples/lenet.lua:10 backward */
-static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
+DLC_KERNEL static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 148; i0 += 4) {
       lenet_axpy_ta_4x16_k16(net_3_matmul_bw_2 + (i0) * 3200 + i1, p_net_3_weight + i0, net_3_permute_bw + i1);
@@ -1613,7 +1613,7 @@ static void lenet_matmul_87(float *restrict net_3_matmul_bw_2, const float *rest
 }
 
 /* %90 = unwindow %88 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
-static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw_2) {
+DLC_KERNEL static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw_2) {
   for (int i0 = 0; i0 < 37632; i0++) {
     net_3_unwindow_bw[i0] = 0.0f;
   }
@@ -1641,7 +1641,7 @@ static void lenet_unwindow_90(float *restrict net_3_unwindow_bw, const float *re
 }
 
 /* %92 = argmax_mask %21 {dim=1} : f32[4,37632]         # examples/lenet.lua:9 backward */
-static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const float *restrict net_2_window) {
+DLC_KERNEL static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const float *restrict net_2_window) {
   for (int i1 = 0; i1 < 37632; i1++) {
     {
       float row_max = net_2_window[i1], row_sum = 0.0f;
@@ -1658,7 +1658,7 @@ static void lenet_argmax_mask_92(float *restrict net_2_argmax_mask_bw, const flo
 }
 
 /* %93 = mul %92, %91 : f32[4,37632]                    # examples/lenet.lua:9 backward */
-static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net_2_argmax_mask_bw, const float *restrict net_3_unwindow_bw) {
+DLC_KERNEL static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net_2_argmax_mask_bw, const float *restrict net_3_unwindow_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 37632; i1++) {
       net_2_mul_bw[37632*i0 + i1] = (net_2_argmax_mask_bw[37632*i0 + i1] * net_3_unwindow_bw[i1]);
@@ -1667,7 +1667,7 @@ static void lenet_mul_93(float *restrict net_2_mul_bw, const float *restrict net
 }
 
 /* %95 = unwindow %94 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *restrict net_2_mul_bw) {
+DLC_KERNEL static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *restrict net_2_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_c = 0; w_c < 6; w_c++) {
@@ -1688,14 +1688,14 @@ static void lenet_unwindow_95(float *restrict net_2_unwindow_bw, const float *re
 /* %97 = mul %95, %96 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
  *   with %96 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
  */
-static void lenet_mul_97(float *restrict net_1_mul_bw, const float *restrict net_2_unwindow_bw, const float *restrict net_1_relu) {
+DLC_KERNEL static void lenet_mul_97(float *restrict net_1_mul_bw, const float *restrict net_2_unwindow_bw, const float *restrict net_1_relu) {
   for (int i0 = 0; i0 < 150528; i0++) {
     net_1_mul_bw[i0] = (net_2_unwindow_bw[i0] * dlc_stepf(net_1_relu[i0]));
   }
 }
 
 /* %98 = sum_to %97 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
-static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
+DLC_KERNEL static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
@@ -1714,7 +1714,7 @@ static void lenet_sum_to_98(float *restrict net_0_sum_to_bw, const float *restri
 }
 
 /* %100 = permute %97 {dims=2,1,3,4} : f32[6,32,28,28]  # examples/lenet.lua:9 backward */
-static void lenet_permute_100(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
+DLC_KERNEL static void lenet_permute_100(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1725,7 +1725,7 @@ static void lenet_permute_100(float *restrict net_0_permute_bw, const float *res
 }
 
 /* %102 = matmul %101, %13^T : f32[6,25]                # examples/lenet.lua:9 backward */
-static void lenet_matmul_102(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void lenet_matmul_102(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 150; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
@@ -1750,35 +1750,35 @@ static void lenet_matmul_102(float *restrict net_0_matmul_bw, const float *restr
 }
 
 /* %105 = assign %104, %103 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
-static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+DLC_KERNEL static void lenet_assign_105(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 150; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
 /* %107 = assign %106, %99 : f32[6]                     # examples/lenet.lua:9 backward */
-static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
+DLC_KERNEL static void lenet_assign_107(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
     g_net_0_bias[i0] = net_0_sum_to_bw[i0];
   }
 }
 
 /* %109 = assign %108, %89 : f32[16,6,5,5]              # examples/lenet.lua:10 backward */
-static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict net_3_matmul_bw) {
+DLC_KERNEL static void lenet_assign_109(float *restrict g_net_3_weight, const float *restrict net_3_matmul_bw) {
   for (int i0 = 0; i0 < 2400; i0++) {
     g_net_3_weight[i0] = net_3_matmul_bw[i0];
   }
 }
 
 /* %111 = assign %110, %83 : f32[16]                    # examples/lenet.lua:10 backward */
-static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict net_3_sum_to_bw) {
+DLC_KERNEL static void lenet_assign_111(float *restrict g_net_3_bias, const float *restrict net_3_sum_to_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_3_bias[i0] = net_3_sum_to_bw[i0];
   }
 }
 
 /* %129 = add %128, %54 : f32[]                         # examples/lenet.lua:17 backward */
-static void lenet_add_129(float *restrict s_step) {
+DLC_KERNEL static void lenet_add_129(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -1790,7 +1790,7 @@ static void lenet_add_129(float *restrict s_step) {
  *   with %155 = mul %153, %154 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
  *   with %154 = mul %104, %104 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
  */
-static void lenet_add_151(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void lenet_add_151(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 150; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
@@ -1800,7 +1800,7 @@ static void lenet_add_151(float *restrict s_net_0_weight_exp_avg, float *restric
 /* %133 = tanh %132 : f32[]                             # examples/lenet.lua:17 backward
  *   with %132 = mul %129, %131 : f32[]                        # examples/lenet.lua:17 backward
  */
-static void lenet_tanh_133(float *restrict t133_tanh, const float *restrict s_step) {
+DLC_KERNEL static void lenet_tanh_133(float *restrict t133_tanh, const float *restrict s_step) {
   t133_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
 }
 
@@ -1809,14 +1809,14 @@ static void lenet_tanh_133(float *restrict t133_tanh, const float *restrict s_st
  *   with %135 = mul %134, %133 : f32[]                        # examples/lenet.lua:17 backward
  *   with %136 = add %54, %133 : f32[]                         # examples/lenet.lua:17 backward
  */
-static void lenet_div_144(float *restrict t144_div, const float *restrict t133_tanh) {
+DLC_KERNEL static void lenet_div_144(float *restrict t144_div, const float *restrict t133_tanh) {
   t144_div[0] = (LENET_LR / ((2.0f * t133_tanh[0]) / (1.0f + t133_tanh[0])));
 }
 
 /* %140 = tanh %139 : f32[]                             # examples/lenet.lua:17 backward
  *   with %139 = mul %129, %138 : f32[]                        # examples/lenet.lua:17 backward
  */
-static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_step) {
+DLC_KERNEL static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_step) {
   t140_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
 }
 
@@ -1825,7 +1825,7 @@ static void lenet_tanh_140(float *restrict t140_tanh, const float *restrict s_st
  *   with %141 = mul %134, %140 : f32[]                        # examples/lenet.lua:17 backward
  *   with %142 = add %54, %140 : f32[]                         # examples/lenet.lua:17 backward
  */
-static void lenet_sqrt_145(float *restrict t145_sqrt, const float *restrict t140_tanh) {
+DLC_KERNEL static void lenet_sqrt_145(float *restrict t145_sqrt, const float *restrict t140_tanh) {
   t145_sqrt[0] = sqrtf(((2.0f * t140_tanh[0]) / (1.0f + t140_tanh[0])));
 }
 
@@ -1837,7 +1837,7 @@ static void lenet_sqrt_145(float *restrict t145_sqrt, const float *restrict t140
  *   with %160 = div %159, %145 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
  *   with %159 = sqrt %156 : f32[6,1,5,5]                      # examples/lenet.lua:17 backward
  */
-static void lenet_assign_165(float *restrict p_net_0_weight, const float *restrict t144_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_assign_165(float *restrict p_net_0_weight, const float *restrict t144_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 150; i0++) {
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (t144_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t145_sqrt[0]) + LENET_EPS))));
   }
@@ -1858,7 +1858,7 @@ static void lenet_assign_165(float *restrict p_net_0_weight, const float *restri
  *   with %178 = div %177, %145 : f32[6]                       # examples/lenet.lua:17 backward
  *   with %177 = sqrt %174 : f32[6]                            # examples/lenet.lua:17 backward
  */
-static void lenet_add_170(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, const float *restrict g_net_0_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_170(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, const float *restrict g_net_0_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 6; i0++) {
     s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
     s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
@@ -1881,7 +1881,7 @@ static void lenet_add_170(float *restrict s_net_0_bias_exp_avg, float *restrict 
  *   with %196 = div %195, %145 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
  *   with %195 = sqrt %192 : f32[16,6,5,5]                     # examples/lenet.lua:17 backward
  */
-static void lenet_add_188(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_188(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 2400; i0++) {
     s_net_3_weight_exp_avg[i0] = ((s_net_3_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_weight[i0]));
     s_net_3_weight_exp_avg_sq[i0] = ((s_net_3_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_weight[i0] * g_net_3_weight[i0])));
@@ -1904,7 +1904,7 @@ static void lenet_add_188(float *restrict s_net_3_weight_exp_avg, float *restric
  *   with %214 = div %213, %145 : f32[16]                      # examples/lenet.lua:17 backward
  *   with %213 = sqrt %210 : f32[16]                           # examples/lenet.lua:17 backward
  */
-static void lenet_add_206(float *restrict s_net_3_bias_exp_avg, float *restrict s_net_3_bias_exp_avg_sq, float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_206(float *restrict s_net_3_bias_exp_avg, float *restrict s_net_3_bias_exp_avg_sq, float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_3_bias_exp_avg[i0] = ((s_net_3_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_bias[i0]));
     s_net_3_bias_exp_avg_sq[i0] = ((s_net_3_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_bias[i0] * g_net_3_bias[i0])));
@@ -1927,7 +1927,7 @@ static void lenet_add_206(float *restrict s_net_3_bias_exp_avg, float *restrict 
  *   with %232 = div %231, %145 : f32[120,400]                 # examples/lenet.lua:17 backward
  *   with %231 = sqrt %228 : f32[120,400]                      # examples/lenet.lua:17 backward
  */
-static void lenet_add_224(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_224(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 48000; i0++) {
     s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
     s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
@@ -1950,7 +1950,7 @@ static void lenet_add_224(float *restrict s_net_7_weight_exp_avg, float *restric
  *   with %250 = div %249, %145 : f32[120]                     # examples/lenet.lua:17 backward
  *   with %249 = sqrt %246 : f32[120]                          # examples/lenet.lua:17 backward
  */
-static void lenet_add_242(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_242(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 120; i0++) {
     s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
     s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
@@ -1973,7 +1973,7 @@ static void lenet_add_242(float *restrict s_net_7_bias_exp_avg, float *restrict 
  *   with %268 = div %267, %145 : f32[84,120]                  # examples/lenet.lua:17 backward
  *   with %267 = sqrt %264 : f32[84,120]                       # examples/lenet.lua:17 backward
  */
-static void lenet_add_260(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict g_net_9_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_260(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict g_net_9_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10080; i0++) {
     s_net_9_weight_exp_avg[i0] = ((s_net_9_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_weight[i0]));
     s_net_9_weight_exp_avg_sq[i0] = ((s_net_9_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_weight[i0] * g_net_9_weight[i0])));
@@ -1996,7 +1996,7 @@ static void lenet_add_260(float *restrict s_net_9_weight_exp_avg, float *restric
  *   with %286 = div %285, %145 : f32[84]                      # examples/lenet.lua:17 backward
  *   with %285 = sqrt %282 : f32[84]                           # examples/lenet.lua:17 backward
  */
-static void lenet_add_278(float *restrict s_net_9_bias_exp_avg, float *restrict s_net_9_bias_exp_avg_sq, float *restrict p_net_9_bias, const float *restrict g_net_9_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_278(float *restrict s_net_9_bias_exp_avg, float *restrict s_net_9_bias_exp_avg_sq, float *restrict p_net_9_bias, const float *restrict g_net_9_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 84; i0++) {
     s_net_9_bias_exp_avg[i0] = ((s_net_9_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_bias[i0]));
     s_net_9_bias_exp_avg_sq[i0] = ((s_net_9_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_bias[i0] * g_net_9_bias[i0])));
@@ -2019,7 +2019,7 @@ static void lenet_add_278(float *restrict s_net_9_bias_exp_avg, float *restrict 
  *   with %304 = div %303, %145 : f32[10,84]                   # examples/lenet.lua:17 backward
  *   with %303 = sqrt %300 : f32[10,84]                        # examples/lenet.lua:17 backward
  */
-static void lenet_add_296(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict g_net_11_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_296(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict g_net_11_weight, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 840; i0++) {
     s_net_11_weight_exp_avg[i0] = ((s_net_11_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_weight[i0]));
     s_net_11_weight_exp_avg_sq[i0] = ((s_net_11_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_weight[i0] * g_net_11_weight[i0])));
@@ -2042,7 +2042,7 @@ static void lenet_add_296(float *restrict s_net_11_weight_exp_avg, float *restri
  *   with %322 = div %321, %145 : f32[10]                      # examples/lenet.lua:17 backward
  *   with %321 = sqrt %318 : f32[10]                           # examples/lenet.lua:17 backward
  */
-static void lenet_add_314(float *restrict s_net_11_bias_exp_avg, float *restrict s_net_11_bias_exp_avg_sq, float *restrict p_net_11_bias, const float *restrict g_net_11_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
+DLC_KERNEL static void lenet_add_314(float *restrict s_net_11_bias_exp_avg, float *restrict s_net_11_bias_exp_avg_sq, float *restrict p_net_11_bias, const float *restrict g_net_11_bias, const float *restrict t144_div, const float *restrict t145_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_11_bias_exp_avg[i0] = ((s_net_11_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_bias[i0]));
     s_net_11_bias_exp_avg_sq[i0] = ((s_net_11_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_bias[i0] * g_net_11_bias[i0])));

@@ -11,7 +11,7 @@
 #define LINREG_LR 0.1f   /* examples/linreg.lua:17 */
 
 /* %4 = matmul %0, %2 : f32[100,1]                      # examples/linreg.lua:10 */
-static void linreg_matmul_4(float *restrict t4_matmul, const float *restrict x, const float *restrict p_w) {
+DLC_KERNEL static void linreg_matmul_4(float *restrict t4_matmul, const float *restrict x, const float *restrict p_w) {
   for (int i0 = 0; i0 < 100; i0++) {
     t4_matmul[i0] = x[i0] * p_w[0];
   }
@@ -20,7 +20,7 @@ static void linreg_matmul_4(float *restrict t4_matmul, const float *restrict x, 
 /* %13 = assign %12, %5 : f32[100,1]                    # examples/linreg.lua:18
  *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
  */
-static void linreg_assign_13(float *restrict out, const float *restrict t4_matmul, const float *restrict p_b) {
+DLC_KERNEL static void linreg_assign_13(float *restrict out, const float *restrict t4_matmul, const float *restrict p_b) {
   for (int i0 = 0; i0 < 100; i0++) {
     out[i0] = (t4_matmul[i0] + p_b[0]);
   }
@@ -29,7 +29,7 @@ static void linreg_assign_13(float *restrict out, const float *restrict t4_matmu
 /* %6 = sub %5, %1 : f32[100,1]                         # examples/linreg.lua:16
  *   with %5 = add %4, %3 : f32[100,1]                         # examples/linreg.lua:10
  */
-static void linreg_sub_6(float *restrict t6_sub, const float *restrict t4_matmul, const float *restrict p_b, const float *restrict y) {
+DLC_KERNEL static void linreg_sub_6(float *restrict t6_sub, const float *restrict t4_matmul, const float *restrict p_b, const float *restrict y) {
   for (int i0 = 0; i0 < 100; i0++) {
     t6_sub[i0] = ((t4_matmul[i0] + p_b[0]) - y[i0]);
   }
@@ -38,7 +38,7 @@ static void linreg_sub_6(float *restrict t6_sub, const float *restrict t4_matmul
 /* %9 = sum_to %8 : f32[]                               # examples/linreg.lua:16
  *   with %8 = pow %6, %7 : f32[100,1]                         # examples/linreg.lua:16
  */
-static void linreg_sum_to_9(float *restrict t9_sum_to, const float *restrict t6_sub) {
+DLC_KERNEL static void linreg_sum_to_9(float *restrict t9_sum_to, const float *restrict t6_sub) {
   t9_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -52,21 +52,21 @@ static void linreg_sum_to_9(float *restrict t9_sum_to, const float *restrict t6_
 }
 
 /* %11 = div %9, %10 : f32[]                            # examples/linreg.lua:16 */
-static void linreg_div_11(float *restrict t11_div, const float *restrict t9_sum_to) {
+DLC_KERNEL static void linreg_div_11(float *restrict t11_div, const float *restrict t9_sum_to) {
   t11_div[0] = (t9_sum_to[0] / 100.0f);
 }
 
 /* %16 = mul %14, %15 : f32[100,1]                      # examples/linreg.lua:16 backward
  *   with %15 = mul %7, %6 : f32[100,1]                        # examples/linreg.lua:16 backward
  */
-static void linreg_mul_16(float *restrict t16_mul, const float *restrict t6_sub) {
+DLC_KERNEL static void linreg_mul_16(float *restrict t16_mul, const float *restrict t6_sub) {
   for (int i0 = 0; i0 < 100; i0++) {
     t16_mul[i0] = (0.01f * (2.0f * t6_sub[i0]));
   }
 }
 
 /* %17 = sum_to %16 : f32[1]                            # examples/linreg.lua:10 backward */
-static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16_mul) {
+DLC_KERNEL static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16_mul) {
   g_b[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -80,7 +80,7 @@ static void linreg_sum_to_17(float *restrict g_b, const float *restrict t16_mul)
 }
 
 /* %18 = matmul %0^T, %16 : f32[1,1]                    # examples/linreg.lua:10 backward */
-static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const float *restrict t16_mul) {
+DLC_KERNEL static void linreg_matmul_18(float *restrict g_w, const float *restrict x, const float *restrict t16_mul) {
   g_w[0] = 0.0f;
   for (int i1 = 0; i1 < 100; i1++) {
     g_w[0] += x[i1] * t16_mul[i1];

@@ -434,7 +434,7 @@ static inline void lstm_axpy_ta_4x16_k1792(float *restrict c, const float *restr
 }
 
 /* %8 = matmul %7, %0^T : f32[1792,512]                 # examples/lstm.lua:10 */
-static void lstm_matmul_8(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight_ih_l0) {
+DLC_KERNEL static void lstm_matmul_8(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight_ih_l0) {
   for (int i0 = 0; i0 < 1792; i0 += 4) {
     for (int i1 = 0; i1 < 512; i1 += 4) {
       lstm_dot_4x4_k28(net_0_matmul + (i0) * 512 + i1, x + (i0) * 28, p_net_0_weight_ih_l0 + (i1) * 28);
@@ -443,14 +443,14 @@ static void lstm_matmul_8(float *restrict net_0_matmul, const float *restrict x,
 }
 
 /* %9 = add %2, %3 : f32[512]                           # examples/lstm.lua:10 */
-static void lstm_add_9(float *restrict net_0_add, const float *restrict p_net_0_bias_ih_l0, const float *restrict p_net_0_bias_hh_l0) {
+DLC_KERNEL static void lstm_add_9(float *restrict net_0_add, const float *restrict p_net_0_bias_ih_l0, const float *restrict p_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     net_0_add[i0] = (p_net_0_bias_ih_l0[i0] + p_net_0_bias_hh_l0[i0]);
   }
 }
 
 /* %10 = add %8, %9 : f32[1792,512]                     # examples/lstm.lua:10 */
-static void lstm_add_10(float *restrict net_0_add_2, const float *restrict net_0_matmul, const float *restrict net_0_add) {
+DLC_KERNEL static void lstm_add_10(float *restrict net_0_add_2, const float *restrict net_0_matmul, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 1792; i0++) {
     for (int i1 = 0; i1 < 512; i1++) {
       net_0_add_2[512*i0 + i1] = (net_0_matmul[512*i0 + i1] + net_0_add[i1]);
@@ -464,7 +464,7 @@ static void lstm_add_10(float *restrict net_0_add_2, const float *restrict net_0
  *   with %16 = tanh %13 : f32[64,128]                         # examples/lstm.lua:10
  *   with %13 = slice %11 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
  */
-static void lstm_mul_18(float *restrict net_0_mul, const float *restrict net_0_add_2) {
+DLC_KERNEL static void lstm_mul_18(float *restrict net_0_mul, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * tanhf(net_0_add_2[14336*i0 + i1 + 256]));
@@ -477,7 +477,7 @@ static void lstm_mul_18(float *restrict net_0_mul, const float *restrict net_0_a
  *   with %14 = slice %11 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
  *   with %19 = tanh %18 : f32[64,128]                         # examples/lstm.lua:10
  */
-static void lstm_mul_20(float *restrict net_0_mul_2, const float *restrict net_0_add_2, const float *restrict net_0_mul) {
+DLC_KERNEL static void lstm_mul_20(float *restrict net_0_mul_2, const float *restrict net_0_add_2, const float *restrict net_0_mul) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul_2[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * tanhf(net_0_mul[128*i0 + i1]));
@@ -555,7 +555,7 @@ DLC_SHARED_KERNEL static void lstm_mul_36(float *restrict out0, const float *res
  *   with %446 = tanh %442 : f32[64,128]                       # examples/lstm.lua:10
  *   with %442 = slice %439 {dim=2, start=257} : f32[64,128]   # examples/lstm.lua:10
  */
-static void lstm_mul_452(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
+DLC_KERNEL static void lstm_mul_452(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul_29[128*i0 + i1] = (dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 384]) * tanhf(((dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 128]) * net_0_add_54[128*i0 + i1]) + (dlc_sigmoidf(net_0_add_55[512*i0 + i1]) * tanhf(net_0_add_55[512*i0 + i1 + 256])))));
@@ -619,7 +619,7 @@ static void lstm_mul_452(float *restrict net_0_mul_29, const float *restrict net
  *   with %532 = pad %479 {dim=2, at=27} : f32[64,28,128]      # examples/lstm.lua:10
  *   with %534 = pad %480 {dim=2, at=28} : f32[64,28,128]      # examples/lstm.lua:10
  */
-static void lstm_add_535(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
+DLC_KERNEL static void lstm_add_535(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 28; i1++) {
       for (int i2 = 0; i2 < 128; i2++) {
@@ -641,7 +641,7 @@ DLC_SHARED_KERNEL static void lstm_slice_537(float *restrict out0, const float *
 }
 
 /* %538 = matmul %537, %4^T : f32[64,10]                # examples/lstm.lua:12 */
-static void lstm_matmul_538(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void lstm_matmul_538(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       lstm_dot_4x4_k128_2(net_2_matmul + (i0) * 10 + i1, net_1_slice + (i0) * 128, p_net_2_weight + (i1) * 128);
@@ -677,7 +677,7 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_15(float *restrict out0, const float 
 /* %16 = tanh %13 : f32[64,128]                         # examples/lstm.lua:10
  *   with %13 = slice %11 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
  */
-static void lstm_tanh_16(float *restrict net_0_tanh, const float *restrict net_0_add_2) {
+DLC_KERNEL static void lstm_tanh_16(float *restrict net_0_tanh, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_tanh[128*i0 + i1] = tanhf(net_0_add_2[14336*i0 + i1]);
@@ -743,7 +743,7 @@ DLC_SHARED_KERNEL static void lstm_add_34_v2(float *restrict out0, const float *
  *   with %448 = mul %445, %434 : f32[64,128]                  # examples/lstm.lua:10
  *   with %449 = mul %444, %446 : f32[64,128]                  # examples/lstm.lua:10
  */
-static void lstm_tanh_451(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
+DLC_KERNEL static void lstm_tanh_451(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_0_tanh_56[i0] = tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
   }
@@ -768,7 +768,7 @@ DLC_SHARED_KERNEL static void lstm_xent_541(float *restrict out0, const float *r
 }
 
 /* %542 = sum_to %541 : f32[]                           # examples/lstm.lua:14 */
-static void lstm_sum_to_542(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void lstm_sum_to_542(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -781,19 +781,19 @@ static void lstm_sum_to_542(float *restrict crossentropyloss0_sum_to, const floa
 }
 
 /* %544 = div %542, %543 : f32[]                        # examples/lstm.lua:14 */
-static void lstm_div_544(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void lstm_div_544(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %551 = broadcast %550 : f32[64]                      # examples/lstm.lua:14 backward */
-static void lstm_broadcast_551(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lstm_broadcast_551(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %552 = softmax %539 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward */
-static void lstm_softmax_552(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_2_add) {
+DLC_KERNEL static void lstm_softmax_552(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_2_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -814,7 +814,7 @@ static void lstm_softmax_552(float *restrict crossentropyloss0_softmax_bw, const
  *   with %554 = sub %552, %553 : f32[64,10]                   # examples/lstm.lua:14 backward
  *   with %553 = onehot %540 {classes=10} : f32[64,10]         # examples/lstm.lua:14 backward
  */
-static void lstm_mul_556(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lstm_mul_556(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -823,7 +823,7 @@ static void lstm_mul_556(float *restrict crossentropyloss0_mul_bw, const float *
 }
 
 /* %557 = sum_to %556 : f32[10]                         # examples/lstm.lua:12 backward */
-static void lstm_sum_to_557(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void lstm_sum_to_557(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
@@ -835,7 +835,7 @@ static void lstm_sum_to_557(float *restrict g_net_2_bias, const float *restrict 
 }
 
 /* %558 = matmul %556, %4 : f32[64,128]                 # examples/lstm.lua:12 backward */
-static void lstm_matmul_558(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void lstm_matmul_558(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       lstm_axpy_4x16_k10(net_2_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_2_weight + i1);
@@ -844,7 +844,7 @@ static void lstm_matmul_558(float *restrict net_2_matmul_bw, const float *restri
 }
 
 /* %559 = matmul %556^T, %537 : f32[10,128]             # examples/lstm.lua:12 backward */
-static void lstm_matmul_559(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
+DLC_KERNEL static void lstm_matmul_559(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       lstm_axpy_ta_4x16_k64(g_net_2_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_1_slice + i1);
@@ -856,7 +856,7 @@ static void lstm_matmul_559(float *restrict g_net_2_weight, const float *restric
 }
 
 /* %560 = pad %558 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
-static void lstm_pad_560(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
+DLC_KERNEL static void lstm_pad_560(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 3584; i1++) {
       net_1_pad_bw[3584*i0 + i1] = ((unsigned)(i1 - 3456) < 128u ? net_2_matmul_bw[128*i0 + i1 - 3456] : 0.0f);
@@ -977,14 +977,14 @@ DLC_SHARED_KERNEL static void lstm_add_655(float *restrict out0, const float *re
  *   with %717 = add %682, %716 : f32[128,512]                 # examples/lstm.lua:10 backward
  *   with %682 = add %648, %681 : f32[128,512]                 # examples/lstm.lua:10 backward
  */
-static void lstm_add_1557(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_matmul_bw_28, const float *restrict net_0_matmul_bw_30, const float *restrict net_0_matmul_bw_32, const float *restrict net_0_matmul_bw_34, const float *restrict net_0_matmul_bw_36, const float *restrict net_0_matmul_bw_38, const float *restrict net_0_matmul_bw_40, const float *restrict net_0_matmul_bw_42, const float *restrict net_0_matmul_bw_44, const float *restrict net_0_matmul_bw_46, const float *restrict net_0_matmul_bw_48, const float *restrict net_0_matmul_bw_50, const float *restrict net_0_matmul_bw_52, const float *restrict net_0_matmul_bw_54) {
+DLC_KERNEL static void lstm_add_1557(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_matmul_bw_28, const float *restrict net_0_matmul_bw_30, const float *restrict net_0_matmul_bw_32, const float *restrict net_0_matmul_bw_34, const float *restrict net_0_matmul_bw_36, const float *restrict net_0_matmul_bw_38, const float *restrict net_0_matmul_bw_40, const float *restrict net_0_matmul_bw_42, const float *restrict net_0_matmul_bw_44, const float *restrict net_0_matmul_bw_46, const float *restrict net_0_matmul_bw_48, const float *restrict net_0_matmul_bw_50, const float *restrict net_0_matmul_bw_52, const float *restrict net_0_matmul_bw_54) {
   for (int i0 = 0; i0 < 65536; i0++) {
     net_0_add_bw_81[i0] = ((((((((((((((((((((((((((net_0_matmul_bw_2[i0] + net_0_matmul_bw_4[i0]) + net_0_matmul_bw_6[i0]) + net_0_matmul_bw_8[i0]) + net_0_matmul_bw_10[i0]) + net_0_matmul_bw_12[i0]) + net_0_matmul_bw_14[i0]) + net_0_matmul_bw_16[i0]) + net_0_matmul_bw_18[i0]) + net_0_matmul_bw_20[i0]) + net_0_matmul_bw_22[i0]) + net_0_matmul_bw_24[i0]) + net_0_matmul_bw_26[i0]) + net_0_matmul_bw_28[i0]) + net_0_matmul_bw_30[i0]) + net_0_matmul_bw_32[i0]) + net_0_matmul_bw_34[i0]) + net_0_matmul_bw_36[i0]) + net_0_matmul_bw_38[i0]) + net_0_matmul_bw_40[i0]) + net_0_matmul_bw_42[i0]) + net_0_matmul_bw_44[i0]) + net_0_matmul_bw_46[i0]) + net_0_matmul_bw_48[i0]) + net_0_matmul_bw_50[i0]) + net_0_matmul_bw_52[i0]) + net_0_matmul_bw_54[i0]);
   }
 }
 
 /* %1558 = transpose %1557 : f32[512,128]               # examples/lstm.lua:10 backward */
-static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
+DLC_KERNEL static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
   for (int i0 = 0; i0 < 512; i0 += 16) {
     int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
     for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -1055,7 +1055,7 @@ static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const floa
  *   with %1580 = pad %1574 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
  *   with %1582 = pad %1577 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
  */
-static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict net_0_add_bw, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_79, const float *restrict net_0_mul_bw_110, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_112) {
+DLC_KERNEL static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict net_0_add_bw, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_79, const float *restrict net_0_mul_bw_110, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_112) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 14336; i1++) {
       net_0_add_bw_83[14336*i0 + i1] = (((((((((((((((((((((((((((((((unsigned)(i1 - 13824) < 512u ? net_0_add_bw[512*i0 + i1 - 13824] : 0.0f) + ((unsigned)(i1 - 13312) < 512u ? net_0_add_bw_4[512*i0 + i1 - 13312] : 0.0f)) + ((unsigned)(i1 - 12800) < 512u ? net_0_add_bw_7[512*i0 + i1 - 12800] : 0.0f)) + ((unsigned)(i1 - 12288) < 512u ? net_0_add_bw_10[512*i0 + i1 - 12288] : 0.0f)) + ((unsigned)(i1 - 11776) < 512u ? net_0_add_bw_13[512*i0 + i1 - 11776] : 0.0f)) + ((unsigned)(i1 - 11264) < 512u ? net_0_add_bw_16[512*i0 + i1 - 11264] : 0.0f)) + ((unsigned)(i1 - 10752) < 512u ? net_0_add_bw_19[512*i0 + i1 - 10752] : 0.0f)) + ((unsigned)(i1 - 10240) < 512u ? net_0_add_bw_22[512*i0 + i1 - 10240] : 0.0f)) + ((unsigned)(i1 - 9728) < 512u ? net_0_add_bw_25[512*i0 + i1 - 9728] : 0.0f)) + ((unsigned)(i1 - 9216) < 512u ? net_0_add_bw_28[512*i0 + i1 - 9216] : 0.0f)) + ((unsigned)(i1 - 8704) < 512u ? net_0_add_bw_31[512*i0 + i1 - 8704] : 0.0f)) + ((unsigned)(i1 - 8192) < 512u ? net_0_add_bw_34[512*i0 + i1 - 8192] : 0.0f)) + ((unsigned)(i1 - 7680) < 512u ? net_0_add_bw_37[512*i0 + i1 - 7680] : 0.0f)) + ((unsigned)(i1 - 7168) < 512u ? net_0_add_bw_40[512*i0 + i1 - 7168] : 0.0f)) + ((unsigned)(i1 - 6656) < 512u ? net_0_add_bw_43[512*i0 + i1 - 6656] : 0.0f)) + ((unsigned)(i1 - 6144) < 512u ? net_0_add_bw_46[512*i0 + i1 - 6144] : 0.0f)) + ((unsigned)(i1 - 5632) < 512u ? net_0_add_bw_49[512*i0 + i1 - 5632] : 0.0f)) + ((unsigned)(i1 - 5120) < 512u ? net_0_add_bw_52[512*i0 + i1 - 5120] : 0.0f)) + ((unsigned)(i1 - 4608) < 512u ? net_0_add_bw_55[512*i0 + i1 - 4608] : 0.0f)) + ((unsigned)(i1 - 4096) < 512u ? net_0_add_bw_58[512*i0 + i1 - 4096] : 0.0f)) + ((unsigned)(i1 - 3584) < 512u ? net_0_add_bw_61[512*i0 + i1 - 3584] : 0.0f)) + ((unsigned)(i1 - 3072) < 512u ? net_0_add_bw_64[512*i0 + i1 - 3072] : 0.0f)) + ((unsigned)(i1 - 2560) < 512u ? net_0_add_bw_67[512*i0 + i1 - 2560] : 0.0f)) + ((unsigned)(i1 - 2048) < 512u ? net_0_add_bw_70[512*i0 + i1 - 2048] : 0.0f)) + ((unsigned)(i1 - 1536) < 512u ? net_0_add_bw_73[512*i0 + i1 - 1536] : 0.0f)) + ((unsigned)(i1 - 1024) < 512u ? net_0_add_bw_76[512*i0 + i1 - 1024] : 0.0f)) + ((unsigned)(i1 - 512) < 512u ? net_0_add_bw_79[512*i0 + i1 - 512] : 0.0f)) + ((unsigned)(i1 - 384) < 128u ? net_0_mul_bw_110[128*i0 + i1 - 384] : 0.0f)) + ((unsigned)(i1 - 256) < 128u ? net_0_mul_bw_111[128*i0 + i1 - 256] : 0.0f)) + ((unsigned)(i1 - 0) < 128u ? net_0_mul_bw_112[128*i0 + i1] : 0.0f));
@@ -1064,7 +1064,7 @@ static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict
 }
 
 /* %1585 = sum_to %1584 : f32[512]                      # examples/lstm.lua:10 backward */
-static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
+DLC_KERNEL static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_ih_l0[i0] = 0.0f;
   }
@@ -1076,7 +1076,7 @@ static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, const float *re
 }
 
 /* %1586 = matmul %7^T, %1584 : f32[28,512]             # examples/lstm.lua:10 backward */
-static void lstm_matmul_1586(float *restrict net_0_matmul_bw_55, const float *restrict x, const float *restrict net_0_add_bw_83) {
+DLC_KERNEL static void lstm_matmul_1586(float *restrict net_0_matmul_bw_55, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
       lstm_axpy_ta_4x16_k1792(net_0_matmul_bw_55 + (i0) * 512 + i1, x + i0, net_0_add_bw_83 + i1);
@@ -1085,7 +1085,7 @@ static void lstm_matmul_1586(float *restrict net_0_matmul_bw_55, const float *re
 }
 
 /* %1587 = transpose %1586 : f32[512,28]                # examples/lstm.lua:10 backward */
-static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_55) {
+DLC_KERNEL static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_55) {
   for (int i0 = 0; i0 < 512; i0 += 16) {
     int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
     for (int i1 = 0; i1 < 28; i1 += 16) {
@@ -1097,14 +1097,14 @@ static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const floa
 }
 
 /* %1595 = assign %1594, %1585 : f32[512]               # examples/lstm.lua:10 backward */
-static void lstm_assign_1595(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
+DLC_KERNEL static void lstm_assign_1595(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_hh_l0[i0] = g_net_0_bias_ih_l0[i0];
   }
 }
 
 /* %1605 = add %1604, %549 : f32[]                      # examples/lstm.lua:15 backward */
-static void lstm_add_1605(float *restrict s_step) {
+DLC_KERNEL static void lstm_add_1605(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -1116,7 +1116,7 @@ static void lstm_add_1605(float *restrict s_step) {
  *   with %1631 = mul %1629, %1630 : f32[512,28]               # examples/lstm.lua:15 backward
  *   with %1630 = mul %1588, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
  */
-static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
+DLC_KERNEL static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
   for (int i0 = 0; i0 < 14336; i0++) {
     s_net_0_weight_ih_l0_exp_avg[i0] = ((s_net_0_weight_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_ih_l0[i0]));
     s_net_0_weight_ih_l0_exp_avg_sq[i0] = ((s_net_0_weight_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_ih_l0[i0] * g_net_0_weight_ih_l0[i0])));
@@ -1126,7 +1126,7 @@ static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, float *r
 /* %1609 = tanh %1608 : f32[]                           # examples/lstm.lua:15 backward
  *   with %1608 = mul %1605, %1607 : f32[]                     # examples/lstm.lua:15 backward
  */
-static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_step) {
+DLC_KERNEL static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_step) {
   t1609_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
 }
 
@@ -1135,14 +1135,14 @@ static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_s
  *   with %1611 = mul %1610, %1609 : f32[]                     # examples/lstm.lua:15 backward
  *   with %1612 = add %549, %1609 : f32[]                      # examples/lstm.lua:15 backward
  */
-static void lstm_div_1620(float *restrict t1620_div, const float *restrict t1609_tanh) {
+DLC_KERNEL static void lstm_div_1620(float *restrict t1620_div, const float *restrict t1609_tanh) {
   t1620_div[0] = (LSTM_LR / ((2.0f * t1609_tanh[0]) / (1.0f + t1609_tanh[0])));
 }
 
 /* %1616 = tanh %1615 : f32[]                           # examples/lstm.lua:15 backward
  *   with %1615 = mul %1605, %1614 : f32[]                     # examples/lstm.lua:15 backward
  */
-static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
+DLC_KERNEL static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
   t1616_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
 }
 
@@ -1151,7 +1151,7 @@ static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_s
  *   with %1617 = mul %1610, %1616 : f32[]                     # examples/lstm.lua:15 backward
  *   with %1618 = add %549, %1616 : f32[]                      # examples/lstm.lua:15 backward
  */
-static void lstm_sqrt_1621(float *restrict t1621_sqrt, const float *restrict t1616_tanh) {
+DLC_KERNEL static void lstm_sqrt_1621(float *restrict t1621_sqrt, const float *restrict t1616_tanh) {
   t1621_sqrt[0] = sqrtf(((2.0f * t1616_tanh[0]) / (1.0f + t1616_tanh[0])));
 }
 
@@ -1163,7 +1163,7 @@ static void lstm_sqrt_1621(float *restrict t1621_sqrt, const float *restrict t16
  *   with %1636 = div %1635, %1621 : f32[512,28]               # examples/lstm.lua:15 backward
  *   with %1635 = sqrt %1632 : f32[512,28]                     # examples/lstm.lua:15 backward
  */
-static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *restrict t1620_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *restrict t1620_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 14336; i0++) {
     p_net_0_weight_ih_l0[i0] = (p_net_0_weight_ih_l0[i0] - (t1620_div[0] * (s_net_0_weight_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_ih_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
   }
@@ -1184,7 +1184,7 @@ static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *
  *   with %1654 = div %1653, %1621 : f32[512,128]              # examples/lstm.lua:15 backward
  *   with %1653 = sqrt %1650 : f32[512,128]                    # examples/lstm.lua:15 backward
  */
-static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 65536; i0++) {
     s_net_0_weight_hh_l0_exp_avg[i0] = ((s_net_0_weight_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_hh_l0[i0]));
     s_net_0_weight_hh_l0_exp_avg_sq[i0] = ((s_net_0_weight_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_hh_l0[i0] * g_net_0_weight_hh_l0[i0])));
@@ -1221,7 +1221,7 @@ static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, float *r
  *   with %1690 = div %1689, %1621 : f32[512]                  # examples/lstm.lua:15 backward
  *   with %1689 = sqrt %1686 : f32[512]                        # examples/lstm.lua:15 backward
  */
-static void lstm_add_1664(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict g_net_0_bias_hh_l0) {
+DLC_KERNEL static void lstm_add_1664(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict g_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     s_net_0_bias_ih_l0_exp_avg[i0] = ((s_net_0_bias_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_ih_l0[i0]));
     s_net_0_bias_ih_l0_exp_avg_sq[i0] = ((s_net_0_bias_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_ih_l0[i0] * g_net_0_bias_ih_l0[i0])));
@@ -1247,7 +1247,7 @@ static void lstm_add_1664(float *restrict s_net_0_bias_ih_l0_exp_avg, float *res
  *   with %1708 = div %1707, %1621 : f32[10,128]               # examples/lstm.lua:15 backward
  *   with %1707 = sqrt %1704 : f32[10,128]                     # examples/lstm.lua:15 backward
  */
-static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
     s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
@@ -1270,7 +1270,7 @@ static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, float *restric
  *   with %1726 = div %1725, %1621 : f32[10]                   # examples/lstm.lua:15 backward
  *   with %1725 = sqrt %1722 : f32[10]                         # examples/lstm.lua:15 backward
  */
-static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));

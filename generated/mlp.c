@@ -364,7 +364,7 @@ static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restri
 }
 
 /* %8 = matmul %7, %0^T : f32[64,256]                   # examples/mlp.lua:10 */
-static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
+DLC_KERNEL static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, const float *restrict p_net_1_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 256; i1 += 4) {
       mlp_dot_4x4_k784(net_1_matmul + (i0) * 256 + i1, x + (i0) * 784, p_net_1_weight + (i1) * 784);
@@ -375,7 +375,7 @@ static void mlp_matmul_8(float *restrict net_1_matmul, const float *restrict x, 
 /* %10 = relu %9 : f32[64,256]                          # examples/mlp.lua:10
  *   with %9 = add %8, %1 : f32[64,256]                        # examples/mlp.lua:10
  */
-static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
+DLC_KERNEL static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       net_2_relu[256*i0 + i1] = dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]));
@@ -384,7 +384,7 @@ static void mlp_relu_10(float *restrict net_2_relu, const float *restrict net_1_
 }
 
 /* %11 = matmul %10, %2^T : f32[64,128]                 # examples/mlp.lua:11 */
-static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict net_2_relu, const float *restrict p_net_3_weight) {
+DLC_KERNEL static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict net_2_relu, const float *restrict p_net_3_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
       mlp_dot_4x4_k256(net_3_matmul + (i0) * 128 + i1, net_2_relu + (i0) * 256, p_net_3_weight + (i1) * 256);
@@ -395,7 +395,7 @@ static void mlp_matmul_11(float *restrict net_3_matmul, const float *restrict ne
 /* %13 = relu %12 : f32[64,128]                         # examples/mlp.lua:11
  *   with %12 = add %11, %3 : f32[64,128]                      # examples/mlp.lua:11
  */
-static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
+DLC_KERNEL static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_4_relu[128*i0 + i1] = dlc_reluf((net_3_matmul[128*i0 + i1] + p_net_3_bias[i1]));
@@ -404,7 +404,7 @@ static void mlp_relu_13(float *restrict net_4_relu, const float *restrict net_3_
 }
 
 /* %14 = matmul %13, %4^T : f32[64,10]                  # examples/mlp.lua:12 */
-static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict net_4_relu, const float *restrict p_net_5_weight) {
+DLC_KERNEL static void mlp_matmul_14(float *restrict net_5_matmul, const float *restrict net_4_relu, const float *restrict p_net_5_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       mlp_dot_4x4_k128(net_5_matmul + (i0) * 10 + i1, net_4_relu + (i0) * 128, p_net_5_weight + (i1) * 128);
@@ -444,7 +444,7 @@ DLC_SHARED_KERNEL static void mlp_xent_17(float *restrict out0, const float *res
 }
 
 /* %18 = sum_to %17 : f32[]                             # examples/mlp.lua:14 */
-static void mlp_sum_to_18(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void mlp_sum_to_18(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -457,19 +457,19 @@ static void mlp_sum_to_18(float *restrict crossentropyloss0_sum_to, const float 
 }
 
 /* %20 = div %18, %19 : f32[]                           # examples/mlp.lua:14 */
-static void mlp_div_20(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void mlp_div_20(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %26 = broadcast %25 : f32[64]                        # examples/mlp.lua:14 backward */
-static void mlp_broadcast_26(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void mlp_broadcast_26(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %27 = softmax %15 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
-static void mlp_softmax_27(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_5_add) {
+DLC_KERNEL static void mlp_softmax_27(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_5_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -490,7 +490,7 @@ static void mlp_softmax_27(float *restrict crossentropyloss0_softmax_bw, const f
  *   with %29 = sub %27, %28 : f32[64,10]                      # examples/mlp.lua:14 backward
  *   with %28 = onehot %16 {classes=10} : f32[64,10]           # examples/mlp.lua:14 backward
  */
-static void mlp_mul_31(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void mlp_mul_31(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -499,7 +499,7 @@ static void mlp_mul_31(float *restrict crossentropyloss0_mul_bw, const float *re
 }
 
 /* %32 = sum_to %31 : f32[10]                           # examples/mlp.lua:12 backward */
-static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_5_bias[i0] = 0.0f;
   }
@@ -511,7 +511,7 @@ static void mlp_sum_to_32(float *restrict g_net_5_bias, const float *restrict cr
 }
 
 /* %33 = matmul %31, %4 : f32[64,128]                   # examples/mlp.lua:12 backward */
-static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_5_weight) {
+DLC_KERNEL static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_5_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       mlp_axpy_4x16_k10(net_5_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_5_weight + i1);
@@ -520,7 +520,7 @@ static void mlp_matmul_33(float *restrict net_5_matmul_bw, const float *restrict
 }
 
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
-static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
+DLC_KERNEL static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       mlp_axpy_ta_4x16_k64(g_net_5_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_4_relu + i1);
@@ -534,14 +534,14 @@ static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict 
 /* %36 = mul %33, %35 : f32[64,128]                     # examples/mlp.lua:11 backward
  *   with %35 = step %13 : f32[64,128]                         # examples/mlp.lua:11 backward
  */
-static void mlp_mul_36(float *restrict net_4_mul_bw, const float *restrict net_5_matmul_bw, const float *restrict net_4_relu) {
+DLC_KERNEL static void mlp_mul_36(float *restrict net_4_mul_bw, const float *restrict net_5_matmul_bw, const float *restrict net_4_relu) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_4_mul_bw[i0] = (net_5_matmul_bw[i0] * dlc_stepf(net_4_relu[i0]));
   }
 }
 
 /* %37 = sum_to %36 : f32[128]                          # examples/mlp.lua:11 backward */
-static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict net_4_mul_bw) {
+DLC_KERNEL static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 128; i0++) {
     g_net_3_bias[i0] = 0.0f;
   }
@@ -553,7 +553,7 @@ static void mlp_sum_to_37(float *restrict g_net_3_bias, const float *restrict ne
 }
 
 /* %38 = matmul %36, %2 : f32[64,256]                   # examples/mlp.lua:11 backward */
-static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict net_4_mul_bw, const float *restrict p_net_3_weight) {
+DLC_KERNEL static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict net_4_mul_bw, const float *restrict p_net_3_weight) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       mlp_axpy_4x16_k128(net_3_matmul_bw + (i0) * 256 + i1, net_4_mul_bw + (i0) * 128, p_net_3_weight + i1);
@@ -562,7 +562,7 @@ static void mlp_matmul_38(float *restrict net_3_matmul_bw, const float *restrict
 }
 
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
-static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
+DLC_KERNEL static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       mlp_axpy_ta_4x16_k64_2(g_net_3_weight + (i0) * 256 + i1, net_4_mul_bw + i0, net_2_relu + i1);
@@ -573,14 +573,14 @@ static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict 
 /* %41 = mul %38, %40 : f32[64,256]                     # examples/mlp.lua:10 backward
  *   with %40 = step %10 : f32[64,256]                         # examples/mlp.lua:10 backward
  */
-static void mlp_mul_41(float *restrict net_2_mul_bw, const float *restrict net_3_matmul_bw, const float *restrict net_2_relu) {
+DLC_KERNEL static void mlp_mul_41(float *restrict net_2_mul_bw, const float *restrict net_3_matmul_bw, const float *restrict net_2_relu) {
   for (int i0 = 0; i0 < 16384; i0++) {
     net_2_mul_bw[i0] = (net_3_matmul_bw[i0] * dlc_stepf(net_2_relu[i0]));
   }
 }
 
 /* %42 = sum_to %41 : f32[256]                          # examples/mlp.lua:10 backward */
-static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
+DLC_KERNEL static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict net_2_mul_bw) {
   for (int i0 = 0; i0 < 256; i0++) {
     g_net_1_bias[i0] = 0.0f;
   }
@@ -592,7 +592,7 @@ static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *restrict ne
 }
 
 /* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward */
-static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
+DLC_KERNEL static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
       mlp_axpy_ta_4x16_k64_3(g_net_1_weight + (i0) * 784 + i1, net_2_mul_bw + i0, x + i1);
@@ -606,7 +606,7 @@ static void mlp_matmul_43(float *restrict g_net_1_weight, const float *restrict 
  *   with %63 = sub %0, %62 : f32[256,784]                     # examples/mlp.lua:15 backward
  *   with %62 = mul %56, %60 : f32[256,784]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_60(float *restrict s_net_1_weight_momentum_buffer, float *restrict p_net_1_weight, const float *restrict g_net_1_weight) {
+DLC_KERNEL static void mlp_add_60(float *restrict s_net_1_weight_momentum_buffer, float *restrict p_net_1_weight, const float *restrict g_net_1_weight) {
   for (int i0 = 0; i0 < 200704; i0++) {
     s_net_1_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_weight_momentum_buffer[i0]) + g_net_1_weight[i0]);
     p_net_1_weight[i0] = (p_net_1_weight[i0] - (MLP_LR * s_net_1_weight_momentum_buffer[i0]));
@@ -619,7 +619,7 @@ static void mlp_add_60(float *restrict s_net_1_weight_momentum_buffer, float *re
  *   with %70 = sub %1, %69 : f32[256]                         # examples/mlp.lua:15 backward
  *   with %69 = mul %56, %67 : f32[256]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_67(float *restrict s_net_1_bias_momentum_buffer, float *restrict p_net_1_bias, const float *restrict g_net_1_bias) {
+DLC_KERNEL static void mlp_add_67(float *restrict s_net_1_bias_momentum_buffer, float *restrict p_net_1_bias, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 256; i0++) {
     s_net_1_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_1_bias_momentum_buffer[i0]) + g_net_1_bias[i0]);
     p_net_1_bias[i0] = (p_net_1_bias[i0] - (MLP_LR * s_net_1_bias_momentum_buffer[i0]));
@@ -632,7 +632,7 @@ static void mlp_add_67(float *restrict s_net_1_bias_momentum_buffer, float *rest
  *   with %77 = sub %2, %76 : f32[128,256]                     # examples/mlp.lua:15 backward
  *   with %76 = mul %56, %74 : f32[128,256]                    # examples/mlp.lua:15 backward
  */
-static void mlp_add_74(float *restrict s_net_3_weight_momentum_buffer, float *restrict p_net_3_weight, const float *restrict g_net_3_weight) {
+DLC_KERNEL static void mlp_add_74(float *restrict s_net_3_weight_momentum_buffer, float *restrict p_net_3_weight, const float *restrict g_net_3_weight) {
   for (int i0 = 0; i0 < 32768; i0++) {
     s_net_3_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_weight_momentum_buffer[i0]) + g_net_3_weight[i0]);
     p_net_3_weight[i0] = (p_net_3_weight[i0] - (MLP_LR * s_net_3_weight_momentum_buffer[i0]));
@@ -645,7 +645,7 @@ static void mlp_add_74(float *restrict s_net_3_weight_momentum_buffer, float *re
  *   with %84 = sub %3, %83 : f32[128]                         # examples/mlp.lua:15 backward
  *   with %83 = mul %56, %81 : f32[128]                        # examples/mlp.lua:15 backward
  */
-static void mlp_add_81(float *restrict s_net_3_bias_momentum_buffer, float *restrict p_net_3_bias, const float *restrict g_net_3_bias) {
+DLC_KERNEL static void mlp_add_81(float *restrict s_net_3_bias_momentum_buffer, float *restrict p_net_3_bias, const float *restrict g_net_3_bias) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_3_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_3_bias_momentum_buffer[i0]) + g_net_3_bias[i0]);
     p_net_3_bias[i0] = (p_net_3_bias[i0] - (MLP_LR * s_net_3_bias_momentum_buffer[i0]));
@@ -658,7 +658,7 @@ static void mlp_add_81(float *restrict s_net_3_bias_momentum_buffer, float *rest
  *   with %91 = sub %4, %90 : f32[10,128]                      # examples/mlp.lua:15 backward
  *   with %90 = mul %56, %88 : f32[10,128]                     # examples/mlp.lua:15 backward
  */
-static void mlp_add_88(float *restrict s_net_5_weight_momentum_buffer, float *restrict p_net_5_weight, const float *restrict g_net_5_weight) {
+DLC_KERNEL static void mlp_add_88(float *restrict s_net_5_weight_momentum_buffer, float *restrict p_net_5_weight, const float *restrict g_net_5_weight) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_5_weight_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_weight_momentum_buffer[i0]) + g_net_5_weight[i0]);
     p_net_5_weight[i0] = (p_net_5_weight[i0] - (MLP_LR * s_net_5_weight_momentum_buffer[i0]));
@@ -671,7 +671,7 @@ static void mlp_add_88(float *restrict s_net_5_weight_momentum_buffer, float *re
  *   with %98 = sub %5, %97 : f32[10]                          # examples/mlp.lua:15 backward
  *   with %97 = mul %56, %95 : f32[10]                         # examples/mlp.lua:15 backward
  */
-static void mlp_add_95(float *restrict s_net_5_bias_momentum_buffer, float *restrict p_net_5_bias, const float *restrict g_net_5_bias) {
+DLC_KERNEL static void mlp_add_95(float *restrict s_net_5_bias_momentum_buffer, float *restrict p_net_5_bias, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_5_bias_momentum_buffer[i0] = ((MLP_MOMENTUM * s_net_5_bias_momentum_buffer[i0]) + g_net_5_bias[i0]);
     p_net_5_bias[i0] = (p_net_5_bias[i0] - (MLP_LR * s_net_5_bias_momentum_buffer[i0]));

@@ -12,7 +12,7 @@
 #define PERCEPTRON_MOMENTUM 0.9f   /* examples/perceptron.lua:18 */
 
 /* %5 = mul %0, %2 : f32[3,2]                           # examples/perceptron.lua:10 */
-static void perceptron_mul_5(float *restrict t5_mul, const float *restrict x, const float *restrict scale) {
+DLC_KERNEL static void perceptron_mul_5(float *restrict t5_mul, const float *restrict x, const float *restrict scale) {
   for (int i0 = 0; i0 < 3; i0++) {
     for (int i1 = 0; i1 < 2; i1++) {
       t5_mul[2*i0 + i1] = (x[2*i0 + i1] * scale[i1]);
@@ -21,7 +21,7 @@ static void perceptron_mul_5(float *restrict t5_mul, const float *restrict x, co
 }
 
 /* %6 = matmul %5, %3^T : f32[3,1]                      # examples/perceptron.lua:9 */
-static void perceptron_matmul_6(float *restrict linear0_matmul, const float *restrict t5_mul, const float *restrict p_linear0_weight) {
+DLC_KERNEL static void perceptron_matmul_6(float *restrict linear0_matmul, const float *restrict t5_mul, const float *restrict p_linear0_weight) {
   for (int i0 = 0; i0 < 3; i0++) {
     linear0_matmul[i0] = 0.0f;
   }
@@ -33,7 +33,7 @@ static void perceptron_matmul_6(float *restrict linear0_matmul, const float *res
 }
 
 /* %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9 */
-static void perceptron_add_7(float *restrict linear0_add, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
+DLC_KERNEL static void perceptron_add_7(float *restrict linear0_add, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
     linear0_add[i0] = (linear0_matmul[i0] + p_linear0_bias[0]);
   }
@@ -42,7 +42,7 @@ static void perceptron_add_7(float *restrict linear0_add, const float *restrict 
 /* %17 = assign %16, %8 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
  */
-static void perceptron_assign_17(float *restrict out1, const float *restrict linear0_add) {
+DLC_KERNEL static void perceptron_assign_17(float *restrict out1, const float *restrict linear0_add) {
   for (int i0 = 0; i0 < 3; i0++) {
     out1[i0] = dlc_sigmoidf(linear0_add[i0]);
   }
@@ -51,7 +51,7 @@ static void perceptron_assign_17(float *restrict out1, const float *restrict lin
 /* %19 = assign %18, %9 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %9 = step %7 : f32[3,1]                              # examples/perceptron.lua:16
  */
-static void perceptron_assign_19(float *restrict out2, const float *restrict linear0_add) {
+DLC_KERNEL static void perceptron_assign_19(float *restrict out2, const float *restrict linear0_add) {
   for (int i0 = 0; i0 < 3; i0++) {
     out2[i0] = dlc_stepf(linear0_add[i0]);
   }
@@ -60,14 +60,14 @@ static void perceptron_assign_19(float *restrict out2, const float *restrict lin
 /* %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
  *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
  */
-static void perceptron_sigmoid_8(float *restrict t8_sigmoid, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
+DLC_KERNEL static void perceptron_sigmoid_8(float *restrict t8_sigmoid, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
     t8_sigmoid[i0] = dlc_sigmoidf((linear0_matmul[i0] + p_linear0_bias[0]));
   }
 }
 
 /* %10 = sub %8, %1 : f32[3,1]                          # examples/perceptron.lua:17 */
-static void perceptron_sub_10(float *restrict t10_sub, const float *restrict t8_sigmoid, const float *restrict t) {
+DLC_KERNEL static void perceptron_sub_10(float *restrict t10_sub, const float *restrict t8_sigmoid, const float *restrict t) {
   for (int i0 = 0; i0 < 3; i0++) {
     t10_sub[i0] = (t8_sigmoid[i0] - t[i0]);
   }
@@ -76,7 +76,7 @@ static void perceptron_sub_10(float *restrict t10_sub, const float *restrict t8_
 /* %13 = sum_to %12 : f32[]                             # examples/perceptron.lua:17
  *   with %12 = pow %10, %11 : f32[3,1]                        # examples/perceptron.lua:17
  */
-static void perceptron_sum_to_13(float *restrict t13_sum_to, const float *restrict t10_sub) {
+DLC_KERNEL static void perceptron_sum_to_13(float *restrict t13_sum_to, const float *restrict t10_sub) {
   t13_sum_to[0] = 0.0f;
   for (int i0 = 0; i0 < 3; i0++) {
     t13_sum_to[0] += dlc_sqf(t10_sub[i0]);
@@ -84,7 +84,7 @@ static void perceptron_sum_to_13(float *restrict t13_sum_to, const float *restri
 }
 
 /* %15 = div %13, %14 : f32[]                           # examples/perceptron.lua:17 */
-static void perceptron_div_15(float *restrict t15_div, const float *restrict t13_sum_to) {
+DLC_KERNEL static void perceptron_div_15(float *restrict t15_div, const float *restrict t13_sum_to) {
   t15_div[0] = (t13_sum_to[0] / 3.0f);
 }
 
@@ -94,14 +94,14 @@ static void perceptron_div_15(float *restrict t15_div, const float *restrict t13
  *   with %25 = mul %8, %24 : f32[3,1]                         # examples/perceptron.lua:11 backward
  *   with %24 = sub %20, %8 : f32[3,1]                         # examples/perceptron.lua:11 backward
  */
-static void perceptron_mul_26(float *restrict t26_mul, const float *restrict t10_sub, const float *restrict t8_sigmoid) {
+DLC_KERNEL static void perceptron_mul_26(float *restrict t26_mul, const float *restrict t10_sub, const float *restrict t8_sigmoid) {
   for (int i0 = 0; i0 < 3; i0++) {
     t26_mul[i0] = ((0.333333333f * (2.0f * t10_sub[i0])) * (t8_sigmoid[i0] * (1.0f - t8_sigmoid[i0])));
   }
 }
 
 /* %27 = sum_to %26 : f32[1]                            # examples/perceptron.lua:9 backward */
-static void perceptron_sum_to_27(float *restrict g_linear0_bias, const float *restrict t26_mul) {
+DLC_KERNEL static void perceptron_sum_to_27(float *restrict g_linear0_bias, const float *restrict t26_mul) {
   g_linear0_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 3; i0++) {
     g_linear0_bias[0] += t26_mul[i0];
@@ -109,7 +109,7 @@ static void perceptron_sum_to_27(float *restrict g_linear0_bias, const float *re
 }
 
 /* %28 = matmul %26^T, %5 : f32[1,2]                    # examples/perceptron.lua:9 backward */
-static void perceptron_matmul_28(float *restrict g_linear0_weight, const float *restrict t26_mul, const float *restrict t5_mul) {
+DLC_KERNEL static void perceptron_matmul_28(float *restrict g_linear0_weight, const float *restrict t26_mul, const float *restrict t5_mul) {
   for (int i0 = 0; i0 < 2; i0++) {
     g_linear0_weight[i0] = 0.0f;
   }
@@ -126,7 +126,7 @@ static void perceptron_matmul_28(float *restrict g_linear0_weight, const float *
  *   with %40 = sub %3, %39 : f32[1,2]                         # examples/perceptron.lua:18 backward
  *   with %39 = mul %33, %37 : f32[1,2]                        # examples/perceptron.lua:18 backward
  */
-static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, float *restrict p_linear0_weight, const float *restrict g_linear0_weight) {
+DLC_KERNEL static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, float *restrict p_linear0_weight, const float *restrict g_linear0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     s_linear0_weight_momentum_buffer[i0] = ((PERCEPTRON_MOMENTUM * s_linear0_weight_momentum_buffer[i0]) + g_linear0_weight[i0]);
     p_linear0_weight[i0] = (p_linear0_weight[i0] - (PERCEPTRON_LR * s_linear0_weight_momentum_buffer[i0]));
@@ -136,7 +136,7 @@ static void perceptron_add_37(float *restrict s_linear0_weight_momentum_buffer, 
 /* %44 = add %43, %31 : f32[1]                          # examples/perceptron.lua:18 backward
  *   with %43 = mul %34, %42 : f32[1]                          # examples/perceptron.lua:18 backward
  */
-static void perceptron_add_44(float *restrict s_linear0_bias_momentum_buffer, const float *restrict g_linear0_bias) {
+DLC_KERNEL static void perceptron_add_44(float *restrict s_linear0_bias_momentum_buffer, const float *restrict g_linear0_bias) {
   s_linear0_bias_momentum_buffer[0] = ((PERCEPTRON_MOMENTUM * s_linear0_bias_momentum_buffer[0]) + g_linear0_bias[0]);
 }
 
@@ -144,7 +144,7 @@ static void perceptron_add_44(float *restrict s_linear0_bias_momentum_buffer, co
  *   with %47 = sub %4, %46 : f32[1]                           # examples/perceptron.lua:18 backward
  *   with %46 = mul %33, %44 : f32[1]                          # examples/perceptron.lua:18 backward
  */
-static void perceptron_assign_48(float *restrict p_linear0_bias, const float *restrict s_linear0_bias_momentum_buffer) {
+DLC_KERNEL static void perceptron_assign_48(float *restrict p_linear0_bias, const float *restrict s_linear0_bias_momentum_buffer) {
   p_linear0_bias[0] = (p_linear0_bias[0] - (PERCEPTRON_LR * s_linear0_bias_momentum_buffer[0]));
 }
 

@@ -34,7 +34,7 @@ static inline void regression_dot_4x1_k32(float *restrict c, const float *restri
 }
 
 /* %5 = transpose %0 : f32[1,32]                        # examples/regression.lua:9 */
-static void regression_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
+DLC_KERNEL static void regression_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i1 = 0; i1 < 32; i1++) {
     net_0_transpose[i1] = p_net_0_weight[i1];
   }
@@ -54,7 +54,7 @@ DLC_SHARED_KERNEL static void regression_matmul_6(float *restrict out0, const fl
 /* %8 = tanh %7 : f32[64,32]                            # examples/regression.lua:9
  *   with %7 = add %6, %1 : f32[64,32]                         # examples/regression.lua:9
  */
-static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+DLC_KERNEL static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       net_1_tanh[32*i0 + i1] = tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
@@ -63,7 +63,7 @@ static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict 
 }
 
 /* %9 = matmul %8, %2^T : f32[64,1]                     # examples/regression.lua:10 */
-static void regression_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void regression_matmul_9(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     regression_dot_4x1_k32(net_2_matmul + (i0) * 1 + 0, net_1_tanh + (i0) * 32, p_net_2_weight + (0) * 32);
   }
@@ -72,7 +72,7 @@ static void regression_matmul_9(float *restrict net_2_matmul, const float *restr
 /* %27 = assign %26, %10 : f32[64,1]                    # examples/regression.lua:14
  *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_assign_27(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+DLC_KERNEL static void regression_assign_27(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     out[i0] = (net_2_matmul[i0] + p_net_2_bias[0]);
   }
@@ -81,21 +81,21 @@ static void regression_assign_27(float *restrict out, const float *restrict net_
 /* %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
  *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-static void regression_sub_12(float *restrict huberloss0_sub, const float *restrict net_2_matmul, const float *restrict p_net_2_bias, const float *restrict target) {
+DLC_KERNEL static void regression_sub_12(float *restrict huberloss0_sub, const float *restrict net_2_matmul, const float *restrict p_net_2_bias, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_sub[i0] = ((net_2_matmul[i0] + p_net_2_bias[0]) - target[i0]);
   }
 }
 
 /* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12 */
-static void regression_abs_13(float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
+DLC_KERNEL static void regression_abs_13(float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_abs[i0] = fabsf(huberloss0_sub[i0]);
   }
 }
 
 /* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
-static void regression_clamp_14(float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+DLC_KERNEL static void regression_clamp_14(float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_clamp[i0] = dlc_clampf(huberloss0_abs[i0], (-INFINITY), 1.0f);
   }
@@ -107,7 +107,7 @@ static void regression_clamp_14(float *restrict huberloss0_clamp, const float *r
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
  *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_sum_to_22(float *restrict huberloss0_sum_to, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+DLC_KERNEL static void regression_sum_to_22(float *restrict huberloss0_sum_to, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   huberloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -120,7 +120,7 @@ static void regression_sum_to_22(float *restrict huberloss0_sum_to, const float 
 }
 
 /* %24 = div %22, %23 : f32[]                           # examples/regression.lua:12 */
-static void regression_div_24(float *restrict huberloss0_div, const float *restrict huberloss0_sum_to) {
+DLC_KERNEL static void regression_div_24(float *restrict huberloss0_div, const float *restrict huberloss0_sum_to) {
   huberloss0_div[0] = (huberloss0_sum_to[0] / 64.0f);
 }
 
@@ -133,14 +133,14 @@ static void regression_div_24(float *restrict huberloss0_div, const float *restr
  *   with %36 = inrange %13 {min=-inf, max=1} : f32[64,1]      # examples/regression.lua:12 backward
  *   with %39 = sign %12 : f32[64,1]                           # examples/regression.lua:12 backward
  */
-static void regression_mul_40(float *restrict huberloss0_mul_bw, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
+DLC_KERNEL static void regression_mul_40(float *restrict huberloss0_mul_bw, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_mul_bw[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * huberloss0_clamp[i0]))) * dlc_inrangef(huberloss0_abs[i0], (-INFINITY), 1.0f))) * dlc_signf(huberloss0_sub[i0]));
   }
 }
 
 /* %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward */
-static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict huberloss0_mul_bw) {
+DLC_KERNEL static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict huberloss0_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -153,7 +153,7 @@ static void regression_sum_to_41(float *restrict g_net_2_bias, const float *rest
 }
 
 /* %43 = matmul %40^T, %8 : f32[1,32]                   # examples/regression.lua:10 backward */
-static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict huberloss0_mul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void regression_matmul_43(float *restrict g_net_2_weight, const float *restrict huberloss0_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
@@ -168,14 +168,14 @@ static void regression_matmul_43(float *restrict g_net_2_weight, const float *re
  *   with %45 = sub %20, %44 : f32[64,32]                      # examples/regression.lua:9 backward
  *   with %44 = mul %8, %8 : f32[64,32]                        # examples/regression.lua:9 backward
  */
-static void regression_mul_46(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void regression_mul_46(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 2048; i0++) {
     net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %47 = sum_to %46 : f32[32]                           # examples/regression.lua:9 backward */
-static void regression_sum_to_47(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
+DLC_KERNEL static void regression_sum_to_47(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
@@ -187,7 +187,7 @@ static void regression_sum_to_47(float *restrict g_net_0_bias, const float *rest
 }
 
 /* %48 = matmul %46^T, %4 : f32[32,1]                   # examples/regression.lua:9 backward */
-static void regression_matmul_48(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
+DLC_KERNEL static void regression_matmul_48(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
@@ -215,7 +215,7 @@ DLC_SHARED_KERNEL static void regression_add_61(float *restrict out0, float *res
 /* %82 = add %81, %55 : f32[1]                          # examples/regression.lua:13 backward
  *   with %81 = mul %58, %80 : f32[1]                          # examples/regression.lua:13 backward
  */
-static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
+DLC_KERNEL static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((REGRESSION_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
 }
 
@@ -223,14 +223,14 @@ static void regression_add_82(float *restrict s_net_2_bias_momentum_buffer, cons
  *   with %85 = sub %3, %84 : f32[1]                           # examples/regression.lua:13 backward
  *   with %84 = mul %57, %82 : f32[1]                          # examples/regression.lua:13 backward
  */
-static void regression_assign_86(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
+DLC_KERNEL static void regression_assign_86(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
   p_net_2_bias[0] = (p_net_2_bias[0] - (REGRESSION_LR * s_net_2_bias_momentum_buffer[0]));
 }
 
 /* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12
  *   with %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *restrict out, const float *restrict target) {
+DLC_KERNEL static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_abs[i0] = fabsf((out[i0] - target[i0]));
   }
@@ -241,14 +241,14 @@ static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *re
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
  *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-static void regression_add_21(float *restrict huberloss0_add, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+DLC_KERNEL static void regression_add_21(float *restrict huberloss0_add, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   for (int i0 = 0; i0 < 64; i0++) {
     huberloss0_add[i0] = ((0.5f * dlc_sqf(huberloss0_clamp[i0])) + (huberloss0_abs[i0] - huberloss0_clamp[i0]));
   }
 }
 
 /* %29 = assign %28, %25 : f32[64]                      # examples/regression.lua:14 */
-static void regression_assign_29(float *restrict sample_loss, const float *restrict huberloss0_add) {
+DLC_KERNEL static void regression_assign_29(float *restrict sample_loss, const float *restrict huberloss0_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     sample_loss[i0] = huberloss0_add[i0];
   }

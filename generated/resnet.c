@@ -801,7 +801,7 @@ static inline void resnet_dot_4x1_k5432_acc(float *restrict c, const float *rest
 }
 
 /* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19 */
-static void resnet_window_43(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void resnet_window_43(float *restrict net_0_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 3; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
@@ -828,7 +828,7 @@ static void resnet_window_43(float *restrict net_0_window, const float *restrict
 }
 
 /* %46 = matmul %44, %45 : f32[32,50176]                # examples/resnet.lua:19 */
-static void resnet_matmul_46(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+DLC_KERNEL static void resnet_matmul_46(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 50176; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_axpy_4x16_k9(net_0_matmul + (i0) * 50176 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
@@ -863,7 +863,7 @@ DLC_SHARED_KERNEL static void resnet_sub_356(float *restrict out0, const float *
  *   with %357 = mul %48, %354 : f32[64,32,28,28]              # examples/resnet.lua:19
  *   with %48 = permute %47 {dims=2,1,3,4} : f32[64,32,28,28]  # examples/resnet.lua:19
  */
-static void resnet_relu_359(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict net_1_mul, const float *restrict net_1_sub) {
+DLC_KERNEL static void resnet_relu_359(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict net_1_mul, const float *restrict net_1_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -955,7 +955,7 @@ DLC_SHARED_KERNEL static void resnet_matmul_366(float *restrict out0, const floa
  *   with %377 = mul %368, %374 : f32[64,32,14,14]             # examples/resnet.lua:10
  *   with %368 = permute %367 {dims=2,1,3,4} : f32[64,32,14,14] # examples/resnet.lua:10
  */
-static void resnet_relu_379(float *restrict net_4_2_relu, const float *restrict net_4_0_matmul, const float *restrict net_4_1_mul, const float *restrict net_4_1_sub) {
+DLC_KERNEL static void resnet_relu_379(float *restrict net_4_2_relu, const float *restrict net_4_0_matmul, const float *restrict net_4_1_mul, const float *restrict net_4_1_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -971,7 +971,7 @@ static void resnet_relu_379(float *restrict net_4_2_relu, const float *restrict 
  *   with %393 = mul %384, %390 : f32[64,32,14,14]             # examples/resnet.lua:11
  *   with %384 = permute %383 {dims=2,1,3,4} : f32[64,32,14,14] # examples/resnet.lua:11
  */
-static void resnet_relu_396(float *restrict net_5_relu, const float *restrict net_4_3_matmul, const float *restrict net_4_4_mul, const float *restrict net_4_4_sub, const float *restrict net_3_max) {
+DLC_KERNEL static void resnet_relu_396(float *restrict net_5_relu, const float *restrict net_4_3_matmul, const float *restrict net_4_4_mul, const float *restrict net_4_4_sub, const float *restrict net_3_max) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1019,7 +1019,7 @@ DLC_SHARED_KERNEL static void resnet_sub_409(float *restrict out0, const float *
  *   with %410 = mul %401, %407 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %401 = permute %400 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22
  */
-static void resnet_relu_412(float *restrict net_8_relu, const float *restrict net_6_matmul, const float *restrict net_7_mul, const float *restrict net_7_sub) {
+DLC_KERNEL static void resnet_relu_412(float *restrict net_8_relu, const float *restrict net_6_matmul, const float *restrict net_7_mul, const float *restrict net_7_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1212,7 +1212,7 @@ DLC_SHARED_KERNEL static void resnet_assign_501(float *restrict out0, const floa
 }
 
 /* %48 = permute %47 {dims=2,1,3,4} : f32[64,32,28,28]  # examples/resnet.lua:19 */
-static void resnet_permute_48(float *restrict net_0_permute, const float *restrict net_0_matmul) {
+DLC_KERNEL static void resnet_permute_48(float *restrict net_0_permute, const float *restrict net_0_matmul) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1244,14 +1244,14 @@ DLC_SHARED_KERNEL static void resnet_sum_to_49(float *restrict out0, const float
 }
 
 /* %51 = div %49, %50 : f32[1,32,1,1]                   # examples/resnet.lua:19 */
-static void resnet_div_51(float *restrict net_1_div, const float *restrict net_1_sum_to) {
+DLC_KERNEL static void resnet_div_51(float *restrict net_1_div, const float *restrict net_1_sum_to) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div[i0] = (net_1_sum_to[i0] / 50176.0f);
   }
 }
 
 /* %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19 */
-static void resnet_sub_52(float *restrict net_1_sub_2, const float *restrict net_0_permute, const float *restrict net_1_div) {
+DLC_KERNEL static void resnet_sub_52(float *restrict net_1_sub_2, const float *restrict net_0_permute, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1264,7 +1264,7 @@ static void resnet_sub_52(float *restrict net_1_sub_2, const float *restrict net
 /* %55 = sum_to %54 : f32[1,32,1,1]                     # examples/resnet.lua:19
  *   with %54 = pow %52, %53 : f32[64,32,28,28]                # examples/resnet.lua:19
  */
-static void resnet_sum_to_55(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
+DLC_KERNEL static void resnet_sum_to_55(float *restrict net_1_sum_to_2, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_2[i0] = 0.0f;
   }
@@ -1283,7 +1283,7 @@ static void resnet_sum_to_55(float *restrict net_1_sum_to_2, const float *restri
 }
 
 /* %65 = div %55, %64 : f32[1,32,1,1]                   # examples/resnet.lua:19 */
-static void resnet_div_65(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
+DLC_KERNEL static void resnet_div_65(float *restrict net_1_div_2, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_2[i0] = (net_1_sum_to_2[i0] / 50175.0f);
   }
@@ -1293,7 +1293,7 @@ static void resnet_div_65(float *restrict net_1_div_2, const float *restrict net
  *   with %72 = add %56, %71 : f32[1,32,1,1]                   # examples/resnet.lua:19
  *   with %56 = div %55, %50 : f32[1,32,1,1]                   # examples/resnet.lua:19
  */
-static void resnet_sqrt_73(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
+DLC_KERNEL static void resnet_sqrt_73(float *restrict net_1_sqrt, const float *restrict net_1_sum_to_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sqrt[i0] = sqrtf(((net_1_sum_to_2[i0] / 50176.0f) + 1e-05f));
   }
@@ -1321,7 +1321,7 @@ DLC_SHARED_KERNEL static void resnet_mul_77(float *restrict out0, const float *r
  *   with %82 = add %81, %80 : f32[64,32,28,28]                # examples/resnet.lua:19
  *   with %81 = mul %48, %77 : f32[64,32,28,28]                # examples/resnet.lua:19
  */
-static void resnet_relu_83(float *restrict net_2_relu_2, const float *restrict net_0_permute, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
+DLC_KERNEL static void resnet_relu_83(float *restrict net_2_relu_2, const float *restrict net_0_permute, const float *restrict net_1_mul_2, const float *restrict net_1_sub_3) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -1435,7 +1435,7 @@ DLC_SHARED_KERNEL static void resnet_sqrt_114(float *restrict out0, const float 
  *   with %122 = add %121, %120 : f32[64,32,14,14]             # examples/resnet.lua:10
  *   with %121 = mul %93, %117 : f32[64,32,14,14]              # examples/resnet.lua:10
  */
-static void resnet_relu_123(float *restrict net_4_2_relu_2, const float *restrict net_4_0_permute, const float *restrict net_4_1_mul_2, const float *restrict net_4_1_sub_3) {
+DLC_KERNEL static void resnet_relu_123(float *restrict net_4_2_relu_2, const float *restrict net_4_0_permute, const float *restrict net_4_1_mul_2, const float *restrict net_4_1_sub_3) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1450,7 +1450,7 @@ static void resnet_relu_123(float *restrict net_4_2_relu_2, const float *restric
  *   with %156 = add %155, %154 : f32[64,32,14,14]             # examples/resnet.lua:11
  *   with %155 = mul %129, %151 : f32[64,32,14,14]             # examples/resnet.lua:11
  */
-static void resnet_relu_158(float *restrict net_5_relu_2, const float *restrict net_4_3_permute, const float *restrict net_4_4_mul_2, const float *restrict net_4_4_sub_3, const float *restrict net_3_max_2) {
+DLC_KERNEL static void resnet_relu_158(float *restrict net_5_relu_2, const float *restrict net_4_3_permute, const float *restrict net_4_4_mul_2, const float *restrict net_4_4_sub_3, const float *restrict net_3_max_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1461,7 +1461,7 @@ static void resnet_relu_158(float *restrict net_5_relu_2, const float *restrict 
 }
 
 /* %164 = permute %163 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 */
-static void resnet_permute_164(float *restrict net_6_permute, const float *restrict net_6_matmul_2) {
+DLC_KERNEL static void resnet_permute_164(float *restrict net_6_permute, const float *restrict net_6_matmul_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1494,14 +1494,14 @@ DLC_SHARED_KERNEL static void resnet_sum_to_165(float *restrict out0, const floa
 }
 
 /* %166 = div %165, %95 : f32[1,64,1,1]                 # examples/resnet.lua:22 */
-static void resnet_div_166(float *restrict net_7_div, const float *restrict net_7_sum_to) {
+DLC_KERNEL static void resnet_div_166(float *restrict net_7_div, const float *restrict net_7_sum_to) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div[i0] = (net_7_sum_to[i0] / 12544.0f);
   }
 }
 
 /* %167 = sub %164, %166 : f32[64,64,14,14]             # examples/resnet.lua:22 */
-static void resnet_sub_167(float *restrict net_7_sub_2, const float *restrict net_6_permute, const float *restrict net_7_div) {
+DLC_KERNEL static void resnet_sub_167(float *restrict net_7_sub_2, const float *restrict net_6_permute, const float *restrict net_7_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1514,7 +1514,7 @@ static void resnet_sub_167(float *restrict net_7_sub_2, const float *restrict ne
 /* %169 = sum_to %168 : f32[1,64,1,1]                   # examples/resnet.lua:22
  *   with %168 = pow %167, %53 : f32[64,64,14,14]              # examples/resnet.lua:22
  */
-static void resnet_sum_to_169(float *restrict net_7_sum_to_2, const float *restrict net_7_sub_2) {
+DLC_KERNEL static void resnet_sum_to_169(float *restrict net_7_sum_to_2, const float *restrict net_7_sub_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_2[i0] = 0.0f;
   }
@@ -1534,7 +1534,7 @@ static void resnet_sum_to_169(float *restrict net_7_sum_to_2, const float *restr
 }
 
 /* %176 = div %169, %106 : f32[1,64,1,1]                # examples/resnet.lua:22 */
-static void resnet_div_176(float *restrict net_7_div_2, const float *restrict net_7_sum_to_2) {
+DLC_KERNEL static void resnet_div_176(float *restrict net_7_div_2, const float *restrict net_7_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div_2[i0] = (net_7_sum_to_2[i0] / 12543.0f);
   }
@@ -1544,7 +1544,7 @@ static void resnet_div_176(float *restrict net_7_div_2, const float *restrict ne
  *   with %182 = add %170, %71 : f32[1,64,1,1]                 # examples/resnet.lua:22
  *   with %170 = div %169, %95 : f32[1,64,1,1]                 # examples/resnet.lua:22
  */
-static void resnet_sqrt_183(float *restrict net_7_sqrt, const float *restrict net_7_sum_to_2) {
+DLC_KERNEL static void resnet_sqrt_183(float *restrict net_7_sqrt, const float *restrict net_7_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sqrt[i0] = sqrtf(((net_7_sum_to_2[i0] / 12544.0f) + 1e-05f));
   }
@@ -1572,7 +1572,7 @@ DLC_SHARED_KERNEL static void resnet_mul_186(float *restrict out0, const float *
  *   with %191 = add %190, %189 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %190 = mul %164, %186 : f32[64,64,14,14]             # examples/resnet.lua:22
  */
-static void resnet_relu_192(float *restrict net_8_relu_2, const float *restrict net_6_permute, const float *restrict net_7_mul_2, const float *restrict net_7_sub_3) {
+DLC_KERNEL static void resnet_relu_192(float *restrict net_8_relu_2, const float *restrict net_6_permute, const float *restrict net_7_mul_2, const float *restrict net_7_sub_3) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -1732,7 +1732,7 @@ DLC_SHARED_KERNEL static void resnet_xent_495(float *restrict out0, const float 
 }
 
 /* %496 = sum_to %495 : f32[]                           # examples/resnet.lua:29 */
-static void resnet_sum_to_496(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void resnet_sum_to_496(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1745,19 +1745,19 @@ static void resnet_sum_to_496(float *restrict crossentropyloss0_sum_to, const fl
 }
 
 /* %498 = div %496, %497 : f32[]                        # examples/resnet.lua:29 */
-static void resnet_div_498(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void resnet_div_498(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %505 = broadcast %504 : f32[64]                      # examples/resnet.lua:29 backward */
-static void resnet_broadcast_505(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void resnet_broadcast_505(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %506 = softmax %348 {dim=2} : f32[64,10]             # examples/resnet.lua:29 backward */
-static void resnet_softmax_506(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_16_add) {
+DLC_KERNEL static void resnet_softmax_506(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_16_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1778,7 +1778,7 @@ static void resnet_softmax_506(float *restrict crossentropyloss0_softmax_bw, con
  *   with %508 = sub %506, %507 : f32[64,10]                   # examples/resnet.lua:29 backward
  *   with %507 = onehot %494 {classes=10} : f32[64,10]         # examples/resnet.lua:29 backward
  */
-static void resnet_mul_510(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void resnet_mul_510(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1787,7 +1787,7 @@ static void resnet_mul_510(float *restrict crossentropyloss0_mul_bw, const float
 }
 
 /* %511 = sum_to %510 : f32[10]                         # examples/resnet.lua:27 backward */
-static void resnet_sum_to_511(float *restrict g_net_16_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void resnet_sum_to_511(float *restrict g_net_16_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_16_bias[i0] = 0.0f;
   }
@@ -1799,7 +1799,7 @@ static void resnet_sum_to_511(float *restrict g_net_16_bias, const float *restri
 }
 
 /* %512 = matmul %510, %40 : f32[64,64]                 # examples/resnet.lua:27 backward */
-static void resnet_matmul_512(float *restrict net_16_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_16_weight) {
+DLC_KERNEL static void resnet_matmul_512(float *restrict net_16_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_16_weight) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       resnet_axpy_4x16_k10(net_16_matmul_bw + (i0) * 64 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_16_weight + i1);
@@ -1808,7 +1808,7 @@ static void resnet_matmul_512(float *restrict net_16_matmul_bw, const float *res
 }
 
 /* %513 = matmul %510^T, %346 : f32[10,64]              # examples/resnet.lua:27 backward */
-static void resnet_matmul_513(float *restrict g_net_16_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_14_div_4) {
+DLC_KERNEL static void resnet_matmul_513(float *restrict g_net_16_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_14_div_4) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       resnet_axpy_ta_4x16_k64(g_net_16_weight + (i0) * 64 + i1, crossentropyloss0_mul_bw + i0, net_14_div_4 + i1);
@@ -1820,7 +1820,7 @@ static void resnet_matmul_513(float *restrict g_net_16_weight, const float *rest
 }
 
 /* %517 = broadcast %516 : f32[64,64,1,1,7]             # examples/resnet.lua:26 backward */
-static void resnet_broadcast_517(float *restrict net_14_broadcast_bw, const float *restrict net_14_div_bw) {
+DLC_KERNEL static void resnet_broadcast_517(float *restrict net_14_broadcast_bw, const float *restrict net_14_div_bw) {
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 7; i1++) {
       net_14_broadcast_bw[7*i0 + i1] = net_14_div_bw[i0];
@@ -1829,7 +1829,7 @@ static void resnet_broadcast_517(float *restrict net_14_broadcast_bw, const floa
 }
 
 /* %521 = broadcast %520 : f32[64,64,1,7,7]             # examples/resnet.lua:26 backward */
-static void resnet_broadcast_521(float *restrict net_14_broadcast_bw_2, const float *restrict net_14_div_bw_2) {
+DLC_KERNEL static void resnet_broadcast_521(float *restrict net_14_broadcast_bw_2, const float *restrict net_14_div_bw_2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 7; i1++) {
       for (int i2 = 0; i2 < 7; i2++) {
@@ -2035,21 +2035,21 @@ DLC_SHARED_KERNEL static void resnet_unwindow_559(float *restrict out0, const fl
  *   with %597 = add %524, %596 : f32[64,64,7,7]               # examples/resnet.lua:10 backward
  *   with %598 = step %267 : f32[64,64,7,7]                    # examples/resnet.lua:24 backward
  */
-static void resnet_mul_599(float *restrict net_11_mul_bw, const float *restrict net_13_mul_bw, const float *restrict net_12_0_unwindow_bw, const float *restrict net_11_relu_2) {
+DLC_KERNEL static void resnet_mul_599(float *restrict net_11_mul_bw, const float *restrict net_13_mul_bw, const float *restrict net_12_0_unwindow_bw, const float *restrict net_11_relu_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_11_mul_bw[i0] = ((net_13_mul_bw[i0] + net_12_0_unwindow_bw[i0]) * dlc_stepf(net_11_relu_2[i0]));
   }
 }
 
 /* %672 = add %599, %671 : f32[64,64,7,7]               # examples/resnet.lua:10 backward */
-static void resnet_add_672(float *restrict net_10_0_add_bw, const float *restrict net_11_mul_bw, const float *restrict net_10_0_unwindow_bw) {
+DLC_KERNEL static void resnet_add_672(float *restrict net_10_0_add_bw, const float *restrict net_11_mul_bw, const float *restrict net_10_0_unwindow_bw) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_10_0_add_bw[i0] = (net_11_mul_bw[i0] + net_10_0_unwindow_bw[i0]);
   }
 }
 
 /* %674 = argmax_mask %194 {dim=1} : f32[4,200704]      # examples/resnet.lua:23 backward */
-static void resnet_argmax_mask_674(float *restrict net_9_argmax_mask_bw, const float *restrict net_9_window_2) {
+DLC_KERNEL static void resnet_argmax_mask_674(float *restrict net_9_argmax_mask_bw, const float *restrict net_9_window_2) {
   for (int i1 = 0; i1 < 200704; i1++) {
     {
       float row_max = net_9_window_2[i1], row_sum = 0.0f;
@@ -2066,7 +2066,7 @@ static void resnet_argmax_mask_674(float *restrict net_9_argmax_mask_bw, const f
 }
 
 /* %675 = mul %674, %673 : f32[4,200704]                # examples/resnet.lua:23 backward */
-static void resnet_mul_675(float *restrict net_9_mul_bw, const float *restrict net_9_argmax_mask_bw, const float *restrict net_10_0_add_bw) {
+DLC_KERNEL static void resnet_mul_675(float *restrict net_9_mul_bw, const float *restrict net_9_argmax_mask_bw, const float *restrict net_10_0_add_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 200704; i1++) {
       net_9_mul_bw[200704*i0 + i1] = (net_9_argmax_mask_bw[200704*i0 + i1] * net_10_0_add_bw[i1]);
@@ -2075,7 +2075,7 @@ static void resnet_mul_675(float *restrict net_9_mul_bw, const float *restrict n
 }
 
 /* %677 = unwindow %676 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[64,64,14,14] # examples/resnet.lua:23 backward */
-static void resnet_unwindow_677(float *restrict net_9_unwindow_bw, const float *restrict net_9_mul_bw) {
+DLC_KERNEL static void resnet_unwindow_677(float *restrict net_9_unwindow_bw, const float *restrict net_9_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_c = 0; w_c < 64; w_c++) {
@@ -2096,7 +2096,7 @@ static void resnet_unwindow_677(float *restrict net_9_unwindow_bw, const float *
 /* %679 = mul %677, %678 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %678 = step %192 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
  */
-static void resnet_mul_679(float *restrict net_8_mul_bw, const float *restrict net_9_unwindow_bw, const float *restrict net_8_relu_2) {
+DLC_KERNEL static void resnet_mul_679(float *restrict net_8_mul_bw, const float *restrict net_9_unwindow_bw, const float *restrict net_8_relu_2) {
   for (int i0 = 0; i0 < 802816; i0++) {
     net_8_mul_bw[i0] = (net_9_unwindow_bw[i0] * dlc_stepf(net_8_relu_2[i0]));
   }
@@ -2105,7 +2105,7 @@ static void resnet_mul_679(float *restrict net_8_mul_bw, const float *restrict n
 /* %683 = sum_to %682 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
  *   with %682 = mul %679, %164 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-static void resnet_sum_to_683(float *restrict net_7_sum_to_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
+DLC_KERNEL static void resnet_sum_to_683(float *restrict net_7_sum_to_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2132,7 +2132,7 @@ static void resnet_sum_to_683(float *restrict net_7_sum_to_bw_2, const float *re
  *   with %689 = mul %688, %185 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
  *   with %695 = mul %53, %183 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
  */
-static void resnet_div_697(float *restrict net_7_div_bw, const float *restrict net_7_add_bw, const float *restrict p_net_7_weight, const float *restrict net_7_div_3, const float *restrict net_7_sqrt) {
+DLC_KERNEL static void resnet_div_697(float *restrict net_7_div_bw, const float *restrict net_7_add_bw, const float *restrict p_net_7_weight, const float *restrict net_7_div_3, const float *restrict net_7_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div_bw[i0] = (((-(((net_7_add_bw[i0] * p_net_7_weight[i0]) * net_7_div_3[i0]) / net_7_sqrt[i0])) / (2.0f * net_7_sqrt[i0])) / 12544.0f);
   }
@@ -2142,7 +2142,7 @@ static void resnet_div_697(float *restrict net_7_div_bw, const float *restrict n
  *   with %698 = broadcast %697 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %699 = mul %53, %167 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
  */
-static void resnet_mul_700(float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw, const float *restrict net_7_sub_2) {
+DLC_KERNEL static void resnet_mul_700(float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw, const float *restrict net_7_sub_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -2155,7 +2155,7 @@ static void resnet_mul_700(float *restrict net_7_mul_bw_2, const float *restrict
 /* %703 = sum_to %702 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
  *   with %702 = neg %700 : f32[64,64,14,14]                   # examples/resnet.lua:22 backward
  */
-static void resnet_sum_to_703(float *restrict net_7_sum_to_bw_3, const float *restrict net_7_mul_bw_2) {
+DLC_KERNEL static void resnet_sum_to_703(float *restrict net_7_sum_to_bw_3, const float *restrict net_7_mul_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_3[i0] = 0.0f;
   }
@@ -2178,7 +2178,7 @@ static void resnet_sum_to_703(float *restrict net_7_sum_to_bw_3, const float *re
  *   with %704 = add %686, %703 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
  *   with %686 = mul %684, %186 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
  */
-static void resnet_div_705(float *restrict net_7_div_bw_2, const float *restrict net_7_neg_bw, const float *restrict net_7_mul_2, const float *restrict net_7_sum_to_bw_3) {
+DLC_KERNEL static void resnet_div_705(float *restrict net_7_div_bw_2, const float *restrict net_7_neg_bw, const float *restrict net_7_mul_2, const float *restrict net_7_sum_to_bw_3) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div_bw_2[i0] = (((net_7_neg_bw[i0] * net_7_mul_2[i0]) + net_7_sum_to_bw_3[i0]) / 12544.0f);
   }
@@ -2190,7 +2190,7 @@ static void resnet_div_705(float *restrict net_7_div_bw_2, const float *restrict
  *   with %681 = mul %679, %186 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %706 = broadcast %705 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-static void resnet_permute_708(float *restrict net_6_permute_bw, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw_2) {
+DLC_KERNEL static void resnet_permute_708(float *restrict net_6_permute_bw, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -2201,7 +2201,7 @@ static void resnet_permute_708(float *restrict net_6_permute_bw, const float *re
 }
 
 /* %710 = matmul %709, %161^T : f32[64,288]             # examples/resnet.lua:22 backward */
-static void resnet_matmul_710(float *restrict net_6_matmul_bw, const float *restrict net_6_permute_bw, const float *restrict net_6_window_2) {
+DLC_KERNEL static void resnet_matmul_710(float *restrict net_6_matmul_bw, const float *restrict net_6_permute_bw, const float *restrict net_6_window_2) {
   for (int i0 = 0; i0 < 18432; i0++) {
     net_6_matmul_bw[i0] = 0.0f;
   }
@@ -2220,7 +2220,7 @@ static void resnet_matmul_710(float *restrict net_6_matmul_bw, const float *rest
 }
 
 /* %711 = matmul %160^T, %709 : f32[288,12544]          # examples/resnet.lua:22 backward */
-static void resnet_matmul_711(float *restrict net_6_matmul_bw_2, const float *restrict p_net_6_weight, const float *restrict net_6_permute_bw) {
+DLC_KERNEL static void resnet_matmul_711(float *restrict net_6_matmul_bw_2, const float *restrict p_net_6_weight, const float *restrict net_6_permute_bw) {
   for (int i1 = 0; i1 < 12544; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x16_k64_3(net_6_matmul_bw_2 + (i0) * 12544 + i1, p_net_6_weight + i0, net_6_permute_bw + i1);
@@ -2421,14 +2421,14 @@ DLC_SHARED_KERNEL static void resnet_matmul_748(float *restrict out0, const floa
 }
 
 /* %789 = add %716, %788 : f32[64,32,14,14]             # examples/resnet.lua:10 backward */
-static void resnet_add_789(float *restrict net_4_0_add_bw, const float *restrict net_5_mul_bw, const float *restrict net_4_0_unwindow_bw) {
+DLC_KERNEL static void resnet_add_789(float *restrict net_4_0_add_bw, const float *restrict net_5_mul_bw, const float *restrict net_4_0_unwindow_bw) {
   for (int i0 = 0; i0 < 401408; i0++) {
     net_4_0_add_bw[i0] = (net_5_mul_bw[i0] + net_4_0_unwindow_bw[i0]);
   }
 }
 
 /* %791 = argmax_mask %85 {dim=1} : f32[4,401408]       # examples/resnet.lua:20 backward */
-static void resnet_argmax_mask_791(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
+DLC_KERNEL static void resnet_argmax_mask_791(float *restrict net_3_argmax_mask_bw, const float *restrict net_3_window_2) {
   for (int i1 = 0; i1 < 401408; i1++) {
     {
       float row_max = net_3_window_2[i1], row_sum = 0.0f;
@@ -2445,7 +2445,7 @@ static void resnet_argmax_mask_791(float *restrict net_3_argmax_mask_bw, const f
 }
 
 /* %792 = mul %791, %790 : f32[4,401408]                # examples/resnet.lua:20 backward */
-static void resnet_mul_792(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_0_add_bw) {
+DLC_KERNEL static void resnet_mul_792(float *restrict net_3_mul_bw, const float *restrict net_3_argmax_mask_bw, const float *restrict net_4_0_add_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 401408; i1++) {
       net_3_mul_bw[401408*i0 + i1] = (net_3_argmax_mask_bw[401408*i0 + i1] * net_4_0_add_bw[i1]);
@@ -2454,7 +2454,7 @@ static void resnet_mul_792(float *restrict net_3_mul_bw, const float *restrict n
 }
 
 /* %794 = unwindow %793 {kernel=2x2, stride=2x2, padding=0x0 -inf, layout=KKNCHW} : f32[64,32,28,28] # examples/resnet.lua:20 backward */
-static void resnet_unwindow_794(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void resnet_unwindow_794(float *restrict net_3_unwindow_bw, const float *restrict net_3_mul_bw) {
   for (int w_kh = 0; w_kh < 2; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_c = 0; w_c < 32; w_c++) {
@@ -2475,7 +2475,7 @@ static void resnet_unwindow_794(float *restrict net_3_unwindow_bw, const float *
 /* %796 = mul %794, %795 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %795 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
  */
-static void resnet_mul_796(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
+DLC_KERNEL static void resnet_mul_796(float *restrict net_2_mul_bw, const float *restrict net_3_unwindow_bw, const float *restrict net_2_relu_2) {
   for (int i0 = 0; i0 < 1605632; i0++) {
     net_2_mul_bw[i0] = (net_3_unwindow_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
   }
@@ -2484,7 +2484,7 @@ static void resnet_mul_796(float *restrict net_2_mul_bw, const float *restrict n
 /* %800 = sum_to %799 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
  *   with %799 = mul %796, %48 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
  */
-static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
+DLC_KERNEL static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2510,7 +2510,7 @@ static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_2, const float *re
  *   with %806 = mul %805, %76 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
  *   with %812 = mul %53, %73 : f32[1,32,1,1]                  # examples/resnet.lua:19 backward
  */
-static void resnet_div_814(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+DLC_KERNEL static void resnet_div_814(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 50176.0f);
   }
@@ -2520,7 +2520,7 @@ static void resnet_div_814(float *restrict net_1_div_bw, const float *restrict n
  *   with %815 = broadcast %814 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %816 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
  */
-static void resnet_mul_817(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
+DLC_KERNEL static void resnet_mul_817(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_1_sub_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -2533,7 +2533,7 @@ static void resnet_mul_817(float *restrict net_1_mul_bw_2, const float *restrict
 /* %820 = sum_to %819 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
  *   with %819 = neg %817 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
  */
-static void resnet_sum_to_820(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
+DLC_KERNEL static void resnet_sum_to_820(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
@@ -2555,7 +2555,7 @@ static void resnet_sum_to_820(float *restrict net_1_sum_to_bw_3, const float *re
  *   with %821 = add %803, %820 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
  *   with %803 = mul %801, %77 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
  */
-static void resnet_div_822(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
+DLC_KERNEL static void resnet_div_822(float *restrict net_1_div_bw_2, const float *restrict net_1_neg_bw, const float *restrict net_1_mul_2, const float *restrict net_1_sum_to_bw_3) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw_2[i0] = (((net_1_neg_bw[i0] * net_1_mul_2[i0]) + net_1_sum_to_bw_3[i0]) / 50176.0f);
   }
@@ -2567,7 +2567,7 @@ static void resnet_div_822(float *restrict net_1_div_bw_2, const float *restrict
  *   with %798 = mul %796, %77 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
  *   with %823 = broadcast %822 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  */
-static void resnet_permute_825(float *restrict net_0_permute_bw, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
+DLC_KERNEL static void resnet_permute_825(float *restrict net_0_permute_bw, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
@@ -2578,7 +2578,7 @@ static void resnet_permute_825(float *restrict net_0_permute_bw, const float *re
 }
 
 /* %827 = matmul %826, %45^T : f32[32,9]                # examples/resnet.lua:19 backward */
-static void resnet_matmul_827(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void resnet_matmul_827(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 288; i0++) {
     net_0_matmul_bw[i0] = 0.0f;
   }
@@ -2623,7 +2623,7 @@ DLC_SHARED_KERNEL static void resnet_assign_175(float *restrict out0, const floa
 }
 
 /* %830 = assign %829, %828 : f32[32,1,3,3]             # examples/resnet.lua:19 backward */
-static void resnet_assign_830(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+DLC_KERNEL static void resnet_assign_830(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 288; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
@@ -2648,7 +2648,7 @@ DLC_SHARED_KERNEL static void resnet_assign_836(float *restrict out0, const floa
 }
 
 /* %848 = assign %847, %713 : f32[64,32,3,3]            # examples/resnet.lua:22 backward */
-static void resnet_assign_848(float *restrict g_net_6_weight, const float *restrict net_6_matmul_bw) {
+DLC_KERNEL static void resnet_assign_848(float *restrict g_net_6_weight, const float *restrict net_6_matmul_bw) {
   for (int i0 = 0; i0 < 18432; i0++) {
     g_net_6_weight[i0] = net_6_matmul_bw[i0];
   }
@@ -2673,7 +2673,7 @@ DLC_SHARED_KERNEL static void resnet_assign_854(float *restrict out0, const floa
 }
 
 /* %886 = add %885, %74 : f32[]                         # examples/resnet.lua:30 backward */
-static void resnet_add_886(float *restrict s_step) {
+DLC_KERNEL static void resnet_add_886(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -2685,7 +2685,7 @@ static void resnet_add_886(float *restrict s_step) {
  *   with %915 = mul %913, %914 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
  *   with %914 = mul %829, %829 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
  */
-static void resnet_add_911(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void resnet_add_911(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 288; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
@@ -2695,14 +2695,14 @@ static void resnet_add_911(float *restrict s_net_0_weight_exp_avg, float *restri
 /* %904 = sub %74, %903 : f32[]                         # examples/resnet.lua:30 backward
  *   with %903 = mul %881, %902 : f32[]                        # examples/resnet.lua:30 backward
  */
-static void resnet_sub_904(float *restrict t904_sub, const float *restrict s_lr) {
+DLC_KERNEL static void resnet_sub_904(float *restrict t904_sub, const float *restrict s_lr) {
   t904_sub[0] = (1.0f - (s_lr[0] * RESNET_WEIGHT_DECAY));
 }
 
 /* %890 = tanh %889 : f32[]                             # examples/resnet.lua:30 backward
  *   with %889 = mul %886, %888 : f32[]                        # examples/resnet.lua:30 backward
  */
-static void resnet_tanh_890(float *restrict t890_tanh, const float *restrict s_step) {
+DLC_KERNEL static void resnet_tanh_890(float *restrict t890_tanh, const float *restrict s_step) {
   t890_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
 }
 
@@ -2711,14 +2711,14 @@ static void resnet_tanh_890(float *restrict t890_tanh, const float *restrict s_s
  *   with %891 = mul %53, %890 : f32[]                         # examples/resnet.lua:30 backward
  *   with %892 = add %74, %890 : f32[]                         # examples/resnet.lua:30 backward
  */
-static void resnet_div_900(float *restrict t900_div, const float *restrict s_lr, const float *restrict t890_tanh) {
+DLC_KERNEL static void resnet_div_900(float *restrict t900_div, const float *restrict s_lr, const float *restrict t890_tanh) {
   t900_div[0] = (s_lr[0] / ((2.0f * t890_tanh[0]) / (1.0f + t890_tanh[0])));
 }
 
 /* %896 = tanh %895 : f32[]                             # examples/resnet.lua:30 backward
  *   with %895 = mul %886, %894 : f32[]                        # examples/resnet.lua:30 backward
  */
-static void resnet_tanh_896(float *restrict t896_tanh, const float *restrict s_step) {
+DLC_KERNEL static void resnet_tanh_896(float *restrict t896_tanh, const float *restrict s_step) {
   t896_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
 }
 
@@ -2727,7 +2727,7 @@ static void resnet_tanh_896(float *restrict t896_tanh, const float *restrict s_s
  *   with %897 = mul %53, %896 : f32[]                         # examples/resnet.lua:30 backward
  *   with %898 = add %74, %896 : f32[]                         # examples/resnet.lua:30 backward
  */
-static void resnet_sqrt_901(float *restrict t901_sqrt, const float *restrict t896_tanh) {
+DLC_KERNEL static void resnet_sqrt_901(float *restrict t901_sqrt, const float *restrict t896_tanh) {
   t901_sqrt[0] = sqrtf(((2.0f * t896_tanh[0]) / (1.0f + t896_tanh[0])));
 }
 
@@ -2740,7 +2740,7 @@ static void resnet_sqrt_901(float *restrict t901_sqrt, const float *restrict t89
  *   with %920 = div %919, %901 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
  *   with %919 = sqrt %916 : f32[32,1,3,3]                     # examples/resnet.lua:30 backward
  */
-static void resnet_assign_925(float *restrict p_net_0_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t901_sqrt) {
+DLC_KERNEL static void resnet_assign_925(float *restrict p_net_0_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 288; i0++) {
     p_net_0_weight[i0] = ((p_net_0_weight[i0] * t904_sub[0]) - (t900_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t901_sqrt[0]) + RESNET_EPS))));
   }
@@ -2830,7 +2830,7 @@ DLC_SHARED_KERNEL static void resnet_add_969(float *restrict out0, float *restri
  *   with %1091 = div %1090, %901 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
  *   with %1090 = sqrt %1087 : f32[64,32,3,3]                  # examples/resnet.lua:30 backward
  */
-static void resnet_add_1083(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
+DLC_KERNEL static void resnet_add_1083(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
     s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
     s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
@@ -2922,7 +2922,7 @@ DLC_SHARED_KERNEL static void resnet_add_1140(float *restrict out0, float *restr
  *   with %1376 = div %1375, %901 : f32[10,64]                 # examples/resnet.lua:30 backward
  *   with %1375 = sqrt %1372 : f32[10,64]                      # examples/resnet.lua:30 backward
  */
-static void resnet_add_1368(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict g_net_16_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
+DLC_KERNEL static void resnet_add_1368(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict g_net_16_weight, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_net_16_weight_exp_avg[i0] = ((s_net_16_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_weight[i0]));
     s_net_16_weight_exp_avg_sq[i0] = ((s_net_16_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_weight[i0] * g_net_16_weight[i0])));
@@ -2946,7 +2946,7 @@ static void resnet_add_1368(float *restrict s_net_16_weight_exp_avg, float *rest
  *   with %1395 = div %1394, %901 : f32[10]                    # examples/resnet.lua:30 backward
  *   with %1394 = sqrt %1391 : f32[10]                         # examples/resnet.lua:30 backward
  */
-static void resnet_add_1387(float *restrict s_net_16_bias_exp_avg, float *restrict s_net_16_bias_exp_avg_sq, float *restrict p_net_16_bias, const float *restrict g_net_16_bias, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
+DLC_KERNEL static void resnet_add_1387(float *restrict s_net_16_bias_exp_avg, float *restrict s_net_16_bias_exp_avg_sq, float *restrict p_net_16_bias, const float *restrict g_net_16_bias, const float *restrict t904_sub, const float *restrict t900_div, const float *restrict t901_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_16_bias_exp_avg[i0] = ((s_net_16_bias_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_bias[i0]));
     s_net_16_bias_exp_avg_sq[i0] = ((s_net_16_bias_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_bias[i0] * g_net_16_bias[i0])));

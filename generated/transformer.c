@@ -615,7 +615,7 @@ static inline void transformer_dot_4x1_k1024(float *restrict c, const float *res
 }
 
 /* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24 */
-static void transformer_window_4(float *restrict patch_window, const float *restrict x) {
+DLC_KERNEL static void transformer_window_4(float *restrict patch_window, const float *restrict x) {
   for (int w_kh = 0; w_kh < 7; w_kh++) {
     for (int w_n = 0; w_n < 64; w_n++) {
       for (int w_oh = 0; w_oh < 4; w_oh++) {
@@ -642,7 +642,7 @@ static void transformer_window_4(float *restrict patch_window, const float *rest
 }
 
 /* %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24 */
-static void transformer_matmul_7(float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict patch_window) {
+DLC_KERNEL static void transformer_matmul_7(float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict patch_window) {
   for (int i1 = 0; i1 < 1024; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_4x16_k49(patch_matmul + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
@@ -653,7 +653,7 @@ static void transformer_matmul_7(float *restrict patch_matmul, const float *rest
 /* %11 = add %9, %10 : f32[64,64,4,4]                   # examples/transformer.lua:24
  *   with %9 = permute %8 {dims=2,1,3,4} : f32[64,64,4,4]      # examples/transformer.lua:24
  */
-static void transformer_add_11(float *restrict patch_add, const float *restrict patch_matmul, const float *restrict p_patch_bias) {
+DLC_KERNEL static void transformer_add_11(float *restrict patch_add, const float *restrict patch_matmul, const float *restrict p_patch_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -666,7 +666,7 @@ static void transformer_add_11(float *restrict patch_add, const float *restrict 
 /* %15 = add %14, %12 : f32[64,16,64]                   # examples/transformer.lua:26
  *   with %14 = permute %13 {dims=1,3,2} : f32[64,16,64]       # examples/transformer.lua:26
  */
-static void transformer_add_15(float *restrict t15_add, const float *restrict patch_add, const float *restrict p_pos) {
+DLC_KERNEL static void transformer_add_15(float *restrict t15_add, const float *restrict patch_add, const float *restrict p_pos) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -975,7 +975,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_110(float *restrict out0, const
 }
 
 /* %113 = add %85, %112 : f32[64,16,64]                 # examples/transformer.lua:21 */
-static void transformer_add_113(float *restrict t113_add, const float *restrict t85_add, const float *restrict blocks_0_mlp_2_add) {
+DLC_KERNEL static void transformer_add_113(float *restrict t113_add, const float *restrict t85_add, const float *restrict blocks_0_mlp_2_add) {
   for (int i0 = 0; i0 < 65536; i0++) {
     t113_add[i0] = (t85_add[i0] + blocks_0_mlp_2_add[i0]);
   }
@@ -984,7 +984,7 @@ static void transformer_add_113(float *restrict t113_add, const float *restrict 
 /* %210 = sum_to %205 : f32[64,1,64]                    # examples/transformer.lua:28
  *   with %205 = add %179, %204 : f32[64,16,64]                # examples/transformer.lua:21
  */
-static void transformer_sum_to_210(float *restrict t210_sum_to, const float *restrict t179_add, const float *restrict blocks_1_mlp_2_add) {
+DLC_KERNEL static void transformer_sum_to_210(float *restrict t210_sum_to, const float *restrict t179_add, const float *restrict blocks_1_mlp_2_add) {
   for (int i0 = 0; i0 < 4096; i0++) {
     t210_sum_to[i0] = 0.0f;
   }
@@ -998,14 +998,14 @@ static void transformer_sum_to_210(float *restrict t210_sum_to, const float *res
 }
 
 /* %213 = div %211, %212 : f32[64,64]                   # examples/transformer.lua:28 */
-static void transformer_div_213(float *restrict t213_div, const float *restrict t210_sum_to) {
+DLC_KERNEL static void transformer_div_213(float *restrict t213_div, const float *restrict t210_sum_to) {
   for (int i0 = 0; i0 < 4096; i0++) {
     t213_div[i0] = (t210_sum_to[i0] / 16.0f);
   }
 }
 
 /* %214 = sum_to %213 : f32[64,1]                       # examples/transformer.lua:28 */
-static void transformer_sum_to_214(float *restrict norm_sum_to, const float *restrict t213_div) {
+DLC_KERNEL static void transformer_sum_to_214(float *restrict norm_sum_to, const float *restrict t213_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to[i0] = 0.0f;
   }
@@ -1031,7 +1031,7 @@ DLC_SHARED_KERNEL static void transformer_div_215(float *restrict out0, const fl
 }
 
 /* %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28 */
-static void transformer_sub_216(float *restrict norm_sub, const float *restrict t213_div, const float *restrict norm_div) {
+DLC_KERNEL static void transformer_sub_216(float *restrict norm_sub, const float *restrict t213_div, const float *restrict norm_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_sub[64*i0 + i1] = (t213_div[64*i0 + i1] - norm_div[i0]);
@@ -1042,7 +1042,7 @@ static void transformer_sub_216(float *restrict norm_sub, const float *restrict 
 /* %218 = sum_to %217 : f32[64,1]                       # examples/transformer.lua:28
  *   with %217 = mul %216, %216 : f32[64,64]                   # examples/transformer.lua:28
  */
-static void transformer_sum_to_218(float *restrict norm_sum_to_2, const float *restrict norm_sub) {
+DLC_KERNEL static void transformer_sum_to_218(float *restrict norm_sum_to_2, const float *restrict norm_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_2[i0] = 0.0f;
   }
@@ -1063,7 +1063,7 @@ static void transformer_sum_to_218(float *restrict norm_sum_to_2, const float *r
  *   with %220 = add %219, %35 : f32[64,1]                     # examples/transformer.lua:28
  *   with %219 = div %218, %29 : f32[64,1]                     # examples/transformer.lua:28
  */
-static void transformer_div_222(float *restrict norm_div_2, const float *restrict norm_sum_to_2) {
+DLC_KERNEL static void transformer_div_222(float *restrict norm_div_2, const float *restrict norm_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_2[i0] = (1.0f / sqrtf(((norm_sum_to_2[i0] / 64.0f) + 1e-05f)));
   }
@@ -1073,7 +1073,7 @@ static void transformer_div_222(float *restrict norm_div_2, const float *restric
  *   with %224 = mul %223, %208 : f32[64,64]                   # examples/transformer.lua:28
  *   with %223 = mul %216, %222 : f32[64,64]                   # examples/transformer.lua:28
  */
-static void transformer_add_225(float *restrict norm_add, const float *restrict norm_sub, const float *restrict norm_div_2, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
+DLC_KERNEL static void transformer_add_225(float *restrict norm_add, const float *restrict norm_sub, const float *restrict norm_div_2, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_add[64*i0 + i1] = (((norm_sub[64*i0 + i1] * norm_div_2[i0]) * p_norm_weight[i1]) + p_norm_bias[i1]);
@@ -1082,7 +1082,7 @@ static void transformer_add_225(float *restrict norm_add, const float *restrict 
 }
 
 /* %226 = matmul %225, %206^T : f32[64,10]              # examples/transformer.lua:28 */
-static void transformer_matmul_226(float *restrict head_matmul, const float *restrict norm_add, const float *restrict p_head_weight) {
+DLC_KERNEL static void transformer_matmul_226(float *restrict head_matmul, const float *restrict norm_add, const float *restrict p_head_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       transformer_dot_4x4_k64_3(head_matmul + (i0) * 10 + i1, norm_add + (i0) * 64, p_head_weight + (i1) * 64);
@@ -1193,21 +1193,21 @@ DLC_SHARED_KERNEL static void transformer_add_108_v2(float *restrict out0, const
  *   with %220 = add %219, %35 : f32[64,1]                     # examples/transformer.lua:28
  *   with %219 = div %218, %29 : f32[64,1]                     # examples/transformer.lua:28
  */
-static void transformer_sqrt_221(float *restrict norm_sqrt, const float *restrict norm_sum_to_2) {
+DLC_KERNEL static void transformer_sqrt_221(float *restrict norm_sqrt, const float *restrict norm_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sqrt[i0] = sqrtf(((norm_sum_to_2[i0] / 64.0f) + 1e-05f));
   }
 }
 
 /* %222 = div %38, %221 : f32[64,1]                     # examples/transformer.lua:28 */
-static void transformer_div_222_v2(float *restrict norm_div_2, const float *restrict norm_sqrt) {
+DLC_KERNEL static void transformer_div_222_v2(float *restrict norm_div_2, const float *restrict norm_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_2[i0] = (1.0f / norm_sqrt[i0]);
   }
 }
 
 /* %223 = mul %216, %222 : f32[64,64]                   # examples/transformer.lua:28 */
-static void transformer_mul_223(float *restrict norm_mul, const float *restrict norm_sub, const float *restrict norm_div_2) {
+DLC_KERNEL static void transformer_mul_223(float *restrict norm_mul, const float *restrict norm_sub, const float *restrict norm_div_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_mul[64*i0 + i1] = (norm_sub[64*i0 + i1] * norm_div_2[i0]);
@@ -1218,7 +1218,7 @@ static void transformer_mul_223(float *restrict norm_mul, const float *restrict 
 /* %225 = add %224, %209 : f32[64,64]                   # examples/transformer.lua:28
  *   with %224 = mul %223, %208 : f32[64,64]                   # examples/transformer.lua:28
  */
-static void transformer_add_225_v2(float *restrict norm_add, const float *restrict norm_mul, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
+DLC_KERNEL static void transformer_add_225_v2(float *restrict norm_add, const float *restrict norm_mul, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_add[64*i0 + i1] = ((norm_mul[64*i0 + i1] * p_norm_weight[i1]) + p_norm_bias[i1]);
@@ -1245,7 +1245,7 @@ DLC_SHARED_KERNEL static void transformer_xent_228(float *restrict out0, const f
 }
 
 /* %229 = sum_to %228 : f32[]                           # examples/transformer.lua:35 */
-static void transformer_sum_to_229(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+DLC_KERNEL static void transformer_sum_to_229(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1258,19 +1258,19 @@ static void transformer_sum_to_229(float *restrict crossentropyloss0_sum_to, con
 }
 
 /* %230 = div %229, %29 : f32[]                         # examples/transformer.lua:35 */
-static void transformer_div_230(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+DLC_KERNEL static void transformer_div_230(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
 /* %236 = broadcast %235 : f32[64]                      # examples/transformer.lua:35 backward */
-static void transformer_broadcast_236(float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void transformer_broadcast_236(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
 /* %237 = softmax %227 {dim=2} : f32[64,10]             # examples/transformer.lua:35 backward */
-static void transformer_softmax_237(float *restrict crossentropyloss0_softmax_bw, const float *restrict head_add) {
+DLC_KERNEL static void transformer_softmax_237(float *restrict crossentropyloss0_softmax_bw, const float *restrict head_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1291,7 +1291,7 @@ static void transformer_softmax_237(float *restrict crossentropyloss0_softmax_bw
  *   with %239 = sub %237, %238 : f32[64,10]                   # examples/transformer.lua:35 backward
  *   with %238 = onehot %1 {classes=10} : f32[64,10]           # examples/transformer.lua:35 backward
  */
-static void transformer_mul_241(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict y, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void transformer_mul_241(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict y, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (y[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1300,7 +1300,7 @@ static void transformer_mul_241(float *restrict crossentropyloss0_mul_bw, const 
 }
 
 /* %242 = sum_to %241 : f32[10]                         # examples/transformer.lua:28 backward */
-static void transformer_sum_to_242(float *restrict g_head_bias, const float *restrict crossentropyloss0_mul_bw) {
+DLC_KERNEL static void transformer_sum_to_242(float *restrict g_head_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_head_bias[i0] = 0.0f;
   }
@@ -1312,7 +1312,7 @@ static void transformer_sum_to_242(float *restrict g_head_bias, const float *res
 }
 
 /* %243 = matmul %241, %206 : f32[64,64]                # examples/transformer.lua:28 backward */
-static void transformer_matmul_243(float *restrict head_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_head_weight) {
+DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_head_weight) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_4x16_k10(head_matmul_bw + (i0) * 64 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_head_weight + i1);
@@ -1321,7 +1321,7 @@ static void transformer_matmul_243(float *restrict head_matmul_bw, const float *
 }
 
 /* %244 = matmul %241^T, %225 : f32[10,64]              # examples/transformer.lua:28 backward */
-static void transformer_matmul_244(float *restrict g_head_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
+DLC_KERNEL static void transformer_matmul_244(float *restrict g_head_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       transformer_axpy_ta_4x16_k64(g_head_weight + (i0) * 64 + i1, crossentropyloss0_mul_bw + i0, norm_add + i1);
@@ -1333,7 +1333,7 @@ static void transformer_matmul_244(float *restrict g_head_weight, const float *r
 }
 
 /* %245 = sum_to %243 : f32[64]                         # examples/transformer.lua:28 backward */
-static void transformer_sum_to_245(float *restrict g_norm_bias, const float *restrict head_matmul_bw) {
+DLC_KERNEL static void transformer_sum_to_245(float *restrict g_norm_bias, const float *restrict head_matmul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     g_norm_bias[i0] = 0.0f;
   }
@@ -1345,7 +1345,7 @@ static void transformer_sum_to_245(float *restrict g_norm_bias, const float *res
 }
 
 /* %246 = mul %243, %208 : f32[64,64]                   # examples/transformer.lua:28 backward */
-static void transformer_mul_246(float *restrict norm_mul_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight) {
+DLC_KERNEL static void transformer_mul_246(float *restrict norm_mul_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_mul_bw[64*i0 + i1] = (head_matmul_bw[64*i0 + i1] * p_norm_weight[i1]);
@@ -1356,7 +1356,7 @@ static void transformer_mul_246(float *restrict norm_mul_bw, const float *restri
 /* %248 = sum_to %247 : f32[64]                         # examples/transformer.lua:28 backward
  *   with %247 = mul %243, %223 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-static void transformer_sum_to_248(float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict norm_mul) {
+DLC_KERNEL static void transformer_sum_to_248(float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict norm_mul) {
   for (int i0 = 0; i0 < 64; i0++) {
     g_norm_weight[i0] = 0.0f;
   }
@@ -1370,7 +1370,7 @@ static void transformer_sum_to_248(float *restrict g_norm_weight, const float *r
 /* %251 = sum_to %250 : f32[64,1]                       # examples/transformer.lua:28 backward
  *   with %250 = mul %246, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-static void transformer_sum_to_251(float *restrict norm_sum_to_bw, const float *restrict norm_mul_bw, const float *restrict norm_sub) {
+DLC_KERNEL static void transformer_sum_to_251(float *restrict norm_sum_to_bw, const float *restrict norm_mul_bw, const float *restrict norm_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_bw[i0] = 0.0f;
   }
@@ -1393,7 +1393,7 @@ static void transformer_sum_to_251(float *restrict norm_sum_to_bw, const float *
  *   with %252 = mul %251, %222 : f32[64,1]                    # examples/transformer.lua:28 backward
  *   with %256 = mul %255, %221 : f32[64,1]                    # examples/transformer.lua:28 backward
  */
-static void transformer_div_258(float *restrict norm_div_bw, const float *restrict norm_sum_to_bw, const float *restrict norm_div_2, const float *restrict norm_sqrt) {
+DLC_KERNEL static void transformer_div_258(float *restrict norm_div_bw, const float *restrict norm_sum_to_bw, const float *restrict norm_div_2, const float *restrict norm_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_bw[i0] = (((-((norm_sum_to_bw[i0] * norm_div_2[i0]) / norm_sqrt[i0])) / (2.0f * norm_sqrt[i0])) / 64.0f);
   }
@@ -1402,7 +1402,7 @@ static void transformer_div_258(float *restrict norm_div_bw, const float *restri
 /* %260 = mul %259, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %259 = broadcast %258 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-static void transformer_mul_260(float *restrict norm_mul_bw_2, const float *restrict norm_div_bw, const float *restrict norm_sub) {
+DLC_KERNEL static void transformer_mul_260(float *restrict norm_mul_bw_2, const float *restrict norm_div_bw, const float *restrict norm_sub) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_mul_bw_2[64*i0 + i1] = (norm_div_bw[i0] * norm_sub[64*i0 + i1]);
@@ -1414,7 +1414,7 @@ static void transformer_mul_260(float *restrict norm_mul_bw_2, const float *rest
  *   with %261 = add %249, %260 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %249 = mul %246, %222 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-static void transformer_add_262(float *restrict norm_add_bw, const float *restrict norm_mul_bw, const float *restrict norm_div_2, const float *restrict norm_mul_bw_2) {
+DLC_KERNEL static void transformer_add_262(float *restrict norm_add_bw, const float *restrict norm_mul_bw, const float *restrict norm_div_2, const float *restrict norm_mul_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_add_bw[64*i0 + i1] = (((norm_mul_bw[64*i0 + i1] * norm_div_2[i0]) + norm_mul_bw_2[64*i0 + i1]) + norm_mul_bw_2[64*i0 + i1]);
@@ -1425,7 +1425,7 @@ static void transformer_add_262(float *restrict norm_add_bw, const float *restri
 /* %264 = sum_to %263 : f32[64,1]                       # examples/transformer.lua:28 backward
  *   with %263 = neg %262 : f32[64,64]                         # examples/transformer.lua:28 backward
  */
-static void transformer_sum_to_264(float *restrict norm_sum_to_bw_2, const float *restrict norm_add_bw) {
+DLC_KERNEL static void transformer_sum_to_264(float *restrict norm_sum_to_bw_2, const float *restrict norm_add_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_bw_2[i0] = 0.0f;
   }
@@ -1445,7 +1445,7 @@ static void transformer_sum_to_264(float *restrict norm_sum_to_bw_2, const float
  *   with %267 = add %262, %266 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %266 = broadcast %265 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-static void transformer_div_268(float *restrict t268_div, const float *restrict norm_add_bw, const float *restrict norm_div_bw_2) {
+DLC_KERNEL static void transformer_div_268(float *restrict t268_div, const float *restrict norm_add_bw, const float *restrict norm_div_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       t268_div[64*i0 + i1] = ((norm_add_bw[64*i0 + i1] + norm_div_bw_2[i0]) / 16.0f);
@@ -1454,7 +1454,7 @@ static void transformer_div_268(float *restrict t268_div, const float *restrict 
 }
 
 /* %270 = broadcast %269 : f32[64,16,64]                # examples/transformer.lua:28 backward */
-static void transformer_broadcast_270(float *restrict t270_broadcast, const float *restrict t268_div) {
+DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast, const float *restrict t268_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -1849,7 +1849,7 @@ DLC_SHARED_KERNEL static void transformer_permute_378(float *restrict out0, cons
 }
 
 /* %532 = sum_to %531 : f32[16,64]                      # examples/transformer.lua:26 backward */
-static void transformer_sum_to_532(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
+DLC_KERNEL static void transformer_sum_to_532(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 1024; i0++) {
     g_pos[i0] = 0.0f;
   }
@@ -1861,7 +1861,7 @@ static void transformer_sum_to_532(float *restrict g_pos, const float *restrict 
 }
 
 /* %533 = permute %531 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
-static void transformer_permute_533(float *restrict t533_permute, const float *restrict blocks_0_ln1_add_bw_2) {
+DLC_KERNEL static void transformer_permute_533(float *restrict t533_permute, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -1872,7 +1872,7 @@ static void transformer_permute_533(float *restrict t533_permute, const float *r
 }
 
 /* %535 = sum_to %534 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
-static void transformer_sum_to_535(float *restrict patch_sum_to_bw, const float *restrict t533_permute) {
+DLC_KERNEL static void transformer_sum_to_535(float *restrict patch_sum_to_bw, const float *restrict t533_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     patch_sum_to_bw[i0] = 0.0f;
   }
@@ -1886,7 +1886,7 @@ static void transformer_sum_to_535(float *restrict patch_sum_to_bw, const float 
 }
 
 /* %537 = permute %534 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
-static void transformer_permute_537(float *restrict patch_permute_bw, const float *restrict t533_permute) {
+DLC_KERNEL static void transformer_permute_537(float *restrict patch_permute_bw, const float *restrict t533_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -1897,7 +1897,7 @@ static void transformer_permute_537(float *restrict patch_permute_bw, const floa
 }
 
 /* %539 = matmul %538, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
-static void transformer_matmul_539(float *restrict patch_matmul_bw, const float *restrict patch_permute_bw, const float *restrict patch_window) {
+DLC_KERNEL static void transformer_matmul_539(float *restrict patch_matmul_bw, const float *restrict patch_permute_bw, const float *restrict patch_window) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 48; i1 += 4) {
       transformer_dot_4x4_k1024(patch_matmul_bw + (i0) * 49 + i1, patch_permute_bw + (i0) * 1024, patch_window + (i1) * 1024);
@@ -1907,7 +1907,7 @@ static void transformer_matmul_539(float *restrict patch_matmul_bw, const float 
 }
 
 /* %542 = assign %541, %540 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
-static void transformer_assign_542(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
+DLC_KERNEL static void transformer_assign_542(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
   for (int i0 = 0; i0 < 3136; i0++) {
     g_patch_weight[i0] = patch_matmul_bw[i0];
   }
@@ -1944,7 +1944,7 @@ DLC_SHARED_KERNEL static void transformer_assign_554(float *restrict out0, const
 }
 
 /* %608 = add %607, %38 : f32[]                         # examples/transformer.lua:36 backward */
-static void transformer_add_608(float *restrict s_step) {
+DLC_KERNEL static void transformer_add_608(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
@@ -1956,7 +1956,7 @@ static void transformer_add_608(float *restrict s_step) {
  *   with %635 = mul %633, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  *   with %634 = mul %541, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  */
-static void transformer_add_631(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
+DLC_KERNEL static void transformer_add_631(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
   for (int i0 = 0; i0 < 3136; i0++) {
     s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
     s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
@@ -1966,7 +1966,7 @@ static void transformer_add_631(float *restrict s_patch_weight_exp_avg, float *r
 /* %612 = tanh %611 : f32[]                             # examples/transformer.lua:36 backward
  *   with %611 = mul %608, %610 : f32[]                        # examples/transformer.lua:36 backward
  */
-static void transformer_tanh_612(float *restrict t612_tanh, const float *restrict s_step) {
+DLC_KERNEL static void transformer_tanh_612(float *restrict t612_tanh, const float *restrict s_step) {
   t612_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
 }
 
@@ -1975,14 +1975,14 @@ static void transformer_tanh_612(float *restrict t612_tanh, const float *restric
  *   with %613 = mul %255, %612 : f32[]                        # examples/transformer.lua:36 backward
  *   with %614 = add %38, %612 : f32[]                         # examples/transformer.lua:36 backward
  */
-static void transformer_div_622(float *restrict t622_div, const float *restrict t612_tanh) {
+DLC_KERNEL static void transformer_div_622(float *restrict t622_div, const float *restrict t612_tanh) {
   t622_div[0] = (TRANSFORMER_LR / ((2.0f * t612_tanh[0]) / (1.0f + t612_tanh[0])));
 }
 
 /* %618 = tanh %617 : f32[]                             # examples/transformer.lua:36 backward
  *   with %617 = mul %608, %616 : f32[]                        # examples/transformer.lua:36 backward
  */
-static void transformer_tanh_618(float *restrict t618_tanh, const float *restrict s_step) {
+DLC_KERNEL static void transformer_tanh_618(float *restrict t618_tanh, const float *restrict s_step) {
   t618_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
@@ -1991,7 +1991,7 @@ static void transformer_tanh_618(float *restrict t618_tanh, const float *restric
  *   with %619 = mul %255, %618 : f32[]                        # examples/transformer.lua:36 backward
  *   with %620 = add %38, %618 : f32[]                         # examples/transformer.lua:36 backward
  */
-static void transformer_sqrt_623(float *restrict t623_sqrt, const float *restrict t618_tanh) {
+DLC_KERNEL static void transformer_sqrt_623(float *restrict t623_sqrt, const float *restrict t618_tanh) {
   t623_sqrt[0] = sqrtf(((2.0f * t618_tanh[0]) / (1.0f + t618_tanh[0])));
 }
 
@@ -2004,7 +2004,7 @@ static void transformer_sqrt_623(float *restrict t623_sqrt, const float *restric
  *   with %640 = div %639, %623 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  *   with %639 = sqrt %636 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
  */
-static void transformer_assign_645(float *restrict p_patch_weight, const float *restrict t622_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_assign_645(float *restrict p_patch_weight, const float *restrict t622_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 3136; i0++) {
     p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
   }
@@ -2051,7 +2051,7 @@ DLC_SHARED_KERNEL static void transformer_add_651(float *restrict out0, float *r
  *   with %678 = div %677, %623 : f32[16,64]                   # examples/transformer.lua:36 backward
  *   with %677 = sqrt %674 : f32[16,64]                        # examples/transformer.lua:36 backward
  */
-static void transformer_add_670(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_670(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 1024; i0++) {
     s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
     s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
@@ -2311,7 +2311,7 @@ DLC_SHARED_KERNEL static void transformer_add_860(float *restrict out0, float *r
  *   with %1153 = div %1152, %623 : f32[10,64]                 # examples/transformer.lua:36 backward
  *   with %1152 = sqrt %1149 : f32[10,64]                      # examples/transformer.lua:36 backward
  */
-static void transformer_add_1145(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_1145(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
     s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
@@ -2335,7 +2335,7 @@ static void transformer_add_1145(float *restrict s_head_weight_exp_avg, float *r
  *   with %1172 = div %1171, %623 : f32[10]                    # examples/transformer.lua:36 backward
  *   with %1171 = sqrt %1168 : f32[10]                         # examples/transformer.lua:36 backward
  */
-static void transformer_add_1164(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_1164(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t622_div, const float *restrict t623_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
     s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));

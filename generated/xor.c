@@ -12,7 +12,7 @@
 #define XOR_MOMENTUM 0.9f   /* examples/xor.lua:13 */
 
 /* %5 = transpose %0 : f32[2,4]                         # examples/xor.lua:9 */
-static void xor_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
+DLC_KERNEL static void xor_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 2; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
       net_0_transpose[4*i0 + i1] = p_net_0_weight[i0 + 2*i1];
@@ -21,7 +21,7 @@ static void xor_transpose_5(float *restrict net_0_transpose, const float *restri
 }
 
 /* %6 = matmul %4, %5 : f32[4,4]                        # examples/xor.lua:9 */
-static void xor_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
+DLC_KERNEL static void xor_matmul_6(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
   for (int i0 = 0; i0 < 16; i0++) {
     net_0_matmul[i0] = 0.0f;
   }
@@ -37,7 +37,7 @@ static void xor_matmul_6(float *restrict net_0_matmul, const float *restrict x, 
 /* %8 = tanh %7 : f32[4,4]                              # examples/xor.lua:9
  *   with %7 = add %6, %1 : f32[4,4]                           # examples/xor.lua:9
  */
-static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+DLC_KERNEL static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
       net_1_tanh[4*i0 + i1] = tanhf((net_0_matmul[4*i0 + i1] + p_net_0_bias[i1]));
@@ -55,7 +55,7 @@ DLC_SHARED_KERNEL static void xor_transpose_9(float *restrict out0, const float 
 }
 
 /* %10 = matmul %8, %9 : f32[4,1]                       # examples/xor.lua:10 */
-static void xor_matmul_10(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict net_2_transpose) {
+DLC_KERNEL static void xor_matmul_10(float *restrict net_2_matmul, const float *restrict net_1_tanh, const float *restrict net_2_transpose) {
   for (int i0 = 0; i0 < 4; i0++) {
     net_2_matmul[i0] = 0.0f;
   }
@@ -78,7 +78,7 @@ DLC_SHARED_KERNEL static void xor_assign_23(float *restrict out0, const float *r
 }
 
 /* %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12 */
-static void xor_sub_14(float *restrict mseloss0_sub, const float *restrict net_3_sigmoid, const float *restrict target) {
+DLC_KERNEL static void xor_sub_14(float *restrict mseloss0_sub, const float *restrict net_3_sigmoid, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
     mseloss0_sub[i0] = (net_3_sigmoid[i0] - target[i0]);
   }
@@ -87,7 +87,7 @@ static void xor_sub_14(float *restrict mseloss0_sub, const float *restrict net_3
 /* %17 = sum_to %16 : f32[]                             # examples/xor.lua:12
  *   with %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
  */
-static void xor_sum_to_17(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
+DLC_KERNEL static void xor_sum_to_17(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
   mseloss0_sum_to[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
     mseloss0_sum_to[0] += dlc_sqf(mseloss0_sub[i0]);
@@ -95,7 +95,7 @@ static void xor_sum_to_17(float *restrict mseloss0_sum_to, const float *restrict
 }
 
 /* %19 = div %17, %18 : f32[]                           # examples/xor.lua:12 */
-static void xor_div_19(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
+DLC_KERNEL static void xor_div_19(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
   mseloss0_div[0] = (mseloss0_sum_to[0] / 4.0f);
 }
 
@@ -105,14 +105,14 @@ static void xor_div_19(float *restrict mseloss0_div, const float *restrict mselo
  *   with %30 = mul %12, %29 : f32[4,1]                        # examples/xor.lua:10 backward
  *   with %29 = sub %21, %12 : f32[4,1]                        # examples/xor.lua:10 backward
  */
-static void xor_mul_31(float *restrict net_3_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_3_sigmoid) {
+DLC_KERNEL static void xor_mul_31(float *restrict net_3_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 4; i0++) {
     net_3_mul_bw[i0] = ((0.25f * (2.0f * mseloss0_sub[i0])) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
   }
 }
 
 /* %32 = sum_to %31 : f32[1]                            # examples/xor.lua:10 backward */
-static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   g_net_2_bias[0] = 0.0f;
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_2_bias[0] += net_3_mul_bw[i0];
@@ -120,7 +120,7 @@ static void xor_sum_to_32(float *restrict g_net_2_bias, const float *restrict ne
 }
 
 /* %33 = matmul %31, %2 : f32[4,4]                      # examples/xor.lua:10 backward */
-static void xor_matmul_33(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void xor_matmul_33(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i2 = 0; i2 < 4; i2++) {
       net_2_matmul_bw[4*i0 + i2] = net_3_mul_bw[i0] * p_net_2_weight[i2];
@@ -129,7 +129,7 @@ static void xor_matmul_33(float *restrict net_2_matmul_bw, const float *restrict
 }
 
 /* %34 = matmul %31^T, %8 : f32[1,4]                    # examples/xor.lua:10 backward */
-static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
@@ -144,14 +144,14 @@ static void xor_matmul_34(float *restrict g_net_2_weight, const float *restrict 
  *   with %36 = sub %21, %35 : f32[4,4]                        # examples/xor.lua:9 backward
  *   with %35 = mul %8, %8 : f32[4,4]                          # examples/xor.lua:9 backward
  */
-static void xor_mul_37(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
+DLC_KERNEL static void xor_mul_37(float *restrict net_1_mul_bw, const float *restrict net_2_matmul_bw, const float *restrict net_1_tanh) {
   for (int i0 = 0; i0 < 16; i0++) {
     net_1_mul_bw[i0] = (net_2_matmul_bw[i0] * (1.0f - (net_1_tanh[i0] * net_1_tanh[i0])));
   }
 }
 
 /* %38 = sum_to %37 : f32[4]                            # examples/xor.lua:9 backward */
-static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
+DLC_KERNEL static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 4; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
@@ -163,7 +163,7 @@ static void xor_sum_to_38(float *restrict g_net_0_bias, const float *restrict ne
 }
 
 /* %39 = matmul %37^T, %4 : f32[4,2]                    # examples/xor.lua:9 backward */
-static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
+DLC_KERNEL static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i0 = 0; i0 < 8; i0++) {
     g_net_0_weight[i0] = 0.0f;
   }
@@ -182,7 +182,7 @@ static void xor_matmul_39(float *restrict g_net_0_weight, const float *restrict 
  *   with %55 = sub %0, %54 : f32[4,2]                         # examples/xor.lua:13 backward
  *   with %54 = mul %48, %52 : f32[4,2]                        # examples/xor.lua:13 backward
  */
-static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, float *restrict p_net_0_weight, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void xor_add_52(float *restrict s_net_0_weight_momentum_buffer, float *restrict p_net_0_weight, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 8; i0++) {
     s_net_0_weight_momentum_buffer[i0] = ((XOR_MOMENTUM * s_net_0_weight_momentum_buffer[i0]) + g_net_0_weight[i0]);
     p_net_0_weight[i0] = (p_net_0_weight[i0] - (XOR_LR * s_net_0_weight_momentum_buffer[i0]));
@@ -206,7 +206,7 @@ DLC_SHARED_KERNEL static void xor_add_59(float *restrict out0, float *restrict o
 /* %73 = add %72, %46 : f32[1]                          # examples/xor.lua:13 backward
  *   with %72 = mul %49, %71 : f32[1]                          # examples/xor.lua:13 backward
  */
-static void xor_add_73(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
+DLC_KERNEL static void xor_add_73(float *restrict s_net_2_bias_momentum_buffer, const float *restrict g_net_2_bias) {
   s_net_2_bias_momentum_buffer[0] = ((XOR_MOMENTUM * s_net_2_bias_momentum_buffer[0]) + g_net_2_bias[0]);
 }
 
@@ -214,14 +214,14 @@ static void xor_add_73(float *restrict s_net_2_bias_momentum_buffer, const float
  *   with %76 = sub %3, %75 : f32[1]                           # examples/xor.lua:13 backward
  *   with %75 = mul %48, %73 : f32[1]                          # examples/xor.lua:13 backward
  */
-static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
+DLC_KERNEL static void xor_assign_77(float *restrict p_net_2_bias, const float *restrict s_net_2_bias_momentum_buffer) {
   p_net_2_bias[0] = (p_net_2_bias[0] - (XOR_LR * s_net_2_bias_momentum_buffer[0]));
 }
 
 /* %16 = pow %14, %15 : f32[4,1]                        # examples/xor.lua:12
  *   with %14 = sub %12, %13 : f32[4,1]                        # examples/xor.lua:12
  */
-static void xor_pow_16(float *restrict mseloss0_pow, const float *restrict out, const float *restrict target) {
+DLC_KERNEL static void xor_pow_16(float *restrict mseloss0_pow, const float *restrict out, const float *restrict target) {
   for (int i0 = 0; i0 < 4; i0++) {
     mseloss0_pow[i0] = dlc_sqf((out[i0] - target[i0]));
   }
