@@ -300,14 +300,13 @@ static void write_kernels(Em *e) {
   }
 }
 
-/* Generate a block's loop nest as a kernel taking restrict pointers to the buffers it
- * touches (so the C compiler knows they do not overlap), and call it. */
-static void emit_block(Em *e, int id) {
-  const Node *n = &e->g->nodes[id];
-  if (n->op == OP_ASSIGN && e->fp->coalesced[n->in[1]] == id) {
-    em_line(e, "/* %%%d = assign: computed in place by %%%d */", id, n->in[1]);
-    return;
-  }
+/* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
+typedef int (*BlockGen)(Em *e, void *ctx);
+
+/* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
+ * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
+ * it), and call it; the call's comment says what it computes.  0 when gen gives up. */
+static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int n, const char *what) {
   FILE *out = e->f;
   char *body = NULL, *params, *args;
   size_t len = 0;
@@ -318,15 +317,34 @@ static void emit_block(Em *e, int id) {
   e->uses_rng = 0;
   int ind = e->ind;
   e->ind = 1;
-  emit_node(e, id);
+  int ok = gen(e, ctx);
   fclose(e->f);
   e->f = out;
   e->ind = ind;
-  const char *hoisted = hoist_offsets(e, body);
-  kernel_signature(e, &params, &args);
-  const char *name = kernel(e, id, params, hoisted);
+  if (ok) {
+    const char *hoisted = hoist_offsets(e, body);
+    kernel_signature(e, &params, &args);
+    e->group = ids, e->ngroup = n;
+    const char *name = kernel(e, ids[0], params, hoisted);
+    e->group = NULL, e->ngroup = 0;
+    em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
+  }
   free(body);
-  em_line(e, "%s(%s); /* %%%d %s: %s */", name, args, id, op_info[n->op].name, em_node_role(e, id));
+  return ok;
+}
+
+static int node_gen(Em *e, void *ctx) {
+  emit_node(e, *(int *)ctx);
+  return 1;
+}
+
+static void emit_block(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  if (n->op == OP_ASSIGN && e->fp->coalesced[n->in[1]] == id) {
+    em_line(e, "/* %%%d = assign: computed in place by %%%d */", id, n->in[1]);
+    return;
+  }
+  emit_kernel_call(e, node_gen, &id, &id, 1, ir_fmt("%%%d %s", id, op_info[n->op].name));
 }
 
 /* The optimizer's update for one parameter, scheduled as a run of elementwise blocks over the
@@ -338,6 +356,16 @@ enum { MAX_GROUP = 8 };
 static int slab_written(const Em *e, const Elem *el) {
   StoreKind k = e->fp->store[em_root_of(e->g, el->dst)].kind;
   return k == S_PARAM || k == S_STATE || k == S_GRAD;
+}
+
+typedef struct {
+  Elem *els;
+  int n;
+} Group;
+
+static int group_gen(Em *e, void *ctx) {
+  Group *gr = ctx;
+  return emit_elem_group(e, gr->els, gr->n);
 }
 
 static int emit_group(Em *e, int s) {
@@ -359,33 +387,10 @@ static int emit_group(Em *e, int s) {
   }
   while (n >= 2 && e->g->nodes[ids[n - 1]].op != OP_ASSIGN && fp->coalesced[ids[n - 1]] < 0) n--; /* ends on a write */
   if (n < 2) return 0;
-  FILE *out = e->f;
-  char *body = NULL, *params, *args;
-  size_t len = 0;
-  e->f = open_memstream(&body, &len);
-  if (!e->f) die("open_memstream: %s", strerror(errno));
-  e->nbuf = 0;
-  e->L.nlv = 0;
-  e->uses_rng = 0;
-  int ind = e->ind;
-  e->ind = 1;
-  int ok = emit_elem_group(e, els, n);
-  fclose(e->f);
-  e->f = out;
-  e->ind = ind;
-  if (!ok) {
-    free(body);
-    return 0;
-  }
-  const char *hoisted = hoist_offsets(e, body);
-  kernel_signature(e, &params, &args);
-  e->group = ids, e->ngroup = n;
-  const char *name = kernel(e, ids[0], params, hoisted);
-  e->group = NULL, e->ngroup = 0;
-  free(body);
   const char *what = "";
   for (int i = 0; i < n; i++) what = ir_fmt("%s%s%%%d %s", what, i ? " + " : "", ids[i], op_info[e->g->nodes[ids[i]].op].name);
-  em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
+  Group gr = {els, n};
+  if (!emit_kernel_call(e, group_gen, &gr, ids, n, what)) return 0;
   int covered = 0; /* positions up to the last fused block and the in-place assigns right after it */
   while (fp->sched[s + covered] != ids[n - 1]) covered++;
   for (covered++; s + covered < fp->nsched; covered++) {
