@@ -1,12 +1,10 @@
 /* import_cmd.c - dlc import MODEL.onnx -o model.lua [--batch B]: the command line of the ONNX
  * importer (importer/onnx_import.c), which writes model.lua and model.safetensors beside it.
  * Exit status as dlc's: 0, 1 an error in the file (every message names it), 2 a bad command line. */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp */
-#include <errno.h>
+#define _POSIX_C_SOURCE 200809L /* strndup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dlc_text.h"
 #include "fileio.h"
@@ -62,12 +60,13 @@ int import_main(int argc, char **argv) {
   return onnx_import_file(in, out, &o, stderr);
 }
 
-/* ---- dlc MODEL.onnx -o net.c: translated in memory, the model file written to a private
- * temporary directory for the pipeline, the weights beside net.c (net.safetensors) */
+/* ---- dlc MODEL.onnx -o net.c: translated in memory and compiled from memory (the model's
+ * messages and the generated C's comments name the ONNX file, with lines of the model file
+ * dlc import writes from it), the weights beside net.c (net.safetensors) */
 
 int import_compile(Options *o) {
-  const char *in = o->dsl.path, *tmp = getenv("TMPDIR");
-  char dir[4096], lua[4200], err[512], b1[80], b2[80];
+  const char *in = o->dsl.path;
+  char err[512], b1[80], b2[80];
   /* the model's name: the ONNX file's stem, as a C identifier; the weights: net.c -> net.safetensors */
   const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
   size_t n = o->out ? strlen(o->out) : 0;
@@ -80,24 +79,11 @@ int import_compile(Options *o) {
   int rc = onnx_translate_file(in, id, strrchr(w, '/') ? strrchr(w, '/') + 1 : w, &io, &r, stderr);
   free(id);
   if (rc) return free(w), 1;
-  snprintf(dir, sizeof dir, "%s/dlc-onnx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir)) {
-    fprintf(stderr, "dlc: %s: cannot make a directory for the imported model: %s\n", rt_shown(b1, sizeof b1, dir), strerror(errno));
-    rc = 1;
-  } else {
-    snprintf(lua, sizeof lua, "%s/model.lua", dir);
-    FILE *f = fopen(lua, "w");
-    if (!f || fputs(r.lua, f) < 0 || fclose(f)) {
-      fprintf(stderr, "dlc: %s: cannot write the imported model\n", rt_shown(b1, sizeof b1, lua)), rc = 1;
-    } else {
-      Options co = *o;
-      co.dsl.path = lua;
-      if ((rc = pipeline_run(&co)))
-        fprintf(stderr, "dlc: (the model above was imported from %s: dlc import %s -o model.lua writes it to read)\n",
-                rt_shown(b1, sizeof b1, in), b1);
-    }
-    unlink(lua), rmdir(dir);
-  }
+  Options co = *o;
+  co.dsl.text = r.lua, co.dsl.text_len = strlen(r.lua);
+  if ((rc = pipeline_run(&co)))
+    fprintf(stderr, "dlc: (the lines above are of the model imported from %s: dlc import %s -o model.lua writes it to read)\n",
+            rt_shown(b1, sizeof b1, in), b1);
   RtMeta meta[] = {{"dlc.imported_from", "onnx"}};
   if (!rc && o->out) {
     if (rt_st_save(w, r.params, r.nparams, meta, 1, err, sizeof err)) fprintf(stderr, "dlc: %s\n", err), rc = 1;

@@ -776,7 +776,7 @@ Dsl *dsl_open(const DslOptions *o, Graph *g) {
   open_core(L, o);
   lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1000);
   ir_set_loc(g, (Loc){o->path, g->cur.line, 0});
-  if (sb_load_model(L, o->path) != LUA_OK) {
+  if (sb_load_model(L, o->path, o->text, o->text_len) != LUA_OK) {
     dsl_close(d);
     return NULL;
   }

@@ -12,7 +12,9 @@ enum {
 };
 
 typedef struct {
-  const char *path;      /* the model file */
+  const char *path;      /* the model file; with text, the name its messages and comments use */
+  const char *text;      /* non-NULL: the model's source (text_len bytes), not read from path */
+  size_t text_len;
   char **defs;           /* -D KEY=VALUE, read by the model as dlc.arg.KEY */
   int ndefs;
   long long instr_limit; /* Lua instructions before a model is stopped */

@@ -445,14 +445,49 @@ static int line_of(const unsigned char *s, size_t off) {
   return line;
 }
 
-int sb_load_model(lua_State *L, const char *path) {
+/* The checks and the load of a model's text (buf, n bytes), named path. */
+static int load_text(lua_State *L, const char *path, const char *shown, const unsigned char *buf, size_t n) {
+  if (n > SB_MAX_MODEL_BYTES) {
+    fprintf(stderr, "%s: the model file is larger than %d MiB: not a model file\n", shown, SB_MAX_MODEL_BYTES >> 20);
+    return 1;
+  }
+  if (n && buf[0] == 0x1B) {
+    fprintf(stderr, "%s: not a Lua model file (it is a precompiled or binary file)\n", shown);
+    return 1;
+  }
+  size_t start = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; /* a byte-order mark */
+  size_t bad = not_text(buf + start, n - start) + start;
+  if (bad < n) {
+    fprintf(stderr, "%s:%d: not a Lua model file: byte %zu (0x%02X) is %s\n", shown, line_of(buf, bad), bad + 1,
+            buf[bad], buf[bad] ? "not UTF-8 text" : "a NUL byte");
+    return 1;
+  }
+  if (start < n && buf[start] == '#') /* a #! line, skipped as lua does; the newline keeps the count */
+    while (start < n && buf[start] != '\n') start++;
+  lua_pushfstring(L, "@%s", path);
+  int st = luaL_loadbufferx(L, (const char *)buf + start, n - start, lua_tostring(L, -1), "t");
+  lua_remove(L, -2);
+  if (st != LUA_OK) {
+    char *m = rt_escape(lua_tostring(L, -1), RT_ESC_TERM);
+    fprintf(stderr, "%s\n(%s is not a valid Lua model file)\n", m ? m : "?", shown);
+    free(m);
+    lua_pop(L, 1);
+  }
+  return st;
+}
+
+int sb_load_model(lua_State *L, const char *path, const char *text, size_t len) {
   char *p = rt_escape(path, RT_ESC_TERM);
   const char *shown = p ? p : path;
-  FILE *f = fopen(path, "rb");
+  FILE *f = NULL;
   unsigned char *buf = NULL;
   size_t n = 0;
   int st = 1;
-  if (!f) {
+  if (text) {
+    st = load_text(L, path, shown, (const unsigned char *)text, len);
+    goto out;
+  }
+  if (!(f = fopen(path, "rb"))) {
     fprintf(stderr, "%s: cannot open the model file: %s\n", shown, strerror(errno));
     goto out;
   }
@@ -471,32 +506,7 @@ int sb_load_model(lua_State *L, const char *path) {
     fprintf(stderr, "%s: cannot read the model file: %s\n", shown, strerror(errno));
     goto out;
   }
-  if (n > SB_MAX_MODEL_BYTES) {
-    fprintf(stderr, "%s: the model file is larger than %d MiB: not a model file\n", shown, SB_MAX_MODEL_BYTES >> 20);
-    goto out;
-  }
-  if (n && buf[0] == 0x1B) {
-    fprintf(stderr, "%s: not a Lua model file (it is a precompiled or binary file)\n", shown);
-    goto out;
-  }
-  size_t start = n >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0; /* a byte-order mark */
-  size_t bad = not_text(buf + start, n - start) + start;
-  if (bad < n) {
-    fprintf(stderr, "%s:%d: not a Lua model file: byte %zu (0x%02X) is %s\n", shown, line_of(buf, bad), bad + 1,
-            buf[bad], buf[bad] ? "not UTF-8 text" : "a NUL byte");
-    goto out;
-  }
-  if (start < n && buf[start] == '#') /* a #! line, skipped as lua does; the newline keeps the count */
-    while (start < n && buf[start] != '\n') start++;
-  lua_pushfstring(L, "@%s", path);
-  st = luaL_loadbufferx(L, (const char *)buf + start, n - start, lua_tostring(L, -1), "t");
-  lua_remove(L, -2);
-  if (st != LUA_OK) {
-    char *m = rt_escape(lua_tostring(L, -1), RT_ESC_TERM);
-    fprintf(stderr, "%s\n(%s is not a valid Lua model file)\n", m ? m : "?", shown);
-    free(m);
-    lua_pop(L, 1);
-  }
+  st = load_text(L, path, shown, buf, n);
 out:
   if (f) fclose(f);
   free(buf);

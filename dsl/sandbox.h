@@ -18,9 +18,11 @@ int sb_no_method(lua_State *L);
 
 /* Load the model file as a function on the top of the stack (LUA_OK), or print why it is not
  * a model file and return non-zero.  The file must be UTF-8 text without NUL bytes, at most
- * SB_MAX_MODEL_BYTES long; it is named "@path", so errors read "path:line: ...". */
+ * SB_MAX_MODEL_BYTES long; it is named "@path", so errors read "path:line: ...".  With text
+ * (len bytes) non-NULL that is the model, path only its name (dlc MODEL.onnx: the model dlc
+ * import writes, kept in memory), checked the same way. */
 enum { SB_MAX_MODEL_BYTES = 16 << 20 };
-int sb_load_model(lua_State *L, const char *path);
+int sb_load_model(lua_State *L, const char *path, const char *text, size_t len);
 
 /* The line of the innermost frame that runs the model file (0 if none). */
 int sb_user_line(lua_State *L);
