@@ -1107,10 +1107,11 @@ static int op_split(Node *nd) {
     Val *o = &nd->c->vals[vi];
     same_shape(o, x);
     o->dim[ax] = parts[i];
-    char ex[256];
-    snprintf(ex, sizeof ex, "%s:narrow(%lld, %zu, %lld)", xs, (long long)ax + 1, at + 1, (long long)parts[i]);
+    Buf b; /* xs may be a long expression: no fixed buffer to cut it */
+    if (!buf_open(&b)) return 1;
+    fprintf(b.f, "%s:narrow(%lld, %zu, %lld)", xs, (long long)ax + 1, at + 1, (long long)parts[i]);
     o->known = 1;
-    if (!(o->lua = strdup(ex))) return 1;
+    if (!(o->lua = buf_close(&b))) return 1;
   }
   return 0;
 }
@@ -1346,7 +1347,7 @@ static int op_rnn(Node *nd) {
   if (x->ndim != 3) return NERR(nd, "%s: only [T, N, I] inputs are supported", rk->kind);
   const char *act = NULL;
   const Onnx__AttributeProto *acts = attr(n, "activations");
-  if (x->ndim != 3 || h < 1 || h > MAX_DIM || attr_i(n, "layout", 0) || input_at(nd, 4) || attr(n, "clip") ||
+  if (h < 1 || h > MAX_DIM || attr_i(n, "layout", 0) || input_at(nd, 4) || attr(n, "clip") ||
       attr_i(n, "input_forget", 0) || input_at(nd, 7))
     return NERR(nd, "%s: only [T, N, I] inputs (layout 0), a hidden_size, no sequence_lens, clip, input_forget or peepholes are supported", rk->kind);
   if (!strcmp(rk->kind, "GRU") && !attr_i(n, "linear_before_reset", 0))
@@ -1420,7 +1421,7 @@ static int op_rnn(Node *nd) {
     int vi = find(c, n->output[i]);
     if (vi < 0) continue;
     Val *o = &c->vals[vi];
-    char ex[96];
+    char ex[192]; /* rv, literal dims and indices only */
     if (i == 0) {
       int64_t yd[4] = {t, dn, nb, h};
       o->ndim = 4, memcpy(o->dim, yd, sizeof yd);

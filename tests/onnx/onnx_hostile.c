@@ -221,6 +221,24 @@ int main(void) {
   OP1("Softmax", NULL, 0, 0, 1, 1), s.ops.version = 11, at.name = "axis", at.n_ints = 0, at.has_i = 1, at.i = 0, s.n1.n_attribute = 1;
   check("softmax opset 11", &s, 0, 0, 0, "Softmax before opset 13 flattens the dims from axis on", NULL);
   OP1("Split", "split", 1, 2, 1, 1), check("split sizes", &s, 0, 0, 0, "Split: 2 sizes for 1 outputs", NULL);
+  { /* 20 Splits in a chain: each output an expression of the one before, longer than any
+     * fixed buffer would hold (the last one is "t0" and 20 narrows) */
+    enum { CHAIN = 20 };
+    Onnx__NodeProto sp[CHAIN], *chain[CHAIN + 1];
+    char names[CHAIN + 1][8], *sin[CHAIN], *sout[CHAIN];
+    base(&s), chain[0] = &s.n0;
+    for (int i = 0; i < CHAIN; i++) {
+      onnx__node_proto__init(&sp[i]);
+      snprintf(names[i], sizeof names[i], "s%d", i);
+      sin[i] = i ? names[i - 1] : "h", sout[i] = i == CHAIN - 1 ? "y" : names[i];
+      sp[i].name = "/Split", sp[i].op_type = "Split", sp[i].n_input = 1, sp[i].input = &sin[i];
+      sp[i].n_output = 1, sp[i].output = &sout[i], chain[i + 1] = &sp[i];
+    }
+    s.g.n_node = CHAIN + 1, s.g.node = chain;
+    char want[CHAIN * 20 + 8] = "t0";
+    for (int i = 0; i < CHAIN; i++) strcat(want, ":narrow(1, 1, 2)");
+    check("split chain", &s, 0, 0, 1, want, NULL);
+  }
   OP1("ReduceMax", "axes", 1, 1, 1, 1), check("reducemax twice", &s, 0, 0, 0, "ReduceMax: axis 1 given twice", NULL);
   OP1("ReduceMax", "axes", 1, 0, 1, 1), check("reducemax", &s, 0, 0, 1, "t0:max(1, true):max(2, true)", NULL);
   kval[0] = 3, kval[1] = 1;
