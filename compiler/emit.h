@@ -113,6 +113,7 @@ const char *em_vtype(const Em *e);             /* the vector type of the tiled k
 int em_vlanes(const Em *e);                    /* its lanes */
 int em_tile_rows(const Em *e);                 /* rows of C in a register tile */
 int em_tile_vecs(const Em *e);                 /* vectors of C per row in a register tile */
+int em_vregs(const Em *e);                     /* the target's vector registers (16 or 32) */
 
 /* ---- emit_loops.c ------------------------------------------------------------------------ */
 void em_line(Em *e, const char *fmt, ...) __attribute__((format(printf, 2, 3))); /* indented */
@@ -140,6 +141,7 @@ void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
 int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
+void em_pragma(Em *e);                   /* print the next loop's pragma, if any */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);

@@ -385,7 +385,6 @@ static int emit_group(Em *e, int s) {
     if (n && !shape_eq(&e->g->nodes[el.src].shape, &e->g->nodes[els[0].src].shape)) break;
     els[n] = el, ids[n++] = id;
   }
-  while (n >= 2 && e->g->nodes[ids[n - 1]].op != OP_ASSIGN && fp->coalesced[ids[n - 1]] < 0) n--; /* ends on a write */
   if (n < 2) return 0;
   const char *what = "";
   for (int i = 0; i < n; i++) what = ir_fmt("%s%s%%%d %s", what, i ? " + " : "", ids[i], op_info[e->g->nodes[ids[i]].op].name);

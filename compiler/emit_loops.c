@@ -180,6 +180,12 @@ Aff em_linear(const Shape *s, const Aff *idx) {
 
 int em_unrolled(const Em *e, int64_t n) { return n <= 1 || e->o->unroll < 0 || n <= e->o->unroll; }
 
+/* The pragma set for the next loop (em_omp_split), printed and cleared. */
+void em_pragma(Em *e) {
+  if (e->pragma_next) em_line(e, "%s", e->pragma_next);
+  e->pragma_next = NULL;
+}
+
 /* One loop over a new loop variable of n iterations around body. */
 void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   int l = e->L.nlv++;
@@ -194,8 +200,7 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
     }
   } else {
     e->L.lv[l].lit = 0;
-    if (e->pragma_next) em_line(e, "%s", e->pragma_next);
-    e->pragma_next = NULL;
+    em_pragma(e);
     em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
     e->ind++;
     body(e, ctx);
@@ -556,9 +561,8 @@ int emit_elem_group(Em *e, Elem *els, int n) {
   }
   if (m.split || m.isolated) return 0; /* a slice, pad or one-hot walks a buffer otherwise */
   int64_t sizes[MAX_DIMS];
+  /* one loop: every buffer is walked whole or is one element (a mask that differs keeps dims apart) */
   if (merge_space(e, space, &m, sizes) != 1 || em_unrolled(e, sizes[0])) return 0;
-  for (int a = 0; a < m.nacc; a++) /* each buffer: the whole loop, or one element */
-    if (m.mask[a] && m.mask[a] != m.mask[0]) return 0;
   Group gr = {els, n};
   em_omp_split(e, sizes[0]);
   em_nest(e, sizes, 1, group_body, &gr);

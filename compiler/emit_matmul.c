@@ -54,7 +54,7 @@ typedef struct {
 
 static DotShape dot_shape(const Em *e, int M, int N) {
   if (e->o->target == TARGET_GENERIC) return (DotShape){4, 4};
-  int regs = e->o->target == TARGET_AVX2 ? 16 : 32;
+  int regs = em_vregs(e);
   DotShape best = {1, 1};
   long best_rows = -1;
   for (int r = 1; r <= 8 && r <= M; r++)
@@ -195,7 +195,7 @@ typedef struct {
 static AxpyShape axpy_shape(const Em *e, int M, int N) {
   AxpyShape best = {em_tile_rows(e), em_tile_vecs(e)};
   if (e->o->target == TARGET_GENERIC) return best;
-  int regs = e->o->target == TARGET_AVX2 ? 16 : 32, vecs = N / em_vlanes(e);
+  int regs = em_vregs(e), vecs = N / em_vlanes(e);
   long best_loads = -1;
   for (int mr = 1; mr <= 8 && mr <= M; mr++)
     for (int nv = 1; nv <= 4 && nv <= vecs; nv++) {

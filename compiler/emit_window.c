@@ -123,8 +123,7 @@ void emit_window(Em *e, int id) {
   if (e->pragma_next && nd > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
   for (int i = 0; i < nd; i++) {
     int d = dims[i];
-    if (e->pragma_next) em_line(e, "%s", e->pragma_next);
-    e->pragma_next = NULL;
+    em_pragma(e);
     em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
     e->ind++, depth++;
   }

@@ -20,12 +20,12 @@
 const char *const target_names[] = {"generic", "avx2", "avx512", "neon"};
 
 static const struct {
-  int vbytes, mr, nv;
+  int vbytes, regs, mr, nv;
 } targets[] = {
-    [TARGET_GENERIC] = {32, 4, 2},
-    [TARGET_AVX2] = {32, 6, 2},
-    [TARGET_AVX512] = {64, 4, 4},
-    [TARGET_NEON] = {16, 6, 4},
+    [TARGET_GENERIC] = {32, 16, 4, 2},
+    [TARGET_AVX2] = {32, 16, 6, 2},
+    [TARGET_AVX512] = {64, 32, 4, 4},
+    [TARGET_NEON] = {16, 32, 6, 4},
 };
 
 int target_parse(const char *s) {
@@ -54,3 +54,5 @@ const char *em_vtype(const Em *e) { return ir_fmt("dlc_v%d%s", em_vlanes(e), e->
 int em_tile_rows(const Em *e) { return targets[e->o->target].mr; }
 
 int em_tile_vecs(const Em *e) { return targets[e->o->target].nv; }
+
+int em_vregs(const Em *e) { return targets[e->o->target].regs; }
