@@ -85,6 +85,7 @@ static int vjp(Graph *g, int id, int k, int gy) {
     return ir_gather(g, gy, n.in[1], n.axis, g->nodes[x].shape);
   case OP_WINDOW: return ir_unwindow(g, gy, n.attr, g->nodes[x].shape);
   case OP_UNWINDOW: return ir_window(g, gy, n.attr);
+  case OP_MAXPOOL: return ir_max_pool_backward(g, x, gy, n.attr);
   case OP_SUM_TO: return ir_broadcast(g, gy, g->nodes[x].shape);
   case OP_MAX: return mul(g, ir_row(g, OP_ARGMAX_MASK, x, n.axis), gy);
   case OP_SOFTMAX: /* y * (g - sum(g*y)) */
@@ -110,6 +111,7 @@ static int vjp(Graph *g, int id, int k, int gy) {
   case OP_ASSIGN: case OP_PHASE: /* phases are resolved before autodiff runs */
     break; /* leaves, constants and stores: no inputs to differentiate */
   case OP_RAND: case OP_STEP: case OP_SIGN: case OP_INRANGE: case OP_ARGMAX_MASK: case OP_ONEHOT:
+  case OP_MAXPOOL_BACK:
     break; /* OF_NODIFF: ad_gradients stops before */
   }
   die("no VJP rule for %s", op_info[n.op].name);

@@ -37,6 +37,8 @@ static const char *attr_value(const char *name, void *ctx) {
   if (!strcmp(name, "window"))
     return ir_fmt("{kernel=%dx%d, stride=%dx%d, padding=%dx%d %s, layout=%s}", a[WA_KH], a[WA_KW], a[WA_SH],
                   a[WA_SW], a[WA_PH], a[WA_PW], mode[a[WA_MODE]], a[WA_LAYOUT] == WL_CONV ? "CKKNHW" : "KKNCHW");
+  if (!strcmp(name, "pool"))
+    return ir_fmt("{kernel=%dx%d, stride=%dx%d, padding=%dx%d}", a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW]);
   return NULL;
 }
 
@@ -172,7 +174,11 @@ double ir_node_flops(const Graph *g, int id) {
   case K_ROW: case K_XENT: return 4.0 * (double)shape_numel(&g->nodes[n->in[0]].shape);
   case K_GATHER: return n->op == OP_SCATTER ? (double)shape_numel(&g->nodes[n->in[0]].shape) : 0;
   case K_LEAF: case K_CONST: case K_RAND: case K_BCAST: case K_RESHAPE: case K_TRANSP: case K_PERMUTE:
-  case K_SHIFT: case K_WINDOW: case K_ONEHOT: case K_PICK: case K_PHASE: case K_ASSIGN:
+  case K_WINDOW: /* max pooling: a comparison per window element (as the max reduction it replaced) */
+    if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK)
+      return (double)shape_numel(&g->nodes[n->in[n->op == OP_MAXPOOL_BACK]].shape) * n->attr[WA_KH] * n->attr[WA_KW];
+    return 0;
+  case K_SHIFT: case K_ONEHOT: case K_PICK: case K_PHASE: case K_ASSIGN:
     return 0; /* data movement */
   }
   unreachable();

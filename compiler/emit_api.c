@@ -231,7 +231,7 @@ const char *em_base_name(const char *path) {
 }
 
 /* Names the generated code uses itself: C keywords and types, the model pointer, locals
- * (t12, i0, p_*, g_*, s_*, row_*), outputs. */
+ * (t12, i0, p_*, g_*, s_*, w_*, row_*), outputs. */
 static int reserved(const char *n) {
   static const char *const words[] = {
       "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
@@ -242,7 +242,7 @@ static int reserved(const char *n) {
   for (int i = 0; words[i]; i++)
     if (strcmp(n, words[i]) == 0) return 1;
   if ((n[0] == 't' || n[0] == 'i') && isdigit((unsigned char)n[1])) return 1;
-  if (n[0] && n[1] == '_' && strchr("pgsr", n[0])) return 1;
+  if (n[0] && n[1] == '_' && strchr("pgsrw", n[0])) return 1; /* w_*: the window kernels' locals */
   return strncmp(n, "row_", 4) == 0 || strncmp(n, "out", 3) == 0 || strncmp(n, "dlc_", 4) == 0 ||
          n[0] == '_';
 }

@@ -1,9 +1,10 @@
 /* emit_window.c - sliding windows: window gather (WINDOW, im2col) and scatter-add (UNWINDOW,
- * col2im), between image [N, C, H, W] and the window tensor (layout WL_* in ir.h).  Loops run over the layout's dims with the kernel column kw
- * unrolled: for each kw the output columns split, at compile time, into a left padding run,
- * an interior run that reads the image row directly (unit stride when the stride is 1, so it
- * vectorizes) and a right padding run.  Out-of-range rows are handled once per row, so no
- * padded copy of the image is ever made. */
+ * col2im), between image [N, C, H, W] and the window tensor (layout WL_* in ir.h), and max
+ * pooling with its adjoint straight from the image (emit_pool).  Window loops run over the
+ * layout's dims with the kernel column kw unrolled: for each kw the output columns split, at
+ * compile time, into a left padding run, an interior run that reads the image row directly
+ * (unit stride when the stride is 1, so it vectorizes) and a right padding run.  Out-of-range
+ * rows are handled once per row, so no padded copy of the image is ever made. */
 #include "emit.h"
 
 #include <ctype.h>
@@ -101,8 +102,222 @@ static void win_row(Em *e, int id, const Win *w) {
   }
 }
 
+/* Max pooling (MAXPOOL) and its adjoint (MAXPOOL_BACK), one image plane (n, c) at a time.
+ * Rule (PyTorch's, a sequential scan of each window in order, kernel rows then columns): the
+ * first maximum wins, a NaN wins over numbers and a later NaN over an earlier one; padding is
+ * never read, so it never wins.  The adjoint finds the same pixel of x again (no argmax mask
+ * is stored) and adds each gradient there; when the windows tile the image it stores every
+ * pixel instead (the gradient at its window's maximum, zero elsewhere) and nothing is filled.
+ *
+ * Flat path: when the windows tile the image's width (no column padding, W = OW * SW, KW <= SW)
+ * the image is one run of H * OW column groups of SW pixels.  The kernel columns are reduced
+ * first, in one long loop over that run (its strided reads vectorize as one interleaved
+ * group), then the kernel rows per output row, in loops over contiguous output columns; the
+ * two stages together keep the scan's rule (per row the first or last-NaN winner, then rows in
+ * order).  Other windows (column padding, overlap across columns) scan each window in order
+ * with its running maximum in registers; the output columns at a padded edge loop over only
+ * their kernel columns inside the image. */
+typedef struct {
+  int KH, KW, SH, SW, PH, PW, H, W, OH, OW;
+  int lo, hi; /* the output columns whose window lies inside the image's columns */
+} Pool;
+
+enum { POOL_FLAT_MAX = 4096 }; /* the flat path's per-plane buffers (H * OW elements) */
+
+/* The image column that output column ow (a C expression) reads at kernel column kw. */
+static const char *pool_col(const Pool *p, const char *ow, int kw) {
+  int off = kw - p->PW;
+  const char *base = p->SW == 1 ? ow : ir_fmt("%s * %d", ow, p->SW);
+  return off > 0 ? ir_fmt("%s + %d", base, off) : off < 0 ? ir_fmt("%s - %d", base, -off) : base;
+}
+
+/* The scan's step: value v (pixel i) against the running maximum mx (pixel a); `first`: a < 0
+ * means nothing is taken yet. */
+static void pool_take(Em *e, const char *v, const char *i, const char *mx, const char *a, int first) {
+  em_line(e, "{ %s w_v = %s; int w_i = %s, w_t = (w_v > %s) | (w_v != w_v)%s; %s = w_t ? w_v : %s; %s = w_t ? w_i : %s; }", e->real, v,
+          i, mx, first ? ir_fmt(" | (%s < 0)", a) : "", mx, mx, a, a);
+}
+
+static void pool_end(Em *e) {
+  e->ind--;
+  em_line(e, "}");
+}
+
+/* The kernel rows of output row w_oh (image row w_ih) that lie inside the image: "w_kh0" and
+ * "w_kh1" when there is row padding, else the constants. */
+static void pool_kh_range(Em *e, const Pool *p, const char **k0, const char **k1) {
+  *k0 = "0", *k1 = ir_fmt("%d", p->KH);
+  if (!p->PH) return;
+  em_line(e, "int w_kh0 = w_ih < 0 ? -w_ih : 0, w_kh1 = w_ih + %d > %d ? %d - w_ih : %d;", p->KH, p->H, p->H, p->KH);
+  *k0 = "w_kh0", *k1 = "w_kh1";
+}
+
+/* Scan path: the window of output column w_ow; its kernel columns unrolled when it lies inside
+ * the image's columns, else a loop over those inside (w_kw0..w_kw1).  Stores the forward's
+ * output or the adjoint's gradient. */
+static void pool_scan(Em *e, const Pool *p, int back, int exact, int edge, const char *kh0, const char *kh1) {
+  if (edge) {
+    em_line(e, "int w_c0 = %s%s;", p->SW == 1 ? "w_ow" : ir_fmt("w_ow * %d", p->SW), p->PW ? ir_fmt(" - %d", p->PW) : "");
+    em_line(e, "int w_kw0 = w_c0 < 0 ? -w_c0 : 0, w_kw1 = w_c0 + %d > %d ? %d - w_c0 : %d;", p->KW, p->W, p->W, p->KW);
+  }
+  em_line(e, "%s w_mx = -INFINITY;", e->real);
+  if (back) em_line(e, "int w_a = -1;");
+  em_line(e, "for (int w_kh = %s; w_kh < %s; w_kh++) {", kh0, kh1);
+  e->ind++;
+  em_line(e, "const %s *restrict w_row = w_x + (w_ih + w_kh) * %d;", e->real, p->W);
+  for (int kw = 0; kw < (edge ? 1 : p->KW); kw++) {
+    const char *c = edge ? "w_c0 + w_kw" : pool_col(p, "w_ow", kw);
+    if (edge) em_line(e, "for (int w_kw = w_kw0; w_kw < w_kw1; w_kw++)");
+    if (edge) e->ind++;
+    if (!back) em_line(e, "w_mx = %s(w_mx, w_row[%s]);", em_fn(e, "dlc_max"), c);
+    else pool_take(e, ir_fmt("w_row[%s]", c), ir_fmt("(w_ih + w_kh) * %d + %s", p->W, c), "w_mx", "w_a", 1);
+    if (edge) e->ind--;
+  }
+  pool_end(e);
+  if (!back) {
+    em_line(e, "w_y[w_oh * %d + w_ow] = w_mx;", p->OW);
+  } else if (!exact) {
+    em_line(e, "w_gx[w_a] += w_g[w_oh * %d + w_ow];", p->OW);
+  } else { /* tiling windows: never at an edge */
+    em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++)", p->KH);
+    for (int kw = 0; kw < p->KW; kw++) em_line(e, "  w_gx[(w_ih + w_kh) * %d + %s] = %s;", p->W, pool_col(p, "w_ow", kw), em_lit(e, 0));
+    em_line(e, "w_gx[w_a] = w_g[w_oh * %d + w_ow];", p->OW);
+  }
+}
+
+static void pool_scan_row(Em *e, const Pool *p, int back, int exact) {
+  const char *kh0, *kh1;
+  pool_kh_range(e, p, &kh0, &kh1);
+  int runs[3][3] = {{0, p->lo, 1}, {p->lo, p->hi, 0}, {p->hi, p->OW, 1}}; /* [from, to), at an edge */
+  for (int r = 0; r < 3; r++) {
+    if (runs[r][1] <= runs[r][0]) continue;
+    em_line(e, "for (int w_ow = %d; w_ow < %d; w_ow++) { /* %s */", runs[r][0], runs[r][1],
+            runs[r][2] ? "an edge: the kernel columns inside the image" : "every kernel column inside the image");
+    e->ind++;
+    pool_scan(e, p, back, exact, runs[r][2], kh0, kh1);
+    pool_end(e);
+  }
+}
+
+/* Flat path, stage 1: per column group j of the plane (image row j / OW), the max over the
+ * kernel columns (and its pixel). */
+static void pool_flat_columns(Em *e, const Pool *p, int back) {
+  int n = p->H * p->OW;
+  em_line(e, "%s w_cm[%d]; /* per image row and output column: the max over the kernel columns */", e->real, n);
+  if (back) em_line(e, "int w_cp[%d]; /* and its pixel */", n);
+  em_line(e, "for (int w_j = 0; w_j < %d; w_j++) {", n);
+  e->ind++;
+  const char *j0 = p->SW == 1 ? "w_j" : ir_fmt("w_j * %d", p->SW);
+  if (!back) {
+    const char *v = ir_fmt("w_x[%s]", j0);
+    for (int kw = 1; kw < p->KW; kw++) v = ir_fmt("%s(%s, w_x[%s + %d])", em_fn(e, "dlc_max"), v, j0, kw);
+    em_line(e, "w_cm[w_j] = %s;", v);
+  } else {
+    em_line(e, "%s w_mx = w_x[%s];", e->real, j0);
+    em_line(e, "int w_a = %s;", j0);
+    for (int kw = 1; kw < p->KW; kw++) pool_take(e, ir_fmt("w_x[%s + %d]", j0, kw), ir_fmt("%s + %d", j0, kw), "w_mx", "w_a", 0);
+    em_line(e, "w_cm[w_j] = w_mx;");
+    em_line(e, "w_cp[w_j] = w_a;");
+  }
+  pool_end(e);
+}
+
+static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
+  pool_flat_columns(e, p, back);
+  int OW = p->OW;
+  if (exact) {
+    em_line(e, "int w_wp[%d]; /* per image row and output column: its window's maximum pixel */", p->H * OW);
+    em_line(e, "%s w_wg[%d]; /* and gradient */", e->real, p->H * OW);
+  }
+  em_line(e, "for (int w_oh = 0; w_oh < %d; w_oh++) { /* stage 2: the kernel rows, in order */", p->OH);
+  e->ind++;
+  em_line(e, "int w_ih = %s%s;", p->SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", p->SH), p->PH ? ir_fmt(" - %d", p->PH) : "");
+  const char *kh0, *kh1;
+  pool_kh_range(e, p, &kh0, &kh1);
+  /* the first kernel row inside the image copied, the others taken in order, each in a loop
+   * over the output columns (a loop nest over output rows and columns made clang gather) */
+  const char *row0 = p->PH ? ir_fmt("(w_ih + w_kh0) * %d", OW) : ir_fmt("w_ih * %d", OW), *rowk = ir_fmt("(w_ih + w_kh) * %d", OW);
+  if (!back) {
+    em_line(e, "%s *restrict w_m = w_y + w_oh * %d;", e->real, OW);
+    em_line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_m[w_ow] = w_cm[%s + w_ow];", OW, row0);
+    em_line(e, "for (int w_kh = %s; w_kh < %s; w_kh++)", p->PH ? "w_kh0 + 1" : "1", kh1);
+    em_line(e, "  for (int w_ow = 0; w_ow < %d; w_ow++) w_m[w_ow] = %s(w_m[w_ow], w_cm[%s + w_ow]);", OW, em_fn(e, "dlc_max"), rowk);
+  } else {
+    em_line(e, "%s w_m[%d]; /* per output column: the maximum so far and its pixel */", e->real, OW);
+    em_line(e, "int w_a[%d];", OW);
+    em_line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_m[w_ow] = w_cm[%s + w_ow], w_a[w_ow] = w_cp[%s + w_ow];", OW, row0, row0);
+    em_line(e, "for (int w_kh = %s; w_kh < %s; w_kh++)", p->PH ? "w_kh0 + 1" : "1", kh1);
+    em_line(e, "  for (int w_ow = 0; w_ow < %d; w_ow++)", OW);
+    e->ind += 2;
+    pool_take(e, ir_fmt("w_cm[%s + w_ow]", rowk), ir_fmt("w_cp[%s + w_ow]", rowk), "w_m[w_ow]", "w_a[w_ow]", 0);
+    e->ind -= 2;
+    if (!exact) {
+      em_line(e, "for (int w_ow = 0; w_ow < %d; w_ow++) w_gx[w_a[w_ow]] += w_g[w_oh * %d + w_ow];", OW, OW);
+    } else {
+      em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++)", p->KH);
+      em_line(e, "  for (int w_ow = 0; w_ow < %d; w_ow++) w_wp[%s + w_ow] = w_a[w_ow], w_wg[%s + w_ow] = w_g[w_oh * %d + w_ow];", OW,
+              rowk, rowk, OW);
+    }
+  }
+  pool_end(e);
+  if (exact) {
+    em_line(e, "for (int w_j = 0; w_j < %d; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */", p->H * OW);
+    for (int kw = 0; kw < p->KW; kw++) {
+      const char *px = p->SW == 1 ? "w_j" : ir_fmt("w_j * %d", p->SW);
+      if (kw) px = ir_fmt("%s + %d", px, kw);
+      em_line(e, "  w_gx[%s] = w_wp[w_j] == %s ? w_wg[w_j] : %s;", px, px, em_lit(e, 0));
+    }
+    em_line(e, "}");
+  }
+}
+
+static void emit_pool(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  const int *a = n->attr;
+  int back = n->op == OP_MAXPOOL_BACK;
+  const Shape *xs = &e->g->nodes[n->in[0]].shape, *ys = back ? &e->g->nodes[n->in[1]].shape : &n->shape;
+  int planes = xs->d[0] * xs->d[1];
+  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0};
+  /* interior output columns: ow * SW - PW >= 0 and ow * SW - PW + KW <= W */
+  p.lo = (p.PW + p.SW - 1) / p.SW;
+  p.hi = p.W - p.KW + p.PW < 0 ? 0 : (p.W - p.KW + p.PW) / p.SW + 1;
+  if (p.hi > p.OW) p.hi = p.OW;
+  if (p.lo > p.OW) p.lo = p.OW;
+  if (p.hi < p.lo) p.hi = p.lo;
+  Win w = {.KH = p.KH, .KW = p.KW, .OH = p.OH, .OW = p.OW, .H = p.H, .W = p.W, .SH = p.SH, .SW = p.SW, .PH = p.PH, .PW = p.PW};
+  int exact = back && win_exact(&w);
+  int flat = !p.PW && p.W == p.OW * p.SW && p.KW <= p.SW && (int64_t)p.H * p.OW <= POOL_FLAT_MAX;
+  const char *x = em_buffer(e, n->in[0], 0), *out = em_buffer(e, id, 1), *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
+  if (back && !exact) em_fill(e, id, em_lit(e, 0));
+  em_omp_split(e, (int64_t)planes * p.OH * p.OW * p.KH * p.KW);
+  em_pragma(e);
+  em_line(e, "for (int w_nc = 0; w_nc < %d; w_nc++) { /* an image plane (n, c) */", planes);
+  e->ind++;
+  em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
+  if (back) {
+    em_line(e, "const %s *restrict w_g = %s + (size_t)w_nc * %d;", e->real, gy, p.OH * p.OW);
+    em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;", e->real, out, p.H * p.W);
+  } else {
+    em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %d;", e->real, out, p.OH * p.OW);
+  }
+  if (flat) {
+    emit_pool_flat(e, &p, back, exact);
+  } else {
+    em_line(e, "for (int w_oh = 0; w_oh < %d; w_oh++) {", p.OH);
+    e->ind++;
+    em_line(e, "int w_ih = %s%s;", p.SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", p.SH), p.PH ? ir_fmt(" - %d", p.PH) : "");
+    pool_scan_row(e, &p, back, exact);
+    pool_end(e);
+  }
+  pool_end(e);
+}
+
 void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
+  if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
+    emit_pool(e, id);
+    return;
+  }
   Win w = win_of(e->g, n);
   if (n->op == OP_UNWINDOW && !win_exact(&w)) em_fill(e, id, em_lit(e, 0));
   static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};

@@ -274,6 +274,10 @@ int ir_scatter_nograd(Graph *g, int src, int idx, int axis, Shape s, int nograd)
 int ir_phase(Graph *g, int t, int e);
 int ir_window(Graph *g, int x, const int *attr);  /* attr indexed by WA_* */
 int ir_unwindow(Graph *g, int cols, const int *attr, Shape image); /* adjoint of ir_window */
+/* Max pooling of an [N, C, H, W] image, attr's first six (kernel, stride, padding) as a window's;
+ * PyTorch's rule: the first maximum of each window wins, a NaN wins over numbers. */
+int ir_max_pool(Graph *g, int x, const int *attr);
+int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr); /* gy added at each window's max */
 int ir_sum_to(Graph *g, int x, Shape s);
 int ir_max(Graph *g, int x, int axis);
 int ir_row(Graph *g, Op op, int x, int axis); /* SOFTMAX, LOG_SOFTMAX, ARGMAX_MASK */

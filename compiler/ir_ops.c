@@ -302,6 +302,41 @@ int ir_unwindow(Graph *g, int cols, const int *attr, Shape image) {
   return ir_add_node(g, n);
 }
 
+/* Max pooling: the image's attributes are a window's (mode -inf, layout pool); the output is
+ * [N, C, OH, OW].  Its adjoint takes the pooled image x and the output's gradient gy. */
+static int pool_node(Graph *g, Op op, int x, int gy, const int *attr) {
+  const Shape *xs = &ir_node(g, x)->shape;
+  int a[8] = {0}, oh, ow;
+  memcpy(a, attr, 6 * sizeof *a);
+  a[WA_MODE] = PAD_NEGINF, a[WA_LAYOUT] = WL_POOL;
+  window_check(g, a, xs, &oh, &ow);
+  Shape ys = {4, {xs->d[0], xs->d[1], oh, ow}};
+  Node n = {0};
+  n.op = op;
+  n.in[0] = x;
+  memcpy(n.attr, a, sizeof n.attr);
+  n.shape = ys;
+  if (op == OP_MAXPOOL_BACK) {
+    if (!shape_eq(&ir_node(g, gy)->shape, &ys) || ir_node(g, gy)->dt != ir_node(g, x)->dt)
+      ir_error(g, g->cur, "max_pool_backward: a gradient of shape %s for a pooled %s (it would be %s)",
+               shape_str(&ir_node(g, gy)->shape), shape_str(xs), shape_str(&ys));
+    n.in[1] = gy;
+    n.shape = *xs;
+  }
+  return ir_add_node(g, n);
+}
+
+int ir_max_pool(Graph *g, int x, const int *attr) {
+  need_float(g, x, "max_pool");
+  return pool_node(g, OP_MAXPOOL, x, -1, attr);
+}
+
+int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr) {
+  need_float(g, x, "max_pool_backward");
+  need_float(g, gy, "max_pool_backward");
+  return pool_node(g, OP_MAXPOOL_BACK, x, gy, attr);
+}
+
 int ir_sum_to(Graph *g, int x, Shape s) {
   need_float(g, x, "sum");
   Shape r;

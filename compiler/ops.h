@@ -8,7 +8,7 @@
  *          OF_LEAF    storage owned by the model or the caller, never computed
  *          OF_AB      elementwise with scalar attributes a, b (built by ir_unary_ab)
  * attrs    what the dumps print after the inputs: text with $a and $b (the node's scalar
- *          attributes), $axis, $dim (axis + 1), $classes, $perm, $nograd and $window (dump.c)
+ *          attributes), $axis, $dim (axis + 1), $classes, $perm, $nograd, $window and $pool (dump.c)
  * C expr   elementwise ops (K_E1, K_E2): the value as C, with $1 and $2 the operands, $a and $b
  *          the node's bounds (literals), $f "f" for a float net and "" for double (expf/exp);
  *          helpers named dlc_* live in runtime/dlc_kernel.h.  NULL for other kinds.
@@ -66,6 +66,8 @@ OP(PAD,         "pad",         1, K_SHIFT,   0,                 "{dim=$dim, at=$
 /* sliding windows (convolution and pooling), attributes in attr[] indexed by WA_* (ir.h) */
 OP(WINDOW,      "window",      1, K_WINDOW,  0,                 "$window",            NULL,                        NAN) /* [N,C,H,W] -> the windows, im2col */
 OP(UNWINDOW,    "unwindow",    1, K_WINDOW,  0,                 "$window",            NULL,                        NAN) /* its adjoint: windows summed back, col2im */
+OP(MAXPOOL,     "max_pool",    1, K_WINDOW,  0,                 "$pool",              NULL,                        NAN) /* [N,C,H,W] -> [N,C,OH,OW], each window's max; padding never wins */
+OP(MAXPOOL_BACK,"max_pool_backward", 2, K_WINDOW, OF_NODIFF,    "$pool",              NULL,                        NAN) /* max_pool's adjoint: in[1] (the pooled gradient) added at the first max of in[0]'s window */
 /* reductions and row-wise ops along `axis` */
 OP(SUM_TO,      "sum_to",      1, K_REDUCE,  0,                 "",                   NULL,                        NAN) /* sum down to node shape (broadcast-compatible) */
 OP(MAX,         "max",         1, K_REDUCE,  0,                 "{dim=$dim}",         NULL,                        NAN) /* max along axis, kept as size 1 */

@@ -312,17 +312,22 @@ static int c_permute(lua_State *L) {
 
 /* window(x, {kh, kw, sh, sw, ph, pw}, mode, layout): the sliding windows of an [N, C, H, W]
  * image (see WL_* in ir.h); mode "zeros" | "replicate" | "-inf", layout "conv" | "pool". */
-static int c_window(lua_State *L) {
-  int x = tensor_arg(L, 1), attr[8] = {0};
-  luaL_checktype(L, 2, LUA_TTABLE);
-  for (int i = 0; i < 6; i++) {
-    lua_geti(L, 2, i + 1);
+/* The sizes {kh, kw, sh, sw, ph, pw} at stack index i into attr[0..5] (the shape rules check them). */
+static void window_sizes(lua_State *L, int i, int *attr, const char *what) {
+  luaL_checktype(L, i, LUA_TTABLE);
+  for (int k = 0; k < 6; k++) {
+    lua_geti(L, i, k + 1);
     int isint = 0;
     lua_Integer v = lua_tointegerx(L, -1, &isint);
     lua_pop(L, 1);
-    if (!isint || v < -1000000 || v > 1000000) return dsl_raise(L, "window: sizes must be integers");
-    attr[i] = (int)v;
+    if (!isint || v < -1000000 || v > 1000000) dsl_raise(L, "%s: sizes must be integers", what);
+    attr[k] = (int)v;
   }
+}
+
+static int c_window(lua_State *L) {
+  int x = tensor_arg(L, 1), attr[8] = {0};
+  window_sizes(L, 2, attr, "window");
   static const char *const modes[] = {"zeros", "replicate", "-inf", NULL};
   static const char *const layouts[] = {"conv", "pool", NULL};
   attr[WA_MODE] = luaL_checkoption(L, 3, NULL, modes);
@@ -367,18 +372,17 @@ static int c_phase(lua_State *L) {
  * layout with zero padding: each window element added back into the image (col2im). */
 static int c_unwindow(lua_State *L) {
   int cols = tensor_arg(L, 1), attr[8] = {0};
-  luaL_checktype(L, 2, LUA_TTABLE);
-  for (int i = 0; i < 6; i++) {
-    lua_geti(L, 2, i + 1);
-    int isint = 0;
-    lua_Integer v = lua_tointegerx(L, -1, &isint);
-    lua_pop(L, 1);
-    if (!isint || v < 0 || v > 1000000) return dsl_raise(L, "unwindow: sizes must be integers");
-    attr[i] = (int)v;
-  }
+  window_sizes(L, 2, attr, "unwindow");
   attr[WA_MODE] = PAD_ZEROS;
   attr[WA_LAYOUT] = WL_CONV;
   return push_tensor(L, ir_unwindow(G(L), cols, attr, shape_arg(L, 3)));
+}
+
+/* max_pool(x, {kh, kw, sh, sw, ph, pw}): each window's maximum (padding never wins). */
+static int c_max_pool(lua_State *L) {
+  int x = tensor_arg(L, 1), attr[8] = {0};
+  window_sizes(L, 2, attr, "max_pool");
+  return push_tensor(L, ir_max_pool(G(L), x, attr));
 }
 
 static int c_sum_to(lua_State *L) {
@@ -557,7 +561,7 @@ static const luaL_Reg core_fns[] = {
     {"scope", c_scope}, {"rename_scope", c_rename_scope}, {"rename", c_rename},
     {"param_name", c_param_name}, {"state", c_state}, {"assign", c_assign}, {"rand", c_rand},
     {"mode", c_mode}, {"update_buffer", c_update_buffer}, {"freeze", c_freeze}, {"slice", c_slice}, {"pad", c_pad},
-    {"gather", c_gather}, {"phase", c_phase}, {"unwindow", c_unwindow}, {NULL, NULL}};
+    {"gather", c_gather}, {"phase", c_phase}, {"unwindow", c_unwindow}, {"max_pool", c_max_pool}, {NULL, NULL}};
 
 static const luaL_Reg tensor_mms[] = {
     {"__add", m_add}, {"__sub", m_sub}, {"__mul", m_mul}, {"__div", m_div}, {"__pow", m_pow},

@@ -256,9 +256,10 @@ end
 -- ---- convolution and pooling ------------------------------------------------------------------
 -- NCHW throughout.  Both are built on one primitive, core.window (im2col: the sliding windows
 -- of the image laid out as a matrix, padding applied as it reads), so Conv2d is one matrix
--- product with the weight viewed as [cout, cin*kh*kw] and pooling one reduction over the
--- window; the autodiff turns the window into its adjoint (col2im), max/min pooling's into
--- routing to the first extreme element of each window, as PyTorch does.
+-- product with the weight viewed as [cout, cin*kh*kw] and average pooling one reduction over
+-- the window; the autodiff turns the window into its adjoint (col2im).  Max and min pooling
+-- are one op, core.max_pool, read straight from the image; its adjoint routes the gradient
+-- to the first extreme element of each window, as PyTorch does.
 
 -- a size given as n or {h, w}
 local function pair(v, what)
@@ -364,15 +365,13 @@ local function pooling(name, kind)
   end)
   nn[name].forward = function(self, x)
     local s, oh, ow = window_input(self, x, nil)
+    if kind == "max" then return core.max_pool(x, window_attrs(self)) end
+    if kind == "min" then return -core.max_pool(-x, window_attrs(self)) end
     local kk, rest = self.kernel_size[1] * self.kernel_size[2], s[1] * s[2] * oh * ow
-    local src = kind == "min" and -x or x
-    local cols = core.window(src, window_attrs(self), kind == "avg" and "zeros" or "-inf", "pool")
+    local cols = core.window(x, window_attrs(self), "zeros", "pool")
     cols = core.reshape(cols, {kk, rest}) -- [KH*KW, N*C*OH*OW]
-    local y
-    if kind == "avg" then y = core.sum_to(cols, {1, rest}) / kk -- count_include_pad = true
-    else y = core.max(cols, 1) end
-    y = core.reshape(y, {s[1], s[2], oh, ow})
-    return kind == "min" and -y or y
+    local y = core.sum_to(cols, {1, rest}) / kk -- count_include_pad = true
+    return core.reshape(y, {s[1], s[2], oh, ow})
   end
 end
 pooling("MaxPool2d", "max")

@@ -29,6 +29,11 @@ local cases = {
   stack = function()
     return {2, 3, 9, 9}, {nn.Conv2d(3, 4, 3, {padding = 1}), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 2, 3)}
   end,
+  -- images of small integers: windows tie, the first extreme element gets the gradient
+  maxpool2_ties = function() return {2, 3, 6, 8}, {nn.MaxPool2d(2)} end,
+  maxpool3_s2_p1_ties = function() return {2, 2, 7, 6}, {nn.MaxPool2d(3, {stride = 2, padding = 1})} end,
+  maxpool21_s12_ties = function() return {2, 2, 6, 8}, {nn.MaxPool2d({2, 1}, {stride = {1, 2}})} end,
+  minpool2_s1_ties = function() return {2, 2, 5, 6}, {nn.MinPool2d(2, {stride = 1})} end,
 }
 
 local case = dlc.arg.case

@@ -30,7 +30,9 @@ the gradient to one element of the window (PyTorch and dlc: the first extreme on
 are redrawn until no window has a tie for its extreme (the top two at least MARGIN apart, after
 the ReLU in the stack: a window of ReLU zeros may tie, their gradient is 0 whichever wins) and no
 ReLU input is within MARGIN of 0: float32 and float64 then take the same branches everywhere;
-the script checks that float32 PyTorch is within 1e-5 of the reference.
+the script checks that float32 PyTorch is within 1e-5 of the reference.  The *_ties cases are the
+opposite: images of the integers 0, 1, 2, where windows tie exactly (in float32 and float64 alike)
+and the rule decides which element gets the gradient.
 """
 import os
 import sys
@@ -74,6 +76,12 @@ CASES = {
     "avgpool3_s2_p1": ((2, 3, 7, 6), [pool("avg", 3, stride=2, padding=1)]),
     "avgpool_rect": ((2, 2, 9, 7), [pool("avg", (3, 2), stride=(3, 3))]),
     "stack": ((2, 3, 9, 9), [conv(3, 4, 3, padding=1), RELU, pool("max", 2), conv(4, 2, 3)]),
+    # *_ties: small integer images, so windows tie for their maximum (exactly, in float32 and
+    # float64 alike) and the rule of which element gets the gradient decides the result
+    "maxpool2_ties": ((2, 3, 6, 8), [pool("max", 2)]),
+    "maxpool3_s2_p1_ties": ((2, 2, 7, 6), [pool("max", 3, stride=2, padding=1)]),
+    "maxpool21_s12_ties": ((2, 2, 6, 8), [pool("max", (2, 1), stride=(1, 2))]),
+    "minpool2_s1_ties": ((2, 2, 5, 6), [pool("min", 2, stride=1)]),
 }
 
 
@@ -158,15 +166,16 @@ def run(case, params, w, dtype):
 def make_case(seed, case):
     torch.manual_seed(seed)
     shape, layers = CASES[case]
+    ties = case.endswith("_ties")
     for attempt in range(1000):
-        x = torch.randn(shape) * 2
+        x = torch.randint(0, 3, shape).float() if ties else torch.randn(shape) * 2
         params, p = {"x": x}, {}
         for i, kind, name in param_names(layers):
             _, cin, cout, k, _ = layers[i]
             bound = 1 / (cin * k[0] * k[1]) ** 0.5  # PyTorch's default init range
             v = (torch.rand((cout, cin, *k) if kind == "weight" else (cout,)) * 2 - 1) * bound
             params[name] = p[(i, kind)] = v
-        if safe(case, x, p):
+        if ties or safe(case, x, p):
             break
     else:
         raise RuntimeError(f"{case}: no draw without ties in 1000 attempts")

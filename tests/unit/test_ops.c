@@ -53,6 +53,11 @@ static int build(Ctx *c, Op op) {
   case OP_PHASE: return ir_phase(g, ir_unary(g, OP_TANH, c->h), ir_unary(g, OP_NEG, c->h));
   case OP_WINDOW: return ir_window(g, image(c), win_attr);
   case OP_UNWINDOW: return ir_unwindow(g, ir_window(g, image(c), win_attr), win_attr, S(4, 1, 1, B, F));
+  case OP_MAXPOOL: return ir_max_pool(g, image(c), win_attr);
+  case OP_MAXPOOL_BACK: {
+    int xi = ir_reshape(g, c->x, S(4, 1, 1, B, F));
+    return ir_max_pool_backward(g, xi, ir_max_pool(g, xi, win_attr), win_attr);
+  }
   case OP_SUM_TO: return ir_sum_to(g, c->h, S(2, B, 1, 0, 0));
   case OP_MAX: return ir_max(g, c->h, 1);
   case OP_ARGMAX_MASK: return ir_row(g, op, c->x, 1);
