@@ -2,7 +2,8 @@
  *
  * Per function (forward, grad, update), from its roots:
  *  1. fusion: an elementwise node used once, by an elementwise node, a reduction or an
- *     assign, over the same number of elements, is computed inside its user's loop (inl);
+ *     assign, over the same number of elements, is computed inside its user's loop (inl); a
+ *     cheap one used several times is recomputed in each user's loop when that saves a pass;
  *  2. schedule: the materialized nodes in id order (a topological order), then the assigns
  *     (the update: each assign as soon as what it needs is computed, schedule_update);
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
@@ -56,6 +57,11 @@ static int64_t iter_numel(const Graph *g, int id) {
 
 enum { MAX_FUSE_DEPTH = 32 };
 
+/* An elementwise op worth recomputing rather than storing: an operation or two per element. */
+static int cheap_op(Op op) {
+  return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_NEG || op == OP_RELU || op == OP_STEP;
+}
+
 static void decide_inline(Fn *f) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
@@ -68,6 +74,35 @@ static void decide_inline(Fn *f) {
     if (uk == K_ONEHOT) continue;
     if (n->op != OP_ONEHOT && iter_numel(g, u) != shape_numel(&n->shape)) continue;
     f->inl[i] = 1;
+  }
+  /* Recomputation: a cheap elementwise node with several users, each a loop over its elements,
+   * whose inputs are stored and at most one of them as large as the node (the others per
+   * channel, per row, constants), is computed again in each user's loop instead of being
+   * stored: the users read that one input instead of the node, so a write and a read of the
+   * node are saved for an operation per element (batch norm's x - mean, read by the variance
+   * and by the backward).  Same expression, same bits. */
+  char *loop_users = ir_alloc((size_t)g->nnodes + 1); /* 1: every user loops over the node's elements */
+  for (int i = 0; i < g->nnodes; i++) loop_users[i] = 1;
+  for (int u = 0; u < g->nnodes; u++) {
+    const Node *un = &g->nodes[u];
+    OpKind uk = op_info[un->op].kind;
+    for (int k = 0; f->reach[u] && k < un->nin; k++) {
+      int x = un->in[k];
+      int fits = (elementwise(uk) && uk != K_ONEHOT) || uk == K_REDUCE || (uk == K_ASSIGN && k == 1);
+      if (!fits || iter_numel(g, u) != shape_numel(&g->nodes[x].shape)) loop_users[x] = 0;
+    }
+  }
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (!f->reach[i] || f->inl[i] || f->uses[i] < 2 || i == g->loss || !cheap_op(n->op) || !loop_users[i]) continue;
+    int64_t numel = shape_numel(&n->shape);
+    int big = 0, ok = 1;
+    for (int k = 0; k < n->nin; k++) {
+      int x = n->in[k];
+      ok = ok && !f->inl[x] && op_info[g->nodes[x].op].kind != K_RAND;
+      big += shape_numel(&g->nodes[x].shape) == numel;
+    }
+    if (ok && big <= 1) f->inl[i] = 1;
   }
   /* A fused expression nests at most MAX_FUSE_DEPTH operations: deeper chains are cut by
    * materializing a node, so the emitter's recursion and the C compiler's bracket depth stay

@@ -91,12 +91,10 @@ DLC_SHARED_KERNEL static void binary_assign_31(float *restrict out0, const float
   }
 }
 
-/* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
- *   the same kernel, on other buffers, computes %20 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void binary_clamp_13(float *restrict out0, const float *restrict in0) {
+/* %13 = clamp %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 */
+DLC_KERNEL static void binary_clamp_13(float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = dlc_clampf(in0[i0], 1.40129846e-45f, INFINITY);
+    bceloss0_clamp[i0] = dlc_clampf(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY);
   }
 }
 
@@ -109,12 +107,12 @@ DLC_SHARED_KERNEL static void binary_log_14(float *restrict out0, const float *r
   }
 }
 
-/* %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
- *   the same kernel, on other buffers, computes %19 (2 blocks share it)
+/* %20 = clamp %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12
+ *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-DLC_SHARED_KERNEL static void binary_sub_18(float *restrict out0, const float *restrict in0) {
+DLC_KERNEL static void binary_clamp_20(float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = (1.0f - in0[i0]);
+    bceloss0_clamp_2[i0] = dlc_clampf((1.0f - net_3_sigmoid[i0]), 1.40129846e-45f, INFINITY);
   }
 }
 
@@ -124,14 +122,15 @@ DLC_SHARED_KERNEL static void binary_sub_18(float *restrict out0, const float *r
  *   with %16 = mul %12, %15 : f32[32,1]                       # examples/binary.lua:12
  *   with %15 = clamp %14 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  *   with %23 = mul %18, %22 : f32[32,1]                       # examples/binary.lua:12
+ *   with %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
  *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  */
-DLC_KERNEL static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2) {
+DLC_KERNEL static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_log_2) {
   bceloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) + (bceloss0_sub[(i0 + i1)] * dlc_clampf(bceloss0_log_2[(i0 + i1)], (-100.0f), INFINITY))));
+      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) + ((1.0f - target[(i0 + i1)]) * dlc_clampf(bceloss0_log_2[(i0 + i1)], (-100.0f), INFINITY))));
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     bceloss0_sum_to[0] += r_part[0];
@@ -159,8 +158,10 @@ DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
  *   with %40 = div %39, %20 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %39 = mul %37, %38 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %37 = mul %36, %18 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
  *   with %38 = inrange %21 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
  *   with %41 = inrange %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
+ *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  *   with %49 = mul %47, %48 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %47 = div %46, %13 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %46 = mul %44, %45 : f32[32,1]                       # examples/binary.lua:12 backward
@@ -168,10 +169,11 @@ DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
  *   with %45 = inrange %14 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
  *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
  *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
+ *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict bceloss0_sub, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict bceloss0_sub_2, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp, const float *restrict net_3_sigmoid) {
+DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict target, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
   for (int i0 = 0; i0 < 32; i0++) {
-    net_3_mul_bw[i0] = (((-((((bceloss0_neg_bw[i0] * bceloss0_sub[i0]) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef(bceloss0_sub_2[i0], 1.40129846e-45f, INFINITY))) + ((((bceloss0_neg_bw[i0] * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * bceloss0_sub_2[i0]));
+    net_3_mul_bw[i0] = (((-((((bceloss0_neg_bw[i0] * (1.0f - target[i0])) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef((1.0f - net_3_sigmoid[i0]), 1.40129846e-45f, INFINITY))) + ((((bceloss0_neg_bw[i0] * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
   }
 }
 
@@ -431,13 +433,11 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   float *const p_net_2_bias = m->param + 64;
   float *const bceloss0_clamp = m->arena + 0;   /* %13 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_log = m->arena + 64;   /* %14 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_sub = m->arena + 96;   /* %18 sub[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_sub_2 = m->arena + 128;   /* %19 sub[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_clamp_2 = m->arena + 160;   /* %20 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_log_2 = m->arena + 192;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_sum_to = m->arena + 224;   /* %26 sum_to[]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_clamp_2 = m->arena + 96;   /* %20 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_log_2 = m->arena + 128;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_sum_to = m->arena + 160;   /* %26 sum_to[]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_div = m->arena + 1536;   /* %28 div[]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_neg_bw = m->arena + 224;   /* %36 neg[32,1]: bceloss0 BCELoss, examples/binary.lua:12, backward */
+  float *const bceloss0_neg_bw = m->arena + 160;   /* %36 neg[32,1]: bceloss0 BCELoss, examples/binary.lua:12, backward */
   float *const net_3_mul_bw = m->arena + 1024;   /* %52 mul[32,1]: net.3 Sigmoid, examples/binary.lua:10, backward */
   float *const g_net_2_bias = m->grad + 64;
   float *const net_2_matmul_bw = m->arena + 0;   /* %54 matmul[32,16]: net.2 Linear, examples/binary.lua:10, backward */
@@ -452,14 +452,12 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   binary_assign_31(net_3_sigmoid, net_2_matmul, p_net_2_bias); /* %11 sigmoid: net.3 Sigmoid, examples/binary.lua:10 */
   binary_clamp_13(bceloss0_clamp, net_3_sigmoid); /* %13 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_log_14(bceloss0_log, bceloss0_clamp); /* %14 log: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_sub_18(bceloss0_sub, target); /* %18 sub: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_sub_18(bceloss0_sub_2, net_3_sigmoid); /* %19 sub: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_clamp_13(bceloss0_clamp_2, bceloss0_sub_2); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_clamp_20(bceloss0_clamp_2, net_3_sigmoid); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_log_14(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_sub, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_div_28(bceloss0_div, bceloss0_sum_to); /* %28 div: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_neg_36(bceloss0_neg_bw); /* %36 neg: bceloss0 BCELoss, examples/binary.lua:12, backward */
-  binary_mul_52(net_3_mul_bw, bceloss0_neg_bw, bceloss0_sub, bceloss0_log_2, bceloss0_clamp_2, bceloss0_sub_2, target, bceloss0_log, bceloss0_clamp, net_3_sigmoid); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
+  binary_mul_52(net_3_mul_bw, bceloss0_neg_bw, target, bceloss0_log_2, bceloss0_clamp_2, net_3_sigmoid, bceloss0_log, bceloss0_clamp); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
   binary_sum_to_53(g_net_2_bias, net_3_mul_bw); /* %53 sum_to: net.2 Linear, examples/binary.lua:10, backward */
   binary_matmul_54(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %54 matmul: net.2 Linear, examples/binary.lua:10, backward */
   binary_matmul_55(g_net_2_weight, net_3_mul_bw, net_1_tanh); /* %55 matmul: net.2 Linear, examples/binary.lua:10, backward */

@@ -32,37 +32,24 @@ DLC_KERNEL static void perceptron_matmul_6(float *restrict linear0_matmul, const
   }
 }
 
-/* %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9 */
-DLC_KERNEL static void perceptron_add_7(float *restrict linear0_add, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
-  for (int i0 = 0; i0 < 3; i0++) {
-    linear0_add[i0] = (linear0_matmul[i0] + p_linear0_bias[0]);
-  }
-}
-
 /* %17 = assign %16, %8 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
+ *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
+ *   the same kernel, on other buffers, computes %8 (2 blocks share it)
  */
-DLC_KERNEL static void perceptron_assign_17(float *restrict out1, const float *restrict linear0_add) {
+DLC_SHARED_KERNEL static void perceptron_assign_17(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 3; i0++) {
-    out1[i0] = dlc_sigmoidf(linear0_add[i0]);
+    out0[i0] = dlc_sigmoidf((in0[i0] + in1[0]));
   }
 }
 
 /* %19 = assign %18, %9 : f32[3,1]                      # examples/perceptron.lua:19
  *   with %9 = step %7 : f32[3,1]                              # examples/perceptron.lua:16
- */
-DLC_KERNEL static void perceptron_assign_19(float *restrict out2, const float *restrict linear0_add) {
-  for (int i0 = 0; i0 < 3; i0++) {
-    out2[i0] = dlc_stepf(linear0_add[i0]);
-  }
-}
-
-/* %8 = sigmoid %7 : f32[3,1]                           # examples/perceptron.lua:11
  *   with %7 = add %6, %4 : f32[3,1]                           # examples/perceptron.lua:9
  */
-DLC_KERNEL static void perceptron_sigmoid_8(float *restrict t8_sigmoid, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
+DLC_KERNEL static void perceptron_assign_19(float *restrict out2, const float *restrict linear0_matmul, const float *restrict p_linear0_bias) {
   for (int i0 = 0; i0 < 3; i0++) {
-    t8_sigmoid[i0] = dlc_sigmoidf((linear0_matmul[i0] + p_linear0_bias[0]));
+    out2[i0] = dlc_stepf((linear0_matmul[i0] + p_linear0_bias[0]));
   }
 }
 
@@ -161,14 +148,12 @@ void perceptron_forward(perceptron_model *restrict m, const float *x, const floa
   float *const t5_mul = m->arena + 0;   /* %5 mul[3,2]: examples/perceptron.lua:10 */
   float *const linear0_matmul = m->arena + 16;   /* %6 matmul[3,1]: linear0 Linear, examples/perceptron.lua:9 */
   float *const p_linear0_weight = m->param + 0;
-  float *const linear0_add = m->arena + 0;   /* %7 add[3,1]: linear0 Linear, examples/perceptron.lua:9 */
   float *const p_linear0_bias = m->param + 16;
   (void)t;
   perceptron_mul_5(t5_mul, x, scale); /* %5 mul: examples/perceptron.lua:10 */
   perceptron_matmul_6(linear0_matmul, t5_mul, p_linear0_weight); /* %6 matmul: linear0 Linear, examples/perceptron.lua:9 */
-  perceptron_add_7(linear0_add, linear0_matmul, p_linear0_bias); /* %7 add: linear0 Linear, examples/perceptron.lua:9 */
-  perceptron_assign_17(out1, linear0_add); /* %17 assign: examples/perceptron.lua:19 */
-  perceptron_assign_19(out2, linear0_add); /* %19 assign: examples/perceptron.lua:19 */
+  perceptron_assign_17(out1, linear0_matmul, p_linear0_bias); /* %17 assign: examples/perceptron.lua:19 */
+  perceptron_assign_19(out2, linear0_matmul, p_linear0_bias); /* %19 assign: examples/perceptron.lua:19 */
 }
 
 float perceptron_grad(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {
@@ -185,7 +170,7 @@ float perceptron_grad(perceptron_model *restrict m, const float *x, const float 
   float *const g_linear0_weight = m->grad + 0;
   perceptron_mul_5(t5_mul, x, scale); /* %5 mul: examples/perceptron.lua:10 */
   perceptron_matmul_6(linear0_matmul, t5_mul, p_linear0_weight); /* %6 matmul: linear0 Linear, examples/perceptron.lua:9 */
-  perceptron_sigmoid_8(t8_sigmoid, linear0_matmul, p_linear0_bias); /* %8 sigmoid: examples/perceptron.lua:11 */
+  perceptron_assign_17(t8_sigmoid, linear0_matmul, p_linear0_bias); /* %8 sigmoid: examples/perceptron.lua:11 */
   perceptron_sub_10(t10_sub, t8_sigmoid, t); /* %10 sub: examples/perceptron.lua:17 */
   perceptron_sum_to_13(t13_sum_to, t10_sub); /* %13 sum_to: examples/perceptron.lua:17 */
   perceptron_div_15(t15_div, t13_sum_to); /* %15 div: examples/perceptron.lua:17 */

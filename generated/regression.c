@@ -229,10 +229,11 @@ DLC_KERNEL static void regression_assign_86(float *restrict p_net_2_bias, const 
 
 /* %13 = abs %12 : f32[64,1]                            # examples/regression.lua:12
  *   with %12 = sub %10, %11 : f32[64,1]                       # examples/regression.lua:12
+ *   with %10 = add %9, %3 : f32[64,1]                         # examples/regression.lua:10
  */
-DLC_KERNEL static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *restrict out, const float *restrict target) {
+DLC_KERNEL static void regression_abs_13_v2(float *restrict huberloss0_abs, const float *restrict net_2_matmul, const float *restrict p_net_2_bias, const float *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
-    huberloss0_abs[i0] = fabsf((out[i0] - target[i0]));
+    huberloss0_abs[i0] = fabsf(((net_2_matmul[i0] + p_net_2_bias[0]) - target[i0]));
   }
 }
 
@@ -366,19 +367,18 @@ void regression_eval(regression_model *restrict m, const float *x, const float *
   float *const p_net_0_bias = m->param + 32;
   float *const net_2_matmul = m->arena + 0;   /* %9 matmul[64,1]: net.2 Linear, examples/regression.lua:10 */
   float *const p_net_2_weight = m->param + 64;
+  float *const huberloss0_abs = m->arena + 64;   /* %13 abs[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
   float *const p_net_2_bias = m->param + 96;
-  float *const huberloss0_abs = m->arena + 0;   /* %13 abs[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
-  float *const huberloss0_clamp = m->arena + 64;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
-  float *const huberloss0_add = m->arena + 128;   /* %21 add[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_clamp = m->arena + 128;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_add = m->arena + 192;   /* %21 add[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/regression.lua:9 */
   regression_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/regression.lua:9 */
   regression_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/regression.lua:9 */
   regression_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/regression.lua:10 */
-  regression_assign_27(out, net_2_matmul, p_net_2_bias); /* %10 add: net.2 Linear, examples/regression.lua:10 */
-  regression_abs_13_v2(huberloss0_abs, out, target); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_abs_13_v2(huberloss0_abs, net_2_matmul, p_net_2_bias, target); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_clamp_14(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_add_21(huberloss0_add, huberloss0_clamp, huberloss0_abs); /* %21 add: huberloss0 HuberLoss, examples/regression.lua:12 */
-  /* %27 = assign: computed in place by %10 */
+  regression_assign_27(out, net_2_matmul, p_net_2_bias); /* %27 assign: examples/regression.lua:14 */
   regression_assign_29(sample_loss, huberloss0_add); /* %29 assign: examples/regression.lua:14 */
 }
 

@@ -1,6 +1,6 @@
 /* test_ir.c - unit tests of the graph IR: hash-consing, shape inference and broadcasting,
- * the error every malformed node gets (at its location), autodiff's structure and the
- * simplifier's rewrites.  Errors are caught by pointing the graph's handler at a longjmp. */
+ * the error every malformed node gets (at its location), autodiff's structure, the
+ * simplifier's rewrites and the planner's recomputation.  Errors are caught by pointing the graph's handler at a longjmp. */
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -152,12 +152,39 @@ static void test_simplify(void) {
     if (g->nodes[i].op == OP_MATMUL) CHECK(g->nodes[i].tb == 1, "matmul reads w transposed");
 }
 
+/* The planner's recomputation: a cheap elementwise node read by several loops over its
+ * elements is computed in each (not stored) when only one of its inputs is as large as it;
+ * with two such inputs, or an expensive op, it is stored. */
+static void test_recompute(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S(2, 4, 3), DT_FLOAT), y = ir_input(g, "y", S(2, 4, 3), DT_FLOAT);
+  int c = ir_input(g, "c", S(2, 1, 3), DT_FLOAT);
+  int d = ir_binary(g, OP_SUB, x, c);                     /* x - c: one large input */
+  int e = ir_binary(g, OP_SUB, x, y);                     /* x - y: two */
+  int t = ir_unary(g, OP_EXP, x);                         /* not cheap */
+  int outs[3][2] = {{d, 0}, {e, 0}, {t, 0}};
+  for (int i = 0; i < 3; i++) {
+    int v = outs[i][0];
+    int a = ir_output(g, i ? (i == 1 ? "e1" : "t1") : "d1", g->nodes[v].shape);
+    int b = ir_output(g, i ? (i == 1 ? "e2" : "t2") : "d2", g->nodes[v].shape);
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, a, ir_binary(g, OP_MUL, v, v)));
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, b, ir_unary(g, OP_RELU, v)));
+  }
+  EmitOptions o = {0};
+  Plan *p = plan_build(g, &o);
+  const FnPlan *fp = &p->fn[FN_FORWARD];
+  CHECK(fp->inl[d] && fp->store[d].kind == S_NONE, "x - c is recomputed in both users, not stored");
+  CHECK(!fp->inl[e] && fp->store[e].kind == S_ARENA, "x - y is stored (recomputing reads two buffers)");
+  CHECK(!fp->inl[t] && fp->store[t].kind == S_ARENA, "exp(x) is stored");
+}
+
 int main(void) {
   test_hash_consing();
   test_shapes();
   test_errors();
   test_autodiff();
   test_simplify();
+  test_recompute();
   ir_free_all();
   if (failures) printf("%d check(s) failed\n", failures);
   else printf("all IR checks passed\n");
