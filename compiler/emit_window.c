@@ -43,8 +43,10 @@ static const char *sum_terms(const char *t) { return *t ? t + 3 : "0"; }
 
 /* Windows that tile the image exactly (stride = kernel, no padding, nothing left over): the
  * scatter writes every pixel once, so it stores instead of zeroing and adding. */
+static int tiles(int k, int stride, int pad, int out, int len) { return stride == k && !pad && out * stride == len; }
+
 static int win_exact(const Win *w) {
-  return w->SH == w->KH && w->SW == w->KW && !w->PH && !w->PW && w->OH * w->SH == w->H && w->OW * w->SW == w->W;
+  return tiles(w->KH, w->SH, w->PH, w->OH, w->H) && tiles(w->KW, w->SW, w->PW, w->OW, w->W);
 }
 
 static void win_row(Em *e, int id, const Win *w) {
@@ -124,10 +126,18 @@ typedef struct {
 
 enum { POOL_FLAT_MAX = 4096 }; /* the flat path's per-plane buffers (H * OW elements) */
 
+/* "v" or "v * k" */
+static const char *times(const char *v, int k) { return k == 1 ? v : ir_fmt("%s * %d", v, k); }
+
+/* w_ih, the image row of output row w_oh's first kernel row (negative in the padding). */
+static void pool_ih(Em *e, const Pool *p) {
+  em_line(e, "int w_ih = %s%s;", times("w_oh", p->SH), p->PH ? ir_fmt(" - %d", p->PH) : "");
+}
+
 /* The image column that output column ow (a C expression) reads at kernel column kw. */
 static const char *pool_col(const Pool *p, const char *ow, int kw) {
   int off = kw - p->PW;
-  const char *base = p->SW == 1 ? ow : ir_fmt("%s * %d", ow, p->SW);
+  const char *base = times(ow, p->SW);
   return off > 0 ? ir_fmt("%s + %d", base, off) : off < 0 ? ir_fmt("%s - %d", base, -off) : base;
 }
 
@@ -157,7 +167,7 @@ static void pool_kh_range(Em *e, const Pool *p, const char **k0, const char **k1
  * output or the adjoint's gradient. */
 static void pool_scan(Em *e, const Pool *p, int back, int exact, int edge, const char *kh0, const char *kh1) {
   if (edge) {
-    em_line(e, "int w_c0 = %s%s;", p->SW == 1 ? "w_ow" : ir_fmt("w_ow * %d", p->SW), p->PW ? ir_fmt(" - %d", p->PW) : "");
+    em_line(e, "int w_c0 = %s%s;", times("w_ow", p->SW), p->PW ? ir_fmt(" - %d", p->PW) : "");
     em_line(e, "int w_kw0 = w_c0 < 0 ? -w_c0 : 0, w_kw1 = w_c0 + %d > %d ? %d - w_c0 : %d;", p->KW, p->W, p->W, p->KW);
   }
   em_line(e, "%s w_mx = -INFINITY;", e->real);
@@ -207,7 +217,7 @@ static void pool_flat_columns(Em *e, const Pool *p, int back) {
   if (back) em_line(e, "int w_cp[%d]; /* and its pixel */", n);
   em_line(e, "for (int w_j = 0; w_j < %d; w_j++) {", n);
   e->ind++;
-  const char *j0 = p->SW == 1 ? "w_j" : ir_fmt("w_j * %d", p->SW);
+  const char *j0 = times("w_j", p->SW);
   if (!back) {
     const char *v = ir_fmt("w_x[%s]", j0);
     for (int kw = 1; kw < p->KW; kw++) v = ir_fmt("%s(%s, w_x[%s + %d])", em_fn(e, "dlc_max"), v, j0, kw);
@@ -231,7 +241,7 @@ static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
   }
   em_line(e, "for (int w_oh = 0; w_oh < %d; w_oh++) { /* stage 2: the kernel rows, in order */", p->OH);
   e->ind++;
-  em_line(e, "int w_ih = %s%s;", p->SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", p->SH), p->PH ? ir_fmt(" - %d", p->PH) : "");
+  pool_ih(e, p);
   const char *kh0, *kh1;
   pool_kh_range(e, p, &kh0, &kh1);
   /* the first kernel row inside the image copied, the others taken in order, each in a loop
@@ -263,7 +273,7 @@ static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
   if (exact) {
     em_line(e, "for (int w_j = 0; w_j < %d; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */", p->H * OW);
     for (int kw = 0; kw < p->KW; kw++) {
-      const char *px = p->SW == 1 ? "w_j" : ir_fmt("w_j * %d", p->SW);
+      const char *px = times("w_j", p->SW);
       if (kw) px = ir_fmt("%s + %d", px, kw);
       em_line(e, "  w_gx[%s] = w_wp[w_j] == %s ? w_wg[w_j] : %s;", px, px, em_lit(e, 0));
     }
@@ -284,8 +294,7 @@ static void emit_pool(Em *e, int id) {
   if (p.hi > p.OW) p.hi = p.OW;
   if (p.lo > p.OW) p.lo = p.OW;
   if (p.hi < p.lo) p.hi = p.lo;
-  Win w = {.KH = p.KH, .KW = p.KW, .OH = p.OH, .OW = p.OW, .H = p.H, .W = p.W, .SH = p.SH, .SW = p.SW, .PH = p.PH, .PW = p.PW};
-  int exact = back && win_exact(&w);
+  int exact = back && tiles(p.KH, p.SH, p.PH, p.OH, p.H) && tiles(p.KW, p.SW, p.PW, p.OW, p.W);
   int flat = !p.PW && p.W == p.OW * p.SW && p.KW <= p.SW && (int64_t)p.H * p.OW <= POOL_FLAT_MAX;
   const char *x = em_buffer(e, n->in[0], 0), *out = em_buffer(e, id, 1), *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
   if (back && !exact) em_fill(e, id, em_lit(e, 0));
@@ -305,7 +314,7 @@ static void emit_pool(Em *e, int id) {
   } else {
     em_line(e, "for (int w_oh = 0; w_oh < %d; w_oh++) {", p.OH);
     e->ind++;
-    em_line(e, "int w_ih = %s%s;", p.SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", p.SH), p.PH ? ir_fmt(" - %d", p.PH) : "");
+    pool_ih(e, &p);
     pool_scan_row(e, &p, back, exact);
     pool_end(e);
   }
