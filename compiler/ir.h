@@ -117,7 +117,7 @@ typedef struct Node {
 /* Sliding windows over [N, C, H, W]: output positions oh < OH, ow < OW read input row
  * oh*sh + kh - ph and column ow*sw + kw - pw (PyTorch's rule: OH = (H + 2ph - kh) / sh + 1).
  * Positions outside the input read the padding value (zeros), the nearest edge pixel
- * (replicate) or -infinity (max pooling).  The window tensor's layout puts the window
+ * (replicate) or -infinity (for a max over windows; nn.MaxPool2d uses max_pool instead).  The window tensor's layout puts the window
  * offsets first so it reshapes into a matrix:
  *   WL_CONV [C, KH, KW, N, OH, OW]  (rows C*KH*KW: the order of a Conv2d weight's columns)
  *   WL_POOL [KH, KW, N, C, OH, OW]  (rows KH*KW: one reduction over the window) */
@@ -125,7 +125,7 @@ enum { WA_KH, WA_KW, WA_SH, WA_SW, WA_PH, WA_PW, WA_MODE, WA_LAYOUT };
 enum {
   PAD_ZEROS,     /* zero padding */
   PAD_REPLICATE, /* the nearest edge pixel */
-  PAD_NEGINF     /* -infinity: max pooling's implicit padding */
+  PAD_NEGINF     /* -infinity: padding that never wins a max (core.window(x, ..., "-inf")) */
 };
 enum {
   WL_CONV, /* [C, KH, KW, N, OH, OW] */
