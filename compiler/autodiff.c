@@ -132,6 +132,12 @@ static char *grad_path(Graph *g, int loss) {
 
 static int is_integer_input(const Graph *g, int id) { return g->nodes[id].dt == DT_INT; }
 
+/* a parameter, possibly reshaped (a convolution's filter as a matrix) */
+static int is_param_operand(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return g->nodes[id].op == OP_PARAM;
+}
+
 void ad_gradients(Graph *g, int loss, int *grads) {
   if (shape_numel(&g->nodes[loss].shape) != 1)
     ir_error(g, g->nodes[loss].loc, "the loss must be a scalar, got shape %s",
@@ -149,14 +155,20 @@ void ad_gradients(Graph *g, int loss, int *grads) {
     Node n = g->nodes[id];
     if (op_info[n.op].flags & OF_LEAF) continue;
     g->cur = n.loc;
-    for (int k = 0; k < n.nin; k++) {
-      int x = n.in[k];
-      if (!need[x] || is_integer_input(g, x)) continue;
-      if (op_info[n.op].flags & OF_NODIFF)
-        ir_error(g, n.loc, "%s is not differentiable, but the gradient of a parameter must flow "
-                           "through it to reach the loss", op_info[n.op].name);
-      int c = vjp(g, id, k, adj[id]);
-      adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
+    /* a parameter's contribution last: its product then comes after the ones that still read
+     * the parameter (the input's gradient), so the training step can update the parameter
+     * from that product's registers (emit_c.c) */
+    for (int pass = 0; pass < 2; pass++) {
+      for (int k = 0; k < n.nin; k++) {
+        int x = n.in[k];
+        if (is_param_operand(g, x) != pass) continue;
+        if (!need[x] || is_integer_input(g, x)) continue;
+        if (op_info[n.op].flags & OF_NODIFF)
+          ir_error(g, n.loc, "%s is not differentiable, but the gradient of a parameter must flow "
+                             "through it to reach the loss", op_info[n.op].name);
+        int c = vjp(g, id, k, adj[id]);
+        adj[x] = adj[x] < 0 ? c : ir_binary(g, OP_ADD, adj[x], c);
+      }
     }
   }
   for (int i = 0; i < g->nparams; i++) {

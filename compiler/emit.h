@@ -64,6 +64,29 @@ typedef struct {
   } ov[MAXV];
 } Loops;
 
+/* An elementwise block: a map, a reduction into a smaller shape, or an assign. */
+typedef struct {
+  int id;     /* node whose block this is */
+  int src;    /* node whose value is computed (the node, or an assign's value) */
+  int dst;    /* node whose storage is written */
+  int reduce; /* 0 store, 1 sum, 2 max */
+  int root;   /* src is computed from its inputs (not read) */
+} Elem;
+
+enum { MAX_GROUP = 8 }; /* blocks fused into one loop */
+
+/* The training step's fused update (emit_c.c): a weight-gradient product of the backward
+ * whose tiles go straight into its parameter's optimizer update, the gradient never stored. */
+typedef struct {
+  int mm;              /* the product (a node of the gradient function) */
+  int assign;          /* its assign into the gradient slot, which the step does not run */
+  int param;           /* the parameter's index */
+  int grad;            /* its gradient slot, as the update reads it */
+  Elem els[MAX_GROUP]; /* the update's blocks (nodes of the update function), in order */
+  int ids[MAX_GROUP], nels;
+  int first, covered;  /* their positions in the update's schedule */
+} FuseUpd;
+
 typedef struct Em {
   FILE *f; /* current output (a block's body while it is generated) */
   const Plan *p;
@@ -95,18 +118,19 @@ typedef struct Em {
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
   const char **mname;
   int nm, capm;
+  const FuseUpd *fuse;  /* the product being generated applies this update to its tiles */
+  const FnPlan *ufp;    /* the update function's plan (the fused update's blocks) */
+  int nsubst;           /* em_read gives subst[i] for node subst_node[i]: the gradient in a */
+  int subst_node[MAX_GROUP + 1]; /* register, the fused update's intermediates in locals */
+  const char *subst[MAX_GROUP + 1];
+  const char *kname_suffix; /* appended to the next kernel's name */
+  const int *segment;       /* per node: one loop fuses only blocks of one segment (emit_group) */
+  const FuseUpd *fus;       /* the updates fused into the training step's products, while */
+  int nfus;                 /* m_grad's and m_update's bodies are generated (both take "fused") */
+  const char *prelude;      /* per node: the update's scalars the training step computes first */
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);
-
-/* An elementwise block: a map, a reduction into a smaller shape, or an assign. */
-typedef struct {
-  int id;     /* node whose block this is */
-  int src;    /* node whose value is computed (the node, or an assign's value) */
-  int dst;    /* node whose storage is written */
-  int reduce; /* 0 store, 1 sum, 2 max */
-  int root;   /* src is computed from its inputs (not read) */
-} Elem;
 
 /* ---- target.c ----------------------------------------------------------------------------- */
 const char *em_vtype(const Em *e);             /* the vector type of the tiled kernels: dlc_v8f */
@@ -124,6 +148,8 @@ int *em_sm_get(StrMap *m, const char *key);    /* the value of key, created as 0
 int em_ns_add(NameSet *s, const char *name);   /* 0 when already there */
 const char *em_ns_unique(NameSet *s, const char *base); /* base, base_2, ...: added */
 int em_root_of(const Graph *g, int id);        /* through reshapes to the stored node */
+/* text with every identifier from[i] (whole identifiers) replaced by to[i] */
+const char *em_rename(const char *text, int n, const char *const *from, const char *const *to);
 const char *em_buffer(Em *e, int id, int write); /* node id's buffer in the current block */
 const char *em_slab(StoreKind k);              /* "m->param", ...; NULL when not a slab */
 char *em_aff_str(const Em *e, const Aff *a);
@@ -140,11 +166,16 @@ const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inp
 void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
 int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
+int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat loop */
+/* The fused update's statements (e->fuse) for the parameter's element at flat index at, whose
+ * gradient is the value g */
+void em_update_epilogue(Em *e, const char *g, const char *at);
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 void em_pragma(Em *e);                   /* print the next loop's pragma, if any */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);
+int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
 void emit_transpose(Em *e, int id);
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */
 void emit_pick(Em *e, int id);

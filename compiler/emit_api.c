@@ -196,7 +196,12 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   if (!e->o->inference) {
     fprintf(h, "/* Loss and gradients (into m->grad), without updating. */\n%s %s_grad(%s_model *restrict m", e->real, P, P);
     em_fn_params(e, h, 1, 0);
-    fprintf(h, ");\n/* Forward, backward and optimizer update; returns the loss before the update. */\n");
+    fprintf(h, ");\n/* The optimizer's update from the gradients in m->grad, and the step count; _grad then\n"
+               " * _update is _train_step. */\n");
+    fprintf(h, "void %s_update(%s_model *restrict m);\n", P, P);
+    fprintf(h, "/* Forward, backward and optimizer update; returns the loss before the update.  The update\n"
+               " * of a weight whose gradient is a matrix product is applied by that product as it goes, so\n"
+               " * m->grad does not hold every gradient afterwards (_grad stores them all). */\n");
     fprintf(h, "%s %s_train_step(%s_model *restrict m", e->real, P, P);
     em_fn_params(e, h, 1, 0);
     fprintf(h, ");\n");

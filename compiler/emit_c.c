@@ -191,36 +191,9 @@ struct Kernel {
 
 /* text with every identifier that is a buffer of the block replaced by its positional name */
 static const char *positional(Em *e, const char *text, const char *const *gname) {
-  size_t n = strlen(text), cap = n + 64, k = 0;
-  char *r = ir_alloc(cap);
-  for (size_t i = 0; i < n;) {
-    if (is_ident_char(text[i]) && (i == 0 || !is_ident_char(text[i - 1]))) {
-      size_t j = i;
-      while (j < n && is_ident_char(text[j])) j++;
-      const char *rep = NULL;
-      for (int b = 0; b < e->nbuf && !rep; b++)
-        if (strlen(e->buf[b].name) == j - i && strncmp(e->buf[b].name, text + i, j - i) == 0) rep = gname[b];
-      const char *src = rep ? rep : text + i;
-      size_t len = rep ? strlen(rep) : j - i;
-      if (k + len + 1 >= cap) {
-        char *t = ir_alloc(cap = 2 * (cap + len));
-        memcpy(t, r, k);
-        r = t;
-      }
-      memcpy(r + k, src, len);
-      k += len;
-      i = j;
-      continue;
-    }
-    if (k + 2 >= cap) {
-      char *t = ir_alloc(cap *= 2);
-      memcpy(t, r, k);
-      r = t;
-    }
-    r[k++] = text[i++];
-  }
-  r[k] = 0;
-  return r;
+  const char *from[MAXBUF];
+  for (int b = 0; b < e->nbuf; b++) from[b] = e->buf[b].name;
+  return em_rename(text, e->nbuf, from, gname);
 }
 
 static const char *kernel(Em *e, int id, const char *params, const char *body) {
@@ -248,6 +221,7 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
     if (!e->kern) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
+  if (e->kname_suffix) name = ir_fmt("%s_%s", name, e->kname_suffix);
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
   *known = e->nk + 1;
@@ -265,7 +239,13 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   for (int i = n->op == OP_ASSIGN; i < n->nin; i++) fused |= e->fp->inl[n->in[i]];
   em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
   if (fused) comment_fused(e, id);
-  for (int i = 1; i < e->ngroup; i++) { /* the blocks fused into this loop */
+  if (e->fuse) { /* the update's blocks are m_update's, whose kernel comments spell them out */
+    const char *blocks = "";
+    for (int i = 1; i < e->ngroup; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", e->group[i]);
+    em_line(e, " * each element, as its tile is computed, goes straight into %s's update (%s), never stored",
+            ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks);
+  }
+  for (int i = 1; i < e->ngroup && !e->fuse; i++) { /* the blocks fused into this loop */
     int gid = e->group[i];
     em_line(e, " * then, in the same loop, %s", ir_esc(dump_node_str(e->g, gid, e->d64), RT_ESC_C_COMMENT));
     comment_fused(e, gid);
@@ -351,7 +331,6 @@ static void emit_block(Em *e, int id) {
  * same elements (plan.c), as one loop: one pass over the parameter and its state instead of
  * one per block.  Each element gets the same statements in the same order, so the same bits.
  * The run starts at schedule position s; returns the positions it covers, 0 if none. */
-enum { MAX_GROUP = 8 };
 
 static int slab_written(const Em *e, const Elem *el) {
   StoreKind k = e->fp->store[em_root_of(e->g, el->dst)].kind;
@@ -376,6 +355,7 @@ static int emit_group(Em *e, int s) {
   for (int t = s; t < fp->nsched && n < MAX_GROUP; t++) {
     int id = fp->sched[t];
     const Node *nd = &e->g->nodes[id];
+    if (e->segment && e->segment[id] != e->segment[fp->sched[s]]) break;
     if (nd->op == OP_ASSIGN && fp->coalesced[nd->in[1]] == id) { /* written by its value's block */
       if (!n) break;
       continue;
@@ -402,6 +382,302 @@ static int emit_group(Em *e, int s) {
       em_line(e, "/* %%%d = assign: computed in place by %%%d */", fp->sched[t], a->in[1]);
   }
   return covered;
+}
+
+/* ---- the training step: updates fused into the weight-gradient products -----------------
+ * m_train_step is m_grad then m_update, except that the update of a parameter whose gradient
+ * is one register-tiled matrix product (a Linear's or a convolution's weight) is applied by
+ * that product's tiles as they are computed: the gradient goes from registers into SGD or
+ * Adam and is never stored (m->grad does not hold it afterwards).  Each element gets the
+ * update's statements in the update's order, from the same sum, so the same bits as m_grad
+ * then m_update (tests/fused).  Without repeating their bodies: m_grad's body becomes
+ * NAME_backward(..., int fused) and m_update's NAME_update_step(m, int fused); with fused set
+ * (by the training step) the backward computes the prelude first and calls each fused
+ * product's kernel instead of the plain one, and the update skips both.
+ * Conditions (fuse_param), else the parameter is updated as in m_update:
+ *  - in m_grad: the gradient is that product (maybe reshaped), read by nothing else, and no
+ *    block after the product reads the parameter (autodiff orders the input's gradient
+ *    first);
+ *  - in m_update: the parameter's blocks (and arena intermediates of them) are one run over its
+ *    elements that can be one flat loop, the only ones to read its gradient, which may move
+ *    ahead of the blocks before it; besides the parameter, its state and constants they read
+ *    only the optimizer's own state and the prelude: the update's scalar bookkeeping (step
+ *    count, bias corrections), which runs before the backward pass when nothing before it
+ *    conflicts (prelude_ok; plan.c keeps the update's arena above the gradient's). */
+
+static void target_cast(Em *e);
+static void unused_inputs(Em *e, FnKind k);
+
+/* node id (a scheduled block, or an assign) reads node x's storage, through what is inlined */
+static int reads_root(const Em *e, const FnPlan *fp, int id, int x) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
+    int c = n->in[k];
+    if (em_root_of(e->g, c) == x || (fp->inl[c] && reads_root(e, fp, c, x))) return 1;
+  }
+  return 0;
+}
+
+/* node id reads (through what is inlined) the storage of a node in set */
+static int reads_any(const Em *e, const FnPlan *fp, int id, const char *set) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
+    int c = n->in[k];
+    if (set[em_root_of(e->g, c)] || (fp->inl[c] && reads_any(e, fp, c, set))) return 1;
+  }
+  return 0;
+}
+
+/* the leaf block id writes, or -1 */
+static int written_leaf(const Em *e, const FnPlan *fp, int id) {
+  const Node *n = &e->g->nodes[id];
+  if (n->op == OP_ASSIGN) return em_root_of(e->g, n->in[0]);
+  if (fp->coalesced[id] >= 0) return em_root_of(e->g, e->g->nodes[fp->coalesced[id]].in[0]);
+  return -1;
+}
+
+/* the parameter whose update writes leaf (the parameter or its optimizer state), or -1 */
+static int owner_param(const Graph *g, int leaf) {
+  if (leaf < 0) return -1;
+  const Node *n = &g->nodes[leaf];
+  if (n->op == OP_PARAM) return n->leaf;
+  if (n->op == OP_STATE) return g->states[n->leaf].owner;
+  return -1;
+}
+
+static int sched_pos(const FnPlan *fp, int id) {
+  for (int s = 0; s < fp->nsched; s++)
+    if (fp->sched[s] == id) return s;
+  return -1;
+}
+
+/* The prelude: the update's scalar bookkeeping (the step count, bias corrections, a
+ * schedule's rate): blocks of one element that depend on no gradient and write no parameter
+ * or parameter's state.  The training step runs them all first, in their order, when
+ * prelude_ok. */
+static char *find_prelude(const Em *e) {
+  const Graph *g = e->g;
+  const FnPlan *up = &e->p->fn[FN_UPDATE];
+  char *dep = ir_alloc((size_t)g->nnodes + 1), *prelude = ir_alloc((size_t)g->nnodes + 1);
+  for (int i = 0; i < g->nnodes; i++) { /* depends on a gradient (ids are a topological order) */
+    dep[i] = g->nodes[i].op == OP_GRAD;
+    for (int k = 0; k < g->nodes[i].nin; k++) dep[i] |= dep[g->nodes[i].in[k]];
+  }
+  for (int s = 0; s < up->nsched; s++) {
+    int id = up->sched[s], w = written_leaf(e, up, id);
+    const Node *n = &g->nodes[id];
+    int64_t numel = shape_numel(n->op == OP_ASSIGN ? &g->nodes[n->in[1]].shape : &n->shape);
+    if (!dep[id] && numel == 1 && owner_param(g, w) < 0 && (w < 0 || g->nodes[w].op == OP_STATE)) prelude[id] = 1;
+  }
+  return prelude;
+}
+
+/* block a (of fp) writes a leaf block b (of fq) reads, or the other way round */
+static int conflict(const Em *e, const FnPlan *fp, int a, const FnPlan *fq, int b) {
+  int wa = written_leaf(e, fp, a), wb = written_leaf(e, fq, b);
+  return (wa >= 0 && reads_root(e, fq, b, wa)) || (wb >= 0 && reads_root(e, fp, a, wb));
+}
+
+/* The prelude may run before m_grad and before the update's other blocks ahead of it. */
+static int prelude_ok(const Em *e, const char *prelude) {
+  const FnPlan *gp = &e->p->fn[FN_GRAD], *up = &e->p->fn[FN_UPDATE];
+  for (int t = 0; t < up->nsched; t++) {
+    if (!prelude[up->sched[t]]) continue;
+    for (int s = 0; s < t; s++)
+      if (!prelude[up->sched[s]] && conflict(e, up, up->sched[s], up, up->sched[t])) return 0;
+    for (int s = 0; s < gp->nsched; s++)
+      if (conflict(e, gp, gp->sched[s], up, up->sched[t])) return 0;
+  }
+  return 1;
+}
+
+/* what the parameter's update may read besides its own blocks: its own leaves, constants, the
+ * optimizer's own state, the prelude */
+static int run_input_ok(const Em *e, const FuseUpd *fu, const char *prelude, const char *mine, int id) {
+  const Graph *g = e->g;
+  const FnPlan *up = &e->p->fn[FN_UPDATE];
+  const Node *n = &g->nodes[id];
+  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
+    int c = n->in[k], r = em_root_of(g, c);
+    const Node *rn = &g->nodes[r];
+    if (up->inl[c]) {
+      if (!run_input_ok(e, fu, prelude, mine, c)) return 0;
+      continue;
+    }
+    if (r == fu->grad || mine[r] || owner_param(g, r) == fu->param || rn->op == OP_CONST || prelude[r]) continue;
+    if (rn->op == OP_STATE && g->states[rn->leaf].owner < 0) continue;
+    return 0;
+  }
+  return 1;
+}
+
+static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
+  const Graph *g = e->g;
+  const FnPlan *gp = &e->p->fn[FN_GRAD], *up = &e->p->fn[FN_UPDATE];
+  int P = g->params[i].node, G = g->params[i].grad - 1;
+  if (G < 0) return 0;
+  /* m_grad: the gradient is one tiled product, read only by its assign, the parameter by no later block */
+  int a = -1;
+  for (int s = 0; s < gp->nsched && a < 0; s++) {
+    const Node *n = &g->nodes[gp->sched[s]];
+    if (n->op == OP_ASSIGN && em_root_of(g, n->in[0]) == G) a = gp->sched[s];
+  }
+  if (a < 0) return 0;
+  int mm = em_root_of(g, g->nodes[a].in[1]), pm = sched_pos(gp, mm);
+  if (g->nodes[mm].op != OP_MATMUL || pm < 0 || mm == g->loss || !em_matmul_tiled(e, mm)) return 0;
+  for (int s = 0; s < gp->nsched; s++) {
+    int id = gp->sched[s];
+    if ((id != a && reads_root(e, gp, id, mm)) || (s > pm && reads_root(e, gp, id, P))) return 0;
+  }
+  /* m_update: the parameter's blocks (writing it or its state, or an intermediate of them in
+   * the arena), one run but for prelude blocks; the only readers of the gradient and of the
+   * intermediates */
+  char *mine = ir_alloc((size_t)g->nnodes + 1), *src = ir_alloc((size_t)g->nnodes + 1);
+  src[G] = src[P] = 1; /* what an intermediate of the parameter's update reads */
+  int first = -1, last = -1;
+  for (int s = 0; s < up->nsched; s++) {
+    int id = up->sched[s];
+    if (prelude[id]) continue;
+    int m = owner_param(g, written_leaf(e, up, id)) == i || (up->store[id].kind == S_ARENA && reads_any(e, up, id, src));
+    if (!m) continue;
+    mine[id] = src[id] = 1;
+    if (first < 0) first = s;
+    last = s;
+  }
+  if (first < 0) return 0;
+  *fu = (FuseUpd){mm, a, i, G, {{0}}, {0}, 0, first, last - first + 1};
+  for (int s = 0; s < up->nsched; s++) {
+    int id = up->sched[s];
+    const Node *n = &g->nodes[id];
+    if (s < first || s > last) {
+      if (reads_root(e, up, id, G)) return 0;
+      for (int k = first; k <= last; k++)
+        if (mine[up->sched[k]] && up->store[up->sched[k]].kind == S_ARENA && reads_root(e, up, id, up->sched[k])) return 0;
+      continue;
+    }
+    if (prelude[id]) continue;
+    if (!mine[id]) return 0; /* another parameter's block in between */
+    if (n->op == OP_ASSIGN && up->coalesced[n->in[1]] == id) continue; /* written by its value's block */
+    if (fu->nels == MAX_GROUP || !elem_of(e, id, &fu->els[fu->nels])) return 0;
+    fu->ids[fu->nels++] = id;
+  }
+  const FnPlan *saved = e->fp;
+  e->fp = up;
+  int flat = fu->nels && em_group_flat(e, fu->els, fu->nels);
+  e->fp = saved;
+  if (!flat || shape_numel(&g->nodes[fu->els[0].src].shape) != shape_numel(&g->nodes[mm].shape)) return 0;
+  for (int k = 0; k < fu->nels; k++)
+    if (!run_input_ok(e, fu, prelude, mine, fu->ids[k])) return 0;
+  /* the run moves before the update's blocks ahead of it (the prelude aside) */
+  for (int s = 0; s < first; s++)
+    for (int k = 0; k < fu->nels && !prelude[up->sched[s]]; k++)
+      if (conflict(e, up, up->sched[s], up, fu->ids[k])) return 0;
+  return 1;
+}
+
+static int fused_gen(Em *e, void *ctx) {
+  emit_matmul(e, ((const FuseUpd *)ctx)->mm);
+  return 1;
+}
+
+/* The fused product of the backward pass (m_grad's body when e->nfus): with the update when
+ * the body runs for the training step ("fused"), as m_grad computes it otherwise. */
+static void emit_fused_product(Em *e, const FuseUpd *fu) {
+  const Graph *g = e->g;
+  int ids[1 + MAX_GROUP] = {fu->mm};
+  const char *what = ir_fmt("%%%d %s", fu->mm, op_info[g->nodes[fu->mm].op].name);
+  for (int k = 0; k < fu->nels; k++) {
+    ids[1 + k] = fu->ids[k];
+    what = ir_fmt("%s + %%%d %s", what, fu->ids[k], op_info[g->nodes[fu->ids[k]].op].name);
+  }
+  em_line(e, "if (fused) {");
+  e->ind++;
+  e->fuse = fu, e->kname_suffix = "update";
+  emit_kernel_call(e, fused_gen, (void *)fu, ids, 1 + fu->nels, what);
+  e->fuse = NULL, e->kname_suffix = NULL;
+  e->ind--;
+  em_line(e, "} else {");
+  e->ind++;
+  emit_block(e, fu->mm);
+  e->ind--;
+  em_line(e, "}");
+}
+
+/* A scheduled block of m_grad's body when some updates are fused. */
+static void emit_grad_block(Em *e, int id) {
+  const Graph *g = e->g;
+  int f = 0;
+  while (f < e->nfus && e->fus[f].mm != id && e->fus[f].assign != id) f++;
+  if (f == e->nfus) {
+    emit_block(e, id);
+  } else if (e->fus[f].mm == id) {
+    emit_fused_product(e, &e->fus[f]);
+  } else if (e->fp->coalesced[g->nodes[id].in[1]] == id) {
+    em_line(e, "/* %%%d = assign: computed in place by %%%d (not at all by the training step: the update takes it "
+               "from the tiles) */", id, e->fus[f].mm);
+  } else {
+    em_line(e, "if (!fused) { /* the training step's update took the gradient from %%%d's tiles */", e->fus[f].mm);
+    e->ind++;
+    emit_block(e, id);
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
+/* The update's scalars, at the top of m_grad's body when it runs for the training step. */
+static void emit_prelude(Em *e) {
+  const FnPlan *up = &e->p->fn[FN_UPDATE], *fp = e->fp;
+  int any = 0;
+  for (int s = 0; s < up->nsched; s++) any |= e->prelude[up->sched[s]];
+  if (!any) return;
+  em_line(e, "if (fused) { /* the update's scalars, before the backward pass applies the update */");
+  e->ind++;
+  e->fp = up;
+  for (int s = 0; s < up->nsched; s++)
+    if (e->prelude[up->sched[s]]) emit_block(e, up->sched[s]);
+  e->fp = fp;
+  e->ind--;
+  em_line(e, "}");
+}
+
+/* The update's blocks from schedule position s when some updates are fused (m_update's
+ * body, "fused" set by the training step): the prelude and the fused updates run only when
+ * not fused; returns the positions covered. */
+static int emit_update_blocks(Em *e, int s) {
+  const Graph *g = e->g;
+  const FnPlan *up = e->fp;
+  int id = up->sched[s];
+  const Node *n = &g->nodes[id];
+  if (e->prelude[id] && n->op == OP_ASSIGN && up->coalesced[n->in[1]] == id) {
+    emit_block(e, id); /* a comment */
+    return 1;
+  }
+  if (e->prelude[id]) {
+    em_line(e, "if (!fused) { /* else computed before the backward pass */");
+    e->ind++;
+    emit_block(e, id);
+    e->ind--;
+    em_line(e, "}");
+    return 1;
+  }
+  for (int f = 0; f < e->nfus; f++)
+    if (e->fus[f].first == s) {
+      em_line(e, "if (!fused) { /* else %s was updated in the backward pass, by %%%d's tiles */",
+              ir_esc(g->params[e->fus[f].param].name, RT_ESC_C_COMMENT), e->fus[f].mm);
+      e->ind++;
+      for (int t = s; t < s + e->fus[f].covered; t++) { /* with the prelude blocks among them, in order */
+        int run = emit_group(e, t);
+        if (run) t += run - 1;
+        else emit_block(e, up->sched[t]);
+      }
+      e->ind--;
+      em_line(e, "}");
+      return e->fus[f].covered;
+    }
+  int run = emit_group(e, s);
+  if (run) return run;
+  emit_block(e, id);
+  return 1;
 }
 
 /* ---- functions ------------------------------------------------------------------------- */
@@ -439,10 +715,17 @@ static void emit_fn_body(Em *e, FnKind k) {
   e->ind = 1;
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
+  if (k == FN_GRAD && e->nfus) emit_prelude(e);
   for (int s = 0; s < fp->nsched; s++) {
-    int run = emit_group(e, s);
-    if (run) s += run - 1;
-    else emit_block(e, fp->sched[s]);
+    if (k == FN_GRAD && e->nfus) {
+      emit_grad_block(e, fp->sched[s]);
+    } else if (k == FN_UPDATE && e->nfus) {
+      s += emit_update_blocks(e, s) - 1;
+    } else {
+      int run = emit_group(e, s);
+      if (run) s += run - 1;
+      else emit_block(e, fp->sched[s]);
+    }
   }
   fclose(e->f);
   fclose(e->decls);
@@ -463,23 +746,51 @@ static void emit_functions(Em *e) {
   emit_fn_body(e, FN_FORWARD);
   fprintf(f, "}\n\n");
   if (e->o->inference) return;
-  fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
-  em_fn_params(e, f, 1, 0);
-  fprintf(f, ") {\n");
-  emit_fn_body(e, FN_GRAD);
+  /* updates fused into the training step's products, when any: m_grad's body then takes a
+   * flag, "fused", set by the training step only */
+  FuseUpd *fus = ir_alloc((size_t)(g->nparams + 1) * sizeof *fus);
+  char *prelude = find_prelude(e);
+  int nf = 0;
+  for (int i = 0, ok = prelude_ok(e, prelude); i < g->nparams && ok; i++) nf += fuse_param(e, i, &fus[nf], prelude);
   const Store *ls = &e->p->fn[FN_GRAD].store[em_root_of(g, g->loss)];
+  const char *args = "";
+  for (int i = 0; i < g->ninputs; i++)
+    args = ir_fmt("%s, %s%s", args, e->in_names[i], em_is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
+  if (nf) fprintf(f, "static %s %s_backward(%s_model *restrict m", e->real, e->pre, e->pre);
+  else fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
+  em_fn_params(e, f, 1, 0);
+  fprintf(f, "%s) {\n", nf ? ", int fused" : "");
+  e->fus = fus, e->nfus = nf, e->prelude = prelude, e->ufp = &e->p->fn[FN_UPDATE];
+  emit_fn_body(e, FN_GRAD);
+  e->nfus = 0;
   if (g->nodes[em_root_of(g, g->loss)].op == OP_CONST)
     fprintf(f, "  return %s;\n}\n\n", em_lit(e, g->nodes[em_root_of(g, g->loss)].a));
   else
     fprintf(f, "  return %s[%lld];\n}\n\n", em_slab(ls->kind), (long long)ls->off);
-  fprintf(f, "static void %s_update(%s_model *restrict m) {\n", e->pre, e->pre);
+  if (nf) {
+    fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
+    em_fn_params(e, f, 1, 0);
+    fprintf(f, ") {\n  return %s_backward(m%s, 0);\n}\n\n", e->pre, args);
+  }
+  if (nf) fprintf(f, "static void %s_update_step(%s_model *restrict m, int fused) {\n", e->pre, e->pre);
+  else fprintf(f, "void %s_update(%s_model *restrict m) {\n", e->pre, e->pre);
+  int *seg = ir_alloc((size_t)g->nnodes * sizeof(int) + 1); /* no loop fuses blocks across these */
+  for (int i = 0; i < g->nnodes; i++) seg[i] = prelude[i] ? -1 - i : 0;
+  for (int k = 0; k < nf; k++)
+    for (int c = 0; c < fus[k].covered; c++)
+      if (!prelude[e->p->fn[FN_UPDATE].sched[fus[k].first + c]]) seg[e->p->fn[FN_UPDATE].sched[fus[k].first + c]] = 1 + k;
+  e->nfus = nf, e->segment = nf ? seg : NULL;
   emit_fn_body(e, FN_UPDATE);
-  fprintf(f, "}\n\n");
+  e->nfus = 0, e->segment = NULL;
+  fprintf(f, "  m->step++;\n}\n\n");
+  if (nf) fprintf(f, "void %s_update(%s_model *restrict m) {\n  %s_update_step(m, 0);\n}\n\n", e->pre, e->pre, e->pre);
   fprintf(f, "%s %s_train_step(%s_model *restrict m", e->real, e->pre, e->pre);
   em_fn_params(e, f, 1, 0);
-  fprintf(f, ") {\n  %s loss = %s_grad(m", e->real, e->pre);
-  for (int i = 0; i < g->ninputs; i++) fprintf(f, ", %s%s", e->in_names[i], em_is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
-  fprintf(f, ");\n  %s_update(m);\n  m->step++;\n  return loss;\n}\n\n", e->pre);
+  if (nf)
+    fprintf(f, ") {\n  %s loss = %s_backward(m%s, 1);\n  %s_update_step(m, 1);\n  return loss;\n}\n\n", e->real, e->pre, args,
+            e->pre);
+  else
+    fprintf(f, ") {\n  %s loss = %s_grad(m%s);\n  %s_update(m);\n  return loss;\n}\n\n", e->real, e->pre, args, e->pre);
   if (!e->p->fn[FN_EVAL].planned) return;
   fprintf(f, "void %s_eval(%s_model *restrict m", e->pre, e->pre);
   em_fn_params(e, f, 1, 2);

@@ -87,6 +87,41 @@ const char *em_ns_unique(NameSet *s, const char *base) {
 
 /* ---- buffers ----------------------------------------------------------------------------- */
 
+static int ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+
+const char *em_rename(const char *text, int n, const char *const *from, const char *const *to) {
+  size_t len = strlen(text), cap = len + 64, k = 0;
+  char *r = ir_alloc(cap);
+  for (size_t i = 0; i < len;) {
+    if (ident_char(text[i]) && (i == 0 || !ident_char(text[i - 1]))) {
+      size_t j = i;
+      while (j < len && ident_char(text[j])) j++;
+      const char *rep = NULL;
+      for (int b = 0; b < n && !rep; b++)
+        if (strlen(from[b]) == j - i && strncmp(from[b], text + i, j - i) == 0) rep = to[b];
+      const char *src = rep ? rep : text + i;
+      size_t m = rep ? strlen(rep) : j - i;
+      if (k + m + 1 >= cap) {
+        char *t = ir_alloc(cap = 2 * (cap + m));
+        memcpy(t, r, k);
+        r = t;
+      }
+      memcpy(r + k, src, m);
+      k += m;
+      i = j;
+      continue;
+    }
+    if (k + 2 >= cap) {
+      char *t = ir_alloc(cap *= 2);
+      memcpy(t, r, k);
+      r = t;
+    }
+    r[k++] = text[i++];
+  }
+  r[k] = 0;
+  return r;
+}
+
 int em_root_of(const Graph *g, int id) {
   while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
   return id;
@@ -253,6 +288,8 @@ void em_child_idx(const Graph *g, const Shape *s, int c, const Aff *idx, Aff *ou
 const char *em_read(Em *e, int id, const Aff *idx) {
   const Graph *g = e->g;
   int r = em_root_of(g, id);
+  for (int i = 0; i < e->nsubst; i++)
+    if (r == e->subst_node[i]) return e->subst[i];
   if (g->nodes[r].op == OP_CONST) return em_expr(e, r, idx);
   if (e->fp->inl[id]) return em_expr(e, id, idx);
   Aff lin = em_linear(&g->nodes[id].shape, idx);
@@ -545,7 +582,8 @@ static void group_body(Em *e, void *ctx) {
   for (int i = 0; i < gr->n; i++) elem_body(e, &gr->els[i]);
 }
 
-int emit_elem_group(Em *e, Elem *els, int n) {
+/* The loop size of the blocks as one flat loop, or 0 when they cannot be one. */
+static int64_t group_loop(Em *e, const Elem *els, int n) {
   const Graph *g = e->g;
   const Shape *space = &g->nodes[els[0].src].shape;
   Masks m = {0};
@@ -563,11 +601,62 @@ int emit_elem_group(Em *e, Elem *els, int n) {
   int64_t sizes[MAX_DIMS];
   /* one loop: every buffer is walked whole or is one element (a mask that differs keeps dims apart) */
   if (merge_space(e, space, &m, sizes) != 1 || em_unrolled(e, sizes[0])) return 0;
+  return sizes[0];
+}
+
+int em_group_flat(Em *e, const Elem *els, int n) {
+  Loops saved = e->L;
+  int ok = group_loop(e, els, n) > 0;
+  e->L = saved;
+  return ok;
+}
+
+int emit_elem_group(Em *e, Elem *els, int n) {
+  int64_t size = group_loop(e, els, n);
+  if (!size) return 0;
   Group gr = {els, n};
-  em_omp_split(e, sizes[0]);
-  em_nest(e, sizes, 1, group_body, &gr);
+  em_omp_split(e, size);
+  em_nest(e, &size, 1, group_body, &gr);
   e->pragma_next = NULL;
   return 1;
+}
+
+/* The fused update's blocks at one element: the loop they would run in (em_group_flat) is
+ * replaced by the flat index at, and the gradient slot's element by g. */
+void em_update_epilogue(Em *e, const char *g, const char *at) {
+  const FuseUpd *fu = e->fuse;
+  const FnPlan *fp = e->fp;
+  Loops saved = e->L;
+  const Shape *space = &e->g->nodes[fu->els[0].src].shape;
+  int l = e->L.nlv, lastd = -1;
+  e->fp = e->ufp;
+  e->L.nlv = l + 1;
+  e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
+  e->L.lv[l].alias = ir_fmt("(%s)", at);
+  e->L.nov = space->n;
+  for (int d = 0; d < space->n; d++) {
+    e->L.ov[d].lv = space->d[d] == 1 ? -1 : l;
+    e->L.ov[d].last = 0;
+    if (space->d[d] > 1) lastd = d;
+  }
+  if (lastd >= 0) e->L.ov[lastd].last = 1;
+  e->subst_node[0] = fu->grad, e->subst[0] = g, e->nsubst = 1;
+  for (int i = 0; i < fu->nels; i++) {
+    const Elem *el = &fu->els[i];
+    if (e->ufp->store[em_root_of(e->g, el->dst)].kind != S_ARENA) {
+      elem_body(e, (Elem *)el);
+      continue;
+    }
+    /* an intermediate the update stores for several of its blocks: a local here */
+    Aff idx[MAX_DIMS];
+    ident_idx(space, idx);
+    const char *v = el->root ? em_expr(e, el->src, idx) : em_read(e, el->src, idx);
+    em_line(e, "const %s r_v%d = %s;", e->real, i, v);
+    e->subst_node[e->nsubst] = em_root_of(e->g, el->dst), e->subst[e->nsubst++] = ir_fmt("r_v%d", i);
+  }
+  e->nsubst = 0;
+  e->fp = fp;
+  e->L = saved;
 }
 
 void emit_elem(Em *e, Elem *el) {

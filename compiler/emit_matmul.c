@@ -80,9 +80,19 @@ static const char *plus(const char *base, int r) { return r ? ir_fmt("%s + %d", 
 
 typedef void (*TileGen)(Em *e, const void *ctx);
 
+/* The buffers of a fused update (e->fuse) a tile kernel takes besides A and B: their names in
+ * the product's kernel, which the tile kernel calls u0, u1, ... (so the tiles of two
+ * parameters of one shape and optimizer are one kernel) */
+typedef struct {
+  int n;
+  const char *name[MAXBUF], *pos[MAXBUF];
+  int written[MAXBUF], full[MAXBUF];
+} UpdBufs;
+
 /* The microkernel whose body gen prints, named base (base_2, ... when another microkernel
  * with different code has that name); printed before the kernel that first calls it. */
-static const char *microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx) {
+static const char *microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx,
+                               const UpdBufs *u) {
   FILE *out = e->f;
   int ind = e->ind;
   char *body = NULL;
@@ -94,7 +104,8 @@ static const char *microkernel(Em *e, const char *base, const char *params, Tile
   fclose(e->f);
   e->f = out;
   e->ind = ind;
-  int *known = em_sm_get(&e->micro, ir_fmt("%s(%s) {\n%s", base, params, body));
+  const char *text = u ? em_rename(body, u->n, u->name, u->pos) : body;
+  int *known = em_sm_get(&e->micro, ir_fmt("%s(%s) {\n%s", base, params, text));
   if (!*known) {
     if (e->nm == e->capm) {
       e->capm = e->capm ? 2 * e->capm : 32;
@@ -103,7 +114,7 @@ static const char *microkernel(Em *e, const char *base, const char *params, Tile
     }
     int twins = (*em_sm_get(&e->twins, base))++;
     const char *name = twins ? ir_fmt("%s_%d", base, twins + 1) : base;
-    fprintf(e->kf, "static inline void %s(%s) {\n%s}\n\n", name, params, body);
+    fprintf(e->kf, "static inline void %s(%s) {\n%s}\n\n", name, params, text);
     e->mname[e->nm++] = name;
     *known = e->nm;
   }
@@ -119,9 +130,35 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
     em_line(e, "for (int i1 = %d; i1 < %d; i1++) {", j0, N);
     em_line(e, "  %s r_acc = 0;", e->real);
     em_line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
-    em_line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
+    if (e->fuse) {
+      e->ind++;
+      em_update_epilogue(e, "r_acc", ir_fmt("(%s) * %d + i1", i, N));
+      e->ind--;
+    } else {
+      em_line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
+    }
     em_line(e, "}");
   }
+}
+
+/* A fused update's epilogue (e->fuse) for a tile of R x W elements of C (row stride N): the
+ * elements, named by acc ("%d_%d": row, then vector of VL lanes, or element when VL is 1), go
+ * into a local array, then the update's statements run once per element in two loops. */
+static void upd_tile(Em *e, int R, int W, int N, const char *acc, int VL) {
+  em_line(e, "%s r_g[%d][%d];", e->real, R, W);
+  for (int r = 0; r < R; r++)
+    for (int q = 0; q < W / VL; q++) {
+      const char *v = ir_fmt(acc, r, q);
+      if (VL > 1) em_line(e, "memcpy(&r_g[%d][%d], &%s, sizeof %s);", r, q * VL, v, v);
+      else em_line(e, "r_g[%d][%d] = %s;", r, q, v);
+    }
+  em_line(e, "for (int r_r = 0; r_r < %d; r_r++) {", R);
+  em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) {", W);
+  e->ind += 2;
+  em_update_epilogue(e, "r_g[r_r][r_l]", ir_fmt("r_r * %d + r_l", N));
+  e->ind -= 2;
+  em_line(e, "  }");
+  em_line(e, "}");
 }
 
 /* R rows x nv vectors of C, accumulated over all of k: c, a and b point at the tile's corner */
@@ -149,6 +186,10 @@ static void axpy_tile(Em *e, const void *ctx) {
     for (int q = 0; q < t->nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
+  if (e->fuse) { /* the tile's gradient into the update, in loops the C compiler vectorizes */
+    upd_tile(e, t->R, t->nv * VL, t->N, "r_acc%d_%d", VL);
+    return;
+  }
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->nv; q++) {
       int off = r * t->N + q * VL;
@@ -156,15 +197,65 @@ static void axpy_tile(Em *e, const void *ctx) {
     }
 }
 
+/* ---- the training step's fused update (e->fuse) ---------------------------------------------
+ * A tile kernel of a weight-gradient product that updates the parameter instead of storing the
+ * gradient takes the update's buffers too: those of the parameter's size (the parameter, its
+ * optimizer state) at the tile's corner, the scalars (a bias correction, the rate) whole.
+ * Their names are the product kernel's, found by printing the update once into nothing. */
+static void upd_bufs(Em *e, UpdBufs *u) {
+  FILE *f = e->f;
+  char *text = NULL;
+  size_t len = 0;
+  e->f = open_memstream(&text, &len);
+  if (!e->f) die("open_memstream failed");
+  int nb0 = e->nbuf;
+  em_update_epilogue(e, "0", "0");
+  fclose(e->f);
+  free(text);
+  e->f = f;
+  int64_t numel = shape_numel(&e->g->nodes[e->fuse->els[0].src].shape);
+  u->n = 0;
+  for (int i = nb0; i < e->nbuf; i++, u->n++) {
+    u->name[u->n] = e->buf[i].name;
+    u->pos[u->n] = ir_fmt("u%d", u->n);
+    u->written[u->n] = e->buf[i].written;
+    u->full[u->n] = shape_numel(&e->g->nodes[e->buf[i].node].shape) == numel;
+  }
+}
+
+static const char *upd_params(const Em *e, const UpdBufs *u) {
+  const char *p = "";
+  for (int i = 0; i < u->n; i++)
+    p = ir_fmt("%s, %s%s *restrict %s", p, u->written[i] ? "" : "const ", e->real, u->pos[i]);
+  return p;
+}
+
+/* the arguments for a tile whose corner is element at of C */
+static const char *upd_args(const UpdBufs *u, const char *at) {
+  const char *a = "";
+  for (int i = 0; i < u->n; i++) a = ir_fmt("%s, %s%s", a, u->name[i], u->full[i] ? ir_fmt(" + %s", at) : "");
+  return a;
+}
+
+/* The base name of a tile kernel that updates a parameter: "..._upd" (_upd_2, ... for other
+ * updates) */
+static const char *upd_name(const char *base) { return ir_fmt("%s_upd", base); }
+
 static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                       const char *i0, int R, const char *i1, int nv) {
+                       const char *i0, int R, const char *i1, int nv, const UpdBufs *u) {
   Axpy t = {n, M, N, K, R, nv};
   const char *real = e->real;
-  const char *name = microkernel(e, ir_fmt("%s_axpy%s_%dx%d_k%d", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), K),
-                                 ir_fmt("%s *restrict c, const %s *restrict a, const %s *restrict b", real, real, real),
-                                 axpy_tile, &t);
+  const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), K);
+  const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
+  const char *corner = ir_fmt("(%s) * %d + %s", i0, N, i1);
   const char *ca = n->ta ? ir_fmt("%s + %s", a, i0) : ir_fmt("%s + (%s) * %d", a, i0, K);
-  em_line(e, "%s(%s + (%s) * %d + %s, %s, %s + %s);", name, c, i0, N, i1, ca, b, i1);
+  if (e->fuse) { /* no C: the update's buffers instead */
+    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s", ab, upd_params(e, u)), axpy_tile, &t, u);
+    em_line(e, "%s(%s, %s + %s%s);", name, ca, b, i1, upd_args(u, corner));
+    return;
+  }
+  const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, ab), axpy_tile, &t, NULL);
+  em_line(e, "%s(%s + %s, %s, %s + %s);", name, c, corner, ca, b, i1);
 }
 
 /* A loop over tiles, "for (int var = 0; var < n; var += step) {", preceded by pragma when
@@ -210,17 +301,17 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
 /* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
  * while every row tile of A passes over it. */
 static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                      const char *i1, int nv, int MR) {
+                      const char *i1, int nv, int MR, const UpdBufs *u) {
   int Mt = M / MR * MR;
   if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
-    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv);
+    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv, u);
     tiles_close(e, i0);
   }
   if (Mt < M) {
     em_line(e, "{");
     e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv);
+    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv, u);
     e->ind--;
     em_line(e, "}");
   }
@@ -233,7 +324,9 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
-  const char *c = em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
+  UpdBufs u = {0};
+  if (e->fuse) upd_bufs(e, &u);
+  const char *c = e->fuse ? NULL : em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
   AxpyShape t = axpy_shape(e, M, N);
   int VL = em_vlanes(e), NV = t.nv, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
   if (Nt) {
@@ -241,10 +334,10 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
      * whatever the thread count (bit-identical results) */
     int omp = e->o->openmp && (double)M * N * K >= OMP_MIN_MACS;
     const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr);
+    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr, &u);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr, &u); /* fewer vectors */
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
     e->ind++;
@@ -266,6 +359,7 @@ typedef struct {
   const char *k0; /* first k of the chunk */
   int KL;         /* chunk length */
   int acc;        /* add to C (chunked) instead of storing */
+  const UpdBufs *upd; /* the last chunk of a fused update's product: C's elements go into it */
 } Dot;
 
 /* R x Cn elements of C from dot products over a chunk of k: c, a and b point at the tile's
@@ -297,6 +391,14 @@ static void dot_body(Em *e, const void *ctx) {
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->Cn; q++) {
       const char *cell = ir_fmt("c[%d]", r * d->N + q);
+      if (d->upd) { /* the element, summed as below, for the update */
+        em_line(e, "%s r_s%d_%d = dlc_hsum_%s(&r_acc%d_%d);", e->real, r, q, em_vtype(e) + 4, r, q);
+        if (Kv < d->KL)
+          em_line(e, "for (int i2 = %d; i2 < %d; i2++) r_s%d_%d += a[%s] * b[%s];", Kv, d->KL, r, q, plus("i2", r * d->K),
+                  plus("i2", q * d->K));
+        if (d->acc) em_line(e, "r_s%d_%d = %s + r_s%d_%d;", r, q, cell, r, q);
+        continue;
+      }
       if (Kv == d->KL) {
         em_line(e, "%s %s dlc_hsum_%s(&r_acc%d_%d);", cell, op, em_vtype(e) + 4, r, q);
         continue;
@@ -308,17 +410,25 @@ static void dot_body(Em *e, const void *ctx) {
       em_line(e, "  %s %s r_s;", cell, op);
       em_line(e, "}");
     }
+  if (d->upd) upd_tile(e, t->R, t->Cn, d->N, "r_s%d_%d", 1);
 }
 
 static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
   DotTile t = {d, R, Cn};
   const char *real = e->real;
-  const char *name = microkernel(e, ir_fmt("%s_dot_%dx%d_k%d%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : ""),
-                                 ir_fmt("%s *restrict c, const %s *restrict a, const %s *restrict b", real, real, real),
-                                 dot_body, &t);
+  const char *base = ir_fmt("%s_dot_%dx%d_k%d%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : "");
+  const char *params = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
+  const char *corner = ir_fmt("(%s) * %d + %s", i0, d->N, j0);
   const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
-  em_line(e, "%s(%s + (%s) * %d + %s, %s + (%s) * %d%s, %s + (%s) * %d%s);", name, d->c, i0, d->N, j0, d->a, i0, d->K,
-          k0, d->b, j0, d->K, k0);
+  const char *ab = ir_fmt("%s + (%s) * %d%s, %s + (%s) * %d%s", d->a, i0, d->K, k0, d->b, j0, d->K, k0);
+  if (d->upd) { /* C only as the sums of the chunks before */
+    params = ir_fmt("%s%s%s", d->acc ? ir_fmt("const %s *restrict c, ", real) : "", params, upd_params(e, d->upd));
+    const char *name = microkernel(e, upd_name(base), params, dot_body, &t, d->upd);
+    em_line(e, "%s(%s%s%s);", name, d->acc ? ir_fmt("%s + %s, ", d->c, corner) : "", ab, upd_args(d->upd, corner));
+    return;
+  }
+  const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, params), dot_body, &t, NULL);
+  em_line(e, "%s(%s + %s, %s);", name, d->c, corner, ab);
 }
 
 /* R rows of C from row i0, every column */
@@ -351,29 +461,46 @@ enum { DOT_CHUNK_BYTES = 1024 * 1024 };
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
-  Dot d = {em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0), N, K, dot_shape(e, M, N), "0", K, 0};
+  UpdBufs u = {0};
+  if (e->fuse) upd_bufs(e, &u);
   int KC = DOT_CHUNK_BYTES / (esz * (M + N)) / VL * VL;
   if (KC < 8 * VL) KC = 8 * VL;
-  if (K <= KC + KC / 2) {
+  int chunked = K > KC + KC / 2;
+  /* C is stored unless the update takes it whole from the tiles */
+  Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
+           N, K, dot_shape(e, M, N), "0", K, 0, NULL};
+  if (!chunked) {
+    d.upd = e->fuse ? &u : NULL;
     dot_chunk(e, &d, M);
     return;
   }
   em_fill(e, id, em_lit(e, 0));
   int nfull = K / KC, rem = K - nfull * KC;
-  d.acc = 1, d.KL = KC, d.k0 = nfull > 1 ? "i3" : "0";
-  if (nfull > 1) {
-    em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", nfull * KC, KC);
+  int loop = nfull - (e->fuse && !rem); /* a fused update takes the last chunk out of the loop */
+  d.acc = 1, d.KL = KC, d.k0 = loop > 1 ? "i3" : "0";
+  if (loop > 1) {
+    em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", loop * KC, KC);
     e->ind++;
   }
   dot_chunk(e, &d, M);
-  if (nfull > 1) {
+  if (loop > 1) {
     e->ind--;
     em_line(e, "}");
   }
-  if (rem) {
-    d.KL = rem, d.k0 = ir_fmt("%d", nfull * KC);
+  if (loop < nfull) {
+    d.k0 = ir_fmt("%d", loop * KC), d.upd = &u;
     dot_chunk(e, &d, M);
   }
+  if (rem) {
+    d.KL = rem, d.k0 = ir_fmt("%d", nfull * KC), d.upd = e->fuse ? &u : NULL;
+    dot_chunk(e, &d, M);
+  }
+}
+
+int em_matmul_tiled(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  return tiled(e, n, n->shape.d[0], n->shape.d[1], K) || dot_form(e, n, K);
 }
 
 void emit_matmul(Em *e, int id) {

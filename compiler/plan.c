@@ -9,7 +9,8 @@
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
  *     input, an assign's value is computed straight into the destination when nothing reads
  *     the destination afterwards (coalescing), everything else gets an arena slot;
- *  4. arena offsets: greedy by size over live ranges [def, last use], 64-byte aligned.
+ *  4. arena offsets: greedy by size over live ranges [def, last use], 64-byte aligned; the
+ *     update's above the gradient's (the training step runs them interleaved).
  * Invariant checked by the emitter: a block never reads an arena slot it also writes, unless
  * it is the same element (in-place elementwise update of a coalesced assign). */
 #include "ir.h"
@@ -412,6 +413,16 @@ Plan *plan_build(Graph *g, const EmitOptions *o) {
     if ((o->inference && k != FN_FORWARD) || (k == FN_EVAL && !g->roots[k].n)) continue;
     Fn f;
     plan_fn(p, k, &f);
+  }
+  /* The update's arena above the gradient's: the training step computes the update's scalars
+   * (Adam's bias corrections) before the backward pass, whose weight-gradient products apply
+   * the update as they go (emit_c.c), so those scalars must outlive the backward's buffers. */
+  FnPlan *gf = &p->fn[FN_GRAD], *uf = &p->fn[FN_UPDATE];
+  if (gf->planned && uf->planned && uf->arena) {
+    for (int i = 0; i < g->nnodes; i++)
+      if (uf->store[i].kind == S_ARENA) uf->store[i].off += gf->arena;
+    uf->arena += gf->arena;
+    if (uf->arena > p->arena) p->arena = uf->arena;
   }
   return p;
 }

@@ -9,7 +9,7 @@
 #define AUTOENCODER_OUTPUT_SIZE 50176   /* [64,784] */
 #define AUTOENCODER_PARAM_COUNT 209968
 #define AUTOENCODER_STATE_COUNT 419937
-#define AUTOENCODER_ARENA_BYTES 675904
+#define AUTOENCODER_ARENA_BYTES 676096
 
 typedef float autoencoder_real;
 
@@ -29,7 +29,7 @@ typedef struct autoencoder_model {
   _Alignas(64) float param[209968];
   _Alignas(64) float grad[209968];
   _Alignas(64) float state[419952];
-  _Alignas(64) float arena[168976];
+  _Alignas(64) float arena[169024];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -41,7 +41,12 @@ void autoencoder_init(autoencoder_model *m, uint64_t seed);
 void autoencoder_forward(autoencoder_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float autoencoder_grad(autoencoder_model *restrict m, const float *x);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void autoencoder_update(autoencoder_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float autoencoder_train_step(autoencoder_model *restrict m, const float *x);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void autoencoder_eval(autoencoder_model *restrict m, const float *x, float *out, float *sample_loss);

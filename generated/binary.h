@@ -10,7 +10,7 @@
 #define BINARY_OUTPUT_SIZE 32   /* [32,1] */
 #define BINARY_PARAM_COUNT 65
 #define BINARY_STATE_COUNT 131
-#define BINARY_ARENA_BYTES 6208
+#define BINARY_ARENA_BYTES 6400
 
 typedef float binary_real;
 
@@ -26,7 +26,7 @@ typedef struct binary_model {
   _Alignas(64) float param[80];
   _Alignas(64) float grad[80];
   _Alignas(64) float state[176];
-  _Alignas(64) float arena[1552];
+  _Alignas(64) float arena[1600];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -38,7 +38,12 @@ void binary_init(binary_model *m, uint64_t seed);
 void binary_forward(binary_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float binary_grad(binary_model *restrict m, const float *x, const float *target);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void binary_update(binary_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float binary_train_step(binary_model *restrict m, const float *x, const float *target);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void binary_eval(binary_model *restrict m, const float *x, const float *target, float *out, float *sample_loss);

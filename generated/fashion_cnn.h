@@ -10,7 +10,7 @@
 #define FASHION_CNN_OUTPUT_SIZE 320   /* [32,10] */
 #define FASHION_CNN_PARAM_COUNT 422026
 #define FASHION_CNN_STATE_COUNT 843669
-#define FASHION_CNN_ARENA_BYTES 20975552
+#define FASHION_CNN_ARENA_BYTES 23457920
 
 typedef float fashion_cnn_real;
 
@@ -38,7 +38,7 @@ typedef struct fashion_cnn_model {
   _Alignas(64) float param[422032];
   _Alignas(64) float grad[422032];
   _Alignas(64) float state[843696];
-  _Alignas(64) float arena[5243888];
+  _Alignas(64) float arena[5864480];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -50,7 +50,12 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed);
 void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float fashion_cnn_grad(fashion_cnn_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void fashion_cnn_update(fashion_cnn_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float fashion_cnn_train_step(fashion_cnn_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

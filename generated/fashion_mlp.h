@@ -10,7 +10,7 @@
 #define FASHION_MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define FASHION_MLP_PARAM_COUNT 235146
 #define FASHION_MLP_STATE_COUNT 470293
-#define FASHION_MLP_ARENA_BYTES 330304
+#define FASHION_MLP_ARENA_BYTES 330496
 
 typedef float fashion_mlp_real;
 
@@ -28,7 +28,7 @@ typedef struct fashion_mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152];
   _Alignas(64) float state[470320];
-  _Alignas(64) float arena[82576];
+  _Alignas(64) float arena[82624];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -40,7 +40,12 @@ void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed);
 void fashion_mlp_forward(fashion_mlp_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float fashion_mlp_grad(fashion_mlp_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void fashion_mlp_update(fashion_mlp_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float fashion_mlp_train_step(fashion_mlp_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

@@ -10,7 +10,7 @@
 #define LENET_OUTPUT_SIZE 320   /* [32,10] */
 #define LENET_PARAM_COUNT 61706
 #define LENET_STATE_COUNT 123413
-#define LENET_ARENA_BYTES 5645376
+#define LENET_ARENA_BYTES 7165632
 
 typedef float lenet_real;
 
@@ -32,7 +32,7 @@ typedef struct lenet_model {
   _Alignas(64) float param[61760];
   _Alignas(64) float grad[61760];
   _Alignas(64) float state[123536];
-  _Alignas(64) float arena[1411344];
+  _Alignas(64) float arena[1791408];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -44,7 +44,12 @@ void lenet_init(lenet_model *m, uint64_t seed);
 void lenet_forward(lenet_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float lenet_grad(lenet_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void lenet_update(lenet_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float lenet_train_step(lenet_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

@@ -136,19 +136,19 @@ float linreg_grad(linreg_model *restrict m, const float *x, const float *y) {
   return m->arena[224];
 }
 
-static void linreg_update(linreg_model *restrict m) {
+void linreg_update(linreg_model *restrict m) {
   float *const p_w = m->param + 0;
   float *const g_w = m->grad + 0;
   float *const p_b = m->param + 16;
   float *const g_b = m->grad + 16;
   linreg_assign_26(p_w, g_w); /* %26 assign: examples/linreg.lua:17, backward */
   linreg_assign_26(p_b, g_b); /* %29 assign: examples/linreg.lua:17, backward */
+  m->step++;
 }
 
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y) {
   float loss = linreg_grad(m, x, y);
   linreg_update(m);
-  m->step++;
   return loss;
 }
 

@@ -36,7 +36,12 @@ void linreg_init(linreg_model *m, uint64_t seed);
 void linreg_forward(linreg_model *restrict m, const float *x, const float *y, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float linreg_grad(linreg_model *restrict m, const float *x, const float *y);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void linreg_update(linreg_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float linreg_train_step(linreg_model *restrict m, const float *x, const float *y);
 /* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
  * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */

@@ -10,7 +10,7 @@
 #define LSTM_OUTPUT_SIZE 640   /* [64,10] */
 #define LSTM_PARAM_COUNT 82186
 #define LSTM_STATE_COUNT 164373
-#define LSTM_ARENA_BYTES 12353600
+#define LSTM_ARENA_BYTES 12353792
 
 typedef float lstm_real;
 
@@ -28,7 +28,7 @@ typedef struct lstm_model {
   _Alignas(64) float param[82192];
   _Alignas(64) float grad[82192];
   _Alignas(64) float state[164400];
-  _Alignas(64) float arena[3088400];
+  _Alignas(64) float arena[3088448];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -40,7 +40,12 @@ void lstm_init(lstm_model *m, uint64_t seed);
 void lstm_forward(lstm_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float lstm_grad(lstm_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void lstm_update(lstm_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float lstm_train_step(lstm_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

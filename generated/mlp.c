@@ -220,6 +220,70 @@ static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a,
   memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
 }
 
+static inline void mlp_axpy_ta_4x16_k64_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    float r_a2 = a[i2 * 10 + 2];
+    float r_a3 = a[i2 * 10 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u0[(r_r * 128 + r_l)] = ((MLP_MOMENTUM * u0[(r_r * 128 + r_l)]) + r_g[r_r][r_l]);
+      u1[(r_r * 128 + r_l)] = (u1[(r_r * 128 + r_l)] - (MLP_LR * u0[(r_r * 128 + r_l)]));
+    }
+  }
+}
+
+static inline void mlp_axpy_ta_2x16_k64_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 10];
+    float r_a1 = a[i2 * 10 + 1];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  float r_g[2][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  for (int r_r = 0; r_r < 2; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u0[(r_r * 128 + r_l)] = ((MLP_MOMENTUM * u0[(r_r * 128 + r_l)]) + r_g[r_r][r_l]);
+      u1[(r_r * 128 + r_l)] = (u1[(r_r * 128 + r_l)] - (MLP_LR * u0[(r_r * 128 + r_l)]));
+    }
+  }
+}
+
 static inline void mlp_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -301,6 +365,44 @@ static inline void mlp_axpy_4x16_k128(float *restrict c, const float *restrict a
   memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
 }
 
+static inline void mlp_axpy_ta_4x16_k64_upd_2(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 256, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 256 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u0[(r_r * 256 + r_l)] = ((MLP_MOMENTUM * u0[(r_r * 256 + r_l)]) + r_g[r_r][r_l]);
+      u1[(r_r * 256 + r_l)] = (u1[(r_r * 256 + r_l)] - (MLP_LR * u0[(r_r * 256 + r_l)]));
+    }
+  }
+}
+
 static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -330,6 +432,44 @@ static inline void mlp_axpy_ta_4x16_k64_2(float *restrict c, const float *restri
   memcpy(c + 520, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 768, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 776, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void mlp_axpy_ta_4x16_k64_upd_3(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 784, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 784 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 256];
+    float r_a1 = a[i2 * 256 + 1];
+    float r_a2 = a[i2 * 256 + 2];
+    float r_a3 = a[i2 * 256 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u0[(r_r * 784 + r_l)] = ((MLP_MOMENTUM * u0[(r_r * 784 + r_l)]) + r_g[r_r][r_l]);
+      u1[(r_r * 784 + r_l)] = (u1[(r_r * 784 + r_l)] - (MLP_LR * u0[(r_r * 784 + r_l)]));
+    }
+  }
 }
 
 static inline void mlp_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -519,6 +659,20 @@ DLC_KERNEL static void mlp_matmul_33(float *restrict net_5_matmul_bw, const floa
   }
 }
 
+/* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward
+ * each element, as its tile is computed, goes straight into net.5.weight's update (%88, %92), never stored
+ */
+DLC_KERNEL static void mlp_matmul_34_update(float *restrict s_net_5_weight_momentum_buffer, float *restrict p_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 8; i0 += 4) {
+      mlp_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_4_relu + i1, s_net_5_weight_momentum_buffer + (i0) * 128 + i1, p_net_5_weight + (i0) * 128 + i1);
+    }
+    {
+      mlp_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_4_relu + i1, s_net_5_weight_momentum_buffer + (8) * 128 + i1, p_net_5_weight + (8) * 128 + i1);
+    }
+  }
+}
+
 /* %34 = matmul %31^T, %13 : f32[10,128]                # examples/mlp.lua:12 backward */
 DLC_KERNEL static void mlp_matmul_34(float *restrict g_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -561,6 +715,17 @@ DLC_KERNEL static void mlp_matmul_38(float *restrict net_3_matmul_bw, const floa
   }
 }
 
+/* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward
+ * each element, as its tile is computed, goes straight into net.3.weight's update (%74, %78), never stored
+ */
+DLC_KERNEL static void mlp_matmul_39_update(float *restrict s_net_3_weight_momentum_buffer, float *restrict p_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
+  for (int i1 = 0; i1 < 256; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
+      mlp_axpy_ta_4x16_k64_upd_2(net_4_mul_bw + i0, net_2_relu + i1, s_net_3_weight_momentum_buffer + (i0) * 256 + i1, p_net_3_weight + (i0) * 256 + i1);
+    }
+  }
+}
+
 /* %39 = matmul %36^T, %10 : f32[128,256]               # examples/mlp.lua:11 backward */
 DLC_KERNEL static void mlp_matmul_39(float *restrict g_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
@@ -587,6 +752,17 @@ DLC_KERNEL static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       g_net_1_bias[i1] += net_2_mul_bw[256*i0 + i1];
+    }
+  }
+}
+
+/* %43 = matmul %41^T, %7 : f32[256,784]                # examples/mlp.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.1.weight's update (%60, %64), never stored
+ */
+DLC_KERNEL static void mlp_matmul_43_update(float *restrict s_net_1_weight_momentum_buffer, float *restrict p_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
+  for (int i1 = 0; i1 < 784; i1 += 16) {
+    for (int i0 = 0; i0 < 256; i0 += 4) {
+      mlp_axpy_ta_4x16_k64_upd_3(net_2_mul_bw + i0, x + i1, s_net_1_weight_momentum_buffer + (i0) * 784 + i1, p_net_1_weight + (i0) * 784 + i1);
     }
   }
 }
@@ -715,7 +891,7 @@ void mlp_forward(mlp_model *restrict m, const float *x, float *out) {
   mlp_assign_22(out, net_5_matmul, p_net_5_bias); /* %22 assign: examples/mlp.lua:16 */
 }
 
-float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
+static float mlp_backward(mlp_model *restrict m, const float *x, const void *target_, int fused) {
   float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
   float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/mlp.lua:10 */
@@ -736,13 +912,16 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
   float *const crossentropyloss0_mul_bw = m->arena + 32768;   /* %31 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   float *const g_net_5_bias = m->grad + 235136;
   float *const net_5_matmul_bw = m->arena + 0;   /* %33 matmul[64,128]: net.5 Linear, examples/mlp.lua:12, backward */
+  float *const s_net_5_weight_momentum_buffer = m->state + 233856;
   float *const g_net_5_weight = m->grad + 233856;
   float *const net_4_mul_bw = m->arena + 32768;   /* %36 mul[64,128]: net.4 ReLU, examples/mlp.lua:11, backward */
   float *const g_net_3_bias = m->grad + 233728;
   float *const net_3_matmul_bw = m->arena + 0;   /* %38 matmul[64,256]: net.3 Linear, examples/mlp.lua:11, backward */
+  float *const s_net_3_weight_momentum_buffer = m->state + 200960;
   float *const g_net_3_weight = m->grad + 200960;
   float *const net_2_mul_bw = m->arena + 32768;   /* %41 mul[64,256]: net.2 ReLU, examples/mlp.lua:10, backward */
   float *const g_net_1_bias = m->grad + 200704;
+  float *const s_net_1_weight_momentum_buffer = m->state + 0;
   float *const g_net_1_weight = m->grad + 0;
   const int32_t *target = target_;
   mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/mlp.lua:10 */
@@ -759,24 +938,40 @@ float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
   mlp_mul_31(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %31 mul: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   mlp_sum_to_32(g_net_5_bias, crossentropyloss0_mul_bw); /* %32 sum_to: net.5 Linear, examples/mlp.lua:12, backward */
   mlp_matmul_33(net_5_matmul_bw, crossentropyloss0_mul_bw, p_net_5_weight); /* %33 matmul: net.5 Linear, examples/mlp.lua:12, backward */
-  mlp_matmul_34(g_net_5_weight, crossentropyloss0_mul_bw, net_4_relu); /* %34 matmul: net.5 Linear, examples/mlp.lua:12, backward */
+  if (fused) {
+    mlp_matmul_34_update(s_net_5_weight_momentum_buffer, p_net_5_weight, crossentropyloss0_mul_bw, net_4_relu); /* %34 matmul + %88 add + %92 assign: net.5 Linear, examples/mlp.lua:12, backward */
+  } else {
+    mlp_matmul_34(g_net_5_weight, crossentropyloss0_mul_bw, net_4_relu); /* %34 matmul: net.5 Linear, examples/mlp.lua:12, backward */
+  }
   mlp_mul_36(net_4_mul_bw, net_5_matmul_bw, net_4_relu); /* %36 mul: net.4 ReLU, examples/mlp.lua:11, backward */
   mlp_sum_to_37(g_net_3_bias, net_4_mul_bw); /* %37 sum_to: net.3 Linear, examples/mlp.lua:11, backward */
   mlp_matmul_38(net_3_matmul_bw, net_4_mul_bw, p_net_3_weight); /* %38 matmul: net.3 Linear, examples/mlp.lua:11, backward */
-  mlp_matmul_39(g_net_3_weight, net_4_mul_bw, net_2_relu); /* %39 matmul: net.3 Linear, examples/mlp.lua:11, backward */
+  if (fused) {
+    mlp_matmul_39_update(s_net_3_weight_momentum_buffer, p_net_3_weight, net_4_mul_bw, net_2_relu); /* %39 matmul + %74 add + %78 assign: net.3 Linear, examples/mlp.lua:11, backward */
+  } else {
+    mlp_matmul_39(g_net_3_weight, net_4_mul_bw, net_2_relu); /* %39 matmul: net.3 Linear, examples/mlp.lua:11, backward */
+  }
   mlp_mul_41(net_2_mul_bw, net_3_matmul_bw, net_2_relu); /* %41 mul: net.2 ReLU, examples/mlp.lua:10, backward */
   mlp_sum_to_42(g_net_1_bias, net_2_mul_bw); /* %42 sum_to: net.1 Linear, examples/mlp.lua:10, backward */
-  mlp_matmul_43(g_net_1_weight, net_2_mul_bw, x); /* %43 matmul: net.1 Linear, examples/mlp.lua:10, backward */
-  /* %45 = assign: computed in place by %43 */
+  if (fused) {
+    mlp_matmul_43_update(s_net_1_weight_momentum_buffer, p_net_1_weight, net_2_mul_bw, x); /* %43 matmul + %60 add + %64 assign: net.1 Linear, examples/mlp.lua:10, backward */
+  } else {
+    mlp_matmul_43(g_net_1_weight, net_2_mul_bw, x); /* %43 matmul: net.1 Linear, examples/mlp.lua:10, backward */
+  }
+  /* %45 = assign: computed in place by %43 (not at all by the training step: the update takes it from the tiles) */
   /* %47 = assign: computed in place by %42 */
-  /* %49 = assign: computed in place by %39 */
+  /* %49 = assign: computed in place by %39 (not at all by the training step: the update takes it from the tiles) */
   /* %51 = assign: computed in place by %37 */
-  /* %53 = assign: computed in place by %34 */
+  /* %53 = assign: computed in place by %34 (not at all by the training step: the update takes it from the tiles) */
   /* %55 = assign: computed in place by %32 */
   return m->arena[49152];
 }
 
-static void mlp_update(mlp_model *restrict m) {
+float mlp_grad(mlp_model *restrict m, const float *x, const void *target_) {
+  return mlp_backward(m, x, target_, 0);
+}
+
+static void mlp_update_step(mlp_model *restrict m, int fused) {
   float *const s_net_1_weight_momentum_buffer = m->state + 0;
   float *const p_net_1_weight = m->param + 0;
   float *const g_net_1_weight = m->grad + 0;
@@ -795,24 +990,34 @@ static void mlp_update(mlp_model *restrict m) {
   float *const s_net_5_bias_momentum_buffer = m->state + 235136;
   float *const p_net_5_bias = m->param + 235136;
   float *const g_net_5_bias = m->grad + 235136;
-  mlp_add_60(s_net_1_weight_momentum_buffer, p_net_1_weight, g_net_1_weight); /* %60 add + %64 assign: examples/mlp.lua:15, backward */
-  /* %61 = assign: computed in place by %60 */
+  if (!fused) { /* else net.1.weight was updated in the backward pass, by %43's tiles */
+    mlp_add_60(s_net_1_weight_momentum_buffer, p_net_1_weight, g_net_1_weight); /* %60 add + %64 assign: examples/mlp.lua:15, backward */
+    /* %61 = assign: computed in place by %60 */
+  }
   mlp_add_67(s_net_1_bias_momentum_buffer, p_net_1_bias, g_net_1_bias); /* %67 add + %71 assign: examples/mlp.lua:15, backward */
   /* %68 = assign: computed in place by %67 */
-  mlp_add_74(s_net_3_weight_momentum_buffer, p_net_3_weight, g_net_3_weight); /* %74 add + %78 assign: examples/mlp.lua:15, backward */
-  /* %75 = assign: computed in place by %74 */
+  if (!fused) { /* else net.3.weight was updated in the backward pass, by %39's tiles */
+    mlp_add_74(s_net_3_weight_momentum_buffer, p_net_3_weight, g_net_3_weight); /* %74 add + %78 assign: examples/mlp.lua:15, backward */
+    /* %75 = assign: computed in place by %74 */
+  }
   mlp_add_81(s_net_3_bias_momentum_buffer, p_net_3_bias, g_net_3_bias); /* %81 add + %85 assign: examples/mlp.lua:15, backward */
   /* %82 = assign: computed in place by %81 */
-  mlp_add_88(s_net_5_weight_momentum_buffer, p_net_5_weight, g_net_5_weight); /* %88 add + %92 assign: examples/mlp.lua:15, backward */
-  /* %89 = assign: computed in place by %88 */
+  if (!fused) { /* else net.5.weight was updated in the backward pass, by %34's tiles */
+    mlp_add_88(s_net_5_weight_momentum_buffer, p_net_5_weight, g_net_5_weight); /* %88 add + %92 assign: examples/mlp.lua:15, backward */
+    /* %89 = assign: computed in place by %88 */
+  }
   mlp_add_95(s_net_5_bias_momentum_buffer, p_net_5_bias, g_net_5_bias); /* %95 add + %99 assign: examples/mlp.lua:15, backward */
   /* %96 = assign: computed in place by %95 */
+  m->step++;
+}
+
+void mlp_update(mlp_model *restrict m) {
+  mlp_update_step(m, 0);
 }
 
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_) {
-  float loss = mlp_grad(m, x, target_);
-  mlp_update(m);
-  m->step++;
+  float loss = mlp_backward(m, x, target_, 1);
+  mlp_update_step(m, 1);
   return loss;
 }
 

@@ -40,7 +40,12 @@ void mlp_init(mlp_model *m, uint64_t seed);
 void mlp_forward(mlp_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float mlp_grad(mlp_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void mlp_update(mlp_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float mlp_train_step(mlp_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

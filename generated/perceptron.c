@@ -182,7 +182,7 @@ float perceptron_grad(perceptron_model *restrict m, const float *x, const float 
   return m->arena[64];
 }
 
-static void perceptron_update(perceptron_model *restrict m) {
+void perceptron_update(perceptron_model *restrict m) {
   float *const s_linear0_weight_momentum_buffer = m->state + 0;
   float *const p_linear0_weight = m->param + 0;
   float *const g_linear0_weight = m->grad + 0;
@@ -194,12 +194,12 @@ static void perceptron_update(perceptron_model *restrict m) {
   perceptron_add_44(s_linear0_bias_momentum_buffer, g_linear0_bias); /* %44 add: examples/perceptron.lua:18, backward */
   /* %45 = assign: computed in place by %44 */
   perceptron_assign_48(p_linear0_bias, s_linear0_bias_momentum_buffer); /* %48 assign: examples/perceptron.lua:18, backward */
+  m->step++;
 }
 
 float perceptron_train_step(perceptron_model *restrict m, const float *x, const float *t, const float *scale) {
   float loss = perceptron_grad(m, x, t, scale);
   perceptron_update(m);
-  m->step++;
   return loss;
 }
 

@@ -38,7 +38,12 @@ void perceptron_init(perceptron_model *m, uint64_t seed);
 void perceptron_forward(perceptron_model *restrict m, const float *x, const float *t, const float *scale, float *out1, float *out2);
 /* Loss and gradients (into m->grad), without updating. */
 float perceptron_grad(perceptron_model *restrict m, const float *x, const float *t, const float *scale);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void perceptron_update(perceptron_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float perceptron_train_step(perceptron_model *restrict m, const float *x, const float *t, const float *scale);
 /* Safetensors checkpoints; 0 on success, else m->error says why.  _save_meta adds
  * nmeta key/value string pairs (kv[2i], kv[2i+1]; at most 16) to the metadata. */

@@ -328,7 +328,7 @@ float regression_grad(regression_model *restrict m, const float *x, const float 
   return m->arena[6144];
 }
 
-static void regression_update(regression_model *restrict m) {
+void regression_update(regression_model *restrict m) {
   float *const s_net_0_weight_momentum_buffer = m->state + 0;
   float *const p_net_0_weight = m->param + 0;
   float *const g_net_0_weight = m->grad + 0;
@@ -350,12 +350,12 @@ static void regression_update(regression_model *restrict m) {
   regression_add_82(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %82 add: examples/regression.lua:13, backward */
   /* %83 = assign: computed in place by %82 */
   regression_assign_86(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %86 assign: examples/regression.lua:13, backward */
+  m->step++;
 }
 
 float regression_train_step(regression_model *restrict m, const float *x, const float *target) {
   float loss = regression_grad(m, x, target);
   regression_update(m);
-  m->step++;
   return loss;
 }
 

@@ -38,7 +38,12 @@ void regression_init(regression_model *m, uint64_t seed);
 void regression_forward(regression_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float regression_grad(regression_model *restrict m, const float *x, const float *target);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void regression_update(regression_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float regression_train_step(regression_model *restrict m, const float *x, const float *target);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void regression_eval(regression_model *restrict m, const float *x, const float *target, float *out, float *sample_loss);

@@ -10,7 +10,7 @@
 #define RESNET_OUTPUT_SIZE 640   /* [64,10] */
 #define RESNET_PARAM_COUNT 186922
 #define RESNET_STATE_COUNT 372182
-#define RESNET_ARENA_BYTES 107786432
+#define RESNET_ARENA_BYTES 113553600
 
 typedef float resnet_real;
 
@@ -64,7 +64,7 @@ typedef struct resnet_model {
   _Alignas(64) float param[186928];
   _Alignas(64) float grad[186928];
   _Alignas(64) float state[372224];
-  _Alignas(64) float arena[26946608];
+  _Alignas(64) float arena[28388400];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -76,7 +76,12 @@ void resnet_init(resnet_model *m, uint64_t seed);
 void resnet_forward(resnet_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float resnet_grad(resnet_model *restrict m, const float *x, const void *target_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void resnet_update(resnet_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float resnet_train_step(resnet_model *restrict m, const float *x, const void *target_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss);

@@ -10,7 +10,7 @@
 #define TRANSFORMER_OUTPUT_SIZE 640   /* [64,10] */
 #define TRANSFORMER_PARAM_COUNT 71946
 #define TRANSFORMER_STATE_COUNT 143893
-#define TRANSFORMER_ARENA_BYTES 11608128
+#define TRANSFORMER_ARENA_BYTES 11608320
 
 typedef float transformer_real;
 
@@ -53,7 +53,7 @@ typedef struct transformer_model {
   _Alignas(64) float param[71952];
   _Alignas(64) float grad[71952];
   _Alignas(64) float state[143920];
-  _Alignas(64) float arena[2902032];
+  _Alignas(64) float arena[2902080];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   char error[256];  /* why the last save or load failed */
@@ -65,7 +65,12 @@ void transformer_init(transformer_model *m, uint64_t seed);
 void transformer_forward(transformer_model *restrict m, const float *x, float *out);
 /* Loss and gradients (into m->grad), without updating. */
 float transformer_grad(transformer_model *restrict m, const float *x, const void *y_);
-/* Forward, backward and optimizer update; returns the loss before the update. */
+/* The optimizer's update from the gradients in m->grad, and the step count; _grad then
+ * _update is _train_step. */
+void transformer_update(transformer_model *restrict m);
+/* Forward, backward and optimizer update; returns the loss before the update.  The update
+ * of a weight whose gradient is a matrix product is applied by that product as it goes, so
+ * m->grad does not hold every gradient afterwards (_grad stores them all). */
 float transformer_train_step(transformer_model *restrict m, const float *x, const void *y_);
 /* Evaluation: outputs and each sample's loss, in inference mode. */
 void transformer_eval(transformer_model *restrict m, const float *x, const void *y_, float *out, float *sample_loss);

@@ -302,7 +302,7 @@ float xor_grad(xor_model *restrict m, const float *x, const float *target) {
   return m->arena[64];
 }
 
-static void xor_update(xor_model *restrict m) {
+void xor_update(xor_model *restrict m) {
   float *const s_net_0_weight_momentum_buffer = m->state + 0;
   float *const p_net_0_weight = m->param + 0;
   float *const g_net_0_weight = m->grad + 0;
@@ -324,12 +324,12 @@ static void xor_update(xor_model *restrict m) {
   xor_add_73(s_net_2_bias_momentum_buffer, g_net_2_bias); /* %73 add: examples/xor.lua:13, backward */
   /* %74 = assign: computed in place by %73 */
   xor_assign_77(p_net_2_bias, s_net_2_bias_momentum_buffer); /* %77 assign: examples/xor.lua:13, backward */
+  m->step++;
 }
 
 float xor_train_step(xor_model *restrict m, const float *x, const float *target) {
   float loss = xor_grad(m, x, target);
   xor_update(m);
-  m->step++;
   return loss;
 }
 

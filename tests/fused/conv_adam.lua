@@ -1,0 +1,12 @@
+-- conv_adam.lua - Adam on a convolution whose filter gradient is a long dot-form product (k =
+-- 10 x 63 x 64 = 40320, two whole chunks of k on the generic target: the update takes the last
+-- chunk out of the loop) and a wide Linear.
+local nn, optim = require "nn", require "optim"
+return {
+  name   = "conv_adam",
+  input  = {10, 1, 65, 66},
+  net    = nn.Sequential { nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(4), nn.Flatten(), nn.Linear(4 * 15 * 16, 3) },
+  target = {classes = 3},
+  loss   = nn.CrossEntropyLoss(),
+  optim  = optim.Adam{lr = 0.01},
+}

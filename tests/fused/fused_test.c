@@ -1,0 +1,72 @@
+/* fused_test.c - the training step whose weight-gradient products apply the optimizer's
+ * update from their registers (emit_c.c) against the unfused path it must equal bit for bit.
+ *
+ *   fused_test NET.c FUSED
+ *
+ * Built per model under the prefix "fusednet" (dlc --name fusednet), in f32 or f64, for a
+ * target.  Two models from one seed take 4 steps on the same batches: one by
+ * fusednet_train_step, the other by fusednet_grad then fusednet_update (which stores every
+ * gradient in m->grad and reads it back).  Every loss, every parameter, every optimizer state
+ * element and the step counts must be identical (memcmp), and the generated C (NET.c) must hold
+ * exactly FUSED fused products (a model where nothing may be fused, such as one with
+ * clip_grad_norm, says 0: its step is _grad then _update).  Exits 1 on any difference. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check.h"
+#include "fusednet.h"
+
+#define NSTEPS 4
+
+static fusednet_model fused, plain; /* static: large */
+
+static uint64_t lcg(uint64_t *s) { return *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; }
+
+static int count_fused(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[4096];
+  int n = 0;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, "goes straight into")) n++;
+  fclose(f);
+  return n;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: fused_test NET.c FUSED\n");
+    return 2;
+  }
+  int want = atoi(argv[2]), have = count_fused(argv[1]);
+  CHECK(have == want, "%s has %d fused products, expected %d", argv[1], have, want);
+  static fusednet_real x[FUSEDNET_X_SIZE];
+  static int32_t target[FUSEDNET_BATCH];
+  fusednet_init(&fused, 7);
+  fusednet_init(&plain, 7);
+  uint64_t s = 42;
+  for (int step = 0; step < NSTEPS; step++) {
+    for (int i = 0; i < FUSEDNET_X_SIZE; i++) x[i] = (fusednet_real)((double)(lcg(&s) >> 11) / 9007199254740992.0 * 2 - 1);
+    for (int i = 0; i < FUSEDNET_BATCH; i++) target[i] = (int32_t)((lcg(&s) >> 33) % (FUSEDNET_OUTPUT_SIZE / FUSEDNET_BATCH));
+    fusednet_real a = fusednet_train_step(&fused, x, target);
+    fusednet_real b = fusednet_grad(&plain, x, target);
+    fusednet_update(&plain);
+    CHECK(memcmp(&a, &b, sizeof a) == 0, "step %d: loss %.17g (train_step) vs %.17g (grad + update)", step, (double)a, (double)b);
+    for (size_t i = 0; i < sizeof fused.param / sizeof fused.param[0]; i++)
+      if (memcmp(&fused.param[i], &plain.param[i], sizeof fused.param[i])) {
+        CHECK(0, "step %d: param[%zu] %.17g vs %.17g", step, i, (double)fused.param[i], (double)plain.param[i]);
+        break;
+      }
+    for (size_t i = 0; i < sizeof fused.state / sizeof fused.state[0]; i++)
+      if (memcmp(&fused.state[i], &plain.state[i], sizeof fused.state[i])) {
+        CHECK(0, "step %d: state[%zu] %.17g vs %.17g", step, i, (double)fused.state[i], (double)plain.state[i]);
+        break;
+      }
+    CHECK(fused.step == plain.step && fused.step == step + 1, "step counts %lld and %lld after %d steps",
+          (long long)fused.step, (long long)plain.step, step + 1);
+  }
+  printf("%s: %d fused products, %d steps: %s\n", argv[1], have, NSTEPS, failures ? "DIFFERENT" : "identical");
+  return failures != 0;
+}
