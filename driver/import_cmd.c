@@ -74,13 +74,14 @@ int import_compile(Options *o) {
   free(stem);
   if (!id || !w) { free(id), free(w); return fprintf(stderr, "dlc: out of memory\n"), 1; }
   snprintf(w, n + 16, "%.*s.safetensors", (int)(n > 2 && !strcmp(o->out + n - 2, ".c") ? n - 2 : n), o->out ? o->out : "");
-  OnnxOptions io = {0, 0, NULL, 0};
+  OnnxOptions io = {o->dsl.batch, 0, NULL, 0}; /* --batch: also a dynamic first dimension's size */
   OnnxResult r;
   int rc = onnx_translate_file(in, id, strrchr(w, '/') ? strrchr(w, '/') + 1 : w, &io, &r, stderr);
   free(id);
   if (rc) return free(w), 1;
   Options co = *o;
   co.dsl.text = r.lua, co.dsl.text_len = strlen(r.lua);
+  co.dsl.batch = 0; /* the import's (a functional model): given to its dynamic first dimensions */
   if ((rc = pipeline_run(&co)))
     fprintf(stderr, "dlc: (the lines above are of the model imported from %s: dlc import %s -o model.lua writes it to read)\n",
             rt_shown(b1, sizeof b1, in), b1);

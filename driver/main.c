@@ -21,6 +21,8 @@ static const char usage[] =
     "  --target T         generic|avx2|avx512|neon: vector width and register tiles of the kernels\n"
     "                     (default generic: suits any ISA; the C is portable for every target)\n"
     "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
+    "  --batch B          the batch size of a sequential model's input (default: the model's);\n"
+    "                     of an ONNX file, the size of its inputs' dynamic first dimension\n"
     "  --inference        forward pass only, no training step\n"
     "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
     "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n"
@@ -103,6 +105,12 @@ static int parse(int argc, char **argv, Options *o) {
       double f = v ? strtod(v, &end) : -1;
       if (!v || *end || end == v || !(f > 0 && f < 1e6)) return bad("--lr takes a learning rate > 0", "");
       o->dsl.lr = f;
+    } else if (is_opt(a, "--batch")) {
+      v = value(argc, argv, &i, "--batch");
+      char *end = NULL;
+      long n = v ? strtol(v, &end, 10) : -1;
+      if (!v || *end || end == v || n < 1 || n > (1 << 20)) return bad("--batch takes a positive count (at most 1048576)", "");
+      o->dsl.batch = (int)n;
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;
     } else if (strcmp(a, "--openmp") == 0) {
