@@ -1,7 +1,8 @@
 # Makefile - the two set-up commands.  The build itself is CMakeLists.txt; this only wraps it
 # (like Neovim's) and first installs missing Debian packages (tools/deps.sh).
 #
-#   make quickstart   installs what is missing, builds dlc, compiles and trains examples/xor.lua
+#   make quickstart   installs what is missing, builds dlc alone (not the test suite) and trains
+#                     examples/fashion_mlp.lua for 2 epochs with dlc train (tools/quickstart.sh)
 #   make test         installs what is missing, builds everything (-Werror), runs the whole
 #                     CTest suite, then again with ASan+UBSan; and builds dlc with gcc too
 #                     (Debian's cc: warnings shown, not fatal)
@@ -37,7 +38,10 @@ build-gcc: deps
 	@cmake -S . -B $(BUILD_GCC) -DCMAKE_C_COMPILER=gcc -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD_GCC) -j $(JOBS) --target dlc
 
-quickstart: build
+# dlc holds the runtime and its headers: dlc train needs nothing else built
+quickstart: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target dlc
 	@sh tools/quickstart.sh $(BUILD)
 
 test-fast: build
