@@ -128,6 +128,7 @@ typedef struct Em {
   const FuseUpd *fus;       /* the updates fused into the training step's products, while */
   int nfus;                 /* m_grad's and m_update's bodies are generated (both take "fused") */
   const char *prelude;      /* per node: the update's scalars the training step computes first */
+  const char *numerics_ret; /* --check-numerics: what the model function returns on a failed check */
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);
@@ -191,6 +192,7 @@ void em_name_io(Em *e);
 const char *em_base_name(const char *path); /* after the last slash */
 const char *em_node_name(Em *e, int id);     /* an activation's C name: net_4_relu, t17_xent */
 const char *em_node_role(const Em *e, int id); /* "net.4 ReLU, backward": module and role */
+const char *em_node_role_esc(const Em *e, int id, RtEsc ctx); /* ... escaped for ctx (a C string) */
 void emit_header(Em *e, FILE *h, const char *hname);
 void emit_init(Em *e);
 void emit_tensor_table(Em *e);

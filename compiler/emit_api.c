@@ -187,7 +187,9 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
   fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");
   fprintf(h, "  uint64_t seed;    /* given to _init */\n");
-  fprintf(h, "  char error[256];  /* why the last save or load failed */\n} %s_model;\n\n", P);
+  fprintf(h, "  char error[256];  /* why the last save or load failed%s */\n} %s_model;\n\n",
+          e->o->check_numerics ? "; with --check-numerics, where the last model function met a NaN or an infinity (else \"\")" : "",
+          P);
   fprintf(h, "/* Parameters from seed; optimizer state zero. */\n");
   fprintf(h, "void %s_init(%s_model *m, uint64_t seed);\n", P, P);
   fprintf(h, "/* Inference: outputs from inputs. */\nvoid %s_forward(%s_model *restrict m", P, P);
@@ -304,13 +306,15 @@ const char *em_node_name(Em *e, int id) {
   return e->node_ids[id] = em_ns_unique(&e->arena_ids, base);
 }
 
-const char *em_node_role(const Em *e, int id) {
+const char *em_node_role_esc(const Em *e, int id, RtEsc ctx) {
   const Node *n = &e->g->nodes[id];
   const Scope *sc = ir_scope(e->g, n->loc.scope);
-  const char *who = sc ? ir_fmt("%s %s, ", ir_esc(sc->name, RT_ESC_C_COMMENT), ir_esc(sc->kind, RT_ESC_C_COMMENT)) : "";
-  return ir_fmt("%s%s:%d%s", who, ir_esc(n->loc.file ? n->loc.file : "?", RT_ESC_C_COMMENT), n->loc.line,
+  const char *who = sc ? ir_fmt("%s %s, ", ir_esc(sc->name, ctx), ir_esc(sc->kind, ctx)) : "";
+  return ir_fmt("%s%s:%d%s", who, ir_esc(n->loc.file ? n->loc.file : "?", ctx), n->loc.line,
                 n->flags & NF_BACKWARD ? ", backward" : "");
 }
+
+const char *em_node_role(const Em *e, int id) { return em_node_role_esc(e, id, RT_ESC_C_COMMENT); }
 
 
 /* ---- the descriptor ------------------------------------------------------------------------ */
@@ -423,5 +427,6 @@ void emit_descriptor(Em *e) {
     fprintf(f, "    .sched = &%s_sched, .lr = %s_rt_lr, .set_lr = %s_rt_set_lr,\n", P, P, P);
   fprintf(f, "    .ntensors = %s_NTENSORS, .nparams = %d, .tensors = %s_rt_tensors, /* parameters and buffers first */\n",
           e->PRE, g->nparams, P);
+  if (e->o->check_numerics) fprintf(f, "    .check_numerics = 1,\n");
   fprintf(f, "#ifdef _OPENMP\n    .set_threads = %s_rt_threads,\n#endif\n};\n", P);
 }

@@ -280,6 +280,24 @@ static void write_kernels(Em *e) {
   }
 }
 
+/* --check-numerics: after the block of node id, every element of what it wrote must be finite,
+ * else the model function stops, m->error naming the node and its model line (NAME_numerics,
+ * emitted by emit_numerics_check). */
+static void check_numerics(Em *e, int id) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  int t = em_root_of(g, n->op == OP_ASSIGN ? n->in[0] : id);
+  const Store *s = &e->fp->store[t];
+  int src = n->op == OP_ASSIGN ? n->in[1] : id;
+  if (g->nodes[t].dt == DT_INT || g->nodes[src].dt == DT_INT) return;
+  const char *at = s->kind == S_OUTPUT ? e->out_names[s->leaf] : em_slab(s->kind) ? ir_fmt("%s + %lld", em_slab(s->kind), (long long)s->off) : NULL;
+  if (!at) return;
+  const char *what = ir_fmt("%%%d %s %s (%s)", id, op_info[n->op].name, shape_str(&g->nodes[t].shape), em_node_role_esc(e, id, RT_ESC_C_STRING));
+  e->reads_model = 1;
+  em_line(e, "if (%s_numerics(m, %s, %lld, \"%s\")) return%s;", e->pre, at, (long long)shape_numel(&g->nodes[t].shape), what,
+          e->numerics_ret);
+}
+
 /* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
 typedef int (*BlockGen)(Em *e, void *ctx);
 
@@ -308,6 +326,7 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
     const char *name = kernel(e, ids[0], params, hoisted);
     e->group = NULL, e->ngroup = 0;
     em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
+    for (int i = 0; i < n && e->o->check_numerics; i++) check_numerics(e, ids[i]);
   }
   free(body);
   return ok;
@@ -715,6 +734,11 @@ static void emit_fn_body(Em *e, FnKind k) {
   e->ind = 1;
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
+  e->numerics_ret = k == FN_GRAD ? " NAN" : "";
+  if (e->o->check_numerics) {
+    em_line(e, "m->error[0] = 0; /* --check-numerics: set when a block writes a NaN or an infinity */");
+    e->reads_model = 1;
+  }
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
   for (int s = 0; s < fp->nsched; s++) {
     if (k == FN_GRAD && e->nfus) {
@@ -737,9 +761,25 @@ static void emit_fn_body(Em *e, FnKind k) {
   free(decls);
 }
 
+/* --check-numerics: the check after each block (check_numerics) */
+static void emit_numerics_check(Em *e) {
+  fprintf(e->f, "/* --check-numerics: 1 when p[0..n) holds a NaN or an infinity, m->error then naming the first and\n"
+                " * the block that wrote it (what: its IR node and model line) */\n"
+                "static int %s_numerics(%s_model *restrict m, const %s *p, int64_t n, const char *what) {\n"
+                "  for (int64_t i = 0; i < n; i++)\n"
+                "    if (!(p[i] - p[i] == 0)) {\n"
+                "      snprintf(m->error, sizeof m->error, \"--check-numerics: %%s at element %%lld of %%s\",\n"
+                "               p[i] != p[i] ? \"nan\" : p[i] > 0 ? \"inf\" : \"-inf\", (long long)i, what);\n"
+                "      return 1;\n"
+                "    }\n"
+                "  return 0;\n}\n\n",
+          e->pre, e->pre, e->real);
+}
+
 static void emit_functions(Em *e) {
   const Graph *g = e->g;
   FILE *f = e->f;
+  if (e->o->check_numerics) emit_numerics_check(e);
   fprintf(f, "void %s_forward(%s_model *restrict m", e->pre, e->pre);
   em_fn_params(e, f, 0, 1);
   fprintf(f, ") {\n");
@@ -786,11 +826,13 @@ static void emit_functions(Em *e) {
   if (nf) fprintf(f, "void %s_update(%s_model *restrict m) {\n  %s_update_step(m, 0);\n}\n\n", e->pre, e->pre, e->pre);
   fprintf(f, "%s %s_train_step(%s_model *restrict m", e->real, e->pre, e->pre);
   em_fn_params(e, f, 1, 0);
+  const char *stop = e->o->check_numerics ? "\n  if (m->error[0]) return loss; /* --check-numerics: no update */" : "";
   if (nf)
-    fprintf(f, ") {\n  %s loss = %s_backward(m%s, 1);\n  %s_update_step(m, 1);\n  return loss;\n}\n\n", e->real, e->pre, args,
-            e->pre);
+    fprintf(f, ") {\n  %s loss = %s_backward(m%s, 1);%s\n  %s_update_step(m, 1);\n  return loss;\n}\n\n", e->real, e->pre,
+            args, stop, e->pre);
   else
-    fprintf(f, ") {\n  %s loss = %s_grad(m%s);\n  %s_update(m);\n  return loss;\n}\n\n", e->real, e->pre, args, e->pre);
+    fprintf(f, ") {\n  %s loss = %s_grad(m%s);%s\n  %s_update(m);\n  return loss;\n}\n\n", e->real, e->pre, args, stop,
+            e->pre);
   if (!e->p->fn[FN_EVAL].planned) return;
   fprintf(f, "void %s_eval(%s_model *restrict m", e->pre, e->pre);
   em_fn_params(e, f, 1, 2);

@@ -3,7 +3,8 @@
  * Per function (forward, grad, update), from its roots:
  *  1. fusion: an elementwise node used once, by an elementwise node, a reduction or an
  *     assign, over the same number of elements, is computed inside its user's loop (inl); a
- *     cheap one used several times is recomputed in each user's loop when that saves a pass;
+ *     cheap one used several times is recomputed in each user's loop when that saves a pass
+ *     (none under --check-numerics: each node's output is then stored and checked);
  *  2. schedule: the materialized nodes in id order (a topological order), then the assigns
  *     (the update: each assign as soon as what it needs is computed, schedule_update);
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
@@ -377,7 +378,7 @@ static void layout_slabs(Plan *p) {
   }
 }
 
-static void plan_fn(Plan *p, FnKind k, Fn *f) {
+static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
   Graph *g = p->g;
   size_t nn = (size_t)g->nnodes + 1;
   f->g = g;
@@ -392,7 +393,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f) {
   f->coalesced = ir_alloc(nn * sizeof(int));
   ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
   count_uses(f);
-  decide_inline(f);
+  if (fuse) decide_inline(f);
   do {
     for (size_t i = 0; i < nn; i++) f->coalesced[i] = -1;
     schedule(f, k);
@@ -412,7 +413,7 @@ Plan *plan_build(Graph *g, const EmitOptions *o) {
   for (int k = 0; k < FN_COUNT; k++) {
     if ((o->inference && k != FN_FORWARD) || (k == FN_EVAL && !g->roots[k].n)) continue;
     Fn f;
-    plan_fn(p, k, &f);
+    plan_fn(p, k, &f, !o->check_numerics); /* --check-numerics: every node a block of its own, checked */
   }
   /* The update's arena above the gradient's: the training step computes the update's scalars
    * (Adam's bias corrections) before the backward pass, whose weight-gradient products apply

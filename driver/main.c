@@ -24,6 +24,8 @@ static const char usage[] =
     "  --batch B          the batch size of a sequential model's input (default: the model's);\n"
     "                     of an ONNX file, the size of its inputs' dynamic first dimension\n"
     "  --inference        forward pass only, no training step\n"
+    "  --check-numerics   each block's output checked for NaN/Inf: the model function stops,\n"
+    "                     m->error naming the IR node and the model line (slower; off by default)\n"
     "  --openmp           large matrix products run their rows in parallel (build with -fopenmp)\n"
     "  -D KEY=VALUE       value the model reads as dlc.arg.KEY\n"
     "  --loss L --optim O --lr X  complete a model without loss and optim (dlc import's):\n"
@@ -113,6 +115,8 @@ static int parse(int argc, char **argv, Options *o) {
       o->dsl.batch = (int)n;
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;
+    } else if (strcmp(a, "--check-numerics") == 0) {
+      o->emit.check_numerics = 1;
     } else if (strcmp(a, "--openmp") == 0) {
       o->emit.openmp = 1;
     } else if (strncmp(a, "-D", 2) == 0) {

@@ -42,6 +42,8 @@ static const char train_usage[] =
     "  --augment LIST   none, or a comma list of hflip, crop:P (pad P, random crop), shift\n"
     "  --early-stop N   stop after N epochs without a lower validation loss; keep the best\n"
     "  --no-shuffle  --threads N\n"
+    "  --check-numerics  stop at the first NaN or infinity a block of the net writes, naming its\n"
+    "                   IR node and model line (slower: every node stored and checked)\n"
     "  --target T       generic|avx2|avx512|neon (default: this machine's)\n"
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --init CKPT  start from the tensors of CKPT whose name and shape match (transfer learning)\n"
@@ -131,6 +133,8 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
     t->shuffle = 0, t->shuffle_given = 1;
+  } else if (!strcmp(a, "--check-numerics")) {
+    co->emit.check_numerics = 1;
   } else if (!strcmp(a, "--loss") || !strcmp(a, "--optim")) {
     if (!v) return usage_error(a, " needs a name (dlc train --help lists them)");
     *(a[3] == 'o' ? &co->dsl.loss : &co->dsl.optim) = v, TAKE(1);

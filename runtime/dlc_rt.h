@@ -96,6 +96,9 @@ typedef struct RtNet {
    * the model m (for dlc train --init). */
   int ntensors, nparams;
   void (*tensors)(void *m, struct RtTensor *t);
+  /* built with --check-numerics: a model function that met a NaN or an infinity stopped there,
+   * error(m) saying where (train_step then returns NaN, without updating) */
+  int check_numerics;
 } RtNet;
 
 /* ---- random numbers (rng.c) ------------------------------------------------------------

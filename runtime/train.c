@@ -337,6 +337,14 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
     for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
     gather(r, rows, B, epoch, rt_augment_any(&r->aug));
     float loss = net->train_step(r->m, batch_x(r), batch_target(r));
+    if (net->check_numerics && net->error(r->m)[0]) {
+      rt_progress_end(&pg);
+      char shown[600]; /* the message names the model's file and modules: shown escaped */
+      fprintf(stderr, "dlc train: epoch %lld, step %lld: %s\n", (long long)epoch + 1, (long long)s + 1,
+              rt_shown(shown, sizeof shown, net->error(r->m)));
+      free(rows);
+      return 1;
+    }
     if (net->sched && rt_sched_per_batch(net->sched)) set_lr(r, epoch * steps + s + 1);
     if (!isfinite(loss)) {
       rt_progress_end(&pg);

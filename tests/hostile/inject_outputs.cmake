@@ -20,6 +20,20 @@ execute_process(COMMAND ${CC} -std=c11 -Wall -Wextra -Werror -c ${OUT}/inj.c -I$
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the generated C does not compile:\n${err}")
 endif()
+# --check-numerics: the path lands in the C strings of the checks too
+execute_process(COMMAND ${DLC} ${path} --check-numerics -o ${OUT}/inj_n.c RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "dlc --check-numerics failed: ${err}")
+endif()
+file(READ ${OUT}/inj_n.c cn)
+if(NOT cn MATCHES "inj_numerics\\(m, [^\n]*p\\*/\\.\\./inject\\.lua:18")
+  message(FATAL_ERROR "the model's path is not in the checks' messages")
+endif()
+execute_process(COMMAND ${CC} -std=c11 -Wall -Wextra -Werror -c ${OUT}/inj_n.c -I${RT} -o ${OUT}/inj_n.o
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the generated C with --check-numerics does not compile:\n${err}")
+endif()
 execute_process(COMMAND ${DLC} ${path} --dump=graph --dump=grad --dump=opt --dump=plan --stats
                 RESULT_VARIABLE rc OUTPUT_VARIABLE dump ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)

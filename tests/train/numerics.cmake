@@ -1,0 +1,36 @@
+# numerics.cmake - --check-numerics: dlc train stops at the first NaN or infinity a block
+# writes, naming its IR node and model line, and exits 1.
+#  - the log of a layer's output (numerics.lua -D log=1): step 1, "%N log [8,16]", line 10;
+#  - a learning rate of 1e38: the weights overflow, a later step stops in a product of a Linear;
+#  - without the option the generated C holds no check (no cost when off), with it every
+#    model function does; the unchecked run only sees the loss go NaN.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+set(NUM ${SRC}/numerics.lua)
+set(CSV --csv ${DATA}/blobs.csv --label kind --normalize zscore)
+dlc_train(a 1 ${NUM} ${CSV} --epochs 1 -D log=1 --check-numerics)
+expect_match("${a_err}" "dlc train: epoch 1, step 1: --check-numerics: nan at element [0-9]+ of %[0-9]+ log \\[8,16\\] \\([^\n]*numerics.lua:10\\)\n" stderr)
+dlc_train(b 1 ${NUM} ${CSV} --epochs 3 -D lr=1e38 --check-numerics)
+expect_match("${b_err}" "dlc train: epoch 1, step [2-9][0-9]*: --check-numerics: -?(nan|inf) at element [0-9]+ of %[0-9]+ [a-z_]+ [^\n]*Linear, [^\n]*numerics.lua:[0-9]+" stderr)
+dlc_train(c 1 ${NUM} ${CSV} --epochs 1 -D log=1)
+expect_match("${c_err}" "the loss became -?nan at epoch 1, step 1" stderr)
+expect_no_match("${c_err}" "check-numerics" stderr)
+foreach(v off on)
+  set(flag)
+  if(v STREQUAL on)
+    set(flag --check-numerics)
+  endif()
+  execute_process(COMMAND ${DLC} ${NUM} ${flag} -o ${WORK}/num_${v}.c RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "dlc ${NUM} ${flag}: exit ${rc}")
+  endif()
+  file(READ ${WORK}/num_${v}.c text)
+  string(REGEX MATCHALL "numerics_numerics\\(m, " calls "${text}")
+  list(LENGTH calls n)
+  message(STATUS "--check-numerics ${v}: ${n} checks")
+  if(v STREQUAL off AND n GREATER 0)
+    message(FATAL_ERROR "without --check-numerics the C holds ${n} checks")
+  endif()
+  if(v STREQUAL on AND n LESS 20)
+    message(FATAL_ERROR "with --check-numerics the C holds only ${n} checks")
+  endif()
+endforeach()
