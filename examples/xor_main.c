@@ -1,8 +1,10 @@
 /* xor_main.c - a program that embeds the net dlc generated from examples/xor.lua:
  *
  *   dlc examples/xor.lua -o xor.c
- *   clang -O2 -Iruntime xor.c examples/xor_main.c runtime/rng.c runtime/safetensors.c -lm -o xor
+ *   clang -O2 -Iruntime xor.c examples/xor_main.c runtime/rng.c runtime/safetensors.c runtime/text.c runtime/fileio.c -lm -o xor
  *   ./xor [steps] [checkpoint.safetensors]
+ * (or, with dlc installed: cc -O2 xor.c examples/xor_main.c -I. $(pkg-config --cflags --libs dlc-rt) -o xor;
+ * or dlc_add_model in CMake: README, "Use it in your app")
  *
  * It trains on the four rows of XOR's truth table, prints the learned table, optionally saves
  * a checkpoint, and exits 0 only when all four rows are classified right. */

@@ -1,0 +1,107 @@
+# package.cmake -DBUILD=<dlc build> -DSRC=<dlc source> -DWORK=<dir> -DCC=<compiler> [-DSAN=<flags>]
+# dlc in other people's builds (issue 14), from an installed tree:
+#  1. cmake --install BUILD --prefix WORK/prefix puts dlc, the runtime and its headers, the CMake
+#     package and dlc-rt.pc where GNUInstallDirs says;
+#  2. a separate project (consumer/) finds it with find_package(dlc), turns a copy of
+#     examples/xor.lua into a library with dlc_add_model() and links examples/xor_main.c to it;
+#     the program trains XOR and must get the table right;
+#  3. editing the model file (its learning rate) and building again regenerates the net;
+#  4. the Makefile way: the installed dlc and `pkg-config --cflags --libs dlc-rt` build the
+#     same program by hand, which must work too.
+foreach(v BUILD SRC WORK CC)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "give -D${v}=...")
+  endif()
+endforeach()
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${ARGN}\n${out}\n${err}")
+  endif()
+  set(run_out "${out}${err}" PARENT_SCOPE)
+endfunction()
+file(REMOVE_RECURSE ${WORK})
+set(P ${WORK}/prefix)
+run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD} --prefix ${P})
+include(GNUInstallDirs)
+foreach(f ${CMAKE_INSTALL_BINDIR}/dlc ${CMAKE_INSTALL_LIBDIR}/libdlc_rt.a ${CMAKE_INSTALL_INCLUDEDIR}/dlc/dlc_rt.h
+          ${CMAKE_INSTALL_INCLUDEDIR}/dlc/dlc_kernel.h ${CMAKE_INSTALL_LIBDIR}/cmake/dlc/dlcConfig.cmake
+          ${CMAKE_INSTALL_LIBDIR}/cmake/dlc/dlcConfigVersion.cmake ${CMAKE_INSTALL_LIBDIR}/pkgconfig/dlc-rt.pc)
+  if(NOT EXISTS ${P}/${f})
+    message(FATAL_ERROR "cmake --install did not install ${f}")
+  endif()
+endforeach()
+
+# 2. find_package(dlc) + dlc_add_model
+file(COPY ${SRC}/examples/xor.lua DESTINATION ${WORK}/model)
+set(flags)
+if(SAN)
+  set(flags "-DCMAKE_C_FLAGS=${SAN}" "-DCMAKE_EXE_LINKER_FLAGS=${SAN}")
+endif()
+run("configuring the consumer" ${CMAKE_COMMAND} -S ${SRC}/tests/package/consumer -B ${WORK}/consumer
+    -DCMAKE_PREFIX_PATH=${P} -DCMAKE_C_COMPILER=${CC} -DXOR_MODEL=${WORK}/model/xor.lua
+    -DXOR_MAIN=${SRC}/examples/xor_main.c ${flags})
+run("building the consumer" ${CMAKE_COMMAND} --build ${WORK}/consumer)
+if(NOT run_out MATCHES "dlc [^\n]*xor.lua -> xor.c")
+  message(FATAL_ERROR "the consumer's build did not run dlc:\n${run_out}")
+endif()
+run("the consumer's program" ${WORK}/consumer/xor_app 1000)
+message(STATUS "find_package(dlc) + dlc_add_model: ${run_out}")
+file(READ ${WORK}/consumer/xornet.dlc/xor.c c)
+if(NOT c MATCHES "XOR_LR 0\\.5f")
+  message(FATAL_ERROR "the generated net has not the model's learning rate")
+endif()
+
+# 3. an edit of the model rebuilds the net
+file(READ ${WORK}/model/xor.lua m)
+string(REPLACE "lr = 0.5," "lr = 0.25," m "${m}")
+file(WRITE ${WORK}/model/xor.lua "${m}")
+run("rebuilding the consumer" ${CMAKE_COMMAND} --build ${WORK}/consumer)
+file(READ ${WORK}/consumer/xornet.dlc/xor.c c)
+if(NOT c MATCHES "XOR_LR 0\\.25f" OR NOT run_out MATCHES "xor.lua -> xor.c")
+  message(FATAL_ERROR "editing the model did not regenerate the net:\n${run_out}")
+endif()
+run("the rebuilt program" ${WORK}/consumer/xor_app 2000)
+
+# 4. pkg-config, by hand
+set(ENV{PKG_CONFIG_PATH} ${P}/${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+run("pkg-config" pkg-config --cflags --libs dlc-rt)
+string(STRIP "${run_out}" pc)
+separate_arguments(pc UNIX_COMMAND "${pc}")
+if(NOT pc MATCHES "-I${P}/${CMAKE_INSTALL_INCLUDEDIR}/dlc" AND NOT pc MATCHES "/include/dlc")
+  message(FATAL_ERROR "pkg-config --cflags dlc-rt gives no include directory: ${pc}")
+endif()
+file(MAKE_DIRECTORY ${WORK}/by_hand)
+run("the installed dlc" ${P}/${CMAKE_INSTALL_BINDIR}/dlc ${WORK}/model/xor.lua -o ${WORK}/by_hand/xor.c)
+separate_arguments(san UNIX_COMMAND "${SAN}")
+run("cc with pkg-config's flags" ${CC} -O2 -std=c11 -fno-math-errno ${san} ${WORK}/by_hand/xor.c ${SRC}/examples/xor_main.c
+    -I${WORK}/by_hand ${pc} -o ${WORK}/by_hand/xor_app)
+run("the program built by hand" ${WORK}/by_hand/xor_app 2000)
+message(STATUS "pkg-config: ${pc}")
+
+# 5. README's "Use it in your app" as printed: the consumer project's text is the README's CMake
+#    block, and the README's pkg-config commands, run by sh in a directory laid out like the
+#    source tree (examples/xor.lua, examples/xor_main.c) with the installed dlc first on PATH,
+#    build a program that learns XOR (not under the sanitizers: the README's cc line has no
+#    -fsanitize for the instrumented runtime)
+file(READ ${SRC}/README.md readme)
+file(READ ${SRC}/tests/package/consumer/CMakeLists.txt consumer)
+string(REGEX REPLACE "^.*\n(cmake_minimum_required)" "\\1" consumer "${consumer}")
+string(FIND "${readme}" "```cmake\n${consumer}```" at)
+if(at LESS 0)
+  message(FATAL_ERROR "README's CMake block is not tests/package/consumer/CMakeLists.txt:\n${consumer}")
+endif()
+if(NOT readme MATCHES "\\*\\*pkg-config\\*\\*[^\n]*\n\n((    [^\n]+\n)+)")
+  message(FATAL_ERROR "README has no pkg-config commands")
+endif()
+string(REGEX REPLACE "(^|\n)    " "\\1" cmds "${CMAKE_MATCH_1}")
+if(NOT SAN)
+  file(COPY ${SRC}/examples/xor.lua ${SRC}/examples/xor_main.c DESTINATION ${WORK}/readme/examples)
+  set(ENV{PATH} "${P}/${CMAKE_INSTALL_BINDIR}:$ENV{PATH}")
+  execute_process(COMMAND sh -ec "${cmds}" WORKING_DIRECTORY ${WORK}/readme RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "README's pkg-config commands failed (${rc}):\n${cmds}\n${out}\n${err}")
+  endif()
+  run("README's program" ${WORK}/readme/xor_app 2000)
+  message(STATUS "README's commands:\n${cmds}")
+endif()
