@@ -7,7 +7,10 @@
 #     the program trains XOR and must get the table right;
 #  3. editing the model file (its learning rate) and building again regenerates the net;
 #  4. the Makefile way: the installed dlc and `pkg-config --cflags --libs dlc-rt` build the
-#     same program by hand, which must work too.
+#     same program by hand, which must work too;
+#  5. README's CMake block and pkg-config commands are these, as printed;
+#  6. examples/app, built against the install, classifies Fashion-MNIST's test images with a
+#     checkpoint the installed `dlc train` wrote (1 epoch): accuracy above 0.75.
 foreach(v BUILD SRC WORK CC)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "give -D${v}=...")
@@ -104,4 +107,28 @@ if(NOT SAN)
   endif()
   run("README's program" ${WORK}/readme/xor_app 2000)
   message(STATUS "README's commands:\n${cmds}")
+endif()
+
+# 6. examples/app: find_package + dlc_add_model(... BATCH 1 INFERENCE), a checkpoint of the
+#    batch-64 training model, Fashion-MNIST's test images one at a time
+set(FM /usr/share/datasets/fashion-mnist)
+if(NOT EXISTS ${FM}/t10k-images-idx3-ubyte.gz)
+  message(FATAL_ERROR "no Fashion-MNIST in ${FM}: tools/deps.sh installs dataset-fashion-mnist")
+endif()
+set(ENV{DLC_CACHE_DIR} ${WORK}/cache)
+run("the installed dlc train" ${P}/${CMAKE_INSTALL_BINDIR}/dlc train ${SRC}/examples/fashion_mlp.lua --epochs 1
+    --save ${WORK}/fm.safetensors)
+run("configuring examples/app" ${CMAKE_COMMAND} -S ${SRC}/examples/app -B ${WORK}/app -DCMAKE_PREFIX_PATH=${P}
+    -DCMAKE_C_COMPILER=${CC} ${flags})
+run("building examples/app" ${CMAKE_COMMAND} --build ${WORK}/app)
+run("examples/app" ${WORK}/app/classify ${WORK}/fm.safetensors ${FM}/t10k-images-idx3-ubyte.gz ${FM}/t10k-labels-idx1-ubyte.gz)
+message(STATUS "examples/app:\n${run_out}")
+if(NOT run_out MATCHES "image 0: class [0-9]")
+  message(FATAL_ERROR "examples/app printed no classes:\n${run_out}")
+endif()
+if(NOT run_out MATCHES "accuracy (0\\.[0-9]+) over 10000 images")
+  message(FATAL_ERROR "examples/app printed no accuracy:\n${run_out}")
+endif()
+if(CMAKE_MATCH_1 LESS 0.75)
+  message(FATAL_ERROR "examples/app: accuracy ${CMAKE_MATCH_1} after an epoch, expected above 0.75")
 endif()
