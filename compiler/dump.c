@@ -6,6 +6,7 @@
  * Nodes built by autodiff or the optimizer end with "backward". */
 #include "ir.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Names and file names from the model, as printed in dumps: C-string escaped (printable ASCII,
@@ -146,17 +147,115 @@ void dump_plan(FILE *f, const Plan *p, int dtype64) {
   }
 }
 
-void dump_dot(FILE *f, const Graph *g, int dtype64) {
+/* Graphviz.  Each module is a cluster (label: its name, kind and model line) holding its
+ * nodes, forward ones blue, backward ones (autodiff, the optimizer) red and dashed, leaves
+ * bold; nodes of no module (inputs, the loss's own arithmetic) stand outside.  modules: one
+ * node per module instead, edges where values cross between modules. */
+static const char *dot_color(const Node *n) { return n->flags & NF_BACKWARD ? "#b03030" : "#1f4e9a"; }
+
+static int by_pair(const void *a, const void *b) {
+  const long long *x = a, *y = b;
+  return *x < *y ? -1 : *x > *y;
+}
+
+void dump_dot(FILE *f, const Graph *g, int dtype64, int modules) {
   char *mark = union_reach(g, 0);
+  int ns = g->nscopes;
+  /* each node's module: its own; a parameter's, that of its first reader in a module */
+  int *home = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    int s = g->nodes[i].loc.scope;
+    home[i] = s > 0 && s <= ns ? s : 0;
+  }
+  for (int i = 0; i < g->nnodes; i++)
+    for (int k = 0; mark[i] && home[i] && k < g->nodes[i].nin; k++) {
+      int x = g->nodes[i].in[k];
+      if (g->nodes[x].op == OP_PARAM && !home[x]) home[x] = home[i];
+    }
+  int nc = ns; /* (a cluster of each module's backward nodes of its own made dot take minutes on resnet) */
+  int *first = ir_alloc((size_t)(nc + 1) * sizeof(int)), *last = ir_alloc((size_t)(nc + 1) * sizeof(int));
+  for (int s = 0; s <= nc; s++) first[s] = last[s] = -1;
+  for (int i = 0; i < g->nnodes; i++) {
+    int s = home[i];
+    if (!mark[i] || s <= 0 || s > ns) continue;
+    if (first[s] < 0) first[s] = i;
+    if (!(g->nodes[i].flags & NF_BACKWARD)) last[s] = i;
+  }
   fprintf(f, "digraph \"%s\" {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", ir_esc(g->name, RT_ESC_DOT));
+  fprintf(f, "  /* blue: forward, red dashed: backward (gradients, the optimizer), bold: parameters, inputs, state */\n");
+  for (int s = 1; s <= nc; s++) {
+    if (first[s] < 0) continue;
+    const Scope *sc = ir_scope(g, s > ns ? s - ns : s);
+    const Node *n0 = &g->nodes[first[s]];
+    const char *label = ir_fmt("%s %s%s\\n%s:%d", ir_esc(sc->name, RT_ESC_DOT), ir_esc(sc->kind, RT_ESC_DOT),
+                               s > ns ? ", backward" : "", ir_esc(n0->loc.file ? n0->loc.file : "?", RT_ESC_DOT), n0->loc.line);
+    if (modules) {
+      const Node *out = last[s] >= 0 ? &g->nodes[last[s]] : n0;
+      fprintf(f, "  m%d [label=\"%s\\n%s%s\", style=rounded, color=\"#1f4e9a\"];\n", s, label, dtype_str(out->dt, dtype64),
+              shape_str(&out->shape));
+      continue;
+    }
+    fprintf(f, "  subgraph \"cluster_%d\" {\n    label=\"%s\"; style=rounded; color=\"%s\"; fontname=\"monospace\"; fontsize=10;\n", s,
+            label, s > ns ? "#e0a0a0" : "gray");
+    for (int i = first[s]; i < g->nnodes; i++) {
+      const Node *n = &g->nodes[i];
+      if (!mark[i] || home[i] != s) continue;
+      const Leaf *l = ir_leaf(g, i);
+      fprintf(f, "    n%d [label=\"%%%d %s%s%s\\n%s%s\", color=\"%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
+              l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape), dot_color(n),
+              n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
+    }
+    fprintf(f, "  }\n");
+  }
+  /* with modules: the data's path only (what depends on an input or a parameter: not the
+   * constants, which hash-consing shares between modules) and no leaves but the inputs */
+  char *live = ir_alloc((size_t)g->nnodes + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    live[i] = n->op == OP_INPUT || n->op == OP_PARAM;
+    for (int k = 0; k < n->nin; k++) live[i] |= live[n->in[k]];
+  }
+  /* the nodes of no module */
+  char *shown = ir_alloc((size_t)g->nnodes + 1);
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (!mark[i] || home[i]) continue;
+    if (modules && (!live[i] || n->op == OP_PARAM || n->op == OP_STATE || n->op == OP_GRAD)) continue;
+    shown[i] = 1;
+    const Leaf *l = ir_leaf(g, i);
+    fprintf(f, "  n%d [label=\"%%%d %s%s%s\\n%s%s\", color=\"%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
+            l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape), dot_color(n),
+            n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
+  }
+  if (!modules) {
+    for (int i = 0; i < g->nnodes; i++)
+      for (int k = 0; mark[i] && k < g->nodes[i].nin; k++) fprintf(f, "  n%d -> n%d;\n", g->nodes[i].in[k], i);
+    fprintf(f, "}\n");
+    return;
+  }
+  /* edges between modules (and the nodes outside them), each once, in a fixed order */
+  long long *pairs = NULL;
+  size_t np = 0, cap = 0;
   for (int i = 0; i < g->nnodes; i++) {
     if (!mark[i]) continue;
-    const Node *n = &g->nodes[i];
-    const Leaf *l = ir_leaf(g, i);
-    fprintf(f, "  n%d [label=\"%%%d %s%s%s\\n%s%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
-            l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape),
-            n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
-    for (int k = 0; k < n->nin; k++) fprintf(f, "  n%d -> n%d;\n", n->in[k], i);
+    int vi = home[i] ? -home[i] : i;
+    if (vi >= 0 && !shown[i]) continue;
+    for (int k = 0; k < g->nodes[i].nin; k++) {
+      int j = g->nodes[i].in[k], vj = home[j] ? -home[j] : j;
+      if (vj == vi || !live[j] || (vj >= 0 && !shown[j])) continue;
+      if (np == cap) {
+        long long *t = ir_alloc((cap = cap ? 2 * cap : 64) * sizeof *t);
+        if (np) memcpy(t, pairs, np * sizeof *t);
+        pairs = t;
+      }
+      pairs[np++] = ((long long)(vj + ns + 1) << 32) | (unsigned)(vi + ns + 1);
+    }
+  }
+  if (np) qsort(pairs, np, sizeof *pairs, by_pair);
+  for (size_t t = 0; t < np; t++) {
+    if (t && pairs[t] == pairs[t - 1]) continue;
+    int a = (int)(pairs[t] >> 32) - ns - 1, b = (int)(pairs[t] & 0xffffffff) - ns - 1;
+    fprintf(f, "  %s%d -> %s%d;\n", a < 0 ? "m" : "n", a < 0 ? -a : a, b < 0 ? "m" : "n", b < 0 ? -b : b);
   }
   fprintf(f, "}\n");
 }

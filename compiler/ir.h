@@ -401,7 +401,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
 char *dump_node_str(const Graph *g, int id, int dtype64);
 void dump_graph(FILE *f, const Graph *g, int dtype64, const char *stage);
 void dump_plan(FILE *f, const Plan *p, int dtype64);
-void dump_dot(FILE *f, const Graph *g, int dtype64);
+void dump_dot(FILE *f, const Graph *g, int dtype64, int modules); /* modules: one node per module */
 void dump_stats(FILE *f, const Plan *p, int dtype64);
 double ir_node_flops(const Graph *g, int id);
 const char *dtype_str(DType dt, int dtype64);

@@ -8,7 +8,8 @@
 static const char usage[] =
     "usage: dlc MODEL.lua -o net.c [options]   write net.c and net.h (forward + training step)\n"
     "       dlc MODEL.lua --dump=STAGE          print the IR after STAGE: graph|grad|opt|plan\n"
-    "       dlc MODEL.lua --dot=STAGE -o g.dot  Graphviz of that stage\n"
+    "       dlc MODEL.lua --dot=STAGE -o g.dot  Graphviz of that stage, nodes grouped by module;\n"
+    "                                           --dot=module: one node per module\n"
     "       dlc MODEL.lua --stats               parameters, FLOPs, arena bytes\n"
     "       dlc train MODEL.lua [options]       build, train and evaluate (dlc train --help)\n"
     "       dlc predict MODEL.lua --load CKPT   predictions as CSV (dlc predict --help)\n"
@@ -71,8 +72,13 @@ static int parse(int argc, char **argv, Options *o) {
       if (!(v = value(argc, argv, &i, "--dump")) || !stage_bit(v)) return bad("--dump=STAGE: STAGE is graph, grad, opt or plan", "");
       o->dumps |= stage_bit(v);
     } else if (is_opt(a, "--dot")) {
-      if (!(v = value(argc, argv, &i, "--dot")) || !stage_bit(v) || stage_bit(v) == STAGE_PLAN)
-        return bad("--dot=STAGE: STAGE is graph, grad or opt", "");
+      v = value(argc, argv, &i, "--dot");
+      if (v && strcmp(v, "module") == 0) {
+        o->dot_stage = STAGE_GRAPH, o->dot_modules = 1;
+        continue;
+      }
+      if (!v || !stage_bit(v) || stage_bit(v) == STAGE_PLAN)
+        return bad("--dot=STAGE: STAGE is graph, grad, opt or module (one node per module)", "");
       o->dot_stage = stage_bit(v);
     } else if (strcmp(a, "--stats") == 0) {
       o->stats = 1;

@@ -62,7 +62,7 @@ static void dump(const Options *o, const Graph *g, unsigned stage, const char *n
     size_t n = 0;
     FILE *f = open_memstream(&text, &n);
     if (!f) die("open_memstream failed");
-    dump_dot(f, g, o->emit.dtype64);
+    dump_dot(f, g, o->emit.dtype64, o->dot_modules);
     fclose(f);
     int st = ir_write_file(o->out, text, n);
     free(text);

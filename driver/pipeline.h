@@ -20,6 +20,7 @@ typedef struct {
   const char *name; /* --name */
   unsigned dumps;   /* STAGE_* to print */
   unsigned dot_stage;
+  int dot_modules;      /* --dot=module: one node per module (of the graph stage) */
   int stats;
   Plan **plan_out;  /* when set: receives the plan (dlc train) */
   DslTrainDefaults *train_out; /* when set: receives the spec's defaults for dlc train */
