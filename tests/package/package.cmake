@@ -10,7 +10,9 @@
 #     same program by hand, which must work too;
 #  5. README's CMake block and pkg-config commands are these, as printed;
 #  6. examples/app, built against the install, classifies Fashion-MNIST's test images with a
-#     checkpoint the installed `dlc train` wrote (1 epoch): accuracy above 0.75.
+#     checkpoint the installed `dlc train` wrote (1 epoch): accuracy above 0.75;
+#  7. a project that takes dlc's source in with add_subdirectory (subproject/) gets
+#     dlc_add_model() and builds the XOR program, without building dlc's tests.
 foreach(v BUILD SRC WORK CC)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "give -D${v}=...")
@@ -132,3 +134,13 @@ endif()
 if(CMAKE_MATCH_1 LESS 0.75)
   message(FATAL_ERROR "examples/app: accuracy ${CMAKE_MATCH_1} after an epoch, expected above 0.75")
 endif()
+
+# 7. add_subdirectory (FetchContent does the same): dlc built from source inside another project
+run("configuring the subproject" ${CMAKE_COMMAND} -S ${SRC}/tests/package/subproject -B ${WORK}/sub
+    -DDLC_SOURCE=${SRC} -DCMAKE_C_COMPILER=${CC} -DXOR_MODEL=${WORK}/model/xor.lua -DXOR_MAIN=${SRC}/examples/xor_main.c)
+run("building the subproject" ${CMAKE_COMMAND} --build ${WORK}/sub -j 2)
+run("the subproject's program" ${WORK}/sub/xor_app 2000)
+if(EXISTS ${WORK}/sub/dlc/tests OR EXISTS ${WORK}/sub/dlc/generated)
+  message(FATAL_ERROR "a subproject build built dlc's tests")
+endif()
+message(STATUS "add_subdirectory: the program learns XOR; dlc's tests not built")
