@@ -71,6 +71,7 @@ int main(int argc, char **argv) {
     }
   }
   if (d.y) printf("accuracy %.4f over %lld images\n", (double)right / (double)d.n, (long long)d.n);
+  rt_data_free(&d);
   rt_norm_free(&norm);
   rt_st_close(f);
   return 0;

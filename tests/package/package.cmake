@@ -1,4 +1,5 @@
 # package.cmake -DBUILD=<dlc build> -DSRC=<dlc source> -DWORK=<dir> -DCC=<compiler> [-DSAN=<flags>]
+#   -DCMAKE_INSTALL_BINDIR=... -DCMAKE_INSTALL_LIBDIR=... -DCMAKE_INSTALL_INCLUDEDIR=... (the build's)
 # dlc in other people's builds (issue 14), from an installed tree:
 #  1. cmake --install BUILD --prefix WORK/prefix puts dlc, the runtime and its headers, the CMake
 #     package and dlc-rt.pc where GNUInstallDirs says;
@@ -13,7 +14,7 @@
 #     checkpoint the installed `dlc train` wrote (1 epoch): accuracy above 0.75;
 #  7. a project that takes dlc's source in with add_subdirectory (subproject/) gets
 #     dlc_add_model() and builds the XOR program, without building dlc's tests.
-foreach(v BUILD SRC WORK CC)
+foreach(v BUILD SRC WORK CC CMAKE_INSTALL_BINDIR CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "give -D${v}=...")
   endif()
@@ -28,7 +29,6 @@ endfunction()
 file(REMOVE_RECURSE ${WORK})
 set(P ${WORK}/prefix)
 run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD} --prefix ${P})
-include(GNUInstallDirs)
 foreach(f ${CMAKE_INSTALL_BINDIR}/dlc ${CMAKE_INSTALL_LIBDIR}/libdlc_rt.a ${CMAKE_INSTALL_INCLUDEDIR}/dlc/dlc_rt.h
           ${CMAKE_INSTALL_INCLUDEDIR}/dlc/dlc_kernel.h ${CMAKE_INSTALL_LIBDIR}/cmake/dlc/dlcConfig.cmake
           ${CMAKE_INSTALL_LIBDIR}/cmake/dlc/dlcConfigVersion.cmake ${CMAKE_INSTALL_LIBDIR}/pkgconfig/dlc-rt.pc)
