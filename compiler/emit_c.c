@@ -791,7 +791,9 @@ static void emit_functions(Em *e) {
   FuseUpd *fus = ir_alloc((size_t)(g->nparams + 1) * sizeof *fus);
   char *prelude = find_prelude(e);
   int nf = 0;
-  for (int i = 0, ok = prelude_ok(e, prelude); i < g->nparams && ok; i++) nf += fuse_param(e, i, &fus[nf], prelude);
+  /* (not under --check-numerics: every value is then stored and checked, gradients too) */
+  for (int i = 0, ok = !e->o->check_numerics && prelude_ok(e, prelude); i < g->nparams && ok; i++)
+    nf += fuse_param(e, i, &fus[nf], prelude);
   const Store *ls = &e->p->fn[FN_GRAD].store[em_root_of(g, g->loss)];
   const char *args = "";
   for (int i = 0; i < g->ninputs; i++)
