@@ -15,6 +15,7 @@
 
 #include "dlc_data.h"
 #include "dlc_rt.h"
+#include "dlc_text.h"
 #include "fashion.h"
 
 static fashion_mlp_model m; /* the whole net: parameters and activations */
@@ -62,11 +63,12 @@ int main(int argc, char **argv) {
     for (int c = 1; c < FASHION_MLP_OUTPUT_SIZE; c++)
       if (out[c] > out[best]) best = c;
     if (d.y) right += best == d.y[i];
-    if (i < 10) {
+    if (i < 10) { /* the class's name is the checkpoint's text: shown escaped (rt_shown) */
       const char *name = classes;
       for (int c = 0; name && c < best; c++) name = strchr(name, '\n') ? strchr(name, '\n') + 1 : NULL;
-      int len = name ? (int)(strchr(name, '\n') ? strchr(name, '\n') - name : (long)strlen(name)) : 0;
-      printf("image %lld: class %d%s%.*s%s\n", (long long)i, best, len ? " " : "", len, name ? name : "",
+      char raw[128] = "", shown[160];
+      if (name) snprintf(raw, sizeof raw, "%.*s", (int)strcspn(name, "\n"), name);
+      printf("image %lld: class %d%s%s%s\n", (long long)i, best, raw[0] ? " " : "", rt_shown(shown, sizeof shown, raw),
              d.y ? (best == d.y[i] ? "  (right)" : "  (wrong)") : "");
     }
   }
