@@ -151,7 +151,14 @@ void dump_plan(FILE *f, const Plan *p, int dtype64) {
  * nodes, forward ones blue, backward ones (autodiff, the optimizer) red and dashed, leaves
  * bold; nodes of no module (inputs, the loss's own arithmetic) stand outside.  modules: one
  * node per module instead, edges where values cross between modules. */
-static const char *dot_color(const Node *n) { return n->flags & NF_BACKWARD ? "#b03030" : "#1f4e9a"; }
+/* one node: "%12 matmul" (and a leaf's name, escaped), its type and shape, coloured by role */
+static void dot_node(FILE *f, const Graph *g, int i, const char *indent, int dtype64) {
+  const Node *n = &g->nodes[i];
+  const Leaf *l = ir_leaf(g, i);
+  fprintf(f, "%sn%d [label=\"%%%d %s%s%s\\n%s%s\", color=\"%s\"%s];\n", indent, i, i, op_info[n->op].name, l ? " " : "",
+          l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape),
+          n->flags & NF_BACKWARD ? "#b03030" : "#1f4e9a", n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
+}
 
 static int by_pair(const void *a, const void *b) {
   const long long *x = a, *y = b;
@@ -172,39 +179,32 @@ void dump_dot(FILE *f, const Graph *g, int dtype64, int modules) {
       int x = g->nodes[i].in[k];
       if (g->nodes[x].op == OP_PARAM && !home[x]) home[x] = home[i];
     }
-  int nc = ns; /* (a cluster of each module's backward nodes of its own made dot take minutes on resnet) */
-  int *first = ir_alloc((size_t)(nc + 1) * sizeof(int)), *last = ir_alloc((size_t)(nc + 1) * sizeof(int));
-  for (int s = 0; s <= nc; s++) first[s] = last[s] = -1;
+  int *first = ir_alloc((size_t)(ns + 1) * sizeof(int)), *last = ir_alloc((size_t)(ns + 1) * sizeof(int));
+  for (int s = 0; s <= ns; s++) first[s] = last[s] = -1;
   for (int i = 0; i < g->nnodes; i++) {
     int s = home[i];
-    if (!mark[i] || s <= 0 || s > ns) continue;
+    if (!mark[i] || !s) continue;
     if (first[s] < 0) first[s] = i;
     if (!(g->nodes[i].flags & NF_BACKWARD)) last[s] = i;
   }
   fprintf(f, "digraph \"%s\" {\n  node [shape=box, fontname=\"monospace\", fontsize=10];\n", ir_esc(g->name, RT_ESC_DOT));
   fprintf(f, "  /* blue: forward, red dashed: backward (gradients, the optimizer), bold: parameters, inputs, state */\n");
-  for (int s = 1; s <= nc; s++) {
+  for (int s = 1; s <= ns; s++) {
     if (first[s] < 0) continue;
-    const Scope *sc = ir_scope(g, s > ns ? s - ns : s);
+    const Scope *sc = ir_scope(g, s);
     const Node *n0 = &g->nodes[first[s]];
-    const char *label = ir_fmt("%s %s%s\\n%s:%d", ir_esc(sc->name, RT_ESC_DOT), ir_esc(sc->kind, RT_ESC_DOT),
-                               s > ns ? ", backward" : "", ir_esc(n0->loc.file ? n0->loc.file : "?", RT_ESC_DOT), n0->loc.line);
+    const char *label = ir_fmt("%s %s\\n%s:%d", ir_esc(sc->name, RT_ESC_DOT), ir_esc(sc->kind, RT_ESC_DOT),
+                               ir_esc(n0->loc.file ? n0->loc.file : "?", RT_ESC_DOT), n0->loc.line);
     if (modules) {
       const Node *out = last[s] >= 0 ? &g->nodes[last[s]] : n0;
       fprintf(f, "  m%d [label=\"%s\\n%s%s\", style=rounded, color=\"#1f4e9a\"];\n", s, label, dtype_str(out->dt, dtype64),
               shape_str(&out->shape));
       continue;
     }
-    fprintf(f, "  subgraph \"cluster_%d\" {\n    label=\"%s\"; style=rounded; color=\"%s\"; fontname=\"monospace\"; fontsize=10;\n", s,
-            label, s > ns ? "#e0a0a0" : "gray");
-    for (int i = first[s]; i < g->nnodes; i++) {
-      const Node *n = &g->nodes[i];
-      if (!mark[i] || home[i] != s) continue;
-      const Leaf *l = ir_leaf(g, i);
-      fprintf(f, "    n%d [label=\"%%%d %s%s%s\\n%s%s\", color=\"%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
-              l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape), dot_color(n),
-              n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
-    }
+    fprintf(f, "  subgraph \"cluster_%d\" {\n    label=\"%s\"; style=rounded; color=gray; fontname=\"monospace\"; fontsize=10;\n", s,
+            label);
+    for (int i = first[s]; i < g->nnodes; i++)
+      if (mark[i] && home[i] == s) dot_node(f, g, i, "    ", dtype64);
     fprintf(f, "  }\n");
   }
   /* with modules: the data's path only (what depends on an input or a parameter: not the
@@ -222,10 +222,7 @@ void dump_dot(FILE *f, const Graph *g, int dtype64, int modules) {
     if (!mark[i] || home[i]) continue;
     if (modules && (!live[i] || n->op == OP_PARAM || n->op == OP_STATE || n->op == OP_GRAD)) continue;
     shown[i] = 1;
-    const Leaf *l = ir_leaf(g, i);
-    fprintf(f, "  n%d [label=\"%%%d %s%s%s\\n%s%s\", color=\"%s\"%s];\n", i, i, op_info[n->op].name, l ? " " : "",
-            l ? ir_esc(l->name, RT_ESC_DOT) : "", dtype_str(n->dt, dtype64), shape_str(&n->shape), dot_color(n),
-            n->flags & NF_BACKWARD ? ", style=dashed" : (l ? ", style=bold" : ""));
+    dot_node(f, g, i, "  ", dtype64);
   }
   if (!modules) {
     for (int i = 0; i < g->nnodes; i++)
