@@ -427,25 +427,19 @@ static int emit_group(Em *e, int s) {
 static void target_cast(Em *e);
 static void unused_inputs(Em *e, FnKind k);
 
-/* node id (a scheduled block, or an assign) reads node x's storage, through what is inlined */
-static int reads_root(const Em *e, const FnPlan *fp, int id, int x) {
+/* node id (a scheduled block, or an assign) reads the storage of a node in set, or of node x
+ * (set NULL), through what is inlined */
+static int reads_from(const Em *e, const FnPlan *fp, int id, const char *set, int x) {
   const Node *n = &e->g->nodes[id];
   for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
-    int c = n->in[k];
-    if (em_root_of(e->g, c) == x || (fp->inl[c] && reads_root(e, fp, c, x))) return 1;
+    int c = n->in[k], r = em_root_of(e->g, c);
+    if ((set ? set[r] : r == x) || (fp->inl[c] && reads_from(e, fp, c, set, x))) return 1;
   }
   return 0;
 }
 
-/* node id reads (through what is inlined) the storage of a node in set */
-static int reads_any(const Em *e, const FnPlan *fp, int id, const char *set) {
-  const Node *n = &e->g->nodes[id];
-  for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
-    int c = n->in[k];
-    if (set[em_root_of(e->g, c)] || (fp->inl[c] && reads_any(e, fp, c, set))) return 1;
-  }
-  return 0;
-}
+static int reads_root(const Em *e, const FnPlan *fp, int id, int x) { return reads_from(e, fp, id, NULL, x); }
+static int reads_any(const Em *e, const FnPlan *fp, int id, const char *set) { return reads_from(e, fp, id, set, -1); }
 
 /* the leaf block id writes, or -1 */
 static int written_leaf(const Em *e, const FnPlan *fp, int id) {
@@ -565,13 +559,14 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
   }
   if (first < 0) return 0;
   *fu = (FuseUpd){mm, a, i, G, {{0}}, {0}, 0, first, last - first + 1};
+  char *priv = ir_alloc((size_t)g->nnodes + 1); /* the gradient and the run's arena intermediates */
+  priv[G] = 1;
+  for (int id = 0; id < g->nnodes; id++) priv[id] |= mine[id] && up->store[id].kind == S_ARENA;
   for (int s = 0; s < up->nsched; s++) {
     int id = up->sched[s];
     const Node *n = &g->nodes[id];
     if (s < first || s > last) {
-      if (reads_root(e, up, id, G)) return 0;
-      for (int k = first; k <= last; k++)
-        if (mine[up->sched[k]] && up->store[up->sched[k]].kind == S_ARENA && reads_root(e, up, id, up->sched[k])) return 0;
+      if (reads_any(e, up, id, priv)) return 0;
       continue;
     }
     if (prelude[id]) continue;
