@@ -95,10 +95,9 @@ static int parse(int argc, char **argv, Options *o) {
       o->emit.target = (Target)t;
     } else if (is_opt(a, "--unroll")) {
       v = value(argc, argv, &i, "--unroll");
-      char *end = NULL;
-      long n = v ? strtol(v, &end, 10) : -1;
+      long n;
       if (v && strcmp(v, "full") == 0) o->emit.unroll = -1;
-      else if (!v || *end || end == v || n < 0 || n > 1000000) return bad("--unroll takes a count or 'full'", "");
+      else if (pipeline_parse_int(v, 0, 1000000, &n)) return bad("--unroll takes a count or 'full'", "");
       else o->emit.unroll = (int)n;
     } else if (is_opt(a, "--lua-timeout")) {
       v = value(argc, argv, &i, "--lua-timeout");
@@ -114,10 +113,9 @@ static int parse(int argc, char **argv, Options *o) {
       if (!v || *end || end == v || !(f > 0 && f < 1e6)) return bad("--lr takes a learning rate > 0", "");
       o->dsl.lr = f;
     } else if (is_opt(a, "--batch")) {
-      v = value(argc, argv, &i, "--batch");
-      char *end = NULL;
-      long n = v ? strtol(v, &end, 10) : -1;
-      if (!v || *end || end == v || n < 1 || n > (1 << 20)) return bad("--batch takes a positive count (at most 1048576)", "");
+      long n;
+      if (pipeline_parse_int(value(argc, argv, &i, "--batch"), 1, 1 << 20, &n))
+        return bad("--batch takes a positive count (at most 1048576)", "");
       o->dsl.batch = (int)n;
     } else if (strcmp(a, "--inference") == 0) {
       o->emit.inference = 1;

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,15 @@ int pipeline_parse_timeout(const char *v, double *out) {
   double t = v ? strtod(v, &end) : 0;
   if (!v || end == v || *end || !(t > 0 && t <= 86400)) return 1;
   *out = t;
+  return 0;
+}
+
+int pipeline_parse_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = s ? strtol(s, &end, 10) : 0;
+  if (!s || errno || *end || end == s || v < lo || v > hi) return 1;
+  *out = v;
   return 0;
 }
 

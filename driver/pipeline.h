@@ -29,6 +29,8 @@ typedef struct {
 int pipeline_run(const Options *o); /* exit status */
 /* --lua-timeout's value: seconds in (0, 86400] into *out, 0; else 1. */
 int pipeline_parse_timeout(const char *v, double *out);
+/* A decimal integer in [lo, hi] into *out, 0; else (none, not a number, out of range) 1. */
+int pipeline_parse_int(const char *s, long lo, long hi, long *out);
 int train_main(int argc, char **argv); /* dlc train (train_cmd.c) */
 int predict_main(int argc, char **argv); /* dlc predict (train_cmd.c) */
 int import_main(int argc, char **argv); /* dlc import (import_cmd.c) */

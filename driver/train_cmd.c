@@ -62,14 +62,6 @@ static int usage_error(const char *msg, const char *arg) {
   return 2;
 }
 
-static int parse_int(const char *s, long lo, long hi, long *out) {
-  char *end;
-  errno = 0;
-  long v = s ? strtol(s, &end, 10) : 0;
-  if (!s || errno || *end || end == s || v < lo || v > hi) return 1;
-  *out = v;
-  return 0;
-}
 
 /* An optional second file after --idx or --test: not an option, not the model file. */
 static int file_arg(const char *v) {
@@ -105,17 +97,17 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     t->test_a = v, TAKE(1);
     if (file_arg(v2)) t->test_b = v2, TAKE(1);
   } else if (!strcmp(a, "--epochs")) {
-    if (parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
+    if (pipeline_parse_int(v, 0, 1000000, &n)) return usage_error("--epochs takes a count >= 0", NULL);
     t->epochs = (int)n, t->epochs_given = 1, TAKE(1);
   } else if (!strcmp(a, "--batch")) {
-    if (parse_int(v, 1, 1 << 20, &n)) return usage_error("--batch takes a positive count", NULL);
+    if (pipeline_parse_int(v, 1, 1 << 20, &n)) return usage_error("--batch takes a positive count", NULL);
     co->dsl.batch = (int)n, TAKE(1);
   } else if (!strcmp(a, "--val-split")) {
     double f = v ? strtod(v, &end) : -1;
     if (!v || *end || !(f >= 0 && f < 1)) return usage_error("--val-split takes a fraction in [0, 1)", NULL);
     t->val_split = f, t->val_given = 1, TAKE(1);
   } else if (!strcmp(a, "--seed")) {
-    if (parse_int(v, 0, 2147483647L, &n)) return usage_error("--seed takes a non-negative integer", NULL);
+    if (pipeline_parse_int(v, 0, 2147483647L, &n)) return usage_error("--seed takes a non-negative integer", NULL);
     t->seed = (uint64_t)n, t->seed_given = 1, TAKE(1);
   } else if (!strcmp(a, "--normalize")) {
     if (!v || rt_norm_parse(v, &t->norm)) return usage_error("--normalize is scale, minmax, zscore or none", NULL);
@@ -127,7 +119,7 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
                          "e.g. hflip,crop:4", NULL);
     t->hflip = au.hflip, t->crop = au.crop, t->shift = au.shift, t->augment_given = 1, TAKE(1);
   } else if (!strcmp(a, "--early-stop")) {
-    if (parse_int(v, 1, 1000000, &n)) return usage_error("--early-stop takes a patience in epochs, >= 1", NULL);
+    if (pipeline_parse_int(v, 1, 1000000, &n)) return usage_error("--early-stop takes a patience in epochs, >= 1", NULL);
     t->early_stop = (int)n, TAKE(1);
   } else if (!strcmp(a, "--shuffle")) {
     t->shuffle = 1, t->shuffle_given = 1;
@@ -146,7 +138,7 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     if (pipeline_parse_timeout(v, &co->dsl.time_limit)) return usage_error("--lua-timeout takes seconds, more than 0 and at most 86400", NULL);
     TAKE(1);
   } else if (!strcmp(a, "--threads")) {
-    if (parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
+    if (pipeline_parse_int(v, 1, 1024, &n)) return usage_error("--threads takes a positive count", NULL);
     t->threads = (int)n, TAKE(1);
   } else if (!strcmp(a, "--target")) {
     int tg = target_parse(v);
