@@ -187,6 +187,8 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
   fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");
   fprintf(h, "  uint64_t seed;    /* given to _init */\n");
+  fprintf(h, "  int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of\n"
+             "                          the global batch, which keys dropout's masks; 0, 0: alone */\n");
   fprintf(h, "  char error[256];  /* why the last save or load failed%s */\n} %s_model;\n\n",
           e->o->check_numerics ? "; with --check-numerics, where the last model function met a NaN or an infinity (else \"\")" : "",
           P);
@@ -397,6 +399,24 @@ void emit_descriptor(Em *e) {
   if (train)
     fprintf(f, "static float %s_rt_train_step(void *m, const float *x, const void *t) { %sreturn %s_train_step(m, %s); }\n",
             P, unused_t, P, xt);
+  if (train) {
+    fprintf(f, "static float %s_rt_grad(void *m, const float *x, const void *t) { %sreturn %s_grad(m, %s); }\n"
+               "static void %s_rt_update(void *m) { %s_update(m); }\n", P, unused_t, P, xt, P, P);
+    fprintf(f, "static float *%s_rt_slab(void *m, int grad) {\n"
+               "  return grad ? ((%s_model *)m)->grad : ((%s_model *)m)->param;\n}\n", P, P, P);
+    fprintf(f, "static void %s_rt_replica(void *m, int rank, int ranks) {\n"
+               "  ((%s_model *)m)->rank = rank, ((%s_model *)m)->ranks = ranks;\n}\n", P, P, P);
+    int nb = 0;
+    for (int i = 0; i < g->nparams; i++) nb += g->params[i].buffer;
+    if (nb) {
+      fprintf(f, "static const int64_t %s_rt_buffers[] = { /* where buffers are in m->param: offset, count */\n", P);
+      for (int i = 0; i < g->nparams; i++)
+        if (g->params[i].buffer)
+          fprintf(f, "    %lld, %lld, /* %s */\n", (long long)e->p->param_off[i], (long long)shape_numel(&g->params[i].shape),
+                  ir_esc(g->params[i].name, RT_ESC_C_COMMENT));
+      fprintf(f, "};\n");
+    }
+  }
   if (eval)
     fprintf(f, "static void %s_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {\n"
                "  %s%s_eval(m, %s, out, loss);\n}\n", P, unused_t, P, xt);
@@ -423,6 +443,14 @@ void emit_descriptor(Em *e) {
   fprintf(f, "    .train_step = %s, .eval = %s,\n", train ? ir_fmt("%s_rt_train_step", P) : "NULL",
           eval ? ir_fmt("%s_rt_eval", P) : "NULL");
   fprintf(f, "    .save_meta = %s_rt_save_meta, .load = %s_rt_load, .error = %s_rt_error, .steps = %s_rt_steps,\n", P, P, P, P);
+  if (train) {
+    int nb = 0;
+    for (int i = 0; i < g->nparams; i++) nb += g->params[i].buffer;
+    fprintf(f, "    .grad = %s_rt_grad, .update = %s_rt_update, .slab = %s_rt_slab, .slab_len = %lld,\n", P, P, P,
+            (long long)(e->p->param_slab ? e->p->param_slab : 1));
+    fprintf(f, "    .buffers = %s, .nbuffers = %d, .set_replica = %s_rt_replica,\n", nb ? ir_fmt("%s_rt_buffers", P) : "NULL",
+            nb, P);
+  }
   if (lr_state(e) >= 0)
     fprintf(f, "    .sched = &%s_sched, .lr = %s_rt_lr, .set_lr = %s_rt_set_lr,\n", P, P, P);
   fprintf(f, "    .ntensors = %s_NTENSORS, .nparams = %d, .tensors = %s_rt_tensors, /* parameters and buffers first */\n",

@@ -165,7 +165,7 @@ static void kernel_signature(Em *e, char **params, char **args) {
     }
   if (e->uses_rng) {
     p = ir_fmt("%s%suint64_t seed, int64_t step", p, n ? ", " : "");
-    a = ir_fmt("%s%sm->seed, m->step", a, n ? ", " : "");
+    a = ir_fmt("%s%sm->seed, dlc_draw_step(m->step, m->rank, m->ranks)", a, n ? ", " : "");
     e->reads_model = 1;
   }
   *params = p;

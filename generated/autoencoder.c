@@ -1420,6 +1420,14 @@ int autoencoder_load(autoencoder_model *m, const char *path) {
 static void autoencoder_rt_init(void *m, uint64_t seed) { autoencoder_init(m, seed); }
 static void autoencoder_rt_forward(void *m, const float *x, float *out) { autoencoder_forward(m, x, out); }
 static float autoencoder_rt_train_step(void *m, const float *x, const void *t) { (void)t; return autoencoder_train_step(m, x); }
+static float autoencoder_rt_grad(void *m, const float *x, const void *t) { (void)t; return autoencoder_grad(m, x); }
+static void autoencoder_rt_update(void *m) { autoencoder_update(m); }
+static float *autoencoder_rt_slab(void *m, int grad) {
+  return grad ? ((autoencoder_model *)m)->grad : ((autoencoder_model *)m)->param;
+}
+static void autoencoder_rt_replica(void *m, int rank, int ranks) {
+  ((autoencoder_model *)m)->rank = rank, ((autoencoder_model *)m)->ranks = ranks;
+}
 static void autoencoder_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   (void)t; autoencoder_eval(m, x, out, loss);
 }
@@ -1442,6 +1450,8 @@ const RtNet autoencoder_net = {
     .init = autoencoder_rt_init, .forward = autoencoder_rt_forward,
     .train_step = autoencoder_rt_train_step, .eval = autoencoder_rt_eval,
     .save_meta = autoencoder_rt_save_meta, .load = autoencoder_rt_load, .error = autoencoder_rt_error, .steps = autoencoder_rt_steps,
+    .grad = autoencoder_rt_grad, .update = autoencoder_rt_update, .slab = autoencoder_rt_slab, .slab_len = 209968,
+    .buffers = NULL, .nbuffers = 0, .set_replica = autoencoder_rt_replica,
     .ntensors = AUTOENCODER_NTENSORS, .nparams = 8, .tensors = autoencoder_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = autoencoder_rt_threads,

@@ -596,6 +596,14 @@ int binary_load(binary_model *m, const char *path) {
 static void binary_rt_init(void *m, uint64_t seed) { binary_init(m, seed); }
 static void binary_rt_forward(void *m, const float *x, float *out) { binary_forward(m, x, out); }
 static float binary_rt_train_step(void *m, const float *x, const void *t) { return binary_train_step(m, x, t); }
+static float binary_rt_grad(void *m, const float *x, const void *t) { return binary_grad(m, x, t); }
+static void binary_rt_update(void *m) { binary_update(m); }
+static float *binary_rt_slab(void *m, int grad) {
+  return grad ? ((binary_model *)m)->grad : ((binary_model *)m)->param;
+}
+static void binary_rt_replica(void *m, int rank, int ranks) {
+  ((binary_model *)m)->rank = rank, ((binary_model *)m)->ranks = ranks;
+}
 static void binary_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   binary_eval(m, x, t, out, loss);
 }
@@ -618,6 +626,8 @@ const RtNet binary_net = {
     .init = binary_rt_init, .forward = binary_rt_forward,
     .train_step = binary_rt_train_step, .eval = binary_rt_eval,
     .save_meta = binary_rt_save_meta, .load = binary_rt_load, .error = binary_rt_error, .steps = binary_rt_steps,
+    .grad = binary_rt_grad, .update = binary_rt_update, .slab = binary_rt_slab, .slab_len = 80,
+    .buffers = NULL, .nbuffers = 0, .set_replica = binary_rt_replica,
     .ntensors = BINARY_NTENSORS, .nparams = 4, .tensors = binary_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = binary_rt_threads,

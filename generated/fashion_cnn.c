@@ -2717,11 +2717,11 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_sub_144(net_5_sub_2, p_net_5_bias, net_5_div, net_5_mul_2); /* %95 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_98(net_6_relu_2, net_4_add, net_5_mul_2, net_5_sub_2); /* %98 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
   fashion_cnn_max_pool_148(net_7_max_pool_2, net_6_relu_2); /* %99 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_mul_105(net_8_mul, m->seed, m->step); /* %105 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
+  fashion_cnn_mul_105(net_8_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %105 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_mul_106(net_8_mul_2, net_7_max_pool_2, net_8_mul); /* %106 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_matmul_150(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %108 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
   fashion_cnn_relu_152(net_11_relu_2, net_10_matmul_2, p_net_10_bias); /* %110 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
-  fashion_cnn_mul_115(net_12_mul, m->seed, m->step); /* %115 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  fashion_cnn_mul_115(net_12_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %115 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
   fashion_cnn_mul_116(net_12_mul_2, net_11_relu_2, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
   fashion_cnn_matmul_153(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %117 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_assign_162(net_13_add, net_13_matmul_2, p_net_13_bias); /* %118 add: net.13 Linear, examples/fashion_cnn.lua:13 */
@@ -3065,6 +3065,20 @@ int fashion_cnn_load(fashion_cnn_model *m, const char *path) {
 static void fashion_cnn_rt_init(void *m, uint64_t seed) { fashion_cnn_init(m, seed); }
 static void fashion_cnn_rt_forward(void *m, const float *x, float *out) { fashion_cnn_forward(m, x, out); }
 static float fashion_cnn_rt_train_step(void *m, const float *x, const void *t) { return fashion_cnn_train_step(m, x, t); }
+static float fashion_cnn_rt_grad(void *m, const float *x, const void *t) { return fashion_cnn_grad(m, x, t); }
+static void fashion_cnn_rt_update(void *m) { fashion_cnn_update(m); }
+static float *fashion_cnn_rt_slab(void *m, int grad) {
+  return grad ? ((fashion_cnn_model *)m)->grad : ((fashion_cnn_model *)m)->param;
+}
+static void fashion_cnn_rt_replica(void *m, int rank, int ranks) {
+  ((fashion_cnn_model *)m)->rank = rank, ((fashion_cnn_model *)m)->ranks = ranks;
+}
+static const int64_t fashion_cnn_rt_buffers[] = { /* where buffers are in m->param: offset, count */
+    384, 32, /* net.1.running_mean */
+    416, 32, /* net.1.running_var */
+    19072, 64, /* net.5.running_mean */
+    19136, 64, /* net.5.running_var */
+};
 static void fashion_cnn_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   fashion_cnn_eval(m, x, t, out, loss);
 }
@@ -3087,6 +3101,8 @@ const RtNet fashion_cnn_net = {
     .init = fashion_cnn_rt_init, .forward = fashion_cnn_rt_forward,
     .train_step = fashion_cnn_rt_train_step, .eval = fashion_cnn_rt_eval,
     .save_meta = fashion_cnn_rt_save_meta, .load = fashion_cnn_rt_load, .error = fashion_cnn_rt_error, .steps = fashion_cnn_rt_steps,
+    .grad = fashion_cnn_rt_grad, .update = fashion_cnn_rt_update, .slab = fashion_cnn_rt_slab, .slab_len = 422032,
+    .buffers = fashion_cnn_rt_buffers, .nbuffers = 4, .set_replica = fashion_cnn_rt_replica,
     .ntensors = FASHION_CNN_NTENSORS, .nparams = 16, .tensors = fashion_cnn_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = fashion_cnn_rt_threads,

@@ -1102,11 +1102,11 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   }
   fashion_mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/fashion_mlp.lua:10 */
   fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
-  fashion_mlp_mul_16(net_3_mul, m->seed, m->step); /* %16 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_16(net_3_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %16 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
   fashion_mlp_mul_17(net_3_mul_2, net_2_relu, net_3_mul); /* %17 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
   fashion_mlp_matmul_28(net_4_matmul_2, net_3_mul_2, p_net_4_weight); /* %18 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
   fashion_mlp_relu_30(net_5_relu_2, net_4_matmul_2, p_net_4_bias); /* %20 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
-  fashion_mlp_mul_24(net_6_mul, m->seed, m->step); /* %24 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_24(net_6_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %24 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
   fashion_mlp_mul_25(net_6_mul_2, net_5_relu_2, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
   fashion_mlp_matmul_31(net_7_matmul_2, net_6_mul_2, p_net_7_weight); /* %26 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
   fashion_mlp_assign_40(net_7_add, net_7_matmul_2, p_net_7_bias); /* %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
@@ -1310,6 +1310,14 @@ int fashion_mlp_load(fashion_mlp_model *m, const char *path) {
 static void fashion_mlp_rt_init(void *m, uint64_t seed) { fashion_mlp_init(m, seed); }
 static void fashion_mlp_rt_forward(void *m, const float *x, float *out) { fashion_mlp_forward(m, x, out); }
 static float fashion_mlp_rt_train_step(void *m, const float *x, const void *t) { return fashion_mlp_train_step(m, x, t); }
+static float fashion_mlp_rt_grad(void *m, const float *x, const void *t) { return fashion_mlp_grad(m, x, t); }
+static void fashion_mlp_rt_update(void *m) { fashion_mlp_update(m); }
+static float *fashion_mlp_rt_slab(void *m, int grad) {
+  return grad ? ((fashion_mlp_model *)m)->grad : ((fashion_mlp_model *)m)->param;
+}
+static void fashion_mlp_rt_replica(void *m, int rank, int ranks) {
+  ((fashion_mlp_model *)m)->rank = rank, ((fashion_mlp_model *)m)->ranks = ranks;
+}
 static void fashion_mlp_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   fashion_mlp_eval(m, x, t, out, loss);
 }
@@ -1332,6 +1340,8 @@ const RtNet fashion_mlp_net = {
     .init = fashion_mlp_rt_init, .forward = fashion_mlp_rt_forward,
     .train_step = fashion_mlp_rt_train_step, .eval = fashion_mlp_rt_eval,
     .save_meta = fashion_mlp_rt_save_meta, .load = fashion_mlp_rt_load, .error = fashion_mlp_rt_error, .steps = fashion_mlp_rt_steps,
+    .grad = fashion_mlp_rt_grad, .update = fashion_mlp_rt_update, .slab = fashion_mlp_rt_slab, .slab_len = 235152,
+    .buffers = NULL, .nbuffers = 0, .set_replica = fashion_mlp_rt_replica,
     .ntensors = FASHION_MLP_NTENSORS, .nparams = 6, .tensors = fashion_mlp_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = fashion_mlp_rt_threads,

@@ -3082,6 +3082,14 @@ int lenet_load(lenet_model *m, const char *path) {
 static void lenet_rt_init(void *m, uint64_t seed) { lenet_init(m, seed); }
 static void lenet_rt_forward(void *m, const float *x, float *out) { lenet_forward(m, x, out); }
 static float lenet_rt_train_step(void *m, const float *x, const void *t) { return lenet_train_step(m, x, t); }
+static float lenet_rt_grad(void *m, const float *x, const void *t) { return lenet_grad(m, x, t); }
+static void lenet_rt_update(void *m) { lenet_update(m); }
+static float *lenet_rt_slab(void *m, int grad) {
+  return grad ? ((lenet_model *)m)->grad : ((lenet_model *)m)->param;
+}
+static void lenet_rt_replica(void *m, int rank, int ranks) {
+  ((lenet_model *)m)->rank = rank, ((lenet_model *)m)->ranks = ranks;
+}
 static void lenet_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   lenet_eval(m, x, t, out, loss);
 }
@@ -3104,6 +3112,8 @@ const RtNet lenet_net = {
     .init = lenet_rt_init, .forward = lenet_rt_forward,
     .train_step = lenet_rt_train_step, .eval = lenet_rt_eval,
     .save_meta = lenet_rt_save_meta, .load = lenet_rt_load, .error = lenet_rt_error, .steps = lenet_rt_steps,
+    .grad = lenet_rt_grad, .update = lenet_rt_update, .slab = lenet_rt_slab, .slab_len = 61760,
+    .buffers = NULL, .nbuffers = 0, .set_replica = lenet_rt_replica,
     .ntensors = LENET_NTENSORS, .nparams = 10, .tensors = lenet_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = lenet_rt_threads,

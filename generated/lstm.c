@@ -3130,6 +3130,14 @@ int lstm_load(lstm_model *m, const char *path) {
 static void lstm_rt_init(void *m, uint64_t seed) { lstm_init(m, seed); }
 static void lstm_rt_forward(void *m, const float *x, float *out) { lstm_forward(m, x, out); }
 static float lstm_rt_train_step(void *m, const float *x, const void *t) { return lstm_train_step(m, x, t); }
+static float lstm_rt_grad(void *m, const float *x, const void *t) { return lstm_grad(m, x, t); }
+static void lstm_rt_update(void *m) { lstm_update(m); }
+static float *lstm_rt_slab(void *m, int grad) {
+  return grad ? ((lstm_model *)m)->grad : ((lstm_model *)m)->param;
+}
+static void lstm_rt_replica(void *m, int rank, int ranks) {
+  ((lstm_model *)m)->rank = rank, ((lstm_model *)m)->ranks = ranks;
+}
 static void lstm_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   lstm_eval(m, x, t, out, loss);
 }
@@ -3152,6 +3160,8 @@ const RtNet lstm_net = {
     .init = lstm_rt_init, .forward = lstm_rt_forward,
     .train_step = lstm_rt_train_step, .eval = lstm_rt_eval,
     .save_meta = lstm_rt_save_meta, .load = lstm_rt_load, .error = lstm_rt_error, .steps = lstm_rt_steps,
+    .grad = lstm_rt_grad, .update = lstm_rt_update, .slab = lstm_rt_slab, .slab_len = 82192,
+    .buffers = NULL, .nbuffers = 0, .set_replica = lstm_rt_replica,
     .ntensors = LSTM_NTENSORS, .nparams = 6, .tensors = lstm_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = lstm_rt_threads,

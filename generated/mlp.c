@@ -1097,6 +1097,14 @@ int mlp_load(mlp_model *m, const char *path) {
 static void mlp_rt_init(void *m, uint64_t seed) { mlp_init(m, seed); }
 static void mlp_rt_forward(void *m, const float *x, float *out) { mlp_forward(m, x, out); }
 static float mlp_rt_train_step(void *m, const float *x, const void *t) { return mlp_train_step(m, x, t); }
+static float mlp_rt_grad(void *m, const float *x, const void *t) { return mlp_grad(m, x, t); }
+static void mlp_rt_update(void *m) { mlp_update(m); }
+static float *mlp_rt_slab(void *m, int grad) {
+  return grad ? ((mlp_model *)m)->grad : ((mlp_model *)m)->param;
+}
+static void mlp_rt_replica(void *m, int rank, int ranks) {
+  ((mlp_model *)m)->rank = rank, ((mlp_model *)m)->ranks = ranks;
+}
 static void mlp_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   mlp_eval(m, x, t, out, loss);
 }
@@ -1119,6 +1127,8 @@ const RtNet mlp_net = {
     .init = mlp_rt_init, .forward = mlp_rt_forward,
     .train_step = mlp_rt_train_step, .eval = mlp_rt_eval,
     .save_meta = mlp_rt_save_meta, .load = mlp_rt_load, .error = mlp_rt_error, .steps = mlp_rt_steps,
+    .grad = mlp_rt_grad, .update = mlp_rt_update, .slab = mlp_rt_slab, .slab_len = 235152,
+    .buffers = NULL, .nbuffers = 0, .set_replica = mlp_rt_replica,
     .ntensors = MLP_NTENSORS, .nparams = 6, .tensors = mlp_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = mlp_rt_threads,

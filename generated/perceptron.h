@@ -29,6 +29,8 @@ typedef struct perceptron_model {
   _Alignas(64) float arena[80];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
+  int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of
+                          the global batch, which keys dropout's masks; 0, 0: alone */
   char error[256];  /* why the last save or load failed */
 } perceptron_model;
 

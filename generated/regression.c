@@ -430,6 +430,14 @@ int regression_load(regression_model *m, const char *path) {
 static void regression_rt_init(void *m, uint64_t seed) { regression_init(m, seed); }
 static void regression_rt_forward(void *m, const float *x, float *out) { regression_forward(m, x, out); }
 static float regression_rt_train_step(void *m, const float *x, const void *t) { return regression_train_step(m, x, t); }
+static float regression_rt_grad(void *m, const float *x, const void *t) { return regression_grad(m, x, t); }
+static void regression_rt_update(void *m) { regression_update(m); }
+static float *regression_rt_slab(void *m, int grad) {
+  return grad ? ((regression_model *)m)->grad : ((regression_model *)m)->param;
+}
+static void regression_rt_replica(void *m, int rank, int ranks) {
+  ((regression_model *)m)->rank = rank, ((regression_model *)m)->ranks = ranks;
+}
 static void regression_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   regression_eval(m, x, t, out, loss);
 }
@@ -452,6 +460,8 @@ const RtNet regression_net = {
     .init = regression_rt_init, .forward = regression_rt_forward,
     .train_step = regression_rt_train_step, .eval = regression_rt_eval,
     .save_meta = regression_rt_save_meta, .load = regression_rt_load, .error = regression_rt_error, .steps = regression_rt_steps,
+    .grad = regression_rt_grad, .update = regression_rt_update, .slab = regression_rt_slab, .slab_len = 112,
+    .buffers = NULL, .nbuffers = 0, .set_replica = regression_rt_replica,
     .ntensors = REGRESSION_NTENSORS, .nparams = 4, .tensors = regression_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = regression_rt_threads,

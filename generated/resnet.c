@@ -4809,6 +4809,32 @@ const RtSched resnet_sched = {
 static void resnet_rt_init(void *m, uint64_t seed) { resnet_init(m, seed); }
 static void resnet_rt_forward(void *m, const float *x, float *out) { resnet_forward(m, x, out); }
 static float resnet_rt_train_step(void *m, const float *x, const void *t) { return resnet_train_step(m, x, t); }
+static float resnet_rt_grad(void *m, const float *x, const void *t) { return resnet_grad(m, x, t); }
+static void resnet_rt_update(void *m) { resnet_update(m); }
+static float *resnet_rt_slab(void *m, int grad) {
+  return grad ? ((resnet_model *)m)->grad : ((resnet_model *)m)->param;
+}
+static void resnet_rt_replica(void *m, int rank, int ranks) {
+  ((resnet_model *)m)->rank = rank, ((resnet_model *)m)->ranks = ranks;
+}
+static const int64_t resnet_rt_buffers[] = { /* where buffers are in m->param: offset, count */
+    352, 32, /* net.1.running_mean */
+    384, 32, /* net.1.running_var */
+    9696, 32, /* net.4.1.running_mean */
+    9728, 32, /* net.4.1.running_var */
+    19040, 32, /* net.4.4.running_mean */
+    19072, 32, /* net.4.4.running_var */
+    37664, 64, /* net.7.running_mean */
+    37728, 64, /* net.7.running_var */
+    74784, 64, /* net.10.1.running_mean */
+    74848, 64, /* net.10.1.running_var */
+    111904, 64, /* net.10.4.running_mean */
+    111968, 64, /* net.10.4.running_var */
+    149024, 64, /* net.12.1.running_mean */
+    149088, 64, /* net.12.1.running_var */
+    186144, 64, /* net.12.4.running_mean */
+    186208, 64, /* net.12.4.running_var */
+};
 static void resnet_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   resnet_eval(m, x, t, out, loss);
 }
@@ -4833,6 +4859,8 @@ const RtNet resnet_net = {
     .init = resnet_rt_init, .forward = resnet_rt_forward,
     .train_step = resnet_rt_train_step, .eval = resnet_rt_eval,
     .save_meta = resnet_rt_save_meta, .load = resnet_rt_load, .error = resnet_rt_error, .steps = resnet_rt_steps,
+    .grad = resnet_rt_grad, .update = resnet_rt_update, .slab = resnet_rt_slab, .slab_len = 186928,
+    .buffers = resnet_rt_buffers, .nbuffers = 16, .set_replica = resnet_rt_replica,
     .sched = &resnet_sched, .lr = resnet_rt_lr, .set_lr = resnet_rt_set_lr,
     .ntensors = RESNET_NTENSORS, .nparams = 42, .tensors = resnet_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP

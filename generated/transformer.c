@@ -4150,6 +4150,14 @@ int transformer_load(transformer_model *m, const char *path) {
 static void transformer_rt_init(void *m, uint64_t seed) { transformer_init(m, seed); }
 static void transformer_rt_forward(void *m, const float *x, float *out) { transformer_forward(m, x, out); }
 static float transformer_rt_train_step(void *m, const float *x, const void *t) { return transformer_train_step(m, x, t); }
+static float transformer_rt_grad(void *m, const float *x, const void *t) { return transformer_grad(m, x, t); }
+static void transformer_rt_update(void *m) { transformer_update(m); }
+static float *transformer_rt_slab(void *m, int grad) {
+  return grad ? ((transformer_model *)m)->grad : ((transformer_model *)m)->param;
+}
+static void transformer_rt_replica(void *m, int rank, int ranks) {
+  ((transformer_model *)m)->rank = rank, ((transformer_model *)m)->ranks = ranks;
+}
 static void transformer_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   transformer_eval(m, x, t, out, loss);
 }
@@ -4172,6 +4180,8 @@ const RtNet transformer_net = {
     .init = transformer_rt_init, .forward = transformer_rt_forward,
     .train_step = transformer_rt_train_step, .eval = transformer_rt_eval,
     .save_meta = transformer_rt_save_meta, .load = transformer_rt_load, .error = transformer_rt_error, .steps = transformer_rt_steps,
+    .grad = transformer_rt_grad, .update = transformer_rt_update, .slab = transformer_rt_slab, .slab_len = 71952,
+    .buffers = NULL, .nbuffers = 0, .set_replica = transformer_rt_replica,
     .ntensors = TRANSFORMER_NTENSORS, .nparams = 31, .tensors = transformer_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = transformer_rt_threads,

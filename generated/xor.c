@@ -403,6 +403,14 @@ int xor_load(xor_model *m, const char *path) {
 static void xor_rt_init(void *m, uint64_t seed) { xor_init(m, seed); }
 static void xor_rt_forward(void *m, const float *x, float *out) { xor_forward(m, x, out); }
 static float xor_rt_train_step(void *m, const float *x, const void *t) { return xor_train_step(m, x, t); }
+static float xor_rt_grad(void *m, const float *x, const void *t) { return xor_grad(m, x, t); }
+static void xor_rt_update(void *m) { xor_update(m); }
+static float *xor_rt_slab(void *m, int grad) {
+  return grad ? ((xor_model *)m)->grad : ((xor_model *)m)->param;
+}
+static void xor_rt_replica(void *m, int rank, int ranks) {
+  ((xor_model *)m)->rank = rank, ((xor_model *)m)->ranks = ranks;
+}
 static void xor_rt_eval(void *m, const float *x, const void *t, float *out, float *loss) {
   xor_eval(m, x, t, out, loss);
 }
@@ -425,6 +433,8 @@ const RtNet xor_net = {
     .init = xor_rt_init, .forward = xor_rt_forward,
     .train_step = xor_rt_train_step, .eval = xor_rt_eval,
     .save_meta = xor_rt_save_meta, .load = xor_rt_load, .error = xor_rt_error, .steps = xor_rt_steps,
+    .grad = xor_rt_grad, .update = xor_rt_update, .slab = xor_rt_slab, .slab_len = 64,
+    .buffers = NULL, .nbuffers = 0, .set_replica = xor_rt_replica,
     .ntensors = XOR_NTENSORS, .nparams = 4, .tensors = xor_rt_tensors, /* parameters and buffers first */
 #ifdef _OPENMP
     .set_threads = xor_rt_threads,

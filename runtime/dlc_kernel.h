@@ -65,6 +65,15 @@ DLC_INLINE float dlc_randf(uint64_t seed, int64_t step, uint64_t stream, int64_t
   return (float)dlc_rand(seed, step, stream, n, i);
 }
 
+/* The `step` of a draw: the optimizer step alone, or on replica `rank` of `ranks` (dlc train
+ * --mpi; rank r holds rows [r*B, (r+1)*B) of a global batch of ranks*B) step * ranks + rank,
+ * so that element i of its n-element tensor gets counter (step * ranks + rank) * n + i: the
+ * counter of that element in the one-process run on the global batch, whose tensor has
+ * ranks * n elements, batch-major.  Replicas then draw the masks that run draws. */
+DLC_INLINE int64_t dlc_draw_step(int64_t step, int32_t rank, int32_t ranks) {
+  return ranks > 1 ? step * ranks + rank : step;
+}
+
 /* A kernel that several blocks share (repeated structure: time steps, layers, heads) is called
  * from many places; inlined at each it would paste the loop nest back as many times, and clang's
  * loop passes grow faster than linearly with a function's size (an unrolled 28-step LSTM: 25 s

@@ -96,6 +96,22 @@ typedef struct RtNet {
    * the model m (for dlc train --init). */
   int ntensors, nparams;
   void (*tensors)(void *m, struct RtTensor *t);
+  /* The training step in halves, for data-parallel training (dlc train --mpi); NULL when
+   * train_step is.  grad computes the loss and every gradient into the grad slab, update applies
+   * them (grad then update is train_step).  slab(m, 0) is the parameter slab, slab(m, 1) the
+   * gradient slab: slab_len values each, every parameter's gradient at its parameter's offset.
+   * The slab's ranges that hold buffers (batch-norm running statistics: updated by grad, not
+   * trained) are listed as nbuffers (offset, count) pairs in buffers.  set_replica(m, rank,
+   * ranks) makes the net replica `rank` of `ranks`, whose batch is that slice of the global
+   * batch: dropout then draws the masks of the one-process run on the global batch
+   * (dlc_draw_step, dlc_kernel.h). */
+  float (*grad)(void *m, const float *x, const void *target);
+  void (*update)(void *m);
+  float *(*slab)(void *m, int grad);
+  int64_t slab_len;
+  const int64_t *buffers;
+  int nbuffers;
+  void (*set_replica)(void *m, int rank, int ranks);
   /* built with --check-numerics: a model function that met a NaN or an infinity stopped there,
    * error(m) saying where (train_step then returns NaN, without updating) */
   int check_numerics;
