@@ -48,6 +48,9 @@ static const char train_usage[] =
     "  --save CKPT  (after every epoch, atomically)   --load CKPT  (resume)\n"
     "  --init CKPT  start from the tensors of CKPT whose name and shape match (transfer learning)\n"
     "  --plot curves.svg\n"
+    "  --mpi            data-parallel over the ranks of mpirun -np N (one machine or a hostfile's):\n"
+    "                   the model's batch is each rank's, gradients are averaged every step\n"
+    "  --mpi-deterministic  --mpi, the gradients summed in rank order: bit-identical runs\n"
     "  -D KEY=VALUE     passed to the model as dlc.arg.KEY\n"
     "  --lua-timeout S  CPU seconds the model file may run (default 5)\n"
     "a model without loss and optim (dlc import writes such):\n"
@@ -56,6 +59,9 @@ static const char train_usage[] =
 
 /* the command the messages name: dlc train, or dlc predict (which shares the option parser) */
 static const char *cmd = "train";
+
+/* --mpi (1) and --mpi-deterministic (2); quiet: a rank other than 0 says nothing of builds */
+static int mpi, quiet;
 
 static int usage_error(const char *msg, const char *arg) {
   fprintf(stderr, "dlc %s: %s%s\n(dlc %s --help shows the usage)\n", cmd, msg, arg ? arg : "", cmd);
@@ -125,6 +131,8 @@ static int parse_option(int argc, char **argv, int *i, Options *co, RtTrainOptio
     t->shuffle = 1, t->shuffle_given = 1;
   } else if (!strcmp(a, "--no-shuffle")) {
     t->shuffle = 0, t->shuffle_given = 1;
+  } else if (!strcmp(a, "--mpi") || !strcmp(a, "--mpi-deterministic")) {
+    mpi = a[5] ? 2 : mpi ? mpi : 1;
   } else if (!strcmp(a, "--check-numerics")) {
     co->emit.check_numerics = 1;
   } else if (!strcmp(a, "--loss") || !strcmp(a, "--optim")) {
@@ -296,7 +304,7 @@ static int build(const char *dir, const char *so, int openmp) {
   /* -fno-math-errno: the net never reads errno, and with it sqrt vectorizes (Adam's update) */
   char *argv[] = {(char *)compiler(), "-O3", "-march=native", "-fno-math-errno", "-std=c11", "-shared", "-fPIC", "-w",
                   "-I", (char *)dir, src, "-o", tmp, "-lm", openmp ? "-fopenmp" : NULL, NULL};
-  fprintf(stderr, "building: %s -O3 -march=native -fno-math-errno -shared%s net.c\n", compiler(), openmp ? " -fopenmp" : "");
+  if (!quiet) fprintf(stderr, "building: %s -O3 -march=native -fno-math-errno -shared%s net.c\n", compiler(), openmp ? " -fopenmp" : "");
   if (run(argv)) return fprintf(stderr, "dlc %s: %s failed to build %s (a bug in dlc)\n", cmd, compiler(), src), 3;
   char err[512];
   if (rt_fsync_path(tmp)) return fprintf(stderr, "dlc %s: %s: fsync failed: %s\n", cmd, tmp, strerror(errno)), 1;
@@ -351,7 +359,7 @@ static int generate_and_build(Options *co, const char **so_out, const char **sym
   h = rt_fnv1a(h, co->emit.openmp ? "omp" : "", co->emit.openmp ? 3 : 0);
   char *dir = ir_fmt("%s/%016llx", root, (unsigned long long)h), *so = ir_fmt("%s/net.so", dir);
   if (access(so, R_OK) == 0) {
-    fprintf(stderr, "using the cached build %s\n", dir);
+    if (!quiet) fprintf(stderr, "using the cached build %s\n", dir);
   } else {
     if ((st = build(tmp, ir_fmt("%s/net.so", tmp), co->emit.openmp))) return st;
     char err[512]; /* the rename fails when another process put the same build there first */
@@ -377,18 +385,85 @@ static void defaults(Options *co, RtTrainOptions *t, int argc) {
   co->emit.target = target_host(); /* built with -march=native below */
 }
 
+/* ---- --mpi: the plugin ------------------------------------------------------------------------ */
+
+typedef struct {
+  RtComm comm;
+  void (*finalize)(void);
+  void (*abort)(int status);
+} Mpi;
+
+/* dlc_mpi.so (mpi/dlc_mpi.c), next to this executable (the build tree) or in <libdir>/dlc (an
+ * install), opened RTLD_GLOBAL (Open MPI's own components resolve libmpi's symbols through it),
+ * and MPI_Init.  0, else 1 after a message. */
+static int mpi_open(Mpi *mp) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return fprintf(stderr, "dlc train: --mpi: cannot find this executable: %s\n", strerror(errno)), 1;
+  exe[n] = 0;
+  *strrchr(exe, '/') = 0;
+  const char *at[2] = {ir_fmt("%s/dlc_mpi.so", exe), ir_fmt("%s/%s/dlc_mpi.so", exe, DLC_MPI_RELDIR)};
+  void *lib = NULL;
+  for (int i = 0; i < 2 && !lib; i++) {
+    if (access(at[i], R_OK)) continue;
+    if (!(lib = dlopen(at[i], RTLD_NOW | RTLD_GLOBAL)))
+      return fprintf(stderr, "dlc train: --mpi: cannot load %s: %s (install Open MPI: openmpi-bin)\n", at[i], dlerror()), 1;
+  }
+  if (!lib && !DLC_HAVE_MPI)
+    return fprintf(stderr, "dlc train: --mpi: this dlc was built without MPI: install libopenmpi-dev (sh "
+                           "tools/deps.sh) and build dlc again\n"), 1;
+  if (!lib) return fprintf(stderr, "dlc train: --mpi: dlc_mpi.so is neither at %s nor at %s\n", at[0], at[1]), 1;
+  int (*init)(RtComm *, int, char *, size_t) = (int (*)(RtComm *, int, char *, size_t))dlsym(lib, "dlc_mpi_init");
+  mp->finalize = (void (*)(void))dlsym(lib, "dlc_mpi_finalize");
+  mp->abort = (void (*)(int))dlsym(lib, "dlc_mpi_abort");
+  char err[256] = "";
+  if (!init || !mp->finalize || !mp->abort) return fprintf(stderr, "dlc train: --mpi: %s is not dlc's MPI plugin\n", at[0]), 1;
+  if (init(&mp->comm, mpi == 2, err, sizeof err)) return fprintf(stderr, "dlc train: --mpi: %s\n", err), 1;
+  return 0;
+}
+
+/* --mpi: generate and build on rank 0 first, the others after it (they find its build in the
+ * cache when they share the machine), every rank told rank 0's status: *all_know when rank 0
+ * failed (every rank then returns its status). */
+static int mpi_build(Mpi *mp, Options *co, const char **so, const char **sym, RtTrainOptions *t, int *all_know) {
+  const RtComm *c = &mp->comm;
+  double st0 = 0;
+  if (c->rank != 0) {
+    c->sum_f64(c, &st0, 1);
+    if ((*all_know = st0 != 0)) return (int)st0; /* rank 0 said why */
+  }
+  int st = generate_and_build(co, so, sym, t, 0);
+  if (c->rank == 0) {
+    st0 = st;
+    c->sum_f64(c, &st0, 1);
+    *all_know = st != 0;
+  }
+  return st;
+}
+
 /* Generate and build the net, load it, and train it (predict: run it over the data). */
 static int build_and_run(Options *co, RtTrainOptions *t, int predict) {
   co->emit.openmp = t->threads > 1;
   const char *so = NULL, *sym = NULL;
-  int st = generate_and_build(co, &so, &sym, t, predict);
-  if (st) return st;
-  void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+  Mpi mp = {0};
+  if (mpi && mpi_open(&mp)) return 1;
+  if (mpi) {
+    t->comm = &mp.comm;
+    quiet = mp.comm.rank != 0;
+    if (quiet && !freopen("/dev/null", "w", stdout)) return 1; /* rank 0 alone prints */
+  }
+  int all_know = 0, st = mpi ? mpi_build(&mp, co, &so, &sym, t, &all_know) : generate_and_build(co, &so, &sym, t, predict);
+  void *lib = !st ? dlopen(so, RTLD_NOW | RTLD_LOCAL) : NULL;
   const RtNet *net = lib ? dlsym(lib, sym) : NULL;
-  if (!net)
-    return fprintf(stderr, "dlc %s: cannot load %s: %s\n", predict ? "predict" : "train", so, dlerror()), 3;
+  if (!st && !net)
+    fprintf(stderr, "dlc %s: cannot load %s: %s\n", predict ? "predict" : "train", so, dlerror()), st = 3;
+  /* a rank that fails alone here would leave the others waiting in rt_train: end the job */
+  if (st && mpi && !all_know) mp.abort(st);
+  if (st && mpi) mp.finalize();
+  if (st) return st;
   if (predict && net->set_threads) net->set_threads(t->threads);
   st = predict ? rt_predict(net, t) : rt_train(net, t);
+  if (mpi) fflush(stdout), mp.finalize(); /* every rank agreed on st (rt_train) */
   dlclose(lib);
   return st;
 }

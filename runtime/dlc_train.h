@@ -18,6 +18,18 @@ extern "C" {
 #endif
 
 
+/* The ranks of a data-parallel run (dlc train --mpi).  dlc's MPI plugin (dlc_mpi.so, from
+ * mpi/dlc_mpi.c) implements it over MPI_COMM_WORLD; the runtime links no MPI.  Every rank calls
+ * the sums in the same order.  A sum is the element-wise sum over the ranks of x[0..n), left in
+ * x on every rank; deterministic: added in rank order (gathered, summed, broadcast), the same
+ * bits from run to run with any number of ranks; else MPI_Allreduce's (ring or tree) order. */
+typedef struct RtComm {
+  int rank, size;
+  int deterministic;
+  void (*sum_f32)(const struct RtComm *c, float *x, int64_t n);
+  void (*sum_f64)(const struct RtComm *c, double *x, int64_t n);
+} RtComm;
+
 typedef enum {
   RT_SRC_FASHION, /* Debian's dataset-fashion-mnist */
   RT_SRC_IDX,     /* --idx IMAGES LABELS */
@@ -50,11 +62,20 @@ typedef struct {
                                     0.5 (logit 0) against targets >= 0.5 is reported too */
   const char *pred_out;          /* dlc predict -o FILE: the predictions' CSV (NULL: stdout) */
   int scores;                    /* dlc predict --scores: a classifier's outputs after its class */
+  const RtComm *comm;            /* dlc train --mpi: this rank's communicator; NULL: one process */
 } RtTrainOptions;
 
 /* Train and evaluate; prints progress on stderr and results on stdout.  Returns the process
  * exit status: 0, 1 for bad data or checkpoints (a message naming the file says why), 130
  * after Ctrl-C (a last checkpoint saved). */
+/* With o->comm (dlc train --mpi, data-parallel over comm->size ranks, every rank calling
+ * rt_train with the same options): the net's batch B is each rank's, the global batch is
+ * size x B, and rank r trains on rows [r*B, (r+1)*B) of each global batch, in the order one
+ * process with batch size x B and the same seed reads them.  Each step: net->grad, then one sum
+ * over the ranks of one buffer (the gradient slab, the buffers, the loss and the stop flags),
+ * divided by size: the gradients and batch-norm running statistics averaged, then net->update
+ * on every rank, so the replicas stay identical (checked at the start).  Evaluation is shared
+ * (each rank scores a slice, the sums reduced); rank 0 alone prints and writes files. */
 int rt_train(const RtNet *net, const RtTrainOptions *o);
 
 /* dlc predict: the net with the checkpoint o->load, run in inference mode (m_forward) on the

@@ -70,6 +70,12 @@ typedef struct {
   int binary;        /* o->binary, when the net has one output and one float target per sample */
   double loss_seen;  /* the first epoch's training loss, for the hint that it does not move */
   int loss_same;     /* epochs whose training loss equalled it */
+  /* --mpi: this rank of `ranks` (0 of 1 alone); the step's one buffer (the gradient slab, then
+   * the loss and the stop flags) and the time spent summing it this epoch */
+  const RtComm *comm;
+  int rank, ranks;
+  float *pack;
+  double sum_time;
 } Run;
 
 typedef struct {
@@ -188,6 +194,7 @@ static int read_resume_meta(Run *r) {
 }
 
 static int save(Run *r, const char *path, int64_t epochs_done) {
+  if (r->rank != 0) return 0; /* --mpi: the replicas are identical; rank 0 writes */
   char ep[32], sd[32], vs[32], au[64], ts[32];
   char *nk = NULL, *shift = NULL, *div = NULL;
   snprintf(ep, sizeof ep, "%lld", (long long)epochs_done);
@@ -245,7 +252,31 @@ static int argmax(const float *v, int64_t n) {
   return (int)best;
 }
 
-/* Evaluate rows of d in inference mode, every row exactly once (pad and mask). */
+/* --mpi: the sums of the ranks' v[0..n), in v on every rank. */
+static void sum_ranks(const Run *r, double *v, int64_t n) {
+  if (r->comm) r->comm->sum_f64(r->comm, v, n);
+}
+
+/* --mpi: every rank's status; non-zero on every rank when any rank's is, rank 0 naming the
+ * others that failed (each said why).  Called by every rank at the same points. */
+static int agree(Run *r, int rc) {
+  if (!r->comm) return rc;
+  double *v = calloc((size_t)r->ranks, sizeof *v);
+  if (!v) abort(); /* cannot agree: the job must end (mpirun then ends every rank) */
+  v[r->rank] = rc;
+  sum_ranks(r, v, r->ranks);
+  int any = rc;
+  for (int k = 0; k < r->ranks; k++)
+    if (v[k] != 0) {
+      if (!any && r->rank == 0) fprintf(stderr, "%s: rank %d of %d failed (its message above)\n", command, k, r->ranks);
+      any = any ? any : (int)v[k];
+    }
+  free(v);
+  return any;
+}
+
+/* Evaluate rows of d in inference mode, every row exactly once (pad and mask).  --mpi: each
+ * rank scores its slice of the rows, the sums reduced. */
 static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t *confusion) {
   const RtNet *net = r->net;
   Score s = {NAN, NAN, 0, confusion};
@@ -255,8 +286,9 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
   double loss = 0;
   int64_t right = 0;
   int64_t *idx = malloc((size_t)net->batch * sizeof *idx);
-  for (int64_t at = 0; at < n; at += net->batch) {
-    int64_t k = n - at < net->batch ? n - at : net->batch;
+  int64_t lo = n * r->rank / r->ranks, hi = n * (r->rank + 1) / r->ranks;
+  for (int64_t at = lo; at < hi; at += net->batch) {
+    int64_t k = hi - at < net->batch ? hi - at : net->batch;
     for (int64_t i = 0; i < k; i++) idx[i] = rows ? rows[at + i] : at + i;
     gather(r, idx, k, 0, 0);
     net->eval(r->m, batch_x(r), batch_target(r), r->out, r->sloss);
@@ -273,6 +305,17 @@ static Score evaluate(Run *r, RtData *d, const int64_t *rows, int64_t n, int64_t
   }
   free(idx);
   r->train = saved;
+  if (r->comm) {
+    int k = confusion ? (r->binary ? 2 : net->classes) : 0;
+    double *v = calloc((size_t)(3 + k * k), sizeof *v);
+    if (!v) abort();
+    v[0] = loss, v[1] = (double)right, v[2] = (double)s.n;
+    for (int64_t i = 0; i < (int64_t)k * k; i++) v[3 + i] = (double)confusion[i];
+    sum_ranks(r, v, 3 + (int64_t)k * k);
+    loss = v[0], right = (int64_t)v[1], s.n = (int64_t)v[2];
+    for (int64_t i = 0; i < (int64_t)k * k; i++) confusion[i] = (int64_t)v[3 + i];
+    free(v);
+  }
   s.loss = loss / (double)s.n;
   if (net->classes || r->binary) s.acc = (double)right / (double)s.n;
   return s;
@@ -324,19 +367,60 @@ static int setup_schedule(Run *r) {
 
 /* ---- training ------------------------------------------------------------------------------- */
 
+/* --mpi: one training step of the replicas.  net->grad, then one sum over the ranks of one
+ * buffer: the gradient slab with the buffers (batch-norm running statistics) copied into their
+ * places (the slab holds no gradient there), the loss, and two flags (a NaN stopped a
+ * --check-numerics net; Ctrl-C), divided by the number of ranks: averages.  Then, unless a rank
+ * stopped, net->update with the averaged gradients, the buffers set to their averages.  Returns
+ * the global batch's loss; *stop: 1 after a NaN on some rank, 2 after an interrupt. */
+static float replica_step(Run *r, int *stop) {
+  const RtNet *net = r->net;
+  int64_t n = net->slab_len;
+  float loss = net->grad(r->m, batch_x(r), batch_target(r)), *g = net->slab(r->m, 1), *p = net->slab(r->m, 0), *x = r->pack;
+  memcpy(x, g, (size_t)n * sizeof *x);
+  for (int b = 0; b < net->nbuffers; b++)
+    memcpy(x + net->buffers[2 * b], p + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
+  int nan_here = net->check_numerics && net->error(r->m)[0];
+  x[n] = loss, x[n + 1] = (float)nan_here, x[n + 2] = (float)(interrupted != 0);
+  double t0 = rt_now();
+  r->comm->sum_f32(r->comm, x, n + 3);
+  r->sum_time += rt_now() - t0;
+  float ranks = (float)r->ranks;
+  for (int64_t i = 0; i < n + 1; i++) x[i] /= ranks;
+  memcpy(g, x, (size_t)n * sizeof *x);
+  for (int b = 0; b < net->nbuffers; b++)
+    memcpy(p + net->buffers[2 * b], x + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
+  *stop = x[n + 1] > 0 ? 1 : x[n + 2] > 0 ? 2 : 0;
+  if (*stop == 1) {
+    if (!nan_here && r->rank == 0) fprintf(stderr, "%s: another rank met a NaN or an infinity (its message above)\n", command);
+    return NAN;
+  }
+  if (*stop == 2) interrupted = 1;
+  net->update(r->m);
+  return x[n];
+}
+
 static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *perm) {
   const RtNet *net = r->net;
-  int64_t B = net->batch, steps = r->ntr / B;
+  int64_t B = net->batch, G = B * r->ranks, steps = r->ntr / G;
   int64_t *rows = malloc((size_t)B * sizeof *rows);
   if (r->shuffle) rt_permutation(perm, r->ntr, r->seed, (uint64_t)epoch);
   else for (int64_t i = 0; i < r->ntr; i++) perm[i] = i;
   RtProgress pg;
   rt_progress_start(&pg, stderr, r->tty, (int)epoch + 1, (int)epochs_total, steps);
   double sum = 0;
+  r->sum_time = 0;
   for (int64_t s = 0; s < steps && !interrupted; s++) {
-    for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * B + i]];
+    /* this rank's slice of the global batch */
+    for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * G + r->rank * B + i]];
     gather(r, rows, B, epoch, rt_augment_any(&r->aug));
-    float loss = net->train_step(r->m, batch_x(r), batch_target(r));
+    int stop = 0;
+    float loss = r->comm ? replica_step(r, &stop) : net->train_step(r->m, batch_x(r), batch_target(r));
+    if (stop == 1 && !net->error(r->m)[0]) { /* another rank's NaN: it says where */
+      rt_progress_end(&pg);
+      free(rows);
+      return 1;
+    }
     if (net->check_numerics && net->error(r->m)[0]) {
       rt_progress_end(&pg);
       char shown[600]; /* the message names the model's file and modules: shown escaped */
@@ -348,13 +432,14 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
     if (net->sched && rt_sched_per_batch(net->sched)) set_lr(r, epoch * steps + s + 1);
     if (!isfinite(loss)) {
       rt_progress_end(&pg);
-      fprintf(stderr, "dlc train: the loss became %g at epoch %lld, step %lld: lower the learning rate?\n",
+      if (r->rank == 0) /* --mpi: every rank has the same averaged loss */
+        fprintf(stderr, "dlc train: the loss became %g at epoch %lld, step %lld: lower the learning rate?\n",
               (double)loss, (long long)epoch + 1, (long long)s + 1);
       free(rows);
       return 1;
     }
     sum += loss;
-    rt_progress_step(&pg, s + 1, sum / (double)(s + 1), (s + 1) * B);
+    rt_progress_step(&pg, s + 1, sum / (double)(s + 1), (s + 1) * G);
   }
   rt_progress_end(&pg);
   free(rows);
@@ -417,13 +502,15 @@ static int run_epochs(Run *r, RtCurves *cv) {
   Best best = {NULL, NAN, -1, 0};
   int rc = 0, stop = 0;
   if (o->early_stop && !(best.m = aligned_alloc(64, (r->net->model_bytes + 63) / 64 * 64))) rc = fail("out of memory");
+  rc = agree(r, rc);
   for (e = r->epoch0; e < total && !rc && !stop; e++) {
     double t0 = rt_now(), lr0 = sc ? r->net->lr(r->m) : NAN;
     rc = train_epoch(r, e, total, perm);
     if (rc) break;
+    double t_train = rt_now() - t0;
     if (interrupted) {
       const char *path = o->save ? o->save : "interrupted.safetensors";
-      fprintf(stderr, "\ndlc train: interrupted; saving %s\n", path);
+      if (r->rank == 0) fprintf(stderr, "\ndlc train: interrupted; saving %s\n", path);
       rc = save(r, path, e) ? 1 : 130;
       break;
     }
@@ -437,11 +524,16 @@ static int run_epochs(Run *r, RtCurves *cv) {
     still_hint(r, tr.loss, i);
     if (sc && rt_sched_per_batch(sc)) printf("  lr %.6g to %.6g\n", lr0, rt_sched_lr(sc, (e + 1) * r->spe - 1, r->total_steps));
     else if (sc) printf("  lr %.6g\n", lr0);
+    if (r->comm && r->spe > 0)
+      printf("  mpi: %d rank%s x batch %d; %.0f samples/s; summing the gradients %.3f ms a step, %.1f %% of training\n",
+             r->ranks, r->ranks == 1 ? "" : "s", r->net->batch, (double)(r->spe * r->net->batch * r->ranks) / t_train,
+             1e3 * r->sum_time / (double)r->spe, 100 * r->sum_time / t_train);
     fflush(stdout);
     if (o->save && save(r, o->save, e + 1)) rc = 1;
+    rc = agree(r, rc);
     if (!rc && o->early_stop) stop = early_stop_check(r, &best, va.loss, e);
   }
-  if (!rc && o->early_stop) rc = early_stop_restore(r, &best, e - 1, stop);
+  if (!rc && o->early_stop) rc = agree(r, early_stop_restore(r, &best, e - 1, stop));
   free(best.m);
   free(perm);
   return rc;
@@ -457,7 +549,7 @@ static int final_report(Run *r, const RtCurves *cv) {
     if (cm) rt_print_confusion(stdout, cm, k, r->binary ? NULL : r->names);
     free(cm);
   }
-  if (r->o->plot && cv->n > 0) {
+  if (r->o->plot && cv->n > 0 && r->rank == 0) {
     char err[512];
     if (rt_plot_svg(r->o->plot, cv, net->name, err, sizeof err)) return fail(err);
     printf("curves: %s\n", r->o->plot);
@@ -498,14 +590,18 @@ static int prepare(Run *r) {
   if (load_data(r)) return 1;
   if (rt_split(r->train.n, r->val_split, r->seed, &r->tr, &r->ntr, &r->va, &r->nva, err, sizeof err))
     return fail(err);
-  if (r->ntr < net->batch) {
-    fprintf(stderr, "dlc train: %lld training samples, fewer than one batch of %d\n", (long long)r->ntr, net->batch);
+  int64_t G = (int64_t)net->batch * r->ranks; /* the global batch */
+  if (r->comm)
+    printf("mpi: %d rank%s, each a batch of %d: a global batch of %lld%s\n", r->ranks, r->ranks == 1 ? "" : "s", net->batch, (long long)G,
+           r->comm->deterministic ? "; gradients summed in rank order (deterministic)" : "");
+  if (r->ntr < G) {
+    fprintf(stderr, "dlc train: %lld training samples, fewer than one batch of %lld\n", (long long)r->ntr, (long long)G);
     return 1;
   }
-  if (r->ntr % net->batch)
-    printf("note: %lld training samples in batches of %d: the %lld left over are skipped each epoch "
-           "(a different %lld each time)\n", (long long)r->ntr, net->batch,
-           (long long)(r->ntr % net->batch), (long long)(r->ntr % net->batch));
+  if (r->ntr % G)
+    printf("note: %lld training samples in batches of %lld: the %lld left over are skipped each epoch "
+           "(a different %lld each time)\n", (long long)r->ntr, (long long)G,
+           (long long)(r->ntr % G), (long long)(r->ntr % G));
   if (net->in_int && ((o->norm_given && o->norm != RT_NORM_NONE) || r->norm.kind != RT_NORM_NONE)) {
     fprintf(stderr, "dlc train: the model's input '%s' is int32: its values are fed as they are, give --normalize none\n",
             net->in_name ? net->in_name : "x");
@@ -520,7 +616,7 @@ static int prepare(Run *r) {
   if (r->have_test) rt_norm_apply(&r->norm, r->test.x, r->test.n);
   printf("split: %lld training, %lld validation samples; normalize: %s\n", (long long)r->ntr,
          (long long)r->nva, rt_norm_name(r->norm.kind));
-  r->spe = r->ntr / net->batch;
+  r->spe = r->ntr / G;
   char au[64];
   rt_augment_str(&r->aug, au, sizeof au);
   if (rt_augment_any(&r->aug) && (!(net->h > 0 && net->w > 0) || net->in_int)) {
@@ -585,12 +681,54 @@ static int alloc_model(Run *r) {
   return 0;
 }
 
+/* --mpi: this rank made a replica (its slice of each global batch keys dropout's masks), and
+ * the step's buffer. */
+static int setup_replica(Run *r) {
+  const RtNet *net = r->net;
+  if (!r->comm) return 0;
+  if (!net->grad || !net->update || !net->slab || !net->set_replica)
+    return fail("--mpi: this net has no separate gradient and update (built by an older dlc?)");
+  if (!(r->pack = malloc((size_t)(net->slab_len + 3) * sizeof *r->pack))) return fail("out of memory");
+  net->set_replica(r->m, r->rank, r->ranks);
+  return 0;
+}
+
+/* --mpi: every rank starts from the same model, optimizer state, step count and data split (a
+ * rank that read another checkpoint or data set would train a different model), and ends with
+ * the same (at_end: the averaged gradients and buffers kept the replicas identical); 1 on every
+ * rank after a message, else 0.  Compared: a hash of each rank's tensors and counts. */
+static int check_replicas(Run *r, int at_end) {
+  const RtNet *net = r->net;
+  RtTensor *t = calloc((size_t)net->ntensors + 1, sizeof *t);
+  double *v = calloc((size_t)r->ranks, sizeof *v);
+  if (!t || !v) abort(); /* cannot take part: the job ends */
+  net->tensors(r->m, t);
+  uint64_t h = RT_FNV1A_BASIS;
+  for (int i = 0; i < net->ntensors; i++) {
+    int64_t n = rt_tensor_numel(&t[i]);
+    h = rt_fnv1a(h, t[i].data, (size_t)(n > 0 ? n : 0) * rt_dtype_size(t[i].dtype));
+  }
+  int64_t counts[4] = {net->steps(r->m), r->ntr, r->nva, r->train.dim};
+  h = rt_fnv1a(h, counts, sizeof counts);
+  v[r->rank] = (double)(h >> 12); /* 52 bits: exact in a double */
+  sum_ranks(r, v, r->ranks);
+  int rc = 0;
+  for (int k = 1; k < r->ranks; k++)
+    if (v[k] != v[0]) rc = 1;
+  if (rc && r->rank == 0 && !at_end)
+    fprintf(stderr, "%s: --mpi: the ranks did not start from the same model and data: every rank must read the "
+                    "same data and checkpoint files (the same paths on every machine)\n", command);
+  if (rc && r->rank == 0 && at_end) fprintf(stderr, "%s: --mpi: the replicas' models differ at the end (a bug in dlc)\n", command);
+  free(t), free(v);
+  return rc;
+}
+
 static void cleanup(Run *r) {
   rt_data_free(&r->train);
   rt_data_free(&r->test);
   rt_norm_free(&r->norm);
   free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->bxi), free(r->byf);
-  free(r->scratch);
+  free(r->scratch), free(r->pack);
 }
 
 int rt_train(const RtNet *net, const RtTrainOptions *o) {
@@ -601,7 +739,13 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   r.val_split = o->val_split;
   r.aug = (RtAugment){o->hflip, o->crop, o->shift};
   r.shuffle = o->shuffle;
-  r.tty = isatty(fileno(stderr));
+  r.comm = o->comm;
+  r.rank = o->comm ? o->comm->rank : 0;
+  r.ranks = o->comm ? o->comm->size : 1;
+  static char ranked[48]; /* --mpi: the other ranks' messages say which they are */
+  snprintf(ranked, sizeof ranked, "dlc train (rank %d)", r.rank);
+  if (r.rank != 0) command = ranked;
+  r.tty = isatty(fileno(stderr)) && r.rank == 0;
   if (net->set_threads) net->set_threads(o->threads);
   if (o->val_split < 0 || o->val_split >= 1) return fail("--val-split must be in [0, 1)");
   if (o->init && o->load) return fail("--init and --load do not go together: --load resumes a run, --init starts one");
@@ -609,6 +753,9 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   if (!rc) rc = prepare(&r);
   if (!rc) rc = alloc_model(&r);
   if (!rc) rc = setup_schedule(&r);
+  if (!rc) rc = setup_replica(&r);
+  rc = agree(&r, rc);
+  if (!rc && r.comm) rc = check_replicas(&r, 0);
   int64_t cap = o->epochs > 0 ? o->epochs : 1;
   double *curves = calloc((size_t)(4 * cap), sizeof *curves);
   RtCurves cv = {0, curves, curves + cap, curves + 2 * cap, curves + 3 * cap};
@@ -617,6 +764,7 @@ int rt_train(const RtNet *net, const RtTrainOptions *o) {
   sigaction(SIGINT, &sa, &old);
   if (!rc) rc = run_epochs(&r, &cv);
   sigaction(SIGINT, &old, NULL);
+  if (!rc && r.comm) rc = check_replicas(&r, 1);
   if (!rc) rc = final_report(&r, &cv);
   free(curves);
   cleanup(&r);

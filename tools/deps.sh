@@ -2,7 +2,7 @@
 # deps.sh - installs the Debian packages dlc needs, when missing.  As root it runs apt-get;
 # otherwise it prints the exact command to run.  Idempotent: does nothing when all are there.
 set -e
-PACKAGES="cmake make clang libclang-rt-dev liblua5.4-dev pkg-config zlib1g-dev dataset-fashion-mnist libomp-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata"
+PACKAGES="cmake make clang libclang-rt-dev liblua5.4-dev pkg-config zlib1g-dev dataset-fashion-mnist libomp-dev protobuf-c-compiler libprotobuf-c-dev libonnx-dev libonnx-testdata openmpi-bin libopenmpi-dev"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -1,0 +1,30 @@
+# replicas.cmake - the replicas stay one model.  norm.lua (batch norm) on 2 ranks: each
+# normalizes with its own batch, the running statistics are averaged every step, and dlc train's
+# check at the end (a hash of every rank's tensors) passes.  Ranks that do not start from the
+# same model (here: another --seed on rank 1, through mpirun's MPMD form) are refused at the
+# start, exit 1 on every rank, without a hang.  A dlc with no dlc_mpi.so next to it or in
+# ../lib/dlc says so.
+include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
+
+mpi_train(norm 0 2 ${NORM} ${IDX} --epochs 3 --mpi --save ${WORK}/norm.safetensors)
+expect_match("${norm_out}" "epoch 3/3  train loss [0-9.]+ acc" stdout)
+
+execute_process(COMMAND ${MPIEXEC} --allow-run-as-root --oversubscribe
+                        -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 1 :
+                        -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 2
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$")
+  message(FATAL_ERROR "ranks with different seeds: exit ${rc}, expected a failure\n${out}\n${err}")
+endif()
+expect_match("${err}" "the ranks did not start from the same model and data" stderr)
+message(STATUS "different seeds on the ranks: exit ${rc}, refused")
+
+file(MAKE_DIRECTORY ${WORK}/alone)
+file(COPY ${DLC} DESTINATION ${WORK}/alone)
+get_filename_component(exe ${DLC} NAME)
+execute_process(COMMAND ${WORK}/alone/${exe} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi
+                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
+if(NOT rc EQUAL 1)
+  message(FATAL_ERROR "dlc without its plugin: exit ${rc}, expected 1\n${err}")
+endif()
+expect_match("${err}" "dlc train: --mpi: dlc_mpi.so is neither at [^\n]*/alone/dlc_mpi.so nor at " stderr)
