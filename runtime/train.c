@@ -592,8 +592,9 @@ static int prepare(Run *r) {
     return fail(err);
   int64_t G = (int64_t)net->batch * r->ranks; /* the global batch */
   if (r->comm)
-    printf("mpi: %d rank%s, each a batch of %d: a global batch of %lld%s\n", r->ranks, r->ranks == 1 ? "" : "s", net->batch, (long long)G,
-           r->comm->deterministic ? "; gradients summed in rank order (deterministic)" : "");
+    printf("mpi: %d rank%s, each a batch of %d: a global batch of %lld; %lld values (%.3g MB) summed a step%s\n", r->ranks,
+           r->ranks == 1 ? "" : "s", net->batch, (long long)G, (long long)net->slab_len + 3,
+           (double)(net->slab_len + 3) * sizeof(float) / 1e6, r->comm->deterministic ? ", in rank order (deterministic)" : "");
   if (r->ntr < G) {
     fprintf(stderr, "dlc train: %lld training samples, fewer than one batch of %lld\n", (long long)r->ntr, (long long)G);
     return 1;

@@ -13,7 +13,8 @@
 #  6. examples/app, built against the install, classifies Fashion-MNIST's test images with a
 #     checkpoint the installed `dlc train` wrote (1 epoch): accuracy above 0.75;
 #  7. a project that takes dlc's source in with add_subdirectory (subproject/) gets
-#     dlc_add_model() and builds the XOR program, without building dlc's tests.
+#     dlc_add_model() and builds the XOR program, without building dlc's tests;
+#  8. with MPI: dlc_mpi.so installed, and the installed dlc, moved elsewhere, trains on 2 ranks.
 foreach(v BUILD SRC WORK CC CMAKE_INSTALL_BINDIR CMAKE_INSTALL_LIBDIR CMAKE_INSTALL_INCLUDEDIR)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "give -D${v}=...")
@@ -144,3 +145,21 @@ if(EXISTS ${WORK}/sub/dlc/tests OR EXISTS ${WORK}/sub/dlc/generated)
   message(FATAL_ERROR "a subproject build built dlc's tests")
 endif()
 message(STATUS "add_subdirectory: the program learns XOR; dlc's tests not built")
+
+# 8. the MPI plugin (when the build has it: -DMPIEXEC=<mpirun>): installed in <libdir>/dlc, where
+#    the installed dlc finds it (from bin/, relatively: the prefix may move); 2 ranks train
+if(MPIEXEC)
+  if(NOT EXISTS ${P}/${CMAKE_INSTALL_LIBDIR}/dlc/dlc_mpi.so)
+    message(FATAL_ERROR "cmake --install did not install ${CMAKE_INSTALL_LIBDIR}/dlc/dlc_mpi.so")
+  endif()
+  file(RENAME ${P} ${WORK}/moved)
+  set(D ${SRC}/tests/train/data)
+  set(ENV{ASAN_OPTIONS} detect_leaks=0) # Open MPI's allocations live until exit
+  run("the installed dlc train --mpi" ${MPIEXEC} -np 2 --allow-run-as-root --oversubscribe
+      ${WORK}/moved/${CMAKE_INSTALL_BINDIR}/dlc train ${SRC}/tests/train/bands.lua --mpi --epochs 1 --batch 8
+      --idx ${D}/bands-train-images-idx3-ubyte ${D}/bands-train-labels-idx1-ubyte)
+  if(NOT run_out MATCHES "mpi: 2 ranks, each a batch of 8")
+    message(FATAL_ERROR "the installed dlc train --mpi did not train on 2 ranks:\n${run_out}")
+  endif()
+  message(STATUS "the installed (and moved) dlc train --mpi: 2 ranks trained")
+endif()
