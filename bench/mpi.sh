@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/mpi.sh - data-parallel `dlc train --mpi` on this machine, by hand (CTest never runs it):
-# for examples/fashion_mlp.lua (global batch 64) and examples/fashion_cnn.lua (32), one epoch of
-# Fashion-MNIST each way, seed 1:
+# for examples/fashion_mlp.lua (global batch 64, 5 epochs) and examples/fashion_cnn.lua (32, 1
+# epoch) on Fashion-MNIST, seed 1, each way:
 #   1 process     plain dlc train --batch G (the fused training step)
 #   1 rank        mpirun -np 1 ... --mpi --batch G (the MPI path: grad, sum, update)
 #   2 ranks       mpirun -np 2 ... --mpi --batch G/2 (the same global batch: strong scaling)
 #   2 ranks x G   mpirun -np 2 ... --mpi --batch G (twice the global batch: weak scaling)
-# Reported: the epoch's wall time (training, then evaluation of the 54000 training and 6000
+# Reported (means over the epochs): the epoch's wall time (training, then evaluation of the 54000 training and 6000
 # validation rows, which the ranks share), the training throughput, and the time the sum of the
 # gradients took per step (from dlc train's "mpi:" line).  Then a model of N machines: ring
 # allreduce of the step's bytes, 2 (N-1)/N x bytes / bandwidth + 2 (N-1) x latency, next to the
@@ -27,26 +27,27 @@ MPIRUN="mpirun --oversubscribe"
 export DLC_CACHE_DIR=$OUT/cache
 MODELS=${*:-fashion_mlp fashion_cnn}
 batch() { case $1 in fashion_mlp) echo 64 ;; fashion_cnn) echo 32 ;; esac; }
+epochs() { case $1 in fashion_mlp) echo 5 ;; fashion_cnn) echo 1 ;; esac; }
 
-# run NAME CMD...: its stdout in $OUT/NAME.txt; prints "epoch_s samples_per_s sum_ms share"
+# run NAME CMD...: its stdout in $OUT/NAME.txt; prints the mean over its epochs of "epoch_s
+# samples_per_s sum_ms share" (the last three from the "mpi:" lines, "-" without)
 run() {
   local name=$1; shift
   "$@" >"$OUT/$name.txt" 2>"$OUT/$name.err" || { echo "bench/mpi.sh: $name failed:" >&2; cat "$OUT/$name.err" >&2; exit 1; }
-  local ep mp
-  ep=$(grep -m1 '^epoch 1/1 ' "$OUT/$name.txt" | sed 's/.*  \([0-9.]*\) s$/\1/')
-  mp=$(grep -m1 '^  mpi: ' "$OUT/$name.txt" | sed 's/.*; \([0-9]*\) samples\/s; summing the gradients \([0-9.]*\) ms a step, \([0-9.]*\) %.*/\1 \2 \3/' || true)
-  echo "$ep ${mp:-- - -}"
+  awk '/^epoch +[0-9]+\/[0-9]+ / { e += $NF == "s" ? $(NF - 1) : 0; ne++ }
+       /^  mpi: / { for (i = 1; i <= NF; i++) { if ($i == "samples/s;") s += $(i - 1); if ($i == "ms") t += $(i - 1); if ($i == "%") p += $(i - 1) }; nm++ }
+       END { if (nm) printf "%.2f %.0f %.3f %.1f\n", e / ne, s / nm, t / nm, p / nm; else printf "%.2f - - -\n", e / ne }' "$OUT/$name.txt"
 }
 
 printf '%s\n' "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); $(mpirun --version | head -1)"
 printf '\n| model | run | global batch | epoch (s) | vs 1 process | training samples/s | sum ms/step | of training |\n|---|---|---:|---:|---:|---:|---:|---:|\n'
 declare -A STEP BYTES
 for m in $MODELS; do
-  G=$(batch "$m"); H=$((G / 2)); lua=$ROOT/examples/$m.lua
-  read -r e1 _ <<<"$(run "$m-1proc" "$DLC" train "$lua" --epochs 1 --batch "$G")"
-  read -r er sr tr pr <<<"$(run "$m-1rank" $MPIRUN -np 1 "$DLC" train "$lua" --epochs 1 --batch "$G" --mpi)"
-  read -r e2 s2 t2 p2 <<<"$(run "$m-2ranks" $MPIRUN -np 2 "$DLC" train "$lua" --epochs 1 --batch "$H" --mpi)"
-  read -r ew sw tw pw <<<"$(run "$m-2ranksG" $MPIRUN -np 2 "$DLC" train "$lua" --epochs 1 --batch "$G" --mpi)"
+  G=$(batch "$m"); H=$((G / 2)); E=$(epochs "$m"); lua=$ROOT/examples/$m.lua
+  read -r e1 _ <<<"$(run "$m-1proc" "$DLC" train "$lua" --epochs "$E" --batch "$G")"
+  read -r er sr tr pr <<<"$(run "$m-1rank" $MPIRUN -np 1 "$DLC" train "$lua" --epochs "$E" --batch "$G" --mpi)"
+  read -r e2 s2 t2 p2 <<<"$(run "$m-2ranks" $MPIRUN -np 2 "$DLC" train "$lua" --epochs "$E" --batch "$H" --mpi)"
+  read -r ew sw tw pw <<<"$(run "$m-2ranksG" $MPIRUN -np 2 "$DLC" train "$lua" --epochs "$E" --batch "$G" --mpi)"
   ratio() { awk -v a="$e1" -v b="$1" 'BEGIN { printf "%.2fx", a / b }'; }
   printf '| %s | 1 process | %d | %s | 1x | | | |\n' "$m" "$G" "$e1"
   printf '| %s | 1 rank (--mpi) | %d | %s | %s | %s | %s | %s %% |\n' "$m" "$G" "$er" "$(ratio "$er")" "$sr" "$tr" "$pr"

@@ -76,6 +76,7 @@ typedef struct {
   int rank, ranks;
   float *pack;
   double sum_time;
+  int halt; /* --mpi: some rank was interrupted, as the last step's sum said (every rank stops there) */
 } Run;
 
 typedef struct {
@@ -386,19 +387,23 @@ static float replica_step(Run *r, int *stop) {
   r->comm->sum_f32(r->comm, x, n + 3);
   r->sum_time += rt_now() - t0;
   float ranks = (float)r->ranks;
-  for (int64_t i = 0; i < n + 1; i++) x[i] /= ranks;
-  memcpy(g, x, (size_t)n * sizeof *x);
+  for (int64_t i = 0; i < n; i++) g[i] = x[i] / ranks;
   for (int b = 0; b < net->nbuffers; b++)
-    memcpy(p + net->buffers[2 * b], x + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
+    memcpy(p + net->buffers[2 * b], g + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
+  x[n] /= ranks;
   *stop = x[n + 1] > 0 ? 1 : x[n + 2] > 0 ? 2 : 0;
   if (*stop == 1) {
     if (!nan_here && r->rank == 0) fprintf(stderr, "%s: another rank met a NaN or an infinity (its message above)\n", command);
     return NAN;
   }
-  if (*stop == 2) interrupted = 1;
+  if (*stop == 2) r->halt = 1;
   net->update(r->m);
   return x[n];
 }
+
+/* Ctrl-C: stop after this step.  --mpi: when the ranks agreed to (the signal reaches one rank,
+ * whose flag every rank sees in the step's sum), so that all stop at the same step. */
+static int stopping(const Run *r) { return r->comm ? r->halt : interrupted; }
 
 static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *perm) {
   const RtNet *net = r->net;
@@ -410,7 +415,7 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
   rt_progress_start(&pg, stderr, r->tty, (int)epoch + 1, (int)epochs_total, steps);
   double sum = 0;
   r->sum_time = 0;
-  for (int64_t s = 0; s < steps && !interrupted; s++) {
+  for (int64_t s = 0; s < steps && !stopping(r); s++) {
     /* this rank's slice of the global batch */
     for (int64_t i = 0; i < B; i++) rows[i] = r->tr[perm[s * G + r->rank * B + i]];
     gather(r, rows, B, epoch, rt_augment_any(&r->aug));
@@ -508,7 +513,7 @@ static int run_epochs(Run *r, RtCurves *cv) {
     rc = train_epoch(r, e, total, perm);
     if (rc) break;
     double t_train = rt_now() - t0;
-    if (interrupted) {
+    if (stopping(r)) {
       const char *path = o->save ? o->save : "interrupted.safetensors";
       if (r->rank == 0) fprintf(stderr, "\ndlc train: interrupted; saving %s\n", path);
       rc = save(r, path, e) ? 1 : 130;
