@@ -182,7 +182,9 @@ void emit_header(Em *e, FILE *h, const char *hname) {
              " * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */\n");
   fprintf(h, "typedef struct %s_model {\n", P);
   fprintf(h, "  _Alignas(64) %s param[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
-  fprintf(h, "  _Alignas(64) %s grad[%lld];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
+  /* 16 more: room after the gradients for a data-parallel driver's loss and flags, summed with
+   * them in place (dlc train --mpi, RtNet.slab) */
+  fprintf(h, "  _Alignas(64) %s grad[%lld + 16];\n", e->real, (long long)(p->param_slab ? p->param_slab : 1));
   fprintf(h, "  _Alignas(64) %s state[%lld];\n", e->real, (long long)(p->state_slab ? p->state_slab : 1));
   fprintf(h, "  _Alignas(64) %s arena[%lld];\n", e->real, (long long)(p->arena ? p->arena : 1));
   fprintf(h, "  int64_t step;     /* optimizer steps taken */\n");

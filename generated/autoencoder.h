@@ -27,7 +27,7 @@ typedef float autoencoder_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct autoencoder_model {
   _Alignas(64) float param[209968];
-  _Alignas(64) float grad[209968];
+  _Alignas(64) float grad[209968 + 16];
   _Alignas(64) float state[419952];
   _Alignas(64) float arena[169024];
   int64_t step;     /* optimizer steps taken */

@@ -24,7 +24,7 @@ typedef float binary_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct binary_model {
   _Alignas(64) float param[80];
-  _Alignas(64) float grad[80];
+  _Alignas(64) float grad[80 + 16];
   _Alignas(64) float state[176];
   _Alignas(64) float arena[1600];
   int64_t step;     /* optimizer steps taken */

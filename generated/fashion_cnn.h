@@ -36,7 +36,7 @@ typedef float fashion_cnn_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct fashion_cnn_model {
   _Alignas(64) float param[422032];
-  _Alignas(64) float grad[422032];
+  _Alignas(64) float grad[422032 + 16];
   _Alignas(64) float state[843696];
   _Alignas(64) float arena[5864480];
   int64_t step;     /* optimizer steps taken */

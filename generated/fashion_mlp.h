@@ -26,7 +26,7 @@ typedef float fashion_mlp_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct fashion_mlp_model {
   _Alignas(64) float param[235152];
-  _Alignas(64) float grad[235152];
+  _Alignas(64) float grad[235152 + 16];
   _Alignas(64) float state[470320];
   _Alignas(64) float arena[82624];
   int64_t step;     /* optimizer steps taken */

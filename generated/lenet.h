@@ -30,7 +30,7 @@ typedef float lenet_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct lenet_model {
   _Alignas(64) float param[61760];
-  _Alignas(64) float grad[61760];
+  _Alignas(64) float grad[61760 + 16];
   _Alignas(64) float state[123536];
   _Alignas(64) float arena[1791408];
   int64_t step;     /* optimizer steps taken */

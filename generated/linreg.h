@@ -22,7 +22,7 @@ typedef float linreg_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct linreg_model {
   _Alignas(64) float param[32];
-  _Alignas(64) float grad[32];
+  _Alignas(64) float grad[32 + 16];
   _Alignas(64) float state[1];
   _Alignas(64) float arena[240];
   int64_t step;     /* optimizer steps taken */

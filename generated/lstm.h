@@ -26,7 +26,7 @@ typedef float lstm_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct lstm_model {
   _Alignas(64) float param[82192];
-  _Alignas(64) float grad[82192];
+  _Alignas(64) float grad[82192 + 16];
   _Alignas(64) float state[164400];
   _Alignas(64) float arena[3088448];
   int64_t step;     /* optimizer steps taken */

@@ -26,7 +26,7 @@ typedef float mlp_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct mlp_model {
   _Alignas(64) float param[235152];
-  _Alignas(64) float grad[235152];
+  _Alignas(64) float grad[235152 + 16];
   _Alignas(64) float state[235152];
   _Alignas(64) float arena[49168];
   int64_t step;     /* optimizer steps taken */

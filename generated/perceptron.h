@@ -24,7 +24,7 @@ typedef float perceptron_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct perceptron_model {
   _Alignas(64) float param[32];
-  _Alignas(64) float grad[32];
+  _Alignas(64) float grad[32 + 16];
   _Alignas(64) float state[32];
   _Alignas(64) float arena[80];
   int64_t step;     /* optimizer steps taken */

@@ -24,7 +24,7 @@ typedef float regression_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct regression_model {
   _Alignas(64) float param[112];
-  _Alignas(64) float grad[112];
+  _Alignas(64) float grad[112 + 16];
   _Alignas(64) float state[112];
   _Alignas(64) float arena[6160];
   int64_t step;     /* optimizer steps taken */

@@ -62,7 +62,7 @@ typedef float resnet_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct resnet_model {
   _Alignas(64) float param[186928];
-  _Alignas(64) float grad[186928];
+  _Alignas(64) float grad[186928 + 16];
   _Alignas(64) float state[372224];
   _Alignas(64) float arena[28388400];
   int64_t step;     /* optimizer steps taken */

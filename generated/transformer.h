@@ -51,7 +51,7 @@ typedef float transformer_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct transformer_model {
   _Alignas(64) float param[71952];
-  _Alignas(64) float grad[71952];
+  _Alignas(64) float grad[71952 + 16];
   _Alignas(64) float state[143920];
   _Alignas(64) float arena[2902080];
   int64_t step;     /* optimizer steps taken */

@@ -24,7 +24,7 @@ typedef float xor_real;
  * 64-byte aligned; every tensor in a slab starts 64-byte aligned. */
 typedef struct xor_model {
   _Alignas(64) float param[64];
-  _Alignas(64) float grad[64];
+  _Alignas(64) float grad[64 + 16];
   _Alignas(64) float state[64];
   _Alignas(64) float arena[80];
   int64_t step;     /* optimizer steps taken */

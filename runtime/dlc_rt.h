@@ -99,7 +99,9 @@ typedef struct RtNet {
   /* The training step in halves, for data-parallel training (dlc train --mpi); NULL when
    * train_step is.  grad computes the loss and every gradient into the grad slab, update applies
    * them (grad then update is train_step).  slab(m, 0) is the parameter slab, slab(m, 1) the
-   * gradient slab: slab_len values each, every parameter's gradient at its parameter's offset.
+   * gradient slab: slab_len values each, every parameter's gradient at its parameter's offset;
+   * the gradient slab has 16 more after them that the net never touches (a driver's own values,
+   * summed over the ranks with the gradients in one buffer).
    * The slab's ranges that hold buffers (batch-norm running statistics: updated by grad, not
    * trained) are listed as nbuffers (offset, count) pairs in buffers.  set_replica(m, rank,
    * ranks) makes the net replica `rank` of `ranks`, whose batch is that slice of the global

@@ -70,11 +70,9 @@ typedef struct {
   int binary;        /* o->binary, when the net has one output and one float target per sample */
   double loss_seen;  /* the first epoch's training loss, for the hint that it does not move */
   int loss_same;     /* epochs whose training loss equalled it */
-  /* --mpi: this rank of `ranks` (0 of 1 alone); the step's one buffer (the gradient slab, then
-   * the loss and the stop flags) and the time spent summing it this epoch */
+  /* --mpi: this rank of `ranks` (0 of 1 alone), and the time spent summing this epoch */
   const RtComm *comm;
   int rank, ranks;
-  float *pack;
   double sum_time;
   int halt; /* --mpi: some rank was interrupted, as the last step's sum said (every rank stops there) */
 } Run;
@@ -369,36 +367,38 @@ static int setup_schedule(Run *r) {
 /* ---- training ------------------------------------------------------------------------------- */
 
 /* --mpi: one training step of the replicas.  net->grad, then one sum over the ranks of one
- * buffer: the gradient slab with the buffers (batch-norm running statistics) copied into their
- * places (the slab holds no gradient there), the loss, and two flags (a NaN stopped a
- * --check-numerics net; Ctrl-C), divided by the number of ranks: averages.  Then, unless a rank
- * stopped, net->update with the averaged gradients, the buffers set to their averages.  Returns
- * the global batch's loss; *stop: 1 after a NaN on some rank, 2 after an interrupt. */
+ * buffer, the gradient slab itself: the gradients, the buffers (batch-norm running statistics)
+ * copied into their places (the slab holds no gradient there), and in the room after them the
+ * loss and two flags (a NaN stopped a --check-numerics net; Ctrl-C); divided by the number of
+ * ranks: averages.  Then, unless a rank stopped, net->update with the averaged gradients, the
+ * buffers set to their averages.  Returns the global batch's loss; *stop: 1 after a NaN on
+ * some rank, 2 after an interrupt.  One rank (mpirun -np 1) sums nothing: the run without --mpi. */
 static float replica_step(Run *r, int *stop) {
   const RtNet *net = r->net;
   int64_t n = net->slab_len;
-  float loss = net->grad(r->m, batch_x(r), batch_target(r)), *g = net->slab(r->m, 1), *p = net->slab(r->m, 0), *x = r->pack;
-  memcpy(x, g, (size_t)n * sizeof *x);
-  for (int b = 0; b < net->nbuffers; b++)
-    memcpy(x + net->buffers[2 * b], p + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
+  float loss = net->grad(r->m, batch_x(r), batch_target(r)), *g = net->slab(r->m, 1), *p = net->slab(r->m, 0);
   int nan_here = net->check_numerics && net->error(r->m)[0];
-  x[n] = loss, x[n + 1] = (float)nan_here, x[n + 2] = (float)(interrupted != 0);
-  double t0 = rt_now();
-  r->comm->sum_f32(r->comm, x, n + 3);
-  r->sum_time += rt_now() - t0;
-  float ranks = (float)r->ranks;
-  for (int64_t i = 0; i < n; i++) g[i] = x[i] / ranks;
-  for (int b = 0; b < net->nbuffers; b++)
-    memcpy(p + net->buffers[2 * b], g + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *x);
-  x[n] /= ranks;
-  *stop = x[n + 1] > 0 ? 1 : x[n + 2] > 0 ? 2 : 0;
+  g[n] = loss, g[n + 1] = (float)nan_here, g[n + 2] = (float)(interrupted != 0);
+  if (r->ranks > 1) {
+    for (int b = 0; b < net->nbuffers; b++)
+      memcpy(g + net->buffers[2 * b], p + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *g);
+    double t0 = rt_now();
+    r->comm->sum_f32(r->comm, g, n + 3);
+    r->sum_time += rt_now() - t0;
+    float ranks = (float)r->ranks;
+    for (int64_t i = 0; i < n + 1; i++) g[i] /= ranks;
+    for (int b = 0; b < net->nbuffers; b++)
+      memcpy(p + net->buffers[2 * b], g + net->buffers[2 * b], (size_t)net->buffers[2 * b + 1] * sizeof *g);
+  }
+  *stop = g[n + 1] > 0 ? 1 : g[n + 2] > 0 ? 2 : 0;
   if (*stop == 1) {
     if (!nan_here && r->rank == 0) fprintf(stderr, "%s: another rank met a NaN or an infinity (its message above)\n", command);
     return NAN;
   }
   if (*stop == 2) r->halt = 1;
+  loss = g[n];
   net->update(r->m);
-  return x[n];
+  return loss;
 }
 
 /* Ctrl-C: stop after this step.  --mpi: when the ranks agreed to (the signal reaches one rank,
@@ -687,14 +687,12 @@ static int alloc_model(Run *r) {
   return 0;
 }
 
-/* --mpi: this rank made a replica (its slice of each global batch keys dropout's masks), and
- * the step's buffer. */
+/* --mpi: this rank made a replica (its slice of each global batch keys dropout's masks). */
 static int setup_replica(Run *r) {
   const RtNet *net = r->net;
   if (!r->comm) return 0;
   if (!net->grad || !net->update || !net->slab || !net->set_replica)
     return fail("--mpi: this net has no separate gradient and update (built by an older dlc?)");
-  if (!(r->pack = malloc((size_t)(net->slab_len + 3) * sizeof *r->pack))) return fail("out of memory");
   net->set_replica(r->m, r->rank, r->ranks);
   return 0;
 }
@@ -734,7 +732,7 @@ static void cleanup(Run *r) {
   rt_data_free(&r->test);
   rt_norm_free(&r->norm);
   free(r->tr), free(r->va), free(r->m), free(r->bx), free(r->out), free(r->sloss), free(r->by), free(r->bxi), free(r->byf);
-  free(r->scratch), free(r->pack);
+  free(r->scratch);
 }
 
 int rt_train(const RtNet *net, const RtTrainOptions *o) {

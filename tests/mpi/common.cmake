@@ -8,9 +8,9 @@ set(NORM ${MPI_SRC}/norm.lua)
 
 # mpi_train(<var> <status> <ranks> ARGS...): `mpirun -np <ranks> dlc train ARGS...` in WORK, as
 # dlc_train (exit status, no sanitizer report; <var>_out, <var>_err).  As root (CI) mpirun needs
-# --allow-run-as-root; --oversubscribe lets 3 ranks share 2 cores.
+# --allow-run-as-root; --oversubscribe lets 3 ranks share 2 cores.  MPI_EXTRA: more mpirun options.
 function(mpi_train var status ranks)
-  execute_process(COMMAND ${MPIEXEC} -np ${ranks} --allow-run-as-root --oversubscribe ${DLC} train ${ARGN}
+  execute_process(COMMAND ${MPIEXEC} -np ${ranks} --allow-run-as-root --oversubscribe ${MPI_EXTRA} ${DLC} train ${ARGN}
                   WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
   string(REPLACE ";" " " cmd "mpirun -np ${ranks} dlc train ${ARGN}")
   if(status STREQUAL "fail")

@@ -1,12 +1,16 @@
-# replicas.cmake - the replicas stay one model.  norm.lua (batch norm) on 2 ranks: each
+# replicas.cmake - the replicas stay one model.  norm.lua (batch norm) on 2 ranks (launched with
+# a hostfile, "localhost slots=2"): each
 # normalizes with its own batch, the running statistics are averaged every step, and dlc train's
 # check at the end (a hash of every rank's tensors) passes.  Ranks that do not start from the
 # same model (here: another --seed on rank 1, through mpirun's MPMD form) are refused at the
 # start, exit 1 on every rank, without a hang.  A dlc with no dlc_mpi.so next to it or in
-# ../lib/dlc says so.
+# ../lib/dlc says so, and dlc itself does not link MPI (ldd).
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
+file(WRITE ${WORK}/hosts "localhost slots=2\n") # README's hostfile form, on this machine
+set(MPI_EXTRA --hostfile ${WORK}/hosts)
 mpi_train(norm 0 2 ${NORM} ${IDX} --epochs 3 --mpi --save ${WORK}/norm.safetensors)
+unset(MPI_EXTRA)
 expect_match("${norm_out}" "epoch 3/3  train loss [0-9.]+ acc" stdout)
 
 execute_process(COMMAND ${MPIEXEC} --allow-run-as-root --oversubscribe
@@ -28,3 +32,14 @@ if(NOT rc EQUAL 1)
   message(FATAL_ERROR "dlc without its plugin: exit ${rc}, expected 1\n${err}")
 endif()
 expect_match("${err}" "dlc train: --mpi: dlc_mpi.so is neither at [^\n]*/alone/dlc_mpi.so nor at " stderr)
+
+execute_process(COMMAND ldd ${DLC} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR out MATCHES "libmpi|libopen-")
+  message(FATAL_ERROR "dlc must not link MPI (only dlc_mpi.so does); ldd says:\n${out}")
+endif()
+get_filename_component(bin ${DLC} DIRECTORY)
+execute_process(COMMAND ldd ${bin}/dlc_mpi.so OUTPUT_VARIABLE out)
+if(NOT out MATCHES "libmpi")
+  message(FATAL_ERROR "the plugin ${bin}/dlc_mpi.so should link libmpi (the check above would prove nothing):\n${out}")
+endif()
+message(STATUS "dlc links no MPI; dlc_mpi.so does")
