@@ -9,16 +9,7 @@
 #include <string.h>
 
 #include "dlc_rt.h"
-
-static double value(const RtTensor *t, int64_t i) {
-  switch (t->dtype) {
-  case RT_F32: return ((const float *)t->data)[i];
-  case RT_F64: return ((const double *)t->data)[i];
-  case RT_I32: return ((const int32_t *)t->data)[i];
-  case RT_I64: return (double)((const int64_t *)t->data)[i];
-  }
-  return NAN;
-}
+#include "../st_value.h"
 
 int main(int argc, char **argv) {
   if (argc != 4) return fprintf(stderr, "usage: st_diff A.safetensors B.safetensors TOL\n"), 2;
@@ -36,7 +27,7 @@ int main(int argc, char **argv) {
     }
     double d = 0, mag = 0;
     for (int64_t i = 0; i < rt_tensor_numel(x); i++) {
-      double u = value(x, i), v = value(y, i);
+      double u = st_value_at(x, i), v = st_value_at(y, i);
       int differ = memcmp(&u, &v, sizeof u) != 0;
       double e = isnan(u) || isnan(v) ? (differ ? INFINITY : 0) : fabs(u - v);
       d = e > d ? e : d;

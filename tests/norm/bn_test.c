@@ -45,6 +45,7 @@
 
 #include "bnnet.h"
 #include "dlc_rt.h"
+#include "../st_value.h"
 
 #define NSTEPS 3
 #define IS_F64 (sizeof(bnnet_real) == sizeof(double))
@@ -52,16 +53,6 @@
 static int failures;
 static const RtStFile *ex;
 static const char *expect_path;
-
-static double value_at(const RtTensor *t, int64_t i) {
-  switch (t->dtype) {
-  case RT_F32: return ((const float *)t->data)[i];
-  case RT_F64: return ((const double *)t->data)[i];
-  case RT_I32: return ((const int32_t *)t->data)[i];
-  case RT_I64: return (double)((const int64_t *)t->data)[i];
-  }
-  return NAN;
-}
 
 static const RtTensor *need(const char *name) {
   const RtTensor *t = rt_st_find(ex, name);
@@ -96,11 +87,11 @@ static void compare_part(const char *what, const double *got, const char *name, 
   snprintf(key, sizeof key, "floor.%s", name);
   const char *fl = rt_st_meta(ex, key);
   double scale = fl ? strtod(fl, NULL) : 0;
-  for (int64_t i = 0; i < total; i++) scale = fmax(scale, fabs(value_at(ref, i)));
+  for (int64_t i = 0; i < total; i++) scale = fmax(scale, fabs(st_value_at(ref, i)));
   double max_abs = 0, max_rel = 0, use = 0;
   int64_t worst = 0;
   for (int64_t i = 0; i < n; i++) {
-    double r = value_at(ref, first + i), d = fabs(got[i] - r);
+    double r = st_value_at(ref, first + i), d = fabs(got[i] - r);
     if (!(d <= max_abs)) max_abs = d;
     if (fabs(r) > 0 && d / fabs(r) > max_rel) max_rel = d / fabs(r);
     double bound = rtol * fmax(fabs(r), scale / 10);
@@ -110,7 +101,7 @@ static void compare_part(const char *what, const double *got, const char *name, 
   int ok = use <= 1;
   printf("%s %-44s max abs %.2e  max rel %.2e  tolerance used %5.1f%%%s", ok ? "ok  " : "FAIL", what, max_abs,
          max_rel, 100 * use, fl ? " (floor from the terms)" : "");
-  if (!ok) printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], value_at(ref, first + worst));
+  if (!ok) printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], st_value_at(ref, first + worst));
   printf("\n");
   failures += !ok;
 }
@@ -151,7 +142,7 @@ static RtStFile *saved(bnnet_model *m, const char *path) {
 static double *values(const RtTensor *t) {
   int64_t n = rt_tensor_numel(t);
   double *v = malloc((size_t)n * sizeof *v);
-  for (int64_t k = 0; k < n; k++) v[k] = value_at(t, k);
+  for (int64_t k = 0; k < n; k++) v[k] = st_value_at(t, k);
   return v;
 }
 
@@ -224,8 +215,8 @@ int main(int argc, char **argv) {
   }
   static bnnet_real x[BNNET_X_SIZE], target[BNNET_TARGET_SIZE], out[BNNET_OUTPUT_SIZE], out2[BNNET_OUTPUT_SIZE],
       sample_loss[BNNET_BATCH];
-  for (int i = 0; i < BNNET_X_SIZE; i++) x[i] = (bnnet_real)value_at(xt, i);
-  for (int i = 0; i < BNNET_TARGET_SIZE; i++) target[i] = (bnnet_real)value_at(tt, i);
+  for (int i = 0; i < BNNET_X_SIZE; i++) x[i] = (bnnet_real)st_value_at(xt, i);
+  for (int i = 0; i < BNNET_TARGET_SIZE; i++) target[i] = (bnnet_real)st_value_at(tt, i);
 
   char tmp[] = "/tmp/bn_test_XXXXXX";
   int fd = mkstemp(tmp);

@@ -47,22 +47,13 @@
 
 #include "dlc_rt.h"
 #include "optnet.h"
+#include "../st_value.h"
 
 #define NSTEPS 5
 #define IS_F64 (sizeof(optnet_real) == sizeof(double))
 
 static int failures;
 static double worst_use, worst_scaled; /* over everything: fraction of tolerance, max|d| / S */
-
-static double value_at(const RtTensor *t, int64_t i) {
-  switch (t->dtype) {
-  case RT_F32: return ((const float *)t->data)[i];
-  case RT_F64: return ((const double *)t->data)[i];
-  case RT_I32: return ((const int32_t *)t->data)[i];
-  case RT_I64: return (double)((const int64_t *)t->data)[i];
-  }
-  return NAN;
-}
 
 /* Compares got[0..n) with ref[0..n); prints the worst absolute difference, the worst
  * difference relative to the tensor's scale S and how much of the tolerance is used. */
@@ -113,7 +104,7 @@ static double *values(const RtTensor *t) {
     exit(2);
   }
   for (int64_t i = 0; i < n; i++)
-    v[i] = value_at(t, i);
+    v[i] = st_value_at(t, i);
   return v;
 }
 
@@ -164,7 +155,7 @@ static void check_checkpoint(const RtStFile *ck, const RtStFile *ex, const RtStF
     const RtTensor *t0 = strncmp(t->name, "net.", 4) == 0 ? rt_st_find(in, t->name) : NULL;
     if (t0 && rt_tensor_numel(t0) == n) {
       for (int64_t k = 0; k < n; k++) {
-        double p0 = value_at(t0, k);
+        double p0 = st_value_at(t0, k);
         got[k] -= p0;
         ref[k] -= p0;
       }
@@ -204,7 +195,7 @@ int main(int argc, char **argv) {
   }
   static optnet_real x[OPTNET_X_SIZE];
   for (int i = 0; i < OPTNET_X_SIZE; i++)
-    x[i] = (optnet_real)value_at(xt, i);
+    x[i] = (optnet_real)st_value_at(xt, i);
   const void *target = tt->data;
 
   /* PyTorch's initial state_dict over a model that has stepped: state and step count reset */
@@ -228,7 +219,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   for (int s = 0; s < NSTEPS; s++) {
-    double got = (double)optnet_train_step(&m, x, target), ref = value_at(lt, s);
+    double got = (double)optnet_train_step(&m, x, target), ref = st_value_at(lt, s);
     char what[64];
     snprintf(what, sizeof what, "loss of step %d", s + 1);
     compare(what, &got, &ref, 1, loss_tol * (IS_F64 ? 1 : s + 1));

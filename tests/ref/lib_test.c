@@ -27,6 +27,7 @@
 
 #include "dlc_rt.h"
 #include "lib.h"
+#include "../st_value.h"
 
 #define IS_F64 (sizeof(lib_real) == sizeof(double))
 
@@ -53,16 +54,6 @@
 
 static int failures;
 
-static double value_at(const RtTensor *t, int64_t i) {
-  switch (t->dtype) {
-  case RT_F32: return ((const float *)t->data)[i];
-  case RT_F64: return ((const double *)t->data)[i];
-  case RT_I32: return ((const int32_t *)t->data)[i];
-  case RT_I64: return (double)((const int64_t *)t->data)[i];
-  }
-  return NAN;
-}
-
 static const RtTensor *need(const RtStFile *f, const char *name) {
   const RtTensor *t = rt_st_find(f, name);
   if (!t) {
@@ -82,9 +73,9 @@ static void compare(const char *what, const double *got, const RtTensor *ref, in
   }
   double scale = 0, max_abs = 0, max_rel = 0, use = 0;
   int64_t worst = 0;
-  for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(value_at(ref, i)));
+  for (int64_t i = 0; i < n; i++) scale = fmax(scale, fabs(st_value_at(ref, i)));
   for (int64_t i = 0; i < n; i++) {
-    double r = value_at(ref, i), d = fabs(got[i] - r);
+    double r = st_value_at(ref, i), d = fabs(got[i] - r);
     if (!(d <= max_abs)) max_abs = d;
     if (fabs(r) > 0 && d / fabs(r) > max_rel) max_rel = d / fabs(r);
     double bound = rtol * fmax(fabs(r), scale / 10);
@@ -94,7 +85,7 @@ static void compare(const char *what, const double *got, const RtTensor *ref, in
   int ok = use <= 1;
   printf("%s %-28s max abs %.2e  max rel %.2e  tolerance (rtol %g) used %5.1f%%", ok ? "ok  " : "FAIL", what,
          max_abs, max_rel, rtol, 100 * use);
-  if (!ok) printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], value_at(ref, worst));
+  if (!ok) printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], st_value_at(ref, worst));
   printf("\n");
   failures += !ok;
 }
@@ -155,7 +146,7 @@ int main(int argc, char **argv) {
   static lib_real in_real[IN_SIZE];
   const void *in = it->data;
   if (it->dtype != RT_I32) {
-    for (int i = 0; i < IN_SIZE; i++) in_real[i] = (lib_real)value_at(it, i);
+    for (int i = 0; i < IN_SIZE; i++) in_real[i] = (lib_real)st_value_at(it, i);
     in = in_real;
   }
 
@@ -210,7 +201,7 @@ int main(int argc, char **argv) {
       const RtTensor *a = rt_st_find(af, t->name);
       int64_t n = a ? rt_tensor_numel(a) : 0;
       double *v = malloc((size_t)(n ? n : 1) * sizeof *v);
-      for (int64_t k = 0; k < n; k++) v[k] = value_at(a, k);
+      for (int64_t k = 0; k < n; k++) v[k] = st_value_at(a, k);
       compare(name, v, r, n, out_tol);
       free(v);
       ngrad++;
@@ -225,7 +216,7 @@ int main(int argc, char **argv) {
     }
     int64_t n = rt_tensor_numel(t);
     double *v = malloc((size_t)n * sizeof *v);
-    for (int64_t k = 0; k < n; k++) v[k] = value_at(t, k);
+    for (int64_t k = 0; k < n; k++) v[k] = st_value_at(t, k);
     compare(name, v, r, n, grad_tol);
     free(v);
     ngrad++;

@@ -37,22 +37,13 @@
 
 #include "dlc_rt.h"
 #include "refnet.h"
+#include "../st_value.h"
 
 #define NSTEPS 3
 #define IS_F64 (sizeof(refnet_real) == sizeof(double))
 
 
 static int failures;
-
-static double value_at(const RtTensor *t, int64_t i) {
-  switch (t->dtype) {
-  case RT_F32: return ((const float *)t->data)[i];
-  case RT_F64: return ((const double *)t->data)[i];
-  case RT_I32: return ((const int32_t *)t->data)[i];
-  case RT_I64: return (double)((const int64_t *)t->data)[i];
-  }
-  return NAN;
-}
 
 /* Compares n values of got against ref; prints the worst absolute and relative difference
  * and how much of the tolerance it uses; counts a failure when any element is outside. */
@@ -66,9 +57,9 @@ static void compare(const char *what, const double *got, const RtTensor *ref, in
   double max_abs = 0, max_rel = 0, use = 0, scale = 0;
   int64_t worst = 0;
   for (int64_t i = 0; i < n; i++)
-    scale = fmax(scale, fabs(value_at(ref, i)));
+    scale = fmax(scale, fabs(st_value_at(ref, i)));
   for (int64_t i = 0; i < n; i++) {
-    double r = value_at(ref, i), d = fabs(got[i] - r);
+    double r = st_value_at(ref, i), d = fabs(got[i] - r);
     if (!(d <= max_abs))
       max_abs = d;
     if (fabs(r) > 0 && d / fabs(r) > max_rel)
@@ -84,7 +75,7 @@ static void compare(const char *what, const double *got, const RtTensor *ref, in
   printf("%s %-52s max abs %.2e  max rel %.2e  tolerance used %5.1f%%", ok ? "ok  " : "FAIL", what,
          max_abs, max_rel, 100 * use);
   if (!ok)
-    printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], value_at(ref, worst));
+    printf("  [%lld]: %.9g, PyTorch %.9g", (long long)worst, got[worst], st_value_at(ref, worst));
   printf("\n");
   failures += !ok;
 }
@@ -166,7 +157,7 @@ static RtStFile *check_checkpoint(refnet_model *m, const char *ckpt, const RtStF
     int64_t n = rt_tensor_numel(t);
     double *v = malloc((size_t)n * sizeof *v);
     for (int64_t k = 0; k < n; k++)
-      v[k] = value_at(t, k);
+      v[k] = st_value_at(t, k);
     char what[300];
     snprintf(what, sizeof what, "%s, step %s", t->name, want_step);
     compare(what, v, r, n, tol);
@@ -203,13 +194,13 @@ int main(int argc, char **argv) {
   static refnet_real x[REFNET_X_SIZE], target_f[REFNET_TARGET_SIZE], out[REFNET_OUTPUT_SIZE];
   static double outd[REFNET_OUTPUT_SIZE];
   for (int i = 0; i < REFNET_X_SIZE; i++)
-    x[i] = (refnet_real)value_at(xt, i);
+    x[i] = (refnet_real)st_value_at(xt, i);
   const void *target = target_f;
   if (tt->dtype == RT_I32)
     target = tt->data;
   else
     for (int i = 0; i < REFNET_TARGET_SIZE; i++)
-      target_f[i] = (refnet_real)value_at(tt, i);
+      target_f[i] = (refnet_real)st_value_at(tt, i);
 
   /* PyTorch's initial state_dict: no graph hash, no optimizer state.  Loaded over a model
    * that has taken a step, so the step-1 buffers below also check that absent optimizer

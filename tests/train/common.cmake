@@ -15,14 +15,16 @@ set(TRAIN_IDX_PLAIN --idx ${DATA}/bands-train-images-idx3-ubyte ${DATA}/bands-tr
 set(TEST_IDX --test ${DATA}/bands-test-images-idx3-ubyte ${DATA}/bands-test-labels-idx1-ubyte)
 file(MAKE_DIRECTORY ${WORK})
 
-# dlc_train(<var> <status> ARGS...): runs `dlc train ARGS...` in WORK; fails unless it exits
-# with <status> and without a sanitizer report or crash.  <var>_out and <var>_err get stdout and
-# stderr.
-function(dlc_train var status)
-  execute_process(COMMAND ${DLC} train ${ARGN} WORKING_DIRECTORY ${WORK}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-  string(REPLACE ";" " " cmd "dlc train ${ARGN}")
-  if(NOT "${rc}" STREQUAL "${status}")
+# checked_run(<var> <status> <shown> COMMAND...): runs COMMAND in WORK; fails unless it exits
+# with <status> ("fail": any non-zero status) and without a sanitizer report or crash.  <var>_out
+# and <var>_err get stdout and stderr; <shown> names the command in messages.
+function(checked_run var status shown)
+  execute_process(COMMAND ${ARGN} WORKING_DIRECTORY ${WORK}
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+  string(REPLACE ";" " " cmd "${shown}")
+  if(status STREQUAL "fail" AND (rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$"))
+    message(FATAL_ERROR "${cmd}\nexit status ${rc}, expected a failure\nstdout:\n${out}\nstderr:\n${err}")
+  elseif(NOT status STREQUAL "fail" AND NOT "${rc}" STREQUAL "${status}")
     message(FATAL_ERROR "${cmd}\nexit status ${rc}, expected ${status}\nstdout:\n${out}\nstderr:\n${err}")
   endif()
   if(err MATCHES "runtime error|AddressSanitizer|LeakSanitizer|internal error")
@@ -32,6 +34,11 @@ function(dlc_train var status)
   set(${var}_err "${err}" PARENT_SCOPE)
   message(STATUS "${cmd}: exit ${rc}")
 endfunction()
+
+# dlc_train(<var> <status> ARGS...): `dlc train ARGS...` through checked_run
+macro(dlc_train var status)
+  checked_run(${var} ${status} "dlc train ${ARGN}" ${DLC} train ${ARGN})
+endmacro()
 
 # expect_match(<text> <regex> <what>) and expect_no_match(...)
 function(expect_match text regex what)
@@ -137,17 +144,6 @@ function(expect_falling losses what)
 endfunction()
 
 # dlc_predict(<var> <status> ARGS...): dlc_train for `dlc predict ARGS...`.
-function(dlc_predict var status)
-  execute_process(COMMAND ${DLC} predict ${ARGN} WORKING_DIRECTORY ${WORK}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-  string(REPLACE ";" " " cmd "dlc predict ${ARGN}")
-  if(NOT "${rc}" STREQUAL "${status}")
-    message(FATAL_ERROR "${cmd}\nexit status ${rc}, expected ${status}\nstdout:\n${out}\nstderr:\n${err}")
-  endif()
-  if(err MATCHES "runtime error|AddressSanitizer|LeakSanitizer|internal error")
-    message(FATAL_ERROR "${cmd}\ncrashed or misbehaved:\n${err}")
-  endif()
-  set(${var}_out "${out}" PARENT_SCOPE)
-  set(${var}_err "${err}" PARENT_SCOPE)
-  message(STATUS "${cmd}: exit ${rc}")
-endfunction()
+macro(dlc_predict var status)
+  checked_run(${var} ${status} "dlc predict ${ARGN}" ${DLC} predict ${ARGN})
+endmacro()
