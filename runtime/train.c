@@ -429,7 +429,7 @@ static int train_epoch(Run *r, int64_t epoch, int64_t epochs_total, int64_t *per
     if (net->check_numerics && net->error(r->m)[0]) {
       rt_progress_end(&pg);
       char shown[600]; /* the message names the model's file and modules: shown escaped */
-      fprintf(stderr, "dlc train: epoch %lld, step %lld: %s\n", (long long)epoch + 1, (long long)s + 1,
+      fprintf(stderr, "%s: epoch %lld, step %lld: %s\n", command, (long long)epoch + 1, (long long)s + 1,
               rt_shown(shown, sizeof shown, net->error(r->m)));
       free(rows);
       return 1;

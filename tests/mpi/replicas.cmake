@@ -4,7 +4,8 @@
 # check at the end (a hash of every rank's tensors) passes.  Ranks that do not start from the
 # same model (here: another --seed on rank 1, through mpirun's MPMD form) are refused at the
 # start, exit 1 on every rank, without a hang.  A dlc with no dlc_mpi.so next to it or in
-# ../lib/dlc says so, and dlc itself does not link MPI (ldd).
+# ../lib/dlc says so, and dlc itself does not link MPI (ldd).  --check-numerics: a NaN stops every
+# rank at the same step, each naming where it met it.
 include(${CMAKE_CURRENT_LIST_DIR}/common.cmake)
 
 file(WRITE ${WORK}/hosts "localhost slots=2\n") # README's hostfile form, on this machine
@@ -43,3 +44,8 @@ if(NOT out MATCHES "libmpi")
   message(FATAL_ERROR "the plugin ${bin}/dlc_mpi.so should link libmpi (the check above would prove nothing):\n${out}")
 endif()
 message(STATUS "dlc links no MPI; dlc_mpi.so does")
+
+set(NUM ${SRC}/numerics.lua)
+mpi_train(num 1 2 ${NUM} --csv ${DATA}/blobs.csv --label kind --normalize zscore --epochs 1 -D log=1 --check-numerics --mpi)
+expect_match("${num_err}" "dlc train: epoch 1, step 1: --check-numerics: nan at element [0-9]+ of %[0-9]+ log " stderr)
+expect_match("${num_err}" "dlc train \\(rank 1\\): epoch 1, step 1: --check-numerics: nan " stderr)
