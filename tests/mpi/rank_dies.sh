@@ -30,11 +30,12 @@ start() {
   done
 }
 
-# rank K: the process of this job whose environment says OMPI_COMM_WORLD_RANK=K
+# rank K: the process of this job (working in WORK) whose environment says OMPI_COMM_WORLD_RANK=K
+here=$(pwd -P)
 rank() {
   for p in /proc/[0-9]*; do
-    if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
-       tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "PWD=$WORK"; then echo "${p#/proc/}"; fi
+    if [ "$(readlink "$p/cwd" 2>/dev/null)" = "$here" ] &&
+       tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then echo "${p#/proc/}"; fi
   done
 }
 
