@@ -24,43 +24,42 @@
 
 static void *gathered; /* deterministic sums: rank 0's buffer, size x CHUNK elements */
 
-static void sum_f32(const RtComm *c, float *x, int64_t n) {
-  for (int64_t at = 0; at < n; at += CHUNK) {
-    int k = (int)(n - at < CHUNK ? n - at : CHUNK);
-    if (!c->deterministic) {
-      MPI_Allreduce(MPI_IN_PLACE, x + at, k, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-      continue;
-    }
-    float *all = gathered;
-    MPI_Gather(x + at, k, MPI_FLOAT, all, k, MPI_FLOAT, 0, MPI_COMM_WORLD);
-    if (c->rank == 0)
-      for (int i = 0; i < k; i++) {
-        float s = all[i];
-        for (int r = 1; r < c->size; r++) s += all[(int64_t)r * k + i];
-        x[at + i] = s;
-      }
-    MPI_Bcast(x + at, k, MPI_FLOAT, 0, MPI_COMM_WORLD);
+/* rank 0 of a deterministic sum: x[i] = all[0][i] + all[1][i] + ..., in rank order */
+static void add_f32(float *x, const float *all, int k, int ranks) {
+  for (int i = 0; i < k; i++) {
+    float s = all[i];
+    for (int r = 1; r < ranks; r++) s += all[(int64_t)r * k + i];
+    x[i] = s;
+  }
+}
+static void add_f64(double *x, const double *all, int k, int ranks) {
+  for (int i = 0; i < k; i++) {
+    double s = all[i];
+    for (int r = 1; r < ranks; r++) s += all[(int64_t)r * k + i];
+    x[i] = s;
   }
 }
 
-static void sum_f64(const RtComm *c, double *x, int64_t n) {
+/* x[0..n) of floats (f64: doubles) summed over the ranks, in place, chunk by chunk */
+static void sum(const RtComm *c, void *x, int64_t n, int f64) {
+  MPI_Datatype type = f64 ? MPI_DOUBLE : MPI_FLOAT;
+  size_t size = f64 ? sizeof(double) : sizeof(float);
   for (int64_t at = 0; at < n; at += CHUNK) {
     int k = (int)(n - at < CHUNK ? n - at : CHUNK);
+    void *p = (char *)x + (size_t)at * size;
     if (!c->deterministic) {
-      MPI_Allreduce(MPI_IN_PLACE, x + at, k, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+      MPI_Allreduce(MPI_IN_PLACE, p, k, type, MPI_SUM, MPI_COMM_WORLD);
       continue;
     }
-    double *all = gathered;
-    MPI_Gather(x + at, k, MPI_DOUBLE, all, k, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    if (c->rank == 0)
-      for (int i = 0; i < k; i++) {
-        double s = all[i];
-        for (int r = 1; r < c->size; r++) s += all[(int64_t)r * k + i];
-        x[at + i] = s;
-      }
-    MPI_Bcast(x + at, k, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    MPI_Gather(p, k, type, gathered, k, type, 0, MPI_COMM_WORLD);
+    if (c->rank == 0 && f64) add_f64(p, gathered, k, c->size);
+    if (c->rank == 0 && !f64) add_f32(p, gathered, k, c->size);
+    MPI_Bcast(p, k, type, 0, MPI_COMM_WORLD);
   }
 }
+
+static void sum_f32(const RtComm *c, float *x, int64_t n) { sum(c, x, n, 0); }
+static void sum_f64(const RtComm *c, double *x, int64_t n) { sum(c, x, n, 1); }
 
 /* MPI_Init, and the communicator in *c; 0, or 1 with a reason in err. */
 int dlc_mpi_init(RtComm *c, int deterministic, char *err, size_t errlen) {
