@@ -133,10 +133,7 @@ static char *grad_path(Graph *g, int loss) {
 static int is_integer_input(const Graph *g, int id) { return g->nodes[id].dt == DT_INT; }
 
 /* a parameter, possibly reshaped (a convolution's filter as a matrix) */
-static int is_param_operand(const Graph *g, int id) {
-  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
-  return g->nodes[id].op == OP_PARAM;
-}
+static int is_param_operand(const Graph *g, int id) { return g->nodes[ir_root_of(g, id)].op == OP_PARAM; }
 
 void ad_gradients(Graph *g, int loss, int *grads) {
   if (shape_numel(&g->nodes[loss].shape) != 1)

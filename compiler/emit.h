@@ -83,7 +83,7 @@ typedef struct {
   int param;           /* the parameter's index */
   int grad;            /* its gradient slot, as the update reads it */
   Elem els[MAX_GROUP]; /* the update's blocks (nodes of the update function), in order */
-  int ids[MAX_GROUP], nels;
+  int nels;
   int first, covered;  /* their positions in the update's schedule */
 } FuseUpd;
 
@@ -148,7 +148,7 @@ char *em_upper(const char *s);
 int *em_sm_get(StrMap *m, const char *key);    /* the value of key, created as 0 */
 int em_ns_add(NameSet *s, const char *name);   /* 0 when already there */
 const char *em_ns_unique(NameSet *s, const char *base); /* base, base_2, ...: added */
-int em_root_of(const Graph *g, int id);        /* through reshapes to the stored node */
+int em_ident_char(char c); /* a character of a C identifier */
 /* text with every identifier from[i] (whole identifiers) replaced by to[i] */
 const char *em_rename(const char *text, int n, const char *const *from, const char *const *to);
 const char *em_buffer(Em *e, int id, int write); /* node id's buffer in the current block */

@@ -401,6 +401,8 @@ void emit_descriptor(Em *e) {
   if (train)
     fprintf(f, "static float %s_rt_train_step(void *m, const float *x, const void *t) { %sreturn %s_train_step(m, %s); }\n",
             P, unused_t, P, xt);
+  int nb = 0; /* buffers (batch-norm running statistics) among the parameters */
+  for (int i = 0; i < g->nparams; i++) nb += g->params[i].buffer;
   if (train) {
     fprintf(f, "static float %s_rt_grad(void *m, const float *x, const void *t) { %sreturn %s_grad(m, %s); }\n"
                "static void %s_rt_update(void *m) { %s_update(m); }\n", P, unused_t, P, xt, P, P);
@@ -408,8 +410,6 @@ void emit_descriptor(Em *e) {
                "  return grad ? ((%s_model *)m)->grad : ((%s_model *)m)->param;\n}\n", P, P, P);
     fprintf(f, "static void %s_rt_replica(void *m, int rank, int ranks) {\n"
                "  ((%s_model *)m)->rank = rank, ((%s_model *)m)->ranks = ranks;\n}\n", P, P, P);
-    int nb = 0;
-    for (int i = 0; i < g->nparams; i++) nb += g->params[i].buffer;
     if (nb) {
       fprintf(f, "static const int64_t %s_rt_buffers[] = { /* where buffers are in m->param: offset, count */\n", P);
       for (int i = 0; i < g->nparams; i++)
@@ -446,8 +446,6 @@ void emit_descriptor(Em *e) {
           eval ? ir_fmt("%s_rt_eval", P) : "NULL");
   fprintf(f, "    .save_meta = %s_rt_save_meta, .load = %s_rt_load, .error = %s_rt_error, .steps = %s_rt_steps,\n", P, P, P, P);
   if (train) {
-    int nb = 0;
-    for (int i = 0; i < g->nparams; i++) nb += g->params[i].buffer;
     fprintf(f, "    .grad = %s_rt_grad, .update = %s_rt_update, .slab = %s_rt_slab, .slab_len = %lld,\n", P, P, P,
             (long long)(e->p->param_slab ? e->p->param_slab : 1));
     fprintf(f, "    .buffers = %s, .nbuffers = %d, .set_replica = %s_rt_replica,\n", nb ? ir_fmt("%s_rt_buffers", P) : "NULL",

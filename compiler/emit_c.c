@@ -78,8 +78,6 @@ static void declare_local(Em *e, const Buf *b, const char *type) {
   fprintf(e->decls, "  %s *const %s = %s + %lld;%s\n", type, b->name, em_slab(b->kind), (long long)b->off, what);
 }
 
-static int is_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
-
 /* The constant C at the end of index text[i, j) ("64*i0 + i1 + C"); -1 when it has none, or
  * when the index holds an operator that binds looser than + (C would not be a term of it). */
 static int64_t trailing_const(const char *text, size_t i, size_t j) {
@@ -96,7 +94,7 @@ static int64_t trailing_const(const char *text, size_t i, size_t j) {
 static int next_use(const char *body, size_t n, size_t from, const char *name, size_t *at, size_t *close) {
   size_t len = strlen(name);
   for (size_t i = from; i + len <= n; i++) {
-    if (strncmp(body + i, name, len) != 0 || (i && is_ident_char(body[i - 1])) || is_ident_char(body[i + len]))
+    if (strncmp(body + i, name, len) != 0 || (i && em_ident_char(body[i - 1])) || em_ident_char(body[i + len]))
       continue;
     size_t j = i + len, depth = 0;
     if (body[j] == '[')
@@ -286,7 +284,7 @@ static void write_kernels(Em *e) {
 static void check_numerics(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
-  int t = em_root_of(g, n->op == OP_ASSIGN ? n->in[0] : id);
+  int t = ir_root_of(g, n->op == OP_ASSIGN ? n->in[0] : id);
   const Store *s = &e->fp->store[t];
   int src = n->op == OP_ASSIGN ? n->in[1] : id;
   if (g->nodes[t].dt == DT_INT || g->nodes[src].dt == DT_INT) return;
@@ -352,7 +350,7 @@ static void emit_block(Em *e, int id) {
  * The run starts at schedule position s; returns the positions it covers, 0 if none. */
 
 static int slab_written(const Em *e, const Elem *el) {
-  StoreKind k = e->fp->store[em_root_of(e->g, el->dst)].kind;
+  StoreKind k = e->fp->store[ir_root_of(e->g, el->dst)].kind;
   return k == S_PARAM || k == S_STATE || k == S_GRAD;
 }
 
@@ -432,7 +430,7 @@ static void unused_inputs(Em *e, FnKind k);
 static int reads_from(const Em *e, const FnPlan *fp, int id, const char *set, int x) {
   const Node *n = &e->g->nodes[id];
   for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
-    int c = n->in[k], r = em_root_of(e->g, c);
+    int c = n->in[k], r = ir_root_of(e->g, c);
     if ((set ? set[r] : r == x) || (fp->inl[c] && reads_from(e, fp, c, set, x))) return 1;
   }
   return 0;
@@ -444,8 +442,8 @@ static int reads_any(const Em *e, const FnPlan *fp, int id, const char *set) { r
 /* the leaf block id writes, or -1 */
 static int written_leaf(const Em *e, const FnPlan *fp, int id) {
   const Node *n = &e->g->nodes[id];
-  if (n->op == OP_ASSIGN) return em_root_of(e->g, n->in[0]);
-  if (fp->coalesced[id] >= 0) return em_root_of(e->g, e->g->nodes[fp->coalesced[id]].in[0]);
+  if (n->op == OP_ASSIGN) return ir_root_of(e->g, n->in[0]);
+  if (fp->coalesced[id] >= 0) return ir_root_of(e->g, e->g->nodes[fp->coalesced[id]].in[0]);
   return -1;
 }
 
@@ -511,7 +509,7 @@ static int run_input_ok(const Em *e, const FuseUpd *fu, const char *prelude, con
   const FnPlan *up = &e->p->fn[FN_UPDATE];
   const Node *n = &g->nodes[id];
   for (int k = n->op == OP_ASSIGN; k < n->nin; k++) {
-    int c = n->in[k], r = em_root_of(g, c);
+    int c = n->in[k], r = ir_root_of(g, c);
     const Node *rn = &g->nodes[r];
     if (up->inl[c]) {
       if (!run_input_ok(e, fu, prelude, mine, c)) return 0;
@@ -533,10 +531,10 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
   int a = -1;
   for (int s = 0; s < gp->nsched && a < 0; s++) {
     const Node *n = &g->nodes[gp->sched[s]];
-    if (n->op == OP_ASSIGN && em_root_of(g, n->in[0]) == G) a = gp->sched[s];
+    if (n->op == OP_ASSIGN && ir_root_of(g, n->in[0]) == G) a = gp->sched[s];
   }
   if (a < 0) return 0;
-  int mm = em_root_of(g, g->nodes[a].in[1]), pm = sched_pos(gp, mm);
+  int mm = ir_root_of(g, g->nodes[a].in[1]), pm = sched_pos(gp, mm);
   if (g->nodes[mm].op != OP_MATMUL || pm < 0 || mm == g->loss || !em_matmul_tiled(e, mm)) return 0;
   for (int s = 0; s < gp->nsched; s++) {
     int id = gp->sched[s];
@@ -558,7 +556,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     last = s;
   }
   if (first < 0) return 0;
-  *fu = (FuseUpd){mm, a, i, G, {{0}}, {0}, 0, first, last - first + 1};
+  *fu = (FuseUpd){mm, a, i, G, {{0}}, 0, first, last - first + 1};
   char *priv = ir_alloc((size_t)g->nnodes + 1); /* the gradient and the run's arena intermediates */
   priv[G] = 1;
   for (int id = 0; id < g->nnodes; id++) priv[id] |= mine[id] && up->store[id].kind == S_ARENA;
@@ -573,7 +571,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     if (!mine[id]) return 0; /* another parameter's block in between */
     if (n->op == OP_ASSIGN && up->coalesced[n->in[1]] == id) continue; /* written by its value's block */
     if (fu->nels == MAX_GROUP || !elem_of(e, id, &fu->els[fu->nels])) return 0;
-    fu->ids[fu->nels++] = id;
+    fu->nels++;
   }
   const FnPlan *saved = e->fp;
   e->fp = up;
@@ -581,11 +579,11 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
   e->fp = saved;
   if (!flat || shape_numel(&g->nodes[fu->els[0].src].shape) != shape_numel(&g->nodes[mm].shape)) return 0;
   for (int k = 0; k < fu->nels; k++)
-    if (!run_input_ok(e, fu, prelude, mine, fu->ids[k])) return 0;
+    if (!run_input_ok(e, fu, prelude, mine, fu->els[k].id)) return 0;
   /* the run moves before the update's blocks ahead of it (the prelude aside) */
   for (int s = 0; s < first; s++)
     for (int k = 0; k < fu->nels && !prelude[up->sched[s]]; k++)
-      if (conflict(e, up, up->sched[s], up, fu->ids[k])) return 0;
+      if (conflict(e, up, up->sched[s], up, fu->els[k].id)) return 0;
   return 1;
 }
 
@@ -601,8 +599,8 @@ static void emit_fused_product(Em *e, const FuseUpd *fu) {
   int ids[1 + MAX_GROUP] = {fu->mm};
   const char *what = ir_fmt("%%%d %s", fu->mm, op_info[g->nodes[fu->mm].op].name);
   for (int k = 0; k < fu->nels; k++) {
-    ids[1 + k] = fu->ids[k];
-    what = ir_fmt("%s + %%%d %s", what, fu->ids[k], op_info[g->nodes[fu->ids[k]].op].name);
+    ids[1 + k] = fu->els[k].id;
+    what = ir_fmt("%s + %%%d %s", what, fu->els[k].id, op_info[g->nodes[fu->els[k].id].op].name);
   }
   em_line(e, "if (fused) {");
   e->ind++;
@@ -789,7 +787,7 @@ static void emit_functions(Em *e) {
   /* (not under --check-numerics: every value is then stored and checked, gradients too) */
   for (int i = 0, ok = !e->o->check_numerics && prelude_ok(e, prelude); i < g->nparams && ok; i++)
     nf += fuse_param(e, i, &fus[nf], prelude);
-  const Store *ls = &e->p->fn[FN_GRAD].store[em_root_of(g, g->loss)];
+  const Store *ls = &e->p->fn[FN_GRAD].store[ir_root_of(g, g->loss)];
   const char *args = "";
   for (int i = 0; i < g->ninputs; i++)
     args = ir_fmt("%s, %s%s", args, e->in_names[i], em_is_target(g, i) && g->inputs[i].dt == DT_INT ? "_" : "");
@@ -800,8 +798,8 @@ static void emit_functions(Em *e) {
   e->fus = fus, e->nfus = nf, e->prelude = prelude, e->ufp = &e->p->fn[FN_UPDATE];
   emit_fn_body(e, FN_GRAD);
   e->nfus = 0;
-  if (g->nodes[em_root_of(g, g->loss)].op == OP_CONST)
-    fprintf(f, "  return %s;\n}\n\n", em_lit(e, g->nodes[em_root_of(g, g->loss)].a));
+  if (g->nodes[ir_root_of(g, g->loss)].op == OP_CONST)
+    fprintf(f, "  return %s;\n}\n\n", em_lit(e, g->nodes[ir_root_of(g, g->loss)].a));
   else
     fprintf(f, "  return %s[%lld];\n}\n\n", em_slab(ls->kind), (long long)ls->off);
   if (nf) {

@@ -87,15 +87,15 @@ const char *em_ns_unique(NameSet *s, const char *base) {
 
 /* ---- buffers ----------------------------------------------------------------------------- */
 
-static int ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+int em_ident_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 
 const char *em_rename(const char *text, int n, const char *const *from, const char *const *to) {
   size_t len = strlen(text), cap = len + 64, k = 0;
   char *r = ir_alloc(cap);
   for (size_t i = 0; i < len;) {
-    if (ident_char(text[i]) && (i == 0 || !ident_char(text[i - 1]))) {
+    if (em_ident_char(text[i]) && (i == 0 || !em_ident_char(text[i - 1]))) {
       size_t j = i;
-      while (j < len && ident_char(text[j])) j++;
+      while (j < len && em_ident_char(text[j])) j++;
       const char *rep = NULL;
       for (int b = 0; b < n && !rep; b++)
         if (strlen(from[b]) == j - i && strncmp(from[b], text + i, j - i) == 0) rep = to[b];
@@ -122,11 +122,6 @@ const char *em_rename(const char *text, int n, const char *const *from, const ch
   return r;
 }
 
-int em_root_of(const Graph *g, int id) {
-  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
-  return id;
-}
-
 static const char *store_name(const Em *e, const Store *s, int id) {
   switch (s->kind) {
   case S_INPUT: return e->in_names[s->leaf];
@@ -142,7 +137,7 @@ static const char *store_name(const Em *e, const Store *s, int id) {
 
 /* The name of node id's buffer in the current block (declared when the block closes). */
 const char *em_buffer(Em *e, int id, int write) {
-  id = em_root_of(e->g, id);
+  id = ir_root_of(e->g, id);
   const Store *s = &e->fp->store[id];
   for (int i = 0; i < e->nbuf; i++)
     if (e->buf[i].kind == s->kind && e->buf[i].off == s->off && e->buf[i].leaf == s->leaf) {
@@ -287,7 +282,7 @@ void em_child_idx(const Graph *g, const Shape *s, int c, const Aff *idx, Aff *ou
 
 const char *em_read(Em *e, int id, const Aff *idx) {
   const Graph *g = e->g;
-  int r = em_root_of(g, id);
+  int r = ir_root_of(g, id);
   for (int i = 0; i < e->nsubst; i++)
     if (r == e->subst_node[i]) return e->subst[i];
   if (g->nodes[r].op == OP_CONST) return em_expr(e, r, idx);
@@ -399,7 +394,7 @@ static void masks_of(const Em *e, int id, const int *map, Masks *m, int as_root)
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   int cmap[MAX_DIMS];
-  if (n->op == OP_CONST || g->nodes[em_root_of(g, id)].op == OP_CONST) return;
+  if (n->op == OP_CONST || g->nodes[ir_root_of(g, id)].op == OP_CONST) return;
   if (!as_root && !e->fp->inl[id]) {
     add_mask(m, &n->shape, map);
     return;
@@ -643,7 +638,7 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
   e->subst_node[0] = fu->grad, e->subst[0] = g, e->nsubst = 1;
   for (int i = 0; i < fu->nels; i++) {
     const Elem *el = &fu->els[i];
-    if (e->ufp->store[em_root_of(e->g, el->dst)].kind != S_ARENA) {
+    if (e->ufp->store[ir_root_of(e->g, el->dst)].kind != S_ARENA) {
       elem_body(e, (Elem *)el);
       continue;
     }
@@ -652,7 +647,7 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
     ident_idx(space, idx);
     const char *v = el->root ? em_expr(e, el->src, idx) : em_read(e, el->src, idx);
     em_line(e, "const %s r_v%d = %s;", e->real, i, v);
-    e->subst_node[e->nsubst] = em_root_of(e->g, el->dst), e->subst[e->nsubst++] = ir_fmt("r_v%d", i);
+    e->subst_node[e->nsubst] = ir_root_of(e->g, el->dst), e->subst[e->nsubst++] = ir_fmt("r_v%d", i);
   }
   e->nsubst = 0;
   e->fp = fp;

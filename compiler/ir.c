@@ -378,6 +378,11 @@ int ir_grad(Graph *g, int param) {
   return id;
 }
 
+int ir_root_of(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return id;
+}
+
 const Leaf *ir_leaf(const Graph *g, int id) {
   const Node *n = ir_node(g, id);
   if (n->op == OP_INPUT) return &g->inputs[n->leaf];

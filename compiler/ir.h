@@ -288,6 +288,7 @@ int ir_xent(Graph *g, int logits, int t);
 int ir_assign(Graph *g, int dst, int value);
 int ir_is_const(const Graph *g, int id, double v);
 const Leaf *ir_leaf(const Graph *g, int id); /* NULL unless a leaf node */
+int ir_root_of(const Graph *g, int id);    /* id, or what its chain of reshapes reshapes */
 
 /* The graph's own fields and its leaves' flags: read directly, written through these (the
  * model language and the driver build a graph with them; passes rebuild it with ir_rebuild). */

@@ -136,11 +136,6 @@ static void reads(Fn *f, int reader, int id, ReadFn fn, void *ctx) {
   }
 }
 
-static int root_of(const Graph *g, int id) {
-  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
-  return id;
-}
-
 static int scheduled(const Fn *f, int i) {
   return f->reach[i] && !f->inl[i] && (is_computed(f->g, i) || f->g->nodes[i].op == OP_ASSIGN);
 }
@@ -162,7 +157,7 @@ typedef struct {
 static void reads_leaf(Fn *f, int reader, int read, void *ctx) {
   (void)reader;
   ReadsLeaf *r = ctx;
-  if (root_of(f->g, read) == r->dst) r->hit = 1;
+  if (ir_root_of(f->g, read) == r->dst) r->hit = 1;
 }
 
 /* The optimizer's update: each assign right after what it needs, so one parameter's update
@@ -181,7 +176,7 @@ static void schedule_update(Fn *f, char *done) {
   char *late = ir_alloc((size_t)g->nnodes + 1), *needs = ir_alloc((size_t)g->nnodes + 1);
   for (int a = 0; a < g->nnodes; a++) {
     if (!f->reach[a] || g->nodes[a].op != OP_ASSIGN) continue;
-    ReadsLeaf r = {root_of(g, g->nodes[a].in[0]), 0};
+    ReadsLeaf r = {ir_root_of(g, g->nodes[a].in[0]), 0};
     memset(needs, 0, (size_t)g->nnodes);
     mark_inputs(g, a, done, needs); /* placed before a: their reads see the old value */
     for (int i = 0; i < g->nnodes && !r.hit; i++)
@@ -220,7 +215,7 @@ typedef struct {
 
 static void check_reader(Fn *f, int reader, int read, void *ctx) {
   Hazard *h = ctx;
-  if (root_of(f->g, read) != h->dst) return;
+  if (ir_root_of(f->g, read) != h->dst) return;
   if (reader == h->v) {
     /* the value reads its own destination: fine only element by element */
     OpKind k = op_info[f->g->nodes[h->v].op].kind;
@@ -259,7 +254,7 @@ static int written_at(Fn *f, int s) {
 /* An assign whose inlined value reads a leaf written earlier (by an assign, or by a coalesced
  * value, which writes at its own position) would see the new value: materialize the value. */
 static void written_before(Fn *f, int reader, int read, void *ctx) {
-  int *bad = ctx, leaf = root_of(f->g, read);
+  int *bad = ctx, leaf = ir_root_of(f->g, read);
   for (int s = 0; s < f->pos[reader]; s++)
     if (written_at(f, s) == leaf) *bad = 1;
 }
@@ -298,7 +293,7 @@ typedef struct {
 
 static void last_use(Fn *f, int reader, int read, void *ctx) {
   Slot *slots = ctx;
-  int r = root_of(f->g, read);
+  int r = ir_root_of(f->g, read);
   if (f->pos[reader] > slots[r].last) slots[r].last = f->pos[reader];
 }
 
@@ -419,7 +414,8 @@ Plan *plan_build(Graph *g, const EmitOptions *o) {
    * (Adam's bias corrections) before the backward pass, whose weight-gradient products apply
    * the update as they go (emit_c.c), so those scalars must outlive the backward's buffers. */
   FnPlan *gf = &p->fn[FN_GRAD], *uf = &p->fn[FN_UPDATE];
-  if (gf->planned && uf->planned && uf->arena) {
+  /* (not under --check-numerics, which fuses nothing) */
+  if (gf->planned && uf->planned && uf->arena && !o->check_numerics) {
     for (int i = 0; i < g->nnodes; i++)
       if (uf->store[i].kind == S_ARENA) uf->store[i].off += gf->arena;
     uf->arena += gf->arena;
