@@ -67,14 +67,14 @@ typedef struct {
 
 /* Train and evaluate; prints progress on stderr and results on stdout.  Returns the process
  * exit status: 0, 1 for bad data or checkpoints (a message naming the file says why), 130
- * after Ctrl-C (a last checkpoint saved). */
-/* With o->comm (dlc train --mpi, data-parallel over comm->size ranks, every rank calling
+ * after Ctrl-C (a last checkpoint saved).
+ * With o->comm (dlc train --mpi, data-parallel over comm->size ranks, every rank calling
  * rt_train with the same options): the net's batch B is each rank's, the global batch is
  * size x B, and rank r trains on rows [r*B, (r+1)*B) of each global batch, in the order one
  * process with batch size x B and the same seed reads them.  Each step: net->grad, then one sum
  * over the ranks of one buffer (the gradient slab, the buffers, the loss and the stop flags),
  * divided by size: the gradients and batch-norm running statistics averaged, then net->update
- * on every rank, so the replicas stay identical (checked at the start).  Evaluation is shared
+ * on every rank, so the replicas stay identical (checked at the start and the end).  Evaluation is shared
  * (each rank scores a slice, the sums reduced); rank 0 alone prints and writes files. */
 int rt_train(const RtNet *net, const RtTrainOptions *o);
 

@@ -256,14 +256,21 @@ static void sum_ranks(const Run *r, double *v, int64_t n) {
   if (r->comm) r->comm->sum_f64(r->comm, v, n);
 }
 
+/* --mpi: every rank's value of `mine`, v[rank], on every rank (free it).  A collective: every
+ * rank calls it at the same point. */
+static double *per_rank(const Run *r, double mine) {
+  double *v = calloc((size_t)r->ranks, sizeof *v);
+  if (!v) abort(); /* cannot take part: the job must end (mpirun then ends every rank) */
+  v[r->rank] = mine;
+  sum_ranks(r, v, r->ranks);
+  return v;
+}
+
 /* --mpi: every rank's status; non-zero on every rank when any rank's is, rank 0 naming the
  * others that failed (each said why).  Called by every rank at the same points. */
 static int agree(Run *r, int rc) {
   if (!r->comm) return rc;
-  double *v = calloc((size_t)r->ranks, sizeof *v);
-  if (!v) abort(); /* cannot agree: the job must end (mpirun then ends every rank) */
-  v[r->rank] = rc;
-  sum_ranks(r, v, r->ranks);
+  double *v = per_rank(r, rc);
   int any = rc;
   for (int k = 0; k < r->ranks; k++)
     if (v[k] != 0) {
@@ -704,8 +711,7 @@ static int setup_replica(Run *r) {
 static int check_replicas(Run *r, int at_end) {
   const RtNet *net = r->net;
   RtTensor *t = calloc((size_t)net->ntensors + 1, sizeof *t);
-  double *v = calloc((size_t)r->ranks, sizeof *v);
-  if (!t || !v) abort(); /* cannot take part: the job ends */
+  if (!t) abort(); /* cannot take part: the job ends */
   net->tensors(r->m, t);
   uint64_t h = RT_FNV1A_BASIS;
   for (int i = 0; i < net->ntensors; i++) {
@@ -714,8 +720,7 @@ static int check_replicas(Run *r, int at_end) {
   }
   int64_t counts[4] = {net->steps(r->m), r->ntr, r->nva, r->train.dim};
   h = rt_fnv1a(h, counts, sizeof counts);
-  v[r->rank] = (double)(h >> 12); /* 52 bits: exact in a double */
-  sum_ranks(r, v, r->ranks);
+  double *v = per_rank(r, (double)(h >> 12)); /* 52 bits: exact in a double */
   int rc = 0;
   for (int k = 1; k < r->ranks; k++)
     if (v[k] != v[0]) rc = 1;
