@@ -2,6 +2,7 @@
 # -DDLC -DSRC -DWORK -DDLC_CACHE (see tests/train/common.cmake, included) and
 #   -DMPIEXEC=<mpirun> -DST_DIFF=<st_diff> -DMPI_SRC=<tests/mpi>
 include(${SRC}/common.cmake)
+set(CHECKED_RUN_TIMEOUT 300) # mpirun starts ranks, 3 of them on 2 cores
 set(IDX --idx ${DATA}/bands-train-images-idx3-ubyte ${DATA}/bands-train-labels-idx1-ubyte)
 set(DROP ${MPI_SRC}/drop.lua)
 set(NORM ${MPI_SRC}/norm.lua)

@@ -14,25 +14,17 @@ mpi_train(norm 0 2 ${NORM} ${IDX} --epochs 3 --mpi --save ${WORK}/norm.safetenso
 unset(MPI_EXTRA)
 expect_match("${norm_out}" "epoch 3/3  train loss [0-9.]+ acc" stdout)
 
-execute_process(COMMAND ${MPIEXEC} --allow-run-as-root --oversubscribe
-                        -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 1 :
-                        -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 2
-                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-if(rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$")
-  message(FATAL_ERROR "ranks with different seeds: exit ${rc}, expected a failure\n${out}\n${err}")
-endif()
-expect_match("${err}" "the ranks did not start from the same model and data" stderr)
-message(STATUS "different seeds on the ranks: exit ${rc}, refused")
+checked_run(seeds fail "mpirun MPMD: two ranks with --seed 1 and --seed 2"
+            ${MPIEXEC} --allow-run-as-root --oversubscribe
+            -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 1 :
+            -np 1 ${DLC} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi --seed 2)
+expect_match("${seeds_err}" "the ranks did not start from the same model and data" stderr)
 
 file(MAKE_DIRECTORY ${WORK}/alone)
 file(COPY ${DLC} DESTINATION ${WORK}/alone)
 get_filename_component(exe ${DLC} NAME)
-execute_process(COMMAND ${WORK}/alone/${exe} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi
-                WORKING_DIRECTORY ${WORK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 120)
-if(NOT rc EQUAL 1)
-  message(FATAL_ERROR "dlc without its plugin: exit ${rc}, expected 1\n${err}")
-endif()
-expect_match("${err}" "dlc train: --mpi: dlc_mpi.so is neither at [^\n]*/alone/dlc_mpi.so nor at " stderr)
+checked_run(alone 1 "dlc (copied away from its plugin) train --mpi" ${WORK}/alone/${exe} train ${SRC}/bands.lua ${IDX} --epochs 1 --mpi)
+expect_match("${alone_err}" "dlc train: --mpi: dlc_mpi.so is neither at [^\n]*/alone/dlc_mpi.so nor at " stderr)
 
 execute_process(COMMAND ldd ${DLC} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR out MATCHES "libmpi|libopen-")

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dlc_rt.h"
+#include "dlc_text.h"
 #include "../st_value.h"
 
 int main(int argc, char **argv) {
@@ -20,8 +21,10 @@ int main(int argc, char **argv) {
   int bad = rt_st_count(a) != rt_st_count(b);
   for (int k = 0; k < rt_st_count(a); k++) {
     const RtTensor *x = rt_st_get(a, k), *y = rt_st_find(b, x->name);
+    char name[80]; /* a checkpoint's name, shown terminal-escaped */
+    rt_shown(name, sizeof name, x->name);
     if (!y || y->dtype != x->dtype || y->ndim != x->ndim || memcmp(x->shape, y->shape, sizeof x->shape)) {
-      printf("%s: not in %s with the same dtype and shape\n", x->name, argv[2]);
+      printf("%s: not in %s with the same dtype and shape\n", name, argv[2]);
       bad = 1;
       continue;
     }
@@ -34,7 +37,7 @@ int main(int argc, char **argv) {
       mag = fabs(u) > mag ? fabs(u) : mag;
     }
     double rel = d / (1 + mag);
-    printf("%-40s max |a-b| %.3g, scaled %.3g\n", x->name, d, rel);
+    printf("%-40s max |a-b| %.3g, scaled %.3g\n", name, d, rel);
     worst = rel > worst ? rel : worst;
   }
   printf("largest scaled difference %.3g (tolerance %.3g)\n", worst, tol);

@@ -16,11 +16,13 @@ set(TEST_IDX --test ${DATA}/bands-test-images-idx3-ubyte ${DATA}/bands-test-labe
 file(MAKE_DIRECTORY ${WORK})
 
 # checked_run(<var> <status> <shown> COMMAND...): runs COMMAND in WORK; fails unless it exits
-# with <status> ("fail": any non-zero status) and without a sanitizer report or crash.  <var>_out
-# and <var>_err get stdout and stderr; <shown> names the command in messages.
+# with <status> ("fail": any non-zero status) within CHECKED_RUN_TIMEOUT seconds (120 unless
+# set) and without a sanitizer report or crash.  <var>_out and <var>_err get stdout and stderr;
+# <shown> names the command in messages.
+set(CHECKED_RUN_TIMEOUT 120)
 function(checked_run var status shown)
   execute_process(COMMAND ${ARGN} WORKING_DIRECTORY ${WORK}
-                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT ${CHECKED_RUN_TIMEOUT})
   string(REPLACE ";" " " cmd "${shown}")
   if(status STREQUAL "fail" AND (rc EQUAL 0 OR NOT rc MATCHES "^[0-9]+$"))
     message(FATAL_ERROR "${cmd}\nexit status ${rc}, expected a failure\nstdout:\n${out}\nstderr:\n${err}")
