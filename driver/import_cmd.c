@@ -37,9 +37,8 @@ int import_main(int argc, char **argv) {
       out = argv[++i];
     } else if (!strcmp(a, "--batch") || !strncmp(a, "--batch=", 8)) {
       const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
-      char *end = NULL;
-      long long b = v ? strtoll(v, &end, 10) : 0;
-      if (!v || end == v || *end || b < 1 || b > 1000000) return bad_import("--batch takes a size from 1 to 1000000", "");
+      long b;
+      if (pipeline_parse_int(v, 1, 1000000, &b)) return bad_import("--batch takes a size from 1 to 1000000", "");
       o.batch = b;
     } else if (!strcmp(a, "--shape") || !strncmp(a, "--shape=", 8)) {
       const char *v = a[7] == '=' ? a + 8 : i + 1 < argc ? argv[++i] : NULL;
