@@ -119,16 +119,13 @@ typedef struct Em {
   const char **mname;
   int nm, capm;
   const FuseUpd *fuse;  /* the product being generated applies this update to its tiles */
-  const FnPlan *ufp;    /* the update function's plan (the fused update's blocks) */
   int nsubst;           /* em_read gives subst[i] for node subst_node[i]: the gradient in a */
   int subst_node[MAX_GROUP + 1]; /* register, the fused update's intermediates in locals */
   const char *subst[MAX_GROUP + 1];
-  const char *kname_suffix; /* appended to the next kernel's name */
   const int *segment;       /* per node: one loop fuses only blocks of one segment (emit_group) */
   const FuseUpd *fus;       /* the updates fused into the training step's products, while */
   int nfus;                 /* m_grad's and m_update's bodies are generated (both take "fused") */
   const char *prelude;      /* per node: the update's scalars the training step computes first */
-  const char *numerics_ret; /* --check-numerics: what the model function returns on a failed check */
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);

@@ -219,7 +219,7 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
     if (!e->kern) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
-  if (e->kname_suffix) name = ir_fmt("%s_%s", name, e->kname_suffix);
+  if (e->fuse) name = ir_fmt("%s_update", name); /* a product with its parameter's update */
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
   *known = e->nk + 1;
@@ -293,7 +293,7 @@ static void check_numerics(Em *e, int id) {
   const char *what = ir_fmt("%%%d %s %s (%s)", id, op_info[n->op].name, shape_str(&g->nodes[t].shape), em_node_role_esc(e, id, RT_ESC_C_STRING));
   e->reads_model = 1;
   em_line(e, "if (%s_numerics(m, %s, %lld, \"%s\")) return%s;", e->pre, at, (long long)shape_numel(&g->nodes[t].shape), what,
-          e->numerics_ret);
+          e->fp == &e->p->fn[FN_GRAD] ? " NAN" : ""); /* m_grad returns the loss */
 }
 
 /* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
@@ -604,9 +604,9 @@ static void emit_fused_product(Em *e, const FuseUpd *fu) {
   }
   em_line(e, "if (fused) {");
   e->ind++;
-  e->fuse = fu, e->kname_suffix = "update";
+  e->fuse = fu;
   emit_kernel_call(e, fused_gen, (void *)fu, ids, 1 + fu->nels, what);
-  e->fuse = NULL, e->kname_suffix = NULL;
+  e->fuse = NULL;
   e->ind--;
   em_line(e, "} else {");
   e->ind++;
@@ -727,7 +727,6 @@ static void emit_fn_body(Em *e, FnKind k) {
   e->ind = 1;
   if (k == FN_GRAD || k == FN_EVAL) target_cast(e);
   unused_inputs(e, k);
-  e->numerics_ret = k == FN_GRAD ? " NAN" : "";
   if (e->o->check_numerics) {
     em_line(e, "m->error[0] = 0; /* --check-numerics: set when a block writes a NaN or an infinity */");
     e->reads_model = 1;
@@ -795,7 +794,7 @@ static void emit_functions(Em *e) {
   else fprintf(f, "%s %s_grad(%s_model *restrict m", e->real, e->pre, e->pre);
   em_fn_params(e, f, 1, 0);
   fprintf(f, "%s) {\n", nf ? ", int fused" : "");
-  e->fus = fus, e->nfus = nf, e->prelude = prelude, e->ufp = &e->p->fn[FN_UPDATE];
+  e->fus = fus, e->nfus = nf, e->prelude = prelude;
   emit_fn_body(e, FN_GRAD);
   e->nfus = 0;
   if (g->nodes[ir_root_of(g, g->loss)].op == OP_CONST)

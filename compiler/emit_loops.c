@@ -624,7 +624,7 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
   Loops saved = e->L;
   const Shape *space = &e->g->nodes[fu->els[0].src].shape;
   int l = e->L.nlv, lastd = -1;
-  e->fp = e->ufp;
+  e->fp = &e->p->fn[FN_UPDATE];
   e->L.nlv = l + 1;
   e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
   e->L.lv[l].alias = ir_fmt("(%s)", at);
@@ -638,7 +638,7 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
   e->subst_node[0] = fu->grad, e->subst[0] = g, e->nsubst = 1;
   for (int i = 0; i < fu->nels; i++) {
     const Elem *el = &fu->els[i];
-    if (e->ufp->store[ir_root_of(e->g, el->dst)].kind != S_ARENA) {
+    if (e->p->fn[FN_UPDATE].store[ir_root_of(e->g, el->dst)].kind != S_ARENA) {
       elem_body(e, (Elem *)el);
       continue;
     }
