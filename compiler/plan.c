@@ -64,6 +64,28 @@ static int cheap_op(Op op) {
   return op == OP_ADD || op == OP_SUB || op == OP_MUL || op == OP_NEG || op == OP_RELU || op == OP_STEP;
 }
 
+/* What computing node id inside a loop costs: its operations and those of the nodes computed
+ * inside it (cheap ones and broadcasts only), and the stored tensors of numel elements read. */
+enum { MAX_RECOMPUTE_OPS = 4 };
+
+typedef struct {
+  int64_t numel;
+  int ops, big, ok;
+} Recompute;
+
+static void recompute_cost(const Fn *f, int id, Recompute *r) {
+  const Graph *g = f->g;
+  const Node *n = &g->nodes[id];
+  r->ops += op_info[n->op].kind != K_BCAST;
+  for (int k = 0; k < n->nin && r->ok; k++) {
+    int x = n->in[k];
+    const Node *xn = &g->nodes[x];
+    if (f->inl[x] && (cheap_op(xn->op) || op_info[xn->op].kind == K_BCAST)) recompute_cost(f, x, r);
+    else if (f->inl[x] || op_info[xn->op].kind == K_RAND) r->ok = 0;
+    else r->big += shape_numel(&xn->shape) == r->numel;
+  }
+}
+
 static void decide_inline(Fn *f) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
@@ -78,11 +100,14 @@ static void decide_inline(Fn *f) {
     f->inl[i] = 1;
   }
   /* Recomputation: a cheap elementwise node with several users, each a loop over its elements,
-   * whose inputs are stored and at most one of them as large as the node (the others per
-   * channel, per row, constants), is computed again in each user's loop instead of being
-   * stored: the users read that one input instead of the node, so a write and a read of the
-   * node are saved for an operation per element (batch norm's x - mean, read by the variance
-   * and by the backward).  Same expression, same bits. */
+   * whose expression (through the cheap operations and broadcasts computed inside it) costs at
+   * most MAX_RECOMPUTE_OPS operations per element and reads at most one stored tensor as large
+   * as the node (the others per channel, per row, constants), is computed again in each user's
+   * loop instead of being stored: the users read that one tensor instead of the node, so a
+   * write and a read of the node are saved for a few operations per element (batch norm's
+   * x - mean, read by the variance and by the backward; the backward's 2 (x - mean) k, read by
+   * a sum and by the input's gradient).  A broadcast read by several loops is never stored.
+   * Same expression, same bits. */
   char *loop_users = ir_alloc((size_t)g->nnodes + 1); /* 1: every user loops over the node's elements */
   for (int i = 0; i < g->nnodes; i++) loop_users[i] = 1;
   for (int u = 0; u < g->nnodes; u++) {
@@ -96,15 +121,12 @@ static void decide_inline(Fn *f) {
   }
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = &g->nodes[i];
-    if (!f->reach[i] || f->inl[i] || f->uses[i] < 2 || i == g->loss || !cheap_op(n->op) || !loop_users[i]) continue;
-    int64_t numel = shape_numel(&n->shape);
-    int big = 0, ok = 1;
-    for (int k = 0; k < n->nin; k++) {
-      int x = n->in[k];
-      ok = ok && !f->inl[x] && op_info[g->nodes[x].op].kind != K_RAND;
-      big += shape_numel(&g->nodes[x].shape) == numel;
-    }
-    if (ok && big <= 1) f->inl[i] = 1;
+    int bcast = op_info[n->op].kind == K_BCAST; /* no operation at all: read the small tensor */
+    if (!f->reach[i] || f->inl[i] || f->uses[i] < 2 || i == g->loss || !(cheap_op(n->op) || bcast) || !loop_users[i])
+      continue;
+    Recompute r = {shape_numel(&n->shape), 0, 0, 1};
+    recompute_cost(f, i, &r);
+    if (r.ok && r.big <= 1 && r.ops <= MAX_RECOMPUTE_OPS) f->inl[i] = 1;
   }
   /* A fused expression nests at most MAX_FUSE_DEPTH operations: deeper chains are cut by
    * materializing a node, so the emitter's recursion and the C compiler's bracket depth stay

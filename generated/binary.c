@@ -142,15 +142,6 @@ DLC_KERNEL static void binary_div_28(float *restrict bceloss0_div, const float *
   bceloss0_div[0] = (bceloss0_sum_to[0] / 32.0f);
 }
 
-/* %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
- *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
- */
-DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    bceloss0_neg_bw[i0] = (-0.03125f);
-  }
-}
-
 /* %52 = mul %50, %51 : f32[32,1]                       # examples/binary.lua:10 backward
  *   with %50 = add %43, %49 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %43 = neg %42 : f32[32,1]                            # examples/binary.lua:12 backward
@@ -158,6 +149,8 @@ DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
  *   with %40 = div %39, %20 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %39 = mul %37, %38 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %37 = mul %36, %18 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
+ *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
  *   with %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
  *   with %38 = inrange %21 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
  *   with %41 = inrange %19 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
@@ -166,14 +159,16 @@ DLC_KERNEL static void binary_neg_36(float *restrict bceloss0_neg_bw) {
  *   with %47 = div %46, %13 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %46 = mul %44, %45 : f32[32,1]                       # examples/binary.lua:12 backward
  *   with %44 = mul %36, %12 : f32[32,1]                       # examples/binary.lua:12 backward
+ *   with %36 = neg %35 : f32[32,1]                            # examples/binary.lua:12 backward
+ *   with %35 = broadcast %34 : f32[32,1]                      # examples/binary.lua:12 backward
  *   with %45 = inrange %14 {min=-100, max=inf} : f32[32,1]    # examples/binary.lua:12 backward
  *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
  *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
  *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
  */
-DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict bceloss0_neg_bw, const float *restrict target, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
+DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict target, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
   for (int i0 = 0; i0 < 32; i0++) {
-    net_3_mul_bw[i0] = (((-((((bceloss0_neg_bw[i0] * (1.0f - target[i0])) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef((1.0f - net_3_sigmoid[i0]), 1.40129846e-45f, INFINITY))) + ((((bceloss0_neg_bw[i0] * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
+    net_3_mul_bw[i0] = (((-(((((-0.03125f) * (1.0f - target[i0])) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef((1.0f - net_3_sigmoid[i0]), 1.40129846e-45f, INFINITY))) + (((((-0.03125f) * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
   }
 }
 
@@ -437,7 +432,6 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   float *const bceloss0_log_2 = m->arena + 128;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_sum_to = m->arena + 160;   /* %26 sum_to[]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_div = m->arena + 1536;   /* %28 div[]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_neg_bw = m->arena + 160;   /* %36 neg[32,1]: bceloss0 BCELoss, examples/binary.lua:12, backward */
   float *const net_3_mul_bw = m->arena + 1024;   /* %52 mul[32,1]: net.3 Sigmoid, examples/binary.lua:10, backward */
   float *const g_net_2_bias = m->grad + 64;
   float *const net_2_matmul_bw = m->arena + 0;   /* %54 matmul[32,16]: net.2 Linear, examples/binary.lua:10, backward */
@@ -456,8 +450,7 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   binary_log_14(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_div_28(bceloss0_div, bceloss0_sum_to); /* %28 div: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_neg_36(bceloss0_neg_bw); /* %36 neg: bceloss0 BCELoss, examples/binary.lua:12, backward */
-  binary_mul_52(net_3_mul_bw, bceloss0_neg_bw, target, bceloss0_log_2, bceloss0_clamp_2, net_3_sigmoid, bceloss0_log, bceloss0_clamp); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
+  binary_mul_52(net_3_mul_bw, target, bceloss0_log_2, bceloss0_clamp_2, net_3_sigmoid, bceloss0_log, bceloss0_clamp); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
   binary_sum_to_53(g_net_2_bias, net_3_mul_bw); /* %53 sum_to: net.2 Linear, examples/binary.lua:10, backward */
   binary_matmul_54(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %54 matmul: net.2 Linear, examples/binary.lua:10, backward */
   binary_matmul_55(g_net_2_weight, net_3_mul_bw, net_1_tanh); /* %55 matmul: net.2 Linear, examples/binary.lua:10, backward */

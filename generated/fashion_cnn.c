@@ -1207,12 +1207,11 @@ DLC_SHARED_KERNEL static void fashion_cnn_matmul_150(float *restrict out0, const
 
 /* %152 = relu %151 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %151 = add %150, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
- *   the same kernel, on other buffers, computes %110 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_cnn_relu_152(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void fashion_cnn_relu_152(float *restrict net_11_relu, const float *restrict net_10_matmul, const float *restrict p_net_10_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
+      net_11_relu[128*i0 + i1] = dlc_reluf((net_10_matmul[128*i0 + i1] + p_net_10_bias[i1]));
     }
   }
 }
@@ -1531,10 +1530,15 @@ DLC_KERNEL static void fashion_cnn_mul_115(float *restrict net_12_mul, uint64_t 
   }
 }
 
-/* %116 = mul %110, %115 : f32[32,128]                  # examples/fashion_cnn.lua:12 */
-DLC_KERNEL static void fashion_cnn_mul_116(float *restrict net_12_mul_2, const float *restrict net_11_relu_2, const float *restrict net_12_mul) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_12_mul_2[i0] = (net_11_relu_2[i0] * net_12_mul[i0]);
+/* %116 = mul %110, %115 : f32[32,128]                  # examples/fashion_cnn.lua:12
+ *   with %110 = relu %109 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ *   with %109 = add %108, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
+ */
+DLC_KERNEL static void fashion_cnn_mul_116(float *restrict net_12_mul_2, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias, const float *restrict net_12_mul) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      net_12_mul_2[128*i0 + i1] = (dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1])) * net_12_mul[128*i0 + i1]);
+    }
   }
 }
 
@@ -1661,10 +1665,14 @@ DLC_KERNEL static void fashion_cnn_matmul_174(float *restrict g_net_13_weight, c
 /* %177 = mul %175, %176 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
  *   with %175 = mul %173, %115 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
  *   with %176 = step %110 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
+ *   with %110 = relu %109 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ *   with %109 = add %108, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
-DLC_KERNEL static void fashion_cnn_mul_177(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_11_relu_2) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    net_11_mul_bw[i0] = ((net_13_matmul_bw[i0] * net_12_mul[i0]) * dlc_stepf(net_11_relu_2[i0]));
+DLC_KERNEL static void fashion_cnn_mul_177(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      net_11_mul_bw[128*i0 + i1] = ((net_13_matmul_bw[128*i0 + i1] * net_12_mul[128*i0 + i1]) * dlc_stepf(dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1]))));
+    }
   }
 }
 
@@ -1799,25 +1807,14 @@ DLC_KERNEL static void fashion_cnn_div_203(float *restrict net_5_div_bw, const f
   }
 }
 
-/* %206 = mul %204, %205 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+/* %209 = sum_to %208 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+ *   with %208 = neg %206 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
+ *   with %206 = mul %204, %205 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %204 = broadcast %203 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %205 = mul %29, %72 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
  *   with %72 = sub %68, %71 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  */
-DLC_KERNEL static void fashion_cnn_mul_206(float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw, const float *restrict net_4_add, const float *restrict net_5_div) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_5_mul_bw_2[12544*i0 + 196*i1 + i2] = (net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1])));
-      }
-    }
-  }
-}
-
-/* %209 = sum_to %208 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
- *   with %208 = neg %206 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
- */
-DLC_KERNEL static void fashion_cnn_sum_to_209(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_mul_bw_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_209(float *restrict net_5_sum_to_bw_3, const float *restrict net_5_div_bw, const float *restrict net_4_add, const float *restrict net_5_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw_3[i0] = 0.0f;
   }
@@ -1826,10 +1823,10 @@ DLC_KERNEL static void fashion_cnn_sum_to_209(float *restrict net_5_sum_to_bw_3,
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + (i2 + i3)] - net_5_div[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-net_5_mul_bw_2[12544*i0 + 196*i1 + i2]);
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-(net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1]))));
         net_5_sum_to_bw_3[i1] += r_part[0];
       }
     }
@@ -1850,13 +1847,17 @@ DLC_KERNEL static void fashion_cnn_div_211(float *restrict net_5_div_bw_2, const
 /* %213 = add %207, %212 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %207 = add %187, %206 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %187 = mul %185, %92 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
+ *   with %206 = mul %204, %205 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %204 = broadcast %203 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %205 = mul %29, %72 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
+ *   with %72 = sub %68, %71 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  *   with %212 = broadcast %211 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
  */
-DLC_KERNEL static void fashion_cnn_add_213(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_mul_bw_2, const float *restrict net_5_div_bw_2) {
+DLC_KERNEL static void fashion_cnn_add_213(float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_div_bw, const float *restrict net_4_add, const float *restrict net_5_div, const float *restrict net_5_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        net_5_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_mul_bw_2[12544*i0 + 196*i1 + i2]) + net_5_div_bw_2[i1]);
+        net_5_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + (net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1])))) + net_5_div_bw_2[i1]);
       }
     }
   }
@@ -2036,25 +2037,14 @@ DLC_KERNEL static void fashion_cnn_div_243(float *restrict net_1_div_bw, const f
   }
 }
 
-/* %246 = mul %244, %245 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+/* %249 = sum_to %248 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %248 = neg %246 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
+ *   with %246 = mul %244, %245 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %244 = broadcast %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %245 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
  *   with %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
-DLC_KERNEL static void fashion_cnn_mul_246(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_0_add, const float *restrict net_1_div) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_mul_bw_2[25088*i0 + 784*i1 + i2] = (net_1_div_bw[i1] * (2.0f * (net_0_add[25088*i0 + 784*i1 + i2] - net_1_div[i1])));
-      }
-    }
-  }
-}
-
-/* %249 = sum_to %248 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- *   with %248 = neg %246 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
- */
-DLC_KERNEL static void fashion_cnn_sum_to_249(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
+DLC_KERNEL static void fashion_cnn_sum_to_249(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_div_bw, const float *restrict net_0_add, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
@@ -2063,7 +2053,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_249(float *restrict net_1_sum_to_bw_3,
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_1_mul_bw_2[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(net_1_div_bw[i1] * (2.0f * (net_0_add[25088*i0 + 784*i1 + (i2 + i3)] - net_1_div[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
         net_1_sum_to_bw_3[i1] += r_part[0];
@@ -2086,13 +2076,17 @@ DLC_KERNEL static void fashion_cnn_div_251(float *restrict net_1_div_bw_2, const
 /* %253 = add %247, %252 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %247 = add %227, %246 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %227 = mul %225, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
+ *   with %246 = mul %244, %245 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %244 = broadcast %243 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %245 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
+ *   with %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %252 = broadcast %251 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_add_253(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
+DLC_KERNEL static void fashion_cnn_add_253(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_add, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        net_1_add_bw_2[25088*i0 + 784*i1 + i2] = (((net_2_mul_bw[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_mul_bw_2[25088*i0 + 784*i1 + i2]) + net_1_div_bw_2[i1]);
+        net_1_add_bw_2[25088*i0 + 784*i1 + i2] = (((net_2_mul_bw[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + (net_1_div_bw[i1] * (2.0f * (net_0_add[25088*i0 + 784*i1 + i2] - net_1_div[i1])))) + net_1_div_bw_2[i1]);
       }
     }
   }
@@ -2610,10 +2604,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_8_mul_2 = m->arena + 2809856;   /* %106 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
   float *const net_10_matmul_2 = m->arena + 2609152;   /* %108 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
   float *const p_net_10_weight = m->param + 19200;
-  float *const net_11_relu_2 = m->arena + 2613248;   /* %110 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
-  float *const p_net_10_bias = m->param + 420608;
-  float *const net_12_mul = m->arena + 2609152;   /* %115 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  float *const net_12_mul = m->arena + 2613248;   /* %115 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
   float *const net_12_mul_2 = m->arena + 2617344;   /* %116 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  float *const p_net_10_bias = m->param + 420608;
   float *const net_13_matmul_2 = m->arena + 2621440;   /* %117 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
   float *const net_13_add = m->arena + 2621760;   /* %118 add[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
@@ -2643,10 +2636,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_5_add_bw = m->arena + 1806400;   /* %194 add[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_mul_bw = m->arena + 5864128;   /* %196 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_div_bw = m->arena + 2609152;   /* %203 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_mul_bw_2 = m->arena + 1806336;   /* %206 mul[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_sum_to_bw_3 = m->arena + 2207744;   /* %209 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_div_bw_2 = m->arena + 2609152;   /* %211 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_add_bw_2 = m->arena + 2207744;   /* %213 add[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_sum_to_bw_3 = m->arena + 1806336;   /* %209 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_div_bw_2 = m->arena + 2609216;   /* %211 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_add_bw_2 = m->arena + 1806336;   /* %213 add[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_sum_to_bw = m->arena + 5864192;   /* %214 sum_to[1,64,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_permute_bw = m->arena + 5218304;   /* %216 permute[64,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_matmul_bw = m->arena + 1806336;   /* %218 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
@@ -2656,20 +2648,19 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_4_unwindow_bw = m->arena + 802816;   /* %222 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_3_max_pool_backward_bw = m->arena + 0;   /* %223 max_pool_backward[32,32,28,28]: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
   float *const net_2_mul_bw = m->arena + 802816;   /* %225 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw = m->arena + 2408448;   /* %226 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw = m->arena + 1605632;   /* %226 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_sum_to_bw_2 = m->arena + 0;   /* %229 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_add_bw = m->arena + 32;   /* %234 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_mul_bw = m->arena + 2408480;   /* %236 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_div_bw = m->arena + 1605632;   /* %243 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_mul_bw_2 = m->arena + 0;   /* %246 mul[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 1605632;   /* %249 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_div_bw_2 = m->arena + 2408512;   /* %251 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_add_bw_2 = m->arena + 1605632;   /* %253 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_0_sum_to_bw = m->arena + 803104;   /* %254 sum_to[1,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_0_permute_bw = m->arena + 0;   /* %256 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 1605664;   /* %236 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw = m->arena + 1605696;   /* %243 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 0;   /* %249 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw_2 = m->arena + 1605728;   /* %251 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw_2 = m->arena + 0;   /* %253 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 1605696;   /* %254 sum_to[1,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_permute_bw = m->arena + 802816;   /* %256 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
-  float *const net_0_matmul_bw = m->arena + 802816;   /* %258 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %258 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const p_net_1_running_mean = m->param + 384;
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_5_running_mean = m->param + 19072;
@@ -2720,9 +2711,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_mul_105(net_8_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %105 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_mul_106(net_8_mul_2, net_7_max_pool_2, net_8_mul); /* %106 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_matmul_150(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %108 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_152(net_11_relu_2, net_10_matmul_2, p_net_10_bias); /* %110 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
   fashion_cnn_mul_115(net_12_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %115 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
-  fashion_cnn_mul_116(net_12_mul_2, net_11_relu_2, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  fashion_cnn_mul_116(net_12_mul_2, net_10_matmul_2, p_net_10_bias, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
   fashion_cnn_matmul_153(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %117 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_assign_162(net_13_add, net_13_matmul_2, p_net_13_bias); /* %118 add: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_xent_156(crossentropyloss0_xent, net_13_add, target); /* %156 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
@@ -2738,7 +2728,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   } else {
     fashion_cnn_matmul_174(g_net_13_weight, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   }
-  fashion_cnn_mul_177(net_11_mul_bw, net_13_matmul_bw, net_12_mul, net_11_relu_2); /* %177 mul: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
+  fashion_cnn_mul_177(net_11_mul_bw, net_13_matmul_bw, net_12_mul, net_10_matmul_2, p_net_10_bias); /* %177 mul: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_sum_to_178(g_net_10_bias, net_11_mul_bw); /* %178 sum_to: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_matmul_179(net_10_matmul_bw, net_11_mul_bw, p_net_10_weight); /* %179 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   if (fused) {
@@ -2754,10 +2744,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_add_194(net_5_add_bw, net_5_sum_to_bw_2, net_5_sum_to_bw, net_5_div); /* %194 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_92(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %196 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_203(net_5_div_bw, net_5_add_bw, p_net_5_weight, net_5_div_3, net_5_sqrt); /* %203 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_mul_206(net_5_mul_bw_2, net_5_div_bw, net_4_add, net_5_div); /* %206 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_sum_to_209(net_5_sum_to_bw_3, net_5_mul_bw_2); /* %209 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_209(net_5_sum_to_bw_3, net_5_div_bw, net_4_add, net_5_div); /* %209 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_211(net_5_div_bw_2, net_5_sum_to_bw, net_5_mul_2, net_5_sum_to_bw_3); /* %211 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_add_213(net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_mul_bw_2, net_5_div_bw_2); /* %213 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_add_213(net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_div_bw, net_4_add, net_5_div, net_5_div_bw_2); /* %213 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_sum_to_69(net_4_sum_to_bw, net_5_add_bw_2); /* %214 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_permute_216(net_4_permute_bw, net_5_add_bw_2); /* %216 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_matmul_218(net_4_matmul_bw, p_net_4_weight, net_4_permute_bw); /* %218 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
@@ -2774,10 +2763,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_add_234(net_1_add_bw, net_1_sum_to_bw_2, net_1_sum_to_bw, net_1_div); /* %234 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %236 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_div_243(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %243 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_mul_246(net_1_mul_bw_2, net_1_div_bw, net_0_add, net_1_div); /* %246 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_249(net_1_sum_to_bw_3, net_1_mul_bw_2); /* %249 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_249(net_1_sum_to_bw_3, net_1_div_bw, net_0_add, net_1_div); /* %249 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_div_251(net_1_div_bw_2, net_1_sum_to_bw, net_1_mul_2, net_1_sum_to_bw_3); /* %251 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_add_253(net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_mul_bw_2, net_1_div_bw_2); /* %253 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_add_253(net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_add, net_1_div, net_1_div_bw_2); /* %253 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_sum_to_25(net_0_sum_to_bw, net_1_add_bw_2); /* %254 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_permute_256(net_0_permute_bw, net_1_add_bw_2); /* %256 permute: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   if (fused) {

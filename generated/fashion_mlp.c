@@ -546,12 +546,11 @@ DLC_SHARED_KERNEL static void fashion_mlp_matmul_28(float *restrict out0, const 
 
 /* %30 = relu %29 : f32[64,128]                         # examples/fashion_mlp.lua:11
  *   with %29 = add %28, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
- *   the same kernel, on other buffers, computes %20 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_mlp_relu_30(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void fashion_mlp_relu_30(float *restrict net_5_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
+      net_5_relu[128*i0 + i1] = dlc_reluf((net_4_matmul[128*i0 + i1] + p_net_4_bias[i1]));
     }
   }
 }
@@ -628,10 +627,15 @@ DLC_KERNEL static void fashion_mlp_mul_16(float *restrict net_3_mul, uint64_t se
   }
 }
 
-/* %17 = mul %10, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 */
-DLC_KERNEL static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restrict net_2_relu, const float *restrict net_3_mul) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    net_3_mul_2[i0] = (net_2_relu[i0] * net_3_mul[i0]);
+/* %17 = mul %10, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10
+ *   with %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
+ *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
+ */
+DLC_KERNEL static void fashion_mlp_mul_17(float *restrict net_3_mul_2, const float *restrict net_1_matmul, const float *restrict p_net_1_bias, const float *restrict net_3_mul) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      net_3_mul_2[256*i0 + i1] = (dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1])) * net_3_mul[256*i0 + i1]);
+    }
   }
 }
 
@@ -646,10 +650,15 @@ DLC_KERNEL static void fashion_mlp_mul_24(float *restrict net_6_mul, uint64_t se
   }
 }
 
-/* %25 = mul %20, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 */
-DLC_KERNEL static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restrict net_5_relu_2, const float *restrict net_6_mul) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    net_6_mul_2[i0] = (net_5_relu_2[i0] * net_6_mul[i0]);
+/* %25 = mul %20, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11
+ *   with %20 = relu %19 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %19 = add %18, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
+ */
+DLC_KERNEL static void fashion_mlp_mul_25(float *restrict net_6_mul_2, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias, const float *restrict net_6_mul) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      net_6_mul_2[128*i0 + i1] = (dlc_reluf((net_4_matmul_2[128*i0 + i1] + p_net_4_bias[i1])) * net_6_mul[128*i0 + i1]);
+    }
   }
 }
 
@@ -776,10 +785,14 @@ DLC_KERNEL static void fashion_mlp_matmul_53(float *restrict g_net_7_weight, con
 /* %56 = mul %54, %55 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
  *   with %54 = mul %52, %24 : f32[64,128]                     # examples/fashion_mlp.lua:11 backward
  *   with %55 = step %20 : f32[64,128]                         # examples/fashion_mlp.lua:11 backward
+ *   with %20 = relu %19 : f32[64,128]                         # examples/fashion_mlp.lua:11
+ *   with %19 = add %18, %3 : f32[64,128]                      # examples/fashion_mlp.lua:11
  */
-DLC_KERNEL static void fashion_mlp_mul_56(float *restrict net_5_mul_bw, const float *restrict net_7_matmul_bw, const float *restrict net_6_mul, const float *restrict net_5_relu_2) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    net_5_mul_bw[i0] = ((net_7_matmul_bw[i0] * net_6_mul[i0]) * dlc_stepf(net_5_relu_2[i0]));
+DLC_KERNEL static void fashion_mlp_mul_56(float *restrict net_5_mul_bw, const float *restrict net_7_matmul_bw, const float *restrict net_6_mul, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 128; i1++) {
+      net_5_mul_bw[128*i0 + i1] = ((net_7_matmul_bw[128*i0 + i1] * net_6_mul[128*i0 + i1]) * dlc_stepf(dlc_reluf((net_4_matmul_2[128*i0 + i1] + p_net_4_bias[i1]))));
+    }
   }
 }
 
@@ -827,10 +840,14 @@ DLC_KERNEL static void fashion_mlp_matmul_59(float *restrict g_net_4_weight, con
 /* %62 = mul %60, %61 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
  *   with %60 = mul %58, %16 : f32[64,256]                     # examples/fashion_mlp.lua:10 backward
  *   with %61 = step %10 : f32[64,256]                         # examples/fashion_mlp.lua:10 backward
+ *   with %10 = relu %9 : f32[64,256]                          # examples/fashion_mlp.lua:10
+ *   with %9 = add %8, %1 : f32[64,256]                        # examples/fashion_mlp.lua:10
  */
-DLC_KERNEL static void fashion_mlp_mul_62(float *restrict net_2_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_mul, const float *restrict net_2_relu) {
-  for (int i0 = 0; i0 < 16384; i0++) {
-    net_2_mul_bw[i0] = ((net_4_matmul_bw[i0] * net_3_mul[i0]) * dlc_stepf(net_2_relu[i0]));
+DLC_KERNEL static void fashion_mlp_mul_62(float *restrict net_2_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_mul, const float *restrict net_1_matmul, const float *restrict p_net_1_bias) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 256; i1++) {
+      net_2_mul_bw[256*i0 + i1] = ((net_4_matmul_bw[256*i0 + i1] * net_3_mul[256*i0 + i1]) * dlc_stepf(dlc_reluf((net_1_matmul[256*i0 + i1] + p_net_1_bias[i1]))));
+    }
   }
 }
 
@@ -1055,16 +1072,14 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   float *const t98_sqrt = m->arena + 82608;   /* %98 sqrt[]: examples/fashion_mlp.lua:15, backward */
   float *const net_1_matmul = m->arena + 0;   /* %8 matmul[64,256]: net.1 Linear, examples/fashion_mlp.lua:10 */
   float *const p_net_1_weight = m->param + 0;
-  float *const net_2_relu = m->arena + 16384;   /* %10 relu[64,256]: net.2 ReLU, examples/fashion_mlp.lua:10 */
-  float *const p_net_1_bias = m->param + 200704;
-  float *const net_3_mul = m->arena + 0;   /* %16 mul[64,256]: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  float *const net_3_mul = m->arena + 16384;   /* %16 mul[64,256]: net.3 Dropout, examples/fashion_mlp.lua:10 */
   float *const net_3_mul_2 = m->arena + 32768;   /* %17 mul[64,256]: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  float *const p_net_1_bias = m->param + 200704;
   float *const net_4_matmul_2 = m->arena + 49152;   /* %18 matmul[64,128]: net.4 Linear, examples/fashion_mlp.lua:11 */
   float *const p_net_4_weight = m->param + 200960;
-  float *const net_5_relu_2 = m->arena + 57344;   /* %20 relu[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11 */
-  float *const p_net_4_bias = m->param + 233728;
-  float *const net_6_mul = m->arena + 49152;   /* %24 mul[64,128]: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  float *const net_6_mul = m->arena + 57344;   /* %24 mul[64,128]: net.6 Dropout, examples/fashion_mlp.lua:11 */
   float *const net_6_mul_2 = m->arena + 65536;   /* %25 mul[64,128]: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  float *const p_net_4_bias = m->param + 233728;
   float *const net_7_matmul_2 = m->arena + 73728;   /* %26 matmul[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_weight = m->param + 233856;
   float *const net_7_add = m->arena + 74368;   /* %27 add[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
@@ -1101,13 +1116,11 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
     fashion_mlp_sqrt_98(t98_sqrt, t93_tanh); /* %98 sqrt: examples/fashion_mlp.lua:15, backward */
   }
   fashion_mlp_matmul_8(net_1_matmul, x, p_net_1_weight); /* %8 matmul: net.1 Linear, examples/fashion_mlp.lua:10 */
-  fashion_mlp_relu_10(net_2_relu, net_1_matmul, p_net_1_bias); /* %10 relu: net.2 ReLU, examples/fashion_mlp.lua:10 */
   fashion_mlp_mul_16(net_3_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %16 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
-  fashion_mlp_mul_17(net_3_mul_2, net_2_relu, net_3_mul); /* %17 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
+  fashion_mlp_mul_17(net_3_mul_2, net_1_matmul, p_net_1_bias, net_3_mul); /* %17 mul: net.3 Dropout, examples/fashion_mlp.lua:10 */
   fashion_mlp_matmul_28(net_4_matmul_2, net_3_mul_2, p_net_4_weight); /* %18 matmul: net.4 Linear, examples/fashion_mlp.lua:11 */
-  fashion_mlp_relu_30(net_5_relu_2, net_4_matmul_2, p_net_4_bias); /* %20 relu: net.5 ReLU, examples/fashion_mlp.lua:11 */
   fashion_mlp_mul_24(net_6_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %24 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
-  fashion_mlp_mul_25(net_6_mul_2, net_5_relu_2, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
+  fashion_mlp_mul_25(net_6_mul_2, net_4_matmul_2, p_net_4_bias, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
   fashion_mlp_matmul_31(net_7_matmul_2, net_6_mul_2, p_net_7_weight); /* %26 matmul: net.7 Linear, examples/fashion_mlp.lua:12 */
   fashion_mlp_assign_40(net_7_add, net_7_matmul_2, p_net_7_bias); /* %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
   fashion_mlp_xent_34(crossentropyloss0_xent, net_7_add, target); /* %34 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
@@ -1123,7 +1136,7 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   } else {
     fashion_mlp_matmul_53(g_net_7_weight, crossentropyloss0_mul_bw, net_6_mul_2); /* %53 matmul: net.7 Linear, examples/fashion_mlp.lua:12, backward */
   }
-  fashion_mlp_mul_56(net_5_mul_bw, net_7_matmul_bw, net_6_mul, net_5_relu_2); /* %56 mul: net.5 ReLU, examples/fashion_mlp.lua:11, backward */
+  fashion_mlp_mul_56(net_5_mul_bw, net_7_matmul_bw, net_6_mul, net_4_matmul_2, p_net_4_bias); /* %56 mul: net.5 ReLU, examples/fashion_mlp.lua:11, backward */
   fashion_mlp_sum_to_57(g_net_4_bias, net_5_mul_bw); /* %57 sum_to: net.4 Linear, examples/fashion_mlp.lua:11, backward */
   fashion_mlp_matmul_58(net_4_matmul_bw, net_5_mul_bw, p_net_4_weight); /* %58 matmul: net.4 Linear, examples/fashion_mlp.lua:11, backward */
   if (fused) {
@@ -1131,7 +1144,7 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   } else {
     fashion_mlp_matmul_59(g_net_4_weight, net_5_mul_bw, net_3_mul_2); /* %59 matmul: net.4 Linear, examples/fashion_mlp.lua:11, backward */
   }
-  fashion_mlp_mul_62(net_2_mul_bw, net_4_matmul_bw, net_3_mul, net_2_relu); /* %62 mul: net.2 ReLU, examples/fashion_mlp.lua:10, backward */
+  fashion_mlp_mul_62(net_2_mul_bw, net_4_matmul_bw, net_3_mul, net_1_matmul, p_net_1_bias); /* %62 mul: net.2 ReLU, examples/fashion_mlp.lua:10, backward */
   fashion_mlp_sum_to_63(g_net_1_bias, net_2_mul_bw); /* %63 sum_to: net.1 Linear, examples/fashion_mlp.lua:10, backward */
   if (fused) {
     fashion_mlp_matmul_64_update(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, t97_div, t98_sqrt, net_2_mul_bw, x); /* %64 matmul + %104 add + %109 add + %118 assign: net.1 Linear, examples/fashion_mlp.lua:10, backward */

@@ -2344,27 +2344,15 @@ DLC_SHARED_KERNEL static void resnet_div_530(float *restrict out0, const float *
   }
 }
 
-/* %533 = mul %531, %532 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+/* %536 = sum_to %535 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
+ *   with %535 = neg %533 : f32[64,64,7,7]                     # examples/resnet.lua:11 backward
+ *   with %533 = mul %531, %532 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %531 = broadcast %530 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %532 = mul %53, %304 : f32[64,64,7,7]                # examples/resnet.lua:11 backward
  *   with %304 = sub %301, %303 : f32[64,64,7,7]               # examples/resnet.lua:11
- *   the same kernel, on other buffers, computes %570, %608, %645 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_mul_533(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 49; i2++) {
-        out0[3136*i0 + 49*i1 + i2] = (in0[i1] * (2.0f * (in1[3136*i0 + 49*i1 + i2] - in2[i1])));
-      }
-    }
-  }
-}
-
-/* %536 = sum_to %535 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
- *   with %535 = neg %533 : f32[64,64,7,7]                     # examples/resnet.lua:11 backward
  *   the same kernel, on other buffers, computes %573, %611, %648 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_sum_to_536(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_sum_to_536(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2373,10 +2361,10 @@ DLC_SHARED_KERNEL static void resnet_sum_to_536(float *restrict out0, const floa
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 48; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-in0[3136*i0 + 49*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(in0[i1] * (2.0f * (in1[3136*i0 + 49*i1 + (i2 + i3)] - in2[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 48; i2 < 49; i2++) r_part[0] += (-in0[3136*i0 + 49*i1 + i2]);
+        for (int i2 = 48; i2 < 49; i2++) r_part[0] += (-(in0[i1] * (2.0f * (in1[3136*i0 + 49*i1 + i2] - in2[i1]))));
         out0[i1] += r_part[0];
       }
     }
@@ -2399,14 +2387,18 @@ DLC_SHARED_KERNEL static void resnet_div_538(float *restrict out0, const float *
  *   with %540 = add %534, %539 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %534 = add %514, %533 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %514 = mul %512, %323 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %533 = mul %531, %532 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %531 = broadcast %530 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %532 = mul %53, %304 : f32[64,64,7,7]                # examples/resnet.lua:11 backward
+ *   with %304 = sub %301, %303 : f32[64,64,7,7]               # examples/resnet.lua:11
  *   with %539 = broadcast %538 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   the same kernel, on other buffers, computes %578, %616, %653 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_permute_541(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_permute_541(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 49; i2++) {
-        out0[3136*i0 + 49*i1 + i2] = (((in0[49*i0 + 3136*i1 + i2] * in1[i0]) + in2[49*i0 + 3136*i1 + i2]) + in3[i0]);
+        out0[3136*i0 + 49*i1 + i2] = (((in0[49*i0 + 3136*i1 + i2] * in1[i0]) + (in2[i0] * (2.0f * (in3[49*i0 + 3136*i1 + i2] - in4[i0])))) + in5[i0]);
       }
     }
   }
@@ -2590,25 +2582,14 @@ DLC_KERNEL static void resnet_div_681(float *restrict net_7_div_bw, const float 
   }
 }
 
-/* %684 = mul %682, %683 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+/* %687 = sum_to %686 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+ *   with %686 = neg %684 : f32[64,64,14,14]                   # examples/resnet.lua:22 backward
+ *   with %684 = mul %682, %683 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %682 = broadcast %681 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %683 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
  *   with %164 = sub %161, %163 : f32[64,64,14,14]             # examples/resnet.lua:22
  */
-DLC_KERNEL static void resnet_mul_684(float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw, const float *restrict net_6_permute, const float *restrict net_7_div) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_7_mul_bw_2[12544*i0 + 196*i1 + i2] = (net_7_div_bw[i1] * (2.0f * (net_6_permute[12544*i0 + 196*i1 + i2] - net_7_div[i1])));
-      }
-    }
-  }
-}
-
-/* %687 = sum_to %686 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
- *   with %686 = neg %684 : f32[64,64,14,14]                   # examples/resnet.lua:22 backward
- */
-DLC_KERNEL static void resnet_sum_to_687(float *restrict net_7_sum_to_bw_3, const float *restrict net_7_mul_bw_2) {
+DLC_KERNEL static void resnet_sum_to_687(float *restrict net_7_sum_to_bw_3, const float *restrict net_7_div_bw, const float *restrict net_6_permute, const float *restrict net_7_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_3[i0] = 0.0f;
   }
@@ -2617,10 +2598,10 @@ DLC_KERNEL static void resnet_sum_to_687(float *restrict net_7_sum_to_bw_3, cons
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_7_mul_bw_2[12544*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(net_7_div_bw[i1] * (2.0f * (net_6_permute[12544*i0 + 196*i1 + (i2 + i3)] - net_7_div[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-net_7_mul_bw_2[12544*i0 + 196*i1 + i2]);
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-(net_7_div_bw[i1] * (2.0f * (net_6_permute[12544*i0 + 196*i1 + i2] - net_7_div[i1]))));
         net_7_sum_to_bw_3[i1] += r_part[0];
       }
     }
@@ -2642,13 +2623,17 @@ DLC_KERNEL static void resnet_div_689(float *restrict net_7_div_bw_2, const floa
  *   with %691 = add %685, %690 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %685 = add %665, %684 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %665 = mul %663, %183 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %684 = mul %682, %683 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %682 = broadcast %681 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %683 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
+ *   with %164 = sub %161, %163 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %690 = broadcast %689 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_permute_692(float *restrict net_6_permute_bw, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_mul_bw_2, const float *restrict net_7_div_bw_2) {
+DLC_KERNEL static void resnet_permute_692(float *restrict net_6_permute_bw, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_div_bw, const float *restrict net_6_permute, const float *restrict net_7_div, const float *restrict net_7_div_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        net_6_permute_bw[12544*i0 + 196*i1 + i2] = (((net_8_mul_bw[196*i0 + 12544*i1 + i2] * net_7_mul_2[i0]) + net_7_mul_bw_2[196*i0 + 12544*i1 + i2]) + net_7_div_bw_2[i0]);
+        net_6_permute_bw[12544*i0 + 196*i1 + i2] = (((net_8_mul_bw[196*i0 + 12544*i1 + i2] * net_7_mul_2[i0]) + (net_7_div_bw[i0] * (2.0f * (net_6_permute[196*i0 + 12544*i1 + i2] - net_7_div[i0])))) + net_7_div_bw_2[i0]);
       }
     }
   }
@@ -2789,27 +2774,15 @@ DLC_SHARED_KERNEL static void resnet_div_718(float *restrict out0, const float *
   }
 }
 
-/* %721 = mul %719, %720 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
+/* %724 = sum_to %723 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
+ *   with %723 = neg %721 : f32[64,32,14,14]                   # examples/resnet.lua:11 backward
+ *   with %721 = mul %719, %720 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
  *   with %719 = broadcast %718 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
  *   with %720 = mul %53, %129 : f32[64,32,14,14]              # examples/resnet.lua:11 backward
  *   with %129 = sub %126, %128 : f32[64,32,14,14]             # examples/resnet.lua:11
- *   the same kernel, on other buffers, computes %758 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_mul_721(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        out0[6272*i0 + 196*i1 + i2] = (in0[i1] * (2.0f * (in1[6272*i0 + 196*i1 + i2] - in2[i1])));
-      }
-    }
-  }
-}
-
-/* %724 = sum_to %723 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
- *   with %723 = neg %721 : f32[64,32,14,14]                   # examples/resnet.lua:11 backward
  *   the same kernel, on other buffers, computes %761 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_sum_to_724(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_sum_to_724(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2818,10 +2791,10 @@ DLC_SHARED_KERNEL static void resnet_sum_to_724(float *restrict out0, const floa
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-in0[6272*i0 + 196*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(in0[i1] * (2.0f * (in1[6272*i0 + 196*i1 + (i2 + i3)] - in2[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-in0[6272*i0 + 196*i1 + i2]);
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (-(in0[i1] * (2.0f * (in1[6272*i0 + 196*i1 + i2] - in2[i1]))));
         out0[i1] += r_part[0];
       }
     }
@@ -2844,14 +2817,18 @@ DLC_SHARED_KERNEL static void resnet_div_726(float *restrict out0, const float *
  *   with %728 = add %722, %727 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
  *   with %722 = add %702, %721 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
  *   with %702 = mul %700, %148 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
+ *   with %721 = mul %719, %720 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
+ *   with %719 = broadcast %718 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
+ *   with %720 = mul %53, %129 : f32[64,32,14,14]              # examples/resnet.lua:11 backward
+ *   with %129 = sub %126, %128 : f32[64,32,14,14]             # examples/resnet.lua:11
  *   with %727 = broadcast %726 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
  *   the same kernel, on other buffers, computes %766 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_permute_729(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_permute_729(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        out0[12544*i0 + 196*i1 + i2] = (((in0[196*i0 + 6272*i1 + i2] * in1[i0]) + in2[196*i0 + 6272*i1 + i2]) + in3[i0]);
+        out0[12544*i0 + 196*i1 + i2] = (((in0[196*i0 + 6272*i1 + i2] * in1[i0]) + (in2[i0] * (2.0f * (in3[196*i0 + 6272*i1 + i2] - in4[i0])))) + in5[i0]);
       }
     }
   }
@@ -2997,25 +2974,14 @@ DLC_KERNEL static void resnet_div_794(float *restrict net_1_div_bw, const float 
   }
 }
 
-/* %797 = mul %795, %796 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+/* %800 = sum_to %799 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+ *   with %799 = neg %797 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
+ *   with %797 = mul %795, %796 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %795 = broadcast %794 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %796 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
  *   with %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19
  */
-DLC_KERNEL static void resnet_mul_797(float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw, const float *restrict net_0_permute, const float *restrict net_1_div) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_mul_bw_2[25088*i0 + 784*i1 + i2] = (net_1_div_bw[i1] * (2.0f * (net_0_permute[25088*i0 + 784*i1 + i2] - net_1_div[i1])));
-      }
-    }
-  }
-}
-
-/* %800 = sum_to %799 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
- *   with %799 = neg %797 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
- */
-DLC_KERNEL static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_mul_bw_2) {
+DLC_KERNEL static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_3, const float *restrict net_1_div_bw, const float *restrict net_0_permute, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
@@ -3024,7 +2990,7 @@ DLC_KERNEL static void resnet_sum_to_800(float *restrict net_1_sum_to_bw_3, cons
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-net_1_mul_bw_2[25088*i0 + 784*i1 + (i2 + i3)]);
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (-(net_1_div_bw[i1] * (2.0f * (net_0_permute[25088*i0 + 784*i1 + (i2 + i3)] - net_1_div[i1]))));
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
         net_1_sum_to_bw_3[i1] += r_part[0];
@@ -3048,13 +3014,17 @@ DLC_KERNEL static void resnet_div_802(float *restrict net_1_div_bw_2, const floa
  *   with %804 = add %798, %803 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %798 = add %778, %797 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  *   with %778 = mul %776, %77 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
+ *   with %797 = mul %795, %796 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+ *   with %795 = broadcast %794 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+ *   with %796 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
+ *   with %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19
  *   with %803 = broadcast %802 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_permute_805(float *restrict net_0_permute_bw, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_mul_bw_2, const float *restrict net_1_div_bw_2) {
+DLC_KERNEL static void resnet_permute_805(float *restrict net_0_permute_bw, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_permute, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[50176*i0 + 784*i1 + i2] = (((net_2_mul_bw[784*i0 + 25088*i1 + i2] * net_1_mul_2[i0]) + net_1_mul_bw_2[784*i0 + 25088*i1 + i2]) + net_1_div_bw_2[i0]);
+        net_0_permute_bw[50176*i0 + 784*i1 + i2] = (((net_2_mul_bw[784*i0 + 25088*i1 + i2] * net_1_mul_2[i0]) + (net_1_div_bw[i0] * (2.0f * (net_0_permute[784*i0 + 25088*i1 + i2] - net_1_div[i0])))) + net_1_div_bw_2[i0]);
       }
     }
   }
@@ -3804,10 +3774,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_4_sum_to_bw_2 = m->arena + 18063360;   /* %516 sum_to[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_add_bw = m->arena + 18063424;   /* %521 add[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_mul_bw = m->arena + 28387776;   /* %523 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_4_div_bw = m->arena + 18464768;   /* %530 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_4_mul_bw_2 = m->arena + 18063360;   /* %533 mul[64,64,7,7]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_4_sum_to_bw_3 = m->arena + 18264064;   /* %536 sum_to[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_4_div_bw_2 = m->arena + 18264128;   /* %538 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_12_4_div_bw = m->arena + 18063360;   /* %530 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_12_4_sum_to_bw_3 = m->arena + 18063424;   /* %536 sum_to[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_12_4_div_bw_2 = m->arena + 18063488;   /* %538 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_3_permute_bw = m->arena + 28148736;   /* %541 permute[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_12_3_matmul_bw = m->arena + 18063360;   /* %543 matmul[576,3136]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_12_3_weight_exp_avg = m->state + 296928;
@@ -3819,10 +3788,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_1_sum_to_bw_2 = m->arena + 16257024;   /* %553 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_1_add_bw = m->arena + 16257088;   /* %558 add[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_1_mul_bw = m->arena + 18300992;   /* %560 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_div_bw = m->arena + 16658432;   /* %567 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_mul_bw_2 = m->arena + 16257024;   /* %570 mul[64,64,7,7]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_sum_to_bw_3 = m->arena + 16658432;   /* %573 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_div_bw_2 = m->arena + 16658496;   /* %575 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_div_bw = m->arena + 16257024;   /* %567 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_sum_to_bw_3 = m->arena + 16257088;   /* %573 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_div_bw_2 = m->arena + 16257152;   /* %575 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_0_permute_bw = m->arena + 18063360;   /* %578 permute[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_12_0_matmul_bw = m->arena + 16257024;   /* %580 matmul[576,3136]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_12_0_weight_exp_avg = m->state + 222944;
@@ -3834,10 +3802,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_4_sum_to_bw_2 = m->arena + 14450688;   /* %591 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_4_add_bw = m->arena + 14450752;   /* %596 add[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_4_mul_bw = m->arena + 16695360;   /* %598 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_div_bw = m->arena + 14651392;   /* %605 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_mul_bw_2 = m->arena + 14450688;   /* %608 mul[64,64,7,7]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_sum_to_bw_3 = m->arena + 14651392;   /* %611 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_div_bw_2 = m->arena + 14651456;   /* %613 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_div_bw = m->arena + 14450688;   /* %605 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_sum_to_bw_3 = m->arena + 14450752;   /* %611 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_div_bw_2 = m->arena + 14450816;   /* %613 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_3_permute_bw = m->arena + 16457728;   /* %616 permute[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_10_3_matmul_bw = m->arena + 14450688;   /* %618 matmul[576,3136]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_10_3_weight_exp_avg = m->state + 148960;
@@ -3849,10 +3816,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_1_sum_to_bw_2 = m->arena + 12644352;   /* %628 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_1_add_bw = m->arena + 12644416;   /* %633 add[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_1_mul_bw = m->arena + 15308864;   /* %635 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_div_bw = m->arena + 13045760;   /* %642 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_mul_bw_2 = m->arena + 12644352;   /* %645 mul[64,64,7,7]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_sum_to_bw_3 = m->arena + 13045760;   /* %648 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_div_bw_2 = m->arena + 13045824;   /* %650 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_div_bw = m->arena + 12644352;   /* %642 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_sum_to_bw_3 = m->arena + 12644416;   /* %648 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_div_bw_2 = m->arena + 12644480;   /* %650 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_0_permute_bw = m->arena + 14450688;   /* %653 permute[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_10_0_matmul_bw = m->arena + 12644352;   /* %655 matmul[576,3136]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_10_0_weight_exp_avg = m->state + 74976;
@@ -3866,10 +3832,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_7_sum_to_bw_2 = m->arena + 10838016;   /* %667 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_add_bw = m->arena + 10838080;   /* %672 add[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_mul_bw = m->arena + 15308992;   /* %674 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw = m->arena + 12443648;   /* %681 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_mul_bw_2 = m->arena + 10838016;   /* %684 mul[64,64,14,14]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_sum_to_bw_3 = m->arena + 12443648;   /* %687 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw_2 = m->arena + 12443712;   /* %689 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw = m->arena + 10838016;   /* %681 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw_3 = m->arena + 10838080;   /* %687 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw_2 = m->arena + 10838144;   /* %689 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_6_permute_bw = m->arena + 14450688;   /* %692 permute[64,64,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const net_6_matmul_bw = m->arena + 10838016;   /* %694 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const s_net_6_weight_exp_avg = m->state + 37856;
@@ -3881,10 +3846,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_4_sum_to_bw_2 = m->arena + 7225344;   /* %704 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_4_add_bw = m->arena + 7225376;   /* %709 add[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_4_mul_bw = m->arena + 11650080;   /* %711 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_div_bw = m->arena + 7626752;   /* %718 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_mul_bw_2 = m->arena + 7225344;   /* %721 mul[64,32,14,14]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_sum_to_bw_3 = m->arena + 7626752;   /* %724 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_div_bw_2 = m->arena + 7626784;   /* %726 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_div_bw = m->arena + 7225344;   /* %718 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_sum_to_bw_3 = m->arena + 7225376;   /* %724 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_div_bw_2 = m->arena + 7225408;   /* %726 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_3_permute_bw = m->arena + 11239424;   /* %729 permute[32,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_4_3_matmul_bw = m->arena + 7225344;   /* %731 matmul[288,12544]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_4_3_weight_exp_avg = m->state + 19296;
@@ -3896,10 +3860,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_1_sum_to_bw_2 = m->arena + 3612672;   /* %741 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_1_add_bw = m->arena + 3612704;   /* %746 add[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_1_mul_bw = m->arena + 7636000;   /* %748 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_div_bw = m->arena + 4415488;   /* %755 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_mul_bw_2 = m->arena + 3612672;   /* %758 mul[64,32,14,14]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_sum_to_bw_3 = m->arena + 4415488;   /* %761 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_div_bw_2 = m->arena + 4415520;   /* %763 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_div_bw = m->arena + 3612672;   /* %755 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_sum_to_bw_3 = m->arena + 3612704;   /* %761 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_div_bw_2 = m->arena + 3612736;   /* %763 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_0_permute_bw = m->arena + 7225344;   /* %766 permute[32,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_4_0_matmul_bw = m->arena + 3612672;   /* %768 matmul[288,12544]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_4_0_weight_exp_avg = m->state + 736;
@@ -3909,18 +3872,17 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_0_add_bw = m->arena + 1605632;   /* %773 add[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_3_max_pool_backward_bw = m->arena + 0;   /* %774 max_pool_backward[64,32,28,28]: net.3 MaxPool2d, examples/resnet.lua:20, backward */
   float *const net_2_mul_bw = m->arena + 1605632;   /* %776 mul[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw = m->arena + 4816896;   /* %777 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw = m->arena + 3211264;   /* %777 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_sum_to_bw_2 = m->arena + 0;   /* %780 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_add_bw = m->arena + 32;   /* %785 add[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_mul_bw = m->arena + 4816928;   /* %787 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_div_bw = m->arena + 3211264;   /* %794 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_mul_bw_2 = m->arena + 0;   /* %797 mul[64,32,28,28]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 3211264;   /* %800 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_div_bw_2 = m->arena + 4816960;   /* %802 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_0_permute_bw = m->arena + 3211264;   /* %805 permute[32,64,28,28]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_1_mul_bw = m->arena + 3211296;   /* %787 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_div_bw = m->arena + 3211328;   /* %794 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 0;   /* %800 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_div_bw_2 = m->arena + 3211360;   /* %802 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_0_permute_bw = m->arena + 0;   /* %805 permute[32,64,28,28]: net.0 Conv2d, examples/resnet.lua:19, backward */
   float *const s_net_0_weight_exp_avg = m->state + 32;
   float *const s_net_0_weight_exp_avg_sq = m->state + 320;
-  float *const net_0_matmul_bw = m->arena + 0;   /* %807 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_0_matmul_bw = m->arena + 1605632;   /* %807 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
   float *const p_net_1_running_mean = m->param + 352;
   float *const p_net_1_running_var = m->param + 384;
   float *const p_net_4_1_running_mean = m->param + 9696;
@@ -4098,10 +4060,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_521(net_12_4_add_bw, net_12_4_sum_to_bw_2, net_12_4_sum_to_bw, net_12_4_div); /* %521 add: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_183(net_12_4_mul_bw, net_12_4_add_bw, net_12_4_div_3); /* %523 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_530(net_12_4_div_bw, net_12_4_add_bw, p_net_12_4_weight, net_12_4_div_3, net_12_4_sqrt); /* %530 div: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_mul_533(net_12_4_mul_bw_2, net_12_4_div_bw, net_12_3_permute, net_12_4_div); /* %533 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_536(net_12_4_sum_to_bw_3, net_12_4_mul_bw_2); /* %536 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_536(net_12_4_sum_to_bw_3, net_12_4_div_bw, net_12_3_permute, net_12_4_div); /* %536 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_538(net_12_4_div_bw_2, net_12_4_sum_to_bw, net_12_4_mul_2, net_12_4_sum_to_bw_3); /* %538 div: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_541(net_12_3_permute_bw, net_13_mul_bw, net_12_4_mul_2, net_12_4_mul_bw_2, net_12_4_div_bw_2); /* %541 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_permute_541(net_12_3_permute_bw, net_13_mul_bw, net_12_4_mul_2, net_12_4_div_bw, net_12_3_permute, net_12_4_div, net_12_4_div_bw_2); /* %541 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_matmul_543(net_12_3_matmul_bw, p_net_12_3_weight, net_12_3_permute_bw); /* %543 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
     resnet_matmul_544_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, net_12_3_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_12_3_permute_bw, net_12_3_window_2); /* %544 matmul + %1291 add + %1295 add + %1304 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4115,10 +4076,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_521(net_12_1_add_bw, net_12_1_sum_to_bw_2, net_12_1_sum_to_bw, net_12_1_div); /* %558 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_183(net_12_1_mul_bw, net_12_1_add_bw, net_12_1_div_3); /* %560 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_530(net_12_1_div_bw, net_12_1_add_bw, p_net_12_1_weight, net_12_1_div_3, net_12_1_sqrt); /* %567 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_533(net_12_1_mul_bw_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div); /* %570 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_536(net_12_1_sum_to_bw_3, net_12_1_mul_bw_2); /* %573 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_536(net_12_1_sum_to_bw_3, net_12_1_div_bw, net_12_0_permute, net_12_1_div); /* %573 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_538(net_12_1_div_bw_2, net_12_1_sum_to_bw, net_12_1_mul_2, net_12_1_sum_to_bw_3); /* %575 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_541(net_12_0_permute_bw, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_mul_bw_2, net_12_1_div_bw_2); /* %578 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_permute_541(net_12_0_permute_bw, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div, net_12_1_div_bw_2); /* %578 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_matmul_543(net_12_0_matmul_bw, p_net_12_0_weight, net_12_0_permute_bw); /* %580 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_544_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, net_12_0_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_12_0_permute_bw, net_12_0_window_2); /* %581 matmul + %1234 add + %1238 add + %1247 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4132,10 +4092,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_521(net_10_4_add_bw, net_10_4_sum_to_bw_2, net_10_4_sum_to_bw, net_10_4_div); /* %596 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_183(net_10_4_mul_bw, net_10_4_add_bw, net_10_4_div_3); /* %598 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_530(net_10_4_div_bw, net_10_4_add_bw, p_net_10_4_weight, net_10_4_div_3, net_10_4_sqrt); /* %605 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_mul_533(net_10_4_mul_bw_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div); /* %608 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_536(net_10_4_sum_to_bw_3, net_10_4_mul_bw_2); /* %611 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_536(net_10_4_sum_to_bw_3, net_10_4_div_bw, net_10_3_permute, net_10_4_div); /* %611 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_538(net_10_4_div_bw_2, net_10_4_sum_to_bw, net_10_4_mul_2, net_10_4_sum_to_bw_3); /* %613 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_541(net_10_3_permute_bw, net_11_mul_bw, net_10_4_mul_2, net_10_4_mul_bw_2, net_10_4_div_bw_2); /* %616 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_permute_541(net_10_3_permute_bw, net_11_mul_bw, net_10_4_mul_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div, net_10_4_div_bw_2); /* %616 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_matmul_543(net_10_3_matmul_bw, p_net_10_3_weight, net_10_3_permute_bw); /* %618 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
     resnet_matmul_544_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, net_10_3_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_10_3_permute_bw, net_10_3_window_2); /* %619 matmul + %1177 add + %1181 add + %1190 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4149,10 +4108,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_521(net_10_1_add_bw, net_10_1_sum_to_bw_2, net_10_1_sum_to_bw, net_10_1_div); /* %633 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_183(net_10_1_mul_bw, net_10_1_add_bw, net_10_1_div_3); /* %635 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_530(net_10_1_div_bw, net_10_1_add_bw, p_net_10_1_weight, net_10_1_div_3, net_10_1_sqrt); /* %642 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_533(net_10_1_mul_bw_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div); /* %645 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_536(net_10_1_sum_to_bw_3, net_10_1_mul_bw_2); /* %648 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_536(net_10_1_sum_to_bw_3, net_10_1_div_bw, net_10_0_permute, net_10_1_div); /* %648 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_538(net_10_1_div_bw_2, net_10_1_sum_to_bw, net_10_1_mul_2, net_10_1_sum_to_bw_3); /* %650 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_541(net_10_0_permute_bw, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_mul_bw_2, net_10_1_div_bw_2); /* %653 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_permute_541(net_10_0_permute_bw, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div, net_10_1_div_bw_2); /* %653 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_matmul_543(net_10_0_matmul_bw, p_net_10_0_weight, net_10_0_permute_bw); /* %655 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_544_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, net_10_0_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_10_0_permute_bw, net_10_0_window_2); /* %656 matmul + %1120 add + %1124 add + %1133 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4168,10 +4126,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_521(net_7_add_bw, net_7_sum_to_bw_2, net_7_sum_to_bw, net_7_div); /* %672 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_mul_183(net_7_mul_bw, net_7_add_bw, net_7_div_3); /* %674 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_div_681(net_7_div_bw, net_7_add_bw, p_net_7_weight, net_7_div_3, net_7_sqrt); /* %681 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_mul_684(net_7_mul_bw_2, net_7_div_bw, net_6_permute, net_7_div); /* %684 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_sum_to_687(net_7_sum_to_bw_3, net_7_mul_bw_2); /* %687 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_sum_to_687(net_7_sum_to_bw_3, net_7_div_bw, net_6_permute, net_7_div); /* %687 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_div_689(net_7_div_bw_2, net_7_sum_to_bw, net_7_mul_2, net_7_sum_to_bw_3); /* %689 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_permute_692(net_6_permute_bw, net_8_mul_bw, net_7_mul_2, net_7_mul_bw_2, net_7_div_bw_2); /* %692 permute: net.6 Conv2d, examples/resnet.lua:22, backward */
+  resnet_permute_692(net_6_permute_bw, net_8_mul_bw, net_7_mul_2, net_7_div_bw, net_6_permute, net_7_div, net_7_div_bw_2); /* %692 permute: net.6 Conv2d, examples/resnet.lua:22, backward */
   resnet_matmul_694(net_6_matmul_bw, p_net_6_weight, net_6_permute_bw); /* %694 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
   if (fused) {
     resnet_matmul_695_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, net_6_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_6_permute_bw, net_6_window_2); /* %695 matmul + %1063 add + %1067 add + %1076 assign: net.6 Conv2d, examples/resnet.lua:22, backward */
@@ -4185,10 +4142,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_709(net_4_4_add_bw, net_4_4_sum_to_bw_2, net_4_4_sum_to_bw, net_4_4_div); /* %709 add: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_77(net_4_4_mul_bw, net_4_4_add_bw, net_4_4_div_3); /* %711 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_718(net_4_4_div_bw, net_4_4_add_bw, p_net_4_4_weight, net_4_4_div_3, net_4_4_sqrt); /* %718 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_mul_721(net_4_4_mul_bw_2, net_4_4_div_bw, net_4_3_permute, net_4_4_div); /* %721 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_724(net_4_4_sum_to_bw_3, net_4_4_mul_bw_2); /* %724 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_724(net_4_4_sum_to_bw_3, net_4_4_div_bw, net_4_3_permute, net_4_4_div); /* %724 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_726(net_4_4_div_bw_2, net_4_4_sum_to_bw, net_4_4_mul_2, net_4_4_sum_to_bw_3); /* %726 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_729(net_4_3_permute_bw, net_5_mul_bw, net_4_4_mul_2, net_4_4_mul_bw_2, net_4_4_div_bw_2); /* %729 permute: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_permute_729(net_4_3_permute_bw, net_5_mul_bw, net_4_4_mul_2, net_4_4_div_bw, net_4_3_permute, net_4_4_div, net_4_4_div_bw_2); /* %729 permute: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_matmul_731(net_4_3_matmul_bw, p_net_4_3_weight, net_4_3_permute_bw); /* %731 matmul: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
     resnet_matmul_732_update(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, net_4_3_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_4_3_permute_bw, net_4_3_window_2); /* %732 matmul + %1006 add + %1010 add + %1019 assign: net.4.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4202,10 +4158,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_709(net_4_1_add_bw, net_4_1_sum_to_bw_2, net_4_1_sum_to_bw, net_4_1_div); /* %746 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_77(net_4_1_mul_bw, net_4_1_add_bw, net_4_1_div_3); /* %748 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_718(net_4_1_div_bw, net_4_1_add_bw, p_net_4_1_weight, net_4_1_div_3, net_4_1_sqrt); /* %755 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_721(net_4_1_mul_bw_2, net_4_1_div_bw, net_4_0_permute, net_4_1_div); /* %758 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_724(net_4_1_sum_to_bw_3, net_4_1_mul_bw_2); /* %761 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_724(net_4_1_sum_to_bw_3, net_4_1_div_bw, net_4_0_permute, net_4_1_div); /* %761 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_726(net_4_1_div_bw_2, net_4_1_sum_to_bw, net_4_1_mul_2, net_4_1_sum_to_bw_3); /* %763 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_729(net_4_0_permute_bw, net_4_2_mul_bw, net_4_1_mul_2, net_4_1_mul_bw_2, net_4_1_div_bw_2); /* %766 permute: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_permute_729(net_4_0_permute_bw, net_4_2_mul_bw, net_4_1_mul_2, net_4_1_div_bw, net_4_0_permute, net_4_1_div, net_4_1_div_bw_2); /* %766 permute: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_matmul_731(net_4_0_matmul_bw, p_net_4_0_weight, net_4_0_permute_bw); /* %768 matmul: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_732_update(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, net_4_0_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_4_0_permute_bw, net_4_0_window_2); /* %769 matmul + %949 add + %953 add + %962 assign: net.4.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4221,10 +4176,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_add_709(net_1_add_bw, net_1_sum_to_bw_2, net_1_sum_to_bw, net_1_div); /* %785 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_mul_77(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %787 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_div_794(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %794 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_mul_797(net_1_mul_bw_2, net_1_div_bw, net_0_permute, net_1_div); /* %797 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_sum_to_800(net_1_sum_to_bw_3, net_1_mul_bw_2); /* %800 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_sum_to_800(net_1_sum_to_bw_3, net_1_div_bw, net_0_permute, net_1_div); /* %800 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_div_802(net_1_div_bw_2, net_1_sum_to_bw, net_1_mul_2, net_1_sum_to_bw_3); /* %802 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_permute_805(net_0_permute_bw, net_2_mul_bw, net_1_mul_2, net_1_mul_bw_2, net_1_div_bw_2); /* %805 permute: net.0 Conv2d, examples/resnet.lua:19, backward */
+  resnet_permute_805(net_0_permute_bw, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_permute, net_1_div, net_1_div_bw_2); /* %805 permute: net.0 Conv2d, examples/resnet.lua:19, backward */
   if (fused) {
     resnet_matmul_807_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, net_0_matmul_bw, t884_sub, t880_div, t881_sqrt, net_0_permute_bw, net_0_window); /* %807 matmul + %891 add + %896 add + %905 assign: net.0 Conv2d, examples/resnet.lua:19, backward */
   } else {

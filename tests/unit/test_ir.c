@@ -154,7 +154,9 @@ static void test_simplify(void) {
 
 /* The planner's recomputation: a cheap elementwise node read by several loops over its
  * elements is computed in each (not stored) when only one of its inputs is as large as it;
- * with two such inputs, or an expensive op, it is stored. */
+ * with two such inputs, or an expensive op, it is stored.  Through the cheap nodes and
+ * broadcasts computed inside it (batch norm's backward, k * (2 (x - mean))) the same holds,
+ * up to MAX_RECOMPUTE_OPS (4) operations per element. */
 static void test_recompute(void) {
   Graph *g = graph();
   int x = ir_input(g, "x", S(2, 4, 3), DT_FLOAT), y = ir_input(g, "y", S(2, 4, 3), DT_FLOAT);
@@ -162,11 +164,19 @@ static void test_recompute(void) {
   int d = ir_binary(g, OP_SUB, x, c);                     /* x - c: one large input */
   int e = ir_binary(g, OP_SUB, x, y);                     /* x - y: two */
   int t = ir_unary(g, OP_EXP, x);                         /* not cheap */
-  int outs[3][2] = {{d, 0}, {e, 0}, {t, 0}};
-  for (int i = 0; i < 3; i++) {
-    int v = outs[i][0];
-    int a = ir_output(g, i ? (i == 1 ? "e1" : "t1") : "d1", g->nodes[v].shape);
-    int b = ir_output(g, i ? (i == 1 ? "e2" : "t2") : "d2", g->nodes[v].shape);
+  int two = ir_const(g, 2, NULL), k = ir_broadcast(g, ir_input(g, "k", S(2, 1, 3), DT_FLOAT), S(2, 4, 3));
+  int chain = ir_binary(g, OP_MUL, k, ir_binary(g, OP_MUL, two, ir_binary(g, OP_SUB, x, c))); /* 3 ops, 1 large */
+  int k2 = ir_broadcast(g, ir_input(g, "k2", S(2, 1, 3), DT_FLOAT), S(2, 4, 3));
+  int chain2 = ir_binary(g, OP_MUL, k2, ir_binary(g, OP_MUL, y, ir_binary(g, OP_SUB, x, c))); /* 2 large */
+  int longc = x;
+  for (int i = 0; i < 5; i++) longc = ir_binary(g, OP_ADD, longc, c); /* 5 ops */
+  int kb = ir_broadcast(g, ir_input(g, "k3", S(2, 1, 3), DT_FLOAT), S(2, 4, 3));
+  int vals[7] = {d, e, t, chain, chain2, longc, kb};
+  const char *names[7] = {"d", "e", "t", "ch", "ch2", "long", "kb"};
+  for (int i = 0; i < 7; i++) {
+    int v = vals[i];
+    int a = ir_output(g, ir_fmt("%s1", names[i]), g->nodes[v].shape);
+    int b = ir_output(g, ir_fmt("%s2", names[i]), g->nodes[v].shape);
     ivec_push(&g->roots[FN_FORWARD], ir_assign(g, a, ir_binary(g, OP_MUL, v, v)));
     ivec_push(&g->roots[FN_FORWARD], ir_assign(g, b, ir_unary(g, OP_RELU, v)));
   }
@@ -176,6 +186,10 @@ static void test_recompute(void) {
   CHECK(fp->inl[d] && fp->store[d].kind == S_NONE, "x - c is recomputed in both users, not stored");
   CHECK(!fp->inl[e] && fp->store[e].kind == S_ARENA, "x - y is stored (recomputing reads two buffers)");
   CHECK(!fp->inl[t] && fp->store[t].kind == S_ARENA, "exp(x) is stored");
+  CHECK(fp->inl[chain] && fp->store[chain].kind == S_NONE, "k * (2 (x - c)) is recomputed in both users");
+  CHECK(!fp->inl[chain2] && fp->store[chain2].kind == S_ARENA, "k * (y (x - c)) is stored (reads x and y)");
+  CHECK(!fp->inl[longc] && fp->store[longc].kind == S_ARENA, "x + c + c + c + c + c is stored (5 operations)");
+  CHECK(fp->inl[kb] && fp->store[kb].kind == S_NONE, "a broadcast read by two loops is not stored");
 }
 
 int main(void) {
