@@ -453,10 +453,13 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
   if (Mt < M) dot_rows(e, d, ir_fmt("%d", Mt), M - Mt);
 }
 
-/* A long k is cut into chunks whose slices of A and B fit in a 1 MB L2 cache together, so every
- * tile of the chunk finds them there; C is summed chunk by chunk.  Fewer chunks mean fewer
- * horizontal sums (a tree of shuffles each): 512 KB chunks cost 10-15 % of the MLP's forward. */
-enum { DOT_CHUNK_BYTES = 1024 * 1024 };
+/* A very long k is cut into chunks whose slices of A and B fit in 8 MB together (a last-level
+ * cache), C summed chunk by chunk.  Every chunk ends in a horizontal sum (a tree of shuffles)
+ * per element of C, and those cost more than streaming each tile's rows of A and B from L3:
+ * chunks sized for a 1 MB L2 made fashion_cnn's second convolution's weight gradient (64 x 288,
+ * k = 6272) 13 % slower and LeNet's 5-9 % (perf, Zen 4); 512 KB chunks cost 10-15 % of the
+ * MLP's forward. */
+enum { DOT_CHUNK_BYTES = 8 * 1024 * 1024 };
 
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];

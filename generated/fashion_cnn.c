@@ -79,12 +79,12 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k1632_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 1632; i2 += 8) {
+  for (int i2 = 0; i2 < 3136; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -110,71 +110,22 @@ static inline void fashion_cnn_dot_4x4_k1632_acc(float *restrict c, const float 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[128] += dlc_hsum_v8f(&r_acc1_0);
-  c[129] += dlc_hsum_v8f(&r_acc1_1);
-  c[130] += dlc_hsum_v8f(&r_acc1_2);
-  c[131] += dlc_hsum_v8f(&r_acc1_3);
-  c[256] += dlc_hsum_v8f(&r_acc2_0);
-  c[257] += dlc_hsum_v8f(&r_acc2_1);
-  c[258] += dlc_hsum_v8f(&r_acc2_2);
-  c[259] += dlc_hsum_v8f(&r_acc2_3);
-  c[384] += dlc_hsum_v8f(&r_acc3_0);
-  c[385] += dlc_hsum_v8f(&r_acc3_1);
-  c[386] += dlc_hsum_v8f(&r_acc3_2);
-  c[387] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void fashion_cnn_dot_4x4_k1504_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 1504; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9408, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[128] += dlc_hsum_v8f(&r_acc1_0);
-  c[129] += dlc_hsum_v8f(&r_acc1_1);
-  c[130] += dlc_hsum_v8f(&r_acc1_2);
-  c[131] += dlc_hsum_v8f(&r_acc1_3);
-  c[256] += dlc_hsum_v8f(&r_acc2_0);
-  c[257] += dlc_hsum_v8f(&r_acc2_1);
-  c[258] += dlc_hsum_v8f(&r_acc2_2);
-  c[259] += dlc_hsum_v8f(&r_acc2_3);
-  c[384] += dlc_hsum_v8f(&r_acc3_0);
-  c[385] += dlc_hsum_v8f(&r_acc3_1);
-  c[386] += dlc_hsum_v8f(&r_acc3_2);
-  c[387] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[128] = dlc_hsum_v8f(&r_acc1_0);
+  c[129] = dlc_hsum_v8f(&r_acc1_1);
+  c[130] = dlc_hsum_v8f(&r_acc1_2);
+  c[131] = dlc_hsum_v8f(&r_acc1_3);
+  c[256] = dlc_hsum_v8f(&r_acc2_0);
+  c[257] = dlc_hsum_v8f(&r_acc2_1);
+  c[258] = dlc_hsum_v8f(&r_acc2_2);
+  c[259] = dlc_hsum_v8f(&r_acc2_3);
+  c[384] = dlc_hsum_v8f(&r_acc3_0);
+  c[385] = dlc_hsum_v8f(&r_acc3_1);
+  c[386] = dlc_hsum_v8f(&r_acc3_2);
+  c[387] = dlc_hsum_v8f(&r_acc3_3);
 }
 
 static inline void fashion_cnn_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -536,61 +487,12 @@ static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k6272_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 744; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 6272, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 12544, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 18816, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 6272, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 12544, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 18816, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[288] += dlc_hsum_v8f(&r_acc1_0);
-  c[289] += dlc_hsum_v8f(&r_acc1_1);
-  c[290] += dlc_hsum_v8f(&r_acc1_2);
-  c[291] += dlc_hsum_v8f(&r_acc1_3);
-  c[576] += dlc_hsum_v8f(&r_acc2_0);
-  c[577] += dlc_hsum_v8f(&r_acc2_1);
-  c[578] += dlc_hsum_v8f(&r_acc2_2);
-  c[579] += dlc_hsum_v8f(&r_acc2_3);
-  c[864] += dlc_hsum_v8f(&r_acc3_0);
-  c[865] += dlc_hsum_v8f(&r_acc3_1);
-  c[866] += dlc_hsum_v8f(&r_acc3_2);
-  c[867] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void fashion_cnn_dot_4x4_k320_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 320; i2 += 8) {
+  for (int i2 = 0; i2 < 6272; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 6272, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 12544, sizeof r_a2);
@@ -617,37 +519,21 @@ static inline void fashion_cnn_dot_4x4_k320_acc_upd(const float *restrict c, con
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[288] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[289] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[290] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[291] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[576] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[577] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[578] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[579] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[864] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[865] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[866] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[867] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -674,12 +560,12 @@ static inline void fashion_cnn_dot_4x4_k320_acc_upd(const float *restrict c, con
   }
 }
 
-static inline void fashion_cnn_dot_4x4_k320_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k6272(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 320; i2 += 8) {
+  for (int i2 = 0; i2 < 6272; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 6272, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 12544, sizeof r_a2);
@@ -705,101 +591,30 @@ static inline void fashion_cnn_dot_4x4_k320_acc(float *restrict c, const float *
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[288] += dlc_hsum_v8f(&r_acc1_0);
-  c[289] += dlc_hsum_v8f(&r_acc1_1);
-  c[290] += dlc_hsum_v8f(&r_acc1_2);
-  c[291] += dlc_hsum_v8f(&r_acc1_3);
-  c[576] += dlc_hsum_v8f(&r_acc2_0);
-  c[577] += dlc_hsum_v8f(&r_acc2_1);
-  c[578] += dlc_hsum_v8f(&r_acc2_2);
-  c[579] += dlc_hsum_v8f(&r_acc2_3);
-  c[864] += dlc_hsum_v8f(&r_acc3_0);
-  c[865] += dlc_hsum_v8f(&r_acc3_1);
-  c[866] += dlc_hsum_v8f(&r_acc3_2);
-  c[867] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[288] = dlc_hsum_v8f(&r_acc1_0);
+  c[289] = dlc_hsum_v8f(&r_acc1_1);
+  c[290] = dlc_hsum_v8f(&r_acc1_2);
+  c[291] = dlc_hsum_v8f(&r_acc1_3);
+  c[576] = dlc_hsum_v8f(&r_acc2_0);
+  c[577] = dlc_hsum_v8f(&r_acc2_1);
+  c[578] = dlc_hsum_v8f(&r_acc2_2);
+  c[579] = dlc_hsum_v8f(&r_acc2_3);
+  c[864] = dlc_hsum_v8f(&r_acc3_0);
+  c[865] = dlc_hsum_v8f(&r_acc3_1);
+  c[866] = dlc_hsum_v8f(&r_acc3_2);
+  c[867] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x4_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 6392; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[10] += dlc_hsum_v8f(&r_acc1_1);
-  c[11] += dlc_hsum_v8f(&r_acc1_2);
-  c[12] += dlc_hsum_v8f(&r_acc1_3);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[19] += dlc_hsum_v8f(&r_acc2_1);
-  c[20] += dlc_hsum_v8f(&r_acc2_2);
-  c[21] += dlc_hsum_v8f(&r_acc2_3);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-  c[28] += dlc_hsum_v8f(&r_acc3_1);
-  c[29] += dlc_hsum_v8f(&r_acc3_2);
-  c[30] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void fashion_cnn_dot_4x1_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 6392; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-}
-
-static inline void fashion_cnn_dot_4x4_k5912_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 5912; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -826,37 +641,21 @@ static inline void fashion_cnn_dot_4x4_k5912_acc_upd(const float *restrict c, co
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[9] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[10] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[11] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[12] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[18] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[19] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[20] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[21] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[27] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[28] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[29] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[30] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -883,12 +682,12 @@ static inline void fashion_cnn_dot_4x4_k5912_acc_upd(const float *restrict c, co
   }
 }
 
-static inline void fashion_cnn_dot_4x1_k5912_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void fashion_cnn_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 5912; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -900,13 +699,9 @@ static inline void fashion_cnn_dot_4x1_k5912_acc_upd(const float *restrict c, co
     r_acc3_0 += r_a3 * r_b0;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[9] + r_s1_0;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[18] + r_s2_0;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[27] + r_s3_0;
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -921,12 +716,12 @@ static inline void fashion_cnn_dot_4x1_k5912_acc_upd(const float *restrict c, co
   }
 }
 
-static inline void fashion_cnn_dot_4x4_k5912_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 5912; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -952,30 +747,30 @@ static inline void fashion_cnn_dot_4x4_k5912_acc(float *restrict c, const float 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[10] += dlc_hsum_v8f(&r_acc1_1);
-  c[11] += dlc_hsum_v8f(&r_acc1_2);
-  c[12] += dlc_hsum_v8f(&r_acc1_3);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[19] += dlc_hsum_v8f(&r_acc2_1);
-  c[20] += dlc_hsum_v8f(&r_acc2_2);
-  c[21] += dlc_hsum_v8f(&r_acc2_3);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-  c[28] += dlc_hsum_v8f(&r_acc3_1);
-  c[29] += dlc_hsum_v8f(&r_acc3_2);
-  c[30] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[9] = dlc_hsum_v8f(&r_acc1_0);
+  c[10] = dlc_hsum_v8f(&r_acc1_1);
+  c[11] = dlc_hsum_v8f(&r_acc1_2);
+  c[12] = dlc_hsum_v8f(&r_acc1_3);
+  c[18] = dlc_hsum_v8f(&r_acc2_0);
+  c[19] = dlc_hsum_v8f(&r_acc2_1);
+  c[20] = dlc_hsum_v8f(&r_acc2_2);
+  c[21] = dlc_hsum_v8f(&r_acc2_3);
+  c[27] = dlc_hsum_v8f(&r_acc3_0);
+  c[28] = dlc_hsum_v8f(&r_acc3_1);
+  c[29] = dlc_hsum_v8f(&r_acc3_2);
+  c[30] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x1_k5912_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 5912; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -986,10 +781,10 @@ static inline void fashion_cnn_dot_4x1_k5912_acc(float *restrict c, const float 
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[9] = dlc_hsum_v8f(&r_acc1_0);
+  c[18] = dlc_hsum_v8f(&r_acc2_0);
+  c[27] = dlc_hsum_v8f(&r_acc3_0);
 }
 
 /* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
@@ -1190,17 +985,9 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, con
  *   the same kernel, on other buffers, computes %108 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void fashion_cnn_matmul_150(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = 0.0f;
-  }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k1632_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
-    }
-  }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      fashion_cnn_dot_4x4_k1504_acc(out0 + (i0) * 128 + i1, in0 + (i0) * 3136 + 1632, in1 + (i1) * 3136 + 1632);
+      fashion_cnn_dot_4x4_k3136(out0 + (i0) * 128 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
     }
   }
 }
@@ -1886,39 +1673,19 @@ DLC_KERNEL static void fashion_cnn_matmul_218(float *restrict net_4_matmul_bw, c
 /* %219 = matmul %217, %63^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward
  * each element, as its tile is computed, goes straight into net.4.weight's update (%383, %387, %396), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_219_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, float *restrict net_4_matmul_bw_2, const float *restrict t303_div, const float *restrict t304_sqrt, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    net_4_matmul_bw_2[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 5952; i3 += 744) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4) {
-        fashion_cnn_dot_4x4_k744_acc(net_4_matmul_bw_2 + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
-      }
-    }
-  }
+DLC_KERNEL static void fashion_cnn_matmul_219_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t303_div, const float *restrict t304_sqrt, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      fashion_cnn_dot_4x4_k320_acc_upd(net_4_matmul_bw_2 + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 5952, net_4_window_2 + (i1) * 6272 + 5952, s_net_4_weight_exp_avg + (i0) * 288 + i1, s_net_4_weight_exp_avg_sq + (i0) * 288 + i1, p_net_4_weight + (i0) * 288 + i1, t303_div, t304_sqrt);
+      fashion_cnn_dot_4x4_k6272_upd(net_4_permute_bw + (i0) * 6272, net_4_window_2 + (i1) * 6272, s_net_4_weight_exp_avg + (i0) * 288 + i1, s_net_4_weight_exp_avg_sq + (i0) * 288 + i1, p_net_4_weight + (i0) * 288 + i1, t303_div, t304_sqrt);
     }
   }
 }
 
 /* %219 = matmul %217, %63^T : f32[64,288]              # examples/fashion_cnn.lua:10 backward */
 DLC_KERNEL static void fashion_cnn_matmul_219(float *restrict net_4_matmul_bw_2, const float *restrict net_4_permute_bw, const float *restrict net_4_window_2) {
-  for (int i0 = 0; i0 < 18432; i0++) {
-    net_4_matmul_bw_2[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 5952; i3 += 744) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4) {
-        fashion_cnn_dot_4x4_k744_acc(net_4_matmul_bw_2 + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + i3, net_4_window_2 + (i1) * 6272 + i3);
-      }
-    }
-  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      fashion_cnn_dot_4x4_k320_acc(net_4_matmul_bw_2 + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272 + 5952, net_4_window_2 + (i1) * 6272 + 5952);
+      fashion_cnn_dot_4x4_k6272(net_4_matmul_bw_2 + (i0) * 288 + i1, net_4_permute_bw + (i0) * 6272, net_4_window_2 + (i1) * 6272);
     }
   }
 }
@@ -2106,44 +1873,22 @@ DLC_KERNEL static void fashion_cnn_permute_256(float *restrict net_0_permute_bw,
 /* %258 = matmul %257, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward
  * each element, as its tile is computed, goes straight into net.0.weight's update (%310, %315, %324), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_258_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, float *restrict net_0_matmul_bw, const float *restrict t303_div, const float *restrict t304_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 19176; i3 += 6392) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-      }
-      fashion_cnn_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3);
-    }
-  }
+DLC_KERNEL static void fashion_cnn_matmul_258_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t303_div, const float *restrict t304_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k5912_acc_upd(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (i1) * 25088 + 19176, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t303_div, t304_sqrt);
+      fashion_cnn_dot_4x4_k25088_upd(net_0_permute_bw + (i0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t303_div, t304_sqrt);
     }
-    fashion_cnn_dot_4x1_k5912_acc_upd(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (8) * 25088 + 19176, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t303_div, t304_sqrt);
+    fashion_cnn_dot_4x1_k25088_upd(net_0_permute_bw + (i0) * 25088, net_0_window + (8) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t303_div, t304_sqrt);
   }
 }
 
 /* %258 = matmul %257, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
 DLC_KERNEL static void fashion_cnn_matmul_258(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 19176; i3 += 6392) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-      }
-      fashion_cnn_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3);
-    }
-  }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k5912_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (i1) * 25088 + 19176);
+      fashion_cnn_dot_4x4_k25088(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088, net_0_window + (i1) * 25088);
     }
-    fashion_cnn_dot_4x1_k5912_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088 + 19176, net_0_window + (8) * 25088 + 19176);
+    fashion_cnn_dot_4x1_k25088(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088, net_0_window + (8) * 25088);
   }
 }
 
@@ -2751,7 +2496,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_permute_216(net_4_permute_bw, net_5_add_bw_2); /* %216 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_matmul_218(net_4_matmul_bw, p_net_4_weight, net_4_permute_bw); /* %218 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   if (fused) {
-    fashion_cnn_matmul_219_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, net_4_matmul_bw_2, t303_div, t304_sqrt, net_4_permute_bw, net_4_window_2); /* %219 matmul + %383 add + %387 add + %396 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+    fashion_cnn_matmul_219_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t303_div, t304_sqrt, net_4_permute_bw, net_4_window_2); /* %219 matmul + %383 add + %387 add + %396 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   } else {
     fashion_cnn_matmul_219(net_4_matmul_bw_2, net_4_permute_bw, net_4_window_2); /* %219 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
@@ -2769,7 +2514,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_sum_to_25(net_0_sum_to_bw, net_1_add_bw_2); /* %254 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_permute_256(net_0_permute_bw, net_1_add_bw_2); /* %256 permute: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   if (fused) {
-    fashion_cnn_matmul_258_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, net_0_matmul_bw, t303_div, t304_sqrt, net_0_permute_bw, net_0_window); /* %258 matmul + %310 add + %315 add + %324 assign: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+    fashion_cnn_matmul_258_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t303_div, t304_sqrt, net_0_permute_bw, net_0_window); /* %258 matmul + %310 add + %315 add + %324 assign: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   } else {
     fashion_cnn_matmul_258(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %258 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   }

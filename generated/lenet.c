@@ -845,92 +845,12 @@ static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restri
   memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_dot_4x4_k1576_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k3200_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 1576; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6400, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9600, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[150] += dlc_hsum_v8f(&r_acc1_0);
-  c[151] += dlc_hsum_v8f(&r_acc1_1);
-  c[152] += dlc_hsum_v8f(&r_acc1_2);
-  c[153] += dlc_hsum_v8f(&r_acc1_3);
-  c[300] += dlc_hsum_v8f(&r_acc2_0);
-  c[301] += dlc_hsum_v8f(&r_acc2_1);
-  c[302] += dlc_hsum_v8f(&r_acc2_2);
-  c[303] += dlc_hsum_v8f(&r_acc2_3);
-  c[450] += dlc_hsum_v8f(&r_acc3_0);
-  c[451] += dlc_hsum_v8f(&r_acc3_1);
-  c[452] += dlc_hsum_v8f(&r_acc3_2);
-  c[453] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void lenet_dot_4x2_k1576_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 1576; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[150] += dlc_hsum_v8f(&r_acc1_0);
-  c[151] += dlc_hsum_v8f(&r_acc1_1);
-  c[300] += dlc_hsum_v8f(&r_acc2_0);
-  c[301] += dlc_hsum_v8f(&r_acc2_1);
-  c[450] += dlc_hsum_v8f(&r_acc3_0);
-  c[451] += dlc_hsum_v8f(&r_acc3_1);
-}
-
-static inline void lenet_dot_4x4_k48_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 48; i2 += 8) {
+  for (int i2 = 0; i2 < 3200; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -957,37 +877,21 @@ static inline void lenet_dot_4x4_k48_acc_upd(const float *restrict c, const floa
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[150] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[151] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[152] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[153] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[300] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[301] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[302] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[303] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[450] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[451] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[452] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[453] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1014,12 +918,12 @@ static inline void lenet_dot_4x4_k48_acc_upd(const float *restrict c, const floa
   }
 }
 
-static inline void lenet_dot_4x2_k48_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x2_k3200_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 48; i2 += 8) {
+  for (int i2 = 0; i2 < 3200; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1036,21 +940,13 @@ static inline void lenet_dot_4x2_k48_acc_upd(const float *restrict c, const floa
     r_acc3_1 += r_a3 * r_b1;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[150] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[151] + r_s1_1;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[300] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[301] + r_s2_1;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[450] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[451] + r_s3_1;
   float r_g[4][2];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1069,12 +965,12 @@ static inline void lenet_dot_4x2_k48_acc_upd(const float *restrict c, const floa
   }
 }
 
-static inline void lenet_dot_4x4_k48_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k3200(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 48; i2 += 8) {
+  for (int i2 = 0; i2 < 3200; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1100,30 +996,30 @@ static inline void lenet_dot_4x4_k48_acc(float *restrict c, const float *restric
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[150] += dlc_hsum_v8f(&r_acc1_0);
-  c[151] += dlc_hsum_v8f(&r_acc1_1);
-  c[152] += dlc_hsum_v8f(&r_acc1_2);
-  c[153] += dlc_hsum_v8f(&r_acc1_3);
-  c[300] += dlc_hsum_v8f(&r_acc2_0);
-  c[301] += dlc_hsum_v8f(&r_acc2_1);
-  c[302] += dlc_hsum_v8f(&r_acc2_2);
-  c[303] += dlc_hsum_v8f(&r_acc2_3);
-  c[450] += dlc_hsum_v8f(&r_acc3_0);
-  c[451] += dlc_hsum_v8f(&r_acc3_1);
-  c[452] += dlc_hsum_v8f(&r_acc3_2);
-  c[453] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[150] = dlc_hsum_v8f(&r_acc1_0);
+  c[151] = dlc_hsum_v8f(&r_acc1_1);
+  c[152] = dlc_hsum_v8f(&r_acc1_2);
+  c[153] = dlc_hsum_v8f(&r_acc1_3);
+  c[300] = dlc_hsum_v8f(&r_acc2_0);
+  c[301] = dlc_hsum_v8f(&r_acc2_1);
+  c[302] = dlc_hsum_v8f(&r_acc2_2);
+  c[303] = dlc_hsum_v8f(&r_acc2_3);
+  c[450] = dlc_hsum_v8f(&r_acc3_0);
+  c[451] = dlc_hsum_v8f(&r_acc3_1);
+  c[452] = dlc_hsum_v8f(&r_acc3_2);
+  c[453] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x2_k48_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 48; i2 += 8) {
+  for (int i2 = 0; i2 < 3200; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1139,136 +1035,22 @@ static inline void lenet_dot_4x2_k48_acc(float *restrict c, const float *restric
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[150] += dlc_hsum_v8f(&r_acc1_0);
-  c[151] += dlc_hsum_v8f(&r_acc1_1);
-  c[300] += dlc_hsum_v8f(&r_acc2_0);
-  c[301] += dlc_hsum_v8f(&r_acc2_1);
-  c[450] += dlc_hsum_v8f(&r_acc3_0);
-  c[451] += dlc_hsum_v8f(&r_acc3_1);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[150] = dlc_hsum_v8f(&r_acc1_0);
+  c[151] = dlc_hsum_v8f(&r_acc1_1);
+  c[300] = dlc_hsum_v8f(&r_acc2_0);
+  c[301] = dlc_hsum_v8f(&r_acc2_1);
+  c[450] = dlc_hsum_v8f(&r_acc3_0);
+  c[451] = dlc_hsum_v8f(&r_acc3_1);
 }
 
-static inline void lenet_dot_4x4_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 8456; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[26] += dlc_hsum_v8f(&r_acc1_1);
-  c[27] += dlc_hsum_v8f(&r_acc1_2);
-  c[28] += dlc_hsum_v8f(&r_acc1_3);
-  c[50] += dlc_hsum_v8f(&r_acc2_0);
-  c[51] += dlc_hsum_v8f(&r_acc2_1);
-  c[52] += dlc_hsum_v8f(&r_acc2_2);
-  c[53] += dlc_hsum_v8f(&r_acc2_3);
-  c[75] += dlc_hsum_v8f(&r_acc3_0);
-  c[76] += dlc_hsum_v8f(&r_acc3_1);
-  c[77] += dlc_hsum_v8f(&r_acc3_2);
-  c[78] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void lenet_dot_4x1_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 8456; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[50] += dlc_hsum_v8f(&r_acc2_0);
-  c[75] += dlc_hsum_v8f(&r_acc3_0);
-}
-
-static inline void lenet_dot_2x4_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 8456; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[26] += dlc_hsum_v8f(&r_acc1_1);
-  c[27] += dlc_hsum_v8f(&r_acc1_2);
-  c[28] += dlc_hsum_v8f(&r_acc1_3);
-}
-
-static inline void lenet_dot_2x1_k8456_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 8456; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-}
-
-static inline void lenet_dot_4x4_k8176_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1295,37 +1077,21 @@ static inline void lenet_dot_4x4_k8176_acc_upd(const float *restrict c, const fl
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[25] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[26] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[27] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[28] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[50] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[51] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[52] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[53] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[75] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[76] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[77] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[78] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1352,12 +1118,12 @@ static inline void lenet_dot_4x4_k8176_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void lenet_dot_4x1_k8176_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1369,13 +1135,9 @@ static inline void lenet_dot_4x1_k8176_acc_upd(const float *restrict c, const fl
     r_acc3_0 += r_a3 * r_b0;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[25] + r_s1_0;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[50] + r_s2_0;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[75] + r_s3_0;
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -1390,10 +1152,10 @@ static inline void lenet_dot_4x1_k8176_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void lenet_dot_2x4_k8176_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1410,21 +1172,13 @@ static inline void lenet_dot_2x4_k8176_acc_upd(const float *restrict c, const fl
     r_acc1_3 += r_a1 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[25] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[26] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[27] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[28] + r_s1_3;
   float r_g[2][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1443,10 +1197,10 @@ static inline void lenet_dot_2x4_k8176_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void lenet_dot_2x1_k8176_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1454,9 +1208,7 @@ static inline void lenet_dot_2x1_k8176_acc_upd(const float *restrict c, const fl
     r_acc1_0 += r_a1 * r_b0;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[25] + r_s1_0;
   float r_g[2][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -1469,12 +1221,12 @@ static inline void lenet_dot_2x1_k8176_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void lenet_dot_4x4_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1500,30 +1252,30 @@ static inline void lenet_dot_4x4_k8176_acc(float *restrict c, const float *restr
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[26] += dlc_hsum_v8f(&r_acc1_1);
-  c[27] += dlc_hsum_v8f(&r_acc1_2);
-  c[28] += dlc_hsum_v8f(&r_acc1_3);
-  c[50] += dlc_hsum_v8f(&r_acc2_0);
-  c[51] += dlc_hsum_v8f(&r_acc2_1);
-  c[52] += dlc_hsum_v8f(&r_acc2_2);
-  c[53] += dlc_hsum_v8f(&r_acc2_3);
-  c[75] += dlc_hsum_v8f(&r_acc3_0);
-  c[76] += dlc_hsum_v8f(&r_acc3_1);
-  c[77] += dlc_hsum_v8f(&r_acc3_2);
-  c[78] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[25] = dlc_hsum_v8f(&r_acc1_0);
+  c[26] = dlc_hsum_v8f(&r_acc1_1);
+  c[27] = dlc_hsum_v8f(&r_acc1_2);
+  c[28] = dlc_hsum_v8f(&r_acc1_3);
+  c[50] = dlc_hsum_v8f(&r_acc2_0);
+  c[51] = dlc_hsum_v8f(&r_acc2_1);
+  c[52] = dlc_hsum_v8f(&r_acc2_2);
+  c[53] = dlc_hsum_v8f(&r_acc2_3);
+  c[75] = dlc_hsum_v8f(&r_acc3_0);
+  c[76] = dlc_hsum_v8f(&r_acc3_1);
+  c[77] = dlc_hsum_v8f(&r_acc3_2);
+  c[78] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1534,16 +1286,16 @@ static inline void lenet_dot_4x1_k8176_acc(float *restrict c, const float *restr
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[50] += dlc_hsum_v8f(&r_acc2_0);
-  c[75] += dlc_hsum_v8f(&r_acc3_0);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[25] = dlc_hsum_v8f(&r_acc1_0);
+  c[50] = dlc_hsum_v8f(&r_acc2_0);
+  c[75] = dlc_hsum_v8f(&r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1559,28 +1311,28 @@ static inline void lenet_dot_2x4_k8176_acc(float *restrict c, const float *restr
     r_acc1_2 += r_a1 * r_b2;
     r_acc1_3 += r_a1 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
-  c[26] += dlc_hsum_v8f(&r_acc1_1);
-  c[27] += dlc_hsum_v8f(&r_acc1_2);
-  c[28] += dlc_hsum_v8f(&r_acc1_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[25] = dlc_hsum_v8f(&r_acc1_0);
+  c[26] = dlc_hsum_v8f(&r_acc1_1);
+  c[27] = dlc_hsum_v8f(&r_acc1_2);
+  c[28] = dlc_hsum_v8f(&r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k8176_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_2x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 8176; i2 += 8) {
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[25] += dlc_hsum_v8f(&r_acc1_0);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[25] = dlc_hsum_v8f(&r_acc1_0);
 }
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
@@ -2169,44 +1921,22 @@ DLC_KERNEL static void lenet_matmul_78(float *restrict net_3_matmul_bw, const fl
 /* %79 = matmul %77, %23^T : f32[16,150]                # examples/lenet.lua:10 backward
  * each element, as its tile is computed, goes straight into net.3.weight's update (%176, %180, %189), never stored
  */
-DLC_KERNEL static void lenet_matmul_79_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, float *restrict net_3_matmul_bw_2, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 2400; i0++) {
-    net_3_matmul_bw_2[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 3152; i3 += 1576) { /* chunks of k */
-    for (int i0 = 0; i0 < 16; i0 += 4) {
-      for (int i1 = 0; i1 < 148; i1 += 4) {
-        lenet_dot_4x4_k1576_acc(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
-      }
-      lenet_dot_4x2_k1576_acc(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
-    }
-  }
+DLC_KERNEL static void lenet_matmul_79_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
   for (int i0 = 0; i0 < 16; i0 += 4) {
     for (int i1 = 0; i1 < 148; i1 += 4) {
-      lenet_dot_4x4_k48_acc_upd(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (i1) * 3200 + 3152, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t132_div, t133_sqrt);
+      lenet_dot_4x4_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t132_div, t133_sqrt);
     }
-    lenet_dot_4x2_k48_acc_upd(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (148) * 3200 + 3152, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t132_div, t133_sqrt);
+    lenet_dot_4x2_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t132_div, t133_sqrt);
   }
 }
 
 /* %79 = matmul %77, %23^T : f32[16,150]                # examples/lenet.lua:10 backward */
 DLC_KERNEL static void lenet_matmul_79(float *restrict net_3_matmul_bw_2, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 2400; i0++) {
-    net_3_matmul_bw_2[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 3152; i3 += 1576) { /* chunks of k */
-    for (int i0 = 0; i0 < 16; i0 += 4) {
-      for (int i1 = 0; i1 < 148; i1 += 4) {
-        lenet_dot_4x4_k1576_acc(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3);
-      }
-      lenet_dot_4x2_k1576_acc(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3);
-    }
-  }
   for (int i0 = 0; i0 < 16; i0 += 4) {
     for (int i1 = 0; i1 < 148; i1 += 4) {
-      lenet_dot_4x4_k48_acc(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (i1) * 3200 + 3152);
+      lenet_dot_4x4_k3200(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200);
     }
-    lenet_dot_4x2_k48_acc(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200 + 3152, net_3_window + (148) * 3200 + 3152);
+    lenet_dot_4x2_k3200(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200);
   }
 }
 
@@ -2315,53 +2045,27 @@ DLC_KERNEL static void lenet_permute_88(float *restrict net_0_permute_bw, const 
 /* %90 = matmul %89, %13^T : f32[6,25]                  # examples/lenet.lua:9 backward
  * each element, as its tile is computed, goes straight into net.0.weight's update (%139, %144, %153), never stored
  */
-DLC_KERNEL static void lenet_matmul_90_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, float *restrict net_0_matmul_bw, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 150; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 16912; i3 += 8456) { /* chunks of k */
-    for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k8456_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-    }
-    lenet_dot_4x1_k8456_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3);
-    for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k8456_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-    }
-    lenet_dot_2x1_k8456_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3);
-  }
+DLC_KERNEL static void lenet_matmul_90_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k8176_acc_upd(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t132_div, t133_sqrt);
+    lenet_dot_4x4_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t132_div, t133_sqrt);
   }
-  lenet_dot_4x1_k8176_acc_upd(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (24) * 25088 + 16912, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t132_div, t133_sqrt);
+  lenet_dot_4x1_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t132_div, t133_sqrt);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k8176_acc_upd(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t132_div, t133_sqrt);
+    lenet_dot_2x4_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t132_div, t133_sqrt);
   }
-  lenet_dot_2x1_k8176_acc_upd(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (24) * 25088 + 16912, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t132_div, t133_sqrt);
+  lenet_dot_2x1_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t132_div, t133_sqrt);
 }
 
 /* %90 = matmul %89, %13^T : f32[6,25]                  # examples/lenet.lua:9 backward */
 DLC_KERNEL static void lenet_matmul_90(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 150; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 16912; i3 += 8456) { /* chunks of k */
-    for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k8456_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-    }
-    lenet_dot_4x1_k8456_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3);
-    for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k8456_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3);
-    }
-    lenet_dot_2x1_k8456_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3);
-  }
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k8176_acc(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912);
+    lenet_dot_4x4_k25088(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088);
   }
-  lenet_dot_4x1_k8176_acc(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088 + 16912, net_0_window + (24) * 25088 + 16912);
+  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k8176_acc(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (i1) * 25088 + 16912);
+    lenet_dot_2x4_k25088(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088);
   }
-  lenet_dot_2x1_k8176_acc(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088 + 16912, net_0_window + (24) * 25088 + 16912);
+  lenet_dot_2x1_k25088(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088);
 }
 
 /* %93 = assign %92, %91 : f32[6,1,5,5]                 # examples/lenet.lua:9 backward */
@@ -2824,7 +2528,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_permute_76(net_3_permute_bw, net_4_mul_bw); /* %76 permute: net.3 Conv2d, examples/lenet.lua:10, backward */
   lenet_matmul_78(net_3_matmul_bw, p_net_3_weight, net_3_permute_bw); /* %78 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   if (fused) {
-    lenet_matmul_79_update(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, net_3_matmul_bw_2, t132_div, t133_sqrt, net_3_permute_bw, net_3_window); /* %79 matmul + %176 add + %180 add + %189 assign: net.3 Conv2d, examples/lenet.lua:10, backward */
+    lenet_matmul_79_update(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, t132_div, t133_sqrt, net_3_permute_bw, net_3_window); /* %79 matmul + %176 add + %180 add + %189 assign: net.3 Conv2d, examples/lenet.lua:10, backward */
   } else {
     lenet_matmul_79(net_3_matmul_bw_2, net_3_permute_bw, net_3_window); /* %79 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   }
@@ -2834,7 +2538,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_sum_to_86(net_0_sum_to_bw, net_1_mul_bw); /* %86 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   lenet_permute_88(net_0_permute_bw, net_1_mul_bw); /* %88 permute: net.0 Conv2d, examples/lenet.lua:9, backward */
   if (fused) {
-    lenet_matmul_90_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, net_0_matmul_bw, t132_div, t133_sqrt, net_0_permute_bw, net_0_window); /* %90 matmul + %139 add + %144 add + %153 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
+    lenet_matmul_90_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t132_div, t133_sqrt, net_0_permute_bw, net_0_window); /* %90 matmul + %139 add + %144 add + %153 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
   } else {
     lenet_matmul_90(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %90 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
   }

@@ -368,61 +368,12 @@ static inline void resnet_axpy_ta_4x16_k64_2(float *restrict c, const float *res
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k408_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k3136_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 408; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9408, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[576] += dlc_hsum_v8f(&r_acc1_0);
-  c[577] += dlc_hsum_v8f(&r_acc1_1);
-  c[578] += dlc_hsum_v8f(&r_acc1_2);
-  c[579] += dlc_hsum_v8f(&r_acc1_3);
-  c[1152] += dlc_hsum_v8f(&r_acc2_0);
-  c[1153] += dlc_hsum_v8f(&r_acc2_1);
-  c[1154] += dlc_hsum_v8f(&r_acc2_2);
-  c[1155] += dlc_hsum_v8f(&r_acc2_3);
-  c[1728] += dlc_hsum_v8f(&r_acc3_0);
-  c[1729] += dlc_hsum_v8f(&r_acc3_1);
-  c[1730] += dlc_hsum_v8f(&r_acc3_2);
-  c[1731] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void resnet_dot_4x4_k280_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 280; i2 += 8) {
+  for (int i2 = 0; i2 < 3136; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -449,37 +400,21 @@ static inline void resnet_dot_4x4_k280_acc_upd(const float *restrict c, const fl
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[576] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[577] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[578] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[579] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[1152] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[1153] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[1154] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[1155] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[1728] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[1729] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[1730] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[1731] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -506,12 +441,12 @@ static inline void resnet_dot_4x4_k280_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void resnet_dot_4x4_k280_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 280; i2 += 8) {
+  for (int i2 = 0; i2 < 3136; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -537,22 +472,22 @@ static inline void resnet_dot_4x4_k280_acc(float *restrict c, const float *restr
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[576] += dlc_hsum_v8f(&r_acc1_0);
-  c[577] += dlc_hsum_v8f(&r_acc1_1);
-  c[578] += dlc_hsum_v8f(&r_acc1_2);
-  c[579] += dlc_hsum_v8f(&r_acc1_3);
-  c[1152] += dlc_hsum_v8f(&r_acc2_0);
-  c[1153] += dlc_hsum_v8f(&r_acc2_1);
-  c[1154] += dlc_hsum_v8f(&r_acc2_2);
-  c[1155] += dlc_hsum_v8f(&r_acc2_3);
-  c[1728] += dlc_hsum_v8f(&r_acc3_0);
-  c[1729] += dlc_hsum_v8f(&r_acc3_1);
-  c[1730] += dlc_hsum_v8f(&r_acc3_2);
-  c[1731] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[576] = dlc_hsum_v8f(&r_acc1_0);
+  c[577] = dlc_hsum_v8f(&r_acc1_1);
+  c[578] = dlc_hsum_v8f(&r_acc1_2);
+  c[579] = dlc_hsum_v8f(&r_acc1_3);
+  c[1152] = dlc_hsum_v8f(&r_acc2_0);
+  c[1153] = dlc_hsum_v8f(&r_acc2_1);
+  c[1154] = dlc_hsum_v8f(&r_acc2_2);
+  c[1155] = dlc_hsum_v8f(&r_acc2_3);
+  c[1728] = dlc_hsum_v8f(&r_acc3_0);
+  c[1729] = dlc_hsum_v8f(&r_acc3_1);
+  c[1730] = dlc_hsum_v8f(&r_acc3_2);
+  c[1731] = dlc_hsum_v8f(&r_acc3_3);
 }
 
 static inline void resnet_axpy_ta_4x16_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -586,12 +521,12 @@ static inline void resnet_axpy_ta_4x16_k64_3(float *restrict c, const float *res
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k744_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k5952_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 744; i2 += 8) {
+  for (int i2 = 0; i2 < 5952; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -804,12 +739,12 @@ static inline void resnet_axpy_ta_4x16_k32(float *restrict c, const float *restr
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_dot_4x4_k816_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k6552_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 816; i2 += 8) {
+  for (int i2 = 0; i2 < 6552; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -853,12 +788,12 @@ static inline void resnet_dot_4x4_k816_acc(float *restrict c, const float *restr
   c[867] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x4_k304_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_dot_4x4_k5992_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 304; i2 += 8) {
+  for (int i2 = 0; i2 < 5992; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -942,12 +877,12 @@ static inline void resnet_dot_4x4_k304_acc_upd(const float *restrict c, const fl
   }
 }
 
-static inline void resnet_dot_4x4_k304_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k5992_acc(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 304; i2 += 8) {
+  for (int i2 = 0; i2 < 5992; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 12544, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 25088, sizeof r_a2);
@@ -991,83 +926,12 @@ static inline void resnet_dot_4x4_k304_acc(float *restrict c, const float *restr
   c[867] += dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x4_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k50176_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 6392; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 150528, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 50176, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 100352, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 150528, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[10] += dlc_hsum_v8f(&r_acc1_1);
-  c[11] += dlc_hsum_v8f(&r_acc1_2);
-  c[12] += dlc_hsum_v8f(&r_acc1_3);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[19] += dlc_hsum_v8f(&r_acc2_1);
-  c[20] += dlc_hsum_v8f(&r_acc2_2);
-  c[21] += dlc_hsum_v8f(&r_acc2_3);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-  c[28] += dlc_hsum_v8f(&r_acc3_1);
-  c[29] += dlc_hsum_v8f(&r_acc3_2);
-  c[30] += dlc_hsum_v8f(&r_acc3_3);
-}
-
-static inline void resnet_dot_4x1_k6392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 6392; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 150528, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-}
-
-static inline void resnet_dot_4x4_k5432_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 5432; i2 += 8) {
+  for (int i2 = 0; i2 < 50176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1094,37 +958,21 @@ static inline void resnet_dot_4x4_k5432_acc_upd(const float *restrict c, const f
     r_acc3_3 += r_a3 * r_b3;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  r_s0_1 = c[1] + r_s0_1;
   float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  r_s0_2 = c[2] + r_s0_2;
   float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  r_s0_3 = c[3] + r_s0_3;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[9] + r_s1_0;
   float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  r_s1_1 = c[10] + r_s1_1;
   float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  r_s1_2 = c[11] + r_s1_2;
   float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  r_s1_3 = c[12] + r_s1_3;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[18] + r_s2_0;
   float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  r_s2_1 = c[19] + r_s2_1;
   float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  r_s2_2 = c[20] + r_s2_2;
   float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  r_s2_3 = c[21] + r_s2_3;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[27] + r_s3_0;
   float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  r_s3_1 = c[28] + r_s3_1;
   float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  r_s3_2 = c[29] + r_s3_2;
   float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
-  r_s3_3 = c[30] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1151,12 +999,12 @@ static inline void resnet_dot_4x4_k5432_acc_upd(const float *restrict c, const f
   }
 }
 
-static inline void resnet_dot_4x1_k5432_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_dot_4x1_k50176_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 5432; i2 += 8) {
+  for (int i2 = 0; i2 < 50176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1168,13 +1016,9 @@ static inline void resnet_dot_4x1_k5432_acc_upd(const float *restrict c, const f
     r_acc3_0 += r_a3 * r_b0;
   }
   float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  r_s0_0 = c[0] + r_s0_0;
   float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  r_s1_0 = c[9] + r_s1_0;
   float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  r_s2_0 = c[18] + r_s2_0;
   float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  r_s3_0 = c[27] + r_s3_0;
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -1189,12 +1033,12 @@ static inline void resnet_dot_4x1_k5432_acc_upd(const float *restrict c, const f
   }
 }
 
-static inline void resnet_dot_4x4_k5432_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x4_k50176(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 5432; i2 += 8) {
+  for (int i2 = 0; i2 < 50176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1220,30 +1064,30 @@ static inline void resnet_dot_4x4_k5432_acc(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[10] += dlc_hsum_v8f(&r_acc1_1);
-  c[11] += dlc_hsum_v8f(&r_acc1_2);
-  c[12] += dlc_hsum_v8f(&r_acc1_3);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[19] += dlc_hsum_v8f(&r_acc2_1);
-  c[20] += dlc_hsum_v8f(&r_acc2_2);
-  c[21] += dlc_hsum_v8f(&r_acc2_3);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
-  c[28] += dlc_hsum_v8f(&r_acc3_1);
-  c[29] += dlc_hsum_v8f(&r_acc3_2);
-  c[30] += dlc_hsum_v8f(&r_acc3_3);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[1] = dlc_hsum_v8f(&r_acc0_1);
+  c[2] = dlc_hsum_v8f(&r_acc0_2);
+  c[3] = dlc_hsum_v8f(&r_acc0_3);
+  c[9] = dlc_hsum_v8f(&r_acc1_0);
+  c[10] = dlc_hsum_v8f(&r_acc1_1);
+  c[11] = dlc_hsum_v8f(&r_acc1_2);
+  c[12] = dlc_hsum_v8f(&r_acc1_3);
+  c[18] = dlc_hsum_v8f(&r_acc2_0);
+  c[19] = dlc_hsum_v8f(&r_acc2_1);
+  c[20] = dlc_hsum_v8f(&r_acc2_2);
+  c[21] = dlc_hsum_v8f(&r_acc2_3);
+  c[27] = dlc_hsum_v8f(&r_acc3_0);
+  c[28] = dlc_hsum_v8f(&r_acc3_1);
+  c[29] = dlc_hsum_v8f(&r_acc3_2);
+  c[30] = dlc_hsum_v8f(&r_acc3_3);
 }
 
-static inline void resnet_dot_4x1_k5432_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_dot_4x1_k50176(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 5432; i2 += 8) {
+  for (int i2 = 0; i2 < 50176; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1254,10 +1098,10 @@ static inline void resnet_dot_4x1_k5432_acc(float *restrict c, const float *rest
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[9] += dlc_hsum_v8f(&r_acc1_0);
-  c[18] += dlc_hsum_v8f(&r_acc2_0);
-  c[27] += dlc_hsum_v8f(&r_acc3_0);
+  c[0] = dlc_hsum_v8f(&r_acc0_0);
+  c[9] = dlc_hsum_v8f(&r_acc1_0);
+  c[18] = dlc_hsum_v8f(&r_acc2_0);
+  c[27] = dlc_hsum_v8f(&r_acc3_0);
 }
 
 /* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19 */
@@ -2419,20 +2263,10 @@ DLC_SHARED_KERNEL static void resnet_matmul_543(float *restrict out0, const floa
  * each element, as its tile is computed, goes straight into net.12.3.weight's update (%1291, %1295, %1304), never stored
  *   the same kernel, on other buffers, computes %581, %619, %656 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_544_update(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
-  for (int i0 = 0; i0 < 36864; i0++) {
-    out3[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 2856; i3 += 408) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 576; i1 += 4) {
-        resnet_dot_4x4_k408_acc(out3 + (i0) * 576 + i1, in3 + (i0) * 3136 + i3, in4 + (i1) * 3136 + i3);
-      }
-    }
-  }
+DLC_SHARED_KERNEL static void resnet_matmul_544_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 576; i1 += 4) {
-      resnet_dot_4x4_k280_acc_upd(out3 + (i0) * 576 + i1, in3 + (i0) * 3136 + 2856, in4 + (i1) * 3136 + 2856, out0 + (i0) * 576 + i1, out1 + (i0) * 576 + i1, out2 + (i0) * 576 + i1, in0, in1, in2);
+      resnet_dot_4x4_k3136_upd(in3 + (i0) * 3136, in4 + (i1) * 3136, out0 + (i0) * 576 + i1, out1 + (i0) * 576 + i1, out2 + (i0) * 576 + i1, in0, in1, in2);
     }
   }
 }
@@ -2441,19 +2275,9 @@ DLC_SHARED_KERNEL static void resnet_matmul_544_update(float *restrict out0, flo
  *   the same kernel, on other buffers, computes %581, %619, %656 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_matmul_544(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 36864; i0++) {
-    out0[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 2856; i3 += 408) { /* chunks of k */
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      for (int i1 = 0; i1 < 576; i1 += 4) {
-        resnet_dot_4x4_k408_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + i3, in1 + (i1) * 3136 + i3);
-      }
-    }
-  }
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 576; i1 += 4) {
-      resnet_dot_4x4_k280_acc(out0 + (i0) * 576 + i1, in0 + (i0) * 3136 + 2856, in1 + (i1) * 3136 + 2856);
+      resnet_dot_4x4_k3136(out0 + (i0) * 576 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
     }
   }
 }
@@ -2655,10 +2479,10 @@ DLC_KERNEL static void resnet_matmul_695_update(float *restrict s_net_6_weight_e
   for (int i0 = 0; i0 < 18432; i0++) {
     net_6_matmul_bw_2[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 11904; i3 += 744) { /* chunks of k */
+  for (int i3 = 0; i3 < 11904; i3 += 5952) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k744_acc(net_6_matmul_bw_2 + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
+        resnet_dot_4x4_k5952_acc(net_6_matmul_bw_2 + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
       }
     }
   }
@@ -2674,10 +2498,10 @@ DLC_KERNEL static void resnet_matmul_695(float *restrict net_6_matmul_bw_2, cons
   for (int i0 = 0; i0 < 18432; i0++) {
     net_6_matmul_bw_2[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 11904; i3 += 744) { /* chunks of k */
+  for (int i3 = 0; i3 < 11904; i3 += 5952) { /* chunks of k */
     for (int i0 = 0; i0 < 64; i0 += 4) {
       for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k744_acc(net_6_matmul_bw_2 + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
+        resnet_dot_4x4_k5952_acc(net_6_matmul_bw_2 + (i0) * 288 + i1, net_6_permute_bw + (i0) * 12544 + i3, net_6_window_2 + (i1) * 12544 + i3);
       }
     }
   }
@@ -2853,16 +2677,14 @@ DLC_SHARED_KERNEL static void resnet_matmul_732_update(float *restrict out0, flo
   for (int i0 = 0; i0 < 9216; i0++) {
     out3[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 12240; i3 += 816) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k816_acc(out3 + (i0) * 288 + i1, in3 + (i0) * 12544 + i3, in4 + (i1) * 12544 + i3);
-      }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 288; i1 += 4) {
+      resnet_dot_4x4_k6552_acc(out3 + (i0) * 288 + i1, in3 + (i0) * 12544, in4 + (i1) * 12544);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      resnet_dot_4x4_k304_acc_upd(out3 + (i0) * 288 + i1, in3 + (i0) * 12544 + 12240, in4 + (i1) * 12544 + 12240, out0 + (i0) * 288 + i1, out1 + (i0) * 288 + i1, out2 + (i0) * 288 + i1, in0, in1, in2);
+      resnet_dot_4x4_k5992_acc_upd(out3 + (i0) * 288 + i1, in3 + (i0) * 12544 + 6552, in4 + (i1) * 12544 + 6552, out0 + (i0) * 288 + i1, out1 + (i0) * 288 + i1, out2 + (i0) * 288 + i1, in0, in1, in2);
     }
   }
 }
@@ -2874,16 +2696,14 @@ DLC_SHARED_KERNEL static void resnet_matmul_732(float *restrict out0, const floa
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i3 = 0; i3 < 12240; i3 += 816) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 288; i1 += 4) {
-        resnet_dot_4x4_k816_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + i3, in1 + (i1) * 12544 + i3);
-      }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 288; i1 += 4) {
+      resnet_dot_4x4_k6552_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544, in1 + (i1) * 12544);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 288; i1 += 4) {
-      resnet_dot_4x4_k304_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + 12240, in1 + (i1) * 12544 + 12240);
+      resnet_dot_4x4_k5992_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + 6552, in1 + (i1) * 12544 + 6552);
     }
   }
 }
@@ -3033,44 +2853,22 @@ DLC_KERNEL static void resnet_permute_805(float *restrict net_0_permute_bw, cons
 /* %807 = matmul %806, %45^T : f32[32,9]                # examples/resnet.lua:19 backward
  * each element, as its tile is computed, goes straight into net.0.weight's update (%891, %896, %905), never stored
  */
-DLC_KERNEL static void resnet_matmul_807_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, float *restrict net_0_matmul_bw, const float *restrict t884_sub, const float *restrict t880_div, const float *restrict t881_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 44744; i3 += 6392) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 8; i1 += 4) {
-        resnet_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3);
-      }
-      resnet_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3);
-    }
-  }
+DLC_KERNEL static void resnet_matmul_807_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t884_sub, const float *restrict t880_div, const float *restrict t881_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k5432_acc_upd(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (i1) * 50176 + 44744, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t884_sub, t880_div, t881_sqrt);
+      resnet_dot_4x4_k50176_upd(net_0_permute_bw + (i0) * 50176, net_0_window + (i1) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t884_sub, t880_div, t881_sqrt);
     }
-    resnet_dot_4x1_k5432_acc_upd(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (8) * 50176 + 44744, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t884_sub, t880_div, t881_sqrt);
+    resnet_dot_4x1_k50176_upd(net_0_permute_bw + (i0) * 50176, net_0_window + (8) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t884_sub, t880_div, t881_sqrt);
   }
 }
 
 /* %807 = matmul %806, %45^T : f32[32,9]                # examples/resnet.lua:19 backward */
 DLC_KERNEL static void resnet_matmul_807(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
-  for (int i0 = 0; i0 < 288; i0++) {
-    net_0_matmul_bw[i0] = 0.0f;
-  }
-  for (int i3 = 0; i3 < 44744; i3 += 6392) { /* chunks of k */
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      for (int i1 = 0; i1 < 8; i1 += 4) {
-        resnet_dot_4x4_k6392_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3);
-      }
-      resnet_dot_4x1_k6392_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3);
-    }
-  }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k5432_acc(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (i1) * 50176 + 44744);
+      resnet_dot_4x4_k50176(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176, net_0_window + (i1) * 50176);
     }
-    resnet_dot_4x1_k5432_acc(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176 + 44744, net_0_window + (8) * 50176 + 44744);
+    resnet_dot_4x1_k50176(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176, net_0_window + (8) * 50176);
   }
 }
 
@@ -4065,7 +3863,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_541(net_12_3_permute_bw, net_13_mul_bw, net_12_4_mul_2, net_12_4_div_bw, net_12_3_permute, net_12_4_div, net_12_4_div_bw_2); /* %541 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_matmul_543(net_12_3_matmul_bw, p_net_12_3_weight, net_12_3_permute_bw); /* %543 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_544_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, net_12_3_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_12_3_permute_bw, net_12_3_window_2); /* %544 matmul + %1291 add + %1295 add + %1304 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_544_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, t884_sub, t880_div, t881_sqrt, net_12_3_permute_bw, net_12_3_window_2); /* %544 matmul + %1291 add + %1295 add + %1304 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
     resnet_matmul_544(net_12_3_matmul_bw_2, net_12_3_permute_bw, net_12_3_window_2); /* %544 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
@@ -4081,7 +3879,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_541(net_12_0_permute_bw, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div, net_12_1_div_bw_2); /* %578 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_matmul_543(net_12_0_matmul_bw, p_net_12_0_weight, net_12_0_permute_bw); /* %580 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_544_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, net_12_0_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_12_0_permute_bw, net_12_0_window_2); /* %581 matmul + %1234 add + %1238 add + %1247 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_544_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, t884_sub, t880_div, t881_sqrt, net_12_0_permute_bw, net_12_0_window_2); /* %581 matmul + %1234 add + %1238 add + %1247 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
     resnet_matmul_544(net_12_0_matmul_bw_2, net_12_0_permute_bw, net_12_0_window_2); /* %581 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
@@ -4097,7 +3895,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_541(net_10_3_permute_bw, net_11_mul_bw, net_10_4_mul_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div, net_10_4_div_bw_2); /* %616 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_matmul_543(net_10_3_matmul_bw, p_net_10_3_weight, net_10_3_permute_bw); /* %618 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_544_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, net_10_3_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_10_3_permute_bw, net_10_3_window_2); /* %619 matmul + %1177 add + %1181 add + %1190 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_544_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, t884_sub, t880_div, t881_sqrt, net_10_3_permute_bw, net_10_3_window_2); /* %619 matmul + %1177 add + %1181 add + %1190 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
     resnet_matmul_544(net_10_3_matmul_bw_2, net_10_3_permute_bw, net_10_3_window_2); /* %619 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
@@ -4113,7 +3911,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_541(net_10_0_permute_bw, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div, net_10_1_div_bw_2); /* %653 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_matmul_543(net_10_0_matmul_bw, p_net_10_0_weight, net_10_0_permute_bw); /* %655 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_544_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, net_10_0_matmul_bw_2, t884_sub, t880_div, t881_sqrt, net_10_0_permute_bw, net_10_0_window_2); /* %656 matmul + %1120 add + %1124 add + %1133 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_544_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, t884_sub, t880_div, t881_sqrt, net_10_0_permute_bw, net_10_0_window_2); /* %656 matmul + %1120 add + %1124 add + %1133 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
     resnet_matmul_544(net_10_0_matmul_bw_2, net_10_0_permute_bw, net_10_0_window_2); /* %656 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
@@ -4180,7 +3978,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_802(net_1_div_bw_2, net_1_sum_to_bw, net_1_mul_2, net_1_sum_to_bw_3); /* %802 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_permute_805(net_0_permute_bw, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_permute, net_1_div, net_1_div_bw_2); /* %805 permute: net.0 Conv2d, examples/resnet.lua:19, backward */
   if (fused) {
-    resnet_matmul_807_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, net_0_matmul_bw, t884_sub, t880_div, t881_sqrt, net_0_permute_bw, net_0_window); /* %807 matmul + %891 add + %896 add + %905 assign: net.0 Conv2d, examples/resnet.lua:19, backward */
+    resnet_matmul_807_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t884_sub, t880_div, t881_sqrt, net_0_permute_bw, net_0_window); /* %807 matmul + %891 add + %896 add + %905 assign: net.0 Conv2d, examples/resnet.lua:19, backward */
   } else {
     resnet_matmul_807(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %807 matmul: net.0 Conv2d, examples/resnet.lua:19, backward */
   }
