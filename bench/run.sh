@@ -182,7 +182,7 @@ stat() { "$DLC" "$ROOT/$1" --stats | awk -v k="$2" '$0 ~ "^FLOPs " k { print $NF
 RESULTS=$OUT/results.txt
 : > "$RESULTS"
 echo "peak512 $PEAK512 peak256 $PEAK256 target $TARGET" >> "$RESULTS"
-TABLE=() DLCTABLE=() THRTABLE=()
+TABLE=() DLCTABLE=() THRTABLE=() FLOORTABLE=()
 for entry in "${MODELS[@]}"; do
   name=${entry%%:*} lua=${entry#*:}
   echo "== $name ($lua)"
@@ -194,6 +194,19 @@ for entry in "${MODELS[@]}"; do
   echo "   dlc (1 thr): train $(fmt "$dlc_train")/s (loss $dlc_loss, $(gflops "$dlc_train" "$ftrain") GFLOP/s)," \
        "forward $(fmt "$dlc_fwd")/s ($(gflops "$dlc_fwd" "$ffwd") GFLOP/s); dlc + clang $build_s s"
   echo "$name dlc 1 train $dlc_train forward $dlc_fwd flops_train $ftrain flops_forward $ffwd build_s $build_s" >> "$RESULTS"
+  floor_rate=""
+  if [ "$batch" = 1 ]; then # the memory floors of a batch-1 step and forward (bench/peak.c FLOOR)
+    params=$("$DLC" "$ROOT/$lua" --stats | awk '/^parameters/ { print $2 }')
+    floor=$("$OUT/peak" 1 "$params" | awk '$1 == "FLOOR"') || die "bench/peak.c FLOOR failed"
+    read -r _ _ floor_us floor_gbs ffloor_us ffloor_gbs <<< "$floor"
+    floor_rate=$(awk -v u="$floor_us" 'BEGIN { printf "%.0f", 1e6 / u }')
+    ffloor_rate=$(awk -v u="$ffloor_us" 'BEGIN { printf "%.0f", 1e6 / u }')
+    echo "   memory floors ($params weights): a step $floor_us us (weights and momentum, 20 bytes each, at $floor_gbs GB/s)," \
+         "$(fmt "$floor_rate")/s, dlc at $(awk -v a="$dlc_train" -v b="$floor_rate" 'BEGIN { printf "%.0f %%", 100 * a / b }') of it;" \
+         "a forward $ffloor_us us (the weights read, $ffloor_gbs GB/s), $(fmt "$ffloor_rate")/s," \
+         "dlc at $(awk -v a="$dlc_fwd" -v b="$ffloor_rate" 'BEGIN { printf "%.0f %%", 100 * a / b }')"
+    echo "$name floor_us $floor_us floor_gbs $floor_gbs floor_rate $floor_rate ffloor_us $ffloor_us ffloor_rate $ffloor_rate" >> "$RESULTS"
+  fi
   DLCTABLE+=("| $name | $batch | $(awk -v f="$ftrain" 'BEGIN { printf "%.3g", f / 1e6 }') | $(fmt "$dlc_train") | $(gflops "$dlc_train" "$ftrain") | $(pct "$dlc_train" "$ftrain") | $(fmt "$dlc_fwd") | $(gflops "$dlc_fwd" "$ffwd") | $(pct "$dlc_fwd" "$ffwd") | $build_s |")
   if [ "$NPROC" -gt 1 ] && threaded "$name"; then
     gen_and_build "${name}" "$lua" native "$OUT/drv_${name}_omp" -fopenmp
@@ -212,6 +225,9 @@ for entry in "${MODELS[@]}"; do
     echo "   PyTorch ($label): train $(fmt "$pt_train")/s (loss $pt_loss), forward $(fmt "$pt_fwd")/s"
     echo "$name torch($label) $threads train $pt_train forward $pt_fwd" >> "$RESULTS"
     TABLE+=("| $name | $label | $(fmt "$dlc_train") | $(fmt "$pt_train") | $(ratio "$dlc_train" "$pt_train") | $(fmt "$dlc_fwd") | $(fmt "$pt_fwd") | $(ratio "$dlc_fwd" "$pt_fwd") |")
+    if [ -n "$floor_rate" ]; then
+      FLOORTABLE+=("| $name | $label | $(fmt "$pt_train") | $(fmt "$dlc_train") | $(fmt "$floor_rate") | $(ratio "$dlc_train" "$pt_train") | $(ratio "$floor_rate" "$pt_train") | $(fmt "$pt_fwd") | $(fmt "$dlc_fwd") | $(fmt "$ffloor_rate") | $(ratio "$dlc_fwd" "$pt_fwd") | $(ratio "$ffloor_rate" "$pt_fwd") |")
+    fi
   done
 done
 
@@ -237,6 +253,17 @@ echo
 echo "| model | PyTorch config | dlc train/s (1 thr) | PyTorch train/s | ratio | dlc forward/s (1 thr) | PyTorch forward/s | ratio |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${TABLE[@]}"
+if [ ${#FLOORTABLE[@]} -gt 0 ]; then
+  echo
+  echo "Batch 1: a training step moves every weight and its momentum (the forward reads the weights, the"
+  echo "update reads and writes both; 1.9 MB for the MLP, more than a 1 MB L2) and a forward reads the"
+  echo "weights, so neither can beat that traffic's time on this core (bench/peak.c FLOOR: those passes"
+  echo "alone, without a FLOP of the products). \"floor / PyTorch\" is the most any code could gain."
+  echo
+  echo "| model | PyTorch config | PyTorch train/s | dlc train/s | floor train/s | dlc / PyTorch | floor / PyTorch | PyTorch forward/s | dlc forward/s | floor forward/s | dlc / PyTorch | floor / PyTorch |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${FLOORTABLE[@]}"
+fi
 echo
 echo "(raw numbers: $RESULTS; load now $(cut -d' ' -f1-3 /proc/loadavg))"
 
