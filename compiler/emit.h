@@ -79,6 +79,8 @@ enum { MAX_GROUP = 8 }; /* blocks fused into one loop */
  * whose tiles go straight into its parameter's optimizer update, the gradient never stored. */
 typedef struct {
   int mm;              /* the product (a node of the gradient function) */
+  int trans;           /* the gradient is the product transposed (opt_layout.c's (B A^T)^T): the
+                          transpose node, whose block the step does not run either; else -1 */
   int assign;          /* its assign into the gradient slot, which the step does not run */
   int param;           /* the parameter's index */
   int grad;            /* its gradient slot, as the update reads it */

@@ -240,8 +240,9 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   if (e->fuse) { /* the update's blocks are m_update's, whose kernel comments spell them out */
     const char *blocks = "";
     for (int i = 1; i < e->ngroup; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", e->group[i]);
-    em_line(e, " * each element, as its tile is computed, goes straight into %s's update (%s), never stored",
-            ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks);
+    em_line(e, " * each element, as its tile is computed, goes straight into %s's update (%s)%s, never stored",
+            ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks,
+            e->fuse->trans >= 0 ? ir_fmt(" at its transposed position (%%%d)", e->fuse->trans) : "");
   }
   for (int i = 1; i < e->ngroup && !e->fuse; i++) { /* the blocks fused into this loop */
     int gid = e->group[i];
@@ -534,11 +535,19 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     if (n->op == OP_ASSIGN && ir_root_of(g, n->in[0]) == G) a = gp->sched[s];
   }
   if (a < 0) return 0;
-  int mm = ir_root_of(g, g->nodes[a].in[1]), pm = sched_pos(gp, mm);
+  int mm = ir_root_of(g, g->nodes[a].in[1]), trans = -1;
+  /* the product transposed ((B A^T)^T, opt_layout.c; an LSTM's input weights): its tiles update
+   * the weight at transposed positions, in the axpy form only */
+  if (g->nodes[mm].op == OP_TRANSPOSE && g->nodes[g->nodes[mm].in[0]].op == OP_MATMUL) {
+    trans = mm, mm = g->nodes[mm].in[0];
+    if (g->nodes[mm].tb) return 0;
+  }
+  int pm = sched_pos(gp, mm);
   if (g->nodes[mm].op != OP_MATMUL || pm < 0 || mm == g->loss || !em_matmul_tiled(e, mm)) return 0;
   for (int s = 0; s < gp->nsched; s++) {
     int id = gp->sched[s];
-    if ((id != a && reads_root(e, gp, id, mm)) || (s > pm && reads_root(e, gp, id, P))) return 0;
+    if ((id != a && id != trans && reads_root(e, gp, id, mm)) || (s > pm && reads_root(e, gp, id, P))) return 0;
+    if (trans >= 0 && id != a && reads_root(e, gp, id, trans)) return 0;
   }
   /* m_update: the parameter's blocks (writing it or its state, or an intermediate of them in
    * the arena), one run but for prelude blocks; the only readers of the gradient and of the
@@ -556,7 +565,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     last = s;
   }
   if (first < 0) return 0;
-  *fu = (FuseUpd){mm, a, i, G, {{0}}, 0, first, last - first + 1};
+  *fu = (FuseUpd){mm, trans, a, i, G, {{0}}, 0, first, last - first + 1};
   char *priv = ir_alloc((size_t)g->nnodes + 1); /* the gradient and the run's arena intermediates */
   priv[G] = 1;
   for (int id = 0; id < g->nnodes; id++) priv[id] |= mine[id] && up->store[id].kind == S_ARENA;
@@ -619,11 +628,17 @@ static void emit_fused_product(Em *e, const FuseUpd *fu) {
 static void emit_grad_block(Em *e, int id) {
   const Graph *g = e->g;
   int f = 0;
-  while (f < e->nfus && e->fus[f].mm != id && e->fus[f].assign != id) f++;
+  while (f < e->nfus && e->fus[f].mm != id && e->fus[f].assign != id && e->fus[f].trans != id) f++;
   if (f == e->nfus) {
     emit_block(e, id);
   } else if (e->fus[f].mm == id) {
     emit_fused_product(e, &e->fus[f]);
+  } else if (e->fus[f].trans == id) {
+    em_line(e, "if (!fused) { /* the training step's update took the gradient, transposed, from %%%d's tiles */", e->fus[f].mm);
+    e->ind++;
+    emit_block(e, id);
+    e->ind--;
+    em_line(e, "}");
   } else if (e->fp->coalesced[g->nodes[id].in[1]] == id) {
     em_line(e, "/* %%%d = assign: computed in place by %%%d (not at all by the training step: the update takes it "
                "from the tiles) */", id, e->fus[f].mm);

@@ -132,7 +132,7 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
     em_line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
     if (e->fuse) {
       e->ind++;
-      em_update_epilogue(e, "r_acc", ir_fmt("(%s) * %d + i1", i, N));
+      em_update_epilogue(e, "r_acc", e->fuse->trans >= 0 ? ir_fmt("i1 * %d + %s", M, i) : ir_fmt("(%s) * %d + i1", i, N));
       e->ind--;
     } else {
       em_line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
@@ -141,10 +141,12 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
   }
 }
 
-/* A fused update's epilogue (e->fuse) for a tile of R x W elements of C (row stride N): the
+/* A fused update's epilogue (e->fuse) for a tile of R x W elements of C (M x N): the
  * elements, named by acc ("%d_%d": row, then vector of VL lanes, or element when VL is 1), go
- * into a local array, then the update's statements run once per element in two loops. */
-static void upd_tile(Em *e, int R, int W, int N, const char *acc, int VL) {
+ * into a local array, then the update's statements run once per element in two loops.  The
+ * gradient is C, or C transposed (e->fuse->trans: element (r, l) of the tile is the
+ * gradient's l * M + r from the corner). */
+static void upd_tile(Em *e, int R, int W, int M, int N, const char *acc, int VL) {
   em_line(e, "%s r_g[%d][%d];", e->real, R, W);
   for (int r = 0; r < R; r++)
     for (int q = 0; q < W / VL; q++) {
@@ -155,16 +157,19 @@ static void upd_tile(Em *e, int R, int W, int N, const char *acc, int VL) {
   em_line(e, "for (int r_r = 0; r_r < %d; r_r++) {", R);
   em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) {", W);
   e->ind += 2;
-  em_update_epilogue(e, "r_g[r_r][r_l]", ir_fmt("r_r * %d + r_l", N));
+  em_update_epilogue(e, "r_g[r_r][r_l]", e->fuse->trans >= 0 ? ir_fmt("r_l * %d + r_r", M) : ir_fmt("r_r * %d + r_l", N));
   e->ind -= 2;
   em_line(e, "  }");
   em_line(e, "}");
 }
 
-/* R rows x nv vectors of C, accumulated over all of k: c, a and b point at the tile's corner */
+/* R rows x nv vectors of C, accumulated over a chunk of k (KL of the K, all of it when not
+ * chunked): c, a and b point at the tile's corner, a and b at the chunk's first k; acc: the
+ * chunk adds to C's sums of the chunks before (loaded into the registers, stored back: the
+ * same bits as one unbroken loop over k); upd: the last chunk of a fused update's product */
 typedef struct {
   const Node *n;
-  int M, N, K, R, nv;
+  int M, N, K, R, nv, KL, acc, upd;
 } Axpy;
 
 static void axpy_tile(Em *e, const void *ctx) {
@@ -173,10 +178,14 @@ static void axpy_tile(Em *e, const void *ctx) {
   int VL = em_vlanes(e);
   for (int r = 0; r < t->R; r++) {
     char decl[256] = "";
-    for (int q = 0, k = 0; q < t->nv; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
+    for (int q = 0, k = 0; q < t->nv; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d%s", q ? ", " : "", r, q, t->acc ? "" : " = {0}");
     em_line(e, "%s %s;", v, decl);
+    for (int q = 0; t->acc && q < t->nv; q++) {
+      int off = r * t->N + q * VL;
+      em_line(e, "memcpy(&r_acc%d_%d, c%s, sizeof r_acc%d_%d);", r, q, off ? ir_fmt(" + %d", off) : "", r, q);
+    }
   }
-  em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->K);
+  em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->KL);
   e->ind++;
   for (int q = 0; q < t->nv; q++)
     em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->N, q ? ir_fmt(" + %d", q * VL) : "", q);
@@ -186,8 +195,8 @@ static void axpy_tile(Em *e, const void *ctx) {
     for (int q = 0; q < t->nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
-  if (e->fuse) { /* the tile's gradient into the update, in loops the C compiler vectorizes */
-    upd_tile(e, t->R, t->nv * VL, t->N, "r_acc%d_%d", VL);
+  if (t->upd) { /* the tile's gradient into the update, in loops the C compiler vectorizes */
+    upd_tile(e, t->R, t->nv * VL, t->M, t->N, "r_acc%d_%d", VL);
     return;
   }
   for (int r = 0; r < t->R; r++)
@@ -241,21 +250,33 @@ static const char *upd_args(const UpdBufs *u, const char *at) {
  * updates) */
 static const char *upd_name(const char *base) { return ir_fmt("%s_upd", base); }
 
+/* A chunk of k of the axpy form: its first k (a C expression), length, and whether it adds
+ * to C and ends in the fused update */
+typedef struct {
+  const char *k0;
+  int KL, acc, upd;
+} AxChunk;
+
 static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                       const char *i0, int R, const char *i1, int nv, const UpdBufs *u) {
-  Axpy t = {n, M, N, K, R, nv};
+                       const char *i0, int R, const char *i1, int nv, const UpdBufs *u, const AxChunk *ch) {
+  Axpy t = {n, M, N, K, R, nv, ch->KL, ch->acc, ch->upd};
   const char *real = e->real;
-  const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), K);
+  const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, N, i1);
-  const char *ca = n->ta ? ir_fmt("%s + %s", a, i0) : ir_fmt("%s + (%s) * %d", a, i0, K);
-  if (e->fuse) { /* no C: the update's buffers instead */
-    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s", ab, upd_params(e, u)), axpy_tile, &t, u);
-    em_line(e, "%s(%s, %s + %s%s);", name, ca, b, i1, upd_args(u, corner));
+  const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL;
+  const char *ca = n->ta ? ir_fmt("%s + %s%s", a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
+                         : ir_fmt("%s + (%s) * %d%s", a, i0, K, k0 ? ir_fmt(" + %s", k0) : "");
+  const char *cb = ir_fmt("%s + %s%s", b, k0 ? ir_fmt("(%s) * %d + ", k0, N) : "", i1);
+  if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
+    const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
+    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s%s", ch->acc ? ir_fmt("const %s *restrict c, ", real) : "", ab, upd_params(e, u)),
+                                   axpy_tile, &t, u);
+    em_line(e, "%s(%s%s, %s%s);", name, ch->acc ? ir_fmt("%s + %s, ", c, corner) : "", ca, cb, upd_args(u, at));
     return;
   }
   const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, ab), axpy_tile, &t, NULL);
-  em_line(e, "%s(%s + %s, %s, %s + %s);", name, c, corner, ca, b, i1);
+  em_line(e, "%s(%s + %s, %s, %s);", name, c, corner, ca, cb);
 }
 
 /* A loop over tiles, "for (int var = 0; var < n; var += step) {", preceded by pragma when
@@ -298,20 +319,20 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
   return best;
 }
 
-/* Column blocks outside, row tiles inside: a block of B's columns (K x NR) stays in cache
- * while every row tile of A passes over it. */
+/* Column blocks outside, row tiles inside: a block of B's columns (a chunk of k x NR) stays in
+ * cache while every row tile of A passes over it. */
 static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                      const char *i1, int nv, int MR, const UpdBufs *u) {
+                      const char *i1, int nv, int MR, const UpdBufs *u, const AxChunk *ch) {
   int Mt = M / MR * MR;
   if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
-    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv, u);
+    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv, u, ch);
     tiles_close(e, i0);
   }
   if (Mt < M) {
     em_line(e, "{");
     e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv, u);
+    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv, u, ch);
     e->ind--;
     em_line(e, "}");
   }
@@ -322,22 +343,61 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
   return !n->tb && N >= VL && K >= 4 && !em_unrolled(e, M) && !em_unrolled(e, K);
 }
 
-static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
-  const Node *n = &e->g->nodes[id];
-  UpdBufs u = {0};
-  if (e->fuse) upd_bufs(e, &u);
-  const char *c = e->fuse ? NULL : em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
-  AxpyShape t = axpy_shape(e, M, N);
+/* A long k is cut into chunks whose slice of B's column block (k x NR) fits in half of a 1 MB
+ * L2 with room to spare, so every row tile of the chunk finds it there: a (B A^T)^T weight
+ * gradient (opt_layout.c) streams A^T's 1.6 MB once instead of once per row tile. */
+enum { AXPY_CHUNK_BYTES = 512 * 1024 };
+
+static void axpy_chunk(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
+                       AxpyShape t, const UpdBufs *u, const AxChunk *ch) {
   int VL = em_vlanes(e), NV = t.nv, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
-    int omp = e->o->openmp && (double)M * N * K >= OMP_MIN_MACS;
+    int omp = e->o->openmp && (double)M * N * ch->KL >= OMP_MIN_MACS;
     const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr, &u);
+    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr, u, ch);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr, &u); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr, u, ch); /* fewer vectors */
+}
+
+static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
+  const Node *n = &e->g->nodes[id];
+  UpdBufs u = {0};
+  if (e->fuse) upd_bufs(e, &u);
+  AxpyShape t = axpy_shape(e, M, N);
+  int VL = em_vlanes(e), NR = t.nv * VL, Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
+  int nchunks = (int)(((int64_t)K * NR * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
+  if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
+  int KC = (K + nchunks - 1) / nchunks;
+  nchunks = (K + KC - 1) / KC;
+  /* C holds the chunks' sums unless the update takes all of k from the tiles */
+  const char *c = e->fuse && nchunks == 1 ? NULL : em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
+  int full = K / KC, rem = K - full * KC;
+  /* the first chunk stores, the next ones add; a fused update takes the last one */
+  AxChunk first = {"0", KC, 0, e->fuse && nchunks == 1};
+  axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &first);
+  int loop_end = full - (e->fuse && !rem); /* whole chunks 1 .. loop_end - 1 add in a loop */
+  if (loop_end - 1 >= 2) {
+    em_line(e, "for (int i3 = %d; i3 < %d; i3 += %d) { /* chunks of k */", KC, loop_end * KC, KC);
+    e->ind++;
+    AxChunk ch = {"i3", KC, 1, 0};
+    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
+    e->ind--;
+    em_line(e, "}");
+  } else if (loop_end - 1 == 1) {
+    AxChunk ch = {ir_fmt("%d", KC), KC, 1, 0};
+    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
+  }
+  if (nchunks > 1 && loop_end < full) { /* the fused update's whole last chunk */
+    AxChunk ch = {ir_fmt("%d", (full - 1) * KC), KC, 1, 1};
+    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
+  }
+  if (nchunks > 1 && rem) {
+    AxChunk ch = {ir_fmt("%d", full * KC), rem, 1, e->fuse != NULL};
+    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
+  }
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
     e->ind++;
@@ -410,7 +470,7 @@ static void dot_body(Em *e, const void *ctx) {
       em_line(e, "  %s %s r_s;", cell, op);
       em_line(e, "}");
     }
-  if (d->upd) upd_tile(e, t->R, t->Cn, d->N, "r_s%d_%d", 1);
+  if (d->upd) upd_tile(e, t->R, t->Cn, 0, d->N, "r_s%d_%d", 1);
 }
 
 static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {

@@ -468,6 +468,45 @@ static inline void lstm_axpy_ta_4x16_k64_2(float *restrict c, const float *restr
   memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
 }
 
+static inline void lstm_axpy_ta_4x16_k1792_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 1792; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 28];
+    float r_a1 = a[i2 * 28 + 1];
+    float r_a2 = a[i2 * 28 + 2];
+    float r_a3 = a[i2 * 28 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u0[(r_l * 28 + r_r)] = ((u0[(r_l * 28 + r_r)] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
+      u1[(r_l * 28 + r_r)] = ((u1[(r_l * 28 + r_r)] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
+      u2[(r_l * 28 + r_r)] = (u2[(r_l * 28 + r_r)] - (u3[0] * (u0[(r_l * 28 + r_r)] / ((sqrtf(u1[(r_l * 28 + r_r)]) / u4[0]) + LSTM_EPS))));
+    }
+  }
+}
+
 static inline void lstm_axpy_ta_4x16_k1792(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1188,6 +1227,17 @@ DLC_KERNEL static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, cons
   for (int i0 = 0; i0 < 1792; i0++) {
     for (int i1 = 0; i1 < 512; i1++) {
       g_net_0_bias_ih_l0[i1] += net_0_add_bw_83[512*i0 + i1];
+    }
+  }
+}
+
+/* %1586 = matmul %7^T, %1584 : f32[28,512]             # examples/lstm.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.0.weight_ih_l0's update (%1627, %1632, %1641) at its transposed position (%1587), never stored
+ */
+DLC_KERNEL static void lstm_matmul_1586_update(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, float *restrict p_net_0_weight_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict x, const float *restrict net_0_add_bw_83) {
+  for (int i1 = 0; i1 < 512; i1 += 16) {
+    for (int i0 = 0; i0 < 28; i0 += 4) {
+      lstm_axpy_ta_4x16_k1792_upd(x + i0, net_0_add_bw_83 + i1, s_net_0_weight_ih_l0_exp_avg + (i1) * 28 + i0, s_net_0_weight_ih_l0_exp_avg_sq + (i1) * 28 + i0, p_net_0_weight_ih_l0 + (i1) * 28 + i0, t1620_div, t1621_sqrt);
     }
   }
 }
@@ -2173,6 +2223,8 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const net_0_mul_bw_112 = m->arena + 933888;   /* %1577 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_83 = m->arena + 0;   /* %1583 add[64,14336]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_bias_ih_l0 = m->grad + 79872;
+  float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
+  float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
   float *const net_0_matmul_bw_55 = m->arena + 917504;   /* %1586 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
   float *const g_net_0_bias_hh_l0 = m->grad + 80384;
@@ -2733,9 +2785,15 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_629(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1577 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_1583(net_0_add_bw_83, net_0_add_bw, net_0_add_bw_4, net_0_add_bw_7, net_0_add_bw_10, net_0_add_bw_13, net_0_add_bw_16, net_0_add_bw_19, net_0_add_bw_22, net_0_add_bw_25, net_0_add_bw_28, net_0_add_bw_31, net_0_add_bw_34, net_0_add_bw_37, net_0_add_bw_40, net_0_add_bw_43, net_0_add_bw_46, net_0_add_bw_49, net_0_add_bw_52, net_0_add_bw_55, net_0_add_bw_58, net_0_add_bw_61, net_0_add_bw_64, net_0_add_bw_67, net_0_add_bw_70, net_0_add_bw_73, net_0_add_bw_76, net_0_add_bw_79, net_0_mul_bw_110, net_0_mul_bw_111, net_0_mul_bw_112); /* %1583 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_sum_to_1585(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1585 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_1586(net_0_matmul_bw_55, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_55); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1589 = assign: computed in place by %1587 */
+  if (fused) {
+    lstm_matmul_1586_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1620_div, t1621_sqrt, x, net_0_add_bw_83); /* %1586 matmul + %1627 add + %1632 add + %1641 assign: net.0 LSTM, examples/lstm.lua:10, backward */
+  } else {
+    lstm_matmul_1586(net_0_matmul_bw_55, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  }
+  if (!fused) { /* the training step's update took the gradient, transposed, from %1586's tiles */
+    lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_55); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+  }
+  /* %1589 = assign: computed in place by %1586 (not at all by the training step: the update takes it from the tiles) */
   /* %1591 = assign: computed in place by %1558 */
   /* %1593 = assign: computed in place by %1585 */
   lstm_assign_1595(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1595 assign: examples/lstm.lua:10, backward */
@@ -2782,22 +2840,16 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
     lstm_add_1605(s_step); /* %1605 add: examples/lstm.lua:15, backward */
   }
   /* %1606 = assign: computed in place by %1605 */
-  lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1627 add + %1632 add: examples/lstm.lua:15, backward */
-  /* %1633 = assign: computed in place by %1627 */
-  /* %1634 = assign: computed in place by %1632 */
-  if (!fused) { /* else computed before the backward pass */
+  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, by %1586's tiles */
+    lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1627 add + %1632 add: examples/lstm.lua:15, backward */
+    /* %1633 = assign: computed in place by %1627 */
+    /* %1634 = assign: computed in place by %1632 */
     lstm_tanh_1609(t1609_tanh, s_step); /* %1609 tanh: examples/lstm.lua:15, backward */
-  }
-  if (!fused) { /* else computed before the backward pass */
     lstm_div_1620(t1620_div, t1609_tanh); /* %1620 div: examples/lstm.lua:15, backward */
-  }
-  if (!fused) { /* else computed before the backward pass */
     lstm_tanh_1616(t1616_tanh, s_step); /* %1616 tanh: examples/lstm.lua:15, backward */
-  }
-  if (!fused) { /* else computed before the backward pass */
     lstm_sqrt_1621(t1621_sqrt, t1616_tanh); /* %1621 sqrt: examples/lstm.lua:15, backward */
+    lstm_assign_1641(p_net_0_weight_ih_l0, t1620_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1621_sqrt); /* %1641 assign: examples/lstm.lua:15, backward */
   }
-  lstm_assign_1641(p_net_0_weight_ih_l0, t1620_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1621_sqrt); /* %1641 assign: examples/lstm.lua:15, backward */
   lstm_add_1646(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1620_div, t1621_sqrt); /* %1646 add + %1650 add + %1659 assign: examples/lstm.lua:15, backward */
   /* %1651 = assign: computed in place by %1646 */
   /* %1652 = assign: computed in place by %1650 */

@@ -1,7 +1,7 @@
 /* fused_test.c - the training step whose weight-gradient products apply the optimizer's
  * update from their registers (emit_c.c) against the unfused path it must equal bit for bit.
  *
- *   fused_test NET.c FUSED
+ *   fused_test NET.c FUSED [TRANSPOSED]
  *
  * Built per model under the prefix "fusednet" (dlc --name fusednet), in f32 or f64, for a
  * target.  Two models from one seed take 4 steps on the same batches: one by
@@ -9,7 +9,9 @@
  * gradient in m->grad and reads it back).  Every loss, every parameter, every optimizer state
  * element and the step counts must be identical (memcmp), and the generated C (NET.c) must hold
  * exactly FUSED fused products (a model where nothing may be fused, such as one with
- * clip_grad_norm, says 0: its step is _grad then _update).  Exits 1 on any difference. */
+ * clip_grad_norm, says 0: its step is _grad then _update), TRANSPOSED of them (default 0) the
+ * (B A^T)^T form of a wide convolution's weight gradient (opt_layout.c), whose tiles update the
+ * weight at transposed positions.  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,24 +26,26 @@ static fusednet_model fused, plain; /* static: large */
 
 static uint64_t lcg(uint64_t *s) { return *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; }
 
-static int count_fused(const char *path) {
+static int count_lines(const char *path, const char *what) {
   FILE *f = fopen(path, "r");
   if (!f) return -1;
   char line[4096];
   int n = 0;
   while (fgets(line, sizeof line, f))
-    if (strstr(line, "goes straight into")) n++;
+    if (strstr(line, what)) n++;
   fclose(f);
   return n;
 }
 
 int main(int argc, char **argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: fused_test NET.c FUSED\n");
+  if (argc != 3 && argc != 4) {
+    fprintf(stderr, "usage: fused_test NET.c FUSED [TRANSPOSED]\n");
     return 2;
   }
-  int want = atoi(argv[2]), have = count_fused(argv[1]);
+  int want = atoi(argv[2]), have = count_lines(argv[1], "goes straight into");
   CHECK(have == want, "%s has %d fused products, expected %d", argv[1], have, want);
+  int want_t = argc == 4 ? atoi(argv[3]) : 0, have_t = count_lines(argv[1], "at its transposed position");
+  CHECK(have_t == want_t, "%s has %d fused transposed products, expected %d", argv[1], have_t, want_t);
   static fusednet_real x[FUSEDNET_X_SIZE];
   static int32_t target[FUSEDNET_BATCH];
   fusednet_init(&fused, 7);
