@@ -624,6 +624,16 @@ static void emit_fused_product(Em *e, const FuseUpd *fu) {
   em_line(e, "}");
 }
 
+/* A block of m_grad's body the training step does not run: its update took the gradient from
+ * the tiles of product mm (why: the comment's words). */
+static void emit_unless_fused(Em *e, int id, const char *why, int mm) {
+  em_line(e, "if (!fused) { /* the training step's update took the gradient%s from %%%d's tiles */", why, mm);
+  e->ind++;
+  emit_block(e, id);
+  e->ind--;
+  em_line(e, "}");
+}
+
 /* A scheduled block of m_grad's body when some updates are fused. */
 static void emit_grad_block(Em *e, int id) {
   const Graph *g = e->g;
@@ -634,20 +644,12 @@ static void emit_grad_block(Em *e, int id) {
   } else if (e->fus[f].mm == id) {
     emit_fused_product(e, &e->fus[f]);
   } else if (e->fus[f].trans == id) {
-    em_line(e, "if (!fused) { /* the training step's update took the gradient, transposed, from %%%d's tiles */", e->fus[f].mm);
-    e->ind++;
-    emit_block(e, id);
-    e->ind--;
-    em_line(e, "}");
+    emit_unless_fused(e, id, ", transposed,", e->fus[f].mm);
   } else if (e->fp->coalesced[g->nodes[id].in[1]] == id) {
     em_line(e, "/* %%%d = assign: computed in place by %%%d (not at all by the training step: the update takes it "
                "from the tiles) */", id, e->fus[f].mm);
   } else {
-    em_line(e, "if (!fused) { /* the training step's update took the gradient from %%%d's tiles */", e->fus[f].mm);
-    e->ind++;
-    emit_block(e, id);
-    e->ind--;
-    em_line(e, "}");
+    emit_unless_fused(e, id, "", e->fus[f].mm);
   }
 }
 

@@ -250,33 +250,48 @@ static const char *upd_args(const UpdBufs *u, const char *at) {
  * updates) */
 static const char *upd_name(const char *base) { return ir_fmt("%s_upd", base); }
 
-/* A chunk of k of the axpy form: its first k (a C expression), length, and whether it adds
- * to C and ends in the fused update */
+typedef struct {
+  int mr, nv;
+} AxpyShape;
+
+/* An axpy-form product being emitted: C (NULL when a fused update takes all of it from the
+ * tiles), A and B, the sizes, the tile and the fused update's buffers */
+typedef struct {
+  const Node *n;
+  const char *c, *a, *b;
+  int M, N, K;
+  AxpyShape t;
+  const UpdBufs *u;
+} AxProd;
+
+/* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
+ * fused update */
 typedef struct {
   const char *k0;
   int KL, acc, upd;
-} AxChunk;
+} KChunk;
 
-static void axpy_block(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                       const char *i0, int R, const char *i1, int nv, const UpdBufs *u, const AxChunk *ch) {
-  Axpy t = {n, M, N, K, R, nv, ch->KL, ch->acc, ch->upd};
+static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char *i1, int nv, const KChunk *ch) {
+  const Node *n = p->n;
+  int M = p->M, N = p->N;
+  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd};
   const char *real = e->real;
   const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, N, i1);
   const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL;
-  const char *ca = n->ta ? ir_fmt("%s + %s%s", a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
-                         : ir_fmt("%s + (%s) * %d%s", a, i0, K, k0 ? ir_fmt(" + %s", k0) : "");
-  const char *cb = ir_fmt("%s + %s%s", b, k0 ? ir_fmt("(%s) * %d + ", k0, N) : "", i1);
+  const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
+                         : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->K, k0 ? ir_fmt(" + %s", k0) : "");
+  const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, N) : "", i1);
   if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
     const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
-    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s%s", ch->acc ? ir_fmt("const %s *restrict c, ", real) : "", ab, upd_params(e, u)),
-                                   axpy_tile, &t, u);
-    em_line(e, "%s(%s%s, %s%s);", name, ch->acc ? ir_fmt("%s + %s, ", c, corner) : "", ca, cb, upd_args(u, at));
+    const char *cp = ch->acc ? ir_fmt("const %s *restrict c, ", real) : "";
+    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s%s", cp, ab, upd_params(e, p->u)), axpy_tile, &t, p->u);
+    em_line(e, "%s(%s%s, %s%s);", name, ch->acc ? ir_fmt("%s + %s, ", p->c, corner) : "", ca, cb, upd_args(p->u, at));
     return;
   }
   const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, ab), axpy_tile, &t, NULL);
-  em_line(e, "%s(%s + %s, %s, %s);", name, c, corner, ca, cb);
+  em_line(e, "%s(%s + %s, %s, %s);", name, p->c, corner, ca, cb);
 }
 
 /* A loop over tiles, "for (int var = 0; var < n; var += step) {", preceded by pragma when
@@ -300,9 +315,6 @@ static void tiles_close(Em *e, const char *v) {
  * k step of a tile loads NV vectors and broadcasts MR elements), with its MR x NV
  * accumulators, NV vectors of B and a broadcast in the target's registers: LeNet's first
  * convolution (6 rows of C) as one 6-row tile instead of a 4-row and a 2-row one. */
-typedef struct {
-  int mr, nv;
-} AxpyShape;
 
 static AxpyShape axpy_shape(const Em *e, int M, int N) {
   AxpyShape best = {em_tile_rows(e), em_tile_vecs(e)};
@@ -321,18 +333,17 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
 
 /* Column blocks outside, row tiles inside: a block of B's columns (a chunk of k x NR) stays in
  * cache while every row tile of A passes over it. */
-static void axpy_cols(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                      const char *i1, int nv, int MR, const UpdBufs *u, const AxChunk *ch) {
-  int Mt = M / MR * MR;
+static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChunk *ch) {
+  int MR = p->t.mr, Mt = p->M / MR * MR;
   if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
-    axpy_block(e, n, c, a, b, M, N, K, i0, MR, i1, nv, u, ch);
+    axpy_block(e, p, i0, MR, i1, nv, ch);
     tiles_close(e, i0);
   }
-  if (Mt < M) {
+  if (Mt < p->M) {
     em_line(e, "{");
     e->ind++;
-    axpy_block(e, n, c, a, b, M, N, K, ir_fmt("%d", Mt), M - Mt, i1, nv, u, ch);
+    axpy_block(e, p, ir_fmt("%d", Mt), p->M - Mt, i1, nv, ch);
     e->ind--;
     em_line(e, "}");
   }
@@ -343,23 +354,44 @@ static int tiled(Em *e, const Node *n, int M, int N, int K) {
   return !n->tb && N >= VL && K >= 4 && !em_unrolled(e, M) && !em_unrolled(e, K);
 }
 
+/* The chunks of k, KC long (the last one shorter), in order: chunk(e, ctx, &ch) for each.  The
+ * first stores into C, unless C was zeroed first (zeroed); the others add to it; a fused update
+ * (e->fuse) takes the last.  The whole chunks in between run in a loop over i3. */
+typedef void (*ChunkFn)(Em *e, void *ctx, const KChunk *ch);
+
+static void k_chunks(Em *e, int K, int KC, int zeroed, ChunkFn chunk, void *ctx) {
+  int n = (K + KC - 1) / KC, last = n - 1, last_len = K - last * KC;
+  int lo = zeroed ? 0 : 1, hi = n > lo && (e->fuse || last_len < KC) ? last : n; /* the loop's chunks */
+  if (!zeroed) chunk(e, ctx, &(KChunk){"0", n == 1 ? K : KC, 0, e->fuse && n == 1});
+  if (hi - lo >= 2) {
+    em_line(e, "for (int i3 = %d; i3 < %d; i3 += %d) { /* chunks of k */", lo * KC, hi * KC, KC);
+    e->ind++;
+    chunk(e, ctx, &(KChunk){"i3", KC, 1, 0});
+    e->ind--;
+    em_line(e, "}");
+  } else if (hi - lo == 1) {
+    chunk(e, ctx, &(KChunk){ir_fmt("%d", lo * KC), KC, 1, 0});
+  }
+  if (hi < n) chunk(e, ctx, &(KChunk){ir_fmt("%d", last * KC), last_len, 1, e->fuse != NULL});
+}
+
 /* A long k is cut into chunks whose slice of B's column block (k x NR) fits in half of a 1 MB
  * L2 with room to spare, so every row tile of the chunk finds it there: a (B A^T)^T weight
  * gradient (opt_layout.c) streams A^T's 1.6 MB once instead of once per row tile. */
 enum { AXPY_CHUNK_BYTES = 512 * 1024 };
 
-static void axpy_chunk(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
-                       AxpyShape t, const UpdBufs *u, const AxChunk *ch) {
-  int VL = em_vlanes(e), NV = t.nv, NR = NV * VL, Nt = N / NR * NR, Nv = N / VL * VL;
+static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
+  const AxProd *p = ctx;
+  int VL = em_vlanes(e), NV = p->t.nv, NR = NV * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
   if (Nt) {
     /* --openmp: threads take whole columns of C, each element summed in the same order
      * whatever the thread count (bit-identical results) */
-    int omp = e->o->openmp && (double)M * N * ch->KL >= OMP_MIN_MACS;
+    int omp = e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
     const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, n, c, a, b, M, N, K, i1, NV, t.mr, u, ch);
+    axpy_cols(e, p, i1, NV, ch);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, n, c, a, b, M, N, K, ir_fmt("%d", Nt), (Nv - Nt) / VL, t.mr, u, ch); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
 }
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
@@ -367,41 +399,18 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
   AxpyShape t = axpy_shape(e, M, N);
-  int VL = em_vlanes(e), NR = t.nv * VL, Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
-  int nchunks = (int)(((int64_t)K * NR * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
+  int VL = em_vlanes(e), Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
+  int nchunks = (int)(((int64_t)K * t.nv * VL * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
   if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
   int KC = (K + nchunks - 1) / nchunks;
-  nchunks = (K + KC - 1) / KC;
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
-  const char *c = e->fuse && nchunks == 1 ? NULL : em_buffer(e, id, 1), *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
-  int full = K / KC, rem = K - full * KC;
-  /* the first chunk stores, the next ones add; a fused update takes the last one */
-  AxChunk first = {"0", KC, 0, e->fuse && nchunks == 1};
-  axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &first);
-  int loop_end = full - (e->fuse && !rem); /* whole chunks 1 .. loop_end - 1 add in a loop */
-  if (loop_end - 1 >= 2) {
-    em_line(e, "for (int i3 = %d; i3 < %d; i3 += %d) { /* chunks of k */", KC, loop_end * KC, KC);
-    e->ind++;
-    AxChunk ch = {"i3", KC, 1, 0};
-    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
-    e->ind--;
-    em_line(e, "}");
-  } else if (loop_end - 1 == 1) {
-    AxChunk ch = {ir_fmt("%d", KC), KC, 1, 0};
-    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
-  }
-  if (nchunks > 1 && loop_end < full) { /* the fused update's whole last chunk */
-    AxChunk ch = {ir_fmt("%d", (full - 1) * KC), KC, 1, 1};
-    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
-  }
-  if (nchunks > 1 && rem) {
-    AxChunk ch = {ir_fmt("%d", full * KC), rem, 1, e->fuse != NULL};
-    axpy_chunk(e, n, c, a, b, M, N, K, t, &u, &ch);
-  }
+  AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
+              M, N, K, t, &u};
+  k_chunks(e, K, KC, 0, axpy_chunk, &p);
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
     e->ind++;
-    scalar_dots(e, n, c, a, b, M, N, K, "i0", 1, Nv);
+    scalar_dots(e, n, p.c, p.a, p.b, M, N, K, "i0", 1, Nv);
     e->ind--;
     em_line(e, "}");
   }
@@ -521,6 +530,19 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
  * MLP's forward. */
 enum { DOT_CHUNK_BYTES = 8 * 1024 * 1024 };
 
+typedef struct {
+  const Dot *d;
+  const UpdBufs *u;
+  int M;
+} DotK;
+
+static void dot_k_chunk(Em *e, void *ctx, const KChunk *ch) {
+  const DotK *x = ctx;
+  Dot d = *x->d;
+  d.k0 = ch->k0, d.KL = ch->KL, d.acc = ch->acc, d.upd = ch->upd ? x->u : NULL;
+  dot_chunk(e, &d, x->M);
+}
+
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
@@ -538,26 +560,8 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
     return;
   }
   em_fill(e, id, em_lit(e, 0));
-  int nfull = K / KC, rem = K - nfull * KC;
-  int loop = nfull - (e->fuse && !rem); /* a fused update takes the last chunk out of the loop */
-  d.acc = 1, d.KL = KC, d.k0 = loop > 1 ? "i3" : "0";
-  if (loop > 1) {
-    em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of k */", loop * KC, KC);
-    e->ind++;
-  }
-  dot_chunk(e, &d, M);
-  if (loop > 1) {
-    e->ind--;
-    em_line(e, "}");
-  }
-  if (loop < nfull) {
-    d.k0 = ir_fmt("%d", loop * KC), d.upd = &u;
-    dot_chunk(e, &d, M);
-  }
-  if (rem) {
-    d.KL = rem, d.k0 = ir_fmt("%d", nfull * KC), d.upd = e->fuse ? &u : NULL;
-    dot_chunk(e, &d, M);
-  }
+  DotK x = {&d, &u, M};
+  k_chunks(e, K, KC, 1, dot_k_chunk, &x);
 }
 
 int em_matmul_tiled(Em *e, int id) {

@@ -53,21 +53,13 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
   int K = o->ta ? og->nodes[o->in[0]].shape.d[0] : og->nodes[o->in[0]].shape.d[1];
   g->cur = o->loc;
   g->cur_flags = o->flags;
-  if (transposed_product(og, o, K)) {
-    int at = transposed(g, map[o->in[0]]);
-    int r = ir_transpose(g, ir_matmul(g, map[o->in[1]], at, 0, 0));
-    g->cur_flags = 0;
-    *changed = 1;
-    return r;
-  }
-  if (!o->ta && K >= DOT_MIN_K) {
-    g->cur_flags = 0;
-    return -1; /* the dot form reads B^T in place */
-  }
-  int bt = ir_transpose(g, map[o->in[1]]);
-  int r = ir_matmul(g, map[o->in[0]], bt, o->ta, 0);
+  int r = -1;
+  if (transposed_product(og, o, K))
+    r = ir_transpose(g, ir_matmul(g, map[o->in[1]], transposed(g, map[o->in[0]]), 0, 0));
+  else if (o->ta || K < DOT_MIN_K) /* else the dot form reads B^T in place */
+    r = ir_matmul(g, map[o->in[0]], ir_transpose(g, map[o->in[1]]), o->ta, 0);
   g->cur_flags = 0;
-  *changed = 1;
+  if (r >= 0) *changed = 1;
   return r;
 }
 
