@@ -152,6 +152,19 @@ PEAK256=$("$OUT/peak" 1 | awk '$2 == 256 { print $3 }')
 echo "   peak:    one core, FP32 FMA loop: $PEAK512 GFLOP/s with 512-bit vectors, $PEAK256 with 256-bit" \
      "(bench/peak.c; % of peak below is of the 512-bit figure)"
 echo "   dlc:     --target $TARGET (clang -O3 -march=native -fno-math-errno, as dlc train builds)"
+# ---- what a core pays to read another core's fresh data (bench/xcore.c): on a VM it depends on
+# where the hypervisor puts the vCPUs, and can change within a run: measured before each 2-thread row
+XCORE=""
+if [ "$NPROC" -gt 1 ] && "$CC" -O2 -march=native -fopenmp "$BENCH/xcore.c" -o "$OUT/xcore" 2>/dev/null; then
+  XCORE=$OUT/xcore
+fi
+xcore_now() { # XC: "<us local>/<us swapped> us (<ratio>x)" for an 8 MB pass, or "n/a"
+  XC="n/a"
+  [ -n "$XCORE" ] || return 0
+  XC=$(OMP_NUM_THREADS="$NPROC" "$XCORE" | awk '$1 == "XCORE" { printf "%.0f/%.0f us (%.1fx)", $3, $4, $4 / $3 }')
+}
+xcore_now
+echo "   xcore:   $NPROC threads, an 8 MB pass on each thread's own data / on the other's: $XC (bench/xcore.c)"
 
 # ---- generate and build each model --------------------------------------------------------
 BUILD_SECONDS=0
@@ -210,11 +223,12 @@ for entry in "${MODELS[@]}"; do
   DLCTABLE+=("| $name | $batch | $(awk -v f="$ftrain" 'BEGIN { printf "%.3g", f / 1e6 }') | $(fmt "$dlc_train") | $(gflops "$dlc_train" "$ftrain") | $(pct "$dlc_train" "$ftrain") | $(fmt "$dlc_fwd") | $(gflops "$dlc_fwd" "$ffwd") | $(pct "$dlc_fwd" "$ffwd") | $build_s |")
   if [ "$NPROC" -gt 1 ] && threaded "$name"; then
     gen_and_build "${name}" "$lua" native "$OUT/drv_${name}_omp" -fopenmp
+    xcore_now
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE omp_train_best=$BEST
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE omp_fwd_best=$BEST
-    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best"))"
+    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best")); cross-core $XC"
     echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best" >> "$RESULTS"
-    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) |")
+    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) | $XC |")
   fi
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r label libdir threads <<< "$cfg"
@@ -242,9 +256,12 @@ if [ ${#THRTABLE[@]} -gt 0 ]; then
   echo
   echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second,"
   echo "median of the repeats (best repeat in parentheses: on a shared VM the threaded runs vary most)."
+  echo "cross-core: an 8 MB pass on the data each thread wrote / on the other thread's, just before the"
+  echo "row (bench/xcore.c): where the ratio is large the vCPUs are far apart and every block whose split"
+  echo "differs from its producer's pays it."
   echo
-  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | forward/s 1 thr | forward/s $NPROC thr | speed-up |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
+  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | forward/s 1 thr | forward/s $NPROC thr | speed-up | cross-core |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${THRTABLE[@]}"
 fi
 echo

@@ -19,8 +19,9 @@
 #include "ir.h"
 
 /* --openmp: a product of at least OMP_MIN_MACS multiply-adds, an elementwise block of at least
- * OMP_MIN_ELEMS elements, splits across threads (below, a parallel region costs more than it saves) */
-enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16, OMP_MIN_ELEMS = 1 << 15 };
+ * OMP_MIN_ELEMS elements, splits across threads (below, a parallel region costs more than it
+ * saves); a product splits its columns when it has OMP_MIN_TILES column blocks, else its rows */
+enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16, OMP_MIN_ELEMS = 1 << 15, OMP_MIN_TILES = 4 };
 
 /* c + sum k[v] * (original dimension v) */
 typedef struct {
@@ -116,6 +117,7 @@ typedef struct Em {
   int reads_model; /* ... the function's body reads m */
   const int *group; /* the block being generated fuses these nodes' loops too (emit_c.c) */
   const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
+  int share_lv;            /* --openmp: 1 + the loop variable that runs over this thread's share */
   int ngroup;
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
   const char **mname;

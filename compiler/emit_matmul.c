@@ -333,10 +333,10 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
 
 /* Column blocks outside, row tiles inside: a block of B's columns (a chunk of k x NR) stays in
  * cache while every row tile of A passes over it. */
-static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChunk *ch) {
+static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChunk *ch, const char *pragma) {
   int MR = p->t.mr, Mt = p->M / MR * MR;
   if (Mt) {
-    const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
+    const char *i0 = tiles_open(e, "i0", Mt, MR, pragma);
     axpy_block(e, p, i0, MR, i1, nv, ch);
     tiles_close(e, i0);
   }
@@ -344,6 +344,30 @@ static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChu
     em_line(e, "{");
     e->ind++;
     axpy_block(e, p, ir_fmt("%d", Mt), p->M - Mt, i1, nv, ch);
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
+/* R rows of C from row i0: every column block, then the block of fewer vectors */
+static void axpy_row_tile(Em *e, const AxProd *p, const char *i0, int R, const KChunk *ch) {
+  int VL = em_vlanes(e), NV = p->t.nv, NR = NV * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
+  const char *i1 = tiles_open(e, "i1", Nt, NR, NULL);
+  axpy_block(e, p, i0, R, i1, NV, ch);
+  tiles_close(e, i1);
+  if (Nt < Nv) axpy_block(e, p, i0, R, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch);
+}
+
+/* Row tiles outside, split across threads; the short last tile after them. */
+static void axpy_rows(Em *e, const AxProd *p, const KChunk *ch) {
+  int MR = p->t.mr, Mt = p->M / MR * MR;
+  const char *i0 = tiles_open(e, "i0", Mt, MR, "#pragma omp parallel for");
+  axpy_row_tile(e, p, i0, MR, ch);
+  tiles_close(e, i0);
+  if (Mt < p->M) {
+    em_line(e, "{");
+    e->ind++;
+    axpy_row_tile(e, p, ir_fmt("%d", Mt), p->M - Mt, ch);
     e->ind--;
     em_line(e, "}");
   }
@@ -384,14 +408,24 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
   const AxProd *p = ctx;
   int VL = em_vlanes(e), NV = p->t.nv, NR = NV * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
   if (Nt) {
-    /* --openmp: threads take whole columns of C, each element summed in the same order
-     * whatever the thread count (bit-identical results) */
+    /* --openmp: threads take whole columns of C, or whole rows when there are too few column
+     * blocks to share (a (B A^T)^T weight gradient: 64 columns, 288 rows; the same rows go to
+     * the same thread in every chunk of k), each element summed in the same order whatever the
+     * thread count (bit-identical results) */
     int omp = e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
-    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, p, i1, NV, ch);
+    int by_rows = omp && (Nt / NR < OMP_MIN_TILES || e->fuse) && p->M / p->t.mr >= OMP_MIN_TILES;
+    if (by_rows && Nt / NR > 1) {
+      /* a weight gradient whose tiles go into the update: rows outside, each thread taking
+       * whole rows of the weight (and of its optimizer state), those it reads in the
+       * forward (dot_chunk); the column blocks of B inside, which all fit in L2 */
+      axpy_rows(e, p, ch);
+      return;
+    }
+    const char *i1 = tiles_open(e, "i1", Nt, NR, omp && !by_rows ? "#pragma omp parallel for" : NULL);
+    axpy_cols(e, p, i1, NV, ch, by_rows ? "#pragma omp parallel for" : NULL);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch, NULL); /* fewer vectors */
 }
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
@@ -429,6 +463,7 @@ typedef struct {
   int KL;         /* chunk length */
   int acc;        /* add to C (chunked) instead of storing */
   const UpdBufs *upd; /* the last chunk of a fused update's product: C's elements go into it */
+  int b_param;        /* B is a parameter (--openmp splits its rows) */
 } Dot;
 
 /* R x Cn elements of C from dot products over a chunk of k: c, a and b point at the tile's
@@ -511,10 +546,33 @@ static void dot_rows(Em *e, const Dot *d, const char *i0, int R) {
   if (Nt < d->N) dot_tile(e, d, i0, R, ir_fmt("%d", Nt), d->N - Nt);
 }
 
-static void dot_chunk(Em *e, const Dot *d, int M) {
+/* Cn columns of C from column j0, every row */
+static void dot_cols(Em *e, const Dot *d, int M, const char *j0, int Cn) {
   int DR = d->t.r, Mt = M / DR * DR;
   if (Mt) {
-    int omp = e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS;
+    const char *i0 = tiles_open(e, "i0", Mt, DR, NULL);
+    dot_tile(e, d, i0, DR, j0, Cn);
+    tiles_close(e, i0);
+  }
+  if (Mt < M) dot_tile(e, d, ir_fmt("%d", Mt), M - Mt, j0, Cn);
+}
+
+static void dot_chunk(Em *e, const Dot *d, int M) {
+  int DR = d->t.r, Mt = M / DR * DR, DC = d->t.c, Nt = d->N / DC * DC;
+  int omp = e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS;
+  if (omp && d->b_param && Nt / DC >= OMP_MIN_TILES) {
+    /* --openmp, x W^T with W a parameter: threads take whole columns of C, i.e. rows of W, so
+     * that each core reads its part of W alone, the part it updates (emit_matmul_tiled: a
+     * weight gradient's rows), which stays in its cache from step to step.  Split by rows of
+     * x instead, every core reads all of W, half of it just written by the other core: on
+     * vCPUs far apart that made the MLP's step on 2 threads slower than on one. */
+    const char *i1 = tiles_open(e, "i1", Nt, DC, "#pragma omp parallel for");
+    dot_cols(e, d, M, i1, DC);
+    tiles_close(e, i1);
+    if (Nt < d->N) dot_cols(e, d, M, ir_fmt("%d", Nt), d->N - Nt);
+    return;
+  }
+  if (Mt) {
     const char *i0 = tiles_open(e, "i0", Mt, DR, omp ? "#pragma omp parallel for" : NULL);
     dot_rows(e, d, i0, DR);
     tiles_close(e, i0);
@@ -553,7 +611,7 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   int chunked = K > KC + KC / 2;
   /* C is stored unless the update takes it whole from the tiles */
   Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-           N, K, dot_shape(e, M, N), "0", K, 0, NULL};
+           N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM};
   if (!chunked) {
     d.upd = e->fuse ? &u : NULL;
     dot_chunk(e, &d, M);

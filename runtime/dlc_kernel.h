@@ -83,6 +83,22 @@ DLC_INLINE int64_t dlc_draw_step(int64_t step, int32_t rank, int32_t ranks) {
 #define DLC_SHARED_KERNEL __attribute__((noinline))
 #define DLC_KERNEL __attribute__((noinline))
 
+/* --openmp: the iterations [*lo, *hi) of n that the calling thread of a parallel region takes,
+ * one contiguous share per thread in thread order; all n without OpenMP.  A kernel that splits
+ * a loop this way gets the same bits whatever the thread count: each element is computed by
+ * one thread, as one thread computes it. */
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+DLC_INLINE void dlc_thread_share(int n, int *lo, int *hi) {
+#ifdef _OPENMP
+  int t = omp_get_thread_num(), nt = omp_get_num_threads();
+  *lo = (int)((int64_t)n * t / nt), *hi = (int)((int64_t)n * (t + 1) / nt);
+#else
+  *lo = 0, *hi = n;
+#endif
+}
+
 /* ---- vectors of the register-tiled kernels ---------------------------------------------------
  * One width per --target: 16 bytes (neon), 32 (generic, avx2), 64 (avx512).  Vector extensions
  * are portable: a compiler for a narrower ISA splits them, lane by lane, with the same results. */
