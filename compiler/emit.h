@@ -20,7 +20,8 @@
 
 /* --openmp: a product of at least OMP_MIN_MACS multiply-adds, an elementwise block of at least
  * OMP_MIN_ELEMS elements, splits across threads (below, a parallel region costs more than it
- * saves); a product splits its columns when it has OMP_MIN_TILES column blocks, else its rows */
+ * saves); a product splits its columns when it has OMP_MIN_TILES column blocks, else its rows;
+ * a reduction splits the outermost loop its output walks when that has OMP_MIN_TILES iterations */
 enum { MAXV = 3 * MAX_DIMS, MAXBUF = 64, OMP_MIN_MACS = 1 << 16, OMP_MIN_ELEMS = 1 << 15, OMP_MIN_TILES = 4 };
 
 /* c + sum k[v] * (original dimension v) */

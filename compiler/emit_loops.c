@@ -663,13 +663,16 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
  * blocks (its channels of an image), which the prefetchers follow; moving the loop outside
  * would read rows of one channel, a page apart (fashion_cnn's batch norm sums: 3-5x slower).
  * The loop's index among the nest's, or -1 when there is none worth splitting. */
+/* The output (the first access of m) walks loop variable lv. */
+static int out_walks(const Em *e, const Masks *m, int lv) {
+  for (int d = 0; d < e->L.nov; d++)
+    if (e->L.ov[d].lv == lv && ((m->mask[0] >> d) & 1)) return 1;
+  return 0;
+}
+
 static int shared_loop(const Em *e, const Masks *m, const int64_t *sizes, int nl) {
-  for (int l = 0; l < nl; l++) {
-    int kept = 0;
-    for (int d = 0; d < e->L.nov; d++)
-      if (e->L.ov[d].lv == e->L.nlv + l && ((m->mask[0] >> d) & 1)) kept = 1;
-    if (kept) return sizes[l] >= OMP_MIN_TILES && !em_unrolled(e, sizes[l]) ? l : -1;
-  }
+  for (int l = 0; l < nl; l++)
+    if (out_walks(e, m, e->L.nlv + l)) return sizes[l] >= OMP_MIN_TILES && !em_unrolled(e, sizes[l]) ? l : -1;
   return -1;
 }
 
@@ -713,10 +716,7 @@ void emit_elem(Em *e, Elem *el) {
   }
   int VL = em_vlanes(e);
   if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !em_unrolled(e, sizes[nl - 1])) {
-    int inner = e->L.nlv + nl - 1, reduced = 1; /* the innermost loop: does the output walk it? */
-    for (int d = 0; d < space->n; d++)
-      if (e->L.ov[d].lv == inner && ((m.mask[0] >> d) & 1)) reduced = 0;
-    if (reduced) {
+    if (!out_walks(e, &m, e->L.nlv + nl - 1)) { /* the innermost loop is a reduced one */
       VSum vs = {el, sizes[nl - 1]};
       em_nest(e, sizes, nl - 1, vsum_body, &vs);
       shared_close(e);

@@ -333,10 +333,10 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
 
 /* Column blocks outside, row tiles inside: a block of B's columns (a chunk of k x NR) stays in
  * cache while every row tile of A passes over it. */
-static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChunk *ch, const char *pragma) {
+static void axpy_cols(Em *e, const AxProd *p, const char *i1, int nv, const KChunk *ch) {
   int MR = p->t.mr, Mt = p->M / MR * MR;
   if (Mt) {
-    const char *i0 = tiles_open(e, "i0", Mt, MR, pragma);
+    const char *i0 = tiles_open(e, "i0", Mt, MR, NULL);
     axpy_block(e, p, i0, MR, i1, nv, ch);
     tiles_close(e, i0);
   }
@@ -413,19 +413,18 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
      * the same thread in every chunk of k), each element summed in the same order whatever the
      * thread count (bit-identical results) */
     int omp = e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
-    int by_rows = omp && (Nt / NR < OMP_MIN_TILES || e->fuse) && p->M / p->t.mr >= OMP_MIN_TILES;
-    if (by_rows && Nt / NR > 1) {
-      /* a weight gradient whose tiles go into the update: rows outside, each thread taking
-       * whole rows of the weight (and of its optimizer state), those it reads in the
+    if (omp && (Nt / NR < OMP_MIN_TILES || e->fuse) && p->M / p->t.mr >= OMP_MIN_TILES) {
+      /* rows outside: also for a weight gradient whose tiles go into the update, each thread
+       * taking whole rows of the weight (and of its optimizer state), those it reads in the
        * forward (dot_chunk); the column blocks of B inside, which all fit in L2 */
       axpy_rows(e, p, ch);
       return;
     }
-    const char *i1 = tiles_open(e, "i1", Nt, NR, omp && !by_rows ? "#pragma omp parallel for" : NULL);
-    axpy_cols(e, p, i1, NV, ch, by_rows ? "#pragma omp parallel for" : NULL);
+    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
+    axpy_cols(e, p, i1, NV, ch);
     tiles_close(e, i1);
   }
-  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch, NULL); /* fewer vectors */
+  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
 }
 
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
