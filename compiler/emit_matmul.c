@@ -472,6 +472,33 @@ typedef struct {
   int R, Cn;
 } DotTile;
 
+/* The lanes of the tile's n accumulators r_acc<r>_<q> (row-major) summed into r_sum[n]: each
+ * group of VL accumulators folded pairwise into one vector whose lane i holds accumulator i's sum,
+ * in the order of a horizontal sum (dlc_fold in dlc_kernel.h; missing ones are zero vectors). */
+static void dot_sums(Em *e, int n, int Cn) {
+  int VL = em_vlanes(e), G = (n + VL - 1) / VL;
+  const char *v = em_vtype(e);
+  em_line(e, "%s r_sum[%d]; /* the elements' sums, lanes folded %d accumulators at a time */", e->real, G * VL, VL);
+  for (int g = 0; g < G; g++) {
+    const char *x[64] = {0}; /* the level's vectors (NULL: zero) */
+    for (int i = 0; i < VL && g * VL + i < n; i++) x[i] = ir_fmt("r_acc%d_%d", (g * VL + i) / Cn, (g * VL + i) % Cn);
+    em_line(e, "{");
+    e->ind++;
+    for (int W = VL, m = VL, lv = 1; W > 1; W /= 2, m /= 2, lv++)
+      for (int i = 0; i < m / 2; i++) {
+        const char *a = x[2 * i], *b = x[2 * i + 1];
+        x[i] = NULL;
+        if (!a && !b) continue;
+        x[i] = ir_fmt("r_f%d_%d", lv, i);
+        em_line(e, "%s %s; dlc_fold%d_%s(&%s, %s, %s);", v, x[i], W, v + 4, x[i], a ? ir_fmt("&%s", a) : ir_fmt("&(%s){0}", v),
+                b ? ir_fmt("&%s", b) : ir_fmt("&(%s){0}", v));
+      }
+    em_line(e, "memcpy(r_sum + %d, &%s, sizeof %s);", g * VL, x[0], x[0]);
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
 static void dot_body(Em *e, const void *ctx) {
   const DotTile *t = ctx;
   const Dot *d = t->d;
@@ -490,29 +517,34 @@ static void dot_body(Em *e, const void *ctx) {
     for (int q = 0; q < t->Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
+  dot_sums(e, t->R * t->Cn, t->Cn);
   const char *op = d->acc ? "+=" : "=";
-  for (int r = 0; r < t->R; r++)
+  for (int r = 0; r < t->R; r++) {
+    if (!d->upd && Kv == d->KL) { /* a row of C: its sums in a row of r_sum */
+      if (d->acc)
+        em_line(e, "for (int j = 0; j < %d; j++) c[%s] += r_sum[%s];", t->Cn, plus("j", r * d->N), plus("j", r * t->Cn));
+      else
+        em_line(e, "memcpy(c + %d, r_sum + %d, %d * sizeof *c);", r * d->N, r * t->Cn, t->Cn);
+      continue;
+    }
     for (int q = 0; q < t->Cn; q++) {
-      const char *cell = ir_fmt("c[%d]", r * d->N + q);
+      const char *cell = ir_fmt("c[%d]", r * d->N + q), *sum = ir_fmt("r_sum[%d]", r * t->Cn + q);
       if (d->upd) { /* the element, summed as below, for the update */
-        em_line(e, "%s r_s%d_%d = dlc_hsum_%s(&r_acc%d_%d);", e->real, r, q, em_vtype(e) + 4, r, q);
+        em_line(e, "%s r_s%d_%d = %s;", e->real, r, q, sum);
         if (Kv < d->KL)
           em_line(e, "for (int i2 = %d; i2 < %d; i2++) r_s%d_%d += a[%s] * b[%s];", Kv, d->KL, r, q, plus("i2", r * d->K),
                   plus("i2", q * d->K));
         if (d->acc) em_line(e, "r_s%d_%d = %s + r_s%d_%d;", r, q, cell, r, q);
         continue;
       }
-      if (Kv == d->KL) {
-        em_line(e, "%s %s dlc_hsum_%s(&r_acc%d_%d);", cell, op, em_vtype(e) + 4, r, q);
-        continue;
-      }
       em_line(e, "{");
-      em_line(e, "  %s r_s = dlc_hsum_%s(&r_acc%d_%d);", e->real, em_vtype(e) + 4, r, q);
+      em_line(e, "  %s r_s = %s;", e->real, sum);
       em_line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += a[%s] * b[%s];", Kv, d->KL, plus("i2", r * d->K),
               plus("i2", q * d->K));
       em_line(e, "  %s %s r_s;", cell, op);
       em_line(e, "}");
     }
+  }
   if (d->upd) upd_tile(e, t->R, t->Cn, 0, d->N, "r_s%d_%d", 1);
 }
 

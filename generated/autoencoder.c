@@ -48,22 +48,31 @@ static inline void autoencoder_dot_4x4_k784(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[128] = dlc_hsum_v8f(&r_acc1_0);
-  c[129] = dlc_hsum_v8f(&r_acc1_1);
-  c[130] = dlc_hsum_v8f(&r_acc1_2);
-  c[131] = dlc_hsum_v8f(&r_acc1_3);
-  c[256] = dlc_hsum_v8f(&r_acc2_0);
-  c[257] = dlc_hsum_v8f(&r_acc2_1);
-  c[258] = dlc_hsum_v8f(&r_acc2_2);
-  c[259] = dlc_hsum_v8f(&r_acc2_3);
-  c[384] = dlc_hsum_v8f(&r_acc3_0);
-  c[385] = dlc_hsum_v8f(&r_acc3_1);
-  c[386] = dlc_hsum_v8f(&r_acc3_2);
-  c[387] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void autoencoder_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -97,22 +106,31 @@ static inline void autoencoder_dot_4x4_k128(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[32] = dlc_hsum_v8f(&r_acc1_0);
-  c[33] = dlc_hsum_v8f(&r_acc1_1);
-  c[34] = dlc_hsum_v8f(&r_acc1_2);
-  c[35] = dlc_hsum_v8f(&r_acc1_3);
-  c[64] = dlc_hsum_v8f(&r_acc2_0);
-  c[65] = dlc_hsum_v8f(&r_acc2_1);
-  c[66] = dlc_hsum_v8f(&r_acc2_2);
-  c[67] = dlc_hsum_v8f(&r_acc2_3);
-  c[96] = dlc_hsum_v8f(&r_acc3_0);
-  c[97] = dlc_hsum_v8f(&r_acc3_1);
-  c[98] = dlc_hsum_v8f(&r_acc3_2);
-  c[99] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 32, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 64, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 96, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void autoencoder_dot_4x4_k32(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -146,22 +164,31 @@ static inline void autoencoder_dot_4x4_k32(float *restrict c, const float *restr
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[128] = dlc_hsum_v8f(&r_acc1_0);
-  c[129] = dlc_hsum_v8f(&r_acc1_1);
-  c[130] = dlc_hsum_v8f(&r_acc1_2);
-  c[131] = dlc_hsum_v8f(&r_acc1_3);
-  c[256] = dlc_hsum_v8f(&r_acc2_0);
-  c[257] = dlc_hsum_v8f(&r_acc2_1);
-  c[258] = dlc_hsum_v8f(&r_acc2_2);
-  c[259] = dlc_hsum_v8f(&r_acc2_3);
-  c[384] = dlc_hsum_v8f(&r_acc3_0);
-  c[385] = dlc_hsum_v8f(&r_acc3_1);
-  c[386] = dlc_hsum_v8f(&r_acc3_2);
-  c[387] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void autoencoder_dot_4x4_k128_2(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -195,22 +222,31 @@ static inline void autoencoder_dot_4x4_k128_2(float *restrict c, const float *re
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[784] = dlc_hsum_v8f(&r_acc1_0);
-  c[785] = dlc_hsum_v8f(&r_acc1_1);
-  c[786] = dlc_hsum_v8f(&r_acc1_2);
-  c[787] = dlc_hsum_v8f(&r_acc1_3);
-  c[1568] = dlc_hsum_v8f(&r_acc2_0);
-  c[1569] = dlc_hsum_v8f(&r_acc2_1);
-  c[1570] = dlc_hsum_v8f(&r_acc2_2);
-  c[1571] = dlc_hsum_v8f(&r_acc2_3);
-  c[2352] = dlc_hsum_v8f(&r_acc3_0);
-  c[2353] = dlc_hsum_v8f(&r_acc3_1);
-  c[2354] = dlc_hsum_v8f(&r_acc3_2);
-  c[2355] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 784, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 1568, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 2352, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void autoencoder_axpy_4x16_k784(float *restrict c, const float *restrict a, const float *restrict b) {

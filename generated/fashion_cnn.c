@@ -110,22 +110,31 @@ static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *res
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[128] = dlc_hsum_v8f(&r_acc1_0);
-  c[129] = dlc_hsum_v8f(&r_acc1_1);
-  c[130] = dlc_hsum_v8f(&r_acc1_2);
-  c[131] = dlc_hsum_v8f(&r_acc1_3);
-  c[256] = dlc_hsum_v8f(&r_acc2_0);
-  c[257] = dlc_hsum_v8f(&r_acc2_1);
-  c[258] = dlc_hsum_v8f(&r_acc2_2);
-  c[259] = dlc_hsum_v8f(&r_acc2_3);
-  c[384] = dlc_hsum_v8f(&r_acc3_0);
-  c[385] = dlc_hsum_v8f(&r_acc3_1);
-  c[386] = dlc_hsum_v8f(&r_acc3_2);
-  c[387] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void fashion_cnn_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -159,22 +168,31 @@ static inline void fashion_cnn_dot_4x4_k128(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[12] = dlc_hsum_v8f(&r_acc1_2);
-  c[13] = dlc_hsum_v8f(&r_acc1_3);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[22] = dlc_hsum_v8f(&r_acc2_2);
-  c[23] = dlc_hsum_v8f(&r_acc2_3);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
-  c[32] = dlc_hsum_v8f(&r_acc3_2);
-  c[33] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 10, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 20, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 30, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -198,14 +216,21 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 2 * sizeof *c);
+  memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
+  memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
+  memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
 static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -588,22 +613,43 @@ static inline void fashion_cnn_dot_4x4_k25088_upd(const float *restrict a, const
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -646,10 +692,18 @@ static inline void fashion_cnn_dot_4x1_k25088_upd(const float *restrict a, const
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
+  float r_s2_0 = r_sum[2];
+  float r_s3_0 = r_sum[3];
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -695,22 +749,31 @@ static inline void fashion_cnn_dot_4x4_k25088(float *restrict c, const float *re
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[9] = dlc_hsum_v8f(&r_acc1_0);
-  c[10] = dlc_hsum_v8f(&r_acc1_1);
-  c[11] = dlc_hsum_v8f(&r_acc1_2);
-  c[12] = dlc_hsum_v8f(&r_acc1_3);
-  c[18] = dlc_hsum_v8f(&r_acc2_0);
-  c[19] = dlc_hsum_v8f(&r_acc2_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_2);
-  c[21] = dlc_hsum_v8f(&r_acc2_3);
-  c[27] = dlc_hsum_v8f(&r_acc3_0);
-  c[28] = dlc_hsum_v8f(&r_acc3_1);
-  c[29] = dlc_hsum_v8f(&r_acc3_2);
-  c[30] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 9, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 18, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 27, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void fashion_cnn_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -729,10 +792,18 @@ static inline void fashion_cnn_dot_4x1_k25088(float *restrict c, const float *re
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[9] = dlc_hsum_v8f(&r_acc1_0);
-  c[18] = dlc_hsum_v8f(&r_acc2_0);
-  c[27] = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 9, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 18, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 27, r_sum + 3, 1 * sizeof *c);
 }
 
 /* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */

@@ -129,22 +129,31 @@ static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[120] = dlc_hsum_v8f(&r_acc1_0);
-  c[121] = dlc_hsum_v8f(&r_acc1_1);
-  c[122] = dlc_hsum_v8f(&r_acc1_2);
-  c[123] = dlc_hsum_v8f(&r_acc1_3);
-  c[240] = dlc_hsum_v8f(&r_acc2_0);
-  c[241] = dlc_hsum_v8f(&r_acc2_1);
-  c[242] = dlc_hsum_v8f(&r_acc2_2);
-  c[243] = dlc_hsum_v8f(&r_acc2_3);
-  c[360] = dlc_hsum_v8f(&r_acc3_0);
-  c[361] = dlc_hsum_v8f(&r_acc3_1);
-  c[362] = dlc_hsum_v8f(&r_acc3_2);
-  c[363] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 120, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 240, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 360, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -178,22 +187,31 @@ static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[84] = dlc_hsum_v8f(&r_acc1_0);
-  c[85] = dlc_hsum_v8f(&r_acc1_1);
-  c[86] = dlc_hsum_v8f(&r_acc1_2);
-  c[87] = dlc_hsum_v8f(&r_acc1_3);
-  c[168] = dlc_hsum_v8f(&r_acc2_0);
-  c[169] = dlc_hsum_v8f(&r_acc2_1);
-  c[170] = dlc_hsum_v8f(&r_acc2_2);
-  c[171] = dlc_hsum_v8f(&r_acc2_3);
-  c[252] = dlc_hsum_v8f(&r_acc3_0);
-  c[253] = dlc_hsum_v8f(&r_acc3_1);
-  c[254] = dlc_hsum_v8f(&r_acc3_2);
-  c[255] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 84, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 168, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 252, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lenet_dot_4x4_k84(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -227,83 +245,104 @@ static inline void lenet_dot_4x4_k84(float *restrict c, const float *restrict a,
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_0);
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    float r_s = r_sum[0];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2];
     c[0] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_1);
+    float r_s = r_sum[1];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 84];
     c[1] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_2);
+    float r_s = r_sum[2];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 168];
     c[2] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_3);
+    float r_s = r_sum[3];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 252];
     c[3] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_0);
+    float r_s = r_sum[4];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2];
     c[10] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_1);
+    float r_s = r_sum[5];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 84];
     c[11] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_2);
+    float r_s = r_sum[6];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 168];
     c[12] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_3);
+    float r_s = r_sum[7];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 252];
     c[13] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_0);
+    float r_s = r_sum[8];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2];
     c[20] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_1);
+    float r_s = r_sum[9];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 84];
     c[21] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_2);
+    float r_s = r_sum[10];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 168];
     c[22] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_3);
+    float r_s = r_sum[11];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 252];
     c[23] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_0);
+    float r_s = r_sum[12];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2];
     c[30] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_1);
+    float r_s = r_sum[13];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 84];
     c[31] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_2);
+    float r_s = r_sum[14];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 168];
     c[32] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_3);
+    float r_s = r_sum[15];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 252];
     c[33] = r_s;
   }
@@ -330,43 +369,54 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_0);
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    float r_s = r_sum[0];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2];
     c[0] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_1);
+    float r_s = r_sum[1];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2] * b[i2 + 84];
     c[1] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_0);
+    float r_s = r_sum[2];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2];
     c[10] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_1);
+    float r_s = r_sum[3];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 84] * b[i2 + 84];
     c[11] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_0);
+    float r_s = r_sum[4];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2];
     c[20] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_1);
+    float r_s = r_sum[5];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 168] * b[i2 + 84];
     c[21] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_0);
+    float r_s = r_sum[6];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2];
     c[30] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_1);
+    float r_s = r_sum[7];
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 84];
     c[31] = r_s;
   }
@@ -876,22 +926,43 @@ static inline void lenet_dot_4x4_k3200_upd(const float *restrict a, const float 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -939,14 +1010,25 @@ static inline void lenet_dot_4x2_k3200_upd(const float *restrict a, const float 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s1_0 = r_sum[2];
+  float r_s1_1 = r_sum[3];
+  float r_s2_0 = r_sum[4];
+  float r_s2_1 = r_sum[5];
+  float r_s3_0 = r_sum[6];
+  float r_s3_1 = r_sum[7];
   float r_g[4][2];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -996,22 +1078,31 @@ static inline void lenet_dot_4x4_k3200(float *restrict c, const float *restrict 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[150] = dlc_hsum_v8f(&r_acc1_0);
-  c[151] = dlc_hsum_v8f(&r_acc1_1);
-  c[152] = dlc_hsum_v8f(&r_acc1_2);
-  c[153] = dlc_hsum_v8f(&r_acc1_3);
-  c[300] = dlc_hsum_v8f(&r_acc2_0);
-  c[301] = dlc_hsum_v8f(&r_acc2_1);
-  c[302] = dlc_hsum_v8f(&r_acc2_2);
-  c[303] = dlc_hsum_v8f(&r_acc2_3);
-  c[450] = dlc_hsum_v8f(&r_acc3_0);
-  c[451] = dlc_hsum_v8f(&r_acc3_1);
-  c[452] = dlc_hsum_v8f(&r_acc3_2);
-  c[453] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 150, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 300, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 450, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1035,14 +1126,21 @@ static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[150] = dlc_hsum_v8f(&r_acc1_0);
-  c[151] = dlc_hsum_v8f(&r_acc1_1);
-  c[300] = dlc_hsum_v8f(&r_acc2_0);
-  c[301] = dlc_hsum_v8f(&r_acc2_1);
-  c[450] = dlc_hsum_v8f(&r_acc3_0);
-  c[451] = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 2 * sizeof *c);
+  memcpy(c + 150, r_sum + 2, 2 * sizeof *c);
+  memcpy(c + 300, r_sum + 4, 2 * sizeof *c);
+  memcpy(c + 450, r_sum + 6, 2 * sizeof *c);
 }
 
 static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -1076,22 +1174,43 @@ static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1134,10 +1253,18 @@ static inline void lenet_dot_4x1_k25088_upd(const float *restrict a, const float
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
+  float r_s2_0 = r_sum[2];
+  float r_s3_0 = r_sum[3];
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -1171,14 +1298,25 @@ static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float
     r_acc1_2 += r_a1 * r_b2;
     r_acc1_3 += r_a1 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
   float r_g[2][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -1207,8 +1345,15 @@ static inline void lenet_dot_2x1_k25088_upd(const float *restrict a, const float
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &(dlc_v8f){0});
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
   float r_g[2][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -1252,22 +1397,31 @@ static inline void lenet_dot_4x4_k25088(float *restrict c, const float *restrict
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[25] = dlc_hsum_v8f(&r_acc1_0);
-  c[26] = dlc_hsum_v8f(&r_acc1_1);
-  c[27] = dlc_hsum_v8f(&r_acc1_2);
-  c[28] = dlc_hsum_v8f(&r_acc1_3);
-  c[50] = dlc_hsum_v8f(&r_acc2_0);
-  c[51] = dlc_hsum_v8f(&r_acc2_1);
-  c[52] = dlc_hsum_v8f(&r_acc2_2);
-  c[53] = dlc_hsum_v8f(&r_acc2_3);
-  c[75] = dlc_hsum_v8f(&r_acc3_0);
-  c[76] = dlc_hsum_v8f(&r_acc3_1);
-  c[77] = dlc_hsum_v8f(&r_acc3_2);
-  c[78] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 50, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 75, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1286,10 +1440,18 @@ static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[25] = dlc_hsum_v8f(&r_acc1_0);
-  c[50] = dlc_hsum_v8f(&r_acc2_0);
-  c[75] = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 50, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
 }
 
 static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1311,14 +1473,19 @@ static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict
     r_acc1_2 += r_a1 * r_b2;
     r_acc1_3 += r_a1 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[25] = dlc_hsum_v8f(&r_acc1_0);
-  c[26] = dlc_hsum_v8f(&r_acc1_1);
-  c[27] = dlc_hsum_v8f(&r_acc1_2);
-  c[28] = dlc_hsum_v8f(&r_acc1_3);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
 }
 
 static inline void lenet_dot_2x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1331,8 +1498,15 @@ static inline void lenet_dot_2x1_k25088(float *restrict c, const float *restrict
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[25] = dlc_hsum_v8f(&r_acc1_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &(dlc_v8f){0});
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
 }
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */

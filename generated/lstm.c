@@ -48,83 +48,104 @@ static inline void lstm_dot_4x4_k28(float *restrict c, const float *restrict a, 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_0);
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    float r_s = r_sum[0];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2];
     c[0] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_1);
+    float r_s = r_sum[1];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 28];
     c[1] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_2);
+    float r_s = r_sum[2];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 56];
     c[2] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc0_3);
+    float r_s = r_sum[3];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 84];
     c[3] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_0);
+    float r_s = r_sum[4];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2];
     c[512] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_1);
+    float r_s = r_sum[5];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 28];
     c[513] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_2);
+    float r_s = r_sum[6];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 56];
     c[514] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc1_3);
+    float r_s = r_sum[7];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 84];
     c[515] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_0);
+    float r_s = r_sum[8];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2];
     c[1024] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_1);
+    float r_s = r_sum[9];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 28];
     c[1025] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_2);
+    float r_s = r_sum[10];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 56];
     c[1026] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc2_3);
+    float r_s = r_sum[11];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 84];
     c[1027] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_0);
+    float r_s = r_sum[12];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2];
     c[1536] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_1);
+    float r_s = r_sum[13];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 28];
     c[1537] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_2);
+    float r_s = r_sum[14];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 56];
     c[1538] = r_s;
   }
   {
-    float r_s = dlc_hsum_v8f(&r_acc3_3);
+    float r_s = r_sum[15];
     for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 84];
     c[1539] = r_s;
   }
@@ -161,22 +182,31 @@ static inline void lstm_dot_4x4_k128(float *restrict c, const float *restrict a,
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[512] = dlc_hsum_v8f(&r_acc1_0);
-  c[513] = dlc_hsum_v8f(&r_acc1_1);
-  c[514] = dlc_hsum_v8f(&r_acc1_2);
-  c[515] = dlc_hsum_v8f(&r_acc1_3);
-  c[1024] = dlc_hsum_v8f(&r_acc2_0);
-  c[1025] = dlc_hsum_v8f(&r_acc2_1);
-  c[1026] = dlc_hsum_v8f(&r_acc2_2);
-  c[1027] = dlc_hsum_v8f(&r_acc2_3);
-  c[1536] = dlc_hsum_v8f(&r_acc3_0);
-  c[1537] = dlc_hsum_v8f(&r_acc3_1);
-  c[1538] = dlc_hsum_v8f(&r_acc3_2);
-  c[1539] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 512, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 1024, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 1536, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lstm_dot_4x4_k128_2(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -210,22 +240,31 @@ static inline void lstm_dot_4x4_k128_2(float *restrict c, const float *restrict 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[12] = dlc_hsum_v8f(&r_acc1_2);
-  c[13] = dlc_hsum_v8f(&r_acc1_3);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[22] = dlc_hsum_v8f(&r_acc2_2);
-  c[23] = dlc_hsum_v8f(&r_acc2_3);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
-  c[32] = dlc_hsum_v8f(&r_acc3_2);
-  c[33] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 10, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 20, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 30, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void lstm_dot_4x2_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -249,14 +288,21 @@ static inline void lstm_dot_4x2_k128(float *restrict c, const float *restrict a,
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 2 * sizeof *c);
+  memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
+  memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
+  memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
 static inline void lstm_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {

@@ -42,22 +42,31 @@ static inline void mlp_dot_4x4_k784(float *restrict c, const float *restrict a, 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[256] = dlc_hsum_v8f(&r_acc1_0);
-  c[257] = dlc_hsum_v8f(&r_acc1_1);
-  c[258] = dlc_hsum_v8f(&r_acc1_2);
-  c[259] = dlc_hsum_v8f(&r_acc1_3);
-  c[512] = dlc_hsum_v8f(&r_acc2_0);
-  c[513] = dlc_hsum_v8f(&r_acc2_1);
-  c[514] = dlc_hsum_v8f(&r_acc2_2);
-  c[515] = dlc_hsum_v8f(&r_acc2_3);
-  c[768] = dlc_hsum_v8f(&r_acc3_0);
-  c[769] = dlc_hsum_v8f(&r_acc3_1);
-  c[770] = dlc_hsum_v8f(&r_acc3_2);
-  c[771] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 512, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 768, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -91,22 +100,31 @@ static inline void mlp_dot_4x4_k256(float *restrict c, const float *restrict a, 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[128] = dlc_hsum_v8f(&r_acc1_0);
-  c[129] = dlc_hsum_v8f(&r_acc1_1);
-  c[130] = dlc_hsum_v8f(&r_acc1_2);
-  c[131] = dlc_hsum_v8f(&r_acc1_3);
-  c[256] = dlc_hsum_v8f(&r_acc2_0);
-  c[257] = dlc_hsum_v8f(&r_acc2_1);
-  c[258] = dlc_hsum_v8f(&r_acc2_2);
-  c[259] = dlc_hsum_v8f(&r_acc2_3);
-  c[384] = dlc_hsum_v8f(&r_acc3_0);
-  c[385] = dlc_hsum_v8f(&r_acc3_1);
-  c[386] = dlc_hsum_v8f(&r_acc3_2);
-  c[387] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void mlp_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -140,22 +158,31 @@ static inline void mlp_dot_4x4_k128(float *restrict c, const float *restrict a, 
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[12] = dlc_hsum_v8f(&r_acc1_2);
-  c[13] = dlc_hsum_v8f(&r_acc1_3);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[22] = dlc_hsum_v8f(&r_acc2_2);
-  c[23] = dlc_hsum_v8f(&r_acc2_3);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
-  c[32] = dlc_hsum_v8f(&r_acc3_2);
-  c[33] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 10, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 20, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 30, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -179,14 +206,21 @@ static inline void mlp_dot_4x2_k128(float *restrict c, const float *restrict a, 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 2 * sizeof *c);
+  memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
+  memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
+  memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
 static inline void mlp_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {

@@ -27,10 +27,18 @@ static inline void regression_dot_4x1_k32(float *restrict c, const float *restri
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc1_0);
-  c[2] = dlc_hsum_v8f(&r_acc2_0);
-  c[3] = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 1, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 2, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 3, r_sum + 3, 1 * sizeof *c);
 }
 
 /* %5 = transpose %0 : f32[1,32]                        # examples/regression.lua:9 */

@@ -141,22 +141,31 @@ static inline void resnet_dot_4x4_k64(float *restrict c, const float *restrict a
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[12] = dlc_hsum_v8f(&r_acc1_2);
-  c[13] = dlc_hsum_v8f(&r_acc1_3);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[22] = dlc_hsum_v8f(&r_acc2_2);
-  c[23] = dlc_hsum_v8f(&r_acc2_3);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
-  c[32] = dlc_hsum_v8f(&r_acc3_2);
-  c[33] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 10, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 20, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 30, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void resnet_dot_4x2_k64(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -180,14 +189,21 @@ static inline void resnet_dot_4x2_k64(float *restrict c, const float *restrict a
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[10] = dlc_hsum_v8f(&r_acc1_0);
-  c[11] = dlc_hsum_v8f(&r_acc1_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_0);
-  c[21] = dlc_hsum_v8f(&r_acc2_1);
-  c[30] = dlc_hsum_v8f(&r_acc3_0);
-  c[31] = dlc_hsum_v8f(&r_acc3_1);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 2 * sizeof *c);
+  memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
+  memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
+  memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
 static inline void resnet_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -648,22 +664,31 @@ static inline void resnet_dot_4x4_k6552_acc(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[288] += dlc_hsum_v8f(&r_acc1_0);
-  c[289] += dlc_hsum_v8f(&r_acc1_1);
-  c[290] += dlc_hsum_v8f(&r_acc1_2);
-  c[291] += dlc_hsum_v8f(&r_acc1_3);
-  c[576] += dlc_hsum_v8f(&r_acc2_0);
-  c[577] += dlc_hsum_v8f(&r_acc2_1);
-  c[578] += dlc_hsum_v8f(&r_acc2_2);
-  c[579] += dlc_hsum_v8f(&r_acc2_3);
-  c[864] += dlc_hsum_v8f(&r_acc3_0);
-  c[865] += dlc_hsum_v8f(&r_acc3_1);
-  c[866] += dlc_hsum_v8f(&r_acc3_2);
-  c[867] += dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  for (int j = 0; j < 4; j++) c[j] += r_sum[j];
+  for (int j = 0; j < 4; j++) c[j + 288] += r_sum[j + 4];
+  for (int j = 0; j < 4; j++) c[j + 576] += r_sum[j + 8];
+  for (int j = 0; j < 4; j++) c[j + 864] += r_sum[j + 12];
 }
 
 static inline void resnet_dot_4x4_k5992_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
@@ -697,37 +722,58 @@ static inline void resnet_dot_4x4_k5992_acc_upd(const float *restrict c, const f
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
   r_s0_0 = c[0] + r_s0_0;
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
+  float r_s0_1 = r_sum[1];
   r_s0_1 = c[1] + r_s0_1;
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
+  float r_s0_2 = r_sum[2];
   r_s0_2 = c[2] + r_s0_2;
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
+  float r_s0_3 = r_sum[3];
   r_s0_3 = c[3] + r_s0_3;
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
+  float r_s1_0 = r_sum[4];
   r_s1_0 = c[288] + r_s1_0;
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
+  float r_s1_1 = r_sum[5];
   r_s1_1 = c[289] + r_s1_1;
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
+  float r_s1_2 = r_sum[6];
   r_s1_2 = c[290] + r_s1_2;
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
+  float r_s1_3 = r_sum[7];
   r_s1_3 = c[291] + r_s1_3;
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
+  float r_s2_0 = r_sum[8];
   r_s2_0 = c[576] + r_s2_0;
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
+  float r_s2_1 = r_sum[9];
   r_s2_1 = c[577] + r_s2_1;
-  float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
+  float r_s2_2 = r_sum[10];
   r_s2_2 = c[578] + r_s2_2;
-  float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
+  float r_s2_3 = r_sum[11];
   r_s2_3 = c[579] + r_s2_3;
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
+  float r_s3_0 = r_sum[12];
   r_s3_0 = c[864] + r_s3_0;
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
+  float r_s3_1 = r_sum[13];
   r_s3_1 = c[865] + r_s3_1;
-  float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
+  float r_s3_2 = r_sum[14];
   r_s3_2 = c[866] + r_s3_2;
-  float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
+  float r_s3_3 = r_sum[15];
   r_s3_3 = c[867] + r_s3_3;
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
@@ -786,22 +832,31 @@ static inline void resnet_dot_4x4_k5992_acc(float *restrict c, const float *rest
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] += dlc_hsum_v8f(&r_acc0_0);
-  c[1] += dlc_hsum_v8f(&r_acc0_1);
-  c[2] += dlc_hsum_v8f(&r_acc0_2);
-  c[3] += dlc_hsum_v8f(&r_acc0_3);
-  c[288] += dlc_hsum_v8f(&r_acc1_0);
-  c[289] += dlc_hsum_v8f(&r_acc1_1);
-  c[290] += dlc_hsum_v8f(&r_acc1_2);
-  c[291] += dlc_hsum_v8f(&r_acc1_3);
-  c[576] += dlc_hsum_v8f(&r_acc2_0);
-  c[577] += dlc_hsum_v8f(&r_acc2_1);
-  c[578] += dlc_hsum_v8f(&r_acc2_2);
-  c[579] += dlc_hsum_v8f(&r_acc2_3);
-  c[864] += dlc_hsum_v8f(&r_acc3_0);
-  c[865] += dlc_hsum_v8f(&r_acc3_1);
-  c[866] += dlc_hsum_v8f(&r_acc3_2);
-  c[867] += dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  for (int j = 0; j < 4; j++) c[j] += r_sum[j];
+  for (int j = 0; j < 4; j++) c[j + 288] += r_sum[j + 4];
+  for (int j = 0; j < 4; j++) c[j + 576] += r_sum[j + 8];
+  for (int j = 0; j < 4; j++) c[j + 864] += r_sum[j + 12];
 }
 
 static inline void resnet_dot_4x4_k50176_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
@@ -835,22 +890,43 @@ static inline void resnet_dot_4x4_k50176_upd(const float *restrict a, const floa
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s0_1 = dlc_hsum_v8f(&r_acc0_1);
-  float r_s0_2 = dlc_hsum_v8f(&r_acc0_2);
-  float r_s0_3 = dlc_hsum_v8f(&r_acc0_3);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s1_1 = dlc_hsum_v8f(&r_acc1_1);
-  float r_s1_2 = dlc_hsum_v8f(&r_acc1_2);
-  float r_s1_3 = dlc_hsum_v8f(&r_acc1_3);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s2_1 = dlc_hsum_v8f(&r_acc2_1);
-  float r_s2_2 = dlc_hsum_v8f(&r_acc2_2);
-  float r_s2_3 = dlc_hsum_v8f(&r_acc2_3);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
-  float r_s3_1 = dlc_hsum_v8f(&r_acc3_1);
-  float r_s3_2 = dlc_hsum_v8f(&r_acc3_2);
-  float r_s3_3 = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
   float r_g[4][4];
   r_g[0][0] = r_s0_0;
   r_g[0][1] = r_s0_1;
@@ -893,10 +969,18 @@ static inline void resnet_dot_4x1_k50176_upd(const float *restrict a, const floa
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  float r_s0_0 = dlc_hsum_v8f(&r_acc0_0);
-  float r_s1_0 = dlc_hsum_v8f(&r_acc1_0);
-  float r_s2_0 = dlc_hsum_v8f(&r_acc2_0);
-  float r_s3_0 = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
+  float r_s2_0 = r_sum[2];
+  float r_s3_0 = r_sum[3];
   float r_g[4][1];
   r_g[0][0] = r_s0_0;
   r_g[1][0] = r_s1_0;
@@ -942,22 +1026,31 @@ static inline void resnet_dot_4x4_k50176(float *restrict c, const float *restric
     r_acc3_2 += r_a3 * r_b2;
     r_acc3_3 += r_a3 * r_b3;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[1] = dlc_hsum_v8f(&r_acc0_1);
-  c[2] = dlc_hsum_v8f(&r_acc0_2);
-  c[3] = dlc_hsum_v8f(&r_acc0_3);
-  c[9] = dlc_hsum_v8f(&r_acc1_0);
-  c[10] = dlc_hsum_v8f(&r_acc1_1);
-  c[11] = dlc_hsum_v8f(&r_acc1_2);
-  c[12] = dlc_hsum_v8f(&r_acc1_3);
-  c[18] = dlc_hsum_v8f(&r_acc2_0);
-  c[19] = dlc_hsum_v8f(&r_acc2_1);
-  c[20] = dlc_hsum_v8f(&r_acc2_2);
-  c[21] = dlc_hsum_v8f(&r_acc2_3);
-  c[27] = dlc_hsum_v8f(&r_acc3_0);
-  c[28] = dlc_hsum_v8f(&r_acc3_1);
-  c[29] = dlc_hsum_v8f(&r_acc3_2);
-  c[30] = dlc_hsum_v8f(&r_acc3_3);
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 9, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 18, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 27, r_sum + 12, 4 * sizeof *c);
 }
 
 static inline void resnet_dot_4x1_k50176(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -976,10 +1069,18 @@ static inline void resnet_dot_4x1_k50176(float *restrict c, const float *restric
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  c[0] = dlc_hsum_v8f(&r_acc0_0);
-  c[9] = dlc_hsum_v8f(&r_acc1_0);
-  c[18] = dlc_hsum_v8f(&r_acc2_0);
-  c[27] = dlc_hsum_v8f(&r_acc3_0);
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 9, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 18, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 27, r_sum + 3, 1 * sizeof *c);
 }
 
 /* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19 */

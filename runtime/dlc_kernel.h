@@ -109,20 +109,86 @@ typedef double dlc_v4d __attribute__((vector_size(32)));
 typedef float dlc_v16f __attribute__((vector_size(64)));
 typedef double dlc_v8d __attribute__((vector_size(64)));
 
-/* The lanes of a vector summed pairwise, in a fixed order. */
-#define DLC_HSUM(T, V)                                                                        \
-  T v[sizeof(V) / sizeof(T)];                                                                 \
-  memcpy(v, p, sizeof v);                                                                     \
-  for (int w = (int)(sizeof v / sizeof v[0]) / 2; w > 0; w /= 2)                              \
-    for (int i = 0; i < w; i++) v[i] += v[i + w];                                             \
-  return v[0];
-static inline float dlc_hsum_v4f(const dlc_v4f *p) { DLC_HSUM(float, dlc_v4f) }
-static inline double dlc_hsum_v2d(const dlc_v2d *p) { DLC_HSUM(double, dlc_v2d) }
-static inline float dlc_hsum_v8f(const dlc_v8f *p) { DLC_HSUM(float, dlc_v8f) }
-static inline double dlc_hsum_v4d(const dlc_v4d *p) { DLC_HSUM(double, dlc_v4d) }
-static inline float dlc_hsum_v16f(const dlc_v16f *p) { DLC_HSUM(float, dlc_v16f) }
-static inline double dlc_hsum_v8d(const dlc_v8d *p) { DLC_HSUM(double, dlc_v8d) }
-#undef DLC_HSUM
+/* The sum of a vector's lanes has one fixed order: lanes i and i + L/2 added, then i and i + L/4 of
+ * those, and so on down to one, as a horizontal sum in a tree.  A dot-product tile holds many such
+ * vectors (one per element of C) and sums them together: dlc_foldW_V(&r, &x, &y), where x and y each hold
+ * G = L/W groups of W lanes (partial sums of G elements), adds the halves of every group and
+ * sets r to the 2G groups of W/2 lanes, x's first.  Folding L vectors pairwise at W = L, L/2, .., 2
+ * leaves, in lane i, the sum of vector i in exactly that order, in 3 (L - 1) vector operations
+ * instead of L horizontal sums of log2 L shuffles and adds each: the results are the same bits. */
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)) && !defined(DLC_NO_SHUFFLEVECTOR)
+#define DLC_FOLD(S, W, LO, HI)                                                              \
+  static inline void dlc_fold##W##_##S(dlc_##S *r, const dlc_##S *x, const dlc_##S *y) { \
+    *r = __builtin_shufflevector(*x, *y, LO) + __builtin_shufflevector(*x, *y, HI);       \
+  }
+#else /* no __builtin_shufflevector (gcc < 12; tests define DLC_NO_SHUFFLEVECTOR): lane by lane */
+#define DLC_FOLD(S, W, LO, HI)                                                              \
+  static inline void dlc_fold##W##_##S(dlc_##S *r, const dlc_##S *x, const dlc_##S *y) { \
+    enum { L = sizeof(dlc_##S) / sizeof((*x)[0]), G = L / W };                              \
+    dlc_##S o;                                                                              \
+    for (int j = 0; j < L; j++) { /* output group g: input group g % G of x, then of y */  \
+      int g = j / (W / 2), s = g % G * W + j % (W / 2);                                     \
+      o[j] = g < G ? (*x)[s] + (*x)[s + W / 2] : (*y)[s] + (*y)[s + W / 2];                 \
+    }                                                                                       \
+    *r = o;                                                                                 \
+  }
+#endif
+#define DLC_LO16_16 0,1,2,3,4,5,6,7,16,17,18,19,20,21,22,23
+#define DLC_HI16_16 8,9,10,11,12,13,14,15,24,25,26,27,28,29,30,31
+#define DLC_LO16_8 0,1,2,3,8,9,10,11,16,17,18,19,24,25,26,27
+#define DLC_HI16_8 4,5,6,7,12,13,14,15,20,21,22,23,28,29,30,31
+#define DLC_LO16_4 0,1,4,5,8,9,12,13,16,17,20,21,24,25,28,29
+#define DLC_HI16_4 2,3,6,7,10,11,14,15,18,19,22,23,26,27,30,31
+#define DLC_LO16_2 0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30
+#define DLC_HI16_2 1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31
+#define DLC_LO8_8 0,1,2,3,8,9,10,11
+#define DLC_HI8_8 4,5,6,7,12,13,14,15
+#define DLC_LO8_4 0,1,4,5,8,9,12,13
+#define DLC_HI8_4 2,3,6,7,10,11,14,15
+#define DLC_LO8_2 0,2,4,6,8,10,12,14
+#define DLC_HI8_2 1,3,5,7,9,11,13,15
+#define DLC_LO4_4 0,1,4,5
+#define DLC_HI4_4 2,3,6,7
+#define DLC_LO4_2 0,2,4,6
+#define DLC_HI4_2 1,3,5,7
+#define DLC_LO2_2 0,2
+#define DLC_HI2_2 1,3
+DLC_FOLD(v16f, 16, DLC_LO16_16, DLC_HI16_16)
+DLC_FOLD(v16f, 8, DLC_LO16_8, DLC_HI16_8)
+DLC_FOLD(v16f, 4, DLC_LO16_4, DLC_HI16_4)
+DLC_FOLD(v16f, 2, DLC_LO16_2, DLC_HI16_2)
+DLC_FOLD(v8f, 8, DLC_LO8_8, DLC_HI8_8)
+DLC_FOLD(v8f, 4, DLC_LO8_4, DLC_HI8_4)
+DLC_FOLD(v8f, 2, DLC_LO8_2, DLC_HI8_2)
+DLC_FOLD(v4f, 4, DLC_LO4_4, DLC_HI4_4)
+DLC_FOLD(v4f, 2, DLC_LO4_2, DLC_HI4_2)
+DLC_FOLD(v8d, 8, DLC_LO8_8, DLC_HI8_8)
+DLC_FOLD(v8d, 4, DLC_LO8_4, DLC_HI8_4)
+DLC_FOLD(v8d, 2, DLC_LO8_2, DLC_HI8_2)
+DLC_FOLD(v4d, 4, DLC_LO4_4, DLC_HI4_4)
+DLC_FOLD(v4d, 2, DLC_LO4_2, DLC_HI4_2)
+DLC_FOLD(v2d, 2, DLC_LO2_2, DLC_HI2_2)
+#undef DLC_FOLD
+#undef DLC_LO16_16
+#undef DLC_HI16_16
+#undef DLC_LO16_8
+#undef DLC_HI16_8
+#undef DLC_LO16_4
+#undef DLC_HI16_4
+#undef DLC_LO16_2
+#undef DLC_HI16_2
+#undef DLC_LO8_8
+#undef DLC_HI8_8
+#undef DLC_LO8_4
+#undef DLC_HI8_4
+#undef DLC_LO8_2
+#undef DLC_HI8_2
+#undef DLC_LO4_4
+#undef DLC_HI4_4
+#undef DLC_LO4_2
+#undef DLC_HI4_2
+#undef DLC_LO2_2
+#undef DLC_HI2_2
 
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
 #define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \

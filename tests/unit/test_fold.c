@@ -1,0 +1,98 @@
+/* test_fold.c - unit test of the dlc_fold helpers of runtime/dlc_kernel.h, with which the dot
+ * form of the matrix products sums its accumulators: L vectors folded pairwise at W = L, L/2, .., 2
+ * (as emit_matmul.c's dot_sums does) must leave in lane i exactly the bits of vector i's lanes
+ * summed in the fixed pairwise order (lanes j and j + L/2, then j and j + L/4, ..), for every
+ * vector type and for fewer than L vectors (the missing ones zero).  Built twice by CMake: with
+ * __builtin_shufflevector and with the lane-by-lane fallback (-DDLC_NO_SHUFFLEVECTOR).  The data
+ * mixes magnitudes from 1e-3 to 1e7 with both signs, so any other order of the adds changes bits.
+ * Exits non-zero and prints each failed check. */
+#include "dlc_kernel.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "../check.h"
+
+static uint64_t state = 0x9e3779b97f4a7c15u;
+static double next_value(void) { /* xorshift64*, scaled to a random decade, random sign */
+  state ^= state >> 12, state ^= state << 25, state ^= state >> 27;
+  uint64_t u = state * 0x2545f4914f6cdd1du;
+  double m = (double)(u >> 11) / 9007199254740992.0, scale = 1e-3;
+  for (int d = (int)(u & 7) + 1; d > 0; d--) scale *= 10;
+  return (u & 8 ? -m : m) * scale;
+}
+
+/* TEST_FOLD(S, T): dlc_S vectors of T lanes; FOLDn(W) names dlc_fold<W>_<S>. */
+#define TEST_FOLD(S, T)                                                                        \
+  static void test_##S(void) {                                                                 \
+    enum { L = sizeof(dlc_##S) / sizeof(T) };                                                  \
+    for (int n = 1; n <= L; n++) /* n vectors present */                                       \
+      for (int trial = 0; trial < 50; trial++) {                                               \
+        dlc_##S in[L], lv[L], zero = {0};                                                      \
+        const dlc_##S *x[L];                                                                   \
+        T want[L];                                                                             \
+        for (int i = 0; i < L; i++) {                                                          \
+          T lane[L];                                                                           \
+          for (int j = 0; j < L; j++) lane[j] = (T)next_value();                               \
+          memcpy(&in[i], lane, sizeof lane);                                                   \
+          for (int w = L / 2; w > 0; w /= 2) /* the reference: pairwise, in place */          \
+            for (int j = 0; j < w; j++) lane[j] += lane[j + w];                                \
+          want[i] = i < n ? lane[0] : 0;                                                       \
+          x[i] = i < n ? &in[i] : NULL;                                                        \
+        }                                                                                      \
+        for (int W = L, m = L; W > 1; W /= 2, m /= 2) /* the tree dot_sums emits */            \
+          for (int i = 0; i < m / 2; i++) {                                                    \
+            const dlc_##S *a = x[2 * i] ? x[2 * i] : &zero, *b = x[2 * i + 1] ? x[2 * i + 1] : &zero; \
+            switch (W) {                                                                       \
+            case 2: dlc_fold2_##S(&lv[i], a, b); break;                                        \
+            FOLD_CASES_##S                                                                     \
+            }                                                                                  \
+            x[i] = &lv[i];                                                                     \
+          }                                                                                    \
+        T got[L];                                                                              \
+        memcpy(got, x[0], sizeof got);                                                         \
+        CHECK(memcmp(got, want, sizeof got) == 0, #S ": %d vectors, trial %d: lane sums differ", n, trial); \
+      }                                                                                        \
+  }
+
+#define FOLD_CASES_v4f case 4: dlc_fold4_v4f(&lv[i], a, b); break;
+#define FOLD_CASES_v8f                                                                         \
+  case 4: dlc_fold4_v8f(&lv[i], a, b); break;                                                  \
+  case 8: dlc_fold8_v8f(&lv[i], a, b); break;
+#define FOLD_CASES_v16f                                                                        \
+  case 4: dlc_fold4_v16f(&lv[i], a, b); break;                                                 \
+  case 8: dlc_fold8_v16f(&lv[i], a, b); break;                                                 \
+  case 16: dlc_fold16_v16f(&lv[i], a, b); break;
+#define FOLD_CASES_v2d
+#define FOLD_CASES_v4d case 4: dlc_fold4_v4d(&lv[i], a, b); break;
+#define FOLD_CASES_v8d                                                                         \
+  case 4: dlc_fold4_v8d(&lv[i], a, b); break;                                                  \
+  case 8: dlc_fold8_v8d(&lv[i], a, b); break;
+
+TEST_FOLD(v4f, float)
+TEST_FOLD(v8f, float)
+TEST_FOLD(v16f, float)
+TEST_FOLD(v2d, double)
+TEST_FOLD(v4d, double)
+TEST_FOLD(v8d, double)
+
+/* One fold by hand: dlc_fold4_v8f of x = 0..7 and y = 10..17 is the halves of x's two groups
+ * of 4 (0+2, 1+3, 4+6, 5+7), then y's. */
+static void test_layout(void) {
+  dlc_v8f x = {0, 1, 2, 3, 4, 5, 6, 7}, y = {10, 11, 12, 13, 14, 15, 16, 17}, r;
+  dlc_fold4_v8f(&r, &x, &y);
+  const float want[8] = {2, 4, 10, 12, 22, 24, 30, 32};
+  for (int j = 0; j < 8; j++) CHECK(r[j] == want[j], "fold4_v8f lane %d: %g, want %g", j, (double)r[j], (double)want[j]);
+}
+
+int main(void) {
+  test_v4f();
+  test_v8f();
+  test_v16f();
+  test_v2d();
+  test_v4d();
+  test_v8d();
+  test_layout();
+  if (!failures) printf("test_fold: all checks passed\n");
+  return failures != 0;
+}
