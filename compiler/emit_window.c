@@ -49,7 +49,25 @@ static int win_exact(const Win *w) {
   return tiles(w->KH, w->SH, w->PH, w->OH, w->H) && tiles(w->KW, w->SW, w->PW, w->OW, w->W);
 }
 
-static void win_row(Em *e, int id, const Win *w) {
+/* Kernel column kw's output columns [0, lo) fall in the left padding, [lo, hi) in the image,
+ * [hi, OW) in the right padding. */
+static void kw_run(const Win *w, int kw, int *lo, int *hi) {
+  int off = kw - w->PW; /* image column of output column ow: ow * SW + off */
+  *lo = off >= 0 ? 0 : (-off + w->SW - 1) / w->SW;
+  *hi = w->W - 1 - off < 0 ? 0 : (w->W - 1 - off) / w->SW + 1;
+  if (*lo > w->OW) *lo = w->OW;
+  if (*hi > w->OW) *hi = w->OW;
+  if (*hi < *lo) *hi = *lo;
+}
+
+/* Does the scatter-add add anything of kernel column kw to the image? */
+static int kw_adds(const Win *w, int kw) {
+  int lo, hi;
+  kw_run(w, kw, &lo, &hi);
+  return hi > lo || (w->mode == PAD_REPLICATE && (lo > 0 || hi < w->OW));
+}
+
+static void win_row(Em *e, int id, const Win *w, int kw0, int kw1) {
   const Node *n = &e->g->nodes[id];
   const char *add = win_exact(w) ? "=" : "+=";
   int gather = n->op == OP_WINDOW;
@@ -78,13 +96,9 @@ static void win_row(Em *e, int id, const Win *w) {
     em_line(e, "if (w_ih < 0 || w_ih >= %d) continue; /* a padding row */", w->H);
   }
   em_line(e, "%s%s *restrict w_img = %s + %s;", gather ? "const " : "", e->real, img, imgrow);
-  for (int kw = 0; kw < w->KW; kw++) {
-    int off = kw - w->PW; /* image column of output column ow: ow * SW + off */
-    int lo = off >= 0 ? 0 : (-off + w->SW - 1) / w->SW;
-    int hi = w->W - 1 - off < 0 ? 0 : (w->W - 1 - off) / w->SW + 1;
-    if (lo > w->OW) lo = w->OW;
-    if (hi > w->OW) hi = w->OW;
-    if (hi < lo) hi = lo;
+  for (int kw = kw0; kw < kw1; kw++) {
+    int off = kw - w->PW, lo, hi; /* image column of output column ow: ow * SW + off */
+    kw_run(w, kw, &lo, &hi);
     long long c0 = (long long)(kw * w->st[WD_KW]);
     const char *src = w->SW == 1 ? ir_fmt("w_ow + %d", off) : ir_fmt("w_ow * %d + %d", w->SW, off);
     if (off == 0 && w->SW == 1) src = "w_ow";
@@ -336,6 +350,19 @@ void emit_window(Em *e, int id) {
     int d = win_layout[n->attr[WA_LAYOUT]][i];
     if (!(d == WD_KW || d == WD_OW || (size[d] == 1 && d != WD_OH))) dims[nd++] = d;
   }
+  /* The scatter-add with a kernel column's rows overlapping the next one's (not win_exact):
+   * each kernel column gets its own copy of the loops that follow kw in the layout (n, oh for
+   * WL_CONV), so that the adds of one kernel column to an image row are a whole pass of rows
+   * apart from the next one's, instead of re-reading, shifted by one, what the previous loop
+   * just stored (a store-to-load forwarding stall per vector: LeNet's second convolution's
+   * col2im ran at a third of its speed). */
+  int kpos = nd; /* the loops before kw; those after it are repeated per kernel column */
+  if (n->op == OP_UNWINDOW && !win_exact(&w) && w.KW > 1) {
+    kpos = 0;
+    for (int i = 0; i < 6 && win_layout[n->attr[WA_LAYOUT]][i] != WD_KW; i++)
+      if (kpos < nd && dims[kpos] == win_layout[n->attr[WA_LAYOUT]][i]) kpos++;
+    if (kpos == 0 || kpos == nd) kpos = nd; /* nothing to hoist over, or nothing after kw */
+  }
   /* --openmp: the outermost loop split across threads when each thread then writes its own
    * elements: any loop of the gather; of the scatter-add, a loop over images or channels
    * (disjoint planes), or any when the windows tile the image (each pixel stored once).  A
@@ -344,14 +371,28 @@ void emit_window(Em *e, int id) {
   int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
   if (own0) em_omp_split(e, (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW);
-  if (e->pragma_next && nd > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
-  for (int i = 0; i < nd; i++) {
+  if (e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
+  for (int i = 0; i < kpos; i++) {
     int d = dims[i];
     em_pragma(e);
     em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
     e->ind++, depth++;
   }
-  win_row(e, id, &w);
+  for (int kw = 0; kw < (kpos < nd ? w.KW : 1); kw++) {
+    int inner = 0;
+    if (kpos < nd && !kw_adds(&w, kw)) continue; /* a kernel column only ever in the padding */
+    for (int i = kpos; i < nd; i++) {
+      int d = dims[i];
+      em_pragma(e);
+      em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
+      e->ind++, inner++;
+    }
+    win_row(e, id, &w, kpos < nd ? kw : 0, kpos < nd ? kw + 1 : w.KW);
+    while (inner--) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
   while (depth--) {
     e->ind--;
     em_line(e, "}");

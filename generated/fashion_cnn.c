@@ -1747,8 +1747,24 @@ DLC_KERNEL static void fashion_cnn_unwindow_225(float *restrict net_4_unwindow_b
           float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[6272 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = net_4_unwindow_bw + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
           for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[12544 + w_ow];
         }

@@ -2128,12 +2128,40 @@ DLC_KERNEL static void lenet_unwindow_82(float *restrict net_3_unwindow_bw, cons
           float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[3200 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[6400 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[9600 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = net_3_unwindow_bw + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[12800 + w_ow];
         }

@@ -2306,8 +2306,24 @@ DLC_SHARED_KERNEL static void resnet_unwindow_550(float *restrict out0, const fl
           float *restrict w_img = out0 + (w_n * 64 + w_c) * 49 + w_ih * 7;
           /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
           for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 28224 + w_kh * 9408 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
+          float *restrict w_img = out0 + (w_n * 64 + w_c) * 49 + w_ih * 7;
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[3136 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 28224 + w_kh * 9408 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
+          float *restrict w_img = out0 + (w_n * 64 + w_c) * 49 + w_ih * 7;
           /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
           for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[6272 + w_ow];
         }
@@ -2548,8 +2564,24 @@ DLC_SHARED_KERNEL static void resnet_unwindow_713(float *restrict out0, const fl
           float *restrict w_img = out0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 112896 + w_kh * 37632 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = out0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[12544 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 112896 + w_kh * 37632 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = out0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
           for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[25088 + w_ow];
         }
