@@ -588,6 +588,21 @@ static void dot_cols(Em *e, const Dot *d, int M, const char *j0, int Cn) {
   if (Mt < M) dot_tile(e, d, ir_fmt("%d", Mt), M - Mt, j0, Cn);
 }
 
+/* The order of the tiles: a row of tiles at a time (A's rows read once, B's whole chunk once per
+ * row of tiles) or a column at a time (B's rows once, A's chunk once per column), whichever
+ * reads less from beyond L2; an operand's chunk that fits in a 1 MB L2 counts once however
+ * often it is walked (the MLP's 800 KB weight, walked once per row of tiles, stays there).
+ * LeNet's second convolution's weight gradient (16 x 150, k = 3200: B 1.9 MB, A 205 KB) a
+ * column at a time: its step 5-10 % faster; each element is summed as before. */
+enum { DOT_L2_BYTES = 1024 * 1024 };
+
+static int cols_outer(const Em *e, const Dot *d, int M) {
+  double esz = e->d64 ? 8 : 4, a = (double)M * d->KL * esz, b = (double)d->N * d->KL * esz;
+  double rows = a + b * (b > DOT_L2_BYTES ? (M + d->t.r - 1) / d->t.r : 1);
+  double cols = b + a * (a > DOT_L2_BYTES ? (d->N + d->t.c - 1) / d->t.c : 1);
+  return cols < rows;
+}
+
 static void dot_chunk(Em *e, const Dot *d, int M) {
   int DR = d->t.r, Mt = M / DR * DR, DC = d->t.c, Nt = d->N / DC * DC;
   int omp = e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS;
@@ -600,6 +615,15 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
     const char *i1 = tiles_open(e, "i1", Nt, DC, "#pragma omp parallel for");
     dot_cols(e, d, M, i1, DC);
     tiles_close(e, i1);
+    if (Nt < d->N) dot_cols(e, d, M, ir_fmt("%d", Nt), d->N - Nt);
+    return;
+  }
+  if (!omp && cols_outer(e, d, M)) {
+    if (Nt) {
+      const char *i1 = tiles_open(e, "i1", Nt, DC, NULL);
+      dot_cols(e, d, M, i1, DC);
+      tiles_close(e, i1);
+    }
     if (Nt < d->N) dot_cols(e, d, M, ir_fmt("%d", Nt), d->N - Nt);
     return;
   }

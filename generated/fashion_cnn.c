@@ -1004,8 +1004,8 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, con
  *   the same kernel, on other buffers, computes %108 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void fashion_cnn_matmul_150(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
+  for (int i1 = 0; i1 < 128; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       fashion_cnn_dot_4x4_k3136(out0 + (i0) * 128 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
     }
   }

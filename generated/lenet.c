@@ -1237,48 +1237,6 @@ static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float
   }
 }
 
-static inline void lenet_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s1_0 = r_sum[1];
-  float r_s2_0 = r_sum[2];
-  float r_s3_0 = r_sum[3];
-  float r_g[4][1];
-  r_g[0][0] = r_s0_0;
-  r_g[1][0] = r_s1_0;
-  r_g[2][0] = r_s2_0;
-  r_g[3][0] = r_s3_0;
-  for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 1; r_l++) {
-      u0[(r_r * 25 + r_l)] = ((u0[(r_r * 25 + r_l)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
-      u1[(r_r * 25 + r_l)] = ((u1[(r_r * 25 + r_l)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
-      u2[(r_r * 25 + r_l)] = (u2[(r_r * 25 + r_l)] - (u3[0] * (u0[(r_r * 25 + r_l)] / ((sqrtf(u1[(r_r * 25 + r_l)]) / u4[0]) + LENET_EPS))));
-    }
-  }
-}
-
 static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -1328,6 +1286,48 @@ static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float
   r_g[1][3] = r_s1_3;
   for (int r_r = 0; r_r < 2; r_r++) {
     for (int r_l = 0; r_l < 4; r_l++) {
+      u0[(r_r * 25 + r_l)] = ((u0[(r_r * 25 + r_l)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
+      u1[(r_r * 25 + r_l)] = ((u1[(r_r * 25 + r_l)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
+      u2[(r_r * 25 + r_l)] = (u2[(r_r * 25 + r_l)] - (u3[0] * (u0[(r_r * 25 + r_l)] / ((sqrtf(u1[(r_r * 25 + r_l)]) / u4[0]) + LENET_EPS))));
+    }
+  }
+}
+
+static inline void lenet_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
+  float r_s2_0 = r_sum[2];
+  float r_s3_0 = r_sum[3];
+  float r_g[4][1];
+  r_g[0][0] = r_s0_0;
+  r_g[1][0] = r_s1_0;
+  r_g[2][0] = r_s2_0;
+  r_g[3][0] = r_s3_0;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 1; r_l++) {
       u0[(r_r * 25 + r_l)] = ((u0[(r_r * 25 + r_l)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
       u1[(r_r * 25 + r_l)] = ((u1[(r_r * 25 + r_l)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
       u2[(r_r * 25 + r_l)] = (u2[(r_r * 25 + r_l)] - (u3[0] * (u0[(r_r * 25 + r_l)] / ((sqrtf(u1[(r_r * 25 + r_l)]) / u4[0]) + LENET_EPS))));
@@ -1424,36 +1424,6 @@ static inline void lenet_dot_4x4_k25088(float *restrict c, const float *restrict
   memcpy(c + 75, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
-  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
-  memcpy(c + 50, r_sum + 2, 1 * sizeof *c);
-  memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
-}
-
 static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -1486,6 +1456,36 @@ static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict
   }
   memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
   memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
+}
+
+static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 25088; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 50, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
 }
 
 static inline void lenet_dot_2x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -2096,20 +2096,24 @@ DLC_KERNEL static void lenet_matmul_78(float *restrict net_3_matmul_bw, const fl
  * each element, as its tile is computed, goes straight into net.3.weight's update (%176, %180, %189), never stored
  */
 DLC_KERNEL static void lenet_matmul_79_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 16; i0 += 4) {
-    for (int i1 = 0; i1 < 148; i1 += 4) {
+  for (int i1 = 0; i1 < 148; i1 += 4) {
+    for (int i0 = 0; i0 < 16; i0 += 4) {
       lenet_dot_4x4_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t132_div, t133_sqrt);
     }
+  }
+  for (int i0 = 0; i0 < 16; i0 += 4) {
     lenet_dot_4x2_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t132_div, t133_sqrt);
   }
 }
 
 /* %79 = matmul %77, %23^T : f32[16,150]                # examples/lenet.lua:10 backward */
 DLC_KERNEL static void lenet_matmul_79(float *restrict net_3_matmul_bw_2, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
-  for (int i0 = 0; i0 < 16; i0 += 4) {
-    for (int i1 = 0; i1 < 148; i1 += 4) {
+  for (int i1 = 0; i1 < 148; i1 += 4) {
+    for (int i0 = 0; i0 < 16; i0 += 4) {
       lenet_dot_4x4_k3200(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200);
     }
+  }
+  for (int i0 = 0; i0 < 16; i0 += 4) {
     lenet_dot_4x2_k3200(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200);
   }
 }
@@ -2250,11 +2254,9 @@ DLC_KERNEL static void lenet_permute_88(float *restrict net_0_permute_bw, const 
 DLC_KERNEL static void lenet_matmul_90_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 24; i1 += 4) {
     lenet_dot_4x4_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t132_div, t133_sqrt);
-  }
-  lenet_dot_4x1_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t132_div, t133_sqrt);
-  for (int i1 = 0; i1 < 24; i1 += 4) {
     lenet_dot_2x4_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t132_div, t133_sqrt);
   }
+  lenet_dot_4x1_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t132_div, t133_sqrt);
   lenet_dot_2x1_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t132_div, t133_sqrt);
 }
 
@@ -2262,11 +2264,9 @@ DLC_KERNEL static void lenet_matmul_90_update(float *restrict s_net_0_weight_exp
 DLC_KERNEL static void lenet_matmul_90(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 24; i1 += 4) {
     lenet_dot_4x4_k25088(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088);
-  }
-  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088);
-  for (int i1 = 0; i1 < 24; i1 += 4) {
     lenet_dot_2x4_k25088(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088);
   }
+  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088);
   lenet_dot_2x1_k25088(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088);
 }
 

@@ -2728,13 +2728,13 @@ DLC_SHARED_KERNEL static void resnet_matmul_747_update(float *restrict out0, flo
   for (int i0 = 0; i0 < 9216; i0++) {
     out3[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4) {
+  for (int i1 = 0; i1 < 288; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_dot_4x4_k6552_acc(out3 + (i0) * 288 + i1, in3 + (i0) * 12544, in4 + (i1) * 12544);
     }
   }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4) {
+  for (int i1 = 0; i1 < 288; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_dot_4x4_k5992_acc_upd(out3 + (i0) * 288 + i1, in3 + (i0) * 12544 + 6552, in4 + (i1) * 12544 + 6552, out0 + (i0) * 288 + i1, out1 + (i0) * 288 + i1, out2 + (i0) * 288 + i1, in0, in1, in2);
     }
   }
@@ -2747,13 +2747,13 @@ DLC_SHARED_KERNEL static void resnet_matmul_747(float *restrict out0, const floa
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4) {
+  for (int i1 = 0; i1 < 288; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_dot_4x4_k6552_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544, in1 + (i1) * 12544);
     }
   }
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 288; i1 += 4) {
+  for (int i1 = 0; i1 < 288; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_dot_4x4_k5992_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + 6552, in1 + (i1) * 12544 + 6552);
     }
   }
