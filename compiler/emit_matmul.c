@@ -636,11 +636,11 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
 }
 
 /* A very long k is cut into chunks whose slices of A and B fit in 8 MB together (a last-level
- * cache), C summed chunk by chunk.  Every chunk ends in a horizontal sum (a tree of shuffles)
- * per element of C, and those cost more than streaming each tile's rows of A and B from L3:
- * chunks sized for a 1 MB L2 made fashion_cnn's second convolution's weight gradient (64 x 288,
- * k = 6272) 13 % slower and LeNet's 5-9 % (perf, Zen 4); 512 KB chunks cost 10-15 % of the
- * MLP's forward. */
+ * cache), C summed chunk by chunk.  Every chunk ends in the lane sums of its tiles (dot_sums)
+ * and a pass over C: chunks sized for a 1 MB L2 made fashion_cnn's second convolution's weight
+ * gradient (64 x 288, k = 6272) 13 % slower and LeNet's 5-9 % (perf, Zen 4, when each sum was
+ * a horizontal sum); with the folded sums (Zen 5) 256-512 KB chunks made LeNet's step 5-10 %
+ * faster and the MLP's forward 5-20 % slower, so the size stays. */
 enum { DOT_CHUNK_BYTES = 8 * 1024 * 1024 };
 
 typedef struct {
