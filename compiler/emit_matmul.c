@@ -606,21 +606,15 @@ static int cols_outer(const Em *e, const Dot *d, int M) {
 static void dot_chunk(Em *e, const Dot *d, int M) {
   int DR = d->t.r, Mt = M / DR * DR, DC = d->t.c, Nt = d->N / DC * DC;
   int omp = e->o->openmp && (double)M * d->N * d->KL >= OMP_MIN_MACS;
-  if (omp && d->b_param && Nt / DC >= OMP_MIN_TILES) {
-    /* --openmp, x W^T with W a parameter: threads take whole columns of C, i.e. rows of W, so
-     * that each core reads its part of W alone, the part it updates (emit_matmul_tiled: a
-     * weight gradient's rows), which stays in its cache from step to step.  Split by rows of
-     * x instead, every core reads all of W, half of it just written by the other core: on
-     * vCPUs far apart that made the MLP's step on 2 threads slower than on one. */
-    const char *i1 = tiles_open(e, "i1", Nt, DC, "#pragma omp parallel for");
-    dot_cols(e, d, M, i1, DC);
-    tiles_close(e, i1);
-    if (Nt < d->N) dot_cols(e, d, M, ir_fmt("%d", Nt), d->N - Nt);
-    return;
-  }
-  if (!omp && cols_outer(e, d, M)) {
+  /* --openmp, x W^T with W a parameter: threads take whole columns of C, i.e. rows of W, so
+   * that each core reads its part of W alone, the part it updates (emit_matmul_tiled: a
+   * weight gradient's rows), which stays in its cache from step to step.  Split by rows of
+   * x instead, every core reads all of W, half of it just written by the other core: on
+   * vCPUs far apart that made the MLP's step on 2 threads slower than on one.  One thread:
+   * a column at a time when that reads less (cols_outer). */
+  if (omp ? d->b_param && Nt / DC >= OMP_MIN_TILES : cols_outer(e, d, M)) {
     if (Nt) {
-      const char *i1 = tiles_open(e, "i1", Nt, DC, NULL);
+      const char *i1 = tiles_open(e, "i1", Nt, DC, omp ? "#pragma omp parallel for" : NULL);
       dot_cols(e, d, M, i1, DC);
       tiles_close(e, i1);
     }

@@ -335,6 +335,18 @@ static void emit_pool(Em *e, int id) {
   pool_end(e);
 }
 
+/* The loops over dims[from..to) of a window, opened; returns how many. */
+static int open_loops(Em *e, const int *dims, int from, int to, const int64_t *size) {
+  static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
+  for (int i = from; i < to; i++) {
+    const char *v = var[dims[i]];
+    em_pragma(e);
+    em_line(e, "for (int %s = 0; %s < %lld; %s++) {", v, v, (long long)size[dims[i]], v);
+    e->ind++;
+  }
+  return to - from;
+}
+
 void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
@@ -343,9 +355,8 @@ void emit_window(Em *e, int id) {
   }
   Win w = win_of(e->g, n);
   if (n->op == OP_UNWINDOW && !win_exact(&w)) em_fill(e, id, em_lit(e, 0));
-  static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
-  int dims[6], nd = 0, depth = 0;
+  int dims[6], nd = 0;
   for (int i = 0; i < 6; i++) { /* the layout's dims; kw is unrolled and ow is the row loop */
     int d = win_layout[n->attr[WA_LAYOUT]][i];
     if (!(d == WD_KW || d == WD_OW || (size[d] == 1 && d != WD_OH))) dims[nd++] = d;
@@ -372,22 +383,12 @@ void emit_window(Em *e, int id) {
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
   if (own0) em_omp_split(e, (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW);
   if (e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
-  for (int i = 0; i < kpos; i++) {
-    int d = dims[i];
-    em_pragma(e);
-    em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
-    e->ind++, depth++;
-  }
-  for (int kw = 0; kw < (kpos < nd ? w.KW : 1); kw++) {
-    int inner = 0;
-    if (kpos < nd && !kw_adds(&w, kw)) continue; /* a kernel column only ever in the padding */
-    for (int i = kpos; i < nd; i++) {
-      int d = dims[i];
-      em_pragma(e);
-      em_line(e, "for (int %s = 0; %s < %lld; %s++) {", var[d], var[d], (long long)size[d], var[d]);
-      e->ind++, inner++;
-    }
-    win_row(e, id, &w, kpos < nd ? kw : 0, kpos < nd ? kw + 1 : w.KW);
+  int depth = open_loops(e, dims, 0, kpos, size);
+  int split = kpos < nd; /* one copy of the inner loops per kernel column */
+  for (int kw = 0; kw < (split ? w.KW : 1); kw++) {
+    if (split && !kw_adds(&w, kw)) continue; /* a kernel column only ever in the padding */
+    int inner = open_loops(e, dims, kpos, nd, size);
+    win_row(e, id, &w, split ? kw : 0, split ? kw + 1 : w.KW);
     while (inner--) {
       e->ind--;
       em_line(e, "}");
