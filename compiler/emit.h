@@ -169,10 +169,14 @@ const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inp
 void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
 int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
+int emit_elem_sums(Em *e, Elem *els, int n);  /* n sibling sums in one loop nest; 0: not possible */
 int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat loop */
 /* The fused update's statements (e->fuse) for the parameter's element at flat index at, whose
  * gradient is the value g */
 void em_update_epilogue(Em *e, const char *g, const char *at);
+/* Elementwise node id's statement at flat index at (every tensor its expression reads walked
+ * whole, plan.c's epilogue rule), with node's value given as val */
+void em_flat_elem(Em *e, int id, int node, const char *val, const char *at);
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 void em_pragma(Em *e);                   /* print the next loop's pragma, if any */
 
@@ -184,6 +188,9 @@ void emit_row(Em *e, int id); /* K_ROW and K_XENT */
 void emit_pick(Em *e, int id);
 void emit_gather(Em *e, int id); /* K_GATHER: gather and scatter-add along an axis */
 void emit_window(Em *e, int id);
+/* Max pooling's adjoint (id), inlined into its elementwise user (plan.c's epilogue): the user's
+ * block, each pixel's gradient going through the user's expression as it is stored */
+void emit_pool_epilogue(Em *e, int id, int user);
 
 /* ---- emit_api.c ---------------------------------------------------------------------------- */
 int em_is_target(const Graph *g, int i);

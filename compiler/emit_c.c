@@ -23,11 +23,24 @@ static int elem_of(const Em *e, int id, Elem *el) {
   }
 }
 
+/* The input of elementwise node id whose block computes id as its epilogue (plan.c), or -1. */
+static int epilogue_host(const Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = 0; k < n->nin; k++)
+    if (e->fp->inl[n->in[k]] && e->g->nodes[n->in[k]].op == OP_MAXPOOL_BACK) return n->in[k];
+  return -1;
+}
+
 static void emit_node(Em *e, int id) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   switch (op_info[n->op].kind) {
   case K_E1: case K_E2: case K_BCAST: case K_PERMUTE: case K_SHIFT: case K_ONEHOT: case K_RAND: {
+    int host = epilogue_host(e, id);
+    if (host >= 0) {
+      emit_pool_epilogue(e, host, id);
+      break;
+    }
     Elem el = {id, id, id, 0, 1};
     emit_elem(e, &el);
     break;
@@ -363,6 +376,11 @@ typedef struct {
 static int group_gen(Em *e, void *ctx) {
   Group *gr = ctx;
   return emit_elem_group(e, gr->els, gr->n);
+}
+
+static int sums_gen(Em *e, void *ctx) {
+  Group *gr = ctx;
+  return emit_elem_sums(e, gr->els, gr->n);
 }
 
 static int emit_group(Em *e, int s) {
@@ -709,6 +727,56 @@ static int emit_update_blocks(Em *e, int s) {
   return 1;
 }
 
+/* Sibling sums: the sum_to blocks scheduled from position s on over the same elements into
+ * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
+ * (emit_elem_sums) when none reads or overwrites what another reads or writes; returns the
+ * positions covered, 0 if fewer than two. */
+
+/* Does block id (through what it computes inside itself) read storage [lo, hi) of kind k? */
+static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, int64_t hi) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  for (int i = 0; i < n->nin; i++) {
+    int x = n->in[i], r = ir_root_of(g, x);
+    if (e->fp->inl[x]) {
+      if (reads_range(e, x, k, leaf, lo, hi)) return 1;
+      continue;
+    }
+    const Store *s = &e->fp->store[r];
+    int64_t end = s->off + shape_numel(&g->nodes[r].shape);
+    if (s->kind == k && s->leaf == leaf && s->off < hi && end > lo) return 1;
+  }
+  return 0;
+}
+
+static int emit_sums(Em *e, int s) {
+  const FnPlan *fp = e->fp;
+  const Graph *g = e->g;
+  if (e->o->check_numerics || fp == &e->p->fn[FN_UPDATE]) return 0;
+  int ids[MAX_GROUP], n = 0;
+  Elem els[MAX_GROUP];
+  for (int t = s; t < fp->nsched && n < MAX_GROUP; t++) {
+    int id = fp->sched[t];
+    const Node *nd = &g->nodes[id];
+    if (nd->op != OP_SUM_TO) break;
+    const Shape *in = &g->nodes[nd->in[0]].shape;
+    if (n && (!shape_eq(in, &g->nodes[g->nodes[ids[0]].in[0]].shape) || !shape_eq(&nd->shape, &g->nodes[ids[0]].shape))) break;
+    int clash = 0;
+    for (int i = 0; i < n && !clash; i++) { /* id against each earlier one, both ways */
+      const Store *a = &fp->store[ir_root_of(g, ids[i])], *b = &fp->store[ir_root_of(g, id)];
+      int64_t na = shape_numel(&g->nodes[ids[i]].shape), nb = shape_numel(&nd->shape);
+      clash = reads_range(e, id, a->kind, a->leaf, a->off, a->off + na) || reads_range(e, ids[i], b->kind, b->leaf, b->off, b->off + nb) ||
+              (a->kind == b->kind && a->leaf == b->leaf && a->off < b->off + nb && b->off < a->off + na);
+    }
+    if (clash) break;
+    els[n] = (Elem){id, nd->in[0], id, 1, 0}, ids[n++] = id;
+  }
+  if (n < 2) return 0;
+  const char *what = "";
+  for (int i = 0; i < n; i++) what = ir_fmt("%s%s%%%d sum_to", what, i ? " + " : "", ids[i]);
+  return emit_kernel_call(e, sums_gen, &(Group){els, n}, ids, n, what) ? n : 0;
+}
+
 /* ---- functions ------------------------------------------------------------------------- */
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -750,7 +818,10 @@ static void emit_fn_body(Em *e, FnKind k) {
   }
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
   for (int s = 0; s < fp->nsched; s++) {
-    if (k == FN_GRAD && e->nfus) {
+    int sums = k != FN_UPDATE ? emit_sums(e, s) : 0;
+    if (sums) {
+      s += sums - 1;
+    } else if (k == FN_GRAD && e->nfus) {
       emit_grad_block(e, fp->sched[s]);
     } else if (k == FN_UPDATE && e->nfus) {
       s += emit_update_blocks(e, s) - 1;

@@ -504,34 +504,49 @@ void elem_body(Em *e, void *ctx) {
 }
 
 /* A sum whose innermost loop runs along reduced dims: VL partial sums (the lanes of a
- * vector, which the C compiler vectorizes), added pairwise in a fixed order, then the tail. */
+ * vector, which the C compiler vectorizes), added pairwise in a fixed order, then the tail.
+ * n sums over the same loops (sibling reductions): each its own partial sums, in one loop. */
 typedef struct {
   Elem *el;
+  int n;
   int64_t len;
 } VSum;
 
+static const char *part_name(int i) { return i ? ir_fmt("r_part%d", i + 1) : "r_part"; }
+
 static void vsum_body(Em *e, void *ctx) {
   VSum *vs = ctx;
-  int VL = em_vlanes(e), l = e->L.nlv;
+  int VL = em_vlanes(e), l = e->L.nlv, n = vs->n;
   int64_t Lv = vs->len / VL * VL;
-  const char *out, *v;
+  const char *out[MAX_GROUP], *v[MAX_GROUP];
   em_line(e, "{");
   e->ind++;
-  em_line(e, "%s r_part[%d] = {0};", e->real, VL);
+  for (int i = 0; i < n; i++) em_line(e, "%s %s[%d] = {0};", e->real, part_name(i), VL);
   e->L.nlv = l + 2;
   e->L.lv[l].size = vs->len, e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
   e->L.lv[l].alias = ir_fmt("(i%d + i%d)", l, l + 1);
-  v = elem_value(e, vs->el, &out);
+  for (int i = 0; i < n; i++) v[i] = elem_value(e, &vs->el[i], &out[i]);
   em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d)", l, l, (long long)Lv, l, VL);
-  em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) r_part[i%d] += %s;", l + 1, l + 1, VL, l + 1, l + 1, v);
-  em_line(e, "for (int i%d = %d; i%d > 0; i%d /= 2)", l, VL / 2, l, l);
-  em_line(e, "  for (int i%d = 0; i%d < i%d; i%d++) r_part[i%d] += r_part[i%d + i%d];", l + 1, l + 1, l, l + 1, l + 1, l + 1, l);
+  if (n == 1) {
+    em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) r_part[i%d] += %s;", l + 1, l + 1, VL, l + 1, l + 1, v[0]);
+  } else {
+    em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) {", l + 1, l + 1, VL, l + 1);
+    for (int i = 0; i < n; i++) em_line(e, "    %s[i%d] += %s;", part_name(i), l + 1, v[i]);
+    em_line(e, "  }");
+  }
+  em_line(e, "for (int i%d = %d; i%d > 0; i%d /= 2)%s", l, VL / 2, l, l, n > 1 ? " {" : "");
+  for (int i = 0; i < n; i++)
+    em_line(e, "  for (int i%d = 0; i%d < i%d; i%d++) %s[i%d] += %s[i%d + i%d];", l + 1, l + 1, l, l + 1, part_name(i), l + 1,
+            part_name(i), l + 1, l);
+  if (n > 1) em_line(e, "}");
   if (Lv < vs->len) {
     e->L.lv[l].alias = NULL;
-    v = elem_value(e, vs->el, &out);
-    em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) r_part[0] += %s;", l, (long long)Lv, l, (long long)vs->len, l, v);
+    for (int i = 0; i < n; i++) {
+      const char *vt = elem_value(e, &vs->el[i], &out[i]);
+      em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) %s[0] += %s;", l, (long long)Lv, l, (long long)vs->len, l, part_name(i), vt);
+    }
   }
-  em_line(e, "%s += r_part[0];", out);
+  for (int i = 0; i < n; i++) em_line(e, "%s += %s[0];", out[i], part_name(i));
   e->L.nlv = l;
   e->ind--;
   em_line(e, "}");
@@ -620,13 +635,9 @@ int emit_elem_group(Em *e, Elem *els, int n) {
 
 /* The fused update's blocks at one element: the loop they would run in (em_group_flat) is
  * replaced by the flat index at, and the gradient slot's element by g. */
-void em_update_epilogue(Em *e, const char *g, const char *at) {
-  const FuseUpd *fu = e->fuse;
-  const FnPlan *fp = e->fp;
-  Loops saved = e->L;
-  const Shape *space = &e->g->nodes[fu->els[0].src].shape;
+/* One loop variable, printed as the flat index `at`, over every dim of space (row-major). */
+static void flat_loop(Em *e, const Shape *space, const char *at) {
   int l = e->L.nlv, lastd = -1;
-  e->fp = &e->p->fn[FN_UPDATE];
   e->L.nlv = l + 1;
   e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
   e->L.lv[l].alias = ir_fmt("(%s)", at);
@@ -637,6 +648,27 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
     if (space->d[d] > 1) lastd = d;
   }
   if (lastd >= 0) e->L.ov[lastd].last = 1;
+}
+
+void em_flat_elem(Em *e, int id, int node, const char *val, const char *at) {
+  Loops saved = e->L;
+  flat_loop(e, &e->g->nodes[id].shape, at);
+  int ns = e->nsubst;
+  if (ns > MAX_GROUP) die("em_flat_elem: too many substitutions");
+  e->subst_node[ns] = node, e->subst[ns] = val, e->nsubst = ns + 1;
+  Elem el = {id, id, id, 0, 1};
+  elem_body(e, &el);
+  e->nsubst = ns;
+  e->L = saved;
+}
+
+void em_update_epilogue(Em *e, const char *g, const char *at) {
+  const FuseUpd *fu = e->fuse;
+  const FnPlan *fp = e->fp;
+  Loops saved = e->L;
+  e->fp = &e->p->fn[FN_UPDATE];
+  const Shape *space = &e->g->nodes[fu->els[0].src].shape;
+  flat_loop(e, space, at);
   e->subst_node[0] = fu->grad, e->subst[0] = g, e->nsubst = 1;
   for (int i = 0; i < fu->nels; i++) {
     const Elem *el = &fu->els[i];
@@ -692,40 +724,91 @@ static void shared_close(Em *e) {
   em_line(e, "}");
 }
 
-void emit_elem(Em *e, Elem *el) {
+/* The iteration space of a block, its access masks, and its loops merged (e->L). */
+static const Shape *elem_space(Em *e, const Elem *el) {
   const Graph *g = e->g;
   const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
-  if (g->nodes[el->src].op == OP_CONST) space = &g->nodes[el->dst].shape;
-  if (el->reduce) em_fill(e, el->dst, el->reduce == 1 ? em_lit(e, 0) : "-INFINITY");
-  Masks m = {0};
+  return g->nodes[el->src].op == OP_CONST ? &g->nodes[el->dst].shape : space;
+}
+
+static int elem_loops(Em *e, const Elem *el, Masks *m, int64_t *sizes) {
+  const Graph *g = e->g;
+  const Shape *space = elem_space(e, el);
   int map[MAX_DIMS] = {0}, omap[MAX_DIMS] = {0};
   for (int d = 0; d < space->n; d++) map[d] = d;
   const Shape *os = &g->nodes[el->dst].shape;
   for (int j = 0; j < os->n; j++) omap[j] = os->d[j] == 1 ? -1 : j + space->n - os->n;
-  add_mask(&m, os, omap);
-  masks_of(e, el->src, map, &m, el->root);
-  int64_t sizes[MAX_DIMS];
-  int nl = merge_space(e, space, &m, sizes);
-  if (g->nodes[el->src].op == OP_CONST) {
-    em_fill(e, el->dst, em_expr(e, el->src, NULL));
-    return;
-  }
-  if (el->reduce && e->o->openmp && shape_numel(space) >= OMP_MIN_ELEMS) {
-    int l = shared_loop(e, &m, sizes, nl);
+  *m = (Masks){0};
+  add_mask(m, os, omap);
+  masks_of(e, el->src, map, m, el->root);
+  return merge_space(e, space, m, sizes);
+}
+
+/* The blocks' loop nest (e->L, sizes, nl, their first's masks m), printed: n sums (all of the
+ * same output shape) or one block of any kind. */
+static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl) {
+  const Elem *el = &els[0];
+  int64_t numel = shape_numel(elem_space(e, el));
+  if (el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS) {
+    int l = shared_loop(e, m, sizes, nl);
     if (l >= 0) shared_open(e, l, sizes[l]);
   }
   int VL = em_vlanes(e);
   if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !em_unrolled(e, sizes[nl - 1])) {
-    if (!out_walks(e, &m, e->L.nlv + nl - 1)) { /* the innermost loop is a reduced one */
-      VSum vs = {el, sizes[nl - 1]};
+    if (!out_walks(e, m, e->L.nlv + nl - 1)) { /* the innermost loop is a reduced one */
+      VSum vs = {els, n, sizes[nl - 1]};
       em_nest(e, sizes, nl - 1, vsum_body, &vs);
       shared_close(e);
       return;
     }
   }
-  if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, shape_numel(space));
-  em_nest(e, sizes, nl, elem_body, el);
+  if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);
+  Group gr = {els, n};
+  em_nest(e, sizes, nl, group_body, &gr);
   e->pragma_next = NULL;
   shared_close(e);
+}
+
+void emit_elem(Em *e, Elem *el) {
+  const Graph *g = e->g;
+  if (el->reduce) em_fill(e, el->dst, el->reduce == 1 ? em_lit(e, 0) : "-INFINITY");
+  Masks m;
+  int64_t sizes[MAX_DIMS];
+  int nl = elem_loops(e, el, &m, sizes);
+  if (g->nodes[el->src].op == OP_CONST) {
+    em_fill(e, el->dst, em_expr(e, el->src, NULL));
+    return;
+  }
+  elem_nest(e, el, 1, &m, sizes, nl);
+}
+
+/* Sums over the same elements into outputs of the same shape, none reading another's output
+ * (batch norm's backward: the sums of g and of g x), in one loop nest: each walks the nest its
+ * own block would, so each output gets the same additions in the same order, the same bits.
+ * 0 (nothing printed) when their own nests would differ. */
+int emit_elem_sums(Em *e, Elem *els, int n) {
+  Loops saved = e->L, first = e->L;
+  Masks m, mi;
+  int64_t sizes[MAX_DIMS], si[MAX_DIMS];
+  int nl = 0;
+  for (int i = 0; i < n; i++) {
+    e->L = saved;
+    int k = elem_loops(e, &els[i], i ? &mi : &m, i ? si : sizes);
+    if (!i) {
+      nl = k, first = e->L;
+      continue;
+    }
+    int same = k == nl && e->L.nov == first.nov && !memcmp(si, sizes, (size_t)nl * sizeof *si);
+    for (int d = 0; same && d < first.nov; d++) same = e->L.ov[d].lv == first.ov[d].lv && e->L.ov[d].last == first.ov[d].last;
+    if (!same) {
+      e->L = saved;
+      return 0;
+    }
+  }
+  e->L = saved;
+  for (int i = 0; i < n; i++) em_fill(e, els[i].dst, em_lit(e, 0));
+  e->L = first;
+  elem_nest(e, els, n, &m, sizes, nl);
+  return 1;
 }
 

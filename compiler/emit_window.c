@@ -136,6 +136,8 @@ static void win_row(Em *e, int id, const Win *w, int kw0, int kw1) {
 typedef struct {
   int KH, KW, SH, SW, PH, PW, H, W, OH, OW;
   int lo, hi; /* the output columns whose window lies inside the image's columns */
+  int id;     /* the node */
+  int epi;    /* the adjoint's elementwise user, whose block this is (plan.c's epilogue), or -1 */
 } Pool;
 
 enum { POOL_FLAT_MAX = 4096 }; /* the flat path's per-plane buffers (H * OW elements) */
@@ -160,6 +162,13 @@ static const char *pool_col(const Pool *p, const char *ow, int kw) {
 static void pool_take(Em *e, const char *v, const char *i, const char *mx, const char *a, int first) {
   em_line(e, "{ %s w_v = %s; int w_i = %s, w_t = (w_v > %s) | (w_v != w_v)%s; %s = w_t ? w_v : %s; %s = w_t ? w_i : %s; }", e->real, v,
           i, mx, first ? ir_fmt(" | (%s < 0)", a) : "", mx, mx, a, a);
+}
+
+/* Tiling windows: pixel px (an index into the plane) of the adjoint gets val, stored once;
+ * with an epilogue, the user's value of it is stored instead, into the user's buffer. */
+static void pool_store(Em *e, const Pool *p, const char *px, const char *val) {
+  if (p->epi < 0) em_line(e, "w_gx[%s] = %s;", px, val);
+  else em_flat_elem(e, p->epi, p->id, ir_fmt("(%s)", val), ir_fmt("w_nc * %d + %s", p->H * p->W, px));
 }
 
 static void pool_end(Em *e) {
@@ -202,10 +211,19 @@ static void pool_scan(Em *e, const Pool *p, int back, int exact, int edge, const
     em_line(e, "w_y[w_oh * %d + w_ow] = w_mx;", p->OW);
   } else if (!exact) {
     em_line(e, "w_gx[w_a] += w_g[w_oh * %d + w_ow];", p->OW);
-  } else { /* tiling windows: never at an edge */
-    em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++)", p->KH);
+  } else if (p->epi < 0) { /* tiling windows: never at an edge */
+    em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) {", p->KH);
     for (int kw = 0; kw < p->KW; kw++) em_line(e, "  w_gx[(w_ih + w_kh) * %d + %s] = %s;", p->W, pool_col(p, "w_ow", kw), em_lit(e, 0));
+    em_line(e, "}");
     em_line(e, "w_gx[w_a] = w_g[w_oh * %d + w_ow];", p->OW);
+  } else { /* each pixel of the window once, through the epilogue */
+    em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) {", p->KH);
+    e->ind++;
+    for (int kw = 0; kw < p->KW; kw++) {
+      const char *px = ir_fmt("(w_ih + w_kh) * %d + %s", p->W, pool_col(p, "w_ow", kw));
+      pool_store(e, p, px, ir_fmt("w_a == %s ? w_g[w_oh * %d + w_ow] : %s", px, p->OW, em_lit(e, 0)));
+    }
+    pool_end(e);
   }
 }
 
@@ -286,31 +304,34 @@ static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
   pool_end(e);
   if (exact) {
     em_line(e, "for (int w_j = 0; w_j < %d; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */", p->H * OW);
+    e->ind++;
     for (int kw = 0; kw < p->KW; kw++) {
       const char *px = times("w_j", p->SW);
       if (kw) px = ir_fmt("%s + %d", px, kw);
-      em_line(e, "  w_gx[%s] = w_wp[w_j] == %s ? w_wg[w_j] : %s;", px, px, em_lit(e, 0));
+      pool_store(e, p, px, ir_fmt("w_wp[w_j] == %s ? w_wg[w_j] : %s", px, em_lit(e, 0)));
     }
-    em_line(e, "}");
+    pool_end(e);
   }
 }
 
-static void emit_pool(Em *e, int id) {
+static void emit_pool(Em *e, int id, int epi) {
   const Node *n = &e->g->nodes[id];
   const int *a = n->attr;
   int back = n->op == OP_MAXPOOL_BACK;
   const Shape *xs = &e->g->nodes[n->in[0]].shape, *ys = back ? &e->g->nodes[n->in[1]].shape : &n->shape;
   int planes = xs->d[0] * xs->d[1];
-  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0};
+  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi};
   /* interior output columns: ow * SW - PW >= 0 and ow * SW - PW + KW <= W */
   p.lo = (p.PW + p.SW - 1) / p.SW;
   p.hi = p.W - p.KW + p.PW < 0 ? 0 : (p.W - p.KW + p.PW) / p.SW + 1;
   if (p.hi > p.OW) p.hi = p.OW;
   if (p.lo > p.OW) p.lo = p.OW;
   if (p.hi < p.lo) p.hi = p.lo;
-  int exact = back && tiles(p.KH, p.SH, p.PH, p.OH, p.H) && tiles(p.KW, p.SW, p.PW, p.OW, p.W);
+  int exact = back && ir_pool_tiles(e->g, id);
+  if (epi >= 0 && !exact) die("max_pool_backward %%%d: an epilogue, but its windows overlap", id);
   int flat = !p.PW && p.W == p.OW * p.SW && p.KW <= p.SW && (int64_t)p.H * p.OW <= POOL_FLAT_MAX;
-  const char *x = em_buffer(e, n->in[0], 0), *out = em_buffer(e, id, 1), *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
+  const char *x = em_buffer(e, n->in[0], 0), *out = epi < 0 ? em_buffer(e, id, 1) : NULL;
+  const char *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
   if (back && !exact) em_fill(e, id, em_lit(e, 0));
   em_omp_split(e, (int64_t)planes * p.OH * p.OW * p.KH * p.KW);
   em_pragma(e);
@@ -319,7 +340,7 @@ static void emit_pool(Em *e, int id) {
   em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
   if (back) {
     em_line(e, "const %s *restrict w_g = %s + (size_t)w_nc * %d;", e->real, gy, p.OH * p.OW);
-    em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;", e->real, out, p.H * p.W);
+    if (out) em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;", e->real, out, p.H * p.W);
   } else {
     em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %d;", e->real, out, p.OH * p.OW);
   }
@@ -334,6 +355,8 @@ static void emit_pool(Em *e, int id) {
   }
   pool_end(e);
 }
+
+void emit_pool_epilogue(Em *e, int id, int user) { emit_pool(e, id, user); }
 
 /* The loops over dims[from..to) of a window, opened; returns how many. */
 static int open_loops(Em *e, const int *dims, int from, int to, const int64_t *size) {
@@ -350,7 +373,7 @@ static int open_loops(Em *e, const int *dims, int from, int to, const int64_t *s
 void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
-    emit_pool(e, id);
+    emit_pool(e, id, -1);
     return;
   }
   Win w = win_of(e->g, n);

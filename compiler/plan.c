@@ -86,6 +86,41 @@ static void recompute_cost(const Fn *f, int id, Recompute *r) {
   }
 }
 
+/* Does node id's expression (through the nodes computed inside it) read only tensors of
+ * shape s, walked whole, constants, and node skip? */
+static int walks_whole(const Fn *f, int id, int skip, const Shape *s) {
+  const Graph *g = f->g;
+  const Node *n = &g->nodes[id];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k];
+    const Node *xn = &g->nodes[x];
+    if (x == skip || g->nodes[ir_root_of(g, x)].op == OP_CONST) continue;
+    if (!shape_eq(&xn->shape, s)) return 0;
+    if (!f->inl[x]) continue;
+    OpKind xk = op_info[xn->op].kind;
+    if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s)) return 0;
+  }
+  return 1;
+}
+
+/* Epilogues: max pooling's adjoint whose windows tile the image (it stores each pixel once),
+ * used once, by an elementwise node over the same elements (ReLU's mask: g * step(x)) that
+ * is stored and reads only tensors of its shape, is computed inside that node's block: the
+ * pooling's gradient of a pixel goes through the node's expression as it is stored, instead
+ * of being stored, then read back (emit_pool_epilogue).  Same operations, same bits. */
+static void decide_epilogues(Fn *f) {
+  Graph *g = f->g;
+  for (int i = 0; i < g->nnodes; i++) {
+    const Node *n = &g->nodes[i];
+    if (!f->reach[i] || n->op != OP_MAXPOOL_BACK || f->uses[i] != 1 || !ir_pool_tiles(g, i)) continue;
+    int u = f->user[i];
+    const Node *un = &g->nodes[u];
+    OpKind uk = op_info[un->op].kind;
+    if ((uk != K_E1 && uk != K_E2) || f->inl[u] || u == g->loss || un->dt != n->dt) continue;
+    if (shape_eq(&un->shape, &n->shape) && walks_whole(f, u, i, &un->shape)) f->inl[i] = 1;
+  }
+}
+
 static void decide_inline(Fn *f) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
@@ -139,6 +174,7 @@ static void decide_inline(Fn *f) {
       if (f->inl[n->in[k]] && depth[n->in[k]] > depth[i]) depth[i] = depth[n->in[k]];
     if (++depth[i] >= MAX_FUSE_DEPTH && f->inl[i]) f->inl[i] = 0, depth[i] = 1;
   }
+  decide_epilogues(f);
 }
 
 static int is_computed(const Graph *g, int id) {

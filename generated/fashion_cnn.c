@@ -1097,7 +1097,7 @@ DLC_KERNEL static void fashion_cnn_add_24(float *restrict net_0_add, const float
 }
 
 /* %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
- *   the same kernel, on other buffers, computes %229, %257 (3 blocks share it)
+ *   the same kernel, on other buffers, computes %257 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void fashion_cnn_sum_to_25(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -1207,7 +1207,7 @@ DLC_KERNEL static void fashion_cnn_add_68(float *restrict net_4_add, const float
 }
 
 /* %69 = sum_to %68 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
- *   the same kernel, on other buffers, computes %186, %214 (3 blocks share it)
+ *   the same kernel, on other buffers, computes %214 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void fashion_cnn_sum_to_69(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -1523,12 +1523,14 @@ DLC_KERNEL static void fashion_cnn_matmul_180(float *restrict g_net_10_weight, c
   }
 }
 
-/* %183 = max_pool_backward %98, %182 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_max_pool_backward_183(float *restrict net_7_max_pool_backward_bw, const float *restrict net_6_relu_2, const float *restrict net_8_mul_bw) {
+/* %185 = mul %183, %184 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %183 = max_pool_backward %98, %182 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward
+ *   with %184 = step %98 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
+ */
+DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const float *restrict net_6_relu_2, const float *restrict net_8_mul_bw) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_6_relu_2 + (size_t)w_nc * 196;
     const float *restrict w_g = net_8_mul_bw + (size_t)w_nc * 49;
-    float *restrict w_gx = net_7_max_pool_backward_bw + (size_t)w_nc * 196;
     float w_cm[98]; /* per image row and output column: the max over the kernel columns */
     int w_cp[98]; /* and its pixel */
     for (int w_j = 0; w_j < 98; w_j++) {
@@ -1552,25 +1554,20 @@ DLC_KERNEL static void fashion_cnn_max_pool_backward_183(float *restrict net_7_m
         for (int w_ow = 0; w_ow < 7; w_ow++) w_wp[(w_ih + w_kh) * 7 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 7 + w_ow] = w_g[w_oh * 7 + w_ow];
     }
     for (int w_j = 0; w_j < 98; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_6_mul_bw[(w_nc * 196 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_6_relu_2[(w_nc * 196 + w_j * 2)]));
+      net_6_mul_bw[(w_nc * 196 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_6_relu_2[(w_nc * 196 + w_j * 2 + 1)]));
     }
   }
 }
 
-/* %185 = mul %183, %184 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %184 = step %98 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
- */
-DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const float *restrict net_7_max_pool_backward_bw, const float *restrict net_6_relu_2) {
-  for (int i0 = 0; i0 < 401408; i0++) {
-    net_6_mul_bw[i0] = (net_7_max_pool_backward_bw[i0] * dlc_stepf(net_6_relu_2[i0]));
-  }
-}
-
-/* %189 = sum_to %188 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+/* %186 = sum_to %185 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+ * then, in the same loop, %189 = sum_to %188 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
  *   with %188 = mul %185, %68 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
  */
-DLC_KERNEL static void fashion_cnn_sum_to_189(float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
+DLC_KERNEL static void fashion_cnn_sum_to_186(float *restrict net_5_sum_to_bw, float *restrict net_5_sum_to_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_4_add) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_5_sum_to_bw[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw_2[i0] = 0.0f;
   }
@@ -1578,12 +1575,20 @@ DLC_KERNEL static void fashion_cnn_sum_to_189(float *restrict net_5_sum_to_bw_2,
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_4_add[12544*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)];
+            r_part2[i3] += (net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_4_add[12544*i0 + 196*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_4_add[12544*i0 + 196*i1 + i2]);
-        net_5_sum_to_bw_2[i1] += r_part[0];
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_6_mul_bw[12544*i0 + 196*i1 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part2[0] += (net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_4_add[12544*i0 + 196*i1 + i2]);
+        net_5_sum_to_bw[i1] += r_part[0];
+        net_5_sum_to_bw_2[i1] += r_part2[0];
       }
     }
   }
@@ -1773,12 +1778,14 @@ DLC_KERNEL static void fashion_cnn_unwindow_225(float *restrict net_4_unwindow_b
   }
 }
 
-/* %226 = max_pool_backward %59, %225 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-DLC_KERNEL static void fashion_cnn_max_pool_backward_226(float *restrict net_3_max_pool_backward_bw, const float *restrict net_2_relu_2, const float *restrict net_4_unwindow_bw) {
+/* %228 = mul %226, %227 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %226 = max_pool_backward %59, %225 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
+ *   with %227 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
+ */
+DLC_KERNEL static void fashion_cnn_mul_228(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_unwindow_bw) {
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_unwindow_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_3_max_pool_backward_bw + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -1802,25 +1809,20 @@ DLC_KERNEL static void fashion_cnn_max_pool_backward_226(float *restrict net_3_m
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_2_mul_bw[(w_nc * 784 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2)]));
+      net_2_mul_bw[(w_nc * 784 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2 + 1)]));
     }
   }
 }
 
-/* %228 = mul %226, %227 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %227 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
- */
-DLC_KERNEL static void fashion_cnn_mul_228(float *restrict net_2_mul_bw, const float *restrict net_3_max_pool_backward_bw, const float *restrict net_2_relu_2) {
-  for (int i0 = 0; i0 < 802816; i0++) {
-    net_2_mul_bw[i0] = (net_3_max_pool_backward_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
-  }
-}
-
-/* %232 = sum_to %231 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+/* %229 = sum_to %228 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ * then, in the same loop, %232 = sum_to %231 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
  *   with %231 = mul %228, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_sum_to_232(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
+DLC_KERNEL static void fashion_cnn_sum_to_229(float *restrict net_1_sum_to_bw, float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sum_to_bw[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -1828,11 +1830,18 @@ DLC_KERNEL static void fashion_cnn_sum_to_232(float *restrict net_1_sum_to_bw_2,
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_add[25088*i0 + 784*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)];
+            r_part2[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_add[25088*i0 + 784*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_bw_2[i1] += r_part[0];
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        net_1_sum_to_bw[i1] += r_part[0];
+        net_1_sum_to_bw_2[i1] += r_part2[0];
       }
     }
   }
@@ -2395,9 +2404,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_5_div = m->arena + 6246912;   /* %71 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const net_5_sum_to_2 = m->arena + 1806336;   /* %74 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const net_5_div_2 = m->arena + 6246976;   /* %82 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  float *const net_5_sqrt = m->arena + 3411968;   /* %89 sqrt[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  float *const net_5_div_3 = m->arena + 3412032;   /* %90 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  float *const net_5_mul_2 = m->arena + 3412096;   /* %92 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sqrt = m->arena + 3110912;   /* %89 sqrt[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_div_3 = m->arena + 3110976;   /* %90 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_mul_2 = m->arena + 3111040;   /* %92 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_weight = m->param + 18944;
   float *const net_5_sub_2 = m->arena + 2609152;   /* %95 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
@@ -2432,8 +2441,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const s_net_10_weight_exp_avg_sq = m->state + 439440;
   float *const g_net_10_weight = m->grad + 19200;
   float *const net_8_mul_bw = m->arena + 3010560;   /* %182 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
-  float *const net_7_max_pool_backward_bw = m->arena + 2609152;   /* %183 max_pool_backward[32,64,14,14]: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_6_mul_bw = m->arena + 3010560;   /* %185 mul[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
+  float *const net_6_mul_bw = m->arena + 2609152;   /* %185 mul[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
   float *const net_5_sum_to_bw = m->arena + 6247040;   /* %186 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_sum_to_bw_2 = m->arena + 1806336;   /* %189 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_add_bw = m->arena + 1806400;   /* %194 add[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
@@ -2451,21 +2459,20 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_4_matmul_bw_2 = m->arena + 5218304;   /* %221 matmul[288,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_transpose_bw = m->arena + 1605632;   /* %222 transpose[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_unwindow_bw = m->arena + 802816;   /* %225 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_3_max_pool_backward_bw = m->arena + 0;   /* %226 max_pool_backward[32,32,28,28]: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_2_mul_bw = m->arena + 802816;   /* %228 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  float *const net_2_mul_bw = m->arena + 0;   /* %228 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
   float *const net_1_sum_to_bw = m->arena + 1624064;   /* %229 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw_2 = m->arena + 0;   /* %232 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_add_bw = m->arena + 32;   /* %237 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_2 = m->arena + 802816;   /* %232 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw = m->arena + 802848;   /* %237 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_mul_bw = m->arena + 1624096;   /* %239 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_div_bw = m->arena + 1624128;   /* %246 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 0;   /* %252 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 802816;   /* %252 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_div_bw_2 = m->arena + 1624160;   /* %254 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_add_bw_2 = m->arena + 0;   /* %256 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw_2 = m->arena + 802816;   /* %256 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_0_sum_to_bw = m->arena + 1624128;   /* %257 sum_to[1,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_0_permute_bw = m->arena + 802816;   /* %259 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_permute_bw = m->arena + 0;   /* %259 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
-  float *const net_0_matmul_bw = m->arena + 0;   /* %261 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 802816;   /* %261 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const p_net_1_running_mean = m->param + 384;
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_5_running_mean = m->param + 19072;
@@ -2542,10 +2549,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
     fashion_cnn_matmul_180(g_net_10_weight, net_11_mul_bw, net_8_mul_2); /* %180 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   }
   fashion_cnn_mul_106(net_8_mul_bw, net_10_matmul_bw, net_8_mul); /* %182 mul: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
-  fashion_cnn_max_pool_backward_183(net_7_max_pool_backward_bw, net_6_relu_2, net_8_mul_bw); /* %183 max_pool_backward: net.7 MaxPool2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_mul_185(net_6_mul_bw, net_7_max_pool_backward_bw, net_6_relu_2); /* %185 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_sum_to_69(net_5_sum_to_bw, net_6_mul_bw); /* %186 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_sum_to_189(net_5_sum_to_bw_2, net_6_mul_bw, net_4_add); /* %189 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_185(net_6_mul_bw, net_6_relu_2, net_8_mul_bw); /* %185 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_186(net_5_sum_to_bw, net_5_sum_to_bw_2, net_6_mul_bw, net_4_add); /* %186 sum_to + %189 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_add_194(net_5_add_bw, net_5_sum_to_bw_2, net_5_sum_to_bw, net_5_div); /* %194 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_92(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %196 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_203(net_5_div_bw, net_5_add_bw, p_net_5_weight, net_5_div_3, net_5_sqrt); /* %203 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
@@ -2565,10 +2570,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
     fashion_cnn_transpose_222(net_4_transpose_bw, net_4_matmul_bw_2); /* %222 transpose: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
   fashion_cnn_unwindow_225(net_4_unwindow_bw, net_4_matmul_bw); /* %225 unwindow: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_max_pool_backward_226(net_3_max_pool_backward_bw, net_2_relu_2, net_4_unwindow_bw); /* %226 max_pool_backward: net.3 MaxPool2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_mul_228(net_2_mul_bw, net_3_max_pool_backward_bw, net_2_relu_2); /* %228 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_25(net_1_sum_to_bw, net_2_mul_bw); /* %229 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_232(net_1_sum_to_bw_2, net_2_mul_bw, net_0_add); /* %232 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_228(net_2_mul_bw, net_2_relu_2, net_4_unwindow_bw); /* %228 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_229(net_1_sum_to_bw, net_1_sum_to_bw_2, net_2_mul_bw, net_0_add); /* %229 sum_to + %232 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_add_237(net_1_add_bw, net_1_sum_to_bw_2, net_1_sum_to_bw, net_1_div); /* %237 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %239 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_div_246(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %246 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */

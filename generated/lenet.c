@@ -2005,12 +2005,14 @@ DLC_KERNEL static void lenet_matmul_69(float *restrict g_net_7_weight, const flo
   }
 }
 
-/* %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
+/* %73 = mul %71, %72 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
+ *   with %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward
+ *   with %72 = step %29 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
+ */
+DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
   for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_4_relu + (size_t)w_nc * 100;
     const float *restrict w_g = net_7_matmul_bw + (size_t)w_nc * 25;
-    float *restrict w_gx = net_5_max_pool_backward_bw + (size_t)w_nc * 100;
     float w_cm[50]; /* per image row and output column: the max over the kernel columns */
     int w_cp[50]; /* and its pixel */
     for (int w_j = 0; w_j < 50; w_j++) {
@@ -2034,18 +2036,9 @@ DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool
         for (int w_ow = 0; w_ow < 5; w_ow++) w_wp[(w_ih + w_kh) * 5 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 5 + w_ow] = w_g[w_oh * 5 + w_ow];
     }
     for (int w_j = 0; w_j < 50; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_4_mul_bw[(w_nc * 100 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_4_relu[(w_nc * 100 + w_j * 2)]));
+      net_4_mul_bw[(w_nc * 100 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_4_relu[(w_nc * 100 + w_j * 2 + 1)]));
     }
-  }
-}
-
-/* %73 = mul %71, %72 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
- *   with %72 = step %29 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
- */
-DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu) {
-  for (int i0 = 0; i0 < 51200; i0++) {
-    net_4_mul_bw[i0] = (net_5_max_pool_backward_bw[i0] * dlc_stepf(net_4_relu[i0]));
   }
 }
 
@@ -2174,12 +2167,14 @@ DLC_KERNEL static void lenet_unwindow_82(float *restrict net_3_unwindow_bw, cons
   }
 }
 
-/* %83 = max_pool_backward %19, %82 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_max_pool_backward_83(float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
+/* %85 = mul %83, %84 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
+ *   with %83 = max_pool_backward %19, %82 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward
+ *   with %84 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
+ */
+DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
   for (int w_nc = 0; w_nc < 192; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_1_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_3_unwindow_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_2_max_pool_backward_bw + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -2203,18 +2198,9 @@ DLC_KERNEL static void lenet_max_pool_backward_83(float *restrict net_2_max_pool
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_1_mul_bw[(w_nc * 784 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_1_relu[(w_nc * 784 + w_j * 2)]));
+      net_1_mul_bw[(w_nc * 784 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_1_relu[(w_nc * 784 + w_j * 2 + 1)]));
     }
-  }
-}
-
-/* %85 = mul %83, %84 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
- *   with %84 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
- */
-DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu) {
-  for (int i0 = 0; i0 < 150528; i0++) {
-    net_1_mul_bw[i0] = (net_2_max_pool_backward_bw[i0] * dlc_stepf(net_1_relu[i0]));
   }
 }
 
@@ -2652,8 +2638,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const s_net_7_weight_exp_avg = m->state + 5200;
   float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
   float *const g_net_7_weight = m->grad + 2592;
-  float *const net_5_max_pool_backward_bw = m->arena + 1107200;   /* %71 max_pool_backward[32,16,10,10]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
-  float *const net_4_mul_bw = m->arena + 1209600;   /* %73 mul[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
+  float *const net_4_mul_bw = m->arena + 1107200;   /* %73 mul[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
   float *const net_3_sum_to_bw = m->arena + 1791344;   /* %74 sum_to[1,16,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_permute_bw = m->arena + 1737728;   /* %76 permute[16,32,10,10]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_matmul_bw = m->arena + 1107200;   /* %78 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
@@ -2661,13 +2646,12 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
   float *const net_3_matmul_bw_2 = m->arena + 1788928;   /* %79 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_unwindow_bw = m->arena + 777728;   /* %82 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_2_max_pool_backward_bw = m->arena + 627200;   /* %83 max_pool_backward[32,6,28,28]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
-  float *const net_1_mul_bw = m->arena + 777728;   /* %85 mul[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 627200;   /* %85 mul[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
   float *const net_0_sum_to_bw = m->arena + 928256;   /* %86 sum_to[1,6,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
-  float *const net_0_permute_bw = m->arena + 627200;   /* %88 permute[6,32,28,28]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_permute_bw = m->arena + 777728;   /* %88 permute[6,32,28,28]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
-  float *const net_0_matmul_bw = m->arena + 777728;   /* %90 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 627200;   /* %90 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const g_net_0_weight = m->grad + 0;
   float *const g_net_0_bias = m->grad + 160;
   float *const g_net_3_weight = m->grad + 176;
@@ -2724,8 +2708,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   } else {
     lenet_matmul_69(g_net_7_weight, net_8_mul_bw, net_5_max_pool); /* %69 matmul: net.7 Linear, examples/lenet.lua:12, backward */
   }
-  lenet_max_pool_backward_71(net_5_max_pool_backward_bw, net_4_relu, net_7_matmul_bw); /* %71 max_pool_backward: net.5 MaxPool2d, examples/lenet.lua:10, backward */
-  lenet_mul_73(net_4_mul_bw, net_5_max_pool_backward_bw, net_4_relu); /* %73 mul: net.4 ReLU, examples/lenet.lua:10, backward */
+  lenet_mul_73(net_4_mul_bw, net_4_relu, net_7_matmul_bw); /* %73 mul: net.4 ReLU, examples/lenet.lua:10, backward */
   lenet_sum_to_74(net_3_sum_to_bw, net_4_mul_bw); /* %74 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
   lenet_permute_76(net_3_permute_bw, net_4_mul_bw); /* %76 permute: net.3 Conv2d, examples/lenet.lua:10, backward */
   lenet_matmul_78(net_3_matmul_bw, p_net_3_weight, net_3_permute_bw); /* %78 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
@@ -2735,8 +2718,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
     lenet_matmul_79(net_3_matmul_bw_2, net_3_permute_bw, net_3_window); /* %79 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   }
   lenet_unwindow_82(net_3_unwindow_bw, net_3_matmul_bw); /* %82 unwindow: net.3 Conv2d, examples/lenet.lua:10, backward */
-  lenet_max_pool_backward_83(net_2_max_pool_backward_bw, net_1_relu, net_3_unwindow_bw); /* %83 max_pool_backward: net.2 MaxPool2d, examples/lenet.lua:9, backward */
-  lenet_mul_85(net_1_mul_bw, net_2_max_pool_backward_bw, net_1_relu); /* %85 mul: net.1 ReLU, examples/lenet.lua:9, backward */
+  lenet_mul_85(net_1_mul_bw, net_1_relu, net_3_unwindow_bw); /* %85 mul: net.1 ReLU, examples/lenet.lua:9, backward */
   lenet_sum_to_86(net_0_sum_to_bw, net_1_mul_bw); /* %86 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   lenet_permute_88(net_0_permute_bw, net_1_mul_bw); /* %88 permute: net.0 Conv2d, examples/lenet.lua:9, backward */
   if (fused) {

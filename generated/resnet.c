@@ -1521,22 +1521,20 @@ DLC_KERNEL static void resnet_permute_48(float *restrict net_0_permute, const fl
   }
 }
 
-/* %49 = sum_to %48 : f32[1,32,1,1]                     # examples/resnet.lua:19
- *   the same kernel, on other buffers, computes %792 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_sum_to_49(float *restrict out0, const float *restrict in0) {
+/* %49 = sum_to %48 : f32[1,32,1,1]                     # examples/resnet.lua:19 */
+DLC_KERNEL static void resnet_sum_to_49(float *restrict net_1_sum_to, const float *restrict net_0_permute) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = 0.0f;
+    net_1_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += in0[25088*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_0_permute[25088*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        out0[i1] += r_part[0];
+        net_1_sum_to[i1] += r_part[0];
       }
     }
   }
@@ -1634,7 +1632,7 @@ DLC_SHARED_KERNEL static void resnet_permute_90(float *restrict out0, const floa
 }
 
 /* %91 = sum_to %90 : f32[1,32,1,1]                     # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %127, %716, %753 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %127 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_sum_to_91(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -1750,23 +1748,21 @@ DLC_SHARED_KERNEL static void resnet_permute_161(float *restrict out0, const flo
   }
 }
 
-/* %162 = sum_to %161 : f32[1,64,1,1]                   # examples/resnet.lua:22
- *   the same kernel, on other buffers, computes %676 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_sum_to_162(float *restrict out0, const float *restrict in0) {
+/* %162 = sum_to %161 : f32[1,64,1,1]                   # examples/resnet.lua:22 */
+DLC_KERNEL static void resnet_sum_to_162(float *restrict net_7_sum_to, const float *restrict net_6_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
-    out0[i0] = 0.0f;
+    net_7_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += in0[12544*i0 + 196*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_6_permute[12544*i0 + 196*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += in0[12544*i0 + 196*i1 + i2];
-        out0[i1] += r_part[0];
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_6_permute[12544*i0 + 196*i1 + i2];
+        net_7_sum_to[i1] += r_part[0];
       }
     }
   }
@@ -1865,7 +1861,7 @@ DLC_SHARED_KERNEL static void resnet_permute_196(float *restrict out0, const flo
 }
 
 /* %197 = sum_to %196 : f32[1,64,1,1]                   # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %233, %268, %302, %513, %553, %594, %634 (8 blocks share it)
+ *   the same kernel, on other buffers, computes %233, %268, %302 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_sum_to_197(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2120,24 +2116,36 @@ DLC_SHARED_KERNEL static void resnet_mul_512(float *restrict out0, const float *
   }
 }
 
-/* %516 = sum_to %515 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
+/* %513 = sum_to %512 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
+ * then, in the same loop, %516 = sum_to %515 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
  *   with %515 = mul %512, %301 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %556, %597, %637 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %553, %594, %634 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_sum_to_516(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_sum_to_513(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    out1[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 48; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (in0[3136*i0 + 49*i1 + (i2 + i3)] * in1[3136*i0 + 49*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += in0[3136*i0 + 49*i1 + (i2 + i3)];
+            r_part2[i3] += (in0[3136*i0 + 49*i1 + (i2 + i3)] * in1[3136*i0 + 49*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 48; i2 < 49; i2++) r_part[0] += (in0[3136*i0 + 49*i1 + i2] * in1[3136*i0 + 49*i1 + i2]);
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        for (int i2 = 48; i2 < 49; i2++) r_part[0] += in0[3136*i0 + 49*i1 + i2];
+        for (int i2 = 48; i2 < 49; i2++) r_part2[0] += (in0[3136*i0 + 49*i1 + i2] * in1[3136*i0 + 49*i1 + i2]);
         out0[i1] += r_part[0];
+        out1[i1] += r_part2[0];
       }
     }
   }
@@ -2349,12 +2357,14 @@ DLC_KERNEL static void resnet_add_672(float *restrict net_10_0_add_bw, const flo
   }
 }
 
-/* %673 = max_pool_backward %189, %672 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,14,14] # examples/resnet.lua:23 backward */
-DLC_KERNEL static void resnet_max_pool_backward_673(float *restrict net_9_max_pool_backward_bw, const float *restrict net_8_relu_2, const float *restrict net_10_0_add_bw) {
+/* %675 = mul %673, %674 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %673 = max_pool_backward %189, %672 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,14,14] # examples/resnet.lua:23 backward
+ *   with %674 = step %189 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
+ */
+DLC_KERNEL static void resnet_mul_675(float *restrict net_8_mul_bw, const float *restrict net_8_relu_2, const float *restrict net_10_0_add_bw) {
   for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_8_relu_2 + (size_t)w_nc * 196;
     const float *restrict w_g = net_10_0_add_bw + (size_t)w_nc * 49;
-    float *restrict w_gx = net_9_max_pool_backward_bw + (size_t)w_nc * 196;
     float w_cm[98]; /* per image row and output column: the max over the kernel columns */
     int w_cp[98]; /* and its pixel */
     for (int w_j = 0; w_j < 98; w_j++) {
@@ -2378,25 +2388,20 @@ DLC_KERNEL static void resnet_max_pool_backward_673(float *restrict net_9_max_po
         for (int w_ow = 0; w_ow < 7; w_ow++) w_wp[(w_ih + w_kh) * 7 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 7 + w_ow] = w_g[w_oh * 7 + w_ow];
     }
     for (int w_j = 0; w_j < 98; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_8_mul_bw[(w_nc * 196 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_8_relu_2[(w_nc * 196 + w_j * 2)]));
+      net_8_mul_bw[(w_nc * 196 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_8_relu_2[(w_nc * 196 + w_j * 2 + 1)]));
     }
   }
 }
 
-/* %675 = mul %673, %674 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %674 = step %189 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
- */
-DLC_KERNEL static void resnet_mul_675(float *restrict net_8_mul_bw, const float *restrict net_9_max_pool_backward_bw, const float *restrict net_8_relu_2) {
-  for (int i0 = 0; i0 < 802816; i0++) {
-    net_8_mul_bw[i0] = (net_9_max_pool_backward_bw[i0] * dlc_stepf(net_8_relu_2[i0]));
-  }
-}
-
-/* %679 = sum_to %678 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+/* %676 = sum_to %675 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+ * then, in the same loop, %679 = sum_to %678 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
  *   with %678 = mul %675, %161 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_sum_to_679(float *restrict net_7_sum_to_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
+DLC_KERNEL static void resnet_sum_to_676(float *restrict net_7_sum_to_bw, float *restrict net_7_sum_to_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    net_7_sum_to_bw[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2404,12 +2409,20 @@ DLC_KERNEL static void resnet_sum_to_679(float *restrict net_7_sum_to_bw_2, cons
     for (int i1 = 0; i1 < 64; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_8_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_6_permute[12544*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += net_8_mul_bw[12544*i0 + 196*i1 + (i2 + i3)];
+            r_part2[i3] += (net_8_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_6_permute[12544*i0 + 196*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (net_8_mul_bw[12544*i0 + 196*i1 + i2] * net_6_permute[12544*i0 + 196*i1 + i2]);
-        net_7_sum_to_bw_2[i1] += r_part[0];
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_8_mul_bw[12544*i0 + 196*i1 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part2[0] += (net_8_mul_bw[12544*i0 + 196*i1 + i2] * net_6_permute[12544*i0 + 196*i1 + i2]);
+        net_7_sum_to_bw[i1] += r_part[0];
+        net_7_sum_to_bw_2[i1] += r_part2[0];
       }
     }
   }
@@ -2600,24 +2613,36 @@ DLC_SHARED_KERNEL static void resnet_mul_715(float *restrict out0, const float *
   }
 }
 
-/* %719 = sum_to %718 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
+/* %716 = sum_to %715 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
+ * then, in the same loop, %719 = sum_to %718 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
  *   with %718 = mul %715, %126 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %756 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %753 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_sum_to_719(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_sum_to_716(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    out1[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (in0[6272*i0 + 196*i1 + (i2 + i3)] * in1[6272*i0 + 196*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += in0[6272*i0 + 196*i1 + (i2 + i3)];
+            r_part2[i3] += (in0[6272*i0 + 196*i1 + (i2 + i3)] * in1[6272*i0 + 196*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) r_part[0] += (in0[6272*i0 + 196*i1 + i2] * in1[6272*i0 + 196*i1 + i2]);
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += in0[6272*i0 + 196*i1 + i2];
+        for (int i2 = 192; i2 < 196; i2++) r_part2[0] += (in0[6272*i0 + 196*i1 + i2] * in1[6272*i0 + 196*i1 + i2]);
         out0[i1] += r_part[0];
+        out1[i1] += r_part2[0];
       }
     }
   }
@@ -2766,12 +2791,14 @@ DLC_KERNEL static void resnet_add_788(float *restrict net_4_0_add_bw, const floa
   }
 }
 
-/* %789 = max_pool_backward %83, %788 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,28,28] # examples/resnet.lua:20 backward */
-DLC_KERNEL static void resnet_max_pool_backward_789(float *restrict net_3_max_pool_backward_bw, const float *restrict net_2_relu_2, const float *restrict net_4_0_add_bw) {
+/* %791 = mul %789, %790 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+ *   with %789 = max_pool_backward %83, %788 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,28,28] # examples/resnet.lua:20 backward
+ *   with %790 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
+ */
+DLC_KERNEL static void resnet_mul_791(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_0_add_bw) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_0_add_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_3_max_pool_backward_bw + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -2795,25 +2822,20 @@ DLC_KERNEL static void resnet_max_pool_backward_789(float *restrict net_3_max_po
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      net_2_mul_bw[(w_nc * 784 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2)]));
+      net_2_mul_bw[(w_nc * 784 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2 + 1)]));
     }
   }
 }
 
-/* %791 = mul %789, %790 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %790 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
- */
-DLC_KERNEL static void resnet_mul_791(float *restrict net_2_mul_bw, const float *restrict net_3_max_pool_backward_bw, const float *restrict net_2_relu_2) {
-  for (int i0 = 0; i0 < 1605632; i0++) {
-    net_2_mul_bw[i0] = (net_3_max_pool_backward_bw[i0] * dlc_stepf(net_2_relu_2[i0]));
-  }
-}
-
-/* %795 = sum_to %794 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+/* %792 = sum_to %791 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+ * then, in the same loop, %795 = sum_to %794 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
  *   with %794 = mul %791, %48 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_sum_to_795(float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
+DLC_KERNEL static void resnet_sum_to_792(float *restrict net_1_sum_to_bw, float *restrict net_1_sum_to_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    net_1_sum_to_bw[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2821,11 +2843,18 @@ DLC_KERNEL static void resnet_sum_to_795(float *restrict net_1_sum_to_bw_2, cons
     for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
+        float r_part2[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_permute[25088*i0 + 784*i1 + (i2 + i3)]);
-        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < 8; i3++) {
+            r_part[i3] += net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)];
+            r_part2[i3] += (net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_0_permute[25088*i0 + 784*i1 + (i2 + i3)]);
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2) {
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_1_sum_to_bw_2[i1] += r_part[0];
+          for (int i3 = 0; i3 < i2; i3++) r_part2[i3] += r_part2[i3 + i2];
+        }
+        net_1_sum_to_bw[i1] += r_part[0];
+        net_1_sum_to_bw_2[i1] += r_part2[0];
       }
     }
   }
@@ -3687,15 +3716,14 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_0_transpose_bw = m->arena + 16056320;   /* %668 transpose[64,576]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_10_0_unwindow_bw = m->arena + 10838016;   /* %671 unwindow[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_10_0_add_bw = m->arena + 11640832;   /* %672 add[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_9_max_pool_backward_bw = m->arena + 10838016;   /* %673 max_pool_backward[64,64,14,14]: net.9 MaxPool2d, examples/resnet.lua:23, backward */
-  float *const net_8_mul_bw = m->arena + 11640832;   /* %675 mul[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22, backward */
+  float *const net_8_mul_bw = m->arena + 10838016;   /* %675 mul[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22, backward */
   float *const net_7_sum_to_bw = m->arena + 16093312;   /* %676 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_sum_to_bw_2 = m->arena + 10838016;   /* %679 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_add_bw = m->arena + 10838080;   /* %684 add[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw_2 = m->arena + 11640832;   /* %679 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_add_bw = m->arena + 11640896;   /* %684 add[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_mul_bw = m->arena + 16093376;   /* %686 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw = m->arena + 10838016;   /* %693 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_sum_to_bw_3 = m->arena + 10838080;   /* %699 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw_2 = m->arena + 10838144;   /* %701 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw = m->arena + 11640832;   /* %693 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw_3 = m->arena + 11640896;   /* %699 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw_2 = m->arena + 11640960;   /* %701 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_add_bw_2 = m->arena + 14450688;   /* %703 add[64,64,14,14]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_6_permute_bw = m->arena + 15253504;   /* %704 permute[64,64,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const net_6_matmul_bw = m->arena + 10838016;   /* %706 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
@@ -3734,19 +3762,18 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_0_matmul_bw_2 = m->arena + 7626752;   /* %784 matmul[32,288]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_4_0_unwindow_bw = m->arena + 0;   /* %787 unwindow[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_4_0_add_bw = m->arena + 1605632;   /* %788 add[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_3_max_pool_backward_bw = m->arena + 0;   /* %789 max_pool_backward[64,32,28,28]: net.3 MaxPool2d, examples/resnet.lua:20, backward */
-  float *const net_2_mul_bw = m->arena + 1605632;   /* %791 mul[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19, backward */
+  float *const net_2_mul_bw = m->arena + 0;   /* %791 mul[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19, backward */
   float *const net_1_sum_to_bw = m->arena + 3211264;   /* %792 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw_2 = m->arena + 0;   /* %795 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_add_bw = m->arena + 32;   /* %800 add[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw_2 = m->arena + 1605632;   /* %795 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_add_bw = m->arena + 1605664;   /* %800 add[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_mul_bw = m->arena + 3211296;   /* %802 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_div_bw = m->arena + 3211328;   /* %809 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 0;   /* %815 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 1605632;   /* %815 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_div_bw_2 = m->arena + 3211360;   /* %817 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_0_permute_bw = m->arena + 0;   /* %820 permute[32,64,28,28]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_0_permute_bw = m->arena + 1605632;   /* %820 permute[32,64,28,28]: net.0 Conv2d, examples/resnet.lua:19, backward */
   float *const s_net_0_weight_exp_avg = m->state + 32;
   float *const s_net_0_weight_exp_avg_sq = m->state + 320;
-  float *const net_0_matmul_bw = m->arena + 1605632;   /* %822 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %822 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
   float *const p_net_1_running_mean = m->param + 352;
   float *const p_net_1_running_var = m->param + 384;
   float *const p_net_4_1_running_mean = m->param + 9696;
@@ -3919,8 +3946,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_474(net_14_div_bw_2, net_14_broadcast_bw); /* %507 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26, backward */
   resnet_broadcast_509(net_14_broadcast_bw_2, net_14_div_bw_2); /* %509 broadcast: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26, backward */
   resnet_mul_512(net_13_mul_bw, net_14_broadcast_bw_2, net_13_relu_2); /* %512 mul: net.13 ReLU, examples/resnet.lua:25, backward */
-  resnet_sum_to_197(net_12_4_sum_to_bw, net_13_mul_bw); /* %513 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_516(net_12_4_sum_to_bw_2, net_13_mul_bw, net_12_3_permute); /* %516 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_513(net_12_4_sum_to_bw, net_12_4_sum_to_bw_2, net_13_mul_bw, net_12_3_permute); /* %513 sum_to + %516 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_add_521(net_12_4_add_bw, net_12_4_sum_to_bw_2, net_12_4_sum_to_bw, net_12_4_div); /* %521 add: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_183(net_12_4_mul_bw, net_12_4_add_bw, net_12_4_div_3); /* %523 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_530(net_12_4_div_bw, net_12_4_add_bw, p_net_12_4_weight, net_12_4_div_3, net_12_4_sqrt); /* %530 div: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
@@ -3940,8 +3966,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_550(net_12_3_unwindow_bw, net_12_3_matmul_bw); /* %550 unwindow: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_mul_512(net_12_2_mul_bw, net_12_3_unwindow_bw, net_12_2_relu_2); /* %552 mul: net.12.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_197(net_12_1_sum_to_bw, net_12_2_mul_bw); /* %553 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_516(net_12_1_sum_to_bw_2, net_12_2_mul_bw, net_12_0_permute); /* %556 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_513(net_12_1_sum_to_bw, net_12_1_sum_to_bw_2, net_12_2_mul_bw, net_12_0_permute); /* %553 sum_to + %556 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_521(net_12_1_add_bw, net_12_1_sum_to_bw_2, net_12_1_sum_to_bw, net_12_1_div); /* %561 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_183(net_12_1_mul_bw, net_12_1_add_bw, net_12_1_div_3); /* %563 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_530(net_12_1_div_bw, net_12_1_add_bw, p_net_12_1_weight, net_12_1_div_3, net_12_1_sqrt); /* %570 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
@@ -3961,8 +3986,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_550(net_12_0_unwindow_bw, net_12_0_matmul_bw); /* %590 unwindow: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_mul_593(net_11_mul_bw, net_13_mul_bw, net_12_0_unwindow_bw, net_11_relu_2); /* %593 mul: net.11 ReLU, examples/resnet.lua:24, backward */
-  resnet_sum_to_197(net_10_4_sum_to_bw, net_11_mul_bw); /* %594 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_516(net_10_4_sum_to_bw_2, net_11_mul_bw, net_10_3_permute); /* %597 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_513(net_10_4_sum_to_bw, net_10_4_sum_to_bw_2, net_11_mul_bw, net_10_3_permute); /* %594 sum_to + %597 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_add_521(net_10_4_add_bw, net_10_4_sum_to_bw_2, net_10_4_sum_to_bw, net_10_4_div); /* %602 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_183(net_10_4_mul_bw, net_10_4_add_bw, net_10_4_div_3); /* %604 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_530(net_10_4_div_bw, net_10_4_add_bw, p_net_10_4_weight, net_10_4_div_3, net_10_4_sqrt); /* %611 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
@@ -3982,8 +4006,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_550(net_10_3_unwindow_bw, net_10_3_matmul_bw); /* %631 unwindow: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_mul_512(net_10_2_mul_bw, net_10_3_unwindow_bw, net_10_2_relu_2); /* %633 mul: net.10.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_197(net_10_1_sum_to_bw, net_10_2_mul_bw); /* %634 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_516(net_10_1_sum_to_bw_2, net_10_2_mul_bw, net_10_0_permute); /* %637 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_513(net_10_1_sum_to_bw, net_10_1_sum_to_bw_2, net_10_2_mul_bw, net_10_0_permute); /* %634 sum_to + %637 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_521(net_10_1_add_bw, net_10_1_sum_to_bw_2, net_10_1_sum_to_bw, net_10_1_div); /* %642 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_183(net_10_1_mul_bw, net_10_1_add_bw, net_10_1_div_3); /* %644 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_530(net_10_1_div_bw, net_10_1_add_bw, p_net_10_1_weight, net_10_1_div_3, net_10_1_sqrt); /* %651 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
@@ -4003,10 +4026,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_550(net_10_0_unwindow_bw, net_10_0_matmul_bw); /* %671 unwindow: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_add_672(net_10_0_add_bw, net_11_mul_bw, net_10_0_unwindow_bw); /* %672 add: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_max_pool_backward_673(net_9_max_pool_backward_bw, net_8_relu_2, net_10_0_add_bw); /* %673 max_pool_backward: net.9 MaxPool2d, examples/resnet.lua:23, backward */
-  resnet_mul_675(net_8_mul_bw, net_9_max_pool_backward_bw, net_8_relu_2); /* %675 mul: net.8 ReLU, examples/resnet.lua:22, backward */
-  resnet_sum_to_162(net_7_sum_to_bw, net_8_mul_bw); /* %676 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_sum_to_679(net_7_sum_to_bw_2, net_8_mul_bw, net_6_permute); /* %679 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_mul_675(net_8_mul_bw, net_8_relu_2, net_10_0_add_bw); /* %675 mul: net.8 ReLU, examples/resnet.lua:22, backward */
+  resnet_sum_to_676(net_7_sum_to_bw, net_7_sum_to_bw_2, net_8_mul_bw, net_6_permute); /* %676 sum_to + %679 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_add_521(net_7_add_bw, net_7_sum_to_bw_2, net_7_sum_to_bw, net_7_div); /* %684 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_mul_183(net_7_mul_bw, net_7_add_bw, net_7_div_3); /* %686 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_div_693(net_7_div_bw, net_7_add_bw, p_net_7_weight, net_7_div_3, net_7_sqrt); /* %693 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
@@ -4026,8 +4047,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_713(net_6_unwindow_bw, net_6_matmul_bw); /* %713 unwindow: net.6 Conv2d, examples/resnet.lua:22, backward */
   resnet_mul_715(net_5_mul_bw, net_6_unwindow_bw, net_5_relu_2); /* %715 mul: net.5 ReLU, examples/resnet.lua:21, backward */
-  resnet_sum_to_91(net_4_4_sum_to_bw, net_5_mul_bw); /* %716 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_sum_to_719(net_4_4_sum_to_bw_2, net_5_mul_bw, net_4_3_permute); /* %719 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_sum_to_716(net_4_4_sum_to_bw, net_4_4_sum_to_bw_2, net_5_mul_bw, net_4_3_permute); /* %716 sum_to + %719 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_add_724(net_4_4_add_bw, net_4_4_sum_to_bw_2, net_4_4_sum_to_bw, net_4_4_div); /* %724 add: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_mul_77(net_4_4_mul_bw, net_4_4_add_bw, net_4_4_div_3); /* %726 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_733(net_4_4_div_bw, net_4_4_add_bw, p_net_4_4_weight, net_4_4_div_3, net_4_4_sqrt); /* %733 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
@@ -4042,8 +4062,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_713(net_4_3_unwindow_bw, net_4_3_matmul_bw); /* %750 unwindow: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_mul_715(net_4_2_mul_bw, net_4_3_unwindow_bw, net_4_2_relu_2); /* %752 mul: net.4.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_91(net_4_1_sum_to_bw, net_4_2_mul_bw); /* %753 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_sum_to_719(net_4_1_sum_to_bw_2, net_4_2_mul_bw, net_4_0_permute); /* %756 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_sum_to_716(net_4_1_sum_to_bw, net_4_1_sum_to_bw_2, net_4_2_mul_bw, net_4_0_permute); /* %753 sum_to + %756 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_724(net_4_1_add_bw, net_4_1_sum_to_bw_2, net_4_1_sum_to_bw, net_4_1_div); /* %761 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_mul_77(net_4_1_mul_bw, net_4_1_add_bw, net_4_1_div_3); /* %763 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_733(net_4_1_div_bw, net_4_1_add_bw, p_net_4_1_weight, net_4_1_div_3, net_4_1_sqrt); /* %770 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
@@ -4058,10 +4077,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   resnet_unwindow_713(net_4_0_unwindow_bw, net_4_0_matmul_bw); /* %787 unwindow: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_add_788(net_4_0_add_bw, net_5_mul_bw, net_4_0_unwindow_bw); /* %788 add: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_max_pool_backward_789(net_3_max_pool_backward_bw, net_2_relu_2, net_4_0_add_bw); /* %789 max_pool_backward: net.3 MaxPool2d, examples/resnet.lua:20, backward */
-  resnet_mul_791(net_2_mul_bw, net_3_max_pool_backward_bw, net_2_relu_2); /* %791 mul: net.2 ReLU, examples/resnet.lua:19, backward */
-  resnet_sum_to_49(net_1_sum_to_bw, net_2_mul_bw); /* %792 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_sum_to_795(net_1_sum_to_bw_2, net_2_mul_bw, net_0_permute); /* %795 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_mul_791(net_2_mul_bw, net_2_relu_2, net_4_0_add_bw); /* %791 mul: net.2 ReLU, examples/resnet.lua:19, backward */
+  resnet_sum_to_792(net_1_sum_to_bw, net_1_sum_to_bw_2, net_2_mul_bw, net_0_permute); /* %792 sum_to + %795 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_add_724(net_1_add_bw, net_1_sum_to_bw_2, net_1_sum_to_bw, net_1_div); /* %800 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_mul_77(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %802 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_div_809(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %809 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */

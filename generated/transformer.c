@@ -1678,29 +1678,22 @@ DLC_KERNEL static void transformer_matmul_244(float *restrict g_head_weight, con
   }
 }
 
-/* %245 = sum_to %243 : f32[64]                         # examples/transformer.lua:28 backward */
-DLC_KERNEL static void transformer_sum_to_245(float *restrict g_norm_bias, const float *restrict head_matmul_bw) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    g_norm_bias[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      g_norm_bias[i1] += head_matmul_bw[64*i0 + i1];
-    }
-  }
-}
-
-/* %248 = sum_to %247 : f32[64]                         # examples/transformer.lua:28 backward
+/* %245 = sum_to %243 : f32[64]                         # examples/transformer.lua:28 backward
+ * then, in the same loop, %248 = sum_to %247 : f32[64]                         # examples/transformer.lua:28 backward
  *   with %247 = mul %243, %223 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %223 = mul %216, %222 : f32[64,64]                   # examples/transformer.lua:28
  *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_sum_to_248(float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict t213_div, const float *restrict norm_div, const float *restrict norm_div_2) {
+DLC_KERNEL static void transformer_sum_to_245(float *restrict g_norm_bias, float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict t213_div, const float *restrict norm_div, const float *restrict norm_div_2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    g_norm_bias[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 64; i0++) {
     g_norm_weight[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
+      g_norm_bias[i1] += head_matmul_bw[64*i0 + i1];
       g_norm_weight[i1] += (head_matmul_bw[64*i0 + i1] * ((t213_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]));
     }
   }
@@ -1802,7 +1795,7 @@ DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast,
 }
 
 /* %272 = sum_to %271 : f32[64]                         # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %293, %318, %346, %354, %367, %379, %403, %423, %448, %476, %484, %497, %509 (14 blocks share it)
+ *   the same kernel, on other buffers, computes %318, %346, %354, %367, %403, %448, %476, %484, %497 (10 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -1919,19 +1912,24 @@ DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const
   }
 }
 
-/* %296 = sum_to %295 : f32[64]                         # examples/transformer.lua:17 backward
+/* %293 = sum_to %292 : f32[64]                         # examples/transformer.lua:17 backward
+ * then, in the same loop, %296 = sum_to %295 : f32[64]                         # examples/transformer.lua:17 backward
  *   with %295 = mul %292, %189 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %189 = mul %182, %188 : f32[64,16,64]                # examples/transformer.lua:17
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %382, %426, %512 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %379, %423, %509 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_296(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
+  for (int i0 = 0; i0 < 64; i0++) {
+    out1[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      out0[i1] += (in0[64*i0 + i1] * ((in1[64*i0 + i1] - in2[i0]) * in3[i0]));
+      out0[i1] += in0[64*i0 + i1];
+      out1[i1] += (in0[64*i0 + i1] * ((in1[64*i0 + i1] - in2[i0]) * in3[i0]));
     }
   }
 }
@@ -3343,8 +3341,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   } else {
     transformer_matmul_244(g_head_weight, crossentropyloss0_mul_bw, norm_add); /* %244 matmul: head Linear, examples/transformer.lua:28, backward */
   }
-  transformer_sum_to_245(g_norm_bias, head_matmul_bw); /* %245 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_sum_to_248(g_norm_weight, head_matmul_bw, t213_div, norm_div, norm_div_2); /* %248 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_sum_to_245(g_norm_bias, g_norm_weight, head_matmul_bw, t213_div, norm_div, norm_div_2); /* %245 sum_to + %248 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_sum_to_251(norm_sum_to_bw, head_matmul_bw, p_norm_weight, t213_div, norm_div); /* %251 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_div_258(norm_div_bw, norm_sum_to_bw, norm_div_2, norm_sqrt); /* %258 div: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_add_262(norm_add_bw, head_matmul_bw, p_norm_weight, norm_div_2, norm_div_bw, t213_div, norm_div); /* %262 add: norm LayerNorm, examples/transformer.lua:28, backward */
@@ -3367,8 +3364,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   } else {
     transformer_matmul_291(g_blocks_1_mlp_0_weight, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_272(g_blocks_1_ln2_bias, blocks_1_mlp_0_matmul_bw); /* %293 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_296(g_blocks_1_ln2_weight, blocks_1_mlp_0_matmul_bw, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2); /* %296 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_293(g_blocks_1_ln2_bias, g_blocks_1_ln2_weight, blocks_1_mlp_0_matmul_bw, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2); /* %293 sum_to + %296 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_sum_to_299(blocks_1_ln2_sum_to_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, t179_add, blocks_1_ln2_div); /* %299 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_305(blocks_1_ln2_div_bw, blocks_1_ln2_sum_to_bw, blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %305 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_add_309(blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t179_add, blocks_1_ln2_div); /* %309 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
@@ -3407,8 +3403,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_matmul_320(blocks_1_attn_matmul_bw_6, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %373 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_6); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_378(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %378 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(g_blocks_1_ln1_bias, blocks_1_attn_permute_bw_6); /* %379 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_296(g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %382 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %379 sum_to + %382 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %385 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %391 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_add_309(blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %395 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
@@ -3430,8 +3425,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   } else {
     transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %421 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_272(g_blocks_0_ln2_bias, blocks_0_mlp_0_matmul_bw); /* %423 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_296(g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %426 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %423 sum_to + %426 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %429 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %435 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_add_309(blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %439 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
@@ -3470,8 +3464,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_matmul_320(blocks_0_attn_matmul_bw_6, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %503 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_6); /* %505 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_378(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %508 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(g_blocks_0_ln1_bias, blocks_0_attn_permute_bw_6); /* %509 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_296(g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %512 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %509 sum_to + %512 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %515 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %521 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_add_309(blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %525 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */

@@ -1,0 +1,77 @@
+/* equiv_test.c - the backward pass's bit-keeping fusions against the same model unfused.
+ *
+ *   equiv_test NET.c EPILOGUES SUMS
+ *
+ * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
+ * every node is a block of its own (no fusion at all: plan.c).  Both take 4 training steps from
+ * one seed on the same batches; losses, parameters, optimizer state and a forward pass must be
+ * identical (memcmp).  NET.c (fusednet's C) must hold exactly EPILOGUES blocks that compute max
+ * pooling's adjoint as an elementwise node's epilogue (plan.c's decide_epilogues) and SUMS sums
+ * fused into an earlier sibling's loop (emit_c.c's emit_sums).  Exits 1 on any difference. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../check.h"
+#include "fusednet.h"
+#include "plainnet.h"
+
+#define NSTEPS 4
+
+static fusednet_model fused; /* static: large */
+static plainnet_model plain;
+
+static uint64_t lcg(uint64_t *s) { return *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; }
+
+/* Lines of the file holding both a and b (b may be NULL). */
+static int count_lines(const char *path, const char *a, const char *b) {
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  char line[4096];
+  int n = 0;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, a) && (!b || strstr(line, b))) n++;
+  fclose(f);
+  return n;
+}
+
+#define SAME_ARRAY(what, a, b)                                                                        \
+  for (size_t i = 0; i < sizeof(a) / sizeof(a)[0]; i++)                                             \
+    if (memcmp(&(a)[i], &(b)[i], sizeof(a)[i])) {                                                     \
+      CHECK(0, "step %d: %s[%zu] %.17g (fused) vs %.17g (unfused)", step, what, i, (double)(a)[i], (double)(b)[i]); \
+      break;                                                                                          \
+    }
+
+int main(int argc, char **argv) {
+  if (argc != 4) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS\n");
+    return 2;
+  }
+  int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
+  int want_s = atoi(argv[3]), have_s = count_lines(argv[1], " * then, in the same loop, %", " = sum_to");
+  CHECK(have_e == want_e, "%s has %d pooling adjoints as epilogues, expected %d", argv[1], have_e, want_e);
+  CHECK(have_s == want_s, "%s has %d sibling sums, expected %d", argv[1], have_s, want_s);
+  _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
+  static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
+  static int32_t target[FUSEDNET_BATCH];
+  fusednet_init(&fused, 7);
+  plainnet_init(&plain, 7);
+  uint64_t s = 42;
+  int step = 0;
+  for (; step < NSTEPS; step++) {
+    for (int i = 0; i < FUSEDNET_X_SIZE; i++) x[i] = (fusednet_real)((double)(lcg(&s) >> 11) / 9007199254740992.0 * 2 - 1);
+    for (int i = 0; i < FUSEDNET_BATCH; i++) target[i] = (int32_t)((lcg(&s) >> 33) % (FUSEDNET_OUTPUT_SIZE / FUSEDNET_BATCH));
+    fusednet_real a = fusednet_train_step(&fused, x, target);
+    plainnet_real b = plainnet_train_step(&plain, x, target);
+    CHECK(plain.error[0] == 0, "step %d: the unfused model: %s", step, plain.error);
+    CHECK(memcmp(&a, &b, sizeof a) == 0, "step %d: loss %.17g (fused) vs %.17g (unfused)", step, (double)a, (double)b);
+    SAME_ARRAY("param", fused.param, plain.param);
+    SAME_ARRAY("state", fused.state, plain.state);
+  }
+  fusednet_forward(&fused, x, yf);
+  plainnet_forward(&plain, x, yp);
+  SAME_ARRAY("forward output", yf, yp);
+  printf("%s: %d epilogues, %d sibling sums, %d steps: %s\n", argv[1], have_e, have_s, NSTEPS, failures ? "DIFFERENT" : "identical");
+  return failures != 0;
+}
