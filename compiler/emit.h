@@ -174,9 +174,6 @@ int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat lo
 /* The fused update's statements (e->fuse) for the parameter's element at flat index at, whose
  * gradient is the value g */
 void em_update_epilogue(Em *e, const char *g, const char *at);
-/* Elementwise node id's statement at flat index at (every tensor its expression reads walked
- * whole, plan.c's epilogue rule), with node's value given as val */
-void em_flat_elem(Em *e, int id, int node, const char *val, const char *at);
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 void em_pragma(Em *e);                   /* print the next loop's pragma, if any */
 

@@ -650,18 +650,6 @@ static void flat_loop(Em *e, const Shape *space, const char *at) {
   if (lastd >= 0) e->L.ov[lastd].last = 1;
 }
 
-void em_flat_elem(Em *e, int id, int node, const char *val, const char *at) {
-  Loops saved = e->L;
-  flat_loop(e, &e->g->nodes[id].shape, at);
-  int ns = e->nsubst;
-  if (ns > MAX_GROUP) die("em_flat_elem: too many substitutions");
-  e->subst_node[ns] = node, e->subst[ns] = val, e->nsubst = ns + 1;
-  Elem el = {id, id, id, 0, 1};
-  elem_body(e, &el);
-  e->nsubst = ns;
-  e->L = saved;
-}
-
 void em_update_epilogue(Em *e, const char *g, const char *at) {
   const FuseUpd *fu = e->fuse;
   const FnPlan *fp = e->fp;

@@ -138,6 +138,8 @@ typedef struct {
   int lo, hi; /* the output columns whose window lies inside the image's columns */
   int id;     /* the node */
   int epi;    /* the adjoint's elementwise user, whose block this is (plan.c's epilogue), or -1 */
+  int nread;  /* the tensors the user's expression reads, each through w_e<i>: the plane's */
+  int read[MAX_GROUP]; /* elements, as the adjoint's output (w_gx) holds the user's */
 } Pool;
 
 enum { POOL_FLAT_MAX = 4096 }; /* the flat path's per-plane buffers (H * OW elements) */
@@ -165,10 +167,39 @@ static void pool_take(Em *e, const char *v, const char *i, const char *mx, const
 }
 
 /* Tiling windows: pixel px (an index into the plane) of the adjoint gets val, stored once;
- * with an epilogue, the user's value of it is stored instead, into the user's buffer. */
+ * with an epilogue, the user's value at that pixel is stored instead (w_gx then points into
+ * the user's buffer), every tensor it reads read at px too (plan.c: they have its shape). */
 static void pool_store(Em *e, const Pool *p, const char *px, const char *val) {
-  if (p->epi < 0) em_line(e, "w_gx[%s] = %s;", px, val);
-  else em_flat_elem(e, p->epi, p->id, ir_fmt("(%s)", val), ir_fmt("w_nc * %d + %s", p->H * p->W, px));
+  if (p->epi < 0) {
+    em_line(e, "w_gx[%s] = %s;", px, val);
+    return;
+  }
+  e->nsubst = 0;
+  e->subst_node[e->nsubst] = p->id, e->subst[e->nsubst++] = ir_fmt("(%s)", val);
+  for (int i = 0; i < p->nread; i++) e->subst_node[e->nsubst] = p->read[i], e->subst[e->nsubst++] = ir_fmt("w_e%d[%s]", i, px);
+  Aff idx[MAX_DIMS];
+  for (int d = 0; d < MAX_DIMS; d++) idx[d] = em_aff_zero(); /* every read is substituted */
+  em_line(e, "w_gx[%s] = %s;", px, em_expr(e, p->epi, idx));
+  e->nsubst = 0;
+}
+
+/* The stored tensors the epilogue's expression (node id, through the nodes computed inside
+ * it) reads, but for the adjoint itself and constants. */
+static void epilogue_reads(Em *e, Pool *p, int id) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k], r = ir_root_of(e->g, x);
+    if (x == p->id || e->g->nodes[r].op == OP_CONST) continue;
+    if (e->fp->inl[x]) {
+      epilogue_reads(e, p, x);
+      continue;
+    }
+    int seen = 0;
+    for (int i = 0; i < p->nread; i++) seen |= p->read[i] == r;
+    if (seen) continue;
+    if (p->nread == MAX_GROUP) die("max_pool_backward %%%d: an epilogue reading too many tensors", p->id);
+    p->read[p->nread++] = r;
+  }
 }
 
 static void pool_end(Em *e) {
@@ -320,7 +351,7 @@ static void emit_pool(Em *e, int id, int epi) {
   int back = n->op == OP_MAXPOOL_BACK;
   const Shape *xs = &e->g->nodes[n->in[0]].shape, *ys = back ? &e->g->nodes[n->in[1]].shape : &n->shape;
   int planes = xs->d[0] * xs->d[1];
-  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi};
+  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi, 0, {0}};
   /* interior output columns: ow * SW - PW >= 0 and ow * SW - PW + KW <= W */
   p.lo = (p.PW + p.SW - 1) / p.SW;
   p.hi = p.W - p.KW + p.PW < 0 ? 0 : (p.W - p.KW + p.PW) / p.SW + 1;
@@ -330,7 +361,8 @@ static void emit_pool(Em *e, int id, int epi) {
   int exact = back && ir_pool_tiles(e->g, id);
   if (epi >= 0 && !exact) die("max_pool_backward %%%d: an epilogue, but its windows overlap", id);
   int flat = !p.PW && p.W == p.OW * p.SW && p.KW <= p.SW && (int64_t)p.H * p.OW <= POOL_FLAT_MAX;
-  const char *x = em_buffer(e, n->in[0], 0), *out = epi < 0 ? em_buffer(e, id, 1) : NULL;
+  if (epi >= 0) epilogue_reads(e, &p, epi);
+  const char *x = em_buffer(e, n->in[0], 0), *out = em_buffer(e, epi < 0 ? id : epi, 1);
   const char *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
   if (back && !exact) em_fill(e, id, em_lit(e, 0));
   em_omp_split(e, (int64_t)planes * p.OH * p.OW * p.KH * p.KW);
@@ -340,7 +372,10 @@ static void emit_pool(Em *e, int id, int epi) {
   em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
   if (back) {
     em_line(e, "const %s *restrict w_g = %s + (size_t)w_nc * %d;", e->real, gy, p.OH * p.OW);
-    if (out) em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;", e->real, out, p.H * p.W);
+    em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;%s", e->real, out, p.H * p.W,
+            epi >= 0 ? ir_fmt(" /* %%%d's elements */", epi) : "");
+    for (int i = 0; i < p.nread; i++)
+      em_line(e, "const %s *restrict w_e%d = %s + (size_t)w_nc * %d;", e->real, i, em_buffer(e, p.read[i], 0), p.H * p.W);
   } else {
     em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %d;", e->real, out, p.OH * p.OW);
   }

@@ -86,19 +86,24 @@ static void recompute_cost(const Fn *f, int id, Recompute *r) {
   }
 }
 
-/* Does node id's expression (through the nodes computed inside it) read only tensors of
- * shape s, walked whole, constants, and node skip? */
-static int walks_whole(const Fn *f, int id, int skip, const Shape *s) {
+/* Does node id's expression (through the nodes computed inside it) read only constants, node
+ * skip and tensors of shape s and type dt, walked whole (at most MAX_EPILOGUE_READS reads)? */
+enum { MAX_EPILOGUE_READS = 4 };
+
+static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, int *nread) {
   const Graph *g = f->g;
   const Node *n = &g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
     int x = n->in[k];
     const Node *xn = &g->nodes[x];
     if (x == skip || g->nodes[ir_root_of(g, x)].op == OP_CONST) continue;
-    if (!shape_eq(&xn->shape, s)) return 0;
-    if (!f->inl[x]) continue;
+    if (!shape_eq(&xn->shape, s) || xn->dt != dt) return 0;
+    if (!f->inl[x]) {
+      if (++*nread > MAX_EPILOGUE_READS) return 0;
+      continue;
+    }
     OpKind xk = op_info[xn->op].kind;
-    if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s)) return 0;
+    if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s, dt, nread)) return 0;
   }
   return 1;
 }
@@ -117,7 +122,8 @@ static void decide_epilogues(Fn *f) {
     const Node *un = &g->nodes[u];
     OpKind uk = op_info[un->op].kind;
     if ((uk != K_E1 && uk != K_E2) || f->inl[u] || u == g->loss || un->dt != n->dt) continue;
-    if (shape_eq(&un->shape, &n->shape) && walks_whole(f, u, i, &un->shape)) f->inl[i] = 1;
+    int nread = 0;
+    if (shape_eq(&un->shape, &n->shape) && walks_whole(f, u, i, &un->shape, n->dt, &nread)) f->inl[i] = 1;
   }
 }
 

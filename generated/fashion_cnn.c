@@ -1531,6 +1531,8 @@ DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const f
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_6_relu_2 + (size_t)w_nc * 196;
     const float *restrict w_g = net_8_mul_bw + (size_t)w_nc * 49;
+    float *restrict w_gx = net_6_mul_bw + (size_t)w_nc * 196; /* %185's elements */
+    const float *restrict w_e0 = net_6_relu_2 + (size_t)w_nc * 196;
     float w_cm[98]; /* per image row and output column: the max over the kernel columns */
     int w_cp[98]; /* and its pixel */
     for (int w_j = 0; w_j < 98; w_j++) {
@@ -1554,8 +1556,8 @@ DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const f
         for (int w_ow = 0; w_ow < 7; w_ow++) w_wp[(w_ih + w_kh) * 7 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 7 + w_ow] = w_g[w_oh * 7 + w_ow];
     }
     for (int w_j = 0; w_j < 98; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      net_6_mul_bw[(w_nc * 196 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_6_relu_2[(w_nc * 196 + w_j * 2)]));
-      net_6_mul_bw[(w_nc * 196 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_6_relu_2[(w_nc * 196 + w_j * 2 + 1)]));
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }
@@ -1786,6 +1788,8 @@ DLC_KERNEL static void fashion_cnn_mul_228(float *restrict net_2_mul_bw, const f
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_unwindow_bw + (size_t)w_nc * 196;
+    float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %228's elements */
+    const float *restrict w_e0 = net_2_relu_2 + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -1809,8 +1813,8 @@ DLC_KERNEL static void fashion_cnn_mul_228(float *restrict net_2_mul_bw, const f
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      net_2_mul_bw[(w_nc * 784 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2)]));
-      net_2_mul_bw[(w_nc * 784 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_2_relu_2[(w_nc * 784 + w_j * 2 + 1)]));
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }

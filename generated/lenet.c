@@ -2013,6 +2013,8 @@ DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *r
   for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_4_relu + (size_t)w_nc * 100;
     const float *restrict w_g = net_7_matmul_bw + (size_t)w_nc * 25;
+    float *restrict w_gx = net_4_mul_bw + (size_t)w_nc * 100; /* %73's elements */
+    const float *restrict w_e0 = net_4_relu + (size_t)w_nc * 100;
     float w_cm[50]; /* per image row and output column: the max over the kernel columns */
     int w_cp[50]; /* and its pixel */
     for (int w_j = 0; w_j < 50; w_j++) {
@@ -2036,8 +2038,8 @@ DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *r
         for (int w_ow = 0; w_ow < 5; w_ow++) w_wp[(w_ih + w_kh) * 5 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 5 + w_ow] = w_g[w_oh * 5 + w_ow];
     }
     for (int w_j = 0; w_j < 50; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      net_4_mul_bw[(w_nc * 100 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_4_relu[(w_nc * 100 + w_j * 2)]));
-      net_4_mul_bw[(w_nc * 100 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_4_relu[(w_nc * 100 + w_j * 2 + 1)]));
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }
@@ -2175,6 +2177,8 @@ DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *r
   for (int w_nc = 0; w_nc < 192; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_1_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_3_unwindow_bw + (size_t)w_nc * 196;
+    float *restrict w_gx = net_1_mul_bw + (size_t)w_nc * 784; /* %85's elements */
+    const float *restrict w_e0 = net_1_relu + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -2198,8 +2202,8 @@ DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *r
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      net_1_mul_bw[(w_nc * 784 + w_j * 2)] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_1_relu[(w_nc * 784 + w_j * 2)]));
-      net_1_mul_bw[(w_nc * 784 + w_j * 2 + 1)] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(net_1_relu[(w_nc * 784 + w_j * 2 + 1)]));
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }
