@@ -118,6 +118,8 @@ typedef struct Em {
   int reads_model; /* ... the function's body reads m */
   const int *group; /* the block being generated fuses these nodes' loops too (emit_c.c) */
   const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
+  int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
+  int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
   int share_lv;            /* --openmp: 1 + the loop variable that runs over this thread's share */
   int ngroup;
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
@@ -175,7 +177,7 @@ int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat lo
  * gradient is the value g */
 void em_update_epilogue(Em *e, const char *g, const char *at);
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
-void em_pragma(Em *e);                   /* print the next loop's pragma, if any */
+int em_pragma(Em *e, int64_t n);         /* print the next loop's pragma; 1: the loop is ranged */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);

@@ -179,6 +179,10 @@ static void kernel_signature(Em *e, char **params, char **args) {
     a = ir_fmt("%s%sm->seed, dlc_draw_step(m->step, m->rank, m->ranks)", a, n ? ", " : "");
     e->reads_model = 1;
   }
+  if (e->ranged) {
+    p = ir_fmt("%s%sint r_lo, int r_hi", p, n ? ", " : "");
+    a = ir_fmt("%s%sr_lo, r_hi", a, n ? ", " : "");
+  }
   *params = p;
   *args = a;
 }
@@ -316,28 +320,60 @@ typedef int (*BlockGen)(Em *e, void *ctx);
 /* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
  * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
  * it), and call it; the call's comment says what it computes.  0 when gen gives up. */
+/* A ranged block's body (em_pragma) must be its one loop over [r_lo, r_hi) and nothing else:
+ * every line at the kernel's top level (two spaces in) is that loop's first or last. */
+static int one_ranged_loop(const char *body) {
+  int top = 0, first = 1;
+  for (const char *l = body; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l)) {
+    if (l[0] != ' ' || l[1] != ' ' || l[2] == ' ' || l[2] == '\n') continue;
+    if (first && strncmp(l + 2, "for (", 5) != 0) return 0;
+    first = 0;
+    top++;
+  }
+  return top == 2;
+}
+
 static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int n, const char *what) {
   FILE *out = e->f;
   char *body = NULL, *params, *args;
   size_t len = 0;
-  e->f = open_memstream(&body, &len);
-  if (!e->f) die("open_memstream: %s", strerror(errno));
-  e->nbuf = 0;
-  e->L.nlv = 0;
-  e->uses_rng = 0;
-  int ind = e->ind;
-  e->ind = 1;
-  int ok = gen(e, ctx);
-  fclose(e->f);
-  e->f = out;
-  e->ind = ind;
+  int ind = e->ind, ok = 0;
+  for (int ranged_ok = e->o->openmp; ranged_ok >= 0; ranged_ok--) { /* ranged if it can be */
+    free(body);
+    body = NULL;
+    e->f = open_memstream(&body, &len);
+    if (!e->f) die("open_memstream: %s", strerror(errno));
+    e->nbuf = 0;
+    e->L.nlv = 0;
+    e->uses_rng = 0;
+    e->ranged_ok = ranged_ok, e->ranged = 0;
+    e->ind = 1;
+    ok = gen(e, ctx);
+    fclose(e->f);
+    e->f = out;
+    e->ind = ind;
+    if (!ok || !e->ranged || one_ranged_loop(body)) break;
+  }
+  e->ranged_ok = 0;
   if (ok) {
     const char *hoisted = hoist_offsets(e, body);
     kernel_signature(e, &params, &args);
     e->group = ids, e->ngroup = n;
     const char *name = kernel(e, ids[0], params, hoisted);
     e->group = NULL, e->ngroup = 0;
+    if (e->ranged) { /* each thread its share of the split loop */
+      em_line(e, "#pragma omp parallel");
+      em_line(e, "{");
+      em_line(e, "  int r_lo, r_hi;");
+      em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)e->ranged);
+      e->ind++;
+    }
     em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
+    if (e->ranged) {
+      e->ind--;
+      em_line(e, "}");
+      e->ranged = 0;
+    }
     for (int i = 0; i < n && e->o->check_numerics; i++) check_numerics(e, ids[i]);
   }
   free(body);

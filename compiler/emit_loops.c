@@ -210,10 +210,23 @@ Aff em_linear(const Shape *s, const Aff *idx) {
 
 int em_unrolled(const Em *e, int64_t n) { return n <= 1 || e->o->unroll < 0 || n <= e->o->unroll; }
 
-/* The pragma set for the next loop (em_omp_split), printed and cleared. */
-void em_pragma(Em *e) {
-  if (e->pragma_next) em_line(e, "%s", e->pragma_next);
+/* The pragma set for the next loop (em_omp_split), printed and cleared.  A block's one split
+ * loop, at the top of its kernel, is instead "ranged" (returns 1, the caller prints it over
+ * [r_lo, r_hi)): the kernel takes its thread's range and the model function calls it from a
+ * parallel region (emit_c.c).  Inside a parallel region, in the function clang outlines, the
+ * kernel's restrict parameters are captured pointers, restrict no longer, and clang did not
+ * vectorize the loops of many stores (LeNet's im2col, col2im: 3x slower than on one thread
+ * without --openmp); a ranged kernel is an ordinary function, compiled as without --openmp. */
+int em_pragma(Em *e, int64_t n) {
+  const char *p = e->pragma_next;
   e->pragma_next = NULL;
+  if (!p) return 0;
+  if (e->ranged_ok && !e->ranged && e->ind == 1 && !strncmp(p, "#pragma omp parallel for", 24)) {
+    e->ranged = n;
+    return 1;
+  }
+  em_line(e, "%s", p);
+  return 0;
 }
 
 /* One loop over a new loop variable of n iterations around body. */
@@ -230,8 +243,8 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
     }
   } else {
     e->L.lv[l].lit = 0;
-    em_pragma(e);
-    em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
+    if (em_pragma(e, n)) em_line(e, "for (int i%d = r_lo; i%d < r_hi; i%d++) { /* this thread's share of %lld */", l, l, l, (long long)n);
+    else em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
     /* (a loop from r_lo to r_hi, bounds the C compiler cannot see, is not vectorized inside) */
     if (e->share_lv == l + 1) em_line(e, "  if (i%d < r_lo || i%d >= r_hi) continue; /* another thread's */", l, l);
     e->ind++;

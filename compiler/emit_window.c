@@ -366,8 +366,8 @@ static void emit_pool(Em *e, int id, int epi) {
   const char *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
   if (back && !exact) em_fill(e, id, em_lit(e, 0));
   em_omp_split(e, (int64_t)planes * p.OH * p.OW * p.KH * p.KW);
-  em_pragma(e);
-  em_line(e, "for (int w_nc = 0; w_nc < %d; w_nc++) { /* an image plane (n, c) */", planes);
+  if (em_pragma(e, planes)) em_line(e, "for (int w_nc = r_lo; w_nc < r_hi; w_nc++) { /* an image plane (n, c) of this thread's share of %d */", planes);
+  else em_line(e, "for (int w_nc = 0; w_nc < %d; w_nc++) { /* an image plane (n, c) */", planes);
   e->ind++;
   em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
   if (back) {
@@ -393,16 +393,46 @@ static void emit_pool(Em *e, int id, int epi) {
 
 void emit_pool_epilogue(Em *e, int id, int user) { emit_pool(e, id, user); }
 
-/* The loops over dims[from..to) of a window, opened; returns how many. */
+static const char *win_var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
+
+/* The loops over dims[from..to) of a window, opened; returns the braces to close.  Two loops
+ * split together (collapse) and ranged (em_pragma) are one loop over their pairs. */
 static int open_loops(Em *e, const int *dims, int from, int to, const int64_t *size) {
-  static const char *var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
-  for (int i = from; i < to; i++) {
+  const char **var = win_var;
+  int braces = 0;
+  for (int i = from; i < to; i++, braces++) {
     const char *v = var[dims[i]];
-    em_pragma(e);
-    em_line(e, "for (int %s = 0; %s < %lld; %s++) {", v, v, (long long)size[dims[i]], v);
+    if (i + 1 < to && e->pragma_next && strstr(e->pragma_next, "collapse(2)") &&
+        em_pragma(e, size[dims[i]] * size[dims[i + 1]])) {
+      const char *v1 = var[dims[i + 1]];
+      em_line(e, "for (int w_t = r_lo; w_t < r_hi; w_t++) { /* this thread's share of the %lld (%s, %s) */",
+              (long long)(size[dims[i]] * size[dims[i + 1]]), v, v1);
+      em_line(e, "  int %s = w_t / %lld, %s = w_t %% %lld;", v, (long long)size[dims[i + 1]], v1, (long long)size[dims[i + 1]]);
+      e->ind++;
+      i++;
+      continue;
+    }
+    if (em_pragma(e, size[dims[i]])) em_line(e, "for (int %s = r_lo; %s < r_hi; %s++) { /* this thread's share of %lld */", v, v, v, (long long)size[dims[i]]);
+    else em_line(e, "for (int %s = 0; %s < %lld; %s++) {", v, v, (long long)size[dims[i]], v);
     e->ind++;
   }
-  return to - from;
+  return braces;
+}
+
+/* --openmp, a scatter-add split by images or channels: the planes of this thread's images
+ * (channels) zeroed in its loop, where it then adds to them, not in a pass of their own
+ * before (which the kernel's one ranged loop leaves no room for); dims[0..open) are open. */
+static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, int open) {
+  int n_open = 0, c_open = 0;
+  for (int i = 0; i < open; i++) n_open |= dims[i] == WD_N, c_open |= dims[i] == WD_C;
+  em_line(e, "{ /* zero this share's planes */");
+  e->ind++;
+  if (!n_open && w->N > 1) em_line(e, "for (int w_n = 0; w_n < %d; w_n++)", w->N);
+  if (!c_open && w->C > 1) em_line(e, "for (int w_c = 0; w_c < %d; w_c++)", w->C);
+  const char *plane = sum_terms(ir_fmt("%s%s", term("w_n", (int64_t)w->C, w->N), term("w_c", 1, w->C)));
+  em_line(e, "  for (int w_j = 0; w_j < %d; w_j++) %s[(%s) * %d + w_j] = %s;", w->H * w->W, img, plane, w->H * w->W, em_lit(e, 0));
+  e->ind--;
+  em_line(e, "}");
 }
 
 void emit_window(Em *e, int id) {
@@ -412,7 +442,6 @@ void emit_window(Em *e, int id) {
     return;
   }
   Win w = win_of(e->g, n);
-  if (n->op == OP_UNWINDOW && !win_exact(&w)) em_fill(e, id, em_lit(e, 0));
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
   int dims[6], nd = 0;
   for (int i = 0; i < 6; i++) { /* the layout's dims; kw is unrolled and ow is the row loop */
@@ -439,9 +468,22 @@ void emit_window(Em *e, int id) {
   int d0 = nd ? dims[0] : -1, d1 = nd > 1 ? dims[1] : -1;
   int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
-  if (own0) em_omp_split(e, (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW);
-  if (e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1) e->pragma_next = "#pragma omp parallel for collapse(2)";
-  int depth = open_loops(e, dims, 0, kpos, size);
+  int64_t numel = (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW;
+  int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && own0 && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) &&
+                    e->o->openmp && numel >= OMP_MIN_ELEMS && kpos >= 1;
+  if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside) em_fill(e, id, em_lit(e, 0));
+  if (own0) em_omp_split(e, numel);
+  int collapse = e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1;
+  if (collapse) e->pragma_next = "#pragma omp parallel for collapse(2)";
+  int depth = 0;
+  if (zero_inside) {
+    int open = collapse ? 2 : 1;
+    depth = open_loops(e, dims, 0, open, size);
+    zero_planes(e, &w, em_buffer(e, id, 1), dims, open);
+    depth += open_loops(e, dims, open, kpos, size);
+  } else {
+    depth = open_loops(e, dims, 0, kpos, size);
+  }
   int split = kpos < nd; /* one copy of the inner loops per kernel column */
   for (int kw = 0; kw < (split ? w.KW : 1); kw++) {
     if (split && !kw_adds(&w, kw)) continue; /* a kernel column only ever in the padding */
