@@ -317,9 +317,6 @@ static void check_numerics(Em *e, int id) {
 /* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
 typedef int (*BlockGen)(Em *e, void *ctx);
 
-/* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
- * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
- * it), and call it; the call's comment says what it computes.  0 when gen gives up. */
 /* A ranged block's body (em_pragma) must be its one loop over [r_lo, r_hi) and nothing else:
  * every line at the kernel's top level (two spaces in) is that loop's first or last. */
 static int one_ranged_loop(const char *body) {
@@ -333,6 +330,10 @@ static int one_ranged_loop(const char *body) {
   return top == 2;
 }
 
+/* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
+ * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
+ * it), and call it; the call's comment says what it computes.  0 when gen gives up.
+ * --openmp: generated ranged first (em_pragma), else again as a plain kernel. */
 static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int n, const char *what) {
   FILE *out = e->f;
   char *body = NULL, *params, *args;
@@ -763,11 +764,6 @@ static int emit_update_blocks(Em *e, int s) {
   return 1;
 }
 
-/* Sibling sums: the sum_to blocks scheduled from position s on over the same elements into
- * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
- * (emit_elem_sums) when none reads or overwrites what another reads or writes; returns the
- * positions covered, 0 if fewer than two. */
-
 /* Does block id (through what it computes inside itself) read storage [lo, hi) of kind k? */
 static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, int64_t hi) {
   const Graph *g = e->g;
@@ -785,6 +781,10 @@ static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, i
   return 0;
 }
 
+/* Sibling sums: the sum_to blocks scheduled from position s on over the same elements into
+ * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
+ * (emit_elem_sums) when none reads or overwrites what another reads or writes; returns the
+ * positions covered, 0 if fewer than two. */
 static int emit_sums(Em *e, int s) {
   const FnPlan *fp = e->fp;
   const Graph *g = e->g;
