@@ -648,9 +648,13 @@ int emit_elem_group(Em *e, Elem *els, int n) {
 
 /* The fused update's blocks at one element: the loop they would run in (em_group_flat) is
  * replaced by the flat index at, and the gradient slot's element by g. */
-/* One loop variable, printed as the flat index `at`, over every dim of space (row-major). */
-static void flat_loop(Em *e, const Shape *space, const char *at) {
+void em_update_epilogue(Em *e, const char *g, const char *at) {
+  const FuseUpd *fu = e->fuse;
+  const FnPlan *fp = e->fp;
+  Loops saved = e->L;
+  const Shape *space = &e->g->nodes[fu->els[0].src].shape;
   int l = e->L.nlv, lastd = -1;
+  e->fp = &e->p->fn[FN_UPDATE];
   e->L.nlv = l + 1;
   e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
   e->L.lv[l].alias = ir_fmt("(%s)", at);
@@ -661,15 +665,6 @@ static void flat_loop(Em *e, const Shape *space, const char *at) {
     if (space->d[d] > 1) lastd = d;
   }
   if (lastd >= 0) e->L.ov[lastd].last = 1;
-}
-
-void em_update_epilogue(Em *e, const char *g, const char *at) {
-  const FuseUpd *fu = e->fuse;
-  const FnPlan *fp = e->fp;
-  Loops saved = e->L;
-  e->fp = &e->p->fn[FN_UPDATE];
-  const Shape *space = &e->g->nodes[fu->els[0].src].shape;
-  flat_loop(e, space, at);
   e->subst_node[0] = fu->grad, e->subst[0] = g, e->nsubst = 1;
   for (int i = 0; i < fu->nels; i++) {
     const Elem *el = &fu->els[i];

@@ -41,12 +41,10 @@ static const char *term(const char *var, int64_t coef, int64_t size) {
 /* "a + b" from " + a + b", "0" from "". */
 static const char *sum_terms(const char *t) { return *t ? t + 3 : "0"; }
 
-/* Windows that tile the image exactly (stride = kernel, no padding, nothing left over): the
- * scatter writes every pixel once, so it stores instead of zeroing and adding. */
-static int tiles(int k, int stride, int pad, int out, int len) { return stride == k && !pad && out * stride == len; }
-
+/* Windows that tile the image exactly (ir_tiles): the scatter writes every pixel once, so it
+ * stores instead of zeroing and adding. */
 static int win_exact(const Win *w) {
-  return tiles(w->KH, w->SH, w->PH, w->OH, w->H) && tiles(w->KW, w->SW, w->PW, w->OW, w->W);
+  return ir_tiles(w->KH, w->SH, w->PH, w->OH, w->H) && ir_tiles(w->KW, w->SW, w->PW, w->OW, w->W);
 }
 
 /* Kernel column kw's output columns [0, lo) fall in the left padding, [lo, hi) in the image,
@@ -469,8 +467,8 @@ void emit_window(Em *e, int id) {
   int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
   int64_t numel = (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW;
-  int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && own0 && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) &&
-                    e->o->openmp && numel >= OMP_MIN_ELEMS && kpos >= 1;
+  int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
+                    numel >= OMP_MIN_ELEMS; /* split by own0, below */
   if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside) em_fill(e, id, em_lit(e, 0));
   if (own0) em_omp_split(e, numel);
   int collapse = e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1;

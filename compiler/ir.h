@@ -278,7 +278,10 @@ int ir_unwindow(Graph *g, int cols, const int *attr, Shape image); /* adjoint of
  * PyTorch's rule: the first maximum of each window wins, a NaN wins over numbers. */
 int ir_max_pool(Graph *g, int x, const int *attr);
 int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr); /* gy added at each window's max */
-int ir_pool_tiles(const Graph *g, int id); /* a pooling's windows tile its image: each pixel in one window */
+/* Windows of kernel k, stride, padding tile an axis of len pixels with out windows: stride =
+ * k, no padding, nothing left over (each pixel in exactly one window) */
+int ir_tiles(int k, int stride, int pad, int out, int len);
+int ir_pool_tiles(const Graph *g, int id); /* a pooling's windows tile its image (ir_tiles both ways) */
 int ir_sum_to(Graph *g, int x, Shape s);
 int ir_max(Graph *g, int x, int axis);
 int ir_row(Graph *g, Op op, int x, int axis); /* SOFTMAX, LOG_SOFTMAX, ARGMAX_MASK */

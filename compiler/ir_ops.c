@@ -337,12 +337,13 @@ int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr) {
   return pool_node(g, OP_MAXPOOL_BACK, x, gy, attr);
 }
 
+int ir_tiles(int k, int stride, int pad, int out, int len) { return stride == k && !pad && out * stride == len; }
+
 int ir_pool_tiles(const Graph *g, int id) {
   const Node *n = &g->nodes[id];
   const Shape *xs = &g->nodes[n->in[0]].shape, *ys = n->op == OP_MAXPOOL_BACK ? &g->nodes[n->in[1]].shape : &n->shape;
   const int *a = n->attr;
-  return a[WA_KH] == a[WA_SH] && a[WA_KW] == a[WA_SW] && !a[WA_PH] && !a[WA_PW] && ys->d[2] * a[WA_SH] == xs->d[2] &&
-         ys->d[3] * a[WA_SW] == xs->d[3];
+  return ir_tiles(a[WA_KH], a[WA_SH], a[WA_PH], ys->d[2], xs->d[2]) && ir_tiles(a[WA_KW], a[WA_SW], a[WA_PW], ys->d[3], xs->d[3]);
 }
 
 int ir_sum_to(Graph *g, int x, Shape s) {
