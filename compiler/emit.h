@@ -182,6 +182,7 @@ int em_pragma(Em *e, int64_t n);         /* print the next loop's pragma; 1: the
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);
 int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
+int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */
 void emit_pick(Em *e, int id);

@@ -257,8 +257,8 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   if (e->fuse) { /* the update's blocks are m_update's, whose kernel comments spell them out */
     const char *blocks = "";
     for (int i = 1; i < e->ngroup; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", e->group[i]);
-    em_line(e, " * each element, as its tile is computed, goes straight into %s's update (%s)%s, never stored",
-            ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks,
+    em_line(e, " * each element, as %s computed, goes straight into %s's update (%s)%s, never stored",
+            em_matmul_tiled(e, id) ? "its tile is" : "it is", ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks,
             e->fuse->trans >= 0 ? ir_fmt(" at its transposed position (%%%d)", e->fuse->trans) : "");
   }
   for (int i = 1; i < e->ngroup && !e->fuse; i++) { /* the blocks fused into this loop */
@@ -459,9 +459,9 @@ static int emit_group(Em *e, int s) {
 
 /* ---- the training step: updates fused into the weight-gradient products -----------------
  * m_train_step is m_grad then m_update, except that the update of a parameter whose gradient
- * is one register-tiled matrix product (a Linear's or a convolution's weight) is applied by
- * that product's tiles as they are computed: the gradient goes from registers into SGD or
- * Adam and is never stored (m->grad does not hold it afterwards).  Each element gets the
+ * is one register-tiled matrix product (a Linear's or a convolution's weight), or an outer
+ * product at batch 1 (k = 1), is applied by that product's tiles (elements) as they are
+ * computed: the gradient goes from registers into SGD or Adam and is never stored (m->grad does not hold it afterwards).  Each element gets the
  * update's statements in the update's order, from the same sum, so the same bits as m_grad
  * then m_update (tests/fused).  Without repeating their bodies: m_grad's body becomes
  * NAME_backward(..., int fused) and m_update's NAME_update_step(m, int fused); with fused set
@@ -598,7 +598,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     if (g->nodes[mm].tb) return 0;
   }
   int pm = sched_pos(gp, mm);
-  if (g->nodes[mm].op != OP_MATMUL || pm < 0 || mm == g->loss || !em_matmul_tiled(e, mm)) return 0;
+  if (g->nodes[mm].op != OP_MATMUL || pm < 0 || mm == g->loss || !(em_matmul_tiled(e, mm) || em_matmul_outer(e, mm))) return 0;
   for (int s = 0; s < gp->nsched; s++) {
     int id = gp->sched[s];
     if ((id != a && id != trans && reads_root(e, gp, id, mm)) || (s > pm && reads_root(e, gp, id, P))) return 0;
@@ -679,10 +679,10 @@ static void emit_fused_product(Em *e, const FuseUpd *fu) {
   em_line(e, "}");
 }
 
-/* A block of m_grad's body the training step does not run: its update took the gradient from
- * the tiles of product mm (why: the comment's words). */
+/* A block of m_grad's body the training step does not run: its update took the gradient
+ * straight from product mm (why: the comment's words). */
 static void emit_unless_fused(Em *e, int id, const char *why, int mm) {
-  em_line(e, "if (!fused) { /* the training step's update took the gradient%s from %%%d's tiles */", why, mm);
+  em_line(e, "if (!fused) { /* the training step's update took the gradient%s straight from %%%d */", why, mm);
   e->ind++;
   emit_block(e, id);
   e->ind--;
@@ -702,7 +702,7 @@ static void emit_grad_block(Em *e, int id) {
     emit_unless_fused(e, id, ", transposed,", e->fus[f].mm);
   } else if (e->fp->coalesced[g->nodes[id].in[1]] == id) {
     em_line(e, "/* %%%d = assign: computed in place by %%%d (not at all by the training step: the update takes it "
-               "from the tiles) */", id, e->fus[f].mm);
+               "straight from the product) */", id, e->fus[f].mm);
   } else {
     emit_unless_fused(e, id, "", e->fus[f].mm);
   }
@@ -746,7 +746,7 @@ static int emit_update_blocks(Em *e, int s) {
   }
   for (int f = 0; f < e->nfus; f++)
     if (e->fus[f].first == s) {
-      em_line(e, "if (!fused) { /* else %s was updated in the backward pass, by %%%d's tiles */",
+      em_line(e, "if (!fused) { /* else %s was updated in the backward pass, straight from %%%d */",
               ir_esc(g->params[e->fus[f].param].name, RT_ESC_C_COMMENT), e->fus[f].mm);
       e->ind++;
       for (int t = s; t < s + e->fus[f].covered; t++) { /* with the prelude blocks among them, in order */

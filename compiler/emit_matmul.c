@@ -671,6 +671,32 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   k_chunks(e, K, KC, 1, dot_k_chunk, &x);
 }
 
+/* A product over k = 1 (a weight gradient at batch 1: the outer product of two vectors) whose
+ * update is fused (e->fuse): each element a_i b_j, the same bits as the plain loops store, goes
+ * straight into the update; rows of C outermost, contiguous in the update's buffers (at the
+ * transposed position when e->fuse->trans).  The MLP at batch 1 stored its 800 KB gradient
+ * and read it back in the update. */
+int em_matmul_outer(const Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  return (n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1]) == 1;
+}
+
+static void emit_outer_update(Em *e, int id, int M, int N) {
+  const Node *n = &e->g->nodes[id];
+  const char *a = em_buffer(e, n->in[0], 0), *b = em_buffer(e, n->in[1], 0);
+  em_omp_split(e, (int64_t)M * N);
+  if (em_pragma(e, M)) em_line(e, "for (int i0 = r_lo; i0 < r_hi; i0++) { /* this thread's share of %d */", M);
+  else em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
+  em_line(e, "  const %s r_a = %s[i0];", e->real, a);
+  em_line(e, "  for (int i1 = 0; i1 < %d; i1++) {", N);
+  em_line(e, "    const %s r_acc = r_a * %s[i1];", e->real, b);
+  e->ind += 2;
+  em_update_epilogue(e, "r_acc", e->fuse->trans >= 0 ? ir_fmt("i1 * %d + i0", M) : ir_fmt("i0 * %d + i1", N));
+  e->ind -= 2;
+  em_line(e, "  }");
+  em_line(e, "}");
+}
+
 int em_matmul_tiled(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
@@ -686,6 +712,10 @@ void emit_matmul(Em *e, int id) {
   }
   if (dot_form(e, n, K)) {
     emit_matmul_dot(e, id, n->shape.d[0], n->shape.d[1], K);
+    return;
+  }
+  if (e->fuse) { /* k = 1 (fuse_param) */
+    emit_outer_update(e, id, n->shape.d[0], n->shape.d[1]);
     return;
   }
   if (K > 1) em_fill(e, id, em_lit(e, 0));

@@ -1254,13 +1254,13 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
   } else {
     autoencoder_matmul_58(g_net_0_weight, net_1_mul_bw, x); /* %58 matmul: net.0 Linear, examples/autoencoder.lua:10, backward */
   }
-  /* %60 = assign: computed in place by %58 (not at all by the training step: the update takes it from the tiles) */
+  /* %60 = assign: computed in place by %58 (not at all by the training step: the update takes it straight from the product) */
   /* %62 = assign: computed in place by %57 */
-  /* %64 = assign: computed in place by %54 (not at all by the training step: the update takes it from the tiles) */
+  /* %64 = assign: computed in place by %54 (not at all by the training step: the update takes it straight from the product) */
   /* %66 = assign: computed in place by %52 */
-  /* %68 = assign: computed in place by %49 (not at all by the training step: the update takes it from the tiles) */
+  /* %68 = assign: computed in place by %49 (not at all by the training step: the update takes it straight from the product) */
   /* %70 = assign: computed in place by %47 */
-  /* %72 = assign: computed in place by %44 (not at all by the training step: the update takes it from the tiles) */
+  /* %72 = assign: computed in place by %44 (not at all by the training step: the update takes it straight from the product) */
   /* %74 = assign: computed in place by %42 */
   return m->arena[168960];
 }
@@ -1311,7 +1311,7 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
     autoencoder_add_80(s_step); /* %80 add: examples/autoencoder.lua:16, backward */
   }
   /* %81 = assign: computed in place by %80 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, by %58's tiles */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %58 */
     autoencoder_add_101(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add + %106 add: examples/autoencoder.lua:16, backward */
     /* %107 = assign: computed in place by %101 */
     /* %108 = assign: computed in place by %106 */
@@ -1324,7 +1324,7 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
   autoencoder_add_120(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t94_div, t95_sqrt); /* %120 add + %124 add + %133 assign: examples/autoencoder.lua:16, backward */
   /* %125 = assign: computed in place by %120 */
   /* %126 = assign: computed in place by %124 */
-  if (!fused) { /* else net.2.weight was updated in the backward pass, by %54's tiles */
+  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %54 */
     autoencoder_add_138(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t94_div, t95_sqrt); /* %138 add + %142 add + %151 assign: examples/autoencoder.lua:16, backward */
     /* %143 = assign: computed in place by %138 */
     /* %144 = assign: computed in place by %142 */
@@ -1332,7 +1332,7 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
   autoencoder_add_156(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t94_div, t95_sqrt); /* %156 add + %160 add + %169 assign: examples/autoencoder.lua:16, backward */
   /* %161 = assign: computed in place by %156 */
   /* %162 = assign: computed in place by %160 */
-  if (!fused) { /* else net.4.weight was updated in the backward pass, by %49's tiles */
+  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %49 */
     autoencoder_add_138(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t94_div, t95_sqrt); /* %174 add + %178 add + %187 assign: examples/autoencoder.lua:16, backward */
     /* %179 = assign: computed in place by %174 */
     /* %180 = assign: computed in place by %178 */
@@ -1340,7 +1340,7 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
   autoencoder_add_120(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t94_div, t95_sqrt); /* %192 add + %196 add + %205 assign: examples/autoencoder.lua:16, backward */
   /* %197 = assign: computed in place by %192 */
   /* %198 = assign: computed in place by %196 */
-  if (!fused) { /* else net.6.weight was updated in the backward pass, by %44's tiles */
+  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %44 */
     autoencoder_add_210(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t94_div, t95_sqrt); /* %210 add + %214 add + %223 assign: examples/autoencoder.lua:16, backward */
     /* %215 = assign: computed in place by %210 */
     /* %216 = assign: computed in place by %214 */

@@ -2570,7 +2570,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   } else {
     fashion_cnn_matmul_221(net_4_matmul_bw_2, net_4_window_2, net_4_permute_bw_2); /* %221 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %221's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %221 */
     fashion_cnn_transpose_222(net_4_transpose_bw, net_4_matmul_bw_2); /* %222 transpose: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
   fashion_cnn_unwindow_225(net_4_unwindow_bw, net_4_matmul_bw); /* %225 unwindow: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
@@ -2593,21 +2593,21 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_assign_39(p_net_1_running_var, net_1_div_2); /* %46 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_assign_80(p_net_5_running_mean, net_5_div); /* %80 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_assign_80(p_net_5_running_var, net_5_div_2); /* %87 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  if (!fused) { /* the training step's update took the gradient from %261's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %261 */
     fashion_cnn_assign_264(g_net_0_weight, net_0_matmul_bw); /* %264 assign: examples/fashion_cnn.lua:9, backward */
   }
   fashion_cnn_assign_266(g_net_0_bias, net_0_sum_to_bw); /* %266 assign: examples/fashion_cnn.lua:9, backward */
   fashion_cnn_assign_266(g_net_1_weight, net_1_mul_bw); /* %268 assign: examples/fashion_cnn.lua:9, backward */
   fashion_cnn_assign_266(g_net_1_bias, net_1_sum_to_bw); /* %270 assign: examples/fashion_cnn.lua:9, backward */
-  if (!fused) { /* the training step's update took the gradient from %221's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %221 */
     fashion_cnn_assign_272(g_net_4_weight, net_4_transpose_bw); /* %272 assign: examples/fashion_cnn.lua:10, backward */
   }
   fashion_cnn_assign_274(g_net_4_bias, net_4_sum_to_bw); /* %274 assign: examples/fashion_cnn.lua:10, backward */
   fashion_cnn_assign_274(g_net_5_weight, net_5_mul_bw); /* %276 assign: examples/fashion_cnn.lua:10, backward */
   fashion_cnn_assign_274(g_net_5_bias, net_5_sum_to_bw); /* %278 assign: examples/fashion_cnn.lua:10, backward */
-  /* %280 = assign: computed in place by %180 (not at all by the training step: the update takes it from the tiles) */
+  /* %280 = assign: computed in place by %180 (not at all by the training step: the update takes it straight from the product) */
   /* %282 = assign: computed in place by %178 */
-  /* %284 = assign: computed in place by %174 (not at all by the training step: the update takes it from the tiles) */
+  /* %284 = assign: computed in place by %174 (not at all by the training step: the update takes it straight from the product) */
   /* %286 = assign: computed in place by %172 */
   return m->arena[6247392];
 }
@@ -2674,7 +2674,7 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
     fashion_cnn_add_292(s_step); /* %292 add: examples/fashion_cnn.lua:16, backward */
   }
   /* %293 = assign: computed in place by %292 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, by %261's tiles */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %261 */
     fashion_cnn_add_313(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %313 add + %318 add: examples/fashion_cnn.lua:16, backward */
     /* %319 = assign: computed in place by %313 */
     /* %320 = assign: computed in place by %318 */
@@ -2692,7 +2692,7 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
   /* %373 = assign: computed in place by %368 */
   /* %374 = assign: computed in place by %372 */
   fashion_cnn_assign_381(p_net_1_bias, t306_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t307_sqrt); /* %381 assign: examples/fashion_cnn.lua:16, backward */
-  if (!fused) { /* else net.4.weight was updated in the backward pass, by %221's tiles */
+  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %221 */
     fashion_cnn_add_386(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t306_div, t307_sqrt); /* %386 add + %390 add + %399 assign: examples/fashion_cnn.lua:16, backward */
     /* %391 = assign: computed in place by %386 */
     /* %392 = assign: computed in place by %390 */
@@ -2705,7 +2705,7 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
   /* %445 = assign: computed in place by %440 */
   /* %446 = assign: computed in place by %444 */
   fashion_cnn_assign_453(p_net_5_bias, t306_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t307_sqrt); /* %453 assign: examples/fashion_cnn.lua:16, backward */
-  if (!fused) { /* else net.10.weight was updated in the backward pass, by %180's tiles */
+  if (!fused) { /* else net.10.weight was updated in the backward pass, straight from %180 */
     fashion_cnn_add_458(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, g_net_10_weight, t306_div, t307_sqrt); /* %458 add + %462 add + %471 assign: examples/fashion_cnn.lua:16, backward */
     /* %463 = assign: computed in place by %458 */
     /* %464 = assign: computed in place by %462 */
@@ -2713,7 +2713,7 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
   fashion_cnn_add_476(s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, p_net_10_bias, g_net_10_bias, t306_div, t307_sqrt); /* %476 add + %480 add + %489 assign: examples/fashion_cnn.lua:16, backward */
   /* %481 = assign: computed in place by %476 */
   /* %482 = assign: computed in place by %480 */
-  if (!fused) { /* else net.13.weight was updated in the backward pass, by %174's tiles */
+  if (!fused) { /* else net.13.weight was updated in the backward pass, straight from %174 */
     fashion_cnn_add_494(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, g_net_13_weight, t306_div, t307_sqrt); /* %494 add + %498 add + %507 assign: examples/fashion_cnn.lua:16, backward */
     /* %499 = assign: computed in place by %494 */
     /* %500 = assign: computed in place by %498 */

@@ -1185,11 +1185,11 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   } else {
     fashion_mlp_matmul_64(g_net_1_weight, net_2_mul_bw, x); /* %64 matmul: net.1 Linear, examples/fashion_mlp.lua:10, backward */
   }
-  /* %66 = assign: computed in place by %64 (not at all by the training step: the update takes it from the tiles) */
+  /* %66 = assign: computed in place by %64 (not at all by the training step: the update takes it straight from the product) */
   /* %68 = assign: computed in place by %63 */
-  /* %70 = assign: computed in place by %59 (not at all by the training step: the update takes it from the tiles) */
+  /* %70 = assign: computed in place by %59 (not at all by the training step: the update takes it straight from the product) */
   /* %72 = assign: computed in place by %57 */
-  /* %74 = assign: computed in place by %53 (not at all by the training step: the update takes it from the tiles) */
+  /* %74 = assign: computed in place by %53 (not at all by the training step: the update takes it straight from the product) */
   /* %76 = assign: computed in place by %51 */
   return m->arena[82560];
 }
@@ -1232,7 +1232,7 @@ static void fashion_mlp_update_step(fashion_mlp_model *restrict m, int fused) {
     fashion_mlp_add_82(s_step); /* %82 add: examples/fashion_mlp.lua:15, backward */
   }
   /* %83 = assign: computed in place by %82 */
-  if (!fused) { /* else net.1.weight was updated in the backward pass, by %64's tiles */
+  if (!fused) { /* else net.1.weight was updated in the backward pass, straight from %64 */
     fashion_mlp_add_104(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, g_net_1_weight); /* %104 add + %109 add: examples/fashion_mlp.lua:15, backward */
     /* %110 = assign: computed in place by %104 */
     /* %111 = assign: computed in place by %109 */
@@ -1245,7 +1245,7 @@ static void fashion_mlp_update_step(fashion_mlp_model *restrict m, int fused) {
   fashion_mlp_add_123(s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, p_net_1_bias, g_net_1_bias, t97_div, t98_sqrt); /* %123 add + %127 add + %136 assign: examples/fashion_mlp.lua:15, backward */
   /* %128 = assign: computed in place by %123 */
   /* %129 = assign: computed in place by %127 */
-  if (!fused) { /* else net.4.weight was updated in the backward pass, by %59's tiles */
+  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %59 */
     fashion_mlp_add_141(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t97_div, t98_sqrt); /* %141 add + %145 add + %154 assign: examples/fashion_mlp.lua:15, backward */
     /* %146 = assign: computed in place by %141 */
     /* %147 = assign: computed in place by %145 */
@@ -1253,7 +1253,7 @@ static void fashion_mlp_update_step(fashion_mlp_model *restrict m, int fused) {
   fashion_mlp_add_159(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t97_div, t98_sqrt); /* %159 add + %163 add + %172 assign: examples/fashion_mlp.lua:15, backward */
   /* %164 = assign: computed in place by %159 */
   /* %165 = assign: computed in place by %163 */
-  if (!fused) { /* else net.7.weight was updated in the backward pass, by %53's tiles */
+  if (!fused) { /* else net.7.weight was updated in the backward pass, straight from %53 */
     fashion_mlp_add_177(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t97_div, t98_sqrt); /* %177 add + %181 add + %190 assign: examples/fashion_mlp.lua:15, backward */
     /* %182 = assign: computed in place by %177 */
     /* %183 = assign: computed in place by %181 */

@@ -2730,19 +2730,19 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   } else {
     lenet_matmul_90(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %90 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
   }
-  if (!fused) { /* the training step's update took the gradient from %90's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %90 */
     lenet_assign_93(g_net_0_weight, net_0_matmul_bw); /* %93 assign: examples/lenet.lua:9, backward */
   }
   lenet_assign_95(g_net_0_bias, net_0_sum_to_bw); /* %95 assign: examples/lenet.lua:9, backward */
-  if (!fused) { /* the training step's update took the gradient from %79's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %79 */
     lenet_assign_97(g_net_3_weight, net_3_matmul_bw_2); /* %97 assign: examples/lenet.lua:10, backward */
   }
   lenet_assign_99(g_net_3_bias, net_3_sum_to_bw); /* %99 assign: examples/lenet.lua:10, backward */
-  /* %101 = assign: computed in place by %69 (not at all by the training step: the update takes it from the tiles) */
+  /* %101 = assign: computed in place by %69 (not at all by the training step: the update takes it straight from the product) */
   /* %103 = assign: computed in place by %67 */
-  /* %105 = assign: computed in place by %64 (not at all by the training step: the update takes it from the tiles) */
+  /* %105 = assign: computed in place by %64 (not at all by the training step: the update takes it straight from the product) */
   /* %107 = assign: computed in place by %62 */
-  /* %109 = assign: computed in place by %59 (not at all by the training step: the update takes it from the tiles) */
+  /* %109 = assign: computed in place by %59 (not at all by the training step: the update takes it straight from the product) */
   /* %111 = assign: computed in place by %57 */
   return m->arena[1791328];
 }
@@ -2801,7 +2801,7 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
     lenet_add_117(s_step); /* %117 add: examples/lenet.lua:17, backward */
   }
   /* %118 = assign: computed in place by %117 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, by %90's tiles */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %90 */
     lenet_add_139(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %139 add + %144 add: examples/lenet.lua:17, backward */
     /* %145 = assign: computed in place by %139 */
     /* %146 = assign: computed in place by %144 */
@@ -2814,7 +2814,7 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   lenet_add_158(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t132_div, t133_sqrt); /* %158 add + %162 add + %171 assign: examples/lenet.lua:17, backward */
   /* %163 = assign: computed in place by %158 */
   /* %164 = assign: computed in place by %162 */
-  if (!fused) { /* else net.3.weight was updated in the backward pass, by %79's tiles */
+  if (!fused) { /* else net.3.weight was updated in the backward pass, straight from %79 */
     lenet_add_176(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, g_net_3_weight, t132_div, t133_sqrt); /* %176 add + %180 add + %189 assign: examples/lenet.lua:17, backward */
     /* %181 = assign: computed in place by %176 */
     /* %182 = assign: computed in place by %180 */
@@ -2822,7 +2822,7 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   lenet_add_194(s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, p_net_3_bias, g_net_3_bias, t132_div, t133_sqrt); /* %194 add + %198 add + %207 assign: examples/lenet.lua:17, backward */
   /* %199 = assign: computed in place by %194 */
   /* %200 = assign: computed in place by %198 */
-  if (!fused) { /* else net.7.weight was updated in the backward pass, by %69's tiles */
+  if (!fused) { /* else net.7.weight was updated in the backward pass, straight from %69 */
     lenet_add_212(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t132_div, t133_sqrt); /* %212 add + %216 add + %225 assign: examples/lenet.lua:17, backward */
     /* %217 = assign: computed in place by %212 */
     /* %218 = assign: computed in place by %216 */
@@ -2830,7 +2830,7 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   lenet_add_230(s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_bias, t132_div, t133_sqrt); /* %230 add + %234 add + %243 assign: examples/lenet.lua:17, backward */
   /* %235 = assign: computed in place by %230 */
   /* %236 = assign: computed in place by %234 */
-  if (!fused) { /* else net.9.weight was updated in the backward pass, by %64's tiles */
+  if (!fused) { /* else net.9.weight was updated in the backward pass, straight from %64 */
     lenet_add_248(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, g_net_9_weight, t132_div, t133_sqrt); /* %248 add + %252 add + %261 assign: examples/lenet.lua:17, backward */
     /* %253 = assign: computed in place by %248 */
     /* %254 = assign: computed in place by %252 */
@@ -2838,7 +2838,7 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   lenet_add_266(s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, p_net_9_bias, g_net_9_bias, t132_div, t133_sqrt); /* %266 add + %270 add + %279 assign: examples/lenet.lua:17, backward */
   /* %271 = assign: computed in place by %266 */
   /* %272 = assign: computed in place by %270 */
-  if (!fused) { /* else net.11.weight was updated in the backward pass, by %59's tiles */
+  if (!fused) { /* else net.11.weight was updated in the backward pass, straight from %59 */
     lenet_add_284(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, g_net_11_weight, t132_div, t133_sqrt); /* %284 add + %288 add + %297 assign: examples/lenet.lua:17, backward */
     /* %289 = assign: computed in place by %284 */
     /* %290 = assign: computed in place by %288 */

@@ -2836,14 +2836,14 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   } else {
     lstm_matmul_1586(net_0_matmul_bw_55, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %1586's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %1586 */
     lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_55); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  /* %1589 = assign: computed in place by %1586 (not at all by the training step: the update takes it from the tiles) */
+  /* %1589 = assign: computed in place by %1586 (not at all by the training step: the update takes it straight from the product) */
   /* %1591 = assign: computed in place by %1558 */
   /* %1593 = assign: computed in place by %1585 */
   lstm_assign_1595(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1595 assign: examples/lstm.lua:10, backward */
-  /* %1597 = assign: computed in place by %559 (not at all by the training step: the update takes it from the tiles) */
+  /* %1597 = assign: computed in place by %559 (not at all by the training step: the update takes it straight from the product) */
   /* %1599 = assign: computed in place by %557 */
   return m->arena[3088384];
 }
@@ -2886,7 +2886,7 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
     lstm_add_1605(s_step); /* %1605 add: examples/lstm.lua:15, backward */
   }
   /* %1606 = assign: computed in place by %1605 */
-  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, by %1586's tiles */
+  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, straight from %1586 */
     lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1627 add + %1632 add: examples/lstm.lua:15, backward */
     /* %1633 = assign: computed in place by %1627 */
     /* %1634 = assign: computed in place by %1632 */
@@ -2904,7 +2904,7 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
   /* %1670 = assign: computed in place by %1668 */
   /* %1687 = assign: computed in place by %1682 */
   /* %1688 = assign: computed in place by %1686 */
-  if (!fused) { /* else net.2.weight was updated in the backward pass, by %559's tiles */
+  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %559 */
     lstm_add_1700(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1620_div, t1621_sqrt); /* %1700 add + %1704 add + %1713 assign: examples/lstm.lua:15, backward */
     /* %1705 = assign: computed in place by %1700 */
     /* %1706 = assign: computed in place by %1704 */

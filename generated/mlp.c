@@ -992,11 +992,11 @@ static float mlp_backward(mlp_model *restrict m, const float *x, const void *tar
   } else {
     mlp_matmul_43(g_net_1_weight, net_2_mul_bw, x); /* %43 matmul: net.1 Linear, examples/mlp.lua:10, backward */
   }
-  /* %45 = assign: computed in place by %43 (not at all by the training step: the update takes it from the tiles) */
+  /* %45 = assign: computed in place by %43 (not at all by the training step: the update takes it straight from the product) */
   /* %47 = assign: computed in place by %42 */
-  /* %49 = assign: computed in place by %39 (not at all by the training step: the update takes it from the tiles) */
+  /* %49 = assign: computed in place by %39 (not at all by the training step: the update takes it straight from the product) */
   /* %51 = assign: computed in place by %37 */
-  /* %53 = assign: computed in place by %34 (not at all by the training step: the update takes it from the tiles) */
+  /* %53 = assign: computed in place by %34 (not at all by the training step: the update takes it straight from the product) */
   /* %55 = assign: computed in place by %32 */
   return m->arena[49152];
 }
@@ -1024,19 +1024,19 @@ static void mlp_update_step(mlp_model *restrict m, int fused) {
   float *const s_net_5_bias_momentum_buffer = m->state + 235136;
   float *const p_net_5_bias = m->param + 235136;
   float *const g_net_5_bias = m->grad + 235136;
-  if (!fused) { /* else net.1.weight was updated in the backward pass, by %43's tiles */
+  if (!fused) { /* else net.1.weight was updated in the backward pass, straight from %43 */
     mlp_add_60(s_net_1_weight_momentum_buffer, p_net_1_weight, g_net_1_weight); /* %60 add + %64 assign: examples/mlp.lua:15, backward */
     /* %61 = assign: computed in place by %60 */
   }
   mlp_add_67(s_net_1_bias_momentum_buffer, p_net_1_bias, g_net_1_bias); /* %67 add + %71 assign: examples/mlp.lua:15, backward */
   /* %68 = assign: computed in place by %67 */
-  if (!fused) { /* else net.3.weight was updated in the backward pass, by %39's tiles */
+  if (!fused) { /* else net.3.weight was updated in the backward pass, straight from %39 */
     mlp_add_74(s_net_3_weight_momentum_buffer, p_net_3_weight, g_net_3_weight); /* %74 add + %78 assign: examples/mlp.lua:15, backward */
     /* %75 = assign: computed in place by %74 */
   }
   mlp_add_81(s_net_3_bias_momentum_buffer, p_net_3_bias, g_net_3_bias); /* %81 add + %85 assign: examples/mlp.lua:15, backward */
   /* %82 = assign: computed in place by %81 */
-  if (!fused) { /* else net.5.weight was updated in the backward pass, by %34's tiles */
+  if (!fused) { /* else net.5.weight was updated in the backward pass, straight from %34 */
     mlp_add_88(s_net_5_weight_momentum_buffer, p_net_5_weight, g_net_5_weight); /* %88 add + %92 assign: examples/mlp.lua:15, backward */
     /* %89 = assign: computed in place by %88 */
   }

@@ -3965,7 +3965,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   } else {
     resnet_matmul_546(net_12_3_matmul_bw_2, net_12_3_window_2, net_12_3_permute_bw_2); /* %546 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %546's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %546 */
     resnet_transpose_547(net_12_3_transpose_bw, net_12_3_matmul_bw_2); /* %547 transpose: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
   resnet_unwindow_550(net_12_3_unwindow_bw, net_12_3_matmul_bw); /* %550 unwindow: net.12.3 Conv2d, examples/resnet.lua:11, backward */
@@ -3985,7 +3985,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   } else {
     resnet_matmul_546(net_12_0_matmul_bw_2, net_12_0_window_2, net_12_0_permute_bw_2); /* %586 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %586's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %586 */
     resnet_transpose_547(net_12_0_transpose_bw, net_12_0_matmul_bw_2); /* %587 transpose: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
   resnet_unwindow_550(net_12_0_unwindow_bw, net_12_0_matmul_bw); /* %590 unwindow: net.12.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4005,7 +4005,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   } else {
     resnet_matmul_546(net_10_3_matmul_bw_2, net_10_3_window_2, net_10_3_permute_bw_2); /* %627 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %627's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %627 */
     resnet_transpose_547(net_10_3_transpose_bw, net_10_3_matmul_bw_2); /* %628 transpose: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
   resnet_unwindow_550(net_10_3_unwindow_bw, net_10_3_matmul_bw); /* %631 unwindow: net.10.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4025,7 +4025,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   } else {
     resnet_matmul_546(net_10_0_matmul_bw_2, net_10_0_window_2, net_10_0_permute_bw_2); /* %667 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %667's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %667 */
     resnet_transpose_547(net_10_0_transpose_bw, net_10_0_matmul_bw_2); /* %668 transpose: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
   resnet_unwindow_550(net_10_0_unwindow_bw, net_10_0_matmul_bw); /* %671 unwindow: net.10.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4046,7 +4046,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   } else {
     resnet_matmul_709(net_6_matmul_bw_2, net_6_window_2, net_6_permute_bw_2); /* %709 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, from %709's tiles */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %709 */
     resnet_transpose_710(net_6_transpose_bw, net_6_matmul_bw_2); /* %710 transpose: net.6 Conv2d, examples/resnet.lua:22, backward */
   }
   resnet_unwindow_713(net_6_unwindow_bw, net_6_matmul_bw); /* %713 unwindow: net.6 Conv2d, examples/resnet.lua:22, backward */
@@ -4110,47 +4110,47 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_assign_172(p_net_12_1_running_var, net_12_1_div_2); /* %284 assign: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_assign_172(p_net_12_4_running_mean, net_12_4_div); /* %312 assign: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_assign_172(p_net_12_4_running_var, net_12_4_div_2); /* %318 assign: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
-  if (!fused) { /* the training step's update took the gradient from %822's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %822 */
     resnet_assign_825(g_net_0_weight, net_0_matmul_bw); /* %825 assign: examples/resnet.lua:19, backward */
   }
   resnet_assign_827(g_net_1_weight, net_1_mul_bw); /* %827 assign: examples/resnet.lua:19, backward */
   resnet_assign_827(g_net_1_bias, net_1_sum_to_bw); /* %829 assign: examples/resnet.lua:19, backward */
-  if (!fused) { /* the training step's update took the gradient from %784's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %784 */
     resnet_assign_831(g_net_4_0_weight, net_4_0_matmul_bw_2); /* %831 assign: examples/resnet.lua:10, backward */
   }
   resnet_assign_827(g_net_4_1_weight, net_4_1_mul_bw); /* %833 assign: examples/resnet.lua:10, backward */
   resnet_assign_827(g_net_4_1_bias, net_4_1_sum_to_bw); /* %835 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient from %747's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %747 */
     resnet_assign_831(g_net_4_3_weight, net_4_3_matmul_bw_2); /* %837 assign: examples/resnet.lua:11, backward */
   }
   resnet_assign_827(g_net_4_4_weight, net_4_4_mul_bw); /* %839 assign: examples/resnet.lua:11, backward */
   resnet_assign_827(g_net_4_4_bias, net_4_4_sum_to_bw); /* %841 assign: examples/resnet.lua:11, backward */
-  if (!fused) { /* the training step's update took the gradient from %709's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %709 */
     resnet_assign_843(g_net_6_weight, net_6_transpose_bw); /* %843 assign: examples/resnet.lua:22, backward */
   }
   resnet_assign_845(g_net_7_weight, net_7_mul_bw); /* %845 assign: examples/resnet.lua:22, backward */
   resnet_assign_845(g_net_7_bias, net_7_sum_to_bw); /* %847 assign: examples/resnet.lua:22, backward */
-  if (!fused) { /* the training step's update took the gradient from %667's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %667 */
     resnet_assign_849(g_net_10_0_weight, net_10_0_transpose_bw); /* %849 assign: examples/resnet.lua:10, backward */
   }
   resnet_assign_845(g_net_10_1_weight, net_10_1_mul_bw); /* %851 assign: examples/resnet.lua:10, backward */
   resnet_assign_845(g_net_10_1_bias, net_10_1_sum_to_bw); /* %853 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient from %627's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %627 */
     resnet_assign_849(g_net_10_3_weight, net_10_3_transpose_bw); /* %855 assign: examples/resnet.lua:11, backward */
   }
   resnet_assign_845(g_net_10_4_weight, net_10_4_mul_bw); /* %857 assign: examples/resnet.lua:11, backward */
   resnet_assign_845(g_net_10_4_bias, net_10_4_sum_to_bw); /* %859 assign: examples/resnet.lua:11, backward */
-  if (!fused) { /* the training step's update took the gradient from %586's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %586 */
     resnet_assign_849(g_net_12_0_weight, net_12_0_transpose_bw); /* %861 assign: examples/resnet.lua:10, backward */
   }
   resnet_assign_845(g_net_12_1_weight, net_12_1_mul_bw); /* %863 assign: examples/resnet.lua:10, backward */
   resnet_assign_845(g_net_12_1_bias, net_12_1_sum_to_bw); /* %865 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient from %546's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %546 */
     resnet_assign_849(g_net_12_3_weight, net_12_3_transpose_bw); /* %867 assign: examples/resnet.lua:11, backward */
   }
   resnet_assign_845(g_net_12_4_weight, net_12_4_mul_bw); /* %869 assign: examples/resnet.lua:11, backward */
   resnet_assign_845(g_net_12_4_bias, net_12_4_sum_to_bw); /* %871 assign: examples/resnet.lua:11, backward */
-  /* %873 = assign: computed in place by %501 (not at all by the training step: the update takes it from the tiles) */
+  /* %873 = assign: computed in place by %501 (not at all by the training step: the update takes it straight from the product) */
   /* %875 = assign: computed in place by %499 */
   return m->arena[28552160];
 }
@@ -4275,7 +4275,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
     resnet_add_881(s_step); /* %881 add: examples/resnet.lua:30, backward */
   }
   /* %882 = assign: computed in place by %881 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, by %822's tiles */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %822 */
     resnet_add_906(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %906 add + %911 add: examples/resnet.lua:30, backward */
     /* %912 = assign: computed in place by %906 */
     /* %913 = assign: computed in place by %911 */
@@ -4291,7 +4291,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %932 = assign: computed in place by %930 */
   /* %950 = assign: computed in place by %945 */
   /* %951 = assign: computed in place by %949 */
-  if (!fused) { /* else net.4.0.weight was updated in the backward pass, by %784's tiles */
+  if (!fused) { /* else net.4.0.weight was updated in the backward pass, straight from %784 */
     resnet_add_964(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, g_net_4_0_weight, t899_sub, t895_div, t896_sqrt); /* %964 add + %968 add + %977 assign: examples/resnet.lua:30, backward */
     /* %969 = assign: computed in place by %964 */
     /* %970 = assign: computed in place by %968 */
@@ -4301,7 +4301,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %989 = assign: computed in place by %987 */
   /* %1007 = assign: computed in place by %1002 */
   /* %1008 = assign: computed in place by %1006 */
-  if (!fused) { /* else net.4.3.weight was updated in the backward pass, by %747's tiles */
+  if (!fused) { /* else net.4.3.weight was updated in the backward pass, straight from %747 */
     resnet_add_964(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, g_net_4_3_weight, t899_sub, t895_div, t896_sqrt); /* %1021 add + %1025 add + %1034 assign: examples/resnet.lua:30, backward */
     /* %1026 = assign: computed in place by %1021 */
     /* %1027 = assign: computed in place by %1025 */
@@ -4311,7 +4311,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1046 = assign: computed in place by %1044 */
   /* %1064 = assign: computed in place by %1059 */
   /* %1065 = assign: computed in place by %1063 */
-  if (!fused) { /* else net.6.weight was updated in the backward pass, by %709's tiles */
+  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %709 */
     resnet_add_1078(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t899_sub, t895_div, t896_sqrt); /* %1078 add + %1082 add + %1091 assign: examples/resnet.lua:30, backward */
     /* %1083 = assign: computed in place by %1078 */
     /* %1084 = assign: computed in place by %1082 */
@@ -4321,7 +4321,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1103 = assign: computed in place by %1101 */
   /* %1121 = assign: computed in place by %1116 */
   /* %1122 = assign: computed in place by %1120 */
-  if (!fused) { /* else net.10.0.weight was updated in the backward pass, by %667's tiles */
+  if (!fused) { /* else net.10.0.weight was updated in the backward pass, straight from %667 */
     resnet_add_1135(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, g_net_10_0_weight, t899_sub, t895_div, t896_sqrt); /* %1135 add + %1139 add + %1148 assign: examples/resnet.lua:30, backward */
     /* %1140 = assign: computed in place by %1135 */
     /* %1141 = assign: computed in place by %1139 */
@@ -4331,7 +4331,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1160 = assign: computed in place by %1158 */
   /* %1178 = assign: computed in place by %1173 */
   /* %1179 = assign: computed in place by %1177 */
-  if (!fused) { /* else net.10.3.weight was updated in the backward pass, by %627's tiles */
+  if (!fused) { /* else net.10.3.weight was updated in the backward pass, straight from %627 */
     resnet_add_1135(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, g_net_10_3_weight, t899_sub, t895_div, t896_sqrt); /* %1192 add + %1196 add + %1205 assign: examples/resnet.lua:30, backward */
     /* %1197 = assign: computed in place by %1192 */
     /* %1198 = assign: computed in place by %1196 */
@@ -4341,7 +4341,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1217 = assign: computed in place by %1215 */
   /* %1235 = assign: computed in place by %1230 */
   /* %1236 = assign: computed in place by %1234 */
-  if (!fused) { /* else net.12.0.weight was updated in the backward pass, by %586's tiles */
+  if (!fused) { /* else net.12.0.weight was updated in the backward pass, straight from %586 */
     resnet_add_1135(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, g_net_12_0_weight, t899_sub, t895_div, t896_sqrt); /* %1249 add + %1253 add + %1262 assign: examples/resnet.lua:30, backward */
     /* %1254 = assign: computed in place by %1249 */
     /* %1255 = assign: computed in place by %1253 */
@@ -4351,7 +4351,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1274 = assign: computed in place by %1272 */
   /* %1292 = assign: computed in place by %1287 */
   /* %1293 = assign: computed in place by %1291 */
-  if (!fused) { /* else net.12.3.weight was updated in the backward pass, by %546's tiles */
+  if (!fused) { /* else net.12.3.weight was updated in the backward pass, straight from %546 */
     resnet_add_1135(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, g_net_12_3_weight, t899_sub, t895_div, t896_sqrt); /* %1306 add + %1310 add + %1319 assign: examples/resnet.lua:30, backward */
     /* %1311 = assign: computed in place by %1306 */
     /* %1312 = assign: computed in place by %1310 */
@@ -4361,7 +4361,7 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   /* %1331 = assign: computed in place by %1329 */
   /* %1349 = assign: computed in place by %1344 */
   /* %1350 = assign: computed in place by %1348 */
-  if (!fused) { /* else net.16.weight was updated in the backward pass, by %501's tiles */
+  if (!fused) { /* else net.16.weight was updated in the backward pass, straight from %501 */
     resnet_add_1363(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, g_net_16_weight, t899_sub, t895_div, t896_sqrt); /* %1363 add + %1367 add + %1376 assign: examples/resnet.lua:30, backward */
     /* %1368 = assign: computed in place by %1363 */
     /* %1369 = assign: computed in place by %1367 */

@@ -3480,7 +3480,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   } else {
     transformer_matmul_539(patch_matmul_bw, patch_permute_bw, patch_window); /* %539 matmul: patch Conv2d, examples/transformer.lua:24, backward */
   }
-  if (!fused) { /* the training step's update took the gradient from %539's tiles */
+  if (!fused) { /* the training step's update took the gradient straight from %539 */
     transformer_assign_542(g_patch_weight, patch_matmul_bw); /* %542 assign: examples/transformer.lua:24, backward */
   }
   transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %544 assign: examples/transformer.lua:24, backward */
@@ -3489,27 +3489,27 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   /* %550 = assign: computed in place by %509 */
   transformer_assign_552(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw_3); /* %552 assign: examples/transformer.lua:16, backward */
   transformer_assign_554(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_8); /* %554 assign: examples/transformer.lua:16, backward */
-  /* %556 = assign: computed in place by %450 (not at all by the training step: the update takes it from the tiles) */
+  /* %556 = assign: computed in place by %450 (not at all by the training step: the update takes it straight from the product) */
   /* %558 = assign: computed in place by %448 */
   /* %560 = assign: computed in place by %426 */
   /* %562 = assign: computed in place by %423 */
-  /* %564 = assign: computed in place by %421 (not at all by the training step: the update takes it from the tiles) */
+  /* %564 = assign: computed in place by %421 (not at all by the training step: the update takes it straight from the product) */
   /* %566 = assign: computed in place by %419 */
-  /* %568 = assign: computed in place by %405 (not at all by the training step: the update takes it from the tiles) */
+  /* %568 = assign: computed in place by %405 (not at all by the training step: the update takes it straight from the product) */
   /* %570 = assign: computed in place by %403 */
   /* %572 = assign: computed in place by %382 */
   /* %574 = assign: computed in place by %379 */
   transformer_assign_552(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw_3); /* %576 assign: examples/transformer.lua:16, backward */
   transformer_assign_554(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_8); /* %578 assign: examples/transformer.lua:16, backward */
-  /* %580 = assign: computed in place by %320 (not at all by the training step: the update takes it from the tiles) */
+  /* %580 = assign: computed in place by %320 (not at all by the training step: the update takes it straight from the product) */
   /* %582 = assign: computed in place by %318 */
   /* %584 = assign: computed in place by %296 */
   /* %586 = assign: computed in place by %293 */
-  /* %588 = assign: computed in place by %291 (not at all by the training step: the update takes it from the tiles) */
+  /* %588 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
   /* %590 = assign: computed in place by %289 */
-  /* %592 = assign: computed in place by %274 (not at all by the training step: the update takes it from the tiles) */
+  /* %592 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
   /* %594 = assign: computed in place by %272 */
-  /* %596 = assign: computed in place by %244 (not at all by the training step: the update takes it from the tiles) */
+  /* %596 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
   /* %598 = assign: computed in place by %242 */
   /* %600 = assign: computed in place by %248 */
   /* %602 = assign: computed in place by %245 */
@@ -3654,7 +3654,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
     transformer_add_608(s_step); /* %608 add: examples/transformer.lua:36, backward */
   }
   /* %609 = assign: computed in place by %608 */
-  if (!fused) { /* else patch.weight was updated in the backward pass, by %539's tiles */
+  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %539 */
     transformer_add_631(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %631 add + %636 add: examples/transformer.lua:36, backward */
     /* %637 = assign: computed in place by %631 */
     /* %638 = assign: computed in place by %636 */
@@ -3681,7 +3681,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   transformer_add_746(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t622_div, t623_sqrt); /* %746 add + %750 add + %759 assign: examples/transformer.lua:36, backward */
   /* %751 = assign: computed in place by %746 */
   /* %752 = assign: computed in place by %750 */
-  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, by %450's tiles */
+  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %450 */
     transformer_add_765(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t622_div, t623_sqrt); /* %765 add + %769 add + %778 assign: examples/transformer.lua:36, backward */
     /* %770 = assign: computed in place by %765 */
     /* %771 = assign: computed in place by %769 */
@@ -3694,7 +3694,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   /* %827 = assign: computed in place by %822 */
   /* %828 = assign: computed in place by %826 */
   transformer_assign_835(p_blocks_0_ln2_bias, t622_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t623_sqrt); /* %835 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, by %421's tiles */
+  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %421 */
     transformer_add_841(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t622_div, t623_sqrt); /* %841 add + %845 add + %854 assign: examples/transformer.lua:36, backward */
     /* %846 = assign: computed in place by %841 */
     /* %847 = assign: computed in place by %845 */
@@ -3702,7 +3702,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   transformer_add_860(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t622_div, t623_sqrt); /* %860 add + %864 add + %873 assign: examples/transformer.lua:36, backward */
   /* %865 = assign: computed in place by %860 */
   /* %866 = assign: computed in place by %864 */
-  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, by %405's tiles */
+  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %405 */
     transformer_add_841(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t622_div, t623_sqrt); /* %879 add + %883 add + %892 assign: examples/transformer.lua:36, backward */
     /* %884 = assign: computed in place by %879 */
     /* %885 = assign: computed in place by %883 */
@@ -3721,7 +3721,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   transformer_add_746(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t622_div, t623_sqrt); /* %974 add + %978 add + %987 assign: examples/transformer.lua:36, backward */
   /* %979 = assign: computed in place by %974 */
   /* %980 = assign: computed in place by %978 */
-  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, by %320's tiles */
+  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %320 */
     transformer_add_765(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t622_div, t623_sqrt); /* %993 add + %997 add + %1006 assign: examples/transformer.lua:36, backward */
     /* %998 = assign: computed in place by %993 */
     /* %999 = assign: computed in place by %997 */
@@ -3734,7 +3734,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   /* %1055 = assign: computed in place by %1050 */
   /* %1056 = assign: computed in place by %1054 */
   transformer_assign_835(p_blocks_1_ln2_bias, t622_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t623_sqrt); /* %1063 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, by %291's tiles */
+  if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, straight from %291 */
     transformer_add_841(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t622_div, t623_sqrt); /* %1069 add + %1073 add + %1082 assign: examples/transformer.lua:36, backward */
     /* %1074 = assign: computed in place by %1069 */
     /* %1075 = assign: computed in place by %1073 */
@@ -3742,7 +3742,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   transformer_add_860(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t622_div, t623_sqrt); /* %1088 add + %1092 add + %1101 assign: examples/transformer.lua:36, backward */
   /* %1093 = assign: computed in place by %1088 */
   /* %1094 = assign: computed in place by %1092 */
-  if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, by %274's tiles */
+  if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, straight from %274 */
     transformer_add_841(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t622_div, t623_sqrt); /* %1107 add + %1111 add + %1120 assign: examples/transformer.lua:36, backward */
     /* %1112 = assign: computed in place by %1107 */
     /* %1113 = assign: computed in place by %1111 */
@@ -3750,7 +3750,7 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   transformer_add_651(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t622_div, t623_sqrt); /* %1126 add + %1130 add + %1139 assign: examples/transformer.lua:36, backward */
   /* %1131 = assign: computed in place by %1126 */
   /* %1132 = assign: computed in place by %1130 */
-  if (!fused) { /* else head.weight was updated in the backward pass, by %244's tiles */
+  if (!fused) { /* else head.weight was updated in the backward pass, straight from %244 */
     transformer_add_1145(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t622_div, t623_sqrt); /* %1145 add + %1149 add + %1158 assign: examples/transformer.lua:36, backward */
     /* %1150 = assign: computed in place by %1145 */
     /* %1151 = assign: computed in place by %1149 */
