@@ -78,8 +78,12 @@ typedef struct {
 enum { MAX_GROUP = 8 }; /* blocks fused into one loop */
 
 /* The training step's fused update (emit_c.c): a weight-gradient product of the backward
- * whose tiles go straight into its parameter's optimizer update, the gradient never stored. */
+ * whose tiles go straight into its parameter's optimizer update, the gradient never stored.
+ * Also (epi set) a product's elementwise epilogue: its one user, an elementwise node of the
+ * same function (bias, activation, an activation's mask), computed from each element of C as
+ * the tiles store it, C never stored (els[0]; grad = mm, trans = -1, param = -1). */
 typedef struct {
+  int epi;             /* an elementwise epilogue, not an update */
   int mm;              /* the product (a node of the gradient function) */
   int trans;           /* the gradient is the product transposed (opt_layout.c's (B A^T)^T): the
                           transpose node, whose block the step does not run either; else -1 */
@@ -176,12 +180,14 @@ int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat lo
 /* The fused update's statements (e->fuse) for the parameter's element at flat index at, whose
  * gradient is the value g */
 void em_update_epilogue(Em *e, const char *g, const char *at);
+void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col); /* (e->fuse->epi) */
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 int em_pragma(Em *e, int64_t n);         /* print the next loop's pragma; 1: the loop is ranged */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 void emit_matmul(Em *e, int id);
 int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
+int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an elementwise epilogue */
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */

@@ -620,7 +620,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
     last = s;
   }
   if (first < 0) return 0;
-  *fu = (FuseUpd){mm, trans, a, i, G, {{0}}, 0, first, last - first + 1};
+  *fu = (FuseUpd){0, mm, trans, a, i, G, {{0}}, 0, first, last - first + 1};
   char *priv = ir_alloc((size_t)g->nnodes + 1); /* the gradient and the run's arena intermediates */
   priv[G] = 1;
   for (int id = 0; id < g->nnodes; id++) priv[id] |= mine[id] && up->store[id].kind == S_ARENA;
@@ -813,6 +813,106 @@ static int emit_sums(Em *e, int s) {
   return emit_kernel_call(e, sums_gen, &(Group){els, n}, ids, n, what) ? n : 0;
 }
 
+/* ---- elementwise epilogues of products --------------------------------------------------
+ * A product tiled over all of k at once (em_matmul_whole_tiles) whose one reader is an
+ * elementwise block over the same elements (a Linear's bias and activation, relu(x W^T + b);
+ * in the backward, the activation's mask, g * step(y)) is computed with that block as its
+ * epilogue: each element of C, as its tile stores it, goes through the block's expression
+ * into the block's output, and C is never stored (em_elem_epilogue).  The block may read,
+ * besides C: tensors of C's shape, rows broadcast down C (a bias), scalars and constants, all
+ * computed before the product; the blocks scheduled between the two must not write what it
+ * reads nor touch its output, which must not overlap the product's operands or its own
+ * inputs.  The same operations on the same sums: the same bits (tests/fused/equiv_*).  Not
+ * with --check-numerics, which checks each node's output. */
+
+/* the node whose storage block id writes */
+static int block_dst(const Em *e, int id) {
+  int w = written_leaf(e, e->fp, id);
+  return w >= 0 ? w : ir_root_of(e->g, id);
+}
+
+static int store_overlap(const Em *e, int a, int b) {
+  const Store *x = &e->fp->store[a], *y = &e->fp->store[b];
+  int64_t nx = shape_numel(&e->g->nodes[a].shape), ny = shape_numel(&e->g->nodes[b].shape);
+  return x->kind != S_NONE && x->kind == y->kind && x->leaf == y->leaf && x->off < y->off + ny && y->off < x->off + nx;
+}
+
+/* What node id's expression (through what it computes inside itself) reads besides the
+ * product mm (M x N), computed before schedule position pm: tensors of C's shape and type,
+ * rows of N elements broadcast down C, scalars, constants; none overlapping out. */
+static int epi_reads_ok(const Em *e, int id, int mm, int pm, int out) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id], *c = &g->nodes[mm];
+  int N = c->shape.d[1];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k], r = ir_root_of(g, x);
+    const Node *xn = &g->nodes[x];
+    if (x == mm || g->nodes[r].op == OP_CONST) continue;
+    if (xn->dt != c->dt) return 0;
+    if (e->fp->inl[x]) {
+      OpKind xk = op_info[xn->op].kind;
+      if (xk == K_E1 || xk == K_E2) {
+        if (!shape_eq(&xn->shape, &c->shape) || !epi_reads_ok(e, x, mm, pm, out)) return 0;
+        continue;
+      }
+      if (xk != K_BCAST || !shape_eq(&xn->shape, &c->shape)) return 0;
+      x = xn->in[0], r = ir_root_of(g, x), xn = &g->nodes[x];
+      if (e->fp->inl[x] || xn->dt != c->dt) return 0;
+    }
+    int64_t nb = shape_numel(&xn->shape); /* C's shape, a row broadcast down C, a scalar */
+    if (!shape_eq(&xn->shape, &c->shape) && nb != 1 && !(nb == N && xn->shape.d[xn->shape.n - 1] == N)) return 0;
+    int pr = sched_pos(e->fp, r);
+    if ((pr >= 0 && pr > pm) || store_overlap(e, r, out)) return 0;
+  }
+  return 1;
+}
+
+/* The block whose expression product mm takes as its epilogue, or -1. */
+static int epilogue_user(Em *e, int mm) {
+  const Graph *g = e->g;
+  const FnPlan *fp = e->fp;
+  const Node *c = &g->nodes[mm];
+  if (e->o->check_numerics || fp == &e->p->fn[FN_UPDATE] || c->op != OP_MATMUL || mm == g->loss) return -1;
+  if (fp->store[mm].kind != S_ARENA || fp->coalesced[mm] >= 0 || !em_matmul_whole_tiles(e, mm)) return -1;
+  int pm = sched_pos(fp, mm), u = -1, pu = -1;
+  for (int s = 0; s < fp->nsched; s++) {
+    if (!reads_root(e, fp, fp->sched[s], mm)) continue;
+    if (u >= 0) return -1;
+    u = fp->sched[s], pu = s;
+  }
+  if (u < 0 || pu < pm) return -1;
+  const Node *un = &g->nodes[u];
+  OpKind uk = op_info[un->op].kind;
+  if ((uk != K_E1 && uk != K_E2) || u == g->loss || un->dt != c->dt || !shape_eq(&un->shape, &c->shape)) return -1;
+  int out = block_dst(e, u);
+  if (!epi_reads_ok(e, u, mm, pm, out) || reads_range(e, mm, fp->store[out].kind, fp->store[out].leaf, fp->store[out].off,
+                                                      fp->store[out].off + shape_numel(&g->nodes[out].shape)))
+    return -1;
+  for (int s = pm + 1; s < pu; s++) { /* the blocks the epilogue moves ahead of */
+    int id = fp->sched[s], w = block_dst(e, id);
+    const Store *ws = &fp->store[w], *os = &fp->store[out];
+    int64_t nw = shape_numel(&g->nodes[w].shape), no = shape_numel(&g->nodes[out].shape);
+    if (store_overlap(e, w, out) || reads_range(e, id, os->kind, os->leaf, os->off, os->off + no) ||
+        reads_range(e, u, ws->kind, ws->leaf, ws->off, ws->off + nw))
+      return -1;
+  }
+  return u;
+}
+
+static int epilogue_gen(Em *e, void *ctx) {
+  e->fuse = ctx;
+  emit_matmul(e, ((const FuseUpd *)ctx)->mm);
+  e->fuse = NULL;
+  return 1;
+}
+
+static void emit_epilogue_product(Em *e, int mm, int u) {
+  FuseUpd fu = {1, mm, -1, -1, -1, mm, {{u, u, u, 0, 1}}, 1, 0, 0};
+  int ids[2] = {mm, u};
+  if (!emit_kernel_call(e, epilogue_gen, &fu, ids, 2, ir_fmt("%%%d matmul + %%%d %s", mm, u, op_info[e->g->nodes[u].op].name)))
+    die("internal error: no kernel for %%%d with its epilogue", mm);
+}
+
 /* ---- functions ------------------------------------------------------------------------- */
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -853,7 +953,22 @@ static void emit_fn_body(Em *e, FnKind k) {
     e->reads_model = 1;
   }
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
+  int *epi = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *epi); /* product -> its epilogue's block + 1, and back */
   for (int s = 0; s < fp->nsched; s++) {
+    int u = epilogue_user(e, fp->sched[s]);
+    if (u >= 0) epi[fp->sched[s]] = u + 1, epi[u] = -(fp->sched[s] + 1);
+  }
+  for (int s = 0; s < fp->nsched; s++) {
+    int id = fp->sched[s];
+    if (epi[id] > 0) {
+      emit_epilogue_product(e, id, epi[id] - 1);
+      continue;
+    }
+    if (epi[id] < 0) {
+      em_line(e, "/* %%%d = %s: computed by %%%d's tiles, from each element as it is stored */", id, op_info[e->g->nodes[id].op].name,
+              -epi[id] - 1);
+      continue;
+    }
     int sums = k != FN_UPDATE ? emit_sums(e, s) : 0;
     if (sums) {
       s += sums - 1;

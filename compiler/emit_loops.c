@@ -684,6 +684,30 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
   e->L = saved;
 }
 
+/* A product's elementwise epilogue (e->fuse->epi) at element (row, col) of C, whose value is
+ * g: the user's expression with C's element replaced by g, stored at the user's element
+ * (row, col).  Loops over C's two dimensions, their variables printed as row and col: a
+ * tensor of C's shape is read at row * N + col, a broadcast row (a bias) at col. */
+void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col) {
+  const FuseUpd *fu = e->fuse;
+  Loops saved = e->L;
+  const Shape *s = &e->g->nodes[fu->mm].shape;
+  int l = e->L.nlv;
+  const char *alias[2] = {row, col};
+  e->L.nlv = l + 2;
+  e->L.nov = 2;
+  for (int d = 0; d < 2; d++) {
+    e->L.lv[l + d].size = s->d[d], e->L.lv[l + d].lit = 0, e->L.lv[l + d].val = 0;
+    e->L.lv[l + d].alias = ir_fmt("(%s)", alias[d]);
+    e->L.ov[d].lv = s->d[d] == 1 ? -1 : l + d;
+    e->L.ov[d].last = 1;
+  }
+  e->subst_node[0] = fu->mm, e->subst[0] = g, e->nsubst = 1;
+  elem_body(e, (Elem *)&fu->els[0]);
+  e->nsubst = 0;
+  e->L = saved;
+}
+
 /* --openmp, a reduction: the outermost loop the output walks, if any, runs in each thread
  * over that thread's share of it (dlc_thread_share: a contiguous range), in place, inside one
  * parallel region around the nest.  Each output element is summed by one thread, in the order

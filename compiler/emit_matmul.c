@@ -86,7 +86,7 @@ typedef void (*TileGen)(Em *e, const void *ctx);
 typedef struct {
   int n;
   const char *name[MAXBUF], *pos[MAXBUF];
-  int written[MAXBUF], full[MAXBUF];
+  int written[MAXBUF], full[MAXBUF], row[MAXBUF]; /* full: C's shape; row: one of C's rows (a bias) */
 } UpdBufs;
 
 /* The microkernel whose body gen prints, named base (base_2, ... when another microkernel
@@ -122,6 +122,14 @@ static const char *microkernel(Em *e, const char *base, const char *params, Tile
   return e->mname[*known - 1];
 }
 
+/* Element (row, col) of C (M x N), whose value is g, into the fused update (at the gradient's
+ * element, or its transposed position) or through the elementwise epilogue (e->fuse->epi). */
+static void tile_epilogue(Em *e, const char *g, const char *row, const char *col, int M, int N) {
+  if (e->fuse->epi) em_elem_epilogue(e, g, row, col);
+  else if (e->fuse->trans >= 0) em_update_epilogue(e, g, ir_fmt(strchr(col, ' ') ? "(%s) * %d + %s" : "%s * %d + %s", col, M, row));
+  else em_update_epilogue(e, g, ir_fmt(strchr(row, ' ') ? "(%s) * %d + %s" : "%s * %d + %s", row, N, col));
+}
+
 /* rows i0 .. i0+R-1, columns [j0, N): scalar dot products */
 static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, const char *b, int M, int N, int K,
                         const char *i0, int R, int j0) {
@@ -132,7 +140,7 @@ static void scalar_dots(Em *e, const Node *n, const char *c, const char *a, cons
     em_line(e, "  for (int i2 = 0; i2 < %d; i2++) r_acc += %s * %s[i2 * %d + i1];", K, a_at(e, n, a, M, K, i, "i2"), b, N);
     if (e->fuse) {
       e->ind++;
-      em_update_epilogue(e, "r_acc", e->fuse->trans >= 0 ? ir_fmt("i1 * %d + %s", M, i) : ir_fmt("(%s) * %d + i1", i, N));
+      tile_epilogue(e, "r_acc", i, "i1", M, N);
       e->ind--;
     } else {
       em_line(e, "  %s[(%s) * %d + i1] = r_acc;", c, i, N);
@@ -157,7 +165,7 @@ static void upd_tile(Em *e, int R, int W, int M, int N, const char *acc, int VL)
   em_line(e, "for (int r_r = 0; r_r < %d; r_r++) {", R);
   em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) {", W);
   e->ind += 2;
-  em_update_epilogue(e, "r_g[r_r][r_l]", e->fuse->trans >= 0 ? ir_fmt("r_l * %d + r_r", M) : ir_fmt("r_r * %d + r_l", N));
+  tile_epilogue(e, "r_g[r_r][r_l]", "r_r", "r_l", M, N);
   e->ind -= 2;
   em_line(e, "  }");
   em_line(e, "}");
@@ -218,17 +226,20 @@ static void upd_bufs(Em *e, UpdBufs *u) {
   e->f = open_memstream(&text, &len);
   if (!e->f) die("open_memstream failed");
   int nb0 = e->nbuf;
-  em_update_epilogue(e, "0", "0");
+  if (e->fuse->epi) em_elem_epilogue(e, "0", "0", "0");
+  else em_update_epilogue(e, "0", "0");
   fclose(e->f);
   free(text);
   e->f = f;
-  int64_t numel = shape_numel(&e->g->nodes[e->fuse->els[0].src].shape);
+  int64_t numel = shape_numel(&e->g->nodes[e->fuse->els[0].src].shape), N = e->g->nodes[e->fuse->mm].shape.d[1];
   u->n = 0;
   for (int i = nb0; i < e->nbuf; i++, u->n++) {
     u->name[u->n] = e->buf[i].name;
     u->pos[u->n] = ir_fmt("u%d", u->n);
     u->written[u->n] = e->buf[i].written;
-    u->full[u->n] = shape_numel(&e->g->nodes[e->buf[i].node].shape) == numel;
+    int64_t nb = shape_numel(&e->g->nodes[e->buf[i].node].shape);
+    u->full[u->n] = nb == numel;
+    u->row[u->n] = nb != numel && nb == N && e->fuse->epi;
   }
 }
 
@@ -239,16 +250,17 @@ static const char *upd_params(const Em *e, const UpdBufs *u) {
   return p;
 }
 
-/* the arguments for a tile whose corner is element at of C */
-static const char *upd_args(const UpdBufs *u, const char *at) {
+/* the arguments for a tile whose corner is element at of C, in column col */
+static const char *upd_args(const UpdBufs *u, const char *at, const char *col) {
   const char *a = "";
-  for (int i = 0; i < u->n; i++) a = ir_fmt("%s, %s%s", a, u->name[i], u->full[i] ? ir_fmt(" + %s", at) : "");
+  for (int i = 0; i < u->n; i++)
+    a = ir_fmt("%s, %s%s", a, u->name[i], u->full[i] ? ir_fmt(" + %s", at) : u->row[i] ? ir_fmt(" + %s", col) : "");
   return a;
 }
 
 /* The base name of a tile kernel that updates a parameter: "..._upd" (_upd_2, ... for other
- * updates) */
-static const char *upd_name(const char *base) { return ir_fmt("%s_upd", base); }
+ * updates); that applies an elementwise epilogue: "..._epi" */
+static const char *upd_name(const Em *e, const char *base) { return ir_fmt("%s_%s", base, e->fuse->epi ? "epi" : "upd"); }
 
 typedef struct {
   int mr, nv;
@@ -286,8 +298,8 @@ static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char
   if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
     const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
     const char *cp = ch->acc ? ir_fmt("const %s *restrict c, ", real) : "";
-    const char *name = microkernel(e, upd_name(base), ir_fmt("%s%s%s", cp, ab, upd_params(e, p->u)), axpy_tile, &t, p->u);
-    em_line(e, "%s(%s%s, %s%s);", name, ch->acc ? ir_fmt("%s + %s, ", p->c, corner) : "", ca, cb, upd_args(p->u, at));
+    const char *name = microkernel(e, upd_name(e, base), ir_fmt("%s%s%s", cp, ab, upd_params(e, p->u)), axpy_tile, &t, p->u);
+    em_line(e, "%s(%s%s, %s%s);", name, ch->acc ? ir_fmt("%s + %s, ", p->c, corner) : "", ca, cb, upd_args(p->u, at, i1));
     return;
   }
   const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, ab), axpy_tile, &t, NULL);
@@ -413,7 +425,7 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
      * the same thread in every chunk of k), each element summed in the same order whatever the
      * thread count (bit-identical results) */
     int omp = e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
-    if (omp && (Nt / NR < OMP_MIN_TILES || e->fuse) && p->M / p->t.mr >= OMP_MIN_TILES) {
+    if (omp && (Nt / NR < OMP_MIN_TILES || (e->fuse && !e->fuse->epi)) && p->M / p->t.mr >= OMP_MIN_TILES) {
       /* rows outside: also for a weight gradient whose tiles go into the update, each thread
        * taking whole rows of the weight (and of its optimizer state), those it reads in the
        * forward (dot_chunk); the column blocks of B inside, which all fit in L2 */
@@ -427,15 +439,21 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
   if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
 }
 
+/* the axpy form's chunk of k (all of it when not chunked) */
+static int axpy_kc(const Em *e, AxpyShape t, int M, int N, int K) {
+  (void)M;
+  int VL = em_vlanes(e), Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
+  int nchunks = (int)(((int64_t)K * t.nv * VL * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
+  if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
+  return (K + nchunks - 1) / nchunks;
+}
+
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
   AxpyShape t = axpy_shape(e, M, N);
-  int VL = em_vlanes(e), Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
-  int nchunks = (int)(((int64_t)K * t.nv * VL * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
-  if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
-  int KC = (K + nchunks - 1) / nchunks;
+  int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, M, N, K);
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
               M, N, K, t, &u};
@@ -558,8 +576,8 @@ static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0,
   const char *ab = ir_fmt("%s + (%s) * %d%s, %s + (%s) * %d%s", d->a, i0, d->K, k0, d->b, j0, d->K, k0);
   if (d->upd) { /* C only as the sums of the chunks before */
     params = ir_fmt("%s%s%s", d->acc ? ir_fmt("const %s *restrict c, ", real) : "", params, upd_params(e, d->upd));
-    const char *name = microkernel(e, upd_name(base), params, dot_body, &t, d->upd);
-    em_line(e, "%s(%s%s%s);", name, d->acc ? ir_fmt("%s + %s, ", d->c, corner) : "", ab, upd_args(d->upd, corner));
+    const char *name = microkernel(e, upd_name(e, base), params, dot_body, &t, d->upd);
+    em_line(e, "%s(%s%s%s);", name, d->acc ? ir_fmt("%s + %s, ", d->c, corner) : "", ab, upd_args(d->upd, corner, j0));
     return;
   }
   const char *name = microkernel(e, base, ir_fmt("%s *restrict c, %s", real, params), dot_body, &t, NULL);
@@ -650,14 +668,21 @@ static void dot_k_chunk(Em *e, void *ctx, const KChunk *ch) {
   dot_chunk(e, &d, x->M);
 }
 
+static int dot_kc(const Em *e, int M, int N) {
+  int VL = em_vlanes(e), esz = e->d64 ? 8 : 4, KC = DOT_CHUNK_BYTES / (esz * (M + N)) / VL * VL;
+  return KC < 8 * VL ? 8 * VL : KC;
+}
+
+static int dot_chunked(const Em *e, int M, int N, int K) {
+  int KC = dot_kc(e, M, N);
+  return K > KC + KC / 2;
+}
+
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
-  int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
-  int KC = DOT_CHUNK_BYTES / (esz * (M + N)) / VL * VL;
-  if (KC < 8 * VL) KC = 8 * VL;
-  int chunked = K > KC + KC / 2;
+  int chunked = dot_chunked(e, M, N, K);
   /* C is stored unless the update takes it whole from the tiles */
   Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
            N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM};
@@ -668,7 +693,7 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   }
   em_fill(e, id, em_lit(e, 0));
   DotK x = {&d, &u, M};
-  k_chunks(e, K, KC, 1, dot_k_chunk, &x);
+  k_chunks(e, K, dot_kc(e, M, N), 1, dot_k_chunk, &x);
 }
 
 /* A product over k = 1 (a weight gradient at batch 1: the outer product of two vectors) whose
@@ -695,6 +720,16 @@ static void emit_outer_update(Em *e, int id, int M, int N) {
   e->ind -= 2;
   em_line(e, "  }");
   em_line(e, "}");
+}
+
+/* register-tiled over all of k at once (not in chunks summed through C): every element of C
+ * is final when its tile stores it, so it can go through an elementwise epilogue */
+int em_matmul_whole_tiles(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  int M = n->shape.d[0], N = n->shape.d[1];
+  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  if (tiled(e, n, M, N, K)) return axpy_kc(e, axpy_shape(e, M, N), M, N, K) == K;
+  return dot_form(e, n, K) && !dot_chunked(e, M, N, K);
 }
 
 int em_matmul_tiled(Em *e, int id) {

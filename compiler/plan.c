@@ -37,6 +37,7 @@ typedef struct {
   Store *store;
   int *coalesced;
   FnPlan *fp;
+  int fuse;       /* blocks may be fused (not with --check-numerics) */
 } Fn;
 
 static void count_uses(Fn *f) {
@@ -361,6 +362,30 @@ static void last_use(Fn *f, int reader, int read, void *ctx) {
   if (f->pos[reader] > slots[r].last) slots[r].last = f->pos[reader];
 }
 
+/* the one scheduled block reading each root (-1: none, -2: several) */
+static void one_reader(Fn *f, int reader, int read, void *ctx) {
+  int *rd = ctx, r = ir_root_of(f->g, read);
+  rd[r] = rd[r] == -1 || rd[r] == reader ? reader : -2;
+}
+
+/* A product read by one elementwise block over its elements may compute that block as its
+ * epilogue (emit_c.c's epilogue_user), where the product is scheduled: the block's output is
+ * then live from the product on, so it never takes the memory of the product's operands or of
+ * what the blocks in between use.  (When the emitter does not fuse them, the output was only
+ * allocated a few blocks early.) */
+static void epilogue_outputs(Fn *f, Slot *slots) {
+  const Graph *g = f->g;
+  int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) rd[i] = -1;
+  for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
+  for (int i = 0; i < g->nnodes; i++) {
+    int u = rd[i];
+    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->store[u].kind != S_ARENA || f->pos[u] <= f->pos[i]) continue;
+    OpKind uk = op_info[g->nodes[u].op].kind;
+    if ((uk == K_E1 || uk == K_E2) && shape_eq(&g->nodes[u].shape, &g->nodes[i].shape)) slots[u].def = f->pos[i];
+  }
+}
+
 static int by_size(const void *a, const void *b) {
   const Slot *x = *(Slot *const *)a, *y = *(Slot *const *)b;
   if (x->size != y->size) return x->size < y->size ? 1 : -1;
@@ -375,6 +400,7 @@ static void place_arena(Fn *f) {
   for (int i = 0; i < g->nnodes; i++) slots[i] = (Slot){i, 0, f->pos[i], f->pos[i], 0};
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
+  if (f->fuse) epilogue_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
       slots[i].size = align_up(shape_numel(&g->nodes[i].shape));
@@ -443,6 +469,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
   f->g = g;
   f->fp = &p->fn[k];
   f->fp->planned = 1;
+  f->fuse = fuse;
   f->reach = ir_alloc(nn);
   f->uses = ir_alloc(nn * sizeof(int));
   f->user = ir_alloc(nn * sizeof(int));

@@ -17,7 +17,7 @@
 #define AUTOENCODER_ONE_MINUS_BETA1 0.1f   /* examples/autoencoder.lua:16 */
 #define AUTOENCODER_ONE_MINUS_BETA2 0.001f   /* examples/autoencoder.lua:16 */
 
-static inline void autoencoder_dot_4x4_k784(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_dot_4x4_k784_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -69,13 +69,47 @@ static inline void autoencoder_dot_4x4_k784(float *restrict c, const float *rest
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[128*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
-static inline void autoencoder_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_dot_4x4_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -127,13 +161,47 @@ static inline void autoencoder_dot_4x4_k128(float *restrict c, const float *rest
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 32, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 64, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 96, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[32*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
-static inline void autoencoder_dot_4x4_k32(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_dot_4x4_k32_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -185,13 +253,47 @@ static inline void autoencoder_dot_4x4_k32(float *restrict c, const float *restr
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[128*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
-static inline void autoencoder_dot_4x4_k128_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -249,7 +351,99 @@ static inline void autoencoder_dot_4x4_k128_2(float *restrict c, const float *re
   memcpy(c + 2352, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void autoencoder_axpy_4x16_k784(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_dot_4x4_k128_epi_2(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[784*(r_r) + (r_l)] = dlc_sigmoidf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
+}
+
+static inline void autoencoder_axpy_4x16_k784_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -270,14 +464,20 @@ static inline void autoencoder_axpy_4x16_k784(float *restrict c, const float *re
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[128*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[128*(r_r) + (r_l)]));
+    }
+  }
 }
 
 static inline void autoencoder_axpy_ta_4x16_k64_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -350,7 +550,7 @@ static inline void autoencoder_axpy_ta_4x16_k64(float *restrict c, const float *
   memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void autoencoder_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_axpy_4x16_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -371,14 +571,20 @@ static inline void autoencoder_axpy_4x16_k128(float *restrict c, const float *re
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 32, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 40, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 64, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 72, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 96, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 104, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[32*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[32*(r_r) + (r_l)]));
+    }
+  }
 }
 
 static inline void autoencoder_axpy_ta_4x16_k64_upd_2(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -451,7 +657,7 @@ static inline void autoencoder_axpy_ta_4x16_k64_2(float *restrict c, const float
   memcpy(c + 104, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void autoencoder_axpy_4x16_k32(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void autoencoder_axpy_4x16_k32_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -472,14 +678,20 @@ static inline void autoencoder_axpy_4x16_k32(float *restrict c, const float *res
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[128*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[128*(r_r) + (r_l)]));
+    }
+  }
 }
 
 static inline void autoencoder_axpy_ta_4x16_k64_upd_3(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -622,52 +834,38 @@ static inline void autoencoder_axpy_ta_4x16_k64_4(float *restrict c, const float
   memcpy(c + 2360, &r_acc3_1, sizeof r_acc3_1);
 }
 
-/* %9 = matmul %8, %0^T : f32[64,128]                   # examples/autoencoder.lua:10 */
-DLC_KERNEL static void autoencoder_matmul_9(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
+/* %9 = matmul %8, %0^T : f32[64,128]                   # examples/autoencoder.lua:10
+ * then, in the same loop, %11 = relu %10 : f32[64,128]                         # examples/autoencoder.lua:10
+ *   with %10 = add %9, %1 : f32[64,128]                       # examples/autoencoder.lua:10
+ */
+DLC_KERNEL static void autoencoder_matmul_9(float *restrict net_1_relu, const float *restrict p_net_0_bias, const float *restrict x, const float *restrict p_net_0_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      autoencoder_dot_4x4_k784(net_0_matmul + (i0) * 128 + i1, x + (i0) * 784, p_net_0_weight + (i1) * 784);
+      autoencoder_dot_4x4_k784_epi(x + (i0) * 784, p_net_0_weight + (i1) * 784, p_net_0_bias + i1, net_1_relu + (i0) * 128 + i1);
     }
   }
 }
 
-/* %11 = relu %10 : f32[64,128]                         # examples/autoencoder.lua:10
- *   with %10 = add %9, %1 : f32[64,128]                       # examples/autoencoder.lua:10
- *   the same kernel, on other buffers, computes %17, %17, %17 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_relu_11(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = dlc_reluf((in0[128*i0 + i1] + in1[i1]));
-    }
-  }
-}
-
-/* %12 = matmul %11, %2^T : f32[64,32]                  # examples/autoencoder.lua:11 */
-DLC_KERNEL static void autoencoder_matmul_12(float *restrict net_2_matmul, const float *restrict net_1_relu, const float *restrict p_net_2_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 32; i1 += 4) {
-      autoencoder_dot_4x4_k128(net_2_matmul + (i0) * 32 + i1, net_1_relu + (i0) * 128, p_net_2_weight + (i1) * 128);
-    }
-  }
-}
-
-/* %14 = relu %13 : f32[64,32]                          # examples/autoencoder.lua:11
+/* %12 = matmul %11, %2^T : f32[64,32]                  # examples/autoencoder.lua:11
+ * then, in the same loop, %14 = relu %13 : f32[64,32]                          # examples/autoencoder.lua:11
  *   with %13 = add %12, %3 : f32[64,32]                       # examples/autoencoder.lua:11
  */
-DLC_KERNEL static void autoencoder_relu_14(float *restrict net_3_relu, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      net_3_relu[32*i0 + i1] = dlc_reluf((net_2_matmul[32*i0 + i1] + p_net_2_bias[i1]));
+DLC_KERNEL static void autoencoder_matmul_12(float *restrict net_3_relu, const float *restrict p_net_2_bias, const float *restrict net_1_relu, const float *restrict p_net_2_weight) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 32; i1 += 4) {
+      autoencoder_dot_4x4_k128_epi(net_1_relu + (i0) * 128, p_net_2_weight + (i1) * 128, p_net_2_bias + i1, net_3_relu + (i0) * 32 + i1);
     }
   }
 }
 
-/* %15 = matmul %14, %4^T : f32[64,128]                 # examples/autoencoder.lua:12 */
-DLC_KERNEL static void autoencoder_matmul_15(float *restrict net_4_matmul, const float *restrict net_3_relu, const float *restrict p_net_4_weight) {
+/* %15 = matmul %14, %4^T : f32[64,128]                 # examples/autoencoder.lua:12
+ * then, in the same loop, %17 = relu %16 : f32[64,128]                         # examples/autoencoder.lua:12
+ *   with %16 = add %15, %5 : f32[64,128]                      # examples/autoencoder.lua:12
+ */
+DLC_KERNEL static void autoencoder_matmul_15(float *restrict net_5_relu, const float *restrict p_net_4_bias, const float *restrict net_3_relu, const float *restrict p_net_4_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      autoencoder_dot_4x4_k32(net_4_matmul + (i0) * 128 + i1, net_3_relu + (i0) * 32, p_net_4_weight + (i1) * 32);
+      autoencoder_dot_4x4_k32_epi(net_3_relu + (i0) * 32, p_net_4_weight + (i1) * 32, p_net_4_bias + i1, net_5_relu + (i0) * 128 + i1);
     }
   }
 }
@@ -676,7 +874,7 @@ DLC_KERNEL static void autoencoder_matmul_15(float *restrict net_4_matmul, const
 DLC_KERNEL static void autoencoder_matmul_18(float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 784; i1 += 4) {
-      autoencoder_dot_4x4_k128_2(net_6_matmul + (i0) * 784 + i1, net_5_relu + (i0) * 128, p_net_6_weight + (i1) * 128);
+      autoencoder_dot_4x4_k128(net_6_matmul + (i0) * 784 + i1, net_5_relu + (i0) * 128, p_net_6_weight + (i1) * 128);
     }
   }
 }
@@ -684,12 +882,11 @@ DLC_KERNEL static void autoencoder_matmul_18(float *restrict net_6_matmul, const
 /* %32 = assign %31, %20 : f32[64,784]                  # examples/autoencoder.lua:17
  *   with %20 = sigmoid %19 : f32[64,784]                      # examples/autoencoder.lua:13
  *   with %19 = add %18, %7 : f32[64,784]                      # examples/autoencoder.lua:13
- *   the same kernel, on other buffers, computes %20 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_assign_32(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void autoencoder_assign_32(float *restrict out, const float *restrict net_6_matmul, const float *restrict p_net_6_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 784; i1++) {
-      out0[784*i0 + i1] = dlc_sigmoidf((in0[784*i0 + i1] + in1[i1]));
+      out[784*i0 + i1] = dlc_sigmoidf((net_6_matmul[784*i0 + i1] + p_net_6_bias[i1]));
     }
   }
 }
@@ -729,6 +926,19 @@ DLC_KERNEL static void autoencoder_tanh_90(float *restrict t90_tanh, const float
  */
 DLC_KERNEL static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict t90_tanh) {
   t95_sqrt[0] = sqrtf(((2.0f * t90_tanh[0]) / (1.0f + t90_tanh[0])));
+}
+
+/* %18 = matmul %17, %6^T : f32[64,784]                 # examples/autoencoder.lua:13
+ * then, in the same loop, %20 = sigmoid %19 : f32[64,784]                      # examples/autoencoder.lua:13
+ *   with %19 = add %18, %7 : f32[64,784]                      # examples/autoencoder.lua:13
+ *   the same kernel, on other buffers, computes %18 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void autoencoder_matmul_18_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 784; i1 += 4) {
+      autoencoder_dot_4x4_k128_epi_2(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 784 + i1);
+    }
+  }
 }
 
 /* %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15 */
@@ -782,11 +992,14 @@ DLC_KERNEL static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const
   }
 }
 
-/* %43 = matmul %41, %6 : f32[64,128]                   # examples/autoencoder.lua:13 backward */
-DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_6_matmul_bw, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
+/* %43 = matmul %41, %6 : f32[64,128]                   # examples/autoencoder.lua:13 backward
+ * then, in the same loop, %46 = mul %43, %45 : f32[64,128]                     # examples/autoencoder.lua:12 backward
+ *   with %45 = step %17 : f32[64,128]                         # examples/autoencoder.lua:12 backward
+ */
+DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_5_mul_bw, const float *restrict net_5_relu, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      autoencoder_axpy_4x16_k784(net_6_matmul_bw + (i0) * 128 + i1, net_7_mul_bw + (i0) * 784, p_net_6_weight + i1);
+      autoencoder_axpy_4x16_k784_epi(net_7_mul_bw + (i0) * 784, p_net_6_weight + i1, net_5_relu + (i0) * 128 + i1, net_5_mul_bw + (i0) * 128 + i1);
     }
   }
 }
@@ -811,16 +1024,6 @@ DLC_KERNEL static void autoencoder_matmul_44(float *restrict g_net_6_weight, con
   }
 }
 
-/* %46 = mul %43, %45 : f32[64,128]                     # examples/autoencoder.lua:12 backward
- *   with %45 = step %17 : f32[64,128]                         # examples/autoencoder.lua:12 backward
- *   the same kernel, on other buffers, computes %56 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void autoencoder_mul_46(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = (in0[i0] * dlc_stepf(in1[i0]));
-  }
-}
-
 /* %47 = sum_to %46 : f32[128]                          # examples/autoencoder.lua:12 backward
  *   the same kernel, on other buffers, computes %57 (2 blocks share it)
  */
@@ -835,11 +1038,14 @@ DLC_SHARED_KERNEL static void autoencoder_sum_to_47(float *restrict out0, const 
   }
 }
 
-/* %48 = matmul %46, %4 : f32[64,32]                    # examples/autoencoder.lua:12 backward */
-DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_4_matmul_bw, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
+/* %48 = matmul %46, %4 : f32[64,32]                    # examples/autoencoder.lua:12 backward
+ * then, in the same loop, %51 = mul %48, %50 : f32[64,32]                      # examples/autoencoder.lua:11 backward
+ *   with %50 = step %14 : f32[64,32]                          # examples/autoencoder.lua:11 backward
+ */
+DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_3_mul_bw, const float *restrict net_3_relu, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      autoencoder_axpy_4x16_k128(net_4_matmul_bw + (i0) * 32 + i1, net_5_mul_bw + (i0) * 128, p_net_4_weight + i1);
+      autoencoder_axpy_4x16_k128_epi(net_5_mul_bw + (i0) * 128, p_net_4_weight + i1, net_3_relu + (i0) * 32 + i1, net_3_mul_bw + (i0) * 32 + i1);
     }
   }
 }
@@ -864,15 +1070,6 @@ DLC_KERNEL static void autoencoder_matmul_49(float *restrict g_net_4_weight, con
   }
 }
 
-/* %51 = mul %48, %50 : f32[64,32]                      # examples/autoencoder.lua:11 backward
- *   with %50 = step %14 : f32[64,32]                          # examples/autoencoder.lua:11 backward
- */
-DLC_KERNEL static void autoencoder_mul_51(float *restrict net_3_mul_bw, const float *restrict net_4_matmul_bw, const float *restrict net_3_relu) {
-  for (int i0 = 0; i0 < 2048; i0++) {
-    net_3_mul_bw[i0] = (net_4_matmul_bw[i0] * dlc_stepf(net_3_relu[i0]));
-  }
-}
-
 /* %52 = sum_to %51 : f32[32]                           # examples/autoencoder.lua:11 backward */
 DLC_KERNEL static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -885,11 +1082,14 @@ DLC_KERNEL static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const
   }
 }
 
-/* %53 = matmul %51, %2 : f32[64,128]                   # examples/autoencoder.lua:11 backward */
-DLC_KERNEL static void autoencoder_matmul_53(float *restrict net_2_matmul_bw, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
+/* %53 = matmul %51, %2 : f32[64,128]                   # examples/autoencoder.lua:11 backward
+ * then, in the same loop, %56 = mul %53, %55 : f32[64,128]                     # examples/autoencoder.lua:10 backward
+ *   with %55 = step %11 : f32[64,128]                         # examples/autoencoder.lua:10 backward
+ */
+DLC_KERNEL static void autoencoder_matmul_53(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      autoencoder_axpy_4x16_k32(net_2_matmul_bw + (i0) * 128 + i1, net_3_mul_bw + (i0) * 32, p_net_2_weight + i1);
+      autoencoder_axpy_4x16_k32_epi(net_3_mul_bw + (i0) * 32, p_net_2_weight + i1, net_1_relu + (i0) * 128 + i1, net_1_mul_bw + (i0) * 128 + i1);
     }
   }
 }
@@ -1131,27 +1331,24 @@ void autoencoder_init(autoencoder_model *m, uint64_t seed) {
 }
 
 void autoencoder_forward(autoencoder_model *restrict m, const float *x, float *out) {
-  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[64,128]: net.0 Linear, examples/autoencoder.lua:10 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 8192;   /* %11 relu[64,128]: net.1 ReLU, examples/autoencoder.lua:10 */
   float *const p_net_0_bias = m->param + 100352;
-  float *const net_2_matmul = m->arena + 0;   /* %12 matmul[64,32]: net.2 Linear, examples/autoencoder.lua:11 */
-  float *const p_net_2_weight = m->param + 100480;
-  float *const net_3_relu = m->arena + 8192;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const net_3_relu = m->arena + 16384;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
-  float *const net_4_matmul = m->arena + 0;   /* %15 matmul[64,128]: net.4 Linear, examples/autoencoder.lua:12 */
-  float *const p_net_4_weight = m->param + 104608;
+  float *const p_net_2_weight = m->param + 100480;
   float *const net_5_relu = m->arena + 50176;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
   float *const p_net_4_bias = m->param + 108704;
+  float *const p_net_4_weight = m->param + 104608;
   float *const net_6_matmul = m->arena + 0;   /* %18 matmul[64,784]: net.6 Linear, examples/autoencoder.lua:13 */
   float *const p_net_6_weight = m->param + 108832;
   float *const p_net_6_bias = m->param + 209184;
-  autoencoder_matmul_9(net_0_matmul, x, p_net_0_weight); /* %9 matmul: net.0 Linear, examples/autoencoder.lua:10 */
-  autoencoder_relu_11(net_1_relu, net_0_matmul, p_net_0_bias); /* %11 relu: net.1 ReLU, examples/autoencoder.lua:10 */
-  autoencoder_matmul_12(net_2_matmul, net_1_relu, p_net_2_weight); /* %12 matmul: net.2 Linear, examples/autoencoder.lua:11 */
-  autoencoder_relu_14(net_3_relu, net_2_matmul, p_net_2_bias); /* %14 relu: net.3 ReLU, examples/autoencoder.lua:11 */
-  autoencoder_matmul_15(net_4_matmul, net_3_relu, p_net_4_weight); /* %15 matmul: net.4 Linear, examples/autoencoder.lua:12 */
-  autoencoder_relu_11(net_5_relu, net_4_matmul, p_net_4_bias); /* %17 relu: net.5 ReLU, examples/autoencoder.lua:12 */
+  autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
+  /* %11 = relu: computed by %9's tiles, from each element as it is stored */
+  autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
+  /* %14 = relu: computed by %12's tiles, from each element as it is stored */
+  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
   autoencoder_matmul_18(net_6_matmul, net_5_relu, p_net_6_weight); /* %18 matmul: net.6 Linear, examples/autoencoder.lua:13 */
   autoencoder_assign_32(out, net_6_matmul, p_net_6_bias); /* %32 assign: examples/autoencoder.lua:17 */
 }
@@ -1162,44 +1359,37 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
   float *const t94_div = m->arena + 168992;   /* %94 div[]: examples/autoencoder.lua:16, backward */
   float *const t90_tanh = m->arena + 168976;   /* %90 tanh[]: examples/autoencoder.lua:16, backward */
   float *const t95_sqrt = m->arena + 169008;   /* %95 sqrt[]: examples/autoencoder.lua:16, backward */
-  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[64,128]: net.0 Linear, examples/autoencoder.lua:10 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 150528;   /* %11 relu[64,128]: net.1 ReLU, examples/autoencoder.lua:10 */
   float *const p_net_0_bias = m->param + 100352;
-  float *const net_2_matmul = m->arena + 0;   /* %12 matmul[64,32]: net.2 Linear, examples/autoencoder.lua:11 */
-  float *const p_net_2_weight = m->param + 100480;
+  float *const p_net_0_weight = m->param + 0;
   float *const net_3_relu = m->arena + 166912;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
-  float *const net_4_matmul = m->arena + 0;   /* %15 matmul[64,128]: net.4 Linear, examples/autoencoder.lua:12 */
-  float *const p_net_4_weight = m->param + 104608;
+  float *const p_net_2_weight = m->param + 100480;
   float *const net_5_relu = m->arena + 158720;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
   float *const p_net_4_bias = m->param + 108704;
-  float *const net_6_matmul = m->arena + 0;   /* %18 matmul[64,784]: net.6 Linear, examples/autoencoder.lua:13 */
-  float *const p_net_6_weight = m->param + 108832;
+  float *const p_net_4_weight = m->param + 104608;
   float *const net_7_sigmoid = m->arena + 50176;   /* %20 sigmoid[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13 */
   float *const p_net_6_bias = m->param + 209184;
+  float *const p_net_6_weight = m->param + 108832;
   float *const mseloss0_sub = m->arena + 0;   /* %21 sub[64,784]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const mseloss0_sum_to = m->arena + 100352;   /* %24 sum_to[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const mseloss0_div = m->arena + 168960;   /* %26 div[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const net_7_mul_bw = m->arena + 100352;   /* %41 mul[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
   float *const g_net_6_bias = m->grad + 209184;
-  float *const net_6_matmul_bw = m->arena + 0;   /* %43 matmul[64,128]: net.6 Linear, examples/autoencoder.lua:13, backward */
+  float *const net_5_mul_bw = m->arena + 8192;   /* %46 mul[64,128]: net.5 ReLU, examples/autoencoder.lua:12, backward */
   float *const s_net_6_weight_exp_avg = m->state + 217680;
   float *const s_net_6_weight_exp_avg_sq = m->state + 318032;
   float *const g_net_6_weight = m->grad + 108832;
-  float *const net_5_mul_bw = m->arena + 8192;   /* %46 mul[64,128]: net.5 ReLU, examples/autoencoder.lua:12, backward */
   float *const g_net_4_bias = m->grad + 108704;
-  float *const net_4_matmul_bw = m->arena + 0;   /* %48 matmul[64,32]: net.4 Linear, examples/autoencoder.lua:12, backward */
+  float *const net_3_mul_bw = m->arena + 16384;   /* %51 mul[64,32]: net.3 ReLU, examples/autoencoder.lua:11, backward */
   float *const s_net_4_weight_exp_avg = m->state + 209232;
   float *const s_net_4_weight_exp_avg_sq = m->state + 213328;
   float *const g_net_4_weight = m->grad + 104608;
-  float *const net_3_mul_bw = m->arena + 8192;   /* %51 mul[64,32]: net.3 ReLU, examples/autoencoder.lua:11, backward */
   float *const g_net_2_bias = m->grad + 104576;
-  float *const net_2_matmul_bw = m->arena + 0;   /* %53 matmul[64,128]: net.2 Linear, examples/autoencoder.lua:11, backward */
+  float *const net_1_mul_bw = m->arena + 8192;   /* %56 mul[64,128]: net.1 ReLU, examples/autoencoder.lua:10, backward */
   float *const s_net_2_weight_exp_avg = m->state + 200976;
   float *const s_net_2_weight_exp_avg_sq = m->state + 205072;
   float *const g_net_2_weight = m->grad + 100480;
-  float *const net_1_mul_bw = m->arena + 8192;   /* %56 mul[64,128]: net.1 ReLU, examples/autoencoder.lua:10, backward */
   float *const g_net_0_bias = m->grad + 100352;
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 100368;
@@ -1212,42 +1402,42 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
     autoencoder_tanh_90(t90_tanh, s_step); /* %90 tanh: examples/autoencoder.lua:16, backward */
     autoencoder_sqrt_95(t95_sqrt, t90_tanh); /* %95 sqrt: examples/autoencoder.lua:16, backward */
   }
-  autoencoder_matmul_9(net_0_matmul, x, p_net_0_weight); /* %9 matmul: net.0 Linear, examples/autoencoder.lua:10 */
-  autoencoder_relu_11(net_1_relu, net_0_matmul, p_net_0_bias); /* %11 relu: net.1 ReLU, examples/autoencoder.lua:10 */
-  autoencoder_matmul_12(net_2_matmul, net_1_relu, p_net_2_weight); /* %12 matmul: net.2 Linear, examples/autoencoder.lua:11 */
-  autoencoder_relu_14(net_3_relu, net_2_matmul, p_net_2_bias); /* %14 relu: net.3 ReLU, examples/autoencoder.lua:11 */
-  autoencoder_matmul_15(net_4_matmul, net_3_relu, p_net_4_weight); /* %15 matmul: net.4 Linear, examples/autoencoder.lua:12 */
-  autoencoder_relu_11(net_5_relu, net_4_matmul, p_net_4_bias); /* %17 relu: net.5 ReLU, examples/autoencoder.lua:12 */
-  autoencoder_matmul_18(net_6_matmul, net_5_relu, p_net_6_weight); /* %18 matmul: net.6 Linear, examples/autoencoder.lua:13 */
-  autoencoder_assign_32(net_7_sigmoid, net_6_matmul, p_net_6_bias); /* %20 sigmoid: net.7 Sigmoid, examples/autoencoder.lua:13 */
+  autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
+  /* %11 = relu: computed by %9's tiles, from each element as it is stored */
+  autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
+  /* %14 = relu: computed by %12's tiles, from each element as it is stored */
+  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
+  autoencoder_matmul_18_v2(net_7_sigmoid, p_net_6_bias, net_5_relu, p_net_6_weight); /* %18 matmul + %20 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
+  /* %20 = sigmoid: computed by %18's tiles, from each element as it is stored */
   autoencoder_sub_21(mseloss0_sub, net_7_sigmoid, x); /* %21 sub: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   autoencoder_sum_to_24(mseloss0_sum_to, mseloss0_sub); /* %24 sum_to: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   autoencoder_div_26(mseloss0_div, mseloss0_sum_to); /* %26 div: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   autoencoder_mul_41(net_7_mul_bw, mseloss0_sub, net_7_sigmoid); /* %41 mul: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
   autoencoder_sum_to_42(g_net_6_bias, net_7_mul_bw); /* %42 sum_to: net.6 Linear, examples/autoencoder.lua:13, backward */
-  autoencoder_matmul_43(net_6_matmul_bw, net_7_mul_bw, p_net_6_weight); /* %43 matmul: net.6 Linear, examples/autoencoder.lua:13, backward */
+  autoencoder_matmul_43(net_5_mul_bw, net_5_relu, net_7_mul_bw, p_net_6_weight); /* %43 matmul + %46 mul: net.6 Linear, examples/autoencoder.lua:13, backward */
   if (fused) {
     autoencoder_matmul_44_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, t94_div, t95_sqrt, net_7_mul_bw, net_5_relu); /* %44 matmul + %210 add + %214 add + %223 assign: net.6 Linear, examples/autoencoder.lua:13, backward */
   } else {
     autoencoder_matmul_44(g_net_6_weight, net_7_mul_bw, net_5_relu); /* %44 matmul: net.6 Linear, examples/autoencoder.lua:13, backward */
   }
-  autoencoder_mul_46(net_5_mul_bw, net_6_matmul_bw, net_5_relu); /* %46 mul: net.5 ReLU, examples/autoencoder.lua:12, backward */
+  /* %46 = mul: computed by %43's tiles, from each element as it is stored */
   autoencoder_sum_to_47(g_net_4_bias, net_5_mul_bw); /* %47 sum_to: net.4 Linear, examples/autoencoder.lua:12, backward */
-  autoencoder_matmul_48(net_4_matmul_bw, net_5_mul_bw, p_net_4_weight); /* %48 matmul: net.4 Linear, examples/autoencoder.lua:12, backward */
+  autoencoder_matmul_48(net_3_mul_bw, net_3_relu, net_5_mul_bw, p_net_4_weight); /* %48 matmul + %51 mul: net.4 Linear, examples/autoencoder.lua:12, backward */
   if (fused) {
     autoencoder_matmul_49_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t94_div, t95_sqrt, net_5_mul_bw, net_3_relu); /* %49 matmul + %174 add + %178 add + %187 assign: net.4 Linear, examples/autoencoder.lua:12, backward */
   } else {
     autoencoder_matmul_49(g_net_4_weight, net_5_mul_bw, net_3_relu); /* %49 matmul: net.4 Linear, examples/autoencoder.lua:12, backward */
   }
-  autoencoder_mul_51(net_3_mul_bw, net_4_matmul_bw, net_3_relu); /* %51 mul: net.3 ReLU, examples/autoencoder.lua:11, backward */
+  /* %51 = mul: computed by %48's tiles, from each element as it is stored */
   autoencoder_sum_to_52(g_net_2_bias, net_3_mul_bw); /* %52 sum_to: net.2 Linear, examples/autoencoder.lua:11, backward */
-  autoencoder_matmul_53(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %53 matmul: net.2 Linear, examples/autoencoder.lua:11, backward */
+  autoencoder_matmul_53(net_1_mul_bw, net_1_relu, net_3_mul_bw, p_net_2_weight); /* %53 matmul + %56 mul: net.2 Linear, examples/autoencoder.lua:11, backward */
   if (fused) {
     autoencoder_matmul_54_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t94_div, t95_sqrt, net_3_mul_bw, net_1_relu); /* %54 matmul + %138 add + %142 add + %151 assign: net.2 Linear, examples/autoencoder.lua:11, backward */
   } else {
     autoencoder_matmul_54(g_net_2_weight, net_3_mul_bw, net_1_relu); /* %54 matmul: net.2 Linear, examples/autoencoder.lua:11, backward */
   }
-  autoencoder_mul_46(net_1_mul_bw, net_2_matmul_bw, net_1_relu); /* %56 mul: net.1 ReLU, examples/autoencoder.lua:10, backward */
+  /* %56 = mul: computed by %53's tiles, from each element as it is stored */
   autoencoder_sum_to_47(g_net_0_bias, net_1_mul_bw); /* %57 sum_to: net.0 Linear, examples/autoencoder.lua:10, backward */
   if (fused) {
     autoencoder_matmul_58_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t94_div, t95_sqrt, net_1_mul_bw, x); /* %58 matmul + %101 add + %106 add + %115 assign: net.0 Linear, examples/autoencoder.lua:10, backward */
@@ -1362,30 +1552,26 @@ float autoencoder_train_step(autoencoder_model *restrict m, const float *x) {
 }
 
 void autoencoder_eval(autoencoder_model *restrict m, const float *x, float *out, float *sample_loss) {
-  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[64,128]: net.0 Linear, examples/autoencoder.lua:10 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 8192;   /* %11 relu[64,128]: net.1 ReLU, examples/autoencoder.lua:10 */
   float *const p_net_0_bias = m->param + 100352;
-  float *const net_2_matmul = m->arena + 0;   /* %12 matmul[64,32]: net.2 Linear, examples/autoencoder.lua:11 */
-  float *const p_net_2_weight = m->param + 100480;
-  float *const net_3_relu = m->arena + 8192;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const net_3_relu = m->arena + 16384;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
-  float *const net_4_matmul = m->arena + 0;   /* %15 matmul[64,128]: net.4 Linear, examples/autoencoder.lua:12 */
-  float *const p_net_4_weight = m->param + 104608;
+  float *const p_net_2_weight = m->param + 100480;
   float *const net_5_relu = m->arena + 50176;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
   float *const p_net_4_bias = m->param + 108704;
-  float *const net_6_matmul = m->arena + 0;   /* %18 matmul[64,784]: net.6 Linear, examples/autoencoder.lua:13 */
-  float *const p_net_6_weight = m->param + 108832;
+  float *const p_net_4_weight = m->param + 104608;
   float *const p_net_6_bias = m->param + 209184;
+  float *const p_net_6_weight = m->param + 108832;
   float *const t27_sum_to = m->arena + 0;   /* %27 sum_to[64,1]: examples/autoencoder.lua:15 */
-  autoencoder_matmul_9(net_0_matmul, x, p_net_0_weight); /* %9 matmul: net.0 Linear, examples/autoencoder.lua:10 */
-  autoencoder_relu_11(net_1_relu, net_0_matmul, p_net_0_bias); /* %11 relu: net.1 ReLU, examples/autoencoder.lua:10 */
-  autoencoder_matmul_12(net_2_matmul, net_1_relu, p_net_2_weight); /* %12 matmul: net.2 Linear, examples/autoencoder.lua:11 */
-  autoencoder_relu_14(net_3_relu, net_2_matmul, p_net_2_bias); /* %14 relu: net.3 ReLU, examples/autoencoder.lua:11 */
-  autoencoder_matmul_15(net_4_matmul, net_3_relu, p_net_4_weight); /* %15 matmul: net.4 Linear, examples/autoencoder.lua:12 */
-  autoencoder_relu_11(net_5_relu, net_4_matmul, p_net_4_bias); /* %17 relu: net.5 ReLU, examples/autoencoder.lua:12 */
-  autoencoder_matmul_18(net_6_matmul, net_5_relu, p_net_6_weight); /* %18 matmul: net.6 Linear, examples/autoencoder.lua:13 */
-  autoencoder_assign_32(out, net_6_matmul, p_net_6_bias); /* %20 sigmoid: net.7 Sigmoid, examples/autoencoder.lua:13 */
+  autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
+  /* %11 = relu: computed by %9's tiles, from each element as it is stored */
+  autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
+  /* %14 = relu: computed by %12's tiles, from each element as it is stored */
+  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
+  autoencoder_matmul_18_v2(out, p_net_6_bias, net_5_relu, p_net_6_weight); /* %18 matmul + %20 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
+  /* %20 = sigmoid: computed by %18's tiles, from each element as it is stored */
   autoencoder_sum_to_27(t27_sum_to, out, x); /* %27 sum_to: examples/autoencoder.lua:15 */
   /* %32 = assign: computed in place by %20 */
   autoencoder_assign_34(sample_loss, t27_sum_to); /* %34 assign: examples/autoencoder.lua:17 */

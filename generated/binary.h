@@ -10,7 +10,7 @@
 #define BINARY_OUTPUT_SIZE 32   /* [32,1] */
 #define BINARY_PARAM_COUNT 65
 #define BINARY_STATE_COUNT 131
-#define BINARY_ARENA_BYTES 6400
+#define BINARY_ARENA_BYTES 6528
 
 typedef float binary_real;
 
@@ -26,7 +26,7 @@ typedef struct binary_model {
   _Alignas(64) float param[80];
   _Alignas(64) float grad[80 + 16];
   _Alignas(64) float state[176];
-  _Alignas(64) float arena[1600];
+  _Alignas(64) float arena[1632];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

@@ -79,7 +79,7 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k3136_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -131,10 +131,44 @@ static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *res
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[128*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
 static inline void fashion_cnn_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -233,7 +267,213 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 3136; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9408, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
+  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
+  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
+  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
+}
+
+static inline void fashion_cnn_dot_4x4_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void fashion_cnn_dot_4x2_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s1_0 = r_sum[2];
+  float r_s1_1 = r_sum[3];
+  float r_s2_0 = r_sum[4];
+  float r_s2_1 = r_sum[5];
+  float r_s3_0 = r_sum[6];
+  float r_s3_1 = r_sum[7];
+  float r_g[4][2];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 2; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void fashion_cnn_axpy_4x16_k10_epi(const float *restrict a, const float *restrict b, const float *restrict u0, const float *restrict u1, const float *restrict u2, float *restrict u3) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -254,14 +494,20 @@ static inline void fashion_cnn_axpy_4x16_k10(float *restrict c, const float *res
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u3[128*(r_r) + (r_l)] = ((r_g[r_r][r_l] * u0[128*(r_r) + (r_l)]) * dlc_stepf(dlc_reluf((u1[128*(r_r) + (r_l)] + u2[(r_l)]))));
+    }
+  }
 }
 
 static inline void fashion_cnn_axpy_ta_4x16_k32_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -1001,47 +1247,34 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, con
 }
 
 /* %150 = matmul %149, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12
- *   the same kernel, on other buffers, computes %108 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_matmul_150(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 128; i1 += 4) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_dot_4x4_k3136(out0 + (i0) * 128 + i1, in0 + (i0) * 3136, in1 + (i1) * 3136);
-    }
-  }
-}
-
-/* %152 = relu %151 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ * then, in the same loop, %152 = relu %151 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %151 = add %150, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
-DLC_KERNEL static void fashion_cnn_relu_152(float *restrict net_11_relu, const float *restrict net_10_matmul, const float *restrict p_net_10_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_11_relu[128*i0 + i1] = dlc_reluf((net_10_matmul[128*i0 + i1] + p_net_10_bias[i1]));
+DLC_KERNEL static void fashion_cnn_matmul_150(float *restrict net_11_relu, const float *restrict p_net_10_bias, const float *restrict net_7_max_pool, const float *restrict p_net_10_weight) {
+  for (int i1 = 0; i1 < 128; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_dot_4x4_k3136_epi(net_7_max_pool + (i0) * 3136, p_net_10_weight + (i1) * 3136, p_net_10_bias + i1, net_11_relu + (i0) * 128 + i1);
     }
   }
 }
 
-/* %153 = matmul %152, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13
- *   the same kernel, on other buffers, computes %117 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_matmul_153(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+/* %153 = matmul %152, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13 */
+DLC_KERNEL static void fashion_cnn_matmul_153(float *restrict net_13_matmul, const float *restrict net_11_relu, const float *restrict p_net_13_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k128(out0 + (i0) * 10 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
+      fashion_cnn_dot_4x4_k128(net_13_matmul + (i0) * 10 + i1, net_11_relu + (i0) * 128, p_net_13_weight + (i1) * 128);
     }
-    fashion_cnn_dot_4x2_k128(out0 + (i0) * 10 + 8, in0 + (i0) * 128, in1 + (8) * 128);
+    fashion_cnn_dot_4x2_k128(net_13_matmul + (i0) * 10 + 8, net_11_relu + (i0) * 128, p_net_13_weight + (8) * 128);
   }
 }
 
 /* %162 = assign %161, %154 : f32[32,10]                # examples/fashion_cnn.lua:17
  *   with %154 = add %153, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
- *   the same kernel, on other buffers, computes %118 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_cnn_assign_162(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void fashion_cnn_assign_162(float *restrict out, const float *restrict net_13_matmul, const float *restrict p_net_13_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+      out[10*i0 + i1] = (net_13_matmul[10*i0 + i1] + p_net_13_bias[i1]);
     }
   }
 }
@@ -1325,6 +1558,15 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_106(float *restrict out0, const fl
   }
 }
 
+/* %108 = matmul %107, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
+DLC_KERNEL static void fashion_cnn_matmul_108(float *restrict net_10_matmul, const float *restrict net_8_mul_2, const float *restrict p_net_10_weight) {
+  for (int i1 = 0; i1 < 128; i1 += 4) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_dot_4x4_k3136(net_10_matmul + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136, p_net_10_weight + (i1) * 3136);
+    }
+  }
+}
+
 /* %115 = mul %114, %29 : f32[32,128]                   # examples/fashion_cnn.lua:12
  *   with %114 = step %113 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %113 = sub %111, %112 : f32[32,128]                  # examples/fashion_cnn.lua:12
@@ -1340,11 +1582,24 @@ DLC_KERNEL static void fashion_cnn_mul_115(float *restrict net_12_mul, uint64_t 
  *   with %110 = relu %109 : f32[32,128]                       # examples/fashion_cnn.lua:12
  *   with %109 = add %108, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
-DLC_KERNEL static void fashion_cnn_mul_116(float *restrict net_12_mul_2, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias, const float *restrict net_12_mul) {
+DLC_KERNEL static void fashion_cnn_mul_116(float *restrict net_12_mul_2, const float *restrict net_10_matmul, const float *restrict p_net_10_bias, const float *restrict net_12_mul) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      net_12_mul_2[128*i0 + i1] = (dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1])) * net_12_mul[128*i0 + i1]);
+      net_12_mul_2[128*i0 + i1] = (dlc_reluf((net_10_matmul[128*i0 + i1] + p_net_10_bias[i1])) * net_12_mul[128*i0 + i1]);
     }
+  }
+}
+
+/* %117 = matmul %116, %14^T : f32[32,10]               # examples/fashion_cnn.lua:13
+ * then, in the same loop, %118 = add %117, %15 : f32[32,10]                    # examples/fashion_cnn.lua:13
+ *   the same kernel, on other buffers, computes %153 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void fashion_cnn_matmul_117(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      fashion_cnn_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 10 + i1);
+    }
+    fashion_cnn_dot_4x2_k128_epi(in1 + (i0) * 128, in2 + (8) * 128, in0 + 8, out0 + (i0) * 10 + 8);
   }
 }
 
@@ -1433,11 +1688,17 @@ DLC_KERNEL static void fashion_cnn_sum_to_172(float *restrict g_net_13_bias, con
   }
 }
 
-/* %173 = matmul %171, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward */
-DLC_KERNEL static void fashion_cnn_matmul_173(float *restrict net_13_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
+/* %173 = matmul %171, %14 : f32[32,128]                # examples/fashion_cnn.lua:13 backward
+ * then, in the same loop, %177 = mul %175, %176 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
+ *   with %175 = mul %173, %115 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
+ *   with %176 = step %110 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
+ *   with %110 = relu %109 : f32[32,128]                       # examples/fashion_cnn.lua:12
+ *   with %109 = add %108, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
+ */
+DLC_KERNEL static void fashion_cnn_matmul_173(float *restrict net_11_mul_bw, const float *restrict net_12_mul, const float *restrict net_10_matmul, const float *restrict p_net_10_bias, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_13_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k10(net_13_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1);
+      fashion_cnn_axpy_4x16_k10_epi(crossentropyloss0_mul_bw + (i0) * 10, p_net_13_weight + i1, net_12_mul + (i0) * 128 + i1, net_10_matmul + (i0) * 128 + i1, p_net_10_bias + i1, net_11_mul_bw + (i0) * 128 + i1);
     }
   }
 }
@@ -1464,20 +1725,6 @@ DLC_KERNEL static void fashion_cnn_matmul_174(float *restrict g_net_13_weight, c
     }
     {
       fashion_cnn_axpy_ta_2x16_k32(g_net_13_weight + (8) * 128 + i1, crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1);
-    }
-  }
-}
-
-/* %177 = mul %175, %176 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
- *   with %175 = mul %173, %115 : f32[32,128]                  # examples/fashion_cnn.lua:12 backward
- *   with %176 = step %110 : f32[32,128]                       # examples/fashion_cnn.lua:12 backward
- *   with %110 = relu %109 : f32[32,128]                       # examples/fashion_cnn.lua:12
- *   with %109 = add %108, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
- */
-DLC_KERNEL static void fashion_cnn_mul_177(float *restrict net_11_mul_bw, const float *restrict net_13_matmul_bw, const float *restrict net_12_mul, const float *restrict net_10_matmul_2, const float *restrict p_net_10_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      net_11_mul_bw[128*i0 + i1] = ((net_13_matmul_bw[128*i0 + i1] * net_12_mul[128*i0 + i1]) * dlc_stepf(dlc_reluf((net_10_matmul_2[128*i0 + i1] + p_net_10_bias[i1]))));
     }
   }
 }
@@ -2351,10 +2598,9 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   float *const net_6_relu = m->arena + 0;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
   float *const net_7_max_pool = m->arena + 401408;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_10_matmul = m->arena + 0;   /* %150 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
-  float *const p_net_10_weight = m->param + 19200;
   float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
+  float *const p_net_10_weight = m->param + 19200;
   float *const net_13_matmul = m->arena + 0;   /* %153 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
   float *const p_net_13_bias = m->param + 422016;
@@ -2370,8 +2616,8 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
   fashion_cnn_max_pool_148(net_7_max_pool, net_6_relu); /* %148 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_150(net_10_matmul, net_7_max_pool, p_net_10_weight); /* %150 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_152(net_11_relu, net_10_matmul, p_net_10_bias); /* %152 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_150(net_11_relu, p_net_10_bias, net_7_max_pool, p_net_10_weight); /* %150 matmul + %152 relu: net.10 Linear, examples/fashion_cnn.lua:12 */
+  /* %152 = relu: computed by %150's tiles, from each element as it is stored */
   fashion_cnn_matmul_153(net_13_matmul, net_11_relu, p_net_13_weight); /* %153 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
   fashion_cnn_assign_162(out, net_13_matmul, p_net_13_bias); /* %162 assign: examples/fashion_cnn.lua:17 */
 }
@@ -2418,15 +2664,14 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_7_max_pool_2 = m->arena + 2609152;   /* %99 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
   float *const net_8_mul = m->arena + 2709504;   /* %105 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
   float *const net_8_mul_2 = m->arena + 2809856;   /* %106 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
-  float *const net_10_matmul_2 = m->arena + 2609152;   /* %108 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
+  float *const net_10_matmul = m->arena + 2609152;   /* %108 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
   float *const p_net_10_weight = m->param + 19200;
   float *const net_12_mul = m->arena + 2613248;   /* %115 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
   float *const net_12_mul_2 = m->arena + 2617344;   /* %116 mul[32,128]: net.12 Dropout, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
-  float *const net_13_matmul_2 = m->arena + 2621440;   /* %117 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
-  float *const p_net_13_weight = m->param + 420736;
   float *const net_13_add = m->arena + 2621760;   /* %118 add[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_bias = m->param + 422016;
+  float *const p_net_13_weight = m->param + 420736;
   float *const crossentropyloss0_xent = m->arena + 2621440;   /* %156 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   float *const crossentropyloss0_sum_to = m->arena + 2621472;   /* %157 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   float *const crossentropyloss0_div = m->arena + 6247392;   /* %159 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
@@ -2434,11 +2679,10 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const crossentropyloss0_softmax_bw = m->arena + 2621440;   /* %167 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 2625536;   /* %171 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const g_net_13_bias = m->grad + 422016;
-  float *const net_13_matmul_bw = m->arena + 2621440;   /* %173 matmul[32,128]: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+  float *const net_11_mul_bw = m->arena + 2910208;   /* %177 mul[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
   float *const s_net_13_weight_exp_avg = m->state + 841104;
   float *const s_net_13_weight_exp_avg_sq = m->state + 842384;
   float *const g_net_13_weight = m->grad + 420736;
-  float *const net_11_mul_bw = m->arena + 2910208;   /* %177 mul[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
   float *const g_net_10_bias = m->grad + 420608;
   float *const net_10_matmul_bw = m->arena + 2609152;   /* %179 matmul[32,3136]: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   float *const s_net_10_weight_exp_avg = m->state + 38032;
@@ -2526,11 +2770,11 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_max_pool_148(net_7_max_pool_2, net_6_relu_2); /* %99 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_105(net_8_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %105 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_mul_106(net_8_mul_2, net_7_max_pool_2, net_8_mul); /* %106 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
-  fashion_cnn_matmul_150(net_10_matmul_2, net_8_mul_2, p_net_10_weight); /* %108 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_108(net_10_matmul, net_8_mul_2, p_net_10_weight); /* %108 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
   fashion_cnn_mul_115(net_12_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %115 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
-  fashion_cnn_mul_116(net_12_mul_2, net_10_matmul_2, p_net_10_bias, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_153(net_13_matmul_2, net_12_mul_2, p_net_13_weight); /* %117 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
-  fashion_cnn_assign_162(net_13_add, net_13_matmul_2, p_net_13_bias); /* %118 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_mul_116(net_12_mul_2, net_10_matmul, p_net_10_bias, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
+  fashion_cnn_matmul_117(net_13_add, p_net_13_bias, net_12_mul_2, p_net_13_weight); /* %117 matmul + %118 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  /* %118 = add: computed by %117's tiles, from each element as it is stored */
   fashion_cnn_xent_156(crossentropyloss0_xent, net_13_add, target); /* %156 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_sum_to_157(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %157 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_div_159(crossentropyloss0_div, crossentropyloss0_sum_to); /* %159 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
@@ -2538,13 +2782,13 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_softmax_167(crossentropyloss0_softmax_bw, net_13_add); /* %167 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   fashion_cnn_mul_171(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %171 mul: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   fashion_cnn_sum_to_172(g_net_13_bias, crossentropyloss0_mul_bw); /* %172 sum_to: net.13 Linear, examples/fashion_cnn.lua:13, backward */
-  fashion_cnn_matmul_173(net_13_matmul_bw, crossentropyloss0_mul_bw, p_net_13_weight); /* %173 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+  fashion_cnn_matmul_173(net_11_mul_bw, net_12_mul, net_10_matmul, p_net_10_bias, crossentropyloss0_mul_bw, p_net_13_weight); /* %173 matmul + %177 mul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   if (fused) {
     fashion_cnn_matmul_174_update(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, t306_div, t307_sqrt, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul + %494 add + %498 add + %507 assign: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   } else {
     fashion_cnn_matmul_174(g_net_13_weight, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   }
-  fashion_cnn_mul_177(net_11_mul_bw, net_13_matmul_bw, net_12_mul, net_10_matmul_2, p_net_10_bias); /* %177 mul: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
+  /* %177 = mul: computed by %173's tiles, from each element as it is stored */
   fashion_cnn_sum_to_178(g_net_10_bias, net_11_mul_bw); /* %178 sum_to: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_matmul_179(net_10_matmul_bw, net_11_mul_bw, p_net_10_weight); /* %179 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   if (fused) {
@@ -2759,13 +3003,11 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   float *const net_6_relu = m->arena + 0;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
   float *const net_7_max_pool = m->arena + 401408;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_10_matmul = m->arena + 0;   /* %150 matmul[32,128]: net.10 Linear, examples/fashion_cnn.lua:12 */
-  float *const p_net_10_weight = m->param + 19200;
   float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
-  float *const net_13_matmul = m->arena + 0;   /* %153 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
-  float *const p_net_13_weight = m->param + 420736;
+  float *const p_net_10_weight = m->param + 19200;
   float *const p_net_13_bias = m->param + 422016;
+  float *const p_net_13_weight = m->param + 420736;
   const int32_t *target = target_;
   fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
@@ -2779,10 +3021,10 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
   fashion_cnn_max_pool_148(net_7_max_pool, net_6_relu); /* %148 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_150(net_10_matmul, net_7_max_pool, p_net_10_weight); /* %150 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
-  fashion_cnn_relu_152(net_11_relu, net_10_matmul, p_net_10_bias); /* %152 relu: net.11 ReLU, examples/fashion_cnn.lua:12 */
-  fashion_cnn_matmul_153(net_13_matmul, net_11_relu, p_net_13_weight); /* %153 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
-  fashion_cnn_assign_162(out, net_13_matmul, p_net_13_bias); /* %154 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  fashion_cnn_matmul_150(net_11_relu, p_net_10_bias, net_7_max_pool, p_net_10_weight); /* %150 matmul + %152 relu: net.10 Linear, examples/fashion_cnn.lua:12 */
+  /* %152 = relu: computed by %150's tiles, from each element as it is stored */
+  fashion_cnn_matmul_117(out, p_net_13_bias, net_11_relu, p_net_13_weight); /* %153 matmul + %154 add: net.13 Linear, examples/fashion_cnn.lua:13 */
+  /* %154 = add: computed by %153's tiles, from each element as it is stored */
   fashion_cnn_xent_156(sample_loss, out, target); /* %160 xent: examples/fashion_cnn.lua:15 */
   /* %162 = assign: computed in place by %154 */
   /* %164 = assign: computed in place by %160 */

@@ -10,7 +10,7 @@
 #define FASHION_MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define FASHION_MLP_PARAM_COUNT 235146
 #define FASHION_MLP_STATE_COUNT 470293
-#define FASHION_MLP_ARENA_BYTES 330496
+#define FASHION_MLP_ARENA_BYTES 363264
 
 typedef float fashion_mlp_real;
 
@@ -28,7 +28,7 @@ typedef struct fashion_mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152 + 16];
   _Alignas(64) float state[470320];
-  _Alignas(64) float arena[82624];
+  _Alignas(64) float arena[90816];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

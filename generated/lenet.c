@@ -98,7 +98,7 @@ static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict
   memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k400_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -150,13 +150,47 @@ static inline void lenet_dot_4x4_k400(float *restrict c, const float *restrict a
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 120, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 240, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 360, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[120*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
-static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k120_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -208,10 +242,44 @@ static inline void lenet_dot_4x4_k120(float *restrict c, const float *restrict a
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 84, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 168, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 252, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[84*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
+    }
+  }
 }
 
 static inline void lenet_dot_4x4_k84(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -422,7 +490,179 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
   }
 }
 
-static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_dot_4x4_k84_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 80; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 84, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 168, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 252, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 84, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 168, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 252, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_0 += a[i2] * b[i2];
+  float r_s0_1 = r_sum[1];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_1 += a[i2] * b[i2 + 84];
+  float r_s0_2 = r_sum[2];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_2 += a[i2] * b[i2 + 168];
+  float r_s0_3 = r_sum[3];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_3 += a[i2] * b[i2 + 252];
+  float r_s1_0 = r_sum[4];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_0 += a[i2 + 84] * b[i2];
+  float r_s1_1 = r_sum[5];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_1 += a[i2 + 84] * b[i2 + 84];
+  float r_s1_2 = r_sum[6];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_2 += a[i2 + 84] * b[i2 + 168];
+  float r_s1_3 = r_sum[7];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_3 += a[i2 + 84] * b[i2 + 252];
+  float r_s2_0 = r_sum[8];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_0 += a[i2 + 168] * b[i2];
+  float r_s2_1 = r_sum[9];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_1 += a[i2 + 168] * b[i2 + 84];
+  float r_s2_2 = r_sum[10];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_2 += a[i2 + 168] * b[i2 + 168];
+  float r_s2_3 = r_sum[11];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_3 += a[i2 + 168] * b[i2 + 252];
+  float r_s3_0 = r_sum[12];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_0 += a[i2 + 252] * b[i2];
+  float r_s3_1 = r_sum[13];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_1 += a[i2 + 252] * b[i2 + 84];
+  float r_s3_2 = r_sum[14];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_2 += a[i2 + 252] * b[i2 + 168];
+  float r_s3_3 = r_sum[15];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_3 += a[i2 + 252] * b[i2 + 252];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void lenet_dot_4x2_k84_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 80; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 84, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 168, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 252, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 84, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_0 += a[i2] * b[i2];
+  float r_s0_1 = r_sum[1];
+  for (int i2 = 80; i2 < 84; i2++) r_s0_1 += a[i2] * b[i2 + 84];
+  float r_s1_0 = r_sum[2];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_0 += a[i2 + 84] * b[i2];
+  float r_s1_1 = r_sum[3];
+  for (int i2 = 80; i2 < 84; i2++) r_s1_1 += a[i2 + 84] * b[i2 + 84];
+  float r_s2_0 = r_sum[4];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_0 += a[i2 + 168] * b[i2];
+  float r_s2_1 = r_sum[5];
+  for (int i2 = 80; i2 < 84; i2++) r_s2_1 += a[i2 + 168] * b[i2 + 84];
+  float r_s3_0 = r_sum[6];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_0 += a[i2 + 252] * b[i2];
+  float r_s3_1 = r_sum[7];
+  for (int i2 = 80; i2 < 84; i2++) r_s3_1 += a[i2 + 252] * b[i2 + 84];
+  float r_g[4][2];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 2; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void lenet_axpy_4x16_k10_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -443,14 +683,20 @@ static inline void lenet_axpy_4x16_k10(float *restrict c, const float *restrict 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 84, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 168, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 176, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 252, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 260, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[84*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[84*(r_r) + (r_l)]));
+    }
+  }
 }
 
 static inline void lenet_axpy_ta_4x16_k32_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -569,7 +815,7 @@ static inline void lenet_axpy_ta_2x16_k32(float *restrict c, const float *restri
   memcpy(c + 92, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_axpy_4x16_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_axpy_4x16_k84_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -590,17 +836,23 @@ static inline void lenet_axpy_4x16_k84(float *restrict c, const float *restrict 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 128, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 248, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 368, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[120*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[120*(r_r) + (r_l)]));
+    }
+  }
 }
 
-static inline void lenet_axpy_4x8_k84(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_axpy_4x8_k84_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
@@ -616,10 +868,16 @@ static inline void lenet_axpy_4x8_k84(float *restrict c, const float *restrict a
     r_acc2_0 += r_a2 * r_b0;
     r_acc3_0 += r_a3 * r_b0;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 120, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 240, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 360, &r_acc3_0, sizeof r_acc3_0);
+  float r_g[4][8];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 8; r_l++) {
+      u1[120*(r_r) + (r_l)] = (r_g[r_r][r_l] * dlc_stepf(u0[120*(r_r) + (r_l)]));
+    }
+  }
 }
 
 static inline void lenet_axpy_ta_4x16_k32_upd_2(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -1654,42 +1912,26 @@ DLC_KERNEL static void lenet_max_pool_30(float *restrict net_5_max_pool, const f
   }
 }
 
-/* %32 = matmul %31, %4^T : f32[32,120]                 # examples/lenet.lua:12 */
-DLC_KERNEL static void lenet_matmul_32(float *restrict net_7_matmul, const float *restrict net_5_max_pool, const float *restrict p_net_7_weight) {
-  for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 120; i1 += 4) {
-      lenet_dot_4x4_k400(net_7_matmul + (i0) * 120 + i1, net_5_max_pool + (i0) * 400, p_net_7_weight + (i1) * 400);
-    }
-  }
-}
-
-/* %34 = relu %33 : f32[32,120]                         # examples/lenet.lua:12
+/* %32 = matmul %31, %4^T : f32[32,120]                 # examples/lenet.lua:12
+ * then, in the same loop, %34 = relu %33 : f32[32,120]                         # examples/lenet.lua:12
  *   with %33 = add %32, %5 : f32[32,120]                      # examples/lenet.lua:12
  */
-DLC_KERNEL static void lenet_relu_34(float *restrict net_8_relu, const float *restrict net_7_matmul, const float *restrict p_net_7_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 120; i1++) {
-      net_8_relu[120*i0 + i1] = dlc_reluf((net_7_matmul[120*i0 + i1] + p_net_7_bias[i1]));
-    }
-  }
-}
-
-/* %35 = matmul %34, %6^T : f32[32,84]                  # examples/lenet.lua:13 */
-DLC_KERNEL static void lenet_matmul_35(float *restrict net_9_matmul, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
+DLC_KERNEL static void lenet_matmul_32(float *restrict net_8_relu, const float *restrict p_net_7_bias, const float *restrict net_5_max_pool, const float *restrict p_net_7_weight) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    for (int i1 = 0; i1 < 84; i1 += 4) {
-      lenet_dot_4x4_k120(net_9_matmul + (i0) * 84 + i1, net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120);
+    for (int i1 = 0; i1 < 120; i1 += 4) {
+      lenet_dot_4x4_k400_epi(net_5_max_pool + (i0) * 400, p_net_7_weight + (i1) * 400, p_net_7_bias + i1, net_8_relu + (i0) * 120 + i1);
     }
   }
 }
 
-/* %37 = relu %36 : f32[32,84]                          # examples/lenet.lua:13
+/* %35 = matmul %34, %6^T : f32[32,84]                  # examples/lenet.lua:13
+ * then, in the same loop, %37 = relu %36 : f32[32,84]                          # examples/lenet.lua:13
  *   with %36 = add %35, %7 : f32[32,84]                       # examples/lenet.lua:13
  */
-DLC_KERNEL static void lenet_relu_37(float *restrict net_10_relu, const float *restrict net_9_matmul, const float *restrict p_net_9_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 84; i1++) {
-      net_10_relu[84*i0 + i1] = dlc_reluf((net_9_matmul[84*i0 + i1] + p_net_9_bias[i1]));
+DLC_KERNEL static void lenet_matmul_35(float *restrict net_10_relu, const float *restrict p_net_9_bias, const float *restrict net_8_relu, const float *restrict p_net_9_weight) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 84; i1 += 4) {
+      lenet_dot_4x4_k120_epi(net_8_relu + (i0) * 120, p_net_9_weight + (i1) * 120, p_net_9_bias + i1, net_10_relu + (i0) * 84 + i1);
     }
   }
 }
@@ -1706,12 +1948,11 @@ DLC_KERNEL static void lenet_matmul_38(float *restrict net_11_matmul, const floa
 
 /* %46 = assign %45, %39 : f32[32,10]                   # examples/lenet.lua:18
  *   with %39 = add %38, %9 : f32[32,10]                       # examples/lenet.lua:14
- *   the same kernel, on other buffers, computes %39 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void lenet_assign_46(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void lenet_assign_46(float *restrict out, const float *restrict net_11_matmul, const float *restrict p_net_11_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+      out[10*i0 + i1] = (net_11_matmul[10*i0 + i1] + p_net_11_bias[i1]);
     }
   }
 }
@@ -1751,6 +1992,19 @@ DLC_KERNEL static void lenet_tanh_128(float *restrict t128_tanh, const float *re
  */
 DLC_KERNEL static void lenet_sqrt_133(float *restrict t133_sqrt, const float *restrict t128_tanh) {
   t133_sqrt[0] = sqrtf(((2.0f * t128_tanh[0]) / (1.0f + t128_tanh[0])));
+}
+
+/* %38 = matmul %37, %8^T : f32[32,10]                  # examples/lenet.lua:14
+ * then, in the same loop, %39 = add %38, %9 : f32[32,10]                       # examples/lenet.lua:14
+ *   the same kernel, on other buffers, computes %38 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void lenet_matmul_38_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      lenet_dot_4x4_k84_epi(in1 + (i0) * 84, in2 + (i1) * 84, in0 + i1, out0 + (i0) * 10 + i1);
+    }
+    lenet_dot_4x2_k84_epi(in1 + (i0) * 84, in2 + (8) * 84, in0 + 8, out0 + (i0) * 10 + 8);
+  }
 }
 
 /* %41 = xent %39, %40 : f32[32]                        # examples/lenet.lua:16
@@ -1838,18 +2092,21 @@ DLC_KERNEL static void lenet_sum_to_57(float *restrict g_net_11_bias, const floa
   }
 }
 
-/* %58 = matmul %56, %8 : f32[32,84]                    # examples/lenet.lua:14 backward */
-DLC_KERNEL static void lenet_matmul_58(float *restrict net_11_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
+/* %58 = matmul %56, %8 : f32[32,84]                    # examples/lenet.lua:14 backward
+ * then, in the same loop, %61 = mul %58, %60 : f32[32,84]                      # examples/lenet.lua:13 backward
+ *   with %60 = step %37 : f32[32,84]                          # examples/lenet.lua:13 backward
+ */
+DLC_KERNEL static void lenet_matmul_58(float *restrict net_10_mul_bw, const float *restrict net_10_relu, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_11_weight) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k10(net_11_matmul_bw + (i0) * 84 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1);
+      lenet_axpy_4x16_k10_epi(crossentropyloss0_mul_bw + (i0) * 10, p_net_11_weight + i1, net_10_relu + (i0) * 84 + i1, net_10_mul_bw + (i0) * 84 + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
       for (int i2 = 0; i2 < 10; i2++) r_acc += crossentropyloss0_mul_bw[(i0) * 10 + i2] * p_net_11_weight[i2 * 84 + i1];
-      net_11_matmul_bw[(i0) * 84 + i1] = r_acc;
+      net_10_mul_bw[84*(i0) + (i1)] = (r_acc * dlc_stepf(net_10_relu[84*(i0) + (i1)]));
     }
   }
 }
@@ -1870,9 +2127,9 @@ DLC_KERNEL static void lenet_matmul_59_update(float *restrict s_net_11_weight_ex
     for (int i1 = 80; i1 < 84; i1++) {
       float r_acc = 0;
       for (int i2 = 0; i2 < 32; i2++) r_acc += crossentropyloss0_mul_bw[(i2) * 10 + i0] * net_10_relu[i2 * 84 + i1];
-      s_net_11_weight_exp_avg[((i0) * 84 + i1)] = ((s_net_11_weight_exp_avg[((i0) * 84 + i1)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_acc));
-      s_net_11_weight_exp_avg_sq[((i0) * 84 + i1)] = ((s_net_11_weight_exp_avg_sq[((i0) * 84 + i1)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_acc * r_acc)));
-      p_net_11_weight[((i0) * 84 + i1)] = (p_net_11_weight[((i0) * 84 + i1)] - (t132_div[0] * (s_net_11_weight_exp_avg[((i0) * 84 + i1)] / ((sqrtf(s_net_11_weight_exp_avg_sq[((i0) * 84 + i1)]) / t133_sqrt[0]) + LENET_EPS))));
+      s_net_11_weight_exp_avg[(i0 * 84 + i1)] = ((s_net_11_weight_exp_avg[(i0 * 84 + i1)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_acc));
+      s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)] = ((s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_acc * r_acc)));
+      p_net_11_weight[(i0 * 84 + i1)] = (p_net_11_weight[(i0 * 84 + i1)] - (t132_div[0] * (s_net_11_weight_exp_avg[(i0 * 84 + i1)] / ((sqrtf(s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)]) / t133_sqrt[0]) + LENET_EPS))));
     }
   }
 }
@@ -1896,15 +2153,6 @@ DLC_KERNEL static void lenet_matmul_59(float *restrict g_net_11_weight, const fl
   }
 }
 
-/* %61 = mul %58, %60 : f32[32,84]                      # examples/lenet.lua:13 backward
- *   with %60 = step %37 : f32[32,84]                          # examples/lenet.lua:13 backward
- */
-DLC_KERNEL static void lenet_mul_61(float *restrict net_10_mul_bw, const float *restrict net_11_matmul_bw, const float *restrict net_10_relu) {
-  for (int i0 = 0; i0 < 2688; i0++) {
-    net_10_mul_bw[i0] = (net_11_matmul_bw[i0] * dlc_stepf(net_10_relu[i0]));
-  }
-}
-
 /* %62 = sum_to %61 : f32[84]                           # examples/lenet.lua:13 backward */
 DLC_KERNEL static void lenet_sum_to_62(float *restrict g_net_9_bias, const float *restrict net_10_mul_bw) {
   for (int i0 = 0; i0 < 84; i0++) {
@@ -1917,15 +2165,18 @@ DLC_KERNEL static void lenet_sum_to_62(float *restrict g_net_9_bias, const float
   }
 }
 
-/* %63 = matmul %61, %6 : f32[32,120]                   # examples/lenet.lua:13 backward */
-DLC_KERNEL static void lenet_matmul_63(float *restrict net_9_matmul_bw, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
+/* %63 = matmul %61, %6 : f32[32,120]                   # examples/lenet.lua:13 backward
+ * then, in the same loop, %66 = mul %63, %65 : f32[32,120]                     # examples/lenet.lua:12 backward
+ *   with %65 = step %34 : f32[32,120]                         # examples/lenet.lua:12 backward
+ */
+DLC_KERNEL static void lenet_matmul_63(float *restrict net_8_mul_bw, const float *restrict net_8_relu, const float *restrict net_10_mul_bw, const float *restrict p_net_9_weight) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      lenet_axpy_4x16_k84(net_9_matmul_bw + (i0) * 120 + i1, net_10_mul_bw + (i0) * 84, p_net_9_weight + i1);
+      lenet_axpy_4x16_k84_epi(net_10_mul_bw + (i0) * 84, p_net_9_weight + i1, net_8_relu + (i0) * 120 + i1, net_8_mul_bw + (i0) * 120 + i1);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
-    lenet_axpy_4x8_k84(net_9_matmul_bw + (i0) * 120 + 112, net_10_mul_bw + (i0) * 84, p_net_9_weight + 112);
+    lenet_axpy_4x8_k84_epi(net_10_mul_bw + (i0) * 84, p_net_9_weight + 112, net_8_relu + (i0) * 120 + 112, net_8_mul_bw + (i0) * 120 + 112);
   }
 }
 
@@ -1952,15 +2203,6 @@ DLC_KERNEL static void lenet_matmul_64(float *restrict g_net_9_weight, const flo
   }
   for (int i0 = 0; i0 < 84; i0 += 4) {
     lenet_axpy_ta_4x8_k32(g_net_9_weight + (i0) * 120 + 112, net_10_mul_bw + i0, net_8_relu + 112);
-  }
-}
-
-/* %66 = mul %63, %65 : f32[32,120]                     # examples/lenet.lua:12 backward
- *   with %65 = step %34 : f32[32,120]                         # examples/lenet.lua:12 backward
- */
-DLC_KERNEL static void lenet_mul_66(float *restrict net_8_mul_bw, const float *restrict net_9_matmul_bw, const float *restrict net_8_relu) {
-  for (int i0 = 0; i0 < 3840; i0++) {
-    net_8_mul_bw[i0] = (net_9_matmul_bw[i0] * dlc_stepf(net_8_relu[i0]));
   }
 }
 
@@ -2562,14 +2804,12 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
   float *const net_5_max_pool = m->arena + 51200;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
-  float *const net_7_matmul = m->arena + 0;   /* %32 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
-  float *const p_net_7_weight = m->param + 2592;
   float *const net_8_relu = m->arena + 3840;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const net_9_matmul = m->arena + 0;   /* %35 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
-  float *const p_net_9_weight = m->param + 50720;
-  float *const net_10_relu = m->arena + 2688;   /* %37 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
+  float *const p_net_7_weight = m->param + 2592;
+  float *const net_10_relu = m->arena + 7680;   /* %37 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
+  float *const p_net_9_weight = m->param + 50720;
   float *const net_11_matmul = m->arena + 0;   /* %38 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
@@ -2581,10 +2821,10 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
-  lenet_matmul_32(net_7_matmul, net_5_max_pool, p_net_7_weight); /* %32 matmul: net.7 Linear, examples/lenet.lua:12 */
-  lenet_relu_34(net_8_relu, net_7_matmul, p_net_7_bias); /* %34 relu: net.8 ReLU, examples/lenet.lua:12 */
-  lenet_matmul_35(net_9_matmul, net_8_relu, p_net_9_weight); /* %35 matmul: net.9 Linear, examples/lenet.lua:13 */
-  lenet_relu_37(net_10_relu, net_9_matmul, p_net_9_bias); /* %37 relu: net.10 ReLU, examples/lenet.lua:13 */
+  lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
+  /* %34 = relu: computed by %32's tiles, from each element as it is stored */
+  lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */
+  /* %37 = relu: computed by %35's tiles, from each element as it is stored */
   lenet_matmul_38(net_11_matmul, net_10_relu, p_net_11_weight); /* %38 matmul: net.11 Linear, examples/lenet.lua:14 */
   lenet_assign_46(out, net_11_matmul, p_net_11_bias); /* %46 assign: examples/lenet.lua:18 */
 }
@@ -2607,18 +2847,15 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const net_4_relu = m->arena + 1158400;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
   float *const net_5_max_pool = m->arena + 1107200;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
-  float *const net_7_matmul = m->arena + 1120000;   /* %32 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
-  float *const p_net_7_weight = m->param + 2592;
   float *const net_8_relu = m->arena + 1123840;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const net_9_matmul = m->arena + 1120000;   /* %35 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
-  float *const p_net_9_weight = m->param + 50720;
+  float *const p_net_7_weight = m->param + 2592;
   float *const net_10_relu = m->arena + 1127680;   /* %37 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
-  float *const net_11_matmul = m->arena + 1120000;   /* %38 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
-  float *const p_net_11_weight = m->param + 60896;
+  float *const p_net_9_weight = m->param + 50720;
   float *const net_11_add = m->arena + 1120320;   /* %39 add[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_bias = m->param + 61744;
+  float *const p_net_11_weight = m->param + 60896;
   float *const crossentropyloss0_xent = m->arena + 1120000;   /* %41 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   float *const crossentropyloss0_sum_to = m->arena + 1120032;   /* %42 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   float *const crossentropyloss0_div = m->arena + 1791328;   /* %44 div[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
@@ -2626,17 +2863,15 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const crossentropyloss0_softmax_bw = m->arena + 1120000;   /* %52 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 1122688;   /* %56 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const g_net_11_bias = m->grad + 61744;
-  float *const net_11_matmul_bw = m->arena + 1120000;   /* %58 matmul[32,84]: net.11 Linear, examples/lenet.lua:14, backward */
+  float *const net_10_mul_bw = m->arena + 1131520;   /* %61 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
   float *const s_net_11_weight_exp_avg = m->state + 121808;
   float *const s_net_11_weight_exp_avg_sq = m->state + 122656;
   float *const g_net_11_weight = m->grad + 60896;
-  float *const net_10_mul_bw = m->arena + 1130368;   /* %61 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
   float *const g_net_9_bias = m->grad + 60800;
-  float *const net_9_matmul_bw = m->arena + 1120000;   /* %63 matmul[32,120]: net.9 Linear, examples/lenet.lua:13, backward */
+  float *const net_8_mul_bw = m->arena + 1127680;   /* %66 mul[32,120]: net.8 ReLU, examples/lenet.lua:12, backward */
   float *const s_net_9_weight_exp_avg = m->state + 101456;
   float *const s_net_9_weight_exp_avg_sq = m->state + 111536;
   float *const g_net_9_weight = m->grad + 50720;
-  float *const net_8_mul_bw = m->arena + 1127680;   /* %66 mul[32,120]: net.8 ReLU, examples/lenet.lua:12, backward */
   float *const g_net_7_bias = m->grad + 50592;
   float *const net_7_matmul_bw = m->arena + 1209600;   /* %68 matmul[32,400]: net.7 Linear, examples/lenet.lua:12, backward */
   float *const s_net_7_weight_exp_avg = m->state + 5200;
@@ -2677,12 +2912,12 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
-  lenet_matmul_32(net_7_matmul, net_5_max_pool, p_net_7_weight); /* %32 matmul: net.7 Linear, examples/lenet.lua:12 */
-  lenet_relu_34(net_8_relu, net_7_matmul, p_net_7_bias); /* %34 relu: net.8 ReLU, examples/lenet.lua:12 */
-  lenet_matmul_35(net_9_matmul, net_8_relu, p_net_9_weight); /* %35 matmul: net.9 Linear, examples/lenet.lua:13 */
-  lenet_relu_37(net_10_relu, net_9_matmul, p_net_9_bias); /* %37 relu: net.10 ReLU, examples/lenet.lua:13 */
-  lenet_matmul_38(net_11_matmul, net_10_relu, p_net_11_weight); /* %38 matmul: net.11 Linear, examples/lenet.lua:14 */
-  lenet_assign_46(net_11_add, net_11_matmul, p_net_11_bias); /* %39 add: net.11 Linear, examples/lenet.lua:14 */
+  lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
+  /* %34 = relu: computed by %32's tiles, from each element as it is stored */
+  lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */
+  /* %37 = relu: computed by %35's tiles, from each element as it is stored */
+  lenet_matmul_38_v2(net_11_add, p_net_11_bias, net_10_relu, p_net_11_weight); /* %38 matmul + %39 add: net.11 Linear, examples/lenet.lua:14 */
+  /* %39 = add: computed by %38's tiles, from each element as it is stored */
   lenet_xent_41(crossentropyloss0_xent, net_11_add, target); /* %41 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_sum_to_42(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %42 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_div_44(crossentropyloss0_div, crossentropyloss0_sum_to); /* %44 div: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
@@ -2690,21 +2925,21 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_softmax_52(crossentropyloss0_softmax_bw, net_11_add); /* %52 softmax: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   lenet_mul_56(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %56 mul: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   lenet_sum_to_57(g_net_11_bias, crossentropyloss0_mul_bw); /* %57 sum_to: net.11 Linear, examples/lenet.lua:14, backward */
-  lenet_matmul_58(net_11_matmul_bw, crossentropyloss0_mul_bw, p_net_11_weight); /* %58 matmul: net.11 Linear, examples/lenet.lua:14, backward */
+  lenet_matmul_58(net_10_mul_bw, net_10_relu, crossentropyloss0_mul_bw, p_net_11_weight); /* %58 matmul + %61 mul: net.11 Linear, examples/lenet.lua:14, backward */
   if (fused) {
     lenet_matmul_59_update(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, t132_div, t133_sqrt, crossentropyloss0_mul_bw, net_10_relu); /* %59 matmul + %284 add + %288 add + %297 assign: net.11 Linear, examples/lenet.lua:14, backward */
   } else {
     lenet_matmul_59(g_net_11_weight, crossentropyloss0_mul_bw, net_10_relu); /* %59 matmul: net.11 Linear, examples/lenet.lua:14, backward */
   }
-  lenet_mul_61(net_10_mul_bw, net_11_matmul_bw, net_10_relu); /* %61 mul: net.10 ReLU, examples/lenet.lua:13, backward */
+  /* %61 = mul: computed by %58's tiles, from each element as it is stored */
   lenet_sum_to_62(g_net_9_bias, net_10_mul_bw); /* %62 sum_to: net.9 Linear, examples/lenet.lua:13, backward */
-  lenet_matmul_63(net_9_matmul_bw, net_10_mul_bw, p_net_9_weight); /* %63 matmul: net.9 Linear, examples/lenet.lua:13, backward */
+  lenet_matmul_63(net_8_mul_bw, net_8_relu, net_10_mul_bw, p_net_9_weight); /* %63 matmul + %66 mul: net.9 Linear, examples/lenet.lua:13, backward */
   if (fused) {
     lenet_matmul_64_update(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, t132_div, t133_sqrt, net_10_mul_bw, net_8_relu); /* %64 matmul + %248 add + %252 add + %261 assign: net.9 Linear, examples/lenet.lua:13, backward */
   } else {
     lenet_matmul_64(g_net_9_weight, net_10_mul_bw, net_8_relu); /* %64 matmul: net.9 Linear, examples/lenet.lua:13, backward */
   }
-  lenet_mul_66(net_8_mul_bw, net_9_matmul_bw, net_8_relu); /* %66 mul: net.8 ReLU, examples/lenet.lua:12, backward */
+  /* %66 = mul: computed by %63's tiles, from each element as it is stored */
   lenet_sum_to_67(g_net_7_bias, net_8_mul_bw); /* %67 sum_to: net.7 Linear, examples/lenet.lua:12, backward */
   lenet_matmul_68(net_7_matmul_bw, net_8_mul_bw, p_net_7_weight); /* %68 matmul: net.7 Linear, examples/lenet.lua:12, backward */
   if (fused) {
@@ -2872,17 +3107,14 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
   float *const net_5_max_pool = m->arena + 51200;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
-  float *const net_7_matmul = m->arena + 0;   /* %32 matmul[32,120]: net.7 Linear, examples/lenet.lua:12 */
-  float *const p_net_7_weight = m->param + 2592;
   float *const net_8_relu = m->arena + 3840;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
-  float *const net_9_matmul = m->arena + 0;   /* %35 matmul[32,84]: net.9 Linear, examples/lenet.lua:13 */
-  float *const p_net_9_weight = m->param + 50720;
-  float *const net_10_relu = m->arena + 2688;   /* %37 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
+  float *const p_net_7_weight = m->param + 2592;
+  float *const net_10_relu = m->arena + 7680;   /* %37 relu[32,84]: net.10 ReLU, examples/lenet.lua:13 */
   float *const p_net_9_bias = m->param + 60800;
-  float *const net_11_matmul = m->arena + 0;   /* %38 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
-  float *const p_net_11_weight = m->param + 60896;
+  float *const p_net_9_weight = m->param + 50720;
   float *const p_net_11_bias = m->param + 61744;
+  float *const p_net_11_weight = m->param + 60896;
   const int32_t *target = target_;
   lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
@@ -2892,12 +3124,12 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
-  lenet_matmul_32(net_7_matmul, net_5_max_pool, p_net_7_weight); /* %32 matmul: net.7 Linear, examples/lenet.lua:12 */
-  lenet_relu_34(net_8_relu, net_7_matmul, p_net_7_bias); /* %34 relu: net.8 ReLU, examples/lenet.lua:12 */
-  lenet_matmul_35(net_9_matmul, net_8_relu, p_net_9_weight); /* %35 matmul: net.9 Linear, examples/lenet.lua:13 */
-  lenet_relu_37(net_10_relu, net_9_matmul, p_net_9_bias); /* %37 relu: net.10 ReLU, examples/lenet.lua:13 */
-  lenet_matmul_38(net_11_matmul, net_10_relu, p_net_11_weight); /* %38 matmul: net.11 Linear, examples/lenet.lua:14 */
-  lenet_assign_46(out, net_11_matmul, p_net_11_bias); /* %39 add: net.11 Linear, examples/lenet.lua:14 */
+  lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
+  /* %34 = relu: computed by %32's tiles, from each element as it is stored */
+  lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */
+  /* %37 = relu: computed by %35's tiles, from each element as it is stored */
+  lenet_matmul_38_v2(out, p_net_11_bias, net_10_relu, p_net_11_weight); /* %38 matmul + %39 add: net.11 Linear, examples/lenet.lua:14 */
+  /* %39 = add: computed by %38's tiles, from each element as it is stored */
   lenet_xent_41(sample_loss, out, target); /* %41 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   /* %46 = assign: computed in place by %39 */
   /* %48 = assign: computed in place by %41 */

@@ -305,6 +305,154 @@ static inline void lstm_dot_4x2_k128(float *restrict c, const float *restrict a,
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
+static inline void lstm_dot_4x4_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void lstm_dot_4x2_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s1_0 = r_sum[2];
+  float r_s1_1 = r_sum[3];
+  float r_s2_0 = r_sum[4];
+  float r_s2_1 = r_sum[5];
+  float r_s3_0 = r_sum[6];
+  float r_s3_1 = r_sum[7];
+  float r_g[4][2];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 2; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
 static inline void lstm_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -452,7 +600,7 @@ static inline void lstm_axpy_ta_2x16_k64(float *restrict c, const float *restric
   memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lstm_axpy_4x16_k512(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lstm_axpy_4x16_k512_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -473,14 +621,20 @@ static inline void lstm_axpy_4x16_k512(float *restrict c, const float *restrict 
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 128, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 136, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 256, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 264, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 384, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 392, &r_acc3_1, sizeof r_acc3_1);
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u1[128*(r_r) + (r_l)] = (u0[128*(r_r) + (r_l)] + r_g[r_r][r_l]);
+    }
+  }
 }
 
 static inline void lstm_axpy_ta_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -512,6 +666,43 @@ static inline void lstm_axpy_ta_4x16_k64_2(float *restrict c, const float *restr
   memcpy(c + 1032, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 1536, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lstm_axpy_ta_4x16_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, const float *restrict u1, const float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5, const float *restrict u6, const float *restrict u7, const float *restrict u8, const float *restrict u9, const float *restrict u10, const float *restrict u11, const float *restrict u12, const float *restrict u13, const float *restrict u14, const float *restrict u15, const float *restrict u16, const float *restrict u17, const float *restrict u18, const float *restrict u19, const float *restrict u20, const float *restrict u21, const float *restrict u22, const float *restrict u23, const float *restrict u24, const float *restrict u25, float *restrict u26) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
+    float r_a0 = a[i2 * 128];
+    float r_a1 = a[i2 * 128 + 1];
+    float r_a2 = a[i2 * 128 + 2];
+    float r_a3 = a[i2 * 128 + 3];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u26[512*(r_r) + (r_l)] = ((((((((((((((((((((((((((u0[512*(r_r) + (r_l)] + u1[512*(r_r) + (r_l)]) + u2[512*(r_r) + (r_l)]) + u3[512*(r_r) + (r_l)]) + u4[512*(r_r) + (r_l)]) + u5[512*(r_r) + (r_l)]) + u6[512*(r_r) + (r_l)]) + u7[512*(r_r) + (r_l)]) + u8[512*(r_r) + (r_l)]) + u9[512*(r_r) + (r_l)]) + u10[512*(r_r) + (r_l)]) + u11[512*(r_r) + (r_l)]) + u12[512*(r_r) + (r_l)]) + u13[512*(r_r) + (r_l)]) + u14[512*(r_r) + (r_l)]) + u15[512*(r_r) + (r_l)]) + u16[512*(r_r) + (r_l)]) + u17[512*(r_r) + (r_l)]) + u18[512*(r_r) + (r_l)]) + u19[512*(r_r) + (r_l)]) + u20[512*(r_r) + (r_l)]) + u21[512*(r_r) + (r_l)]) + u22[512*(r_r) + (r_l)]) + u23[512*(r_r) + (r_l)]) + u24[512*(r_r) + (r_l)]) + u25[512*(r_r) + (r_l)]) + r_g[r_r][r_l]);
+    }
+  }
 }
 
 static inline void lstm_axpy_ta_4x16_k1792_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
@@ -803,12 +994,11 @@ DLC_KERNEL static void lstm_matmul_538(float *restrict net_2_matmul, const float
 
 /* %546 = assign %545, %539 : f32[64,10]                # examples/lstm.lua:16
  *   with %539 = add %538, %5 : f32[64,10]                     # examples/lstm.lua:12
- *   the same kernel, on other buffers, computes %539 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_assign_546(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void lstm_assign_546(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+      out[10*i0 + i1] = (net_2_matmul[10*i0 + i1] + p_net_2_bias[i1]);
     }
   }
 }
@@ -934,6 +1124,19 @@ DLC_SHARED_KERNEL static void lstm_add_34_v2(float *restrict out0, const float *
 DLC_KERNEL static void lstm_tanh_451(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_0_tanh_56[i0] = tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
+  }
+}
+
+/* %538 = matmul %537, %4^T : f32[64,10]                # examples/lstm.lua:12
+ * then, in the same loop, %539 = add %538, %5 : f32[64,10]                     # examples/lstm.lua:12
+ *   the same kernel, on other buffers, computes %538 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void lstm_matmul_538_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      lstm_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 10 + i1);
+    }
+    lstm_dot_4x2_k128_epi(in1 + (i0) * 128, in2 + (8) * 128, in0 + 8, out0 + (i0) * 10 + 8);
   }
 }
 
@@ -1108,27 +1311,19 @@ DLC_SHARED_KERNEL static void lstm_add_645(float *restrict out0, const float *re
 }
 
 /* %646 = matmul %645, %1 : f32[64,128]                 # examples/lstm.lua:10 backward
+ * then, in the same loop, %647 = add %591, %646 : f32[64,128]                  # examples/lstm.lua:10 backward
  *   the same kernel, on other buffers, computes %679, %714, %749, %784, %819, %854, %889, %924, %959, %994, %1029, %1064, %1099, %1134, %1169, %1204, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_646(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_matmul_646(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      lstm_axpy_4x16_k512(out0 + (i0) * 128 + i1, in0 + (i0) * 512, in1 + i1);
+      lstm_axpy_4x16_k512_epi(in1 + (i0) * 512, in2 + i1, in0 + (i0) * 128 + i1, out0 + (i0) * 128 + i1);
     }
   }
 }
 
-/* %647 = add %591, %646 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %680, %715, %750, %785, %820, %855, %890, %925, %960, %995, %1030, %1065, %1100, %1135, %1170, %1205, ... (27 blocks share it)
- */
-DLC_SHARED_KERNEL static void lstm_add_647(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = (in0[i0] + in1[i0]);
-  }
-}
-
 /* %648 = matmul %436^T, %645 : f32[128,512]            # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %681, %716, %751, %786, %821, %856, %891, %926, %961, %996, %1031, %1066, %1101, %1136, %1171, %1206, ... (27 blocks share it)
+ *   the same kernel, on other buffers, computes %681, %716, %751, %786, %821, %856, %891, %926, %961, %996, %1031, %1066, %1101, %1136, %1171, %1206, ... (26 blocks share it)
  */
 DLC_SHARED_KERNEL static void lstm_matmul_648(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
@@ -1152,7 +1347,8 @@ DLC_SHARED_KERNEL static void lstm_add_655(float *restrict out0, const float *re
   }
 }
 
-/* %1557 = add %1522, %1556 : f32[128,512]              # examples/lstm.lua:10 backward
+/* %1556 = matmul %20^T, %1553 : f32[128,512]           # examples/lstm.lua:10 backward
+ * then, in the same loop, %1557 = add %1522, %1556 : f32[128,512]              # examples/lstm.lua:10 backward
  *   with %1522 = add %1487, %1521 : f32[128,512]              # examples/lstm.lua:10 backward
  *   with %1487 = add %1452, %1486 : f32[128,512]              # examples/lstm.lua:10 backward
  *   with %1452 = add %1417, %1451 : f32[128,512]              # examples/lstm.lua:10 backward
@@ -1179,9 +1375,11 @@ DLC_SHARED_KERNEL static void lstm_add_655(float *restrict out0, const float *re
  *   with %717 = add %682, %716 : f32[128,512]                 # examples/lstm.lua:10 backward
  *   with %682 = add %648, %681 : f32[128,512]                 # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_add_1557(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_matmul_bw_28, const float *restrict net_0_matmul_bw_30, const float *restrict net_0_matmul_bw_32, const float *restrict net_0_matmul_bw_34, const float *restrict net_0_matmul_bw_36, const float *restrict net_0_matmul_bw_38, const float *restrict net_0_matmul_bw_40, const float *restrict net_0_matmul_bw_42, const float *restrict net_0_matmul_bw_44, const float *restrict net_0_matmul_bw_46, const float *restrict net_0_matmul_bw_48, const float *restrict net_0_matmul_bw_50, const float *restrict net_0_matmul_bw_52, const float *restrict net_0_matmul_bw_54) {
-  for (int i0 = 0; i0 < 65536; i0++) {
-    net_0_add_bw_81[i0] = ((((((((((((((((((((((((((net_0_matmul_bw_2[i0] + net_0_matmul_bw_4[i0]) + net_0_matmul_bw_6[i0]) + net_0_matmul_bw_8[i0]) + net_0_matmul_bw_10[i0]) + net_0_matmul_bw_12[i0]) + net_0_matmul_bw_14[i0]) + net_0_matmul_bw_16[i0]) + net_0_matmul_bw_18[i0]) + net_0_matmul_bw_20[i0]) + net_0_matmul_bw_22[i0]) + net_0_matmul_bw_24[i0]) + net_0_matmul_bw_26[i0]) + net_0_matmul_bw_28[i0]) + net_0_matmul_bw_30[i0]) + net_0_matmul_bw_32[i0]) + net_0_matmul_bw_34[i0]) + net_0_matmul_bw_36[i0]) + net_0_matmul_bw_38[i0]) + net_0_matmul_bw_40[i0]) + net_0_matmul_bw_42[i0]) + net_0_matmul_bw_44[i0]) + net_0_matmul_bw_46[i0]) + net_0_matmul_bw_48[i0]) + net_0_matmul_bw_50[i0]) + net_0_matmul_bw_52[i0]) + net_0_matmul_bw_54[i0]);
+DLC_KERNEL static void lstm_matmul_1556(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_3, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_5, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_7, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_9, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_11, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_13, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_15, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_17, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_19, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_21, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_23, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_25, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_mul_2, const float *restrict net_0_add_bw_79) {
+  for (int i1 = 0; i1 < 512; i1 += 16) {
+    for (int i0 = 0; i0 < 128; i0 += 4) {
+      lstm_axpy_ta_4x16_k64_epi(net_0_mul_2 + i0, net_0_add_bw_79 + i1, net_0_matmul_bw + (i0) * 512 + i1, net_0_matmul_bw_2 + (i0) * 512 + i1, net_0_matmul_bw_3 + (i0) * 512 + i1, net_0_matmul_bw_4 + (i0) * 512 + i1, net_0_matmul_bw_5 + (i0) * 512 + i1, net_0_matmul_bw_6 + (i0) * 512 + i1, net_0_matmul_bw_7 + (i0) * 512 + i1, net_0_matmul_bw_8 + (i0) * 512 + i1, net_0_matmul_bw_9 + (i0) * 512 + i1, net_0_matmul_bw_10 + (i0) * 512 + i1, net_0_matmul_bw_11 + (i0) * 512 + i1, net_0_matmul_bw_12 + (i0) * 512 + i1, net_0_matmul_bw_13 + (i0) * 512 + i1, net_0_matmul_bw_14 + (i0) * 512 + i1, net_0_matmul_bw_15 + (i0) * 512 + i1, net_0_matmul_bw_16 + (i0) * 512 + i1, net_0_matmul_bw_17 + (i0) * 512 + i1, net_0_matmul_bw_18 + (i0) * 512 + i1, net_0_matmul_bw_19 + (i0) * 512 + i1, net_0_matmul_bw_20 + (i0) * 512 + i1, net_0_matmul_bw_21 + (i0) * 512 + i1, net_0_matmul_bw_22 + (i0) * 512 + i1, net_0_matmul_bw_23 + (i0) * 512 + i1, net_0_matmul_bw_24 + (i0) * 512 + i1, net_0_matmul_bw_25 + (i0) * 512 + i1, net_0_matmul_bw_26 + (i0) * 512 + i1, net_0_add_bw_81 + (i0) * 512 + i1);
+    }
   }
 }
 
@@ -1289,22 +1487,22 @@ DLC_KERNEL static void lstm_matmul_1586_update(float *restrict s_net_0_weight_ih
 }
 
 /* %1586 = matmul %7^T, %1584 : f32[28,512]             # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_matmul_1586(float *restrict net_0_matmul_bw_55, const float *restrict x, const float *restrict net_0_add_bw_83) {
+DLC_KERNEL static void lstm_matmul_1586(float *restrict net_0_matmul_bw_27, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
-      lstm_axpy_ta_4x16_k1792(net_0_matmul_bw_55 + (i0) * 512 + i1, x + i0, net_0_add_bw_83 + i1);
+      lstm_axpy_ta_4x16_k1792(net_0_matmul_bw_27 + (i0) * 512 + i1, x + i0, net_0_add_bw_83 + i1);
     }
   }
 }
 
 /* %1587 = transpose %1586 : f32[512,28]                # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_55) {
+DLC_KERNEL static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_27) {
   for (int i0 = 0; i0 < 512; i0 += 16) {
     int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
     for (int i1 = 0; i1 < 28; i1 += 16) {
       int r_cend = i1 + 16 < 28 ? i1 + 16 : 28;
       for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) g_net_0_weight_ih_l0[i2 * 28 + i3] = net_0_matmul_bw_55[i3 * 512 + i2];
+        for (int i3 = i1; i3 < r_cend; i3++) g_net_0_weight_ih_l0[i2 * 28 + i3] = net_0_matmul_bw_27[i3 * 512 + i2];
     }
   }
 }
@@ -1974,10 +2172,9 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const net_0_mul_29 = m->arena + 958464;   /* %452 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_add_56 = m->arena + 0;   /* %535 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_1_slice = m->arena + 958464;   /* %537 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_matmul = m->arena + 0;   /* %538 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
-  float *const p_net_2_weight = m->param + 80896;
   float *const net_2_add = m->arena + 640;   /* %539 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_bias = m->param + 82176;
+  float *const p_net_2_weight = m->param + 80896;
   float *const crossentropyloss0_xent = m->arena + 0;   /* %541 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   float *const crossentropyloss0_sum_to = m->arena + 64;   /* %542 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   float *const crossentropyloss0_div = m->arena + 3088384;   /* %544 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
@@ -2024,243 +2221,215 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const net_0_mul_bw_4 = m->arena + 16384;   /* %635 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_5 = m->arena + 24576;   /* %638 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw = m->arena + 1835008;   /* %645 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw = m->arena + 0;   /* %646 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_2 = m->arena + 73728;   /* %647 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_2 = m->arena + 0;   /* %648 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %648 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_3 = m->arena + 131072;   /* %655 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_6 = m->arena + 65536;   /* %662 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_7 = m->arena + 73728;   /* %665 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_8 = m->arena + 81920;   /* %668 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_9 = m->arena + 90112;   /* %671 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_4 = m->arena + 1867776;   /* %678 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_3 = m->arena + 65536;   /* %679 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_5 = m->arena + 139264;   /* %680 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_4 = m->arena + 65536;   /* %681 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_2 = m->arena + 65536;   /* %681 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_6 = m->arena + 196608;   /* %690 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_10 = m->arena + 131072;   /* %697 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_11 = m->arena + 139264;   /* %700 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_12 = m->arena + 147456;   /* %703 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_13 = m->arena + 155648;   /* %706 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_7 = m->arena + 1900544;   /* %713 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_5 = m->arena + 131072;   /* %714 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_8 = m->arena + 204800;   /* %715 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_6 = m->arena + 131072;   /* %716 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_3 = m->arena + 131072;   /* %716 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_9 = m->arena + 319488;   /* %725 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_14 = m->arena + 196608;   /* %732 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_15 = m->arena + 204800;   /* %735 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_16 = m->arena + 212992;   /* %738 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_17 = m->arena + 221184;   /* %741 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_10 = m->arena + 1933312;   /* %748 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_7 = m->arena + 196608;   /* %749 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_11 = m->arena + 385024;   /* %750 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_8 = m->arena + 196608;   /* %751 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_4 = m->arena + 196608;   /* %751 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_12 = m->arena + 450560;   /* %760 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_18 = m->arena + 303104;   /* %767 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_19 = m->arena + 286720;   /* %770 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_20 = m->arena + 294912;   /* %773 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_21 = m->arena + 262144;   /* %776 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_13 = m->arena + 1966080;   /* %783 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_9 = m->arena + 262144;   /* %784 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_14 = m->arena + 385024;   /* %785 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_10 = m->arena + 262144;   /* %786 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_5 = m->arena + 262144;   /* %786 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_15 = m->arena + 516096;   /* %795 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_22 = m->arena + 368640;   /* %802 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_23 = m->arena + 352256;   /* %805 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_24 = m->arena + 360448;   /* %808 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_25 = m->arena + 327680;   /* %811 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_16 = m->arena + 1998848;   /* %818 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_11 = m->arena + 327680;   /* %819 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_17 = m->arena + 450560;   /* %820 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_12 = m->arena + 327680;   /* %821 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_6 = m->arena + 327680;   /* %821 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_18 = m->arena + 581632;   /* %830 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_26 = m->arena + 434176;   /* %837 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_27 = m->arena + 417792;   /* %840 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_28 = m->arena + 425984;   /* %843 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_29 = m->arena + 393216;   /* %846 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_19 = m->arena + 2031616;   /* %853 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_13 = m->arena + 393216;   /* %854 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_20 = m->arena + 516096;   /* %855 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_14 = m->arena + 393216;   /* %856 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_7 = m->arena + 393216;   /* %856 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_21 = m->arena + 647168;   /* %865 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_30 = m->arena + 499712;   /* %872 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_31 = m->arena + 483328;   /* %875 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_32 = m->arena + 491520;   /* %878 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_33 = m->arena + 458752;   /* %881 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_22 = m->arena + 2064384;   /* %888 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_15 = m->arena + 458752;   /* %889 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_23 = m->arena + 581632;   /* %890 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_16 = m->arena + 458752;   /* %891 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_8 = m->arena + 458752;   /* %891 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_24 = m->arena + 712704;   /* %900 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_34 = m->arena + 565248;   /* %907 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_35 = m->arena + 548864;   /* %910 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_36 = m->arena + 557056;   /* %913 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_37 = m->arena + 524288;   /* %916 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_25 = m->arena + 2097152;   /* %923 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_17 = m->arena + 524288;   /* %924 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_26 = m->arena + 647168;   /* %925 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_18 = m->arena + 524288;   /* %926 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_9 = m->arena + 524288;   /* %926 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_27 = m->arena + 778240;   /* %935 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_38 = m->arena + 630784;   /* %942 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_39 = m->arena + 614400;   /* %945 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_40 = m->arena + 622592;   /* %948 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_41 = m->arena + 589824;   /* %951 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_28 = m->arena + 2129920;   /* %958 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_19 = m->arena + 589824;   /* %959 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_29 = m->arena + 712704;   /* %960 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_20 = m->arena + 589824;   /* %961 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_10 = m->arena + 589824;   /* %961 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_30 = m->arena + 843776;   /* %970 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_42 = m->arena + 696320;   /* %977 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_43 = m->arena + 679936;   /* %980 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_44 = m->arena + 688128;   /* %983 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_45 = m->arena + 655360;   /* %986 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_31 = m->arena + 2162688;   /* %993 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_21 = m->arena + 655360;   /* %994 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_32 = m->arena + 778240;   /* %995 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_22 = m->arena + 655360;   /* %996 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_11 = m->arena + 655360;   /* %996 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_33 = m->arena + 909312;   /* %1005 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_46 = m->arena + 761856;   /* %1012 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_47 = m->arena + 745472;   /* %1015 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_48 = m->arena + 753664;   /* %1018 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_49 = m->arena + 720896;   /* %1021 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_34 = m->arena + 2195456;   /* %1028 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_23 = m->arena + 720896;   /* %1029 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_35 = m->arena + 843776;   /* %1030 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_24 = m->arena + 720896;   /* %1031 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_12 = m->arena + 720896;   /* %1031 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_36 = m->arena + 917504;   /* %1040 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_50 = m->arena + 827392;   /* %1047 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_51 = m->arena + 811008;   /* %1050 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_52 = m->arena + 819200;   /* %1053 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_53 = m->arena + 786432;   /* %1056 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_37 = m->arena + 2228224;   /* %1063 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_25 = m->arena + 786432;   /* %1064 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_38 = m->arena + 909312;   /* %1065 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_26 = m->arena + 786432;   /* %1066 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_13 = m->arena + 786432;   /* %1066 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_39 = m->arena + 925696;   /* %1075 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_54 = m->arena + 892928;   /* %1082 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_55 = m->arena + 876544;   /* %1085 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_56 = m->arena + 884736;   /* %1088 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_57 = m->arena + 851968;   /* %1091 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_40 = m->arena + 2260992;   /* %1098 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_27 = m->arena + 851968;   /* %1099 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_41 = m->arena + 917504;   /* %1100 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_28 = m->arena + 851968;   /* %1101 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_14 = m->arena + 851968;   /* %1101 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_42 = m->arena + 983040;   /* %1110 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_58 = m->arena + 925696;   /* %1117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_59 = m->arena + 917504;   /* %1120 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_60 = m->arena + 933888;   /* %1123 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_61 = m->arena + 942080;   /* %1126 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_43 = m->arena + 2293760;   /* %1133 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_29 = m->arena + 917504;   /* %1134 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_44 = m->arena + 991232;   /* %1135 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_30 = m->arena + 917504;   /* %1136 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_15 = m->arena + 917504;   /* %1136 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_45 = m->arena + 1048576;   /* %1145 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_62 = m->arena + 983040;   /* %1152 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_63 = m->arena + 991232;   /* %1155 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_64 = m->arena + 999424;   /* %1158 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_65 = m->arena + 1007616;   /* %1161 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_46 = m->arena + 2326528;   /* %1168 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_31 = m->arena + 983040;   /* %1169 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_47 = m->arena + 1056768;   /* %1170 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_32 = m->arena + 983040;   /* %1171 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_16 = m->arena + 983040;   /* %1171 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_48 = m->arena + 1122304;   /* %1180 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_66 = m->arena + 1048576;   /* %1187 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_67 = m->arena + 1056768;   /* %1190 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_68 = m->arena + 1064960;   /* %1193 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_69 = m->arena + 1073152;   /* %1196 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_49 = m->arena + 2359296;   /* %1203 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_33 = m->arena + 1048576;   /* %1204 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_50 = m->arena + 1130496;   /* %1205 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_34 = m->arena + 1048576;   /* %1206 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_17 = m->arena + 1048576;   /* %1206 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_51 = m->arena + 1187840;   /* %1215 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_70 = m->arena + 1122304;   /* %1222 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_71 = m->arena + 1130496;   /* %1225 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_72 = m->arena + 1138688;   /* %1228 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_73 = m->arena + 1146880;   /* %1231 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_52 = m->arena + 2392064;   /* %1238 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_35 = m->arena + 1122304;   /* %1239 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_53 = m->arena + 1196032;   /* %1240 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_36 = m->arena + 1114112;   /* %1241 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_18 = m->arena + 1114112;   /* %1241 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_54 = m->arena + 1253376;   /* %1250 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_74 = m->arena + 1187840;   /* %1257 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_75 = m->arena + 1196032;   /* %1260 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_76 = m->arena + 1204224;   /* %1263 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_77 = m->arena + 1212416;   /* %1266 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_55 = m->arena + 2424832;   /* %1273 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_37 = m->arena + 1187840;   /* %1274 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_56 = m->arena + 1261568;   /* %1275 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_38 = m->arena + 1179648;   /* %1276 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_19 = m->arena + 1179648;   /* %1276 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_57 = m->arena + 1318912;   /* %1285 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_78 = m->arena + 1253376;   /* %1292 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_79 = m->arena + 1261568;   /* %1295 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_80 = m->arena + 1269760;   /* %1298 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_81 = m->arena + 1277952;   /* %1301 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_58 = m->arena + 2457600;   /* %1308 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_39 = m->arena + 1253376;   /* %1309 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_59 = m->arena + 1327104;   /* %1310 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_40 = m->arena + 1245184;   /* %1311 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_20 = m->arena + 1245184;   /* %1311 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_60 = m->arena + 1384448;   /* %1320 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_82 = m->arena + 1318912;   /* %1327 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_83 = m->arena + 1327104;   /* %1330 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_84 = m->arena + 1335296;   /* %1333 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_85 = m->arena + 1343488;   /* %1336 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_61 = m->arena + 2490368;   /* %1343 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_41 = m->arena + 1318912;   /* %1344 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_62 = m->arena + 1392640;   /* %1345 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_42 = m->arena + 1310720;   /* %1346 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_21 = m->arena + 1310720;   /* %1346 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_63 = m->arena + 1449984;   /* %1355 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_86 = m->arena + 1384448;   /* %1362 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_87 = m->arena + 1392640;   /* %1365 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_88 = m->arena + 1400832;   /* %1368 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_89 = m->arena + 1409024;   /* %1371 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_64 = m->arena + 2523136;   /* %1378 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_43 = m->arena + 1384448;   /* %1379 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_65 = m->arena + 1458176;   /* %1380 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_44 = m->arena + 1376256;   /* %1381 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_22 = m->arena + 1376256;   /* %1381 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_66 = m->arena + 1515520;   /* %1390 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_90 = m->arena + 1449984;   /* %1397 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_91 = m->arena + 1458176;   /* %1400 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_92 = m->arena + 1466368;   /* %1403 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_93 = m->arena + 1474560;   /* %1406 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_67 = m->arena + 2555904;   /* %1413 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_45 = m->arena + 1449984;   /* %1414 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_68 = m->arena + 1523712;   /* %1415 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_46 = m->arena + 1441792;   /* %1416 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_23 = m->arena + 1441792;   /* %1416 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_69 = m->arena + 1581056;   /* %1425 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_94 = m->arena + 1515520;   /* %1432 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_95 = m->arena + 1523712;   /* %1435 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_96 = m->arena + 1531904;   /* %1438 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_97 = m->arena + 1540096;   /* %1441 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_70 = m->arena + 2588672;   /* %1448 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_47 = m->arena + 1515520;   /* %1449 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_71 = m->arena + 1589248;   /* %1450 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_48 = m->arena + 1507328;   /* %1451 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_24 = m->arena + 1507328;   /* %1451 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_72 = m->arena + 1646592;   /* %1460 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_98 = m->arena + 1581056;   /* %1467 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_99 = m->arena + 1589248;   /* %1470 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_100 = m->arena + 1597440;   /* %1473 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_101 = m->arena + 1605632;   /* %1476 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_73 = m->arena + 2621440;   /* %1483 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_49 = m->arena + 1581056;   /* %1484 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_74 = m->arena + 1654784;   /* %1485 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_50 = m->arena + 1572864;   /* %1486 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_25 = m->arena + 1572864;   /* %1486 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_75 = m->arena + 1712128;   /* %1495 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_102 = m->arena + 1646592;   /* %1502 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_103 = m->arena + 1654784;   /* %1505 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_104 = m->arena + 1662976;   /* %1508 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_105 = m->arena + 1671168;   /* %1511 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_76 = m->arena + 2654208;   /* %1518 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_51 = m->arena + 1646592;   /* %1519 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_77 = m->arena + 1720320;   /* %1520 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_52 = m->arena + 1638400;   /* %1521 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_26 = m->arena + 1638400;   /* %1521 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_78 = m->arena + 2777088;   /* %1530 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_106 = m->arena + 1712128;   /* %1537 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_107 = m->arena + 1720320;   /* %1540 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_108 = m->arena + 1728512;   /* %1543 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_mul_bw_109 = m->arena + 1736704;   /* %1546 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_79 = m->arena + 2686976;   /* %1553 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_53 = m->arena + 1712128;   /* %1554 matmul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_80 = m->arena + 2768896;   /* %1555 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_54 = m->arena + 1703936;   /* %1556 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const net_0_add_bw_81 = m->arena + 1769472;   /* %1557 add[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_hh_l0 = m->grad + 14336;
   float *const net_0_add_bw_82 = m->arena + 0;   /* %1566 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2271,7 +2440,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const g_net_0_bias_ih_l0 = m->grad + 79872;
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
-  float *const net_0_matmul_bw_55 = m->arena + 917504;   /* %1586 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_27 = m->arena + 917504;   /* %1586 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
   float *const g_net_0_bias_hh_l0 = m->grad + 80384;
   const int32_t *target = target_;
@@ -2536,8 +2705,8 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_18_v2(net_0_mul_29, net_0_sigmoid_83, net_0_tanh_56); /* %452 mul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_add_535(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %535 add: net.0 LSTM, examples/lstm.lua:10 */
   lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_538(net_2_matmul, net_1_slice, p_net_2_weight); /* %538 matmul: net.2 Linear, examples/lstm.lua:12 */
-  lstm_assign_546(net_2_add, net_2_matmul, p_net_2_bias); /* %539 add: net.2 Linear, examples/lstm.lua:12 */
+  lstm_matmul_538_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %539 = add: computed by %538's tiles, from each element as it is stored */
   lstm_xent_541(crossentropyloss0_xent, net_2_add, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   lstm_sum_to_542(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %542 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   lstm_div_544(crossentropyloss0_div, crossentropyloss0_sum_to); /* %544 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
@@ -2586,244 +2755,244 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_629(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %635 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %638 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw, net_0_mul_bw_2, net_0_mul_bw_3, net_0_mul_bw_4, net_0_mul_bw_5); /* %645 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw, net_0_add_bw, p_net_0_weight_hh_l0); /* %646 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_2, net_0_slice_bw_2, net_0_matmul_bw); /* %647 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_2, net_0_mul_28, net_0_add_bw); /* %648 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %646 matmul + %647 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %647 = add: computed by %646's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %648 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_3, net_0_mul_bw, net_0_sigmoid_82, net_0_add_bw_2, net_0_sigmoid_80, net_0_tanh_54); /* %655 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_6, net_0_add_bw_2, net_0_tanh_54, net_0_sigmoid_80); /* %662 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %665 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %668 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %671 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_4, net_0_mul_bw_6, net_0_mul_bw_7, net_0_mul_bw_8, net_0_mul_bw_9); /* %678 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %679 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_5, net_0_slice_bw_3, net_0_matmul_bw_3); /* %680 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_4, net_0_mul_27, net_0_add_bw_4); /* %681 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %679 matmul + %680 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %680 = add: computed by %679's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %681 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_6, net_0_add_bw_3, net_0_sigmoid_79, net_0_add_bw_5, net_0_sigmoid_77, net_0_tanh_52); /* %690 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_10, net_0_add_bw_5, net_0_tanh_52, net_0_sigmoid_77); /* %697 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %700 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %703 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %706 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_7, net_0_mul_bw_10, net_0_mul_bw_11, net_0_mul_bw_12, net_0_mul_bw_13); /* %713 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_5, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %714 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_8, net_0_slice_bw_4, net_0_matmul_bw_5); /* %715 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_6, net_0_mul_26, net_0_add_bw_7); /* %716 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %714 matmul + %715 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %715 = add: computed by %714's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %716 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_9, net_0_add_bw_6, net_0_sigmoid_76, net_0_add_bw_8, net_0_sigmoid_74, net_0_tanh_50); /* %725 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_14, net_0_add_bw_8, net_0_tanh_50, net_0_sigmoid_74); /* %732 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %735 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %738 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %741 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_10, net_0_mul_bw_14, net_0_mul_bw_15, net_0_mul_bw_16, net_0_mul_bw_17); /* %748 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_7, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %749 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_11, net_0_slice_bw_5, net_0_matmul_bw_7); /* %750 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_8, net_0_mul_25, net_0_add_bw_10); /* %751 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %749 matmul + %750 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %750 = add: computed by %749's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %751 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_12, net_0_add_bw_9, net_0_sigmoid_73, net_0_add_bw_11, net_0_sigmoid_71, net_0_tanh_48); /* %760 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_18, net_0_add_bw_11, net_0_tanh_48, net_0_sigmoid_71); /* %767 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %770 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %773 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %776 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_13, net_0_mul_bw_18, net_0_mul_bw_19, net_0_mul_bw_20, net_0_mul_bw_21); /* %783 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_9, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %784 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_14, net_0_slice_bw_6, net_0_matmul_bw_9); /* %785 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_10, net_0_mul_24, net_0_add_bw_13); /* %786 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %784 matmul + %785 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %785 = add: computed by %784's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %786 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_15, net_0_add_bw_12, net_0_sigmoid_70, net_0_add_bw_14, net_0_sigmoid_68, net_0_tanh_46); /* %795 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_22, net_0_add_bw_14, net_0_tanh_46, net_0_sigmoid_68); /* %802 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %805 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %808 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %811 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_16, net_0_mul_bw_22, net_0_mul_bw_23, net_0_mul_bw_24, net_0_mul_bw_25); /* %818 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_11, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %819 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_17, net_0_slice_bw_7, net_0_matmul_bw_11); /* %820 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_12, net_0_mul_23, net_0_add_bw_16); /* %821 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %819 matmul + %820 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %820 = add: computed by %819's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %821 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_18, net_0_add_bw_15, net_0_sigmoid_67, net_0_add_bw_17, net_0_sigmoid_65, net_0_tanh_44); /* %830 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_26, net_0_add_bw_17, net_0_tanh_44, net_0_sigmoid_65); /* %837 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %840 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %843 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %846 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_19, net_0_mul_bw_26, net_0_mul_bw_27, net_0_mul_bw_28, net_0_mul_bw_29); /* %853 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_13, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %854 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_20, net_0_slice_bw_8, net_0_matmul_bw_13); /* %855 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_14, net_0_mul_22, net_0_add_bw_19); /* %856 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %854 matmul + %855 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %855 = add: computed by %854's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %856 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_21, net_0_add_bw_18, net_0_sigmoid_64, net_0_add_bw_20, net_0_sigmoid_62, net_0_tanh_42); /* %865 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_30, net_0_add_bw_20, net_0_tanh_42, net_0_sigmoid_62); /* %872 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %875 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %878 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %881 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_22, net_0_mul_bw_30, net_0_mul_bw_31, net_0_mul_bw_32, net_0_mul_bw_33); /* %888 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_15, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %889 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_23, net_0_slice_bw_9, net_0_matmul_bw_15); /* %890 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_16, net_0_mul_21, net_0_add_bw_22); /* %891 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %889 matmul + %890 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %890 = add: computed by %889's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %891 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_24, net_0_add_bw_21, net_0_sigmoid_61, net_0_add_bw_23, net_0_sigmoid_59, net_0_tanh_40); /* %900 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_34, net_0_add_bw_23, net_0_tanh_40, net_0_sigmoid_59); /* %907 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %910 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %913 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %916 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_25, net_0_mul_bw_34, net_0_mul_bw_35, net_0_mul_bw_36, net_0_mul_bw_37); /* %923 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_17, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %924 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_26, net_0_slice_bw_10, net_0_matmul_bw_17); /* %925 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_18, net_0_mul_20, net_0_add_bw_25); /* %926 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %924 matmul + %925 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %925 = add: computed by %924's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %926 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_27, net_0_add_bw_24, net_0_sigmoid_58, net_0_add_bw_26, net_0_sigmoid_56, net_0_tanh_38); /* %935 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_38, net_0_add_bw_26, net_0_tanh_38, net_0_sigmoid_56); /* %942 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %945 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %948 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %951 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_28, net_0_mul_bw_38, net_0_mul_bw_39, net_0_mul_bw_40, net_0_mul_bw_41); /* %958 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_19, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %959 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_29, net_0_slice_bw_11, net_0_matmul_bw_19); /* %960 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_20, net_0_mul_19, net_0_add_bw_28); /* %961 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %959 matmul + %960 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %960 = add: computed by %959's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %961 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_30, net_0_add_bw_27, net_0_sigmoid_55, net_0_add_bw_29, net_0_sigmoid_53, net_0_tanh_36); /* %970 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_42, net_0_add_bw_29, net_0_tanh_36, net_0_sigmoid_53); /* %977 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %980 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %983 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %986 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_31, net_0_mul_bw_42, net_0_mul_bw_43, net_0_mul_bw_44, net_0_mul_bw_45); /* %993 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_21, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %994 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_32, net_0_slice_bw_12, net_0_matmul_bw_21); /* %995 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_22, net_0_mul_18, net_0_add_bw_31); /* %996 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %994 matmul + %995 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %995 = add: computed by %994's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %996 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_33, net_0_add_bw_30, net_0_sigmoid_52, net_0_add_bw_32, net_0_sigmoid_50, net_0_tanh_34); /* %1005 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_46, net_0_add_bw_32, net_0_tanh_34, net_0_sigmoid_50); /* %1012 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1015 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1018 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1021 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_34, net_0_mul_bw_46, net_0_mul_bw_47, net_0_mul_bw_48, net_0_mul_bw_49); /* %1028 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_23, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1029 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_35, net_0_slice_bw_13, net_0_matmul_bw_23); /* %1030 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_24, net_0_mul_17, net_0_add_bw_34); /* %1031 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1029 matmul + %1030 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1030 = add: computed by %1029's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1031 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_36, net_0_add_bw_33, net_0_sigmoid_49, net_0_add_bw_35, net_0_sigmoid_47, net_0_tanh_32); /* %1040 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_50, net_0_add_bw_35, net_0_tanh_32, net_0_sigmoid_47); /* %1047 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1050 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1053 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1056 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_37, net_0_mul_bw_50, net_0_mul_bw_51, net_0_mul_bw_52, net_0_mul_bw_53); /* %1063 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_25, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1064 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_38, net_0_slice_bw_14, net_0_matmul_bw_25); /* %1065 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_26, net_0_mul_16, net_0_add_bw_37); /* %1066 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1064 matmul + %1065 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1065 = add: computed by %1064's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1066 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_39, net_0_add_bw_36, net_0_sigmoid_46, net_0_add_bw_38, net_0_sigmoid_44, net_0_tanh_30); /* %1075 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_54, net_0_add_bw_38, net_0_tanh_30, net_0_sigmoid_44); /* %1082 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1085 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1088 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1091 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_40, net_0_mul_bw_54, net_0_mul_bw_55, net_0_mul_bw_56, net_0_mul_bw_57); /* %1098 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_27, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1099 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_41, net_0_slice_bw_15, net_0_matmul_bw_27); /* %1100 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_28, net_0_mul_15, net_0_add_bw_40); /* %1101 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1099 matmul + %1100 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1100 = add: computed by %1099's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1101 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_42, net_0_add_bw_39, net_0_sigmoid_43, net_0_add_bw_41, net_0_sigmoid_41, net_0_tanh_28); /* %1110 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_58, net_0_add_bw_41, net_0_tanh_28, net_0_sigmoid_41); /* %1117 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1120 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1123 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1126 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_43, net_0_mul_bw_58, net_0_mul_bw_59, net_0_mul_bw_60, net_0_mul_bw_61); /* %1133 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_29, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1134 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_44, net_0_slice_bw_16, net_0_matmul_bw_29); /* %1135 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_30, net_0_mul_14, net_0_add_bw_43); /* %1136 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1134 matmul + %1135 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1135 = add: computed by %1134's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1136 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_45, net_0_add_bw_42, net_0_sigmoid_40, net_0_add_bw_44, net_0_sigmoid_38, net_0_tanh_26); /* %1145 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_62, net_0_add_bw_44, net_0_tanh_26, net_0_sigmoid_38); /* %1152 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1155 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1158 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1161 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_46, net_0_mul_bw_62, net_0_mul_bw_63, net_0_mul_bw_64, net_0_mul_bw_65); /* %1168 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_31, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1169 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_47, net_0_slice_bw_17, net_0_matmul_bw_31); /* %1170 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_32, net_0_mul_13, net_0_add_bw_46); /* %1171 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1169 matmul + %1170 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1170 = add: computed by %1169's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1171 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_48, net_0_add_bw_45, net_0_sigmoid_37, net_0_add_bw_47, net_0_sigmoid_35, net_0_tanh_24); /* %1180 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_66, net_0_add_bw_47, net_0_tanh_24, net_0_sigmoid_35); /* %1187 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1190 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1193 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1196 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_49, net_0_mul_bw_66, net_0_mul_bw_67, net_0_mul_bw_68, net_0_mul_bw_69); /* %1203 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_33, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1204 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_50, net_0_slice_bw_18, net_0_matmul_bw_33); /* %1205 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_34, net_0_mul_12, net_0_add_bw_49); /* %1206 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1204 matmul + %1205 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1205 = add: computed by %1204's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1206 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_51, net_0_add_bw_48, net_0_sigmoid_34, net_0_add_bw_50, net_0_sigmoid_32, net_0_tanh_22); /* %1215 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_70, net_0_add_bw_50, net_0_tanh_22, net_0_sigmoid_32); /* %1222 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1225 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1228 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1231 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_52, net_0_mul_bw_70, net_0_mul_bw_71, net_0_mul_bw_72, net_0_mul_bw_73); /* %1238 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_35, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1239 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_53, net_0_slice_bw_19, net_0_matmul_bw_35); /* %1240 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_36, net_0_mul_11, net_0_add_bw_52); /* %1241 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1239 matmul + %1240 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1240 = add: computed by %1239's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1241 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_54, net_0_add_bw_51, net_0_sigmoid_31, net_0_add_bw_53, net_0_sigmoid_29, net_0_tanh_20); /* %1250 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_74, net_0_add_bw_53, net_0_tanh_20, net_0_sigmoid_29); /* %1257 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1260 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1263 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1266 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_55, net_0_mul_bw_74, net_0_mul_bw_75, net_0_mul_bw_76, net_0_mul_bw_77); /* %1273 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_37, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1274 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_56, net_0_slice_bw_20, net_0_matmul_bw_37); /* %1275 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_38, net_0_mul_10, net_0_add_bw_55); /* %1276 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1274 matmul + %1275 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1275 = add: computed by %1274's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1276 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_57, net_0_add_bw_54, net_0_sigmoid_28, net_0_add_bw_56, net_0_sigmoid_26, net_0_tanh_18); /* %1285 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_78, net_0_add_bw_56, net_0_tanh_18, net_0_sigmoid_26); /* %1292 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1295 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1298 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1301 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_58, net_0_mul_bw_78, net_0_mul_bw_79, net_0_mul_bw_80, net_0_mul_bw_81); /* %1308 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_39, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1309 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_59, net_0_slice_bw_21, net_0_matmul_bw_39); /* %1310 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_40, net_0_mul_9, net_0_add_bw_58); /* %1311 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1309 matmul + %1310 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1310 = add: computed by %1309's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1311 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_60, net_0_add_bw_57, net_0_sigmoid_25, net_0_add_bw_59, net_0_sigmoid_23, net_0_tanh_16); /* %1320 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_82, net_0_add_bw_59, net_0_tanh_16, net_0_sigmoid_23); /* %1327 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1330 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1333 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1336 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_61, net_0_mul_bw_82, net_0_mul_bw_83, net_0_mul_bw_84, net_0_mul_bw_85); /* %1343 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_41, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1344 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_62, net_0_slice_bw_22, net_0_matmul_bw_41); /* %1345 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_42, net_0_mul_8, net_0_add_bw_61); /* %1346 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1344 matmul + %1345 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1345 = add: computed by %1344's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1346 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_63, net_0_add_bw_60, net_0_sigmoid_22, net_0_add_bw_62, net_0_sigmoid_20, net_0_tanh_14); /* %1355 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_86, net_0_add_bw_62, net_0_tanh_14, net_0_sigmoid_20); /* %1362 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1365 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1368 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1371 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_64, net_0_mul_bw_86, net_0_mul_bw_87, net_0_mul_bw_88, net_0_mul_bw_89); /* %1378 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_43, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1379 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_65, net_0_slice_bw_23, net_0_matmul_bw_43); /* %1380 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_44, net_0_mul_7, net_0_add_bw_64); /* %1381 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1379 matmul + %1380 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1380 = add: computed by %1379's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1381 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_66, net_0_add_bw_63, net_0_sigmoid_19, net_0_add_bw_65, net_0_sigmoid_17, net_0_tanh_12); /* %1390 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_90, net_0_add_bw_65, net_0_tanh_12, net_0_sigmoid_17); /* %1397 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1400 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1403 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1406 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_67, net_0_mul_bw_90, net_0_mul_bw_91, net_0_mul_bw_92, net_0_mul_bw_93); /* %1413 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_45, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1414 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_68, net_0_slice_bw_24, net_0_matmul_bw_45); /* %1415 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_46, net_0_mul_6, net_0_add_bw_67); /* %1416 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1414 matmul + %1415 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1415 = add: computed by %1414's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1416 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_69, net_0_add_bw_66, net_0_sigmoid_16, net_0_add_bw_68, net_0_sigmoid_14, net_0_tanh_10); /* %1425 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_94, net_0_add_bw_68, net_0_tanh_10, net_0_sigmoid_14); /* %1432 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1435 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1438 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1441 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_70, net_0_mul_bw_94, net_0_mul_bw_95, net_0_mul_bw_96, net_0_mul_bw_97); /* %1448 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_47, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1449 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_71, net_0_slice_bw_25, net_0_matmul_bw_47); /* %1450 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_48, net_0_mul_5, net_0_add_bw_70); /* %1451 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1449 matmul + %1450 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1450 = add: computed by %1449's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1451 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_72, net_0_add_bw_69, net_0_sigmoid_13, net_0_add_bw_71, net_0_sigmoid_11, net_0_tanh_8); /* %1460 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_98, net_0_add_bw_71, net_0_tanh_8, net_0_sigmoid_11); /* %1467 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1470 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1473 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1476 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_73, net_0_mul_bw_98, net_0_mul_bw_99, net_0_mul_bw_100, net_0_mul_bw_101); /* %1483 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_49, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1484 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_74, net_0_slice_bw_26, net_0_matmul_bw_49); /* %1485 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_50, net_0_mul_4, net_0_add_bw_73); /* %1486 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1484 matmul + %1485 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1485 = add: computed by %1484's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1486 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_75, net_0_add_bw_72, net_0_sigmoid_10, net_0_add_bw_74, net_0_sigmoid_8, net_0_tanh_6); /* %1495 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_102, net_0_add_bw_74, net_0_tanh_6, net_0_sigmoid_8); /* %1502 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1505 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1508 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1511 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_76, net_0_mul_bw_102, net_0_mul_bw_103, net_0_mul_bw_104, net_0_mul_bw_105); /* %1518 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_51, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1519 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_77, net_0_slice_bw_27, net_0_matmul_bw_51); /* %1520 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_52, net_0_mul_3, net_0_add_bw_76); /* %1521 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1519 matmul + %1520 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1520 = add: computed by %1519's tiles, from each element as it is stored */
+  lstm_matmul_648(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1521 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_78, net_0_add_bw_75, net_0_sigmoid_7, net_0_add_bw_77, net_0_sigmoid_5, net_0_tanh_4); /* %1530 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_106, net_0_add_bw_77, net_0_tanh_4, net_0_sigmoid_5); /* %1537 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1540 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1543 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1546 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_645(net_0_add_bw_79, net_0_mul_bw_106, net_0_mul_bw_107, net_0_mul_bw_108, net_0_mul_bw_109); /* %1553 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_matmul_bw_53, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1554 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_647(net_0_add_bw_80, net_0_slice_bw_28, net_0_matmul_bw_53); /* %1555 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_648(net_0_matmul_bw_54, net_0_mul_2, net_0_add_bw_79); /* %1556 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_1557(net_0_add_bw_81, net_0_matmul_bw_2, net_0_matmul_bw_4, net_0_matmul_bw_6, net_0_matmul_bw_8, net_0_matmul_bw_10, net_0_matmul_bw_12, net_0_matmul_bw_14, net_0_matmul_bw_16, net_0_matmul_bw_18, net_0_matmul_bw_20, net_0_matmul_bw_22, net_0_matmul_bw_24, net_0_matmul_bw_26, net_0_matmul_bw_28, net_0_matmul_bw_30, net_0_matmul_bw_32, net_0_matmul_bw_34, net_0_matmul_bw_36, net_0_matmul_bw_38, net_0_matmul_bw_40, net_0_matmul_bw_42, net_0_matmul_bw_44, net_0_matmul_bw_46, net_0_matmul_bw_48, net_0_matmul_bw_50, net_0_matmul_bw_52, net_0_matmul_bw_54); /* %1557 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_646(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1554 matmul + %1555 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1555 = add: computed by %1554's tiles, from each element as it is stored */
+  lstm_matmul_1556(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1556 matmul + %1557 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1557 = add: computed by %1556's tiles, from each element as it is stored */
   lstm_transpose_1558(g_net_0_weight_hh_l0, net_0_add_bw_81); /* %1558 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_add_655(net_0_add_bw_82, net_0_add_bw_78, net_0_sigmoid_4, net_0_add_bw_80, net_0_sigmoid_2, net_0_tanh_2); /* %1566 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1571 mul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2834,10 +3003,10 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   if (fused) {
     lstm_matmul_1586_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1620_div, t1621_sqrt, x, net_0_add_bw_83); /* %1586 matmul + %1627 add + %1632 add + %1641 assign: net.0 LSTM, examples/lstm.lua:10, backward */
   } else {
-    lstm_matmul_1586(net_0_matmul_bw_55, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_matmul_1586(net_0_matmul_bw_27, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   }
   if (!fused) { /* the training step's update took the gradient, transposed, straight from %1586 */
-    lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_55); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_27); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
   }
   /* %1589 = assign: computed in place by %1586 (not at all by the training step: the update takes it straight from the product) */
   /* %1591 = assign: computed in place by %1558 */
@@ -3044,9 +3213,8 @@ void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, floa
   float *const net_0_mul_29 = m->arena + 450560;   /* %452 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_add_56 = m->arena + 0;   /* %535 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_1_slice = m->arena + 229376;   /* %537 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_matmul = m->arena + 0;   /* %538 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
-  float *const p_net_2_weight = m->param + 80896;
   float *const p_net_2_bias = m->param + 82176;
+  float *const p_net_2_weight = m->param + 80896;
   const int32_t *target = target_;
   lstm_matmul_8(net_0_matmul, x, p_net_0_weight_ih_l0); /* %8 matmul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_add_9(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %9 add: net.0 LSTM, examples/lstm.lua:10 */
@@ -3162,8 +3330,8 @@ void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, floa
   lstm_mul_452(net_0_mul_29, net_0_add_55, net_0_add_54); /* %452 mul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_add_535(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %535 add: net.0 LSTM, examples/lstm.lua:10 */
   lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_538(net_2_matmul, net_1_slice, p_net_2_weight); /* %538 matmul: net.2 Linear, examples/lstm.lua:12 */
-  lstm_assign_546(out, net_2_matmul, p_net_2_bias); /* %539 add: net.2 Linear, examples/lstm.lua:12 */
+  lstm_matmul_538_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %539 = add: computed by %538's tiles, from each element as it is stored */
   lstm_xent_541(sample_loss, out, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   /* %546 = assign: computed in place by %539 */
   /* %548 = assign: computed in place by %541 */

@@ -10,7 +10,7 @@
 #define MLP_OUTPUT_SIZE 640   /* [64,10] */
 #define MLP_PARAM_COUNT 235146
 #define MLP_STATE_COUNT 235146
-#define MLP_ARENA_BYTES 196672
+#define MLP_ARENA_BYTES 229440
 
 typedef float mlp_real;
 
@@ -28,7 +28,7 @@ typedef struct mlp_model {
   _Alignas(64) float param[235152];
   _Alignas(64) float grad[235152 + 16];
   _Alignas(64) float state[235152];
-  _Alignas(64) float arena[49168];
+  _Alignas(64) float arena[57360];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

@@ -10,7 +10,7 @@
 #define REGRESSION_OUTPUT_SIZE 64   /* [64,1] */
 #define REGRESSION_PARAM_COUNT 97
 #define REGRESSION_STATE_COUNT 97
-#define REGRESSION_ARENA_BYTES 24640
+#define REGRESSION_ARENA_BYTES 24896
 
 typedef float regression_real;
 
@@ -26,7 +26,7 @@ typedef struct regression_model {
   _Alignas(64) float param[112];
   _Alignas(64) float grad[112 + 16];
   _Alignas(64) float state[112];
-  _Alignas(64) float arena[6160];
+  _Alignas(64) float arena[6224];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

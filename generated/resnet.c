@@ -206,6 +206,154 @@ static inline void resnet_dot_4x2_k64(float *restrict c, const float *restrict a
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
+static inline void resnet_dot_4x4_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void resnet_dot_4x2_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s1_0 = r_sum[2];
+  float r_s1_1 = r_sum[3];
+  float r_s2_0 = r_sum[4];
+  float r_s2_1 = r_sum[5];
+  float r_s3_0 = r_sum[6];
+  float r_s3_1 = r_sum[7];
+  float r_g[4][2];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 2; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
 static inline void resnet_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1442,26 +1590,23 @@ DLC_SHARED_KERNEL static void resnet_div_478(float *restrict out0, const float *
   }
 }
 
-/* %480 = matmul %479, %40^T : f32[64,10]               # examples/resnet.lua:27
- *   the same kernel, on other buffers, computes %341 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_matmul_480(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+/* %480 = matmul %479, %40^T : f32[64,10]               # examples/resnet.lua:27 */
+DLC_KERNEL static void resnet_matmul_480(float *restrict net_16_matmul, const float *restrict net_14_div_2, const float *restrict p_net_16_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k64(out0 + (i0) * 10 + i1, in0 + (i0) * 64, in1 + (i1) * 64);
+      resnet_dot_4x4_k64(net_16_matmul + (i0) * 10 + i1, net_14_div_2 + (i0) * 64, p_net_16_weight + (i1) * 64);
     }
-    resnet_dot_4x2_k64(out0 + (i0) * 10 + 8, in0 + (i0) * 64, in1 + (8) * 64);
+    resnet_dot_4x2_k64(net_16_matmul + (i0) * 10 + 8, net_14_div_2 + (i0) * 64, p_net_16_weight + (8) * 64);
   }
 }
 
 /* %489 = assign %488, %481 : f32[64,10]                # examples/resnet.lua:33
  *   with %481 = add %480, %41 : f32[64,10]                    # examples/resnet.lua:27
- *   the same kernel, on other buffers, computes %342 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_489(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void resnet_assign_489(float *restrict out, const float *restrict net_16_matmul, const float *restrict p_net_16_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+      out[10*i0 + i1] = (net_16_matmul[10*i0 + i1] + p_net_16_bias[i1]);
     }
   }
 }
@@ -1963,6 +2108,19 @@ DLC_SHARED_KERNEL static void resnet_relu_261(float *restrict out0, const float 
         out0[3136*i0 + 49*i1 + i2] = dlc_reluf((((in0[3136*i0 + 49*i1 + i2] * in1[i1]) + in2[i1]) + in3[3136*i0 + 49*i1 + i2]));
       }
     }
+  }
+}
+
+/* %341 = matmul %340, %40^T : f32[64,10]               # examples/resnet.lua:27
+ * then, in the same loop, %342 = add %341, %41 : f32[64,10]                    # examples/resnet.lua:27
+ *   the same kernel, on other buffers, computes %480 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_matmul_341(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      resnet_dot_4x4_k64_epi(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 10 + i1);
+    }
+    resnet_dot_4x2_k64_epi(in1 + (i0) * 64, in2 + (8) * 64, in0 + 8, out0 + (i0) * 10 + 8);
   }
 }
 
@@ -3632,10 +3790,9 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_14_div_3 = m->arena + 18493440;   /* %335 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   float *const net_14_sum_to_4 = m->arena + 18464768;   /* %337 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   float *const net_14_div_4 = m->arena + 18468864;   /* %339 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_16_matmul_2 = m->arena + 18464768;   /* %341 matmul[64,10]: net.16 Linear, examples/resnet.lua:27 */
-  float *const p_net_16_weight = m->param + 186272;
   float *const net_16_add = m->arena + 18465408;   /* %342 add[64,10]: net.16 Linear, examples/resnet.lua:27 */
   float *const p_net_16_bias = m->param + 186912;
+  float *const p_net_16_weight = m->param + 186272;
   float *const crossentropyloss0_xent = m->arena + 18464768;   /* %483 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   float *const crossentropyloss0_sum_to = m->arena + 18464832;   /* %484 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   float *const crossentropyloss0_div = m->arena + 28552160;   /* %486 div[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
@@ -3930,8 +4087,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_474(net_14_div_3, net_14_sum_to_3); /* %335 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_sum_to_476(net_14_sum_to_4, net_14_div_3); /* %337 sum_to: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_div_478(net_14_div_4, net_14_sum_to_4); /* %339 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  resnet_matmul_480(net_16_matmul_2, net_14_div_4, p_net_16_weight); /* %341 matmul: net.16 Linear, examples/resnet.lua:27 */
-  resnet_assign_489(net_16_add, net_16_matmul_2, p_net_16_bias); /* %342 add: net.16 Linear, examples/resnet.lua:27 */
+  resnet_matmul_341(net_16_add, p_net_16_bias, net_14_div_4, p_net_16_weight); /* %341 matmul + %342 add: net.16 Linear, examples/resnet.lua:27 */
+  /* %342 = add: computed by %341's tiles, from each element as it is stored */
   resnet_xent_483(crossentropyloss0_xent, net_16_add, target); /* %483 xent: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   resnet_sum_to_484(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %484 sum_to: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   resnet_div_486(crossentropyloss0_div, crossentropyloss0_sum_to); /* %486 div: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
@@ -4469,9 +4626,8 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_14_div = m->arena + 0;   /* %474 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   float *const net_14_sum_to_2 = m->arena + 28672;   /* %476 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   float *const net_14_div_2 = m->arena + 0;   /* %478 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_16_matmul = m->arena + 4096;   /* %480 matmul[64,10]: net.16 Linear, examples/resnet.lua:27 */
-  float *const p_net_16_weight = m->param + 186272;
   float *const p_net_16_bias = m->param + 186912;
+  float *const p_net_16_weight = m->param + 186272;
   const int32_t *target = target_;
   resnet_window_43(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_matmul_46(net_0_matmul, p_net_0_weight, net_0_window); /* %46 matmul: net.0 Conv2d, examples/resnet.lua:19 */
@@ -4519,8 +4675,8 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_div_474(net_14_div, net_14_sum_to); /* %474 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_sum_to_476(net_14_sum_to_2, net_14_div); /* %476 sum_to: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_div_478(net_14_div_2, net_14_sum_to_2); /* %478 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  resnet_matmul_480(net_16_matmul, net_14_div_2, p_net_16_weight); /* %480 matmul: net.16 Linear, examples/resnet.lua:27 */
-  resnet_assign_489(out, net_16_matmul, p_net_16_bias); /* %481 add: net.16 Linear, examples/resnet.lua:27 */
+  resnet_matmul_341(out, p_net_16_bias, net_14_div_2, p_net_16_weight); /* %480 matmul + %481 add: net.16 Linear, examples/resnet.lua:27 */
+  /* %481 = add: computed by %480's tiles, from each element as it is stored */
   resnet_xent_483(sample_loss, out, target); /* %487 xent: examples/resnet.lua:29 */
   /* %489 = assign: computed in place by %481 */
   /* %491 = assign: computed in place by %487 */

@@ -107,7 +107,7 @@ static inline void transformer_dot_4x4_k64(float *restrict c, const float *restr
   memcpy(c + 192, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void transformer_dot_4x4_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_dot_4x4_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -159,13 +159,139 @@ static inline void transformer_dot_4x4_k64_2(float *restrict c, const float *res
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 256, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 384, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[64*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
 }
 
-static inline void transformer_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_dot_4x4_k64_epi_2(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[128*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void transformer_dot_4x4_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -217,13 +343,47 @@ static inline void transformer_dot_4x4_k128(float *restrict c, const float *rest
     dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
     memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
   }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 64, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 192, r_sum + 12, 4 * sizeof *c);
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[64*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
 }
 
-static inline void transformer_dot_4x4_k64_3(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_dot_4x4_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -317,6 +477,154 @@ static inline void transformer_dot_4x2_k64(float *restrict c, const float *restr
   memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
   memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
+}
+
+static inline void transformer_dot_4x4_k64_epi_3(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s0_2 = r_sum[2];
+  float r_s0_3 = r_sum[3];
+  float r_s1_0 = r_sum[4];
+  float r_s1_1 = r_sum[5];
+  float r_s1_2 = r_sum[6];
+  float r_s1_3 = r_sum[7];
+  float r_s2_0 = r_sum[8];
+  float r_s2_1 = r_sum[9];
+  float r_s2_2 = r_sum[10];
+  float r_s2_3 = r_sum[11];
+  float r_s3_0 = r_sum[12];
+  float r_s3_1 = r_sum[13];
+  float r_s3_2 = r_sum[14];
+  float r_s3_3 = r_sum[15];
+  float r_g[4][4];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[0][2] = r_s0_2;
+  r_g[0][3] = r_s0_3;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[1][2] = r_s1_2;
+  r_g[1][3] = r_s1_3;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[2][2] = r_s2_2;
+  r_g[2][3] = r_s2_3;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  r_g[3][2] = r_s3_2;
+  r_g[3][3] = r_s3_3;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 4; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
+}
+
+static inline void transformer_dot_4x2_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc1_0, &r_acc1_1);
+    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc2_0, &r_acc2_1);
+    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_0, &r_acc3_1);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s0_1 = r_sum[1];
+  float r_s1_0 = r_sum[2];
+  float r_s1_1 = r_sum[3];
+  float r_s2_0 = r_sum[4];
+  float r_s2_1 = r_sum[5];
+  float r_s3_0 = r_sum[6];
+  float r_s3_1 = r_sum[7];
+  float r_g[4][2];
+  r_g[0][0] = r_s0_0;
+  r_g[0][1] = r_s0_1;
+  r_g[1][0] = r_s1_0;
+  r_g[1][1] = r_s1_1;
+  r_g[2][0] = r_s2_0;
+  r_g[2][1] = r_s2_1;
+  r_g[3][0] = r_s3_0;
+  r_g[3][1] = r_s3_1;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 2; r_l++) {
+      u1[10*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
+    }
+  }
 }
 
 static inline void transformer_axpy_4x16_k10(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -769,6 +1077,43 @@ static inline void transformer_axpy_ta_4x16_k1024_3(float *restrict c, const flo
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
+static inline void transformer_axpy_4x16_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, const float *restrict u1, float *restrict u2) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 64];
+    float r_a2 = a[i2 + 128];
+    float r_a3 = a[i2 + 192];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
+      u2[64*(r_r) + (r_l)] = ((u0[64*(r_r) + (r_l)] + u1[64*(r_r) + (r_l)]) + r_g[r_r][r_l]);
+    }
+  }
+}
+
 static inline void transformer_dot_4x4_k1024_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
@@ -1144,7 +1489,7 @@ DLC_SHARED_KERNEL static void transformer_slice_44(float *restrict out0, const f
 }
 
 /* %46 = matmul %45, %44^T : f32[1024,64]               # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %55, %61, %81, %141, %149, %155, %175, %55, %61, %81, %141, %149, %155, %175, %55, %61, ... (22 blocks share it)
+ *   the same kernel, on other buffers, computes %55, %61, %141, %149, %155, %55, %61, %141, %149, %155, %55, %61, %141, %149, %155 (16 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_46(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 1024; i0 += 4) {
@@ -1164,7 +1509,7 @@ DLC_SHARED_KERNEL static void transformer_slice_48(float *restrict out0, const f
 }
 
 /* %49 = add %47, %48 : f32[16,64,64]                   # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %58, %64, %82, %111, %144, %152, %158, %176, %203, %58, %64, %82, %111, %144, %152, %158, ... (28 blocks share it)
+ *   the same kernel, on other buffers, computes %58, %64, %144, %152, %158, %58, %64, %144, %152, %158, %58, %64, %144, %152, %158 (16 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_49(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1264,6 +1609,18 @@ DLC_SHARED_KERNEL static void transformer_permute_79(float *restrict out0, const
   }
 }
 
+/* %81 = matmul %80, %20^T : f32[1024,64]               # examples/transformer.lua:16
+ * then, in the same loop, %82 = add %81, %21 : f32[1024,64]                    # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %175, %175, %175 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_matmul_81(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 1024; i0 += 4) {
+    for (int i1 = 0; i1 < 64; i1 += 4) {
+      transformer_dot_4x4_k64_epi(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 64 + i1);
+    }
+  }
+}
+
 /* %85 = add %15, %84 : f32[64,16,64]                   # examples/transformer.lua:20
  *   with %84 = permute %83 {dims=2,1,3} : f32[64,16,64]       # examples/transformer.lua:16
  *   the same kernel, on other buffers, computes %179, %179, %179 (4 blocks share it)
@@ -1293,23 +1650,13 @@ DLC_SHARED_KERNEL static void transformer_add_97(float *restrict out0, const flo
 }
 
 /* %99 = matmul %98, %24^T : f32[1024,128]              # examples/transformer.lua:18
+ * then, in the same loop, %100 = add %99, %25 : f32[1024,128]                  # examples/transformer.lua:18
  *   the same kernel, on other buffers, computes %193, %193, %193 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_99(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_99(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 1024; i0 += 4) {
     for (int i1 = 0; i1 < 128; i1 += 4) {
-      transformer_dot_4x4_k64_2(out0 + (i0) * 128 + i1, in0 + (i0) * 64, in1 + (i1) * 64);
-    }
-  }
-}
-
-/* %100 = add %99, %25 : f32[1024,128]                  # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %194, %194, %194 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_add_100(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 1024; i0++) {
-    for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = (in0[128*i0 + i1] + in1[i1]);
+      transformer_dot_4x4_k64_epi_2(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 128 + i1);
     }
   }
 }
@@ -1329,12 +1676,13 @@ DLC_SHARED_KERNEL static void transformer_add_108(float *restrict out0, const fl
 }
 
 /* %110 = matmul %109, %26^T : f32[1024,64]             # examples/transformer.lua:18
+ * then, in the same loop, %111 = add %110, %27 : f32[1024,64]                  # examples/transformer.lua:18
  *   the same kernel, on other buffers, computes %202, %202, %202 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_110(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_110(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 1024; i0 += 4) {
     for (int i1 = 0; i1 < 64; i1 += 4) {
-      transformer_dot_4x4_k128(out0 + (i0) * 64 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
+      transformer_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 64 + i1);
     }
   }
 }
@@ -1444,7 +1792,7 @@ DLC_KERNEL static void transformer_add_225(float *restrict norm_add, const float
 DLC_KERNEL static void transformer_matmul_226(float *restrict head_matmul, const float *restrict norm_add, const float *restrict p_head_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      transformer_dot_4x4_k64_3(head_matmul + (i0) * 10 + i1, norm_add + (i0) * 64, p_head_weight + (i1) * 64);
+      transformer_dot_4x4_k64_2(head_matmul + (i0) * 10 + i1, norm_add + (i0) * 64, p_head_weight + (i1) * 64);
     }
     transformer_dot_4x2_k64(head_matmul + (i0) * 10 + 8, norm_add + (i0) * 64, p_head_weight + (8) * 64);
   }
@@ -1452,12 +1800,11 @@ DLC_KERNEL static void transformer_matmul_226(float *restrict head_matmul, const
 
 /* %232 = assign %231, %227 : f32[64,10]                # examples/transformer.lua:37
  *   with %227 = add %226, %207 : f32[64,10]                   # examples/transformer.lua:28
- *   the same kernel, on other buffers, computes %227 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_232(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void transformer_assign_232(float *restrict out, const float *restrict head_matmul, const float *restrict p_head_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
-      out0[10*i0 + i1] = (in0[10*i0 + i1] + in1[i1]);
+      out[10*i0 + i1] = (head_matmul[10*i0 + i1] + p_head_bias[i1]);
     }
   }
 }
@@ -1555,6 +1902,19 @@ DLC_KERNEL static void transformer_sqrt_221(float *restrict norm_sqrt, const flo
 DLC_KERNEL static void transformer_div_222_v2(float *restrict norm_div_2, const float *restrict norm_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_2[i0] = (1.0f / norm_sqrt[i0]);
+  }
+}
+
+/* %226 = matmul %225, %206^T : f32[64,10]              # examples/transformer.lua:28
+ * then, in the same loop, %227 = add %226, %207 : f32[64,10]                   # examples/transformer.lua:28
+ *   the same kernel, on other buffers, computes %226 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_matmul_226_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      transformer_dot_4x4_k64_epi_3(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 10 + i1);
+    }
+    transformer_dot_4x2_k64_epi(in1 + (i0) * 64, in2 + (8) * 64, in0 + 8, out0 + (i0) * 10 + 8);
   }
 }
 
@@ -2037,7 +2397,7 @@ DLC_SHARED_KERNEL static void transformer_permute_316(float *restrict out0, cons
 }
 
 /* %319 = matmul %317, %118 : f32[1024,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %349, %358, %371, %449, %479, %488, %501 (8 blocks share it)
+ *   the same kernel, on other buffers, computes %349, %358, %449, %479, %488 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_319(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2176,13 +2536,16 @@ DLC_SHARED_KERNEL static void transformer_permute_365(float *restrict out0, cons
   }
 }
 
-/* %372 = add %359, %371 : f32[1024,64]                 # examples/transformer.lua:16 backward
+/* %371 = matmul %370, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
+ * then, in the same loop, %372 = add %359, %371 : f32[1024,64]                 # examples/transformer.lua:16 backward
  *   with %359 = add %349, %358 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %502 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %501 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_372(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 65536; i0++) {
-    out0[i0] = ((in0[i0] + in1[i0]) + in2[i0]);
+DLC_SHARED_KERNEL static void transformer_matmul_371(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 1024; i0 += 4) {
+      transformer_axpy_4x16_k64_epi(in2 + (i0) * 64, in3 + i1, in0 + (i0) * 64 + i1, in1 + (i0) * 64 + i1, out0 + (i0) * 64 + i1);
+    }
   }
 }
 
@@ -2772,33 +3135,30 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const blocks_0_attn_softmax = m->arena + 65536;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_matmul = m->arena + 131072;   /* %81 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div = m->arena + 1024;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_add = m->arena + 131072;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_matmul = m->arena + 0;   /* %99 matmul[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_1_add = m->arena + 0;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_matmul = m->arena + 131072;   /* %110 matmul[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
-  float *const blocks_0_mlp_2_add = m->arena + 0;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_bias = m->param + 37632;
-  float *const t113_add = m->arena + 65536;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
-  float *const blocks_1_ln1_sum_to = m->arena + 0;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
+  float *const t113_add = m->arena + 0;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
+  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_1_ln1_div = m->arena + 131072;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sum_to_2 = m->arena + 0;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %134 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_attn_permute = m->arena + 0;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute = m->arena + 65536;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_ln1_weight = m->param + 37696;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
   float *const blocks_1_attn_slice = m->arena + 196608;   /* %139 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
@@ -2815,44 +3175,41 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const blocks_1_attn_slice_5 = m->arena + 327680;   /* %154 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %155 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %157 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_3 = m->arena + 0;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %160 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_3 = m->arena + 0;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %165 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_softmax = m->arena + 0;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_4 = m->arena + 0;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_matmul = m->arena + 131072;   /* %175 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const blocks_1_attn_out_proj_add = m->arena + 0;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 0;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div = m->arena + 1024;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sum_to_2 = m->arena + 0;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_add = m->arena + 131072;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_matmul = m->arena + 0;   /* %193 matmul[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_1_add = m->arena + 0;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_matmul = m->arena + 131072;   /* %202 matmul[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
-  float *const blocks_1_mlp_2_add = m->arena + 0;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_bias = m->param + 71104;
-  float *const t210_sum_to = m->arena + 65536;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
-  float *const t213_div = m->arena + 0;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 4096;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
+  float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
+  float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 0;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_div = m->arena + 8192;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sum_to_2 = m->arena + 4096;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_div_2 = m->arena + 8256;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_add = m->arena + 4096;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
-  float *const head_matmul = m->arena + 0;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
+  float *const head_matmul = m->arena + 4096;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
   transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
@@ -2883,19 +3240,19 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_out_proj_matmul, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_out_proj_add, blocks_0_attn_out_proj_matmul, p_blocks_0_attn_out_proj_bias); /* %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %82 = add: computed by %81's tiles, from each element as it is stored */
   transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_matmul, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_0_mlp_0_add, blocks_0_mlp_0_matmul, p_blocks_0_mlp_0_bias); /* %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %100 = add: computed by %99's tiles, from each element as it is stored */
   transformer_add_108(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_matmul, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_0_mlp_2_add, blocks_0_mlp_2_matmul, p_blocks_0_mlp_2_bias); /* %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
   transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -2921,19 +3278,19 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_out_proj_matmul, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_out_proj_add, blocks_1_attn_out_proj_matmul, p_blocks_1_attn_out_proj_bias); /* %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %176 = add: computed by %175's tiles, from each element as it is stored */
   transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_matmul, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_1_mlp_0_add, blocks_1_mlp_0_matmul, p_blocks_1_mlp_0_bias); /* %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %194 = add: computed by %193's tiles, from each element as it is stored */
   transformer_add_108(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_matmul, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_1_mlp_2_add, blocks_1_mlp_2_matmul, p_blocks_1_mlp_2_bias); /* %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %203 = add: computed by %202's tiles, from each element as it is stored */
   transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
   transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
   transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
@@ -2987,10 +3344,9 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_0_attn_softmax = m->arena + 1245184;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_sum_to_2 = m->arena + 0;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_permute_4 = m->arena + 1310720;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_matmul = m->arena + 0;   /* %81 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const t85_add = m->arena + 1376256;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div = m->arena + 2240512;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3000,16 +3356,14 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_0_ln2_add = m->arena + 1441792;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_matmul = m->arena + 0;   /* %99 matmul[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_1_erf = m->arena + 0;   /* %106 erf[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
   float *const blocks_0_mlp_1_add = m->arena + 262144;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_matmul = m->arena + 393216;   /* %110 matmul[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
   float *const blocks_0_mlp_2_add = m->arena + 458752;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
   float *const t113_add = m->arena + 1507328;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
   float *const blocks_1_ln1_sum_to = m->arena + 393216;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_1_ln1_div = m->arena + 2243584;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3040,10 +3394,9 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_attn_softmax = m->arena + 1835008;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_sum_to_2 = m->arena + 393216;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_permute_4 = m->arena + 1900544;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_matmul = m->arena + 393216;   /* %175 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const blocks_1_attn_out_proj_add = m->arena + 458752;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const t179_add = m->arena + 1966080;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 393216;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div = m->arena + 2246656;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3053,16 +3406,14 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_ln2_add = m->arena + 2031616;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_matmul = m->arena + 393216;   /* %193 matmul[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_0_add = m->arena + 524288;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_1_erf = m->arena + 393216;   /* %198 erf[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
   float *const blocks_1_mlp_1_add = m->arena + 655360;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_matmul = m->arena + 786432;   /* %202 matmul[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
   float *const blocks_1_mlp_2_add = m->arena + 851968;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
   float *const t210_sum_to = m->arena + 786432;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
   float *const t213_div = m->arena + 790528;   /* %213 div[64,64]: examples/transformer.lua:28 */
   float *const norm_sum_to = m->arena + 786432;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
@@ -3073,10 +3424,9 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const norm_add = m->arena + 786432;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
-  float *const head_matmul = m->arena + 794624;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
-  float *const p_head_weight = m->param + 71168;
   float *const head_add = m->arena + 795264;   /* %227 add[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_bias = m->param + 71808;
+  float *const p_head_weight = m->param + 71168;
   float *const crossentropyloss0_xent = m->arena + 794624;   /* %228 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   float *const crossentropyloss0_sum_to = m->arena + 794688;   /* %229 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   float *const crossentropyloss0_div = m->arena + 2249728;   /* %230 div[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
@@ -3141,9 +3491,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %361 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_permute_bw_5 = m->arena + 458752;   /* %365 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %367 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_5 = m->arena + 524288;   /* %371 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %372 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_6 = m->arena + 524288;   /* %373 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_5 = m->arena + 524288;   /* %373 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %375 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_permute_bw_6 = m->arena + 458752;   /* %378 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_1_ln1_bias = m->grad + 37760;
@@ -3198,9 +3547,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %491 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_permute_bw_5 = m->arena + 65536;   /* %495 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %497 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_5 = m->arena + 131072;   /* %501 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %502 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_6 = m->arena + 131072;   /* %503 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_5 = m->arena + 131072;   /* %503 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %505 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_permute_bw_6 = m->arena + 65536;   /* %508 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_0_ln1_bias = m->grad + 4288;
@@ -3262,8 +3610,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_out_proj_matmul, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_out_proj_add, blocks_0_attn_out_proj_matmul, p_blocks_0_attn_out_proj_bias); /* %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %82 = add: computed by %81's tiles, from each element as it is stored */
   transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3271,12 +3619,12 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sqrt_37(blocks_0_ln2_sqrt, blocks_0_ln2_sum_to_2); /* %93 sqrt: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39_v2(blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_matmul, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_0_mlp_0_add, blocks_0_mlp_0_matmul, p_blocks_0_mlp_0_bias); /* %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %100 = add: computed by %99's tiles, from each element as it is stored */
   transformer_erf_106(blocks_0_mlp_1_erf, blocks_0_mlp_0_add); /* %106 erf: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
   transformer_add_108_v2(blocks_0_mlp_1_add, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_matmul, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_0_mlp_2_add, blocks_0_mlp_2_matmul, p_blocks_0_mlp_2_bias); /* %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
   transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3303,8 +3651,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_out_proj_matmul, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_out_proj_add, blocks_1_attn_out_proj_matmul, p_blocks_1_attn_out_proj_bias); /* %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %176 = add: computed by %175's tiles, from each element as it is stored */
   transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3312,12 +3660,12 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sqrt_37(blocks_1_ln2_sqrt, blocks_1_ln2_sum_to_2); /* %187 sqrt: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39_v2(blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_matmul, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_1_mlp_0_add, blocks_1_mlp_0_matmul, p_blocks_1_mlp_0_bias); /* %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %194 = add: computed by %193's tiles, from each element as it is stored */
   transformer_erf_106(blocks_1_mlp_1_erf, blocks_1_mlp_0_add); /* %198 erf: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
   transformer_add_108_v2(blocks_1_mlp_1_add, blocks_1_mlp_0_add, blocks_1_mlp_1_erf); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_matmul, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_1_mlp_2_add, blocks_1_mlp_2_matmul, p_blocks_1_mlp_2_bias); /* %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %203 = add: computed by %202's tiles, from each element as it is stored */
   transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
   transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
   transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
@@ -3326,8 +3674,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sqrt_221(norm_sqrt, norm_sum_to_2); /* %221 sqrt: norm LayerNorm, examples/transformer.lua:28 */
   transformer_div_222_v2(norm_div_2, norm_sqrt); /* %222 div: norm LayerNorm, examples/transformer.lua:28 */
   transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_matmul_226(head_matmul, norm_add, p_head_weight); /* %226 matmul: head Linear, examples/transformer.lua:28 */
-  transformer_assign_232(head_add, head_matmul, p_head_bias); /* %227 add: head Linear, examples/transformer.lua:28 */
+  transformer_matmul_226_v2(head_add, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
+  /* %227 = add: computed by %226's tiles, from each element as it is stored */
   transformer_xent_228(crossentropyloss0_xent, head_add, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   transformer_sum_to_229(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %229 sum_to: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   transformer_div_230(crossentropyloss0_div, crossentropyloss0_sum_to); /* %230 div: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
@@ -3398,10 +3746,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_transpose_351(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %361 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_365(blocks_1_attn_permute_bw_5, blocks_1_attn_sum_to_bw_4); /* %365 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_permute_bw_5); /* %367 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute_bw_5, blocks_1_attn_slice); /* %371 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_add_372(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_matmul_bw_5); /* %372 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_1_attn_matmul_bw_6, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %373 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_6); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_371(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_5, blocks_1_attn_slice); /* %371 matmul + %372 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %372 = add: computed by %371's tiles, from each element as it is stored */
+  transformer_matmul_320(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %373 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_351(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_378(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %378 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %379 sum_to + %382 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %385 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
@@ -3459,10 +3807,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_transpose_351(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %491 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_365(blocks_0_attn_permute_bw_5, blocks_0_attn_sum_to_bw_4); /* %495 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_permute_bw_5); /* %497 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute_bw_5, blocks_0_attn_slice); /* %501 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_add_372(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_matmul_bw_5); /* %502 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_0_attn_matmul_bw_6, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %503 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_6); /* %505 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_371(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_5, blocks_0_attn_slice); /* %501 matmul + %502 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %502 = add: computed by %501's tiles, from each element as it is stored */
+  transformer_matmul_320(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %503 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_351(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %505 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_378(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %508 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %509 sum_to + %512 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %515 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
@@ -3812,33 +4160,30 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const blocks_0_attn_softmax = m->arena + 65536;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_matmul = m->arena + 131072;   /* %81 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div = m->arena + 1024;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_add = m->arena + 131072;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_matmul = m->arena + 0;   /* %99 matmul[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const p_blocks_0_mlp_0_weight = m->param + 21120;
   float *const blocks_0_mlp_1_add = m->arena + 0;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_matmul = m->arena + 131072;   /* %110 matmul[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
-  float *const blocks_0_mlp_2_add = m->arena + 0;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_bias = m->param + 37632;
-  float *const t113_add = m->arena + 65536;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
-  float *const blocks_1_ln1_sum_to = m->arena + 0;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const p_blocks_0_mlp_2_weight = m->param + 29440;
+  float *const t113_add = m->arena + 0;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
+  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_1_ln1_div = m->arena + 131072;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sum_to_2 = m->arena + 0;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %134 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_attn_permute = m->arena + 0;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute = m->arena + 65536;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_ln1_weight = m->param + 37696;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
   float *const blocks_1_attn_slice = m->arena + 196608;   /* %139 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
@@ -3855,46 +4200,42 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const blocks_1_attn_slice_5 = m->arena + 327680;   /* %154 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %155 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %157 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_3 = m->arena + 0;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %160 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_3 = m->arena + 0;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %165 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_softmax = m->arena + 0;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_4 = m->arena + 0;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_matmul = m->arena + 131072;   /* %175 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const blocks_1_attn_out_proj_add = m->arena + 0;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 0;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div = m->arena + 1024;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sum_to_2 = m->arena + 0;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_add = m->arena + 131072;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_matmul = m->arena + 0;   /* %193 matmul[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const p_blocks_1_mlp_0_weight = m->param + 54592;
   float *const blocks_1_mlp_1_add = m->arena + 0;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_matmul = m->arena + 131072;   /* %202 matmul[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
-  float *const blocks_1_mlp_2_add = m->arena + 0;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_bias = m->param + 71104;
-  float *const t210_sum_to = m->arena + 65536;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
-  float *const t213_div = m->arena + 0;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 4096;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const p_blocks_1_mlp_2_weight = m->param + 62912;
+  float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
+  float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 0;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_div = m->arena + 8192;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sum_to_2 = m->arena + 4096;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_div_2 = m->arena + 8256;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_add = m->arena + 4096;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
-  float *const head_matmul = m->arena + 0;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
-  float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
+  float *const p_head_weight = m->param + 71168;
   const int32_t *y = y_;
   transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
   transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
@@ -3924,19 +4265,19 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_out_proj_matmul, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_out_proj_add, blocks_0_attn_out_proj_matmul, p_blocks_0_attn_out_proj_bias); /* %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %82 = add: computed by %81's tiles, from each element as it is stored */
   transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_matmul, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_0_mlp_0_add, blocks_0_mlp_0_matmul, p_blocks_0_mlp_0_bias); /* %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %100 = add: computed by %99's tiles, from each element as it is stored */
   transformer_add_108(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_matmul, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_0_mlp_2_add, blocks_0_mlp_2_matmul, p_blocks_0_mlp_2_bias); /* %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
   transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3962,19 +4303,19 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_out_proj_matmul, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_out_proj_add, blocks_1_attn_out_proj_matmul, p_blocks_1_attn_out_proj_bias); /* %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %176 = add: computed by %175's tiles, from each element as it is stored */
   transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
   transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_matmul, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  transformer_add_100(blocks_1_mlp_0_add, blocks_1_mlp_0_matmul, p_blocks_1_mlp_0_bias); /* %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %194 = add: computed by %193's tiles, from each element as it is stored */
   transformer_add_108(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_matmul, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  transformer_add_49(blocks_1_mlp_2_add, blocks_1_mlp_2_matmul, p_blocks_1_mlp_2_bias); /* %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %203 = add: computed by %202's tiles, from each element as it is stored */
   transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
   transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
   transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
@@ -3982,8 +4323,8 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_sum_to_218(norm_sum_to_2, t213_div, norm_div); /* %218 sum_to: norm LayerNorm, examples/transformer.lua:28 */
   transformer_div_222(norm_div_2, norm_sum_to_2); /* %222 div: norm LayerNorm, examples/transformer.lua:28 */
   transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_matmul_226(head_matmul, norm_add, p_head_weight); /* %226 matmul: head Linear, examples/transformer.lua:28 */
-  transformer_assign_232(out, head_matmul, p_head_bias); /* %227 add: head Linear, examples/transformer.lua:28 */
+  transformer_matmul_226_v2(out, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
+  /* %227 = add: computed by %226's tiles, from each element as it is stored */
   transformer_xent_228(sample_loss, out, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   /* %232 = assign: computed in place by %227 */
   /* %234 = assign: computed in place by %228 */

@@ -244,11 +244,11 @@ void xor_forward(xor_model *restrict m, const float *x, float *out) {
   float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
   float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
-  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 32;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 0;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 16;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
   xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */
   xor_matmul_6(net_0_matmul, x, net_0_transpose); /* %6 matmul: net.0 Linear, examples/xor.lua:9 */
@@ -262,21 +262,21 @@ float xor_grad(xor_model *restrict m, const float *x, const float *target) {
   float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
   float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
-  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 32;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 0;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
-  float *const net_3_sigmoid = m->arena + 16;   /* %12 sigmoid[4,1]: net.3 Sigmoid, examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 16;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_3_sigmoid = m->arena + 48;   /* %12 sigmoid[4,1]: net.3 Sigmoid, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
-  float *const mseloss0_sub = m->arena + 32;   /* %14 sub[4,1]: mseloss0 MSELoss, examples/xor.lua:12 */
-  float *const mseloss0_sum_to = m->arena + 48;   /* %17 sum_to[]: mseloss0 MSELoss, examples/xor.lua:12 */
+  float *const mseloss0_sub = m->arena + 0;   /* %14 sub[4,1]: mseloss0 MSELoss, examples/xor.lua:12 */
+  float *const mseloss0_sum_to = m->arena + 16;   /* %17 sum_to[]: mseloss0 MSELoss, examples/xor.lua:12 */
   float *const mseloss0_div = m->arena + 64;   /* %19 div[]: mseloss0 MSELoss, examples/xor.lua:12 */
-  float *const net_3_mul_bw = m->arena + 48;   /* %31 mul[4,1]: net.3 Sigmoid, examples/xor.lua:10, backward */
+  float *const net_3_mul_bw = m->arena + 16;   /* %31 mul[4,1]: net.3 Sigmoid, examples/xor.lua:10, backward */
   float *const g_net_2_bias = m->grad + 48;
-  float *const net_2_matmul_bw = m->arena + 16;   /* %33 matmul[4,4]: net.2 Linear, examples/xor.lua:10, backward */
+  float *const net_2_matmul_bw = m->arena + 0;   /* %33 matmul[4,4]: net.2 Linear, examples/xor.lua:10, backward */
   float *const g_net_2_weight = m->grad + 32;
-  float *const net_1_mul_bw = m->arena + 32;   /* %37 mul[4,4]: net.1 Tanh, examples/xor.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 48;   /* %37 mul[4,4]: net.1 Tanh, examples/xor.lua:9, backward */
   float *const g_net_0_bias = m->grad + 16;
   float *const g_net_0_weight = m->grad + 0;
   xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */
@@ -337,11 +337,11 @@ void xor_eval(xor_model *restrict m, const float *x, const float *target, float 
   float *const net_0_transpose = m->arena + 0;   /* %5 transpose[2,4]: net.0 Linear, examples/xor.lua:9 */
   float *const p_net_0_weight = m->param + 0;
   float *const net_0_matmul = m->arena + 16;   /* %6 matmul[4,4]: net.0 Linear, examples/xor.lua:9 */
-  float *const net_1_tanh = m->arena + 0;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
+  float *const net_1_tanh = m->arena + 32;   /* %8 tanh[4,4]: net.1 Tanh, examples/xor.lua:9 */
   float *const p_net_0_bias = m->param + 16;
-  float *const net_2_transpose = m->arena + 16;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_2_transpose = m->arena + 0;   /* %9 transpose[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_weight = m->param + 32;
-  float *const net_2_matmul = m->arena + 32;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
+  float *const net_2_matmul = m->arena + 16;   /* %10 matmul[4,1]: net.2 Linear, examples/xor.lua:10 */
   float *const p_net_2_bias = m->param + 48;
   float *const mseloss0_pow = m->arena + 0;   /* %16 pow[4,1]: mseloss0 MSELoss, examples/xor.lua:12 */
   xor_transpose_5(net_0_transpose, p_net_0_weight); /* %5 transpose: net.0 Linear, examples/xor.lua:9 */

@@ -1,13 +1,14 @@
 /* equiv_test.c - the backward pass's bit-keeping fusions against the same model unfused.
  *
- *   equiv_test NET.c EPILOGUES SUMS
+ *   equiv_test NET.c EPILOGUES SUMS PRODUCTS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c).  Both take 4 training steps from
  * one seed on the same batches; losses, parameters, optimizer state and a forward pass must be
  * identical (memcmp).  NET.c (fusednet's C) must hold exactly EPILOGUES blocks that compute max
- * pooling's adjoint as an elementwise node's epilogue (plan.c's decide_epilogues) and SUMS sums
- * fused into an earlier sibling's loop (emit_c.c's emit_sums).  Exits 1 on any difference. */
+ * pooling's adjoint as an elementwise node's epilogue (plan.c's decide_epilogues), SUMS sums
+ * fused into an earlier sibling's loop (emit_c.c's emit_sums) and PRODUCTS elementwise blocks
+ * computed by a product's tiles (emit_c.c's epilogue_user).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,14 +45,16 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 4) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS\n");
+  if (argc != 5) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
   int want_s = atoi(argv[3]), have_s = count_lines(argv[1], " * then, in the same loop, %", " = sum_to");
   CHECK(have_e == want_e, "%s has %d pooling adjoints as epilogues, expected %d", argv[1], have_e, want_e);
   CHECK(have_s == want_s, "%s has %d sibling sums, expected %d", argv[1], have_s, want_s);
+  int want_p = atoi(argv[4]), have_p = count_lines(argv[1], "'s tiles, from each element as it is stored", NULL);
+  CHECK(have_p == want_p, "%s has %d blocks computed by a product's tiles, expected %d", argv[1], have_p, want_p);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -72,6 +75,7 @@ int main(int argc, char **argv) {
   fusednet_forward(&fused, x, yf);
   plainnet_forward(&plain, x, yp);
   SAME_ARRAY("forward output", yf, yp);
-  printf("%s: %d epilogues, %d sibling sums, %d steps: %s\n", argv[1], have_e, have_s, NSTEPS, failures ? "DIFFERENT" : "identical");
+  printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d steps: %s\n", argv[1], have_e, have_s, have_p, NSTEPS,
+         failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
