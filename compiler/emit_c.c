@@ -461,9 +461,9 @@ static int emit_group(Em *e, int s) {
  * m_train_step is m_grad then m_update, except that the update of a parameter whose gradient
  * is one register-tiled matrix product (a Linear's or a convolution's weight), or an outer
  * product at batch 1 (k = 1), is applied by that product's tiles (elements) as they are
- * computed: the gradient goes from registers into SGD or Adam and is never stored (m->grad does not hold it afterwards).  Each element gets the
- * update's statements in the update's order, from the same sum, so the same bits as m_grad
- * then m_update (tests/fused).  Without repeating their bodies: m_grad's body becomes
+ * computed: the gradient goes from registers into SGD or Adam and is never stored (m->grad
+ * does not hold it afterwards).  Each element gets the update's statements in the update's
+ * order, from the same sum, so the same bits as m_grad then m_update (tests/fused).  Without repeating their bodies: m_grad's body becomes
  * NAME_backward(..., int fused) and m_update's NAME_update_step(m, int fused); with fused set
  * (by the training step) the backward computes the prelude first and calls each fused
  * product's kernel instead of the plain one, and the update skips both.
