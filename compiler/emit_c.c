@@ -236,7 +236,8 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
     if (!e->kern) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
-  if (e->fuse) name = ir_fmt("%s_update", name); /* a product with its parameter's update */
+  const FuseUpd *upd = e->fuse && !e->fuse->epi ? e->fuse : NULL; /* a product with its parameter's update */
+  if (upd) name = ir_fmt("%s_update", name);
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
   *known = e->nk + 1;
@@ -254,14 +255,14 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   for (int i = n->op == OP_ASSIGN; i < n->nin; i++) fused |= e->fp->inl[n->in[i]];
   em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
   if (fused) comment_fused(e, id);
-  if (e->fuse) { /* the update's blocks are m_update's, whose kernel comments spell them out */
+  if (upd) { /* the update's blocks are m_update's, whose kernel comments spell them out */
     const char *blocks = "";
     for (int i = 1; i < e->ngroup; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", e->group[i]);
     em_line(e, " * each element, as %s computed, goes straight into %s's update (%s)%s, never stored",
-            em_matmul_tiled(e, id) ? "its tile is" : "it is", ir_esc(e->g->params[e->fuse->param].name, RT_ESC_C_COMMENT), blocks,
-            e->fuse->trans >= 0 ? ir_fmt(" at its transposed position (%%%d)", e->fuse->trans) : "");
+            em_matmul_tiled(e, id) ? "its tile is" : "it is", ir_esc(e->g->params[upd->param].name, RT_ESC_C_COMMENT), blocks,
+            upd->trans >= 0 ? ir_fmt(" at its transposed position (%%%d)", upd->trans) : "");
   }
-  for (int i = 1; i < e->ngroup && !e->fuse; i++) { /* the blocks fused into this loop */
+  for (int i = 1; i < e->ngroup && !upd; i++) { /* the blocks fused into this loop (an epilogue's) */
     int gid = e->group[i];
     em_line(e, " * then, in the same loop, %s", ir_esc(dump_node_str(e->g, gid, e->d64), RT_ESC_C_COMMENT));
     comment_fused(e, gid);
@@ -463,8 +464,9 @@ static int emit_group(Em *e, int s) {
  * product at batch 1 (k = 1), is applied by that product's tiles (elements) as they are
  * computed: the gradient goes from registers into SGD or Adam and is never stored (m->grad
  * does not hold it afterwards).  Each element gets the update's statements in the update's
- * order, from the same sum, so the same bits as m_grad then m_update (tests/fused).  Without repeating their bodies: m_grad's body becomes
- * NAME_backward(..., int fused) and m_update's NAME_update_step(m, int fused); with fused set
+ * order, from the same sum, so the same bits as m_grad then m_update (tests/fused).  Without
+ * repeating their bodies: m_grad's body becomes NAME_backward(..., int fused) and m_update's
+ * NAME_update_step(m, int fused); with fused set
  * (by the training step) the backward computes the prelude first and calls each fused
  * product's kernel instead of the plain one, and the update skips both.
  * Conditions (fuse_param), else the parameter is updated as in m_update:
@@ -651,6 +653,7 @@ static int fuse_param(Em *e, int i, FuseUpd *fu, const char *prelude) {
   return 1;
 }
 
+/* A product with what e->fuse gives its tiles (the caller sets it): an update or an epilogue. */
 static int fused_gen(Em *e, void *ctx) {
   emit_matmul(e, ((const FuseUpd *)ctx)->mm);
   return 1;
@@ -867,24 +870,15 @@ static int epi_reads_ok(const Em *e, int id, int mm, int pm, int out) {
   return 1;
 }
 
-/* The block whose expression product mm takes as its epilogue, or -1. */
+/* The block whose expression product mm takes as its epilogue (plan.c's candidate), or -1. */
 static int epilogue_user(Em *e, int mm) {
   const Graph *g = e->g;
   const FnPlan *fp = e->fp;
-  const Node *c = &g->nodes[mm];
-  if (e->o->check_numerics || fp == &e->p->fn[FN_UPDATE] || c->op != OP_MATMUL || mm == g->loss) return -1;
-  if (fp->store[mm].kind != S_ARENA || fp->coalesced[mm] >= 0 || !em_matmul_whole_tiles(e, mm)) return -1;
-  int pm = sched_pos(fp, mm), u = -1, pu = -1;
-  for (int s = 0; s < fp->nsched; s++) {
-    if (!reads_root(e, fp, fp->sched[s], mm)) continue;
-    if (u >= 0) return -1;
-    u = fp->sched[s], pu = s;
-  }
-  if (u < 0 || pu < pm) return -1;
-  const Node *un = &g->nodes[u];
-  OpKind uk = op_info[un->op].kind;
-  if ((uk != K_E1 && uk != K_E2) || u == g->loss || un->dt != c->dt || !shape_eq(&un->shape, &c->shape)) return -1;
-  int out = block_dst(e, u);
+  int u = fp->epi[mm];
+  if (u < 0 || u == g->loss || mm == g->loss || fp->store[mm].kind != S_ARENA || fp->coalesced[mm] >= 0 ||
+      !em_matmul_whole_tiles(e, mm))
+    return -1;
+  int pm = sched_pos(fp, mm), pu = sched_pos(fp, u), out = block_dst(e, u);
   if (!epi_reads_ok(e, u, mm, pm, out) || reads_range(e, mm, fp->store[out].kind, fp->store[out].leaf, fp->store[out].off,
                                                       fp->store[out].off + shape_numel(&g->nodes[out].shape)))
     return -1;
@@ -899,18 +893,12 @@ static int epilogue_user(Em *e, int mm) {
   return u;
 }
 
-static int epilogue_gen(Em *e, void *ctx) {
-  e->fuse = ctx;
-  emit_matmul(e, ((const FuseUpd *)ctx)->mm);
-  e->fuse = NULL;
-  return 1;
-}
-
 static void emit_epilogue_product(Em *e, int mm, int u) {
   FuseUpd fu = {1, mm, -1, -1, -1, mm, {{u, u, u, 0, 1}}, 1, 0, 0};
   int ids[2] = {mm, u};
-  if (!emit_kernel_call(e, epilogue_gen, &fu, ids, 2, ir_fmt("%%%d matmul + %%%d %s", mm, u, op_info[e->g->nodes[u].op].name)))
-    die("internal error: no kernel for %%%d with its epilogue", mm);
+  e->fuse = &fu;
+  emit_kernel_call(e, fused_gen, &fu, ids, 2, ir_fmt("%%%d matmul + %%%d %s", mm, u, op_info[e->g->nodes[u].op].name));
+  e->fuse = NULL;
 }
 
 /* ---- functions ------------------------------------------------------------------------- */

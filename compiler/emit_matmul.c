@@ -17,10 +17,13 @@ typedef struct {
   int store; /* K == 1: each element of C is one product, stored (no zero fill first) */
 } Mm;
 
+/* the inner dimension k of product n: A is M x K, or K x M transposed */
+static int inner_k(const Em *e, const Node *n) { return e->g->nodes[n->in[0]].shape.d[n->ta ? 0 : 1]; }
+
 static void mm_body(Em *e, void *ctx) {
   const Node *n = &e->g->nodes[((Mm *)ctx)->id];
   int M = n->shape.d[0], N = n->shape.d[1];
-  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  int K = inner_k(e, n);
   int tb_order = n->tb; /* i, j, k */
   int vi = 0, vk = tb_order ? 2 : 1, vj = tb_order ? 1 : 2;
   Aff c = em_aff_zero(), a = em_aff_zero(), b = em_aff_zero();
@@ -703,7 +706,7 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
  * and read it back in the update. */
 int em_matmul_outer(const Em *e, int id) {
   const Node *n = &e->g->nodes[id];
-  return (n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1]) == 1;
+  return inner_k(e, n) == 1;
 }
 
 static void emit_outer_update(Em *e, int id, int M, int N) {
@@ -727,20 +730,20 @@ static void emit_outer_update(Em *e, int id, int M, int N) {
 int em_matmul_whole_tiles(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], N = n->shape.d[1];
-  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  int K = inner_k(e, n);
   if (tiled(e, n, M, N, K)) return axpy_kc(e, axpy_shape(e, M, N), M, N, K) == K;
   return dot_form(e, n, K) && !dot_chunked(e, M, N, K);
 }
 
 int em_matmul_tiled(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
-  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  int K = inner_k(e, n);
   return tiled(e, n, n->shape.d[0], n->shape.d[1], K) || dot_form(e, n, K);
 }
 
 void emit_matmul(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
-  int K = n->ta ? e->g->nodes[n->in[0]].shape.d[0] : e->g->nodes[n->in[0]].shape.d[1];
+  int K = inner_k(e, n);
   if (tiled(e, n, n->shape.d[0], n->shape.d[1], K)) {
     emit_matmul_tiled(e, id, n->shape.d[0], n->shape.d[1], K);
     return;

@@ -386,6 +386,8 @@ typedef struct {
   char *inl;      /* per node: computed inside its user's loop */
   Store *store;   /* per node */
   int *coalesced; /* per node: the assign it is computed straight into, else -1 */
+  int *epi;       /* per node: a product's one reader, an elementwise block over its elements
+                     that the emitter may compute as the product's epilogue; else -1 */
   int64_t arena;  /* elements used */
 } FnPlan;
 

@@ -36,6 +36,7 @@ typedef struct {
   int *pos;       /* schedule position, -1 if not scheduled */
   Store *store;
   int *coalesced;
+  int *epi;       /* epilogue candidates (epilogue_outputs) */
   FnPlan *fp;
   int fuse;       /* blocks may be fused (not with --check-numerics) */
 } Fn;
@@ -368,21 +369,26 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
   rd[r] = rd[r] == -1 || rd[r] == reader ? reader : -2;
 }
 
-/* A product read by one elementwise block over its elements may compute that block as its
- * epilogue (emit_c.c's epilogue_user), where the product is scheduled: the block's output is
- * then live from the product on, so it never takes the memory of the product's operands or of
- * what the blocks in between use.  (When the emitter does not fuse them, the output was only
- * allocated a few blocks early.) */
+/* Epilogue candidates (f->epi): a product read by one elementwise block over its elements,
+ * scheduled after it, may compute that block as its epilogue where the product is scheduled
+ * (emit_c.c's epilogue_user, which also needs the product tiled over all of k).  The block's
+ * output is then live from the product on, so it never takes the memory of the product's
+ * operands or of what the blocks in between use.  (When the emitter does not fuse them, the
+ * output was only allocated a few blocks early.) */
 static void epilogue_outputs(Fn *f, Slot *slots) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < g->nnodes; i++) rd[i] = -1;
+  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = -1;
+  if (!f->fuse) return;
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
   for (int i = 0; i < g->nnodes; i++) {
     int u = rd[i];
-    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->store[u].kind != S_ARENA || f->pos[u] <= f->pos[i]) continue;
-    OpKind uk = op_info[g->nodes[u].op].kind;
-    if ((uk == K_E1 || uk == K_E2) && shape_eq(&g->nodes[u].shape, &g->nodes[i].shape)) slots[u].def = f->pos[i];
+    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i]) continue;
+    const Node *un = &g->nodes[u];
+    OpKind uk = op_info[un->op].kind;
+    if ((uk != K_E1 && uk != K_E2) || un->dt != g->nodes[i].dt || !shape_eq(&un->shape, &g->nodes[i].shape)) continue;
+    f->epi[i] = u;
+    if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
   }
 }
 
@@ -400,7 +406,7 @@ static void place_arena(Fn *f) {
   for (int i = 0; i < g->nnodes; i++) slots[i] = (Slot){i, 0, f->pos[i], f->pos[i], 0};
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
-  if (f->fuse) epilogue_outputs(f, slots);
+  epilogue_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
       slots[i].size = align_up(shape_numel(&g->nodes[i].shape));
@@ -477,6 +483,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
   f->pos = ir_alloc(nn * sizeof(int));
   f->store = ir_alloc(nn * sizeof(Store));
   f->coalesced = ir_alloc(nn * sizeof(int));
+  f->epi = ir_alloc(nn * sizeof(int));
   ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
   count_uses(f);
   if (fuse) decide_inline(f);
@@ -489,6 +496,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
   f->fp->inl = f->inl;
   f->fp->store = f->store;
   f->fp->coalesced = f->coalesced;
+  f->fp->epi = f->epi;
   if (f->fp->arena > p->arena) p->arena = f->fp->arena;
 }
 
