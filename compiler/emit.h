@@ -175,7 +175,7 @@ const char *em_expr(Em *e, int id, const Aff *idx); /* ... computed from its inp
 void em_fill(Em *e, int dst, const char *val);
 void emit_elem(Em *e, Elem *el);
 int emit_elem_group(Em *e, Elem *els, int n); /* n blocks in one loop; 0: not possible */
-int emit_elem_sums(Em *e, Elem *els, int n);  /* n sibling sums in one loop nest; 0: not possible */
+int emit_elem_sums(Em *e, Elem *els, int n, const Elem *prod); /* n sibling sums (and their producer) in one loop nest; 0: not possible */
 int em_group_flat(Em *e, const Elem *els, int n); /* ... possible as one flat loop */
 /* The fused update's statements (e->fuse) for the parameter's element at flat index at, whose
  * gradient is the value g */

@@ -416,9 +416,15 @@ static int group_gen(Em *e, void *ctx) {
   return emit_elem_group(e, gr->els, gr->n);
 }
 
+typedef struct {
+  Elem *els;
+  int n;
+  const Elem *prod;
+} SumsGen;
+
 static int sums_gen(Em *e, void *ctx) {
-  Group *gr = ctx;
-  return emit_elem_sums(e, gr->els, gr->n);
+  SumsGen *sg = ctx;
+  return emit_elem_sums(e, sg->els, sg->n, sg->prod);
 }
 
 static int emit_group(Em *e, int s) {
@@ -788,32 +794,84 @@ static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, i
  * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
  * (emit_elem_sums) when none reads or overwrites what another reads or writes; returns the
  * positions covered, 0 if fewer than two. */
+/* Does node id's expression read node p only at its own elements: through elementwise nodes
+ * of p's shape computed inside it (not a broadcast, permute or reshape of it)? */
+static int reads_elementwise(const Em *e, int id, int p) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k];
+    if (x == p) continue;
+    if (ir_root_of(g, x) == p) return 0;
+    if (!e->fp->inl[x] || !reads_root(e, e->fp, x, p)) continue;
+    OpKind xk = op_info[g->nodes[x].op].kind;
+    if ((xk != K_E1 && xk != K_E2) || !shape_eq(&g->nodes[x].shape, &g->nodes[p].shape) || !reads_elementwise(e, x, p)) return 0;
+  }
+  return 1;
+}
+
+/* The producer of sibling sums: an elementwise block at position s (a map, computed from its
+ * inputs through elementwise ops, broadcasts and permutes, no random numbers or pooling
+ * adjoint) followed by a sum over its output (batch norm's forward: a convolution's output
+ * with the bias added, then its sum).  Its elements are stored and summed in one loop with the
+ * sums that follow it (emit_elem_sums), when none of them reads its output other than element
+ * by element, or writes what it reads.  1 with *el set, else 0. */
+static int expr_plain(const Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k];
+    if (!e->fp->inl[x]) continue;
+    OpKind xk = op_info[e->g->nodes[x].op].kind;
+    if ((xk != K_E1 && xk != K_E2 && xk != K_BCAST && xk != K_PERMUTE) || !expr_plain(e, x)) return 0;
+  }
+  return 1;
+}
+
+static int sum_producer(const Em *e, int s, Elem *el) {
+  const FnPlan *fp = e->fp;
+  const Graph *g = e->g;
+  if (s + 1 >= fp->nsched) return 0;
+  int p = fp->sched[s], sum = fp->sched[s + 1];
+  OpKind k = op_info[g->nodes[p].op].kind;
+  if ((k != K_E1 && k != K_E2) || epilogue_host(e, p) >= 0 || !expr_plain(e, p) || fp->store[p].kind != S_ARENA) return 0;
+  if (g->nodes[sum].op != OP_SUM_TO || !shape_eq(&g->nodes[g->nodes[sum].in[0]].shape, &g->nodes[p].shape) ||
+      !reads_root(e, fp, sum, p))
+    return 0;
+  *el = (Elem){p, p, p, 0, 1};
+  return 1;
+}
+
 static int emit_sums(Em *e, int s) {
   const FnPlan *fp = e->fp;
   const Graph *g = e->g;
   if (e->o->check_numerics || fp == &e->p->fn[FN_UPDATE]) return 0;
-  int ids[MAX_GROUP], n = 0;
-  Elem els[MAX_GROUP];
-  for (int t = s; t < fp->nsched && n < MAX_GROUP; t++) {
+  int ids[MAX_GROUP + 1], n = 0, np; /* ids: the producer (if any), then the sums */
+  Elem els[MAX_GROUP], prod;
+  np = sum_producer(e, s, &prod);
+  if (np) ids[0] = prod.id;
+  for (int t = s + np; t < fp->nsched && n < MAX_GROUP; t++) {
     int id = fp->sched[t];
     const Node *nd = &g->nodes[id];
     if (nd->op != OP_SUM_TO) break;
     const Shape *in = &g->nodes[nd->in[0]].shape;
-    if (n && (!shape_eq(in, &g->nodes[g->nodes[ids[0]].in[0]].shape) || !shape_eq(&nd->shape, &g->nodes[ids[0]].shape))) break;
+    if (n && (!shape_eq(in, &g->nodes[els[0].src].shape) || !shape_eq(&nd->shape, &g->nodes[els[0].id].shape))) break;
+    if (np && !reads_elementwise(e, id, prod.id)) break;
     int clash = 0;
-    for (int i = 0; i < n && !clash; i++) { /* id against each earlier one, both ways */
+    for (int i = 0; i < n + np && !clash; i++) { /* id against each earlier one, both ways */
       const Store *a = &fp->store[ir_root_of(g, ids[i])], *b = &fp->store[ir_root_of(g, id)];
       int64_t na = shape_numel(&g->nodes[ids[i]].shape), nb = shape_numel(&nd->shape);
-      clash = reads_range(e, id, a->kind, a->leaf, a->off, a->off + na) || reads_range(e, ids[i], b->kind, b->leaf, b->off, b->off + nb) ||
+      clash = (!(np && i == 0) && reads_range(e, id, a->kind, a->leaf, a->off, a->off + na)) ||
+              reads_range(e, ids[i], b->kind, b->leaf, b->off, b->off + nb) ||
               (a->kind == b->kind && a->leaf == b->leaf && a->off < b->off + nb && b->off < a->off + na);
     }
     if (clash) break;
-    els[n] = (Elem){id, nd->in[0], id, 1, 0}, ids[n++] = id;
+    els[n] = (Elem){id, nd->in[0], id, 1, 0}, ids[np + n++] = id;
   }
-  if (n < 2) return 0;
+  if (n + np < 2) return 0;
   const char *what = "";
-  for (int i = 0; i < n; i++) what = ir_fmt("%s%s%%%d sum_to", what, i ? " + " : "", ids[i]);
-  return emit_kernel_call(e, sums_gen, &(Group){els, n}, ids, n, what) ? n : 0;
+  for (int i = 0; i < n + np; i++) what = ir_fmt("%s%s%%%d %s", what, i ? " + " : "", ids[i], op_info[g->nodes[ids[i]].op].name);
+  SumsGen sg = {els, n, np ? &prod : NULL};
+  return emit_kernel_call(e, sums_gen, &sg, ids, n + np, what) ? n + np : 0;
 }
 
 /* ---- elementwise epilogues of products --------------------------------------------------

@@ -518,14 +518,30 @@ void elem_body(Em *e, void *ctx) {
 
 /* A sum whose innermost loop runs along reduced dims: VL partial sums (the lanes of a
  * vector, which the C compiler vectorizes), added pairwise in a fixed order, then the tail.
- * n sums over the same loops (sibling reductions): each its own partial sums, in one loop. */
+ * n sums over the same loops (sibling reductions): each its own partial sums, in one loop.
+ * prod: the elementwise block whose output the sums read, computed in the same loop, each
+ * element stored and summed from a local (r_v). */
 typedef struct {
   Elem *el;
   int n;
   int64_t len;
+  const Elem *prod;
 } VSum;
 
 static const char *part_name(int i) { return i ? ir_fmt("r_part%d", i + 1) : "r_part"; }
+
+/* The statements at one element, indented by ind spaces: the producer's element into r_v and
+ * its output, then each sum's value (read from r_v where it reads the producer's output)
+ * into its partial sum at lane; out: the sums' outputs. */
+static void vsum_element(Em *e, VSum *vs, const char *lane, int ind, const char **out) {
+  const char *v[MAX_GROUP], *pout = NULL, *pv = elem_value(e, vs->prod, &pout);
+  e->subst_node[0] = ir_root_of(e->g, vs->prod->dst), e->subst[0] = "r_v", e->nsubst = 1;
+  for (int i = 0; i < vs->n; i++) v[i] = elem_value(e, &vs->el[i], &out[i]);
+  e->nsubst = 0;
+  em_line(e, "%*sconst %s r_v = %s;", ind, "", e->real, pv);
+  em_line(e, "%*s%s = r_v;", ind, "", pout);
+  for (int i = 0; i < vs->n; i++) em_line(e, "%*s%s[%s] += %s;", ind, "", part_name(i), lane, v[i]);
+}
 
 static void vsum_body(Em *e, void *ctx) {
   VSum *vs = ctx;
@@ -538,9 +554,13 @@ static void vsum_body(Em *e, void *ctx) {
   e->L.nlv = l + 2;
   e->L.lv[l].size = vs->len, e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
   e->L.lv[l].alias = ir_fmt("(i%d + i%d)", l, l + 1);
-  for (int i = 0; i < n; i++) v[i] = elem_value(e, &vs->el[i], &out[i]);
+  for (int i = 0; i < n && !vs->prod; i++) v[i] = elem_value(e, &vs->el[i], &out[i]);
   em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d)", l, l, (long long)Lv, l, VL);
-  if (n == 1) {
+  if (vs->prod) {
+    em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) {", l + 1, l + 1, VL, l + 1);
+    vsum_element(e, vs, ir_fmt("i%d", l + 1), 4, out);
+    em_line(e, "  }");
+  } else if (n == 1) {
     em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) r_part[i%d] += %s;", l + 1, l + 1, VL, l + 1, l + 1, v[0]);
   } else {
     em_line(e, "  for (int i%d = 0; i%d < %d; i%d++) {", l + 1, l + 1, VL, l + 1);
@@ -552,7 +572,12 @@ static void vsum_body(Em *e, void *ctx) {
     em_line(e, "  for (int i%d = 0; i%d < i%d; i%d++) %s[i%d] += %s[i%d + i%d];", l + 1, l + 1, l, l + 1, part_name(i), l + 1,
             part_name(i), l + 1, l);
   if (n > 1) em_line(e, "}");
-  if (Lv < vs->len) {
+  if (Lv < vs->len && vs->prod) {
+    e->L.lv[l].alias = NULL;
+    em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l, (long long)Lv, l, (long long)vs->len, l);
+    vsum_element(e, vs, "0", 2, out);
+    em_line(e, "}");
+  } else if (Lv < vs->len) {
     e->L.lv[l].alias = NULL;
     for (int i = 0; i < n; i++) {
       const char *vt = elem_value(e, &vs->el[i], &out[i]);
@@ -764,19 +789,26 @@ static int elem_loops(Em *e, const Elem *el, Masks *m, int64_t *sizes) {
   return merge_space(e, space, m, sizes);
 }
 
+/* Do n sums over a nest (e->L, sizes, nl, the first's masks m) sum in vector lanes (VSum)? */
+static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *sizes, int nl) {
+  int VL = em_vlanes(e);
+  return els[0].reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !em_unrolled(e, sizes[nl - 1]) &&
+         !out_walks(e, m, e->L.nlv + nl - 1); /* the innermost loop is a reduced one */
+}
+
 /* The blocks' loop nest (e->L, sizes, nl, their first's masks m), printed: n sums (all of the
- * same output shape) or one block of any kind. */
-static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl) {
+ * same output shape, with the block prod whose output they read, when lane_sums) or one block
+ * of any kind. */
+static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
   const Elem *el = &els[0];
   int64_t numel = shape_numel(elem_space(e, el));
   if (el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS) {
     int l = shared_loop(e, m, sizes, nl);
     if (l >= 0) shared_open(e, l, sizes[l]);
   }
-  int VL = em_vlanes(e);
-  if (el->reduce == 1 && nl > 0 && sizes[nl - 1] >= 4 * VL && !em_unrolled(e, sizes[nl - 1])) {
-    if (!out_walks(e, m, e->L.nlv + nl - 1)) { /* the innermost loop is a reduced one */
-      VSum vs = {els, n, sizes[nl - 1]};
+  if (lane_sums(e, els, m, sizes, nl)) {
+    {
+      VSum vs = {els, n, sizes[nl - 1], prod};
       em_nest(e, sizes, nl - 1, vsum_body, &vs);
       shared_close(e);
       return;
@@ -799,21 +831,24 @@ void emit_elem(Em *e, Elem *el) {
     em_fill(e, el->dst, em_expr(e, el->src, NULL));
     return;
   }
-  elem_nest(e, el, 1, &m, sizes, nl);
+  elem_nest(e, el, 1, &m, sizes, nl, NULL);
 }
 
 /* Sums over the same elements into outputs of the same shape, none reading another's output
  * (batch norm's backward: the sums of g and of g x), in one loop nest: each walks the nest its
  * own block would, so each output gets the same additions in the same order, the same bits.
- * 0 (nothing printed) when their own nests would differ. */
-int emit_elem_sums(Em *e, Elem *els, int n) {
+ * prod (or NULL): an elementwise block over those elements whose output the sums read, each
+ * element stored and summed as it is computed (batch norm's forward: the convolution's
+ * output, bias added, and its sum), when its own nest is the same and the sums run in vector
+ * lanes.  0 (nothing printed) when their own nests would differ. */
+int emit_elem_sums(Em *e, Elem *els, int n, const Elem *prod) {
   Loops saved = e->L, first = e->L;
   Masks m, mi;
   int64_t sizes[MAX_DIMS], si[MAX_DIMS];
   int nl = 0;
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n + (prod != NULL); i++) {
     e->L = saved;
-    int k = elem_loops(e, &els[i], i ? &mi : &m, i ? si : sizes);
+    int k = elem_loops(e, i < n ? &els[i] : prod, i ? &mi : &m, i ? si : sizes);
     if (!i) {
       nl = k, first = e->L;
       continue;
@@ -825,10 +860,13 @@ int emit_elem_sums(Em *e, Elem *els, int n) {
       return 0;
     }
   }
+  e->L = first;
+  int lanes = lane_sums(e, els, &m, sizes, nl);
   e->L = saved;
+  if (prod && !lanes) return 0;
   for (int i = 0; i < n; i++) em_fill(e, els[i].dst, em_lit(e, 0));
   e->L = first;
-  elem_nest(e, els, n, &m, sizes, nl);
+  elem_nest(e, els, n, &m, sizes, nl, prod);
   return 1;
 }
 

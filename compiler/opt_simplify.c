@@ -3,8 +3,15 @@
  * Rewrites, applied while rebuilding: x+0, x-0, x*1, x/1, x^1 -> x; 0-x -> -x; --x -> x;
  * (x^T)^T -> x; matmul of a transpose -> matmul with the transposed flag; sum_to of a
  * broadcast back to its source -> the source; elementwise ops on unnamed constants -> folded
- * constants; broadcast scalar constants feeding elementwise ops -> the scalar.  Named
- * constants (hyper-parameters, emitted as macros) are never folded away. */
+ * constants; broadcast scalar constants feeding elementwise ops -> the scalar; a factor that
+ * is constant along the summed dims moves out of a sum: sum_to(-x) -> -sum_to(x),
+ * sum_to(a * x) -> a * sum_to(x), sum_to(x / a) -> sum_to(x) / a (sum_factor).  Named
+ * constants (hyper-parameters, emitted as macros) are never folded away.
+ *
+ * sum_factor changes the rounding (one product per output instead of one per element), not
+ * the value; it is what lets batch norm's backward take the sum of its variance's mean term,
+ * k * sum(2 (x - mean)), in the same pass as its other sums, since the remaining sum depends
+ * on the forward alone (plan.c moves it next to a sibling sum). */
 #include "ir.h"
 
 #include <math.h>
@@ -62,6 +69,38 @@ static int simplify_e2(Graph *g, const Node *o, int a, int b) {
   return shape_eq(&nd(g, r)->shape, s) ? r : ir_broadcast(g, r, *s);
 }
 
+/* a, without the broadcast in front of it, when that is constant along every dim that a sum
+ * down to shape s adds up (its shape broadcasts to s), else -1 */
+static int sum_constant(const Graph *g, int a, const Shape *s) {
+  if (nd(g, a)->op == OP_BROADCAST) a = nd(g, a)->in[0];
+  Shape r;
+  return shape_broadcast(&nd(g, a)->shape, s, &r) && shape_eq(&r, s) ? a : -1;
+}
+
+/* sum_to(x) down to shape s, x's factor that is constant along the summed dims moved out:
+ * -x, a * x, x * a, x / a (x of the sum's input shape); -1 when there is none.  Only a
+ * computed factor (one that depends on the model's values, not a constant: batch norm's, which
+ * depends on earlier sums) and a negation around one: a constant factor frees no dependence,
+ * and the product it scales is usually stored anyway (a loss gradient, read by the weights'
+ * products too), so moving it out would only add a block.  probe: 1 to ask, nothing built. */
+static int sum_factor(Graph *g, int x, const Shape *s, int probe) {
+  const Node *n = nd(g, x);
+  if (n->op == OP_NEG) {
+    if (sum_factor(g, n->in[0], s, 1) < 0) return -1;
+    return probe ? 1 : ir_unary(g, OP_NEG, ir_sum_to(g, n->in[0], *s));
+  }
+  if (n->op != OP_MUL && n->op != OP_DIV) return -1;
+  for (int j = n->op == OP_DIV; j < 2; j++) { /* j: the constant factor's side */
+    int a = sum_constant(g, n->in[j], s), b = n->in[1 - j];
+    if (a < 0 || g->nodes[ir_root_of(g, a)].op == OP_CONST || !shape_eq(&nd(g, b)->shape, &n->shape)) continue;
+    if (probe) return 1;
+    int sum = ir_sum_to(g, b, *s);
+    int r = n->op == OP_DIV ? ir_binary(g, OP_DIV, sum, a) : j ? ir_binary(g, OP_MUL, sum, a) : ir_binary(g, OP_MUL, a, sum);
+    return as_shape(g, r, s);
+  }
+  return -1;
+}
+
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
   int *changed = ctx;
   const Node *o = &og->nodes[old];
@@ -78,6 +117,8 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
   } else if (o->op == OP_SUM_TO && nd(g, in[0])->op == OP_BROADCAST &&
              shape_eq(&nd(g, nd(g, in[0])->in[0])->shape, &o->shape)) {
     r = nd(g, in[0])->in[0];
+  } else if (o->op == OP_SUM_TO) {
+    r = sum_factor(g, in[0], &o->shape, 0);
   } else if (o->op == OP_MATMUL) {
     int a = in[0], b = in[1], ta = o->ta, tb = o->tb;
     if (nd(g, a)->op == OP_TRANSPOSE) a = nd(g, a)->in[0], ta = !ta;

@@ -6,7 +6,8 @@
  *     cheap one used several times is recomputed in each user's loop when that saves a pass
  *     (none under --check-numerics: each node's output is then stored and checked);
  *  2. schedule: the materialized nodes in id order (a topological order), then the assigns
- *     (the update: each assign as soon as what it needs is computed, schedule_update);
+ *     (the update: each assign as soon as what it needs is computed, schedule_update); a sum
+ *     moved up next to a sibling sum over the same elements (hoist_sums);
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
  *     input, an assign's value is computed straight into the destination when nothing reads
  *     the destination afterwards (coalescing), everything else gets an arena slot;
@@ -254,6 +255,41 @@ static void schedule_update(Fn *f, char *done) {
     if (late[a]) place_with_inputs(f, a, done);
 }
 
+/* Sibling sums: a sum_to block moves up to right after an earlier one (or the run of them)
+ * over a tensor of the same shape into an output of the same shape, when everything it reads
+ * is computed by then, so that the emitter sums both in one pass (emit_c.c emit_sums).  Batch
+ * norm's backward sums 2 (x - mean) (opt_simplify.c sum_factor): it moves into the forward's
+ * pass that sums (x - mean)^2.  Each sum is the same; only when it is computed changes. */
+static void last_input(Fn *f, int reader, int read, void *ctx) {
+  (void)reader;
+  int *last = ctx, p = f->pos[ir_root_of(f->g, read)];
+  if (p > *last) *last = p;
+}
+
+static int sibling_sums(const Graph *g, int a, int b) {
+  const Node *x = &g->nodes[a], *y = &g->nodes[b];
+  return x->op == OP_SUM_TO && y->op == OP_SUM_TO && shape_eq(&x->shape, &y->shape) &&
+         shape_eq(&g->nodes[x->in[0]].shape, &g->nodes[y->in[0]].shape);
+}
+
+static void hoist_sums(Fn *f) {
+  Graph *g = f->g;
+  FnPlan *fp = f->fp;
+  for (int t = 0; t < fp->nsched; t++) {
+    int b = fp->sched[t], last = -1;
+    if (g->nodes[b].op != OP_SUM_TO) continue;
+    reads(f, b, b, last_input, &last);
+    int to = -1;
+    for (int s = last + 1; s < t - 1 && to < 0; s++)
+      if (sibling_sums(g, fp->sched[s], b)) to = s + 1;
+    while (to >= 0 && to < t && sibling_sums(g, fp->sched[to], b)) to++; /* after the run */
+    if (to < 0 || to >= t) continue;
+    memmove(fp->sched + to + 1, fp->sched + to, (size_t)(t - to) * sizeof *fp->sched);
+    fp->sched[to] = b;
+    for (int s = to; s <= t; s++) f->pos[fp->sched[s]] = s;
+  }
+}
+
 static void schedule(Fn *f, FnKind k) {
   Graph *g = f->g;
   FnPlan *fp = f->fp;
@@ -271,6 +307,7 @@ static void schedule(Fn *f, FnKind k) {
   }
   for (int i = 0; i < g->nnodes; i++) f->pos[i] = -1;
   for (int s = 0; s < fp->nsched; s++) f->pos[fp->sched[s]] = s;
+  if (f->fuse && k != FN_UPDATE) hoist_sums(f);
 }
 
 /* ---- coalescing assigns --------------------------------------------------------------- */
@@ -392,6 +429,27 @@ static void epilogue_outputs(Fn *f, Slot *slots) {
   }
 }
 
+/* Sums that the emitter may compute in one loop (emit_c.c's emit_sums: a run of sibling sums,
+ * after the elementwise block whose output the first reads, hoist_sums): each sum's output is
+ * live from the run's start on, so it never takes the memory of what an earlier block of the
+ * run reads (the producer's inputs, dead after it: the sums are zeroed before the loop). */
+static void sum_outputs(Fn *f, Slot *slots) {
+  const Graph *g = f->g;
+  const int *sched = f->fp->sched;
+  if (!f->fuse) return;
+  for (int s = 0, start = 0; s < f->fp->nsched; s++) {
+    int id = sched[s];
+    if (g->nodes[id].op != OP_SUM_TO) continue;
+    if (s == 0 || !sibling_sums(g, sched[s - 1], id)) { /* a run starts: after its producer? */
+      const Node *p = &g->nodes[s ? sched[s - 1] : id];
+      OpKind k = op_info[p->op].kind;
+      int prod = s && (k == K_E1 || k == K_E2) && shape_eq(&p->shape, &g->nodes[g->nodes[id].in[0]].shape);
+      start = s - prod;
+    }
+    if (f->store[id].kind == S_ARENA) slots[id].def = start;
+  }
+}
+
 static int by_size(const void *a, const void *b) {
   const Slot *x = *(Slot *const *)a, *y = *(Slot *const *)b;
   if (x->size != y->size) return x->size < y->size ? 1 : -1;
@@ -407,6 +465,7 @@ static void place_arena(Fn *f) {
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
   epilogue_outputs(f, slots);
+  sum_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
       slots[i].size = align_up(shape_numel(&g->nodes[i].shape));

@@ -941,22 +941,20 @@ DLC_SHARED_KERNEL static void autoencoder_matmul_18_v2(float *restrict out0, con
   }
 }
 
-/* %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15 */
-DLC_KERNEL static void autoencoder_sub_21(float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
-  for (int i0 = 0; i0 < 50176; i0++) {
-    mseloss0_sub[i0] = (net_7_sigmoid[i0] - x[i0]);
-  }
-}
-
-/* %24 = sum_to %23 : f32[]                             # examples/autoencoder.lua:15
+/* %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15
+ * then, in the same loop, %24 = sum_to %23 : f32[]                             # examples/autoencoder.lua:15
  *   with %23 = pow %21, %22 : f32[64,784]                     # examples/autoencoder.lua:15
  */
-DLC_KERNEL static void autoencoder_sum_to_24(float *restrict mseloss0_sum_to, const float *restrict mseloss0_sub) {
+DLC_KERNEL static void autoencoder_sub_21(float *restrict mseloss0_sum_to, float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
   mseloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 50176; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += dlc_sqf(mseloss0_sub[(i0 + i1)]);
+      for (int i1 = 0; i1 < 8; i1++) {
+        const float r_v = (net_7_sigmoid[(i0 + i1)] - x[(i0 + i1)]);
+        mseloss0_sub[(i0 + i1)] = r_v;
+        r_part[i1] += dlc_sqf(r_v);
+      }
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     mseloss0_sum_to[0] += r_part[0];
@@ -1371,8 +1369,8 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
   float *const net_7_sigmoid = m->arena + 50176;   /* %20 sigmoid[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13 */
   float *const p_net_6_bias = m->param + 209184;
   float *const p_net_6_weight = m->param + 108832;
-  float *const mseloss0_sub = m->arena + 0;   /* %21 sub[64,784]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const mseloss0_sum_to = m->arena + 100352;   /* %24 sum_to[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  float *const mseloss0_sub = m->arena + 0;   /* %21 sub[64,784]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const mseloss0_div = m->arena + 168960;   /* %26 div[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   float *const net_7_mul_bw = m->arena + 100352;   /* %41 mul[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
   float *const g_net_6_bias = m->grad + 209184;
@@ -1410,8 +1408,7 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
   /* %17 = relu: computed by %15's tiles, from each element as it is stored */
   autoencoder_matmul_18_v2(net_7_sigmoid, p_net_6_bias, net_5_relu, p_net_6_weight); /* %18 matmul + %20 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
   /* %20 = sigmoid: computed by %18's tiles, from each element as it is stored */
-  autoencoder_sub_21(mseloss0_sub, net_7_sigmoid, x); /* %21 sub: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  autoencoder_sum_to_24(mseloss0_sum_to, mseloss0_sub); /* %24 sum_to: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  autoencoder_sub_21(mseloss0_sum_to, mseloss0_sub, net_7_sigmoid, x); /* %21 sub + %24 sum_to: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   autoencoder_div_26(mseloss0_div, mseloss0_sum_to); /* %26 div: mseloss0 MSELoss, examples/autoencoder.lua:15 */
   autoencoder_mul_41(net_7_mul_bw, mseloss0_sub, net_7_sigmoid); /* %41 mul: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
   autoencoder_sum_to_42(g_net_6_bias, net_7_mul_bw); /* %42 sum_to: net.6 Linear, examples/autoencoder.lua:13, backward */
@@ -1563,7 +1560,7 @@ void autoencoder_eval(autoencoder_model *restrict m, const float *x, float *out,
   float *const p_net_4_weight = m->param + 104608;
   float *const p_net_6_bias = m->param + 209184;
   float *const p_net_6_weight = m->param + 108832;
-  float *const t27_sum_to = m->arena + 0;   /* %27 sum_to[64,1]: examples/autoencoder.lua:15 */
+  float *const t27_sum_to = m->arena + 50176;   /* %27 sum_to[64,1]: examples/autoencoder.lua:15 */
   autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
   /* %11 = relu: computed by %9's tiles, from each element as it is stored */
   autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */

@@ -156,12 +156,10 @@ DLC_KERNEL static void binary_clamp_13(float *restrict bceloss0_clamp, const flo
   }
 }
 
-/* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12
- *   the same kernel, on other buffers, computes %21 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void binary_log_14(float *restrict out0, const float *restrict in0) {
+/* %14 = log %13 : f32[32,1]                            # examples/binary.lua:12 */
+DLC_KERNEL static void binary_log_14(float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
   for (int i0 = 0; i0 < 32; i0++) {
-    out0[i0] = logf(in0[i0]);
+    bceloss0_log[i0] = logf(bceloss0_clamp[i0]);
   }
 }
 
@@ -174,7 +172,8 @@ DLC_KERNEL static void binary_clamp_20(float *restrict bceloss0_clamp_2, const f
   }
 }
 
-/* %26 = sum_to %25 : f32[]                             # examples/binary.lua:12
+/* %21 = log %20 : f32[32,1]                            # examples/binary.lua:12
+ * then, in the same loop, %26 = sum_to %25 : f32[]                             # examples/binary.lua:12
  *   with %25 = neg %24 : f32[32,1]                            # examples/binary.lua:12
  *   with %24 = add %16, %23 : f32[32,1]                       # examples/binary.lua:12
  *   with %16 = mul %12, %15 : f32[32,1]                       # examples/binary.lua:12
@@ -183,12 +182,16 @@ DLC_KERNEL static void binary_clamp_20(float *restrict bceloss0_clamp_2, const f
  *   with %18 = sub %17, %12 : f32[32,1]                       # examples/binary.lua:12
  *   with %22 = clamp %21 {min=-100, max=inf} : f32[32,1]      # examples/binary.lua:12
  */
-DLC_KERNEL static void binary_sum_to_26(float *restrict bceloss0_sum_to, const float *restrict target, const float *restrict bceloss0_log, const float *restrict bceloss0_log_2) {
+DLC_KERNEL static void binary_log_21(float *restrict bceloss0_sum_to, float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict target, const float *restrict bceloss0_log) {
   bceloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) + ((1.0f - target[(i0 + i1)]) * dlc_clampf(bceloss0_log_2[(i0 + i1)], (-100.0f), INFINITY))));
+      for (int i1 = 0; i1 < 8; i1++) {
+        const float r_v = logf(bceloss0_clamp_2[(i0 + i1)]);
+        bceloss0_log_2[(i0 + i1)] = r_v;
+        r_part[i1] += (-((target[(i0 + i1)] * dlc_clampf(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) + ((1.0f - target[(i0 + i1)]) * dlc_clampf(r_v, (-100.0f), INFINITY))));
+      }
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     bceloss0_sum_to[0] += r_part[0];
@@ -223,20 +226,18 @@ DLC_KERNEL static void binary_div_28(float *restrict bceloss0_div, const float *
  *   with %48 = inrange %11 {min=1.4013e-45, max=inf} : f32[32,1] # examples/binary.lua:12 backward
  *   with %51 = mul %11, %19 : f32[32,1]                       # examples/binary.lua:10 backward
  *   with %19 = sub %17, %11 : f32[32,1]                       # examples/binary.lua:12
+ * then, in the same loop, %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward
  */
-DLC_KERNEL static void binary_mul_52(float *restrict net_3_mul_bw, const float *restrict target, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    net_3_mul_bw[i0] = (((-(((((-0.03125f) * (1.0f - target[i0])) * dlc_inrangef(bceloss0_log_2[i0], (-100.0f), INFINITY)) / bceloss0_clamp_2[i0]) * dlc_inrangef((1.0f - net_3_sigmoid[i0]), 1.40129846e-45f, INFINITY))) + (((((-0.03125f) * target[i0]) * dlc_inrangef(bceloss0_log[i0], (-100.0f), INFINITY)) / bceloss0_clamp[i0]) * dlc_inrangef(net_3_sigmoid[i0], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[i0] * (1.0f - net_3_sigmoid[i0])));
-  }
-}
-
-/* %53 = sum_to %52 : f32[1]                            # examples/binary.lua:10 backward */
-DLC_KERNEL static void binary_sum_to_53(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
+DLC_KERNEL static void binary_mul_52(float *restrict g_net_2_bias, float *restrict net_3_mul_bw, const float *restrict target, const float *restrict bceloss0_log_2, const float *restrict bceloss0_clamp_2, const float *restrict net_3_sigmoid, const float *restrict bceloss0_log, const float *restrict bceloss0_clamp) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 32; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += net_3_mul_bw[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) {
+        const float r_v = (((-(((((-0.03125f) * (1.0f - target[(i0 + i1)])) * dlc_inrangef(bceloss0_log_2[(i0 + i1)], (-100.0f), INFINITY)) / bceloss0_clamp_2[(i0 + i1)]) * dlc_inrangef((1.0f - net_3_sigmoid[(i0 + i1)]), 1.40129846e-45f, INFINITY))) + (((((-0.03125f) * target[(i0 + i1)]) * dlc_inrangef(bceloss0_log[(i0 + i1)], (-100.0f), INFINITY)) / bceloss0_clamp[(i0 + i1)]) * dlc_inrangef(net_3_sigmoid[(i0 + i1)], 1.40129846e-45f, INFINITY))) * (net_3_sigmoid[(i0 + i1)] * (1.0f - net_3_sigmoid[(i0 + i1)])));
+        net_3_mul_bw[(i0 + i1)] = r_v;
+        r_part[i1] += r_v;
+      }
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     g_net_2_bias[0] += r_part[0];
@@ -486,11 +487,11 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   float *const bceloss0_clamp = m->arena + 0;   /* %13 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_log = m->arena + 64;   /* %14 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_clamp_2 = m->arena + 96;   /* %20 clamp[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const bceloss0_log_2 = m->arena + 128;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_sum_to = m->arena + 160;   /* %26 sum_to[]: bceloss0 BCELoss, examples/binary.lua:12 */
+  float *const bceloss0_log_2 = m->arena + 128;   /* %21 log[32,1]: bceloss0 BCELoss, examples/binary.lua:12 */
   float *const bceloss0_div = m->arena + 1568;   /* %28 div[]: bceloss0 BCELoss, examples/binary.lua:12 */
-  float *const net_3_mul_bw = m->arena + 1536;   /* %52 mul[32,1]: net.3 Sigmoid, examples/binary.lua:10, backward */
   float *const g_net_2_bias = m->grad + 64;
+  float *const net_3_mul_bw = m->arena + 1536;   /* %52 mul[32,1]: net.3 Sigmoid, examples/binary.lua:10, backward */
   float *const net_2_matmul_bw = m->arena + 0;   /* %54 matmul[32,16]: net.2 Linear, examples/binary.lua:10, backward */
   float *const g_net_2_weight = m->grad + 48;
   float *const net_1_mul_bw = m->arena + 1024;   /* %58 mul[32,16]: net.1 Tanh, examples/binary.lua:9, backward */
@@ -504,11 +505,9 @@ float binary_grad(binary_model *restrict m, const float *x, const float *target)
   binary_clamp_13(bceloss0_clamp, net_3_sigmoid); /* %13 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_log_14(bceloss0_log, bceloss0_clamp); /* %14 log: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_clamp_20(bceloss0_clamp_2, net_3_sigmoid); /* %20 clamp: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_log_14(bceloss0_log_2, bceloss0_clamp_2); /* %21 log: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_sum_to_26(bceloss0_sum_to, target, bceloss0_log, bceloss0_log_2); /* %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
+  binary_log_21(bceloss0_sum_to, bceloss0_log_2, bceloss0_clamp_2, target, bceloss0_log); /* %21 log + %26 sum_to: bceloss0 BCELoss, examples/binary.lua:12 */
   binary_div_28(bceloss0_div, bceloss0_sum_to); /* %28 div: bceloss0 BCELoss, examples/binary.lua:12 */
-  binary_mul_52(net_3_mul_bw, target, bceloss0_log_2, bceloss0_clamp_2, net_3_sigmoid, bceloss0_log, bceloss0_clamp); /* %52 mul: net.3 Sigmoid, examples/binary.lua:10, backward */
-  binary_sum_to_53(g_net_2_bias, net_3_mul_bw); /* %53 sum_to: net.2 Linear, examples/binary.lua:10, backward */
+  binary_mul_52(g_net_2_bias, net_3_mul_bw, target, bceloss0_log_2, bceloss0_clamp_2, net_3_sigmoid, bceloss0_log, bceloss0_clamp); /* %52 mul + %53 sum_to: net.3 Sigmoid, examples/binary.lua:10, backward */
   binary_matmul_54(net_2_matmul_bw, net_3_mul_bw, p_net_2_weight); /* %54 matmul: net.2 Linear, examples/binary.lua:10, backward */
   binary_matmul_55(g_net_2_weight, net_3_mul_bw, net_1_tanh); /* %55 matmul: net.2 Linear, examples/binary.lua:10, backward */
   binary_mul_58(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %58 mul: net.1 Tanh, examples/binary.lua:9, backward */

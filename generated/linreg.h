@@ -10,7 +10,7 @@
 #define LINREG_OUTPUT_SIZE 100   /* [100,1] */
 #define LINREG_PARAM_COUNT 2
 #define LINREG_STATE_COUNT 0
-#define LINREG_ARENA_BYTES 960
+#define LINREG_ARENA_BYTES 1024
 
 typedef float linreg_real;
 
@@ -24,7 +24,7 @@ typedef struct linreg_model {
   _Alignas(64) float param[32];
   _Alignas(64) float grad[32 + 16];
   _Alignas(64) float state[1];
-  _Alignas(64) float arena[240];
+  _Alignas(64) float arena[256];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

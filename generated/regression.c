@@ -143,25 +143,23 @@ DLC_KERNEL static void regression_abs_13(float *restrict huberloss0_abs, const f
   }
 }
 
-/* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
-DLC_KERNEL static void regression_clamp_14(float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    huberloss0_clamp[i0] = dlc_clampf(huberloss0_abs[i0], (-INFINITY), 1.0f);
-  }
-}
-
-/* %22 = sum_to %21 : f32[]                             # examples/regression.lua:12
+/* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12
+ * then, in the same loop, %22 = sum_to %21 : f32[]                             # examples/regression.lua:12
  *   with %21 = add %18, %19 : f32[64,1]                       # examples/regression.lua:12
  *   with %18 = mul %17, %16 : f32[64,1]                       # examples/regression.lua:12
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
  *   with %19 = sub %13, %14 : f32[64,1]                       # examples/regression.lua:12
  */
-DLC_KERNEL static void regression_sum_to_22(float *restrict huberloss0_sum_to, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+DLC_KERNEL static void regression_clamp_14(float *restrict huberloss0_sum_to, float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
   huberloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += ((0.5f * dlc_sqf(huberloss0_clamp[(i0 + i1)])) + (huberloss0_abs[(i0 + i1)] - huberloss0_clamp[(i0 + i1)]));
+      for (int i1 = 0; i1 < 8; i1++) {
+        const float r_v = dlc_clampf(huberloss0_abs[(i0 + i1)], (-INFINITY), 1.0f);
+        huberloss0_clamp[(i0 + i1)] = r_v;
+        r_part[i1] += ((0.5f * dlc_sqf(r_v)) + (huberloss0_abs[(i0 + i1)] - r_v));
+      }
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     huberloss0_sum_to[0] += r_part[0];
@@ -181,20 +179,18 @@ DLC_KERNEL static void regression_div_24(float *restrict huberloss0_div, const f
  *   with %33 = mul %15, %14 : f32[64,1]                       # examples/regression.lua:12 backward
  *   with %36 = inrange %13 {min=-inf, max=1} : f32[64,1]      # examples/regression.lua:12 backward
  *   with %39 = sign %12 : f32[64,1]                           # examples/regression.lua:12 backward
+ * then, in the same loop, %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward
  */
-DLC_KERNEL static void regression_mul_40(float *restrict huberloss0_mul_bw, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    huberloss0_mul_bw[i0] = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * huberloss0_clamp[i0]))) * dlc_inrangef(huberloss0_abs[i0], (-INFINITY), 1.0f))) * dlc_signf(huberloss0_sub[i0]));
-  }
-}
-
-/* %41 = sum_to %40 : f32[1]                            # examples/regression.lua:10 backward */
-DLC_KERNEL static void regression_sum_to_41(float *restrict g_net_2_bias, const float *restrict huberloss0_mul_bw) {
+DLC_KERNEL static void regression_mul_40(float *restrict g_net_2_bias, float *restrict huberloss0_mul_bw, const float *restrict huberloss0_clamp, const float *restrict huberloss0_abs, const float *restrict huberloss0_sub) {
   g_net_2_bias[0] = 0.0f;
   {
     float r_part[8] = {0};
     for (int i0 = 0; i0 < 64; i0 += 8)
-      for (int i1 = 0; i1 < 8; i1++) r_part[i1] += huberloss0_mul_bw[(i0 + i1)];
+      for (int i1 = 0; i1 < 8; i1++) {
+        const float r_v = ((0.015625f + (((-0.015625f) + (0.0078125f * (2.0f * huberloss0_clamp[(i0 + i1)]))) * dlc_inrangef(huberloss0_abs[(i0 + i1)], (-INFINITY), 1.0f))) * dlc_signf(huberloss0_sub[(i0 + i1)]));
+        huberloss0_mul_bw[(i0 + i1)] = r_v;
+        r_part[i1] += r_v;
+      }
     for (int i0 = 4; i0 > 0; i0 /= 2)
       for (int i1 = 0; i1 < i0; i1++) r_part[i1] += r_part[i1 + i0];
     g_net_2_bias[0] += r_part[0];
@@ -286,6 +282,13 @@ DLC_KERNEL static void regression_abs_13_v2(float *restrict huberloss0_abs, cons
   }
 }
 
+/* %14 = clamp %13 {min=-inf, max=1} : f32[64,1]        # examples/regression.lua:12 */
+DLC_KERNEL static void regression_clamp_14_v2(float *restrict huberloss0_clamp, const float *restrict huberloss0_abs) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    huberloss0_clamp[i0] = dlc_clampf(huberloss0_abs[i0], (-INFINITY), 1.0f);
+  }
+}
+
 /* %21 = add %18, %19 : f32[64,1]                       # examples/regression.lua:12
  *   with %18 = mul %17, %16 : f32[64,1]                       # examples/regression.lua:12
  *   with %16 = pow %14, %15 : f32[64,1]                       # examples/regression.lua:12
@@ -343,11 +346,11 @@ float regression_grad(regression_model *restrict m, const float *x, const float 
   float *const p_net_2_bias = m->param + 96;
   float *const p_net_2_weight = m->param + 64;
   float *const huberloss0_abs = m->arena + 0;   /* %13 abs[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
-  float *const huberloss0_clamp = m->arena + 128;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
   float *const huberloss0_sum_to = m->arena + 192;   /* %22 sum_to[]: huberloss0 HuberLoss, examples/regression.lua:12 */
+  float *const huberloss0_clamp = m->arena + 128;   /* %14 clamp[64,1]: huberloss0 HuberLoss, examples/regression.lua:12 */
   float *const huberloss0_div = m->arena + 6208;   /* %24 div[]: huberloss0 HuberLoss, examples/regression.lua:12 */
-  float *const huberloss0_mul_bw = m->arena + 6144;   /* %40 mul[64,1]: huberloss0 HuberLoss, examples/regression.lua:12, backward */
   float *const g_net_2_bias = m->grad + 96;
+  float *const huberloss0_mul_bw = m->arena + 6144;   /* %40 mul[64,1]: huberloss0 HuberLoss, examples/regression.lua:12, backward */
   float *const net_2_matmul_bw = m->arena + 0;   /* %42 matmul[64,32]: net.2 Linear, examples/regression.lua:10, backward */
   float *const g_net_2_weight = m->grad + 64;
   float *const net_1_mul_bw = m->arena + 4096;   /* %46 mul[64,32]: net.1 Tanh, examples/regression.lua:9, backward */
@@ -359,11 +362,9 @@ float regression_grad(regression_model *restrict m, const float *x, const float 
   regression_matmul_9_v2(huberloss0_sub, p_net_2_bias, target, net_1_tanh, p_net_2_weight); /* %9 matmul + %12 sub: net.2 Linear, examples/regression.lua:10 */
   /* %12 = sub: computed by %9's tiles, from each element as it is stored */
   regression_abs_13(huberloss0_abs, huberloss0_sub); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
-  regression_clamp_14(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
-  regression_sum_to_22(huberloss0_sum_to, huberloss0_clamp, huberloss0_abs); /* %22 sum_to: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_clamp_14(huberloss0_sum_to, huberloss0_clamp, huberloss0_abs); /* %14 clamp + %22 sum_to: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_div_24(huberloss0_div, huberloss0_sum_to); /* %24 div: huberloss0 HuberLoss, examples/regression.lua:12 */
-  regression_mul_40(huberloss0_mul_bw, huberloss0_clamp, huberloss0_abs, huberloss0_sub); /* %40 mul: huberloss0 HuberLoss, examples/regression.lua:12, backward */
-  regression_sum_to_41(g_net_2_bias, huberloss0_mul_bw); /* %41 sum_to: net.2 Linear, examples/regression.lua:10, backward */
+  regression_mul_40(g_net_2_bias, huberloss0_mul_bw, huberloss0_clamp, huberloss0_abs, huberloss0_sub); /* %40 mul + %41 sum_to: huberloss0 HuberLoss, examples/regression.lua:12, backward */
   regression_matmul_6(net_2_matmul_bw, huberloss0_mul_bw, p_net_2_weight); /* %42 matmul: net.2 Linear, examples/regression.lua:10, backward */
   regression_matmul_43(g_net_2_weight, huberloss0_mul_bw, net_1_tanh); /* %43 matmul: net.2 Linear, examples/regression.lua:10, backward */
   regression_mul_46(net_1_mul_bw, net_2_matmul_bw, net_1_tanh); /* %46 mul: net.1 Tanh, examples/regression.lua:9, backward */
@@ -424,7 +425,7 @@ void regression_eval(regression_model *restrict m, const float *x, const float *
   regression_tanh_8(net_1_tanh, net_0_matmul, p_net_0_bias); /* %8 tanh: net.1 Tanh, examples/regression.lua:9 */
   regression_matmul_9(net_2_matmul, net_1_tanh, p_net_2_weight); /* %9 matmul: net.2 Linear, examples/regression.lua:10 */
   regression_abs_13_v2(huberloss0_abs, net_2_matmul, p_net_2_bias, target); /* %13 abs: huberloss0 HuberLoss, examples/regression.lua:12 */
-  regression_clamp_14(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
+  regression_clamp_14_v2(huberloss0_clamp, huberloss0_abs); /* %14 clamp: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_add_21(huberloss0_add, huberloss0_clamp, huberloss0_abs); /* %21 add: huberloss0 HuberLoss, examples/regression.lua:12 */
   regression_assign_27(out, net_2_matmul, p_net_2_bias); /* %27 assign: examples/regression.lua:14 */
   regression_assign_29(sample_loss, huberloss0_add); /* %29 assign: examples/regression.lua:14 */

@@ -2103,19 +2103,10 @@ DLC_KERNEL static void transformer_div_258(float *restrict norm_div_bw, const fl
  *   with %260 = mul %259, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %259 = broadcast %258 : f32[64,64]                   # examples/transformer.lua:28 backward
  *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
- */
-DLC_KERNEL static void transformer_add_262(float *restrict norm_add_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict norm_div_2, const float *restrict norm_div_bw, const float *restrict t213_div, const float *restrict norm_div) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      norm_add_bw[64*i0 + i1] = ((((head_matmul_bw[64*i0 + i1] * p_norm_weight[i1]) * norm_div_2[i0]) + (norm_div_bw[i0] * (t213_div[64*i0 + i1] - norm_div[i0]))) + (norm_div_bw[i0] * (t213_div[64*i0 + i1] - norm_div[i0])));
-    }
-  }
-}
-
-/* %264 = sum_to %263 : f32[64,1]                       # examples/transformer.lua:28 backward
+ * then, in the same loop, %264 = sum_to %263 : f32[64,1]                       # examples/transformer.lua:28 backward
  *   with %263 = neg %262 : f32[64,64]                         # examples/transformer.lua:28 backward
  */
-DLC_KERNEL static void transformer_sum_to_264(float *restrict norm_sum_to_bw_2, const float *restrict norm_add_bw) {
+DLC_KERNEL static void transformer_add_262(float *restrict norm_sum_to_bw_2, float *restrict norm_add_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict norm_div_2, const float *restrict norm_div_bw, const float *restrict t213_div, const float *restrict norm_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2123,7 +2114,11 @@ DLC_KERNEL static void transformer_sum_to_264(float *restrict norm_sum_to_bw_2, 
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += (-norm_add_bw[64*i0 + (i1 + i2)]);
+        for (int i2 = 0; i2 < 8; i2++) {
+          const float r_v = ((((head_matmul_bw[64*i0 + (i1 + i2)] * p_norm_weight[(i1 + i2)]) * norm_div_2[i0]) + (norm_div_bw[i0] * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0]))) + (norm_div_bw[i0] * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0])));
+          norm_add_bw[64*i0 + (i1 + i2)] = r_v;
+          r_part[i2] += (-r_v);
+        }
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       norm_sum_to_bw_2[i0] += r_part[0];
@@ -2155,7 +2150,7 @@ DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast,
 }
 
 /* %272 = sum_to %271 : f32[64]                         # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %318, %346, %354, %367, %403, %448, %476, %484, %497 (10 blocks share it)
+ *   the same kernel, on other buffers, computes %318, %367, %403, %448, %497 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2340,21 +2335,11 @@ DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const fl
  *   with %307 = mul %306, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %306 = broadcast %305 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
+ * then, in the same loop, %312 = sum_to %311 : f32[64,16,1]                    # examples/transformer.lua:17 backward
+ *   with %311 = neg %309 : f32[64,16,64]                      # examples/transformer.lua:17 backward
  *   the same kernel, on other buffers, computes %395, %439, %525 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
-  for (int i0 = 0; i0 < 1024; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      out0[64*i0 + i1] = ((((in0[64*i0 + i1] * in1[i1]) * in2[i0]) + (in3[i0] * (in4[64*i0 + i1] - in5[i0]))) + (in3[i0] * (in4[64*i0 + i1] - in5[i0])));
-    }
-  }
-}
-
-/* %312 = sum_to %311 : f32[64,16,1]                    # examples/transformer.lua:17 backward
- *   with %311 = neg %309 : f32[64,16,64]                      # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %398, %442, %528 (4 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_sum_to_312(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2362,7 +2347,11 @@ DLC_SHARED_KERNEL static void transformer_sum_to_312(float *restrict out0, const
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += (-in0[64*i0 + (i1 + i2)]);
+        for (int i2 = 0; i2 < 8; i2++) {
+          const float r_v = ((((in0[64*i0 + (i1 + i2)] * in1[(i1 + i2)]) * in2[i0]) + (in3[i0] * (in4[64*i0 + (i1 + i2)] - in5[i0]))) + (in3[i0] * (in4[64*i0 + (i1 + i2)] - in5[i0])));
+          out1[64*i0 + (i1 + i2)] = r_v;
+          r_part[i2] += (-r_v);
+        }
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       out0[i0] += r_part[0];
@@ -2504,6 +2493,25 @@ DLC_SHARED_KERNEL static void transformer_permute_343(float *restrict out0, cons
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 4096; i1++) {
       out0[4096*i0 + i1] = in0[i0 + 16*i1];
+    }
+  }
+}
+
+/* %346 = sum_to %345 : f32[64]                         # examples/transformer.lua:16 backward
+ * then, in the same loop, %354 = sum_to %353 : f32[64]                         # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %476 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_sum_to_346(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    out0[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    out1[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 1024; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      out0[i1] += in0[64*i0 + i1];
+      out1[i1] += in1[64*i0 + i1];
     }
   }
 }
@@ -3107,10 +3115,10 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_patch_bias = m->param + 3136;
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
-  float *const blocks_0_ln1_sum_to = m->arena + 65536;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_0_ln1_div = m->arena + 131072;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_div = m->arena + 132096;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sum_to_2 = m->arena + 65536;   /* %33 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_0_ln1_div_2 = m->arena + 132096;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_div_2 = m->arena + 131072;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_attn_permute = m->arena + 65536;   /* %43 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_ln1_weight = m->param + 4224;
   float *const p_blocks_0_ln1_bias = m->param + 4288;
@@ -3139,9 +3147,9 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_div = m->arena + 1024;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
@@ -3186,9 +3194,9 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_1_ln2_sum_to = m->arena + 0;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_div = m->arena + 1024;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sum_to_2 = m->arena + 0;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
@@ -3202,10 +3210,10 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
   float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
   float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 0;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div = m->arena + 8192;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 8192;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div = m->arena + 8256;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div_2 = m->arena + 8256;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div_2 = m->arena + 8192;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
@@ -3416,7 +3424,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
   float *const t210_sum_to = m->arena + 786432;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
   float *const t213_div = m->arena + 790528;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 786432;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 794624;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_div = m->arena + 799360;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_sum_to_2 = m->arena + 786432;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_sqrt = m->arena + 799424;   /* %221 sqrt[64,1]: norm LayerNorm, examples/transformer.lua:28 */
@@ -3442,8 +3450,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_norm_weight = m->grad + 71824;
   float *const norm_sum_to_bw = m->arena + 786432;   /* %251 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
   float *const norm_div_bw = m->arena + 798720;   /* %258 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const norm_sum_to_bw_2 = m->arena + 798784;   /* %264 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
   float *const norm_add_bw = m->arena + 786432;   /* %262 add[64,64]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const norm_sum_to_bw_2 = m->arena + 790528;   /* %264 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
   float *const norm_div_bw_2 = m->arena + 794624;   /* %265 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
   float *const t268_div = m->arena + 790528;   /* %268 div[64,64]: examples/transformer.lua:28, backward */
   float *const t270_broadcast = m->arena + 2097152;   /* %270 broadcast[64,16,64]: examples/transformer.lua:28, backward */
@@ -3462,8 +3470,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_1_ln2_weight = m->grad + 54464;
   float *const blocks_1_ln2_sum_to_bw = m->arena + 458752;   /* %299 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_div_bw = m->arena + 524288;   /* %305 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_sum_to_bw_2 = m->arena + 525312;   /* %312 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_add_bw = m->arena + 458752;   /* %309 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_sum_to_bw_2 = m->arena + 393216;   /* %312 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_div_bw_2 = m->arena + 524288;   /* %313 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_add_bw_2 = m->arena + 393216;   /* %315 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_attn_permute_bw = m->arena + 458752;   /* %316 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3482,10 +3490,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_attn_permute_bw_3 = m->arena + 458752;   /* %343 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_permute_bw_4 = m->arena + 655360;   /* %344 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %346 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %354 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_matmul_bw = m->arena + 589824;   /* %349 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %350 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %351 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %354 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_matmul_bw_3 = m->arena + 655360;   /* %358 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %360 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %361 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3499,9 +3507,9 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_1_ln1_weight = m->grad + 37696;
   float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %385 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %391 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %398 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %395 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 458752;   /* %398 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw_2 = m->arena + 459776;   /* %399 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %399 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %401 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
   float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %404 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
@@ -3518,8 +3526,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_0_ln2_weight = m->grad + 20992;
   float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %429 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %435 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %442 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %439 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 0;   /* %442 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_0_ln2_div_bw_2 = m->arena + 131072;   /* %443 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %445 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_0_attn_permute_bw = m->arena + 65536;   /* %446 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3538,10 +3546,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_0_attn_permute_bw_3 = m->arena + 65536;   /* %473 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_permute_bw_4 = m->arena + 262144;   /* %474 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %476 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %484 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_matmul_bw = m->arena + 196608;   /* %479 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %480 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %481 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %484 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_matmul_bw_3 = m->arena + 262144;   /* %488 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %490 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %491 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3555,8 +3563,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_0_ln1_weight = m->grad + 4224;
   float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %515 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %521 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %528 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %525 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 65536;   /* %528 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %529 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %531 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_pos = m->grad + 3200;
@@ -3692,8 +3700,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_245(g_norm_bias, g_norm_weight, head_matmul_bw, t213_div, norm_div, norm_div_2); /* %245 sum_to + %248 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_sum_to_251(norm_sum_to_bw, head_matmul_bw, p_norm_weight, t213_div, norm_div); /* %251 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_div_258(norm_div_bw, norm_sum_to_bw, norm_div_2, norm_sqrt); /* %258 div: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_add_262(norm_add_bw, head_matmul_bw, p_norm_weight, norm_div_2, norm_div_bw, t213_div, norm_div); /* %262 add: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_sum_to_264(norm_sum_to_bw_2, norm_add_bw); /* %264 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_add_262(norm_sum_to_bw_2, norm_add_bw, head_matmul_bw, p_norm_weight, norm_div_2, norm_div_bw, t213_div, norm_div); /* %262 add + %264 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_div_215(norm_div_bw_2, norm_sum_to_bw_2); /* %265 div: norm LayerNorm, examples/transformer.lua:28, backward */
   transformer_div_268(t268_div, norm_add_bw, norm_div_bw_2); /* %268 div: examples/transformer.lua:28, backward */
   transformer_broadcast_270(t270_broadcast, t268_div); /* %270 broadcast: examples/transformer.lua:28, backward */
@@ -3715,8 +3722,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_293(g_blocks_1_ln2_bias, g_blocks_1_ln2_weight, blocks_1_mlp_0_matmul_bw, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2); /* %293 sum_to + %296 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_sum_to_299(blocks_1_ln2_sum_to_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, t179_add, blocks_1_ln2_div); /* %299 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_305(blocks_1_ln2_div_bw, blocks_1_ln2_sum_to_bw, blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %305 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t179_add, blocks_1_ln2_div); /* %309 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_312(blocks_1_ln2_sum_to_bw_2, blocks_1_ln2_add_bw); /* %312 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_309(blocks_1_ln2_sum_to_bw_2, blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t179_add, blocks_1_ln2_div); /* %309 add + %312 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_30(blocks_1_ln2_div_bw_2, blocks_1_ln2_sum_to_bw_2); /* %313 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_add_315(blocks_1_ln2_add_bw_2, t270_broadcast, blocks_1_ln2_add_bw, blocks_1_ln2_div_bw_2); /* %315 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_permute_316(blocks_1_attn_permute_bw, blocks_1_ln2_add_bw_2); /* %316 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3736,11 +3742,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_328(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %340 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_343(blocks_1_attn_permute_bw_3, blocks_1_attn_sum_to_bw_5); /* %343 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_79(blocks_1_attn_permute_bw_4, blocks_1_attn_sum_to_bw_2); /* %344 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_1_attn_sum_to_bw_6, blocks_1_attn_permute_bw_4); /* %346 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_346(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_4, blocks_1_attn_permute_bw_3); /* %346 sum_to + %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_319(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_4, blocks_1_attn_slice_5); /* %349 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_320(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_4); /* %350 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %351 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_3); /* %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_319(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_3, blocks_1_attn_slice_3); /* %358 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_320(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_3); /* %360 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %361 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3754,8 +3759,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %379 sum_to + %382 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %385 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %391 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %395 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_312(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw); /* %398 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %395 add + %398 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %399 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_add_315(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %401 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %403 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
@@ -3776,8 +3780,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %423 sum_to + %426 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %429 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %435 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %439 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_312(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw); /* %442 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %439 add + %442 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_30(blocks_0_ln2_div_bw_2, blocks_0_ln2_sum_to_bw_2); /* %443 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_add_315(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_div_bw_2); /* %445 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_permute_316(blocks_0_attn_permute_bw, blocks_0_ln2_add_bw_2); /* %446 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3797,11 +3800,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_328(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %470 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_343(blocks_0_attn_permute_bw_3, blocks_0_attn_sum_to_bw_5); /* %473 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_permute_79(blocks_0_attn_permute_bw_4, blocks_0_attn_sum_to_bw_2); /* %474 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_0_attn_sum_to_bw_6, blocks_0_attn_permute_bw_4); /* %476 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_346(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_4, blocks_0_attn_permute_bw_3); /* %476 sum_to + %484 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_319(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_4, blocks_0_attn_slice_5); /* %479 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_320(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_4); /* %480 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %481 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_3); /* %484 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_319(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_3, blocks_0_attn_slice_3); /* %488 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_matmul_320(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_3); /* %490 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   transformer_transpose_351(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %491 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
@@ -3815,8 +3817,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %509 sum_to + %512 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %515 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %521 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %525 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_312(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw); /* %528 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %525 add + %528 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %529 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_add_315(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %531 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   transformer_sum_to_532(g_pos, blocks_0_ln1_add_bw_2); /* %532 sum_to: examples/transformer.lua:26, backward */
@@ -4132,10 +4133,10 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_patch_bias = m->param + 3136;
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
-  float *const blocks_0_ln1_sum_to = m->arena + 65536;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_0_ln1_div = m->arena + 131072;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_div = m->arena + 132096;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sum_to_2 = m->arena + 65536;   /* %33 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_0_ln1_div_2 = m->arena + 132096;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_0_ln1_div_2 = m->arena + 131072;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_attn_permute = m->arena + 65536;   /* %43 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_ln1_weight = m->param + 4224;
   float *const p_blocks_0_ln1_bias = m->param + 4288;
@@ -4164,9 +4165,9 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
   float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_div = m->arena + 1024;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
@@ -4211,9 +4212,9 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
   float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_1_ln2_sum_to = m->arena + 0;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_div = m->arena + 1024;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sum_to_2 = m->arena + 0;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
@@ -4227,10 +4228,10 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
   float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
   float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 0;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div = m->arena + 8192;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 8192;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div = m->arena + 8256;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div_2 = m->arena + 8256;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div_2 = m->arena + 8192;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
   float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;

@@ -7,7 +7,8 @@
  * one seed on the same batches; losses, parameters, optimizer state and a forward pass must be
  * identical (memcmp).  NET.c (fusednet's C) must hold exactly EPILOGUES blocks that compute max
  * pooling's adjoint as an elementwise node's epilogue (plan.c's decide_epilogues), SUMS sums
- * fused into an earlier sibling's loop (emit_c.c's emit_sums) and PRODUCTS elementwise blocks
+ * computed in an earlier block's loop, a sibling sum's or that of the elementwise block whose
+ * output they sum (emit_c.c's emit_sums), and PRODUCTS elementwise blocks
  * computed by a product's tiles (emit_c.c's epilogue_user).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>

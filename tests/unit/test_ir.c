@@ -25,6 +25,7 @@ static Graph *graph(void) {
 }
 
 static Shape S(int n, int a, int b) { return (Shape){n, {a, b}}; }
+static Shape S3(int a, int b, int c) { return (Shape){3, {a, b, c}}; }
 
 /* Expect building to fail with `want` in the message. */
 #define EXPECT_ERROR(g, expr, want)                                                   \
@@ -152,6 +153,68 @@ static void test_simplify(void) {
     if (g->nodes[i].op == OP_MATMUL) CHECK(g->nodes[i].tb == 1, "matmul reads w transposed");
 }
 
+/* sum_to moves a factor constant along the summed dims out when it is computed (batch norm's
+ * backward: k * sum(2 (x - mean)) instead of sum(k * 2 (x - mean))), a negation around one
+ * too; a constant factor stays inside. */
+static int sum_input_op(const Graph *g, Op op) {
+  int n = 0;
+  char *m = ir_alloc((size_t)g->nnodes + 1);
+  ir_reachable(g, g->roots[FN_FORWARD].v, g->roots[FN_FORWARD].n, m);
+  for (int i = 0; i < g->nnodes; i++) n += m[i] && g->nodes[i].op == OP_SUM_TO && g->nodes[g->nodes[i].in[0]].op == op;
+  return n;
+}
+
+static void test_sum_factor(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S3(2, 4, 3), DT_FLOAT), k = ir_input(g, "k", S3(1, 4, 1), DT_FLOAT);
+  int mean = ir_input(g, "mean", S3(1, 4, 1), DT_FLOAT);
+  int two = ir_const(g, 2, NULL);
+  int e = ir_binary(g, OP_MUL, ir_broadcast(g, k, S3(2, 4, 3)), ir_binary(g, OP_MUL, two, ir_binary(g, OP_SUB, x, mean)));
+  int s1 = ir_sum_to(g, ir_unary(g, OP_NEG, e), S3(1, 4, 1));
+  int s2 = ir_sum_to(g, ir_binary(g, OP_MUL, ir_const(g, 3, NULL), x), S3(1, 4, 1));
+  int o1 = ir_output(g, "o1", S3(1, 4, 1)), o2 = ir_output(g, "o2", S3(1, 4, 1));
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, o1, s1));
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, o2, s2));
+  int changed = 1;
+  for (int i = 0; changed && i < 8; i++) g = opt_simplify(g, &changed);
+  ir_verify(g);
+  CHECK(sum_input_op(g, OP_NEG) == 0, "the negation moves out of the sum");
+  CHECK(sum_input_op(g, OP_MUL) == 2, "sum(k * 2 (x - mean)) is k * sum(2 (x - mean)); sum(3 x) keeps its constant");
+  int neg = -1;
+  for (int i = 0; i < g->nnodes; i++)
+    if (g->nodes[i].op == OP_NEG) neg = i;
+  Shape out = S3(1, 4, 1);
+  CHECK(neg >= 0 && shape_eq(&g->nodes[neg].shape, &out), "the negation is of the sum's output");
+}
+
+/* Sibling sums: a sum over x's elements that needs only x moves up next to an earlier sum over
+ * them, past a block in between, so the emitter sums both in one pass. */
+static void test_hoist_sums(void) {
+  Graph *g = graph();
+  int x = ir_input(g, "x", S3(2, 4, 64), DT_FLOAT), c = ir_input(g, "c", S3(1, 4, 1), DT_FLOAT);
+  int a = ir_sum_to(g, ir_binary(g, OP_MUL, x, x), S3(1, 4, 1));
+  int t = ir_unary(g, OP_EXP, a);
+  int y = ir_binary(g, OP_MUL, x, ir_broadcast(g, t, S3(2, 4, 64)));
+  int b = ir_sum_to(g, ir_binary(g, OP_SUB, x, c), S3(1, 4, 1));
+  int oa = ir_output(g, "oa", S3(1, 4, 1)), oy = ir_output(g, "oy", S3(2, 4, 64)), ob = ir_output(g, "ob", S3(1, 4, 1));
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, oy, ir_binary(g, OP_ADD, y, ir_broadcast(g, a, S3(2, 4, 64)))));
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, oa, ir_unary(g, OP_EXP, a)));
+  ivec_push(&g->roots[FN_FORWARD], ir_assign(g, ob, b));
+  int pa = -1, pb = -1;
+  for (int check = 0; check < 2; check++) {
+    EmitOptions o = {0};
+    o.check_numerics = check;
+    Plan *p = plan_build(g, &o);
+    const FnPlan *fp = &p->fn[FN_FORWARD];
+    for (int s = 0; s < fp->nsched; s++) {
+      if (fp->sched[s] == a) pa = s;
+      if (fp->sched[s] == b) pb = s;
+    }
+    if (check) CHECK(pb > pa + 1, "with --check-numerics the sums stay in id order");
+    else CHECK(pa >= 0 && pb == pa + 1, "the second sum is scheduled right after the first (at %d, %d)", pa, pb);
+  }
+}
+
 /* The planner's recomputation: a cheap elementwise node read by several loops over its
  * elements is computed in each (not stored) when only one of its inputs is as large as it;
  * with two such inputs, or an expensive op, it is stored.  Through the cheap nodes and
@@ -198,6 +261,8 @@ int main(void) {
   test_errors();
   test_autodiff();
   test_simplify();
+  test_sum_factor();
+  test_hoist_sums();
   test_recompute();
   ir_free_all();
   if (failures) printf("%d check(s) failed\n", failures);
