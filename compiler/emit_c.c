@@ -790,10 +790,6 @@ static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, i
   return 0;
 }
 
-/* Sibling sums: the sum_to blocks scheduled from position s on over the same elements into
- * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
- * (emit_elem_sums) when none reads or overwrites what another reads or writes; returns the
- * positions covered, 0 if fewer than two. */
 /* Does node id's expression read node p only at its own elements: through elementwise nodes
  * of p's shape computed inside it (not a broadcast, permute or reshape of it)? */
 static int reads_elementwise(const Em *e, int id, int p) {
@@ -810,12 +806,8 @@ static int reads_elementwise(const Em *e, int id, int p) {
   return 1;
 }
 
-/* The producer of sibling sums: an elementwise block at position s (a map, computed from its
- * inputs through elementwise ops, broadcasts and permutes, no random numbers or pooling
- * adjoint) followed by a sum over its output (batch norm's forward: a convolution's output
- * with the bias added, then its sum).  Its elements are stored and summed in one loop with the
- * sums that follow it (emit_elem_sums), when none of them reads its output other than element
- * by element, or writes what it reads.  1 with *el set, else 0. */
+/* Node id's expression computes inside itself only elementwise ops, broadcasts and permutes
+ * (no random numbers, no pooling adjoint) */
 static int expr_plain(const Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
@@ -827,6 +819,9 @@ static int expr_plain(const Em *e, int id) {
   return 1;
 }
 
+/* The producer of sibling sums: an elementwise block at position s (a map of plain
+ * expression, stored in the arena) followed by a sum over its output (batch norm's forward: a
+ * convolution's output with the bias added, then its sum).  1 with *el set, else 0. */
 static int sum_producer(const Em *e, int s, Elem *el) {
   const FnPlan *fp = e->fp;
   const Graph *g = e->g;
@@ -841,6 +836,12 @@ static int sum_producer(const Em *e, int s, Elem *el) {
   return 1;
 }
 
+/* Sibling sums: the sum_to blocks scheduled from position s on over the same elements into
+ * outputs of the same shape (batch norm's backward sums g and g x), as one loop nest
+ * (emit_elem_sums) when none reads or overwrites what another reads or writes; with their
+ * producer (sum_producer) in the same loop, each element stored and summed as it is computed,
+ * when the sums read its output only element by element (reads_elementwise) and none of them
+ * writes what it reads.  Returns the positions covered, 0 if fewer than two. */
 static int emit_sums(Em *e, int s) {
   const FnPlan *fp = e->fp;
   const Graph *g = e->g;

@@ -807,12 +807,10 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
     if (l >= 0) shared_open(e, l, sizes[l]);
   }
   if (lane_sums(e, els, m, sizes, nl)) {
-    {
-      VSum vs = {els, n, sizes[nl - 1], prod};
-      em_nest(e, sizes, nl - 1, vsum_body, &vs);
-      shared_close(e);
-      return;
-    }
+    VSum vs = {els, n, sizes[nl - 1], prod};
+    em_nest(e, sizes, nl - 1, vsum_body, &vs);
+    shared_close(e);
+    return;
   }
   if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);
   Group gr = {els, n};
