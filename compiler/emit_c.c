@@ -773,19 +773,19 @@ static int emit_update_blocks(Em *e, int s) {
   return 1;
 }
 
-/* Does block id (through what it computes inside itself) read storage [lo, hi) of kind k? */
-static int reads_range(const Em *e, int id, StoreKind k, int leaf, int64_t lo, int64_t hi) {
-  const Graph *g = e->g;
-  const Node *n = &g->nodes[id];
+/* Do the storages of nodes a and b overlap? */
+static int store_overlap(const Em *e, int a, int b) {
+  const Store *x = &e->fp->store[a], *y = &e->fp->store[b];
+  int64_t nx = shape_numel(&e->g->nodes[a].shape), ny = shape_numel(&e->g->nodes[b].shape);
+  return x->kind != S_NONE && x->kind == y->kind && x->leaf == y->leaf && x->off < y->off + ny && y->off < x->off + nx;
+}
+
+/* Does block id (through what it computes inside itself) read storage that node x's overlaps? */
+static int reads_store(const Em *e, int id, int x) {
+  const Node *n = &e->g->nodes[id];
   for (int i = 0; i < n->nin; i++) {
-    int x = n->in[i], r = ir_root_of(g, x);
-    if (e->fp->inl[x]) {
-      if (reads_range(e, x, k, leaf, lo, hi)) return 1;
-      continue;
-    }
-    const Store *s = &e->fp->store[r];
-    int64_t end = s->off + shape_numel(&g->nodes[r].shape);
-    if (s->kind == k && s->leaf == leaf && s->off < hi && end > lo) return 1;
+    int c = n->in[i];
+    if (e->fp->inl[c] ? reads_store(e, c, x) : store_overlap(e, ir_root_of(e->g, c), x)) return 1;
   }
   return 0;
 }
@@ -859,11 +859,8 @@ static int emit_sums(Em *e, int s) {
     if (np && !reads_elementwise(e, id, prod.id)) break;
     int clash = 0;
     for (int i = 0; i < n + np && !clash; i++) { /* id against each earlier one, both ways */
-      const Store *a = &fp->store[ir_root_of(g, ids[i])], *b = &fp->store[ir_root_of(g, id)];
-      int64_t na = shape_numel(&g->nodes[ids[i]].shape), nb = shape_numel(&nd->shape);
-      clash = (!(np && i == 0) && reads_range(e, id, a->kind, a->leaf, a->off, a->off + na)) ||
-              reads_range(e, ids[i], b->kind, b->leaf, b->off, b->off + nb) ||
-              (a->kind == b->kind && a->leaf == b->leaf && a->off < b->off + nb && b->off < a->off + na);
+      int a = ir_root_of(g, ids[i]), b = ir_root_of(g, id);
+      clash = (!(np && i == 0) && reads_store(e, id, a)) || reads_store(e, ids[i], b) || store_overlap(e, a, b);
     }
     if (clash) break;
     els[n] = (Elem){id, nd->in[0], id, 1, 0}, ids[np + n++] = id;
@@ -891,12 +888,6 @@ static int emit_sums(Em *e, int s) {
 static int block_dst(const Em *e, int id) {
   int w = written_leaf(e, e->fp, id);
   return w >= 0 ? w : ir_root_of(e->g, id);
-}
-
-static int store_overlap(const Em *e, int a, int b) {
-  const Store *x = &e->fp->store[a], *y = &e->fp->store[b];
-  int64_t nx = shape_numel(&e->g->nodes[a].shape), ny = shape_numel(&e->g->nodes[b].shape);
-  return x->kind != S_NONE && x->kind == y->kind && x->leaf == y->leaf && x->off < y->off + ny && y->off < x->off + nx;
 }
 
 /* What node id's expression (through what it computes inside itself) reads besides the
@@ -938,16 +929,10 @@ static int epilogue_user(Em *e, int mm) {
       !em_matmul_whole_tiles(e, mm))
     return -1;
   int pm = sched_pos(fp, mm), pu = sched_pos(fp, u), out = block_dst(e, u);
-  if (!epi_reads_ok(e, u, mm, pm, out) || reads_range(e, mm, fp->store[out].kind, fp->store[out].leaf, fp->store[out].off,
-                                                      fp->store[out].off + shape_numel(&g->nodes[out].shape)))
-    return -1;
+  if (!epi_reads_ok(e, u, mm, pm, out) || reads_store(e, mm, out)) return -1;
   for (int s = pm + 1; s < pu; s++) { /* the blocks the epilogue moves ahead of */
     int id = fp->sched[s], w = block_dst(e, id);
-    const Store *ws = &fp->store[w], *os = &fp->store[out];
-    int64_t nw = shape_numel(&g->nodes[w].shape), no = shape_numel(&g->nodes[out].shape);
-    if (store_overlap(e, w, out) || reads_range(e, id, os->kind, os->leaf, os->off, os->off + no) ||
-        reads_range(e, u, ws->kind, ws->leaf, ws->off, ws->off + nw))
-      return -1;
+    if (store_overlap(e, w, out) || reads_store(e, id, out) || reads_store(e, u, w)) return -1;
   }
   return u;
 }

@@ -443,8 +443,7 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
 }
 
 /* the axpy form's chunk of k (all of it when not chunked) */
-static int axpy_kc(const Em *e, AxpyShape t, int M, int N, int K) {
-  (void)M;
+static int axpy_kc(const Em *e, AxpyShape t, int N, int K) {
   int VL = em_vlanes(e), Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
   int nchunks = (int)(((int64_t)K * t.nv * VL * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
   if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
@@ -456,7 +455,7 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
   AxpyShape t = axpy_shape(e, M, N);
-  int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, M, N, K);
+  int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, N, K);
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
               M, N, K, t, &u};
@@ -731,7 +730,7 @@ int em_matmul_whole_tiles(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], N = n->shape.d[1];
   int K = inner_k(e, n);
-  if (tiled(e, n, M, N, K)) return axpy_kc(e, axpy_shape(e, M, N), M, N, K) == K;
+  if (tiled(e, n, M, N, K)) return axpy_kc(e, axpy_shape(e, M, N), N, K) == K;
   return dot_form(e, n, K) && !dot_chunked(e, M, N, K);
 }
 
