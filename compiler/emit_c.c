@@ -806,7 +806,7 @@ static int reads_elementwise(const Em *e, int id, int p) {
   return 1;
 }
 
-/* Node id's expression computes inside itself only elementwise ops, broadcasts and permutes
+/* Node id's expression computes inside itself only elementwise ops, broadcasts and views
  * (no random numbers, no pooling adjoint) */
 static int expr_plain(const Em *e, int id) {
   const Node *n = &e->g->nodes[id];
@@ -814,7 +814,7 @@ static int expr_plain(const Em *e, int id) {
     int x = n->in[k];
     if (!e->fp->inl[x]) continue;
     OpKind xk = op_info[e->g->nodes[x].op].kind;
-    if ((xk != K_E1 && xk != K_E2 && xk != K_BCAST && xk != K_PERMUTE) || !expr_plain(e, x)) return 0;
+    if ((xk != K_E1 && xk != K_E2 && xk != K_BCAST && xk != K_PERMUTE && xk != K_RESHAPE) || !expr_plain(e, x)) return 0;
   }
   return 1;
 }

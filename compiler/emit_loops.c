@@ -786,7 +786,28 @@ static int elem_loops(Em *e, const Elem *el, Masks *m, int64_t *sizes) {
   *m = (Masks){0};
   add_mask(m, os, omap);
   masks_of(e, el->src, map, m, el->root);
-  return merge_space(e, space, m, sizes);
+  int nl = merge_space(e, space, m, sizes);
+  /* a sum over an elementwise block's output walks that block's nest (what the block reads
+   * splits its dims as it splits the block's), so that the two can be one loop (emit_c.c
+   * emit_sums), when that keeps the innermost loop: split outer loops walk the elements in
+   * the same order, each output gets the same partial sums in the same order, the same bits
+   * as the sum's own nest (--check-numerics) */
+  const Node *src = &g->nodes[el->src];
+  if (el->reduce == 1 && !el->root && nl > 0 && (op_info[src->op].kind == K_E1 || op_info[src->op].kind == K_E2) &&
+      shape_eq(&src->shape, space)) {
+    Masks pm = *m;
+    Loops saved = e->L;
+    int64_t ps[MAX_DIMS];
+    masks_of(e, el->src, map, &pm, 1);
+    int pn = merge_space(e, space, &pm, ps);
+    if (pn > 0 && ps[pn - 1] == sizes[nl - 1]) {
+      *m = pm;
+      memcpy(sizes, ps, sizeof ps);
+      return pn;
+    }
+    e->L = saved;
+  }
+  return nl;
 }
 
 /* Do n sums over a nest (e->L, sizes, nl, the first's masks m) sum in vector lanes (VSum)? */

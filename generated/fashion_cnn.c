@@ -1279,41 +1279,41 @@ DLC_KERNEL static void fashion_cnn_assign_162(float *restrict out, const float *
   }
 }
 
-/* %294 = add %293, %50 : f32[]                         # examples/fashion_cnn.lua:16 backward */
-DLC_KERNEL static void fashion_cnn_add_294(float *restrict s_step) {
+/* %318 = add %317, %50 : f32[]                         # examples/fashion_cnn.lua:16 backward */
+DLC_KERNEL static void fashion_cnn_add_318(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %298 = tanh %297 : f32[]                             # examples/fashion_cnn.lua:16 backward
- *   with %297 = mul %294, %296 : f32[]                        # examples/fashion_cnn.lua:16 backward
+/* %322 = tanh %321 : f32[]                             # examples/fashion_cnn.lua:16 backward
+ *   with %321 = mul %318, %320 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_tanh_298(float *restrict t298_tanh, const float *restrict s_step) {
-  t298_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void fashion_cnn_tanh_322(float *restrict t322_tanh, const float *restrict s_step) {
+  t322_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
 }
 
-/* %308 = div %289, %301 : f32[]                        # examples/fashion_cnn.lua:16 backward
- *   with %301 = div %299, %300 : f32[]                        # examples/fashion_cnn.lua:16 backward
- *   with %299 = mul %29, %298 : f32[]                         # examples/fashion_cnn.lua:16 backward
- *   with %300 = add %50, %298 : f32[]                         # examples/fashion_cnn.lua:16 backward
+/* %332 = div %313, %325 : f32[]                        # examples/fashion_cnn.lua:16 backward
+ *   with %325 = div %323, %324 : f32[]                        # examples/fashion_cnn.lua:16 backward
+ *   with %323 = mul %29, %322 : f32[]                         # examples/fashion_cnn.lua:16 backward
+ *   with %324 = add %50, %322 : f32[]                         # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_div_308(float *restrict t308_div, const float *restrict t298_tanh) {
-  t308_div[0] = (FASHION_CNN_LR / ((2.0f * t298_tanh[0]) / (1.0f + t298_tanh[0])));
+DLC_KERNEL static void fashion_cnn_div_332(float *restrict t332_div, const float *restrict t322_tanh) {
+  t332_div[0] = (FASHION_CNN_LR / ((2.0f * t322_tanh[0]) / (1.0f + t322_tanh[0])));
 }
 
-/* %304 = tanh %303 : f32[]                             # examples/fashion_cnn.lua:16 backward
- *   with %303 = mul %294, %302 : f32[]                        # examples/fashion_cnn.lua:16 backward
+/* %328 = tanh %327 : f32[]                             # examples/fashion_cnn.lua:16 backward
+ *   with %327 = mul %318, %326 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_tanh_304(float *restrict t304_tanh, const float *restrict s_step) {
-  t304_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void fashion_cnn_tanh_328(float *restrict t328_tanh, const float *restrict s_step) {
+  t328_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
 }
 
-/* %309 = sqrt %307 : f32[]                             # examples/fashion_cnn.lua:16 backward
- *   with %307 = div %305, %306 : f32[]                        # examples/fashion_cnn.lua:16 backward
- *   with %305 = mul %29, %304 : f32[]                         # examples/fashion_cnn.lua:16 backward
- *   with %306 = add %50, %304 : f32[]                         # examples/fashion_cnn.lua:16 backward
+/* %333 = sqrt %331 : f32[]                             # examples/fashion_cnn.lua:16 backward
+ *   with %331 = div %329, %330 : f32[]                        # examples/fashion_cnn.lua:16 backward
+ *   with %329 = mul %29, %328 : f32[]                         # examples/fashion_cnn.lua:16 backward
+ *   with %330 = add %50, %328 : f32[]                         # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_sqrt_309(float *restrict t309_sqrt, const float *restrict t304_tanh) {
-  t309_sqrt[0] = sqrtf(((2.0f * t304_tanh[0]) / (1.0f + t304_tanh[0])));
+DLC_KERNEL static void fashion_cnn_sqrt_333(float *restrict t333_sqrt, const float *restrict t328_tanh) {
+  t333_sqrt[0] = sqrtf(((2.0f * t328_tanh[0]) / (1.0f + t328_tanh[0])));
 }
 
 /* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
@@ -1352,8 +1352,8 @@ DLC_KERNEL static void fashion_cnn_div_27(float *restrict net_1_div, const float
 /* %31 = sum_to %30 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
  *   with %30 = pow %28, %29 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- * then, in the same loop, %252 = sum_to %249 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- *   with %249 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
+ * then, in the same loop, %264 = sum_to %261 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %261 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
  *   with %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  */
 DLC_KERNEL static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, float *restrict net_1_sum_to_bw, const float *restrict net_0_add, const float *restrict net_1_div) {
@@ -1409,7 +1409,7 @@ DLC_KERNEL static void fashion_cnn_div_51(float *restrict net_1_div_3, const flo
 }
 
 /* %53 = mul %51, %52 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9
- *   the same kernel, on other buffers, computes %240 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %252 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void fashion_cnn_mul_53(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -1719,15 +1719,15 @@ DLC_KERNEL static void fashion_cnn_matmul_173(float *restrict net_11_mul_bw, con
 }
 
 /* %174 = matmul %171^T, %116 : f32[10,128]             # examples/fashion_cnn.lua:13 backward
- * each element, as its tile is computed, goes straight into net.13.weight's update (%496, %500, %509), never stored
+ * each element, as its tile is computed, goes straight into net.13.weight's update (%520, %524, %533), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_174_update(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
+DLC_KERNEL static void fashion_cnn_matmul_174_update(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1, s_net_13_weight_exp_avg + (i0) * 128 + i1, s_net_13_weight_exp_avg_sq + (i0) * 128 + i1, p_net_13_weight + (i0) * 128 + i1, t308_div, t309_sqrt);
+      fashion_cnn_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1, s_net_13_weight_exp_avg + (i0) * 128 + i1, s_net_13_weight_exp_avg_sq + (i0) * 128 + i1, p_net_13_weight + (i0) * 128 + i1, t332_div, t333_sqrt);
     }
     {
-      fashion_cnn_axpy_ta_2x16_k32_upd(crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1, s_net_13_weight_exp_avg + (8) * 128 + i1, s_net_13_weight_exp_avg_sq + (8) * 128 + i1, p_net_13_weight + (8) * 128 + i1, t308_div, t309_sqrt);
+      fashion_cnn_axpy_ta_2x16_k32_upd(crossentropyloss0_mul_bw + 8, net_12_mul_2 + i1, s_net_13_weight_exp_avg + (8) * 128 + i1, s_net_13_weight_exp_avg_sq + (8) * 128 + i1, p_net_13_weight + (8) * 128 + i1, t332_div, t333_sqrt);
     }
   }
 }
@@ -1766,12 +1766,12 @@ DLC_KERNEL static void fashion_cnn_matmul_179(float *restrict net_10_matmul_bw, 
 }
 
 /* %180 = matmul %177^T, %107 : f32[128,3136]           # examples/fashion_cnn.lua:12 backward
- * each element, as its tile is computed, goes straight into net.10.weight's update (%460, %464, %473), never stored
+ * each element, as its tile is computed, goes straight into net.10.weight's update (%484, %488, %497), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_180_update(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
+DLC_KERNEL static void fashion_cnn_matmul_180_update(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k32_upd_2(net_11_mul_bw + i0, net_8_mul_2 + i1, s_net_10_weight_exp_avg + (i0) * 3136 + i1, s_net_10_weight_exp_avg_sq + (i0) * 3136 + i1, p_net_10_weight + (i0) * 3136 + i1, t308_div, t309_sqrt);
+      fashion_cnn_axpy_ta_4x16_k32_upd_2(net_11_mul_bw + i0, net_8_mul_2 + i1, s_net_10_weight_exp_avg + (i0) * 3136 + i1, s_net_10_weight_exp_avg_sq + (i0) * 3136 + i1, p_net_10_weight + (i0) * 3136 + i1, t332_div, t333_sqrt);
     }
   }
 }
@@ -1895,96 +1895,102 @@ DLC_KERNEL static void fashion_cnn_div_212(float *restrict net_5_div_bw_2, const
   }
 }
 
-/* %214 = add %207, %213 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %207 = add %187, %206 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %187 = mul %185, %92 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10 backward
- *   with %206 = mul %204, %205 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %204 = broadcast %203 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
+/* %224 = add %221, %223 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %221 = add %216, %220 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %216 = mul %214, %215 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %214 = permute %185 {dims=2,1,3,4} : f32[64,32,14,14]
+ *   with %220 = mul %218, %219 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %218 = broadcast %217 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ *   with %219 = permute %205 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward
  *   with %205 = mul %29, %72 : f32[32,64,14,14]               # examples/fashion_cnn.lua:10 backward
  *   with %72 = sub %68, %71 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
- *   with %213 = broadcast %212 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10 backward
- * then, in the same loop, %215 = sum_to %214 : f32[1,64,1,1]                   # examples/fashion_cnn.lua:10 backward
+ *   with %223 = broadcast %222 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
+ * then, in the same loop, %226 = sum_to %224 : f32[64,32,1,1]                  # examples/fashion_cnn.lua:10 backward
  */
-DLC_KERNEL static void fashion_cnn_add_214(float *restrict net_4_sum_to_bw, float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_div_bw, const float *restrict net_4_add, const float *restrict net_5_div, const float *restrict net_5_div_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
+DLC_KERNEL static void fashion_cnn_add_224(float *restrict net_4_sum_to_bw, float *restrict net_5_add_bw_2, const float *restrict net_6_mul_bw, const float *restrict net_5_mul_2, const float *restrict net_5_div_bw, const float *restrict net_4_add, const float *restrict net_5_div, const float *restrict net_5_div_bw_2) {
+  for (int i0 = 0; i0 < 2048; i0++) {
     net_4_sum_to_bw[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
           for (int i3 = 0; i3 < 8; i3++) {
-            const float r_v = (((net_6_mul_bw[12544*i0 + 196*i1 + (i2 + i3)] * net_5_mul_2[i1]) + (net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + (i2 + i3)] - net_5_div[i1])))) + net_5_div_bw_2[i1]);
-            net_5_add_bw_2[12544*i0 + 196*i1 + (i2 + i3)] = r_v;
+            const float r_v = (((net_6_mul_bw[196*i0 + 12544*i1 + (i2 + i3)] * net_5_mul_2[i0]) + (net_5_div_bw[i0] * (2.0f * (net_4_add[196*i0 + 12544*i1 + (i2 + i3)] - net_5_div[i0])))) + net_5_div_bw_2[i0]);
+            net_5_add_bw_2[6272*i0 + 196*i1 + (i2 + i3)] = r_v;
             r_part[i3] += r_v;
           }
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
         for (int i2 = 192; i2 < 196; i2++) {
-          const float r_v = (((net_6_mul_bw[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + (net_5_div_bw[i1] * (2.0f * (net_4_add[12544*i0 + 196*i1 + i2] - net_5_div[i1])))) + net_5_div_bw_2[i1]);
-          net_5_add_bw_2[12544*i0 + 196*i1 + i2] = r_v;
+          const float r_v = (((net_6_mul_bw[196*i0 + 12544*i1 + i2] * net_5_mul_2[i0]) + (net_5_div_bw[i0] * (2.0f * (net_4_add[196*i0 + 12544*i1 + i2] - net_5_div[i0])))) + net_5_div_bw_2[i0]);
+          net_5_add_bw_2[6272*i0 + 196*i1 + i2] = r_v;
           r_part[0] += r_v;
         }
-        net_4_sum_to_bw[i1] += r_part[0];
+        net_4_sum_to_bw[32*i0 + i1] += r_part[0];
       }
     }
   }
 }
 
-/* %217 = permute %214 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_permute_217(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
+/* %227 = sum_to %226 : f32[64,1,1,1]                   # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2, const float *restrict net_4_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_4_permute_bw[6272*i0 + 196*i1 + i2] = net_5_add_bw_2[196*i0 + 12544*i1 + i2];
-      }
+    net_4_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float r_part[8] = {0};
+      for (int i1 = 0; i1 < 32; i1 += 8)
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += net_4_sum_to_bw[32*i0 + (i1 + i2)];
+      for (int i1 = 4; i1 > 0; i1 /= 2)
+        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
+      net_4_sum_to_bw_2[i0] += r_part[0];
     }
   }
 }
 
-/* %219 = matmul %62^T, %218 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_matmul_219(float *restrict net_4_matmul_bw, const float *restrict p_net_4_weight, const float *restrict net_4_permute_bw) {
+/* %231 = matmul %62^T, %230 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, const float *restrict p_net_4_weight, const float *restrict net_5_add_bw_2) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw + (i0) * 6272 + i1, p_net_4_weight + i0, net_4_permute_bw + i1);
+      fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw + (i0) * 6272 + i1, p_net_4_weight + i0, net_5_add_bw_2 + i1);
     }
   }
 }
 
-/* %220 = permute %214 {dims=1,3,4,2} : f32[32,14,14,64] # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_permute_220(float *restrict net_4_permute_bw_2, const float *restrict net_5_add_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 196; i1++) {
-      for (int i2 = 0; i2 < 64; i2++) {
-        net_4_permute_bw_2[12544*i0 + 64*i1 + i2] = net_5_add_bw_2[12544*i0 + i1 + 196*i2];
-      }
+/* %232 = permute %224 {dims=2,3,4,1} : f32[32,14,14,64] # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_permute_232(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
+  for (int i0 = 0; i0 < 6272; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      net_4_permute_bw[64*i0 + i1] = net_5_add_bw_2[i0 + 6272*i1];
     }
   }
 }
 
-/* %222 = matmul %63, %221 : f32[288,64]                # examples/fashion_cnn.lua:10 backward
- * each element, as its tile is computed, goes straight into net.4.weight's update (%388, %392, %401) at its transposed position (%223), never stored
+/* %234 = matmul %63, %233 : f32[288,64]                # examples/fashion_cnn.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.4.weight's update (%412, %416, %425) at its transposed position (%235), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_222_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict net_4_window_2, const float *restrict net_4_permute_bw_2) {
+DLC_KERNEL static void fashion_cnn_matmul_234_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_4_window_2, const float *restrict net_4_permute_bw) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_4x16_k6272_upd(net_4_window_2 + (i0) * 6272, net_4_permute_bw_2 + i1, s_net_4_weight_exp_avg + (i1) * 288 + i0, s_net_4_weight_exp_avg_sq + (i1) * 288 + i0, p_net_4_weight + (i1) * 288 + i0, t308_div, t309_sqrt);
+      fashion_cnn_axpy_4x16_k6272_upd(net_4_window_2 + (i0) * 6272, net_4_permute_bw + i1, s_net_4_weight_exp_avg + (i1) * 288 + i0, s_net_4_weight_exp_avg_sq + (i1) * 288 + i0, p_net_4_weight + (i1) * 288 + i0, t332_div, t333_sqrt);
     }
   }
 }
 
-/* %222 = matmul %63, %221 : f32[288,64]                # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_matmul_222(float *restrict net_4_matmul_bw_2, const float *restrict net_4_window_2, const float *restrict net_4_permute_bw_2) {
+/* %234 = matmul %63, %233 : f32[288,64]                # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, const float *restrict net_4_window_2, const float *restrict net_4_permute_bw) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_4x16_k6272(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 6272, net_4_permute_bw_2 + i1);
+      fashion_cnn_axpy_4x16_k6272(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 6272, net_4_permute_bw + i1);
     }
   }
 }
 
-/* %223 = transpose %222 : f32[64,288]                  # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_transpose_223(float *restrict net_4_transpose_bw, const float *restrict net_4_matmul_bw_2) {
+/* %235 = transpose %234 : f32[64,288]                  # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_transpose_235(float *restrict net_4_transpose_bw, const float *restrict net_4_matmul_bw_2) {
   for (int i0 = 0; i0 < 64; i0 += 16) {
     int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
     for (int i1 = 0; i1 < 288; i1 += 16) {
@@ -1995,8 +2001,8 @@ DLC_KERNEL static void fashion_cnn_transpose_223(float *restrict net_4_transpose
   }
 }
 
-/* %226 = unwindow %224 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_unwindow_226(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw) {
+/* %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_unwindow_238(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_4_unwindow_bw[i0] = 0.0f;
   }
@@ -2036,15 +2042,15 @@ DLC_KERNEL static void fashion_cnn_unwindow_226(float *restrict net_4_unwindow_b
   }
 }
 
-/* %229 = mul %227, %228 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %227 = max_pool_backward %59, %226 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
- *   with %228 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
+/* %241 = mul %239, %240 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %239 = max_pool_backward %59, %238 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
+ *   with %240 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_mul_229(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_unwindow_bw) {
+DLC_KERNEL static void fashion_cnn_mul_241(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_unwindow_bw) {
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_unwindow_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %229's elements */
+    float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %241's elements */
     const float *restrict w_e0 = net_2_relu_2 + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
@@ -2075,11 +2081,11 @@ DLC_KERNEL static void fashion_cnn_mul_229(float *restrict net_2_mul_bw, const f
   }
 }
 
-/* %230 = sum_to %229 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- * then, in the same loop, %233 = sum_to %232 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
- *   with %232 = mul %229, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
+/* %242 = sum_to %241 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ * then, in the same loop, %245 = sum_to %244 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %244 = mul %241, %24 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_sum_to_230(float *restrict net_1_sum_to_bw_2, float *restrict net_1_sum_to_bw_3, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
+DLC_KERNEL static void fashion_cnn_sum_to_242(float *restrict net_1_sum_to_bw_2, float *restrict net_1_sum_to_bw_3, const float *restrict net_2_mul_bw, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2107,55 +2113,57 @@ DLC_KERNEL static void fashion_cnn_sum_to_230(float *restrict net_1_sum_to_bw_2,
   }
 }
 
-/* %238 = add %233, %237 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %237 = mul %234, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %234 = neg %230 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
+/* %250 = add %245, %249 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %249 = mul %246, %27 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %246 = neg %242 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_add_238(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_3, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_div) {
+DLC_KERNEL static void fashion_cnn_add_250(float *restrict net_1_add_bw, const float *restrict net_1_sum_to_bw_3, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_div) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_add_bw[i0] = (net_1_sum_to_bw_3[i0] + ((-net_1_sum_to_bw_2[i0]) * net_1_div[i0]));
   }
 }
 
-/* %247 = div %246, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %246 = div %244, %245 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %244 = neg %243 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
- *   with %243 = div %242, %49 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %242 = mul %239, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %239 = mul %238, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %245 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
+/* %259 = div %258, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %258 = div %256, %257 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %256 = neg %255 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
+ *   with %255 = div %254, %49 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %254 = mul %251, %51 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %251 = mul %250, %52 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %257 = mul %29, %49 : f32[1,32,1,1]                  # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_div_247(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+DLC_KERNEL static void fashion_cnn_div_259(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 25088.0f);
   }
 }
 
-/* %256 = div %255, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %255 = add %236, %254 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
- *   with %236 = mul %234, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
- *   with %234 = neg %230 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
- *   with %254 = neg %253 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
- *   with %253 = mul %247, %252 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+/* %268 = div %267, %26 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %267 = add %248, %266 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
+ *   with %248 = mul %246, %53 : f32[1,32,1,1]                 # examples/fashion_cnn.lua:9 backward
+ *   with %246 = neg %242 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
+ *   with %266 = neg %265 : f32[1,32,1,1]                      # examples/fashion_cnn.lua:9 backward
+ *   with %265 = mul %259, %264 : f32[1,32,1,1]                # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_div_256(float *restrict net_1_div_bw_2, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_1_sum_to_bw) {
+DLC_KERNEL static void fashion_cnn_div_268(float *restrict net_1_div_bw_2, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_1_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw_2[i0] = ((((-net_1_sum_to_bw_2[i0]) * net_1_mul_2[i0]) + (-(net_1_div_bw[i0] * net_1_sum_to_bw[i0]))) / 25088.0f);
   }
 }
 
-/* %258 = add %251, %257 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %251 = add %231, %250 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %231 = mul %229, %53 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9 backward
- *   with %250 = mul %248, %249 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %248 = broadcast %247 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %249 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
+/* %280 = add %277, %279 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %277 = add %272, %276 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %272 = mul %270, %271 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %270 = permute %241 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:10
+ *   with %276 = mul %274, %275 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %274 = broadcast %273 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ *   with %275 = permute %261 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
+ *   with %261 = mul %29, %28 : f32[32,32,28,28]               # examples/fashion_cnn.lua:9 backward
  *   with %28 = sub %24, %27 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
- *   with %257 = broadcast %256 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- * then, in the same loop, %259 = sum_to %258 : f32[1,32,1,1]                   # examples/fashion_cnn.lua:9 backward
+ *   with %279 = broadcast %278 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
+ * then, in the same loop, %282 = sum_to %280 : f32[32,32,1,1]                  # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_add_258(float *restrict net_0_sum_to_bw, float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_add, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
+DLC_KERNEL static void fashion_cnn_add_280(float *restrict net_0_sum_to_bw, float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_add, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
+  for (int i0 = 0; i0 < 1024; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
@@ -2164,48 +2172,54 @@ DLC_KERNEL static void fashion_cnn_add_258(float *restrict net_0_sum_to_bw, floa
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
           for (int i3 = 0; i3 < 8; i3++) {
-            const float r_v = (((net_2_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] * net_1_mul_2[i1]) + (net_1_div_bw[i1] * (2.0f * (net_0_add[25088*i0 + 784*i1 + (i2 + i3)] - net_1_div[i1])))) + net_1_div_bw_2[i1]);
+            const float r_v = (((net_2_mul_bw[784*i0 + 25088*i1 + (i2 + i3)] * net_1_mul_2[i0]) + (net_1_div_bw[i0] * (2.0f * (net_0_add[784*i0 + 25088*i1 + (i2 + i3)] - net_1_div[i0])))) + net_1_div_bw_2[i0]);
             net_1_add_bw_2[25088*i0 + 784*i1 + (i2 + i3)] = r_v;
             r_part[i3] += r_v;
           }
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_0_sum_to_bw[i1] += r_part[0];
+        net_0_sum_to_bw[32*i0 + i1] += r_part[0];
       }
     }
   }
 }
 
-/* %261 = permute %258 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward */
-DLC_KERNEL static void fashion_cnn_permute_261(float *restrict net_0_permute_bw, const float *restrict net_1_add_bw_2) {
+/* %283 = sum_to %282 : f32[32,1,1,1]                   # examples/fashion_cnn.lua:9 backward */
+DLC_KERNEL static void fashion_cnn_sum_to_283(float *restrict net_0_sum_to_bw_2, const float *restrict net_0_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_add_bw_2[784*i0 + 25088*i1 + i2];
-      }
+    net_0_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float r_part[8] = {0};
+      for (int i1 = 0; i1 < 32; i1 += 8)
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += net_0_sum_to_bw[32*i0 + (i1 + i2)];
+      for (int i1 = 4; i1 > 0; i1 /= 2)
+        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
+      net_0_sum_to_bw_2[i0] += r_part[0];
     }
   }
 }
 
-/* %263 = matmul %262, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward
- * each element, as its tile is computed, goes straight into net.0.weight's update (%315, %320, %329), never stored
+/* %287 = matmul %286, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward
+ * each element, as its tile is computed, goes straight into net.0.weight's update (%339, %344, %353), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_263_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void fashion_cnn_matmul_287_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k25088_upd(net_0_permute_bw + (i0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t308_div, t309_sqrt);
+      fashion_cnn_dot_4x4_k25088_upd(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t332_div, t333_sqrt);
     }
-    fashion_cnn_dot_4x1_k25088_upd(net_0_permute_bw + (i0) * 25088, net_0_window + (8) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t308_div, t309_sqrt);
+    fashion_cnn_dot_4x1_k25088_upd(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t332_div, t333_sqrt);
   }
 }
 
-/* %263 = matmul %262, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
-DLC_KERNEL static void fashion_cnn_matmul_263(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+/* %287 = matmul %286, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
+DLC_KERNEL static void fashion_cnn_matmul_287(float *restrict net_0_matmul_bw, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k25088(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 25088, net_0_window + (i1) * 25088);
+      fashion_cnn_dot_4x4_k25088(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088);
     }
-    fashion_cnn_dot_4x1_k25088(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 25088, net_0_window + (8) * 25088);
+    fashion_cnn_dot_4x1_k25088(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088);
   }
 }
 
@@ -2233,305 +2247,305 @@ DLC_SHARED_KERNEL static void fashion_cnn_assign_80(float *restrict out0, const 
   }
 }
 
-/* %266 = assign %265, %264 : f32[32,1,3,3]             # examples/fashion_cnn.lua:9 backward */
-DLC_KERNEL static void fashion_cnn_assign_266(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+/* %290 = assign %289, %288 : f32[32,1,3,3]             # examples/fashion_cnn.lua:9 backward */
+DLC_KERNEL static void fashion_cnn_assign_290(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 288; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
-/* %268 = assign %267, %260 : f32[32]                   # examples/fashion_cnn.lua:9 backward
- *   the same kernel, on other buffers, computes %270, %272 (3 blocks share it)
+/* %292 = assign %291, %285 : f32[32]                   # examples/fashion_cnn.lua:9 backward
+ *   the same kernel, on other buffers, computes %294, %296 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_cnn_assign_268(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_292(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %274 = assign %273, %225 : f32[64,32,3,3]            # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_assign_274(float *restrict g_net_4_weight, const float *restrict net_4_transpose_bw) {
+/* %298 = assign %297, %237 : f32[64,32,3,3]            # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_assign_298(float *restrict g_net_4_weight, const float *restrict net_4_transpose_bw) {
   for (int i0 = 0; i0 < 18432; i0++) {
     g_net_4_weight[i0] = net_4_transpose_bw[i0];
   }
 }
 
-/* %276 = assign %275, %216 : f32[64]                   # examples/fashion_cnn.lua:10 backward
- *   the same kernel, on other buffers, computes %278, %280 (3 blocks share it)
+/* %300 = assign %299, %229 : f32[64]                   # examples/fashion_cnn.lua:10 backward
+ *   the same kernel, on other buffers, computes %302, %304 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_cnn_assign_276(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void fashion_cnn_assign_300(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %315 = add %312, %314 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %312 = mul %310, %291 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %314 = mul %313, %265 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %320 = add %316, %319 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %316 = mul %311, %292 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %319 = mul %317, %318 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %318 = mul %265, %265 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+/* %339 = add %336, %338 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %336 = mul %334, %315 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %338 = mul %337, %289 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %344 = add %340, %343 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %340 = mul %335, %316 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %343 = mul %341, %342 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %342 = mul %289, %289 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_315(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void fashion_cnn_add_339(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 288; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
   }
 }
 
-/* %329 = assign %0, %328 : f32[32,1,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %328 = sub %0, %327 : f32[32,1,3,3]                  # examples/fashion_cnn.lua:16 backward
- *   with %327 = mul %308, %326 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %326 = div %315, %325 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %325 = add %324, %290 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %324 = div %323, %309 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
- *   with %323 = sqrt %320 : f32[32,1,3,3]                     # examples/fashion_cnn.lua:16 backward
+/* %353 = assign %0, %352 : f32[32,1,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %352 = sub %0, %351 : f32[32,1,3,3]                  # examples/fashion_cnn.lua:16 backward
+ *   with %351 = mul %332, %350 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %350 = div %339, %349 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %349 = add %348, %314 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %348 = div %347, %333 : f32[32,1,3,3]                # examples/fashion_cnn.lua:16 backward
+ *   with %347 = sqrt %344 : f32[32,1,3,3]                     # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_assign_329(float *restrict p_net_0_weight, const float *restrict t308_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_353(float *restrict p_net_0_weight, const float *restrict t332_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 288; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t308_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t332_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %334 = add %332, %333 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %332 = mul %330, %291 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %333 = mul %313, %267 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %338 = add %335, %337 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %335 = mul %331, %292 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %337 = mul %317, %336 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %336 = mul %267, %267 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %347 = assign %1, %346 : f32[32]                     # examples/fashion_cnn.lua:16 backward
- *   with %346 = sub %1, %345 : f32[32]                        # examples/fashion_cnn.lua:16 backward
- *   with %345 = mul %308, %344 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %344 = div %334, %343 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %343 = add %342, %290 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %342 = div %341, %309 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %341 = sqrt %338 : f32[32]                           # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %352 = add %350, %351 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %350 = mul %348, %291 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %351 = mul %313, %269 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %356 = add %353, %355 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %353 = mul %349, %292 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %355 = mul %317, %354 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %354 = mul %269, %269 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %365 = assign %2, %364 : f32[32]                     # examples/fashion_cnn.lua:16 backward
- *   with %364 = sub %2, %363 : f32[32]                        # examples/fashion_cnn.lua:16 backward
- *   with %363 = mul %308, %362 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %362 = div %352, %361 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %361 = add %360, %290 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %360 = div %359, %309 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %359 = sqrt %356 : f32[32]                           # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %370 = add %368, %369 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %368 = mul %366, %291 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %369 = mul %313, %271 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %374 = add %371, %373 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %371 = mul %367, %292 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %373 = mul %317, %372 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %372 = mul %271, %271 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+/* %358 = add %356, %357 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %356 = mul %354, %315 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %357 = mul %337, %291 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %362 = add %359, %361 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %359 = mul %355, %316 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %361 = mul %341, %360 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %360 = mul %291, %291 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %371 = assign %1, %370 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+ *   with %370 = sub %1, %369 : f32[32]                        # examples/fashion_cnn.lua:16 backward
+ *   with %369 = mul %332, %368 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %368 = div %358, %367 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %367 = add %366, %314 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %366 = div %365, %333 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %365 = sqrt %362 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %376 = add %374, %375 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %374 = mul %372, %315 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %375 = mul %337, %293 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %380 = add %377, %379 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %377 = mul %373, %316 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %379 = mul %341, %378 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %378 = mul %293, %293 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %389 = assign %2, %388 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+ *   with %388 = sub %2, %387 : f32[32]                        # examples/fashion_cnn.lua:16 backward
+ *   with %387 = mul %332, %386 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %386 = div %376, %385 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %385 = add %384, %314 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %384 = div %383, %333 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %383 = sqrt %380 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %394 = add %392, %393 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %392 = mul %390, %315 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %393 = mul %337, %295 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %398 = add %395, %397 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %395 = mul %391, %316 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %397 = mul %341, %396 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %396 = mul %295, %295 : f32[32]                      # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_334(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_0_bias, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict g_net_1_weight, const float *restrict g_net_1_bias) {
+DLC_KERNEL static void fashion_cnn_add_358(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, float *restrict s_net_1_bias_exp_avg, float *restrict s_net_1_bias_exp_avg_sq, const float *restrict g_net_0_bias, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict g_net_1_weight, const float *restrict g_net_1_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
     s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t308_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t332_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
     s_net_1_weight_exp_avg[i0] = ((s_net_1_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_weight[i0]));
     s_net_1_weight_exp_avg_sq[i0] = ((s_net_1_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_weight[i0] * g_net_1_weight[i0])));
-    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t308_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_1_weight[i0] = (p_net_1_weight[i0] - (t332_div[0] * (s_net_1_weight_exp_avg[i0] / ((sqrtf(s_net_1_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
     s_net_1_bias_exp_avg[i0] = ((s_net_1_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_1_bias[i0]));
     s_net_1_bias_exp_avg_sq[i0] = ((s_net_1_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_1_bias[i0] * g_net_1_bias[i0])));
   }
 }
 
-/* %383 = assign %3, %382 : f32[32]                     # examples/fashion_cnn.lua:16 backward
- *   with %382 = sub %3, %381 : f32[32]                        # examples/fashion_cnn.lua:16 backward
- *   with %381 = mul %308, %380 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %380 = div %370, %379 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %379 = add %378, %290 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %378 = div %377, %309 : f32[32]                      # examples/fashion_cnn.lua:16 backward
- *   with %377 = sqrt %374 : f32[32]                           # examples/fashion_cnn.lua:16 backward
+/* %407 = assign %3, %406 : f32[32]                     # examples/fashion_cnn.lua:16 backward
+ *   with %406 = sub %3, %405 : f32[32]                        # examples/fashion_cnn.lua:16 backward
+ *   with %405 = mul %332, %404 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %404 = div %394, %403 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %403 = add %402, %314 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %402 = div %401, %333 : f32[32]                      # examples/fashion_cnn.lua:16 backward
+ *   with %401 = sqrt %398 : f32[32]                           # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_assign_383(float *restrict p_net_1_bias, const float *restrict t308_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_407(float *restrict p_net_1_bias, const float *restrict t332_div, const float *restrict s_net_1_bias_exp_avg, const float *restrict s_net_1_bias_exp_avg_sq, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
-    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t308_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_1_bias[i0] = (p_net_1_bias[i0] - (t332_div[0] * (s_net_1_bias_exp_avg[i0] / ((sqrtf(s_net_1_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %388 = add %386, %387 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %386 = mul %384, %291 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %387 = mul %313, %273 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %392 = add %389, %391 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %389 = mul %385, %292 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %391 = mul %317, %390 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %390 = mul %273, %273 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %401 = assign %6, %400 : f32[64,32,3,3]              # examples/fashion_cnn.lua:16 backward
- *   with %400 = sub %6, %399 : f32[64,32,3,3]                 # examples/fashion_cnn.lua:16 backward
- *   with %399 = mul %308, %398 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %398 = div %388, %397 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %397 = add %396, %290 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %396 = div %395, %309 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
- *   with %395 = sqrt %392 : f32[64,32,3,3]                    # examples/fashion_cnn.lua:16 backward
+/* %412 = add %410, %411 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %410 = mul %408, %315 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %411 = mul %337, %297 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %416 = add %413, %415 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %413 = mul %409, %316 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %415 = mul %341, %414 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %414 = mul %297, %297 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %425 = assign %6, %424 : f32[64,32,3,3]              # examples/fashion_cnn.lua:16 backward
+ *   with %424 = sub %6, %423 : f32[64,32,3,3]                 # examples/fashion_cnn.lua:16 backward
+ *   with %423 = mul %332, %422 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %422 = div %412, %421 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %421 = add %420, %314 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %420 = div %419, %333 : f32[64,32,3,3]               # examples/fashion_cnn.lua:16 backward
+ *   with %419 = sqrt %416 : f32[64,32,3,3]                    # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_388(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t308_div, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_412(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict g_net_4_weight, const float *restrict t332_div, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
     s_net_4_weight_exp_avg[i0] = ((s_net_4_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_weight[i0]));
     s_net_4_weight_exp_avg_sq[i0] = ((s_net_4_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_weight[i0] * g_net_4_weight[i0])));
-    p_net_4_weight[i0] = (p_net_4_weight[i0] - (t308_div[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_4_weight[i0] = (p_net_4_weight[i0] - (t332_div[0] * (s_net_4_weight_exp_avg[i0] / ((sqrtf(s_net_4_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %406 = add %404, %405 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %404 = mul %402, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %405 = mul %313, %275 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %410 = add %407, %409 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %407 = mul %403, %292 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %409 = mul %317, %408 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %408 = mul %275, %275 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %419 = assign %7, %418 : f32[64]                     # examples/fashion_cnn.lua:16 backward
- *   with %418 = sub %7, %417 : f32[64]                        # examples/fashion_cnn.lua:16 backward
- *   with %417 = mul %308, %416 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %416 = div %406, %415 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %415 = add %414, %290 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %414 = div %413, %309 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %413 = sqrt %410 : f32[64]                           # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %424 = add %422, %423 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %422 = mul %420, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %423 = mul %313, %277 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %428 = add %425, %427 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %425 = mul %421, %292 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %427 = mul %317, %426 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %426 = mul %277, %277 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %437 = assign %8, %436 : f32[64]                     # examples/fashion_cnn.lua:16 backward
- *   with %436 = sub %8, %435 : f32[64]                        # examples/fashion_cnn.lua:16 backward
- *   with %435 = mul %308, %434 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %434 = div %424, %433 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %433 = add %432, %290 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %432 = div %431, %309 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %431 = sqrt %428 : f32[64]                           # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %442 = add %440, %441 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %440 = mul %438, %291 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %441 = mul %313, %279 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %446 = add %443, %445 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %443 = mul %439, %292 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %445 = mul %317, %444 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %444 = mul %279, %279 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+/* %430 = add %428, %429 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %428 = mul %426, %315 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %429 = mul %337, %299 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %434 = add %431, %433 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %431 = mul %427, %316 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %433 = mul %341, %432 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %432 = mul %299, %299 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %443 = assign %7, %442 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+ *   with %442 = sub %7, %441 : f32[64]                        # examples/fashion_cnn.lua:16 backward
+ *   with %441 = mul %332, %440 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %440 = div %430, %439 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %439 = add %438, %314 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %438 = div %437, %333 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %437 = sqrt %434 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %448 = add %446, %447 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %446 = mul %444, %315 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %447 = mul %337, %301 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %452 = add %449, %451 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %449 = mul %445, %316 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %451 = mul %341, %450 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %450 = mul %301, %301 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %461 = assign %8, %460 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+ *   with %460 = sub %8, %459 : f32[64]                        # examples/fashion_cnn.lua:16 backward
+ *   with %459 = mul %332, %458 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %458 = div %448, %457 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %457 = add %456, %314 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %456 = div %455, %333 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %455 = sqrt %452 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %466 = add %464, %465 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %464 = mul %462, %315 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %465 = mul %337, %303 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %470 = add %467, %469 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %467 = mul %463, %316 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %469 = mul %341, %468 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %468 = mul %303, %303 : f32[64]                      # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_406(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, float *restrict s_net_5_weight_exp_avg, float *restrict s_net_5_weight_exp_avg_sq, float *restrict p_net_5_weight, float *restrict s_net_5_bias_exp_avg, float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_4_bias, const float *restrict t308_div, const float *restrict t309_sqrt, const float *restrict g_net_5_weight, const float *restrict g_net_5_bias) {
+DLC_KERNEL static void fashion_cnn_add_430(float *restrict s_net_4_bias_exp_avg, float *restrict s_net_4_bias_exp_avg_sq, float *restrict p_net_4_bias, float *restrict s_net_5_weight_exp_avg, float *restrict s_net_5_weight_exp_avg_sq, float *restrict p_net_5_weight, float *restrict s_net_5_bias_exp_avg, float *restrict s_net_5_bias_exp_avg_sq, const float *restrict g_net_4_bias, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict g_net_5_weight, const float *restrict g_net_5_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     s_net_4_bias_exp_avg[i0] = ((s_net_4_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_4_bias[i0]));
     s_net_4_bias_exp_avg_sq[i0] = ((s_net_4_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_4_bias[i0] * g_net_4_bias[i0])));
-    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t308_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_4_bias[i0] = (p_net_4_bias[i0] - (t332_div[0] * (s_net_4_bias_exp_avg[i0] / ((sqrtf(s_net_4_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
     s_net_5_weight_exp_avg[i0] = ((s_net_5_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_weight[i0]));
     s_net_5_weight_exp_avg_sq[i0] = ((s_net_5_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_weight[i0] * g_net_5_weight[i0])));
-    p_net_5_weight[i0] = (p_net_5_weight[i0] - (t308_div[0] * (s_net_5_weight_exp_avg[i0] / ((sqrtf(s_net_5_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_5_weight[i0] = (p_net_5_weight[i0] - (t332_div[0] * (s_net_5_weight_exp_avg[i0] / ((sqrtf(s_net_5_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
     s_net_5_bias_exp_avg[i0] = ((s_net_5_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_5_bias[i0]));
     s_net_5_bias_exp_avg_sq[i0] = ((s_net_5_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_5_bias[i0] * g_net_5_bias[i0])));
   }
 }
 
-/* %455 = assign %9, %454 : f32[64]                     # examples/fashion_cnn.lua:16 backward
- *   with %454 = sub %9, %453 : f32[64]                        # examples/fashion_cnn.lua:16 backward
- *   with %453 = mul %308, %452 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %452 = div %442, %451 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %451 = add %450, %290 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %450 = div %449, %309 : f32[64]                      # examples/fashion_cnn.lua:16 backward
- *   with %449 = sqrt %446 : f32[64]                           # examples/fashion_cnn.lua:16 backward
+/* %479 = assign %9, %478 : f32[64]                     # examples/fashion_cnn.lua:16 backward
+ *   with %478 = sub %9, %477 : f32[64]                        # examples/fashion_cnn.lua:16 backward
+ *   with %477 = mul %332, %476 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %476 = div %466, %475 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %475 = add %474, %314 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %474 = div %473, %333 : f32[64]                      # examples/fashion_cnn.lua:16 backward
+ *   with %473 = sqrt %470 : f32[64]                           # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_assign_455(float *restrict p_net_5_bias, const float *restrict t308_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_assign_479(float *restrict p_net_5_bias, const float *restrict t332_div, const float *restrict s_net_5_bias_exp_avg, const float *restrict s_net_5_bias_exp_avg_sq, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
-    p_net_5_bias[i0] = (p_net_5_bias[i0] - (t308_div[0] * (s_net_5_bias_exp_avg[i0] / ((sqrtf(s_net_5_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_5_bias[i0] = (p_net_5_bias[i0] - (t332_div[0] * (s_net_5_bias_exp_avg[i0] / ((sqrtf(s_net_5_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %460 = add %458, %459 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %458 = mul %456, %291 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %459 = mul %313, %281 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %464 = add %461, %463 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %461 = mul %457, %292 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %463 = mul %317, %462 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %462 = mul %281, %281 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %473 = assign %12, %472 : f32[128,3136]              # examples/fashion_cnn.lua:16 backward
- *   with %472 = sub %12, %471 : f32[128,3136]                 # examples/fashion_cnn.lua:16 backward
- *   with %471 = mul %308, %470 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %470 = div %460, %469 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %469 = add %468, %290 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %468 = div %467, %309 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
- *   with %467 = sqrt %464 : f32[128,3136]                     # examples/fashion_cnn.lua:16 backward
+/* %484 = add %482, %483 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %482 = mul %480, %315 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %483 = mul %337, %305 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %488 = add %485, %487 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %485 = mul %481, %316 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %487 = mul %341, %486 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %486 = mul %305, %305 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %497 = assign %12, %496 : f32[128,3136]              # examples/fashion_cnn.lua:16 backward
+ *   with %496 = sub %12, %495 : f32[128,3136]                 # examples/fashion_cnn.lua:16 backward
+ *   with %495 = mul %332, %494 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %494 = div %484, %493 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %493 = add %492, %314 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %492 = div %491, %333 : f32[128,3136]                # examples/fashion_cnn.lua:16 backward
+ *   with %491 = sqrt %488 : f32[128,3136]                     # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_460(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict g_net_10_weight, const float *restrict t308_div, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_484(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict g_net_10_weight, const float *restrict t332_div, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 401408; i0++) {
     s_net_10_weight_exp_avg[i0] = ((s_net_10_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_weight[i0]));
     s_net_10_weight_exp_avg_sq[i0] = ((s_net_10_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_weight[i0] * g_net_10_weight[i0])));
-    p_net_10_weight[i0] = (p_net_10_weight[i0] - (t308_div[0] * (s_net_10_weight_exp_avg[i0] / ((sqrtf(s_net_10_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_10_weight[i0] = (p_net_10_weight[i0] - (t332_div[0] * (s_net_10_weight_exp_avg[i0] / ((sqrtf(s_net_10_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %478 = add %476, %477 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %476 = mul %474, %291 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %477 = mul %313, %283 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %482 = add %479, %481 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %479 = mul %475, %292 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %481 = mul %317, %480 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %480 = mul %283, %283 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %491 = assign %13, %490 : f32[128]                   # examples/fashion_cnn.lua:16 backward
- *   with %490 = sub %13, %489 : f32[128]                      # examples/fashion_cnn.lua:16 backward
- *   with %489 = mul %308, %488 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %488 = div %478, %487 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %487 = add %486, %290 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %486 = div %485, %309 : f32[128]                     # examples/fashion_cnn.lua:16 backward
- *   with %485 = sqrt %482 : f32[128]                          # examples/fashion_cnn.lua:16 backward
+/* %502 = add %500, %501 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %500 = mul %498, %315 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %501 = mul %337, %307 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %506 = add %503, %505 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %503 = mul %499, %316 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %505 = mul %341, %504 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %504 = mul %307, %307 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %515 = assign %13, %514 : f32[128]                   # examples/fashion_cnn.lua:16 backward
+ *   with %514 = sub %13, %513 : f32[128]                      # examples/fashion_cnn.lua:16 backward
+ *   with %513 = mul %332, %512 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %512 = div %502, %511 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %511 = add %510, %314 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %510 = div %509, %333 : f32[128]                     # examples/fashion_cnn.lua:16 backward
+ *   with %509 = sqrt %506 : f32[128]                          # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_478(float *restrict s_net_10_bias_exp_avg, float *restrict s_net_10_bias_exp_avg_sq, float *restrict p_net_10_bias, const float *restrict g_net_10_bias, const float *restrict t308_div, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_502(float *restrict s_net_10_bias_exp_avg, float *restrict s_net_10_bias_exp_avg_sq, float *restrict p_net_10_bias, const float *restrict g_net_10_bias, const float *restrict t332_div, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 128; i0++) {
     s_net_10_bias_exp_avg[i0] = ((s_net_10_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_10_bias[i0]));
     s_net_10_bias_exp_avg_sq[i0] = ((s_net_10_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_10_bias[i0] * g_net_10_bias[i0])));
-    p_net_10_bias[i0] = (p_net_10_bias[i0] - (t308_div[0] * (s_net_10_bias_exp_avg[i0] / ((sqrtf(s_net_10_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_10_bias[i0] = (p_net_10_bias[i0] - (t332_div[0] * (s_net_10_bias_exp_avg[i0] / ((sqrtf(s_net_10_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %496 = add %494, %495 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %494 = mul %492, %291 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %495 = mul %313, %285 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %500 = add %497, %499 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %497 = mul %493, %292 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %499 = mul %317, %498 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %498 = mul %285, %285 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %509 = assign %14, %508 : f32[10,128]                # examples/fashion_cnn.lua:16 backward
- *   with %508 = sub %14, %507 : f32[10,128]                   # examples/fashion_cnn.lua:16 backward
- *   with %507 = mul %308, %506 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %506 = div %496, %505 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %505 = add %504, %290 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %504 = div %503, %309 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
- *   with %503 = sqrt %500 : f32[10,128]                       # examples/fashion_cnn.lua:16 backward
+/* %520 = add %518, %519 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %518 = mul %516, %315 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %519 = mul %337, %309 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %524 = add %521, %523 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %521 = mul %517, %316 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %523 = mul %341, %522 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %522 = mul %309, %309 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %533 = assign %14, %532 : f32[10,128]                # examples/fashion_cnn.lua:16 backward
+ *   with %532 = sub %14, %531 : f32[10,128]                   # examples/fashion_cnn.lua:16 backward
+ *   with %531 = mul %332, %530 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %530 = div %520, %529 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %529 = add %528, %314 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %528 = div %527, %333 : f32[10,128]                  # examples/fashion_cnn.lua:16 backward
+ *   with %527 = sqrt %524 : f32[10,128]                       # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_496(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict g_net_13_weight, const float *restrict t308_div, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_520(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict g_net_13_weight, const float *restrict t332_div, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_13_weight_exp_avg[i0] = ((s_net_13_weight_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_weight[i0]));
     s_net_13_weight_exp_avg_sq[i0] = ((s_net_13_weight_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_weight[i0] * g_net_13_weight[i0])));
-    p_net_13_weight[i0] = (p_net_13_weight[i0] - (t308_div[0] * (s_net_13_weight_exp_avg[i0] / ((sqrtf(s_net_13_weight_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_13_weight[i0] = (p_net_13_weight[i0] - (t332_div[0] * (s_net_13_weight_exp_avg[i0] / ((sqrtf(s_net_13_weight_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
-/* %514 = add %512, %513 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %512 = mul %510, %291 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %513 = mul %313, %287 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %518 = add %515, %517 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %515 = mul %511, %292 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %517 = mul %317, %516 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %516 = mul %287, %287 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- * then, in the same loop, %527 = assign %15, %526 : f32[10]                    # examples/fashion_cnn.lua:16 backward
- *   with %526 = sub %15, %525 : f32[10]                       # examples/fashion_cnn.lua:16 backward
- *   with %525 = mul %308, %524 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %524 = div %514, %523 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %523 = add %522, %290 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %522 = div %521, %309 : f32[10]                      # examples/fashion_cnn.lua:16 backward
- *   with %521 = sqrt %518 : f32[10]                           # examples/fashion_cnn.lua:16 backward
+/* %538 = add %536, %537 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %536 = mul %534, %315 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %537 = mul %337, %311 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %542 = add %539, %541 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %539 = mul %535, %316 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %541 = mul %341, %540 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %540 = mul %311, %311 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ * then, in the same loop, %551 = assign %15, %550 : f32[10]                    # examples/fashion_cnn.lua:16 backward
+ *   with %550 = sub %15, %549 : f32[10]                       # examples/fashion_cnn.lua:16 backward
+ *   with %549 = mul %332, %548 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %548 = div %538, %547 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %547 = add %546, %314 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %546 = div %545, %333 : f32[10]                      # examples/fashion_cnn.lua:16 backward
+ *   with %545 = sqrt %542 : f32[10]                           # examples/fashion_cnn.lua:16 backward
  */
-DLC_KERNEL static void fashion_cnn_add_514(float *restrict s_net_13_bias_exp_avg, float *restrict s_net_13_bias_exp_avg_sq, float *restrict p_net_13_bias, const float *restrict g_net_13_bias, const float *restrict t308_div, const float *restrict t309_sqrt) {
+DLC_KERNEL static void fashion_cnn_add_538(float *restrict s_net_13_bias_exp_avg, float *restrict s_net_13_bias_exp_avg_sq, float *restrict p_net_13_bias, const float *restrict g_net_13_bias, const float *restrict t332_div, const float *restrict t333_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_13_bias_exp_avg[i0] = ((s_net_13_bias_exp_avg[i0] * FASHION_CNN_BETA1) + (FASHION_CNN_ONE_MINUS_BETA1 * g_net_13_bias[i0]));
     s_net_13_bias_exp_avg_sq[i0] = ((s_net_13_bias_exp_avg_sq[i0] * FASHION_CNN_BETA2) + (FASHION_CNN_ONE_MINUS_BETA2 * (g_net_13_bias[i0] * g_net_13_bias[i0])));
-    p_net_13_bias[i0] = (p_net_13_bias[i0] - (t308_div[0] * (s_net_13_bias_exp_avg[i0] / ((sqrtf(s_net_13_bias_exp_avg_sq[i0]) / t309_sqrt[0]) + FASHION_CNN_EPS))));
+    p_net_13_bias[i0] = (p_net_13_bias[i0] - (t332_div[0] * (s_net_13_bias_exp_avg[i0] / ((sqrtf(s_net_13_bias_exp_avg_sq[i0]) / t333_sqrt[0]) + FASHION_CNN_EPS))));
   }
 }
 
@@ -2623,10 +2637,10 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
 
 static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x, const void *target_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t298_tanh = m->arena + 6247440;   /* %298 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t308_div = m->arena + 6247456;   /* %308 div[]: examples/fashion_cnn.lua:16, backward */
-  float *const t304_tanh = m->arena + 6247440;   /* %304 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t309_sqrt = m->arena + 6247472;   /* %309 sqrt[]: examples/fashion_cnn.lua:16, backward */
+  float *const t322_tanh = m->arena + 6247440;   /* %322 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t332_div = m->arena + 6247456;   /* %332 div[]: examples/fashion_cnn.lua:16, backward */
+  float *const t328_tanh = m->arena + 6247440;   /* %328 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t333_sqrt = m->arena + 6247472;   /* %333 sqrt[]: examples/fashion_cnn.lua:16, backward */
   float *const net_0_window = m->arena + 6021120;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
@@ -2635,7 +2649,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const p_net_0_bias = m->param + 288;
   float *const net_1_div = m->arena + 6247232;   /* %27 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const net_1_sum_to_2 = m->arena + 0;   /* %31 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  float *const net_1_sum_to_bw = m->arena + 6247392;   /* %252 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw = m->arena + 6247392;   /* %264 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_div_2 = m->arena + 6247264;   /* %41 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const net_1_sqrt = m->arena + 6247296;   /* %49 sqrt[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const net_1_div_3 = m->arena + 6247328;   /* %51 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
@@ -2695,31 +2709,31 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_5_sum_to_bw_3 = m->arena + 3111104;   /* %189 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_add_bw = m->arena + 1806336;   /* %194 add[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_mul_bw = m->arena + 6247104;   /* %196 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_div_bw = m->arena + 1806400;   /* %203 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_div_bw_2 = m->arena + 1806336;   /* %212 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_sum_to_bw = m->arena + 6247168;   /* %215 sum_to[1,64,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_5_add_bw_2 = m->arena + 5218304;   /* %214 add[32,64,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_permute_bw = m->arena + 5619712;   /* %217 permute[64,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_matmul_bw = m->arena + 1806336;   /* %219 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_permute_bw_2 = m->arena + 5619712;   /* %220 permute[32,14,14,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_div_bw = m->arena + 1808384;   /* %203 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_div_bw_2 = m->arena + 1808448;   /* %212 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_sum_to_bw = m->arena + 1806336;   /* %226 sum_to[64,32,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_5_add_bw_2 = m->arena + 5218304;   /* %224 add[64,32,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_sum_to_bw_2 = m->arena + 6247168;   /* %227 sum_to[64,1,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_matmul_bw = m->arena + 1806336;   /* %231 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_permute_bw = m->arena + 5619712;   /* %232 permute[32,14,14,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const s_net_4_weight_exp_avg = m->state + 784;
   float *const s_net_4_weight_exp_avg_sq = m->state + 19216;
-  float *const net_4_matmul_bw_2 = m->arena + 5218304;   /* %222 matmul[288,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_transpose_bw = m->arena + 1605632;   /* %223 transpose[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_unwindow_bw = m->arena + 802816;   /* %226 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_2_mul_bw = m->arena + 0;   /* %229 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw_2 = m->arena + 1624064;   /* %230 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 1003520;   /* %233 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_add_bw = m->arena + 802816;   /* %238 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_mul_bw = m->arena + 1624096;   /* %240 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_div_bw = m->arena + 1624128;   /* %247 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_div_bw_2 = m->arena + 1624160;   /* %256 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_0_sum_to_bw = m->arena + 1624192;   /* %259 sum_to[1,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_1_add_bw_2 = m->arena + 802816;   /* %258 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  float *const net_0_permute_bw = m->arena + 0;   /* %261 permute[32,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_4_matmul_bw_2 = m->arena + 5218304;   /* %234 matmul[288,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_transpose_bw = m->arena + 1605632;   /* %235 transpose[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_unwindow_bw = m->arena + 802816;   /* %238 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_2_mul_bw = m->arena + 0;   /* %241 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_2 = m->arena + 1625088;   /* %242 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 1003520;   /* %245 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw = m->arena + 802816;   /* %250 add[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 1625120;   /* %252 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw = m->arena + 1625152;   /* %259 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_div_bw_2 = m->arena + 1625184;   /* %268 div[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 1624064;   /* %282 sum_to[32,32,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_1_add_bw_2 = m->arena + 802816;   /* %280 add[32,32,28,28]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_sum_to_bw_2 = m->arena + 288;   /* %283 sum_to[32,1,1,1]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
-  float *const net_0_matmul_bw = m->arena + 802816;   /* %263 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %287 matmul[32,9]: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   float *const p_net_1_running_mean = m->param + 384;
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_5_running_mean = m->param + 19072;
@@ -2734,18 +2748,18 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const g_net_5_bias = m->grad + 19008;
   const int32_t *target = target_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    fashion_cnn_add_294(s_step); /* %294 add: examples/fashion_cnn.lua:16, backward */
-    /* %295 = assign: computed in place by %294 */
-    fashion_cnn_tanh_298(t298_tanh, s_step); /* %298 tanh: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_div_308(t308_div, t298_tanh); /* %308 div: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_tanh_304(t304_tanh, s_step); /* %304 tanh: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_sqrt_309(t309_sqrt, t304_tanh); /* %309 sqrt: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_add_318(s_step); /* %318 add: examples/fashion_cnn.lua:16, backward */
+    /* %319 = assign: computed in place by %318 */
+    fashion_cnn_tanh_322(t322_tanh, s_step); /* %322 tanh: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_div_332(t332_div, t322_tanh); /* %332 div: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_tanh_328(t328_tanh, s_step); /* %328 tanh: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_sqrt_333(t333_sqrt, t328_tanh); /* %333 sqrt: examples/fashion_cnn.lua:16, backward */
   }
   fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_add_24(net_1_sum_to, net_0_add, net_0_matmul, p_net_0_bias); /* %24 add + %25 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_div_27(net_1_div, net_1_sum_to); /* %27 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_sum_to_31(net_1_sum_to_2, net_1_sum_to_bw, net_0_add, net_1_div); /* %31 sum_to + %252 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_sum_to_31(net_1_sum_to_2, net_1_sum_to_bw, net_0_add, net_1_div); /* %31 sum_to + %264 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_div_41(net_1_div_2, net_1_sum_to_2); /* %41 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sqrt_49(net_1_sqrt, net_1_sum_to_2); /* %49 sqrt: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_div_51(net_1_div_3, net_1_sqrt); /* %51 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
@@ -2781,7 +2795,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_sum_to_172(g_net_13_bias, crossentropyloss0_mul_bw); /* %172 sum_to: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   fashion_cnn_matmul_173(net_11_mul_bw, net_12_mul, net_10_matmul, p_net_10_bias, crossentropyloss0_mul_bw, p_net_13_weight); /* %173 matmul + %177 mul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   if (fused) {
-    fashion_cnn_matmul_174_update(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, t308_div, t309_sqrt, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul + %496 add + %500 add + %509 assign: net.13 Linear, examples/fashion_cnn.lua:13, backward */
+    fashion_cnn_matmul_174_update(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, t332_div, t333_sqrt, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul + %520 add + %524 add + %533 assign: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   } else {
     fashion_cnn_matmul_174(g_net_13_weight, crossentropyloss0_mul_bw, net_12_mul_2); /* %174 matmul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   }
@@ -2789,7 +2803,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_sum_to_178(g_net_10_bias, net_11_mul_bw); /* %178 sum_to: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   fashion_cnn_matmul_179(net_10_matmul_bw, net_11_mul_bw, p_net_10_weight); /* %179 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   if (fused) {
-    fashion_cnn_matmul_180_update(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, t308_div, t309_sqrt, net_11_mul_bw, net_8_mul_2); /* %180 matmul + %460 add + %464 add + %473 assign: net.10 Linear, examples/fashion_cnn.lua:12, backward */
+    fashion_cnn_matmul_180_update(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, t332_div, t333_sqrt, net_11_mul_bw, net_8_mul_2); /* %180 matmul + %484 add + %488 add + %497 assign: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   } else {
     fashion_cnn_matmul_180(g_net_10_weight, net_11_mul_bw, net_8_mul_2); /* %180 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   }
@@ -2800,52 +2814,52 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_mul_92(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %196 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_203(net_5_div_bw, net_5_add_bw, p_net_5_weight, net_5_div_3, net_5_sqrt); /* %203 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_div_212(net_5_div_bw_2, net_5_sum_to_bw_2, net_5_mul_2, net_5_div_bw, net_5_sum_to_bw); /* %212 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_add_214(net_4_sum_to_bw, net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_div_bw, net_4_add, net_5_div, net_5_div_bw_2); /* %214 add + %215 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_permute_217(net_4_permute_bw, net_5_add_bw_2); /* %217 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_matmul_219(net_4_matmul_bw, p_net_4_weight, net_4_permute_bw); /* %219 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_permute_220(net_4_permute_bw_2, net_5_add_bw_2); /* %220 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_add_224(net_4_sum_to_bw, net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_div_bw, net_4_add, net_5_div, net_5_div_bw_2); /* %224 add + %226 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_sum_to_227(net_4_sum_to_bw_2, net_4_sum_to_bw); /* %227 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_matmul_231(net_4_matmul_bw, p_net_4_weight, net_5_add_bw_2); /* %231 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_permute_232(net_4_permute_bw, net_5_add_bw_2); /* %232 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   if (fused) {
-    fashion_cnn_matmul_222_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t308_div, t309_sqrt, net_4_window_2, net_4_permute_bw_2); /* %222 matmul + %388 add + %392 add + %401 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+    fashion_cnn_matmul_234_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t332_div, t333_sqrt, net_4_window_2, net_4_permute_bw); /* %234 matmul + %412 add + %416 add + %425 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   } else {
-    fashion_cnn_matmul_222(net_4_matmul_bw_2, net_4_window_2, net_4_permute_bw_2); /* %222 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+    fashion_cnn_matmul_234(net_4_matmul_bw_2, net_4_window_2, net_4_permute_bw); /* %234 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %222 */
-    fashion_cnn_transpose_223(net_4_transpose_bw, net_4_matmul_bw_2); /* %223 transpose: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %234 */
+    fashion_cnn_transpose_235(net_4_transpose_bw, net_4_matmul_bw_2); /* %235 transpose: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
-  fashion_cnn_unwindow_226(net_4_unwindow_bw, net_4_matmul_bw); /* %226 unwindow: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_mul_229(net_2_mul_bw, net_2_relu_2, net_4_unwindow_bw); /* %229 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_sum_to_230(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_add); /* %230 sum_to + %233 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_add_238(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %238 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %240 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_div_247(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %247 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_div_256(net_1_div_bw_2, net_1_sum_to_bw_2, net_1_mul_2, net_1_div_bw, net_1_sum_to_bw); /* %256 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_add_258(net_0_sum_to_bw, net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_add, net_1_div, net_1_div_bw_2); /* %258 add + %259 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_permute_261(net_0_permute_bw, net_1_add_bw_2); /* %261 permute: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_unwindow_238(net_4_unwindow_bw, net_4_matmul_bw); /* %238 unwindow: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_241(net_2_mul_bw, net_2_relu_2, net_4_unwindow_bw); /* %241 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_242(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_add); /* %242 sum_to + %245 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_add_250(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %250 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %252 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_div_259(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %259 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_div_268(net_1_div_bw_2, net_1_sum_to_bw_2, net_1_mul_2, net_1_div_bw, net_1_sum_to_bw); /* %268 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_add_280(net_0_sum_to_bw, net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_add, net_1_div, net_1_div_bw_2); /* %280 add + %282 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_sum_to_283(net_0_sum_to_bw_2, net_0_sum_to_bw); /* %283 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   if (fused) {
-    fashion_cnn_matmul_263_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t308_div, t309_sqrt, net_0_permute_bw, net_0_window); /* %263 matmul + %315 add + %320 add + %329 assign: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+    fashion_cnn_matmul_287_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t332_div, t333_sqrt, net_1_add_bw_2, net_0_window); /* %287 matmul + %339 add + %344 add + %353 assign: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   } else {
-    fashion_cnn_matmul_263(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %263 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
+    fashion_cnn_matmul_287(net_0_matmul_bw, net_1_add_bw_2, net_0_window); /* %287 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9, backward */
   }
   fashion_cnn_assign_39(p_net_1_running_mean, net_1_div); /* %39 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_assign_39(p_net_1_running_var, net_1_div_2); /* %46 assign: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_assign_80(p_net_5_running_mean, net_5_div); /* %80 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_assign_80(p_net_5_running_var, net_5_div_2); /* %87 assign: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  if (!fused) { /* the training step's update took the gradient straight from %263 */
-    fashion_cnn_assign_266(g_net_0_weight, net_0_matmul_bw); /* %266 assign: examples/fashion_cnn.lua:9, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %287 */
+    fashion_cnn_assign_290(g_net_0_weight, net_0_matmul_bw); /* %290 assign: examples/fashion_cnn.lua:9, backward */
   }
-  fashion_cnn_assign_268(g_net_0_bias, net_0_sum_to_bw); /* %268 assign: examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_assign_268(g_net_1_weight, net_1_mul_bw); /* %270 assign: examples/fashion_cnn.lua:9, backward */
-  fashion_cnn_assign_268(g_net_1_bias, net_1_sum_to_bw_2); /* %272 assign: examples/fashion_cnn.lua:9, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %222 */
-    fashion_cnn_assign_274(g_net_4_weight, net_4_transpose_bw); /* %274 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_292(g_net_0_bias, net_0_sum_to_bw_2); /* %292 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_292(g_net_1_weight, net_1_mul_bw); /* %294 assign: examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_assign_292(g_net_1_bias, net_1_sum_to_bw_2); /* %296 assign: examples/fashion_cnn.lua:9, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %234 */
+    fashion_cnn_assign_298(g_net_4_weight, net_4_transpose_bw); /* %298 assign: examples/fashion_cnn.lua:10, backward */
   }
-  fashion_cnn_assign_276(g_net_4_bias, net_4_sum_to_bw); /* %276 assign: examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_assign_276(g_net_5_weight, net_5_mul_bw); /* %278 assign: examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_assign_276(g_net_5_bias, net_5_sum_to_bw_2); /* %280 assign: examples/fashion_cnn.lua:10, backward */
-  /* %282 = assign: computed in place by %180 (not at all by the training step: the update takes it straight from the product) */
-  /* %284 = assign: computed in place by %178 */
-  /* %286 = assign: computed in place by %174 (not at all by the training step: the update takes it straight from the product) */
-  /* %288 = assign: computed in place by %172 */
+  fashion_cnn_assign_300(g_net_4_bias, net_4_sum_to_bw_2); /* %300 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_300(g_net_5_weight, net_5_mul_bw); /* %302 assign: examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_assign_300(g_net_5_bias, net_5_sum_to_bw_2); /* %304 assign: examples/fashion_cnn.lua:10, backward */
+  /* %306 = assign: computed in place by %180 (not at all by the training step: the update takes it straight from the product) */
+  /* %308 = assign: computed in place by %178 */
+  /* %310 = assign: computed in place by %174 (not at all by the training step: the update takes it straight from the product) */
+  /* %312 = assign: computed in place by %172 */
   return m->arena[6247424];
 }
 
@@ -2858,10 +2872,10 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 304;
   float *const g_net_0_weight = m->grad + 0;
-  float *const t298_tanh = m->arena + 6247440;   /* %298 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t308_div = m->arena + 6247456;   /* %308 div[]: examples/fashion_cnn.lua:16, backward */
-  float *const t304_tanh = m->arena + 6247440;   /* %304 tanh[]: examples/fashion_cnn.lua:16, backward */
-  float *const t309_sqrt = m->arena + 6247472;   /* %309 sqrt[]: examples/fashion_cnn.lua:16, backward */
+  float *const t322_tanh = m->arena + 6247440;   /* %322 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t332_div = m->arena + 6247456;   /* %332 div[]: examples/fashion_cnn.lua:16, backward */
+  float *const t328_tanh = m->arena + 6247440;   /* %328 tanh[]: examples/fashion_cnn.lua:16, backward */
+  float *const t333_sqrt = m->arena + 6247472;   /* %333 sqrt[]: examples/fashion_cnn.lua:16, backward */
   float *const p_net_0_weight = m->param + 0;
   float *const s_net_0_bias_exp_avg = m->state + 592;
   float *const s_net_0_bias_exp_avg_sq = m->state + 624;
@@ -2908,56 +2922,56 @@ static void fashion_cnn_update_step(fashion_cnn_model *restrict m, int fused) {
   float *const p_net_13_bias = m->param + 422016;
   float *const g_net_13_bias = m->grad + 422016;
   if (!fused) { /* else computed before the backward pass */
-    fashion_cnn_add_294(s_step); /* %294 add: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_add_318(s_step); /* %318 add: examples/fashion_cnn.lua:16, backward */
   }
-  /* %295 = assign: computed in place by %294 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %263 */
-    fashion_cnn_add_315(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %315 add + %320 add: examples/fashion_cnn.lua:16, backward */
-    /* %321 = assign: computed in place by %315 */
-    /* %322 = assign: computed in place by %320 */
-    fashion_cnn_tanh_298(t298_tanh, s_step); /* %298 tanh: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_div_308(t308_div, t298_tanh); /* %308 div: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_tanh_304(t304_tanh, s_step); /* %304 tanh: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_sqrt_309(t309_sqrt, t304_tanh); /* %309 sqrt: examples/fashion_cnn.lua:16, backward */
-    fashion_cnn_assign_329(p_net_0_weight, t308_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t309_sqrt); /* %329 assign: examples/fashion_cnn.lua:16, backward */
+  /* %319 = assign: computed in place by %318 */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %287 */
+    fashion_cnn_add_339(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %339 add + %344 add: examples/fashion_cnn.lua:16, backward */
+    /* %345 = assign: computed in place by %339 */
+    /* %346 = assign: computed in place by %344 */
+    fashion_cnn_tanh_322(t322_tanh, s_step); /* %322 tanh: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_div_332(t332_div, t322_tanh); /* %332 div: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_tanh_328(t328_tanh, s_step); /* %328 tanh: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_sqrt_333(t333_sqrt, t328_tanh); /* %333 sqrt: examples/fashion_cnn.lua:16, backward */
+    fashion_cnn_assign_353(p_net_0_weight, t332_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t333_sqrt); /* %353 assign: examples/fashion_cnn.lua:16, backward */
   }
-  fashion_cnn_add_334(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, g_net_0_bias, t308_div, t309_sqrt, g_net_1_weight, g_net_1_bias); /* %334 add + %338 add + %347 assign + %352 add + %356 add + %365 assign + %370 add + %374 add: examples/fashion_cnn.lua:16, backward */
-  /* %339 = assign: computed in place by %334 */
-  /* %340 = assign: computed in place by %338 */
-  /* %357 = assign: computed in place by %352 */
-  /* %358 = assign: computed in place by %356 */
-  /* %375 = assign: computed in place by %370 */
-  /* %376 = assign: computed in place by %374 */
-  fashion_cnn_assign_383(p_net_1_bias, t308_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t309_sqrt); /* %383 assign: examples/fashion_cnn.lua:16, backward */
-  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %222 */
-    fashion_cnn_add_388(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t308_div, t309_sqrt); /* %388 add + %392 add + %401 assign: examples/fashion_cnn.lua:16, backward */
-    /* %393 = assign: computed in place by %388 */
-    /* %394 = assign: computed in place by %392 */
+  fashion_cnn_add_358(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, g_net_0_bias, t332_div, t333_sqrt, g_net_1_weight, g_net_1_bias); /* %358 add + %362 add + %371 assign + %376 add + %380 add + %389 assign + %394 add + %398 add: examples/fashion_cnn.lua:16, backward */
+  /* %363 = assign: computed in place by %358 */
+  /* %364 = assign: computed in place by %362 */
+  /* %381 = assign: computed in place by %376 */
+  /* %382 = assign: computed in place by %380 */
+  /* %399 = assign: computed in place by %394 */
+  /* %400 = assign: computed in place by %398 */
+  fashion_cnn_assign_407(p_net_1_bias, t332_div, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, t333_sqrt); /* %407 assign: examples/fashion_cnn.lua:16, backward */
+  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %234 */
+    fashion_cnn_add_412(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t332_div, t333_sqrt); /* %412 add + %416 add + %425 assign: examples/fashion_cnn.lua:16, backward */
+    /* %417 = assign: computed in place by %412 */
+    /* %418 = assign: computed in place by %416 */
   }
-  fashion_cnn_add_406(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, p_net_5_weight, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, g_net_4_bias, t308_div, t309_sqrt, g_net_5_weight, g_net_5_bias); /* %406 add + %410 add + %419 assign + %424 add + %428 add + %437 assign + %442 add + %446 add: examples/fashion_cnn.lua:16, backward */
-  /* %411 = assign: computed in place by %406 */
-  /* %412 = assign: computed in place by %410 */
-  /* %429 = assign: computed in place by %424 */
-  /* %430 = assign: computed in place by %428 */
-  /* %447 = assign: computed in place by %442 */
-  /* %448 = assign: computed in place by %446 */
-  fashion_cnn_assign_455(p_net_5_bias, t308_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t309_sqrt); /* %455 assign: examples/fashion_cnn.lua:16, backward */
+  fashion_cnn_add_430(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, s_net_5_weight_exp_avg, s_net_5_weight_exp_avg_sq, p_net_5_weight, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, g_net_4_bias, t332_div, t333_sqrt, g_net_5_weight, g_net_5_bias); /* %430 add + %434 add + %443 assign + %448 add + %452 add + %461 assign + %466 add + %470 add: examples/fashion_cnn.lua:16, backward */
+  /* %435 = assign: computed in place by %430 */
+  /* %436 = assign: computed in place by %434 */
+  /* %453 = assign: computed in place by %448 */
+  /* %454 = assign: computed in place by %452 */
+  /* %471 = assign: computed in place by %466 */
+  /* %472 = assign: computed in place by %470 */
+  fashion_cnn_assign_479(p_net_5_bias, t332_div, s_net_5_bias_exp_avg, s_net_5_bias_exp_avg_sq, t333_sqrt); /* %479 assign: examples/fashion_cnn.lua:16, backward */
   if (!fused) { /* else net.10.weight was updated in the backward pass, straight from %180 */
-    fashion_cnn_add_460(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, g_net_10_weight, t308_div, t309_sqrt); /* %460 add + %464 add + %473 assign: examples/fashion_cnn.lua:16, backward */
-    /* %465 = assign: computed in place by %460 */
-    /* %466 = assign: computed in place by %464 */
+    fashion_cnn_add_484(s_net_10_weight_exp_avg, s_net_10_weight_exp_avg_sq, p_net_10_weight, g_net_10_weight, t332_div, t333_sqrt); /* %484 add + %488 add + %497 assign: examples/fashion_cnn.lua:16, backward */
+    /* %489 = assign: computed in place by %484 */
+    /* %490 = assign: computed in place by %488 */
   }
-  fashion_cnn_add_478(s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, p_net_10_bias, g_net_10_bias, t308_div, t309_sqrt); /* %478 add + %482 add + %491 assign: examples/fashion_cnn.lua:16, backward */
-  /* %483 = assign: computed in place by %478 */
-  /* %484 = assign: computed in place by %482 */
+  fashion_cnn_add_502(s_net_10_bias_exp_avg, s_net_10_bias_exp_avg_sq, p_net_10_bias, g_net_10_bias, t332_div, t333_sqrt); /* %502 add + %506 add + %515 assign: examples/fashion_cnn.lua:16, backward */
+  /* %507 = assign: computed in place by %502 */
+  /* %508 = assign: computed in place by %506 */
   if (!fused) { /* else net.13.weight was updated in the backward pass, straight from %174 */
-    fashion_cnn_add_496(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, g_net_13_weight, t308_div, t309_sqrt); /* %496 add + %500 add + %509 assign: examples/fashion_cnn.lua:16, backward */
-    /* %501 = assign: computed in place by %496 */
-    /* %502 = assign: computed in place by %500 */
+    fashion_cnn_add_520(s_net_13_weight_exp_avg, s_net_13_weight_exp_avg_sq, p_net_13_weight, g_net_13_weight, t332_div, t333_sqrt); /* %520 add + %524 add + %533 assign: examples/fashion_cnn.lua:16, backward */
+    /* %525 = assign: computed in place by %520 */
+    /* %526 = assign: computed in place by %524 */
   }
-  fashion_cnn_add_514(s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, p_net_13_bias, g_net_13_bias, t308_div, t309_sqrt); /* %514 add + %518 add + %527 assign: examples/fashion_cnn.lua:16, backward */
-  /* %519 = assign: computed in place by %514 */
-  /* %520 = assign: computed in place by %518 */
+  fashion_cnn_add_538(s_net_13_bias_exp_avg, s_net_13_bias_exp_avg_sq, p_net_13_bias, g_net_13_bias, t332_div, t333_sqrt); /* %538 add + %542 add + %551 assign: examples/fashion_cnn.lua:16, backward */
+  /* %543 = assign: computed in place by %538 */
+  /* %544 = assign: computed in place by %542 */
   m->step++;
 }
 

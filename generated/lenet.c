@@ -1957,41 +1957,41 @@ DLC_KERNEL static void lenet_assign_46(float *restrict out, const float *restric
   }
 }
 
-/* %117 = add %116, %49 : f32[]                         # examples/lenet.lua:17 backward */
-DLC_KERNEL static void lenet_add_117(float *restrict s_step) {
+/* %127 = add %126, %49 : f32[]                         # examples/lenet.lua:17 backward */
+DLC_KERNEL static void lenet_add_127(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %121 = tanh %120 : f32[]                             # examples/lenet.lua:17 backward
- *   with %120 = mul %117, %119 : f32[]                        # examples/lenet.lua:17 backward
+/* %131 = tanh %130 : f32[]                             # examples/lenet.lua:17 backward
+ *   with %130 = mul %127, %129 : f32[]                        # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_tanh_121(float *restrict t121_tanh, const float *restrict s_step) {
-  t121_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void lenet_tanh_131(float *restrict t131_tanh, const float *restrict s_step) {
+  t131_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
 }
 
-/* %132 = div %112, %125 : f32[]                        # examples/lenet.lua:17 backward
- *   with %125 = div %123, %124 : f32[]                        # examples/lenet.lua:17 backward
- *   with %123 = mul %122, %121 : f32[]                        # examples/lenet.lua:17 backward
- *   with %124 = add %49, %121 : f32[]                         # examples/lenet.lua:17 backward
+/* %142 = div %122, %135 : f32[]                        # examples/lenet.lua:17 backward
+ *   with %135 = div %133, %134 : f32[]                        # examples/lenet.lua:17 backward
+ *   with %133 = mul %132, %131 : f32[]                        # examples/lenet.lua:17 backward
+ *   with %134 = add %49, %131 : f32[]                         # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_div_132(float *restrict t132_div, const float *restrict t121_tanh) {
-  t132_div[0] = (LENET_LR / ((2.0f * t121_tanh[0]) / (1.0f + t121_tanh[0])));
+DLC_KERNEL static void lenet_div_142(float *restrict t142_div, const float *restrict t131_tanh) {
+  t142_div[0] = (LENET_LR / ((2.0f * t131_tanh[0]) / (1.0f + t131_tanh[0])));
 }
 
-/* %128 = tanh %127 : f32[]                             # examples/lenet.lua:17 backward
- *   with %127 = mul %117, %126 : f32[]                        # examples/lenet.lua:17 backward
+/* %138 = tanh %137 : f32[]                             # examples/lenet.lua:17 backward
+ *   with %137 = mul %127, %136 : f32[]                        # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_tanh_128(float *restrict t128_tanh, const float *restrict s_step) {
-  t128_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void lenet_tanh_138(float *restrict t138_tanh, const float *restrict s_step) {
+  t138_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
 }
 
-/* %133 = sqrt %131 : f32[]                             # examples/lenet.lua:17 backward
- *   with %131 = div %129, %130 : f32[]                        # examples/lenet.lua:17 backward
- *   with %129 = mul %122, %128 : f32[]                        # examples/lenet.lua:17 backward
- *   with %130 = add %49, %128 : f32[]                         # examples/lenet.lua:17 backward
+/* %143 = sqrt %141 : f32[]                             # examples/lenet.lua:17 backward
+ *   with %141 = div %139, %140 : f32[]                        # examples/lenet.lua:17 backward
+ *   with %139 = mul %132, %138 : f32[]                        # examples/lenet.lua:17 backward
+ *   with %140 = add %49, %138 : f32[]                         # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_sqrt_133(float *restrict t133_sqrt, const float *restrict t128_tanh) {
-  t133_sqrt[0] = sqrtf(((2.0f * t128_tanh[0]) / (1.0f + t128_tanh[0])));
+DLC_KERNEL static void lenet_sqrt_143(float *restrict t143_sqrt, const float *restrict t138_tanh) {
+  t143_sqrt[0] = sqrtf(((2.0f * t138_tanh[0]) / (1.0f + t138_tanh[0])));
 }
 
 /* %38 = matmul %37, %8^T : f32[32,10]                  # examples/lenet.lua:14
@@ -2112,15 +2112,15 @@ DLC_KERNEL static void lenet_matmul_58(float *restrict net_10_mul_bw, const floa
 }
 
 /* %59 = matmul %56^T, %37 : f32[10,84]                 # examples/lenet.lua:14 backward
- * each element, as its tile is computed, goes straight into net.11.weight's update (%284, %288, %297), never stored
+ * each element, as its tile is computed, goes straight into net.11.weight's update (%294, %298, %307), never stored
  */
-DLC_KERNEL static void lenet_matmul_59_update(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
+DLC_KERNEL static void lenet_matmul_59_update(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_10_relu + i1, s_net_11_weight_exp_avg + (i0) * 84 + i1, s_net_11_weight_exp_avg_sq + (i0) * 84 + i1, p_net_11_weight + (i0) * 84 + i1, t132_div, t133_sqrt);
+      lenet_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_10_relu + i1, s_net_11_weight_exp_avg + (i0) * 84 + i1, s_net_11_weight_exp_avg_sq + (i0) * 84 + i1, p_net_11_weight + (i0) * 84 + i1, t142_div, t143_sqrt);
     }
     {
-      lenet_axpy_ta_2x16_k32_upd(crossentropyloss0_mul_bw + 8, net_10_relu + i1, s_net_11_weight_exp_avg + (8) * 84 + i1, s_net_11_weight_exp_avg_sq + (8) * 84 + i1, p_net_11_weight + (8) * 84 + i1, t132_div, t133_sqrt);
+      lenet_axpy_ta_2x16_k32_upd(crossentropyloss0_mul_bw + 8, net_10_relu + i1, s_net_11_weight_exp_avg + (8) * 84 + i1, s_net_11_weight_exp_avg_sq + (8) * 84 + i1, p_net_11_weight + (8) * 84 + i1, t142_div, t143_sqrt);
     }
   }
   for (int i0 = 0; i0 < 10; i0++) {
@@ -2129,7 +2129,7 @@ DLC_KERNEL static void lenet_matmul_59_update(float *restrict s_net_11_weight_ex
       for (int i2 = 0; i2 < 32; i2++) r_acc += crossentropyloss0_mul_bw[(i2) * 10 + i0] * net_10_relu[i2 * 84 + i1];
       s_net_11_weight_exp_avg[(i0 * 84 + i1)] = ((s_net_11_weight_exp_avg[(i0 * 84 + i1)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_acc));
       s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)] = ((s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_acc * r_acc)));
-      p_net_11_weight[(i0 * 84 + i1)] = (p_net_11_weight[(i0 * 84 + i1)] - (t132_div[0] * (s_net_11_weight_exp_avg[(i0 * 84 + i1)] / ((sqrtf(s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)]) / t133_sqrt[0]) + LENET_EPS))));
+      p_net_11_weight[(i0 * 84 + i1)] = (p_net_11_weight[(i0 * 84 + i1)] - (t142_div[0] * (s_net_11_weight_exp_avg[(i0 * 84 + i1)] / ((sqrtf(s_net_11_weight_exp_avg_sq[(i0 * 84 + i1)]) / t143_sqrt[0]) + LENET_EPS))));
     }
   }
 }
@@ -2181,16 +2181,16 @@ DLC_KERNEL static void lenet_matmul_63(float *restrict net_8_mul_bw, const float
 }
 
 /* %64 = matmul %61^T, %34 : f32[84,120]                # examples/lenet.lua:13 backward
- * each element, as its tile is computed, goes straight into net.9.weight's update (%248, %252, %261), never stored
+ * each element, as its tile is computed, goes straight into net.9.weight's update (%258, %262, %271), never stored
  */
-DLC_KERNEL static void lenet_matmul_64_update(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
+DLC_KERNEL static void lenet_matmul_64_update(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 84; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_upd_2(net_10_mul_bw + i0, net_8_relu + i1, s_net_9_weight_exp_avg + (i0) * 120 + i1, s_net_9_weight_exp_avg_sq + (i0) * 120 + i1, p_net_9_weight + (i0) * 120 + i1, t132_div, t133_sqrt);
+      lenet_axpy_ta_4x16_k32_upd_2(net_10_mul_bw + i0, net_8_relu + i1, s_net_9_weight_exp_avg + (i0) * 120 + i1, s_net_9_weight_exp_avg_sq + (i0) * 120 + i1, p_net_9_weight + (i0) * 120 + i1, t142_div, t143_sqrt);
     }
   }
   for (int i0 = 0; i0 < 84; i0 += 4) {
-    lenet_axpy_ta_4x8_k32_upd(net_10_mul_bw + i0, net_8_relu + 112, s_net_9_weight_exp_avg + (i0) * 120 + 112, s_net_9_weight_exp_avg_sq + (i0) * 120 + 112, p_net_9_weight + (i0) * 120 + 112, t132_div, t133_sqrt);
+    lenet_axpy_ta_4x8_k32_upd(net_10_mul_bw + i0, net_8_relu + 112, s_net_9_weight_exp_avg + (i0) * 120 + 112, s_net_9_weight_exp_avg_sq + (i0) * 120 + 112, p_net_9_weight + (i0) * 120 + 112, t142_div, t143_sqrt);
   }
 }
 
@@ -2228,12 +2228,12 @@ DLC_KERNEL static void lenet_matmul_68(float *restrict net_7_matmul_bw, const fl
 }
 
 /* %69 = matmul %66^T, %31 : f32[120,400]               # examples/lenet.lua:12 backward
- * each element, as its tile is computed, goes straight into net.7.weight's update (%212, %216, %225), never stored
+ * each element, as its tile is computed, goes straight into net.7.weight's update (%222, %226, %235), never stored
  */
-DLC_KERNEL static void lenet_matmul_69_update(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_8_mul_bw, const float *restrict net_5_max_pool) {
+DLC_KERNEL static void lenet_matmul_69_update(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_8_mul_bw, const float *restrict net_5_max_pool) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 120; i0 += 4) {
-      lenet_axpy_ta_4x16_k32_upd_3(net_8_mul_bw + i0, net_5_max_pool + i1, s_net_7_weight_exp_avg + (i0) * 400 + i1, s_net_7_weight_exp_avg_sq + (i0) * 400 + i1, p_net_7_weight + (i0) * 400 + i1, t132_div, t133_sqrt);
+      lenet_axpy_ta_4x16_k32_upd_3(net_8_mul_bw + i0, net_5_max_pool + i1, s_net_7_weight_exp_avg + (i0) * 400 + i1, s_net_7_weight_exp_avg_sq + (i0) * 400 + i1, p_net_7_weight + (i0) * 400 + i1, t142_div, t143_sqrt);
     }
   }
 }
@@ -2247,16 +2247,12 @@ DLC_KERNEL static void lenet_matmul_69(float *restrict g_net_7_weight, const flo
   }
 }
 
-/* %73 = mul %71, %72 : f32[32,16,10,10]                # examples/lenet.lua:10 backward
- *   with %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward
- *   with %72 = step %29 : f32[32,16,10,10]                    # examples/lenet.lua:10 backward
- */
-DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
+/* %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
   for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_4_relu + (size_t)w_nc * 100;
     const float *restrict w_g = net_7_matmul_bw + (size_t)w_nc * 25;
-    float *restrict w_gx = net_4_mul_bw + (size_t)w_nc * 100; /* %73's elements */
-    const float *restrict w_e0 = net_4_relu + (size_t)w_nc * 100;
+    float *restrict w_gx = net_5_max_pool_backward_bw + (size_t)w_nc * 100;
     float w_cm[50]; /* per image row and output column: the max over the kernel columns */
     int w_cp[50]; /* and its pixel */
     for (int w_j = 0; w_j < 50; w_j++) {
@@ -2280,83 +2276,102 @@ DLC_KERNEL static void lenet_mul_73(float *restrict net_4_mul_bw, const float *r
         for (int w_ow = 0; w_ow < 5; w_ow++) w_wp[(w_ih + w_kh) * 5 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 5 + w_ow] = w_g[w_oh * 5 + w_ow];
     }
     for (int w_j = 0; w_j < 50; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
-      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
+      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
+      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
     }
   }
 }
 
-/* %74 = sum_to %73 : f32[1,16,1,1]                     # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_sum_to_74(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
-  for (int i0 = 0; i0 < 16; i0++) {
+/* %76 = mul %73, %75 : f32[16,32,10,10]                # examples/lenet.lua:10 backward
+ *   with %73 = permute %71 {dims=2,1,3,4} : f32[16,32,10,10]
+ *   with %75 = step %74 : f32[16,32,10,10]                    # examples/lenet.lua:10 backward
+ *   with %74 = permute %29 {dims=2,1,3,4} : f32[16,32,10,10]
+ * then, in the same loop, %78 = sum_to %76 : f32[16,32,1,1]                    # examples/lenet.lua:10 backward
+ */
+DLC_KERNEL static void lenet_mul_76(float *restrict net_3_sum_to_bw, float *restrict net_4_mul_bw, const float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu) {
+  for (int i0 = 0; i0 < 512; i0++) {
     net_3_sum_to_bw[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
+  for (int i0 = 0; i0 < 16; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 96; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_mul_bw[1600*i0 + 100*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) {
+            const float r_v = (net_5_max_pool_backward_bw[100*i0 + 1600*i1 + (i2 + i3)] * dlc_stepf(net_4_relu[100*i0 + 1600*i1 + (i2 + i3)]));
+            net_4_mul_bw[3200*i0 + 100*i1 + (i2 + i3)] = r_v;
+            r_part[i3] += r_v;
+          }
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 96; i2 < 100; i2++) r_part[0] += net_4_mul_bw[1600*i0 + 100*i1 + i2];
-        net_3_sum_to_bw[i1] += r_part[0];
+        for (int i2 = 96; i2 < 100; i2++) {
+          const float r_v = (net_5_max_pool_backward_bw[100*i0 + 1600*i1 + i2] * dlc_stepf(net_4_relu[100*i0 + 1600*i1 + i2]));
+          net_4_mul_bw[3200*i0 + 100*i1 + i2] = r_v;
+          r_part[0] += r_v;
+        }
+        net_3_sum_to_bw[32*i0 + i1] += r_part[0];
       }
     }
   }
 }
 
-/* %76 = permute %73 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_permute_76(float *restrict net_3_permute_bw, const float *restrict net_4_mul_bw) {
+/* %79 = sum_to %78 : f32[16,1,1,1]                     # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_sum_to_79(float *restrict net_3_sum_to_bw_2, const float *restrict net_3_sum_to_bw) {
   for (int i0 = 0; i0 < 16; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 100; i2++) {
-        net_3_permute_bw[3200*i0 + 100*i1 + i2] = net_4_mul_bw[100*i0 + 1600*i1 + i2];
-      }
+    net_3_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 16; i0++) {
+    {
+      float r_part[8] = {0};
+      for (int i1 = 0; i1 < 32; i1 += 8)
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += net_3_sum_to_bw[32*i0 + (i1 + i2)];
+      for (int i1 = 4; i1 > 0; i1 /= 2)
+        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
+      net_3_sum_to_bw_2[i0] += r_part[0];
     }
   }
 }
 
-/* %78 = matmul %22^T, %77 : f32[150,3200]              # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_matmul_78(float *restrict net_3_matmul_bw, const float *restrict p_net_3_weight, const float *restrict net_3_permute_bw) {
+/* %83 = matmul %22^T, %82 : f32[150,3200]              # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_matmul_83(float *restrict net_3_matmul_bw, const float *restrict p_net_3_weight, const float *restrict net_4_mul_bw) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 148; i0 += 4) {
-      lenet_axpy_ta_4x16_k16(net_3_matmul_bw + (i0) * 3200 + i1, p_net_3_weight + i0, net_3_permute_bw + i1);
+      lenet_axpy_ta_4x16_k16(net_3_matmul_bw + (i0) * 3200 + i1, p_net_3_weight + i0, net_4_mul_bw + i1);
     }
     {
-      lenet_axpy_ta_2x16_k16(net_3_matmul_bw + (148) * 3200 + i1, p_net_3_weight + 148, net_3_permute_bw + i1);
+      lenet_axpy_ta_2x16_k16(net_3_matmul_bw + (148) * 3200 + i1, p_net_3_weight + 148, net_4_mul_bw + i1);
     }
   }
 }
 
-/* %79 = matmul %77, %23^T : f32[16,150]                # examples/lenet.lua:10 backward
- * each element, as its tile is computed, goes straight into net.3.weight's update (%176, %180, %189), never stored
+/* %84 = matmul %82, %23^T : f32[16,150]                # examples/lenet.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.3.weight's update (%186, %190, %199), never stored
  */
-DLC_KERNEL static void lenet_matmul_79_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
+DLC_KERNEL static void lenet_matmul_84_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_4_mul_bw, const float *restrict net_3_window) {
   for (int i1 = 0; i1 < 148; i1 += 4) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_dot_4x4_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t132_div, t133_sqrt);
+      lenet_dot_4x4_k3200_upd(net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t142_div, t143_sqrt);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
-    lenet_dot_4x2_k3200_upd(net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t132_div, t133_sqrt);
+    lenet_dot_4x2_k3200_upd(net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t142_div, t143_sqrt);
   }
 }
 
-/* %79 = matmul %77, %23^T : f32[16,150]                # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_matmul_79(float *restrict net_3_matmul_bw_2, const float *restrict net_3_permute_bw, const float *restrict net_3_window) {
+/* %84 = matmul %82, %23^T : f32[16,150]                # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_matmul_84(float *restrict net_3_matmul_bw_2, const float *restrict net_4_mul_bw, const float *restrict net_3_window) {
   for (int i1 = 0; i1 < 148; i1 += 4) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_dot_4x4_k3200(net_3_matmul_bw_2 + (i0) * 150 + i1, net_3_permute_bw + (i0) * 3200, net_3_window + (i1) * 3200);
+      lenet_dot_4x4_k3200(net_3_matmul_bw_2 + (i0) * 150 + i1, net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
-    lenet_dot_4x2_k3200(net_3_matmul_bw_2 + (i0) * 150 + 148, net_3_permute_bw + (i0) * 3200, net_3_window + (148) * 3200);
+    lenet_dot_4x2_k3200(net_3_matmul_bw_2 + (i0) * 150 + 148, net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200);
   }
 }
 
-/* %82 = unwindow %80 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_unwindow_82(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw) {
+/* %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_unwindow_87(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw) {
   for (int i0 = 0; i0 < 37632; i0++) {
     net_3_unwindow_bw[i0] = 0.0f;
   }
@@ -2411,16 +2426,12 @@ DLC_KERNEL static void lenet_unwindow_82(float *restrict net_3_unwindow_bw, cons
   }
 }
 
-/* %85 = mul %83, %84 : f32[32,6,28,28]                 # examples/lenet.lua:9 backward
- *   with %83 = max_pool_backward %19, %82 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward
- *   with %84 = step %19 : f32[32,6,28,28]                     # examples/lenet.lua:9 backward
- */
-DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
+/* %88 = max_pool_backward %19, %87 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_max_pool_backward_88(float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
   for (int w_nc = 0; w_nc < 192; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_1_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_3_unwindow_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_1_mul_bw + (size_t)w_nc * 784; /* %85's elements */
-    const float *restrict w_e0 = net_1_relu + (size_t)w_nc * 784;
+    float *restrict w_gx = net_2_max_pool_backward_bw + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -2444,325 +2455,340 @@ DLC_KERNEL static void lenet_mul_85(float *restrict net_1_mul_bw, const float *r
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
-      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
+      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
+      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
     }
   }
 }
 
-/* %86 = sum_to %85 : f32[1,6,1,1]                      # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_sum_to_86(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
-  for (int i0 = 0; i0 < 6; i0++) {
+/* %93 = mul %90, %92 : f32[6,32,28,28]                 # examples/lenet.lua:9 backward
+ *   with %90 = permute %88 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:10
+ *   with %92 = step %91 : f32[6,32,28,28]                     # examples/lenet.lua:9 backward
+ *   with %91 = permute %19 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:10
+ * then, in the same loop, %95 = sum_to %93 : f32[6,32,1,1]                     # examples/lenet.lua:9 backward
+ */
+DLC_KERNEL static void lenet_mul_93(float *restrict net_0_sum_to_bw, float *restrict net_1_mul_bw, const float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu) {
+  for (int i0 = 0; i0 < 192; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 6; i1++) {
+  for (int i0 = 0; i0 < 6; i0++) {
+    for (int i1 = 0; i1 < 32; i1++) {
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_mul_bw[4704*i0 + 784*i1 + (i2 + i3)];
+          for (int i3 = 0; i3 < 8; i3++) {
+            const float r_v = (net_2_max_pool_backward_bw[784*i0 + 4704*i1 + (i2 + i3)] * dlc_stepf(net_1_relu[784*i0 + 4704*i1 + (i2 + i3)]));
+            net_1_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] = r_v;
+            r_part[i3] += r_v;
+          }
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        net_0_sum_to_bw[i1] += r_part[0];
+        net_0_sum_to_bw[32*i0 + i1] += r_part[0];
       }
     }
   }
 }
 
-/* %88 = permute %85 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_permute_88(float *restrict net_0_permute_bw, const float *restrict net_1_mul_bw) {
+/* %96 = sum_to %95 : f32[6,1,1,1]                      # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_sum_to_96(float *restrict net_0_sum_to_bw_2, const float *restrict net_0_sum_to_bw) {
   for (int i0 = 0; i0 < 6; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[25088*i0 + 784*i1 + i2] = net_1_mul_bw[784*i0 + 4704*i1 + i2];
-      }
+    net_0_sum_to_bw_2[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 6; i0++) {
+    {
+      float r_part[8] = {0};
+      for (int i1 = 0; i1 < 32; i1 += 8)
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += net_0_sum_to_bw[32*i0 + (i1 + i2)];
+      for (int i1 = 4; i1 > 0; i1 /= 2)
+        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
+      net_0_sum_to_bw_2[i0] += r_part[0];
     }
   }
 }
 
-/* %90 = matmul %89, %13^T : f32[6,25]                  # examples/lenet.lua:9 backward
- * each element, as its tile is computed, goes straight into net.0.weight's update (%139, %144, %153), never stored
+/* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward
+ * each element, as its tile is computed, goes straight into net.0.weight's update (%149, %154, %163), never stored
  */
-DLC_KERNEL static void lenet_matmul_90_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t132_div, const float *restrict t133_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void lenet_matmul_100_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t132_div, t133_sqrt);
-    lenet_dot_2x4_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t132_div, t133_sqrt);
+    lenet_dot_4x4_k25088_upd(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
+    lenet_dot_2x4_k25088_upd(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
   }
-  lenet_dot_4x1_k25088_upd(net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t132_div, t133_sqrt);
-  lenet_dot_2x1_k25088_upd(net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t132_div, t133_sqrt);
+  lenet_dot_4x1_k25088_upd(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
+  lenet_dot_2x1_k25088_upd(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
 }
 
-/* %90 = matmul %89, %13^T : f32[6,25]                  # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_matmul_90(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+/* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_matmul_100(float *restrict net_0_matmul_bw, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k25088(net_0_matmul_bw + (0) * 25 + i1, net_0_permute_bw + (0) * 25088, net_0_window + (i1) * 25088);
-    lenet_dot_2x4_k25088(net_0_matmul_bw + (4) * 25 + i1, net_0_permute_bw + (4) * 25088, net_0_window + (i1) * 25088);
+    lenet_dot_4x4_k25088(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088);
+    lenet_dot_2x4_k25088(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088);
   }
-  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_0_permute_bw + (0) * 25088, net_0_window + (24) * 25088);
-  lenet_dot_2x1_k25088(net_0_matmul_bw + (4) * 25 + 24, net_0_permute_bw + (4) * 25088, net_0_window + (24) * 25088);
+  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088);
+  lenet_dot_2x1_k25088(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088);
 }
 
-/* %93 = assign %92, %91 : f32[6,1,5,5]                 # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_assign_93(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+/* %103 = assign %102, %101 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_assign_103(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 150; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
-/* %95 = assign %94, %87 : f32[6]                       # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_assign_95(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw) {
+/* %105 = assign %104, %98 : f32[6]                     # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_assign_105(float *restrict g_net_0_bias, const float *restrict net_0_sum_to_bw_2) {
   for (int i0 = 0; i0 < 6; i0++) {
-    g_net_0_bias[i0] = net_0_sum_to_bw[i0];
+    g_net_0_bias[i0] = net_0_sum_to_bw_2[i0];
   }
 }
 
-/* %97 = assign %96, %81 : f32[16,6,5,5]                # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_assign_97(float *restrict g_net_3_weight, const float *restrict net_3_matmul_bw_2) {
+/* %107 = assign %106, %86 : f32[16,6,5,5]              # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_assign_107(float *restrict g_net_3_weight, const float *restrict net_3_matmul_bw_2) {
   for (int i0 = 0; i0 < 2400; i0++) {
     g_net_3_weight[i0] = net_3_matmul_bw_2[i0];
   }
 }
 
-/* %99 = assign %98, %75 : f32[16]                      # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_assign_99(float *restrict g_net_3_bias, const float *restrict net_3_sum_to_bw) {
+/* %109 = assign %108, %81 : f32[16]                    # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_assign_109(float *restrict g_net_3_bias, const float *restrict net_3_sum_to_bw_2) {
   for (int i0 = 0; i0 < 16; i0++) {
-    g_net_3_bias[i0] = net_3_sum_to_bw[i0];
+    g_net_3_bias[i0] = net_3_sum_to_bw_2[i0];
   }
 }
 
-/* %139 = add %136, %138 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %136 = mul %134, %114 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %138 = mul %137, %92 : f32[6,1,5,5]                  # examples/lenet.lua:17 backward
- * then, in the same loop, %144 = add %140, %143 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %140 = mul %135, %115 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %143 = mul %141, %142 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %142 = mul %92, %92 : f32[6,1,5,5]                   # examples/lenet.lua:17 backward
+/* %149 = add %146, %148 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %146 = mul %144, %124 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %148 = mul %147, %102 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %154 = add %150, %153 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %150 = mul %145, %125 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %153 = mul %151, %152 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %152 = mul %102, %102 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_139(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void lenet_add_149(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 150; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
   }
 }
 
-/* %153 = assign %0, %152 : f32[6,1,5,5]                # examples/lenet.lua:17 backward
- *   with %152 = sub %0, %151 : f32[6,1,5,5]                   # examples/lenet.lua:17 backward
- *   with %151 = mul %132, %150 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %150 = div %139, %149 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %149 = add %148, %113 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %148 = div %147, %133 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
- *   with %147 = sqrt %144 : f32[6,1,5,5]                      # examples/lenet.lua:17 backward
+/* %163 = assign %0, %162 : f32[6,1,5,5]                # examples/lenet.lua:17 backward
+ *   with %162 = sub %0, %161 : f32[6,1,5,5]                   # examples/lenet.lua:17 backward
+ *   with %161 = mul %142, %160 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %160 = div %149, %159 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %159 = add %158, %123 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %158 = div %157, %143 : f32[6,1,5,5]                 # examples/lenet.lua:17 backward
+ *   with %157 = sqrt %154 : f32[6,1,5,5]                      # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_assign_153(float *restrict p_net_0_weight, const float *restrict t132_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_assign_163(float *restrict p_net_0_weight, const float *restrict t142_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 150; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t132_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t142_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %158 = add %156, %157 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %156 = mul %154, %114 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %157 = mul %137, %94 : f32[6]                        # examples/lenet.lua:17 backward
- * then, in the same loop, %162 = add %159, %161 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %159 = mul %155, %115 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %161 = mul %141, %160 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %160 = mul %94, %94 : f32[6]                         # examples/lenet.lua:17 backward
- * then, in the same loop, %171 = assign %1, %170 : f32[6]                      # examples/lenet.lua:17 backward
- *   with %170 = sub %1, %169 : f32[6]                         # examples/lenet.lua:17 backward
- *   with %169 = mul %132, %168 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %168 = div %158, %167 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %167 = add %166, %113 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %166 = div %165, %133 : f32[6]                       # examples/lenet.lua:17 backward
- *   with %165 = sqrt %162 : f32[6]                            # examples/lenet.lua:17 backward
+/* %168 = add %166, %167 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %166 = mul %164, %124 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %167 = mul %147, %104 : f32[6]                       # examples/lenet.lua:17 backward
+ * then, in the same loop, %172 = add %169, %171 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %169 = mul %165, %125 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %171 = mul %151, %170 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %170 = mul %104, %104 : f32[6]                       # examples/lenet.lua:17 backward
+ * then, in the same loop, %181 = assign %1, %180 : f32[6]                      # examples/lenet.lua:17 backward
+ *   with %180 = sub %1, %179 : f32[6]                         # examples/lenet.lua:17 backward
+ *   with %179 = mul %142, %178 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %178 = div %168, %177 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %177 = add %176, %123 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %176 = div %175, %143 : f32[6]                       # examples/lenet.lua:17 backward
+ *   with %175 = sqrt %172 : f32[6]                            # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_158(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, const float *restrict g_net_0_bias, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_168(float *restrict s_net_0_bias_exp_avg, float *restrict s_net_0_bias_exp_avg_sq, float *restrict p_net_0_bias, const float *restrict g_net_0_bias, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 6; i0++) {
     s_net_0_bias_exp_avg[i0] = ((s_net_0_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_0_bias[i0]));
     s_net_0_bias_exp_avg_sq[i0] = ((s_net_0_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_0_bias[i0] * g_net_0_bias[i0])));
-    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t132_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_0_bias[i0] = (p_net_0_bias[i0] - (t142_div[0] * (s_net_0_bias_exp_avg[i0] / ((sqrtf(s_net_0_bias_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %176 = add %174, %175 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %174 = mul %172, %114 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %175 = mul %137, %96 : f32[16,6,5,5]                 # examples/lenet.lua:17 backward
- * then, in the same loop, %180 = add %177, %179 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %177 = mul %173, %115 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %179 = mul %141, %178 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %178 = mul %96, %96 : f32[16,6,5,5]                  # examples/lenet.lua:17 backward
- * then, in the same loop, %189 = assign %2, %188 : f32[16,6,5,5]               # examples/lenet.lua:17 backward
- *   with %188 = sub %2, %187 : f32[16,6,5,5]                  # examples/lenet.lua:17 backward
- *   with %187 = mul %132, %186 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %186 = div %176, %185 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %185 = add %184, %113 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %184 = div %183, %133 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
- *   with %183 = sqrt %180 : f32[16,6,5,5]                     # examples/lenet.lua:17 backward
+/* %186 = add %184, %185 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %184 = mul %182, %124 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %185 = mul %147, %106 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ * then, in the same loop, %190 = add %187, %189 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %187 = mul %183, %125 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %189 = mul %151, %188 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %188 = mul %106, %106 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ * then, in the same loop, %199 = assign %2, %198 : f32[16,6,5,5]               # examples/lenet.lua:17 backward
+ *   with %198 = sub %2, %197 : f32[16,6,5,5]                  # examples/lenet.lua:17 backward
+ *   with %197 = mul %142, %196 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %196 = div %186, %195 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %195 = add %194, %123 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %194 = div %193, %143 : f32[16,6,5,5]                # examples/lenet.lua:17 backward
+ *   with %193 = sqrt %190 : f32[16,6,5,5]                     # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_176(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_186(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict g_net_3_weight, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 2400; i0++) {
     s_net_3_weight_exp_avg[i0] = ((s_net_3_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_weight[i0]));
     s_net_3_weight_exp_avg_sq[i0] = ((s_net_3_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_weight[i0] * g_net_3_weight[i0])));
-    p_net_3_weight[i0] = (p_net_3_weight[i0] - (t132_div[0] * (s_net_3_weight_exp_avg[i0] / ((sqrtf(s_net_3_weight_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_3_weight[i0] = (p_net_3_weight[i0] - (t142_div[0] * (s_net_3_weight_exp_avg[i0] / ((sqrtf(s_net_3_weight_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %194 = add %192, %193 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %192 = mul %190, %114 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %193 = mul %137, %98 : f32[16]                       # examples/lenet.lua:17 backward
- * then, in the same loop, %198 = add %195, %197 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %195 = mul %191, %115 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %197 = mul %141, %196 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %196 = mul %98, %98 : f32[16]                        # examples/lenet.lua:17 backward
- * then, in the same loop, %207 = assign %3, %206 : f32[16]                     # examples/lenet.lua:17 backward
- *   with %206 = sub %3, %205 : f32[16]                        # examples/lenet.lua:17 backward
- *   with %205 = mul %132, %204 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %204 = div %194, %203 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %203 = add %202, %113 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %202 = div %201, %133 : f32[16]                      # examples/lenet.lua:17 backward
- *   with %201 = sqrt %198 : f32[16]                           # examples/lenet.lua:17 backward
+/* %204 = add %202, %203 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %202 = mul %200, %124 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %203 = mul %147, %108 : f32[16]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %208 = add %205, %207 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %205 = mul %201, %125 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %207 = mul %151, %206 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %206 = mul %108, %108 : f32[16]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %217 = assign %3, %216 : f32[16]                     # examples/lenet.lua:17 backward
+ *   with %216 = sub %3, %215 : f32[16]                        # examples/lenet.lua:17 backward
+ *   with %215 = mul %142, %214 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %214 = div %204, %213 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %213 = add %212, %123 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %212 = div %211, %143 : f32[16]                      # examples/lenet.lua:17 backward
+ *   with %211 = sqrt %208 : f32[16]                           # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_194(float *restrict s_net_3_bias_exp_avg, float *restrict s_net_3_bias_exp_avg_sq, float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_204(float *restrict s_net_3_bias_exp_avg, float *restrict s_net_3_bias_exp_avg_sq, float *restrict p_net_3_bias, const float *restrict g_net_3_bias, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 16; i0++) {
     s_net_3_bias_exp_avg[i0] = ((s_net_3_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_3_bias[i0]));
     s_net_3_bias_exp_avg_sq[i0] = ((s_net_3_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_3_bias[i0] * g_net_3_bias[i0])));
-    p_net_3_bias[i0] = (p_net_3_bias[i0] - (t132_div[0] * (s_net_3_bias_exp_avg[i0] / ((sqrtf(s_net_3_bias_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_3_bias[i0] = (p_net_3_bias[i0] - (t142_div[0] * (s_net_3_bias_exp_avg[i0] / ((sqrtf(s_net_3_bias_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %212 = add %210, %211 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %210 = mul %208, %114 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %211 = mul %137, %100 : f32[120,400]                 # examples/lenet.lua:17 backward
- * then, in the same loop, %216 = add %213, %215 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %213 = mul %209, %115 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %215 = mul %141, %214 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %214 = mul %100, %100 : f32[120,400]                 # examples/lenet.lua:17 backward
- * then, in the same loop, %225 = assign %4, %224 : f32[120,400]                # examples/lenet.lua:17 backward
- *   with %224 = sub %4, %223 : f32[120,400]                   # examples/lenet.lua:17 backward
- *   with %223 = mul %132, %222 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %222 = div %212, %221 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %221 = add %220, %113 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %220 = div %219, %133 : f32[120,400]                 # examples/lenet.lua:17 backward
- *   with %219 = sqrt %216 : f32[120,400]                      # examples/lenet.lua:17 backward
+/* %222 = add %220, %221 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %220 = mul %218, %124 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %221 = mul %147, %110 : f32[120,400]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %226 = add %223, %225 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %223 = mul %219, %125 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %225 = mul %151, %224 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %224 = mul %110, %110 : f32[120,400]                 # examples/lenet.lua:17 backward
+ * then, in the same loop, %235 = assign %4, %234 : f32[120,400]                # examples/lenet.lua:17 backward
+ *   with %234 = sub %4, %233 : f32[120,400]                   # examples/lenet.lua:17 backward
+ *   with %233 = mul %142, %232 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %232 = div %222, %231 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %231 = add %230, %123 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %230 = div %229, %143 : f32[120,400]                 # examples/lenet.lua:17 backward
+ *   with %229 = sqrt %226 : f32[120,400]                      # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_212(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_222(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict g_net_7_weight, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 48000; i0++) {
     s_net_7_weight_exp_avg[i0] = ((s_net_7_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_weight[i0]));
     s_net_7_weight_exp_avg_sq[i0] = ((s_net_7_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_weight[i0] * g_net_7_weight[i0])));
-    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t132_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_7_weight[i0] = (p_net_7_weight[i0] - (t142_div[0] * (s_net_7_weight_exp_avg[i0] / ((sqrtf(s_net_7_weight_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %230 = add %228, %229 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %228 = mul %226, %114 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %229 = mul %137, %102 : f32[120]                     # examples/lenet.lua:17 backward
- * then, in the same loop, %234 = add %231, %233 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %231 = mul %227, %115 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %233 = mul %141, %232 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %232 = mul %102, %102 : f32[120]                     # examples/lenet.lua:17 backward
- * then, in the same loop, %243 = assign %5, %242 : f32[120]                    # examples/lenet.lua:17 backward
- *   with %242 = sub %5, %241 : f32[120]                       # examples/lenet.lua:17 backward
- *   with %241 = mul %132, %240 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %240 = div %230, %239 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %239 = add %238, %113 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %238 = div %237, %133 : f32[120]                     # examples/lenet.lua:17 backward
- *   with %237 = sqrt %234 : f32[120]                          # examples/lenet.lua:17 backward
+/* %240 = add %238, %239 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %238 = mul %236, %124 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %239 = mul %147, %112 : f32[120]                     # examples/lenet.lua:17 backward
+ * then, in the same loop, %244 = add %241, %243 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %241 = mul %237, %125 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %243 = mul %151, %242 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %242 = mul %112, %112 : f32[120]                     # examples/lenet.lua:17 backward
+ * then, in the same loop, %253 = assign %5, %252 : f32[120]                    # examples/lenet.lua:17 backward
+ *   with %252 = sub %5, %251 : f32[120]                       # examples/lenet.lua:17 backward
+ *   with %251 = mul %142, %250 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %250 = div %240, %249 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %249 = add %248, %123 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %248 = div %247, %143 : f32[120]                     # examples/lenet.lua:17 backward
+ *   with %247 = sqrt %244 : f32[120]                          # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_230(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_240(float *restrict s_net_7_bias_exp_avg, float *restrict s_net_7_bias_exp_avg_sq, float *restrict p_net_7_bias, const float *restrict g_net_7_bias, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 120; i0++) {
     s_net_7_bias_exp_avg[i0] = ((s_net_7_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_7_bias[i0]));
     s_net_7_bias_exp_avg_sq[i0] = ((s_net_7_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_7_bias[i0] * g_net_7_bias[i0])));
-    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t132_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_7_bias[i0] = (p_net_7_bias[i0] - (t142_div[0] * (s_net_7_bias_exp_avg[i0] / ((sqrtf(s_net_7_bias_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %248 = add %246, %247 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %246 = mul %244, %114 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %247 = mul %137, %104 : f32[84,120]                  # examples/lenet.lua:17 backward
- * then, in the same loop, %252 = add %249, %251 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %249 = mul %245, %115 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %251 = mul %141, %250 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %250 = mul %104, %104 : f32[84,120]                  # examples/lenet.lua:17 backward
- * then, in the same loop, %261 = assign %6, %260 : f32[84,120]                 # examples/lenet.lua:17 backward
- *   with %260 = sub %6, %259 : f32[84,120]                    # examples/lenet.lua:17 backward
- *   with %259 = mul %132, %258 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %258 = div %248, %257 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %257 = add %256, %113 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %256 = div %255, %133 : f32[84,120]                  # examples/lenet.lua:17 backward
- *   with %255 = sqrt %252 : f32[84,120]                       # examples/lenet.lua:17 backward
+/* %258 = add %256, %257 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %256 = mul %254, %124 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %257 = mul %147, %114 : f32[84,120]                  # examples/lenet.lua:17 backward
+ * then, in the same loop, %262 = add %259, %261 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %259 = mul %255, %125 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %261 = mul %151, %260 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %260 = mul %114, %114 : f32[84,120]                  # examples/lenet.lua:17 backward
+ * then, in the same loop, %271 = assign %6, %270 : f32[84,120]                 # examples/lenet.lua:17 backward
+ *   with %270 = sub %6, %269 : f32[84,120]                    # examples/lenet.lua:17 backward
+ *   with %269 = mul %142, %268 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %268 = div %258, %267 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %267 = add %266, %123 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %266 = div %265, %143 : f32[84,120]                  # examples/lenet.lua:17 backward
+ *   with %265 = sqrt %262 : f32[84,120]                       # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_248(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict g_net_9_weight, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_258(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict g_net_9_weight, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 10080; i0++) {
     s_net_9_weight_exp_avg[i0] = ((s_net_9_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_weight[i0]));
     s_net_9_weight_exp_avg_sq[i0] = ((s_net_9_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_weight[i0] * g_net_9_weight[i0])));
-    p_net_9_weight[i0] = (p_net_9_weight[i0] - (t132_div[0] * (s_net_9_weight_exp_avg[i0] / ((sqrtf(s_net_9_weight_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_9_weight[i0] = (p_net_9_weight[i0] - (t142_div[0] * (s_net_9_weight_exp_avg[i0] / ((sqrtf(s_net_9_weight_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %266 = add %264, %265 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %264 = mul %262, %114 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %265 = mul %137, %106 : f32[84]                      # examples/lenet.lua:17 backward
- * then, in the same loop, %270 = add %267, %269 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %267 = mul %263, %115 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %269 = mul %141, %268 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %268 = mul %106, %106 : f32[84]                      # examples/lenet.lua:17 backward
- * then, in the same loop, %279 = assign %7, %278 : f32[84]                     # examples/lenet.lua:17 backward
- *   with %278 = sub %7, %277 : f32[84]                        # examples/lenet.lua:17 backward
- *   with %277 = mul %132, %276 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %276 = div %266, %275 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %275 = add %274, %113 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %274 = div %273, %133 : f32[84]                      # examples/lenet.lua:17 backward
- *   with %273 = sqrt %270 : f32[84]                           # examples/lenet.lua:17 backward
+/* %276 = add %274, %275 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %274 = mul %272, %124 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %275 = mul %147, %116 : f32[84]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %280 = add %277, %279 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %277 = mul %273, %125 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %279 = mul %151, %278 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %278 = mul %116, %116 : f32[84]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %289 = assign %7, %288 : f32[84]                     # examples/lenet.lua:17 backward
+ *   with %288 = sub %7, %287 : f32[84]                        # examples/lenet.lua:17 backward
+ *   with %287 = mul %142, %286 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %286 = div %276, %285 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %285 = add %284, %123 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %284 = div %283, %143 : f32[84]                      # examples/lenet.lua:17 backward
+ *   with %283 = sqrt %280 : f32[84]                           # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_266(float *restrict s_net_9_bias_exp_avg, float *restrict s_net_9_bias_exp_avg_sq, float *restrict p_net_9_bias, const float *restrict g_net_9_bias, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_276(float *restrict s_net_9_bias_exp_avg, float *restrict s_net_9_bias_exp_avg_sq, float *restrict p_net_9_bias, const float *restrict g_net_9_bias, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 84; i0++) {
     s_net_9_bias_exp_avg[i0] = ((s_net_9_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_9_bias[i0]));
     s_net_9_bias_exp_avg_sq[i0] = ((s_net_9_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_9_bias[i0] * g_net_9_bias[i0])));
-    p_net_9_bias[i0] = (p_net_9_bias[i0] - (t132_div[0] * (s_net_9_bias_exp_avg[i0] / ((sqrtf(s_net_9_bias_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_9_bias[i0] = (p_net_9_bias[i0] - (t142_div[0] * (s_net_9_bias_exp_avg[i0] / ((sqrtf(s_net_9_bias_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %284 = add %282, %283 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %282 = mul %280, %114 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %283 = mul %137, %108 : f32[10,84]                   # examples/lenet.lua:17 backward
- * then, in the same loop, %288 = add %285, %287 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %285 = mul %281, %115 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %287 = mul %141, %286 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %286 = mul %108, %108 : f32[10,84]                   # examples/lenet.lua:17 backward
- * then, in the same loop, %297 = assign %8, %296 : f32[10,84]                  # examples/lenet.lua:17 backward
- *   with %296 = sub %8, %295 : f32[10,84]                     # examples/lenet.lua:17 backward
- *   with %295 = mul %132, %294 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %294 = div %284, %293 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %293 = add %292, %113 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %292 = div %291, %133 : f32[10,84]                   # examples/lenet.lua:17 backward
- *   with %291 = sqrt %288 : f32[10,84]                        # examples/lenet.lua:17 backward
+/* %294 = add %292, %293 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %292 = mul %290, %124 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %293 = mul %147, %118 : f32[10,84]                   # examples/lenet.lua:17 backward
+ * then, in the same loop, %298 = add %295, %297 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %295 = mul %291, %125 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %297 = mul %151, %296 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %296 = mul %118, %118 : f32[10,84]                   # examples/lenet.lua:17 backward
+ * then, in the same loop, %307 = assign %8, %306 : f32[10,84]                  # examples/lenet.lua:17 backward
+ *   with %306 = sub %8, %305 : f32[10,84]                     # examples/lenet.lua:17 backward
+ *   with %305 = mul %142, %304 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %304 = div %294, %303 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %303 = add %302, %123 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %302 = div %301, %143 : f32[10,84]                   # examples/lenet.lua:17 backward
+ *   with %301 = sqrt %298 : f32[10,84]                        # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_284(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict g_net_11_weight, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_294(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict g_net_11_weight, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 840; i0++) {
     s_net_11_weight_exp_avg[i0] = ((s_net_11_weight_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_weight[i0]));
     s_net_11_weight_exp_avg_sq[i0] = ((s_net_11_weight_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_weight[i0] * g_net_11_weight[i0])));
-    p_net_11_weight[i0] = (p_net_11_weight[i0] - (t132_div[0] * (s_net_11_weight_exp_avg[i0] / ((sqrtf(s_net_11_weight_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_11_weight[i0] = (p_net_11_weight[i0] - (t142_div[0] * (s_net_11_weight_exp_avg[i0] / ((sqrtf(s_net_11_weight_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
-/* %302 = add %300, %301 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %300 = mul %298, %114 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %301 = mul %137, %110 : f32[10]                      # examples/lenet.lua:17 backward
- * then, in the same loop, %306 = add %303, %305 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %303 = mul %299, %115 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %305 = mul %141, %304 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %304 = mul %110, %110 : f32[10]                      # examples/lenet.lua:17 backward
- * then, in the same loop, %315 = assign %9, %314 : f32[10]                     # examples/lenet.lua:17 backward
- *   with %314 = sub %9, %313 : f32[10]                        # examples/lenet.lua:17 backward
- *   with %313 = mul %132, %312 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %312 = div %302, %311 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %311 = add %310, %113 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %310 = div %309, %133 : f32[10]                      # examples/lenet.lua:17 backward
- *   with %309 = sqrt %306 : f32[10]                           # examples/lenet.lua:17 backward
+/* %312 = add %310, %311 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %310 = mul %308, %124 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %311 = mul %147, %120 : f32[10]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %316 = add %313, %315 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %313 = mul %309, %125 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %315 = mul %151, %314 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %314 = mul %120, %120 : f32[10]                      # examples/lenet.lua:17 backward
+ * then, in the same loop, %325 = assign %9, %324 : f32[10]                     # examples/lenet.lua:17 backward
+ *   with %324 = sub %9, %323 : f32[10]                        # examples/lenet.lua:17 backward
+ *   with %323 = mul %142, %322 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %322 = div %312, %321 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %321 = add %320, %123 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %320 = div %319, %143 : f32[10]                      # examples/lenet.lua:17 backward
+ *   with %319 = sqrt %316 : f32[10]                           # examples/lenet.lua:17 backward
  */
-DLC_KERNEL static void lenet_add_302(float *restrict s_net_11_bias_exp_avg, float *restrict s_net_11_bias_exp_avg_sq, float *restrict p_net_11_bias, const float *restrict g_net_11_bias, const float *restrict t132_div, const float *restrict t133_sqrt) {
+DLC_KERNEL static void lenet_add_312(float *restrict s_net_11_bias_exp_avg, float *restrict s_net_11_bias_exp_avg_sq, float *restrict p_net_11_bias, const float *restrict g_net_11_bias, const float *restrict t142_div, const float *restrict t143_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_11_bias_exp_avg[i0] = ((s_net_11_bias_exp_avg[i0] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * g_net_11_bias[i0]));
     s_net_11_bias_exp_avg_sq[i0] = ((s_net_11_bias_exp_avg_sq[i0] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (g_net_11_bias[i0] * g_net_11_bias[i0])));
-    p_net_11_bias[i0] = (p_net_11_bias[i0] - (t132_div[0] * (s_net_11_bias_exp_avg[i0] / ((sqrtf(s_net_11_bias_exp_avg_sq[i0]) / t133_sqrt[0]) + LENET_EPS))));
+    p_net_11_bias[i0] = (p_net_11_bias[i0] - (t142_div[0] * (s_net_11_bias_exp_avg[i0] / ((sqrtf(s_net_11_bias_exp_avg_sq[i0]) / t143_sqrt[0]) + LENET_EPS))));
   }
 }
 
@@ -2831,10 +2857,10 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
 
 static float lenet_backward(lenet_model *restrict m, const float *x, const void *target_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t121_tanh = m->arena + 1791360;   /* %121 tanh[]: examples/lenet.lua:17, backward */
-  float *const t132_div = m->arena + 1791376;   /* %132 div[]: examples/lenet.lua:17, backward */
-  float *const t128_tanh = m->arena + 1791360;   /* %128 tanh[]: examples/lenet.lua:17, backward */
-  float *const t133_sqrt = m->arena + 1791392;   /* %133 sqrt[]: examples/lenet.lua:17, backward */
+  float *const t131_tanh = m->arena + 1791360;   /* %131 tanh[]: examples/lenet.lua:17, backward */
+  float *const t142_div = m->arena + 1791376;   /* %142 div[]: examples/lenet.lua:17, backward */
+  float *const t138_tanh = m->arena + 1791360;   /* %138 tanh[]: examples/lenet.lua:17, backward */
+  float *const t143_sqrt = m->arena + 1791392;   /* %143 sqrt[]: examples/lenet.lua:17, backward */
   float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
@@ -2877,32 +2903,34 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const s_net_7_weight_exp_avg = m->state + 5200;
   float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
   float *const g_net_7_weight = m->grad + 2592;
-  float *const net_4_mul_bw = m->arena + 1107200;   /* %73 mul[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
-  float *const net_3_sum_to_bw = m->arena + 1791344;   /* %74 sum_to[1,16,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_3_permute_bw = m->arena + 1737728;   /* %76 permute[16,32,10,10]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_3_matmul_bw = m->arena + 1107200;   /* %78 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_5_max_pool_backward_bw = m->arena + 1107200;   /* %71 max_pool_backward[32,16,10,10]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  float *const net_3_sum_to_bw = m->arena + 1209600;   /* %78 sum_to[16,32,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_4_mul_bw = m->arena + 1737728;   /* %76 mul[16,32,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
+  float *const net_3_sum_to_bw_2 = m->arena + 1791344;   /* %79 sum_to[16,1,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_matmul_bw = m->arena + 1107200;   /* %83 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const s_net_3_weight_exp_avg = m->state + 368;
   float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
-  float *const net_3_matmul_bw_2 = m->arena + 1788928;   /* %79 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_3_unwindow_bw = m->arena + 777728;   /* %82 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_1_mul_bw = m->arena + 627200;   /* %85 mul[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
-  float *const net_0_sum_to_bw = m->arena + 928256;   /* %86 sum_to[1,6,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
-  float *const net_0_permute_bw = m->arena + 777728;   /* %88 permute[6,32,28,28]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_3_matmul_bw_2 = m->arena + 1788928;   /* %84 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_unwindow_bw = m->arena + 777728;   /* %87 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_2_max_pool_backward_bw = m->arena + 627200;   /* %88 max_pool_backward[32,6,28,28]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 928256;   /* %95 sum_to[6,32,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 777728;   /* %93 mul[6,32,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
+  float *const net_0_sum_to_bw_2 = m->arena + 627360;   /* %96 sum_to[6,1,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
-  float *const net_0_matmul_bw = m->arena + 627200;   /* %90 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 627200;   /* %100 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const g_net_0_weight = m->grad + 0;
   float *const g_net_0_bias = m->grad + 160;
   float *const g_net_3_weight = m->grad + 176;
   float *const g_net_3_bias = m->grad + 2576;
   const int32_t *target = target_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    lenet_add_117(s_step); /* %117 add: examples/lenet.lua:17, backward */
-    /* %118 = assign: computed in place by %117 */
-    lenet_tanh_121(t121_tanh, s_step); /* %121 tanh: examples/lenet.lua:17, backward */
-    lenet_div_132(t132_div, t121_tanh); /* %132 div: examples/lenet.lua:17, backward */
-    lenet_tanh_128(t128_tanh, s_step); /* %128 tanh: examples/lenet.lua:17, backward */
-    lenet_sqrt_133(t133_sqrt, t128_tanh); /* %133 sqrt: examples/lenet.lua:17, backward */
+    lenet_add_127(s_step); /* %127 add: examples/lenet.lua:17, backward */
+    /* %128 = assign: computed in place by %127 */
+    lenet_tanh_131(t131_tanh, s_step); /* %131 tanh: examples/lenet.lua:17, backward */
+    lenet_div_142(t142_div, t131_tanh); /* %142 div: examples/lenet.lua:17, backward */
+    lenet_tanh_138(t138_tanh, s_step); /* %138 tanh: examples/lenet.lua:17, backward */
+    lenet_sqrt_143(t143_sqrt, t138_tanh); /* %143 sqrt: examples/lenet.lua:17, backward */
   }
   lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
@@ -2927,7 +2955,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_sum_to_57(g_net_11_bias, crossentropyloss0_mul_bw); /* %57 sum_to: net.11 Linear, examples/lenet.lua:14, backward */
   lenet_matmul_58(net_10_mul_bw, net_10_relu, crossentropyloss0_mul_bw, p_net_11_weight); /* %58 matmul + %61 mul: net.11 Linear, examples/lenet.lua:14, backward */
   if (fused) {
-    lenet_matmul_59_update(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, t132_div, t133_sqrt, crossentropyloss0_mul_bw, net_10_relu); /* %59 matmul + %284 add + %288 add + %297 assign: net.11 Linear, examples/lenet.lua:14, backward */
+    lenet_matmul_59_update(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, t142_div, t143_sqrt, crossentropyloss0_mul_bw, net_10_relu); /* %59 matmul + %294 add + %298 add + %307 assign: net.11 Linear, examples/lenet.lua:14, backward */
   } else {
     lenet_matmul_59(g_net_11_weight, crossentropyloss0_mul_bw, net_10_relu); /* %59 matmul: net.11 Linear, examples/lenet.lua:14, backward */
   }
@@ -2935,7 +2963,7 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_sum_to_62(g_net_9_bias, net_10_mul_bw); /* %62 sum_to: net.9 Linear, examples/lenet.lua:13, backward */
   lenet_matmul_63(net_8_mul_bw, net_8_relu, net_10_mul_bw, p_net_9_weight); /* %63 matmul + %66 mul: net.9 Linear, examples/lenet.lua:13, backward */
   if (fused) {
-    lenet_matmul_64_update(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, t132_div, t133_sqrt, net_10_mul_bw, net_8_relu); /* %64 matmul + %248 add + %252 add + %261 assign: net.9 Linear, examples/lenet.lua:13, backward */
+    lenet_matmul_64_update(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, t142_div, t143_sqrt, net_10_mul_bw, net_8_relu); /* %64 matmul + %258 add + %262 add + %271 assign: net.9 Linear, examples/lenet.lua:13, backward */
   } else {
     lenet_matmul_64(g_net_9_weight, net_10_mul_bw, net_8_relu); /* %64 matmul: net.9 Linear, examples/lenet.lua:13, backward */
   }
@@ -2943,42 +2971,42 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_sum_to_67(g_net_7_bias, net_8_mul_bw); /* %67 sum_to: net.7 Linear, examples/lenet.lua:12, backward */
   lenet_matmul_68(net_7_matmul_bw, net_8_mul_bw, p_net_7_weight); /* %68 matmul: net.7 Linear, examples/lenet.lua:12, backward */
   if (fused) {
-    lenet_matmul_69_update(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, t132_div, t133_sqrt, net_8_mul_bw, net_5_max_pool); /* %69 matmul + %212 add + %216 add + %225 assign: net.7 Linear, examples/lenet.lua:12, backward */
+    lenet_matmul_69_update(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, t142_div, t143_sqrt, net_8_mul_bw, net_5_max_pool); /* %69 matmul + %222 add + %226 add + %235 assign: net.7 Linear, examples/lenet.lua:12, backward */
   } else {
     lenet_matmul_69(g_net_7_weight, net_8_mul_bw, net_5_max_pool); /* %69 matmul: net.7 Linear, examples/lenet.lua:12, backward */
   }
-  lenet_mul_73(net_4_mul_bw, net_4_relu, net_7_matmul_bw); /* %73 mul: net.4 ReLU, examples/lenet.lua:10, backward */
-  lenet_sum_to_74(net_3_sum_to_bw, net_4_mul_bw); /* %74 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
-  lenet_permute_76(net_3_permute_bw, net_4_mul_bw); /* %76 permute: net.3 Conv2d, examples/lenet.lua:10, backward */
-  lenet_matmul_78(net_3_matmul_bw, p_net_3_weight, net_3_permute_bw); /* %78 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_max_pool_backward_71(net_5_max_pool_backward_bw, net_4_relu, net_7_matmul_bw); /* %71 max_pool_backward: net.5 MaxPool2d, examples/lenet.lua:10, backward */
+  lenet_mul_76(net_3_sum_to_bw, net_4_mul_bw, net_5_max_pool_backward_bw, net_4_relu); /* %76 mul + %78 sum_to: net.4 ReLU, examples/lenet.lua:10, backward */
+  lenet_sum_to_79(net_3_sum_to_bw_2, net_3_sum_to_bw); /* %79 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_matmul_83(net_3_matmul_bw, p_net_3_weight, net_4_mul_bw); /* %83 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   if (fused) {
-    lenet_matmul_79_update(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, t132_div, t133_sqrt, net_3_permute_bw, net_3_window); /* %79 matmul + %176 add + %180 add + %189 assign: net.3 Conv2d, examples/lenet.lua:10, backward */
+    lenet_matmul_84_update(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, t142_div, t143_sqrt, net_4_mul_bw, net_3_window); /* %84 matmul + %186 add + %190 add + %199 assign: net.3 Conv2d, examples/lenet.lua:10, backward */
   } else {
-    lenet_matmul_79(net_3_matmul_bw_2, net_3_permute_bw, net_3_window); /* %79 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
+    lenet_matmul_84(net_3_matmul_bw_2, net_4_mul_bw, net_3_window); /* %84 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   }
-  lenet_unwindow_82(net_3_unwindow_bw, net_3_matmul_bw); /* %82 unwindow: net.3 Conv2d, examples/lenet.lua:10, backward */
-  lenet_mul_85(net_1_mul_bw, net_1_relu, net_3_unwindow_bw); /* %85 mul: net.1 ReLU, examples/lenet.lua:9, backward */
-  lenet_sum_to_86(net_0_sum_to_bw, net_1_mul_bw); /* %86 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
-  lenet_permute_88(net_0_permute_bw, net_1_mul_bw); /* %88 permute: net.0 Conv2d, examples/lenet.lua:9, backward */
+  lenet_unwindow_87(net_3_unwindow_bw, net_3_matmul_bw); /* %87 unwindow: net.3 Conv2d, examples/lenet.lua:10, backward */
+  lenet_max_pool_backward_88(net_2_max_pool_backward_bw, net_1_relu, net_3_unwindow_bw); /* %88 max_pool_backward: net.2 MaxPool2d, examples/lenet.lua:9, backward */
+  lenet_mul_93(net_0_sum_to_bw, net_1_mul_bw, net_2_max_pool_backward_bw, net_1_relu); /* %93 mul + %95 sum_to: net.1 ReLU, examples/lenet.lua:9, backward */
+  lenet_sum_to_96(net_0_sum_to_bw_2, net_0_sum_to_bw); /* %96 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   if (fused) {
-    lenet_matmul_90_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t132_div, t133_sqrt, net_0_permute_bw, net_0_window); /* %90 matmul + %139 add + %144 add + %153 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
+    lenet_matmul_100_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t142_div, t143_sqrt, net_1_mul_bw, net_0_window); /* %100 matmul + %149 add + %154 add + %163 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
   } else {
-    lenet_matmul_90(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %90 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
+    lenet_matmul_100(net_0_matmul_bw, net_1_mul_bw, net_0_window); /* %100 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
   }
-  if (!fused) { /* the training step's update took the gradient straight from %90 */
-    lenet_assign_93(g_net_0_weight, net_0_matmul_bw); /* %93 assign: examples/lenet.lua:9, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %100 */
+    lenet_assign_103(g_net_0_weight, net_0_matmul_bw); /* %103 assign: examples/lenet.lua:9, backward */
   }
-  lenet_assign_95(g_net_0_bias, net_0_sum_to_bw); /* %95 assign: examples/lenet.lua:9, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %79 */
-    lenet_assign_97(g_net_3_weight, net_3_matmul_bw_2); /* %97 assign: examples/lenet.lua:10, backward */
+  lenet_assign_105(g_net_0_bias, net_0_sum_to_bw_2); /* %105 assign: examples/lenet.lua:9, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %84 */
+    lenet_assign_107(g_net_3_weight, net_3_matmul_bw_2); /* %107 assign: examples/lenet.lua:10, backward */
   }
-  lenet_assign_99(g_net_3_bias, net_3_sum_to_bw); /* %99 assign: examples/lenet.lua:10, backward */
-  /* %101 = assign: computed in place by %69 (not at all by the training step: the update takes it straight from the product) */
-  /* %103 = assign: computed in place by %67 */
-  /* %105 = assign: computed in place by %64 (not at all by the training step: the update takes it straight from the product) */
-  /* %107 = assign: computed in place by %62 */
-  /* %109 = assign: computed in place by %59 (not at all by the training step: the update takes it straight from the product) */
-  /* %111 = assign: computed in place by %57 */
+  lenet_assign_109(g_net_3_bias, net_3_sum_to_bw_2); /* %109 assign: examples/lenet.lua:10, backward */
+  /* %111 = assign: computed in place by %69 (not at all by the training step: the update takes it straight from the product) */
+  /* %113 = assign: computed in place by %67 */
+  /* %115 = assign: computed in place by %64 (not at all by the training step: the update takes it straight from the product) */
+  /* %117 = assign: computed in place by %62 */
+  /* %119 = assign: computed in place by %59 (not at all by the training step: the update takes it straight from the product) */
+  /* %121 = assign: computed in place by %57 */
   return m->arena[1791328];
 }
 
@@ -2991,10 +3019,10 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
   float *const g_net_0_weight = m->grad + 0;
-  float *const t121_tanh = m->arena + 1791360;   /* %121 tanh[]: examples/lenet.lua:17, backward */
-  float *const t132_div = m->arena + 1791376;   /* %132 div[]: examples/lenet.lua:17, backward */
-  float *const t128_tanh = m->arena + 1791360;   /* %128 tanh[]: examples/lenet.lua:17, backward */
-  float *const t133_sqrt = m->arena + 1791392;   /* %133 sqrt[]: examples/lenet.lua:17, backward */
+  float *const t131_tanh = m->arena + 1791360;   /* %131 tanh[]: examples/lenet.lua:17, backward */
+  float *const t142_div = m->arena + 1791376;   /* %142 div[]: examples/lenet.lua:17, backward */
+  float *const t138_tanh = m->arena + 1791360;   /* %138 tanh[]: examples/lenet.lua:17, backward */
+  float *const t143_sqrt = m->arena + 1791392;   /* %143 sqrt[]: examples/lenet.lua:17, backward */
   float *const p_net_0_weight = m->param + 0;
   float *const s_net_0_bias_exp_avg = m->state + 336;
   float *const s_net_0_bias_exp_avg_sq = m->state + 352;
@@ -3033,54 +3061,54 @@ static void lenet_update_step(lenet_model *restrict m, int fused) {
   float *const p_net_11_bias = m->param + 61744;
   float *const g_net_11_bias = m->grad + 61744;
   if (!fused) { /* else computed before the backward pass */
-    lenet_add_117(s_step); /* %117 add: examples/lenet.lua:17, backward */
+    lenet_add_127(s_step); /* %127 add: examples/lenet.lua:17, backward */
   }
-  /* %118 = assign: computed in place by %117 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %90 */
-    lenet_add_139(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %139 add + %144 add: examples/lenet.lua:17, backward */
-    /* %145 = assign: computed in place by %139 */
-    /* %146 = assign: computed in place by %144 */
-    lenet_tanh_121(t121_tanh, s_step); /* %121 tanh: examples/lenet.lua:17, backward */
-    lenet_div_132(t132_div, t121_tanh); /* %132 div: examples/lenet.lua:17, backward */
-    lenet_tanh_128(t128_tanh, s_step); /* %128 tanh: examples/lenet.lua:17, backward */
-    lenet_sqrt_133(t133_sqrt, t128_tanh); /* %133 sqrt: examples/lenet.lua:17, backward */
-    lenet_assign_153(p_net_0_weight, t132_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t133_sqrt); /* %153 assign: examples/lenet.lua:17, backward */
+  /* %128 = assign: computed in place by %127 */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %100 */
+    lenet_add_149(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %149 add + %154 add: examples/lenet.lua:17, backward */
+    /* %155 = assign: computed in place by %149 */
+    /* %156 = assign: computed in place by %154 */
+    lenet_tanh_131(t131_tanh, s_step); /* %131 tanh: examples/lenet.lua:17, backward */
+    lenet_div_142(t142_div, t131_tanh); /* %142 div: examples/lenet.lua:17, backward */
+    lenet_tanh_138(t138_tanh, s_step); /* %138 tanh: examples/lenet.lua:17, backward */
+    lenet_sqrt_143(t143_sqrt, t138_tanh); /* %143 sqrt: examples/lenet.lua:17, backward */
+    lenet_assign_163(p_net_0_weight, t142_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t143_sqrt); /* %163 assign: examples/lenet.lua:17, backward */
   }
-  lenet_add_158(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t132_div, t133_sqrt); /* %158 add + %162 add + %171 assign: examples/lenet.lua:17, backward */
-  /* %163 = assign: computed in place by %158 */
-  /* %164 = assign: computed in place by %162 */
-  if (!fused) { /* else net.3.weight was updated in the backward pass, straight from %79 */
-    lenet_add_176(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, g_net_3_weight, t132_div, t133_sqrt); /* %176 add + %180 add + %189 assign: examples/lenet.lua:17, backward */
-    /* %181 = assign: computed in place by %176 */
-    /* %182 = assign: computed in place by %180 */
+  lenet_add_168(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t142_div, t143_sqrt); /* %168 add + %172 add + %181 assign: examples/lenet.lua:17, backward */
+  /* %173 = assign: computed in place by %168 */
+  /* %174 = assign: computed in place by %172 */
+  if (!fused) { /* else net.3.weight was updated in the backward pass, straight from %84 */
+    lenet_add_186(s_net_3_weight_exp_avg, s_net_3_weight_exp_avg_sq, p_net_3_weight, g_net_3_weight, t142_div, t143_sqrt); /* %186 add + %190 add + %199 assign: examples/lenet.lua:17, backward */
+    /* %191 = assign: computed in place by %186 */
+    /* %192 = assign: computed in place by %190 */
   }
-  lenet_add_194(s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, p_net_3_bias, g_net_3_bias, t132_div, t133_sqrt); /* %194 add + %198 add + %207 assign: examples/lenet.lua:17, backward */
-  /* %199 = assign: computed in place by %194 */
-  /* %200 = assign: computed in place by %198 */
+  lenet_add_204(s_net_3_bias_exp_avg, s_net_3_bias_exp_avg_sq, p_net_3_bias, g_net_3_bias, t142_div, t143_sqrt); /* %204 add + %208 add + %217 assign: examples/lenet.lua:17, backward */
+  /* %209 = assign: computed in place by %204 */
+  /* %210 = assign: computed in place by %208 */
   if (!fused) { /* else net.7.weight was updated in the backward pass, straight from %69 */
-    lenet_add_212(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t132_div, t133_sqrt); /* %212 add + %216 add + %225 assign: examples/lenet.lua:17, backward */
-    /* %217 = assign: computed in place by %212 */
-    /* %218 = assign: computed in place by %216 */
+    lenet_add_222(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, g_net_7_weight, t142_div, t143_sqrt); /* %222 add + %226 add + %235 assign: examples/lenet.lua:17, backward */
+    /* %227 = assign: computed in place by %222 */
+    /* %228 = assign: computed in place by %226 */
   }
-  lenet_add_230(s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_bias, t132_div, t133_sqrt); /* %230 add + %234 add + %243 assign: examples/lenet.lua:17, backward */
-  /* %235 = assign: computed in place by %230 */
-  /* %236 = assign: computed in place by %234 */
+  lenet_add_240(s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_bias, t142_div, t143_sqrt); /* %240 add + %244 add + %253 assign: examples/lenet.lua:17, backward */
+  /* %245 = assign: computed in place by %240 */
+  /* %246 = assign: computed in place by %244 */
   if (!fused) { /* else net.9.weight was updated in the backward pass, straight from %64 */
-    lenet_add_248(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, g_net_9_weight, t132_div, t133_sqrt); /* %248 add + %252 add + %261 assign: examples/lenet.lua:17, backward */
-    /* %253 = assign: computed in place by %248 */
-    /* %254 = assign: computed in place by %252 */
+    lenet_add_258(s_net_9_weight_exp_avg, s_net_9_weight_exp_avg_sq, p_net_9_weight, g_net_9_weight, t142_div, t143_sqrt); /* %258 add + %262 add + %271 assign: examples/lenet.lua:17, backward */
+    /* %263 = assign: computed in place by %258 */
+    /* %264 = assign: computed in place by %262 */
   }
-  lenet_add_266(s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, p_net_9_bias, g_net_9_bias, t132_div, t133_sqrt); /* %266 add + %270 add + %279 assign: examples/lenet.lua:17, backward */
-  /* %271 = assign: computed in place by %266 */
-  /* %272 = assign: computed in place by %270 */
+  lenet_add_276(s_net_9_bias_exp_avg, s_net_9_bias_exp_avg_sq, p_net_9_bias, g_net_9_bias, t142_div, t143_sqrt); /* %276 add + %280 add + %289 assign: examples/lenet.lua:17, backward */
+  /* %281 = assign: computed in place by %276 */
+  /* %282 = assign: computed in place by %280 */
   if (!fused) { /* else net.11.weight was updated in the backward pass, straight from %59 */
-    lenet_add_284(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, g_net_11_weight, t132_div, t133_sqrt); /* %284 add + %288 add + %297 assign: examples/lenet.lua:17, backward */
-    /* %289 = assign: computed in place by %284 */
-    /* %290 = assign: computed in place by %288 */
+    lenet_add_294(s_net_11_weight_exp_avg, s_net_11_weight_exp_avg_sq, p_net_11_weight, g_net_11_weight, t142_div, t143_sqrt); /* %294 add + %298 add + %307 assign: examples/lenet.lua:17, backward */
+    /* %299 = assign: computed in place by %294 */
+    /* %300 = assign: computed in place by %298 */
   }
-  lenet_add_302(s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, p_net_11_bias, g_net_11_bias, t132_div, t133_sqrt); /* %302 add + %306 add + %315 assign: examples/lenet.lua:17, backward */
-  /* %307 = assign: computed in place by %302 */
-  /* %308 = assign: computed in place by %306 */
+  lenet_add_312(s_net_11_bias_exp_avg, s_net_11_bias_exp_avg_sq, p_net_11_bias, g_net_11_bias, t142_div, t143_sqrt); /* %312 add + %316 add + %325 assign: examples/lenet.lua:17, backward */
+  /* %317 = assign: computed in place by %312 */
+  /* %318 = assign: computed in place by %316 */
   m->step++;
 }
 

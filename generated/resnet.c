@@ -1611,48 +1611,48 @@ DLC_KERNEL static void resnet_assign_489(float *restrict out, const float *restr
   }
 }
 
-/* %889 = add %888, %74 : f32[]                         # examples/resnet.lua:30 backward */
-DLC_KERNEL static void resnet_add_889(float *restrict s_step) {
+/* %969 = add %968, %74 : f32[]                         # examples/resnet.lua:30 backward */
+DLC_KERNEL static void resnet_add_969(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %907 = sub %74, %906 : f32[]                         # examples/resnet.lua:30 backward
- *   with %906 = mul %884, %905 : f32[]                        # examples/resnet.lua:30 backward
+/* %987 = sub %74, %986 : f32[]                         # examples/resnet.lua:30 backward
+ *   with %986 = mul %964, %985 : f32[]                        # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_sub_907(float *restrict t907_sub, const float *restrict s_lr) {
-  t907_sub[0] = (1.0f - (s_lr[0] * RESNET_WEIGHT_DECAY));
+DLC_KERNEL static void resnet_sub_987(float *restrict t987_sub, const float *restrict s_lr) {
+  t987_sub[0] = (1.0f - (s_lr[0] * RESNET_WEIGHT_DECAY));
 }
 
-/* %893 = tanh %892 : f32[]                             # examples/resnet.lua:30 backward
- *   with %892 = mul %889, %891 : f32[]                        # examples/resnet.lua:30 backward
+/* %973 = tanh %972 : f32[]                             # examples/resnet.lua:30 backward
+ *   with %972 = mul %969, %971 : f32[]                        # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_tanh_893(float *restrict t893_tanh, const float *restrict s_step) {
-  t893_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void resnet_tanh_973(float *restrict t973_tanh, const float *restrict s_step) {
+  t973_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
 }
 
-/* %903 = div %884, %896 : f32[]                        # examples/resnet.lua:30 backward
- *   with %896 = div %894, %895 : f32[]                        # examples/resnet.lua:30 backward
- *   with %894 = mul %53, %893 : f32[]                         # examples/resnet.lua:30 backward
- *   with %895 = add %74, %893 : f32[]                         # examples/resnet.lua:30 backward
+/* %983 = div %964, %976 : f32[]                        # examples/resnet.lua:30 backward
+ *   with %976 = div %974, %975 : f32[]                        # examples/resnet.lua:30 backward
+ *   with %974 = mul %53, %973 : f32[]                         # examples/resnet.lua:30 backward
+ *   with %975 = add %74, %973 : f32[]                         # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_div_903(float *restrict t903_div, const float *restrict s_lr, const float *restrict t893_tanh) {
-  t903_div[0] = (s_lr[0] / ((2.0f * t893_tanh[0]) / (1.0f + t893_tanh[0])));
+DLC_KERNEL static void resnet_div_983(float *restrict t983_div, const float *restrict s_lr, const float *restrict t973_tanh) {
+  t983_div[0] = (s_lr[0] / ((2.0f * t973_tanh[0]) / (1.0f + t973_tanh[0])));
 }
 
-/* %899 = tanh %898 : f32[]                             # examples/resnet.lua:30 backward
- *   with %898 = mul %889, %897 : f32[]                        # examples/resnet.lua:30 backward
+/* %979 = tanh %978 : f32[]                             # examples/resnet.lua:30 backward
+ *   with %978 = mul %969, %977 : f32[]                        # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_tanh_899(float *restrict t899_tanh, const float *restrict s_step) {
-  t899_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void resnet_tanh_979(float *restrict t979_tanh, const float *restrict s_step) {
+  t979_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
 }
 
-/* %904 = sqrt %902 : f32[]                             # examples/resnet.lua:30 backward
- *   with %902 = div %900, %901 : f32[]                        # examples/resnet.lua:30 backward
- *   with %900 = mul %53, %899 : f32[]                         # examples/resnet.lua:30 backward
- *   with %901 = add %74, %899 : f32[]                         # examples/resnet.lua:30 backward
+/* %984 = sqrt %982 : f32[]                             # examples/resnet.lua:30 backward
+ *   with %982 = div %980, %981 : f32[]                        # examples/resnet.lua:30 backward
+ *   with %980 = mul %53, %979 : f32[]                         # examples/resnet.lua:30 backward
+ *   with %981 = add %74, %979 : f32[]                         # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_sqrt_904(float *restrict t904_sqrt, const float *restrict t899_tanh) {
-  t904_sqrt[0] = sqrtf(((2.0f * t899_tanh[0]) / (1.0f + t899_tanh[0])));
+DLC_KERNEL static void resnet_sqrt_984(float *restrict t984_sqrt, const float *restrict t979_tanh) {
+  t984_sqrt[0] = sqrtf(((2.0f * t979_tanh[0]) / (1.0f + t979_tanh[0])));
 }
 
 /* %48 = permute %47 {dims=2,1,3,4} : f32[64,32,28,28]  # examples/resnet.lua:19 */
@@ -1695,8 +1695,8 @@ DLC_KERNEL static void resnet_div_51(float *restrict net_1_div, const float *res
 /* %55 = sum_to %54 : f32[1,32,1,1]                     # examples/resnet.lua:19
  *   with %54 = pow %52, %53 : f32[64,32,28,28]                # examples/resnet.lua:19
  *   with %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19
- * then, in the same loop, %821 = sum_to %818 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
- *   with %818 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
+ * then, in the same loop, %891 = sum_to %888 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+ *   with %888 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
  *   with %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19
  */
 DLC_KERNEL static void resnet_sum_to_55(float *restrict net_1_sum_to_2, float *restrict net_1_sum_to_bw, const float *restrict net_0_permute, const float *restrict net_1_div) {
@@ -1754,7 +1754,7 @@ DLC_SHARED_KERNEL static void resnet_div_75(float *restrict out0, const float *r
 }
 
 /* %77 = mul %75, %76 : f32[1,32,1,1]                   # examples/resnet.lua:19
- *   the same kernel, on other buffers, computes %114, %148, %731, %769, %809 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %114, %148, %781, %829, %879 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_mul_77(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
@@ -1823,8 +1823,8 @@ DLC_SHARED_KERNEL static void resnet_div_93(float *restrict out0, const float *r
 /* %96 = sum_to %95 : f32[1,32,1,1]                     # examples/resnet.lua:10
  *   with %95 = pow %94, %53 : f32[64,32,14,14]                # examples/resnet.lua:10
  *   with %94 = sub %90, %93 : f32[64,32,14,14]                # examples/resnet.lua:10
- * then, in the same loop, %781 = sum_to %778 : f32[1,32,1,1]                   # examples/resnet.lua:10 backward
- *   with %778 = mul %53, %94 : f32[64,32,14,14]               # examples/resnet.lua:10 backward
+ * then, in the same loop, %841 = sum_to %838 : f32[1,32,1,1]                   # examples/resnet.lua:10 backward
+ *   with %838 = mul %53, %94 : f32[64,32,14,14]               # examples/resnet.lua:10 backward
  *   with %94 = sub %90, %93 : f32[64,32,14,14]                # examples/resnet.lua:10
  *   the same kernel, on other buffers, computes %131 (2 blocks share it)
  */
@@ -1907,14 +1907,12 @@ DLC_KERNEL static void resnet_relu_155(float *restrict net_5_relu_2, const float
   }
 }
 
-/* %161 = permute %160 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22
- *   the same kernel, on other buffers, computes %709 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_permute_161(float *restrict out0, const float *restrict in0) {
+/* %161 = permute %160 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 */
+DLC_KERNEL static void resnet_permute_161(float *restrict net_6_permute, const float *restrict net_6_matmul_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        out0[12544*i0 + 196*i1 + i2] = in0[196*i0 + 12544*i1 + i2];
+        net_6_permute[12544*i0 + 196*i1 + i2] = net_6_matmul_2[196*i0 + 12544*i1 + i2];
       }
     }
   }
@@ -1950,8 +1948,8 @@ DLC_KERNEL static void resnet_div_163(float *restrict net_7_div, const float *re
 /* %166 = sum_to %165 : f32[1,64,1,1]                   # examples/resnet.lua:22
  *   with %165 = pow %164, %53 : f32[64,64,14,14]              # examples/resnet.lua:22
  *   with %164 = sub %161, %163 : f32[64,64,14,14]             # examples/resnet.lua:22
- * then, in the same loop, %702 = sum_to %699 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
- *   with %699 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
+ * then, in the same loop, %742 = sum_to %739 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+ *   with %739 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
  *   with %164 = sub %161, %163 : f32[64,64,14,14]             # examples/resnet.lua:22
  */
 DLC_KERNEL static void resnet_sum_to_166(float *restrict net_7_sum_to_2, float *restrict net_7_sum_to_bw, const float *restrict net_6_permute, const float *restrict net_7_div) {
@@ -2011,7 +2009,7 @@ DLC_SHARED_KERNEL static void resnet_div_181(float *restrict out0, const float *
 }
 
 /* %183 = mul %181, %182 : f32[1,64,1,1]                # examples/resnet.lua:22
- *   the same kernel, on other buffers, computes %220, %254, %289, %323, %523, %564, %606, %647, %690 (10 blocks share it)
+ *   the same kernel, on other buffers, computes %220, %254, %289, %323, %523, %574, %626, %677, %730 (10 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_mul_183(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2034,7 +2032,7 @@ DLC_KERNEL static void resnet_relu_189(float *restrict net_8_relu_2, const float
 }
 
 /* %196 = permute %195 {dims=2,1,3,4} : f32[64,64,7,7]  # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %232, %267, %301, %542, %583, %625, %666 (8 blocks share it)
+ *   the same kernel, on other buffers, computes %232, %267, %301 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_permute_196(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2080,8 +2078,8 @@ DLC_SHARED_KERNEL static void resnet_div_199(float *restrict out0, const float *
 /* %202 = sum_to %201 : f32[1,64,1,1]                   # examples/resnet.lua:10
  *   with %201 = pow %200, %53 : f32[64,64,7,7]                # examples/resnet.lua:10
  *   with %200 = sub %196, %199 : f32[64,64,7,7]               # examples/resnet.lua:10
- * then, in the same loop, %659 = sum_to %656 : f32[1,64,1,1]                   # examples/resnet.lua:10 backward
- *   with %656 = mul %53, %200 : f32[64,64,7,7]                # examples/resnet.lua:10 backward
+ * then, in the same loop, %689 = sum_to %686 : f32[1,64,1,1]                   # examples/resnet.lua:10 backward
+ *   with %686 = mul %53, %200 : f32[64,64,7,7]                # examples/resnet.lua:10 backward
  *   with %200 = sub %196, %199 : f32[64,64,7,7]               # examples/resnet.lua:10
  *   the same kernel, on other buffers, computes %237, %272, %306 (4 blocks share it)
  */
@@ -2274,15 +2272,15 @@ DLC_KERNEL static void resnet_matmul_500(float *restrict net_16_matmul_bw, const
 }
 
 /* %501 = matmul %498^T, %340 : f32[10,64]              # examples/resnet.lua:27 backward
- * each element, as its tile is computed, goes straight into net.16.weight's update (%1371, %1375, %1384), never stored
+ * each element, as its tile is computed, goes straight into net.16.weight's update (%1451, %1455, %1464), never stored
  */
-DLC_KERNEL static void resnet_matmul_501_update(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_14_div_4) {
+DLC_KERNEL static void resnet_matmul_501_update(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_14_div_4) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      resnet_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_14_div_4 + i1, s_net_16_weight_exp_avg + (i0) * 64 + i1, s_net_16_weight_exp_avg_sq + (i0) * 64 + i1, p_net_16_weight + (i0) * 64 + i1, t907_sub, t903_div, t904_sqrt);
+      resnet_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_14_div_4 + i1, s_net_16_weight_exp_avg + (i0) * 64 + i1, s_net_16_weight_exp_avg_sq + (i0) * 64 + i1, p_net_16_weight + (i0) * 64 + i1, t987_sub, t983_div, t984_sqrt);
     }
     {
-      resnet_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_14_div_4 + i1, s_net_16_weight_exp_avg + (8) * 64 + i1, s_net_16_weight_exp_avg_sq + (8) * 64 + i1, p_net_16_weight + (8) * 64 + i1, t907_sub, t903_div, t904_sqrt);
+      resnet_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_14_div_4 + i1, s_net_16_weight_exp_avg + (8) * 64 + i1, s_net_16_weight_exp_avg_sq + (8) * 64 + i1, p_net_16_weight + (8) * 64 + i1, t987_sub, t983_div, t984_sqrt);
     }
   }
 }
@@ -2321,7 +2319,7 @@ DLC_KERNEL static void resnet_broadcast_509(float *restrict net_14_broadcast_bw_
 
 /* %512 = mul %510, %511 : f32[64,64,7,7]               # examples/resnet.lua:25 backward
  *   with %511 = step %330 : f32[64,64,7,7]                    # examples/resnet.lua:25 backward
- *   the same kernel, on other buffers, computes %553, %636 (3 blocks share it)
+ *   the same kernel, on other buffers, computes %563, %666 (3 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_mul_512(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 200704; i0++) {
@@ -2332,7 +2330,7 @@ DLC_SHARED_KERNEL static void resnet_mul_512(float *restrict out0, const float *
 /* %513 = sum_to %512 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
  * then, in the same loop, %516 = sum_to %515 : f32[1,64,1,1]                   # examples/resnet.lua:11 backward
  *   with %515 = mul %512, %301 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %554, %596, %637 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %564, %616, %667 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_sum_to_513(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2367,7 +2365,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_513(float *restrict out0, float *res
 /* %521 = add %516, %520 : f32[1,64,1,1]                # examples/resnet.lua:11 backward
  *   with %520 = mul %517, %303 : f32[1,64,1,1]                # examples/resnet.lua:11 backward
  *   with %517 = neg %513 : f32[1,64,1,1]                      # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %562, %604, %645, %688 (5 blocks share it)
+ *   the same kernel, on other buffers, computes %572, %624, %675, %728 (5 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_add_521(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2382,7 +2380,7 @@ DLC_SHARED_KERNEL static void resnet_add_521(float *restrict out0, const float *
  *   with %525 = mul %522, %321 : f32[1,64,1,1]                # examples/resnet.lua:11 backward
  *   with %522 = mul %521, %322 : f32[1,64,1,1]                # examples/resnet.lua:11 backward
  *   with %528 = mul %53, %320 : f32[1,64,1,1]                 # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %571, %613, %654 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %581, %633, %684 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_div_530(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2396,7 +2394,7 @@ DLC_SHARED_KERNEL static void resnet_div_530(float *restrict out0, const float *
  *   with %517 = neg %513 : f32[1,64,1,1]                      # examples/resnet.lua:11 backward
  *   with %537 = neg %536 : f32[1,64,1,1]                      # examples/resnet.lua:11 backward
  *   with %536 = mul %530, %535 : f32[1,64,1,1]                # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %580, %622, %663 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %590, %642, %693 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_div_539(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2404,30 +2402,32 @@ DLC_SHARED_KERNEL static void resnet_div_539(float *restrict out0, const float *
   }
 }
 
-/* %541 = add %534, %540 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   with %534 = add %514, %533 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   with %514 = mul %512, %323 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   with %533 = mul %531, %532 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   with %531 = broadcast %530 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+/* %551 = add %548, %550 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %548 = add %543, %547 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %543 = mul %541, %542 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %541 = permute %512 {dims=2,1,3,4} : f32[64,64,7,7]
+ *   with %547 = mul %545, %546 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %545 = broadcast %544 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   with %546 = permute %532 {dims=2,1,3,4} : f32[64,64,7,7]  # examples/resnet.lua:11 backward
  *   with %532 = mul %53, %304 : f32[64,64,7,7]                # examples/resnet.lua:11 backward
  *   with %304 = sub %301, %303 : f32[64,64,7,7]               # examples/resnet.lua:11
- *   with %540 = broadcast %539 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %582, %624, %665 (4 blocks share it)
+ *   with %550 = broadcast %549 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %602, %654, %705 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_541(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
+DLC_SHARED_KERNEL static void resnet_add_551(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 49; i2++) {
-        out0[3136*i0 + 49*i1 + i2] = (((in0[3136*i0 + 49*i1 + i2] * in1[i1]) + (in2[i1] * (2.0f * (in3[3136*i0 + 49*i1 + i2] - in4[i1])))) + in5[i1]);
+        out0[3136*i0 + 49*i1 + i2] = (((in0[49*i0 + 3136*i1 + i2] * in1[i0]) + (in2[i0] * (2.0f * (in3[49*i0 + 3136*i1 + i2] - in4[i0])))) + in5[i0]);
       }
     }
   }
 }
 
-/* %544 = matmul %297^T, %543 : f32[576,3136]           # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %585, %627, %668 (4 blocks share it)
+/* %554 = matmul %297^T, %553 : f32[576,3136]           # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %605, %657, %708 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_544(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 576; i0 += 4) {
       resnet_axpy_ta_4x16_k64_2(out0 + (i0) * 3136 + i1, in0 + i0, in1 + i1);
@@ -2435,24 +2435,22 @@ DLC_SHARED_KERNEL static void resnet_matmul_544(float *restrict out0, const floa
   }
 }
 
-/* %545 = permute %541 {dims=1,3,4,2} : f32[64,7,7,64]  # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %586, %628, %669 (4 blocks share it)
+/* %555 = permute %551 {dims=2,3,4,1} : f32[64,7,7,64]  # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %606, %658, %709 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_permute_545(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 49; i1++) {
-      for (int i2 = 0; i2 < 64; i2++) {
-        out0[3136*i0 + 64*i1 + i2] = in0[3136*i0 + i1 + 49*i2];
-      }
+DLC_SHARED_KERNEL static void resnet_permute_555(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 3136; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      out0[64*i0 + i1] = in0[i0 + 3136*i1];
     }
   }
 }
 
-/* %547 = matmul %298, %546 : f32[576,64]               # examples/resnet.lua:11 backward
- * each element, as its tile is computed, goes straight into net.12.3.weight's update (%1314, %1318, %1327) at its transposed position (%548), never stored
- *   the same kernel, on other buffers, computes %588, %630, %671 (4 blocks share it)
+/* %557 = matmul %298, %556 : f32[576,64]               # examples/resnet.lua:11 backward
+ * each element, as its tile is computed, goes straight into net.12.3.weight's update (%1394, %1398, %1407) at its transposed position (%558), never stored
+ *   the same kernel, on other buffers, computes %608, %660, %711 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_547_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_matmul_557_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 576; i0 += 4) {
       resnet_axpy_4x16_k3136_upd(in3 + (i0) * 3136, in4 + i1, out0 + (i1) * 576 + i0, out1 + (i1) * 576 + i0, out2 + (i1) * 576 + i0, in0, in1, in2);
@@ -2460,10 +2458,10 @@ DLC_SHARED_KERNEL static void resnet_matmul_547_update(float *restrict out0, flo
   }
 }
 
-/* %547 = matmul %298, %546 : f32[576,64]               # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %588, %630, %671 (4 blocks share it)
+/* %557 = matmul %298, %556 : f32[576,64]               # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %608, %660, %711 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_547(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_matmul_557(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 576; i0 += 4) {
       resnet_axpy_4x16_k3136(out0 + (i0) * 64 + i1, in0 + (i0) * 3136, in1 + i1);
@@ -2471,10 +2469,10 @@ DLC_SHARED_KERNEL static void resnet_matmul_547(float *restrict out0, const floa
   }
 }
 
-/* %548 = transpose %547 : f32[64,576]                  # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %589, %631, %672 (4 blocks share it)
+/* %558 = transpose %557 : f32[64,576]                  # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %609, %661, %712 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_transpose_548(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_transpose_558(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0 += 16) {
     int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
     for (int i1 = 0; i1 < 576; i1 += 16) {
@@ -2485,10 +2483,10 @@ DLC_SHARED_KERNEL static void resnet_transpose_548(float *restrict out0, const f
   }
 }
 
-/* %551 = unwindow %549 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %592, %634, %675 (4 blocks share it)
+/* %561 = unwindow %559 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %612, %664, %715 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_unwindow_551(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_unwindow_561(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 200704; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2528,32 +2526,32 @@ DLC_SHARED_KERNEL static void resnet_unwindow_551(float *restrict out0, const fl
   }
 }
 
-/* %595 = mul %593, %594 : f32[64,64,7,7]               # examples/resnet.lua:24 backward
- *   with %593 = add %512, %592 : f32[64,64,7,7]               # examples/resnet.lua:10 backward
- *   with %594 = step %261 : f32[64,64,7,7]                    # examples/resnet.lua:24 backward
+/* %615 = mul %613, %614 : f32[64,64,7,7]               # examples/resnet.lua:24 backward
+ *   with %613 = add %512, %612 : f32[64,64,7,7]               # examples/resnet.lua:10 backward
+ *   with %614 = step %261 : f32[64,64,7,7]                    # examples/resnet.lua:24 backward
  */
-DLC_KERNEL static void resnet_mul_595(float *restrict net_11_mul_bw, const float *restrict net_13_mul_bw, const float *restrict net_12_0_unwindow_bw, const float *restrict net_11_relu_2) {
+DLC_KERNEL static void resnet_mul_615(float *restrict net_11_mul_bw, const float *restrict net_13_mul_bw, const float *restrict net_12_0_unwindow_bw, const float *restrict net_11_relu_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_11_mul_bw[i0] = ((net_13_mul_bw[i0] + net_12_0_unwindow_bw[i0]) * dlc_stepf(net_11_relu_2[i0]));
   }
 }
 
-/* %676 = add %595, %675 : f32[64,64,7,7]               # examples/resnet.lua:10 backward */
-DLC_KERNEL static void resnet_add_676(float *restrict net_10_0_add_bw, const float *restrict net_11_mul_bw, const float *restrict net_10_0_unwindow_bw) {
+/* %716 = add %615, %715 : f32[64,64,7,7]               # examples/resnet.lua:10 backward */
+DLC_KERNEL static void resnet_add_716(float *restrict net_10_0_add_bw, const float *restrict net_11_mul_bw, const float *restrict net_10_0_unwindow_bw) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_10_0_add_bw[i0] = (net_11_mul_bw[i0] + net_10_0_unwindow_bw[i0]);
   }
 }
 
-/* %679 = mul %677, %678 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %677 = max_pool_backward %189, %676 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,14,14] # examples/resnet.lua:23 backward
- *   with %678 = step %189 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
+/* %719 = mul %717, %718 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %717 = max_pool_backward %189, %716 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,14,14] # examples/resnet.lua:23 backward
+ *   with %718 = step %189 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_mul_679(float *restrict net_8_mul_bw, const float *restrict net_8_relu_2, const float *restrict net_10_0_add_bw) {
+DLC_KERNEL static void resnet_mul_719(float *restrict net_8_mul_bw, const float *restrict net_8_relu_2, const float *restrict net_10_0_add_bw) {
   for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_8_relu_2 + (size_t)w_nc * 196;
     const float *restrict w_g = net_10_0_add_bw + (size_t)w_nc * 49;
-    float *restrict w_gx = net_8_mul_bw + (size_t)w_nc * 196; /* %679's elements */
+    float *restrict w_gx = net_8_mul_bw + (size_t)w_nc * 196; /* %719's elements */
     const float *restrict w_e0 = net_8_relu_2 + (size_t)w_nc * 196;
     float w_cm[98]; /* per image row and output column: the max over the kernel columns */
     int w_cp[98]; /* and its pixel */
@@ -2584,11 +2582,11 @@ DLC_KERNEL static void resnet_mul_679(float *restrict net_8_mul_bw, const float 
   }
 }
 
-/* %680 = sum_to %679 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
- * then, in the same loop, %683 = sum_to %682 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
- *   with %682 = mul %679, %161 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+/* %720 = sum_to %719 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+ * then, in the same loop, %723 = sum_to %722 : f32[1,64,1,1]                   # examples/resnet.lua:22 backward
+ *   with %722 = mul %719, %161 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_sum_to_680(float *restrict net_7_sum_to_bw_2, float *restrict net_7_sum_to_bw_3, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
+DLC_KERNEL static void resnet_sum_to_720(float *restrict net_7_sum_to_bw_2, float *restrict net_7_sum_to_bw_3, const float *restrict net_8_mul_bw, const float *restrict net_6_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2618,104 +2616,104 @@ DLC_KERNEL static void resnet_sum_to_680(float *restrict net_7_sum_to_bw_2, floa
   }
 }
 
-/* %697 = div %696, %92 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
- *   with %696 = div %694, %695 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %694 = neg %693 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
- *   with %693 = div %692, %180 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %692 = mul %689, %181 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %689 = mul %688, %182 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %695 = mul %53, %180 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
+/* %737 = div %736, %92 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
+ *   with %736 = div %734, %735 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %734 = neg %733 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
+ *   with %733 = div %732, %180 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %732 = mul %729, %181 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %729 = mul %728, %182 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %735 = mul %53, %180 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_div_697(float *restrict net_7_div_bw, const float *restrict net_7_add_bw, const float *restrict p_net_7_weight, const float *restrict net_7_div_3, const float *restrict net_7_sqrt) {
+DLC_KERNEL static void resnet_div_737(float *restrict net_7_div_bw, const float *restrict net_7_add_bw, const float *restrict p_net_7_weight, const float *restrict net_7_div_3, const float *restrict net_7_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div_bw[i0] = (((-(((net_7_add_bw[i0] * p_net_7_weight[i0]) * net_7_div_3[i0]) / net_7_sqrt[i0])) / (2.0f * net_7_sqrt[i0])) / 12544.0f);
   }
 }
 
-/* %706 = div %705, %92 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
- *   with %705 = add %686, %704 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %686 = mul %684, %183 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
- *   with %684 = neg %680 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
- *   with %704 = neg %703 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
- *   with %703 = mul %697, %702 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+/* %746 = div %745, %92 : f32[1,64,1,1]                 # examples/resnet.lua:22 backward
+ *   with %745 = add %726, %744 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %726 = mul %724, %183 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
+ *   with %724 = neg %720 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
+ *   with %744 = neg %743 : f32[1,64,1,1]                      # examples/resnet.lua:22 backward
+ *   with %743 = mul %737, %742 : f32[1,64,1,1]                # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_div_706(float *restrict net_7_div_bw_2, const float *restrict net_7_sum_to_bw_2, const float *restrict net_7_mul_2, const float *restrict net_7_div_bw, const float *restrict net_7_sum_to_bw) {
+DLC_KERNEL static void resnet_div_746(float *restrict net_7_div_bw_2, const float *restrict net_7_sum_to_bw_2, const float *restrict net_7_mul_2, const float *restrict net_7_div_bw, const float *restrict net_7_sum_to_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_div_bw_2[i0] = ((((-net_7_sum_to_bw_2[i0]) * net_7_mul_2[i0]) + (-(net_7_div_bw[i0] * net_7_sum_to_bw[i0]))) / 12544.0f);
   }
 }
 
-/* %708 = add %701, %707 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %701 = add %681, %700 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %681 = mul %679, %183 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %700 = mul %698, %699 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %698 = broadcast %697 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %699 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
+/* %758 = add %755, %757 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %755 = add %750, %754 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %750 = mul %748, %749 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %748 = permute %719 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:10
+ *   with %754 = mul %752, %753 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %752 = broadcast %751 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %753 = permute %739 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 backward
+ *   with %739 = mul %53, %164 : f32[64,64,14,14]              # examples/resnet.lua:22 backward
  *   with %164 = sub %161, %163 : f32[64,64,14,14]             # examples/resnet.lua:22
- *   with %707 = broadcast %706 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
+ *   with %757 = broadcast %756 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_add_708(float *restrict net_7_add_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_div_bw, const float *restrict net_6_permute, const float *restrict net_7_div, const float *restrict net_7_div_bw_2) {
+DLC_KERNEL static void resnet_add_758(float *restrict net_7_add_bw_2, const float *restrict net_8_mul_bw, const float *restrict net_7_mul_2, const float *restrict net_7_div_bw, const float *restrict net_6_permute, const float *restrict net_7_div, const float *restrict net_7_div_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
-        net_7_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_8_mul_bw[12544*i0 + 196*i1 + i2] * net_7_mul_2[i1]) + (net_7_div_bw[i1] * (2.0f * (net_6_permute[12544*i0 + 196*i1 + i2] - net_7_div[i1])))) + net_7_div_bw_2[i1]);
+        net_7_add_bw_2[12544*i0 + 196*i1 + i2] = (((net_8_mul_bw[196*i0 + 12544*i1 + i2] * net_7_mul_2[i0]) + (net_7_div_bw[i0] * (2.0f * (net_6_permute[196*i0 + 12544*i1 + i2] - net_7_div[i0])))) + net_7_div_bw_2[i0]);
       }
     }
   }
 }
 
-/* %711 = matmul %157^T, %710 : f32[288,12544]          # examples/resnet.lua:22 backward */
-DLC_KERNEL static void resnet_matmul_711(float *restrict net_6_matmul_bw, const float *restrict p_net_6_weight, const float *restrict net_6_permute_bw) {
+/* %761 = matmul %157^T, %760 : f32[288,12544]          # examples/resnet.lua:22 backward */
+DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, const float *restrict p_net_6_weight, const float *restrict net_7_add_bw_2) {
   for (int i1 = 0; i1 < 12544; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_ta_4x16_k64_3(net_6_matmul_bw + (i0) * 12544 + i1, p_net_6_weight + i0, net_6_permute_bw + i1);
+      resnet_axpy_ta_4x16_k64_3(net_6_matmul_bw + (i0) * 12544 + i1, p_net_6_weight + i0, net_7_add_bw_2 + i1);
     }
   }
 }
 
-/* %712 = permute %708 {dims=1,3,4,2} : f32[64,14,14,64] # examples/resnet.lua:22 backward */
-DLC_KERNEL static void resnet_permute_712(float *restrict net_6_permute_bw_2, const float *restrict net_7_add_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 196; i1++) {
-      for (int i2 = 0; i2 < 64; i2++) {
-        net_6_permute_bw_2[12544*i0 + 64*i1 + i2] = net_7_add_bw_2[12544*i0 + i1 + 196*i2];
-      }
+/* %762 = permute %758 {dims=2,3,4,1} : f32[64,14,14,64] # examples/resnet.lua:22 backward */
+DLC_KERNEL static void resnet_permute_762(float *restrict net_6_permute_bw, const float *restrict net_7_add_bw_2) {
+  for (int i0 = 0; i0 < 12544; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      net_6_permute_bw[64*i0 + i1] = net_7_add_bw_2[i0 + 12544*i1];
     }
   }
 }
 
-/* %714 = matmul %158, %713 : f32[288,64]               # examples/resnet.lua:22 backward
- * each element, as its tile is computed, goes straight into net.6.weight's update (%1086, %1090, %1099) at its transposed position (%715), never stored
+/* %764 = matmul %158, %763 : f32[288,64]               # examples/resnet.lua:22 backward
+ * each element, as its tile is computed, goes straight into net.6.weight's update (%1166, %1170, %1179) at its transposed position (%765), never stored
  */
-DLC_KERNEL static void resnet_matmul_714_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, float *restrict net_6_matmul_bw_2, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt, const float *restrict net_6_window_2, const float *restrict net_6_permute_bw_2) {
+DLC_KERNEL static void resnet_matmul_764_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, float *restrict net_6_matmul_bw_2, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt, const float *restrict net_6_window_2, const float *restrict net_6_permute_bw) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_4x16_k6272(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544, net_6_permute_bw_2 + i1);
+      resnet_axpy_4x16_k6272(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544, net_6_permute_bw + i1);
     }
   }
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_4x16_k6272_acc_upd(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544 + 6272, net_6_permute_bw_2 + (6272) * 64 + i1, s_net_6_weight_exp_avg + (i1) * 288 + i0, s_net_6_weight_exp_avg_sq + (i1) * 288 + i0, p_net_6_weight + (i1) * 288 + i0, t907_sub, t903_div, t904_sqrt);
-    }
-  }
-}
-
-/* %714 = matmul %158, %713 : f32[288,64]               # examples/resnet.lua:22 backward */
-DLC_KERNEL static void resnet_matmul_714(float *restrict net_6_matmul_bw_2, const float *restrict net_6_window_2, const float *restrict net_6_permute_bw_2) {
-  for (int i1 = 0; i1 < 64; i1 += 16) {
-    for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_4x16_k6272(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544, net_6_permute_bw_2 + i1);
-    }
-  }
-  for (int i1 = 0; i1 < 64; i1 += 16) {
-    for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_4x16_k6272_acc(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544 + 6272, net_6_permute_bw_2 + (6272) * 64 + i1);
+      resnet_axpy_4x16_k6272_acc_upd(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544 + 6272, net_6_permute_bw + (6272) * 64 + i1, s_net_6_weight_exp_avg + (i1) * 288 + i0, s_net_6_weight_exp_avg_sq + (i1) * 288 + i0, p_net_6_weight + (i1) * 288 + i0, t987_sub, t983_div, t984_sqrt);
     }
   }
 }
 
-/* %715 = transpose %714 : f32[64,288]                  # examples/resnet.lua:22 backward */
-DLC_KERNEL static void resnet_transpose_715(float *restrict net_6_transpose_bw, const float *restrict net_6_matmul_bw_2) {
+/* %764 = matmul %158, %763 : f32[288,64]               # examples/resnet.lua:22 backward */
+DLC_KERNEL static void resnet_matmul_764(float *restrict net_6_matmul_bw_2, const float *restrict net_6_window_2, const float *restrict net_6_permute_bw) {
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 288; i0 += 4) {
+      resnet_axpy_4x16_k6272(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544, net_6_permute_bw + i1);
+    }
+  }
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 288; i0 += 4) {
+      resnet_axpy_4x16_k6272_acc(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 12544 + 6272, net_6_permute_bw + (6272) * 64 + i1);
+    }
+  }
+}
+
+/* %765 = transpose %764 : f32[64,288]                  # examples/resnet.lua:22 backward */
+DLC_KERNEL static void resnet_transpose_765(float *restrict net_6_transpose_bw, const float *restrict net_6_matmul_bw_2) {
   for (int i0 = 0; i0 < 64; i0 += 16) {
     int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
     for (int i1 = 0; i1 < 288; i1 += 16) {
@@ -2726,10 +2724,10 @@ DLC_KERNEL static void resnet_transpose_715(float *restrict net_6_transpose_bw, 
   }
 }
 
-/* %718 = unwindow %716 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
- *   the same kernel, on other buffers, computes %756, %794 (3 blocks share it)
+/* %768 = unwindow %766 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
+ *   the same kernel, on other buffers, computes %816, %864 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_unwindow_718(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_unwindow_768(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 401408; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2769,22 +2767,22 @@ DLC_SHARED_KERNEL static void resnet_unwindow_718(float *restrict out0, const fl
   }
 }
 
-/* %720 = mul %718, %719 : f32[64,32,14,14]             # examples/resnet.lua:21 backward
- *   with %719 = step %155 : f32[64,32,14,14]                  # examples/resnet.lua:21 backward
- *   the same kernel, on other buffers, computes %758 (2 blocks share it)
+/* %770 = mul %768, %769 : f32[64,32,14,14]             # examples/resnet.lua:21 backward
+ *   with %769 = step %155 : f32[64,32,14,14]                  # examples/resnet.lua:21 backward
+ *   the same kernel, on other buffers, computes %818 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_mul_720(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_mul_770(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 401408; i0++) {
     out0[i0] = (in0[i0] * dlc_stepf(in1[i0]));
   }
 }
 
-/* %721 = sum_to %720 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
- * then, in the same loop, %724 = sum_to %723 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
- *   with %723 = mul %720, %126 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %759 (2 blocks share it)
+/* %771 = sum_to %770 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
+ * then, in the same loop, %774 = sum_to %773 : f32[1,32,1,1]                   # examples/resnet.lua:11 backward
+ *   with %773 = mul %770, %126 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %819 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_sum_to_721(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_sum_to_771(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2814,58 +2812,59 @@ DLC_SHARED_KERNEL static void resnet_sum_to_721(float *restrict out0, float *res
   }
 }
 
-/* %729 = add %724, %728 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %728 = mul %725, %128 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %725 = neg %721 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %767, %807 (3 blocks share it)
+/* %779 = add %774, %778 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %778 = mul %775, %128 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %775 = neg %771 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %827, %877 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_729(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void resnet_add_779(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (in0[i0] + ((-in1[i0]) * in2[i0]));
   }
 }
 
-/* %738 = div %737, %92 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
- *   with %737 = div %735, %736 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %735 = neg %734 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
- *   with %734 = div %733, %145 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %733 = mul %730, %146 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %730 = mul %729, %147 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %736 = mul %53, %145 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %776 (2 blocks share it)
+/* %788 = div %787, %92 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
+ *   with %787 = div %785, %786 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %785 = neg %784 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
+ *   with %784 = div %783, %145 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %783 = mul %780, %146 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %780 = mul %779, %147 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %786 = mul %53, %145 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %836 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_div_738(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_div_788(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = (((-(((in0[i0] * in1[i0]) * in2[i0]) / in3[i0])) / (2.0f * in3[i0])) / 12544.0f);
   }
 }
 
-/* %747 = div %746, %92 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
- *   with %746 = add %727, %745 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %727 = mul %725, %148 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   with %725 = neg %721 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
- *   with %745 = neg %744 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
- *   with %744 = mul %738, %743 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %785 (2 blocks share it)
+/* %797 = div %796, %92 : f32[1,32,1,1]                 # examples/resnet.lua:11 backward
+ *   with %796 = add %777, %795 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %777 = mul %775, %148 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   with %775 = neg %771 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
+ *   with %795 = neg %794 : f32[1,32,1,1]                      # examples/resnet.lua:11 backward
+ *   with %794 = mul %788, %793 : f32[1,32,1,1]                # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %845 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_div_747(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_div_797(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((((-in0[i0]) * in1[i0]) + (-(in2[i0] * in3[i0]))) / 12544.0f);
   }
 }
 
-/* %750 = permute %749 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:11 backward
- *   with %749 = add %742, %748 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   with %742 = add %722, %741 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   with %722 = mul %720, %148 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   with %741 = mul %739, %740 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   with %739 = broadcast %738 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   with %740 = mul %53, %129 : f32[64,32,14,14]              # examples/resnet.lua:11 backward
+/* %809 = add %806, %808 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   with %806 = add %801, %805 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   with %801 = mul %799, %800 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   with %799 = permute %770 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:22
+ *   with %805 = mul %803, %804 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   with %803 = broadcast %802 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   with %804 = permute %790 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:11 backward
+ *   with %790 = mul %53, %129 : f32[64,32,14,14]              # examples/resnet.lua:11 backward
  *   with %129 = sub %126, %128 : f32[64,32,14,14]             # examples/resnet.lua:11
- *   with %748 = broadcast %747 : f32[64,32,14,14]             # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %788 (2 blocks share it)
+ *   with %808 = broadcast %807 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %857 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_permute_750(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
+DLC_SHARED_KERNEL static void resnet_add_809(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 196; i2++) {
@@ -2875,10 +2874,10 @@ DLC_SHARED_KERNEL static void resnet_permute_750(float *restrict out0, const flo
   }
 }
 
-/* %752 = matmul %122^T, %751 : f32[288,12544]          # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %790 (2 blocks share it)
+/* %812 = matmul %122^T, %811 : f32[288,12544]          # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %860 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_752(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_matmul_812(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 12544; i1 += 16) {
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x16_k32(out0 + (i0) * 12544 + i1, in0 + i0, in1 + i1);
@@ -2886,11 +2885,11 @@ DLC_SHARED_KERNEL static void resnet_matmul_752(float *restrict out0, const floa
   }
 }
 
-/* %753 = matmul %751, %123^T : f32[32,288]             # examples/resnet.lua:11 backward
- * each element, as its tile is computed, goes straight into net.4.3.weight's update (%1029, %1033, %1042), never stored
- *   the same kernel, on other buffers, computes %791 (2 blocks share it)
+/* %813 = matmul %811, %123^T : f32[32,288]             # examples/resnet.lua:11 backward
+ * each element, as its tile is computed, goes straight into net.4.3.weight's update (%1109, %1113, %1122), never stored
+ *   the same kernel, on other buffers, computes %861 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_753_update(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_matmul_813_update(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 9216; i0++) {
     out3[i0] = 0.0f;
   }
@@ -2906,10 +2905,10 @@ DLC_SHARED_KERNEL static void resnet_matmul_753_update(float *restrict out0, flo
   }
 }
 
-/* %753 = matmul %751, %123^T : f32[32,288]             # examples/resnet.lua:11 backward
- *   the same kernel, on other buffers, computes %791 (2 blocks share it)
+/* %813 = matmul %811, %123^T : f32[32,288]             # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %861 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_753(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void resnet_matmul_813(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2925,22 +2924,22 @@ DLC_SHARED_KERNEL static void resnet_matmul_753(float *restrict out0, const floa
   }
 }
 
-/* %795 = add %720, %794 : f32[64,32,14,14]             # examples/resnet.lua:10 backward */
-DLC_KERNEL static void resnet_add_795(float *restrict net_4_0_add_bw, const float *restrict net_5_mul_bw, const float *restrict net_4_0_unwindow_bw) {
+/* %865 = add %770, %864 : f32[64,32,14,14]             # examples/resnet.lua:10 backward */
+DLC_KERNEL static void resnet_add_865(float *restrict net_4_0_add_bw, const float *restrict net_5_mul_bw, const float *restrict net_4_0_unwindow_bw) {
   for (int i0 = 0; i0 < 401408; i0++) {
     net_4_0_add_bw[i0] = (net_5_mul_bw[i0] + net_4_0_unwindow_bw[i0]);
   }
 }
 
-/* %798 = mul %796, %797 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %796 = max_pool_backward %83, %795 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,28,28] # examples/resnet.lua:20 backward
- *   with %797 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
+/* %868 = mul %866, %867 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+ *   with %866 = max_pool_backward %83, %865 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,28,28] # examples/resnet.lua:20 backward
+ *   with %867 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_mul_798(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_0_add_bw) {
+DLC_KERNEL static void resnet_mul_868(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_0_add_bw) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_0_add_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %798's elements */
+    float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %868's elements */
     const float *restrict w_e0 = net_2_relu_2 + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
@@ -2971,11 +2970,11 @@ DLC_KERNEL static void resnet_mul_798(float *restrict net_2_mul_bw, const float 
   }
 }
 
-/* %799 = sum_to %798 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
- * then, in the same loop, %802 = sum_to %801 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
- *   with %801 = mul %798, %48 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
+/* %869 = sum_to %868 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+ * then, in the same loop, %872 = sum_to %871 : f32[1,32,1,1]                   # examples/resnet.lua:19 backward
+ *   with %871 = mul %868, %48 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_sum_to_799(float *restrict net_1_sum_to_bw_2, float *restrict net_1_sum_to_bw_3, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
+DLC_KERNEL static void resnet_sum_to_869(float *restrict net_1_sum_to_bw_2, float *restrict net_1_sum_to_bw_3, const float *restrict net_2_mul_bw, const float *restrict net_0_permute) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_2[i0] = 0.0f;
   }
@@ -3003,72 +3002,73 @@ DLC_KERNEL static void resnet_sum_to_799(float *restrict net_1_sum_to_bw_2, floa
   }
 }
 
-/* %816 = div %815, %50 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %815 = div %813, %814 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
- *   with %813 = neg %812 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
- *   with %812 = div %811, %73 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %811 = mul %808, %75 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %808 = mul %807, %76 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %814 = mul %53, %73 : f32[1,32,1,1]                  # examples/resnet.lua:19 backward
+/* %886 = div %885, %50 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %885 = div %883, %884 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
+ *   with %883 = neg %882 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
+ *   with %882 = div %881, %73 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %881 = mul %878, %75 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %878 = mul %877, %76 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %884 = mul %53, %73 : f32[1,32,1,1]                  # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_div_816(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
+DLC_KERNEL static void resnet_div_886(float *restrict net_1_div_bw, const float *restrict net_1_add_bw, const float *restrict p_net_1_weight, const float *restrict net_1_div_3, const float *restrict net_1_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw[i0] = (((-(((net_1_add_bw[i0] * p_net_1_weight[i0]) * net_1_div_3[i0]) / net_1_sqrt[i0])) / (2.0f * net_1_sqrt[i0])) / 50176.0f);
   }
 }
 
-/* %825 = div %824, %50 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %824 = add %805, %823 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
- *   with %805 = mul %803, %77 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
- *   with %803 = neg %799 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
- *   with %823 = neg %822 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
- *   with %822 = mul %816, %821 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
+/* %895 = div %894, %50 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %894 = add %875, %893 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
+ *   with %875 = mul %873, %77 : f32[1,32,1,1]                 # examples/resnet.lua:19 backward
+ *   with %873 = neg %869 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
+ *   with %893 = neg %892 : f32[1,32,1,1]                      # examples/resnet.lua:19 backward
+ *   with %892 = mul %886, %891 : f32[1,32,1,1]                # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_div_825(float *restrict net_1_div_bw_2, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_1_sum_to_bw) {
+DLC_KERNEL static void resnet_div_895(float *restrict net_1_div_bw_2, const float *restrict net_1_sum_to_bw_2, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_1_sum_to_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_div_bw_2[i0] = ((((-net_1_sum_to_bw_2[i0]) * net_1_mul_2[i0]) + (-(net_1_div_bw[i0] * net_1_sum_to_bw[i0]))) / 50176.0f);
   }
 }
 
-/* %828 = permute %827 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:19 backward
- *   with %827 = add %820, %826 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %820 = add %800, %819 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %800 = mul %798, %77 : f32[64,32,28,28]              # examples/resnet.lua:19 backward
- *   with %819 = mul %817, %818 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %817 = broadcast %816 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
- *   with %818 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
+/* %907 = add %904, %906 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
+ *   with %904 = add %899, %903 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
+ *   with %899 = mul %897, %898 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
+ *   with %897 = permute %868 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:10
+ *   with %903 = mul %901, %902 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
+ *   with %901 = broadcast %900 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
+ *   with %902 = permute %888 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:19 backward
+ *   with %888 = mul %53, %52 : f32[64,32,28,28]               # examples/resnet.lua:19 backward
  *   with %52 = sub %48, %51 : f32[64,32,28,28]                # examples/resnet.lua:19
- *   with %826 = broadcast %825 : f32[64,32,28,28]             # examples/resnet.lua:19 backward
+ *   with %906 = broadcast %905 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_permute_828(float *restrict net_0_permute_bw, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_permute, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
+DLC_KERNEL static void resnet_add_907(float *restrict net_1_add_bw_2, const float *restrict net_2_mul_bw, const float *restrict net_1_mul_2, const float *restrict net_1_div_bw, const float *restrict net_0_permute, const float *restrict net_1_div, const float *restrict net_1_div_bw_2) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 784; i2++) {
-        net_0_permute_bw[50176*i0 + 784*i1 + i2] = (((net_2_mul_bw[784*i0 + 25088*i1 + i2] * net_1_mul_2[i0]) + (net_1_div_bw[i0] * (2.0f * (net_0_permute[784*i0 + 25088*i1 + i2] - net_1_div[i0])))) + net_1_div_bw_2[i0]);
+        net_1_add_bw_2[50176*i0 + 784*i1 + i2] = (((net_2_mul_bw[784*i0 + 25088*i1 + i2] * net_1_mul_2[i0]) + (net_1_div_bw[i0] * (2.0f * (net_0_permute[784*i0 + 25088*i1 + i2] - net_1_div[i0])))) + net_1_div_bw_2[i0]);
       }
     }
   }
 }
 
-/* %830 = matmul %829, %45^T : f32[32,9]                # examples/resnet.lua:19 backward
- * each element, as its tile is computed, goes straight into net.0.weight's update (%914, %919, %928), never stored
+/* %910 = matmul %909, %45^T : f32[32,9]                # examples/resnet.lua:19 backward
+ * each element, as its tile is computed, goes straight into net.0.weight's update (%994, %999, %1008), never stored
  */
-DLC_KERNEL static void resnet_matmul_830_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+DLC_KERNEL static void resnet_matmul_910_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k50176_upd(net_0_permute_bw + (i0) * 50176, net_0_window + (i1) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t907_sub, t903_div, t904_sqrt);
+      resnet_dot_4x4_k50176_upd(net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t987_sub, t983_div, t984_sqrt);
     }
-    resnet_dot_4x1_k50176_upd(net_0_permute_bw + (i0) * 50176, net_0_window + (8) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t907_sub, t903_div, t904_sqrt);
+    resnet_dot_4x1_k50176_upd(net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t987_sub, t983_div, t984_sqrt);
   }
 }
 
-/* %830 = matmul %829, %45^T : f32[32,9]                # examples/resnet.lua:19 backward */
-DLC_KERNEL static void resnet_matmul_830(float *restrict net_0_matmul_bw, const float *restrict net_0_permute_bw, const float *restrict net_0_window) {
+/* %910 = matmul %909, %45^T : f32[32,9]                # examples/resnet.lua:19 backward */
+DLC_KERNEL static void resnet_matmul_910(float *restrict net_0_matmul_bw, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k50176(net_0_matmul_bw + (i0) * 9 + i1, net_0_permute_bw + (i0) * 50176, net_0_window + (i1) * 50176);
+      resnet_dot_4x4_k50176(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176);
     }
-    resnet_dot_4x1_k50176(net_0_matmul_bw + (i0) * 9 + 8, net_0_permute_bw + (i0) * 50176, net_0_window + (8) * 50176);
+    resnet_dot_4x1_k50176(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176);
   }
 }
 
@@ -3096,119 +3096,119 @@ DLC_SHARED_KERNEL static void resnet_assign_172(float *restrict out0, const floa
   }
 }
 
-/* %833 = assign %832, %831 : f32[32,1,3,3]             # examples/resnet.lua:19 backward */
-DLC_KERNEL static void resnet_assign_833(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
+/* %913 = assign %912, %911 : f32[32,1,3,3]             # examples/resnet.lua:19 backward */
+DLC_KERNEL static void resnet_assign_913(float *restrict g_net_0_weight, const float *restrict net_0_matmul_bw) {
   for (int i0 = 0; i0 < 288; i0++) {
     g_net_0_weight[i0] = net_0_matmul_bw[i0];
   }
 }
 
-/* %835 = assign %834, %810 : f32[32]                   # examples/resnet.lua:19 backward
- *   the same kernel, on other buffers, computes %837, %841, %843, %847, %849 (6 blocks share it)
+/* %915 = assign %914, %880 : f32[32]                   # examples/resnet.lua:19 backward
+ *   the same kernel, on other buffers, computes %917, %921, %923, %927, %929 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_835(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_assign_915(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %839 = assign %838, %793 : f32[32,32,3,3]            # examples/resnet.lua:10 backward
- *   the same kernel, on other buffers, computes %845 (2 blocks share it)
+/* %919 = assign %918, %863 : f32[32,32,3,3]            # examples/resnet.lua:10 backward
+ *   the same kernel, on other buffers, computes %925 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_839(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_assign_919(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %851 = assign %850, %717 : f32[64,32,3,3]            # examples/resnet.lua:22 backward */
-DLC_KERNEL static void resnet_assign_851(float *restrict g_net_6_weight, const float *restrict net_6_transpose_bw) {
+/* %931 = assign %930, %767 : f32[64,32,3,3]            # examples/resnet.lua:22 backward */
+DLC_KERNEL static void resnet_assign_931(float *restrict g_net_6_weight, const float *restrict net_6_transpose_bw) {
   for (int i0 = 0; i0 < 18432; i0++) {
     g_net_6_weight[i0] = net_6_transpose_bw[i0];
   }
 }
 
-/* %853 = assign %852, %691 : f32[64]                   # examples/resnet.lua:22 backward
- *   the same kernel, on other buffers, computes %855, %859, %861, %865, %867, %871, %873, %877, %879 (10 blocks share it)
+/* %933 = assign %932, %731 : f32[64]                   # examples/resnet.lua:22 backward
+ *   the same kernel, on other buffers, computes %935, %939, %941, %945, %947, %951, %953, %957, %959 (10 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_853(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_assign_933(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %857 = assign %856, %674 : f32[64,64,3,3]            # examples/resnet.lua:10 backward
- *   the same kernel, on other buffers, computes %863, %869, %875 (4 blocks share it)
+/* %937 = assign %936, %714 : f32[64,64,3,3]            # examples/resnet.lua:10 backward
+ *   the same kernel, on other buffers, computes %943, %949, %955 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_assign_857(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_assign_937(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 36864; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %914 = add %911, %913 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %911 = mul %909, %886 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %913 = mul %912, %832 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- * then, in the same loop, %919 = add %915, %918 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %915 = mul %910, %887 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %918 = mul %916, %917 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %917 = mul %832, %832 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+/* %994 = add %991, %993 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %991 = mul %989, %966 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %993 = mul %992, %912 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ * then, in the same loop, %999 = add %995, %998 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %995 = mul %990, %967 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %998 = mul %996, %997 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
+ *   with %997 = mul %912, %912 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_add_914(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void resnet_add_994(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 288; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
   }
 }
 
-/* %928 = assign %0, %927 : f32[32,1,3,3]               # examples/resnet.lua:30 backward
- *   with %927 = sub %908, %926 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %908 = mul %0, %907 : f32[32,1,3,3]                  # examples/resnet.lua:30 backward
- *   with %926 = mul %903, %925 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %925 = div %914, %924 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %924 = add %923, %885 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %923 = div %922, %904 : f32[32,1,3,3]                # examples/resnet.lua:30 backward
- *   with %922 = sqrt %919 : f32[32,1,3,3]                     # examples/resnet.lua:30 backward
+/* %1008 = assign %0, %1007 : f32[32,1,3,3]             # examples/resnet.lua:30 backward
+ *   with %1007 = sub %988, %1006 : f32[32,1,3,3]              # examples/resnet.lua:30 backward
+ *   with %988 = mul %0, %987 : f32[32,1,3,3]                  # examples/resnet.lua:30 backward
+ *   with %1006 = mul %983, %1005 : f32[32,1,3,3]              # examples/resnet.lua:30 backward
+ *   with %1005 = div %994, %1004 : f32[32,1,3,3]              # examples/resnet.lua:30 backward
+ *   with %1004 = add %1003, %965 : f32[32,1,3,3]              # examples/resnet.lua:30 backward
+ *   with %1003 = div %1002, %984 : f32[32,1,3,3]              # examples/resnet.lua:30 backward
+ *   with %1002 = sqrt %999 : f32[32,1,3,3]                    # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_assign_928(float *restrict p_net_0_weight, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t904_sqrt) {
+DLC_KERNEL static void resnet_assign_1008(float *restrict p_net_0_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t984_sqrt) {
   for (int i0 = 0; i0 < 288; i0++) {
-    p_net_0_weight[i0] = ((p_net_0_weight[i0] * t907_sub[0]) - (t903_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t904_sqrt[0]) + RESNET_EPS))));
+    p_net_0_weight[i0] = ((p_net_0_weight[i0] * t987_sub[0]) - (t983_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t984_sqrt[0]) + RESNET_EPS))));
   }
 }
 
-/* %934 = add %932, %933 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %932 = mul %930, %886 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %933 = mul %912, %834 : f32[32]                      # examples/resnet.lua:30 backward
- * then, in the same loop, %938 = add %935, %937 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %935 = mul %931, %887 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %937 = mul %916, %936 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %936 = mul %834, %834 : f32[32]                      # examples/resnet.lua:30 backward
- * then, in the same loop, %947 = assign %1, %946 : f32[32]                     # examples/resnet.lua:30 backward
- *   with %946 = sub %929, %945 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %929 = mul %1, %907 : f32[32]                        # examples/resnet.lua:30 backward
- *   with %945 = mul %903, %944 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %944 = div %934, %943 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %943 = add %942, %885 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %942 = div %941, %904 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %941 = sqrt %938 : f32[32]                           # examples/resnet.lua:30 backward
- * then, in the same loop, %953 = add %951, %952 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %951 = mul %949, %886 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %952 = mul %912, %836 : f32[32]                      # examples/resnet.lua:30 backward
- * then, in the same loop, %957 = add %954, %956 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %954 = mul %950, %887 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %956 = mul %916, %955 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %955 = mul %836, %836 : f32[32]                      # examples/resnet.lua:30 backward
- * then, in the same loop, %966 = assign %2, %965 : f32[32]                     # examples/resnet.lua:30 backward
- *   with %965 = sub %948, %964 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %948 = mul %2, %907 : f32[32]                        # examples/resnet.lua:30 backward
- *   with %964 = mul %903, %963 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %963 = div %953, %962 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %962 = add %961, %885 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %961 = div %960, %904 : f32[32]                      # examples/resnet.lua:30 backward
- *   with %960 = sqrt %957 : f32[32]                           # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %991, %1048 (3 blocks share it)
+/* %1014 = add %1012, %1013 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1012 = mul %1010, %966 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1013 = mul %992, %914 : f32[32]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1018 = add %1015, %1017 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1015 = mul %1011, %967 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1017 = mul %996, %1016 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1016 = mul %914, %914 : f32[32]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1027 = assign %1, %1026 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1026 = sub %1009, %1025 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1009 = mul %1, %987 : f32[32]                       # examples/resnet.lua:30 backward
+ *   with %1025 = mul %983, %1024 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1024 = div %1014, %1023 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1023 = add %1022, %965 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1022 = div %1021, %984 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1021 = sqrt %1018 : f32[32]                         # examples/resnet.lua:30 backward
+ * then, in the same loop, %1033 = add %1031, %1032 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1031 = mul %1029, %966 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1032 = mul %992, %916 : f32[32]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1037 = add %1034, %1036 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1034 = mul %1030, %967 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1036 = mul %996, %1035 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1035 = mul %916, %916 : f32[32]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1046 = assign %2, %1045 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1045 = sub %1028, %1044 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1028 = mul %2, %987 : f32[32]                       # examples/resnet.lua:30 backward
+ *   with %1044 = mul %983, %1043 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1043 = div %1033, %1042 : f32[32]                   # examples/resnet.lua:30 backward
+ *   with %1042 = add %1041, %965 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1041 = div %1040, %984 : f32[32]                    # examples/resnet.lua:30 backward
+ *   with %1040 = sqrt %1037 : f32[32]                         # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %1071, %1128 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_934(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_1014(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3219,24 +3219,24 @@ DLC_SHARED_KERNEL static void resnet_add_934(float *restrict out0, float *restri
   }
 }
 
-/* %972 = add %970, %971 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %970 = mul %968, %886 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %971 = mul %912, %838 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- * then, in the same loop, %976 = add %973, %975 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %973 = mul %969, %887 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %975 = mul %916, %974 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %974 = mul %838, %838 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- * then, in the same loop, %985 = assign %5, %984 : f32[32,32,3,3]              # examples/resnet.lua:30 backward
- *   with %984 = sub %967, %983 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %967 = mul %5, %907 : f32[32,32,3,3]                 # examples/resnet.lua:30 backward
- *   with %983 = mul %903, %982 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %982 = div %972, %981 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %981 = add %980, %885 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %980 = div %979, %904 : f32[32,32,3,3]               # examples/resnet.lua:30 backward
- *   with %979 = sqrt %976 : f32[32,32,3,3]                    # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1029 (2 blocks share it)
+/* %1052 = add %1050, %1051 : f32[32,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1050 = mul %1048, %966 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1051 = mul %992, %918 : f32[32,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1056 = add %1053, %1055 : f32[32,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1053 = mul %1049, %967 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1055 = mul %996, %1054 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1054 = mul %918, %918 : f32[32,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1065 = assign %5, %1064 : f32[32,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1064 = sub %1047, %1063 : f32[32,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1047 = mul %5, %987 : f32[32,32,3,3]                # examples/resnet.lua:30 backward
+ *   with %1063 = mul %983, %1062 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1062 = div %1052, %1061 : f32[32,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1061 = add %1060, %965 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1060 = div %1059, %984 : f32[32,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1059 = sqrt %1056 : f32[32,32,3,3]                  # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %1109 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_972(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_add_1052(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 9216; i0++) {
     out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3244,63 +3244,63 @@ DLC_SHARED_KERNEL static void resnet_add_972(float *restrict out0, float *restri
   }
 }
 
-/* %1086 = add %1084, %1085 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1084 = mul %1082, %886 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1085 = mul %912, %850 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
- * then, in the same loop, %1090 = add %1087, %1089 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1087 = mul %1083, %887 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1089 = mul %916, %1088 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1088 = mul %850, %850 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
- * then, in the same loop, %1099 = assign %15, %1098 : f32[64,32,3,3]           # examples/resnet.lua:30 backward
- *   with %1098 = sub %1081, %1097 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1081 = mul %15, %907 : f32[64,32,3,3]               # examples/resnet.lua:30 backward
- *   with %1097 = mul %903, %1096 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1096 = div %1086, %1095 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
- *   with %1095 = add %1094, %885 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1094 = div %1093, %904 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
- *   with %1093 = sqrt %1090 : f32[64,32,3,3]                  # examples/resnet.lua:30 backward
+/* %1166 = add %1164, %1165 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1164 = mul %1162, %966 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1165 = mul %992, %930 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1170 = add %1167, %1169 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1167 = mul %1163, %967 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1169 = mul %996, %1168 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1168 = mul %930, %930 : f32[64,32,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1179 = assign %15, %1178 : f32[64,32,3,3]           # examples/resnet.lua:30 backward
+ *   with %1178 = sub %1161, %1177 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1161 = mul %15, %987 : f32[64,32,3,3]               # examples/resnet.lua:30 backward
+ *   with %1177 = mul %983, %1176 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1176 = div %1166, %1175 : f32[64,32,3,3]            # examples/resnet.lua:30 backward
+ *   with %1175 = add %1174, %965 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1174 = div %1173, %984 : f32[64,32,3,3]             # examples/resnet.lua:30 backward
+ *   with %1173 = sqrt %1170 : f32[64,32,3,3]                  # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_add_1086(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt) {
+DLC_KERNEL static void resnet_add_1166(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt) {
   for (int i0 = 0; i0 < 18432; i0++) {
     s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
     s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
-    p_net_6_weight[i0] = ((p_net_6_weight[i0] * t907_sub[0]) - (t903_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t904_sqrt[0]) + RESNET_EPS))));
+    p_net_6_weight[i0] = ((p_net_6_weight[i0] * t987_sub[0]) - (t983_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t984_sqrt[0]) + RESNET_EPS))));
   }
 }
 
-/* %1105 = add %1103, %1104 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1103 = mul %1101, %886 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1104 = mul %912, %852 : f32[64]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1109 = add %1106, %1108 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1106 = mul %1102, %887 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1108 = mul %916, %1107 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1107 = mul %852, %852 : f32[64]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1118 = assign %16, %1117 : f32[64]                  # examples/resnet.lua:30 backward
- *   with %1117 = sub %1100, %1116 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1100 = mul %16, %907 : f32[64]                      # examples/resnet.lua:30 backward
- *   with %1116 = mul %903, %1115 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1115 = div %1105, %1114 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1114 = add %1113, %885 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1113 = div %1112, %904 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1112 = sqrt %1109 : f32[64]                         # examples/resnet.lua:30 backward
- * then, in the same loop, %1124 = add %1122, %1123 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1122 = mul %1120, %886 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1123 = mul %912, %854 : f32[64]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1128 = add %1125, %1127 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1125 = mul %1121, %887 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1127 = mul %916, %1126 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1126 = mul %854, %854 : f32[64]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1137 = assign %17, %1136 : f32[64]                  # examples/resnet.lua:30 backward
- *   with %1136 = sub %1119, %1135 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1119 = mul %17, %907 : f32[64]                      # examples/resnet.lua:30 backward
- *   with %1135 = mul %903, %1134 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1134 = div %1124, %1133 : f32[64]                   # examples/resnet.lua:30 backward
- *   with %1133 = add %1132, %885 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1132 = div %1131, %904 : f32[64]                    # examples/resnet.lua:30 backward
- *   with %1131 = sqrt %1128 : f32[64]                         # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1162, %1219, %1276, %1333 (5 blocks share it)
+/* %1185 = add %1183, %1184 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1183 = mul %1181, %966 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1184 = mul %992, %932 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1189 = add %1186, %1188 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1186 = mul %1182, %967 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1188 = mul %996, %1187 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1187 = mul %932, %932 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1198 = assign %16, %1197 : f32[64]                  # examples/resnet.lua:30 backward
+ *   with %1197 = sub %1180, %1196 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1180 = mul %16, %987 : f32[64]                      # examples/resnet.lua:30 backward
+ *   with %1196 = mul %983, %1195 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1195 = div %1185, %1194 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1194 = add %1193, %965 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1193 = div %1192, %984 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1192 = sqrt %1189 : f32[64]                         # examples/resnet.lua:30 backward
+ * then, in the same loop, %1204 = add %1202, %1203 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1202 = mul %1200, %966 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1203 = mul %992, %934 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1208 = add %1205, %1207 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1205 = mul %1201, %967 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1207 = mul %996, %1206 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1206 = mul %934, %934 : f32[64]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1217 = assign %17, %1216 : f32[64]                  # examples/resnet.lua:30 backward
+ *   with %1216 = sub %1199, %1215 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1199 = mul %17, %987 : f32[64]                      # examples/resnet.lua:30 backward
+ *   with %1215 = mul %983, %1214 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1214 = div %1204, %1213 : f32[64]                   # examples/resnet.lua:30 backward
+ *   with %1213 = add %1212, %965 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1212 = div %1211, %984 : f32[64]                    # examples/resnet.lua:30 backward
+ *   with %1211 = sqrt %1208 : f32[64]                         # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %1242, %1299, %1356, %1413 (5 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_1105(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void resnet_add_1185(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3311,24 +3311,24 @@ DLC_SHARED_KERNEL static void resnet_add_1105(float *restrict out0, float *restr
   }
 }
 
-/* %1143 = add %1141, %1142 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1141 = mul %1139, %886 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1142 = mul %912, %856 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
- * then, in the same loop, %1147 = add %1144, %1146 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1144 = mul %1140, %887 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1146 = mul %916, %1145 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1145 = mul %856, %856 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
- * then, in the same loop, %1156 = assign %20, %1155 : f32[64,64,3,3]           # examples/resnet.lua:30 backward
- *   with %1155 = sub %1138, %1154 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1138 = mul %20, %907 : f32[64,64,3,3]               # examples/resnet.lua:30 backward
- *   with %1154 = mul %903, %1153 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1153 = div %1143, %1152 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
- *   with %1152 = add %1151, %885 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1151 = div %1150, %904 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
- *   with %1150 = sqrt %1147 : f32[64,64,3,3]                  # examples/resnet.lua:30 backward
- *   the same kernel, on other buffers, computes %1200, %1257, %1314 (4 blocks share it)
+/* %1223 = add %1221, %1222 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1221 = mul %1219, %966 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1222 = mul %992, %936 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1227 = add %1224, %1226 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1224 = mul %1220, %967 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1226 = mul %996, %1225 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1225 = mul %936, %936 : f32[64,64,3,3]              # examples/resnet.lua:30 backward
+ * then, in the same loop, %1236 = assign %20, %1235 : f32[64,64,3,3]           # examples/resnet.lua:30 backward
+ *   with %1235 = sub %1218, %1234 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1218 = mul %20, %987 : f32[64,64,3,3]               # examples/resnet.lua:30 backward
+ *   with %1234 = mul %983, %1233 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1233 = div %1223, %1232 : f32[64,64,3,3]            # examples/resnet.lua:30 backward
+ *   with %1232 = add %1231, %965 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1231 = div %1230, %984 : f32[64,64,3,3]             # examples/resnet.lua:30 backward
+ *   with %1230 = sqrt %1227 : f32[64,64,3,3]                  # examples/resnet.lua:30 backward
+ *   the same kernel, on other buffers, computes %1280, %1337, %1394 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_add_1143(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void resnet_add_1223(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 36864; i0++) {
     out0[i0] = ((out0[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3336,51 +3336,51 @@ DLC_SHARED_KERNEL static void resnet_add_1143(float *restrict out0, float *restr
   }
 }
 
-/* %1371 = add %1369, %1370 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1369 = mul %1367, %886 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1370 = mul %912, %880 : f32[10,64]                  # examples/resnet.lua:30 backward
- * then, in the same loop, %1375 = add %1372, %1374 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1372 = mul %1368, %887 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1374 = mul %916, %1373 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1373 = mul %880, %880 : f32[10,64]                  # examples/resnet.lua:30 backward
- * then, in the same loop, %1384 = assign %40, %1383 : f32[10,64]               # examples/resnet.lua:30 backward
- *   with %1383 = sub %1366, %1382 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1366 = mul %40, %907 : f32[10,64]                   # examples/resnet.lua:30 backward
- *   with %1382 = mul %903, %1381 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1381 = div %1371, %1380 : f32[10,64]                # examples/resnet.lua:30 backward
- *   with %1380 = add %1379, %885 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1379 = div %1378, %904 : f32[10,64]                 # examples/resnet.lua:30 backward
- *   with %1378 = sqrt %1375 : f32[10,64]                      # examples/resnet.lua:30 backward
+/* %1451 = add %1449, %1450 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1449 = mul %1447, %966 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1450 = mul %992, %960 : f32[10,64]                  # examples/resnet.lua:30 backward
+ * then, in the same loop, %1455 = add %1452, %1454 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1452 = mul %1448, %967 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1454 = mul %996, %1453 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1453 = mul %960, %960 : f32[10,64]                  # examples/resnet.lua:30 backward
+ * then, in the same loop, %1464 = assign %40, %1463 : f32[10,64]               # examples/resnet.lua:30 backward
+ *   with %1463 = sub %1446, %1462 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1446 = mul %40, %987 : f32[10,64]                   # examples/resnet.lua:30 backward
+ *   with %1462 = mul %983, %1461 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1461 = div %1451, %1460 : f32[10,64]                # examples/resnet.lua:30 backward
+ *   with %1460 = add %1459, %965 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1459 = div %1458, %984 : f32[10,64]                 # examples/resnet.lua:30 backward
+ *   with %1458 = sqrt %1455 : f32[10,64]                      # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_add_1371(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict g_net_16_weight, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt) {
+DLC_KERNEL static void resnet_add_1451(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict g_net_16_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_net_16_weight_exp_avg[i0] = ((s_net_16_weight_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_weight[i0]));
     s_net_16_weight_exp_avg_sq[i0] = ((s_net_16_weight_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_weight[i0] * g_net_16_weight[i0])));
-    p_net_16_weight[i0] = ((p_net_16_weight[i0] * t907_sub[0]) - (t903_div[0] * (s_net_16_weight_exp_avg[i0] / ((sqrtf(s_net_16_weight_exp_avg_sq[i0]) / t904_sqrt[0]) + RESNET_EPS))));
+    p_net_16_weight[i0] = ((p_net_16_weight[i0] * t987_sub[0]) - (t983_div[0] * (s_net_16_weight_exp_avg[i0] / ((sqrtf(s_net_16_weight_exp_avg_sq[i0]) / t984_sqrt[0]) + RESNET_EPS))));
   }
 }
 
-/* %1390 = add %1388, %1389 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1388 = mul %1386, %886 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1389 = mul %912, %882 : f32[10]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1394 = add %1391, %1393 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1391 = mul %1387, %887 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1393 = mul %916, %1392 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1392 = mul %882, %882 : f32[10]                     # examples/resnet.lua:30 backward
- * then, in the same loop, %1403 = assign %41, %1402 : f32[10]                  # examples/resnet.lua:30 backward
- *   with %1402 = sub %1385, %1401 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1385 = mul %41, %907 : f32[10]                      # examples/resnet.lua:30 backward
- *   with %1401 = mul %903, %1400 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1400 = div %1390, %1399 : f32[10]                   # examples/resnet.lua:30 backward
- *   with %1399 = add %1398, %885 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1398 = div %1397, %904 : f32[10]                    # examples/resnet.lua:30 backward
- *   with %1397 = sqrt %1394 : f32[10]                         # examples/resnet.lua:30 backward
+/* %1470 = add %1468, %1469 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1468 = mul %1466, %966 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1469 = mul %992, %962 : f32[10]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1474 = add %1471, %1473 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1471 = mul %1467, %967 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1473 = mul %996, %1472 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1472 = mul %962, %962 : f32[10]                     # examples/resnet.lua:30 backward
+ * then, in the same loop, %1483 = assign %41, %1482 : f32[10]                  # examples/resnet.lua:30 backward
+ *   with %1482 = sub %1465, %1481 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1465 = mul %41, %987 : f32[10]                      # examples/resnet.lua:30 backward
+ *   with %1481 = mul %983, %1480 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1480 = div %1470, %1479 : f32[10]                   # examples/resnet.lua:30 backward
+ *   with %1479 = add %1478, %965 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1478 = div %1477, %984 : f32[10]                    # examples/resnet.lua:30 backward
+ *   with %1477 = sqrt %1474 : f32[10]                         # examples/resnet.lua:30 backward
  */
-DLC_KERNEL static void resnet_add_1390(float *restrict s_net_16_bias_exp_avg, float *restrict s_net_16_bias_exp_avg_sq, float *restrict p_net_16_bias, const float *restrict g_net_16_bias, const float *restrict t907_sub, const float *restrict t903_div, const float *restrict t904_sqrt) {
+DLC_KERNEL static void resnet_add_1470(float *restrict s_net_16_bias_exp_avg, float *restrict s_net_16_bias_exp_avg_sq, float *restrict p_net_16_bias, const float *restrict g_net_16_bias, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_16_bias_exp_avg[i0] = ((s_net_16_bias_exp_avg[i0] * RESNET_BETA1) + (RESNET_ONE_MINUS_BETA1 * g_net_16_bias[i0]));
     s_net_16_bias_exp_avg_sq[i0] = ((s_net_16_bias_exp_avg_sq[i0] * RESNET_BETA2) + (RESNET_ONE_MINUS_BETA2 * (g_net_16_bias[i0] * g_net_16_bias[i0])));
-    p_net_16_bias[i0] = ((p_net_16_bias[i0] * t907_sub[0]) - (t903_div[0] * (s_net_16_bias_exp_avg[i0] / ((sqrtf(s_net_16_bias_exp_avg_sq[i0]) / t904_sqrt[0]) + RESNET_EPS))));
+    p_net_16_bias[i0] = ((p_net_16_bias[i0] * t987_sub[0]) - (t983_div[0] * (s_net_16_bias_exp_avg[i0] / ((sqrtf(s_net_16_bias_exp_avg_sq[i0]) / t984_sqrt[0]) + RESNET_EPS))));
   }
 }
 
@@ -3616,12 +3616,12 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
 
 static float resnet_backward(resnet_model *restrict m, const float *x, const void *target_, int fused) {
   float *const s_step = m->state + 16;
-  float *const t907_sub = m->arena + 28552576;   /* %907 sub[]: examples/resnet.lua:30, backward */
+  float *const t987_sub = m->arena + 28552576;   /* %987 sub[]: examples/resnet.lua:30, backward */
   float *const s_lr = m->state + 0;
-  float *const t893_tanh = m->arena + 28552528;   /* %893 tanh[]: examples/resnet.lua:30, backward */
-  float *const t903_div = m->arena + 28552544;   /* %903 div[]: examples/resnet.lua:30, backward */
-  float *const t899_tanh = m->arena + 28552528;   /* %899 tanh[]: examples/resnet.lua:30, backward */
-  float *const t904_sqrt = m->arena + 28552560;   /* %904 sqrt[]: examples/resnet.lua:30, backward */
+  float *const t973_tanh = m->arena + 28552528;   /* %973 tanh[]: examples/resnet.lua:30, backward */
+  float *const t983_div = m->arena + 28552544;   /* %983 div[]: examples/resnet.lua:30, backward */
+  float *const t979_tanh = m->arena + 28552528;   /* %979 tanh[]: examples/resnet.lua:30, backward */
+  float *const t984_sqrt = m->arena + 28552560;   /* %984 sqrt[]: examples/resnet.lua:30, backward */
   float *const net_0_window = m->arena + 24686592;   /* %43 window[1,3,3,64,28,28]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const net_0_matmul = m->arena + 0;   /* %46 matmul[32,50176]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const p_net_0_weight = m->param + 0;
@@ -3629,7 +3629,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_1_sum_to = m->arena + 0;   /* %49 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const net_1_div = m->arena + 28551936;   /* %51 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const net_1_sum_to_2 = m->arena + 0;   /* %55 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
-  float *const net_1_sum_to_bw = m->arena + 28552480;   /* %821 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw = m->arena + 28552480;   /* %891 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const net_1_div_2 = m->arena + 28551968;   /* %65 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const net_1_sqrt = m->arena + 28552000;   /* %73 sqrt[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const net_1_div_3 = m->arena + 28552032;   /* %75 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
@@ -3646,7 +3646,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_1_sum_to = m->arena + 3612672;   /* %91 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_4_1_div = m->arena + 28552096;   /* %93 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_4_1_sum_to_2 = m->arena + 3612672;   /* %96 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
-  float *const net_4_1_sum_to_bw = m->arena + 28552448;   /* %781 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_sum_to_bw = m->arena + 28552448;   /* %841 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_1_div_2 = m->arena + 28552128;   /* %104 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_4_1_sqrt = m->arena + 28552160;   /* %111 sqrt[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_4_1_div_3 = m->arena + 28552192;   /* %112 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -3662,7 +3662,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_4_sum_to = m->arena + 7626752;   /* %127 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_4_4_div = m->arena + 28552256;   /* %128 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_4_4_sum_to_2 = m->arena + 7626752;   /* %131 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
-  float *const net_4_4_sum_to_bw = m->arena + 28552416;   /* %743 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_sum_to_bw = m->arena + 28552416;   /* %793 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_4_div_2 = m->arena + 28552288;   /* %138 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_4_4_sqrt = m->arena + 28552320;   /* %145 sqrt[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_4_4_div_3 = m->arena + 28552352;   /* %146 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -3678,7 +3678,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_7_sum_to = m->arena + 10838016;   /* %162 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const net_7_div = m->arena + 28550144;   /* %163 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const net_7_sum_to_2 = m->arena + 10838016;   /* %166 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
-  float *const net_7_sum_to_bw = m->arena + 28551872;   /* %702 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw = m->arena + 28551872;   /* %742 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_div_2 = m->arena + 28550208;   /* %173 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const net_7_sqrt = m->arena + 28550272;   /* %180 sqrt[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const net_7_div_3 = m->arena + 28550336;   /* %181 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
@@ -3695,7 +3695,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_1_sum_to = m->arena + 12644352;   /* %197 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_10_1_div = m->arena + 28550464;   /* %199 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_10_1_sum_to_2 = m->arena + 12644352;   /* %202 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
-  float *const net_10_1_sum_to_bw = m->arena + 28551808;   /* %659 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_sum_to_bw = m->arena + 28551808;   /* %689 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_1_div_2 = m->arena + 28550528;   /* %210 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_10_1_sqrt = m->arena + 28550592;   /* %217 sqrt[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_10_1_div_3 = m->arena + 28550656;   /* %218 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -3711,7 +3711,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_4_sum_to = m->arena + 14651392;   /* %233 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_10_4_div = m->arena + 28550784;   /* %234 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_10_4_sum_to_2 = m->arena + 14651392;   /* %237 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
-  float *const net_10_4_sum_to_bw = m->arena + 28551744;   /* %618 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_sum_to_bw = m->arena + 28551744;   /* %638 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_4_div_2 = m->arena + 28550848;   /* %244 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_10_4_sqrt = m->arena + 28550912;   /* %251 sqrt[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const net_10_4_div_3 = m->arena + 28550976;   /* %252 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -3727,7 +3727,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_1_sum_to = m->arena + 16257024;   /* %268 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_12_1_div = m->arena + 28551104;   /* %269 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_12_1_sum_to_2 = m->arena + 16257024;   /* %272 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
-  float *const net_12_1_sum_to_bw = m->arena + 28551680;   /* %576 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_sum_to_bw = m->arena + 28551680;   /* %586 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_1_div_2 = m->arena + 28551168;   /* %279 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_12_1_sqrt = m->arena + 28551232;   /* %286 sqrt[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const net_12_1_div_3 = m->arena + 28551296;   /* %287 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -3781,118 +3781,113 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_4_mul_bw = m->arena + 28551616;   /* %523 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_div_bw = m->arena + 18063424;   /* %530 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_div_bw_2 = m->arena + 18063360;   /* %539 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_4_add_bw_2 = m->arena + 28148736;   /* %541 add[64,64,7,7]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_permute_bw = m->arena + 28349440;   /* %542 permute[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_matmul_bw = m->arena + 18063360;   /* %544 matmul[576,3136]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_permute_bw_2 = m->arena + 28349440;   /* %545 permute[64,7,7,64]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_4_add_bw_2 = m->arena + 28148736;   /* %551 add[64,64,7,7]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_12_3_matmul_bw = m->arena + 18063360;   /* %554 matmul[576,3136]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_3_permute_bw = m->arena + 28349440;   /* %555 permute[64,7,7,64]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_12_3_weight_exp_avg = m->state + 296928;
   float *const s_net_12_3_weight_exp_avg_sq = m->state + 333792;
-  float *const net_12_3_matmul_bw_2 = m->arena + 28148736;   /* %547 matmul[576,64]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_transpose_bw = m->arena + 28185600;   /* %548 transpose[64,576]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_unwindow_bw = m->arena + 16257024;   /* %551 unwindow[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_12_2_mul_bw = m->arena + 16457728;   /* %553 mul[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10, backward */
-  float *const net_12_1_sum_to_bw_2 = m->arena + 18464768;   /* %554 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_sum_to_bw_3 = m->arena + 16658432;   /* %557 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_add_bw = m->arena + 16257024;   /* %562 add[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_mul_bw = m->arena + 18464832;   /* %564 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_div_bw = m->arena + 16257088;   /* %571 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_div_bw_2 = m->arena + 16257024;   /* %580 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_1_add_bw_2 = m->arena + 18063360;   /* %582 add[64,64,7,7]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_permute_bw = m->arena + 18264064;   /* %583 permute[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_matmul_bw = m->arena + 16257024;   /* %585 matmul[576,3136]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_permute_bw_2 = m->arena + 18264064;   /* %586 permute[64,7,7,64]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_12_3_matmul_bw_2 = m->arena + 28148736;   /* %557 matmul[576,64]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_3_transpose_bw = m->arena + 28185600;   /* %558 transpose[64,576]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_3_unwindow_bw = m->arena + 16257024;   /* %561 unwindow[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_2_mul_bw = m->arena + 16457728;   /* %563 mul[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10, backward */
+  float *const net_12_1_sum_to_bw_2 = m->arena + 18464768;   /* %564 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_sum_to_bw_3 = m->arena + 16658432;   /* %567 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_add_bw = m->arena + 16257024;   /* %572 add[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_mul_bw = m->arena + 18464832;   /* %574 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_div_bw = m->arena + 16257088;   /* %581 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_div_bw_2 = m->arena + 16257024;   /* %590 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_1_add_bw_2 = m->arena + 18063360;   /* %602 add[64,64,7,7]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_12_0_matmul_bw = m->arena + 16257024;   /* %605 matmul[576,3136]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_12_0_permute_bw = m->arena + 18264064;   /* %606 permute[64,7,7,64]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_12_0_weight_exp_avg = m->state + 222944;
   float *const s_net_12_0_weight_exp_avg_sq = m->state + 259808;
-  float *const net_12_0_matmul_bw_2 = m->arena + 18063360;   /* %588 matmul[576,64]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_transpose_bw = m->arena + 18100224;   /* %589 transpose[64,576]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_unwindow_bw = m->arena + 14450688;   /* %592 unwindow[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_11_mul_bw = m->arena + 16257024;   /* %595 mul[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24, backward */
-  float *const net_10_4_sum_to_bw_2 = m->arena + 16859136;   /* %596 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_sum_to_bw_3 = m->arena + 14651392;   /* %599 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_add_bw = m->arena + 14450688;   /* %604 add[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_mul_bw = m->arena + 16859200;   /* %606 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_div_bw = m->arena + 14450752;   /* %613 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_div_bw_2 = m->arena + 14450688;   /* %622 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_4_add_bw_2 = m->arena + 16457728;   /* %624 add[64,64,7,7]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_permute_bw = m->arena + 16658432;   /* %625 permute[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_matmul_bw = m->arena + 14450688;   /* %627 matmul[576,3136]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_permute_bw_2 = m->arena + 16658432;   /* %628 permute[64,7,7,64]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_0_matmul_bw_2 = m->arena + 18063360;   /* %608 matmul[576,64]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_12_0_transpose_bw = m->arena + 18100224;   /* %609 transpose[64,576]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_12_0_unwindow_bw = m->arena + 14450688;   /* %612 unwindow[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_11_mul_bw = m->arena + 16257024;   /* %615 mul[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24, backward */
+  float *const net_10_4_sum_to_bw_2 = m->arena + 16859136;   /* %616 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_sum_to_bw_3 = m->arena + 14651392;   /* %619 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_add_bw = m->arena + 14450688;   /* %624 add[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_mul_bw = m->arena + 16859200;   /* %626 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_div_bw = m->arena + 14450752;   /* %633 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_div_bw_2 = m->arena + 14450688;   /* %642 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_4_add_bw_2 = m->arena + 16457728;   /* %654 add[64,64,7,7]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_10_3_matmul_bw = m->arena + 14450688;   /* %657 matmul[576,3136]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_10_3_permute_bw = m->arena + 16658432;   /* %658 permute[64,7,7,64]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_10_3_weight_exp_avg = m->state + 148960;
   float *const s_net_10_3_weight_exp_avg_sq = m->state + 185824;
-  float *const net_10_3_matmul_bw_2 = m->arena + 16457728;   /* %630 matmul[576,64]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_transpose_bw = m->arena + 16494592;   /* %631 transpose[64,576]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_unwindow_bw = m->arena + 12644352;   /* %634 unwindow[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_10_2_mul_bw = m->arena + 12845056;   /* %636 mul[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10, backward */
-  float *const net_10_1_sum_to_bw_2 = m->arena + 16093184;   /* %637 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_sum_to_bw_3 = m->arena + 13045760;   /* %640 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_add_bw = m->arena + 12644352;   /* %645 add[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_mul_bw = m->arena + 16093248;   /* %647 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_div_bw = m->arena + 12644416;   /* %654 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_div_bw_2 = m->arena + 12644352;   /* %663 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_1_add_bw_2 = m->arena + 14450688;   /* %665 add[64,64,7,7]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_permute_bw = m->arena + 14651392;   /* %666 permute[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_matmul_bw = m->arena + 12644352;   /* %668 matmul[576,3136]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_permute_bw_2 = m->arena + 14651392;   /* %669 permute[64,7,7,64]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_3_matmul_bw_2 = m->arena + 16457728;   /* %660 matmul[576,64]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_10_3_transpose_bw = m->arena + 16494592;   /* %661 transpose[64,576]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_10_3_unwindow_bw = m->arena + 12644352;   /* %664 unwindow[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_10_2_mul_bw = m->arena + 12845056;   /* %666 mul[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10, backward */
+  float *const net_10_1_sum_to_bw_2 = m->arena + 16093184;   /* %667 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_sum_to_bw_3 = m->arena + 13045760;   /* %670 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_add_bw = m->arena + 12644352;   /* %675 add[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_mul_bw = m->arena + 16093248;   /* %677 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_div_bw = m->arena + 12644416;   /* %684 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_div_bw_2 = m->arena + 12644352;   /* %693 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_1_add_bw_2 = m->arena + 14450688;   /* %705 add[64,64,7,7]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_matmul_bw = m->arena + 12644352;   /* %708 matmul[576,3136]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_permute_bw = m->arena + 14651392;   /* %709 permute[64,7,7,64]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_10_0_weight_exp_avg = m->state + 74976;
   float *const s_net_10_0_weight_exp_avg_sq = m->state + 111840;
-  float *const net_10_0_matmul_bw_2 = m->arena + 14450688;   /* %671 matmul[576,64]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_transpose_bw = m->arena + 16056320;   /* %672 transpose[64,576]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_unwindow_bw = m->arena + 10838016;   /* %675 unwindow[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_add_bw = m->arena + 11640832;   /* %676 add[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_8_mul_bw = m->arena + 10838016;   /* %679 mul[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22, backward */
-  float *const net_7_sum_to_bw_2 = m->arena + 16093312;   /* %680 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_sum_to_bw_3 = m->arena + 11841536;   /* %683 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_add_bw = m->arena + 11640832;   /* %688 add[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_mul_bw = m->arena + 16093376;   /* %690 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw = m->arena + 11640896;   /* %697 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_div_bw_2 = m->arena + 11640832;   /* %706 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_7_add_bw_2 = m->arena + 14450688;   /* %708 add[64,64,14,14]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_6_permute_bw = m->arena + 15253504;   /* %709 permute[64,64,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
-  float *const net_6_matmul_bw = m->arena + 10838016;   /* %711 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
-  float *const net_6_permute_bw_2 = m->arena + 15253504;   /* %712 permute[64,14,14,64]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_10_0_matmul_bw_2 = m->arena + 14450688;   /* %711 matmul[576,64]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_transpose_bw = m->arena + 16056320;   /* %712 transpose[64,576]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_unwindow_bw = m->arena + 10838016;   /* %715 unwindow[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_add_bw = m->arena + 11640832;   /* %716 add[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_8_mul_bw = m->arena + 10838016;   /* %719 mul[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw_2 = m->arena + 16093312;   /* %720 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_sum_to_bw_3 = m->arena + 11841536;   /* %723 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_add_bw = m->arena + 11640832;   /* %728 add[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_mul_bw = m->arena + 16093376;   /* %730 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw = m->arena + 11640896;   /* %737 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_div_bw_2 = m->arena + 11640832;   /* %746 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_7_add_bw_2 = m->arena + 14450688;   /* %758 add[64,64,14,14]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  float *const net_6_matmul_bw = m->arena + 10838016;   /* %761 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_6_permute_bw = m->arena + 15253504;   /* %762 permute[64,14,14,64]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const s_net_6_weight_exp_avg = m->state + 37856;
   float *const s_net_6_weight_exp_avg_sq = m->state + 56288;
-  float *const net_6_matmul_bw_2 = m->arena + 14450688;   /* %714 matmul[288,64]: net.6 Conv2d, examples/resnet.lua:22, backward */
-  float *const net_6_transpose_bw = m->arena + 14469120;   /* %715 transpose[64,288]: net.6 Conv2d, examples/resnet.lua:22, backward */
-  float *const net_6_unwindow_bw = m->arena + 7225344;   /* %718 unwindow[64,32,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
-  float *const net_5_mul_bw = m->arena + 10838016;   /* %720 mul[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21, backward */
-  float *const net_4_4_sum_to_bw_2 = m->arena + 11650048;   /* %721 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_sum_to_bw_3 = m->arena + 7626752;   /* %724 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_add_bw = m->arena + 7225344;   /* %729 add[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_mul_bw = m->arena + 11650080;   /* %731 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_div_bw = m->arena + 7225376;   /* %738 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_4_div_bw_2 = m->arena + 7225344;   /* %747 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_3_permute_bw = m->arena + 11239424;   /* %750 permute[32,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_4_3_matmul_bw = m->arena + 7225344;   /* %752 matmul[288,12544]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_6_matmul_bw_2 = m->arena + 14450688;   /* %764 matmul[288,64]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_6_transpose_bw = m->arena + 14469120;   /* %765 transpose[64,288]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_6_unwindow_bw = m->arena + 7225344;   /* %768 unwindow[64,32,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_5_mul_bw = m->arena + 10838016;   /* %770 mul[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21, backward */
+  float *const net_4_4_sum_to_bw_2 = m->arena + 11650048;   /* %771 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_sum_to_bw_3 = m->arena + 7626752;   /* %774 sum_to[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_add_bw = m->arena + 7225344;   /* %779 add[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_mul_bw = m->arena + 11650080;   /* %781 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_div_bw = m->arena + 7225376;   /* %788 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_div_bw_2 = m->arena + 7225344;   /* %797 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_4_add_bw_2 = m->arena + 11239424;   /* %809 add[32,64,14,14]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  float *const net_4_3_matmul_bw = m->arena + 7225344;   /* %812 matmul[288,12544]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_4_3_weight_exp_avg = m->state + 19296;
   float *const s_net_4_3_weight_exp_avg_sq = m->state + 28512;
-  float *const net_4_3_matmul_bw_2 = m->arena + 11640832;   /* %753 matmul[32,288]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_4_3_unwindow_bw = m->arena + 3612672;   /* %756 unwindow[64,32,14,14]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
-  float *const net_4_2_mul_bw = m->arena + 4014080;   /* %758 mul[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10, backward */
-  float *const net_4_1_sum_to_bw_2 = m->arena + 7635968;   /* %759 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_sum_to_bw_3 = m->arena + 4415488;   /* %762 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_add_bw = m->arena + 3612672;   /* %767 add[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_mul_bw = m->arena + 7636000;   /* %769 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_div_bw = m->arena + 3612704;   /* %776 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_1_div_bw_2 = m->arena + 3612672;   /* %785 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_0_permute_bw = m->arena + 7225344;   /* %788 permute[32,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_4_0_matmul_bw = m->arena + 3612672;   /* %790 matmul[288,12544]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_4_3_matmul_bw_2 = m->arena + 11640832;   /* %813 matmul[32,288]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_4_3_unwindow_bw = m->arena + 3612672;   /* %816 unwindow[64,32,14,14]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_4_2_mul_bw = m->arena + 4014080;   /* %818 mul[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10, backward */
+  float *const net_4_1_sum_to_bw_2 = m->arena + 7635968;   /* %819 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_sum_to_bw_3 = m->arena + 4415488;   /* %822 sum_to[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_add_bw = m->arena + 3612672;   /* %827 add[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_mul_bw = m->arena + 7636000;   /* %829 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_div_bw = m->arena + 3612704;   /* %836 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_div_bw_2 = m->arena + 3612672;   /* %845 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_1_add_bw_2 = m->arena + 7225344;   /* %857 add[32,64,14,14]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  float *const net_4_0_matmul_bw = m->arena + 3612672;   /* %860 matmul[288,12544]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_4_0_weight_exp_avg = m->state + 736;
   float *const s_net_4_0_weight_exp_avg_sq = m->state + 9952;
-  float *const net_4_0_matmul_bw_2 = m->arena + 7626752;   /* %791 matmul[32,288]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_4_0_unwindow_bw = m->arena + 0;   /* %794 unwindow[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_4_0_add_bw = m->arena + 1605632;   /* %795 add[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  float *const net_2_mul_bw = m->arena + 0;   /* %798 mul[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw_2 = m->arena + 3211264;   /* %799 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_sum_to_bw_3 = m->arena + 2007040;   /* %802 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_add_bw = m->arena + 1605632;   /* %807 add[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_mul_bw = m->arena + 3211296;   /* %809 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_div_bw = m->arena + 3211328;   /* %816 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_1_div_bw_2 = m->arena + 3211360;   /* %825 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  float *const net_0_permute_bw = m->arena + 1605632;   /* %828 permute[32,64,28,28]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_4_0_matmul_bw_2 = m->arena + 7626752;   /* %861 matmul[32,288]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_4_0_unwindow_bw = m->arena + 0;   /* %864 unwindow[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_4_0_add_bw = m->arena + 1605632;   /* %865 add[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_2_mul_bw = m->arena + 0;   /* %868 mul[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw_2 = m->arena + 3211264;   /* %869 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_sum_to_bw_3 = m->arena + 2007040;   /* %872 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_add_bw = m->arena + 1605632;   /* %877 add[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_mul_bw = m->arena + 3211296;   /* %879 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_div_bw = m->arena + 3211328;   /* %886 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_div_bw_2 = m->arena + 3211360;   /* %895 div[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  float *const net_1_add_bw_2 = m->arena + 1605632;   /* %907 add[32,64,28,28]: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   float *const s_net_0_weight_exp_avg = m->state + 32;
   float *const s_net_0_weight_exp_avg_sq = m->state + 320;
-  float *const net_0_matmul_bw = m->arena + 0;   /* %830 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %910 matmul[32,9]: net.0 Conv2d, examples/resnet.lua:19, backward */
   float *const p_net_1_running_mean = m->param + 352;
   float *const p_net_1_running_var = m->param + 384;
   float *const p_net_4_1_running_mean = m->param + 9696;
@@ -3935,20 +3930,20 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const g_net_12_4_bias = m->grad + 186080;
   const int32_t *target = target_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    resnet_add_889(s_step); /* %889 add: examples/resnet.lua:30, backward */
-    /* %890 = assign: computed in place by %889 */
-    resnet_sub_907(t907_sub, s_lr); /* %907 sub: examples/resnet.lua:30, backward */
-    resnet_tanh_893(t893_tanh, s_step); /* %893 tanh: examples/resnet.lua:30, backward */
-    resnet_div_903(t903_div, s_lr, t893_tanh); /* %903 div: examples/resnet.lua:30, backward */
-    resnet_tanh_899(t899_tanh, s_step); /* %899 tanh: examples/resnet.lua:30, backward */
-    resnet_sqrt_904(t904_sqrt, t899_tanh); /* %904 sqrt: examples/resnet.lua:30, backward */
+    resnet_add_969(s_step); /* %969 add: examples/resnet.lua:30, backward */
+    /* %970 = assign: computed in place by %969 */
+    resnet_sub_987(t987_sub, s_lr); /* %987 sub: examples/resnet.lua:30, backward */
+    resnet_tanh_973(t973_tanh, s_step); /* %973 tanh: examples/resnet.lua:30, backward */
+    resnet_div_983(t983_div, s_lr, t973_tanh); /* %983 div: examples/resnet.lua:30, backward */
+    resnet_tanh_979(t979_tanh, s_step); /* %979 tanh: examples/resnet.lua:30, backward */
+    resnet_sqrt_984(t984_sqrt, t979_tanh); /* %984 sqrt: examples/resnet.lua:30, backward */
   }
   resnet_window_43(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_matmul_46(net_0_matmul, p_net_0_weight, net_0_window); /* %46 matmul: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_permute_48(net_0_permute, net_0_matmul); /* %48 permute: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_sum_to_49(net_1_sum_to, net_0_permute); /* %49 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_div_51(net_1_div, net_1_sum_to); /* %51 div: net.1 BatchNorm2d, examples/resnet.lua:19 */
-  resnet_sum_to_55(net_1_sum_to_2, net_1_sum_to_bw, net_0_permute, net_1_div); /* %55 sum_to + %821 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19 */
+  resnet_sum_to_55(net_1_sum_to_2, net_1_sum_to_bw, net_0_permute, net_1_div); /* %55 sum_to + %891 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_div_65(net_1_div_2, net_1_sum_to_2); /* %65 div: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sqrt_73(net_1_sqrt, net_1_sum_to_2); /* %73 sqrt: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_div_75(net_1_div_3, net_1_sqrt); /* %75 div: net.1 BatchNorm2d, examples/resnet.lua:19 */
@@ -3961,7 +3956,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_90(net_4_0_permute, net_4_0_matmul_2); /* %90 permute: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_91(net_4_1_sum_to, net_4_0_permute); /* %91 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_93(net_4_1_div, net_4_1_sum_to); /* %93 div: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
-  resnet_sum_to_96(net_4_1_sum_to_2, net_4_1_sum_to_bw, net_4_0_permute, net_4_1_div); /* %96 sum_to + %781 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  resnet_sum_to_96(net_4_1_sum_to_2, net_4_1_sum_to_bw, net_4_0_permute, net_4_1_div); /* %96 sum_to + %841 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_104(net_4_1_div_2, net_4_1_sum_to_2); /* %104 div: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sqrt_111(net_4_1_sqrt, net_4_1_sum_to_2); /* %111 sqrt: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_75(net_4_1_div_3, net_4_1_sqrt); /* %112 div: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -3973,7 +3968,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_90(net_4_3_permute, net_4_3_matmul_2); /* %126 permute: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_91(net_4_4_sum_to, net_4_3_permute); /* %127 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_93(net_4_4_div, net_4_4_sum_to); /* %128 div: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
-  resnet_sum_to_96(net_4_4_sum_to_2, net_4_4_sum_to_bw, net_4_3_permute, net_4_4_div); /* %131 sum_to + %743 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  resnet_sum_to_96(net_4_4_sum_to_2, net_4_4_sum_to_bw, net_4_3_permute, net_4_4_div); /* %131 sum_to + %793 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_104(net_4_4_div_2, net_4_4_sum_to_2); /* %138 div: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sqrt_111(net_4_4_sqrt, net_4_4_sum_to_2); /* %145 sqrt: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_75(net_4_4_div_3, net_4_4_sqrt); /* %146 div: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -3985,7 +3980,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_161(net_6_permute, net_6_matmul_2); /* %161 permute: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_sum_to_162(net_7_sum_to, net_6_permute); /* %162 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_div_163(net_7_div, net_7_sum_to); /* %163 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
-  resnet_sum_to_166(net_7_sum_to_2, net_7_sum_to_bw, net_6_permute, net_7_div); /* %166 sum_to + %702 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22 */
+  resnet_sum_to_166(net_7_sum_to_2, net_7_sum_to_bw, net_6_permute, net_7_div); /* %166 sum_to + %742 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_div_173(net_7_div_2, net_7_sum_to_2); /* %173 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sqrt_180(net_7_sqrt, net_7_sum_to_2); /* %180 sqrt: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_div_181(net_7_div_3, net_7_sqrt); /* %181 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
@@ -3998,7 +3993,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_196(net_10_0_permute, net_10_0_matmul_2); /* %196 permute: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_10_1_sum_to, net_10_0_permute); /* %197 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_10_1_div, net_10_1_sum_to); /* %199 div: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
-  resnet_sum_to_202(net_10_1_sum_to_2, net_10_1_sum_to_bw, net_10_0_permute, net_10_1_div); /* %202 sum_to + %659 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
+  resnet_sum_to_202(net_10_1_sum_to_2, net_10_1_sum_to_bw, net_10_0_permute, net_10_1_div); /* %202 sum_to + %689 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_210(net_10_1_div_2, net_10_1_sum_to_2); /* %210 div: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sqrt_217(net_10_1_sqrt, net_10_1_sum_to_2); /* %217 sqrt: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_181(net_10_1_div_3, net_10_1_sqrt); /* %218 div: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4010,7 +4005,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_196(net_10_3_permute, net_10_3_matmul_2); /* %232 permute: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_197(net_10_4_sum_to, net_10_3_permute); /* %233 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_199(net_10_4_div, net_10_4_sum_to); /* %234 div: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
-  resnet_sum_to_202(net_10_4_sum_to_2, net_10_4_sum_to_bw, net_10_3_permute, net_10_4_div); /* %237 sum_to + %618 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
+  resnet_sum_to_202(net_10_4_sum_to_2, net_10_4_sum_to_bw, net_10_3_permute, net_10_4_div); /* %237 sum_to + %638 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_210(net_10_4_div_2, net_10_4_sum_to_2); /* %244 div: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sqrt_217(net_10_4_sqrt, net_10_4_sum_to_2); /* %251 sqrt: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_181(net_10_4_div_3, net_10_4_sqrt); /* %252 div: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4022,7 +4017,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_permute_196(net_12_0_permute, net_12_0_matmul_2); /* %267 permute: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_12_1_sum_to, net_12_0_permute); /* %268 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_12_1_div, net_12_1_sum_to); /* %269 div: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
-  resnet_sum_to_202(net_12_1_sum_to_2, net_12_1_sum_to_bw, net_12_0_permute, net_12_1_div); /* %272 sum_to + %576 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
+  resnet_sum_to_202(net_12_1_sum_to_2, net_12_1_sum_to_bw, net_12_0_permute, net_12_1_div); /* %272 sum_to + %586 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_210(net_12_1_div_2, net_12_1_sum_to_2); /* %279 div: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sqrt_217(net_12_1_sqrt, net_12_1_sum_to_2); /* %286 sqrt: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_181(net_12_1_div_3, net_12_1_sqrt); /* %287 div: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4056,7 +4051,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sum_to_499(g_net_16_bias, crossentropyloss0_mul_bw); /* %499 sum_to: net.16 Linear, examples/resnet.lua:27, backward */
   resnet_matmul_500(net_16_matmul_bw, crossentropyloss0_mul_bw, p_net_16_weight); /* %500 matmul: net.16 Linear, examples/resnet.lua:27, backward */
   if (fused) {
-    resnet_matmul_501_update(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, t907_sub, t903_div, t904_sqrt, crossentropyloss0_mul_bw, net_14_div_4); /* %501 matmul + %1371 add + %1375 add + %1384 assign: net.16 Linear, examples/resnet.lua:27, backward */
+    resnet_matmul_501_update(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, t987_sub, t983_div, t984_sqrt, crossentropyloss0_mul_bw, net_14_div_4); /* %501 matmul + %1451 add + %1455 add + %1464 assign: net.16 Linear, examples/resnet.lua:27, backward */
   } else {
     resnet_matmul_501(g_net_16_weight, crossentropyloss0_mul_bw, net_14_div_4); /* %501 matmul: net.16 Linear, examples/resnet.lua:27, backward */
   }
@@ -4070,136 +4065,131 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_183(net_12_4_mul_bw, net_12_4_add_bw, net_12_4_div_3); /* %523 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_530(net_12_4_div_bw, net_12_4_add_bw, p_net_12_4_weight, net_12_4_div_3, net_12_4_sqrt); /* %530 div: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_539(net_12_4_div_bw_2, net_12_4_sum_to_bw_2, net_12_4_mul_2, net_12_4_div_bw, net_12_4_sum_to_bw); /* %539 div: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_add_541(net_12_4_add_bw_2, net_13_mul_bw, net_12_4_mul_2, net_12_4_div_bw, net_12_3_permute, net_12_4_div, net_12_4_div_bw_2); /* %541 add: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_196(net_12_3_permute_bw, net_12_4_add_bw_2); /* %542 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_matmul_544(net_12_3_matmul_bw, p_net_12_3_weight, net_12_3_permute_bw); /* %544 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_permute_545(net_12_3_permute_bw_2, net_12_4_add_bw_2); /* %545 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_add_551(net_12_4_add_bw_2, net_13_mul_bw, net_12_4_mul_2, net_12_4_div_bw, net_12_3_permute, net_12_4_div, net_12_4_div_bw_2); /* %551 add: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_matmul_554(net_12_3_matmul_bw, p_net_12_3_weight, net_12_4_add_bw_2); /* %554 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_permute_555(net_12_3_permute_bw, net_12_4_add_bw_2); /* %555 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_547_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, t907_sub, t903_div, t904_sqrt, net_12_3_window_2, net_12_3_permute_bw_2); /* %547 matmul + %1314 add + %1318 add + %1327 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, t987_sub, t983_div, t984_sqrt, net_12_3_window_2, net_12_3_permute_bw); /* %557 matmul + %1394 add + %1398 add + %1407 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
-    resnet_matmul_547(net_12_3_matmul_bw_2, net_12_3_window_2, net_12_3_permute_bw_2); /* %547 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557(net_12_3_matmul_bw_2, net_12_3_window_2, net_12_3_permute_bw); /* %557 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %547 */
-    resnet_transpose_548(net_12_3_transpose_bw, net_12_3_matmul_bw_2); /* %548 transpose: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %557 */
+    resnet_transpose_558(net_12_3_transpose_bw, net_12_3_matmul_bw_2); /* %558 transpose: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  resnet_unwindow_551(net_12_3_unwindow_bw, net_12_3_matmul_bw); /* %551 unwindow: net.12.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_mul_512(net_12_2_mul_bw, net_12_3_unwindow_bw, net_12_2_relu_2); /* %553 mul: net.12.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_513(net_12_1_sum_to_bw_2, net_12_1_sum_to_bw_3, net_12_2_mul_bw, net_12_0_permute); /* %554 sum_to + %557 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_add_521(net_12_1_add_bw, net_12_1_sum_to_bw_3, net_12_1_sum_to_bw_2, net_12_1_div); /* %562 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_183(net_12_1_mul_bw, net_12_1_add_bw, net_12_1_div_3); /* %564 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_530(net_12_1_div_bw, net_12_1_add_bw, p_net_12_1_weight, net_12_1_div_3, net_12_1_sqrt); /* %571 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_539(net_12_1_div_bw_2, net_12_1_sum_to_bw_2, net_12_1_mul_2, net_12_1_div_bw, net_12_1_sum_to_bw); /* %580 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_add_541(net_12_1_add_bw_2, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div, net_12_1_div_bw_2); /* %582 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_196(net_12_0_permute_bw, net_12_1_add_bw_2); /* %583 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_matmul_544(net_12_0_matmul_bw, p_net_12_0_weight, net_12_0_permute_bw); /* %585 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_permute_545(net_12_0_permute_bw_2, net_12_1_add_bw_2); /* %586 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_unwindow_561(net_12_3_unwindow_bw, net_12_3_matmul_bw); /* %561 unwindow: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_mul_512(net_12_2_mul_bw, net_12_3_unwindow_bw, net_12_2_relu_2); /* %563 mul: net.12.2 ReLU, examples/resnet.lua:10, backward */
+  resnet_sum_to_513(net_12_1_sum_to_bw_2, net_12_1_sum_to_bw_3, net_12_2_mul_bw, net_12_0_permute); /* %564 sum_to + %567 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_521(net_12_1_add_bw, net_12_1_sum_to_bw_3, net_12_1_sum_to_bw_2, net_12_1_div); /* %572 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_mul_183(net_12_1_mul_bw, net_12_1_add_bw, net_12_1_div_3); /* %574 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_530(net_12_1_div_bw, net_12_1_add_bw, p_net_12_1_weight, net_12_1_div_3, net_12_1_sqrt); /* %581 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_539(net_12_1_div_bw_2, net_12_1_sum_to_bw_2, net_12_1_mul_2, net_12_1_div_bw, net_12_1_sum_to_bw); /* %590 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_551(net_12_1_add_bw_2, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div, net_12_1_div_bw_2); /* %602 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_matmul_554(net_12_0_matmul_bw, p_net_12_0_weight, net_12_1_add_bw_2); /* %605 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_permute_555(net_12_0_permute_bw, net_12_1_add_bw_2); /* %606 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_547_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, t907_sub, t903_div, t904_sqrt, net_12_0_window_2, net_12_0_permute_bw_2); /* %588 matmul + %1257 add + %1261 add + %1270 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, t987_sub, t983_div, t984_sqrt, net_12_0_window_2, net_12_0_permute_bw); /* %608 matmul + %1337 add + %1341 add + %1350 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
-    resnet_matmul_547(net_12_0_matmul_bw_2, net_12_0_window_2, net_12_0_permute_bw_2); /* %588 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557(net_12_0_matmul_bw_2, net_12_0_window_2, net_12_0_permute_bw); /* %608 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %588 */
-    resnet_transpose_548(net_12_0_transpose_bw, net_12_0_matmul_bw_2); /* %589 transpose: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %608 */
+    resnet_transpose_558(net_12_0_transpose_bw, net_12_0_matmul_bw_2); /* %609 transpose: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  resnet_unwindow_551(net_12_0_unwindow_bw, net_12_0_matmul_bw); /* %592 unwindow: net.12.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_mul_595(net_11_mul_bw, net_13_mul_bw, net_12_0_unwindow_bw, net_11_relu_2); /* %595 mul: net.11 ReLU, examples/resnet.lua:24, backward */
-  resnet_sum_to_513(net_10_4_sum_to_bw_2, net_10_4_sum_to_bw_3, net_11_mul_bw, net_10_3_permute); /* %596 sum_to + %599 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_add_521(net_10_4_add_bw, net_10_4_sum_to_bw_3, net_10_4_sum_to_bw_2, net_10_4_div); /* %604 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_mul_183(net_10_4_mul_bw, net_10_4_add_bw, net_10_4_div_3); /* %606 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_div_530(net_10_4_div_bw, net_10_4_add_bw, p_net_10_4_weight, net_10_4_div_3, net_10_4_sqrt); /* %613 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_div_539(net_10_4_div_bw_2, net_10_4_sum_to_bw_2, net_10_4_mul_2, net_10_4_div_bw, net_10_4_sum_to_bw); /* %622 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_add_541(net_10_4_add_bw_2, net_11_mul_bw, net_10_4_mul_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div, net_10_4_div_bw_2); /* %624 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_196(net_10_3_permute_bw, net_10_4_add_bw_2); /* %625 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_matmul_544(net_10_3_matmul_bw, p_net_10_3_weight, net_10_3_permute_bw); /* %627 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_permute_545(net_10_3_permute_bw_2, net_10_4_add_bw_2); /* %628 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_unwindow_561(net_12_0_unwindow_bw, net_12_0_matmul_bw); /* %612 unwindow: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_mul_615(net_11_mul_bw, net_13_mul_bw, net_12_0_unwindow_bw, net_11_relu_2); /* %615 mul: net.11 ReLU, examples/resnet.lua:24, backward */
+  resnet_sum_to_513(net_10_4_sum_to_bw_2, net_10_4_sum_to_bw_3, net_11_mul_bw, net_10_3_permute); /* %616 sum_to + %619 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_add_521(net_10_4_add_bw, net_10_4_sum_to_bw_3, net_10_4_sum_to_bw_2, net_10_4_div); /* %624 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_mul_183(net_10_4_mul_bw, net_10_4_add_bw, net_10_4_div_3); /* %626 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_div_530(net_10_4_div_bw, net_10_4_add_bw, p_net_10_4_weight, net_10_4_div_3, net_10_4_sqrt); /* %633 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_div_539(net_10_4_div_bw_2, net_10_4_sum_to_bw_2, net_10_4_mul_2, net_10_4_div_bw, net_10_4_sum_to_bw); /* %642 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_add_551(net_10_4_add_bw_2, net_11_mul_bw, net_10_4_mul_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div, net_10_4_div_bw_2); /* %654 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_matmul_554(net_10_3_matmul_bw, p_net_10_3_weight, net_10_4_add_bw_2); /* %657 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_permute_555(net_10_3_permute_bw, net_10_4_add_bw_2); /* %658 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_547_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, t907_sub, t903_div, t904_sqrt, net_10_3_window_2, net_10_3_permute_bw_2); /* %630 matmul + %1200 add + %1204 add + %1213 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, t987_sub, t983_div, t984_sqrt, net_10_3_window_2, net_10_3_permute_bw); /* %660 matmul + %1280 add + %1284 add + %1293 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
-    resnet_matmul_547(net_10_3_matmul_bw_2, net_10_3_window_2, net_10_3_permute_bw_2); /* %630 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557(net_10_3_matmul_bw_2, net_10_3_window_2, net_10_3_permute_bw); /* %660 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %630 */
-    resnet_transpose_548(net_10_3_transpose_bw, net_10_3_matmul_bw_2); /* %631 transpose: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %660 */
+    resnet_transpose_558(net_10_3_transpose_bw, net_10_3_matmul_bw_2); /* %661 transpose: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  resnet_unwindow_551(net_10_3_unwindow_bw, net_10_3_matmul_bw); /* %634 unwindow: net.10.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_mul_512(net_10_2_mul_bw, net_10_3_unwindow_bw, net_10_2_relu_2); /* %636 mul: net.10.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_513(net_10_1_sum_to_bw_2, net_10_1_sum_to_bw_3, net_10_2_mul_bw, net_10_0_permute); /* %637 sum_to + %640 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_add_521(net_10_1_add_bw, net_10_1_sum_to_bw_3, net_10_1_sum_to_bw_2, net_10_1_div); /* %645 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_183(net_10_1_mul_bw, net_10_1_add_bw, net_10_1_div_3); /* %647 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_530(net_10_1_div_bw, net_10_1_add_bw, p_net_10_1_weight, net_10_1_div_3, net_10_1_sqrt); /* %654 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_539(net_10_1_div_bw_2, net_10_1_sum_to_bw_2, net_10_1_mul_2, net_10_1_div_bw, net_10_1_sum_to_bw); /* %663 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_add_541(net_10_1_add_bw_2, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div, net_10_1_div_bw_2); /* %665 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_196(net_10_0_permute_bw, net_10_1_add_bw_2); /* %666 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_matmul_544(net_10_0_matmul_bw, p_net_10_0_weight, net_10_0_permute_bw); /* %668 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_permute_545(net_10_0_permute_bw_2, net_10_1_add_bw_2); /* %669 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_unwindow_561(net_10_3_unwindow_bw, net_10_3_matmul_bw); /* %664 unwindow: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_mul_512(net_10_2_mul_bw, net_10_3_unwindow_bw, net_10_2_relu_2); /* %666 mul: net.10.2 ReLU, examples/resnet.lua:10, backward */
+  resnet_sum_to_513(net_10_1_sum_to_bw_2, net_10_1_sum_to_bw_3, net_10_2_mul_bw, net_10_0_permute); /* %667 sum_to + %670 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_521(net_10_1_add_bw, net_10_1_sum_to_bw_3, net_10_1_sum_to_bw_2, net_10_1_div); /* %675 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_mul_183(net_10_1_mul_bw, net_10_1_add_bw, net_10_1_div_3); /* %677 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_530(net_10_1_div_bw, net_10_1_add_bw, p_net_10_1_weight, net_10_1_div_3, net_10_1_sqrt); /* %684 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_539(net_10_1_div_bw_2, net_10_1_sum_to_bw_2, net_10_1_mul_2, net_10_1_div_bw, net_10_1_sum_to_bw); /* %693 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_551(net_10_1_add_bw_2, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div, net_10_1_div_bw_2); /* %705 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_matmul_554(net_10_0_matmul_bw, p_net_10_0_weight, net_10_1_add_bw_2); /* %708 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_permute_555(net_10_0_permute_bw, net_10_1_add_bw_2); /* %709 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_547_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, t907_sub, t903_div, t904_sqrt, net_10_0_window_2, net_10_0_permute_bw_2); /* %671 matmul + %1143 add + %1147 add + %1156 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, t987_sub, t983_div, t984_sqrt, net_10_0_window_2, net_10_0_permute_bw); /* %711 matmul + %1223 add + %1227 add + %1236 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
-    resnet_matmul_547(net_10_0_matmul_bw_2, net_10_0_window_2, net_10_0_permute_bw_2); /* %671 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557(net_10_0_matmul_bw_2, net_10_0_window_2, net_10_0_permute_bw); /* %711 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %671 */
-    resnet_transpose_548(net_10_0_transpose_bw, net_10_0_matmul_bw_2); /* %672 transpose: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %711 */
+    resnet_transpose_558(net_10_0_transpose_bw, net_10_0_matmul_bw_2); /* %712 transpose: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  resnet_unwindow_551(net_10_0_unwindow_bw, net_10_0_matmul_bw); /* %675 unwindow: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_add_676(net_10_0_add_bw, net_11_mul_bw, net_10_0_unwindow_bw); /* %676 add: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_mul_679(net_8_mul_bw, net_8_relu_2, net_10_0_add_bw); /* %679 mul: net.8 ReLU, examples/resnet.lua:22, backward */
-  resnet_sum_to_680(net_7_sum_to_bw_2, net_7_sum_to_bw_3, net_8_mul_bw, net_6_permute); /* %680 sum_to + %683 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_add_521(net_7_add_bw, net_7_sum_to_bw_3, net_7_sum_to_bw_2, net_7_div); /* %688 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_mul_183(net_7_mul_bw, net_7_add_bw, net_7_div_3); /* %690 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_div_697(net_7_div_bw, net_7_add_bw, p_net_7_weight, net_7_div_3, net_7_sqrt); /* %697 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_div_706(net_7_div_bw_2, net_7_sum_to_bw_2, net_7_mul_2, net_7_div_bw, net_7_sum_to_bw); /* %706 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_add_708(net_7_add_bw_2, net_8_mul_bw, net_7_mul_2, net_7_div_bw, net_6_permute, net_7_div, net_7_div_bw_2); /* %708 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  resnet_permute_161(net_6_permute_bw, net_7_add_bw_2); /* %709 permute: net.6 Conv2d, examples/resnet.lua:22, backward */
-  resnet_matmul_711(net_6_matmul_bw, p_net_6_weight, net_6_permute_bw); /* %711 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
-  resnet_permute_712(net_6_permute_bw_2, net_7_add_bw_2); /* %712 permute: net.6 Conv2d, examples/resnet.lua:22, backward */
+  resnet_unwindow_561(net_10_0_unwindow_bw, net_10_0_matmul_bw); /* %715 unwindow: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_add_716(net_10_0_add_bw, net_11_mul_bw, net_10_0_unwindow_bw); /* %716 add: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_mul_719(net_8_mul_bw, net_8_relu_2, net_10_0_add_bw); /* %719 mul: net.8 ReLU, examples/resnet.lua:22, backward */
+  resnet_sum_to_720(net_7_sum_to_bw_2, net_7_sum_to_bw_3, net_8_mul_bw, net_6_permute); /* %720 sum_to + %723 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_add_521(net_7_add_bw, net_7_sum_to_bw_3, net_7_sum_to_bw_2, net_7_div); /* %728 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_mul_183(net_7_mul_bw, net_7_add_bw, net_7_div_3); /* %730 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_div_737(net_7_div_bw, net_7_add_bw, p_net_7_weight, net_7_div_3, net_7_sqrt); /* %737 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_div_746(net_7_div_bw_2, net_7_sum_to_bw_2, net_7_mul_2, net_7_div_bw, net_7_sum_to_bw); /* %746 div: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_add_758(net_7_add_bw_2, net_8_mul_bw, net_7_mul_2, net_7_div_bw, net_6_permute, net_7_div, net_7_div_bw_2); /* %758 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
+  resnet_matmul_761(net_6_matmul_bw, p_net_6_weight, net_7_add_bw_2); /* %761 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
+  resnet_permute_762(net_6_permute_bw, net_7_add_bw_2); /* %762 permute: net.6 Conv2d, examples/resnet.lua:22, backward */
   if (fused) {
-    resnet_matmul_714_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, net_6_matmul_bw_2, t907_sub, t903_div, t904_sqrt, net_6_window_2, net_6_permute_bw_2); /* %714 matmul + %1086 add + %1090 add + %1099 assign: net.6 Conv2d, examples/resnet.lua:22, backward */
+    resnet_matmul_764_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, net_6_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_6_window_2, net_6_permute_bw); /* %764 matmul + %1166 add + %1170 add + %1179 assign: net.6 Conv2d, examples/resnet.lua:22, backward */
   } else {
-    resnet_matmul_714(net_6_matmul_bw_2, net_6_window_2, net_6_permute_bw_2); /* %714 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
+    resnet_matmul_764(net_6_matmul_bw_2, net_6_window_2, net_6_permute_bw); /* %764 matmul: net.6 Conv2d, examples/resnet.lua:22, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %714 */
-    resnet_transpose_715(net_6_transpose_bw, net_6_matmul_bw_2); /* %715 transpose: net.6 Conv2d, examples/resnet.lua:22, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %764 */
+    resnet_transpose_765(net_6_transpose_bw, net_6_matmul_bw_2); /* %765 transpose: net.6 Conv2d, examples/resnet.lua:22, backward */
   }
-  resnet_unwindow_718(net_6_unwindow_bw, net_6_matmul_bw); /* %718 unwindow: net.6 Conv2d, examples/resnet.lua:22, backward */
-  resnet_mul_720(net_5_mul_bw, net_6_unwindow_bw, net_5_relu_2); /* %720 mul: net.5 ReLU, examples/resnet.lua:21, backward */
-  resnet_sum_to_721(net_4_4_sum_to_bw_2, net_4_4_sum_to_bw_3, net_5_mul_bw, net_4_3_permute); /* %721 sum_to + %724 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_add_729(net_4_4_add_bw, net_4_4_sum_to_bw_3, net_4_4_sum_to_bw_2, net_4_4_div); /* %729 add: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_mul_77(net_4_4_mul_bw, net_4_4_add_bw, net_4_4_div_3); /* %731 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_div_738(net_4_4_div_bw, net_4_4_add_bw, p_net_4_4_weight, net_4_4_div_3, net_4_4_sqrt); /* %738 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_div_747(net_4_4_div_bw_2, net_4_4_sum_to_bw_2, net_4_4_mul_2, net_4_4_div_bw, net_4_4_sum_to_bw); /* %747 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_permute_750(net_4_3_permute_bw, net_5_mul_bw, net_4_4_mul_2, net_4_4_div_bw, net_4_3_permute, net_4_4_div, net_4_4_div_bw_2); /* %750 permute: net.4.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_matmul_752(net_4_3_matmul_bw, p_net_4_3_weight, net_4_3_permute_bw); /* %752 matmul: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_unwindow_768(net_6_unwindow_bw, net_6_matmul_bw); /* %768 unwindow: net.6 Conv2d, examples/resnet.lua:22, backward */
+  resnet_mul_770(net_5_mul_bw, net_6_unwindow_bw, net_5_relu_2); /* %770 mul: net.5 ReLU, examples/resnet.lua:21, backward */
+  resnet_sum_to_771(net_4_4_sum_to_bw_2, net_4_4_sum_to_bw_3, net_5_mul_bw, net_4_3_permute); /* %771 sum_to + %774 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_add_779(net_4_4_add_bw, net_4_4_sum_to_bw_3, net_4_4_sum_to_bw_2, net_4_4_div); /* %779 add: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_mul_77(net_4_4_mul_bw, net_4_4_add_bw, net_4_4_div_3); /* %781 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_div_788(net_4_4_div_bw, net_4_4_add_bw, p_net_4_4_weight, net_4_4_div_3, net_4_4_sqrt); /* %788 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_div_797(net_4_4_div_bw_2, net_4_4_sum_to_bw_2, net_4_4_mul_2, net_4_4_div_bw, net_4_4_sum_to_bw); /* %797 div: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_add_809(net_4_4_add_bw_2, net_5_mul_bw, net_4_4_mul_2, net_4_4_div_bw, net_4_3_permute, net_4_4_div, net_4_4_div_bw_2); /* %809 add: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
+  resnet_matmul_812(net_4_3_matmul_bw, p_net_4_3_weight, net_4_4_add_bw_2); /* %812 matmul: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_753_update(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, net_4_3_matmul_bw_2, t907_sub, t903_div, t904_sqrt, net_4_3_permute_bw, net_4_3_window_2); /* %753 matmul + %1029 add + %1033 add + %1042 assign: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_813_update(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, net_4_3_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_4_4_add_bw_2, net_4_3_window_2); /* %813 matmul + %1109 add + %1113 add + %1122 assign: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
-    resnet_matmul_753(net_4_3_matmul_bw_2, net_4_3_permute_bw, net_4_3_window_2); /* %753 matmul: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_813(net_4_3_matmul_bw_2, net_4_4_add_bw_2, net_4_3_window_2); /* %813 matmul: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   }
-  resnet_unwindow_718(net_4_3_unwindow_bw, net_4_3_matmul_bw); /* %756 unwindow: net.4.3 Conv2d, examples/resnet.lua:11, backward */
-  resnet_mul_720(net_4_2_mul_bw, net_4_3_unwindow_bw, net_4_2_relu_2); /* %758 mul: net.4.2 ReLU, examples/resnet.lua:10, backward */
-  resnet_sum_to_721(net_4_1_sum_to_bw_2, net_4_1_sum_to_bw_3, net_4_2_mul_bw, net_4_0_permute); /* %759 sum_to + %762 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_add_729(net_4_1_add_bw, net_4_1_sum_to_bw_3, net_4_1_sum_to_bw_2, net_4_1_div); /* %767 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_mul_77(net_4_1_mul_bw, net_4_1_add_bw, net_4_1_div_3); /* %769 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_738(net_4_1_div_bw, net_4_1_add_bw, p_net_4_1_weight, net_4_1_div_3, net_4_1_sqrt); /* %776 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_div_747(net_4_1_div_bw_2, net_4_1_sum_to_bw_2, net_4_1_mul_2, net_4_1_div_bw, net_4_1_sum_to_bw); /* %785 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_permute_750(net_4_0_permute_bw, net_4_2_mul_bw, net_4_1_mul_2, net_4_1_div_bw, net_4_0_permute, net_4_1_div, net_4_1_div_bw_2); /* %788 permute: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_matmul_752(net_4_0_matmul_bw, p_net_4_0_weight, net_4_0_permute_bw); /* %790 matmul: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_unwindow_768(net_4_3_unwindow_bw, net_4_3_matmul_bw); /* %816 unwindow: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_mul_770(net_4_2_mul_bw, net_4_3_unwindow_bw, net_4_2_relu_2); /* %818 mul: net.4.2 ReLU, examples/resnet.lua:10, backward */
+  resnet_sum_to_771(net_4_1_sum_to_bw_2, net_4_1_sum_to_bw_3, net_4_2_mul_bw, net_4_0_permute); /* %819 sum_to + %822 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_779(net_4_1_add_bw, net_4_1_sum_to_bw_3, net_4_1_sum_to_bw_2, net_4_1_div); /* %827 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_mul_77(net_4_1_mul_bw, net_4_1_add_bw, net_4_1_div_3); /* %829 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_788(net_4_1_div_bw, net_4_1_add_bw, p_net_4_1_weight, net_4_1_div_3, net_4_1_sqrt); /* %836 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_div_797(net_4_1_div_bw_2, net_4_1_sum_to_bw_2, net_4_1_mul_2, net_4_1_div_bw, net_4_1_sum_to_bw); /* %845 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_add_809(net_4_1_add_bw_2, net_4_2_mul_bw, net_4_1_mul_2, net_4_1_div_bw, net_4_0_permute, net_4_1_div, net_4_1_div_bw_2); /* %857 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
+  resnet_matmul_812(net_4_0_matmul_bw, p_net_4_0_weight, net_4_1_add_bw_2); /* %860 matmul: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_753_update(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, net_4_0_matmul_bw_2, t907_sub, t903_div, t904_sqrt, net_4_0_permute_bw, net_4_0_window_2); /* %791 matmul + %972 add + %976 add + %985 assign: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_813_update(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, net_4_0_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_4_1_add_bw_2, net_4_0_window_2); /* %861 matmul + %1052 add + %1056 add + %1065 assign: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
-    resnet_matmul_753(net_4_0_matmul_bw_2, net_4_0_permute_bw, net_4_0_window_2); /* %791 matmul: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_813(net_4_0_matmul_bw_2, net_4_1_add_bw_2, net_4_0_window_2); /* %861 matmul: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   }
-  resnet_unwindow_718(net_4_0_unwindow_bw, net_4_0_matmul_bw); /* %794 unwindow: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_add_795(net_4_0_add_bw, net_5_mul_bw, net_4_0_unwindow_bw); /* %795 add: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_mul_798(net_2_mul_bw, net_2_relu_2, net_4_0_add_bw); /* %798 mul: net.2 ReLU, examples/resnet.lua:19, backward */
-  resnet_sum_to_799(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_permute); /* %799 sum_to + %802 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_add_729(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %807 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_mul_77(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %809 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_div_816(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %816 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_div_825(net_1_div_bw_2, net_1_sum_to_bw_2, net_1_mul_2, net_1_div_bw, net_1_sum_to_bw); /* %825 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
-  resnet_permute_828(net_0_permute_bw, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_permute, net_1_div, net_1_div_bw_2); /* %828 permute: net.0 Conv2d, examples/resnet.lua:19, backward */
+  resnet_unwindow_768(net_4_0_unwindow_bw, net_4_0_matmul_bw); /* %864 unwindow: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_add_865(net_4_0_add_bw, net_5_mul_bw, net_4_0_unwindow_bw); /* %865 add: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_mul_868(net_2_mul_bw, net_2_relu_2, net_4_0_add_bw); /* %868 mul: net.2 ReLU, examples/resnet.lua:19, backward */
+  resnet_sum_to_869(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_permute); /* %869 sum_to + %872 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_add_779(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %877 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_mul_77(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %879 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_div_886(net_1_div_bw, net_1_add_bw, p_net_1_weight, net_1_div_3, net_1_sqrt); /* %886 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_div_895(net_1_div_bw_2, net_1_sum_to_bw_2, net_1_mul_2, net_1_div_bw, net_1_sum_to_bw); /* %895 div: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
+  resnet_add_907(net_1_add_bw_2, net_2_mul_bw, net_1_mul_2, net_1_div_bw, net_0_permute, net_1_div, net_1_div_bw_2); /* %907 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   if (fused) {
-    resnet_matmul_830_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t907_sub, t903_div, t904_sqrt, net_0_permute_bw, net_0_window); /* %830 matmul + %914 add + %919 add + %928 assign: net.0 Conv2d, examples/resnet.lua:19, backward */
+    resnet_matmul_910_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t987_sub, t983_div, t984_sqrt, net_1_add_bw_2, net_0_window); /* %910 matmul + %994 add + %999 add + %1008 assign: net.0 Conv2d, examples/resnet.lua:19, backward */
   } else {
-    resnet_matmul_830(net_0_matmul_bw, net_0_permute_bw, net_0_window); /* %830 matmul: net.0 Conv2d, examples/resnet.lua:19, backward */
+    resnet_matmul_910(net_0_matmul_bw, net_1_add_bw_2, net_0_window); /* %910 matmul: net.0 Conv2d, examples/resnet.lua:19, backward */
   }
   resnet_assign_63(p_net_1_running_mean, net_1_div); /* %63 assign: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_assign_63(p_net_1_running_var, net_1_div_2); /* %70 assign: net.1 BatchNorm2d, examples/resnet.lua:19 */
@@ -4217,48 +4207,48 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_assign_172(p_net_12_1_running_var, net_12_1_div_2); /* %284 assign: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_assign_172(p_net_12_4_running_mean, net_12_4_div); /* %312 assign: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_assign_172(p_net_12_4_running_var, net_12_4_div_2); /* %318 assign: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
-  if (!fused) { /* the training step's update took the gradient straight from %830 */
-    resnet_assign_833(g_net_0_weight, net_0_matmul_bw); /* %833 assign: examples/resnet.lua:19, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %910 */
+    resnet_assign_913(g_net_0_weight, net_0_matmul_bw); /* %913 assign: examples/resnet.lua:19, backward */
   }
-  resnet_assign_835(g_net_1_weight, net_1_mul_bw); /* %835 assign: examples/resnet.lua:19, backward */
-  resnet_assign_835(g_net_1_bias, net_1_sum_to_bw_2); /* %837 assign: examples/resnet.lua:19, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %791 */
-    resnet_assign_839(g_net_4_0_weight, net_4_0_matmul_bw_2); /* %839 assign: examples/resnet.lua:10, backward */
+  resnet_assign_915(g_net_1_weight, net_1_mul_bw); /* %915 assign: examples/resnet.lua:19, backward */
+  resnet_assign_915(g_net_1_bias, net_1_sum_to_bw_2); /* %917 assign: examples/resnet.lua:19, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %861 */
+    resnet_assign_919(g_net_4_0_weight, net_4_0_matmul_bw_2); /* %919 assign: examples/resnet.lua:10, backward */
   }
-  resnet_assign_835(g_net_4_1_weight, net_4_1_mul_bw); /* %841 assign: examples/resnet.lua:10, backward */
-  resnet_assign_835(g_net_4_1_bias, net_4_1_sum_to_bw_2); /* %843 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %753 */
-    resnet_assign_839(g_net_4_3_weight, net_4_3_matmul_bw_2); /* %845 assign: examples/resnet.lua:11, backward */
+  resnet_assign_915(g_net_4_1_weight, net_4_1_mul_bw); /* %921 assign: examples/resnet.lua:10, backward */
+  resnet_assign_915(g_net_4_1_bias, net_4_1_sum_to_bw_2); /* %923 assign: examples/resnet.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %813 */
+    resnet_assign_919(g_net_4_3_weight, net_4_3_matmul_bw_2); /* %925 assign: examples/resnet.lua:11, backward */
   }
-  resnet_assign_835(g_net_4_4_weight, net_4_4_mul_bw); /* %847 assign: examples/resnet.lua:11, backward */
-  resnet_assign_835(g_net_4_4_bias, net_4_4_sum_to_bw_2); /* %849 assign: examples/resnet.lua:11, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %714 */
-    resnet_assign_851(g_net_6_weight, net_6_transpose_bw); /* %851 assign: examples/resnet.lua:22, backward */
+  resnet_assign_915(g_net_4_4_weight, net_4_4_mul_bw); /* %927 assign: examples/resnet.lua:11, backward */
+  resnet_assign_915(g_net_4_4_bias, net_4_4_sum_to_bw_2); /* %929 assign: examples/resnet.lua:11, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %764 */
+    resnet_assign_931(g_net_6_weight, net_6_transpose_bw); /* %931 assign: examples/resnet.lua:22, backward */
   }
-  resnet_assign_853(g_net_7_weight, net_7_mul_bw); /* %853 assign: examples/resnet.lua:22, backward */
-  resnet_assign_853(g_net_7_bias, net_7_sum_to_bw_2); /* %855 assign: examples/resnet.lua:22, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %671 */
-    resnet_assign_857(g_net_10_0_weight, net_10_0_transpose_bw); /* %857 assign: examples/resnet.lua:10, backward */
+  resnet_assign_933(g_net_7_weight, net_7_mul_bw); /* %933 assign: examples/resnet.lua:22, backward */
+  resnet_assign_933(g_net_7_bias, net_7_sum_to_bw_2); /* %935 assign: examples/resnet.lua:22, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %711 */
+    resnet_assign_937(g_net_10_0_weight, net_10_0_transpose_bw); /* %937 assign: examples/resnet.lua:10, backward */
   }
-  resnet_assign_853(g_net_10_1_weight, net_10_1_mul_bw); /* %859 assign: examples/resnet.lua:10, backward */
-  resnet_assign_853(g_net_10_1_bias, net_10_1_sum_to_bw_2); /* %861 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %630 */
-    resnet_assign_857(g_net_10_3_weight, net_10_3_transpose_bw); /* %863 assign: examples/resnet.lua:11, backward */
+  resnet_assign_933(g_net_10_1_weight, net_10_1_mul_bw); /* %939 assign: examples/resnet.lua:10, backward */
+  resnet_assign_933(g_net_10_1_bias, net_10_1_sum_to_bw_2); /* %941 assign: examples/resnet.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %660 */
+    resnet_assign_937(g_net_10_3_weight, net_10_3_transpose_bw); /* %943 assign: examples/resnet.lua:11, backward */
   }
-  resnet_assign_853(g_net_10_4_weight, net_10_4_mul_bw); /* %865 assign: examples/resnet.lua:11, backward */
-  resnet_assign_853(g_net_10_4_bias, net_10_4_sum_to_bw_2); /* %867 assign: examples/resnet.lua:11, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %588 */
-    resnet_assign_857(g_net_12_0_weight, net_12_0_transpose_bw); /* %869 assign: examples/resnet.lua:10, backward */
+  resnet_assign_933(g_net_10_4_weight, net_10_4_mul_bw); /* %945 assign: examples/resnet.lua:11, backward */
+  resnet_assign_933(g_net_10_4_bias, net_10_4_sum_to_bw_2); /* %947 assign: examples/resnet.lua:11, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %608 */
+    resnet_assign_937(g_net_12_0_weight, net_12_0_transpose_bw); /* %949 assign: examples/resnet.lua:10, backward */
   }
-  resnet_assign_853(g_net_12_1_weight, net_12_1_mul_bw); /* %871 assign: examples/resnet.lua:10, backward */
-  resnet_assign_853(g_net_12_1_bias, net_12_1_sum_to_bw_2); /* %873 assign: examples/resnet.lua:10, backward */
-  if (!fused) { /* the training step's update took the gradient straight from %547 */
-    resnet_assign_857(g_net_12_3_weight, net_12_3_transpose_bw); /* %875 assign: examples/resnet.lua:11, backward */
+  resnet_assign_933(g_net_12_1_weight, net_12_1_mul_bw); /* %951 assign: examples/resnet.lua:10, backward */
+  resnet_assign_933(g_net_12_1_bias, net_12_1_sum_to_bw_2); /* %953 assign: examples/resnet.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %557 */
+    resnet_assign_937(g_net_12_3_weight, net_12_3_transpose_bw); /* %955 assign: examples/resnet.lua:11, backward */
   }
-  resnet_assign_853(g_net_12_4_weight, net_12_4_mul_bw); /* %877 assign: examples/resnet.lua:11, backward */
-  resnet_assign_853(g_net_12_4_bias, net_12_4_sum_to_bw_2); /* %879 assign: examples/resnet.lua:11, backward */
-  /* %881 = assign: computed in place by %501 (not at all by the training step: the update takes it straight from the product) */
-  /* %883 = assign: computed in place by %499 */
+  resnet_assign_933(g_net_12_4_weight, net_12_4_mul_bw); /* %957 assign: examples/resnet.lua:11, backward */
+  resnet_assign_933(g_net_12_4_bias, net_12_4_sum_to_bw_2); /* %959 assign: examples/resnet.lua:11, backward */
+  /* %961 = assign: computed in place by %501 (not at all by the training step: the update takes it straight from the product) */
+  /* %963 = assign: computed in place by %499 */
   return m->arena[28552512];
 }
 
@@ -4271,12 +4261,12 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   float *const s_net_0_weight_exp_avg = m->state + 32;
   float *const s_net_0_weight_exp_avg_sq = m->state + 320;
   float *const g_net_0_weight = m->grad + 0;
-  float *const t907_sub = m->arena + 28552576;   /* %907 sub[]: examples/resnet.lua:30, backward */
+  float *const t987_sub = m->arena + 28552576;   /* %987 sub[]: examples/resnet.lua:30, backward */
   float *const s_lr = m->state + 0;
-  float *const t893_tanh = m->arena + 28552528;   /* %893 tanh[]: examples/resnet.lua:30, backward */
-  float *const t903_div = m->arena + 28552544;   /* %903 div[]: examples/resnet.lua:30, backward */
-  float *const t899_tanh = m->arena + 28552528;   /* %899 tanh[]: examples/resnet.lua:30, backward */
-  float *const t904_sqrt = m->arena + 28552560;   /* %904 sqrt[]: examples/resnet.lua:30, backward */
+  float *const t973_tanh = m->arena + 28552528;   /* %973 tanh[]: examples/resnet.lua:30, backward */
+  float *const t983_div = m->arena + 28552544;   /* %983 div[]: examples/resnet.lua:30, backward */
+  float *const t979_tanh = m->arena + 28552528;   /* %979 tanh[]: examples/resnet.lua:30, backward */
+  float *const t984_sqrt = m->arena + 28552560;   /* %984 sqrt[]: examples/resnet.lua:30, backward */
   float *const p_net_0_weight = m->param + 0;
   float *const s_net_1_weight_exp_avg = m->state + 608;
   float *const s_net_1_weight_exp_avg_sq = m->state + 640;
@@ -4379,103 +4369,103 @@ static void resnet_update_step(resnet_model *restrict m, int fused) {
   float *const p_net_16_bias = m->param + 186912;
   float *const g_net_16_bias = m->grad + 186912;
   if (!fused) { /* else computed before the backward pass */
-    resnet_add_889(s_step); /* %889 add: examples/resnet.lua:30, backward */
+    resnet_add_969(s_step); /* %969 add: examples/resnet.lua:30, backward */
   }
-  /* %890 = assign: computed in place by %889 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %830 */
-    resnet_add_914(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %914 add + %919 add: examples/resnet.lua:30, backward */
-    /* %920 = assign: computed in place by %914 */
-    /* %921 = assign: computed in place by %919 */
-    resnet_sub_907(t907_sub, s_lr); /* %907 sub: examples/resnet.lua:30, backward */
-    resnet_tanh_893(t893_tanh, s_step); /* %893 tanh: examples/resnet.lua:30, backward */
-    resnet_div_903(t903_div, s_lr, t893_tanh); /* %903 div: examples/resnet.lua:30, backward */
-    resnet_tanh_899(t899_tanh, s_step); /* %899 tanh: examples/resnet.lua:30, backward */
-    resnet_sqrt_904(t904_sqrt, t899_tanh); /* %904 sqrt: examples/resnet.lua:30, backward */
-    resnet_assign_928(p_net_0_weight, t907_sub, t903_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t904_sqrt); /* %928 assign: examples/resnet.lua:30, backward */
+  /* %970 = assign: computed in place by %969 */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %910 */
+    resnet_add_994(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %994 add + %999 add: examples/resnet.lua:30, backward */
+    /* %1000 = assign: computed in place by %994 */
+    /* %1001 = assign: computed in place by %999 */
+    resnet_sub_987(t987_sub, s_lr); /* %987 sub: examples/resnet.lua:30, backward */
+    resnet_tanh_973(t973_tanh, s_step); /* %973 tanh: examples/resnet.lua:30, backward */
+    resnet_div_983(t983_div, s_lr, t973_tanh); /* %983 div: examples/resnet.lua:30, backward */
+    resnet_tanh_979(t979_tanh, s_step); /* %979 tanh: examples/resnet.lua:30, backward */
+    resnet_sqrt_984(t984_sqrt, t979_tanh); /* %984 sqrt: examples/resnet.lua:30, backward */
+    resnet_assign_1008(p_net_0_weight, t987_sub, t983_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t984_sqrt); /* %1008 assign: examples/resnet.lua:30, backward */
   }
-  resnet_add_934(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, p_net_1_bias, g_net_1_weight, t907_sub, t903_div, t904_sqrt, g_net_1_bias); /* %934 add + %938 add + %947 assign + %953 add + %957 add + %966 assign: examples/resnet.lua:30, backward */
-  /* %939 = assign: computed in place by %934 */
-  /* %940 = assign: computed in place by %938 */
-  /* %958 = assign: computed in place by %953 */
-  /* %959 = assign: computed in place by %957 */
-  if (!fused) { /* else net.4.0.weight was updated in the backward pass, straight from %791 */
-    resnet_add_972(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, g_net_4_0_weight, t907_sub, t903_div, t904_sqrt); /* %972 add + %976 add + %985 assign: examples/resnet.lua:30, backward */
-    /* %977 = assign: computed in place by %972 */
-    /* %978 = assign: computed in place by %976 */
+  resnet_add_1014(s_net_1_weight_exp_avg, s_net_1_weight_exp_avg_sq, p_net_1_weight, s_net_1_bias_exp_avg, s_net_1_bias_exp_avg_sq, p_net_1_bias, g_net_1_weight, t987_sub, t983_div, t984_sqrt, g_net_1_bias); /* %1014 add + %1018 add + %1027 assign + %1033 add + %1037 add + %1046 assign: examples/resnet.lua:30, backward */
+  /* %1019 = assign: computed in place by %1014 */
+  /* %1020 = assign: computed in place by %1018 */
+  /* %1038 = assign: computed in place by %1033 */
+  /* %1039 = assign: computed in place by %1037 */
+  if (!fused) { /* else net.4.0.weight was updated in the backward pass, straight from %861 */
+    resnet_add_1052(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, g_net_4_0_weight, t987_sub, t983_div, t984_sqrt); /* %1052 add + %1056 add + %1065 assign: examples/resnet.lua:30, backward */
+    /* %1057 = assign: computed in place by %1052 */
+    /* %1058 = assign: computed in place by %1056 */
   }
-  resnet_add_934(s_net_4_1_weight_exp_avg, s_net_4_1_weight_exp_avg_sq, p_net_4_1_weight, s_net_4_1_bias_exp_avg, s_net_4_1_bias_exp_avg_sq, p_net_4_1_bias, g_net_4_1_weight, t907_sub, t903_div, t904_sqrt, g_net_4_1_bias); /* %991 add + %995 add + %1004 assign + %1010 add + %1014 add + %1023 assign: examples/resnet.lua:30, backward */
-  /* %996 = assign: computed in place by %991 */
-  /* %997 = assign: computed in place by %995 */
-  /* %1015 = assign: computed in place by %1010 */
-  /* %1016 = assign: computed in place by %1014 */
-  if (!fused) { /* else net.4.3.weight was updated in the backward pass, straight from %753 */
-    resnet_add_972(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, g_net_4_3_weight, t907_sub, t903_div, t904_sqrt); /* %1029 add + %1033 add + %1042 assign: examples/resnet.lua:30, backward */
-    /* %1034 = assign: computed in place by %1029 */
-    /* %1035 = assign: computed in place by %1033 */
+  resnet_add_1014(s_net_4_1_weight_exp_avg, s_net_4_1_weight_exp_avg_sq, p_net_4_1_weight, s_net_4_1_bias_exp_avg, s_net_4_1_bias_exp_avg_sq, p_net_4_1_bias, g_net_4_1_weight, t987_sub, t983_div, t984_sqrt, g_net_4_1_bias); /* %1071 add + %1075 add + %1084 assign + %1090 add + %1094 add + %1103 assign: examples/resnet.lua:30, backward */
+  /* %1076 = assign: computed in place by %1071 */
+  /* %1077 = assign: computed in place by %1075 */
+  /* %1095 = assign: computed in place by %1090 */
+  /* %1096 = assign: computed in place by %1094 */
+  if (!fused) { /* else net.4.3.weight was updated in the backward pass, straight from %813 */
+    resnet_add_1052(s_net_4_3_weight_exp_avg, s_net_4_3_weight_exp_avg_sq, p_net_4_3_weight, g_net_4_3_weight, t987_sub, t983_div, t984_sqrt); /* %1109 add + %1113 add + %1122 assign: examples/resnet.lua:30, backward */
+    /* %1114 = assign: computed in place by %1109 */
+    /* %1115 = assign: computed in place by %1113 */
   }
-  resnet_add_934(s_net_4_4_weight_exp_avg, s_net_4_4_weight_exp_avg_sq, p_net_4_4_weight, s_net_4_4_bias_exp_avg, s_net_4_4_bias_exp_avg_sq, p_net_4_4_bias, g_net_4_4_weight, t907_sub, t903_div, t904_sqrt, g_net_4_4_bias); /* %1048 add + %1052 add + %1061 assign + %1067 add + %1071 add + %1080 assign: examples/resnet.lua:30, backward */
-  /* %1053 = assign: computed in place by %1048 */
-  /* %1054 = assign: computed in place by %1052 */
-  /* %1072 = assign: computed in place by %1067 */
-  /* %1073 = assign: computed in place by %1071 */
-  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %714 */
-    resnet_add_1086(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t907_sub, t903_div, t904_sqrt); /* %1086 add + %1090 add + %1099 assign: examples/resnet.lua:30, backward */
-    /* %1091 = assign: computed in place by %1086 */
-    /* %1092 = assign: computed in place by %1090 */
+  resnet_add_1014(s_net_4_4_weight_exp_avg, s_net_4_4_weight_exp_avg_sq, p_net_4_4_weight, s_net_4_4_bias_exp_avg, s_net_4_4_bias_exp_avg_sq, p_net_4_4_bias, g_net_4_4_weight, t987_sub, t983_div, t984_sqrt, g_net_4_4_bias); /* %1128 add + %1132 add + %1141 assign + %1147 add + %1151 add + %1160 assign: examples/resnet.lua:30, backward */
+  /* %1133 = assign: computed in place by %1128 */
+  /* %1134 = assign: computed in place by %1132 */
+  /* %1152 = assign: computed in place by %1147 */
+  /* %1153 = assign: computed in place by %1151 */
+  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %764 */
+    resnet_add_1166(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t987_sub, t983_div, t984_sqrt); /* %1166 add + %1170 add + %1179 assign: examples/resnet.lua:30, backward */
+    /* %1171 = assign: computed in place by %1166 */
+    /* %1172 = assign: computed in place by %1170 */
   }
-  resnet_add_1105(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_weight, t907_sub, t903_div, t904_sqrt, g_net_7_bias); /* %1105 add + %1109 add + %1118 assign + %1124 add + %1128 add + %1137 assign: examples/resnet.lua:30, backward */
-  /* %1110 = assign: computed in place by %1105 */
-  /* %1111 = assign: computed in place by %1109 */
-  /* %1129 = assign: computed in place by %1124 */
-  /* %1130 = assign: computed in place by %1128 */
-  if (!fused) { /* else net.10.0.weight was updated in the backward pass, straight from %671 */
-    resnet_add_1143(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, g_net_10_0_weight, t907_sub, t903_div, t904_sqrt); /* %1143 add + %1147 add + %1156 assign: examples/resnet.lua:30, backward */
-    /* %1148 = assign: computed in place by %1143 */
-    /* %1149 = assign: computed in place by %1147 */
+  resnet_add_1185(s_net_7_weight_exp_avg, s_net_7_weight_exp_avg_sq, p_net_7_weight, s_net_7_bias_exp_avg, s_net_7_bias_exp_avg_sq, p_net_7_bias, g_net_7_weight, t987_sub, t983_div, t984_sqrt, g_net_7_bias); /* %1185 add + %1189 add + %1198 assign + %1204 add + %1208 add + %1217 assign: examples/resnet.lua:30, backward */
+  /* %1190 = assign: computed in place by %1185 */
+  /* %1191 = assign: computed in place by %1189 */
+  /* %1209 = assign: computed in place by %1204 */
+  /* %1210 = assign: computed in place by %1208 */
+  if (!fused) { /* else net.10.0.weight was updated in the backward pass, straight from %711 */
+    resnet_add_1223(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, g_net_10_0_weight, t987_sub, t983_div, t984_sqrt); /* %1223 add + %1227 add + %1236 assign: examples/resnet.lua:30, backward */
+    /* %1228 = assign: computed in place by %1223 */
+    /* %1229 = assign: computed in place by %1227 */
   }
-  resnet_add_1105(s_net_10_1_weight_exp_avg, s_net_10_1_weight_exp_avg_sq, p_net_10_1_weight, s_net_10_1_bias_exp_avg, s_net_10_1_bias_exp_avg_sq, p_net_10_1_bias, g_net_10_1_weight, t907_sub, t903_div, t904_sqrt, g_net_10_1_bias); /* %1162 add + %1166 add + %1175 assign + %1181 add + %1185 add + %1194 assign: examples/resnet.lua:30, backward */
-  /* %1167 = assign: computed in place by %1162 */
-  /* %1168 = assign: computed in place by %1166 */
-  /* %1186 = assign: computed in place by %1181 */
-  /* %1187 = assign: computed in place by %1185 */
-  if (!fused) { /* else net.10.3.weight was updated in the backward pass, straight from %630 */
-    resnet_add_1143(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, g_net_10_3_weight, t907_sub, t903_div, t904_sqrt); /* %1200 add + %1204 add + %1213 assign: examples/resnet.lua:30, backward */
-    /* %1205 = assign: computed in place by %1200 */
-    /* %1206 = assign: computed in place by %1204 */
+  resnet_add_1185(s_net_10_1_weight_exp_avg, s_net_10_1_weight_exp_avg_sq, p_net_10_1_weight, s_net_10_1_bias_exp_avg, s_net_10_1_bias_exp_avg_sq, p_net_10_1_bias, g_net_10_1_weight, t987_sub, t983_div, t984_sqrt, g_net_10_1_bias); /* %1242 add + %1246 add + %1255 assign + %1261 add + %1265 add + %1274 assign: examples/resnet.lua:30, backward */
+  /* %1247 = assign: computed in place by %1242 */
+  /* %1248 = assign: computed in place by %1246 */
+  /* %1266 = assign: computed in place by %1261 */
+  /* %1267 = assign: computed in place by %1265 */
+  if (!fused) { /* else net.10.3.weight was updated in the backward pass, straight from %660 */
+    resnet_add_1223(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, g_net_10_3_weight, t987_sub, t983_div, t984_sqrt); /* %1280 add + %1284 add + %1293 assign: examples/resnet.lua:30, backward */
+    /* %1285 = assign: computed in place by %1280 */
+    /* %1286 = assign: computed in place by %1284 */
   }
-  resnet_add_1105(s_net_10_4_weight_exp_avg, s_net_10_4_weight_exp_avg_sq, p_net_10_4_weight, s_net_10_4_bias_exp_avg, s_net_10_4_bias_exp_avg_sq, p_net_10_4_bias, g_net_10_4_weight, t907_sub, t903_div, t904_sqrt, g_net_10_4_bias); /* %1219 add + %1223 add + %1232 assign + %1238 add + %1242 add + %1251 assign: examples/resnet.lua:30, backward */
-  /* %1224 = assign: computed in place by %1219 */
-  /* %1225 = assign: computed in place by %1223 */
-  /* %1243 = assign: computed in place by %1238 */
-  /* %1244 = assign: computed in place by %1242 */
-  if (!fused) { /* else net.12.0.weight was updated in the backward pass, straight from %588 */
-    resnet_add_1143(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, g_net_12_0_weight, t907_sub, t903_div, t904_sqrt); /* %1257 add + %1261 add + %1270 assign: examples/resnet.lua:30, backward */
-    /* %1262 = assign: computed in place by %1257 */
-    /* %1263 = assign: computed in place by %1261 */
+  resnet_add_1185(s_net_10_4_weight_exp_avg, s_net_10_4_weight_exp_avg_sq, p_net_10_4_weight, s_net_10_4_bias_exp_avg, s_net_10_4_bias_exp_avg_sq, p_net_10_4_bias, g_net_10_4_weight, t987_sub, t983_div, t984_sqrt, g_net_10_4_bias); /* %1299 add + %1303 add + %1312 assign + %1318 add + %1322 add + %1331 assign: examples/resnet.lua:30, backward */
+  /* %1304 = assign: computed in place by %1299 */
+  /* %1305 = assign: computed in place by %1303 */
+  /* %1323 = assign: computed in place by %1318 */
+  /* %1324 = assign: computed in place by %1322 */
+  if (!fused) { /* else net.12.0.weight was updated in the backward pass, straight from %608 */
+    resnet_add_1223(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, g_net_12_0_weight, t987_sub, t983_div, t984_sqrt); /* %1337 add + %1341 add + %1350 assign: examples/resnet.lua:30, backward */
+    /* %1342 = assign: computed in place by %1337 */
+    /* %1343 = assign: computed in place by %1341 */
   }
-  resnet_add_1105(s_net_12_1_weight_exp_avg, s_net_12_1_weight_exp_avg_sq, p_net_12_1_weight, s_net_12_1_bias_exp_avg, s_net_12_1_bias_exp_avg_sq, p_net_12_1_bias, g_net_12_1_weight, t907_sub, t903_div, t904_sqrt, g_net_12_1_bias); /* %1276 add + %1280 add + %1289 assign + %1295 add + %1299 add + %1308 assign: examples/resnet.lua:30, backward */
-  /* %1281 = assign: computed in place by %1276 */
-  /* %1282 = assign: computed in place by %1280 */
-  /* %1300 = assign: computed in place by %1295 */
-  /* %1301 = assign: computed in place by %1299 */
-  if (!fused) { /* else net.12.3.weight was updated in the backward pass, straight from %547 */
-    resnet_add_1143(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, g_net_12_3_weight, t907_sub, t903_div, t904_sqrt); /* %1314 add + %1318 add + %1327 assign: examples/resnet.lua:30, backward */
-    /* %1319 = assign: computed in place by %1314 */
-    /* %1320 = assign: computed in place by %1318 */
+  resnet_add_1185(s_net_12_1_weight_exp_avg, s_net_12_1_weight_exp_avg_sq, p_net_12_1_weight, s_net_12_1_bias_exp_avg, s_net_12_1_bias_exp_avg_sq, p_net_12_1_bias, g_net_12_1_weight, t987_sub, t983_div, t984_sqrt, g_net_12_1_bias); /* %1356 add + %1360 add + %1369 assign + %1375 add + %1379 add + %1388 assign: examples/resnet.lua:30, backward */
+  /* %1361 = assign: computed in place by %1356 */
+  /* %1362 = assign: computed in place by %1360 */
+  /* %1380 = assign: computed in place by %1375 */
+  /* %1381 = assign: computed in place by %1379 */
+  if (!fused) { /* else net.12.3.weight was updated in the backward pass, straight from %557 */
+    resnet_add_1223(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, g_net_12_3_weight, t987_sub, t983_div, t984_sqrt); /* %1394 add + %1398 add + %1407 assign: examples/resnet.lua:30, backward */
+    /* %1399 = assign: computed in place by %1394 */
+    /* %1400 = assign: computed in place by %1398 */
   }
-  resnet_add_1105(s_net_12_4_weight_exp_avg, s_net_12_4_weight_exp_avg_sq, p_net_12_4_weight, s_net_12_4_bias_exp_avg, s_net_12_4_bias_exp_avg_sq, p_net_12_4_bias, g_net_12_4_weight, t907_sub, t903_div, t904_sqrt, g_net_12_4_bias); /* %1333 add + %1337 add + %1346 assign + %1352 add + %1356 add + %1365 assign: examples/resnet.lua:30, backward */
-  /* %1338 = assign: computed in place by %1333 */
-  /* %1339 = assign: computed in place by %1337 */
-  /* %1357 = assign: computed in place by %1352 */
-  /* %1358 = assign: computed in place by %1356 */
+  resnet_add_1185(s_net_12_4_weight_exp_avg, s_net_12_4_weight_exp_avg_sq, p_net_12_4_weight, s_net_12_4_bias_exp_avg, s_net_12_4_bias_exp_avg_sq, p_net_12_4_bias, g_net_12_4_weight, t987_sub, t983_div, t984_sqrt, g_net_12_4_bias); /* %1413 add + %1417 add + %1426 assign + %1432 add + %1436 add + %1445 assign: examples/resnet.lua:30, backward */
+  /* %1418 = assign: computed in place by %1413 */
+  /* %1419 = assign: computed in place by %1417 */
+  /* %1437 = assign: computed in place by %1432 */
+  /* %1438 = assign: computed in place by %1436 */
   if (!fused) { /* else net.16.weight was updated in the backward pass, straight from %501 */
-    resnet_add_1371(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, g_net_16_weight, t907_sub, t903_div, t904_sqrt); /* %1371 add + %1375 add + %1384 assign: examples/resnet.lua:30, backward */
-    /* %1376 = assign: computed in place by %1371 */
-    /* %1377 = assign: computed in place by %1375 */
+    resnet_add_1451(s_net_16_weight_exp_avg, s_net_16_weight_exp_avg_sq, p_net_16_weight, g_net_16_weight, t987_sub, t983_div, t984_sqrt); /* %1451 add + %1455 add + %1464 assign: examples/resnet.lua:30, backward */
+    /* %1456 = assign: computed in place by %1451 */
+    /* %1457 = assign: computed in place by %1455 */
   }
-  resnet_add_1390(s_net_16_bias_exp_avg, s_net_16_bias_exp_avg_sq, p_net_16_bias, g_net_16_bias, t907_sub, t903_div, t904_sqrt); /* %1390 add + %1394 add + %1403 assign: examples/resnet.lua:30, backward */
-  /* %1395 = assign: computed in place by %1390 */
-  /* %1396 = assign: computed in place by %1394 */
+  resnet_add_1470(s_net_16_bias_exp_avg, s_net_16_bias_exp_avg_sq, p_net_16_bias, g_net_16_bias, t987_sub, t983_div, t984_sqrt); /* %1470 add + %1474 add + %1483 assign: examples/resnet.lua:30, backward */
+  /* %1475 = assign: computed in place by %1470 */
+  /* %1476 = assign: computed in place by %1474 */
   m->step++;
 }
 

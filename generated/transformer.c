@@ -1389,38 +1389,32 @@ DLC_KERNEL static void transformer_add_11(float *restrict patch_add, const float
 
 /* %15 = add %14, %12 : f32[64,16,64]                   # examples/transformer.lua:26
  *   with %14 = permute %13 {dims=1,3,2} : f32[64,16,64]       # examples/transformer.lua:26
+ * then, in the same loop, %28 = sum_to %15 : f32[64,16,1]                      # examples/transformer.lua:15
  */
-DLC_KERNEL static void transformer_add_15(float *restrict t15_add, const float *restrict patch_add, const float *restrict p_pos) {
+DLC_KERNEL static void transformer_add_15(float *restrict blocks_0_ln1_sum_to, float *restrict t15_add, const float *restrict patch_add, const float *restrict p_pos) {
+  for (int i0 = 0; i0 < 1024; i0++) {
+    blocks_0_ln1_sum_to[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      for (int i2 = 0; i2 < 64; i2++) {
-        t15_add[1024*i0 + 64*i1 + i2] = (patch_add[1024*i0 + i1 + 16*i2] + p_pos[64*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 64; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) {
+            const float r_v = (patch_add[1024*i0 + i1 + 16*(i2 + i3)] + p_pos[64*i1 + (i2 + i3)]);
+            t15_add[1024*i0 + 64*i1 + (i2 + i3)] = r_v;
+            r_part[i3] += r_v;
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        blocks_0_ln1_sum_to[16*i0 + i1] += r_part[0];
       }
     }
   }
 }
 
-/* %28 = sum_to %15 : f32[64,16,1]                      # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %86, %126, %180, %86, %126, %180, %86, %126, %180 (10 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_sum_to_28(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 1024; i0++) {
-    out0[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 1024; i0++) {
-    {
-      float r_part[8] = {0};
-      for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += in0[64*i0 + (i1 + i2)];
-      for (int i1 = 4; i1 > 0; i1 /= 2)
-        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
-      out0[i0] += r_part[0];
-    }
-  }
-}
-
 /* %30 = div %28, %29 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %87, %127, %181, %87, %127, %181, %313, %399, %443, %529, %87, %127, %181 (14 blocks share it)
+ *   the same kernel, on other buffers, computes %87, %127, %181, %87, %127, %181, %405, %541, %87, %127, %181 (12 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_30(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1500,7 +1494,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_46(float *restrict out0, const 
 }
 
 /* %48 = slice %19 {dim=1, start=1} : f32[64]           # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %57, %63, %143, %151, %157, %57, %63, %143, %151, %157, %544, %57, %63, %143, %151, %157 (17 blocks share it)
+ *   the same kernel, on other buffers, computes %57, %63, %143, %151, %157, %57, %63, %143, %151, %157, %556, %57, %63, %143, %151, %157 (17 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_slice_48(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -1534,7 +1528,7 @@ DLC_SHARED_KERNEL static void transformer_mul_53(float *restrict out0, const flo
 }
 
 /* %66 = permute %65 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %160, %160, %322, %452, %160 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %160, %160, %327, %463, %160 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
@@ -1597,7 +1591,7 @@ DLC_SHARED_KERNEL static void transformer_softmax_73(float *restrict out0, const
 }
 
 /* %79 = permute %78 {dims=2,1,3} : f32[16,256,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %173, %173, %344, %474, %173 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %173, %173, %349, %485, %173 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_79(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
@@ -1623,13 +1617,26 @@ DLC_SHARED_KERNEL static void transformer_matmul_81(float *restrict out0, const 
 
 /* %85 = add %15, %84 : f32[64,16,64]                   # examples/transformer.lua:20
  *   with %84 = permute %83 {dims=2,1,3} : f32[64,16,64]       # examples/transformer.lua:16
+ * then, in the same loop, %86 = sum_to %85 : f32[64,16,1]                      # examples/transformer.lua:17
  *   the same kernel, on other buffers, computes %179, %179, %179 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_85(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_add_85(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 1024; i0++) {
+    out0[i0] = 0.0f;
+  }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      for (int i2 = 0; i2 < 64; i2++) {
-        out0[1024*i0 + 64*i1 + i2] = (in0[1024*i0 + 64*i1 + i2] + in1[64*i0 + 4096*i1 + i2]);
+      {
+        float r_part[8] = {0};
+        for (int i2 = 0; i2 < 64; i2 += 8)
+          for (int i3 = 0; i3 < 8; i3++) {
+            const float r_v = (in0[1024*i0 + 64*i1 + (i2 + i3)] + in1[64*i0 + 4096*i1 + (i2 + i3)]);
+            out1[1024*i0 + 64*i1 + (i2 + i3)] = r_v;
+            r_part[i3] += r_v;
+          }
+        for (int i2 = 4; i2 > 0; i2 /= 2)
+          for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
+        out0[16*i0 + i1] += r_part[0];
       }
     }
   }
@@ -1691,6 +1698,23 @@ DLC_SHARED_KERNEL static void transformer_matmul_110(float *restrict out0, const
 DLC_KERNEL static void transformer_add_113(float *restrict t113_add, const float *restrict t85_add, const float *restrict blocks_0_mlp_2_add) {
   for (int i0 = 0; i0 < 65536; i0++) {
     t113_add[i0] = (t85_add[i0] + blocks_0_mlp_2_add[i0]);
+  }
+}
+
+/* %126 = sum_to %113 : f32[64,16,1]                    # examples/transformer.lua:15 */
+DLC_KERNEL static void transformer_sum_to_126(float *restrict blocks_1_ln1_sum_to, const float *restrict t113_add) {
+  for (int i0 = 0; i0 < 1024; i0++) {
+    blocks_1_ln1_sum_to[i0] = 0.0f;
+  }
+  for (int i0 = 0; i0 < 1024; i0++) {
+    {
+      float r_part[8] = {0};
+      for (int i1 = 0; i1 < 64; i1 += 8)
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += t113_add[64*i0 + (i1 + i2)];
+      for (int i1 = 4; i1 > 0; i1 /= 2)
+        for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
+      blocks_1_ln1_sum_to[i0] += r_part[0];
+    }
   }
 }
 
@@ -1809,41 +1833,41 @@ DLC_KERNEL static void transformer_assign_232(float *restrict out, const float *
   }
 }
 
-/* %608 = add %607, %38 : f32[]                         # examples/transformer.lua:36 backward */
-DLC_KERNEL static void transformer_add_608(float *restrict s_step) {
+/* %620 = add %619, %38 : f32[]                         # examples/transformer.lua:36 backward */
+DLC_KERNEL static void transformer_add_620(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %612 = tanh %611 : f32[]                             # examples/transformer.lua:36 backward
- *   with %611 = mul %608, %610 : f32[]                        # examples/transformer.lua:36 backward
+/* %624 = tanh %623 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %623 = mul %620, %622 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_612(float *restrict t612_tanh, const float *restrict s_step) {
-  t612_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void transformer_tanh_624(float *restrict t624_tanh, const float *restrict s_step) {
+  t624_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
 }
 
-/* %622 = div %603, %615 : f32[]                        # examples/transformer.lua:36 backward
- *   with %615 = div %613, %614 : f32[]                        # examples/transformer.lua:36 backward
- *   with %613 = mul %255, %612 : f32[]                        # examples/transformer.lua:36 backward
- *   with %614 = add %38, %612 : f32[]                         # examples/transformer.lua:36 backward
+/* %634 = div %615, %627 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %627 = div %625, %626 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %625 = mul %255, %624 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %626 = add %38, %624 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_div_622(float *restrict t622_div, const float *restrict t612_tanh) {
-  t622_div[0] = (TRANSFORMER_LR / ((2.0f * t612_tanh[0]) / (1.0f + t612_tanh[0])));
+DLC_KERNEL static void transformer_div_634(float *restrict t634_div, const float *restrict t624_tanh) {
+  t634_div[0] = (TRANSFORMER_LR / ((2.0f * t624_tanh[0]) / (1.0f + t624_tanh[0])));
 }
 
-/* %618 = tanh %617 : f32[]                             # examples/transformer.lua:36 backward
- *   with %617 = mul %608, %616 : f32[]                        # examples/transformer.lua:36 backward
+/* %630 = tanh %629 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %629 = mul %620, %628 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_618(float *restrict t618_tanh, const float *restrict s_step) {
-  t618_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void transformer_tanh_630(float *restrict t630_tanh, const float *restrict s_step) {
+  t630_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
-/* %623 = sqrt %621 : f32[]                             # examples/transformer.lua:36 backward
- *   with %621 = div %619, %620 : f32[]                        # examples/transformer.lua:36 backward
- *   with %619 = mul %255, %618 : f32[]                        # examples/transformer.lua:36 backward
- *   with %620 = add %38, %618 : f32[]                         # examples/transformer.lua:36 backward
+/* %635 = sqrt %633 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %633 = div %631, %632 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %631 = mul %255, %630 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %632 = add %38, %630 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_sqrt_623(float *restrict t623_sqrt, const float *restrict t618_tanh) {
-  t623_sqrt[0] = sqrtf(((2.0f * t618_tanh[0]) / (1.0f + t618_tanh[0])));
+DLC_KERNEL static void transformer_sqrt_635(float *restrict t635_sqrt, const float *restrict t630_tanh) {
+  t635_sqrt[0] = sqrtf(((2.0f * t630_tanh[0]) / (1.0f + t630_tanh[0])));
 }
 
 /* %37 = sqrt %36 : f32[64,16,1]                        # examples/transformer.lua:15
@@ -2013,15 +2037,15 @@ DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, co
 }
 
 /* %244 = matmul %241^T, %225 : f32[10,64]              # examples/transformer.lua:28 backward
- * each element, as its tile is computed, goes straight into head.weight's update (%1145, %1149, %1158), never stored
+ * each element, as its tile is computed, goes straight into head.weight's update (%1157, %1161, %1170), never stored
  */
-DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t622_div, const float *restrict t623_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
+DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t634_div, const float *restrict t635_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
-      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t622_div, t623_sqrt);
+      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t634_div, t635_sqrt);
     }
     {
-      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t622_div, t623_sqrt);
+      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t634_div, t635_sqrt);
     }
   }
 }
@@ -2150,7 +2174,7 @@ DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast,
 }
 
 /* %272 = sum_to %271 : f32[64]                         # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %318, %367, %403, %448, %497 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %323, %373, %409, %459, %509 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2164,7 +2188,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const
 }
 
 /* %273 = matmul %271, %124 : f32[1024,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %404 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %410 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2175,8 +2199,8 @@ DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const
 }
 
 /* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1107, %1111, %1120), never stored
- *   the same kernel, on other buffers, computes %405 (2 blocks share it)
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1119, %1123, %1132), never stored
+ *   the same kernel, on other buffers, computes %411 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2187,7 +2211,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0
 }
 
 /* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %405 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %411 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2211,7 +2235,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const
  *   with %286 = mul %277, %102 : f32[64,16,128]               # examples/transformer.lua:18 backward
  *   with %277 = add %275, %276 : f32[64,16,128]               # examples/transformer.lua:18 backward
  *   with %276 = mul %275, %198 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %417 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %423 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 131072; i0++) {
@@ -2220,7 +2244,7 @@ DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const fl
 }
 
 /* %289 = sum_to %288 : f32[128]                        # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %419 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %425 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 128; i0++) {
@@ -2234,7 +2258,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const
 }
 
 /* %290 = matmul %288, %122 : f32[1024,64]              # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %420 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %426 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2245,8 +2269,8 @@ DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const
 }
 
 /* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1069, %1073, %1082), never stored
- *   the same kernel, on other buffers, computes %421 (2 blocks share it)
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1081, %1085, %1094), never stored
+ *   the same kernel, on other buffers, computes %427 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2257,7 +2281,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0
 }
 
 /* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %421 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %427 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2272,7 +2296,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const
  *   with %295 = mul %292, %189 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %189 = mul %182, %188 : f32[64,16,64]                # examples/transformer.lua:17
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %379, %423, %509 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %385, %429, %521 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2293,7 +2317,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float
  *   with %298 = mul %294, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %294 = mul %292, %120 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %385, %429, %515 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %391, %435, %527 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2317,7 +2341,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const
  *   with %301 = div %300, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
  *   with %300 = mul %299, %188 : f32[64,16,1]                 # examples/transformer.lua:17 backward
  *   with %303 = mul %255, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %391, %435, %521 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %397, %441, %533 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2337,7 +2361,7 @@ DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const fl
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
  * then, in the same loop, %312 = sum_to %311 : f32[64,16,1]                    # examples/transformer.lua:17 backward
  *   with %311 = neg %309 : f32[64,16,64]                      # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %395, %439, %525 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %401, %445, %537 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2359,36 +2383,39 @@ DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *r
   }
 }
 
-/* %315 = add %310, %314 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %310 = add %270, %309 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %314 = broadcast %313 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %401, %445, %531 (4 blocks share it)
+/* %318 = permute %313 {dims=2,1,3} : f32[16,64,1]      # examples/transformer.lua:17 backward
+ *   with %313 = div %312, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %454 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_315(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 1024; i0++) {
+DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      out0[64*i0 + i1] = ((in0[64*i0 + i1] + in1[64*i0 + i1]) + in2[i0]);
+      out0[64*i0 + i1] = (in0[i0 + 16*i1] / 64.0f);
     }
   }
 }
 
-/* %316 = permute %315 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %446 (2 blocks share it)
+/* %320 = add %317, %319 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   with %317 = add %315, %316 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   with %315 = permute %270 {dims=2,1,3} : f32[16,64,64]
+ *   with %316 = permute %309 {dims=2,1,3} : f32[16,64,64]
+ *   with %319 = broadcast %318 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %456 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_316(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_add_320(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
-        out0[4096*i0 + 64*i1 + i2] = in0[64*i0 + 1024*i1 + i2];
+        out0[4096*i0 + 64*i1 + i2] = ((in0[64*i0 + 1024*i1 + i2] + in1[64*i0 + 1024*i1 + i2]) + in2[64*i0 + i1]);
       }
     }
   }
 }
 
-/* %319 = matmul %317, %118 : f32[1024,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %349, %358, %449, %479, %488 (6 blocks share it)
+/* %324 = matmul %322, %118 : f32[1024,64]              # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %354, %363, %460, %490, %499 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_319(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_324(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
       transformer_axpy_4x16_k64_2(out0 + (i0) * 64 + i1, in0 + (i0) * 64, in1 + i1);
@@ -2396,11 +2423,11 @@ DLC_SHARED_KERNEL static void transformer_matmul_319(float *restrict out0, const
   }
 }
 
-/* %320 = matmul %317^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%993, %997, %1006), never stored
- *   the same kernel, on other buffers, computes %450 (2 blocks share it)
+/* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
+ * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%1005, %1009, %1018), never stored
+ *   the same kernel, on other buffers, computes %461 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_320_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_ta_4x16_k1024_upd_3(in2 + i0, in3 + i1, out0 + (i0) * 64 + i1, out1 + (i0) * 64 + i1, out2 + (i0) * 64 + i1, in0, in1);
@@ -2408,10 +2435,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_320_update(float *restrict out0
   }
 }
 
-/* %320 = matmul %317^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %350, %360, %373, %450, %480, %490, %503 (8 blocks share it)
+/* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %355, %365, %379, %461, %491, %501, %515 (8 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_320(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_325(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_ta_4x16_k1024_3(out0 + (i0) * 64 + i1, in0 + i0, in1 + i1);
@@ -2419,12 +2446,12 @@ DLC_SHARED_KERNEL static void transformer_matmul_320(float *restrict out0, const
   }
 }
 
-/* %326 = sum_to %325 : f32[256,16,16,1]                # examples/transformer.lua:16 backward
- *   with %325 = mul %324, %169 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   with %324 = broadcast %323 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %338, %456, %468 (4 blocks share it)
+/* %331 = sum_to %330 : f32[256,16,16,1]                # examples/transformer.lua:16 backward
+ *   with %330 = mul %329, %169 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %343, %467, %479 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_326(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_331(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2439,12 +2466,12 @@ DLC_SHARED_KERNEL static void transformer_sum_to_326(float *restrict out0, const
   }
 }
 
-/* %328 = sum_to %327 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
- *   with %327 = mul %324, %168 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   with %324 = broadcast %323 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %340, %458, %470 (4 blocks share it)
+/* %333 = sum_to %332 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
+ *   with %332 = mul %329, %168 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %345, %469, %481 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_328(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_333(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2459,11 +2486,11 @@ DLC_SHARED_KERNEL static void transformer_sum_to_328(float *restrict out0, const
   }
 }
 
-/* %332 = sum_to %331 : f32[256,16,1]                   # examples/transformer.lua:16 backward
- *   with %331 = mul %330, %167 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %462 (2 blocks share it)
+/* %337 = sum_to %336 : f32[256,16,1]                   # examples/transformer.lua:16 backward
+ *   with %336 = mul %335, %167 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %473 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_332(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_337(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2474,11 +2501,11 @@ DLC_SHARED_KERNEL static void transformer_sum_to_332(float *restrict out0, const
   }
 }
 
-/* %334 = mul %167, %333 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   with %333 = sub %330, %332 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %464 (2 blocks share it)
+/* %339 = mul %167, %338 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   with %338 = sub %335, %337 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %475 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_mul_334(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_mul_339(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       out0[16*i0 + i1] = (in0[16*i0 + i1] * (in1[16*i0 + i1] - in2[i0]));
@@ -2486,10 +2513,10 @@ DLC_SHARED_KERNEL static void transformer_mul_334(float *restrict out0, const fl
   }
 }
 
-/* %343 = permute %341 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %473 (2 blocks share it)
+/* %348 = permute %346 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %484 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_343(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_348(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 4096; i1++) {
       out0[4096*i0 + i1] = in0[i0 + 16*i1];
@@ -2497,11 +2524,11 @@ DLC_SHARED_KERNEL static void transformer_permute_343(float *restrict out0, cons
   }
 }
 
-/* %346 = sum_to %345 : f32[64]                         # examples/transformer.lua:16 backward
- * then, in the same loop, %354 = sum_to %353 : f32[64]                         # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %476 (2 blocks share it)
+/* %351 = sum_to %350 : f32[64]                         # examples/transformer.lua:16 backward
+ * then, in the same loop, %359 = sum_to %358 : f32[64]                         # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %487 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_346(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_351(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2516,10 +2543,10 @@ DLC_SHARED_KERNEL static void transformer_sum_to_346(float *restrict out0, float
   }
 }
 
-/* %351 = transpose %350 : f32[64,64]                   # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %361, %375, %481, %491, %505 (6 blocks share it)
+/* %356 = transpose %355 : f32[64,64]                   # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %366, %381, %492, %502, %517 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_transpose_351(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_transpose_356(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0 += 16) {
     int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
     for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2530,11 +2557,11 @@ DLC_SHARED_KERNEL static void transformer_transpose_351(float *restrict out0, co
   }
 }
 
-/* %365 = permute %364 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   with %364 = mul %342, %52 : f32[256,16,16]                # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %495 (2 blocks share it)
+/* %370 = mul %369, %52 : f32[16,256,16]                # examples/transformer.lua:16 backward
+ *   with %369 = permute %347 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %506 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_365(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_mul_370(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -2544,12 +2571,12 @@ DLC_SHARED_KERNEL static void transformer_permute_365(float *restrict out0, cons
   }
 }
 
-/* %371 = matmul %370, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
- * then, in the same loop, %372 = add %359, %371 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   with %359 = add %349, %358 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %501 (2 blocks share it)
+/* %377 = matmul %376, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
+ * then, in the same loop, %378 = add %364, %377 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   with %364 = add %354, %363 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %513 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_371(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_377(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
       transformer_axpy_4x16_k64_epi(in2 + (i0) * 64, in3 + i1, in0 + (i0) * 64 + i1, in1 + (i0) * 64 + i1, out0 + (i0) * 64 + i1);
@@ -2557,10 +2584,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_371(float *restrict out0, const
   }
 }
 
-/* %378 = permute %374 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %508 (2 blocks share it)
+/* %384 = permute %380 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %520 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_378(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_384(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2570,8 +2597,24 @@ DLC_SHARED_KERNEL static void transformer_permute_378(float *restrict out0, cons
   }
 }
 
-/* %532 = sum_to %531 : f32[16,64]                      # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_sum_to_532(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %407 = add %402, %406 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   with %402 = add %321, %401 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   with %321 = permute %320 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:17 backward
+ *   with %406 = broadcast %405 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   the same kernel, on other buffers, computes %543 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_add_407(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    for (int i1 = 0; i1 < 16; i1++) {
+      for (int i2 = 0; i2 < 64; i2++) {
+        out0[1024*i0 + 64*i1 + i2] = ((in0[64*i0 + 4096*i1 + i2] + in1[1024*i0 + 64*i1 + i2]) + in2[16*i0 + i1]);
+      }
+    }
+  }
+}
+
+/* %544 = sum_to %543 : f32[16,64]                      # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_sum_to_544(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 1024; i0++) {
     g_pos[i0] = 0.0f;
   }
@@ -2582,56 +2625,56 @@ DLC_KERNEL static void transformer_sum_to_532(float *restrict g_pos, const float
   }
 }
 
-/* %533 = permute %531 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_permute_533(float *restrict t533_permute, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %545 = permute %543 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_permute_545(float *restrict t545_permute, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        t533_permute[1024*i0 + 16*i1 + i2] = blocks_0_ln1_add_bw_2[1024*i0 + i1 + 64*i2];
+        t545_permute[1024*i0 + 16*i1 + i2] = blocks_0_ln1_add_bw_2[1024*i0 + i1 + 64*i2];
       }
     }
   }
 }
 
-/* %535 = sum_to %534 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_sum_to_535(float *restrict patch_sum_to_bw, const float *restrict t533_permute) {
+/* %547 = sum_to %546 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_sum_to_547(float *restrict patch_sum_to_bw, const float *restrict t545_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     patch_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_sum_to_bw[i1] += t533_permute[1024*i0 + 16*i1 + i2];
+        patch_sum_to_bw[i1] += t545_permute[1024*i0 + 16*i1 + i2];
       }
     }
   }
 }
 
-/* %537 = permute %534 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_permute_537(float *restrict patch_permute_bw, const float *restrict t533_permute) {
+/* %549 = permute %546 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_permute_549(float *restrict patch_permute_bw, const float *restrict t545_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_permute_bw[1024*i0 + 16*i1 + i2] = t533_permute[16*i0 + 1024*i1 + i2];
+        patch_permute_bw[1024*i0 + 16*i1 + i2] = t545_permute[16*i0 + 1024*i1 + i2];
       }
     }
   }
 }
 
-/* %539 = matmul %538, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
- * each element, as its tile is computed, goes straight into patch.weight's update (%631, %636, %645), never stored
+/* %551 = matmul %550, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
+ * each element, as its tile is computed, goes straight into patch.weight's update (%643, %648, %657), never stored
  */
-DLC_KERNEL static void transformer_matmul_539_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, const float *restrict t622_div, const float *restrict t623_sqrt, const float *restrict patch_permute_bw, const float *restrict patch_window) {
+DLC_KERNEL static void transformer_matmul_551_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, const float *restrict t634_div, const float *restrict t635_sqrt, const float *restrict patch_permute_bw, const float *restrict patch_window) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 48; i1 += 4) {
-      transformer_dot_4x4_k1024_upd(patch_permute_bw + (i0) * 1024, patch_window + (i1) * 1024, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t622_div, t623_sqrt);
+      transformer_dot_4x4_k1024_upd(patch_permute_bw + (i0) * 1024, patch_window + (i1) * 1024, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t634_div, t635_sqrt);
     }
-    transformer_dot_4x1_k1024_upd(patch_permute_bw + (i0) * 1024, patch_window + (48) * 1024, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t622_div, t623_sqrt);
+    transformer_dot_4x1_k1024_upd(patch_permute_bw + (i0) * 1024, patch_window + (48) * 1024, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t634_div, t635_sqrt);
   }
 }
 
-/* %539 = matmul %538, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_matmul_539(float *restrict patch_matmul_bw, const float *restrict patch_permute_bw, const float *restrict patch_window) {
+/* %551 = matmul %550, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_matmul_551(float *restrict patch_matmul_bw, const float *restrict patch_permute_bw, const float *restrict patch_window) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 48; i1 += 4) {
       transformer_dot_4x4_k1024(patch_matmul_bw + (i0) * 49 + i1, patch_permute_bw + (i0) * 1024, patch_window + (i1) * 1024);
@@ -2640,22 +2683,22 @@ DLC_KERNEL static void transformer_matmul_539(float *restrict patch_matmul_bw, c
   }
 }
 
-/* %542 = assign %541, %540 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_assign_542(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
+/* %554 = assign %553, %552 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_assign_554(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
   for (int i0 = 0; i0 < 3136; i0++) {
     g_patch_weight[i0] = patch_matmul_bw[i0];
   }
 }
 
-/* %552 = assign %551, %507 : f32[192,64]               # examples/transformer.lua:16 backward
- *   with %507 = add %493, %506 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %493 = add %482, %492 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %482 = pad %481 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
- *   with %492 = pad %491 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
- *   with %506 = pad %505 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %576 (2 blocks share it)
+/* %564 = assign %563, %519 : f32[192,64]               # examples/transformer.lua:16 backward
+ *   with %519 = add %504, %518 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %504 = add %493, %503 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %493 = pad %492 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
+ *   with %503 = pad %502 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
+ *   with %518 = pad %517 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %588 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_552(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_564(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = ((((unsigned)(i0 - 128) < 64u ? in0[64*i0 + i1 - 8192] : 0.0f) + ((unsigned)(i0 - 64) < 64u ? in1[64*i0 + i1 - 4096] : 0.0f)) + ((unsigned)(i0 - 0) < 64u ? in2[64*i0 + i1] : 0.0f));
@@ -2663,68 +2706,68 @@ DLC_SHARED_KERNEL static void transformer_assign_552(float *restrict out0, const
   }
 }
 
-/* %554 = assign %553, %499 : f32[192]                  # examples/transformer.lua:16 backward
- *   with %499 = add %486, %498 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %486 = add %477, %485 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %477 = pad %476 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
- *   with %485 = pad %484 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
- *   with %498 = pad %497 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %578 (2 blocks share it)
+/* %566 = assign %565, %511 : f32[192]                  # examples/transformer.lua:16 backward
+ *   with %511 = add %497, %510 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %497 = add %488, %496 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %488 = pad %487 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
+ *   with %496 = pad %495 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
+ *   with %510 = pad %509 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %590 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_554(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_566(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
     out0[i0] = ((((unsigned)(i0 - 128) < 64u ? in0[i0 - 128] : 0.0f) + ((unsigned)(i0 - 64) < 64u ? in1[i0 - 64] : 0.0f)) + ((unsigned)(i0 - 0) < 64u ? in2[i0] : 0.0f));
   }
 }
 
-/* %631 = add %628, %630 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %628 = mul %626, %605 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %630 = mul %629, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- * then, in the same loop, %636 = add %632, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %632 = mul %627, %606 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %635 = mul %633, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %634 = mul %541, %541 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+/* %643 = add %640, %642 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %640 = mul %638, %617 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %642 = mul %641, %553 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ * then, in the same loop, %648 = add %644, %647 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %644 = mul %639, %618 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %647 = mul %645, %646 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %646 = mul %553, %553 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_631(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
+DLC_KERNEL static void transformer_add_643(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
   for (int i0 = 0; i0 < 3136; i0++) {
     s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
     s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
   }
 }
 
-/* %645 = assign %2, %644 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
- *   with %644 = sub %625, %643 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %625 = mul %2, %624 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
- *   with %643 = mul %622, %642 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %642 = div %631, %641 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %641 = add %640, %604 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %640 = div %639, %623 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %639 = sqrt %636 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
+/* %657 = assign %2, %656 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
+ *   with %656 = sub %637, %655 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %637 = mul %2, %636 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
+ *   with %655 = mul %634, %654 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %654 = div %643, %653 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %653 = add %652, %616 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %652 = div %651, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %651 = sqrt %648 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_assign_645(float *restrict p_patch_weight, const float *restrict t622_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_assign_657(float *restrict p_patch_weight, const float *restrict t634_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t635_sqrt) {
   for (int i0 = 0; i0 < 3136; i0++) {
-    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
+    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %651 = add %649, %650 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %649 = mul %647, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %650 = mul %629, %543 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %655 = add %652, %654 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %652 = mul %648, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %654 = mul %633, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %653 = mul %543, %543 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %664 = assign %3, %663 : f32[64]                     # examples/transformer.lua:36 backward
- *   with %663 = sub %646, %662 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %646 = mul %3, %624 : f32[64]                        # examples/transformer.lua:36 backward
- *   with %662 = mul %622, %661 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %661 = div %651, %660 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %660 = add %659, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %659 = div %658, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %658 = sqrt %655 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1126 (2 blocks share it)
+/* %663 = add %661, %662 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %661 = mul %659, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %662 = mul %641, %555 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %667 = add %664, %666 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %664 = mul %660, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %666 = mul %645, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %665 = mul %555, %555 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %676 = assign %3, %675 : f32[64]                     # examples/transformer.lua:36 backward
+ *   with %675 = sub %658, %674 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %658 = mul %3, %636 : f32[64]                        # examples/transformer.lua:36 backward
+ *   with %674 = mul %634, %673 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %673 = div %663, %672 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %672 = add %671, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %671 = div %670, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %670 = sqrt %667 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1138 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_651(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_663(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2732,63 +2775,63 @@ DLC_SHARED_KERNEL static void transformer_add_651(float *restrict out0, float *r
   }
 }
 
-/* %670 = add %668, %669 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %668 = mul %666, %605 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %669 = mul %629, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %674 = add %671, %673 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %671 = mul %667, %606 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %673 = mul %633, %672 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %672 = mul %545, %545 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %683 = assign %12, %682 : f32[16,64]                 # examples/transformer.lua:36 backward
- *   with %682 = sub %665, %681 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %665 = mul %12, %624 : f32[16,64]                    # examples/transformer.lua:36 backward
- *   with %681 = mul %622, %680 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %680 = div %670, %679 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %679 = add %678, %604 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %678 = div %677, %623 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %677 = sqrt %674 : f32[16,64]                        # examples/transformer.lua:36 backward
+/* %682 = add %680, %681 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %680 = mul %678, %617 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %681 = mul %641, %557 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %686 = add %683, %685 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %683 = mul %679, %618 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %685 = mul %645, %684 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %684 = mul %557, %557 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %695 = assign %12, %694 : f32[16,64]                 # examples/transformer.lua:36 backward
+ *   with %694 = sub %677, %693 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %677 = mul %12, %636 : f32[16,64]                    # examples/transformer.lua:36 backward
+ *   with %693 = mul %634, %692 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %692 = div %682, %691 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %691 = add %690, %616 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %690 = div %689, %635 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %689 = sqrt %686 : f32[16,64]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_670(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_682(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t634_div, const float *restrict t635_sqrt) {
   for (int i0 = 0; i0 < 1024; i0++) {
     s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
     s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
-    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
+    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %689 = add %687, %688 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %687 = mul %685, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %688 = mul %629, %547 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %693 = add %690, %692 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %690 = mul %686, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %692 = mul %633, %691 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %691 = mul %547, %547 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %702 = assign %16, %701 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %701 = sub %684, %700 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %684 = mul %16, %624 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %700 = mul %622, %699 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %699 = div %689, %698 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %698 = add %697, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %697 = div %696, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %696 = sqrt %693 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %708 = add %706, %707 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %706 = mul %704, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %707 = mul %629, %549 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %712 = add %709, %711 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %709 = mul %705, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %711 = mul %633, %710 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %710 = mul %549, %549 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %721 = assign %17, %720 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %720 = sub %703, %719 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %703 = mul %17, %624 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %719 = mul %622, %718 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %718 = div %708, %717 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %717 = add %716, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %716 = div %715, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %715 = sqrt %712 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1183 (2 blocks share it)
+/* %701 = add %699, %700 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %699 = mul %697, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %700 = mul %641, %559 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %705 = add %702, %704 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %702 = mul %698, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %704 = mul %645, %703 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %703 = mul %559, %559 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %714 = assign %16, %713 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %713 = sub %696, %712 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %696 = mul %16, %636 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %712 = mul %634, %711 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %711 = div %701, %710 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %710 = add %709, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %709 = div %708, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %708 = sqrt %705 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %720 = add %718, %719 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %718 = mul %716, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %719 = mul %641, %561 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %724 = add %721, %723 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %721 = mul %717, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %723 = mul %645, %722 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %722 = mul %561, %561 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %733 = assign %17, %732 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %732 = sub %715, %731 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %715 = mul %17, %636 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %731 = mul %634, %730 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %730 = div %720, %729 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %729 = add %728, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %728 = div %727, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %727 = sqrt %724 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1195 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_689(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_701(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2799,24 +2842,24 @@ DLC_SHARED_KERNEL static void transformer_add_689(float *restrict out0, float *r
   }
 }
 
-/* %727 = add %725, %726 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %725 = mul %723, %605 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %726 = mul %629, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %731 = add %728, %730 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %728 = mul %724, %606 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %730 = mul %633, %729 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %729 = mul %551, %551 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %740 = assign %18, %739 : f32[192,64]                # examples/transformer.lua:36 backward
- *   with %739 = sub %722, %738 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %722 = mul %18, %624 : f32[192,64]                   # examples/transformer.lua:36 backward
- *   with %738 = mul %622, %737 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %737 = div %727, %736 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %736 = add %735, %604 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %735 = div %734, %623 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %734 = sqrt %731 : f32[192,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %955 (2 blocks share it)
+/* %739 = add %737, %738 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %737 = mul %735, %617 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %738 = mul %641, %563 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %743 = add %740, %742 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %740 = mul %736, %618 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %742 = mul %645, %741 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %741 = mul %563, %563 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %752 = assign %18, %751 : f32[192,64]                # examples/transformer.lua:36 backward
+ *   with %751 = sub %734, %750 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %734 = mul %18, %636 : f32[192,64]                   # examples/transformer.lua:36 backward
+ *   with %750 = mul %634, %749 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %749 = div %739, %748 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %748 = add %747, %616 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %747 = div %746, %635 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %746 = sqrt %743 : f32[192,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %967 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_727(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_739(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 12288; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2824,24 +2867,24 @@ DLC_SHARED_KERNEL static void transformer_add_727(float *restrict out0, float *r
   }
 }
 
-/* %746 = add %744, %745 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %744 = mul %742, %605 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %745 = mul %629, %553 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %750 = add %747, %749 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %747 = mul %743, %606 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %749 = mul %633, %748 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %748 = mul %553, %553 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %759 = assign %19, %758 : f32[192]                   # examples/transformer.lua:36 backward
- *   with %758 = sub %741, %757 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %741 = mul %19, %624 : f32[192]                      # examples/transformer.lua:36 backward
- *   with %757 = mul %622, %756 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %756 = div %746, %755 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %755 = add %754, %604 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %754 = div %753, %623 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %753 = sqrt %750 : f32[192]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %974 (2 blocks share it)
+/* %758 = add %756, %757 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %756 = mul %754, %617 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %757 = mul %641, %565 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %762 = add %759, %761 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %759 = mul %755, %618 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %761 = mul %645, %760 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %760 = mul %565, %565 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %771 = assign %19, %770 : f32[192]                   # examples/transformer.lua:36 backward
+ *   with %770 = sub %753, %769 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %753 = mul %19, %636 : f32[192]                      # examples/transformer.lua:36 backward
+ *   with %769 = mul %634, %768 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %768 = div %758, %767 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %767 = add %766, %616 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %766 = div %765, %635 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %765 = sqrt %762 : f32[192]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %986 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_746(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_758(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2849,24 +2892,24 @@ DLC_SHARED_KERNEL static void transformer_add_746(float *restrict out0, float *r
   }
 }
 
-/* %765 = add %763, %764 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %763 = mul %761, %605 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %764 = mul %629, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %769 = add %766, %768 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %766 = mul %762, %606 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %768 = mul %633, %767 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %767 = mul %555, %555 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %778 = assign %20, %777 : f32[64,64]                 # examples/transformer.lua:36 backward
- *   with %777 = sub %760, %776 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %760 = mul %20, %624 : f32[64,64]                    # examples/transformer.lua:36 backward
- *   with %776 = mul %622, %775 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %775 = div %765, %774 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %774 = add %773, %604 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %773 = div %772, %623 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %772 = sqrt %769 : f32[64,64]                        # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %993 (2 blocks share it)
+/* %777 = add %775, %776 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %775 = mul %773, %617 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %776 = mul %641, %567 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %781 = add %778, %780 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %778 = mul %774, %618 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %780 = mul %645, %779 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %779 = mul %567, %567 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %790 = assign %20, %789 : f32[64,64]                 # examples/transformer.lua:36 backward
+ *   with %789 = sub %772, %788 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %772 = mul %20, %636 : f32[64,64]                    # examples/transformer.lua:36 backward
+ *   with %788 = mul %634, %787 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %787 = div %777, %786 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %786 = add %785, %616 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %785 = div %784, %635 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %784 = sqrt %781 : f32[64,64]                        # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1005 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_765(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_777(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2874,46 +2917,46 @@ DLC_SHARED_KERNEL static void transformer_add_765(float *restrict out0, float *r
   }
 }
 
-/* %784 = add %782, %783 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %782 = mul %780, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %783 = mul %629, %557 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %788 = add %785, %787 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %785 = mul %781, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %787 = mul %633, %786 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %786 = mul %557, %557 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %797 = assign %21, %796 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %796 = sub %779, %795 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %779 = mul %21, %624 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %795 = mul %622, %794 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %794 = div %784, %793 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %793 = add %792, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %792 = div %791, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %791 = sqrt %788 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %803 = add %801, %802 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %801 = mul %799, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %802 = mul %629, %559 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %807 = add %804, %806 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %804 = mul %800, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %806 = mul %633, %805 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %805 = mul %559, %559 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %816 = assign %22, %815 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %815 = sub %798, %814 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %798 = mul %22, %624 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %814 = mul %622, %813 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %813 = div %803, %812 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %812 = add %811, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %811 = div %810, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %810 = sqrt %807 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %822 = add %820, %821 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %820 = mul %818, %605 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %821 = mul %629, %561 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %826 = add %823, %825 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %823 = mul %819, %606 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %825 = mul %633, %824 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %824 = mul %561, %561 : f32[64]                      # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %898, %1012 (3 blocks share it)
+/* %796 = add %794, %795 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %794 = mul %792, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %795 = mul %641, %569 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %800 = add %797, %799 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %797 = mul %793, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %799 = mul %645, %798 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %798 = mul %569, %569 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %809 = assign %21, %808 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %808 = sub %791, %807 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %791 = mul %21, %636 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %807 = mul %634, %806 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %806 = div %796, %805 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %805 = add %804, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %804 = div %803, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %803 = sqrt %800 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %815 = add %813, %814 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %813 = mul %811, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %814 = mul %641, %571 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %819 = add %816, %818 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %816 = mul %812, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %818 = mul %645, %817 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %817 = mul %571, %571 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %828 = assign %22, %827 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %827 = sub %810, %826 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %810 = mul %22, %636 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %826 = mul %634, %825 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %825 = div %815, %824 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %824 = add %823, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %823 = div %822, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %822 = sqrt %819 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %834 = add %832, %833 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %832 = mul %830, %617 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %833 = mul %641, %573 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %838 = add %835, %837 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %835 = mul %831, %618 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %837 = mul %645, %836 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %836 = mul %573, %573 : f32[64]                      # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %910, %1024 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_784(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void transformer_add_796(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2926,40 +2969,40 @@ DLC_SHARED_KERNEL static void transformer_add_784(float *restrict out0, float *r
   }
 }
 
-/* %835 = assign %23, %834 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %834 = sub %817, %833 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %817 = mul %23, %624 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %833 = mul %622, %832 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %832 = div %822, %831 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %831 = add %830, %604 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %830 = div %829, %623 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %829 = sqrt %826 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %949, %1063 (3 blocks share it)
+/* %847 = assign %23, %846 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %846 = sub %829, %845 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %829 = mul %23, %636 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %845 = mul %634, %844 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %844 = div %834, %843 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %843 = add %842, %616 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %842 = div %841, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %841 = sqrt %838 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %961, %1075 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_835(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_assign_847(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %841 = add %839, %840 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %839 = mul %837, %605 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %840 = mul %629, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %845 = add %842, %844 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %842 = mul %838, %606 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %844 = mul %633, %843 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %843 = mul %563, %563 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %854 = assign %24, %853 : f32[128,64]                # examples/transformer.lua:36 backward
- *   with %853 = sub %836, %852 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %836 = mul %24, %624 : f32[128,64]                   # examples/transformer.lua:36 backward
- *   with %852 = mul %622, %851 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %851 = div %841, %850 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %850 = add %849, %604 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %849 = div %848, %623 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %848 = sqrt %845 : f32[128,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %879, %1069, %1107 (4 blocks share it)
+/* %853 = add %851, %852 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %851 = mul %849, %617 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %852 = mul %641, %575 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %857 = add %854, %856 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %854 = mul %850, %618 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %856 = mul %645, %855 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %855 = mul %575, %575 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %866 = assign %24, %865 : f32[128,64]                # examples/transformer.lua:36 backward
+ *   with %865 = sub %848, %864 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %848 = mul %24, %636 : f32[128,64]                   # examples/transformer.lua:36 backward
+ *   with %864 = mul %634, %863 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %863 = div %853, %862 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %862 = add %861, %616 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %861 = div %860, %635 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %860 = sqrt %857 : f32[128,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %891, %1081, %1119 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_841(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_853(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2967,24 +3010,24 @@ DLC_SHARED_KERNEL static void transformer_add_841(float *restrict out0, float *r
   }
 }
 
-/* %860 = add %858, %859 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %858 = mul %856, %605 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %859 = mul %629, %565 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %864 = add %861, %863 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %861 = mul %857, %606 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %863 = mul %633, %862 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %862 = mul %565, %565 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %873 = assign %25, %872 : f32[128]                   # examples/transformer.lua:36 backward
- *   with %872 = sub %855, %871 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %855 = mul %25, %624 : f32[128]                      # examples/transformer.lua:36 backward
- *   with %871 = mul %622, %870 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %870 = div %860, %869 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %869 = add %868, %604 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %868 = div %867, %623 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %867 = sqrt %864 : f32[128]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1088 (2 blocks share it)
+/* %872 = add %870, %871 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %870 = mul %868, %617 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %871 = mul %641, %577 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %876 = add %873, %875 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %873 = mul %869, %618 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %875 = mul %645, %874 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %874 = mul %577, %577 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %885 = assign %25, %884 : f32[128]                   # examples/transformer.lua:36 backward
+ *   with %884 = sub %867, %883 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %867 = mul %25, %636 : f32[128]                      # examples/transformer.lua:36 backward
+ *   with %883 = mul %634, %882 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %882 = div %872, %881 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %881 = add %880, %616 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %880 = div %879, %635 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %879 = sqrt %876 : f32[128]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1100 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_860(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_872(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -2992,51 +3035,51 @@ DLC_SHARED_KERNEL static void transformer_add_860(float *restrict out0, float *r
   }
 }
 
-/* %1145 = add %1143, %1144 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1143 = mul %1141, %605 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1144 = mul %629, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1149 = add %1146, %1148 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1146 = mul %1142, %606 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1148 = mul %633, %1147 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1147 = mul %595, %595 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1158 = assign %206, %1157 : f32[10,64]              # examples/transformer.lua:36 backward
- *   with %1157 = sub %1140, %1156 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1140 = mul %206, %624 : f32[10,64]                  # examples/transformer.lua:36 backward
- *   with %1156 = mul %622, %1155 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1155 = div %1145, %1154 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1154 = add %1153, %604 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1153 = div %1152, %623 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1152 = sqrt %1149 : f32[10,64]                      # examples/transformer.lua:36 backward
+/* %1157 = add %1155, %1156 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1155 = mul %1153, %617 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1156 = mul %641, %607 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1161 = add %1158, %1160 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1158 = mul %1154, %618 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1160 = mul %645, %1159 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1159 = mul %607, %607 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1170 = assign %206, %1169 : f32[10,64]              # examples/transformer.lua:36 backward
+ *   with %1169 = sub %1152, %1168 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1152 = mul %206, %636 : f32[10,64]                  # examples/transformer.lua:36 backward
+ *   with %1168 = mul %634, %1167 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1167 = div %1157, %1166 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1166 = add %1165, %616 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1165 = div %1164, %635 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1164 = sqrt %1161 : f32[10,64]                      # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1145(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_1157(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t634_div, const float *restrict t635_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
     s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
-    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %1164 = add %1162, %1163 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1162 = mul %1160, %605 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1163 = mul %629, %597 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1168 = add %1165, %1167 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1165 = mul %1161, %606 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1167 = mul %633, %1166 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1166 = mul %597, %597 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1177 = assign %207, %1176 : f32[10]                 # examples/transformer.lua:36 backward
- *   with %1176 = sub %1159, %1175 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1159 = mul %207, %624 : f32[10]                     # examples/transformer.lua:36 backward
- *   with %1175 = mul %622, %1174 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1174 = div %1164, %1173 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1173 = add %1172, %604 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1172 = div %1171, %623 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1171 = sqrt %1168 : f32[10]                         # examples/transformer.lua:36 backward
+/* %1176 = add %1174, %1175 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1174 = mul %1172, %617 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1175 = mul %641, %609 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1180 = add %1177, %1179 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1177 = mul %1173, %618 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1179 = mul %645, %1178 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1178 = mul %609, %609 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1189 = assign %207, %1188 : f32[10]                 # examples/transformer.lua:36 backward
+ *   with %1188 = sub %1171, %1187 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1171 = mul %207, %636 : f32[10]                     # examples/transformer.lua:36 backward
+ *   with %1187 = mul %634, %1186 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1186 = div %1176, %1185 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1185 = add %1184, %616 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1184 = div %1183, %635 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1183 = sqrt %1180 : f32[10]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1164(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t622_div, const float *restrict t623_sqrt) {
+DLC_KERNEL static void transformer_add_1176(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t634_div, const float *restrict t635_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
     s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));
-    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t622_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t623_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
@@ -3113,9 +3156,9 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
-  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_div = m->arena + 132096;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sum_to_2 = m->arena + 65536;   /* %33 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_div_2 = m->arena + 131072;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3146,8 +3189,8 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3193,8 +3236,8 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3223,8 +3266,7 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
   transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_15(t15_add, patch_add, p_pos); /* %15 add: examples/transformer.lua:26 */
-  transformer_sum_to_28(blocks_0_ln1_sum_to, t15_add); /* %28 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_39(blocks_0_ln1_div_2, blocks_0_ln1_sum_to_2); /* %39 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3250,8 +3292,7 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3262,7 +3303,7 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %134 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3288,8 +3329,7 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3312,18 +3352,18 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
 
 static float transformer_backward(transformer_model *restrict m, const float *x, const void *y_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t612_tanh = m->arena + 2249744;   /* %612 tanh[]: examples/transformer.lua:36, backward */
-  float *const t622_div = m->arena + 2249760;   /* %622 div[]: examples/transformer.lua:36, backward */
-  float *const t618_tanh = m->arena + 2249744;   /* %618 tanh[]: examples/transformer.lua:36, backward */
-  float *const t623_sqrt = m->arena + 2249776;   /* %623 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t624_tanh = m->arena + 2249744;   /* %624 tanh[]: examples/transformer.lua:36, backward */
+  float *const t634_div = m->arena + 2249760;   /* %634 div[]: examples/transformer.lua:36, backward */
+  float *const t630_tanh = m->arena + 2249744;   /* %630 tanh[]: examples/transformer.lua:36, backward */
+  float *const t635_sqrt = m->arena + 2249776;   /* %635 sqrt[]: examples/transformer.lua:36, backward */
   float *const patch_window = m->arena + 2162688;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const patch_matmul = m->arena + 0;   /* %7 matmul[64,1024]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const blocks_0_ln1_sum_to = m->arena + 0;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 917504;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
-  float *const blocks_0_ln1_sum_to = m->arena + 0;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_div = m->arena + 2237440;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sum_to_2 = m->arena + 0;   /* %33 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sqrt = m->arena + 2238464;   /* %37 sqrt[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3355,8 +3395,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const t85_add = m->arena + 1376256;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t85_add = m->arena + 1376256;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_div = m->arena + 2240512;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sqrt = m->arena + 2241536;   /* %93 sqrt[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3405,8 +3445,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_attn_out_proj_add = m->arena + 458752;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const t179_add = m->arena + 1966080;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 393216;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t179_add = m->arena + 1966080;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_div = m->arena + 2246656;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sum_to_2 = m->arena + 393216;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sqrt = m->arena + 2247680;   /* %187 sqrt[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3472,108 +3512,106 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const blocks_1_ln2_div_bw = m->arena + 524288;   /* %305 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_sum_to_bw_2 = m->arena + 525312;   /* %312 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const blocks_1_ln2_add_bw = m->arena + 458752;   /* %309 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_div_bw_2 = m->arena + 524288;   /* %313 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_add_bw_2 = m->arena + 393216;   /* %315 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_attn_permute_bw = m->arena + 458752;   /* %316 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_ln2_permute_bw = m->arena + 524288;   /* %318 permute[16,64,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_add_bw_2 = m->arena + 393216;   /* %320 add[16,64,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const g_blocks_1_attn_out_proj_bias = m->grad + 54400;
-  float *const blocks_1_attn_out_proj_matmul_bw = m->arena + 524288;   /* %319 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_out_proj_matmul_bw = m->arena + 458752;   /* %324 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   float *const s_blocks_1_attn_out_proj_weight_exp_avg = m->state + 100624;
   float *const s_blocks_1_attn_out_proj_weight_exp_avg_sq = m->state + 104720;
   float *const g_blocks_1_attn_out_proj_weight = m->grad + 50304;
-  float *const blocks_1_attn_permute_bw_2 = m->arena + 458752;   /* %322 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw = m->arena + 524288;   /* %326 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 589824;   /* %328 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %332 sum_to[256,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_mul_bw = m->arena + 458752;   /* %334 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 524288;   /* %338 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 655360;   /* %340 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_3 = m->arena + 458752;   /* %343 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_4 = m->arena + 655360;   /* %344 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %346 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %354 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw = m->arena + 589824;   /* %349 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %350 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %351 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_3 = m->arena + 655360;   /* %358 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %360 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %361 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_5 = m->arena + 458752;   /* %365 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %367 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %372 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_5 = m->arena + 524288;   /* %373 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %375 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_6 = m->arena + 458752;   /* %378 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw = m->arena + 524288;   /* %327 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw = m->arena + 458752;   /* %331 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 589824;   /* %333 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %337 sum_to[256,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw = m->arena + 524288;   /* %339 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 458752;   /* %343 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 655360;   /* %345 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_2 = m->arena + 524288;   /* %348 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_3 = m->arena + 655360;   /* %349 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %351 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %359 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw = m->arena + 589824;   /* %354 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %355 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %356 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_3 = m->arena + 655360;   /* %363 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %365 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %366 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw_2 = m->arena + 524288;   /* %370 mul[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %373 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %378 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_5 = m->arena + 458752;   /* %379 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %381 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_4 = m->arena + 458752;   /* %384 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_1_ln1_bias = m->grad + 37760;
   float *const g_blocks_1_ln1_weight = m->grad + 37696;
-  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %385 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %391 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %398 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %395 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %399 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %401 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %391 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %397 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %404 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %401 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %405 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %407 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
-  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %404 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %410 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_2_weight_exp_avg = m->state + 58896;
   float *const s_blocks_0_mlp_2_weight_exp_avg_sq = m->state + 67088;
   float *const g_blocks_0_mlp_2_weight = m->grad + 29440;
-  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %417 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %423 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
   float *const g_blocks_0_mlp_0_bias = m->grad + 29312;
-  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %420 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %426 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_0_weight_exp_avg = m->state + 42256;
   float *const s_blocks_0_mlp_0_weight_exp_avg_sq = m->state + 50448;
   float *const g_blocks_0_mlp_0_weight = m->grad + 21120;
   float *const g_blocks_0_ln2_bias = m->grad + 21056;
   float *const g_blocks_0_ln2_weight = m->grad + 20992;
-  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %429 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %435 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %442 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %439 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_div_bw_2 = m->arena + 131072;   /* %443 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %445 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_attn_permute_bw = m->arena + 65536;   /* %446 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %435 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %441 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %448 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %445 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_permute_bw = m->arena + 131072;   /* %454 permute[16,64,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %456 add[16,64,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const g_blocks_0_attn_out_proj_bias = m->grad + 20928;
-  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 131072;   /* %449 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 65536;   /* %460 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   float *const s_blocks_0_attn_out_proj_weight_exp_avg = m->state + 33680;
   float *const s_blocks_0_attn_out_proj_weight_exp_avg_sq = m->state + 37776;
   float *const g_blocks_0_attn_out_proj_weight = m->grad + 16832;
-  float *const blocks_0_attn_permute_bw_2 = m->arena + 65536;   /* %452 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw = m->arena + 131072;   /* %456 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 196608;   /* %458 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %462 sum_to[256,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_mul_bw = m->arena + 65536;   /* %464 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 131072;   /* %468 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 262144;   /* %470 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_3 = m->arena + 65536;   /* %473 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_4 = m->arena + 262144;   /* %474 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %476 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %484 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw = m->arena + 196608;   /* %479 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %480 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %481 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_3 = m->arena + 262144;   /* %488 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %490 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %491 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_5 = m->arena + 65536;   /* %495 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %497 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %502 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_5 = m->arena + 131072;   /* %503 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %505 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_6 = m->arena + 65536;   /* %508 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw = m->arena + 131072;   /* %463 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw = m->arena + 65536;   /* %467 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 196608;   /* %469 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %473 sum_to[256,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw = m->arena + 131072;   /* %475 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 65536;   /* %479 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 262144;   /* %481 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_2 = m->arena + 131072;   /* %484 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_3 = m->arena + 262144;   /* %485 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %487 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %495 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw = m->arena + 196608;   /* %490 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %491 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %492 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_3 = m->arena + 262144;   /* %499 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %501 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %502 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw_2 = m->arena + 131072;   /* %506 mul[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %509 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %514 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_5 = m->arena + 65536;   /* %515 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %517 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_4 = m->arena + 65536;   /* %520 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_0_ln1_bias = m->grad + 4288;
   float *const g_blocks_0_ln1_weight = m->grad + 4224;
-  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %515 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %521 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %528 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %525 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %529 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %531 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %527 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %533 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %540 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %537 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %541 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %543 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_pos = m->grad + 3200;
-  float *const t533_permute = m->arena + 0;   /* %533 permute[64,64,16]: examples/transformer.lua:26, backward */
-  float *const patch_sum_to_bw = m->arena + 131072;   /* %535 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
-  float *const patch_permute_bw = m->arena + 65536;   /* %537 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const t545_permute = m->arena + 0;   /* %545 permute[64,64,16]: examples/transformer.lua:26, backward */
+  float *const patch_sum_to_bw = m->arena + 131072;   /* %547 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_permute_bw = m->arena + 65536;   /* %549 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
-  float *const patch_matmul_bw = m->arena + 0;   /* %539 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_matmul_bw = m->arena + 0;   /* %551 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const g_patch_weight = m->grad + 0;
   float *const g_patch_bias = m->grad + 3136;
   float *const g_blocks_0_attn_in_proj_weight = m->grad + 4352;
@@ -3582,18 +3620,17 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_1_attn_in_proj_bias = m->grad + 50112;
   const int32_t *y = y_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    transformer_add_608(s_step); /* %608 add: examples/transformer.lua:36, backward */
-    /* %609 = assign: computed in place by %608 */
-    transformer_tanh_612(t612_tanh, s_step); /* %612 tanh: examples/transformer.lua:36, backward */
-    transformer_div_622(t622_div, t612_tanh); /* %622 div: examples/transformer.lua:36, backward */
-    transformer_tanh_618(t618_tanh, s_step); /* %618 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_623(t623_sqrt, t618_tanh); /* %623 sqrt: examples/transformer.lua:36, backward */
+    transformer_add_620(s_step); /* %620 add: examples/transformer.lua:36, backward */
+    /* %621 = assign: computed in place by %620 */
+    transformer_tanh_624(t624_tanh, s_step); /* %624 tanh: examples/transformer.lua:36, backward */
+    transformer_div_634(t634_div, t624_tanh); /* %634 div: examples/transformer.lua:36, backward */
+    transformer_tanh_630(t630_tanh, s_step); /* %630 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
   }
   transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
   transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_15(t15_add, patch_add, p_pos); /* %15 add: examples/transformer.lua:26 */
-  transformer_sum_to_28(blocks_0_ln1_sum_to, t15_add); /* %28 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sqrt_37(blocks_0_ln1_sqrt, blocks_0_ln1_sum_to_2); /* %37 sqrt: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3620,8 +3657,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sqrt_37(blocks_0_ln2_sqrt, blocks_0_ln2_sum_to_2); /* %93 sqrt: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3634,7 +3670,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sqrt_37(blocks_1_ln1_sqrt, blocks_1_ln1_sum_to_2); /* %133 sqrt: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3661,8 +3697,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sqrt_37(blocks_1_ln2_sqrt, blocks_1_ln2_sum_to_2); /* %187 sqrt: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -3693,7 +3728,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_242(g_head_bias, crossentropyloss0_mul_bw); /* %242 sum_to: head Linear, examples/transformer.lua:28, backward */
   transformer_matmul_243(head_matmul_bw, crossentropyloss0_mul_bw, p_head_weight); /* %243 matmul: head Linear, examples/transformer.lua:28, backward */
   if (fused) {
-    transformer_matmul_244_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t622_div, t623_sqrt, crossentropyloss0_mul_bw, norm_add); /* %244 matmul + %1145 add + %1149 add + %1158 assign: head Linear, examples/transformer.lua:28, backward */
+    transformer_matmul_244_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t634_div, t635_sqrt, crossentropyloss0_mul_bw, norm_add); /* %244 matmul + %1157 add + %1161 add + %1170 assign: head Linear, examples/transformer.lua:28, backward */
   } else {
     transformer_matmul_244(g_head_weight, crossentropyloss0_mul_bw, norm_add); /* %244 matmul: head Linear, examples/transformer.lua:28, backward */
   }
@@ -3707,7 +3742,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_272(g_blocks_1_mlp_2_bias, t270_broadcast); /* %272 sum_to: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   transformer_matmul_273(blocks_1_mlp_2_matmul_bw, t270_broadcast, p_blocks_1_mlp_2_weight); /* %273 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t622_div, t623_sqrt, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul + %1107 add + %1111 add + %1120 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t634_div, t635_sqrt, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul + %1119 add + %1123 add + %1132 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
     transformer_matmul_274(g_blocks_1_mlp_2_weight, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
@@ -3715,7 +3750,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_289(g_blocks_1_mlp_0_bias, blocks_1_mlp_1_add_bw); /* %289 sum_to: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   transformer_matmul_290(blocks_1_mlp_0_matmul_bw, blocks_1_mlp_1_add_bw, p_blocks_1_mlp_0_weight); /* %290 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t622_div, t623_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul + %1069 add + %1073 add + %1082 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t634_div, t635_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul + %1081 add + %1085 add + %1094 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
     transformer_matmul_291(g_blocks_1_mlp_0_weight, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
@@ -3723,145 +3758,143 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_299(blocks_1_ln2_sum_to_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, t179_add, blocks_1_ln2_div); /* %299 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_div_305(blocks_1_ln2_div_bw, blocks_1_ln2_sum_to_bw, blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %305 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   transformer_add_309(blocks_1_ln2_sum_to_bw_2, blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t179_add, blocks_1_ln2_div); /* %309 add + %312 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_30(blocks_1_ln2_div_bw_2, blocks_1_ln2_sum_to_bw_2); /* %313 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_315(blocks_1_ln2_add_bw_2, t270_broadcast, blocks_1_ln2_add_bw, blocks_1_ln2_div_bw_2); /* %315 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_permute_316(blocks_1_attn_permute_bw, blocks_1_ln2_add_bw_2); /* %316 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(g_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_bw); /* %318 sum_to: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_1_attn_out_proj_matmul_bw, blocks_1_attn_permute_bw, p_blocks_1_attn_out_proj_weight); /* %319 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_permute_318(blocks_1_ln2_permute_bw, blocks_1_ln2_sum_to_bw_2); /* %318 permute: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_320(blocks_1_ln2_add_bw_2, t270_broadcast, blocks_1_ln2_add_bw, blocks_1_ln2_permute_bw); /* %320 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_272(g_blocks_1_attn_out_proj_bias, blocks_1_ln2_add_bw_2); /* %323 sum_to: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_1_attn_out_proj_matmul_bw, blocks_1_ln2_add_bw_2, p_blocks_1_attn_out_proj_weight); /* %324 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_320_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t622_div, t623_sqrt, blocks_1_attn_permute_bw, blocks_1_attn_permute_4); /* %320 matmul + %993 add + %997 add + %1006 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t634_div, t635_sqrt, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul + %1005 add + %1009 add + %1018 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
-    transformer_matmul_320(g_blocks_1_attn_out_proj_weight, blocks_1_attn_permute_bw, blocks_1_attn_permute_4); /* %320 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325(g_blocks_1_attn_out_proj_weight, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
-  transformer_permute_66(blocks_1_attn_permute_bw_2, blocks_1_attn_out_proj_matmul_bw); /* %322 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_326(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw_2, blocks_1_attn_permute_2); /* %326 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_328(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw_2, blocks_1_attn_softmax); /* %328 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_332(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %332 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_334(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %334 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_326(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_3); /* %338 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_328(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %340 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_343(blocks_1_attn_permute_bw_3, blocks_1_attn_sum_to_bw_5); /* %343 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_1_attn_permute_bw_4, blocks_1_attn_sum_to_bw_2); /* %344 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_346(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_4, blocks_1_attn_permute_bw_3); /* %346 sum_to + %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_4, blocks_1_attn_slice_5); /* %349 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_4); /* %350 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %351 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_3, blocks_1_attn_slice_3); /* %358 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_3); /* %360 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %361 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_365(blocks_1_attn_permute_bw_5, blocks_1_attn_sum_to_bw_4); /* %365 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_permute_bw_5); /* %367 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_371(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_5, blocks_1_attn_slice); /* %371 matmul + %372 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %372 = add: computed by %371's tiles, from each element as it is stored */
-  transformer_matmul_320(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %373 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_378(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %378 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %379 sum_to + %382 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %385 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %391 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %395 add + %398 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %399 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_315(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %401 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %403 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_273(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %404 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_permute_66(blocks_1_attn_permute_bw, blocks_1_attn_out_proj_matmul_bw); /* %327 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_331(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw, blocks_1_attn_permute_2); /* %331 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_333(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw, blocks_1_attn_softmax); /* %333 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_337(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %337 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_339(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %339 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_331(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_3); /* %343 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_333(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %345 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_348(blocks_1_attn_permute_bw_2, blocks_1_attn_sum_to_bw_5); /* %348 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_79(blocks_1_attn_permute_bw_3, blocks_1_attn_sum_to_bw_2); /* %349 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_351(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_3, blocks_1_attn_permute_bw_2); /* %351 sum_to + %359 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_3, blocks_1_attn_slice_5); /* %354 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_3); /* %355 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %356 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_2, blocks_1_attn_slice_3); /* %363 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_2); /* %365 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %366 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_370(blocks_1_attn_mul_bw_2, blocks_1_attn_sum_to_bw_4); /* %370 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_mul_bw_2); /* %373 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_377(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_mul_bw_2, blocks_1_attn_slice); /* %377 matmul + %378 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %378 = add: computed by %377's tiles, from each element as it is stored */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_mul_bw_2); /* %379 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %381 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_384(blocks_1_attn_permute_bw_4, blocks_1_attn_add_bw); /* %384 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_4, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %385 sum_to + %388 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_4, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %391 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %397 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_4, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %401 add + %404 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %405 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_407(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %407 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %409 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_273(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %410 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t622_div, t623_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %405 matmul + %879 add + %883 add + %892 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t634_div, t635_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %411 matmul + %891 add + %895 add + %904 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_274(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %405 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %411 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_add_287(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %417 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
-  transformer_sum_to_289(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %419 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_290(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %420 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_add_287(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %423 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  transformer_sum_to_289(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %425 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_290(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %426 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t622_div, t623_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %421 matmul + %841 add + %845 add + %854 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t634_div, t635_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %427 matmul + %853 add + %857 add + %866 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %421 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %427 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %423 sum_to + %426 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %429 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %435 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %439 add + %442 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_30(blocks_0_ln2_div_bw_2, blocks_0_ln2_sum_to_bw_2); /* %443 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_315(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_div_bw_2); /* %445 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_permute_316(blocks_0_attn_permute_bw, blocks_0_ln2_add_bw_2); /* %446 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(g_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_bw); /* %448 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_0_attn_out_proj_matmul_bw, blocks_0_attn_permute_bw, p_blocks_0_attn_out_proj_weight); /* %449 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %429 sum_to + %432 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %435 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %441 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %445 add + %448 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_permute_318(blocks_0_ln2_permute_bw, blocks_0_ln2_sum_to_bw_2); /* %454 permute: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_320(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_permute_bw); /* %456 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_272(g_blocks_0_attn_out_proj_bias, blocks_0_ln2_add_bw_2); /* %459 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_out_proj_matmul_bw, blocks_0_ln2_add_bw_2, p_blocks_0_attn_out_proj_weight); /* %460 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_320_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t622_div, t623_sqrt, blocks_0_attn_permute_bw, blocks_0_attn_permute_4); /* %450 matmul + %765 add + %769 add + %778 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t634_div, t635_sqrt, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %461 matmul + %777 add + %781 add + %790 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
-    transformer_matmul_320(g_blocks_0_attn_out_proj_weight, blocks_0_attn_permute_bw, blocks_0_attn_permute_4); /* %450 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325(g_blocks_0_attn_out_proj_weight, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %461 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
-  transformer_permute_66(blocks_0_attn_permute_bw_2, blocks_0_attn_out_proj_matmul_bw); /* %452 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_326(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw_2, blocks_0_attn_permute_2); /* %456 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_328(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw_2, blocks_0_attn_softmax); /* %458 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_332(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %462 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_334(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %464 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_326(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_3); /* %468 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_328(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %470 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_343(blocks_0_attn_permute_bw_3, blocks_0_attn_sum_to_bw_5); /* %473 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_0_attn_permute_bw_4, blocks_0_attn_sum_to_bw_2); /* %474 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_346(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_4, blocks_0_attn_permute_bw_3); /* %476 sum_to + %484 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_4, blocks_0_attn_slice_5); /* %479 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_4); /* %480 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %481 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_319(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_3, blocks_0_attn_slice_3); /* %488 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_320(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_3); /* %490 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %491 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_365(blocks_0_attn_permute_bw_5, blocks_0_attn_sum_to_bw_4); /* %495 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_permute_bw_5); /* %497 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_371(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_5, blocks_0_attn_slice); /* %501 matmul + %502 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %502 = add: computed by %501's tiles, from each element as it is stored */
-  transformer_matmul_320(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %503 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_351(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %505 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_378(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %508 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %509 sum_to + %512 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %515 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %521 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %525 add + %528 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %529 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_315(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %531 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_532(g_pos, blocks_0_ln1_add_bw_2); /* %532 sum_to: examples/transformer.lua:26, backward */
-  transformer_permute_533(t533_permute, blocks_0_ln1_add_bw_2); /* %533 permute: examples/transformer.lua:26, backward */
-  transformer_sum_to_535(patch_sum_to_bw, t533_permute); /* %535 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
-  transformer_permute_537(patch_permute_bw, t533_permute); /* %537 permute: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_66(blocks_0_attn_permute_bw, blocks_0_attn_out_proj_matmul_bw); /* %463 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_331(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw, blocks_0_attn_permute_2); /* %467 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_333(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw, blocks_0_attn_softmax); /* %469 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_337(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %473 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_339(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %475 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_331(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_3); /* %479 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_333(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %481 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_348(blocks_0_attn_permute_bw_2, blocks_0_attn_sum_to_bw_5); /* %484 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_79(blocks_0_attn_permute_bw_3, blocks_0_attn_sum_to_bw_2); /* %485 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_351(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_3, blocks_0_attn_permute_bw_2); /* %487 sum_to + %495 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_3, blocks_0_attn_slice_5); /* %490 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_3); /* %491 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %492 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_2, blocks_0_attn_slice_3); /* %499 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_2); /* %501 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %502 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_370(blocks_0_attn_mul_bw_2, blocks_0_attn_sum_to_bw_4); /* %506 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_mul_bw_2); /* %509 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_377(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_mul_bw_2, blocks_0_attn_slice); /* %513 matmul + %514 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %514 = add: computed by %513's tiles, from each element as it is stored */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_mul_bw_2); /* %515 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_356(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %517 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_384(blocks_0_attn_permute_bw_4, blocks_0_attn_add_bw); /* %520 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_4, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %521 sum_to + %524 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_4, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %527 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %533 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_4, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %537 add + %540 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %541 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_407(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %543 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_544(g_pos, blocks_0_ln1_add_bw_2); /* %544 sum_to: examples/transformer.lua:26, backward */
+  transformer_permute_545(t545_permute, blocks_0_ln1_add_bw_2); /* %545 permute: examples/transformer.lua:26, backward */
+  transformer_sum_to_547(patch_sum_to_bw, t545_permute); /* %547 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_549(patch_permute_bw, t545_permute); /* %549 permute: patch Conv2d, examples/transformer.lua:24, backward */
   if (fused) {
-    transformer_matmul_539_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, t622_div, t623_sqrt, patch_permute_bw, patch_window); /* %539 matmul + %631 add + %636 add + %645 assign: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_551_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, t634_div, t635_sqrt, patch_permute_bw, patch_window); /* %551 matmul + %643 add + %648 add + %657 assign: patch Conv2d, examples/transformer.lua:24, backward */
   } else {
-    transformer_matmul_539(patch_matmul_bw, patch_permute_bw, patch_window); /* %539 matmul: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_551(patch_matmul_bw, patch_permute_bw, patch_window); /* %551 matmul: patch Conv2d, examples/transformer.lua:24, backward */
   }
-  if (!fused) { /* the training step's update took the gradient straight from %539 */
-    transformer_assign_542(g_patch_weight, patch_matmul_bw); /* %542 assign: examples/transformer.lua:24, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %551 */
+    transformer_assign_554(g_patch_weight, patch_matmul_bw); /* %554 assign: examples/transformer.lua:24, backward */
   }
-  transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %544 assign: examples/transformer.lua:24, backward */
-  /* %546 = assign: computed in place by %532 */
-  /* %548 = assign: computed in place by %512 */
-  /* %550 = assign: computed in place by %509 */
-  transformer_assign_552(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw_3); /* %552 assign: examples/transformer.lua:16, backward */
-  transformer_assign_554(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_8); /* %554 assign: examples/transformer.lua:16, backward */
-  /* %556 = assign: computed in place by %450 (not at all by the training step: the update takes it straight from the product) */
-  /* %558 = assign: computed in place by %448 */
-  /* %560 = assign: computed in place by %426 */
-  /* %562 = assign: computed in place by %423 */
-  /* %564 = assign: computed in place by %421 (not at all by the training step: the update takes it straight from the product) */
-  /* %566 = assign: computed in place by %419 */
-  /* %568 = assign: computed in place by %405 (not at all by the training step: the update takes it straight from the product) */
-  /* %570 = assign: computed in place by %403 */
-  /* %572 = assign: computed in place by %382 */
-  /* %574 = assign: computed in place by %379 */
-  transformer_assign_552(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw_3); /* %576 assign: examples/transformer.lua:16, backward */
-  transformer_assign_554(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_8); /* %578 assign: examples/transformer.lua:16, backward */
-  /* %580 = assign: computed in place by %320 (not at all by the training step: the update takes it straight from the product) */
-  /* %582 = assign: computed in place by %318 */
-  /* %584 = assign: computed in place by %296 */
-  /* %586 = assign: computed in place by %293 */
-  /* %588 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
-  /* %590 = assign: computed in place by %289 */
-  /* %592 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
-  /* %594 = assign: computed in place by %272 */
-  /* %596 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
-  /* %598 = assign: computed in place by %242 */
-  /* %600 = assign: computed in place by %248 */
-  /* %602 = assign: computed in place by %245 */
+  transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %556 assign: examples/transformer.lua:24, backward */
+  /* %558 = assign: computed in place by %544 */
+  /* %560 = assign: computed in place by %524 */
+  /* %562 = assign: computed in place by %521 */
+  transformer_assign_564(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw_3); /* %564 assign: examples/transformer.lua:16, backward */
+  transformer_assign_566(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_8); /* %566 assign: examples/transformer.lua:16, backward */
+  /* %568 = assign: computed in place by %461 (not at all by the training step: the update takes it straight from the product) */
+  /* %570 = assign: computed in place by %459 */
+  /* %572 = assign: computed in place by %432 */
+  /* %574 = assign: computed in place by %429 */
+  /* %576 = assign: computed in place by %427 (not at all by the training step: the update takes it straight from the product) */
+  /* %578 = assign: computed in place by %425 */
+  /* %580 = assign: computed in place by %411 (not at all by the training step: the update takes it straight from the product) */
+  /* %582 = assign: computed in place by %409 */
+  /* %584 = assign: computed in place by %388 */
+  /* %586 = assign: computed in place by %385 */
+  transformer_assign_564(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw_3); /* %588 assign: examples/transformer.lua:16, backward */
+  transformer_assign_566(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_8); /* %590 assign: examples/transformer.lua:16, backward */
+  /* %592 = assign: computed in place by %325 (not at all by the training step: the update takes it straight from the product) */
+  /* %594 = assign: computed in place by %323 */
+  /* %596 = assign: computed in place by %296 */
+  /* %598 = assign: computed in place by %293 */
+  /* %600 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
+  /* %602 = assign: computed in place by %289 */
+  /* %604 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
+  /* %606 = assign: computed in place by %272 */
+  /* %608 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
+  /* %610 = assign: computed in place by %242 */
+  /* %612 = assign: computed in place by %248 */
+  /* %614 = assign: computed in place by %245 */
   return m->arena[2249728];
 }
 
@@ -3874,10 +3907,10 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
   float *const g_patch_weight = m->grad + 0;
-  float *const t612_tanh = m->arena + 2249744;   /* %612 tanh[]: examples/transformer.lua:36, backward */
-  float *const t622_div = m->arena + 2249760;   /* %622 div[]: examples/transformer.lua:36, backward */
-  float *const t618_tanh = m->arena + 2249744;   /* %618 tanh[]: examples/transformer.lua:36, backward */
-  float *const t623_sqrt = m->arena + 2249776;   /* %623 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t624_tanh = m->arena + 2249744;   /* %624 tanh[]: examples/transformer.lua:36, backward */
+  float *const t634_div = m->arena + 2249760;   /* %634 div[]: examples/transformer.lua:36, backward */
+  float *const t630_tanh = m->arena + 2249744;   /* %630 tanh[]: examples/transformer.lua:36, backward */
+  float *const t635_sqrt = m->arena + 2249776;   /* %635 sqrt[]: examples/transformer.lua:36, backward */
   float *const p_patch_weight = m->param + 0;
   float *const s_patch_bias_exp_avg = m->state + 6288;
   float *const s_patch_bias_exp_avg_sq = m->state + 6352;
@@ -4000,118 +4033,118 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const g_norm_weight = m->grad + 71824;
   float *const g_norm_bias = m->grad + 71888;
   if (!fused) { /* else computed before the backward pass */
-    transformer_add_608(s_step); /* %608 add: examples/transformer.lua:36, backward */
+    transformer_add_620(s_step); /* %620 add: examples/transformer.lua:36, backward */
   }
-  /* %609 = assign: computed in place by %608 */
-  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %539 */
-    transformer_add_631(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %631 add + %636 add: examples/transformer.lua:36, backward */
-    /* %637 = assign: computed in place by %631 */
-    /* %638 = assign: computed in place by %636 */
-    transformer_tanh_612(t612_tanh, s_step); /* %612 tanh: examples/transformer.lua:36, backward */
-    transformer_div_622(t622_div, t612_tanh); /* %622 div: examples/transformer.lua:36, backward */
-    transformer_tanh_618(t618_tanh, s_step); /* %618 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_623(t623_sqrt, t618_tanh); /* %623 sqrt: examples/transformer.lua:36, backward */
-    transformer_assign_645(p_patch_weight, t622_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t623_sqrt); /* %645 assign: examples/transformer.lua:36, backward */
+  /* %621 = assign: computed in place by %620 */
+  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %551 */
+    transformer_add_643(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %643 add + %648 add: examples/transformer.lua:36, backward */
+    /* %649 = assign: computed in place by %643 */
+    /* %650 = assign: computed in place by %648 */
+    transformer_tanh_624(t624_tanh, s_step); /* %624 tanh: examples/transformer.lua:36, backward */
+    transformer_div_634(t634_div, t624_tanh); /* %634 div: examples/transformer.lua:36, backward */
+    transformer_tanh_630(t630_tanh, s_step); /* %630 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
+    transformer_assign_657(p_patch_weight, t634_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t635_sqrt); /* %657 assign: examples/transformer.lua:36, backward */
   }
-  transformer_add_651(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t622_div, t623_sqrt); /* %651 add + %655 add + %664 assign: examples/transformer.lua:36, backward */
-  /* %656 = assign: computed in place by %651 */
-  /* %657 = assign: computed in place by %655 */
-  transformer_add_670(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t622_div, t623_sqrt); /* %670 add + %674 add + %683 assign: examples/transformer.lua:36, backward */
-  /* %675 = assign: computed in place by %670 */
-  /* %676 = assign: computed in place by %674 */
-  transformer_add_689(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t622_div, t623_sqrt, g_blocks_0_ln1_bias); /* %689 add + %693 add + %702 assign + %708 add + %712 add + %721 assign: examples/transformer.lua:36, backward */
-  /* %694 = assign: computed in place by %689 */
-  /* %695 = assign: computed in place by %693 */
-  /* %713 = assign: computed in place by %708 */
-  /* %714 = assign: computed in place by %712 */
-  transformer_add_727(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t622_div, t623_sqrt); /* %727 add + %731 add + %740 assign: examples/transformer.lua:36, backward */
-  /* %732 = assign: computed in place by %727 */
-  /* %733 = assign: computed in place by %731 */
-  transformer_add_746(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t622_div, t623_sqrt); /* %746 add + %750 add + %759 assign: examples/transformer.lua:36, backward */
-  /* %751 = assign: computed in place by %746 */
-  /* %752 = assign: computed in place by %750 */
-  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %450 */
-    transformer_add_765(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t622_div, t623_sqrt); /* %765 add + %769 add + %778 assign: examples/transformer.lua:36, backward */
-    /* %770 = assign: computed in place by %765 */
-    /* %771 = assign: computed in place by %769 */
+  transformer_add_663(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t634_div, t635_sqrt); /* %663 add + %667 add + %676 assign: examples/transformer.lua:36, backward */
+  /* %668 = assign: computed in place by %663 */
+  /* %669 = assign: computed in place by %667 */
+  transformer_add_682(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t634_div, t635_sqrt); /* %682 add + %686 add + %695 assign: examples/transformer.lua:36, backward */
+  /* %687 = assign: computed in place by %682 */
+  /* %688 = assign: computed in place by %686 */
+  transformer_add_701(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t634_div, t635_sqrt, g_blocks_0_ln1_bias); /* %701 add + %705 add + %714 assign + %720 add + %724 add + %733 assign: examples/transformer.lua:36, backward */
+  /* %706 = assign: computed in place by %701 */
+  /* %707 = assign: computed in place by %705 */
+  /* %725 = assign: computed in place by %720 */
+  /* %726 = assign: computed in place by %724 */
+  transformer_add_739(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t634_div, t635_sqrt); /* %739 add + %743 add + %752 assign: examples/transformer.lua:36, backward */
+  /* %744 = assign: computed in place by %739 */
+  /* %745 = assign: computed in place by %743 */
+  transformer_add_758(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t634_div, t635_sqrt); /* %758 add + %762 add + %771 assign: examples/transformer.lua:36, backward */
+  /* %763 = assign: computed in place by %758 */
+  /* %764 = assign: computed in place by %762 */
+  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %461 */
+    transformer_add_777(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t634_div, t635_sqrt); /* %777 add + %781 add + %790 assign: examples/transformer.lua:36, backward */
+    /* %782 = assign: computed in place by %777 */
+    /* %783 = assign: computed in place by %781 */
   }
-  transformer_add_784(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t622_div, t623_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %784 add + %788 add + %797 assign + %803 add + %807 add + %816 assign + %822 add + %826 add: examples/transformer.lua:36, backward */
-  /* %789 = assign: computed in place by %784 */
-  /* %790 = assign: computed in place by %788 */
-  /* %808 = assign: computed in place by %803 */
-  /* %809 = assign: computed in place by %807 */
-  /* %827 = assign: computed in place by %822 */
-  /* %828 = assign: computed in place by %826 */
-  transformer_assign_835(p_blocks_0_ln2_bias, t622_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t623_sqrt); /* %835 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %421 */
-    transformer_add_841(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t622_div, t623_sqrt); /* %841 add + %845 add + %854 assign: examples/transformer.lua:36, backward */
-    /* %846 = assign: computed in place by %841 */
-    /* %847 = assign: computed in place by %845 */
+  transformer_add_796(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t634_div, t635_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %796 add + %800 add + %809 assign + %815 add + %819 add + %828 assign + %834 add + %838 add: examples/transformer.lua:36, backward */
+  /* %801 = assign: computed in place by %796 */
+  /* %802 = assign: computed in place by %800 */
+  /* %820 = assign: computed in place by %815 */
+  /* %821 = assign: computed in place by %819 */
+  /* %839 = assign: computed in place by %834 */
+  /* %840 = assign: computed in place by %838 */
+  transformer_assign_847(p_blocks_0_ln2_bias, t634_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t635_sqrt); /* %847 assign: examples/transformer.lua:36, backward */
+  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %427 */
+    transformer_add_853(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t634_div, t635_sqrt); /* %853 add + %857 add + %866 assign: examples/transformer.lua:36, backward */
+    /* %858 = assign: computed in place by %853 */
+    /* %859 = assign: computed in place by %857 */
   }
-  transformer_add_860(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t622_div, t623_sqrt); /* %860 add + %864 add + %873 assign: examples/transformer.lua:36, backward */
-  /* %865 = assign: computed in place by %860 */
-  /* %866 = assign: computed in place by %864 */
-  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %405 */
-    transformer_add_841(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t622_div, t623_sqrt); /* %879 add + %883 add + %892 assign: examples/transformer.lua:36, backward */
-    /* %884 = assign: computed in place by %879 */
-    /* %885 = assign: computed in place by %883 */
+  transformer_add_872(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t634_div, t635_sqrt); /* %872 add + %876 add + %885 assign: examples/transformer.lua:36, backward */
+  /* %877 = assign: computed in place by %872 */
+  /* %878 = assign: computed in place by %876 */
+  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %411 */
+    transformer_add_853(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t634_div, t635_sqrt); /* %891 add + %895 add + %904 assign: examples/transformer.lua:36, backward */
+    /* %896 = assign: computed in place by %891 */
+    /* %897 = assign: computed in place by %895 */
   }
-  transformer_add_784(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t622_div, t623_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %898 add + %902 add + %911 assign + %917 add + %921 add + %930 assign + %936 add + %940 add: examples/transformer.lua:36, backward */
-  /* %903 = assign: computed in place by %898 */
-  /* %904 = assign: computed in place by %902 */
-  /* %922 = assign: computed in place by %917 */
-  /* %923 = assign: computed in place by %921 */
-  /* %941 = assign: computed in place by %936 */
-  /* %942 = assign: computed in place by %940 */
-  transformer_assign_835(p_blocks_1_ln1_bias, t622_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t623_sqrt); /* %949 assign: examples/transformer.lua:36, backward */
-  transformer_add_727(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t622_div, t623_sqrt); /* %955 add + %959 add + %968 assign: examples/transformer.lua:36, backward */
-  /* %960 = assign: computed in place by %955 */
-  /* %961 = assign: computed in place by %959 */
-  transformer_add_746(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t622_div, t623_sqrt); /* %974 add + %978 add + %987 assign: examples/transformer.lua:36, backward */
-  /* %979 = assign: computed in place by %974 */
-  /* %980 = assign: computed in place by %978 */
-  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %320 */
-    transformer_add_765(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t622_div, t623_sqrt); /* %993 add + %997 add + %1006 assign: examples/transformer.lua:36, backward */
-    /* %998 = assign: computed in place by %993 */
-    /* %999 = assign: computed in place by %997 */
+  transformer_add_796(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t634_div, t635_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %910 add + %914 add + %923 assign + %929 add + %933 add + %942 assign + %948 add + %952 add: examples/transformer.lua:36, backward */
+  /* %915 = assign: computed in place by %910 */
+  /* %916 = assign: computed in place by %914 */
+  /* %934 = assign: computed in place by %929 */
+  /* %935 = assign: computed in place by %933 */
+  /* %953 = assign: computed in place by %948 */
+  /* %954 = assign: computed in place by %952 */
+  transformer_assign_847(p_blocks_1_ln1_bias, t634_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t635_sqrt); /* %961 assign: examples/transformer.lua:36, backward */
+  transformer_add_739(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t634_div, t635_sqrt); /* %967 add + %971 add + %980 assign: examples/transformer.lua:36, backward */
+  /* %972 = assign: computed in place by %967 */
+  /* %973 = assign: computed in place by %971 */
+  transformer_add_758(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t634_div, t635_sqrt); /* %986 add + %990 add + %999 assign: examples/transformer.lua:36, backward */
+  /* %991 = assign: computed in place by %986 */
+  /* %992 = assign: computed in place by %990 */
+  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %325 */
+    transformer_add_777(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t634_div, t635_sqrt); /* %1005 add + %1009 add + %1018 assign: examples/transformer.lua:36, backward */
+    /* %1010 = assign: computed in place by %1005 */
+    /* %1011 = assign: computed in place by %1009 */
   }
-  transformer_add_784(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t622_div, t623_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1012 add + %1016 add + %1025 assign + %1031 add + %1035 add + %1044 assign + %1050 add + %1054 add: examples/transformer.lua:36, backward */
-  /* %1017 = assign: computed in place by %1012 */
-  /* %1018 = assign: computed in place by %1016 */
-  /* %1036 = assign: computed in place by %1031 */
-  /* %1037 = assign: computed in place by %1035 */
-  /* %1055 = assign: computed in place by %1050 */
-  /* %1056 = assign: computed in place by %1054 */
-  transformer_assign_835(p_blocks_1_ln2_bias, t622_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t623_sqrt); /* %1063 assign: examples/transformer.lua:36, backward */
+  transformer_add_796(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t634_div, t635_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1024 add + %1028 add + %1037 assign + %1043 add + %1047 add + %1056 assign + %1062 add + %1066 add: examples/transformer.lua:36, backward */
+  /* %1029 = assign: computed in place by %1024 */
+  /* %1030 = assign: computed in place by %1028 */
+  /* %1048 = assign: computed in place by %1043 */
+  /* %1049 = assign: computed in place by %1047 */
+  /* %1067 = assign: computed in place by %1062 */
+  /* %1068 = assign: computed in place by %1066 */
+  transformer_assign_847(p_blocks_1_ln2_bias, t634_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t635_sqrt); /* %1075 assign: examples/transformer.lua:36, backward */
   if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, straight from %291 */
-    transformer_add_841(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t622_div, t623_sqrt); /* %1069 add + %1073 add + %1082 assign: examples/transformer.lua:36, backward */
-    /* %1074 = assign: computed in place by %1069 */
-    /* %1075 = assign: computed in place by %1073 */
+    transformer_add_853(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t634_div, t635_sqrt); /* %1081 add + %1085 add + %1094 assign: examples/transformer.lua:36, backward */
+    /* %1086 = assign: computed in place by %1081 */
+    /* %1087 = assign: computed in place by %1085 */
   }
-  transformer_add_860(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t622_div, t623_sqrt); /* %1088 add + %1092 add + %1101 assign: examples/transformer.lua:36, backward */
-  /* %1093 = assign: computed in place by %1088 */
-  /* %1094 = assign: computed in place by %1092 */
+  transformer_add_872(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t634_div, t635_sqrt); /* %1100 add + %1104 add + %1113 assign: examples/transformer.lua:36, backward */
+  /* %1105 = assign: computed in place by %1100 */
+  /* %1106 = assign: computed in place by %1104 */
   if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, straight from %274 */
-    transformer_add_841(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t622_div, t623_sqrt); /* %1107 add + %1111 add + %1120 assign: examples/transformer.lua:36, backward */
-    /* %1112 = assign: computed in place by %1107 */
-    /* %1113 = assign: computed in place by %1111 */
+    transformer_add_853(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t634_div, t635_sqrt); /* %1119 add + %1123 add + %1132 assign: examples/transformer.lua:36, backward */
+    /* %1124 = assign: computed in place by %1119 */
+    /* %1125 = assign: computed in place by %1123 */
   }
-  transformer_add_651(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t622_div, t623_sqrt); /* %1126 add + %1130 add + %1139 assign: examples/transformer.lua:36, backward */
-  /* %1131 = assign: computed in place by %1126 */
-  /* %1132 = assign: computed in place by %1130 */
+  transformer_add_663(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t634_div, t635_sqrt); /* %1138 add + %1142 add + %1151 assign: examples/transformer.lua:36, backward */
+  /* %1143 = assign: computed in place by %1138 */
+  /* %1144 = assign: computed in place by %1142 */
   if (!fused) { /* else head.weight was updated in the backward pass, straight from %244 */
-    transformer_add_1145(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t622_div, t623_sqrt); /* %1145 add + %1149 add + %1158 assign: examples/transformer.lua:36, backward */
-    /* %1150 = assign: computed in place by %1145 */
-    /* %1151 = assign: computed in place by %1149 */
+    transformer_add_1157(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t634_div, t635_sqrt); /* %1157 add + %1161 add + %1170 assign: examples/transformer.lua:36, backward */
+    /* %1162 = assign: computed in place by %1157 */
+    /* %1163 = assign: computed in place by %1161 */
   }
-  transformer_add_1164(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t622_div, t623_sqrt); /* %1164 add + %1168 add + %1177 assign: examples/transformer.lua:36, backward */
-  /* %1169 = assign: computed in place by %1164 */
-  /* %1170 = assign: computed in place by %1168 */
-  transformer_add_689(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t622_div, t623_sqrt, g_norm_bias); /* %1183 add + %1187 add + %1196 assign + %1202 add + %1206 add + %1215 assign: examples/transformer.lua:36, backward */
-  /* %1188 = assign: computed in place by %1183 */
-  /* %1189 = assign: computed in place by %1187 */
-  /* %1207 = assign: computed in place by %1202 */
-  /* %1208 = assign: computed in place by %1206 */
+  transformer_add_1176(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t634_div, t635_sqrt); /* %1176 add + %1180 add + %1189 assign: examples/transformer.lua:36, backward */
+  /* %1181 = assign: computed in place by %1176 */
+  /* %1182 = assign: computed in place by %1180 */
+  transformer_add_701(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t634_div, t635_sqrt, g_norm_bias); /* %1195 add + %1199 add + %1208 assign + %1214 add + %1218 add + %1227 assign: examples/transformer.lua:36, backward */
+  /* %1200 = assign: computed in place by %1195 */
+  /* %1201 = assign: computed in place by %1199 */
+  /* %1219 = assign: computed in place by %1214 */
+  /* %1220 = assign: computed in place by %1218 */
   m->step++;
 }
 
@@ -4131,9 +4164,9 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
-  float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_div = m->arena + 132096;   /* %30 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_sum_to_2 = m->arena + 65536;   /* %33 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const blocks_0_ln1_div_2 = m->arena + 131072;   /* %39 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -4164,8 +4197,8 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -4211,8 +4244,8 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
   float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -4241,8 +4274,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
   transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_15(t15_add, patch_add, p_pos); /* %15 add: examples/transformer.lua:26 */
-  transformer_sum_to_28(blocks_0_ln1_sum_to, t15_add); /* %28 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_39(blocks_0_ln1_div_2, blocks_0_ln1_sum_to_2); /* %39 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -4268,8 +4300,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_0_ln2_sum_to, t85_add); /* %86 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
@@ -4280,7 +4311,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   /* %111 = add: computed by %110's tiles, from each element as it is stored */
   transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_28(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %134 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -4306,8 +4337,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add: examples/transformer.lua:20 */
-  transformer_sum_to_28(blocks_1_ln2_sum_to, t179_add); /* %180 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
   transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */

@@ -215,6 +215,62 @@ static void test_hoist_sums(void) {
   }
 }
 
+/* The relayout (opt_layout.c): an elementwise block whose permute is copied for a product is
+ * computed in the permuted order (the product reads it, no permute left), the sum over it is
+ * summed per innermost run first, then over the rest, and its other readers read it through
+ * the inverse permute; a permute that moves the innermost dim leaves the block as it is. */
+static const Node *through_reshape(const Graph *g, int id) {
+  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
+  return &g->nodes[id];
+}
+
+static void test_relayout(void) {
+  for (int inner_moves = 0; inner_moves < 2; inner_moves++) {
+    Graph *g = graph();
+    Shape xs = {4, {2, 3, 4, 16}}, cs = {4, {1, 3, 1, 1}};
+    int x = ir_input(g, "x", xs, DT_FLOAT), c = ir_input(g, "c", cs, DT_FLOAT);
+    int e = ir_binary(g, OP_MUL, ir_binary(g, OP_ADD, x, ir_broadcast(g, c, xs)), x);
+    int perm[2][4] = {{1, 0, 2, 3}, {0, 1, 3, 2}};
+    int p = ir_permute(g, e, perm[inner_moves]);
+    const Shape *ps = &g->nodes[p].shape;
+    int rows = ps->d[0], cols = (int)(shape_numel(ps) / rows);
+    int w = ir_input(g, "w", S(2, 5, rows), DT_FLOAT);
+    int mm = ir_matmul(g, w, ir_reshape(g, p, S(2, rows, cols)), 0, 0);
+    int om = ir_output(g, "om", g->nodes[mm].shape), os = ir_output(g, "os", cs), orl = ir_output(g, "or", xs);
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, om, mm));
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, os, ir_sum_to(g, e, cs)));
+    ivec_push(&g->roots[FN_FORWARD], ir_assign(g, orl, ir_unary(g, OP_RELU, e)));
+    int changed = 0;
+    Graph *ng = opt_layout(g, &changed);
+    const Node *m = NULL, *sum = NULL, *relu = NULL;
+    for (int i = 0; i < ng->roots[FN_FORWARD].n; i++) {
+      const Node *a = &ng->nodes[ng->roots[FN_FORWARD].v[i]];
+      const Node *v = through_reshape(ng, a->in[1]);
+      if (v->op == OP_MATMUL) m = v;
+      if (v->op == OP_SUM_TO) sum = v;
+      if (v->op == OP_RELU) relu = v;
+    }
+    CHECK(m && sum && relu, "the three roots are there");
+    if (!m || !sum || !relu) continue;
+    const Node *b = through_reshape(ng, m->in[1]);
+    if (inner_moves) {
+      CHECK(b->op == OP_PERMUTE && ng->nodes[b->in[0]].op == OP_MUL, "the block stays, its permute is copied");
+      continue;
+    }
+    CHECK(changed, "the relayout counts as a change");
+    CHECK(b->op == OP_MUL && b->shape.d[0] == 3 && b->shape.d[1] == 2, "the product reads the block, [3,2,4,16]: %s",
+          op_info[b->op].name);
+    const Node *inner = &ng->nodes[sum->in[0]];
+    CHECK(inner->op == OP_SUM_TO && inner->shape.n == 4 && inner->shape.d[0] == 3 && inner->shape.d[1] == 2 &&
+              inner->shape.d[2] == 1 && &ng->nodes[inner->in[0]] == b,
+          "the sum adds each image's run first: [3,2,1,1] of the block");
+    CHECK(sum->shape.d[0] == 3 && sum->shape.d[1] == 1, "then the images: [3,1,1,1]");
+    const Node *rin = &ng->nodes[relu->in[0]];
+    CHECK(rin->op == OP_PERMUTE && &ng->nodes[rin->in[0]] == b && rin->attr[0] == 1,
+          "the ReLU reads the block through the inverse permute");
+  }
+}
+
 /* The planner's recomputation: a cheap elementwise node read by several loops over its
  * elements is computed in each (not stored) when only one of its inputs is as large as it;
  * with two such inputs, or an expensive op, it is stored.  Through the cheap nodes and
@@ -263,6 +319,7 @@ int main(void) {
   test_simplify();
   test_sum_factor();
   test_hoist_sums();
+  test_relayout();
   test_recompute();
   ir_free_all();
   if (failures) printf("%d check(s) failed\n", failures);
