@@ -13,6 +13,10 @@
  * is as small as the weight; the training step's fused update reads the tiles transposed
  * (emit_c.c).  fashion_cnn's second convolution: 64 x 288, k = 6272.
  *
+ * Then the relayout (below): an elementwise block whose permute is copied for a product
+ * (a convolution's output gradient, [N, C, H, W] copied to [C, N, H, W]) is computed in the
+ * permuted order instead, and is a view for its other readers.
+ *
  * Runs after simplification, which would fold the transposes back. */
 #include "ir.h"
 
