@@ -473,18 +473,37 @@ void ir_reachable(const Graph *g, const int *roots, int nroots, char *mark) {
       for (int k = 0; k < g->nodes[i].nin; k++) mark[g->nodes[i].in[k]] = 1;
 }
 
-void ir_users(const Graph *g, int **count) {
-  int *c = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  char *mark = ir_alloc((size_t)g->nnodes + 1);
+/* the nodes some function's roots reach */
+static char *reachable_all(const Graph *g) {
+  char *mark = ir_alloc((size_t)g->nnodes + 1), *m = ir_alloc((size_t)g->nnodes + 1);
   for (int f = 0; f < FN_COUNT; f++) {
-    char *m = ir_alloc((size_t)g->nnodes + 1);
     ir_reachable(g, g->roots[f].v, g->roots[f].n, m);
     for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
   }
+  return mark;
+}
+
+void ir_users(const Graph *g, int **count) {
+  int *c = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  char *mark = reachable_all(g);
   for (int i = 0; i < g->nnodes; i++)
     if (mark[i])
       for (int k = 0; k < g->nodes[i].nin; k++) c[g->nodes[i].in[k]]++;
   *count = c;
+}
+
+void ir_readers(const Graph *g, int **count, int ***readers) {
+  ir_users(g, count);
+  char *mark = reachable_all(g);
+  int **r = ir_alloc((size_t)g->nnodes * sizeof(int *) + 1), *fill = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) r[i] = ir_alloc((size_t)(*count)[i] * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++)
+    if (mark[i])
+      for (int k = 0; k < g->nodes[i].nin; k++) {
+        int x = g->nodes[i].in[k];
+        r[x][fill[x]++] = i;
+      }
+  *readers = r;
 }
 
 /* An empty graph with g's name, hash, module scopes (fixed once the model ran) and error
@@ -617,11 +636,7 @@ Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx) {
     if (!*dst[t]) die("out of memory");
     if (*cnt[t]) memcpy(*dst[t], *src[t], (size_t)*cnt[t] * sizeof(Leaf));
   }
-  char *mark = ir_alloc((size_t)g->nnodes + 1), *m = ir_alloc((size_t)g->nnodes + 1);
-  for (int f = 0; f < FN_COUNT; f++) {
-    ir_reachable(g, g->roots[f].v, g->roots[f].n, m);
-    for (int i = 0; i < g->nnodes; i++) mark[i] |= m[i];
-  }
+  char *mark = reachable_all(g);
   /* every leaf stays, so the model's tables and the emitted struct keep their layout */
   for (int i = 0; i < g->nnodes; i++)
     if ((op_info[g->nodes[i].op].flags & OF_LEAF) && g->nodes[i].op != OP_GRAD) mark[i] = 1;

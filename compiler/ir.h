@@ -324,6 +324,7 @@ typedef int (*RewriteFn)(Graph *ng, const Graph *og, int old, const int *map, vo
 Graph *ir_rebuild(const Graph *g, RewriteFn fn, void *ctx);
 int ir_copy_node(Graph *ng, const Graph *og, int old, const int *map);
 void ir_users(const Graph *g, int **count); /* uses per node, over all roots */
+void ir_readers(const Graph *g, int **count, int ***readers); /* and the reading nodes (a node reading twice: twice) */
 void ir_reachable(const Graph *g, const int *roots, int nroots, char *mark);
 
 /* ---- autodiff.c ---------------------------------------------------------------------- */

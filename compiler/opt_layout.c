@@ -83,7 +83,7 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
  * the bits are unchanged, and the copy (fashion_cnn: two, 1.6 and 3.2 MB) is gone. */
 
 typedef struct {
-  const int *users; /* per old node: its readers */
+  int *users;       /* per old node: its readers */
   int **readers;    /* per old node: their ids */
   int *dims;        /* per old node: the permutation E' is stored in (MAX_DIMS each) */
   int *relaid;      /* per old node: 1 + E' in the new graph, 0: not relaid */
@@ -93,7 +93,9 @@ typedef struct {
 
 static int kept_inner(const int *d, int n) { return n >= 3 && d[n - 1] == n - 1; }
 
-/* x permuted by d: a reshape when only dims of size 1 move (their order is the memory order) */
+/* x permuted by d: a reshape when only dims of size 1 move (their order is the memory order).
+ * Here, not in ir_permute: the model file's graph is hashed for its checkpoints (ir_graph_hash),
+ * and a batch of 1 would then build another graph than the same model at batch 32. */
 static int permute_view(Graph *g, int x, const int *d) {
   const Shape *s = &g->nodes[x].shape;
   Shape t = {s->n, {0}};
@@ -141,13 +143,12 @@ static int push_permute(Graph *g, const Graph *og, const Relayout *r, int x, int
   Node c = *o;
   for (int j = 0; j < o->nin; j++) c.in[j] = push_permute(g, og, r, o->in[j], e, d, map);
   for (int i = 0; i < n; i++) c.shape.d[i] = o->shape.d[d[i]];
-  g->cur = o->loc;
+  g->cur = o->loc; /* each node rebuilt where its model line is */
   g->cur_flags = o->flags;
   return ir_add_node(g, c);
 }
 
-static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
-  Relayout *r = ctx;
+static int relayout_node(Graph *g, const Graph *og, int old, const int *map, Relayout *r) {
   const Node *o = &og->nodes[old];
   int *d = r->dims + (size_t)old * MAX_DIMS, n = o->shape.n;
   if (o->op == OP_SUM_TO && r->relaid[o->in[0]]) { /* a sum over E: over E' */
@@ -161,20 +162,11 @@ static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ct
     while (k > 0 && e[k - 1] == k - 1) k--;
     Shape t1 = g->nodes[src].shape;
     for (int i = k; i < n; i++) t1.d[i] = t.d[i];
-    g->cur = o->loc;
-    g->cur_flags = o->flags;
     if (!shape_eq(&t1, &g->nodes[src].shape) && !shape_eq(&t1, &t)) src = ir_sum_to(g, src, t1);
-    int s = permute_view(g, ir_sum_to(g, src, t), inv);
-    g->cur_flags = 0;
-    return s;
+    return permute_view(g, ir_sum_to(g, src, t), inv);
   }
-  if (o->op == OP_PERMUTE && r->relaid[o->in[0]]) { /* P itself, or another permute of E: of E' */
-    g->cur = o->loc;
-    g->cur_flags = o->flags;
-    int v = ir_permute(g, map[o->in[0]], o->attr);
-    g->cur_flags = 0;
-    return v;
-  }
+  if (o->op == OP_PERMUTE && r->relaid[o->in[0]]) /* P itself, or another permute of E: of E' */
+    return ir_permute(g, map[o->in[0]], o->attr);
   if (!elementwise(o) || n < 3 || r->root[old]) return -1;
   int p = -1;
   for (int i = 0; i < r->users[old] && p < 0; i++) {
@@ -190,9 +182,15 @@ static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ct
   r->changed = 1;
   g->cur = o->loc;
   g->cur_flags = o->flags;
-  int v = ir_permute(g, e, inv);
+  return ir_permute(g, e, inv);
+}
+
+static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
+  g->cur = og->nodes[old].loc;
+  g->cur_flags = og->nodes[old].flags;
+  int r = relayout_node(g, og, old, map, ctx);
   g->cur_flags = 0;
-  return v;
+  return r;
 }
 
 Graph *opt_layout(const Graph *g, int *changed) {
@@ -200,20 +198,7 @@ Graph *opt_layout(const Graph *g, int *changed) {
   Graph *ng = ir_rebuild(g, rewrite, changed);
   /* the readers of every node, for the relayout */
   Relayout r = {0};
-  int *users;
-  ir_users(ng, &users);
-  r.users = users;
-  r.readers = ir_alloc((size_t)ng->nnodes * sizeof(int *) + 1);
-  int *fill = ir_alloc((size_t)ng->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < ng->nnodes; i++) r.readers[i] = ir_alloc((size_t)users[i] * sizeof(int) + 1);
-  char *mark = ir_alloc((size_t)ng->nnodes + 1), *m = ir_alloc((size_t)ng->nnodes + 1);
-  for (int f = 0; f < FN_COUNT; f++) {
-    ir_reachable(ng, ng->roots[f].v, ng->roots[f].n, m);
-    for (int i = 0; i < ng->nnodes; i++) mark[i] |= m[i];
-  }
-  for (int i = 0; i < ng->nnodes; i++)
-    if (mark[i])
-      for (int k = 0; k < ng->nodes[i].nin; k++) r.readers[ng->nodes[i].in[k]][fill[ng->nodes[i].in[k]]++] = i;
+  ir_readers(ng, &r.users, &r.readers);
   r.dims = ir_alloc((size_t)ng->nnodes * MAX_DIMS * sizeof(int) + 1);
   r.relaid = ir_alloc((size_t)ng->nnodes * sizeof(int) + 1);
   r.root = ir_alloc((size_t)ng->nnodes + 1);

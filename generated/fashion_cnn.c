@@ -1898,7 +1898,7 @@ DLC_KERNEL static void fashion_cnn_div_212(float *restrict net_5_div_bw_2, const
 /* %224 = add %221, %223 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %221 = add %216, %220 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %216 = mul %214, %215 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
- *   with %214 = permute %185 {dims=2,1,3,4} : f32[64,32,14,14]
+ *   with %214 = permute %185 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward
  *   with %220 = mul %218, %219 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %218 = broadcast %217 : f32[64,32,14,14]             # examples/fashion_cnn.lua:10 backward
  *   with %219 = permute %205 {dims=2,1,3,4} : f32[64,32,14,14] # examples/fashion_cnn.lua:10 backward
@@ -2153,7 +2153,7 @@ DLC_KERNEL static void fashion_cnn_div_268(float *restrict net_1_div_bw_2, const
 /* %280 = add %277, %279 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %277 = add %272, %276 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %272 = mul %270, %271 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
- *   with %270 = permute %241 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:10
+ *   with %270 = permute %241 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
  *   with %276 = mul %274, %275 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %274 = broadcast %273 : f32[32,32,28,28]             # examples/fashion_cnn.lua:9 backward
  *   with %275 = permute %261 {dims=2,1,3,4} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward

@@ -2283,9 +2283,9 @@ DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool
 }
 
 /* %76 = mul %73, %75 : f32[16,32,10,10]                # examples/lenet.lua:10 backward
- *   with %73 = permute %71 {dims=2,1,3,4} : f32[16,32,10,10]
+ *   with %73 = permute %71 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
  *   with %75 = step %74 : f32[16,32,10,10]                    # examples/lenet.lua:10 backward
- *   with %74 = permute %29 {dims=2,1,3,4} : f32[16,32,10,10]
+ *   with %74 = permute %29 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
  * then, in the same loop, %78 = sum_to %76 : f32[16,32,1,1]                    # examples/lenet.lua:10 backward
  */
 DLC_KERNEL static void lenet_mul_76(float *restrict net_3_sum_to_bw, float *restrict net_4_mul_bw, const float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu) {
@@ -2462,9 +2462,9 @@ DLC_KERNEL static void lenet_max_pool_backward_88(float *restrict net_2_max_pool
 }
 
 /* %93 = mul %90, %92 : f32[6,32,28,28]                 # examples/lenet.lua:9 backward
- *   with %90 = permute %88 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:10
+ *   with %90 = permute %88 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
  *   with %92 = step %91 : f32[6,32,28,28]                     # examples/lenet.lua:9 backward
- *   with %91 = permute %19 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:10
+ *   with %91 = permute %19 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
  * then, in the same loop, %95 = sum_to %93 : f32[6,32,1,1]                     # examples/lenet.lua:9 backward
  */
 DLC_KERNEL static void lenet_mul_93(float *restrict net_0_sum_to_bw, float *restrict net_1_mul_bw, const float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu) {

@@ -2405,7 +2405,7 @@ DLC_SHARED_KERNEL static void resnet_div_539(float *restrict out0, const float *
 /* %551 = add %548, %550 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %548 = add %543, %547 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %543 = mul %541, %542 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
- *   with %541 = permute %512 {dims=2,1,3,4} : f32[64,64,7,7]
+ *   with %541 = permute %512 {dims=2,1,3,4} : f32[64,64,7,7]  # examples/resnet.lua:11 backward
  *   with %547 = mul %545, %546 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %545 = broadcast %544 : f32[64,64,7,7]               # examples/resnet.lua:11 backward
  *   with %546 = permute %532 {dims=2,1,3,4} : f32[64,64,7,7]  # examples/resnet.lua:11 backward
@@ -2646,7 +2646,7 @@ DLC_KERNEL static void resnet_div_746(float *restrict net_7_div_bw_2, const floa
 /* %758 = add %755, %757 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %755 = add %750, %754 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %750 = mul %748, %749 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
- *   with %748 = permute %719 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:10
+ *   with %748 = permute %719 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 backward
  *   with %754 = mul %752, %753 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %752 = broadcast %751 : f32[64,64,14,14]             # examples/resnet.lua:22 backward
  *   with %753 = permute %739 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 backward
@@ -2855,7 +2855,7 @@ DLC_SHARED_KERNEL static void resnet_div_797(float *restrict out0, const float *
 /* %809 = add %806, %808 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
  *   with %806 = add %801, %805 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
  *   with %801 = mul %799, %800 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
- *   with %799 = permute %770 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:22
+ *   with %799 = permute %770 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:11 backward
  *   with %805 = mul %803, %804 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
  *   with %803 = broadcast %802 : f32[32,64,14,14]             # examples/resnet.lua:11 backward
  *   with %804 = permute %790 {dims=2,1,3,4} : f32[32,64,14,14] # examples/resnet.lua:11 backward
@@ -3032,7 +3032,7 @@ DLC_KERNEL static void resnet_div_895(float *restrict net_1_div_bw_2, const floa
 /* %907 = add %904, %906 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
  *   with %904 = add %899, %903 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
  *   with %899 = mul %897, %898 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
- *   with %897 = permute %868 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:10
+ *   with %897 = permute %868 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:19 backward
  *   with %903 = mul %901, %902 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
  *   with %901 = broadcast %900 : f32[32,64,28,28]             # examples/resnet.lua:19 backward
  *   with %902 = permute %888 {dims=2,1,3,4} : f32[32,64,28,28] # examples/resnet.lua:19 backward

@@ -2397,8 +2397,8 @@ DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, cons
 
 /* %320 = add %317, %319 : f32[16,64,64]                # examples/transformer.lua:17 backward
  *   with %317 = add %315, %316 : f32[16,64,64]                # examples/transformer.lua:17 backward
- *   with %315 = permute %270 {dims=2,1,3} : f32[16,64,64]
- *   with %316 = permute %309 {dims=2,1,3} : f32[16,64,64]
+ *   with %315 = permute %270 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
+ *   with %316 = permute %309 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
  *   with %319 = broadcast %318 : f32[16,64,64]                # examples/transformer.lua:17 backward
  *   the same kernel, on other buffers, computes %456 (2 blocks share it)
  */
@@ -2558,7 +2558,7 @@ DLC_SHARED_KERNEL static void transformer_transpose_356(float *restrict out0, co
 }
 
 /* %370 = mul %369, %52 : f32[16,256,16]                # examples/transformer.lua:16 backward
- *   with %369 = permute %347 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16
+ *   with %369 = permute %347 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
  *   the same kernel, on other buffers, computes %506 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_mul_370(float *restrict out0, const float *restrict in0) {

@@ -219,11 +219,6 @@ static void test_hoist_sums(void) {
  * computed in the permuted order (the product reads it, no permute left), the sum over it is
  * summed per innermost run first, then over the rest, and its other readers read it through
  * the inverse permute; a permute that moves the innermost dim leaves the block as it is. */
-static const Node *through_reshape(const Graph *g, int id) {
-  while (g->nodes[id].op == OP_RESHAPE) id = g->nodes[id].in[0];
-  return &g->nodes[id];
-}
-
 static void test_relayout(void) {
   for (int inner_moves = 0; inner_moves < 2; inner_moves++) {
     Graph *g = graph();
@@ -245,14 +240,14 @@ static void test_relayout(void) {
     const Node *m = NULL, *sum = NULL, *relu = NULL;
     for (int i = 0; i < ng->roots[FN_FORWARD].n; i++) {
       const Node *a = &ng->nodes[ng->roots[FN_FORWARD].v[i]];
-      const Node *v = through_reshape(ng, a->in[1]);
+      const Node *v = &ng->nodes[ir_root_of(ng, a->in[1])];
       if (v->op == OP_MATMUL) m = v;
       if (v->op == OP_SUM_TO) sum = v;
       if (v->op == OP_RELU) relu = v;
     }
     CHECK(m && sum && relu, "the three roots are there");
     if (!m || !sum || !relu) continue;
-    const Node *b = through_reshape(ng, m->in[1]);
+    const Node *b = &ng->nodes[ir_root_of(ng, m->in[1])];
     if (inner_moves) {
       CHECK(b->op == OP_PERMUTE && ng->nodes[b->in[0]].op == OP_MUL, "the block stays, its permute is copied");
       continue;
