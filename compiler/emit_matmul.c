@@ -414,10 +414,9 @@ static void k_chunks(Em *e, int K, int KC, int zeroed, ChunkFn chunk, void *ctx)
   if (hi < n) chunk(e, ctx, &(KChunk){ir_fmt("%d", last * KC), last_len, 1, e->fuse != NULL});
 }
 
-/* A long k is cut into chunks whose slice of B's column block (k x NR) fits in half of a 1 MB
- * L2 with room to spare, so every row tile of the chunk finds it there: a (B A^T)^T weight
+/* A long k is cut into chunks whose slice of B's column block (k x NR) fits in half of L2
+ * (--l2) with room to spare, so every row tile of the chunk finds it there: a (B A^T)^T weight
  * gradient (opt_layout.c) streams A^T's 1.6 MB once instead of once per row tile. */
-enum { AXPY_CHUNK_BYTES = 512 * 1024 };
 
 static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
   const AxProd *p = ctx;
@@ -445,7 +444,8 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
 /* the axpy form's chunk of k (all of it when not chunked) */
 static int axpy_kc(const Em *e, AxpyShape t, int N, int K) {
   int VL = em_vlanes(e), Nv = N / VL * VL, esz = e->d64 ? 8 : 4;
-  int nchunks = (int)(((int64_t)K * t.nv * VL * esz + AXPY_CHUNK_BYTES - 1) / AXPY_CHUNK_BYTES);
+  int64_t chunk_bytes = em_l2_bytes(e) / 2;
+  int nchunks = (int)(((int64_t)K * t.nv * VL * esz + chunk_bytes - 1) / chunk_bytes);
   if (nchunks < 1 || Nv < N) nchunks = 1; /* scalar leftover columns: one pass over all of k */
   return (K + nchunks - 1) / nchunks;
 }
@@ -483,7 +483,13 @@ typedef struct {
   int acc;        /* add to C (chunked) instead of storing */
   const UpdBufs *upd; /* the last chunk of a fused update's product: C's elements go into it */
   int b_param;        /* B is a parameter (--openmp splits its rows) */
+  int lanes;          /* L2 chunks (dot_lanes): LANES_OUT, LANES_IO, LANES_IN; 0 */
 } Dot;
+
+/* A chunk of k whose tiles keep their accumulators' lanes in r_lanes (dot_lanes): the first
+ * chunk stores them, the middle ones load and store them, the last loads them and ends as an
+ * unchunked tile does (lane sums, C or the fused update). */
+enum { LANES_OUT = 1, LANES_IO, LANES_IN };
 
 /* R x Cn elements of C from dot products over a chunk of k: c, a and b point at the tile's
  * corner (a and b at the chunk's first k) */
@@ -523,11 +529,14 @@ static void dot_body(Em *e, const void *ctx) {
   const DotTile *t = ctx;
   const Dot *d = t->d;
   const char *v = em_vtype(e);
-  int VL = em_vlanes(e), Kv = d->KL / VL * VL;
+  int VL = em_vlanes(e), Kv = d->KL / VL * VL, load = d->lanes == LANES_IO || d->lanes == LANES_IN;
   for (int r = 0; r < t->R; r++) {
     char decl[256] = "";
-    for (int q = 0, k = 0; q < t->Cn; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d = {0}", q ? ", " : "", r, q);
+    for (int q = 0, k = 0; q < t->Cn; q++)
+      k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d%s", q ? ", " : "", r, q, load ? "" : " = {0}");
     em_line(e, "%s %s;", v, decl);
+    for (int q = 0; load && q < t->Cn; q++) /* the lanes of the chunks before */
+      em_line(e, "memcpy(&r_acc%d_%d, s%s, sizeof r_acc%d_%d);", r, q, plus("", (r * t->Cn + q) * VL), r, q);
   }
   em_line(e, "for (int i2 = 0; i2 < %d; i2 += %d) {", Kv, VL);
   e->ind++;
@@ -537,6 +546,11 @@ static void dot_body(Em *e, const void *ctx) {
     for (int q = 0; q < t->Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
   em_line(e, "}");
+  if (d->lanes == LANES_OUT || d->lanes == LANES_IO) { /* the lanes, for the next chunk */
+    for (int r = 0; r < t->R; r++)
+      for (int q = 0; q < t->Cn; q++) em_line(e, "memcpy(s%s, &r_acc%d_%d, sizeof r_acc%d_%d);", plus("", (r * t->Cn + q) * VL), r, q, r, q);
+    return;
+  }
   dot_sums(e, t->R * t->Cn, t->Cn);
   const char *op = d->acc ? "+=" : "=";
   for (int r = 0; r < t->R; r++) {
@@ -571,11 +585,20 @@ static void dot_body(Em *e, const void *ctx) {
 static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0, int Cn) {
   DotTile t = {d, R, Cn};
   const char *real = e->real;
-  const char *base = ir_fmt("%s_dot_%dx%d_k%d%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : "");
+  static const char *const lanes_sfx[] = {"", "_lanes_out", "_lanes_io", "_lanes_in"};
+  const char *base = ir_fmt("%s_dot_%dx%d_k%d%s%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : "", lanes_sfx[d->lanes]);
   const char *params = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, d->N, j0);
   const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
   const char *ab = ir_fmt("%s + (%s) * %d%s, %s + (%s) * %d%s", d->a, i0, d->K, k0, d->b, j0, d->K, k0);
+  if (d->lanes) { /* the tile's lanes: R x Cn vectors at its place in r_lanes (rows of tiles R x N) */
+    params = ir_fmt("%s, %s%s *restrict s", params, d->lanes == LANES_IN ? "const " : "", real);
+    ab = ir_fmt("%s, r_lanes + ((%s) * %d + (%s) * %d) * %d", ab, i0, d->N, j0, R, em_vlanes(e));
+    if (d->lanes != LANES_IN) { /* no C yet */
+      em_line(e, "%s(%s);", microkernel(e, base, params, dot_body, &t, NULL), ab);
+      return;
+    }
+  }
   if (d->upd) { /* C only as the sums of the chunks before */
     params = ir_fmt("%s%s%s", d->acc ? ir_fmt("const %s *restrict c, ", real) : "", params, upd_params(e, d->upd));
     const char *name = microkernel(e, upd_name(e, base), params, dot_body, &t, d->upd);
@@ -610,16 +633,14 @@ static void dot_cols(Em *e, const Dot *d, int M, const char *j0, int Cn) {
 
 /* The order of the tiles: a row of tiles at a time (A's rows read once, B's whole chunk once per
  * row of tiles) or a column at a time (B's rows once, A's chunk once per column), whichever
- * reads less from beyond L2; an operand's chunk that fits in a 1 MB L2 counts once however
+ * reads less from beyond L2; an operand's chunk that fits in L2 (--l2) counts once however
  * often it is walked (the MLP's 800 KB weight, walked once per row of tiles, stays there).
  * LeNet's second convolution's weight gradient (16 x 150, k = 3200: B 1.9 MB, A 205 KB) a
  * column at a time: its step 5-10 % faster; each element is summed as before. */
-enum { DOT_L2_BYTES = 1024 * 1024 };
-
 static int cols_outer(const Em *e, const Dot *d, int M) {
-  double esz = e->d64 ? 8 : 4, a = (double)M * d->KL * esz, b = (double)d->N * d->KL * esz;
-  double rows = a + b * (b > DOT_L2_BYTES ? (M + d->t.r - 1) / d->t.r : 1);
-  double cols = b + a * (a > DOT_L2_BYTES ? (d->N + d->t.c - 1) / d->t.c : 1);
+  double esz = e->d64 ? 8 : 4, a = (double)M * d->KL * esz, b = (double)d->N * d->KL * esz, l2 = em_l2_bytes(e);
+  double rows = a + b * (b > l2 ? (M + d->t.r - 1) / d->t.r : 1);
+  double cols = b + a * (a > l2 ? (d->N + d->t.c - 1) / d->t.c : 1);
   return cols < rows;
 }
 
@@ -680,14 +701,62 @@ static int dot_chunked(const Em *e, int M, int N, int K) {
   return K > KC + KC / 2;
 }
 
+/* L2 chunks whose tiles keep their lanes (r_lanes, M x N vectors on the kernel's stack) from
+ * one chunk of k to the next: each lane sums its k in the same order as one unbroken loop, so
+ * C's bits are those of the unchunked product.  Used when neither order of the tiles keeps its
+ * reused operand in L2 next to the tiles that stream past it (the whole of B and a row of
+ * tiles of A, or the whole of A and a column of tiles of B, in 3/4 of L2, --l2): LeNet's
+ * first weight gradient (6 x 25, k = 25088: A 600 KB, B 2.5 MB) re-read A from beyond L2 for
+ * every column of tiles, fashion_cnn's (32 x 9: A 3.2 MB, B 900 KB) B for every row.  A
+ * chunk's slices of A and B take half of L2.  Returns the chunk's length, or 0. */
+enum { LANES_MAX_BYTES = 64 * 1024 };
+
+static int dot_lanes(const Em *e, int M, int N, int K) {
+  int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
+  if ((double)M * N * VL * esz > LANES_MAX_BYTES) return 0;
+  DotShape t = dot_shape(e, M, N);
+  double fit = 0.75 * em_l2_bytes(e), row = (double)K * esz;
+  if ((N + t.r) * row <= fit || (M + t.c) * row <= fit) return 0;
+  int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL;
+  return KC >= 8 * VL && K >= 2 * KC ? KC : 0;
+}
+
+/* the chunks of k with their lanes kept: the first, a loop over the middle ones, the last */
+static void dot_lane_chunks(Em *e, Dot *d, int M, int KC, const UpdBufs *u) {
+  int K = d->K, n = (K + KC - 1) / KC, last = (n - 1) * KC;
+  em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
+          M * d->N * em_vlanes(e), em_vlanes(e));
+  Dot c = *d;
+  c.k0 = "0", c.KL = KC, c.lanes = LANES_OUT;
+  dot_chunk(e, &c, M);
+  if (n > 2) {
+    if (n > 3) {
+      em_line(e, "for (int i3 = %d; i3 < %d; i3 += %d) { /* chunks of k */", KC, last, KC);
+      e->ind++;
+    }
+    c.k0 = n > 3 ? "i3" : ir_fmt("%d", KC), c.lanes = LANES_IO;
+    dot_chunk(e, &c, M);
+    if (n > 3) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  c.k0 = ir_fmt("%d", last), c.KL = K - last, c.lanes = LANES_IN, c.upd = e->fuse ? u : NULL;
+  dot_chunk(e, &c, M);
+}
+
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
-  int chunked = dot_chunked(e, M, N, K);
+  int chunked = dot_chunked(e, M, N, K), KC = chunked ? 0 : dot_lanes(e, M, N, K);
   /* C is stored unless the update takes it whole from the tiles */
   Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-           N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM};
+           N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM, 0};
+  if (KC) {
+    dot_lane_chunks(e, &d, M, KC, &u);
+    return;
+  }
   if (!chunked) {
     d.upd = e->fuse ? &u : NULL;
     dot_chunk(e, &d, M);

@@ -350,6 +350,7 @@ typedef enum { TARGET_GENERIC, TARGET_AVX2, TARGET_AVX512, TARGET_NEON } Target;
 extern const char *const target_names[]; /* "generic", "avx2", "avx512", "neon" */
 int target_parse(const char *s);        /* -1 when unknown */
 Target target_host(void);               /* the machine dlc runs on (dlc train's default) */
+int l2_host_kib(void);                  /* its L2 per core, KiB; 0 when unknown */
 
 typedef struct {
   int dtype64;        /* --dtype f64 */
@@ -358,6 +359,7 @@ typedef struct {
   int inference;      /* --inference */
   int check_numerics; /* --check-numerics */
   int openmp;         /* --openmp */
+  int l2_kib;         /* --l2: the L2 cache the products' blocking assumes, KiB; 0: 1024 */
   const struct RtSched *sched; /* spec.scheduler (dlc_rt.h); NULL: none, the learning rate is a constant */
   const char *feed;   /* dlc train --input: the input the descriptor (RtNet) feeds; NULL: the first besides the target */
 } EmitOptions;

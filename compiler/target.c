@@ -16,6 +16,7 @@
 #include "emit.h"
 
 #include <string.h>
+#include <unistd.h>
 
 const char *const target_names[] = {"generic", "avx2", "avx512", "neon"};
 
@@ -46,6 +47,17 @@ Target target_host(void) {
   return TARGET_GENERIC;
 #endif
 }
+
+int l2_host_kib(void) {
+#ifdef _SC_LEVEL2_CACHE_SIZE
+  long b = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  return b >= 64 * 1024 && b <= (1L << 30) ? (int)(b / 1024) : 0;
+#else
+  return 0;
+#endif
+}
+
+int em_l2_bytes(const Em *e) { return (e->o->l2_kib ? e->o->l2_kib : 1024) * 1024; }
 
 int em_vlanes(const Em *e) { return targets[e->o->target].vbytes / (e->d64 ? 8 : 4); }
 

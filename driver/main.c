@@ -22,6 +22,8 @@ static const char usage[] =
     "  --target T         generic|avx2|avx512|neon: vector width and register tiles of the kernels\n"
     "                     (default generic: suits any ISA; the C is portable for every target)\n"
     "  --unroll N|full    fully unroll loops of at most N iterations (default 0)\n"
+    "  --l2 KIB           the L2 cache per core the products' blocking assumes (default 1024;\n"
+    "                     dlc train: the machine's); the results' bits do not depend on it\n"
     "  --batch B          the batch size of a sequential model's input (default: the model's);\n"
     "                     of an ONNX file, the size of its inputs' dynamic first dimension\n"
     "  --inference        forward pass only, no training step\n"
@@ -93,6 +95,11 @@ static int parse(int argc, char **argv, Options *o) {
       int t = target_parse(v);
       if (t < 0) return bad("--target %s: the targets are generic, avx2, avx512 and neon", v ? v : "");
       o->emit.target = (Target)t;
+    } else if (is_opt(a, "--l2")) {
+      long n;
+      if (pipeline_parse_int(value(argc, argv, &i, "--l2"), 64, 1 << 20, &n))
+        return bad("--l2 takes the L2 cache's size in KiB, from 64 to 1048576", "");
+      o->emit.l2_kib = (int)n;
     } else if (is_opt(a, "--unroll")) {
       v = value(argc, argv, &i, "--unroll");
       long n;

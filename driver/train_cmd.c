@@ -383,6 +383,7 @@ static void defaults(Options *co, RtTrainOptions *t, int argc) {
   t->source = RT_SRC_FASHION;
   t->threads = 1;
   co->emit.target = target_host(); /* built with -march=native below */
+  co->emit.l2_kib = l2_host_kib();  /* the products' cache blocking; the same bits either way */
 }
 
 /* ---- --mpi: the plugin ------------------------------------------------------------------------ */

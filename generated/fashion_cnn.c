@@ -828,12 +828,190 @@ static inline void fashion_cnn_axpy_4x16_k6272(float *restrict c, const float *r
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void fashion_cnn_dot_4x4_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+  for (int i2 = 0; i2 < 3192; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void fashion_cnn_dot_4x1_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 3192; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 16, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
+}
+
+static inline void fashion_cnn_dot_4x4_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 3192; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void fashion_cnn_dot_4x1_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 3192; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 16, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
+}
+
+static inline void fashion_cnn_dot_4x4_k2744_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 2744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -922,12 +1100,16 @@ static inline void fashion_cnn_dot_4x4_k25088_upd(const float *restrict a, const
   }
 }
 
-static inline void fashion_cnn_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void fashion_cnn_dot_4x1_k2744_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 2744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -964,12 +1146,28 @@ static inline void fashion_cnn_dot_4x1_k25088_upd(const float *restrict a, const
   }
 }
 
-static inline void fashion_cnn_dot_4x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void fashion_cnn_dot_4x4_k2744_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 2744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1022,12 +1220,16 @@ static inline void fashion_cnn_dot_4x4_k25088(float *restrict c, const float *re
   memcpy(c + 27, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void fashion_cnn_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void fashion_cnn_dot_4x1_k2744_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 2744; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -2205,21 +2407,51 @@ DLC_KERNEL static void fashion_cnn_sum_to_283(float *restrict net_0_sum_to_bw_2,
  * each element, as its tile is computed, goes straight into net.0.weight's update (%339, %344, %353), never stored
  */
 DLC_KERNEL static void fashion_cnn_matmul_287_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
+  float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k25088_upd(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t332_div, t333_sqrt);
+      fashion_cnn_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    fashion_cnn_dot_4x1_k25088_upd(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t332_div, t333_sqrt);
+    fashion_cnn_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+  }
+  for (int i3 = 3192; i3 < 22344; i3 += 3192) { /* chunks of k */
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      for (int i1 = 0; i1 < 8; i1 += 4) {
+        fashion_cnn_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      }
+      fashion_cnn_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      fashion_cnn_dot_4x4_k2744_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344, r_lanes + ((i0) * 9 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t332_div, t333_sqrt);
+    }
+    fashion_cnn_dot_4x1_k2744_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344, r_lanes + ((i0) * 9 + (8) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t332_div, t333_sqrt);
   }
 }
 
 /* %287 = matmul %286, %19^T : f32[32,9]                # examples/fashion_cnn.lua:9 backward */
 DLC_KERNEL static void fashion_cnn_matmul_287(float *restrict net_0_matmul_bw, const float *restrict net_1_add_bw_2, const float *restrict net_0_window) {
+  float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k25088(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088);
+      fashion_cnn_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    fashion_cnn_dot_4x1_k25088(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088);
+    fashion_cnn_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+  }
+  for (int i3 = 3192; i3 < 22344; i3 += 3192) { /* chunks of k */
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      for (int i1 = 0; i1 < 8; i1 += 4) {
+        fashion_cnn_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      }
+      fashion_cnn_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 8; i1 += 4) {
+      fashion_cnn_dot_4x4_k2744_lanes_in(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+    }
+    fashion_cnn_dot_4x1_k2744_lanes_in(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
 }
 

@@ -1401,12 +1401,286 @@ static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict 
   memcpy(c + 450, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x4_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void lenet_dot_4x1_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 16, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
+}
+
+static inline void lenet_dot_2x4_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+}
+
+static inline void lenet_dot_2x1_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+}
+
+static inline void lenet_dot_4x4_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void lenet_dot_4x1_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 16, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
+}
+
+static inline void lenet_dot_2x4_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 25088, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 50176, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 75264, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+}
+
+static inline void lenet_dot_2x1_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  for (int i2 = 0; i2 < 4224; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
+}
+
+static inline void lenet_dot_4x4_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1495,10 +1769,64 @@ static inline void lenet_dot_4x4_k25088_upd(const float *restrict a, const float
   }
 }
 
-static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void lenet_dot_4x1_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  float r_s0_0 = r_sum[0];
+  float r_s1_0 = r_sum[1];
+  float r_s2_0 = r_sum[2];
+  float r_s3_0 = r_sum[3];
+  float r_g[4][1];
+  r_g[0][0] = r_s0_0;
+  r_g[1][0] = r_s1_0;
+  r_g[2][0] = r_s2_0;
+  r_g[3][0] = r_s3_0;
+  for (int r_r = 0; r_r < 4; r_r++) {
+    for (int r_l = 0; r_l < 1; r_l++) {
+      u0[(r_r * 25 + r_l)] = ((u0[(r_r * 25 + r_l)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
+      u1[(r_r * 25 + r_l)] = ((u1[(r_r * 25 + r_l)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
+      u2[(r_r * 25 + r_l)] = (u2[(r_r * 25 + r_l)] - (u3[0] * (u0[(r_r * 25 + r_l)] / ((sqrtf(u1[(r_r * 25 + r_l)]) / u4[0]) + LENET_EPS))));
+    }
+  }
+}
+
+static inline void lenet_dot_2x4_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1551,52 +1879,12 @@ static inline void lenet_dot_2x4_k25088_upd(const float *restrict a, const float
   }
 }
 
-static inline void lenet_dot_4x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s1_0 = r_sum[1];
-  float r_s2_0 = r_sum[2];
-  float r_s3_0 = r_sum[3];
-  float r_g[4][1];
-  r_g[0][0] = r_s0_0;
-  r_g[1][0] = r_s1_0;
-  r_g[2][0] = r_s2_0;
-  r_g[3][0] = r_s3_0;
-  for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 1; r_l++) {
-      u0[(r_r * 25 + r_l)] = ((u0[(r_r * 25 + r_l)] * LENET_BETA1) + (LENET_ONE_MINUS_BETA1 * r_g[r_r][r_l]));
-      u1[(r_r * 25 + r_l)] = ((u1[(r_r * 25 + r_l)] * LENET_BETA2) + (LENET_ONE_MINUS_BETA2 * (r_g[r_r][r_l] * r_g[r_r][r_l])));
-      u2[(r_r * 25 + r_l)] = (u2[(r_r * 25 + r_l)] - (u3[0] * (u0[(r_r * 25 + r_l)] / ((sqrtf(u1[(r_r * 25 + r_l)]) / u4[0]) + LENET_EPS))));
-    }
-  }
-}
-
-static inline void lenet_dot_2x1_k25088_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void lenet_dot_2x1_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1624,12 +1912,28 @@ static inline void lenet_dot_2x1_k25088_upd(const float *restrict a, const float
   }
 }
 
-static inline void lenet_dot_4x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void lenet_dot_4x4_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1682,10 +1986,52 @@ static inline void lenet_dot_4x4_k25088(float *restrict c, const float *restrict
   memcpy(c + 75, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void lenet_dot_4x1_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  dlc_v8f r_acc2_0;
+  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
+  dlc_v8f r_acc3_0;
+  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
+  {
+    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
+    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
+    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
+    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
+    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
+  }
+  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
+  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
+  memcpy(c + 50, r_sum + 2, 1 * sizeof *c);
+  memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
+}
+
+static inline void lenet_dot_2x4_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1716,40 +2062,12 @@ static inline void lenet_dot_2x4_k25088(float *restrict c, const float *restrict
   memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_4x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  float r_sum[8]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc1_0);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_0, &r_acc3_0);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &(dlc_v8f){0});
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  memcpy(c + 0, r_sum + 0, 1 * sizeof *c);
-  memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
-  memcpy(c + 50, r_sum + 2, 1 * sizeof *c);
-  memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
-}
-
-static inline void lenet_dot_2x1_k25088(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 25088; i2 += 8) {
+static inline void lenet_dot_2x1_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  dlc_v8f r_acc1_0;
+  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
+  for (int i2 = 0; i2 < 3968; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -2510,22 +2828,64 @@ DLC_KERNEL static void lenet_sum_to_96(float *restrict net_0_sum_to_bw_2, const 
  * each element, as its tile is computed, goes straight into net.0.weight's update (%149, %154, %163), never stored
  */
 DLC_KERNEL static void lenet_matmul_100_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
+  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k25088_upd(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
-    lenet_dot_2x4_k25088_upd(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
+    lenet_dot_4x4_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
   }
-  lenet_dot_4x1_k25088_upd(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
-  lenet_dot_2x1_k25088_upd(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
+  lenet_dot_4x1_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+  }
+  lenet_dot_2x1_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i3 = 4224; i3 < 21120; i3 += 4224) { /* chunks of k */
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_4x4_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+    }
+    lenet_dot_4x1_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_2x4_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+    }
+    lenet_dot_2x1_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  }
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_4x4_k3968_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((0) * 25 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
+  }
+  lenet_dot_4x1_k3968_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((0) * 25 + (24) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k3968_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((4) * 25 + (i1) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
+  }
+  lenet_dot_2x1_k3968_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((4) * 25 + (24) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
 }
 
 /* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward */
 DLC_KERNEL static void lenet_matmul_100(float *restrict net_0_matmul_bw, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
+  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k25088(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088);
-    lenet_dot_2x4_k25088(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088);
+    lenet_dot_4x4_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
   }
-  lenet_dot_4x1_k25088(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088);
-  lenet_dot_2x1_k25088(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088);
+  lenet_dot_4x1_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+  }
+  lenet_dot_2x1_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i3 = 4224; i3 < 21120; i3 += 4224) { /* chunks of k */
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_4x4_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+    }
+    lenet_dot_4x1_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_2x4_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+    }
+    lenet_dot_2x1_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  }
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_4x4_k3968_lanes_in(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+  }
+  lenet_dot_4x1_k3968_lanes_in(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k3968_lanes_in(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+  }
+  lenet_dot_2x1_k3968_lanes_in(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((4) * 25 + (24) * 2) * 8);
 }
 
 /* %103 = assign %102, %101 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
