@@ -85,6 +85,71 @@ void emit_init(Em *e) {
   fprintf(f, "}\n\n");
 }
 
+/* --openmp: NAME_par_begin(m, f) at the start of model function f that has parallel regions,
+ * NAME_par(m, k) before its region k (a kernel call whose loops split across threads),
+ * NAME_par_end(m, f) at its end. */
+void emit_par(Em *e) {
+  const char *P = e->pre;
+  fprintf(e->f,
+          "/* --openmp: a model function's parallel regions (kernel calls whose loops split across the\n"
+          " * threads) run on all the caller's threads (omp_get_max_threads()) or on one, as measured on\n"
+          " * the function's first calls.  Calls %d to %d alternate between all regions on one thread and all\n"
+          " * on all threads, timing each call and each region (from its call to the next region's: what\n"
+          " * it leaves in the other core's cache is paid by the blocks after it, which that interval\n"
+          " * holds).  Then %d calls try the mix: each region as it was fastest.  The function keeps the\n"
+          " * fastest of the three (its fastest call each way; the mix must win by 3 %%).  On vCPUs far\n"
+          " * apart, a small block on two threads costs more in data crossing cores than it saves.  The\n"
+          " * bits are the same either way: every element is computed by one thread in one order. */\n"
+          "#ifdef _OPENMP\n#include <omp.h>\n"
+          "static _Thread_local int %s_par_all = 1; /* the next region's: 1 all threads, 0 one (its if clause) */\n\n"
+          "static void %s_par_begin(%s_model *m, int f) {\n"
+          "  m->par.nmax = omp_get_max_threads();\n"
+          "  %s_par_all = 1;\n"
+          "  m->par.last = -1;\n"
+          "  if (m->par.nmax < 2) return;\n"
+          "  int st = m->par.state[f], c = st ? 0 : m->par.calls[f]++; /* (counted until decided) */\n"
+          "  /* this call's mode: 0 one thread, 1 all threads, 2 the mix; timed unless decided */\n"
+          "  m->par.mode = st == 0 ? (c < %d ? c %% 2 : 2) : st - 1;\n"
+          "  m->par.timed = st == 0 && c >= %d;\n"
+          "  if (m->par.timed) m->par.t0 = m->par.tstart = omp_get_wtime();\n"
+          "  if (m->par.mode < 2) %s_par_all = m->par.mode;\n"
+          "}\n\n"
+          "static void %s_par_time(%s_model *m, double now) { /* the last region's, up to now */\n"
+          "  int j = m->par.last, w = m->par.mode;\n"
+          "  if (j >= 0 && w < 2 && (!m->par.count[j][w]++ || now - m->par.t0 < m->par.best[j][w])) m->par.best[j][w] = now - m->par.t0;\n"
+          "  m->par.t0 = now;\n"
+          "}\n\n"
+          "static void %s_par(%s_model *m, int k) {\n"
+          "  if (m->par.nmax < 2) return;\n"
+          "  if (m->par.timed) %s_par_time(m, omp_get_wtime());\n"
+          "  m->par.last = k;\n"
+          "  if (m->par.mode == 2) %s_par_all = m->par.best[k][1] < 0.95 * m->par.best[k][0];\n"
+          "}\n\n"
+          "static void %s_par_end(%s_model *m, int f) {\n"
+          "  if (m->par.nmax < 2) return; /* one thread, or no call begun */\n"
+          "  if (m->par.timed) {\n"
+          "    double now = omp_get_wtime(), t = now - m->par.tstart;\n"
+          "    %s_par_time(m, now);\n"
+          "    int w = m->par.mode;\n"
+          "    if (!m->par.ncall[f][w]++ || t < m->par.tbest[f][w]) m->par.tbest[f][w] = t;\n"
+          "    if (m->par.calls[f] == %d) { /* decided: the fastest of the three */\n"
+          "      double *b = m->par.tbest[f];\n"
+          "      m->par.state[f] = b[2] < 0.97 * b[0] && b[2] < 0.97 * b[1] ? 3 : b[1] < b[0] ? 2 : 1;\n"
+          "    }\n"
+          "  }\n"
+          "  %s_par_all = 1;\n"
+          "  m->par.nmax = 0;\n"
+          "}\n"
+          "#else\n"
+          "#define %s_par_all 1\n"
+          "#define %s_par_begin(m, f) ((void)(m))\n"
+          "#define %s_par(m, k) ((void)(m))\n"
+          "#define %s_par_end(m, f) ((void)(m))\n"
+          "#endif\n\n",
+          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, P, P, P, P, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, P, P, P, P, P, P,
+          P, P, P, PAR_WARM + 3 * PAR_SAMPLES, P, P, P, P, P);
+}
+
 void emit_tensor_table(Em *e) {
   const Graph *g = e->g;
   FILE *f = e->f;
@@ -191,6 +256,22 @@ void emit_header(Em *e, FILE *h, const char *hname) {
   fprintf(h, "  uint64_t seed;    /* given to _init */\n");
   fprintf(h, "  int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of\n"
              "                          the global batch, which keys dropout's masks; 0, 0: alone */\n");
+  if (e->o->openmp) {
+    int n = e->npar ? e->npar : 1;
+    fprintf(h, "  struct {          /* --openmp: which parallel regions run on all threads, which on one\n"
+               "                      (%s_par_begin in the C, measured on the first calls) */\n"
+               "    double best[%d][2];       /* per region: its fastest timed visit on one thread, on all */\n"
+               "    int32_t count[%d][2];     /* and its timed visits */\n"
+               "    double tbest[%d][3];      /* per model function: its fastest timed call on one thread,\n"
+               "                                 on all, as the mix */\n"
+               "    int32_t ncall[%d][3];     /* and its timed calls */\n"
+               "    int32_t calls[%d];        /* its calls so far */\n"
+               "    int8_t state[%d];         /* 0 measuring, 1 one thread, 2 all threads, 3 the mix */\n"
+               "    int32_t nmax, cur, mode, timed, last; /* during a call: the caller's thread count, the\n"
+               "                                 one set, the call's mode, whether it is timed, the last region */\n"
+               "    double t0, tstart;        /* when that region and the call started */\n"
+               "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
+  }
   fprintf(h, "  char error[256];  /* why the last save or load failed%s */\n} %s_model;\n\n",
           e->o->check_numerics ? "; with --check-numerics, where the last model function met a NaN or an infinity (else \"\")" : "",
           P);

@@ -7,6 +7,9 @@
 
 #include "dlc_rt.h"
 #include "mlp.h"
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static mlp_model m, m2;
 static float x[MLP_X_SIZE], y[MLP_OUTPUT_SIZE], y2[MLP_OUTPUT_SIZE];
@@ -20,6 +23,17 @@ int main(int argc, char **argv) {
   float first = mlp_train_step(&m, x, t), loss = first;
   for (int s = 1; s < 100; s++) loss = mlp_train_step(&m, x, t);
   printf("loss %.4f -> %.4f after 100 steps\n", first, loss);
+#ifdef _OPENMP
+  /* --openmp on 2 threads (OMP_NUM_THREADS=2): the backward pass (model function 1) measured
+   * its first 40 calls (16 untimed, then on one thread, on all and as the mix, 8 timed calls
+   * each), then decided; the
+   * caller's thread count is as it was (the checkpoint's bits: e2e_mlp_openmp_same_bits) */
+  printf("parallel regions: backward state %d after %d calls (timed %d/%d/%d), %d threads\n", m.par.state[1],
+         m.par.calls[1], m.par.ncall[1][0], m.par.ncall[1][1], m.par.ncall[1][2], omp_get_max_threads());
+  if (m.par.state[1] < 1 || m.par.state[1] > 3 || m.par.calls[1] != 40 || m.par.ncall[1][0] != 8 || m.par.ncall[1][1] != 8 ||
+      m.par.ncall[1][2] != 8 || omp_get_max_threads() != 2)
+    return printf("the parallel regions were not measured and decided as they should be\n"), 1;
+#endif
   mlp_forward(&m, x, y);
   int right = 0;
   for (int i = 0; i < MLP_BATCH; i++) {
