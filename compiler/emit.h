@@ -125,6 +125,7 @@ typedef struct Em {
   int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
   int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
   int npar;                /* --openmp: parallel regions so far (NAME_par's k) */
+  signed char *par_fn;     /* ... and the model function each is in (FnKind) */
   int fn_par;              /* ... in the model function being emitted (it ends in NAME_par_end) */
   int share_lv;            /* --openmp: 1 + the loop variable that runs over this thread's share */
   int ngroup;
@@ -218,7 +219,7 @@ void emit_checkpoint(Em *e, uint64_t hash);
 void emit_consts(Em *e);
 /* --openmp (emit_par): untimed first calls of a model function, its timed calls each way, and
  * the model functions */
-enum { PAR_WARM = 16, PAR_SAMPLES = 8, PAR_FNS = 4 };
+enum { PAR_WARM = 16, PAR_SAMPLES = 8, PAR_FNS = 4, PAR_RETUNE = 4096 };
 void emit_par(Em *e);
 int em_descriptor_input(const Em *e); /* the input RtNet describes; -1: no descriptor */
 void emit_descriptor(Em *e);

@@ -89,7 +89,9 @@ void emit_init(Em *e) {
  * NAME_par(m, k) before its region k (a kernel call whose loops split across threads),
  * NAME_par_end(m, f) at its end. */
 void emit_par(Em *e) {
-  const char *P = e->pre;
+  const char *P = e->pre, *fns = "0";
+  int npar = e->npar ? e->npar : 1;
+  for (int k = 0; k < e->npar; k++) fns = k ? ir_fmt("%s, %d", fns, e->par_fn[k]) : ir_fmt("%d", e->par_fn[k]);
   fprintf(e->f,
           "/* --openmp: a model function's parallel regions (kernel calls whose loops split across the\n"
           " * threads) run on all the caller's threads (omp_get_max_threads()) or on one, as measured on\n"
@@ -97,16 +99,24 @@ void emit_par(Em *e) {
           " * on all threads, timing each call and each region (from its call to the next region's: what\n"
           " * it leaves in the other core's cache is paid by the blocks after it, which that interval\n"
           " * holds).  Then %d calls try the mix: each region as it was fastest.  The function keeps the\n"
-          " * fastest of the three (its fastest call each way; the mix must win by 3 %%).  On vCPUs far\n"
-          " * apart, a small block on two threads costs more in data crossing cores than it saves.  The\n"
-          " * bits are the same either way: every element is computed by one thread in one order. */\n"
+          " * fastest of the three (its fastest call each way; the mix must win by 3 %%), and measures\n"
+          " * again after %d calls (a VM's vCPUs move).  On vCPUs far apart, a small block on two threads\n"
+          " * costs more in data crossing cores than it saves.  The bits are the same either way: every\n"
+          " * element is computed by one thread in one order. */\n"
           "#ifdef _OPENMP\n#include <omp.h>\n"
-          "static _Thread_local int %s_par_all = 1; /* the next region's: 1 all threads, 0 one (its if clause) */\n\n"
+          "static _Thread_local int %s_par_all = 1; /* the next region's: 1 all threads, 0 one (its if clause) */\n"
+          "static const signed char %s_par_fn[%d] = {%s}; /* the model function each region is in */\n\n"
           "static void %s_par_begin(%s_model *m, int f) {\n"
           "  m->par.nmax = omp_get_max_threads();\n"
           "  %s_par_all = 1;\n"
           "  m->par.last = -1;\n"
           "  if (m->par.nmax < 2) return;\n"
+          "  if (m->par.state[f] && ++m->par.since[f] >= %d) { /* measure again */\n"
+          "    m->par.state[f] = 0, m->par.calls[f] = m->par.since[f] = 0;\n"
+          "    memset(m->par.ncall[f], 0, sizeof m->par.ncall[f]);\n"
+          "    for (int k = 0; k < %d; k++)\n"
+          "      if (%s_par_fn[k] == f) memset(m->par.count[k], 0, sizeof m->par.count[k]);\n"
+          "  }\n"
           "  int st = m->par.state[f], c = st ? 0 : m->par.calls[f]++; /* (counted until decided) */\n"
           "  /* this call's mode: 0 one thread, 1 all threads, 2 the mix; timed unless decided */\n"
           "  m->par.mode = st == 0 ? (c < %d ? c %% 2 : 2) : st - 1;\n"
@@ -146,8 +156,11 @@ void emit_par(Em *e) {
           "#define %s_par(m, k) ((void)(m))\n"
           "#define %s_par_end(m, f) ((void)(m))\n"
           "#endif\n\n",
-          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, P, P, P, P, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, P, P, P, P, P, P,
-          P, P, P, PAR_WARM + 3 * PAR_SAMPLES, P, P, P, P, P);
+          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, PAR_RETUNE, /* the comment */
+          P, P, npar, fns, P, P, P, PAR_RETUNE, npar, P, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, /* par_begin */
+          P, P, P, P, P, P, /* par_time, par */
+          P, P, P, PAR_WARM + 3 * PAR_SAMPLES, P, /* par_end */
+          P, P, P, P);
 }
 
 void emit_tensor_table(Em *e) {
@@ -265,12 +278,13 @@ void emit_header(Em *e, FILE *h, const char *hname) {
                "    double tbest[%d][3];      /* per model function: its fastest timed call on one thread,\n"
                "                                 on all, as the mix */\n"
                "    int32_t ncall[%d][3];     /* and its timed calls */\n"
-               "    int32_t calls[%d];        /* its calls so far */\n"
+               "    int32_t calls[%d];        /* its calls while measuring */\n"
+               "    int32_t since[%d];        /* its calls since it decided */\n"
                "    int8_t state[%d];         /* 0 measuring, 1 one thread, 2 all threads, 3 the mix */\n"
                "    int32_t nmax, cur, mode, timed, last; /* during a call: the caller's thread count, the\n"
                "                                 one set, the call's mode, whether it is timed, the last region */\n"
                "    double t0, tstart;        /* when that region and the call started */\n"
-               "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
+               "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
   }
   fprintf(h, "  char error[256];  /* why the last save or load failed%s */\n} %s_model;\n\n",
           e->o->check_numerics ? "; with --check-numerics, where the last model function met a NaN or an infinity (else \"\")" : "",

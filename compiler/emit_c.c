@@ -387,6 +387,9 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
     const char *name = kernel(e, ids[0], params, hoisted);
     e->group = NULL, e->ngroup = 0;
     if (e->o->openmp && (e->ranged || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
+      e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
+      if (!e->par_fn) die("out of memory");
+      e->par_fn[e->npar] = (signed char)(e->fp - e->p->fn);
       em_line(e, "%s_par(m, %d);", e->pre, e->npar++);
       e->fn_par = 1, e->reads_model = 1;
     }
@@ -1193,6 +1196,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   free(kernels);
   free(e.kern);
   free(e.mname);
+  free(e.par_fn);
   fclose(f);
   /* both files whole or not at all: the header first, which the C includes */
   int st = ir_write_file(hpath, htext, hlen) || ir_write_file(cpath, ctext, clen);

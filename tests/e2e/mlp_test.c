@@ -12,6 +12,9 @@
 #endif
 
 static mlp_model m, m2;
+#ifdef _OPENMP
+static mlp_model m3;
+#endif
 static float x[MLP_X_SIZE], y[MLP_OUTPUT_SIZE], y2[MLP_OUTPUT_SIZE];
 static int32_t t[MLP_BATCH];
 
@@ -33,6 +36,15 @@ int main(int argc, char **argv) {
   if (m.par.state[1] < 1 || m.par.state[1] > 3 || m.par.calls[1] != 40 || m.par.ncall[1][0] != 8 || m.par.ncall[1][1] != 8 ||
       m.par.ncall[1][2] != 8 || omp_get_max_threads() != 2)
     return printf("the parallel regions were not measured and decided as they should be\n"), 1;
+  m3 = m; /* (a copy: the checkpoint must stay that of 100 steps) */
+  m3.par.since[1] = 4095; /* the 4096th call since deciding measures again, from the start */
+  mlp_train_step(&m3, x, t);
+  int counts = 0; /* (every region's: only the backward's were timed so far) */
+  for (size_t k = 0; k < sizeof m3.par.count / sizeof m3.par.count[0]; k++) counts += m3.par.count[k][0] + m3.par.count[k][1];
+  printf("after 4096 more calls: backward state %d, %d calls, %d timed, %d region timings\n", m3.par.state[1], m3.par.calls[1],
+         m3.par.ncall[1][0] + m3.par.ncall[1][1] + m3.par.ncall[1][2], counts);
+  if (m3.par.state[1] != 0 || m3.par.calls[1] != 1 || m3.par.ncall[1][0] + m3.par.ncall[1][1] + m3.par.ncall[1][2] || counts)
+    return printf("the parallel regions were not measured again\n"), 1;
 #endif
   mlp_forward(&m, x, y);
   int right = 0;
