@@ -169,6 +169,9 @@ Aff em_aff_var(int v);
 Aff em_aff_zero(void);
 Aff em_linear(const Shape *s, const Aff *idx); /* row-major linear index of idx[] */
 int em_l2_bytes(const Em *e);                  /* --l2, bytes: the cache blocking's L2 (target.c) */
+/* --openmp: "#pragma omp <directive> if(NAME_par_all)", the region on all threads or on the
+ * calling one alone, as NAME_par measured (emit_par) */
+const char *em_omp(const Em *e, const char *directive);
 int em_unrolled(const Em *e, int64_t n);       /* a loop of n iterations is unrolled */
 void em_loop(Em *e, int64_t n, BodyFn body, void *ctx);
 void em_nest(Em *e, const int64_t *sizes, int n, BodyFn body, void *ctx);

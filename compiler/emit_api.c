@@ -281,8 +281,8 @@ void emit_header(Em *e, FILE *h, const char *hname) {
                "    int32_t calls[%d];        /* its calls while measuring */\n"
                "    int32_t since[%d];        /* its calls since it decided */\n"
                "    int8_t state[%d];         /* 0 measuring, 1 one thread, 2 all threads, 3 the mix */\n"
-               "    int32_t nmax, cur, mode, timed, last; /* during a call: the caller's thread count, the\n"
-               "                                 one set, the call's mode, whether it is timed, the last region */\n"
+               "    int32_t nmax, mode, timed, last; /* during a call: the caller's thread count (0: no call),\n"
+               "                                 the call's mode, whether it is timed, the last region */\n"
                "    double t0, tstart;        /* when that region and the call started */\n"
                "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
   }

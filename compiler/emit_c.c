@@ -332,27 +332,6 @@ static int one_ranged_loop(const char *body) {
   return top == 2;
 }
 
-/* --openmp: each parallel region of a kernel's body on all threads or on the calling one alone,
- * as NAME_par decided (emit_par): " if(NAME_par_all)" after every "#pragma omp parallel ..." */
-static const char *par_if(Em *e, const char *body) {
-  char *out = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&out, &len);
-  if (!f) die("open_memstream: %s", strerror(errno));
-  for (const char *l = body; *l;) {
-    const char *nl = strchr(l, '\n'), *end = nl ? nl : l + strlen(l);
-    int n = (int)(end - l);
-    const char *p = strstr(l, "#pragma omp parallel");
-    if (p && p < end) fprintf(f, "%.*s if(%s_par_all)%s", n, l, e->pre, nl ? "\n" : "");
-    else fprintf(f, "%.*s%s", n, l, nl ? "\n" : "");
-    l = nl ? nl + 1 : end;
-  }
-  fclose(f);
-  const char *r = ir_fmt("%s", out);
-  free(out);
-  return r;
-}
-
 /* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
  * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
  * it), and call it; the call's comment says what it computes.  0 when gen gives up.
@@ -381,7 +360,6 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
   e->ranged_ok = 0;
   if (ok) {
     const char *hoisted = hoist_offsets(e, body);
-    if (e->o->openmp && strstr(hoisted, "#pragma omp parallel")) hoisted = par_if(e, hoisted);
     kernel_signature(e, &params, &args);
     e->group = ids, e->ngroup = n;
     const char *name = kernel(e, ids[0], params, hoisted);
@@ -394,7 +372,7 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
       e->fn_par = 1, e->reads_model = 1;
     }
     if (e->ranged) { /* each thread its share of the split loop */
-      em_line(e, "#pragma omp parallel if(%s_par_all)", e->pre);
+      em_line(e, "%s", em_omp(e, "parallel"));
       em_line(e, "{");
       em_line(e, "  int r_lo, r_hi;");
       em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)e->ranged);

@@ -594,7 +594,7 @@ static void vsum_body(Em *e, void *ctx) {
  * large; an elementwise block writes each element once, from one thread, whatever the count.
  * (Not a reduction: its elements are sums that threads would share.) */
 void em_omp_split(Em *e, int64_t numel) {
-  if (e->o->openmp && numel >= OMP_MIN_ELEMS) e->pragma_next = "#pragma omp parallel for";
+  if (e->o->openmp && numel >= OMP_MIN_ELEMS) e->pragma_next = em_omp(e, "parallel for");
 }
 
 typedef struct {
@@ -754,7 +754,7 @@ static int shared_loop(const Em *e, const Masks *m, const int64_t *sizes, int nl
 }
 
 static void shared_open(Em *e, int l, int64_t size) {
-  em_line(e, "#pragma omp parallel");
+  em_line(e, "%s", em_omp(e, "parallel"));
   em_line(e, "{");
   e->ind++;
   em_line(e, "int r_lo, r_hi; /* this thread's share of i%d */", e->L.nlv + l);

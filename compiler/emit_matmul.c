@@ -376,7 +376,7 @@ static void axpy_row_tile(Em *e, const AxProd *p, const char *i0, int R, const K
 /* Row tiles outside, split across threads; the short last tile after them. */
 static void axpy_rows(Em *e, const AxProd *p, const KChunk *ch) {
   int MR = p->t.mr, Mt = p->M / MR * MR;
-  const char *i0 = tiles_open(e, "i0", Mt, MR, "#pragma omp parallel for");
+  const char *i0 = tiles_open(e, "i0", Mt, MR, em_omp(e, "parallel for"));
   axpy_row_tile(e, p, i0, MR, ch);
   tiles_close(e, i0);
   if (Mt < p->M) {
@@ -434,7 +434,7 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
       axpy_rows(e, p, ch);
       return;
     }
-    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? "#pragma omp parallel for" : NULL);
+    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? em_omp(e, "parallel for") : NULL);
     axpy_cols(e, p, i1, NV, ch);
     tiles_close(e, i1);
   }
@@ -655,7 +655,7 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
    * a column at a time when that reads less (cols_outer). */
   if (omp ? d->b_param && Nt / DC >= OMP_MIN_TILES : cols_outer(e, d, M)) {
     if (Nt) {
-      const char *i1 = tiles_open(e, "i1", Nt, DC, omp ? "#pragma omp parallel for" : NULL);
+      const char *i1 = tiles_open(e, "i1", Nt, DC, omp ? em_omp(e, "parallel for") : NULL);
       dot_cols(e, d, M, i1, DC);
       tiles_close(e, i1);
     }
@@ -663,7 +663,7 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
     return;
   }
   if (Mt) {
-    const char *i0 = tiles_open(e, "i0", Mt, DR, omp ? "#pragma omp parallel for" : NULL);
+    const char *i0 = tiles_open(e, "i0", Mt, DR, omp ? em_omp(e, "parallel for") : NULL);
     dot_rows(e, d, i0, DR);
     tiles_close(e, i0);
   }
@@ -831,6 +831,6 @@ void emit_matmul(Em *e, int id) {
   /* --openmp: threads take whole rows of C, so every element is summed in the same order
    * whatever the thread count (bit-identical results); small products stay serial */
   if (e->o->openmp && !em_unrolled(e, sizes[0]) && (double)sizes[0] * (double)sizes[1] * (double)sizes[2] >= OMP_MIN_MACS)
-    em_line(e, "#pragma omp parallel for");
+    em_line(e, "%s", em_omp(e, "parallel for"));
   em_nest(e, sizes, 3, mm_body, &mm);
 }

@@ -472,7 +472,7 @@ void emit_window(Em *e, int id) {
   if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside) em_fill(e, id, em_lit(e, 0));
   if (own0) em_omp_split(e, numel);
   int collapse = e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1;
-  if (collapse) e->pragma_next = "#pragma omp parallel for collapse(2)";
+  if (collapse) e->pragma_next = em_omp(e, "parallel for collapse(2)");
   int depth = 0;
   if (zero_inside) {
     int open = collapse ? 2 : 1;

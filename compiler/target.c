@@ -57,6 +57,8 @@ int l2_host_kib(void) {
 #endif
 }
 
+const char *em_omp(const Em *e, const char *directive) { return ir_fmt("#pragma omp %s if(%s_par_all)", directive, e->pre); }
+
 int em_l2_bytes(const Em *e) { return (e->o->l2_kib ? e->o->l2_kib : 1024) * 1024; }
 
 int em_vlanes(const Em *e) { return targets[e->o->target].vbytes / (e->d64 ? 8 : 4); }
