@@ -784,7 +784,7 @@ static int emit_update_blocks(Em *e, int s) {
 /* Do the storages of nodes a and b overlap? */
 static int store_overlap(const Em *e, int a, int b) {
   const Store *x = &e->fp->store[a], *y = &e->fp->store[b];
-  int64_t nx = shape_numel(&e->g->nodes[a].shape), ny = shape_numel(&e->g->nodes[b].shape);
+  int64_t nx = plan_numel(e->g, e->fp, a), ny = plan_numel(e->g, e->fp, b);
   return x->kind != S_NONE && x->kind == y->kind && x->leaf == y->leaf && x->off < y->off + ny && y->off < x->off + nx;
 }
 
@@ -953,6 +953,35 @@ static void emit_epilogue_product(Em *e, int mm, int u) {
   e->fuse = NULL;
 }
 
+/* A product and the scatter-add of its columns (plan.c's unwindow_outputs), B images at a time
+ * (emit_window.c's em_unwindow_chunk): the block's columns into the product's buffer, which
+ * holds one block, then scattered into the block's image planes. */
+typedef struct {
+  int mm, u, B;
+} ChunkGen;
+
+static int chunk_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  const Node *n = &e->g->nodes[c->mm];
+  int NI = e->g->nodes[c->u].shape.d[0], ohw = n->shape.d[1] / NI;
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their columns of %%%d, then their planes of %%%d */", NI,
+          c->B, c->B, c->mm, c->u);
+  e->ind++;
+  const char *cols = em_buffer(e, c->mm, 1);
+  em_matmul_cols(e, c->mm, c->B * ohw, cols, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw));
+  em_unwindow_images(e, c->u, c->B, "i4", cols);
+  e->ind--;
+  em_line(e, "}");
+  return 1;
+}
+
+static void emit_chunked_product(Em *e, int mm, int u, int B) {
+  ChunkGen c = {mm, u, B};
+  int ids[2] = {mm, u};
+  emit_kernel_call(e, chunk_gen, &c, ids, 2,
+                   ir_fmt("%%%d matmul + %%%d unwindow, %d image%s at a time", mm, u, B, B > 1 ? "s" : ""));
+}
+
 /* ---- functions ------------------------------------------------------------------------- */
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -995,12 +1024,24 @@ static void emit_fn_body(Em *e, FnKind k) {
   }
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
   int *epi = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *epi); /* product -> its epilogue's block + 1, and back */
+  int *unw = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *unw); /* product -> images per block, its scatter -> -(product + 1) */
   for (int s = 0; s < fp->nsched; s++) {
-    int u = epilogue_user(e, fp->sched[s]);
-    if (u >= 0) epi[fp->sched[s]] = u + 1, epi[u] = -(fp->sched[s] + 1);
+    int id = fp->sched[s], u = epilogue_user(e, id);
+    if (u >= 0) epi[id] = u + 1, epi[u] = -(id + 1);
+    int b = fp->unw && fp->unw[id] >= 0 ? fp->unw_images[id] : 0;
+    if (b && (u >= 0 || em_unwindow_chunk(e, fp->unw[id], id) != b)) die("%%%d: planned in blocks of %d images, emitted otherwise", id, b);
+    if (b) unw[id] = b, unw[fp->unw[id]] = -(id + 1);
   }
   for (int s = 0; s < fp->nsched; s++) {
     int id = fp->sched[s];
+    if (unw[id] > 0) {
+      emit_chunked_product(e, id, fp->unw[id], unw[id]);
+      continue;
+    }
+    if (unw[id] < 0) {
+      em_line(e, "/* %%%d = unwindow: computed with %%%d, a block of images at a time */", id, -unw[id] - 1);
+      continue;
+    }
     if (epi[id] > 0) {
       emit_epilogue_product(e, id, epi[id] - 1);
       continue;

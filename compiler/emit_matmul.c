@@ -181,6 +181,7 @@ static void upd_tile(Em *e, int R, int W, int M, int N, const char *acc, int VL)
 typedef struct {
   const Node *n;
   int M, N, K, R, nv, KL, acc, upd;
+  int ldb; /* B's row stride: N, or more for a block of B's columns (em_matmul_cols) */
 } Axpy;
 
 static void axpy_tile(Em *e, const void *ctx) {
@@ -199,7 +200,7 @@ static void axpy_tile(Em *e, const void *ctx) {
   em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->KL);
   e->ind++;
   for (int q = 0; q < t->nv; q++)
-    em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->N, q ? ir_fmt(" + %d", q * VL) : "", q);
+    em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->ldb, q ? ir_fmt(" + %d", q * VL) : "", q);
   for (int r = 0; r < t->R; r++) /* A[r, k]: a[r * K + k], or a[k * M + r] transposed */
     em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->K));
   for (int r = 0; r < t->R; r++)
@@ -277,6 +278,7 @@ typedef struct {
   int M, N, K;
   AxpyShape t;
   const UpdBufs *u;
+  int ldb; /* B's row stride (Axpy) */
 } AxProd;
 
 /* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
@@ -289,7 +291,7 @@ typedef struct {
 static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char *i1, int nv, const KChunk *ch) {
   const Node *n = p->n;
   int M = p->M, N = p->N;
-  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd};
+  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb};
   const char *real = e->real;
   const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
@@ -297,7 +299,7 @@ static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char
   const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL;
   const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
                          : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->K, k0 ? ir_fmt(" + %s", k0) : "");
-  const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, N) : "", i1);
+  const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, p->ldb) : "", i1);
   if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
     const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
     const char *cp = ch->acc ? ir_fmt("const %s *restrict c, ", real) : "";
@@ -458,7 +460,7 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, N, K);
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-              M, N, K, t, &u};
+              M, N, K, t, &u, N};
   k_chunks(e, K, KC, 0, axpy_chunk, &p);
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
@@ -807,6 +809,24 @@ int em_matmul_tiled(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int K = inner_k(e, n);
   return tiled(e, n, n->shape.d[0], n->shape.d[1], K) || dot_form(e, n, K);
+}
+
+/* Product id (C = A B in the axpy form, over all of k at once, no scalar columns) one block of
+ * Nc of its columns at a time: em_matmul_cols then computes the block whose first column B
+ * (a C expression: B's buffer plus the block's first column) points at into c (Nc columns,
+ * a buffer of the block's size).  Each element is the same sum as in the whole product (the
+ * tiles sum over k in order whatever the columns around them): the same bits. */
+int em_matmul_cols_ok(Em *e, int id, int Nc) {
+  const Node *n = &e->g->nodes[id];
+  int M = n->shape.d[0], K = inner_k(e, n);
+  return !n->tb && tiled(e, n, M, Nc, K) && Nc % em_vlanes(e) == 0 && axpy_kc(e, axpy_shape(e, M, Nc), Nc, K) == K;
+}
+
+void em_matmul_cols(Em *e, int id, int Nc, const char *c, const char *b) {
+  const Node *n = &e->g->nodes[id];
+  int M = n->shape.d[0], K = inner_k(e, n);
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, n->shape.d[1]};
+  axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 
 void emit_matmul(Em *e, int id) {

@@ -16,14 +16,17 @@
 typedef struct {
   int C, KH, KW, N, OH, OW, H, W, SH, SW, PH, PW, mode;
   int64_t st[6]; /* window-tensor strides of c, kh, kw, n, oh, ow */
+  const char *img, *cols; /* the image and window buffers; NULL: the nodes' (em_buffer) */
 } Win;
 
-static Win win_of(const Graph *g, const Node *n) {
+/* The window of node n over N images (the image's N, or fewer: a block of them). */
+static Win win_of_n(const Graph *g, const Node *n, int N) {
   const Node *img = n->op == OP_WINDOW ? &g->nodes[n->in[0]] : n;
   const Node *cols = n->op == OP_WINDOW ? n : &g->nodes[n->in[0]];
   const int *a = n->attr;
   Win w = {img->shape.d[1], a[WA_KH], a[WA_KW], img->shape.d[0], cols->shape.d[4], cols->shape.d[5],
-           img->shape.d[2], img->shape.d[3], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], a[WA_MODE], {0}};
+           img->shape.d[2], img->shape.d[3], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], a[WA_MODE], {0}, NULL, NULL};
+  if (N > 0) w.N = N;
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW}, st = 1;
   for (int i = 5; i >= 0; i--) {
     w.st[win_layout[a[WA_LAYOUT]][i]] = st;
@@ -31,6 +34,8 @@ static Win win_of(const Graph *g, const Node *n) {
   }
   return w;
 }
+
+static Win win_of(const Graph *g, const Node *n) { return win_of_n(g, n, 0); }
 
 /* " + var*coef", or nothing when the dim has one element. */
 static const char *term(const char *var, int64_t coef, int64_t size) {
@@ -69,8 +74,8 @@ static void win_row(Em *e, int id, const Win *w, int kw0, int kw1) {
   const Node *n = &e->g->nodes[id];
   const char *add = win_exact(w) ? "=" : "+=";
   int gather = n->op == OP_WINDOW;
-  const char *img = gather ? em_buffer(e, n->in[0], 0) : em_buffer(e, id, 1);
-  const char *cols = gather ? em_buffer(e, id, 1) : em_buffer(e, n->in[0], 0);
+  const char *img = w->img ? w->img : gather ? em_buffer(e, n->in[0], 0) : em_buffer(e, id, 1);
+  const char *cols = w->cols ? w->cols : gather ? em_buffer(e, id, 1) : em_buffer(e, n->in[0], 0);
   const char *pad = w->mode == PAD_NEGINF ? "-INFINITY" : em_lit(e, 0);
   em_line(e, "int w_ih = %s%s%s;", w->SH == 1 ? "w_oh" : ir_fmt("w_oh * %d", w->SH), w->KH > 1 ? " + w_kh" : "",
        w->PH ? ir_fmt(" - %d", w->PH) : "");
@@ -433,13 +438,9 @@ static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, i
   em_line(e, "}");
 }
 
-void emit_window(Em *e, int id) {
+/* The loops of window node id over w (fill: zero the image first when the scatter adds). */
+static void window_loops(Em *e, int id, Win w, int fill) {
   const Node *n = &e->g->nodes[id];
-  if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
-    emit_pool(e, id, -1);
-    return;
-  }
-  Win w = win_of(e->g, n);
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
   int dims[6], nd = 0;
   for (int i = 0; i < 6; i++) { /* the layout's dims; kw is unrolled and ow is the row loop */
@@ -469,7 +470,7 @@ void emit_window(Em *e, int id) {
   int64_t numel = (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW;
   int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
                     numel >= OMP_MIN_ELEMS; /* split by own0, below */
-  if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside) em_fill(e, id, em_lit(e, 0));
+  if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside && fill) em_fill(e, id, em_lit(e, 0));
   if (own0) em_omp_split(e, numel);
   int collapse = e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1;
   if (collapse) e->pragma_next = em_omp(e, "parallel for collapse(2)");
@@ -496,4 +497,61 @@ void emit_window(Em *e, int id) {
     e->ind--;
     em_line(e, "}");
   }
+}
+
+void emit_window(Em *e, int id) {
+  const Node *n = &e->g->nodes[id];
+  if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
+    emit_pool(e, id, -1);
+    return;
+  }
+  window_loops(e, id, win_of(e->g, n), 1);
+}
+
+/* ---- a convolution's input gradient, a block of images at a time --------------------------
+ * The scatter-add (col2im) of a product's output, when the product's columns are the window
+ * tensor's (n, oh, ow) (WL_CONV: the product is W^T dY, its rows (c, kh, kw)): instead of the
+ * whole window tensor (fashion_cnn's second convolution: 288 x 6272, 7.2 MB, written to memory
+ * by the product and read back by the scatter), the product computes the columns of B images
+ * (em_matmul_cols) into a buffer that stays in cache and the scatter adds them to those
+ * images' planes, block after block.  Every pixel gets its terms in the same order as from the
+ * whole tensor (its kernel rows, then columns): the same bits.  B: the most images whose
+ * columns fit in half of L2 (--l2), else the fewest, dividing the batch, their columns a whole
+ * number of vectors; none (0) under --check-numerics (each node's output checked) or --openmp
+ * (the scatter splits by channels there, the product by columns). */
+int em_unwindow_chunk(const Em *e, int id, int mm) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id], *c = &g->nodes[mm];
+  if (e->o->check_numerics || e->o->openmp || n->op != OP_UNWINDOW || c->op != OP_MATMUL || c->dt != n->dt) return 0;
+  Win w = win_of(g, n);
+  int ohw = w.OH * w.OW;
+  if (w.st[WD_OW] != 1 || w.st[WD_OH] != w.OW || w.st[WD_N] != ohw || c->shape.d[0] != w.C * w.KH * w.KW ||
+      c->shape.d[1] != (int64_t)w.N * ohw)
+    return 0;
+  int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
+  int fit = 0, fewest = 0;
+  for (int b = 1; b < w.N; b++) {
+    if (w.N % b || !em_matmul_cols_ok((Em *)e, mm, b * ohw)) continue;
+    if (!fewest) fewest = b;
+    if ((int64_t)c->shape.d[0] * b * ohw * esz <= half) fit = b;
+  }
+  return fit ? fit : fewest;
+}
+
+/* Images [n0, n0 + B) of scatter-add id, from their columns in cols (B * OH * OW of them per
+ * row of the window tensor): their planes zeroed, then the kernel's loops over B images. */
+void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols) {
+  const Node *n = &e->g->nodes[id];
+  Win w = win_of_n(e->g, n, B);
+  int64_t plane = (int64_t)w.C * w.H * w.W;
+  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, id, 1), n0, (long long)plane);
+  w.cols = cols;
+  if (!win_exact(&w)) em_line(e, "for (int w_j = 0; w_j < %lld; w_j++) %s[w_j] = %s;", (long long)(plane * B), w.img, em_lit(e, 0));
+  window_loops(e, id, w, 0);
+}
+
+int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm) {
+  Em e = {0};
+  e.g = g, e.o = o, e.d64 = o->dtype64;
+  return em_unwindow_chunk(&e, u, mm);
 }

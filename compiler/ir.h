@@ -391,6 +391,10 @@ typedef struct {
   int *coalesced; /* per node: the assign it is computed straight into, else -1 */
   int *epi;       /* per node: a product's one reader, an elementwise block over its elements
                      that the emitter may compute as the product's epilogue; else -1 */
+  int *unw;       /* per node: a product's one reader, a scatter-add (unwindow) of its elements
+                     run with it a block of images at a time; else -1 */
+  int *unw_images; /* per node: the images of such a block, whose columns the product's storage
+                      holds (plan_numel); else 0 */
   int64_t arena;  /* elements used */
 } FnPlan;
 
@@ -402,6 +406,10 @@ typedef struct {
 } Plan;
 
 Plan *plan_build(Graph *g, const EmitOptions *o);
+int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements node id's storage holds */
+/* emit_window.c: the images per block of scatter-add u of product mm's columns as the emitter
+ * computes them for o's target and --l2, or 0 when it computes them whole */
+int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm);
 
 /* ---- emit_c.c ------------------------------------------------------------------------ */
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,

@@ -10,7 +10,9 @@
  *     moved up next to a sibling sum over the same elements (hoist_sums);
  *  3. storage: leaves live in the model slabs or the caller's buffers, reshapes alias their
  *     input, an assign's value is computed straight into the destination when nothing reads
- *     the destination afterwards (coalescing), everything else gets an arena slot;
+ *     the destination afterwards (coalescing), everything else gets an arena slot (a product
+ *     whose columns a convolution's input gradient scatters a block of images at a time, a
+ *     slot for one block: unwindow_outputs);
  *  4. arena offsets: greedy by size over live ranges [def, last use], 64-byte aligned; the
  *     update's above the gradient's (the training step runs them interleaved).
  * Invariant checked by the emitter: a block never reads an arena slot it also writes, unless
@@ -38,6 +40,8 @@ typedef struct {
   Store *store;
   int *coalesced;
   int *epi;       /* epilogue candidates (epilogue_outputs) */
+  int *unw;       /* products scattered block by block (unwindow_outputs) */
+  int *unw_images; /* and the images of a block */
   FnPlan *fp;
   int fuse;       /* blocks may be fused (not with --check-numerics) */
 } Fn;
@@ -429,6 +433,28 @@ static void epilogue_outputs(Fn *f, Slot *slots) {
   }
 }
 
+/* A product whose one reader is a scatter-add of its elements (a convolution's input gradient:
+ * col2im of W^T dY) is computed with it a block of images at a time when the emitter can
+ * (emit_window.c's em_unwindow_chunk): the product's storage holds one block's columns, and
+ * the scatter's output is written from the product's position on. */
+static void unwindow_outputs(Fn *f, Slot *slots, const EmitOptions *o) {
+  const Graph *g = f->g;
+  int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
+  for (int i = 0; i < g->nnodes; i++) rd[i] = f->unw[i] = -1, f->unw_images[i] = 0;
+  if (!f->fuse) return;
+  for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
+  for (int i = 0; i < g->nnodes; i++) {
+    int u = rd[i];
+    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i] || g->nodes[u].op != OP_UNWINDOW ||
+        ir_root_of(g, g->nodes[u].in[0]) != i || f->store[i].kind != S_ARENA || f->store[u].kind != S_ARENA)
+      continue;
+    int b = unwindow_images(g, o, u, i);
+    if (!b) continue;
+    f->unw[i] = u, f->unw_images[i] = b;
+    slots[u].def = f->pos[i];
+  }
+}
+
 /* Sums that the emitter may compute in one loop (emit_c.c's emit_sums: a run of sibling sums,
  * after the elementwise block whose output the first reads, hoist_sums): each sum's output is
  * live from the run's start on, so it never takes the memory of what an earlier block of the
@@ -456,7 +482,13 @@ static int by_size(const void *a, const void *b) {
   return x->id - y->id;
 }
 
-static void place_arena(Fn *f) {
+int64_t plan_numel(const Graph *g, const FnPlan *fp, int id) {
+  int64_t n = shape_numel(&g->nodes[id].shape);
+  int b = fp->unw_images ? fp->unw_images[id] : 0;
+  return b ? n / g->nodes[fp->unw[id]].shape.d[0] * b : n;
+}
+
+static void place_arena(Fn *f, const EmitOptions *o) {
   Graph *g = f->g;
   Slot *slots = ir_alloc((size_t)g->nnodes * sizeof(Slot) + 1);
   Slot **order = ir_alloc((size_t)g->nnodes * sizeof(Slot *) + 1);
@@ -465,10 +497,12 @@ static void place_arena(Fn *f) {
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
   epilogue_outputs(f, slots);
+  unwindow_outputs(f, slots, o);
+  f->fp->unw = f->unw, f->fp->unw_images = f->unw_images;
   sum_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
-      slots[i].size = align_up(shape_numel(&g->nodes[i].shape));
+      slots[i].size = align_up(plan_numel(g, f->fp, i));
       order[n++] = &slots[i];
     }
   qsort(order, (size_t)n, sizeof *order, by_size);
@@ -492,7 +526,7 @@ static void place_arena(Fn *f) {
   f->fp->arena = top;
 }
 
-static void assign_storage(Plan *p, Fn *f) {
+static void assign_storage(Plan *p, Fn *f, const EmitOptions *o) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = &g->nodes[i];
@@ -509,7 +543,7 @@ static void assign_storage(Plan *p, Fn *f) {
     }
     f->store[i] = s;
   }
-  place_arena(f);
+  place_arena(f, o);
 }
 
 static void layout_slabs(Plan *p) {
@@ -528,7 +562,7 @@ static void layout_slabs(Plan *p) {
   }
 }
 
-static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
+static void plan_fn(Plan *p, FnKind k, Fn *f, const EmitOptions *o, int fuse) {
   Graph *g = p->g;
   size_t nn = (size_t)g->nnodes + 1;
   f->g = g;
@@ -543,6 +577,8 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
   f->store = ir_alloc(nn * sizeof(Store));
   f->coalesced = ir_alloc(nn * sizeof(int));
   f->epi = ir_alloc(nn * sizeof(int));
+  f->unw = ir_alloc(nn * sizeof(int));
+  f->unw_images = ir_alloc(nn * sizeof(int));
   ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
   count_uses(f);
   if (fuse) decide_inline(f);
@@ -551,7 +587,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, int fuse) {
     schedule(f, k);
     coalesce(f);
   } while (fix_assign_hazards(f));
-  assign_storage(p, f);
+  assign_storage(p, f, o);
   f->fp->inl = f->inl;
   f->fp->store = f->store;
   f->fp->coalesced = f->coalesced;
@@ -566,7 +602,7 @@ Plan *plan_build(Graph *g, const EmitOptions *o) {
   for (int k = 0; k < FN_COUNT; k++) {
     if ((o->inference && k != FN_FORWARD) || (k == FN_EVAL && !g->roots[k].n)) continue;
     Fn f;
-    plan_fn(p, k, &f, !o->check_numerics); /* --check-numerics: every node a block of its own, checked */
+    plan_fn(p, k, &f, o, !o->check_numerics); /* --check-numerics: every node a block of its own, checked */
   }
   /* The update's arena above the gradient's: the training step computes the update's scalars
    * (Adam's bias corrections) before the backward pass, whose weight-gradient products apply

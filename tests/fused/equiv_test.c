@@ -1,7 +1,7 @@
 /* equiv_test.c - the backward pass's bit-keeping fusions and cache blocking against the same
  * model unfused and unblocked.
  *
- *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES
+ *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -12,8 +12,9 @@
  * computed in an earlier block's loop, a sibling sum's or that of the elementwise block whose
  * output they sum (emit_c.c's emit_sums), and PRODUCTS elementwise blocks
  * computed by a product's tiles (emit_c.c's epilogue_user), and LANES dot-form products cut into
- * chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes).  Exits 1 on any
- * difference. */
+ * chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes), and CHUNKS
+ * products computed with the scatter-add of their columns a block of images at a time
+ * (emit_window.c's em_unwindow_chunk).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +51,8 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES\n");
+  if (argc != 7) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -62,6 +63,8 @@ int main(int argc, char **argv) {
   CHECK(have_p == want_p, "%s has %d blocks computed by a product's tiles, expected %d", argv[1], have_p, want_p);
   int want_l = atoi(argv[5]), have_l = count_lines(argv[1], " r_lanes[", NULL);
   CHECK(have_l == want_l, "%s has %d products whose chunks of k keep their lanes, expected %d", argv[1], have_l, want_l);
+  int want_c = atoi(argv[6]), have_c = count_lines(argv[1], " unwindow, ", " at a time: ");
+  CHECK(have_c == want_c, "%s has %d products scattered a block of images at a time, expected %d", argv[1], have_c, want_c);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -82,7 +85,7 @@ int main(int argc, char **argv) {
   fusednet_forward(&fused, x, yf);
   plainnet_forward(&plain, x, yp);
   SAME_ARRAY("forward output", yf, yp);
-  printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d products in lane-keeping chunks, %d steps: %s\n", argv[1],
-         have_e, have_s, have_p, have_l, NSTEPS, failures ? "DIFFERENT" : "identical");
+  printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d products in lane-keeping chunks, %d scattered in blocks of "
+         "images, %d steps: %s\n", argv[1], have_e, have_s, have_p, have_l, have_c, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
