@@ -438,7 +438,8 @@ static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, i
   em_line(e, "}");
 }
 
-/* The loops of window node id over w (fill: zero the image first when the scatter adds). */
+/* The loops of window node id over w (fill: zero the image first when the scatter adds; else
+ * the caller has). */
 static void window_loops(Em *e, int id, Win w, int fill) {
   const Node *n = &e->g->nodes[id];
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
@@ -468,7 +469,7 @@ static void window_loops(Em *e, int id, Win w, int fill) {
   int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
   int64_t numel = (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW;
-  int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
+  int zero_inside = fill && n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
                     numel >= OMP_MIN_ELEMS; /* split by own0, below */
   if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside && fill) em_fill(e, id, em_lit(e, 0));
   if (own0) em_omp_split(e, numel);
@@ -517,12 +518,13 @@ void emit_window(Em *e, int id) {
  * images' planes, block after block.  Every pixel gets its terms in the same order as from the
  * whole tensor (its kernel rows, then columns): the same bits.  B: the most images whose
  * columns fit in half of L2 (--l2), else the fewest, dividing the batch, their columns a whole
- * number of vectors; none (0) under --check-numerics (each node's output checked) or --openmp
- * (the scatter splits by channels there, the product by columns). */
+ * number of vectors; none (0) under --check-numerics (each node's output checked).  --openmp
+ * splits each block: the product by columns, the scatter by channels or images (disjoint
+ * planes), so each pixel still gets its terms in order. */
 int em_unwindow_chunk(const Em *e, int id, int mm) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id], *c = &g->nodes[mm];
-  if (e->o->check_numerics || e->o->openmp || n->op != OP_UNWINDOW || c->op != OP_MATMUL || c->dt != n->dt) return 0;
+  if (e->o->check_numerics || n->op != OP_UNWINDOW || c->op != OP_MATMUL || c->dt != n->dt) return 0;
   Win w = win_of(g, n);
   int ohw = w.OH * w.OW;
   if (w.st[WD_OW] != 1 || w.st[WD_OH] != w.OW || w.st[WD_N] != ohw || c->shape.d[0] != w.C * w.KH * w.KW ||
