@@ -964,8 +964,9 @@ static int chunk_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
   const Node *n = &e->g->nodes[c->mm];
   int NI = e->g->nodes[c->u].shape.d[0], ohw = n->shape.d[1] / NI;
-  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their columns of %%%d, then their planes of %%%d */", NI,
-          c->B, c->B, c->mm, c->u);
+  /* (no node ids in the body: blocks of the same shapes share the kernel) */
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): the product's columns, then their scatter into the images */",
+          NI, c->B, c->B);
   e->ind++;
   const char *cols = em_buffer(e, c->mm, 1);
   em_matmul_cols(e, c->mm, c->B * ohw, cols, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw));

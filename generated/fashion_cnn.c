@@ -2179,7 +2179,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2,
  * then, in the same loop, %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward
  */
 DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, float *restrict net_4_unwindow_bw, const float *restrict net_5_add_bw_2, const float *restrict p_net_4_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their columns of %231, then their planes of %238 */
+  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): the product's columns, then their scatter into the images */
     for (int i1 = 0; i1 < 384; i1 += 16) {
       for (int i0 = 0; i0 < 288; i0 += 4) {
         fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw + (i0) * 392 + i1, p_net_4_weight + i0, net_5_add_bw_2 + (size_t)i4 * 196 + i1);

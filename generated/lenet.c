@@ -2654,7 +2654,7 @@ DLC_KERNEL static void lenet_sum_to_79(float *restrict net_3_sum_to_bw_2, const 
  * then, in the same loop, %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward
  */
 DLC_KERNEL static void lenet_matmul_83(float *restrict net_3_matmul_bw, float *restrict net_3_unwindow_bw, const float *restrict net_4_mul_bw, const float *restrict p_net_3_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 8) { /* images [i4, i4 + 8): their columns of %83, then their planes of %87 */
+  for (int i4 = 0; i4 < 32; i4 += 8) { /* images [i4, i4 + 8): the product's columns, then their scatter into the images */
     for (int i1 = 0; i1 < 800; i1 += 16) {
       for (int i0 = 0; i0 < 148; i0 += 4) {
         lenet_axpy_ta_4x16_k16(net_3_matmul_bw + (i0) * 800 + i1, p_net_3_weight + i0, net_4_mul_bw + (size_t)i4 * 100 + i1);

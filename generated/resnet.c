@@ -2694,26 +2694,27 @@ DLC_SHARED_KERNEL static void resnet_add_551(float *restrict out0, const float *
 
 /* %554 = matmul %297^T, %553 : f32[576,3136]           # examples/resnet.lua:11 backward
  * then, in the same loop, %561 = unwindow %559 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %605, %657, %708 (4 blocks share it)
  */
-DLC_KERNEL static void resnet_matmul_554(float *restrict net_12_3_matmul_bw, float *restrict net_12_3_unwindow_bw, const float *restrict net_12_4_add_bw_2, const float *restrict p_net_12_3_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their columns of %554, then their planes of %561 */
+DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): the product's columns, then their scatter into the images */
     for (int i1 = 0; i1 < 384; i1 += 16) {
       for (int i0 = 0; i0 < 576; i0 += 4) {
-        resnet_axpy_ta_4x16_k64_2(net_12_3_matmul_bw + (i0) * 392 + i1, p_net_12_3_weight + i0, net_12_4_add_bw_2 + (size_t)i4 * 49 + i1);
+        resnet_axpy_ta_4x16_k64_2(out0 + (i0) * 392 + i1, in1 + i0, in0 + (size_t)i4 * 49 + i1);
       }
     }
     for (int i0 = 0; i0 < 576; i0 += 4) {
-      resnet_axpy_ta_4x8_k64(net_12_3_matmul_bw + (i0) * 392 + 384, p_net_12_3_weight + i0, net_12_4_add_bw_2 + (size_t)i4 * 49 + 384);
+      resnet_axpy_ta_4x8_k64(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 49 + 384);
     }
-    for (int w_j = 0; w_j < 25088; w_j++) (net_12_3_unwindow_bw + (size_t)(i4) * 3136)[w_j] = 0.0f;
+    for (int w_j = 0; w_j < 25088; w_j++) (out1 + (size_t)(i4) * 3136)[w_j] = 0.0f;
     for (int w_c = 0; w_c < 64; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 8; w_n++) {
           for (int w_oh = 0; w_oh < 7; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
             if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
             /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
             for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
           }
@@ -2721,9 +2722,9 @@ DLC_KERNEL static void resnet_matmul_554(float *restrict net_12_3_matmul_bw, flo
         for (int w_n = 0; w_n < 8; w_n++) {
           for (int w_oh = 0; w_oh < 7; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
             if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
             /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
             for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
           }
@@ -2731,9 +2732,9 @@ DLC_KERNEL static void resnet_matmul_554(float *restrict net_12_3_matmul_bw, flo
         for (int w_n = 0; w_n < 8; w_n++) {
           for (int w_oh = 0; w_oh < 7; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
             if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
             /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
             for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
           }
@@ -2791,57 +2792,6 @@ DLC_SHARED_KERNEL static void resnet_transpose_558(float *restrict out0, const f
   }
 }
 
-/* %605 = matmul %263^T, %604 : f32[576,3136]           # examples/resnet.lua:10 backward
- * then, in the same loop, %612 = unwindow %610 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:10 backward
- */
-DLC_KERNEL static void resnet_matmul_605(float *restrict net_12_0_matmul_bw, float *restrict net_12_0_unwindow_bw, const float *restrict net_12_1_add_bw_2, const float *restrict p_net_12_0_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their columns of %605, then their planes of %612 */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 576; i0 += 4) {
-        resnet_axpy_ta_4x16_k64_2(net_12_0_matmul_bw + (i0) * 392 + i1, p_net_12_0_weight + i0, net_12_1_add_bw_2 + (size_t)i4 * 49 + i1);
-      }
-    }
-    for (int i0 = 0; i0 < 576; i0 += 4) {
-      resnet_axpy_ta_4x8_k64(net_12_0_matmul_bw + (i0) * 392 + 384, p_net_12_0_weight + i0, net_12_1_add_bw_2 + (size_t)i4 * 49 + 384);
-    }
-    for (int w_j = 0; w_j < 25088; w_j++) (net_12_0_unwindow_bw + (size_t)(i4) * 3136)[w_j] = 0.0f;
-    for (int w_c = 0; w_c < 64; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-            for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_12_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_12_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-            for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
-  }
-}
-
 /* %615 = mul %613, %614 : f32[64,64,7,7]               # examples/resnet.lua:24 backward
  *   with %613 = add %512, %612 : f32[64,64,7,7]               # examples/resnet.lua:10 backward
  *   with %614 = step %261 : f32[64,64,7,7]                    # examples/resnet.lua:24 backward
@@ -2849,108 +2799,6 @@ DLC_KERNEL static void resnet_matmul_605(float *restrict net_12_0_matmul_bw, flo
 DLC_KERNEL static void resnet_mul_615(float *restrict net_11_mul_bw, const float *restrict net_13_mul_bw, const float *restrict net_12_0_unwindow_bw, const float *restrict net_11_relu_2) {
   for (int i0 = 0; i0 < 200704; i0++) {
     net_11_mul_bw[i0] = ((net_13_mul_bw[i0] + net_12_0_unwindow_bw[i0]) * dlc_stepf(net_11_relu_2[i0]));
-  }
-}
-
-/* %657 = matmul %228^T, %656 : f32[576,3136]           # examples/resnet.lua:11 backward
- * then, in the same loop, %664 = unwindow %662 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
- */
-DLC_KERNEL static void resnet_matmul_657(float *restrict net_10_3_matmul_bw, float *restrict net_10_3_unwindow_bw, const float *restrict net_10_4_add_bw_2, const float *restrict p_net_10_3_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their columns of %657, then their planes of %664 */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 576; i0 += 4) {
-        resnet_axpy_ta_4x16_k64_2(net_10_3_matmul_bw + (i0) * 392 + i1, p_net_10_3_weight + i0, net_10_4_add_bw_2 + (size_t)i4 * 49 + i1);
-      }
-    }
-    for (int i0 = 0; i0 < 576; i0 += 4) {
-      resnet_axpy_ta_4x8_k64(net_10_3_matmul_bw + (i0) * 392 + 384, p_net_10_3_weight + i0, net_10_4_add_bw_2 + (size_t)i4 * 49 + 384);
-    }
-    for (int w_j = 0; w_j < 25088; w_j++) (net_10_3_unwindow_bw + (size_t)(i4) * 3136)[w_j] = 0.0f;
-    for (int w_c = 0; w_c < 64; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-            for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_3_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-            for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
-  }
-}
-
-/* %708 = matmul %192^T, %707 : f32[576,3136]           # examples/resnet.lua:10 backward
- * then, in the same loop, %715 = unwindow %713 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:10 backward
- */
-DLC_KERNEL static void resnet_matmul_708(float *restrict net_10_0_matmul_bw, float *restrict net_10_0_unwindow_bw, const float *restrict net_10_1_add_bw_2, const float *restrict p_net_10_0_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their columns of %708, then their planes of %715 */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 576; i0 += 4) {
-        resnet_axpy_ta_4x16_k64_2(net_10_0_matmul_bw + (i0) * 392 + i1, p_net_10_0_weight + i0, net_10_1_add_bw_2 + (size_t)i4 * 49 + i1);
-      }
-    }
-    for (int i0 = 0; i0 < 576; i0 += 4) {
-      resnet_axpy_ta_4x8_k64(net_10_0_matmul_bw + (i0) * 392 + 384, p_net_10_0_weight + i0, net_10_1_add_bw_2 + (size_t)i4 * 49 + 384);
-    }
-    for (int w_j = 0; w_j < 25088; w_j++) (net_10_0_unwindow_bw + (size_t)(i4) * 3136)[w_j] = 0.0f;
-    for (int w_c = 0; w_c < 64; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-            for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_10_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (net_10_0_unwindow_bw + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-            for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
   }
 }
 
@@ -3086,7 +2934,7 @@ DLC_KERNEL static void resnet_add_758(float *restrict net_7_add_bw_2, const floa
  * then, in the same loop, %768 = unwindow %766 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
  */
 DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float *restrict net_6_unwindow_bw, const float *restrict net_7_add_bw_2, const float *restrict p_net_6_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their columns of %761, then their planes of %768 */
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): the product's columns, then their scatter into the images */
     for (int i1 = 0; i1 < 384; i1 += 16) {
       for (int i0 = 0; i0 < 288; i0 += 4) {
         resnet_axpy_ta_4x16_k64_3(net_6_matmul_bw + (i0) * 392 + i1, p_net_6_weight + i0, net_7_add_bw_2 + (size_t)i4 * 196 + i1);
@@ -3293,26 +3141,27 @@ DLC_SHARED_KERNEL static void resnet_add_809(float *restrict out0, const float *
 
 /* %812 = matmul %122^T, %811 : f32[288,12544]          # examples/resnet.lua:11 backward
  * then, in the same loop, %816 = unwindow %814 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %860 (2 blocks share it)
  */
-DLC_KERNEL static void resnet_matmul_812(float *restrict net_4_3_matmul_bw, float *restrict net_4_3_unwindow_bw, const float *restrict net_4_4_add_bw_2, const float *restrict p_net_4_3_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their columns of %812, then their planes of %816 */
+DLC_SHARED_KERNEL static void resnet_matmul_812(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): the product's columns, then their scatter into the images */
     for (int i1 = 0; i1 < 384; i1 += 16) {
       for (int i0 = 0; i0 < 288; i0 += 4) {
-        resnet_axpy_ta_4x16_k32(net_4_3_matmul_bw + (i0) * 392 + i1, p_net_4_3_weight + i0, net_4_4_add_bw_2 + (size_t)i4 * 196 + i1);
+        resnet_axpy_ta_4x16_k32(out0 + (i0) * 392 + i1, in1 + i0, in0 + (size_t)i4 * 196 + i1);
       }
     }
     for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_ta_4x8_k32(net_4_3_matmul_bw + (i0) * 392 + 384, p_net_4_3_weight + i0, net_4_4_add_bw_2 + (size_t)i4 * 196 + 384);
+      resnet_axpy_ta_4x8_k32(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 196 + 384);
     }
-    for (int w_j = 0; w_j < 12544; w_j++) (net_4_3_unwindow_bw + (size_t)(i4) * 6272)[w_j] = 0.0f;
+    for (int w_j = 0; w_j < 12544; w_j++) (out1 + (size_t)(i4) * 6272)[w_j] = 0.0f;
     for (int w_c = 0; w_c < 32; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 2; w_n++) {
           for (int w_oh = 0; w_oh < 14; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
             if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_3_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
             /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
             for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
           }
@@ -3320,9 +3169,9 @@ DLC_KERNEL static void resnet_matmul_812(float *restrict net_4_3_matmul_bw, floa
         for (int w_n = 0; w_n < 2; w_n++) {
           for (int w_oh = 0; w_oh < 14; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
             if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_3_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
             /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
             for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
           }
@@ -3330,9 +3179,9 @@ DLC_KERNEL static void resnet_matmul_812(float *restrict net_4_3_matmul_bw, floa
         for (int w_n = 0; w_n < 2; w_n++) {
           for (int w_oh = 0; w_oh < 14; w_oh++) {
             int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_3_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
             if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_3_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
             /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
             for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
           }
@@ -3377,57 +3226,6 @@ DLC_SHARED_KERNEL static void resnet_matmul_813(float *restrict out0, const floa
   for (int i1 = 0; i1 < 288; i1 += 4) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       resnet_dot_4x4_k5992_acc(out0 + (i0) * 288 + i1, in0 + (i0) * 12544 + 6552, in1 + (i1) * 12544 + 6552);
-    }
-  }
-}
-
-/* %860 = matmul %86^T, %859 : f32[288,12544]           # examples/resnet.lua:10 backward
- * then, in the same loop, %864 = unwindow %862 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:10 backward
- */
-DLC_KERNEL static void resnet_matmul_860(float *restrict net_4_0_matmul_bw, float *restrict net_4_0_unwindow_bw, const float *restrict net_4_1_add_bw_2, const float *restrict p_net_4_0_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their columns of %860, then their planes of %864 */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 288; i0 += 4) {
-        resnet_axpy_ta_4x16_k32(net_4_0_matmul_bw + (i0) * 392 + i1, p_net_4_0_weight + i0, net_4_1_add_bw_2 + (size_t)i4 * 196 + i1);
-      }
-    }
-    for (int i0 = 0; i0 < 288; i0 += 4) {
-      resnet_axpy_ta_4x8_k32(net_4_0_matmul_bw + (i0) * 392 + 384, p_net_4_0_weight + i0, net_4_1_add_bw_2 + (size_t)i4 * 196 + 384);
-    }
-    for (int w_j = 0; w_j < 12544; w_j++) (net_4_0_unwindow_bw + (size_t)(i4) * 6272)[w_j] = 0.0f;
-    for (int w_c = 0; w_c < 32; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_0_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-            for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_0_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_0_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_0_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-            for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
     }
   }
 }
@@ -4622,7 +4420,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_530(net_12_1_div_bw, net_12_1_add_bw, p_net_12_1_weight, net_12_1_div_3, net_12_1_sqrt); /* %581 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_539(net_12_1_div_bw_2, net_12_1_sum_to_bw_2, net_12_1_mul_2, net_12_1_div_bw, net_12_1_sum_to_bw); /* %590 div: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_551(net_12_1_add_bw_2, net_12_2_mul_bw, net_12_1_mul_2, net_12_1_div_bw, net_12_0_permute, net_12_1_div, net_12_1_div_bw_2); /* %602 add: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_matmul_605(net_12_0_matmul_bw, net_12_0_unwindow_bw, net_12_1_add_bw_2, p_net_12_0_weight); /* %605 matmul + %612 unwindow, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_matmul_554(net_12_0_matmul_bw, net_12_0_unwindow_bw, net_12_1_add_bw_2, p_net_12_0_weight); /* %605 matmul + %612 unwindow, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_permute_555(net_12_0_permute_bw, net_12_1_add_bw_2); /* %606 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_557_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, t987_sub, t983_div, t984_sqrt, net_12_0_window_2, net_12_0_permute_bw); /* %608 matmul + %1337 add + %1341 add + %1350 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4640,7 +4438,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_530(net_10_4_div_bw, net_10_4_add_bw, p_net_10_4_weight, net_10_4_div_3, net_10_4_sqrt); /* %633 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_div_539(net_10_4_div_bw_2, net_10_4_sum_to_bw_2, net_10_4_mul_2, net_10_4_div_bw, net_10_4_sum_to_bw); /* %642 div: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   resnet_add_551(net_10_4_add_bw_2, net_11_mul_bw, net_10_4_mul_2, net_10_4_div_bw, net_10_3_permute, net_10_4_div, net_10_4_div_bw_2); /* %654 add: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  resnet_matmul_657(net_10_3_matmul_bw, net_10_3_unwindow_bw, net_10_4_add_bw_2, p_net_10_3_weight); /* %657 matmul + %664 unwindow, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  resnet_matmul_554(net_10_3_matmul_bw, net_10_3_unwindow_bw, net_10_4_add_bw_2, p_net_10_3_weight); /* %657 matmul + %664 unwindow, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_permute_555(net_10_3_permute_bw, net_10_4_add_bw_2); /* %658 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
     resnet_matmul_557_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, t987_sub, t983_div, t984_sqrt, net_10_3_window_2, net_10_3_permute_bw); /* %660 matmul + %1280 add + %1284 add + %1293 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4658,7 +4456,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_530(net_10_1_div_bw, net_10_1_add_bw, p_net_10_1_weight, net_10_1_div_3, net_10_1_sqrt); /* %684 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_539(net_10_1_div_bw_2, net_10_1_sum_to_bw_2, net_10_1_mul_2, net_10_1_div_bw, net_10_1_sum_to_bw); /* %693 div: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_551(net_10_1_add_bw_2, net_10_2_mul_bw, net_10_1_mul_2, net_10_1_div_bw, net_10_0_permute, net_10_1_div, net_10_1_div_bw_2); /* %705 add: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_matmul_708(net_10_0_matmul_bw, net_10_0_unwindow_bw, net_10_1_add_bw_2, p_net_10_0_weight); /* %708 matmul + %715 unwindow, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_matmul_554(net_10_0_matmul_bw, net_10_0_unwindow_bw, net_10_1_add_bw_2, p_net_10_0_weight); /* %708 matmul + %715 unwindow, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_permute_555(net_10_0_permute_bw, net_10_1_add_bw_2); /* %709 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_557_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, t987_sub, t983_div, t984_sqrt, net_10_0_window_2, net_10_0_permute_bw); /* %711 matmul + %1223 add + %1227 add + %1236 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
@@ -4709,7 +4507,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_788(net_4_1_div_bw, net_4_1_add_bw, p_net_4_1_weight, net_4_1_div_3, net_4_1_sqrt); /* %836 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_div_797(net_4_1_div_bw_2, net_4_1_sum_to_bw_2, net_4_1_mul_2, net_4_1_div_bw, net_4_1_sum_to_bw); /* %845 div: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   resnet_add_809(net_4_1_add_bw_2, net_4_2_mul_bw, net_4_1_mul_2, net_4_1_div_bw, net_4_0_permute, net_4_1_div, net_4_1_div_bw_2); /* %857 add: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  resnet_matmul_860(net_4_0_matmul_bw, net_4_0_unwindow_bw, net_4_1_add_bw_2, p_net_4_0_weight); /* %860 matmul + %864 unwindow, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  resnet_matmul_812(net_4_0_matmul_bw, net_4_0_unwindow_bw, net_4_1_add_bw_2, p_net_4_0_weight); /* %860 matmul + %864 unwindow, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
     resnet_matmul_813_update(s_net_4_0_weight_exp_avg, s_net_4_0_weight_exp_avg_sq, p_net_4_0_weight, net_4_0_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_4_1_add_bw_2, net_4_0_window_2); /* %861 matmul + %1052 add + %1056 add + %1065 assign: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
