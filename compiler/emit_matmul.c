@@ -390,7 +390,7 @@ static void axpy_rows(Em *e, const AxProd *p, const KChunk *ch) {
   }
 }
 
-static int tiled(Em *e, const Node *n, int M, int N, int K) {
+static int tiled(const Em *e, const Node *n, int M, int N, int K) {
   int VL = em_vlanes(e);
   return !n->tb && N >= VL && K >= 4 && !em_unrolled(e, M) && !em_unrolled(e, K);
 }
@@ -816,7 +816,7 @@ int em_matmul_tiled(Em *e, int id) {
  * (a C expression: B's buffer plus the block's first column) points at into c (Nc columns,
  * a buffer of the block's size).  Each element is the same sum as in the whole product (the
  * tiles sum over k in order whatever the columns around them): the same bits. */
-int em_matmul_cols_ok(Em *e, int id, int Nc) {
+int em_matmul_cols_ok(const Em *e, int id, int Nc) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
   return !n->tb && tiled(e, n, M, Nc, K) && Nc % em_vlanes(e) == 0 && axpy_kc(e, axpy_shape(e, M, Nc), Nc, K) == K;

@@ -533,7 +533,7 @@ int em_unwindow_chunk(const Em *e, int id, int mm) {
   int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
   int fit = 0, fewest = 0;
   for (int b = 1; b < w.N; b++) {
-    if (w.N % b || !em_matmul_cols_ok((Em *)e, mm, b * ohw)) continue;
+    if (w.N % b || !em_matmul_cols_ok(e, mm, b * ohw)) continue;
     if (!fewest) fewest = b;
     if ((int64_t)c->shape.d[0] * b * ohw * esz <= half) fit = b;
   }
