@@ -197,7 +197,6 @@ int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its ti
 int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an elementwise epilogue */
 int em_matmul_cols_ok(const Em *e, int id, int Nc); /* can be computed Nc columns at a time (em_matmul_cols) */
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, const char *b); /* the block of Nc columns at b into c */
-int em_unwindow_chunk(const Em *e, int id, int mm); /* images per block of scatter-add id from product mm, or 0 */
 void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols); /* B images from n0, from cols */
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);

@@ -953,8 +953,8 @@ static void emit_epilogue_product(Em *e, int mm, int u) {
   e->fuse = NULL;
 }
 
-/* A product and the scatter-add of its columns (plan.c's unwindow_outputs), B images at a time
- * (emit_window.c's em_unwindow_chunk): the block's columns into the product's buffer, which
+/* A product and the scatter-add of its columns (plan.c's product_readers), B images at a time
+ * (emit_window.c's unwindow_images): the block's columns into the product's buffer, which
  * holds one block, then scattered into the block's image planes. */
 typedef struct {
   int mm, u, B;
@@ -1025,22 +1025,19 @@ static void emit_fn_body(Em *e, FnKind k) {
   }
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
   int *epi = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *epi); /* product -> its epilogue's block + 1, and back */
-  int *unw = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *unw); /* product -> images per block, its scatter -> -(product + 1) */
   for (int s = 0; s < fp->nsched; s++) {
-    int id = fp->sched[s], u = epilogue_user(e, id);
-    if (u >= 0) epi[id] = u + 1, epi[u] = -(id + 1);
-    int b = fp->unw && fp->unw[id] >= 0 ? fp->unw_images[id] : 0;
-    if (b && (u >= 0 || em_unwindow_chunk(e, fp->unw[id], id) != b)) die("%%%d: planned in blocks of %d images, emitted otherwise", id, b);
-    if (b) unw[id] = b, unw[fp->unw[id]] = -(id + 1);
+    int u = epilogue_user(e, fp->sched[s]);
+    if (u >= 0) epi[fp->sched[s]] = u + 1, epi[u] = -(fp->sched[s] + 1);
   }
   for (int s = 0; s < fp->nsched; s++) {
     int id = fp->sched[s];
-    if (unw[id] > 0) {
-      emit_chunked_product(e, id, fp->unw[id], unw[id]);
+    if (fp->unw && fp->unw[id] >= 0) { /* a block of images at a time, with its scatter (plan.c) */
+      emit_chunked_product(e, id, fp->unw[id], fp->unw_images[id]);
       continue;
     }
-    if (unw[id] < 0) {
-      em_line(e, "/* %%%d = unwindow: computed with %%%d, a block of images at a time */", id, -unw[id] - 1);
+    int src = e->g->nodes[id].op == OP_UNWINDOW ? ir_root_of(e->g, e->g->nodes[id].in[0]) : -1;
+    if (src >= 0 && fp->unw && fp->unw[src] == id) {
+      em_line(e, "/* %%%d = unwindow: computed with %%%d, a block of images at a time */", id, src);
       continue;
     }
     if (epi[id] > 0) {

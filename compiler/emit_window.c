@@ -428,19 +428,19 @@ static int open_loops(Em *e, const int *dims, int from, int to, const int64_t *s
 static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, int open) {
   int n_open = 0, c_open = 0;
   for (int i = 0; i < open; i++) n_open |= dims[i] == WD_N, c_open |= dims[i] == WD_C;
-  em_line(e, "{ /* zero this share's planes */");
+  em_line(e, "{ /* zero %s planes */", open ? "this share's" : "the");
   e->ind++;
-  if (!n_open && w->N > 1) em_line(e, "for (int w_n = 0; w_n < %d; w_n++)", w->N);
-  if (!c_open && w->C > 1) em_line(e, "for (int w_c = 0; w_c < %d; w_c++)", w->C);
+  int ind = e->ind;
+  if (!n_open && w->N > 1) em_line(e, "for (int w_n = 0; w_n < %d; w_n++)", w->N), e->ind++;
+  if (!c_open && w->C > 1) em_line(e, "for (int w_c = 0; w_c < %d; w_c++)", w->C), e->ind++;
   const char *plane = sum_terms(ir_fmt("%s%s", term("w_n", (int64_t)w->C, w->N), term("w_c", 1, w->C)));
-  em_line(e, "  for (int w_j = 0; w_j < %d; w_j++) %s[(%s) * %d + w_j] = %s;", w->H * w->W, img, plane, w->H * w->W, em_lit(e, 0));
-  e->ind--;
+  em_line(e, "for (int w_j = 0; w_j < %d; w_j++) %s[(%s) * %d + w_j] = %s;", w->H * w->W, img, plane, w->H * w->W, em_lit(e, 0));
+  e->ind = ind - 1;
   em_line(e, "}");
 }
 
-/* The loops of window node id over w (fill: zero the image first when the scatter adds; else
- * the caller has). */
-static void window_loops(Em *e, int id, Win w, int fill) {
+/* The loops of window node id over w: all of the node's images, or a block of them (w.img). */
+static void window_loops(Em *e, int id, Win w) {
   const Node *n = &e->g->nodes[id];
   int64_t size[6] = {w.C, w.KH, w.KW, w.N, w.OH, w.OW};
   int dims[6], nd = 0;
@@ -469,9 +469,13 @@ static void window_loops(Em *e, int id, Win w, int fill) {
   int own0 = n->op == OP_WINDOW || win_exact(&w) || d0 == WD_C || d0 == WD_N;
   int own1 = n->op == OP_WINDOW || win_exact(&w) || ((d1 == WD_C || d1 == WD_N) && own0);
   int64_t numel = (int64_t)w.C * w.KH * w.KW * w.N * w.OH * w.OW;
-  int zero_inside = fill && n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
+  int zero_inside = n->op == OP_UNWINDOW && !win_exact(&w) && (d0 == WD_C || d0 == WD_N) && e->o->openmp &&
                     numel >= OMP_MIN_ELEMS; /* split by own0, below */
-  if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside && fill) em_fill(e, id, em_lit(e, 0));
+  const char *img = w.img ? w.img : em_buffer(e, id, 1);
+  if (n->op == OP_UNWINDOW && !win_exact(&w) && !zero_inside) { /* zeroed first: the scatter adds */
+    if (w.img) zero_planes(e, &w, img, dims, 0);
+    else em_fill(e, id, em_lit(e, 0));
+  }
   if (own0) em_omp_split(e, numel);
   int collapse = e->pragma_next && nd > 1 && kpos > 1 && size[d0] < 8 && own1;
   if (collapse) e->pragma_next = em_omp(e, "parallel for collapse(2)");
@@ -479,7 +483,7 @@ static void window_loops(Em *e, int id, Win w, int fill) {
   if (zero_inside) {
     int open = collapse ? 2 : 1;
     depth = open_loops(e, dims, 0, open, size);
-    zero_planes(e, &w, em_buffer(e, id, 1), dims, open);
+    zero_planes(e, &w, img, dims, open);
     depth += open_loops(e, dims, open, kpos, size);
   } else {
     depth = open_loops(e, dims, 0, kpos, size);
@@ -506,7 +510,7 @@ void emit_window(Em *e, int id) {
     emit_pool(e, id, -1);
     return;
   }
-  window_loops(e, id, win_of(e->g, n), 1);
+  window_loops(e, id, win_of(e->g, n));
 }
 
 /* ---- a convolution's input gradient, a block of images at a time --------------------------
@@ -521,7 +525,7 @@ void emit_window(Em *e, int id) {
  * number of vectors; none (0) under --check-numerics (each node's output checked).  --openmp
  * splits each block: the product by columns, the scatter by channels or images (disjoint
  * planes), so each pixel still gets its terms in order. */
-int em_unwindow_chunk(const Em *e, int id, int mm) {
+static int unwindow_chunk(const Em *e, int id, int mm) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id], *c = &g->nodes[mm];
   if (e->o->check_numerics || n->op != OP_UNWINDOW || c->op != OP_MATMUL || c->dt != n->dt) return 0;
@@ -541,19 +545,16 @@ int em_unwindow_chunk(const Em *e, int id, int mm) {
 }
 
 /* Images [n0, n0 + B) of scatter-add id, from their columns in cols (B * OH * OW of them per
- * row of the window tensor): their planes zeroed, then the kernel's loops over B images. */
+ * row of the window tensor): the kernel's loops over B images. */
 void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols) {
-  const Node *n = &e->g->nodes[id];
-  Win w = win_of_n(e->g, n, B);
-  int64_t plane = (int64_t)w.C * w.H * w.W;
-  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, id, 1), n0, (long long)plane);
+  Win w = win_of_n(e->g, &e->g->nodes[id], B);
+  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, id, 1), n0, (long long)w.C * w.H * w.W);
   w.cols = cols;
-  if (!win_exact(&w)) em_line(e, "for (int w_j = 0; w_j < %lld; w_j++) %s[w_j] = %s;", (long long)(plane * B), w.img, em_lit(e, 0));
-  window_loops(e, id, w, 0);
+  window_loops(e, id, w);
 }
 
 int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm) {
   Em e = {0};
   e.g = g, e.o = o, e.d64 = o->dtype64;
-  return em_unwindow_chunk(&e, u, mm);
+  return unwindow_chunk(&e, u, mm);
 }

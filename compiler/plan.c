@@ -12,7 +12,7 @@
  *     input, an assign's value is computed straight into the destination when nothing reads
  *     the destination afterwards (coalescing), everything else gets an arena slot (a product
  *     whose columns a convolution's input gradient scatters a block of images at a time, a
- *     slot for one block: unwindow_outputs);
+ *     slot for one block: product_readers);
  *  4. arena offsets: greedy by size over live ranges [def, last use], 64-byte aligned; the
  *     update's above the gradient's (the training step runs them interleaved).
  * Invariant checked by the emitter: a block never reads an arena slot it also writes, unless
@@ -39,8 +39,8 @@ typedef struct {
   int *pos;       /* schedule position, -1 if not scheduled */
   Store *store;
   int *coalesced;
-  int *epi;       /* epilogue candidates (epilogue_outputs) */
-  int *unw;       /* products scattered block by block (unwindow_outputs) */
+  int *epi;       /* epilogue candidates (product_readers) */
+  int *unw;       /* products scattered block by block (product_readers) */
   int *unw_images; /* and the images of a block */
   FnPlan *fp;
   int fuse;       /* blocks may be fused (not with --check-numerics) */
@@ -410,48 +410,35 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
   rd[r] = rd[r] == -1 || rd[r] == reader ? reader : -2;
 }
 
-/* Epilogue candidates (f->epi): a product read by one elementwise block over its elements,
- * scheduled after it, may compute that block as its epilogue where the product is scheduled
- * (emit_c.c's epilogue_user, which also needs the product tiled over all of k).  The block's
- * output is then live from the product on, so it never takes the memory of the product's
- * operands or of what the blocks in between use.  (When the emitter does not fuse them, the
- * output was only allocated a few blocks early.) */
-static void epilogue_outputs(Fn *f, Slot *slots) {
+/* A product read by one block, scheduled after it, that the emitter may compute with the
+ * product where the product is scheduled:
+ *  - an elementwise block over its elements (f->epi), as its epilogue (emit_c.c's
+ *    epilogue_user, which also needs the product tiled over all of k);
+ *  - a scatter-add of its elements (f->unw: a convolution's input gradient, col2im of W^T dY)
+ *    a block of images at a time, when the emitter can (emit_window.c's unwindow_images):
+ *    the product's storage then holds one block's columns (f->unw_images, plan_numel).
+ * The block's output is live from the product on, so it never takes the memory of the
+ * product's operands or of what the blocks in between use.  (When the emitter does not fuse an
+ * epilogue, its output was only allocated a few blocks early.) */
+static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = -1;
+  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = f->unw[i] = -1, f->unw_images[i] = 0;
   if (!f->fuse) return;
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
   for (int i = 0; i < g->nnodes; i++) {
-    int u = rd[i];
+    int u = rd[i], b = 0;
     if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i]) continue;
     const Node *un = &g->nodes[u];
     OpKind uk = op_info[un->op].kind;
-    if ((uk != K_E1 && uk != K_E2) || un->dt != g->nodes[i].dt || !shape_eq(&un->shape, &g->nodes[i].shape)) continue;
-    f->epi[i] = u;
-    if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
-  }
-}
-
-/* A product whose one reader is a scatter-add of its elements (a convolution's input gradient:
- * col2im of W^T dY) is computed with it a block of images at a time when the emitter can
- * (emit_window.c's em_unwindow_chunk): the product's storage holds one block's columns, and
- * the scatter's output is written from the product's position on. */
-static void unwindow_outputs(Fn *f, Slot *slots, const EmitOptions *o) {
-  const Graph *g = f->g;
-  int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < g->nnodes; i++) rd[i] = f->unw[i] = -1, f->unw_images[i] = 0;
-  if (!f->fuse) return;
-  for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
-  for (int i = 0; i < g->nnodes; i++) {
-    int u = rd[i];
-    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i] || g->nodes[u].op != OP_UNWINDOW ||
-        ir_root_of(g, g->nodes[u].in[0]) != i || f->store[i].kind != S_ARENA || f->store[u].kind != S_ARENA)
+    if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
+      f->epi[i] = u;
+    else if (un->op == OP_UNWINDOW && ir_root_of(g, un->in[0]) == i && f->store[i].kind == S_ARENA &&
+             f->store[u].kind == S_ARENA && (b = unwindow_images(g, o, u, i)) > 0)
+      f->unw[i] = u, f->unw_images[i] = b;
+    else
       continue;
-    int b = unwindow_images(g, o, u, i);
-    if (!b) continue;
-    f->unw[i] = u, f->unw_images[i] = b;
-    slots[u].def = f->pos[i];
+    if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
   }
 }
 
@@ -496,8 +483,7 @@ static void place_arena(Fn *f, const EmitOptions *o) {
   for (int i = 0; i < g->nnodes; i++) slots[i] = (Slot){i, 0, f->pos[i], f->pos[i], 0};
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], last_use, slots);
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
-  epilogue_outputs(f, slots);
-  unwindow_outputs(f, slots, o);
+  product_readers(f, slots, o);
   f->fp->unw = f->unw, f->fp->unw_images = f->unw_images;
   sum_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)

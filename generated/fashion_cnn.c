@@ -2188,7 +2188,11 @@ DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, f
     for (int i0 = 0; i0 < 288; i0 += 4) {
       fashion_cnn_axpy_ta_4x8_k64(net_4_matmul_bw + (i0) * 392 + 384, p_net_4_weight + i0, net_5_add_bw_2 + (size_t)i4 * 196 + 384);
     }
-    for (int w_j = 0; w_j < 12544; w_j++) (net_4_unwindow_bw + (size_t)(i4) * 6272)[w_j] = 0.0f;
+    { /* zero the planes */
+      for (int w_n = 0; w_n < 2; w_n++)
+        for (int w_c = 0; w_c < 32; w_c++)
+          for (int w_j = 0; w_j < 196; w_j++) (net_4_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
+    }
     for (int w_c = 0; w_c < 32; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 2; w_n++) {

@@ -2663,7 +2663,11 @@ DLC_KERNEL static void lenet_matmul_83(float *restrict net_3_matmul_bw, float *r
         lenet_axpy_ta_2x16_k16(net_3_matmul_bw + (148) * 800 + i1, p_net_3_weight + 148, net_4_mul_bw + (size_t)i4 * 100 + i1);
       }
     }
-    for (int w_j = 0; w_j < 9408; w_j++) (net_3_unwindow_bw + (size_t)(i4) * 1176)[w_j] = 0.0f;
+    { /* zero the planes */
+      for (int w_n = 0; w_n < 8; w_n++)
+        for (int w_c = 0; w_c < 6; w_c++)
+          for (int w_j = 0; w_j < 196; w_j++) (net_3_unwindow_bw + (size_t)(i4) * 1176)[(w_n * 6 + w_c) * 196 + w_j] = 0.0f;
+    }
     for (int w_c = 0; w_c < 6; w_c++) {
       for (int w_kh = 0; w_kh < 5; w_kh++) {
         for (int w_n = 0; w_n < 8; w_n++) {

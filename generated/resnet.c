@@ -2706,7 +2706,11 @@ DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *res
     for (int i0 = 0; i0 < 576; i0 += 4) {
       resnet_axpy_ta_4x8_k64(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 49 + 384);
     }
-    for (int w_j = 0; w_j < 25088; w_j++) (out1 + (size_t)(i4) * 3136)[w_j] = 0.0f;
+    { /* zero the planes */
+      for (int w_n = 0; w_n < 8; w_n++)
+        for (int w_c = 0; w_c < 64; w_c++)
+          for (int w_j = 0; w_j < 49; w_j++) (out1 + (size_t)(i4) * 3136)[(w_n * 64 + w_c) * 49 + w_j] = 0.0f;
+    }
     for (int w_c = 0; w_c < 64; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 8; w_n++) {
@@ -2943,7 +2947,11 @@ DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float 
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x8_k64_2(net_6_matmul_bw + (i0) * 392 + 384, p_net_6_weight + i0, net_7_add_bw_2 + (size_t)i4 * 196 + 384);
     }
-    for (int w_j = 0; w_j < 12544; w_j++) (net_6_unwindow_bw + (size_t)(i4) * 6272)[w_j] = 0.0f;
+    { /* zero the planes */
+      for (int w_n = 0; w_n < 2; w_n++)
+        for (int w_c = 0; w_c < 32; w_c++)
+          for (int w_j = 0; w_j < 196; w_j++) (net_6_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
+    }
     for (int w_c = 0; w_c < 32; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 2; w_n++) {
@@ -3153,7 +3161,11 @@ DLC_SHARED_KERNEL static void resnet_matmul_812(float *restrict out0, float *res
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x8_k32(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 196 + 384);
     }
-    for (int w_j = 0; w_j < 12544; w_j++) (out1 + (size_t)(i4) * 6272)[w_j] = 0.0f;
+    { /* zero the planes */
+      for (int w_n = 0; w_n < 2; w_n++)
+        for (int w_c = 0; w_c < 32; w_c++)
+          for (int w_j = 0; w_j < 196; w_j++) (out1 + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
+    }
     for (int w_c = 0; w_c < 32; w_c++) {
       for (int w_kh = 0; w_kh < 3; w_kh++) {
         for (int w_n = 0; w_n < 2; w_n++) {

@@ -1,5 +1,5 @@
 -- conv_chunks.lua - convolutions' input gradients computed a block of images at a time
--- (emit_window.c's em_unwindow_chunk): the product W^T dY one block of the batch's columns at
+-- (emit_window.c's unwindow_images): the product W^T dY one block of the batch's columns at
 -- a time into a buffer that holds one block, each block scattered (col2im) into its images'
 -- planes before the next.  The second convolution's windows overlap (3x3, stride 2, padding 1,
 -- replicated: the scatter adds, the edge columns' terms to the edge pixels), the third's tile

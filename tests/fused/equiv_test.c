@@ -14,7 +14,7 @@
  * computed by a product's tiles (emit_c.c's epilogue_user), and LANES dot-form products cut into
  * chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes), and CHUNKS
  * products computed with the scatter-add of their columns a block of images at a time
- * (emit_window.c's em_unwindow_chunk).  Exits 1 on any difference. */
+ * (emit_window.c's unwindow_images).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
