@@ -124,6 +124,7 @@ typedef struct Em {
   const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
   int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
   int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
+  int sub_par;             /* ... a kernel its body calls has a parallel region (emit_c.c) */
   int npar;                /* --openmp: parallel regions so far (NAME_par's k) */
   signed char *par_fn;     /* ... and the model function each is in (FnKind) */
   int fn_par;              /* ... in the model function being emitted (it ends in NAME_par_end) */

@@ -350,6 +350,7 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
     e->L.nlv = 0;
     e->uses_rng = 0;
     e->ranged_ok = ranged_ok, e->ranged = 0;
+    e->sub_par = 0;
     e->ind = 1;
     ok = gen(e, ctx);
     fclose(e->f);
@@ -364,7 +365,7 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
     e->group = ids, e->ngroup = n;
     const char *name = kernel(e, ids[0], params, hoisted);
     e->group = NULL, e->ngroup = 0;
-    if (e->o->openmp && (e->ranged || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
+    if (e->o->openmp && (e->ranged || e->sub_par || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
       e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
       if (!e->par_fn) die("out of memory");
       e->par_fn[e->npar] = (signed char)(e->fp - e->p->fn);
@@ -388,6 +389,41 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
   }
   free(body);
   return ok;
+}
+
+/* A kernel called from inside the body of the block being generated, in its loop over var
+ * (which the call passes): gen prints its body on buffers of its own, which then become the
+ * caller's too.  Its own kernel so that callers that differ elsewhere share it. */
+static void sub_kernel_call(Em *e, BlockGen gen, void *ctx, int id, const char *var, const char *what) {
+  Buf outer[MAXBUF], inner[MAXBUF];
+  int nbuf = e->nbuf, ind = e->ind, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng;
+  int64_t ranged = e->ranged;
+  const int *group = e->group;
+  int ngroup = e->ngroup;
+  memcpy(outer, e->buf, (size_t)nbuf * sizeof *outer);
+  FILE *out = e->f;
+  char *body = NULL, *params, *args;
+  size_t len = 0;
+  e->f = open_memstream(&body, &len);
+  if (!e->f) die("open_memstream: %s", strerror(errno));
+  e->nbuf = 0, e->ind = 1, e->ranged_ok = 0, e->ranged = 0, e->uses_rng = 0; /* its loops split by pragmas */
+  if (!gen(e, ctx)) die("internal error: a sub-kernel of %%%d gave up", id);
+  fclose(e->f);
+  e->f = out;
+  e->ind = ind;
+  const char *hoisted = hoist_offsets(e, body);
+  kernel_signature(e, &params, &args);
+  e->group = &id, e->ngroup = 1;
+  const char *name = kernel(e, id, ir_fmt("%s, int %s", params, var), hoisted);
+  e->group = group, e->ngroup = ngroup;
+  e->sub_par |= strstr(hoisted, "#pragma omp") != NULL;
+  int ninner = e->nbuf;
+  memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);
+  memcpy(e->buf, outer, (size_t)nbuf * sizeof *outer);
+  e->nbuf = nbuf, e->ranged_ok = ranged_ok, e->ranged = ranged, e->uses_rng |= uses_rng;
+  for (int i = 0; i < ninner; i++) em_buffer(e, inner[i].node, inner[i].written);
+  em_line(e, "%s(%s, %s); /* %s */", name, args, var, what);
+  free(body);
 }
 
 static int node_gen(Em *e, void *ctx) {
@@ -960,6 +996,13 @@ typedef struct {
   int mm, u, B;
 } ChunkGen;
 
+/* Block u's scatter of B images from i4 (chunk_gen's loop variable), from product mm's columns. */
+static int scatter_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  em_unwindow_images(e, c->u, c->B, "i4", em_buffer(e, c->mm, 0));
+  return 1;
+}
+
 static int chunk_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
   const Node *n = &e->g->nodes[c->mm];
@@ -970,7 +1013,9 @@ static int chunk_gen(Em *e, void *ctx) {
   e->ind++;
   const char *cols = em_buffer(e, c->mm, 1);
   em_matmul_cols(e, c->mm, c->B * ohw, cols, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw));
-  em_unwindow_images(e, c->u, c->B, "i4", cols);
+  /* the scatter a kernel of its own: products of other depths before the same scatter (ResNet's
+   * 32- and 64-channel convolutions into 32 channels) share it */
+  sub_kernel_call(e, scatter_gen, ctx, c->u, "i4", "the block's columns added into its images");
   e->ind--;
   em_line(e, "}");
   return 1;

@@ -2175,6 +2175,49 @@ DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2,
   }
 }
 
+/* %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
+DLC_KERNEL static void fashion_cnn_unwindow_238(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw, int i4) {
+  { /* zero the planes */
+    for (int w_n = 0; w_n < 2; w_n++)
+      for (int w_c = 0; w_c < 32; w_c++)
+        for (int w_j = 0; w_j < 196; w_j++) (net_4_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
+        }
+      }
+    }
+  }
+}
+
 /* %231 = matmul %62^T, %230 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward
  * then, in the same loop, %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward
  */
@@ -2188,45 +2231,7 @@ DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, f
     for (int i0 = 0; i0 < 288; i0 += 4) {
       fashion_cnn_axpy_ta_4x8_k64(net_4_matmul_bw + (i0) * 392 + 384, p_net_4_weight + i0, net_5_add_bw_2 + (size_t)i4 * 196 + 384);
     }
-    { /* zero the planes */
-      for (int w_n = 0; w_n < 2; w_n++)
-        for (int w_c = 0; w_c < 32; w_c++)
-          for (int w_j = 0; w_j < 196; w_j++) (net_4_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
-    }
-    for (int w_c = 0; w_c < 32; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-            for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-            for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
+    fashion_cnn_unwindow_238(net_4_unwindow_bw, net_4_matmul_bw, i4); /* the block's columns added into its images */
   }
 }
 
@@ -2973,8 +2978,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_4_sum_to_bw = m->arena + 4841984;   /* %226 sum_to[64,32,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_add_bw_2 = m->arena + 3411968;   /* %224 add[64,32,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_sum_to_bw_2 = m->arena + 4528384;   /* %227 sum_to[64,1,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_matmul_bw = m->arena + 4415488;   /* %231 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_unwindow_bw = m->arena + 4214784;   /* %238 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_matmul_bw = m->arena + 4415488;   /* %231 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_permute_bw = m->arena + 3813376;   /* %232 permute[32,14,14,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const s_net_4_weight_exp_avg = m->state + 784;
   float *const s_net_4_weight_exp_avg_sq = m->state + 19216;

@@ -2650,6 +2650,64 @@ DLC_KERNEL static void lenet_sum_to_79(float *restrict net_3_sum_to_bw_2, const 
   }
 }
 
+/* %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_unwindow_87(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw, int i4) {
+  { /* zero the planes */
+    for (int w_n = 0; w_n < 8; w_n++)
+      for (int w_c = 0; w_c < 6; w_c++)
+        for (int w_j = 0; w_j < 196; w_j++) (net_3_unwindow_bw + (size_t)(i4) * 1176)[(w_n * 6 + w_c) * 196 + w_j] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 6; w_c++) {
+    for (int w_kh = 0; w_kh < 5; w_kh++) {
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[800 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[1600 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[2400 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[3200 + w_ow];
+        }
+      }
+    }
+  }
+}
+
 /* %83 = matmul %22^T, %82 : f32[150,3200]              # examples/lenet.lua:10 backward
  * then, in the same loop, %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward
  */
@@ -2663,60 +2721,7 @@ DLC_KERNEL static void lenet_matmul_83(float *restrict net_3_matmul_bw, float *r
         lenet_axpy_ta_2x16_k16(net_3_matmul_bw + (148) * 800 + i1, p_net_3_weight + 148, net_4_mul_bw + (size_t)i4 * 100 + i1);
       }
     }
-    { /* zero the planes */
-      for (int w_n = 0; w_n < 8; w_n++)
-        for (int w_c = 0; w_c < 6; w_c++)
-          for (int w_j = 0; w_j < 196; w_j++) (net_3_unwindow_bw + (size_t)(i4) * 1176)[(w_n * 6 + w_c) * 196 + w_j] = 0.0f;
-    }
-    for (int w_c = 0; w_c < 6; w_c++) {
-      for (int w_kh = 0; w_kh < 5; w_kh++) {
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 10; w_oh++) {
-            int w_ih = w_oh + w_kh;
-            const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-            float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-            /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
-            for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 10; w_oh++) {
-            int w_ih = w_oh + w_kh;
-            const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-            float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-            /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-            for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[800 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 10; w_oh++) {
-            int w_ih = w_oh + w_kh;
-            const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-            float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-            /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-            for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[1600 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 10; w_oh++) {
-            int w_ih = w_oh + w_kh;
-            const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-            float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-            /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-            for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[2400 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 10; w_oh++) {
-            int w_ih = w_oh + w_kh;
-            const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-            float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-            /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-            for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[3200 + w_ow];
-          }
-        }
-      }
-    }
+    lenet_unwindow_87(net_3_unwindow_bw, net_3_matmul_bw, i4); /* the block's columns added into its images */
   }
 }
 
@@ -3269,8 +3274,8 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const net_3_sum_to_bw = m->arena + 1360128;   /* %78 sum_to[16,32,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_4_mul_bw = m->arena + 1377728;   /* %76 mul[16,32,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
   float *const net_3_sum_to_bw_2 = m->arena + 1468976;   /* %79 sum_to[16,1,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_3_matmul_bw = m->arena + 1257728;   /* %83 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_unwindow_bw = m->arena + 1428928;   /* %87 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
+  float *const net_3_matmul_bw = m->arena + 1257728;   /* %83 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const s_net_3_weight_exp_avg = m->state + 368;
   float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
   float *const net_3_matmul_bw_2 = m->arena + 1466560;   /* %84 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */

@@ -2692,6 +2692,51 @@ DLC_SHARED_KERNEL static void resnet_add_551(float *restrict out0, const float *
   }
 }
 
+/* %561 = unwindow %559 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
+ *   the same kernel, on other buffers, computes %612, %664, %715 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_unwindow_561(float *restrict out0, const float *restrict in0, int i4) {
+  { /* zero the planes */
+    for (int w_n = 0; w_n < 8; w_n++)
+      for (int w_c = 0; w_c < 64; w_c++)
+        for (int w_j = 0; w_j < 49; w_j++) (out0 + (size_t)(i4) * 3136)[(w_n * 64 + w_c) * 49 + w_j] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 64; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+          /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
+          for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 8; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
+          /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
+          for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
+        }
+      }
+    }
+  }
+}
+
 /* %554 = matmul %297^T, %553 : f32[576,3136]           # examples/resnet.lua:11 backward
  * then, in the same loop, %561 = unwindow %559 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,64,7,7] # examples/resnet.lua:11 backward
  *   the same kernel, on other buffers, computes %605, %657, %708 (4 blocks share it)
@@ -2706,45 +2751,7 @@ DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *res
     for (int i0 = 0; i0 < 576; i0 += 4) {
       resnet_axpy_ta_4x8_k64(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 49 + 384);
     }
-    { /* zero the planes */
-      for (int w_n = 0; w_n < 8; w_n++)
-        for (int w_c = 0; w_c < 64; w_c++)
-          for (int w_j = 0; w_j < 49; w_j++) (out1 + (size_t)(i4) * 3136)[(w_n * 64 + w_c) * 49 + w_j] = 0.0f;
-    }
-    for (int w_c = 0; w_c < 64; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-            for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 8; w_n++) {
-          for (int w_oh = 0; w_oh < 7; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-            if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-            /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-            for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
+    resnet_unwindow_561(out1, out0, i4); /* the block's columns added into its images */
   }
 }
 
@@ -2934,6 +2941,51 @@ DLC_KERNEL static void resnet_add_758(float *restrict net_7_add_bw_2, const floa
   }
 }
 
+/* %768 = unwindow %766 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
+ *   the same kernel, on other buffers, computes %816, %864 (3 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_unwindow_768(float *restrict out0, const float *restrict in0, int i4) {
+  { /* zero the planes */
+    for (int w_n = 0; w_n < 2; w_n++)
+      for (int w_c = 0; w_c < 32; w_c++)
+        for (int w_j = 0; w_j < 196; w_j++) (out0 + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
+  }
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
+        }
+      }
+      for (int w_n = 0; w_n < 2; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
+          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
+        }
+      }
+    }
+  }
+}
+
 /* %761 = matmul %157^T, %760 : f32[288,12544]          # examples/resnet.lua:22 backward
  * then, in the same loop, %768 = unwindow %766 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
  */
@@ -2947,45 +2999,7 @@ DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float 
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x8_k64_2(net_6_matmul_bw + (i0) * 392 + 384, p_net_6_weight + i0, net_7_add_bw_2 + (size_t)i4 * 196 + 384);
     }
-    { /* zero the planes */
-      for (int w_n = 0; w_n < 2; w_n++)
-        for (int w_c = 0; w_c < 32; w_c++)
-          for (int w_j = 0; w_j < 196; w_j++) (net_6_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
-    }
-    for (int w_c = 0; w_c < 32; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_6_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_6_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-            for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_6_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_6_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = net_6_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (net_6_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-            for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
+    resnet_unwindow_768(net_6_unwindow_bw, net_6_matmul_bw, i4); /* the block's columns added into its images */
   }
 }
 
@@ -3161,45 +3175,7 @@ DLC_SHARED_KERNEL static void resnet_matmul_812(float *restrict out0, float *res
     for (int i0 = 0; i0 < 288; i0 += 4) {
       resnet_axpy_ta_4x8_k32(out0 + (i0) * 392 + 384, in1 + i0, in0 + (size_t)i4 * 196 + 384);
     }
-    { /* zero the planes */
-      for (int w_n = 0; w_n < 2; w_n++)
-        for (int w_c = 0; w_c < 32; w_c++)
-          for (int w_j = 0; w_j < 196; w_j++) (out1 + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
-    }
-    for (int w_c = 0; w_c < 32; w_c++) {
-      for (int w_kh = 0; w_kh < 3; w_kh++) {
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-            for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-          }
-        }
-        for (int w_n = 0; w_n < 2; w_n++) {
-          for (int w_oh = 0; w_oh < 14; w_oh++) {
-            int w_ih = w_oh + w_kh - 1;
-            const float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-            if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-            float *restrict w_img = (out1 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-            /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-            for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-          }
-        }
-      }
-    }
+    resnet_unwindow_768(out1, out0, i4); /* the block's columns added into its images */
   }
 }
 
@@ -4130,8 +4106,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_4_div_bw = m->arena + 24937536;   /* %530 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_div_bw_2 = m->arena + 24937472;   /* %539 div[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_12_4_add_bw_2 = m->arena + 26568192;   /* %551 add[64,64,7,7]: net.12.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_12_3_matmul_bw = m->arena + 24937472;   /* %554 matmul[576,3136]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_12_3_unwindow_bw = m->arena + 26969600;   /* %561 unwindow[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_12_3_matmul_bw = m->arena + 24937472;   /* %554 matmul[576,3136]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_12_3_permute_bw = m->arena + 26367488;   /* %555 permute[64,7,7,64]: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_12_3_weight_exp_avg = m->state + 296928;
   float *const s_net_12_3_weight_exp_avg_sq = m->state + 333792;
@@ -4145,8 +4121,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_1_div_bw = m->arena + 16457728;   /* %581 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_1_div_bw_2 = m->arena + 16457792;   /* %590 div[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_12_1_add_bw_2 = m->arena + 16482816;   /* %602 add[64,64,7,7]: net.12.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_12_0_matmul_bw = m->arena + 16257024;   /* %605 matmul[576,3136]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_12_0_unwindow_bw = m->arena + 16884224;   /* %612 unwindow[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_12_0_matmul_bw = m->arena + 16257024;   /* %605 matmul[576,3136]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_12_0_permute_bw = m->arena + 16683520;   /* %606 permute[64,7,7,64]: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_12_0_weight_exp_avg = m->state + 222944;
   float *const s_net_12_0_weight_exp_avg_sq = m->state + 259808;
@@ -4160,8 +4136,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_4_div_bw = m->arena + 14450688;   /* %633 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_4_div_bw_2 = m->arena + 14450752;   /* %642 div[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_10_4_add_bw_2 = m->arena + 14877184;   /* %654 add[64,64,7,7]: net.10.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_10_3_matmul_bw = m->arena + 14450688;   /* %657 matmul[576,3136]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_10_3_unwindow_bw = m->arena + 15278592;   /* %664 unwindow[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_10_3_matmul_bw = m->arena + 14450688;   /* %657 matmul[576,3136]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_10_3_permute_bw = m->arena + 15077888;   /* %658 permute[64,7,7,64]: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_10_3_weight_exp_avg = m->state + 148960;
   float *const s_net_10_3_weight_exp_avg_sq = m->state + 185824;
@@ -4175,8 +4151,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_1_div_bw = m->arena + 12845056;   /* %684 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_1_div_bw_2 = m->arena + 12845120;   /* %693 div[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_10_1_add_bw_2 = m->arena + 12870144;   /* %705 add[64,64,7,7]: net.10.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_10_0_matmul_bw = m->arena + 12644352;   /* %708 matmul[576,3136]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_10_0_unwindow_bw = m->arena + 13271552;   /* %715 unwindow[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_10_0_matmul_bw = m->arena + 12644352;   /* %708 matmul[576,3136]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_10_0_permute_bw = m->arena + 13070848;   /* %709 permute[64,7,7,64]: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_10_0_weight_exp_avg = m->state + 74976;
   float *const s_net_10_0_weight_exp_avg_sq = m->state + 111840;
@@ -4191,8 +4167,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_7_div_bw = m->arena + 12443648;   /* %737 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_div_bw_2 = m->arena + 12443712;   /* %746 div[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   float *const net_7_add_bw_2 = m->arena + 11640832;   /* %758 add[64,64,14,14]: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
-  float *const net_6_matmul_bw = m->arena + 12845056;   /* %761 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const net_6_unwindow_bw = m->arena + 12443648;   /* %768 unwindow[64,32,14,14]: net.6 Conv2d, examples/resnet.lua:22, backward */
+  float *const net_6_matmul_bw = m->arena + 12845056;   /* %761 matmul[288,12544]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const net_6_permute_bw = m->arena + 10838016;   /* %762 permute[64,14,14,64]: net.6 Conv2d, examples/resnet.lua:22, backward */
   float *const s_net_6_weight_exp_avg = m->state + 37856;
   float *const s_net_6_weight_exp_avg_sq = m->state + 56288;
@@ -4206,8 +4182,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_4_div_bw = m->arena + 8028160;   /* %788 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_4_div_bw_2 = m->arena + 8028192;   /* %797 div[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
   float *const net_4_4_add_bw_2 = m->arena + 7626752;   /* %809 add[32,64,14,14]: net.4.4 BatchNorm2d, examples/resnet.lua:11, backward */
-  float *const net_4_3_matmul_bw = m->arena + 8429568;   /* %812 matmul[288,12544]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   float *const net_4_3_unwindow_bw = m->arena + 8028160;   /* %816 unwindow[64,32,14,14]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
+  float *const net_4_3_matmul_bw = m->arena + 8429568;   /* %812 matmul[288,12544]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
   float *const s_net_4_3_weight_exp_avg = m->state + 19296;
   float *const s_net_4_3_weight_exp_avg_sq = m->state + 28512;
   float *const net_4_3_matmul_bw_2 = m->arena + 8560896;   /* %813 matmul[32,288]: net.4.3 Conv2d, examples/resnet.lua:11, backward */
@@ -4219,8 +4195,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_1_div_bw = m->arena + 4415488;   /* %836 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_1_div_bw_2 = m->arena + 4415520;   /* %845 div[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
   float *const net_4_1_add_bw_2 = m->arena + 4014080;   /* %857 add[32,64,14,14]: net.4.1 BatchNorm2d, examples/resnet.lua:10, backward */
-  float *const net_4_0_matmul_bw = m->arena + 4415488;   /* %860 matmul[288,12544]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const net_4_0_unwindow_bw = m->arena + 3612672;   /* %864 unwindow[64,32,14,14]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
+  float *const net_4_0_matmul_bw = m->arena + 4415488;   /* %860 matmul[288,12544]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
   float *const s_net_4_0_weight_exp_avg = m->state + 736;
   float *const s_net_4_0_weight_exp_avg_sq = m->state + 9952;
   float *const net_4_0_matmul_bw_2 = m->arena + 4528384;   /* %861 matmul[32,288]: net.4.0 Conv2d, examples/resnet.lua:10, backward */
