@@ -144,6 +144,15 @@ typedef struct Em {
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);
+/* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
+typedef int (*BlockGen)(Em *e, void *ctx);
+
+/* ---- emit_c.c ----------------------------------------------------------------------------- */
+/* A kernel of its own (name: node id's, then suffix) printed by gen and called from the body
+ * being generated, passing var when given; --openmp: from a parallel region when its loop is
+ * split (em_pragma) or, share > 0, its loops run over a thread's share of share (emit_c.c). */
+void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, const char *var, int64_t share,
+                   const char *what);
 
 /* ---- target.c ----------------------------------------------------------------------------- */
 const char *em_vtype(const Em *e);             /* the vector type of the tiled kernels: dlc_v8f */

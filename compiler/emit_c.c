@@ -211,7 +211,7 @@ static const char *positional(Em *e, const char *text, const char *const *gname)
   return em_rename(text, e->nbuf, from, gname);
 }
 
-static const char *kernel(Em *e, int id, const char *params, const char *body) {
+static const char *kernel(Em *e, int id, const char *suffix, const char *params, const char *body) {
   const char *gname[MAXBUF];
   int nout = 0, nin = 0;
   for (int written = 1; written >= 0; written--) /* positions in the signature's order */
@@ -238,6 +238,7 @@ static const char *kernel(Em *e, int id, const char *params, const char *body) {
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
   const FuseUpd *upd = e->fuse && !e->fuse->epi ? e->fuse : NULL; /* a product with its parameter's update */
   if (upd) name = ir_fmt("%s_update", name);
+  if (suffix) name = ir_fmt("%s%s", name, suffix);
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
   if (twins) name = ir_fmt("%s_v%d", name, twins + 1);
   *known = e->nk + 1;
@@ -316,9 +317,6 @@ static void check_numerics(Em *e, int id) {
   em_line(e, "if (%s_numerics(m, %s, %lld, \"%s\")) %s", e->pre, at, (long long)shape_numel(&g->nodes[t].shape), what, ret);
 }
 
-/* What a block's body is printed by: 1, or 0 when it cannot be (nothing then is kept). */
-typedef int (*BlockGen)(Em *e, void *ctx);
-
 /* A ranged block's body (em_pragma) must be its one loop over [r_lo, r_hi) and nothing else:
  * every line at the kernel's top level (two spaces in) is that loop's first or last. */
 static int one_ranged_loop(const char *body) {
@@ -363,7 +361,7 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
     const char *hoisted = hoist_offsets(e, body);
     kernel_signature(e, &params, &args);
     e->group = ids, e->ngroup = n;
-    const char *name = kernel(e, ids[0], params, hoisted);
+    const char *name = kernel(e, ids[0], NULL, params, hoisted);
     e->group = NULL, e->ngroup = 0;
     if (e->o->openmp && (e->ranged || e->sub_par || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
       e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
@@ -391,38 +389,64 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
   return ok;
 }
 
-/* A kernel called from inside the body of the block being generated, in its loop over var
- * (which the call passes): gen prints its body on buffers of its own, which then become the
- * caller's too.  Its own kernel so that callers that differ elsewhere share it. */
-static void sub_kernel_call(Em *e, BlockGen gen, void *ctx, int id, const char *var, const char *what) {
+/* A kernel called from inside the body of the block being generated (in its loop over var, which
+ * the call passes, when var is given): gen prints its body on buffers of its own, which then
+ * become the caller's too.  A kernel of its own so that callers that differ elsewhere share it.
+ * --openmp: its one split loop (em_pragma, as a block's) ranged, or, share > 0, its loops
+ * ranging over a thread's share of share iterations (gen's "if (i < r_lo || ...) continue"):
+ * called from a parallel region, each thread its share.  A parallel region's body in the C
+ * is a function clang outlines, whose pointers (captured) are restrict no longer, and clang
+ * vectorized the loops of many stores poorly or not at all (fashion_cnn's batch-norm sums and
+ * col2im: 2-3x slower than without --openmp on one thread); the region's call passes them to
+ * this kernel's restrict parameters. */
+void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, const char *var, int64_t share, const char *what) {
   Buf outer[MAXBUF], inner[MAXBUF];
-  int nbuf = e->nbuf, ind = e->ind, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng;
+  int nbuf = e->nbuf, ind = e->ind, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng, sub_par = e->sub_par;
   int64_t ranged = e->ranged;
   const int *group = e->group;
   int ngroup = e->ngroup;
+  const FuseUpd *fuse = e->fuse;
   memcpy(outer, e->buf, (size_t)nbuf * sizeof *outer);
   FILE *out = e->f;
   char *body = NULL, *params, *args;
   size_t len = 0;
-  e->f = open_memstream(&body, &len);
-  if (!e->f) die("open_memstream: %s", strerror(errno));
-  e->nbuf = 0, e->ind = 1, e->ranged_ok = 0, e->ranged = 0, e->uses_rng = 0; /* its loops split by pragmas */
-  if (!gen(e, ctx)) die("internal error: a sub-kernel of %%%d gave up", id);
-  fclose(e->f);
-  e->f = out;
-  e->ind = ind;
+  for (int r_ok = e->o->openmp && !share; r_ok >= 0; r_ok--) { /* ranged if it can be */
+    free(body);
+    body = NULL;
+    e->f = open_memstream(&body, &len);
+    if (!e->f) die("open_memstream: %s", strerror(errno));
+    e->nbuf = 0, e->ind = 1, e->ranged_ok = r_ok, e->ranged = share, e->uses_rng = 0;
+    if (!gen(e, ctx) || e->uses_rng) die("internal error: a sub-kernel of %%%d", id);
+    fclose(e->f);
+    e->f = out;
+    e->ind = ind;
+    if (share || !e->ranged || one_ranged_loop(body)) break;
+  }
+  int64_t split = e->ranged;
   const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
-  e->group = &id, e->ngroup = 1;
-  const char *name = kernel(e, id, ir_fmt("%s, int %s", params, var), hoisted);
-  e->group = group, e->ngroup = ngroup;
-  e->sub_par |= strstr(hoisted, "#pragma omp") != NULL;
+  if (var) params = ir_fmt("%s, int %s", params, var), args = ir_fmt("%s, %s", args, var);
+  e->group = &id, e->ngroup = 1, e->fuse = NULL;
+  const char *name = kernel(e, id, suffix, params, hoisted);
+  e->group = group, e->ngroup = ngroup, e->fuse = fuse;
+  e->sub_par = sub_par || strstr(hoisted, "#pragma omp") != NULL;
   int ninner = e->nbuf;
   memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);
   memcpy(e->buf, outer, (size_t)nbuf * sizeof *outer);
-  e->nbuf = nbuf, e->ranged_ok = ranged_ok, e->ranged = ranged, e->uses_rng |= uses_rng;
+  e->nbuf = nbuf, e->ranged_ok = ranged_ok, e->ranged = ranged, e->uses_rng = uses_rng;
   for (int i = 0; i < ninner; i++) em_buffer(e, inner[i].node, inner[i].written);
-  em_line(e, "%s(%s, %s); /* %s */", name, args, var, what);
+  if (split) {
+    em_line(e, "%s", em_omp(e, "parallel"));
+    em_line(e, "{");
+    em_line(e, "  int r_lo, r_hi;");
+    em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
+    e->ind++;
+  }
+  em_line(e, "%s(%s); /* %s */", name, args, what);
+  if (split) {
+    e->ind--;
+    em_line(e, "}");
+  }
   free(body);
 }
 
@@ -1015,7 +1039,7 @@ static int chunk_gen(Em *e, void *ctx) {
   em_matmul_cols(e, c->mm, c->B * ohw, cols, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw));
   /* the scatter a kernel of its own: products of other depths before the same scatter (ResNet's
    * 32- and 64-channel convolutions into 32 channels) share it */
-  sub_kernel_call(e, scatter_gen, ctx, c->u, "i4", "the block's columns added into its images");
+  em_sub_kernel(e, scatter_gen, ctx, c->u, NULL, "i4", 0, "the block's columns added into its images");
   e->ind--;
   em_line(e, "}");
   return 1;

@@ -820,24 +820,51 @@ static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *size
 /* The blocks' loop nest (e->L, sizes, nl, their first's masks m), printed: n sums (all of the
  * same output shape, with the block prod whose output they read, when lane_sums) or one block
  * of any kind. */
+typedef struct {
+  Elem *els;
+  int n;
+  const Masks *m;
+  const int64_t *sizes;
+  int nl;
+  const Elem *prod;
+  int l; /* the loop each thread runs over its share of */
+} ShareGen;
+
+static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl, const Elem *prod);
+
+/* A reduction's nest in a kernel of its own, over the calling thread's share of loop l. */
+static int share_gen(Em *e, void *ctx) {
+  const ShareGen *s = ctx;
+  e->share_lv = e->L.nlv + s->l + 1;
+  elem_nest(e, s->els, s->n, s->m, s->sizes, s->nl, s->prod);
+  e->share_lv = 0;
+  return 1;
+}
+
 static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
   const Elem *el = &els[0];
   int64_t numel = shape_numel(elem_space(e, el));
-  if (el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS) {
+  int opened = 0;
+  if (el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS && !e->share_lv) {
     int l = shared_loop(e, m, sizes, nl);
-    if (l >= 0) shared_open(e, l, sizes[l]);
+    if (l >= 0 && e->ind == 1 && e->L.nlv == 0) { /* the nest a kernel of its own (em_sub_kernel) */
+      ShareGen s = {els, n, m, sizes, nl, prod, l};
+      em_sub_kernel(e, share_gen, &s, el->id, "_share", NULL, sizes[l], "this thread's share");
+      return;
+    }
+    if (l >= 0) shared_open(e, l, sizes[l]), opened = 1;
   }
   if (lane_sums(e, els, m, sizes, nl)) {
     VSum vs = {els, n, sizes[nl - 1], prod};
     em_nest(e, sizes, nl - 1, vsum_body, &vs);
-    shared_close(e);
+    if (opened) shared_close(e);
     return;
   }
   if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);
   Group gr = {els, n};
   em_nest(e, sizes, nl, group_body, &gr);
   e->pragma_next = NULL;
-  shared_close(e);
+  if (opened) shared_close(e);
 }
 
 void emit_elem(Em *e, Elem *el) {
