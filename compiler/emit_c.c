@@ -330,63 +330,76 @@ static int one_ranged_loop(const char *body) {
   return top == 2;
 }
 
+/* gen's body, printed as the body of a kernel (e->buf: the buffers it touches).  --openmp: ranged
+ * first (em_pragma), again plain when the split loop is not the body's one loop; or, share > 0,
+ * its loops over a thread's share of share iterations.  e->ranged: the split, if any.  NULL
+ * when gen gives up. */
+static char *kernel_body(Em *e, BlockGen gen, void *ctx, int64_t share) {
+  FILE *out = e->f;
+  char *body = NULL;
+  size_t len = 0;
+  int ind = e->ind, ok = 0;
+  for (int ranged_ok = e->o->openmp && !share; ranged_ok >= 0; ranged_ok--) { /* ranged if it can be */
+    free(body);
+    body = NULL;
+    e->f = open_memstream(&body, &len);
+    if (!e->f) die("open_memstream: %s", strerror(errno));
+    e->nbuf = 0, e->uses_rng = 0, e->sub_par = 0, e->ind = 1;
+    e->ranged_ok = ranged_ok, e->ranged = share;
+    ok = gen(e, ctx);
+    fclose(e->f);
+    e->f = out;
+    e->ind = ind;
+    if (!ok || share || !e->ranged || one_ranged_loop(body)) break;
+  }
+  e->ranged_ok = 0;
+  if (!ok) free(body);
+  return ok ? body : NULL;
+}
+
+/* A kernel's call (line); --openmp, its loop split (split iterations): from a parallel region,
+ * each thread its share. */
+static void kernel_call(Em *e, int64_t split, const char *line) {
+  if (split) {
+    em_line(e, "%s", em_omp(e, "parallel"));
+    em_line(e, "{");
+    em_line(e, "  int r_lo, r_hi;");
+    em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
+    e->ind++;
+  }
+  em_line(e, "%s", line);
+  if (split) {
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
 /* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
  * touches (so the C compiler knows they do not overlap), for the nodes ids (the first names
  * it), and call it; the call's comment says what it computes.  0 when gen gives up.
  * --openmp: generated ranged first (em_pragma), else again as a plain kernel. */
 static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int n, const char *what) {
-  FILE *out = e->f;
-  char *body = NULL, *params, *args;
-  size_t len = 0;
-  int ind = e->ind, ok = 0;
-  for (int ranged_ok = e->o->openmp; ranged_ok >= 0; ranged_ok--) { /* ranged if it can be */
-    free(body);
-    body = NULL;
-    e->f = open_memstream(&body, &len);
-    if (!e->f) die("open_memstream: %s", strerror(errno));
-    e->nbuf = 0;
-    e->L.nlv = 0;
-    e->uses_rng = 0;
-    e->ranged_ok = ranged_ok, e->ranged = 0;
-    e->sub_par = 0;
-    e->ind = 1;
-    ok = gen(e, ctx);
-    fclose(e->f);
-    e->f = out;
-    e->ind = ind;
-    if (!ok || !e->ranged || one_ranged_loop(body)) break;
+  char *params, *args;
+  e->L.nlv = 0;
+  char *body = kernel_body(e, gen, ctx, 0);
+  if (!body) return 0;
+  const char *hoisted = hoist_offsets(e, body);
+  kernel_signature(e, &params, &args);
+  e->group = ids, e->ngroup = n;
+  const char *name = kernel(e, ids[0], NULL, params, hoisted);
+  e->group = NULL, e->ngroup = 0;
+  if (e->o->openmp && (e->ranged || e->sub_par || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
+    e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
+    if (!e->par_fn) die("out of memory");
+    e->par_fn[e->npar] = (signed char)(e->fp - e->p->fn);
+    em_line(e, "%s_par(m, %d);", e->pre, e->npar++);
+    e->fn_par = 1, e->reads_model = 1;
   }
-  e->ranged_ok = 0;
-  if (ok) {
-    const char *hoisted = hoist_offsets(e, body);
-    kernel_signature(e, &params, &args);
-    e->group = ids, e->ngroup = n;
-    const char *name = kernel(e, ids[0], NULL, params, hoisted);
-    e->group = NULL, e->ngroup = 0;
-    if (e->o->openmp && (e->ranged || e->sub_par || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
-      e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
-      if (!e->par_fn) die("out of memory");
-      e->par_fn[e->npar] = (signed char)(e->fp - e->p->fn);
-      em_line(e, "%s_par(m, %d);", e->pre, e->npar++);
-      e->fn_par = 1, e->reads_model = 1;
-    }
-    if (e->ranged) { /* each thread its share of the split loop */
-      em_line(e, "%s", em_omp(e, "parallel"));
-      em_line(e, "{");
-      em_line(e, "  int r_lo, r_hi;");
-      em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)e->ranged);
-      e->ind++;
-    }
-    em_line(e, "%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0]));
-    if (e->ranged) {
-      e->ind--;
-      em_line(e, "}");
-      e->ranged = 0;
-    }
-    for (int i = 0; i < n && e->o->check_numerics; i++) check_numerics(e, ids[i]);
-  }
+  kernel_call(e, e->ranged, ir_fmt("%s(%s); /* %s: %s */", name, args, what, em_node_role(e, ids[0])));
+  e->ranged = 0;
+  for (int i = 0; i < n && e->o->check_numerics; i++) check_numerics(e, ids[i]);
   free(body);
-  return ok;
+  return 1;
 }
 
 /* A kernel called from inside the body of the block being generated (in its loop over var, which
@@ -401,27 +414,15 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
  * this kernel's restrict parameters. */
 void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, const char *var, int64_t share, const char *what) {
   Buf outer[MAXBUF], inner[MAXBUF];
-  int nbuf = e->nbuf, ind = e->ind, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng, sub_par = e->sub_par;
+  int nbuf = e->nbuf, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng, sub_par = e->sub_par;
   int64_t ranged = e->ranged;
   const int *group = e->group;
   int ngroup = e->ngroup;
   const FuseUpd *fuse = e->fuse;
+  char *params, *args;
   memcpy(outer, e->buf, (size_t)nbuf * sizeof *outer);
-  FILE *out = e->f;
-  char *body = NULL, *params, *args;
-  size_t len = 0;
-  for (int r_ok = e->o->openmp && !share; r_ok >= 0; r_ok--) { /* ranged if it can be */
-    free(body);
-    body = NULL;
-    e->f = open_memstream(&body, &len);
-    if (!e->f) die("open_memstream: %s", strerror(errno));
-    e->nbuf = 0, e->ind = 1, e->ranged_ok = r_ok, e->ranged = share, e->uses_rng = 0;
-    if (!gen(e, ctx) || e->uses_rng) die("internal error: a sub-kernel of %%%d", id);
-    fclose(e->f);
-    e->f = out;
-    e->ind = ind;
-    if (share || !e->ranged || one_ranged_loop(body)) break;
-  }
+  char *body = kernel_body(e, gen, ctx, share);
+  if (!body || e->uses_rng) die("internal error: a sub-kernel of %%%d", id);
   int64_t split = e->ranged;
   const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
@@ -429,24 +430,13 @@ void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, c
   e->group = &id, e->ngroup = 1, e->fuse = NULL;
   const char *name = kernel(e, id, suffix, params, hoisted);
   e->group = group, e->ngroup = ngroup, e->fuse = fuse;
-  e->sub_par = sub_par || strstr(hoisted, "#pragma omp") != NULL;
+  e->sub_par = sub_par || e->sub_par || strstr(hoisted, "#pragma omp") != NULL;
   int ninner = e->nbuf;
   memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);
   memcpy(e->buf, outer, (size_t)nbuf * sizeof *outer);
   e->nbuf = nbuf, e->ranged_ok = ranged_ok, e->ranged = ranged, e->uses_rng = uses_rng;
   for (int i = 0; i < ninner; i++) em_buffer(e, inner[i].node, inner[i].written);
-  if (split) {
-    em_line(e, "%s", em_omp(e, "parallel"));
-    em_line(e, "{");
-    em_line(e, "  int r_lo, r_hi;");
-    em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
-    e->ind++;
-  }
-  em_line(e, "%s(%s); /* %s */", name, args, what);
-  if (split) {
-    e->ind--;
-    em_line(e, "}");
-  }
+  kernel_call(e, split, ir_fmt("%s(%s); /* %s */", name, args, what));
   free(body);
 }
 
