@@ -1265,7 +1265,7 @@ int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *h
   emit_header(&e, h, em_base_name(hpath)); /* after the code: the model holds NAME_par's regions */
   fclose(h);
   emit_consts(&e);
-  if (o->openmp) emit_par(&e);
+  if (o->openmp && e.npar) emit_par(&e); /* (no region: nothing calls it) */
   fputs(kernels, f);
   fputs(code, f);
   free(code);
