@@ -735,7 +735,8 @@ void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col) {
 
 /* --openmp, a reduction: the outermost loop the output walks, if any, runs in each thread
  * over that thread's share of it (dlc_thread_share: a contiguous range), in place, inside one
- * parallel region around the nest.  Each output element is summed by one thread, in the order
+ * parallel region around the nest; at a kernel's top level the nest is a kernel of its own
+ * that the region calls (share_gen: restrict pointers, em_sub_kernel).  Each output element is summed by one thread, in the order
  * of the reduced loops, as one thread sums it: the same bits.  Each thread reads contiguous
  * blocks (its channels of an image), which the prefetchers follow; moving the loop outside
  * would read rows of one channel, a page apart (fashion_cnn's batch norm sums: 3-5x slower).
@@ -817,9 +818,6 @@ static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *size
          !out_walks(e, m, e->L.nlv + nl - 1); /* the innermost loop is a reduced one */
 }
 
-/* The blocks' loop nest (e->L, sizes, nl, their first's masks m), printed: n sums (all of the
- * same output shape, with the block prod whose output they read, when lane_sums) or one block
- * of any kind. */
 typedef struct {
   Elem *els;
   int n;
@@ -841,6 +839,9 @@ static int share_gen(Em *e, void *ctx) {
   return 1;
 }
 
+/* The blocks' loop nest (e->L, sizes, nl, their first's masks m), printed: n sums (all of the
+ * same output shape, with the block prod whose output they read, when lane_sums) or one block
+ * of any kind. */
 static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
   const Elem *el = &els[0];
   int64_t numel = shape_numel(elem_space(e, el));
