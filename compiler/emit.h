@@ -120,7 +120,6 @@ typedef struct Em {
   StrMap locals;   /* the current model function's pointer locals (name -> 1) */
   FILE *decls;     /* ... their declarations */
   int reads_model; /* ... the function's body reads m */
-  const int *group; /* the block being generated fuses these nodes' loops too (emit_c.c) */
   const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
   int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
   int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
@@ -129,7 +128,6 @@ typedef struct Em {
   signed char *par_fn;     /* ... and the model function each is in (FnKind) */
   int fn_par;              /* ... in the model function being emitted (it ends in NAME_par_end) */
   int share_lv;            /* --openmp: 1 + the loop variable that runs over this thread's share */
-  int ngroup;
   StrMap micro;          /* microkernels (emit_matmul.c): parameters and body -> 1 + index */
   const char **mname;
   int nm, capm;

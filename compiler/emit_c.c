@@ -211,7 +211,11 @@ static const char *positional(Em *e, const char *text, const char *const *gname)
   return em_rename(text, e->nbuf, from, gname);
 }
 
-static const char *kernel(Em *e, int id, const char *suffix, const char *params, const char *body) {
+/* The kernel of blocks ids[0..n) (the first names it; the others are fused into its loop, or,
+ * upd, the update its product's elements go into), name suffix added, as params and body. */
+static const char *kernel(Em *e, const int *ids, int n, const FuseUpd *upd, const char *suffix, const char *params,
+                          const char *body) {
+  int id = ids[0];
   const char *gname[MAXBUF];
   int nout = 0, nin = 0;
   for (int written = 1; written >= 0; written--) /* positions in the signature's order */
@@ -236,7 +240,6 @@ static const char *kernel(Em *e, int id, const char *suffix, const char *params,
     if (!e->kern) die("out of memory");
   }
   const char *name = ir_fmt("%s_%s_%d", e->pre, op_info[e->g->nodes[id].op].name, id);
-  const FuseUpd *upd = e->fuse && !e->fuse->epi ? e->fuse : NULL; /* a product with its parameter's update */
   if (upd) name = ir_fmt("%s_update", name);
   if (suffix) name = ir_fmt("%s%s", name, suffix);
   int twins = (*em_sm_get(&e->twins, name))++; /* the same node, computed differently in another function */
@@ -251,20 +254,20 @@ static const char *kernel(Em *e, int id, const char *suffix, const char *params,
   e->f = open_memstream(&text, &len);
   if (!e->f) die("open_memstream: %s", strerror(errno));
   e->ind = 0;
-  const Node *n = &e->g->nodes[id];
+  const Node *nd = &e->g->nodes[id];
   int fused = 0;
-  for (int i = n->op == OP_ASSIGN; i < n->nin; i++) fused |= e->fp->inl[n->in[i]];
+  for (int i = nd->op == OP_ASSIGN; i < nd->nin; i++) fused |= e->fp->inl[nd->in[i]];
   em_line(e, "/* %s", ir_esc(dump_node_str(e->g, id, e->d64), RT_ESC_C_COMMENT));
   if (fused) comment_fused(e, id);
   if (upd) { /* the update's blocks are m_update's, whose kernel comments spell them out */
     const char *blocks = "";
-    for (int i = 1; i < e->ngroup; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", e->group[i]);
+    for (int i = 1; i < n; i++) blocks = ir_fmt("%s%s%%%d", blocks, i > 1 ? ", " : "", ids[i]);
     em_line(e, " * each element, as %s computed, goes straight into %s's update (%s)%s, never stored",
             em_matmul_tiled(e, id) ? "its tile is" : "it is", ir_esc(e->g->params[upd->param].name, RT_ESC_C_COMMENT), blocks,
             upd->trans >= 0 ? ir_fmt(" at its transposed position (%%%d)", upd->trans) : "");
   }
-  for (int i = 1; i < e->ngroup && !upd; i++) { /* the blocks fused into this loop (an epilogue's) */
-    int gid = e->group[i];
+  for (int i = 1; i < n && !upd; i++) { /* the blocks fused into this loop (an epilogue's) */
+    int gid = ids[i];
     em_line(e, " * then, in the same loop, %s", ir_esc(dump_node_str(e->g, gid, e->d64), RT_ESC_C_COMMENT));
     comment_fused(e, gid);
   }
@@ -385,9 +388,8 @@ static int emit_kernel_call(Em *e, BlockGen gen, void *ctx, const int *ids, int 
   if (!body) return 0;
   const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
-  e->group = ids, e->ngroup = n;
-  const char *name = kernel(e, ids[0], NULL, params, hoisted);
-  e->group = NULL, e->ngroup = 0;
+  const FuseUpd *upd = e->fuse && !e->fuse->epi ? e->fuse : NULL; /* a product with its parameter's update */
+  const char *name = kernel(e, ids, n, upd, NULL, params, hoisted);
   if (e->o->openmp && (e->ranged || e->sub_par || strstr(hoisted, "#pragma omp"))) { /* all threads or one (NAME_par) */
     e->par_fn = realloc(e->par_fn, (size_t)(e->npar + 1));
     if (!e->par_fn) die("out of memory");
@@ -416,20 +418,15 @@ void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, c
   Buf outer[MAXBUF], inner[MAXBUF];
   int nbuf = e->nbuf, ranged_ok = e->ranged_ok, uses_rng = e->uses_rng, sub_par = e->sub_par;
   int64_t ranged = e->ranged;
-  const int *group = e->group;
-  int ngroup = e->ngroup;
-  const FuseUpd *fuse = e->fuse;
   char *params, *args;
   memcpy(outer, e->buf, (size_t)nbuf * sizeof *outer);
   char *body = kernel_body(e, gen, ctx, share);
-  if (!body || e->uses_rng) die("internal error: a sub-kernel of %%%d", id);
+  if (!body || e->uses_rng) die("%%%d: a kernel called from a kernel gave up or draws random numbers", id);
   int64_t split = e->ranged;
   const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
   if (var) params = ir_fmt("%s, int %s", params, var), args = ir_fmt("%s, %s", args, var);
-  e->group = &id, e->ngroup = 1, e->fuse = NULL;
-  const char *name = kernel(e, id, suffix, params, hoisted);
-  e->group = group, e->ngroup = ngroup, e->fuse = fuse;
+  const char *name = kernel(e, &id, 1, NULL, suffix, params, hoisted);
   e->sub_par = sub_par || e->sub_par || strstr(hoisted, "#pragma omp") != NULL;
   int ninner = e->nbuf;
   memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);

@@ -733,11 +733,11 @@ void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col) {
   e->L = saved;
 }
 
-/* --openmp, a reduction: the outermost loop the output walks, if any, runs in each thread
- * over that thread's share of it (dlc_thread_share: a contiguous range), in place, inside one
- * parallel region around the nest; at a kernel's top level the nest is a kernel of its own
- * that the region calls (share_gen: restrict pointers, em_sub_kernel).  Each output element is summed by one thread, in the order
- * of the reduced loops, as one thread sums it: the same bits.  Each thread reads contiguous
+/* --openmp, a reduction at a kernel's top level: the outermost loop the output walks, if any,
+ * runs in each thread over that thread's share of it (dlc_thread_share: a contiguous range),
+ * in place; the nest is a kernel of its own (share_gen), called by each thread from a parallel
+ * region (em_sub_kernel: its pointers restrict).  Each output element is summed by one thread,
+ * in the order of the reduced loops, as one thread sums it: the same bits.  Each thread reads contiguous
  * blocks (its channels of an image), which the prefetchers follow; moving the loop outside
  * would read rows of one channel, a page apart (fashion_cnn's batch norm sums: 3-5x slower).
  * The loop's index among the nest's, or -1 when there is none worth splitting. */
@@ -752,22 +752,6 @@ static int shared_loop(const Em *e, const Masks *m, const int64_t *sizes, int nl
   for (int l = 0; l < nl; l++)
     if (out_walks(e, m, e->L.nlv + l)) return sizes[l] >= OMP_MIN_TILES && !em_unrolled(e, sizes[l]) ? l : -1;
   return -1;
-}
-
-static void shared_open(Em *e, int l, int64_t size) {
-  em_line(e, "%s", em_omp(e, "parallel"));
-  em_line(e, "{");
-  e->ind++;
-  em_line(e, "int r_lo, r_hi; /* this thread's share of i%d */", e->L.nlv + l);
-  em_line(e, "dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)size);
-  e->share_lv = e->L.nlv + l + 1;
-}
-
-static void shared_close(Em *e) {
-  if (!e->share_lv) return;
-  e->share_lv = 0;
-  e->ind--;
-  em_line(e, "}");
 }
 
 /* The iteration space of a block, its access masks, and its loops merged (e->L). */
@@ -845,27 +829,24 @@ static int share_gen(Em *e, void *ctx) {
 static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
   const Elem *el = &els[0];
   int64_t numel = shape_numel(elem_space(e, el));
-  int opened = 0;
-  if (el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS && !e->share_lv) {
-    int l = shared_loop(e, m, sizes, nl);
-    if (l >= 0 && e->ind == 1 && e->L.nlv == 0) { /* the nest a kernel of its own (em_sub_kernel) */
-      ShareGen s = {els, n, m, sizes, nl, prod, l};
-      em_sub_kernel(e, share_gen, &s, el->id, "_share", NULL, sizes[l], "this thread's share");
-      return;
-    }
-    if (l >= 0) shared_open(e, l, sizes[l]), opened = 1;
+  /* --openmp, a reduction at a kernel's top level: split (share_gen); elsewhere on one thread */
+  int l = el->reduce && e->o->openmp && numel >= OMP_MIN_ELEMS && !e->share_lv && e->ind == 1 && e->L.nlv == 0
+              ? shared_loop(e, m, sizes, nl)
+              : -1;
+  if (l >= 0) {
+    ShareGen s = {els, n, m, sizes, nl, prod, l};
+    em_sub_kernel(e, share_gen, &s, el->id, "_share", NULL, sizes[l], "this thread's share");
+    return;
   }
   if (lane_sums(e, els, m, sizes, nl)) {
     VSum vs = {els, n, sizes[nl - 1], prod};
     em_nest(e, sizes, nl - 1, vsum_body, &vs);
-    if (opened) shared_close(e);
     return;
   }
   if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);
   Group gr = {els, n};
   em_nest(e, sizes, nl, group_body, &gr);
   e->pragma_next = NULL;
-  if (opened) shared_close(e);
 }
 
 void emit_elem(Em *e, Elem *el) {
