@@ -1039,6 +1039,39 @@ static void emit_chunked_product(Em *e, int mm, int u, int B) {
                    ir_fmt("%%%d matmul + %%%d unwindow, %d image%s at a time", mm, u, B, B > 1 ? "s" : ""));
 }
 
+/* A convolution's forward product and the window gather (im2col) it reads (plan.c's
+ * product_readers), B images at a time (emit_window.c's window_images): the block's windows
+ * into the window's buffer, which holds one block, then the product's columns of those images
+ * from it. */
+static int gather_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  em_window_images(e, c->u, c->B, "i4", em_buffer(e, c->u, 1));
+  return 1;
+}
+
+static int window_chunk_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  const Node *w = &e->g->nodes[c->u];
+  int NI = e->g->nodes[w->in[0]].shape.d[0], ohw = (int)(e->g->nodes[c->mm].shape.d[1] / NI);
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then the product's columns */",
+          NI, c->B, c->B);
+  e->ind++;
+  /* the gather a kernel of its own, as the scatter: convolutions of other widths from the same
+   * images share it */
+  em_sub_kernel(e, gather_gen, ctx, c->u, "_block", "i4", 0, "the block's windows");
+  em_matmul_block_cols(e, c->mm, c->B * ohw, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, c->mm, 1), ohw), em_buffer(e, c->u, 0));
+  e->ind--;
+  em_line(e, "}");
+  return 1;
+}
+
+static void emit_windowed_product(Em *e, int mm, int w, int B) {
+  ChunkGen c = {mm, w, B};
+  int ids[2] = {w, mm};
+  emit_kernel_call(e, window_chunk_gen, &c, ids, 2,
+                   ir_fmt("%%%d window + %%%d matmul, %d image%s at a time", w, mm, B, B > 1 ? "s" : ""));
+}
+
 /* ---- functions ------------------------------------------------------------------------- */
 
 /* (void) the inputs function k does not read, so the C compiles warning-free. */
@@ -1089,6 +1122,14 @@ static void emit_fn_body(Em *e, FnKind k) {
     int id = fp->sched[s];
     if (fp->unw && fp->unw[id] >= 0) { /* a block of images at a time, with its scatter (plan.c) */
       emit_chunked_product(e, id, fp->unw[id], fp->unw_images[id]);
+      continue;
+    }
+    if (fp->win && fp->win[id] >= 0) { /* its window gathered with it a block of images at a time (plan.c) */
+      emit_windowed_product(e, id, fp->win[id], fp->win_images[fp->win[id]]);
+      continue;
+    }
+    if (fp->win_images && fp->win_images[id]) {
+      em_line(e, "/* %%%d = window: computed with %%%d, a block of images at a time */", id, e->fp->sched[s + 1]);
       continue;
     }
     int src = e->g->nodes[id].op == OP_UNWINDOW ? ir_root_of(e->g, e->g->nodes[id].in[0]) : -1;

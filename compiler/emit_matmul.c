@@ -182,6 +182,7 @@ typedef struct {
   const Node *n;
   int M, N, K, R, nv, KL, acc, upd;
   int ldb; /* B's row stride: N, or more for a block of B's columns (em_matmul_cols) */
+  int ldc; /* C's row stride: N, or more for a block of C's columns (em_matmul_block_cols) */
 } Axpy;
 
 static void axpy_tile(Em *e, const void *ctx) {
@@ -193,7 +194,7 @@ static void axpy_tile(Em *e, const void *ctx) {
     for (int q = 0, k = 0; q < t->nv; q++) k += snprintf(decl + k, sizeof decl - (size_t)k, "%sr_acc%d_%d%s", q ? ", " : "", r, q, t->acc ? "" : " = {0}");
     em_line(e, "%s %s;", v, decl);
     for (int q = 0; t->acc && q < t->nv; q++) {
-      int off = r * t->N + q * VL;
+      int off = r * t->ldc + q * VL;
       em_line(e, "memcpy(&r_acc%d_%d, c%s, sizeof r_acc%d_%d);", r, q, off ? ir_fmt(" + %d", off) : "", r, q);
     }
   }
@@ -213,7 +214,7 @@ static void axpy_tile(Em *e, const void *ctx) {
   }
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->nv; q++) {
-      int off = r * t->N + q * VL;
+      int off = r * t->ldc + q * VL;
       em_line(e, "memcpy(c%s, &r_acc%d_%d, sizeof r_acc%d_%d);", off ? ir_fmt(" + %d", off) : "", r, q, r, q);
     }
 }
@@ -278,7 +279,7 @@ typedef struct {
   int M, N, K;
   AxpyShape t;
   const UpdBufs *u;
-  int ldb; /* B's row stride (Axpy) */
+  int ldb, ldc; /* B's and C's row strides (Axpy) */
 } AxProd;
 
 /* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
@@ -291,11 +292,11 @@ typedef struct {
 static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char *i1, int nv, const KChunk *ch) {
   const Node *n = p->n;
   int M = p->M, N = p->N;
-  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb};
+  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb, p->ldc};
   const char *real = e->real;
   const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
-  const char *corner = ir_fmt("(%s) * %d + %s", i0, N, i1);
+  const char *corner = ir_fmt("(%s) * %d + %s", i0, p->ldc, i1);
   const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL;
   const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
                          : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->K, k0 ? ir_fmt(" + %s", k0) : "");
@@ -460,7 +461,7 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, N, K);
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-              M, N, K, t, &u, N};
+              M, N, K, t, &u, N, N};
   k_chunks(e, K, KC, 0, axpy_chunk, &p);
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
@@ -825,7 +826,16 @@ int em_matmul_cols_ok(const Em *e, int id, int Nc) {
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, const char *b) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, n->shape.d[1]};
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, n->shape.d[1], Nc};
+  axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
+}
+
+/* The other way round: B (a buffer of the block's size, Nc columns) holds one block of B's
+ * columns and c points at the block's first column of C (C's buffer plus the column). */
+void em_matmul_block_cols(Em *e, int id, int Nc, const char *c, const char *b) {
+  const Node *n = &e->g->nodes[id];
+  int M = n->shape.d[0], K = inner_k(e, n);
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, Nc, n->shape.d[1]};
   axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 

@@ -553,6 +553,54 @@ void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols) 
   window_loops(e, id, w);
 }
 
+/* ---- a convolution's forward product, a block of images at a time ------------------------
+ * The window gather (im2col) read by one product only, W x (the forward, or a frozen layer's
+ * training step: nothing else reads the window tensor), right before it: instead of the
+ * whole window tensor (LeNet's first convolution: 25 x 25088, 2.5 MB written to memory and
+ * read back by the product; fashion_cnn's second: 7.2 MB), the windows of B images go into a
+ * buffer that stays in cache and the product computes those images' columns from it
+ * (em_matmul_block_cols), block after block.  Each element of the product is the same sum over
+ * k as from the whole tensor: the same bits.  B as for the scatter: the most images whose
+ * windows fit in half of L2 (--l2), else the fewest, dividing the batch, their columns a whole
+ * number of vectors; none under --check-numerics.  The block's own kernel (em_sub_kernel)
+ * gathers it; --openmp splits the gather and the product as it splits them whole. */
+static int window_chunk(const Em *e, int id, int mm) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id], *c = &g->nodes[mm];
+  if (e->o->check_numerics || n->op != OP_WINDOW || c->op != OP_MATMUL || c->dt != n->dt || c->ta || c->tb) return 0;
+  Win w = win_of(g, n);
+  int ohw = w.OH * w.OW;
+  int64_t K = (int64_t)w.C * w.KH * w.KW;
+  if (w.st[WD_OW] != 1 || w.st[WD_OH] != w.OW || w.st[WD_N] != ohw || w.st[WD_KW] != (int64_t)w.N * ohw ||
+      w.st[WD_KH] != w.KW * w.st[WD_KW] || w.st[WD_C] != w.KH * w.st[WD_KH] || c->shape.d[1] != (int64_t)w.N * ohw ||
+      g->nodes[c->in[0]].shape.d[1] != K)
+    return 0;
+  int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
+  int fit = 0, fewest = 0;
+  for (int b = 1; b < w.N; b++) {
+    if (w.N % b || !em_matmul_cols_ok(e, mm, b * ohw)) continue;
+    if (!fewest) fewest = b;
+    if (K * b * ohw * esz <= half) fit = b;
+  }
+  return fit ? fit : fewest;
+}
+
+/* Images [n0, n0 + B) of window node id into cols (B * OH * OW columns per row of the window
+ * tensor): the gather's loops over B images. */
+void em_window_images(Em *e, int id, int B, const char *n0, const char *cols) {
+  const Node *n = &e->g->nodes[id];
+  Win w = win_of_n(e->g, n, B);
+  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, n->in[0], 0), n0, (long long)w.C * w.H * w.W);
+  w.cols = cols;
+  window_loops(e, id, w);
+}
+
+int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
+  Em e = {0};
+  e.g = g, e.o = o, e.d64 = o->dtype64;
+  return window_chunk(&e, w, mm);
+}
+
 int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm) {
   Em e = {0};
   e.g = g, e.o = o, e.d64 = o->dtype64;

@@ -395,6 +395,10 @@ typedef struct {
                      run with it a block of images at a time; else -1 */
   int *unw_images; /* per node: the images of such a block, whose columns the product's storage
                       holds (plan_numel); else 0 */
+  int *win;       /* per product: the window (im2col) node it alone reads, right before it, that
+                     it gathers with it a block of images at a time; else -1 */
+  int *win_images; /* per window node: the images of such a block, whose columns its storage
+                      holds (plan_numel); else 0 */
   int64_t arena;  /* elements used */
 } FnPlan;
 
@@ -410,6 +414,8 @@ int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements no
 /* emit_window.c: the images per block of scatter-add u of product mm's columns as the emitter
  * computes them for o's target and --l2, or 0 when it computes them whole */
 int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm);
+/* the same for window node w whose one reader is product mm (the window tensor mm's B) */
+int window_images(const Graph *g, const EmitOptions *o, int w, int mm);
 
 /* ---- emit_c.c ------------------------------------------------------------------------ */
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,

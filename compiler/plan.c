@@ -42,6 +42,8 @@ typedef struct {
   int *epi;       /* epilogue candidates (product_readers) */
   int *unw;       /* products scattered block by block (product_readers) */
   int *unw_images; /* and the images of a block */
+  int *win;       /* products that gather their window block by block (product_readers) */
+  int *win_images; /* and the images of a window's block */
   FnPlan *fp;
   int fuse;       /* blocks may be fused (not with --check-numerics) */
 } Fn;
@@ -419,13 +421,27 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
  *    the product's storage then holds one block's columns (f->unw_images, plan_numel).
  * The block's output is live from the product on, so it never takes the memory of the
  * product's operands or of what the blocks in between use.  (When the emitter does not fuse an
- * epilogue, its output was only allocated a few blocks early.) */
+ * epilogue, its output was only allocated a few blocks early.)
+ * And a window gather (im2col) read by one product only, scheduled right before it (f->win: a
+ * convolution's forward), that the emitter gathers with the product a block of images at a
+ * time (emit_window.c's window_images): the window's storage then holds one block
+ * (f->win_images, plan_numel), and the image it gathers from is read until the product. */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = f->unw[i] = -1, f->unw_images[i] = 0;
+  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = f->unw[i] = f->win[i] = -1, f->unw_images[i] = f->win_images[i] = 0;
   if (!f->fuse) return;
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
+  for (int i = 0, u, b; i < g->nnodes; i++) {
+    if (g->nodes[i].op != OP_WINDOW || (u = rd[i]) < 0 || f->pos[i] < 0 || f->pos[u] != f->pos[i] + 1) continue;
+    const Node *un = &g->nodes[u];
+    int img = ir_root_of(g, g->nodes[i].in[0]);
+    if (un->op != OP_MATMUL || ir_root_of(g, un->in[1]) != i || ir_root_of(g, un->in[0]) == i || f->store[i].kind != S_ARENA ||
+        f->store[u].kind != S_ARENA || (b = window_images(g, o, i, u)) <= 0)
+      continue;
+    f->win[u] = i, f->win_images[i] = b;
+    if (f->store[img].kind == S_ARENA && slots[img].last < f->pos[u]) slots[img].last = f->pos[u];
+  }
   for (int i = 0; i < g->nnodes; i++) {
     int u = rd[i], b = 0;
     if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i]) continue;
@@ -472,7 +488,9 @@ static int by_size(const void *a, const void *b) {
 int64_t plan_numel(const Graph *g, const FnPlan *fp, int id) {
   int64_t n = shape_numel(&g->nodes[id].shape);
   int b = fp->unw_images ? fp->unw_images[id] : 0;
-  return b ? n / g->nodes[fp->unw[id]].shape.d[0] * b : n;
+  if (b) return n / g->nodes[fp->unw[id]].shape.d[0] * b;
+  b = fp->win_images ? fp->win_images[id] : 0; /* a window's block: its image's N */
+  return b ? n / g->nodes[g->nodes[id].in[0]].shape.d[0] * b : n;
 }
 
 static void place_arena(Fn *f, const EmitOptions *o) {
@@ -485,6 +503,7 @@ static void place_arena(Fn *f, const EmitOptions *o) {
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
   product_readers(f, slots, o);
   f->fp->unw = f->unw, f->fp->unw_images = f->unw_images;
+  f->fp->win = f->win, f->fp->win_images = f->win_images;
   sum_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
@@ -565,6 +584,8 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, const EmitOptions *o, int fuse) {
   f->epi = ir_alloc(nn * sizeof(int));
   f->unw = ir_alloc(nn * sizeof(int));
   f->unw_images = ir_alloc(nn * sizeof(int));
+  f->win = ir_alloc(nn * sizeof(int));
+  f->win_images = ir_alloc(nn * sizeof(int));
   ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
   count_uses(f);
   if (fuse) decide_inline(f);

@@ -23,8 +23,8 @@ static inline void fashion_cnn_axpy_4x16_k9(float *restrict c, const float *rest
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 9; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 12544, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 12544 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 9];
     float r_a2 = a[i2 + 18];
@@ -54,8 +54,8 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 6272, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 6272 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 288];
     float r_a2 = a[i2 + 576];
@@ -77,6 +77,28 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 12552, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_cnn_axpy_4x8_k288(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 288; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 288];
+    float r_a2 = a[i2 + 576];
+    float r_a3 = a[i2 + 864];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 6272, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 12544, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
 }
 
 static inline void fashion_cnn_dot_4x4_k3136_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -265,6 +287,68 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
   memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
   memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
+}
+
+static inline void fashion_cnn_axpy_4x16_k9_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 9; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 9];
+    float r_a2 = a[i2 + 18];
+    float r_a3 = a[i2 + 27];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 50176, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 50184, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 75264, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void fashion_cnn_axpy_4x16_k288_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 288; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 6272, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 6272 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 288];
+    float r_a2 = a[i2 + 576];
+    float r_a3 = a[i2 + 864];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 6272, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 6280, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 12544, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 12552, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
 static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -1277,37 +1361,42 @@ static inline void fashion_cnn_dot_4x1_k2744_lanes_in(float *restrict c, const f
 }
 
 /* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
-DLC_KERNEL static void fashion_cnn_window_17(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void fashion_cnn_window_17_block(float *restrict net_0_window, const float *restrict x, int i4) {
   for (int w_kh = 0; w_kh < 3; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
+    for (int w_n = 0; w_n < 16; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 1;
-        float *restrict w_col = net_0_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = net_0_window + w_kh * 37632 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
           continue;
         }
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
         /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
         for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
         for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
         /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow];
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = w_img[w_ow];
         /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[50176 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
       }
     }
   }
 }
 
-/* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
-DLC_KERNEL static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
-  for (int i1 = 0; i1 < 25088; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_axpy_4x16_k9(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+/* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9
+ * then, in the same loop, %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9
+ */
+DLC_KERNEL static void fashion_cnn_window_17(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
+  for (int i4 = 0; i4 < 32; i4 += 16) { /* images [i4, i4 + 16): their windows, then the product's columns */
+    fashion_cnn_window_17_block(net_0_window, x, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 12544; i1 += 16) {
+      for (int i0 = 0; i0 < 32; i0 += 4) {
+        fashion_cnn_axpy_4x16_k9(net_0_matmul + (size_t)i4 * 784 + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+      }
     }
   }
 }
@@ -1370,44 +1459,48 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_130(float *restrict out0, con
   }
 }
 
-/* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
- *   the same kernel, on other buffers, computes %61 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_window_131(float *restrict out0, const float *restrict in0) {
+/* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
+DLC_KERNEL static void fashion_cnn_window_131_block(float *restrict net_4_window, const float *restrict net_3_max_pool, int i4) {
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_n = 0; w_n < 2; w_n++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          float *restrict w_col = net_4_window + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
           if (w_ih < 0 || w_ih >= 14) { /* a padding row */
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
             continue;
           }
-          const float *restrict w_img = in0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_img = (net_3_max_pool + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
           /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
         }
       }
     }
   }
 }
 
-/* %133 = matmul %62, %132 : f32[64,6272]               # examples/fashion_cnn.lua:10
- *   the same kernel, on other buffers, computes %64 (2 blocks share it)
+/* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
+ * then, in the same loop, %133 = matmul %62, %132 : f32[64,6272]               # examples/fashion_cnn.lua:10
  */
-DLC_SHARED_KERNEL static void fashion_cnn_matmul_133(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 6272; i1 += 16) {
+DLC_KERNEL static void fashion_cnn_window_131(float *restrict net_4_window, float *restrict net_4_matmul, const float *restrict net_3_max_pool, const float *restrict p_net_4_weight) {
+  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
+    fashion_cnn_window_131_block(net_4_window, net_3_max_pool, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 384; i1 += 16) {
+      for (int i0 = 0; i0 < 64; i0 += 4) {
+        fashion_cnn_axpy_4x16_k288(net_4_matmul + (size_t)i4 * 196 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window + i1);
+      }
+    }
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288(out0 + (i0) * 6272 + i1, in0 + (i0) * 288, in1 + i1);
+      fashion_cnn_axpy_4x8_k288(net_4_matmul + (size_t)i4 * 196 + (i0) * 6272 + 384, p_net_4_weight + (i0) * 288, net_4_window + 384);
     }
   }
 }
@@ -1540,6 +1633,42 @@ DLC_KERNEL static void fashion_cnn_sqrt_333(float *restrict t333_sqrt, const flo
   t333_sqrt[0] = sqrtf(((2.0f * t328_tanh[0]) / (1.0f + t328_tanh[0])));
 }
 
+/* %17 = window %16 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,32,28,28] # examples/fashion_cnn.lua:9 */
+DLC_KERNEL static void fashion_cnn_window_17_v2(float *restrict net_0_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 3; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_oh = 0; w_oh < 28; w_oh++) {
+        int w_ih = w_oh + w_kh - 1;
+        float *restrict w_col = net_0_window + w_kh * 75264 + w_n * 784 + w_oh * 28;
+        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+          continue;
+        }
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+        /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow];
+        /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[50176 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+      }
+    }
+  }
+}
+
+/* %20 = matmul %18, %19 : f32[32,25088]                # examples/fashion_cnn.lua:9 */
+DLC_KERNEL static void fashion_cnn_matmul_20(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+  for (int i1 = 0; i1 < 25088; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      fashion_cnn_axpy_4x16_k9_2(net_0_matmul + (i0) * 25088 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+    }
+  }
+}
+
 /* %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
  * then, in the same loop, %25 = sum_to %24 : f32[1,32,1,1]                     # examples/fashion_cnn.lua:9
@@ -1651,6 +1780,44 @@ DLC_KERNEL static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const f
       for (int i2 = 0; i2 < 784; i2++) {
         net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_add[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_2[i1]));
       }
+    }
+  }
+}
+
+/* %61 = window %60 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
+DLC_KERNEL static void fashion_cnn_window_61(float *restrict net_4_window_2, const float *restrict net_3_max_pool_2) {
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          float *restrict w_col = net_4_window_2 + w_c * 56448 + w_kh * 18816 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+            continue;
+          }
+          const float *restrict w_img = net_3_max_pool_2 + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* %64 = matmul %62, %63 : f32[64,6272]                 # examples/fashion_cnn.lua:10 */
+DLC_KERNEL static void fashion_cnn_matmul_64(float *restrict net_4_matmul_2, const float *restrict p_net_4_weight, const float *restrict net_4_window_2) {
+  for (int i1 = 0; i1 < 6272; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      fashion_cnn_axpy_4x16_k288_2(net_4_matmul_2 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window_2 + i1);
     }
   }
 }
@@ -2862,33 +3029,33 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   float *const p_net_1_running_mean = m->param + 384;
   float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const net_3_max_pool = m->arena + 1806336;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  float *const net_4_window = m->arena + 0;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  float *const net_4_matmul = m->arena + 1806336;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_3_max_pool = m->arena + 401408;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_window = m->arena + 602112;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
-  float *const net_5_mul = m->arena + 401408;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_mul = m->arena + 802816;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
   float *const p_net_5_weight = m->param + 18944;
-  float *const net_5_sub = m->arena + 401472;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sub = m->arena + 802880;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const net_6_relu = m->arena + 0;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const net_7_max_pool = m->arena + 401408;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  float *const net_7_max_pool = m->arena + 0;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_11_relu = m->arena + 104448;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
   float *const net_13_matmul = m->arena + 0;   /* %153 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_weight = m->param + 420736;
   float *const p_net_13_bias = m->param + 422016;
-  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  /* %17 = window: computed with %20, a block of images at a time */
+  fashion_cnn_window_17(net_0_window, net_0_matmul, x, p_net_0_weight); /* %17 window + %20 matmul, 16 images at a time: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_124(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %124 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sub_126(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %126 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_131(net_4_window, net_3_max_pool); /* %131 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_133(net_4_matmul, p_net_4_weight, net_4_window); /* %133 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  /* %131 = window: computed with %133, a block of images at a time */
+  fashion_cnn_window_131(net_4_window, net_4_matmul, net_3_max_pool, p_net_4_weight); /* %131 window + %133 matmul, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
@@ -3019,7 +3186,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
     fashion_cnn_tanh_328(t328_tanh, s_step); /* %328 tanh: examples/fashion_cnn.lua:16, backward */
     fashion_cnn_sqrt_333(t333_sqrt, t328_tanh); /* %333 sqrt: examples/fashion_cnn.lua:16, backward */
   }
-  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_window_17_v2(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_add_24(net_1_sum_to, net_0_add, net_0_matmul, p_net_0_bias); /* %24 add + %25 sum_to: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_div_27(net_1_div, net_1_sum_to); /* %27 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
@@ -3031,8 +3198,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_sub_126(net_1_sub_2, p_net_1_bias, net_1_div, net_1_mul_2); /* %56 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_relu_59(net_2_relu_2, net_0_add, net_1_mul_2, net_1_sub_2); /* %59 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool_2, net_2_relu_2); /* %60 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_131(net_4_window_2, net_3_max_pool_2); /* %61 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_133(net_4_matmul_2, p_net_4_weight, net_4_window_2); /* %64 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_61(net_4_window_2, net_3_max_pool_2); /* %61 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_matmul_64(net_4_matmul_2, p_net_4_weight, net_4_window_2); /* %64 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_add_68(net_5_sum_to, net_4_add, net_4_matmul_2, p_net_4_bias); /* %68 add + %69 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_div_71(net_5_div, net_5_sum_to); /* %71 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sum_to_74(net_5_sum_to_2, net_5_sum_to_bw, net_4_add, net_5_div); /* %74 sum_to + %208 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
@@ -3261,33 +3428,33 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   float *const p_net_1_running_mean = m->param + 384;
   float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const net_3_max_pool = m->arena + 1806336;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  float *const net_4_window = m->arena + 0;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  float *const net_4_matmul = m->arena + 1806336;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_3_max_pool = m->arena + 401408;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_window = m->arena + 602112;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
-  float *const net_5_mul = m->arena + 401408;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_mul = m->arena + 802816;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
   float *const p_net_5_weight = m->param + 18944;
-  float *const net_5_sub = m->arena + 401472;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sub = m->arena + 802880;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const net_6_relu = m->arena + 0;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const net_7_max_pool = m->arena + 401408;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  float *const net_7_max_pool = m->arena + 0;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_11_relu = m->arena + 104448;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
   float *const p_net_13_bias = m->param + 422016;
   float *const p_net_13_weight = m->param + 420736;
   const int32_t *target = target_;
-  fashion_cnn_window_17(net_0_window, x); /* %17 window: net.0 Conv2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_matmul_20(net_0_matmul, p_net_0_weight, net_0_window); /* %20 matmul: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  /* %17 = window: computed with %20, a block of images at a time */
+  fashion_cnn_window_17(net_0_window, net_0_matmul, x, p_net_0_weight); /* %17 window + %20 matmul, 16 images at a time: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_124(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %124 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sub_126(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %126 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_window_131(net_4_window, net_3_max_pool); /* %131 window: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_matmul_133(net_4_matmul, p_net_4_weight, net_4_window); /* %133 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  /* %131 = window: computed with %133, a block of images at a time */
+  fashion_cnn_window_131(net_4_window, net_4_matmul, net_3_max_pool, p_net_4_weight); /* %131 window + %133 matmul, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */

@@ -23,8 +23,8 @@ static inline void lenet_axpy_4x16_k25(float *restrict c, const float *restrict 
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 25; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 25];
     float r_a2 = a[i2 + 50];
@@ -52,8 +52,8 @@ static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict 
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   for (int i2 = 0; i2 < 25; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 25];
     r_acc0_0 += r_a0 * r_b0;
@@ -73,8 +73,8 @@ static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 150; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3200, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3200 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 800, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 800 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 150];
     float r_a2 = a[i2 + 300];
@@ -488,6 +488,87 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
     for (int i2 = 80; i2 < 84; i2++) r_s += a[i2 + 252] * b[i2 + 84];
     c[31] = r_s;
   }
+}
+
+static inline void lenet_axpy_4x16_k25_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 25; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 25];
+    float r_a2 = a[i2 + 50];
+    float r_a3 = a[i2 + 75];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 50176, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 50184, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 75264, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_axpy_2x16_k25_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  for (int i2 = 0; i2 < 25; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 25088, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 25088 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 25];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+}
+
+static inline void lenet_axpy_4x16_k150_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 150; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3200, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3200 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 150];
+    float r_a2 = a[i2 + 300];
+    float r_a3 = a[i2 + 450];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 6400, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 6408, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 9600, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
 }
 
 static inline void lenet_dot_4x4_k84_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -2086,46 +2167,51 @@ static inline void lenet_dot_2x1_k3968_lanes_in(float *restrict c, const float *
 }
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void lenet_window_11_block(float *restrict net_0_window, const float *restrict x, int i4) {
   for (int w_kh = 0; w_kh < 5; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
+    for (int w_n = 0; w_n < 4; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = net_0_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = net_0_window + w_kh * 15680 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[3136 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
           continue;
         }
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
         /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
         for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
         for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
         /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[25088 + w_ow] = 0.0f;
-        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + -1];
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[3136 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[3136 + w_ow] = w_img[w_ow + -1];
         /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
         /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[75264 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[9408 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
         /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
-        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 2];
-        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 2];
+        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
       }
     }
   }
 }
 
-/* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
-DLC_KERNEL static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
-  for (int i1 = 0; i1 < 25088; i1 += 16) {
-    lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
-    {
-      lenet_axpy_2x16_k25(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9
+ * then, in the same loop, %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9
+ */
+DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
+  for (int i4 = 0; i4 < 32; i4 += 4) { /* images [i4, i4 + 4): their windows, then the product's columns */
+    lenet_window_11_block(net_0_window, x, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 3136; i1 += 16) {
+      lenet_axpy_4x16_k25(net_0_matmul + (size_t)i4 * 784 + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
+      {
+        lenet_axpy_2x16_k25(net_0_matmul + (size_t)i4 * 784 + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+      }
     }
   }
 }
@@ -2164,35 +2250,40 @@ DLC_KERNEL static void lenet_max_pool_20(float *restrict net_2_max_pool, const f
 }
 
 /* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-DLC_KERNEL static void lenet_window_21(float *restrict net_3_window, const float *restrict net_2_max_pool) {
+DLC_KERNEL static void lenet_window_21_block(float *restrict net_3_window, const float *restrict net_2_max_pool, int i4) {
   for (int w_c = 0; w_c < 6; w_c++) {
     for (int w_kh = 0; w_kh < 5; w_kh++) {
-      for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_n = 0; w_n < 8; w_n++) {
         for (int w_oh = 0; w_oh < 10; w_oh++) {
           int w_ih = w_oh + w_kh;
-          float *restrict w_col = net_3_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
-          const float *restrict w_img = net_2_max_pool + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          float *restrict w_col = net_3_window + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
+          const float *restrict w_img = (net_2_max_pool + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
           for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
           /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[800 + w_ow] = w_img[w_ow + 1];
           /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[6400 + w_ow] = w_img[w_ow + 2];
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[1600 + w_ow] = w_img[w_ow + 2];
           /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[9600 + w_ow] = w_img[w_ow + 3];
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[2400 + w_ow] = w_img[w_ow + 3];
           /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[12800 + w_ow] = w_img[w_ow + 4];
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 4];
         }
       }
     }
   }
 }
 
-/* %24 = matmul %22, %23 : f32[16,3200]                 # examples/lenet.lua:10 */
-DLC_KERNEL static void lenet_matmul_24(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
-  for (int i1 = 0; i1 < 3200; i1 += 16) {
-    for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+/* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10
+ * then, in the same loop, %24 = matmul %22, %23 : f32[16,3200]                 # examples/lenet.lua:10
+ */
+DLC_KERNEL static void lenet_window_21(float *restrict net_3_window, float *restrict net_3_matmul, const float *restrict net_2_max_pool, const float *restrict p_net_3_weight) {
+  for (int i4 = 0; i4 < 32; i4 += 8) { /* images [i4, i4 + 8): their windows, then the product's columns */
+    lenet_window_21_block(net_3_window, net_2_max_pool, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 800; i1 += 16) {
+      for (int i0 = 0; i0 < 16; i0 += 4) {
+        lenet_axpy_4x16_k150(net_3_matmul + (size_t)i4 * 100 + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+      }
     }
   }
 }
@@ -2310,6 +2401,85 @@ DLC_KERNEL static void lenet_tanh_138(float *restrict t138_tanh, const float *re
  */
 DLC_KERNEL static void lenet_sqrt_143(float *restrict t143_sqrt, const float *restrict t138_tanh) {
   t143_sqrt[0] = sqrtf(((2.0f * t138_tanh[0]) / (1.0f + t138_tanh[0])));
+}
+
+/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
+DLC_KERNEL static void lenet_window_11_v2(float *restrict net_0_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 5; w_kh++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
+      for (int w_oh = 0; w_oh < 28; w_oh++) {
+        int w_ih = w_oh + w_kh - 2;
+        float *restrict w_col = net_0_window + w_kh * 125440 + w_n * 784 + w_oh * 28;
+        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+          continue;
+        }
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
+        for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
+        /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[25088 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + -1];
+        /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
+        /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[75264 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[75264 + w_ow] = 0.0f;
+        /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
+        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 2];
+        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+      }
+    }
+  }
+}
+
+/* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
+DLC_KERNEL static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+  for (int i1 = 0; i1 < 25088; i1 += 16) {
+    lenet_axpy_4x16_k25_2(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
+    {
+      lenet_axpy_2x16_k25_2(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+    }
+  }
+}
+
+/* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
+DLC_KERNEL static void lenet_window_21_v2(float *restrict net_3_window, const float *restrict net_2_max_pool) {
+  for (int w_c = 0; w_c < 6; w_c++) {
+    for (int w_kh = 0; w_kh < 5; w_kh++) {
+      for (int w_n = 0; w_n < 32; w_n++) {
+        for (int w_oh = 0; w_oh < 10; w_oh++) {
+          int w_ih = w_oh + w_kh;
+          float *restrict w_col = net_3_window + w_c * 80000 + w_kh * 16000 + w_n * 100 + w_oh * 10;
+          const float *restrict w_img = net_2_max_pool + (w_n * 6 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
+          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 1];
+          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[6400 + w_ow] = w_img[w_ow + 2];
+          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[9600 + w_ow] = w_img[w_ow + 3];
+          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
+          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[12800 + w_ow] = w_img[w_ow + 4];
+        }
+      }
+    }
+  }
+}
+
+/* %24 = matmul %22, %23 : f32[16,3200]                 # examples/lenet.lua:10 */
+DLC_KERNEL static void lenet_matmul_24(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
+  for (int i1 = 0; i1 < 3200; i1 += 16) {
+    for (int i0 = 0; i0 < 16; i0 += 4) {
+      lenet_axpy_4x16_k150_2(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+    }
+  }
 }
 
 /* %38 = matmul %37, %8^T : f32[32,10]                  # examples/lenet.lua:14
@@ -3185,14 +3355,14 @@ void lenet_init(lenet_model *m, uint64_t seed) {
 }
 
 void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
-  float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 150528;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_relu = m->arena + 0;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
+  float *const net_1_relu = m->arena + 150528;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const net_2_max_pool = m->arena + 480000;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_2_max_pool = m->arena + 301056;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
   float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const net_3_matmul = m->arena + 480000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const net_3_matmul = m->arena + 120000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
   float *const p_net_3_weight = m->param + 176;
   float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
@@ -3206,12 +3376,12 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   float *const net_11_matmul = m->arena + 0;   /* %38 matmul[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
-  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
-  lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
+  /* %11 = window: computed with %14, a block of images at a time */
+  lenet_window_11(net_0_window, net_0_matmul, x, p_net_0_weight); /* %11 window + %14 matmul, 4 images at a time: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
-  lenet_window_21(net_3_window, net_2_max_pool); /* %21 window: net.3 Conv2d, examples/lenet.lua:10 */
-  lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
+  /* %21 = window: computed with %24, a block of images at a time */
+  lenet_window_21(net_3_window, net_3_matmul, net_2_max_pool, p_net_3_weight); /* %21 window + %24 matmul, 8 images at a time: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
@@ -3299,11 +3469,11 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
     lenet_tanh_138(t138_tanh, s_step); /* %138 tanh: examples/lenet.lua:17, backward */
     lenet_sqrt_143(t143_sqrt, t138_tanh); /* %143 sqrt: examples/lenet.lua:17, backward */
   }
-  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_window_11_v2(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
-  lenet_window_21(net_3_window, net_2_max_pool); /* %21 window: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_window_21_v2(net_3_window, net_2_max_pool); /* %21 window: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
@@ -3490,14 +3660,14 @@ float lenet_train_step(lenet_model *restrict m, const float *x, const void *targ
 }
 
 void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const net_0_window = m->arena + 0;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const net_0_matmul = m->arena + 627200;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 150528;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const net_0_matmul = m->arena + 0;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_relu = m->arena + 0;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
+  float *const net_1_relu = m->arena + 150528;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const net_2_max_pool = m->arena + 480000;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_2_max_pool = m->arena + 301056;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
   float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const net_3_matmul = m->arena + 480000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const net_3_matmul = m->arena + 120000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
   float *const p_net_3_weight = m->param + 176;
   float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
@@ -3511,12 +3681,12 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   float *const p_net_11_bias = m->param + 61744;
   float *const p_net_11_weight = m->param + 60896;
   const int32_t *target = target_;
-  lenet_window_11(net_0_window, x); /* %11 window: net.0 Conv2d, examples/lenet.lua:9 */
-  lenet_matmul_14(net_0_matmul, p_net_0_weight, net_0_window); /* %14 matmul: net.0 Conv2d, examples/lenet.lua:9 */
+  /* %11 = window: computed with %14, a block of images at a time */
+  lenet_window_11(net_0_window, net_0_matmul, x, p_net_0_weight); /* %11 window + %14 matmul, 4 images at a time: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
-  lenet_window_21(net_3_window, net_2_max_pool); /* %21 window: net.3 Conv2d, examples/lenet.lua:10 */
-  lenet_matmul_24(net_3_matmul, p_net_3_weight, net_3_window); /* %24 matmul: net.3 Conv2d, examples/lenet.lua:10 */
+  /* %21 = window: computed with %24, a block of images at a time */
+  lenet_window_21(net_3_window, net_3_matmul, net_2_max_pool, p_net_3_weight); /* %21 window + %24 matmul, 8 images at a time: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */

@@ -23,8 +23,8 @@ static inline void resnet_axpy_4x16_k9(float *restrict c, const float *restrict 
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 9; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 50176, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 50176 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 12544, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 12544 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 9];
     float r_a2 = a[i2 + 18];
@@ -54,8 +54,8 @@ static inline void resnet_axpy_4x16_k288(float *restrict c, const float *restric
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 12544, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 12544 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 288];
     float r_a2 = a[i2 + 576];
@@ -79,14 +79,36 @@ static inline void resnet_axpy_4x16_k288(float *restrict c, const float *restric
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
+static inline void resnet_axpy_4x8_k288(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 288; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 288];
+    float r_a2 = a[i2 + 576];
+    float r_a3 = a[i2 + 864];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 12544, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 25088, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 37632, &r_acc3_0, sizeof r_acc3_0);
+}
+
 static inline void resnet_axpy_4x16_k576(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 576; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 576];
     float r_a2 = a[i2 + 1152];
@@ -108,6 +130,28 @@ static inline void resnet_axpy_4x16_k576(float *restrict c, const float *restric
   memcpy(c + 6280, &r_acc2_1, sizeof r_acc2_1);
   memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void resnet_axpy_4x8_k576(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0};
+  dlc_v8f r_acc1_0 = {0};
+  dlc_v8f r_acc2_0 = {0};
+  dlc_v8f r_acc3_0 = {0};
+  for (int i2 = 0; i2 < 576; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 576];
+    float r_a2 = a[i2 + 1152];
+    float r_a3 = a[i2 + 1728];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc3_0 += r_a3 * r_b0;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 3136, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 6272, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
 }
 
 static inline void resnet_dot_4x4_k64(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -204,6 +248,99 @@ static inline void resnet_dot_4x2_k64(float *restrict c, const float *restrict a
   memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
   memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
+}
+
+static inline void resnet_axpy_4x16_k9_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 9; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 50176, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 50176 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 9];
+    float r_a2 = a[i2 + 18];
+    float r_a3 = a[i2 + 27];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 50176, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 50184, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 100352, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 100360, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 150528, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 150536, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void resnet_axpy_4x16_k288_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 288; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 12544, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 12544 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 288];
+    float r_a2 = a[i2 + 576];
+    float r_a3 = a[i2 + 864];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 12544, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 12552, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 25088, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 25096, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 37632, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void resnet_axpy_4x16_k576_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 576; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 576];
+    float r_a2 = a[i2 + 1152];
+    float r_a3 = a[i2 + 1728];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 3136, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 3144, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 6272, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 6280, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
 static inline void resnet_dot_4x4_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -1500,37 +1637,42 @@ static inline void resnet_dot_4x1_k2296_lanes_in(float *restrict c, const float 
 }
 
 /* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19 */
-DLC_KERNEL static void resnet_window_43(float *restrict net_0_window, const float *restrict x) {
+DLC_KERNEL static void resnet_window_43_block(float *restrict net_0_window, const float *restrict x, int i4) {
   for (int w_kh = 0; w_kh < 3; w_kh++) {
-    for (int w_n = 0; w_n < 64; w_n++) {
+    for (int w_n = 0; w_n < 16; w_n++) {
       for (int w_oh = 0; w_oh < 28; w_oh++) {
         int w_ih = w_oh + w_kh - 1;
-        float *restrict w_col = net_0_window + w_kh * 150528 + w_n * 784 + w_oh * 28;
+        float *restrict w_col = net_0_window + w_kh * 37632 + w_n * 784 + w_oh * 28;
         if (w_ih < 0 || w_ih >= 28) { /* a padding row */
           for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
           continue;
         }
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
         /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
         for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
         for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
         /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = w_img[w_ow];
         /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[25088 + w_ow] = 0.0f;
       }
     }
   }
 }
 
-/* %46 = matmul %44, %45 : f32[32,50176]                # examples/resnet.lua:19 */
-DLC_KERNEL static void resnet_matmul_46(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
-  for (int i1 = 0; i1 < 50176; i1 += 16) {
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      resnet_axpy_4x16_k9(net_0_matmul + (i0) * 50176 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+/* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19
+ * then, in the same loop, %46 = matmul %44, %45 : f32[32,50176]                # examples/resnet.lua:19
+ */
+DLC_KERNEL static void resnet_window_43(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
+  for (int i4 = 0; i4 < 64; i4 += 16) { /* images [i4, i4 + 16): their windows, then the product's columns */
+    resnet_window_43_block(net_0_window, x, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 12544; i1 += 16) {
+      for (int i0 = 0; i0 < 32; i0 += 4) {
+        resnet_axpy_4x16_k9(net_0_matmul + (size_t)i4 * 784 + (i0) * 50176 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+      }
     }
   }
 }
@@ -1594,43 +1736,50 @@ DLC_SHARED_KERNEL static void resnet_max_pool_354(float *restrict out0, const fl
 }
 
 /* %355 = window %354 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %371, %388, %85, %121, %156, %371, %388 (8 blocks share it)
+ *   the same kernel, on other buffers, computes %371, %388, %371, %388 (5 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_window_355(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_window_355_block(float *restrict out0, const float *restrict in0, int i4) {
   for (int w_c = 0; w_c < 32; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 64; w_n++) {
+      for (int w_n = 0; w_n < 2; w_n++) {
         for (int w_oh = 0; w_oh < 14; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 112896 + w_kh * 37632 + w_n * 196 + w_oh * 14;
+          float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
           if (w_ih < 0 || w_ih >= 14) { /* a padding row */
             for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[25088 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
             continue;
           }
-          const float *restrict w_img = in0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          const float *restrict w_img = (in0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
           /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
           for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
           /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = w_img[w_ow];
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
           /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[25088 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
         }
       }
     }
   }
 }
 
-/* %357 = matmul %86, %356 : f32[32,12544]              # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %373, %88, %124, %373 (5 blocks share it)
+/* %355 = window %354 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:10
+ * then, in the same loop, %357 = matmul %86, %356 : f32[32,12544]              # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %371, %371 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_357(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 12544; i1 += 16) {
+DLC_SHARED_KERNEL static void resnet_window_355(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
+    resnet_window_355_block(out0, in0, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 384; i1 += 16) {
+      for (int i0 = 0; i0 < 32; i0 += 4) {
+        resnet_axpy_4x16_k288(out1 + (size_t)i4 * 196 + (i0) * 12544 + i1, in1 + (i0) * 288, out0 + i1);
+      }
+    }
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      resnet_axpy_4x16_k288(out0 + (i0) * 12544 + i1, in0 + (i0) * 288, in1 + i1);
+      resnet_axpy_4x8_k288(out1 + (size_t)i4 * 196 + (i0) * 12544 + 384, in1 + (i0) * 288, out0 + 384);
     }
   }
 }
@@ -1666,13 +1815,19 @@ DLC_KERNEL static void resnet_relu_387(float *restrict net_5_relu, const float *
   }
 }
 
-/* %390 = matmul %157, %389 : f32[64,12544]             # examples/resnet.lua:22
- *   the same kernel, on other buffers, computes %159 (2 blocks share it)
+/* %388 = window %387 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:22
+ * then, in the same loop, %390 = matmul %157, %389 : f32[64,12544]             # examples/resnet.lua:22
  */
-DLC_SHARED_KERNEL static void resnet_matmul_390(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 12544; i1 += 16) {
+DLC_KERNEL static void resnet_window_388(float *restrict net_6_window, float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
+    resnet_window_355_block(net_6_window, net_5_relu, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 384; i1 += 16) {
+      for (int i0 = 0; i0 < 64; i0 += 4) {
+        resnet_axpy_4x16_k288(net_6_matmul + (size_t)i4 * 196 + (i0) * 12544 + i1, p_net_6_weight + (i0) * 288, net_6_window + i1);
+      }
+    }
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x16_k288(out0 + (i0) * 12544 + i1, in0 + (i0) * 288, in1 + i1);
+      resnet_axpy_4x8_k288(net_6_matmul + (size_t)i4 * 196 + (i0) * 12544 + 384, p_net_6_weight + (i0) * 288, net_6_window + 384);
     }
   }
 }
@@ -1736,43 +1891,50 @@ DLC_SHARED_KERNEL static void resnet_max_pool_404(float *restrict out0, const fl
 }
 
 /* %405 = window %404 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %421, %438, %454, %191, %227, %262, %296, %421, %438, %454 (11 blocks share it)
+ *   the same kernel, on other buffers, computes %421, %438, %454, %421, %438, %454 (7 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_window_405(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void resnet_window_405_block(float *restrict out0, const float *restrict in0, int i4) {
   for (int w_c = 0; w_c < 64; w_c++) {
     for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 64; w_n++) {
+      for (int w_n = 0; w_n < 8; w_n++) {
         for (int w_oh = 0; w_oh < 7; w_oh++) {
           int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 28224 + w_kh * 9408 + w_n * 49 + w_oh * 7;
+          float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
           if (w_ih < 0 || w_ih >= 7) { /* a padding row */
             for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[3136 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[6272 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
             continue;
           }
-          const float *restrict w_img = in0 + (w_n * 64 + w_c) * 49 + w_ih * 7;
+          const float *restrict w_img = (in0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
           /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
           for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
           for (int w_ow = 1; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
           /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[3136 + w_ow] = w_img[w_ow];
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
           /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-          for (int w_ow = 0; w_ow < 6; w_ow++) w_col[6272 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 6; w_ow < 7; w_ow++) w_col[6272 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 6; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 6; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
         }
       }
     }
   }
 }
 
-/* %407 = matmul %192, %406 : f32[64,3136]              # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %423, %440, %456, %194, %230, %265, %299, %423, %440, %456 (11 blocks share it)
+/* %405 = window %404 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:10
+ * then, in the same loop, %407 = matmul %192, %406 : f32[64,3136]              # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %421, %438, %454, %421, %438, %454 (7 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_matmul_407(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 3136; i1 += 16) {
+DLC_SHARED_KERNEL static void resnet_window_405(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their windows, then the product's columns */
+    resnet_window_405_block(out0, in0, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 384; i1 += 16) {
+      for (int i0 = 0; i0 < 64; i0 += 4) {
+        resnet_axpy_4x16_k576(out1 + (size_t)i4 * 49 + (i0) * 3136 + i1, in1 + (i0) * 576, out0 + i1);
+      }
+    }
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x16_k576(out0 + (i0) * 3136 + i1, in0 + (i0) * 576, in1 + i1);
+      resnet_axpy_4x8_k576(out1 + (size_t)i4 * 49 + (i0) * 3136 + 384, in1 + (i0) * 576, out0 + 384);
     }
   }
 }
@@ -1923,6 +2085,42 @@ DLC_KERNEL static void resnet_sqrt_984(float *restrict t984_sqrt, const float *r
   t984_sqrt[0] = sqrtf(((2.0f * t979_tanh[0]) / (1.0f + t979_tanh[0])));
 }
 
+/* %43 = window %42 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[1,3,3,64,28,28] # examples/resnet.lua:19 */
+DLC_KERNEL static void resnet_window_43_v2(float *restrict net_0_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 3; w_kh++) {
+    for (int w_n = 0; w_n < 64; w_n++) {
+      for (int w_oh = 0; w_oh < 28; w_oh++) {
+        int w_ih = w_oh + w_kh - 1;
+        float *restrict w_col = net_0_window + w_kh * 150528 + w_n * 784 + w_oh * 28;
+        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = 0.0f;
+          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+          continue;
+        }
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,1) padding, [1,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+        /* kernel column 1: output columns [0,0) padding, [0,28) image, [28,28) padding */
+        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[50176 + w_ow] = w_img[w_ow];
+        /* kernel column 2: output columns [0,0) padding, [0,27) image, [27,28) padding */
+        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[100352 + w_ow] = w_img[w_ow + 1];
+        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[100352 + w_ow] = 0.0f;
+      }
+    }
+  }
+}
+
+/* %46 = matmul %44, %45 : f32[32,50176]                # examples/resnet.lua:19 */
+DLC_KERNEL static void resnet_matmul_46(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
+  for (int i1 = 0; i1 < 50176; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      resnet_axpy_4x16_k9_2(net_0_matmul + (i0) * 50176 + i1, p_net_0_weight + (i0) * 9, net_0_window + i1);
+    }
+  }
+}
+
 /* %48 = permute %47 {dims=2,1,3,4} : f32[64,32,28,28]  # examples/resnet.lua:19 */
 DLC_KERNEL static void resnet_permute_48(float *restrict net_0_permute, const float *restrict net_0_matmul) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2040,6 +2238,48 @@ DLC_KERNEL static void resnet_relu_83(float *restrict net_2_relu_2, const float 
       for (int i2 = 0; i2 < 784; i2++) {
         net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_permute[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_2[i1]));
       }
+    }
+  }
+}
+
+/* %85 = window %84 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %121, %156 (3 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_window_85(float *restrict out0, const float *restrict in0) {
+  for (int w_c = 0; w_c < 32; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 14; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          float *restrict w_col = out0 + w_c * 112896 + w_kh * 37632 + w_n * 196 + w_oh * 14;
+          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[25088 + w_ow] = 0.0f;
+            continue;
+          }
+          const float *restrict w_img = in0 + (w_n * 32 + w_c) * 196 + w_ih * 14;
+          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
+          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[12544 + w_ow] = w_img[w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
+          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[25088 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[25088 + w_ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* %88 = matmul %86, %87 : f32[32,12544]                # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %124 (2 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_matmul_88(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i1 = 0; i1 < 12544; i1 += 16) {
+    for (int i0 = 0; i0 < 32; i0 += 4) {
+      resnet_axpy_4x16_k288_2(out0 + (i0) * 12544 + i1, in0 + (i0) * 288, in1 + i1);
     }
   }
 }
@@ -2175,6 +2415,15 @@ DLC_KERNEL static void resnet_relu_155(float *restrict net_5_relu_2, const float
   }
 }
 
+/* %159 = matmul %157, %158 : f32[64,12544]             # examples/resnet.lua:22 */
+DLC_KERNEL static void resnet_matmul_159(float *restrict net_6_matmul_2, const float *restrict p_net_6_weight, const float *restrict net_6_window_2) {
+  for (int i1 = 0; i1 < 12544; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      resnet_axpy_4x16_k288_2(net_6_matmul_2 + (i0) * 12544 + i1, p_net_6_weight + (i0) * 288, net_6_window_2 + i1);
+    }
+  }
+}
+
 /* %161 = permute %160 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22 */
 DLC_KERNEL static void resnet_permute_161(float *restrict net_6_permute, const float *restrict net_6_matmul_2) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2295,6 +2544,48 @@ DLC_KERNEL static void resnet_relu_189(float *restrict net_8_relu_2, const float
       for (int i2 = 0; i2 < 196; i2++) {
         net_8_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_6_permute[12544*i0 + 196*i1 + i2] * net_7_mul_2[i1]) + net_7_sub_2[i1]));
       }
+    }
+  }
+}
+
+/* %191 = window %190 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %227, %262, %296 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_window_191(float *restrict out0, const float *restrict in0) {
+  for (int w_c = 0; w_c < 64; w_c++) {
+    for (int w_kh = 0; w_kh < 3; w_kh++) {
+      for (int w_n = 0; w_n < 64; w_n++) {
+        for (int w_oh = 0; w_oh < 7; w_oh++) {
+          int w_ih = w_oh + w_kh - 1;
+          float *restrict w_col = out0 + w_c * 28224 + w_kh * 9408 + w_n * 49 + w_oh * 7;
+          if (w_ih < 0 || w_ih >= 7) { /* a padding row */
+            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[3136 + w_ow] = 0.0f;
+            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[6272 + w_ow] = 0.0f;
+            continue;
+          }
+          const float *restrict w_img = in0 + (w_n * 64 + w_c) * 49 + w_ih * 7;
+          /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
+          for (int w_ow = 1; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
+          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
+          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[3136 + w_ow] = w_img[w_ow];
+          /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
+          for (int w_ow = 0; w_ow < 6; w_ow++) w_col[6272 + w_ow] = w_img[w_ow + 1];
+          for (int w_ow = 6; w_ow < 7; w_ow++) w_col[6272 + w_ow] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* %194 = matmul %192, %193 : f32[64,3136]              # examples/resnet.lua:10
+ *   the same kernel, on other buffers, computes %230, %265, %299 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void resnet_matmul_194(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i1 = 0; i1 < 3136; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      resnet_axpy_4x16_k576_2(out0 + (i0) * 3136 + i1, in0 + (i0) * 576, in1 + i1);
     }
   }
 }
@@ -3809,40 +4100,40 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
   float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
-  float *const net_3_max_pool = m->arena + 3612672;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
-  float *const net_4_0_window = m->arena + 0;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_4_0_matmul = m->arena + 4014080;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_3_max_pool = m->arena + 0;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_4_0_matmul = m->arena + 401408;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_4_0_weight = m->param + 416;
-  float *const net_4_1_mul = m->arena + 0;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_mul = m->arena + 1204224;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_running_var = m->param + 9728;
   float *const p_net_4_1_weight = m->param + 9632;
-  float *const net_4_1_sub = m->arena + 32;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_sub = m->arena + 1204256;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_bias = m->param + 9664;
   float *const p_net_4_1_running_mean = m->param + 9696;
-  float *const net_4_2_relu = m->arena + 4415488;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
-  float *const net_4_3_window = m->arena + 0;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_4_3_matmul = m->arena + 4014080;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_2_relu = m->arena + 802816;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
+  float *const net_4_3_window = m->arena + 1204224;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_3_matmul = m->arena + 401408;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_4_3_weight = m->param + 9760;
-  float *const net_4_4_mul = m->arena + 0;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_mul = m->arena + 1204224;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_running_var = m->param + 19072;
   float *const p_net_4_4_weight = m->param + 18976;
-  float *const net_4_4_sub = m->arena + 32;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_sub = m->arena + 1204256;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_bias = m->param + 19008;
   float *const p_net_4_4_running_mean = m->param + 19040;
-  float *const net_5_relu = m->arena + 4415488;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
-  float *const net_6_window = m->arena + 0;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
-  float *const net_6_matmul = m->arena + 3612672;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_5_relu = m->arena + 802816;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
+  float *const net_6_window = m->arena + 1204224;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_6_matmul = m->arena + 0;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const p_net_6_weight = m->param + 19104;
-  float *const net_7_mul = m->arena + 802816;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
+  float *const net_7_mul = m->arena + 1605632;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_running_var = m->param + 37728;
   float *const p_net_7_weight = m->param + 37536;
-  float *const net_7_sub = m->arena + 802880;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
+  float *const net_7_sub = m->arena + 1605696;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
-  float *const net_8_relu = m->arena + 0;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
-  float *const net_9_max_pool = m->arena + 1806336;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
+  float *const net_9_max_pool = m->arena + 225792;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_10_0_matmul = m->arena + 2007040;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_10_0_matmul = m->arena + 426496;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_10_0_weight = m->param + 37792;
   float *const net_10_1_mul = m->arena + 0;   /* %415 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_running_var = m->param + 74848;
@@ -3850,9 +4141,9 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_10_1_sub = m->arena + 64;   /* %417 sub[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_bias = m->param + 74720;
   float *const p_net_10_1_running_mean = m->param + 74784;
-  float *const net_10_2_relu = m->arena + 2207744;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_2_relu = m->arena + 627200;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
   float *const net_10_3_window = m->arena + 0;   /* %421 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_10_3_matmul = m->arena + 2007040;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_10_3_matmul = m->arena + 426496;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_10_3_weight = m->param + 74912;
   float *const net_10_4_mul = m->arena + 0;   /* %431 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_running_var = m->param + 111968;
@@ -3860,9 +4151,9 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_10_4_sub = m->arena + 64;   /* %433 sub[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_bias = m->param + 111840;
   float *const p_net_10_4_running_mean = m->param + 111904;
-  float *const net_11_relu = m->arena + 2207744;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
+  float *const net_11_relu = m->arena + 627200;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
   float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_12_0_matmul = m->arena + 1806336;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_12_0_matmul = m->arena + 225792;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_12_0_weight = m->param + 112032;
   float *const net_12_1_mul = m->arena + 0;   /* %448 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_running_var = m->param + 149088;
@@ -3870,9 +4161,9 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_12_1_sub = m->arena + 64;   /* %450 sub[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_bias = m->param + 148960;
   float *const p_net_12_1_running_mean = m->param + 149024;
-  float *const net_12_2_relu = m->arena + 2007040;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
+  float *const net_12_2_relu = m->arena + 426496;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
   float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_12_3_matmul = m->arena + 1806336;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_12_3_matmul = m->arena + 225792;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_12_3_weight = m->param + 149152;
   float *const net_12_4_mul = m->arena + 200704;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_running_var = m->param + 186208;
@@ -3888,45 +4179,45 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_16_matmul = m->arena + 4096;   /* %480 matmul[64,10]: net.16 Linear, examples/resnet.lua:27 */
   float *const p_net_16_weight = m->param + 186272;
   float *const p_net_16_bias = m->param + 186912;
-  resnet_window_43(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
-  resnet_matmul_46(net_0_matmul, p_net_0_weight, net_0_window); /* %46 matmul: net.0 Conv2d, examples/resnet.lua:19 */
+  /* %43 = window: computed with %46, a block of images at a time */
+  resnet_window_43(net_0_window, net_0_matmul, x, p_net_0_weight); /* %43 window + %46 matmul, 16 images at a time: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_mul_348(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %348 mul: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sub_350(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %350 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
-  resnet_window_355(net_4_0_window, net_3_max_pool); /* %355 window: net.4.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_357(net_4_0_matmul, p_net_4_0_weight, net_4_0_window); /* %357 matmul: net.4.0 Conv2d, examples/resnet.lua:10 */
+  /* %355 = window: computed with %357, a block of images at a time */
+  resnet_window_355(net_4_0_window, net_4_0_matmul, net_3_max_pool, p_net_4_0_weight); /* %355 window + %357 matmul, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_355(net_4_3_window, net_4_2_relu); /* %371 window: net.4.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_357(net_4_3_matmul, p_net_4_3_weight, net_4_3_window); /* %373 matmul: net.4.3 Conv2d, examples/resnet.lua:11 */
+  /* %371 = window: computed with %373, a block of images at a time */
+  resnet_window_355(net_4_3_window, net_4_3_matmul, net_4_2_relu, p_net_4_3_weight); /* %371 window + %373 matmul, 2 images at a time: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
-  resnet_window_355(net_6_window, net_5_relu); /* %388 window: net.6 Conv2d, examples/resnet.lua:22 */
-  resnet_matmul_390(net_6_matmul, p_net_6_weight, net_6_window); /* %390 matmul: net.6 Conv2d, examples/resnet.lua:22 */
+  /* %388 = window: computed with %390, a block of images at a time */
+  resnet_window_388(net_6_window, net_6_matmul, net_5_relu, p_net_6_weight); /* %388 window + %390 matmul, 2 images at a time: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
-  resnet_window_405(net_10_0_window, net_9_max_pool); /* %405 window: net.10.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_10_0_matmul, p_net_10_0_weight, net_10_0_window); /* %407 matmul: net.10.0 Conv2d, examples/resnet.lua:10 */
+  /* %405 = window: computed with %407, a block of images at a time */
+  resnet_window_405(net_10_0_window, net_10_0_matmul, net_9_max_pool, p_net_10_0_weight); /* %405 window + %407 matmul, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_10_3_window, net_10_2_relu); /* %421 window: net.10.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_10_3_matmul, p_net_10_3_weight, net_10_3_window); /* %423 matmul: net.10.3 Conv2d, examples/resnet.lua:11 */
+  /* %421 = window: computed with %423, a block of images at a time */
+  resnet_window_405(net_10_3_window, net_10_3_matmul, net_10_2_relu, p_net_10_3_weight); /* %421 window + %423 matmul, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
-  resnet_window_405(net_12_0_window, net_11_relu); /* %438 window: net.12.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_12_0_matmul, p_net_12_0_weight, net_12_0_window); /* %440 matmul: net.12.0 Conv2d, examples/resnet.lua:10 */
+  /* %438 = window: computed with %440, a block of images at a time */
+  resnet_window_405(net_12_0_window, net_12_0_matmul, net_11_relu, p_net_12_0_weight); /* %438 window + %440 matmul, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_12_3_window, net_12_2_relu); /* %454 window: net.12.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_12_3_matmul, p_net_12_3_weight, net_12_3_window); /* %456 matmul: net.12.3 Conv2d, examples/resnet.lua:11 */
+  /* %454 = window: computed with %456, a block of images at a time */
+  resnet_window_405(net_12_3_window, net_12_3_matmul, net_12_2_relu, p_net_12_3_weight); /* %454 window + %456 matmul, 8 images at a time: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */
@@ -4262,7 +4553,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
     resnet_tanh_979(t979_tanh, s_step); /* %979 tanh: examples/resnet.lua:30, backward */
     resnet_sqrt_984(t984_sqrt, t979_tanh); /* %984 sqrt: examples/resnet.lua:30, backward */
   }
-  resnet_window_43(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
+  resnet_window_43_v2(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_matmul_46(net_0_matmul, p_net_0_weight, net_0_window); /* %46 matmul: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_permute_48(net_0_permute, net_0_matmul); /* %48 permute: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_sum_to_49(net_1_sum_to, net_0_permute); /* %49 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19 */
@@ -4275,8 +4566,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_350(net_1_sub_2, p_net_1_bias, net_1_div, net_1_mul_2); /* %80 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_relu_83(net_2_relu_2, net_0_permute, net_1_mul_2, net_1_sub_2); /* %83 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool_2, net_2_relu_2); /* %84 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
-  resnet_window_355(net_4_0_window_2, net_3_max_pool_2); /* %85 window: net.4.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_357(net_4_0_matmul_2, p_net_4_0_weight, net_4_0_window_2); /* %88 matmul: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_85(net_4_0_window_2, net_3_max_pool_2); /* %85 window: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_matmul_88(net_4_0_matmul_2, p_net_4_0_weight, net_4_0_window_2); /* %88 matmul: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_90(net_4_0_permute, net_4_0_matmul_2); /* %90 permute: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_91(net_4_1_sum_to, net_4_0_permute); /* %91 sum_to: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_93(net_4_1_div, net_4_1_sum_to); /* %93 div: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4287,8 +4578,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_77(net_4_1_mul_2, net_4_1_div_3, p_net_4_1_weight); /* %114 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub_2, p_net_4_1_bias, net_4_1_div, net_4_1_mul_2); /* %117 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_120(net_4_2_relu_2, net_4_0_permute, net_4_1_mul_2, net_4_1_sub_2); /* %120 relu: net.4.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_355(net_4_3_window_2, net_4_2_relu_2); /* %121 window: net.4.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_357(net_4_3_matmul_2, p_net_4_3_weight, net_4_3_window_2); /* %124 matmul: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_85(net_4_3_window_2, net_4_2_relu_2); /* %121 window: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_matmul_88(net_4_3_matmul_2, p_net_4_3_weight, net_4_3_window_2); /* %124 matmul: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_permute_90(net_4_3_permute, net_4_3_matmul_2); /* %126 permute: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_91(net_4_4_sum_to, net_4_3_permute); /* %127 sum_to: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_93(net_4_4_div, net_4_4_sum_to); /* %128 div: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4299,8 +4590,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_77(net_4_4_mul_2, net_4_4_div_3, p_net_4_4_weight); /* %148 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub_2, p_net_4_4_bias, net_4_4_div, net_4_4_mul_2); /* %151 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_155(net_5_relu_2, net_4_3_permute, net_4_4_mul_2, net_4_4_sub_2, net_3_max_pool_2); /* %155 relu: net.5 ReLU, examples/resnet.lua:21 */
-  resnet_window_355(net_6_window_2, net_5_relu_2); /* %156 window: net.6 Conv2d, examples/resnet.lua:22 */
-  resnet_matmul_390(net_6_matmul_2, p_net_6_weight, net_6_window_2); /* %159 matmul: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_85(net_6_window_2, net_5_relu_2); /* %156 window: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_matmul_159(net_6_matmul_2, p_net_6_weight, net_6_window_2); /* %159 matmul: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_permute_161(net_6_permute, net_6_matmul_2); /* %161 permute: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_sum_to_162(net_7_sum_to, net_6_permute); /* %162 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_div_163(net_7_div, net_7_sum_to); /* %163 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
@@ -4312,8 +4603,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_400(net_7_sub_2, p_net_7_bias, net_7_div, net_7_mul_2); /* %186 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_189(net_8_relu_2, net_6_permute, net_7_mul_2, net_7_sub_2); /* %189 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool_2, net_8_relu_2); /* %190 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
-  resnet_window_405(net_10_0_window_2, net_9_max_pool_2); /* %191 window: net.10.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_10_0_matmul_2, p_net_10_0_weight, net_10_0_window_2); /* %194 matmul: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_191(net_10_0_window_2, net_9_max_pool_2); /* %191 window: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_matmul_194(net_10_0_matmul_2, p_net_10_0_weight, net_10_0_window_2); /* %194 matmul: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_196(net_10_0_permute, net_10_0_matmul_2); /* %196 permute: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_10_1_sum_to, net_10_0_permute); /* %197 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_10_1_div, net_10_1_sum_to); /* %199 div: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4324,8 +4615,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_183(net_10_1_mul_2, net_10_1_div_3, p_net_10_1_weight); /* %220 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub_2, p_net_10_1_bias, net_10_1_div, net_10_1_mul_2); /* %223 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_226(net_10_2_relu_2, net_10_0_permute, net_10_1_mul_2, net_10_1_sub_2); /* %226 relu: net.10.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_10_3_window_2, net_10_2_relu_2); /* %227 window: net.10.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_10_3_matmul_2, p_net_10_3_weight, net_10_3_window_2); /* %230 matmul: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_191(net_10_3_window_2, net_10_2_relu_2); /* %227 window: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_matmul_194(net_10_3_matmul_2, p_net_10_3_weight, net_10_3_window_2); /* %230 matmul: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_permute_196(net_10_3_permute, net_10_3_matmul_2); /* %232 permute: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_197(net_10_4_sum_to, net_10_3_permute); /* %233 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_199(net_10_4_div, net_10_4_sum_to); /* %234 div: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4336,8 +4627,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_183(net_10_4_mul_2, net_10_4_div_3, p_net_10_4_weight); /* %254 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub_2, p_net_10_4_bias, net_10_4_div, net_10_4_mul_2); /* %257 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_261(net_11_relu_2, net_10_3_permute, net_10_4_mul_2, net_10_4_sub_2, net_9_max_pool_2); /* %261 relu: net.11 ReLU, examples/resnet.lua:24 */
-  resnet_window_405(net_12_0_window_2, net_11_relu_2); /* %262 window: net.12.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_12_0_matmul_2, p_net_12_0_weight, net_12_0_window_2); /* %265 matmul: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_191(net_12_0_window_2, net_11_relu_2); /* %262 window: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_matmul_194(net_12_0_matmul_2, p_net_12_0_weight, net_12_0_window_2); /* %265 matmul: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_196(net_12_0_permute, net_12_0_matmul_2); /* %267 permute: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_12_1_sum_to, net_12_0_permute); /* %268 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_12_1_div, net_12_1_sum_to); /* %269 div: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4348,8 +4639,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_mul_183(net_12_1_mul_2, net_12_1_div_3, p_net_12_1_weight); /* %289 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub_2, p_net_12_1_bias, net_12_1_div, net_12_1_mul_2); /* %292 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_226(net_12_2_relu_2, net_12_0_permute, net_12_1_mul_2, net_12_1_sub_2); /* %295 relu: net.12.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_12_3_window_2, net_12_2_relu_2); /* %296 window: net.12.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_12_3_matmul_2, p_net_12_3_weight, net_12_3_window_2); /* %299 matmul: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_191(net_12_3_window_2, net_12_2_relu_2); /* %296 window: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_matmul_194(net_12_3_matmul_2, p_net_12_3_weight, net_12_3_window_2); /* %299 matmul: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_permute_196(net_12_3_permute, net_12_3_matmul_2); /* %301 permute: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_197(net_12_4_sum_to, net_12_3_permute); /* %302 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_199(net_12_4_div, net_12_4_sum_to); /* %303 div: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4814,40 +5105,40 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
   float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
-  float *const net_3_max_pool = m->arena + 3612672;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
-  float *const net_4_0_window = m->arena + 0;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_4_0_matmul = m->arena + 4014080;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_3_max_pool = m->arena + 0;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_4_0_matmul = m->arena + 401408;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_4_0_weight = m->param + 416;
-  float *const net_4_1_mul = m->arena + 0;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_mul = m->arena + 1204224;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_running_var = m->param + 9728;
   float *const p_net_4_1_weight = m->param + 9632;
-  float *const net_4_1_sub = m->arena + 32;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_sub = m->arena + 1204256;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_bias = m->param + 9664;
   float *const p_net_4_1_running_mean = m->param + 9696;
-  float *const net_4_2_relu = m->arena + 4415488;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
-  float *const net_4_3_window = m->arena + 0;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_4_3_matmul = m->arena + 4014080;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_2_relu = m->arena + 802816;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
+  float *const net_4_3_window = m->arena + 1204224;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_3_matmul = m->arena + 401408;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_4_3_weight = m->param + 9760;
-  float *const net_4_4_mul = m->arena + 0;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_mul = m->arena + 1204224;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_running_var = m->param + 19072;
   float *const p_net_4_4_weight = m->param + 18976;
-  float *const net_4_4_sub = m->arena + 32;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_sub = m->arena + 1204256;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_bias = m->param + 19008;
   float *const p_net_4_4_running_mean = m->param + 19040;
-  float *const net_5_relu = m->arena + 4415488;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
-  float *const net_6_window = m->arena + 0;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
-  float *const net_6_matmul = m->arena + 3612672;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_5_relu = m->arena + 802816;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
+  float *const net_6_window = m->arena + 1204224;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_6_matmul = m->arena + 0;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const p_net_6_weight = m->param + 19104;
-  float *const net_7_mul = m->arena + 802816;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
+  float *const net_7_mul = m->arena + 1605632;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_running_var = m->param + 37728;
   float *const p_net_7_weight = m->param + 37536;
-  float *const net_7_sub = m->arena + 802880;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
+  float *const net_7_sub = m->arena + 1605696;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
-  float *const net_8_relu = m->arena + 0;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
-  float *const net_9_max_pool = m->arena + 1806336;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
+  float *const net_9_max_pool = m->arena + 225792;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_10_0_matmul = m->arena + 2007040;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_10_0_matmul = m->arena + 426496;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_10_0_weight = m->param + 37792;
   float *const net_10_1_mul = m->arena + 0;   /* %415 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_running_var = m->param + 74848;
@@ -4855,9 +5146,9 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_10_1_sub = m->arena + 64;   /* %417 sub[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_bias = m->param + 74720;
   float *const p_net_10_1_running_mean = m->param + 74784;
-  float *const net_10_2_relu = m->arena + 2207744;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_2_relu = m->arena + 627200;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
   float *const net_10_3_window = m->arena + 0;   /* %421 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_10_3_matmul = m->arena + 2007040;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_10_3_matmul = m->arena + 426496;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_10_3_weight = m->param + 74912;
   float *const net_10_4_mul = m->arena + 0;   /* %431 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_running_var = m->param + 111968;
@@ -4865,9 +5156,9 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_10_4_sub = m->arena + 64;   /* %433 sub[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_bias = m->param + 111840;
   float *const p_net_10_4_running_mean = m->param + 111904;
-  float *const net_11_relu = m->arena + 2207744;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
+  float *const net_11_relu = m->arena + 627200;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
   float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_12_0_matmul = m->arena + 1806336;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_12_0_matmul = m->arena + 225792;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_12_0_weight = m->param + 112032;
   float *const net_12_1_mul = m->arena + 0;   /* %448 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_running_var = m->param + 149088;
@@ -4875,9 +5166,9 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_12_1_sub = m->arena + 64;   /* %450 sub[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_bias = m->param + 148960;
   float *const p_net_12_1_running_mean = m->param + 149024;
-  float *const net_12_2_relu = m->arena + 2007040;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
+  float *const net_12_2_relu = m->arena + 426496;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
   float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_12_3_matmul = m->arena + 1806336;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_12_3_matmul = m->arena + 225792;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_12_3_weight = m->param + 149152;
   float *const net_12_4_mul = m->arena + 200704;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_running_var = m->param + 186208;
@@ -4893,45 +5184,45 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const p_net_16_bias = m->param + 186912;
   float *const p_net_16_weight = m->param + 186272;
   const int32_t *target = target_;
-  resnet_window_43(net_0_window, x); /* %43 window: net.0 Conv2d, examples/resnet.lua:19 */
-  resnet_matmul_46(net_0_matmul, p_net_0_weight, net_0_window); /* %46 matmul: net.0 Conv2d, examples/resnet.lua:19 */
+  /* %43 = window: computed with %46, a block of images at a time */
+  resnet_window_43(net_0_window, net_0_matmul, x, p_net_0_weight); /* %43 window + %46 matmul, 16 images at a time: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_mul_348(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %348 mul: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sub_350(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %350 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
-  resnet_window_355(net_4_0_window, net_3_max_pool); /* %355 window: net.4.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_357(net_4_0_matmul, p_net_4_0_weight, net_4_0_window); /* %357 matmul: net.4.0 Conv2d, examples/resnet.lua:10 */
+  /* %355 = window: computed with %357, a block of images at a time */
+  resnet_window_355(net_4_0_window, net_4_0_matmul, net_3_max_pool, p_net_4_0_weight); /* %355 window + %357 matmul, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_355(net_4_3_window, net_4_2_relu); /* %371 window: net.4.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_357(net_4_3_matmul, p_net_4_3_weight, net_4_3_window); /* %373 matmul: net.4.3 Conv2d, examples/resnet.lua:11 */
+  /* %371 = window: computed with %373, a block of images at a time */
+  resnet_window_355(net_4_3_window, net_4_3_matmul, net_4_2_relu, p_net_4_3_weight); /* %371 window + %373 matmul, 2 images at a time: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
-  resnet_window_355(net_6_window, net_5_relu); /* %388 window: net.6 Conv2d, examples/resnet.lua:22 */
-  resnet_matmul_390(net_6_matmul, p_net_6_weight, net_6_window); /* %390 matmul: net.6 Conv2d, examples/resnet.lua:22 */
+  /* %388 = window: computed with %390, a block of images at a time */
+  resnet_window_388(net_6_window, net_6_matmul, net_5_relu, p_net_6_weight); /* %388 window + %390 matmul, 2 images at a time: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
-  resnet_window_405(net_10_0_window, net_9_max_pool); /* %405 window: net.10.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_10_0_matmul, p_net_10_0_weight, net_10_0_window); /* %407 matmul: net.10.0 Conv2d, examples/resnet.lua:10 */
+  /* %405 = window: computed with %407, a block of images at a time */
+  resnet_window_405(net_10_0_window, net_10_0_matmul, net_9_max_pool, p_net_10_0_weight); /* %405 window + %407 matmul, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_10_3_window, net_10_2_relu); /* %421 window: net.10.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_10_3_matmul, p_net_10_3_weight, net_10_3_window); /* %423 matmul: net.10.3 Conv2d, examples/resnet.lua:11 */
+  /* %421 = window: computed with %423, a block of images at a time */
+  resnet_window_405(net_10_3_window, net_10_3_matmul, net_10_2_relu, p_net_10_3_weight); /* %421 window + %423 matmul, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
-  resnet_window_405(net_12_0_window, net_11_relu); /* %438 window: net.12.0 Conv2d, examples/resnet.lua:10 */
-  resnet_matmul_407(net_12_0_matmul, p_net_12_0_weight, net_12_0_window); /* %440 matmul: net.12.0 Conv2d, examples/resnet.lua:10 */
+  /* %438 = window: computed with %440, a block of images at a time */
+  resnet_window_405(net_12_0_window, net_12_0_matmul, net_11_relu, p_net_12_0_weight); /* %438 window + %440 matmul, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
-  resnet_window_405(net_12_3_window, net_12_2_relu); /* %454 window: net.12.3 Conv2d, examples/resnet.lua:11 */
-  resnet_matmul_407(net_12_3_matmul, p_net_12_3_weight, net_12_3_window); /* %456 matmul: net.12.3 Conv2d, examples/resnet.lua:11 */
+  /* %454 = window: computed with %456, a block of images at a time */
+  resnet_window_405(net_12_3_window, net_12_3_matmul, net_12_2_relu, p_net_12_3_weight); /* %454 window + %456 matmul, 8 images at a time: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */

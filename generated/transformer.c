@@ -24,8 +24,8 @@ static inline void transformer_axpy_4x16_k49(float *restrict c, const float *res
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
   for (int i2 = 0; i2 < 49; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 1024, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 1024 + 8, sizeof r_b1);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
     float r_a0 = a[i2];
     float r_a1 = a[i2 + 49];
     float r_a2 = a[i2 + 98];
@@ -477,6 +477,37 @@ static inline void transformer_dot_4x2_k64(float *restrict c, const float *restr
   memcpy(c + 10, r_sum + 2, 2 * sizeof *c);
   memcpy(c + 20, r_sum + 4, 2 * sizeof *c);
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
+}
+
+static inline void transformer_axpy_4x16_k49_2(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 49; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 1024, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 1024 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 49];
+    float r_a2 = a[i2 + 98];
+    float r_a3 = a[i2 + 147];
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 1024, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 1032, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 2048, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 2056, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 3072, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 3080, &r_acc3_1, sizeof r_acc3_1);
 }
 
 static inline void transformer_dot_4x4_k64_epi_3(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -1339,37 +1370,42 @@ static inline void transformer_dot_4x1_k1024(float *restrict c, const float *res
 }
 
 /* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24 */
-DLC_KERNEL static void transformer_window_4(float *restrict patch_window, const float *restrict x) {
+DLC_KERNEL static void transformer_window_4_block(float *restrict patch_window, const float *restrict x, int i4) {
   for (int w_kh = 0; w_kh < 7; w_kh++) {
-    for (int w_n = 0; w_n < 64; w_n++) {
+    for (int w_n = 0; w_n < 32; w_n++) {
       for (int w_oh = 0; w_oh < 4; w_oh++) {
         int w_ih = w_oh * 7 + w_kh;
-        float *restrict w_col = patch_window + w_kh * 7168 + w_n * 16 + w_oh * 4;
-        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        float *restrict w_col = patch_window + w_kh * 3584 + w_n * 16 + w_oh * 4;
+        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
         /* kernel column 0: output columns [0,0) padding, [0,4) image, [4,4) padding */
         for (int w_ow = 0; w_ow < 4; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 7 + 0];
         /* kernel column 1: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1024 + w_ow] = w_img[w_ow * 7 + 1];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[512 + w_ow] = w_img[w_ow * 7 + 1];
         /* kernel column 2: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2048 + w_ow] = w_img[w_ow * 7 + 2];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1024 + w_ow] = w_img[w_ow * 7 + 2];
         /* kernel column 3: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[3072 + w_ow] = w_img[w_ow * 7 + 3];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1536 + w_ow] = w_img[w_ow * 7 + 3];
         /* kernel column 4: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[4096 + w_ow] = w_img[w_ow * 7 + 4];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2048 + w_ow] = w_img[w_ow * 7 + 4];
         /* kernel column 5: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[5120 + w_ow] = w_img[w_ow * 7 + 5];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2560 + w_ow] = w_img[w_ow * 7 + 5];
         /* kernel column 6: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[6144 + w_ow] = w_img[w_ow * 7 + 6];
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[3072 + w_ow] = w_img[w_ow * 7 + 6];
       }
     }
   }
 }
 
-/* %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24 */
-DLC_KERNEL static void transformer_matmul_7(float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict patch_window) {
-  for (int i1 = 0; i1 < 1024; i1 += 16) {
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      transformer_axpy_4x16_k49(patch_matmul + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
+/* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24
+ * then, in the same loop, %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24
+ */
+DLC_KERNEL static void transformer_window_4(float *restrict patch_window, float *restrict patch_matmul, const float *restrict x, const float *restrict p_patch_weight) {
+  for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then the product's columns */
+    transformer_window_4_block(patch_window, x, i4); /* the block's windows */
+    for (int i1 = 0; i1 < 512; i1 += 16) {
+      for (int i0 = 0; i0 < 64; i0 += 4) {
+        transformer_axpy_4x16_k49(patch_matmul + (size_t)i4 * 16 + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
+      }
     }
   }
 }
@@ -1868,6 +1904,42 @@ DLC_KERNEL static void transformer_tanh_630(float *restrict t630_tanh, const flo
  */
 DLC_KERNEL static void transformer_sqrt_635(float *restrict t635_sqrt, const float *restrict t630_tanh) {
   t635_sqrt[0] = sqrtf(((2.0f * t630_tanh[0]) / (1.0f + t630_tanh[0])));
+}
+
+/* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24 */
+DLC_KERNEL static void transformer_window_4_v2(float *restrict patch_window, const float *restrict x) {
+  for (int w_kh = 0; w_kh < 7; w_kh++) {
+    for (int w_n = 0; w_n < 64; w_n++) {
+      for (int w_oh = 0; w_oh < 4; w_oh++) {
+        int w_ih = w_oh * 7 + w_kh;
+        float *restrict w_col = patch_window + w_kh * 7168 + w_n * 16 + w_oh * 4;
+        const float *restrict w_img = x + (w_n) * 784 + w_ih * 28;
+        /* kernel column 0: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 7 + 0];
+        /* kernel column 1: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1024 + w_ow] = w_img[w_ow * 7 + 1];
+        /* kernel column 2: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2048 + w_ow] = w_img[w_ow * 7 + 2];
+        /* kernel column 3: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[3072 + w_ow] = w_img[w_ow * 7 + 3];
+        /* kernel column 4: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[4096 + w_ow] = w_img[w_ow * 7 + 4];
+        /* kernel column 5: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[5120 + w_ow] = w_img[w_ow * 7 + 5];
+        /* kernel column 6: output columns [0,0) padding, [0,4) image, [4,4) padding */
+        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[6144 + w_ow] = w_img[w_ow * 7 + 6];
+      }
+    }
+  }
+}
+
+/* %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24 */
+DLC_KERNEL static void transformer_matmul_7(float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict patch_window) {
+  for (int i1 = 0; i1 < 1024; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      transformer_axpy_4x16_k49_2(patch_matmul + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
+    }
+  }
 }
 
 /* %37 = sqrt %36 : f32[64,16,1]                        # examples/transformer.lua:15
@@ -3263,8 +3335,8 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const head_matmul = m->arena + 4096;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
-  transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
-  transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
+  /* %4 = window: computed with %7, a block of images at a time */
+  transformer_window_4(patch_window, patch_matmul, x, p_patch_weight); /* %4 window + %7 matmul, 32 images at a time: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3627,7 +3699,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
     transformer_tanh_630(t630_tanh, s_step); /* %630 tanh: examples/transformer.lua:36, backward */
     transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
   }
-  transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4_v2(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
   transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
@@ -4271,8 +4343,8 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_head_bias = m->param + 71808;
   float *const p_head_weight = m->param + 71168;
   const int32_t *y = y_;
-  transformer_window_4(patch_window, x); /* %4 window: patch Conv2d, examples/transformer.lua:24 */
-  transformer_matmul_7(patch_matmul, p_patch_weight, patch_window); /* %7 matmul: patch Conv2d, examples/transformer.lua:24 */
+  /* %4 = window: computed with %7, a block of images at a time */
+  transformer_window_4(patch_window, patch_matmul, x, p_patch_weight); /* %4 window + %7 matmul, 32 images at a time: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
