@@ -525,6 +525,18 @@ void emit_window(Em *e, int id) {
  * number of vectors; none (0) under --check-numerics (each node's output checked).  --openmp
  * splits each block: the product by columns, the scatter by channels or images (disjoint
  * planes), so each pixel still gets its terms in order. */
+/* The images of a block of product mm's columns (N images of ohw columns, rows rows). */
+static int block_images(const Em *e, int mm, int N, int ohw, int64_t rows) {
+  int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
+  int fit = 0, fewest = 0;
+  for (int b = 1; b < N; b++) {
+    if (N % b || !em_matmul_cols_ok(e, mm, b * ohw)) continue;
+    if (!fewest) fewest = b;
+    if (rows * b * ohw * esz <= half) fit = b;
+  }
+  return fit ? fit : fewest;
+}
+
 static int unwindow_chunk(const Em *e, int id, int mm) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id], *c = &g->nodes[mm];
@@ -534,23 +546,21 @@ static int unwindow_chunk(const Em *e, int id, int mm) {
   if (w.st[WD_OW] != 1 || w.st[WD_OH] != w.OW || w.st[WD_N] != ohw || c->shape.d[0] != w.C * w.KH * w.KW ||
       c->shape.d[1] != (int64_t)w.N * ohw)
     return 0;
-  int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
-  int fit = 0, fewest = 0;
-  for (int b = 1; b < w.N; b++) {
-    if (w.N % b || !em_matmul_cols_ok(e, mm, b * ohw)) continue;
-    if (!fewest) fewest = b;
-    if ((int64_t)c->shape.d[0] * b * ohw * esz <= half) fit = b;
-  }
-  return fit ? fit : fewest;
+  return block_images(e, mm, w.N, ohw, c->shape.d[0]);
+}
+
+/* The loops of window node id over B images from n0 of the image img, their columns in cols. */
+static void block_loops(Em *e, int id, int B, const char *n0, const char *img, const char *cols) {
+  Win w = win_of_n(e->g, &e->g->nodes[id], B);
+  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", img, n0, (long long)w.C * w.H * w.W);
+  w.cols = cols;
+  window_loops(e, id, w);
 }
 
 /* Images [n0, n0 + B) of scatter-add id, from their columns in cols (B * OH * OW of them per
  * row of the window tensor): the kernel's loops over B images. */
 void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols) {
-  Win w = win_of_n(e->g, &e->g->nodes[id], B);
-  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, id, 1), n0, (long long)w.C * w.H * w.W);
-  w.cols = cols;
-  window_loops(e, id, w);
+  block_loops(e, id, B, n0, em_buffer(e, id, 1), cols);
 }
 
 /* ---- a convolution's forward product, a block of images at a time ------------------------
@@ -575,24 +585,13 @@ static int window_chunk(const Em *e, int id, int mm) {
       w.st[WD_KH] != w.KW * w.st[WD_KW] || w.st[WD_C] != w.KH * w.st[WD_KH] || c->shape.d[1] != (int64_t)w.N * ohw ||
       g->nodes[c->in[0]].shape.d[1] != K)
     return 0;
-  int64_t half = em_l2_bytes(e) / 2, esz = e->d64 ? 8 : 4;
-  int fit = 0, fewest = 0;
-  for (int b = 1; b < w.N; b++) {
-    if (w.N % b || !em_matmul_cols_ok(e, mm, b * ohw)) continue;
-    if (!fewest) fewest = b;
-    if (K * b * ohw * esz <= half) fit = b;
-  }
-  return fit ? fit : fewest;
+  return block_images(e, mm, w.N, ohw, K);
 }
 
 /* Images [n0, n0 + B) of window node id into cols (B * OH * OW columns per row of the window
  * tensor): the gather's loops over B images. */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols) {
-  const Node *n = &e->g->nodes[id];
-  Win w = win_of_n(e->g, n, B);
-  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, n->in[0], 0), n0, (long long)w.C * w.H * w.W);
-  w.cols = cols;
-  window_loops(e, id, w);
+  block_loops(e, id, B, n0, em_buffer(e, e->g->nodes[id].in[0], 0), cols);
 }
 
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
