@@ -444,7 +444,7 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   }
   for (int i = 0; i < g->nnodes; i++) {
     int u = rd[i], b = 0;
-    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i]) continue;
+    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i] || f->win[i] >= 0) continue; /* (not with its window) */
     const Node *un = &g->nodes[u];
     OpKind uk = op_info[un->op].kind;
     if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
