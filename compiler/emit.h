@@ -204,10 +204,10 @@ void emit_matmul(Em *e, int id);
 int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
 int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an elementwise epilogue */
 int em_matmul_cols_ok(const Em *e, int id, int Nc); /* can be computed Nc columns at a time (em_matmul_cols) */
-void em_matmul_cols(Em *e, int id, int Nc, const char *c, const char *b); /* the block of Nc columns at b into c */
-void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols); /* B images from n0, from cols */
-void em_matmul_block_cols(Em *e, int id, int Nc, const char *c, const char *b); /* Nc columns from the block b into c */
-void em_window_images(Em *e, int id, int B, const char *n0, const char *cols); /* B images from n0 into cols */
+/* a block of Nc columns from b into c, their rows ldc and ldb apart */
+void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb);
+/* window id's B images from n0: gathered into, or scattered from, their columns in cols */
+void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */

@@ -1000,33 +1000,38 @@ static void emit_epilogue_product(Em *e, int mm, int u) {
   e->fuse = NULL;
 }
 
-/* A product and the scatter-add of its columns (plan.c's product_readers), B images at a time
- * (emit_window.c's unwindow_images): the block's columns into the product's buffer, which
- * holds one block, then scattered into the block's image planes. */
+/* A product and a window node, B images at a time (plan.c's product_readers, emit_window.c's
+ * window_images): the scatter-add of the product's columns (a convolution's input gradient:
+ * the block's columns into the product's buffer, which holds one block, then scattered into
+ * the block's image planes), or the gather the product reads (a convolution's forward: the
+ * block's windows into the window's buffer, which holds one block, then the product's columns
+ * of those images from it). */
 typedef struct {
-  int mm, u, B;
+  int mm, w, B;
 } ChunkGen;
 
-/* Block u's scatter of B images from i4 (chunk_gen's loop variable), from product mm's columns. */
-static int scatter_gen(Em *e, void *ctx) {
+/* Window w's B images from i4 (the block loop's variable): scattered from product mm's
+ * columns, or gathered into the window's buffer. */
+static int block_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
-  em_unwindow_images(e, c->u, c->B, "i4", em_buffer(e, c->mm, 0));
+  int scatter = e->g->nodes[c->w].op == OP_UNWINDOW;
+  em_window_images(e, c->w, c->B, "i4", scatter ? em_buffer(e, c->mm, 0) : em_buffer(e, c->w, 1));
   return 1;
 }
 
 static int chunk_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
   const Node *n = &e->g->nodes[c->mm];
-  int NI = e->g->nodes[c->u].shape.d[0], ohw = n->shape.d[1] / NI;
+  int NI = e->g->nodes[c->w].shape.d[0], ohw = n->shape.d[1] / NI;
   /* (no node ids in the body: blocks of the same shapes share the kernel) */
   em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): the product's columns, then their scatter into the images */",
           NI, c->B, c->B);
   e->ind++;
-  const char *cols = em_buffer(e, c->mm, 1);
-  em_matmul_cols(e, c->mm, c->B * ohw, cols, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw));
+  em_matmul_cols(e, c->mm, c->B * ohw, em_buffer(e, c->mm, 1), c->B * ohw, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, n->in[1], 0), ohw),
+                 n->shape.d[1]);
   /* the scatter a kernel of its own: products of other depths before the same scatter (ResNet's
    * 32- and 64-channel convolutions into 32 channels) share it */
-  em_sub_kernel(e, scatter_gen, ctx, c->u, NULL, "i4", 0, "the block's columns added into its images");
+  em_sub_kernel(e, block_gen, ctx, c->w, NULL, "i4", 0, "the block's columns added into its images");
   e->ind--;
   em_line(e, "}");
   return 1;
@@ -1039,27 +1044,18 @@ static void emit_chunked_product(Em *e, int mm, int u, int B) {
                    ir_fmt("%%%d matmul + %%%d unwindow, %d image%s at a time", mm, u, B, B > 1 ? "s" : ""));
 }
 
-/* A convolution's forward product and the window gather (im2col) it reads (plan.c's
- * product_readers), B images at a time (emit_window.c's window_images): the block's windows
- * into the window's buffer, which holds one block, then the product's columns of those images
- * from it. */
-static int gather_gen(Em *e, void *ctx) {
-  const ChunkGen *c = ctx;
-  em_window_images(e, c->u, c->B, "i4", em_buffer(e, c->u, 1));
-  return 1;
-}
-
 static int window_chunk_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
-  const Node *w = &e->g->nodes[c->u];
-  int NI = e->g->nodes[w->in[0]].shape.d[0], ohw = (int)(e->g->nodes[c->mm].shape.d[1] / NI);
+  const Node *n = &e->g->nodes[c->mm];
+  int NI = e->g->nodes[e->g->nodes[c->w].in[0]].shape.d[0], ohw = n->shape.d[1] / NI;
   em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then the product's columns */",
           NI, c->B, c->B);
   e->ind++;
   /* the gather a kernel of its own, as the scatter: convolutions of other widths from the same
    * images share it */
-  em_sub_kernel(e, gather_gen, ctx, c->u, "_block", "i4", 0, "the block's windows");
-  em_matmul_block_cols(e, c->mm, c->B * ohw, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, c->mm, 1), ohw), em_buffer(e, c->u, 0));
+  em_sub_kernel(e, block_gen, ctx, c->w, "_block", "i4", 0, "the block's windows");
+  em_matmul_cols(e, c->mm, c->B * ohw, ir_fmt("%s + (size_t)i4 * %d", em_buffer(e, c->mm, 1), ohw), n->shape.d[1], em_buffer(e, c->w, 0),
+                 c->B * ohw);
   e->ind--;
   em_line(e, "}");
   return 1;
@@ -1129,7 +1125,7 @@ static void emit_fn_body(Em *e, FnKind k) {
       continue;
     }
     if (fp->win_images && fp->win_images[id]) {
-      em_line(e, "/* %%%d = window: computed with %%%d, a block of images at a time */", id, e->fp->sched[s + 1]);
+      em_line(e, "/* %%%d = window: computed with %%%d, a block of images at a time */", id, fp->sched[s + 1]);
       continue;
     }
     int src = e->g->nodes[id].op == OP_UNWINDOW ? ir_root_of(e->g, e->g->nodes[id].in[0]) : -1;

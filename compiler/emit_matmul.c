@@ -182,7 +182,7 @@ typedef struct {
   const Node *n;
   int M, N, K, R, nv, KL, acc, upd;
   int ldb; /* B's row stride: N, or more for a block of B's columns (em_matmul_cols) */
-  int ldc; /* C's row stride: N, or more for a block of C's columns (em_matmul_block_cols) */
+  int ldc; /* C's row stride: N, or more for a block of C's columns (em_matmul_cols) */
 } Axpy;
 
 static void axpy_tile(Em *e, const void *ctx) {
@@ -813,29 +813,22 @@ int em_matmul_tiled(Em *e, int id) {
 }
 
 /* Product id (C = A B in the axpy form, over all of k at once, no scalar columns) one block of
- * Nc of its columns at a time: em_matmul_cols then computes the block whose first column B
- * (a C expression: B's buffer plus the block's first column) points at into c (Nc columns,
- * a buffer of the block's size).  Each element is the same sum as in the whole product (the
- * tiles sum over k in order whatever the columns around them): the same bits. */
+ * Nc of its columns at a time: em_matmul_cols then computes the block from b into c (C
+ * expressions), their rows ldc and ldb elements apart: each is either the whole matrix's
+ * buffer plus the block's first column (rows N apart) or a buffer of the block's size (rows
+ * Nc apart): a scatter's block of columns from all of B, a forward's from a block of windows
+ * into all of C.  Each element is the same sum as in the whole product (the tiles sum over k in
+ * order whatever the columns around them): the same bits. */
 int em_matmul_cols_ok(const Em *e, int id, int Nc) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
   return !n->tb && tiled(e, n, M, Nc, K) && Nc % em_vlanes(e) == 0 && axpy_kc(e, axpy_shape(e, M, Nc), Nc, K) == K;
 }
 
-void em_matmul_cols(Em *e, int id, int Nc, const char *c, const char *b) {
+void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, n->shape.d[1], Nc};
-  axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
-}
-
-/* The other way round: B (a buffer of the block's size, Nc columns) holds one block of B's
- * columns and c points at the block's first column of C (C's buffer plus the column). */
-void em_matmul_block_cols(Em *e, int id, int Nc, const char *c, const char *b) {
-  const Node *n = &e->g->nodes[id];
-  int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, Nc, n->shape.d[1]};
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc};
   axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 

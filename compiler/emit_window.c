@@ -549,27 +549,13 @@ static int unwindow_chunk(const Em *e, int id, int mm) {
   return block_images(e, mm, w.N, ohw, c->shape.d[0]);
 }
 
-/* The loops of window node id over B images from n0 of the image img, their columns in cols. */
-static void block_loops(Em *e, int id, int B, const char *n0, const char *img, const char *cols) {
-  Win w = win_of_n(e->g, &e->g->nodes[id], B);
-  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", img, n0, (long long)w.C * w.H * w.W);
-  w.cols = cols;
-  window_loops(e, id, w);
-}
-
-/* Images [n0, n0 + B) of scatter-add id, from their columns in cols (B * OH * OW of them per
- * row of the window tensor): the kernel's loops over B images. */
-void em_unwindow_images(Em *e, int id, int B, const char *n0, const char *cols) {
-  block_loops(e, id, B, n0, em_buffer(e, id, 1), cols);
-}
-
 /* ---- a convolution's forward product, a block of images at a time ------------------------
  * The window gather (im2col) read by one product only, W x (the forward, or a frozen layer's
  * training step: nothing else reads the window tensor), right before it: instead of the
  * whole window tensor (LeNet's first convolution: 25 x 25088, 2.5 MB written to memory and
  * read back by the product; fashion_cnn's second: 7.2 MB), the windows of B images go into a
  * buffer that stays in cache and the product computes those images' columns from it
- * (em_matmul_block_cols), block after block.  Each element of the product is the same sum over
+ * (em_matmul_cols), block after block.  Each element of the product is the same sum over
  * k as from the whole tensor: the same bits.  B as for the scatter: the most images whose
  * windows fit in half of L2 (--l2), else the fewest, dividing the batch, their columns a whole
  * number of vectors; none under --check-numerics.  The block's own kernel (em_sub_kernel)
@@ -588,20 +574,20 @@ static int window_chunk(const Em *e, int id, int mm) {
   return block_images(e, mm, w.N, ohw, K);
 }
 
-/* Images [n0, n0 + B) of window node id into cols (B * OH * OW columns per row of the window
- * tensor): the gather's loops over B images. */
+/* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row
+ * of the window tensor): the gather's loops over B images into cols, or the scatter-add's
+ * from cols into the images' planes. */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols) {
-  block_loops(e, id, B, n0, em_buffer(e, e->g->nodes[id].in[0], 0), cols);
+  const Node *n = &e->g->nodes[id];
+  Win w = win_of_n(e->g, n, B);
+  const char *img = n->op == OP_WINDOW ? em_buffer(e, n->in[0], 0) : em_buffer(e, id, 1);
+  w.img = ir_fmt("(%s + (size_t)(%s) * %lld)", img, n0, (long long)w.C * w.H * w.W);
+  w.cols = cols;
+  window_loops(e, id, w);
 }
 
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
   Em e = {0};
   e.g = g, e.o = o, e.d64 = o->dtype64;
-  return window_chunk(&e, w, mm);
-}
-
-int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm) {
-  Em e = {0};
-  e.g = g, e.o = o, e.d64 = o->dtype64;
-  return unwindow_chunk(&e, u, mm);
+  return g->nodes[w].op == OP_WINDOW ? window_chunk(&e, w, mm) : unwindow_chunk(&e, w, mm);
 }

@@ -411,10 +411,9 @@ typedef struct {
 
 Plan *plan_build(Graph *g, const EmitOptions *o);
 int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements node id's storage holds */
-/* emit_window.c: the images per block of scatter-add u of product mm's columns as the emitter
- * computes them for o's target and --l2, or 0 when it computes them whole */
-int unwindow_images(const Graph *g, const EmitOptions *o, int u, int mm);
-/* the same for window node w whose one reader is product mm (the window tensor mm's B) */
+/* emit_window.c: the images per block as the emitter computes them for o's target and --l2, or
+ * 0 when it computes them whole: of scatter-add w of product mm's columns, or of window gather
+ * w whose one reader is product mm (the window tensor mm's B) */
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm);
 
 /* ---- emit_c.c ------------------------------------------------------------------------ */

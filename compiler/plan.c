@@ -417,7 +417,7 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
  *  - an elementwise block over its elements (f->epi), as its epilogue (emit_c.c's
  *    epilogue_user, which also needs the product tiled over all of k);
  *  - a scatter-add of its elements (f->unw: a convolution's input gradient, col2im of W^T dY)
- *    a block of images at a time, when the emitter can (emit_window.c's unwindow_images):
+ *    a block of images at a time, when the emitter can (emit_window.c's window_images):
  *    the product's storage then holds one block's columns (f->unw_images, plan_numel).
  * The block's output is live from the product on, so it never takes the memory of the
  * product's operands or of what the blocks in between use.  (When the emitter does not fuse an
@@ -450,7 +450,7 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
     if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
       f->epi[i] = u;
     else if (un->op == OP_UNWINDOW && ir_root_of(g, un->in[0]) == i && f->store[i].kind == S_ARENA &&
-             f->store[u].kind == S_ARENA && (b = unwindow_images(g, o, u, i)) > 0)
+             f->store[u].kind == S_ARENA && (b = window_images(g, o, u, i)) > 0)
       f->unw[i] = u, f->unw_images[i] = b;
     else
       continue;

@@ -1,5 +1,5 @@
 -- conv_chunks.lua - convolutions' input gradients computed a block of images at a time
--- (emit_window.c's unwindow_images): the product W^T dY one block of the batch's columns at
+-- (emit_window.c's window_images): the product W^T dY one block of the batch's columns at
 -- a time into a buffer that holds one block, each block scattered (col2im) into its images'
 -- planes before the next.  The second and third convolutions' input gradients scatter into
 -- planes of one shape from products of different depths (8 and 16 output channels): one

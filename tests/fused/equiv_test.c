@@ -14,8 +14,8 @@
  * computed by a product's tiles (emit_c.c's epilogue_user), and LANES dot-form products cut into
  * chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes), and CHUNKS
  * products computed with the scatter-add of their columns a block of images at a time
- * (emit_window.c's unwindow_images), whose scatters are SCATTERS kernels (a kernel of their own,
- * emit_c.c's sub_kernel_call: blocks scattering into planes of one shape share it), and
+ * (emit_window.c's window_images), whose scatters are SCATTERS kernels (a kernel of their own,
+ * emit_c.c's em_sub_kernel: blocks scattering into planes of one shape share it), and
  * WINDOWS products computed with the window gather (im2col) they read a block of images at a
  * time (emit_window.c's window_images: a convolution's forward product, in the forward and
  * eval functions, and in the training step where nothing else reads the windows).  Exits 1 on
