@@ -1008,6 +1008,14 @@ DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_5_mul_bw, const
 DLC_KERNEL static void autoencoder_matmul_44_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 784; i0 += 4) {
+      if (i0 + 4 < 784) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_6_weight_exp_avg, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_6_weight_exp_avg_sq, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_6_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       autoencoder_axpy_ta_4x16_k64_upd(net_7_mul_bw + i0, net_5_relu + i1, s_net_6_weight_exp_avg + (i0) * 128 + i1, s_net_6_weight_exp_avg_sq + (i0) * 128 + i1, p_net_6_weight + (i0) * 128 + i1, t94_div, t95_sqrt);
     }
   }
@@ -1054,6 +1062,14 @@ DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_3_mul_bw, const
 DLC_KERNEL static void autoencoder_matmul_49_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_4_weight_exp_avg, (i0 + 4 + r_r) * 32 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_4_weight_exp_avg_sq, (i0 + 4 + r_r) * 32 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_4_weight, (i0 + 4 + r_r) * 32 + i1 + r_l);
+          }
+      }
       autoencoder_axpy_ta_4x16_k64_upd_2(net_5_mul_bw + i0, net_3_relu + i1, s_net_4_weight_exp_avg + (i0) * 32 + i1, s_net_4_weight_exp_avg_sq + (i0) * 32 + i1, p_net_4_weight + (i0) * 32 + i1, t94_div, t95_sqrt);
     }
   }
@@ -1098,6 +1114,14 @@ DLC_KERNEL static void autoencoder_matmul_53(float *restrict net_1_mul_bw, const
 DLC_KERNEL static void autoencoder_matmul_54_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
+      if (i0 + 4 < 32) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_2_weight_exp_avg, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_2_weight_exp_avg_sq, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_2_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       autoencoder_axpy_ta_4x16_k64_upd_3(net_3_mul_bw + i0, net_1_relu + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t94_div, t95_sqrt);
     }
   }
@@ -1118,6 +1142,14 @@ DLC_KERNEL static void autoencoder_matmul_54(float *restrict g_net_2_weight, con
 DLC_KERNEL static void autoencoder_matmul_58_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_0_weight_exp_avg, (i0 + 4 + r_r) * 784 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_0_weight_exp_avg_sq, (i0 + 4 + r_r) * 784 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_0_weight, (i0 + 4 + r_r) * 784 + i1 + r_l);
+          }
+      }
       autoencoder_axpy_ta_4x16_k64_upd_4(net_1_mul_bw + i0, x + i1, s_net_0_weight_exp_avg + (i0) * 784 + i1, s_net_0_weight_exp_avg_sq + (i0) * 784 + i1, p_net_0_weight + (i0) * 784 + i1, t94_div, t95_sqrt);
     }
   }

@@ -2115,6 +2115,14 @@ DLC_KERNEL static void fashion_cnn_matmul_173(float *restrict net_11_mul_bw, con
 DLC_KERNEL static void fashion_cnn_matmul_174_update(float *restrict s_net_13_weight_exp_avg, float *restrict s_net_13_weight_exp_avg_sq, float *restrict p_net_13_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_12_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_13_weight_exp_avg, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_13_weight_exp_avg_sq, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_13_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       fashion_cnn_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_12_mul_2 + i1, s_net_13_weight_exp_avg + (i0) * 128 + i1, s_net_13_weight_exp_avg_sq + (i0) * 128 + i1, p_net_13_weight + (i0) * 128 + i1, t332_div, t333_sqrt);
     }
     {
@@ -2162,6 +2170,14 @@ DLC_KERNEL static void fashion_cnn_matmul_179(float *restrict net_10_matmul_bw, 
 DLC_KERNEL static void fashion_cnn_matmul_180_update(float *restrict s_net_10_weight_exp_avg, float *restrict s_net_10_weight_exp_avg_sq, float *restrict p_net_10_weight, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_11_mul_bw, const float *restrict net_8_mul_2) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_10_weight_exp_avg, (i0 + 4 + r_r) * 3136 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_10_weight_exp_avg_sq, (i0 + 4 + r_r) * 3136 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_10_weight, (i0 + 4 + r_r) * 3136 + i1 + r_l);
+          }
+      }
       fashion_cnn_axpy_ta_4x16_k32_upd_2(net_11_mul_bw + i0, net_8_mul_2 + i1, s_net_10_weight_exp_avg + (i0) * 3136 + i1, s_net_10_weight_exp_avg_sq + (i0) * 3136 + i1, p_net_10_weight + (i0) * 3136 + i1, t332_div, t333_sqrt);
     }
   }

@@ -1156,6 +1156,14 @@ DLC_KERNEL static void fashion_mlp_matmul_52(float *restrict net_5_mul_bw, const
 DLC_KERNEL static void fashion_mlp_matmul_53_update(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict t97_div, const float *restrict t98_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_6_mul_2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_7_weight_exp_avg, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_7_weight_exp_avg_sq, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_7_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       fashion_mlp_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_6_mul_2 + i1, s_net_7_weight_exp_avg + (i0) * 128 + i1, s_net_7_weight_exp_avg_sq + (i0) * 128 + i1, p_net_7_weight + (i0) * 128 + i1, t97_div, t98_sqrt);
     }
     {
@@ -1209,6 +1217,14 @@ DLC_KERNEL static void fashion_mlp_matmul_58(float *restrict net_2_mul_bw, const
 DLC_KERNEL static void fashion_mlp_matmul_59_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t97_div, const float *restrict t98_sqrt, const float *restrict net_5_mul_bw, const float *restrict net_3_mul_2) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_4_weight_exp_avg, (i0 + 4 + r_r) * 256 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_4_weight_exp_avg_sq, (i0 + 4 + r_r) * 256 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_4_weight, (i0 + 4 + r_r) * 256 + i1 + r_l);
+          }
+      }
       fashion_mlp_axpy_ta_4x16_k64_upd_2(net_5_mul_bw + i0, net_3_mul_2 + i1, s_net_4_weight_exp_avg + (i0) * 256 + i1, s_net_4_weight_exp_avg_sq + (i0) * 256 + i1, p_net_4_weight + (i0) * 256 + i1, t97_div, t98_sqrt);
     }
   }
@@ -1241,6 +1257,14 @@ DLC_KERNEL static void fashion_mlp_sum_to_63(float *restrict g_net_1_bias, const
 DLC_KERNEL static void fashion_mlp_matmul_64_update(float *restrict s_net_1_weight_exp_avg, float *restrict s_net_1_weight_exp_avg_sq, float *restrict p_net_1_weight, const float *restrict t97_div, const float *restrict t98_sqrt, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
+      if (i0 + 4 < 256) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_1_weight_exp_avg, (i0 + 4 + r_r) * 784 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_1_weight_exp_avg_sq, (i0 + 4 + r_r) * 784 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_1_weight, (i0 + 4 + r_r) * 784 + i1 + r_l);
+          }
+      }
       fashion_mlp_axpy_ta_4x16_k64_upd_3(net_2_mul_bw + i0, x + i1, s_net_1_weight_exp_avg + (i0) * 784 + i1, s_net_1_weight_exp_avg_sq + (i0) * 784 + i1, p_net_1_weight + (i0) * 784 + i1, t97_div, t98_sqrt);
     }
   }

@@ -2605,6 +2605,14 @@ DLC_KERNEL static void lenet_matmul_58(float *restrict net_10_mul_bw, const floa
 DLC_KERNEL static void lenet_matmul_59_update(float *restrict s_net_11_weight_exp_avg, float *restrict s_net_11_weight_exp_avg_sq, float *restrict p_net_11_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_10_relu) {
   for (int i1 = 0; i1 < 80; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_11_weight_exp_avg, (i0 + 4 + r_r) * 84 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_11_weight_exp_avg_sq, (i0 + 4 + r_r) * 84 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_11_weight, (i0 + 4 + r_r) * 84 + i1 + r_l);
+          }
+      }
       lenet_axpy_ta_4x16_k32_upd(crossentropyloss0_mul_bw + i0, net_10_relu + i1, s_net_11_weight_exp_avg + (i0) * 84 + i1, s_net_11_weight_exp_avg_sq + (i0) * 84 + i1, p_net_11_weight + (i0) * 84 + i1, t142_div, t143_sqrt);
     }
     {
@@ -2674,10 +2682,26 @@ DLC_KERNEL static void lenet_matmul_63(float *restrict net_8_mul_bw, const float
 DLC_KERNEL static void lenet_matmul_64_update(float *restrict s_net_9_weight_exp_avg, float *restrict s_net_9_weight_exp_avg_sq, float *restrict p_net_9_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_10_mul_bw, const float *restrict net_8_relu) {
   for (int i1 = 0; i1 < 112; i1 += 16) {
     for (int i0 = 0; i0 < 84; i0 += 4) {
+      if (i0 + 4 < 84) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_9_weight_exp_avg, (i0 + 4 + r_r) * 120 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_9_weight_exp_avg_sq, (i0 + 4 + r_r) * 120 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_9_weight, (i0 + 4 + r_r) * 120 + i1 + r_l);
+          }
+      }
       lenet_axpy_ta_4x16_k32_upd_2(net_10_mul_bw + i0, net_8_relu + i1, s_net_9_weight_exp_avg + (i0) * 120 + i1, s_net_9_weight_exp_avg_sq + (i0) * 120 + i1, p_net_9_weight + (i0) * 120 + i1, t142_div, t143_sqrt);
     }
   }
   for (int i0 = 0; i0 < 84; i0 += 4) {
+    if (i0 + 4 < 84) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+      for (int r_r = 0; r_r < 4; r_r++)
+        for (int r_l = 0; r_l < 8; r_l += 16) {
+          DLC_PREFETCH_W(s_net_9_weight_exp_avg, (i0 + 4 + r_r) * 120 + 112 + r_l);
+          DLC_PREFETCH_W(s_net_9_weight_exp_avg_sq, (i0 + 4 + r_r) * 120 + 112 + r_l);
+          DLC_PREFETCH_W(p_net_9_weight, (i0 + 4 + r_r) * 120 + 112 + r_l);
+        }
+    }
     lenet_axpy_ta_4x8_k32_upd(net_10_mul_bw + i0, net_8_relu + 112, s_net_9_weight_exp_avg + (i0) * 120 + 112, s_net_9_weight_exp_avg_sq + (i0) * 120 + 112, p_net_9_weight + (i0) * 120 + 112, t142_div, t143_sqrt);
   }
 }
@@ -2721,6 +2745,14 @@ DLC_KERNEL static void lenet_matmul_68(float *restrict net_7_matmul_bw, const fl
 DLC_KERNEL static void lenet_matmul_69_update(float *restrict s_net_7_weight_exp_avg, float *restrict s_net_7_weight_exp_avg_sq, float *restrict p_net_7_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_8_mul_bw, const float *restrict net_5_max_pool) {
   for (int i1 = 0; i1 < 400; i1 += 16) {
     for (int i0 = 0; i0 < 120; i0 += 4) {
+      if (i0 + 4 < 120) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_7_weight_exp_avg, (i0 + 4 + r_r) * 400 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_7_weight_exp_avg_sq, (i0 + 4 + r_r) * 400 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_7_weight, (i0 + 4 + r_r) * 400 + i1 + r_l);
+          }
+      }
       lenet_axpy_ta_4x16_k32_upd_3(net_8_mul_bw + i0, net_5_max_pool + i1, s_net_7_weight_exp_avg + (i0) * 400 + i1, s_net_7_weight_exp_avg_sq + (i0) * 400 + i1, p_net_7_weight + (i0) * 400 + i1, t142_div, t143_sqrt);
     }
   }

@@ -1240,6 +1240,14 @@ DLC_KERNEL static void lstm_matmul_558(float *restrict net_2_matmul_bw, const fl
 DLC_KERNEL static void lstm_matmul_559_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_2_weight_exp_avg, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_2_weight_exp_avg_sq, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_2_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       lstm_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_1_slice + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t1620_div, t1621_sqrt);
     }
     {

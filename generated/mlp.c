@@ -926,6 +926,13 @@ DLC_KERNEL static void mlp_matmul_33(float *restrict net_4_mul_bw, const float *
 DLC_KERNEL static void mlp_matmul_34_update(float *restrict s_net_5_weight_momentum_buffer, float *restrict p_net_5_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_4_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_5_weight_momentum_buffer, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_5_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       mlp_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_4_relu + i1, s_net_5_weight_momentum_buffer + (i0) * 128 + i1, p_net_5_weight + (i0) * 128 + i1);
     }
     {
@@ -976,6 +983,13 @@ DLC_KERNEL static void mlp_matmul_38(float *restrict net_2_mul_bw, const float *
 DLC_KERNEL static void mlp_matmul_39_update(float *restrict s_net_3_weight_momentum_buffer, float *restrict p_net_3_weight, const float *restrict net_4_mul_bw, const float *restrict net_2_relu) {
   for (int i1 = 0; i1 < 256; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_3_weight_momentum_buffer, (i0 + 4 + r_r) * 256 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_3_weight, (i0 + 4 + r_r) * 256 + i1 + r_l);
+          }
+      }
       mlp_axpy_ta_4x16_k64_upd_2(net_4_mul_bw + i0, net_2_relu + i1, s_net_3_weight_momentum_buffer + (i0) * 256 + i1, p_net_3_weight + (i0) * 256 + i1);
     }
   }
@@ -1008,6 +1022,13 @@ DLC_KERNEL static void mlp_sum_to_42(float *restrict g_net_1_bias, const float *
 DLC_KERNEL static void mlp_matmul_43_update(float *restrict s_net_1_weight_momentum_buffer, float *restrict p_net_1_weight, const float *restrict net_2_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 256; i0 += 4) {
+      if (i0 + 4 < 256) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_1_weight_momentum_buffer, (i0 + 4 + r_r) * 784 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_1_weight, (i0 + 4 + r_r) * 784 + i1 + r_l);
+          }
+      }
       mlp_axpy_ta_4x16_k64_upd_3(net_2_mul_bw + i0, x + i1, s_net_1_weight_momentum_buffer + (i0) * 784 + i1, p_net_1_weight + (i0) * 784 + i1);
     }
   }

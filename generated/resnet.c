@@ -2836,6 +2836,14 @@ DLC_KERNEL static void resnet_matmul_500(float *restrict net_16_matmul_bw, const
 DLC_KERNEL static void resnet_matmul_501_update(float *restrict s_net_16_weight_exp_avg, float *restrict s_net_16_weight_exp_avg_sq, float *restrict p_net_16_weight, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_14_div_4) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_net_16_weight_exp_avg, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(s_net_16_weight_exp_avg_sq, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(p_net_16_weight, (i0 + 4 + r_r) * 64 + i1 + r_l);
+          }
+      }
       resnet_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_14_div_4 + i1, s_net_16_weight_exp_avg + (i0) * 64 + i1, s_net_16_weight_exp_avg_sq + (i0) * 64 + i1, p_net_16_weight + (i0) * 64 + i1, t987_sub, t983_div, t984_sqrt);
     }
     {

@@ -2114,6 +2114,14 @@ DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, co
 DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t634_div, const float *restrict t635_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
+      if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(s_head_weight_exp_avg, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(s_head_weight_exp_avg_sq, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(p_head_weight, (i0 + 4 + r_r) * 64 + i1 + r_l);
+          }
+      }
       transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t634_div, t635_sqrt);
     }
     {
@@ -2277,6 +2285,14 @@ DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const
 DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
+      if (i0 + 4 < 64) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(out0, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(out1, (i0 + 4 + r_r) * 128 + i1 + r_l);
+            DLC_PREFETCH_W(out2, (i0 + 4 + r_r) * 128 + i1 + r_l);
+          }
+      }
       transformer_axpy_ta_4x16_k1024_upd(in2 + i0, in3 + i1, out0 + (i0) * 128 + i1, out1 + (i0) * 128 + i1, out2 + (i0) * 128 + i1, in0, in1);
     }
   }
@@ -2347,6 +2363,14 @@ DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const
 DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
+      if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(out0, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(out1, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(out2, (i0 + 4 + r_r) * 64 + i1 + r_l);
+          }
+      }
       transformer_axpy_ta_4x16_k1024_upd_2(in2 + i0, in3 + i1, out0 + (i0) * 64 + i1, out1 + (i0) * 64 + i1, out2 + (i0) * 64 + i1, in0, in1);
     }
   }
@@ -2502,6 +2526,14 @@ DLC_SHARED_KERNEL static void transformer_matmul_324(float *restrict out0, const
 DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
+      if (i0 + 4 < 64) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
+        for (int r_r = 0; r_r < 4; r_r++)
+          for (int r_l = 0; r_l < 16; r_l += 16) {
+            DLC_PREFETCH_W(out0, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(out1, (i0 + 4 + r_r) * 64 + i1 + r_l);
+            DLC_PREFETCH_W(out2, (i0 + 4 + r_r) * 64 + i1 + r_l);
+          }
+      }
       transformer_axpy_ta_4x16_k1024_upd_3(in2 + i0, in3 + i1, out0 + (i0) * 64 + i1, out1 + (i0) * 64 + i1, out2 + (i0) * 64 + i1, in0, in1);
     }
   }

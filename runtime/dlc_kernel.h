@@ -83,6 +83,20 @@ DLC_INLINE int64_t dlc_draw_step(int64_t step, int32_t rank, int32_t ranks) {
 #define DLC_SHARED_KERNEL __attribute__((noinline))
 #define DLC_KERNEL __attribute__((noinline))
 
+/* A hint that the cache line of element i of buffer b will be read (or written: _W) soon: a
+ * kernel fetches the lines of its next tile while it computes this one.  No effect on any
+ * value.  Defined before this header (tests/fused: every address a training step prefetches
+ * checked against its buffer), they stay. */
+#ifndef DLC_PREFETCH
+#if defined(__GNUC__)
+#define DLC_PREFETCH(b, i) __builtin_prefetch((b) + (i), 0)
+#define DLC_PREFETCH_W(b, i) __builtin_prefetch((b) + (i), 1)
+#else
+#define DLC_PREFETCH(b, i) ((void)((b) + (i)))
+#define DLC_PREFETCH_W(b, i) ((void)((b) + (i)))
+#endif
+#endif
+
 /* --openmp: the iterations [*lo, *hi) of n that the calling thread of a parallel region takes,
  * one contiguous share per thread in thread order; all n without OpenMP.  A kernel that splits
  * a loop this way gets the same bits whatever the thread count: each element is computed by

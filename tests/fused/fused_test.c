@@ -11,18 +11,52 @@
  * exactly FUSED fused products (a model where nothing may be fused, such as one with
  * clip_grad_norm, says 0: its step is _grad then _update), TRANSPOSED of them (default 0) the
  * (B A^T)^T form of a wide convolution's weight gradient (opt_layout.c), whose tiles update the
- * weight at transposed positions.  Exits 1 on any difference. */
+ * weight at transposed positions.  The generated C is compiled with prefetch_probe.h: every
+ * address the training step prefetches (the next tile's parameter and optimizer state, ahead of
+ * a fused update: emit_matmul.c's upd_prefetch) must be an element of the buffer it names,
+ * one of the model's tensors (a parameter or its optimizer state), and a C with prefetches
+ * must make some.  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../check.h"
+#include "dlc_rt.h"
 #include "fusednet.h"
 
 #define NSTEPS 4
 
 static fusednet_model fused, plain; /* static: large */
+
+/* the model whose step runs, and the prefetches it made: all, and those of an element outside
+ * the buffer named (or of a buffer that is none of the model's tensors) */
+static fusednet_model *stepping;
+static long prefetches, strays;
+
+void fused_prefetch_probe(const void *b, const void *p) {
+  const char *c = p;
+  int in;
+#ifdef FUSED_TENSORS /* f32: the net's tensor table (RtNet), every parameter and state tensor */
+  static RtTensor t[4096];
+  int n = fusednet_net.ntensors;
+  if (n > 4096) n = 0;
+  fusednet_net.tensors(stepping, t);
+  in = 0;
+  for (int i = 0; i < n && !in; i++) {
+    size_t bytes = sizeof(fusednet_real);
+    for (int d = 0; d < t[i].ndim; d++) bytes *= (size_t)t[i].shape[d];
+    const char *lo = t[i].data;
+    in = (const char *)b == lo && c >= lo && c < lo + bytes;
+  }
+#else /* f64 (no RtNet): within the parameter or the state slab that holds b */
+  const char *param = (const char *)stepping->param, *state = (const char *)stepping->state;
+  const char *lo = (const char *)b >= state ? state : param;
+  in = c >= (const char *)b && c < lo + (lo == state ? sizeof stepping->state : sizeof stepping->param);
+#endif
+  prefetches++;
+  strays += !in;
+}
 
 static uint64_t lcg(uint64_t *s) { return *s = *s * 6364136223846793005ULL + 1442695040888963407ULL; }
 
@@ -54,7 +88,9 @@ int main(int argc, char **argv) {
   for (int step = 0; step < NSTEPS; step++) {
     for (int i = 0; i < FUSEDNET_X_SIZE; i++) x[i] = (fusednet_real)((double)(lcg(&s) >> 11) / 9007199254740992.0 * 2 - 1);
     for (int i = 0; i < FUSEDNET_BATCH; i++) target[i] = (int32_t)((lcg(&s) >> 33) % (FUSEDNET_OUTPUT_SIZE / FUSEDNET_BATCH));
+    stepping = &fused;
     fusednet_real a = fusednet_train_step(&fused, x, target);
+    stepping = &plain;
     fusednet_real b = fusednet_grad(&plain, x, target);
     fusednet_update(&plain);
     CHECK(memcmp(&a, &b, sizeof a) == 0, "step %d: loss %.17g (train_step) vs %.17g (grad + update)", step, (double)a, (double)b);
@@ -71,6 +107,10 @@ int main(int argc, char **argv) {
     CHECK(fused.step == plain.step && fused.step == step + 1, "step counts %lld and %lld after %d steps",
           (long long)fused.step, (long long)plain.step, step + 1);
   }
-  printf("%s: %d fused products, %d steps: %s\n", argv[1], have, NSTEPS, failures ? "DIFFERENT" : "identical");
+  int blocks = count_lines(argv[1], "fetched while this tile computes");
+  CHECK(strays == 0, "%ld of %ld prefetched addresses outside the tensor they name", strays, prefetches);
+  CHECK((blocks > 0) == (prefetches > 0), "%s has %d prefetching loops, which made %ld prefetches", argv[1], blocks, prefetches);
+  printf("%s: %d fused products, %d prefetching loops (%ld prefetches), %d steps: %s\n", argv[1], have, blocks, prefetches,
+         NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
