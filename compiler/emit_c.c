@@ -23,11 +23,15 @@ static int elem_of(const Em *e, int id, Elem *el) {
   }
 }
 
-/* The input of elementwise node id whose block computes id as its epilogue (plan.c), or -1. */
+/* The input of elementwise node id whose block computes id as its epilogue (plan.c), or -1:
+ * read directly or with its planes swapped (an inlined ir_plane_swap). */
 static int epilogue_host(const Em *e, int id) {
   const Node *n = &e->g->nodes[id];
-  for (int k = 0; k < n->nin; k++)
-    if (e->fp->inl[n->in[k]] && e->g->nodes[n->in[k]].op == OP_MAXPOOL_BACK) return n->in[k];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k];
+    if (e->fp->inl[x] && ir_plane_swap(e->g, x)) x = e->g->nodes[x].in[0];
+    if (e->fp->inl[x] && e->g->nodes[x].op == OP_MAXPOOL_BACK) return x;
+  }
   return -1;
 }
 

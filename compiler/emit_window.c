@@ -141,8 +141,10 @@ typedef struct {
   int lo, hi; /* the output columns whose window lies inside the image's columns */
   int id;     /* the node */
   int epi;    /* the adjoint's elementwise user, whose block this is (plan.c's epilogue), or -1 */
+  int via;    /* the node the user reads the adjoint through: the adjoint, or its plane swap */
   int nread;  /* the tensors the user's expression reads, each through w_e<i>: the plane's */
   int read[MAX_GROUP]; /* elements, as the adjoint's output (w_gx) holds the user's */
+  int swap[MAX_GROUP]; /* read with its planes swapped (through an ir_plane_swap) */
 } Pool;
 
 enum { POOL_FLAT_MAX = 4096 }; /* the flat path's per-plane buffers (H * OW elements) */
@@ -187,22 +189,35 @@ static void pool_store(Em *e, const Pool *p, const char *px, const char *val) {
 }
 
 /* The stored tensors the epilogue's expression (node id, through the nodes computed inside
- * it) reads, but for the adjoint itself and constants. */
+ * it) reads, but for the adjoint itself and constants; those read through a plane swap
+ * (plan.c's walks_whole) marked. */
 static void epilogue_reads(Em *e, Pool *p, int id) {
   const Node *n = &e->g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
-    int x = n->in[k], r = ir_root_of(e->g, x);
-    if (x == p->id || e->g->nodes[r].op == OP_CONST) continue;
+    int x = n->in[k], swap = 0;
+    if (x == p->via || e->g->nodes[ir_root_of(e->g, x)].op == OP_CONST) continue;
+    if (e->fp->inl[x] && ir_plane_swap(e->g, x) && !e->fp->inl[e->g->nodes[x].in[0]]) x = e->g->nodes[x].in[0], swap = 1;
     if (e->fp->inl[x]) {
       epilogue_reads(e, p, x);
       continue;
     }
-    int seen = 0;
-    for (int i = 0; i < p->nread; i++) seen |= p->read[i] == r;
+    int r = ir_root_of(e->g, x), seen = 0;
+    for (int i = 0; i < p->nread; i++) {
+      if (p->read[i] == r && p->swap[i] != swap) die("max_pool_backward %%%d: an epilogue reading a tensor in two orders", p->id);
+      seen |= p->read[i] == r;
+    }
     if (seen) continue;
     if (p->nread == MAX_GROUP) die("max_pool_backward %%%d: an epilogue reading too many tensors", p->id);
+    p->swap[p->nread] = swap;
     p->read[p->nread++] = r;
   }
+}
+
+/* The first element of the plane of an epilogue's tensor that image plane w_nc (n, c) of the
+ * adjoint maps to: the same plane, or, in the other order (CNHW for NCHW), plane (c, n). */
+static const char *pool_plane(const Pool *p, int N, int C, int swapped) {
+  if (!swapped) return ir_fmt("(size_t)w_nc * %d", p->H * p->W);
+  return ir_fmt("(size_t)(w_nc %% %d * %d + w_nc / %d) * %d", C, N, C, p->H * p->W);
 }
 
 static void pool_end(Em *e) {
@@ -354,7 +369,13 @@ static void emit_pool(Em *e, int id, int epi) {
   int back = n->op == OP_MAXPOOL_BACK;
   const Shape *xs = &e->g->nodes[n->in[0]].shape, *ys = back ? &e->g->nodes[n->in[1]].shape : &n->shape;
   int planes = xs->d[0] * xs->d[1];
-  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi, 0, {0}};
+  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi, id, 0, {0}, {0}};
+  if (epi >= 0) { /* the user reads the adjoint directly, or with its planes swapped */
+    const Node *u = &e->g->nodes[epi];
+    for (int k = 0; k < u->nin; k++)
+      if (ir_plane_swap(e->g, u->in[k]) && e->g->nodes[u->in[k]].in[0] == id) p.via = u->in[k];
+  }
+  int uswap = p.via != id; /* the user's planes are the adjoint's swapped */
   /* interior output columns: ow * SW - PW >= 0 and ow * SW - PW + KW <= W */
   p.lo = (p.PW + p.SW - 1) / p.SW;
   p.hi = p.W - p.KW + p.PW < 0 ? 0 : (p.W - p.KW + p.PW) / p.SW + 1;
@@ -375,10 +396,11 @@ static void emit_pool(Em *e, int id, int epi) {
   em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
   if (back) {
     em_line(e, "const %s *restrict w_g = %s + (size_t)w_nc * %d;", e->real, gy, p.OH * p.OW);
-    em_line(e, "%s *restrict w_gx = %s + (size_t)w_nc * %d;%s", e->real, out, p.H * p.W,
-            epi >= 0 ? ir_fmt(" /* %%%d's elements */", epi) : "");
-    for (int i = 0; i < p.nread; i++)
-      em_line(e, "const %s *restrict w_e%d = %s + (size_t)w_nc * %d;", e->real, i, em_buffer(e, p.read[i], 0), p.H * p.W);
+    em_line(e, "%s *restrict w_gx = %s + %s;%s", e->real, out, pool_plane(&p, xs->d[0], xs->d[1], uswap),
+            epi >= 0 ? ir_fmt(" /* %%%d's elements%s */", epi, uswap ? ", plane (c, n)" : "") : "");
+    for (int i = 0; i < p.nread; i++) /* a tensor read with its planes swapped has the other order than the user's */
+      em_line(e, "const %s *restrict w_e%d = %s + %s;", e->real, i, em_buffer(e, p.read[i], 0),
+              pool_plane(&p, xs->d[0], xs->d[1], p.swap[i] != uswap));
   } else {
     em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %d;", e->real, out, p.OH * p.OW);
   }

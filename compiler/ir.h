@@ -282,6 +282,7 @@ int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr); /* gy added 
  * k, no padding, nothing left over (each pixel in exactly one window) */
 int ir_tiles(int k, int stride, int pad, int out, int len);
 int ir_pool_tiles(const Graph *g, int id); /* a pooling's windows tile its image (ir_tiles both ways) */
+int ir_plane_swap(const Graph *g, int id); /* a permute of a rank-4 tensor's first two dims (NCHW <-> CNHW) */
 int ir_sum_to(Graph *g, int x, Shape s);
 int ir_max(Graph *g, int x, int axis);
 int ir_row(Graph *g, Op op, int x, int axis); /* SOFTMAX, LOG_SOFTMAX, ARGMAX_MASK */

@@ -96,7 +96,9 @@ static void recompute_cost(const Fn *f, int id, Recompute *r) {
 }
 
 /* Does node id's expression (through the nodes computed inside it) read only constants, node
- * skip and tensors of shape s and type dt, walked whole (at most MAX_EPILOGUE_READS reads)? */
+ * skip and tensors of shape s and type dt, walked whole (at most MAX_EPILOGUE_READS reads),
+ * or such tensors of other planes: a stored tensor read through a plane swap computed inside
+ * it (ir_plane_swap: its image planes, whole, in another order)? */
 enum { MAX_EPILOGUE_READS = 4 };
 
 static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, int *nread) {
@@ -111,6 +113,10 @@ static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, 
       if (++*nread > MAX_EPILOGUE_READS) return 0;
       continue;
     }
+    if (ir_plane_swap(g, x) && !f->inl[xn->in[0]]) { /* a stored tensor's planes swapped */
+      if (++*nread > MAX_EPILOGUE_READS) return 0;
+      continue;
+    }
     OpKind xk = op_info[xn->op].kind;
     if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s, dt, nread)) return 0;
   }
@@ -121,18 +127,23 @@ static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, 
  * used once, by an elementwise node over the same elements (ReLU's mask: g * step(x)) that
  * is stored and reads only tensors of its shape, is computed inside that node's block: the
  * pooling's gradient of a pixel goes through the node's expression as it is stored, instead
- * of being stored, then read back (emit_pool_epilogue).  Same operations, same bits. */
+ * of being stored, then read back (emit_pool_epilogue).  Same operations, same bits.  The
+ * node may also take the adjoint with its planes swapped (a convolution without batch norm
+ * after it: LeNet's mask runs in the product's CNHW layout, g * step(x) of permuted N and C,
+ * reading x, NCHW, swapped too): each plane of the adjoint is then stored, through the
+ * expression, as the node's plane of the other order. */
 static void decide_epilogues(Fn *f) {
   Graph *g = f->g;
   for (int i = 0; i < g->nnodes; i++) {
     const Node *n = &g->nodes[i];
     if (!f->reach[i] || n->op != OP_MAXPOOL_BACK || f->uses[i] != 1 || !ir_pool_tiles(g, i)) continue;
-    int u = f->user[i];
-    const Node *un = &g->nodes[u];
+    int u = f->user[i], via = i; /* via: the node the user reads the adjoint through */
+    if (ir_plane_swap(g, u) && f->inl[u] && f->uses[u] == 1) via = u, u = f->user[u];
+    const Node *un = &g->nodes[u], *vn = &g->nodes[via];
     OpKind uk = op_info[un->op].kind;
     if ((uk != K_E1 && uk != K_E2) || f->inl[u] || u == g->loss || un->dt != n->dt) continue;
     int nread = 0;
-    if (shape_eq(&un->shape, &n->shape) && walks_whole(f, u, i, &un->shape, n->dt, &nread)) f->inl[i] = 1;
+    if (shape_eq(&un->shape, &vn->shape) && walks_whole(f, u, via, &un->shape, n->dt, &nread)) f->inl[i] = 1;
   }
 }
 

@@ -2767,12 +2767,18 @@ DLC_KERNEL static void lenet_matmul_69(float *restrict g_net_7_weight, const flo
   }
 }
 
-/* %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward */
-DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
+/* %76 = mul %73, %75 : f32[16,32,10,10]                # examples/lenet.lua:10 backward
+ *   with %73 = permute %71 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
+ *   with %71 = max_pool_backward %29, %70 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,10,10] # examples/lenet.lua:10 backward
+ *   with %75 = step %74 : f32[16,32,10,10]                    # examples/lenet.lua:10 backward
+ *   with %74 = permute %29 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
+ */
+DLC_KERNEL static void lenet_mul_76(float *restrict net_4_mul_bw, const float *restrict net_4_relu, const float *restrict net_7_matmul_bw) {
   for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_4_relu + (size_t)w_nc * 100;
     const float *restrict w_g = net_7_matmul_bw + (size_t)w_nc * 25;
-    float *restrict w_gx = net_5_max_pool_backward_bw + (size_t)w_nc * 100;
+    float *restrict w_gx = net_4_mul_bw + (size_t)(w_nc % 16 * 32 + w_nc / 16) * 100; /* %76's elements, plane (c, n) */
+    const float *restrict w_e0 = net_4_relu + (size_t)w_nc * 100;
     float w_cm[50]; /* per image row and output column: the max over the kernel columns */
     int w_cp[50]; /* and its pixel */
     for (int w_j = 0; w_j < 50; w_j++) {
@@ -2796,19 +2802,14 @@ DLC_KERNEL static void lenet_max_pool_backward_71(float *restrict net_5_max_pool
         for (int w_ow = 0; w_ow < 5; w_ow++) w_wp[(w_ih + w_kh) * 5 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 5 + w_ow] = w_g[w_oh * 5 + w_ow];
     }
     for (int w_j = 0; w_j < 50; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }
 
-/* %76 = mul %73, %75 : f32[16,32,10,10]                # examples/lenet.lua:10 backward
- *   with %73 = permute %71 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
- *   with %75 = step %74 : f32[16,32,10,10]                    # examples/lenet.lua:10 backward
- *   with %74 = permute %29 {dims=2,1,3,4} : f32[16,32,10,10]  # examples/lenet.lua:10 backward
- * then, in the same loop, %78 = sum_to %76 : f32[16,32,1,1]                    # examples/lenet.lua:10 backward
- */
-DLC_KERNEL static void lenet_mul_76(float *restrict net_3_sum_to_bw, float *restrict net_4_mul_bw, const float *restrict net_5_max_pool_backward_bw, const float *restrict net_4_relu) {
+/* %78 = sum_to %76 : f32[16,32,1,1]                    # examples/lenet.lua:10 backward */
+DLC_KERNEL static void lenet_sum_to_78(float *restrict net_3_sum_to_bw, const float *restrict net_4_mul_bw) {
   for (int i0 = 0; i0 < 512; i0++) {
     net_3_sum_to_bw[i0] = 0.0f;
   }
@@ -2817,18 +2818,10 @@ DLC_KERNEL static void lenet_mul_76(float *restrict net_3_sum_to_bw, float *rest
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 96; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) {
-            const float r_v = (net_5_max_pool_backward_bw[100*i0 + 1600*i1 + (i2 + i3)] * dlc_stepf(net_4_relu[100*i0 + 1600*i1 + (i2 + i3)]));
-            net_4_mul_bw[3200*i0 + 100*i1 + (i2 + i3)] = r_v;
-            r_part[i3] += r_v;
-          }
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_mul_bw[3200*i0 + 100*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 96; i2 < 100; i2++) {
-          const float r_v = (net_5_max_pool_backward_bw[100*i0 + 1600*i1 + i2] * dlc_stepf(net_4_relu[100*i0 + 1600*i1 + i2]));
-          net_4_mul_bw[3200*i0 + 100*i1 + i2] = r_v;
-          r_part[0] += r_v;
-        }
+        for (int i2 = 96; i2 < 100; i2++) r_part[0] += net_4_mul_bw[3200*i0 + 100*i1 + i2];
         net_3_sum_to_bw[32*i0 + i1] += r_part[0];
       }
     }
@@ -2953,12 +2946,18 @@ DLC_KERNEL static void lenet_matmul_84(float *restrict net_3_matmul_bw_2, const 
   }
 }
 
-/* %88 = max_pool_backward %19, %87 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_max_pool_backward_88(float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
+/* %93 = mul %90, %92 : f32[6,32,28,28]                 # examples/lenet.lua:9 backward
+ *   with %90 = permute %88 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
+ *   with %88 = max_pool_backward %19, %87 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,28,28] # examples/lenet.lua:9 backward
+ *   with %92 = step %91 : f32[6,32,28,28]                     # examples/lenet.lua:9 backward
+ *   with %91 = permute %19 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
+ */
+DLC_KERNEL static void lenet_mul_93(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_unwindow_bw) {
   for (int w_nc = 0; w_nc < 192; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = net_1_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_3_unwindow_bw + (size_t)w_nc * 196;
-    float *restrict w_gx = net_2_max_pool_backward_bw + (size_t)w_nc * 784;
+    float *restrict w_gx = net_1_mul_bw + (size_t)(w_nc % 6 * 32 + w_nc / 6) * 784; /* %93's elements, plane (c, n) */
+    const float *restrict w_e0 = net_1_relu + (size_t)w_nc * 784;
     float w_cm[392]; /* per image row and output column: the max over the kernel columns */
     int w_cp[392]; /* and its pixel */
     for (int w_j = 0; w_j < 392; w_j++) {
@@ -2982,19 +2981,14 @@ DLC_KERNEL static void lenet_max_pool_backward_88(float *restrict net_2_max_pool
         for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
     }
     for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f;
-      w_gx[w_j * 2 + 1] = w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f;
+      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
+      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
     }
   }
 }
 
-/* %93 = mul %90, %92 : f32[6,32,28,28]                 # examples/lenet.lua:9 backward
- *   with %90 = permute %88 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
- *   with %92 = step %91 : f32[6,32,28,28]                     # examples/lenet.lua:9 backward
- *   with %91 = permute %19 {dims=2,1,3,4} : f32[6,32,28,28]   # examples/lenet.lua:9 backward
- * then, in the same loop, %95 = sum_to %93 : f32[6,32,1,1]                     # examples/lenet.lua:9 backward
- */
-DLC_KERNEL static void lenet_mul_93(float *restrict net_0_sum_to_bw, float *restrict net_1_mul_bw, const float *restrict net_2_max_pool_backward_bw, const float *restrict net_1_relu) {
+/* %95 = sum_to %93 : f32[6,32,1,1]                     # examples/lenet.lua:9 backward */
+DLC_KERNEL static void lenet_sum_to_95(float *restrict net_0_sum_to_bw, const float *restrict net_1_mul_bw) {
   for (int i0 = 0; i0 < 192; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
@@ -3003,11 +2997,7 @@ DLC_KERNEL static void lenet_mul_93(float *restrict net_0_sum_to_bw, float *rest
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 784; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) {
-            const float r_v = (net_2_max_pool_backward_bw[784*i0 + 4704*i1 + (i2 + i3)] * dlc_stepf(net_1_relu[784*i0 + 4704*i1 + (i2 + i3)]));
-            net_1_mul_bw[25088*i0 + 784*i1 + (i2 + i3)] = r_v;
-            r_part[i3] += r_v;
-          }
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_1_mul_bw[25088*i0 + 784*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
         net_0_sum_to_bw[32*i0 + i1] += r_part[0];
@@ -3458,36 +3448,34 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const crossentropyloss0_softmax_bw = m->arena + 1270528;   /* %52 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 1273216;   /* %56 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const g_net_11_bias = m->grad + 61744;
-  float *const net_10_mul_bw = m->arena + 1282048;   /* %61 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
+  float *const net_10_mul_bw = m->arena + 1287168;   /* %61 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
   float *const s_net_11_weight_exp_avg = m->state + 121808;
   float *const s_net_11_weight_exp_avg_sq = m->state + 122656;
   float *const g_net_11_weight = m->grad + 60896;
   float *const g_net_9_bias = m->grad + 60800;
-  float *const net_8_mul_bw = m->arena + 1278208;   /* %66 mul[32,120]: net.8 ReLU, examples/lenet.lua:12, backward */
+  float *const net_8_mul_bw = m->arena + 1283328;   /* %66 mul[32,120]: net.8 ReLU, examples/lenet.lua:12, backward */
   float *const s_net_9_weight_exp_avg = m->state + 101456;
   float *const s_net_9_weight_exp_avg_sq = m->state + 111536;
   float *const g_net_9_weight = m->grad + 50720;
   float *const g_net_7_bias = m->grad + 50592;
-  float *const net_7_matmul_bw = m->arena + 1360128;   /* %68 matmul[32,400]: net.7 Linear, examples/lenet.lua:12, backward */
+  float *const net_7_matmul_bw = m->arena + 1270528;   /* %68 matmul[32,400]: net.7 Linear, examples/lenet.lua:12, backward */
   float *const s_net_7_weight_exp_avg = m->state + 5200;
   float *const s_net_7_weight_exp_avg_sq = m->state + 53200;
   float *const g_net_7_weight = m->grad + 2592;
-  float *const net_5_max_pool_backward_bw = m->arena + 1257728;   /* %71 max_pool_backward[32,16,10,10]: net.5 MaxPool2d, examples/lenet.lua:10, backward */
-  float *const net_3_sum_to_bw = m->arena + 1360128;   /* %78 sum_to[16,32,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_4_mul_bw = m->arena + 1377728;   /* %76 mul[16,32,10,10]: net.4 ReLU, examples/lenet.lua:10, backward */
+  float *const net_3_sum_to_bw = m->arena + 1257728;   /* %78 sum_to[16,32,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_sum_to_bw_2 = m->arena + 1468976;   /* %79 sum_to[16,1,1,1]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_unwindow_bw = m->arena + 1428928;   /* %87 unwindow[32,6,14,14]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const net_3_matmul_bw = m->arena + 1257728;   /* %83 matmul[150,3200]: net.3 Conv2d, examples/lenet.lua:10, backward */
   float *const s_net_3_weight_exp_avg = m->state + 368;
   float *const s_net_3_weight_exp_avg_sq = m->state + 2768;
   float *const net_3_matmul_bw_2 = m->arena + 1466560;   /* %84 matmul[16,150]: net.3 Conv2d, examples/lenet.lua:10, backward */
-  float *const net_2_max_pool_backward_bw = m->arena + 627200;   /* %88 max_pool_backward[32,6,28,28]: net.2 MaxPool2d, examples/lenet.lua:9, backward */
-  float *const net_0_sum_to_bw = m->arena + 928256;   /* %95 sum_to[6,32,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
-  float *const net_1_mul_bw = m->arena + 777728;   /* %93 mul[6,32,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
-  float *const net_0_sum_to_bw_2 = m->arena + 627360;   /* %96 sum_to[6,1,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_1_mul_bw = m->arena + 627200;   /* %93 mul[6,32,28,28]: net.1 ReLU, examples/lenet.lua:9, backward */
+  float *const net_0_sum_to_bw = m->arena + 777728;   /* %95 sum_to[6,32,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_sum_to_bw_2 = m->arena + 777920;   /* %96 sum_to[6,1,1,1]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 176;
-  float *const net_0_matmul_bw = m->arena + 627200;   /* %100 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
+  float *const net_0_matmul_bw = m->arena + 777728;   /* %100 matmul[6,25]: net.0 Conv2d, examples/lenet.lua:9, backward */
   float *const g_net_0_weight = m->grad + 0;
   float *const g_net_0_bias = m->grad + 160;
   float *const g_net_3_weight = m->grad + 176;
@@ -3544,8 +3532,8 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   } else {
     lenet_matmul_69(g_net_7_weight, net_8_mul_bw, net_5_max_pool); /* %69 matmul: net.7 Linear, examples/lenet.lua:12, backward */
   }
-  lenet_max_pool_backward_71(net_5_max_pool_backward_bw, net_4_relu, net_7_matmul_bw); /* %71 max_pool_backward: net.5 MaxPool2d, examples/lenet.lua:10, backward */
-  lenet_mul_76(net_3_sum_to_bw, net_4_mul_bw, net_5_max_pool_backward_bw, net_4_relu); /* %76 mul + %78 sum_to: net.4 ReLU, examples/lenet.lua:10, backward */
+  lenet_mul_76(net_4_mul_bw, net_4_relu, net_7_matmul_bw); /* %76 mul: net.4 ReLU, examples/lenet.lua:10, backward */
+  lenet_sum_to_78(net_3_sum_to_bw, net_4_mul_bw); /* %78 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
   lenet_sum_to_79(net_3_sum_to_bw_2, net_3_sum_to_bw); /* %79 sum_to: net.3 Conv2d, examples/lenet.lua:10, backward */
   lenet_matmul_83(net_3_matmul_bw, net_3_unwindow_bw, net_4_mul_bw, p_net_3_weight); /* %83 matmul + %87 unwindow, 8 images at a time: net.3 Conv2d, examples/lenet.lua:10, backward */
   if (fused) {
@@ -3554,8 +3542,8 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
     lenet_matmul_84(net_3_matmul_bw_2, net_4_mul_bw, net_3_window); /* %84 matmul: net.3 Conv2d, examples/lenet.lua:10, backward */
   }
   /* %87 = unwindow: computed with %83, a block of images at a time */
-  lenet_max_pool_backward_88(net_2_max_pool_backward_bw, net_1_relu, net_3_unwindow_bw); /* %88 max_pool_backward: net.2 MaxPool2d, examples/lenet.lua:9, backward */
-  lenet_mul_93(net_0_sum_to_bw, net_1_mul_bw, net_2_max_pool_backward_bw, net_1_relu); /* %93 mul + %95 sum_to: net.1 ReLU, examples/lenet.lua:9, backward */
+  lenet_mul_93(net_1_mul_bw, net_1_relu, net_3_unwindow_bw); /* %93 mul: net.1 ReLU, examples/lenet.lua:9, backward */
+  lenet_sum_to_95(net_0_sum_to_bw, net_1_mul_bw); /* %95 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   lenet_sum_to_96(net_0_sum_to_bw_2, net_0_sum_to_bw); /* %96 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   if (fused) {
     lenet_matmul_100_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t142_div, t143_sqrt, net_1_mul_bw, net_0_window); /* %100 matmul + %149 add + %154 add + %163 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
