@@ -216,7 +216,7 @@ void emit_gather(Em *e, int id); /* K_GATHER: gather and scatter-add along an ax
 void emit_window(Em *e, int id);
 /* Max pooling's adjoint (id), inlined into its elementwise user (plan.c's epilogue): the user's
  * block, each pixel's gradient going through the user's expression as it is stored */
-void emit_pool_epilogue(Em *e, int id, int user);
+void emit_pool_epilogue(Em *e, int id, int via, int user); /* user reads adjoint id through via */
 
 /* ---- emit_api.c ---------------------------------------------------------------------------- */
 int em_is_target(const Graph *g, int i);

@@ -24,13 +24,16 @@ static int elem_of(const Em *e, int id, Elem *el) {
 }
 
 /* The input of elementwise node id whose block computes id as its epilogue (plan.c), or -1:
- * read directly or with its planes swapped (an inlined ir_plane_swap). */
-static int epilogue_host(const Em *e, int id) {
+ * read directly or with its planes swapped (an inlined ir_plane_swap); *via (if not NULL):
+ * the node id reads it through, itself or the swap. */
+static int epilogue_host(const Em *e, int id, int *via) {
   const Node *n = &e->g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
     int x = n->in[k];
     if (e->fp->inl[x] && ir_plane_swap(e->g, x)) x = e->g->nodes[x].in[0];
-    if (e->fp->inl[x] && e->g->nodes[x].op == OP_MAXPOOL_BACK) return x;
+    if (!e->fp->inl[x] || e->g->nodes[x].op != OP_MAXPOOL_BACK) continue;
+    if (via) *via = n->in[k];
+    return x;
   }
   return -1;
 }
@@ -40,9 +43,9 @@ static void emit_node(Em *e, int id) {
   const Node *n = &g->nodes[id];
   switch (op_info[n->op].kind) {
   case K_E1: case K_E2: case K_BCAST: case K_PERMUTE: case K_SHIFT: case K_ONEHOT: case K_RAND: {
-    int host = epilogue_host(e, id);
+    int via, host = epilogue_host(e, id, &via);
     if (host >= 0) {
-      emit_pool_epilogue(e, host, id);
+      emit_pool_epilogue(e, host, via, id);
       break;
     }
     Elem el = {id, id, id, 0, 1};
@@ -887,7 +890,7 @@ static int sum_producer(const Em *e, int s, Elem *el) {
   if (s + 1 >= fp->nsched) return 0;
   int p = fp->sched[s], sum = fp->sched[s + 1];
   OpKind k = op_info[g->nodes[p].op].kind;
-  if ((k != K_E1 && k != K_E2) || epilogue_host(e, p) >= 0 || !expr_plain(e, p) || fp->store[p].kind != S_ARENA) return 0;
+  if ((k != K_E1 && k != K_E2) || epilogue_host(e, p, NULL) >= 0 || !expr_plain(e, p) || fp->store[p].kind != S_ARENA) return 0;
   if (g->nodes[sum].op != OP_SUM_TO || !shape_eq(&g->nodes[g->nodes[sum].in[0]].shape, &g->nodes[p].shape) ||
       !reads_root(e, fp, sum, p))
     return 0;

@@ -351,7 +351,7 @@ static AxpyShape axpy_shape(const Em *e, int M, int N) {
 
 /* Do the chunk's tiles go into a fused update (e->fuse) whose buffers are laid out as C (not
  * C^T): the parameter and its optimizer state, R rows of a tile NR columns wide each? */
-static int upd_rows(const Em *e, const KChunk *ch) { return ch->upd && e->fuse && !e->fuse->epi && e->fuse->trans < 0; }
+static int upd_rows(const Em *e, const KChunk *ch) { return ch->upd && !e->fuse->epi && e->fuse->trans < 0; }
 
 /* Before a tile that goes into a fused update: the next tile's lines of the update's buffers of
  * C's size (the parameter and its optimizer state), R rows from row0, W columns from col0,

@@ -363,19 +363,14 @@ static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
   }
 }
 
-static void emit_pool(Em *e, int id, int epi) {
+static void emit_pool(Em *e, int id, int via, int epi) {
   const Node *n = &e->g->nodes[id];
   const int *a = n->attr;
   int back = n->op == OP_MAXPOOL_BACK;
   const Shape *xs = &e->g->nodes[n->in[0]].shape, *ys = back ? &e->g->nodes[n->in[1]].shape : &n->shape;
   int planes = xs->d[0] * xs->d[1];
-  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi, id, 0, {0}, {0}};
-  if (epi >= 0) { /* the user reads the adjoint directly, or with its planes swapped */
-    const Node *u = &e->g->nodes[epi];
-    for (int k = 0; k < u->nin; k++)
-      if (ir_plane_swap(e->g, u->in[k]) && e->g->nodes[u->in[k]].in[0] == id) p.via = u->in[k];
-  }
-  int uswap = p.via != id; /* the user's planes are the adjoint's swapped */
+  Pool p = {a[WA_KH], a[WA_KW], a[WA_SH], a[WA_SW], a[WA_PH], a[WA_PW], xs->d[2], xs->d[3], ys->d[2], ys->d[3], 0, 0, id, epi, via, 0, {0}, {0}};
+  int uswap = via != id; /* the user's planes are the adjoint's swapped */
   /* interior output columns: ow * SW - PW >= 0 and ow * SW - PW + KW <= W */
   p.lo = (p.PW + p.SW - 1) / p.SW;
   p.hi = p.W - p.KW + p.PW < 0 ? 0 : (p.W - p.KW + p.PW) / p.SW + 1;
@@ -416,7 +411,7 @@ static void emit_pool(Em *e, int id, int epi) {
   pool_end(e);
 }
 
-void emit_pool_epilogue(Em *e, int id, int user) { emit_pool(e, id, user); }
+void emit_pool_epilogue(Em *e, int id, int via, int user) { emit_pool(e, id, via, user); }
 
 static const char *win_var[6] = {"w_c", "w_kh", "w_kw", "w_n", "w_oh", "w_ow"};
 
@@ -529,7 +524,7 @@ static void window_loops(Em *e, int id, Win w) {
 void emit_window(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   if (n->op == OP_MAXPOOL || n->op == OP_MAXPOOL_BACK) {
-    emit_pool(e, id, -1);
+    emit_pool(e, id, id, -1);
     return;
   }
   window_loops(e, id, win_of(e->g, n));

@@ -98,10 +98,24 @@ static void recompute_cost(const Fn *f, int id, Recompute *r) {
 /* Does node id's expression (through the nodes computed inside it) read only constants, node
  * skip and tensors of shape s and type dt, walked whole (at most MAX_EPILOGUE_READS reads),
  * or such tensors of other planes: a stored tensor read through a plane swap computed inside
- * it (ir_plane_swap: its image planes, whole, in another order)? */
+ * it (ir_plane_swap: its image planes, whole, in another order), but never one tensor in both
+ * orders (the emitter reads each tensor through one pointer to its plane)? */
 enum { MAX_EPILOGUE_READS = 4 };
 
-static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, int *nread) {
+typedef struct {
+  int n, root[MAX_EPILOGUE_READS], swap[MAX_EPILOGUE_READS];
+} Reads;
+
+static int add_read(const Graph *g, Reads *r, int x, int swap) {
+  int root = ir_root_of(g, x);
+  for (int i = 0; i < r->n; i++)
+    if (r->root[i] == root) return r->swap[i] == swap;
+  if (r->n == MAX_EPILOGUE_READS) return 0;
+  r->root[r->n] = root, r->swap[r->n++] = swap;
+  return 1;
+}
+
+static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, Reads *r) {
   const Graph *g = f->g;
   const Node *n = &g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
@@ -110,15 +124,15 @@ static int walks_whole(const Fn *f, int id, int skip, const Shape *s, DType dt, 
     if (x == skip || g->nodes[ir_root_of(g, x)].op == OP_CONST) continue;
     if (!shape_eq(&xn->shape, s) || xn->dt != dt) return 0;
     if (!f->inl[x]) {
-      if (++*nread > MAX_EPILOGUE_READS) return 0;
+      if (!add_read(g, r, x, 0)) return 0;
       continue;
     }
     if (ir_plane_swap(g, x) && !f->inl[xn->in[0]]) { /* a stored tensor's planes swapped */
-      if (++*nread > MAX_EPILOGUE_READS) return 0;
+      if (!add_read(g, r, xn->in[0], 1)) return 0;
       continue;
     }
     OpKind xk = op_info[xn->op].kind;
-    if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s, dt, nread)) return 0;
+    if ((xk != K_E1 && xk != K_E2) || !walks_whole(f, x, skip, s, dt, r)) return 0;
   }
   return 1;
 }
@@ -142,8 +156,8 @@ static void decide_epilogues(Fn *f) {
     const Node *un = &g->nodes[u], *vn = &g->nodes[via];
     OpKind uk = op_info[un->op].kind;
     if ((uk != K_E1 && uk != K_E2) || f->inl[u] || u == g->loss || un->dt != n->dt) continue;
-    int nread = 0;
-    if (shape_eq(&un->shape, &vn->shape) && walks_whole(f, u, via, &un->shape, n->dt, &nread)) f->inl[i] = 1;
+    Reads r = {0};
+    if (shape_eq(&un->shape, &vn->shape) && walks_whole(f, u, via, &un->shape, n->dt, &r)) f->inl[i] = 1;
   }
 }
 
