@@ -200,12 +200,22 @@ void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when n
 int em_pragma(Em *e, int64_t n);         /* print the next loop's pragma; 1: the loop is ranged */
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
+/* A register tile's code, printed by gen (its body, at indent 1), as a static inline function
+ * named base (base_2, .. when another tile with different code has that name), printed before
+ * the kernel that first calls it; tiles with the same code are one function.  nren identifiers
+ * from[i] of the body are renamed to[i] first.  Returns the function's name. */
+typedef void (*TileGen)(Em *e, const void *ctx);
+const char *em_microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx, int nren,
+                           const char *const *from, const char *const *to);
 void emit_matmul(Em *e, int id);
 int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
 int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an elementwise epilogue */
 int em_matmul_cols_ok(const Em *e, int id, int Nc); /* can be computed Nc columns at a time (em_matmul_cols) */
 /* a block of Nc columns from b into c, their rows ldc and ldb apart */
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb);
+/* a window gather and the product reading it computed straight from the image (emit_window.c) */
+int em_direct_conv(Em *e, int id, int mm);
+void em_direct_conv_body(Em *e, int id, int mm);
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */

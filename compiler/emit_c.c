@@ -1068,9 +1068,19 @@ static int window_chunk_gen(Em *e, void *ctx) {
   return 1;
 }
 
+static int direct_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  em_direct_conv_body(e, c->w, c->mm);
+  return 1;
+}
+
 static void emit_windowed_product(Em *e, int mm, int w, int B) {
   ChunkGen c = {mm, w, B};
   int ids[2] = {w, mm};
+  if (em_direct_conv(e, w, mm)) { /* from the image itself, no windows (emit_window.c) */
+    emit_kernel_call(e, direct_gen, &c, ids, 2, ir_fmt("%%%d window + %%%d matmul, direct from the image", w, mm));
+    return;
+  }
   emit_kernel_call(e, window_chunk_gen, &c, ids, 2,
                    ir_fmt("%%%d window + %%%d matmul, %d image%s at a time", w, mm, B, B > 1 ? "s" : ""));
 }

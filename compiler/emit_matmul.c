@@ -81,8 +81,6 @@ static const char *plus(const char *base, int r) { return r ? ir_fmt("%s + %d", 
  * strides are literals), and called wherever that tile is needed: the kernels read as loops
  * over tiles, and the C compiler inlines the tile back. */
 
-typedef void (*TileGen)(Em *e, const void *ctx);
-
 /* The buffers of a fused update (e->fuse) a tile kernel takes besides A and B: their names in
  * the product's kernel, which the tile kernel calls u0, u1, ... (so the tiles of two
  * parameters of one shape and optimizer are one kernel) */
@@ -96,6 +94,11 @@ typedef struct {
  * with different code has that name); printed before the kernel that first calls it. */
 static const char *microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx,
                                const UpdBufs *u) {
+  return em_microkernel(e, base, params, gen, ctx, u ? u->n : 0, u ? u->name : NULL, u ? u->pos : NULL);
+}
+
+const char *em_microkernel(Em *e, const char *base, const char *params, TileGen gen, const void *ctx, int nren,
+                           const char *const *from, const char *const *to) {
   FILE *out = e->f;
   int ind = e->ind;
   char *body = NULL;
@@ -107,7 +110,7 @@ static const char *microkernel(Em *e, const char *base, const char *params, Tile
   fclose(e->f);
   e->f = out;
   e->ind = ind;
-  const char *text = u ? em_rename(body, u->n, u->name, u->pos) : body;
+  const char *text = nren ? em_rename(body, nren, from, to) : body;
   int *known = em_sm_get(&e->micro, ir_fmt("%s(%s) {\n%s", base, params, text));
   if (!*known) {
     if (e->nm == e->capm) {

@@ -591,6 +591,199 @@ static int window_chunk(const Em *e, int id, int mm) {
   return block_images(e, mm, w.N, ohw, K);
 }
 
+/* ---- a convolution's forward, direct: no window tensor ------------------------------------
+ * The window gather read by one product only (window_chunk's case: the forward, a frozen
+ * layer's training step), the product's rows (output channels) a whole number of vectors and
+ * its k = C KH KW at least DIRECT_MIN_K, zero padding: the kernel computes the product from the
+ * image itself.  A register tile holds T pixels of one image (R whole output rows, or a run of
+ * one row) times one vector of output channels, and sums over (c, kh, kw) in order, each term
+ * the pixel's input broadcast times the weight's column (the weight transposed first into the
+ * window's storage, [c, kh, kw][channel]).  The same terms in the same order as the product
+ * over the window tensor, whose padding terms (+ w * 0) leave a sum as it is and are left out:
+ * the same bits (but for a weight of inf or NaN times a padding zero), without writing and
+ * reading the windows (LeNet's second convolution: 150 x 3200 values a forward).  The tile's
+ * vectors are per pixel, the product's rows per channel: it is transposed in registers
+ * (dlc_transpose in dlc_kernel.h, L pixels at a time) and stored as a run of each channel's
+ * row.  --openmp: threads take whole images.  Tiles: at most 3/4 of the target's vector
+ * registers of accumulators, whole rows when a row fits, else runs of a row cut evenly. */
+enum { DIRECT_MIN_K = 32 }; /* below, the transposes cost more than the windows */
+
+typedef struct {
+  Win w;
+  int M, K, L;   /* output channels, k, lanes */
+  int R, P, S;   /* rows per tile; pixels per run (P = OW: whole rows) and runs per row (S) */
+} Direct;
+
+static int direct_of(const Em *e, int id, int mm, Direct *d) {
+  const Graph *g = e->g;
+  const Node *c = &g->nodes[mm];
+  int B = window_chunk(e, id, mm);
+  if (B <= 0) return 0;
+  Win w = win_of(g, &g->nodes[id]);
+  int L = em_vlanes(e), M = c->shape.d[0], K = w.C * w.KH * w.KW, A = em_vregs(e) * 3 / 4;
+  /* the transposed weight in the window's storage (a block of B images' windows) */
+  if (w.mode != 0 || M % L || K < DIRECT_MIN_K || (int64_t)M * K > (int64_t)K * B * w.OH * w.OW) return 0;
+  *d = (Direct){w, M, K, L, 1, w.OW, 1};
+  if (w.OW <= A) {
+    d->R = A / w.OW < w.OH ? A / w.OW : w.OH;
+  } else {
+    d->S = (w.OW + A - 1) / A;
+    d->P = (w.OW + d->S - 1) / d->S;
+  }
+  return 1;
+}
+
+int em_direct_conv(Em *e, int id, int mm) {
+  Direct d;
+  return direct_of(e, id, mm, &d);
+}
+
+/* a tile: R rows from oh0 (the tile function's argument) of the P pixels from output column ow0 */
+typedef struct {
+  const Direct *d;
+  int R, ow0, P;
+} DirectTile;
+
+static void direct_tile(Em *e, const void *ctx) {
+  const DirectTile *t = ctx;
+  const Direct *d = t->d;
+  const Win *w = &d->w;
+  const char *v = em_vtype(e), *real = e->real;
+  int T = t->R * t->P, L = d->L;
+  /* the rows of a tile at any oh0 are in the image unless there is row padding */
+  int rows_in = w->PH == 0 && (w->OH - 1) * w->SH + w->KH - 1 < w->H;
+  for (int q = 0; q < T; q += 8) {
+    char line[1024] = "";
+    for (int i = q; i < T && i < q + 8; i++)
+      snprintf(line + strlen(line), sizeof line - strlen(line), "%sr_acc%d = {0}", i == q ? "" : ", ", i);
+    em_line(e, "%s %s;", v, line);
+  }
+  if (w->C > 1) {
+    em_line(e, "for (int w_c = 0; w_c < %d; w_c++) { /* input channel */", w->C);
+    e->ind++;
+  }
+  const char *xc = w->C > 1 ? "x + w_c * %d" : "x", *wc = w->C > 1 ? "wt + w_c * %d" : "wt";
+  em_line(e, "const %s *restrict w_x = %s;", real, ir_fmt(xc, w->H * w->W));
+  em_line(e, "const %s *restrict w_w = %s;", real, ir_fmt(wc, w->KH * w->KW * d->M));
+  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* kernel row */", w->KH);
+  e->ind++;
+  for (int kw = 0; kw < w->KW; kw++)
+    em_line(e, "%s r_w%d; memcpy(&r_w%d, w_w + w_kh * %d%s, sizeof r_w%d);", v, kw, kw, w->KW * d->M,
+            kw ? ir_fmt(" + %d", kw * d->M) : "", kw);
+  for (int r = 0; r < t->R; r++) {
+    const char *oh = r ? ir_fmt("oh0 + %d", r) : "oh0";
+    const char *ih = ir_fmt("%s + w_kh%s", w->SH > 1 ? ir_fmt(r ? "(%s) * %d" : "%s * %d", oh, w->SH) : oh,
+                            w->PH ? ir_fmt(" - %d", w->PH) : "");
+    if (!rows_in) {
+      em_line(e, "if ((unsigned)(%s) < %du) { /* output row oh0 + %d: its input row is in the image */", ih, w->H, r);
+      e->ind++;
+    }
+    em_line(e, "const %s *restrict w_r%d = w_x + (%s) * %d;", real, r, ih, w->W);
+    for (int p = 0; p < t->P; p++) {
+      int ow = t->ow0 + p;
+      for (int kw = 0; kw < w->KW; kw++) {
+        int iw = ow * w->SW + kw - w->PW;
+        if (iw >= 0 && iw < w->W) em_line(e, "r_acc%d += w_r%d[%d] * r_w%d;", r * t->P + p, r, iw, kw);
+      }
+    }
+    if (!rows_in) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  e->ind--;
+  em_line(e, "}");
+  if (w->C > 1) {
+    e->ind--;
+    em_line(e, "}");
+  }
+  /* pixels q .. q + L at a time: transposed into a run of each channel's row */
+  for (int q = 0; q < T; q += L) {
+    int n = T - q < L ? T - q : L;
+    em_line(e, "{ /* pixels %d..%d: channel i's values into lanes of r_t[i] */", q, q + n - 1);
+    e->ind++;
+    em_line(e, "%s r_t[%d] = {", v, L);
+    for (int i = 0; i < L; i += 8) {
+      char line[1024] = "";
+      for (int j = i; j < L && j < i + 8; j++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", j == i ? "" : ", ",
+                 q + j < T ? ir_fmt("r_acc%d", q + j) : ir_fmt("(%s){0}", v));
+      em_line(e, "  %s%s", line, i + 8 < L ? "," : "};");
+    }
+    em_line(e, "dlc_transpose_%s(r_t);", v + 4);
+    /* the tile's pixels are consecutive columns: whole rows, or a run of one */
+    em_line(e, "for (int w_i = 0; w_i < %d; w_i++) memcpy(y + w_i * %d + %d, &r_t[w_i], %d * sizeof(%s));", L,
+            w->N * w->OH * w->OW, q, n, real);
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
+/* the tile's call: its function and pointers (y at the tile's first column of the vector's
+ * first channel row, x at the image, wt at the vector's channels) */
+static void direct_call(Em *e, const Direct *d, int R, int ow0, int P, const char *y, const char *x, const char *wt,
+                        const char *oh0) {
+  DirectTile t = {d, R, ow0, P};
+  const Win *w = &d->w;
+  const char *real = e->real;
+  const char *base = ir_fmt("%s_conv_%dx%d%s_c%dk%dx%d", e->pre, R, P, ow0 ? ir_fmt("_at%d", ow0) : "", w->C, w->KH, w->KW);
+  const char *name = em_microkernel(e, base, ir_fmt("%s *restrict y, const %s *restrict x, const %s *restrict wt, int oh0", real, real, real),
+                                    direct_tile, &t, 0, NULL, NULL);
+  em_line(e, "%s(%s%s, %s, %s, %s);", name, y, ow0 ? ir_fmt(" + %d", ow0) : "", x, wt, oh0);
+}
+
+void em_direct_conv_body(Em *e, int id, int mm) {
+  Direct d;
+  if (!direct_of(e, id, mm, &d)) die("internal: a direct convolution that is not one");
+  const Graph *g = e->g;
+  const Node *c = &g->nodes[mm];
+  const Win *w = &d.w;
+  const char *wt = em_buffer(e, id, 1), *a = em_buffer(e, c->in[0], 0), *y = em_buffer(e, mm, 1);
+  const char *img = em_buffer(e, g->nodes[id].in[0], 0);
+  int ohw = w->OH * w->OW, V = d.M / d.L, Rfull = w->OH / d.R * d.R;
+  em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight transposed: [c, kh, kw][out channel] */", d.M);
+  em_line(e, "  for (int i1 = 0; i1 < %d; i1++) %s[i1 * %d + i0] = %s[i0 * %d + i1];", d.K, wt, d.M, a, d.K);
+  if (e->o->openmp && (double)d.M * d.K * w->N * ohw >= OMP_MIN_MACS) em_line(e, "%s", em_omp(e, "parallel for"));
+  em_line(e, "for (int i4 = 0; i4 < %d; i4++) { /* image */", w->N);
+  e->ind++;
+  const char *x = ir_fmt("%s + (size_t)i4 * %d", img, w->C * w->H * w->W);
+  for (int part = 0; part < 2; part++) { /* whole tiles of R rows, then the rows left */
+    int R = part ? w->OH - Rfull : d.R, from = part ? Rfull : 0, to = part ? w->OH : Rfull;
+    if (to <= from) continue;
+    const char *oh0 = "i5";
+    if (to - from > R) {
+      if (R == 1)
+        em_line(e, "for (int i5 = %d; i5 < %d; i5++) { /* output row i5 */", from, to);
+      else
+        em_line(e, "for (int i5 = %d; i5 < %d; i5 += %d) { /* output rows [i5, i5 + %d) */", from, to, R, R);
+      e->ind++;
+    } else {
+      oh0 = ir_fmt("%d", from);
+    }
+    if (V > 1) {
+      em_line(e, "for (int i6 = 0; i6 < %d; i6++) { /* output channels [i6 * %d, i6 * %d + %d) */", V, d.L, d.L, d.L);
+      e->ind++;
+    }
+    const char *yt = ir_fmt("%s%s + i4 * %d%s", y, V > 1 ? ir_fmt(" + (size_t)i6 * %d", d.L * w->N * ohw) : "", ohw,
+                            strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, w->OW) : "");
+    const char *wv = V > 1 ? ir_fmt("%s + i6 * %d", wt, d.L) : wt;
+    for (int s = 0; s < d.S; s++) {
+      int ow0 = s * d.P, P = ow0 + d.P <= w->OW ? d.P : w->OW - ow0;
+      direct_call(e, &d, R, ow0, P, yt, x, wv, oh0);
+    }
+    if (V > 1) {
+      e->ind--;
+      em_line(e, "}");
+    }
+    if (to - from > R) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  e->ind--;
+  em_line(e, "}");
+}
+
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row
  * of the window tensor): the gather's loops over B images into cols, or the scatter-add's
  * from cols into the images' planes. */

@@ -48,57 +48,88 @@ static inline void fashion_cnn_axpy_4x16_k9(float *restrict c, const float *rest
   memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 288];
-    float r_a2 = a[i2 + 576];
-    float r_a3 = a[i2 + 864];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void fashion_cnn_conv_1x7_c32k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[0] * r_w1;
+        r_acc0 += w_r0[1] * r_w2;
+        r_acc1 += w_r0[0] * r_w0;
+        r_acc1 += w_r0[1] * r_w1;
+        r_acc1 += w_r0[2] * r_w2;
+        r_acc2 += w_r0[1] * r_w0;
+        r_acc2 += w_r0[2] * r_w1;
+        r_acc2 += w_r0[3] * r_w2;
+        r_acc3 += w_r0[2] * r_w0;
+        r_acc3 += w_r0[3] * r_w1;
+        r_acc3 += w_r0[4] * r_w2;
+        r_acc4 += w_r0[3] * r_w0;
+        r_acc4 += w_r0[4] * r_w1;
+        r_acc4 += w_r0[5] * r_w2;
+        r_acc5 += w_r0[4] * r_w0;
+        r_acc5 += w_r0[5] * r_w1;
+        r_acc5 += w_r0[6] * r_w2;
+        r_acc6 += w_r0[5] * r_w0;
+        r_acc6 += w_r0[6] * r_w1;
+        r_acc6 += w_r0[7] * r_w2;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 6272, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 6280, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 12544, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 12552, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 6272 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
-static inline void fashion_cnn_axpy_4x8_k288(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 288];
-    float r_a2 = a[i2 + 576];
-    float r_a3 = a[i2 + 864];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
+static inline void fashion_cnn_conv_1x7_at7_c32k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[6] * r_w0;
+        r_acc0 += w_r0[7] * r_w1;
+        r_acc0 += w_r0[8] * r_w2;
+        r_acc1 += w_r0[7] * r_w0;
+        r_acc1 += w_r0[8] * r_w1;
+        r_acc1 += w_r0[9] * r_w2;
+        r_acc2 += w_r0[8] * r_w0;
+        r_acc2 += w_r0[9] * r_w1;
+        r_acc2 += w_r0[10] * r_w2;
+        r_acc3 += w_r0[9] * r_w0;
+        r_acc3 += w_r0[10] * r_w1;
+        r_acc3 += w_r0[11] * r_w2;
+        r_acc4 += w_r0[10] * r_w0;
+        r_acc4 += w_r0[11] * r_w1;
+        r_acc4 += w_r0[12] * r_w2;
+        r_acc5 += w_r0[11] * r_w0;
+        r_acc5 += w_r0[12] * r_w1;
+        r_acc5 += w_r0[13] * r_w2;
+        r_acc6 += w_r0[12] * r_w0;
+        r_acc6 += w_r0[13] * r_w1;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 6272, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 12544, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 18816, &r_acc3_0, sizeof r_acc3_0);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 6272 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
 static inline void fashion_cnn_dot_4x4_k3136_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -320,7 +351,7 @@ static inline void fashion_cnn_axpy_4x16_k9_2(float *restrict c, const float *re
   memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_axpy_4x16_k288_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1459,48 +1490,18 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_130(float *restrict out0, con
   }
 }
 
-/* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-DLC_KERNEL static void fashion_cnn_window_131_block(float *restrict net_4_window, const float *restrict net_3_max_pool, int i4) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = net_4_window + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (net_3_max_pool + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
 /* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
  * then, in the same loop, %133 = matmul %62, %132 : f32[64,6272]               # examples/fashion_cnn.lua:10
  */
-DLC_KERNEL static void fashion_cnn_window_131(float *restrict net_4_window, float *restrict net_4_matmul, const float *restrict net_3_max_pool, const float *restrict p_net_4_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
-    fashion_cnn_window_131_block(net_4_window, net_3_max_pool, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 64; i0 += 4) {
-        fashion_cnn_axpy_4x16_k288(net_4_matmul + (size_t)i4 * 196 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window + i1);
+DLC_KERNEL static void fashion_cnn_window_131(float *restrict net_4_window, float *restrict net_4_matmul, const float *restrict p_net_4_weight, const float *restrict net_3_max_pool) {
+  for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 288; i1++) net_4_window[i1 * 64 + i0] = p_net_4_weight[i0 * 288 + i1];
+  for (int i4 = 0; i4 < 32; i4++) { /* image */
+    for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        fashion_cnn_conv_1x7_c32k3x3(net_4_matmul + (size_t)i6 * 50176 + i4 * 196 + i5 * 14, net_3_max_pool + (size_t)i4 * 6272, net_4_window + i6 * 8, i5);
+        fashion_cnn_conv_1x7_at7_c32k3x3(net_4_matmul + (size_t)i6 * 50176 + i4 * 196 + i5 * 14 + 7, net_3_max_pool + (size_t)i4 * 6272, net_4_window + i6 * 8, i5);
       }
-    }
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x8_k288(net_4_matmul + (size_t)i4 * 196 + (i0) * 6272 + 384, p_net_4_weight + (i0) * 288, net_4_window + 384);
     }
   }
 }
@@ -1817,7 +1818,7 @@ DLC_KERNEL static void fashion_cnn_window_61(float *restrict net_4_window_2, con
 DLC_KERNEL static void fashion_cnn_matmul_64(float *restrict net_4_matmul_2, const float *restrict p_net_4_weight, const float *restrict net_4_window_2) {
   for (int i1 = 0; i1 < 6272; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      fashion_cnn_axpy_4x16_k288_2(net_4_matmul_2 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window_2 + i1);
+      fashion_cnn_axpy_4x16_k288(net_4_matmul_2 + (i0) * 6272 + i1, p_net_4_weight + (i0) * 288, net_4_window_2 + i1);
     }
   }
 }
@@ -3071,7 +3072,7 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   /* %131 = window: computed with %133, a block of images at a time */
-  fashion_cnn_window_131(net_4_window, net_4_matmul, net_3_max_pool, p_net_4_weight); /* %131 window + %133 matmul, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_131(net_4_window, net_4_matmul, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
@@ -3470,7 +3471,7 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   /* %131 = window: computed with %133, a block of images at a time */
-  fashion_cnn_window_131(net_4_window, net_4_matmul, net_3_max_pool, p_net_4_weight); /* %131 window + %133 matmul, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_131(net_4_window, net_4_matmul, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */

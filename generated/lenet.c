@@ -67,35 +67,83 @@ static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict 
   memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 150; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 800, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 800 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 150];
-    float r_a2 = a[i2 + 300];
-    float r_a3 = a[i2 + 450];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void lenet_conv_1x10_c6k5x5(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0}, r_acc7 = {0};
+  dlc_v8f r_acc8 = {0}, r_acc9 = {0};
+  for (int w_c = 0; w_c < 6; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 400;
+    for (int w_kh = 0; w_kh < 5; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 80, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 80 + 16, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 80 + 32, sizeof r_w2);
+      dlc_v8f r_w3; memcpy(&r_w3, w_w + w_kh * 80 + 48, sizeof r_w3);
+      dlc_v8f r_w4; memcpy(&r_w4, w_w + w_kh * 80 + 64, sizeof r_w4);
+      const float *restrict w_r0 = w_x + (oh0 + w_kh) * 14;
+      r_acc0 += w_r0[0] * r_w0;
+      r_acc0 += w_r0[1] * r_w1;
+      r_acc0 += w_r0[2] * r_w2;
+      r_acc0 += w_r0[3] * r_w3;
+      r_acc0 += w_r0[4] * r_w4;
+      r_acc1 += w_r0[1] * r_w0;
+      r_acc1 += w_r0[2] * r_w1;
+      r_acc1 += w_r0[3] * r_w2;
+      r_acc1 += w_r0[4] * r_w3;
+      r_acc1 += w_r0[5] * r_w4;
+      r_acc2 += w_r0[2] * r_w0;
+      r_acc2 += w_r0[3] * r_w1;
+      r_acc2 += w_r0[4] * r_w2;
+      r_acc2 += w_r0[5] * r_w3;
+      r_acc2 += w_r0[6] * r_w4;
+      r_acc3 += w_r0[3] * r_w0;
+      r_acc3 += w_r0[4] * r_w1;
+      r_acc3 += w_r0[5] * r_w2;
+      r_acc3 += w_r0[6] * r_w3;
+      r_acc3 += w_r0[7] * r_w4;
+      r_acc4 += w_r0[4] * r_w0;
+      r_acc4 += w_r0[5] * r_w1;
+      r_acc4 += w_r0[6] * r_w2;
+      r_acc4 += w_r0[7] * r_w3;
+      r_acc4 += w_r0[8] * r_w4;
+      r_acc5 += w_r0[5] * r_w0;
+      r_acc5 += w_r0[6] * r_w1;
+      r_acc5 += w_r0[7] * r_w2;
+      r_acc5 += w_r0[8] * r_w3;
+      r_acc5 += w_r0[9] * r_w4;
+      r_acc6 += w_r0[6] * r_w0;
+      r_acc6 += w_r0[7] * r_w1;
+      r_acc6 += w_r0[8] * r_w2;
+      r_acc6 += w_r0[9] * r_w3;
+      r_acc6 += w_r0[10] * r_w4;
+      r_acc7 += w_r0[7] * r_w0;
+      r_acc7 += w_r0[8] * r_w1;
+      r_acc7 += w_r0[9] * r_w2;
+      r_acc7 += w_r0[10] * r_w3;
+      r_acc7 += w_r0[11] * r_w4;
+      r_acc8 += w_r0[8] * r_w0;
+      r_acc8 += w_r0[9] * r_w1;
+      r_acc8 += w_r0[10] * r_w2;
+      r_acc8 += w_r0[11] * r_w3;
+      r_acc8 += w_r0[12] * r_w4;
+      r_acc9 += w_r0[9] * r_w0;
+      r_acc9 += w_r0[10] * r_w1;
+      r_acc9 += w_r0[11] * r_w2;
+      r_acc9 += w_r0[12] * r_w3;
+      r_acc9 += w_r0[13] * r_w4;
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 3200, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 3208, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 6400, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 6408, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 9600, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 9608, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..7: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, r_acc7};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 3200 + 0, &r_t[w_i], 8 * sizeof(float));
+  }
+  { /* pixels 8..9: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc8, r_acc9, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 3200 + 8, &r_t[w_i], 2 * sizeof(float));
+  }
 }
 
 static inline void lenet_dot_4x4_k400_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
@@ -540,7 +588,7 @@ static inline void lenet_axpy_2x16_k25_2(float *restrict c, const float *restric
   memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_axpy_4x16_k150_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_axpy_4x16_k150(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -2249,40 +2297,16 @@ DLC_KERNEL static void lenet_max_pool_20(float *restrict net_2_max_pool, const f
   }
 }
 
-/* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10 */
-DLC_KERNEL static void lenet_window_21_block(float *restrict net_3_window, const float *restrict net_2_max_pool, int i4) {
-  for (int w_c = 0; w_c < 6; w_c++) {
-    for (int w_kh = 0; w_kh < 5; w_kh++) {
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          float *restrict w_col = net_3_window + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          const float *restrict w_img = (net_2_max_pool + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[0 + w_ow] = w_img[w_ow];
-          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[800 + w_ow] = w_img[w_ow + 1];
-          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[1600 + w_ow] = w_img[w_ow + 2];
-          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[2400 + w_ow] = w_img[w_ow + 3];
-          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_col[3200 + w_ow] = w_img[w_ow + 4];
-        }
-      }
-    }
-  }
-}
-
 /* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10
  * then, in the same loop, %24 = matmul %22, %23 : f32[16,3200]                 # examples/lenet.lua:10
  */
-DLC_KERNEL static void lenet_window_21(float *restrict net_3_window, float *restrict net_3_matmul, const float *restrict net_2_max_pool, const float *restrict p_net_3_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 8) { /* images [i4, i4 + 8): their windows, then the product's columns */
-    lenet_window_21_block(net_3_window, net_2_max_pool, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 800; i1 += 16) {
-      for (int i0 = 0; i0 < 16; i0 += 4) {
-        lenet_axpy_4x16_k150(net_3_matmul + (size_t)i4 * 100 + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+DLC_KERNEL static void lenet_window_21(float *restrict net_3_window, float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_2_max_pool) {
+  for (int i0 = 0; i0 < 16; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 150; i1++) net_3_window[i1 * 16 + i0] = p_net_3_weight[i0 * 150 + i1];
+  for (int i4 = 0; i4 < 32; i4++) { /* image */
+    for (int i5 = 0; i5 < 10; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 2; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        lenet_conv_1x10_c6k5x5(net_3_matmul + (size_t)i6 * 25600 + i4 * 100 + i5 * 10, net_2_max_pool + (size_t)i4 * 1176, net_3_window + i6 * 8, i5);
       }
     }
   }
@@ -2477,7 +2501,7 @@ DLC_KERNEL static void lenet_window_21_v2(float *restrict net_3_window, const fl
 DLC_KERNEL static void lenet_matmul_24(float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_3_window) {
   for (int i1 = 0; i1 < 3200; i1 += 16) {
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_axpy_4x16_k150_2(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
+      lenet_axpy_4x16_k150(net_3_matmul + (i0) * 3200 + i1, p_net_3_weight + (i0) * 150, net_3_window + i1);
     }
   }
 }
@@ -3403,7 +3427,7 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
   /* %21 = window: computed with %24, a block of images at a time */
-  lenet_window_21(net_3_window, net_3_matmul, net_2_max_pool, p_net_3_weight); /* %21 window + %24 matmul, 8 images at a time: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_window_21(net_3_window, net_3_matmul, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
@@ -3706,7 +3730,7 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
   /* %21 = window: computed with %24, a block of images at a time */
-  lenet_window_21(net_3_window, net_3_matmul, net_2_max_pool, p_net_3_weight); /* %21 window + %24 matmul, 8 images at a time: net.3 Conv2d, examples/lenet.lua:10 */
+  lenet_window_21(net_3_window, net_3_matmul, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
   lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
   lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */

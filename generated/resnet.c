@@ -48,110 +48,213 @@ static inline void resnet_axpy_4x16_k9(float *restrict c, const float *restrict 
   memcpy(c + 150536, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_axpy_4x16_k288(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 288];
-    float r_a2 = a[i2 + 576];
-    float r_a3 = a[i2 + 864];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void resnet_conv_1x7_c32k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 288;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 96, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 96 + 32, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 96 + 64, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[0] * r_w1;
+        r_acc0 += w_r0[1] * r_w2;
+        r_acc1 += w_r0[0] * r_w0;
+        r_acc1 += w_r0[1] * r_w1;
+        r_acc1 += w_r0[2] * r_w2;
+        r_acc2 += w_r0[1] * r_w0;
+        r_acc2 += w_r0[2] * r_w1;
+        r_acc2 += w_r0[3] * r_w2;
+        r_acc3 += w_r0[2] * r_w0;
+        r_acc3 += w_r0[3] * r_w1;
+        r_acc3 += w_r0[4] * r_w2;
+        r_acc4 += w_r0[3] * r_w0;
+        r_acc4 += w_r0[4] * r_w1;
+        r_acc4 += w_r0[5] * r_w2;
+        r_acc5 += w_r0[4] * r_w0;
+        r_acc5 += w_r0[5] * r_w1;
+        r_acc5 += w_r0[6] * r_w2;
+        r_acc6 += w_r0[5] * r_w0;
+        r_acc6 += w_r0[6] * r_w1;
+        r_acc6 += w_r0[7] * r_w2;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 12544, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 12552, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 25088, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 25096, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 37632, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 12544 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
-static inline void resnet_axpy_4x8_k288(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 288; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 288];
-    float r_a2 = a[i2 + 576];
-    float r_a3 = a[i2 + 864];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
+static inline void resnet_conv_1x7_at7_c32k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 288;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 96, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 96 + 32, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 96 + 64, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[6] * r_w0;
+        r_acc0 += w_r0[7] * r_w1;
+        r_acc0 += w_r0[8] * r_w2;
+        r_acc1 += w_r0[7] * r_w0;
+        r_acc1 += w_r0[8] * r_w1;
+        r_acc1 += w_r0[9] * r_w2;
+        r_acc2 += w_r0[8] * r_w0;
+        r_acc2 += w_r0[9] * r_w1;
+        r_acc2 += w_r0[10] * r_w2;
+        r_acc3 += w_r0[9] * r_w0;
+        r_acc3 += w_r0[10] * r_w1;
+        r_acc3 += w_r0[11] * r_w2;
+        r_acc4 += w_r0[10] * r_w0;
+        r_acc4 += w_r0[11] * r_w1;
+        r_acc4 += w_r0[12] * r_w2;
+        r_acc5 += w_r0[11] * r_w0;
+        r_acc5 += w_r0[12] * r_w1;
+        r_acc5 += w_r0[13] * r_w2;
+        r_acc6 += w_r0[12] * r_w0;
+        r_acc6 += w_r0[13] * r_w1;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 12544, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 25088, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 37632, &r_acc3_0, sizeof r_acc3_0);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 12544 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
-static inline void resnet_axpy_4x16_k576(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 576; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 392 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 576];
-    float r_a2 = a[i2 + 1152];
-    float r_a3 = a[i2 + 1728];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void resnet_conv_1x7_c32k3x3_2(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[0] * r_w1;
+        r_acc0 += w_r0[1] * r_w2;
+        r_acc1 += w_r0[0] * r_w0;
+        r_acc1 += w_r0[1] * r_w1;
+        r_acc1 += w_r0[2] * r_w2;
+        r_acc2 += w_r0[1] * r_w0;
+        r_acc2 += w_r0[2] * r_w1;
+        r_acc2 += w_r0[3] * r_w2;
+        r_acc3 += w_r0[2] * r_w0;
+        r_acc3 += w_r0[3] * r_w1;
+        r_acc3 += w_r0[4] * r_w2;
+        r_acc4 += w_r0[3] * r_w0;
+        r_acc4 += w_r0[4] * r_w1;
+        r_acc4 += w_r0[5] * r_w2;
+        r_acc5 += w_r0[4] * r_w0;
+        r_acc5 += w_r0[5] * r_w1;
+        r_acc5 += w_r0[6] * r_w2;
+        r_acc6 += w_r0[5] * r_w0;
+        r_acc6 += w_r0[6] * r_w1;
+        r_acc6 += w_r0[7] * r_w2;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 3136, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 3144, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 6272, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 6280, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 12544 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
-static inline void resnet_axpy_4x8_k576(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 576; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 392, sizeof r_b0);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 576];
-    float r_a2 = a[i2 + 1152];
-    float r_a3 = a[i2 + 1728];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
+static inline void resnet_conv_1x7_at7_c32k3x3_2(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[6] * r_w0;
+        r_acc0 += w_r0[7] * r_w1;
+        r_acc0 += w_r0[8] * r_w2;
+        r_acc1 += w_r0[7] * r_w0;
+        r_acc1 += w_r0[8] * r_w1;
+        r_acc1 += w_r0[9] * r_w2;
+        r_acc2 += w_r0[8] * r_w0;
+        r_acc2 += w_r0[9] * r_w1;
+        r_acc2 += w_r0[10] * r_w2;
+        r_acc3 += w_r0[9] * r_w0;
+        r_acc3 += w_r0[10] * r_w1;
+        r_acc3 += w_r0[11] * r_w2;
+        r_acc4 += w_r0[10] * r_w0;
+        r_acc4 += w_r0[11] * r_w1;
+        r_acc4 += w_r0[12] * r_w2;
+        r_acc5 += w_r0[11] * r_w0;
+        r_acc5 += w_r0[12] * r_w1;
+        r_acc5 += w_r0[13] * r_w2;
+        r_acc6 += w_r0[12] * r_w0;
+        r_acc6 += w_r0[13] * r_w1;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 3136, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 6272, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 9408, &r_acc3_0, sizeof r_acc3_0);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 12544 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
+}
+
+static inline void resnet_conv_1x7_c64k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 64; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 49;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 7u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 7;
+        r_acc0 += w_r0[0] * r_w1;
+        r_acc0 += w_r0[1] * r_w2;
+        r_acc1 += w_r0[0] * r_w0;
+        r_acc1 += w_r0[1] * r_w1;
+        r_acc1 += w_r0[2] * r_w2;
+        r_acc2 += w_r0[1] * r_w0;
+        r_acc2 += w_r0[2] * r_w1;
+        r_acc2 += w_r0[3] * r_w2;
+        r_acc3 += w_r0[2] * r_w0;
+        r_acc3 += w_r0[3] * r_w1;
+        r_acc3 += w_r0[4] * r_w2;
+        r_acc4 += w_r0[3] * r_w0;
+        r_acc4 += w_r0[4] * r_w1;
+        r_acc4 += w_r0[5] * r_w2;
+        r_acc5 += w_r0[4] * r_w0;
+        r_acc5 += w_r0[5] * r_w1;
+        r_acc5 += w_r0[6] * r_w2;
+        r_acc6 += w_r0[5] * r_w0;
+        r_acc6 += w_r0[6] * r_w1;
+      }
+    }
+  }
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 3136 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
 static inline void resnet_dot_4x4_k64(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -281,7 +384,7 @@ static inline void resnet_axpy_4x16_k9_2(float *restrict c, const float *restric
   memcpy(c + 150536, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_axpy_4x16_k288_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_axpy_4x16_k288(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -312,7 +415,7 @@ static inline void resnet_axpy_4x16_k288_2(float *restrict c, const float *restr
   memcpy(c + 37640, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_axpy_4x16_k576_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_axpy_4x16_k576(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1736,50 +1839,18 @@ DLC_SHARED_KERNEL static void resnet_max_pool_354(float *restrict out0, const fl
 }
 
 /* %355 = window %354 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %371, %388, %371, %388 (5 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_window_355_block(float *restrict out0, const float *restrict in0, int i4) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (in0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
-/* %355 = window %354 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:10
  * then, in the same loop, %357 = matmul %86, %356 : f32[32,12544]              # examples/resnet.lua:10
  *   the same kernel, on other buffers, computes %371, %371 (3 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_window_355(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
-    resnet_window_355_block(out0, in0, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 32; i0 += 4) {
-        resnet_axpy_4x16_k288(out1 + (size_t)i4 * 196 + (i0) * 12544 + i1, in1 + (i0) * 288, out0 + i1);
+  for (int i0 = 0; i0 < 32; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 288; i1++) out0[i1 * 32 + i0] = in0[i0 * 288 + i1];
+  for (int i4 = 0; i4 < 64; i4++) { /* image */
+    for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        resnet_conv_1x7_c32k3x3(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
+        resnet_conv_1x7_at7_c32k3x3(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
       }
-    }
-    for (int i0 = 0; i0 < 32; i0 += 4) {
-      resnet_axpy_4x8_k288(out1 + (size_t)i4 * 196 + (i0) * 12544 + 384, in1 + (i0) * 288, out0 + 384);
     }
   }
 }
@@ -1818,16 +1889,15 @@ DLC_KERNEL static void resnet_relu_387(float *restrict net_5_relu, const float *
 /* %388 = window %387 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:22
  * then, in the same loop, %390 = matmul %157, %389 : f32[64,12544]             # examples/resnet.lua:22
  */
-DLC_KERNEL static void resnet_window_388(float *restrict net_6_window, float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then the product's columns */
-    resnet_window_355_block(net_6_window, net_5_relu, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 64; i0 += 4) {
-        resnet_axpy_4x16_k288(net_6_matmul + (size_t)i4 * 196 + (i0) * 12544 + i1, p_net_6_weight + (i0) * 288, net_6_window + i1);
+DLC_KERNEL static void resnet_window_388(float *restrict net_6_window, float *restrict net_6_matmul, const float *restrict p_net_6_weight, const float *restrict net_5_relu) {
+  for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 288; i1++) net_6_window[i1 * 64 + i0] = p_net_6_weight[i0 * 288 + i1];
+  for (int i4 = 0; i4 < 64; i4++) { /* image */
+    for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        resnet_conv_1x7_c32k3x3_2(net_6_matmul + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, net_5_relu + (size_t)i4 * 6272, net_6_window + i6 * 8, i5);
+        resnet_conv_1x7_at7_c32k3x3_2(net_6_matmul + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, net_5_relu + (size_t)i4 * 6272, net_6_window + i6 * 8, i5);
       }
-    }
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x8_k288(net_6_matmul + (size_t)i4 * 196 + (i0) * 12544 + 384, p_net_6_weight + (i0) * 288, net_6_window + 384);
     }
   }
 }
@@ -1891,50 +1961,17 @@ DLC_SHARED_KERNEL static void resnet_max_pool_404(float *restrict out0, const fl
 }
 
 /* %405 = window %404 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:10
- *   the same kernel, on other buffers, computes %421, %438, %454, %421, %438, %454 (7 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_window_405_block(float *restrict out0, const float *restrict in0, int i4) {
-  for (int w_c = 0; w_c < 64; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 7) { /* a padding row */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (in0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-          /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-          for (int w_ow = 0; w_ow < 6; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 6; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
-    }
-  }
-}
-
-/* %405 = window %404 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:10
  * then, in the same loop, %407 = matmul %192, %406 : f32[64,3136]              # examples/resnet.lua:10
  *   the same kernel, on other buffers, computes %421, %438, %454, %421, %438, %454 (7 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_window_405(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their windows, then the product's columns */
-    resnet_window_405_block(out0, in0, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 64; i0 += 4) {
-        resnet_axpy_4x16_k576(out1 + (size_t)i4 * 49 + (i0) * 3136 + i1, in1 + (i0) * 576, out0 + i1);
+  for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 576; i1++) out0[i1 * 64 + i0] = in0[i0 * 576 + i1];
+  for (int i4 = 0; i4 < 64; i4++) { /* image */
+    for (int i5 = 0; i5 < 7; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        resnet_conv_1x7_c64k3x3(out1 + (size_t)i6 * 25088 + i4 * 49 + i5 * 7, in1 + (size_t)i4 * 3136, out0 + i6 * 8, i5);
       }
-    }
-    for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x8_k576(out1 + (size_t)i4 * 49 + (i0) * 3136 + 384, in1 + (i0) * 576, out0 + 384);
     }
   }
 }
@@ -2279,7 +2316,7 @@ DLC_SHARED_KERNEL static void resnet_window_85(float *restrict out0, const float
 DLC_SHARED_KERNEL static void resnet_matmul_88(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 12544; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      resnet_axpy_4x16_k288_2(out0 + (i0) * 12544 + i1, in0 + (i0) * 288, in1 + i1);
+      resnet_axpy_4x16_k288(out0 + (i0) * 12544 + i1, in0 + (i0) * 288, in1 + i1);
     }
   }
 }
@@ -2419,7 +2456,7 @@ DLC_KERNEL static void resnet_relu_155(float *restrict net_5_relu_2, const float
 DLC_KERNEL static void resnet_matmul_159(float *restrict net_6_matmul_2, const float *restrict p_net_6_weight, const float *restrict net_6_window_2) {
   for (int i1 = 0; i1 < 12544; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x16_k288_2(net_6_matmul_2 + (i0) * 12544 + i1, p_net_6_weight + (i0) * 288, net_6_window_2 + i1);
+      resnet_axpy_4x16_k288(net_6_matmul_2 + (i0) * 12544 + i1, p_net_6_weight + (i0) * 288, net_6_window_2 + i1);
     }
   }
 }
@@ -2585,7 +2622,7 @@ DLC_SHARED_KERNEL static void resnet_window_191(float *restrict out0, const floa
 DLC_SHARED_KERNEL static void resnet_matmul_194(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 3136; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      resnet_axpy_4x16_k576_2(out0 + (i0) * 3136 + i1, in0 + (i0) * 576, in1 + i1);
+      resnet_axpy_4x16_k576(out0 + (i0) * 3136 + i1, in0 + (i0) * 576, in1 + i1);
     }
   }
 }
@@ -4194,38 +4231,38 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
   /* %355 = window: computed with %357, a block of images at a time */
-  resnet_window_355(net_4_0_window, net_4_0_matmul, net_3_max_pool, p_net_4_0_weight); /* %355 window + %357 matmul, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_355(net_4_0_window, net_4_0_matmul, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
   /* %371 = window: computed with %373, a block of images at a time */
-  resnet_window_355(net_4_3_window, net_4_3_matmul, net_4_2_relu, p_net_4_3_weight); /* %371 window + %373 matmul, 2 images at a time: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_355(net_4_3_window, net_4_3_matmul, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
   /* %388 = window: computed with %390, a block of images at a time */
-  resnet_window_388(net_6_window, net_6_matmul, net_5_relu, p_net_6_weight); /* %388 window + %390 matmul, 2 images at a time: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_388(net_6_window, net_6_matmul, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
   /* %405 = window: computed with %407, a block of images at a time */
-  resnet_window_405(net_10_0_window, net_10_0_matmul, net_9_max_pool, p_net_10_0_weight); /* %405 window + %407 matmul, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_10_0_window, net_10_0_matmul, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
   /* %421 = window: computed with %423, a block of images at a time */
-  resnet_window_405(net_10_3_window, net_10_3_matmul, net_10_2_relu, p_net_10_3_weight); /* %421 window + %423 matmul, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_10_3_window, net_10_3_matmul, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
   /* %438 = window: computed with %440, a block of images at a time */
-  resnet_window_405(net_12_0_window, net_12_0_matmul, net_11_relu, p_net_12_0_weight); /* %438 window + %440 matmul, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_12_0_window, net_12_0_matmul, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
   /* %454 = window: computed with %456, a block of images at a time */
-  resnet_window_405(net_12_3_window, net_12_3_matmul, net_12_2_relu, p_net_12_3_weight); /* %454 window + %456 matmul, 8 images at a time: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_12_3_window, net_12_3_matmul, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */
@@ -5199,38 +5236,38 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
   /* %355 = window: computed with %357, a block of images at a time */
-  resnet_window_355(net_4_0_window, net_4_0_matmul, net_3_max_pool, p_net_4_0_weight); /* %355 window + %357 matmul, 2 images at a time: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_355(net_4_0_window, net_4_0_matmul, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
   /* %371 = window: computed with %373, a block of images at a time */
-  resnet_window_355(net_4_3_window, net_4_3_matmul, net_4_2_relu, p_net_4_3_weight); /* %371 window + %373 matmul, 2 images at a time: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_355(net_4_3_window, net_4_3_matmul, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
   /* %388 = window: computed with %390, a block of images at a time */
-  resnet_window_388(net_6_window, net_6_matmul, net_5_relu, p_net_6_weight); /* %388 window + %390 matmul, 2 images at a time: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_388(net_6_window, net_6_matmul, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
   /* %405 = window: computed with %407, a block of images at a time */
-  resnet_window_405(net_10_0_window, net_10_0_matmul, net_9_max_pool, p_net_10_0_weight); /* %405 window + %407 matmul, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_10_0_window, net_10_0_matmul, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
   /* %421 = window: computed with %423, a block of images at a time */
-  resnet_window_405(net_10_3_window, net_10_3_matmul, net_10_2_relu, p_net_10_3_weight); /* %421 window + %423 matmul, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_10_3_window, net_10_3_matmul, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
   /* %438 = window: computed with %440, a block of images at a time */
-  resnet_window_405(net_12_0_window, net_12_0_matmul, net_11_relu, p_net_12_0_weight); /* %438 window + %440 matmul, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_12_0_window, net_12_0_matmul, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
   /* %454 = window: computed with %456, a block of images at a time */
-  resnet_window_405(net_12_3_window, net_12_3_matmul, net_12_2_relu, p_net_12_3_weight); /* %454 window + %456 matmul, 8 images at a time: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_12_3_window, net_12_3_matmul, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */

@@ -18,35 +18,169 @@
 #define TRANSFORMER_ONE_MINUS_BETA1 0.1f   /* examples/transformer.lua:36 */
 #define TRANSFORMER_ONE_MINUS_BETA2 0.001f   /* examples/transformer.lua:36 */
 
-static inline void transformer_axpy_4x16_k49(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 49; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 49];
-    float r_a2 = a[i2 + 98];
-    float r_a3 = a[i2 + 147];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void transformer_conv_3x4_c1k7x7(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0}, r_acc7 = {0};
+  dlc_v8f r_acc8 = {0}, r_acc9 = {0}, r_acc10 = {0}, r_acc11 = {0};
+  const float *restrict w_x = x;
+  const float *restrict w_w = wt;
+  for (int w_kh = 0; w_kh < 7; w_kh++) { /* kernel row */
+    dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 448, sizeof r_w0);
+    dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 448 + 64, sizeof r_w1);
+    dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 448 + 128, sizeof r_w2);
+    dlc_v8f r_w3; memcpy(&r_w3, w_w + w_kh * 448 + 192, sizeof r_w3);
+    dlc_v8f r_w4; memcpy(&r_w4, w_w + w_kh * 448 + 256, sizeof r_w4);
+    dlc_v8f r_w5; memcpy(&r_w5, w_w + w_kh * 448 + 320, sizeof r_w5);
+    dlc_v8f r_w6; memcpy(&r_w6, w_w + w_kh * 448 + 384, sizeof r_w6);
+    const float *restrict w_r0 = w_x + (oh0 * 7 + w_kh) * 28;
+    r_acc0 += w_r0[0] * r_w0;
+    r_acc0 += w_r0[1] * r_w1;
+    r_acc0 += w_r0[2] * r_w2;
+    r_acc0 += w_r0[3] * r_w3;
+    r_acc0 += w_r0[4] * r_w4;
+    r_acc0 += w_r0[5] * r_w5;
+    r_acc0 += w_r0[6] * r_w6;
+    r_acc1 += w_r0[7] * r_w0;
+    r_acc1 += w_r0[8] * r_w1;
+    r_acc1 += w_r0[9] * r_w2;
+    r_acc1 += w_r0[10] * r_w3;
+    r_acc1 += w_r0[11] * r_w4;
+    r_acc1 += w_r0[12] * r_w5;
+    r_acc1 += w_r0[13] * r_w6;
+    r_acc2 += w_r0[14] * r_w0;
+    r_acc2 += w_r0[15] * r_w1;
+    r_acc2 += w_r0[16] * r_w2;
+    r_acc2 += w_r0[17] * r_w3;
+    r_acc2 += w_r0[18] * r_w4;
+    r_acc2 += w_r0[19] * r_w5;
+    r_acc2 += w_r0[20] * r_w6;
+    r_acc3 += w_r0[21] * r_w0;
+    r_acc3 += w_r0[22] * r_w1;
+    r_acc3 += w_r0[23] * r_w2;
+    r_acc3 += w_r0[24] * r_w3;
+    r_acc3 += w_r0[25] * r_w4;
+    r_acc3 += w_r0[26] * r_w5;
+    r_acc3 += w_r0[27] * r_w6;
+    const float *restrict w_r1 = w_x + ((oh0 + 1) * 7 + w_kh) * 28;
+    r_acc4 += w_r1[0] * r_w0;
+    r_acc4 += w_r1[1] * r_w1;
+    r_acc4 += w_r1[2] * r_w2;
+    r_acc4 += w_r1[3] * r_w3;
+    r_acc4 += w_r1[4] * r_w4;
+    r_acc4 += w_r1[5] * r_w5;
+    r_acc4 += w_r1[6] * r_w6;
+    r_acc5 += w_r1[7] * r_w0;
+    r_acc5 += w_r1[8] * r_w1;
+    r_acc5 += w_r1[9] * r_w2;
+    r_acc5 += w_r1[10] * r_w3;
+    r_acc5 += w_r1[11] * r_w4;
+    r_acc5 += w_r1[12] * r_w5;
+    r_acc5 += w_r1[13] * r_w6;
+    r_acc6 += w_r1[14] * r_w0;
+    r_acc6 += w_r1[15] * r_w1;
+    r_acc6 += w_r1[16] * r_w2;
+    r_acc6 += w_r1[17] * r_w3;
+    r_acc6 += w_r1[18] * r_w4;
+    r_acc6 += w_r1[19] * r_w5;
+    r_acc6 += w_r1[20] * r_w6;
+    r_acc7 += w_r1[21] * r_w0;
+    r_acc7 += w_r1[22] * r_w1;
+    r_acc7 += w_r1[23] * r_w2;
+    r_acc7 += w_r1[24] * r_w3;
+    r_acc7 += w_r1[25] * r_w4;
+    r_acc7 += w_r1[26] * r_w5;
+    r_acc7 += w_r1[27] * r_w6;
+    const float *restrict w_r2 = w_x + ((oh0 + 2) * 7 + w_kh) * 28;
+    r_acc8 += w_r2[0] * r_w0;
+    r_acc8 += w_r2[1] * r_w1;
+    r_acc8 += w_r2[2] * r_w2;
+    r_acc8 += w_r2[3] * r_w3;
+    r_acc8 += w_r2[4] * r_w4;
+    r_acc8 += w_r2[5] * r_w5;
+    r_acc8 += w_r2[6] * r_w6;
+    r_acc9 += w_r2[7] * r_w0;
+    r_acc9 += w_r2[8] * r_w1;
+    r_acc9 += w_r2[9] * r_w2;
+    r_acc9 += w_r2[10] * r_w3;
+    r_acc9 += w_r2[11] * r_w4;
+    r_acc9 += w_r2[12] * r_w5;
+    r_acc9 += w_r2[13] * r_w6;
+    r_acc10 += w_r2[14] * r_w0;
+    r_acc10 += w_r2[15] * r_w1;
+    r_acc10 += w_r2[16] * r_w2;
+    r_acc10 += w_r2[17] * r_w3;
+    r_acc10 += w_r2[18] * r_w4;
+    r_acc10 += w_r2[19] * r_w5;
+    r_acc10 += w_r2[20] * r_w6;
+    r_acc11 += w_r2[21] * r_w0;
+    r_acc11 += w_r2[22] * r_w1;
+    r_acc11 += w_r2[23] * r_w2;
+    r_acc11 += w_r2[24] * r_w3;
+    r_acc11 += w_r2[25] * r_w4;
+    r_acc11 += w_r2[26] * r_w5;
+    r_acc11 += w_r2[27] * r_w6;
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 1024, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 1032, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 2048, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 2056, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 3072, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 3080, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..7: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, r_acc7};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 0, &r_t[w_i], 8 * sizeof(float));
+  }
+  { /* pixels 8..11: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc8, r_acc9, r_acc10, r_acc11, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 8, &r_t[w_i], 4 * sizeof(float));
+  }
+}
+
+static inline void transformer_conv_1x4_c1k7x7(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0};
+  const float *restrict w_x = x;
+  const float *restrict w_w = wt;
+  for (int w_kh = 0; w_kh < 7; w_kh++) { /* kernel row */
+    dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 448, sizeof r_w0);
+    dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 448 + 64, sizeof r_w1);
+    dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 448 + 128, sizeof r_w2);
+    dlc_v8f r_w3; memcpy(&r_w3, w_w + w_kh * 448 + 192, sizeof r_w3);
+    dlc_v8f r_w4; memcpy(&r_w4, w_w + w_kh * 448 + 256, sizeof r_w4);
+    dlc_v8f r_w5; memcpy(&r_w5, w_w + w_kh * 448 + 320, sizeof r_w5);
+    dlc_v8f r_w6; memcpy(&r_w6, w_w + w_kh * 448 + 384, sizeof r_w6);
+    const float *restrict w_r0 = w_x + (oh0 * 7 + w_kh) * 28;
+    r_acc0 += w_r0[0] * r_w0;
+    r_acc0 += w_r0[1] * r_w1;
+    r_acc0 += w_r0[2] * r_w2;
+    r_acc0 += w_r0[3] * r_w3;
+    r_acc0 += w_r0[4] * r_w4;
+    r_acc0 += w_r0[5] * r_w5;
+    r_acc0 += w_r0[6] * r_w6;
+    r_acc1 += w_r0[7] * r_w0;
+    r_acc1 += w_r0[8] * r_w1;
+    r_acc1 += w_r0[9] * r_w2;
+    r_acc1 += w_r0[10] * r_w3;
+    r_acc1 += w_r0[11] * r_w4;
+    r_acc1 += w_r0[12] * r_w5;
+    r_acc1 += w_r0[13] * r_w6;
+    r_acc2 += w_r0[14] * r_w0;
+    r_acc2 += w_r0[15] * r_w1;
+    r_acc2 += w_r0[16] * r_w2;
+    r_acc2 += w_r0[17] * r_w3;
+    r_acc2 += w_r0[18] * r_w4;
+    r_acc2 += w_r0[19] * r_w5;
+    r_acc2 += w_r0[20] * r_w6;
+    r_acc3 += w_r0[21] * r_w0;
+    r_acc3 += w_r0[22] * r_w1;
+    r_acc3 += w_r0[23] * r_w2;
+    r_acc3 += w_r0[24] * r_w3;
+    r_acc3 += w_r0[25] * r_w4;
+    r_acc3 += w_r0[26] * r_w5;
+    r_acc3 += w_r0[27] * r_w6;
+  }
+  { /* pixels 0..3: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 0, &r_t[w_i], 4 * sizeof(float));
+  }
 }
 
 static inline void transformer_dot_4x4_k64(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -479,7 +613,7 @@ static inline void transformer_dot_4x2_k64(float *restrict c, const float *restr
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void transformer_axpy_4x16_k49_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_axpy_4x16_k49(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1369,43 +1503,18 @@ static inline void transformer_dot_4x1_k1024(float *restrict c, const float *res
   memcpy(c + 147, r_sum + 3, 1 * sizeof *c);
 }
 
-/* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24 */
-DLC_KERNEL static void transformer_window_4_block(float *restrict patch_window, const float *restrict x, int i4) {
-  for (int w_kh = 0; w_kh < 7; w_kh++) {
-    for (int w_n = 0; w_n < 32; w_n++) {
-      for (int w_oh = 0; w_oh < 4; w_oh++) {
-        int w_ih = w_oh * 7 + w_kh;
-        float *restrict w_col = patch_window + w_kh * 3584 + w_n * 16 + w_oh * 4;
-        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
-        /* kernel column 0: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[0 + w_ow] = w_img[w_ow * 7 + 0];
-        /* kernel column 1: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[512 + w_ow] = w_img[w_ow * 7 + 1];
-        /* kernel column 2: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1024 + w_ow] = w_img[w_ow * 7 + 2];
-        /* kernel column 3: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[1536 + w_ow] = w_img[w_ow * 7 + 3];
-        /* kernel column 4: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2048 + w_ow] = w_img[w_ow * 7 + 4];
-        /* kernel column 5: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[2560 + w_ow] = w_img[w_ow * 7 + 5];
-        /* kernel column 6: output columns [0,0) padding, [0,4) image, [4,4) padding */
-        for (int w_ow = 0; w_ow < 4; w_ow++) w_col[3072 + w_ow] = w_img[w_ow * 7 + 6];
-      }
-    }
-  }
-}
-
 /* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24
  * then, in the same loop, %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24
  */
-DLC_KERNEL static void transformer_window_4(float *restrict patch_window, float *restrict patch_matmul, const float *restrict x, const float *restrict p_patch_weight) {
-  for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then the product's columns */
-    transformer_window_4_block(patch_window, x, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 512; i1 += 16) {
-      for (int i0 = 0; i0 < 64; i0 += 4) {
-        transformer_axpy_4x16_k49(patch_matmul + (size_t)i4 * 16 + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
-      }
+DLC_KERNEL static void transformer_window_4(float *restrict patch_window, float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict x) {
+  for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 49; i1++) patch_window[i1 * 64 + i0] = p_patch_weight[i0 * 49 + i1];
+  for (int i4 = 0; i4 < 64; i4++) { /* image */
+    for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+      transformer_conv_3x4_c1k7x7(patch_matmul + (size_t)i6 * 8192 + i4 * 16, x + (size_t)i4 * 784, patch_window + i6 * 8, 0);
+    }
+    for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+      transformer_conv_1x4_c1k7x7(patch_matmul + (size_t)i6 * 8192 + i4 * 16 + 3 * 4, x + (size_t)i4 * 784, patch_window + i6 * 8, 3);
     }
   }
 }
@@ -1937,7 +2046,7 @@ DLC_KERNEL static void transformer_window_4_v2(float *restrict patch_window, con
 DLC_KERNEL static void transformer_matmul_7(float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict patch_window) {
   for (int i1 = 0; i1 < 1024; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      transformer_axpy_4x16_k49_2(patch_matmul + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
+      transformer_axpy_4x16_k49(patch_matmul + (i0) * 1024 + i1, p_patch_weight + (i0) * 49, patch_window + i1);
     }
   }
 }
@@ -3368,7 +3477,7 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
   /* %4 = window: computed with %7, a block of images at a time */
-  transformer_window_4(patch_window, patch_matmul, x, p_patch_weight); /* %4 window + %7 matmul, 32 images at a time: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4(patch_window, patch_matmul, p_patch_weight, x); /* %4 window + %7 matmul, direct from the image: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -4376,7 +4485,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_head_weight = m->param + 71168;
   const int32_t *y = y_;
   /* %4 = window: computed with %7, a block of images at a time */
-  transformer_window_4(patch_window, patch_matmul, x, p_patch_weight); /* %4 window + %7 matmul, 32 images at a time: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4(patch_window, patch_matmul, p_patch_weight, x); /* %4 window + %7 matmul, direct from the image: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */

@@ -204,6 +204,109 @@ DLC_FOLD(v2d, 2, DLC_LO2_2, DLC_HI2_2)
 #undef DLC_LO2_2
 #undef DLC_HI2_2
 
+/* dlc_transpose_V(r): the L x L matrix whose rows are the L vectors r[0..L) transposed in place
+ * (lane j of r[i] becomes lane i of r[j]).  A direct convolution's register tile holds a vector
+ * of output channels per pixel and stores each channel's pixels as a run of its row
+ * (emit_window.c): log2 L stages of two-vector shuffles, each pairing the vectors h apart and
+ * interleaving their runs of h lanes.  Moves values only: the same bits either way. */
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)) && !defined(DLC_NO_SHUFFLEVECTOR)
+#define DLC_TSTAGE(L, h, LO, HI)                                                          \
+  for (int i = 0; i < L; i++)                                                             \
+    if (!(i & h)) n[i] = __builtin_shufflevector(r[i], r[i + h], LO),                    \
+                  n[i + h] = __builtin_shufflevector(r[i], r[i + h], HI);                 \
+  for (int i = 0; i < L; i++) r[i] = n[i];
+#define DLC_TL16_8 0,1,2,3,4,5,6,7,16,17,18,19,20,21,22,23
+#define DLC_TH16_8 8,9,10,11,12,13,14,15,24,25,26,27,28,29,30,31
+#define DLC_TL16_4 0,1,2,3,16,17,18,19,8,9,10,11,24,25,26,27
+#define DLC_TH16_4 4,5,6,7,20,21,22,23,12,13,14,15,28,29,30,31
+#define DLC_TL16_2 0,1,16,17,4,5,20,21,8,9,24,25,12,13,28,29
+#define DLC_TH16_2 2,3,18,19,6,7,22,23,10,11,26,27,14,15,30,31
+#define DLC_TL16_1 0,16,2,18,4,20,6,22,8,24,10,26,12,28,14,30
+#define DLC_TH16_1 1,17,3,19,5,21,7,23,9,25,11,27,13,29,15,31
+#define DLC_TL8_4 0,1,2,3,8,9,10,11
+#define DLC_TH8_4 4,5,6,7,12,13,14,15
+#define DLC_TL8_2 0,1,8,9,4,5,12,13
+#define DLC_TH8_2 2,3,10,11,6,7,14,15
+#define DLC_TL8_1 0,8,2,10,4,12,6,14
+#define DLC_TH8_1 1,9,3,11,5,13,7,15
+#define DLC_TL4_2 0,1,4,5
+#define DLC_TH4_2 2,3,6,7
+#define DLC_TL4_1 0,4,2,6
+#define DLC_TH4_1 1,5,3,7
+#define DLC_TL2_1 0,2
+#define DLC_TH2_1 1,3
+static inline void dlc_transpose_v16f(dlc_v16f *r) {
+  dlc_v16f n[16];
+  DLC_TSTAGE(16, 8, DLC_TL16_8, DLC_TH16_8)
+  DLC_TSTAGE(16, 4, DLC_TL16_4, DLC_TH16_4)
+  DLC_TSTAGE(16, 2, DLC_TL16_2, DLC_TH16_2)
+  DLC_TSTAGE(16, 1, DLC_TL16_1, DLC_TH16_1)
+}
+static inline void dlc_transpose_v8f(dlc_v8f *r) {
+  dlc_v8f n[8];
+  DLC_TSTAGE(8, 4, DLC_TL8_4, DLC_TH8_4)
+  DLC_TSTAGE(8, 2, DLC_TL8_2, DLC_TH8_2)
+  DLC_TSTAGE(8, 1, DLC_TL8_1, DLC_TH8_1)
+}
+static inline void dlc_transpose_v4f(dlc_v4f *r) {
+  dlc_v4f n[4];
+  DLC_TSTAGE(4, 2, DLC_TL4_2, DLC_TH4_2)
+  DLC_TSTAGE(4, 1, DLC_TL4_1, DLC_TH4_1)
+}
+static inline void dlc_transpose_v8d(dlc_v8d *r) {
+  dlc_v8d n[8];
+  DLC_TSTAGE(8, 4, DLC_TL8_4, DLC_TH8_4)
+  DLC_TSTAGE(8, 2, DLC_TL8_2, DLC_TH8_2)
+  DLC_TSTAGE(8, 1, DLC_TL8_1, DLC_TH8_1)
+}
+static inline void dlc_transpose_v4d(dlc_v4d *r) {
+  dlc_v4d n[4];
+  DLC_TSTAGE(4, 2, DLC_TL4_2, DLC_TH4_2)
+  DLC_TSTAGE(4, 1, DLC_TL4_1, DLC_TH4_1)
+}
+static inline void dlc_transpose_v2d(dlc_v2d *r) {
+  dlc_v2d n[2];
+  DLC_TSTAGE(2, 1, DLC_TL2_1, DLC_TH2_1)
+}
+#undef DLC_TSTAGE
+#undef DLC_TL16_8
+#undef DLC_TH16_8
+#undef DLC_TL16_4
+#undef DLC_TH16_4
+#undef DLC_TL16_2
+#undef DLC_TH16_2
+#undef DLC_TL16_1
+#undef DLC_TH16_1
+#undef DLC_TL8_4
+#undef DLC_TH8_4
+#undef DLC_TL8_2
+#undef DLC_TH8_2
+#undef DLC_TL8_1
+#undef DLC_TH8_1
+#undef DLC_TL4_2
+#undef DLC_TH4_2
+#undef DLC_TL4_1
+#undef DLC_TH4_1
+#undef DLC_TL2_1
+#undef DLC_TH2_1
+#else /* lane by lane */
+#define DLC_TRANSPOSE(S)                                                                  \
+  static inline void dlc_transpose_##S(dlc_##S *r) {                                      \
+    enum { L = sizeof(dlc_##S) / sizeof(r[0][0]) };                                       \
+    dlc_##S o[L];                                                                         \
+    for (int i = 0; i < L; i++)                                                           \
+      for (int j = 0; j < L; j++) o[j][i] = r[i][j];                                      \
+    for (int i = 0; i < L; i++) r[i] = o[i];                                              \
+  }
+DLC_TRANSPOSE(v16f)
+DLC_TRANSPOSE(v8f)
+DLC_TRANSPOSE(v4f)
+DLC_TRANSPOSE(v8d)
+DLC_TRANSPOSE(v4d)
+DLC_TRANSPOSE(v2d)
+#undef DLC_TRANSPOSE
+#endif
+
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
 #define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \
   static inline T dlc_relu##F(T x) { return x < 0 ? 0 : x; }                                     \

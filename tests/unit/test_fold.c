@@ -5,7 +5,9 @@
  * vector type and for fewer than L vectors (the missing ones zero).  Built twice by CMake: with
  * __builtin_shufflevector and with the lane-by-lane fallback (-DDLC_NO_SHUFFLEVECTOR).  The data
  * mixes magnitudes from 1e-3 to 1e7 with both signs, so any other order of the adds changes bits.
- * Exits non-zero and prints each failed check. */
+ * Also dlc_transpose_V, with which a direct convolution's tile turns its per-pixel vectors into
+ * per-channel runs: every lane of every vector moved to its transposed place, bit for bit, both
+ * builds.  Exits non-zero and prints each failed check. */
 #include "dlc_kernel.h"
 
 #include <stdint.h>
@@ -76,6 +78,28 @@ TEST_FOLD(v2d, double)
 TEST_FOLD(v4d, double)
 TEST_FOLD(v8d, double)
 
+/* TEST_TRANSPOSE(S, T): lane j of vector i of the result is lane i of vector j of the input. */
+#define TEST_TRANSPOSE(S, T)                                                                   \
+  static void test_transpose_##S(void) {                                                       \
+    enum { L = sizeof(dlc_##S) / sizeof(T) };                                                  \
+    T in[L][L], got[L][L];                                                                     \
+    dlc_##S r[L];                                                                              \
+    for (int i = 0; i < L; i++)                                                                \
+      for (int j = 0; j < L; j++) in[i][j] = (T)next_value();                                  \
+    memcpy(r, in, sizeof in);                                                                  \
+    dlc_transpose_##S(r);                                                                      \
+    memcpy(got, r, sizeof got);                                                                \
+    for (int i = 0; i < L; i++)                                                                \
+      for (int j = 0; j < L; j++)                                                              \
+        CHECK(memcmp(&got[i][j], &in[j][i], sizeof(T)) == 0, #S " transposed: lane %d of vector %d", j, i); \
+  }
+TEST_TRANSPOSE(v4f, float)
+TEST_TRANSPOSE(v8f, float)
+TEST_TRANSPOSE(v16f, float)
+TEST_TRANSPOSE(v2d, double)
+TEST_TRANSPOSE(v4d, double)
+TEST_TRANSPOSE(v8d, double)
+
 /* One fold by hand: dlc_fold4_v8f of x = 0..7 and y = 10..17 is the halves of x's two groups
  * of 4 (0+2, 1+3, 4+6, 5+7), then y's. */
 static void test_layout(void) {
@@ -93,6 +117,12 @@ int main(void) {
   test_v4d();
   test_v8d();
   test_layout();
+  test_transpose_v4f();
+  test_transpose_v8f();
+  test_transpose_v16f();
+  test_transpose_v2d();
+  test_transpose_v4d();
+  test_transpose_v8d();
   if (!failures) printf("test_fold: all checks passed\n");
   return failures != 0;
 }
