@@ -605,14 +605,41 @@ static int window_chunk(const Em *e, int id, int mm) {
  * vectors are per pixel, the product's rows per channel: it is transposed in registers
  * (dlc_transpose in dlc_kernel.h, L pixels at a time) and stored as a run of each channel's
  * row.  --openmp: threads take whole images.  Tiles: at most 3/4 of the target's vector
- * registers of accumulators, whole rows when a row fits, else runs of a row cut evenly. */
+ * registers of accumulators, whole rows when a row fits, else runs of a row cut evenly.
+ * Fewer output channels than a vector: the pixel form below. */
 enum { DIRECT_MIN_K = 32 }; /* below, the transposes cost more than the windows */
 
 typedef struct {
   Win w;
   int M, K, L;   /* output channels, k, lanes */
   int R, P, S;   /* rows per tile; pixels per run (P = OW: whole rows) and runs per row (S) */
+  int pixels;    /* the other form: vectors of pixels (below) */
+  int MR, NV, Hp, Wp; /* ... channels per tile, vectors per output row, the padded image's size */
 } Direct;
+
+/* The other form, for fewer output channels than a vector (LeNet's first convolution: 6) at
+ * stride 1 along the rows, when whole rows of pixels fill at least 3/4 of their vectors: the
+ * images padded first (into the window's storage, a row of vectors' worth of slack after
+ * them), a tile holds MR output channels times R output rows of NV vectors of pixels, and sums
+ * over (c, kh, kw) in order the weight broadcast times the padded row's pixels from column kw:
+ * the product's terms, padding zeros included, in its order: the same bits.  Each tile row is
+ * a run of the product's row: stored as it is, the lanes past the row's end left out.  (Also
+ * tried for more channels and a short k, fashion_cnn's first convolution, 32 channels and
+ * k = 9: 3 % slower than its windows, so not used there.) */
+static int direct_pixels(const Em *e, Direct *d, int64_t room) {
+  const Win *w = &d->w;
+  int L = d->L, NV = (w->OW + L - 1) / L, A = em_vregs(e) * 3 / 4;
+  if (w->SW != 1 || 4 * w->OW < 3 * NV * L || NV > A) return 0;
+  int Hp = w->H + 2 * w->PH, Wp = w->W + 2 * w->PW;
+  if ((int64_t)w->N * w->C * Hp * Wp + NV * L + w->KW > room) return 0;
+  int MR = 1;
+  for (int m = 1; m <= d->M && m * NV <= A; m++)
+    if (d->M % m == 0) MR = m;
+  d->pixels = 1, d->MR = MR, d->NV = NV, d->Hp = Hp, d->Wp = Wp;
+  d->R = A / (MR * NV) < w->OH ? A / (MR * NV) : w->OH;
+  if (d->R < 1) d->R = 1;
+  return 1;
+}
 
 static int direct_of(const Em *e, int id, int mm, Direct *d) {
   const Graph *g = e->g;
@@ -622,8 +649,11 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   Win w = win_of(g, &g->nodes[id]);
   int L = em_vlanes(e), M = c->shape.d[0], K = w.C * w.KH * w.KW, A = em_vregs(e) * 3 / 4;
   /* the transposed weight in the window's storage (a block of B images' windows) */
-  if (w.mode != 0 || M % L || K < DIRECT_MIN_K || (int64_t)M * K > (int64_t)K * B * w.OH * w.OW) return 0;
-  *d = (Direct){w, M, K, L, 1, w.OW, 1};
+  int64_t room = (int64_t)K * B * w.OH * w.OW;
+  if (w.mode != 0) return 0;
+  *d = (Direct){w, M, K, L, 1, w.OW, 1, 0, 0, 0, 0, 0};
+  if (M < L) return direct_pixels(e, d, room);
+  if (M % L || K < DIRECT_MIN_K || (int64_t)M * K > room) return 0;
   if (w.OW <= A) {
     d->R = A / w.OW < w.OH ? A / w.OW : w.OH;
   } else {
@@ -732,10 +762,138 @@ static void direct_call(Em *e, const Direct *d, int R, int ow0, int P, const cha
   em_line(e, "%s(%s%s, %s, %s, %s);", name, y, ow0 ? ir_fmt(" + %d", ow0) : "", x, wt, oh0);
 }
 
+/* the pixel form's tile: R output rows from oh0 of MR channels (w: their weight rows) */
+typedef struct {
+  const Direct *d;
+  int R;
+} PixTile;
+
+static void pixel_tile(Em *e, const void *ctx) {
+  const PixTile *t = ctx;
+  const Direct *d = t->d;
+  const Win *w = &d->w;
+  const char *v = em_vtype(e), *real = e->real;
+  int L = d->L, NV = d->NV, MR = d->MR;
+  for (int m = 0; m < MR; m++) {
+    char line[1024] = "";
+    for (int r = 0; r < t->R; r++)
+      for (int q = 0; q < NV; q++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%sr_acc%d_%d_%d = {0}", r || q ? ", " : "", m, r, q);
+    em_line(e, "%s %s;", v, line);
+  }
+  if (w->C > 1) {
+    em_line(e, "for (int w_c = 0; w_c < %d; w_c++) { /* input channel */", w->C);
+    e->ind++;
+  }
+  em_line(e, "const %s *restrict w_x = %s;", real, w->C > 1 ? ir_fmt("x + w_c * %d", d->Hp * d->Wp) : "x");
+  em_line(e, "const %s *restrict w_w = %s;", real, w->C > 1 ? ir_fmt("w + w_c * %d", w->KH * w->KW) : "w");
+  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* kernel row */", w->KH);
+  e->ind++;
+  for (int r = 0; r < t->R; r++)
+    em_line(e, "const %s *restrict w_r%d = w_x + (%s + w_kh) * %d;", real, r,
+            w->SH > 1 ? ir_fmt(r ? "(oh0 + %d) * %d" : "oh0 * %d", r, w->SH) : r ? ir_fmt("oh0 + %d", r) : "oh0", d->Wp);
+  for (int kw = 0; kw < w->KW; kw++) {
+    em_line(e, "{ /* kernel column %d */", kw);
+    e->ind++;
+    for (int r = 0; r < t->R; r++)
+      for (int q = 0; q < NV; q++)
+        em_line(e, "%s r_x%d_%d; memcpy(&r_x%d_%d, w_r%d + %d, sizeof r_x%d_%d);", v, r, q, r, q, r, q * L + kw, r, q);
+    for (int m = 0; m < MR; m++) {
+      em_line(e, "%s r_a%d = w_w[w_kh * %d + %d];", real, m, w->KW, m * d->K + kw);
+      for (int r = 0; r < t->R; r++)
+        for (int q = 0; q < NV; q++) em_line(e, "r_acc%d_%d_%d += r_a%d * r_x%d_%d;", m, r, q, m, r, q);
+    }
+    e->ind--;
+    em_line(e, "}");
+  }
+  e->ind--;
+  em_line(e, "}");
+  if (w->C > 1) {
+    e->ind--;
+    em_line(e, "}");
+  }
+  int NOHW = w->N * w->OH * w->OW;
+  for (int m = 0; m < MR; m++)
+    for (int r = 0; r < t->R; r++)
+      for (int q = 0; q < NV; q++) {
+        int n = w->OW - q * L < L ? w->OW - q * L : L;
+        em_line(e, "memcpy(y + %d, &r_acc%d_%d_%d, %d * sizeof(%s));", m * NOHW + r * w->OW + q * L, m, r, q, n, real);
+      }
+}
+
+static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const char *a, const char *y, const char *img) {
+  const Win *w = &d->w;
+  int HWp = d->Hp * d->Wp, ohw = w->OH * w->OW, Rfull = w->OH / d->R * d->R, C = w->C;
+  int64_t NC = (int64_t)w->N * C, slack = d->NV * d->L + w->KW;
+  em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* the images padded: plane i0 */", (long long)NC);
+  e->ind++;
+  em_line(e, "%s *restrict w_p = %s + (size_t)i0 * %d;", e->real, pad, HWp);
+  if (w->PH) em_line(e, "memset(w_p, 0, %d * sizeof *w_p);", w->PH * d->Wp);
+  em_line(e, "for (int i1 = 0; i1 < %d; i1++) {", w->H);
+  e->ind++;
+  em_line(e, "%s *restrict w_row = w_p + (i1 + %d) * %d;", e->real, w->PH, d->Wp);
+  if (w->PW) {
+    em_line(e, "for (int i2 = 0; i2 < %d; i2++) w_row[i2] = %s;", w->PW, em_lit(e, 0));
+    em_line(e, "for (int i2 = %d; i2 < %d; i2++) w_row[i2] = %s;", w->PW + w->W, d->Wp, em_lit(e, 0));
+  }
+  em_line(e, "memcpy(w_row + %d, %s + (size_t)i0 * %d + i1 * %d, %d * sizeof *w_row);", w->PW, img, w->H * w->W, w->W, w->W);
+  e->ind--;
+  em_line(e, "}");
+  if (w->PH) em_line(e, "memset(w_p + %d, 0, %d * sizeof *w_p);", (w->PH + w->H) * d->Wp, w->PH * d->Wp);
+  e->ind--;
+  em_line(e, "}");
+  em_line(e, "memset(%s + %lld, 0, %lld * sizeof(%s)); /* slack: the last row's vectors read past it */", pad,
+          (long long)(NC * HWp), (long long)slack, e->real);
+  if (e->o->openmp && (double)d->M * d->K * w->N * ohw >= OMP_MIN_MACS) em_line(e, "%s", em_omp(e, "parallel for"));
+  em_line(e, "for (int i4 = 0; i4 < %d; i4++) { /* image */", w->N);
+  e->ind++;
+  const char *x = ir_fmt("%s + (size_t)i4 * %d", pad, C * HWp);
+  for (int part = 0; part < 2; part++) { /* whole tiles of R rows, then the rows left */
+    int R = part ? w->OH - Rfull : d->R, from = part ? Rfull : 0, to = part ? w->OH : Rfull;
+    if (to <= from) continue;
+    const char *oh0 = "i5";
+    if (to - from > R) {
+      if (R == 1)
+        em_line(e, "for (int i5 = %d; i5 < %d; i5++) { /* output row i5 */", from, to);
+      else
+        em_line(e, "for (int i5 = %d; i5 < %d; i5 += %d) { /* output rows [i5, i5 + %d) */", from, to, R, R);
+      e->ind++;
+    } else {
+      oh0 = ir_fmt("%d", from);
+    }
+    if (d->M > d->MR) {
+      em_line(e, "for (int i6 = 0; i6 < %d; i6 += %d) { /* output channels [i6, i6 + %d) */", d->M, d->MR, d->MR);
+      e->ind++;
+    }
+    PixTile t = {d, R};
+    const char *base = ir_fmt("%s_conv_px%dx%dx%d_c%dk%dx%d", e->pre, d->MR, R, w->OW, C, w->KH, w->KW);
+    const char *name = em_microkernel(e, base, ir_fmt("%s *restrict y, const %s *restrict x, const %s *restrict w, int oh0", e->real,
+                                                      e->real, e->real), pixel_tile, &t, 0, NULL, NULL);
+    em_line(e, "%s(%s%s + i4 * %d%s, %s, %s%s, %s);", name, y, d->M > d->MR ? ir_fmt(" + (size_t)i6 * %d", w->N * ohw) : "", ohw,
+            strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, w->OW) : "", x, a, d->M > d->MR ? ir_fmt(" + i6 * %d", d->K) : "", oh0);
+    if (d->M > d->MR) {
+      e->ind--;
+      em_line(e, "}");
+    }
+    if (to - from > R) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  e->ind--;
+  em_line(e, "}");
+}
+
 void em_direct_conv_body(Em *e, int id, int mm) {
   Direct d;
   if (!direct_of(e, id, mm, &d)) die("internal: a direct convolution that is not one");
   const Graph *g = e->g;
+  if (d.pixels) {
+    const Node *c = &g->nodes[mm];
+    direct_pixels_body(e, &d, em_buffer(e, id, 1), em_buffer(e, c->in[0], 0), em_buffer(e, mm, 1),
+                       em_buffer(e, g->nodes[id].in[0], 0));
+    return;
+  }
   const Node *c = &g->nodes[mm];
   const Win *w = &d.w;
   const char *wt = em_buffer(e, id, 1), *a = em_buffer(e, c->in[0], 0), *y = em_buffer(e, mm, 1);

@@ -17,54 +17,132 @@
 #define LENET_ONE_MINUS_BETA1 0.1f   /* examples/lenet.lua:17 */
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
-static inline void lenet_axpy_4x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 25; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 25];
-    float r_a2 = a[i2 + 50];
-    float r_a3 = a[i2 + 75];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void lenet_conv_px3x1x28_c1k5x5(float *restrict y, const float *restrict x, const float *restrict w, int oh0) {
+  dlc_v8f r_acc0_0_0 = {0}, r_acc0_0_1 = {0}, r_acc0_0_2 = {0}, r_acc0_0_3 = {0};
+  dlc_v8f r_acc1_0_0 = {0}, r_acc1_0_1 = {0}, r_acc1_0_2 = {0}, r_acc1_0_3 = {0};
+  dlc_v8f r_acc2_0_0 = {0}, r_acc2_0_1 = {0}, r_acc2_0_2 = {0}, r_acc2_0_3 = {0};
+  const float *restrict w_x = x;
+  const float *restrict w_w = w;
+  for (int w_kh = 0; w_kh < 5; w_kh++) { /* kernel row */
+    const float *restrict w_r0 = w_x + (oh0 + w_kh) * 32;
+    { /* kernel column 0 */
+      dlc_v8f r_x0_0; memcpy(&r_x0_0, w_r0 + 0, sizeof r_x0_0);
+      dlc_v8f r_x0_1; memcpy(&r_x0_1, w_r0 + 8, sizeof r_x0_1);
+      dlc_v8f r_x0_2; memcpy(&r_x0_2, w_r0 + 16, sizeof r_x0_2);
+      dlc_v8f r_x0_3; memcpy(&r_x0_3, w_r0 + 24, sizeof r_x0_3);
+      float r_a0 = w_w[w_kh * 5 + 0];
+      r_acc0_0_0 += r_a0 * r_x0_0;
+      r_acc0_0_1 += r_a0 * r_x0_1;
+      r_acc0_0_2 += r_a0 * r_x0_2;
+      r_acc0_0_3 += r_a0 * r_x0_3;
+      float r_a1 = w_w[w_kh * 5 + 25];
+      r_acc1_0_0 += r_a1 * r_x0_0;
+      r_acc1_0_1 += r_a1 * r_x0_1;
+      r_acc1_0_2 += r_a1 * r_x0_2;
+      r_acc1_0_3 += r_a1 * r_x0_3;
+      float r_a2 = w_w[w_kh * 5 + 50];
+      r_acc2_0_0 += r_a2 * r_x0_0;
+      r_acc2_0_1 += r_a2 * r_x0_1;
+      r_acc2_0_2 += r_a2 * r_x0_2;
+      r_acc2_0_3 += r_a2 * r_x0_3;
+    }
+    { /* kernel column 1 */
+      dlc_v8f r_x0_0; memcpy(&r_x0_0, w_r0 + 1, sizeof r_x0_0);
+      dlc_v8f r_x0_1; memcpy(&r_x0_1, w_r0 + 9, sizeof r_x0_1);
+      dlc_v8f r_x0_2; memcpy(&r_x0_2, w_r0 + 17, sizeof r_x0_2);
+      dlc_v8f r_x0_3; memcpy(&r_x0_3, w_r0 + 25, sizeof r_x0_3);
+      float r_a0 = w_w[w_kh * 5 + 1];
+      r_acc0_0_0 += r_a0 * r_x0_0;
+      r_acc0_0_1 += r_a0 * r_x0_1;
+      r_acc0_0_2 += r_a0 * r_x0_2;
+      r_acc0_0_3 += r_a0 * r_x0_3;
+      float r_a1 = w_w[w_kh * 5 + 26];
+      r_acc1_0_0 += r_a1 * r_x0_0;
+      r_acc1_0_1 += r_a1 * r_x0_1;
+      r_acc1_0_2 += r_a1 * r_x0_2;
+      r_acc1_0_3 += r_a1 * r_x0_3;
+      float r_a2 = w_w[w_kh * 5 + 51];
+      r_acc2_0_0 += r_a2 * r_x0_0;
+      r_acc2_0_1 += r_a2 * r_x0_1;
+      r_acc2_0_2 += r_a2 * r_x0_2;
+      r_acc2_0_3 += r_a2 * r_x0_3;
+    }
+    { /* kernel column 2 */
+      dlc_v8f r_x0_0; memcpy(&r_x0_0, w_r0 + 2, sizeof r_x0_0);
+      dlc_v8f r_x0_1; memcpy(&r_x0_1, w_r0 + 10, sizeof r_x0_1);
+      dlc_v8f r_x0_2; memcpy(&r_x0_2, w_r0 + 18, sizeof r_x0_2);
+      dlc_v8f r_x0_3; memcpy(&r_x0_3, w_r0 + 26, sizeof r_x0_3);
+      float r_a0 = w_w[w_kh * 5 + 2];
+      r_acc0_0_0 += r_a0 * r_x0_0;
+      r_acc0_0_1 += r_a0 * r_x0_1;
+      r_acc0_0_2 += r_a0 * r_x0_2;
+      r_acc0_0_3 += r_a0 * r_x0_3;
+      float r_a1 = w_w[w_kh * 5 + 27];
+      r_acc1_0_0 += r_a1 * r_x0_0;
+      r_acc1_0_1 += r_a1 * r_x0_1;
+      r_acc1_0_2 += r_a1 * r_x0_2;
+      r_acc1_0_3 += r_a1 * r_x0_3;
+      float r_a2 = w_w[w_kh * 5 + 52];
+      r_acc2_0_0 += r_a2 * r_x0_0;
+      r_acc2_0_1 += r_a2 * r_x0_1;
+      r_acc2_0_2 += r_a2 * r_x0_2;
+      r_acc2_0_3 += r_a2 * r_x0_3;
+    }
+    { /* kernel column 3 */
+      dlc_v8f r_x0_0; memcpy(&r_x0_0, w_r0 + 3, sizeof r_x0_0);
+      dlc_v8f r_x0_1; memcpy(&r_x0_1, w_r0 + 11, sizeof r_x0_1);
+      dlc_v8f r_x0_2; memcpy(&r_x0_2, w_r0 + 19, sizeof r_x0_2);
+      dlc_v8f r_x0_3; memcpy(&r_x0_3, w_r0 + 27, sizeof r_x0_3);
+      float r_a0 = w_w[w_kh * 5 + 3];
+      r_acc0_0_0 += r_a0 * r_x0_0;
+      r_acc0_0_1 += r_a0 * r_x0_1;
+      r_acc0_0_2 += r_a0 * r_x0_2;
+      r_acc0_0_3 += r_a0 * r_x0_3;
+      float r_a1 = w_w[w_kh * 5 + 28];
+      r_acc1_0_0 += r_a1 * r_x0_0;
+      r_acc1_0_1 += r_a1 * r_x0_1;
+      r_acc1_0_2 += r_a1 * r_x0_2;
+      r_acc1_0_3 += r_a1 * r_x0_3;
+      float r_a2 = w_w[w_kh * 5 + 53];
+      r_acc2_0_0 += r_a2 * r_x0_0;
+      r_acc2_0_1 += r_a2 * r_x0_1;
+      r_acc2_0_2 += r_a2 * r_x0_2;
+      r_acc2_0_3 += r_a2 * r_x0_3;
+    }
+    { /* kernel column 4 */
+      dlc_v8f r_x0_0; memcpy(&r_x0_0, w_r0 + 4, sizeof r_x0_0);
+      dlc_v8f r_x0_1; memcpy(&r_x0_1, w_r0 + 12, sizeof r_x0_1);
+      dlc_v8f r_x0_2; memcpy(&r_x0_2, w_r0 + 20, sizeof r_x0_2);
+      dlc_v8f r_x0_3; memcpy(&r_x0_3, w_r0 + 28, sizeof r_x0_3);
+      float r_a0 = w_w[w_kh * 5 + 4];
+      r_acc0_0_0 += r_a0 * r_x0_0;
+      r_acc0_0_1 += r_a0 * r_x0_1;
+      r_acc0_0_2 += r_a0 * r_x0_2;
+      r_acc0_0_3 += r_a0 * r_x0_3;
+      float r_a1 = w_w[w_kh * 5 + 29];
+      r_acc1_0_0 += r_a1 * r_x0_0;
+      r_acc1_0_1 += r_a1 * r_x0_1;
+      r_acc1_0_2 += r_a1 * r_x0_2;
+      r_acc1_0_3 += r_a1 * r_x0_3;
+      float r_a2 = w_w[w_kh * 5 + 54];
+      r_acc2_0_0 += r_a2 * r_x0_0;
+      r_acc2_0_1 += r_a2 * r_x0_1;
+      r_acc2_0_2 += r_a2 * r_x0_2;
+      r_acc2_0_3 += r_a2 * r_x0_3;
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 50176, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 50184, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 75264, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
-}
-
-static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  for (int i2 = 0; i2 < 25; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 3136, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 3136 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 25];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 25088, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 25096, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(y + 0, &r_acc0_0_0, 8 * sizeof(float));
+  memcpy(y + 8, &r_acc0_0_1, 8 * sizeof(float));
+  memcpy(y + 16, &r_acc0_0_2, 8 * sizeof(float));
+  memcpy(y + 24, &r_acc0_0_3, 4 * sizeof(float));
+  memcpy(y + 25088, &r_acc1_0_0, 8 * sizeof(float));
+  memcpy(y + 25096, &r_acc1_0_1, 8 * sizeof(float));
+  memcpy(y + 25104, &r_acc1_0_2, 8 * sizeof(float));
+  memcpy(y + 25112, &r_acc1_0_3, 4 * sizeof(float));
+  memcpy(y + 50176, &r_acc2_0_0, 8 * sizeof(float));
+  memcpy(y + 50184, &r_acc2_0_1, 8 * sizeof(float));
+  memcpy(y + 50192, &r_acc2_0_2, 8 * sizeof(float));
+  memcpy(y + 50200, &r_acc2_0_3, 4 * sizeof(float));
 }
 
 static inline void lenet_conv_1x10_c6k5x5(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
@@ -538,7 +616,7 @@ static inline void lenet_dot_4x2_k84(float *restrict c, const float *restrict a,
   }
 }
 
-static inline void lenet_axpy_4x16_k25_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_axpy_4x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -569,7 +647,7 @@ static inline void lenet_axpy_4x16_k25_2(float *restrict c, const float *restric
   memcpy(c + 75272, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void lenet_axpy_2x16_k25_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lenet_axpy_2x16_k25(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   for (int i2 = 0; i2 < 25; i2++) {
@@ -2214,51 +2292,26 @@ static inline void lenet_dot_2x1_k3968_lanes_in(float *restrict c, const float *
   memcpy(c + 25, r_sum + 1, 1 * sizeof *c);
 }
 
-/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-DLC_KERNEL static void lenet_window_11_block(float *restrict net_0_window, const float *restrict x, int i4) {
-  for (int w_kh = 0; w_kh < 5; w_kh++) {
-    for (int w_n = 0; w_n < 4; w_n++) {
-      for (int w_oh = 0; w_oh < 28; w_oh++) {
-        int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = net_0_window + w_kh * 15680 + w_n * 784 + w_oh * 28;
-        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[3136 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
-          continue;
-        }
-        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
-        /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
-        for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
-        /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[3136 + w_ow] = 0.0f;
-        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[3136 + w_ow] = w_img[w_ow + -1];
-        /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
-        /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[9408 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
-        /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
-        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 2];
-        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
-      }
-    }
-  }
-}
-
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9
  * then, in the same loop, %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9
  */
-DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 4) { /* images [i4, i4 + 4): their windows, then the product's columns */
-    lenet_window_11_block(net_0_window, x, i4); /* the block's windows */
-    for (int i1 = 0; i1 < 3136; i1 += 16) {
-      lenet_axpy_4x16_k25(net_0_matmul + (size_t)i4 * 784 + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
-      {
-        lenet_axpy_2x16_k25(net_0_matmul + (size_t)i4 * 784 + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict x) {
+  for (int i0 = 0; i0 < 32; i0++) { /* the images padded: plane i0 */
+    float *restrict w_p = net_0_window + (size_t)i0 * 1024;
+    memset(w_p, 0, 64 * sizeof *w_p);
+    for (int i1 = 0; i1 < 28; i1++) {
+      float *restrict w_row = w_p + (i1 + 2) * 32;
+      for (int i2 = 0; i2 < 2; i2++) w_row[i2] = 0.0f;
+      for (int i2 = 30; i2 < 32; i2++) w_row[i2] = 0.0f;
+      memcpy(w_row + 2, x + (size_t)i0 * 784 + i1 * 28, 28 * sizeof *w_row);
+    }
+    memset(w_p + 960, 0, 64 * sizeof *w_p);
+  }
+  memset(net_0_window + 32768, 0, 37 * sizeof(float)); /* slack: the last row's vectors read past it */
+  for (int i4 = 0; i4 < 32; i4++) { /* image */
+    for (int i5 = 0; i5 < 28; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 6; i6 += 3) { /* output channels [i6, i6 + 3) */
+        lenet_conv_px3x1x28_c1k5x5(net_0_matmul + (size_t)i6 * 25088 + i4 * 784 + i5 * 28, net_0_window + (size_t)i4 * 1024, p_net_0_weight + i6 * 25, i5);
       }
     }
   }
@@ -2465,9 +2518,9 @@ DLC_KERNEL static void lenet_window_11_v2(float *restrict net_0_window, const fl
 /* %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9 */
 DLC_KERNEL static void lenet_matmul_14(float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict net_0_window) {
   for (int i1 = 0; i1 < 25088; i1 += 16) {
-    lenet_axpy_4x16_k25_2(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
+    lenet_axpy_4x16_k25(net_0_matmul + (0) * 25088 + i1, p_net_0_weight + (0) * 25, net_0_window + i1);
     {
-      lenet_axpy_2x16_k25_2(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
+      lenet_axpy_2x16_k25(net_0_matmul + (4) * 25088 + i1, p_net_0_weight + (4) * 25, net_0_window + i1);
     }
   }
 }
@@ -3423,7 +3476,7 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
   /* %11 = window: computed with %14, a block of images at a time */
-  lenet_window_11(net_0_window, net_0_matmul, x, p_net_0_weight); /* %11 window + %14 matmul, 4 images at a time: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_window_11(net_0_window, net_0_matmul, p_net_0_weight, x); /* %11 window + %14 matmul, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
   /* %21 = window: computed with %24, a block of images at a time */
@@ -3726,7 +3779,7 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   float *const p_net_11_weight = m->param + 60896;
   const int32_t *target = target_;
   /* %11 = window: computed with %14, a block of images at a time */
-  lenet_window_11(net_0_window, net_0_matmul, x, p_net_0_weight); /* %11 window + %14 matmul, 4 images at a time: net.0 Conv2d, examples/lenet.lua:9 */
+  lenet_window_11(net_0_window, net_0_matmul, p_net_0_weight, x); /* %11 window + %14 matmul, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
   lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
   lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
   /* %21 = window: computed with %24, a block of images at a time */
