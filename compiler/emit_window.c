@@ -821,9 +821,72 @@ static void pixel_tile(Em *e, const void *ctx) {
       }
 }
 
+/* Both forms' loops: images (--openmp: threads take whole images), tiles of R output rows
+ * (then the rows left), groups of CG output channels; tiles(..) prints the calls of one row
+ * tile for the group at y (its first channel's row, the tile's first column), the image at x
+ * and the group's weights at w. */
+typedef void (*DirectTiles)(Em *e, const Direct *d, int R, const char *oh0, const char *y, const char *x, const char *w);
+
+static void direct_images(Em *e, const Direct *d, int CG, const char *y, const char *x, int xstride, const char *w, int wstep,
+                          DirectTiles tiles) {
+  const Win *win = &d->w;
+  int ohw = win->OH * win->OW, Rfull = win->OH / d->R * d->R, G = d->M / CG;
+  if (e->o->openmp && (double)d->M * d->K * win->N * ohw >= OMP_MIN_MACS) em_line(e, "%s", em_omp(e, "parallel for"));
+  em_line(e, "for (int i4 = 0; i4 < %d; i4++) { /* image */", win->N);
+  e->ind++;
+  const char *xi = ir_fmt("%s + (size_t)i4 * %d", x, xstride);
+  for (int part = 0; part < 2; part++) { /* whole tiles of R rows, then the rows left */
+    int R = part ? win->OH - Rfull : d->R, from = part ? Rfull : 0, to = part ? win->OH : Rfull;
+    if (to <= from) continue;
+    const char *oh0 = "i5";
+    if (to - from > R) {
+      if (R == 1)
+        em_line(e, "for (int i5 = %d; i5 < %d; i5++) { /* output row i5 */", from, to);
+      else
+        em_line(e, "for (int i5 = %d; i5 < %d; i5 += %d) { /* output rows [i5, i5 + %d) */", from, to, R, R);
+      e->ind++;
+    } else {
+      oh0 = ir_fmt("%d", from);
+    }
+    if (G > 1) {
+      em_line(e, "for (int i6 = 0; i6 < %d; i6++) { /* output channels [i6 * %d, i6 * %d + %d) */", G, CG, CG, CG);
+      e->ind++;
+    }
+    const char *yt = ir_fmt("%s%s + i4 * %d%s", y, G > 1 ? ir_fmt(" + (size_t)i6 * %d", CG * win->N * ohw) : "", ohw,
+                            strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, win->OW) : "");
+    tiles(e, d, R, oh0, yt, xi, G > 1 ? ir_fmt("%s + i6 * %d", w, wstep) : w);
+    if (G > 1) {
+      e->ind--;
+      em_line(e, "}");
+    }
+    if (to - from > R) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  e->ind--;
+  em_line(e, "}");
+}
+
+static void pixel_tiles(Em *e, const Direct *d, int R, const char *oh0, const char *y, const char *x, const char *w) {
+  PixTile t = {d, R};
+  const char *real = e->real;
+  const char *base = ir_fmt("%s_conv_px%dx%dx%d_c%dk%dx%d", e->pre, d->MR, R, d->w.OW, d->w.C, d->w.KH, d->w.KW);
+  const char *name = em_microkernel(e, base, ir_fmt("%s *restrict y, const %s *restrict x, const %s *restrict w, int oh0", real, real, real),
+                                    pixel_tile, &t, 0, NULL, NULL);
+  em_line(e, "%s(%s, %s, %s, %s);", name, y, x, w, oh0);
+}
+
+static void channel_tiles(Em *e, const Direct *d, int R, const char *oh0, const char *y, const char *x, const char *w) {
+  for (int s = 0; s < d->S; s++) {
+    int ow0 = s * d->P, P = ow0 + d->P <= d->w.OW ? d->P : d->w.OW - ow0;
+    direct_call(e, d, R, ow0, P, y, x, w, oh0);
+  }
+}
+
 static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const char *a, const char *y, const char *img) {
   const Win *w = &d->w;
-  int HWp = d->Hp * d->Wp, ohw = w->OH * w->OW, Rfull = w->OH / d->R * d->R, C = w->C;
+  int HWp = d->Hp * d->Wp, C = w->C;
   int64_t NC = (int64_t)w->N * C, slack = d->NV * d->L + w->KW;
   em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* the images padded: plane i0 */", (long long)NC);
   e->ind++;
@@ -844,44 +907,7 @@ static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const ch
   em_line(e, "}");
   em_line(e, "memset(%s + %lld, 0, %lld * sizeof(%s)); /* slack: the last row's vectors read past it */", pad,
           (long long)(NC * HWp), (long long)slack, e->real);
-  if (e->o->openmp && (double)d->M * d->K * w->N * ohw >= OMP_MIN_MACS) em_line(e, "%s", em_omp(e, "parallel for"));
-  em_line(e, "for (int i4 = 0; i4 < %d; i4++) { /* image */", w->N);
-  e->ind++;
-  const char *x = ir_fmt("%s + (size_t)i4 * %d", pad, C * HWp);
-  for (int part = 0; part < 2; part++) { /* whole tiles of R rows, then the rows left */
-    int R = part ? w->OH - Rfull : d->R, from = part ? Rfull : 0, to = part ? w->OH : Rfull;
-    if (to <= from) continue;
-    const char *oh0 = "i5";
-    if (to - from > R) {
-      if (R == 1)
-        em_line(e, "for (int i5 = %d; i5 < %d; i5++) { /* output row i5 */", from, to);
-      else
-        em_line(e, "for (int i5 = %d; i5 < %d; i5 += %d) { /* output rows [i5, i5 + %d) */", from, to, R, R);
-      e->ind++;
-    } else {
-      oh0 = ir_fmt("%d", from);
-    }
-    if (d->M > d->MR) {
-      em_line(e, "for (int i6 = 0; i6 < %d; i6 += %d) { /* output channels [i6, i6 + %d) */", d->M, d->MR, d->MR);
-      e->ind++;
-    }
-    PixTile t = {d, R};
-    const char *base = ir_fmt("%s_conv_px%dx%dx%d_c%dk%dx%d", e->pre, d->MR, R, w->OW, C, w->KH, w->KW);
-    const char *name = em_microkernel(e, base, ir_fmt("%s *restrict y, const %s *restrict x, const %s *restrict w, int oh0", e->real,
-                                                      e->real, e->real), pixel_tile, &t, 0, NULL, NULL);
-    em_line(e, "%s(%s%s + i4 * %d%s, %s, %s%s, %s);", name, y, d->M > d->MR ? ir_fmt(" + (size_t)i6 * %d", w->N * ohw) : "", ohw,
-            strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, w->OW) : "", x, a, d->M > d->MR ? ir_fmt(" + i6 * %d", d->K) : "", oh0);
-    if (d->M > d->MR) {
-      e->ind--;
-      em_line(e, "}");
-    }
-    if (to - from > R) {
-      e->ind--;
-      em_line(e, "}");
-    }
-  }
-  e->ind--;
-  em_line(e, "}");
+  direct_images(e, d, d->MR, y, pad, C * HWp, a, d->MR * d->K, pixel_tiles);
 }
 
 void em_direct_conv_body(Em *e, int id, int mm) {
@@ -898,48 +924,9 @@ void em_direct_conv_body(Em *e, int id, int mm) {
   const Win *w = &d.w;
   const char *wt = em_buffer(e, id, 1), *a = em_buffer(e, c->in[0], 0), *y = em_buffer(e, mm, 1);
   const char *img = em_buffer(e, g->nodes[id].in[0], 0);
-  int ohw = w->OH * w->OW, V = d.M / d.L, Rfull = w->OH / d.R * d.R;
   em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight transposed: [c, kh, kw][out channel] */", d.M);
   em_line(e, "  for (int i1 = 0; i1 < %d; i1++) %s[i1 * %d + i0] = %s[i0 * %d + i1];", d.K, wt, d.M, a, d.K);
-  if (e->o->openmp && (double)d.M * d.K * w->N * ohw >= OMP_MIN_MACS) em_line(e, "%s", em_omp(e, "parallel for"));
-  em_line(e, "for (int i4 = 0; i4 < %d; i4++) { /* image */", w->N);
-  e->ind++;
-  const char *x = ir_fmt("%s + (size_t)i4 * %d", img, w->C * w->H * w->W);
-  for (int part = 0; part < 2; part++) { /* whole tiles of R rows, then the rows left */
-    int R = part ? w->OH - Rfull : d.R, from = part ? Rfull : 0, to = part ? w->OH : Rfull;
-    if (to <= from) continue;
-    const char *oh0 = "i5";
-    if (to - from > R) {
-      if (R == 1)
-        em_line(e, "for (int i5 = %d; i5 < %d; i5++) { /* output row i5 */", from, to);
-      else
-        em_line(e, "for (int i5 = %d; i5 < %d; i5 += %d) { /* output rows [i5, i5 + %d) */", from, to, R, R);
-      e->ind++;
-    } else {
-      oh0 = ir_fmt("%d", from);
-    }
-    if (V > 1) {
-      em_line(e, "for (int i6 = 0; i6 < %d; i6++) { /* output channels [i6 * %d, i6 * %d + %d) */", V, d.L, d.L, d.L);
-      e->ind++;
-    }
-    const char *yt = ir_fmt("%s%s + i4 * %d%s", y, V > 1 ? ir_fmt(" + (size_t)i6 * %d", d.L * w->N * ohw) : "", ohw,
-                            strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, w->OW) : "");
-    const char *wv = V > 1 ? ir_fmt("%s + i6 * %d", wt, d.L) : wt;
-    for (int s = 0; s < d.S; s++) {
-      int ow0 = s * d.P, P = ow0 + d.P <= w->OW ? d.P : w->OW - ow0;
-      direct_call(e, &d, R, ow0, P, yt, x, wv, oh0);
-    }
-    if (V > 1) {
-      e->ind--;
-      em_line(e, "}");
-    }
-    if (to - from > R) {
-      e->ind--;
-      em_line(e, "}");
-    }
-  }
-  e->ind--;
-  em_line(e, "}");
+  direct_images(e, &d, d.L, y, img, w->C * w->H * w->W, wt, d.L, channel_tiles);
 }
 
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row

@@ -2310,8 +2310,8 @@ DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *rest
   memset(net_0_window + 32768, 0, 37 * sizeof(float)); /* slack: the last row's vectors read past it */
   for (int i4 = 0; i4 < 32; i4++) { /* image */
     for (int i5 = 0; i5 < 28; i5++) { /* output row i5 */
-      for (int i6 = 0; i6 < 6; i6 += 3) { /* output channels [i6, i6 + 3) */
-        lenet_conv_px3x1x28_c1k5x5(net_0_matmul + (size_t)i6 * 25088 + i4 * 784 + i5 * 28, net_0_window + (size_t)i4 * 1024, p_net_0_weight + i6 * 25, i5);
+      for (int i6 = 0; i6 < 2; i6++) { /* output channels [i6 * 3, i6 * 3 + 3) */
+        lenet_conv_px3x1x28_c1k5x5(net_0_matmul + (size_t)i6 * 75264 + i4 * 784 + i5 * 28, net_0_window + (size_t)i4 * 1024, p_net_0_weight + i6 * 75, i5);
       }
     }
   }
