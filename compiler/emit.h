@@ -213,9 +213,11 @@ int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an ele
 int em_matmul_cols_ok(const Em *e, int id, int Nc); /* can be computed Nc columns at a time (em_matmul_cols) */
 /* a block of Nc columns from b into c, their rows ldc and ldb apart */
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb);
-/* a window gather and the product reading it computed straight from the image (emit_window.c) */
-int em_direct_conv(Em *e, int id, int mm);
-void em_direct_conv_body(Em *e, int id, int mm);
+/* A window gather and the product reading it computed straight from the image (emit_window.c):
+ * how, or NULL when they cannot be; then the kernel's body. */
+typedef struct Direct Direct;
+const Direct *em_direct_conv(Em *e, int id, int mm);
+void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */

@@ -1015,6 +1015,7 @@ static void emit_epilogue_product(Em *e, int mm, int u) {
  * of those images from it). */
 typedef struct {
   int mm, w, B;
+  const Direct *direct; /* the forward computed from the image instead (em_direct_conv) */
 } ChunkGen;
 
 /* Window w's B images from i4 (the block loop's variable): scattered from product mm's
@@ -1045,7 +1046,7 @@ static int chunk_gen(Em *e, void *ctx) {
 }
 
 static void emit_chunked_product(Em *e, int mm, int u, int B) {
-  ChunkGen c = {mm, u, B};
+  ChunkGen c = {mm, u, B, NULL};
   int ids[2] = {mm, u};
   emit_kernel_call(e, chunk_gen, &c, ids, 2,
                    ir_fmt("%%%d matmul + %%%d unwindow, %d image%s at a time", mm, u, B, B > 1 ? "s" : ""));
@@ -1070,14 +1071,14 @@ static int window_chunk_gen(Em *e, void *ctx) {
 
 static int direct_gen(Em *e, void *ctx) {
   const ChunkGen *c = ctx;
-  em_direct_conv_body(e, c->w, c->mm);
+  em_direct_conv_body(e, c->w, c->mm, c->direct);
   return 1;
 }
 
 static void emit_windowed_product(Em *e, int mm, int w, int B) {
-  ChunkGen c = {mm, w, B};
+  ChunkGen c = {mm, w, B, em_direct_conv(e, w, mm)};
   int ids[2] = {w, mm};
-  if (em_direct_conv(e, w, mm)) { /* from the image itself, no windows (emit_window.c) */
+  if (c.direct) { /* from the image itself, no windows (emit_window.c) */
     emit_kernel_call(e, direct_gen, &c, ids, 2, ir_fmt("%%%d window + %%%d matmul, direct from the image", w, mm));
     return;
   }

@@ -601,7 +601,9 @@ static int window_chunk(const Em *e, int id, int mm) {
  * window's storage, [c, kh, kw][channel]).  The same terms in the same order as the product
  * over the window tensor, whose padding terms (+ w * 0) leave a sum as it is and are left out:
  * the same bits (but for a weight of inf or NaN times a padding zero), without writing and
- * reading the windows (LeNet's second convolution: 150 x 3200 values a forward).  The tile's
+ * reading the windows (LeNet's second convolution: 150 x 3200 values a forward).  (The
+ * transposed weight is remade at every call: M K moves against M K N OH OW multiply-adds, and
+ * the window's storage it lives in belongs to other blocks between calls.)  The tile's
  * vectors are per pixel, the product's rows per channel: it is transposed in registers
  * (dlc_transpose in dlc_kernel.h, L pixels at a time) and stored as a run of each channel's
  * row.  --openmp: threads take whole images.  Tiles: at most 3/4 of the target's vector
@@ -609,13 +611,13 @@ static int window_chunk(const Em *e, int id, int mm) {
  * Fewer output channels than a vector: the pixel form below. */
 enum { DIRECT_MIN_K = 32 }; /* below, the transposes cost more than the windows */
 
-typedef struct {
+struct Direct {
   Win w;
   int M, K, L;   /* output channels, k, lanes */
   int R, P, S;   /* rows per tile; pixels per run (P = OW: whole rows) and runs per row (S) */
   int pixels;    /* the other form: vectors of pixels (below) */
   int MR, NV, Hp, Wp; /* ... channels per tile, vectors per output row, the padded image's size */
-} Direct;
+};
 
 /* The other form, for fewer output channels than a vector (LeNet's first convolution: 6) at
  * stride 1 along the rows, when whole rows of pixels fill at least 3/4 of their vectors: the
@@ -636,8 +638,7 @@ static int direct_pixels(const Em *e, Direct *d, int64_t room) {
   for (int m = 1; m <= d->M && m * NV <= A; m++)
     if (d->M % m == 0) MR = m;
   d->pixels = 1, d->MR = MR, d->NV = NV, d->Hp = Hp, d->Wp = Wp;
-  d->R = A / (MR * NV) < w->OH ? A / (MR * NV) : w->OH;
-  if (d->R < 1) d->R = 1;
+  d->R = A / (MR * NV) < w->OH ? A / (MR * NV) : w->OH; /* >= 1: MR * NV <= A */
   return 1;
 }
 
@@ -650,7 +651,7 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   int L = em_vlanes(e), M = c->shape.d[0], K = w.C * w.KH * w.KW, A = em_vregs(e) * 3 / 4;
   /* the transposed weight in the window's storage (a block of B images' windows) */
   int64_t room = (int64_t)K * B * w.OH * w.OW;
-  if (w.mode != 0) return 0;
+  if (w.mode != PAD_ZEROS) return 0;
   *d = (Direct){w, M, K, L, 1, w.OW, 1, 0, 0, 0, 0, 0};
   if (M < L) return direct_pixels(e, d, room);
   if (M % L || K < DIRECT_MIN_K || (int64_t)M * K > room) return 0;
@@ -663,9 +664,47 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   return 1;
 }
 
-int em_direct_conv(Em *e, int id, int mm) {
+const Direct *em_direct_conv(Em *e, int id, int mm) {
   Direct d;
-  return direct_of(e, id, mm, &d);
+  if (!direct_of(e, id, mm, &d)) return NULL;
+  Direct *k = ir_alloc(sizeof *k);
+  *k = d;
+  return k;
+}
+
+/* "V a = {0}, b = {0}, ..;" for the n accumulators name(i), 8 to a line */
+static void zero_accs(Em *e, int n, const char *(*name)(int i, const void *ctx), const void *ctx) {
+  for (int q = 0; q < n; q += 8) {
+    char line[512] = "";
+    for (int i = q; i < n && i < q + 8; i++)
+      snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s = {0}", i == q ? "" : ", ", name(i, ctx));
+    em_line(e, "%s %s;", em_vtype(e), line);
+  }
+}
+
+/* A tile's loops over (c, kh), k's order: w_x at input channel c's plane of x (planes xplane
+ * apart), w_w at its weights in w (wplane apart); closed by tile_loops_end. */
+static void tile_loops(Em *e, const Win *w, int xplane, const char *wname, int wplane) {
+  if (w->C > 1) {
+    em_line(e, "for (int w_c = 0; w_c < %d; w_c++) { /* input channel */", w->C);
+    e->ind++;
+  }
+  em_line(e, "const %s *restrict w_x = %s;", e->real, w->C > 1 ? ir_fmt("x + w_c * %d", xplane) : "x");
+  em_line(e, "const %s *restrict w_w = %s;", e->real, w->C > 1 ? ir_fmt("%s + w_c * %d", wname, wplane) : wname);
+  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* kernel row */", w->KH);
+  e->ind++;
+}
+
+static void tile_loops_end(Em *e, const Win *w) {
+  for (int i = w->C > 1 ? 2 : 1; i > 0; i--) {
+    e->ind--;
+    em_line(e, "}");
+  }
+}
+
+static const char *acc_name(int i, const void *ctx) {
+  (void)ctx;
+  return ir_fmt("r_acc%d", i);
 }
 
 /* a tile: R rows from oh0 (the tile function's argument) of the P pixels from output column ow0 */
@@ -680,23 +719,10 @@ static void direct_tile(Em *e, const void *ctx) {
   const Win *w = &d->w;
   const char *v = em_vtype(e), *real = e->real;
   int T = t->R * t->P, L = d->L;
-  /* the rows of a tile at any oh0 are in the image unless there is row padding */
-  int rows_in = w->PH == 0 && (w->OH - 1) * w->SH + w->KH - 1 < w->H;
-  for (int q = 0; q < T; q += 8) {
-    char line[1024] = "";
-    for (int i = q; i < T && i < q + 8; i++)
-      snprintf(line + strlen(line), sizeof line - strlen(line), "%sr_acc%d = {0}", i == q ? "" : ", ", i);
-    em_line(e, "%s %s;", v, line);
-  }
-  if (w->C > 1) {
-    em_line(e, "for (int w_c = 0; w_c < %d; w_c++) { /* input channel */", w->C);
-    e->ind++;
-  }
-  const char *xc = w->C > 1 ? "x + w_c * %d" : "x", *wc = w->C > 1 ? "wt + w_c * %d" : "wt";
-  em_line(e, "const %s *restrict w_x = %s;", real, ir_fmt(xc, w->H * w->W));
-  em_line(e, "const %s *restrict w_w = %s;", real, ir_fmt(wc, w->KH * w->KW * d->M));
-  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* kernel row */", w->KH);
-  e->ind++;
+  /* without row padding every row a tile reads is in the image (window_check's output size) */
+  int rows_in = w->PH == 0;
+  zero_accs(e, T, acc_name, NULL);
+  tile_loops(e, w, w->H * w->W, "wt", w->KH * w->KW * d->M);
   for (int kw = 0; kw < w->KW; kw++)
     em_line(e, "%s r_w%d; memcpy(&r_w%d, w_w + w_kh * %d%s, sizeof r_w%d);", v, kw, kw, w->KW * d->M,
             kw ? ir_fmt(" + %d", kw * d->M) : "", kw);
@@ -721,12 +747,7 @@ static void direct_tile(Em *e, const void *ctx) {
       em_line(e, "}");
     }
   }
-  e->ind--;
-  em_line(e, "}");
-  if (w->C > 1) {
-    e->ind--;
-    em_line(e, "}");
-  }
+  tile_loops_end(e, w);
   /* pixels q .. q + L at a time: transposed into a run of each channel's row */
   for (int q = 0; q < T; q += L) {
     int n = T - q < L ? T - q : L;
@@ -768,27 +789,21 @@ typedef struct {
   int R;
 } PixTile;
 
+/* accumulator i of a pixel tile: channel m, row r, vector q (i = (m R + r) NV + q) */
+static const char *pix_acc(int i, const void *ctx) {
+  const PixTile *t = ctx;
+  int NV = t->d->NV;
+  return ir_fmt("r_acc%d_%d_%d", i / NV / t->R, i / NV % t->R, i % NV);
+}
+
 static void pixel_tile(Em *e, const void *ctx) {
   const PixTile *t = ctx;
   const Direct *d = t->d;
   const Win *w = &d->w;
   const char *v = em_vtype(e), *real = e->real;
   int L = d->L, NV = d->NV, MR = d->MR;
-  for (int m = 0; m < MR; m++) {
-    char line[1024] = "";
-    for (int r = 0; r < t->R; r++)
-      for (int q = 0; q < NV; q++)
-        snprintf(line + strlen(line), sizeof line - strlen(line), "%sr_acc%d_%d_%d = {0}", r || q ? ", " : "", m, r, q);
-    em_line(e, "%s %s;", v, line);
-  }
-  if (w->C > 1) {
-    em_line(e, "for (int w_c = 0; w_c < %d; w_c++) { /* input channel */", w->C);
-    e->ind++;
-  }
-  em_line(e, "const %s *restrict w_x = %s;", real, w->C > 1 ? ir_fmt("x + w_c * %d", d->Hp * d->Wp) : "x");
-  em_line(e, "const %s *restrict w_w = %s;", real, w->C > 1 ? ir_fmt("w + w_c * %d", w->KH * w->KW) : "w");
-  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* kernel row */", w->KH);
-  e->ind++;
+  zero_accs(e, MR * t->R * NV, pix_acc, t);
+  tile_loops(e, w, d->Hp * d->Wp, "w", w->KH * w->KW);
   for (int r = 0; r < t->R; r++)
     em_line(e, "const %s *restrict w_r%d = w_x + (%s + w_kh) * %d;", real, r,
             w->SH > 1 ? ir_fmt(r ? "(oh0 + %d) * %d" : "oh0 * %d", r, w->SH) : r ? ir_fmt("oh0 + %d", r) : "oh0", d->Wp);
@@ -806,12 +821,7 @@ static void pixel_tile(Em *e, const void *ctx) {
     e->ind--;
     em_line(e, "}");
   }
-  e->ind--;
-  em_line(e, "}");
-  if (w->C > 1) {
-    e->ind--;
-    em_line(e, "}");
-  }
+  tile_loops_end(e, w);
   int NOHW = w->N * w->OH * w->OW;
   for (int m = 0; m < MR; m++)
     for (int r = 0; r < t->R; r++)
@@ -910,9 +920,8 @@ static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const ch
   direct_images(e, d, d->MR, y, pad, C * HWp, a, d->MR * d->K, pixel_tiles);
 }
 
-void em_direct_conv_body(Em *e, int id, int mm) {
-  Direct d;
-  if (!direct_of(e, id, mm, &d)) die("internal: a direct convolution that is not one");
+void em_direct_conv_body(Em *e, int id, int mm, const Direct *dp) {
+  const Direct d = *dp;
   const Graph *g = e->g;
   if (d.pixels) {
     const Node *c = &g->nodes[mm];

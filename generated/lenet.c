@@ -18,8 +18,7 @@
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
 static inline void lenet_conv_px3x1x28_c1k5x5(float *restrict y, const float *restrict x, const float *restrict w, int oh0) {
-  dlc_v8f r_acc0_0_0 = {0}, r_acc0_0_1 = {0}, r_acc0_0_2 = {0}, r_acc0_0_3 = {0};
-  dlc_v8f r_acc1_0_0 = {0}, r_acc1_0_1 = {0}, r_acc1_0_2 = {0}, r_acc1_0_3 = {0};
+  dlc_v8f r_acc0_0_0 = {0}, r_acc0_0_1 = {0}, r_acc0_0_2 = {0}, r_acc0_0_3 = {0}, r_acc1_0_0 = {0}, r_acc1_0_1 = {0}, r_acc1_0_2 = {0}, r_acc1_0_3 = {0};
   dlc_v8f r_acc2_0_0 = {0}, r_acc2_0_1 = {0}, r_acc2_0_2 = {0}, r_acc2_0_3 = {0};
   const float *restrict w_x = x;
   const float *restrict w_w = w;

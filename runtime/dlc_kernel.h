@@ -235,40 +235,46 @@ DLC_FOLD(v2d, 2, DLC_LO2_2, DLC_HI2_2)
 #define DLC_TH4_1 1,5,3,7
 #define DLC_TL2_1 0,2
 #define DLC_TH2_1 1,3
-static inline void dlc_transpose_v16f(dlc_v16f *r) {
-  dlc_v16f n[16];
-  DLC_TSTAGE(16, 8, DLC_TL16_8, DLC_TH16_8)
-  DLC_TSTAGE(16, 4, DLC_TL16_4, DLC_TH16_4)
-  DLC_TSTAGE(16, 2, DLC_TL16_2, DLC_TH16_2)
+#define DLC_TSTAGES16 \
+  DLC_TSTAGE(16, 8, DLC_TL16_8, DLC_TH16_8) \
+  DLC_TSTAGE(16, 4, DLC_TL16_4, DLC_TH16_4) \
+  DLC_TSTAGE(16, 2, DLC_TL16_2, DLC_TH16_2) \
   DLC_TSTAGE(16, 1, DLC_TL16_1, DLC_TH16_1)
-}
-static inline void dlc_transpose_v8f(dlc_v8f *r) {
-  dlc_v8f n[8];
-  DLC_TSTAGE(8, 4, DLC_TL8_4, DLC_TH8_4)
-  DLC_TSTAGE(8, 2, DLC_TL8_2, DLC_TH8_2)
+#define DLC_TSTAGES8 \
+  DLC_TSTAGE(8, 4, DLC_TL8_4, DLC_TH8_4) \
+  DLC_TSTAGE(8, 2, DLC_TL8_2, DLC_TH8_2) \
   DLC_TSTAGE(8, 1, DLC_TL8_1, DLC_TH8_1)
-}
-static inline void dlc_transpose_v4f(dlc_v4f *r) {
-  dlc_v4f n[4];
-  DLC_TSTAGE(4, 2, DLC_TL4_2, DLC_TH4_2)
+#define DLC_TSTAGES4 \
+  DLC_TSTAGE(4, 2, DLC_TL4_2, DLC_TH4_2) \
   DLC_TSTAGE(4, 1, DLC_TL4_1, DLC_TH4_1)
-}
-static inline void dlc_transpose_v8d(dlc_v8d *r) {
-  dlc_v8d n[8];
-  DLC_TSTAGE(8, 4, DLC_TL8_4, DLC_TH8_4)
-  DLC_TSTAGE(8, 2, DLC_TL8_2, DLC_TH8_2)
-  DLC_TSTAGE(8, 1, DLC_TL8_1, DLC_TH8_1)
-}
-static inline void dlc_transpose_v4d(dlc_v4d *r) {
-  dlc_v4d n[4];
-  DLC_TSTAGE(4, 2, DLC_TL4_2, DLC_TH4_2)
-  DLC_TSTAGE(4, 1, DLC_TL4_1, DLC_TH4_1)
-}
-static inline void dlc_transpose_v2d(dlc_v2d *r) {
-  dlc_v2d n[2];
+#define DLC_TSTAGES2 \
   DLC_TSTAGE(2, 1, DLC_TL2_1, DLC_TH2_1)
-}
+#define DLC_TRANSPOSE(S, L)                                                               \
+  static inline void dlc_transpose_##S(dlc_##S *r) {                                      \
+    dlc_##S n[L];                                                                         \
+    DLC_TSTAGES##L                                                                        \
+  }
+#else /* lane by lane */
+#define DLC_TRANSPOSE(S, L)                                                               \
+  static inline void dlc_transpose_##S(dlc_##S *r) {                                      \
+    dlc_##S o[L];                                                                         \
+    for (int i = 0; i < L; i++)                                                           \
+      for (int j = 0; j < L; j++) o[j][i] = r[i][j];                                      \
+    for (int i = 0; i < L; i++) r[i] = o[i];                                              \
+  }
+#endif
+DLC_TRANSPOSE(v16f, 16)
+DLC_TRANSPOSE(v8f, 8)
+DLC_TRANSPOSE(v4f, 4)
+DLC_TRANSPOSE(v8d, 8)
+DLC_TRANSPOSE(v4d, 4)
+DLC_TRANSPOSE(v2d, 2)
+#undef DLC_TRANSPOSE
 #undef DLC_TSTAGE
+#undef DLC_TSTAGES16
+#undef DLC_TSTAGES8
+#undef DLC_TSTAGES4
+#undef DLC_TSTAGES2
 #undef DLC_TL16_8
 #undef DLC_TH16_8
 #undef DLC_TL16_4
@@ -289,23 +295,6 @@ static inline void dlc_transpose_v2d(dlc_v2d *r) {
 #undef DLC_TH4_1
 #undef DLC_TL2_1
 #undef DLC_TH2_1
-#else /* lane by lane */
-#define DLC_TRANSPOSE(S)                                                                  \
-  static inline void dlc_transpose_##S(dlc_##S *r) {                                      \
-    enum { L = sizeof(dlc_##S) / sizeof(r[0][0]) };                                       \
-    dlc_##S o[L];                                                                         \
-    for (int i = 0; i < L; i++)                                                           \
-      for (int j = 0; j < L; j++) o[j][i] = r[i][j];                                      \
-    for (int i = 0; i < L; i++) r[i] = o[i];                                              \
-  }
-DLC_TRANSPOSE(v16f)
-DLC_TRANSPOSE(v8f)
-DLC_TRANSPOSE(v4f)
-DLC_TRANSPOSE(v8d)
-DLC_TRANSPOSE(v4d)
-DLC_TRANSPOSE(v2d)
-#undef DLC_TRANSPOSE
-#endif
 
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
 #define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \
