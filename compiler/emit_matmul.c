@@ -737,23 +737,33 @@ static int dot_chunked(const Em *e, int M, int N, int K) {
   return K > KC + KC / 2;
 }
 
-/* L2 chunks whose tiles keep their lanes (r_lanes, M x N vectors on the kernel's stack) from
- * one chunk of k to the next: each lane sums its k in the same order as one unbroken loop, so
- * C's bits are those of the unchunked product.  Used when neither order of the tiles keeps its
- * reused operand in L2 next to the tiles that stream past it (the whole of B and a row of
- * tiles of A, or the whole of A and a column of tiles of B, in 3/4 of L2, --l2): LeNet's
- * first weight gradient (6 x 25, k = 25088: A 600 KB, B 2.5 MB) re-read A from beyond L2 for
- * every column of tiles, fashion_cnn's (32 x 9: A 3.2 MB, B 900 KB) B for every row.  A
- * chunk's slices of A and B take half of L2.  Returns the chunk's length, or 0. */
-enum { LANES_MAX_BYTES = 64 * 1024 };
+/* Chunks whose tiles keep their lanes (r_lanes, M x N vectors on the kernel's stack) from one
+ * chunk of k to the next: each lane sums its k in the same order as one unbroken loop, so C's
+ * bits are those of the unchunked product.  Used when a tile's R + C rows over all of k do not
+ * fit in L1 (then every tile reads them from L2, and its multiply-adds wait on L2: LeNet's
+ * second weight gradient, 16 x 150, k = 3200, at 58 % of peak), or when neither order of the
+ * tiles keeps its reused operand in L2 next to the tiles that stream past it (the whole of B
+ * and a row of tiles of A, or the whole of A and a column of tiles of B, in 3/4 of L2, --l2):
+ * LeNet's first weight gradient (6 x 25, k = 25088: A 600 KB, B 2.5 MB) re-read A from beyond
+ * L2 for every column of tiles, fashion_cnn's (32 x 9: A 3.2 MB, B 900 KB) B for every row.
+ * A chunk's rows of a tile take at most DOT_L1_BYTES, its slices of A and B at most half of
+ * L2.  Within a chunk the tiles go a row at a time (cols_outer: B's chunk stays in L2 across
+ * the rows).  LeNet's step, alternating builds: chunks of 512 in both weight gradients 5 %
+ * faster than one unbroken k in the second and chunks of 4224 in the first; 256 or 1024, or
+ * a column of tiles (or a row) through all chunks with only its lanes kept, slower.  The
+ * lanes take at most LANES_MAX_BYTES of stack (LeNet's second: 150 KB).  Returns the chunk's
+ * length, or 0. */
+enum { LANES_MAX_BYTES = 160 * 1024, DOT_L1_BYTES = 20 * 1024 };
 
 static int dot_lanes(const Em *e, int M, int N, int K) {
   int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
   if ((double)M * N * VL * esz > LANES_MAX_BYTES) return 0;
   DotShape t = dot_shape(e, M, N);
   double fit = 0.75 * em_l2_bytes(e), row = (double)K * esz;
-  if ((N + t.r) * row <= fit || (M + t.c) * row <= fit) return 0;
-  int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL;
+  int in_l2 = (N + t.r) * row <= fit || (M + t.c) * row <= fit;
+  int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL, KC1 = DOT_L1_BYTES / (esz * (t.r + t.c)) / VL * VL;
+  if (KC1 < KC) KC = KC1;
+  if (in_l2 && (t.r + t.c) * row <= 2 * DOT_L1_BYTES) return 0;
   return KC >= 8 * VL && K >= 2 * KC ? KC : 0;
 }
 

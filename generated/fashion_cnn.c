@@ -132,12 +132,142 @@ static inline void fashion_cnn_conv_1x7_at7_c32k3x3(float *restrict y, const flo
   }
 }
 
-static inline void fashion_cnn_dot_4x4_k3136_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+static inline void fashion_cnn_dot_4x4_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3136; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9408, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void fashion_cnn_dot_4x4_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9408, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void fashion_cnn_dot_4x4_k576_lanes_in_epi(const float *restrict a, const float *restrict b, const float *restrict s, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 576; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -382,12 +512,28 @@ static inline void fashion_cnn_axpy_4x16_k288(float *restrict c, const float *re
   memcpy(c + 18824, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k3136(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3136; i2 += 8) {
+static inline void fashion_cnn_dot_4x4_k576_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 576; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3136, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6272, sizeof r_a2);
@@ -965,12 +1111,12 @@ static inline void fashion_cnn_axpy_4x16_k6272(float *restrict c, const float *r
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_dot_4x4_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void fashion_cnn_dot_4x4_k640_lanes_out_2(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1014,12 +1160,12 @@ static inline void fashion_cnn_dot_4x4_k3192_lanes_out(const float *restrict a, 
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x1_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void fashion_cnn_dot_4x1_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1036,7 +1182,7 @@ static inline void fashion_cnn_dot_4x1_k3192_lanes_out(const float *restrict a, 
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void fashion_cnn_dot_4x4_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void fashion_cnn_dot_4x4_k640_lanes_io_2(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1057,7 +1203,7 @@ static inline void fashion_cnn_dot_4x4_k3192_lanes_io(const float *restrict a, c
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1101,7 +1247,7 @@ static inline void fashion_cnn_dot_4x4_k3192_lanes_io(const float *restrict a, c
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void fashion_cnn_dot_4x1_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void fashion_cnn_dot_4x1_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1110,7 +1256,7 @@ static inline void fashion_cnn_dot_4x1_k3192_lanes_io(const float *restrict a, c
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1127,7 +1273,7 @@ static inline void fashion_cnn_dot_4x1_k3192_lanes_io(const float *restrict a, c
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void fashion_cnn_dot_4x4_k2744_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void fashion_cnn_dot_4x4_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1148,7 +1294,7 @@ static inline void fashion_cnn_dot_4x4_k2744_lanes_in_upd(const float *restrict 
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1237,7 +1383,7 @@ static inline void fashion_cnn_dot_4x4_k2744_lanes_in_upd(const float *restrict 
   }
 }
 
-static inline void fashion_cnn_dot_4x1_k2744_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void fashion_cnn_dot_4x1_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1246,7 +1392,7 @@ static inline void fashion_cnn_dot_4x1_k2744_lanes_in_upd(const float *restrict 
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1283,7 +1429,7 @@ static inline void fashion_cnn_dot_4x1_k2744_lanes_in_upd(const float *restrict 
   }
 }
 
-static inline void fashion_cnn_dot_4x4_k2744_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void fashion_cnn_dot_4x4_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1304,7 +1450,7 @@ static inline void fashion_cnn_dot_4x4_k2744_lanes_in(float *restrict c, const f
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1357,7 +1503,7 @@ static inline void fashion_cnn_dot_4x4_k2744_lanes_in(float *restrict c, const f
   memcpy(c + 27, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void fashion_cnn_dot_4x1_k2744_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void fashion_cnn_dot_4x1_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1366,7 +1512,7 @@ static inline void fashion_cnn_dot_4x1_k2744_lanes_in(float *restrict c, const f
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 2744; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1569,9 +1715,22 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, con
  *   with %151 = add %150, %13 : f32[32,128]                   # examples/fashion_cnn.lua:12
  */
 DLC_KERNEL static void fashion_cnn_matmul_150(float *restrict net_11_relu, const float *restrict p_net_10_bias, const float *restrict net_7_max_pool, const float *restrict p_net_10_weight) {
-  for (int i1 = 0; i1 < 128; i1 += 4) {
+  float r_lanes[32768]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k640_lanes_out(net_7_max_pool + (i0) * 3136, p_net_10_weight + (i1) * 3136, r_lanes + ((i0) * 128 + (i1) * 4) * 8);
+    }
+  }
+  for (int i3 = 640; i3 < 2560; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_dot_4x4_k3136_epi(net_7_max_pool + (i0) * 3136, p_net_10_weight + (i1) * 3136, p_net_10_bias + i1, net_11_relu + (i0) * 128 + i1);
+      for (int i1 = 0; i1 < 128; i1 += 4) {
+        fashion_cnn_dot_4x4_k640_lanes_io(net_7_max_pool + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3, r_lanes + ((i0) * 128 + (i1) * 4) * 8);
+      }
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k576_lanes_in_epi(net_7_max_pool + (i0) * 3136 + 2560, p_net_10_weight + (i1) * 3136 + 2560, r_lanes + ((i0) * 128 + (i1) * 4) * 8, p_net_10_bias + i1, net_11_relu + (i0) * 128 + i1);
     }
   }
 }
@@ -1967,9 +2126,22 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_106(float *restrict out0, const fl
 
 /* %108 = matmul %107, %12^T : f32[32,128]              # examples/fashion_cnn.lua:12 */
 DLC_KERNEL static void fashion_cnn_matmul_108(float *restrict net_10_matmul, const float *restrict net_8_mul_2, const float *restrict p_net_10_weight) {
-  for (int i1 = 0; i1 < 128; i1 += 4) {
+  float r_lanes[32768]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k640_lanes_out(net_8_mul_2 + (i0) * 3136, p_net_10_weight + (i1) * 3136, r_lanes + ((i0) * 128 + (i1) * 4) * 8);
+    }
+  }
+  for (int i3 = 640; i3 < 2560; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
-      fashion_cnn_dot_4x4_k3136(net_10_matmul + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136, p_net_10_weight + (i1) * 3136);
+      for (int i1 = 0; i1 < 128; i1 += 4) {
+        fashion_cnn_dot_4x4_k640_lanes_io(net_8_mul_2 + (i0) * 3136 + i3, p_net_10_weight + (i1) * 3136 + i3, r_lanes + ((i0) * 128 + (i1) * 4) * 8);
+      }
+    }
+  }
+  for (int i0 = 0; i0 < 32; i0 += 4) {
+    for (int i1 = 0; i1 < 128; i1 += 4) {
+      fashion_cnn_dot_4x4_k576_lanes_in(net_10_matmul + (i0) * 128 + i1, net_8_mul_2 + (i0) * 3136 + 2560, p_net_10_weight + (i1) * 3136 + 2560, r_lanes + ((i0) * 128 + (i1) * 4) * 8);
     }
   }
 }
@@ -2626,23 +2798,23 @@ DLC_KERNEL static void fashion_cnn_matmul_287_update(float *restrict s_net_0_wei
   float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      fashion_cnn_dot_4x4_k640_lanes_out_2(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    fashion_cnn_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    fashion_cnn_dot_4x1_k640_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
-  for (int i3 = 3192; i3 < 22344; i3 += 3192) { /* chunks of k */
+  for (int i3 = 640; i3 < 24960; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+        fashion_cnn_dot_4x4_k640_lanes_io_2(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
       }
-      fashion_cnn_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+      fashion_cnn_dot_4x1_k640_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k2744_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344, r_lanes + ((i0) * 9 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t332_div, t333_sqrt);
+      fashion_cnn_dot_4x4_k128_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((i0) * 9 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t332_div, t333_sqrt);
     }
-    fashion_cnn_dot_4x1_k2744_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344, r_lanes + ((i0) * 9 + (8) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t332_div, t333_sqrt);
+    fashion_cnn_dot_4x1_k128_lanes_in_upd(net_1_add_bw_2 + (i0) * 25088 + 24960, net_0_window + (8) * 25088 + 24960, r_lanes + ((i0) * 9 + (8) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t332_div, t333_sqrt);
   }
 }
 
@@ -2651,23 +2823,23 @@ DLC_KERNEL static void fashion_cnn_matmul_287(float *restrict net_0_matmul_bw, c
   float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      fashion_cnn_dot_4x4_k640_lanes_out_2(net_1_add_bw_2 + (i0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    fashion_cnn_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    fashion_cnn_dot_4x1_k640_lanes_out(net_1_add_bw_2 + (i0) * 25088, net_0_window + (8) * 25088, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
-  for (int i3 = 3192; i3 < 22344; i3 += 3192) { /* chunks of k */
+  for (int i3 = 640; i3 < 24960; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        fashion_cnn_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+        fashion_cnn_dot_4x4_k640_lanes_io_2(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
       }
-      fashion_cnn_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+      fashion_cnn_dot_4x1_k640_lanes_io(net_1_add_bw_2 + (i0) * 25088 + i3, net_0_window + (8) * 25088 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      fashion_cnn_dot_4x4_k2744_lanes_in(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (i1) * 25088 + 22344, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      fashion_cnn_dot_4x4_k128_lanes_in(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    fashion_cnn_dot_4x1_k2744_lanes_in(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 25088 + 22344, net_0_window + (8) * 25088 + 22344, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    fashion_cnn_dot_4x1_k128_lanes_in(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 25088 + 24960, net_0_window + (8) * 25088 + 24960, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
 }
 

@@ -1359,12 +1359,212 @@ static inline void lenet_axpy_ta_2x16_k16(float *restrict c, const float *restri
   memcpy(c + 808, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void lenet_dot_4x4_k3200_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x4_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3200; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6400, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9600, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void lenet_dot_4x2_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 24, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 32, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 40, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 48, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 56, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_dot_4x4_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6400, sizeof r_b2);
+    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9600, sizeof r_b3);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc0_2 += r_a0 * r_b2;
+    r_acc0_3 += r_a0 * r_b3;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc1_2 += r_a1 * r_b2;
+    r_acc1_3 += r_a1 * r_b3;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc2_2 += r_a2 * r_b2;
+    r_acc2_3 += r_a2 * r_b3;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+    r_acc3_2 += r_a3 * r_b2;
+    r_acc3_3 += r_a3 * r_b3;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
+  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
+  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
+  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
+  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
+  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
+  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
+  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
+  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
+}
+
+static inline void lenet_dot_4x2_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  dlc_v8f r_acc1_0, r_acc1_1;
+  memcpy(&r_acc1_0, s + 16, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 24, sizeof r_acc1_1);
+  dlc_v8f r_acc2_0, r_acc2_1;
+  memcpy(&r_acc2_0, s + 32, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 40, sizeof r_acc2_1);
+  dlc_v8f r_acc3_0, r_acc3_1;
+  memcpy(&r_acc3_0, s + 48, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 56, sizeof r_acc3_1);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
+    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
+    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
+    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
+    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 9600, sizeof r_a3);
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3200, sizeof r_b1);
+    r_acc0_0 += r_a0 * r_b0;
+    r_acc0_1 += r_a0 * r_b1;
+    r_acc1_0 += r_a1 * r_b0;
+    r_acc1_1 += r_a1 * r_b1;
+    r_acc2_0 += r_a2 * r_b0;
+    r_acc2_1 += r_a2 * r_b1;
+    r_acc3_0 += r_a3 * r_b0;
+    r_acc3_1 += r_a3 * r_b1;
+  }
+  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(s + 16, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(s + 24, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(s + 32, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(s + 40, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(s + 48, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(s + 56, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void lenet_dot_4x4_k640_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1453,12 +1653,20 @@ static inline void lenet_dot_4x4_k3200_upd(const float *restrict a, const float 
   }
 }
 
-static inline void lenet_dot_4x2_k3200_upd(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 3200; i2 += 8) {
+static inline void lenet_dot_4x2_k640_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+  dlc_v8f r_acc0_0, r_acc0_1;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  dlc_v8f r_acc1_0, r_acc1_1;
+  memcpy(&r_acc1_0, s + 16, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 24, sizeof r_acc1_1);
+  dlc_v8f r_acc2_0, r_acc2_1;
+  memcpy(&r_acc2_0, s + 32, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 40, sizeof r_acc2_1);
+  dlc_v8f r_acc3_0, r_acc3_1;
+  memcpy(&r_acc3_0, s + 48, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 56, sizeof r_acc3_1);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1511,12 +1719,28 @@ static inline void lenet_dot_4x2_k3200_upd(const float *restrict a, const float 
   }
 }
 
-static inline void lenet_dot_4x4_k3200(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3200; i2 += 8) {
+static inline void lenet_dot_4x4_k640_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
+  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
+  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
+  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
+  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
+  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
+  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
+  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
+  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
+  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
+  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
+  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
+  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
+  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1569,12 +1793,20 @@ static inline void lenet_dot_4x4_k3200(float *restrict c, const float *restrict 
   memcpy(c + 450, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 3200; i2 += 8) {
+static inline void lenet_dot_4x2_k640_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+  dlc_v8f r_acc0_0, r_acc0_1;
+  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
+  dlc_v8f r_acc1_0, r_acc1_1;
+  memcpy(&r_acc1_0, s + 16, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, s + 24, sizeof r_acc1_1);
+  dlc_v8f r_acc2_0, r_acc2_1;
+  memcpy(&r_acc2_0, s + 32, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, s + 40, sizeof r_acc2_1);
+  dlc_v8f r_acc3_0, r_acc3_1;
+  memcpy(&r_acc3_0, s + 48, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, s + 56, sizeof r_acc3_1);
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 3200, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 6400, sizeof r_a2);
@@ -1607,12 +1839,12 @@ static inline void lenet_dot_4x2_k3200(float *restrict c, const float *restrict 
   memcpy(c + 450, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void lenet_dot_4x4_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x4_k640_lanes_out_2(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1656,12 +1888,12 @@ static inline void lenet_dot_4x4_k4224_lanes_out(const float *restrict a, const 
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x1_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1678,10 +1910,10 @@ static inline void lenet_dot_4x1_k4224_lanes_out(const float *restrict a, const 
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x4_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1707,10 +1939,10 @@ static inline void lenet_dot_2x4_k4224_lanes_out(const float *restrict a, const 
   memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k4224_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x1_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1721,7 +1953,7 @@ static inline void lenet_dot_2x1_k4224_lanes_out(const float *restrict a, const 
   memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
 }
 
-static inline void lenet_dot_4x4_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x4_k640_lanes_io_2(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1742,7 +1974,7 @@ static inline void lenet_dot_4x4_k4224_lanes_io(const float *restrict a, const f
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1786,7 +2018,7 @@ static inline void lenet_dot_4x4_k4224_lanes_io(const float *restrict a, const f
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x1_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1795,7 +2027,7 @@ static inline void lenet_dot_4x1_k4224_lanes_io(const float *restrict a, const f
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1812,7 +2044,7 @@ static inline void lenet_dot_4x1_k4224_lanes_io(const float *restrict a, const f
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x4_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1823,7 +2055,7 @@ static inline void lenet_dot_2x4_k4224_lanes_io(const float *restrict a, const f
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1849,12 +2081,12 @@ static inline void lenet_dot_2x4_k4224_lanes_io(const float *restrict a, const f
   memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k4224_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x1_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 4224; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -1865,7 +2097,7 @@ static inline void lenet_dot_2x1_k4224_lanes_io(const float *restrict a, const f
   memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
 }
 
-static inline void lenet_dot_4x4_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x4_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1886,7 +2118,7 @@ static inline void lenet_dot_4x4_k3968_lanes_in_upd(const float *restrict a, con
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -1975,7 +2207,7 @@ static inline void lenet_dot_4x4_k3968_lanes_in_upd(const float *restrict a, con
   }
 }
 
-static inline void lenet_dot_4x1_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x1_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1984,7 +2216,7 @@ static inline void lenet_dot_4x1_k3968_lanes_in_upd(const float *restrict a, con
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -2021,7 +2253,7 @@ static inline void lenet_dot_4x1_k3968_lanes_in_upd(const float *restrict a, con
   }
 }
 
-static inline void lenet_dot_2x4_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x4_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2032,7 +2264,7 @@ static inline void lenet_dot_2x4_k3968_lanes_in_upd(const float *restrict a, con
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -2085,12 +2317,12 @@ static inline void lenet_dot_2x4_k3968_lanes_in_upd(const float *restrict a, con
   }
 }
 
-static inline void lenet_dot_2x1_k3968_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x1_k128_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -2118,7 +2350,7 @@ static inline void lenet_dot_2x1_k3968_lanes_in_upd(const float *restrict a, con
   }
 }
 
-static inline void lenet_dot_4x4_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_4x4_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2139,7 +2371,7 @@ static inline void lenet_dot_4x4_k3968_lanes_in(float *restrict c, const float *
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -2192,7 +2424,7 @@ static inline void lenet_dot_4x4_k3968_lanes_in(float *restrict c, const float *
   memcpy(c + 75, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_4x1_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_4x1_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -2201,7 +2433,7 @@ static inline void lenet_dot_4x1_k3968_lanes_in(float *restrict c, const float *
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
@@ -2226,7 +2458,7 @@ static inline void lenet_dot_4x1_k3968_lanes_in(float *restrict c, const float *
   memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
 }
 
-static inline void lenet_dot_2x4_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_2x4_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2237,7 +2469,7 @@ static inline void lenet_dot_2x4_k3968_lanes_in(float *restrict c, const float *
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -2268,12 +2500,12 @@ static inline void lenet_dot_2x4_k3968_lanes_in(float *restrict c, const float *
   memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_2x1_k3968_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_2x1_k128_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 3968; i2 += 8) {
+  for (int i2 = 0; i2 < 128; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
@@ -3000,25 +3232,51 @@ DLC_KERNEL static void lenet_matmul_83(float *restrict net_3_matmul_bw, float *r
  * each element, as its tile is computed, goes straight into net.3.weight's update (%186, %190, %199), never stored
  */
 DLC_KERNEL static void lenet_matmul_84_update(float *restrict s_net_3_weight_exp_avg, float *restrict s_net_3_weight_exp_avg_sq, float *restrict p_net_3_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_4_mul_bw, const float *restrict net_3_window) {
-  for (int i1 = 0; i1 < 148; i1 += 4) {
+  float r_lanes[19200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+  for (int i0 = 0; i0 < 16; i0 += 4) {
+    for (int i1 = 0; i1 < 148; i1 += 4) {
+      lenet_dot_4x4_k640_lanes_out(net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200, r_lanes + ((i0) * 150 + (i1) * 4) * 8);
+    }
+    lenet_dot_4x2_k640_lanes_out(net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200, r_lanes + ((i0) * 150 + (148) * 4) * 8);
+  }
+  for (int i3 = 640; i3 < 2560; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_dot_4x4_k3200_upd(net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t142_div, t143_sqrt);
+      for (int i1 = 0; i1 < 148; i1 += 4) {
+        lenet_dot_4x4_k640_lanes_io(net_4_mul_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3, r_lanes + ((i0) * 150 + (i1) * 4) * 8);
+      }
+      lenet_dot_4x2_k640_lanes_io(net_4_mul_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3, r_lanes + ((i0) * 150 + (148) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
-    lenet_dot_4x2_k3200_upd(net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t142_div, t143_sqrt);
+    for (int i1 = 0; i1 < 148; i1 += 4) {
+      lenet_dot_4x4_k640_lanes_in_upd(net_4_mul_bw + (i0) * 3200 + 2560, net_3_window + (i1) * 3200 + 2560, r_lanes + ((i0) * 150 + (i1) * 4) * 8, s_net_3_weight_exp_avg + (i0) * 150 + i1, s_net_3_weight_exp_avg_sq + (i0) * 150 + i1, p_net_3_weight + (i0) * 150 + i1, t142_div, t143_sqrt);
+    }
+    lenet_dot_4x2_k640_lanes_in_upd(net_4_mul_bw + (i0) * 3200 + 2560, net_3_window + (148) * 3200 + 2560, r_lanes + ((i0) * 150 + (148) * 4) * 8, s_net_3_weight_exp_avg + (i0) * 150 + 148, s_net_3_weight_exp_avg_sq + (i0) * 150 + 148, p_net_3_weight + (i0) * 150 + 148, t142_div, t143_sqrt);
   }
 }
 
 /* %84 = matmul %82, %23^T : f32[16,150]                # examples/lenet.lua:10 backward */
 DLC_KERNEL static void lenet_matmul_84(float *restrict net_3_matmul_bw_2, const float *restrict net_4_mul_bw, const float *restrict net_3_window) {
-  for (int i1 = 0; i1 < 148; i1 += 4) {
+  float r_lanes[19200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+  for (int i0 = 0; i0 < 16; i0 += 4) {
+    for (int i1 = 0; i1 < 148; i1 += 4) {
+      lenet_dot_4x4_k640_lanes_out(net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200, r_lanes + ((i0) * 150 + (i1) * 4) * 8);
+    }
+    lenet_dot_4x2_k640_lanes_out(net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200, r_lanes + ((i0) * 150 + (148) * 4) * 8);
+  }
+  for (int i3 = 640; i3 < 2560; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 16; i0 += 4) {
-      lenet_dot_4x4_k3200(net_3_matmul_bw_2 + (i0) * 150 + i1, net_4_mul_bw + (i0) * 3200, net_3_window + (i1) * 3200);
+      for (int i1 = 0; i1 < 148; i1 += 4) {
+        lenet_dot_4x4_k640_lanes_io(net_4_mul_bw + (i0) * 3200 + i3, net_3_window + (i1) * 3200 + i3, r_lanes + ((i0) * 150 + (i1) * 4) * 8);
+      }
+      lenet_dot_4x2_k640_lanes_io(net_4_mul_bw + (i0) * 3200 + i3, net_3_window + (148) * 3200 + i3, r_lanes + ((i0) * 150 + (148) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 16; i0 += 4) {
-    lenet_dot_4x2_k3200(net_3_matmul_bw_2 + (i0) * 150 + 148, net_4_mul_bw + (i0) * 3200, net_3_window + (148) * 3200);
+    for (int i1 = 0; i1 < 148; i1 += 4) {
+      lenet_dot_4x4_k640_lanes_in(net_3_matmul_bw_2 + (i0) * 150 + i1, net_4_mul_bw + (i0) * 3200 + 2560, net_3_window + (i1) * 3200 + 2560, r_lanes + ((i0) * 150 + (i1) * 4) * 8);
+    }
+    lenet_dot_4x2_k640_lanes_in(net_3_matmul_bw_2 + (i0) * 150 + 148, net_4_mul_bw + (i0) * 3200 + 2560, net_3_window + (148) * 3200 + 2560, r_lanes + ((i0) * 150 + (148) * 4) * 8);
   }
 }
 
@@ -3105,62 +3363,62 @@ DLC_KERNEL static void lenet_sum_to_96(float *restrict net_0_sum_to_bw_2, const 
 DLC_KERNEL static void lenet_matmul_100_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
   float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+    lenet_dot_4x4_k640_lanes_out_2(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
   }
-  lenet_dot_4x1_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  lenet_dot_4x1_k640_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+    lenet_dot_2x4_k640_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
   }
-  lenet_dot_2x1_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
-  for (int i3 = 4224; i3 < 21120; i3 += 4224) { /* chunks of k */
+  lenet_dot_2x1_k640_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i3 = 640; i3 < 24960; i3 += 640) { /* chunks of k */
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+      lenet_dot_4x4_k640_lanes_io_2(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
     }
-    lenet_dot_4x1_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    lenet_dot_4x1_k640_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+      lenet_dot_2x4_k640_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
     }
-    lenet_dot_2x1_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+    lenet_dot_2x1_k640_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
   }
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k3968_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((0) * 25 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
+    lenet_dot_4x4_k128_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((0) * 25 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
   }
-  lenet_dot_4x1_k3968_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((0) * 25 + (24) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
+  lenet_dot_4x1_k128_lanes_in_upd(net_1_mul_bw + (0) * 25088 + 24960, net_0_window + (24) * 25088 + 24960, r_lanes + ((0) * 25 + (24) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k3968_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((4) * 25 + (i1) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
+    lenet_dot_2x4_k128_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((4) * 25 + (i1) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
   }
-  lenet_dot_2x1_k3968_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((4) * 25 + (24) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
+  lenet_dot_2x1_k128_lanes_in_upd(net_1_mul_bw + (4) * 25088 + 24960, net_0_window + (24) * 25088 + 24960, r_lanes + ((4) * 25 + (24) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
 }
 
 /* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward */
 DLC_KERNEL static void lenet_matmul_100(float *restrict net_0_matmul_bw, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
   float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+    lenet_dot_4x4_k640_lanes_out_2(net_1_mul_bw + (0) * 25088, net_0_window + (i1) * 25088, r_lanes + ((0) * 25 + (i1) * 4) * 8);
   }
-  lenet_dot_4x1_k4224_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  lenet_dot_4x1_k640_lanes_out(net_1_mul_bw + (0) * 25088, net_0_window + (24) * 25088, r_lanes + ((0) * 25 + (24) * 4) * 8);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+    lenet_dot_2x4_k640_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (i1) * 25088, r_lanes + ((4) * 25 + (i1) * 2) * 8);
   }
-  lenet_dot_2x1_k4224_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
-  for (int i3 = 4224; i3 < 21120; i3 += 4224) { /* chunks of k */
+  lenet_dot_2x1_k640_lanes_out(net_1_mul_bw + (4) * 25088, net_0_window + (24) * 25088, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i3 = 640; i3 < 24960; i3 += 640) { /* chunks of k */
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_4x4_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+      lenet_dot_4x4_k640_lanes_io_2(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
     }
-    lenet_dot_4x1_k4224_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    lenet_dot_4x1_k640_lanes_io(net_1_mul_bw + (0) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
     for (int i1 = 0; i1 < 24; i1 += 4) {
-      lenet_dot_2x4_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+      lenet_dot_2x4_k640_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (i1) * 25088 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
     }
-    lenet_dot_2x1_k4224_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+    lenet_dot_2x1_k640_lanes_io(net_1_mul_bw + (4) * 25088 + i3, net_0_window + (24) * 25088 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
   }
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_4x4_k3968_lanes_in(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+    lenet_dot_4x4_k128_lanes_in(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((0) * 25 + (i1) * 4) * 8);
   }
-  lenet_dot_4x1_k3968_lanes_in(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  lenet_dot_4x1_k128_lanes_in(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088 + 24960, net_0_window + (24) * 25088 + 24960, r_lanes + ((0) * 25 + (24) * 4) * 8);
   for (int i1 = 0; i1 < 24; i1 += 4) {
-    lenet_dot_2x4_k3968_lanes_in(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (i1) * 25088 + 21120, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+    lenet_dot_2x4_k128_lanes_in(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088 + 24960, net_0_window + (i1) * 25088 + 24960, r_lanes + ((4) * 25 + (i1) * 2) * 8);
   }
-  lenet_dot_2x1_k3968_lanes_in(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088 + 21120, net_0_window + (24) * 25088 + 21120, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  lenet_dot_2x1_k128_lanes_in(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088 + 24960, net_0_window + (24) * 25088 + 24960, r_lanes + ((4) * 25 + (24) * 2) * 8);
 }
 
 /* %103 = assign %102, %101 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */

@@ -1313,12 +1313,12 @@ static inline void resnet_dot_4x4_k5992_acc(float *restrict c, const float *rest
   for (int j = 0; j < 4; j++) c[j + 864] += r_sum[j + 12];
 }
 
-static inline void resnet_dot_4x4_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void resnet_dot_4x4_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1362,12 +1362,12 @@ static inline void resnet_dot_4x4_k3192_lanes_out(const float *restrict a, const
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void resnet_dot_4x1_k3192_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void resnet_dot_4x1_k640_lanes_out(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0 = {0};
   dlc_v8f r_acc1_0 = {0};
   dlc_v8f r_acc2_0 = {0};
   dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1384,7 +1384,7 @@ static inline void resnet_dot_4x1_k3192_lanes_out(const float *restrict a, const
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void resnet_dot_4x4_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void resnet_dot_4x4_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1405,7 +1405,7 @@ static inline void resnet_dot_4x4_k3192_lanes_io(const float *restrict a, const 
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1449,7 +1449,7 @@ static inline void resnet_dot_4x4_k3192_lanes_io(const float *restrict a, const 
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void resnet_dot_4x1_k3192_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void resnet_dot_4x1_k640_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1458,7 +1458,7 @@ static inline void resnet_dot_4x1_k3192_lanes_io(const float *restrict a, const 
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 3192; i2 += 8) {
+  for (int i2 = 0; i2 < 640; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1475,7 +1475,7 @@ static inline void resnet_dot_4x1_k3192_lanes_io(const float *restrict a, const 
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void resnet_dot_4x4_k2296_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_dot_4x4_k256_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1496,7 +1496,7 @@ static inline void resnet_dot_4x4_k2296_lanes_in_upd(const float *restrict a, co
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 256; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1585,7 +1585,7 @@ static inline void resnet_dot_4x4_k2296_lanes_in_upd(const float *restrict a, co
   }
 }
 
-static inline void resnet_dot_4x1_k2296_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_dot_4x1_k256_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1594,7 +1594,7 @@ static inline void resnet_dot_4x1_k2296_lanes_in_upd(const float *restrict a, co
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 256; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1631,7 +1631,7 @@ static inline void resnet_dot_4x1_k2296_lanes_in_upd(const float *restrict a, co
   }
 }
 
-static inline void resnet_dot_4x4_k2296_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void resnet_dot_4x4_k256_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1652,7 +1652,7 @@ static inline void resnet_dot_4x4_k2296_lanes_in(float *restrict c, const float 
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 256; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -1705,7 +1705,7 @@ static inline void resnet_dot_4x4_k2296_lanes_in(float *restrict c, const float 
   memcpy(c + 27, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void resnet_dot_4x1_k2296_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void resnet_dot_4x1_k256_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1714,7 +1714,7 @@ static inline void resnet_dot_4x1_k2296_lanes_in(float *restrict c, const float 
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 2296; i2 += 8) {
+  for (int i2 = 0; i2 < 256; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 50176, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 100352, sizeof r_a2);
@@ -3687,23 +3687,23 @@ DLC_KERNEL static void resnet_matmul_910_update(float *restrict s_net_0_weight_e
   float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      resnet_dot_4x4_k640_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    resnet_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    resnet_dot_4x1_k640_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
-  for (int i3 = 3192; i3 < 47880; i3 += 3192) { /* chunks of k */
+  for (int i3 = 640; i3 < 49920; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        resnet_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+        resnet_dot_4x4_k640_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
       }
-      resnet_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+      resnet_dot_4x1_k640_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k2296_lanes_in_upd(net_1_add_bw_2 + (i0) * 50176 + 47880, net_0_window + (i1) * 50176 + 47880, r_lanes + ((i0) * 9 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t987_sub, t983_div, t984_sqrt);
+      resnet_dot_4x4_k256_lanes_in_upd(net_1_add_bw_2 + (i0) * 50176 + 49920, net_0_window + (i1) * 50176 + 49920, r_lanes + ((i0) * 9 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + i1, s_net_0_weight_exp_avg_sq + (i0) * 9 + i1, p_net_0_weight + (i0) * 9 + i1, t987_sub, t983_div, t984_sqrt);
     }
-    resnet_dot_4x1_k2296_lanes_in_upd(net_1_add_bw_2 + (i0) * 50176 + 47880, net_0_window + (8) * 50176 + 47880, r_lanes + ((i0) * 9 + (8) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t987_sub, t983_div, t984_sqrt);
+    resnet_dot_4x1_k256_lanes_in_upd(net_1_add_bw_2 + (i0) * 50176 + 49920, net_0_window + (8) * 50176 + 49920, r_lanes + ((i0) * 9 + (8) * 4) * 8, s_net_0_weight_exp_avg + (i0) * 9 + 8, s_net_0_weight_exp_avg_sq + (i0) * 9 + 8, p_net_0_weight + (i0) * 9 + 8, t987_sub, t983_div, t984_sqrt);
   }
 }
 
@@ -3712,23 +3712,23 @@ DLC_KERNEL static void resnet_matmul_910(float *restrict net_0_matmul_bw, const 
   float r_lanes[2304]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k3192_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      resnet_dot_4x4_k640_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (i1) * 50176, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    resnet_dot_4x1_k3192_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    resnet_dot_4x1_k640_lanes_out(net_1_add_bw_2 + (i0) * 50176, net_0_window + (8) * 50176, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
-  for (int i3 = 3192; i3 < 47880; i3 += 3192) { /* chunks of k */
+  for (int i3 = 640; i3 < 49920; i3 += 640) { /* chunks of k */
     for (int i0 = 0; i0 < 32; i0 += 4) {
       for (int i1 = 0; i1 < 8; i1 += 4) {
-        resnet_dot_4x4_k3192_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+        resnet_dot_4x4_k640_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (i1) * 50176 + i3, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
       }
-      resnet_dot_4x1_k3192_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+      resnet_dot_4x1_k640_lanes_io(net_1_add_bw_2 + (i0) * 50176 + i3, net_0_window + (8) * 50176 + i3, r_lanes + ((i0) * 9 + (8) * 4) * 8);
     }
   }
   for (int i0 = 0; i0 < 32; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      resnet_dot_4x4_k2296_lanes_in(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 50176 + 47880, net_0_window + (i1) * 50176 + 47880, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
+      resnet_dot_4x4_k256_lanes_in(net_0_matmul_bw + (i0) * 9 + i1, net_1_add_bw_2 + (i0) * 50176 + 49920, net_0_window + (i1) * 50176 + 49920, r_lanes + ((i0) * 9 + (i1) * 4) * 8);
     }
-    resnet_dot_4x1_k2296_lanes_in(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 50176 + 47880, net_0_window + (8) * 50176 + 47880, r_lanes + ((i0) * 9 + (8) * 4) * 8);
+    resnet_dot_4x1_k256_lanes_in(net_0_matmul_bw + (i0) * 9 + 8, net_1_add_bw_2 + (i0) * 50176 + 49920, net_0_window + (8) * 50176 + 49920, r_lanes + ((i0) * 9 + (8) * 4) * 8);
   }
 }
 
