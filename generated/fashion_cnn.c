@@ -2533,43 +2533,34 @@ DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2,
 
 /* %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
 DLC_KERNEL static void fashion_cnn_unwindow_238(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw, int i4) {
-  { /* zero the planes */
-    for (int w_n = 0; w_n < 2; w_n++)
-      for (int w_c = 0; w_c < 32; w_c++)
-        for (int w_j = 0; w_j < 196; w_j++) (net_4_unwindow_bw + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+  for (int w_nc = 0; w_nc < 64; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (size_t)w_nc * 196;
+    const float *restrict w_cols = net_4_matmul_bw + (w_nc % 32) * 3528 + (w_nc / 32) * 196; /* the window rows of image n, channel c */
+    for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
+      dlc_v8f w_acc[2] = {0};
+      int w_kh0 = w_ih - 12 > 0 ? w_ih - 12 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
+      for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
+        const float *restrict w_col = w_cols + w_kh * 1176 + (w_ih + 1 - w_kh) * 14;
+        { /* kernel column 0: output columns [1,14) to image columns [0,13) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 0, w_col + 1, 13 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 1: output columns [0,14) to image columns [0,14) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 0, w_col + 392, 14 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 2: output columns [0,13) to image columns [1,14) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 1, w_col + 784, 13 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
         }
       }
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = net_4_matmul_bw + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-        }
-      }
+      memcpy(w_img + w_ih * 14, w_acc, 14 * sizeof(float));
     }
   }
 }

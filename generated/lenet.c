@@ -3155,58 +3155,46 @@ DLC_KERNEL static void lenet_sum_to_79(float *restrict net_3_sum_to_bw_2, const 
 
 /* %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
 DLC_KERNEL static void lenet_unwindow_87(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw, int i4) {
-  { /* zero the planes */
-    for (int w_n = 0; w_n < 8; w_n++)
-      for (int w_c = 0; w_c < 6; w_c++)
-        for (int w_j = 0; w_j < 196; w_j++) (net_3_unwindow_bw + (size_t)(i4) * 1176)[(w_n * 6 + w_c) * 196 + w_j] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 6; w_c++) {
-    for (int w_kh = 0; w_kh < 5; w_kh++) {
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow] += w_col[0 + w_ow];
+  for (int w_nc = 0; w_nc < 48; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (size_t)w_nc * 196;
+    const float *restrict w_cols = net_3_matmul_bw + (w_nc % 6) * 20000 + (w_nc / 6) * 100; /* the window rows of image n, channel c */
+    for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
+      dlc_v8f w_acc[2] = {0};
+      int w_kh0 = w_ih - 9 > 0 ? w_ih - 9 : 0, w_kh1 = w_ih < 4 ? w_ih : 4;
+      for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
+        const float *restrict w_col = w_cols + w_kh * 4000 + (w_ih - w_kh) * 10;
+        { /* kernel column 0: output columns [0,10) to image columns [0,10) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 0, w_col + 0, 10 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 1: output columns [0,10) to image columns [1,11) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 1, w_col + 800, 10 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 2: output columns [0,10) to image columns [2,12) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 2, w_col + 1600, 10 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 3: output columns [0,10) to image columns [3,13) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 3, w_col + 2400, 10 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 4: output columns [0,10) to image columns [4,14) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 4, w_col + 3200, 10 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
         }
       }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 1: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 1] += w_col[800 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 2: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 2] += w_col[1600 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 3: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 3] += w_col[2400 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 10; w_oh++) {
-          int w_ih = w_oh + w_kh;
-          const float *restrict w_col = net_3_matmul_bw + w_c * 20000 + w_kh * 4000 + w_n * 100 + w_oh * 10;
-          float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (w_n * 6 + w_c) * 196 + w_ih * 14;
-          /* kernel column 4: output columns [0,0) padding, [0,10) image, [10,10) padding */
-          for (int w_ow = 0; w_ow < 10; w_ow++) w_img[w_ow + 4] += w_col[3200 + w_ow];
-        }
-      }
+      memcpy(w_img + w_ih * 14, w_acc, 14 * sizeof(float));
     }
   }
 }

@@ -3032,43 +3032,31 @@ DLC_SHARED_KERNEL static void resnet_add_551(float *restrict out0, const float *
  *   the same kernel, on other buffers, computes %612, %664, %715 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_unwindow_561(float *restrict out0, const float *restrict in0, int i4) {
-  { /* zero the planes */
-    for (int w_n = 0; w_n < 8; w_n++)
-      for (int w_c = 0; w_c < 64; w_c++)
-        for (int w_j = 0; w_j < 49; w_j++) (out0 + (size_t)(i4) * 3136)[(w_n * 64 + w_c) * 49 + w_j] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 64; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-          /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-          for (int w_ow = 1; w_ow < 7; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+  for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (size_t)w_nc * 49;
+    const float *restrict w_cols = in0 + (w_nc % 64) * 3528 + (w_nc / 64) * 49; /* the window rows of image n, channel c */
+    for (int w_ih = 0; w_ih < 7; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
+      dlc_v8f w_acc[1] = {0};
+      int w_kh0 = w_ih - 5 > 0 ? w_ih - 5 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
+      for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
+        const float *restrict w_col = w_cols + w_kh * 1176 + (w_ih + 1 - w_kh) * 7;
+        { /* kernel column 0: output columns [1,7) to image columns [0,6) */
+          dlc_v8f w_v[1] = {0};
+          memcpy((float *)w_v + 0, w_col + 1, 6 * sizeof(float));
+          w_acc[0] += w_v[0];
+        }
+        { /* kernel column 1: output columns [0,7) to image columns [0,7) */
+          dlc_v8f w_v[1] = {0};
+          memcpy((float *)w_v + 0, w_col + 392, 7 * sizeof(float));
+          w_acc[0] += w_v[0];
+        }
+        { /* kernel column 2: output columns [0,6) to image columns [1,7) */
+          dlc_v8f w_v[1] = {0};
+          memcpy((float *)w_v + 1, w_col + 784, 6 * sizeof(float));
+          w_acc[0] += w_v[0];
         }
       }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 7) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-          /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-          for (int w_ow = 0; w_ow < 6; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-        }
-      }
+      memcpy(w_img + w_ih * 7, w_acc, 7 * sizeof(float));
     }
   }
 }
@@ -3281,43 +3269,34 @@ DLC_KERNEL static void resnet_add_758(float *restrict net_7_add_bw_2, const floa
  *   the same kernel, on other buffers, computes %816, %864 (3 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_unwindow_768(float *restrict out0, const float *restrict in0, int i4) {
-  { /* zero the planes */
-    for (int w_n = 0; w_n < 2; w_n++)
-      for (int w_c = 0; w_c < 32; w_c++)
-        for (int w_j = 0; w_j < 196; w_j++) (out0 + (size_t)(i4) * 6272)[(w_n * 32 + w_c) * 196 + w_j] = 0.0f;
-  }
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_img[w_ow + -1] += w_col[0 + w_ow];
+  for (int w_nc = 0; w_nc < 64; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (size_t)w_nc * 196;
+    const float *restrict w_cols = in0 + (w_nc % 32) * 3528 + (w_nc / 32) * 196; /* the window rows of image n, channel c */
+    for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
+      dlc_v8f w_acc[2] = {0};
+      int w_kh0 = w_ih - 12 > 0 ? w_ih - 12 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
+      for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
+        const float *restrict w_col = w_cols + w_kh * 1176 + (w_ih + 1 - w_kh) * 14;
+        { /* kernel column 0: output columns [1,14) to image columns [0,13) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 0, w_col + 1, 13 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 1: output columns [0,14) to image columns [0,14) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 0, w_col + 392, 14 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
+        }
+        { /* kernel column 2: output columns [0,13) to image columns [1,14) */
+          dlc_v8f w_v[2] = {0};
+          memcpy((float *)w_v + 1, w_col + 784, 13 * sizeof(float));
+          w_acc[0] += w_v[0];
+          w_acc[1] += w_v[1];
         }
       }
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_img[w_ow] += w_col[392 + w_ow];
-        }
-      }
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          const float *restrict w_col = in0 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) continue; /* a padding row */
-          float *restrict w_img = (out0 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_img[w_ow + 1] += w_col[784 + w_ow];
-        }
-      }
+      memcpy(w_img + w_ih * 14, w_acc, 14 * sizeof(float));
     }
   }
 }
