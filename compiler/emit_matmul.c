@@ -747,12 +747,12 @@ static int dot_chunked(const Em *e, int M, int N, int K) {
  * LeNet's first weight gradient (6 x 25, k = 25088: A 600 KB, B 2.5 MB) re-read A from beyond
  * L2 for every column of tiles, fashion_cnn's (32 x 9: A 3.2 MB, B 900 KB) B for every row.
  * A chunk's rows of a tile take at most DOT_L1_BYTES, its slices of A and B at most half of
- * L2.  Within a chunk the tiles go a row at a time (cols_outer: B's chunk stays in L2 across
- * the rows).  LeNet's step, alternating builds: chunks of 512 in both weight gradients 5 %
- * faster than one unbroken k in the second and chunks of 4224 in the first; 256 or 1024, or
- * a column of tiles (or a row) through all chunks with only its lanes kept, slower.  The
- * lanes take at most LANES_MAX_BYTES of stack (LeNet's second: 150 KB).  Returns the chunk's
- * length, or 0. */
+ * L2 (cols_outer orders the chunk's tiles; LeNet's both go a row of tiles at a time, B's chunk
+ * staying in L2 across the rows).  LeNet's step, alternating builds: chunks of 512 in both
+ * weight gradients 5 % faster than one unbroken k in the second and chunks of 4224 in the
+ * first; 256 or 1024, or a column of tiles (or a row) through all chunks with only its lanes
+ * kept, slower.  The lanes take at most LANES_MAX_BYTES of stack (LeNet's second: 150 KB; the
+ * README says so).  Returns the chunk's length, or 0. */
 enum { LANES_MAX_BYTES = 160 * 1024, DOT_L1_BYTES = 20 * 1024 };
 
 static int dot_lanes(const Em *e, int M, int N, int K) {
@@ -763,7 +763,7 @@ static int dot_lanes(const Em *e, int M, int N, int K) {
   int in_l2 = (N + t.r) * row <= fit || (M + t.c) * row <= fit;
   int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL, KC1 = DOT_L1_BYTES / (esz * (t.r + t.c)) / VL * VL;
   if (KC1 < KC) KC = KC1;
-  if (in_l2 && (t.r + t.c) * row <= 2 * DOT_L1_BYTES) return 0;
+  if (in_l2 && (t.r + t.c) * row <= 2 * DOT_L1_BYTES) return 0; /* the tile's rows fit in L1 (or nearly) */
   return KC >= 8 * VL && K >= 2 * KC ? KC : 0;
 }
 
