@@ -222,6 +222,7 @@ void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
+int emit_permute_tiles(Em *e, int id); /* a permute that is a transpose, by register tiles; 0: not one */
 void emit_row(Em *e, int id); /* K_ROW and K_XENT */
 void emit_pick(Em *e, int id);
 void emit_gather(Em *e, int id); /* K_GATHER: gather and scatter-add along an axis */

@@ -48,6 +48,7 @@ static void emit_node(Em *e, int id) {
       emit_pool_epilogue(e, host, via, id);
       break;
     }
+    if (emit_permute_tiles(e, id)) break;
     Elem el = {id, id, id, 0, 1};
     emit_elem(e, &el);
     break;

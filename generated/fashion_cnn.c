@@ -2584,9 +2584,14 @@ DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, f
 
 /* %232 = permute %224 {dims=2,3,4,1} : f32[32,14,14,64] # examples/fashion_cnn.lua:10 backward */
 DLC_KERNEL static void fashion_cnn_permute_232(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
-  for (int i0 = 0; i0 < 6272; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      net_4_permute_bw[64*i0 + i1] = net_5_add_bw_2[i0 + 6272*i1];
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = net_5_add_bw_2 + (size_t)i0 * 50176;
+    float *restrict r_out = net_4_permute_bw + (size_t)(i0 / 8) * 401408 + (size_t)(i0 % 8) * 8;
+    for (int i1 = 0; i1 < 6272; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 6272 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }

@@ -3083,9 +3083,14 @@ DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *res
  *   the same kernel, on other buffers, computes %606, %658, %709 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_permute_555(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 3136; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      out0[64*i0 + i1] = in0[i0 + 3136*i1];
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 25088;
+    float *restrict r_out = out0 + (size_t)(i0 / 8) * 200704 + (size_t)(i0 % 8) * 8;
+    for (int i1 = 0; i1 < 3136; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 3136 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
@@ -3320,9 +3325,14 @@ DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float 
 
 /* %762 = permute %758 {dims=2,3,4,1} : f32[64,14,14,64] # examples/resnet.lua:22 backward */
 DLC_KERNEL static void resnet_permute_762(float *restrict net_6_permute_bw, const float *restrict net_7_add_bw_2) {
-  for (int i0 = 0; i0 < 12544; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      net_6_permute_bw[64*i0 + i1] = net_7_add_bw_2[i0 + 12544*i1];
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = net_7_add_bw_2 + (size_t)i0 * 100352;
+    float *restrict r_out = net_6_permute_bw + (size_t)(i0 / 8) * 802816 + (size_t)(i0 % 8) * 8;
+    for (int i1 = 0; i1 < 12544; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 12544 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }

@@ -1689,9 +1689,14 @@ DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const
  *   the same kernel, on other buffers, computes %161, %161, %161 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_67(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      out0[16*i0 + i1] = in0[i0 + 4096*i1];
+  for (int i0 = 0; i0 < 2; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 32768;
+    float *restrict r_out = out0 + (size_t)(i0 / 2) * 65536 + (size_t)(i0 % 2) * 8;
+    for (int i1 = 0; i1 < 4096; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 4096 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 16, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
@@ -2730,9 +2735,14 @@ DLC_SHARED_KERNEL static void transformer_mul_339(float *restrict out0, const fl
  *   the same kernel, on other buffers, computes %484 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_348(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 16; i0++) {
-    for (int i1 = 0; i1 < 4096; i1++) {
-      out0[4096*i0 + i1] = in0[i0 + 16*i1];
+  for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 128;
+    float *restrict r_out = out0 + (size_t)(i0 / 512) * 65536 + (size_t)(i0 % 512) * 8;
+    for (int i1 = 0; i1 < 16; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 16 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 4096, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
@@ -2840,11 +2850,14 @@ DLC_KERNEL static void transformer_sum_to_544(float *restrict g_pos, const float
 
 /* %545 = permute %543 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
 DLC_KERNEL static void transformer_permute_545(float *restrict t545_permute, const float *restrict blocks_0_ln1_add_bw_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 16; i2++) {
-        t545_permute[1024*i0 + 16*i1 + i2] = blocks_0_ln1_add_bw_2[1024*i0 + i1 + 64*i2];
-      }
+  for (int i0 = 0; i0 < 128; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = blocks_0_ln1_add_bw_2 + (size_t)i0 * 512;
+    float *restrict r_out = t545_permute + (size_t)(i0 / 2) * 1024 + (size_t)(i0 % 2) * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 16, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
