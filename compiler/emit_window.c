@@ -492,12 +492,12 @@ static void unwindow_rows(Em *e, const Win *w, const char *img, const char *cols
   e->ind++;
   em_line(e, "%s w_acc[%d] = {0};", v, NV);
   /* output row oh = ih + PH - kh in [0, OH) */
-  const char *lo = plus_k("w_ih", w->PH - w->OH + 1), *hi = plus_k("w_ih", w->PH);
-  em_line(e, "int w_kh0 = %s > 0 ? %s : 0, w_kh1 = %s < %d ? %s : %d;", lo, lo, hi, w->KH - 1, hi, w->KH - 1);
+  const char *first = plus_k("w_ih", w->PH - w->OH + 1), *last = plus_k("w_ih", w->PH); /* kh giving oh = OH - 1, 0 */
+  em_line(e, "int w_kh0 = %s > 0 ? %s : 0, w_kh1 = %s < %d ? %s : %d;", first, first, last, w->KH - 1, last, w->KH - 1);
   em_line(e, "for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {");
   e->ind++;
   em_line(e, "const %s *restrict w_col = w_cols + %s;", real,
-          sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), hi, (long long)w->st[WD_OH])));
+          sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), last, (long long)w->st[WD_OH])));
   for (int kw = 0; kw < w->KW; kw++) {
     int lo, hi;
     kw_run(w, kw, &lo, &hi);
