@@ -198,6 +198,8 @@ void em_update_epilogue(Em *e, const char *g, const char *at);
 void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col); /* (e->fuse->epi) */
 void em_omp_split(Em *e, int64_t numel); /* --openmp: split the next loop when numel is large */
 int em_pragma(Em *e, int64_t n);         /* print the next loop's pragma; 1: the loop is ranged */
+/* a loop over v in [0, n) commented with what, or over [r_lo, r_hi) when em_pragma ranges it */
+void em_split_for(Em *e, const char *v, int64_t n, const char *what);
 
 /* ---- emit_matmul.c, emit_rows.c, emit_window.c ------------------------------------------- */
 /* A register tile's code, printed by gen (its body, at indent 1), as a static inline function

@@ -229,6 +229,11 @@ int em_pragma(Em *e, int64_t n) {
   return 0;
 }
 
+void em_split_for(Em *e, const char *v, int64_t n, const char *what) {
+  if (em_pragma(e, n)) em_line(e, "for (int %s = r_lo; %s < r_hi; %s++) { /* %s of this thread's share of %lld */", v, v, v, what, (long long)n);
+  else em_line(e, "for (int %s = 0; %s < %lld; %s++) { /* %s */", v, v, (long long)n, v, what);
+}
+
 /* One loop over a new loop variable of n iterations around body. */
 void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   int l = e->L.nlv++;

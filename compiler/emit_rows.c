@@ -21,40 +21,27 @@ static void tr_body(Em *e, void *ctx) {
  * writes stay in L1 while a block is copied (a plain row-by-row copy misses on every read). */
 enum { TR_BLOCK = 16 };
 
-/* A permute that moves a trailing run of the input's dims before the run ahead of it, after
- * a prefix of dims that stay (its batch): out[b][y][x] = in[b][x][y], X x Y elements per
- * batch entry; both whole numbers of vectors: register tiles of L x L, L rows of the input
- * loaded as vectors, transposed in registers (dlc_transpose in dlc_kernel.h), stored as L
- * rows of the output.  fashion_cnn's second convolution's output gradient, [64, 32 x 14 x 14]
- * to [32 x 14 x 14, 64] for its weight gradient: 113 -> 47 us (each input read a line per
- * element before).  Pure moves: the same bits.  Not under --check-numerics (the reference
- * the fused tests compare with).  Returns 0 when the permute is not such a transpose. */
-int emit_permute_tiles(Em *e, int id) {
-  const Graph *g = e->g;
-  const Node *n = &g->nodes[id];
-  const Shape *is = &g->nodes[n->in[0]].shape;
-  int L = em_vlanes(e), nd = n->shape.n;
-  if (e->o->check_numerics || n->op != OP_PERMUTE || e->fp->inl[n->in[0]]) return 0;
-  int b = 0;
-  while (b < nd && n->attr[b] == b) b++; /* the batch prefix */
-  if (b == nd) return 0;
-  int k = n->attr[b]; /* out dims b.. = in dims k..nd-1, then b..k-1 */
-  for (int i = b; i < nd; i++)
-    if (n->attr[i] != (i - b < nd - k ? k + (i - b) : b + (i - b - (nd - k)))) return 0;
-  int64_t B = 1, X = 1, Y = 1;
-  for (int d = 0; d < b; d++) B *= is->d[d];
-  for (int d = b; d < k; d++) X *= is->d[d];
-  for (int d = k; d < nd; d++) Y *= is->d[d];
-  if (X % L || Y % L || X < L || Y < L) return 0;
-  const char *v = em_vtype(e), *out = em_buffer(e, id, 1), *in = em_buffer(e, n->in[0], 0);
+/* out[b][y][x] = in[b][x][y] for B batch entries of X x Y elements, X and Y whole numbers of
+ * vectors, by register tiles of L x L: L rows of the input loaded as vectors, transposed in
+ * registers (dlc_transpose in dlc_kernel.h), stored as L rows of the output.  fashion_cnn's
+ * second convolution's output gradient, [64, 32 x 14 x 14] to [32 x 14 x 14, 64] for its
+ * weight gradient: 113 -> 47 us (the loops below read a line per element).  Pure moves: the
+ * same bits.  Not under --check-numerics (the reference the fused tests compare with).
+ * Returns 0 when the shapes do not allow it. */
+static int transpose_tiles(Em *e, const char *out, const char *in, int64_t B, int64_t X, int64_t Y) {
+  int L = em_vlanes(e);
+  if (e->o->check_numerics || X % L || Y % L || X < L || Y < L) return 0;
+  const char *v = em_vtype(e);
   int64_t tiles = B * (X / L);
   em_omp_split(e, tiles * Y * L);
-  if (em_pragma(e, tiles)) em_line(e, "for (int i0 = r_lo; i0 < r_hi; i0++) { /* this thread's share of the %lld rows of tiles */", (long long)tiles);
-  else em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* a row of tiles: %d of the input's rows */", (long long)tiles, L);
+  em_split_for(e, "i0", tiles, ir_fmt("a row of tiles: %d of the input's rows", L));
   e->ind++;
   em_line(e, "const %s *restrict r_in = %s + (size_t)i0 * %lld;", e->real, in, (long long)L * Y);
-  em_line(e, "%s *restrict r_out = %s + (size_t)(i0 / %lld) * %lld + (size_t)(i0 %% %lld) * %d;", e->real, out, (long long)(X / L),
-          (long long)(X * Y), (long long)(X / L), L);
+  if (B > 1)
+    em_line(e, "%s *restrict r_out = %s + (size_t)(i0 / %lld) * %lld + (size_t)(i0 %% %lld) * %d;", e->real, out, (long long)(X / L),
+            (long long)(X * Y), (long long)(X / L), L);
+  else
+    em_line(e, "%s *restrict r_out = %s + (size_t)i0 * %d;", e->real, out, L);
   em_line(e, "for (int i1 = 0; i1 < %lld; i1 += %d) {", (long long)Y, L);
   e->ind++;
   em_line(e, "%s r_t[%d];", v, L);
@@ -68,9 +55,31 @@ int emit_permute_tiles(Em *e, int id) {
   return 1;
 }
 
+/* A permute that moves a trailing run of the input's dims before the run ahead of it, after
+ * a prefix of dims that stay (its batch), reading a stored input: a batch of transposes
+ * (transpose_tiles).  Returns 0 when it is not one, or the shapes do not allow the tiles. */
+int emit_permute_tiles(Em *e, int id) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  const Shape *is = &g->nodes[n->in[0]].shape;
+  int nd = n->shape.n, b = 0;
+  if (n->op != OP_PERMUTE || e->fp->inl[n->in[0]]) return 0;
+  while (b < nd && n->attr[b] == b) b++; /* the batch prefix */
+  if (b == nd) return 0;
+  int k = n->attr[b]; /* out dims b.. = in dims k..nd-1, then b..k-1 */
+  for (int i = b; i < nd; i++)
+    if (n->attr[i] != (i - b < nd - k ? k + (i - b) : b + (i - b - (nd - k)))) return 0;
+  int64_t B = 1, X = 1, Y = 1;
+  for (int d = 0; d < b; d++) B *= is->d[d];
+  for (int d = b; d < k; d++) X *= is->d[d];
+  for (int d = k; d < nd; d++) Y *= is->d[d];
+  return transpose_tiles(e, em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), B, X, Y);
+}
+
 void emit_transpose(Em *e, int id) {
   const Node *n = &e->g->nodes[id];
   int64_t R = n->shape.d[0], C = n->shape.d[1];
+  if (transpose_tiles(e, em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), 1, C, R)) return;
   if (R < TR_BLOCK || C < TR_BLOCK || em_unrolled(e, R) || em_unrolled(e, C)) {
     int64_t sizes[2] = {R, C};
     em_plain_vars(e, 2);

@@ -385,8 +385,7 @@ static void emit_pool(Em *e, int id, int via, int epi) {
   const char *gy = back ? em_buffer(e, n->in[1], 0) : NULL;
   if (back && !exact) em_fill(e, id, em_lit(e, 0));
   em_omp_split(e, (int64_t)planes * p.OH * p.OW * p.KH * p.KW);
-  if (em_pragma(e, planes)) em_line(e, "for (int w_nc = r_lo; w_nc < r_hi; w_nc++) { /* an image plane (n, c) of this thread's share of %d */", planes);
-  else em_line(e, "for (int w_nc = 0; w_nc < %d; w_nc++) { /* an image plane (n, c) */", planes);
+  em_split_for(e, "w_nc", planes, "an image plane (n, c)");
   e->ind++;
   em_line(e, "const %s *restrict w_x = %s + (size_t)w_nc * %d;", e->real, x, p.H * p.W);
   if (back) {
@@ -481,8 +480,7 @@ static void unwindow_rows(Em *e, const Win *w, const char *img, const char *cols
   int L = em_vlanes(e), NV = (w->W + L - 1) / L, planes = w->N * w->C;
   const char *v = em_vtype(e), *real = e->real;
   em_omp_split(e, (int64_t)planes * w->KH * w->KW * w->OH * w->OW);
-  if (em_pragma(e, planes)) em_line(e, "for (int w_nc = r_lo; w_nc < r_hi; w_nc++) { /* an image plane (n, c) of this thread's share of %d */", planes);
-  else em_line(e, "for (int w_nc = 0; w_nc < %d; w_nc++) { /* an image plane (n, c) */", planes);
+  em_split_for(e, "w_nc", planes, "an image plane (n, c)");
   e->ind++;
   em_line(e, "%s *restrict w_img = %s + (size_t)w_nc * %d;", real, img, w->H * w->W);
   const char *nv = w->C > 1 ? ir_fmt("(w_nc / %d)", w->C) : "w_nc", *cv = w->N > 1 ? ir_fmt("(w_nc %% %d)", w->C) : "w_nc";

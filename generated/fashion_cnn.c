@@ -2586,7 +2586,7 @@ DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, f
 DLC_KERNEL static void fashion_cnn_permute_232(float *restrict net_4_permute_bw, const float *restrict net_5_add_bw_2) {
   for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = net_5_add_bw_2 + (size_t)i0 * 50176;
-    float *restrict r_out = net_4_permute_bw + (size_t)(i0 / 8) * 401408 + (size_t)(i0 % 8) * 8;
+    float *restrict r_out = net_4_permute_bw + (size_t)i0 * 8;
     for (int i1 = 0; i1 < 6272; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 6272 + i1, sizeof r_t[i2]);
@@ -2618,12 +2618,14 @@ DLC_KERNEL static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2,
 
 /* %235 = transpose %234 : f32[64,288]                  # examples/fashion_cnn.lua:10 backward */
 DLC_KERNEL static void fashion_cnn_transpose_235(float *restrict net_4_transpose_bw, const float *restrict net_4_matmul_bw_2) {
-  for (int i0 = 0; i0 < 64; i0 += 16) {
-    int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
-    for (int i1 = 0; i1 < 288; i1 += 16) {
-      int r_cend = i1 + 16 < 288 ? i1 + 16 : 288;
-      for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) net_4_transpose_bw[i2 * 288 + i3] = net_4_matmul_bw_2[i3 * 64 + i2];
+  for (int i0 = 0; i0 < 36; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = net_4_matmul_bw_2 + (size_t)i0 * 512;
+    float *restrict r_out = net_4_transpose_bw + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 288, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }

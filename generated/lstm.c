@@ -1393,12 +1393,14 @@ DLC_KERNEL static void lstm_matmul_1556(float *restrict net_0_add_bw_81, const f
 
 /* %1558 = transpose %1557 : f32[512,128]               # examples/lstm.lua:10 backward */
 DLC_KERNEL static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
-  for (int i0 = 0; i0 < 512; i0 += 16) {
-    int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
-    for (int i1 = 0; i1 < 128; i1 += 16) {
-      int r_cend = i1 + 16 < 128 ? i1 + 16 : 128;
-      for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) g_net_0_weight_hh_l0[i2 * 128 + i3] = net_0_add_bw_81[i3 * 512 + i2];
+  for (int i0 = 0; i0 < 16; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = net_0_add_bw_81 + (size_t)i0 * 4096;
+    float *restrict r_out = g_net_0_weight_hh_l0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 512; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 512 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 128, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }

@@ -3085,7 +3085,7 @@ DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *res
 DLC_SHARED_KERNEL static void resnet_permute_555(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 25088;
-    float *restrict r_out = out0 + (size_t)(i0 / 8) * 200704 + (size_t)(i0 % 8) * 8;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
     for (int i1 = 0; i1 < 3136; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 3136 + i1, sizeof r_t[i2]);
@@ -3122,12 +3122,14 @@ DLC_SHARED_KERNEL static void resnet_matmul_557(float *restrict out0, const floa
  *   the same kernel, on other buffers, computes %609, %661, %712 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_transpose_558(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0 += 16) {
-    int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
-    for (int i1 = 0; i1 < 576; i1 += 16) {
-      int r_cend = i1 + 16 < 576 ? i1 + 16 : 576;
-      for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) out0[i2 * 576 + i3] = in0[i3 * 64 + i2];
+  for (int i0 = 0; i0 < 72; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 512;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 576, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
@@ -3327,7 +3329,7 @@ DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float 
 DLC_KERNEL static void resnet_permute_762(float *restrict net_6_permute_bw, const float *restrict net_7_add_bw_2) {
   for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = net_7_add_bw_2 + (size_t)i0 * 100352;
-    float *restrict r_out = net_6_permute_bw + (size_t)(i0 / 8) * 802816 + (size_t)(i0 % 8) * 8;
+    float *restrict r_out = net_6_permute_bw + (size_t)i0 * 8;
     for (int i1 = 0; i1 < 12544; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 12544 + i1, sizeof r_t[i2]);
@@ -3369,12 +3371,14 @@ DLC_KERNEL static void resnet_matmul_764(float *restrict net_6_matmul_bw_2, cons
 
 /* %765 = transpose %764 : f32[64,288]                  # examples/resnet.lua:22 backward */
 DLC_KERNEL static void resnet_transpose_765(float *restrict net_6_transpose_bw, const float *restrict net_6_matmul_bw_2) {
-  for (int i0 = 0; i0 < 64; i0 += 16) {
-    int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
-    for (int i1 = 0; i1 < 288; i1 += 16) {
-      int r_cend = i1 + 16 < 288 ? i1 + 16 : 288;
-      for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) net_6_transpose_bw[i2 * 288 + i3] = net_6_matmul_bw_2[i3 * 64 + i2];
+  for (int i0 = 0; i0 < 36; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = net_6_matmul_bw_2 + (size_t)i0 * 512;
+    float *restrict r_out = net_6_transpose_bw + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 288, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }

@@ -1691,7 +1691,7 @@ DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const
 DLC_SHARED_KERNEL static void transformer_permute_67(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 2; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 32768;
-    float *restrict r_out = out0 + (size_t)(i0 / 2) * 65536 + (size_t)(i0 % 2) * 8;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
     for (int i1 = 0; i1 < 4096; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 4096 + i1, sizeof r_t[i2]);
@@ -2737,7 +2737,7 @@ DLC_SHARED_KERNEL static void transformer_mul_339(float *restrict out0, const fl
 DLC_SHARED_KERNEL static void transformer_permute_348(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 128;
-    float *restrict r_out = out0 + (size_t)(i0 / 512) * 65536 + (size_t)(i0 % 512) * 8;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
     for (int i1 = 0; i1 < 16; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 16 + i1, sizeof r_t[i2]);
@@ -2770,12 +2770,14 @@ DLC_SHARED_KERNEL static void transformer_sum_to_351(float *restrict out0, float
  *   the same kernel, on other buffers, computes %366, %381, %492, %502, %517 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_transpose_356(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 64; i0 += 16) {
-    int r_end = i0 + 16 < 64 ? i0 + 16 : 64;
-    for (int i1 = 0; i1 < 64; i1 += 16) {
-      int r_cend = i1 + 16 < 64 ? i1 + 16 : 64;
-      for (int i2 = i0; i2 < r_end; i2++)
-        for (int i3 = i1; i3 < r_cend; i3++) out0[i2 * 64 + i3] = in0[i3 * 64 + i2];
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 512;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
