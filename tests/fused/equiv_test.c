@@ -11,8 +11,10 @@
  * pooling's adjoint as an elementwise node's epilogue (plan.c's decide_epilogues), SUMS sums
  * computed in an earlier block's loop, a sibling sum's or that of the elementwise block whose
  * output they sum (emit_c.c's emit_sums), and PRODUCTS elementwise blocks
- * computed by a product's tiles (emit_c.c's epilogue_user), and LANES dot-form products cut into
- * chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes), and CHUNKS
+ * computed by a product's tiles (emit_c.c's epilogue_user), and LANES arrays of lanes: dot-form
+ * products cut into chunks of k that keep their accumulators' lanes (emit_matmul.c's dot_lanes),
+ * one array each, or two when strips of tiles keep their own (dot_strips: a loop of strips and
+ * the narrower last one), and CHUNKS
  * products computed with the scatter-add of their columns a block of images at a time
  * (emit_window.c's window_images), whose scatters are SCATTERS kernels (a kernel of their own,
  * emit_c.c's em_sub_kernel: blocks scattering into planes of one shape share it), and
@@ -68,7 +70,7 @@ int main(int argc, char **argv) {
   int want_p = atoi(argv[4]), have_p = count_lines(argv[1], "'s tiles, from each element as it is stored", NULL);
   CHECK(have_p == want_p, "%s has %d blocks computed by a product's tiles, expected %d", argv[1], have_p, want_p);
   int want_l = atoi(argv[5]), have_l = count_lines(argv[1], " r_lanes[", NULL);
-  CHECK(have_l == want_l, "%s has %d products whose chunks of k keep their lanes, expected %d", argv[1], have_l, want_l);
+  CHECK(have_l == want_l, "%s has %d arrays of lanes kept from chunk to chunk of k, expected %d", argv[1], have_l, want_l);
   int want_c = atoi(argv[6]), have_c = count_lines(argv[1], " unwindow, ", " at a time: ");
   CHECK(have_c == want_c, "%s has %d products scattered a block of images at a time, expected %d", argv[1], have_c, want_c);
   int want_k = atoi(argv[7]), have_k = count_lines(argv[1], "static void fusednet_unwindow_", ", int i4) {");
@@ -97,7 +99,7 @@ int main(int argc, char **argv) {
   fusednet_forward(&fused, x, yf);
   plainnet_forward(&plain, x, yp);
   SAME_ARRAY("forward output", yf, yp);
-  printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d products in lane-keeping chunks, %d scattered in blocks of "
+  printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d steps: %s\n", argv[1], have_e, have_s, have_p, have_l, have_c,
          have_k, have_w, have_d, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
