@@ -796,8 +796,9 @@ static void lane_walk(Em *e, const Dot *c, int M, const char *x0, int w) {
 static void dot_lane_chunks(Em *e, const Dot *d, int M, int KC, const UpdBufs *u, const char *x0, int w) {
   int K = d->K, n = (K + KC - 1) / KC, last = (n - 1) * KC, VL = em_vlanes(e);
   int cells = d->strip == STRIP_COLS ? M * w : d->strip == STRIP_ROWS ? w * d->N : M * d->N;
-  em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
-          cells * VL, VL);
+  static const char *const strip[] = {"", " in this column of tiles", " in this row of tiles"};
+  em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes)%s, from one chunk of k to the next */", e->real,
+          cells * VL, VL, strip[d->strip]);
   Dot c = *d;
   c.k0 = "0", c.KL = KC, c.lanes = LANES_OUT;
   lane_walk(e, &c, M, x0, w);
@@ -822,7 +823,8 @@ static void dot_lane_chunks(Em *e, const Dot *d, int M, int KC, const UpdBufs *u
  * lane still sums its k in order: the same bits).  fashion_cnn's first Linear on avx512 (32 x
  * 128, k = 3136: 256 KB of lanes) a column of tiles at a time, the column's chunk of W in L1
  * while the 8 row tiles pass: 195 -> 156 us alone, in the training step 3.5 -> 3.1 % of the
- * time (perf).  --openmp splits the strips, each thread's lanes on its stack. */
+ * time (perf).  --openmp splits the strips, each thread's lanes on its stack.  Returns whether
+ * the lanes fit in LANES_MAX_BYTES: all of C's (d->strip 0), or a strip's (d->strip set). */
 static int dot_strips(const Em *e, Dot *d, int M) {
   int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
   if ((double)M * d->N * VL * esz <= LANES_MAX_BYTES) return 1;
