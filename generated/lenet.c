@@ -3087,31 +3087,14 @@ DLC_KERNEL static void lenet_mul_76(float *restrict net_4_mul_bw, const float *r
     const float *restrict w_g = net_7_matmul_bw + (size_t)w_nc * 25;
     float *restrict w_gx = net_4_mul_bw + (size_t)(w_nc % 16 * 32 + w_nc / 16) * 100; /* %76's elements, plane (c, n) */
     const float *restrict w_e0 = net_4_relu + (size_t)w_nc * 100;
-    float w_cm[50]; /* per image row and output column: the max over the kernel columns */
-    int w_cp[50]; /* and its pixel */
-    for (int w_j = 0; w_j < 50; w_j++) {
-      float w_mx = w_x[w_j * 2];
-      int w_a = w_j * 2;
-      { float w_v = w_x[w_j * 2 + 1]; int w_i = w_j * 2 + 1, w_t = (w_v > w_mx) | (w_v != w_v); w_mx = w_t ? w_v : w_mx; w_a = w_t ? w_i : w_a; }
-      w_cm[w_j] = w_mx;
-      w_cp[w_j] = w_a;
+    float w_pg[100]; /* each pixel's gradient: its window's at the window's maximum, else zero */
+    for (int w_oh = 0; w_oh < 5; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 20;
+      float *restrict w_p0 = w_pg + w_oh * 20;
+      dlc_pool2_back_v8f(w_x0, w_x0 + 10, w_g + w_oh * 5, 5, w_p0, w_p0 + 10);
     }
-    int w_wp[50]; /* per image row and output column: its window's maximum pixel */
-    float w_wg[50]; /* and gradient */
-    for (int w_oh = 0; w_oh < 5; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float w_m[5]; /* per output column: the maximum so far and its pixel */
-      int w_a[5];
-      for (int w_ow = 0; w_ow < 5; w_ow++) w_m[w_ow] = w_cm[w_ih * 5 + w_ow], w_a[w_ow] = w_cp[w_ih * 5 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 5; w_ow++)
-          { float w_v = w_cm[(w_ih + w_kh) * 5 + w_ow]; int w_i = w_cp[(w_ih + w_kh) * 5 + w_ow], w_t = (w_v > w_m[w_ow]) | (w_v != w_v); w_m[w_ow] = w_t ? w_v : w_m[w_ow]; w_a[w_ow] = w_t ? w_i : w_a[w_ow]; }
-      for (int w_kh = 0; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 5; w_ow++) w_wp[(w_ih + w_kh) * 5 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 5 + w_ow] = w_g[w_oh * 5 + w_ow];
-    }
-    for (int w_j = 0; w_j < 50; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
-      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
+    for (int w_j = 0; w_j < 100; w_j++) { /* the epilogue, every pixel */
+      w_gx[w_j] = ((w_pg[w_j]) * dlc_stepf(w_e0[w_j]));
     }
   }
 }
@@ -3280,31 +3263,15 @@ DLC_KERNEL static void lenet_mul_93(float *restrict net_1_mul_bw, const float *r
     const float *restrict w_g = net_3_unwindow_bw + (size_t)w_nc * 196;
     float *restrict w_gx = net_1_mul_bw + (size_t)(w_nc % 6 * 32 + w_nc / 6) * 784; /* %93's elements, plane (c, n) */
     const float *restrict w_e0 = net_1_relu + (size_t)w_nc * 784;
-    float w_cm[392]; /* per image row and output column: the max over the kernel columns */
-    int w_cp[392]; /* and its pixel */
-    for (int w_j = 0; w_j < 392; w_j++) {
-      float w_mx = w_x[w_j * 2];
-      int w_a = w_j * 2;
-      { float w_v = w_x[w_j * 2 + 1]; int w_i = w_j * 2 + 1, w_t = (w_v > w_mx) | (w_v != w_v); w_mx = w_t ? w_v : w_mx; w_a = w_t ? w_i : w_a; }
-      w_cm[w_j] = w_mx;
-      w_cp[w_j] = w_a;
+    float w_pg[784]; /* each pixel's gradient: its window's at the window's maximum, else zero */
+    for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 56;
+      float *restrict w_p0 = w_pg + w_oh * 56;
+      dlc_pool2_back_v8f(w_x0, w_x0 + 28, w_g + w_oh * 14, 8, w_p0, w_p0 + 28);
+      dlc_pool2_back_v8f(w_x0 + 16, w_x0 + 44, w_g + w_oh * 14 + 8, 6, w_p0 + 16, w_p0 + 44);
     }
-    int w_wp[392]; /* per image row and output column: its window's maximum pixel */
-    float w_wg[392]; /* and gradient */
-    for (int w_oh = 0; w_oh < 14; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float w_m[14]; /* per output column: the maximum so far and its pixel */
-      int w_a[14];
-      for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = w_cm[w_ih * 14 + w_ow], w_a[w_ow] = w_cp[w_ih * 14 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 14; w_ow++)
-          { float w_v = w_cm[(w_ih + w_kh) * 14 + w_ow]; int w_i = w_cp[(w_ih + w_kh) * 14 + w_ow], w_t = (w_v > w_m[w_ow]) | (w_v != w_v); w_m[w_ow] = w_t ? w_v : w_m[w_ow]; w_a[w_ow] = w_t ? w_i : w_a[w_ow]; }
-      for (int w_kh = 0; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 14; w_ow++) w_wp[(w_ih + w_kh) * 14 + w_ow] = w_a[w_ow], w_wg[(w_ih + w_kh) * 14 + w_ow] = w_g[w_oh * 14 + w_ow];
-    }
-    for (int w_j = 0; w_j < 392; w_j++) { /* stage 3: every pixel stored once, in the order of stage 1 */
-      w_gx[w_j * 2] = ((w_wp[w_j] == w_j * 2 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2]));
-      w_gx[w_j * 2 + 1] = ((w_wp[w_j] == w_j * 2 + 1 ? w_wg[w_j] : 0.0f) * dlc_stepf(w_e0[w_j * 2 + 1]));
+    for (int w_j = 0; w_j < 784; w_j++) { /* the epilogue, every pixel */
+      w_gx[w_j] = ((w_pg[w_j]) * dlc_stepf(w_e0[w_j]));
     }
   }
 }

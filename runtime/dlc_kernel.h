@@ -296,6 +296,93 @@ DLC_TRANSPOSE(v2d, 2)
 #undef DLC_TL2_1
 #undef DLC_TH2_1
 
+/* dlc_pool2_back_V(x0, x1, g, n, p0, p1): max pooling's adjoint over n <= L windows of 2 x 2
+ * pixels, stride 2, side by side (emit_window.c): x0 and x1 are the windows' two image rows (2n
+ * pixels each), g their n gradients; p0 and p1 (2n pixels each) get each pixel's gradient, its
+ * window's at the window's maximum and +0 elsewhere.  The maximum by the scan's rule as the flat
+ * path takes it: in each row the second pixel over the first when greater or NaN, then the second
+ * row's over the first's when greater or NaN (the first maximum wins, a NaN over numbers, a later
+ * NaN over an earlier one).  Even and odd pixels split by shuffles, the winners as lane masks
+ * ANDed with the gradient's bits: moves and compares only, the same bits as the scan. */
+typedef int32_t dlc_v4i __attribute__((vector_size(16)));
+typedef int64_t dlc_v2l __attribute__((vector_size(16)));
+typedef int32_t dlc_v8i __attribute__((vector_size(32)));
+typedef int64_t dlc_v4l __attribute__((vector_size(32)));
+typedef int32_t dlc_v16i __attribute__((vector_size(64)));
+typedef int64_t dlc_v8l __attribute__((vector_size(64)));
+#if (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)) && !defined(DLC_NO_SHUFFLEVECTOR)
+#define DLC_POOL2(S, T, I, L, EV, OD, ZL, ZH)                                                      \
+  static inline void dlc_pool2_back_##S(const T *x0, const T *x1, const T *g, int n, T *p0, T *p1) { \
+    dlc_##S a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0}, gv = {0};                                      \
+    int lo = 2 * n < L ? 2 * n : L, hi = 2 * n - lo; /* pixels in the first and second vector */    \
+    memcpy(&a0, x0, (size_t)lo * sizeof(T)), memcpy(&b0, x1, (size_t)lo * sizeof(T));             \
+    if (hi) memcpy(&a1, x0 + L, (size_t)hi * sizeof(T)), memcpy(&b1, x1 + L, (size_t)hi * sizeof(T)); \
+    memcpy(&gv, g, (size_t)n * sizeof(T));                                                        \
+    dlc_##S ae = __builtin_shufflevector(a0, a1, EV), ao = __builtin_shufflevector(a0, a1, OD);    \
+    dlc_##S be = __builtin_shufflevector(b0, b1, EV), bo = __builtin_shufflevector(b0, b1, OD);    \
+    I ta = (I)((ao > ae) | (ao != ao)), tb = (I)((bo > be) | (bo != bo));                          \
+    dlc_##S ma = (dlc_##S)(((I)ao & ta) | ((I)ae & ~ta)), mb = (dlc_##S)(((I)bo & tb) | ((I)be & ~tb)); \
+    I tr = (I)((mb > ma) | (mb != mb)), gi = (I)gv;                                                \
+    dlc_##S q00 = (dlc_##S)(gi & ~tr & ~ta), q01 = (dlc_##S)(gi & ~tr & ta);                       \
+    dlc_##S q10 = (dlc_##S)(gi & tr & ~tb), q11 = (dlc_##S)(gi & tr & tb);                         \
+    dlc_##S r0 = __builtin_shufflevector(q00, q01, ZL), r1 = __builtin_shufflevector(q00, q01, ZH); \
+    dlc_##S s0 = __builtin_shufflevector(q10, q11, ZL), s1 = __builtin_shufflevector(q10, q11, ZH); \
+    memcpy(p0, &r0, (size_t)lo * sizeof(T)), memcpy(p1, &s0, (size_t)lo * sizeof(T));             \
+    if (hi) memcpy(p0 + L, &r1, (size_t)hi * sizeof(T)), memcpy(p1 + L, &s1, (size_t)hi * sizeof(T)); \
+  }
+#else /* lane by lane */
+#define DLC_POOL2(S, T, I, L, EV, OD, ZL, ZH)                                                      \
+  static inline void dlc_pool2_back_##S(const T *x0, const T *x1, const T *g, int n, T *p0, T *p1) { \
+    for (int j = 0; j < n; j++) {                                                                  \
+      T a0 = x0[2 * j], a1 = x0[2 * j + 1], b0 = x1[2 * j], b1 = x1[2 * j + 1];                    \
+      int ta = a1 > a0 || a1 != a1, tb = b1 > b0 || b1 != b1;                                      \
+      T ma = ta ? a1 : a0, mb = tb ? b1 : b0;                                                      \
+      int tr = mb > ma || mb != mb;                                                                \
+      p0[2 * j] = !tr && !ta ? g[j] : 0, p0[2 * j + 1] = !tr && ta ? g[j] : 0;                     \
+      p1[2 * j] = tr && !tb ? g[j] : 0, p1[2 * j + 1] = tr && tb ? g[j] : 0;                       \
+    }                                                                                              \
+  }
+#endif
+#define DLC_EV16 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30
+#define DLC_OD16 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31
+#define DLC_ZL16 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23
+#define DLC_ZH16 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31
+#define DLC_EV8 0, 2, 4, 6, 8, 10, 12, 14
+#define DLC_OD8 1, 3, 5, 7, 9, 11, 13, 15
+#define DLC_ZL8 0, 8, 1, 9, 2, 10, 3, 11
+#define DLC_ZH8 4, 12, 5, 13, 6, 14, 7, 15
+#define DLC_EV4 0, 2, 4, 6
+#define DLC_OD4 1, 3, 5, 7
+#define DLC_ZL4 0, 4, 1, 5
+#define DLC_ZH4 2, 6, 3, 7
+#define DLC_EV2 0, 2
+#define DLC_OD2 1, 3
+#define DLC_ZL2 0, 2
+#define DLC_ZH2 1, 3
+DLC_POOL2(v16f, float, dlc_v16i, 16, DLC_EV16, DLC_OD16, DLC_ZL16, DLC_ZH16)
+DLC_POOL2(v8f, float, dlc_v8i, 8, DLC_EV8, DLC_OD8, DLC_ZL8, DLC_ZH8)
+DLC_POOL2(v4f, float, dlc_v4i, 4, DLC_EV4, DLC_OD4, DLC_ZL4, DLC_ZH4)
+DLC_POOL2(v8d, double, dlc_v8l, 8, DLC_EV8, DLC_OD8, DLC_ZL8, DLC_ZH8)
+DLC_POOL2(v4d, double, dlc_v4l, 4, DLC_EV4, DLC_OD4, DLC_ZL4, DLC_ZH4)
+DLC_POOL2(v2d, double, dlc_v2l, 2, DLC_EV2, DLC_OD2, DLC_ZL2, DLC_ZH2)
+#undef DLC_POOL2
+#undef DLC_EV16
+#undef DLC_OD16
+#undef DLC_ZL16
+#undef DLC_ZH16
+#undef DLC_EV8
+#undef DLC_OD8
+#undef DLC_ZL8
+#undef DLC_ZH8
+#undef DLC_EV4
+#undef DLC_OD4
+#undef DLC_ZL4
+#undef DLC_ZH4
+#undef DLC_EV2
+#undef DLC_OD2
+#undef DLC_ZL2
+#undef DLC_ZH2
+
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
 #define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \
   static inline T dlc_relu##F(T x) { return x < 0 ? 0 : x; }                                     \

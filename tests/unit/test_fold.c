@@ -7,9 +7,11 @@
  * mixes magnitudes from 1e-3 to 1e7 with both signs, so any other order of the adds changes bits.
  * Also dlc_transpose_V, with which a direct convolution's tile turns its per-pixel vectors into
  * per-channel runs: every lane of every vector moved to its transposed place, bit for bit, both
- * builds.  Exits non-zero and prints each failed check. */
+ * builds.  And dlc_pool2_back_V, max pooling's adjoint over 2 x 2 windows, against the scan of
+ * each window, both builds.  Exits non-zero and prints each failed check. */
 #include "dlc_kernel.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +102,46 @@ TEST_TRANSPOSE(v2d, double)
 TEST_TRANSPOSE(v4d, double)
 TEST_TRANSPOSE(v8d, double)
 
+/* TEST_POOL2(S, T): dlc_pool2_back_S against the scan of each 2 x 2 window in order (row 0's
+ * two pixels, then row 1's; a pixel taken when greater than the maximum so far or NaN), for
+ * every n <= L, on pixels drawn from {-1, 0, 1, NaN} (ties and NaNs everywhere) and gradients
+ * of both signs, some NaN: the winner gets the gradient's bits, every other pixel +0, nothing
+ * past 2n pixels written. */
+#define TEST_POOL2(S, T)                                                                        \
+  static void test_pool2_##S(void) {                                                            \
+    enum { L = sizeof(dlc_##S) / sizeof(T) };                                                   \
+    for (int n = 1; n <= L; n++)                                                                \
+      for (int trial = 0; trial < 200; trial++) {                                               \
+        T x[2][2 * L], g[L], got[2][2 * L + 1], want[2][2 * L + 1];                             \
+        for (int r = 0; r < 2; r++)                                                             \
+          for (int j = 0; j < 2 * L; j++) {                                                     \
+            int k = (int)((uint64_t)(next_value() * 1e9) % 4);                                  \
+            x[r][j] = k == 3 ? (T)NAN : (T)(k - 1);                                             \
+          }                                                                                     \
+        for (int j = 0; j < L; j++) g[j] = j % 7 == 5 ? (T)NAN : (T)next_value();               \
+        for (int r = 0; r < 2; r++)                                                             \
+          for (int j = 0; j <= 2 * L; j++) got[r][j] = want[r][j] = (T)-7; /* untouched */      \
+        for (int w = 0; w < n; w++) {                                                           \
+          const T px[4] = {x[0][2 * w], x[0][2 * w + 1], x[1][2 * w], x[1][2 * w + 1]};         \
+          int a = 0;                                                                            \
+          for (int i = 1; i < 4; i++)                                                           \
+            if (px[i] > px[a] || px[i] != px[i]) a = i;                                         \
+          for (int i = 0; i < 4; i++) want[i / 2][2 * w + i % 2] = i == a ? g[w] : (T)0;        \
+        }                                                                                       \
+        dlc_pool2_back_##S(x[0], x[1], g, n, got[0], got[1]);                                   \
+        for (int r = 0; r < 2; r++)                                                             \
+          for (int j = 0; j <= 2 * L; j++)                                                      \
+            CHECK(memcmp(&got[r][j], &want[r][j], sizeof(T)) == 0, #S " pool2 n=%d row %d pixel %d: %g, want %g", \
+                  n, r, j, (double)got[r][j], (double)want[r][j]);                               \
+      }                                                                                         \
+  }
+TEST_POOL2(v4f, float)
+TEST_POOL2(v8f, float)
+TEST_POOL2(v16f, float)
+TEST_POOL2(v2d, double)
+TEST_POOL2(v4d, double)
+TEST_POOL2(v8d, double)
+
 /* One fold by hand: dlc_fold4_v8f of x = 0..7 and y = 10..17 is the halves of x's two groups
  * of 4 (0+2, 1+3, 4+6, 5+7), then y's. */
 static void test_layout(void) {
@@ -123,6 +165,12 @@ int main(void) {
   test_transpose_v2d();
   test_transpose_v4d();
   test_transpose_v8d();
+  test_pool2_v4f();
+  test_pool2_v8f();
+  test_pool2_v16f();
+  test_pool2_v2d();
+  test_pool2_v4d();
+  test_pool2_v8d();
   if (!failures) printf("test_fold: all checks passed\n");
   return failures != 0;
 }
