@@ -115,7 +115,7 @@ TEST_TRANSPOSE(v8d, double)
         T x[2][2 * L], g[L], got[2][2 * L + 1], want[2][2 * L + 1];                             \
         for (int r = 0; r < 2; r++)                                                             \
           for (int j = 0; j < 2 * L; j++) {                                                     \
-            int k = (int)((uint64_t)(next_value() * 1e9) % 4);                                  \
+            int k = (int)((uint64_t)(fabs(next_value()) * 1e3) % 4);                           \
             x[r][j] = k == 3 ? (T)NAN : (T)(k - 1);                                             \
           }                                                                                     \
         for (int j = 0; j < L; j++) g[j] = j % 7 == 5 ? (T)NAN : (T)next_value();               \
