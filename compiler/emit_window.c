@@ -379,15 +379,15 @@ static int pool2_vec(const Em *e, const Pool *p, int exact) {
          (int64_t)p->H * p->W <= POOL2_PLANE_MAX;
 }
 
-/* "base + off", or "base" when off is "0" */
-static const char *at_off(const char *base, const char *off) { return strcmp(off, "0") ? ir_fmt("%s + %s", base, off) : base; }
+/* "v + k", "v - k" or v */
+static const char *plus_k(const char *v, int k) { return k > 0 ? ir_fmt("%s + %d", v, k) : k < 0 ? ir_fmt("%s - %d", v, -k) : v; }
 
-/* n windows of the row from window c0 (a C expression) */
-static void pool2_call(Em *e, const Pool *p, const char *fn, const char *c0, int n) {
-  int lit = isdigit((unsigned char)c0[0]), c = lit ? atoi(c0) : 0;
-  const char *x0 = lit ? ir_fmt("%d", 2 * c) : ir_fmt("2 * %s", c0), *x1 = lit ? ir_fmt("%d", p->W + 2 * c) : ir_fmt("%d + 2 * %s", p->W, c0);
-  em_line(e, "%s(%s, %s, w_g + w_oh * %d%s, %d, %s, %s);", fn, at_off("w_x0", x0), at_off("w_x0", x1), p->OW,
-          strcmp(c0, "0") ? ir_fmt(" + %s", c0) : "", n, at_off("w_p0", x0), at_off("w_p0", x1));
+/* n windows of the row from window c, plus window var when not NULL (a loop's variable) */
+static void pool2_call(Em *e, const Pool *p, const char *fn, const char *var, int c, int n) {
+  const char *two = var ? ir_fmt(" + 2 * %s", var) : "", *one = var ? ir_fmt(" + %s", var) : "";
+  const char *x0 = ir_fmt("%s%s", plus_k("w_x0", 2 * c), two), *x1 = ir_fmt("%s%s", plus_k("w_x0", p->W + 2 * c), two);
+  const char *p0 = ir_fmt("%s%s", plus_k("w_p0", 2 * c), two), *p1 = ir_fmt("%s%s", plus_k("w_p0", p->W + 2 * c), two);
+  em_line(e, "%s(%s, %s, %s%s, %d, %s, %s);", fn, x0, x1, plus_k(ir_fmt("w_g + w_oh * %d", p->OW), c), one, n, p0, p1);
 }
 
 static void emit_pool2_back(Em *e, const Pool *p) {
@@ -402,12 +402,12 @@ static void emit_pool2_back(Em *e, const Pool *p) {
   if (OWt > VL) {
     em_line(e, "for (int w_ow = 0; w_ow < %d; w_ow += %d)", OWt, VL);
     e->ind++;
-    pool2_call(e, p, fn, "w_ow", VL);
+    pool2_call(e, p, fn, "w_ow", 0, VL);
     e->ind--;
   } else if (OWt) {
-    pool2_call(e, p, fn, "0", VL);
+    pool2_call(e, p, fn, NULL, 0, VL);
   }
-  if (OWt < p->OW) pool2_call(e, p, fn, ir_fmt("%d", OWt), p->OW - OWt);
+  if (OWt < p->OW) pool2_call(e, p, fn, NULL, OWt, p->OW - OWt);
   pool_end(e);
   if (p->epi >= 0) {
     em_line(e, "for (int w_j = 0; w_j < %d; w_j++) { /* the epilogue, every pixel */", p->H * W);
@@ -524,7 +524,6 @@ static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, i
 enum { UNWIN_ROW_VECS = 4 };
 
 /* "v", "v + k" or "v - k" */
-static const char *plus_k(const char *v, int k) { return k > 0 ? ir_fmt("%s + %d", v, k) : k < 0 ? ir_fmt("%s - %d", v, -k) : v; }
 
 static int unwindow_rows_ok(const Em *e, const Node *n, const Win *w) {
   int L = em_vlanes(e);
