@@ -213,6 +213,7 @@ void emit_matmul(Em *e, int id);
 int em_matmul_tiled(Em *e, int id); /* register-tiled (axpy or dot form): its tiles can take an epilogue */
 int em_matmul_whole_tiles(Em *e, int id); /* tiled over all of k at once: an elementwise epilogue */
 int em_matmul_cols_ok(const Em *e, int id, int Nc); /* can be computed Nc columns at a time (em_matmul_cols) */
+int em_matmul_blocks_ok(const Em *e, int id, int KB); /* B (its windows) can be gathered KB columns at a time */
 /* a block of Nc columns from b into c, their rows ldc and ldb apart */
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb);
 /* A window gather and the product reading it computed straight from the image (emit_window.c):

@@ -521,6 +521,8 @@ typedef struct {
   int b_param;        /* B is a parameter (--openmp splits its rows) */
   int lanes;          /* L2 chunks (dot_lanes): LANES_OUT, LANES_IO, LANES_IN; 0 */
   int strip;          /* the lanes are a strip's (dot_lane_strips): STRIP_COLS, STRIP_ROWS; 0: all of C's */
+  const char *bk0;    /* B's first k of the chunk, and its rows ldb elements apart, when B is a */
+  int ldb;            /* block of its columns (dot_window_blocks); else NULL and 0: k0 and K */
 } Dot;
 
 /* the lanes of a column of tiles (M x Cn vectors), of a row (R x N), or of all of C (M x N) */
@@ -569,7 +571,7 @@ static void dot_body(Em *e, const void *ctx) {
   const DotTile *t = ctx;
   const Dot *d = t->d;
   const char *v = em_vtype(e);
-  int VL = em_vlanes(e), Kv = d->KL / VL * VL, load = d->lanes == LANES_IO || d->lanes == LANES_IN;
+  int VL = em_vlanes(e), Kv = d->KL / VL * VL, load = d->lanes == LANES_IO || d->lanes == LANES_IN, ldb = d->ldb ? d->ldb : d->K;
   for (int r = 0; r < t->R; r++) {
     char decl[256] = "";
     for (int q = 0, k = 0; q < t->Cn; q++)
@@ -581,7 +583,7 @@ static void dot_body(Em *e, const void *ctx) {
   em_line(e, "for (int i2 = 0; i2 < %d; i2 += %d) {", Kv, VL);
   e->ind++;
   for (int r = 0; r < t->R; r++) em_line(e, "%s r_a%d; memcpy(&r_a%d, a + %s, sizeof r_a%d);", v, r, r, plus("i2", r * d->K), r);
-  for (int q = 0; q < t->Cn; q++) em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q, plus("i2", q * d->K), q);
+  for (int q = 0; q < t->Cn; q++) em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q, plus("i2", q * ldb), q);
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
@@ -607,14 +609,14 @@ static void dot_body(Em *e, const void *ctx) {
         em_line(e, "%s r_s%d_%d = %s;", e->real, r, q, sum);
         if (Kv < d->KL)
           em_line(e, "for (int i2 = %d; i2 < %d; i2++) r_s%d_%d += a[%s] * b[%s];", Kv, d->KL, r, q, plus("i2", r * d->K),
-                  plus("i2", q * d->K));
+                  plus("i2", q * ldb));
         if (d->acc) em_line(e, "r_s%d_%d = %s + r_s%d_%d;", r, q, cell, r, q);
         continue;
       }
       em_line(e, "{");
       em_line(e, "  %s r_s = %s;", e->real, sum);
       em_line(e, "  for (int i2 = %d; i2 < %d; i2++) r_s += a[%s] * b[%s];", Kv, d->KL, plus("i2", r * d->K),
-              plus("i2", q * d->K));
+              plus("i2", q * ldb));
       em_line(e, "  %s %s r_s;", cell, op);
       em_line(e, "}");
     }
@@ -629,8 +631,9 @@ static void dot_tile(Em *e, const Dot *d, const char *i0, int R, const char *j0,
   const char *base = ir_fmt("%s_dot_%dx%d_k%d%s%s", e->pre, R, Cn, d->KL, d->acc ? "_acc" : "", lanes_sfx[d->lanes]);
   const char *params = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, d->N, j0);
-  const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "";
-  const char *ab = ir_fmt("%s + (%s) * %d%s, %s + (%s) * %d%s", d->a, i0, d->K, k0, d->b, j0, d->K, k0);
+  const char *k0 = strcmp(d->k0, "0") ? ir_fmt(" + %s", d->k0) : "", *bk0 = d->bk0 ? d->bk0 : d->k0;
+  bk0 = strcmp(bk0, "0") ? ir_fmt(" + %s", bk0) : "";
+  const char *ab = ir_fmt("%s + (%s) * %d%s, %s + (%s) * %d%s", d->a, i0, d->K, k0, d->b, j0, d->ldb ? d->ldb : d->K, bk0);
   if (d->lanes) { /* the tile's lanes: R x Cn vectors at its place in r_lanes (rows of tiles R x N, or of the strip) */
     params = ir_fmt("%s, %s%s *restrict s", params, d->lanes == LANES_IN ? "const " : "", real);
     const char *at = d->strip == STRIP_COLS   ? ir_fmt("(%s) * %d", i0, Cn)
@@ -854,14 +857,94 @@ static void dot_lane_strips(Em *e, const Dot *d, int M, int KC, const UpdBufs *u
   }
 }
 
+/* ---- a convolution's weight gradient over its windows, a block of images at a time ---------
+ * dY X^T with X the window tensor (im2col) of a convolution whose forward computed from the
+ * image directly or a block of images at a time (plan.c's product_readers: the window's two
+ * readers): instead of the whole window tensor, written by the forward and read back here
+ * (LeNet's first convolution: 25 x 25088, 2.5 MB; its second: 150 x 3200, 1.9 MB), the
+ * product gathers the windows of B images at a time into the window's storage, which holds
+ * one block (the forward's), and sums their k (the block's pixels) into its lanes: chunks of
+ * the block sized as dot_lanes' for L1, the lanes kept from block to block (zeroed first: +0,
+ * as a first chunk's accumulators start), the last block's last chunk ending in the lane sums
+ * (C, or the fused update).  Each lane sums its k in order, as the unchunked product's: the
+ * same bits.  Used when all of C's lanes fit in LANES_MAX_BYTES and the unchunked product is
+ * not cut into chunks summed through C (dot_chunked), whose sums differ. */
+int em_matmul_blocks_ok(const Em *e, int id, int KB) {
+  const Node *n = &e->g->nodes[id];
+  int M = n->shape.d[0], N = n->shape.d[1], K = inner_k(e, n), VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
+  return n->tb && !n->ta && K >= DOT_MIN_K && !em_unrolled(e, K) && !dot_chunked(e, M, N, K) && KB > 0 && KB % VL == 0 &&
+         K % KB == 0 && K > KB && (double)M * N * VL * esz <= LANES_MAX_BYTES;
+}
+
+typedef struct {
+  int w, B;
+} WinBlock;
+
+static int win_block_gen(Em *e, void *ctx) {
+  const WinBlock *x = ctx;
+  em_window_images(e, x->w, x->B, "i4", em_buffer(e, x->w, 1));
+  return 1;
+}
+
+static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int w) {
+  const Graph *g = e->g;
+  int VL = em_vlanes(e), esz = e->d64 ? 8 : 4, B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0];
+  int ohw = d->K / NI, KB = B * ohw, KC = DOT_L1_BYTES / (esz * (d->t.r + d->t.c)) / VL * VL;
+  if (KC < 8 * VL) KC = 8 * VL;
+  int n = (KB + KC - 1) / KC; /* the block's chunks, of even lengths */
+  KC = ((KB + n - 1) / n + VL - 1) / VL * VL, n = (KB + KC - 1) / KC;
+  int last = (n - 1) * KC;
+  em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
+          M * d->N * VL, VL);
+  em_line(e, "memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */");
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B,
+          B);
+  e->ind++;
+  WinBlock x = {w, B};
+  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+  Dot c = *d;
+  c.b = em_buffer(e, w, 0), c.ldb = KB, c.lanes = LANES_IO, c.KL = KC, c.upd = NULL;
+  if (n > 2) {
+    em_line(e, "for (int i3 = 0; i3 < %d; i3 += %d) { /* chunks of the block's k */", last, KC);
+    e->ind++;
+    c.k0 = ir_fmt("i4 * %d + i3", ohw), c.bk0 = "i3";
+    dot_chunk(e, &c, M);
+    e->ind--;
+    em_line(e, "}");
+  } else if (n == 2) {
+    c.k0 = ir_fmt("i4 * %d", ohw), c.bk0 = "0";
+    dot_chunk(e, &c, M);
+  }
+  c.k0 = ir_fmt("i4 * %d + %d", ohw, last), c.bk0 = ir_fmt("%d", last), c.KL = KB - last;
+  em_line(e, "if (i4 < %d) {", NI - B);
+  e->ind++;
+  dot_chunk(e, &c, M);
+  e->ind--;
+  em_line(e, "} else { /* the last block's last chunk: the lanes summed, into %s */", e->fuse ? "the update" : "C");
+  e->ind++;
+  c.lanes = LANES_IN, c.upd = e->fuse ? u : NULL;
+  dot_chunk(e, &c, M);
+  e->ind--;
+  em_line(e, "}");
+  e->ind--;
+  em_line(e, "}");
+}
+
 static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
+  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* its window gathered with it (plan.c) */
+  if (w >= 0) {
+    Dot d = {e->fuse ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), NULL, N, K, dot_shape(e, M, N), "0", K, 0, NULL,
+             0, 0, 0, NULL, 0};
+    dot_window_blocks(e, &d, M, &u, w);
+    return;
+  }
   int chunked = dot_chunked(e, M, N, K), KC = chunked ? 0 : dot_lanes(e, M, N, K);
   /* C is stored unless the update takes it whole from the tiles */
   Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-           N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM, 0, 0};
+           N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM, 0, 0, NULL, 0};
   if (KC && dot_strips(e, &d, M)) {
     if (d.strip)
       dot_lane_strips(e, &d, M, KC, &u);

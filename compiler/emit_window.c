@@ -1074,3 +1074,14 @@ int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
   e.g = g, e.o = o, e.d64 = o->dtype64;
   return g->nodes[w].op == OP_WINDOW ? window_chunk(&e, w, mm) : unwindow_chunk(&e, w, mm);
 }
+
+int window_grad_blocks(const Graph *g, const EmitOptions *o, int w, int wg, int B) {
+  Em e = {0};
+  e.g = g, e.o = o, e.d64 = o->dtype64;
+  const Node *n = &g->nodes[w], *c = &g->nodes[wg];
+  Win x = win_of(g, n);
+  int ohw = x.OH * x.OW;
+  return !o->check_numerics && n->op == OP_WINDOW && c->op == OP_MATMUL && c->dt == n->dt &&
+         c->shape.d[1] == (int64_t)x.C * x.KH * x.KW && g->nodes[c->in[0]].shape.d[1] == (int64_t)x.N * ohw &&
+         em_matmul_blocks_ok(&e, wg, B * ohw);
+}

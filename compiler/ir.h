@@ -400,6 +400,9 @@ typedef struct {
                      it gathers with it a block of images at a time; else -1 */
   int *win_images; /* per window node: the images of such a block, whose columns its storage
                       holds (plan_numel); else 0 */
+  int *wgr;       /* per product: the window it reads as B (a convolution's weight gradient, dY X^T)
+                     whose other reader, the forward's product, has it in win; the product
+                     gathers it again a block of images at a time (win_images); else -1 */
   int64_t arena;  /* elements used */
 } FnPlan;
 
@@ -416,6 +419,8 @@ int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements no
  * 0 when it computes them whole: of scatter-add w of product mm's columns, or of window gather
  * w whose one reader is product mm (the window tensor mm's B) */
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm);
+/* whether product wg (dY X^T) can gather its B, window w, B images at a time itself */
+int window_grad_blocks(const Graph *g, const EmitOptions *o, int w, int wg, int B);
 
 /* ---- emit_c.c ------------------------------------------------------------------------ */
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,

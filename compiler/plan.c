@@ -44,6 +44,7 @@ typedef struct {
   int *unw_images; /* and the images of a block */
   int *win;       /* products that gather their window block by block (product_readers) */
   int *win_images; /* and the images of a window's block */
+  int *wgr;       /* products that gather their B, a window, block by block (product_readers) */
   FnPlan *fp;
   int fuse;       /* blocks may be fused (not with --check-numerics) */
 } Fn;
@@ -437,6 +438,20 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
   rd[r] = rd[r] == -1 || rd[r] == reader ? reader : -2;
 }
 
+/* the first two scheduled blocks reading root id (n: how many read it) */
+typedef struct {
+  int id, n, r[2];
+} Readers;
+
+static void readers_of(Fn *f, int reader, int read, void *ctx) {
+  Readers *x = ctx;
+  if (ir_root_of(f->g, read) != x->id) return;
+  for (int k = 0; k < x->n && k < 2; k++)
+    if (x->r[k] == reader) return;
+  if (x->n < 2) x->r[x->n] = reader;
+  x->n++;
+}
+
 /* A product read by one block, scheduled after it, that the emitter may compute with the
  * product where the product is scheduled:
  *  - an elementwise block over its elements (f->epi), as its epilogue (emit_c.c's
@@ -450,22 +465,42 @@ static void one_reader(Fn *f, int reader, int read, void *ctx) {
  * And a window gather (im2col) read by one product only, scheduled right before it (f->win: a
  * convolution's forward), that the emitter gathers with the product a block of images at a
  * time (emit_window.c's window_images): the window's storage then holds one block
- * (f->win_images, plan_numel), and the image it gathers from is read until the product. */
+ * (f->win_images, plan_numel), and the image it gathers from is read until the product.
+ * Also when the window has one more reader, the convolution's weight gradient dY X^T (the
+ * training step), that can gather it again itself a block at a time (f->wgr: emit_matmul.c's
+ * dot_window_blocks, emit_window.c's window_grad_blocks): the image is then read until the
+ * weight gradient, so it must be the caller's input or the arena's (nothing writes either
+ * before then; a parameter the step updates as it goes would). */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
-  for (int i = 0; i < g->nnodes; i++) rd[i] = f->epi[i] = f->unw[i] = f->win[i] = -1, f->unw_images[i] = f->win_images[i] = 0;
+  for (int i = 0; i < g->nnodes; i++)
+    rd[i] = f->epi[i] = f->unw[i] = f->win[i] = f->wgr[i] = -1, f->unw_images[i] = f->win_images[i] = 0;
   if (!f->fuse) return;
   for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], one_reader, rd);
   for (int i = 0, u, b; i < g->nnodes; i++) {
-    if (g->nodes[i].op != OP_WINDOW || (u = rd[i]) < 0 || f->pos[i] < 0 || f->pos[u] != f->pos[i] + 1) continue;
+    if (g->nodes[i].op != OP_WINDOW || (u = rd[i]) == -1 || f->pos[i] < 0) continue;
+    int v = -1; /* the weight gradient, the second reader */
+    if (u == -2) {
+      Readers x = {i, 0, {-1, -1}};
+      for (int s = 0; s < f->fp->nsched; s++) reads(f, f->fp->sched[s], f->fp->sched[s], readers_of, &x);
+      if (x.n != 2) continue;
+      u = f->pos[x.r[0]] < f->pos[x.r[1]] ? x.r[0] : x.r[1], v = x.r[0] + x.r[1] - u;
+    }
+    if (f->pos[u] != f->pos[i] + 1) continue;
     const Node *un = &g->nodes[u];
     int img = ir_root_of(g, g->nodes[i].in[0]);
+    StoreKind ik = f->store[img].kind;
     if (un->op != OP_MATMUL || ir_root_of(g, un->in[1]) != i || ir_root_of(g, un->in[0]) == i || f->store[i].kind != S_ARENA ||
         f->store[u].kind != S_ARENA || (b = window_images(g, o, i, u)) <= 0)
       continue;
+    if (v >= 0 && ((ik != S_ARENA && ik != S_INPUT) || ir_root_of(g, g->nodes[v].in[1]) != i ||
+                   ir_root_of(g, g->nodes[v].in[0]) == i || !window_grad_blocks(g, o, i, v, b)))
+      continue;
     f->win[u] = i, f->win_images[i] = b;
-    if (f->store[img].kind == S_ARENA && slots[img].last < f->pos[u]) slots[img].last = f->pos[u];
+    if (v >= 0) f->wgr[v] = i;
+    int last = f->pos[v >= 0 ? v : u];
+    if (ik == S_ARENA && slots[img].last < last) slots[img].last = last;
   }
   for (int i = 0; i < g->nnodes; i++) {
     int u = rd[i], b = 0;
@@ -528,7 +563,7 @@ static void place_arena(Fn *f, const EmitOptions *o) {
   if (g->loss >= 0 && f->reach[g->loss]) slots[g->loss].last = f->fp->nsched;
   product_readers(f, slots, o);
   f->fp->unw = f->unw, f->fp->unw_images = f->unw_images;
-  f->fp->win = f->win, f->fp->win_images = f->win_images;
+  f->fp->win = f->win, f->fp->win_images = f->win_images, f->fp->wgr = f->wgr;
   sum_outputs(f, slots);
   for (int i = 0; i < g->nnodes; i++)
     if (f->store[i].kind == S_ARENA) {
@@ -611,6 +646,7 @@ static void plan_fn(Plan *p, FnKind k, Fn *f, const EmitOptions *o, int fuse) {
   f->unw_images = ir_alloc(nn * sizeof(int));
   f->win = ir_alloc(nn * sizeof(int));
   f->win_images = ir_alloc(nn * sizeof(int));
+  f->wgr = ir_alloc(nn * sizeof(int));
   ir_reachable(g, g->roots[k].v, g->roots[k].n, f->reach);
   count_uses(f);
   if (fuse) decide_inline(f);

@@ -10,7 +10,7 @@
 #define LENET_OUTPUT_SIZE 320   /* [32,10] */
 #define LENET_PARAM_COUNT 61706
 #define LENET_STATE_COUNT 123413
-#define LENET_ARENA_BYTES 5876160
+#define LENET_ARENA_BYTES 2513600
 
 typedef float lenet_real;
 
@@ -32,7 +32,7 @@ typedef struct lenet_model {
   _Alignas(64) float param[61760];
   _Alignas(64) float grad[61760 + 16];
   _Alignas(64) float state[123536];
-  _Alignas(64) float arena[1469040];
+  _Alignas(64) float arena[628400];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

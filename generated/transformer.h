@@ -10,7 +10,7 @@
 #define TRANSFORMER_OUTPUT_SIZE 640   /* [64,10] */
 #define TRANSFORMER_PARAM_COUNT 71946
 #define TRANSFORMER_STATE_COUNT 143893
-#define TRANSFORMER_ARENA_BYTES 8999168
+#define TRANSFORMER_ARENA_BYTES 8898816
 
 typedef float transformer_real;
 
@@ -53,7 +53,7 @@ typedef struct transformer_model {
   _Alignas(64) float param[71952];
   _Alignas(64) float grad[71952 + 16];
   _Alignas(64) float state[143920];
-  _Alignas(64) float arena[2249792];
+  _Alignas(64) float arena[2224704];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

@@ -1,7 +1,7 @@
 /* equiv_test.c - the backward pass's bit-keeping fusions and cache blocking against the same
  * model unfused and unblocked.
  *
- *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT
+ *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -22,7 +22,10 @@
  * time (emit_window.c's window_images: a convolution's forward product, in the forward and
  * eval functions, and in the training step where nothing else reads the windows), and DIRECT
  * such products computed straight from the image, no windows at all (emit_window.c's direct
- * convolution: the product's rows a whole number of vectors).  Exits 1 on any difference. */
+ * convolution: the product's rows a whole number of vectors), and GRADS weight gradients
+ * (dY X^T) that gather the windows again themselves a block of images at a time, in the
+ * training step, whose forward product then reads them alone (emit_matmul.c's
+ * dot_window_blocks; each also counts as an array of lanes).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +62,8 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 10) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT\n");
+  if (argc != 11) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -79,6 +82,8 @@ int main(int argc, char **argv) {
   CHECK(have_w == want_w, "%s has %d products gathering their windows a block of images at a time, expected %d", argv[1], have_w, want_w);
   int want_d = atoi(argv[9]), have_d = count_lines(argv[1], " window + %", ", direct from the image: ");
   CHECK(have_d == want_d, "%s has %d convolutions computed straight from the image, expected %d", argv[1], have_d, want_d);
+  int want_g = atoi(argv[10]), have_g = count_lines(argv[1], "their windows, then their terms of k", NULL);
+  CHECK(have_g == want_g, "%s has %d weight gradients gathering their windows by blocks of images, expected %d", argv[1], have_g, want_g);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -100,7 +105,7 @@ int main(int argc, char **argv) {
   plainnet_forward(&plain, x, yp);
   SAME_ARRAY("forward output", yf, yp);
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
-         "images by %d kernels, %d gathering their windows so, %d direct, %d steps: %s\n", argv[1], have_e, have_s, have_p, have_l, have_c,
-         have_k, have_w, have_d, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
