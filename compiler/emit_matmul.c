@@ -773,12 +773,18 @@ static int dot_chunked(const Em *e, int M, int N, int K) {
  * README says so).  Returns the chunk's length, or 0. */
 enum { LANES_MAX_BYTES = 160 * 1024, DOT_L1_BYTES = 20 * 1024 };
 
+/* the longest chunk of k, in whole vectors, whose rows of tile t take at most DOT_L1_BYTES */
+static int dot_l1_kc(const Em *e, DotShape t) {
+  int VL = em_vlanes(e);
+  return DOT_L1_BYTES / ((e->d64 ? 8 : 4) * (t.r + t.c)) / VL * VL;
+}
+
 static int dot_lanes(const Em *e, int M, int N, int K) {
   int VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
   DotShape t = dot_shape(e, M, N);
   double fit = 0.75 * em_l2_bytes(e), row = (double)K * esz;
   int in_l2 = (N + t.r) * row <= fit || (M + t.c) * row <= fit;
-  int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL, KC1 = DOT_L1_BYTES / (esz * (t.r + t.c)) / VL * VL;
+  int KC = em_l2_bytes(e) / 2 / (esz * (M + N)) / VL * VL, KC1 = dot_l1_kc(e, t);
   if (KC1 < KC) KC = KC1;
   if (in_l2 && (t.r + t.c) * row <= 2 * DOT_L1_BYTES) return 0; /* the tile's rows fit in L1 (or nearly) */
   return KC >= 8 * VL && K >= 2 * KC ? KC : 0;
@@ -888,8 +894,8 @@ static int win_block_gen(Em *e, void *ctx) {
 
 static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int w) {
   const Graph *g = e->g;
-  int VL = em_vlanes(e), esz = e->d64 ? 8 : 4, B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0];
-  int ohw = d->K / NI, KB = B * ohw, KC = DOT_L1_BYTES / (esz * (d->t.r + d->t.c)) / VL * VL;
+  int VL = em_vlanes(e), B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0];
+  int ohw = d->K / NI, KB = B * ohw, KC = dot_l1_kc(e, d->t);
   if (KC < 8 * VL) KC = 8 * VL;
   int n = (KB + KC - 1) / KC; /* the block's chunks, of even lengths */
   KC = ((KB + n - 1) / n + VL - 1) / VL * VL, n = (KB + KC - 1) / KC;
@@ -934,17 +940,15 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   UpdBufs u = {0};
   if (e->fuse) upd_bufs(e, &u);
-  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* its window gathered with it (plan.c) */
-  if (w >= 0) {
-    Dot d = {e->fuse ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), NULL, N, K, dot_shape(e, M, N), "0", K, 0, NULL,
-             0, 0, 0, NULL, 0};
-    dot_window_blocks(e, &d, M, &u, w);
-    return;
-  }
   int chunked = dot_chunked(e, M, N, K), KC = chunked ? 0 : dot_lanes(e, M, N, K);
   /* C is stored unless the update takes it whole from the tiles */
   Dot d = {e->fuse && !chunked ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
            N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM, 0, 0, NULL, 0};
+  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* B, its window, gathered by it (plan.c; never chunked) */
+  if (w >= 0) {
+    dot_window_blocks(e, &d, M, &u, w);
+    return;
+  }
   if (KC && dot_strips(e, &d, M)) {
     if (d.strip)
       dot_lane_strips(e, &d, M, KC, &u);

@@ -523,8 +523,6 @@ static void zero_planes(Em *e, const Win *w, const char *img, const int *dims, i
  * build, the loops below, the fused tests compare with. */
 enum { UNWIN_ROW_VECS = 4 };
 
-/* "v", "v + k" or "v - k" */
-
 static int unwindow_rows_ok(const Em *e, const Node *n, const Win *w) {
   int L = em_vlanes(e);
   return n->op == OP_UNWINDOW && !e->o->check_numerics && w->mode == PAD_ZEROS && w->SH == 1 && w->SW == 1 &&
@@ -1069,19 +1067,24 @@ void em_window_images(Em *e, int id, int B, const char *n0, const char *cols) {
   window_loops(e, id, w);
 }
 
-int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
+/* the emitter's view of g and o that the planner's questions below need (no buffers yet) */
+static Em plan_em(const Graph *g, const EmitOptions *o) {
   Em e = {0};
   e.g = g, e.o = o, e.d64 = o->dtype64;
+  return e;
+}
+
+int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
+  Em e = plan_em(g, o);
   return g->nodes[w].op == OP_WINDOW ? window_chunk(&e, w, mm) : unwindow_chunk(&e, w, mm);
 }
 
+/* (w a window gather whose forward product gathers it B images at a time: window_images) */
 int window_grad_blocks(const Graph *g, const EmitOptions *o, int w, int wg, int B) {
-  Em e = {0};
-  e.g = g, e.o = o, e.d64 = o->dtype64;
+  Em e = plan_em(g, o);
   const Node *n = &g->nodes[w], *c = &g->nodes[wg];
   Win x = win_of(g, n);
   int ohw = x.OH * x.OW;
-  return !o->check_numerics && n->op == OP_WINDOW && c->op == OP_MATMUL && c->dt == n->dt &&
-         c->shape.d[1] == (int64_t)x.C * x.KH * x.KW && g->nodes[c->in[0]].shape.d[1] == (int64_t)x.N * ohw &&
-         em_matmul_blocks_ok(&e, wg, B * ohw);
+  return c->op == OP_MATMUL && c->dt == n->dt && c->shape.d[1] == (int64_t)x.C * x.KH * x.KW &&
+         g->nodes[c->in[0]].shape.d[1] == (int64_t)x.N * ohw && em_matmul_blocks_ok(&e, wg, B * ohw);
 }
