@@ -186,6 +186,7 @@ typedef struct {
   int M, N, K, R, nv, KL, acc, upd;
   int ldb; /* B's row stride: N, or more for a block of B's columns (em_matmul_cols) */
   int ldc; /* C's row stride: N, or more for a block of C's columns (em_matmul_cols) */
+  int lda; /* A's row stride (not transposed): K, or a block of A's k (axpy_window_blocks) */
 } Axpy;
 
 static void axpy_tile(Em *e, const void *ctx) {
@@ -206,7 +207,7 @@ static void axpy_tile(Em *e, const void *ctx) {
   for (int q = 0; q < t->nv; q++)
     em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->ldb, q ? ir_fmt(" + %d", q * VL) : "", q);
   for (int r = 0; r < t->R; r++) /* A[r, k]: a[r * K + k], or a[k * M + r] transposed */
-    em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->K));
+    em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->lda));
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
@@ -283,6 +284,8 @@ typedef struct {
   AxpyShape t;
   const UpdBufs *u;
   int ldb, ldc; /* B's and C's row strides (Axpy) */
+  int lda;      /* A's (not transposed): K, or a block's k when A is a block of windows */
+  const char *ak0; /* A's first k of a chunk when not the chunk's k0 (a block's: "0"), or NULL */
 } AxProd;
 
 /* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
@@ -295,14 +298,14 @@ typedef struct {
 static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char *i1, int nv, const KChunk *ch) {
   const Node *n = p->n;
   int M = p->M, N = p->N;
-  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb, p->ldc};
+  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb, p->ldc, p->lda};
   const char *real = e->real;
   const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, p->ldc, i1);
-  const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL;
-  const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, k0 ? ir_fmt("(%s) * %d + ", k0, M) : "", i0)
-                         : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->K, k0 ? ir_fmt(" + %s", k0) : "");
+  const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL, *ak0 = p->ak0 ? (strcmp(p->ak0, "0") ? p->ak0 : NULL) : k0;
+  const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, ak0 ? ir_fmt("(%s) * %d + ", ak0, M) : "", i0)
+                         : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->lda, ak0 ? ir_fmt(" + %s", ak0) : "");
   const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, p->ldb) : "", i1);
   if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
     const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
@@ -486,6 +489,58 @@ static int axpy_kc(const Em *e, AxpyShape t, int N, int K) {
   return (K + nchunks - 1) / nchunks;
 }
 
+/* the gather of a block of images' windows (a weight gradient's sub-kernel) */
+typedef struct {
+  int w, B;
+} WinBlock;
+
+static int win_block_gen(Em *e, void *ctx) {
+  const WinBlock *x = ctx;
+  em_window_images(e, x->w, x->B, "i4", em_buffer(e, x->w, 1));
+  return 1;
+}
+
+/* X G with X the window tensor (im2col, [c kh kw][n oh ow]) of a convolution whose forward
+ * computes from the image directly or a block of images at a time (plan.c's product_readers)
+ * and G the output's gradient, [n oh ow][out channel]: the (B A^T)^T form of a weight gradient
+ * (opt_layout.c; fashion_cnn's second convolution, 288 x 64, k = 6272).  As dot_window_blocks
+ * does for dY X^T, the product gathers the windows of B images at a time into the window's
+ * storage (one block, the forward's) and adds their k to C: the first block's tiles start at
+ * zero, the others load C's sums and go on (axpy_tile's acc), the last ends in the fused update.
+ * Each element sums its k in order, as the product over the whole window tensor does in any
+ * chunks of k: the same bits, without the 7.2 MB window tensor written by the forward and read
+ * back here, and the forward direct from the image. */
+static void axpy_window_blocks(Em *e, const AxProd *p, int w) {
+  const Graph *g = e->g;
+  int B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0], ohw = p->K / NI, KB = B * ohw;
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B, B);
+  e->ind++;
+  WinBlock x = {w, B};
+  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+  AxProd q = *p;
+  q.a = em_buffer(e, w, 0), q.lda = KB, q.ak0 = "0";
+  const char *k0 = ir_fmt("i4 * %d", ohw);
+  em_line(e, "if (i4 == 0) { /* the first block's sums start C */");
+  e->ind++;
+  axpy_chunk(e, &q, &(KChunk){"0", KB, 0, 0});
+  e->ind--;
+  if (NI > 2 * B || !e->fuse) {
+    em_line(e, "} else%s {", e->fuse ? ir_fmt(" if (i4 < %d)", NI - B) : "");
+    e->ind++;
+    axpy_chunk(e, &q, &(KChunk){k0, KB, 1, 0});
+    e->ind--;
+  }
+  if (e->fuse) {
+    em_line(e, "} else { /* the last block's sums end C's, into the update */");
+    e->ind++;
+    axpy_chunk(e, &q, &(KChunk){k0, KB, 1, 1});
+    e->ind--;
+  }
+  em_line(e, "}");
+  e->ind--;
+  em_line(e, "}");
+}
+
 static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   const Node *n = &e->g->nodes[id];
   UpdBufs u = {0};
@@ -494,7 +549,13 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, N, K);
   /* C holds the chunks' sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-              M, N, K, t, &u, N, N};
+              M, N, K, t, &u, N, N, K, NULL};
+  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* A, its window, gathered by it (plan.c) */
+  if (w >= 0) {
+    p.c = em_buffer(e, id, 1);
+    axpy_window_blocks(e, &p, w);
+    return;
+  }
   k_chunks(e, K, KC, 0, axpy_chunk, &p);
   if (Nv < N) {
     em_line(e, "for (int i0 = 0; i0 < %d; i0++) {", M);
@@ -878,18 +939,10 @@ static void dot_lane_strips(Em *e, const Dot *d, int M, int KC, const UpdBufs *u
 int em_matmul_blocks_ok(const Em *e, int id, int KB) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], N = n->shape.d[1], K = inner_k(e, n), VL = em_vlanes(e), esz = e->d64 ? 8 : 4;
-  return n->tb && !n->ta && K >= DOT_MIN_K && !em_unrolled(e, K) && !dot_chunked(e, M, N, K) && KB > 0 && KB % VL == 0 &&
-         K % KB == 0 && K > KB && (double)M * N * VL * esz <= LANES_MAX_BYTES;
-}
-
-typedef struct {
-  int w, B;
-} WinBlock;
-
-static int win_block_gen(Em *e, void *ctx) {
-  const WinBlock *x = ctx;
-  em_window_images(e, x->w, x->B, "i4", em_buffer(e, x->w, 1));
-  return 1;
+  if (KB <= 0 || K % KB || K <= KB || n->ta) return 0;
+  if (!n->tb) return tiled(e, n, M, N, K) && N % VL == 0; /* the window is A: axpy_window_blocks */
+  return K >= DOT_MIN_K && !em_unrolled(e, K) && !dot_chunked(e, M, N, K) && KB % VL == 0 &&
+         (double)M * N * VL * esz <= LANES_MAX_BYTES;
 }
 
 static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int w) {
@@ -1024,7 +1077,7 @@ int em_matmul_cols_ok(const Em *e, int id, int Nc) {
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc};
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc, K, NULL};
   axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 

@@ -531,38 +531,66 @@ static int unwindow_rows_ok(const Em *e, const Node *n, const Win *w) {
 
 static void unwindow_rows(Em *e, const Win *w, const char *img, const char *cols) {
   int L = em_vlanes(e), NV = (w->W + L - 1) / L, planes = w->N * w->C;
+  /* G planes at a time, each image row's sum its own chain of adds: one plane's row alone is
+   * a chain of up to KH * KW dependent adds (LeNet's second convolution: 25), so bound by the
+   * add's latency, not by its loads (LeNet: 35 -> 18 us a step) */
+  int G = 1;
+  while (G < 4 && planes % (2 * G) == 0 && 2 * G * NV <= 8) G *= 2;
   const char *v = em_vtype(e), *real = e->real;
   em_omp_split(e, (int64_t)planes * w->KH * w->KW * w->OH * w->OW);
-  em_split_for(e, "w_nc", planes, "an image plane (n, c)");
-  e->ind++;
+  if (G > 1) {
+    em_split_for(e, "w_ng", planes / G, ir_fmt("%d image planes (n, c)", G));
+    e->ind++;
+    em_line(e, "const int w_nc = w_ng * %d;", G);
+  } else {
+    em_split_for(e, "w_nc", planes, "an image plane (n, c)");
+    e->ind++;
+  }
   em_line(e, "%s *restrict w_img = %s + (size_t)w_nc * %d;", real, img, w->H * w->W);
-  const char *nv = w->C > 1 ? ir_fmt("(w_nc / %d)", w->C) : "w_nc", *cv = w->N > 1 ? ir_fmt("(w_nc %% %d)", w->C) : "w_nc";
-  em_line(e, "const %s *restrict w_cols = %s + %s; /* the window rows of image n, channel c */", real, cols,
-          sum_terms(ir_fmt("%s%s", term(cv, w->st[WD_C], w->C), term(nv, w->st[WD_N], w->N))));
+  const char *nc = G > 1 ? "(w_nc + w_g)" : "w_nc";
+  const char *nv = w->C > 1 ? ir_fmt("(%s / %d)", nc, w->C) : nc, *cv = w->N > 1 ? ir_fmt("(%s %% %d)", nc, w->C) : nc;
+  const char *at = sum_terms(ir_fmt("%s%s", term(cv, w->st[WD_C], w->C), term(nv, w->st[WD_N], w->N)));
+  if (G > 1) {
+    em_line(e, "const %s *w_cols[%d]; /* the window rows of each plane's image n, channel c */", real, G);
+    em_line(e, "for (int w_g = 0; w_g < %d; w_g++) w_cols[w_g] = %s + %s;", G, cols, at);
+  } else {
+    em_line(e, "const %s *restrict w_cols = %s + %s; /* the window rows of image n, channel c */", real, cols, at);
+  }
   em_line(e, "for (int w_ih = 0; w_ih < %d; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */", w->H);
   e->ind++;
-  em_line(e, "%s w_acc[%d] = {0};", v, NV);
+  if (G > 1) em_line(e, "%s w_acc[%d][%d] = {{0}};", v, G, NV);
+  else em_line(e, "%s w_acc[%d] = {0};", v, NV);
   /* output row oh = ih + PH - kh in [0, OH) */
   const char *first = plus_k("w_ih", w->PH - w->OH + 1), *last = plus_k("w_ih", w->PH); /* kh giving oh = OH - 1, 0 */
   em_line(e, "int w_kh0 = %s > 0 ? %s : 0, w_kh1 = %s < %d ? %s : %d;", first, first, last, w->KH - 1, last, w->KH - 1);
   em_line(e, "for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {");
   e->ind++;
-  em_line(e, "const %s *restrict w_col = w_cols + %s;", real,
-          sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), last, (long long)w->st[WD_OH])));
+  const char *off = sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), last, (long long)w->st[WD_OH]));
+  if (G > 1) em_line(e, "const size_t w_o = %s;", off);
+  else em_line(e, "const %s *restrict w_col = w_cols + %s;", real, off);
   for (int kw = 0; kw < w->KW; kw++) {
     int lo, hi;
     kw_run(w, kw, &lo, &hi);
     if (hi <= lo) continue;
     em_line(e, "{ /* kernel column %d: output columns [%d,%d) to image columns [%d,%d) */", kw, lo, hi, lo + kw - w->PW, hi + kw - w->PW);
-    em_line(e, "  %s w_v[%d] = {0};", v, NV);
-    em_line(e, "  memcpy((%s *)w_v + %d, w_col + %lld, %d * sizeof(%s));", real, lo + kw - w->PW, (long long)(kw * w->st[WD_KW] + lo),
-            hi - lo, real);
-    for (int q = 0; q < NV; q++) em_line(e, "  w_acc[%d] += w_v[%d];", q, q);
+    e->ind++;
+    for (int g = 0; g < G; g++) {
+      const char *acc = G > 1 ? ir_fmt("w_acc[%d]", g) : "w_acc", *src = G > 1 ? ir_fmt("w_cols[%d] + w_o", g) : "w_col";
+      const char *tv = G > 1 ? ir_fmt("w_v%d", g) : "w_v";
+      em_line(e, "%s %s[%d] = {0};", v, tv, NV);
+      em_line(e, "memcpy((%s *)%s + %d, %s + %lld, %d * sizeof(%s));", real, tv, lo + kw - w->PW, src,
+              (long long)(kw * w->st[WD_KW] + lo), hi - lo, real);
+      for (int q = 0; q < NV; q++) em_line(e, "%s[%d] += %s[%d];", acc, q, tv, q);
+    }
+    e->ind--;
     em_line(e, "}");
   }
   e->ind--;
   em_line(e, "}");
-  em_line(e, "memcpy(w_img + w_ih * %d, w_acc, %d * sizeof(%s));", w->W, w->W, real);
+  if (G > 1)
+    em_line(e, "for (int w_g = 0; w_g < %d; w_g++) memcpy(w_img + w_g * %d + w_ih * %d, w_acc[w_g], %d * sizeof(%s));", G,
+            w->H * w->W, w->W, w->W, real);
+  else em_line(e, "memcpy(w_img + w_ih * %d, w_acc, %d * sizeof(%s));", w->W, w->W, real);
   e->ind--;
   em_line(e, "}");
   e->ind--;
@@ -1085,6 +1113,11 @@ int window_grad_blocks(const Graph *g, const EmitOptions *o, int w, int wg, int 
   const Node *n = &g->nodes[w], *c = &g->nodes[wg];
   Win x = win_of(g, n);
   int ohw = x.OH * x.OW;
-  return c->op == OP_MATMUL && c->dt == n->dt && c->shape.d[1] == (int64_t)x.C * x.KH * x.KW &&
-         g->nodes[c->in[0]].shape.d[1] == (int64_t)x.N * ohw && em_matmul_blocks_ok(&e, wg, B * ohw);
+  if (c->op != OP_MATMUL || c->dt != n->dt) return 0;
+  int64_t k = (int64_t)x.C * x.KH * x.KW, np = (int64_t)x.N * ohw;
+  if (c->tb && ir_root_of(g, c->in[1]) == w && ir_root_of(g, c->in[0]) != w) /* dY X^T */
+    return c->shape.d[1] == k && g->nodes[c->in[0]].shape.d[1] == np && em_matmul_blocks_ok(&e, wg, B * ohw);
+  if (!c->tb && !c->ta && ir_root_of(g, c->in[0]) == w && ir_root_of(g, c->in[1]) != w) /* X G, (dY X^T)^T */
+    return c->shape.d[0] == k && g->nodes[c->in[1]].shape.d[0] == np && em_matmul_blocks_ok(&e, wg, B * ohw);
+  return 0;
 }

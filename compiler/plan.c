@@ -466,9 +466,10 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  * convolution's forward), that the emitter gathers with the product a block of images at a
  * time (emit_window.c's window_images): the window's storage then holds one block
  * (f->win_images, plan_numel), and the image it gathers from is read until the product.
- * Also when the window has one more reader, the convolution's weight gradient dY X^T (the
- * training step), that can gather it again itself a block at a time (f->wgr: emit_matmul.c's
- * dot_window_blocks, emit_window.c's window_grad_blocks): the image is then read until the
+ * Also when the window has one more reader, the convolution's weight gradient dY X^T or X G
+ * (the training step), that can gather it again itself a block at a time (f->wgr:
+ * emit_matmul.c's dot_window_blocks or axpy_window_blocks, emit_window.c's
+ * window_grad_blocks): the image is then read until the
  * weight gradient, so it must be the caller's input or the arena's (nothing writes either
  * before then; a parameter the step updates as it goes would). */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
@@ -494,8 +495,7 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
     if (un->op != OP_MATMUL || ir_root_of(g, un->in[1]) != i || ir_root_of(g, un->in[0]) == i || f->store[i].kind != S_ARENA ||
         f->store[u].kind != S_ARENA || (b = window_images(g, o, i, u)) <= 0)
       continue;
-    if (v >= 0 && ((ik != S_ARENA && ik != S_INPUT) || ir_root_of(g, g->nodes[v].in[1]) != i ||
-                   ir_root_of(g, g->nodes[v].in[0]) == i || !window_grad_blocks(g, o, i, v, b)))
+    if (v >= 0 && ((ik != S_ARENA && ik != S_INPUT) || !window_grad_blocks(g, o, i, v, b)))
       continue;
     f->win[u] = i, f->win_images[i] = b;
     if (v >= 0) f->wgr[v] = i;

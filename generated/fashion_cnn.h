@@ -10,7 +10,7 @@
 #define FASHION_CNN_OUTPUT_SIZE 320   /* [32,10] */
 #define FASHION_CNN_PARAM_COUNT 422026
 #define FASHION_CNN_STATE_COUNT 843669
-#define FASHION_CNN_ARENA_BYTES 19320832
+#define FASHION_CNN_ARENA_BYTES 13349888
 
 typedef float fashion_cnn_real;
 
@@ -38,7 +38,7 @@ typedef struct fashion_cnn_model {
   _Alignas(64) float param[422032];
   _Alignas(64) float grad[422032 + 16];
   _Alignas(64) float state[843696];
-  _Alignas(64) float arena[4830208];
+  _Alignas(64) float arena[3337472];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

@@ -2928,46 +2928,108 @@ DLC_KERNEL static void lenet_sum_to_79(float *restrict net_3_sum_to_bw_2, const 
 
 /* %87 = unwindow %85 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[32,6,14,14] # examples/lenet.lua:10 backward */
 DLC_KERNEL static void lenet_unwindow_87(float *restrict net_3_unwindow_bw, const float *restrict net_3_matmul_bw, int i4) {
-  for (int w_nc = 0; w_nc < 48; w_nc++) { /* an image plane (n, c) */
+  for (int w_ng = 0; w_ng < 12; w_ng++) { /* 4 image planes (n, c) */
+    const int w_nc = w_ng * 4;
     float *restrict w_img = (net_3_unwindow_bw + (size_t)(i4) * 1176) + (size_t)w_nc * 196;
-    const float *restrict w_cols = net_3_matmul_bw + (w_nc % 6) * 20000 + (w_nc / 6) * 100; /* the window rows of image n, channel c */
+    const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
+    for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = net_3_matmul_bw + ((w_nc + w_g) % 6) * 20000 + ((w_nc + w_g) / 6) * 100;
     for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[2] = {0};
+      dlc_v8f w_acc[4][2] = {{0}};
       int w_kh0 = w_ih - 9 > 0 ? w_ih - 9 : 0, w_kh1 = w_ih < 4 ? w_ih : 4;
       for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
-        const float *restrict w_col = w_cols + w_kh * 4000 + (w_ih - w_kh) * 10;
+        const size_t w_o = w_kh * 4000 + (w_ih - w_kh) * 10;
         { /* kernel column 0: output columns [0,10) to image columns [0,10) */
-          dlc_v8f w_v[2] = {0};
-          memcpy((float *)w_v + 0, w_col + 0, 10 * sizeof(float));
-          w_acc[0] += w_v[0];
-          w_acc[1] += w_v[1];
+          dlc_v8f w_v0[2] = {0};
+          memcpy((float *)w_v0 + 0, w_cols[0] + w_o + 0, 10 * sizeof(float));
+          w_acc[0][0] += w_v0[0];
+          w_acc[0][1] += w_v0[1];
+          dlc_v8f w_v1[2] = {0};
+          memcpy((float *)w_v1 + 0, w_cols[1] + w_o + 0, 10 * sizeof(float));
+          w_acc[1][0] += w_v1[0];
+          w_acc[1][1] += w_v1[1];
+          dlc_v8f w_v2[2] = {0};
+          memcpy((float *)w_v2 + 0, w_cols[2] + w_o + 0, 10 * sizeof(float));
+          w_acc[2][0] += w_v2[0];
+          w_acc[2][1] += w_v2[1];
+          dlc_v8f w_v3[2] = {0};
+          memcpy((float *)w_v3 + 0, w_cols[3] + w_o + 0, 10 * sizeof(float));
+          w_acc[3][0] += w_v3[0];
+          w_acc[3][1] += w_v3[1];
         }
         { /* kernel column 1: output columns [0,10) to image columns [1,11) */
-          dlc_v8f w_v[2] = {0};
-          memcpy((float *)w_v + 1, w_col + 800, 10 * sizeof(float));
-          w_acc[0] += w_v[0];
-          w_acc[1] += w_v[1];
+          dlc_v8f w_v0[2] = {0};
+          memcpy((float *)w_v0 + 1, w_cols[0] + w_o + 800, 10 * sizeof(float));
+          w_acc[0][0] += w_v0[0];
+          w_acc[0][1] += w_v0[1];
+          dlc_v8f w_v1[2] = {0};
+          memcpy((float *)w_v1 + 1, w_cols[1] + w_o + 800, 10 * sizeof(float));
+          w_acc[1][0] += w_v1[0];
+          w_acc[1][1] += w_v1[1];
+          dlc_v8f w_v2[2] = {0};
+          memcpy((float *)w_v2 + 1, w_cols[2] + w_o + 800, 10 * sizeof(float));
+          w_acc[2][0] += w_v2[0];
+          w_acc[2][1] += w_v2[1];
+          dlc_v8f w_v3[2] = {0};
+          memcpy((float *)w_v3 + 1, w_cols[3] + w_o + 800, 10 * sizeof(float));
+          w_acc[3][0] += w_v3[0];
+          w_acc[3][1] += w_v3[1];
         }
         { /* kernel column 2: output columns [0,10) to image columns [2,12) */
-          dlc_v8f w_v[2] = {0};
-          memcpy((float *)w_v + 2, w_col + 1600, 10 * sizeof(float));
-          w_acc[0] += w_v[0];
-          w_acc[1] += w_v[1];
+          dlc_v8f w_v0[2] = {0};
+          memcpy((float *)w_v0 + 2, w_cols[0] + w_o + 1600, 10 * sizeof(float));
+          w_acc[0][0] += w_v0[0];
+          w_acc[0][1] += w_v0[1];
+          dlc_v8f w_v1[2] = {0};
+          memcpy((float *)w_v1 + 2, w_cols[1] + w_o + 1600, 10 * sizeof(float));
+          w_acc[1][0] += w_v1[0];
+          w_acc[1][1] += w_v1[1];
+          dlc_v8f w_v2[2] = {0};
+          memcpy((float *)w_v2 + 2, w_cols[2] + w_o + 1600, 10 * sizeof(float));
+          w_acc[2][0] += w_v2[0];
+          w_acc[2][1] += w_v2[1];
+          dlc_v8f w_v3[2] = {0};
+          memcpy((float *)w_v3 + 2, w_cols[3] + w_o + 1600, 10 * sizeof(float));
+          w_acc[3][0] += w_v3[0];
+          w_acc[3][1] += w_v3[1];
         }
         { /* kernel column 3: output columns [0,10) to image columns [3,13) */
-          dlc_v8f w_v[2] = {0};
-          memcpy((float *)w_v + 3, w_col + 2400, 10 * sizeof(float));
-          w_acc[0] += w_v[0];
-          w_acc[1] += w_v[1];
+          dlc_v8f w_v0[2] = {0};
+          memcpy((float *)w_v0 + 3, w_cols[0] + w_o + 2400, 10 * sizeof(float));
+          w_acc[0][0] += w_v0[0];
+          w_acc[0][1] += w_v0[1];
+          dlc_v8f w_v1[2] = {0};
+          memcpy((float *)w_v1 + 3, w_cols[1] + w_o + 2400, 10 * sizeof(float));
+          w_acc[1][0] += w_v1[0];
+          w_acc[1][1] += w_v1[1];
+          dlc_v8f w_v2[2] = {0};
+          memcpy((float *)w_v2 + 3, w_cols[2] + w_o + 2400, 10 * sizeof(float));
+          w_acc[2][0] += w_v2[0];
+          w_acc[2][1] += w_v2[1];
+          dlc_v8f w_v3[2] = {0};
+          memcpy((float *)w_v3 + 3, w_cols[3] + w_o + 2400, 10 * sizeof(float));
+          w_acc[3][0] += w_v3[0];
+          w_acc[3][1] += w_v3[1];
         }
         { /* kernel column 4: output columns [0,10) to image columns [4,14) */
-          dlc_v8f w_v[2] = {0};
-          memcpy((float *)w_v + 4, w_col + 3200, 10 * sizeof(float));
-          w_acc[0] += w_v[0];
-          w_acc[1] += w_v[1];
+          dlc_v8f w_v0[2] = {0};
+          memcpy((float *)w_v0 + 4, w_cols[0] + w_o + 3200, 10 * sizeof(float));
+          w_acc[0][0] += w_v0[0];
+          w_acc[0][1] += w_v0[1];
+          dlc_v8f w_v1[2] = {0};
+          memcpy((float *)w_v1 + 4, w_cols[1] + w_o + 3200, 10 * sizeof(float));
+          w_acc[1][0] += w_v1[0];
+          w_acc[1][1] += w_v1[1];
+          dlc_v8f w_v2[2] = {0};
+          memcpy((float *)w_v2 + 4, w_cols[2] + w_o + 3200, 10 * sizeof(float));
+          w_acc[2][0] += w_v2[0];
+          w_acc[2][1] += w_v2[1];
+          dlc_v8f w_v3[2] = {0};
+          memcpy((float *)w_v3 + 4, w_cols[3] + w_o + 3200, 10 * sizeof(float));
+          w_acc[3][0] += w_v3[0];
+          w_acc[3][1] += w_v3[1];
         }
       }
-      memcpy(w_img + w_ih * 14, w_acc, 14 * sizeof(float));
+      for (int w_g = 0; w_g < 4; w_g++) memcpy(w_img + w_g * 196 + w_ih * 14, w_acc[w_g], 14 * sizeof(float));
     }
   }
 }

@@ -23,9 +23,10 @@
  * eval functions, and in the training step where nothing else reads the windows), and DIRECT
  * such products computed straight from the image, no windows at all (emit_window.c's direct
  * convolution: the product's rows a whole number of vectors), and GRADS weight gradients
- * (dY X^T) that gather the windows again themselves a block of images at a time, in the
- * training step, whose forward product then reads them alone (emit_matmul.c's
- * dot_window_blocks; each also counts as an array of lanes).  Exits 1 on any difference. */
+ * (dY X^T, or X G) that gather the windows again themselves a block of images at a time, in
+ * the training step, whose forward product then reads them alone (emit_matmul.c's
+ * dot_window_blocks, each also counted as an array of lanes, and axpy_window_blocks).  Exits
+ * 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
