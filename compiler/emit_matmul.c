@@ -285,7 +285,7 @@ typedef struct {
   const UpdBufs *u;
   int ldb, ldc; /* B's and C's row strides (Axpy) */
   int lda;      /* A's (not transposed): K, or a block's k when A is a block of windows */
-  const char *ak0; /* A's first k of a chunk when not the chunk's k0 (a block's: "0"), or NULL */
+  int a_block;  /* A holds only the chunk's k (a block of windows): its first k is 0 */
 } AxProd;
 
 /* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
@@ -303,7 +303,7 @@ static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char
   const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
   const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
   const char *corner = ir_fmt("(%s) * %d + %s", i0, p->ldc, i1);
-  const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL, *ak0 = p->ak0 ? (strcmp(p->ak0, "0") ? p->ak0 : NULL) : k0;
+  const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL, *ak0 = p->a_block ? NULL : k0;
   const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, ak0 ? ir_fmt("(%s) * %d + ", ak0, M) : "", i0)
                          : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->lda, ak0 ? ir_fmt(" + %s", ak0) : "");
   const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, p->ldb) : "", i1);
@@ -500,6 +500,16 @@ static int win_block_gen(Em *e, void *ctx) {
   return 1;
 }
 
+/* A weight gradient over window w's NI images, B at a time (the forward's block, plan.c):
+ * opens the loop over the blocks, i4, and gathers the block's windows into w's storage (one
+ * block); the caller adds the block's k and closes the loop. */
+static void open_window_blocks(Em *e, int w, int NI, int B) {
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B, B);
+  e->ind++;
+  WinBlock x = {w, B};
+  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+}
+
 /* X G with X the window tensor (im2col, [c kh kw][n oh ow]) of a convolution whose forward
  * computes from the image directly or a block of images at a time (plan.c's product_readers)
  * and G the output's gradient, [n oh ow][out channel]: the (B A^T)^T form of a weight gradient
@@ -513,12 +523,9 @@ static int win_block_gen(Em *e, void *ctx) {
 static void axpy_window_blocks(Em *e, const AxProd *p, int w) {
   const Graph *g = e->g;
   int B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0], ohw = p->K / NI, KB = B * ohw;
-  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B, B);
-  e->ind++;
-  WinBlock x = {w, B};
-  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+  open_window_blocks(e, w, NI, B);
   AxProd q = *p;
-  q.a = em_buffer(e, w, 0), q.lda = KB, q.ak0 = "0";
+  q.a = em_buffer(e, w, 0), q.lda = KB, q.a_block = 1;
   const char *k0 = ir_fmt("i4 * %d", ohw);
   em_line(e, "if (i4 == 0) { /* the first block's sums start C */");
   e->ind++;
@@ -547,12 +554,11 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   if (e->fuse) upd_bufs(e, &u);
   AxpyShape t = axpy_shape(e, M, N);
   int VL = em_vlanes(e), Nv = N / VL * VL, KC = axpy_kc(e, t, N, K);
-  /* C holds the chunks' sums unless the update takes all of k from the tiles */
-  AxProd p = {n, e->fuse && KC == K ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-              M, N, K, t, &u, N, N, K, NULL};
-  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* A, its window, gathered by it (plan.c) */
+  int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* A, its window, gathered by it by blocks (plan.c) */
+  /* C holds the chunks' (blocks') sums unless the update takes all of k from the tiles */
+  AxProd p = {n, e->fuse && KC == K && w < 0 ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
+              M, N, K, t, &u, N, N, K, 0};
   if (w >= 0) {
-    p.c = em_buffer(e, id, 1);
     axpy_window_blocks(e, &p, w);
     return;
   }
@@ -956,11 +962,7 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
   em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
           M * d->N * VL, VL);
   em_line(e, "memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */");
-  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B,
-          B);
-  e->ind++;
-  WinBlock x = {w, B};
-  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+  open_window_blocks(e, w, NI, B);
   Dot c = *d;
   c.b = em_buffer(e, w, 0), c.ldb = KB, c.lanes = LANES_IO, c.KL = KC, c.upd = NULL;
   if (n > 2) {
@@ -1077,7 +1079,7 @@ int em_matmul_cols_ok(const Em *e, int id, int Nc) {
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc, K, NULL};
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc, K, 0};
   axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 

@@ -539,36 +539,27 @@ static void unwindow_rows(Em *e, const Win *w, const char *img, const char *cols
   while (G < 4 && planes % (2 * G) == 0 && 2 * G * NV <= 8) G *= 2;
   const char *v = em_vtype(e), *real = e->real;
   em_omp_split(e, (int64_t)planes * w->KH * w->KW * w->OH * w->OW);
-  if (G > 1) {
-    em_split_for(e, "w_ng", planes / G, ir_fmt("%d image planes (n, c)", G));
-    e->ind++;
-    em_line(e, "const int w_nc = w_ng * %d;", G);
-  } else {
-    em_split_for(e, "w_nc", planes, "an image plane (n, c)");
-    e->ind++;
-  }
+  if (G > 1) em_split_for(e, "w_ng", planes / G, ir_fmt("%d image planes (n, c)", G));
+  else em_split_for(e, "w_nc", planes, "an image plane (n, c)");
+  e->ind++;
+  if (G > 1) em_line(e, "const int w_nc = w_ng * %d;", G);
   em_line(e, "%s *restrict w_img = %s + (size_t)w_nc * %d;", real, img, w->H * w->W);
   const char *nc = G > 1 ? "(w_nc + w_g)" : "w_nc";
   const char *nv = w->C > 1 ? ir_fmt("(%s / %d)", nc, w->C) : nc, *cv = w->N > 1 ? ir_fmt("(%s %% %d)", nc, w->C) : nc;
   const char *at = sum_terms(ir_fmt("%s%s", term(cv, w->st[WD_C], w->C), term(nv, w->st[WD_N], w->N)));
-  if (G > 1) {
-    em_line(e, "const %s *w_cols[%d]; /* the window rows of each plane's image n, channel c */", real, G);
-    em_line(e, "for (int w_g = 0; w_g < %d; w_g++) w_cols[w_g] = %s + %s;", G, cols, at);
-  } else {
-    em_line(e, "const %s *restrict w_cols = %s + %s; /* the window rows of image n, channel c */", real, cols, at);
-  }
+  em_line(e, "const %s *w_cols[%d]; /* the window rows of each plane's image n, channel c */", real, G);
+  if (G > 1) em_line(e, "for (int w_g = 0; w_g < %d; w_g++) w_cols[w_g] = %s + %s;", G, cols, at);
+  else em_line(e, "w_cols[0] = %s + %s;", cols, at);
   em_line(e, "for (int w_ih = 0; w_ih < %d; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */", w->H);
   e->ind++;
-  if (G > 1) em_line(e, "%s w_acc[%d][%d] = {{0}};", v, G, NV);
-  else em_line(e, "%s w_acc[%d] = {0};", v, NV);
+  em_line(e, "%s w_acc[%d][%d] = {{0}};", v, G, NV);
   /* output row oh = ih + PH - kh in [0, OH) */
   const char *first = plus_k("w_ih", w->PH - w->OH + 1), *last = plus_k("w_ih", w->PH); /* kh giving oh = OH - 1, 0 */
   em_line(e, "int w_kh0 = %s > 0 ? %s : 0, w_kh1 = %s < %d ? %s : %d;", first, first, last, w->KH - 1, last, w->KH - 1);
   em_line(e, "for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {");
   e->ind++;
-  const char *off = sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), last, (long long)w->st[WD_OH]));
-  if (G > 1) em_line(e, "const size_t w_o = %s;", off);
-  else em_line(e, "const %s *restrict w_col = w_cols + %s;", real, off);
+  em_line(e, "const size_t w_o = %s;",
+          sum_terms(ir_fmt("%s + (%s - w_kh) * %lld", term("w_kh", w->st[WD_KH], w->KH), last, (long long)w->st[WD_OH])));
   for (int kw = 0; kw < w->KW; kw++) {
     int lo, hi;
     kw_run(w, kw, &lo, &hi);
@@ -576,22 +567,18 @@ static void unwindow_rows(Em *e, const Win *w, const char *img, const char *cols
     em_line(e, "{ /* kernel column %d: output columns [%d,%d) to image columns [%d,%d) */", kw, lo, hi, lo + kw - w->PW, hi + kw - w->PW);
     e->ind++;
     for (int g = 0; g < G; g++) {
-      const char *acc = G > 1 ? ir_fmt("w_acc[%d]", g) : "w_acc", *src = G > 1 ? ir_fmt("w_cols[%d] + w_o", g) : "w_col";
-      const char *tv = G > 1 ? ir_fmt("w_v%d", g) : "w_v";
-      em_line(e, "%s %s[%d] = {0};", v, tv, NV);
-      em_line(e, "memcpy((%s *)%s + %d, %s + %lld, %d * sizeof(%s));", real, tv, lo + kw - w->PW, src,
+      em_line(e, "%s w_v%d[%d] = {0};", v, g, NV);
+      em_line(e, "memcpy((%s *)w_v%d + %d, w_cols[%d] + w_o + %lld, %d * sizeof(%s));", real, g, lo + kw - w->PW, g,
               (long long)(kw * w->st[WD_KW] + lo), hi - lo, real);
-      for (int q = 0; q < NV; q++) em_line(e, "%s[%d] += %s[%d];", acc, q, tv, q);
+      for (int q = 0; q < NV; q++) em_line(e, "w_acc[%d][%d] += w_v%d[%d];", g, q, g, q);
     }
     e->ind--;
     em_line(e, "}");
   }
   e->ind--;
   em_line(e, "}");
-  if (G > 1)
-    em_line(e, "for (int w_g = 0; w_g < %d; w_g++) memcpy(w_img + w_g * %d + w_ih * %d, w_acc[w_g], %d * sizeof(%s));", G,
-            w->H * w->W, w->W, w->W, real);
-  else em_line(e, "memcpy(w_img + w_ih * %d, w_acc, %d * sizeof(%s));", w->W, w->W, real);
+  em_line(e, "for (int w_g = 0; w_g < %d; w_g++) memcpy(w_img + w_g * %d + w_ih * %d, w_acc[w_g], %d * sizeof(%s));", G,
+          w->H * w->W, w->W, w->W, real);
   e->ind--;
   em_line(e, "}");
   e->ind--;

@@ -469,9 +469,9 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  * Also when the window has one more reader, the convolution's weight gradient dY X^T or X G
  * (the training step), that can gather it again itself a block at a time (f->wgr:
  * emit_matmul.c's dot_window_blocks or axpy_window_blocks, emit_window.c's
- * window_grad_blocks): the image is then read until the
- * weight gradient, so it must be the caller's input or the arena's (nothing writes either
- * before then; a parameter the step updates as it goes would). */
+ * window_grad_blocks, which also checks which operand the window is): the image is then read
+ * until the weight gradient, so it must be the caller's input or the arena's (nothing writes
+ * either before then; a parameter the step updates as it goes would). */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);

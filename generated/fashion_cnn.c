@@ -2581,7 +2581,7 @@ DLC_KERNEL static void fashion_cnn_window_61_block(float *restrict net_4_window_
 /* %234 = matmul %63, %233 : f32[288,64]                # examples/fashion_cnn.lua:10 backward
  * each element, as its tile is computed, goes straight into net.4.weight's update (%412, %416, %425) at its transposed position (%235), never stored
  */
-DLC_KERNEL static void fashion_cnn_matmul_234_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, float *restrict net_4_window_2, float *restrict net_4_matmul_bw_2, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_4_permute_bw, const float *restrict net_3_max_pool_2) {
+DLC_KERNEL static void fashion_cnn_matmul_234_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, float *restrict net_4_matmul_bw_2, float *restrict net_4_window_2, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_4_permute_bw, const float *restrict net_3_max_pool_2) {
   for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their windows, then their terms of k */
     fashion_cnn_window_61_block(net_4_window_2, net_3_max_pool_2, i4); /* the block's windows */
     if (i4 == 0) { /* the first block's sums start C */
@@ -3445,7 +3445,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_matmul_231(net_4_matmul_bw, net_4_unwindow_bw, net_5_add_bw_2, p_net_4_weight); /* %231 matmul + %238 unwindow, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_permute_232(net_4_permute_bw, net_5_add_bw_2); /* %232 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   if (fused) {
-    fashion_cnn_matmul_234_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, net_4_window_2, net_4_matmul_bw_2, t332_div, t333_sqrt, net_4_permute_bw, net_3_max_pool_2); /* %234 matmul + %412 add + %416 add + %425 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+    fashion_cnn_matmul_234_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, net_4_matmul_bw_2, net_4_window_2, t332_div, t333_sqrt, net_4_permute_bw, net_3_max_pool_2); /* %234 matmul + %412 add + %416 add + %425 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   } else {
     fashion_cnn_matmul_234(net_4_matmul_bw_2, net_4_window_2, net_4_permute_bw, net_3_max_pool_2); /* %234 matmul: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }

@@ -3010,23 +3010,23 @@ DLC_SHARED_KERNEL static void resnet_window_296_block(float *restrict out0, cons
  */
 DLC_SHARED_KERNEL static void resnet_matmul_557_update(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their windows, then their terms of k */
-    resnet_window_296_block(out3, in4, i4); /* the block's windows */
+    resnet_window_296_block(out4, in4, i4); /* the block's windows */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392(out4 + (i0) * 64 + i1, out3 + (i0) * 392, in3 + i1);
+          resnet_axpy_4x16_k392(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + i1);
         }
       }
     } else if (i4 < 56) {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392_acc(out4 + (i0) * 64 + i1, out3 + (i0) * 392, in3 + (i4 * 49) * 64 + i1);
+          resnet_axpy_4x16_k392_acc(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + (i4 * 49) * 64 + i1);
         }
       }
     } else { /* the last block's sums end C's, into the update */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392_acc_upd(out4 + (i0) * 64 + i1, out3 + (i0) * 392, in3 + (i4 * 49) * 64 + i1, out0 + (i1) * 576 + i0, out1 + (i1) * 576 + i0, out2 + (i1) * 576 + i0, in0, in1, in2);
+          resnet_axpy_4x16_k392_acc_upd(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + (i4 * 49) * 64 + i1, out0 + (i1) * 576 + i0, out1 + (i1) * 576 + i0, out2 + (i1) * 576 + i0, in0, in1, in2);
         }
       }
     }
@@ -4725,7 +4725,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_matmul_554(net_12_3_matmul_bw, net_12_3_unwindow_bw, net_12_4_add_bw_2, p_net_12_3_weight); /* %554 matmul + %561 unwindow, 8 images at a time: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_permute_555(net_12_3_permute_bw, net_12_4_add_bw_2); /* %555 permute: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_557_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, net_12_3_window_2, net_12_3_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_12_3_permute_bw, net_12_2_relu_2); /* %557 matmul + %1394 add + %1398 add + %1407 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557_update(s_net_12_3_weight_exp_avg, s_net_12_3_weight_exp_avg_sq, p_net_12_3_weight, net_12_3_matmul_bw_2, net_12_3_window_2, t987_sub, t983_div, t984_sqrt, net_12_3_permute_bw, net_12_2_relu_2); /* %557 matmul + %1394 add + %1398 add + %1407 assign: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
     resnet_matmul_557(net_12_3_matmul_bw_2, net_12_3_window_2, net_12_3_permute_bw, net_12_2_relu_2); /* %557 matmul: net.12.3 Conv2d, examples/resnet.lua:11, backward */
   }
@@ -4743,7 +4743,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_matmul_554(net_12_0_matmul_bw, net_12_0_unwindow_bw, net_12_1_add_bw_2, p_net_12_0_weight); /* %605 matmul + %612 unwindow, 8 images at a time: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_permute_555(net_12_0_permute_bw, net_12_1_add_bw_2); /* %606 permute: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_557_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, net_12_0_window_2, net_12_0_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_12_0_permute_bw, net_11_relu_2); /* %608 matmul + %1337 add + %1341 add + %1350 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557_update(s_net_12_0_weight_exp_avg, s_net_12_0_weight_exp_avg_sq, p_net_12_0_weight, net_12_0_matmul_bw_2, net_12_0_window_2, t987_sub, t983_div, t984_sqrt, net_12_0_permute_bw, net_11_relu_2); /* %608 matmul + %1337 add + %1341 add + %1350 assign: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
     resnet_matmul_557(net_12_0_matmul_bw_2, net_12_0_window_2, net_12_0_permute_bw, net_11_relu_2); /* %608 matmul: net.12.0 Conv2d, examples/resnet.lua:10, backward */
   }
@@ -4761,7 +4761,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_matmul_554(net_10_3_matmul_bw, net_10_3_unwindow_bw, net_10_4_add_bw_2, p_net_10_3_weight); /* %657 matmul + %664 unwindow, 8 images at a time: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   resnet_permute_555(net_10_3_permute_bw, net_10_4_add_bw_2); /* %658 permute: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   if (fused) {
-    resnet_matmul_557_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, net_10_3_window_2, net_10_3_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_10_3_permute_bw, net_10_2_relu_2); /* %660 matmul + %1280 add + %1284 add + %1293 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
+    resnet_matmul_557_update(s_net_10_3_weight_exp_avg, s_net_10_3_weight_exp_avg_sq, p_net_10_3_weight, net_10_3_matmul_bw_2, net_10_3_window_2, t987_sub, t983_div, t984_sqrt, net_10_3_permute_bw, net_10_2_relu_2); /* %660 matmul + %1280 add + %1284 add + %1293 assign: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   } else {
     resnet_matmul_557(net_10_3_matmul_bw_2, net_10_3_window_2, net_10_3_permute_bw, net_10_2_relu_2); /* %660 matmul: net.10.3 Conv2d, examples/resnet.lua:11, backward */
   }
@@ -4779,7 +4779,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_matmul_554(net_10_0_matmul_bw, net_10_0_unwindow_bw, net_10_1_add_bw_2, p_net_10_0_weight); /* %708 matmul + %715 unwindow, 8 images at a time: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   resnet_permute_555(net_10_0_permute_bw, net_10_1_add_bw_2); /* %709 permute: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   if (fused) {
-    resnet_matmul_557_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, net_10_0_window_2, net_10_0_matmul_bw_2, t987_sub, t983_div, t984_sqrt, net_10_0_permute_bw, net_9_max_pool_2); /* %711 matmul + %1223 add + %1227 add + %1236 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
+    resnet_matmul_557_update(s_net_10_0_weight_exp_avg, s_net_10_0_weight_exp_avg_sq, p_net_10_0_weight, net_10_0_matmul_bw_2, net_10_0_window_2, t987_sub, t983_div, t984_sqrt, net_10_0_permute_bw, net_9_max_pool_2); /* %711 matmul + %1223 add + %1227 add + %1236 assign: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   } else {
     resnet_matmul_557(net_10_0_matmul_bw_2, net_10_0_window_2, net_10_0_permute_bw, net_9_max_pool_2); /* %711 matmul: net.10.0 Conv2d, examples/resnet.lua:10, backward */
   }
