@@ -220,6 +220,10 @@ void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b
  * how, or NULL when they cannot be; then the kernel's body. */
 typedef struct Direct Direct;
 const Direct *em_direct_conv(Em *e, int id, int mm);
+/* ... with an epilogue: elementwise user (its NCHW planes), its 2 x 2 max pooling (or -1), the
+ * expression's per-channel reads b[0..nb) (scalar[i]: a single element) */
+const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int nb, const int *b, const int *scalar);
+enum { DIRECT_MAX_READS = MAX_GROUP }; /* (em_read's substitutions: these and the product) */
 void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);

@@ -983,16 +983,85 @@ static int epi_reads_ok(const Em *e, int id, int mm, int pm, int out) {
   return 1;
 }
 
+/* A convolution's forward product mm computed with its window (plan.c: f->win), from the
+ * image itself (emit_window.c's direct convolution), and its reader id, an elementwise block
+ * over the image's NCHW layout [N, M, OH, OW] (the epilogue's candidate): what id's expression
+ * (through the elementwise nodes computed inside it) reads, besides the product through its
+ * planes swapped (the product's layout is CNHW): per-channel tensors (a bias, [M] broadcast
+ * over N, OH, OW) and single elements, computed before schedule position pm, none overlapping
+ * out (into b, nb; scalar[i]: a single element); constants.  1 when that is all it reads. */
+typedef struct {
+  int nb, b[DIRECT_MAX_READS], scalar[DIRECT_MAX_READS];
+} DirectReads;
+
+static int direct_epi_reads(const Em *e, int id, int mm, int pm, int out, DirectReads *r) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  int M = g->nodes[mm].shape.d[0];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k], root = ir_root_of(g, x);
+    const Node *xn = &g->nodes[x];
+    if (g->nodes[root].op == OP_CONST) continue;
+    if (xn->dt != n->dt) return 0;
+    if (e->fp->inl[x]) {
+      if (ir_plane_swap(g, x)) { /* the product's CNHW planes read as NCHW */
+        if (ir_root_of(g, xn->in[0]) != mm || e->fp->inl[xn->in[0]] || !shape_eq(&xn->shape, &n->shape)) return 0;
+        continue;
+      }
+      OpKind xk = op_info[xn->op].kind;
+      if ((xk != K_E1 && xk != K_E2) || !shape_eq(&xn->shape, &n->shape) || !direct_epi_reads(e, x, mm, pm, out, r)) return 0;
+      continue;
+    }
+    if (root == mm) return 0; /* the product in another order */
+    int64_t nb = shape_numel(&g->nodes[root].shape);
+    int off = 4 - xn->shape.n, ok = off >= 0 && (nb == 1 || nb == M);
+    for (int j = 0; ok && j < xn->shape.n; j++) ok = xn->shape.d[j] == (nb == M && j + off == 1 ? M : 1);
+    int pr = sched_pos(e->fp, root);
+    if (!ok || (pr >= 0 && pr > pm) || store_overlap(e, root, out)) return 0;
+    int seen = 0;
+    for (int i = 0; i < r->nb; i++) seen |= r->b[i] == root;
+    if (seen) continue;
+    if (r->nb == DIRECT_MAX_READS) return 0;
+    r->scalar[r->nb] = nb == 1 && M > 1, r->b[r->nb++] = root;
+  }
+  return 1;
+}
+
+/* The 2 x 2 max pooling (stride 2, tiling the image) of elementwise block u's output
+ * scheduled right after it, that a direct convolution's epilogue computes too (plan.c made
+ * its output live from the product on), or -1. */
+static int direct_pool(const Em *e, int u) {
+  const Graph *g = e->g;
+  const FnPlan *fp = e->fp;
+  int s = sched_pos(fp, u) + 1, p = s > 0 && s < fp->nsched ? fp->sched[s] : -1;
+  if (p < 0 || g->nodes[p].op != OP_MAXPOOL || ir_root_of(g, g->nodes[p].in[0]) != u || fp->store[p].kind != S_ARENA ||
+      !shape_eq(&g->nodes[g->nodes[p].in[0]].shape, &g->nodes[u].shape) || !ir_pool_tiles(g, p))
+    return -1;
+  const int *a = g->nodes[p].attr;
+  return a[WA_KH] == 2 && a[WA_KW] == 2 && a[WA_SH] == 2 && a[WA_SW] == 2 && !a[WA_PH] && !a[WA_PW] ? p : -1;
+}
+
+/* A direct convolution's epilogue (emit_window.c): product mm with its window w, its user u */
+static const Direct *direct_epilogue(Em *e, int mm, int u) {
+  const FnPlan *fp = e->fp;
+  const Node *un = &e->g->nodes[u];
+  DirectReads r = {0};
+  if (un->shape.n != 4 || un->shape.d[1] != e->g->nodes[mm].shape.d[0] || !em_direct_conv(e, fp->win[mm], mm) ||
+      !direct_epi_reads(e, u, mm, sched_pos(fp, mm), block_dst(e, u), &r))
+    return NULL;
+  return em_direct_conv_epi(e, fp->win[mm], mm, u, direct_pool(e, u), r.nb, r.b, r.scalar);
+}
+
 /* The block whose expression product mm takes as its epilogue (plan.c's candidate), or -1. */
 static int epilogue_user(Em *e, int mm) {
   const Graph *g = e->g;
   const FnPlan *fp = e->fp;
-  int u = fp->epi[mm];
+  int u = fp->epi[mm], win = fp->win && fp->win[mm] >= 0;
   if (u < 0 || u == g->loss || mm == g->loss || fp->store[mm].kind != S_ARENA || fp->coalesced[mm] >= 0 ||
-      !em_matmul_whole_tiles(e, mm))
+      (win ? !direct_epilogue(e, mm, u) : !em_matmul_whole_tiles(e, mm)))
     return -1;
   int pm = sched_pos(fp, mm), pu = sched_pos(fp, u), out = block_dst(e, u);
-  if (!epi_reads_ok(e, u, mm, pm, out) || reads_store(e, mm, out)) return -1;
+  if ((!win && !epi_reads_ok(e, u, mm, pm, out)) || reads_store(e, mm, out)) return -1;
   for (int s = pm + 1; s < pu; s++) { /* the blocks the epilogue moves ahead of */
     int id = fp->sched[s], w = block_dst(e, id);
     if (store_overlap(e, w, out) || reads_store(e, id, out) || reads_store(e, u, w)) return -1;
@@ -1076,11 +1145,14 @@ static int direct_gen(Em *e, void *ctx) {
   return 1;
 }
 
-static void emit_windowed_product(Em *e, int mm, int w, int B) {
-  ChunkGen c = {mm, w, B, em_direct_conv(e, w, mm)};
-  int ids[2] = {w, mm};
+static void emit_windowed_product(Em *e, int mm, int w, int B, int u) {
+  ChunkGen c = {mm, w, B, u >= 0 ? direct_epilogue(e, mm, u) : em_direct_conv(e, w, mm)};
+  int p = u >= 0 ? direct_pool(e, u) : -1, ids[4] = {w, mm, u, p};
   if (c.direct) { /* from the image itself, no windows (emit_window.c) */
-    emit_kernel_call(e, direct_gen, &c, ids, 2, ir_fmt("%%%d window + %%%d matmul, direct from the image", w, mm));
+    emit_kernel_call(e, direct_gen, &c, ids, u < 0 ? 2 : p < 0 ? 3 : 4,
+                     ir_fmt("%%%d window + %%%d matmul%s, direct from the image", w, mm,
+                            u < 0 ? "" : p < 0 ? ir_fmt(" + %%%d %s", u, op_info[e->g->nodes[u].op].name)
+                                           : ir_fmt(" + %%%d %s + %%%d max_pool", u, op_info[e->g->nodes[u].op].name, p)));
     return;
   }
   emit_kernel_call(e, window_chunk_gen, &c, ids, 2,
@@ -1130,8 +1202,9 @@ static void emit_fn_body(Em *e, FnKind k) {
   if (k == FN_GRAD && e->nfus) emit_prelude(e);
   int *epi = ir_alloc(((size_t)e->g->nnodes + 1) * sizeof *epi); /* product -> its epilogue's block + 1, and back */
   for (int s = 0; s < fp->nsched; s++) {
-    int u = epilogue_user(e, fp->sched[s]);
+    int u = epilogue_user(e, fp->sched[s]), p;
     if (u >= 0) epi[fp->sched[s]] = u + 1, epi[u] = -(fp->sched[s] + 1);
+    if (u >= 0 && fp->win && fp->win[fp->sched[s]] >= 0 && (p = direct_pool(e, u)) >= 0) epi[p] = -(fp->sched[s] + 1);
   }
   for (int s = 0; s < fp->nsched; s++) {
     int id = fp->sched[s];
@@ -1140,7 +1213,7 @@ static void emit_fn_body(Em *e, FnKind k) {
       continue;
     }
     if (fp->win && fp->win[id] >= 0) { /* its window gathered with it a block of images at a time (plan.c) */
-      emit_windowed_product(e, id, fp->win[id], fp->win_images[fp->win[id]]);
+      emit_windowed_product(e, id, fp->win[id], fp->win_images[fp->win[id]], epi[id] > 0 ? epi[id] - 1 : -1);
       continue;
     }
     if (fp->win_images && fp->win_images[id]) {
@@ -1154,6 +1227,10 @@ static void emit_fn_body(Em *e, FnKind k) {
     }
     if (epi[id] > 0) {
       emit_epilogue_product(e, id, epi[id] - 1);
+      continue;
+    }
+    if (epi[id] < 0 && e->g->nodes[id].op == OP_MAXPOOL) {
+      em_line(e, "/* %%%d = max_pool: computed by %%%d's kernel, each image's planes as its tiles stored them */", id, -epi[id] - 1);
       continue;
     }
     if (epi[id] < 0) {

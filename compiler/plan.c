@@ -459,6 +459,10 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  *  - a scatter-add of its elements (f->unw: a convolution's input gradient, col2im of W^T dY)
  *    a block of images at a time, when the emitter can (emit_window.c's window_images):
  *    the product's storage then holds one block's columns (f->unw_images, plan_numel).
+ * Also, for a convolution's forward product computed with its window (f->win), the
+ * elementwise block that reads it through a plane swap (bias and activation, NCHW) and the
+ * max pooling scheduled right after that block (emit_window.c's direct convolution with an
+ * epilogue: the pooling's output is then live from the product on too).
  * The block's output is live from the product on, so it never takes the memory of the
  * product's operands or of what the blocks in between use.  (When the emitter does not fuse an
  * epilogue, its output was only allocated a few blocks early.)
@@ -504,10 +508,18 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   }
   for (int i = 0; i < g->nnodes; i++) {
     int u = rd[i], b = 0;
-    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i] || f->win[i] >= 0) continue; /* (not with its window) */
+    if (g->nodes[i].op != OP_MATMUL || u < 0 || f->pos[u] <= f->pos[i]) continue;
     const Node *un = &g->nodes[u];
     OpKind uk = op_info[un->op].kind;
-    if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
+    if (f->win[i] >= 0) { /* with its window: an elementwise block over the image's NCHW layout */
+      if ((uk != K_E1 && uk != K_E2) || un->dt != g->nodes[i].dt || un->shape.n != 4 ||
+          shape_numel(&un->shape) != shape_numel(&g->nodes[i].shape))
+        continue;
+      f->epi[i] = u;
+      int s = f->pos[u] + 1, p = s < f->fp->nsched ? f->fp->sched[s] : -1; /* and the pooling after it */
+      if (p >= 0 && g->nodes[p].op == OP_MAXPOOL && ir_root_of(g, g->nodes[p].in[0]) == u && f->store[p].kind == S_ARENA)
+        slots[p].def = f->pos[i];
+    } else if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
       f->epi[i] = u;
     else if (un->op == OP_UNWINDOW && ir_root_of(g, un->in[0]) == i && f->store[i].kind == S_ARENA &&
              f->store[u].kind == S_ARENA && (b = window_images(g, o, u, i)) > 0)

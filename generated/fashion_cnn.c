@@ -450,6 +450,94 @@ static inline void fashion_cnn_dot_4x2_k128(float *restrict c, const float *rest
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
+static inline void fashion_cnn_conv_1x7_c32k3x3_epi(float *restrict y, const float *restrict x, const float *restrict wt, int oh0, const float *restrict w_b0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[0] * r_w1;
+        r_acc0 += w_r0[1] * r_w2;
+        r_acc1 += w_r0[0] * r_w0;
+        r_acc1 += w_r0[1] * r_w1;
+        r_acc1 += w_r0[2] * r_w2;
+        r_acc2 += w_r0[1] * r_w0;
+        r_acc2 += w_r0[2] * r_w1;
+        r_acc2 += w_r0[3] * r_w2;
+        r_acc3 += w_r0[2] * r_w0;
+        r_acc3 += w_r0[3] * r_w1;
+        r_acc3 += w_r0[4] * r_w2;
+        r_acc4 += w_r0[3] * r_w0;
+        r_acc4 += w_r0[4] * r_w1;
+        r_acc4 += w_r0[5] * r_w2;
+        r_acc5 += w_r0[4] * r_w0;
+        r_acc5 += w_r0[5] * r_w1;
+        r_acc5 += w_r0[6] * r_w2;
+        r_acc6 += w_r0[5] * r_w0;
+        r_acc6 += w_r0[6] * r_w1;
+        r_acc6 += w_r0[7] * r_w2;
+      }
+    }
+  }
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 7; w_j++)
+        y[w_i * 196 + w_j] = (r_t[w_i][w_j] + w_b0[w_i]);
+  }
+}
+
+static inline void fashion_cnn_conv_1x7_at7_c32k3x3_epi(float *restrict y, const float *restrict x, const float *restrict wt, int oh0, const float *restrict w_b0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_c = 0; w_c < 32; w_c++) { /* input channel */
+    const float *restrict w_x = x + w_c * 196;
+    const float *restrict w_w = wt + w_c * 576;
+    for (int w_kh = 0; w_kh < 3; w_kh++) { /* kernel row */
+      dlc_v8f r_w0; memcpy(&r_w0, w_w + w_kh * 192, sizeof r_w0);
+      dlc_v8f r_w1; memcpy(&r_w1, w_w + w_kh * 192 + 64, sizeof r_w1);
+      dlc_v8f r_w2; memcpy(&r_w2, w_w + w_kh * 192 + 128, sizeof r_w2);
+      if ((unsigned)(oh0 + w_kh - 1) < 14u) { /* output row oh0 + 0: its input row is in the image */
+        const float *restrict w_r0 = w_x + (oh0 + w_kh - 1) * 14;
+        r_acc0 += w_r0[6] * r_w0;
+        r_acc0 += w_r0[7] * r_w1;
+        r_acc0 += w_r0[8] * r_w2;
+        r_acc1 += w_r0[7] * r_w0;
+        r_acc1 += w_r0[8] * r_w1;
+        r_acc1 += w_r0[9] * r_w2;
+        r_acc2 += w_r0[8] * r_w0;
+        r_acc2 += w_r0[9] * r_w1;
+        r_acc2 += w_r0[10] * r_w2;
+        r_acc3 += w_r0[9] * r_w0;
+        r_acc3 += w_r0[10] * r_w1;
+        r_acc3 += w_r0[11] * r_w2;
+        r_acc4 += w_r0[10] * r_w0;
+        r_acc4 += w_r0[11] * r_w1;
+        r_acc4 += w_r0[12] * r_w2;
+        r_acc5 += w_r0[11] * r_w0;
+        r_acc5 += w_r0[12] * r_w1;
+        r_acc5 += w_r0[13] * r_w2;
+        r_acc6 += w_r0[12] * r_w0;
+        r_acc6 += w_r0[13] * r_w1;
+      }
+    }
+  }
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 7; w_j++)
+        y[w_i * 196 + w_j] = (r_t[w_i][w_j] + w_b0[w_i]);
+  }
+}
+
 static inline void fashion_cnn_dot_4x4_k576_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
@@ -1627,32 +1715,25 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_130(float *restrict out0, con
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = in0 + (size_t)w_nc * 784;
     float *restrict w_y = out0 + (size_t)w_nc * 196;
-    float w_cm[392]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 392; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 14; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 14;
-      for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = w_cm[w_ih * 14 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 14 + w_ow]);
+    for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 56;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
+      dlc_pool2_fwd_v8f(w_x0 + 16, w_x0 + 44, 6, w_y + w_oh * 14 + 8);
     }
   }
 }
 
 /* %131 = window %130 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
  * then, in the same loop, %133 = matmul %62, %132 : f32[64,6272]               # examples/fashion_cnn.lua:10
- *   the same kernel, on other buffers, computes %61 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void fashion_cnn_window_131(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_KERNEL static void fashion_cnn_window_131(float *restrict net_4_matmul, float *restrict net_4_window, const float *restrict p_net_4_weight, const float *restrict net_3_max_pool) {
   for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
-    for (int i1 = 0; i1 < 288; i1++) out0[i1 * 64 + i0] = in0[i0 * 288 + i1];
+    for (int i1 = 0; i1 < 288; i1++) net_4_window[i1 * 64 + i0] = p_net_4_weight[i0 * 288 + i1];
   for (int i4 = 0; i4 < 32; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-        fashion_cnn_conv_1x7_c32k3x3(out1 + (size_t)i6 * 50176 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
-        fashion_cnn_conv_1x7_at7_c32k3x3(out1 + (size_t)i6 * 50176 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
+        fashion_cnn_conv_1x7_c32k3x3(net_4_matmul + (size_t)i6 * 50176 + i4 * 196 + i5 * 14, net_3_max_pool + (size_t)i4 * 6272, net_4_window + i6 * 8, i5);
+        fashion_cnn_conv_1x7_at7_c32k3x3(net_4_matmul + (size_t)i6 * 50176 + i4 * 196 + i5 * 14 + 7, net_3_max_pool + (size_t)i4 * 6272, net_4_window + i6 * 8, i5);
       }
     }
   }
@@ -1702,16 +1783,9 @@ DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, con
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = in0 + (size_t)w_nc * 196;
     float *restrict w_y = out0 + (size_t)w_nc * 49;
-    float w_cm[98]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 98; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 7; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 7;
-      for (int w_ow = 0; w_ow < 7; w_ow++) w_m[w_ow] = w_cm[w_ih * 7 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 7; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 7 + w_ow]);
+    for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 28;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
     }
   }
 }
@@ -1914,11 +1988,26 @@ DLC_KERNEL static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const f
   }
 }
 
-/* %68 = add %66, %67 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
+/* %61 = window %60 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10
+ * then, in the same loop, %64 = matmul %62, %63 : f32[64,6272]                 # examples/fashion_cnn.lua:10
+ * then, in the same loop, %68 = add %66, %67 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  *   with %66 = permute %65 {dims=2,1,3,4} : f32[32,64,14,14]  # examples/fashion_cnn.lua:10
- * then, in the same loop, %69 = sum_to %68 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10
  */
-DLC_KERNEL static void fashion_cnn_add_68(float *restrict net_5_sum_to, float *restrict net_4_add, const float *restrict net_4_matmul_2, const float *restrict p_net_4_bias) {
+DLC_KERNEL static void fashion_cnn_window_61(float *restrict net_4_add, float *restrict net_4_window_2, const float *restrict p_net_4_bias, const float *restrict p_net_4_weight, const float *restrict net_3_max_pool_2) {
+  for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
+    for (int i1 = 0; i1 < 288; i1++) net_4_window_2[i1 * 64 + i0] = p_net_4_weight[i0 * 288 + i1];
+  for (int i4 = 0; i4 < 32; i4++) { /* image */
+    for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        fashion_cnn_conv_1x7_c32k3x3_epi(net_4_add + (size_t)i4 * 12544 + i6 * 1568 + i5 * 14, net_3_max_pool_2 + (size_t)i4 * 6272, net_4_window_2 + i6 * 8, i5, p_net_4_bias + i6 * 8);
+        fashion_cnn_conv_1x7_at7_c32k3x3_epi(net_4_add + (size_t)i4 * 12544 + i6 * 1568 + i5 * 14 + 7, net_3_max_pool_2 + (size_t)i4 * 6272, net_4_window_2 + i6 * 8, i5, p_net_4_bias + i6 * 8);
+      }
+    }
+  }
+}
+
+/* %69 = sum_to %68 : f32[1,64,1,1]                     # examples/fashion_cnn.lua:10 */
+DLC_KERNEL static void fashion_cnn_sum_to_69(float *restrict net_5_sum_to, const float *restrict net_4_add) {
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to[i0] = 0.0f;
   }
@@ -1927,18 +2016,10 @@ DLC_KERNEL static void fashion_cnn_add_68(float *restrict net_5_sum_to, float *r
       {
         float r_part[8] = {0};
         for (int i2 = 0; i2 < 192; i2 += 8)
-          for (int i3 = 0; i3 < 8; i3++) {
-            const float r_v = (net_4_matmul_2[196*i0 + 6272*i1 + (i2 + i3)] + p_net_4_bias[i1]);
-            net_4_add[12544*i0 + 196*i1 + (i2 + i3)] = r_v;
-            r_part[i3] += r_v;
-          }
+          for (int i3 = 0; i3 < 8; i3++) r_part[i3] += net_4_add[12544*i0 + 196*i1 + (i2 + i3)];
         for (int i2 = 4; i2 > 0; i2 /= 2)
           for (int i3 = 0; i3 < i2; i3++) r_part[i3] += r_part[i3 + i2];
-        for (int i2 = 192; i2 < 196; i2++) {
-          const float r_v = (net_4_matmul_2[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]);
-          net_4_add[12544*i0 + 196*i1 + i2] = r_v;
-          r_part[0] += r_v;
-        }
+        for (int i2 = 192; i2 < 196; i2++) r_part[0] += net_4_add[12544*i0 + 196*i1 + i2];
         net_5_sum_to[i1] += r_part[0];
       }
     }
@@ -2454,7 +2535,8 @@ DLC_KERNEL static void fashion_cnn_unwindow_238(float *restrict net_4_unwindow_b
     const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
     for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = net_4_matmul_bw + ((w_nc + w_g) % 32) * 3528 + ((w_nc + w_g) / 32) * 196;
     for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[4][2] = {{0}};
+      dlc_v8f w_acc[4][2];
+      memset(w_acc, 0, sizeof w_acc);
       int w_kh0 = w_ih - 12 > 0 ? w_ih - 12 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
       for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
         const size_t w_o = w_kh * 1176 + (w_ih + 1 - w_kh) * 14;
@@ -3213,20 +3295,20 @@ void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
 }
 
 void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *out) {
-  float *const net_0_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  float *const net_0_window = m->arena + 1806336;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_mul = m->arena + 1605632;   /* %124 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_mul = m->arena + 1806336;   /* %124 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_1_weight = m->param + 320;
-  float *const net_1_sub = m->arena + 1605664;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_sub = m->arena + 1806368;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
   float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const net_3_max_pool = m->arena + 401408;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  float *const net_4_window = m->arena + 602112;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_3_max_pool = m->arena + 1605632;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_window = m->arena + 802816;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
   float *const net_5_mul = m->arena + 802816;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
@@ -3236,8 +3318,8 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   float *const p_net_5_running_mean = m->param + 19072;
   float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const net_7_max_pool = m->arena + 0;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_11_relu = m->arena + 104448;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  float *const net_7_max_pool = m->arena + 915712;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
   float *const net_13_matmul = m->arena + 0;   /* %153 matmul[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
@@ -3250,7 +3332,7 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   /* %131 = window: computed with %133, a block of images at a time */
-  fashion_cnn_window_131(net_4_window, net_4_matmul, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_131(net_4_matmul, net_4_window, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
@@ -3285,12 +3367,11 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const p_net_1_bias = m->param + 352;
   float *const net_2_relu_2 = m->arena + 0;   /* %59 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const net_3_max_pool_2 = m->arena + 2809856;   /* %60 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const net_4_add = m->arena + 2007040;   /* %68 add[32,64,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const net_4_window_2 = m->arena + 3123456;   /* %61 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  float *const net_4_matmul_2 = m->arena + 1605632;   /* %64 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const p_net_4_bias = m->param + 18880;
   float *const p_net_4_weight = m->param + 448;
   float *const net_5_sum_to = m->arena + 2408448;   /* %69 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  float *const net_4_add = m->arena + 2007040;   /* %68 add[32,64,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  float *const p_net_4_bias = m->param + 18880;
   float *const net_5_div = m->arena + 3336704;   /* %71 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const net_5_sum_to_2 = m->arena + 1605632;   /* %74 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const net_5_sum_to_bw = m->arena + 3337152;   /* %208 sum_to[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
@@ -3394,8 +3475,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_relu_59(net_2_relu_2, net_0_add, net_1_mul_2, net_1_sub_2); /* %59 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool_2, net_2_relu_2); /* %60 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   /* %61 = window: computed with %64, a block of images at a time */
-  fashion_cnn_window_131(net_4_window_2, net_4_matmul_2, p_net_4_weight, net_3_max_pool_2); /* %61 window + %64 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_add_68(net_5_sum_to, net_4_add, net_4_matmul_2, p_net_4_bias); /* %68 add + %69 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_61(net_4_add, net_4_window_2, p_net_4_bias, p_net_4_weight, net_3_max_pool_2); /* %61 window + %64 matmul + %68 add, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  /* %68 = add: computed by %64's tiles, from each element as it is stored */
+  fashion_cnn_sum_to_69(net_5_sum_to, net_4_add); /* %69 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_div_71(net_5_div, net_5_sum_to); /* %71 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sum_to_74(net_5_sum_to_2, net_5_sum_to_bw, net_4_add, net_5_div); /* %74 sum_to + %208 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_div_82(net_5_div_2, net_5_sum_to_2); /* %82 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
@@ -3612,20 +3694,20 @@ float fashion_cnn_train_step(fashion_cnn_model *restrict m, const float *x, cons
 }
 
 void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const net_0_window = m->arena + 802816;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
+  float *const net_0_window = m->arena + 1806336;   /* %17 window[1,3,3,32,28,28]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const net_0_matmul = m->arena + 0;   /* %20 matmul[32,25088]: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_mul = m->arena + 1605632;   /* %124 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_mul = m->arena + 1806336;   /* %124 mul[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_running_var = m->param + 416;
   float *const p_net_1_weight = m->param + 320;
-  float *const net_1_sub = m->arena + 1605664;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
+  float *const net_1_sub = m->arena + 1806368;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
   float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const p_net_0_bias = m->param + 288;
-  float *const net_3_max_pool = m->arena + 401408;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
-  float *const net_4_window = m->arena + 602112;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_3_max_pool = m->arena + 1605632;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  float *const net_4_window = m->arena + 802816;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
   float *const net_5_mul = m->arena + 802816;   /* %142 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_running_var = m->param + 19136;
@@ -3635,8 +3717,8 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   float *const p_net_5_running_mean = m->param + 19072;
   float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const p_net_4_bias = m->param + 18880;
-  float *const net_7_max_pool = m->arena + 0;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
-  float *const net_11_relu = m->arena + 104448;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
+  float *const net_7_max_pool = m->arena + 915712;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
   float *const p_net_13_bias = m->param + 422016;
@@ -3649,7 +3731,7 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
   fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   /* %131 = window: computed with %133, a block of images at a time */
-  fashion_cnn_window_131(net_4_window, net_4_matmul, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_window_131(net_4_matmul, net_4_window, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */

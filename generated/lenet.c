@@ -17,7 +17,7 @@
 #define LENET_ONE_MINUS_BETA1 0.1f   /* examples/lenet.lua:17 */
 #define LENET_ONE_MINUS_BETA2 0.001f   /* examples/lenet.lua:17 */
 
-static inline void lenet_conv_px3x1x28_c1k5x5(float *restrict y, const float *restrict x, const float *restrict w, int oh0) {
+static inline void lenet_conv_px3x1x28_c1k5x5_epi(float *restrict y, const float *restrict x, const float *restrict w, int oh0, const float *restrict w_b0) {
   dlc_v8f r_acc0_0_0 = {0}, r_acc0_0_1 = {0}, r_acc0_0_2 = {0}, r_acc0_0_3 = {0}, r_acc1_0_0 = {0}, r_acc1_0_1 = {0}, r_acc1_0_2 = {0}, r_acc1_0_3 = {0};
   dlc_v8f r_acc2_0_0 = {0}, r_acc2_0_1 = {0}, r_acc2_0_2 = {0}, r_acc2_0_3 = {0};
   const float *restrict w_x = x;
@@ -130,21 +130,33 @@ static inline void lenet_conv_px3x1x28_c1k5x5(float *restrict y, const float *re
       r_acc2_0_3 += r_a2 * r_x0_3;
     }
   }
-  memcpy(y + 0, &r_acc0_0_0, 8 * sizeof(float));
-  memcpy(y + 8, &r_acc0_0_1, 8 * sizeof(float));
-  memcpy(y + 16, &r_acc0_0_2, 8 * sizeof(float));
-  memcpy(y + 24, &r_acc0_0_3, 4 * sizeof(float));
-  memcpy(y + 25088, &r_acc1_0_0, 8 * sizeof(float));
-  memcpy(y + 25096, &r_acc1_0_1, 8 * sizeof(float));
-  memcpy(y + 25104, &r_acc1_0_2, 8 * sizeof(float));
-  memcpy(y + 25112, &r_acc1_0_3, 4 * sizeof(float));
-  memcpy(y + 50176, &r_acc2_0_0, 8 * sizeof(float));
-  memcpy(y + 50184, &r_acc2_0_1, 8 * sizeof(float));
-  memcpy(y + 50192, &r_acc2_0_2, 8 * sizeof(float));
-  memcpy(y + 50200, &r_acc2_0_3, 4 * sizeof(float));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[w_j] = dlc_reluf((r_acc0_0_0[w_j] + w_b0[0]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[8 + w_j] = dlc_reluf((r_acc0_0_1[w_j] + w_b0[0]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[16 + w_j] = dlc_reluf((r_acc0_0_2[w_j] + w_b0[0]));
+  for (int w_j = 0; w_j < 4; w_j++) /* through the epilogue */
+    y[24 + w_j] = dlc_reluf((r_acc0_0_3[w_j] + w_b0[0]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[784 + w_j] = dlc_reluf((r_acc1_0_0[w_j] + w_b0[1]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[792 + w_j] = dlc_reluf((r_acc1_0_1[w_j] + w_b0[1]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[800 + w_j] = dlc_reluf((r_acc1_0_2[w_j] + w_b0[1]));
+  for (int w_j = 0; w_j < 4; w_j++) /* through the epilogue */
+    y[808 + w_j] = dlc_reluf((r_acc1_0_3[w_j] + w_b0[1]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[1568 + w_j] = dlc_reluf((r_acc2_0_0[w_j] + w_b0[2]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[1576 + w_j] = dlc_reluf((r_acc2_0_1[w_j] + w_b0[2]));
+  for (int w_j = 0; w_j < 8; w_j++) /* through the epilogue */
+    y[1584 + w_j] = dlc_reluf((r_acc2_0_2[w_j] + w_b0[2]));
+  for (int w_j = 0; w_j < 4; w_j++) /* through the epilogue */
+    y[1592 + w_j] = dlc_reluf((r_acc2_0_3[w_j] + w_b0[2]));
 }
 
-static inline void lenet_conv_1x10_c6k5x5(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+static inline void lenet_conv_1x10_c6k5x5_epi(float *restrict y, const float *restrict x, const float *restrict wt, int oh0, const float *restrict w_b0) {
   dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0}, r_acc7 = {0};
   dlc_v8f r_acc8 = {0}, r_acc9 = {0};
   for (int w_c = 0; w_c < 6; w_c++) { /* input channel */
@@ -213,13 +225,17 @@ static inline void lenet_conv_1x10_c6k5x5(float *restrict y, const float *restri
     dlc_v8f r_t[8] = {
       r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, r_acc7};
     dlc_transpose_v8f(r_t);
-    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 3200 + 0, &r_t[w_i], 8 * sizeof(float));
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 8; w_j++)
+        y[w_i * 100 + w_j] = dlc_reluf((r_t[w_i][w_j] + w_b0[w_i]));
   }
   { /* pixels 8..9: channel i's values into lanes of r_t[i] */
     dlc_v8f r_t[8] = {
       r_acc8, r_acc9, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
     dlc_transpose_v8f(r_t);
-    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 3200 + 8, &r_t[w_i], 2 * sizeof(float));
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 2; w_j++)
+        y[w_i * 100 + 8 + w_j] = dlc_reluf((r_t[w_i][w_j] + w_b0[w_i]));
   }
 }
 
@@ -2394,8 +2410,12 @@ static inline void lenet_dot_2x1_k608_lanes_in(float *restrict c, const float *r
 
 /* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9
  * then, in the same loop, %14 = matmul %12, %13 : f32[6,25088]                 # examples/lenet.lua:9
+ * then, in the same loop, %19 = relu %18 : f32[32,6,28,28]                     # examples/lenet.lua:9
+ *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
+ *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
+ * then, in the same loop, %20 = max_pool %19 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,14,14] # examples/lenet.lua:9
  */
-DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *restrict net_0_matmul, const float *restrict p_net_0_weight, const float *restrict x) {
+DLC_KERNEL static void lenet_window_11(float *restrict net_1_relu, float *restrict net_2_max_pool, float *restrict net_0_window, const float *restrict p_net_0_bias, const float *restrict p_net_0_weight, const float *restrict x) {
   for (int i0 = 0; i0 < 32; i0++) { /* the images padded: plane i0 */
     float *restrict w_p = net_0_window + (size_t)i0 * 1024;
     memset(w_p, 0, 64 * sizeof *w_p);
@@ -2411,89 +2431,44 @@ DLC_KERNEL static void lenet_window_11(float *restrict net_0_window, float *rest
   for (int i4 = 0; i4 < 32; i4++) { /* image */
     for (int i5 = 0; i5 < 28; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 2; i6++) { /* output channels [i6 * 3, i6 * 3 + 3) */
-        lenet_conv_px3x1x28_c1k5x5(net_0_matmul + (size_t)i6 * 75264 + i4 * 784 + i5 * 28, net_0_window + (size_t)i4 * 1024, p_net_0_weight + i6 * 75, i5);
+        lenet_conv_px3x1x28_c1k5x5_epi(net_1_relu + (size_t)i4 * 4704 + i6 * 2352 + i5 * 28, net_0_window + (size_t)i4 * 1024, p_net_0_weight + i6 * 75, i5, p_net_0_bias + i6 * 3);
       }
     }
-  }
-}
-
-/* %19 = relu %18 : f32[32,6,28,28]                     # examples/lenet.lua:9
- *   with %18 = add %16, %17 : f32[32,6,28,28]                 # examples/lenet.lua:9
- *   with %16 = permute %15 {dims=2,1,3,4} : f32[32,6,28,28]   # examples/lenet.lua:9
- */
-DLC_KERNEL static void lenet_relu_19(float *restrict net_1_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 6; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_1_relu[4704*i0 + 784*i1 + i2] = dlc_reluf((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]));
+    for (int w_c = 0; w_c < 6; w_c++) { /* the max pooling of channel w_c's plane */
+      const float *restrict w_x = net_1_relu + (size_t)i4 * 4704 + w_c * 784;
+      float *restrict w_y = net_2_max_pool + (size_t)i4 * 1176 + w_c * 196;
+      for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+        const float *restrict w_x0 = w_x + w_oh * 56;
+        dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
+        dlc_pool2_fwd_v8f(w_x0 + 16, w_x0 + 44, 6, w_y + w_oh * 14 + 8);
       }
-    }
-  }
-}
-
-/* %20 = max_pool %19 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,6,14,14] # examples/lenet.lua:9 */
-DLC_KERNEL static void lenet_max_pool_20(float *restrict net_2_max_pool, const float *restrict net_1_relu) {
-  for (int w_nc = 0; w_nc < 192; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_1_relu + (size_t)w_nc * 784;
-    float *restrict w_y = net_2_max_pool + (size_t)w_nc * 196;
-    float w_cm[392]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 392; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 14; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 14;
-      for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = w_cm[w_ih * 14 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 14 + w_ow]);
     }
   }
 }
 
 /* %21 = window %20 {kernel=5x5, stride=1x1, padding=0x0 zeros, layout=CKKNHW} : f32[6,5,5,32,10,10] # examples/lenet.lua:10
  * then, in the same loop, %24 = matmul %22, %23 : f32[16,3200]                 # examples/lenet.lua:10
+ * then, in the same loop, %29 = relu %28 : f32[32,16,10,10]                    # examples/lenet.lua:10
+ *   with %28 = add %26, %27 : f32[32,16,10,10]                # examples/lenet.lua:10
+ *   with %26 = permute %25 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
+ * then, in the same loop, %30 = max_pool %29 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,5,5] # examples/lenet.lua:10
  */
-DLC_KERNEL static void lenet_window_21(float *restrict net_3_window, float *restrict net_3_matmul, const float *restrict p_net_3_weight, const float *restrict net_2_max_pool) {
+DLC_KERNEL static void lenet_window_21(float *restrict net_4_relu, float *restrict net_5_max_pool, float *restrict net_3_window, const float *restrict p_net_3_bias, const float *restrict p_net_3_weight, const float *restrict net_2_max_pool) {
   for (int i0 = 0; i0 < 16; i0++) /* the weight transposed: [c, kh, kw][out channel] */
     for (int i1 = 0; i1 < 150; i1++) net_3_window[i1 * 16 + i0] = p_net_3_weight[i0 * 150 + i1];
   for (int i4 = 0; i4 < 32; i4++) { /* image */
     for (int i5 = 0; i5 < 10; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 2; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-        lenet_conv_1x10_c6k5x5(net_3_matmul + (size_t)i6 * 25600 + i4 * 100 + i5 * 10, net_2_max_pool + (size_t)i4 * 1176, net_3_window + i6 * 8, i5);
+        lenet_conv_1x10_c6k5x5_epi(net_4_relu + (size_t)i4 * 1600 + i6 * 800 + i5 * 10, net_2_max_pool + (size_t)i4 * 1176, net_3_window + i6 * 8, i5, p_net_3_bias + i6 * 8);
       }
     }
-  }
-}
-
-/* %29 = relu %28 : f32[32,16,10,10]                    # examples/lenet.lua:10
- *   with %28 = add %26, %27 : f32[32,16,10,10]                # examples/lenet.lua:10
- *   with %26 = permute %25 {dims=2,1,3,4} : f32[32,16,10,10]  # examples/lenet.lua:10
- */
-DLC_KERNEL static void lenet_relu_29(float *restrict net_4_relu, const float *restrict net_3_matmul, const float *restrict p_net_3_bias) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      for (int i2 = 0; i2 < 100; i2++) {
-        net_4_relu[1600*i0 + 100*i1 + i2] = dlc_reluf((net_3_matmul[100*i0 + 3200*i1 + i2] + p_net_3_bias[i1]));
+    for (int w_c = 0; w_c < 16; w_c++) { /* the max pooling of channel w_c's plane */
+      const float *restrict w_x = net_4_relu + (size_t)i4 * 1600 + w_c * 100;
+      float *restrict w_y = net_5_max_pool + (size_t)i4 * 400 + w_c * 25;
+      for (int w_oh = 0; w_oh < 5; w_oh++) { /* a row of windows: its two image rows */
+        const float *restrict w_x0 = w_x + w_oh * 20;
+        dlc_pool2_fwd_v8f(w_x0, w_x0 + 10, 5, w_y + w_oh * 5);
       }
-    }
-  }
-}
-
-/* %30 = max_pool %29 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,16,5,5] # examples/lenet.lua:10 */
-DLC_KERNEL static void lenet_max_pool_30(float *restrict net_5_max_pool, const float *restrict net_4_relu) {
-  for (int w_nc = 0; w_nc < 512; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_4_relu + (size_t)w_nc * 100;
-    float *restrict w_y = net_5_max_pool + (size_t)w_nc * 25;
-    float w_cm[50]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 50; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 5; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 5;
-      for (int w_ow = 0; w_ow < 5; w_ow++) w_m[w_ow] = w_cm[w_ih * 5 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 5; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 5 + w_ow]);
     }
   }
 }
@@ -2934,7 +2909,8 @@ DLC_KERNEL static void lenet_unwindow_87(float *restrict net_3_unwindow_bw, cons
     const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
     for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = net_3_matmul_bw + ((w_nc + w_g) % 6) * 20000 + ((w_nc + w_g) / 6) * 100;
     for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[4][2] = {{0}};
+      dlc_v8f w_acc[4][2];
+      memset(w_acc, 0, sizeof w_acc);
       int w_kh0 = w_ih - 9 > 0 ? w_ih - 9 : 0, w_kh1 = w_ih < 4 ? w_ih : 4;
       for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
         const size_t w_o = w_kh * 4000 + (w_ih - w_kh) * 10;
@@ -3602,18 +3578,16 @@ void lenet_init(lenet_model *m, uint64_t seed) {
 }
 
 void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
-  float *const net_0_window = m->arena + 150528;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const net_0_matmul = m->arena + 0;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 150528;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
+  float *const net_2_max_pool = m->arena + 379456;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 301056;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const net_2_max_pool = m->arena + 301056;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const net_4_relu = m->arena + 171200;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
+  float *const net_5_max_pool = m->arena + 222400;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
   float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const net_3_matmul = m->arena + 120000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const p_net_3_weight = m->param + 176;
-  float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
-  float *const net_5_max_pool = m->arena + 51200;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const p_net_3_weight = m->param + 176;
   float *const net_8_relu = m->arena + 3840;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
   float *const p_net_7_weight = m->param + 2592;
@@ -3624,13 +3598,13 @@ void lenet_forward(lenet_model *restrict m, const float *x, float *out) {
   float *const p_net_11_weight = m->param + 60896;
   float *const p_net_11_bias = m->param + 61744;
   /* %11 = window: computed with %14, a block of images at a time */
-  lenet_window_11(net_0_window, net_0_matmul, p_net_0_weight, x); /* %11 window + %14 matmul, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
-  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
-  lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_11(net_1_relu, net_2_max_pool, net_0_window, p_net_0_bias, p_net_0_weight, x); /* %11 window + %14 matmul + %19 relu + %20 max_pool, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
+  /* %19 = relu: computed by %14's tiles, from each element as it is stored */
+  /* %20 = max_pool: computed by %14's kernel, each image's planes as its tiles stored them */
   /* %21 = window: computed with %24, a block of images at a time */
-  lenet_window_21(net_3_window, net_3_matmul, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
-  lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
-  lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_window_21(net_4_relu, net_5_max_pool, net_3_window, p_net_3_bias, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul + %29 relu + %30 max_pool, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
+  /* %29 = relu: computed by %24's tiles, from each element as it is stored */
+  /* %30 = max_pool: computed by %24's kernel, each image's planes as its tiles stored them */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
   /* %34 = relu: computed by %32's tiles, from each element as it is stored */
   lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */
@@ -3645,18 +3619,16 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const t142_div = m->arena + 628368;   /* %142 div[]: examples/lenet.lua:17, backward */
   float *const t138_tanh = m->arena + 628352;   /* %138 tanh[]: examples/lenet.lua:17, backward */
   float *const t143_sqrt = m->arena + 628384;   /* %143 sqrt[]: examples/lenet.lua:17, backward */
-  float *const net_0_window = m->arena + 421056;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const net_0_matmul = m->arena + 0;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 150528;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
-  float *const p_net_0_bias = m->param + 160;
   float *const net_2_max_pool = m->arena + 550656;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
-  float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const net_3_matmul = m->arena + 301056;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const p_net_3_weight = m->param + 176;
+  float *const net_0_window = m->arena + 421056;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
+  float *const p_net_0_bias = m->param + 160;
+  float *const p_net_0_weight = m->param + 0;
   float *const net_4_relu = m->arena + 352256;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
-  float *const p_net_3_bias = m->param + 2576;
   float *const net_5_max_pool = m->arena + 120000;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
+  float *const p_net_3_bias = m->param + 2576;
+  float *const p_net_3_weight = m->param + 176;
   float *const net_8_relu = m->arena + 136640;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
   float *const p_net_7_weight = m->param + 2592;
@@ -3715,13 +3687,13 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
     lenet_sqrt_143(t143_sqrt, t138_tanh); /* %143 sqrt: examples/lenet.lua:17, backward */
   }
   /* %11 = window: computed with %14, a block of images at a time */
-  lenet_window_11(net_0_window, net_0_matmul, p_net_0_weight, x); /* %11 window + %14 matmul, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
-  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
-  lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_11(net_1_relu, net_2_max_pool, net_0_window, p_net_0_bias, p_net_0_weight, x); /* %11 window + %14 matmul + %19 relu + %20 max_pool, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
+  /* %19 = relu: computed by %14's tiles, from each element as it is stored */
+  /* %20 = max_pool: computed by %14's kernel, each image's planes as its tiles stored them */
   /* %21 = window: computed with %24, a block of images at a time */
-  lenet_window_21(net_3_window, net_3_matmul, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
-  lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
-  lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_window_21(net_4_relu, net_5_max_pool, net_3_window, p_net_3_bias, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul + %29 relu + %30 max_pool, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
+  /* %29 = relu: computed by %24's tiles, from each element as it is stored */
+  /* %30 = max_pool: computed by %24's kernel, each image's planes as its tiles stored them */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
   /* %34 = relu: computed by %32's tiles, from each element as it is stored */
   lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */
@@ -3905,18 +3877,16 @@ float lenet_train_step(lenet_model *restrict m, const float *x, const void *targ
 }
 
 void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const net_0_window = m->arena + 150528;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const net_0_matmul = m->arena + 0;   /* %14 matmul[6,25088]: net.0 Conv2d, examples/lenet.lua:9 */
-  float *const p_net_0_weight = m->param + 0;
   float *const net_1_relu = m->arena + 150528;   /* %19 relu[32,6,28,28]: net.1 ReLU, examples/lenet.lua:9 */
+  float *const net_2_max_pool = m->arena + 379456;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const net_0_window = m->arena + 301056;   /* %11 window[1,5,5,32,28,28]: net.0 Conv2d, examples/lenet.lua:9 */
   float *const p_net_0_bias = m->param + 160;
-  float *const net_2_max_pool = m->arena + 301056;   /* %20 max_pool[32,6,14,14]: net.2 MaxPool2d, examples/lenet.lua:9 */
+  float *const p_net_0_weight = m->param + 0;
+  float *const net_4_relu = m->arena + 171200;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
+  float *const net_5_max_pool = m->arena + 222400;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
   float *const net_3_window = m->arena + 0;   /* %21 window[6,5,5,32,10,10]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const net_3_matmul = m->arena + 120000;   /* %24 matmul[16,3200]: net.3 Conv2d, examples/lenet.lua:10 */
-  float *const p_net_3_weight = m->param + 176;
-  float *const net_4_relu = m->arena + 0;   /* %29 relu[32,16,10,10]: net.4 ReLU, examples/lenet.lua:10 */
   float *const p_net_3_bias = m->param + 2576;
-  float *const net_5_max_pool = m->arena + 51200;   /* %30 max_pool[32,16,5,5]: net.5 MaxPool2d, examples/lenet.lua:10 */
+  float *const p_net_3_weight = m->param + 176;
   float *const net_8_relu = m->arena + 3840;   /* %34 relu[32,120]: net.8 ReLU, examples/lenet.lua:12 */
   float *const p_net_7_bias = m->param + 50592;
   float *const p_net_7_weight = m->param + 2592;
@@ -3927,13 +3897,13 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   float *const p_net_11_weight = m->param + 60896;
   const int32_t *target = target_;
   /* %11 = window: computed with %14, a block of images at a time */
-  lenet_window_11(net_0_window, net_0_matmul, p_net_0_weight, x); /* %11 window + %14 matmul, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
-  lenet_relu_19(net_1_relu, net_0_matmul, p_net_0_bias); /* %19 relu: net.1 ReLU, examples/lenet.lua:9 */
-  lenet_max_pool_20(net_2_max_pool, net_1_relu); /* %20 max_pool: net.2 MaxPool2d, examples/lenet.lua:9 */
+  lenet_window_11(net_1_relu, net_2_max_pool, net_0_window, p_net_0_bias, p_net_0_weight, x); /* %11 window + %14 matmul + %19 relu + %20 max_pool, direct from the image: net.0 Conv2d, examples/lenet.lua:9 */
+  /* %19 = relu: computed by %14's tiles, from each element as it is stored */
+  /* %20 = max_pool: computed by %14's kernel, each image's planes as its tiles stored them */
   /* %21 = window: computed with %24, a block of images at a time */
-  lenet_window_21(net_3_window, net_3_matmul, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
-  lenet_relu_29(net_4_relu, net_3_matmul, p_net_3_bias); /* %29 relu: net.4 ReLU, examples/lenet.lua:10 */
-  lenet_max_pool_30(net_5_max_pool, net_4_relu); /* %30 max_pool: net.5 MaxPool2d, examples/lenet.lua:10 */
+  lenet_window_21(net_4_relu, net_5_max_pool, net_3_window, p_net_3_bias, p_net_3_weight, net_2_max_pool); /* %21 window + %24 matmul + %29 relu + %30 max_pool, direct from the image: net.3 Conv2d, examples/lenet.lua:10 */
+  /* %29 = relu: computed by %24's tiles, from each element as it is stored */
+  /* %30 = max_pool: computed by %24's kernel, each image's planes as its tiles stored them */
   lenet_matmul_32(net_8_relu, p_net_7_bias, net_5_max_pool, p_net_7_weight); /* %32 matmul + %34 relu: net.7 Linear, examples/lenet.lua:12 */
   /* %34 = relu: computed by %32's tiles, from each element as it is stored */
   lenet_matmul_35(net_10_relu, p_net_9_bias, net_8_relu, p_net_9_weight); /* %35 matmul + %37 relu: net.9 Linear, examples/lenet.lua:13 */

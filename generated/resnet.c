@@ -1759,16 +1759,10 @@ DLC_SHARED_KERNEL static void resnet_max_pool_354(float *restrict out0, const fl
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = in0 + (size_t)w_nc * 784;
     float *restrict w_y = out0 + (size_t)w_nc * 196;
-    float w_cm[392]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 392; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 14; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 14;
-      for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = w_cm[w_ih * 14 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 14; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 14 + w_ow]);
+    for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 56;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
+      dlc_pool2_fwd_v8f(w_x0 + 16, w_x0 + 44, 6, w_y + w_oh * 14 + 8);
     }
   }
 }
@@ -1779,12 +1773,12 @@ DLC_SHARED_KERNEL static void resnet_max_pool_354(float *restrict out0, const fl
  */
 DLC_SHARED_KERNEL static void resnet_window_355(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 32; i0++) /* the weight transposed: [c, kh, kw][out channel] */
-    for (int i1 = 0; i1 < 288; i1++) out0[i1 * 32 + i0] = in0[i0 * 288 + i1];
+    for (int i1 = 0; i1 < 288; i1++) out1[i1 * 32 + i0] = in0[i0 * 288 + i1];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-        resnet_conv_1x7_c32k3x3(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
-        resnet_conv_1x7_at7_c32k3x3(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
+        resnet_conv_1x7_c32k3x3(out0 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out1 + i6 * 8, i5);
+        resnet_conv_1x7_at7_c32k3x3(out0 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out1 + i6 * 8, i5);
       }
     }
   }
@@ -1827,12 +1821,12 @@ DLC_KERNEL static void resnet_relu_387(float *restrict net_5_relu, const float *
  */
 DLC_SHARED_KERNEL static void resnet_window_388(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
-    for (int i1 = 0; i1 < 288; i1++) out0[i1 * 64 + i0] = in0[i0 * 288 + i1];
+    for (int i1 = 0; i1 < 288; i1++) out1[i1 * 64 + i0] = in0[i0 * 288 + i1];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-        resnet_conv_1x7_c32k3x3_2(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
-        resnet_conv_1x7_at7_c32k3x3_2(out1 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out0 + i6 * 8, i5);
+        resnet_conv_1x7_c32k3x3_2(out0 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14, in1 + (size_t)i4 * 6272, out1 + i6 * 8, i5);
+        resnet_conv_1x7_at7_c32k3x3_2(out0 + (size_t)i6 * 100352 + i4 * 196 + i5 * 14 + 7, in1 + (size_t)i4 * 6272, out1 + i6 * 8, i5);
       }
     }
   }
@@ -1882,16 +1876,9 @@ DLC_SHARED_KERNEL static void resnet_max_pool_404(float *restrict out0, const fl
   for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
     const float *restrict w_x = in0 + (size_t)w_nc * 196;
     float *restrict w_y = out0 + (size_t)w_nc * 49;
-    float w_cm[98]; /* per image row and output column: the max over the kernel columns */
-    for (int w_j = 0; w_j < 98; w_j++) {
-      w_cm[w_j] = dlc_maxf(w_x[w_j * 2], w_x[w_j * 2 + 1]);
-    }
-    for (int w_oh = 0; w_oh < 7; w_oh++) { /* stage 2: the kernel rows, in order */
-      int w_ih = w_oh * 2;
-      float *restrict w_m = w_y + w_oh * 7;
-      for (int w_ow = 0; w_ow < 7; w_ow++) w_m[w_ow] = w_cm[w_ih * 7 + w_ow];
-      for (int w_kh = 1; w_kh < 2; w_kh++)
-        for (int w_ow = 0; w_ow < 7; w_ow++) w_m[w_ow] = dlc_maxf(w_m[w_ow], w_cm[(w_ih + w_kh) * 7 + w_ow]);
+    for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 28;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
     }
   }
 }
@@ -1902,11 +1889,11 @@ DLC_SHARED_KERNEL static void resnet_max_pool_404(float *restrict out0, const fl
  */
 DLC_SHARED_KERNEL static void resnet_window_405(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
-    for (int i1 = 0; i1 < 576; i1++) out0[i1 * 64 + i0] = in0[i0 * 576 + i1];
+    for (int i1 = 0; i1 < 576; i1++) out1[i1 * 64 + i0] = in0[i0 * 576 + i1];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 7; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-        resnet_conv_1x7_c64k3x3(out1 + (size_t)i6 * 25088 + i4 * 49 + i5 * 7, in1 + (size_t)i4 * 3136, out0 + i6 * 8, i5);
+        resnet_conv_1x7_c64k3x3(out0 + (size_t)i6 * 25088 + i4 * 49 + i5 * 7, in1 + (size_t)i4 * 3136, out1 + i6 * 8, i5);
       }
     }
   }
@@ -2887,7 +2874,8 @@ DLC_SHARED_KERNEL static void resnet_unwindow_561(float *restrict out0, const fl
     const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
     for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = in0 + ((w_nc + w_g) % 64) * 3528 + ((w_nc + w_g) / 64) * 49;
     for (int w_ih = 0; w_ih < 7; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[4][1] = {{0}};
+      dlc_v8f w_acc[4][1];
+      memset(w_acc, 0, sizeof w_acc);
       int w_kh0 = w_ih - 5 > 0 ? w_ih - 5 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
       for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
         const size_t w_o = w_kh * 1176 + (w_ih + 1 - w_kh) * 7;
@@ -3202,7 +3190,8 @@ DLC_SHARED_KERNEL static void resnet_unwindow_768(float *restrict out0, const fl
     const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
     for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = in0 + ((w_nc + w_g) % 32) * 3528 + ((w_nc + w_g) / 32) * 196;
     for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[4][2] = {{0}};
+      dlc_v8f w_acc[4][2];
+      memset(w_acc, 0, sizeof w_acc);
       int w_kh0 = w_ih - 12 > 0 ? w_ih - 12 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
       for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
         const size_t w_o = w_kh * 1176 + (w_ih + 1 - w_kh) * 14;
@@ -4131,39 +4120,39 @@ void resnet_init(resnet_model *m, uint64_t seed) {
 }
 
 void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
-  float *const net_0_window = m->arena + 1605632;   /* %43 window[1,3,3,64,28,28]: net.0 Conv2d, examples/resnet.lua:19 */
+  float *const net_0_window = m->arena + 3612672;   /* %43 window[1,3,3,64,28,28]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const net_0_matmul = m->arena + 0;   /* %46 matmul[32,50176]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_mul = m->arena + 3211264;   /* %348 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
+  float *const net_1_mul = m->arena + 3612672;   /* %348 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_running_var = m->param + 384;
   float *const p_net_1_weight = m->param + 288;
-  float *const net_1_sub = m->arena + 3211296;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
+  float *const net_1_sub = m->arena + 3612704;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
   float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
-  float *const net_3_max_pool = m->arena + 0;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_3_max_pool = m->arena + 3211264;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_4_0_matmul = m->arena + 0;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_4_0_matmul = m->arena + 401408;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_4_0_weight = m->param + 416;
-  float *const net_4_1_mul = m->arena + 1204224;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_mul = m->arena + 802816;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_running_var = m->param + 9728;
   float *const p_net_4_1_weight = m->param + 9632;
-  float *const net_4_1_sub = m->arena + 1204256;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_sub = m->arena + 802848;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_bias = m->param + 9664;
   float *const p_net_4_1_running_mean = m->param + 9696;
-  float *const net_4_2_relu = m->arena + 802816;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
-  float *const net_4_3_window = m->arena + 1204224;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_4_3_matmul = m->arena + 401408;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_2_relu = m->arena + 401408;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
+  float *const net_4_3_matmul = m->arena + 0;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_3_window = m->arena + 802816;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_4_3_weight = m->param + 9760;
-  float *const net_4_4_mul = m->arena + 1204224;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_mul = m->arena + 401408;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_running_var = m->param + 19072;
   float *const p_net_4_4_weight = m->param + 18976;
-  float *const net_4_4_sub = m->arena + 1204256;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_sub = m->arena + 401440;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_bias = m->param + 19008;
   float *const p_net_4_4_running_mean = m->param + 19040;
-  float *const net_5_relu = m->arena + 802816;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
-  float *const net_6_window = m->arena + 1204224;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_5_relu = m->arena + 1605632;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
   float *const net_6_matmul = m->arena + 0;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_6_window = m->arena + 2207744;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const p_net_6_weight = m->param + 19104;
   float *const net_7_mul = m->arena + 1605632;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_running_var = m->param + 37728;
@@ -4172,9 +4161,9 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
   float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
-  float *const net_9_max_pool = m->arena + 225792;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_9_max_pool = m->arena + 2007040;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_10_0_matmul = m->arena + 225792;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_10_0_matmul = m->arena + 426496;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_10_0_weight = m->param + 37792;
   float *const net_10_1_mul = m->arena + 0;   /* %415 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_running_var = m->param + 74848;
@@ -4182,9 +4171,9 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_10_1_sub = m->arena + 64;   /* %417 sub[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_bias = m->param + 74720;
   float *const p_net_10_1_running_mean = m->param + 74784;
-  float *const net_10_2_relu = m->arena + 627200;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_2_relu = m->arena + 426496;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_3_matmul = m->arena + 225792;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const net_10_3_window = m->arena + 0;   /* %421 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_10_3_matmul = m->arena + 426496;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_10_3_weight = m->param + 74912;
   float *const net_10_4_mul = m->arena + 0;   /* %431 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_running_var = m->param + 111968;
@@ -4193,8 +4182,8 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const p_net_10_4_bias = m->param + 111840;
   float *const p_net_10_4_running_mean = m->param + 111904;
   float *const net_11_relu = m->arena + 627200;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
-  float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const net_12_0_matmul = m->arena + 225792;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_12_0_weight = m->param + 112032;
   float *const net_12_1_mul = m->arena + 0;   /* %448 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_running_var = m->param + 149088;
@@ -4203,21 +4192,21 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const p_net_12_1_bias = m->param + 148960;
   float *const p_net_12_1_running_mean = m->param + 149024;
   float *const net_12_2_relu = m->arena + 426496;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
-  float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const net_12_3_matmul = m->arena + 225792;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_12_3_weight = m->param + 149152;
-  float *const net_12_4_mul = m->arena + 200704;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_12_4_mul = m->arena + 0;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_running_var = m->param + 186208;
   float *const p_net_12_4_weight = m->param + 186016;
-  float *const net_12_4_sub = m->arena + 200768;   /* %466 sub[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_12_4_sub = m->arena + 64;   /* %466 sub[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_bias = m->param + 186080;
   float *const p_net_12_4_running_mean = m->param + 186144;
-  float *const net_13_relu = m->arena + 0;   /* %470 relu[64,64,7,7]: net.13 ReLU, examples/resnet.lua:25 */
-  float *const net_14_sum_to = m->arena + 200704;   /* %472 sum_to[64,64,1,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_div = m->arena + 0;   /* %474 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_sum_to_2 = m->arena + 28672;   /* %476 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_div_2 = m->arena + 0;   /* %478 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_16_matmul = m->arena + 4096;   /* %480 matmul[64,10]: net.16 Linear, examples/resnet.lua:27 */
+  float *const net_13_relu = m->arena + 827904;   /* %470 relu[64,64,7,7]: net.13 ReLU, examples/resnet.lua:25 */
+  float *const net_14_sum_to = m->arena + 0;   /* %472 sum_to[64,64,1,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_div = m->arena + 28672;   /* %474 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_sum_to_2 = m->arena + 0;   /* %476 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_div_2 = m->arena + 4096;   /* %478 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_16_matmul = m->arena + 0;   /* %480 matmul[64,10]: net.16 Linear, examples/resnet.lua:27 */
   float *const p_net_16_weight = m->param + 186272;
   float *const p_net_16_bias = m->param + 186912;
   /* %43 = window: computed with %46, a block of images at a time */
@@ -4227,38 +4216,38 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
   /* %355 = window: computed with %357, a block of images at a time */
-  resnet_window_355(net_4_0_window, net_4_0_matmul, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_355(net_4_0_matmul, net_4_0_window, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
   /* %371 = window: computed with %373, a block of images at a time */
-  resnet_window_355(net_4_3_window, net_4_3_matmul, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_355(net_4_3_matmul, net_4_3_window, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
   /* %388 = window: computed with %390, a block of images at a time */
-  resnet_window_388(net_6_window, net_6_matmul, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_388(net_6_matmul, net_6_window, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
   /* %405 = window: computed with %407, a block of images at a time */
-  resnet_window_405(net_10_0_window, net_10_0_matmul, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_10_0_matmul, net_10_0_window, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
   /* %421 = window: computed with %423, a block of images at a time */
-  resnet_window_405(net_10_3_window, net_10_3_matmul, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_10_3_matmul, net_10_3_window, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
   /* %438 = window: computed with %440, a block of images at a time */
-  resnet_window_405(net_12_0_window, net_12_0_matmul, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_12_0_matmul, net_12_0_window, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
   /* %454 = window: computed with %456, a block of images at a time */
-  resnet_window_405(net_12_3_window, net_12_3_matmul, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_12_3_matmul, net_12_3_window, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */
@@ -4327,8 +4316,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_4_4_sub_2 = m->arena + 10838016;   /* %151 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_bias = m->param + 19008;
   float *const net_5_relu_2 = m->arena + 14049280;   /* %155 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
-  float *const net_6_window_2 = m->arena + 17222912;   /* %156 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const net_6_matmul_2 = m->arena + 10436608;   /* %159 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_6_window_2 = m->arena + 17222912;   /* %156 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const p_net_6_weight = m->param + 19104;
   float *const net_6_permute = m->arena + 11239424;   /* %161 permute[64,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const net_7_sum_to = m->arena + 10436608;   /* %162 sum_to[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
@@ -4344,8 +4333,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const p_net_7_bias = m->param + 37600;
   float *const net_8_relu_2 = m->arena + 10436608;   /* %189 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
   float *const net_9_max_pool_2 = m->arena + 14902272;   /* %190 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
-  float *const net_10_0_window_2 = m->arena + 12042240;   /* %191 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_matmul_2 = m->arena + 12268032;   /* %194 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_10_0_window_2 = m->arena + 12042240;   /* %191 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_10_0_weight = m->param + 37792;
   float *const net_10_0_permute = m->arena + 15102976;   /* %196 permute[64,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_1_sum_to = m->arena + 12268032;   /* %197 sum_to[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4360,8 +4349,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_1_sub_2 = m->arena + 12268032;   /* %223 sub[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_bias = m->param + 74720;
   float *const net_10_2_relu_2 = m->arena + 15303680;   /* %226 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
-  float *const net_10_3_window_2 = m->arena + 12268032;   /* %227 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const net_10_3_matmul_2 = m->arena + 12493824;   /* %230 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_10_3_window_2 = m->arena + 12268032;   /* %227 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_10_3_weight = m->param + 74912;
   float *const net_10_3_permute = m->arena + 15504384;   /* %232 permute[64,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const net_10_4_sum_to = m->arena + 12493824;   /* %233 sum_to[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4376,8 +4365,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_10_4_sub_2 = m->arena + 12493824;   /* %257 sub[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_bias = m->param + 111840;
   float *const net_11_relu_2 = m->arena + 15705088;   /* %261 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
-  float *const net_12_0_window_2 = m->arena + 12493824;   /* %262 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const net_12_0_matmul_2 = m->arena + 14450688;   /* %265 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_12_0_window_2 = m->arena + 12493824;   /* %262 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_12_0_weight = m->param + 112032;
   float *const net_12_0_permute = m->arena + 15905792;   /* %267 permute[64,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const net_12_1_sum_to = m->arena + 12719616;   /* %268 sum_to[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4392,8 +4381,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_12_1_sub_2 = m->arena + 12719616;   /* %292 sub[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_bias = m->param + 148960;
   float *const net_12_2_relu_2 = m->arena + 16106496;   /* %295 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
-  float *const net_12_3_window_2 = m->arena + 14450688;   /* %296 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const net_12_3_matmul_2 = m->arena + 14676480;   /* %299 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_12_3_window_2 = m->arena + 14450688;   /* %296 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_12_3_weight = m->param + 149152;
   float *const net_12_3_permute = m->arena + 16307200;   /* %301 permute[64,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const net_12_4_sum_to = m->arena + 12719616;   /* %302 sum_to[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4632,7 +4621,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_350(net_4_4_sub_2, p_net_4_4_bias, net_4_4_div, net_4_4_mul_2); /* %151 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_155(net_5_relu_2, net_4_3_permute, net_4_4_mul_2, net_4_4_sub_2, net_3_max_pool_2); /* %155 relu: net.5 ReLU, examples/resnet.lua:21 */
   /* %156 = window: computed with %159, a block of images at a time */
-  resnet_window_388(net_6_window_2, net_6_matmul_2, p_net_6_weight, net_5_relu_2); /* %156 window + %159 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_388(net_6_matmul_2, net_6_window_2, p_net_6_weight, net_5_relu_2); /* %156 window + %159 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_permute_161(net_6_permute, net_6_matmul_2); /* %161 permute: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_sum_to_162(net_7_sum_to, net_6_permute); /* %162 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_div_163(net_7_div, net_7_sum_to); /* %163 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
@@ -4645,7 +4634,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_relu_189(net_8_relu_2, net_6_permute, net_7_mul_2, net_7_sub_2); /* %189 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool_2, net_8_relu_2); /* %190 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
   /* %191 = window: computed with %194, a block of images at a time */
-  resnet_window_405(net_10_0_window_2, net_10_0_matmul_2, p_net_10_0_weight, net_9_max_pool_2); /* %191 window + %194 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_10_0_matmul_2, net_10_0_window_2, p_net_10_0_weight, net_9_max_pool_2); /* %191 window + %194 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_196(net_10_0_permute, net_10_0_matmul_2); /* %196 permute: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_10_1_sum_to, net_10_0_permute); /* %197 sum_to: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_10_1_div, net_10_1_sum_to); /* %199 div: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4657,7 +4646,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_400(net_10_1_sub_2, p_net_10_1_bias, net_10_1_div, net_10_1_mul_2); /* %223 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_226(net_10_2_relu_2, net_10_0_permute, net_10_1_mul_2, net_10_1_sub_2); /* %226 relu: net.10.2 ReLU, examples/resnet.lua:10 */
   /* %227 = window: computed with %230, a block of images at a time */
-  resnet_window_405(net_10_3_window_2, net_10_3_matmul_2, p_net_10_3_weight, net_10_2_relu_2); /* %227 window + %230 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_10_3_matmul_2, net_10_3_window_2, p_net_10_3_weight, net_10_2_relu_2); /* %227 window + %230 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_permute_196(net_10_3_permute, net_10_3_matmul_2); /* %232 permute: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_197(net_10_4_sum_to, net_10_3_permute); /* %233 sum_to: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_199(net_10_4_div, net_10_4_sum_to); /* %234 div: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -4669,7 +4658,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_400(net_10_4_sub_2, p_net_10_4_bias, net_10_4_div, net_10_4_mul_2); /* %257 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_261(net_11_relu_2, net_10_3_permute, net_10_4_mul_2, net_10_4_sub_2, net_9_max_pool_2); /* %261 relu: net.11 ReLU, examples/resnet.lua:24 */
   /* %262 = window: computed with %265, a block of images at a time */
-  resnet_window_405(net_12_0_window_2, net_12_0_matmul_2, p_net_12_0_weight, net_11_relu_2); /* %262 window + %265 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_12_0_matmul_2, net_12_0_window_2, p_net_12_0_weight, net_11_relu_2); /* %262 window + %265 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_196(net_12_0_permute, net_12_0_matmul_2); /* %267 permute: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_sum_to_197(net_12_1_sum_to, net_12_0_permute); /* %268 sum_to: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_div_199(net_12_1_div, net_12_1_sum_to); /* %269 div: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4681,7 +4670,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_sub_400(net_12_1_sub_2, p_net_12_1_bias, net_12_1_div, net_12_1_mul_2); /* %292 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_226(net_12_2_relu_2, net_12_0_permute, net_12_1_mul_2, net_12_1_sub_2); /* %295 relu: net.12.2 ReLU, examples/resnet.lua:10 */
   /* %296 = window: computed with %299, a block of images at a time */
-  resnet_window_405(net_12_3_window_2, net_12_3_matmul_2, p_net_12_3_weight, net_12_2_relu_2); /* %296 window + %299 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_12_3_matmul_2, net_12_3_window_2, p_net_12_3_weight, net_12_2_relu_2); /* %296 window + %299 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_permute_196(net_12_3_permute, net_12_3_matmul_2); /* %301 permute: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_sum_to_197(net_12_4_sum_to, net_12_3_permute); /* %302 sum_to: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_div_199(net_12_4_div, net_12_4_sum_to); /* %303 div: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
@@ -5136,39 +5125,39 @@ float resnet_train_step(resnet_model *restrict m, const float *x, const void *ta
 }
 
 void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const net_0_window = m->arena + 1605632;   /* %43 window[1,3,3,64,28,28]: net.0 Conv2d, examples/resnet.lua:19 */
+  float *const net_0_window = m->arena + 3612672;   /* %43 window[1,3,3,64,28,28]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const net_0_matmul = m->arena + 0;   /* %46 matmul[32,50176]: net.0 Conv2d, examples/resnet.lua:19 */
   float *const p_net_0_weight = m->param + 0;
-  float *const net_1_mul = m->arena + 3211264;   /* %348 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
+  float *const net_1_mul = m->arena + 3612672;   /* %348 mul[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_running_var = m->param + 384;
   float *const p_net_1_weight = m->param + 288;
-  float *const net_1_sub = m->arena + 3211296;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
+  float *const net_1_sub = m->arena + 3612704;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
   float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
-  float *const net_3_max_pool = m->arena + 0;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_3_max_pool = m->arena + 3211264;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
+  float *const net_4_0_matmul = m->arena + 0;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_4_0_matmul = m->arena + 401408;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_4_0_weight = m->param + 416;
-  float *const net_4_1_mul = m->arena + 1204224;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_mul = m->arena + 802816;   /* %365 mul[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_running_var = m->param + 9728;
   float *const p_net_4_1_weight = m->param + 9632;
-  float *const net_4_1_sub = m->arena + 1204256;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
+  float *const net_4_1_sub = m->arena + 802848;   /* %367 sub[1,32,1,1]: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_4_1_bias = m->param + 9664;
   float *const p_net_4_1_running_mean = m->param + 9696;
-  float *const net_4_2_relu = m->arena + 802816;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
-  float *const net_4_3_window = m->arena + 1204224;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_4_3_matmul = m->arena + 401408;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_2_relu = m->arena + 401408;   /* %370 relu[64,32,14,14]: net.4.2 ReLU, examples/resnet.lua:10 */
+  float *const net_4_3_matmul = m->arena + 0;   /* %373 matmul[32,12544]: net.4.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_4_3_window = m->arena + 802816;   /* %371 window[32,3,3,64,14,14]: net.4.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_4_3_weight = m->param + 9760;
-  float *const net_4_4_mul = m->arena + 1204224;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_mul = m->arena + 401408;   /* %381 mul[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_running_var = m->param + 19072;
   float *const p_net_4_4_weight = m->param + 18976;
-  float *const net_4_4_sub = m->arena + 1204256;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_4_4_sub = m->arena + 401440;   /* %383 sub[1,32,1,1]: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_4_4_bias = m->param + 19008;
   float *const p_net_4_4_running_mean = m->param + 19040;
-  float *const net_5_relu = m->arena + 802816;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
-  float *const net_6_window = m->arena + 1204224;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_5_relu = m->arena + 1605632;   /* %387 relu[64,32,14,14]: net.5 ReLU, examples/resnet.lua:21 */
   float *const net_6_matmul = m->arena + 0;   /* %390 matmul[64,12544]: net.6 Conv2d, examples/resnet.lua:22 */
+  float *const net_6_window = m->arena + 2207744;   /* %388 window[32,3,3,64,14,14]: net.6 Conv2d, examples/resnet.lua:22 */
   float *const p_net_6_weight = m->param + 19104;
   float *const net_7_mul = m->arena + 1605632;   /* %398 mul[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_running_var = m->param + 37728;
@@ -5177,9 +5166,9 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
   float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
-  float *const net_9_max_pool = m->arena + 225792;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_9_max_pool = m->arena + 2007040;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
+  float *const net_10_0_matmul = m->arena + 225792;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
-  float *const net_10_0_matmul = m->arena + 426496;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_10_0_weight = m->param + 37792;
   float *const net_10_1_mul = m->arena + 0;   /* %415 mul[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_running_var = m->param + 74848;
@@ -5187,9 +5176,9 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_10_1_sub = m->arena + 64;   /* %417 sub[1,64,1,1]: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_10_1_bias = m->param + 74720;
   float *const p_net_10_1_running_mean = m->param + 74784;
-  float *const net_10_2_relu = m->arena + 627200;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_2_relu = m->arena + 426496;   /* %420 relu[64,64,7,7]: net.10.2 ReLU, examples/resnet.lua:10 */
+  float *const net_10_3_matmul = m->arena + 225792;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const net_10_3_window = m->arena + 0;   /* %421 window[64,3,3,64,7,7]: net.10.3 Conv2d, examples/resnet.lua:11 */
-  float *const net_10_3_matmul = m->arena + 426496;   /* %423 matmul[64,3136]: net.10.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_10_3_weight = m->param + 74912;
   float *const net_10_4_mul = m->arena + 0;   /* %431 mul[1,64,1,1]: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_10_4_running_var = m->param + 111968;
@@ -5198,8 +5187,8 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const p_net_10_4_bias = m->param + 111840;
   float *const p_net_10_4_running_mean = m->param + 111904;
   float *const net_11_relu = m->arena + 627200;   /* %437 relu[64,64,7,7]: net.11 ReLU, examples/resnet.lua:24 */
-  float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const net_12_0_matmul = m->arena + 225792;   /* %440 matmul[64,3136]: net.12.0 Conv2d, examples/resnet.lua:10 */
+  float *const net_12_0_window = m->arena + 0;   /* %438 window[64,3,3,64,7,7]: net.12.0 Conv2d, examples/resnet.lua:10 */
   float *const p_net_12_0_weight = m->param + 112032;
   float *const net_12_1_mul = m->arena + 0;   /* %448 mul[1,64,1,1]: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   float *const p_net_12_1_running_var = m->param + 149088;
@@ -5208,20 +5197,20 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const p_net_12_1_bias = m->param + 148960;
   float *const p_net_12_1_running_mean = m->param + 149024;
   float *const net_12_2_relu = m->arena + 426496;   /* %453 relu[64,64,7,7]: net.12.2 ReLU, examples/resnet.lua:10 */
-  float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const net_12_3_matmul = m->arena + 225792;   /* %456 matmul[64,3136]: net.12.3 Conv2d, examples/resnet.lua:11 */
+  float *const net_12_3_window = m->arena + 0;   /* %454 window[64,3,3,64,7,7]: net.12.3 Conv2d, examples/resnet.lua:11 */
   float *const p_net_12_3_weight = m->param + 149152;
-  float *const net_12_4_mul = m->arena + 200704;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_12_4_mul = m->arena + 0;   /* %464 mul[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_running_var = m->param + 186208;
   float *const p_net_12_4_weight = m->param + 186016;
-  float *const net_12_4_sub = m->arena + 200768;   /* %466 sub[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
+  float *const net_12_4_sub = m->arena + 64;   /* %466 sub[1,64,1,1]: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   float *const p_net_12_4_bias = m->param + 186080;
   float *const p_net_12_4_running_mean = m->param + 186144;
-  float *const net_13_relu = m->arena + 0;   /* %470 relu[64,64,7,7]: net.13 ReLU, examples/resnet.lua:25 */
-  float *const net_14_sum_to = m->arena + 200704;   /* %472 sum_to[64,64,1,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_div = m->arena + 0;   /* %474 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_sum_to_2 = m->arena + 28672;   /* %476 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
-  float *const net_14_div_2 = m->arena + 0;   /* %478 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_13_relu = m->arena + 827904;   /* %470 relu[64,64,7,7]: net.13 ReLU, examples/resnet.lua:25 */
+  float *const net_14_sum_to = m->arena + 0;   /* %472 sum_to[64,64,1,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_div = m->arena + 28672;   /* %474 div[64,64,1,7]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_sum_to_2 = m->arena + 0;   /* %476 sum_to[64,64,1,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
+  float *const net_14_div_2 = m->arena + 4096;   /* %478 div[64,64,1,1]: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   float *const p_net_16_bias = m->param + 186912;
   float *const p_net_16_weight = m->param + 186272;
   const int32_t *target = target_;
@@ -5232,38 +5221,38 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
   resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
   /* %355 = window: computed with %357, a block of images at a time */
-  resnet_window_355(net_4_0_window, net_4_0_matmul, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_355(net_4_0_matmul, net_4_0_window, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_350(net_4_1_sub, p_net_4_1_bias, p_net_4_1_running_mean, net_4_1_mul); /* %367 sub: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_370(net_4_2_relu, net_4_0_matmul, net_4_1_mul, net_4_1_sub); /* %370 relu: net.4.2 ReLU, examples/resnet.lua:10 */
   /* %371 = window: computed with %373, a block of images at a time */
-  resnet_window_355(net_4_3_window, net_4_3_matmul, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_355(net_4_3_matmul, net_4_3_window, p_net_4_3_weight, net_4_2_relu); /* %371 window + %373 matmul, direct from the image: net.4.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_348(net_4_4_mul, p_net_4_4_running_var, p_net_4_4_weight); /* %381 mul: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_350(net_4_4_sub, p_net_4_4_bias, p_net_4_4_running_mean, net_4_4_mul); /* %383 sub: net.4.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_387(net_5_relu, net_4_3_matmul, net_4_4_mul, net_4_4_sub, net_3_max_pool); /* %387 relu: net.5 ReLU, examples/resnet.lua:21 */
   /* %388 = window: computed with %390, a block of images at a time */
-  resnet_window_388(net_6_window, net_6_matmul, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
+  resnet_window_388(net_6_matmul, net_6_window, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
   resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
   /* %405 = window: computed with %407, a block of images at a time */
-  resnet_window_405(net_10_0_window, net_10_0_matmul, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_10_0_matmul, net_10_0_window, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_10_1_sub, p_net_10_1_bias, p_net_10_1_running_mean, net_10_1_mul); /* %417 sub: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_10_2_relu, net_10_0_matmul, net_10_1_mul, net_10_1_sub); /* %420 relu: net.10.2 ReLU, examples/resnet.lua:10 */
   /* %421 = window: computed with %423, a block of images at a time */
-  resnet_window_405(net_10_3_window, net_10_3_matmul, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_10_3_matmul, net_10_3_window, p_net_10_3_weight, net_10_2_relu); /* %421 window + %423 matmul, direct from the image: net.10.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_10_4_mul, p_net_10_4_running_var, p_net_10_4_weight); /* %431 mul: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_10_4_sub, p_net_10_4_bias, p_net_10_4_running_mean, net_10_4_mul); /* %433 sub: net.10.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_11_relu, net_10_3_matmul, net_10_4_mul, net_10_4_sub, net_9_max_pool); /* %437 relu: net.11 ReLU, examples/resnet.lua:24 */
   /* %438 = window: computed with %440, a block of images at a time */
-  resnet_window_405(net_12_0_window, net_12_0_matmul, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
+  resnet_window_405(net_12_0_matmul, net_12_0_window, p_net_12_0_weight, net_11_relu); /* %438 window + %440 matmul, direct from the image: net.12.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_12_1_mul, p_net_12_1_running_var, p_net_12_1_weight); /* %448 mul: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_sub_400(net_12_1_sub, p_net_12_1_bias, p_net_12_1_running_mean, net_12_1_mul); /* %450 sub: net.12.1 BatchNorm2d, examples/resnet.lua:10 */
   resnet_relu_420(net_12_2_relu, net_12_0_matmul, net_12_1_mul, net_12_1_sub); /* %453 relu: net.12.2 ReLU, examples/resnet.lua:10 */
   /* %454 = window: computed with %456, a block of images at a time */
-  resnet_window_405(net_12_3_window, net_12_3_matmul, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
+  resnet_window_405(net_12_3_matmul, net_12_3_window, p_net_12_3_weight, net_12_2_relu); /* %454 window + %456 matmul, direct from the image: net.12.3 Conv2d, examples/resnet.lua:11 */
   resnet_mul_398(net_12_4_mul, p_net_12_4_running_var, p_net_12_4_weight); /* %464 mul: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_sub_400(net_12_4_sub, p_net_12_4_bias, p_net_12_4_running_mean, net_12_4_mul); /* %466 sub: net.12.4 BatchNorm2d, examples/resnet.lua:11 */
   resnet_relu_437(net_13_relu, net_12_3_matmul, net_12_4_mul, net_12_4_sub, net_11_relu); /* %470 relu: net.13 ReLU, examples/resnet.lua:25 */

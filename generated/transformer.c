@@ -18,7 +18,7 @@
 #define TRANSFORMER_ONE_MINUS_BETA1 0.1f   /* examples/transformer.lua:36 */
 #define TRANSFORMER_ONE_MINUS_BETA2 0.001f   /* examples/transformer.lua:36 */
 
-static inline void transformer_conv_3x4_c1k7x7(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+static inline void transformer_conv_3x4_c1k7x7_epi(float *restrict y, const float *restrict x, const float *restrict wt, int oh0, const float *restrict w_b0) {
   dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0}, r_acc7 = {0};
   dlc_v8f r_acc8 = {0}, r_acc9 = {0}, r_acc10 = {0}, r_acc11 = {0};
   const float *restrict w_x = x;
@@ -123,17 +123,21 @@ static inline void transformer_conv_3x4_c1k7x7(float *restrict y, const float *r
     dlc_v8f r_t[8] = {
       r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, r_acc7};
     dlc_transpose_v8f(r_t);
-    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 0, &r_t[w_i], 8 * sizeof(float));
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 8; w_j++)
+        y[w_i * 16 + w_j] = (r_t[w_i][w_j] + w_b0[w_i]);
   }
   { /* pixels 8..11: channel i's values into lanes of r_t[i] */
     dlc_v8f r_t[8] = {
       r_acc8, r_acc9, r_acc10, r_acc11, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
     dlc_transpose_v8f(r_t);
-    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 8, &r_t[w_i], 4 * sizeof(float));
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 4; w_j++)
+        y[w_i * 16 + 8 + w_j] = (r_t[w_i][w_j] + w_b0[w_i]);
   }
 }
 
-static inline void transformer_conv_1x4_c1k7x7(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+static inline void transformer_conv_1x4_c1k7x7_epi(float *restrict y, const float *restrict x, const float *restrict wt, int oh0, const float *restrict w_b0) {
   dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0};
   const float *restrict w_x = x;
   const float *restrict w_w = wt;
@@ -179,7 +183,9 @@ static inline void transformer_conv_1x4_c1k7x7(float *restrict y, const float *r
     dlc_v8f r_t[8] = {
       r_acc0, r_acc1, r_acc2, r_acc3, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}, (dlc_v8f){0}};
     dlc_transpose_v8f(r_t);
-    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 1024 + 0, &r_t[w_i], 4 * sizeof(float));
+    for (int w_i = 0; w_i < 8; w_i++) /* channel w_i's pixels through the epilogue */
+      for (int w_j = 0; w_j < 4; w_j++)
+        y[w_i * 16 + w_j] = (r_t[w_i][w_j] + w_b0[w_i]);
   }
 }
 
@@ -1605,29 +1611,18 @@ static inline void transformer_dot_4x1_k512_lanes_in(float *restrict c, const fl
 
 /* %4 = window %0 {kernel=7x7, stride=7x7, padding=0x0 zeros, layout=CKKNHW} : f32[1,7,7,64,4,4] # examples/transformer.lua:24
  * then, in the same loop, %7 = matmul %5, %6 : f32[64,1024]                    # examples/transformer.lua:24
+ * then, in the same loop, %11 = add %9, %10 : f32[64,64,4,4]                   # examples/transformer.lua:24
+ *   with %9 = permute %8 {dims=2,1,3,4} : f32[64,64,4,4]      # examples/transformer.lua:24
  */
-DLC_KERNEL static void transformer_window_4(float *restrict patch_window, float *restrict patch_matmul, const float *restrict p_patch_weight, const float *restrict x) {
+DLC_KERNEL static void transformer_window_4(float *restrict patch_add, float *restrict patch_window, const float *restrict p_patch_bias, const float *restrict p_patch_weight, const float *restrict x) {
   for (int i0 = 0; i0 < 64; i0++) /* the weight transposed: [c, kh, kw][out channel] */
     for (int i1 = 0; i1 < 49; i1++) patch_window[i1 * 64 + i0] = p_patch_weight[i0 * 49 + i1];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-      transformer_conv_3x4_c1k7x7(patch_matmul + (size_t)i6 * 8192 + i4 * 16, x + (size_t)i4 * 784, patch_window + i6 * 8, 0);
+      transformer_conv_3x4_c1k7x7_epi(patch_add + (size_t)i4 * 1024 + i6 * 128, x + (size_t)i4 * 784, patch_window + i6 * 8, 0, p_patch_bias + i6 * 8);
     }
     for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
-      transformer_conv_1x4_c1k7x7(patch_matmul + (size_t)i6 * 8192 + i4 * 16 + 3 * 4, x + (size_t)i4 * 784, patch_window + i6 * 8, 3);
-    }
-  }
-}
-
-/* %11 = add %9, %10 : f32[64,64,4,4]                   # examples/transformer.lua:24
- *   with %9 = permute %8 {dims=2,1,3,4} : f32[64,64,4,4]      # examples/transformer.lua:24
- */
-DLC_KERNEL static void transformer_add_11(float *restrict patch_add, const float *restrict patch_matmul, const float *restrict p_patch_bias) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 16; i2++) {
-        patch_add[1024*i0 + 16*i1 + i2] = (patch_matmul[16*i0 + 1024*i1 + i2] + p_patch_bias[i1]);
-      }
+      transformer_conv_1x4_c1k7x7_epi(patch_add + (size_t)i4 * 1024 + i6 * 128 + 3 * 4, x + (size_t)i4 * 784, patch_window + i6 * 8, 3, p_patch_bias + i6 * 8);
     }
   }
 }
@@ -3498,11 +3493,10 @@ void transformer_init(transformer_model *m, uint64_t seed) {
 }
 
 void transformer_forward(transformer_model *restrict m, const float *x, float *out) {
-  float *const patch_window = m->arena + 65536;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
-  float *const patch_matmul = m->arena + 0;   /* %7 matmul[64,1024]: patch Conv2d, examples/transformer.lua:24 */
-  float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
+  float *const patch_window = m->arena + 131072;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const p_patch_weight = m->param + 0;
   float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
@@ -3611,8 +3605,8 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
   /* %4 = window: computed with %7, a block of images at a time */
-  transformer_window_4(patch_window, patch_matmul, p_patch_weight, x); /* %4 window + %7 matmul, direct from the image: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4(patch_add, patch_window, p_patch_bias, p_patch_weight, x); /* %4 window + %7 matmul + %11 add, direct from the image: patch Conv2d, examples/transformer.lua:24 */
+  /* %11 = add: computed by %7's tiles, from each element as it is stored */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -3703,11 +3697,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const t634_div = m->arena + 2224672;   /* %634 div[]: examples/transformer.lua:36, backward */
   float *const t630_tanh = m->arena + 2224656;   /* %630 tanh[]: examples/transformer.lua:36, backward */
   float *const t635_sqrt = m->arena + 2224688;   /* %635 sqrt[]: examples/transformer.lua:36, backward */
-  float *const patch_window = m->arena + 2162688;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
-  float *const patch_matmul = m->arena + 0;   /* %7 matmul[64,1024]: patch Conv2d, examples/transformer.lua:24 */
-  float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
+  float *const patch_window = m->arena + 2162688;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const p_patch_weight = m->param + 0;
   float *const blocks_0_ln1_sum_to = m->arena + 0;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 917504;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
@@ -3975,8 +3968,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
     transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
   }
   /* %4 = window: computed with %7, a block of images at a time */
-  transformer_window_4(patch_window, patch_matmul, p_patch_weight, x); /* %4 window + %7 matmul, direct from the image: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4(patch_add, patch_window, p_patch_bias, p_patch_weight, x); /* %4 window + %7 matmul + %11 add, direct from the image: patch Conv2d, examples/transformer.lua:24 */
+  /* %11 = add: computed by %7's tiles, from each element as it is stored */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
@@ -4506,11 +4499,10 @@ float transformer_train_step(transformer_model *restrict m, const float *x, cons
 }
 
 void transformer_eval(transformer_model *restrict m, const float *x, const void *y_, float *out, float *sample_loss) {
-  float *const patch_window = m->arena + 65536;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
-  float *const patch_matmul = m->arena + 0;   /* %7 matmul[64,1024]: patch Conv2d, examples/transformer.lua:24 */
-  float *const p_patch_weight = m->param + 0;
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
+  float *const patch_window = m->arena + 131072;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
+  float *const p_patch_weight = m->param + 0;
   float *const blocks_0_ln1_sum_to = m->arena + 131072;   /* %28 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   float *const t15_add = m->arena + 0;   /* %15 add[64,16,64]: examples/transformer.lua:26 */
   float *const p_pos = m->param + 3200;
@@ -4619,8 +4611,8 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const p_head_weight = m->param + 71168;
   const int32_t *y = y_;
   /* %4 = window: computed with %7, a block of images at a time */
-  transformer_window_4(patch_window, patch_matmul, p_patch_weight, x); /* %4 window + %7 matmul, direct from the image: patch Conv2d, examples/transformer.lua:24 */
-  transformer_add_11(patch_add, patch_matmul, p_patch_bias); /* %11 add: patch Conv2d, examples/transformer.lua:24 */
+  transformer_window_4(patch_add, patch_window, p_patch_bias, p_patch_weight, x); /* %4 window + %7 matmul + %11 add, direct from the image: patch Conv2d, examples/transformer.lua:24 */
+  /* %11 = add: computed by %7's tiles, from each element as it is stored */
   transformer_add_15(blocks_0_ln1_sum_to, t15_add, patch_add, p_pos); /* %15 add + %28 sum_to: examples/transformer.lua:26 */
   transformer_div_30(blocks_0_ln1_div, blocks_0_ln1_sum_to); /* %30 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_sum_to_33(blocks_0_ln1_sum_to_2, t15_add, blocks_0_ln1_div); /* %33 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */

@@ -303,7 +303,9 @@ DLC_TRANSPOSE(v2d, 2)
  * path takes it: in each row the second pixel over the first when greater or NaN, then the second
  * row's over the first's when greater or NaN (the first maximum wins, a NaN over numbers, a later
  * NaN over an earlier one).  Even and odd pixels split by shuffles, the winners as lane masks
- * ANDed with the gradient's bits: moves and compares only, the same bits as the scan. */
+ * ANDed with the gradient's bits: moves and compares only, the same bits as the scan.
+ * dlc_pool2_fwd_V(x0, x1, n, y): the forward over the same windows, y[j] their maxima by the
+ * same rule (the flat path's dlc_max of each row's two pixels, then of the rows). */
 typedef int32_t dlc_v4i __attribute__((vector_size(16)));
 typedef int64_t dlc_v2l __attribute__((vector_size(16)));
 typedef int32_t dlc_v8i __attribute__((vector_size(32)));
@@ -329,6 +331,19 @@ typedef int64_t dlc_v8l __attribute__((vector_size(64)));
     dlc_##S s0 = __builtin_shufflevector(q10, q11, ZL), s1 = __builtin_shufflevector(q10, q11, ZH); \
     memcpy(p0, &r0, (size_t)lo * sizeof(T)), memcpy(p1, &s0, (size_t)lo * sizeof(T));             \
     if (hi) memcpy(p0 + L, &r1, (size_t)hi * sizeof(T)), memcpy(p1 + L, &s1, (size_t)hi * sizeof(T)); \
+  }                                                                                                \
+  static inline void dlc_pool2_fwd_##S(const T *x0, const T *x1, int n, T *y) {                    \
+    dlc_##S a0 = {0}, a1 = {0}, b0 = {0}, b1 = {0};                                                \
+    int lo = 2 * n < L ? 2 * n : L, hi = 2 * n - lo;                                               \
+    memcpy(&a0, x0, (size_t)lo * sizeof(T)), memcpy(&b0, x1, (size_t)lo * sizeof(T));             \
+    if (hi) memcpy(&a1, x0 + L, (size_t)hi * sizeof(T)), memcpy(&b1, x1 + L, (size_t)hi * sizeof(T)); \
+    dlc_##S ae = __builtin_shufflevector(a0, a1, EV), ao = __builtin_shufflevector(a0, a1, OD);    \
+    dlc_##S be = __builtin_shufflevector(b0, b1, EV), bo = __builtin_shufflevector(b0, b1, OD);    \
+    I ta = (I)((ao > ae) | (ao != ao)), tb = (I)((bo > be) | (bo != bo));                          \
+    dlc_##S ma = (dlc_##S)(((I)ao & ta) | ((I)ae & ~ta)), mb = (dlc_##S)(((I)bo & tb) | ((I)be & ~tb)); \
+    I tr = (I)((mb > ma) | (mb != mb));                                                            \
+    dlc_##S m = (dlc_##S)(((I)mb & tr) | ((I)ma & ~tr));                                           \
+    memcpy(y, &m, (size_t)n * sizeof(T));                                                          \
   }
 #else /* lane by lane */
 #define DLC_POOL2(S, T, I, L, EV, OD, ZL, ZH)                                                      \
@@ -340,6 +355,13 @@ typedef int64_t dlc_v8l __attribute__((vector_size(64)));
       int tr = mb > ma || mb != mb;                                                                \
       p0[2 * j] = !tr && !ta ? g[j] : 0, p0[2 * j + 1] = !tr && ta ? g[j] : 0;                     \
       p1[2 * j] = tr && !tb ? g[j] : 0, p1[2 * j + 1] = tr && tb ? g[j] : 0;                       \
+    }                                                                                              \
+  }                                                                                                \
+  static inline void dlc_pool2_fwd_##S(const T *x0, const T *x1, int n, T *y) {                    \
+    for (int j = 0; j < n; j++) {                                                                  \
+      T a0 = x0[2 * j], a1 = x0[2 * j + 1], b0 = x1[2 * j], b1 = x1[2 * j + 1];                    \
+      T ma = a1 > a0 || a1 != a1 ? a1 : a0, mb = b1 > b0 || b1 != b1 ? b1 : b0;                    \
+      y[j] = mb > ma || mb != mb ? mb : ma;                                                        \
     }                                                                                              \
   }
 #endif

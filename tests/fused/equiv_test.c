@@ -1,7 +1,7 @@
 /* equiv_test.c - the backward pass's bit-keeping fusions and cache blocking against the same
  * model unfused and unblocked.
  *
- *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS
+ *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -25,8 +25,10 @@
  * convolution: the product's rows a whole number of vectors), and GRADS weight gradients
  * (dY X^T, or X G) that gather the windows again themselves a block of images at a time, in
  * the training step, whose forward product then reads them alone (emit_matmul.c's
- * dot_window_blocks, each also counted as an array of lanes, and axpy_window_blocks).  Exits
- * 1 on any difference. */
+ * dot_window_blocks, each also counted as an array of lanes, and axpy_window_blocks), and
+ * POOLS max poolings computed by a direct convolution's kernel from the planes its tiles stored
+ * through their epilogue (each such epilogue, the convolution's bias and activation, is also
+ * one of the PRODUCTS).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +65,8 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 11) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS\n");
+  if (argc != 12) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -85,6 +87,8 @@ int main(int argc, char **argv) {
   CHECK(have_d == want_d, "%s has %d convolutions computed straight from the image, expected %d", argv[1], have_d, want_d);
   int want_g = atoi(argv[10]), have_g = count_lines(argv[1], "their windows, then their terms of k", NULL);
   CHECK(have_g == want_g, "%s has %d weight gradients gathering their windows by blocks of images, expected %d", argv[1], have_g, want_g);
+  int want_o = atoi(argv[11]), have_o = count_lines(argv[1], "'s kernel, each image's planes as its tiles stored them", NULL);
+  CHECK(have_o == want_o, "%s has %d poolings computed by a direct convolution's kernel, expected %d", argv[1], have_o, want_o);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -106,7 +110,8 @@ int main(int argc, char **argv) {
   plainnet_forward(&plain, x, yp);
   SAME_ARRAY("forward output", yf, yp);
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
-         "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
+         "in a direct convolution's kernel, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }

@@ -106,7 +106,7 @@ TEST_TRANSPOSE(v8d, double)
  * two pixels, then row 1's; a pixel taken when greater than the maximum so far or NaN), for
  * every n <= L, on pixels drawn from {-1, 0, 1, NaN} (ties and NaNs everywhere) and gradients
  * of both signs, some NaN: the winner gets the gradient's bits, every other pixel +0, nothing
- * past 2n pixels written. */
+ * past 2n pixels written; and dlc_pool2_fwd_S, each window's maximum by the same scan. */
 #define TEST_POOL2(S, T)                                                                        \
   static void test_pool2_##S(void) {                                                            \
     enum { L = sizeof(dlc_##S) / sizeof(T) };                                                   \
@@ -133,6 +133,20 @@ TEST_TRANSPOSE(v8d, double)
           for (int j = 0; j <= 2 * L; j++)                                                      \
             CHECK(memcmp(&got[r][j], &want[r][j], sizeof(T)) == 0, #S " pool2 n=%d row %d pixel %d: %g, want %g", \
                   n, r, j, (double)got[r][j], (double)want[r][j]);                               \
+        /* the forward: each window's maximum, the winner's bits; nothing past n written */    \
+        T y[L + 1], ywant[L + 1];                                                               \
+        for (int w = 0; w <= L; w++) y[w] = ywant[w] = (T)-7;                                   \
+        for (int w = 0; w < n; w++) {                                                           \
+          const T px[4] = {x[0][2 * w], x[0][2 * w + 1], x[1][2 * w], x[1][2 * w + 1]};         \
+          int a = 0;                                                                            \
+          for (int i = 1; i < 4; i++)                                                           \
+            if (px[i] > px[a] || px[i] != px[i]) a = i;                                         \
+          ywant[w] = px[a];                                                                     \
+        }                                                                                       \
+        dlc_pool2_fwd_##S(x[0], x[1], n, y);                                                    \
+        for (int w = 0; w <= L; w++)                                                            \
+          CHECK(memcmp(&y[w], &ywant[w], sizeof(T)) == 0, #S " pool2 forward n=%d window %d: %g, want %g", n, w, \
+                (double)y[w], (double)ywant[w]);                                                 \
       }                                                                                         \
   }
 TEST_POOL2(v4f, float)
