@@ -1027,28 +1027,20 @@ static int direct_epi_reads(const Em *e, int id, int mm, int pm, int out, Direct
   return 1;
 }
 
-/* The 2 x 2 max pooling (stride 2, tiling the image) of elementwise block u's output
- * scheduled right after it, that a direct convolution's epilogue computes too (plan.c made
- * its output live from the product on), or -1. */
+/* The 2 x 2 max pooling of elementwise block u's output scheduled right after it, that a
+ * direct convolution's epilogue computes too (plan.c made its output live from the product
+ * on), or -1. */
 static int direct_pool(const Em *e, int u) {
-  const Graph *g = e->g;
   const FnPlan *fp = e->fp;
-  int s = sched_pos(fp, u) + 1, p = s > 0 && s < fp->nsched ? fp->sched[s] : -1;
-  if (p < 0 || g->nodes[p].op != OP_MAXPOOL || ir_root_of(g, g->nodes[p].in[0]) != u || fp->store[p].kind != S_ARENA ||
-      !shape_eq(&g->nodes[g->nodes[p].in[0]].shape, &g->nodes[u].shape) || !ir_pool_tiles(g, p))
-    return -1;
-  const int *a = g->nodes[p].attr;
-  return a[WA_KH] == 2 && a[WA_KW] == 2 && a[WA_SH] == 2 && a[WA_SW] == 2 && !a[WA_PH] && !a[WA_PW] ? p : -1;
+  return plan_direct_pool(e->g, fp->sched, fp->nsched, fp->store, sched_pos(fp, u) + 1);
 }
 
-/* A direct convolution's epilogue (emit_window.c): product mm with its window w, its user u */
+/* A direct convolution's epilogue (emit_window.c, which checks the user's layout): product mm
+ * with its window, its user u; NULL when the product is not direct or u reads other tensors */
 static const Direct *direct_epilogue(Em *e, int mm, int u) {
   const FnPlan *fp = e->fp;
-  const Node *un = &e->g->nodes[u];
   DirectReads r = {0};
-  if (un->shape.n != 4 || un->shape.d[1] != e->g->nodes[mm].shape.d[0] || !em_direct_conv(e, fp->win[mm], mm) ||
-      !direct_epi_reads(e, u, mm, sched_pos(fp, mm), block_dst(e, u), &r))
-    return NULL;
+  if (!direct_epi_reads(e, u, mm, sched_pos(fp, mm), block_dst(e, u), &r)) return NULL;
   return em_direct_conv_epi(e, fp->win[mm], mm, u, direct_pool(e, u), r.nb, r.b, r.scalar);
 }
 

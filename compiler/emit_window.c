@@ -171,6 +171,16 @@ static void pool_take(Em *e, const char *v, const char *i, const char *mx, const
           i, mx, first ? ir_fmt(" | (%s < 0)", a) : "", mx, mx, a, a);
 }
 
+/* Node id's expression when every tensor it reads is substituted (e->subst, set by the caller,
+ * cleared here): the indices are then never used. */
+static const char *subst_expr(Em *e, int id) {
+  Aff idx[MAX_DIMS];
+  for (int d = 0; d < MAX_DIMS; d++) idx[d] = em_aff_zero();
+  const char *x = em_expr(e, id, idx);
+  e->nsubst = 0;
+  return x;
+}
+
 /* Tiling windows: pixel px (an index into the plane) of the adjoint gets val, stored once;
  * with an epilogue, the user's value at that pixel is stored instead (w_gx then points into
  * the user's buffer), every tensor it reads read at px too (plan.c: they have its shape). */
@@ -182,10 +192,7 @@ static void pool_store(Em *e, const Pool *p, const char *px, const char *val) {
   e->nsubst = 0;
   e->subst_node[e->nsubst] = p->id, e->subst[e->nsubst++] = ir_fmt("(%s)", val);
   for (int i = 0; i < p->nread; i++) e->subst_node[e->nsubst] = p->read[i], e->subst[e->nsubst++] = ir_fmt("w_e%d[%s]", i, px);
-  Aff idx[MAX_DIMS];
-  for (int d = 0; d < MAX_DIMS; d++) idx[d] = em_aff_zero(); /* every read is substituted */
-  em_line(e, "w_gx[%s] = %s;", px, em_expr(e, p->epi, idx));
-  e->nsubst = 0;
+  em_line(e, "w_gx[%s] = %s;", px, subst_expr(e, p->epi));
 }
 
 /* The stored tensors the epilogue's expression (node id, through the nodes computed inside
@@ -374,9 +381,8 @@ static void emit_pool_flat(Em *e, const Pool *p, int back, int exact) {
  * (alternating builds).  Rows of 7 windows in 16 lanes ran no faster than the flat path. */
 enum { POOL2_PLANE_MAX = 8192 }; /* the epilogue's plane of gradients (elements) */
 
-static int pool2_vec(const Em *e, const Pool *p, int exact) {
-  return exact && !e->o->check_numerics && p->KH == 2 && p->KW == 2 && 2 * p->OW >= em_vlanes(e) &&
-         (int64_t)p->H * p->W <= POOL2_PLANE_MAX;
+static int pool2_vec(const Em *e, const Pool *p) {
+  return !e->o->check_numerics && ir_pool2x2(e->g, p->id) && 2 * p->OW >= em_vlanes(e) && (int64_t)p->H * p->W <= POOL2_PLANE_MAX;
 }
 
 /* "v + k", "v - k" or v */
@@ -388,10 +394,7 @@ static const char *plus_k(const char *v, int k) { return k > 0 ? ir_fmt("%s + %d
  * maxima by the same rule, so the same bits.  LeNet's poolings (rows of 14 and 5 windows):
  * 2.3 -> 1.9 % and 2.4 -> 1.5 % of the training step (perf).  Not under --check-numerics,
  * whose build, the flat path, the fused tests compare with. */
-static int pool2_fwd(const Em *e, const Pool *p, int back) {
-  return !back && !e->o->check_numerics && p->KH == 2 && p->KW == 2 && p->SH == 2 && p->SW == 2 && !p->PH && !p->PW &&
-         p->H == 2 * p->OH && p->W == 2 * p->OW;
-}
+static int pool2_fwd(const Em *e, const Pool *p, int back) { return !back && !e->o->check_numerics && ir_pool2x2(e->g, p->id); }
 
 /* The OH rows of windows of the plane at x (rows of W pixels) into y (rows of OW) */
 static void pool2_fwd_rows(Em *e, int OH, int OW, int W, const char *x, const char *y) {
@@ -480,7 +483,7 @@ static void emit_pool(Em *e, int id, int via, int epi) {
   } else {
     em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %d;", e->real, out, p.OH * p.OW);
   }
-  if (back && pool2_vec(e, &p, exact)) {
+  if (back && pool2_vec(e, &p)) {
     emit_pool2_back(e, &p);
   } else if (pool2_fwd(e, &p, back)) {
     pool2_fwd_rows(e, p.OH, p.OW, p.W, "w_x", "w_y");
@@ -847,20 +850,13 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   return 1;
 }
 
-const Direct *em_direct_conv(Em *e, int id, int mm) {
-  Direct d;
-  if (!direct_of(e, id, mm, &d)) return NULL;
-  Direct *k = ir_alloc(sizeof *k);
-  *k = d;
-  return k;
-}
+const Direct *em_direct_conv(Em *e, int id, int mm) { return em_direct_conv_epi(e, id, mm, -1, -1, 0, NULL, NULL); }
 
 const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int nb, const int *b, const int *scalar) {
   Direct d;
-  const Shape *us = &e->g->nodes[user].shape; /* NCHW: the product's planes swapped */
-  if (!direct_of(e, id, mm, &d) || nb > DIRECT_MAX_READS || us->n != 4 || us->d[0] != d.w.N || us->d[1] != d.M ||
-      us->d[2] != d.w.OH || us->d[3] != d.w.OW)
-    return NULL;
+  if (!direct_of(e, id, mm, &d) || nb > DIRECT_MAX_READS) return NULL;
+  const Shape *us = user >= 0 ? &e->g->nodes[user].shape : NULL; /* NCHW: the product's planes swapped */
+  if (us && (us->n != 4 || us->d[0] != d.w.N || us->d[1] != d.M || us->d[2] != d.w.OH || us->d[3] != d.w.OW)) return NULL;
   d.epi = user, d.pool = pool, d.nb = nb;
   for (int i = 0; i < nb; i++) d.b[i] = b[i], d.scalar[i] = scalar[i];
   Direct *k = ir_alloc(sizeof *k);
@@ -890,10 +886,7 @@ static void epi_store(Em *e, const Direct *d, const char *ch, const char *v, con
   e->subst_node[e->nsubst] = d->mm, e->subst[e->nsubst++] = v;
   for (int i = 0; i < d->nb; i++)
     e->subst_node[e->nsubst] = d->b[i], e->subst[e->nsubst++] = ir_fmt("w_b%d[%s]", i, d->scalar[i] ? "0" : ch);
-  Aff idx[MAX_DIMS];
-  for (int k = 0; k < MAX_DIMS; k++) idx[k] = em_aff_zero(); /* every read is substituted */
-  em_line(e, "y[%s] = %s;", at, em_expr(e, d->epi, idx));
-  e->nsubst = 0;
+  em_line(e, "y[%s] = %s;", at, subst_expr(e, d->epi));
 }
 
 /* The distance between two channels' rows of y: the product's [M, N OH OW], or the

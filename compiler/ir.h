@@ -282,6 +282,7 @@ int ir_max_pool_backward(Graph *g, int x, int gy, const int *attr); /* gy added 
  * k, no padding, nothing left over (each pixel in exactly one window) */
 int ir_tiles(int k, int stride, int pad, int out, int len);
 int ir_pool_tiles(const Graph *g, int id); /* a pooling's windows tile its image (ir_tiles both ways) */
+int ir_pool2x2(const Graph *g, int id);    /* ... and are 2 x 2 (stride 2, no padding) */
 int ir_plane_swap(const Graph *g, int id); /* a permute of a rank-4 tensor's first two dims (NCHW <-> CNHW) */
 int ir_sum_to(Graph *g, int x, Shape s);
 int ir_max(Graph *g, int x, int axis);
@@ -415,6 +416,9 @@ typedef struct {
 
 Plan *plan_build(Graph *g, const EmitOptions *o);
 int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements node id's storage holds */
+/* The 2 x 2 max pooling at schedule position s of sched[0..n) (store: the function's storage)
+ * that a direct convolution's epilogue computing block sched[s - 1] computes too, or -1 */
+int plan_direct_pool(const Graph *g, const int *sched, int n, const Store *store, int s);
 /* emit_window.c: the images per block as the emitter computes them for o's target and --l2, or
  * 0 when it computes them whole: of scatter-add w of product mm's columns, or of window gather
  * w whose one reader is product mm (the window tensor mm's B) */

@@ -346,6 +346,11 @@ int ir_pool_tiles(const Graph *g, int id) {
   return ir_tiles(a[WA_KH], a[WA_SH], a[WA_PH], ys->d[2], xs->d[2]) && ir_tiles(a[WA_KW], a[WA_SW], a[WA_PW], ys->d[3], xs->d[3]);
 }
 
+int ir_pool2x2(const Graph *g, int id) {
+  const int *a = g->nodes[id].attr;
+  return ir_pool_tiles(g, id) && a[WA_KH] == 2 && a[WA_KW] == 2;
+}
+
 int ir_plane_swap(const Graph *g, int id) {
   const Node *n = &g->nodes[id];
   return n->op == OP_PERMUTE && n->shape.n == 4 && n->attr[0] == 1 && n->attr[1] == 0 && n->attr[2] == 2 && n->attr[3] == 3;

@@ -516,9 +516,8 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
           shape_numel(&un->shape) != shape_numel(&g->nodes[i].shape))
         continue;
       f->epi[i] = u;
-      int s = f->pos[u] + 1, p = s < f->fp->nsched ? f->fp->sched[s] : -1; /* and the pooling after it */
-      if (p >= 0 && g->nodes[p].op == OP_MAXPOOL && ir_root_of(g, g->nodes[p].in[0]) == u && f->store[p].kind == S_ARENA)
-        slots[p].def = f->pos[i];
+      int p = plan_direct_pool(g, f->fp->sched, f->fp->nsched, f->store, f->pos[u] + 1); /* and the pooling after it */
+      if (p >= 0) slots[p].def = f->pos[i];
     } else if ((uk == K_E1 || uk == K_E2) && un->dt == g->nodes[i].dt && shape_eq(&un->shape, &g->nodes[i].shape))
       f->epi[i] = u;
     else if (un->op == OP_UNWINDOW && ir_root_of(g, un->in[0]) == i && f->store[i].kind == S_ARENA &&
@@ -528,6 +527,15 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
       continue;
     if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
   }
+}
+
+/* The pooling of block sched[s - 1]'s whole output, in the arena, by 2 x 2 windows that tile
+ * its image (emit_window.c's dlc_pool2_fwd) */
+int plan_direct_pool(const Graph *g, const int *sched, int n, const Store *store, int s) {
+  int u = s > 0 && s < n ? sched[s - 1] : -1, p = u >= 0 ? sched[s] : -1;
+  if (p < 0 || g->nodes[p].op != OP_MAXPOOL || store[p].kind != S_ARENA) return -1;
+  const Node *x = &g->nodes[g->nodes[p].in[0]];
+  return ir_root_of(g, g->nodes[p].in[0]) == u && shape_eq(&x->shape, &g->nodes[u].shape) && ir_pool2x2(g, p) ? p : -1;
 }
 
 /* Sums that the emitter may compute in one loop (emit_c.c's emit_sums: a run of sibling sums,
