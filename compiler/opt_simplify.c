@@ -84,18 +84,21 @@ static int sum_constant(const Graph *g, int a, const Shape *s) {
  * and the product it scales is usually stored anyway (a loss gradient, read by the weights'
  * products too), so moving it out would only add a block.  probe: 1 to ask, nothing built. */
 static int sum_factor(Graph *g, int x, const Shape *s, int probe) {
-  const Node *n = nd(g, x);
-  if (n->op == OP_NEG) {
-    if (sum_factor(g, n->in[0], s, 1) < 0) return -1;
-    return probe ? 1 : ir_unary(g, OP_NEG, ir_sum_to(g, n->in[0], *s));
+  /* the node's fields by value: building a node may move g->nodes */
+  const Op op = nd(g, x)->op;
+  const int in[2] = {nd(g, x)->in[0], nd(g, x)->in[1]};
+  const Shape xs = nd(g, x)->shape;
+  if (op == OP_NEG) {
+    if (sum_factor(g, in[0], s, 1) < 0) return -1;
+    return probe ? 1 : ir_unary(g, OP_NEG, ir_sum_to(g, in[0], *s));
   }
-  if (n->op != OP_MUL && n->op != OP_DIV) return -1;
-  for (int j = n->op == OP_DIV; j < 2; j++) { /* j: the constant factor's side */
-    int a = sum_constant(g, n->in[j], s), b = n->in[1 - j];
-    if (a < 0 || g->nodes[ir_root_of(g, a)].op == OP_CONST || !shape_eq(&nd(g, b)->shape, &n->shape)) continue;
+  if (op != OP_MUL && op != OP_DIV) return -1;
+  for (int j = op == OP_DIV; j < 2; j++) { /* j: the constant factor's side */
+    int a = sum_constant(g, in[j], s), b = in[1 - j];
+    if (a < 0 || g->nodes[ir_root_of(g, a)].op == OP_CONST || !shape_eq(&nd(g, b)->shape, &xs)) continue;
     if (probe) return 1;
     int sum = ir_sum_to(g, b, *s);
-    int r = n->op == OP_DIV ? ir_binary(g, OP_DIV, sum, a) : j ? ir_binary(g, OP_MUL, sum, a) : ir_binary(g, OP_MUL, a, sum);
+    int r = op == OP_DIV ? ir_binary(g, OP_DIV, sum, a) : j ? ir_binary(g, OP_MUL, sum, a) : ir_binary(g, OP_MUL, a, sum);
     return as_shape(g, r, s);
   }
   return -1;
