@@ -146,7 +146,8 @@ void ad_gradients(Graph *g, int loss, int *grads) {
   Loc saved = g->cur;
   g->cur_flags = NF_BACKWARD;
   g->cur = g->nodes[loss].loc;
-  adj[loss] = ir_broadcast(g, C(g, 1), g->nodes[loss].shape);
+  int one = C(g, 1); /* first: adding it may move g->nodes, which the shape is read from */
+  adj[loss] = ir_broadcast(g, one, g->nodes[loss].shape);
   for (int id = loss; id >= 0; id--) {
     if (!need[id] || adj[id] < 0) continue;
     Node n = g->nodes[id];

@@ -60,27 +60,27 @@ static void test_hash_consing(void) {
 static void test_shapes(void) {
   Graph *g = graph();
   int a = ir_input(g, "a", S(2, 3, 1), DT_FLOAT), b = ir_input(g, "b", S(1, 4, 0), DT_FLOAT);
-  Shape r = g->nodes[ir_binary(g, OP_MUL, a, b)].shape;
+  Shape r = ir_node(g, ir_binary(g, OP_MUL, a, b))->shape;
   CHECK(r.n == 2 && r.d[0] == 3 && r.d[1] == 4, "[3,1] * [4] -> [3,4], got %s", shape_str(&r));
   int s = ir_const(g, 2, NULL);
-  CHECK(g->nodes[ir_binary(g, OP_ADD, s, a)].shape.n == 2, "scalar broadcasts");
+  CHECK(ir_node(g, ir_binary(g, OP_ADD, s, a))->shape.n == 2, "scalar broadcasts");
   int m = ir_input(g, "m", S(2, 5, 3), DT_FLOAT), w = ir_input(g, "w", S(2, 4, 3), DT_FLOAT);
-  r = g->nodes[ir_matmul(g, m, w, 0, 1)].shape;
+  r = ir_node(g, ir_matmul(g, m, w, 0, 1))->shape;
   CHECK(r.d[0] == 5 && r.d[1] == 4, "[5,3] x [4,3]^T -> [5,4], got %s", shape_str(&r));
-  r = g->nodes[ir_matmul(g, w, m, 0, 1)].shape;
+  r = ir_node(g, ir_matmul(g, w, m, 0, 1))->shape;
   CHECK(r.d[0] == 4 && r.d[1] == 5, "[4,3] x [5,3]^T -> [4,5]");
-  r = g->nodes[ir_sum_to(g, m, S(2, 1, 3))].shape;
+  r = ir_node(g, ir_sum_to(g, m, S(2, 1, 3)))->shape;
   CHECK(r.d[0] == 1 && r.d[1] == 3, "sum_to [5,3] -> [1,3]");
-  CHECK(g->nodes[ir_sum_to(g, m, (Shape){0, {0}})].shape.n == 0, "sum_to a scalar");
-  r = g->nodes[ir_max(g, m, 1)].shape;
+  CHECK(ir_node(g, ir_sum_to(g, m, (Shape){0, {0}}))->shape.n == 0, "sum_to a scalar");
+  r = ir_node(g, ir_max(g, m, 1))->shape;
   CHECK(r.d[0] == 5 && r.d[1] == 1, "max along dim 2 keeps it as 1");
   CHECK(ir_reshape(g, m, S(2, 5, 3)) == m, "reshape to the same shape is the tensor");
   int v = ir_reshape(g, m, S(1, 15, 0));
-  CHECK(g->nodes[ir_reshape(g, v, S(2, 3, 5))].in[0] == m, "a reshape of a reshape is one view");
+  CHECK(ir_node(g, ir_reshape(g, v, S(2, 3, 5)))->in[0] == m, "a reshape of a reshape is one view");
   int t = ir_input(g, "t", S(1, 5, 0), DT_INT);
-  r = g->nodes[ir_onehot(g, t, 3)].shape;
+  r = ir_node(g, ir_onehot(g, t, 3))->shape;
   CHECK(r.d[0] == 5 && r.d[1] == 3, "onehot [5] -> [5,3]");
-  CHECK(g->nodes[ir_xent(g, m, t)].shape.d[0] == 5, "xent per row");
+  CHECK(ir_node(g, ir_xent(g, m, t))->shape.d[0] == 5, "xent per row");
 }
 
 static void test_errors(void) {
