@@ -1037,7 +1037,8 @@ static void pixel_tile(Em *e, const void *ctx) {
   tile_loops(e, w, d->Hp * d->Wp, "w", w->KH * w->KW);
   for (int r = 0; r < t->R; r++)
     em_line(e, "const %s *restrict w_r%d = w_x + (%s + w_kh) * %d;", real, r,
-            w->SH > 1 ? ir_fmt(r ? "(oh0 + %d) * %d" : "oh0 * %d", r, w->SH) : r ? ir_fmt("oh0 + %d", r) : "oh0", d->Wp);
+            w->SH > 1 ? (r ? ir_fmt("(oh0 + %d) * %d", r, w->SH) : ir_fmt("oh0 * %d", w->SH)) : r ? ir_fmt("oh0 + %d", r) : "oh0",
+            d->Wp);
   for (int kw = 0; kw < w->KW; kw++) {
     em_line(e, "{ /* kernel column %d */", kw);
     e->ind++;
@@ -1192,6 +1193,18 @@ void em_direct_conv_body(Em *e, int id, int mm, const Direct *dp) {
   em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight transposed: [c, kh, kw][out channel] */", d.M);
   em_line(e, "  for (int i1 = 0; i1 < %d; i1++) %s[i1 * %d + i0] = %s[i0 * %d + i1];", d.K, wt, d.M, a, d.K);
   direct_images(e, &d, d.L, y, img, w->C * w->H * w->W, wt, d.L, channel_tiles);
+}
+
+int em_window_padded(Em *e, int w, WinPad *p) {
+  const FnPlan *fp = e->fp;
+  if (!fp || !fp->win) return 0;
+  int mm = -1; /* the forward product that gathers w */
+  for (int s = 0; s < fp->nsched && mm < 0; s++)
+    if (fp->win[fp->sched[s]] == w) mm = fp->sched[s];
+  Direct d;
+  if (mm < 0 || !direct_of(e, w, mm, &d) || !d.pixels || d.w.SW != 1) return 0;
+  *p = (WinPad){d.w.C, d.w.KH, d.w.KW, d.w.SH, d.w.OH, d.w.OW, d.Hp, d.Wp};
+  return 1;
 }
 
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row

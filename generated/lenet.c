@@ -1694,7 +1694,7 @@ static inline void lenet_dot_4x2_k400_lanes_in(float *restrict c, const float *r
   memcpy(c + 450, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void lenet_dot_4x4_k632_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x4_k784_lanes_io_px(const float *restrict a, const float *restrict b, int j0, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1715,15 +1715,20 @@ static inline void lenet_dot_4x4_k632_lanes_io(const float *restrict a, const fl
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 632; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -1759,7 +1764,7 @@ static inline void lenet_dot_4x4_k632_lanes_io(const float *restrict a, const fl
   memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
 }
 
-static inline void lenet_dot_4x1_k632_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x1_k784_lanes_io_px(const float *restrict a, const float *restrict b, int j0, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -1768,12 +1773,14 @@ static inline void lenet_dot_4x1_k632_lanes_io(const float *restrict a, const fl
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 632; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
     r_acc2_0 += r_a2 * r_b0;
@@ -1785,7 +1792,7 @@ static inline void lenet_dot_4x1_k632_lanes_io(const float *restrict a, const fl
   memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void lenet_dot_2x4_k632_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x4_k784_lanes_io_px(const float *restrict a, const float *restrict b, int j0, float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1796,13 +1803,18 @@ static inline void lenet_dot_2x4_k632_lanes_io(const float *restrict a, const fl
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 632; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -1822,15 +1834,17 @@ static inline void lenet_dot_2x4_k632_lanes_io(const float *restrict a, const fl
   memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
 }
 
-static inline void lenet_dot_2x1_k632_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_2x1_k784_lanes_io_px(const float *restrict a, const float *restrict b, int j0, float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 632; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
@@ -1838,7 +1852,7 @@ static inline void lenet_dot_2x1_k632_lanes_io(const float *restrict a, const fl
   memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
 }
 
-static inline void lenet_dot_4x4_k608_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
+static inline void lenet_dot_4x4_k784_lanes_in_px_upd(const float *restrict a, const float *restrict b, int j0, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -1859,159 +1873,20 @@ static inline void lenet_dot_4x4_k608_lanes_io(const float *restrict a, const fl
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
-  }
-  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
-  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
-  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
-  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
-  memcpy(s + 64, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(s + 72, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(s + 80, &r_acc2_2, sizeof r_acc2_2);
-  memcpy(s + 88, &r_acc2_3, sizeof r_acc2_3);
-  memcpy(s + 96, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(s + 104, &r_acc3_1, sizeof r_acc3_1);
-  memcpy(s + 112, &r_acc3_2, sizeof r_acc3_2);
-  memcpy(s + 120, &r_acc3_3, sizeof r_acc3_3);
-}
-
-static inline void lenet_dot_4x1_k608_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
-  dlc_v8f r_acc0_0;
-  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
-  dlc_v8f r_acc1_0;
-  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  dlc_v8f r_acc2_0;
-  memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
-  dlc_v8f r_acc3_0;
-  memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
-  }
-  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(s + 16, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(s + 24, &r_acc3_0, sizeof r_acc3_0);
-}
-
-static inline void lenet_dot_2x4_k608_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
-  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
-  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
-  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
-  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
-  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
-  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
-  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
-  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
-  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
-  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
-  }
-  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(s + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(s + 16, &r_acc0_2, sizeof r_acc0_2);
-  memcpy(s + 24, &r_acc0_3, sizeof r_acc0_3);
-  memcpy(s + 32, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(s + 40, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(s + 48, &r_acc1_2, sizeof r_acc1_2);
-  memcpy(s + 56, &r_acc1_3, sizeof r_acc1_3);
-}
-
-static inline void lenet_dot_2x1_k608_lanes_io(const float *restrict a, const float *restrict b, float *restrict s) {
-  dlc_v8f r_acc0_0;
-  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
-  dlc_v8f r_acc1_0;
-  memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-  }
-  memcpy(s, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(s + 8, &r_acc1_0, sizeof r_acc1_0);
-}
-
-static inline void lenet_dot_4x4_k608_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
-  dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
-  memcpy(&r_acc0_0, s, sizeof r_acc0_0);
-  memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
-  memcpy(&r_acc0_2, s + 16, sizeof r_acc0_2);
-  memcpy(&r_acc0_3, s + 24, sizeof r_acc0_3);
-  dlc_v8f r_acc1_0, r_acc1_1, r_acc1_2, r_acc1_3;
-  memcpy(&r_acc1_0, s + 32, sizeof r_acc1_0);
-  memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
-  memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
-  memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  dlc_v8f r_acc2_0, r_acc2_1, r_acc2_2, r_acc2_3;
-  memcpy(&r_acc2_0, s + 64, sizeof r_acc2_0);
-  memcpy(&r_acc2_1, s + 72, sizeof r_acc2_1);
-  memcpy(&r_acc2_2, s + 80, sizeof r_acc2_2);
-  memcpy(&r_acc2_3, s + 88, sizeof r_acc2_3);
-  dlc_v8f r_acc3_0, r_acc3_1, r_acc3_2, r_acc3_3;
-  memcpy(&r_acc3_0, s + 96, sizeof r_acc3_0);
-  memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
-  memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
-  memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -2092,7 +1967,7 @@ static inline void lenet_dot_4x4_k608_lanes_in_upd(const float *restrict a, cons
   }
 }
 
-static inline void lenet_dot_4x1_k608_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_4x1_k784_lanes_in_px_upd(const float *restrict a, const float *restrict b, int j0, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -2101,12 +1976,14 @@ static inline void lenet_dot_4x1_k608_lanes_in_upd(const float *restrict a, cons
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
     r_acc2_0 += r_a2 * r_b0;
@@ -2138,7 +2015,7 @@ static inline void lenet_dot_4x1_k608_lanes_in_upd(const float *restrict a, cons
   }
 }
 
-static inline void lenet_dot_2x4_k608_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x4_k784_lanes_in_px_upd(const float *restrict a, const float *restrict b, int j0, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2149,13 +2026,18 @@ static inline void lenet_dot_2x4_k608_lanes_in_upd(const float *restrict a, cons
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -2202,15 +2084,17 @@ static inline void lenet_dot_2x4_k608_lanes_in_upd(const float *restrict a, cons
   }
 }
 
-static inline void lenet_dot_2x1_k608_lanes_in_upd(const float *restrict a, const float *restrict b, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void lenet_dot_2x1_k784_lanes_in_px_upd(const float *restrict a, const float *restrict b, int j0, const float *restrict s, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
@@ -2235,7 +2119,7 @@ static inline void lenet_dot_2x1_k608_lanes_in_upd(const float *restrict a, cons
   }
 }
 
-static inline void lenet_dot_4x4_k608_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_4x4_k784_lanes_in_px(float *restrict c, const float *restrict a, const float *restrict b, int j0, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2256,15 +2140,20 @@ static inline void lenet_dot_4x4_k608_lanes_in(float *restrict c, const float *r
   memcpy(&r_acc3_1, s + 104, sizeof r_acc3_1);
   memcpy(&r_acc3_2, s + 112, sizeof r_acc3_2);
   memcpy(&r_acc3_3, s + 120, sizeof r_acc3_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -2309,7 +2198,7 @@ static inline void lenet_dot_4x4_k608_lanes_in(float *restrict c, const float *r
   memcpy(c + 75, r_sum + 12, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_4x1_k608_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_4x1_k784_lanes_in_px(float *restrict c, const float *restrict a, const float *restrict b, int j0, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
@@ -2318,12 +2207,14 @@ static inline void lenet_dot_4x1_k608_lanes_in(float *restrict c, const float *r
   memcpy(&r_acc2_0, s + 16, sizeof r_acc2_0);
   dlc_v8f r_acc3_0;
   memcpy(&r_acc3_0, s + 24, sizeof r_acc3_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
     dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 50176, sizeof r_a2);
     dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 75264, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
     r_acc2_0 += r_a2 * r_b0;
@@ -2343,7 +2234,7 @@ static inline void lenet_dot_4x1_k608_lanes_in(float *restrict c, const float *r
   memcpy(c + 75, r_sum + 3, 1 * sizeof *c);
 }
 
-static inline void lenet_dot_2x4_k608_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_2x4_k784_lanes_in_px(float *restrict c, const float *restrict a, const float *restrict b, int j0, const float *restrict s) {
   dlc_v8f r_acc0_0, r_acc0_1, r_acc0_2, r_acc0_3;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   memcpy(&r_acc0_1, s + 8, sizeof r_acc0_1);
@@ -2354,13 +2245,18 @@ static inline void lenet_dot_2x4_k608_lanes_in(float *restrict c, const float *r
   memcpy(&r_acc1_1, s + 40, sizeof r_acc1_1);
   memcpy(&r_acc1_2, s + 48, sizeof r_acc1_2);
   memcpy(&r_acc1_3, s + 56, sizeof r_acc1_3);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  const float *restrict w_b1 = b + (j0 + 1) / 5 % 5 * 32 + (j0 + 1) % 5;
+  const float *restrict w_b2 = b + (j0 + 2) / 5 % 5 * 32 + (j0 + 2) % 5;
+  const float *restrict w_b3 = b + (j0 + 3) / 5 % 5 * 32 + (j0 + 3) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 3136, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 6272, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 9408, sizeof r_b3);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
+    dlc_v8f r_b1; dlc_rows2_v8f(&r_b1, w_b1 + w_o, w_sp, w_d);
+    dlc_v8f r_b2; dlc_rows2_v8f(&r_b2, w_b2 + w_o, w_sp, w_d);
+    dlc_v8f r_b3; dlc_rows2_v8f(&r_b3, w_b3 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
     r_acc0_2 += r_a0 * r_b2;
@@ -2385,15 +2281,17 @@ static inline void lenet_dot_2x4_k608_lanes_in(float *restrict c, const float *r
   memcpy(c + 25, r_sum + 4, 4 * sizeof *c);
 }
 
-static inline void lenet_dot_2x1_k608_lanes_in(float *restrict c, const float *restrict a, const float *restrict b, const float *restrict s) {
+static inline void lenet_dot_2x1_k784_lanes_in_px(float *restrict c, const float *restrict a, const float *restrict b, int j0, const float *restrict s) {
   dlc_v8f r_acc0_0;
   memcpy(&r_acc0_0, s, sizeof r_acc0_0);
   dlc_v8f r_acc1_0;
   memcpy(&r_acc1_0, s + 8, sizeof r_acc1_0);
-  for (int i2 = 0; i2 < 608; i2 += 8) {
+  const float *restrict w_b0 = b + (j0) / 5 % 5 * 32 + (j0) % 5;
+  for (int i2 = 0; i2 < 784; i2 += 8) {
     dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
     dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 25088, sizeof r_a1);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
+    int w_oh = i2 / 28, w_sp = (w_oh + 1) * 28 - i2, w_o = i2 + w_oh * 4, w_d = w_sp < 8 ? 4 : 0;
+    dlc_v8f r_b0; dlc_rows2_v8f(&r_b0, w_b0 + w_o, w_sp, w_d);
     r_acc0_0 += r_a0 * r_b0;
     r_acc1_0 += r_a1 * r_b0;
   }
@@ -3175,117 +3073,56 @@ DLC_KERNEL static void lenet_sum_to_96(float *restrict net_0_sum_to_bw_2, const 
   }
 }
 
-/* %11 = window %10 {kernel=5x5, stride=1x1, padding=2x2 zeros, layout=CKKNHW} : f32[1,5,5,32,28,28] # examples/lenet.lua:9 */
-DLC_KERNEL static void lenet_window_11_block(float *restrict net_0_window, const float *restrict x, int i4) {
-  for (int w_kh = 0; w_kh < 5; w_kh++) {
-    for (int w_n = 0; w_n < 4; w_n++) {
-      for (int w_oh = 0; w_oh < 28; w_oh++) {
-        int w_ih = w_oh + w_kh - 2;
-        float *restrict w_col = net_0_window + w_kh * 15680 + w_n * 784 + w_oh * 28;
-        if (w_ih < 0 || w_ih >= 28) { /* a padding row */
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[3136 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
-          for (int w_ow = 0; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
-          continue;
-        }
-        const float *restrict w_img = (x + (size_t)(i4) * 784) + (w_n) * 784 + w_ih * 28;
-        /* kernel column 0: output columns [0,2) padding, [2,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 2; w_ow++) w_col[0 + w_ow] = 0.0f;
-        for (int w_ow = 2; w_ow < 28; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -2];
-        /* kernel column 1: output columns [0,1) padding, [1,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 1; w_ow++) w_col[3136 + w_ow] = 0.0f;
-        for (int w_ow = 1; w_ow < 28; w_ow++) w_col[3136 + w_ow] = w_img[w_ow + -1];
-        /* kernel column 2: output columns [0,0) padding, [0,28) image, [28,28) padding */
-        for (int w_ow = 0; w_ow < 28; w_ow++) w_col[6272 + w_ow] = w_img[w_ow];
-        /* kernel column 3: output columns [0,0) padding, [0,27) image, [27,28) padding */
-        for (int w_ow = 0; w_ow < 27; w_ow++) w_col[9408 + w_ow] = w_img[w_ow + 1];
-        for (int w_ow = 27; w_ow < 28; w_ow++) w_col[9408 + w_ow] = 0.0f;
-        /* kernel column 4: output columns [0,0) padding, [0,26) image, [26,28) padding */
-        for (int w_ow = 0; w_ow < 26; w_ow++) w_col[12544 + w_ow] = w_img[w_ow + 2];
-        for (int w_ow = 26; w_ow < 28; w_ow++) w_col[12544 + w_ow] = 0.0f;
-      }
-    }
-  }
-}
-
 /* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward
  * each element, as its tile is computed, goes straight into net.0.weight's update (%149, %154, %163), never stored
  */
-DLC_KERNEL static void lenet_matmul_100_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, float *restrict net_0_window, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_1_mul_bw, const float *restrict x) {
-  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+DLC_KERNEL static void lenet_matmul_100_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t142_div, const float *restrict t143_sqrt, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
+  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one image to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
-  for (int i4 = 0; i4 < 32; i4 += 4) { /* images [i4, i4 + 4): their windows, then their terms of k */
-    lenet_window_11_block(net_0_window, x, i4); /* the block's windows */
-    for (int i3 = 0; i3 < 2528; i3 += 632) { /* chunks of the block's k */
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k632_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + i3, net_0_window + (i1) * 3136 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
-      }
-      lenet_dot_4x1_k632_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + i3, net_0_window + (24) * 3136 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k632_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + i3, net_0_window + (i1) * 3136 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
-      }
-      lenet_dot_2x1_k632_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + i3, net_0_window + (24) * 3136 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i4 = 0; i4 < 31; i4++) { /* image i4: its window rows read from its padded planes */
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_4x4_k784_lanes_io_px(net_1_mul_bw + (0) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, i1, r_lanes + ((0) * 25 + (i1) * 4) * 8);
     }
-    if (i4 < 28) {
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k608_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((0) * 25 + (i1) * 4) * 8);
-      }
-      lenet_dot_4x1_k608_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((0) * 25 + (24) * 4) * 8);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k608_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((4) * 25 + (i1) * 2) * 8);
-      }
-      lenet_dot_2x1_k608_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((4) * 25 + (24) * 2) * 8);
-    } else { /* the last block's last chunk: the lanes summed, into the update */
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k608_lanes_in_upd(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((0) * 25 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
-      }
-      lenet_dot_4x1_k608_lanes_in_upd(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((0) * 25 + (24) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k608_lanes_in_upd(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((4) * 25 + (i1) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
-      }
-      lenet_dot_2x1_k608_lanes_in_upd(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((4) * 25 + (24) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
+    lenet_dot_4x1_k784_lanes_io_px(net_1_mul_bw + (0) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, 24, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_2x4_k784_lanes_io_px(net_1_mul_bw + (4) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, i1, r_lanes + ((4) * 25 + (i1) * 2) * 8);
     }
+    lenet_dot_2x1_k784_lanes_io_px(net_1_mul_bw + (4) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, 24, r_lanes + ((4) * 25 + (24) * 2) * 8);
   }
+  /* the last image: the lanes summed, into the update */
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_4x4_k784_lanes_in_px_upd(net_1_mul_bw + (0) * 25088 + 24304, net_0_window + 31744, i1, r_lanes + ((0) * 25 + (i1) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + i1, s_net_0_weight_exp_avg_sq + (0) * 25 + i1, p_net_0_weight + (0) * 25 + i1, t142_div, t143_sqrt);
+  }
+  lenet_dot_4x1_k784_lanes_in_px_upd(net_1_mul_bw + (0) * 25088 + 24304, net_0_window + 31744, 24, r_lanes + ((0) * 25 + (24) * 4) * 8, s_net_0_weight_exp_avg + (0) * 25 + 24, s_net_0_weight_exp_avg_sq + (0) * 25 + 24, p_net_0_weight + (0) * 25 + 24, t142_div, t143_sqrt);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k784_lanes_in_px_upd(net_1_mul_bw + (4) * 25088 + 24304, net_0_window + 31744, i1, r_lanes + ((4) * 25 + (i1) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + i1, s_net_0_weight_exp_avg_sq + (4) * 25 + i1, p_net_0_weight + (4) * 25 + i1, t142_div, t143_sqrt);
+  }
+  lenet_dot_2x1_k784_lanes_in_px_upd(net_1_mul_bw + (4) * 25088 + 24304, net_0_window + 31744, 24, r_lanes + ((4) * 25 + (24) * 2) * 8, s_net_0_weight_exp_avg + (4) * 25 + 24, s_net_0_weight_exp_avg_sq + (4) * 25 + 24, p_net_0_weight + (4) * 25 + 24, t142_div, t143_sqrt);
 }
 
 /* %100 = matmul %99, %13^T : f32[6,25]                 # examples/lenet.lua:9 backward */
-DLC_KERNEL static void lenet_matmul_100(float *restrict net_0_matmul_bw, float *restrict net_0_window, const float *restrict net_1_mul_bw, const float *restrict x) {
-  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
+DLC_KERNEL static void lenet_matmul_100(float *restrict net_0_matmul_bw, const float *restrict net_1_mul_bw, const float *restrict net_0_window) {
+  float r_lanes[1200]; /* each element's 8 partial sums (lanes), from one image to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
-  for (int i4 = 0; i4 < 32; i4 += 4) { /* images [i4, i4 + 4): their windows, then their terms of k */
-    lenet_window_11_block(net_0_window, x, i4); /* the block's windows */
-    for (int i3 = 0; i3 < 2528; i3 += 632) { /* chunks of the block's k */
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k632_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + i3, net_0_window + (i1) * 3136 + i3, r_lanes + ((0) * 25 + (i1) * 4) * 8);
-      }
-      lenet_dot_4x1_k632_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + i3, net_0_window + (24) * 3136 + i3, r_lanes + ((0) * 25 + (24) * 4) * 8);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k632_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + i3, net_0_window + (i1) * 3136 + i3, r_lanes + ((4) * 25 + (i1) * 2) * 8);
-      }
-      lenet_dot_2x1_k632_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + i3, net_0_window + (24) * 3136 + i3, r_lanes + ((4) * 25 + (24) * 2) * 8);
+  for (int i4 = 0; i4 < 31; i4++) { /* image i4: its window rows read from its padded planes */
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_4x4_k784_lanes_io_px(net_1_mul_bw + (0) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, i1, r_lanes + ((0) * 25 + (i1) * 4) * 8);
     }
-    if (i4 < 28) {
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k608_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((0) * 25 + (i1) * 4) * 8);
-      }
-      lenet_dot_4x1_k608_lanes_io(net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((0) * 25 + (24) * 4) * 8);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k608_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((4) * 25 + (i1) * 2) * 8);
-      }
-      lenet_dot_2x1_k608_lanes_io(net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((4) * 25 + (24) * 2) * 8);
-    } else { /* the last block's last chunk: the lanes summed, into C */
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_4x4_k608_lanes_in(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((0) * 25 + (i1) * 4) * 8);
-      }
-      lenet_dot_4x1_k608_lanes_in(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((0) * 25 + (24) * 4) * 8);
-      for (int i1 = 0; i1 < 24; i1 += 4) {
-        lenet_dot_2x4_k608_lanes_in(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (i1) * 3136 + 2528, r_lanes + ((4) * 25 + (i1) * 2) * 8);
-      }
-      lenet_dot_2x1_k608_lanes_in(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088 + i4 * 784 + 2528, net_0_window + (24) * 3136 + 2528, r_lanes + ((4) * 25 + (24) * 2) * 8);
+    lenet_dot_4x1_k784_lanes_io_px(net_1_mul_bw + (0) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, 24, r_lanes + ((0) * 25 + (24) * 4) * 8);
+    for (int i1 = 0; i1 < 24; i1 += 4) {
+      lenet_dot_2x4_k784_lanes_io_px(net_1_mul_bw + (4) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, i1, r_lanes + ((4) * 25 + (i1) * 2) * 8);
     }
+    lenet_dot_2x1_k784_lanes_io_px(net_1_mul_bw + (4) * 25088 + i4 * 784, net_0_window + (size_t)i4 * 1024, 24, r_lanes + ((4) * 25 + (24) * 2) * 8);
   }
+  /* the last image: the lanes summed, into C */
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_4x4_k784_lanes_in_px(net_0_matmul_bw + (0) * 25 + i1, net_1_mul_bw + (0) * 25088 + 24304, net_0_window + 31744, i1, r_lanes + ((0) * 25 + (i1) * 4) * 8);
+  }
+  lenet_dot_4x1_k784_lanes_in_px(net_0_matmul_bw + (0) * 25 + 24, net_1_mul_bw + (0) * 25088 + 24304, net_0_window + 31744, 24, r_lanes + ((0) * 25 + (24) * 4) * 8);
+  for (int i1 = 0; i1 < 24; i1 += 4) {
+    lenet_dot_2x4_k784_lanes_in_px(net_0_matmul_bw + (4) * 25 + i1, net_1_mul_bw + (4) * 25088 + 24304, net_0_window + 31744, i1, r_lanes + ((4) * 25 + (i1) * 2) * 8);
+  }
+  lenet_dot_2x1_k784_lanes_in_px(net_0_matmul_bw + (4) * 25 + 24, net_1_mul_bw + (4) * 25088 + 24304, net_0_window + 31744, 24, r_lanes + ((4) * 25 + (24) * 2) * 8);
 }
 
 /* %103 = assign %102, %101 : f32[6,1,5,5]              # examples/lenet.lua:9 backward */
@@ -3743,9 +3580,9 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   lenet_sum_to_95(net_0_sum_to_bw, net_1_mul_bw); /* %95 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   lenet_sum_to_96(net_0_sum_to_bw_2, net_0_sum_to_bw); /* %96 sum_to: net.0 Conv2d, examples/lenet.lua:9, backward */
   if (fused) {
-    lenet_matmul_100_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, net_0_window, t142_div, t143_sqrt, net_1_mul_bw, x); /* %100 matmul + %149 add + %154 add + %163 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
+    lenet_matmul_100_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t142_div, t143_sqrt, net_1_mul_bw, net_0_window); /* %100 matmul + %149 add + %154 add + %163 assign: net.0 Conv2d, examples/lenet.lua:9, backward */
   } else {
-    lenet_matmul_100(net_0_matmul_bw, net_0_window, net_1_mul_bw, x); /* %100 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
+    lenet_matmul_100(net_0_matmul_bw, net_1_mul_bw, net_0_window); /* %100 matmul: net.0 Conv2d, examples/lenet.lua:9, backward */
   }
   if (!fused) { /* the training step's update took the gradient straight from %100 */
     lenet_assign_103(g_net_0_weight, net_0_matmul_bw); /* %103 assign: examples/lenet.lua:9, backward */

@@ -405,6 +405,26 @@ DLC_POOL2(v2d, double, dlc_v2l, 2, DLC_EV2, DLC_OD2, DLC_ZL2, DLC_ZH2)
 #undef DLC_ZL2
 #undef DLC_ZH2
 
+/* dlc_rows2_V(r, p, sp, d): *r, a vector of a window row read from a padded image (emit_matmul.c's
+ * dot_window_pixels): lanes [0, sp) are p[0, sp), lanes [sp, L) are p[d + sp, d + L), the
+ * next output row's pixels, d elements further on in the image than the run of the row before
+ * (the padding columns and the rows a stride skips).  d = 0 when sp >= L (the vector within one
+ * row: no lane from the next), so nothing is read past p + L.  Loads and a select of bits. */
+#define DLC_ROWS2(S, T, I, ...)                                                                    \
+  static inline void dlc_rows2_##S(dlc_##S *r, const T *p, int sp, int d) {                        \
+    dlc_##S lo, hi;                                                                                \
+    memcpy(&lo, p, sizeof lo), memcpy(&hi, p + d, sizeof hi);                                      \
+    I m = (I)((I){__VA_ARGS__} >= (I){0} + sp);                                                    \
+    *r = (dlc_##S)(((I)hi & m) | ((I)lo & ~m));                                                    \
+  }
+DLC_ROWS2(v16f, float, dlc_v16i, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+DLC_ROWS2(v8f, float, dlc_v8i, 0, 1, 2, 3, 4, 5, 6, 7)
+DLC_ROWS2(v4f, float, dlc_v4i, 0, 1, 2, 3)
+DLC_ROWS2(v8d, double, dlc_v8l, 0, 1, 2, 3, 4, 5, 6, 7)
+DLC_ROWS2(v4d, double, dlc_v4l, 0, 1, 2, 3)
+DLC_ROWS2(v2d, double, dlc_v2l, 0, 1)
+#undef DLC_ROWS2
+
 /* ---- scalar helpers of the ops (ops.h names them in their C expressions) -------------------- */
 #define DLC_SCALAR(T, F, EXP, LOG1P)                                                             \
   static inline T dlc_relu##F(T x) { return x < 0 ? 0 : x; }                                     \

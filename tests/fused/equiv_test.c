@@ -1,7 +1,7 @@
 /* equiv_test.c - the backward pass's bit-keeping fusions and cache blocking against the same
  * model unfused and unblocked.
  *
- *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS
+ *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -28,7 +28,10 @@
  * dot_window_blocks, each also counted as an array of lanes, and axpy_window_blocks), and
  * POOLS max poolings computed by a direct convolution's kernel from the planes its tiles stored
  * through their epilogue (each such epilogue, the convolution's bias and activation, is also
- * one of the PRODUCTS).  Exits 1 on any difference. */
+ * one of the PRODUCTS), and PADDED weight gradients dY X^T that read the windows from the
+ * images the forward's direct convolution padded (emit_matmul.c's dot_window_pixels, instead of
+ * gathering them again: not among the GRADS, but among the arrays of LANES).  Exits 1 on any
+ * difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +68,8 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 12) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS\n");
+  if (argc != 13) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -89,6 +92,9 @@ int main(int argc, char **argv) {
   CHECK(have_g == want_g, "%s has %d weight gradients gathering their windows by blocks of images, expected %d", argv[1], have_g, want_g);
   int want_o = atoi(argv[11]), have_o = count_lines(argv[1], "'s kernel, each image's planes as its tiles stored them", NULL);
   CHECK(have_o == want_o, "%s has %d poolings computed by a direct convolution's kernel, expected %d", argv[1], have_o, want_o);
+  int want_x = atoi(argv[12]), have_x = count_lines(argv[1], " r_lanes[", "from one image to the next");
+  CHECK(have_x == want_x, "%s has %d weight gradients reading their windows from the padded images, expected %d", argv[1], have_x,
+        want_x);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -111,7 +117,7 @@ int main(int argc, char **argv) {
   SAME_ARRAY("forward output", yf, yp);
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
-         "in a direct convolution's kernel, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "in a direct convolution's kernel, %d from the padded images, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
