@@ -156,6 +156,32 @@ TEST_POOL2(v2d, double)
 TEST_POOL2(v4d, double)
 TEST_POOL2(v8d, double)
 
+/* TEST_ROWS2(S, T): dlc_rows2_S(&r, p, sp, d) for every split sp in [0, L + 1] and shift d in
+ * [0, 6]: lanes below sp are p[lane], the others p[d + lane] (the next row's pixels), the bits
+ * as loaded (NaN and -0 among the values). */
+#define TEST_ROWS2(S, T)                                                                        \
+  static void test_rows2_##S(void) {                                                            \
+    enum { L = sizeof(dlc_##S) / sizeof(T) };                                                   \
+    T p[L + 8];                                                                                 \
+    for (int i = 0; i < L + 8; i++) p[i] = i % 5 == 3 ? (T)NAN : i % 5 == 4 ? (T)-0.0 : (T)next_value(); \
+    for (int sp = 0; sp <= L + 1; sp++)                                                         \
+      for (int d = 0; d <= 6; d++) {                                                            \
+        dlc_##S r;                                                                              \
+        dlc_rows2_##S(&r, p, sp, d);                                                            \
+        for (int l = 0; l < L; l++) {                                                           \
+          T got = r[l], want = p[l < sp ? l : d + l];                                           \
+          CHECK(memcmp(&got, &want, sizeof(T)) == 0, #S " rows2 sp=%d d=%d lane %d: %g, want %g", sp, d, l, \
+                (double)got, (double)want);                                                     \
+        }                                                                                       \
+      }                                                                                         \
+  }
+TEST_ROWS2(v4f, float)
+TEST_ROWS2(v8f, float)
+TEST_ROWS2(v16f, float)
+TEST_ROWS2(v2d, double)
+TEST_ROWS2(v4d, double)
+TEST_ROWS2(v8d, double)
+
 /* One fold by hand: dlc_fold4_v8f of x = 0..7 and y = 10..17 is the halves of x's two groups
  * of 4 (0+2, 1+3, 4+6, 5+7), then y's. */
 static void test_layout(void) {
@@ -185,6 +211,12 @@ int main(void) {
   test_pool2_v2d();
   test_pool2_v4d();
   test_pool2_v8d();
+  test_rows2_v4f();
+  test_rows2_v8f();
+  test_rows2_v16f();
+  test_rows2_v2d();
+  test_rows2_v4d();
+  test_rows2_v8d();
   if (!failures) printf("test_fold: all checks passed\n");
   return failures != 0;
 }
