@@ -475,7 +475,10 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  * emit_matmul.c's dot_window_blocks or axpy_window_blocks, emit_window.c's
  * window_grad_blocks, which also checks which operand the window is): the image is then read
  * until the weight gradient, so it must be the caller's input or the arena's (nothing writes
- * either before then; a parameter the step updates as it goes would). */
+ * either before then; a parameter the step updates as it goes would).  (Where the forward goes
+ * direct in the pixel form, the weight gradient reads the images it padded into the window's
+ * storage instead, emit_matmul.c's dot_window_pixels, and the image itself is kept live for
+ * nothing: the planner does not know which form the emitter takes.) */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
