@@ -225,14 +225,15 @@ const Direct *em_direct_conv(Em *e, int id, int mm);
 const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int nb, const int *b, const int *scalar);
 enum { DIRECT_MAX_READS = MAX_GROUP }; /* (em_read's substitutions: these and the product) */
 void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
-/* Window w, when its forward product in this function is the direct convolution's pixel form,
- * which leaves the images padded in w's storage (plane i of N * C at i * Hp * Wp, padded row r
- * at r * Wp), and stride 1 along the rows: the window tensor's element (c, kh, kw, n, oh, ow)
- * is the plane's (oh * SH + kh, ow + kw).  Returns 0 otherwise. */
+/* Window w's images as its forward product in this function, the direct convolution's pixel
+ * form, leaves them padded in w's storage (plane i of N * C at i * Hp * Wp, padded row r at
+ * r * Wp; stride 1 along the rows): the window tensor's element (c, kh, kw, n, oh, ow) is the
+ * plane's (oh * SH + kh, ow + kw).  1 when the filter gradient wg = dY X^T can read them
+ * (emit_window.c's grad_pixels, window_grad_pixels for the planner), else 0. */
 typedef struct {
   int C, KH, KW, SH, OH, OW, Hp, Wp;
 } WinPad;
-int em_window_padded(Em *e, int w, WinPad *p);
+int em_window_padded(Em *e, int w, int wg, WinPad *p);
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */

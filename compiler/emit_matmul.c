@@ -662,8 +662,9 @@ static void dot_body(Em *e, const void *ctx) {
     em_line(e, "int w_oh = i2 / %d, w_sp = (w_oh + 1) * %d - i2, w_o = i2 + w_oh * %d, w_d = w_sp < %d ? %d : 0;", px->OW, px->OW,
             dr, VL, dr);
     for (int q = 0; q < t->Cn; q++) em_line(e, "%s r_b%d; dlc_rows2_%s(&r_b%d, w_b%d + w_o, w_sp, w_d);", v, q, v + 4, q, q);
+  } else {
+    for (int q = 0; q < t->Cn; q++) em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q, plus("i2", q * ldb), q);
   }
-  for (int q = 0; !px && q < t->Cn; q++) em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q, plus("i2", q * ldb), q);
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->Cn; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
   e->ind--;
@@ -1017,13 +1018,12 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
  * (dlc_rows2): the window tensor's values, zeros of the padding included, in the lanes the
  * product sums them in, image by image in order: the same bits.  LeNet's first convolution
  * gathered 25 x 3136 values a block of 4 images for it: 5 % of its training step. */
-static int dot_window_pixels(Em *e, const Dot *d, int M, const UpdBufs *u, int w) {
+static int dot_window_pixels(Em *e, int id, const Dot *d, int M, const UpdBufs *u, int w) {
   const Graph *g = e->g;
   WinPad px;
   int VL = em_vlanes(e), NI = g->nodes[g->nodes[w].in[0]].shape.d[0];
-  if (!em_window_padded(e, w, &px)) return 0;
+  if (!em_window_padded(e, w, id, &px)) return 0;
   int ohw = px.OH * px.OW;
-  if (px.OW < VL || ohw % VL || d->K != NI * ohw) return 0;
   em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one image to the next */", e->real,
           M * d->N * VL, VL);
   em_line(e, "memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */");
@@ -1055,7 +1055,7 @@ static void emit_matmul_dot(Em *e, int id, int M, int N, int K) {
            N, K, dot_shape(e, M, N), "0", K, 0, NULL, e->g->nodes[ir_root_of(e->g, n->in[1])].op == OP_PARAM, 0, 0, NULL, 0, NULL};
   int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* B, its window, gathered by it (plan.c; never chunked) */
   if (w >= 0) {
-    if (!dot_window_pixels(e, &d, M, &u, w)) dot_window_blocks(e, &d, M, &u, w);
+    if (!dot_window_pixels(e, id, &d, M, &u, w)) dot_window_blocks(e, &d, M, &u, w);
     return;
   }
   if (KC && dot_strips(e, &d, M)) {

@@ -1195,16 +1195,27 @@ void em_direct_conv_body(Em *e, int id, int mm, const Direct *dp) {
   direct_images(e, &d, d.L, y, img, w->C * w->H * w->W, wt, d.L, channel_tiles);
 }
 
-int em_window_padded(Em *e, int w, WinPad *p) {
+/* Filter gradient wg = dY X^T of window w, whose forward product mm goes direct in the pixel
+ * form (stride 1 along the rows: direct_pixels), each image's OH OW pixels a whole number of
+ * vectors and a row at least one: it can read X from the images that form leaves padded in
+ * w's storage (emit_matmul.c's dot_window_pixels) instead of gathering them again. */
+static int grad_pixels(const Em *e, int w, int mm, int wg, WinPad *p) {
+  const Graph *g = e->g;
+  const Node *c = &g->nodes[wg];
+  Direct d;
+  if (c->op != OP_MATMUL || c->ta || !c->tb || ir_root_of(g, c->in[1]) != w || !direct_of(e, w, mm, &d) || !d.pixels) return 0;
+  int VL = em_vlanes(e), ohw = d.w.OH * d.w.OW;
+  if (d.w.OW < VL || ohw % VL || g->nodes[c->in[0]].shape.d[1] != (int64_t)d.w.N * ohw) return 0;
+  if (p) *p = (WinPad){d.w.C, d.w.KH, d.w.KW, d.w.SH, d.w.OH, d.w.OW, d.Hp, d.Wp};
+  return 1;
+}
+
+int em_window_padded(Em *e, int w, int wg, WinPad *p) {
   const FnPlan *fp = e->fp;
   if (!fp || !fp->win) return 0;
-  int mm = -1; /* the forward product that gathers w */
-  for (int s = 0; s < fp->nsched && mm < 0; s++)
-    if (fp->win[fp->sched[s]] == w) mm = fp->sched[s];
-  Direct d;
-  if (mm < 0 || !direct_of(e, w, mm, &d) || !d.pixels || d.w.SW != 1) return 0;
-  *p = (WinPad){d.w.C, d.w.KH, d.w.KW, d.w.SH, d.w.OH, d.w.OW, d.Hp, d.Wp};
-  return 1;
+  for (int s = 0; s < fp->nsched; s++) /* the forward product that gathers w */
+    if (fp->win[fp->sched[s]] == w) return grad_pixels(e, w, fp->sched[s], wg, p);
+  return 0;
 }
 
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row
@@ -1229,6 +1240,11 @@ static Em plan_em(const Graph *g, const EmitOptions *o) {
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm) {
   Em e = plan_em(g, o);
   return g->nodes[w].op == OP_WINDOW ? window_chunk(&e, w, mm) : unwindow_chunk(&e, w, mm);
+}
+
+int window_grad_pixels(const Graph *g, const EmitOptions *o, int w, int mm, int wg) {
+  Em e = plan_em(g, o);
+  return grad_pixels(&e, w, mm, wg, NULL);
 }
 
 /* (w a window gather whose forward product gathers it B images at a time: window_images) */

@@ -425,6 +425,9 @@ int plan_direct_pool(const Graph *g, const int *sched, int n, const Store *store
 int window_images(const Graph *g, const EmitOptions *o, int w, int mm);
 /* whether product wg (dY X^T) can gather its B, window w, B images at a time itself */
 int window_grad_blocks(const Graph *g, const EmitOptions *o, int w, int wg, int B);
+/* ... whose filter gradient wg reads the images w's forward product mm padded instead (the
+ * image itself is then not read after mm) */
+int window_grad_pixels(const Graph *g, const EmitOptions *o, int w, int mm, int wg);
 
 /* ---- emit_c.c ------------------------------------------------------------------------ */
 int emit_c(const Plan *p, const EmitOptions *o, const char *cpath, const char *hpath,

@@ -475,10 +475,10 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  * emit_matmul.c's dot_window_blocks or axpy_window_blocks, emit_window.c's
  * window_grad_blocks, which also checks which operand the window is): the image is then read
  * until the weight gradient, so it must be the caller's input or the arena's (nothing writes
- * either before then; a parameter the step updates as it goes would).  (Where the forward goes
- * direct in the pixel form, the weight gradient reads the images it padded into the window's
- * storage instead, emit_matmul.c's dot_window_pixels, and the image itself is kept live for
- * nothing: the planner does not know which form the emitter takes.) */
+ * either before then; a parameter the step updates as it goes would).  Unless the forward goes
+ * direct in the pixel form and the weight gradient reads the images it padded into the
+ * window's storage instead (window_grad_pixels, emit_matmul.c's dot_window_pixels): then the
+ * image is read until the forward product only. */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
@@ -506,7 +506,7 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
       continue;
     f->win[u] = i, f->win_images[i] = b;
     if (v >= 0) f->wgr[v] = i;
-    int last = f->pos[v >= 0 ? v : u];
+    int last = f->pos[v >= 0 && !window_grad_pixels(g, o, i, u, v) ? v : u];
     if (ik == S_ARENA && slots[img].last < last) slots[img].last = last;
   }
   for (int i = 0; i < g->nnodes; i++) {
