@@ -232,8 +232,14 @@ void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
  * (emit_window.c's grad_pixels, window_grad_pixels for the planner), else 0. */
 typedef struct {
   int C, KH, KW, SH, OH, OW, Hp, Wp;
+  int SW, N; /* the stride along the rows; the images padded (all, or a block's) */
 } WinPad;
 int em_window_padded(Em *e, int w, int wg, WinPad *p);
+/* A block of B of window w's images padded with zeros in w's storage, plane (n, c) at
+ * (n C + c) Hp Wp, for a weight gradient X G by blocks (emit_matmul.c's axpy_window_blocks):
+ * 1 with *p set when they fit there, and the window pads with zeros (emit_window.c) */
+int em_window_pad_blocks(const Em *e, int w, int B, WinPad *p);
+void em_window_pad_images(Em *e, int w, int B, const char *n0); /* images [n0, n0 + B) padded */
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */

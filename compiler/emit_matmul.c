@@ -75,6 +75,7 @@ static const char *a_at(Em *e, const Node *n, const char *a, int M, int K, const
 }
 
 static const char *plus(const char *base, int r) { return r ? ir_fmt("%s + %d", base, r) : base; }
+static const char *times_k(const char *v, int k) { return k == 1 ? v : ir_fmt("%s * %d", v, k); } /* "v * k", or v */
 
 /* ---- microkernels: one static inline function per register tile --------------------------
  * A tile's code is generated once, as a function of pointers to the tile's corners (its
@@ -187,7 +188,21 @@ typedef struct {
   int ldb; /* B's row stride: N, or more for a block of B's columns (em_matmul_cols) */
   int ldc; /* C's row stride: N, or more for a block of C's columns (em_matmul_cols) */
   int lda; /* A's row stride (not transposed): K, or a block of A's k (axpy_window_blocks) */
+  const WinPad *px; /* A's rows read from the block's padded images, from tile row r0 on */
 } Axpy;
+
+/* A tile over the padded images (axpy_window_blocks): row r0 + r of A, the window row (c, kh,
+ * kw), starts at w_a<r>, pixel (kh, kw) of plane c; its element k = (n, oh, ow) is at
+ * w_a<r>[n C Hp Wp + oh SH Wp + ow SW] */
+static void axpy_pixel_rows(Em *e, const Axpy *t) {
+  const WinPad *px = t->px;
+  for (int r = 0; r < t->R; r++) {
+    const char *j = plus("r0", r), *off = ir_fmt("(%s) %% %d", j, px->KW);
+    if (px->KH > 1) off = ir_fmt("(%s) / %d %% %d * %d + %s", j, px->KW, px->KH, px->Wp, off);
+    if (px->C > 1) off = ir_fmt("(%s) / %d * %d + %s", j, px->KH * px->KW, px->Hp * px->Wp, off);
+    em_line(e, "const %s *restrict w_a%d = a + %s;", e->real, r, off);
+  }
+}
 
 static void axpy_tile(Em *e, const void *ctx) {
   const Axpy *t = ctx;
@@ -202,16 +217,37 @@ static void axpy_tile(Em *e, const void *ctx) {
       em_line(e, "memcpy(&r_acc%d_%d, c%s, sizeof r_acc%d_%d);", r, q, off ? ir_fmt(" + %d", off) : "", r, q);
     }
   }
-  em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->KL);
-  e->ind++;
+  const WinPad *px = t->px;
+  if (px) { /* k = (n, oh, ow) of the block's images */
+    if (t->n->ta || t->KL != px->N * px->OH * px->OW) die("a tile over padded images: k %d, not their pixels", t->KL);
+    axpy_pixel_rows(e, t);
+    if (px->N > 1) em_line(e, "for (int w_n = 0; w_n < %d; w_n++)", px->N), e->ind++;
+    em_line(e, "for (int w_oh = 0; w_oh < %d; w_oh++)", px->OH);
+    em_line(e, "  for (int w_ow = 0; w_ow < %d; w_ow++, b += %d) {", px->OW, t->ldb);
+    e->ind += 2;
+  } else {
+    em_line(e, "for (int i2 = 0; i2 < %d; i2++) {", t->KL);
+    e->ind++;
+  }
   for (int q = 0; q < t->nv; q++)
-    em_line(e, "%s r_b%d; memcpy(&r_b%d, b + i2 * %d%s, sizeof r_b%d);", v, q, q, t->ldb, q ? ir_fmt(" + %d", q * VL) : "", q);
+    em_line(e, "%s r_b%d; memcpy(&r_b%d, b + %s, sizeof r_b%d);", v, q, q,
+            px ? ir_fmt("%d", q * VL) : ir_fmt("i2 * %d%s", t->ldb, q ? ir_fmt(" + %d", q * VL) : ""), q);
+  const char *pix = px ? ir_fmt("%s%s + w_ow%s", px->N > 1 ? ir_fmt("w_n * %d + ", px->C * px->Hp * px->Wp) : "",
+                                times_k("w_oh", px->SH * px->Wp), px->SW > 1 ? ir_fmt(" * %d", px->SW) : "")
+                       : NULL;
   for (int r = 0; r < t->R; r++) /* A[r, k]: a[r * K + k], or a[k * M + r] transposed */
-    em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->lda));
+    if (px) em_line(e, "%s r_a%d = w_a%d[%s];", e->real, r, r, pix);
+    else em_line(e, "%s r_a%d = a[%s];", e->real, r, t->n->ta ? plus(ir_fmt("i2 * %d", t->M), r) : plus("i2", r * t->lda));
   for (int r = 0; r < t->R; r++)
     for (int q = 0; q < t->nv; q++) em_line(e, "r_acc%d_%d += r_a%d * r_b%d;", r, q, r, q);
-  e->ind--;
-  em_line(e, "}");
+  if (px) {
+    e->ind -= 2;
+    em_line(e, "  }");
+    e->ind -= px->N > 1;
+  } else {
+    e->ind--;
+    em_line(e, "}");
+  }
   if (t->upd) { /* the tile's gradient into the update, in loops the C compiler vectorizes */
     upd_tile(e, t->R, t->nv * VL, t->M, t->N, "r_acc%d_%d", VL);
     return;
@@ -286,6 +322,7 @@ typedef struct {
   int ldb, ldc; /* B's and C's row strides (Axpy) */
   int lda;      /* A's (not transposed): K, or a block's k when A is a block of windows */
   int a_block;  /* A holds only the chunk's k (a block of windows): its first k is 0 */
+  const WinPad *px; /* A read from the block's padded images (axpy_window_blocks), or NULL */
 } AxProd;
 
 /* A chunk of k: its first k (a C expression), length, and whether it adds to C and ends in the
@@ -298,15 +335,17 @@ typedef struct {
 static void axpy_block(Em *e, const AxProd *p, const char *i0, int R, const char *i1, int nv, const KChunk *ch) {
   const Node *n = p->n;
   int M = p->M, N = p->N;
-  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb, p->ldc, p->lda};
+  Axpy t = {n, M, N, p->K, R, nv, ch->KL, ch->acc, ch->upd, p->ldb, p->ldc, p->lda, p->px};
   const char *real = e->real;
-  const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "");
-  const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b", real, real);
+  const char *base = ir_fmt("%s_axpy%s_%dx%d_k%d%s%s", e->pre, n->ta ? "_ta" : "", R, nv * em_vlanes(e), ch->KL, ch->acc ? "_acc" : "",
+                            p->px ? "_px" : "");
+  const char *ab = ir_fmt("const %s *restrict a, const %s *restrict b%s", real, real, p->px ? ", int r0" : "");
   const char *corner = ir_fmt("(%s) * %d + %s", i0, p->ldc, i1);
   const char *k0 = strcmp(ch->k0, "0") ? ch->k0 : NULL, *ak0 = p->a_block ? NULL : k0;
   const char *ca = n->ta ? ir_fmt("%s + %s%s", p->a, ak0 ? ir_fmt("(%s) * %d + ", ak0, M) : "", i0)
                          : ir_fmt("%s + (%s) * %d%s", p->a, i0, p->lda, ak0 ? ir_fmt(" + %s", ak0) : "");
   const char *cb = ir_fmt("%s + %s%s", p->b, k0 ? ir_fmt("(%s) * %d + ", k0, p->ldb) : "", i1);
+  if (p->px) ca = p->a, cb = ir_fmt("%s, %s", cb, i0); /* the padded images; after b, the tile's first row */
   if (ch->upd) { /* the update's buffers (at the gradient's corner: C's, or C^T's) */
     const char *at = e->fuse->trans >= 0 ? ir_fmt("(%s) * %d + %s", i1, M, i0) : corner;
     const char *cp = ch->acc ? ir_fmt("const %s *restrict c, ", real) : "";
@@ -500,14 +539,22 @@ static int win_block_gen(Em *e, void *ctx) {
   return 1;
 }
 
+static int win_pad_gen(Em *e, void *ctx) {
+  const WinBlock *x = ctx;
+  em_window_pad_images(e, x->w, x->B, "i4");
+  return 1;
+}
+
 /* A weight gradient over window w's NI images, B at a time (the forward's block, plan.c):
  * opens the loop over the blocks, i4, and gathers the block's windows into w's storage (one
- * block); the caller adds the block's k and closes the loop. */
-static void open_window_blocks(Em *e, int w, int NI, int B) {
-  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their windows, then their terms of k */", NI, B, B);
+ * block), or pads its images there (padded); the caller adds the block's k and closes the loop. */
+static void open_window_blocks(Em *e, int w, int NI, int B, int padded) {
+  em_line(e, "for (int i4 = 0; i4 < %d; i4 += %d) { /* images [i4, i4 + %d): their %s, then their terms of k */", NI, B, B,
+          padded ? "images padded" : "windows");
   e->ind++;
   WinBlock x = {w, B};
-  em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
+  if (padded) em_sub_kernel(e, win_pad_gen, &x, w, "_pad", "i4", 0, "the block's images, padded");
+  else em_sub_kernel(e, win_block_gen, &x, w, "_block", "i4", 0, "the block's windows");
 }
 
 /* X G with X the window tensor (im2col, [c kh kw][n oh ow]) of a convolution whose forward
@@ -523,9 +570,11 @@ static void open_window_blocks(Em *e, int w, int NI, int B) {
 static void axpy_window_blocks(Em *e, const AxProd *p, int w) {
   const Graph *g = e->g;
   int B = e->fp->win_images[w], NI = g->nodes[g->nodes[w].in[0]].shape.d[0], ohw = p->K / NI, KB = B * ohw;
-  open_window_blocks(e, w, NI, B);
+  WinPad px;
+  int padded = em_window_pad_blocks(e, w, B, &px);
+  open_window_blocks(e, w, NI, B, padded);
   AxProd q = *p;
-  q.a = em_buffer(e, w, 0), q.lda = KB, q.a_block = 1;
+  q.a = em_buffer(e, w, 0), q.lda = KB, q.a_block = 1, q.px = padded ? &px : NULL;
   const char *k0 = ir_fmt("i4 * %d", ohw);
   em_line(e, "if (i4 == 0) { /* the first block's sums start C */");
   e->ind++;
@@ -557,7 +606,7 @@ static void emit_matmul_tiled(Em *e, int id, int M, int N, int K) {
   int w = e->fp && e->fp->wgr ? e->fp->wgr[id] : -1; /* A, its window, gathered by it by blocks (plan.c) */
   /* C holds the chunks' (blocks') sums unless the update takes all of k from the tiles */
   AxProd p = {n, e->fuse && KC == K && w < 0 ? NULL : em_buffer(e, id, 1), em_buffer(e, n->in[0], 0), em_buffer(e, n->in[1], 0),
-              M, N, K, t, &u, N, N, K, 0};
+              M, N, K, t, &u, N, N, K, 0, NULL};
   if (w >= 0) {
     axpy_window_blocks(e, &p, w);
     return;
@@ -981,7 +1030,7 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
   em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
           M * d->N * VL, VL);
   em_line(e, "memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */");
-  open_window_blocks(e, w, NI, B);
+  open_window_blocks(e, w, NI, B, 0);
   Dot c = *d;
   c.b = em_buffer(e, w, 0), c.ldb = KB, c.lanes = LANES_IO, c.KL = KC, c.upd = NULL;
   if (n > 2) {
@@ -1133,7 +1182,7 @@ int em_matmul_cols_ok(const Em *e, int id, int Nc) {
 void em_matmul_cols(Em *e, int id, int Nc, const char *c, int ldc, const char *b, int ldb) {
   const Node *n = &e->g->nodes[id];
   int M = n->shape.d[0], K = inner_k(e, n);
-  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc, K, 0};
+  AxProd p = {n, c, em_buffer(e, n->in[0], 0), b, M, Nc, K, axpy_shape(e, M, Nc), NULL, ldb, ldc, K, 0, NULL};
   axpy_chunk(e, &p, &(KChunk){"0", K, 0, 0});
 }
 

@@ -1148,27 +1148,31 @@ static void channel_tiles(Em *e, const Direct *d, int R, const char *oh0, const 
   }
 }
 
+/* Planes [0, NC) of img (w's H x W) padded with zeros into pad, Hp x Wp each (the image at
+ * row PH, column PW; Hp and Wp at least H + PH and W + PW) */
+static void pad_planes(Em *e, const Win *w, const char *pad, const char *img, int64_t NC, int Hp, int Wp) {
+  em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* the images padded: plane i0 */", (long long)NC);
+  e->ind++;
+  em_line(e, "%s *restrict w_p = %s + (size_t)i0 * %d;", e->real, pad, Hp * Wp);
+  if (w->PH) em_line(e, "memset(w_p, 0, %d * sizeof *w_p);", w->PH * Wp);
+  em_line(e, "for (int i1 = 0; i1 < %d; i1++) {", w->H);
+  e->ind++;
+  em_line(e, "%s *restrict w_row = w_p + (i1 + %d) * %d;", e->real, w->PH, Wp);
+  if (w->PW) em_line(e, "for (int i2 = 0; i2 < %d; i2++) w_row[i2] = %s;", w->PW, em_lit(e, 0));
+  if (w->PW + w->W < Wp) em_line(e, "for (int i2 = %d; i2 < %d; i2++) w_row[i2] = %s;", w->PW + w->W, Wp, em_lit(e, 0));
+  em_line(e, "memcpy(w_row + %d, %s + (size_t)i0 * %d + i1 * %d, %d * sizeof *w_row);", w->PW, img, w->H * w->W, w->W, w->W);
+  e->ind--;
+  em_line(e, "}");
+  if (w->PH + w->H < Hp) em_line(e, "memset(w_p + %d, 0, %d * sizeof *w_p);", (w->PH + w->H) * Wp, (Hp - w->PH - w->H) * Wp);
+  e->ind--;
+  em_line(e, "}");
+}
+
 static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const char *a, const char *y, const char *img) {
   const Win *w = &d->w;
   int HWp = d->Hp * d->Wp, C = w->C;
   int64_t NC = (int64_t)w->N * C, slack = d->NV * d->L + w->KW;
-  em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* the images padded: plane i0 */", (long long)NC);
-  e->ind++;
-  em_line(e, "%s *restrict w_p = %s + (size_t)i0 * %d;", e->real, pad, HWp);
-  if (w->PH) em_line(e, "memset(w_p, 0, %d * sizeof *w_p);", w->PH * d->Wp);
-  em_line(e, "for (int i1 = 0; i1 < %d; i1++) {", w->H);
-  e->ind++;
-  em_line(e, "%s *restrict w_row = w_p + (i1 + %d) * %d;", e->real, w->PH, d->Wp);
-  if (w->PW) {
-    em_line(e, "for (int i2 = 0; i2 < %d; i2++) w_row[i2] = %s;", w->PW, em_lit(e, 0));
-    em_line(e, "for (int i2 = %d; i2 < %d; i2++) w_row[i2] = %s;", w->PW + w->W, d->Wp, em_lit(e, 0));
-  }
-  em_line(e, "memcpy(w_row + %d, %s + (size_t)i0 * %d + i1 * %d, %d * sizeof *w_row);", w->PW, img, w->H * w->W, w->W, w->W);
-  e->ind--;
-  em_line(e, "}");
-  if (w->PH) em_line(e, "memset(w_p + %d, 0, %d * sizeof *w_p);", (w->PH + w->H) * d->Wp, w->PH * d->Wp);
-  e->ind--;
-  em_line(e, "}");
+  pad_planes(e, w, pad, img, NC, d->Hp, d->Wp);
   em_line(e, "memset(%s + %lld, 0, %lld * sizeof(%s)); /* slack: the last row's vectors read past it */", pad,
           (long long)(NC * HWp), (long long)slack, e->real);
   direct_images(e, d, d->MR, y, pad, C * HWp, a, d->MR * d->K, pixel_tiles);
@@ -1206,7 +1210,7 @@ static int grad_pixels(const Em *e, int w, int mm, int wg, WinPad *p) {
   if (c->op != OP_MATMUL || c->ta || !c->tb || ir_root_of(g, c->in[1]) != w || !direct_of(e, w, mm, &d) || !d.pixels) return 0;
   int VL = em_vlanes(e), ohw = d.w.OH * d.w.OW;
   if (d.w.OW < VL || ohw % VL || g->nodes[c->in[0]].shape.d[1] != (int64_t)d.w.N * ohw) return 0;
-  if (p) *p = (WinPad){d.w.C, d.w.KH, d.w.KW, d.w.SH, d.w.OH, d.w.OW, d.Hp, d.Wp};
+  if (p) *p = (WinPad){d.w.C, d.w.KH, d.w.KW, d.w.SH, d.w.OH, d.w.OW, d.Hp, d.Wp, 1, d.w.N};
   return 1;
 }
 
@@ -1216,6 +1220,30 @@ int em_window_padded(Em *e, int w, int wg, WinPad *p) {
   for (int s = 0; s < fp->nsched; s++) /* the forward product that gathers w */
     if (fp->win[fp->sched[s]] == w) return grad_pixels(e, w, fp->sched[s], wg, p);
   return 0;
+}
+
+/* A weight gradient X G over window w by blocks of B images (emit_matmul.c's
+ * axpy_window_blocks) can read the block's window tensor, element (c, kh, kw, n, oh, ow), as
+ * pixel (oh SH + kh, ow SW + kw) of plane (n, c) of the block's images padded with zeros
+ * (em_window_pad_images) instead of gathering them: the same values, padding zeros included,
+ * in the product's order of k (n, oh, ow).  The padded images (B C Hp Wp elements, with Hp =
+ * H + 2 PH, Wp = W + 2 PW) take the block's storage (B C KH KW OH OW).  1 with *p set when the
+ * window pads with zeros (or not at all) and they fit, else 0. */
+int em_window_pad_blocks(const Em *e, int w, int B, WinPad *p) {
+  const Node *n = &e->g->nodes[w];
+  if (n->op != OP_WINDOW) return 0;
+  Win x = win_of(e->g, n);
+  int Hp = x.H + 2 * x.PH, Wp = x.W + 2 * x.PW;
+  if ((x.mode != PAD_ZEROS && (x.PH || x.PW)) || (int64_t)Hp * Wp > (int64_t)x.KH * x.KW * x.OH * x.OW) return 0;
+  if (p) *p = (WinPad){x.C, x.KH, x.KW, x.SH, x.OH, x.OW, Hp, Wp, x.SW, B};
+  return 1;
+}
+
+void em_window_pad_images(Em *e, int w, int B, const char *n0) {
+  const Node *n = &e->g->nodes[w];
+  Win x = win_of(e->g, n);
+  const char *img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, n->in[0], 0), n0, (long long)x.C * x.H * x.W);
+  pad_planes(e, &x, em_buffer(e, w, 1), img, (int64_t)B * x.C, x.H + 2 * x.PH, x.W + 2 * x.PW);
 }
 
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row

@@ -1067,27 +1067,33 @@ static inline void fashion_cnn_axpy_ta_4x8_k64(float *restrict c, const float *r
   memcpy(c + 1176, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void fashion_cnn_axpy_4x16_k392(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_axpy_4x16_k392_px(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   memcpy(c, &r_acc0_0, sizeof r_acc0_0);
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
@@ -1098,7 +1104,7 @@ static inline void fashion_cnn_axpy_4x16_k392(float *restrict c, const float *re
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_axpy_4x16_k392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void fashion_cnn_axpy_4x16_k392_acc_px(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
   dlc_v8f r_acc0_0, r_acc0_1;
   memcpy(&r_acc0_0, c, sizeof r_acc0_0);
   memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
@@ -1111,22 +1117,28 @@ static inline void fashion_cnn_axpy_4x16_k392_acc(float *restrict c, const float
   dlc_v8f r_acc3_0, r_acc3_1;
   memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
   memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   memcpy(c, &r_acc0_0, sizeof r_acc0_0);
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
@@ -1137,7 +1149,7 @@ static inline void fashion_cnn_axpy_4x16_k392_acc(float *restrict c, const float
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_axpy_4x16_k392_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
+static inline void fashion_cnn_axpy_4x16_k392_acc_px_upd(const float *restrict c, const float *restrict a, const float *restrict b, int r0, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0, r_acc0_1;
   memcpy(&r_acc0_0, c, sizeof r_acc0_0);
   memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
@@ -1150,22 +1162,28 @@ static inline void fashion_cnn_axpy_4x16_k392_acc_upd(const float *restrict c, c
   dlc_v8f r_acc3_0, r_acc3_1;
   memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
   memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   float r_g[4][16];
   memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
   memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
@@ -2632,31 +2650,17 @@ DLC_KERNEL static void fashion_cnn_permute_232(float *restrict net_4_permute_bw,
 }
 
 /* %61 = window %60 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,32,14,14] # examples/fashion_cnn.lua:10 */
-DLC_KERNEL static void fashion_cnn_window_61_block(float *restrict net_4_window_2, const float *restrict net_3_max_pool_2, int i4) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = net_4_window_2 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (net_3_max_pool_2 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
+DLC_KERNEL static void fashion_cnn_window_61_pad(float *restrict net_4_window_2, const float *restrict net_3_max_pool_2, int i4) {
+  for (int i0 = 0; i0 < 64; i0++) { /* the images padded: plane i0 */
+    float *restrict w_p = net_4_window_2 + (size_t)i0 * 256;
+    memset(w_p, 0, 16 * sizeof *w_p);
+    for (int i1 = 0; i1 < 14; i1++) {
+      float *restrict w_row = w_p + (i1 + 1) * 16;
+      for (int i2 = 0; i2 < 1; i2++) w_row[i2] = 0.0f;
+      for (int i2 = 15; i2 < 16; i2++) w_row[i2] = 0.0f;
+      memcpy(w_row + 1, (net_3_max_pool_2 + (size_t)(i4) * 6272) + (size_t)i0 * 196 + i1 * 14, 14 * sizeof *w_row);
     }
+    memset(w_p + 240, 0, 16 * sizeof *w_p);
   }
 }
 
@@ -2664,24 +2668,24 @@ DLC_KERNEL static void fashion_cnn_window_61_block(float *restrict net_4_window_
  * each element, as its tile is computed, goes straight into net.4.weight's update (%412, %416, %425) at its transposed position (%235), never stored
  */
 DLC_KERNEL static void fashion_cnn_matmul_234_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, float *restrict net_4_matmul_bw_2, float *restrict net_4_window_2, const float *restrict t332_div, const float *restrict t333_sqrt, const float *restrict net_4_permute_bw, const float *restrict net_3_max_pool_2) {
-  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their windows, then their terms of k */
-    fashion_cnn_window_61_block(net_4_window_2, net_3_max_pool_2, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their images padded, then their terms of k */
+    fashion_cnn_window_61_pad(net_4_window_2, net_3_max_pool_2, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          fashion_cnn_axpy_4x16_k392(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 392, net_4_permute_bw + i1);
+          fashion_cnn_axpy_4x16_k392_px(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2, net_4_permute_bw + i1, i0);
         }
       }
     } else if (i4 < 30) {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          fashion_cnn_axpy_4x16_k392_acc(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 392, net_4_permute_bw + (i4 * 196) * 64 + i1);
+          fashion_cnn_axpy_4x16_k392_acc_px(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2, net_4_permute_bw + (i4 * 196) * 64 + i1, i0);
         }
       }
     } else { /* the last block's sums end C's, into the update */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          fashion_cnn_axpy_4x16_k392_acc_upd(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 392, net_4_permute_bw + (i4 * 196) * 64 + i1, s_net_4_weight_exp_avg + (i1) * 288 + i0, s_net_4_weight_exp_avg_sq + (i1) * 288 + i0, p_net_4_weight + (i1) * 288 + i0, t332_div, t333_sqrt);
+          fashion_cnn_axpy_4x16_k392_acc_px_upd(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2, net_4_permute_bw + (i4 * 196) * 64 + i1, i0, s_net_4_weight_exp_avg + (i1) * 288 + i0, s_net_4_weight_exp_avg_sq + (i1) * 288 + i0, p_net_4_weight + (i1) * 288 + i0, t332_div, t333_sqrt);
         }
       }
     }
@@ -2690,18 +2694,18 @@ DLC_KERNEL static void fashion_cnn_matmul_234_update(float *restrict s_net_4_wei
 
 /* %234 = matmul %63, %233 : f32[288,64]                # examples/fashion_cnn.lua:10 backward */
 DLC_KERNEL static void fashion_cnn_matmul_234(float *restrict net_4_matmul_bw_2, float *restrict net_4_window_2, const float *restrict net_4_permute_bw, const float *restrict net_3_max_pool_2) {
-  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their windows, then their terms of k */
-    fashion_cnn_window_61_block(net_4_window_2, net_3_max_pool_2, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): their images padded, then their terms of k */
+    fashion_cnn_window_61_pad(net_4_window_2, net_3_max_pool_2, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          fashion_cnn_axpy_4x16_k392(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 392, net_4_permute_bw + i1);
+          fashion_cnn_axpy_4x16_k392_px(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2, net_4_permute_bw + i1, i0);
         }
       }
     } else {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          fashion_cnn_axpy_4x16_k392_acc(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2 + (i0) * 392, net_4_permute_bw + (i4 * 196) * 64 + i1);
+          fashion_cnn_axpy_4x16_k392_acc_px(net_4_matmul_bw_2 + (i0) * 64 + i1, net_4_window_2, net_4_permute_bw + (i4 * 196) * 64 + i1, i0);
         }
       }
     }

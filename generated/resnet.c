@@ -732,27 +732,33 @@ static inline void resnet_axpy_ta_4x8_k64(float *restrict c, const float *restri
   memcpy(c + 1176, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void resnet_axpy_4x16_k392(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_axpy_4x16_k392_px(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
   dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 81 + (r0) / 3 % 3 * 9 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 81 + (r0 + 1) / 3 % 3 * 9 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 81 + (r0 + 2) / 3 % 3 * 9 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 81 + (r0 + 3) / 3 % 3 * 9 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 8; w_n++)
+    for (int w_oh = 0; w_oh < 7; w_oh++)
+      for (int w_ow = 0; w_ow < 7; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a1 = w_a1[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a2 = w_a2[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a3 = w_a3[w_n * 5184 + w_oh * 9 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   memcpy(c, &r_acc0_0, sizeof r_acc0_0);
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
@@ -763,7 +769,7 @@ static inline void resnet_axpy_4x16_k392(float *restrict c, const float *restric
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_axpy_4x16_k392_acc(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void resnet_axpy_4x16_k392_acc_px(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
   dlc_v8f r_acc0_0, r_acc0_1;
   memcpy(&r_acc0_0, c, sizeof r_acc0_0);
   memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
@@ -776,22 +782,28 @@ static inline void resnet_axpy_4x16_k392_acc(float *restrict c, const float *res
   dlc_v8f r_acc3_0, r_acc3_1;
   memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
   memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 81 + (r0) / 3 % 3 * 9 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 81 + (r0 + 1) / 3 % 3 * 9 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 81 + (r0 + 2) / 3 % 3 * 9 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 81 + (r0 + 3) / 3 % 3 * 9 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 8; w_n++)
+    for (int w_oh = 0; w_oh < 7; w_oh++)
+      for (int w_ow = 0; w_ow < 7; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a1 = w_a1[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a2 = w_a2[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a3 = w_a3[w_n * 5184 + w_oh * 9 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   memcpy(c, &r_acc0_0, sizeof r_acc0_0);
   memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
   memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
@@ -802,7 +814,7 @@ static inline void resnet_axpy_4x16_k392_acc(float *restrict c, const float *res
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void resnet_axpy_4x16_k392_acc_upd(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_axpy_4x16_k392_acc_px_upd(const float *restrict c, const float *restrict a, const float *restrict b, int r0, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
   dlc_v8f r_acc0_0, r_acc0_1;
   memcpy(&r_acc0_0, c, sizeof r_acc0_0);
   memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
@@ -815,22 +827,28 @@ static inline void resnet_axpy_4x16_k392_acc_upd(const float *restrict c, const 
   dlc_v8f r_acc3_0, r_acc3_1;
   memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
   memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 81 + (r0) / 3 % 3 * 9 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 81 + (r0 + 1) / 3 % 3 * 9 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 81 + (r0 + 2) / 3 % 3 * 9 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 81 + (r0 + 3) / 3 % 3 * 9 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 8; w_n++)
+    for (int w_oh = 0; w_oh < 7; w_oh++)
+      for (int w_ow = 0; w_ow < 7; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a1 = w_a1[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a2 = w_a2[w_n * 5184 + w_oh * 9 + w_ow];
+        float r_a3 = w_a3[w_n * 5184 + w_oh * 9 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   float r_g[4][16];
   memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
   memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
@@ -902,7 +920,44 @@ static inline void resnet_axpy_ta_4x8_k64_2(float *restrict c, const float *rest
   memcpy(c + 1176, &r_acc3_0, sizeof r_acc3_0);
 }
 
-static inline void resnet_axpy_4x16_k392_acc_upd_2(const float *restrict c, const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+static inline void resnet_axpy_4x16_k392_px_2(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 128, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 136, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 192, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void resnet_axpy_4x16_k392_acc_px_2(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
   dlc_v8f r_acc0_0, r_acc0_1;
   memcpy(&r_acc0_0, c, sizeof r_acc0_0);
   memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
@@ -915,22 +970,73 @@ static inline void resnet_axpy_4x16_k392_acc_upd_2(const float *restrict c, cons
   dlc_v8f r_acc3_0, r_acc3_1;
   memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
   memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
-  for (int i2 = 0; i2 < 392; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 392];
-    float r_a2 = a[i2 + 784];
-    float r_a3 = a[i2 + 1176];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 128, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 136, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 192, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
+}
+
+static inline void resnet_axpy_4x16_k392_acc_px_upd_2(const float *restrict c, const float *restrict a, const float *restrict b, int r0, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4, const float *restrict u5) {
+  dlc_v8f r_acc0_0, r_acc0_1;
+  memcpy(&r_acc0_0, c, sizeof r_acc0_0);
+  memcpy(&r_acc0_1, c + 8, sizeof r_acc0_1);
+  dlc_v8f r_acc1_0, r_acc1_1;
+  memcpy(&r_acc1_0, c + 64, sizeof r_acc1_0);
+  memcpy(&r_acc1_1, c + 72, sizeof r_acc1_1);
+  dlc_v8f r_acc2_0, r_acc2_1;
+  memcpy(&r_acc2_0, c + 128, sizeof r_acc2_0);
+  memcpy(&r_acc2_1, c + 136, sizeof r_acc2_1);
+  dlc_v8f r_acc3_0, r_acc3_1;
+  memcpy(&r_acc3_0, c + 192, sizeof r_acc3_0);
+  memcpy(&r_acc3_1, c + 200, sizeof r_acc3_1);
+  const float *restrict w_a0 = a + (r0) / 9 * 256 + (r0) / 3 % 3 * 16 + (r0) % 3;
+  const float *restrict w_a1 = a + (r0 + 1) / 9 * 256 + (r0 + 1) / 3 % 3 * 16 + (r0 + 1) % 3;
+  const float *restrict w_a2 = a + (r0 + 2) / 9 * 256 + (r0 + 2) / 3 % 3 * 16 + (r0 + 2) % 3;
+  const float *restrict w_a3 = a + (r0 + 3) / 9 * 256 + (r0 + 3) / 3 % 3 * 16 + (r0 + 3) % 3;
+  for (int w_n = 0; w_n < 2; w_n++)
+    for (int w_oh = 0; w_oh < 14; w_oh++)
+      for (int w_ow = 0; w_ow < 14; w_ow++, b += 64) {
+        dlc_v8f r_b0; memcpy(&r_b0, b + 0, sizeof r_b0);
+        dlc_v8f r_b1; memcpy(&r_b1, b + 8, sizeof r_b1);
+        float r_a0 = w_a0[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a1 = w_a1[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a2 = w_a2[w_n * 8192 + w_oh * 16 + w_ow];
+        float r_a3 = w_a3[w_n * 8192 + w_oh * 16 + w_ow];
+        r_acc0_0 += r_a0 * r_b0;
+        r_acc0_1 += r_a0 * r_b1;
+        r_acc1_0 += r_a1 * r_b0;
+        r_acc1_1 += r_a1 * r_b1;
+        r_acc2_0 += r_a2 * r_b0;
+        r_acc2_1 += r_a2 * r_b1;
+        r_acc3_0 += r_a3 * r_b0;
+        r_acc3_1 += r_a3 * r_b1;
+      }
   float r_g[4][16];
   memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
   memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
@@ -2964,31 +3070,17 @@ DLC_SHARED_KERNEL static void resnet_permute_555(float *restrict out0, const flo
 /* %296 = window %295 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,3,3,64,7,7] # examples/resnet.lua:11
  *   the same kernel, on other buffers, computes %262, %262, %227, %227, %191, %191 (7 blocks share it)
  */
-DLC_SHARED_KERNEL static void resnet_window_296_block(float *restrict out0, const float *restrict in0, int i4) {
-  for (int w_c = 0; w_c < 64; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 8; w_n++) {
-        for (int w_oh = 0; w_oh < 7; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = out0 + w_c * 3528 + w_kh * 1176 + w_n * 49 + w_oh * 7;
-          if (w_ih < 0 || w_ih >= 7) { /* a padding row */
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (in0 + (size_t)(i4) * 3136) + (w_n * 64 + w_c) * 49 + w_ih * 7;
-          /* kernel column 0: output columns [0,1) padding, [1,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 7; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,7) image, [7,7) padding */
-          for (int w_ow = 0; w_ow < 7; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,6) image, [6,7) padding */
-          for (int w_ow = 0; w_ow < 6; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 6; w_ow < 7; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
+DLC_SHARED_KERNEL static void resnet_window_296_pad(float *restrict out0, const float *restrict in0, int i4) {
+  for (int i0 = 0; i0 < 512; i0++) { /* the images padded: plane i0 */
+    float *restrict w_p = out0 + (size_t)i0 * 81;
+    memset(w_p, 0, 9 * sizeof *w_p);
+    for (int i1 = 0; i1 < 7; i1++) {
+      float *restrict w_row = w_p + (i1 + 1) * 9;
+      for (int i2 = 0; i2 < 1; i2++) w_row[i2] = 0.0f;
+      for (int i2 = 8; i2 < 9; i2++) w_row[i2] = 0.0f;
+      memcpy(w_row + 1, (in0 + (size_t)(i4) * 3136) + (size_t)i0 * 49 + i1 * 7, 7 * sizeof *w_row);
     }
+    memset(w_p + 72, 0, 9 * sizeof *w_p);
   }
 }
 
@@ -2997,24 +3089,24 @@ DLC_SHARED_KERNEL static void resnet_window_296_block(float *restrict out0, cons
  *   the same kernel, on other buffers, computes %608, %660, %711 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_matmul_557_update(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their windows, then their terms of k */
-    resnet_window_296_block(out4, in4, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their images padded, then their terms of k */
+    resnet_window_296_pad(out4, in4, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + i1);
+          resnet_axpy_4x16_k392_px(out3 + (i0) * 64 + i1, out4, in3 + i1, i0);
         }
       }
     } else if (i4 < 56) {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392_acc(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + (i4 * 49) * 64 + i1);
+          resnet_axpy_4x16_k392_acc_px(out3 + (i0) * 64 + i1, out4, in3 + (i4 * 49) * 64 + i1, i0);
         }
       }
     } else { /* the last block's sums end C's, into the update */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392_acc_upd(out3 + (i0) * 64 + i1, out4 + (i0) * 392, in3 + (i4 * 49) * 64 + i1, out0 + (i1) * 576 + i0, out1 + (i1) * 576 + i0, out2 + (i1) * 576 + i0, in0, in1, in2);
+          resnet_axpy_4x16_k392_acc_px_upd(out3 + (i0) * 64 + i1, out4, in3 + (i4 * 49) * 64 + i1, i0, out0 + (i1) * 576 + i0, out1 + (i1) * 576 + i0, out2 + (i1) * 576 + i0, in0, in1, in2);
         }
       }
     }
@@ -3025,18 +3117,18 @@ DLC_SHARED_KERNEL static void resnet_matmul_557_update(float *restrict out0, flo
  *   the same kernel, on other buffers, computes %608, %660, %711 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_matmul_557(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
-  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their windows, then their terms of k */
-    resnet_window_296_block(out1, in1, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 64; i4 += 8) { /* images [i4, i4 + 8): their images padded, then their terms of k */
+    resnet_window_296_pad(out1, in1, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392(out0 + (i0) * 64 + i1, out1 + (i0) * 392, in0 + i1);
+          resnet_axpy_4x16_k392_px(out0 + (i0) * 64 + i1, out1, in0 + i1, i0);
         }
       }
     } else {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 576; i0 += 4) {
-          resnet_axpy_4x16_k392_acc(out0 + (i0) * 64 + i1, out1 + (i0) * 392, in0 + (i4 * 49) * 64 + i1);
+          resnet_axpy_4x16_k392_acc_px(out0 + (i0) * 64 + i1, out1, in0 + (i4 * 49) * 64 + i1, i0);
         }
       }
     }
@@ -3287,31 +3379,17 @@ DLC_KERNEL static void resnet_permute_762(float *restrict net_6_permute_bw, cons
 }
 
 /* %156 = window %155 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,3,3,64,14,14] # examples/resnet.lua:22 */
-DLC_KERNEL static void resnet_window_156_block(float *restrict net_6_window_2, const float *restrict net_5_relu_2, int i4) {
-  for (int w_c = 0; w_c < 32; w_c++) {
-    for (int w_kh = 0; w_kh < 3; w_kh++) {
-      for (int w_n = 0; w_n < 2; w_n++) {
-        for (int w_oh = 0; w_oh < 14; w_oh++) {
-          int w_ih = w_oh + w_kh - 1;
-          float *restrict w_col = net_6_window_2 + w_c * 3528 + w_kh * 1176 + w_n * 196 + w_oh * 14;
-          if (w_ih < 0 || w_ih >= 14) { /* a padding row */
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[0 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = 0.0f;
-            for (int w_ow = 0; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-            continue;
-          }
-          const float *restrict w_img = (net_5_relu_2 + (size_t)(i4) * 6272) + (w_n * 32 + w_c) * 196 + w_ih * 14;
-          /* kernel column 0: output columns [0,1) padding, [1,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 1; w_ow++) w_col[0 + w_ow] = 0.0f;
-          for (int w_ow = 1; w_ow < 14; w_ow++) w_col[0 + w_ow] = w_img[w_ow + -1];
-          /* kernel column 1: output columns [0,0) padding, [0,14) image, [14,14) padding */
-          for (int w_ow = 0; w_ow < 14; w_ow++) w_col[392 + w_ow] = w_img[w_ow];
-          /* kernel column 2: output columns [0,0) padding, [0,13) image, [13,14) padding */
-          for (int w_ow = 0; w_ow < 13; w_ow++) w_col[784 + w_ow] = w_img[w_ow + 1];
-          for (int w_ow = 13; w_ow < 14; w_ow++) w_col[784 + w_ow] = 0.0f;
-        }
-      }
+DLC_KERNEL static void resnet_window_156_pad(float *restrict net_6_window_2, const float *restrict net_5_relu_2, int i4) {
+  for (int i0 = 0; i0 < 64; i0++) { /* the images padded: plane i0 */
+    float *restrict w_p = net_6_window_2 + (size_t)i0 * 256;
+    memset(w_p, 0, 16 * sizeof *w_p);
+    for (int i1 = 0; i1 < 14; i1++) {
+      float *restrict w_row = w_p + (i1 + 1) * 16;
+      for (int i2 = 0; i2 < 1; i2++) w_row[i2] = 0.0f;
+      for (int i2 = 15; i2 < 16; i2++) w_row[i2] = 0.0f;
+      memcpy(w_row + 1, (net_5_relu_2 + (size_t)(i4) * 6272) + (size_t)i0 * 196 + i1 * 14, 14 * sizeof *w_row);
     }
+    memset(w_p + 240, 0, 16 * sizeof *w_p);
   }
 }
 
@@ -3319,24 +3397,24 @@ DLC_KERNEL static void resnet_window_156_block(float *restrict net_6_window_2, c
  * each element, as its tile is computed, goes straight into net.6.weight's update (%1166, %1170, %1179) at its transposed position (%765), never stored
  */
 DLC_KERNEL static void resnet_matmul_764_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, float *restrict net_6_matmul_bw_2, float *restrict net_6_window_2, const float *restrict t987_sub, const float *restrict t983_div, const float *restrict t984_sqrt, const float *restrict net_6_permute_bw, const float *restrict net_5_relu_2) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then their terms of k */
-    resnet_window_156_block(net_6_window_2, net_5_relu_2, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their images padded, then their terms of k */
+    resnet_window_156_pad(net_6_window_2, net_5_relu_2, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          resnet_axpy_4x16_k392(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 392, net_6_permute_bw + i1);
+          resnet_axpy_4x16_k392_px_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2, net_6_permute_bw + i1, i0);
         }
       }
     } else if (i4 < 62) {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          resnet_axpy_4x16_k392_acc(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 392, net_6_permute_bw + (i4 * 196) * 64 + i1);
+          resnet_axpy_4x16_k392_acc_px_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2, net_6_permute_bw + (i4 * 196) * 64 + i1, i0);
         }
       }
     } else { /* the last block's sums end C's, into the update */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          resnet_axpy_4x16_k392_acc_upd_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 392, net_6_permute_bw + (i4 * 196) * 64 + i1, s_net_6_weight_exp_avg + (i1) * 288 + i0, s_net_6_weight_exp_avg_sq + (i1) * 288 + i0, p_net_6_weight + (i1) * 288 + i0, t987_sub, t983_div, t984_sqrt);
+          resnet_axpy_4x16_k392_acc_px_upd_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2, net_6_permute_bw + (i4 * 196) * 64 + i1, i0, s_net_6_weight_exp_avg + (i1) * 288 + i0, s_net_6_weight_exp_avg_sq + (i1) * 288 + i0, p_net_6_weight + (i1) * 288 + i0, t987_sub, t983_div, t984_sqrt);
         }
       }
     }
@@ -3345,18 +3423,18 @@ DLC_KERNEL static void resnet_matmul_764_update(float *restrict s_net_6_weight_e
 
 /* %764 = matmul %158, %763 : f32[288,64]               # examples/resnet.lua:22 backward */
 DLC_KERNEL static void resnet_matmul_764(float *restrict net_6_matmul_bw_2, float *restrict net_6_window_2, const float *restrict net_6_permute_bw, const float *restrict net_5_relu_2) {
-  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their windows, then their terms of k */
-    resnet_window_156_block(net_6_window_2, net_5_relu_2, i4); /* the block's windows */
+  for (int i4 = 0; i4 < 64; i4 += 2) { /* images [i4, i4 + 2): their images padded, then their terms of k */
+    resnet_window_156_pad(net_6_window_2, net_5_relu_2, i4); /* the block's images, padded */
     if (i4 == 0) { /* the first block's sums start C */
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          resnet_axpy_4x16_k392(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 392, net_6_permute_bw + i1);
+          resnet_axpy_4x16_k392_px_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2, net_6_permute_bw + i1, i0);
         }
       }
     } else {
       for (int i1 = 0; i1 < 64; i1 += 16) {
         for (int i0 = 0; i0 < 288; i0 += 4) {
-          resnet_axpy_4x16_k392_acc(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2 + (i0) * 392, net_6_permute_bw + (i4 * 196) * 64 + i1);
+          resnet_axpy_4x16_k392_acc_px_2(net_6_matmul_bw_2 + (i0) * 64 + i1, net_6_window_2, net_6_permute_bw + (i4 * 196) * 64 + i1, i0);
         }
       }
     }

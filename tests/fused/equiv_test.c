@@ -68,8 +68,8 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 13) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED\n");
+  if (argc != 14) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -88,13 +88,16 @@ int main(int argc, char **argv) {
   CHECK(have_w == want_w, "%s has %d products gathering their windows a block of images at a time, expected %d", argv[1], have_w, want_w);
   int want_d = atoi(argv[9]), have_d = count_lines(argv[1], " window + %", ", direct from the image: ");
   CHECK(have_d == want_d, "%s has %d convolutions computed straight from the image, expected %d", argv[1], have_d, want_d);
-  int want_g = atoi(argv[10]), have_g = count_lines(argv[1], "their windows, then their terms of k", NULL);
+  int want_g = atoi(argv[10]), have_g = count_lines(argv[1], ", then their terms of k", NULL);
   CHECK(have_g == want_g, "%s has %d weight gradients gathering their windows by blocks of images, expected %d", argv[1], have_g, want_g);
   int want_o = atoi(argv[11]), have_o = count_lines(argv[1], "'s kernel, each image's planes as its tiles stored them", NULL);
   CHECK(have_o == want_o, "%s has %d poolings computed by a direct convolution's kernel, expected %d", argv[1], have_o, want_o);
   int want_x = atoi(argv[12]), have_x = count_lines(argv[1], " r_lanes[", "from one image to the next");
   CHECK(have_x == want_x, "%s has %d weight gradients reading their windows from the padded images, expected %d", argv[1], have_x,
         want_x);
+  int want_b = atoi(argv[13]), have_b = count_lines(argv[1], "their images padded, then their terms of k", NULL);
+  CHECK(have_b == want_b, "%s has %d weight gradients X G reading their windows from a block's padded images, expected %d", argv[1],
+        have_b, want_b);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -117,7 +120,7 @@ int main(int argc, char **argv) {
   SAME_ARRAY("forward output", yf, yp);
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
-         "in a direct convolution's kernel, %d from the padded images, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
