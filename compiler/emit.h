@@ -242,6 +242,7 @@ int em_window_pad_blocks(const Em *e, int w, int B, WinPad *p);
 void em_window_pad_images(Em *e, int w, int B, const char *n0); /* images [n0, n0 + B) padded */
 /* window id's B images from n0: gathered into, or scattered from, their columns in cols */
 void em_window_images(Em *e, int id, int B, const char *n0, const char *cols);
+void em_pool2_plane(Em *e, int p, const char *x, const char *y); /* 2 x 2 max pooling p of a plane */
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
 int emit_permute_tiles(Em *e, int id); /* a permute that is a transpose, by register tiles; 0: not one */

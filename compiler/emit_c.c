@@ -935,6 +935,102 @@ static int emit_sums(Em *e, int s) {
   return emit_kernel_call(e, sums_gen, &sg, ids, n + np, what) ? n + np : 0;
 }
 
+/* ---- an elementwise block and the pooling of its output ---------------------------------
+ * An elementwise block over [N, C, H, W] followed by the 2 x 2 max pooling of its whole output
+ * (a batch norm's scale and shift with the ReLU, then MaxPool2d(2): fashion_cnn's) is one
+ * kernel, plane by plane: the block's plane (n, c), then its pooling from that plane while it
+ * is in the cache (dlc_pool2_fwd, as the pooling's own block would), instead of a pass of the
+ * pooling over the whole output after it.  plan.c's plan_elem_pool says when: the block's
+ * expression reads tensors of its shape (at the plane's pixels), per-channel tensors (at the
+ * plane's channel) and single elements; the pooling's output is live from the block on, so it
+ * takes no memory the block reads.  The same expression at every element and the same
+ * maxima: the same bits.  Not under --check-numerics, which checks each block's output. */
+typedef struct {
+  int u, p;
+  int local; /* the pooling alone reads u: its planes stay on the stack */
+} ElemPool;
+
+enum { ELEM_POOL_LOCAL_MAX = 8192 }; /* elements of a plane kept on the stack */
+
+/* the stored tensors node id's expression reads (plan_elem_pool's), substituted: those of the
+ * block's shape by their plane (w_e<i>, declared here; plane (c, n) of one read through a plane
+ * swap), the others at the plane's channel or element 0 */
+static void elem_pool_subst(Em *e, int id, const Shape *us) {
+  const Node *n = &e->g->nodes[id];
+  int64_t HW = (int64_t)us->d[2] * us->d[3];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k], r = ir_root_of(e->g, x), seen = 0, swap = 0;
+    if (e->g->nodes[r].op == OP_CONST) continue;
+    if (e->fp->inl[x]) {
+      OpKind xk = op_info[e->g->nodes[x].op].kind;
+      swap = ir_plane_swap(e->g, x);
+      if (xk != K_BCAST && !swap) {
+        elem_pool_subst(e, x, us);
+        continue;
+      }
+      x = e->g->nodes[x].in[0], r = ir_root_of(e->g, x);
+      if (e->g->nodes[r].op == OP_CONST) continue;
+    }
+    for (int i = 0; i < e->nsubst; i++) seen |= e->subst_node[i] == r;
+    if (seen) continue; /* (in the same order: plan_elem_pool) */
+    if (e->nsubst == MAX_GROUP + 1) die("%%%d: a block with its pooling reading too many tensors", id);
+    const char *buf = em_buffer(e, r, 0);
+    e->subst_node[e->nsubst] = r;
+    if (swap || shape_eq(&e->g->nodes[x].shape, us)) {
+      const char *plane = swap ? ir_fmt("(size_t)(w_nc %% %d * %d + w_nc / %d)", us->d[1], us->d[0], us->d[1]) : "(size_t)w_nc";
+      em_line(e, "const %s *restrict w_e%d = %s + %s * %lld;%s", e->real, e->nsubst, buf, plane, (long long)HW,
+              swap ? " /* its plane (c, n) */" : "");
+      e->subst[e->nsubst] = ir_fmt("w_e%d[w_j]", e->nsubst);
+    } else {
+      e->subst[e->nsubst] = ir_fmt("%s[%s]", buf, shape_numel(&e->g->nodes[x].shape) == 1 ? "0" : ir_fmt("w_nc %% %d", us->d[1]));
+    }
+    e->nsubst++;
+  }
+}
+
+static int elem_pool_gen(Em *e, void *ctx) {
+  const ElemPool *x = ctx;
+  const Shape *us = &e->g->nodes[x->u].shape, *ps = &e->g->nodes[x->p].shape;
+  int64_t HW = (int64_t)us->d[2] * us->d[3], planes = (int64_t)us->d[0] * us->d[1];
+  em_omp_split(e, planes * HW);
+  em_split_for(e, "w_nc", planes, "an image plane (n, c)");
+  e->ind++;
+  if (x->local)
+    em_line(e, "%s w_x[%lld]; /* %%%d's plane (nothing else reads %%%d) */", e->real, (long long)HW, x->u, x->u);
+  else
+    em_line(e, "%s *restrict w_x = %s + (size_t)w_nc * %lld; /* %%%d's plane */", e->real, em_buffer(e, x->u, 1), (long long)HW, x->u);
+  em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %lld; /* %%%d's */", e->real, em_buffer(e, x->p, 1), (long long)ps->d[2] * ps->d[3],
+          x->p);
+  e->nsubst = 0;
+  elem_pool_subst(e, x->u, us);
+  Aff idx[MAX_DIMS];
+  for (int d = 0; d < MAX_DIMS; d++) idx[d] = em_aff_zero();
+  const char *v = em_expr(e, x->u, idx);
+  e->nsubst = 0;
+  em_line(e, "for (int w_j = 0; w_j < %lld; w_j++) w_x[w_j] = %s;", (long long)HW, v);
+  em_pool2_plane(e, x->p, "w_x", "w_y");
+  e->ind--;
+  em_line(e, "}");
+  return 1;
+}
+
+/* Block sched[s] with the pooling after it (plan_elem_pool), or 0 when it is not one */
+static int emit_elem_pool(Em *e, int s) {
+  const FnPlan *fp = e->fp;
+  if (e->o->check_numerics || fp->coalesced[fp->sched[s]] >= 0) return 0;
+  int p = plan_elem_pool(e->g, fp->sched, fp->nsched, fp->store, fp->inl, s);
+  if (p < 0) return 0;
+  ElemPool x = {fp->sched[s], p, 0};
+  const Shape *us = &e->g->nodes[x.u].shape;
+  x.local = (int64_t)us->d[2] * us->d[3] <= ELEM_POOL_LOCAL_MAX;
+  for (int t = s + 2; t < fp->nsched && x.local; t++) x.local = !reads_root(e, fp, fp->sched[t], x.u);
+  int ids[2] = {x.u, p};
+  if (!emit_kernel_call(e, elem_pool_gen, &x, ids, 2, ir_fmt("%%%d %s + %%%d max_pool", x.u, op_info[e->g->nodes[x.u].op].name, p)))
+    return 0;
+  em_line(e, "/* %%%d = max_pool: computed by %%%d's kernel, each plane as it stored it */", p, x.u);
+  return 1;
+}
+
 /* ---- elementwise epilogues of products --------------------------------------------------
  * A product tiled over all of k at once (em_matmul_whole_tiles) whose one reader is an
  * elementwise block over the same elements (a Linear's bias and activation, relu(x W^T + b);
@@ -1228,6 +1324,10 @@ static void emit_fn_body(Em *e, FnKind k) {
     if (epi[id] < 0) {
       em_line(e, "/* %%%d = %s: computed by %%%d's tiles, from each element as it is stored */", id, op_info[e->g->nodes[id].op].name,
               -epi[id] - 1);
+      continue;
+    }
+    if (k != FN_UPDATE && emit_elem_pool(e, s)) {
+      s++;
       continue;
     }
     int sums = k != FN_UPDATE ? emit_sums(e, s) : 0;

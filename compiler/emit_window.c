@@ -413,6 +413,12 @@ static void pool2_fwd_rows(Em *e, int OH, int OW, int W, const char *x, const ch
   pool_end(e);
 }
 
+/* The 2 x 2 max pooling p (plan_direct_pool's) of one image plane at x into its plane at y */
+void em_pool2_plane(Em *e, int p, const char *x, const char *y) {
+  const Shape *ys = &e->g->nodes[p].shape;
+  pool2_fwd_rows(e, ys->d[2], ys->d[3], e->g->nodes[e->g->nodes[p].in[0]].shape.d[3], x, y);
+}
+
 /* n windows of the row from window c, plus window var when not NULL (a loop's variable) */
 static void pool2_call(Em *e, const Pool *p, const char *fn, const char *var, int c, int n) {
   const char *two = var ? ir_fmt(" + 2 * %s", var) : "", *one = var ? ir_fmt(" + %s", var) : "";

@@ -478,7 +478,11 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  * either before then; a parameter the step updates as it goes would).  Unless the forward goes
  * direct in the pixel form and the weight gradient reads the images it padded into the
  * window's storage instead (window_grad_pixels, emit_matmul.c's dot_window_pixels): then the
- * image is read until the forward product only. */
+ * image is read until the forward product only.
+ * And an elementwise block with the 2 x 2 max pooling of its output right after it, which the
+ * emitter computes in the block's kernel plane by plane (plan_elem_pool, emit_c.c's
+ * emit_elem_pool): the pooling's output is live from the block on, so it never takes the
+ * memory of what the block reads. */
 static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
   const Graph *g = f->g;
   int *rd = ir_alloc((size_t)g->nnodes * sizeof(int) + 1);
@@ -530,6 +534,79 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
       continue;
     if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
   }
+  for (int s = 0; s + 1 < f->fp->nsched; s++) { /* an elementwise block with the pooling after it */
+    int p = plan_elem_pool(g, f->fp->sched, f->fp->nsched, f->store, f->inl, s), u = f->fp->sched[s];
+    if (p >= 0 && slots[p].def > f->pos[u]) slots[p].def = f->pos[u];
+  }
+}
+
+/* What elementwise node id's expression reads through the nodes computed inside it (inl),
+ * besides constants: stored tensors of shape us (read at the element's own position: a plane
+ * of them is contiguous) or of us's planes swapped (CNHW, through an inlined ir_plane_swap: a
+ * convolution's product), stored tensors of one element per channel (dim 1 of us) broadcast
+ * over us, and of one element; each tensor in one of those orders only */
+static int chan_shape(const Shape *y, const Shape *us) { /* dims aligned to the right: 1 but the channels' */
+  if (y->n > us->n) return 0;
+  for (int d = 0; d < y->n; d++) {
+    int j = d + us->n - y->n;
+    if (y->d[d] != 1 && (j != 1 || y->d[d] != us->d[1])) return 0;
+  }
+  return 1;
+}
+
+enum { POOL_MAX_READS = 8 }; /* (at most emit.h's MAX_GROUP: the emitter's substitutions) */
+
+/* (the stored tensors read, each in one order: swap[i] for root[i]) */
+typedef struct {
+  int n, root[POOL_MAX_READS], swap[POOL_MAX_READS];
+} PoolReads;
+
+static int pool_read(const Graph *g, PoolReads *r, int x, int swap) {
+  int root = ir_root_of(g, x);
+  for (int i = 0; i < r->n; i++)
+    if (r->root[i] == root) return r->swap[i] == swap;
+  if (r->n == POOL_MAX_READS) return 0;
+  r->root[r->n] = root, r->swap[r->n++] = swap;
+  return 1;
+}
+
+static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape *us, PoolReads *r) {
+  const Node *n = &g->nodes[id];
+  for (int k = 0; k < n->nin; k++) {
+    int x = n->in[k];
+    const Node *xn = &g->nodes[x];
+    if (g->nodes[ir_root_of(g, x)].op == OP_CONST) continue;
+    if (!inl[x]) { /* (an elementwise op broadcasts a per-channel operand itself) */
+      if ((!shape_eq(&xn->shape, us) && !chan_shape(&xn->shape, us)) || !pool_read(g, r, x, 0)) return 0;
+      continue;
+    }
+    OpKind xk = op_info[xn->op].kind;
+    if ((xk == K_E1 || xk == K_E2) && shape_eq(&xn->shape, us)) {
+      if (!elem_pool_reads(g, inl, x, us, r)) return 0;
+      continue;
+    }
+    int y = xn->in[0];
+    if (ir_plane_swap(g, x) && !inl[y] && shape_eq(&xn->shape, us)) { /* a stored CNHW tensor read as NCHW */
+      if (!pool_read(g, r, y, 1)) return 0;
+      continue;
+    }
+    if (xk != K_BCAST || !shape_eq(&xn->shape, us) || inl[y] || g->nodes[ir_root_of(g, y)].op == OP_CONST ||
+        !chan_shape(&g->nodes[y].shape, us) || !pool_read(g, r, y, 0))
+      return 0;
+  }
+  return 1;
+}
+
+int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s) {
+  if (s < 0 || s + 1 >= n) return -1;
+  int u = sched[s], p = plan_direct_pool(g, sched, n, store, s + 1);
+  const Node *un = &g->nodes[u];
+  OpKind uk = op_info[un->op].kind;
+  if (p < 0 || (uk != K_E1 && uk != K_E2) || store[u].kind != S_ARENA || un->shape.n != 4 || u == g->loss ||
+      g->nodes[p].dt != un->dt)
+    return -1;
+  PoolReads r = {0};
+  return elem_pool_reads(g, inl, u, &un->shape, &r) ? p : -1;
 }
 
 /* The pooling of block sched[s - 1]'s whole output, in the arena, by 2 x 2 windows that tile

@@ -1715,24 +1715,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_sub_126(float *restrict out0, const fl
  *   with %127 = mul %24, %124 : f32[32,32,28,28]              # examples/fashion_cnn.lua:9
  *   with %24 = add %22, %23 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %22 = permute %21 {dims=2,1,3,4} : f32[32,32,28,28]  # examples/fashion_cnn.lua:9
+ * then, in the same loop, %130 = max_pool %129 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,14,14] # examples/fashion_cnn.lua:9
  */
-DLC_KERNEL static void fashion_cnn_relu_129(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu[25088*i0 + 784*i1 + i2] = dlc_reluf((((net_0_matmul[784*i0 + 25088*i1 + i2] + p_net_0_bias[i1]) * net_1_mul[i1]) + net_1_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %130 = max_pool %129 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,14,14] # examples/fashion_cnn.lua:9
- *   the same kernel, on other buffers, computes %60 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_max_pool_130(float *restrict out0, const float *restrict in0) {
+DLC_KERNEL static void fashion_cnn_relu_129(float *restrict net_3_max_pool, const float *restrict net_0_matmul, const float *restrict p_net_0_bias, const float *restrict net_1_mul, const float *restrict net_1_sub) {
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = in0 + (size_t)w_nc * 784;
-    float *restrict w_y = out0 + (size_t)w_nc * 196;
+    float w_x[784]; /* %129's plane (nothing else reads %129) */
+    float *restrict w_y = net_3_max_pool + (size_t)w_nc * 196; /* %130's */
+    const float *restrict w_e0 = net_0_matmul + (size_t)(w_nc % 32 * 32 + w_nc / 32) * 784; /* its plane (c, n) */
+    for (int w_j = 0; w_j < 784; w_j++) w_x[w_j] = dlc_reluf((((w_e0[w_j] + p_net_0_bias[w_nc % 32]) * net_1_mul[w_nc % 32]) + net_1_sub[w_nc % 32]));
     for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 56;
       dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
@@ -1783,24 +1773,14 @@ DLC_SHARED_KERNEL static void fashion_cnn_sub_144(float *restrict out0, const fl
  *   with %145 = mul %136, %142 : f32[32,64,14,14]             # examples/fashion_cnn.lua:10
  *   with %136 = add %135, %67 : f32[32,64,14,14]              # examples/fashion_cnn.lua:10
  *   with %135 = permute %134 {dims=2,1,3,4} : f32[32,64,14,14] # examples/fashion_cnn.lua:10
+ * then, in the same loop, %148 = max_pool %147 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,7,7] # examples/fashion_cnn.lua:10
  */
-DLC_KERNEL static void fashion_cnn_relu_147(float *restrict net_6_relu, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_6_relu[12544*i0 + 196*i1 + i2] = dlc_reluf((((net_4_matmul[196*i0 + 6272*i1 + i2] + p_net_4_bias[i1]) * net_5_mul[i1]) + net_5_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %148 = max_pool %147 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,7,7] # examples/fashion_cnn.lua:10
- *   the same kernel, on other buffers, computes %99 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void fashion_cnn_max_pool_148(float *restrict out0, const float *restrict in0) {
+DLC_KERNEL static void fashion_cnn_relu_147(float *restrict net_7_max_pool, const float *restrict net_4_matmul, const float *restrict p_net_4_bias, const float *restrict net_5_mul, const float *restrict net_5_sub) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = in0 + (size_t)w_nc * 196;
-    float *restrict w_y = out0 + (size_t)w_nc * 49;
+    float w_x[196]; /* %147's plane (nothing else reads %147) */
+    float *restrict w_y = net_7_max_pool + (size_t)w_nc * 49; /* %148's */
+    const float *restrict w_e0 = net_4_matmul + (size_t)(w_nc % 64 * 32 + w_nc / 64) * 196; /* its plane (c, n) */
+    for (int w_j = 0; w_j < 196; w_j++) w_x[w_j] = dlc_reluf((((w_e0[w_j] + p_net_4_bias[w_nc % 64]) * net_5_mul[w_nc % 64]) + net_5_sub[w_nc % 64]));
     for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 28;
       dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
@@ -1995,13 +1975,18 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_53(float *restrict out0, const flo
 /* %59 = relu %58 : f32[32,32,28,28]                    # examples/fashion_cnn.lua:9
  *   with %58 = add %57, %56 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
  *   with %57 = mul %24, %53 : f32[32,32,28,28]                # examples/fashion_cnn.lua:9
+ * then, in the same loop, %60 = max_pool %59 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,14,14] # examples/fashion_cnn.lua:9
  */
-DLC_KERNEL static void fashion_cnn_relu_59(float *restrict net_2_relu_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_add[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_2[i1]));
-      }
+DLC_KERNEL static void fashion_cnn_relu_59(float *restrict net_2_relu, float *restrict net_3_max_pool_2, const float *restrict net_0_add, const float *restrict net_1_mul_2, const float *restrict net_1_sub_2) {
+  for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_x = net_2_relu + (size_t)w_nc * 784; /* %59's plane */
+    float *restrict w_y = net_3_max_pool_2 + (size_t)w_nc * 196; /* %60's */
+    const float *restrict w_e0 = net_0_add + (size_t)w_nc * 784;
+    for (int w_j = 0; w_j < 784; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_1_mul_2[w_nc % 32]) + net_1_sub_2[w_nc % 32]));
+    for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 56;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
+      dlc_pool2_fwd_v8f(w_x0 + 16, w_x0 + 44, 6, w_y + w_oh * 14 + 8);
     }
   }
 }
@@ -2124,13 +2109,17 @@ DLC_SHARED_KERNEL static void fashion_cnn_mul_92(float *restrict out0, const flo
 /* %98 = relu %97 : f32[32,64,14,14]                    # examples/fashion_cnn.lua:10
  *   with %97 = add %96, %95 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
  *   with %96 = mul %68, %92 : f32[32,64,14,14]                # examples/fashion_cnn.lua:10
+ * then, in the same loop, %99 = max_pool %98 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,7,7] # examples/fashion_cnn.lua:10
  */
-DLC_KERNEL static void fashion_cnn_relu_98(float *restrict net_6_relu_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_2) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_6_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_4_add[12544*i0 + 196*i1 + i2] * net_5_mul_2[i1]) + net_5_sub_2[i1]));
-      }
+DLC_KERNEL static void fashion_cnn_relu_98(float *restrict net_6_relu, float *restrict net_7_max_pool_2, const float *restrict net_4_add, const float *restrict net_5_mul_2, const float *restrict net_5_sub_2) {
+  for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_x = net_6_relu + (size_t)w_nc * 196; /* %98's plane */
+    float *restrict w_y = net_7_max_pool_2 + (size_t)w_nc * 49; /* %99's */
+    const float *restrict w_e0 = net_4_add + (size_t)w_nc * 196;
+    for (int w_j = 0; w_j < 196; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_5_mul_2[w_nc % 64]) + net_5_sub_2[w_nc % 64]));
+    for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 28;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
     }
   }
 }
@@ -2400,12 +2389,12 @@ DLC_KERNEL static void fashion_cnn_matmul_180(float *restrict g_net_10_weight, c
  *   with %183 = max_pool_backward %98, %182 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,64,14,14] # examples/fashion_cnn.lua:10 backward
  *   with %184 = step %98 : f32[32,64,14,14]                   # examples/fashion_cnn.lua:10 backward
  */
-DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const float *restrict net_6_relu_2, const float *restrict net_8_mul_bw) {
+DLC_KERNEL static void fashion_cnn_mul_185(float *restrict net_6_mul_bw, const float *restrict net_6_relu, const float *restrict net_8_mul_bw) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_6_relu_2 + (size_t)w_nc * 196;
+    const float *restrict w_x = net_6_relu + (size_t)w_nc * 196;
     const float *restrict w_g = net_8_mul_bw + (size_t)w_nc * 49;
     float *restrict w_gx = net_6_mul_bw + (size_t)w_nc * 196; /* %185's elements */
-    const float *restrict w_e0 = net_6_relu_2 + (size_t)w_nc * 196;
+    const float *restrict w_e0 = net_6_relu + (size_t)w_nc * 196;
     float w_pg[196]; /* each pixel's gradient: its window's at the window's maximum, else zero */
     for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 28;
@@ -2730,12 +2719,12 @@ DLC_KERNEL static void fashion_cnn_transpose_235(float *restrict net_4_transpose
  *   with %239 = max_pool_backward %59, %238 {kernel=2x2, stride=2x2, padding=0x0} : f32[32,32,28,28] # examples/fashion_cnn.lua:9 backward
  *   with %240 = step %59 : f32[32,32,28,28]                   # examples/fashion_cnn.lua:9 backward
  */
-DLC_KERNEL static void fashion_cnn_mul_241(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_unwindow_bw) {
+DLC_KERNEL static void fashion_cnn_mul_241(float *restrict net_2_mul_bw, const float *restrict net_2_relu, const float *restrict net_4_unwindow_bw) {
   for (int w_nc = 0; w_nc < 1024; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
+    const float *restrict w_x = net_2_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_unwindow_bw + (size_t)w_nc * 196;
     float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %241's elements */
-    const float *restrict w_e0 = net_2_relu_2 + (size_t)w_nc * 784;
+    const float *restrict w_e0 = net_2_relu + (size_t)w_nc * 784;
     float w_pg[784]; /* each pixel's gradient: its window's at the window's maximum, else zero */
     for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 56;
@@ -3308,9 +3297,8 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   float *const net_1_sub = m->arena + 1806368;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
-  float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  float *const p_net_0_bias = m->param + 288;
   float *const net_3_max_pool = m->arena + 1605632;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const p_net_0_bias = m->param + 288;
   float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const net_4_window = m->arena + 802816;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
@@ -3320,9 +3308,8 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   float *const net_5_sub = m->arena + 802880;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  float *const p_net_4_bias = m->param + 18880;
   float *const net_7_max_pool = m->arena + 915712;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const p_net_4_bias = m->param + 18880;
   float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
@@ -3333,14 +3320,14 @@ void fashion_cnn_forward(fashion_cnn_model *restrict m, const float *x, float *o
   fashion_cnn_window_17(net_0_window, net_0_matmul, x, p_net_0_weight); /* %17 window + %20 matmul, 16 images at a time: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_124(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %124 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sub_126(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %126 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_129(net_3_max_pool, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu + %130 max_pool: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  /* %130 = max_pool: computed by %129's kernel, each plane as it stored it */
   /* %131 = window: computed with %133, a block of images at a time */
   fashion_cnn_window_131(net_4_matmul, net_4_window, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_pool_148(net_7_max_pool, net_6_relu); /* %148 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_147(net_7_max_pool, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu + %148 max_pool: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  /* %148 = max_pool: computed by %147's kernel, each plane as it stored it */
   fashion_cnn_matmul_150(net_11_relu, p_net_10_bias, net_7_max_pool, p_net_10_weight); /* %150 matmul + %152 relu: net.10 Linear, examples/fashion_cnn.lua:12 */
   /* %152 = relu: computed by %150's tiles, from each element as it is stored */
   fashion_cnn_matmul_153(net_13_matmul, net_11_relu, p_net_13_weight); /* %153 matmul: net.13 Linear, examples/fashion_cnn.lua:13 */
@@ -3369,7 +3356,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const p_net_1_weight = m->param + 320;
   float *const net_1_sub_2 = m->arena + 1605632;   /* %56 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
-  float *const net_2_relu_2 = m->arena + 0;   /* %59 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  float *const net_2_relu = m->arena + 0;   /* %59 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
   float *const net_3_max_pool_2 = m->arena + 2809856;   /* %60 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
   float *const net_4_add = m->arena + 2007040;   /* %68 add[32,64,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const net_4_window_2 = m->arena + 3123456;   /* %61 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
@@ -3384,9 +3371,9 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_5_div_3 = m->arena + 3336896;   /* %90 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const net_5_mul_2 = m->arena + 3336960;   /* %92 mul[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_weight = m->param + 18944;
-  float *const net_5_sub_2 = m->arena + 2408448;   /* %95 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
+  float *const net_5_sub_2 = m->arena + 2508800;   /* %95 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
-  float *const net_6_relu_2 = m->arena + 1605632;   /* %98 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  float *const net_6_relu = m->arena + 1605632;   /* %98 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
   float *const net_7_max_pool_2 = m->arena + 2408448;   /* %99 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
   float *const net_8_mul = m->arena + 2508800;   /* %105 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
   float *const net_8_mul_2 = m->arena + 2609152;   /* %106 mul[32,64,7,7]: net.8 Dropout, examples/fashion_cnn.lua:11 */
@@ -3476,8 +3463,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_div_51(net_1_div_3, net_1_sqrt); /* %51 div: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_53(net_1_mul_2, net_1_div_3, p_net_1_weight); /* %53 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sub_126(net_1_sub_2, p_net_1_bias, net_1_div, net_1_mul_2); /* %56 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_59(net_2_relu_2, net_0_add, net_1_mul_2, net_1_sub_2); /* %59 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_pool_130(net_3_max_pool_2, net_2_relu_2); /* %60 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_59(net_2_relu, net_3_max_pool_2, net_0_add, net_1_mul_2, net_1_sub_2); /* %59 relu + %60 max_pool: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  /* %60 = max_pool: computed by %59's kernel, each plane as it stored it */
   /* %61 = window: computed with %64, a block of images at a time */
   fashion_cnn_window_61(net_4_add, net_4_window_2, p_net_4_bias, p_net_4_weight, net_3_max_pool_2); /* %61 window + %64 matmul + %68 add, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   /* %68 = add: computed by %64's tiles, from each element as it is stored */
@@ -3489,8 +3476,8 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_div_90(net_5_div_3, net_5_sqrt); /* %90 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_92(net_5_mul_2, net_5_div_3, p_net_5_weight); /* %92 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub_2, p_net_5_bias, net_5_div, net_5_mul_2); /* %95 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_98(net_6_relu_2, net_4_add, net_5_mul_2, net_5_sub_2); /* %98 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_pool_148(net_7_max_pool_2, net_6_relu_2); /* %99 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_98(net_6_relu, net_7_max_pool_2, net_4_add, net_5_mul_2, net_5_sub_2); /* %98 relu + %99 max_pool: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  /* %99 = max_pool: computed by %98's kernel, each plane as it stored it */
   fashion_cnn_mul_105(net_8_mul, m->seed, dlc_draw_step(m->step, m->rank, m->ranks)); /* %105 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_mul_106(net_8_mul_2, net_7_max_pool_2, net_8_mul); /* %106 mul: net.8 Dropout, examples/fashion_cnn.lua:11 */
   fashion_cnn_matmul_108(net_10_matmul, net_8_mul_2, p_net_10_weight); /* %108 matmul: net.10 Linear, examples/fashion_cnn.lua:12 */
@@ -3520,7 +3507,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
     fashion_cnn_matmul_180(g_net_10_weight, net_11_mul_bw, net_8_mul_2); /* %180 matmul: net.10 Linear, examples/fashion_cnn.lua:12, backward */
   }
   fashion_cnn_mul_106(net_8_mul_bw, net_10_matmul_bw, net_8_mul); /* %182 mul: net.8 Dropout, examples/fashion_cnn.lua:11, backward */
-  fashion_cnn_mul_185(net_6_mul_bw, net_6_relu_2, net_8_mul_bw); /* %185 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_mul_185(net_6_mul_bw, net_6_relu, net_8_mul_bw); /* %185 mul: net.6 ReLU, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_sum_to_186(net_5_sum_to_bw_2, net_5_sum_to_bw_3, net_6_mul_bw, net_4_add); /* %186 sum_to + %189 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_add_194(net_5_add_bw, net_5_sum_to_bw_3, net_5_sum_to_bw_2, net_5_div); /* %194 add: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_mul_92(net_5_mul_bw, net_5_add_bw, net_5_div_3); /* %196 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
@@ -3539,7 +3526,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
     fashion_cnn_transpose_235(net_4_transpose_bw, net_4_matmul_bw_2); /* %235 transpose: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   }
   /* %238 = unwindow: computed with %231, a block of images at a time */
-  fashion_cnn_mul_241(net_2_mul_bw, net_2_relu_2, net_4_unwindow_bw); /* %241 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
+  fashion_cnn_mul_241(net_2_mul_bw, net_2_relu, net_4_unwindow_bw); /* %241 mul: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_sum_to_242(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_add); /* %242 sum_to + %245 sum_to: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_add_250(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %250 add: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   fashion_cnn_mul_53(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %252 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
@@ -3707,9 +3694,8 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   float *const net_1_sub = m->arena + 1806368;   /* %126 sub[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   float *const p_net_1_bias = m->param + 352;
   float *const p_net_1_running_mean = m->param + 384;
-  float *const net_2_relu = m->arena + 802816;   /* %129 relu[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  float *const p_net_0_bias = m->param + 288;
   float *const net_3_max_pool = m->arena + 1605632;   /* %130 max_pool[32,32,14,14]: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  float *const p_net_0_bias = m->param + 288;
   float *const net_4_matmul = m->arena + 0;   /* %133 matmul[64,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const net_4_window = m->arena + 802816;   /* %131 window[32,3,3,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   float *const p_net_4_weight = m->param + 448;
@@ -3719,9 +3705,8 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   float *const net_5_sub = m->arena + 802880;   /* %144 sub[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   float *const p_net_5_bias = m->param + 19008;
   float *const p_net_5_running_mean = m->param + 19072;
-  float *const net_6_relu = m->arena + 401408;   /* %147 relu[32,64,14,14]: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  float *const p_net_4_bias = m->param + 18880;
   float *const net_7_max_pool = m->arena + 915712;   /* %148 max_pool[32,64,7,7]: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  float *const p_net_4_bias = m->param + 18880;
   float *const net_11_relu = m->arena + 4096;   /* %152 relu[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12 */
   float *const p_net_10_bias = m->param + 420608;
   float *const p_net_10_weight = m->param + 19200;
@@ -3732,14 +3717,14 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   fashion_cnn_window_17(net_0_window, net_0_matmul, x, p_net_0_weight); /* %17 window + %20 matmul, 16 images at a time: net.0 Conv2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_mul_124(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %124 mul: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
   fashion_cnn_sub_126(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %126 sub: net.1 BatchNorm2d, examples/fashion_cnn.lua:9 */
-  fashion_cnn_relu_129(net_2_relu, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu: net.2 ReLU, examples/fashion_cnn.lua:9 */
-  fashion_cnn_max_pool_130(net_3_max_pool, net_2_relu); /* %130 max_pool: net.3 MaxPool2d, examples/fashion_cnn.lua:9 */
+  fashion_cnn_relu_129(net_3_max_pool, net_0_matmul, p_net_0_bias, net_1_mul, net_1_sub); /* %129 relu + %130 max_pool: net.2 ReLU, examples/fashion_cnn.lua:9 */
+  /* %130 = max_pool: computed by %129's kernel, each plane as it stored it */
   /* %131 = window: computed with %133, a block of images at a time */
   fashion_cnn_window_131(net_4_matmul, net_4_window, p_net_4_weight, net_3_max_pool); /* %131 window + %133 matmul, direct from the image: net.4 Conv2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_mul_142(net_5_mul, p_net_5_running_var, p_net_5_weight); /* %142 mul: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
   fashion_cnn_sub_144(net_5_sub, p_net_5_bias, p_net_5_running_mean, net_5_mul); /* %144 sub: net.5 BatchNorm2d, examples/fashion_cnn.lua:10 */
-  fashion_cnn_relu_147(net_6_relu, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu: net.6 ReLU, examples/fashion_cnn.lua:10 */
-  fashion_cnn_max_pool_148(net_7_max_pool, net_6_relu); /* %148 max_pool: net.7 MaxPool2d, examples/fashion_cnn.lua:10 */
+  fashion_cnn_relu_147(net_7_max_pool, net_4_matmul, p_net_4_bias, net_5_mul, net_5_sub); /* %147 relu + %148 max_pool: net.6 ReLU, examples/fashion_cnn.lua:10 */
+  /* %148 = max_pool: computed by %147's kernel, each plane as it stored it */
   fashion_cnn_matmul_150(net_11_relu, p_net_10_bias, net_7_max_pool, p_net_10_weight); /* %150 matmul + %152 relu: net.10 Linear, examples/fashion_cnn.lua:12 */
   /* %152 = relu: computed by %150's tiles, from each element as it is stored */
   fashion_cnn_matmul_117(out, p_net_13_bias, net_11_relu, p_net_13_weight); /* %153 matmul + %154 add: net.13 Linear, examples/fashion_cnn.lua:13 */

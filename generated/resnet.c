@@ -1847,24 +1847,14 @@ DLC_SHARED_KERNEL static void resnet_sub_350(float *restrict out0, const float *
  *   with %352 = add %351, %350 : f32[64,32,28,28]             # examples/resnet.lua:19
  *   with %351 = mul %48, %348 : f32[64,32,28,28]              # examples/resnet.lua:19
  *   with %48 = permute %47 {dims=2,1,3,4} : f32[64,32,28,28]  # examples/resnet.lua:19
+ * then, in the same loop, %354 = max_pool %353 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,14,14] # examples/resnet.lua:20
  */
-DLC_KERNEL static void resnet_relu_353(float *restrict net_2_relu, const float *restrict net_0_matmul, const float *restrict net_1_mul, const float *restrict net_1_sub) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_matmul[784*i0 + 50176*i1 + i2] * net_1_mul[i1]) + net_1_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %354 = max_pool %353 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,14,14] # examples/resnet.lua:20
- *   the same kernel, on other buffers, computes %84 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_max_pool_354(float *restrict out0, const float *restrict in0) {
+DLC_KERNEL static void resnet_relu_353(float *restrict net_3_max_pool, const float *restrict net_0_matmul, const float *restrict net_1_mul, const float *restrict net_1_sub) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = in0 + (size_t)w_nc * 784;
-    float *restrict w_y = out0 + (size_t)w_nc * 196;
+    float w_x[784]; /* %353's plane (nothing else reads %353) */
+    float *restrict w_y = net_3_max_pool + (size_t)w_nc * 196; /* %354's */
+    const float *restrict w_e0 = net_0_matmul + (size_t)(w_nc % 32 * 64 + w_nc / 32) * 784; /* its plane (c, n) */
+    for (int w_j = 0; w_j < 784; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_1_mul[w_nc % 32]) + net_1_sub[w_nc % 32]));
     for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 56;
       dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
@@ -1964,24 +1954,14 @@ DLC_SHARED_KERNEL static void resnet_sub_400(float *restrict out0, const float *
  *   with %402 = add %401, %400 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %401 = mul %392, %398 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %392 = permute %391 {dims=2,1,3,4} : f32[64,64,14,14] # examples/resnet.lua:22
+ * then, in the same loop, %404 = max_pool %403 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,7,7] # examples/resnet.lua:23
  */
-DLC_KERNEL static void resnet_relu_403(float *restrict net_8_relu, const float *restrict net_6_matmul, const float *restrict net_7_mul, const float *restrict net_7_sub) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_8_relu[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_6_matmul[196*i0 + 12544*i1 + i2] * net_7_mul[i1]) + net_7_sub[i1]));
-      }
-    }
-  }
-}
-
-/* %404 = max_pool %403 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,7,7] # examples/resnet.lua:23
- *   the same kernel, on other buffers, computes %190 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void resnet_max_pool_404(float *restrict out0, const float *restrict in0) {
+DLC_KERNEL static void resnet_relu_403(float *restrict net_9_max_pool, const float *restrict net_6_matmul, const float *restrict net_7_mul, const float *restrict net_7_sub) {
   for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = in0 + (size_t)w_nc * 196;
-    float *restrict w_y = out0 + (size_t)w_nc * 49;
+    float w_x[196]; /* %403's plane (nothing else reads %403) */
+    float *restrict w_y = net_9_max_pool + (size_t)w_nc * 49; /* %404's */
+    const float *restrict w_e0 = net_6_matmul + (size_t)(w_nc % 64 * 64 + w_nc / 64) * 196; /* its plane (c, n) */
+    for (int w_j = 0; w_j < 196; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_7_mul[w_nc % 64]) + net_7_sub[w_nc % 64]));
     for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 28;
       dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
@@ -2261,13 +2241,18 @@ DLC_SHARED_KERNEL static void resnet_mul_77(float *restrict out0, const float *r
 /* %83 = relu %82 : f32[64,32,28,28]                    # examples/resnet.lua:19
  *   with %82 = add %81, %80 : f32[64,32,28,28]                # examples/resnet.lua:19
  *   with %81 = mul %48, %77 : f32[64,32,28,28]                # examples/resnet.lua:19
+ * then, in the same loop, %84 = max_pool %83 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,14,14] # examples/resnet.lua:20
  */
-DLC_KERNEL static void resnet_relu_83(float *restrict net_2_relu_2, const float *restrict net_0_permute, const float *restrict net_1_mul_2, const float *restrict net_1_sub_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 32; i1++) {
-      for (int i2 = 0; i2 < 784; i2++) {
-        net_2_relu_2[25088*i0 + 784*i1 + i2] = dlc_reluf(((net_0_permute[25088*i0 + 784*i1 + i2] * net_1_mul_2[i1]) + net_1_sub_2[i1]));
-      }
+DLC_KERNEL static void resnet_relu_83(float *restrict net_2_relu, float *restrict net_3_max_pool_2, const float *restrict net_0_permute, const float *restrict net_1_mul_2, const float *restrict net_1_sub_2) {
+  for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_x = net_2_relu + (size_t)w_nc * 784; /* %83's plane */
+    float *restrict w_y = net_3_max_pool_2 + (size_t)w_nc * 196; /* %84's */
+    const float *restrict w_e0 = net_0_permute + (size_t)w_nc * 784;
+    for (int w_j = 0; w_j < 784; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_1_mul_2[w_nc % 32]) + net_1_sub_2[w_nc % 32]));
+    for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 56;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 28, 8, w_y + w_oh * 14);
+      dlc_pool2_fwd_v8f(w_x0 + 16, w_x0 + 44, 6, w_y + w_oh * 14 + 8);
     }
   }
 }
@@ -2558,13 +2543,17 @@ DLC_SHARED_KERNEL static void resnet_mul_183(float *restrict out0, const float *
 /* %189 = relu %188 : f32[64,64,14,14]                  # examples/resnet.lua:22
  *   with %188 = add %187, %186 : f32[64,64,14,14]             # examples/resnet.lua:22
  *   with %187 = mul %161, %183 : f32[64,64,14,14]             # examples/resnet.lua:22
+ * then, in the same loop, %190 = max_pool %189 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,7,7] # examples/resnet.lua:23
  */
-DLC_KERNEL static void resnet_relu_189(float *restrict net_8_relu_2, const float *restrict net_6_permute, const float *restrict net_7_mul_2, const float *restrict net_7_sub_2) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 64; i1++) {
-      for (int i2 = 0; i2 < 196; i2++) {
-        net_8_relu_2[12544*i0 + 196*i1 + i2] = dlc_reluf(((net_6_permute[12544*i0 + 196*i1 + i2] * net_7_mul_2[i1]) + net_7_sub_2[i1]));
-      }
+DLC_KERNEL static void resnet_relu_189(float *restrict net_8_relu, float *restrict net_9_max_pool_2, const float *restrict net_6_permute, const float *restrict net_7_mul_2, const float *restrict net_7_sub_2) {
+  for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
+    float *restrict w_x = net_8_relu + (size_t)w_nc * 196; /* %189's plane */
+    float *restrict w_y = net_9_max_pool_2 + (size_t)w_nc * 49; /* %190's */
+    const float *restrict w_e0 = net_6_permute + (size_t)w_nc * 196;
+    for (int w_j = 0; w_j < 196; w_j++) w_x[w_j] = dlc_reluf(((w_e0[w_j] * net_7_mul_2[w_nc % 64]) + net_7_sub_2[w_nc % 64]));
+    for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
+      const float *restrict w_x0 = w_x + w_oh * 28;
+      dlc_pool2_fwd_v8f(w_x0, w_x0 + 14, 7, w_y + w_oh * 7);
     }
   }
 }
@@ -3172,12 +3161,12 @@ DLC_KERNEL static void resnet_add_716(float *restrict net_10_0_add_bw, const flo
  *   with %717 = max_pool_backward %189, %716 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,64,14,14] # examples/resnet.lua:23 backward
  *   with %718 = step %189 : f32[64,64,14,14]                  # examples/resnet.lua:22 backward
  */
-DLC_KERNEL static void resnet_mul_719(float *restrict net_8_mul_bw, const float *restrict net_8_relu_2, const float *restrict net_10_0_add_bw) {
+DLC_KERNEL static void resnet_mul_719(float *restrict net_8_mul_bw, const float *restrict net_8_relu, const float *restrict net_10_0_add_bw) {
   for (int w_nc = 0; w_nc < 4096; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_8_relu_2 + (size_t)w_nc * 196;
+    const float *restrict w_x = net_8_relu + (size_t)w_nc * 196;
     const float *restrict w_g = net_10_0_add_bw + (size_t)w_nc * 49;
     float *restrict w_gx = net_8_mul_bw + (size_t)w_nc * 196; /* %719's elements */
-    const float *restrict w_e0 = net_8_relu_2 + (size_t)w_nc * 196;
+    const float *restrict w_e0 = net_8_relu + (size_t)w_nc * 196;
     float w_pg[196]; /* each pixel's gradient: its window's at the window's maximum, else zero */
     for (int w_oh = 0; w_oh < 7; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 28;
@@ -3630,12 +3619,12 @@ DLC_KERNEL static void resnet_add_865(float *restrict net_4_0_add_bw, const floa
  *   with %866 = max_pool_backward %83, %865 {kernel=2x2, stride=2x2, padding=0x0} : f32[64,32,28,28] # examples/resnet.lua:20 backward
  *   with %867 = step %83 : f32[64,32,28,28]                   # examples/resnet.lua:19 backward
  */
-DLC_KERNEL static void resnet_mul_868(float *restrict net_2_mul_bw, const float *restrict net_2_relu_2, const float *restrict net_4_0_add_bw) {
+DLC_KERNEL static void resnet_mul_868(float *restrict net_2_mul_bw, const float *restrict net_2_relu, const float *restrict net_4_0_add_bw) {
   for (int w_nc = 0; w_nc < 2048; w_nc++) { /* an image plane (n, c) */
-    const float *restrict w_x = net_2_relu_2 + (size_t)w_nc * 784;
+    const float *restrict w_x = net_2_relu + (size_t)w_nc * 784;
     const float *restrict w_g = net_4_0_add_bw + (size_t)w_nc * 196;
     float *restrict w_gx = net_2_mul_bw + (size_t)w_nc * 784; /* %868's elements */
-    const float *restrict w_e0 = net_2_relu_2 + (size_t)w_nc * 784;
+    const float *restrict w_e0 = net_2_relu + (size_t)w_nc * 784;
     float w_pg[784]; /* each pixel's gradient: its window's at the window's maximum, else zero */
     for (int w_oh = 0; w_oh < 14; w_oh++) { /* a row of windows: its two image rows */
       const float *restrict w_x0 = w_x + w_oh * 56;
@@ -4207,7 +4196,6 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_1_sub = m->arena + 3612704;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
-  float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
   float *const net_3_max_pool = m->arena + 3211264;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
   float *const net_4_0_matmul = m->arena + 0;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
@@ -4238,7 +4226,6 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   float *const net_7_sub = m->arena + 1605696;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
-  float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
   float *const net_9_max_pool = m->arena + 2007040;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
   float *const net_10_0_matmul = m->arena + 225792;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
@@ -4291,8 +4278,8 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   resnet_window_43(net_0_window, net_0_matmul, x, p_net_0_weight); /* %43 window + %46 matmul, 16 images at a time: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_mul_348(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %348 mul: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sub_350(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %350 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
-  resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
-  resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
+  resnet_relu_353(net_3_max_pool, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu + %354 max_pool: net.2 ReLU, examples/resnet.lua:19 */
+  /* %354 = max_pool: computed by %353's kernel, each plane as it stored it */
   /* %355 = window: computed with %357, a block of images at a time */
   resnet_window_355(net_4_0_matmul, net_4_0_window, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4307,8 +4294,8 @@ void resnet_forward(resnet_model *restrict m, const float *x, float *out) {
   resnet_window_388(net_6_matmul, net_6_window, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
-  resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
-  resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
+  resnet_relu_403(net_9_max_pool, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu + %404 max_pool: net.8 ReLU, examples/resnet.lua:22 */
+  /* %404 = max_pool: computed by %403's kernel, each plane as it stored it */
   /* %405 = window: computed with %407, a block of images at a time */
   resnet_window_405(net_10_0_matmul, net_10_0_window, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -4360,7 +4347,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const p_net_1_weight = m->param + 288;
   float *const net_1_sub_2 = m->arena + 0;   /* %80 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_bias = m->param + 320;
-  float *const net_2_relu_2 = m->arena + 8830976;   /* %83 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
+  float *const net_2_relu = m->arena + 8830976;   /* %83 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
   float *const net_3_max_pool_2 = m->arena + 10436608;   /* %84 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
   float *const net_4_0_window_2 = m->arena + 0;   /* %85 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const net_4_0_matmul_2 = m->arena + 3612672;   /* %88 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
@@ -4409,7 +4396,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const p_net_7_weight = m->param + 37536;
   float *const net_7_sub_2 = m->arena + 12042240;   /* %186 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_bias = m->param + 37600;
-  float *const net_8_relu_2 = m->arena + 10436608;   /* %189 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
+  float *const net_8_relu = m->arena + 10436608;   /* %189 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
   float *const net_9_max_pool_2 = m->arena + 14902272;   /* %190 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
   float *const net_10_0_matmul_2 = m->arena + 12268032;   /* %194 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_window_2 = m->arena + 12042240;   /* %191 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
@@ -4672,8 +4659,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_75(net_1_div_3, net_1_sqrt); /* %75 div: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_mul_77(net_1_mul_2, net_1_div_3, p_net_1_weight); /* %77 mul: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sub_350(net_1_sub_2, p_net_1_bias, net_1_div, net_1_mul_2); /* %80 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
-  resnet_relu_83(net_2_relu_2, net_0_permute, net_1_mul_2, net_1_sub_2); /* %83 relu: net.2 ReLU, examples/resnet.lua:19 */
-  resnet_max_pool_354(net_3_max_pool_2, net_2_relu_2); /* %84 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
+  resnet_relu_83(net_2_relu, net_3_max_pool_2, net_0_permute, net_1_mul_2, net_1_sub_2); /* %83 relu + %84 max_pool: net.2 ReLU, examples/resnet.lua:19 */
+  /* %84 = max_pool: computed by %83's kernel, each plane as it stored it */
   resnet_window_85(net_4_0_window_2, net_3_max_pool_2); /* %85 window: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_matmul_88(net_4_0_matmul_2, p_net_4_0_weight, net_4_0_window_2); /* %88 matmul: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_90(net_4_0_permute, net_4_0_matmul_2); /* %90 permute: net.4.0 Conv2d, examples/resnet.lua:10 */
@@ -4709,8 +4696,8 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_181(net_7_div_3, net_7_sqrt); /* %181 div: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_mul_183(net_7_mul_2, net_7_div_3, p_net_7_weight); /* %183 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub_2, p_net_7_bias, net_7_div, net_7_mul_2); /* %186 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
-  resnet_relu_189(net_8_relu_2, net_6_permute, net_7_mul_2, net_7_sub_2); /* %189 relu: net.8 ReLU, examples/resnet.lua:22 */
-  resnet_max_pool_404(net_9_max_pool_2, net_8_relu_2); /* %190 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
+  resnet_relu_189(net_8_relu, net_9_max_pool_2, net_6_permute, net_7_mul_2, net_7_sub_2); /* %189 relu + %190 max_pool: net.8 ReLU, examples/resnet.lua:22 */
+  /* %190 = max_pool: computed by %189's kernel, each plane as it stored it */
   /* %191 = window: computed with %194, a block of images at a time */
   resnet_window_405(net_10_0_matmul_2, net_10_0_window_2, p_net_10_0_weight, net_9_max_pool_2); /* %191 window + %194 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_permute_196(net_10_0_permute, net_10_0_matmul_2); /* %196 permute: net.10.0 Conv2d, examples/resnet.lua:10 */
@@ -4855,7 +4842,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   /* %715 = unwindow: computed with %708, a block of images at a time */
   resnet_add_716(net_10_0_add_bw, net_11_mul_bw, net_10_0_unwindow_bw); /* %716 add: net.10.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_mul_719(net_8_mul_bw, net_8_relu_2, net_10_0_add_bw); /* %719 mul: net.8 ReLU, examples/resnet.lua:22, backward */
+  resnet_mul_719(net_8_mul_bw, net_8_relu, net_10_0_add_bw); /* %719 mul: net.8 ReLU, examples/resnet.lua:22, backward */
   resnet_sum_to_720(net_7_sum_to_bw_2, net_7_sum_to_bw_3, net_8_mul_bw, net_6_permute); /* %720 sum_to + %723 sum_to: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_add_521(net_7_add_bw, net_7_sum_to_bw_3, net_7_sum_to_bw_2, net_7_div); /* %728 add: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
   resnet_mul_183(net_7_mul_bw, net_7_add_bw, net_7_div_3); /* %730 mul: net.7 BatchNorm2d, examples/resnet.lua:22, backward */
@@ -4902,7 +4889,7 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   }
   /* %864 = unwindow: computed with %860, a block of images at a time */
   resnet_add_865(net_4_0_add_bw, net_5_mul_bw, net_4_0_unwindow_bw); /* %865 add: net.4.0 Conv2d, examples/resnet.lua:10, backward */
-  resnet_mul_868(net_2_mul_bw, net_2_relu_2, net_4_0_add_bw); /* %868 mul: net.2 ReLU, examples/resnet.lua:19, backward */
+  resnet_mul_868(net_2_mul_bw, net_2_relu, net_4_0_add_bw); /* %868 mul: net.2 ReLU, examples/resnet.lua:19, backward */
   resnet_sum_to_869(net_1_sum_to_bw_2, net_1_sum_to_bw_3, net_2_mul_bw, net_0_permute); /* %869 sum_to + %872 sum_to: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_add_779(net_1_add_bw, net_1_sum_to_bw_3, net_1_sum_to_bw_2, net_1_div); /* %877 add: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
   resnet_mul_77(net_1_mul_bw, net_1_add_bw, net_1_div_3); /* %879 mul: net.1 BatchNorm2d, examples/resnet.lua:19, backward */
@@ -5212,7 +5199,6 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_1_sub = m->arena + 3612704;   /* %350 sub[1,32,1,1]: net.1 BatchNorm2d, examples/resnet.lua:19 */
   float *const p_net_1_bias = m->param + 320;
   float *const p_net_1_running_mean = m->param + 352;
-  float *const net_2_relu = m->arena + 1605632;   /* %353 relu[64,32,28,28]: net.2 ReLU, examples/resnet.lua:19 */
   float *const net_3_max_pool = m->arena + 3211264;   /* %354 max_pool[64,32,14,14]: net.3 MaxPool2d, examples/resnet.lua:20 */
   float *const net_4_0_matmul = m->arena + 0;   /* %357 matmul[32,12544]: net.4.0 Conv2d, examples/resnet.lua:10 */
   float *const net_4_0_window = m->arena + 802816;   /* %355 window[32,3,3,64,14,14]: net.4.0 Conv2d, examples/resnet.lua:10 */
@@ -5243,7 +5229,6 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   float *const net_7_sub = m->arena + 1605696;   /* %400 sub[1,64,1,1]: net.7 BatchNorm2d, examples/resnet.lua:22 */
   float *const p_net_7_bias = m->param + 37600;
   float *const p_net_7_running_mean = m->param + 37664;
-  float *const net_8_relu = m->arena + 802816;   /* %403 relu[64,64,14,14]: net.8 ReLU, examples/resnet.lua:22 */
   float *const net_9_max_pool = m->arena + 2007040;   /* %404 max_pool[64,64,7,7]: net.9 MaxPool2d, examples/resnet.lua:23 */
   float *const net_10_0_matmul = m->arena + 225792;   /* %407 matmul[64,3136]: net.10.0 Conv2d, examples/resnet.lua:10 */
   float *const net_10_0_window = m->arena + 0;   /* %405 window[64,3,3,64,7,7]: net.10.0 Conv2d, examples/resnet.lua:10 */
@@ -5296,8 +5281,8 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_window_43(net_0_window, net_0_matmul, x, p_net_0_weight); /* %43 window + %46 matmul, 16 images at a time: net.0 Conv2d, examples/resnet.lua:19 */
   resnet_mul_348(net_1_mul, p_net_1_running_var, p_net_1_weight); /* %348 mul: net.1 BatchNorm2d, examples/resnet.lua:19 */
   resnet_sub_350(net_1_sub, p_net_1_bias, p_net_1_running_mean, net_1_mul); /* %350 sub: net.1 BatchNorm2d, examples/resnet.lua:19 */
-  resnet_relu_353(net_2_relu, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu: net.2 ReLU, examples/resnet.lua:19 */
-  resnet_max_pool_354(net_3_max_pool, net_2_relu); /* %354 max_pool: net.3 MaxPool2d, examples/resnet.lua:20 */
+  resnet_relu_353(net_3_max_pool, net_0_matmul, net_1_mul, net_1_sub); /* %353 relu + %354 max_pool: net.2 ReLU, examples/resnet.lua:19 */
+  /* %354 = max_pool: computed by %353's kernel, each plane as it stored it */
   /* %355 = window: computed with %357, a block of images at a time */
   resnet_window_355(net_4_0_matmul, net_4_0_window, p_net_4_0_weight, net_3_max_pool); /* %355 window + %357 matmul, direct from the image: net.4.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_348(net_4_1_mul, p_net_4_1_running_var, p_net_4_1_weight); /* %365 mul: net.4.1 BatchNorm2d, examples/resnet.lua:10 */
@@ -5312,8 +5297,8 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_window_388(net_6_matmul, net_6_window, p_net_6_weight, net_5_relu); /* %388 window + %390 matmul, direct from the image: net.6 Conv2d, examples/resnet.lua:22 */
   resnet_mul_398(net_7_mul, p_net_7_running_var, p_net_7_weight); /* %398 mul: net.7 BatchNorm2d, examples/resnet.lua:22 */
   resnet_sub_400(net_7_sub, p_net_7_bias, p_net_7_running_mean, net_7_mul); /* %400 sub: net.7 BatchNorm2d, examples/resnet.lua:22 */
-  resnet_relu_403(net_8_relu, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu: net.8 ReLU, examples/resnet.lua:22 */
-  resnet_max_pool_404(net_9_max_pool, net_8_relu); /* %404 max_pool: net.9 MaxPool2d, examples/resnet.lua:23 */
+  resnet_relu_403(net_9_max_pool, net_6_matmul, net_7_mul, net_7_sub); /* %403 relu + %404 max_pool: net.8 ReLU, examples/resnet.lua:22 */
+  /* %404 = max_pool: computed by %403's kernel, each plane as it stored it */
   /* %405 = window: computed with %407, a block of images at a time */
   resnet_window_405(net_10_0_matmul, net_10_0_window, p_net_10_0_weight, net_9_max_pool); /* %405 window + %407 matmul, direct from the image: net.10.0 Conv2d, examples/resnet.lua:10 */
   resnet_mul_398(net_10_1_mul, p_net_10_1_running_var, p_net_10_1_weight); /* %415 mul: net.10.1 BatchNorm2d, examples/resnet.lua:10 */

@@ -68,8 +68,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 14) {
-    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS\n");
+  if (argc != 15) {
+    fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
+                    "ELEMPOOLS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -98,6 +99,9 @@ int main(int argc, char **argv) {
   int want_b = atoi(argv[13]), have_b = count_lines(argv[1], "their images padded, then their terms of k", NULL);
   CHECK(have_b == want_b, "%s has %d weight gradients X G reading their windows from a block's padded images, expected %d", argv[1],
         have_b, want_b);
+  int want_m = atoi(argv[14]), have_m = count_lines(argv[1], "each plane as it stored it */", NULL);
+  CHECK(have_m == want_m, "%s has %d max poolings computed by the kernel of the elementwise block before them, expected %d", argv[1],
+        have_m, want_m);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -120,7 +124,8 @@ int main(int argc, char **argv) {
   SAME_ARRAY("forward output", yf, yp);
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
-         "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d poolings in "
+         "an elementwise block's kernel, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, NSTEPS, failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
