@@ -544,7 +544,8 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
  * besides constants: stored tensors of shape us (read at the element's own position: a plane
  * of them is contiguous) or of us's planes swapped (CNHW, through an inlined ir_plane_swap: a
  * convolution's product), stored tensors of one element per channel (dim 1 of us) broadcast
- * over us, and of one element; each tensor in one of those orders only */
+ * over us, and of one element; each tensor in one of those orders only, at most
+ * MAX_EPILOGUE_READS of them (add_read) */
 static int chan_shape(const Shape *y, const Shape *us) { /* dims aligned to the right: 1 but the channels' */
   if (y->n > us->n) return 0;
   for (int d = 0; d < y->n; d++) {
@@ -554,30 +555,14 @@ static int chan_shape(const Shape *y, const Shape *us) { /* dims aligned to the 
   return 1;
 }
 
-enum { POOL_MAX_READS = 8 }; /* (at most emit.h's MAX_GROUP: the emitter's substitutions) */
-
-/* (the stored tensors read, each in one order: swap[i] for root[i]) */
-typedef struct {
-  int n, root[POOL_MAX_READS], swap[POOL_MAX_READS];
-} PoolReads;
-
-static int pool_read(const Graph *g, PoolReads *r, int x, int swap) {
-  int root = ir_root_of(g, x);
-  for (int i = 0; i < r->n; i++)
-    if (r->root[i] == root) return r->swap[i] == swap;
-  if (r->n == POOL_MAX_READS) return 0;
-  r->root[r->n] = root, r->swap[r->n++] = swap;
-  return 1;
-}
-
-static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape *us, PoolReads *r) {
+static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape *us, Reads *r) {
   const Node *n = &g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
     int x = n->in[k];
     const Node *xn = &g->nodes[x];
     if (g->nodes[ir_root_of(g, x)].op == OP_CONST) continue;
     if (!inl[x]) { /* (an elementwise op broadcasts a per-channel operand itself) */
-      if ((!shape_eq(&xn->shape, us) && !chan_shape(&xn->shape, us)) || !pool_read(g, r, x, 0)) return 0;
+      if ((!shape_eq(&xn->shape, us) && !chan_shape(&xn->shape, us)) || !add_read(g, r, x, 0)) return 0;
       continue;
     }
     OpKind xk = op_info[xn->op].kind;
@@ -587,11 +572,11 @@ static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape 
     }
     int y = xn->in[0];
     if (ir_plane_swap(g, x) && !inl[y] && shape_eq(&xn->shape, us)) { /* a stored CNHW tensor read as NCHW */
-      if (!pool_read(g, r, y, 1)) return 0;
+      if (!add_read(g, r, y, 1)) return 0;
       continue;
     }
     if (xk != K_BCAST || !shape_eq(&xn->shape, us) || inl[y] || g->nodes[ir_root_of(g, y)].op == OP_CONST ||
-        !chan_shape(&g->nodes[y].shape, us) || !pool_read(g, r, y, 0))
+        !chan_shape(&g->nodes[y].shape, us) || !add_read(g, r, y, 0))
       return 0;
   }
   return 1;
@@ -605,7 +590,7 @@ int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, 
   if (p < 0 || (uk != K_E1 && uk != K_E2) || store[u].kind != S_ARENA || un->shape.n != 4 || u == g->loss ||
       g->nodes[p].dt != un->dt)
     return -1;
-  PoolReads r = {0};
+  Reads r = {0};
   return elem_pool_reads(g, inl, u, &un->shape, &r) ? p : -1;
 }
 
