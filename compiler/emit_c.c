@@ -948,44 +948,30 @@ static int emit_sums(Em *e, int s) {
 typedef struct {
   int u, p;
   int local; /* the pooling alone reads u: its planes stay on the stack */
+  PlanReads r; /* what u reads */
 } ElemPool;
 
 enum { ELEM_POOL_LOCAL_MAX = 8192 }; /* elements of a plane kept on the stack */
 
-/* the stored tensors node id's expression reads (plan_elem_pool's), substituted: those of the
- * block's shape by their plane (w_e<i>, declared here; plane (c, n) of one read through a plane
- * swap), the others at the plane's channel or element 0 */
-static void elem_pool_subst(Em *e, int id, const Shape *us) {
-  const Node *n = &e->g->nodes[id];
-  int64_t HW = (int64_t)us->d[2] * us->d[3];
-  for (int k = 0; k < n->nin; k++) {
-    int x = n->in[k], r = ir_root_of(e->g, x), seen = 0, swap = 0;
-    if (e->g->nodes[r].op == OP_CONST) continue;
-    if (e->fp->inl[x]) {
-      OpKind xk = op_info[e->g->nodes[x].op].kind;
-      swap = ir_plane_swap(e->g, x);
-      if (xk != K_BCAST && !swap) {
-        elem_pool_subst(e, x, us);
-        continue;
-      }
-      x = e->g->nodes[x].in[0], r = ir_root_of(e->g, x);
-      if (e->g->nodes[r].op == OP_CONST) continue;
-    }
-    for (int i = 0; i < e->nsubst; i++) seen |= e->subst_node[i] == r;
-    if (seen) continue; /* (in the same order: plan_elem_pool) */
-    if (e->nsubst == MAX_GROUP + 1) die("%%%d: a block with its pooling reading too many tensors", id);
-    const char *buf = em_buffer(e, r, 0);
-    e->subst_node[e->nsubst] = r;
-    if (swap || shape_eq(&e->g->nodes[x].shape, us)) {
-      const char *plane = swap ? ir_fmt("(size_t)(w_nc %% %d * %d + w_nc / %d)", us->d[1], us->d[0], us->d[1]) : "(size_t)w_nc";
-      em_line(e, "const %s *restrict w_e%d = %s + %s * %lld;%s", e->real, e->nsubst, buf, plane, (long long)HW,
-              swap ? " /* its plane (c, n) */" : "");
-      e->subst[e->nsubst] = ir_fmt("w_e%d[w_j]", e->nsubst);
+/* The stored tensors the block reads (plan_elem_pool's), substituted: those of its shape by
+ * their plane (w_e<i>, declared here; plane (c, n) of one read with its planes swapped), the
+ * others at the plane's channel or element 0 */
+static void elem_pool_subst(Em *e, const PlanReads *r, const Shape *us) {
+  int64_t HW = (int64_t)us->d[2] * us->d[3], numel = shape_numel(us);
+  for (int i = 0; i < r->n; i++) {
+    const char *buf = em_buffer(e, r->root[i], 0);
+    int64_t nb = shape_numel(&e->g->nodes[r->root[i]].shape);
+    e->subst_node[i] = r->root[i];
+    if (r->swap[i] || nb == numel) {
+      const char *plane = r->swap[i] ? ir_fmt("(size_t)(w_nc %% %d * %d + w_nc / %d)", us->d[1], us->d[0], us->d[1]) : "(size_t)w_nc";
+      em_line(e, "const %s *restrict w_e%d = %s + %s * %lld;%s", e->real, i, buf, plane, (long long)HW,
+              r->swap[i] ? " /* its plane (c, n) */" : "");
+      e->subst[i] = ir_fmt("w_e%d[w_j]", i);
     } else {
-      e->subst[e->nsubst] = ir_fmt("%s[%s]", buf, shape_numel(&e->g->nodes[x].shape) == 1 ? "0" : ir_fmt("w_nc %% %d", us->d[1]));
+      e->subst[i] = ir_fmt("%s[%s]", buf, nb == 1 ? "0" : ir_fmt("w_nc %% %d", us->d[1]));
     }
-    e->nsubst++;
   }
+  e->nsubst = r->n;
 }
 
 static int elem_pool_gen(Em *e, void *ctx) {
@@ -1001,8 +987,7 @@ static int elem_pool_gen(Em *e, void *ctx) {
     em_line(e, "%s *restrict w_x = %s + (size_t)w_nc * %lld; /* %%%d's plane */", e->real, em_buffer(e, x->u, 1), (long long)HW, x->u);
   em_line(e, "%s *restrict w_y = %s + (size_t)w_nc * %lld; /* %%%d's */", e->real, em_buffer(e, x->p, 1), (long long)ps->d[2] * ps->d[3],
           x->p);
-  e->nsubst = 0;
-  elem_pool_subst(e, x->u, us);
+  elem_pool_subst(e, &x->r, us);
   Aff idx[MAX_DIMS];
   for (int d = 0; d < MAX_DIMS; d++) idx[d] = em_aff_zero();
   const char *v = em_expr(e, x->u, idx);
@@ -1018,9 +1003,9 @@ static int elem_pool_gen(Em *e, void *ctx) {
 static int emit_elem_pool(Em *e, int s) {
   const FnPlan *fp = e->fp;
   if (e->o->check_numerics || fp->coalesced[fp->sched[s]] >= 0) return 0;
-  int p = plan_elem_pool(e->g, fp->sched, fp->nsched, fp->store, fp->inl, s);
+  ElemPool x = {fp->sched[s], -1, 0, {0}};
+  int p = x.p = plan_elem_pool(e->g, fp->sched, fp->nsched, fp->store, fp->inl, s, &x.r);
   if (p < 0) return 0;
-  ElemPool x = {fp->sched[s], p, 0};
   const Shape *us = &e->g->nodes[x.u].shape;
   x.local = (int64_t)us->d[2] * us->d[3] <= ELEM_POOL_LOCAL_MAX;
   for (int t = s + 2; t < fp->nsched && x.local; t++) x.local = !reads_root(e, fp, fp->sched[t], x.u);

@@ -1157,7 +1157,7 @@ static void channel_tiles(Em *e, const Direct *d, int R, const char *oh0, const 
 /* Planes [0, NC) of img (w's H x W) padded with zeros into pad, Hp x Wp each (the image at
  * row PH, column PW; Hp and Wp at least H + PH and W + PW) */
 static void pad_planes(Em *e, const Win *w, const char *pad, const char *img, int64_t NC, int Hp, int Wp) {
-  em_line(e, "for (int i0 = 0; i0 < %lld; i0++) { /* the images padded: plane i0 */", (long long)NC);
+  em_split_for(e, "i0", NC, "the images padded: plane i0");
   e->ind++;
   em_line(e, "%s *restrict w_p = %s + (size_t)i0 * %d;", e->real, pad, Hp * Wp);
   if (w->PH) em_line(e, "memset(w_p, 0, %d * sizeof *w_p);", w->PH * Wp);
@@ -1249,7 +1249,10 @@ void em_window_pad_images(Em *e, int w, int B, const char *n0) {
   const Node *n = &e->g->nodes[w];
   Win x = win_of(e->g, n);
   const char *img = ir_fmt("(%s + (size_t)(%s) * %lld)", em_buffer(e, n->in[0], 0), n0, (long long)x.C * x.H * x.W);
-  pad_planes(e, &x, em_buffer(e, w, 1), img, (int64_t)B * x.C, x.H + 2 * x.PH, x.W + 2 * x.PW);
+  int Hp = x.H + 2 * x.PH, Wp = x.W + 2 * x.PW;
+  em_omp_split(e, (int64_t)B * x.C * Hp * Wp); /* --openmp: the planes split across threads, as the gather's loops are */
+  pad_planes(e, &x, em_buffer(e, w, 1), img, (int64_t)B * x.C, Hp, Wp);
+  e->pragma_next = NULL;
 }
 
 /* Images [n0, n0 + B) of window node id, their columns in cols (B * OH * OW of them per row

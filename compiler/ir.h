@@ -419,10 +419,17 @@ int64_t plan_numel(const Graph *g, const FnPlan *fp, int id); /* the elements no
 /* The 2 x 2 max pooling at schedule position s of sched[0..n) (store: the function's storage)
  * that a direct convolution's epilogue computing block sched[s - 1] computes too, or -1 */
 int plan_direct_pool(const Graph *g, const int *sched, int n, const Store *store, int s);
+/* The stored tensors a fused block reads besides the one it is fused with: root[i], read with
+ * its image planes swapped (CNHW as NCHW) when swap[i] */
+enum { PLAN_MAX_READS = 4 };
+typedef struct {
+  int n, root[PLAN_MAX_READS], swap[PLAN_MAX_READS];
+} PlanReads;
 /* The 2 x 2 max pooling at position s + 1 of elementwise block sched[s]'s whole output, which
  * the emitter computes with the block plane by plane (emit_c.c's emit_elem_pool; inl: the
- * nodes computed inside their users), or -1; its output is then live from the block on */
-int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s);
+ * nodes computed inside their users), or -1; its output is then live from the block on.  r
+ * (if not NULL): the tensors the block reads, but constants */
+int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s, PlanReads *r);
 /* emit_window.c: the images per block as the emitter computes them for o's target and --l2, or
  * 0 when it computes them whole: of scatter-add w of product mm's columns, or of window gather
  * w whose one reader is product mm (the window tensor mm's B) */

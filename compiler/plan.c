@@ -101,11 +101,8 @@ static void recompute_cost(const Fn *f, int id, Recompute *r) {
  * or such tensors of other planes: a stored tensor read through a plane swap computed inside
  * it (ir_plane_swap: its image planes, whole, in another order), but never one tensor in both
  * orders (the emitter reads each tensor through one pointer to its plane)? */
-enum { MAX_EPILOGUE_READS = 4 };
-
-typedef struct {
-  int n, root[MAX_EPILOGUE_READS], swap[MAX_EPILOGUE_READS];
-} Reads;
+enum { MAX_EPILOGUE_READS = PLAN_MAX_READS };
+typedef PlanReads Reads;
 
 static int add_read(const Graph *g, Reads *r, int x, int swap) {
   int root = ir_root_of(g, x);
@@ -535,18 +532,13 @@ static void product_readers(Fn *f, Slot *slots, const EmitOptions *o) {
     if (f->store[u].kind == S_ARENA) slots[u].def = f->pos[i];
   }
   for (int s = 0; s + 1 < f->fp->nsched; s++) { /* an elementwise block with the pooling after it */
-    int p = plan_elem_pool(g, f->fp->sched, f->fp->nsched, f->store, f->inl, s), u = f->fp->sched[s];
+    int p = plan_elem_pool(g, f->fp->sched, f->fp->nsched, f->store, f->inl, s, NULL), u = f->fp->sched[s];
     if (p >= 0 && slots[p].def > f->pos[u]) slots[p].def = f->pos[u];
   }
 }
 
-/* What elementwise node id's expression reads through the nodes computed inside it (inl),
- * besides constants: stored tensors of shape us (read at the element's own position: a plane
- * of them is contiguous) or of us's planes swapped (CNHW, through an inlined ir_plane_swap: a
- * convolution's product), stored tensors of one element per channel (dim 1 of us) broadcast
- * over us, and of one element; each tensor in one of those orders only, at most
- * MAX_EPILOGUE_READS of them (add_read) */
-static int chan_shape(const Shape *y, const Shape *us) { /* dims aligned to the right: 1 but the channels' */
+/* y, aligned to the right of us, is 1 but along us's channels (dim 1) */
+static int chan_shape(const Shape *y, const Shape *us) {
   if (y->n > us->n) return 0;
   for (int d = 0; d < y->n; d++) {
     int j = d + us->n - y->n;
@@ -555,6 +547,12 @@ static int chan_shape(const Shape *y, const Shape *us) { /* dims aligned to the 
   return 1;
 }
 
+/* What elementwise node id's expression reads through the nodes computed inside it (inl),
+ * besides constants: stored tensors of shape us (read at the element's own position: a plane
+ * of them is contiguous) or of us's planes swapped (CNHW, through an inlined ir_plane_swap: a
+ * convolution's product), stored tensors of one element per channel (dim 1 of us), broadcast
+ * over us by the op or by an inlined broadcast, and of one element; each tensor in one of those
+ * orders only, at most MAX_EPILOGUE_READS of them (add_read), into r */
 static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape *us, Reads *r) {
   const Node *n = &g->nodes[id];
   for (int k = 0; k < n->nin; k++) {
@@ -575,14 +573,13 @@ static int elem_pool_reads(const Graph *g, const char *inl, int id, const Shape 
       if (!add_read(g, r, y, 1)) return 0;
       continue;
     }
-    if (xk != K_BCAST || !shape_eq(&xn->shape, us) || inl[y] || g->nodes[ir_root_of(g, y)].op == OP_CONST ||
-        !chan_shape(&g->nodes[y].shape, us) || !add_read(g, r, y, 0))
-      return 0;
+    if (xk != K_BCAST || !shape_eq(&xn->shape, us) || inl[y] || !chan_shape(&g->nodes[y].shape, us)) return 0;
+    if (g->nodes[ir_root_of(g, y)].op != OP_CONST && !add_read(g, r, y, 0)) return 0;
   }
   return 1;
 }
 
-int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s) {
+int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s, PlanReads *r) {
   if (s < 0 || s + 1 >= n) return -1;
   int u = sched[s], p = plan_direct_pool(g, sched, n, store, s + 1);
   const Node *un = &g->nodes[u];
@@ -590,8 +587,10 @@ int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, 
   if (p < 0 || (uk != K_E1 && uk != K_E2) || store[u].kind != S_ARENA || un->shape.n != 4 || u == g->loss ||
       g->nodes[p].dt != un->dt)
     return -1;
-  Reads r = {0};
-  return elem_pool_reads(g, inl, u, &un->shape, &r) ? p : -1;
+  Reads x = {0};
+  if (!elem_pool_reads(g, inl, u, &un->shape, &x)) return -1;
+  if (r) *r = x;
+  return p;
 }
 
 /* The pooling of block sched[s - 1]'s whole output, in the arena, by 2 x 2 windows that tile
