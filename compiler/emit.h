@@ -124,6 +124,12 @@ typedef struct Em {
   int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
   int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
   int sub_par;             /* ... a kernel its body calls has a parallel region (emit_c.c) */
+  int team;                /* ... the kernel being written opened a parallel region around its loops
+                            * (a team, emit_matmul.c's dot_window_blocks): its split loops are
+                            * worksharing loops without a barrier ("omp for schedule(static)
+                            * nowait", each thread the same iterations in every such loop), a
+                            * ranged kernel it calls takes its thread's share then waits for
+                            * the others (kernel_call) */
   int npar;                /* --openmp: parallel regions so far (NAME_par's k) */
   signed char *par_fn;     /* ... and the model function each is in (FnKind) */
   int fn_par;              /* ... in the model function being emitted (it ends in NAME_par_end) */

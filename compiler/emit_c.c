@@ -371,6 +371,20 @@ static char *kernel_body(Em *e, BlockGen gen, void *ctx, int64_t share) {
 /* A kernel's call (line); --openmp, its loop split (split iterations): from a parallel region,
  * each thread its share. */
 static void kernel_call(Em *e, int64_t split, const char *line) {
+  if (e->team) { /* inside the caller's parallel region (Em.team): each thread its share, then all wait */
+    if (split) {
+      em_line(e, "{");
+      em_line(e, "  int r_lo, r_hi;");
+      em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
+      em_line(e, "  %s", line);
+      em_line(e, "}");
+      em_line(e, "#pragma omp barrier");
+    } else {
+      em_line(e, "#pragma omp single");
+      em_line(e, "%s", line);
+    }
+    return;
+  }
   if (split) {
     em_line(e, "%s", em_omp(e, "parallel"));
     em_line(e, "{");
@@ -428,13 +442,17 @@ void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, c
   int64_t ranged = e->ranged;
   char *params, *args;
   memcpy(outer, e->buf, (size_t)nbuf * sizeof *outer);
+  int team = e->team; /* (the kernel's own body is not in the caller's region) */
+  e->team = 0;
   char *body = kernel_body(e, gen, ctx, share);
+  e->team = team;
   if (!body || e->uses_rng) die("%%%d: a kernel called from a kernel gave up or draws random numbers", id);
   int64_t split = e->ranged;
   const char *hoisted = hoist_offsets(e, body);
   kernel_signature(e, &params, &args);
   if (var) params = ir_fmt("%s, int %s", params, var), args = ir_fmt("%s, %s", args, var);
   const char *name = kernel(e, &id, 1, NULL, suffix, params, hoisted);
+  if (e->team && strstr(hoisted, "#pragma omp")) die("%%%d: internal: a parallel region inside a kernel's parallel region", id);
   e->sub_par = sub_par || e->sub_par || strstr(hoisted, "#pragma omp") != NULL;
   int ninner = e->nbuf;
   memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);

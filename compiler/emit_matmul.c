@@ -830,12 +830,13 @@ static int dot_omp(const Em *e, const Dot *d, int M) { return e->o->openmp && (d
 
 /* whether the tiles go a column at a time (dot_chunk) */
 static int dot_by_cols(const Em *e, const Dot *d, int M) {
+  if (e->team) return 0; /* a team's rows of tiles (dot_window_blocks) */
   return dot_omp(e, d, M) ? d->b_param && d->N / d->t.c >= OMP_MIN_TILES : cols_outer(e, d, M);
 }
 
 static void dot_chunk(Em *e, const Dot *d, int M) {
   int DR = d->t.r, Mt = M / DR * DR, DC = d->t.c, Nt = d->N / DC * DC;
-  int omp = dot_omp(e, d, M);
+  int omp = dot_omp(e, d, M) || e->team;
   /* --openmp, x W^T with W a parameter: threads take whole columns of C, i.e. rows of W, so
    * that each core reads its part of W alone, the part it updates (emit_matmul_tiled: a
    * weight gradient's rows), which stays in its cache from step to step.  Split by rows of
@@ -1030,6 +1031,19 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
   em_line(e, "%s r_lanes[%d]; /* each element's %d partial sums (lanes), from one chunk of k to the next */", e->real,
           M * d->N * VL, VL);
   em_line(e, "memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */");
+  /* --openmp: one parallel region for all the blocks (a team, Em.team), each thread the same
+   * rows of tiles in every chunk, so that it alone touches their lanes: no barrier from one
+   * chunk to the next, one after each block's gather and one before the next block's (the
+   * block's windows read by all).  A region per chunk, as dot_chunk's own split would open,
+   * cost fashion_cnn's first convolution (27 chunks a block, each ~3 us of work) a fork and
+   * a join per chunk: its weight gradient was no faster on 2 threads than on one. */
+  int team = dot_omp(e, &(Dot){.N = d->N, .KL = KB}, M) && M % d->t.r == 0 && M / d->t.r >= 2;
+  if (team) {
+    em_line(e, "%s /* a team: its loops only call kernels */", em_omp(e, "parallel"));
+    em_line(e, "{");
+    e->ind++;
+    e->team = 1;
+  }
   open_window_blocks(e, w, NI, B, 0);
   Dot c = *d;
   c.b = em_buffer(e, w, 0), c.ldb = KB, c.lanes = LANES_IO, c.KL = KC, c.upd = NULL;
@@ -1055,8 +1069,14 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
   dot_chunk(e, &c, M);
   e->ind--;
   em_line(e, "}");
+  if (team && NI > B) em_line(e, "#pragma omp barrier /* the block's windows read by all, before the next block's */");
   e->ind--;
   em_line(e, "}");
+  if (team) {
+    e->team = 0;
+    e->ind--;
+    em_line(e, "} /* the team's end */");
+  }
 }
 
 /* The same product when the window's forward, the direct convolution's pixel form, left the

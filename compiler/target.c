@@ -57,7 +57,11 @@ int l2_host_kib(void) {
 #endif
 }
 
-const char *em_omp(const Em *e, const char *directive) { return ir_fmt("#pragma omp %s if(%s_par_all)", directive, e->pre); }
+const char *em_omp(const Em *e, const char *directive) {
+  if (!e->team) return ir_fmt("#pragma omp %s if(%s_par_all)", directive, e->pre);
+  if (strcmp(directive, "parallel for")) die("internal: \"omp %s\" inside a kernel's parallel region", directive);
+  return "#pragma omp for schedule(static) nowait";
+}
 
 int em_l2_bytes(const Em *e) { return (e->o->l2_kib ? e->o->l2_kib : 1024) * 1024; }
 
