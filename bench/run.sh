@@ -145,6 +145,20 @@ measure() {
   RATE=$3 BEST=$5 LOSS=$7
 }
 
+# The training step's speed-up on NPROC threads measured in pairs: REPEATS rounds, each one repeat
+# of the one-thread build then one of the --openmp build, back to back; PAIRED is the median of
+# the rounds' ratios.  On a shared VM the machine changes between the rows' separate medians (a
+# neighbour's load, the vCPUs' placement); a pair sees nearly the same machine.
+paired() { # one-thread driver, --openmp driver
+  local r a ratios=()
+  for ((r = 0; r < REPEATS; r++)); do
+    measure "$1" train "$SECS" 1; a=$RATE
+    measure env OMP_NUM_THREADS="$NPROC" "$2" train "$SECS" 1
+    ratios+=("$(awk -v a="$a" -v b="$RATE" 'BEGIN { print b / a }')")
+  done
+  PAIRED=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", v[int((NR + 1) / 2)] }')
+}
+
 # ---- the machine's FP32 peak: FMA throughput of one core, 512- and 256-bit vectors ----------
 "$CC" -O2 -march=native "$BENCH/peak.c" -o "$OUT/peak" || die "building bench/peak.c failed"
 PEAK512=$("$OUT/peak" 1 | awk '$2 == 512 { print $3 }')
@@ -158,13 +172,17 @@ XCORE=""
 if [ "$NPROC" -gt 1 ] && "$CC" -O2 -march=native -fopenmp "$BENCH/xcore.c" -o "$OUT/xcore" 2>/dev/null; then
   XCORE=$OUT/xcore
 fi
-xcore_now() { # XC: "<us local>/<us swapped> us (<ratio>x)" for an 8 MB pass, or "n/a"
-  XC="n/a"
+xcore_now() { # XC: "8 MB <ratio>x, 256 KB <ratio>x" (passes on the other's data / on its own), or "n/a"
+  XC="n/a" XCLONG="n/a"
   [ -n "$XCORE" ] || return 0
-  XC=$(OMP_NUM_THREADS="$NPROC" "$XCORE" | awk '$1 == "XCORE" { printf "%.0f/%.0f us (%.1fx)", $3, $4, $4 / $3 }')
+  local out
+  out=$(OMP_NUM_THREADS="$NPROC" "$XCORE")
+  XC=$(echo "$out" | awk '$1 == "XCORE" { b = $4 / $3 } $1 == "XCORE_L2" { s = $4 / $3 } END { printf "8 MB %.1fx, 256 KB %.1fx", b, s }')
+  XCLONG=$(echo "$out" | awk '$1 == "XCORE" { b = sprintf("%.0f/%.0f us (%.1fx)", $3, $4, $4 / $3) }
+    $1 == "XCORE_L2" { s = sprintf("%.1f/%.1f us (%.1fx)", $3, $4, $4 / $3) } END { printf "8 MB %s; 256 KB, in L2, %s", b, s }')
 }
 xcore_now
-echo "   xcore:   $NPROC threads, an 8 MB pass on each thread's own data / on the other's: $XC (bench/xcore.c)"
+echo "   xcore:   $NPROC threads, a pass on each thread's own data / on the other's: $XCLONG (bench/xcore.c)"
 
 # ---- generate and build each model --------------------------------------------------------
 BUILD_SECONDS=0
@@ -226,9 +244,10 @@ for entry in "${MODELS[@]}"; do
     xcore_now
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE omp_train_best=$BEST
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE omp_fwd_best=$BEST
-    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best")); cross-core $XC"
-    echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best" >> "$RESULTS"
-    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) | $XC |")
+    paired "$OUT/drv_$name" "$OUT/drv_${name}_omp"
+    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best")); train speed-up in pairs $PAIRED; cross-core $XC"
+    echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best paired_train ${PAIRED%x}" >> "$RESULTS"
+    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $PAIRED | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) | $XC |")
   fi
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r label libdir threads <<< "$cfg"
@@ -255,13 +274,15 @@ printf '%s\n' "${DLCTABLE[@]}"
 if [ ${#THRTABLE[@]} -gt 0 ]; then
   echo
   echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second,"
-  echo "median of the repeats (best repeat in parentheses: on a shared VM the threaded runs vary most)."
-  echo "cross-core: an 8 MB pass on the data each thread wrote / on the other thread's, just before the"
-  echo "row (bench/xcore.c): where the ratio is large the vCPUs are far apart and every block whose split"
-  echo "differs from its producer's pays it."
+  echo "median of the repeats (best repeat in parentheses: on a shared VM the threaded runs vary most);"
+  echo "in pairs: the training step's speed-up as the median of $REPEATS rounds, each a repeat on one thread then"
+  echo "one on $NPROC, back to back (the two rows' medians were taken minutes apart, on a machine that changed)."
+  echo "cross-core: a pass on the data the other thread wrote against one on the data each thread wrote,"
+  echo "over 8 MB and over 256 KB (in each core's L2), just before the row (bench/xcore.c): where the ratio"
+  echo "is large the vCPUs are far apart and every block whose split differs from its producer's pays it."
   echo
-  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | forward/s 1 thr | forward/s $NPROC thr | speed-up | cross-core |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | in pairs | forward/s 1 thr | forward/s $NPROC thr | speed-up | cross-core |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
   printf '%s\n' "${THRTABLE[@]}"
 fi
 echo
