@@ -369,34 +369,21 @@ static char *kernel_body(Em *e, BlockGen gen, void *ctx, int64_t share) {
 }
 
 /* A kernel's call (line); --openmp, its loop split (split iterations): from a parallel region,
- * each thread its share. */
+ * each thread its share.  Inside the caller's own region (Em.team) the call takes its thread's
+ * share of that region's threads, or runs on one of them (split 0), and all wait for it. */
 static void kernel_call(Em *e, int64_t split, const char *line) {
-  if (e->team) { /* inside the caller's parallel region (Em.team): each thread its share, then all wait */
-    if (split) {
-      em_line(e, "{");
-      em_line(e, "  int r_lo, r_hi;");
-      em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
-      em_line(e, "  %s", line);
-      em_line(e, "}");
-      em_line(e, "#pragma omp barrier");
-    } else {
-      em_line(e, "#pragma omp single");
-      em_line(e, "%s", line);
-    }
+  if (!split) {
+    if (e->team) em_line(e, "#pragma omp single");
+    em_line(e, "%s", line);
     return;
   }
-  if (split) {
-    em_line(e, "%s", em_omp(e, "parallel"));
-    em_line(e, "{");
-    em_line(e, "  int r_lo, r_hi;");
-    em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
-    e->ind++;
-  }
-  em_line(e, "%s", line);
-  if (split) {
-    e->ind--;
-    em_line(e, "}");
-  }
+  if (!e->team) em_line(e, "%s", em_omp(e, "parallel"));
+  em_line(e, "{");
+  em_line(e, "  int r_lo, r_hi;");
+  em_line(e, "  dlc_thread_share(%lld, &r_lo, &r_hi);", (long long)split);
+  em_line(e, "  %s", line);
+  em_line(e, "}");
+  if (e->team) em_line(e, "#pragma omp barrier");
 }
 
 /* Print a block's loop nest (gen) as a kernel taking restrict pointers to the buffers it
@@ -452,8 +439,9 @@ void em_sub_kernel(Em *e, BlockGen gen, void *ctx, int id, const char *suffix, c
   kernel_signature(e, &params, &args);
   if (var) params = ir_fmt("%s, int %s", params, var), args = ir_fmt("%s, %s", args, var);
   const char *name = kernel(e, &id, 1, NULL, suffix, params, hoisted);
-  if (e->team && strstr(hoisted, "#pragma omp")) die("%%%d: internal: a parallel region inside a kernel's parallel region", id);
-  e->sub_par = sub_par || e->sub_par || strstr(hoisted, "#pragma omp") != NULL;
+  int par = strstr(hoisted, "#pragma omp") != NULL;
+  if (e->team && par) die("%%%d: internal: a parallel region inside a kernel's parallel region", id);
+  e->sub_par = sub_par || e->sub_par || par;
   int ninner = e->nbuf;
   memcpy(inner, e->buf, (size_t)ninner * sizeof *inner);
   memcpy(e->buf, outer, (size_t)nbuf * sizeof *outer);
@@ -970,6 +958,7 @@ typedef struct {
 } ElemPool;
 
 enum { ELEM_POOL_LOCAL_MAX = 8192 }; /* elements of a plane kept on the stack */
+_Static_assert(PLAN_MAX_READS <= MAX_GROUP + 1, "a block's reads fit Em.subst");
 
 /* The stored tensors the block reads (plan_elem_pool's), substituted: those of its shape by
  * their plane (w_e<i>, declared here; plane (c, n) of one read with its planes swapped), the

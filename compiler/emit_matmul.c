@@ -1037,7 +1037,9 @@ static void dot_window_blocks(Em *e, const Dot *d, int M, const UpdBufs *u, int 
    * block's windows read by all).  A region per chunk, as dot_chunk's own split would open,
    * cost fashion_cnn's first convolution (27 chunks a block, each ~3 us of work) a fork and
    * a join per chunk: its weight gradient was no faster on 2 threads than on one. */
-  int team = dot_omp(e, &(Dot){.N = d->N, .KL = KB}, M) && M % d->t.r == 0 && M / d->t.r >= 2;
+  Dot blk = *d; /* a whole block's k */
+  blk.KL = KB;
+  int team = dot_omp(e, &blk, M) && M % d->t.r == 0 && M / d->t.r >= 2; /* rows of tiles, no short one */
   if (team) {
     em_line(e, "%s /* a team: its loops only call kernels */", em_omp(e, "parallel"));
     em_line(e, "{");
