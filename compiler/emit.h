@@ -275,9 +275,9 @@ void emit_init(Em *e);
 void emit_tensor_table(Em *e);
 void emit_checkpoint(Em *e, uint64_t hash);
 void emit_consts(Em *e);
-/* --openmp (emit_par): untimed first calls of a model function, its timed calls each way, and
- * the model functions */
-enum { PAR_WARM = 16, PAR_SAMPLES = 8, PAR_FNS = 4, PAR_RETUNE = 4096 };
+/* --openmp (emit_par): untimed first calls of a model function, its timed calls each way, the
+ * model functions, the calls before it measures again, and before the first time */
+enum { PAR_WARM = 16, PAR_SAMPLES = 8, PAR_FNS = 4, PAR_RETUNE = 4096, PAR_RECHECK = 256 };
 void emit_par(Em *e);
 int em_descriptor_input(const Em *e); /* the input RtNet describes; -1: no descriptor */
 void emit_descriptor(Em *e);

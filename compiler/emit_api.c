@@ -100,7 +100,8 @@ void emit_par(Em *e) {
           " * it leaves in the other core's cache is paid by the blocks after it, which that interval\n"
           " * holds).  Then %d calls try the mix: each region as it was fastest.  The function keeps the\n"
           " * fastest of the three (its fastest call each way; the mix must win by 3 %%), and measures\n"
-          " * again after %d calls (a VM's vCPUs move).  On vCPUs far apart, a small block on two threads\n"
+          " * again after %d calls (a VM's vCPUs move), the first time after %d (a new thread can share\n"
+          " * its caller's core for its first milliseconds).  On vCPUs far apart, a small block on two threads\n"
           " * costs more in data crossing cores than it saves.  The bits are the same either way: every\n"
           " * element is computed by one thread in one order. */\n"
           "#ifdef _OPENMP\n#include <omp.h>\n"
@@ -145,6 +146,7 @@ void emit_par(Em *e) {
           "    if (m->par.calls[f] == %d) { /* decided: the fastest of the three */\n"
           "      double *b = m->par.tbest[f];\n"
           "      m->par.state[f] = b[2] < 0.97 * b[0] && b[2] < 0.97 * b[1] ? 3 : b[1] < b[0] ? 2 : 1;\n"
+          "      if (!m->par.decided[f]++) m->par.since[f] = %d; /* the first, measured again after %d calls */\n"
           "    }\n"
           "  }\n"
           "  %s_par_all = 1;\n"
@@ -156,10 +158,10 @@ void emit_par(Em *e) {
           "#define %s_par(m, k) ((void)(m))\n"
           "#define %s_par_end(m, f) ((void)(m))\n"
           "#endif\n\n",
-          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, PAR_RETUNE, /* the comment */
+          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, PAR_RETUNE, PAR_RECHECK, /* the comment */
           P, P, npar, fns, P, P, P, PAR_RETUNE, npar, P, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, /* par_begin */
           P, P, P, P, P, P, /* par_time, par */
-          P, P, P, PAR_WARM + 3 * PAR_SAMPLES, P, /* par_end */
+          P, P, P, PAR_WARM + 3 * PAR_SAMPLES, PAR_RETUNE - PAR_RECHECK, PAR_RECHECK, P, /* par_end */
           P, P, P, P);
 }
 
@@ -280,11 +282,12 @@ void emit_header(Em *e, FILE *h, const char *hname) {
                "    int32_t ncall[%d][3];     /* and its timed calls */\n"
                "    int32_t calls[%d];        /* its calls while measuring */\n"
                "    int32_t since[%d];        /* its calls since it decided */\n"
+               "    int32_t decided[%d];      /* its decisions so far */\n"
                "    int8_t state[%d];         /* 0 measuring, 1 one thread, 2 all threads, 3 the mix */\n"
                "    int32_t nmax, mode, timed, last; /* during a call: the caller's thread count (0: no call),\n"
                "                                 the call's mode, whether it is timed, the last region */\n"
                "    double t0, tstart;        /* when that region and the call started */\n"
-               "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
+               "  } par;\n", P, n, n, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS, PAR_FNS);
   }
   fprintf(h, "  char error[256];  /* why the last save or load failed%s */\n} %s_model;\n\n",
           e->o->check_numerics ? "; with --check-numerics, where the last model function met a NaN or an infinity (else \"\")" : "",

@@ -36,7 +36,18 @@ int main(int argc, char **argv) {
   if (m.par.state[1] < 1 || m.par.state[1] > 3 || m.par.calls[1] != 40 || m.par.ncall[1][0] != 8 || m.par.ncall[1][1] != 8 ||
       m.par.ncall[1][2] != 8 || omp_get_max_threads() != 2)
     return printf("the parallel regions were not measured and decided as they should be\n"), 1;
+  /* the first decision is measured again 256 calls after it (a new thread may share its
+   * caller's core at first), the later ones 4096 calls after */
   m3 = m; /* (a copy: the checkpoint must stay that of 100 steps) */
+  int since = m3.par.since[1], decided = m3.par.decided[1];
+  for (int s = 100; s < 40 + 256; s++) mlp_train_step(&m3, x, t);
+  int again = m3.par.state[1] == 0 && m3.par.calls[1] == 1;
+  for (int s = 1; s < 40; s++) mlp_train_step(&m3, x, t);
+  printf("first decision: since %d, %d decisions; measured again at call %d: %s; then %d decisions, state %d, since %d\n",
+         since, decided, 40 + 256 + 1, again ? "yes" : "NO", m3.par.decided[1], m3.par.state[1], m3.par.since[1]);
+  if (decided != 1 || since != 4096 - 256 + 60 || !again || m3.par.decided[1] != 2 || m3.par.state[1] == 0 || m3.par.since[1])
+    return printf("the first decision was not measured again after 256 calls\n"), 1;
+  m3 = m;
   m3.par.since[1] = 4095; /* the 4096th call since deciding measures again, from the start */
   mlp_train_step(&m3, x, t);
   int counts = 0; /* (every region's: only the backward's were timed so far) */
