@@ -95,15 +95,18 @@ void emit_par(Em *e) {
   fprintf(e->f,
           "/* --openmp: a model function's parallel regions (kernel calls whose loops split across the\n"
           " * threads) run on all the caller's threads (omp_get_max_threads()) or on one, as measured on\n"
-          " * the function's first calls.  Calls %d to %d alternate between all regions on one thread and all\n"
-          " * on all threads, timing each call and each region (from its call to the next region's: what\n"
-          " * it leaves in the other core's cache is paid by the blocks after it, which that interval\n"
-          " * holds).  Then %d calls try the mix: each region as it was fastest.  The function keeps the\n"
-          " * fastest of the three (its fastest call each way; the mix must win by 3 %%), and measures\n"
-          " * again after %d calls (a VM's vCPUs move), the first time after %d (Linux starts a new thread\n"
-          " * on its caller's CPU and moves it some 10-50 ms later).  On vCPUs far apart, a small block\n"
-          " * on two threads costs more in data crossing cores than it saves.  The bits are the same\n"
-          " * either way: every element is computed by one thread in one order. */\n"
+          " * the function's first calls.  After %d untimed calls, each way in turn, %d calls run all regions\n"
+          " * on one thread, then %d on all threads, timing each call and each region (from its call to\n"
+          " * the next region's: what it leaves in the other core's cache is paid by the blocks after it,\n"
+          " * which that interval holds).  Each way in a run of calls, not in turns: a call on one thread\n"
+          " * after one on all finds half of the data in the other core's cache (LeNet on vCPUs far\n"
+          " * apart: 650-700 us, against 570 us after a call on one thread).  Then %d calls try the mix:\n"
+          " * each region as it was fastest.  The function keeps the fastest of the three (its fastest\n"
+          " * call each way; the mix must win by 3 %%), and measures again after %d calls (a VM's vCPUs\n"
+          " * move), the first time after %d (Linux starts a new thread on its caller's CPU and moves it\n"
+          " * some 10-50 ms later).  On vCPUs far apart, a small block on two threads costs more in data\n"
+          " * crossing cores than it saves.  The bits are the same either way: every element is computed\n"
+          " * by one thread in one order. */\n"
           "#ifdef _OPENMP\n#include <omp.h>\n"
           "static _Thread_local int %s_par_all = 1; /* the next region's: 1 all threads, 0 one (its if clause) */\n"
           "static const signed char %s_par_fn[%d] = {%s}; /* the model function each region is in */\n\n"
@@ -120,7 +123,7 @@ void emit_par(Em *e) {
           "  }\n"
           "  int st = m->par.state[f], c = st ? 0 : m->par.calls[f]++; /* (counted until decided) */\n"
           "  /* this call's mode: 0 one thread, 1 all threads, 2 the mix; timed unless decided */\n"
-          "  m->par.mode = st == 0 ? (c < %d ? c %% 2 : 2) : st - 1;\n"
+          "  m->par.mode = st == 0 ? (c < %d ? c %% 2 : c < %d ? 0 : c < %d ? 1 : 2) : st - 1;\n"
           "  m->par.timed = st == 0 && c >= %d;\n"
           "  if (m->par.timed) m->par.t0 = m->par.tstart = omp_get_wtime();\n"
           "  if (m->par.mode < 2) %s_par_all = m->par.mode;\n"
@@ -158,8 +161,8 @@ void emit_par(Em *e) {
           "#define %s_par(m, k) ((void)(m))\n"
           "#define %s_par_end(m, f) ((void)(m))\n"
           "#endif\n\n",
-          PAR_WARM + 1, PAR_WARM + 2 * PAR_SAMPLES, PAR_SAMPLES, PAR_RETUNE, PAR_RECHECK, /* the comment */
-          P, P, npar, fns, P, P, P, PAR_RETUNE, npar, P, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, /* par_begin */
+          PAR_WARM, PAR_SAMPLES, PAR_SAMPLES, PAR_SAMPLES, PAR_RETUNE, PAR_RECHECK, /* the comment */
+          P, P, npar, fns, P, P, P, PAR_RETUNE, npar, P, PAR_WARM, PAR_WARM + PAR_SAMPLES, PAR_WARM + 2 * PAR_SAMPLES, PAR_WARM, P, /* par_begin */
           P, P, P, P, P, P, /* par_time, par */
           P, P, P, PAR_WARM + 3 * PAR_SAMPLES, PAR_RETUNE - PAR_RECHECK, PAR_RECHECK, P, /* par_end */
           P, P, P, P);

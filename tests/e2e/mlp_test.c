@@ -36,6 +36,14 @@ int main(int argc, char **argv) {
   if (m.par.state[1] < 1 || m.par.state[1] > 3 || m.par.calls[1] != 40 || m.par.ncall[1][0] != 8 || m.par.ncall[1][1] != 8 ||
       m.par.ncall[1][2] != 8 || omp_get_max_threads() != 2)
     return printf("the parallel regions were not measured and decided as they should be\n"), 1;
+  /* each way in a run of calls: after the 16 untimed ones, 8 on one thread, then 8 on all */
+  mlp_init(&m3, 5);
+  for (int s = 0; s < 24; s++) mlp_train_step(&m3, x, t);
+  int one = m3.par.ncall[1][0], all = m3.par.ncall[1][1];
+  for (int s = 24; s < 32; s++) mlp_train_step(&m3, x, t);
+  printf("after 24 calls: %d timed on one thread, %d on all; after 32: %d and %d\n", one, all, m3.par.ncall[1][0], m3.par.ncall[1][1]);
+  if (one != 8 || all != 0 || m3.par.ncall[1][0] != 8 || m3.par.ncall[1][1] != 8)
+    return printf("the one-thread and all-thread calls were not timed in runs\n"), 1;
   /* the first decision is measured again 256 calls after it (a new thread may share its
    * caller's core at first), the later ones 4096 calls after */
   m3 = m; /* (a copy: the checkpoint must stay that of 100 steps) */
