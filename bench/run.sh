@@ -148,15 +148,27 @@ measure() {
 # The training step's speed-up on NPROC threads measured in pairs: REPEATS rounds, each one repeat
 # of the one-thread build then one of the --openmp build, back to back; PAIRED is the median of
 # the rounds' ratios.  On a shared VM the machine changes between the rows' separate medians (a
-# neighbour's load, the vCPUs' placement); a pair sees nearly the same machine.
+# neighbour's load, the vCPUs' placement); a pair sees nearly the same machine.  Before each
+# pair xcore's 8 MB pass tells where the vCPUs are: close (the other's data costs < 2x a local
+# pass; 1.0-1.3x seen) or apart (4.6-12.7x seen), and the hypervisor moves them within minutes;
+# PAIRED_BY says each kind's median and its rounds.
 paired() { # one-thread driver, --openmp driver
-  local r a ratios=()
+  local r a x ratios=() close=() apart=()
   for ((r = 0; r < REPEATS; r++)); do
+    x=0
+    [ -n "$XCORE" ] && x=$(OMP_NUM_THREADS="$NPROC" "$XCORE" | awk '$1 == "XCORE" { print $4 / $3 }')
     measure "$1" train "$SECS" 1; a=$RATE
     measure env OMP_NUM_THREADS="$NPROC" "$2" train "$SECS" 1
     ratios+=("$(awk -v a="$a" -v b="$RATE" 'BEGIN { print b / a }')")
+    if [ -n "$XCORE" ]; then
+      if awk -v x="$x" 'BEGIN { exit !(x < 2) }'; then close+=("${ratios[-1]}"); else apart+=("${ratios[-1]}"); fi
+    fi
   done
-  PAIRED=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", v[int((NR + 1) / 2)] }')
+  med() { [ $# -gt 0 ] && printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", v[int((NR + 1) / 2)] }' || printf 'n/a'; }
+  PAIRED=$(med "${ratios[@]}")
+  PAIRED_CLOSE=$(med "${close[@]}") PAIRED_APART=$(med "${apart[@]}")
+  PAIRED_BY="vCPUs close $PAIRED_CLOSE (${#close[@]}), apart $PAIRED_APART (${#apart[@]})"
+  [ -n "$XCORE" ] || PAIRED_BY="n/a"
 }
 
 # ---- the machine's FP32 peak: FMA throughput of one core, 512- and 256-bit vectors ----------
@@ -245,9 +257,9 @@ for entry in "${MODELS[@]}"; do
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" train "$SECS" "$REPEATS"; omp_train=$RATE omp_train_best=$BEST
     measure env OMP_NUM_THREADS="$NPROC" "$OUT/drv_${name}_omp" forward "$SECS" "$REPEATS"; omp_fwd=$RATE omp_fwd_best=$BEST
     paired "$OUT/drv_$name" "$OUT/drv_${name}_omp"
-    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best")); train speed-up in pairs $PAIRED; cross-core $XC"
-    echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best paired_train ${PAIRED%x}" >> "$RESULTS"
-    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $PAIRED | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) | $XC |")
+    echo "   dlc ($NPROC thr, --openmp): train $(fmt "$omp_train")/s (best repeat $(fmt "$omp_train_best")), forward $(fmt "$omp_fwd")/s (best $(fmt "$omp_fwd_best")); train speed-up in pairs $PAIRED ($PAIRED_BY); cross-core $XC"
+    echo "$name dlc $NPROC train $omp_train forward $omp_fwd best_train $omp_train_best best_forward $omp_fwd_best paired_train ${PAIRED%x} paired_close ${PAIRED_CLOSE%x} paired_apart ${PAIRED_APART%x}" >> "$RESULTS"
+    THRTABLE+=("| $name | $(fmt "$dlc_train") | $(fmt "$omp_train") ($(fmt "$omp_train_best")) | $(ratio "$omp_train" "$dlc_train") ($(ratio "$omp_train_best" "$dlc_train")) | $PAIRED | $PAIRED_BY | $(fmt "$dlc_fwd") | $(fmt "$omp_fwd") ($(fmt "$omp_fwd_best")) | $(ratio "$omp_fwd" "$dlc_fwd") ($(ratio "$omp_fwd_best" "$dlc_fwd")) | $XC |")
   fi
   for cfg in "${CONFIGS[@]}"; do
     IFS='|' read -r label libdir threads <<< "$cfg"
@@ -276,13 +288,15 @@ if [ ${#THRTABLE[@]} -gt 0 ]; then
   echo "dlc on $NPROC threads (--openmp, OMP_NUM_THREADS=$NPROC) against one thread; steps per second,"
   echo "median of the repeats (best repeat in parentheses: on a shared VM the threaded runs vary most);"
   echo "in pairs: the training step's speed-up as the median of $REPEATS rounds, each a repeat on one thread then"
-  echo "one on $NPROC, back to back (the two rows' medians were taken minutes apart, on a machine that changed)."
+  echo "one on $NPROC, back to back (the two rows' medians were taken minutes apart, on a machine that changed);"
+  echo "by placement: the rounds split by where the vCPUs were just before each (xcore's 8 MB pass on the"
+  echo "other's data under 2x a local one: close; else apart), each kind's median and its rounds."
   echo "cross-core: a pass on the data the other thread wrote against one on the data each thread wrote,"
   echo "over 8 MB and over 256 KB (in each core's L2), just before the row (bench/xcore.c): where the ratio"
   echo "is large the vCPUs are far apart and every block whose split differs from its producer's pays it."
   echo
-  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | in pairs | forward/s 1 thr | forward/s $NPROC thr | speed-up | cross-core |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| model | train/s 1 thr | train/s $NPROC thr | speed-up | in pairs | by placement | forward/s 1 thr | forward/s $NPROC thr | speed-up | cross-core |"
+  echo "|---|---:|---:|---:|---:|---|---:|---:|---:|---|"
   printf '%s\n' "${THRTABLE[@]}"
 fi
 echo
