@@ -152,21 +152,23 @@ measure() {
 # pair xcore's 8 MB pass tells where the vCPUs are: close (the other's data costs < 2x a local
 # pass; 1.0-1.3x seen) or apart (4.6-12.7x seen), and the hypervisor moves them within minutes;
 # PAIRED_BY says each kind's median and its rounds.
+median() { # "<median>x" of the ratios given, or "n/a" for none
+  [ $# -gt 0 ] || { printf 'n/a'; return; }
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", v[int((NR + 1) / 2)] }'
+}
 paired() { # one-thread driver, --openmp driver
-  local r a x ratios=() close=() apart=()
+  local r a ratios=() close=() apart=() XC XCLONG XC8 # (xcore_now's, this pair's: the row keeps its own)
   for ((r = 0; r < REPEATS; r++)); do
-    x=0
-    [ -n "$XCORE" ] && x=$(OMP_NUM_THREADS="$NPROC" "$XCORE" | awk '$1 == "XCORE" { print $4 / $3 }')
+    xcore_now
     measure "$1" train "$SECS" 1; a=$RATE
     measure env OMP_NUM_THREADS="$NPROC" "$2" train "$SECS" 1
     ratios+=("$(awk -v a="$a" -v b="$RATE" 'BEGIN { print b / a }')")
     if [ -n "$XCORE" ]; then
-      if awk -v x="$x" 'BEGIN { exit !(x < 2) }'; then close+=("${ratios[-1]}"); else apart+=("${ratios[-1]}"); fi
+      if awk -v x="$XC8" 'BEGIN { exit !(x < 2) }'; then close+=("${ratios[-1]}"); else apart+=("${ratios[-1]}"); fi
     fi
   done
-  med() { [ $# -gt 0 ] && printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2fx", v[int((NR + 1) / 2)] }' || printf 'n/a'; }
-  PAIRED=$(med "${ratios[@]}")
-  PAIRED_CLOSE=$(med "${close[@]}") PAIRED_APART=$(med "${apart[@]}")
+  PAIRED=$(median "${ratios[@]}")
+  PAIRED_CLOSE=$(median "${close[@]}") PAIRED_APART=$(median "${apart[@]}")
   PAIRED_BY="vCPUs close $PAIRED_CLOSE (${#close[@]}), apart $PAIRED_APART (${#apart[@]})"
   [ -n "$XCORE" ] || PAIRED_BY="n/a"
 }
@@ -184,11 +186,12 @@ XCORE=""
 if [ "$NPROC" -gt 1 ] && "$CC" -O2 -march=native -fopenmp "$BENCH/xcore.c" -o "$OUT/xcore" 2>/dev/null; then
   XCORE=$OUT/xcore
 fi
-xcore_now() { # XC: "8 MB <ratio>x, 256 KB <ratio>x" (passes on the other's data / on its own), or "n/a"
-  XC="n/a" XCLONG="n/a"
+xcore_now() { # XC: "8 MB <ratio>x, 256 KB <ratio>x" (passes on the other's data / on its own), or "n/a"; XC8: the 8 MB ratio
+  XC="n/a" XCLONG="n/a" XC8=""
   [ -n "$XCORE" ] || return 0
   local out
   out=$(OMP_NUM_THREADS="$NPROC" "$XCORE")
+  XC8=$(echo "$out" | awk '$1 == "XCORE" { print $4 / $3 }')
   XC=$(echo "$out" | awk '$1 == "XCORE" { b = $4 / $3 } $1 == "XCORE_L2" { s = $4 / $3 } END { printf "8 MB %.1fx, 256 KB %.1fx", b, s }')
   XCLONG=$(echo "$out" | awk '$1 == "XCORE" { b = sprintf("%.0f/%.0f us (%.1fx)", $3, $4, $4 / $3) }
     $1 == "XCORE_L2" { s = sprintf("%.1f/%.1f us (%.1fx)", $3, $4, $4 / $3) } END { printf "8 MB %s; 256 KB, in L2, %s", b, s }')
