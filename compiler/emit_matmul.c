@@ -373,6 +373,49 @@ static void tiles_close(Em *e, const char *v) {
   em_line(e, "}");
 }
 
+/* The tiles of a loop over [0, n) in steps of step, each emitted by body(e, ctx, at, w,
+ * in_block): the tile at C expression at, w wide, in_block when it is alone in a block (a
+ * loop's body or a test's branch).  The whole tiles in a loop under pragma (--openmp's split,
+ * or NULL), then the short one.  Split when the whole tiles would not halve evenly between two
+ * threads (an odd count, or a short tile left to one), the loop goes over the two halves of n
+ * instead, each half its whole tiles then its short one, at most gran apart (a vector's lanes,
+ * or 1): on 2 threads each thread takes one half (the static schedule's contiguous shares).
+ * The halves balance the threads (the MLP's first Linear: 26 and 25 tiles of 5 columns, the
+ * last column after them on one thread), and every product that splits a dimension of the same
+ * size splits it at the same place: a weight's rows updated by one core are those it reads in
+ * the next forward, the gradient columns it reads those it just wrote.  Each tile sums its
+ * elements as any other: the same bits. */
+typedef void (*TileFn)(Em *e, const void *ctx, const char *at, int w, int in_block);
+
+static void split_tiles(Em *e, const char *var, int n, int step, int gran, const char *pragma, TileFn body, const void *ctx) {
+  int nt = n / step * step, H = n / 2, q = H / step, t = H - q * step;
+  if (pragma && !(nt == n && nt / step % 2 == 0) && n % (2 * gran) == 0 && q >= 1 && t > 0) {
+    em_line(e, "%s", pragma);
+    em_line(e, "for (int r_h = 0; r_h < %d; r_h++) { /* both halves of %d, each %d tile%s of %d then one of %d */", 2 * (q + 1), n, q,
+            q > 1 ? "s" : "", step, t);
+    e->ind++;
+    em_line(e, "int %s = r_h / %d * %d + r_h %% %d * %d;", var, q + 1, H, q + 1, step);
+    em_line(e, "if (r_h %% %d < %d) {", q + 1, q);
+    e->ind++;
+    body(e, ctx, var, step, 1);
+    e->ind--;
+    em_line(e, "} else {");
+    e->ind++;
+    body(e, ctx, var, t, 1);
+    e->ind--;
+    em_line(e, "}");
+    e->ind--;
+    em_line(e, "}");
+    return;
+  }
+  if (nt) {
+    const char *v = tiles_open(e, var, nt, step, pragma);
+    body(e, ctx, v, step, strcmp(v, "0") != 0);
+    tiles_close(e, v);
+  }
+  if (nt < n) body(e, ctx, ir_fmt("%d", nt), n - nt, 0);
+}
+
 /* The axpy form's tile, MR rows x NV vectors of C: the target's (target.c) on generic; on the
  * others the one that loads the fewest vectors of B and elements of A over the product (each
  * k step of a tile loads NV vectors and broadcasts MR elements), with its MR x NV
@@ -451,19 +494,21 @@ static void axpy_row_tile(Em *e, const AxProd *p, const char *i0, int R, const K
   if (Nt < Nv) axpy_block(e, p, i0, R, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch);
 }
 
-/* Row tiles outside, split across threads; the short last tile after them. */
+typedef struct {
+  const AxProd *p;
+  const KChunk *ch;
+} AxTiles;
+
+static void axpy_row_tile_at(Em *e, const void *ctx, const char *at, int w, int in_block) {
+  const AxTiles *x = ctx;
+  if (!in_block) em_line(e, "{"), e->ind++;
+  axpy_row_tile(e, x->p, at, w, x->ch);
+  if (!in_block) e->ind--, em_line(e, "}");
+}
+
+/* Row tiles outside, split across threads; the short last tile after them (split_tiles). */
 static void axpy_rows(Em *e, const AxProd *p, const KChunk *ch) {
-  int MR = p->t.mr, Mt = p->M / MR * MR;
-  const char *i0 = tiles_open(e, "i0", Mt, MR, em_omp(e, "parallel for"));
-  axpy_row_tile(e, p, i0, MR, ch);
-  tiles_close(e, i0);
-  if (Mt < p->M) {
-    em_line(e, "{");
-    e->ind++;
-    axpy_row_tile(e, p, ir_fmt("%d", Mt), p->M - Mt, ch);
-    e->ind--;
-    em_line(e, "}");
-  }
+  split_tiles(e, "i0", p->M, p->t.mr, 1, em_omp(e, "parallel for"), axpy_row_tile_at, &(AxTiles){p, ch});
 }
 
 static int tiled(const Em *e, const Node *n, int M, int N, int K) {
@@ -496,6 +541,12 @@ static void k_chunks(Em *e, int K, int KC, int zeroed, ChunkFn chunk, void *ctx)
  * (--l2) with room to spare, so every row tile of the chunk finds it there: a (B A^T)^T weight
  * gradient (opt_layout.c) streams A^T's 1.6 MB once instead of once per row tile. */
 
+static void axpy_cols_at(Em *e, const void *ctx, const char *at, int w, int in_block) {
+  const AxTiles *x = ctx;
+  (void)in_block;
+  axpy_cols(e, x->p, at, w / em_vlanes(e), x->ch); /* (fewer vectors in the short one) */
+}
+
 static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
   const AxProd *p = ctx;
   int VL = em_vlanes(e), NV = p->t.nv, NR = NV * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
@@ -512,9 +563,8 @@ static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
       axpy_rows(e, p, ch);
       return;
     }
-    const char *i1 = tiles_open(e, "i1", Nt, NR, omp ? em_omp(e, "parallel for") : NULL);
-    axpy_cols(e, p, i1, NV, ch);
-    tiles_close(e, i1);
+    split_tiles(e, "i1", Nv, NR, VL, omp ? em_omp(e, "parallel for") : NULL, axpy_cols_at, &(AxTiles){p, ch});
+    return;
   }
   if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
 }
@@ -834,8 +884,25 @@ static int dot_by_cols(const Em *e, const Dot *d, int M) {
   return dot_omp(e, d, M) ? d->b_param && d->N / d->t.c >= OMP_MIN_TILES : cols_outer(e, d, M);
 }
 
+typedef struct {
+  const Dot *d;
+  int M;
+} DotTiles;
+
+static void dot_cols_at(Em *e, const void *ctx, const char *at, int w, int in_block) {
+  const DotTiles *x = ctx;
+  (void)in_block;
+  dot_cols(e, x->d, x->M, at, w);
+}
+
+static void dot_rows_at(Em *e, const void *ctx, const char *at, int w, int in_block) {
+  const DotTiles *x = ctx;
+  (void)in_block;
+  dot_rows(e, x->d, at, w);
+}
+
 static void dot_chunk(Em *e, const Dot *d, int M) {
-  int DR = d->t.r, Mt = M / DR * DR, DC = d->t.c, Nt = d->N / DC * DC;
+  int DR = d->t.r, DC = d->t.c;
   int omp = dot_omp(e, d, M) || e->team;
   /* --openmp, x W^T with W a parameter: threads take whole columns of C, i.e. rows of W, so
    * that each core reads its part of W alone, the part it updates (emit_matmul_tiled: a
@@ -843,21 +910,9 @@ static void dot_chunk(Em *e, const Dot *d, int M) {
    * x instead, every core reads all of W, half of it just written by the other core: on
    * vCPUs far apart that made the MLP's step on 2 threads slower than on one.  One thread:
    * a column at a time when that reads less (cols_outer). */
-  if (dot_by_cols(e, d, M)) {
-    if (Nt) {
-      const char *i1 = tiles_open(e, "i1", Nt, DC, omp ? em_omp(e, "parallel for") : NULL);
-      dot_cols(e, d, M, i1, DC);
-      tiles_close(e, i1);
-    }
-    if (Nt < d->N) dot_cols(e, d, M, ir_fmt("%d", Nt), d->N - Nt);
-    return;
-  }
-  if (Mt) {
-    const char *i0 = tiles_open(e, "i0", Mt, DR, omp ? em_omp(e, "parallel for") : NULL);
-    dot_rows(e, d, i0, DR);
-    tiles_close(e, i0);
-  }
-  if (Mt < M) dot_rows(e, d, ir_fmt("%d", Mt), M - Mt);
+  DotTiles x = {d, M};
+  if (dot_by_cols(e, d, M)) split_tiles(e, "i1", d->N, DC, 1, omp ? em_omp(e, "parallel for") : NULL, dot_cols_at, &x);
+  else split_tiles(e, "i0", M, DR, 1, omp ? em_omp(e, "parallel for") : NULL, dot_rows_at, &x);
 }
 
 /* A very long k is cut into chunks whose slices of A and B fit in 8 MB together (a last-level
@@ -980,23 +1035,23 @@ static int dot_strips(const Em *e, Dot *d, int M) {
   return 0;
 }
 
+typedef struct {
+  const Dot *d;
+  int M, KC;
+  const UpdBufs *u;
+} LaneTiles;
+
+static void dot_lane_strip(Em *e, const void *ctx, const char *at, int w, int in_block) {
+  const LaneTiles *x = ctx;
+  if (!in_block) em_line(e, "{"), e->ind++; /* a block for the strip's lanes */
+  dot_lane_chunks(e, x->d, x->M, x->KC, x->u, at, w);
+  if (!in_block) e->ind--, em_line(e, "}");
+}
+
 static void dot_lane_strips(Em *e, const Dot *d, int M, int KC, const UpdBufs *u) {
-  int cols = d->strip == STRIP_COLS, S = cols ? d->t.c : d->t.r, n = cols ? d->N : M, St = n / S * S;
-  if (St) {
-    const char *x = tiles_open(e, cols ? "i1" : "i0", St, S, dot_omp(e, d, M) ? em_omp(e, "parallel for") : NULL);
-    int once = !strcmp(x, "0"); /* one strip, no loop: a block for its lanes */
-    if (once) em_line(e, "{"), e->ind++;
-    dot_lane_chunks(e, d, M, KC, u, x, S);
-    if (once) e->ind--, em_line(e, "}");
-    tiles_close(e, x);
-  }
-  if (St < n) {
-    em_line(e, "{");
-    e->ind++;
-    dot_lane_chunks(e, d, M, KC, u, ir_fmt("%d", St), n - St);
-    e->ind--;
-    em_line(e, "}");
-  }
+  int cols = d->strip == STRIP_COLS, S = cols ? d->t.c : d->t.r, n = cols ? d->N : M;
+  split_tiles(e, cols ? "i1" : "i0", n, S, 1, dot_omp(e, d, M) ? em_omp(e, "parallel for") : NULL, dot_lane_strip,
+              &(LaneTiles){d, M, KC, u});
 }
 
 /* ---- a convolution's weight gradient over its windows, a block of images at a time ---------
