@@ -941,6 +941,32 @@ static int emit_sums(Em *e, int s) {
   return emit_kernel_call(e, sums_gen, &sg, ids, n + np, what) ? n + np : 0;
 }
 
+/* A cross-entropy at position s and the softmax of its logits right after it (plan.c
+ * hoist_softmax), as one kernel (emit_rows.c emit_xent_softmax), when the softmax's output
+ * shares no storage with what the cross-entropy reads or writes.  Not under --check-numerics,
+ * which checks each block's output.  Returns the positions covered: 2, or 0. */
+typedef struct {
+  int x, sm;
+} XentSoftmax;
+
+static int xent_softmax_gen(Em *e, void *ctx) {
+  const XentSoftmax *p = ctx;
+  emit_xent_softmax(e, p->x, p->sm);
+  return 1;
+}
+
+static int emit_xent_with_softmax(Em *e, int s, const int *epi) {
+  const FnPlan *fp = e->fp;
+  const Graph *g = e->g;
+  if (e->o->check_numerics || s + 1 >= fp->nsched) return 0;
+  int x = fp->sched[s], sm = fp->sched[s + 1];
+  if (!plan_xent_softmax(g, x, sm) || epi[sm] || fp->inl[sm]) return 0;
+  if (reads_store(e, x, sm) || reads_store(e, sm, x) || store_overlap(e, x, sm)) return 0;
+  XentSoftmax p = {x, sm};
+  int ids[2] = {x, sm};
+  return emit_kernel_call(e, xent_softmax_gen, &p, ids, 2, ir_fmt("%%%d xent + %%%d softmax", x, sm)) ? 2 : 0;
+}
+
 /* ---- an elementwise block and the pooling of its output ---------------------------------
  * An elementwise block over [N, C, H, W] followed by the 2 x 2 max pooling of its whole output
  * (a batch norm's scale and shift with the ReLU, then MaxPool2d(2): fashion_cnn's) is one
@@ -1319,6 +1345,10 @@ static void emit_fn_body(Em *e, FnKind k) {
       continue;
     }
     if (k != FN_UPDATE && emit_elem_pool(e, s)) {
+      s++;
+      continue;
+    }
+    if (k != FN_UPDATE && emit_xent_with_softmax(e, s, epi)) {
       s++;
       continue;
     }

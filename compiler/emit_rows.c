@@ -105,6 +105,7 @@ typedef struct {
   int64_t len, inner;
   const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
   int phase;
+  int sib; /* a cross-entropy's: the softmax of its rows computed with it (emit_xent_softmax), or -1 */
 } Row;
 
 static Aff row_at(const Row *r) {
@@ -120,6 +121,13 @@ static void row_inner(Em *e, void *ctx) {
   const char *ix = em_aff_str(e, &a);
   const char *x = ir_fmt("%s[%s]", em_buffer(e, n->in[0], 0), ix);
   const char *y = n->op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, r->id, 1), ix);
+  if (r->sib >= 0) { /* the softmax's exps, which the cross-entropy sums */
+    y = ir_fmt("%s[%s]", em_buffer(e, r->sib, 1), ix);
+    if (r->phase == 1) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
+    else if (r->phase == 2) em_line(e, "%s = %s / row_sum;", y, y);
+    else em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x);
+    return;
+  }
   switch (r->phase) {
   case 0: em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x); break;
   case 1:
@@ -162,6 +170,10 @@ static void row_outer(Em *e, void *ctx) {
     xr.k[0] = r->len;
     em_line(e, "%s[%s] = %s(row_sum) + row_max - %s[%s + %s];", em_buffer(e, r->id, 1), em_aff_str(e, &t), em_fn(e, "log"),
          em_buffer(e, n->in[0], 0), em_aff_str(e, &xr), ti);
+    if (r->sib >= 0) {
+      r->phase = 2;
+      em_loop(e, r->len, row_inner, r);
+    }
   } else {
     if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s row_lse = %s(row_sum);", e->real, em_fn(e, "log"));
     r->phase = 2;
@@ -172,11 +184,15 @@ static void row_outer(Em *e, void *ctx) {
   em_line(e, "}");
 }
 
-void emit_row(Em *e, int id) {
+/* A cross-entropy (K_XENT) with, when sib >= 0, the softmax of its rows (node sib: its
+ * backward's, plan.c hoist_softmax): each row's maximum, exps and their sum computed once, the
+ * exps stored into the softmax's output and divided by the sum after the row's loss.  The
+ * softmax's own block computes the same exps and sums them in the same order: the same bits. */
+void emit_xent_softmax(Em *e, int id, int sib) {
   const Node *n = &e->g->nodes[id];
   const Shape *s = &e->g->nodes[n->in[0]].shape;
   int axis = n->op == OP_XENT ? 1 : n->axis;
-  Row r = {id, s->d[axis], 1, NULL, 0};
+  Row r = {id, s->d[axis], 1, NULL, 0, sib};
   int64_t outer = 1;
   for (int d = 0; d < axis; d++) outer *= s->d[d];
   for (int d = axis + 1; d < s->n; d++) r.inner *= s->d[d];
@@ -186,6 +202,8 @@ void emit_row(Em *e, int id) {
   e->L.ov[1].lv = e->L.nlv + 1, e->L.ov[1].last = 1;
   em_nest(e, sizes, 2, row_outer, &r);
 }
+
+void emit_row(Em *e, int id) { emit_xent_softmax(e, id, -1); }
 
 static void pick_body(Em *e, void *ctx) {
   int id = *(int *)ctx;

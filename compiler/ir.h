@@ -430,6 +430,9 @@ typedef struct {
  * nodes computed inside their users), or -1; its output is then live from the block on.  r
  * (if not NULL): the tensors the block reads, but constants */
 int plan_elem_pool(const Graph *g, const int *sched, int n, const Store *store, const char *inl, int s, PlanReads *r);
+/* Is node sm the softmax over the rows of cross-entropy x's logits (its backward's), which the
+ * emitter computes with x when scheduled right after it (plan.c hoist_softmax)? */
+int plan_xent_softmax(const Graph *g, int x, int sm);
 /* emit_window.c: the images per block as the emitter computes them for o's target and --l2, or
  * 0 when it computes them whole: of scatter-add w of product mm's columns, or of window gather
  * w whose one reader is product mm (the window tensor mm's B) */

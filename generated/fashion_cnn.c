@@ -2203,19 +2203,22 @@ DLC_SHARED_KERNEL static void fashion_cnn_matmul_117(float *restrict out0, const
 }
 
 /* %156 = xent %118, %155 : f32[32]                     # examples/fashion_cnn.lua:15
- *   the same kernel, on other buffers, computes %160 (2 blocks share it)
+ * then, in the same loop, %167 = softmax %118 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward
  */
-DLC_SHARED_KERNEL static void fashion_cnn_xent_156(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void fashion_cnn_xent_156(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_13_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_13_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -2242,24 +2245,6 @@ DLC_KERNEL static void fashion_cnn_div_159(float *restrict crossentropyloss0_div
 DLC_KERNEL static void fashion_cnn_broadcast_166(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.03125f;
-  }
-}
-
-/* %167 = softmax %118 {dim=2} : f32[32,10]             # examples/fashion_cnn.lua:15 backward */
-DLC_KERNEL static void fashion_cnn_softmax_167(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_13_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -3250,6 +3235,22 @@ DLC_KERNEL static void fashion_cnn_add_538(float *restrict s_net_13_bias_exp_avg
   }
 }
 
+/* %160 = xent %154, %155 : f32[32]                     # examples/fashion_cnn.lua:15 */
+DLC_KERNEL static void fashion_cnn_xent_160(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
+  }
+}
+
 void fashion_cnn_init(fashion_cnn_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -3385,11 +3386,11 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_13_add = m->arena + 2421056;   /* %118 add[32,10]: net.13 Linear, examples/fashion_cnn.lua:13 */
   float *const p_net_13_bias = m->param + 422016;
   float *const p_net_13_weight = m->param + 420736;
-  float *const crossentropyloss0_xent = m->arena + 2420736;   /* %156 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
-  float *const crossentropyloss0_sum_to = m->arena + 2420768;   /* %157 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
-  float *const crossentropyloss0_div = m->arena + 3337408;   /* %159 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 2421376;   /* %166 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 2420736;   /* %167 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
+  float *const crossentropyloss0_xent = m->arena + 2421376;   /* %156 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_sum_to = m->arena + 2421056;   /* %157 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_div = m->arena + 3337408;   /* %159 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 2421056;   /* %166 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 2424832;   /* %171 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   float *const g_net_13_bias = m->grad + 422016;
   float *const net_11_mul_bw = m->arena + 2709504;   /* %177 mul[32,128]: net.11 ReLU, examples/fashion_cnn.lua:12, backward */
@@ -3485,11 +3486,10 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_mul_116(net_12_mul_2, net_10_matmul, p_net_10_bias, net_12_mul); /* %116 mul: net.12 Dropout, examples/fashion_cnn.lua:12 */
   fashion_cnn_matmul_117(net_13_add, p_net_13_bias, net_12_mul_2, p_net_13_weight); /* %117 matmul + %118 add: net.13 Linear, examples/fashion_cnn.lua:13 */
   /* %118 = add: computed by %117's tiles, from each element as it is stored */
-  fashion_cnn_xent_156(crossentropyloss0_xent, net_13_add, target); /* %156 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
+  fashion_cnn_xent_156(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_13_add, target); /* %156 xent + %167 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_sum_to_157(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %157 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_div_159(crossentropyloss0_div, crossentropyloss0_sum_to); /* %159 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15 */
   fashion_cnn_broadcast_166(crossentropyloss0_broadcast_bw); /* %166 broadcast: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
-  fashion_cnn_softmax_167(crossentropyloss0_softmax_bw, net_13_add); /* %167 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   fashion_cnn_mul_171(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %171 mul: crossentropyloss0 CrossEntropyLoss, examples/fashion_cnn.lua:15, backward */
   fashion_cnn_sum_to_172(g_net_13_bias, crossentropyloss0_mul_bw); /* %172 sum_to: net.13 Linear, examples/fashion_cnn.lua:13, backward */
   fashion_cnn_matmul_173(net_11_mul_bw, net_12_mul, net_10_matmul, p_net_10_bias, crossentropyloss0_mul_bw, p_net_13_weight); /* %173 matmul + %177 mul: net.13 Linear, examples/fashion_cnn.lua:13, backward */
@@ -3729,7 +3729,7 @@ void fashion_cnn_eval(fashion_cnn_model *restrict m, const float *x, const void 
   /* %152 = relu: computed by %150's tiles, from each element as it is stored */
   fashion_cnn_matmul_117(out, p_net_13_bias, net_11_relu, p_net_13_weight); /* %153 matmul + %154 add: net.13 Linear, examples/fashion_cnn.lua:13 */
   /* %154 = add: computed by %153's tiles, from each element as it is stored */
-  fashion_cnn_xent_156(sample_loss, out, target); /* %160 xent: examples/fashion_cnn.lua:15 */
+  fashion_cnn_xent_160(sample_loss, out, target); /* %160 xent: examples/fashion_cnn.lua:15 */
   /* %162 = assign: computed in place by %154 */
   /* %164 = assign: computed in place by %160 */
 }

@@ -1051,19 +1051,22 @@ DLC_SHARED_KERNEL static void fashion_mlp_matmul_26(float *restrict out0, const 
 }
 
 /* %34 = xent %27, %33 : f32[64]                        # examples/fashion_mlp.lua:14
- *   the same kernel, on other buffers, computes %38 (2 blocks share it)
+ * then, in the same loop, %46 = softmax %27 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward
  */
-DLC_SHARED_KERNEL static void fashion_mlp_xent_34(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void fashion_mlp_xent_34(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_7_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_7_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_7_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -1090,24 +1093,6 @@ DLC_KERNEL static void fashion_mlp_div_37(float *restrict crossentropyloss0_div,
 DLC_KERNEL static void fashion_mlp_broadcast_45(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
-  }
-}
-
-/* %46 = softmax %27 {dim=2} : f32[64,10]               # examples/fashion_mlp.lua:14 backward */
-DLC_KERNEL static void fashion_mlp_softmax_46(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_7_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_7_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -1423,6 +1408,22 @@ DLC_KERNEL static void fashion_mlp_add_195(float *restrict s_net_7_bias_exp_avg,
   }
 }
 
+/* %38 = xent %32, %33 : f32[64]                        # examples/fashion_mlp.lua:14 */
+DLC_KERNEL static void fashion_mlp_xent_38(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
+  }
+}
+
 void fashion_mlp_init(fashion_mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -1477,11 +1478,11 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   float *const net_7_add = m->arena + 74368;   /* %27 add[64,10]: net.7 Linear, examples/fashion_mlp.lua:12 */
   float *const p_net_7_bias = m->param + 235136;
   float *const p_net_7_weight = m->param + 233856;
-  float *const crossentropyloss0_xent = m->arena + 73728;   /* %34 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
-  float *const crossentropyloss0_sum_to = m->arena + 73792;   /* %35 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
-  float *const crossentropyloss0_div = m->arena + 90752;   /* %37 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 75008;   /* %45 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 73728;   /* %46 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
+  float *const crossentropyloss0_xent = m->arena + 75008;   /* %34 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 74368;   /* %35 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 90752;   /* %37 div[]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 74368;   /* %45 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 90112;   /* %50 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   float *const g_net_7_bias = m->grad + 235136;
   float *const net_5_mul_bw = m->arena + 81920;   /* %56 mul[64,128]: net.5 ReLU, examples/fashion_mlp.lua:11, backward */
@@ -1514,11 +1515,10 @@ static float fashion_mlp_backward(fashion_mlp_model *restrict m, const float *x,
   fashion_mlp_mul_25(net_6_mul_2, net_4_matmul, p_net_4_bias, net_6_mul); /* %25 mul: net.6 Dropout, examples/fashion_mlp.lua:11 */
   fashion_mlp_matmul_26(net_7_add, p_net_7_bias, net_6_mul_2, p_net_7_weight); /* %26 matmul + %27 add: net.7 Linear, examples/fashion_mlp.lua:12 */
   /* %27 = add: computed by %26's tiles, from each element as it is stored */
-  fashion_mlp_xent_34(crossentropyloss0_xent, net_7_add, target); /* %34 xent: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
+  fashion_mlp_xent_34(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_7_add, target); /* %34 xent + %46 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
   fashion_mlp_sum_to_35(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %35 sum_to: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
   fashion_mlp_div_37(crossentropyloss0_div, crossentropyloss0_sum_to); /* %37 div: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14 */
   fashion_mlp_broadcast_45(crossentropyloss0_broadcast_bw); /* %45 broadcast: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
-  fashion_mlp_softmax_46(crossentropyloss0_softmax_bw, net_7_add); /* %46 softmax: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   fashion_mlp_mul_50(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %50 mul: crossentropyloss0 CrossEntropyLoss, examples/fashion_mlp.lua:14, backward */
   fashion_mlp_sum_to_51(g_net_7_bias, crossentropyloss0_mul_bw); /* %51 sum_to: net.7 Linear, examples/fashion_mlp.lua:12, backward */
   fashion_mlp_matmul_52(net_5_mul_bw, net_6_mul, net_4_matmul, p_net_4_bias, crossentropyloss0_mul_bw, p_net_7_weight); /* %52 matmul + %56 mul: net.7 Linear, examples/fashion_mlp.lua:12, backward */
@@ -1647,7 +1647,7 @@ void fashion_mlp_eval(fashion_mlp_model *restrict m, const float *x, const void 
   /* %30 = relu: computed by %28's tiles, from each element as it is stored */
   fashion_mlp_matmul_26(out, p_net_7_bias, net_5_relu, p_net_7_weight); /* %31 matmul + %32 add: net.7 Linear, examples/fashion_mlp.lua:12 */
   /* %32 = add: computed by %31's tiles, from each element as it is stored */
-  fashion_mlp_xent_34(sample_loss, out, target); /* %38 xent: examples/fashion_mlp.lua:14 */
+  fashion_mlp_xent_38(sample_loss, out, target); /* %38 xent: examples/fashion_mlp.lua:14 */
   /* %40 = assign: computed in place by %32 */
   /* %42 = assign: computed in place by %38 */
 }

@@ -2467,19 +2467,22 @@ DLC_SHARED_KERNEL static void lenet_matmul_38_v2(float *restrict out0, const flo
 }
 
 /* %41 = xent %39, %40 : f32[32]                        # examples/lenet.lua:16
- *   the same kernel, on other buffers, computes %41 (2 blocks share it)
+ * then, in the same loop, %52 = softmax %39 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward
  */
-DLC_SHARED_KERNEL static void lenet_xent_41(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void lenet_xent_41(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_11_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 32; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_11_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -2506,24 +2509,6 @@ DLC_KERNEL static void lenet_div_44(float *restrict crossentropyloss0_div, const
 DLC_KERNEL static void lenet_broadcast_51(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.03125f;
-  }
-}
-
-/* %52 = softmax %39 {dim=2} : f32[32,10]               # examples/lenet.lua:16 backward */
-DLC_KERNEL static void lenet_softmax_52(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_11_add) {
-  for (int i0 = 0; i0 < 32; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -3389,6 +3374,22 @@ DLC_KERNEL static void lenet_add_312(float *restrict s_net_11_bias_exp_avg, floa
   }
 }
 
+/* %41 = xent %39, %40 : f32[32]                        # examples/lenet.lua:16 */
+DLC_KERNEL static void lenet_xent_41_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 32; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
+  }
+}
+
 void lenet_init(lenet_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -3475,11 +3476,11 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   float *const net_11_add = m->arena + 133120;   /* %39 add[32,10]: net.11 Linear, examples/lenet.lua:14 */
   float *const p_net_11_bias = m->param + 61744;
   float *const p_net_11_weight = m->param + 60896;
-  float *const crossentropyloss0_xent = m->arena + 132800;   /* %41 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
-  float *const crossentropyloss0_sum_to = m->arena + 132832;   /* %42 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
-  float *const crossentropyloss0_div = m->arena + 628320;   /* %44 div[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 133440;   /* %51 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 132800;   /* %52 softmax[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
+  float *const crossentropyloss0_xent = m->arena + 133440;   /* %41 xent[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_sum_to = m->arena + 133120;   /* %42 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_div = m->arena + 628320;   /* %44 div[]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 133120;   /* %51 broadcast[32]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 135488;   /* %56 mul[32,10]: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   float *const g_net_11_bias = m->grad + 61744;
   float *const net_10_mul_bw = m->arena + 301056;   /* %61 mul[32,84]: net.10 ReLU, examples/lenet.lua:13, backward */
@@ -3537,11 +3538,10 @@ static float lenet_backward(lenet_model *restrict m, const float *x, const void 
   /* %37 = relu: computed by %35's tiles, from each element as it is stored */
   lenet_matmul_38_v2(net_11_add, p_net_11_bias, net_10_relu, p_net_11_weight); /* %38 matmul + %39 add: net.11 Linear, examples/lenet.lua:14 */
   /* %39 = add: computed by %38's tiles, from each element as it is stored */
-  lenet_xent_41(crossentropyloss0_xent, net_11_add, target); /* %41 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_xent_41(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_11_add, target); /* %41 xent + %52 softmax: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_sum_to_42(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %42 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_div_44(crossentropyloss0_div, crossentropyloss0_sum_to); /* %44 div: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   lenet_broadcast_51(crossentropyloss0_broadcast_bw); /* %51 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
-  lenet_softmax_52(crossentropyloss0_softmax_bw, net_11_add); /* %52 softmax: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   lenet_mul_56(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %56 mul: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16, backward */
   lenet_sum_to_57(g_net_11_bias, crossentropyloss0_mul_bw); /* %57 sum_to: net.11 Linear, examples/lenet.lua:14, backward */
   lenet_matmul_58(net_10_mul_bw, net_10_relu, crossentropyloss0_mul_bw, p_net_11_weight); /* %58 matmul + %61 mul: net.11 Linear, examples/lenet.lua:14, backward */
@@ -3747,7 +3747,7 @@ void lenet_eval(lenet_model *restrict m, const float *x, const void *target_, fl
   /* %37 = relu: computed by %35's tiles, from each element as it is stored */
   lenet_matmul_38_v2(out, p_net_11_bias, net_10_relu, p_net_11_weight); /* %38 matmul + %39 add: net.11 Linear, examples/lenet.lua:14 */
   /* %39 = add: computed by %38's tiles, from each element as it is stored */
-  lenet_xent_41(sample_loss, out, target); /* %41 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
+  lenet_xent_41_v2(sample_loss, out, target); /* %41 xent: crossentropyloss0 CrossEntropyLoss, examples/lenet.lua:16 */
   /* %46 = assign: computed in place by %39 */
   /* %48 = assign: computed in place by %41 */
 }

@@ -1141,19 +1141,22 @@ DLC_SHARED_KERNEL static void lstm_matmul_538_v2(float *restrict out0, const flo
 }
 
 /* %541 = xent %539, %540 : f32[64]                     # examples/lstm.lua:14
- *   the same kernel, on other buffers, computes %541 (2 blocks share it)
+ * then, in the same loop, %552 = softmax %539 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward
  */
-DLC_SHARED_KERNEL static void lstm_xent_541(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void lstm_xent_541(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_2_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_2_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_2_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_2_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -1180,24 +1183,6 @@ DLC_KERNEL static void lstm_div_544(float *restrict crossentropyloss0_div, const
 DLC_KERNEL static void lstm_broadcast_551(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
-  }
-}
-
-/* %552 = softmax %539 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward */
-DLC_KERNEL static void lstm_softmax_552(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_2_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_2_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_2_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -1659,6 +1644,22 @@ DLC_KERNEL static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, float
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
     p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1620_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+  }
+}
+
+/* %541 = xent %539, %540 : f32[64]                     # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_xent_541_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
   }
 }
 
@@ -2185,11 +2186,11 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const net_2_add = m->arena + 640;   /* %539 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_bias = m->param + 82176;
   float *const p_net_2_weight = m->param + 80896;
-  float *const crossentropyloss0_xent = m->arena + 0;   /* %541 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_sum_to = m->arena + 64;   /* %542 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %552 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_xent = m->arena + 1280;   /* %541 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %542 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   float *const crossentropyloss0_div = m->arena + 3088384;   /* %544 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %551 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %552 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 640;   /* %556 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   float *const g_net_2_bias = m->grad + 82176;
   float *const net_2_matmul_bw = m->arena + 966656;   /* %558 matmul[64,128]: net.2 Linear, examples/lstm.lua:12, backward */
@@ -2717,11 +2718,10 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
   lstm_matmul_538_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
   /* %539 = add: computed by %538's tiles, from each element as it is stored */
-  lstm_xent_541(crossentropyloss0_xent, net_2_add, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_xent_541(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_2_add, target); /* %541 xent + %552 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   lstm_sum_to_542(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %542 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   lstm_div_544(crossentropyloss0_div, crossentropyloss0_sum_to); /* %544 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   lstm_broadcast_551(crossentropyloss0_broadcast_bw); /* %551 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  lstm_softmax_552(crossentropyloss0_softmax_bw, net_2_add); /* %552 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   lstm_mul_556(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %556 mul: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   lstm_sum_to_557(g_net_2_bias, crossentropyloss0_mul_bw); /* %557 sum_to: net.2 Linear, examples/lstm.lua:12, backward */
   lstm_matmul_558(net_2_matmul_bw, crossentropyloss0_mul_bw, p_net_2_weight); /* %558 matmul: net.2 Linear, examples/lstm.lua:12, backward */
@@ -3342,7 +3342,7 @@ void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, floa
   lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
   lstm_matmul_538_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
   /* %539 = add: computed by %538's tiles, from each element as it is stored */
-  lstm_xent_541(sample_loss, out, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_xent_541_v2(sample_loss, out, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
   /* %546 = assign: computed in place by %539 */
   /* %548 = assign: computed in place by %541 */
 }

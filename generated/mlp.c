@@ -824,19 +824,22 @@ DLC_SHARED_KERNEL static void mlp_matmul_14_v2(float *restrict out0, const float
 }
 
 /* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14
- *   the same kernel, on other buffers, computes %17 (2 blocks share it)
+ * then, in the same loop, %27 = softmax %15 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward
  */
-DLC_SHARED_KERNEL static void mlp_xent_17(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void mlp_xent_17(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_5_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_5_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_5_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -863,24 +866,6 @@ DLC_KERNEL static void mlp_div_20(float *restrict crossentropyloss0_div, const f
 DLC_KERNEL static void mlp_broadcast_26(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
-  }
-}
-
-/* %27 = softmax %15 {dim=2} : f32[64,10]               # examples/mlp.lua:14 backward */
-DLC_KERNEL static void mlp_softmax_27(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_5_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_5_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -1121,6 +1106,22 @@ DLC_KERNEL static void mlp_add_95(float *restrict s_net_5_bias_momentum_buffer, 
   }
 }
 
+/* %17 = xent %15, %16 : f32[64]                        # examples/mlp.lua:14 */
+DLC_KERNEL static void mlp_xent_17_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
+  }
+}
+
 void mlp_init(mlp_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -1166,11 +1167,11 @@ static float mlp_backward(mlp_model *restrict m, const float *x, const void *tar
   float *const net_5_add = m->arena + 640;   /* %15 add[64,10]: net.5 Linear, examples/mlp.lua:12 */
   float *const p_net_5_bias = m->param + 235136;
   float *const p_net_5_weight = m->param + 233856;
-  float *const crossentropyloss0_xent = m->arena + 0;   /* %17 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
-  float *const crossentropyloss0_sum_to = m->arena + 64;   /* %18 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
-  float *const crossentropyloss0_div = m->arena + 57344;   /* %20 div[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %26 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %27 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
+  float *const crossentropyloss0_xent = m->arena + 1280;   /* %17 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %18 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 57344;   /* %20 div[]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 640;   /* %26 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 32768;   /* %31 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   float *const g_net_5_bias = m->grad + 235136;
   float *const net_4_mul_bw = m->arena + 49152;   /* %36 mul[64,128]: net.4 ReLU, examples/mlp.lua:11, backward */
@@ -1190,11 +1191,10 @@ static float mlp_backward(mlp_model *restrict m, const float *x, const void *tar
   /* %13 = relu: computed by %11's tiles, from each element as it is stored */
   mlp_matmul_14_v2(net_5_add, p_net_5_bias, net_4_relu, p_net_5_weight); /* %14 matmul + %15 add: net.5 Linear, examples/mlp.lua:12 */
   /* %15 = add: computed by %14's tiles, from each element as it is stored */
-  mlp_xent_17(crossentropyloss0_xent, net_5_add, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_xent_17(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_5_add, target); /* %17 xent + %27 softmax: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   mlp_sum_to_18(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %18 sum_to: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   mlp_div_20(crossentropyloss0_div, crossentropyloss0_sum_to); /* %20 div: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   mlp_broadcast_26(crossentropyloss0_broadcast_bw); /* %26 broadcast: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
-  mlp_softmax_27(crossentropyloss0_softmax_bw, net_5_add); /* %27 softmax: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   mlp_mul_31(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %31 mul: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14, backward */
   mlp_sum_to_32(g_net_5_bias, crossentropyloss0_mul_bw); /* %32 sum_to: net.5 Linear, examples/mlp.lua:12, backward */
   mlp_matmul_33(net_4_mul_bw, net_4_relu, crossentropyloss0_mul_bw, p_net_5_weight); /* %33 matmul + %36 mul: net.5 Linear, examples/mlp.lua:12, backward */
@@ -1297,7 +1297,7 @@ void mlp_eval(mlp_model *restrict m, const float *x, const void *target_, float 
   /* %13 = relu: computed by %11's tiles, from each element as it is stored */
   mlp_matmul_14_v2(out, p_net_5_bias, net_4_relu, p_net_5_weight); /* %14 matmul + %15 add: net.5 Linear, examples/mlp.lua:12 */
   /* %15 = add: computed by %14's tiles, from each element as it is stored */
-  mlp_xent_17(sample_loss, out, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
+  mlp_xent_17_v2(sample_loss, out, target); /* %17 xent: crossentropyloss0 CrossEntropyLoss, examples/mlp.lua:14 */
   /* %22 = assign: computed in place by %15 */
   /* %24 = assign: computed in place by %17 */
 }

@@ -2705,19 +2705,22 @@ DLC_SHARED_KERNEL static void resnet_matmul_341(float *restrict out0, const floa
 }
 
 /* %483 = xent %342, %482 : f32[64]                     # examples/resnet.lua:29
- *   the same kernel, on other buffers, computes %487 (2 blocks share it)
+ * then, in the same loop, %494 = softmax %342 {dim=2} : f32[64,10]             # examples/resnet.lua:29 backward
  */
-DLC_SHARED_KERNEL static void resnet_xent_483(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void resnet_xent_483(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_16_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, net_16_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_16_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_16_add[10*i0 + target[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -2744,24 +2747,6 @@ DLC_KERNEL static void resnet_div_486(float *restrict crossentropyloss0_div, con
 DLC_KERNEL static void resnet_broadcast_493(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
-  }
-}
-
-/* %494 = softmax %342 {dim=2} : f32[64,10]             # examples/resnet.lua:29 backward */
-DLC_KERNEL static void resnet_softmax_494(float *restrict crossentropyloss0_softmax_bw, const float *restrict net_16_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, net_16_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_16_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -4096,6 +4081,22 @@ DLC_KERNEL static void resnet_add_1470(float *restrict s_net_16_bias_exp_avg, fl
   }
 }
 
+/* %487 = xent %481, %482 : f32[64]                     # examples/resnet.lua:29 */
+DLC_KERNEL static void resnet_xent_487(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
+    }
+  }
+}
+
 void resnet_init(resnet_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -4469,11 +4470,11 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   float *const net_16_add = m->arena + 12720256;   /* %342 add[64,10]: net.16 Linear, examples/resnet.lua:27 */
   float *const p_net_16_bias = m->param + 186912;
   float *const p_net_16_weight = m->param + 186272;
-  float *const crossentropyloss0_xent = m->arena + 12719616;   /* %483 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
-  float *const crossentropyloss0_sum_to = m->arena + 12719680;   /* %484 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
-  float *const crossentropyloss0_div = m->arena + 17337408;   /* %486 div[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 12720896;   /* %493 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 12719616;   /* %494 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
+  float *const crossentropyloss0_xent = m->arena + 12720896;   /* %483 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
+  float *const crossentropyloss0_sum_to = m->arena + 12720256;   /* %484 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
+  float *const crossentropyloss0_div = m->arena + 17337408;   /* %486 div[]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 12720256;   /* %493 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 12727808;   /* %498 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
   float *const g_net_16_bias = m->grad + 186912;
   float *const net_16_matmul_bw = m->arena + 12719616;   /* %500 matmul[64,64]: net.16 Linear, examples/resnet.lua:27, backward */
@@ -4752,11 +4753,10 @@ static float resnet_backward(resnet_model *restrict m, const float *x, const voi
   resnet_div_478(net_14_div_4, net_14_sum_to_4); /* %339 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_matmul_341(net_16_add, p_net_16_bias, net_14_div_4, p_net_16_weight); /* %341 matmul + %342 add: net.16 Linear, examples/resnet.lua:27 */
   /* %342 = add: computed by %341's tiles, from each element as it is stored */
-  resnet_xent_483(crossentropyloss0_xent, net_16_add, target); /* %483 xent: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
+  resnet_xent_483(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_16_add, target); /* %483 xent + %494 softmax: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   resnet_sum_to_484(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %484 sum_to: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   resnet_div_486(crossentropyloss0_div, crossentropyloss0_sum_to); /* %486 div: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29 */
   resnet_broadcast_493(crossentropyloss0_broadcast_bw); /* %493 broadcast: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
-  resnet_softmax_494(crossentropyloss0_softmax_bw, net_16_add); /* %494 softmax: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
   resnet_mul_498(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %498 mul: crossentropyloss0 CrossEntropyLoss, examples/resnet.lua:29, backward */
   resnet_sum_to_499(g_net_16_bias, crossentropyloss0_mul_bw); /* %499 sum_to: net.16 Linear, examples/resnet.lua:27, backward */
   resnet_matmul_500(net_16_matmul_bw, crossentropyloss0_mul_bw, p_net_16_weight); /* %500 matmul: net.16 Linear, examples/resnet.lua:27, backward */
@@ -5325,7 +5325,7 @@ void resnet_eval(resnet_model *restrict m, const float *x, const void *target_, 
   resnet_div_478(net_14_div_2, net_14_sum_to_2); /* %478 div: net.14 AdaptiveAvgPool2d, examples/resnet.lua:26 */
   resnet_matmul_341(out, p_net_16_bias, net_14_div_2, p_net_16_weight); /* %480 matmul + %481 add: net.16 Linear, examples/resnet.lua:27 */
   /* %481 = add: computed by %480's tiles, from each element as it is stored */
-  resnet_xent_483(sample_loss, out, target); /* %487 xent: examples/resnet.lua:29 */
+  resnet_xent_487(sample_loss, out, target); /* %487 xent: examples/resnet.lua:29 */
   /* %489 = assign: computed in place by %481 */
   /* %491 = assign: computed in place by %487 */
 }

@@ -2188,19 +2188,22 @@ DLC_SHARED_KERNEL static void transformer_matmul_226_v2(float *restrict out0, co
 }
 
 /* %228 = xent %227, %1 : f32[64]                       # examples/transformer.lua:35
- *   the same kernel, on other buffers, computes %228 (2 blocks share it)
+ * then, in the same loop, %237 = softmax %227 {dim=2} : f32[64,10]             # examples/transformer.lua:35 backward
  */
-DLC_SHARED_KERNEL static void transformer_xent_228(float *restrict out0, const float *restrict in0, const int32_t *restrict in1) {
+DLC_KERNEL static void transformer_xent_228(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict head_add, const int32_t *restrict y) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
       for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, in0[10*i0 + i2]);
+        row_max = dlc_maxf(row_max, head_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(in0[10*i0 + i2] - row_max);
+        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(head_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
-      out0[i0] = logf(row_sum) + row_max - in0[10*i0 + in1[i0]];
+      crossentropyloss0_xent[i0] = logf(row_sum) + row_max - head_add[10*i0 + y[i0]];
+      for (int i2 = 0; i2 < 10; i2++) {
+        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
+      }
     }
   }
 }
@@ -2227,24 +2230,6 @@ DLC_KERNEL static void transformer_div_230(float *restrict crossentropyloss0_div
 DLC_KERNEL static void transformer_broadcast_236(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
-  }
-}
-
-/* %237 = softmax %227 {dim=2} : f32[64,10]             # examples/transformer.lua:35 backward */
-DLC_KERNEL static void transformer_softmax_237(float *restrict crossentropyloss0_softmax_bw, const float *restrict head_add) {
-  for (int i0 = 0; i0 < 64; i0++) {
-    {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 10; i2++) {
-        row_max = dlc_maxf(row_max, head_add[10*i0 + i2]);
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(head_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = crossentropyloss0_softmax_bw[10*i0 + i2] / row_sum;
-      }
-    }
   }
 }
 
@@ -3425,6 +3410,22 @@ DLC_KERNEL static void transformer_add_1176(float *restrict s_head_bias_exp_avg,
   }
 }
 
+/* %228 = xent %227, %1 : f32[64]                       # examples/transformer.lua:35 */
+DLC_KERNEL static void transformer_xent_228_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict y) {
+  for (int i0 = 0; i0 < 64; i0++) {
+    {
+      float row_max = -INFINITY, row_sum = 0.0f;
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_max = dlc_maxf(row_max, out[10*i0 + i2]);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += expf(out[10*i0 + i2] - row_max);
+      }
+      sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + y[i0]];
+    }
+  }
+}
+
 void transformer_init(transformer_model *m, uint64_t seed) {
   memset(m, 0, sizeof *m);
   m->seed = seed; /* also keys dropout's masks, with the step count */
@@ -3815,11 +3816,11 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const head_add = m->arena + 795264;   /* %227 add[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_bias = m->param + 71808;
   float *const p_head_weight = m->param + 71168;
-  float *const crossentropyloss0_xent = m->arena + 794624;   /* %228 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_sum_to = m->arena + 794688;   /* %229 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_div = m->arena + 2224640;   /* %230 div[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 795904;   /* %236 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   float *const crossentropyloss0_softmax_bw = m->arena + 794624;   /* %237 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  float *const crossentropyloss0_xent = m->arena + 795904;   /* %228 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_sum_to = m->arena + 795264;   /* %229 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_div = m->arena + 2224640;   /* %230 div[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 795264;   /* %236 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   float *const crossentropyloss0_mul_bw = m->arena + 798720;   /* %241 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   float *const g_head_bias = m->grad + 71808;
   float *const head_matmul_bw = m->arena + 794624;   /* %243 matmul[64,64]: head Linear, examples/transformer.lua:28, backward */
@@ -4059,11 +4060,10 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
   transformer_matmul_226_v2(head_add, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
   /* %227 = add: computed by %226's tiles, from each element as it is stored */
-  transformer_xent_228(crossentropyloss0_xent, head_add, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  transformer_xent_228(crossentropyloss0_softmax_bw, crossentropyloss0_xent, head_add, y); /* %228 xent + %237 softmax: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   transformer_sum_to_229(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %229 sum_to: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   transformer_div_230(crossentropyloss0_div, crossentropyloss0_sum_to); /* %230 div: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   transformer_broadcast_236(crossentropyloss0_broadcast_bw); /* %236 broadcast: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
-  transformer_softmax_237(crossentropyloss0_softmax_bw, head_add); /* %237 softmax: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   transformer_mul_241(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, y, crossentropyloss0_broadcast_bw); /* %241 mul: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   transformer_sum_to_242(g_head_bias, crossentropyloss0_mul_bw); /* %242 sum_to: head Linear, examples/transformer.lua:28, backward */
   transformer_matmul_243(head_matmul_bw, crossentropyloss0_mul_bw, p_head_weight); /* %243 matmul: head Linear, examples/transformer.lua:28, backward */
@@ -4695,7 +4695,7 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
   transformer_matmul_226_v2(out, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
   /* %227 = add: computed by %226's tiles, from each element as it is stored */
-  transformer_xent_228(sample_loss, out, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  transformer_xent_228_v2(sample_loss, out, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
   /* %232 = assign: computed in place by %227 */
   /* %234 = assign: computed in place by %228 */
 }

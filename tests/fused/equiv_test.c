@@ -30,8 +30,9 @@
  * through their epilogue (each such epilogue, the convolution's bias and activation, is also
  * one of the PRODUCTS), and PADDED weight gradients dY X^T that read the windows from the
  * images the forward's direct convolution padded (emit_matmul.c's dot_window_pixels, instead of
- * gathering them again: not among the GRADS, but among the arrays of LANES).  Exits 1 on any
- * difference. */
+ * gathering them again: not among the GRADS, but among the arrays of LANES), and XENTSOFTMAX
+ * cross-entropies whose kernel also computes their backward's softmax of the same logits
+ * (emit_rows.c's emit_xent_softmax).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,9 +69,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 15) {
+  if (argc != 16) {
     fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
-                    "ELEMPOOLS\n");
+                    "ELEMPOOLS XENTSOFTMAX\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -102,6 +103,8 @@ int main(int argc, char **argv) {
   int want_m = atoi(argv[14]), have_m = count_lines(argv[1], "each plane as it stored it */", NULL);
   CHECK(have_m == want_m, "%s has %d max poolings computed by the kernel of the elementwise block before them, expected %d", argv[1],
         have_m, want_m);
+  int want_q = atoi(argv[15]), have_q = count_lines(argv[1], " * then, in the same loop, %", " = softmax");
+  CHECK(have_q == want_q, "%s has %d cross-entropies computing their backward's softmax, expected %d", argv[1], have_q, want_q);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -125,7 +128,8 @@ int main(int argc, char **argv) {
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
          "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d poolings in "
-         "an elementwise block's kernel, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, NSTEPS, failures ? "DIFFERENT" : "identical");
+         "an elementwise block's kernel, %d cross-entropies with their softmax, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, NSTEPS,
+         failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
