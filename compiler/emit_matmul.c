@@ -384,12 +384,13 @@ static void tiles_close(Em *e, const char *v) {
  * last column after them on one thread), and every product that splits a dimension of the same
  * size splits it at the same place: a weight's rows updated by one core are those it reads in
  * the next forward, the gradient columns it reads those it just wrote.  Each tile sums its
- * elements as any other: the same bits. */
+ * elements as any other: the same bits.  (Not in a team's loops, dot_window_blocks: whole
+ * rows of tiles, which its windows' blocks share.) */
 typedef void (*TileFn)(Em *e, const void *ctx, const char *at, int w, int in_block);
 
 static void split_tiles(Em *e, const char *var, int n, int step, int gran, const char *pragma, TileFn body, const void *ctx) {
   int nt = n / step * step, H = n / 2, q = H / step, t = H - q * step;
-  if (pragma && !(nt == n && nt / step % 2 == 0) && n % (2 * gran) == 0 && q >= 1 && t > 0) {
+  if (pragma && !e->team && !(nt == n && nt / step % 2 == 0) && n % (2 * gran) == 0 && q >= 1 && t > 0) {
     em_line(e, "%s", pragma);
     em_line(e, "for (int r_h = 0; r_h < %d; r_h++) { /* both halves of %d, each %d tile%s of %d then one of %d */", 2 * (q + 1), n, q,
             q > 1 ? "s" : "", step, t);
