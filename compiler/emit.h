@@ -252,8 +252,7 @@ void em_pool2_plane(Em *e, int p, const char *x, const char *y); /* 2 x 2 max po
 int em_matmul_outer(const Em *e, int id); /* over k = 1: its elements can take an update (emit_matmul.c) */
 void emit_transpose(Em *e, int id);
 int emit_permute_tiles(Em *e, int id); /* a permute that is a transpose, by register tiles; 0: not one */
-void emit_row(Em *e, int id); /* K_ROW and K_XENT */
-void emit_xent_softmax(Em *e, int id, int sib); /* K_XENT with its rows' softmax (node sib), or alone (-1) */
+void emit_row(Em *e, int id, int sib); /* K_ROW and K_XENT; a K_XENT with its rows' softmax (node sib), or -1 */
 void emit_pick(Em *e, int id);
 void emit_gather(Em *e, int id); /* K_GATHER: gather and scatter-add along an axis */
 void emit_window(Em *e, int id);

@@ -66,7 +66,7 @@ static void emit_node(Em *e, int id) {
   case K_MATMUL: emit_matmul(e, id); break;
   case K_TRANSP: emit_transpose(e, id); break;
   case K_WINDOW: emit_window(e, id); break;
-  case K_ROW: case K_XENT: emit_row(e, id); break;
+  case K_ROW: case K_XENT: emit_row(e, id, -1); break;
   case K_PICK: emit_pick(e, id); break;
   case K_GATHER: emit_gather(e, id); break;
   case K_LEAF: case K_CONST: case K_RESHAPE: case K_PHASE:
@@ -942,7 +942,7 @@ static int emit_sums(Em *e, int s) {
 }
 
 /* A cross-entropy at position s and the softmax of its logits right after it (plan.c
- * hoist_softmax), as one kernel (emit_rows.c emit_xent_softmax), when the softmax's output
+ * hoist_softmax), as one kernel (emit_rows.c emit_row), when the softmax's output
  * shares no storage with what the cross-entropy reads or writes.  Not under --check-numerics,
  * which checks each block's output.  Returns the positions covered: 2, or 0. */
 typedef struct {
@@ -951,17 +951,16 @@ typedef struct {
 
 static int xent_softmax_gen(Em *e, void *ctx) {
   const XentSoftmax *p = ctx;
-  emit_xent_softmax(e, p->x, p->sm);
+  emit_row(e, p->x, p->sm);
   return 1;
 }
 
-static int emit_xent_with_softmax(Em *e, int s, const int *epi) {
+static int emit_xent_with_softmax(Em *e, int s) {
   const FnPlan *fp = e->fp;
   const Graph *g = e->g;
   if (e->o->check_numerics || s + 1 >= fp->nsched) return 0;
   int x = fp->sched[s], sm = fp->sched[s + 1];
-  if (!plan_xent_softmax(g, x, sm) || epi[sm] || fp->inl[sm]) return 0;
-  if (reads_store(e, x, sm) || reads_store(e, sm, x) || store_overlap(e, x, sm)) return 0;
+  if (!plan_xent_softmax(g, x, sm) || reads_store(e, x, sm) || reads_store(e, sm, x) || store_overlap(e, x, sm)) return 0;
   XentSoftmax p = {x, sm};
   int ids[2] = {x, sm};
   return emit_kernel_call(e, xent_softmax_gen, &p, ids, 2, ir_fmt("%%%d xent + %%%d softmax", x, sm)) ? 2 : 0;
@@ -1348,7 +1347,7 @@ static void emit_fn_body(Em *e, FnKind k) {
       s++;
       continue;
     }
-    if (k != FN_UPDATE && emit_xent_with_softmax(e, s, epi)) {
+    if (k != FN_UPDATE && emit_xent_with_softmax(e, s)) {
       s++;
       continue;
     }

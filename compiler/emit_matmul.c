@@ -550,24 +550,20 @@ static void axpy_cols_at(Em *e, const void *ctx, const char *at, int w, int in_b
 
 static void axpy_chunk(Em *e, void *ctx, const KChunk *ch) {
   const AxProd *p = ctx;
-  int VL = em_vlanes(e), NV = p->t.nv, NR = NV * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
-  if (Nt) {
-    /* --openmp: threads take whole columns of C, or whole rows when there are too few column
-     * blocks to share (a (B A^T)^T weight gradient: 64 columns, 288 rows; the same rows go to
-     * the same thread in every chunk of k), each element summed in the same order whatever the
-     * thread count (bit-identical results) */
-    int omp = e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
-    if (omp && (Nt / NR < OMP_MIN_TILES || (e->fuse && !e->fuse->epi)) && p->M / p->t.mr >= OMP_MIN_TILES) {
-      /* rows outside: also for a weight gradient whose tiles go into the update, each thread
-       * taking whole rows of the weight (and of its optimizer state), those it reads in the
-       * forward (dot_chunk); the column blocks of B inside, which all fit in L2 */
-      axpy_rows(e, p, ch);
-      return;
-    }
-    split_tiles(e, "i1", Nv, NR, VL, omp ? em_omp(e, "parallel for") : NULL, axpy_cols_at, &(AxTiles){p, ch});
+  int VL = em_vlanes(e), NR = p->t.nv * VL, Nt = p->N / NR * NR, Nv = p->N / VL * VL;
+  /* --openmp: threads take whole columns of C, or whole rows when there are too few column
+   * blocks to share (a (B A^T)^T weight gradient: 64 columns, 288 rows; the same rows go to
+   * the same thread in every chunk of k), each element summed in the same order whatever the
+   * thread count (bit-identical results) */
+  int omp = Nt && e->o->openmp && (double)p->M * p->N * ch->KL >= OMP_MIN_MACS;
+  if (omp && (Nt / NR < OMP_MIN_TILES || (e->fuse && !e->fuse->epi)) && p->M / p->t.mr >= OMP_MIN_TILES) {
+    /* rows outside: also for a weight gradient whose tiles go into the update, each thread
+     * taking whole rows of the weight (and of its optimizer state), those it reads in the
+     * forward (dot_chunk); the column blocks of B inside, which all fit in L2 */
+    axpy_rows(e, p, ch);
     return;
   }
-  if (Nt < Nv) axpy_cols(e, p, ir_fmt("%d", Nt), (Nv - Nt) / VL, ch); /* fewer vectors */
+  split_tiles(e, "i1", Nv, NR, VL, omp ? em_omp(e, "parallel for") : NULL, axpy_cols_at, &(AxTiles){p, ch});
 }
 
 /* the axpy form's chunk of k (all of it when not chunked) */

@@ -105,7 +105,7 @@ typedef struct {
   int64_t len, inner;
   const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
   int phase;
-  int sib; /* a cross-entropy's: the softmax of its rows computed with it (emit_xent_softmax), or -1 */
+  int sib; /* a cross-entropy's: the softmax of its rows computed with it (emit_row), or -1 */
 } Row;
 
 static Aff row_at(const Row *r) {
@@ -120,23 +120,18 @@ static void row_inner(Em *e, void *ctx) {
   Aff a = row_at(r);
   const char *ix = em_aff_str(e, &a);
   const char *x = ir_fmt("%s[%s]", em_buffer(e, n->in[0], 0), ix);
-  const char *y = n->op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, r->id, 1), ix);
-  if (r->sib >= 0) { /* the softmax's exps, which the cross-entropy sums */
-    y = ir_fmt("%s[%s]", em_buffer(e, r->sib, 1), ix);
-    if (r->phase == 1) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
-    else if (r->phase == 2) em_line(e, "%s = %s / row_sum;", y, y);
-    else em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x);
-    return;
-  }
+  /* a cross-entropy with its softmax (sib) stores the softmax's exps, which it sums */
+  int out = r->sib >= 0 ? r->sib : r->id, softmax = e->g->nodes[out].op == OP_SOFTMAX;
+  const char *y = e->g->nodes[out].op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, out, 1), ix);
   switch (r->phase) {
   case 0: em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x); break;
   case 1:
-    if (n->op == OP_SOFTMAX) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
+    if (softmax) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
     else if (n->op == OP_ARGMAX_MASK) em_line(e, "if (%s > row_max) { row_max = %s; row_at = %s; }", x, x, em_aff_str(e, &(Aff){0, {[2] = 1}}));
     else em_line(e, "row_sum += %s(%s - row_max);", em_fn(e, "exp"), x);
     break;
   case 2:
-    if (n->op == OP_SOFTMAX) em_line(e, "%s = %s / row_sum;", y, y);
+    if (softmax) em_line(e, "%s = %s / row_sum;", y, y);
     else if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s = %s - row_max - row_lse;", y, x);
     else em_line(e, "%s = %s == row_at ? %s : %s;", y, em_aff_str(e, &(Aff){0, {[2] = 1}}), em_lit(e, 1), em_lit(e, 0));
     break;
@@ -184,11 +179,12 @@ static void row_outer(Em *e, void *ctx) {
   em_line(e, "}");
 }
 
-/* A cross-entropy (K_XENT) with, when sib >= 0, the softmax of its rows (node sib: its
- * backward's, plan.c hoist_softmax): each row's maximum, exps and their sum computed once, the
- * exps stored into the softmax's output and divided by the sum after the row's loss.  The
- * softmax's own block computes the same exps and sums them in the same order: the same bits. */
-void emit_xent_softmax(Em *e, int id, int sib) {
+/* A row-wise op (K_ROW, K_XENT); a cross-entropy with, when sib >= 0, the softmax of its rows
+ * (node sib: its backward's, plan.c hoist_softmax): each row's maximum, exps and their sum
+ * computed once, the exps stored into the softmax's output and divided by the sum after the
+ * row's loss.  The softmax's own block computes the same exps and sums them in the same order:
+ * the same bits. */
+void emit_row(Em *e, int id, int sib) {
   const Node *n = &e->g->nodes[id];
   const Shape *s = &e->g->nodes[n->in[0]].shape;
   int axis = n->op == OP_XENT ? 1 : n->axis;
@@ -202,8 +198,6 @@ void emit_xent_softmax(Em *e, int id, int sib) {
   e->L.ov[1].lv = e->L.nlv + 1, e->L.ov[1].last = 1;
   em_nest(e, sizes, 2, row_outer, &r);
 }
-
-void emit_row(Em *e, int id) { emit_xent_softmax(e, id, -1); }
 
 static void pick_body(Em *e, void *ctx) {
   int id = *(int *)ctx;

@@ -301,6 +301,16 @@ static int sibling_sums(const Graph *g, int a, int b) {
          shape_eq(&g->nodes[x->in[0]].shape, &g->nodes[y->in[0]].shape);
 }
 
+/* Moves the block at schedule position t up to position to (< t), the blocks in between one
+ * down. */
+static void sched_move(Fn *f, int t, int to) {
+  FnPlan *fp = f->fp;
+  int b = fp->sched[t];
+  memmove(fp->sched + to + 1, fp->sched + to, (size_t)(t - to) * sizeof *fp->sched);
+  fp->sched[to] = b;
+  for (int s = to; s <= t; s++) f->pos[fp->sched[s]] = s;
+}
+
 static void hoist_sums(Fn *f) {
   Graph *g = f->g;
   FnPlan *fp = f->fp;
@@ -312,17 +322,14 @@ static void hoist_sums(Fn *f) {
     for (int s = last + 1; s < t - 1 && to < 0; s++)
       if (sibling_sums(g, fp->sched[s], b)) to = s + 1;
     while (to >= 0 && to < t && sibling_sums(g, fp->sched[to], b)) to++; /* after the run */
-    if (to < 0 || to >= t) continue;
-    memmove(fp->sched + to + 1, fp->sched + to, (size_t)(t - to) * sizeof *fp->sched);
-    fp->sched[to] = b;
-    for (int s = to; s <= t; s++) f->pos[fp->sched[s]] = s;
+    if (to >= 0 && to < t) sched_move(f, t, to);
   }
 }
 
 /* The softmax of a cross-entropy's logits over its rows (the cross-entropy's backward,
  * autodiff.c: softmax(x) - onehot) moves up to right after the cross-entropy, which reads the
  * same logits: the emitter computes both in one pass over each row (emit_rows.c
- * emit_xent_softmax), each row's exps once instead of twice (the MLP's step: 640 expf fewer,
+ * emit_row), each row's exps once instead of twice (the MLP's step: 640 expf fewer,
  * 1-2 us of a serial part on 2 threads).  The same exps, summed in the same order: the same
  * bits; its output is live from there on instead. */
 int plan_xent_softmax(const Graph *g, int x, int sm) {
@@ -334,13 +341,11 @@ int plan_xent_softmax(const Graph *g, int x, int sm) {
 static void hoist_softmax(Fn *f) {
   FnPlan *fp = f->fp;
   for (int t = 0; t < fp->nsched; t++) {
-    int sm = fp->sched[t], to = -1;
-    for (int s = 0; s < t - 1 && to < 0; s++)
-      if (plan_xent_softmax(f->g, fp->sched[s], sm)) to = s + 1;
-    if (to < 0) continue;
-    memmove(fp->sched + to + 1, fp->sched + to, (size_t)(t - to) * sizeof *fp->sched);
-    fp->sched[to] = sm;
-    for (int s = to; s <= t; s++) f->pos[fp->sched[s]] = s;
+    for (int s = 0; s < t - 1; s++)
+      if (plan_xent_softmax(f->g, fp->sched[s], fp->sched[t])) {
+        sched_move(f, t, s + 1);
+        break;
+      }
   }
 }
 

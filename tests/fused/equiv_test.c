@@ -32,7 +32,7 @@
  * images the forward's direct convolution padded (emit_matmul.c's dot_window_pixels, instead of
  * gathering them again: not among the GRADS, but among the arrays of LANES), and XENTSOFTMAX
  * cross-entropies whose kernel also computes their backward's softmax of the same logits
- * (emit_rows.c's emit_xent_softmax).  Exits 1 on any difference. */
+ * (emit_rows.c's emit_row).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
