@@ -105,8 +105,11 @@ typedef struct {
   int64_t len, inner;
   const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
   int phase;
-  int sib; /* a cross-entropy's: the softmax of its rows computed with it (emit_row), or -1 */
+  int sib;    /* a cross-entropy's: the softmax of its rows computed with it (emit_row), or -1 */
+  int stored; /* phase 1 stores the exps (in the softmax's output or row_e), phase 3 sums them */
 } Row;
+
+#define ROW_E_MAX 4096 /* the longest row whose exps go in row_e, a local array (16 KB of float) */
 
 static Aff row_at(const Row *r) {
   Aff a = em_aff_zero();
@@ -123,13 +126,16 @@ static void row_inner(Em *e, void *ctx) {
   /* a cross-entropy with its softmax (sib) stores the softmax's exps, which it sums */
   int out = r->sib >= 0 ? r->sib : r->id, softmax = e->g->nodes[out].op == OP_SOFTMAX;
   const char *y = e->g->nodes[out].op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, out, 1), ix);
+  /* where phase 1 stores the exps and phase 3 sums them: the softmax's output, else row_e */
+  const char *ex = softmax ? y : ir_fmt("row_e[%s]", em_aff_str(e, &(Aff){0, {[2] = 1}}));
   switch (r->phase) {
   case 0: em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x); break;
   case 1:
-    if (softmax) em_line(e, "%s = %s(%s - row_max); row_sum += %s;", y, em_fn(e, "exp"), x, y);
-    else if (n->op == OP_ARGMAX_MASK) em_line(e, "if (%s > row_max) { row_max = %s; row_at = %s; }", x, x, em_aff_str(e, &(Aff){0, {[2] = 1}}));
-    else em_line(e, "row_sum += %s(%s - row_max);", em_fn(e, "exp"), x);
+    if (n->op == OP_ARGMAX_MASK) em_line(e, "if (%s > row_max) { row_max = %s; row_at = %s; }", x, x, em_aff_str(e, &(Aff){0, {[2] = 1}}));
+    else if (r->stored) em_line(e, "%s = %s(%s - row_max);", ex, em_fn(e, "dlc_exp"), x);
+    else em_line(e, "row_sum += %s(%s - row_max);", em_fn(e, "dlc_exp"), x);
     break;
+  case 3: em_line(e, "row_sum += %s;", ex); break;
   case 2:
     if (softmax) em_line(e, "%s = %s / row_sum;", y, y);
     else if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s = %s - row_max - row_lse;", y, x);
@@ -142,6 +148,7 @@ static void row_outer(Em *e, void *ctx) {
   Row *r = ctx;
   const Graph *g = e->g;
   const Node *n = &g->nodes[r->id];
+  int softmax = g->nodes[r->sib >= 0 ? r->sib : r->id].op == OP_SOFTMAX;
   e->L.nov = 3;
   e->L.ov[2].lv = e->L.nlv, e->L.ov[2].last = 1;
   em_line(e, "{");
@@ -155,8 +162,17 @@ static void row_outer(Em *e, void *ctx) {
     r->phase = 0;
     em_loop(e, r->len, row_inner, r);
   }
+  /* The exps of a row in one loop, which vectorizes (dlc_expf is straight-line arithmetic), and
+   * their sum in order in the next: in the softmax's output, or in row_e, a row of them on the
+   * stack (up to ROW_E_MAX; a longer row sums them as computed, one at a time). */
+  r->stored = n->op != OP_ARGMAX_MASK && (softmax || r->len <= ROW_E_MAX);
+  if (r->stored && !softmax) em_line(e, "%s row_e[%lld];", e->real, (long long)r->len);
   r->phase = 1;
   em_loop(e, r->len, row_inner, r);
+  if (r->stored) {
+    r->phase = 3;
+    em_loop(e, r->len, row_inner, r);
+  }
   if (n->op == OP_XENT) {
     Aff t = em_aff_zero();
     t.k[0] = 1;
@@ -188,7 +204,7 @@ void emit_row(Em *e, int id, int sib) {
   const Node *n = &e->g->nodes[id];
   const Shape *s = &e->g->nodes[n->in[0]].shape;
   int axis = n->op == OP_XENT ? 1 : n->axis;
-  Row r = {id, s->d[axis], 1, NULL, 0, sib};
+  Row r = {id, s->d[axis], 1, NULL, 0, sib, 0};
   int64_t outer = 1;
   for (int d = 0; d < axis; d++) outer *= s->d[d];
   for (int d = axis + 1; d < s->n; d++) r.inner *= s->d[d];

@@ -37,11 +37,11 @@ OP(CONST,       "const",       0, K_CONST,   0,                 "",             
 OP(RAND,        "rand",        0, K_RAND,    OF_NODIFF,         "{stream=$axis}",     NULL,                        NAN) /* uniform [0,1) per element and training step; axis = stream */
 /* elementwise, one input */
 OP(NEG,         "neg",         1, K_E1,      0,                 "",                   "(-$1)",                     -x)
-OP(EXP,         "exp",         1, K_E1,      0,                 "",                   "exp$f($1)",                 exp(x))
+OP(EXP,         "exp",         1, K_E1,      0,                 "",                   "dlc_exp$f($1)",             exp(x))
 OP(LOG,         "log",         1, K_E1,      0,                 "",                   "log$f($1)",                 log(x))
 OP(SQRT,        "sqrt",        1, K_E1,      0,                 "",                   "sqrt$f($1)",                sqrt(x))
 OP(ABS,         "abs",         1, K_E1,      0,                 "",                   "fabs$f($1)",                fabs(x))
-OP(TANH,        "tanh",        1, K_E1,      0,                 "",                   "tanh$f($1)",                tanh(x))
+OP(TANH,        "tanh",        1, K_E1,      0,                 "",                   "dlc_tanh$f($1)",            tanh(x))
 OP(ERF,         "erf",         1, K_E1,      0,                 "",                   "erf$f($1)",                 erf(x))
 OP(SIGMOID,     "sigmoid",     1, K_E1,      0,                 "",                   "dlc_sigmoid$f($1)",         1 / (1 + exp(-x)))
 OP(RELU,        "relu",        1, K_E1,      0,                 "",                   "dlc_relu$f($1)",            x > 0 ? x : 0)

@@ -900,7 +900,7 @@ DLC_KERNEL static void autoencoder_add_80(float *restrict s_step) {
  *   with %83 = mul %80, %82 : f32[]                           # examples/autoencoder.lua:16 backward
  */
 DLC_KERNEL static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict s_step) {
-  t84_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
+  t84_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
 }
 
 /* %94 = div %75, %87 : f32[]                           # examples/autoencoder.lua:16 backward
@@ -916,7 +916,7 @@ DLC_KERNEL static void autoencoder_div_94(float *restrict t94_div, const float *
  *   with %89 = mul %80, %88 : f32[]                           # examples/autoencoder.lua:16 backward
  */
 DLC_KERNEL static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
-  t90_tanh[0] = tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
+  t90_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
 }
 
 /* %95 = sqrt %93 : f32[]                               # examples/autoencoder.lua:16 backward

@@ -116,7 +116,7 @@ DLC_KERNEL static void binary_matmul_6(float *restrict net_0_matmul, const float
 DLC_KERNEL static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
-      net_1_tanh[16*i0 + i1] = tanhf((net_0_matmul[16*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[16*i0 + i1] = dlc_tanhf((net_0_matmul[16*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }
@@ -325,7 +325,7 @@ DLC_KERNEL static void binary_add_96(float *restrict s_net_0_weight_exp_avg, flo
  *   with %77 = mul %74, %76 : f32[]                           # examples/binary.lua:13 backward
  */
 DLC_KERNEL static void binary_tanh_78(float *restrict t78_tanh, const float *restrict s_step) {
-  t78_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
+  t78_tanh[0] = dlc_tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA1));
 }
 
 /* %89 = div %69, %82 : f32[]                           # examples/binary.lua:13 backward
@@ -341,7 +341,7 @@ DLC_KERNEL static void binary_div_89(float *restrict t89_div, const float *restr
  *   with %84 = mul %74, %83 : f32[]                           # examples/binary.lua:13 backward
  */
 DLC_KERNEL static void binary_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
-  t85_tanh[0] = tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
+  t85_tanh[0] = dlc_tanhf((s_step[0] * BINARY_HALF_NEG_LOG_BETA2));
 }
 
 /* %90 = sqrt %88 : f32[]                               # examples/binary.lua:13 backward

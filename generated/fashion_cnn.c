@@ -1843,7 +1843,7 @@ DLC_KERNEL static void fashion_cnn_add_318(float *restrict s_step) {
  *   with %321 = mul %318, %320 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
 DLC_KERNEL static void fashion_cnn_tanh_322(float *restrict t322_tanh, const float *restrict s_step) {
-  t322_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
+  t322_tanh[0] = dlc_tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA1));
 }
 
 /* %332 = div %313, %325 : f32[]                        # examples/fashion_cnn.lua:16 backward
@@ -1859,7 +1859,7 @@ DLC_KERNEL static void fashion_cnn_div_332(float *restrict t332_div, const float
  *   with %327 = mul %318, %326 : f32[]                        # examples/fashion_cnn.lua:16 backward
  */
 DLC_KERNEL static void fashion_cnn_tanh_328(float *restrict t328_tanh, const float *restrict s_step) {
-  t328_tanh[0] = tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
+  t328_tanh[0] = dlc_tanhf((s_step[0] * FASHION_CNN_HALF_NEG_LOG_BETA2));
 }
 
 /* %333 = sqrt %331 : f32[]                             # examples/fashion_cnn.lua:16 backward
@@ -2213,7 +2213,10 @@ DLC_KERNEL static void fashion_cnn_xent_156(float *restrict crossentropyloss0_so
         row_max = dlc_maxf(row_max, net_13_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_13_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_13_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_13_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -3243,8 +3246,12 @@ DLC_KERNEL static void fashion_cnn_xent_160(float *restrict sample_loss, const f
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

@@ -945,7 +945,7 @@ DLC_KERNEL static void fashion_mlp_add_82(float *restrict s_step) {
  *   with %85 = mul %82, %84 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
 DLC_KERNEL static void fashion_mlp_tanh_86(float *restrict t86_tanh, const float *restrict s_step) {
-  t86_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
+  t86_tanh[0] = dlc_tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA1));
 }
 
 /* %97 = div %77, %90 : f32[]                           # examples/fashion_mlp.lua:15 backward
@@ -961,7 +961,7 @@ DLC_KERNEL static void fashion_mlp_div_97(float *restrict t97_div, const float *
  *   with %92 = mul %82, %91 : f32[]                           # examples/fashion_mlp.lua:15 backward
  */
 DLC_KERNEL static void fashion_mlp_tanh_93(float *restrict t93_tanh, const float *restrict s_step) {
-  t93_tanh[0] = tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
+  t93_tanh[0] = dlc_tanhf((s_step[0] * FASHION_MLP_HALF_NEG_LOG_BETA2));
 }
 
 /* %98 = sqrt %96 : f32[]                               # examples/fashion_mlp.lua:15 backward
@@ -1061,7 +1061,10 @@ DLC_KERNEL static void fashion_mlp_xent_34(float *restrict crossentropyloss0_sof
         row_max = dlc_maxf(row_max, net_7_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_7_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_7_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_7_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -1416,8 +1419,12 @@ DLC_KERNEL static void fashion_mlp_xent_38(float *restrict sample_loss, const fl
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

@@ -2425,7 +2425,7 @@ DLC_KERNEL static void lenet_add_127(float *restrict s_step) {
  *   with %130 = mul %127, %129 : f32[]                        # examples/lenet.lua:17 backward
  */
 DLC_KERNEL static void lenet_tanh_131(float *restrict t131_tanh, const float *restrict s_step) {
-  t131_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
+  t131_tanh[0] = dlc_tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA1));
 }
 
 /* %142 = div %122, %135 : f32[]                        # examples/lenet.lua:17 backward
@@ -2441,7 +2441,7 @@ DLC_KERNEL static void lenet_div_142(float *restrict t142_div, const float *rest
  *   with %137 = mul %127, %136 : f32[]                        # examples/lenet.lua:17 backward
  */
 DLC_KERNEL static void lenet_tanh_138(float *restrict t138_tanh, const float *restrict s_step) {
-  t138_tanh[0] = tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
+  t138_tanh[0] = dlc_tanhf((s_step[0] * LENET_HALF_NEG_LOG_BETA2));
 }
 
 /* %143 = sqrt %141 : f32[]                             # examples/lenet.lua:17 backward
@@ -2477,7 +2477,10 @@ DLC_KERNEL static void lenet_xent_41(float *restrict crossentropyloss0_softmax_b
         row_max = dlc_maxf(row_max, net_11_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_11_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_11_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_11_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -3382,8 +3385,12 @@ DLC_KERNEL static void lenet_xent_41_v2(float *restrict sample_loss, const float
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

@@ -809,7 +809,7 @@ DLC_KERNEL static void lstm_add_10(float *restrict net_0_add_2, const float *res
 DLC_KERNEL static void lstm_mul_18(float *restrict net_0_mul, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      net_0_mul[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * tanhf(net_0_add_2[14336*i0 + i1 + 256]));
+      net_0_mul[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * dlc_tanhf(net_0_add_2[14336*i0 + i1 + 256]));
     }
   }
 }
@@ -822,7 +822,7 @@ DLC_KERNEL static void lstm_mul_18(float *restrict net_0_mul, const float *restr
 DLC_KERNEL static void lstm_mul_20(float *restrict net_0_mul_2, const float *restrict net_0_add_2, const float *restrict net_0_mul) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      net_0_mul_2[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * tanhf(net_0_mul[128*i0 + i1]));
+      net_0_mul_2[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * dlc_tanhf(net_0_mul[128*i0 + i1]));
     }
   }
 }
@@ -864,7 +864,7 @@ DLC_SHARED_KERNEL static void lstm_add_23(float *restrict out0, const float *res
 DLC_SHARED_KERNEL static void lstm_add_34(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = ((dlc_sigmoidf(in0[512*i0 + i1 + 128]) * in1[128*i0 + i1]) + (dlc_sigmoidf(in0[512*i0 + i1]) * tanhf(in0[512*i0 + i1 + 256])));
+      out0[128*i0 + i1] = ((dlc_sigmoidf(in0[512*i0 + i1 + 128]) * in1[128*i0 + i1]) + (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in0[512*i0 + i1 + 256])));
     }
   }
 }
@@ -878,7 +878,7 @@ DLC_SHARED_KERNEL static void lstm_add_34(float *restrict out0, const float *res
 DLC_SHARED_KERNEL static void lstm_mul_36(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = (dlc_sigmoidf(in0[512*i0 + i1]) * tanhf(in1[128*i0 + i1]));
+      out0[128*i0 + i1] = (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in1[128*i0 + i1]));
     }
   }
 }
@@ -900,7 +900,7 @@ DLC_SHARED_KERNEL static void lstm_mul_36(float *restrict out0, const float *res
 DLC_KERNEL static void lstm_mul_452(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      net_0_mul_29[128*i0 + i1] = (dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 384]) * tanhf(((dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 128]) * net_0_add_54[128*i0 + i1]) + (dlc_sigmoidf(net_0_add_55[512*i0 + i1]) * tanhf(net_0_add_55[512*i0 + i1 + 256])))));
+      net_0_mul_29[128*i0 + i1] = (dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 384]) * dlc_tanhf(((dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 128]) * net_0_add_54[128*i0 + i1]) + (dlc_sigmoidf(net_0_add_55[512*i0 + i1]) * dlc_tanhf(net_0_add_55[512*i0 + i1 + 256])))));
     }
   }
 }
@@ -1012,7 +1012,7 @@ DLC_KERNEL static void lstm_add_1605(float *restrict s_step) {
  *   with %1608 = mul %1605, %1607 : f32[]                     # examples/lstm.lua:15 backward
  */
 DLC_KERNEL static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_step) {
-  t1609_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
+  t1609_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
 }
 
 /* %1620 = div %1600, %1613 : f32[]                     # examples/lstm.lua:15 backward
@@ -1028,7 +1028,7 @@ DLC_KERNEL static void lstm_div_1620(float *restrict t1620_div, const float *res
  *   with %1615 = mul %1605, %1614 : f32[]                     # examples/lstm.lua:15 backward
  */
 DLC_KERNEL static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
-  t1616_tanh[0] = tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
+  t1616_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
 }
 
 /* %1621 = sqrt %1619 : f32[]                           # examples/lstm.lua:15 backward
@@ -1058,7 +1058,7 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_15(float *restrict out0, const float 
 DLC_KERNEL static void lstm_tanh_16(float *restrict net_0_tanh, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      net_0_tanh[128*i0 + i1] = tanhf(net_0_add_2[14336*i0 + i1]);
+      net_0_tanh[128*i0 + i1] = dlc_tanhf(net_0_add_2[14336*i0 + i1]);
     }
   }
 }
@@ -1077,7 +1077,7 @@ DLC_SHARED_KERNEL static void lstm_mul_18_v2(float *restrict out0, const float *
  */
 DLC_SHARED_KERNEL static void lstm_tanh_19(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    out0[i0] = tanhf(in0[i0]);
+    out0[i0] = dlc_tanhf(in0[i0]);
   }
 }
 
@@ -1100,7 +1100,7 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_28(float *restrict out0, const float 
 DLC_SHARED_KERNEL static void lstm_tanh_30(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
-      out0[128*i0 + i1] = tanhf(in0[512*i0 + i1]);
+      out0[128*i0 + i1] = dlc_tanhf(in0[512*i0 + i1]);
     }
   }
 }
@@ -1123,7 +1123,7 @@ DLC_SHARED_KERNEL static void lstm_add_34_v2(float *restrict out0, const float *
  */
 DLC_KERNEL static void lstm_tanh_451(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
   for (int i0 = 0; i0 < 8192; i0++) {
-    net_0_tanh_56[i0] = tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
+    net_0_tanh_56[i0] = dlc_tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
   }
 }
 
@@ -1151,7 +1151,10 @@ DLC_KERNEL static void lstm_xent_541(float *restrict crossentropyloss0_softmax_b
         row_max = dlc_maxf(row_max, net_2_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_2_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_2_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_2_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -1655,8 +1658,12 @@ DLC_KERNEL static void lstm_xent_541_v2(float *restrict sample_loss, const float
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

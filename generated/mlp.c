@@ -834,7 +834,10 @@ DLC_KERNEL static void mlp_xent_17(float *restrict crossentropyloss0_softmax_bw,
         row_max = dlc_maxf(row_max, net_5_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_5_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_5_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_5_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -1114,8 +1117,12 @@ DLC_KERNEL static void mlp_xent_17_v2(float *restrict sample_loss, const float *
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

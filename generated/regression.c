@@ -105,7 +105,7 @@ DLC_SHARED_KERNEL static void regression_matmul_6(float *restrict out0, const fl
 DLC_KERNEL static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
-      net_1_tanh[32*i0 + i1] = tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[32*i0 + i1] = dlc_tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }

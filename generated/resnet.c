@@ -2103,7 +2103,7 @@ DLC_KERNEL static void resnet_sub_987(float *restrict t987_sub, const float *res
  *   with %972 = mul %969, %971 : f32[]                        # examples/resnet.lua:30 backward
  */
 DLC_KERNEL static void resnet_tanh_973(float *restrict t973_tanh, const float *restrict s_step) {
-  t973_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
+  t973_tanh[0] = dlc_tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA1));
 }
 
 /* %983 = div %964, %976 : f32[]                        # examples/resnet.lua:30 backward
@@ -2119,7 +2119,7 @@ DLC_KERNEL static void resnet_div_983(float *restrict t983_div, const float *res
  *   with %978 = mul %969, %977 : f32[]                        # examples/resnet.lua:30 backward
  */
 DLC_KERNEL static void resnet_tanh_979(float *restrict t979_tanh, const float *restrict s_step) {
-  t979_tanh[0] = tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
+  t979_tanh[0] = dlc_tanhf((s_step[0] * RESNET_HALF_NEG_LOG_BETA2));
 }
 
 /* %984 = sqrt %982 : f32[]                             # examples/resnet.lua:30 backward
@@ -2715,7 +2715,10 @@ DLC_KERNEL static void resnet_xent_483(float *restrict crossentropyloss0_softmax
         row_max = dlc_maxf(row_max, net_16_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(net_16_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(net_16_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - net_16_add[10*i0 + target[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -4089,8 +4092,12 @@ DLC_KERNEL static void resnet_xent_487(float *restrict sample_loss, const float 
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + target[i0]];
     }

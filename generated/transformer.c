@@ -1826,7 +1826,10 @@ DLC_SHARED_KERNEL static void transformer_softmax_73(float *restrict out0, const
         row_max = dlc_maxf(row_max, in0[16*i0 + i2]);
       }
       for (int i2 = 0; i2 < 16; i2++) {
-        out0[16*i0 + i2] = expf(in0[16*i0 + i2] - row_max); row_sum += out0[16*i0 + i2];
+        out0[16*i0 + i2] = dlc_expf(in0[16*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 16; i2++) {
+        row_sum += out0[16*i0 + i2];
       }
       for (int i2 = 0; i2 < 16; i2++) {
         out0[16*i0 + i2] = out0[16*i0 + i2] / row_sum;
@@ -2087,7 +2090,7 @@ DLC_KERNEL static void transformer_add_620(float *restrict s_step) {
  *   with %623 = mul %620, %622 : f32[]                        # examples/transformer.lua:36 backward
  */
 DLC_KERNEL static void transformer_tanh_624(float *restrict t624_tanh, const float *restrict s_step) {
-  t624_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
+  t624_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
 }
 
 /* %634 = div %615, %627 : f32[]                        # examples/transformer.lua:36 backward
@@ -2103,7 +2106,7 @@ DLC_KERNEL static void transformer_div_634(float *restrict t634_div, const float
  *   with %629 = mul %620, %628 : f32[]                        # examples/transformer.lua:36 backward
  */
 DLC_KERNEL static void transformer_tanh_630(float *restrict t630_tanh, const float *restrict s_step) {
-  t630_tanh[0] = tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
+  t630_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
 /* %635 = sqrt %633 : f32[]                             # examples/transformer.lua:36 backward
@@ -2198,7 +2201,10 @@ DLC_KERNEL static void transformer_xent_228(float *restrict crossentropyloss0_so
         row_max = dlc_maxf(row_max, head_add[10*i0 + i2]);
       }
       for (int i2 = 0; i2 < 10; i2++) {
-        crossentropyloss0_softmax_bw[10*i0 + i2] = expf(head_add[10*i0 + i2] - row_max); row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
+        crossentropyloss0_softmax_bw[10*i0 + i2] = dlc_expf(head_add[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += crossentropyloss0_softmax_bw[10*i0 + i2];
       }
       crossentropyloss0_xent[i0] = logf(row_sum) + row_max - head_add[10*i0 + y[i0]];
       for (int i2 = 0; i2 < 10; i2++) {
@@ -2485,7 +2491,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const
  */
 DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 131072; i0++) {
-    out0[i0] = ((((in0[i0] * (in1[i0] * 0.5f)) * (1.12837917f * expf((-((in1[i0] * 0.707106781f) * (in1[i0] * 0.707106781f)))))) * 0.707106781f) + ((in0[i0] + (in0[i0] * in2[i0])) * 0.5f));
+    out0[i0] = ((((in0[i0] * (in1[i0] * 0.5f)) * (1.12837917f * dlc_expf((-((in1[i0] * 0.707106781f) * (in1[i0] * 0.707106781f)))))) * 0.707106781f) + ((in0[i0] + (in0[i0] * in2[i0])) * 0.5f));
   }
 }
 
@@ -3418,8 +3424,12 @@ DLC_KERNEL static void transformer_xent_228_v2(float *restrict sample_loss, cons
       for (int i2 = 0; i2 < 10; i2++) {
         row_max = dlc_maxf(row_max, out[10*i0 + i2]);
       }
+      float row_e[10];
       for (int i2 = 0; i2 < 10; i2++) {
-        row_sum += expf(out[10*i0 + i2] - row_max);
+        row_e[i2] = dlc_expf(out[10*i0 + i2] - row_max);
+      }
+      for (int i2 = 0; i2 < 10; i2++) {
+        row_sum += row_e[i2];
       }
       sample_loss[i0] = logf(row_sum) + row_max - out[10*i0 + y[i0]];
     }

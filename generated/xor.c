@@ -40,7 +40,7 @@ DLC_KERNEL static void xor_matmul_6(float *restrict net_0_matmul, const float *r
 DLC_KERNEL static void xor_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
   for (int i0 = 0; i0 < 4; i0++) {
     for (int i1 = 0; i1 < 4; i1++) {
-      net_1_tanh[4*i0 + i1] = tanhf((net_0_matmul[4*i0 + i1] + p_net_0_bias[i1]));
+      net_1_tanh[4*i0 + i1] = dlc_tanhf((net_0_matmul[4*i0 + i1] + p_net_0_bias[i1]));
     }
   }
 }
