@@ -58,6 +58,8 @@ typedef struct {
     int lit;           /* unrolled: the variable is the literal val */
     int64_t val;
     const char *alias; /* printed instead of the variable (a split loop: "(i3 + i4)") */
+    int seg;           /* it runs over [lo, hi) only, one segment of [0, size) (em_loop's cuts) */
+    int64_t lo, hi;
   } lv[MAXV];
   int nov; /* original dimensions */
   struct {
@@ -94,6 +96,8 @@ typedef struct {
   int nels;
   int first, covered;  /* their positions in the update's schedule */
 } FuseUpd;
+
+#define MAX_CUTS 64 /* cuts of one loop at pads' bounds (more: the loop stays whole) */
 
 typedef struct Em {
   FILE *f; /* current output (a block's body while it is generated) */
@@ -145,6 +149,9 @@ typedef struct Em {
   const FuseUpd *fus;       /* the updates fused into the training step's products, while */
   int nfus;                 /* m_grad's and m_update's bodies are generated (both take "fused") */
   const char *prelude;      /* per node: the update's scalars the training step computes first */
+  int ncut[MAXV];           /* em_loop at level l runs ncut[l] + 1 loops, cut at cut[l][..] */
+  int64_t cut[MAXV][MAX_CUTS]; /* (the bounds of pads along it: emit_loops.c elem_cuts) */
+  const char *plus0;        /* the last "(x + 0.0f)" elementwise() wrote for x + a pad's zero */
 } Em;
 
 typedef void (*BodyFn)(Em *e, void *ctx);

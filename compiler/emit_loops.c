@@ -240,6 +240,26 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   if (l >= MAXV) die("loop nest too deep");
   e->L.lv[l].size = n;
   e->L.lv[l].alias = NULL;
+  e->L.lv[l].seg = 0;
+  int ncut = e->ncut[l];
+  if (ncut > 0 && !em_unrolled(e, n) && !e->pragma_next && e->share_lv != l + 1) {
+    /* one loop per segment between the cuts (the bounds of pads along this loop, elem_cuts):
+     * in each, every pad is its input or zero throughout, which em_expr writes without a test */
+    e->L.lv[l].lit = 0, e->L.lv[l].seg = 1;
+    for (int s = 0; s <= ncut; s++) {
+      int64_t lo = s ? e->cut[l][s - 1] : 0, hi = s < ncut ? e->cut[l][s] : n;
+      e->L.lv[l].lo = lo, e->L.lv[l].hi = hi;
+      if (s) em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l, (long long)lo, l, (long long)hi, l);
+      else em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) { /* i%d in %d segments, cut at the pads' bounds */", l, l, (long long)hi, l, l, ncut + 1);
+      e->ind++;
+      body(e, ctx);
+      e->ind--;
+      em_line(e, "}");
+    }
+    e->L.lv[l].seg = 0;
+    e->L.nlv--;
+    return;
+  }
   if (em_unrolled(e, n)) {
     e->L.lv[l].lit = 1;
     for (int64_t v = 0; v < n; v++) {
@@ -331,11 +351,45 @@ static const char *expr_value(const char *name, void *ctx) {
 
 static const char *elementwise(Em *e, const Node *n, const char *a, const char *b) {
   const Node *bn = n->nin > 1 ? &e->g->nodes[n->in[1]] : NULL;
+  if (n->op == OP_ADD) { /* a pad's zero (em_expr, in a segment where it is zero throughout) */
+    const char *z = em_lit(e, 0);
+    int za = !strcmp(a, z), zb = !strcmp(b, z);
+    if (za && zb) return z;
+    /* x + 0 is x but for -0 (+0): written as such once, (x + 0) + 0 being x + 0 */
+    if (za || zb) return (za ? b : a) == e->plus0 ? e->plus0 : (e->plus0 = ir_fmt("(%s + %s)", za ? b : a, z));
+  }
   if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 2) return ir_fmt("%s(%s)", em_fn(e, "dlc_sq"), a);
   if (n->op == OP_POW && bn->op == OP_CONST && bn->a == 1) return a;
   if (!op_info[n->op].expr) die("%s has no C expression in ops.h", op_info[n->op].name);
   ExprArgs x = {e, n, a, b};
   return ir_template(op_info[n->op].expr, expr_value, &x);
+}
+
+/* The loop variable that index a is, plus a constant (a.c), as the only original variable in
+ * its loop, which is not renamed (alias): its level, else -1. */
+static int plain_var(const Em *e, const Aff *a, int opened) {
+  int v = -1;
+  for (int d = 0; d < e->L.nov; d++)
+    if (a->k[d]) {
+      if (v >= 0 || a->k[d] != 1) return -1;
+      v = d;
+    }
+  if (v < 0 || e->L.ov[v].lv < 0 || !e->L.ov[v].last) return -1;
+  int l = e->L.ov[v].lv;
+  for (int d = 0; d < e->L.nov; d++)
+    if (d != v && e->L.ov[d].lv == l) return -1; /* merged with another dimension */
+  return opened && e->L.lv[l].alias ? -1 : l; /* (not opened yet: em_loop's, never renamed) */
+}
+
+/* The values [lo, hi) index a takes in the current loops, when it is one variable (plus a
+ * constant) whose loop is unrolled (one value) or a segment (em_loop's cuts). */
+static int pad_range(const Em *e, const Aff *a, int64_t *lo, int64_t *hi) {
+  int l = plain_var(e, a, 1);
+  if (l < 0) return 0;
+  if (e->L.lv[l].lit) *lo = a->c + e->L.lv[l].val, *hi = *lo + 1;
+  else if (e->L.lv[l].seg) *lo = a->c + e->L.lv[l].lo, *hi = a->c + e->L.lv[l].hi;
+  else return 0;
+  return 1;
 }
 
 /* The value of node id at idx, computed from its inputs. */
@@ -371,6 +425,11 @@ const char *em_expr(Em *e, int id, const Aff *idx) {
     /* PAD: the input where it lies, zero around it */
     if (x->shape.d[n->axis] == 1) ci[n->axis] = em_aff_zero();
     else ci[n->axis].c -= n->attr[0];
+    int64_t lo, hi; /* the range of the index along the axis in this loop, when known */
+    if (pad_range(e, &idx[n->axis], &lo, &hi)) {
+      if (lo >= n->attr[0] && hi <= n->attr[0] + x->shape.d[n->axis]) return em_read(e, n->in[0], ci);
+      if (hi <= n->attr[0] || lo >= n->attr[0] + x->shape.d[n->axis]) return em_lit(e, 0);
+    }
     const char *at = em_aff_str(e, &idx[n->axis]);
     return ir_fmt("((unsigned)(%s - %d) < %du ? %s : %s)", at, n->attr[0], x->shape.d[n->axis], em_read(e, n->in[0], ci),
                   em_lit(e, 0));
@@ -557,7 +616,7 @@ static void vsum_body(Em *e, void *ctx) {
   e->ind++;
   for (int i = 0; i < n; i++) em_line(e, "%s %s[%d] = {0};", e->real, part_name(i), VL);
   e->L.nlv = l + 2;
-  e->L.lv[l].size = vs->len, e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
+  e->L.lv[l].size = vs->len, e->L.lv[l].lit = 0, e->L.lv[l].val = 0, e->L.lv[l].seg = 0;
   e->L.lv[l].alias = ir_fmt("(i%d + i%d)", l, l + 1);
   for (int i = 0; i < n && !vs->prod; i++) v[i] = elem_value(e, &vs->el[i], &out[i]);
   em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d)", l, l, (long long)Lv, l, VL);
@@ -686,7 +745,7 @@ void em_update_epilogue(Em *e, const char *g, const char *at) {
   int l = e->L.nlv, lastd = -1;
   e->fp = &e->p->fn[FN_UPDATE];
   e->L.nlv = l + 1;
-  e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0;
+  e->L.lv[l].size = shape_numel(space), e->L.lv[l].lit = 0, e->L.lv[l].val = 0, e->L.lv[l].seg = 0;
   e->L.lv[l].alias = ir_fmt("(%s)", at);
   e->L.nov = space->n;
   for (int d = 0; d < space->n; d++) {
@@ -727,7 +786,7 @@ void em_elem_epilogue(Em *e, const char *g, const char *row, const char *col) {
   e->L.nlv = l + 2;
   e->L.nov = 2;
   for (int d = 0; d < 2; d++) {
-    e->L.lv[l + d].size = s->d[d], e->L.lv[l + d].lit = 0, e->L.lv[l + d].val = 0;
+    e->L.lv[l + d].size = s->d[d], e->L.lv[l + d].lit = 0, e->L.lv[l + d].val = 0, e->L.lv[l + d].seg = 0;
     e->L.lv[l + d].alias = ir_fmt("(%s)", alias[d]);
     e->L.ov[d].lv = s->d[d] == 1 ? -1 : l + d;
     e->L.ov[d].last = 1;
@@ -807,6 +866,63 @@ static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *size
          !out_walks(e, m, e->L.nlv + nl - 1); /* the innermost loop is a reduced one */
 }
 
+/* Where the loops of a block are cut (e->ncut, e->cut): at the bounds of each pad along a loop
+ * that its index is alone in, walking the expression as em_expr does (inlined nodes only).  A
+ * concatenation's backward is a sum of pads of disjoint ranges (an LSTM's gates over its 28
+ * steps: 31 pads, each element one of them or zero): cut there, each segment reads one input,
+ * instead of every element testing every pad's range. */
+static void add_cut(Em *e, int l, int64_t at, const int64_t *sizes) {
+  if (at <= 0 || at >= sizes[l - e->L.nlv] || e->ncut[l] < 0) return;
+  int k = 0;
+  while (k < e->ncut[l] && e->cut[l][k] < at) k++;
+  if (k < e->ncut[l] && e->cut[l][k] == at) return;
+  if (e->ncut[l] == MAX_CUTS) { /* too many: the loop stays whole */
+    e->ncut[l] = -1;
+    return;
+  }
+  memmove(&e->cut[l][k + 1], &e->cut[l][k], (size_t)(e->ncut[l] - k) * sizeof e->cut[l][0]);
+  e->cut[l][k] = at;
+  e->ncut[l]++;
+}
+
+static void elem_cuts(Em *e, int id, const Aff *idx, int root, const int64_t *sizes) {
+  const Graph *g = e->g;
+  const Node *n = &g->nodes[id];
+  Aff ci[MAX_DIMS];
+  if (!root && (!e->fp->inl[id] || g->nodes[ir_root_of(g, id)].op == OP_CONST)) return; /* a read */
+  for (int i = 0; i < e->nsubst; i++)
+    if (!root && ir_root_of(g, id) == e->subst_node[i]) return;
+  switch (op_info[n->op].kind) {
+  case K_E1: case K_E2: case K_BCAST:
+    for (int k = 0; k < n->nin; k++) {
+      em_child_idx(g, &n->shape, n->in[k], idx, ci);
+      elem_cuts(e, n->in[k], ci, 0, sizes);
+    }
+    return;
+  case K_PERMUTE:
+    for (int i = 0; i < n->shape.n; i++) ci[n->attr[i]] = idx[i];
+    elem_cuts(e, n->in[0], ci, 0, sizes);
+    return;
+  case K_SHIFT: {
+    const Node *x = &g->nodes[n->in[0]];
+    for (int i = 0; i < n->shape.n; i++) ci[i] = idx[i];
+    if (n->op == OP_SLICE) ci[n->axis].c += n->attr[0];
+    else {
+      int l = plain_var(e, &idx[n->axis], 0);
+      if (l >= 0) {
+        add_cut(e, l, n->attr[0] - idx[n->axis].c, sizes);
+        add_cut(e, l, n->attr[0] + x->shape.d[n->axis] - idx[n->axis].c, sizes);
+      }
+      if (x->shape.d[n->axis] == 1) ci[n->axis] = em_aff_zero();
+      else ci[n->axis].c -= n->attr[0];
+    }
+    elem_cuts(e, n->in[0], ci, 0, sizes);
+    return;
+  }
+  default: return;
+  }
+}
+
 typedef struct {
   Elem *els;
   int n;
@@ -850,7 +966,15 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
   }
   if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);
   Group gr = {els, n};
+  for (int i = 0; i < n; i++) {
+    Aff idx[MAX_DIMS];
+    ident_idx(elem_space(e, &els[i]), idx);
+    elem_cuts(e, els[i].src, idx, els[i].root, sizes);
+  }
+  for (int l = e->L.nlv; l < e->L.nlv + nl - 1; l++) /* an outer loop: its inner nest pasted per segment */
+    if (e->ncut[l] > 8) e->ncut[l] = 0;
   em_nest(e, sizes, nl, group_body, &gr);
+  memset(e->ncut, 0, sizeof e->ncut);
   e->pragma_next = NULL;
 }
 

@@ -1259,8 +1259,11 @@ DLC_KERNEL static void lstm_matmul_559(float *restrict g_net_2_weight, const flo
 /* %560 = pad %558 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
 DLC_KERNEL static void lstm_pad_560(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 3584; i1++) {
-      net_1_pad_bw[3584*i0 + i1] = ((unsigned)(i1 - 3456) < 128u ? net_2_matmul_bw[128*i0 + i1 - 3456] : 0.0f);
+    for (int i1 = 0; i1 < 3456; i1++) { /* i1 in 2 segments, cut at the pads' bounds */
+      net_1_pad_bw[3584*i0 + i1] = 0.0f;
+    }
+    for (int i1 = 3456; i1 < 3584; i1++) {
+      net_1_pad_bw[3584*i0 + i1] = net_2_matmul_bw[128*i0 + i1 - 3456];
     }
   }
 }
@@ -1300,8 +1303,17 @@ DLC_SHARED_KERNEL static void lstm_mul_629(float *restrict out0, const float *re
  */
 DLC_SHARED_KERNEL static void lstm_add_645(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 512; i1++) {
-      out0[512*i0 + i1] = (((((unsigned)(i1 - 384) < 128u ? in0[128*i0 + i1 - 384] : 0.0f) + ((unsigned)(i1 - 256) < 128u ? in1[128*i0 + i1 - 256] : 0.0f)) + ((unsigned)(i1 - 128) < 128u ? in2[128*i0 + i1 - 128] : 0.0f)) + ((unsigned)(i1 - 0) < 128u ? in3[128*i0 + i1] : 0.0f));
+    for (int i1 = 0; i1 < 128; i1++) { /* i1 in 4 segments, cut at the pads' bounds */
+      out0[512*i0 + i1] = (in0[128*i0 + i1] + 0.0f);
+    }
+    for (int i1 = 128; i1 < 256; i1++) {
+      out0[512*i0 + i1] = (in1[128*i0 + i1 - 128] + 0.0f);
+    }
+    for (int i1 = 256; i1 < 384; i1++) {
+      out0[512*i0 + i1] = (in2[128*i0 + i1 - 256] + 0.0f);
+    }
+    for (int i1 = 384; i1 < 512; i1++) {
+      out0[512*i0 + i1] = (in3[128*i0 + i1 - 384] + 0.0f);
     }
   }
 }
@@ -1453,10 +1465,100 @@ DLC_KERNEL static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0,
  *   with %1580 = pad %1574 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
  *   with %1582 = pad %1577 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict net_0_add_bw, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_79, const float *restrict net_0_mul_bw_110, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_112) {
+DLC_KERNEL static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict net_0_mul_bw_112, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_110, const float *restrict net_0_add_bw_79, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 14336; i1++) {
-      net_0_add_bw_83[14336*i0 + i1] = (((((((((((((((((((((((((((((((unsigned)(i1 - 13824) < 512u ? net_0_add_bw[512*i0 + i1 - 13824] : 0.0f) + ((unsigned)(i1 - 13312) < 512u ? net_0_add_bw_4[512*i0 + i1 - 13312] : 0.0f)) + ((unsigned)(i1 - 12800) < 512u ? net_0_add_bw_7[512*i0 + i1 - 12800] : 0.0f)) + ((unsigned)(i1 - 12288) < 512u ? net_0_add_bw_10[512*i0 + i1 - 12288] : 0.0f)) + ((unsigned)(i1 - 11776) < 512u ? net_0_add_bw_13[512*i0 + i1 - 11776] : 0.0f)) + ((unsigned)(i1 - 11264) < 512u ? net_0_add_bw_16[512*i0 + i1 - 11264] : 0.0f)) + ((unsigned)(i1 - 10752) < 512u ? net_0_add_bw_19[512*i0 + i1 - 10752] : 0.0f)) + ((unsigned)(i1 - 10240) < 512u ? net_0_add_bw_22[512*i0 + i1 - 10240] : 0.0f)) + ((unsigned)(i1 - 9728) < 512u ? net_0_add_bw_25[512*i0 + i1 - 9728] : 0.0f)) + ((unsigned)(i1 - 9216) < 512u ? net_0_add_bw_28[512*i0 + i1 - 9216] : 0.0f)) + ((unsigned)(i1 - 8704) < 512u ? net_0_add_bw_31[512*i0 + i1 - 8704] : 0.0f)) + ((unsigned)(i1 - 8192) < 512u ? net_0_add_bw_34[512*i0 + i1 - 8192] : 0.0f)) + ((unsigned)(i1 - 7680) < 512u ? net_0_add_bw_37[512*i0 + i1 - 7680] : 0.0f)) + ((unsigned)(i1 - 7168) < 512u ? net_0_add_bw_40[512*i0 + i1 - 7168] : 0.0f)) + ((unsigned)(i1 - 6656) < 512u ? net_0_add_bw_43[512*i0 + i1 - 6656] : 0.0f)) + ((unsigned)(i1 - 6144) < 512u ? net_0_add_bw_46[512*i0 + i1 - 6144] : 0.0f)) + ((unsigned)(i1 - 5632) < 512u ? net_0_add_bw_49[512*i0 + i1 - 5632] : 0.0f)) + ((unsigned)(i1 - 5120) < 512u ? net_0_add_bw_52[512*i0 + i1 - 5120] : 0.0f)) + ((unsigned)(i1 - 4608) < 512u ? net_0_add_bw_55[512*i0 + i1 - 4608] : 0.0f)) + ((unsigned)(i1 - 4096) < 512u ? net_0_add_bw_58[512*i0 + i1 - 4096] : 0.0f)) + ((unsigned)(i1 - 3584) < 512u ? net_0_add_bw_61[512*i0 + i1 - 3584] : 0.0f)) + ((unsigned)(i1 - 3072) < 512u ? net_0_add_bw_64[512*i0 + i1 - 3072] : 0.0f)) + ((unsigned)(i1 - 2560) < 512u ? net_0_add_bw_67[512*i0 + i1 - 2560] : 0.0f)) + ((unsigned)(i1 - 2048) < 512u ? net_0_add_bw_70[512*i0 + i1 - 2048] : 0.0f)) + ((unsigned)(i1 - 1536) < 512u ? net_0_add_bw_73[512*i0 + i1 - 1536] : 0.0f)) + ((unsigned)(i1 - 1024) < 512u ? net_0_add_bw_76[512*i0 + i1 - 1024] : 0.0f)) + ((unsigned)(i1 - 512) < 512u ? net_0_add_bw_79[512*i0 + i1 - 512] : 0.0f)) + ((unsigned)(i1 - 384) < 128u ? net_0_mul_bw_110[128*i0 + i1 - 384] : 0.0f)) + ((unsigned)(i1 - 256) < 128u ? net_0_mul_bw_111[128*i0 + i1 - 256] : 0.0f)) + ((unsigned)(i1 - 0) < 128u ? net_0_mul_bw_112[128*i0 + i1] : 0.0f));
+    for (int i1 = 0; i1 < 128; i1++) { /* i1 in 31 segments, cut at the pads' bounds */
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_mul_bw_112[128*i0 + i1] + 0.0f);
+    }
+    for (int i1 = 128; i1 < 256; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = 0.0f;
+    }
+    for (int i1 = 256; i1 < 384; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_mul_bw_111[128*i0 + i1 - 256] + 0.0f);
+    }
+    for (int i1 = 384; i1 < 512; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_mul_bw_110[128*i0 + i1 - 384] + 0.0f);
+    }
+    for (int i1 = 512; i1 < 1024; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_79[512*i0 + i1 - 512] + 0.0f);
+    }
+    for (int i1 = 1024; i1 < 1536; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_76[512*i0 + i1 - 1024] + 0.0f);
+    }
+    for (int i1 = 1536; i1 < 2048; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_73[512*i0 + i1 - 1536] + 0.0f);
+    }
+    for (int i1 = 2048; i1 < 2560; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_70[512*i0 + i1 - 2048] + 0.0f);
+    }
+    for (int i1 = 2560; i1 < 3072; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_67[512*i0 + i1 - 2560] + 0.0f);
+    }
+    for (int i1 = 3072; i1 < 3584; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_64[512*i0 + i1 - 3072] + 0.0f);
+    }
+    for (int i1 = 3584; i1 < 4096; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_61[512*i0 + i1 - 3584] + 0.0f);
+    }
+    for (int i1 = 4096; i1 < 4608; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_58[512*i0 + i1 - 4096] + 0.0f);
+    }
+    for (int i1 = 4608; i1 < 5120; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_55[512*i0 + i1 - 4608] + 0.0f);
+    }
+    for (int i1 = 5120; i1 < 5632; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_52[512*i0 + i1 - 5120] + 0.0f);
+    }
+    for (int i1 = 5632; i1 < 6144; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_49[512*i0 + i1 - 5632] + 0.0f);
+    }
+    for (int i1 = 6144; i1 < 6656; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_46[512*i0 + i1 - 6144] + 0.0f);
+    }
+    for (int i1 = 6656; i1 < 7168; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_43[512*i0 + i1 - 6656] + 0.0f);
+    }
+    for (int i1 = 7168; i1 < 7680; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_40[512*i0 + i1 - 7168] + 0.0f);
+    }
+    for (int i1 = 7680; i1 < 8192; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_37[512*i0 + i1 - 7680] + 0.0f);
+    }
+    for (int i1 = 8192; i1 < 8704; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_34[512*i0 + i1 - 8192] + 0.0f);
+    }
+    for (int i1 = 8704; i1 < 9216; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_31[512*i0 + i1 - 8704] + 0.0f);
+    }
+    for (int i1 = 9216; i1 < 9728; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_28[512*i0 + i1 - 9216] + 0.0f);
+    }
+    for (int i1 = 9728; i1 < 10240; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_25[512*i0 + i1 - 9728] + 0.0f);
+    }
+    for (int i1 = 10240; i1 < 10752; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_22[512*i0 + i1 - 10240] + 0.0f);
+    }
+    for (int i1 = 10752; i1 < 11264; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_19[512*i0 + i1 - 10752] + 0.0f);
+    }
+    for (int i1 = 11264; i1 < 11776; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_16[512*i0 + i1 - 11264] + 0.0f);
+    }
+    for (int i1 = 11776; i1 < 12288; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_13[512*i0 + i1 - 11776] + 0.0f);
+    }
+    for (int i1 = 12288; i1 < 12800; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_10[512*i0 + i1 - 12288] + 0.0f);
+    }
+    for (int i1 = 12800; i1 < 13312; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_7[512*i0 + i1 - 12800] + 0.0f);
+    }
+    for (int i1 = 13312; i1 < 13824; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw_4[512*i0 + i1 - 13312] + 0.0f);
+    }
+    for (int i1 = 13824; i1 < 14336; i1++) {
+      net_0_add_bw_83[14336*i0 + i1] = (net_0_add_bw[512*i0 + i1 - 13824] + 0.0f);
     }
   }
 }
@@ -2771,7 +2873,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_3, net_0_mul_bw, net_0_sigmoid_81, net_0_tanh_55); /* %632 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %635 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %638 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw, net_0_mul_bw_2, net_0_mul_bw_3, net_0_mul_bw_4, net_0_mul_bw_5); /* %645 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw, net_0_mul_bw_5, net_0_mul_bw_4, net_0_mul_bw_3, net_0_mul_bw_2); /* %645 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %646 matmul + %647 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %647 = add: computed by %646's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %648 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2780,7 +2882,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %665 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %668 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %671 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_4, net_0_mul_bw_6, net_0_mul_bw_7, net_0_mul_bw_8, net_0_mul_bw_9); /* %678 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_4, net_0_mul_bw_9, net_0_mul_bw_8, net_0_mul_bw_7, net_0_mul_bw_6); /* %678 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %679 matmul + %680 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %680 = add: computed by %679's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %681 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2789,7 +2891,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %700 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %703 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %706 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_7, net_0_mul_bw_10, net_0_mul_bw_11, net_0_mul_bw_12, net_0_mul_bw_13); /* %713 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_7, net_0_mul_bw_13, net_0_mul_bw_12, net_0_mul_bw_11, net_0_mul_bw_10); /* %713 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %714 matmul + %715 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %715 = add: computed by %714's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %716 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2798,7 +2900,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %735 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %738 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %741 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_10, net_0_mul_bw_14, net_0_mul_bw_15, net_0_mul_bw_16, net_0_mul_bw_17); /* %748 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_10, net_0_mul_bw_17, net_0_mul_bw_16, net_0_mul_bw_15, net_0_mul_bw_14); /* %748 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %749 matmul + %750 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %750 = add: computed by %749's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %751 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2807,7 +2909,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %770 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %773 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %776 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_13, net_0_mul_bw_18, net_0_mul_bw_19, net_0_mul_bw_20, net_0_mul_bw_21); /* %783 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_13, net_0_mul_bw_21, net_0_mul_bw_20, net_0_mul_bw_19, net_0_mul_bw_18); /* %783 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %784 matmul + %785 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %785 = add: computed by %784's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %786 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2816,7 +2918,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %805 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %808 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %811 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_16, net_0_mul_bw_22, net_0_mul_bw_23, net_0_mul_bw_24, net_0_mul_bw_25); /* %818 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_16, net_0_mul_bw_25, net_0_mul_bw_24, net_0_mul_bw_23, net_0_mul_bw_22); /* %818 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %819 matmul + %820 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %820 = add: computed by %819's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %821 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2825,7 +2927,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %840 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %843 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %846 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_19, net_0_mul_bw_26, net_0_mul_bw_27, net_0_mul_bw_28, net_0_mul_bw_29); /* %853 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_19, net_0_mul_bw_29, net_0_mul_bw_28, net_0_mul_bw_27, net_0_mul_bw_26); /* %853 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %854 matmul + %855 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %855 = add: computed by %854's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %856 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2834,7 +2936,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %875 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %878 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %881 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_22, net_0_mul_bw_30, net_0_mul_bw_31, net_0_mul_bw_32, net_0_mul_bw_33); /* %888 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_22, net_0_mul_bw_33, net_0_mul_bw_32, net_0_mul_bw_31, net_0_mul_bw_30); /* %888 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %889 matmul + %890 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %890 = add: computed by %889's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %891 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2843,7 +2945,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %910 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %913 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %916 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_25, net_0_mul_bw_34, net_0_mul_bw_35, net_0_mul_bw_36, net_0_mul_bw_37); /* %923 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_25, net_0_mul_bw_37, net_0_mul_bw_36, net_0_mul_bw_35, net_0_mul_bw_34); /* %923 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %924 matmul + %925 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %925 = add: computed by %924's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %926 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2852,7 +2954,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %945 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %948 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %951 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_28, net_0_mul_bw_38, net_0_mul_bw_39, net_0_mul_bw_40, net_0_mul_bw_41); /* %958 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_28, net_0_mul_bw_41, net_0_mul_bw_40, net_0_mul_bw_39, net_0_mul_bw_38); /* %958 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %959 matmul + %960 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %960 = add: computed by %959's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %961 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2861,7 +2963,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %980 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %983 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %986 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_31, net_0_mul_bw_42, net_0_mul_bw_43, net_0_mul_bw_44, net_0_mul_bw_45); /* %993 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_31, net_0_mul_bw_45, net_0_mul_bw_44, net_0_mul_bw_43, net_0_mul_bw_42); /* %993 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %994 matmul + %995 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %995 = add: computed by %994's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %996 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2870,7 +2972,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1015 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1018 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1021 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_34, net_0_mul_bw_46, net_0_mul_bw_47, net_0_mul_bw_48, net_0_mul_bw_49); /* %1028 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_34, net_0_mul_bw_49, net_0_mul_bw_48, net_0_mul_bw_47, net_0_mul_bw_46); /* %1028 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1029 matmul + %1030 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1030 = add: computed by %1029's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1031 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2879,7 +2981,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1050 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1053 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1056 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_37, net_0_mul_bw_50, net_0_mul_bw_51, net_0_mul_bw_52, net_0_mul_bw_53); /* %1063 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_37, net_0_mul_bw_53, net_0_mul_bw_52, net_0_mul_bw_51, net_0_mul_bw_50); /* %1063 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1064 matmul + %1065 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1065 = add: computed by %1064's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1066 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2888,7 +2990,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1085 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1088 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1091 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_40, net_0_mul_bw_54, net_0_mul_bw_55, net_0_mul_bw_56, net_0_mul_bw_57); /* %1098 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_40, net_0_mul_bw_57, net_0_mul_bw_56, net_0_mul_bw_55, net_0_mul_bw_54); /* %1098 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1099 matmul + %1100 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1100 = add: computed by %1099's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1101 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2897,7 +2999,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1120 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1123 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1126 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_43, net_0_mul_bw_58, net_0_mul_bw_59, net_0_mul_bw_60, net_0_mul_bw_61); /* %1133 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_43, net_0_mul_bw_61, net_0_mul_bw_60, net_0_mul_bw_59, net_0_mul_bw_58); /* %1133 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1134 matmul + %1135 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1135 = add: computed by %1134's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1136 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2906,7 +3008,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1155 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1158 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1161 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_46, net_0_mul_bw_62, net_0_mul_bw_63, net_0_mul_bw_64, net_0_mul_bw_65); /* %1168 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_46, net_0_mul_bw_65, net_0_mul_bw_64, net_0_mul_bw_63, net_0_mul_bw_62); /* %1168 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1169 matmul + %1170 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1170 = add: computed by %1169's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1171 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2915,7 +3017,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1190 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1193 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1196 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_49, net_0_mul_bw_66, net_0_mul_bw_67, net_0_mul_bw_68, net_0_mul_bw_69); /* %1203 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_49, net_0_mul_bw_69, net_0_mul_bw_68, net_0_mul_bw_67, net_0_mul_bw_66); /* %1203 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1204 matmul + %1205 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1205 = add: computed by %1204's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1206 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2924,7 +3026,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1225 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1228 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1231 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_52, net_0_mul_bw_70, net_0_mul_bw_71, net_0_mul_bw_72, net_0_mul_bw_73); /* %1238 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_52, net_0_mul_bw_73, net_0_mul_bw_72, net_0_mul_bw_71, net_0_mul_bw_70); /* %1238 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1239 matmul + %1240 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1240 = add: computed by %1239's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1241 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2933,7 +3035,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1260 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1263 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1266 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_55, net_0_mul_bw_74, net_0_mul_bw_75, net_0_mul_bw_76, net_0_mul_bw_77); /* %1273 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_55, net_0_mul_bw_77, net_0_mul_bw_76, net_0_mul_bw_75, net_0_mul_bw_74); /* %1273 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1274 matmul + %1275 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1275 = add: computed by %1274's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1276 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2942,7 +3044,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1295 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1298 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1301 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_58, net_0_mul_bw_78, net_0_mul_bw_79, net_0_mul_bw_80, net_0_mul_bw_81); /* %1308 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_58, net_0_mul_bw_81, net_0_mul_bw_80, net_0_mul_bw_79, net_0_mul_bw_78); /* %1308 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1309 matmul + %1310 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1310 = add: computed by %1309's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1311 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2951,7 +3053,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1330 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1333 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1336 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_61, net_0_mul_bw_82, net_0_mul_bw_83, net_0_mul_bw_84, net_0_mul_bw_85); /* %1343 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_61, net_0_mul_bw_85, net_0_mul_bw_84, net_0_mul_bw_83, net_0_mul_bw_82); /* %1343 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1344 matmul + %1345 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1345 = add: computed by %1344's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1346 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2960,7 +3062,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1365 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1368 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1371 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_64, net_0_mul_bw_86, net_0_mul_bw_87, net_0_mul_bw_88, net_0_mul_bw_89); /* %1378 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_64, net_0_mul_bw_89, net_0_mul_bw_88, net_0_mul_bw_87, net_0_mul_bw_86); /* %1378 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1379 matmul + %1380 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1380 = add: computed by %1379's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1381 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2969,7 +3071,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1400 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1403 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1406 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_67, net_0_mul_bw_90, net_0_mul_bw_91, net_0_mul_bw_92, net_0_mul_bw_93); /* %1413 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_67, net_0_mul_bw_93, net_0_mul_bw_92, net_0_mul_bw_91, net_0_mul_bw_90); /* %1413 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1414 matmul + %1415 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1415 = add: computed by %1414's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1416 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2978,7 +3080,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1435 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1438 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1441 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_70, net_0_mul_bw_94, net_0_mul_bw_95, net_0_mul_bw_96, net_0_mul_bw_97); /* %1448 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_70, net_0_mul_bw_97, net_0_mul_bw_96, net_0_mul_bw_95, net_0_mul_bw_94); /* %1448 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1449 matmul + %1450 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1450 = add: computed by %1449's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1451 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2987,7 +3089,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1470 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1473 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1476 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_73, net_0_mul_bw_98, net_0_mul_bw_99, net_0_mul_bw_100, net_0_mul_bw_101); /* %1483 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_73, net_0_mul_bw_101, net_0_mul_bw_100, net_0_mul_bw_99, net_0_mul_bw_98); /* %1483 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1484 matmul + %1485 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1485 = add: computed by %1484's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1486 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -2996,7 +3098,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1505 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1508 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1511 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_76, net_0_mul_bw_102, net_0_mul_bw_103, net_0_mul_bw_104, net_0_mul_bw_105); /* %1518 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_76, net_0_mul_bw_105, net_0_mul_bw_104, net_0_mul_bw_103, net_0_mul_bw_102); /* %1518 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1519 matmul + %1520 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1520 = add: computed by %1519's tiles, from each element as it is stored */
   lstm_matmul_648(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1521 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -3005,7 +3107,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_622(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1540 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1543 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1546 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_79, net_0_mul_bw_106, net_0_mul_bw_107, net_0_mul_bw_108, net_0_mul_bw_109); /* %1553 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_645(net_0_add_bw_79, net_0_mul_bw_109, net_0_mul_bw_108, net_0_mul_bw_107, net_0_mul_bw_106); /* %1553 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_matmul_646(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1554 matmul + %1555 add: net.0 LSTM, examples/lstm.lua:10, backward */
   /* %1555 = add: computed by %1554's tiles, from each element as it is stored */
   lstm_matmul_1556(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1556 matmul + %1557 add: net.0 LSTM, examples/lstm.lua:10, backward */
@@ -3015,7 +3117,7 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_629(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1571 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_622(net_0_mul_bw_111, net_0_add_bw_82, net_0_sigmoid, net_0_tanh); /* %1574 mul: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_mul_629(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1577 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_1583(net_0_add_bw_83, net_0_add_bw, net_0_add_bw_4, net_0_add_bw_7, net_0_add_bw_10, net_0_add_bw_13, net_0_add_bw_16, net_0_add_bw_19, net_0_add_bw_22, net_0_add_bw_25, net_0_add_bw_28, net_0_add_bw_31, net_0_add_bw_34, net_0_add_bw_37, net_0_add_bw_40, net_0_add_bw_43, net_0_add_bw_46, net_0_add_bw_49, net_0_add_bw_52, net_0_add_bw_55, net_0_add_bw_58, net_0_add_bw_61, net_0_add_bw_64, net_0_add_bw_67, net_0_add_bw_70, net_0_add_bw_73, net_0_add_bw_76, net_0_add_bw_79, net_0_mul_bw_110, net_0_mul_bw_111, net_0_mul_bw_112); /* %1583 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_1583(net_0_add_bw_83, net_0_mul_bw_112, net_0_mul_bw_111, net_0_mul_bw_110, net_0_add_bw_79, net_0_add_bw_76, net_0_add_bw_73, net_0_add_bw_70, net_0_add_bw_67, net_0_add_bw_64, net_0_add_bw_61, net_0_add_bw_58, net_0_add_bw_55, net_0_add_bw_52, net_0_add_bw_49, net_0_add_bw_46, net_0_add_bw_43, net_0_add_bw_40, net_0_add_bw_37, net_0_add_bw_34, net_0_add_bw_31, net_0_add_bw_28, net_0_add_bw_25, net_0_add_bw_22, net_0_add_bw_19, net_0_add_bw_16, net_0_add_bw_13, net_0_add_bw_10, net_0_add_bw_7, net_0_add_bw_4, net_0_add_bw); /* %1583 add: net.0 LSTM, examples/lstm.lua:10, backward */
   lstm_sum_to_1585(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1585 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
   if (fused) {
     lstm_matmul_1586_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1620_div, t1621_sqrt, x, net_0_add_bw_83); /* %1586 matmul + %1627 add + %1632 add + %1641 assign: net.0 LSTM, examples/lstm.lua:10, backward */

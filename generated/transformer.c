@@ -3032,9 +3032,19 @@ DLC_KERNEL static void transformer_assign_554(float *restrict g_patch_weight, co
  *   the same kernel, on other buffers, computes %588 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_assign_564(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 192; i0++) {
+  for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     for (int i1 = 0; i1 < 64; i1++) {
-      out0[64*i0 + i1] = ((((unsigned)(i0 - 128) < 64u ? in0[64*i0 + i1 - 8192] : 0.0f) + ((unsigned)(i0 - 64) < 64u ? in1[64*i0 + i1 - 4096] : 0.0f)) + ((unsigned)(i0 - 0) < 64u ? in2[64*i0 + i1] : 0.0f));
+      out0[64*i0 + i1] = (in0[64*i0 + i1] + 0.0f);
+    }
+  }
+  for (int i0 = 64; i0 < 128; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      out0[64*i0 + i1] = (in1[64*i0 + i1 - 4096] + 0.0f);
+    }
+  }
+  for (int i0 = 128; i0 < 192; i0++) {
+    for (int i1 = 0; i1 < 64; i1++) {
+      out0[64*i0 + i1] = (in2[64*i0 + i1 - 8192] + 0.0f);
     }
   }
 }
@@ -3048,8 +3058,14 @@ DLC_SHARED_KERNEL static void transformer_assign_564(float *restrict out0, const
  *   the same kernel, on other buffers, computes %590 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_assign_566(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 192; i0++) {
-    out0[i0] = ((((unsigned)(i0 - 128) < 64u ? in0[i0 - 128] : 0.0f) + ((unsigned)(i0 - 64) < 64u ? in1[i0 - 64] : 0.0f)) + ((unsigned)(i0 - 0) < 64u ? in2[i0] : 0.0f));
+  for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
+    out0[i0] = (in0[i0] + 0.0f);
+  }
+  for (int i0 = 64; i0 < 128; i0++) {
+    out0[i0] = (in1[i0 - 64] + 0.0f);
+  }
+  for (int i0 = 128; i0 < 192; i0++) {
+    out0[i0] = (in2[i0 - 128] + 0.0f);
   }
 }
 
@@ -4219,8 +4235,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   /* %558 = assign: computed in place by %544 */
   /* %560 = assign: computed in place by %524 */
   /* %562 = assign: computed in place by %521 */
-  transformer_assign_564(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw_3); /* %564 assign: examples/transformer.lua:16, backward */
-  transformer_assign_566(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_8); /* %566 assign: examples/transformer.lua:16, backward */
+  transformer_assign_564(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw_3, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw); /* %564 assign: examples/transformer.lua:16, backward */
+  transformer_assign_566(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_8, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_6); /* %566 assign: examples/transformer.lua:16, backward */
   /* %568 = assign: computed in place by %461 (not at all by the training step: the update takes it straight from the product) */
   /* %570 = assign: computed in place by %459 */
   /* %572 = assign: computed in place by %432 */
@@ -4231,8 +4247,8 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   /* %582 = assign: computed in place by %409 */
   /* %584 = assign: computed in place by %388 */
   /* %586 = assign: computed in place by %385 */
-  transformer_assign_564(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw_3); /* %588 assign: examples/transformer.lua:16, backward */
-  transformer_assign_566(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_8); /* %590 assign: examples/transformer.lua:16, backward */
+  transformer_assign_564(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw_3, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw); /* %588 assign: examples/transformer.lua:16, backward */
+  transformer_assign_566(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_8, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_6); /* %590 assign: examples/transformer.lua:16, backward */
   /* %592 = assign: computed in place by %325 (not at all by the training step: the update takes it straight from the product) */
   /* %594 = assign: computed in place by %323 */
   /* %596 = assign: computed in place by %296 */

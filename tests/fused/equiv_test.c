@@ -2,6 +2,7 @@
  * model unfused and unblocked.
  *
  *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED
+ *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -32,7 +33,8 @@
  * images the forward's direct convolution padded (emit_matmul.c's dot_window_pixels, instead of
  * gathering them again: not among the GRADS, but among the arrays of LANES), and XENTSOFTMAX
  * cross-entropies whose kernel also computes their backward's softmax of the same logits
- * (emit_rows.c's emit_row).  Exits 1 on any difference. */
+ * (emit_rows.c's emit_row), and CUTS elementwise loops cut at the bounds of the pads they read
+ * (a concatenation, its adjoint: emit_loops.c's elem_cuts).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,9 +71,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 16) {
+  if (argc != 17) {
     fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
-                    "ELEMPOOLS XENTSOFTMAX\n");
+                    "ELEMPOOLS XENTSOFTMAX CUTS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -105,6 +107,8 @@ int main(int argc, char **argv) {
         have_m, want_m);
   int want_q = atoi(argv[15]), have_q = count_lines(argv[1], " * then, in the same loop, %", " = softmax");
   CHECK(have_q == want_q, "%s has %d cross-entropies computing their backward's softmax, expected %d", argv[1], have_q, want_q);
+  int want_u = atoi(argv[16]), have_u = count_lines(argv[1], "segments, cut at the pads' bounds */", NULL);
+  CHECK(have_u == want_u, "%s has %d loops cut at the bounds of the pads they read, expected %d", argv[1], have_u, want_u);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -128,8 +132,8 @@ int main(int argc, char **argv) {
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
          "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d poolings in "
-         "an elementwise block's kernel, %d cross-entropies with their softmax, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, NSTEPS,
+         "an elementwise block's kernel, %d cross-entropies with their softmax, %d loops cut at pads, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, have_u, NSTEPS,
          failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
