@@ -871,8 +871,8 @@ static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *size
  * concatenation's backward is a sum of pads of disjoint ranges (an LSTM's gates over its 28
  * steps: 31 pads, each element one of them or zero): cut there, each segment reads one input,
  * instead of every element testing every pad's range. */
-static void add_cut(Em *e, int l, int64_t at, const int64_t *sizes) {
-  if (at <= 0 || at >= sizes[l - e->L.nlv] || e->ncut[l] < 0) return;
+static void add_cut(Em *e, int l, int64_t at, const int64_t *sizes, int nl) {
+  if (l < e->L.nlv || l >= e->L.nlv + nl || at <= 0 || at >= sizes[l - e->L.nlv] || e->ncut[l] < 0) return;
   int k = 0;
   while (k < e->ncut[l] && e->cut[l][k] < at) k++;
   if (k < e->ncut[l] && e->cut[l][k] == at) return;
@@ -885,7 +885,7 @@ static void add_cut(Em *e, int l, int64_t at, const int64_t *sizes) {
   e->ncut[l]++;
 }
 
-static void elem_cuts(Em *e, int id, const Aff *idx, int root, const int64_t *sizes) {
+static void elem_cuts(Em *e, int id, const Aff *idx, int root, const int64_t *sizes, int nl) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id];
   Aff ci[MAX_DIMS];
@@ -896,12 +896,12 @@ static void elem_cuts(Em *e, int id, const Aff *idx, int root, const int64_t *si
   case K_E1: case K_E2: case K_BCAST:
     for (int k = 0; k < n->nin; k++) {
       em_child_idx(g, &n->shape, n->in[k], idx, ci);
-      elem_cuts(e, n->in[k], ci, 0, sizes);
+      elem_cuts(e, n->in[k], ci, 0, sizes, nl);
     }
     return;
   case K_PERMUTE:
     for (int i = 0; i < n->shape.n; i++) ci[n->attr[i]] = idx[i];
-    elem_cuts(e, n->in[0], ci, 0, sizes);
+    elem_cuts(e, n->in[0], ci, 0, sizes, nl);
     return;
   case K_SHIFT: {
     const Node *x = &g->nodes[n->in[0]];
@@ -910,13 +910,13 @@ static void elem_cuts(Em *e, int id, const Aff *idx, int root, const int64_t *si
     else {
       int l = plain_var(e, &idx[n->axis], 0);
       if (l >= 0) {
-        add_cut(e, l, n->attr[0] - idx[n->axis].c, sizes);
-        add_cut(e, l, n->attr[0] + x->shape.d[n->axis] - idx[n->axis].c, sizes);
+        add_cut(e, l, n->attr[0] - idx[n->axis].c, sizes, nl);
+        add_cut(e, l, n->attr[0] + x->shape.d[n->axis] - idx[n->axis].c, sizes, nl);
       }
       if (x->shape.d[n->axis] == 1) ci[n->axis] = em_aff_zero();
       else ci[n->axis].c -= n->attr[0];
     }
-    elem_cuts(e, n->in[0], ci, 0, sizes);
+    elem_cuts(e, n->in[0], ci, 0, sizes, nl);
     return;
   }
   default: return;
@@ -969,7 +969,7 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
   for (int i = 0; i < n; i++) {
     Aff idx[MAX_DIMS];
     ident_idx(elem_space(e, &els[i]), idx);
-    elem_cuts(e, els[i].src, idx, els[i].root, sizes);
+    elem_cuts(e, els[i].src, idx, els[i].root, sizes, nl);
   }
   for (int l = e->L.nlv; l < e->L.nlv + nl - 1; l++) /* an outer loop: its inner nest pasted per segment */
     if (e->ncut[l] > 8) e->ncut[l] = 0;
