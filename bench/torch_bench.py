@@ -70,7 +70,25 @@ def fashion_cnn():  # examples/fashion_cnn.lua
     return net, x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=1e-3)
 
 
-MODELS = {"mlp": mlp, "mlp_b1": mlp_b1, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn}
+class LstmNet(nn.Module):  # examples/lstm.lua: the last step's hidden state classifies
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.fc = nn.Linear(128, 10)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+def lstm():  # examples/lstm.lua
+    x = torch.rand(64, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    return LstmNet(), x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=2e-3)
+
+
+MODELS = {"mlp": mlp, "mlp_b1": mlp_b1, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn,
+          "lstm": lstm}
 
 
 def main():
