@@ -971,7 +971,9 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
     ident_idx(elem_space(e, &els[i]), idx);
     elem_cuts(e, els[i].src, idx, els[i].root, sizes, nl);
   }
-  for (int l = e->L.nlv; l < e->L.nlv + nl - 1; l++) /* an outer loop: its inner nest pasted per segment */
+  /* an outer loop: its inner nest pasted per segment (up to MAX_CUTS of them with one loop
+   * inside, a stack of an LSTM's 28 steps' outputs; 8 with more) */
+  for (int l = e->L.nlv; l < e->L.nlv + nl - 2; l++)
     if (e->ncut[l] > 8) e->ncut[l] = 0;
   em_nest(e, sizes, nl, group_body, &gr);
   memset(e->ncut, 0, sizeof e->ncut);

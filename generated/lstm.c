@@ -963,9 +963,144 @@ DLC_KERNEL static void lstm_mul_452(float *restrict net_0_mul_29, const float *r
  */
 DLC_KERNEL static void lstm_add_535(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
   for (int i0 = 0; i0 < 64; i0++) {
-    for (int i1 = 0; i1 < 28; i1++) {
+    for (int i1 = 0; i1 < 1; i1++) { /* i1 in 28 segments, cut at the pads' bounds */
       for (int i2 = 0; i2 < 128; i2++) {
-        net_0_add_56[3584*i0 + 128*i1 + i2] = (((((((((((((((((((((((((((((unsigned)(i1 - 0) < 1u ? net_0_mul_2[128*i0 + i2] : 0.0f) + ((unsigned)(i1 - 1) < 1u ? net_0_mul_3[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 2) < 1u ? net_0_mul_4[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 3) < 1u ? net_0_mul_5[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 4) < 1u ? net_0_mul_6[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 5) < 1u ? net_0_mul_7[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 6) < 1u ? net_0_mul_8[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 7) < 1u ? net_0_mul_9[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 8) < 1u ? net_0_mul_10[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 9) < 1u ? net_0_mul_11[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 10) < 1u ? net_0_mul_12[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 11) < 1u ? net_0_mul_13[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 12) < 1u ? net_0_mul_14[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 13) < 1u ? net_0_mul_15[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 14) < 1u ? net_0_mul_16[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 15) < 1u ? net_0_mul_17[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 16) < 1u ? net_0_mul_18[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 17) < 1u ? net_0_mul_19[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 18) < 1u ? net_0_mul_20[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 19) < 1u ? net_0_mul_21[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 20) < 1u ? net_0_mul_22[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 21) < 1u ? net_0_mul_23[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 22) < 1u ? net_0_mul_24[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 23) < 1u ? net_0_mul_25[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 24) < 1u ? net_0_mul_26[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 25) < 1u ? net_0_mul_27[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 26) < 1u ? net_0_mul_28[128*i0 + i2] : 0.0f)) + ((unsigned)(i1 - 27) < 1u ? net_0_mul_29[128*i0 + i2] : 0.0f));
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_2[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 1; i1 < 2; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_3[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 2; i1 < 3; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_4[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 3; i1 < 4; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_5[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 4; i1 < 5; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_6[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 5; i1 < 6; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_7[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 6; i1 < 7; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_8[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 7; i1 < 8; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_9[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 8; i1 < 9; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_10[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 9; i1 < 10; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_11[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 10; i1 < 11; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_12[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 11; i1 < 12; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_13[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 12; i1 < 13; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_14[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 13; i1 < 14; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_15[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 14; i1 < 15; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_16[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 15; i1 < 16; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_17[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 16; i1 < 17; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_18[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 17; i1 < 18; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_19[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 18; i1 < 19; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_20[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 19; i1 < 20; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_21[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 20; i1 < 21; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_22[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 21; i1 < 22; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_23[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 22; i1 < 23; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_24[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 23; i1 < 24; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_25[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 24; i1 < 25; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_26[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 25; i1 < 26; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_27[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 26; i1 < 27; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_28[128*i0 + i2] + 0.0f);
+      }
+    }
+    for (int i1 = 27; i1 < 28; i1++) {
+      for (int i2 = 0; i2 < 128; i2++) {
+        net_0_add_56[3584*i0 + 128*i1 + i2] = (net_0_mul_29[128*i0 + i2] + 0.0f);
       }
     }
   }
