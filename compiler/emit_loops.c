@@ -241,25 +241,6 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   e->L.lv[l].size = n;
   e->L.lv[l].alias = NULL;
   e->L.lv[l].seg = 0;
-  int ncut = e->ncut[l];
-  if (ncut > 0 && !em_unrolled(e, n) && !e->pragma_next && e->share_lv != l + 1) {
-    /* one loop per segment between the cuts (the bounds of pads along this loop, elem_cuts):
-     * in each, every pad is its input or zero throughout, which em_expr writes without a test */
-    e->L.lv[l].lit = 0, e->L.lv[l].seg = 1;
-    for (int s = 0; s <= ncut; s++) {
-      int64_t lo = s ? e->cut[l][s - 1] : 0, hi = s < ncut ? e->cut[l][s] : n;
-      e->L.lv[l].lo = lo, e->L.lv[l].hi = hi;
-      if (s) em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l, (long long)lo, l, (long long)hi, l);
-      else em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) { /* i%d in %d segments, cut at the pads' bounds */", l, l, (long long)hi, l, l, ncut + 1);
-      e->ind++;
-      body(e, ctx);
-      e->ind--;
-      em_line(e, "}");
-    }
-    e->L.lv[l].seg = 0;
-    e->L.nlv--;
-    return;
-  }
   if (em_unrolled(e, n)) {
     e->L.lv[l].lit = 1;
     for (int64_t v = 0; v < n; v++) {
@@ -268,14 +249,26 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
     }
   } else {
     e->L.lv[l].lit = 0;
-    if (em_pragma(e, n)) em_line(e, "for (int i%d = r_lo; i%d < r_hi; i%d++) { /* this thread's share of %lld */", l, l, l, (long long)n);
-    else em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
-    /* (a loop from r_lo to r_hi, bounds the C compiler cannot see, is not vectorized inside) */
-    if (e->share_lv == l + 1) em_line(e, "  if (i%d < r_lo || i%d >= r_hi) continue; /* another thread's */", l, l);
-    e->ind++;
-    body(e, ctx);
-    e->ind--;
-    em_line(e, "}");
+    /* one loop per segment between the cuts (the bounds of pads along this loop, elem_cuts):
+     * in each, every pad is its input or zero throughout, which em_expr writes without a test.
+     * Not the loop split across threads (its pragma or share). */
+    int ncut = e->ncut[l] > 0 && !e->pragma_next && e->share_lv != l + 1 ? e->ncut[l] : 0;
+    e->L.lv[l].seg = ncut > 0;
+    for (int s = 0; s <= ncut; s++) {
+      int64_t lo = s ? e->cut[l][s - 1] : 0, hi = s < ncut ? e->cut[l][s] : n;
+      e->L.lv[l].lo = lo, e->L.lv[l].hi = hi;
+      if (ncut && !s) em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) { /* i%d in %d segments, cut at the pads' bounds */", l, l, (long long)hi, l, l, ncut + 1);
+      else if (ncut) em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l, (long long)lo, l, (long long)hi, l);
+      else if (em_pragma(e, n)) em_line(e, "for (int i%d = r_lo; i%d < r_hi; i%d++) { /* this thread's share of %lld */", l, l, l, (long long)n);
+      else em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) {", l, l, (long long)n, l);
+      /* (a loop from r_lo to r_hi, bounds the C compiler cannot see, is not vectorized inside) */
+      if (e->share_lv == l + 1) em_line(e, "  if (i%d < r_lo || i%d >= r_hi) continue; /* another thread's */", l, l);
+      e->ind++;
+      body(e, ctx);
+      e->ind--;
+      em_line(e, "}");
+    }
+    e->L.lv[l].seg = 0;
   }
   e->L.nlv--;
 }

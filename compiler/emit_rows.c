@@ -105,8 +105,9 @@ typedef struct {
   int64_t len, inner;
   const char *stmt; /* statement with %1$s = x[...] and %2$s = y[...] */
   int phase;
-  int sib;    /* a cross-entropy's: the softmax of its rows computed with it (emit_row), or -1 */
-  int stored; /* phase 1 stores the exps (in the softmax's output or row_e), phase 3 sums them */
+  int sib;     /* a cross-entropy's: the softmax of its rows computed with it (emit_row), or -1 */
+  int softmax; /* the rows' output is a softmax's (the node's, or sib's) */
+  int stored;  /* phase 1 stores the exps (in the softmax's output or row_e), phase 3 sums them */
 } Row;
 
 #define ROW_E_MAX 4096 /* the longest row whose exps go in row_e, a local array (16 KB of float) */
@@ -124,10 +125,10 @@ static void row_inner(Em *e, void *ctx) {
   const char *ix = em_aff_str(e, &a);
   const char *x = ir_fmt("%s[%s]", em_buffer(e, n->in[0], 0), ix);
   /* a cross-entropy with its softmax (sib) stores the softmax's exps, which it sums */
-  int out = r->sib >= 0 ? r->sib : r->id, softmax = e->g->nodes[out].op == OP_SOFTMAX;
+  int out = r->sib >= 0 ? r->sib : r->id;
   const char *y = e->g->nodes[out].op == OP_XENT ? "" : ir_fmt("%s[%s]", em_buffer(e, out, 1), ix);
   /* where phase 1 stores the exps and phase 3 sums them: the softmax's output, else row_e */
-  const char *ex = softmax ? y : ir_fmt("row_e[%s]", em_aff_str(e, &(Aff){0, {[2] = 1}}));
+  const char *ex = r->softmax ? y : ir_fmt("row_e[%s]", em_aff_str(e, &(Aff){0, {[2] = 1}}));
   switch (r->phase) {
   case 0: em_line(e, "row_max = %s(row_max, %s);", em_fn(e, "dlc_max"), x); break;
   case 1:
@@ -137,7 +138,7 @@ static void row_inner(Em *e, void *ctx) {
     break;
   case 3: em_line(e, "row_sum += %s;", ex); break;
   case 2:
-    if (softmax) em_line(e, "%s = %s / row_sum;", y, y);
+    if (r->softmax) em_line(e, "%s = %s / row_sum;", y, y);
     else if (n->op == OP_LOG_SOFTMAX) em_line(e, "%s = %s - row_max - row_lse;", y, x);
     else em_line(e, "%s = %s == row_at ? %s : %s;", y, em_aff_str(e, &(Aff){0, {[2] = 1}}), em_lit(e, 1), em_lit(e, 0));
     break;
@@ -148,7 +149,6 @@ static void row_outer(Em *e, void *ctx) {
   Row *r = ctx;
   const Graph *g = e->g;
   const Node *n = &g->nodes[r->id];
-  int softmax = g->nodes[r->sib >= 0 ? r->sib : r->id].op == OP_SOFTMAX;
   e->L.nov = 3;
   e->L.ov[2].lv = e->L.nlv, e->L.ov[2].last = 1;
   em_line(e, "{");
@@ -165,8 +165,8 @@ static void row_outer(Em *e, void *ctx) {
   /* The exps of a row in one loop, which vectorizes (dlc_expf is straight-line arithmetic), and
    * their sum in order in the next: in the softmax's output, or in row_e, a row of them on the
    * stack (up to ROW_E_MAX; a longer row sums them as computed, one at a time). */
-  r->stored = n->op != OP_ARGMAX_MASK && (softmax || r->len <= ROW_E_MAX);
-  if (r->stored && !softmax) em_line(e, "%s row_e[%lld];", e->real, (long long)r->len);
+  r->stored = n->op != OP_ARGMAX_MASK && (r->softmax || r->len <= ROW_E_MAX);
+  if (r->stored && !r->softmax) em_line(e, "%s row_e[%lld];", e->real, (long long)r->len);
   r->phase = 1;
   em_loop(e, r->len, row_inner, r);
   if (r->stored) {
@@ -204,7 +204,7 @@ void emit_row(Em *e, int id, int sib) {
   const Node *n = &e->g->nodes[id];
   const Shape *s = &e->g->nodes[n->in[0]].shape;
   int axis = n->op == OP_XENT ? 1 : n->axis;
-  Row r = {id, s->d[axis], 1, NULL, 0, sib, 0};
+  Row r = {id, s->d[axis], 1, NULL, 0, sib, e->g->nodes[sib >= 0 ? sib : id].op == OP_SOFTMAX, 0};
   int64_t outer = 1;
   for (int d = 0; d < axis; d++) outer *= s->d[d];
   for (int d = axis + 1; d < s->n; d++) r.inner *= s->d[d];
