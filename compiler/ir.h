@@ -135,8 +135,11 @@ enum { WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW }; /* the window tensor's logical 
 extern const int win_layout[2][6];              /* per WL_*: its dims, outermost first */
 
 /* Below DOT_MIN_K a product A B^T copies B^T row-major (opt_layout.c); from it on, the
- * emitter's dot-product kernel reads B in place. */
-enum { DOT_MIN_K = 16 };
+ * emitter's dot-product kernel reads B in place.  Below AXPY_MAX_K, a product whose N is a
+ * whole number of 16-float vectors (so of every target's vectors) copies B^T too: its k is a
+ * few vectors, and the dot form's horizontal sums cost more than the copy (an LSTM's input
+ * projection, k = 28 pixels, N = 4 gates x 128: forward ~1.3x). */
+enum { DOT_MIN_K = 16, AXPY_MAX_K = 64 };
 
 typedef enum {
   INIT_UNIFORM, /* a = lo, b = hi */

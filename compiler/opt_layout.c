@@ -60,7 +60,7 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
   int r = -1;
   if (transposed_product(og, o, K))
     r = ir_transpose(g, ir_matmul(g, map[o->in[1]], transposed(g, map[o->in[0]]), 0, 0));
-  else if (o->ta || K < DOT_MIN_K) /* else the dot form reads B^T in place */
+  else if (o->ta || K < DOT_MIN_K || (K < AXPY_MAX_K && o->shape.d[1] % 16 == 0)) /* else the dot form reads B^T in place */
     r = ir_matmul(g, map[o->in[0]], ir_transpose(g, map[o->in[1]]), o->ta, 0);
   g->cur_flags = 0;
   if (r >= 0) *changed = 1;

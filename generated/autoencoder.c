@@ -201,93 +201,38 @@ static inline void autoencoder_dot_4x4_k128_epi(const float *restrict a, const f
   }
 }
 
-static inline void autoencoder_dot_4x4_k32_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 32; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 32, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 64, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 96, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 32, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 64, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 96, sizeof r_b3);
+static inline void autoencoder_axpy_4x16_k32_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 32; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 32];
+    float r_a2 = a[i2 + 64];
+    float r_a3 = a[i2 + 96];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s0_1 = r_sum[1];
-  float r_s0_2 = r_sum[2];
-  float r_s0_3 = r_sum[3];
-  float r_s1_0 = r_sum[4];
-  float r_s1_1 = r_sum[5];
-  float r_s1_2 = r_sum[6];
-  float r_s1_3 = r_sum[7];
-  float r_s2_0 = r_sum[8];
-  float r_s2_1 = r_sum[9];
-  float r_s2_2 = r_sum[10];
-  float r_s2_3 = r_sum[11];
-  float r_s3_0 = r_sum[12];
-  float r_s3_1 = r_sum[13];
-  float r_s3_2 = r_sum[14];
-  float r_s3_3 = r_sum[15];
-  float r_g[4][4];
-  r_g[0][0] = r_s0_0;
-  r_g[0][1] = r_s0_1;
-  r_g[0][2] = r_s0_2;
-  r_g[0][3] = r_s0_3;
-  r_g[1][0] = r_s1_0;
-  r_g[1][1] = r_s1_1;
-  r_g[1][2] = r_s1_2;
-  r_g[1][3] = r_s1_3;
-  r_g[2][0] = r_s2_0;
-  r_g[2][1] = r_s2_1;
-  r_g[2][2] = r_s2_2;
-  r_g[2][3] = r_s2_3;
-  r_g[3][0] = r_s3_0;
-  r_g[3][1] = r_s3_1;
-  r_g[3][2] = r_s3_2;
-  r_g[3][3] = r_s3_3;
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
   for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 4; r_l++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
       u1[128*(r_r) + (r_l)] = dlc_reluf((r_g[r_r][r_l] + u0[(r_l)]));
     }
   }
@@ -657,7 +602,7 @@ static inline void autoencoder_axpy_ta_4x16_k64_2(float *restrict c, const float
   memcpy(c + 104, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void autoencoder_axpy_4x16_k32_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+static inline void autoencoder_axpy_4x16_k32_epi_2(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -858,20 +803,34 @@ DLC_KERNEL static void autoencoder_matmul_12(float *restrict net_3_relu, const f
   }
 }
 
-/* %15 = matmul %14, %4^T : f32[64,128]                 # examples/autoencoder.lua:12
- * then, in the same loop, %17 = relu %16 : f32[64,128]                         # examples/autoencoder.lua:12
- *   with %16 = add %15, %5 : f32[64,128]                      # examples/autoencoder.lua:12
- */
-DLC_KERNEL static void autoencoder_matmul_15(float *restrict net_5_relu, const float *restrict p_net_4_bias, const float *restrict net_3_relu, const float *restrict p_net_4_weight) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      autoencoder_dot_4x4_k32_epi(net_3_relu + (i0) * 32, p_net_4_weight + (i1) * 32, p_net_4_bias + i1, net_5_relu + (i0) * 128 + i1);
+/* %15 = transpose %4 : f32[32,128]                     # examples/autoencoder.lua:12 */
+DLC_KERNEL static void autoencoder_transpose_15(float *restrict net_4_transpose, const float *restrict p_net_4_weight) {
+  for (int i0 = 0; i0 < 16; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = p_net_4_weight + (size_t)i0 * 256;
+    float *restrict r_out = net_4_transpose + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 32; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 32 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 128, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
 
-/* %18 = matmul %17, %6^T : f32[64,784]                 # examples/autoencoder.lua:13 */
-DLC_KERNEL static void autoencoder_matmul_18(float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
+/* %16 = matmul %14, %15 : f32[64,128]                  # examples/autoencoder.lua:12
+ * then, in the same loop, %18 = relu %17 : f32[64,128]                         # examples/autoencoder.lua:12
+ *   with %17 = add %16, %5 : f32[64,128]                      # examples/autoencoder.lua:12
+ */
+DLC_KERNEL static void autoencoder_matmul_16(float *restrict net_5_relu, const float *restrict p_net_4_bias, const float *restrict net_3_relu, const float *restrict net_4_transpose) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      autoencoder_axpy_4x16_k32_epi(net_3_relu + (i0) * 32, net_4_transpose + i1, p_net_4_bias + i1, net_5_relu + (i0) * 128 + i1);
+    }
+  }
+}
+
+/* %19 = matmul %18, %6^T : f32[64,784]                 # examples/autoencoder.lua:13 */
+DLC_KERNEL static void autoencoder_matmul_19(float *restrict net_6_matmul, const float *restrict net_5_relu, const float *restrict p_net_6_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 784; i1 += 4) {
       autoencoder_dot_4x4_k128(net_6_matmul + (i0) * 784 + i1, net_5_relu + (i0) * 128, p_net_6_weight + (i1) * 128);
@@ -879,11 +838,11 @@ DLC_KERNEL static void autoencoder_matmul_18(float *restrict net_6_matmul, const
   }
 }
 
-/* %32 = assign %31, %20 : f32[64,784]                  # examples/autoencoder.lua:17
- *   with %20 = sigmoid %19 : f32[64,784]                      # examples/autoencoder.lua:13
- *   with %19 = add %18, %7 : f32[64,784]                      # examples/autoencoder.lua:13
+/* %33 = assign %32, %21 : f32[64,784]                  # examples/autoencoder.lua:17
+ *   with %21 = sigmoid %20 : f32[64,784]                      # examples/autoencoder.lua:13
+ *   with %20 = add %19, %7 : f32[64,784]                      # examples/autoencoder.lua:13
  */
-DLC_KERNEL static void autoencoder_assign_32(float *restrict out, const float *restrict net_6_matmul, const float *restrict p_net_6_bias) {
+DLC_KERNEL static void autoencoder_assign_33(float *restrict out, const float *restrict net_6_matmul, const float *restrict p_net_6_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 784; i1++) {
       out[784*i0 + i1] = dlc_sigmoidf((net_6_matmul[784*i0 + i1] + p_net_6_bias[i1]));
@@ -891,49 +850,49 @@ DLC_KERNEL static void autoencoder_assign_32(float *restrict out, const float *r
   }
 }
 
-/* %80 = add %79, %35 : f32[]                           # examples/autoencoder.lua:16 backward */
-DLC_KERNEL static void autoencoder_add_80(float *restrict s_step) {
+/* %81 = add %80, %36 : f32[]                           # examples/autoencoder.lua:16 backward */
+DLC_KERNEL static void autoencoder_add_81(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %84 = tanh %83 : f32[]                               # examples/autoencoder.lua:16 backward
- *   with %83 = mul %80, %82 : f32[]                           # examples/autoencoder.lua:16 backward
+/* %85 = tanh %84 : f32[]                               # examples/autoencoder.lua:16 backward
+ *   with %84 = mul %81, %83 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_tanh_84(float *restrict t84_tanh, const float *restrict s_step) {
-  t84_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void autoencoder_tanh_85(float *restrict t85_tanh, const float *restrict s_step) {
+  t85_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA1));
 }
 
-/* %94 = div %75, %87 : f32[]                           # examples/autoencoder.lua:16 backward
- *   with %87 = div %85, %86 : f32[]                           # examples/autoencoder.lua:16 backward
- *   with %85 = mul %22, %84 : f32[]                           # examples/autoencoder.lua:16 backward
- *   with %86 = add %35, %84 : f32[]                           # examples/autoencoder.lua:16 backward
+/* %95 = div %76, %88 : f32[]                           # examples/autoencoder.lua:16 backward
+ *   with %88 = div %86, %87 : f32[]                           # examples/autoencoder.lua:16 backward
+ *   with %86 = mul %23, %85 : f32[]                           # examples/autoencoder.lua:16 backward
+ *   with %87 = add %36, %85 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_div_94(float *restrict t94_div, const float *restrict t84_tanh) {
-  t94_div[0] = (AUTOENCODER_LR / ((2.0f * t84_tanh[0]) / (1.0f + t84_tanh[0])));
+DLC_KERNEL static void autoencoder_div_95(float *restrict t95_div, const float *restrict t85_tanh) {
+  t95_div[0] = (AUTOENCODER_LR / ((2.0f * t85_tanh[0]) / (1.0f + t85_tanh[0])));
 }
 
-/* %90 = tanh %89 : f32[]                               # examples/autoencoder.lua:16 backward
- *   with %89 = mul %80, %88 : f32[]                           # examples/autoencoder.lua:16 backward
+/* %91 = tanh %90 : f32[]                               # examples/autoencoder.lua:16 backward
+ *   with %90 = mul %81, %89 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_tanh_90(float *restrict t90_tanh, const float *restrict s_step) {
-  t90_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void autoencoder_tanh_91(float *restrict t91_tanh, const float *restrict s_step) {
+  t91_tanh[0] = dlc_tanhf((s_step[0] * AUTOENCODER_HALF_NEG_LOG_BETA2));
 }
 
-/* %95 = sqrt %93 : f32[]                               # examples/autoencoder.lua:16 backward
- *   with %93 = div %91, %92 : f32[]                           # examples/autoencoder.lua:16 backward
- *   with %91 = mul %22, %90 : f32[]                           # examples/autoencoder.lua:16 backward
- *   with %92 = add %35, %90 : f32[]                           # examples/autoencoder.lua:16 backward
+/* %96 = sqrt %94 : f32[]                               # examples/autoencoder.lua:16 backward
+ *   with %94 = div %92, %93 : f32[]                           # examples/autoencoder.lua:16 backward
+ *   with %92 = mul %23, %91 : f32[]                           # examples/autoencoder.lua:16 backward
+ *   with %93 = add %36, %91 : f32[]                           # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_sqrt_95(float *restrict t95_sqrt, const float *restrict t90_tanh) {
-  t95_sqrt[0] = sqrtf(((2.0f * t90_tanh[0]) / (1.0f + t90_tanh[0])));
+DLC_KERNEL static void autoencoder_sqrt_96(float *restrict t96_sqrt, const float *restrict t91_tanh) {
+  t96_sqrt[0] = sqrtf(((2.0f * t91_tanh[0]) / (1.0f + t91_tanh[0])));
 }
 
-/* %18 = matmul %17, %6^T : f32[64,784]                 # examples/autoencoder.lua:13
- * then, in the same loop, %20 = sigmoid %19 : f32[64,784]                      # examples/autoencoder.lua:13
- *   with %19 = add %18, %7 : f32[64,784]                      # examples/autoencoder.lua:13
- *   the same kernel, on other buffers, computes %18 (2 blocks share it)
+/* %19 = matmul %18, %6^T : f32[64,784]                 # examples/autoencoder.lua:13
+ * then, in the same loop, %21 = sigmoid %20 : f32[64,784]                      # examples/autoencoder.lua:13
+ *   with %20 = add %19, %7 : f32[64,784]                      # examples/autoencoder.lua:13
+ *   the same kernel, on other buffers, computes %19 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_matmul_18_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void autoencoder_matmul_19_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 784; i1 += 4) {
       autoencoder_dot_4x4_k128_epi_2(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 784 + i1);
@@ -941,11 +900,11 @@ DLC_SHARED_KERNEL static void autoencoder_matmul_18_v2(float *restrict out0, con
   }
 }
 
-/* %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15
- * then, in the same loop, %24 = sum_to %23 : f32[]                             # examples/autoencoder.lua:15
- *   with %23 = pow %21, %22 : f32[64,784]                     # examples/autoencoder.lua:15
+/* %22 = sub %21, %8 : f32[64,784]                      # examples/autoencoder.lua:15
+ * then, in the same loop, %25 = sum_to %24 : f32[]                             # examples/autoencoder.lua:15
+ *   with %24 = pow %22, %23 : f32[64,784]                     # examples/autoencoder.lua:15
  */
-DLC_KERNEL static void autoencoder_sub_21(float *restrict mseloss0_sum_to, float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
+DLC_KERNEL static void autoencoder_sub_22(float *restrict mseloss0_sum_to, float *restrict mseloss0_sub, const float *restrict net_7_sigmoid, const float *restrict x) {
   mseloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -961,25 +920,25 @@ DLC_KERNEL static void autoencoder_sub_21(float *restrict mseloss0_sum_to, float
   }
 }
 
-/* %26 = div %24, %25 : f32[]                           # examples/autoencoder.lua:15 */
-DLC_KERNEL static void autoencoder_div_26(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
+/* %27 = div %25, %26 : f32[]                           # examples/autoencoder.lua:15 */
+DLC_KERNEL static void autoencoder_div_27(float *restrict mseloss0_div, const float *restrict mseloss0_sum_to) {
   mseloss0_div[0] = (mseloss0_sum_to[0] / 50176.0f);
 }
 
-/* %41 = mul %38, %40 : f32[64,784]                     # examples/autoencoder.lua:13 backward
- *   with %38 = mul %36, %37 : f32[64,784]                     # examples/autoencoder.lua:15 backward
- *   with %37 = mul %22, %21 : f32[64,784]                     # examples/autoencoder.lua:15 backward
- *   with %40 = mul %20, %39 : f32[64,784]                     # examples/autoencoder.lua:13 backward
- *   with %39 = sub %35, %20 : f32[64,784]                     # examples/autoencoder.lua:13 backward
+/* %42 = mul %39, %41 : f32[64,784]                     # examples/autoencoder.lua:13 backward
+ *   with %39 = mul %37, %38 : f32[64,784]                     # examples/autoencoder.lua:15 backward
+ *   with %38 = mul %23, %22 : f32[64,784]                     # examples/autoencoder.lua:15 backward
+ *   with %41 = mul %21, %40 : f32[64,784]                     # examples/autoencoder.lua:13 backward
+ *   with %40 = sub %36, %21 : f32[64,784]                     # examples/autoencoder.lua:13 backward
  */
-DLC_KERNEL static void autoencoder_mul_41(float *restrict net_7_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_7_sigmoid) {
+DLC_KERNEL static void autoencoder_mul_42(float *restrict net_7_mul_bw, const float *restrict mseloss0_sub, const float *restrict net_7_sigmoid) {
   for (int i0 = 0; i0 < 50176; i0++) {
     net_7_mul_bw[i0] = ((1.99298469e-05f * (2.0f * mseloss0_sub[i0])) * (net_7_sigmoid[i0] * (1.0f - net_7_sigmoid[i0])));
   }
 }
 
-/* %42 = sum_to %41 : f32[784]                          # examples/autoencoder.lua:13 backward */
-DLC_KERNEL static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const float *restrict net_7_mul_bw) {
+/* %43 = sum_to %42 : f32[784]                          # examples/autoencoder.lua:13 backward */
+DLC_KERNEL static void autoencoder_sum_to_43(float *restrict g_net_6_bias, const float *restrict net_7_mul_bw) {
   for (int i0 = 0; i0 < 784; i0++) {
     g_net_6_bias[i0] = 0.0f;
   }
@@ -990,11 +949,11 @@ DLC_KERNEL static void autoencoder_sum_to_42(float *restrict g_net_6_bias, const
   }
 }
 
-/* %43 = matmul %41, %6 : f32[64,128]                   # examples/autoencoder.lua:13 backward
- * then, in the same loop, %46 = mul %43, %45 : f32[64,128]                     # examples/autoencoder.lua:12 backward
- *   with %45 = step %17 : f32[64,128]                         # examples/autoencoder.lua:12 backward
+/* %44 = matmul %42, %6 : f32[64,128]                   # examples/autoencoder.lua:13 backward
+ * then, in the same loop, %47 = mul %44, %46 : f32[64,128]                     # examples/autoencoder.lua:12 backward
+ *   with %46 = step %18 : f32[64,128]                         # examples/autoencoder.lua:12 backward
  */
-DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_5_mul_bw, const float *restrict net_5_relu, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
+DLC_KERNEL static void autoencoder_matmul_44(float *restrict net_5_mul_bw, const float *restrict net_5_relu, const float *restrict net_7_mul_bw, const float *restrict p_net_6_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       autoencoder_axpy_4x16_k784_epi(net_7_mul_bw + (i0) * 784, p_net_6_weight + i1, net_5_relu + (i0) * 128 + i1, net_5_mul_bw + (i0) * 128 + i1);
@@ -1002,10 +961,10 @@ DLC_KERNEL static void autoencoder_matmul_43(float *restrict net_5_mul_bw, const
   }
 }
 
-/* %44 = matmul %41^T, %17 : f32[784,128]               # examples/autoencoder.lua:13 backward
- * each element, as its tile is computed, goes straight into net.6.weight's update (%210, %214, %223), never stored
+/* %45 = matmul %42^T, %18 : f32[784,128]               # examples/autoencoder.lua:13 backward
+ * each element, as its tile is computed, goes straight into net.6.weight's update (%211, %215, %224), never stored
  */
-DLC_KERNEL static void autoencoder_matmul_44_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
+DLC_KERNEL static void autoencoder_matmul_45_update(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict t95_div, const float *restrict t96_sqrt, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 784; i0 += 4) {
       if (i0 + 4 < 784) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1016,13 +975,13 @@ DLC_KERNEL static void autoencoder_matmul_44_update(float *restrict s_net_6_weig
             DLC_PREFETCH_W(p_net_6_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
           }
       }
-      autoencoder_axpy_ta_4x16_k64_upd(net_7_mul_bw + i0, net_5_relu + i1, s_net_6_weight_exp_avg + (i0) * 128 + i1, s_net_6_weight_exp_avg_sq + (i0) * 128 + i1, p_net_6_weight + (i0) * 128 + i1, t94_div, t95_sqrt);
+      autoencoder_axpy_ta_4x16_k64_upd(net_7_mul_bw + i0, net_5_relu + i1, s_net_6_weight_exp_avg + (i0) * 128 + i1, s_net_6_weight_exp_avg_sq + (i0) * 128 + i1, p_net_6_weight + (i0) * 128 + i1, t95_div, t96_sqrt);
     }
   }
 }
 
-/* %44 = matmul %41^T, %17 : f32[784,128]               # examples/autoencoder.lua:13 backward */
-DLC_KERNEL static void autoencoder_matmul_44(float *restrict g_net_6_weight, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
+/* %45 = matmul %42^T, %18 : f32[784,128]               # examples/autoencoder.lua:13 backward */
+DLC_KERNEL static void autoencoder_matmul_45(float *restrict g_net_6_weight, const float *restrict net_7_mul_bw, const float *restrict net_5_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 784; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64(g_net_6_weight + (i0) * 128 + i1, net_7_mul_bw + i0, net_5_relu + i1);
@@ -1030,10 +989,10 @@ DLC_KERNEL static void autoencoder_matmul_44(float *restrict g_net_6_weight, con
   }
 }
 
-/* %47 = sum_to %46 : f32[128]                          # examples/autoencoder.lua:12 backward
- *   the same kernel, on other buffers, computes %57 (2 blocks share it)
+/* %48 = sum_to %47 : f32[128]                          # examples/autoencoder.lua:12 backward
+ *   the same kernel, on other buffers, computes %58 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_sum_to_47(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void autoencoder_sum_to_48(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = 0.0f;
   }
@@ -1044,11 +1003,11 @@ DLC_SHARED_KERNEL static void autoencoder_sum_to_47(float *restrict out0, const 
   }
 }
 
-/* %48 = matmul %46, %4 : f32[64,32]                    # examples/autoencoder.lua:12 backward
- * then, in the same loop, %51 = mul %48, %50 : f32[64,32]                      # examples/autoencoder.lua:11 backward
- *   with %50 = step %14 : f32[64,32]                          # examples/autoencoder.lua:11 backward
+/* %49 = matmul %47, %4 : f32[64,32]                    # examples/autoencoder.lua:12 backward
+ * then, in the same loop, %52 = mul %49, %51 : f32[64,32]                      # examples/autoencoder.lua:11 backward
+ *   with %51 = step %14 : f32[64,32]                          # examples/autoencoder.lua:11 backward
  */
-DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_3_mul_bw, const float *restrict net_3_relu, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
+DLC_KERNEL static void autoencoder_matmul_49(float *restrict net_3_mul_bw, const float *restrict net_3_relu, const float *restrict net_5_mul_bw, const float *restrict p_net_4_weight) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       autoencoder_axpy_4x16_k128_epi(net_5_mul_bw + (i0) * 128, p_net_4_weight + i1, net_3_relu + (i0) * 32 + i1, net_3_mul_bw + (i0) * 32 + i1);
@@ -1056,10 +1015,10 @@ DLC_KERNEL static void autoencoder_matmul_48(float *restrict net_3_mul_bw, const
   }
 }
 
-/* %49 = matmul %46^T, %14 : f32[128,32]                # examples/autoencoder.lua:12 backward
- * each element, as its tile is computed, goes straight into net.4.weight's update (%174, %178, %187), never stored
+/* %50 = matmul %47^T, %14 : f32[128,32]                # examples/autoencoder.lua:12 backward
+ * each element, as its tile is computed, goes straight into net.4.weight's update (%175, %179, %188), never stored
  */
-DLC_KERNEL static void autoencoder_matmul_49_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
+DLC_KERNEL static void autoencoder_matmul_50_update(float *restrict s_net_4_weight_exp_avg, float *restrict s_net_4_weight_exp_avg_sq, float *restrict p_net_4_weight, const float *restrict t95_div, const float *restrict t96_sqrt, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1070,13 +1029,13 @@ DLC_KERNEL static void autoencoder_matmul_49_update(float *restrict s_net_4_weig
             DLC_PREFETCH_W(p_net_4_weight, (i0 + 4 + r_r) * 32 + i1 + r_l);
           }
       }
-      autoencoder_axpy_ta_4x16_k64_upd_2(net_5_mul_bw + i0, net_3_relu + i1, s_net_4_weight_exp_avg + (i0) * 32 + i1, s_net_4_weight_exp_avg_sq + (i0) * 32 + i1, p_net_4_weight + (i0) * 32 + i1, t94_div, t95_sqrt);
+      autoencoder_axpy_ta_4x16_k64_upd_2(net_5_mul_bw + i0, net_3_relu + i1, s_net_4_weight_exp_avg + (i0) * 32 + i1, s_net_4_weight_exp_avg_sq + (i0) * 32 + i1, p_net_4_weight + (i0) * 32 + i1, t95_div, t96_sqrt);
     }
   }
 }
 
-/* %49 = matmul %46^T, %14 : f32[128,32]                # examples/autoencoder.lua:12 backward */
-DLC_KERNEL static void autoencoder_matmul_49(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
+/* %50 = matmul %47^T, %14 : f32[128,32]                # examples/autoencoder.lua:12 backward */
+DLC_KERNEL static void autoencoder_matmul_50(float *restrict g_net_4_weight, const float *restrict net_5_mul_bw, const float *restrict net_3_relu) {
   for (int i1 = 0; i1 < 32; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_2(g_net_4_weight + (i0) * 32 + i1, net_5_mul_bw + i0, net_3_relu + i1);
@@ -1084,8 +1043,8 @@ DLC_KERNEL static void autoencoder_matmul_49(float *restrict g_net_4_weight, con
   }
 }
 
-/* %52 = sum_to %51 : f32[32]                           # examples/autoencoder.lua:11 backward */
-DLC_KERNEL static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
+/* %53 = sum_to %52 : f32[32]                           # examples/autoencoder.lua:11 backward */
+DLC_KERNEL static void autoencoder_sum_to_53(float *restrict g_net_2_bias, const float *restrict net_3_mul_bw) {
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
@@ -1096,22 +1055,22 @@ DLC_KERNEL static void autoencoder_sum_to_52(float *restrict g_net_2_bias, const
   }
 }
 
-/* %53 = matmul %51, %2 : f32[64,128]                   # examples/autoencoder.lua:11 backward
- * then, in the same loop, %56 = mul %53, %55 : f32[64,128]                     # examples/autoencoder.lua:10 backward
- *   with %55 = step %11 : f32[64,128]                         # examples/autoencoder.lua:10 backward
+/* %54 = matmul %52, %2 : f32[64,128]                   # examples/autoencoder.lua:11 backward
+ * then, in the same loop, %57 = mul %54, %56 : f32[64,128]                     # examples/autoencoder.lua:10 backward
+ *   with %56 = step %11 : f32[64,128]                         # examples/autoencoder.lua:10 backward
  */
-DLC_KERNEL static void autoencoder_matmul_53(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
+DLC_KERNEL static void autoencoder_matmul_54(float *restrict net_1_mul_bw, const float *restrict net_1_relu, const float *restrict net_3_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
-      autoencoder_axpy_4x16_k32_epi(net_3_mul_bw + (i0) * 32, p_net_2_weight + i1, net_1_relu + (i0) * 128 + i1, net_1_mul_bw + (i0) * 128 + i1);
+      autoencoder_axpy_4x16_k32_epi_2(net_3_mul_bw + (i0) * 32, p_net_2_weight + i1, net_1_relu + (i0) * 128 + i1, net_1_mul_bw + (i0) * 128 + i1);
     }
   }
 }
 
-/* %54 = matmul %51^T, %11 : f32[32,128]                # examples/autoencoder.lua:11 backward
- * each element, as its tile is computed, goes straight into net.2.weight's update (%138, %142, %151), never stored
+/* %55 = matmul %52^T, %11 : f32[32,128]                # examples/autoencoder.lua:11 backward
+ * each element, as its tile is computed, goes straight into net.2.weight's update (%139, %143, %152), never stored
  */
-DLC_KERNEL static void autoencoder_matmul_54_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
+DLC_KERNEL static void autoencoder_matmul_55_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t95_div, const float *restrict t96_sqrt, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       if (i0 + 4 < 32) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1122,13 +1081,13 @@ DLC_KERNEL static void autoencoder_matmul_54_update(float *restrict s_net_2_weig
             DLC_PREFETCH_W(p_net_2_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
           }
       }
-      autoencoder_axpy_ta_4x16_k64_upd_3(net_3_mul_bw + i0, net_1_relu + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t94_div, t95_sqrt);
+      autoencoder_axpy_ta_4x16_k64_upd_3(net_3_mul_bw + i0, net_1_relu + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t95_div, t96_sqrt);
     }
   }
 }
 
-/* %54 = matmul %51^T, %11 : f32[32,128]                # examples/autoencoder.lua:11 backward */
-DLC_KERNEL static void autoencoder_matmul_54(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
+/* %55 = matmul %52^T, %11 : f32[32,128]                # examples/autoencoder.lua:11 backward */
+DLC_KERNEL static void autoencoder_matmul_55(float *restrict g_net_2_weight, const float *restrict net_3_mul_bw, const float *restrict net_1_relu) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 32; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_3(g_net_2_weight + (i0) * 128 + i1, net_3_mul_bw + i0, net_1_relu + i1);
@@ -1136,10 +1095,10 @@ DLC_KERNEL static void autoencoder_matmul_54(float *restrict g_net_2_weight, con
   }
 }
 
-/* %58 = matmul %56^T, %8 : f32[128,784]                # examples/autoencoder.lua:10 backward
- * each element, as its tile is computed, goes straight into net.0.weight's update (%101, %106, %115), never stored
+/* %59 = matmul %57^T, %8 : f32[128,784]                # examples/autoencoder.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.0.weight's update (%102, %107, %116), never stored
  */
-DLC_KERNEL static void autoencoder_matmul_58_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict t95_sqrt, const float *restrict net_1_mul_bw, const float *restrict x) {
+DLC_KERNEL static void autoencoder_matmul_59_update(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, float *restrict p_net_0_weight, const float *restrict t95_div, const float *restrict t96_sqrt, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1150,13 +1109,13 @@ DLC_KERNEL static void autoencoder_matmul_58_update(float *restrict s_net_0_weig
             DLC_PREFETCH_W(p_net_0_weight, (i0 + 4 + r_r) * 784 + i1 + r_l);
           }
       }
-      autoencoder_axpy_ta_4x16_k64_upd_4(net_1_mul_bw + i0, x + i1, s_net_0_weight_exp_avg + (i0) * 784 + i1, s_net_0_weight_exp_avg_sq + (i0) * 784 + i1, p_net_0_weight + (i0) * 784 + i1, t94_div, t95_sqrt);
+      autoencoder_axpy_ta_4x16_k64_upd_4(net_1_mul_bw + i0, x + i1, s_net_0_weight_exp_avg + (i0) * 784 + i1, s_net_0_weight_exp_avg_sq + (i0) * 784 + i1, p_net_0_weight + (i0) * 784 + i1, t95_div, t96_sqrt);
     }
   }
 }
 
-/* %58 = matmul %56^T, %8 : f32[128,784]                # examples/autoencoder.lua:10 backward */
-DLC_KERNEL static void autoencoder_matmul_58(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
+/* %59 = matmul %57^T, %8 : f32[128,784]                # examples/autoencoder.lua:10 backward */
+DLC_KERNEL static void autoencoder_matmul_59(float *restrict g_net_0_weight, const float *restrict net_1_mul_bw, const float *restrict x) {
   for (int i1 = 0; i1 < 784; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       autoencoder_axpy_ta_4x16_k64_4(g_net_0_weight + (i0) * 784 + i1, net_1_mul_bw + i0, x + i1);
@@ -1164,52 +1123,52 @@ DLC_KERNEL static void autoencoder_matmul_58(float *restrict g_net_0_weight, con
   }
 }
 
-/* %101 = add %98, %100 : f32[128,784]                  # examples/autoencoder.lua:16 backward
- *   with %98 = mul %96, %77 : f32[128,784]                    # examples/autoencoder.lua:16 backward
- *   with %100 = mul %99, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- * then, in the same loop, %106 = add %102, %105 : f32[128,784]                 # examples/autoencoder.lua:16 backward
- *   with %102 = mul %97, %78 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- *   with %105 = mul %103, %104 : f32[128,784]                 # examples/autoencoder.lua:16 backward
- *   with %104 = mul %59, %59 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+/* %102 = add %99, %101 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ *   with %99 = mul %97, %78 : f32[128,784]                    # examples/autoencoder.lua:16 backward
+ *   with %101 = mul %100, %60 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %107 = add %103, %106 : f32[128,784]                 # examples/autoencoder.lua:16 backward
+ *   with %103 = mul %98, %79 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+ *   with %106 = mul %104, %105 : f32[128,784]                 # examples/autoencoder.lua:16 backward
+ *   with %105 = mul %60, %60 : f32[128,784]                   # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_add_101(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
+DLC_KERNEL static void autoencoder_add_102(float *restrict s_net_0_weight_exp_avg, float *restrict s_net_0_weight_exp_avg_sq, const float *restrict g_net_0_weight) {
   for (int i0 = 0; i0 < 100352; i0++) {
     s_net_0_weight_exp_avg[i0] = ((s_net_0_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_0_weight[i0]));
     s_net_0_weight_exp_avg_sq[i0] = ((s_net_0_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_0_weight[i0] * g_net_0_weight[i0])));
   }
 }
 
-/* %115 = assign %0, %114 : f32[128,784]                # examples/autoencoder.lua:16 backward
- *   with %114 = sub %0, %113 : f32[128,784]                   # examples/autoencoder.lua:16 backward
- *   with %113 = mul %94, %112 : f32[128,784]                  # examples/autoencoder.lua:16 backward
- *   with %112 = div %101, %111 : f32[128,784]                 # examples/autoencoder.lua:16 backward
- *   with %111 = add %110, %76 : f32[128,784]                  # examples/autoencoder.lua:16 backward
- *   with %110 = div %109, %95 : f32[128,784]                  # examples/autoencoder.lua:16 backward
- *   with %109 = sqrt %106 : f32[128,784]                      # examples/autoencoder.lua:16 backward
+/* %116 = assign %0, %115 : f32[128,784]                # examples/autoencoder.lua:16 backward
+ *   with %115 = sub %0, %114 : f32[128,784]                   # examples/autoencoder.lua:16 backward
+ *   with %114 = mul %95, %113 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ *   with %113 = div %102, %112 : f32[128,784]                 # examples/autoencoder.lua:16 backward
+ *   with %112 = add %111, %77 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ *   with %111 = div %110, %96 : f32[128,784]                  # examples/autoencoder.lua:16 backward
+ *   with %110 = sqrt %107 : f32[128,784]                      # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_assign_115(float *restrict p_net_0_weight, const float *restrict t94_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_assign_116(float *restrict p_net_0_weight, const float *restrict t95_div, const float *restrict s_net_0_weight_exp_avg, const float *restrict s_net_0_weight_exp_avg_sq, const float *restrict t96_sqrt) {
   for (int i0 = 0; i0 < 100352; i0++) {
-    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t94_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
+    p_net_0_weight[i0] = (p_net_0_weight[i0] - (t95_div[0] * (s_net_0_weight_exp_avg[i0] / ((sqrtf(s_net_0_weight_exp_avg_sq[i0]) / t96_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %120 = add %118, %119 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %118 = mul %116, %77 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %119 = mul %99, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
- * then, in the same loop, %124 = add %121, %123 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %121 = mul %117, %78 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %123 = mul %103, %122 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %122 = mul %61, %61 : f32[128]                       # examples/autoencoder.lua:16 backward
- * then, in the same loop, %133 = assign %1, %132 : f32[128]                    # examples/autoencoder.lua:16 backward
- *   with %132 = sub %1, %131 : f32[128]                       # examples/autoencoder.lua:16 backward
- *   with %131 = mul %94, %130 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %130 = div %120, %129 : f32[128]                     # examples/autoencoder.lua:16 backward
- *   with %129 = add %128, %76 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %128 = div %127, %95 : f32[128]                      # examples/autoencoder.lua:16 backward
- *   with %127 = sqrt %124 : f32[128]                          # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %192 (2 blocks share it)
+/* %121 = add %119, %120 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %119 = mul %117, %78 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %120 = mul %100, %62 : f32[128]                      # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %125 = add %122, %124 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %122 = mul %118, %79 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %124 = mul %104, %123 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %123 = mul %62, %62 : f32[128]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %134 = assign %1, %133 : f32[128]                    # examples/autoencoder.lua:16 backward
+ *   with %133 = sub %1, %132 : f32[128]                       # examples/autoencoder.lua:16 backward
+ *   with %132 = mul %95, %131 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %131 = div %121, %130 : f32[128]                     # examples/autoencoder.lua:16 backward
+ *   with %130 = add %129, %77 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %129 = div %128, %96 : f32[128]                      # examples/autoencoder.lua:16 backward
+ *   with %128 = sqrt %125 : f32[128]                          # examples/autoencoder.lua:16 backward
+ *   the same kernel, on other buffers, computes %193 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_add_120(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void autoencoder_add_121(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -1217,23 +1176,23 @@ DLC_SHARED_KERNEL static void autoencoder_add_120(float *restrict out0, float *r
   }
 }
 
-/* %138 = add %136, %137 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %136 = mul %134, %77 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %137 = mul %99, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
- * then, in the same loop, %142 = add %139, %141 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %139 = mul %135, %78 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %141 = mul %103, %140 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %140 = mul %63, %63 : f32[32,128]                    # examples/autoencoder.lua:16 backward
- * then, in the same loop, %151 = assign %2, %150 : f32[32,128]                 # examples/autoencoder.lua:16 backward
- *   with %150 = sub %2, %149 : f32[32,128]                    # examples/autoencoder.lua:16 backward
- *   with %149 = mul %94, %148 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %148 = div %138, %147 : f32[32,128]                  # examples/autoencoder.lua:16 backward
- *   with %147 = add %146, %76 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %146 = div %145, %95 : f32[32,128]                   # examples/autoencoder.lua:16 backward
- *   with %145 = sqrt %142 : f32[32,128]                       # examples/autoencoder.lua:16 backward
- *   the same kernel, on other buffers, computes %174 (2 blocks share it)
+/* %139 = add %137, %138 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %137 = mul %135, %78 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %138 = mul %100, %64 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %143 = add %140, %142 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %140 = mul %136, %79 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %142 = mul %104, %141 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %141 = mul %64, %64 : f32[32,128]                    # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %152 = assign %2, %151 : f32[32,128]                 # examples/autoencoder.lua:16 backward
+ *   with %151 = sub %2, %150 : f32[32,128]                    # examples/autoencoder.lua:16 backward
+ *   with %150 = mul %95, %149 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %149 = div %139, %148 : f32[32,128]                  # examples/autoencoder.lua:16 backward
+ *   with %148 = add %147, %77 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %147 = div %146, %96 : f32[32,128]                   # examples/autoencoder.lua:16 backward
+ *   with %146 = sqrt %143 : f32[32,128]                       # examples/autoencoder.lua:16 backward
+ *   the same kernel, on other buffers, computes %175 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void autoencoder_add_138(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void autoencoder_add_139(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = ((out0[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -1241,82 +1200,82 @@ DLC_SHARED_KERNEL static void autoencoder_add_138(float *restrict out0, float *r
   }
 }
 
-/* %156 = add %154, %155 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %154 = mul %152, %77 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %155 = mul %99, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
- * then, in the same loop, %160 = add %157, %159 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %157 = mul %153, %78 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %159 = mul %103, %158 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %158 = mul %65, %65 : f32[32]                        # examples/autoencoder.lua:16 backward
- * then, in the same loop, %169 = assign %3, %168 : f32[32]                     # examples/autoencoder.lua:16 backward
- *   with %168 = sub %3, %167 : f32[32]                        # examples/autoencoder.lua:16 backward
- *   with %167 = mul %94, %166 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %166 = div %156, %165 : f32[32]                      # examples/autoencoder.lua:16 backward
- *   with %165 = add %164, %76 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %164 = div %163, %95 : f32[32]                       # examples/autoencoder.lua:16 backward
- *   with %163 = sqrt %160 : f32[32]                           # examples/autoencoder.lua:16 backward
+/* %157 = add %155, %156 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %155 = mul %153, %78 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %156 = mul %100, %66 : f32[32]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %161 = add %158, %160 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %158 = mul %154, %79 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %160 = mul %104, %159 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %159 = mul %66, %66 : f32[32]                        # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %170 = assign %3, %169 : f32[32]                     # examples/autoencoder.lua:16 backward
+ *   with %169 = sub %3, %168 : f32[32]                        # examples/autoencoder.lua:16 backward
+ *   with %168 = mul %95, %167 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %167 = div %157, %166 : f32[32]                      # examples/autoencoder.lua:16 backward
+ *   with %166 = add %165, %77 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %165 = div %164, %96 : f32[32]                       # examples/autoencoder.lua:16 backward
+ *   with %164 = sqrt %161 : f32[32]                           # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_add_156(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_157(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t95_div, const float *restrict t96_sqrt) {
   for (int i0 = 0; i0 < 32; i0++) {
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
-    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t94_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
+    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t95_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t96_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %210 = add %208, %209 : f32[784,128]                 # examples/autoencoder.lua:16 backward
- *   with %208 = mul %206, %77 : f32[784,128]                  # examples/autoencoder.lua:16 backward
- *   with %209 = mul %99, %71 : f32[784,128]                   # examples/autoencoder.lua:16 backward
- * then, in the same loop, %214 = add %211, %213 : f32[784,128]                 # examples/autoencoder.lua:16 backward
- *   with %211 = mul %207, %78 : f32[784,128]                  # examples/autoencoder.lua:16 backward
- *   with %213 = mul %103, %212 : f32[784,128]                 # examples/autoencoder.lua:16 backward
- *   with %212 = mul %71, %71 : f32[784,128]                   # examples/autoencoder.lua:16 backward
- * then, in the same loop, %223 = assign %6, %222 : f32[784,128]                # examples/autoencoder.lua:16 backward
- *   with %222 = sub %6, %221 : f32[784,128]                   # examples/autoencoder.lua:16 backward
- *   with %221 = mul %94, %220 : f32[784,128]                  # examples/autoencoder.lua:16 backward
- *   with %220 = div %210, %219 : f32[784,128]                 # examples/autoencoder.lua:16 backward
- *   with %219 = add %218, %76 : f32[784,128]                  # examples/autoencoder.lua:16 backward
- *   with %218 = div %217, %95 : f32[784,128]                  # examples/autoencoder.lua:16 backward
- *   with %217 = sqrt %214 : f32[784,128]                      # examples/autoencoder.lua:16 backward
+/* %211 = add %209, %210 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %209 = mul %207, %78 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %210 = mul %100, %72 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %215 = add %212, %214 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %212 = mul %208, %79 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %214 = mul %104, %213 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %213 = mul %72, %72 : f32[784,128]                   # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %224 = assign %6, %223 : f32[784,128]                # examples/autoencoder.lua:16 backward
+ *   with %223 = sub %6, %222 : f32[784,128]                   # examples/autoencoder.lua:16 backward
+ *   with %222 = mul %95, %221 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %221 = div %211, %220 : f32[784,128]                 # examples/autoencoder.lua:16 backward
+ *   with %220 = add %219, %77 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %219 = div %218, %96 : f32[784,128]                  # examples/autoencoder.lua:16 backward
+ *   with %218 = sqrt %215 : f32[784,128]                      # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_add_210(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_211(float *restrict s_net_6_weight_exp_avg, float *restrict s_net_6_weight_exp_avg_sq, float *restrict p_net_6_weight, const float *restrict g_net_6_weight, const float *restrict t95_div, const float *restrict t96_sqrt) {
   for (int i0 = 0; i0 < 100352; i0++) {
     s_net_6_weight_exp_avg[i0] = ((s_net_6_weight_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_weight[i0]));
     s_net_6_weight_exp_avg_sq[i0] = ((s_net_6_weight_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_weight[i0] * g_net_6_weight[i0])));
-    p_net_6_weight[i0] = (p_net_6_weight[i0] - (t94_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
+    p_net_6_weight[i0] = (p_net_6_weight[i0] - (t95_div[0] * (s_net_6_weight_exp_avg[i0] / ((sqrtf(s_net_6_weight_exp_avg_sq[i0]) / t96_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %228 = add %226, %227 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %226 = mul %224, %77 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %227 = mul %99, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
- * then, in the same loop, %232 = add %229, %231 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %229 = mul %225, %78 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %231 = mul %103, %230 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %230 = mul %73, %73 : f32[784]                       # examples/autoencoder.lua:16 backward
- * then, in the same loop, %241 = assign %7, %240 : f32[784]                    # examples/autoencoder.lua:16 backward
- *   with %240 = sub %7, %239 : f32[784]                       # examples/autoencoder.lua:16 backward
- *   with %239 = mul %94, %238 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %238 = div %228, %237 : f32[784]                     # examples/autoencoder.lua:16 backward
- *   with %237 = add %236, %76 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %236 = div %235, %95 : f32[784]                      # examples/autoencoder.lua:16 backward
- *   with %235 = sqrt %232 : f32[784]                          # examples/autoencoder.lua:16 backward
+/* %229 = add %227, %228 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %227 = mul %225, %78 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %228 = mul %100, %74 : f32[784]                      # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %233 = add %230, %232 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %230 = mul %226, %79 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %232 = mul %104, %231 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %231 = mul %74, %74 : f32[784]                       # examples/autoencoder.lua:16 backward
+ * then, in the same loop, %242 = assign %7, %241 : f32[784]                    # examples/autoencoder.lua:16 backward
+ *   with %241 = sub %7, %240 : f32[784]                       # examples/autoencoder.lua:16 backward
+ *   with %240 = mul %95, %239 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %239 = div %229, %238 : f32[784]                     # examples/autoencoder.lua:16 backward
+ *   with %238 = add %237, %77 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %237 = div %236, %96 : f32[784]                      # examples/autoencoder.lua:16 backward
+ *   with %236 = sqrt %233 : f32[784]                          # examples/autoencoder.lua:16 backward
  */
-DLC_KERNEL static void autoencoder_add_228(float *restrict s_net_6_bias_exp_avg, float *restrict s_net_6_bias_exp_avg_sq, float *restrict p_net_6_bias, const float *restrict g_net_6_bias, const float *restrict t94_div, const float *restrict t95_sqrt) {
+DLC_KERNEL static void autoencoder_add_229(float *restrict s_net_6_bias_exp_avg, float *restrict s_net_6_bias_exp_avg_sq, float *restrict p_net_6_bias, const float *restrict g_net_6_bias, const float *restrict t95_div, const float *restrict t96_sqrt) {
   for (int i0 = 0; i0 < 784; i0++) {
     s_net_6_bias_exp_avg[i0] = ((s_net_6_bias_exp_avg[i0] * AUTOENCODER_BETA1) + (AUTOENCODER_ONE_MINUS_BETA1 * g_net_6_bias[i0]));
     s_net_6_bias_exp_avg_sq[i0] = ((s_net_6_bias_exp_avg_sq[i0] * AUTOENCODER_BETA2) + (AUTOENCODER_ONE_MINUS_BETA2 * (g_net_6_bias[i0] * g_net_6_bias[i0])));
-    p_net_6_bias[i0] = (p_net_6_bias[i0] - (t94_div[0] * (s_net_6_bias_exp_avg[i0] / ((sqrtf(s_net_6_bias_exp_avg_sq[i0]) / t95_sqrt[0]) + AUTOENCODER_EPS))));
+    p_net_6_bias[i0] = (p_net_6_bias[i0] - (t95_div[0] * (s_net_6_bias_exp_avg[i0] / ((sqrtf(s_net_6_bias_exp_avg_sq[i0]) / t96_sqrt[0]) + AUTOENCODER_EPS))));
   }
 }
 
-/* %27 = sum_to %23 : f32[64,1]                         # examples/autoencoder.lua:15
- *   with %23 = pow %21, %22 : f32[64,784]                     # examples/autoencoder.lua:15
- *   with %21 = sub %20, %8 : f32[64,784]                      # examples/autoencoder.lua:15
+/* %28 = sum_to %24 : f32[64,1]                         # examples/autoencoder.lua:15
+ *   with %24 = pow %22, %23 : f32[64,784]                     # examples/autoencoder.lua:15
+ *   with %22 = sub %21, %8 : f32[64,784]                      # examples/autoencoder.lua:15
  */
-DLC_KERNEL static void autoencoder_sum_to_27(float *restrict t27_sum_to, const float *restrict out, const float *restrict x) {
+DLC_KERNEL static void autoencoder_sum_to_28(float *restrict t28_sum_to, const float *restrict out, const float *restrict x) {
   for (int i0 = 0; i0 < 64; i0++) {
-    t27_sum_to[i0] = 0.0f;
+    t28_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     {
@@ -1325,17 +1284,17 @@ DLC_KERNEL static void autoencoder_sum_to_27(float *restrict t27_sum_to, const f
         for (int i2 = 0; i2 < 8; i2++) r_part[i2] += dlc_sqf((out[784*i0 + (i1 + i2)] - x[784*i0 + (i1 + i2)]));
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
-      t27_sum_to[i0] += r_part[0];
+      t28_sum_to[i0] += r_part[0];
     }
   }
 }
 
-/* %34 = assign %33, %30 : f32[64]                      # examples/autoencoder.lua:17
- *   with %30 = div %28, %29 : f32[64]                         # examples/autoencoder.lua:15
+/* %35 = assign %34, %31 : f32[64]                      # examples/autoencoder.lua:17
+ *   with %31 = div %29, %30 : f32[64]                         # examples/autoencoder.lua:15
  */
-DLC_KERNEL static void autoencoder_assign_34(float *restrict sample_loss, const float *restrict t27_sum_to) {
+DLC_KERNEL static void autoencoder_assign_35(float *restrict sample_loss, const float *restrict t28_sum_to) {
   for (int i0 = 0; i0 < 64; i0++) {
-    sample_loss[i0] = (t27_sum_to[i0] / 784.0f);
+    sample_loss[i0] = (t28_sum_to[i0] / 784.0f);
   }
 }
 
@@ -1367,56 +1326,59 @@ void autoencoder_forward(autoencoder_model *restrict m, const float *x, float *o
   float *const net_3_relu = m->arena + 16384;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
   float *const p_net_2_weight = m->param + 100480;
-  float *const net_5_relu = m->arena + 50176;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
-  float *const p_net_4_bias = m->param + 108704;
+  float *const net_4_transpose = m->arena + 8192;   /* %15 transpose[32,128]: net.4 Linear, examples/autoencoder.lua:12 */
   float *const p_net_4_weight = m->param + 104608;
-  float *const net_6_matmul = m->arena + 0;   /* %18 matmul[64,784]: net.6 Linear, examples/autoencoder.lua:13 */
+  float *const net_5_relu = m->arena + 50176;   /* %18 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
+  float *const p_net_4_bias = m->param + 108704;
+  float *const net_6_matmul = m->arena + 0;   /* %19 matmul[64,784]: net.6 Linear, examples/autoencoder.lua:13 */
   float *const p_net_6_weight = m->param + 108832;
   float *const p_net_6_bias = m->param + 209184;
   autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
   /* %11 = relu: computed by %9's tiles, from each element as it is stored */
   autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
   /* %14 = relu: computed by %12's tiles, from each element as it is stored */
-  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
-  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
-  autoencoder_matmul_18(net_6_matmul, net_5_relu, p_net_6_weight); /* %18 matmul: net.6 Linear, examples/autoencoder.lua:13 */
-  autoencoder_assign_32(out, net_6_matmul, p_net_6_bias); /* %32 assign: examples/autoencoder.lua:17 */
+  autoencoder_transpose_15(net_4_transpose, p_net_4_weight); /* %15 transpose: net.4 Linear, examples/autoencoder.lua:12 */
+  autoencoder_matmul_16(net_5_relu, p_net_4_bias, net_3_relu, net_4_transpose); /* %16 matmul + %18 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %18 = relu: computed by %16's tiles, from each element as it is stored */
+  autoencoder_matmul_19(net_6_matmul, net_5_relu, p_net_6_weight); /* %19 matmul: net.6 Linear, examples/autoencoder.lua:13 */
+  autoencoder_assign_33(out, net_6_matmul, p_net_6_bias); /* %33 assign: examples/autoencoder.lua:17 */
 }
 
 static float autoencoder_backward(autoencoder_model *restrict m, const float *x, int fused) {
   float *const s_step = m->state + 0;
-  float *const t84_tanh = m->arena + 168976;   /* %84 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t94_div = m->arena + 168992;   /* %94 div[]: examples/autoencoder.lua:16, backward */
-  float *const t90_tanh = m->arena + 168976;   /* %90 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t95_sqrt = m->arena + 169008;   /* %95 sqrt[]: examples/autoencoder.lua:16, backward */
+  float *const t85_tanh = m->arena + 168976;   /* %85 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t95_div = m->arena + 168992;   /* %95 div[]: examples/autoencoder.lua:16, backward */
+  float *const t91_tanh = m->arena + 168976;   /* %91 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t96_sqrt = m->arena + 169008;   /* %96 sqrt[]: examples/autoencoder.lua:16, backward */
   float *const net_1_relu = m->arena + 150528;   /* %11 relu[64,128]: net.1 ReLU, examples/autoencoder.lua:10 */
   float *const p_net_0_bias = m->param + 100352;
   float *const p_net_0_weight = m->param + 0;
   float *const net_3_relu = m->arena + 166912;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
   float *const p_net_2_weight = m->param + 100480;
-  float *const net_5_relu = m->arena + 158720;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
-  float *const p_net_4_bias = m->param + 108704;
+  float *const net_4_transpose = m->arena + 8192;   /* %15 transpose[32,128]: net.4 Linear, examples/autoencoder.lua:12 */
   float *const p_net_4_weight = m->param + 104608;
-  float *const net_7_sigmoid = m->arena + 50176;   /* %20 sigmoid[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13 */
+  float *const net_5_relu = m->arena + 158720;   /* %18 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
+  float *const p_net_4_bias = m->param + 108704;
+  float *const net_7_sigmoid = m->arena + 50176;   /* %21 sigmoid[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13 */
   float *const p_net_6_bias = m->param + 209184;
   float *const p_net_6_weight = m->param + 108832;
-  float *const mseloss0_sum_to = m->arena + 100352;   /* %24 sum_to[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  float *const mseloss0_sub = m->arena + 0;   /* %21 sub[64,784]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  float *const mseloss0_div = m->arena + 168960;   /* %26 div[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  float *const net_7_mul_bw = m->arena + 100352;   /* %41 mul[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
+  float *const mseloss0_sum_to = m->arena + 100352;   /* %25 sum_to[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  float *const mseloss0_sub = m->arena + 0;   /* %22 sub[64,784]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  float *const mseloss0_div = m->arena + 168960;   /* %27 div[]: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  float *const net_7_mul_bw = m->arena + 100352;   /* %42 mul[64,784]: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
   float *const g_net_6_bias = m->grad + 209184;
-  float *const net_5_mul_bw = m->arena + 8192;   /* %46 mul[64,128]: net.5 ReLU, examples/autoencoder.lua:12, backward */
+  float *const net_5_mul_bw = m->arena + 8192;   /* %47 mul[64,128]: net.5 ReLU, examples/autoencoder.lua:12, backward */
   float *const s_net_6_weight_exp_avg = m->state + 217680;
   float *const s_net_6_weight_exp_avg_sq = m->state + 318032;
   float *const g_net_6_weight = m->grad + 108832;
   float *const g_net_4_bias = m->grad + 108704;
-  float *const net_3_mul_bw = m->arena + 16384;   /* %51 mul[64,32]: net.3 ReLU, examples/autoencoder.lua:11, backward */
+  float *const net_3_mul_bw = m->arena + 16384;   /* %52 mul[64,32]: net.3 ReLU, examples/autoencoder.lua:11, backward */
   float *const s_net_4_weight_exp_avg = m->state + 209232;
   float *const s_net_4_weight_exp_avg_sq = m->state + 213328;
   float *const g_net_4_weight = m->grad + 104608;
   float *const g_net_2_bias = m->grad + 104576;
-  float *const net_1_mul_bw = m->arena + 8192;   /* %56 mul[64,128]: net.1 ReLU, examples/autoencoder.lua:10, backward */
+  float *const net_1_mul_bw = m->arena + 8192;   /* %57 mul[64,128]: net.1 ReLU, examples/autoencoder.lua:10, backward */
   float *const s_net_2_weight_exp_avg = m->state + 200976;
   float *const s_net_2_weight_exp_avg_sq = m->state + 205072;
   float *const g_net_2_weight = m->grad + 100480;
@@ -1425,62 +1387,63 @@ static float autoencoder_backward(autoencoder_model *restrict m, const float *x,
   float *const s_net_0_weight_exp_avg_sq = m->state + 100368;
   float *const g_net_0_weight = m->grad + 0;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    autoencoder_add_80(s_step); /* %80 add: examples/autoencoder.lua:16, backward */
-    /* %81 = assign: computed in place by %80 */
-    autoencoder_tanh_84(t84_tanh, s_step); /* %84 tanh: examples/autoencoder.lua:16, backward */
-    autoencoder_div_94(t94_div, t84_tanh); /* %94 div: examples/autoencoder.lua:16, backward */
-    autoencoder_tanh_90(t90_tanh, s_step); /* %90 tanh: examples/autoencoder.lua:16, backward */
-    autoencoder_sqrt_95(t95_sqrt, t90_tanh); /* %95 sqrt: examples/autoencoder.lua:16, backward */
+    autoencoder_add_81(s_step); /* %81 add: examples/autoencoder.lua:16, backward */
+    /* %82 = assign: computed in place by %81 */
+    autoencoder_tanh_85(t85_tanh, s_step); /* %85 tanh: examples/autoencoder.lua:16, backward */
+    autoencoder_div_95(t95_div, t85_tanh); /* %95 div: examples/autoencoder.lua:16, backward */
+    autoencoder_tanh_91(t91_tanh, s_step); /* %91 tanh: examples/autoencoder.lua:16, backward */
+    autoencoder_sqrt_96(t96_sqrt, t91_tanh); /* %96 sqrt: examples/autoencoder.lua:16, backward */
   }
   autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
   /* %11 = relu: computed by %9's tiles, from each element as it is stored */
   autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
   /* %14 = relu: computed by %12's tiles, from each element as it is stored */
-  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
-  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
-  autoencoder_matmul_18_v2(net_7_sigmoid, p_net_6_bias, net_5_relu, p_net_6_weight); /* %18 matmul + %20 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
-  /* %20 = sigmoid: computed by %18's tiles, from each element as it is stored */
-  autoencoder_sub_21(mseloss0_sum_to, mseloss0_sub, net_7_sigmoid, x); /* %21 sub + %24 sum_to: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  autoencoder_div_26(mseloss0_div, mseloss0_sum_to); /* %26 div: mseloss0 MSELoss, examples/autoencoder.lua:15 */
-  autoencoder_mul_41(net_7_mul_bw, mseloss0_sub, net_7_sigmoid); /* %41 mul: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
-  autoencoder_sum_to_42(g_net_6_bias, net_7_mul_bw); /* %42 sum_to: net.6 Linear, examples/autoencoder.lua:13, backward */
-  autoencoder_matmul_43(net_5_mul_bw, net_5_relu, net_7_mul_bw, p_net_6_weight); /* %43 matmul + %46 mul: net.6 Linear, examples/autoencoder.lua:13, backward */
+  autoencoder_transpose_15(net_4_transpose, p_net_4_weight); /* %15 transpose: net.4 Linear, examples/autoencoder.lua:12 */
+  autoencoder_matmul_16(net_5_relu, p_net_4_bias, net_3_relu, net_4_transpose); /* %16 matmul + %18 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %18 = relu: computed by %16's tiles, from each element as it is stored */
+  autoencoder_matmul_19_v2(net_7_sigmoid, p_net_6_bias, net_5_relu, p_net_6_weight); /* %19 matmul + %21 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
+  /* %21 = sigmoid: computed by %19's tiles, from each element as it is stored */
+  autoencoder_sub_22(mseloss0_sum_to, mseloss0_sub, net_7_sigmoid, x); /* %22 sub + %25 sum_to: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  autoencoder_div_27(mseloss0_div, mseloss0_sum_to); /* %27 div: mseloss0 MSELoss, examples/autoencoder.lua:15 */
+  autoencoder_mul_42(net_7_mul_bw, mseloss0_sub, net_7_sigmoid); /* %42 mul: net.7 Sigmoid, examples/autoencoder.lua:13, backward */
+  autoencoder_sum_to_43(g_net_6_bias, net_7_mul_bw); /* %43 sum_to: net.6 Linear, examples/autoencoder.lua:13, backward */
+  autoencoder_matmul_44(net_5_mul_bw, net_5_relu, net_7_mul_bw, p_net_6_weight); /* %44 matmul + %47 mul: net.6 Linear, examples/autoencoder.lua:13, backward */
   if (fused) {
-    autoencoder_matmul_44_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, t94_div, t95_sqrt, net_7_mul_bw, net_5_relu); /* %44 matmul + %210 add + %214 add + %223 assign: net.6 Linear, examples/autoencoder.lua:13, backward */
+    autoencoder_matmul_45_update(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, t95_div, t96_sqrt, net_7_mul_bw, net_5_relu); /* %45 matmul + %211 add + %215 add + %224 assign: net.6 Linear, examples/autoencoder.lua:13, backward */
   } else {
-    autoencoder_matmul_44(g_net_6_weight, net_7_mul_bw, net_5_relu); /* %44 matmul: net.6 Linear, examples/autoencoder.lua:13, backward */
+    autoencoder_matmul_45(g_net_6_weight, net_7_mul_bw, net_5_relu); /* %45 matmul: net.6 Linear, examples/autoencoder.lua:13, backward */
   }
-  /* %46 = mul: computed by %43's tiles, from each element as it is stored */
-  autoencoder_sum_to_47(g_net_4_bias, net_5_mul_bw); /* %47 sum_to: net.4 Linear, examples/autoencoder.lua:12, backward */
-  autoencoder_matmul_48(net_3_mul_bw, net_3_relu, net_5_mul_bw, p_net_4_weight); /* %48 matmul + %51 mul: net.4 Linear, examples/autoencoder.lua:12, backward */
+  /* %47 = mul: computed by %44's tiles, from each element as it is stored */
+  autoencoder_sum_to_48(g_net_4_bias, net_5_mul_bw); /* %48 sum_to: net.4 Linear, examples/autoencoder.lua:12, backward */
+  autoencoder_matmul_49(net_3_mul_bw, net_3_relu, net_5_mul_bw, p_net_4_weight); /* %49 matmul + %52 mul: net.4 Linear, examples/autoencoder.lua:12, backward */
   if (fused) {
-    autoencoder_matmul_49_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t94_div, t95_sqrt, net_5_mul_bw, net_3_relu); /* %49 matmul + %174 add + %178 add + %187 assign: net.4 Linear, examples/autoencoder.lua:12, backward */
+    autoencoder_matmul_50_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, t95_div, t96_sqrt, net_5_mul_bw, net_3_relu); /* %50 matmul + %175 add + %179 add + %188 assign: net.4 Linear, examples/autoencoder.lua:12, backward */
   } else {
-    autoencoder_matmul_49(g_net_4_weight, net_5_mul_bw, net_3_relu); /* %49 matmul: net.4 Linear, examples/autoencoder.lua:12, backward */
+    autoencoder_matmul_50(g_net_4_weight, net_5_mul_bw, net_3_relu); /* %50 matmul: net.4 Linear, examples/autoencoder.lua:12, backward */
   }
-  /* %51 = mul: computed by %48's tiles, from each element as it is stored */
-  autoencoder_sum_to_52(g_net_2_bias, net_3_mul_bw); /* %52 sum_to: net.2 Linear, examples/autoencoder.lua:11, backward */
-  autoencoder_matmul_53(net_1_mul_bw, net_1_relu, net_3_mul_bw, p_net_2_weight); /* %53 matmul + %56 mul: net.2 Linear, examples/autoencoder.lua:11, backward */
+  /* %52 = mul: computed by %49's tiles, from each element as it is stored */
+  autoencoder_sum_to_53(g_net_2_bias, net_3_mul_bw); /* %53 sum_to: net.2 Linear, examples/autoencoder.lua:11, backward */
+  autoencoder_matmul_54(net_1_mul_bw, net_1_relu, net_3_mul_bw, p_net_2_weight); /* %54 matmul + %57 mul: net.2 Linear, examples/autoencoder.lua:11, backward */
   if (fused) {
-    autoencoder_matmul_54_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t94_div, t95_sqrt, net_3_mul_bw, net_1_relu); /* %54 matmul + %138 add + %142 add + %151 assign: net.2 Linear, examples/autoencoder.lua:11, backward */
+    autoencoder_matmul_55_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t95_div, t96_sqrt, net_3_mul_bw, net_1_relu); /* %55 matmul + %139 add + %143 add + %152 assign: net.2 Linear, examples/autoencoder.lua:11, backward */
   } else {
-    autoencoder_matmul_54(g_net_2_weight, net_3_mul_bw, net_1_relu); /* %54 matmul: net.2 Linear, examples/autoencoder.lua:11, backward */
+    autoencoder_matmul_55(g_net_2_weight, net_3_mul_bw, net_1_relu); /* %55 matmul: net.2 Linear, examples/autoencoder.lua:11, backward */
   }
-  /* %56 = mul: computed by %53's tiles, from each element as it is stored */
-  autoencoder_sum_to_47(g_net_0_bias, net_1_mul_bw); /* %57 sum_to: net.0 Linear, examples/autoencoder.lua:10, backward */
+  /* %57 = mul: computed by %54's tiles, from each element as it is stored */
+  autoencoder_sum_to_48(g_net_0_bias, net_1_mul_bw); /* %58 sum_to: net.0 Linear, examples/autoencoder.lua:10, backward */
   if (fused) {
-    autoencoder_matmul_58_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t94_div, t95_sqrt, net_1_mul_bw, x); /* %58 matmul + %101 add + %106 add + %115 assign: net.0 Linear, examples/autoencoder.lua:10, backward */
+    autoencoder_matmul_59_update(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, p_net_0_weight, t95_div, t96_sqrt, net_1_mul_bw, x); /* %59 matmul + %102 add + %107 add + %116 assign: net.0 Linear, examples/autoencoder.lua:10, backward */
   } else {
-    autoencoder_matmul_58(g_net_0_weight, net_1_mul_bw, x); /* %58 matmul: net.0 Linear, examples/autoencoder.lua:10, backward */
+    autoencoder_matmul_59(g_net_0_weight, net_1_mul_bw, x); /* %59 matmul: net.0 Linear, examples/autoencoder.lua:10, backward */
   }
-  /* %60 = assign: computed in place by %58 (not at all by the training step: the update takes it straight from the product) */
-  /* %62 = assign: computed in place by %57 */
-  /* %64 = assign: computed in place by %54 (not at all by the training step: the update takes it straight from the product) */
-  /* %66 = assign: computed in place by %52 */
-  /* %68 = assign: computed in place by %49 (not at all by the training step: the update takes it straight from the product) */
-  /* %70 = assign: computed in place by %47 */
-  /* %72 = assign: computed in place by %44 (not at all by the training step: the update takes it straight from the product) */
-  /* %74 = assign: computed in place by %42 */
+  /* %61 = assign: computed in place by %59 (not at all by the training step: the update takes it straight from the product) */
+  /* %63 = assign: computed in place by %58 */
+  /* %65 = assign: computed in place by %55 (not at all by the training step: the update takes it straight from the product) */
+  /* %67 = assign: computed in place by %53 */
+  /* %69 = assign: computed in place by %50 (not at all by the training step: the update takes it straight from the product) */
+  /* %71 = assign: computed in place by %48 */
+  /* %73 = assign: computed in place by %45 (not at all by the training step: the update takes it straight from the product) */
+  /* %75 = assign: computed in place by %43 */
   return m->arena[168960];
 }
 
@@ -1493,10 +1456,10 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
   float *const s_net_0_weight_exp_avg = m->state + 16;
   float *const s_net_0_weight_exp_avg_sq = m->state + 100368;
   float *const g_net_0_weight = m->grad + 0;
-  float *const t84_tanh = m->arena + 168976;   /* %84 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t94_div = m->arena + 168992;   /* %94 div[]: examples/autoencoder.lua:16, backward */
-  float *const t90_tanh = m->arena + 168976;   /* %90 tanh[]: examples/autoencoder.lua:16, backward */
-  float *const t95_sqrt = m->arena + 169008;   /* %95 sqrt[]: examples/autoencoder.lua:16, backward */
+  float *const t85_tanh = m->arena + 168976;   /* %85 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t95_div = m->arena + 168992;   /* %95 div[]: examples/autoencoder.lua:16, backward */
+  float *const t91_tanh = m->arena + 168976;   /* %91 tanh[]: examples/autoencoder.lua:16, backward */
+  float *const t96_sqrt = m->arena + 169008;   /* %96 sqrt[]: examples/autoencoder.lua:16, backward */
   float *const p_net_0_weight = m->param + 0;
   float *const s_net_0_bias_exp_avg = m->state + 200720;
   float *const s_net_0_bias_exp_avg_sq = m->state + 200848;
@@ -1527,46 +1490,46 @@ static void autoencoder_update_step(autoencoder_model *restrict m, int fused) {
   float *const p_net_6_bias = m->param + 209184;
   float *const g_net_6_bias = m->grad + 209184;
   if (!fused) { /* else computed before the backward pass */
-    autoencoder_add_80(s_step); /* %80 add: examples/autoencoder.lua:16, backward */
+    autoencoder_add_81(s_step); /* %81 add: examples/autoencoder.lua:16, backward */
   }
-  /* %81 = assign: computed in place by %80 */
-  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %58 */
-    autoencoder_add_101(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %101 add + %106 add: examples/autoencoder.lua:16, backward */
-    /* %107 = assign: computed in place by %101 */
-    /* %108 = assign: computed in place by %106 */
-    autoencoder_tanh_84(t84_tanh, s_step); /* %84 tanh: examples/autoencoder.lua:16, backward */
-    autoencoder_div_94(t94_div, t84_tanh); /* %94 div: examples/autoencoder.lua:16, backward */
-    autoencoder_tanh_90(t90_tanh, s_step); /* %90 tanh: examples/autoencoder.lua:16, backward */
-    autoencoder_sqrt_95(t95_sqrt, t90_tanh); /* %95 sqrt: examples/autoencoder.lua:16, backward */
-    autoencoder_assign_115(p_net_0_weight, t94_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t95_sqrt); /* %115 assign: examples/autoencoder.lua:16, backward */
+  /* %82 = assign: computed in place by %81 */
+  if (!fused) { /* else net.0.weight was updated in the backward pass, straight from %59 */
+    autoencoder_add_102(s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, g_net_0_weight); /* %102 add + %107 add: examples/autoencoder.lua:16, backward */
+    /* %108 = assign: computed in place by %102 */
+    /* %109 = assign: computed in place by %107 */
+    autoencoder_tanh_85(t85_tanh, s_step); /* %85 tanh: examples/autoencoder.lua:16, backward */
+    autoencoder_div_95(t95_div, t85_tanh); /* %95 div: examples/autoencoder.lua:16, backward */
+    autoencoder_tanh_91(t91_tanh, s_step); /* %91 tanh: examples/autoencoder.lua:16, backward */
+    autoencoder_sqrt_96(t96_sqrt, t91_tanh); /* %96 sqrt: examples/autoencoder.lua:16, backward */
+    autoencoder_assign_116(p_net_0_weight, t95_div, s_net_0_weight_exp_avg, s_net_0_weight_exp_avg_sq, t96_sqrt); /* %116 assign: examples/autoencoder.lua:16, backward */
   }
-  autoencoder_add_120(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t94_div, t95_sqrt); /* %120 add + %124 add + %133 assign: examples/autoencoder.lua:16, backward */
-  /* %125 = assign: computed in place by %120 */
-  /* %126 = assign: computed in place by %124 */
-  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %54 */
-    autoencoder_add_138(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t94_div, t95_sqrt); /* %138 add + %142 add + %151 assign: examples/autoencoder.lua:16, backward */
-    /* %143 = assign: computed in place by %138 */
-    /* %144 = assign: computed in place by %142 */
+  autoencoder_add_121(s_net_0_bias_exp_avg, s_net_0_bias_exp_avg_sq, p_net_0_bias, g_net_0_bias, t95_div, t96_sqrt); /* %121 add + %125 add + %134 assign: examples/autoencoder.lua:16, backward */
+  /* %126 = assign: computed in place by %121 */
+  /* %127 = assign: computed in place by %125 */
+  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %55 */
+    autoencoder_add_139(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t95_div, t96_sqrt); /* %139 add + %143 add + %152 assign: examples/autoencoder.lua:16, backward */
+    /* %144 = assign: computed in place by %139 */
+    /* %145 = assign: computed in place by %143 */
   }
-  autoencoder_add_156(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t94_div, t95_sqrt); /* %156 add + %160 add + %169 assign: examples/autoencoder.lua:16, backward */
-  /* %161 = assign: computed in place by %156 */
-  /* %162 = assign: computed in place by %160 */
-  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %49 */
-    autoencoder_add_138(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t94_div, t95_sqrt); /* %174 add + %178 add + %187 assign: examples/autoencoder.lua:16, backward */
-    /* %179 = assign: computed in place by %174 */
-    /* %180 = assign: computed in place by %178 */
+  autoencoder_add_157(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t95_div, t96_sqrt); /* %157 add + %161 add + %170 assign: examples/autoencoder.lua:16, backward */
+  /* %162 = assign: computed in place by %157 */
+  /* %163 = assign: computed in place by %161 */
+  if (!fused) { /* else net.4.weight was updated in the backward pass, straight from %50 */
+    autoencoder_add_139(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, g_net_4_weight, t95_div, t96_sqrt); /* %175 add + %179 add + %188 assign: examples/autoencoder.lua:16, backward */
+    /* %180 = assign: computed in place by %175 */
+    /* %181 = assign: computed in place by %179 */
   }
-  autoencoder_add_120(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t94_div, t95_sqrt); /* %192 add + %196 add + %205 assign: examples/autoencoder.lua:16, backward */
-  /* %197 = assign: computed in place by %192 */
-  /* %198 = assign: computed in place by %196 */
-  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %44 */
-    autoencoder_add_210(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t94_div, t95_sqrt); /* %210 add + %214 add + %223 assign: examples/autoencoder.lua:16, backward */
-    /* %215 = assign: computed in place by %210 */
-    /* %216 = assign: computed in place by %214 */
+  autoencoder_add_121(s_net_4_bias_exp_avg, s_net_4_bias_exp_avg_sq, p_net_4_bias, g_net_4_bias, t95_div, t96_sqrt); /* %193 add + %197 add + %206 assign: examples/autoencoder.lua:16, backward */
+  /* %198 = assign: computed in place by %193 */
+  /* %199 = assign: computed in place by %197 */
+  if (!fused) { /* else net.6.weight was updated in the backward pass, straight from %45 */
+    autoencoder_add_211(s_net_6_weight_exp_avg, s_net_6_weight_exp_avg_sq, p_net_6_weight, g_net_6_weight, t95_div, t96_sqrt); /* %211 add + %215 add + %224 assign: examples/autoencoder.lua:16, backward */
+    /* %216 = assign: computed in place by %211 */
+    /* %217 = assign: computed in place by %215 */
   }
-  autoencoder_add_228(s_net_6_bias_exp_avg, s_net_6_bias_exp_avg_sq, p_net_6_bias, g_net_6_bias, t94_div, t95_sqrt); /* %228 add + %232 add + %241 assign: examples/autoencoder.lua:16, backward */
-  /* %233 = assign: computed in place by %228 */
-  /* %234 = assign: computed in place by %232 */
+  autoencoder_add_229(s_net_6_bias_exp_avg, s_net_6_bias_exp_avg_sq, p_net_6_bias, g_net_6_bias, t95_div, t96_sqrt); /* %229 add + %233 add + %242 assign: examples/autoencoder.lua:16, backward */
+  /* %234 = assign: computed in place by %229 */
+  /* %235 = assign: computed in place by %233 */
   m->step++;
 }
 
@@ -1587,23 +1550,25 @@ void autoencoder_eval(autoencoder_model *restrict m, const float *x, float *out,
   float *const net_3_relu = m->arena + 16384;   /* %14 relu[64,32]: net.3 ReLU, examples/autoencoder.lua:11 */
   float *const p_net_2_bias = m->param + 104576;
   float *const p_net_2_weight = m->param + 100480;
-  float *const net_5_relu = m->arena + 50176;   /* %17 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
-  float *const p_net_4_bias = m->param + 108704;
+  float *const net_4_transpose = m->arena + 8192;   /* %15 transpose[32,128]: net.4 Linear, examples/autoencoder.lua:12 */
   float *const p_net_4_weight = m->param + 104608;
+  float *const net_5_relu = m->arena + 50176;   /* %18 relu[64,128]: net.5 ReLU, examples/autoencoder.lua:12 */
+  float *const p_net_4_bias = m->param + 108704;
   float *const p_net_6_bias = m->param + 209184;
   float *const p_net_6_weight = m->param + 108832;
-  float *const t27_sum_to = m->arena + 50176;   /* %27 sum_to[64,1]: examples/autoencoder.lua:15 */
+  float *const t28_sum_to = m->arena + 50176;   /* %28 sum_to[64,1]: examples/autoencoder.lua:15 */
   autoencoder_matmul_9(net_1_relu, p_net_0_bias, x, p_net_0_weight); /* %9 matmul + %11 relu: net.0 Linear, examples/autoencoder.lua:10 */
   /* %11 = relu: computed by %9's tiles, from each element as it is stored */
   autoencoder_matmul_12(net_3_relu, p_net_2_bias, net_1_relu, p_net_2_weight); /* %12 matmul + %14 relu: net.2 Linear, examples/autoencoder.lua:11 */
   /* %14 = relu: computed by %12's tiles, from each element as it is stored */
-  autoencoder_matmul_15(net_5_relu, p_net_4_bias, net_3_relu, p_net_4_weight); /* %15 matmul + %17 relu: net.4 Linear, examples/autoencoder.lua:12 */
-  /* %17 = relu: computed by %15's tiles, from each element as it is stored */
-  autoencoder_matmul_18_v2(out, p_net_6_bias, net_5_relu, p_net_6_weight); /* %18 matmul + %20 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
-  /* %20 = sigmoid: computed by %18's tiles, from each element as it is stored */
-  autoencoder_sum_to_27(t27_sum_to, out, x); /* %27 sum_to: examples/autoencoder.lua:15 */
-  /* %32 = assign: computed in place by %20 */
-  autoencoder_assign_34(sample_loss, t27_sum_to); /* %34 assign: examples/autoencoder.lua:17 */
+  autoencoder_transpose_15(net_4_transpose, p_net_4_weight); /* %15 transpose: net.4 Linear, examples/autoencoder.lua:12 */
+  autoencoder_matmul_16(net_5_relu, p_net_4_bias, net_3_relu, net_4_transpose); /* %16 matmul + %18 relu: net.4 Linear, examples/autoencoder.lua:12 */
+  /* %18 = relu: computed by %16's tiles, from each element as it is stored */
+  autoencoder_matmul_19_v2(out, p_net_6_bias, net_5_relu, p_net_6_weight); /* %19 matmul + %21 sigmoid: net.6 Linear, examples/autoencoder.lua:13 */
+  /* %21 = sigmoid: computed by %19's tiles, from each element as it is stored */
+  autoencoder_sum_to_28(t28_sum_to, out, x); /* %28 sum_to: examples/autoencoder.lua:15 */
+  /* %33 = assign: computed in place by %21 */
+  autoencoder_assign_35(sample_loss, t28_sum_to); /* %35 assign: examples/autoencoder.lua:17 */
 }
 
 enum { AUTOENCODER_NTENSORS = 25 };

@@ -17,138 +17,35 @@
 #define LSTM_ONE_MINUS_BETA1 0.1f   /* examples/lstm.lua:15 */
 #define LSTM_ONE_MINUS_BETA2 0.001f   /* examples/lstm.lua:15 */
 
-static inline void lstm_dot_4x4_k28(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 24; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 28, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 56, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 84, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 28, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 56, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 84, sizeof r_b3);
+static inline void lstm_axpy_4x16_k28(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 28; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 28];
+    float r_a2 = a[i2 + 56];
+    float r_a3 = a[i2 + 84];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    float r_s = r_sum[0];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2];
-    c[0] = r_s;
-  }
-  {
-    float r_s = r_sum[1];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 28];
-    c[1] = r_s;
-  }
-  {
-    float r_s = r_sum[2];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 56];
-    c[2] = r_s;
-  }
-  {
-    float r_s = r_sum[3];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2] * b[i2 + 84];
-    c[3] = r_s;
-  }
-  {
-    float r_s = r_sum[4];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2];
-    c[512] = r_s;
-  }
-  {
-    float r_s = r_sum[5];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 28];
-    c[513] = r_s;
-  }
-  {
-    float r_s = r_sum[6];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 56];
-    c[514] = r_s;
-  }
-  {
-    float r_s = r_sum[7];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 28] * b[i2 + 84];
-    c[515] = r_s;
-  }
-  {
-    float r_s = r_sum[8];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2];
-    c[1024] = r_s;
-  }
-  {
-    float r_s = r_sum[9];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 28];
-    c[1025] = r_s;
-  }
-  {
-    float r_s = r_sum[10];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 56];
-    c[1026] = r_s;
-  }
-  {
-    float r_s = r_sum[11];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 56] * b[i2 + 84];
-    c[1027] = r_s;
-  }
-  {
-    float r_s = r_sum[12];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2];
-    c[1536] = r_s;
-  }
-  {
-    float r_s = r_sum[13];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 28];
-    c[1537] = r_s;
-  }
-  {
-    float r_s = r_sum[14];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 56];
-    c[1538] = r_s;
-  }
-  {
-    float r_s = r_sum[15];
-    for (int i2 = 24; i2 < 28; i2++) r_s += a[i2 + 84] * b[i2 + 84];
-    c[1539] = r_s;
-  }
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 512, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 520, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1024, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1032, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 1536, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
 }
 
 static inline void lstm_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
@@ -775,24 +672,36 @@ static inline void lstm_axpy_ta_4x16_k1792(float *restrict c, const float *restr
   memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
 }
 
-/* %8 = matmul %7, %0^T : f32[1792,512]                 # examples/lstm.lua:10 */
-DLC_KERNEL static void lstm_matmul_8(float *restrict net_0_matmul, const float *restrict x, const float *restrict p_net_0_weight_ih_l0) {
-  for (int i0 = 0; i0 < 1792; i0 += 4) {
-    for (int i1 = 0; i1 < 512; i1 += 4) {
-      lstm_dot_4x4_k28(net_0_matmul + (i0) * 512 + i1, x + (i0) * 28, p_net_0_weight_ih_l0 + (i1) * 28);
+/* %8 = transpose %0 : f32[28,512]                      # examples/lstm.lua:10 */
+DLC_KERNEL static void lstm_transpose_8(float *restrict net_0_transpose, const float *restrict p_net_0_weight_ih_l0) {
+  for (int i0 = 0; i0 < 28; i0 += 16) {
+    int r_end = i0 + 16 < 28 ? i0 + 16 : 28;
+    for (int i1 = 0; i1 < 512; i1 += 16) {
+      int r_cend = i1 + 16 < 512 ? i1 + 16 : 512;
+      for (int i2 = i0; i2 < r_end; i2++)
+        for (int i3 = i1; i3 < r_cend; i3++) net_0_transpose[i2 * 512 + i3] = p_net_0_weight_ih_l0[i3 * 28 + i2];
     }
   }
 }
 
-/* %9 = add %2, %3 : f32[512]                           # examples/lstm.lua:10 */
-DLC_KERNEL static void lstm_add_9(float *restrict net_0_add, const float *restrict p_net_0_bias_ih_l0, const float *restrict p_net_0_bias_hh_l0) {
+/* %9 = matmul %7, %8 : f32[1792,512]                   # examples/lstm.lua:10 */
+DLC_KERNEL static void lstm_matmul_9(float *restrict net_0_matmul, const float *restrict x, const float *restrict net_0_transpose) {
+  for (int i1 = 0; i1 < 512; i1 += 16) {
+    for (int i0 = 0; i0 < 1792; i0 += 4) {
+      lstm_axpy_4x16_k28(net_0_matmul + (i0) * 512 + i1, x + (i0) * 28, net_0_transpose + i1);
+    }
+  }
+}
+
+/* %10 = add %2, %3 : f32[512]                          # examples/lstm.lua:10 */
+DLC_KERNEL static void lstm_add_10(float *restrict net_0_add, const float *restrict p_net_0_bias_ih_l0, const float *restrict p_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     net_0_add[i0] = (p_net_0_bias_ih_l0[i0] + p_net_0_bias_hh_l0[i0]);
   }
 }
 
-/* %10 = add %8, %9 : f32[1792,512]                     # examples/lstm.lua:10 */
-DLC_KERNEL static void lstm_add_10(float *restrict net_0_add_2, const float *restrict net_0_matmul, const float *restrict net_0_add) {
+/* %11 = add %9, %10 : f32[1792,512]                    # examples/lstm.lua:10 */
+DLC_KERNEL static void lstm_add_11(float *restrict net_0_add_2, const float *restrict net_0_matmul, const float *restrict net_0_add) {
   for (int i0 = 0; i0 < 1792; i0++) {
     for (int i1 = 0; i1 < 512; i1++) {
       net_0_add_2[512*i0 + i1] = (net_0_matmul[512*i0 + i1] + net_0_add[i1]);
@@ -800,13 +709,13 @@ DLC_KERNEL static void lstm_add_10(float *restrict net_0_add_2, const float *res
   }
 }
 
-/* %18 = mul %15, %16 : f32[64,128]                     # examples/lstm.lua:10
- *   with %15 = sigmoid %12 : f32[64,128]                      # examples/lstm.lua:10
- *   with %12 = slice %11 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   with %16 = tanh %13 : f32[64,128]                         # examples/lstm.lua:10
- *   with %13 = slice %11 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+/* %19 = mul %16, %17 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %16 = sigmoid %13 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %13 = slice %12 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   with %17 = tanh %14 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %14 = slice %12 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_mul_18(float *restrict net_0_mul, const float *restrict net_0_add_2) {
+DLC_KERNEL static void lstm_mul_19(float *restrict net_0_mul, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * dlc_tanhf(net_0_add_2[14336*i0 + i1 + 256]));
@@ -814,12 +723,12 @@ DLC_KERNEL static void lstm_mul_18(float *restrict net_0_mul, const float *restr
   }
 }
 
-/* %20 = mul %17, %19 : f32[64,128]                     # examples/lstm.lua:10
- *   with %17 = sigmoid %14 : f32[64,128]                      # examples/lstm.lua:10
- *   with %14 = slice %11 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
- *   with %19 = tanh %18 : f32[64,128]                         # examples/lstm.lua:10
+/* %21 = mul %18, %20 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %18 = sigmoid %15 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %15 = slice %12 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
+ *   with %20 = tanh %19 : f32[64,128]                         # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_mul_20(float *restrict net_0_mul_2, const float *restrict net_0_add_2, const float *restrict net_0_mul) {
+DLC_KERNEL static void lstm_mul_21(float *restrict net_0_mul_2, const float *restrict net_0_add_2, const float *restrict net_0_mul) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul_2[128*i0 + i1] = (dlc_sigmoidf(net_0_add_2[14336*i0 + i1]) * dlc_tanhf(net_0_mul[128*i0 + i1]));
@@ -827,10 +736,10 @@ DLC_KERNEL static void lstm_mul_20(float *restrict net_0_mul_2, const float *res
   }
 }
 
-/* %22 = matmul %20, %1^T : f32[64,512]                 # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %38, %54, %70, %86, %102, %118, %134, %150, %166, %182, %198, %214, %230, %246, %262, %278, ... (79 blocks share it)
+/* %23 = matmul %21, %1^T : f32[64,512]                 # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %39, %55, %71, %87, %103, %119, %135, %151, %167, %183, %199, %215, %231, %247, %263, %279, ... (79 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_22(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_matmul_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 512; i1 += 4) {
       lstm_dot_4x4_k128(out0 + (i0) * 512 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
@@ -838,11 +747,11 @@ DLC_SHARED_KERNEL static void lstm_matmul_22(float *restrict out0, const float *
   }
 }
 
-/* %23 = add %21, %22 : f32[64,512]                     # examples/lstm.lua:10
- *   with %21 = slice %11 {dim=2, start=513} : f32[64,512]     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %39, %55, %71, %87, %103, %119, %135, %151, %167, %183, %199, %215, %231, %247, %263, %279, ... (79 blocks share it)
+/* %24 = add %22, %23 : f32[64,512]                     # examples/lstm.lua:10
+ *   with %22 = slice %12 {dim=2, start=513} : f32[64,512]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %40, %56, %72, %88, %104, %120, %136, %152, %168, %184, %200, %216, %232, %248, %264, %280, ... (79 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_add_24(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 512; i1++) {
       out0[512*i0 + i1] = (in0[14336*i0 + i1] + in1[512*i0 + i1]);
@@ -850,18 +759,18 @@ DLC_SHARED_KERNEL static void lstm_add_23(float *restrict out0, const float *res
   }
 }
 
-/* %34 = add %32, %33 : f32[64,128]                     # examples/lstm.lua:10
- *   with %32 = mul %29, %18 : f32[64,128]                     # examples/lstm.lua:10
+/* %35 = add %33, %34 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %33 = mul %30, %19 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %30 = sigmoid %26 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %26 = slice %24 {dim=2, start=129} : f32[64,128]     # examples/lstm.lua:10
+ *   with %34 = mul %29, %31 : f32[64,128]                     # examples/lstm.lua:10
  *   with %29 = sigmoid %25 : f32[64,128]                      # examples/lstm.lua:10
- *   with %25 = slice %23 {dim=2, start=129} : f32[64,128]     # examples/lstm.lua:10
- *   with %33 = mul %28, %30 : f32[64,128]                     # examples/lstm.lua:10
- *   with %28 = sigmoid %24 : f32[64,128]                      # examples/lstm.lua:10
- *   with %24 = slice %23 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   with %30 = tanh %26 : f32[64,128]                         # examples/lstm.lua:10
- *   with %26 = slice %23 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %50, %66, %82, %98, %114, %130, %146, %162, %178, %194, %210, %226, %242, %258, %274, %290, ... (51 blocks share it)
+ *   with %25 = slice %24 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   with %31 = tanh %27 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %27 = slice %24 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %51, %67, %83, %99, %115, %131, %147, %163, %179, %195, %211, %227, %243, %259, %275, %291, ... (51 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_34(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_add_35(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = ((dlc_sigmoidf(in0[512*i0 + i1 + 128]) * in1[128*i0 + i1]) + (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in0[512*i0 + i1 + 256])));
@@ -869,13 +778,13 @@ DLC_SHARED_KERNEL static void lstm_add_34(float *restrict out0, const float *res
   }
 }
 
-/* %36 = mul %31, %35 : f32[64,128]                     # examples/lstm.lua:10
- *   with %31 = sigmoid %27 : f32[64,128]                      # examples/lstm.lua:10
- *   with %27 = slice %23 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
- *   with %35 = tanh %34 : f32[64,128]                         # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, %276, %292, ... (51 blocks share it)
+/* %37 = mul %32, %36 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %32 = sigmoid %28 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %28 = slice %24 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
+ *   with %36 = tanh %35 : f32[64,128]                         # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %53, %69, %85, %101, %117, %133, %149, %165, %181, %197, %213, %229, %245, %261, %277, %293, ... (51 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_36(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_mul_37(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in1[128*i0 + i1]));
@@ -883,21 +792,21 @@ DLC_SHARED_KERNEL static void lstm_mul_36(float *restrict out0, const float *res
   }
 }
 
-/* %452 = mul %447, %451 : f32[64,128]                  # examples/lstm.lua:10
- *   with %447 = sigmoid %443 : f32[64,128]                    # examples/lstm.lua:10
- *   with %443 = slice %439 {dim=2, start=385} : f32[64,128]   # examples/lstm.lua:10
- *   with %451 = tanh %450 : f32[64,128]                       # examples/lstm.lua:10
- *   with %450 = add %448, %449 : f32[64,128]                  # examples/lstm.lua:10
- *   with %448 = mul %445, %434 : f32[64,128]                  # examples/lstm.lua:10
+/* %453 = mul %448, %452 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %448 = sigmoid %444 : f32[64,128]                    # examples/lstm.lua:10
+ *   with %444 = slice %440 {dim=2, start=385} : f32[64,128]   # examples/lstm.lua:10
+ *   with %452 = tanh %451 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %451 = add %449, %450 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %449 = mul %446, %435 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %446 = sigmoid %442 : f32[64,128]                    # examples/lstm.lua:10
+ *   with %442 = slice %440 {dim=2, start=129} : f32[64,128]   # examples/lstm.lua:10
+ *   with %450 = mul %445, %447 : f32[64,128]                  # examples/lstm.lua:10
  *   with %445 = sigmoid %441 : f32[64,128]                    # examples/lstm.lua:10
- *   with %441 = slice %439 {dim=2, start=129} : f32[64,128]   # examples/lstm.lua:10
- *   with %449 = mul %444, %446 : f32[64,128]                  # examples/lstm.lua:10
- *   with %444 = sigmoid %440 : f32[64,128]                    # examples/lstm.lua:10
- *   with %440 = slice %439 {dim=2, start=1} : f32[64,128]     # examples/lstm.lua:10
- *   with %446 = tanh %442 : f32[64,128]                       # examples/lstm.lua:10
- *   with %442 = slice %439 {dim=2, start=257} : f32[64,128]   # examples/lstm.lua:10
+ *   with %441 = slice %440 {dim=2, start=1} : f32[64,128]     # examples/lstm.lua:10
+ *   with %447 = tanh %443 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %443 = slice %440 {dim=2, start=257} : f32[64,128]   # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_mul_452(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
+DLC_KERNEL static void lstm_mul_453(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul_29[128*i0 + i1] = (dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 384]) * dlc_tanhf(((dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 128]) * net_0_add_54[128*i0 + i1]) + (dlc_sigmoidf(net_0_add_55[512*i0 + i1]) * dlc_tanhf(net_0_add_55[512*i0 + i1 + 256])))));
@@ -905,63 +814,63 @@ DLC_KERNEL static void lstm_mul_452(float *restrict net_0_mul_29, const float *r
   }
 }
 
-/* %535 = add %533, %534 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %533 = add %531, %532 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %531 = add %529, %530 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %529 = add %527, %528 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %527 = add %525, %526 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %525 = add %523, %524 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %523 = add %521, %522 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %521 = add %519, %520 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %519 = add %517, %518 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %517 = add %515, %516 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %515 = add %513, %514 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %513 = add %511, %512 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %511 = add %509, %510 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %509 = add %507, %508 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %507 = add %505, %506 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %505 = add %503, %504 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %503 = add %501, %502 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %501 = add %499, %500 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %499 = add %497, %498 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %497 = add %495, %496 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %495 = add %493, %494 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %493 = add %491, %492 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %491 = add %489, %490 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %489 = add %487, %488 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %487 = add %485, %486 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %485 = add %483, %484 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %483 = add %481, %482 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %481 = pad %453 {dim=2, at=1} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %482 = pad %454 {dim=2, at=2} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %484 = pad %455 {dim=2, at=3} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %486 = pad %456 {dim=2, at=4} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %488 = pad %457 {dim=2, at=5} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %490 = pad %458 {dim=2, at=6} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %492 = pad %459 {dim=2, at=7} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %494 = pad %460 {dim=2, at=8} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %496 = pad %461 {dim=2, at=9} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %498 = pad %462 {dim=2, at=10} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %500 = pad %463 {dim=2, at=11} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %502 = pad %464 {dim=2, at=12} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %504 = pad %465 {dim=2, at=13} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %506 = pad %466 {dim=2, at=14} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %508 = pad %467 {dim=2, at=15} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %510 = pad %468 {dim=2, at=16} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %512 = pad %469 {dim=2, at=17} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %514 = pad %470 {dim=2, at=18} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %516 = pad %471 {dim=2, at=19} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %518 = pad %472 {dim=2, at=20} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %520 = pad %473 {dim=2, at=21} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %522 = pad %474 {dim=2, at=22} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %524 = pad %475 {dim=2, at=23} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %526 = pad %476 {dim=2, at=24} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %528 = pad %477 {dim=2, at=25} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %530 = pad %478 {dim=2, at=26} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %532 = pad %479 {dim=2, at=27} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %534 = pad %480 {dim=2, at=28} : f32[64,28,128]      # examples/lstm.lua:10
+/* %536 = add %534, %535 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %534 = add %532, %533 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %532 = add %530, %531 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %530 = add %528, %529 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %528 = add %526, %527 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %526 = add %524, %525 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %524 = add %522, %523 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %522 = add %520, %521 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %520 = add %518, %519 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %518 = add %516, %517 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %516 = add %514, %515 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %514 = add %512, %513 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %512 = add %510, %511 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %510 = add %508, %509 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %508 = add %506, %507 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %506 = add %504, %505 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %504 = add %502, %503 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %502 = add %500, %501 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %500 = add %498, %499 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %498 = add %496, %497 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %496 = add %494, %495 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %494 = add %492, %493 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %492 = add %490, %491 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %490 = add %488, %489 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %488 = add %486, %487 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %486 = add %484, %485 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %484 = add %482, %483 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %482 = pad %454 {dim=2, at=1} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %483 = pad %455 {dim=2, at=2} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %485 = pad %456 {dim=2, at=3} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %487 = pad %457 {dim=2, at=4} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %489 = pad %458 {dim=2, at=5} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %491 = pad %459 {dim=2, at=6} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %493 = pad %460 {dim=2, at=7} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %495 = pad %461 {dim=2, at=8} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %497 = pad %462 {dim=2, at=9} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %499 = pad %463 {dim=2, at=10} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %501 = pad %464 {dim=2, at=11} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %503 = pad %465 {dim=2, at=12} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %505 = pad %466 {dim=2, at=13} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %507 = pad %467 {dim=2, at=14} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %509 = pad %468 {dim=2, at=15} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %511 = pad %469 {dim=2, at=16} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %513 = pad %470 {dim=2, at=17} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %515 = pad %471 {dim=2, at=18} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %517 = pad %472 {dim=2, at=19} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %519 = pad %473 {dim=2, at=20} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %521 = pad %474 {dim=2, at=21} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %523 = pad %475 {dim=2, at=22} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %525 = pad %476 {dim=2, at=23} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %527 = pad %477 {dim=2, at=24} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %529 = pad %478 {dim=2, at=25} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %531 = pad %479 {dim=2, at=26} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %533 = pad %480 {dim=2, at=27} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %535 = pad %481 {dim=2, at=28} : f32[64,28,128]      # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_add_535(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
+DLC_KERNEL static void lstm_add_536(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 1; i1++) { /* i1 in 28 segments, cut at the pads' bounds */
       for (int i2 = 0; i2 < 128; i2++) {
@@ -1106,10 +1015,10 @@ DLC_KERNEL static void lstm_add_535(float *restrict net_0_add_56, const float *r
   }
 }
 
-/* %537 = slice %536 {dim=2, start=3457} : f32[64,128]  # examples/lstm.lua:11
- *   the same kernel, on other buffers, computes %562, %563, %564, %565, %566, %567, %568, %569, %570, %571, %572, %573, %574, %575, %576, %577, ... (29 blocks share it)
+/* %538 = slice %537 {dim=2, start=3457} : f32[64,128]  # examples/lstm.lua:11
+ *   the same kernel, on other buffers, computes %563, %564, %565, %566, %567, %568, %569, %570, %571, %572, %573, %574, %575, %576, %577, %578, ... (29 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_slice_537(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_slice_538(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = in0[3584*i0 + i1];
@@ -1117,8 +1026,8 @@ DLC_SHARED_KERNEL static void lstm_slice_537(float *restrict out0, const float *
   }
 }
 
-/* %538 = matmul %537, %4^T : f32[64,10]                # examples/lstm.lua:12 */
-DLC_KERNEL static void lstm_matmul_538(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
+/* %539 = matmul %538, %4^T : f32[64,10]                # examples/lstm.lua:12 */
+DLC_KERNEL static void lstm_matmul_539(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       lstm_dot_4x4_k128_2(net_2_matmul + (i0) * 10 + i1, net_1_slice + (i0) * 128, p_net_2_weight + (i1) * 128);
@@ -1127,10 +1036,10 @@ DLC_KERNEL static void lstm_matmul_538(float *restrict net_2_matmul, const float
   }
 }
 
-/* %546 = assign %545, %539 : f32[64,10]                # examples/lstm.lua:16
- *   with %539 = add %538, %5 : f32[64,10]                     # examples/lstm.lua:12
+/* %547 = assign %546, %540 : f32[64,10]                # examples/lstm.lua:16
+ *   with %540 = add %539, %5 : f32[64,10]                     # examples/lstm.lua:12
  */
-DLC_KERNEL static void lstm_assign_546(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+DLC_KERNEL static void lstm_assign_547(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out[10*i0 + i1] = (net_2_matmul[10*i0 + i1] + p_net_2_bias[i1]);
@@ -1138,48 +1047,48 @@ DLC_KERNEL static void lstm_assign_546(float *restrict out, const float *restric
   }
 }
 
-/* %1605 = add %1604, %549 : f32[]                      # examples/lstm.lua:15 backward */
-DLC_KERNEL static void lstm_add_1605(float *restrict s_step) {
+/* %1606 = add %1605, %550 : f32[]                      # examples/lstm.lua:15 backward */
+DLC_KERNEL static void lstm_add_1606(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %1609 = tanh %1608 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1608 = mul %1605, %1607 : f32[]                     # examples/lstm.lua:15 backward
+/* %1610 = tanh %1609 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1609 = mul %1606, %1608 : f32[]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_tanh_1609(float *restrict t1609_tanh, const float *restrict s_step) {
-  t1609_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void lstm_tanh_1610(float *restrict t1610_tanh, const float *restrict s_step) {
+  t1610_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
 }
 
-/* %1620 = div %1600, %1613 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1613 = div %1611, %1612 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1611 = mul %1610, %1609 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1612 = add %549, %1609 : f32[]                      # examples/lstm.lua:15 backward
+/* %1621 = div %1601, %1614 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1614 = div %1612, %1613 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1612 = mul %1611, %1610 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1613 = add %550, %1610 : f32[]                      # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_div_1620(float *restrict t1620_div, const float *restrict t1609_tanh) {
-  t1620_div[0] = (LSTM_LR / ((2.0f * t1609_tanh[0]) / (1.0f + t1609_tanh[0])));
+DLC_KERNEL static void lstm_div_1621(float *restrict t1621_div, const float *restrict t1610_tanh) {
+  t1621_div[0] = (LSTM_LR / ((2.0f * t1610_tanh[0]) / (1.0f + t1610_tanh[0])));
 }
 
-/* %1616 = tanh %1615 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1615 = mul %1605, %1614 : f32[]                     # examples/lstm.lua:15 backward
+/* %1617 = tanh %1616 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1616 = mul %1606, %1615 : f32[]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_tanh_1616(float *restrict t1616_tanh, const float *restrict s_step) {
-  t1616_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void lstm_tanh_1617(float *restrict t1617_tanh, const float *restrict s_step) {
+  t1617_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
 }
 
-/* %1621 = sqrt %1619 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1619 = div %1617, %1618 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1617 = mul %1610, %1616 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1618 = add %549, %1616 : f32[]                      # examples/lstm.lua:15 backward
+/* %1622 = sqrt %1620 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1620 = div %1618, %1619 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1618 = mul %1611, %1617 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1619 = add %550, %1617 : f32[]                      # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_sqrt_1621(float *restrict t1621_sqrt, const float *restrict t1616_tanh) {
-  t1621_sqrt[0] = sqrtf(((2.0f * t1616_tanh[0]) / (1.0f + t1616_tanh[0])));
+DLC_KERNEL static void lstm_sqrt_1622(float *restrict t1622_sqrt, const float *restrict t1617_tanh) {
+  t1622_sqrt[0] = sqrtf(((2.0f * t1617_tanh[0]) / (1.0f + t1617_tanh[0])));
 }
 
-/* %15 = sigmoid %12 : f32[64,128]                      # examples/lstm.lua:10
- *   with %12 = slice %11 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %17 (2 blocks share it)
+/* %16 = sigmoid %13 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %13 = slice %12 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %18 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_sigmoid_15(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_sigmoid_16(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_sigmoidf(in0[14336*i0 + i1]);
@@ -1187,10 +1096,10 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_15(float *restrict out0, const float 
   }
 }
 
-/* %16 = tanh %13 : f32[64,128]                         # examples/lstm.lua:10
- *   with %13 = slice %11 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+/* %17 = tanh %14 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %14 = slice %12 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_tanh_16(float *restrict net_0_tanh, const float *restrict net_0_add_2) {
+DLC_KERNEL static void lstm_tanh_17(float *restrict net_0_tanh, const float *restrict net_0_add_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_tanh[128*i0 + i1] = dlc_tanhf(net_0_add_2[14336*i0 + i1]);
@@ -1198,29 +1107,29 @@ DLC_KERNEL static void lstm_tanh_16(float *restrict net_0_tanh, const float *res
   }
 }
 
-/* %18 = mul %15, %16 : f32[64,128]                     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %20, %36, %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, ... (29 blocks share it)
+/* %19 = mul %16, %17 : f32[64,128]                     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %21, %37, %53, %69, %85, %101, %117, %133, %149, %165, %181, %197, %213, %229, %245, %261, ... (29 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_18_v2(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_mul_19_v2(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = (in0[i0] * in1[i0]);
   }
 }
 
-/* %19 = tanh %18 : f32[64,128]                         # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %35, %51, %67, %83, %99, %115, %131, %147, %163, %179, %195, %211, %227, %243, %259, %275, ... (27 blocks share it)
+/* %20 = tanh %19 : f32[64,128]                         # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %36, %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, %276, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_tanh_19(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_tanh_20(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = dlc_tanhf(in0[i0]);
   }
 }
 
-/* %28 = sigmoid %24 : f32[64,128]                      # examples/lstm.lua:10
- *   with %24 = slice %23 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %29, %31, %44, %45, %47, %60, %61, %63, %76, %77, %79, %92, %93, %95, %108, %109, ... (81 blocks share it)
+/* %29 = sigmoid %25 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %25 = slice %24 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %30, %32, %45, %46, %48, %61, %62, %64, %77, %78, %80, %93, %94, %96, %109, %110, ... (81 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_sigmoid_28(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_sigmoid_29(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_sigmoidf(in0[512*i0 + i1]);
@@ -1228,11 +1137,11 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_28(float *restrict out0, const float 
   }
 }
 
-/* %30 = tanh %26 : f32[64,128]                         # examples/lstm.lua:10
- *   with %26 = slice %23 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %46, %62, %78, %94, %110, %126, %142, %158, %174, %190, %206, %222, %238, %254, %270, %286, ... (27 blocks share it)
+/* %31 = tanh %27 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %27 = slice %24 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %47, %63, %79, %95, %111, %127, %143, %159, %175, %191, %207, %223, %239, %255, %271, %287, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_tanh_30(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_tanh_31(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_tanhf(in0[512*i0 + i1]);
@@ -1240,33 +1149,33 @@ DLC_SHARED_KERNEL static void lstm_tanh_30(float *restrict out0, const float *re
   }
 }
 
-/* %34 = add %32, %33 : f32[64,128]                     # examples/lstm.lua:10
- *   with %32 = mul %29, %18 : f32[64,128]                     # examples/lstm.lua:10
- *   with %33 = mul %28, %30 : f32[64,128]                     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %50, %66, %82, %98, %114, %130, %146, %162, %178, %194, %210, %226, %242, %258, %274, %290, ... (26 blocks share it)
+/* %35 = add %33, %34 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %33 = mul %30, %19 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %34 = mul %29, %31 : f32[64,128]                     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %51, %67, %83, %99, %115, %131, %147, %163, %179, %195, %211, %227, %243, %259, %275, %291, ... (26 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_34_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void lstm_add_35_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) + (in2[i0] * in3[i0]));
   }
 }
 
-/* %451 = tanh %450 : f32[64,128]                       # examples/lstm.lua:10
- *   with %450 = add %448, %449 : f32[64,128]                  # examples/lstm.lua:10
- *   with %448 = mul %445, %434 : f32[64,128]                  # examples/lstm.lua:10
- *   with %449 = mul %444, %446 : f32[64,128]                  # examples/lstm.lua:10
+/* %452 = tanh %451 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %451 = add %449, %450 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %449 = mul %446, %435 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %450 = mul %445, %447 : f32[64,128]                  # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_tanh_451(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
+DLC_KERNEL static void lstm_tanh_452(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_0_tanh_56[i0] = dlc_tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
   }
 }
 
-/* %538 = matmul %537, %4^T : f32[64,10]                # examples/lstm.lua:12
- * then, in the same loop, %539 = add %538, %5 : f32[64,10]                     # examples/lstm.lua:12
- *   the same kernel, on other buffers, computes %538 (2 blocks share it)
+/* %539 = matmul %538, %4^T : f32[64,10]                # examples/lstm.lua:12
+ * then, in the same loop, %540 = add %539, %5 : f32[64,10]                     # examples/lstm.lua:12
+ *   the same kernel, on other buffers, computes %539 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_538_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_matmul_539_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       lstm_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 10 + i1);
@@ -1275,10 +1184,10 @@ DLC_SHARED_KERNEL static void lstm_matmul_538_v2(float *restrict out0, const flo
   }
 }
 
-/* %541 = xent %539, %540 : f32[64]                     # examples/lstm.lua:14
- * then, in the same loop, %552 = softmax %539 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward
+/* %542 = xent %540, %541 : f32[64]                     # examples/lstm.lua:14
+ * then, in the same loop, %553 = softmax %540 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward
  */
-DLC_KERNEL static void lstm_xent_541(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_2_add, const int32_t *restrict target) {
+DLC_KERNEL static void lstm_xent_542(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_2_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1299,8 +1208,8 @@ DLC_KERNEL static void lstm_xent_541(float *restrict crossentropyloss0_softmax_b
   }
 }
 
-/* %542 = sum_to %541 : f32[]                           # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_sum_to_542(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+/* %543 = sum_to %542 : f32[]                           # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_sum_to_543(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1312,23 +1221,23 @@ DLC_KERNEL static void lstm_sum_to_542(float *restrict crossentropyloss0_sum_to,
   }
 }
 
-/* %544 = div %542, %543 : f32[]                        # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_div_544(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+/* %545 = div %543, %544 : f32[]                        # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_div_545(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
-/* %551 = broadcast %550 : f32[64]                      # examples/lstm.lua:14 backward */
-DLC_KERNEL static void lstm_broadcast_551(float *restrict crossentropyloss0_broadcast_bw) {
+/* %552 = broadcast %551 : f32[64]                      # examples/lstm.lua:14 backward */
+DLC_KERNEL static void lstm_broadcast_552(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
-/* %556 = mul %554, %555 : f32[64,10]                   # examples/lstm.lua:14 backward
- *   with %554 = sub %552, %553 : f32[64,10]                   # examples/lstm.lua:14 backward
- *   with %553 = onehot %540 {classes=10} : f32[64,10]         # examples/lstm.lua:14 backward
+/* %557 = mul %555, %556 : f32[64,10]                   # examples/lstm.lua:14 backward
+ *   with %555 = sub %553, %554 : f32[64,10]                   # examples/lstm.lua:14 backward
+ *   with %554 = onehot %541 {classes=10} : f32[64,10]         # examples/lstm.lua:14 backward
  */
-DLC_KERNEL static void lstm_mul_556(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lstm_mul_557(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1336,8 +1245,8 @@ DLC_KERNEL static void lstm_mul_556(float *restrict crossentropyloss0_mul_bw, co
   }
 }
 
-/* %557 = sum_to %556 : f32[10]                         # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_sum_to_557(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
+/* %558 = sum_to %557 : f32[10]                         # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_sum_to_558(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
@@ -1348,8 +1257,8 @@ DLC_KERNEL static void lstm_sum_to_557(float *restrict g_net_2_bias, const float
   }
 }
 
-/* %558 = matmul %556, %4 : f32[64,128]                 # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_matmul_558(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
+/* %559 = matmul %557, %4 : f32[64,128]                 # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_matmul_559(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       lstm_axpy_4x16_k10(net_2_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_2_weight + i1);
@@ -1357,10 +1266,10 @@ DLC_KERNEL static void lstm_matmul_558(float *restrict net_2_matmul_bw, const fl
   }
 }
 
-/* %559 = matmul %556^T, %537 : f32[10,128]             # examples/lstm.lua:12 backward
- * each element, as its tile is computed, goes straight into net.2.weight's update (%1700, %1704, %1713), never stored
+/* %560 = matmul %557^T, %538 : f32[10,128]             # examples/lstm.lua:12 backward
+ * each element, as its tile is computed, goes straight into net.2.weight's update (%1701, %1705, %1714), never stored
  */
-DLC_KERNEL static void lstm_matmul_559_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
+DLC_KERNEL static void lstm_matmul_560_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1371,16 +1280,16 @@ DLC_KERNEL static void lstm_matmul_559_update(float *restrict s_net_2_weight_exp
             DLC_PREFETCH_W(p_net_2_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
           }
       }
-      lstm_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_1_slice + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t1620_div, t1621_sqrt);
+      lstm_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_1_slice + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t1621_div, t1622_sqrt);
     }
     {
-      lstm_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_1_slice + i1, s_net_2_weight_exp_avg + (8) * 128 + i1, s_net_2_weight_exp_avg_sq + (8) * 128 + i1, p_net_2_weight + (8) * 128 + i1, t1620_div, t1621_sqrt);
+      lstm_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_1_slice + i1, s_net_2_weight_exp_avg + (8) * 128 + i1, s_net_2_weight_exp_avg_sq + (8) * 128 + i1, p_net_2_weight + (8) * 128 + i1, t1621_div, t1622_sqrt);
     }
   }
 }
 
-/* %559 = matmul %556^T, %537 : f32[10,128]             # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_matmul_559(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
+/* %560 = matmul %557^T, %538 : f32[10,128]             # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_matmul_560(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       lstm_axpy_ta_4x16_k64(g_net_2_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_1_slice + i1);
@@ -1391,8 +1300,8 @@ DLC_KERNEL static void lstm_matmul_559(float *restrict g_net_2_weight, const flo
   }
 }
 
-/* %560 = pad %558 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
-DLC_KERNEL static void lstm_pad_560(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
+/* %561 = pad %559 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
+DLC_KERNEL static void lstm_pad_561(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 3456; i1++) { /* i1 in 2 segments, cut at the pads' bounds */
       net_1_pad_bw[3584*i0 + i1] = 0.0f;
@@ -1403,40 +1312,40 @@ DLC_KERNEL static void lstm_pad_560(float *restrict net_1_pad_bw, const float *r
   }
 }
 
-/* %622 = mul %619, %621 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %619 = mul %590, %447 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %621 = sub %549, %620 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %620 = mul %451, %451 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %632, %665, %700, %735, %770, %805, %840, %875, %910, %945, %980, %1015, %1050, %1085, %1120, %1155, ... (29 blocks share it)
+/* %623 = mul %620, %622 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %620 = mul %591, %448 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %622 = sub %550, %621 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %621 = mul %452, %452 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %633, %666, %701, %736, %771, %806, %841, %876, %911, %946, %981, %1016, %1051, %1086, %1121, %1156, ... (29 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_622(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_mul_623(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) * (1.0f - (in2[i0] * in2[i0])));
   }
 }
 
-/* %629 = mul %618, %628 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %618 = mul %590, %451 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %628 = mul %447, %627 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %627 = sub %549, %447 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %635, %638, %662, %668, %671, %697, %703, %706, %732, %738, %741, %767, %773, %776, %802, %808, ... (83 blocks share it)
+/* %630 = mul %619, %629 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %619 = mul %591, %452 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %629 = mul %448, %628 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %628 = sub %550, %448 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %636, %639, %663, %669, %672, %698, %704, %707, %733, %739, %742, %768, %774, %777, %803, %809, ... (83 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_629(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_mul_630(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) * (in2[i0] * (1.0f - in2[i0])));
   }
 }
 
-/* %645 = add %643, %644 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %643 = add %641, %642 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %641 = add %639, %640 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %639 = pad %629 {dim=2, at=385} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %640 = pad %632 {dim=2, at=257} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %642 = pad %635 {dim=2, at=129} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %644 = pad %638 {dim=2, at=1} : f32[64,512]          # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %678, %713, %748, %783, %818, %853, %888, %923, %958, %993, %1028, %1063, %1098, %1133, %1168, %1203, ... (27 blocks share it)
+/* %646 = add %644, %645 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %644 = add %642, %643 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %642 = add %640, %641 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %640 = pad %630 {dim=2, at=385} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %641 = pad %633 {dim=2, at=257} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %643 = pad %636 {dim=2, at=129} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %645 = pad %639 {dim=2, at=1} : f32[64,512]          # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %679, %714, %749, %784, %819, %854, %889, %924, %959, %994, %1029, %1064, %1099, %1134, %1169, %1204, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_645(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void lstm_add_646(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) { /* i1 in 4 segments, cut at the pads' bounds */
       out0[512*i0 + i1] = (in0[128*i0 + i1] + 0.0f);
@@ -1453,11 +1362,11 @@ DLC_SHARED_KERNEL static void lstm_add_645(float *restrict out0, const float *re
   }
 }
 
-/* %646 = matmul %645, %1 : f32[64,128]                 # examples/lstm.lua:10 backward
- * then, in the same loop, %647 = add %591, %646 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %679, %714, %749, %784, %819, %854, %889, %924, %959, %994, %1029, %1064, %1099, %1134, %1169, %1204, ... (27 blocks share it)
+/* %647 = matmul %646, %1 : f32[64,128]                 # examples/lstm.lua:10 backward
+ * then, in the same loop, %648 = add %592, %647 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %680, %715, %750, %785, %820, %855, %890, %925, %960, %995, %1030, %1065, %1100, %1135, %1170, %1205, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_646(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_matmul_647(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       lstm_axpy_4x16_k512_epi(in1 + (i0) * 512, in2 + i1, in0 + (i0) * 128 + i1, out0 + (i0) * 128 + i1);
@@ -1465,10 +1374,10 @@ DLC_SHARED_KERNEL static void lstm_matmul_646(float *restrict out0, const float 
   }
 }
 
-/* %648 = matmul %436^T, %645 : f32[128,512]            # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %681, %716, %751, %786, %821, %856, %891, %926, %961, %996, %1031, %1066, %1101, %1136, %1171, %1206, ... (26 blocks share it)
+/* %649 = matmul %437^T, %646 : f32[128,512]            # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %682, %717, %752, %787, %822, %857, %892, %927, %962, %997, %1032, %1067, %1102, %1137, %1172, %1207, ... (26 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_648(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_matmul_649(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       lstm_axpy_ta_4x16_k64_2(out0 + (i0) * 512 + i1, in0 + i0, in1 + i1);
@@ -1476,49 +1385,49 @@ DLC_SHARED_KERNEL static void lstm_matmul_648(float *restrict out0, const float 
   }
 }
 
-/* %655 = add %626, %654 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %626 = mul %622, %445 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %654 = mul %651, %653 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %651 = mul %647, %431 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %653 = sub %549, %652 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %652 = mul %435, %435 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %690, %725, %760, %795, %830, %865, %900, %935, %970, %1005, %1040, %1075, %1110, %1145, %1180, %1215, ... (27 blocks share it)
+/* %656 = add %627, %655 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %627 = mul %623, %446 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %655 = mul %652, %654 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %652 = mul %648, %432 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %654 = sub %550, %653 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %653 = mul %436, %436 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %691, %726, %761, %796, %831, %866, %901, %936, %971, %1006, %1041, %1076, %1111, %1146, %1181, %1216, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_655(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void lstm_add_656(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) + ((in2[i0] * in3[i0]) * (1.0f - (in4[i0] * in4[i0]))));
   }
 }
 
-/* %1556 = matmul %20^T, %1553 : f32[128,512]           # examples/lstm.lua:10 backward
- * then, in the same loop, %1557 = add %1522, %1556 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1522 = add %1487, %1521 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1487 = add %1452, %1486 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1452 = add %1417, %1451 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1417 = add %1382, %1416 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1382 = add %1347, %1381 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1347 = add %1312, %1346 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1312 = add %1277, %1311 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1277 = add %1242, %1276 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1242 = add %1207, %1241 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1207 = add %1172, %1206 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1172 = add %1137, %1171 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1137 = add %1102, %1136 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1102 = add %1067, %1101 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1067 = add %1032, %1066 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1032 = add %997, %1031 : f32[128,512]               # examples/lstm.lua:10 backward
- *   with %997 = add %962, %996 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %962 = add %927, %961 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %927 = add %892, %926 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %892 = add %857, %891 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %857 = add %822, %856 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %822 = add %787, %821 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %787 = add %752, %786 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %752 = add %717, %751 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %717 = add %682, %716 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %682 = add %648, %681 : f32[128,512]                 # examples/lstm.lua:10 backward
+/* %1557 = matmul %21^T, %1554 : f32[128,512]           # examples/lstm.lua:10 backward
+ * then, in the same loop, %1558 = add %1523, %1557 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1523 = add %1488, %1522 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1488 = add %1453, %1487 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1453 = add %1418, %1452 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1418 = add %1383, %1417 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1383 = add %1348, %1382 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1348 = add %1313, %1347 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1313 = add %1278, %1312 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1278 = add %1243, %1277 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1243 = add %1208, %1242 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1208 = add %1173, %1207 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1173 = add %1138, %1172 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1138 = add %1103, %1137 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1103 = add %1068, %1102 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1068 = add %1033, %1067 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1033 = add %998, %1032 : f32[128,512]               # examples/lstm.lua:10 backward
+ *   with %998 = add %963, %997 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %963 = add %928, %962 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %928 = add %893, %927 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %893 = add %858, %892 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %858 = add %823, %857 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %823 = add %788, %822 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %788 = add %753, %787 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %753 = add %718, %752 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %718 = add %683, %717 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %683 = add %649, %682 : f32[128,512]                 # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_matmul_1556(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_3, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_5, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_7, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_9, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_11, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_13, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_15, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_17, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_19, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_21, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_23, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_25, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_mul_2, const float *restrict net_0_add_bw_79) {
+DLC_KERNEL static void lstm_matmul_1557(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_3, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_5, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_7, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_9, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_11, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_13, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_15, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_17, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_19, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_21, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_23, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_25, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_mul_2, const float *restrict net_0_add_bw_79) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       lstm_axpy_ta_4x16_k64_epi(net_0_mul_2 + i0, net_0_add_bw_79 + i1, net_0_matmul_bw + (i0) * 512 + i1, net_0_matmul_bw_2 + (i0) * 512 + i1, net_0_matmul_bw_3 + (i0) * 512 + i1, net_0_matmul_bw_4 + (i0) * 512 + i1, net_0_matmul_bw_5 + (i0) * 512 + i1, net_0_matmul_bw_6 + (i0) * 512 + i1, net_0_matmul_bw_7 + (i0) * 512 + i1, net_0_matmul_bw_8 + (i0) * 512 + i1, net_0_matmul_bw_9 + (i0) * 512 + i1, net_0_matmul_bw_10 + (i0) * 512 + i1, net_0_matmul_bw_11 + (i0) * 512 + i1, net_0_matmul_bw_12 + (i0) * 512 + i1, net_0_matmul_bw_13 + (i0) * 512 + i1, net_0_matmul_bw_14 + (i0) * 512 + i1, net_0_matmul_bw_15 + (i0) * 512 + i1, net_0_matmul_bw_16 + (i0) * 512 + i1, net_0_matmul_bw_17 + (i0) * 512 + i1, net_0_matmul_bw_18 + (i0) * 512 + i1, net_0_matmul_bw_19 + (i0) * 512 + i1, net_0_matmul_bw_20 + (i0) * 512 + i1, net_0_matmul_bw_21 + (i0) * 512 + i1, net_0_matmul_bw_22 + (i0) * 512 + i1, net_0_matmul_bw_23 + (i0) * 512 + i1, net_0_matmul_bw_24 + (i0) * 512 + i1, net_0_matmul_bw_25 + (i0) * 512 + i1, net_0_matmul_bw_26 + (i0) * 512 + i1, net_0_add_bw_81 + (i0) * 512 + i1);
@@ -1526,8 +1435,8 @@ DLC_KERNEL static void lstm_matmul_1556(float *restrict net_0_add_bw_81, const f
   }
 }
 
-/* %1558 = transpose %1557 : f32[512,128]               # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
+/* %1559 = transpose %1558 : f32[512,128]               # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_transpose_1559(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
   for (int i0 = 0; i0 < 16; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = net_0_add_bw_81 + (size_t)i0 * 4096;
     float *restrict r_out = g_net_0_weight_hh_l0 + (size_t)i0 * 8;
@@ -1540,67 +1449,67 @@ DLC_KERNEL static void lstm_transpose_1558(float *restrict g_net_0_weight_hh_l0,
   }
 }
 
-/* %1583 = add %1581, %1582 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1581 = add %1579, %1580 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1579 = add %1560, %1578 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1560 = add %1524, %1559 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1524 = add %1489, %1523 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1489 = add %1454, %1488 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1454 = add %1419, %1453 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1419 = add %1384, %1418 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1384 = add %1349, %1383 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1349 = add %1314, %1348 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1314 = add %1279, %1313 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1279 = add %1244, %1278 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1244 = add %1209, %1243 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1209 = add %1174, %1208 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1174 = add %1139, %1173 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1139 = add %1104, %1138 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1104 = add %1069, %1103 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1069 = add %1034, %1068 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1034 = add %999, %1033 : f32[64,14336]              # examples/lstm.lua:10 backward
- *   with %999 = add %964, %998 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %964 = add %929, %963 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %929 = add %894, %928 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %894 = add %859, %893 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %859 = add %824, %858 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %824 = add %789, %823 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %789 = add %754, %788 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %754 = add %719, %753 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %719 = add %684, %718 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %684 = add %649, %683 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %649 = pad %645 {dim=2, at=13825} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %683 = pad %678 {dim=2, at=13313} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %718 = pad %713 {dim=2, at=12801} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %753 = pad %748 {dim=2, at=12289} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %788 = pad %783 {dim=2, at=11777} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %823 = pad %818 {dim=2, at=11265} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %858 = pad %853 {dim=2, at=10753} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %893 = pad %888 {dim=2, at=10241} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %928 = pad %923 {dim=2, at=9729} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %963 = pad %958 {dim=2, at=9217} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %998 = pad %993 {dim=2, at=8705} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %1033 = pad %1028 {dim=2, at=8193} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1068 = pad %1063 {dim=2, at=7681} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1103 = pad %1098 {dim=2, at=7169} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1138 = pad %1133 {dim=2, at=6657} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1173 = pad %1168 {dim=2, at=6145} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1208 = pad %1203 {dim=2, at=5633} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1243 = pad %1238 {dim=2, at=5121} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1278 = pad %1273 {dim=2, at=4609} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1313 = pad %1308 {dim=2, at=4097} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1348 = pad %1343 {dim=2, at=3585} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1383 = pad %1378 {dim=2, at=3073} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1418 = pad %1413 {dim=2, at=2561} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1453 = pad %1448 {dim=2, at=2049} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1488 = pad %1483 {dim=2, at=1537} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1523 = pad %1518 {dim=2, at=1025} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1559 = pad %1553 {dim=2, at=513} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1578 = pad %1571 {dim=2, at=385} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1580 = pad %1574 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1582 = pad %1577 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
+/* %1584 = add %1582, %1583 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1582 = add %1580, %1581 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1580 = add %1561, %1579 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1561 = add %1525, %1560 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1525 = add %1490, %1524 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1490 = add %1455, %1489 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1455 = add %1420, %1454 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1420 = add %1385, %1419 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1385 = add %1350, %1384 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1350 = add %1315, %1349 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1315 = add %1280, %1314 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1280 = add %1245, %1279 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1245 = add %1210, %1244 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1210 = add %1175, %1209 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1175 = add %1140, %1174 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1140 = add %1105, %1139 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1105 = add %1070, %1104 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1070 = add %1035, %1069 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1035 = add %1000, %1034 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1000 = add %965, %999 : f32[64,14336]               # examples/lstm.lua:10 backward
+ *   with %965 = add %930, %964 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %930 = add %895, %929 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %895 = add %860, %894 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %860 = add %825, %859 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %825 = add %790, %824 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %790 = add %755, %789 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %755 = add %720, %754 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %720 = add %685, %719 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %685 = add %650, %684 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %650 = pad %646 {dim=2, at=13825} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %684 = pad %679 {dim=2, at=13313} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %719 = pad %714 {dim=2, at=12801} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %754 = pad %749 {dim=2, at=12289} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %789 = pad %784 {dim=2, at=11777} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %824 = pad %819 {dim=2, at=11265} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %859 = pad %854 {dim=2, at=10753} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %894 = pad %889 {dim=2, at=10241} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %929 = pad %924 {dim=2, at=9729} : f32[64,14336]     # examples/lstm.lua:10 backward
+ *   with %964 = pad %959 {dim=2, at=9217} : f32[64,14336]     # examples/lstm.lua:10 backward
+ *   with %999 = pad %994 {dim=2, at=8705} : f32[64,14336]     # examples/lstm.lua:10 backward
+ *   with %1034 = pad %1029 {dim=2, at=8193} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1069 = pad %1064 {dim=2, at=7681} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1104 = pad %1099 {dim=2, at=7169} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1139 = pad %1134 {dim=2, at=6657} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1174 = pad %1169 {dim=2, at=6145} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1209 = pad %1204 {dim=2, at=5633} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1244 = pad %1239 {dim=2, at=5121} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1279 = pad %1274 {dim=2, at=4609} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1314 = pad %1309 {dim=2, at=4097} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1349 = pad %1344 {dim=2, at=3585} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1384 = pad %1379 {dim=2, at=3073} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1419 = pad %1414 {dim=2, at=2561} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1454 = pad %1449 {dim=2, at=2049} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1489 = pad %1484 {dim=2, at=1537} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1524 = pad %1519 {dim=2, at=1025} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1560 = pad %1554 {dim=2, at=513} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1579 = pad %1572 {dim=2, at=385} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1581 = pad %1575 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1583 = pad %1578 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_add_1583(float *restrict net_0_add_bw_83, const float *restrict net_0_mul_bw_112, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_110, const float *restrict net_0_add_bw_79, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw) {
+DLC_KERNEL static void lstm_add_1584(float *restrict net_0_add_bw_83, const float *restrict net_0_mul_bw_112, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_110, const float *restrict net_0_add_bw_79, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) { /* i1 in 31 segments, cut at the pads' bounds */
       net_0_add_bw_83[14336*i0 + i1] = (net_0_mul_bw_112[128*i0 + i1] + 0.0f);
@@ -1698,8 +1607,8 @@ DLC_KERNEL static void lstm_add_1583(float *restrict net_0_add_bw_83, const floa
   }
 }
 
-/* %1585 = sum_to %1584 : f32[512]                      # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
+/* %1586 = sum_to %1585 : f32[512]                      # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_sum_to_1586(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_ih_l0[i0] = 0.0f;
   }
@@ -1710,19 +1619,19 @@ DLC_KERNEL static void lstm_sum_to_1585(float *restrict g_net_0_bias_ih_l0, cons
   }
 }
 
-/* %1586 = matmul %7^T, %1584 : f32[28,512]             # examples/lstm.lua:10 backward
- * each element, as its tile is computed, goes straight into net.0.weight_ih_l0's update (%1627, %1632, %1641) at its transposed position (%1587), never stored
+/* %1587 = matmul %7^T, %1585 : f32[28,512]             # examples/lstm.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.0.weight_ih_l0's update (%1628, %1633, %1642) at its transposed position (%1588), never stored
  */
-DLC_KERNEL static void lstm_matmul_1586_update(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, float *restrict p_net_0_weight_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict x, const float *restrict net_0_add_bw_83) {
+DLC_KERNEL static void lstm_matmul_1587_update(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, float *restrict p_net_0_weight_ih_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
-      lstm_axpy_ta_4x16_k1792_upd(x + i0, net_0_add_bw_83 + i1, s_net_0_weight_ih_l0_exp_avg + (i1) * 28 + i0, s_net_0_weight_ih_l0_exp_avg_sq + (i1) * 28 + i0, p_net_0_weight_ih_l0 + (i1) * 28 + i0, t1620_div, t1621_sqrt);
+      lstm_axpy_ta_4x16_k1792_upd(x + i0, net_0_add_bw_83 + i1, s_net_0_weight_ih_l0_exp_avg + (i1) * 28 + i0, s_net_0_weight_ih_l0_exp_avg_sq + (i1) * 28 + i0, p_net_0_weight_ih_l0 + (i1) * 28 + i0, t1621_div, t1622_sqrt);
     }
   }
 }
 
-/* %1586 = matmul %7^T, %1584 : f32[28,512]             # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_matmul_1586(float *restrict net_0_matmul_bw_27, const float *restrict x, const float *restrict net_0_add_bw_83) {
+/* %1587 = matmul %7^T, %1585 : f32[28,512]             # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_matmul_1587(float *restrict net_0_matmul_bw_27, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
       lstm_axpy_ta_4x16_k1792(net_0_matmul_bw_27 + (i0) * 512 + i1, x + i0, net_0_add_bw_83 + i1);
@@ -1730,8 +1639,8 @@ DLC_KERNEL static void lstm_matmul_1586(float *restrict net_0_matmul_bw_27, cons
   }
 }
 
-/* %1587 = transpose %1586 : f32[512,28]                # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_27) {
+/* %1588 = transpose %1587 : f32[512,28]                # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_transpose_1588(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_27) {
   for (int i0 = 0; i0 < 512; i0 += 16) {
     int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
     for (int i1 = 0; i1 < 28; i1 += 16) {
@@ -1742,153 +1651,153 @@ DLC_KERNEL static void lstm_transpose_1587(float *restrict g_net_0_weight_ih_l0,
   }
 }
 
-/* %1595 = assign %1594, %1585 : f32[512]               # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_assign_1595(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
+/* %1596 = assign %1595, %1586 : f32[512]               # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_assign_1596(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_hh_l0[i0] = g_net_0_bias_ih_l0[i0];
   }
 }
 
-/* %1627 = add %1624, %1626 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1624 = mul %1622, %1602 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1626 = mul %1625, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1632 = add %1628, %1631 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1628 = mul %1623, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1631 = mul %1629, %1630 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1630 = mul %1588, %1588 : f32[512,28]               # examples/lstm.lua:15 backward
+/* %1628 = add %1625, %1627 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1625 = mul %1623, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1627 = mul %1626, %1589 : f32[512,28]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1633 = add %1629, %1632 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1629 = mul %1624, %1604 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1632 = mul %1630, %1631 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1631 = mul %1589, %1589 : f32[512,28]               # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1627(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
+DLC_KERNEL static void lstm_add_1628(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
   for (int i0 = 0; i0 < 14336; i0++) {
     s_net_0_weight_ih_l0_exp_avg[i0] = ((s_net_0_weight_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_ih_l0[i0]));
     s_net_0_weight_ih_l0_exp_avg_sq[i0] = ((s_net_0_weight_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_ih_l0[i0] * g_net_0_weight_ih_l0[i0])));
   }
 }
 
-/* %1641 = assign %0, %1640 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1640 = sub %0, %1639 : f32[512,28]                  # examples/lstm.lua:15 backward
- *   with %1639 = mul %1620, %1638 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1638 = div %1627, %1637 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1637 = add %1636, %1601 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1636 = div %1635, %1621 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1635 = sqrt %1632 : f32[512,28]                     # examples/lstm.lua:15 backward
+/* %1642 = assign %0, %1641 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1641 = sub %0, %1640 : f32[512,28]                  # examples/lstm.lua:15 backward
+ *   with %1640 = mul %1621, %1639 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1639 = div %1628, %1638 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1638 = add %1637, %1602 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1637 = div %1636, %1622 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1636 = sqrt %1633 : f32[512,28]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_assign_1641(float *restrict p_net_0_weight_ih_l0, const float *restrict t1620_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_assign_1642(float *restrict p_net_0_weight_ih_l0, const float *restrict t1621_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1622_sqrt) {
   for (int i0 = 0; i0 < 14336; i0++) {
-    p_net_0_weight_ih_l0[i0] = (p_net_0_weight_ih_l0[i0] - (t1620_div[0] * (s_net_0_weight_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_ih_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_0_weight_ih_l0[i0] = (p_net_0_weight_ih_l0[i0] - (t1621_div[0] * (s_net_0_weight_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_ih_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1646 = add %1644, %1645 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1644 = mul %1642, %1602 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1645 = mul %1625, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
- * then, in the same loop, %1650 = add %1647, %1649 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1647 = mul %1643, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1649 = mul %1629, %1648 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1648 = mul %1590, %1590 : f32[512,128]              # examples/lstm.lua:15 backward
- * then, in the same loop, %1659 = assign %1, %1658 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1658 = sub %1, %1657 : f32[512,128]                 # examples/lstm.lua:15 backward
- *   with %1657 = mul %1620, %1656 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1656 = div %1646, %1655 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1655 = add %1654, %1601 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1654 = div %1653, %1621 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1653 = sqrt %1650 : f32[512,128]                    # examples/lstm.lua:15 backward
+/* %1647 = add %1645, %1646 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1645 = mul %1643, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1646 = mul %1626, %1591 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1651 = add %1648, %1650 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1648 = mul %1644, %1604 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1650 = mul %1630, %1649 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1649 = mul %1591, %1591 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1660 = assign %1, %1659 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1659 = sub %1, %1658 : f32[512,128]                 # examples/lstm.lua:15 backward
+ *   with %1658 = mul %1621, %1657 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1657 = div %1647, %1656 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1656 = add %1655, %1602 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1655 = div %1654, %1622 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1654 = sqrt %1651 : f32[512,128]                    # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1646(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1647(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
   for (int i0 = 0; i0 < 65536; i0++) {
     s_net_0_weight_hh_l0_exp_avg[i0] = ((s_net_0_weight_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_hh_l0[i0]));
     s_net_0_weight_hh_l0_exp_avg_sq[i0] = ((s_net_0_weight_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_hh_l0[i0] * g_net_0_weight_hh_l0[i0])));
-    p_net_0_weight_hh_l0[i0] = (p_net_0_weight_hh_l0[i0] - (t1620_div[0] * (s_net_0_weight_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_hh_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_0_weight_hh_l0[i0] = (p_net_0_weight_hh_l0[i0] - (t1621_div[0] * (s_net_0_weight_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_hh_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1664 = add %1662, %1663 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1662 = mul %1660, %1602 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1663 = mul %1625, %1592 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1668 = add %1665, %1667 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1665 = mul %1661, %1603 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1667 = mul %1629, %1666 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1666 = mul %1592, %1592 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1677 = assign %2, %1676 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1676 = sub %2, %1675 : f32[512]                     # examples/lstm.lua:15 backward
- *   with %1675 = mul %1620, %1674 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1674 = div %1664, %1673 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1673 = add %1672, %1601 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1672 = div %1671, %1621 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1671 = sqrt %1668 : f32[512]                        # examples/lstm.lua:15 backward
- * then, in the same loop, %1682 = add %1680, %1681 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1680 = mul %1678, %1602 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1681 = mul %1625, %1594 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1686 = add %1683, %1685 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1683 = mul %1679, %1603 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1685 = mul %1629, %1684 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1684 = mul %1594, %1594 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1695 = assign %3, %1694 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1694 = sub %3, %1693 : f32[512]                     # examples/lstm.lua:15 backward
- *   with %1693 = mul %1620, %1692 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1692 = div %1682, %1691 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1691 = add %1690, %1601 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1690 = div %1689, %1621 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1689 = sqrt %1686 : f32[512]                        # examples/lstm.lua:15 backward
+/* %1665 = add %1663, %1664 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1663 = mul %1661, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1664 = mul %1626, %1593 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1669 = add %1666, %1668 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1666 = mul %1662, %1604 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1668 = mul %1630, %1667 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1667 = mul %1593, %1593 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1678 = assign %2, %1677 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1677 = sub %2, %1676 : f32[512]                     # examples/lstm.lua:15 backward
+ *   with %1676 = mul %1621, %1675 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1675 = div %1665, %1674 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1674 = add %1673, %1602 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1673 = div %1672, %1622 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1672 = sqrt %1669 : f32[512]                        # examples/lstm.lua:15 backward
+ * then, in the same loop, %1683 = add %1681, %1682 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1681 = mul %1679, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1682 = mul %1626, %1595 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1687 = add %1684, %1686 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1684 = mul %1680, %1604 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1686 = mul %1630, %1685 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1685 = mul %1595, %1595 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1696 = assign %3, %1695 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1695 = sub %3, %1694 : f32[512]                     # examples/lstm.lua:15 backward
+ *   with %1694 = mul %1621, %1693 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1693 = div %1683, %1692 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1692 = add %1691, %1602 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1691 = div %1690, %1622 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1690 = sqrt %1687 : f32[512]                        # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1664(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1620_div, const float *restrict t1621_sqrt, const float *restrict g_net_0_bias_hh_l0) {
+DLC_KERNEL static void lstm_add_1665(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict g_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     s_net_0_bias_ih_l0_exp_avg[i0] = ((s_net_0_bias_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_ih_l0[i0]));
     s_net_0_bias_ih_l0_exp_avg_sq[i0] = ((s_net_0_bias_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_ih_l0[i0] * g_net_0_bias_ih_l0[i0])));
-    p_net_0_bias_ih_l0[i0] = (p_net_0_bias_ih_l0[i0] - (t1620_div[0] * (s_net_0_bias_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_ih_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_0_bias_ih_l0[i0] = (p_net_0_bias_ih_l0[i0] - (t1621_div[0] * (s_net_0_bias_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_ih_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
     s_net_0_bias_hh_l0_exp_avg[i0] = ((s_net_0_bias_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_hh_l0[i0]));
     s_net_0_bias_hh_l0_exp_avg_sq[i0] = ((s_net_0_bias_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_hh_l0[i0] * g_net_0_bias_hh_l0[i0])));
-    p_net_0_bias_hh_l0[i0] = (p_net_0_bias_hh_l0[i0] - (t1620_div[0] * (s_net_0_bias_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_hh_l0_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_0_bias_hh_l0[i0] = (p_net_0_bias_hh_l0[i0] - (t1621_div[0] * (s_net_0_bias_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_hh_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1700 = add %1698, %1699 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1698 = mul %1696, %1602 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1699 = mul %1625, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1704 = add %1701, %1703 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1701 = mul %1697, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1703 = mul %1629, %1702 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1702 = mul %1596, %1596 : f32[10,128]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1713 = assign %4, %1712 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1712 = sub %4, %1711 : f32[10,128]                  # examples/lstm.lua:15 backward
- *   with %1711 = mul %1620, %1710 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1710 = div %1700, %1709 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1709 = add %1708, %1601 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1708 = div %1707, %1621 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1707 = sqrt %1704 : f32[10,128]                     # examples/lstm.lua:15 backward
+/* %1701 = add %1699, %1700 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1699 = mul %1697, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1700 = mul %1626, %1597 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1705 = add %1702, %1704 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1702 = mul %1698, %1604 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1704 = mul %1630, %1703 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1703 = mul %1597, %1597 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1714 = assign %4, %1713 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1713 = sub %4, %1712 : f32[10,128]                  # examples/lstm.lua:15 backward
+ *   with %1712 = mul %1621, %1711 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1711 = div %1701, %1710 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1710 = add %1709, %1602 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1709 = div %1708, %1622 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1708 = sqrt %1705 : f32[10,128]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1700(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1701(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
     s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t1620_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t1621_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1718 = add %1716, %1717 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1716 = mul %1714, %1602 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1717 = mul %1625, %1598 : f32[10]                   # examples/lstm.lua:15 backward
- * then, in the same loop, %1722 = add %1719, %1721 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1719 = mul %1715, %1603 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1721 = mul %1629, %1720 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1720 = mul %1598, %1598 : f32[10]                   # examples/lstm.lua:15 backward
- * then, in the same loop, %1731 = assign %5, %1730 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1730 = sub %5, %1729 : f32[10]                      # examples/lstm.lua:15 backward
- *   with %1729 = mul %1620, %1728 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1728 = div %1718, %1727 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1727 = add %1726, %1601 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1726 = div %1725, %1621 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1725 = sqrt %1722 : f32[10]                         # examples/lstm.lua:15 backward
+/* %1719 = add %1717, %1718 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1717 = mul %1715, %1603 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1718 = mul %1626, %1599 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1723 = add %1720, %1722 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1720 = mul %1716, %1604 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1722 = mul %1630, %1721 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1721 = mul %1599, %1599 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1732 = assign %5, %1731 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1731 = sub %5, %1730 : f32[10]                      # examples/lstm.lua:15 backward
+ *   with %1730 = mul %1621, %1729 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1729 = div %1719, %1728 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1728 = add %1727, %1602 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1727 = div %1726, %1622 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1726 = sqrt %1723 : f32[10]                         # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1718(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1620_div, const float *restrict t1621_sqrt) {
+DLC_KERNEL static void lstm_add_1719(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
-    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1620_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1621_sqrt[0]) + LSTM_EPS))));
+    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1621_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %541 = xent %539, %540 : f32[64]                     # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_xent_541_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+/* %542 = xent %540, %541 : f32[64]                     # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_xent_542_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1925,1349 +1834,1353 @@ void lstm_init(lstm_model *m, uint64_t seed) {
 }
 
 void lstm_forward(lstm_model *restrict m, const float *x, float *out) {
-  float *const net_0_matmul = m->arena + 0;   /* %8 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_transpose = m->arena + 1835008;   /* %8 transpose[28,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
-  float *const net_0_add = m->arena + 1835008;   /* %9 add[512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add = m->arena + 1835008;   /* %10 add[512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
-  float *const net_0_add_2 = m->arena + 917504;   /* %10 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul = m->arena + 65536;   /* %18 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_2 = m->arena + 229376;   /* %20 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %22 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_2 = m->arena + 917504;   /* %11 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul = m->arena + 65536;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_2 = m->arena + 229376;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %23 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 73728;   /* %34 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 237568;   /* %36 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %38 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %39 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 65536;   /* %50 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 245760;   /* %52 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %54 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %55 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 73728;   /* %66 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 253952;   /* %68 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %70 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %71 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 65536;   /* %82 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 262144;   /* %84 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %86 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %87 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 73728;   /* %98 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 270336;   /* %100 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %102 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %103 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 65536;   /* %114 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 278528;   /* %116 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %118 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %119 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 73728;   /* %130 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 286720;   /* %132 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %134 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %135 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 65536;   /* %146 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 294912;   /* %148 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %150 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %151 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 73728;   /* %162 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 303104;   /* %164 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %166 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %167 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 65536;   /* %178 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 311296;   /* %180 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %182 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %183 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 73728;   /* %194 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 319488;   /* %196 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %198 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %199 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 65536;   /* %210 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 327680;   /* %212 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %214 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %215 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 73728;   /* %226 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 335872;   /* %228 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %230 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %231 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 65536;   /* %242 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 344064;   /* %244 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %246 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %247 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 73728;   /* %258 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 352256;   /* %260 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %262 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %263 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 65536;   /* %274 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 360448;   /* %276 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %278 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %279 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 73728;   /* %290 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 368640;   /* %292 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %294 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %295 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 65536;   /* %306 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 376832;   /* %308 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %310 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %311 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 73728;   /* %322 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 385024;   /* %324 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %326 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %327 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 65536;   /* %338 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 393216;   /* %340 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %342 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %343 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 73728;   /* %354 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 401408;   /* %356 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %358 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %359 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 65536;   /* %370 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 409600;   /* %372 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %374 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %375 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 73728;   /* %386 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 417792;   /* %388 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %390 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %391 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 65536;   /* %402 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 425984;   /* %404 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %406 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %407 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 73728;   /* %418 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 434176;   /* %420 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %422 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %423 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 65536;   /* %434 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 442368;   /* %436 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %438 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %439 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 450560;   /* %452 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %535 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 229376;   /* %537 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_matmul = m->arena + 0;   /* %538 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
+  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 73728;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 237568;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 65536;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 245760;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 73728;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 253952;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 65536;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 262144;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 73728;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 270336;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 65536;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 278528;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 73728;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 286720;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 65536;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 294912;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 73728;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 303104;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 65536;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 311296;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 73728;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 319488;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 65536;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 327680;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 73728;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 335872;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 65536;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 344064;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 73728;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 352256;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 65536;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 360448;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 73728;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 368640;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 65536;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 376832;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 73728;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 385024;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 65536;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 393216;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 73728;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 401408;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 65536;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 409600;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 73728;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 417792;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 65536;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 425984;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 73728;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 434176;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 65536;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 442368;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 450560;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 229376;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_2_matmul = m->arena + 0;   /* %539 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_weight = m->param + 80896;
   float *const p_net_2_bias = m->param + 82176;
-  lstm_matmul_8(net_0_matmul, x, p_net_0_weight_ih_l0); /* %8 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_9(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %9 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_10(net_0_add_2, net_0_matmul, net_0_add); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18(net_0_mul, net_0_add_2); /* %18 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_20(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %20 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %22 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %23 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_4, net_0_add_3, net_0_mul); /* %34 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %36 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %38 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %39 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_6, net_0_add_5, net_0_add_4); /* %50 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %52 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %54 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %55 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_8, net_0_add_7, net_0_add_6); /* %66 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %68 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %70 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %71 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_10, net_0_add_9, net_0_add_8); /* %82 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %84 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %86 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %87 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_12, net_0_add_11, net_0_add_10); /* %98 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %100 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %102 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %103 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_14, net_0_add_13, net_0_add_12); /* %114 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %116 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %118 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %119 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_16, net_0_add_15, net_0_add_14); /* %130 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %132 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %134 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %135 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_18, net_0_add_17, net_0_add_16); /* %146 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %148 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %150 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %151 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_20, net_0_add_19, net_0_add_18); /* %162 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %164 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %166 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %167 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_22, net_0_add_21, net_0_add_20); /* %178 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %180 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %182 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %183 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_24, net_0_add_23, net_0_add_22); /* %194 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %196 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %198 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %199 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_26, net_0_add_25, net_0_add_24); /* %210 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %212 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %214 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %215 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_28, net_0_add_27, net_0_add_26); /* %226 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %228 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %230 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %231 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_30, net_0_add_29, net_0_add_28); /* %242 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %244 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %246 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %247 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_32, net_0_add_31, net_0_add_30); /* %258 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %260 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %262 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %263 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_34, net_0_add_33, net_0_add_32); /* %274 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %276 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %278 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %279 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_36, net_0_add_35, net_0_add_34); /* %290 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %292 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %294 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %295 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_38, net_0_add_37, net_0_add_36); /* %306 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %308 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %310 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %311 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_40, net_0_add_39, net_0_add_38); /* %322 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %324 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %326 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %327 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_42, net_0_add_41, net_0_add_40); /* %338 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %340 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %342 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %343 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_44, net_0_add_43, net_0_add_42); /* %354 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %356 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %358 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %359 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_46, net_0_add_45, net_0_add_44); /* %370 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %372 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %374 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %375 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_48, net_0_add_47, net_0_add_46); /* %386 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %388 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %390 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %391 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_50, net_0_add_49, net_0_add_48); /* %402 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %404 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %406 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %407 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_52, net_0_add_51, net_0_add_50); /* %418 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %420 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %422 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %423 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_54, net_0_add_53, net_0_add_52); /* %434 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %436 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %438 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %439 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_452(net_0_mul_29, net_0_add_55, net_0_add_54); /* %452 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_535(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %535 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_538(net_2_matmul, net_1_slice, p_net_2_weight); /* %538 matmul: net.2 Linear, examples/lstm.lua:12 */
-  lstm_assign_546(out, net_2_matmul, p_net_2_bias); /* %546 assign: examples/lstm.lua:16 */
+  lstm_transpose_8(net_0_transpose, p_net_0_weight_ih_l0); /* %8 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_9(net_0_matmul, x, net_0_transpose); /* %9 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_10(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_11(net_0_add_2, net_0_matmul, net_0_add); /* %11 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19(net_0_mul, net_0_add_2); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_21(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_4, net_0_add_3, net_0_mul); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_6, net_0_add_5, net_0_add_4); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_8, net_0_add_7, net_0_add_6); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_10, net_0_add_9, net_0_add_8); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_12, net_0_add_11, net_0_add_10); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_14, net_0_add_13, net_0_add_12); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_16, net_0_add_15, net_0_add_14); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_18, net_0_add_17, net_0_add_16); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_20, net_0_add_19, net_0_add_18); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_22, net_0_add_21, net_0_add_20); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_24, net_0_add_23, net_0_add_22); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_26, net_0_add_25, net_0_add_24); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_28, net_0_add_27, net_0_add_26); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_30, net_0_add_29, net_0_add_28); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_32, net_0_add_31, net_0_add_30); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_34, net_0_add_33, net_0_add_32); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_36, net_0_add_35, net_0_add_34); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_38, net_0_add_37, net_0_add_36); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_40, net_0_add_39, net_0_add_38); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_42, net_0_add_41, net_0_add_40); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_44, net_0_add_43, net_0_add_42); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_46, net_0_add_45, net_0_add_44); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_48, net_0_add_47, net_0_add_46); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_50, net_0_add_49, net_0_add_48); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_52, net_0_add_51, net_0_add_50); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_54, net_0_add_53, net_0_add_52); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_453(net_0_mul_29, net_0_add_55, net_0_add_54); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_539(net_2_matmul, net_1_slice, p_net_2_weight); /* %539 matmul: net.2 Linear, examples/lstm.lua:12 */
+  lstm_assign_547(out, net_2_matmul, p_net_2_bias); /* %547 assign: examples/lstm.lua:16 */
 }
 
 static float lstm_backward(lstm_model *restrict m, const float *x, const void *target_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t1609_tanh = m->arena + 3088400;   /* %1609 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1620_div = m->arena + 3088416;   /* %1620 div[]: examples/lstm.lua:15, backward */
-  float *const t1616_tanh = m->arena + 3088400;   /* %1616 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1621_sqrt = m->arena + 3088432;   /* %1621 sqrt[]: examples/lstm.lua:15, backward */
-  float *const net_0_matmul = m->arena + 0;   /* %8 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const t1610_tanh = m->arena + 3088400;   /* %1610 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1621_div = m->arena + 3088416;   /* %1621 div[]: examples/lstm.lua:15, backward */
+  float *const t1617_tanh = m->arena + 3088400;   /* %1617 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1622_sqrt = m->arena + 3088432;   /* %1622 sqrt[]: examples/lstm.lua:15, backward */
+  float *const net_0_transpose = m->arena + 1835008;   /* %8 transpose[28,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
-  float *const net_0_add = m->arena + 1835008;   /* %9 add[512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add = m->arena + 1835008;   /* %10 add[512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
-  float *const net_0_add_2 = m->arena + 917504;   /* %10 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid = m->arena + 2719744;   /* %15 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh = m->arena + 2727936;   /* %16 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_2 = m->arena + 2736128;   /* %17 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul = m->arena + 2686976;   /* %18 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_2 = m->arena + 2744320;   /* %19 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_2 = m->arena + 2752512;   /* %20 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %22 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_2 = m->arena + 917504;   /* %11 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid = m->arena + 2719744;   /* %16 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh = m->arena + 2727936;   /* %17 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_2 = m->arena + 2736128;   /* %18 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul = m->arena + 2686976;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_2 = m->arena + 2744320;   /* %20 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_2 = m->arena + 2752512;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %23 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_3 = m->arena + 2695168;   /* %28 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_4 = m->arena + 2760704;   /* %29 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_3 = m->arena + 2703360;   /* %30 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_5 = m->arena + 2711552;   /* %31 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 2654208;   /* %34 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_4 = m->arena + 2768896;   /* %35 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 2777088;   /* %36 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %38 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %39 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_6 = m->arena + 2662400;   /* %44 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_7 = m->arena + 2785280;   /* %45 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_5 = m->arena + 2670592;   /* %46 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_8 = m->arena + 2678784;   /* %47 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 2621440;   /* %50 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_6 = m->arena + 2793472;   /* %51 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 2801664;   /* %52 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %54 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %55 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_9 = m->arena + 2629632;   /* %60 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_10 = m->arena + 2809856;   /* %61 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_7 = m->arena + 2637824;   /* %62 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_11 = m->arena + 2646016;   /* %63 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 2588672;   /* %66 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_8 = m->arena + 2818048;   /* %67 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 2826240;   /* %68 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %70 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %71 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_12 = m->arena + 2596864;   /* %76 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_13 = m->arena + 2834432;   /* %77 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_9 = m->arena + 2605056;   /* %78 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_14 = m->arena + 2613248;   /* %79 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 2555904;   /* %82 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_10 = m->arena + 2842624;   /* %83 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 2850816;   /* %84 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %86 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %87 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_15 = m->arena + 2564096;   /* %92 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_16 = m->arena + 2859008;   /* %93 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_11 = m->arena + 2572288;   /* %94 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_17 = m->arena + 2580480;   /* %95 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 2523136;   /* %98 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_12 = m->arena + 2867200;   /* %99 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 2875392;   /* %100 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %102 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %103 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_18 = m->arena + 2531328;   /* %108 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_19 = m->arena + 2883584;   /* %109 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_13 = m->arena + 2539520;   /* %110 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_20 = m->arena + 2547712;   /* %111 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 2490368;   /* %114 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_14 = m->arena + 2891776;   /* %115 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 2899968;   /* %116 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %118 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %119 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_21 = m->arena + 2498560;   /* %124 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_22 = m->arena + 2908160;   /* %125 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_15 = m->arena + 2506752;   /* %126 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_23 = m->arena + 2514944;   /* %127 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 2457600;   /* %130 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_16 = m->arena + 2916352;   /* %131 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 2924544;   /* %132 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %134 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %135 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_24 = m->arena + 2465792;   /* %140 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_25 = m->arena + 2932736;   /* %141 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_17 = m->arena + 2473984;   /* %142 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_26 = m->arena + 2482176;   /* %143 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 2424832;   /* %146 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_18 = m->arena + 2940928;   /* %147 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 2949120;   /* %148 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %150 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %151 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_27 = m->arena + 2433024;   /* %156 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_28 = m->arena + 2957312;   /* %157 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_19 = m->arena + 2441216;   /* %158 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_29 = m->arena + 2449408;   /* %159 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 2392064;   /* %162 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_20 = m->arena + 2965504;   /* %163 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 2973696;   /* %164 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %166 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %167 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_30 = m->arena + 2400256;   /* %172 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_31 = m->arena + 2981888;   /* %173 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_21 = m->arena + 2408448;   /* %174 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_32 = m->arena + 2416640;   /* %175 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 2359296;   /* %178 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_22 = m->arena + 2990080;   /* %179 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 2998272;   /* %180 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %182 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %183 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_33 = m->arena + 2367488;   /* %188 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_34 = m->arena + 3006464;   /* %189 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_23 = m->arena + 2375680;   /* %190 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_35 = m->arena + 2383872;   /* %191 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 2326528;   /* %194 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_24 = m->arena + 3014656;   /* %195 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 3022848;   /* %196 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %198 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %199 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_36 = m->arena + 2334720;   /* %204 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_37 = m->arena + 3031040;   /* %205 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_25 = m->arena + 2342912;   /* %206 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_38 = m->arena + 2351104;   /* %207 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 2293760;   /* %210 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_26 = m->arena + 3039232;   /* %211 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 3047424;   /* %212 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %214 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %215 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_39 = m->arena + 2301952;   /* %220 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_40 = m->arena + 3055616;   /* %221 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_27 = m->arena + 2310144;   /* %222 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_41 = m->arena + 2318336;   /* %223 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 851968;   /* %226 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_28 = m->arena + 3063808;   /* %227 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 3072000;   /* %228 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %230 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %231 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_42 = m->arena + 860160;   /* %236 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_43 = m->arena + 3080192;   /* %237 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_29 = m->arena + 868352;   /* %238 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_44 = m->arena + 876544;   /* %239 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 786432;   /* %242 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_30 = m->arena + 884736;   /* %243 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 892928;   /* %244 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %246 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %247 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_45 = m->arena + 794624;   /* %252 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_46 = m->arena + 901120;   /* %253 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_31 = m->arena + 802816;   /* %254 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_47 = m->arena + 811008;   /* %255 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 720896;   /* %258 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_32 = m->arena + 819200;   /* %259 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 827392;   /* %260 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %262 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %263 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_48 = m->arena + 729088;   /* %268 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_49 = m->arena + 835584;   /* %269 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_33 = m->arena + 737280;   /* %270 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_50 = m->arena + 745472;   /* %271 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 655360;   /* %274 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_34 = m->arena + 753664;   /* %275 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 761856;   /* %276 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %278 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %279 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_51 = m->arena + 663552;   /* %284 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_52 = m->arena + 770048;   /* %285 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_35 = m->arena + 671744;   /* %286 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_53 = m->arena + 679936;   /* %287 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 589824;   /* %290 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_36 = m->arena + 688128;   /* %291 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 696320;   /* %292 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %294 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %295 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_54 = m->arena + 598016;   /* %300 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_55 = m->arena + 704512;   /* %301 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_37 = m->arena + 606208;   /* %302 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_56 = m->arena + 614400;   /* %303 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 524288;   /* %306 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_38 = m->arena + 622592;   /* %307 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 630784;   /* %308 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %310 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %311 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_57 = m->arena + 532480;   /* %316 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_58 = m->arena + 638976;   /* %317 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_39 = m->arena + 540672;   /* %318 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_59 = m->arena + 548864;   /* %319 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 458752;   /* %322 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_40 = m->arena + 557056;   /* %323 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 565248;   /* %324 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %326 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %327 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_60 = m->arena + 466944;   /* %332 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_61 = m->arena + 573440;   /* %333 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_41 = m->arena + 475136;   /* %334 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_62 = m->arena + 483328;   /* %335 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 393216;   /* %338 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_42 = m->arena + 491520;   /* %339 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 499712;   /* %340 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %342 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %343 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_63 = m->arena + 401408;   /* %348 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_64 = m->arena + 507904;   /* %349 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_43 = m->arena + 409600;   /* %350 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_65 = m->arena + 417792;   /* %351 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 327680;   /* %354 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_44 = m->arena + 425984;   /* %355 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 434176;   /* %356 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %358 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %359 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_66 = m->arena + 335872;   /* %364 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_67 = m->arena + 442368;   /* %365 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_45 = m->arena + 344064;   /* %366 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_68 = m->arena + 352256;   /* %367 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 262144;   /* %370 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_46 = m->arena + 360448;   /* %371 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 368640;   /* %372 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %374 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %375 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_69 = m->arena + 270336;   /* %380 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_70 = m->arena + 376832;   /* %381 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_47 = m->arena + 278528;   /* %382 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_71 = m->arena + 286720;   /* %383 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 229376;   /* %386 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_48 = m->arena + 294912;   /* %387 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 303104;   /* %388 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %390 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %391 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_72 = m->arena + 237568;   /* %396 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_73 = m->arena + 311296;   /* %397 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_49 = m->arena + 245760;   /* %398 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_74 = m->arena + 253952;   /* %399 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 319488;   /* %402 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_50 = m->arena + 385024;   /* %403 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 450560;   /* %404 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %406 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %407 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_75 = m->arena + 516096;   /* %412 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_76 = m->arena + 581632;   /* %413 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_51 = m->arena + 647168;   /* %414 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_77 = m->arena + 712704;   /* %415 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 778240;   /* %418 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_52 = m->arena + 843776;   /* %419 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 909312;   /* %420 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %422 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %423 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_78 = m->arena + 1867776;   /* %428 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_79 = m->arena + 1900544;   /* %429 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_53 = m->arena + 1875968;   /* %430 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_80 = m->arena + 1884160;   /* %431 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 1835008;   /* %434 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_54 = m->arena + 1892352;   /* %435 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 1908736;   /* %436 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %438 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %439 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_81 = m->arena + 917504;   /* %444 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_82 = m->arena + 925696;   /* %445 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_55 = m->arena + 933888;   /* %446 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_83 = m->arena + 942080;   /* %447 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_56 = m->arena + 950272;   /* %451 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 958464;   /* %452 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %535 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 958464;   /* %537 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_add = m->arena + 640;   /* %539 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
+  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_3 = m->arena + 2695168;   /* %29 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_4 = m->arena + 2760704;   /* %30 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_3 = m->arena + 2703360;   /* %31 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_5 = m->arena + 2711552;   /* %32 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 2654208;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_4 = m->arena + 2768896;   /* %36 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 2777088;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_6 = m->arena + 2662400;   /* %45 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_7 = m->arena + 2785280;   /* %46 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_5 = m->arena + 2670592;   /* %47 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_8 = m->arena + 2678784;   /* %48 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 2621440;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_6 = m->arena + 2793472;   /* %52 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 2801664;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_9 = m->arena + 2629632;   /* %61 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_10 = m->arena + 2809856;   /* %62 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_7 = m->arena + 2637824;   /* %63 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_11 = m->arena + 2646016;   /* %64 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 2588672;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_8 = m->arena + 2818048;   /* %68 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 2826240;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_12 = m->arena + 2596864;   /* %77 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_13 = m->arena + 2834432;   /* %78 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_9 = m->arena + 2605056;   /* %79 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_14 = m->arena + 2613248;   /* %80 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 2555904;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_10 = m->arena + 2842624;   /* %84 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 2850816;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_15 = m->arena + 2564096;   /* %93 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_16 = m->arena + 2859008;   /* %94 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_11 = m->arena + 2572288;   /* %95 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_17 = m->arena + 2580480;   /* %96 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 2523136;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_12 = m->arena + 2867200;   /* %100 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 2875392;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_18 = m->arena + 2531328;   /* %109 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_19 = m->arena + 2883584;   /* %110 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_13 = m->arena + 2539520;   /* %111 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_20 = m->arena + 2547712;   /* %112 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 2490368;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_14 = m->arena + 2891776;   /* %116 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 2899968;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_21 = m->arena + 2498560;   /* %125 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_22 = m->arena + 2908160;   /* %126 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_15 = m->arena + 2506752;   /* %127 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_23 = m->arena + 2514944;   /* %128 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 2457600;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_16 = m->arena + 2916352;   /* %132 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 2924544;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_24 = m->arena + 2465792;   /* %141 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_25 = m->arena + 2932736;   /* %142 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_17 = m->arena + 2473984;   /* %143 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_26 = m->arena + 2482176;   /* %144 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 2424832;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_18 = m->arena + 2940928;   /* %148 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 2949120;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_27 = m->arena + 2433024;   /* %157 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_28 = m->arena + 2957312;   /* %158 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_19 = m->arena + 2441216;   /* %159 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_29 = m->arena + 2449408;   /* %160 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 2392064;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_20 = m->arena + 2965504;   /* %164 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 2973696;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_30 = m->arena + 2400256;   /* %173 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_31 = m->arena + 2981888;   /* %174 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_21 = m->arena + 2408448;   /* %175 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_32 = m->arena + 2416640;   /* %176 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 2359296;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_22 = m->arena + 2990080;   /* %180 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 2998272;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_33 = m->arena + 2367488;   /* %189 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_34 = m->arena + 3006464;   /* %190 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_23 = m->arena + 2375680;   /* %191 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_35 = m->arena + 2383872;   /* %192 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 2326528;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_24 = m->arena + 3014656;   /* %196 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 3022848;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_36 = m->arena + 2334720;   /* %205 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_37 = m->arena + 3031040;   /* %206 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_25 = m->arena + 2342912;   /* %207 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_38 = m->arena + 2351104;   /* %208 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 2293760;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_26 = m->arena + 3039232;   /* %212 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 3047424;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_39 = m->arena + 2301952;   /* %221 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_40 = m->arena + 3055616;   /* %222 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_27 = m->arena + 2310144;   /* %223 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_41 = m->arena + 2318336;   /* %224 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 851968;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_28 = m->arena + 3063808;   /* %228 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 3072000;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_42 = m->arena + 860160;   /* %237 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_43 = m->arena + 3080192;   /* %238 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_29 = m->arena + 868352;   /* %239 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_44 = m->arena + 876544;   /* %240 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 786432;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_30 = m->arena + 884736;   /* %244 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 892928;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_45 = m->arena + 794624;   /* %253 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_46 = m->arena + 901120;   /* %254 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_31 = m->arena + 802816;   /* %255 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_47 = m->arena + 811008;   /* %256 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 720896;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_32 = m->arena + 819200;   /* %260 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 827392;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_48 = m->arena + 729088;   /* %269 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_49 = m->arena + 835584;   /* %270 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_33 = m->arena + 737280;   /* %271 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_50 = m->arena + 745472;   /* %272 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 655360;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_34 = m->arena + 753664;   /* %276 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 761856;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_51 = m->arena + 663552;   /* %285 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_52 = m->arena + 770048;   /* %286 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_35 = m->arena + 671744;   /* %287 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_53 = m->arena + 679936;   /* %288 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 589824;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_36 = m->arena + 688128;   /* %292 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 696320;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_54 = m->arena + 598016;   /* %301 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_55 = m->arena + 704512;   /* %302 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_37 = m->arena + 606208;   /* %303 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_56 = m->arena + 614400;   /* %304 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 524288;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_38 = m->arena + 622592;   /* %308 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 630784;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_57 = m->arena + 532480;   /* %317 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_58 = m->arena + 638976;   /* %318 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_39 = m->arena + 540672;   /* %319 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_59 = m->arena + 548864;   /* %320 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 458752;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_40 = m->arena + 557056;   /* %324 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 565248;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_60 = m->arena + 466944;   /* %333 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_61 = m->arena + 573440;   /* %334 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_41 = m->arena + 475136;   /* %335 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_62 = m->arena + 483328;   /* %336 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 393216;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_42 = m->arena + 491520;   /* %340 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 499712;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_63 = m->arena + 401408;   /* %349 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_64 = m->arena + 507904;   /* %350 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_43 = m->arena + 409600;   /* %351 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_65 = m->arena + 417792;   /* %352 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 327680;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_44 = m->arena + 425984;   /* %356 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 434176;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_66 = m->arena + 335872;   /* %365 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_67 = m->arena + 442368;   /* %366 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_45 = m->arena + 344064;   /* %367 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_68 = m->arena + 352256;   /* %368 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 262144;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_46 = m->arena + 360448;   /* %372 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 368640;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_69 = m->arena + 270336;   /* %381 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_70 = m->arena + 376832;   /* %382 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_47 = m->arena + 278528;   /* %383 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_71 = m->arena + 286720;   /* %384 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 229376;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_48 = m->arena + 294912;   /* %388 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 303104;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_72 = m->arena + 237568;   /* %397 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_73 = m->arena + 311296;   /* %398 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_49 = m->arena + 245760;   /* %399 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_74 = m->arena + 253952;   /* %400 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 319488;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_50 = m->arena + 385024;   /* %404 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 450560;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_75 = m->arena + 516096;   /* %413 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_76 = m->arena + 581632;   /* %414 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_51 = m->arena + 647168;   /* %415 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_77 = m->arena + 712704;   /* %416 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 778240;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_52 = m->arena + 843776;   /* %420 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 909312;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_78 = m->arena + 1867776;   /* %429 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_79 = m->arena + 1900544;   /* %430 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_53 = m->arena + 1875968;   /* %431 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_80 = m->arena + 1884160;   /* %432 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 1835008;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_54 = m->arena + 1892352;   /* %436 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 1908736;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_81 = m->arena + 917504;   /* %445 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_82 = m->arena + 925696;   /* %446 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_55 = m->arena + 933888;   /* %447 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_83 = m->arena + 942080;   /* %448 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_56 = m->arena + 950272;   /* %452 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 958464;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 958464;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_2_add = m->arena + 640;   /* %540 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_bias = m->param + 82176;
   float *const p_net_2_weight = m->param + 80896;
-  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %552 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  float *const crossentropyloss0_xent = m->arena + 1280;   /* %541 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %542 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_div = m->arena + 3088384;   /* %544 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %551 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  float *const crossentropyloss0_mul_bw = m->arena + 640;   /* %556 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %553 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_xent = m->arena + 1280;   /* %542 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %543 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 3088384;   /* %545 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %552 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 640;   /* %557 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   float *const g_net_2_bias = m->grad + 82176;
-  float *const net_2_matmul_bw = m->arena + 966656;   /* %558 matmul[64,128]: net.2 Linear, examples/lstm.lua:12, backward */
+  float *const net_2_matmul_bw = m->arena + 966656;   /* %559 matmul[64,128]: net.2 Linear, examples/lstm.lua:12, backward */
   float *const s_net_2_weight_exp_avg = m->state + 161808;
   float *const s_net_2_weight_exp_avg_sq = m->state + 163088;
   float *const g_net_2_weight = m->grad + 80896;
-  float *const net_1_pad_bw = m->arena + 0;   /* %560 pad[64,3584]: net.1 Last, examples/lstm.lua:11, backward */
-  float *const net_0_slice_bw = m->arena + 958464;   /* %562 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_2 = m->arena + 966656;   /* %563 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_3 = m->arena + 974848;   /* %564 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_4 = m->arena + 983040;   /* %565 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_5 = m->arena + 991232;   /* %566 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_6 = m->arena + 999424;   /* %567 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_7 = m->arena + 1007616;   /* %568 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_8 = m->arena + 1015808;   /* %569 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_9 = m->arena + 1024000;   /* %570 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_10 = m->arena + 1032192;   /* %571 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_11 = m->arena + 1040384;   /* %572 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_12 = m->arena + 1048576;   /* %573 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_13 = m->arena + 1056768;   /* %574 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_14 = m->arena + 1064960;   /* %575 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_15 = m->arena + 1073152;   /* %576 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_16 = m->arena + 1081344;   /* %577 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_17 = m->arena + 1089536;   /* %578 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_18 = m->arena + 1097728;   /* %579 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_19 = m->arena + 1114112;   /* %580 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_20 = m->arena + 1179648;   /* %581 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_21 = m->arena + 1245184;   /* %582 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_22 = m->arena + 1310720;   /* %583 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_23 = m->arena + 1376256;   /* %584 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_24 = m->arena + 1441792;   /* %585 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_25 = m->arena + 1507328;   /* %586 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_26 = m->arena + 1572864;   /* %587 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_27 = m->arena + 1638400;   /* %588 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_28 = m->arena + 1703936;   /* %589 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw = m->arena + 65536;   /* %622 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_2 = m->arena + 0;   /* %629 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_3 = m->arena + 8192;   /* %632 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_4 = m->arena + 16384;   /* %635 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_5 = m->arena + 24576;   /* %638 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw = m->arena + 1835008;   /* %645 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_2 = m->arena + 73728;   /* %647 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw = m->arena + 0;   /* %648 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_3 = m->arena + 131072;   /* %655 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_6 = m->arena + 65536;   /* %662 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_7 = m->arena + 73728;   /* %665 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_8 = m->arena + 81920;   /* %668 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_9 = m->arena + 90112;   /* %671 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_4 = m->arena + 1867776;   /* %678 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_5 = m->arena + 139264;   /* %680 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_2 = m->arena + 65536;   /* %681 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_6 = m->arena + 196608;   /* %690 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_10 = m->arena + 131072;   /* %697 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_11 = m->arena + 139264;   /* %700 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_12 = m->arena + 147456;   /* %703 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_13 = m->arena + 155648;   /* %706 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_7 = m->arena + 1900544;   /* %713 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_8 = m->arena + 204800;   /* %715 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_3 = m->arena + 131072;   /* %716 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_9 = m->arena + 319488;   /* %725 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_14 = m->arena + 196608;   /* %732 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_15 = m->arena + 204800;   /* %735 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_16 = m->arena + 212992;   /* %738 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_17 = m->arena + 221184;   /* %741 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_10 = m->arena + 1933312;   /* %748 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_11 = m->arena + 385024;   /* %750 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_4 = m->arena + 196608;   /* %751 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_12 = m->arena + 450560;   /* %760 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_18 = m->arena + 303104;   /* %767 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_19 = m->arena + 286720;   /* %770 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_20 = m->arena + 294912;   /* %773 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_21 = m->arena + 262144;   /* %776 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_13 = m->arena + 1966080;   /* %783 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_14 = m->arena + 385024;   /* %785 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_5 = m->arena + 262144;   /* %786 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_15 = m->arena + 516096;   /* %795 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_22 = m->arena + 368640;   /* %802 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_23 = m->arena + 352256;   /* %805 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_24 = m->arena + 360448;   /* %808 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_25 = m->arena + 327680;   /* %811 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_16 = m->arena + 1998848;   /* %818 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_17 = m->arena + 450560;   /* %820 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_6 = m->arena + 327680;   /* %821 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_18 = m->arena + 581632;   /* %830 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_26 = m->arena + 434176;   /* %837 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_27 = m->arena + 417792;   /* %840 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_28 = m->arena + 425984;   /* %843 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_29 = m->arena + 393216;   /* %846 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_19 = m->arena + 2031616;   /* %853 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_20 = m->arena + 516096;   /* %855 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_7 = m->arena + 393216;   /* %856 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_21 = m->arena + 647168;   /* %865 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_30 = m->arena + 499712;   /* %872 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_31 = m->arena + 483328;   /* %875 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_32 = m->arena + 491520;   /* %878 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_33 = m->arena + 458752;   /* %881 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_22 = m->arena + 2064384;   /* %888 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_23 = m->arena + 581632;   /* %890 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_8 = m->arena + 458752;   /* %891 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_24 = m->arena + 712704;   /* %900 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_34 = m->arena + 565248;   /* %907 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_35 = m->arena + 548864;   /* %910 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_36 = m->arena + 557056;   /* %913 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_37 = m->arena + 524288;   /* %916 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_25 = m->arena + 2097152;   /* %923 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_26 = m->arena + 647168;   /* %925 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_9 = m->arena + 524288;   /* %926 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_27 = m->arena + 778240;   /* %935 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_38 = m->arena + 630784;   /* %942 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_39 = m->arena + 614400;   /* %945 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_40 = m->arena + 622592;   /* %948 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_41 = m->arena + 589824;   /* %951 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_28 = m->arena + 2129920;   /* %958 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_29 = m->arena + 712704;   /* %960 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_10 = m->arena + 589824;   /* %961 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_30 = m->arena + 843776;   /* %970 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_42 = m->arena + 696320;   /* %977 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_43 = m->arena + 679936;   /* %980 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_44 = m->arena + 688128;   /* %983 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_45 = m->arena + 655360;   /* %986 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_31 = m->arena + 2162688;   /* %993 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_32 = m->arena + 778240;   /* %995 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_11 = m->arena + 655360;   /* %996 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_33 = m->arena + 909312;   /* %1005 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_46 = m->arena + 761856;   /* %1012 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_47 = m->arena + 745472;   /* %1015 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_48 = m->arena + 753664;   /* %1018 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_49 = m->arena + 720896;   /* %1021 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_34 = m->arena + 2195456;   /* %1028 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_35 = m->arena + 843776;   /* %1030 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_12 = m->arena + 720896;   /* %1031 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_36 = m->arena + 917504;   /* %1040 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_50 = m->arena + 827392;   /* %1047 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_51 = m->arena + 811008;   /* %1050 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_52 = m->arena + 819200;   /* %1053 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_53 = m->arena + 786432;   /* %1056 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_37 = m->arena + 2228224;   /* %1063 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_38 = m->arena + 909312;   /* %1065 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_13 = m->arena + 786432;   /* %1066 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_39 = m->arena + 925696;   /* %1075 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_54 = m->arena + 892928;   /* %1082 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_55 = m->arena + 876544;   /* %1085 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_56 = m->arena + 884736;   /* %1088 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_57 = m->arena + 851968;   /* %1091 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_40 = m->arena + 2260992;   /* %1098 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_41 = m->arena + 917504;   /* %1100 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_14 = m->arena + 851968;   /* %1101 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_42 = m->arena + 983040;   /* %1110 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_58 = m->arena + 925696;   /* %1117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_59 = m->arena + 917504;   /* %1120 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_60 = m->arena + 933888;   /* %1123 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_61 = m->arena + 942080;   /* %1126 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_43 = m->arena + 2293760;   /* %1133 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_44 = m->arena + 991232;   /* %1135 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_15 = m->arena + 917504;   /* %1136 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_45 = m->arena + 1048576;   /* %1145 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_62 = m->arena + 983040;   /* %1152 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_63 = m->arena + 991232;   /* %1155 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_64 = m->arena + 999424;   /* %1158 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_65 = m->arena + 1007616;   /* %1161 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_46 = m->arena + 2326528;   /* %1168 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_47 = m->arena + 1056768;   /* %1170 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_16 = m->arena + 983040;   /* %1171 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_48 = m->arena + 1122304;   /* %1180 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_66 = m->arena + 1048576;   /* %1187 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_67 = m->arena + 1056768;   /* %1190 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_68 = m->arena + 1064960;   /* %1193 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_69 = m->arena + 1073152;   /* %1196 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_49 = m->arena + 2359296;   /* %1203 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_50 = m->arena + 1130496;   /* %1205 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_17 = m->arena + 1048576;   /* %1206 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_51 = m->arena + 1187840;   /* %1215 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_70 = m->arena + 1122304;   /* %1222 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_71 = m->arena + 1130496;   /* %1225 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_72 = m->arena + 1138688;   /* %1228 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_73 = m->arena + 1146880;   /* %1231 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_52 = m->arena + 2392064;   /* %1238 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_53 = m->arena + 1196032;   /* %1240 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_18 = m->arena + 1114112;   /* %1241 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_54 = m->arena + 1253376;   /* %1250 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_74 = m->arena + 1187840;   /* %1257 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_75 = m->arena + 1196032;   /* %1260 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_76 = m->arena + 1204224;   /* %1263 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_77 = m->arena + 1212416;   /* %1266 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_55 = m->arena + 2424832;   /* %1273 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_56 = m->arena + 1261568;   /* %1275 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_19 = m->arena + 1179648;   /* %1276 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_57 = m->arena + 1318912;   /* %1285 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_78 = m->arena + 1253376;   /* %1292 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_79 = m->arena + 1261568;   /* %1295 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_80 = m->arena + 1269760;   /* %1298 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_81 = m->arena + 1277952;   /* %1301 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_58 = m->arena + 2457600;   /* %1308 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_59 = m->arena + 1327104;   /* %1310 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_20 = m->arena + 1245184;   /* %1311 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_60 = m->arena + 1384448;   /* %1320 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_82 = m->arena + 1318912;   /* %1327 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_83 = m->arena + 1327104;   /* %1330 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_84 = m->arena + 1335296;   /* %1333 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_85 = m->arena + 1343488;   /* %1336 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_61 = m->arena + 2490368;   /* %1343 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_62 = m->arena + 1392640;   /* %1345 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_21 = m->arena + 1310720;   /* %1346 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_63 = m->arena + 1449984;   /* %1355 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_86 = m->arena + 1384448;   /* %1362 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_87 = m->arena + 1392640;   /* %1365 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_88 = m->arena + 1400832;   /* %1368 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_89 = m->arena + 1409024;   /* %1371 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_64 = m->arena + 2523136;   /* %1378 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_65 = m->arena + 1458176;   /* %1380 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_22 = m->arena + 1376256;   /* %1381 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_66 = m->arena + 1515520;   /* %1390 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_90 = m->arena + 1449984;   /* %1397 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_91 = m->arena + 1458176;   /* %1400 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_92 = m->arena + 1466368;   /* %1403 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_93 = m->arena + 1474560;   /* %1406 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_67 = m->arena + 2555904;   /* %1413 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_68 = m->arena + 1523712;   /* %1415 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_23 = m->arena + 1441792;   /* %1416 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_69 = m->arena + 1581056;   /* %1425 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_94 = m->arena + 1515520;   /* %1432 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_95 = m->arena + 1523712;   /* %1435 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_96 = m->arena + 1531904;   /* %1438 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_97 = m->arena + 1540096;   /* %1441 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_70 = m->arena + 2588672;   /* %1448 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_71 = m->arena + 1589248;   /* %1450 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_24 = m->arena + 1507328;   /* %1451 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_72 = m->arena + 1646592;   /* %1460 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_98 = m->arena + 1581056;   /* %1467 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_99 = m->arena + 1589248;   /* %1470 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_100 = m->arena + 1597440;   /* %1473 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_101 = m->arena + 1605632;   /* %1476 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_73 = m->arena + 2621440;   /* %1483 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_74 = m->arena + 1654784;   /* %1485 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_25 = m->arena + 1572864;   /* %1486 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_75 = m->arena + 1712128;   /* %1495 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_102 = m->arena + 1646592;   /* %1502 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_103 = m->arena + 1654784;   /* %1505 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_104 = m->arena + 1662976;   /* %1508 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_105 = m->arena + 1671168;   /* %1511 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_76 = m->arena + 2654208;   /* %1518 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_77 = m->arena + 1720320;   /* %1520 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_26 = m->arena + 1638400;   /* %1521 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_78 = m->arena + 2777088;   /* %1530 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_106 = m->arena + 1712128;   /* %1537 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_107 = m->arena + 1720320;   /* %1540 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_108 = m->arena + 1728512;   /* %1543 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_109 = m->arena + 1736704;   /* %1546 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_79 = m->arena + 2686976;   /* %1553 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_80 = m->arena + 2768896;   /* %1555 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_81 = m->arena + 1769472;   /* %1557 add[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_1_pad_bw = m->arena + 0;   /* %561 pad[64,3584]: net.1 Last, examples/lstm.lua:11, backward */
+  float *const net_0_slice_bw = m->arena + 958464;   /* %563 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_2 = m->arena + 966656;   /* %564 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_3 = m->arena + 974848;   /* %565 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_4 = m->arena + 983040;   /* %566 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_5 = m->arena + 991232;   /* %567 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_6 = m->arena + 999424;   /* %568 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_7 = m->arena + 1007616;   /* %569 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_8 = m->arena + 1015808;   /* %570 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_9 = m->arena + 1024000;   /* %571 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_10 = m->arena + 1032192;   /* %572 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_11 = m->arena + 1040384;   /* %573 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_12 = m->arena + 1048576;   /* %574 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_13 = m->arena + 1056768;   /* %575 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_14 = m->arena + 1064960;   /* %576 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_15 = m->arena + 1073152;   /* %577 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_16 = m->arena + 1081344;   /* %578 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_17 = m->arena + 1089536;   /* %579 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_18 = m->arena + 1097728;   /* %580 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_19 = m->arena + 1114112;   /* %581 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_20 = m->arena + 1179648;   /* %582 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_21 = m->arena + 1245184;   /* %583 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_22 = m->arena + 1310720;   /* %584 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_23 = m->arena + 1376256;   /* %585 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_24 = m->arena + 1441792;   /* %586 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_25 = m->arena + 1507328;   /* %587 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_26 = m->arena + 1572864;   /* %588 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_27 = m->arena + 1638400;   /* %589 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_28 = m->arena + 1703936;   /* %590 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw = m->arena + 65536;   /* %623 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_2 = m->arena + 0;   /* %630 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_3 = m->arena + 8192;   /* %633 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_4 = m->arena + 16384;   /* %636 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_5 = m->arena + 24576;   /* %639 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw = m->arena + 1835008;   /* %646 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_2 = m->arena + 73728;   /* %648 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %649 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_3 = m->arena + 131072;   /* %656 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_6 = m->arena + 65536;   /* %663 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_7 = m->arena + 73728;   /* %666 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_8 = m->arena + 81920;   /* %669 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_9 = m->arena + 90112;   /* %672 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_4 = m->arena + 1867776;   /* %679 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_5 = m->arena + 139264;   /* %681 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_2 = m->arena + 65536;   /* %682 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_6 = m->arena + 196608;   /* %691 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_10 = m->arena + 131072;   /* %698 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_11 = m->arena + 139264;   /* %701 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_12 = m->arena + 147456;   /* %704 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_13 = m->arena + 155648;   /* %707 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_7 = m->arena + 1900544;   /* %714 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_8 = m->arena + 204800;   /* %716 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_3 = m->arena + 131072;   /* %717 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_9 = m->arena + 319488;   /* %726 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_14 = m->arena + 196608;   /* %733 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_15 = m->arena + 204800;   /* %736 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_16 = m->arena + 212992;   /* %739 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_17 = m->arena + 221184;   /* %742 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_10 = m->arena + 1933312;   /* %749 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_11 = m->arena + 385024;   /* %751 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_4 = m->arena + 196608;   /* %752 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_12 = m->arena + 450560;   /* %761 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_18 = m->arena + 303104;   /* %768 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_19 = m->arena + 286720;   /* %771 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_20 = m->arena + 294912;   /* %774 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_21 = m->arena + 262144;   /* %777 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_13 = m->arena + 1966080;   /* %784 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_14 = m->arena + 385024;   /* %786 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_5 = m->arena + 262144;   /* %787 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_15 = m->arena + 516096;   /* %796 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_22 = m->arena + 368640;   /* %803 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_23 = m->arena + 352256;   /* %806 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_24 = m->arena + 360448;   /* %809 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_25 = m->arena + 327680;   /* %812 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_16 = m->arena + 1998848;   /* %819 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_17 = m->arena + 450560;   /* %821 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_6 = m->arena + 327680;   /* %822 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_18 = m->arena + 581632;   /* %831 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_26 = m->arena + 434176;   /* %838 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_27 = m->arena + 417792;   /* %841 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_28 = m->arena + 425984;   /* %844 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_29 = m->arena + 393216;   /* %847 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_19 = m->arena + 2031616;   /* %854 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_20 = m->arena + 516096;   /* %856 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_7 = m->arena + 393216;   /* %857 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_21 = m->arena + 647168;   /* %866 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_30 = m->arena + 499712;   /* %873 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_31 = m->arena + 483328;   /* %876 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_32 = m->arena + 491520;   /* %879 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_33 = m->arena + 458752;   /* %882 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_22 = m->arena + 2064384;   /* %889 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_23 = m->arena + 581632;   /* %891 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_8 = m->arena + 458752;   /* %892 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_24 = m->arena + 712704;   /* %901 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_34 = m->arena + 565248;   /* %908 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_35 = m->arena + 548864;   /* %911 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_36 = m->arena + 557056;   /* %914 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_37 = m->arena + 524288;   /* %917 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_25 = m->arena + 2097152;   /* %924 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_26 = m->arena + 647168;   /* %926 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_9 = m->arena + 524288;   /* %927 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_27 = m->arena + 778240;   /* %936 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_38 = m->arena + 630784;   /* %943 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_39 = m->arena + 614400;   /* %946 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_40 = m->arena + 622592;   /* %949 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_41 = m->arena + 589824;   /* %952 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_28 = m->arena + 2129920;   /* %959 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_29 = m->arena + 712704;   /* %961 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_10 = m->arena + 589824;   /* %962 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_30 = m->arena + 843776;   /* %971 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_42 = m->arena + 696320;   /* %978 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_43 = m->arena + 679936;   /* %981 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_44 = m->arena + 688128;   /* %984 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_45 = m->arena + 655360;   /* %987 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_31 = m->arena + 2162688;   /* %994 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_32 = m->arena + 778240;   /* %996 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_11 = m->arena + 655360;   /* %997 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_33 = m->arena + 909312;   /* %1006 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_46 = m->arena + 761856;   /* %1013 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_47 = m->arena + 745472;   /* %1016 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_48 = m->arena + 753664;   /* %1019 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_49 = m->arena + 720896;   /* %1022 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_34 = m->arena + 2195456;   /* %1029 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_35 = m->arena + 843776;   /* %1031 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_12 = m->arena + 720896;   /* %1032 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_36 = m->arena + 917504;   /* %1041 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_50 = m->arena + 827392;   /* %1048 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_51 = m->arena + 811008;   /* %1051 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_52 = m->arena + 819200;   /* %1054 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_53 = m->arena + 786432;   /* %1057 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_37 = m->arena + 2228224;   /* %1064 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_38 = m->arena + 909312;   /* %1066 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_13 = m->arena + 786432;   /* %1067 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_39 = m->arena + 925696;   /* %1076 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_54 = m->arena + 892928;   /* %1083 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_55 = m->arena + 876544;   /* %1086 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_56 = m->arena + 884736;   /* %1089 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_57 = m->arena + 851968;   /* %1092 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_40 = m->arena + 2260992;   /* %1099 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_41 = m->arena + 917504;   /* %1101 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_14 = m->arena + 851968;   /* %1102 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_42 = m->arena + 983040;   /* %1111 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_58 = m->arena + 925696;   /* %1118 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_59 = m->arena + 917504;   /* %1121 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_60 = m->arena + 933888;   /* %1124 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_61 = m->arena + 942080;   /* %1127 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_43 = m->arena + 2293760;   /* %1134 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_44 = m->arena + 991232;   /* %1136 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_15 = m->arena + 917504;   /* %1137 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_45 = m->arena + 1048576;   /* %1146 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_62 = m->arena + 983040;   /* %1153 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_63 = m->arena + 991232;   /* %1156 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_64 = m->arena + 999424;   /* %1159 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_65 = m->arena + 1007616;   /* %1162 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_46 = m->arena + 2326528;   /* %1169 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_47 = m->arena + 1056768;   /* %1171 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_16 = m->arena + 983040;   /* %1172 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_48 = m->arena + 1122304;   /* %1181 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_66 = m->arena + 1048576;   /* %1188 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_67 = m->arena + 1056768;   /* %1191 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_68 = m->arena + 1064960;   /* %1194 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_69 = m->arena + 1073152;   /* %1197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_49 = m->arena + 2359296;   /* %1204 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_50 = m->arena + 1130496;   /* %1206 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_17 = m->arena + 1048576;   /* %1207 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_51 = m->arena + 1187840;   /* %1216 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_70 = m->arena + 1122304;   /* %1223 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_71 = m->arena + 1130496;   /* %1226 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_72 = m->arena + 1138688;   /* %1229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_73 = m->arena + 1146880;   /* %1232 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_52 = m->arena + 2392064;   /* %1239 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_53 = m->arena + 1196032;   /* %1241 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_18 = m->arena + 1114112;   /* %1242 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_54 = m->arena + 1253376;   /* %1251 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_74 = m->arena + 1187840;   /* %1258 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_75 = m->arena + 1196032;   /* %1261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_76 = m->arena + 1204224;   /* %1264 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_77 = m->arena + 1212416;   /* %1267 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_55 = m->arena + 2424832;   /* %1274 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_56 = m->arena + 1261568;   /* %1276 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_19 = m->arena + 1179648;   /* %1277 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_57 = m->arena + 1318912;   /* %1286 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_78 = m->arena + 1253376;   /* %1293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_79 = m->arena + 1261568;   /* %1296 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_80 = m->arena + 1269760;   /* %1299 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_81 = m->arena + 1277952;   /* %1302 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_58 = m->arena + 2457600;   /* %1309 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_59 = m->arena + 1327104;   /* %1311 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_20 = m->arena + 1245184;   /* %1312 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_60 = m->arena + 1384448;   /* %1321 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_82 = m->arena + 1318912;   /* %1328 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_83 = m->arena + 1327104;   /* %1331 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_84 = m->arena + 1335296;   /* %1334 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_85 = m->arena + 1343488;   /* %1337 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_61 = m->arena + 2490368;   /* %1344 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_62 = m->arena + 1392640;   /* %1346 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_21 = m->arena + 1310720;   /* %1347 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_63 = m->arena + 1449984;   /* %1356 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_86 = m->arena + 1384448;   /* %1363 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_87 = m->arena + 1392640;   /* %1366 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_88 = m->arena + 1400832;   /* %1369 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_89 = m->arena + 1409024;   /* %1372 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_64 = m->arena + 2523136;   /* %1379 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_65 = m->arena + 1458176;   /* %1381 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_22 = m->arena + 1376256;   /* %1382 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_66 = m->arena + 1515520;   /* %1391 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_90 = m->arena + 1449984;   /* %1398 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_91 = m->arena + 1458176;   /* %1401 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_92 = m->arena + 1466368;   /* %1404 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_93 = m->arena + 1474560;   /* %1407 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_67 = m->arena + 2555904;   /* %1414 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_68 = m->arena + 1523712;   /* %1416 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_23 = m->arena + 1441792;   /* %1417 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_69 = m->arena + 1581056;   /* %1426 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_94 = m->arena + 1515520;   /* %1433 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_95 = m->arena + 1523712;   /* %1436 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_96 = m->arena + 1531904;   /* %1439 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_97 = m->arena + 1540096;   /* %1442 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_70 = m->arena + 2588672;   /* %1449 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_71 = m->arena + 1589248;   /* %1451 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_24 = m->arena + 1507328;   /* %1452 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_72 = m->arena + 1646592;   /* %1461 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_98 = m->arena + 1581056;   /* %1468 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_99 = m->arena + 1589248;   /* %1471 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_100 = m->arena + 1597440;   /* %1474 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_101 = m->arena + 1605632;   /* %1477 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_73 = m->arena + 2621440;   /* %1484 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_74 = m->arena + 1654784;   /* %1486 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_25 = m->arena + 1572864;   /* %1487 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_75 = m->arena + 1712128;   /* %1496 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_102 = m->arena + 1646592;   /* %1503 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_103 = m->arena + 1654784;   /* %1506 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_104 = m->arena + 1662976;   /* %1509 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_105 = m->arena + 1671168;   /* %1512 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_76 = m->arena + 2654208;   /* %1519 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_77 = m->arena + 1720320;   /* %1521 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_26 = m->arena + 1638400;   /* %1522 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_78 = m->arena + 2777088;   /* %1531 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_106 = m->arena + 1712128;   /* %1538 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_107 = m->arena + 1720320;   /* %1541 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_108 = m->arena + 1728512;   /* %1544 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_109 = m->arena + 1736704;   /* %1547 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_79 = m->arena + 2686976;   /* %1554 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_80 = m->arena + 2768896;   /* %1556 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_81 = m->arena + 1769472;   /* %1558 add[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_hh_l0 = m->grad + 14336;
-  float *const net_0_add_bw_82 = m->arena + 0;   /* %1566 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_110 = m->arena + 917504;   /* %1571 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_111 = m->arena + 925696;   /* %1574 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_112 = m->arena + 933888;   /* %1577 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_83 = m->arena + 0;   /* %1583 add[64,14336]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_82 = m->arena + 0;   /* %1567 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_110 = m->arena + 917504;   /* %1572 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_111 = m->arena + 925696;   /* %1575 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_112 = m->arena + 933888;   /* %1578 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_83 = m->arena + 0;   /* %1584 add[64,14336]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_bias_ih_l0 = m->grad + 79872;
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
-  float *const net_0_matmul_bw_27 = m->arena + 917504;   /* %1586 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_27 = m->arena + 917504;   /* %1587 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
   float *const g_net_0_bias_hh_l0 = m->grad + 80384;
   const int32_t *target = target_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    lstm_add_1605(s_step); /* %1605 add: examples/lstm.lua:15, backward */
-    /* %1606 = assign: computed in place by %1605 */
-    lstm_tanh_1609(t1609_tanh, s_step); /* %1609 tanh: examples/lstm.lua:15, backward */
-    lstm_div_1620(t1620_div, t1609_tanh); /* %1620 div: examples/lstm.lua:15, backward */
-    lstm_tanh_1616(t1616_tanh, s_step); /* %1616 tanh: examples/lstm.lua:15, backward */
-    lstm_sqrt_1621(t1621_sqrt, t1616_tanh); /* %1621 sqrt: examples/lstm.lua:15, backward */
+    lstm_add_1606(s_step); /* %1606 add: examples/lstm.lua:15, backward */
+    /* %1607 = assign: computed in place by %1606 */
+    lstm_tanh_1610(t1610_tanh, s_step); /* %1610 tanh: examples/lstm.lua:15, backward */
+    lstm_div_1621(t1621_div, t1610_tanh); /* %1621 div: examples/lstm.lua:15, backward */
+    lstm_tanh_1617(t1617_tanh, s_step); /* %1617 tanh: examples/lstm.lua:15, backward */
+    lstm_sqrt_1622(t1622_sqrt, t1617_tanh); /* %1622 sqrt: examples/lstm.lua:15, backward */
   }
-  lstm_matmul_8(net_0_matmul, x, p_net_0_weight_ih_l0); /* %8 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_9(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %9 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_10(net_0_add_2, net_0_matmul, net_0_add); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_15(net_0_sigmoid, net_0_add_2); /* %15 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_16(net_0_tanh, net_0_add_2 + 256); /* %16 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_15(net_0_sigmoid_2, net_0_add_2 + 384); /* %17 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul, net_0_sigmoid, net_0_tanh); /* %18 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_2, net_0_mul); /* %19 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_2, net_0_sigmoid_2, net_0_tanh_2); /* %20 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %22 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %23 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_3, net_0_add_3); /* %28 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_4, net_0_add_3 + 128); /* %29 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_3, net_0_add_3 + 256); /* %30 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_5, net_0_add_3 + 384); /* %31 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_4, net_0_sigmoid_4, net_0_mul, net_0_sigmoid_3, net_0_tanh_3); /* %34 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_4, net_0_add_4); /* %35 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_3, net_0_sigmoid_5, net_0_tanh_4); /* %36 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %38 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %39 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_6, net_0_add_5); /* %44 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_7, net_0_add_5 + 128); /* %45 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_5, net_0_add_5 + 256); /* %46 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_8, net_0_add_5 + 384); /* %47 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_6, net_0_sigmoid_7, net_0_add_4, net_0_sigmoid_6, net_0_tanh_5); /* %50 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_6, net_0_add_6); /* %51 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_4, net_0_sigmoid_8, net_0_tanh_6); /* %52 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %54 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %55 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_9, net_0_add_7); /* %60 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_10, net_0_add_7 + 128); /* %61 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_7, net_0_add_7 + 256); /* %62 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_11, net_0_add_7 + 384); /* %63 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_8, net_0_sigmoid_10, net_0_add_6, net_0_sigmoid_9, net_0_tanh_7); /* %66 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_8, net_0_add_8); /* %67 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_5, net_0_sigmoid_11, net_0_tanh_8); /* %68 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %70 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %71 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_12, net_0_add_9); /* %76 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_13, net_0_add_9 + 128); /* %77 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_9, net_0_add_9 + 256); /* %78 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_14, net_0_add_9 + 384); /* %79 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_10, net_0_sigmoid_13, net_0_add_8, net_0_sigmoid_12, net_0_tanh_9); /* %82 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_10, net_0_add_10); /* %83 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_6, net_0_sigmoid_14, net_0_tanh_10); /* %84 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %86 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %87 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_15, net_0_add_11); /* %92 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_16, net_0_add_11 + 128); /* %93 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_11, net_0_add_11 + 256); /* %94 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_17, net_0_add_11 + 384); /* %95 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_12, net_0_sigmoid_16, net_0_add_10, net_0_sigmoid_15, net_0_tanh_11); /* %98 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_12, net_0_add_12); /* %99 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_7, net_0_sigmoid_17, net_0_tanh_12); /* %100 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %102 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %103 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_18, net_0_add_13); /* %108 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_19, net_0_add_13 + 128); /* %109 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_13, net_0_add_13 + 256); /* %110 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_20, net_0_add_13 + 384); /* %111 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_14, net_0_sigmoid_19, net_0_add_12, net_0_sigmoid_18, net_0_tanh_13); /* %114 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_14, net_0_add_14); /* %115 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_8, net_0_sigmoid_20, net_0_tanh_14); /* %116 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %118 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %119 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_21, net_0_add_15); /* %124 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_22, net_0_add_15 + 128); /* %125 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_15, net_0_add_15 + 256); /* %126 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_23, net_0_add_15 + 384); /* %127 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_16, net_0_sigmoid_22, net_0_add_14, net_0_sigmoid_21, net_0_tanh_15); /* %130 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_16, net_0_add_16); /* %131 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_9, net_0_sigmoid_23, net_0_tanh_16); /* %132 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %134 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %135 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_24, net_0_add_17); /* %140 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_25, net_0_add_17 + 128); /* %141 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_17, net_0_add_17 + 256); /* %142 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_26, net_0_add_17 + 384); /* %143 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_18, net_0_sigmoid_25, net_0_add_16, net_0_sigmoid_24, net_0_tanh_17); /* %146 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_18, net_0_add_18); /* %147 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_10, net_0_sigmoid_26, net_0_tanh_18); /* %148 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %150 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %151 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_27, net_0_add_19); /* %156 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_28, net_0_add_19 + 128); /* %157 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_19, net_0_add_19 + 256); /* %158 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_29, net_0_add_19 + 384); /* %159 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_20, net_0_sigmoid_28, net_0_add_18, net_0_sigmoid_27, net_0_tanh_19); /* %162 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_20, net_0_add_20); /* %163 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_11, net_0_sigmoid_29, net_0_tanh_20); /* %164 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %166 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %167 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_30, net_0_add_21); /* %172 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_31, net_0_add_21 + 128); /* %173 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_21, net_0_add_21 + 256); /* %174 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_32, net_0_add_21 + 384); /* %175 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_22, net_0_sigmoid_31, net_0_add_20, net_0_sigmoid_30, net_0_tanh_21); /* %178 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_22, net_0_add_22); /* %179 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_12, net_0_sigmoid_32, net_0_tanh_22); /* %180 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %182 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %183 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_33, net_0_add_23); /* %188 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_34, net_0_add_23 + 128); /* %189 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_23, net_0_add_23 + 256); /* %190 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_35, net_0_add_23 + 384); /* %191 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_24, net_0_sigmoid_34, net_0_add_22, net_0_sigmoid_33, net_0_tanh_23); /* %194 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_24, net_0_add_24); /* %195 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_13, net_0_sigmoid_35, net_0_tanh_24); /* %196 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %198 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %199 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_36, net_0_add_25); /* %204 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_37, net_0_add_25 + 128); /* %205 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_25, net_0_add_25 + 256); /* %206 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_38, net_0_add_25 + 384); /* %207 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_26, net_0_sigmoid_37, net_0_add_24, net_0_sigmoid_36, net_0_tanh_25); /* %210 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_26, net_0_add_26); /* %211 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_14, net_0_sigmoid_38, net_0_tanh_26); /* %212 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %214 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %215 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_39, net_0_add_27); /* %220 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_40, net_0_add_27 + 128); /* %221 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_27, net_0_add_27 + 256); /* %222 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_41, net_0_add_27 + 384); /* %223 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_28, net_0_sigmoid_40, net_0_add_26, net_0_sigmoid_39, net_0_tanh_27); /* %226 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_28, net_0_add_28); /* %227 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_15, net_0_sigmoid_41, net_0_tanh_28); /* %228 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %230 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %231 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_42, net_0_add_29); /* %236 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_43, net_0_add_29 + 128); /* %237 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_29, net_0_add_29 + 256); /* %238 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_44, net_0_add_29 + 384); /* %239 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_30, net_0_sigmoid_43, net_0_add_28, net_0_sigmoid_42, net_0_tanh_29); /* %242 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_30, net_0_add_30); /* %243 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_16, net_0_sigmoid_44, net_0_tanh_30); /* %244 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %246 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %247 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_45, net_0_add_31); /* %252 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_46, net_0_add_31 + 128); /* %253 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_31, net_0_add_31 + 256); /* %254 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_47, net_0_add_31 + 384); /* %255 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_32, net_0_sigmoid_46, net_0_add_30, net_0_sigmoid_45, net_0_tanh_31); /* %258 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_32, net_0_add_32); /* %259 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_17, net_0_sigmoid_47, net_0_tanh_32); /* %260 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %262 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %263 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_48, net_0_add_33); /* %268 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_49, net_0_add_33 + 128); /* %269 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_33, net_0_add_33 + 256); /* %270 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_50, net_0_add_33 + 384); /* %271 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_34, net_0_sigmoid_49, net_0_add_32, net_0_sigmoid_48, net_0_tanh_33); /* %274 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_34, net_0_add_34); /* %275 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_18, net_0_sigmoid_50, net_0_tanh_34); /* %276 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %278 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %279 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_51, net_0_add_35); /* %284 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_52, net_0_add_35 + 128); /* %285 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_35, net_0_add_35 + 256); /* %286 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_53, net_0_add_35 + 384); /* %287 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_36, net_0_sigmoid_52, net_0_add_34, net_0_sigmoid_51, net_0_tanh_35); /* %290 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_36, net_0_add_36); /* %291 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_19, net_0_sigmoid_53, net_0_tanh_36); /* %292 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %294 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %295 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_54, net_0_add_37); /* %300 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_55, net_0_add_37 + 128); /* %301 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_37, net_0_add_37 + 256); /* %302 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_56, net_0_add_37 + 384); /* %303 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_38, net_0_sigmoid_55, net_0_add_36, net_0_sigmoid_54, net_0_tanh_37); /* %306 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_38, net_0_add_38); /* %307 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_20, net_0_sigmoid_56, net_0_tanh_38); /* %308 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %310 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %311 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_57, net_0_add_39); /* %316 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_58, net_0_add_39 + 128); /* %317 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_39, net_0_add_39 + 256); /* %318 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_59, net_0_add_39 + 384); /* %319 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_40, net_0_sigmoid_58, net_0_add_38, net_0_sigmoid_57, net_0_tanh_39); /* %322 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_40, net_0_add_40); /* %323 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_21, net_0_sigmoid_59, net_0_tanh_40); /* %324 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %326 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %327 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_60, net_0_add_41); /* %332 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_61, net_0_add_41 + 128); /* %333 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_41, net_0_add_41 + 256); /* %334 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_62, net_0_add_41 + 384); /* %335 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_42, net_0_sigmoid_61, net_0_add_40, net_0_sigmoid_60, net_0_tanh_41); /* %338 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_42, net_0_add_42); /* %339 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_22, net_0_sigmoid_62, net_0_tanh_42); /* %340 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %342 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %343 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_63, net_0_add_43); /* %348 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_64, net_0_add_43 + 128); /* %349 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_43, net_0_add_43 + 256); /* %350 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_65, net_0_add_43 + 384); /* %351 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_44, net_0_sigmoid_64, net_0_add_42, net_0_sigmoid_63, net_0_tanh_43); /* %354 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_44, net_0_add_44); /* %355 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_23, net_0_sigmoid_65, net_0_tanh_44); /* %356 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %358 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %359 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_66, net_0_add_45); /* %364 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_67, net_0_add_45 + 128); /* %365 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_45, net_0_add_45 + 256); /* %366 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_68, net_0_add_45 + 384); /* %367 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_46, net_0_sigmoid_67, net_0_add_44, net_0_sigmoid_66, net_0_tanh_45); /* %370 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_46, net_0_add_46); /* %371 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_24, net_0_sigmoid_68, net_0_tanh_46); /* %372 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %374 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %375 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_69, net_0_add_47); /* %380 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_70, net_0_add_47 + 128); /* %381 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_47, net_0_add_47 + 256); /* %382 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_71, net_0_add_47 + 384); /* %383 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_48, net_0_sigmoid_70, net_0_add_46, net_0_sigmoid_69, net_0_tanh_47); /* %386 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_48, net_0_add_48); /* %387 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_25, net_0_sigmoid_71, net_0_tanh_48); /* %388 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %390 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %391 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_72, net_0_add_49); /* %396 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_73, net_0_add_49 + 128); /* %397 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_49, net_0_add_49 + 256); /* %398 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_74, net_0_add_49 + 384); /* %399 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_50, net_0_sigmoid_73, net_0_add_48, net_0_sigmoid_72, net_0_tanh_49); /* %402 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_50, net_0_add_50); /* %403 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_26, net_0_sigmoid_74, net_0_tanh_50); /* %404 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %406 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %407 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_75, net_0_add_51); /* %412 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_76, net_0_add_51 + 128); /* %413 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_51, net_0_add_51 + 256); /* %414 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_77, net_0_add_51 + 384); /* %415 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_52, net_0_sigmoid_76, net_0_add_50, net_0_sigmoid_75, net_0_tanh_51); /* %418 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_52, net_0_add_52); /* %419 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_27, net_0_sigmoid_77, net_0_tanh_52); /* %420 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %422 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %423 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_78, net_0_add_53); /* %428 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_79, net_0_add_53 + 128); /* %429 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_53, net_0_add_53 + 256); /* %430 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_80, net_0_add_53 + 384); /* %431 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34_v2(net_0_add_54, net_0_sigmoid_79, net_0_add_52, net_0_sigmoid_78, net_0_tanh_53); /* %434 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_19(net_0_tanh_54, net_0_add_54); /* %435 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_28, net_0_sigmoid_80, net_0_tanh_54); /* %436 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %438 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %439 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_81, net_0_add_55); /* %444 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_82, net_0_add_55 + 128); /* %445 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_30(net_0_tanh_55, net_0_add_55 + 256); /* %446 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_28(net_0_sigmoid_83, net_0_add_55 + 384); /* %447 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_451(net_0_tanh_56, net_0_sigmoid_82, net_0_add_54, net_0_sigmoid_81, net_0_tanh_55); /* %451 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18_v2(net_0_mul_29, net_0_sigmoid_83, net_0_tanh_56); /* %452 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_535(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %535 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_538_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
-  /* %539 = add: computed by %538's tiles, from each element as it is stored */
-  lstm_xent_541(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_2_add, target); /* %541 xent + %552 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_sum_to_542(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %542 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_div_544(crossentropyloss0_div, crossentropyloss0_sum_to); /* %544 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_broadcast_551(crossentropyloss0_broadcast_bw); /* %551 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  lstm_mul_556(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %556 mul: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  lstm_sum_to_557(g_net_2_bias, crossentropyloss0_mul_bw); /* %557 sum_to: net.2 Linear, examples/lstm.lua:12, backward */
-  lstm_matmul_558(net_2_matmul_bw, crossentropyloss0_mul_bw, p_net_2_weight); /* %558 matmul: net.2 Linear, examples/lstm.lua:12, backward */
+  lstm_transpose_8(net_0_transpose, p_net_0_weight_ih_l0); /* %8 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_9(net_0_matmul, x, net_0_transpose); /* %9 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_10(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_11(net_0_add_2, net_0_matmul, net_0_add); /* %11 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_16(net_0_sigmoid, net_0_add_2); /* %16 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_17(net_0_tanh, net_0_add_2 + 256); /* %17 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_16(net_0_sigmoid_2, net_0_add_2 + 384); /* %18 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul, net_0_sigmoid, net_0_tanh); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_2, net_0_mul); /* %20 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_2, net_0_sigmoid_2, net_0_tanh_2); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_3, net_0_add_3); /* %29 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_4, net_0_add_3 + 128); /* %30 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_3, net_0_add_3 + 256); /* %31 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_5, net_0_add_3 + 384); /* %32 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_4, net_0_sigmoid_4, net_0_mul, net_0_sigmoid_3, net_0_tanh_3); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_4, net_0_add_4); /* %36 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_3, net_0_sigmoid_5, net_0_tanh_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_6, net_0_add_5); /* %45 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_7, net_0_add_5 + 128); /* %46 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_5, net_0_add_5 + 256); /* %47 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_8, net_0_add_5 + 384); /* %48 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_6, net_0_sigmoid_7, net_0_add_4, net_0_sigmoid_6, net_0_tanh_5); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_6, net_0_add_6); /* %52 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_4, net_0_sigmoid_8, net_0_tanh_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_9, net_0_add_7); /* %61 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_10, net_0_add_7 + 128); /* %62 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_7, net_0_add_7 + 256); /* %63 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_11, net_0_add_7 + 384); /* %64 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_8, net_0_sigmoid_10, net_0_add_6, net_0_sigmoid_9, net_0_tanh_7); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_8, net_0_add_8); /* %68 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_5, net_0_sigmoid_11, net_0_tanh_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_12, net_0_add_9); /* %77 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_13, net_0_add_9 + 128); /* %78 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_9, net_0_add_9 + 256); /* %79 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_14, net_0_add_9 + 384); /* %80 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_10, net_0_sigmoid_13, net_0_add_8, net_0_sigmoid_12, net_0_tanh_9); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_10, net_0_add_10); /* %84 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_6, net_0_sigmoid_14, net_0_tanh_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_15, net_0_add_11); /* %93 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_16, net_0_add_11 + 128); /* %94 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_11, net_0_add_11 + 256); /* %95 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_17, net_0_add_11 + 384); /* %96 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_12, net_0_sigmoid_16, net_0_add_10, net_0_sigmoid_15, net_0_tanh_11); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_12, net_0_add_12); /* %100 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_7, net_0_sigmoid_17, net_0_tanh_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_18, net_0_add_13); /* %109 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_19, net_0_add_13 + 128); /* %110 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_13, net_0_add_13 + 256); /* %111 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_20, net_0_add_13 + 384); /* %112 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_14, net_0_sigmoid_19, net_0_add_12, net_0_sigmoid_18, net_0_tanh_13); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_14, net_0_add_14); /* %116 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_8, net_0_sigmoid_20, net_0_tanh_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_21, net_0_add_15); /* %125 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_22, net_0_add_15 + 128); /* %126 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_15, net_0_add_15 + 256); /* %127 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_23, net_0_add_15 + 384); /* %128 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_16, net_0_sigmoid_22, net_0_add_14, net_0_sigmoid_21, net_0_tanh_15); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_16, net_0_add_16); /* %132 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_9, net_0_sigmoid_23, net_0_tanh_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_24, net_0_add_17); /* %141 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_25, net_0_add_17 + 128); /* %142 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_17, net_0_add_17 + 256); /* %143 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_26, net_0_add_17 + 384); /* %144 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_18, net_0_sigmoid_25, net_0_add_16, net_0_sigmoid_24, net_0_tanh_17); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_18, net_0_add_18); /* %148 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_10, net_0_sigmoid_26, net_0_tanh_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_27, net_0_add_19); /* %157 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_28, net_0_add_19 + 128); /* %158 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_19, net_0_add_19 + 256); /* %159 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_29, net_0_add_19 + 384); /* %160 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_20, net_0_sigmoid_28, net_0_add_18, net_0_sigmoid_27, net_0_tanh_19); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_20, net_0_add_20); /* %164 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_11, net_0_sigmoid_29, net_0_tanh_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_30, net_0_add_21); /* %173 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_31, net_0_add_21 + 128); /* %174 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_21, net_0_add_21 + 256); /* %175 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_32, net_0_add_21 + 384); /* %176 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_22, net_0_sigmoid_31, net_0_add_20, net_0_sigmoid_30, net_0_tanh_21); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_22, net_0_add_22); /* %180 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_12, net_0_sigmoid_32, net_0_tanh_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_33, net_0_add_23); /* %189 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_34, net_0_add_23 + 128); /* %190 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_23, net_0_add_23 + 256); /* %191 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_35, net_0_add_23 + 384); /* %192 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_24, net_0_sigmoid_34, net_0_add_22, net_0_sigmoid_33, net_0_tanh_23); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_24, net_0_add_24); /* %196 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_13, net_0_sigmoid_35, net_0_tanh_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_36, net_0_add_25); /* %205 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_37, net_0_add_25 + 128); /* %206 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_25, net_0_add_25 + 256); /* %207 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_38, net_0_add_25 + 384); /* %208 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_26, net_0_sigmoid_37, net_0_add_24, net_0_sigmoid_36, net_0_tanh_25); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_26, net_0_add_26); /* %212 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_14, net_0_sigmoid_38, net_0_tanh_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_39, net_0_add_27); /* %221 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_40, net_0_add_27 + 128); /* %222 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_27, net_0_add_27 + 256); /* %223 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_41, net_0_add_27 + 384); /* %224 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_28, net_0_sigmoid_40, net_0_add_26, net_0_sigmoid_39, net_0_tanh_27); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_28, net_0_add_28); /* %228 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_15, net_0_sigmoid_41, net_0_tanh_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_42, net_0_add_29); /* %237 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_43, net_0_add_29 + 128); /* %238 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_29, net_0_add_29 + 256); /* %239 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_44, net_0_add_29 + 384); /* %240 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_30, net_0_sigmoid_43, net_0_add_28, net_0_sigmoid_42, net_0_tanh_29); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_30, net_0_add_30); /* %244 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_16, net_0_sigmoid_44, net_0_tanh_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_45, net_0_add_31); /* %253 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_46, net_0_add_31 + 128); /* %254 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_31, net_0_add_31 + 256); /* %255 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_47, net_0_add_31 + 384); /* %256 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_32, net_0_sigmoid_46, net_0_add_30, net_0_sigmoid_45, net_0_tanh_31); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_32, net_0_add_32); /* %260 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_17, net_0_sigmoid_47, net_0_tanh_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_48, net_0_add_33); /* %269 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_49, net_0_add_33 + 128); /* %270 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_33, net_0_add_33 + 256); /* %271 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_50, net_0_add_33 + 384); /* %272 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_34, net_0_sigmoid_49, net_0_add_32, net_0_sigmoid_48, net_0_tanh_33); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_34, net_0_add_34); /* %276 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_18, net_0_sigmoid_50, net_0_tanh_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_51, net_0_add_35); /* %285 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_52, net_0_add_35 + 128); /* %286 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_35, net_0_add_35 + 256); /* %287 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_53, net_0_add_35 + 384); /* %288 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_36, net_0_sigmoid_52, net_0_add_34, net_0_sigmoid_51, net_0_tanh_35); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_36, net_0_add_36); /* %292 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_19, net_0_sigmoid_53, net_0_tanh_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_54, net_0_add_37); /* %301 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_55, net_0_add_37 + 128); /* %302 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_37, net_0_add_37 + 256); /* %303 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_56, net_0_add_37 + 384); /* %304 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_38, net_0_sigmoid_55, net_0_add_36, net_0_sigmoid_54, net_0_tanh_37); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_38, net_0_add_38); /* %308 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_20, net_0_sigmoid_56, net_0_tanh_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_57, net_0_add_39); /* %317 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_58, net_0_add_39 + 128); /* %318 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_39, net_0_add_39 + 256); /* %319 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_59, net_0_add_39 + 384); /* %320 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_40, net_0_sigmoid_58, net_0_add_38, net_0_sigmoid_57, net_0_tanh_39); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_40, net_0_add_40); /* %324 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_21, net_0_sigmoid_59, net_0_tanh_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_60, net_0_add_41); /* %333 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_61, net_0_add_41 + 128); /* %334 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_41, net_0_add_41 + 256); /* %335 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_62, net_0_add_41 + 384); /* %336 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_42, net_0_sigmoid_61, net_0_add_40, net_0_sigmoid_60, net_0_tanh_41); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_42, net_0_add_42); /* %340 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_22, net_0_sigmoid_62, net_0_tanh_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_63, net_0_add_43); /* %349 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_64, net_0_add_43 + 128); /* %350 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_43, net_0_add_43 + 256); /* %351 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_65, net_0_add_43 + 384); /* %352 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_44, net_0_sigmoid_64, net_0_add_42, net_0_sigmoid_63, net_0_tanh_43); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_44, net_0_add_44); /* %356 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_23, net_0_sigmoid_65, net_0_tanh_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_66, net_0_add_45); /* %365 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_67, net_0_add_45 + 128); /* %366 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_45, net_0_add_45 + 256); /* %367 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_68, net_0_add_45 + 384); /* %368 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_46, net_0_sigmoid_67, net_0_add_44, net_0_sigmoid_66, net_0_tanh_45); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_46, net_0_add_46); /* %372 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_24, net_0_sigmoid_68, net_0_tanh_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_69, net_0_add_47); /* %381 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_70, net_0_add_47 + 128); /* %382 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_47, net_0_add_47 + 256); /* %383 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_71, net_0_add_47 + 384); /* %384 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_48, net_0_sigmoid_70, net_0_add_46, net_0_sigmoid_69, net_0_tanh_47); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_48, net_0_add_48); /* %388 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_25, net_0_sigmoid_71, net_0_tanh_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_72, net_0_add_49); /* %397 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_73, net_0_add_49 + 128); /* %398 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_49, net_0_add_49 + 256); /* %399 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_74, net_0_add_49 + 384); /* %400 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_50, net_0_sigmoid_73, net_0_add_48, net_0_sigmoid_72, net_0_tanh_49); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_50, net_0_add_50); /* %404 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_26, net_0_sigmoid_74, net_0_tanh_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_75, net_0_add_51); /* %413 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_76, net_0_add_51 + 128); /* %414 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_51, net_0_add_51 + 256); /* %415 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_77, net_0_add_51 + 384); /* %416 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_52, net_0_sigmoid_76, net_0_add_50, net_0_sigmoid_75, net_0_tanh_51); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_52, net_0_add_52); /* %420 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_27, net_0_sigmoid_77, net_0_tanh_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_78, net_0_add_53); /* %429 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_79, net_0_add_53 + 128); /* %430 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_53, net_0_add_53 + 256); /* %431 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_80, net_0_add_53 + 384); /* %432 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35_v2(net_0_add_54, net_0_sigmoid_79, net_0_add_52, net_0_sigmoid_78, net_0_tanh_53); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_54, net_0_add_54); /* %436 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_28, net_0_sigmoid_80, net_0_tanh_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_81, net_0_add_55); /* %445 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_82, net_0_add_55 + 128); /* %446 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_31(net_0_tanh_55, net_0_add_55 + 256); /* %447 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_29(net_0_sigmoid_83, net_0_add_55 + 384); /* %448 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_452(net_0_tanh_56, net_0_sigmoid_82, net_0_add_54, net_0_sigmoid_81, net_0_tanh_55); /* %452 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_29, net_0_sigmoid_83, net_0_tanh_56); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_539_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %539 matmul + %540 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %540 = add: computed by %539's tiles, from each element as it is stored */
+  lstm_xent_542(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_2_add, target); /* %542 xent + %553 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_sum_to_543(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %543 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_div_545(crossentropyloss0_div, crossentropyloss0_sum_to); /* %545 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_broadcast_552(crossentropyloss0_broadcast_bw); /* %552 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  lstm_mul_557(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %557 mul: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  lstm_sum_to_558(g_net_2_bias, crossentropyloss0_mul_bw); /* %558 sum_to: net.2 Linear, examples/lstm.lua:12, backward */
+  lstm_matmul_559(net_2_matmul_bw, crossentropyloss0_mul_bw, p_net_2_weight); /* %559 matmul: net.2 Linear, examples/lstm.lua:12, backward */
   if (fused) {
-    lstm_matmul_559_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t1620_div, t1621_sqrt, crossentropyloss0_mul_bw, net_1_slice); /* %559 matmul + %1700 add + %1704 add + %1713 assign: net.2 Linear, examples/lstm.lua:12, backward */
+    lstm_matmul_560_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t1621_div, t1622_sqrt, crossentropyloss0_mul_bw, net_1_slice); /* %560 matmul + %1701 add + %1705 add + %1714 assign: net.2 Linear, examples/lstm.lua:12, backward */
   } else {
-    lstm_matmul_559(g_net_2_weight, crossentropyloss0_mul_bw, net_1_slice); /* %559 matmul: net.2 Linear, examples/lstm.lua:12, backward */
+    lstm_matmul_560(g_net_2_weight, crossentropyloss0_mul_bw, net_1_slice); /* %560 matmul: net.2 Linear, examples/lstm.lua:12, backward */
   }
-  lstm_pad_560(net_1_pad_bw, net_2_matmul_bw); /* %560 pad: net.1 Last, examples/lstm.lua:11, backward */
-  lstm_slice_537(net_0_slice_bw, net_1_pad_bw + 3456); /* %562 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_2, net_1_pad_bw + 3328); /* %563 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_3, net_1_pad_bw + 3200); /* %564 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_4, net_1_pad_bw + 3072); /* %565 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_5, net_1_pad_bw + 2944); /* %566 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_6, net_1_pad_bw + 2816); /* %567 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_7, net_1_pad_bw + 2688); /* %568 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_8, net_1_pad_bw + 2560); /* %569 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_9, net_1_pad_bw + 2432); /* %570 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_10, net_1_pad_bw + 2304); /* %571 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_11, net_1_pad_bw + 2176); /* %572 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_12, net_1_pad_bw + 2048); /* %573 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_13, net_1_pad_bw + 1920); /* %574 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_14, net_1_pad_bw + 1792); /* %575 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_15, net_1_pad_bw + 1664); /* %576 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_16, net_1_pad_bw + 1536); /* %577 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_17, net_1_pad_bw + 1408); /* %578 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_18, net_1_pad_bw + 1280); /* %579 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_19, net_1_pad_bw + 1152); /* %580 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_20, net_1_pad_bw + 1024); /* %581 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_21, net_1_pad_bw + 896); /* %582 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_22, net_1_pad_bw + 768); /* %583 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_23, net_1_pad_bw + 640); /* %584 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_24, net_1_pad_bw + 512); /* %585 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_25, net_1_pad_bw + 384); /* %586 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_26, net_1_pad_bw + 256); /* %587 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_27, net_1_pad_bw + 128); /* %588 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_537(net_0_slice_bw_28, net_1_pad_bw); /* %589 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw, net_0_slice_bw, net_0_sigmoid_83, net_0_tanh_56); /* %622 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_2, net_0_slice_bw, net_0_tanh_56, net_0_sigmoid_83); /* %629 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_3, net_0_mul_bw, net_0_sigmoid_81, net_0_tanh_55); /* %632 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %635 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %638 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw, net_0_mul_bw_5, net_0_mul_bw_4, net_0_mul_bw_3, net_0_mul_bw_2); /* %645 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %646 matmul + %647 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %647 = add: computed by %646's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %648 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_3, net_0_mul_bw, net_0_sigmoid_82, net_0_add_bw_2, net_0_sigmoid_80, net_0_tanh_54); /* %655 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_6, net_0_add_bw_2, net_0_tanh_54, net_0_sigmoid_80); /* %662 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %665 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %668 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %671 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_4, net_0_mul_bw_9, net_0_mul_bw_8, net_0_mul_bw_7, net_0_mul_bw_6); /* %678 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %679 matmul + %680 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %680 = add: computed by %679's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %681 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_6, net_0_add_bw_3, net_0_sigmoid_79, net_0_add_bw_5, net_0_sigmoid_77, net_0_tanh_52); /* %690 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_10, net_0_add_bw_5, net_0_tanh_52, net_0_sigmoid_77); /* %697 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %700 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %703 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %706 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_7, net_0_mul_bw_13, net_0_mul_bw_12, net_0_mul_bw_11, net_0_mul_bw_10); /* %713 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %714 matmul + %715 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %715 = add: computed by %714's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %716 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_9, net_0_add_bw_6, net_0_sigmoid_76, net_0_add_bw_8, net_0_sigmoid_74, net_0_tanh_50); /* %725 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_14, net_0_add_bw_8, net_0_tanh_50, net_0_sigmoid_74); /* %732 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %735 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %738 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %741 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_10, net_0_mul_bw_17, net_0_mul_bw_16, net_0_mul_bw_15, net_0_mul_bw_14); /* %748 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %749 matmul + %750 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %750 = add: computed by %749's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %751 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_12, net_0_add_bw_9, net_0_sigmoid_73, net_0_add_bw_11, net_0_sigmoid_71, net_0_tanh_48); /* %760 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_18, net_0_add_bw_11, net_0_tanh_48, net_0_sigmoid_71); /* %767 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %770 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %773 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %776 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_13, net_0_mul_bw_21, net_0_mul_bw_20, net_0_mul_bw_19, net_0_mul_bw_18); /* %783 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %784 matmul + %785 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %785 = add: computed by %784's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %786 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_15, net_0_add_bw_12, net_0_sigmoid_70, net_0_add_bw_14, net_0_sigmoid_68, net_0_tanh_46); /* %795 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_22, net_0_add_bw_14, net_0_tanh_46, net_0_sigmoid_68); /* %802 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %805 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %808 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %811 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_16, net_0_mul_bw_25, net_0_mul_bw_24, net_0_mul_bw_23, net_0_mul_bw_22); /* %818 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %819 matmul + %820 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %820 = add: computed by %819's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %821 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_18, net_0_add_bw_15, net_0_sigmoid_67, net_0_add_bw_17, net_0_sigmoid_65, net_0_tanh_44); /* %830 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_26, net_0_add_bw_17, net_0_tanh_44, net_0_sigmoid_65); /* %837 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %840 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %843 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %846 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_19, net_0_mul_bw_29, net_0_mul_bw_28, net_0_mul_bw_27, net_0_mul_bw_26); /* %853 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %854 matmul + %855 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %855 = add: computed by %854's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %856 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_21, net_0_add_bw_18, net_0_sigmoid_64, net_0_add_bw_20, net_0_sigmoid_62, net_0_tanh_42); /* %865 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_30, net_0_add_bw_20, net_0_tanh_42, net_0_sigmoid_62); /* %872 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %875 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %878 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %881 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_22, net_0_mul_bw_33, net_0_mul_bw_32, net_0_mul_bw_31, net_0_mul_bw_30); /* %888 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %889 matmul + %890 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %890 = add: computed by %889's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %891 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_24, net_0_add_bw_21, net_0_sigmoid_61, net_0_add_bw_23, net_0_sigmoid_59, net_0_tanh_40); /* %900 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_34, net_0_add_bw_23, net_0_tanh_40, net_0_sigmoid_59); /* %907 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %910 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %913 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %916 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_25, net_0_mul_bw_37, net_0_mul_bw_36, net_0_mul_bw_35, net_0_mul_bw_34); /* %923 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %924 matmul + %925 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %925 = add: computed by %924's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %926 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_27, net_0_add_bw_24, net_0_sigmoid_58, net_0_add_bw_26, net_0_sigmoid_56, net_0_tanh_38); /* %935 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_38, net_0_add_bw_26, net_0_tanh_38, net_0_sigmoid_56); /* %942 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %945 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %948 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %951 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_28, net_0_mul_bw_41, net_0_mul_bw_40, net_0_mul_bw_39, net_0_mul_bw_38); /* %958 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %959 matmul + %960 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %960 = add: computed by %959's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %961 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_30, net_0_add_bw_27, net_0_sigmoid_55, net_0_add_bw_29, net_0_sigmoid_53, net_0_tanh_36); /* %970 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_42, net_0_add_bw_29, net_0_tanh_36, net_0_sigmoid_53); /* %977 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %980 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %983 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %986 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_31, net_0_mul_bw_45, net_0_mul_bw_44, net_0_mul_bw_43, net_0_mul_bw_42); /* %993 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %994 matmul + %995 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %995 = add: computed by %994's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %996 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_33, net_0_add_bw_30, net_0_sigmoid_52, net_0_add_bw_32, net_0_sigmoid_50, net_0_tanh_34); /* %1005 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_46, net_0_add_bw_32, net_0_tanh_34, net_0_sigmoid_50); /* %1012 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1015 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1018 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1021 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_34, net_0_mul_bw_49, net_0_mul_bw_48, net_0_mul_bw_47, net_0_mul_bw_46); /* %1028 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1029 matmul + %1030 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1030 = add: computed by %1029's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1031 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_36, net_0_add_bw_33, net_0_sigmoid_49, net_0_add_bw_35, net_0_sigmoid_47, net_0_tanh_32); /* %1040 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_50, net_0_add_bw_35, net_0_tanh_32, net_0_sigmoid_47); /* %1047 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1050 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1053 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1056 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_37, net_0_mul_bw_53, net_0_mul_bw_52, net_0_mul_bw_51, net_0_mul_bw_50); /* %1063 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1064 matmul + %1065 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1065 = add: computed by %1064's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1066 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_39, net_0_add_bw_36, net_0_sigmoid_46, net_0_add_bw_38, net_0_sigmoid_44, net_0_tanh_30); /* %1075 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_54, net_0_add_bw_38, net_0_tanh_30, net_0_sigmoid_44); /* %1082 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1085 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1088 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1091 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_40, net_0_mul_bw_57, net_0_mul_bw_56, net_0_mul_bw_55, net_0_mul_bw_54); /* %1098 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1099 matmul + %1100 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1100 = add: computed by %1099's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1101 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_42, net_0_add_bw_39, net_0_sigmoid_43, net_0_add_bw_41, net_0_sigmoid_41, net_0_tanh_28); /* %1110 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_58, net_0_add_bw_41, net_0_tanh_28, net_0_sigmoid_41); /* %1117 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1120 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1123 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1126 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_43, net_0_mul_bw_61, net_0_mul_bw_60, net_0_mul_bw_59, net_0_mul_bw_58); /* %1133 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1134 matmul + %1135 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1135 = add: computed by %1134's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1136 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_45, net_0_add_bw_42, net_0_sigmoid_40, net_0_add_bw_44, net_0_sigmoid_38, net_0_tanh_26); /* %1145 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_62, net_0_add_bw_44, net_0_tanh_26, net_0_sigmoid_38); /* %1152 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1155 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1158 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1161 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_46, net_0_mul_bw_65, net_0_mul_bw_64, net_0_mul_bw_63, net_0_mul_bw_62); /* %1168 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1169 matmul + %1170 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1170 = add: computed by %1169's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1171 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_48, net_0_add_bw_45, net_0_sigmoid_37, net_0_add_bw_47, net_0_sigmoid_35, net_0_tanh_24); /* %1180 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_66, net_0_add_bw_47, net_0_tanh_24, net_0_sigmoid_35); /* %1187 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1190 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1193 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1196 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_49, net_0_mul_bw_69, net_0_mul_bw_68, net_0_mul_bw_67, net_0_mul_bw_66); /* %1203 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1204 matmul + %1205 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1205 = add: computed by %1204's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1206 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_51, net_0_add_bw_48, net_0_sigmoid_34, net_0_add_bw_50, net_0_sigmoid_32, net_0_tanh_22); /* %1215 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_70, net_0_add_bw_50, net_0_tanh_22, net_0_sigmoid_32); /* %1222 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1225 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1228 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1231 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_52, net_0_mul_bw_73, net_0_mul_bw_72, net_0_mul_bw_71, net_0_mul_bw_70); /* %1238 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1239 matmul + %1240 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1240 = add: computed by %1239's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1241 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_54, net_0_add_bw_51, net_0_sigmoid_31, net_0_add_bw_53, net_0_sigmoid_29, net_0_tanh_20); /* %1250 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_74, net_0_add_bw_53, net_0_tanh_20, net_0_sigmoid_29); /* %1257 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1260 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1263 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1266 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_55, net_0_mul_bw_77, net_0_mul_bw_76, net_0_mul_bw_75, net_0_mul_bw_74); /* %1273 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1274 matmul + %1275 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1275 = add: computed by %1274's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1276 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_57, net_0_add_bw_54, net_0_sigmoid_28, net_0_add_bw_56, net_0_sigmoid_26, net_0_tanh_18); /* %1285 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_78, net_0_add_bw_56, net_0_tanh_18, net_0_sigmoid_26); /* %1292 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1295 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1298 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1301 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_58, net_0_mul_bw_81, net_0_mul_bw_80, net_0_mul_bw_79, net_0_mul_bw_78); /* %1308 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1309 matmul + %1310 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1310 = add: computed by %1309's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1311 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_60, net_0_add_bw_57, net_0_sigmoid_25, net_0_add_bw_59, net_0_sigmoid_23, net_0_tanh_16); /* %1320 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_82, net_0_add_bw_59, net_0_tanh_16, net_0_sigmoid_23); /* %1327 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1330 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1333 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1336 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_61, net_0_mul_bw_85, net_0_mul_bw_84, net_0_mul_bw_83, net_0_mul_bw_82); /* %1343 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1344 matmul + %1345 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1345 = add: computed by %1344's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1346 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_63, net_0_add_bw_60, net_0_sigmoid_22, net_0_add_bw_62, net_0_sigmoid_20, net_0_tanh_14); /* %1355 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_86, net_0_add_bw_62, net_0_tanh_14, net_0_sigmoid_20); /* %1362 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1365 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1368 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1371 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_64, net_0_mul_bw_89, net_0_mul_bw_88, net_0_mul_bw_87, net_0_mul_bw_86); /* %1378 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1379 matmul + %1380 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1380 = add: computed by %1379's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1381 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_66, net_0_add_bw_63, net_0_sigmoid_19, net_0_add_bw_65, net_0_sigmoid_17, net_0_tanh_12); /* %1390 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_90, net_0_add_bw_65, net_0_tanh_12, net_0_sigmoid_17); /* %1397 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1400 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1403 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1406 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_67, net_0_mul_bw_93, net_0_mul_bw_92, net_0_mul_bw_91, net_0_mul_bw_90); /* %1413 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1414 matmul + %1415 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1415 = add: computed by %1414's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1416 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_69, net_0_add_bw_66, net_0_sigmoid_16, net_0_add_bw_68, net_0_sigmoid_14, net_0_tanh_10); /* %1425 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_94, net_0_add_bw_68, net_0_tanh_10, net_0_sigmoid_14); /* %1432 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1435 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1438 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1441 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_70, net_0_mul_bw_97, net_0_mul_bw_96, net_0_mul_bw_95, net_0_mul_bw_94); /* %1448 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1449 matmul + %1450 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1450 = add: computed by %1449's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1451 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_72, net_0_add_bw_69, net_0_sigmoid_13, net_0_add_bw_71, net_0_sigmoid_11, net_0_tanh_8); /* %1460 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_98, net_0_add_bw_71, net_0_tanh_8, net_0_sigmoid_11); /* %1467 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1470 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1473 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1476 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_73, net_0_mul_bw_101, net_0_mul_bw_100, net_0_mul_bw_99, net_0_mul_bw_98); /* %1483 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1484 matmul + %1485 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1485 = add: computed by %1484's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1486 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_75, net_0_add_bw_72, net_0_sigmoid_10, net_0_add_bw_74, net_0_sigmoid_8, net_0_tanh_6); /* %1495 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_102, net_0_add_bw_74, net_0_tanh_6, net_0_sigmoid_8); /* %1502 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1505 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1508 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1511 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_76, net_0_mul_bw_105, net_0_mul_bw_104, net_0_mul_bw_103, net_0_mul_bw_102); /* %1518 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1519 matmul + %1520 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1520 = add: computed by %1519's tiles, from each element as it is stored */
-  lstm_matmul_648(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1521 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_78, net_0_add_bw_75, net_0_sigmoid_7, net_0_add_bw_77, net_0_sigmoid_5, net_0_tanh_4); /* %1530 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_106, net_0_add_bw_77, net_0_tanh_4, net_0_sigmoid_5); /* %1537 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1540 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1543 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1546 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_645(net_0_add_bw_79, net_0_mul_bw_109, net_0_mul_bw_108, net_0_mul_bw_107, net_0_mul_bw_106); /* %1553 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_646(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1554 matmul + %1555 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1555 = add: computed by %1554's tiles, from each element as it is stored */
-  lstm_matmul_1556(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1556 matmul + %1557 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1557 = add: computed by %1556's tiles, from each element as it is stored */
-  lstm_transpose_1558(g_net_0_weight_hh_l0, net_0_add_bw_81); /* %1558 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_655(net_0_add_bw_82, net_0_add_bw_78, net_0_sigmoid_4, net_0_add_bw_80, net_0_sigmoid_2, net_0_tanh_2); /* %1566 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1571 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_622(net_0_mul_bw_111, net_0_add_bw_82, net_0_sigmoid, net_0_tanh); /* %1574 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_629(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1577 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_1583(net_0_add_bw_83, net_0_mul_bw_112, net_0_mul_bw_111, net_0_mul_bw_110, net_0_add_bw_79, net_0_add_bw_76, net_0_add_bw_73, net_0_add_bw_70, net_0_add_bw_67, net_0_add_bw_64, net_0_add_bw_61, net_0_add_bw_58, net_0_add_bw_55, net_0_add_bw_52, net_0_add_bw_49, net_0_add_bw_46, net_0_add_bw_43, net_0_add_bw_40, net_0_add_bw_37, net_0_add_bw_34, net_0_add_bw_31, net_0_add_bw_28, net_0_add_bw_25, net_0_add_bw_22, net_0_add_bw_19, net_0_add_bw_16, net_0_add_bw_13, net_0_add_bw_10, net_0_add_bw_7, net_0_add_bw_4, net_0_add_bw); /* %1583 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_sum_to_1585(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1585 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_pad_561(net_1_pad_bw, net_2_matmul_bw); /* %561 pad: net.1 Last, examples/lstm.lua:11, backward */
+  lstm_slice_538(net_0_slice_bw, net_1_pad_bw + 3456); /* %563 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_2, net_1_pad_bw + 3328); /* %564 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_3, net_1_pad_bw + 3200); /* %565 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_4, net_1_pad_bw + 3072); /* %566 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_5, net_1_pad_bw + 2944); /* %567 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_6, net_1_pad_bw + 2816); /* %568 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_7, net_1_pad_bw + 2688); /* %569 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_8, net_1_pad_bw + 2560); /* %570 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_9, net_1_pad_bw + 2432); /* %571 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_10, net_1_pad_bw + 2304); /* %572 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_11, net_1_pad_bw + 2176); /* %573 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_12, net_1_pad_bw + 2048); /* %574 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_13, net_1_pad_bw + 1920); /* %575 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_14, net_1_pad_bw + 1792); /* %576 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_15, net_1_pad_bw + 1664); /* %577 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_16, net_1_pad_bw + 1536); /* %578 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_17, net_1_pad_bw + 1408); /* %579 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_18, net_1_pad_bw + 1280); /* %580 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_19, net_1_pad_bw + 1152); /* %581 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_20, net_1_pad_bw + 1024); /* %582 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_21, net_1_pad_bw + 896); /* %583 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_22, net_1_pad_bw + 768); /* %584 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_23, net_1_pad_bw + 640); /* %585 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_24, net_1_pad_bw + 512); /* %586 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_25, net_1_pad_bw + 384); /* %587 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_26, net_1_pad_bw + 256); /* %588 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_27, net_1_pad_bw + 128); /* %589 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_538(net_0_slice_bw_28, net_1_pad_bw); /* %590 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw, net_0_slice_bw, net_0_sigmoid_83, net_0_tanh_56); /* %623 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_2, net_0_slice_bw, net_0_tanh_56, net_0_sigmoid_83); /* %630 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_3, net_0_mul_bw, net_0_sigmoid_81, net_0_tanh_55); /* %633 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %636 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %639 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw, net_0_mul_bw_5, net_0_mul_bw_4, net_0_mul_bw_3, net_0_mul_bw_2); /* %646 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %647 matmul + %648 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %648 = add: computed by %647's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %649 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_3, net_0_mul_bw, net_0_sigmoid_82, net_0_add_bw_2, net_0_sigmoid_80, net_0_tanh_54); /* %656 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_6, net_0_add_bw_2, net_0_tanh_54, net_0_sigmoid_80); /* %663 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %666 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %669 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %672 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_4, net_0_mul_bw_9, net_0_mul_bw_8, net_0_mul_bw_7, net_0_mul_bw_6); /* %679 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %680 matmul + %681 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %681 = add: computed by %680's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %682 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_6, net_0_add_bw_3, net_0_sigmoid_79, net_0_add_bw_5, net_0_sigmoid_77, net_0_tanh_52); /* %691 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_10, net_0_add_bw_5, net_0_tanh_52, net_0_sigmoid_77); /* %698 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %701 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %704 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %707 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_7, net_0_mul_bw_13, net_0_mul_bw_12, net_0_mul_bw_11, net_0_mul_bw_10); /* %714 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %715 matmul + %716 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %716 = add: computed by %715's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %717 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_9, net_0_add_bw_6, net_0_sigmoid_76, net_0_add_bw_8, net_0_sigmoid_74, net_0_tanh_50); /* %726 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_14, net_0_add_bw_8, net_0_tanh_50, net_0_sigmoid_74); /* %733 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %736 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %739 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %742 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_10, net_0_mul_bw_17, net_0_mul_bw_16, net_0_mul_bw_15, net_0_mul_bw_14); /* %749 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %750 matmul + %751 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %751 = add: computed by %750's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %752 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_12, net_0_add_bw_9, net_0_sigmoid_73, net_0_add_bw_11, net_0_sigmoid_71, net_0_tanh_48); /* %761 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_18, net_0_add_bw_11, net_0_tanh_48, net_0_sigmoid_71); /* %768 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %771 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %774 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %777 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_13, net_0_mul_bw_21, net_0_mul_bw_20, net_0_mul_bw_19, net_0_mul_bw_18); /* %784 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %785 matmul + %786 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %786 = add: computed by %785's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %787 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_15, net_0_add_bw_12, net_0_sigmoid_70, net_0_add_bw_14, net_0_sigmoid_68, net_0_tanh_46); /* %796 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_22, net_0_add_bw_14, net_0_tanh_46, net_0_sigmoid_68); /* %803 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %806 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %809 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %812 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_16, net_0_mul_bw_25, net_0_mul_bw_24, net_0_mul_bw_23, net_0_mul_bw_22); /* %819 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %820 matmul + %821 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %821 = add: computed by %820's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %822 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_18, net_0_add_bw_15, net_0_sigmoid_67, net_0_add_bw_17, net_0_sigmoid_65, net_0_tanh_44); /* %831 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_26, net_0_add_bw_17, net_0_tanh_44, net_0_sigmoid_65); /* %838 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %841 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %844 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %847 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_19, net_0_mul_bw_29, net_0_mul_bw_28, net_0_mul_bw_27, net_0_mul_bw_26); /* %854 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %855 matmul + %856 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %856 = add: computed by %855's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %857 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_21, net_0_add_bw_18, net_0_sigmoid_64, net_0_add_bw_20, net_0_sigmoid_62, net_0_tanh_42); /* %866 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_30, net_0_add_bw_20, net_0_tanh_42, net_0_sigmoid_62); /* %873 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %876 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %879 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %882 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_22, net_0_mul_bw_33, net_0_mul_bw_32, net_0_mul_bw_31, net_0_mul_bw_30); /* %889 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %890 matmul + %891 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %891 = add: computed by %890's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %892 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_24, net_0_add_bw_21, net_0_sigmoid_61, net_0_add_bw_23, net_0_sigmoid_59, net_0_tanh_40); /* %901 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_34, net_0_add_bw_23, net_0_tanh_40, net_0_sigmoid_59); /* %908 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %911 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %914 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %917 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_25, net_0_mul_bw_37, net_0_mul_bw_36, net_0_mul_bw_35, net_0_mul_bw_34); /* %924 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %925 matmul + %926 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %926 = add: computed by %925's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %927 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_27, net_0_add_bw_24, net_0_sigmoid_58, net_0_add_bw_26, net_0_sigmoid_56, net_0_tanh_38); /* %936 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_38, net_0_add_bw_26, net_0_tanh_38, net_0_sigmoid_56); /* %943 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %946 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %949 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %952 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_28, net_0_mul_bw_41, net_0_mul_bw_40, net_0_mul_bw_39, net_0_mul_bw_38); /* %959 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %960 matmul + %961 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %961 = add: computed by %960's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %962 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_30, net_0_add_bw_27, net_0_sigmoid_55, net_0_add_bw_29, net_0_sigmoid_53, net_0_tanh_36); /* %971 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_42, net_0_add_bw_29, net_0_tanh_36, net_0_sigmoid_53); /* %978 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %981 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %984 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %987 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_31, net_0_mul_bw_45, net_0_mul_bw_44, net_0_mul_bw_43, net_0_mul_bw_42); /* %994 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %995 matmul + %996 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %996 = add: computed by %995's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %997 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_33, net_0_add_bw_30, net_0_sigmoid_52, net_0_add_bw_32, net_0_sigmoid_50, net_0_tanh_34); /* %1006 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_46, net_0_add_bw_32, net_0_tanh_34, net_0_sigmoid_50); /* %1013 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1016 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1019 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1022 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_34, net_0_mul_bw_49, net_0_mul_bw_48, net_0_mul_bw_47, net_0_mul_bw_46); /* %1029 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1030 matmul + %1031 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1031 = add: computed by %1030's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1032 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_36, net_0_add_bw_33, net_0_sigmoid_49, net_0_add_bw_35, net_0_sigmoid_47, net_0_tanh_32); /* %1041 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_50, net_0_add_bw_35, net_0_tanh_32, net_0_sigmoid_47); /* %1048 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1051 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1054 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1057 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_37, net_0_mul_bw_53, net_0_mul_bw_52, net_0_mul_bw_51, net_0_mul_bw_50); /* %1064 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1065 matmul + %1066 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1066 = add: computed by %1065's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1067 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_39, net_0_add_bw_36, net_0_sigmoid_46, net_0_add_bw_38, net_0_sigmoid_44, net_0_tanh_30); /* %1076 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_54, net_0_add_bw_38, net_0_tanh_30, net_0_sigmoid_44); /* %1083 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1086 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1089 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1092 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_40, net_0_mul_bw_57, net_0_mul_bw_56, net_0_mul_bw_55, net_0_mul_bw_54); /* %1099 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1100 matmul + %1101 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1101 = add: computed by %1100's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1102 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_42, net_0_add_bw_39, net_0_sigmoid_43, net_0_add_bw_41, net_0_sigmoid_41, net_0_tanh_28); /* %1111 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_58, net_0_add_bw_41, net_0_tanh_28, net_0_sigmoid_41); /* %1118 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1121 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1124 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1127 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_43, net_0_mul_bw_61, net_0_mul_bw_60, net_0_mul_bw_59, net_0_mul_bw_58); /* %1134 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1135 matmul + %1136 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1136 = add: computed by %1135's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1137 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_45, net_0_add_bw_42, net_0_sigmoid_40, net_0_add_bw_44, net_0_sigmoid_38, net_0_tanh_26); /* %1146 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_62, net_0_add_bw_44, net_0_tanh_26, net_0_sigmoid_38); /* %1153 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1156 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1159 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1162 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_46, net_0_mul_bw_65, net_0_mul_bw_64, net_0_mul_bw_63, net_0_mul_bw_62); /* %1169 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1170 matmul + %1171 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1171 = add: computed by %1170's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1172 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_48, net_0_add_bw_45, net_0_sigmoid_37, net_0_add_bw_47, net_0_sigmoid_35, net_0_tanh_24); /* %1181 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_66, net_0_add_bw_47, net_0_tanh_24, net_0_sigmoid_35); /* %1188 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1191 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1194 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1197 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_49, net_0_mul_bw_69, net_0_mul_bw_68, net_0_mul_bw_67, net_0_mul_bw_66); /* %1204 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1205 matmul + %1206 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1206 = add: computed by %1205's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1207 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_51, net_0_add_bw_48, net_0_sigmoid_34, net_0_add_bw_50, net_0_sigmoid_32, net_0_tanh_22); /* %1216 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_70, net_0_add_bw_50, net_0_tanh_22, net_0_sigmoid_32); /* %1223 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1226 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1229 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1232 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_52, net_0_mul_bw_73, net_0_mul_bw_72, net_0_mul_bw_71, net_0_mul_bw_70); /* %1239 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1240 matmul + %1241 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1241 = add: computed by %1240's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1242 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_54, net_0_add_bw_51, net_0_sigmoid_31, net_0_add_bw_53, net_0_sigmoid_29, net_0_tanh_20); /* %1251 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_74, net_0_add_bw_53, net_0_tanh_20, net_0_sigmoid_29); /* %1258 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1261 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1264 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1267 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_55, net_0_mul_bw_77, net_0_mul_bw_76, net_0_mul_bw_75, net_0_mul_bw_74); /* %1274 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1275 matmul + %1276 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1276 = add: computed by %1275's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1277 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_57, net_0_add_bw_54, net_0_sigmoid_28, net_0_add_bw_56, net_0_sigmoid_26, net_0_tanh_18); /* %1286 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_78, net_0_add_bw_56, net_0_tanh_18, net_0_sigmoid_26); /* %1293 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1296 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1299 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1302 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_58, net_0_mul_bw_81, net_0_mul_bw_80, net_0_mul_bw_79, net_0_mul_bw_78); /* %1309 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1310 matmul + %1311 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1311 = add: computed by %1310's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1312 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_60, net_0_add_bw_57, net_0_sigmoid_25, net_0_add_bw_59, net_0_sigmoid_23, net_0_tanh_16); /* %1321 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_82, net_0_add_bw_59, net_0_tanh_16, net_0_sigmoid_23); /* %1328 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1331 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1334 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1337 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_61, net_0_mul_bw_85, net_0_mul_bw_84, net_0_mul_bw_83, net_0_mul_bw_82); /* %1344 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1345 matmul + %1346 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1346 = add: computed by %1345's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1347 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_63, net_0_add_bw_60, net_0_sigmoid_22, net_0_add_bw_62, net_0_sigmoid_20, net_0_tanh_14); /* %1356 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_86, net_0_add_bw_62, net_0_tanh_14, net_0_sigmoid_20); /* %1363 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1366 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1369 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1372 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_64, net_0_mul_bw_89, net_0_mul_bw_88, net_0_mul_bw_87, net_0_mul_bw_86); /* %1379 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1380 matmul + %1381 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1381 = add: computed by %1380's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1382 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_66, net_0_add_bw_63, net_0_sigmoid_19, net_0_add_bw_65, net_0_sigmoid_17, net_0_tanh_12); /* %1391 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_90, net_0_add_bw_65, net_0_tanh_12, net_0_sigmoid_17); /* %1398 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1401 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1404 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1407 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_67, net_0_mul_bw_93, net_0_mul_bw_92, net_0_mul_bw_91, net_0_mul_bw_90); /* %1414 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1415 matmul + %1416 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1416 = add: computed by %1415's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1417 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_69, net_0_add_bw_66, net_0_sigmoid_16, net_0_add_bw_68, net_0_sigmoid_14, net_0_tanh_10); /* %1426 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_94, net_0_add_bw_68, net_0_tanh_10, net_0_sigmoid_14); /* %1433 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1436 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1439 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1442 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_70, net_0_mul_bw_97, net_0_mul_bw_96, net_0_mul_bw_95, net_0_mul_bw_94); /* %1449 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1450 matmul + %1451 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1451 = add: computed by %1450's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1452 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_72, net_0_add_bw_69, net_0_sigmoid_13, net_0_add_bw_71, net_0_sigmoid_11, net_0_tanh_8); /* %1461 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_98, net_0_add_bw_71, net_0_tanh_8, net_0_sigmoid_11); /* %1468 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1471 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1474 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1477 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_73, net_0_mul_bw_101, net_0_mul_bw_100, net_0_mul_bw_99, net_0_mul_bw_98); /* %1484 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1485 matmul + %1486 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1486 = add: computed by %1485's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1487 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_75, net_0_add_bw_72, net_0_sigmoid_10, net_0_add_bw_74, net_0_sigmoid_8, net_0_tanh_6); /* %1496 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_102, net_0_add_bw_74, net_0_tanh_6, net_0_sigmoid_8); /* %1503 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1506 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1509 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1512 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_76, net_0_mul_bw_105, net_0_mul_bw_104, net_0_mul_bw_103, net_0_mul_bw_102); /* %1519 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1520 matmul + %1521 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1521 = add: computed by %1520's tiles, from each element as it is stored */
+  lstm_matmul_649(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1522 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_78, net_0_add_bw_75, net_0_sigmoid_7, net_0_add_bw_77, net_0_sigmoid_5, net_0_tanh_4); /* %1531 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_106, net_0_add_bw_77, net_0_tanh_4, net_0_sigmoid_5); /* %1538 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1541 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1544 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1547 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_646(net_0_add_bw_79, net_0_mul_bw_109, net_0_mul_bw_108, net_0_mul_bw_107, net_0_mul_bw_106); /* %1554 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_647(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1555 matmul + %1556 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1556 = add: computed by %1555's tiles, from each element as it is stored */
+  lstm_matmul_1557(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1557 matmul + %1558 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1558 = add: computed by %1557's tiles, from each element as it is stored */
+  lstm_transpose_1559(g_net_0_weight_hh_l0, net_0_add_bw_81); /* %1559 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_656(net_0_add_bw_82, net_0_add_bw_78, net_0_sigmoid_4, net_0_add_bw_80, net_0_sigmoid_2, net_0_tanh_2); /* %1567 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1572 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_623(net_0_mul_bw_111, net_0_add_bw_82, net_0_sigmoid, net_0_tanh); /* %1575 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_630(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1578 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_1584(net_0_add_bw_83, net_0_mul_bw_112, net_0_mul_bw_111, net_0_mul_bw_110, net_0_add_bw_79, net_0_add_bw_76, net_0_add_bw_73, net_0_add_bw_70, net_0_add_bw_67, net_0_add_bw_64, net_0_add_bw_61, net_0_add_bw_58, net_0_add_bw_55, net_0_add_bw_52, net_0_add_bw_49, net_0_add_bw_46, net_0_add_bw_43, net_0_add_bw_40, net_0_add_bw_37, net_0_add_bw_34, net_0_add_bw_31, net_0_add_bw_28, net_0_add_bw_25, net_0_add_bw_22, net_0_add_bw_19, net_0_add_bw_16, net_0_add_bw_13, net_0_add_bw_10, net_0_add_bw_7, net_0_add_bw_4, net_0_add_bw); /* %1584 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_sum_to_1586(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1586 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
   if (fused) {
-    lstm_matmul_1586_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1620_div, t1621_sqrt, x, net_0_add_bw_83); /* %1586 matmul + %1627 add + %1632 add + %1641 assign: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_matmul_1587_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1621_div, t1622_sqrt, x, net_0_add_bw_83); /* %1587 matmul + %1628 add + %1633 add + %1642 assign: net.0 LSTM, examples/lstm.lua:10, backward */
   } else {
-    lstm_matmul_1586(net_0_matmul_bw_27, x, net_0_add_bw_83); /* %1586 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_matmul_1587(net_0_matmul_bw_27, x, net_0_add_bw_83); /* %1587 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %1586 */
-    lstm_transpose_1587(g_net_0_weight_ih_l0, net_0_matmul_bw_27); /* %1587 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %1587 */
+    lstm_transpose_1588(g_net_0_weight_ih_l0, net_0_matmul_bw_27); /* %1588 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  /* %1589 = assign: computed in place by %1586 (not at all by the training step: the update takes it straight from the product) */
-  /* %1591 = assign: computed in place by %1558 */
-  /* %1593 = assign: computed in place by %1585 */
-  lstm_assign_1595(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1595 assign: examples/lstm.lua:10, backward */
-  /* %1597 = assign: computed in place by %559 (not at all by the training step: the update takes it straight from the product) */
-  /* %1599 = assign: computed in place by %557 */
+  /* %1590 = assign: computed in place by %1587 (not at all by the training step: the update takes it straight from the product) */
+  /* %1592 = assign: computed in place by %1559 */
+  /* %1594 = assign: computed in place by %1586 */
+  lstm_assign_1596(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1596 assign: examples/lstm.lua:10, backward */
+  /* %1598 = assign: computed in place by %560 (not at all by the training step: the update takes it straight from the product) */
+  /* %1600 = assign: computed in place by %558 */
   return m->arena[3088384];
 }
 
@@ -3280,10 +3193,10 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
-  float *const t1609_tanh = m->arena + 3088400;   /* %1609 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1620_div = m->arena + 3088416;   /* %1620 div[]: examples/lstm.lua:15, backward */
-  float *const t1616_tanh = m->arena + 3088400;   /* %1616 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1621_sqrt = m->arena + 3088432;   /* %1621 sqrt[]: examples/lstm.lua:15, backward */
+  float *const t1610_tanh = m->arena + 3088400;   /* %1610 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1621_div = m->arena + 3088416;   /* %1621 div[]: examples/lstm.lua:15, backward */
+  float *const t1617_tanh = m->arena + 3088400;   /* %1617 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1622_sqrt = m->arena + 3088432;   /* %1622 sqrt[]: examples/lstm.lua:15, backward */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
   float *const s_net_0_weight_hh_l0_exp_avg = m->state + 28688;
   float *const s_net_0_weight_hh_l0_exp_avg_sq = m->state + 94224;
@@ -3306,35 +3219,35 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
   float *const p_net_2_bias = m->param + 82176;
   float *const g_net_2_bias = m->grad + 82176;
   if (!fused) { /* else computed before the backward pass */
-    lstm_add_1605(s_step); /* %1605 add: examples/lstm.lua:15, backward */
+    lstm_add_1606(s_step); /* %1606 add: examples/lstm.lua:15, backward */
   }
-  /* %1606 = assign: computed in place by %1605 */
-  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, straight from %1586 */
-    lstm_add_1627(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1627 add + %1632 add: examples/lstm.lua:15, backward */
-    /* %1633 = assign: computed in place by %1627 */
-    /* %1634 = assign: computed in place by %1632 */
-    lstm_tanh_1609(t1609_tanh, s_step); /* %1609 tanh: examples/lstm.lua:15, backward */
-    lstm_div_1620(t1620_div, t1609_tanh); /* %1620 div: examples/lstm.lua:15, backward */
-    lstm_tanh_1616(t1616_tanh, s_step); /* %1616 tanh: examples/lstm.lua:15, backward */
-    lstm_sqrt_1621(t1621_sqrt, t1616_tanh); /* %1621 sqrt: examples/lstm.lua:15, backward */
-    lstm_assign_1641(p_net_0_weight_ih_l0, t1620_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1621_sqrt); /* %1641 assign: examples/lstm.lua:15, backward */
+  /* %1607 = assign: computed in place by %1606 */
+  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, straight from %1587 */
+    lstm_add_1628(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1628 add + %1633 add: examples/lstm.lua:15, backward */
+    /* %1634 = assign: computed in place by %1628 */
+    /* %1635 = assign: computed in place by %1633 */
+    lstm_tanh_1610(t1610_tanh, s_step); /* %1610 tanh: examples/lstm.lua:15, backward */
+    lstm_div_1621(t1621_div, t1610_tanh); /* %1621 div: examples/lstm.lua:15, backward */
+    lstm_tanh_1617(t1617_tanh, s_step); /* %1617 tanh: examples/lstm.lua:15, backward */
+    lstm_sqrt_1622(t1622_sqrt, t1617_tanh); /* %1622 sqrt: examples/lstm.lua:15, backward */
+    lstm_assign_1642(p_net_0_weight_ih_l0, t1621_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1622_sqrt); /* %1642 assign: examples/lstm.lua:15, backward */
   }
-  lstm_add_1646(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1620_div, t1621_sqrt); /* %1646 add + %1650 add + %1659 assign: examples/lstm.lua:15, backward */
-  /* %1651 = assign: computed in place by %1646 */
-  /* %1652 = assign: computed in place by %1650 */
-  lstm_add_1664(s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, p_net_0_bias_ih_l0, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, p_net_0_bias_hh_l0, g_net_0_bias_ih_l0, t1620_div, t1621_sqrt, g_net_0_bias_hh_l0); /* %1664 add + %1668 add + %1677 assign + %1682 add + %1686 add + %1695 assign: examples/lstm.lua:15, backward */
-  /* %1669 = assign: computed in place by %1664 */
-  /* %1670 = assign: computed in place by %1668 */
-  /* %1687 = assign: computed in place by %1682 */
-  /* %1688 = assign: computed in place by %1686 */
-  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %559 */
-    lstm_add_1700(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1620_div, t1621_sqrt); /* %1700 add + %1704 add + %1713 assign: examples/lstm.lua:15, backward */
-    /* %1705 = assign: computed in place by %1700 */
-    /* %1706 = assign: computed in place by %1704 */
+  lstm_add_1647(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1621_div, t1622_sqrt); /* %1647 add + %1651 add + %1660 assign: examples/lstm.lua:15, backward */
+  /* %1652 = assign: computed in place by %1647 */
+  /* %1653 = assign: computed in place by %1651 */
+  lstm_add_1665(s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, p_net_0_bias_ih_l0, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, p_net_0_bias_hh_l0, g_net_0_bias_ih_l0, t1621_div, t1622_sqrt, g_net_0_bias_hh_l0); /* %1665 add + %1669 add + %1678 assign + %1683 add + %1687 add + %1696 assign: examples/lstm.lua:15, backward */
+  /* %1670 = assign: computed in place by %1665 */
+  /* %1671 = assign: computed in place by %1669 */
+  /* %1688 = assign: computed in place by %1683 */
+  /* %1689 = assign: computed in place by %1687 */
+  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %560 */
+    lstm_add_1701(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1621_div, t1622_sqrt); /* %1701 add + %1705 add + %1714 assign: examples/lstm.lua:15, backward */
+    /* %1706 = assign: computed in place by %1701 */
+    /* %1707 = assign: computed in place by %1705 */
   }
-  lstm_add_1718(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t1620_div, t1621_sqrt); /* %1718 add + %1722 add + %1731 assign: examples/lstm.lua:15, backward */
-  /* %1723 = assign: computed in place by %1718 */
-  /* %1724 = assign: computed in place by %1722 */
+  lstm_add_1719(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t1621_div, t1622_sqrt); /* %1719 add + %1723 add + %1732 assign: examples/lstm.lua:15, backward */
+  /* %1724 = assign: computed in place by %1719 */
+  /* %1725 = assign: computed in place by %1723 */
   m->step++;
 }
 
@@ -3349,246 +3262,248 @@ float lstm_train_step(lstm_model *restrict m, const float *x, const void *target
 }
 
 void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, float *out, float *sample_loss) {
-  float *const net_0_matmul = m->arena + 0;   /* %8 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_transpose = m->arena + 1835008;   /* %8 transpose[28,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
-  float *const net_0_add = m->arena + 1835008;   /* %9 add[512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul = m->arena + 0;   /* %9 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add = m->arena + 1835008;   /* %10 add[512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
-  float *const net_0_add_2 = m->arena + 917504;   /* %10 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul = m->arena + 65536;   /* %18 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_2 = m->arena + 229376;   /* %20 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %22 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_2 = m->arena + 917504;   /* %11 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul = m->arena + 65536;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_2 = m->arena + 229376;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %23 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 73728;   /* %34 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 237568;   /* %36 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %38 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %39 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 65536;   /* %50 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 245760;   /* %52 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %54 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %55 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 73728;   /* %66 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 253952;   /* %68 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %70 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %71 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 65536;   /* %82 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 262144;   /* %84 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %86 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %87 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 73728;   /* %98 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 270336;   /* %100 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %102 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %103 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 65536;   /* %114 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 278528;   /* %116 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %118 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %119 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 73728;   /* %130 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 286720;   /* %132 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %134 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %135 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 65536;   /* %146 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 294912;   /* %148 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %150 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %151 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 73728;   /* %162 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 303104;   /* %164 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %166 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %167 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 65536;   /* %178 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 311296;   /* %180 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %182 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %183 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 73728;   /* %194 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 319488;   /* %196 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %198 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %199 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 65536;   /* %210 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 327680;   /* %212 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %214 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %215 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 73728;   /* %226 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 335872;   /* %228 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %230 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %231 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 65536;   /* %242 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 344064;   /* %244 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %246 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %247 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 73728;   /* %258 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 352256;   /* %260 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %262 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %263 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 65536;   /* %274 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 360448;   /* %276 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %278 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %279 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 73728;   /* %290 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 368640;   /* %292 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %294 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %295 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 65536;   /* %306 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 376832;   /* %308 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %310 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %311 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 73728;   /* %322 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 385024;   /* %324 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %326 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %327 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 65536;   /* %338 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 393216;   /* %340 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %342 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %343 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 73728;   /* %354 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 401408;   /* %356 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %358 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %359 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 65536;   /* %370 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 409600;   /* %372 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %374 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %375 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 73728;   /* %386 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 417792;   /* %388 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %390 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %391 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 65536;   /* %402 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 425984;   /* %404 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %406 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %407 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 73728;   /* %418 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 434176;   /* %420 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %422 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %423 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 65536;   /* %434 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 442368;   /* %436 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %438 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %439 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 450560;   /* %452 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %535 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 229376;   /* %537 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 73728;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 237568;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 65536;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 245760;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 73728;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 253952;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 65536;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 262144;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 73728;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 270336;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 65536;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 278528;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 73728;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 286720;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 65536;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 294912;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 73728;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 303104;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 65536;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 311296;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 73728;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 319488;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 65536;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 327680;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 73728;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 335872;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 65536;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 344064;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 73728;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 352256;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 65536;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 360448;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 73728;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 368640;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 65536;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 376832;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 73728;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 385024;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 65536;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 393216;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 73728;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 401408;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 65536;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 409600;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 73728;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 417792;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 65536;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 425984;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 73728;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 434176;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 65536;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 442368;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 450560;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 229376;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
   float *const p_net_2_bias = m->param + 82176;
   float *const p_net_2_weight = m->param + 80896;
   const int32_t *target = target_;
-  lstm_matmul_8(net_0_matmul, x, p_net_0_weight_ih_l0); /* %8 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_9(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %9 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_10(net_0_add_2, net_0_matmul, net_0_add); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_18(net_0_mul, net_0_add_2); /* %18 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_20(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %20 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %22 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %23 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_4, net_0_add_3, net_0_mul); /* %34 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %36 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %38 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %39 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_6, net_0_add_5, net_0_add_4); /* %50 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %52 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %54 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %55 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_8, net_0_add_7, net_0_add_6); /* %66 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %68 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %70 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %71 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_10, net_0_add_9, net_0_add_8); /* %82 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %84 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %86 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %87 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_12, net_0_add_11, net_0_add_10); /* %98 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %100 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %102 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %103 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_14, net_0_add_13, net_0_add_12); /* %114 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %116 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %118 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %119 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_16, net_0_add_15, net_0_add_14); /* %130 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %132 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %134 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %135 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_18, net_0_add_17, net_0_add_16); /* %146 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %148 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %150 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %151 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_20, net_0_add_19, net_0_add_18); /* %162 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %164 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %166 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %167 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_22, net_0_add_21, net_0_add_20); /* %178 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %180 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %182 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %183 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_24, net_0_add_23, net_0_add_22); /* %194 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %196 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %198 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %199 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_26, net_0_add_25, net_0_add_24); /* %210 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %212 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %214 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %215 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_28, net_0_add_27, net_0_add_26); /* %226 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %228 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %230 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %231 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_30, net_0_add_29, net_0_add_28); /* %242 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %244 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %246 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %247 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_32, net_0_add_31, net_0_add_30); /* %258 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %260 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %262 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %263 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_34, net_0_add_33, net_0_add_32); /* %274 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %276 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %278 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %279 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_36, net_0_add_35, net_0_add_34); /* %290 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %292 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %294 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %295 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_38, net_0_add_37, net_0_add_36); /* %306 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %308 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %310 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %311 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_40, net_0_add_39, net_0_add_38); /* %322 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %324 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %326 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %327 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_42, net_0_add_41, net_0_add_40); /* %338 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %340 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %342 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %343 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_44, net_0_add_43, net_0_add_42); /* %354 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %356 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %358 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %359 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_46, net_0_add_45, net_0_add_44); /* %370 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %372 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %374 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %375 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_48, net_0_add_47, net_0_add_46); /* %386 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %388 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %390 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %391 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_50, net_0_add_49, net_0_add_48); /* %402 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %404 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %406 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %407 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_52, net_0_add_51, net_0_add_50); /* %418 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %420 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %422 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %423 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_34(net_0_add_54, net_0_add_53, net_0_add_52); /* %434 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_36(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %436 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_22(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %438 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_23(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %439 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_452(net_0_mul_29, net_0_add_55, net_0_add_54); /* %452 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_535(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %535 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_537(net_1_slice, net_0_add_56 + 3456); /* %537 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_538_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %538 matmul + %539 add: net.2 Linear, examples/lstm.lua:12 */
-  /* %539 = add: computed by %538's tiles, from each element as it is stored */
-  lstm_xent_541_v2(sample_loss, out, target); /* %541 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  /* %546 = assign: computed in place by %539 */
-  /* %548 = assign: computed in place by %541 */
+  lstm_transpose_8(net_0_transpose, p_net_0_weight_ih_l0); /* %8 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_9(net_0_matmul, x, net_0_transpose); /* %9 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_10(net_0_add, p_net_0_bias_ih_l0, p_net_0_bias_hh_l0); /* %10 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_11(net_0_add_2, net_0_matmul, net_0_add); /* %11 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19(net_0_mul, net_0_add_2); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_21(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_4, net_0_add_3, net_0_mul); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_6, net_0_add_5, net_0_add_4); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_8, net_0_add_7, net_0_add_6); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_10, net_0_add_9, net_0_add_8); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_12, net_0_add_11, net_0_add_10); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_14, net_0_add_13, net_0_add_12); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_16, net_0_add_15, net_0_add_14); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_18, net_0_add_17, net_0_add_16); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_20, net_0_add_19, net_0_add_18); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_22, net_0_add_21, net_0_add_20); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_24, net_0_add_23, net_0_add_22); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_26, net_0_add_25, net_0_add_24); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_28, net_0_add_27, net_0_add_26); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_30, net_0_add_29, net_0_add_28); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_32, net_0_add_31, net_0_add_30); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_34, net_0_add_33, net_0_add_32); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_36, net_0_add_35, net_0_add_34); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_38, net_0_add_37, net_0_add_36); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_40, net_0_add_39, net_0_add_38); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_42, net_0_add_41, net_0_add_40); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_44, net_0_add_43, net_0_add_42); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_46, net_0_add_45, net_0_add_44); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_48, net_0_add_47, net_0_add_46); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_50, net_0_add_49, net_0_add_48); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_52, net_0_add_51, net_0_add_50); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_35(net_0_add_54, net_0_add_53, net_0_add_52); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_37(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_453(net_0_mul_29, net_0_add_55, net_0_add_54); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_539_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %539 matmul + %540 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %540 = add: computed by %539's tiles, from each element as it is stored */
+  lstm_xent_542_v2(sample_loss, out, target); /* %542 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  /* %547 = assign: computed in place by %540 */
+  /* %549 = assign: computed in place by %542 */
 }
 
 enum { LSTM_NTENSORS = 19 };

@@ -2,7 +2,7 @@
  * model unfused and unblocked.
  *
  *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED
- *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS
+ *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -34,7 +34,9 @@
  * gathering them again: not among the GRADS, but among the arrays of LANES), and XENTSOFTMAX
  * cross-entropies whose kernel also computes their backward's softmax of the same logits
  * (emit_rows.c's emit_row), and CUTS elementwise loops cut at the bounds of the pads they read
- * (a concatenation, its adjoint: emit_loops.c's elem_cuts).  Exits 1 on any difference. */
+ * (a concatenation, its adjoint: emit_loops.c's elem_cuts), and AXPYEPI microkernels of the
+ * axpy form with an epilogue ("_epi" kernels: a product's elementwise user, or a (B A^T)^T
+ * weight gradient's update, emit_matmul.c).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +73,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 17) {
+  if (argc != 18) {
     fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
-                    "ELEMPOOLS XENTSOFTMAX CUTS\n");
+                    "ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -109,6 +111,8 @@ int main(int argc, char **argv) {
   CHECK(have_q == want_q, "%s has %d cross-entropies computing their backward's softmax, expected %d", argv[1], have_q, want_q);
   int want_u = atoi(argv[16]), have_u = count_lines(argv[1], "segments, cut at the pads' bounds */", NULL);
   CHECK(have_u == want_u, "%s has %d loops cut at the bounds of the pads they read, expected %d", argv[1], have_u, want_u);
+  int want_a = atoi(argv[17]), have_a = count_lines(argv[1], "static inline void fusednet_axpy_", "_epi(");
+  CHECK(have_a == want_a, "%s has %d axpy-form microkernels with an epilogue, expected %d", argv[1], have_a, want_a);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
