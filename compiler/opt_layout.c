@@ -13,6 +13,10 @@
  * is as small as the weight; the training step's fused update reads the tiles transposed
  * (emit_c.c).  fashion_cnn's second convolution: 64 x 288, k = 6272.
  *
+ * A sum of products whose innermost dims are summed away (a batched product's backward,
+ * attention's dS K) is summed with its last kept dim innermost instead, one operand copied
+ * transposed when needed (sum_inner, below).
+ *
  * Then the relayout (below): an elementwise block whose permute is copied for a product
  * (a convolution's output gradient, [N, C, H, W] copied to [C, N, H, W]) is computed in the
  * permuted order instead, and is a view for its other readers.
@@ -50,9 +54,67 @@ static int transposed(Graph *g, int a) {
   return ir_transpose(g, a);
 }
 
-static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
-  int *changed = ctx;
+/* ---- a sum of products whose innermost dim is summed ------------------------------------
+ *
+ * sum_to(a * b) down to a shape whose innermost dims are summed away, fewer than SUM_INNER_MAX
+ * elements (a batched product A B^T in a backward: attention's dP V^T and dS K over a head's 16
+ * dims, each output a chain of 16 scalar additions, which a C compiler vectorizes across the
+ * outputs only with gathers and scatters) is summed with its last kept dim J moved innermost:
+ * a and b are read in that order (a view when only dims of size 1 move, else a copy of the
+ * operand transposed, as the forward copies K^T), and the sum's loop walks J in vector lanes,
+ * the summed dims outside it.  Each output element adds the same products in the same order,
+ * from zero: the same bits.  Not when the product has other readers (it is stored anyway) or
+ * J is shorter than SUM_LANES_MIN. */
+enum { SUM_INNER_MAX = 32, SUM_LANES_MIN = 8 };
+
+typedef struct {
+  int changed;
+  int *users; /* per old node: its readers */
+  const char *root;
+} LayoutCtx;
+
+/* an operand of the product: the tensor before an explicit broadcast of the same rank */
+static int unbroadcast(const Graph *og, int x) {
+  const Node *n = &og->nodes[x];
+  return n->op == OP_BROADCAST && og->nodes[n->in[0]].shape.n == n->shape.n ? n->in[0] : x;
+}
+
+static int permute_view(Graph *g, int x, const int *d);
+
+static int sum_inner(Graph *g, const Graph *og, int old, const int *map, const LayoutCtx *c) {
   const Node *o = &og->nodes[old];
+  if (o->op != OP_SUM_TO || c->root[old]) return -1;
+  int x = o->in[0], n = o->shape.n;
+  const Node *xn = &og->nodes[x];
+  if (xn->op != OP_MUL || c->users[x] != 1 || c->root[x] || xn->shape.n != n || n < 2) return -1;
+  int64_t inner = 1;
+  int J = n - 1;
+  for (; J >= 0 && o->shape.d[J] == 1; J--) inner *= xn->shape.d[J];
+  if (J < 0 || J == n - 1 || inner >= SUM_INNER_MAX || o->shape.d[J] < SUM_LANES_MIN) return -1;
+  int a = unbroadcast(og, xn->in[0]), b = unbroadcast(og, xn->in[1]);
+  if (og->nodes[a].shape.n != n || og->nodes[b].shape.n != n || xn->dt != o->dt) return -1;
+  int d[MAX_DIMS], k = 0;
+  for (int i = 0; i < n; i++)
+    if (i != J) d[k++] = i;
+  d[n - 1] = J;
+  Shape t = {n, {0}};
+  for (int i = 0; i < n; i++) t.d[i] = o->shape.d[d[i]];
+  g->cur = xn->loc, g->cur_flags = xn->flags;
+  int prod = ir_binary(g, OP_MUL, permute_view(g, map[a], d), permute_view(g, map[b], d));
+  g->cur = o->loc, g->cur_flags = o->flags;
+  return ir_reshape(g, ir_sum_to(g, prod, t), o->shape);
+}
+
+static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
+  LayoutCtx *c = ctx;
+  int *changed = &c->changed;
+  const Node *o = &og->nodes[old];
+  if (o->op == OP_SUM_TO) {
+    int r = sum_inner(g, og, old, map, c);
+    g->cur_flags = 0;
+    if (r >= 0) *changed = 1;
+    return r;
+  }
   if (o->op != OP_MATMUL || !o->tb || o->shape.d[0] < MIN_ROWS_FOR_COPY) return -1;
   int K = o->ta ? og->nodes[o->in[0]].shape.d[0] : og->nodes[o->in[0]].shape.d[1];
   g->cur = o->loc;
@@ -194,8 +256,16 @@ static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ct
 }
 
 Graph *opt_layout(const Graph *g, int *changed) {
-  *changed = 0;
-  Graph *ng = ir_rebuild(g, rewrite, changed);
+  LayoutCtx c = {0};
+  int **readers;
+  ir_readers(g, &c.users, &readers);
+  char *root = ir_alloc((size_t)g->nnodes + 1);
+  for (int f = 0; f < FN_COUNT; f++)
+    for (int i = 0; i < g->roots[f].n; i++) root[g->roots[f].v[i]] = 1;
+  if (g->loss >= 0) root[g->loss] = 1;
+  c.root = root;
+  Graph *ng = ir_rebuild(g, rewrite, &c);
+  *changed = c.changed;
   /* the readers of every node, for the relayout */
   Relayout r = {0};
   ir_readers(ng, &r.users, &r.readers);

@@ -1654,7 +1654,7 @@ DLC_KERNEL static void transformer_add_15(float *restrict blocks_0_ln1_sum_to, f
 }
 
 /* %30 = div %28, %29 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %87, %127, %181, %87, %127, %181, %405, %541, %87, %127, %181 (12 blocks share it)
+ *   the same kernel, on other buffers, computes %87, %127, %181, %87, %127, %181, %414, %559, %87, %127, %181 (12 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_30(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1734,7 +1734,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_46(float *restrict out0, const 
 }
 
 /* %48 = slice %19 {dim=1, start=1} : f32[64]           # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %57, %63, %143, %151, %157, %57, %63, %143, %151, %157, %556, %57, %63, %143, %151, %157 (17 blocks share it)
+ *   the same kernel, on other buffers, computes %57, %63, %143, %151, %157, %57, %63, %143, %151, %157, %574, %57, %63, %143, %151, %157 (17 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_slice_48(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -1768,7 +1768,7 @@ DLC_SHARED_KERNEL static void transformer_mul_53(float *restrict out0, const flo
 }
 
 /* %66 = permute %65 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %160, %160, %327, %463, %160 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %160, %160, %327, %472, %160 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
@@ -1798,7 +1798,7 @@ DLC_SHARED_KERNEL static void transformer_permute_67(float *restrict out0, const
 
 /* %71 = sum_to %70 : f32[256,16,1,16]                  # examples/transformer.lua:16
  *   with %70 = mul %68, %69 : f32[256,16,16,16]               # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %77, %165, %171, %77, %165, %171, %77, %165, %171 (10 blocks share it)
+ *   the same kernel, on other buffers, computes %77, %165, %171, %77, %165, %171, %333, %351, %478, %496, %77, %165, %171 (14 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_71(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
@@ -1839,7 +1839,7 @@ DLC_SHARED_KERNEL static void transformer_softmax_73(float *restrict out0, const
 }
 
 /* %79 = permute %78 {dims=2,1,3} : f32[16,256,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %173, %173, %349, %485, %173 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %173, %173, %358, %503, %173 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_79(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
@@ -2081,41 +2081,41 @@ DLC_KERNEL static void transformer_assign_232(float *restrict out, const float *
   }
 }
 
-/* %620 = add %619, %38 : f32[]                         # examples/transformer.lua:36 backward */
-DLC_KERNEL static void transformer_add_620(float *restrict s_step) {
+/* %638 = add %637, %38 : f32[]                         # examples/transformer.lua:36 backward */
+DLC_KERNEL static void transformer_add_638(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %624 = tanh %623 : f32[]                             # examples/transformer.lua:36 backward
- *   with %623 = mul %620, %622 : f32[]                        # examples/transformer.lua:36 backward
+/* %642 = tanh %641 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %641 = mul %638, %640 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_624(float *restrict t624_tanh, const float *restrict s_step) {
-  t624_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void transformer_tanh_642(float *restrict t642_tanh, const float *restrict s_step) {
+  t642_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
 }
 
-/* %634 = div %615, %627 : f32[]                        # examples/transformer.lua:36 backward
- *   with %627 = div %625, %626 : f32[]                        # examples/transformer.lua:36 backward
- *   with %625 = mul %255, %624 : f32[]                        # examples/transformer.lua:36 backward
- *   with %626 = add %38, %624 : f32[]                         # examples/transformer.lua:36 backward
+/* %652 = div %633, %645 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %645 = div %643, %644 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %643 = mul %255, %642 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %644 = add %38, %642 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_div_634(float *restrict t634_div, const float *restrict t624_tanh) {
-  t634_div[0] = (TRANSFORMER_LR / ((2.0f * t624_tanh[0]) / (1.0f + t624_tanh[0])));
+DLC_KERNEL static void transformer_div_652(float *restrict t652_div, const float *restrict t642_tanh) {
+  t652_div[0] = (TRANSFORMER_LR / ((2.0f * t642_tanh[0]) / (1.0f + t642_tanh[0])));
 }
 
-/* %630 = tanh %629 : f32[]                             # examples/transformer.lua:36 backward
- *   with %629 = mul %620, %628 : f32[]                        # examples/transformer.lua:36 backward
+/* %648 = tanh %647 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %647 = mul %638, %646 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_630(float *restrict t630_tanh, const float *restrict s_step) {
-  t630_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void transformer_tanh_648(float *restrict t648_tanh, const float *restrict s_step) {
+  t648_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
-/* %635 = sqrt %633 : f32[]                             # examples/transformer.lua:36 backward
- *   with %633 = div %631, %632 : f32[]                        # examples/transformer.lua:36 backward
- *   with %631 = mul %255, %630 : f32[]                        # examples/transformer.lua:36 backward
- *   with %632 = add %38, %630 : f32[]                         # examples/transformer.lua:36 backward
+/* %653 = sqrt %651 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %651 = div %649, %650 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %649 = mul %255, %648 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %650 = add %38, %648 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_sqrt_635(float *restrict t635_sqrt, const float *restrict t630_tanh) {
-  t635_sqrt[0] = sqrtf(((2.0f * t630_tanh[0]) / (1.0f + t630_tanh[0])));
+DLC_KERNEL static void transformer_sqrt_653(float *restrict t653_sqrt, const float *restrict t648_tanh) {
+  t653_sqrt[0] = sqrtf(((2.0f * t648_tanh[0]) / (1.0f + t648_tanh[0])));
 }
 
 /* %37 = sqrt %36 : f32[64,16,1]                        # examples/transformer.lua:15
@@ -2273,9 +2273,9 @@ DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, co
 }
 
 /* %244 = matmul %241^T, %225 : f32[10,64]              # examples/transformer.lua:28 backward
- * each element, as its tile is computed, goes straight into head.weight's update (%1157, %1161, %1170), never stored
+ * each element, as its tile is computed, goes straight into head.weight's update (%1175, %1179, %1188), never stored
  */
-DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t634_div, const float *restrict t635_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
+DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t652_div, const float *restrict t653_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -2286,10 +2286,10 @@ DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weig
             DLC_PREFETCH_W(p_head_weight, (i0 + 4 + r_r) * 64 + i1 + r_l);
           }
       }
-      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t634_div, t635_sqrt);
+      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t652_div, t653_sqrt);
     }
     {
-      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t634_div, t635_sqrt);
+      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t652_div, t653_sqrt);
     }
   }
 }
@@ -2418,7 +2418,7 @@ DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast,
 }
 
 /* %272 = sum_to %271 : f32[64]                         # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %323, %373, %409, %459, %509 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %323, %382, %418, %468, %527 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2432,7 +2432,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const
 }
 
 /* %273 = matmul %271, %124 : f32[1024,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %410 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %419 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2443,8 +2443,8 @@ DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const
 }
 
 /* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1119, %1123, %1132), never stored
- *   the same kernel, on other buffers, computes %411 (2 blocks share it)
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1137, %1141, %1150), never stored
+ *   the same kernel, on other buffers, computes %420 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2463,7 +2463,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0
 }
 
 /* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %411 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %420 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
@@ -2487,7 +2487,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const
  *   with %286 = mul %277, %102 : f32[64,16,128]               # examples/transformer.lua:18 backward
  *   with %277 = add %275, %276 : f32[64,16,128]               # examples/transformer.lua:18 backward
  *   with %276 = mul %275, %198 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %423 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %432 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 131072; i0++) {
@@ -2496,7 +2496,7 @@ DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const fl
 }
 
 /* %289 = sum_to %288 : f32[128]                        # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %425 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %434 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 128; i0++) {
@@ -2510,7 +2510,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const
 }
 
 /* %290 = matmul %288, %122 : f32[1024,64]              # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %426 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %435 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2521,8 +2521,8 @@ DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const
 }
 
 /* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1081, %1085, %1094), never stored
- *   the same kernel, on other buffers, computes %427 (2 blocks share it)
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1099, %1103, %1112), never stored
+ *   the same kernel, on other buffers, computes %436 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2541,7 +2541,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0
 }
 
 /* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %427 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %436 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2556,7 +2556,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const
  *   with %295 = mul %292, %189 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %189 = mul %182, %188 : f32[64,16,64]                # examples/transformer.lua:17
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %385, %429, %521 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %394, %438, %539 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
@@ -2577,7 +2577,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float
  *   with %298 = mul %294, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %294 = mul %292, %120 : f32[64,16,64]                # examples/transformer.lua:17 backward
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %391, %435, %527 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %400, %444, %545 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2601,7 +2601,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const
  *   with %301 = div %300, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
  *   with %300 = mul %299, %188 : f32[64,16,1]                 # examples/transformer.lua:17 backward
  *   with %303 = mul %255, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %397, %441, %533 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %406, %450, %551 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2621,7 +2621,7 @@ DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const fl
  *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
  * then, in the same loop, %312 = sum_to %311 : f32[64,16,1]                    # examples/transformer.lua:17 backward
  *   with %311 = neg %309 : f32[64,16,64]                      # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %401, %445, %537 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %410, %454, %555 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2645,7 +2645,7 @@ DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *r
 
 /* %318 = permute %313 {dims=2,1,3} : f32[16,64,1]      # examples/transformer.lua:17 backward
  *   with %313 = div %312, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %454 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %463 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
@@ -2660,7 +2660,7 @@ DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, cons
  *   with %315 = permute %270 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
  *   with %316 = permute %309 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
  *   with %319 = broadcast %318 : f32[16,64,64]                # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %456 (2 blocks share it)
+ *   the same kernel, on other buffers, computes %465 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_320(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 16; i0++) {
@@ -2673,7 +2673,7 @@ DLC_SHARED_KERNEL static void transformer_add_320(float *restrict out0, const fl
 }
 
 /* %324 = matmul %322, %118 : f32[1024,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %354, %363, %460, %490, %499 (6 blocks share it)
+ *   the same kernel, on other buffers, computes %363, %372, %469, %508, %517 (6 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_324(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2684,8 +2684,8 @@ DLC_SHARED_KERNEL static void transformer_matmul_324(float *restrict out0, const
 }
 
 /* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%1005, %1009, %1018), never stored
- *   the same kernel, on other buffers, computes %461 (2 blocks share it)
+ * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%1023, %1027, %1036), never stored
+ *   the same kernel, on other buffers, computes %470 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2704,7 +2704,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0
 }
 
 /* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %355, %365, %379, %461, %491, %501, %515 (8 blocks share it)
+ *   the same kernel, on other buffers, computes %364, %374, %388, %470, %509, %519, %533 (8 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_matmul_325(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
@@ -2714,12 +2714,28 @@ DLC_SHARED_KERNEL static void transformer_matmul_325(float *restrict out0, const
   }
 }
 
-/* %331 = sum_to %330 : f32[256,16,16,1]                # examples/transformer.lua:16 backward
- *   with %330 = mul %329, %169 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %343, %467, %479 (4 blocks share it)
+/* %331 = permute %169 {dims=1,2,4,3} : f32[256,1,16,16] # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %349, %476, %494 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_331(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_permute_331(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 128;
+    float *restrict r_out = out0 + (size_t)(i0 / 2) * 256 + (size_t)(i0 % 2) * 8;
+    for (int i1 = 0; i1 < 16; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 16 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 16, &r_t[i2], sizeof r_t[i2]);
+    }
+  }
+}
+
+/* %336 = sum_to %335 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
+ *   with %335 = mul %329, %168 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %354, %481, %499 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_sum_to_336(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2727,53 +2743,37 @@ DLC_SHARED_KERNEL static void transformer_sum_to_331(float *restrict out0, const
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         for (int i3 = 0; i3 < 16; i3++) {
-          out0[256*i0 + 16*i1 + i2] += (in0[256*i0 + 16*i1 + i3] * in1[256*i0 + 16*i2 + i3]);
+          out0[256*i0 + 16*i1 + i3] += (in0[256*i0 + 16*i2 + i3] * in1[256*i0 + 16*i2 + i1]);
         }
       }
     }
   }
 }
 
-/* %333 = sum_to %332 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
- *   with %332 = mul %329, %168 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %345, %469, %481 (4 blocks share it)
+/* %342 = sum_to %341 : f32[256,1,16]                   # examples/transformer.lua:16 backward
+ *   with %341 = mul %339, %340 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   with %339 = permute %338 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
+ *   with %340 = permute %167 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %487 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_333(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 65536; i0++) {
+DLC_SHARED_KERNEL static void transformer_sum_to_342(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        for (int i3 = 0; i3 < 16; i3++) {
-          out0[256*i0 + 16*i2 + i3] += (in0[256*i0 + 16*i1 + i3] * in1[256*i0 + 16*i1 + i2]);
-        }
+        out0[16*i0 + i2] += (in0[256*i0 + i1 + 16*i2] * in1[256*i0 + i1 + 16*i2]);
       }
     }
   }
 }
 
-/* %337 = sum_to %336 : f32[256,16,1]                   # examples/transformer.lua:16 backward
- *   with %336 = mul %335, %167 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %473 (2 blocks share it)
+/* %345 = mul %167, %344 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   with %344 = sub %338, %343 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %490 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_337(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 4096; i0++) {
-    out0[i0] = 0.0f;
-  }
-  for (int i0 = 0; i0 < 4096; i0++) {
-    for (int i1 = 0; i1 < 16; i1++) {
-      out0[i0] += (in0[16*i0 + i1] * in1[16*i0 + i1]);
-    }
-  }
-}
-
-/* %339 = mul %167, %338 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   with %338 = sub %335, %337 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %475 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_mul_339(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_mul_345(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       out0[16*i0 + i1] = (in0[16*i0 + i1] * (in1[16*i0 + i1] - in2[i0]));
@@ -2781,10 +2781,10 @@ DLC_SHARED_KERNEL static void transformer_mul_339(float *restrict out0, const fl
   }
 }
 
-/* %348 = permute %346 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %484 (2 blocks share it)
+/* %357 = permute %355 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %502 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_348(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_357(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 128;
     float *restrict r_out = out0 + (size_t)i0 * 8;
@@ -2797,11 +2797,11 @@ DLC_SHARED_KERNEL static void transformer_permute_348(float *restrict out0, cons
   }
 }
 
-/* %351 = sum_to %350 : f32[64]                         # examples/transformer.lua:16 backward
- * then, in the same loop, %359 = sum_to %358 : f32[64]                         # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %487 (2 blocks share it)
+/* %360 = sum_to %359 : f32[64]                         # examples/transformer.lua:16 backward
+ * then, in the same loop, %368 = sum_to %367 : f32[64]                         # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %505 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_351(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_360(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2816,10 +2816,10 @@ DLC_SHARED_KERNEL static void transformer_sum_to_351(float *restrict out0, float
   }
 }
 
-/* %356 = transpose %355 : f32[64,64]                   # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %366, %381, %492, %502, %517 (6 blocks share it)
+/* %365 = transpose %364 : f32[64,64]                   # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %375, %390, %510, %520, %535 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_transpose_356(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_transpose_365(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 512;
     float *restrict r_out = out0 + (size_t)i0 * 8;
@@ -2832,11 +2832,11 @@ DLC_SHARED_KERNEL static void transformer_transpose_356(float *restrict out0, co
   }
 }
 
-/* %370 = mul %369, %52 : f32[16,256,16]                # examples/transformer.lua:16 backward
- *   with %369 = permute %347 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %506 (2 blocks share it)
+/* %379 = mul %378, %52 : f32[16,256,16]                # examples/transformer.lua:16 backward
+ *   with %378 = permute %356 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %524 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_mul_370(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_mul_379(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -2846,12 +2846,12 @@ DLC_SHARED_KERNEL static void transformer_mul_370(float *restrict out0, const fl
   }
 }
 
-/* %377 = matmul %376, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
- * then, in the same loop, %378 = add %364, %377 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   with %364 = add %354, %363 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %513 (2 blocks share it)
+/* %386 = matmul %385, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
+ * then, in the same loop, %387 = add %373, %386 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   with %373 = add %363, %372 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %531 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_377(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_386(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
       transformer_axpy_4x16_k64_epi(in2 + (i0) * 64, in3 + i1, in0 + (i0) * 64 + i1, in1 + (i0) * 64 + i1, out0 + (i0) * 64 + i1);
@@ -2859,10 +2859,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_377(float *restrict out0, const
   }
 }
 
-/* %384 = permute %380 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %520 (2 blocks share it)
+/* %393 = permute %389 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %538 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_384(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_393(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2872,13 +2872,13 @@ DLC_SHARED_KERNEL static void transformer_permute_384(float *restrict out0, cons
   }
 }
 
-/* %407 = add %402, %406 : f32[64,16,64]                # examples/transformer.lua:15 backward
- *   with %402 = add %321, %401 : f32[64,16,64]                # examples/transformer.lua:15 backward
+/* %416 = add %411, %415 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   with %411 = add %321, %410 : f32[64,16,64]                # examples/transformer.lua:15 backward
  *   with %321 = permute %320 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:17 backward
- *   with %406 = broadcast %405 : f32[64,16,64]                # examples/transformer.lua:15 backward
- *   the same kernel, on other buffers, computes %543 (2 blocks share it)
+ *   with %415 = broadcast %414 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   the same kernel, on other buffers, computes %561 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_407(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_416(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2888,8 +2888,8 @@ DLC_SHARED_KERNEL static void transformer_add_407(float *restrict out0, const fl
   }
 }
 
-/* %544 = sum_to %543 : f32[16,64]                      # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_sum_to_544(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %562 = sum_to %561 : f32[16,64]                      # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_sum_to_562(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 1024; i0++) {
     g_pos[i0] = 0.0f;
   }
@@ -2900,11 +2900,11 @@ DLC_KERNEL static void transformer_sum_to_544(float *restrict g_pos, const float
   }
 }
 
-/* %545 = permute %543 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_permute_545(float *restrict t545_permute, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %563 = permute %561 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_permute_563(float *restrict t563_permute, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 128; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = blocks_0_ln1_add_bw_2 + (size_t)i0 * 512;
-    float *restrict r_out = t545_permute + (size_t)(i0 / 2) * 1024 + (size_t)(i0 % 2) * 8;
+    float *restrict r_out = t563_permute + (size_t)(i0 / 2) * 1024 + (size_t)(i0 % 2) * 8;
     for (int i1 = 0; i1 < 64; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
@@ -2914,26 +2914,26 @@ DLC_KERNEL static void transformer_permute_545(float *restrict t545_permute, con
   }
 }
 
-/* %547 = sum_to %546 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_sum_to_547(float *restrict patch_sum_to_bw, const float *restrict t545_permute) {
+/* %565 = sum_to %564 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_sum_to_565(float *restrict patch_sum_to_bw, const float *restrict t563_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     patch_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_sum_to_bw[i1] += t545_permute[1024*i0 + 16*i1 + i2];
+        patch_sum_to_bw[i1] += t563_permute[1024*i0 + 16*i1 + i2];
       }
     }
   }
 }
 
-/* %549 = permute %546 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_permute_549(float *restrict patch_permute_bw, const float *restrict t545_permute) {
+/* %567 = permute %564 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_permute_567(float *restrict patch_permute_bw, const float *restrict t563_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_permute_bw[1024*i0 + 16*i1 + i2] = t545_permute[16*i0 + 1024*i1 + i2];
+        patch_permute_bw[1024*i0 + 16*i1 + i2] = t563_permute[16*i0 + 1024*i1 + i2];
       }
     }
   }
@@ -2966,10 +2966,10 @@ DLC_KERNEL static void transformer_window_4_block(float *restrict patch_window, 
   }
 }
 
-/* %551 = matmul %550, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
- * each element, as its tile is computed, goes straight into patch.weight's update (%643, %648, %657), never stored
+/* %569 = matmul %568, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
+ * each element, as its tile is computed, goes straight into patch.weight's update (%661, %666, %675), never stored
  */
-DLC_KERNEL static void transformer_matmul_551_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, float *restrict patch_window, const float *restrict t634_div, const float *restrict t635_sqrt, const float *restrict patch_permute_bw, const float *restrict x) {
+DLC_KERNEL static void transformer_matmul_569_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, float *restrict patch_window, const float *restrict t652_div, const float *restrict t653_sqrt, const float *restrict patch_permute_bw, const float *restrict x) {
   float r_lanes[25088]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
   for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then their terms of k */
@@ -2984,16 +2984,16 @@ DLC_KERNEL static void transformer_matmul_551_update(float *restrict s_patch_wei
     } else { /* the last block's last chunk: the lanes summed, into the update */
       for (int i0 = 0; i0 < 64; i0 += 4) {
         for (int i1 = 0; i1 < 48; i1 += 4) {
-          transformer_dot_4x4_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (i1) * 512, r_lanes + ((i0) * 49 + (i1) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t634_div, t635_sqrt);
+          transformer_dot_4x4_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (i1) * 512, r_lanes + ((i0) * 49 + (i1) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t652_div, t653_sqrt);
         }
-        transformer_dot_4x1_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (48) * 512, r_lanes + ((i0) * 49 + (48) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t634_div, t635_sqrt);
+        transformer_dot_4x1_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (48) * 512, r_lanes + ((i0) * 49 + (48) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t652_div, t653_sqrt);
       }
     }
   }
 }
 
-/* %551 = matmul %550, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_matmul_551(float *restrict patch_matmul_bw, float *restrict patch_window, const float *restrict patch_permute_bw, const float *restrict x) {
+/* %569 = matmul %568, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_matmul_569(float *restrict patch_matmul_bw, float *restrict patch_window, const float *restrict patch_permute_bw, const float *restrict x) {
   float r_lanes[25088]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
   for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then their terms of k */
@@ -3016,22 +3016,22 @@ DLC_KERNEL static void transformer_matmul_551(float *restrict patch_matmul_bw, f
   }
 }
 
-/* %554 = assign %553, %552 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_assign_554(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
+/* %572 = assign %571, %570 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_assign_572(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
   for (int i0 = 0; i0 < 3136; i0++) {
     g_patch_weight[i0] = patch_matmul_bw[i0];
   }
 }
 
-/* %564 = assign %563, %519 : f32[192,64]               # examples/transformer.lua:16 backward
- *   with %519 = add %504, %518 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %504 = add %493, %503 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %493 = pad %492 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
- *   with %503 = pad %502 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
- *   with %518 = pad %517 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %588 (2 blocks share it)
+/* %582 = assign %581, %537 : f32[192,64]               # examples/transformer.lua:16 backward
+ *   with %537 = add %522, %536 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %522 = add %511, %521 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %511 = pad %510 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
+ *   with %521 = pad %520 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
+ *   with %536 = pad %535 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %606 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_564(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_582(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[64*i0 + i1] + 0.0f);
@@ -3049,15 +3049,15 @@ DLC_SHARED_KERNEL static void transformer_assign_564(float *restrict out0, const
   }
 }
 
-/* %566 = assign %565, %511 : f32[192]                  # examples/transformer.lua:16 backward
- *   with %511 = add %497, %510 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %497 = add %488, %496 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %488 = pad %487 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
- *   with %496 = pad %495 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
- *   with %510 = pad %509 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %590 (2 blocks share it)
+/* %584 = assign %583, %529 : f32[192]                  # examples/transformer.lua:16 backward
+ *   with %529 = add %515, %528 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %515 = add %506, %514 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %506 = pad %505 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
+ *   with %514 = pad %513 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
+ *   with %528 = pad %527 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %608 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_566(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_584(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     out0[i0] = (in0[i0] + 0.0f);
   }
@@ -3069,54 +3069,54 @@ DLC_SHARED_KERNEL static void transformer_assign_566(float *restrict out0, const
   }
 }
 
-/* %643 = add %640, %642 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %640 = mul %638, %617 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %642 = mul %641, %553 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- * then, in the same loop, %648 = add %644, %647 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %644 = mul %639, %618 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %647 = mul %645, %646 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %646 = mul %553, %553 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+/* %661 = add %658, %660 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %658 = mul %656, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %660 = mul %659, %571 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ * then, in the same loop, %666 = add %662, %665 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %662 = mul %657, %636 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %665 = mul %663, %664 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %664 = mul %571, %571 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_643(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
+DLC_KERNEL static void transformer_add_661(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
   for (int i0 = 0; i0 < 3136; i0++) {
     s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
     s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
   }
 }
 
-/* %657 = assign %2, %656 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
- *   with %656 = sub %637, %655 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %637 = mul %2, %636 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
- *   with %655 = mul %634, %654 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %654 = div %643, %653 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %653 = add %652, %616 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %652 = div %651, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %651 = sqrt %648 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
+/* %675 = assign %2, %674 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
+ *   with %674 = sub %655, %673 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %655 = mul %2, %654 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
+ *   with %673 = mul %652, %672 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %672 = div %661, %671 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %671 = add %670, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %670 = div %669, %653 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %669 = sqrt %666 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_assign_657(float *restrict p_patch_weight, const float *restrict t634_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t635_sqrt) {
+DLC_KERNEL static void transformer_assign_675(float *restrict p_patch_weight, const float *restrict t652_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t653_sqrt) {
   for (int i0 = 0; i0 < 3136; i0++) {
-    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
+    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %663 = add %661, %662 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %661 = mul %659, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %662 = mul %641, %555 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %667 = add %664, %666 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %664 = mul %660, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %666 = mul %645, %665 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %665 = mul %555, %555 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %676 = assign %3, %675 : f32[64]                     # examples/transformer.lua:36 backward
- *   with %675 = sub %658, %674 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %658 = mul %3, %636 : f32[64]                        # examples/transformer.lua:36 backward
- *   with %674 = mul %634, %673 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %673 = div %663, %672 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %672 = add %671, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %671 = div %670, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %670 = sqrt %667 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1138 (2 blocks share it)
+/* %681 = add %679, %680 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %679 = mul %677, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %680 = mul %659, %573 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %685 = add %682, %684 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %682 = mul %678, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %684 = mul %663, %683 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %683 = mul %573, %573 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %694 = assign %3, %693 : f32[64]                     # examples/transformer.lua:36 backward
+ *   with %693 = sub %676, %692 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %676 = mul %3, %654 : f32[64]                        # examples/transformer.lua:36 backward
+ *   with %692 = mul %652, %691 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %691 = div %681, %690 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %690 = add %689, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %689 = div %688, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %688 = sqrt %685 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1156 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_663(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_681(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3124,63 +3124,63 @@ DLC_SHARED_KERNEL static void transformer_add_663(float *restrict out0, float *r
   }
 }
 
-/* %682 = add %680, %681 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %680 = mul %678, %617 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %681 = mul %641, %557 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %686 = add %683, %685 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %683 = mul %679, %618 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %685 = mul %645, %684 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %684 = mul %557, %557 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %695 = assign %12, %694 : f32[16,64]                 # examples/transformer.lua:36 backward
- *   with %694 = sub %677, %693 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %677 = mul %12, %636 : f32[16,64]                    # examples/transformer.lua:36 backward
- *   with %693 = mul %634, %692 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %692 = div %682, %691 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %691 = add %690, %616 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %690 = div %689, %635 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %689 = sqrt %686 : f32[16,64]                        # examples/transformer.lua:36 backward
+/* %700 = add %698, %699 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %698 = mul %696, %635 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %699 = mul %659, %575 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %704 = add %701, %703 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %701 = mul %697, %636 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %703 = mul %663, %702 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %702 = mul %575, %575 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %713 = assign %12, %712 : f32[16,64]                 # examples/transformer.lua:36 backward
+ *   with %712 = sub %695, %711 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %695 = mul %12, %654 : f32[16,64]                    # examples/transformer.lua:36 backward
+ *   with %711 = mul %652, %710 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %710 = div %700, %709 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %709 = add %708, %634 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %708 = div %707, %653 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %707 = sqrt %704 : f32[16,64]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_682(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t634_div, const float *restrict t635_sqrt) {
+DLC_KERNEL static void transformer_add_700(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t652_div, const float *restrict t653_sqrt) {
   for (int i0 = 0; i0 < 1024; i0++) {
     s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
     s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
-    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
+    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %701 = add %699, %700 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %699 = mul %697, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %700 = mul %641, %559 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %705 = add %702, %704 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %702 = mul %698, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %704 = mul %645, %703 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %703 = mul %559, %559 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %714 = assign %16, %713 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %713 = sub %696, %712 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %696 = mul %16, %636 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %712 = mul %634, %711 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %711 = div %701, %710 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %710 = add %709, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %709 = div %708, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %708 = sqrt %705 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %720 = add %718, %719 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %718 = mul %716, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %719 = mul %641, %561 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %724 = add %721, %723 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %721 = mul %717, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %723 = mul %645, %722 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %722 = mul %561, %561 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %733 = assign %17, %732 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %732 = sub %715, %731 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %715 = mul %17, %636 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %731 = mul %634, %730 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %730 = div %720, %729 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %729 = add %728, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %728 = div %727, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %727 = sqrt %724 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1195 (2 blocks share it)
+/* %719 = add %717, %718 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %717 = mul %715, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %718 = mul %659, %577 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %723 = add %720, %722 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %720 = mul %716, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %722 = mul %663, %721 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %721 = mul %577, %577 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %732 = assign %16, %731 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %731 = sub %714, %730 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %714 = mul %16, %654 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %730 = mul %652, %729 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %729 = div %719, %728 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %728 = add %727, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %727 = div %726, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %726 = sqrt %723 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %738 = add %736, %737 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %736 = mul %734, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %737 = mul %659, %579 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %742 = add %739, %741 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %739 = mul %735, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %741 = mul %663, %740 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %740 = mul %579, %579 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %751 = assign %17, %750 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %750 = sub %733, %749 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %733 = mul %17, %654 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %749 = mul %652, %748 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %748 = div %738, %747 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %747 = add %746, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %746 = div %745, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %745 = sqrt %742 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1213 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_701(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_719(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3191,24 +3191,24 @@ DLC_SHARED_KERNEL static void transformer_add_701(float *restrict out0, float *r
   }
 }
 
-/* %739 = add %737, %738 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %737 = mul %735, %617 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %738 = mul %641, %563 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %743 = add %740, %742 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %740 = mul %736, %618 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %742 = mul %645, %741 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %741 = mul %563, %563 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %752 = assign %18, %751 : f32[192,64]                # examples/transformer.lua:36 backward
- *   with %751 = sub %734, %750 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %734 = mul %18, %636 : f32[192,64]                   # examples/transformer.lua:36 backward
- *   with %750 = mul %634, %749 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %749 = div %739, %748 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %748 = add %747, %616 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %747 = div %746, %635 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %746 = sqrt %743 : f32[192,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %967 (2 blocks share it)
+/* %757 = add %755, %756 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %755 = mul %753, %635 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %756 = mul %659, %581 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %761 = add %758, %760 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %758 = mul %754, %636 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %760 = mul %663, %759 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %759 = mul %581, %581 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %770 = assign %18, %769 : f32[192,64]                # examples/transformer.lua:36 backward
+ *   with %769 = sub %752, %768 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %752 = mul %18, %654 : f32[192,64]                   # examples/transformer.lua:36 backward
+ *   with %768 = mul %652, %767 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %767 = div %757, %766 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %766 = add %765, %634 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %765 = div %764, %653 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %764 = sqrt %761 : f32[192,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %985 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_739(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_757(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 12288; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3216,24 +3216,24 @@ DLC_SHARED_KERNEL static void transformer_add_739(float *restrict out0, float *r
   }
 }
 
-/* %758 = add %756, %757 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %756 = mul %754, %617 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %757 = mul %641, %565 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %762 = add %759, %761 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %759 = mul %755, %618 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %761 = mul %645, %760 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %760 = mul %565, %565 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %771 = assign %19, %770 : f32[192]                   # examples/transformer.lua:36 backward
- *   with %770 = sub %753, %769 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %753 = mul %19, %636 : f32[192]                      # examples/transformer.lua:36 backward
- *   with %769 = mul %634, %768 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %768 = div %758, %767 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %767 = add %766, %616 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %766 = div %765, %635 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %765 = sqrt %762 : f32[192]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %986 (2 blocks share it)
+/* %776 = add %774, %775 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %774 = mul %772, %635 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %775 = mul %659, %583 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %780 = add %777, %779 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %777 = mul %773, %636 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %779 = mul %663, %778 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %778 = mul %583, %583 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %789 = assign %19, %788 : f32[192]                   # examples/transformer.lua:36 backward
+ *   with %788 = sub %771, %787 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %771 = mul %19, %654 : f32[192]                      # examples/transformer.lua:36 backward
+ *   with %787 = mul %652, %786 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %786 = div %776, %785 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %785 = add %784, %634 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %784 = div %783, %653 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %783 = sqrt %780 : f32[192]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1004 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_758(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_776(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3241,24 +3241,24 @@ DLC_SHARED_KERNEL static void transformer_add_758(float *restrict out0, float *r
   }
 }
 
-/* %777 = add %775, %776 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %775 = mul %773, %617 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %776 = mul %641, %567 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %781 = add %778, %780 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %778 = mul %774, %618 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %780 = mul %645, %779 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %779 = mul %567, %567 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %790 = assign %20, %789 : f32[64,64]                 # examples/transformer.lua:36 backward
- *   with %789 = sub %772, %788 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %772 = mul %20, %636 : f32[64,64]                    # examples/transformer.lua:36 backward
- *   with %788 = mul %634, %787 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %787 = div %777, %786 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %786 = add %785, %616 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %785 = div %784, %635 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %784 = sqrt %781 : f32[64,64]                        # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1005 (2 blocks share it)
+/* %795 = add %793, %794 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %793 = mul %791, %635 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %794 = mul %659, %585 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %799 = add %796, %798 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %796 = mul %792, %636 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %798 = mul %663, %797 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %797 = mul %585, %585 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %808 = assign %20, %807 : f32[64,64]                 # examples/transformer.lua:36 backward
+ *   with %807 = sub %790, %806 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %790 = mul %20, %654 : f32[64,64]                    # examples/transformer.lua:36 backward
+ *   with %806 = mul %652, %805 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %805 = div %795, %804 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %804 = add %803, %634 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %803 = div %802, %653 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %802 = sqrt %799 : f32[64,64]                        # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1023 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_777(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_795(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3266,46 +3266,46 @@ DLC_SHARED_KERNEL static void transformer_add_777(float *restrict out0, float *r
   }
 }
 
-/* %796 = add %794, %795 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %794 = mul %792, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %795 = mul %641, %569 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %800 = add %797, %799 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %797 = mul %793, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %799 = mul %645, %798 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %798 = mul %569, %569 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %809 = assign %21, %808 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %808 = sub %791, %807 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %791 = mul %21, %636 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %807 = mul %634, %806 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %806 = div %796, %805 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %805 = add %804, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %804 = div %803, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %803 = sqrt %800 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %815 = add %813, %814 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %813 = mul %811, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %814 = mul %641, %571 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %819 = add %816, %818 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %816 = mul %812, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %818 = mul %645, %817 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %817 = mul %571, %571 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %828 = assign %22, %827 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %827 = sub %810, %826 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %810 = mul %22, %636 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %826 = mul %634, %825 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %825 = div %815, %824 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %824 = add %823, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %823 = div %822, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %822 = sqrt %819 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %834 = add %832, %833 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %832 = mul %830, %617 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %833 = mul %641, %573 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %838 = add %835, %837 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %835 = mul %831, %618 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %837 = mul %645, %836 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %836 = mul %573, %573 : f32[64]                      # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %910, %1024 (3 blocks share it)
+/* %814 = add %812, %813 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %812 = mul %810, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %813 = mul %659, %587 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %818 = add %815, %817 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %815 = mul %811, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %817 = mul %663, %816 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %816 = mul %587, %587 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %827 = assign %21, %826 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %826 = sub %809, %825 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %809 = mul %21, %654 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %825 = mul %652, %824 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %824 = div %814, %823 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %823 = add %822, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %822 = div %821, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %821 = sqrt %818 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %833 = add %831, %832 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %831 = mul %829, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %832 = mul %659, %589 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %837 = add %834, %836 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %834 = mul %830, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %836 = mul %663, %835 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %835 = mul %589, %589 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %846 = assign %22, %845 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %845 = sub %828, %844 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %828 = mul %22, %654 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %844 = mul %652, %843 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %843 = div %833, %842 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %842 = add %841, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %841 = div %840, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %840 = sqrt %837 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %852 = add %850, %851 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %850 = mul %848, %635 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %851 = mul %659, %591 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %856 = add %853, %855 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %853 = mul %849, %636 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %855 = mul %663, %854 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %854 = mul %591, %591 : f32[64]                      # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %928, %1042 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_796(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void transformer_add_814(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3318,40 +3318,40 @@ DLC_SHARED_KERNEL static void transformer_add_796(float *restrict out0, float *r
   }
 }
 
-/* %847 = assign %23, %846 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %846 = sub %829, %845 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %829 = mul %23, %636 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %845 = mul %634, %844 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %844 = div %834, %843 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %843 = add %842, %616 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %842 = div %841, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %841 = sqrt %838 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %961, %1075 (3 blocks share it)
+/* %865 = assign %23, %864 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %864 = sub %847, %863 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %847 = mul %23, %654 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %863 = mul %652, %862 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %862 = div %852, %861 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %861 = add %860, %634 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %860 = div %859, %653 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %859 = sqrt %856 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %979, %1093 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_847(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_assign_865(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %853 = add %851, %852 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %851 = mul %849, %617 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %852 = mul %641, %575 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %857 = add %854, %856 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %854 = mul %850, %618 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %856 = mul %645, %855 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %855 = mul %575, %575 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %866 = assign %24, %865 : f32[128,64]                # examples/transformer.lua:36 backward
- *   with %865 = sub %848, %864 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %848 = mul %24, %636 : f32[128,64]                   # examples/transformer.lua:36 backward
- *   with %864 = mul %634, %863 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %863 = div %853, %862 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %862 = add %861, %616 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %861 = div %860, %635 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %860 = sqrt %857 : f32[128,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %891, %1081, %1119 (4 blocks share it)
+/* %871 = add %869, %870 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %869 = mul %867, %635 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %870 = mul %659, %593 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %875 = add %872, %874 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %872 = mul %868, %636 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %874 = mul %663, %873 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %873 = mul %593, %593 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %884 = assign %24, %883 : f32[128,64]                # examples/transformer.lua:36 backward
+ *   with %883 = sub %866, %882 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %866 = mul %24, %654 : f32[128,64]                   # examples/transformer.lua:36 backward
+ *   with %882 = mul %652, %881 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %881 = div %871, %880 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %880 = add %879, %634 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %879 = div %878, %653 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %878 = sqrt %875 : f32[128,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %909, %1099, %1137 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_853(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_871(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3359,24 +3359,24 @@ DLC_SHARED_KERNEL static void transformer_add_853(float *restrict out0, float *r
   }
 }
 
-/* %872 = add %870, %871 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %870 = mul %868, %617 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %871 = mul %641, %577 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %876 = add %873, %875 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %873 = mul %869, %618 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %875 = mul %645, %874 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %874 = mul %577, %577 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %885 = assign %25, %884 : f32[128]                   # examples/transformer.lua:36 backward
- *   with %884 = sub %867, %883 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %867 = mul %25, %636 : f32[128]                      # examples/transformer.lua:36 backward
- *   with %883 = mul %634, %882 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %882 = div %872, %881 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %881 = add %880, %616 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %880 = div %879, %635 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %879 = sqrt %876 : f32[128]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1100 (2 blocks share it)
+/* %890 = add %888, %889 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %888 = mul %886, %635 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %889 = mul %659, %595 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %894 = add %891, %893 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %891 = mul %887, %636 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %893 = mul %663, %892 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %892 = mul %595, %595 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %903 = assign %25, %902 : f32[128]                   # examples/transformer.lua:36 backward
+ *   with %902 = sub %885, %901 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %885 = mul %25, %654 : f32[128]                      # examples/transformer.lua:36 backward
+ *   with %901 = mul %652, %900 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %900 = div %890, %899 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %899 = add %898, %634 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %898 = div %897, %653 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %897 = sqrt %894 : f32[128]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1118 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_872(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_890(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3384,51 +3384,51 @@ DLC_SHARED_KERNEL static void transformer_add_872(float *restrict out0, float *r
   }
 }
 
-/* %1157 = add %1155, %1156 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1155 = mul %1153, %617 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1156 = mul %641, %607 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1161 = add %1158, %1160 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1158 = mul %1154, %618 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1160 = mul %645, %1159 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1159 = mul %607, %607 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1170 = assign %206, %1169 : f32[10,64]              # examples/transformer.lua:36 backward
- *   with %1169 = sub %1152, %1168 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1152 = mul %206, %636 : f32[10,64]                  # examples/transformer.lua:36 backward
- *   with %1168 = mul %634, %1167 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1167 = div %1157, %1166 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1166 = add %1165, %616 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1165 = div %1164, %635 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1164 = sqrt %1161 : f32[10,64]                      # examples/transformer.lua:36 backward
+/* %1175 = add %1173, %1174 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1173 = mul %1171, %635 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1174 = mul %659, %625 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1179 = add %1176, %1178 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1176 = mul %1172, %636 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1178 = mul %663, %1177 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1177 = mul %625, %625 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1188 = assign %206, %1187 : f32[10,64]              # examples/transformer.lua:36 backward
+ *   with %1187 = sub %1170, %1186 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1170 = mul %206, %654 : f32[10,64]                  # examples/transformer.lua:36 backward
+ *   with %1186 = mul %652, %1185 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1185 = div %1175, %1184 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1184 = add %1183, %634 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1183 = div %1182, %653 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1182 = sqrt %1179 : f32[10,64]                      # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1157(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t634_div, const float *restrict t635_sqrt) {
+DLC_KERNEL static void transformer_add_1175(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t652_div, const float *restrict t653_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
     s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
-    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %1176 = add %1174, %1175 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1174 = mul %1172, %617 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1175 = mul %641, %609 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1180 = add %1177, %1179 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1177 = mul %1173, %618 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1179 = mul %645, %1178 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1178 = mul %609, %609 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1189 = assign %207, %1188 : f32[10]                 # examples/transformer.lua:36 backward
- *   with %1188 = sub %1171, %1187 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1171 = mul %207, %636 : f32[10]                     # examples/transformer.lua:36 backward
- *   with %1187 = mul %634, %1186 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1186 = div %1176, %1185 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1185 = add %1184, %616 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1184 = div %1183, %635 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1183 = sqrt %1180 : f32[10]                         # examples/transformer.lua:36 backward
+/* %1194 = add %1192, %1193 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1192 = mul %1190, %635 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1193 = mul %659, %627 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1198 = add %1195, %1197 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1195 = mul %1191, %636 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1197 = mul %663, %1196 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1196 = mul %627, %627 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1207 = assign %207, %1206 : f32[10]                 # examples/transformer.lua:36 backward
+ *   with %1206 = sub %1189, %1205 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1189 = mul %207, %654 : f32[10]                     # examples/transformer.lua:36 backward
+ *   with %1205 = mul %652, %1204 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1204 = div %1194, %1203 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1203 = add %1202, %634 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1202 = div %1201, %653 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1201 = sqrt %1198 : f32[10]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1176(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t634_div, const float *restrict t635_sqrt) {
+DLC_KERNEL static void transformer_add_1194(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t652_div, const float *restrict t653_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
     s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));
-    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t634_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t635_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
@@ -3720,10 +3720,10 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
 
 static float transformer_backward(transformer_model *restrict m, const float *x, const void *y_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t624_tanh = m->arena + 2224656;   /* %624 tanh[]: examples/transformer.lua:36, backward */
-  float *const t634_div = m->arena + 2224672;   /* %634 div[]: examples/transformer.lua:36, backward */
-  float *const t630_tanh = m->arena + 2224656;   /* %630 tanh[]: examples/transformer.lua:36, backward */
-  float *const t635_sqrt = m->arena + 2224688;   /* %635 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t642_tanh = m->arena + 2224656;   /* %642 tanh[]: examples/transformer.lua:36, backward */
+  float *const t652_div = m->arena + 2224672;   /* %652 div[]: examples/transformer.lua:36, backward */
+  float *const t648_tanh = m->arena + 2224656;   /* %648 tanh[]: examples/transformer.lua:36, backward */
+  float *const t653_sqrt = m->arena + 2224688;   /* %653 sqrt[]: examples/transformer.lua:36, backward */
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const patch_window = m->arena + 2162688;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
@@ -3887,98 +3887,102 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const s_blocks_1_attn_out_proj_weight_exp_avg_sq = m->state + 104720;
   float *const g_blocks_1_attn_out_proj_weight = m->grad + 50304;
   float *const blocks_1_attn_permute_bw = m->arena + 524288;   /* %327 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw = m->arena + 458752;   /* %331 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 589824;   /* %333 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %337 sum_to[256,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_mul_bw = m->arena + 524288;   /* %339 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 458752;   /* %343 sum_to[256,16,16,1]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 655360;   /* %345 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_2 = m->arena + 524288;   /* %348 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_3 = m->arena + 655360;   /* %349 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %351 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %359 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw = m->arena + 589824;   /* %354 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %355 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %356 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_3 = m->arena + 655360;   /* %363 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %365 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %366 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_mul_bw_2 = m->arena + 524288;   /* %370 mul[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %373 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %378 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_5 = m->arena + 458752;   /* %379 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %381 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_4 = m->arena + 458752;   /* %384 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_2 = m->arena + 458752;   /* %331 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw = m->arena + 589824;   /* %333 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 458752;   /* %336 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %342 sum_to[256,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw = m->arena + 524288;   /* %345 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_3 = m->arena + 589824;   /* %349 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 655360;   /* %351 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 589824;   /* %354 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_4 = m->arena + 524288;   /* %357 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_5 = m->arena + 589824;   /* %358 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %360 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %368 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw = m->arena + 458752;   /* %363 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %364 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %365 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_3 = m->arena + 589824;   /* %372 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %374 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %375 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw_2 = m->arena + 524288;   /* %379 mul[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %382 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %387 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_5 = m->arena + 458752;   /* %388 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %390 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_6 = m->arena + 458752;   /* %393 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_1_ln1_bias = m->grad + 37760;
   float *const g_blocks_1_ln1_weight = m->grad + 37696;
-  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %391 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %397 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %404 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %401 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %405 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %407 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %400 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %406 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %413 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %410 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %414 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %416 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
-  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %410 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %419 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_2_weight_exp_avg = m->state + 58896;
   float *const s_blocks_0_mlp_2_weight_exp_avg_sq = m->state + 67088;
   float *const g_blocks_0_mlp_2_weight = m->grad + 29440;
-  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %423 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %432 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
   float *const g_blocks_0_mlp_0_bias = m->grad + 29312;
-  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %426 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %435 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_0_weight_exp_avg = m->state + 42256;
   float *const s_blocks_0_mlp_0_weight_exp_avg_sq = m->state + 50448;
   float *const g_blocks_0_mlp_0_weight = m->grad + 21120;
   float *const g_blocks_0_ln2_bias = m->grad + 21056;
   float *const g_blocks_0_ln2_weight = m->grad + 20992;
-  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %435 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %441 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %448 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %445 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_permute_bw = m->arena + 131072;   /* %454 permute[16,64,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %456 add[16,64,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %444 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %450 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %457 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %454 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_permute_bw = m->arena + 131072;   /* %463 permute[16,64,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %465 add[16,64,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const g_blocks_0_attn_out_proj_bias = m->grad + 20928;
-  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 65536;   /* %460 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 65536;   /* %469 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   float *const s_blocks_0_attn_out_proj_weight_exp_avg = m->state + 33680;
   float *const s_blocks_0_attn_out_proj_weight_exp_avg_sq = m->state + 37776;
   float *const g_blocks_0_attn_out_proj_weight = m->grad + 16832;
-  float *const blocks_0_attn_permute_bw = m->arena + 131072;   /* %463 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw = m->arena + 65536;   /* %467 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 196608;   /* %469 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %473 sum_to[256,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_mul_bw = m->arena + 131072;   /* %475 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 65536;   /* %479 sum_to[256,16,16,1]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 262144;   /* %481 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_2 = m->arena + 131072;   /* %484 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_3 = m->arena + 262144;   /* %485 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %487 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %495 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw = m->arena + 196608;   /* %490 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %491 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %492 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_3 = m->arena + 262144;   /* %499 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %501 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %502 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_mul_bw_2 = m->arena + 131072;   /* %506 mul[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %509 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %514 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_5 = m->arena + 65536;   /* %515 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %517 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_4 = m->arena + 65536;   /* %520 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw = m->arena + 131072;   /* %472 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_2 = m->arena + 65536;   /* %476 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw = m->arena + 196608;   /* %478 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 65536;   /* %481 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %487 sum_to[256,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw = m->arena + 131072;   /* %490 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_3 = m->arena + 196608;   /* %494 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 262144;   /* %496 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 196608;   /* %499 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_4 = m->arena + 131072;   /* %502 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_5 = m->arena + 196608;   /* %503 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %505 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %513 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw = m->arena + 65536;   /* %508 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %509 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %510 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_3 = m->arena + 196608;   /* %517 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %519 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %520 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw_2 = m->arena + 131072;   /* %524 mul[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %527 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %532 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_5 = m->arena + 65536;   /* %533 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %535 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_6 = m->arena + 65536;   /* %538 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_0_ln1_bias = m->grad + 4288;
   float *const g_blocks_0_ln1_weight = m->grad + 4224;
-  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %527 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %533 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %540 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %537 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %541 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %543 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %545 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %551 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %558 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %555 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %559 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %561 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_pos = m->grad + 3200;
-  float *const t545_permute = m->arena + 0;   /* %545 permute[64,64,16]: examples/transformer.lua:26, backward */
-  float *const patch_sum_to_bw = m->arena + 131072;   /* %547 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
-  float *const patch_permute_bw = m->arena + 65536;   /* %549 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const t563_permute = m->arena + 0;   /* %563 permute[64,64,16]: examples/transformer.lua:26, backward */
+  float *const patch_sum_to_bw = m->arena + 131072;   /* %565 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_permute_bw = m->arena + 65536;   /* %567 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
-  float *const patch_matmul_bw = m->arena + 0;   /* %551 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_matmul_bw = m->arena + 0;   /* %569 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const g_patch_weight = m->grad + 0;
   float *const g_patch_bias = m->grad + 3136;
   float *const g_blocks_0_attn_in_proj_weight = m->grad + 4352;
@@ -3987,12 +3991,12 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_1_attn_in_proj_bias = m->grad + 50112;
   const int32_t *y = y_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    transformer_add_620(s_step); /* %620 add: examples/transformer.lua:36, backward */
-    /* %621 = assign: computed in place by %620 */
-    transformer_tanh_624(t624_tanh, s_step); /* %624 tanh: examples/transformer.lua:36, backward */
-    transformer_div_634(t634_div, t624_tanh); /* %634 div: examples/transformer.lua:36, backward */
-    transformer_tanh_630(t630_tanh, s_step); /* %630 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
+    transformer_add_638(s_step); /* %638 add: examples/transformer.lua:36, backward */
+    /* %639 = assign: computed in place by %638 */
+    transformer_tanh_642(t642_tanh, s_step); /* %642 tanh: examples/transformer.lua:36, backward */
+    transformer_div_652(t652_div, t642_tanh); /* %652 div: examples/transformer.lua:36, backward */
+    transformer_tanh_648(t648_tanh, s_step); /* %648 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_653(t653_sqrt, t648_tanh); /* %653 sqrt: examples/transformer.lua:36, backward */
   }
   /* %4 = window: computed with %7, a block of images at a time */
   transformer_window_4(patch_add, patch_window, p_patch_bias, p_patch_weight, x); /* %4 window + %7 matmul + %11 add, direct from the image: patch Conv2d, examples/transformer.lua:24 */
@@ -4094,7 +4098,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_242(g_head_bias, crossentropyloss0_mul_bw); /* %242 sum_to: head Linear, examples/transformer.lua:28, backward */
   transformer_matmul_243(head_matmul_bw, crossentropyloss0_mul_bw, p_head_weight); /* %243 matmul: head Linear, examples/transformer.lua:28, backward */
   if (fused) {
-    transformer_matmul_244_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t634_div, t635_sqrt, crossentropyloss0_mul_bw, norm_add); /* %244 matmul + %1157 add + %1161 add + %1170 assign: head Linear, examples/transformer.lua:28, backward */
+    transformer_matmul_244_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t652_div, t653_sqrt, crossentropyloss0_mul_bw, norm_add); /* %244 matmul + %1175 add + %1179 add + %1188 assign: head Linear, examples/transformer.lua:28, backward */
   } else {
     transformer_matmul_244(g_head_weight, crossentropyloss0_mul_bw, norm_add); /* %244 matmul: head Linear, examples/transformer.lua:28, backward */
   }
@@ -4108,7 +4112,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_272(g_blocks_1_mlp_2_bias, t270_broadcast); /* %272 sum_to: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   transformer_matmul_273(blocks_1_mlp_2_matmul_bw, t270_broadcast, p_blocks_1_mlp_2_weight); /* %273 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t634_div, t635_sqrt, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul + %1119 add + %1123 add + %1132 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t652_div, t653_sqrt, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul + %1137 add + %1141 add + %1150 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
     transformer_matmul_274(g_blocks_1_mlp_2_weight, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
@@ -4116,7 +4120,7 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_289(g_blocks_1_mlp_0_bias, blocks_1_mlp_1_add_bw); /* %289 sum_to: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   transformer_matmul_290(blocks_1_mlp_0_matmul_bw, blocks_1_mlp_1_add_bw, p_blocks_1_mlp_0_weight); /* %290 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t634_div, t635_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul + %1081 add + %1085 add + %1094 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t652_div, t653_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul + %1099 add + %1103 add + %1112 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
     transformer_matmul_291(g_blocks_1_mlp_0_weight, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
@@ -4129,138 +4133,142 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_sum_to_272(g_blocks_1_attn_out_proj_bias, blocks_1_ln2_add_bw_2); /* %323 sum_to: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   transformer_matmul_324(blocks_1_attn_out_proj_matmul_bw, blocks_1_ln2_add_bw_2, p_blocks_1_attn_out_proj_weight); /* %324 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_325_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t634_div, t635_sqrt, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul + %1005 add + %1009 add + %1018 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t652_div, t653_sqrt, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul + %1023 add + %1027 add + %1036 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
     transformer_matmul_325(g_blocks_1_attn_out_proj_weight, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
   transformer_permute_66(blocks_1_attn_permute_bw, blocks_1_attn_out_proj_matmul_bw); /* %327 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_331(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw, blocks_1_attn_permute_2); /* %331 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_333(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw, blocks_1_attn_softmax); /* %333 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_337(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %337 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_339(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %339 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_331(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_3); /* %343 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_333(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %345 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_348(blocks_1_attn_permute_bw_2, blocks_1_attn_sum_to_bw_5); /* %348 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_1_attn_permute_bw_3, blocks_1_attn_sum_to_bw_2); /* %349 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_351(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_3, blocks_1_attn_permute_bw_2); /* %351 sum_to + %359 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_3, blocks_1_attn_slice_5); /* %354 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_3); /* %355 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %356 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_2, blocks_1_attn_slice_3); /* %363 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_2); /* %365 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %366 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_370(blocks_1_attn_mul_bw_2, blocks_1_attn_sum_to_bw_4); /* %370 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_mul_bw_2); /* %373 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_377(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_mul_bw_2, blocks_1_attn_slice); /* %377 matmul + %378 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %378 = add: computed by %377's tiles, from each element as it is stored */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_mul_bw_2); /* %379 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %381 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_384(blocks_1_attn_permute_bw_4, blocks_1_attn_add_bw); /* %384 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_4, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %385 sum_to + %388 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_4, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %391 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %397 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_4, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %401 add + %404 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %405 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_407(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %407 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %409 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_273(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %410 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_permute_331(blocks_1_attn_permute_bw_2, blocks_1_attn_permute_2); /* %331 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_71(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw, blocks_1_attn_permute_bw_2); /* %333 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_336(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw, blocks_1_attn_softmax); /* %336 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_342(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %342 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_345(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %345 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_331(blocks_1_attn_permute_bw_3, blocks_1_attn_permute_3); /* %349 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_71(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_bw_3); /* %351 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_336(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_357(blocks_1_attn_permute_bw_4, blocks_1_attn_sum_to_bw_5); /* %357 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_79(blocks_1_attn_permute_bw_5, blocks_1_attn_sum_to_bw_2); /* %358 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_360(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_5, blocks_1_attn_permute_bw_4); /* %360 sum_to + %368 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_5, blocks_1_attn_slice_5); /* %363 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %364 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %365 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_4, blocks_1_attn_slice_3); /* %372 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_4); /* %374 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_379(blocks_1_attn_mul_bw_2, blocks_1_attn_sum_to_bw_4); /* %379 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_mul_bw_2); /* %382 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_386(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_mul_bw_2, blocks_1_attn_slice); /* %386 matmul + %387 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %387 = add: computed by %386's tiles, from each element as it is stored */
+  transformer_matmul_325(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_mul_bw_2); /* %388 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %390 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_393(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %393 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %394 sum_to + %397 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %400 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %406 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %410 add + %413 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %414 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_416(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %416 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %418 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_273(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %419 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t634_div, t635_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %411 matmul + %891 add + %895 add + %904 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t652_div, t653_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %420 matmul + %909 add + %913 add + %922 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_274(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %411 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_274(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %420 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_add_287(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %423 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
-  transformer_sum_to_289(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %425 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_290(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %426 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_add_287(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %432 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  transformer_sum_to_289(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %434 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_290(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %435 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t634_div, t635_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %427 matmul + %853 add + %857 add + %866 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t652_div, t653_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %436 matmul + %871 add + %875 add + %884 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %427 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %436 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %429 sum_to + %432 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %435 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %441 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %445 add + %448 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_permute_318(blocks_0_ln2_permute_bw, blocks_0_ln2_sum_to_bw_2); /* %454 permute: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_320(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_permute_bw); /* %456 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_272(g_blocks_0_attn_out_proj_bias, blocks_0_ln2_add_bw_2); /* %459 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_out_proj_matmul_bw, blocks_0_ln2_add_bw_2, p_blocks_0_attn_out_proj_weight); /* %460 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %438 sum_to + %441 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %444 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %450 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %454 add + %457 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_permute_318(blocks_0_ln2_permute_bw, blocks_0_ln2_sum_to_bw_2); /* %463 permute: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_320(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_permute_bw); /* %465 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_272(g_blocks_0_attn_out_proj_bias, blocks_0_ln2_add_bw_2); /* %468 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_out_proj_matmul_bw, blocks_0_ln2_add_bw_2, p_blocks_0_attn_out_proj_weight); /* %469 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_325_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t634_div, t635_sqrt, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %461 matmul + %777 add + %781 add + %790 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t652_div, t653_sqrt, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %470 matmul + %795 add + %799 add + %808 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
-    transformer_matmul_325(g_blocks_0_attn_out_proj_weight, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %461 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_325(g_blocks_0_attn_out_proj_weight, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %470 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
-  transformer_permute_66(blocks_0_attn_permute_bw, blocks_0_attn_out_proj_matmul_bw); /* %463 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_331(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw, blocks_0_attn_permute_2); /* %467 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_333(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw, blocks_0_attn_softmax); /* %469 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_337(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %473 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_339(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %475 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_331(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_3); /* %479 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_333(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %481 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_348(blocks_0_attn_permute_bw_2, blocks_0_attn_sum_to_bw_5); /* %484 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_0_attn_permute_bw_3, blocks_0_attn_sum_to_bw_2); /* %485 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_351(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_3, blocks_0_attn_permute_bw_2); /* %487 sum_to + %495 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_3, blocks_0_attn_slice_5); /* %490 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_3); /* %491 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %492 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_2, blocks_0_attn_slice_3); /* %499 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_2); /* %501 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %502 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_370(blocks_0_attn_mul_bw_2, blocks_0_attn_sum_to_bw_4); /* %506 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_mul_bw_2); /* %509 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_377(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_mul_bw_2, blocks_0_attn_slice); /* %513 matmul + %514 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %514 = add: computed by %513's tiles, from each element as it is stored */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_mul_bw_2); /* %515 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_356(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %517 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_384(blocks_0_attn_permute_bw_4, blocks_0_attn_add_bw); /* %520 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_4, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %521 sum_to + %524 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_4, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %527 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %533 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_4, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %537 add + %540 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %541 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_407(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %543 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_544(g_pos, blocks_0_ln1_add_bw_2); /* %544 sum_to: examples/transformer.lua:26, backward */
-  transformer_permute_545(t545_permute, blocks_0_ln1_add_bw_2); /* %545 permute: examples/transformer.lua:26, backward */
-  transformer_sum_to_547(patch_sum_to_bw, t545_permute); /* %547 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
-  transformer_permute_549(patch_permute_bw, t545_permute); /* %549 permute: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_66(blocks_0_attn_permute_bw, blocks_0_attn_out_proj_matmul_bw); /* %472 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_331(blocks_0_attn_permute_bw_2, blocks_0_attn_permute_2); /* %476 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_71(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw, blocks_0_attn_permute_bw_2); /* %478 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_336(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw, blocks_0_attn_softmax); /* %481 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_342(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %487 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_345(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %490 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_331(blocks_0_attn_permute_bw_3, blocks_0_attn_permute_3); /* %494 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_71(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_bw_3); /* %496 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_336(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %499 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_357(blocks_0_attn_permute_bw_4, blocks_0_attn_sum_to_bw_5); /* %502 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_79(blocks_0_attn_permute_bw_5, blocks_0_attn_sum_to_bw_2); /* %503 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_360(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_5, blocks_0_attn_permute_bw_4); /* %505 sum_to + %513 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_5, blocks_0_attn_slice_5); /* %508 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %509 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %510 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_324(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_4, blocks_0_attn_slice_3); /* %517 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_4); /* %519 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %520 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_379(blocks_0_attn_mul_bw_2, blocks_0_attn_sum_to_bw_4); /* %524 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_mul_bw_2); /* %527 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_386(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_mul_bw_2, blocks_0_attn_slice); /* %531 matmul + %532 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %532 = add: computed by %531's tiles, from each element as it is stored */
+  transformer_matmul_325(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_mul_bw_2); /* %533 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_365(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %535 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_393(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %538 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %539 sum_to + %542 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %545 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %551 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %555 add + %558 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %559 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_416(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %561 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_562(g_pos, blocks_0_ln1_add_bw_2); /* %562 sum_to: examples/transformer.lua:26, backward */
+  transformer_permute_563(t563_permute, blocks_0_ln1_add_bw_2); /* %563 permute: examples/transformer.lua:26, backward */
+  transformer_sum_to_565(patch_sum_to_bw, t563_permute); /* %565 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_567(patch_permute_bw, t563_permute); /* %567 permute: patch Conv2d, examples/transformer.lua:24, backward */
   if (fused) {
-    transformer_matmul_551_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, patch_window, t634_div, t635_sqrt, patch_permute_bw, x); /* %551 matmul + %643 add + %648 add + %657 assign: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_569_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, patch_window, t652_div, t653_sqrt, patch_permute_bw, x); /* %569 matmul + %661 add + %666 add + %675 assign: patch Conv2d, examples/transformer.lua:24, backward */
   } else {
-    transformer_matmul_551(patch_matmul_bw, patch_window, patch_permute_bw, x); /* %551 matmul: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_569(patch_matmul_bw, patch_window, patch_permute_bw, x); /* %569 matmul: patch Conv2d, examples/transformer.lua:24, backward */
   }
-  if (!fused) { /* the training step's update took the gradient straight from %551 */
-    transformer_assign_554(g_patch_weight, patch_matmul_bw); /* %554 assign: examples/transformer.lua:24, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %569 */
+    transformer_assign_572(g_patch_weight, patch_matmul_bw); /* %572 assign: examples/transformer.lua:24, backward */
   }
-  transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %556 assign: examples/transformer.lua:24, backward */
-  /* %558 = assign: computed in place by %544 */
-  /* %560 = assign: computed in place by %524 */
-  /* %562 = assign: computed in place by %521 */
-  transformer_assign_564(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw_3, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw); /* %564 assign: examples/transformer.lua:16, backward */
-  transformer_assign_566(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_8, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_6); /* %566 assign: examples/transformer.lua:16, backward */
-  /* %568 = assign: computed in place by %461 (not at all by the training step: the update takes it straight from the product) */
-  /* %570 = assign: computed in place by %459 */
-  /* %572 = assign: computed in place by %432 */
-  /* %574 = assign: computed in place by %429 */
-  /* %576 = assign: computed in place by %427 (not at all by the training step: the update takes it straight from the product) */
-  /* %578 = assign: computed in place by %425 */
-  /* %580 = assign: computed in place by %411 (not at all by the training step: the update takes it straight from the product) */
-  /* %582 = assign: computed in place by %409 */
-  /* %584 = assign: computed in place by %388 */
-  /* %586 = assign: computed in place by %385 */
-  transformer_assign_564(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw_3, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw); /* %588 assign: examples/transformer.lua:16, backward */
-  transformer_assign_566(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_8, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_6); /* %590 assign: examples/transformer.lua:16, backward */
-  /* %592 = assign: computed in place by %325 (not at all by the training step: the update takes it straight from the product) */
-  /* %594 = assign: computed in place by %323 */
-  /* %596 = assign: computed in place by %296 */
-  /* %598 = assign: computed in place by %293 */
-  /* %600 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
-  /* %602 = assign: computed in place by %289 */
-  /* %604 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
-  /* %606 = assign: computed in place by %272 */
-  /* %608 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
-  /* %610 = assign: computed in place by %242 */
-  /* %612 = assign: computed in place by %248 */
-  /* %614 = assign: computed in place by %245 */
+  transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %574 assign: examples/transformer.lua:24, backward */
+  /* %576 = assign: computed in place by %562 */
+  /* %578 = assign: computed in place by %542 */
+  /* %580 = assign: computed in place by %539 */
+  transformer_assign_582(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw_3, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw); /* %582 assign: examples/transformer.lua:16, backward */
+  transformer_assign_584(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_8, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_6); /* %584 assign: examples/transformer.lua:16, backward */
+  /* %586 = assign: computed in place by %470 (not at all by the training step: the update takes it straight from the product) */
+  /* %588 = assign: computed in place by %468 */
+  /* %590 = assign: computed in place by %441 */
+  /* %592 = assign: computed in place by %438 */
+  /* %594 = assign: computed in place by %436 (not at all by the training step: the update takes it straight from the product) */
+  /* %596 = assign: computed in place by %434 */
+  /* %598 = assign: computed in place by %420 (not at all by the training step: the update takes it straight from the product) */
+  /* %600 = assign: computed in place by %418 */
+  /* %602 = assign: computed in place by %397 */
+  /* %604 = assign: computed in place by %394 */
+  transformer_assign_582(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw_3, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw); /* %606 assign: examples/transformer.lua:16, backward */
+  transformer_assign_584(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_8, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_6); /* %608 assign: examples/transformer.lua:16, backward */
+  /* %610 = assign: computed in place by %325 (not at all by the training step: the update takes it straight from the product) */
+  /* %612 = assign: computed in place by %323 */
+  /* %614 = assign: computed in place by %296 */
+  /* %616 = assign: computed in place by %293 */
+  /* %618 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
+  /* %620 = assign: computed in place by %289 */
+  /* %622 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
+  /* %624 = assign: computed in place by %272 */
+  /* %626 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
+  /* %628 = assign: computed in place by %242 */
+  /* %630 = assign: computed in place by %248 */
+  /* %632 = assign: computed in place by %245 */
   return m->arena[2224640];
 }
 
@@ -4273,10 +4281,10 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
   float *const g_patch_weight = m->grad + 0;
-  float *const t624_tanh = m->arena + 2224656;   /* %624 tanh[]: examples/transformer.lua:36, backward */
-  float *const t634_div = m->arena + 2224672;   /* %634 div[]: examples/transformer.lua:36, backward */
-  float *const t630_tanh = m->arena + 2224656;   /* %630 tanh[]: examples/transformer.lua:36, backward */
-  float *const t635_sqrt = m->arena + 2224688;   /* %635 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t642_tanh = m->arena + 2224656;   /* %642 tanh[]: examples/transformer.lua:36, backward */
+  float *const t652_div = m->arena + 2224672;   /* %652 div[]: examples/transformer.lua:36, backward */
+  float *const t648_tanh = m->arena + 2224656;   /* %648 tanh[]: examples/transformer.lua:36, backward */
+  float *const t653_sqrt = m->arena + 2224688;   /* %653 sqrt[]: examples/transformer.lua:36, backward */
   float *const p_patch_weight = m->param + 0;
   float *const s_patch_bias_exp_avg = m->state + 6288;
   float *const s_patch_bias_exp_avg_sq = m->state + 6352;
@@ -4399,118 +4407,118 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const g_norm_weight = m->grad + 71824;
   float *const g_norm_bias = m->grad + 71888;
   if (!fused) { /* else computed before the backward pass */
-    transformer_add_620(s_step); /* %620 add: examples/transformer.lua:36, backward */
+    transformer_add_638(s_step); /* %638 add: examples/transformer.lua:36, backward */
   }
-  /* %621 = assign: computed in place by %620 */
-  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %551 */
-    transformer_add_643(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %643 add + %648 add: examples/transformer.lua:36, backward */
-    /* %649 = assign: computed in place by %643 */
-    /* %650 = assign: computed in place by %648 */
-    transformer_tanh_624(t624_tanh, s_step); /* %624 tanh: examples/transformer.lua:36, backward */
-    transformer_div_634(t634_div, t624_tanh); /* %634 div: examples/transformer.lua:36, backward */
-    transformer_tanh_630(t630_tanh, s_step); /* %630 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_635(t635_sqrt, t630_tanh); /* %635 sqrt: examples/transformer.lua:36, backward */
-    transformer_assign_657(p_patch_weight, t634_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t635_sqrt); /* %657 assign: examples/transformer.lua:36, backward */
+  /* %639 = assign: computed in place by %638 */
+  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %569 */
+    transformer_add_661(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %661 add + %666 add: examples/transformer.lua:36, backward */
+    /* %667 = assign: computed in place by %661 */
+    /* %668 = assign: computed in place by %666 */
+    transformer_tanh_642(t642_tanh, s_step); /* %642 tanh: examples/transformer.lua:36, backward */
+    transformer_div_652(t652_div, t642_tanh); /* %652 div: examples/transformer.lua:36, backward */
+    transformer_tanh_648(t648_tanh, s_step); /* %648 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_653(t653_sqrt, t648_tanh); /* %653 sqrt: examples/transformer.lua:36, backward */
+    transformer_assign_675(p_patch_weight, t652_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t653_sqrt); /* %675 assign: examples/transformer.lua:36, backward */
   }
-  transformer_add_663(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t634_div, t635_sqrt); /* %663 add + %667 add + %676 assign: examples/transformer.lua:36, backward */
-  /* %668 = assign: computed in place by %663 */
-  /* %669 = assign: computed in place by %667 */
-  transformer_add_682(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t634_div, t635_sqrt); /* %682 add + %686 add + %695 assign: examples/transformer.lua:36, backward */
-  /* %687 = assign: computed in place by %682 */
-  /* %688 = assign: computed in place by %686 */
-  transformer_add_701(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t634_div, t635_sqrt, g_blocks_0_ln1_bias); /* %701 add + %705 add + %714 assign + %720 add + %724 add + %733 assign: examples/transformer.lua:36, backward */
-  /* %706 = assign: computed in place by %701 */
-  /* %707 = assign: computed in place by %705 */
-  /* %725 = assign: computed in place by %720 */
-  /* %726 = assign: computed in place by %724 */
-  transformer_add_739(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t634_div, t635_sqrt); /* %739 add + %743 add + %752 assign: examples/transformer.lua:36, backward */
-  /* %744 = assign: computed in place by %739 */
-  /* %745 = assign: computed in place by %743 */
-  transformer_add_758(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t634_div, t635_sqrt); /* %758 add + %762 add + %771 assign: examples/transformer.lua:36, backward */
-  /* %763 = assign: computed in place by %758 */
-  /* %764 = assign: computed in place by %762 */
-  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %461 */
-    transformer_add_777(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t634_div, t635_sqrt); /* %777 add + %781 add + %790 assign: examples/transformer.lua:36, backward */
-    /* %782 = assign: computed in place by %777 */
-    /* %783 = assign: computed in place by %781 */
+  transformer_add_681(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t652_div, t653_sqrt); /* %681 add + %685 add + %694 assign: examples/transformer.lua:36, backward */
+  /* %686 = assign: computed in place by %681 */
+  /* %687 = assign: computed in place by %685 */
+  transformer_add_700(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t652_div, t653_sqrt); /* %700 add + %704 add + %713 assign: examples/transformer.lua:36, backward */
+  /* %705 = assign: computed in place by %700 */
+  /* %706 = assign: computed in place by %704 */
+  transformer_add_719(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t652_div, t653_sqrt, g_blocks_0_ln1_bias); /* %719 add + %723 add + %732 assign + %738 add + %742 add + %751 assign: examples/transformer.lua:36, backward */
+  /* %724 = assign: computed in place by %719 */
+  /* %725 = assign: computed in place by %723 */
+  /* %743 = assign: computed in place by %738 */
+  /* %744 = assign: computed in place by %742 */
+  transformer_add_757(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t652_div, t653_sqrt); /* %757 add + %761 add + %770 assign: examples/transformer.lua:36, backward */
+  /* %762 = assign: computed in place by %757 */
+  /* %763 = assign: computed in place by %761 */
+  transformer_add_776(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t652_div, t653_sqrt); /* %776 add + %780 add + %789 assign: examples/transformer.lua:36, backward */
+  /* %781 = assign: computed in place by %776 */
+  /* %782 = assign: computed in place by %780 */
+  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %470 */
+    transformer_add_795(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t652_div, t653_sqrt); /* %795 add + %799 add + %808 assign: examples/transformer.lua:36, backward */
+    /* %800 = assign: computed in place by %795 */
+    /* %801 = assign: computed in place by %799 */
   }
-  transformer_add_796(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t634_div, t635_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %796 add + %800 add + %809 assign + %815 add + %819 add + %828 assign + %834 add + %838 add: examples/transformer.lua:36, backward */
-  /* %801 = assign: computed in place by %796 */
-  /* %802 = assign: computed in place by %800 */
-  /* %820 = assign: computed in place by %815 */
-  /* %821 = assign: computed in place by %819 */
-  /* %839 = assign: computed in place by %834 */
-  /* %840 = assign: computed in place by %838 */
-  transformer_assign_847(p_blocks_0_ln2_bias, t634_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t635_sqrt); /* %847 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %427 */
-    transformer_add_853(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t634_div, t635_sqrt); /* %853 add + %857 add + %866 assign: examples/transformer.lua:36, backward */
-    /* %858 = assign: computed in place by %853 */
-    /* %859 = assign: computed in place by %857 */
+  transformer_add_814(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t652_div, t653_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %814 add + %818 add + %827 assign + %833 add + %837 add + %846 assign + %852 add + %856 add: examples/transformer.lua:36, backward */
+  /* %819 = assign: computed in place by %814 */
+  /* %820 = assign: computed in place by %818 */
+  /* %838 = assign: computed in place by %833 */
+  /* %839 = assign: computed in place by %837 */
+  /* %857 = assign: computed in place by %852 */
+  /* %858 = assign: computed in place by %856 */
+  transformer_assign_865(p_blocks_0_ln2_bias, t652_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t653_sqrt); /* %865 assign: examples/transformer.lua:36, backward */
+  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %436 */
+    transformer_add_871(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t652_div, t653_sqrt); /* %871 add + %875 add + %884 assign: examples/transformer.lua:36, backward */
+    /* %876 = assign: computed in place by %871 */
+    /* %877 = assign: computed in place by %875 */
   }
-  transformer_add_872(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t634_div, t635_sqrt); /* %872 add + %876 add + %885 assign: examples/transformer.lua:36, backward */
-  /* %877 = assign: computed in place by %872 */
-  /* %878 = assign: computed in place by %876 */
-  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %411 */
-    transformer_add_853(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t634_div, t635_sqrt); /* %891 add + %895 add + %904 assign: examples/transformer.lua:36, backward */
-    /* %896 = assign: computed in place by %891 */
-    /* %897 = assign: computed in place by %895 */
+  transformer_add_890(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t652_div, t653_sqrt); /* %890 add + %894 add + %903 assign: examples/transformer.lua:36, backward */
+  /* %895 = assign: computed in place by %890 */
+  /* %896 = assign: computed in place by %894 */
+  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %420 */
+    transformer_add_871(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t652_div, t653_sqrt); /* %909 add + %913 add + %922 assign: examples/transformer.lua:36, backward */
+    /* %914 = assign: computed in place by %909 */
+    /* %915 = assign: computed in place by %913 */
   }
-  transformer_add_796(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t634_div, t635_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %910 add + %914 add + %923 assign + %929 add + %933 add + %942 assign + %948 add + %952 add: examples/transformer.lua:36, backward */
-  /* %915 = assign: computed in place by %910 */
-  /* %916 = assign: computed in place by %914 */
-  /* %934 = assign: computed in place by %929 */
-  /* %935 = assign: computed in place by %933 */
-  /* %953 = assign: computed in place by %948 */
-  /* %954 = assign: computed in place by %952 */
-  transformer_assign_847(p_blocks_1_ln1_bias, t634_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t635_sqrt); /* %961 assign: examples/transformer.lua:36, backward */
-  transformer_add_739(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t634_div, t635_sqrt); /* %967 add + %971 add + %980 assign: examples/transformer.lua:36, backward */
-  /* %972 = assign: computed in place by %967 */
-  /* %973 = assign: computed in place by %971 */
-  transformer_add_758(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t634_div, t635_sqrt); /* %986 add + %990 add + %999 assign: examples/transformer.lua:36, backward */
-  /* %991 = assign: computed in place by %986 */
-  /* %992 = assign: computed in place by %990 */
+  transformer_add_814(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t652_div, t653_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %928 add + %932 add + %941 assign + %947 add + %951 add + %960 assign + %966 add + %970 add: examples/transformer.lua:36, backward */
+  /* %933 = assign: computed in place by %928 */
+  /* %934 = assign: computed in place by %932 */
+  /* %952 = assign: computed in place by %947 */
+  /* %953 = assign: computed in place by %951 */
+  /* %971 = assign: computed in place by %966 */
+  /* %972 = assign: computed in place by %970 */
+  transformer_assign_865(p_blocks_1_ln1_bias, t652_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t653_sqrt); /* %979 assign: examples/transformer.lua:36, backward */
+  transformer_add_757(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t652_div, t653_sqrt); /* %985 add + %989 add + %998 assign: examples/transformer.lua:36, backward */
+  /* %990 = assign: computed in place by %985 */
+  /* %991 = assign: computed in place by %989 */
+  transformer_add_776(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t652_div, t653_sqrt); /* %1004 add + %1008 add + %1017 assign: examples/transformer.lua:36, backward */
+  /* %1009 = assign: computed in place by %1004 */
+  /* %1010 = assign: computed in place by %1008 */
   if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %325 */
-    transformer_add_777(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t634_div, t635_sqrt); /* %1005 add + %1009 add + %1018 assign: examples/transformer.lua:36, backward */
-    /* %1010 = assign: computed in place by %1005 */
-    /* %1011 = assign: computed in place by %1009 */
+    transformer_add_795(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t652_div, t653_sqrt); /* %1023 add + %1027 add + %1036 assign: examples/transformer.lua:36, backward */
+    /* %1028 = assign: computed in place by %1023 */
+    /* %1029 = assign: computed in place by %1027 */
   }
-  transformer_add_796(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t634_div, t635_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1024 add + %1028 add + %1037 assign + %1043 add + %1047 add + %1056 assign + %1062 add + %1066 add: examples/transformer.lua:36, backward */
-  /* %1029 = assign: computed in place by %1024 */
-  /* %1030 = assign: computed in place by %1028 */
-  /* %1048 = assign: computed in place by %1043 */
-  /* %1049 = assign: computed in place by %1047 */
-  /* %1067 = assign: computed in place by %1062 */
-  /* %1068 = assign: computed in place by %1066 */
-  transformer_assign_847(p_blocks_1_ln2_bias, t634_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t635_sqrt); /* %1075 assign: examples/transformer.lua:36, backward */
+  transformer_add_814(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t652_div, t653_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1042 add + %1046 add + %1055 assign + %1061 add + %1065 add + %1074 assign + %1080 add + %1084 add: examples/transformer.lua:36, backward */
+  /* %1047 = assign: computed in place by %1042 */
+  /* %1048 = assign: computed in place by %1046 */
+  /* %1066 = assign: computed in place by %1061 */
+  /* %1067 = assign: computed in place by %1065 */
+  /* %1085 = assign: computed in place by %1080 */
+  /* %1086 = assign: computed in place by %1084 */
+  transformer_assign_865(p_blocks_1_ln2_bias, t652_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t653_sqrt); /* %1093 assign: examples/transformer.lua:36, backward */
   if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, straight from %291 */
-    transformer_add_853(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t634_div, t635_sqrt); /* %1081 add + %1085 add + %1094 assign: examples/transformer.lua:36, backward */
-    /* %1086 = assign: computed in place by %1081 */
-    /* %1087 = assign: computed in place by %1085 */
+    transformer_add_871(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t652_div, t653_sqrt); /* %1099 add + %1103 add + %1112 assign: examples/transformer.lua:36, backward */
+    /* %1104 = assign: computed in place by %1099 */
+    /* %1105 = assign: computed in place by %1103 */
   }
-  transformer_add_872(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t634_div, t635_sqrt); /* %1100 add + %1104 add + %1113 assign: examples/transformer.lua:36, backward */
-  /* %1105 = assign: computed in place by %1100 */
-  /* %1106 = assign: computed in place by %1104 */
+  transformer_add_890(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t652_div, t653_sqrt); /* %1118 add + %1122 add + %1131 assign: examples/transformer.lua:36, backward */
+  /* %1123 = assign: computed in place by %1118 */
+  /* %1124 = assign: computed in place by %1122 */
   if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, straight from %274 */
-    transformer_add_853(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t634_div, t635_sqrt); /* %1119 add + %1123 add + %1132 assign: examples/transformer.lua:36, backward */
-    /* %1124 = assign: computed in place by %1119 */
-    /* %1125 = assign: computed in place by %1123 */
+    transformer_add_871(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t652_div, t653_sqrt); /* %1137 add + %1141 add + %1150 assign: examples/transformer.lua:36, backward */
+    /* %1142 = assign: computed in place by %1137 */
+    /* %1143 = assign: computed in place by %1141 */
   }
-  transformer_add_663(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t634_div, t635_sqrt); /* %1138 add + %1142 add + %1151 assign: examples/transformer.lua:36, backward */
-  /* %1143 = assign: computed in place by %1138 */
-  /* %1144 = assign: computed in place by %1142 */
+  transformer_add_681(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t652_div, t653_sqrt); /* %1156 add + %1160 add + %1169 assign: examples/transformer.lua:36, backward */
+  /* %1161 = assign: computed in place by %1156 */
+  /* %1162 = assign: computed in place by %1160 */
   if (!fused) { /* else head.weight was updated in the backward pass, straight from %244 */
-    transformer_add_1157(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t634_div, t635_sqrt); /* %1157 add + %1161 add + %1170 assign: examples/transformer.lua:36, backward */
-    /* %1162 = assign: computed in place by %1157 */
-    /* %1163 = assign: computed in place by %1161 */
+    transformer_add_1175(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t652_div, t653_sqrt); /* %1175 add + %1179 add + %1188 assign: examples/transformer.lua:36, backward */
+    /* %1180 = assign: computed in place by %1175 */
+    /* %1181 = assign: computed in place by %1179 */
   }
-  transformer_add_1176(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t634_div, t635_sqrt); /* %1176 add + %1180 add + %1189 assign: examples/transformer.lua:36, backward */
-  /* %1181 = assign: computed in place by %1176 */
-  /* %1182 = assign: computed in place by %1180 */
-  transformer_add_701(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t634_div, t635_sqrt, g_norm_bias); /* %1195 add + %1199 add + %1208 assign + %1214 add + %1218 add + %1227 assign: examples/transformer.lua:36, backward */
-  /* %1200 = assign: computed in place by %1195 */
-  /* %1201 = assign: computed in place by %1199 */
-  /* %1219 = assign: computed in place by %1214 */
-  /* %1220 = assign: computed in place by %1218 */
+  transformer_add_1194(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t652_div, t653_sqrt); /* %1194 add + %1198 add + %1207 assign: examples/transformer.lua:36, backward */
+  /* %1199 = assign: computed in place by %1194 */
+  /* %1200 = assign: computed in place by %1198 */
+  transformer_add_719(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t652_div, t653_sqrt, g_norm_bias); /* %1213 add + %1217 add + %1226 assign + %1232 add + %1236 add + %1245 assign: examples/transformer.lua:36, backward */
+  /* %1218 = assign: computed in place by %1213 */
+  /* %1219 = assign: computed in place by %1217 */
+  /* %1237 = assign: computed in place by %1232 */
+  /* %1238 = assign: computed in place by %1236 */
   m->step++;
 }
 

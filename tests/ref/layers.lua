@@ -124,6 +124,13 @@ local cases = {
   bmm = image({2, 3, 4}, function(x)
     return x:matmul(x:transpose(2, 3)) + x:select(1, 1):matmul(x:transpose(2, 3))
   end),
+  -- a head's 16 dims over 12 positions, and [2, 16, 12] x its transpose: the backward's
+  -- batched products summed over an innermost dim (opt_layout.c's sum_inner) and over a
+  -- middle one (emit_loops.c's sums_inward)
+  mha_wide = image({2, 12, 32}, function(x)
+    return nn.MultiheadAttention(32, 2, {batch_first = true, name = "attn"})(x, x, x)
+  end),
+  bmm_wide = image({2, 16, 12}, function(x) return x:matmul(x:transpose(2, 3)) end),
   -- recurrent layers over [T, N, F] (batch_first: [N, T, F]); the output sequence
   rnn = image({6, 2, 4}, function(x) return (nn.RNN(4, 5, {name = "rnn"})(x)) end),
   rnn_relu_2layer_nobias = image({6, 2, 4}, function(x)

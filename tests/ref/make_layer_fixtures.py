@@ -209,9 +209,9 @@ class Gather(Checked):
 class Attention(Checked):
     """nn.MultiheadAttention as layers.lua calls it (need_weights=False: the output only)"""
 
-    def __init__(self, heads, batch_first, causal):
+    def __init__(self, heads, batch_first, causal, embed=8):
         super().__init__()
-        self.attn = nn.MultiheadAttention(8, heads, batch_first=batch_first)
+        self.attn = nn.MultiheadAttention(embed, heads, batch_first=batch_first)
         self.causal = causal
 
     def forward(self, x):
@@ -225,6 +225,11 @@ class Attention(Checked):
 class Bmm(Checked):
     def forward(self, x):
         return x @ x.transpose(1, 2) + x[0] @ x.transpose(1, 2)
+
+
+class BmmWide(Checked):
+    def forward(self, x):
+        return x @ x.transpose(1, 2)
 
 
 class Recurrent(Checked):
@@ -318,6 +323,11 @@ CASES = {
     "gru_unbatched_state": (("image", (5, 3)), GruUnbatched),
     # padding_idx=-8 is row 2 (tokens below 4: it occurs), which PyTorch gives zeros and no gradient
     "embedding_padding": (("tokens", (2, 5), 4), lambda: EmbeddingNet(padding_idx=-8)),
+    # a head's 16 dims and 12 positions: the backward's batched products summed over an
+    # innermost dim of 16 (opt_layout.c's sum_inner) or over a middle one (emit_loops.c's
+    # sums_inward); (before them, layer_mha and layer_bmm: too small for either)
+    "mha_wide": (("image", (2, 12, 32)), lambda: Attention(2, True, False, embed=32)),
+    "bmm_wide": (("image", (2, 16, 12)), BmmWide),
 }
 
 NORMS = (nn.LayerNorm, nn.BatchNorm2d)
