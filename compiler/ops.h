@@ -42,7 +42,7 @@ OP(LOG,         "log",         1, K_E1,      0,                 "",             
 OP(SQRT,        "sqrt",        1, K_E1,      0,                 "",                   "sqrt$f($1)",                sqrt(x))
 OP(ABS,         "abs",         1, K_E1,      0,                 "",                   "fabs$f($1)",                fabs(x))
 OP(TANH,        "tanh",        1, K_E1,      0,                 "",                   "dlc_tanh$f($1)",            tanh(x))
-OP(ERF,         "erf",         1, K_E1,      0,                 "",                   "erf$f($1)",                 erf(x))
+OP(ERF,         "erf",         1, K_E1,      0,                 "",                   "dlc_erf$f($1)",             erf(x))
 OP(SIGMOID,     "sigmoid",     1, K_E1,      0,                 "",                   "dlc_sigmoid$f($1)",         1 / (1 + exp(-x)))
 OP(RELU,        "relu",        1, K_E1,      0,                 "",                   "dlc_relu$f($1)",            x > 0 ? x : 0)
 OP(SOFTPLUS,    "softplus",    1, K_E1,      OF_AB,             "{threshold=$a}",     "dlc_softplus$f($1, $a)",    NAN) /* x > a ? x : log(1 + exp(x)) */

@@ -1926,7 +1926,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_99(float *restrict out0, const 
  */
 DLC_SHARED_KERNEL static void transformer_add_108(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 131072; i0++) {
-    out0[i0] = (((in0[i0] * 0.5f) * erff((in0[i0] * 0.707106781f))) + (in0[i0] * 0.5f));
+    out0[i0] = (((in0[i0] * 0.5f) * dlc_erff((in0[i0] * 0.707106781f))) + (in0[i0] * 0.5f));
   }
 }
 
@@ -2144,7 +2144,7 @@ DLC_SHARED_KERNEL static void transformer_div_39_v2(float *restrict out0, const 
  */
 DLC_SHARED_KERNEL static void transformer_erf_106(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 131072; i0++) {
-    out0[i0] = erff((in0[i0] * 0.707106781f));
+    out0[i0] = dlc_erff((in0[i0] * 0.707106781f));
   }
 }
 
