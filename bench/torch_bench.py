@@ -87,8 +87,42 @@ def lstm():  # examples/lstm.lua
     return LstmNet(), x, y, nn.CrossEntropyLoss(), dict(adam=True, lr=2e-3)
 
 
+class EncoderBlock(nn.Module):  # examples/transformer.lua's encoder_block: pre-norm attention and MLP
+    def __init__(self, e, heads):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(e)
+        self.attn = nn.MultiheadAttention(e, heads, batch_first=True)
+        self.ln2 = nn.LayerNorm(e)
+        self.mlp = nn.Sequential(nn.Linear(e, 2 * e), nn.GELU(), nn.Linear(2 * e, e))
+
+    def forward(self, t):
+        u = self.ln1(t)
+        t = t + self.attn(u, u, u, need_weights=False)[0]
+        return t + self.mlp(self.ln2(t))
+
+
+class TransformerNet(nn.Module):  # examples/transformer.lua: 16 patches of 7x7, 2 blocks, mean, head
+    def __init__(self, e=64, heads=4, blocks=2):
+        super().__init__()
+        self.patch = nn.Conv2d(1, e, 7, stride=7)
+        self.pos = nn.Parameter(torch.randn(16, e) * 0.02)
+        self.blocks = nn.Sequential(*[EncoderBlock(e, heads) for _ in range(blocks)])
+        self.norm = nn.LayerNorm(e)
+        self.head = nn.Linear(e, 10)
+
+    def forward(self, x):
+        t = self.patch(x).flatten(2).transpose(1, 2) + self.pos
+        return self.head(self.norm(self.blocks(t).mean(1)))
+
+
+def transformer():  # examples/transformer.lua
+    x = torch.rand(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    return TransformerNet(), x, y, nn.CrossEntropyLoss(), dict(adamw=True, lr=1e-3)
+
+
 MODELS = {"mlp": mlp, "mlp_b1": mlp_b1, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn,
-          "lstm": lstm}
+          "lstm": lstm, "transformer": transformer}
 
 
 def main():
@@ -106,7 +140,9 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     net, x, y, loss_fn, sgd = MODELS[args.model]()
-    if sgd.pop("adam", False):
+    if sgd.pop("adamw", False):
+        opt = torch.optim.AdamW(net.parameters(), **sgd)
+    elif sgd.pop("adam", False):
         opt = torch.optim.Adam(net.parameters(), **sgd)
     else:
         opt = torch.optim.SGD(net.parameters(), **sgd)
