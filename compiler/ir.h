@@ -138,7 +138,7 @@ extern const int win_layout[2][6];              /* per WL_*: its dims, outermost
  * emitter's dot-product kernel reads B in place.  Below AXPY_MAX_K, a product whose N is a
  * whole number of 16-float vectors (so of every target's vectors) copies B^T too: its k is a
  * few vectors, and the dot form's horizontal sums cost more than the copy (an LSTM's input
- * projection, k = 28 pixels, N = 4 gates x 128: forward ~1.3x). */
+ * projection, k = 28 pixels, N = 4 gates x 128: forward 224 -> 448/s). */
 enum { DOT_MIN_K = 16, AXPY_MAX_K = 64 };
 
 typedef enum {

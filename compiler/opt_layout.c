@@ -54,6 +54,22 @@ static int transposed(Graph *g, int a) {
   return ir_transpose(g, a);
 }
 
+/* x permuted by d: a reshape when only dims of size 1 move (their order is the memory order).
+ * Here, not in ir_permute: the model file's graph is hashed for its checkpoints (ir_graph_hash),
+ * and a batch of 1 would then build another graph than the same model at batch 32. */
+static int permute_view(Graph *g, int x, const int *d) {
+  const Shape *s = &g->nodes[x].shape;
+  Shape t = {s->n, {0}};
+  int last = -1, order = 1;
+  for (int i = 0; i < s->n; i++) {
+    t.d[i] = s->d[d[i]];
+    if (s->d[d[i]] == 1) continue;
+    order &= d[i] > last;
+    last = d[i];
+  }
+  return order ? ir_reshape(g, x, t) : ir_permute(g, x, d);
+}
+
 /* ---- a sum of products whose innermost dim is summed ------------------------------------
  *
  * sum_to(a * b) down to a shape whose innermost dims are summed away, fewer than SUM_INNER_MAX
@@ -69,7 +85,7 @@ enum { SUM_INNER_MAX = 32, SUM_LANES_MIN = 8 };
 
 typedef struct {
   int changed;
-  int *users; /* per old node: its readers */
+  int *users; /* per old node: how many nodes read it */
   const char *root;
 } LayoutCtx;
 
@@ -78,8 +94,6 @@ static int unbroadcast(const Graph *og, int x) {
   const Node *n = &og->nodes[x];
   return n->op == OP_BROADCAST && og->nodes[n->in[0]].shape.n == n->shape.n ? n->in[0] : x;
 }
-
-static int permute_view(Graph *g, int x, const int *d);
 
 static int sum_inner(Graph *g, const Graph *og, int old, const int *map, const LayoutCtx *c) {
   const Node *o = &og->nodes[old];
@@ -155,21 +169,6 @@ typedef struct {
 
 static int kept_inner(const int *d, int n) { return n >= 3 && d[n - 1] == n - 1; }
 
-/* x permuted by d: a reshape when only dims of size 1 move (their order is the memory order).
- * Here, not in ir_permute: the model file's graph is hashed for its checkpoints (ir_graph_hash),
- * and a batch of 1 would then build another graph than the same model at batch 32. */
-static int permute_view(Graph *g, int x, const int *d) {
-  const Shape *s = &g->nodes[x].shape;
-  Shape t = {s->n, {0}};
-  int last = -1, order = 1;
-  for (int i = 0; i < s->n; i++) {
-    t.d[i] = s->d[d[i]];
-    if (s->d[d[i]] == 1) continue;
-    order &= d[i] > last;
-    last = d[i];
-  }
-  return order ? ir_reshape(g, x, t) : ir_permute(g, x, d);
-}
 
 /* a permute P of E whose result is copied for a product (its reader, or its reshape's reader,
  * is a matmul) */
@@ -255,15 +254,20 @@ static int relayout(Graph *g, const Graph *og, int old, const int *map, void *ct
   return r;
 }
 
-Graph *opt_layout(const Graph *g, int *changed) {
-  LayoutCtx c = {0};
-  int **readers;
-  ir_readers(g, &c.users, &readers);
+/* per node of g: 1 when it is a function's root or the loss (computed as it is, never a view) */
+static char *roots_of(const Graph *g) {
   char *root = ir_alloc((size_t)g->nnodes + 1);
   for (int f = 0; f < FN_COUNT; f++)
     for (int i = 0; i < g->roots[f].n; i++) root[g->roots[f].v[i]] = 1;
   if (g->loss >= 0) root[g->loss] = 1;
-  c.root = root;
+  return root;
+}
+
+Graph *opt_layout(const Graph *g, int *changed) {
+  LayoutCtx c = {0};
+  int **readers;
+  ir_readers(g, &c.users, &readers);
+  c.root = roots_of(g);
   Graph *ng = ir_rebuild(g, rewrite, &c);
   *changed = c.changed;
   /* the readers of every node, for the relayout */
@@ -271,10 +275,7 @@ Graph *opt_layout(const Graph *g, int *changed) {
   ir_readers(ng, &r.users, &r.readers);
   r.dims = ir_alloc((size_t)ng->nnodes * MAX_DIMS * sizeof(int) + 1);
   r.relaid = ir_alloc((size_t)ng->nnodes * sizeof(int) + 1);
-  r.root = ir_alloc((size_t)ng->nnodes + 1);
-  for (int f = 0; f < FN_COUNT; f++)
-    for (int i = 0; i < ng->roots[f].n; i++) r.root[ng->roots[f].v[i]] = 1;
-  if (ng->loss >= 0) r.root[ng->loss] = 1;
+  r.root = roots_of(ng);
   Graph *out = ir_rebuild(ng, relayout, &r);
   *changed |= r.changed;
   return out;
