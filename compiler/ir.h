@@ -135,11 +135,15 @@ enum { WD_C, WD_KH, WD_KW, WD_N, WD_OH, WD_OW }; /* the window tensor's logical 
 extern const int win_layout[2][6];              /* per WL_*: its dims, outermost first */
 
 /* Below DOT_MIN_K a product A B^T copies B^T row-major (opt_layout.c); from it on, the
- * emitter's dot-product kernel reads B in place.  Below AXPY_MAX_K, a product whose N is a
+ * emitter's dot-product kernel reads B in place.  Up to AXPY_MAX_K, a product whose N is a
  * whole number of 16-float vectors (so of every target's vectors) copies B^T too: its k is a
  * few vectors, and the dot form's horizontal sums cost more than the copy (an LSTM's input
- * projection, k = 28 pixels, N = 4 gates x 128: forward 224 -> 448/s). */
-enum { DOT_MIN_K = 16, AXPY_MAX_K = 64 };
+ * projection, k = 28 pixels, N = 4 gates x 128: forward 224 -> 448/s; with k = 64 and 128, the
+ * transformer's projections and MLP and the LSTM's hidden product: transformer forward ~505 ->
+ * ~625/s, LSTM ~428 -> ~499/s, the autoencoder's step ~1610 -> ~2090/s.  At k = 256, the MLP's
+ * second Linear, no gain and its 2 threads slower).  A convolution's weight gradient, whose B
+ * is the windows its kernel gathers from the image, only below AXPY_WIN_MAX_K. */
+enum { DOT_MIN_K = 16, AXPY_WIN_MAX_K = 64, AXPY_MAX_K = 128 };
 
 typedef enum {
   INIT_UNIFORM, /* a = lo, b = hi */

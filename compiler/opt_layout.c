@@ -119,6 +119,18 @@ static int sum_inner(Graph *g, const Graph *og, int old, const int *map, const L
   return ir_reshape(g, ir_sum_to(g, prod, t), o->shape);
 }
 
+/* whether x is a convolution's windows, through reshapes (its weight gradient's B: the emitter
+ * gathers those windows from the image itself, emit_window.c, and a copy of B^T would store them) */
+static int windows(const Graph *og, int x) {
+  while (og->nodes[x].op == OP_RESHAPE) x = og->nodes[x].in[0];
+  return og->nodes[x].op == OP_WINDOW;
+}
+
+/* the axpy form for A B^T (B^T copied): k of a few vectors and N of whole ones (ir.h) */
+static int short_k(const Graph *og, const Node *o, int K) {
+  return o->shape.d[1] % 16 == 0 && (K < AXPY_WIN_MAX_K || (K <= AXPY_MAX_K && !windows(og, o->in[1])));
+}
+
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
   LayoutCtx *c = ctx;
   int *changed = &c->changed;
@@ -136,7 +148,7 @@ static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx
   int r = -1;
   if (transposed_product(og, o, K))
     r = ir_transpose(g, ir_matmul(g, map[o->in[1]], transposed(g, map[o->in[0]]), 0, 0));
-  else if (o->ta || K < DOT_MIN_K || (K < AXPY_MAX_K && o->shape.d[1] % 16 == 0)) /* else the dot form reads B^T in place */
+  else if (o->ta || K < DOT_MIN_K || short_k(og, o, K)) /* else the dot form reads B^T in place */
     r = ir_matmul(g, map[o->in[0]], ir_transpose(g, map[o->in[1]]), o->ta, 0);
   g->cur_flags = 0;
   if (r >= 0) *changed = 1;

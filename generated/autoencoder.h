@@ -9,7 +9,7 @@
 #define AUTOENCODER_OUTPUT_SIZE 50176   /* [64,784] */
 #define AUTOENCODER_PARAM_COUNT 209968
 #define AUTOENCODER_STATE_COUNT 419937
-#define AUTOENCODER_ARENA_BYTES 676096
+#define AUTOENCODER_ARENA_BYTES 876736
 
 typedef float autoencoder_real;
 
@@ -29,7 +29,7 @@ typedef struct autoencoder_model {
   _Alignas(64) float param[209968];
   _Alignas(64) float grad[209968 + 16];
   _Alignas(64) float state[419952];
-  _Alignas(64) float arena[169024];
+  _Alignas(64) float arena[219184];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

@@ -48,65 +48,38 @@ static inline void lstm_axpy_4x16_k28(float *restrict c, const float *restrict a
   memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void lstm_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 128; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+static inline void lstm_axpy_4x16_k128(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 512, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 512 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 512, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 1024, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 1536, r_sum + 12, 4 * sizeof *c);
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 512, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 520, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 1024, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 1032, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 1536, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 1544, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void lstm_dot_4x4_k128_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void lstm_dot_4x4_k128(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -736,22 +709,36 @@ DLC_KERNEL static void lstm_mul_21(float *restrict net_0_mul_2, const float *res
   }
 }
 
-/* %23 = matmul %21, %1^T : f32[64,512]                 # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %39, %55, %71, %87, %103, %119, %135, %151, %167, %183, %199, %215, %231, %247, %263, %279, ... (79 blocks share it)
- */
-DLC_SHARED_KERNEL static void lstm_matmul_23(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 64; i0 += 4) {
-    for (int i1 = 0; i1 < 512; i1 += 4) {
-      lstm_dot_4x4_k128(out0 + (i0) * 512 + i1, in0 + (i0) * 128, in1 + (i1) * 128);
+/* %23 = transpose %1 : f32[128,512]                    # examples/lstm.lua:10 */
+DLC_KERNEL static void lstm_transpose_23(float *restrict net_0_transpose_2, const float *restrict p_net_0_weight_hh_l0) {
+  for (int i0 = 0; i0 < 64; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = p_net_0_weight_hh_l0 + (size_t)i0 * 1024;
+    float *restrict r_out = net_0_transpose_2 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 128; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 128 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 512, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
 
-/* %24 = add %22, %23 : f32[64,512]                     # examples/lstm.lua:10
- *   with %22 = slice %12 {dim=2, start=513} : f32[64,512]     # examples/lstm.lua:10
+/* %24 = matmul %21, %23 : f32[64,512]                  # examples/lstm.lua:10
  *   the same kernel, on other buffers, computes %40, %56, %72, %88, %104, %120, %136, %152, %168, %184, %200, %216, %232, %248, %264, %280, ... (79 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_24(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_matmul_24(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i1 = 0; i1 < 512; i1 += 16) {
+    for (int i0 = 0; i0 < 64; i0 += 4) {
+      lstm_axpy_4x16_k128(out0 + (i0) * 512 + i1, in0 + (i0) * 128, in1 + i1);
+    }
+  }
+}
+
+/* %25 = add %22, %24 : f32[64,512]                     # examples/lstm.lua:10
+ *   with %22 = slice %12 {dim=2, start=513} : f32[64,512]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %41, %57, %73, %89, %105, %121, %137, %153, %169, %185, %201, %217, %233, %249, %265, %281, ... (79 blocks share it)
+ */
+DLC_SHARED_KERNEL static void lstm_add_25(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 512; i1++) {
       out0[512*i0 + i1] = (in0[14336*i0 + i1] + in1[512*i0 + i1]);
@@ -759,18 +746,18 @@ DLC_SHARED_KERNEL static void lstm_add_24(float *restrict out0, const float *res
   }
 }
 
-/* %35 = add %33, %34 : f32[64,128]                     # examples/lstm.lua:10
- *   with %33 = mul %30, %19 : f32[64,128]                     # examples/lstm.lua:10
+/* %36 = add %34, %35 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %34 = mul %31, %19 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %31 = sigmoid %27 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %27 = slice %25 {dim=2, start=129} : f32[64,128]     # examples/lstm.lua:10
+ *   with %35 = mul %30, %32 : f32[64,128]                     # examples/lstm.lua:10
  *   with %30 = sigmoid %26 : f32[64,128]                      # examples/lstm.lua:10
- *   with %26 = slice %24 {dim=2, start=129} : f32[64,128]     # examples/lstm.lua:10
- *   with %34 = mul %29, %31 : f32[64,128]                     # examples/lstm.lua:10
- *   with %29 = sigmoid %25 : f32[64,128]                      # examples/lstm.lua:10
- *   with %25 = slice %24 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   with %31 = tanh %27 : f32[64,128]                         # examples/lstm.lua:10
- *   with %27 = slice %24 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %51, %67, %83, %99, %115, %131, %147, %163, %179, %195, %211, %227, %243, %259, %275, %291, ... (51 blocks share it)
+ *   with %26 = slice %25 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   with %32 = tanh %28 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %28 = slice %25 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, %276, %292, ... (51 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_35(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_add_36(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = ((dlc_sigmoidf(in0[512*i0 + i1 + 128]) * in1[128*i0 + i1]) + (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in0[512*i0 + i1 + 256])));
@@ -778,13 +765,13 @@ DLC_SHARED_KERNEL static void lstm_add_35(float *restrict out0, const float *res
   }
 }
 
-/* %37 = mul %32, %36 : f32[64,128]                     # examples/lstm.lua:10
- *   with %32 = sigmoid %28 : f32[64,128]                      # examples/lstm.lua:10
- *   with %28 = slice %24 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
- *   with %36 = tanh %35 : f32[64,128]                         # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %53, %69, %85, %101, %117, %133, %149, %165, %181, %197, %213, %229, %245, %261, %277, %293, ... (51 blocks share it)
+/* %38 = mul %33, %37 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %33 = sigmoid %29 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %29 = slice %25 {dim=2, start=385} : f32[64,128]     # examples/lstm.lua:10
+ *   with %37 = tanh %36 : f32[64,128]                         # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %54, %70, %86, %102, %118, %134, %150, %166, %182, %198, %214, %230, %246, %262, %278, %294, ... (51 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_37(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_mul_38(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = (dlc_sigmoidf(in0[512*i0 + i1]) * dlc_tanhf(in1[128*i0 + i1]));
@@ -792,21 +779,21 @@ DLC_SHARED_KERNEL static void lstm_mul_37(float *restrict out0, const float *res
   }
 }
 
-/* %453 = mul %448, %452 : f32[64,128]                  # examples/lstm.lua:10
- *   with %448 = sigmoid %444 : f32[64,128]                    # examples/lstm.lua:10
- *   with %444 = slice %440 {dim=2, start=385} : f32[64,128]   # examples/lstm.lua:10
- *   with %452 = tanh %451 : f32[64,128]                       # examples/lstm.lua:10
- *   with %451 = add %449, %450 : f32[64,128]                  # examples/lstm.lua:10
- *   with %449 = mul %446, %435 : f32[64,128]                  # examples/lstm.lua:10
+/* %454 = mul %449, %453 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %449 = sigmoid %445 : f32[64,128]                    # examples/lstm.lua:10
+ *   with %445 = slice %441 {dim=2, start=385} : f32[64,128]   # examples/lstm.lua:10
+ *   with %453 = tanh %452 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %452 = add %450, %451 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %450 = mul %447, %436 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %447 = sigmoid %443 : f32[64,128]                    # examples/lstm.lua:10
+ *   with %443 = slice %441 {dim=2, start=129} : f32[64,128]   # examples/lstm.lua:10
+ *   with %451 = mul %446, %448 : f32[64,128]                  # examples/lstm.lua:10
  *   with %446 = sigmoid %442 : f32[64,128]                    # examples/lstm.lua:10
- *   with %442 = slice %440 {dim=2, start=129} : f32[64,128]   # examples/lstm.lua:10
- *   with %450 = mul %445, %447 : f32[64,128]                  # examples/lstm.lua:10
- *   with %445 = sigmoid %441 : f32[64,128]                    # examples/lstm.lua:10
- *   with %441 = slice %440 {dim=2, start=1} : f32[64,128]     # examples/lstm.lua:10
- *   with %447 = tanh %443 : f32[64,128]                       # examples/lstm.lua:10
- *   with %443 = slice %440 {dim=2, start=257} : f32[64,128]   # examples/lstm.lua:10
+ *   with %442 = slice %441 {dim=2, start=1} : f32[64,128]     # examples/lstm.lua:10
+ *   with %448 = tanh %444 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %444 = slice %441 {dim=2, start=257} : f32[64,128]   # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_mul_453(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
+DLC_KERNEL static void lstm_mul_454(float *restrict net_0_mul_29, const float *restrict net_0_add_55, const float *restrict net_0_add_54) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       net_0_mul_29[128*i0 + i1] = (dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 384]) * dlc_tanhf(((dlc_sigmoidf(net_0_add_55[512*i0 + i1 + 128]) * net_0_add_54[128*i0 + i1]) + (dlc_sigmoidf(net_0_add_55[512*i0 + i1]) * dlc_tanhf(net_0_add_55[512*i0 + i1 + 256])))));
@@ -814,63 +801,63 @@ DLC_KERNEL static void lstm_mul_453(float *restrict net_0_mul_29, const float *r
   }
 }
 
-/* %536 = add %534, %535 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %534 = add %532, %533 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %532 = add %530, %531 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %530 = add %528, %529 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %528 = add %526, %527 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %526 = add %524, %525 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %524 = add %522, %523 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %522 = add %520, %521 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %520 = add %518, %519 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %518 = add %516, %517 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %516 = add %514, %515 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %514 = add %512, %513 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %512 = add %510, %511 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %510 = add %508, %509 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %508 = add %506, %507 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %506 = add %504, %505 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %504 = add %502, %503 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %502 = add %500, %501 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %500 = add %498, %499 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %498 = add %496, %497 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %496 = add %494, %495 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %494 = add %492, %493 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %492 = add %490, %491 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %490 = add %488, %489 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %488 = add %486, %487 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %486 = add %484, %485 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %484 = add %482, %483 : f32[64,28,128]               # examples/lstm.lua:10
- *   with %482 = pad %454 {dim=2, at=1} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %483 = pad %455 {dim=2, at=2} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %485 = pad %456 {dim=2, at=3} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %487 = pad %457 {dim=2, at=4} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %489 = pad %458 {dim=2, at=5} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %491 = pad %459 {dim=2, at=6} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %493 = pad %460 {dim=2, at=7} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %495 = pad %461 {dim=2, at=8} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %497 = pad %462 {dim=2, at=9} : f32[64,28,128]       # examples/lstm.lua:10
- *   with %499 = pad %463 {dim=2, at=10} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %501 = pad %464 {dim=2, at=11} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %503 = pad %465 {dim=2, at=12} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %505 = pad %466 {dim=2, at=13} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %507 = pad %467 {dim=2, at=14} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %509 = pad %468 {dim=2, at=15} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %511 = pad %469 {dim=2, at=16} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %513 = pad %470 {dim=2, at=17} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %515 = pad %471 {dim=2, at=18} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %517 = pad %472 {dim=2, at=19} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %519 = pad %473 {dim=2, at=20} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %521 = pad %474 {dim=2, at=21} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %523 = pad %475 {dim=2, at=22} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %525 = pad %476 {dim=2, at=23} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %527 = pad %477 {dim=2, at=24} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %529 = pad %478 {dim=2, at=25} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %531 = pad %479 {dim=2, at=26} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %533 = pad %480 {dim=2, at=27} : f32[64,28,128]      # examples/lstm.lua:10
- *   with %535 = pad %481 {dim=2, at=28} : f32[64,28,128]      # examples/lstm.lua:10
+/* %537 = add %535, %536 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %535 = add %533, %534 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %533 = add %531, %532 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %531 = add %529, %530 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %529 = add %527, %528 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %527 = add %525, %526 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %525 = add %523, %524 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %523 = add %521, %522 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %521 = add %519, %520 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %519 = add %517, %518 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %517 = add %515, %516 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %515 = add %513, %514 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %513 = add %511, %512 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %511 = add %509, %510 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %509 = add %507, %508 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %507 = add %505, %506 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %505 = add %503, %504 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %503 = add %501, %502 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %501 = add %499, %500 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %499 = add %497, %498 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %497 = add %495, %496 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %495 = add %493, %494 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %493 = add %491, %492 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %491 = add %489, %490 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %489 = add %487, %488 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %487 = add %485, %486 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %485 = add %483, %484 : f32[64,28,128]               # examples/lstm.lua:10
+ *   with %483 = pad %455 {dim=2, at=1} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %484 = pad %456 {dim=2, at=2} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %486 = pad %457 {dim=2, at=3} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %488 = pad %458 {dim=2, at=4} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %490 = pad %459 {dim=2, at=5} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %492 = pad %460 {dim=2, at=6} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %494 = pad %461 {dim=2, at=7} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %496 = pad %462 {dim=2, at=8} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %498 = pad %463 {dim=2, at=9} : f32[64,28,128]       # examples/lstm.lua:10
+ *   with %500 = pad %464 {dim=2, at=10} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %502 = pad %465 {dim=2, at=11} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %504 = pad %466 {dim=2, at=12} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %506 = pad %467 {dim=2, at=13} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %508 = pad %468 {dim=2, at=14} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %510 = pad %469 {dim=2, at=15} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %512 = pad %470 {dim=2, at=16} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %514 = pad %471 {dim=2, at=17} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %516 = pad %472 {dim=2, at=18} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %518 = pad %473 {dim=2, at=19} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %520 = pad %474 {dim=2, at=20} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %522 = pad %475 {dim=2, at=21} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %524 = pad %476 {dim=2, at=22} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %526 = pad %477 {dim=2, at=23} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %528 = pad %478 {dim=2, at=24} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %530 = pad %479 {dim=2, at=25} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %532 = pad %480 {dim=2, at=26} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %534 = pad %481 {dim=2, at=27} : f32[64,28,128]      # examples/lstm.lua:10
+ *   with %536 = pad %482 {dim=2, at=28} : f32[64,28,128]      # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_add_536(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
+DLC_KERNEL static void lstm_add_537(float *restrict net_0_add_56, const float *restrict net_0_mul_2, const float *restrict net_0_mul_3, const float *restrict net_0_mul_4, const float *restrict net_0_mul_5, const float *restrict net_0_mul_6, const float *restrict net_0_mul_7, const float *restrict net_0_mul_8, const float *restrict net_0_mul_9, const float *restrict net_0_mul_10, const float *restrict net_0_mul_11, const float *restrict net_0_mul_12, const float *restrict net_0_mul_13, const float *restrict net_0_mul_14, const float *restrict net_0_mul_15, const float *restrict net_0_mul_16, const float *restrict net_0_mul_17, const float *restrict net_0_mul_18, const float *restrict net_0_mul_19, const float *restrict net_0_mul_20, const float *restrict net_0_mul_21, const float *restrict net_0_mul_22, const float *restrict net_0_mul_23, const float *restrict net_0_mul_24, const float *restrict net_0_mul_25, const float *restrict net_0_mul_26, const float *restrict net_0_mul_27, const float *restrict net_0_mul_28, const float *restrict net_0_mul_29) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 1; i1++) { /* i1 in 28 segments, cut at the pads' bounds */
       for (int i2 = 0; i2 < 128; i2++) {
@@ -1015,10 +1002,10 @@ DLC_KERNEL static void lstm_add_536(float *restrict net_0_add_56, const float *r
   }
 }
 
-/* %538 = slice %537 {dim=2, start=3457} : f32[64,128]  # examples/lstm.lua:11
- *   the same kernel, on other buffers, computes %563, %564, %565, %566, %567, %568, %569, %570, %571, %572, %573, %574, %575, %576, %577, %578, ... (29 blocks share it)
+/* %539 = slice %538 {dim=2, start=3457} : f32[64,128]  # examples/lstm.lua:11
+ *   the same kernel, on other buffers, computes %564, %565, %566, %567, %568, %569, %570, %571, %572, %573, %574, %575, %576, %577, %578, %579, ... (29 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_slice_538(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_slice_539(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = in0[3584*i0 + i1];
@@ -1026,20 +1013,20 @@ DLC_SHARED_KERNEL static void lstm_slice_538(float *restrict out0, const float *
   }
 }
 
-/* %539 = matmul %538, %4^T : f32[64,10]                # examples/lstm.lua:12 */
-DLC_KERNEL static void lstm_matmul_539(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
+/* %540 = matmul %539, %4^T : f32[64,10]                # examples/lstm.lua:12 */
+DLC_KERNEL static void lstm_matmul_540(float *restrict net_2_matmul, const float *restrict net_1_slice, const float *restrict p_net_2_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      lstm_dot_4x4_k128_2(net_2_matmul + (i0) * 10 + i1, net_1_slice + (i0) * 128, p_net_2_weight + (i1) * 128);
+      lstm_dot_4x4_k128(net_2_matmul + (i0) * 10 + i1, net_1_slice + (i0) * 128, p_net_2_weight + (i1) * 128);
     }
     lstm_dot_4x2_k128(net_2_matmul + (i0) * 10 + 8, net_1_slice + (i0) * 128, p_net_2_weight + (8) * 128);
   }
 }
 
-/* %547 = assign %546, %540 : f32[64,10]                # examples/lstm.lua:16
- *   with %540 = add %539, %5 : f32[64,10]                     # examples/lstm.lua:12
+/* %548 = assign %547, %541 : f32[64,10]                # examples/lstm.lua:16
+ *   with %541 = add %540, %5 : f32[64,10]                     # examples/lstm.lua:12
  */
-DLC_KERNEL static void lstm_assign_547(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
+DLC_KERNEL static void lstm_assign_548(float *restrict out, const float *restrict net_2_matmul, const float *restrict p_net_2_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out[10*i0 + i1] = (net_2_matmul[10*i0 + i1] + p_net_2_bias[i1]);
@@ -1047,41 +1034,41 @@ DLC_KERNEL static void lstm_assign_547(float *restrict out, const float *restric
   }
 }
 
-/* %1606 = add %1605, %550 : f32[]                      # examples/lstm.lua:15 backward */
-DLC_KERNEL static void lstm_add_1606(float *restrict s_step) {
+/* %1607 = add %1606, %551 : f32[]                      # examples/lstm.lua:15 backward */
+DLC_KERNEL static void lstm_add_1607(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %1610 = tanh %1609 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1609 = mul %1606, %1608 : f32[]                     # examples/lstm.lua:15 backward
+/* %1611 = tanh %1610 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1610 = mul %1607, %1609 : f32[]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_tanh_1610(float *restrict t1610_tanh, const float *restrict s_step) {
-  t1610_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void lstm_tanh_1611(float *restrict t1611_tanh, const float *restrict s_step) {
+  t1611_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA1));
 }
 
-/* %1621 = div %1601, %1614 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1614 = div %1612, %1613 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1612 = mul %1611, %1610 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1613 = add %550, %1610 : f32[]                      # examples/lstm.lua:15 backward
+/* %1622 = div %1602, %1615 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1615 = div %1613, %1614 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1613 = mul %1612, %1611 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1614 = add %551, %1611 : f32[]                      # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_div_1621(float *restrict t1621_div, const float *restrict t1610_tanh) {
-  t1621_div[0] = (LSTM_LR / ((2.0f * t1610_tanh[0]) / (1.0f + t1610_tanh[0])));
+DLC_KERNEL static void lstm_div_1622(float *restrict t1622_div, const float *restrict t1611_tanh) {
+  t1622_div[0] = (LSTM_LR / ((2.0f * t1611_tanh[0]) / (1.0f + t1611_tanh[0])));
 }
 
-/* %1617 = tanh %1616 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1616 = mul %1606, %1615 : f32[]                     # examples/lstm.lua:15 backward
+/* %1618 = tanh %1617 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1617 = mul %1607, %1616 : f32[]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_tanh_1617(float *restrict t1617_tanh, const float *restrict s_step) {
-  t1617_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void lstm_tanh_1618(float *restrict t1618_tanh, const float *restrict s_step) {
+  t1618_tanh[0] = dlc_tanhf((s_step[0] * LSTM_HALF_NEG_LOG_BETA2));
 }
 
-/* %1622 = sqrt %1620 : f32[]                           # examples/lstm.lua:15 backward
- *   with %1620 = div %1618, %1619 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1618 = mul %1611, %1617 : f32[]                     # examples/lstm.lua:15 backward
- *   with %1619 = add %550, %1617 : f32[]                      # examples/lstm.lua:15 backward
+/* %1623 = sqrt %1621 : f32[]                           # examples/lstm.lua:15 backward
+ *   with %1621 = div %1619, %1620 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1619 = mul %1612, %1618 : f32[]                     # examples/lstm.lua:15 backward
+ *   with %1620 = add %551, %1618 : f32[]                      # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_sqrt_1622(float *restrict t1622_sqrt, const float *restrict t1617_tanh) {
-  t1622_sqrt[0] = sqrtf(((2.0f * t1617_tanh[0]) / (1.0f + t1617_tanh[0])));
+DLC_KERNEL static void lstm_sqrt_1623(float *restrict t1623_sqrt, const float *restrict t1618_tanh) {
+  t1623_sqrt[0] = sqrtf(((2.0f * t1618_tanh[0]) / (1.0f + t1618_tanh[0])));
 }
 
 /* %16 = sigmoid %13 : f32[64,128]                      # examples/lstm.lua:10
@@ -1108,7 +1095,7 @@ DLC_KERNEL static void lstm_tanh_17(float *restrict net_0_tanh, const float *res
 }
 
 /* %19 = mul %16, %17 : f32[64,128]                     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %21, %37, %53, %69, %85, %101, %117, %133, %149, %165, %181, %197, %213, %229, %245, %261, ... (29 blocks share it)
+ *   the same kernel, on other buffers, computes %21, %38, %54, %70, %86, %102, %118, %134, %150, %166, %182, %198, %214, %230, %246, %262, ... (29 blocks share it)
  */
 DLC_SHARED_KERNEL static void lstm_mul_19_v2(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 8192; i0++) {
@@ -1117,7 +1104,7 @@ DLC_SHARED_KERNEL static void lstm_mul_19_v2(float *restrict out0, const float *
 }
 
 /* %20 = tanh %19 : f32[64,128]                         # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %36, %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, %276, ... (27 blocks share it)
+ *   the same kernel, on other buffers, computes %37, %53, %69, %85, %101, %117, %133, %149, %165, %181, %197, %213, %229, %245, %261, %277, ... (27 blocks share it)
  */
 DLC_SHARED_KERNEL static void lstm_tanh_20(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 8192; i0++) {
@@ -1125,11 +1112,11 @@ DLC_SHARED_KERNEL static void lstm_tanh_20(float *restrict out0, const float *re
   }
 }
 
-/* %29 = sigmoid %25 : f32[64,128]                      # examples/lstm.lua:10
- *   with %25 = slice %24 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %30, %32, %45, %46, %48, %61, %62, %64, %77, %78, %80, %93, %94, %96, %109, %110, ... (81 blocks share it)
+/* %30 = sigmoid %26 : f32[64,128]                      # examples/lstm.lua:10
+ *   with %26 = slice %25 {dim=2, start=1} : f32[64,128]       # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %31, %33, %46, %47, %49, %62, %63, %65, %78, %79, %81, %94, %95, %97, %110, %111, ... (81 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_sigmoid_29(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_sigmoid_30(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_sigmoidf(in0[512*i0 + i1]);
@@ -1137,11 +1124,11 @@ DLC_SHARED_KERNEL static void lstm_sigmoid_29(float *restrict out0, const float 
   }
 }
 
-/* %31 = tanh %27 : f32[64,128]                         # examples/lstm.lua:10
- *   with %27 = slice %24 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %47, %63, %79, %95, %111, %127, %143, %159, %175, %191, %207, %223, %239, %255, %271, %287, ... (27 blocks share it)
+/* %32 = tanh %28 : f32[64,128]                         # examples/lstm.lua:10
+ *   with %28 = slice %25 {dim=2, start=257} : f32[64,128]     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %48, %64, %80, %96, %112, %128, %144, %160, %176, %192, %208, %224, %240, %256, %272, %288, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_tanh_31(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void lstm_tanh_32(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) {
       out0[128*i0 + i1] = dlc_tanhf(in0[512*i0 + i1]);
@@ -1149,33 +1136,33 @@ DLC_SHARED_KERNEL static void lstm_tanh_31(float *restrict out0, const float *re
   }
 }
 
-/* %35 = add %33, %34 : f32[64,128]                     # examples/lstm.lua:10
- *   with %33 = mul %30, %19 : f32[64,128]                     # examples/lstm.lua:10
- *   with %34 = mul %29, %31 : f32[64,128]                     # examples/lstm.lua:10
- *   the same kernel, on other buffers, computes %51, %67, %83, %99, %115, %131, %147, %163, %179, %195, %211, %227, %243, %259, %275, %291, ... (26 blocks share it)
+/* %36 = add %34, %35 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %34 = mul %31, %19 : f32[64,128]                     # examples/lstm.lua:10
+ *   with %35 = mul %30, %32 : f32[64,128]                     # examples/lstm.lua:10
+ *   the same kernel, on other buffers, computes %52, %68, %84, %100, %116, %132, %148, %164, %180, %196, %212, %228, %244, %260, %276, %292, ... (26 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_35_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void lstm_add_36_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) + (in2[i0] * in3[i0]));
   }
 }
 
-/* %452 = tanh %451 : f32[64,128]                       # examples/lstm.lua:10
- *   with %451 = add %449, %450 : f32[64,128]                  # examples/lstm.lua:10
- *   with %449 = mul %446, %435 : f32[64,128]                  # examples/lstm.lua:10
- *   with %450 = mul %445, %447 : f32[64,128]                  # examples/lstm.lua:10
+/* %453 = tanh %452 : f32[64,128]                       # examples/lstm.lua:10
+ *   with %452 = add %450, %451 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %450 = mul %447, %436 : f32[64,128]                  # examples/lstm.lua:10
+ *   with %451 = mul %446, %448 : f32[64,128]                  # examples/lstm.lua:10
  */
-DLC_KERNEL static void lstm_tanh_452(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
+DLC_KERNEL static void lstm_tanh_453(float *restrict net_0_tanh_56, const float *restrict net_0_sigmoid_82, const float *restrict net_0_add_54, const float *restrict net_0_sigmoid_81, const float *restrict net_0_tanh_55) {
   for (int i0 = 0; i0 < 8192; i0++) {
     net_0_tanh_56[i0] = dlc_tanhf(((net_0_sigmoid_82[i0] * net_0_add_54[i0]) + (net_0_sigmoid_81[i0] * net_0_tanh_55[i0])));
   }
 }
 
-/* %539 = matmul %538, %4^T : f32[64,10]                # examples/lstm.lua:12
- * then, in the same loop, %540 = add %539, %5 : f32[64,10]                     # examples/lstm.lua:12
- *   the same kernel, on other buffers, computes %539 (2 blocks share it)
+/* %540 = matmul %539, %4^T : f32[64,10]                # examples/lstm.lua:12
+ * then, in the same loop, %541 = add %540, %5 : f32[64,10]                     # examples/lstm.lua:12
+ *   the same kernel, on other buffers, computes %540 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_539_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_matmul_540_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
       lstm_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 10 + i1);
@@ -1184,10 +1171,10 @@ DLC_SHARED_KERNEL static void lstm_matmul_539_v2(float *restrict out0, const flo
   }
 }
 
-/* %542 = xent %540, %541 : f32[64]                     # examples/lstm.lua:14
- * then, in the same loop, %553 = softmax %540 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward
+/* %543 = xent %541, %542 : f32[64]                     # examples/lstm.lua:14
+ * then, in the same loop, %554 = softmax %541 {dim=2} : f32[64,10]             # examples/lstm.lua:14 backward
  */
-DLC_KERNEL static void lstm_xent_542(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_2_add, const int32_t *restrict target) {
+DLC_KERNEL static void lstm_xent_543(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict net_2_add, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1208,8 +1195,8 @@ DLC_KERNEL static void lstm_xent_542(float *restrict crossentropyloss0_softmax_b
   }
 }
 
-/* %543 = sum_to %542 : f32[]                           # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_sum_to_543(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+/* %544 = sum_to %543 : f32[]                           # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_sum_to_544(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -1221,23 +1208,23 @@ DLC_KERNEL static void lstm_sum_to_543(float *restrict crossentropyloss0_sum_to,
   }
 }
 
-/* %545 = div %543, %544 : f32[]                        # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_div_545(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+/* %546 = div %544, %545 : f32[]                        # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_div_546(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
-/* %552 = broadcast %551 : f32[64]                      # examples/lstm.lua:14 backward */
-DLC_KERNEL static void lstm_broadcast_552(float *restrict crossentropyloss0_broadcast_bw) {
+/* %553 = broadcast %552 : f32[64]                      # examples/lstm.lua:14 backward */
+DLC_KERNEL static void lstm_broadcast_553(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
-/* %557 = mul %555, %556 : f32[64,10]                   # examples/lstm.lua:14 backward
- *   with %555 = sub %553, %554 : f32[64,10]                   # examples/lstm.lua:14 backward
- *   with %554 = onehot %541 {classes=10} : f32[64,10]         # examples/lstm.lua:14 backward
+/* %558 = mul %556, %557 : f32[64,10]                   # examples/lstm.lua:14 backward
+ *   with %556 = sub %554, %555 : f32[64,10]                   # examples/lstm.lua:14 backward
+ *   with %555 = onehot %542 {classes=10} : f32[64,10]         # examples/lstm.lua:14 backward
  */
-DLC_KERNEL static void lstm_mul_557(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void lstm_mul_558(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict target, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (target[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -1245,8 +1232,8 @@ DLC_KERNEL static void lstm_mul_557(float *restrict crossentropyloss0_mul_bw, co
   }
 }
 
-/* %558 = sum_to %557 : f32[10]                         # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_sum_to_558(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
+/* %559 = sum_to %558 : f32[10]                         # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_sum_to_559(float *restrict g_net_2_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
@@ -1257,8 +1244,8 @@ DLC_KERNEL static void lstm_sum_to_558(float *restrict g_net_2_bias, const float
   }
 }
 
-/* %559 = matmul %557, %4 : f32[64,128]                 # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_matmul_559(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
+/* %560 = matmul %558, %4 : f32[64,128]                 # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_matmul_560(float *restrict net_2_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_net_2_weight) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       lstm_axpy_4x16_k10(net_2_matmul_bw + (i0) * 128 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_net_2_weight + i1);
@@ -1266,10 +1253,10 @@ DLC_KERNEL static void lstm_matmul_559(float *restrict net_2_matmul_bw, const fl
   }
 }
 
-/* %560 = matmul %557^T, %538 : f32[10,128]             # examples/lstm.lua:12 backward
- * each element, as its tile is computed, goes straight into net.2.weight's update (%1701, %1705, %1714), never stored
+/* %561 = matmul %558^T, %539 : f32[10,128]             # examples/lstm.lua:12 backward
+ * each element, as its tile is computed, goes straight into net.2.weight's update (%1702, %1706, %1715), never stored
  */
-DLC_KERNEL static void lstm_matmul_560_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
+DLC_KERNEL static void lstm_matmul_561_update(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict t1622_div, const float *restrict t1623_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -1280,16 +1267,16 @@ DLC_KERNEL static void lstm_matmul_560_update(float *restrict s_net_2_weight_exp
             DLC_PREFETCH_W(p_net_2_weight, (i0 + 4 + r_r) * 128 + i1 + r_l);
           }
       }
-      lstm_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_1_slice + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t1621_div, t1622_sqrt);
+      lstm_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, net_1_slice + i1, s_net_2_weight_exp_avg + (i0) * 128 + i1, s_net_2_weight_exp_avg_sq + (i0) * 128 + i1, p_net_2_weight + (i0) * 128 + i1, t1622_div, t1623_sqrt);
     }
     {
-      lstm_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_1_slice + i1, s_net_2_weight_exp_avg + (8) * 128 + i1, s_net_2_weight_exp_avg_sq + (8) * 128 + i1, p_net_2_weight + (8) * 128 + i1, t1621_div, t1622_sqrt);
+      lstm_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, net_1_slice + i1, s_net_2_weight_exp_avg + (8) * 128 + i1, s_net_2_weight_exp_avg_sq + (8) * 128 + i1, p_net_2_weight + (8) * 128 + i1, t1622_div, t1623_sqrt);
     }
   }
 }
 
-/* %560 = matmul %557^T, %538 : f32[10,128]             # examples/lstm.lua:12 backward */
-DLC_KERNEL static void lstm_matmul_560(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
+/* %561 = matmul %558^T, %539 : f32[10,128]             # examples/lstm.lua:12 backward */
+DLC_KERNEL static void lstm_matmul_561(float *restrict g_net_2_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict net_1_slice) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       lstm_axpy_ta_4x16_k64(g_net_2_weight + (i0) * 128 + i1, crossentropyloss0_mul_bw + i0, net_1_slice + i1);
@@ -1300,8 +1287,8 @@ DLC_KERNEL static void lstm_matmul_560(float *restrict g_net_2_weight, const flo
   }
 }
 
-/* %561 = pad %559 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
-DLC_KERNEL static void lstm_pad_561(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
+/* %562 = pad %560 {dim=2, at=3457} : f32[64,3584]      # examples/lstm.lua:11 backward */
+DLC_KERNEL static void lstm_pad_562(float *restrict net_1_pad_bw, const float *restrict net_2_matmul_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 3456; i1++) { /* i1 in 2 segments, cut at the pads' bounds */
       net_1_pad_bw[3584*i0 + i1] = 0.0f;
@@ -1312,40 +1299,40 @@ DLC_KERNEL static void lstm_pad_561(float *restrict net_1_pad_bw, const float *r
   }
 }
 
-/* %623 = mul %620, %622 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %620 = mul %591, %448 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %622 = sub %550, %621 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %621 = mul %452, %452 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %633, %666, %701, %736, %771, %806, %841, %876, %911, %946, %981, %1016, %1051, %1086, %1121, %1156, ... (29 blocks share it)
+/* %624 = mul %621, %623 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %621 = mul %592, %449 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %623 = sub %551, %622 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %622 = mul %453, %453 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %634, %667, %702, %737, %772, %807, %842, %877, %912, %947, %982, %1017, %1052, %1087, %1122, %1157, ... (29 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_623(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_mul_624(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) * (1.0f - (in2[i0] * in2[i0])));
   }
 }
 
-/* %630 = mul %619, %629 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %619 = mul %591, %452 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %629 = mul %448, %628 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %628 = sub %550, %448 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %636, %639, %663, %669, %672, %698, %704, %707, %733, %739, %742, %768, %774, %777, %803, %809, ... (83 blocks share it)
+/* %631 = mul %620, %630 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %620 = mul %592, %453 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %630 = mul %449, %629 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %629 = sub %551, %449 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %637, %640, %664, %670, %673, %699, %705, %708, %734, %740, %743, %769, %775, %778, %804, %810, ... (83 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_mul_630(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_mul_631(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) * (in2[i0] * (1.0f - in2[i0])));
   }
 }
 
-/* %646 = add %644, %645 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %644 = add %642, %643 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %642 = add %640, %641 : f32[64,512]                  # examples/lstm.lua:10 backward
- *   with %640 = pad %630 {dim=2, at=385} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %641 = pad %633 {dim=2, at=257} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %643 = pad %636 {dim=2, at=129} : f32[64,512]        # examples/lstm.lua:10 backward
- *   with %645 = pad %639 {dim=2, at=1} : f32[64,512]          # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %679, %714, %749, %784, %819, %854, %889, %924, %959, %994, %1029, %1064, %1099, %1134, %1169, %1204, ... (27 blocks share it)
+/* %647 = add %645, %646 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %645 = add %643, %644 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %643 = add %641, %642 : f32[64,512]                  # examples/lstm.lua:10 backward
+ *   with %641 = pad %631 {dim=2, at=385} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %642 = pad %634 {dim=2, at=257} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %644 = pad %637 {dim=2, at=129} : f32[64,512]        # examples/lstm.lua:10 backward
+ *   with %646 = pad %640 {dim=2, at=1} : f32[64,512]          # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %680, %715, %750, %785, %820, %855, %890, %925, %960, %995, %1030, %1065, %1100, %1135, %1170, %1205, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_646(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void lstm_add_647(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) { /* i1 in 4 segments, cut at the pads' bounds */
       out0[512*i0 + i1] = (in0[128*i0 + i1] + 0.0f);
@@ -1362,11 +1349,11 @@ DLC_SHARED_KERNEL static void lstm_add_646(float *restrict out0, const float *re
   }
 }
 
-/* %647 = matmul %646, %1 : f32[64,128]                 # examples/lstm.lua:10 backward
- * then, in the same loop, %648 = add %592, %647 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %680, %715, %750, %785, %820, %855, %890, %925, %960, %995, %1030, %1065, %1100, %1135, %1170, %1205, ... (27 blocks share it)
+/* %648 = matmul %647, %1 : f32[64,128]                 # examples/lstm.lua:10 backward
+ * then, in the same loop, %649 = add %593, %648 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %681, %716, %751, %786, %821, %856, %891, %926, %961, %996, %1031, %1066, %1101, %1136, %1171, %1206, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_647(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void lstm_matmul_648(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       lstm_axpy_4x16_k512_epi(in1 + (i0) * 512, in2 + i1, in0 + (i0) * 128 + i1, out0 + (i0) * 128 + i1);
@@ -1374,10 +1361,10 @@ DLC_SHARED_KERNEL static void lstm_matmul_647(float *restrict out0, const float 
   }
 }
 
-/* %649 = matmul %437^T, %646 : f32[128,512]            # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %682, %717, %752, %787, %822, %857, %892, %927, %962, %997, %1032, %1067, %1102, %1137, %1172, %1207, ... (26 blocks share it)
+/* %650 = matmul %438^T, %647 : f32[128,512]            # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %683, %718, %753, %788, %823, %858, %893, %928, %963, %998, %1033, %1068, %1103, %1138, %1173, %1208, ... (26 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_matmul_649(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void lstm_matmul_650(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       lstm_axpy_ta_4x16_k64_2(out0 + (i0) * 512 + i1, in0 + i0, in1 + i1);
@@ -1385,49 +1372,49 @@ DLC_SHARED_KERNEL static void lstm_matmul_649(float *restrict out0, const float 
   }
 }
 
-/* %656 = add %627, %655 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %627 = mul %623, %446 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %655 = mul %652, %654 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %652 = mul %648, %432 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %654 = sub %550, %653 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   with %653 = mul %436, %436 : f32[64,128]                  # examples/lstm.lua:10 backward
- *   the same kernel, on other buffers, computes %691, %726, %761, %796, %831, %866, %901, %936, %971, %1006, %1041, %1076, %1111, %1146, %1181, %1216, ... (27 blocks share it)
+/* %657 = add %628, %656 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %628 = mul %624, %447 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %656 = mul %653, %655 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %653 = mul %649, %433 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %655 = sub %551, %654 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   with %654 = mul %437, %437 : f32[64,128]                  # examples/lstm.lua:10 backward
+ *   the same kernel, on other buffers, computes %692, %727, %762, %797, %832, %867, %902, %937, %972, %1007, %1042, %1077, %1112, %1147, %1182, %1217, ... (27 blocks share it)
  */
-DLC_SHARED_KERNEL static void lstm_add_656(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void lstm_add_657(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((in0[i0] * in1[i0]) + ((in2[i0] * in3[i0]) * (1.0f - (in4[i0] * in4[i0]))));
   }
 }
 
-/* %1557 = matmul %21^T, %1554 : f32[128,512]           # examples/lstm.lua:10 backward
- * then, in the same loop, %1558 = add %1523, %1557 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1523 = add %1488, %1522 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1488 = add %1453, %1487 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1453 = add %1418, %1452 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1418 = add %1383, %1417 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1383 = add %1348, %1382 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1348 = add %1313, %1347 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1313 = add %1278, %1312 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1278 = add %1243, %1277 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1243 = add %1208, %1242 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1208 = add %1173, %1207 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1173 = add %1138, %1172 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1138 = add %1103, %1137 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1103 = add %1068, %1102 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1068 = add %1033, %1067 : f32[128,512]              # examples/lstm.lua:10 backward
- *   with %1033 = add %998, %1032 : f32[128,512]               # examples/lstm.lua:10 backward
- *   with %998 = add %963, %997 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %963 = add %928, %962 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %928 = add %893, %927 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %893 = add %858, %892 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %858 = add %823, %857 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %823 = add %788, %822 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %788 = add %753, %787 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %753 = add %718, %752 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %718 = add %683, %717 : f32[128,512]                 # examples/lstm.lua:10 backward
- *   with %683 = add %649, %682 : f32[128,512]                 # examples/lstm.lua:10 backward
+/* %1558 = matmul %21^T, %1555 : f32[128,512]           # examples/lstm.lua:10 backward
+ * then, in the same loop, %1559 = add %1524, %1558 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1524 = add %1489, %1523 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1489 = add %1454, %1488 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1454 = add %1419, %1453 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1419 = add %1384, %1418 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1384 = add %1349, %1383 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1349 = add %1314, %1348 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1314 = add %1279, %1313 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1279 = add %1244, %1278 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1244 = add %1209, %1243 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1209 = add %1174, %1208 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1174 = add %1139, %1173 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1139 = add %1104, %1138 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1104 = add %1069, %1103 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1069 = add %1034, %1068 : f32[128,512]              # examples/lstm.lua:10 backward
+ *   with %1034 = add %999, %1033 : f32[128,512]               # examples/lstm.lua:10 backward
+ *   with %999 = add %964, %998 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %964 = add %929, %963 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %929 = add %894, %928 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %894 = add %859, %893 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %859 = add %824, %858 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %824 = add %789, %823 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %789 = add %754, %788 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %754 = add %719, %753 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %719 = add %684, %718 : f32[128,512]                 # examples/lstm.lua:10 backward
+ *   with %684 = add %650, %683 : f32[128,512]                 # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_matmul_1557(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_3, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_5, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_7, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_9, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_11, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_13, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_15, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_17, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_19, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_21, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_23, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_25, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_mul_2, const float *restrict net_0_add_bw_79) {
+DLC_KERNEL static void lstm_matmul_1558(float *restrict net_0_add_bw_81, const float *restrict net_0_matmul_bw, const float *restrict net_0_matmul_bw_2, const float *restrict net_0_matmul_bw_3, const float *restrict net_0_matmul_bw_4, const float *restrict net_0_matmul_bw_5, const float *restrict net_0_matmul_bw_6, const float *restrict net_0_matmul_bw_7, const float *restrict net_0_matmul_bw_8, const float *restrict net_0_matmul_bw_9, const float *restrict net_0_matmul_bw_10, const float *restrict net_0_matmul_bw_11, const float *restrict net_0_matmul_bw_12, const float *restrict net_0_matmul_bw_13, const float *restrict net_0_matmul_bw_14, const float *restrict net_0_matmul_bw_15, const float *restrict net_0_matmul_bw_16, const float *restrict net_0_matmul_bw_17, const float *restrict net_0_matmul_bw_18, const float *restrict net_0_matmul_bw_19, const float *restrict net_0_matmul_bw_20, const float *restrict net_0_matmul_bw_21, const float *restrict net_0_matmul_bw_22, const float *restrict net_0_matmul_bw_23, const float *restrict net_0_matmul_bw_24, const float *restrict net_0_matmul_bw_25, const float *restrict net_0_matmul_bw_26, const float *restrict net_0_mul_2, const float *restrict net_0_add_bw_79) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       lstm_axpy_ta_4x16_k64_epi(net_0_mul_2 + i0, net_0_add_bw_79 + i1, net_0_matmul_bw + (i0) * 512 + i1, net_0_matmul_bw_2 + (i0) * 512 + i1, net_0_matmul_bw_3 + (i0) * 512 + i1, net_0_matmul_bw_4 + (i0) * 512 + i1, net_0_matmul_bw_5 + (i0) * 512 + i1, net_0_matmul_bw_6 + (i0) * 512 + i1, net_0_matmul_bw_7 + (i0) * 512 + i1, net_0_matmul_bw_8 + (i0) * 512 + i1, net_0_matmul_bw_9 + (i0) * 512 + i1, net_0_matmul_bw_10 + (i0) * 512 + i1, net_0_matmul_bw_11 + (i0) * 512 + i1, net_0_matmul_bw_12 + (i0) * 512 + i1, net_0_matmul_bw_13 + (i0) * 512 + i1, net_0_matmul_bw_14 + (i0) * 512 + i1, net_0_matmul_bw_15 + (i0) * 512 + i1, net_0_matmul_bw_16 + (i0) * 512 + i1, net_0_matmul_bw_17 + (i0) * 512 + i1, net_0_matmul_bw_18 + (i0) * 512 + i1, net_0_matmul_bw_19 + (i0) * 512 + i1, net_0_matmul_bw_20 + (i0) * 512 + i1, net_0_matmul_bw_21 + (i0) * 512 + i1, net_0_matmul_bw_22 + (i0) * 512 + i1, net_0_matmul_bw_23 + (i0) * 512 + i1, net_0_matmul_bw_24 + (i0) * 512 + i1, net_0_matmul_bw_25 + (i0) * 512 + i1, net_0_matmul_bw_26 + (i0) * 512 + i1, net_0_add_bw_81 + (i0) * 512 + i1);
@@ -1435,8 +1422,8 @@ DLC_KERNEL static void lstm_matmul_1557(float *restrict net_0_add_bw_81, const f
   }
 }
 
-/* %1559 = transpose %1558 : f32[512,128]               # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_transpose_1559(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
+/* %1560 = transpose %1559 : f32[512,128]               # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_transpose_1560(float *restrict g_net_0_weight_hh_l0, const float *restrict net_0_add_bw_81) {
   for (int i0 = 0; i0 < 16; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = net_0_add_bw_81 + (size_t)i0 * 4096;
     float *restrict r_out = g_net_0_weight_hh_l0 + (size_t)i0 * 8;
@@ -1449,67 +1436,67 @@ DLC_KERNEL static void lstm_transpose_1559(float *restrict g_net_0_weight_hh_l0,
   }
 }
 
-/* %1584 = add %1582, %1583 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1582 = add %1580, %1581 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1580 = add %1561, %1579 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1561 = add %1525, %1560 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1525 = add %1490, %1524 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1490 = add %1455, %1489 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1455 = add %1420, %1454 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1420 = add %1385, %1419 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1385 = add %1350, %1384 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1350 = add %1315, %1349 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1315 = add %1280, %1314 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1280 = add %1245, %1279 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1245 = add %1210, %1244 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1210 = add %1175, %1209 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1175 = add %1140, %1174 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1140 = add %1105, %1139 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1105 = add %1070, %1104 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1070 = add %1035, %1069 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1035 = add %1000, %1034 : f32[64,14336]             # examples/lstm.lua:10 backward
- *   with %1000 = add %965, %999 : f32[64,14336]               # examples/lstm.lua:10 backward
- *   with %965 = add %930, %964 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %930 = add %895, %929 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %895 = add %860, %894 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %860 = add %825, %859 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %825 = add %790, %824 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %790 = add %755, %789 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %755 = add %720, %754 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %720 = add %685, %719 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %685 = add %650, %684 : f32[64,14336]                # examples/lstm.lua:10 backward
- *   with %650 = pad %646 {dim=2, at=13825} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %684 = pad %679 {dim=2, at=13313} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %719 = pad %714 {dim=2, at=12801} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %754 = pad %749 {dim=2, at=12289} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %789 = pad %784 {dim=2, at=11777} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %824 = pad %819 {dim=2, at=11265} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %859 = pad %854 {dim=2, at=10753} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %894 = pad %889 {dim=2, at=10241} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %929 = pad %924 {dim=2, at=9729} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %964 = pad %959 {dim=2, at=9217} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %999 = pad %994 {dim=2, at=8705} : f32[64,14336]     # examples/lstm.lua:10 backward
- *   with %1034 = pad %1029 {dim=2, at=8193} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1069 = pad %1064 {dim=2, at=7681} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1104 = pad %1099 {dim=2, at=7169} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1139 = pad %1134 {dim=2, at=6657} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1174 = pad %1169 {dim=2, at=6145} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1209 = pad %1204 {dim=2, at=5633} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1244 = pad %1239 {dim=2, at=5121} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1279 = pad %1274 {dim=2, at=4609} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1314 = pad %1309 {dim=2, at=4097} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1349 = pad %1344 {dim=2, at=3585} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1384 = pad %1379 {dim=2, at=3073} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1419 = pad %1414 {dim=2, at=2561} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1454 = pad %1449 {dim=2, at=2049} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1489 = pad %1484 {dim=2, at=1537} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1524 = pad %1519 {dim=2, at=1025} : f32[64,14336]   # examples/lstm.lua:10 backward
- *   with %1560 = pad %1554 {dim=2, at=513} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1579 = pad %1572 {dim=2, at=385} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1581 = pad %1575 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
- *   with %1583 = pad %1578 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
+/* %1585 = add %1583, %1584 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1583 = add %1581, %1582 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1581 = add %1562, %1580 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1562 = add %1526, %1561 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1526 = add %1491, %1525 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1491 = add %1456, %1490 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1456 = add %1421, %1455 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1421 = add %1386, %1420 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1386 = add %1351, %1385 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1351 = add %1316, %1350 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1316 = add %1281, %1315 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1281 = add %1246, %1280 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1246 = add %1211, %1245 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1211 = add %1176, %1210 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1176 = add %1141, %1175 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1141 = add %1106, %1140 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1106 = add %1071, %1105 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1071 = add %1036, %1070 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1036 = add %1001, %1035 : f32[64,14336]             # examples/lstm.lua:10 backward
+ *   with %1001 = add %966, %1000 : f32[64,14336]              # examples/lstm.lua:10 backward
+ *   with %966 = add %931, %965 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %931 = add %896, %930 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %896 = add %861, %895 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %861 = add %826, %860 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %826 = add %791, %825 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %791 = add %756, %790 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %756 = add %721, %755 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %721 = add %686, %720 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %686 = add %651, %685 : f32[64,14336]                # examples/lstm.lua:10 backward
+ *   with %651 = pad %647 {dim=2, at=13825} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %685 = pad %680 {dim=2, at=13313} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %720 = pad %715 {dim=2, at=12801} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %755 = pad %750 {dim=2, at=12289} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %790 = pad %785 {dim=2, at=11777} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %825 = pad %820 {dim=2, at=11265} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %860 = pad %855 {dim=2, at=10753} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %895 = pad %890 {dim=2, at=10241} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %930 = pad %925 {dim=2, at=9729} : f32[64,14336]     # examples/lstm.lua:10 backward
+ *   with %965 = pad %960 {dim=2, at=9217} : f32[64,14336]     # examples/lstm.lua:10 backward
+ *   with %1000 = pad %995 {dim=2, at=8705} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1035 = pad %1030 {dim=2, at=8193} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1070 = pad %1065 {dim=2, at=7681} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1105 = pad %1100 {dim=2, at=7169} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1140 = pad %1135 {dim=2, at=6657} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1175 = pad %1170 {dim=2, at=6145} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1210 = pad %1205 {dim=2, at=5633} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1245 = pad %1240 {dim=2, at=5121} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1280 = pad %1275 {dim=2, at=4609} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1315 = pad %1310 {dim=2, at=4097} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1350 = pad %1345 {dim=2, at=3585} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1385 = pad %1380 {dim=2, at=3073} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1420 = pad %1415 {dim=2, at=2561} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1455 = pad %1450 {dim=2, at=2049} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1490 = pad %1485 {dim=2, at=1537} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1525 = pad %1520 {dim=2, at=1025} : f32[64,14336]   # examples/lstm.lua:10 backward
+ *   with %1561 = pad %1555 {dim=2, at=513} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1580 = pad %1573 {dim=2, at=385} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1582 = pad %1576 {dim=2, at=257} : f32[64,14336]    # examples/lstm.lua:10 backward
+ *   with %1584 = pad %1579 {dim=2, at=1} : f32[64,14336]      # examples/lstm.lua:10 backward
  */
-DLC_KERNEL static void lstm_add_1584(float *restrict net_0_add_bw_83, const float *restrict net_0_mul_bw_112, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_110, const float *restrict net_0_add_bw_79, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw) {
+DLC_KERNEL static void lstm_add_1585(float *restrict net_0_add_bw_83, const float *restrict net_0_mul_bw_112, const float *restrict net_0_mul_bw_111, const float *restrict net_0_mul_bw_110, const float *restrict net_0_add_bw_79, const float *restrict net_0_add_bw_76, const float *restrict net_0_add_bw_73, const float *restrict net_0_add_bw_70, const float *restrict net_0_add_bw_67, const float *restrict net_0_add_bw_64, const float *restrict net_0_add_bw_61, const float *restrict net_0_add_bw_58, const float *restrict net_0_add_bw_55, const float *restrict net_0_add_bw_52, const float *restrict net_0_add_bw_49, const float *restrict net_0_add_bw_46, const float *restrict net_0_add_bw_43, const float *restrict net_0_add_bw_40, const float *restrict net_0_add_bw_37, const float *restrict net_0_add_bw_34, const float *restrict net_0_add_bw_31, const float *restrict net_0_add_bw_28, const float *restrict net_0_add_bw_25, const float *restrict net_0_add_bw_22, const float *restrict net_0_add_bw_19, const float *restrict net_0_add_bw_16, const float *restrict net_0_add_bw_13, const float *restrict net_0_add_bw_10, const float *restrict net_0_add_bw_7, const float *restrict net_0_add_bw_4, const float *restrict net_0_add_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 128; i1++) { /* i1 in 31 segments, cut at the pads' bounds */
       net_0_add_bw_83[14336*i0 + i1] = (net_0_mul_bw_112[128*i0 + i1] + 0.0f);
@@ -1607,8 +1594,8 @@ DLC_KERNEL static void lstm_add_1584(float *restrict net_0_add_bw_83, const floa
   }
 }
 
-/* %1586 = sum_to %1585 : f32[512]                      # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_sum_to_1586(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
+/* %1587 = sum_to %1586 : f32[512]                      # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_sum_to_1587(float *restrict g_net_0_bias_ih_l0, const float *restrict net_0_add_bw_83) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_ih_l0[i0] = 0.0f;
   }
@@ -1619,19 +1606,19 @@ DLC_KERNEL static void lstm_sum_to_1586(float *restrict g_net_0_bias_ih_l0, cons
   }
 }
 
-/* %1587 = matmul %7^T, %1585 : f32[28,512]             # examples/lstm.lua:10 backward
- * each element, as its tile is computed, goes straight into net.0.weight_ih_l0's update (%1628, %1633, %1642) at its transposed position (%1588), never stored
+/* %1588 = matmul %7^T, %1586 : f32[28,512]             # examples/lstm.lua:10 backward
+ * each element, as its tile is computed, goes straight into net.0.weight_ih_l0's update (%1629, %1634, %1643) at its transposed position (%1589), never stored
  */
-DLC_KERNEL static void lstm_matmul_1587_update(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, float *restrict p_net_0_weight_ih_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict x, const float *restrict net_0_add_bw_83) {
+DLC_KERNEL static void lstm_matmul_1588_update(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, float *restrict p_net_0_weight_ih_l0, const float *restrict t1622_div, const float *restrict t1623_sqrt, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
-      lstm_axpy_ta_4x16_k1792_upd(x + i0, net_0_add_bw_83 + i1, s_net_0_weight_ih_l0_exp_avg + (i1) * 28 + i0, s_net_0_weight_ih_l0_exp_avg_sq + (i1) * 28 + i0, p_net_0_weight_ih_l0 + (i1) * 28 + i0, t1621_div, t1622_sqrt);
+      lstm_axpy_ta_4x16_k1792_upd(x + i0, net_0_add_bw_83 + i1, s_net_0_weight_ih_l0_exp_avg + (i1) * 28 + i0, s_net_0_weight_ih_l0_exp_avg_sq + (i1) * 28 + i0, p_net_0_weight_ih_l0 + (i1) * 28 + i0, t1622_div, t1623_sqrt);
     }
   }
 }
 
-/* %1587 = matmul %7^T, %1585 : f32[28,512]             # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_matmul_1587(float *restrict net_0_matmul_bw_27, const float *restrict x, const float *restrict net_0_add_bw_83) {
+/* %1588 = matmul %7^T, %1586 : f32[28,512]             # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_matmul_1588(float *restrict net_0_matmul_bw_27, const float *restrict x, const float *restrict net_0_add_bw_83) {
   for (int i1 = 0; i1 < 512; i1 += 16) {
     for (int i0 = 0; i0 < 28; i0 += 4) {
       lstm_axpy_ta_4x16_k1792(net_0_matmul_bw_27 + (i0) * 512 + i1, x + i0, net_0_add_bw_83 + i1);
@@ -1639,8 +1626,8 @@ DLC_KERNEL static void lstm_matmul_1587(float *restrict net_0_matmul_bw_27, cons
   }
 }
 
-/* %1588 = transpose %1587 : f32[512,28]                # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_transpose_1588(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_27) {
+/* %1589 = transpose %1588 : f32[512,28]                # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_transpose_1589(float *restrict g_net_0_weight_ih_l0, const float *restrict net_0_matmul_bw_27) {
   for (int i0 = 0; i0 < 512; i0 += 16) {
     int r_end = i0 + 16 < 512 ? i0 + 16 : 512;
     for (int i1 = 0; i1 < 28; i1 += 16) {
@@ -1651,153 +1638,153 @@ DLC_KERNEL static void lstm_transpose_1588(float *restrict g_net_0_weight_ih_l0,
   }
 }
 
-/* %1596 = assign %1595, %1586 : f32[512]               # examples/lstm.lua:10 backward */
-DLC_KERNEL static void lstm_assign_1596(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
+/* %1597 = assign %1596, %1587 : f32[512]               # examples/lstm.lua:10 backward */
+DLC_KERNEL static void lstm_assign_1597(float *restrict g_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     g_net_0_bias_hh_l0[i0] = g_net_0_bias_ih_l0[i0];
   }
 }
 
-/* %1628 = add %1625, %1627 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1625 = mul %1623, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1627 = mul %1626, %1589 : f32[512,28]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1633 = add %1629, %1632 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1629 = mul %1624, %1604 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1632 = mul %1630, %1631 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1631 = mul %1589, %1589 : f32[512,28]               # examples/lstm.lua:15 backward
+/* %1629 = add %1626, %1628 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1626 = mul %1624, %1604 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1628 = mul %1627, %1590 : f32[512,28]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1634 = add %1630, %1633 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1630 = mul %1625, %1605 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1633 = mul %1631, %1632 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1632 = mul %1590, %1590 : f32[512,28]               # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1628(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
+DLC_KERNEL static void lstm_add_1629(float *restrict s_net_0_weight_ih_l0_exp_avg, float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict g_net_0_weight_ih_l0) {
   for (int i0 = 0; i0 < 14336; i0++) {
     s_net_0_weight_ih_l0_exp_avg[i0] = ((s_net_0_weight_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_ih_l0[i0]));
     s_net_0_weight_ih_l0_exp_avg_sq[i0] = ((s_net_0_weight_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_ih_l0[i0] * g_net_0_weight_ih_l0[i0])));
   }
 }
 
-/* %1642 = assign %0, %1641 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1641 = sub %0, %1640 : f32[512,28]                  # examples/lstm.lua:15 backward
- *   with %1640 = mul %1621, %1639 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1639 = div %1628, %1638 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1638 = add %1637, %1602 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1637 = div %1636, %1622 : f32[512,28]               # examples/lstm.lua:15 backward
- *   with %1636 = sqrt %1633 : f32[512,28]                     # examples/lstm.lua:15 backward
+/* %1643 = assign %0, %1642 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1642 = sub %0, %1641 : f32[512,28]                  # examples/lstm.lua:15 backward
+ *   with %1641 = mul %1622, %1640 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1640 = div %1629, %1639 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1639 = add %1638, %1603 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1638 = div %1637, %1623 : f32[512,28]               # examples/lstm.lua:15 backward
+ *   with %1637 = sqrt %1634 : f32[512,28]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_assign_1642(float *restrict p_net_0_weight_ih_l0, const float *restrict t1621_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1622_sqrt) {
+DLC_KERNEL static void lstm_assign_1643(float *restrict p_net_0_weight_ih_l0, const float *restrict t1622_div, const float *restrict s_net_0_weight_ih_l0_exp_avg, const float *restrict s_net_0_weight_ih_l0_exp_avg_sq, const float *restrict t1623_sqrt) {
   for (int i0 = 0; i0 < 14336; i0++) {
-    p_net_0_weight_ih_l0[i0] = (p_net_0_weight_ih_l0[i0] - (t1621_div[0] * (s_net_0_weight_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_ih_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_0_weight_ih_l0[i0] = (p_net_0_weight_ih_l0[i0] - (t1622_div[0] * (s_net_0_weight_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_ih_l0_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1647 = add %1645, %1646 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1645 = mul %1643, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1646 = mul %1626, %1591 : f32[512,128]              # examples/lstm.lua:15 backward
- * then, in the same loop, %1651 = add %1648, %1650 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1648 = mul %1644, %1604 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1650 = mul %1630, %1649 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1649 = mul %1591, %1591 : f32[512,128]              # examples/lstm.lua:15 backward
- * then, in the same loop, %1660 = assign %1, %1659 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1659 = sub %1, %1658 : f32[512,128]                 # examples/lstm.lua:15 backward
- *   with %1658 = mul %1621, %1657 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1657 = div %1647, %1656 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1656 = add %1655, %1602 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1655 = div %1654, %1622 : f32[512,128]              # examples/lstm.lua:15 backward
- *   with %1654 = sqrt %1651 : f32[512,128]                    # examples/lstm.lua:15 backward
+/* %1648 = add %1646, %1647 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1646 = mul %1644, %1604 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1647 = mul %1627, %1592 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1652 = add %1649, %1651 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1649 = mul %1645, %1605 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1651 = mul %1631, %1650 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1650 = mul %1592, %1592 : f32[512,128]              # examples/lstm.lua:15 backward
+ * then, in the same loop, %1661 = assign %1, %1660 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1660 = sub %1, %1659 : f32[512,128]                 # examples/lstm.lua:15 backward
+ *   with %1659 = mul %1622, %1658 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1658 = div %1648, %1657 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1657 = add %1656, %1603 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1656 = div %1655, %1623 : f32[512,128]              # examples/lstm.lua:15 backward
+ *   with %1655 = sqrt %1652 : f32[512,128]                    # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1647(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
+DLC_KERNEL static void lstm_add_1648(float *restrict s_net_0_weight_hh_l0_exp_avg, float *restrict s_net_0_weight_hh_l0_exp_avg_sq, float *restrict p_net_0_weight_hh_l0, const float *restrict g_net_0_weight_hh_l0, const float *restrict t1622_div, const float *restrict t1623_sqrt) {
   for (int i0 = 0; i0 < 65536; i0++) {
     s_net_0_weight_hh_l0_exp_avg[i0] = ((s_net_0_weight_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_weight_hh_l0[i0]));
     s_net_0_weight_hh_l0_exp_avg_sq[i0] = ((s_net_0_weight_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_weight_hh_l0[i0] * g_net_0_weight_hh_l0[i0])));
-    p_net_0_weight_hh_l0[i0] = (p_net_0_weight_hh_l0[i0] - (t1621_div[0] * (s_net_0_weight_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_hh_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_0_weight_hh_l0[i0] = (p_net_0_weight_hh_l0[i0] - (t1622_div[0] * (s_net_0_weight_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_weight_hh_l0_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1665 = add %1663, %1664 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1663 = mul %1661, %1603 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1664 = mul %1626, %1593 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1669 = add %1666, %1668 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1666 = mul %1662, %1604 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1668 = mul %1630, %1667 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1667 = mul %1593, %1593 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1678 = assign %2, %1677 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1677 = sub %2, %1676 : f32[512]                     # examples/lstm.lua:15 backward
- *   with %1676 = mul %1621, %1675 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1675 = div %1665, %1674 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1674 = add %1673, %1602 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1673 = div %1672, %1622 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1672 = sqrt %1669 : f32[512]                        # examples/lstm.lua:15 backward
- * then, in the same loop, %1683 = add %1681, %1682 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1681 = mul %1679, %1603 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1682 = mul %1626, %1595 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1687 = add %1684, %1686 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1684 = mul %1680, %1604 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1686 = mul %1630, %1685 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1685 = mul %1595, %1595 : f32[512]                  # examples/lstm.lua:15 backward
- * then, in the same loop, %1696 = assign %3, %1695 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1695 = sub %3, %1694 : f32[512]                     # examples/lstm.lua:15 backward
- *   with %1694 = mul %1621, %1693 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1693 = div %1683, %1692 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1692 = add %1691, %1602 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1691 = div %1690, %1622 : f32[512]                  # examples/lstm.lua:15 backward
- *   with %1690 = sqrt %1687 : f32[512]                        # examples/lstm.lua:15 backward
+/* %1666 = add %1664, %1665 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1664 = mul %1662, %1604 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1665 = mul %1627, %1594 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1670 = add %1667, %1669 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1667 = mul %1663, %1605 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1669 = mul %1631, %1668 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1668 = mul %1594, %1594 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1679 = assign %2, %1678 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1678 = sub %2, %1677 : f32[512]                     # examples/lstm.lua:15 backward
+ *   with %1677 = mul %1622, %1676 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1676 = div %1666, %1675 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1675 = add %1674, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1674 = div %1673, %1623 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1673 = sqrt %1670 : f32[512]                        # examples/lstm.lua:15 backward
+ * then, in the same loop, %1684 = add %1682, %1683 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1682 = mul %1680, %1604 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1683 = mul %1627, %1596 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1688 = add %1685, %1687 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1685 = mul %1681, %1605 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1687 = mul %1631, %1686 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1686 = mul %1596, %1596 : f32[512]                  # examples/lstm.lua:15 backward
+ * then, in the same loop, %1697 = assign %3, %1696 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1696 = sub %3, %1695 : f32[512]                     # examples/lstm.lua:15 backward
+ *   with %1695 = mul %1622, %1694 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1694 = div %1684, %1693 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1693 = add %1692, %1603 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1692 = div %1691, %1623 : f32[512]                  # examples/lstm.lua:15 backward
+ *   with %1691 = sqrt %1688 : f32[512]                        # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1665(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1621_div, const float *restrict t1622_sqrt, const float *restrict g_net_0_bias_hh_l0) {
+DLC_KERNEL static void lstm_add_1666(float *restrict s_net_0_bias_ih_l0_exp_avg, float *restrict s_net_0_bias_ih_l0_exp_avg_sq, float *restrict p_net_0_bias_ih_l0, float *restrict s_net_0_bias_hh_l0_exp_avg, float *restrict s_net_0_bias_hh_l0_exp_avg_sq, float *restrict p_net_0_bias_hh_l0, const float *restrict g_net_0_bias_ih_l0, const float *restrict t1622_div, const float *restrict t1623_sqrt, const float *restrict g_net_0_bias_hh_l0) {
   for (int i0 = 0; i0 < 512; i0++) {
     s_net_0_bias_ih_l0_exp_avg[i0] = ((s_net_0_bias_ih_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_ih_l0[i0]));
     s_net_0_bias_ih_l0_exp_avg_sq[i0] = ((s_net_0_bias_ih_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_ih_l0[i0] * g_net_0_bias_ih_l0[i0])));
-    p_net_0_bias_ih_l0[i0] = (p_net_0_bias_ih_l0[i0] - (t1621_div[0] * (s_net_0_bias_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_ih_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_0_bias_ih_l0[i0] = (p_net_0_bias_ih_l0[i0] - (t1622_div[0] * (s_net_0_bias_ih_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_ih_l0_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
     s_net_0_bias_hh_l0_exp_avg[i0] = ((s_net_0_bias_hh_l0_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_0_bias_hh_l0[i0]));
     s_net_0_bias_hh_l0_exp_avg_sq[i0] = ((s_net_0_bias_hh_l0_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_0_bias_hh_l0[i0] * g_net_0_bias_hh_l0[i0])));
-    p_net_0_bias_hh_l0[i0] = (p_net_0_bias_hh_l0[i0] - (t1621_div[0] * (s_net_0_bias_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_hh_l0_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_0_bias_hh_l0[i0] = (p_net_0_bias_hh_l0[i0] - (t1622_div[0] * (s_net_0_bias_hh_l0_exp_avg[i0] / ((sqrtf(s_net_0_bias_hh_l0_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1701 = add %1699, %1700 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1699 = mul %1697, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1700 = mul %1626, %1597 : f32[10,128]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1705 = add %1702, %1704 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1702 = mul %1698, %1604 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1704 = mul %1630, %1703 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1703 = mul %1597, %1597 : f32[10,128]               # examples/lstm.lua:15 backward
- * then, in the same loop, %1714 = assign %4, %1713 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1713 = sub %4, %1712 : f32[10,128]                  # examples/lstm.lua:15 backward
- *   with %1712 = mul %1621, %1711 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1711 = div %1701, %1710 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1710 = add %1709, %1602 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1709 = div %1708, %1622 : f32[10,128]               # examples/lstm.lua:15 backward
- *   with %1708 = sqrt %1705 : f32[10,128]                     # examples/lstm.lua:15 backward
+/* %1702 = add %1700, %1701 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1700 = mul %1698, %1604 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1701 = mul %1627, %1598 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1706 = add %1703, %1705 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1703 = mul %1699, %1605 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1705 = mul %1631, %1704 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1704 = mul %1598, %1598 : f32[10,128]               # examples/lstm.lua:15 backward
+ * then, in the same loop, %1715 = assign %4, %1714 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1714 = sub %4, %1713 : f32[10,128]                  # examples/lstm.lua:15 backward
+ *   with %1713 = mul %1622, %1712 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1712 = div %1702, %1711 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1711 = add %1710, %1603 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1710 = div %1709, %1623 : f32[10,128]               # examples/lstm.lua:15 backward
+ *   with %1709 = sqrt %1706 : f32[10,128]                     # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1701(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
+DLC_KERNEL static void lstm_add_1702(float *restrict s_net_2_weight_exp_avg, float *restrict s_net_2_weight_exp_avg_sq, float *restrict p_net_2_weight, const float *restrict g_net_2_weight, const float *restrict t1622_div, const float *restrict t1623_sqrt) {
   for (int i0 = 0; i0 < 1280; i0++) {
     s_net_2_weight_exp_avg[i0] = ((s_net_2_weight_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_weight[i0]));
     s_net_2_weight_exp_avg_sq[i0] = ((s_net_2_weight_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_weight[i0] * g_net_2_weight[i0])));
-    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t1621_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_2_weight[i0] = (p_net_2_weight[i0] - (t1622_div[0] * (s_net_2_weight_exp_avg[i0] / ((sqrtf(s_net_2_weight_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %1719 = add %1717, %1718 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1717 = mul %1715, %1603 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1718 = mul %1626, %1599 : f32[10]                   # examples/lstm.lua:15 backward
- * then, in the same loop, %1723 = add %1720, %1722 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1720 = mul %1716, %1604 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1722 = mul %1630, %1721 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1721 = mul %1599, %1599 : f32[10]                   # examples/lstm.lua:15 backward
- * then, in the same loop, %1732 = assign %5, %1731 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1731 = sub %5, %1730 : f32[10]                      # examples/lstm.lua:15 backward
- *   with %1730 = mul %1621, %1729 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1729 = div %1719, %1728 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1728 = add %1727, %1602 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1727 = div %1726, %1622 : f32[10]                   # examples/lstm.lua:15 backward
- *   with %1726 = sqrt %1723 : f32[10]                         # examples/lstm.lua:15 backward
+/* %1720 = add %1718, %1719 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1718 = mul %1716, %1604 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1719 = mul %1627, %1600 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1724 = add %1721, %1723 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1721 = mul %1717, %1605 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1723 = mul %1631, %1722 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1722 = mul %1600, %1600 : f32[10]                   # examples/lstm.lua:15 backward
+ * then, in the same loop, %1733 = assign %5, %1732 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1732 = sub %5, %1731 : f32[10]                      # examples/lstm.lua:15 backward
+ *   with %1731 = mul %1622, %1730 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1730 = div %1720, %1729 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1729 = add %1728, %1603 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1728 = div %1727, %1623 : f32[10]                   # examples/lstm.lua:15 backward
+ *   with %1727 = sqrt %1724 : f32[10]                         # examples/lstm.lua:15 backward
  */
-DLC_KERNEL static void lstm_add_1719(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1621_div, const float *restrict t1622_sqrt) {
+DLC_KERNEL static void lstm_add_1720(float *restrict s_net_2_bias_exp_avg, float *restrict s_net_2_bias_exp_avg_sq, float *restrict p_net_2_bias, const float *restrict g_net_2_bias, const float *restrict t1622_div, const float *restrict t1623_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_net_2_bias_exp_avg[i0] = ((s_net_2_bias_exp_avg[i0] * LSTM_BETA1) + (LSTM_ONE_MINUS_BETA1 * g_net_2_bias[i0]));
     s_net_2_bias_exp_avg_sq[i0] = ((s_net_2_bias_exp_avg_sq[i0] * LSTM_BETA2) + (LSTM_ONE_MINUS_BETA2 * (g_net_2_bias[i0] * g_net_2_bias[i0])));
-    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1621_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1622_sqrt[0]) + LSTM_EPS))));
+    p_net_2_bias[i0] = (p_net_2_bias[i0] - (t1622_div[0] * (s_net_2_bias_exp_avg[i0] / ((sqrtf(s_net_2_bias_exp_avg_sq[i0]) / t1623_sqrt[0]) + LSTM_EPS))));
   }
 }
 
-/* %542 = xent %540, %541 : f32[64]                     # examples/lstm.lua:14 */
-DLC_KERNEL static void lstm_xent_542_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
+/* %543 = xent %541, %542 : f32[64]                     # examples/lstm.lua:14 */
+DLC_KERNEL static void lstm_xent_543_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict target) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1841,119 +1828,120 @@ void lstm_forward(lstm_model *restrict m, const float *x, float *out) {
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
   float *const net_0_add_2 = m->arena + 917504;   /* %11 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul = m->arena + 65536;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul = m->arena + 131072;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_mul_2 = m->arena + 229376;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_transpose_2 = m->arena + 0;   /* %23 transpose[128,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 73728;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 237568;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 65536;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 245760;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 73728;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 253952;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 65536;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 262144;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 73728;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 270336;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 65536;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 278528;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 73728;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 286720;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 65536;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 294912;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 73728;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 303104;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 65536;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 311296;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 73728;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 319488;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 65536;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 327680;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 73728;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 335872;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 65536;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 344064;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 73728;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 352256;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 65536;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 360448;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 73728;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 368640;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 65536;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 376832;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 73728;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 385024;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 65536;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 393216;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 73728;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 401408;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 65536;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 409600;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 73728;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 417792;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 65536;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 425984;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 73728;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 434176;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 65536;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 442368;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 450560;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 229376;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_matmul = m->arena + 0;   /* %539 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
+  float *const net_0_matmul_2 = m->arena + 65536;   /* %24 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_3 = m->arena + 98304;   /* %25 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 139264;   /* %36 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 237568;   /* %38 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 65536;   /* %40 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 98304;   /* %41 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 131072;   /* %52 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 245760;   /* %54 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 65536;   /* %56 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 98304;   /* %57 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 139264;   /* %68 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 253952;   /* %70 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 65536;   /* %72 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 98304;   /* %73 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 131072;   /* %84 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 262144;   /* %86 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 65536;   /* %88 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 98304;   /* %89 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 139264;   /* %100 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 270336;   /* %102 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 65536;   /* %104 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 98304;   /* %105 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 131072;   /* %116 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 278528;   /* %118 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 65536;   /* %120 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 98304;   /* %121 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 139264;   /* %132 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 286720;   /* %134 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 65536;   /* %136 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 98304;   /* %137 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 131072;   /* %148 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 294912;   /* %150 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 65536;   /* %152 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 98304;   /* %153 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 139264;   /* %164 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 303104;   /* %166 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 65536;   /* %168 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 98304;   /* %169 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 131072;   /* %180 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 311296;   /* %182 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 65536;   /* %184 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 98304;   /* %185 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 139264;   /* %196 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 319488;   /* %198 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 65536;   /* %200 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 98304;   /* %201 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 131072;   /* %212 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 327680;   /* %214 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 65536;   /* %216 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 98304;   /* %217 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 139264;   /* %228 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 335872;   /* %230 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 65536;   /* %232 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 98304;   /* %233 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 131072;   /* %244 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 344064;   /* %246 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 65536;   /* %248 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 98304;   /* %249 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 139264;   /* %260 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 352256;   /* %262 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 65536;   /* %264 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 98304;   /* %265 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 131072;   /* %276 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 360448;   /* %278 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 65536;   /* %280 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 98304;   /* %281 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 139264;   /* %292 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 368640;   /* %294 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 65536;   /* %296 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 98304;   /* %297 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 131072;   /* %308 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 376832;   /* %310 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 65536;   /* %312 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 98304;   /* %313 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 139264;   /* %324 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 385024;   /* %326 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 65536;   /* %328 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 98304;   /* %329 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 131072;   /* %340 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 393216;   /* %342 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 65536;   /* %344 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 98304;   /* %345 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 139264;   /* %356 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 401408;   /* %358 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 65536;   /* %360 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 98304;   /* %361 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 131072;   /* %372 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 409600;   /* %374 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 65536;   /* %376 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 98304;   /* %377 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 139264;   /* %388 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 417792;   /* %390 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 65536;   /* %392 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 98304;   /* %393 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 131072;   /* %404 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 425984;   /* %406 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 65536;   /* %408 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 98304;   /* %409 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 139264;   /* %420 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 434176;   /* %422 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 65536;   /* %424 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 98304;   /* %425 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 131072;   /* %436 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 442368;   /* %438 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 65536;   /* %440 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 98304;   /* %441 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 450560;   /* %454 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %537 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 229376;   /* %539 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_2_matmul = m->arena + 0;   /* %540 matmul[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_weight = m->param + 80896;
   float *const p_net_2_bias = m->param + 82176;
   lstm_transpose_8(net_0_transpose, p_net_0_weight_ih_l0); /* %8 transpose: net.0 LSTM, examples/lstm.lua:10 */
@@ -1962,125 +1950,126 @@ void lstm_forward(lstm_model *restrict m, const float *x, float *out) {
   lstm_add_11(net_0_add_2, net_0_matmul, net_0_add); /* %11 add: net.0 LSTM, examples/lstm.lua:10 */
   lstm_mul_19(net_0_mul, net_0_add_2); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_mul_21(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_4, net_0_add_3, net_0_mul); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_6, net_0_add_5, net_0_add_4); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_8, net_0_add_7, net_0_add_6); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_10, net_0_add_9, net_0_add_8); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_12, net_0_add_11, net_0_add_10); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_14, net_0_add_13, net_0_add_12); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_16, net_0_add_15, net_0_add_14); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_18, net_0_add_17, net_0_add_16); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_20, net_0_add_19, net_0_add_18); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_22, net_0_add_21, net_0_add_20); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_24, net_0_add_23, net_0_add_22); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_26, net_0_add_25, net_0_add_24); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_28, net_0_add_27, net_0_add_26); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_30, net_0_add_29, net_0_add_28); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_32, net_0_add_31, net_0_add_30); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_34, net_0_add_33, net_0_add_32); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_36, net_0_add_35, net_0_add_34); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_38, net_0_add_37, net_0_add_36); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_40, net_0_add_39, net_0_add_38); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_42, net_0_add_41, net_0_add_40); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_44, net_0_add_43, net_0_add_42); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_46, net_0_add_45, net_0_add_44); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_48, net_0_add_47, net_0_add_46); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_50, net_0_add_49, net_0_add_48); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_52, net_0_add_51, net_0_add_50); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_54, net_0_add_53, net_0_add_52); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_453(net_0_mul_29, net_0_add_55, net_0_add_54); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_539(net_2_matmul, net_1_slice, p_net_2_weight); /* %539 matmul: net.2 Linear, examples/lstm.lua:12 */
-  lstm_assign_547(out, net_2_matmul, p_net_2_bias); /* %547 assign: examples/lstm.lua:16 */
+  lstm_transpose_23(net_0_transpose_2, p_net_0_weight_hh_l0); /* %23 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_2, net_0_mul_2, net_0_transpose_2); /* %24 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %25 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_4, net_0_add_3, net_0_mul); /* %36 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %38 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_3, net_0_mul_3, net_0_transpose_2); /* %40 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %41 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_6, net_0_add_5, net_0_add_4); /* %52 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %54 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_4, net_0_mul_4, net_0_transpose_2); /* %56 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %57 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_8, net_0_add_7, net_0_add_6); /* %68 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %70 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_5, net_0_mul_5, net_0_transpose_2); /* %72 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %73 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_10, net_0_add_9, net_0_add_8); /* %84 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %86 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_6, net_0_mul_6, net_0_transpose_2); /* %88 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %89 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_12, net_0_add_11, net_0_add_10); /* %100 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %102 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_7, net_0_mul_7, net_0_transpose_2); /* %104 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %105 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_14, net_0_add_13, net_0_add_12); /* %116 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %118 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_8, net_0_mul_8, net_0_transpose_2); /* %120 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %121 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_16, net_0_add_15, net_0_add_14); /* %132 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %134 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_9, net_0_mul_9, net_0_transpose_2); /* %136 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %137 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_18, net_0_add_17, net_0_add_16); /* %148 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %150 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_10, net_0_mul_10, net_0_transpose_2); /* %152 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %153 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_20, net_0_add_19, net_0_add_18); /* %164 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %166 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_11, net_0_mul_11, net_0_transpose_2); /* %168 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %169 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_22, net_0_add_21, net_0_add_20); /* %180 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %182 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_12, net_0_mul_12, net_0_transpose_2); /* %184 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %185 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_24, net_0_add_23, net_0_add_22); /* %196 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %198 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_13, net_0_mul_13, net_0_transpose_2); /* %200 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %201 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_26, net_0_add_25, net_0_add_24); /* %212 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %214 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_14, net_0_mul_14, net_0_transpose_2); /* %216 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %217 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_28, net_0_add_27, net_0_add_26); /* %228 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %230 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_15, net_0_mul_15, net_0_transpose_2); /* %232 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %233 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_30, net_0_add_29, net_0_add_28); /* %244 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %246 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_16, net_0_mul_16, net_0_transpose_2); /* %248 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %249 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_32, net_0_add_31, net_0_add_30); /* %260 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %262 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_17, net_0_mul_17, net_0_transpose_2); /* %264 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %265 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_34, net_0_add_33, net_0_add_32); /* %276 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %278 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_18, net_0_mul_18, net_0_transpose_2); /* %280 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %281 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_36, net_0_add_35, net_0_add_34); /* %292 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %294 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_19, net_0_mul_19, net_0_transpose_2); /* %296 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %297 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_38, net_0_add_37, net_0_add_36); /* %308 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %310 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_20, net_0_mul_20, net_0_transpose_2); /* %312 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %313 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_40, net_0_add_39, net_0_add_38); /* %324 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %326 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_21, net_0_mul_21, net_0_transpose_2); /* %328 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %329 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_42, net_0_add_41, net_0_add_40); /* %340 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %342 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_22, net_0_mul_22, net_0_transpose_2); /* %344 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %345 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_44, net_0_add_43, net_0_add_42); /* %356 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %358 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_23, net_0_mul_23, net_0_transpose_2); /* %360 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %361 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_46, net_0_add_45, net_0_add_44); /* %372 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %374 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_24, net_0_mul_24, net_0_transpose_2); /* %376 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %377 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_48, net_0_add_47, net_0_add_46); /* %388 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %390 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_25, net_0_mul_25, net_0_transpose_2); /* %392 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %393 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_50, net_0_add_49, net_0_add_48); /* %404 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %406 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_26, net_0_mul_26, net_0_transpose_2); /* %408 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %409 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_52, net_0_add_51, net_0_add_50); /* %420 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %422 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_27, net_0_mul_27, net_0_transpose_2); /* %424 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %425 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_54, net_0_add_53, net_0_add_52); /* %436 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %438 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_28, net_0_mul_28, net_0_transpose_2); /* %440 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %441 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_454(net_0_mul_29, net_0_add_55, net_0_add_54); /* %454 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_537(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %537 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_539(net_1_slice, net_0_add_56 + 3456); /* %539 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_540(net_2_matmul, net_1_slice, p_net_2_weight); /* %540 matmul: net.2 Linear, examples/lstm.lua:12 */
+  lstm_assign_548(out, net_2_matmul, p_net_2_bias); /* %548 assign: examples/lstm.lua:16 */
 }
 
 static float lstm_backward(lstm_model *restrict m, const float *x, const void *target_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t1610_tanh = m->arena + 3088400;   /* %1610 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1621_div = m->arena + 3088416;   /* %1621 div[]: examples/lstm.lua:15, backward */
-  float *const t1617_tanh = m->arena + 3088400;   /* %1617 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1622_sqrt = m->arena + 3088432;   /* %1622 sqrt[]: examples/lstm.lua:15, backward */
+  float *const t1611_tanh = m->arena + 3088400;   /* %1611 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1622_div = m->arena + 3088416;   /* %1622 div[]: examples/lstm.lua:15, backward */
+  float *const t1618_tanh = m->arena + 3088400;   /* %1618 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1623_sqrt = m->arena + 3088432;   /* %1623 sqrt[]: examples/lstm.lua:15, backward */
   float *const net_0_transpose = m->arena + 1835008;   /* %8 transpose[28,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
   float *const net_0_matmul = m->arena + 0;   /* %9 matmul[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
@@ -2094,530 +2083,531 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   float *const net_0_mul = m->arena + 2686976;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_tanh_2 = m->arena + 2744320;   /* %20 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_mul_2 = m->arena + 2752512;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_transpose_2 = m->arena + 0;   /* %23 transpose[128,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_3 = m->arena + 2695168;   /* %29 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_4 = m->arena + 2760704;   /* %30 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_3 = m->arena + 2703360;   /* %31 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_5 = m->arena + 2711552;   /* %32 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 2654208;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_4 = m->arena + 2768896;   /* %36 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 2777088;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_6 = m->arena + 2662400;   /* %45 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_7 = m->arena + 2785280;   /* %46 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_5 = m->arena + 2670592;   /* %47 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_8 = m->arena + 2678784;   /* %48 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 2621440;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_6 = m->arena + 2793472;   /* %52 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 2801664;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_9 = m->arena + 2629632;   /* %61 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_10 = m->arena + 2809856;   /* %62 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_7 = m->arena + 2637824;   /* %63 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_11 = m->arena + 2646016;   /* %64 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 2588672;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_8 = m->arena + 2818048;   /* %68 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 2826240;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_12 = m->arena + 2596864;   /* %77 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_13 = m->arena + 2834432;   /* %78 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_9 = m->arena + 2605056;   /* %79 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_14 = m->arena + 2613248;   /* %80 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 2555904;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_10 = m->arena + 2842624;   /* %84 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 2850816;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_15 = m->arena + 2564096;   /* %93 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_16 = m->arena + 2859008;   /* %94 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_11 = m->arena + 2572288;   /* %95 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_17 = m->arena + 2580480;   /* %96 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 2523136;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_12 = m->arena + 2867200;   /* %100 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 2875392;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_18 = m->arena + 2531328;   /* %109 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_19 = m->arena + 2883584;   /* %110 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_13 = m->arena + 2539520;   /* %111 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_20 = m->arena + 2547712;   /* %112 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 2490368;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_14 = m->arena + 2891776;   /* %116 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 2899968;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_21 = m->arena + 2498560;   /* %125 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_22 = m->arena + 2908160;   /* %126 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_15 = m->arena + 2506752;   /* %127 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_23 = m->arena + 2514944;   /* %128 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 2457600;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_16 = m->arena + 2916352;   /* %132 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 2924544;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_24 = m->arena + 2465792;   /* %141 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_25 = m->arena + 2932736;   /* %142 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_17 = m->arena + 2473984;   /* %143 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_26 = m->arena + 2482176;   /* %144 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 2424832;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_18 = m->arena + 2940928;   /* %148 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 2949120;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_27 = m->arena + 2433024;   /* %157 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_28 = m->arena + 2957312;   /* %158 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_19 = m->arena + 2441216;   /* %159 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_29 = m->arena + 2449408;   /* %160 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 2392064;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_20 = m->arena + 2965504;   /* %164 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 2973696;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_30 = m->arena + 2400256;   /* %173 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_31 = m->arena + 2981888;   /* %174 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_21 = m->arena + 2408448;   /* %175 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_32 = m->arena + 2416640;   /* %176 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 2359296;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_22 = m->arena + 2990080;   /* %180 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 2998272;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_33 = m->arena + 2367488;   /* %189 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_34 = m->arena + 3006464;   /* %190 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_23 = m->arena + 2375680;   /* %191 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_35 = m->arena + 2383872;   /* %192 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 2326528;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_24 = m->arena + 3014656;   /* %196 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 3022848;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_36 = m->arena + 2334720;   /* %205 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_37 = m->arena + 3031040;   /* %206 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_25 = m->arena + 2342912;   /* %207 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_38 = m->arena + 2351104;   /* %208 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 2293760;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_26 = m->arena + 3039232;   /* %212 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 3047424;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_39 = m->arena + 2301952;   /* %221 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_40 = m->arena + 3055616;   /* %222 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_27 = m->arena + 2310144;   /* %223 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_41 = m->arena + 2318336;   /* %224 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 851968;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_28 = m->arena + 3063808;   /* %228 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 3072000;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_42 = m->arena + 860160;   /* %237 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_43 = m->arena + 3080192;   /* %238 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_29 = m->arena + 868352;   /* %239 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_44 = m->arena + 876544;   /* %240 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 786432;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_30 = m->arena + 884736;   /* %244 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 892928;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_45 = m->arena + 794624;   /* %253 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_46 = m->arena + 901120;   /* %254 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_31 = m->arena + 802816;   /* %255 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_47 = m->arena + 811008;   /* %256 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 720896;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_32 = m->arena + 819200;   /* %260 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 827392;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_48 = m->arena + 729088;   /* %269 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_49 = m->arena + 835584;   /* %270 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_33 = m->arena + 737280;   /* %271 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_50 = m->arena + 745472;   /* %272 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 655360;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_34 = m->arena + 753664;   /* %276 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 761856;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_51 = m->arena + 663552;   /* %285 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_52 = m->arena + 770048;   /* %286 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_35 = m->arena + 671744;   /* %287 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_53 = m->arena + 679936;   /* %288 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 589824;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_36 = m->arena + 688128;   /* %292 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 696320;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_54 = m->arena + 598016;   /* %301 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_55 = m->arena + 704512;   /* %302 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_37 = m->arena + 606208;   /* %303 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_56 = m->arena + 614400;   /* %304 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 524288;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_38 = m->arena + 622592;   /* %308 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 630784;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_57 = m->arena + 532480;   /* %317 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_58 = m->arena + 638976;   /* %318 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_39 = m->arena + 540672;   /* %319 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_59 = m->arena + 548864;   /* %320 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 458752;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_40 = m->arena + 557056;   /* %324 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 565248;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_60 = m->arena + 466944;   /* %333 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_61 = m->arena + 573440;   /* %334 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_41 = m->arena + 475136;   /* %335 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_62 = m->arena + 483328;   /* %336 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 393216;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_42 = m->arena + 491520;   /* %340 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 499712;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_63 = m->arena + 401408;   /* %349 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_64 = m->arena + 507904;   /* %350 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_43 = m->arena + 409600;   /* %351 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_65 = m->arena + 417792;   /* %352 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 327680;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_44 = m->arena + 425984;   /* %356 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 434176;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_66 = m->arena + 335872;   /* %365 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_67 = m->arena + 442368;   /* %366 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_45 = m->arena + 344064;   /* %367 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_68 = m->arena + 352256;   /* %368 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 262144;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_46 = m->arena + 360448;   /* %372 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 368640;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_69 = m->arena + 270336;   /* %381 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_70 = m->arena + 376832;   /* %382 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_47 = m->arena + 278528;   /* %383 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_71 = m->arena + 286720;   /* %384 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 229376;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_48 = m->arena + 294912;   /* %388 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 303104;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_72 = m->arena + 237568;   /* %397 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_73 = m->arena + 311296;   /* %398 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_49 = m->arena + 245760;   /* %399 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_74 = m->arena + 253952;   /* %400 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 319488;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_50 = m->arena + 385024;   /* %404 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 450560;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_75 = m->arena + 516096;   /* %413 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_76 = m->arena + 581632;   /* %414 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_51 = m->arena + 647168;   /* %415 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_77 = m->arena + 712704;   /* %416 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 778240;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_52 = m->arena + 843776;   /* %420 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 909312;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_78 = m->arena + 1867776;   /* %429 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_79 = m->arena + 1900544;   /* %430 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_53 = m->arena + 1875968;   /* %431 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_80 = m->arena + 1884160;   /* %432 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 1835008;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_54 = m->arena + 1892352;   /* %436 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 1908736;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_81 = m->arena + 917504;   /* %445 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_82 = m->arena + 925696;   /* %446 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_55 = m->arena + 933888;   /* %447 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_sigmoid_83 = m->arena + 942080;   /* %448 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_tanh_56 = m->arena + 950272;   /* %452 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 958464;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 958464;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
-  float *const net_2_add = m->arena + 640;   /* %540 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
+  float *const net_0_matmul_2 = m->arena + 65536;   /* %24 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_3 = m->arena + 98304;   /* %25 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_3 = m->arena + 2695168;   /* %30 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_4 = m->arena + 2760704;   /* %31 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_3 = m->arena + 2703360;   /* %32 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_5 = m->arena + 2711552;   /* %33 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 2654208;   /* %36 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_4 = m->arena + 2768896;   /* %37 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 2777088;   /* %38 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 65536;   /* %40 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 98304;   /* %41 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_6 = m->arena + 2662400;   /* %46 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_7 = m->arena + 2785280;   /* %47 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_5 = m->arena + 2670592;   /* %48 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_8 = m->arena + 2678784;   /* %49 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 2621440;   /* %52 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_6 = m->arena + 2793472;   /* %53 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 2801664;   /* %54 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 65536;   /* %56 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 98304;   /* %57 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_9 = m->arena + 2629632;   /* %62 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_10 = m->arena + 2809856;   /* %63 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_7 = m->arena + 2637824;   /* %64 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_11 = m->arena + 2646016;   /* %65 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 2588672;   /* %68 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_8 = m->arena + 2818048;   /* %69 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 2826240;   /* %70 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 65536;   /* %72 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 98304;   /* %73 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_12 = m->arena + 2596864;   /* %78 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_13 = m->arena + 2834432;   /* %79 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_9 = m->arena + 2605056;   /* %80 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_14 = m->arena + 2613248;   /* %81 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 2555904;   /* %84 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_10 = m->arena + 2842624;   /* %85 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 2850816;   /* %86 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 65536;   /* %88 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 98304;   /* %89 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_15 = m->arena + 2564096;   /* %94 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_16 = m->arena + 2859008;   /* %95 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_11 = m->arena + 2572288;   /* %96 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_17 = m->arena + 2580480;   /* %97 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 2523136;   /* %100 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_12 = m->arena + 2867200;   /* %101 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 2875392;   /* %102 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 65536;   /* %104 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 98304;   /* %105 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_18 = m->arena + 2531328;   /* %110 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_19 = m->arena + 2883584;   /* %111 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_13 = m->arena + 2539520;   /* %112 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_20 = m->arena + 2547712;   /* %113 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 2490368;   /* %116 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_14 = m->arena + 2891776;   /* %117 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 2899968;   /* %118 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 65536;   /* %120 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 98304;   /* %121 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_21 = m->arena + 2498560;   /* %126 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_22 = m->arena + 2908160;   /* %127 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_15 = m->arena + 2506752;   /* %128 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_23 = m->arena + 2514944;   /* %129 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 2457600;   /* %132 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_16 = m->arena + 2916352;   /* %133 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 2924544;   /* %134 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 65536;   /* %136 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 98304;   /* %137 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_24 = m->arena + 2465792;   /* %142 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_25 = m->arena + 2932736;   /* %143 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_17 = m->arena + 2473984;   /* %144 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_26 = m->arena + 2482176;   /* %145 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 2424832;   /* %148 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_18 = m->arena + 2940928;   /* %149 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 2949120;   /* %150 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 65536;   /* %152 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 98304;   /* %153 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_27 = m->arena + 2433024;   /* %158 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_28 = m->arena + 2957312;   /* %159 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_19 = m->arena + 2441216;   /* %160 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_29 = m->arena + 2449408;   /* %161 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 2392064;   /* %164 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_20 = m->arena + 2965504;   /* %165 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 2973696;   /* %166 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 65536;   /* %168 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 98304;   /* %169 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_30 = m->arena + 2400256;   /* %174 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_31 = m->arena + 2981888;   /* %175 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_21 = m->arena + 2408448;   /* %176 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_32 = m->arena + 2416640;   /* %177 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 2359296;   /* %180 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_22 = m->arena + 2990080;   /* %181 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 2998272;   /* %182 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 65536;   /* %184 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 98304;   /* %185 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_33 = m->arena + 2367488;   /* %190 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_34 = m->arena + 3006464;   /* %191 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_23 = m->arena + 2375680;   /* %192 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_35 = m->arena + 2383872;   /* %193 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 2326528;   /* %196 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_24 = m->arena + 3014656;   /* %197 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 3022848;   /* %198 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 65536;   /* %200 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 98304;   /* %201 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_36 = m->arena + 2334720;   /* %206 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_37 = m->arena + 3031040;   /* %207 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_25 = m->arena + 2342912;   /* %208 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_38 = m->arena + 2351104;   /* %209 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 2293760;   /* %212 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_26 = m->arena + 3039232;   /* %213 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 3047424;   /* %214 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 65536;   /* %216 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 98304;   /* %217 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_39 = m->arena + 2301952;   /* %222 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_40 = m->arena + 3055616;   /* %223 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_27 = m->arena + 2310144;   /* %224 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_41 = m->arena + 2318336;   /* %225 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 851968;   /* %228 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_28 = m->arena + 3063808;   /* %229 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 3072000;   /* %230 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 65536;   /* %232 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 98304;   /* %233 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_42 = m->arena + 860160;   /* %238 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_43 = m->arena + 3080192;   /* %239 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_29 = m->arena + 868352;   /* %240 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_44 = m->arena + 876544;   /* %241 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 786432;   /* %244 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_30 = m->arena + 884736;   /* %245 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 892928;   /* %246 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 65536;   /* %248 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 98304;   /* %249 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_45 = m->arena + 794624;   /* %254 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_46 = m->arena + 901120;   /* %255 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_31 = m->arena + 802816;   /* %256 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_47 = m->arena + 811008;   /* %257 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 720896;   /* %260 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_32 = m->arena + 819200;   /* %261 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 827392;   /* %262 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 65536;   /* %264 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 98304;   /* %265 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_48 = m->arena + 729088;   /* %270 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_49 = m->arena + 835584;   /* %271 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_33 = m->arena + 737280;   /* %272 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_50 = m->arena + 745472;   /* %273 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 655360;   /* %276 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_34 = m->arena + 753664;   /* %277 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 761856;   /* %278 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 65536;   /* %280 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 98304;   /* %281 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_51 = m->arena + 663552;   /* %286 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_52 = m->arena + 770048;   /* %287 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_35 = m->arena + 671744;   /* %288 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_53 = m->arena + 679936;   /* %289 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 589824;   /* %292 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_36 = m->arena + 688128;   /* %293 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 696320;   /* %294 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 65536;   /* %296 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 98304;   /* %297 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_54 = m->arena + 598016;   /* %302 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_55 = m->arena + 704512;   /* %303 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_37 = m->arena + 606208;   /* %304 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_56 = m->arena + 614400;   /* %305 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 524288;   /* %308 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_38 = m->arena + 622592;   /* %309 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 630784;   /* %310 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 65536;   /* %312 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 98304;   /* %313 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_57 = m->arena + 532480;   /* %318 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_58 = m->arena + 638976;   /* %319 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_39 = m->arena + 540672;   /* %320 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_59 = m->arena + 548864;   /* %321 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 458752;   /* %324 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_40 = m->arena + 557056;   /* %325 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 565248;   /* %326 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 65536;   /* %328 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 98304;   /* %329 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_60 = m->arena + 466944;   /* %334 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_61 = m->arena + 573440;   /* %335 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_41 = m->arena + 475136;   /* %336 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_62 = m->arena + 483328;   /* %337 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 393216;   /* %340 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_42 = m->arena + 491520;   /* %341 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 499712;   /* %342 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 65536;   /* %344 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 98304;   /* %345 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_63 = m->arena + 401408;   /* %350 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_64 = m->arena + 507904;   /* %351 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_43 = m->arena + 409600;   /* %352 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_65 = m->arena + 417792;   /* %353 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 327680;   /* %356 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_44 = m->arena + 425984;   /* %357 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 434176;   /* %358 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 65536;   /* %360 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 98304;   /* %361 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_66 = m->arena + 335872;   /* %366 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_67 = m->arena + 442368;   /* %367 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_45 = m->arena + 344064;   /* %368 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_68 = m->arena + 352256;   /* %369 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 262144;   /* %372 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_46 = m->arena + 360448;   /* %373 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 368640;   /* %374 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 65536;   /* %376 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 98304;   /* %377 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_69 = m->arena + 270336;   /* %382 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_70 = m->arena + 376832;   /* %383 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_47 = m->arena + 278528;   /* %384 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_71 = m->arena + 286720;   /* %385 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 229376;   /* %388 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_48 = m->arena + 294912;   /* %389 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 303104;   /* %390 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 65536;   /* %392 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 98304;   /* %393 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_72 = m->arena + 237568;   /* %398 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_73 = m->arena + 311296;   /* %399 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_49 = m->arena + 245760;   /* %400 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_74 = m->arena + 253952;   /* %401 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 319488;   /* %404 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_50 = m->arena + 385024;   /* %405 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 450560;   /* %406 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 65536;   /* %408 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 98304;   /* %409 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_75 = m->arena + 516096;   /* %414 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_76 = m->arena + 581632;   /* %415 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_51 = m->arena + 647168;   /* %416 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_77 = m->arena + 712704;   /* %417 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 778240;   /* %420 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_52 = m->arena + 843776;   /* %421 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 909312;   /* %422 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 65536;   /* %424 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 98304;   /* %425 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_78 = m->arena + 1867776;   /* %430 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_79 = m->arena + 1900544;   /* %431 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_53 = m->arena + 1875968;   /* %432 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_80 = m->arena + 1884160;   /* %433 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 1835008;   /* %436 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_54 = m->arena + 1892352;   /* %437 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 1908736;   /* %438 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 65536;   /* %440 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 98304;   /* %441 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_81 = m->arena + 917504;   /* %446 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_82 = m->arena + 925696;   /* %447 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_55 = m->arena + 933888;   /* %448 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_sigmoid_83 = m->arena + 942080;   /* %449 sigmoid[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_tanh_56 = m->arena + 950272;   /* %453 tanh[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 958464;   /* %454 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %537 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 958464;   /* %539 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_2_add = m->arena + 640;   /* %541 add[64,10]: net.2 Linear, examples/lstm.lua:12 */
   float *const p_net_2_bias = m->param + 82176;
   float *const p_net_2_weight = m->param + 80896;
-  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %553 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  float *const crossentropyloss0_xent = m->arena + 1280;   /* %542 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %543 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_div = m->arena + 3088384;   /* %545 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %552 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  float *const crossentropyloss0_mul_bw = m->arena + 640;   /* %557 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 0;   /* %554 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_xent = m->arena + 1280;   /* %543 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_sum_to = m->arena + 640;   /* %544 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_div = m->arena + 3088384;   /* %546 div[]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 1280;   /* %553 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 640;   /* %558 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
   float *const g_net_2_bias = m->grad + 82176;
-  float *const net_2_matmul_bw = m->arena + 966656;   /* %559 matmul[64,128]: net.2 Linear, examples/lstm.lua:12, backward */
+  float *const net_2_matmul_bw = m->arena + 966656;   /* %560 matmul[64,128]: net.2 Linear, examples/lstm.lua:12, backward */
   float *const s_net_2_weight_exp_avg = m->state + 161808;
   float *const s_net_2_weight_exp_avg_sq = m->state + 163088;
   float *const g_net_2_weight = m->grad + 80896;
-  float *const net_1_pad_bw = m->arena + 0;   /* %561 pad[64,3584]: net.1 Last, examples/lstm.lua:11, backward */
-  float *const net_0_slice_bw = m->arena + 958464;   /* %563 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_2 = m->arena + 966656;   /* %564 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_3 = m->arena + 974848;   /* %565 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_4 = m->arena + 983040;   /* %566 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_5 = m->arena + 991232;   /* %567 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_6 = m->arena + 999424;   /* %568 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_7 = m->arena + 1007616;   /* %569 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_8 = m->arena + 1015808;   /* %570 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_9 = m->arena + 1024000;   /* %571 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_10 = m->arena + 1032192;   /* %572 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_11 = m->arena + 1040384;   /* %573 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_12 = m->arena + 1048576;   /* %574 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_13 = m->arena + 1056768;   /* %575 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_14 = m->arena + 1064960;   /* %576 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_15 = m->arena + 1073152;   /* %577 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_16 = m->arena + 1081344;   /* %578 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_17 = m->arena + 1089536;   /* %579 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_18 = m->arena + 1097728;   /* %580 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_19 = m->arena + 1114112;   /* %581 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_20 = m->arena + 1179648;   /* %582 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_21 = m->arena + 1245184;   /* %583 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_22 = m->arena + 1310720;   /* %584 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_23 = m->arena + 1376256;   /* %585 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_24 = m->arena + 1441792;   /* %586 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_25 = m->arena + 1507328;   /* %587 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_26 = m->arena + 1572864;   /* %588 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_27 = m->arena + 1638400;   /* %589 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_slice_bw_28 = m->arena + 1703936;   /* %590 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw = m->arena + 65536;   /* %623 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_2 = m->arena + 0;   /* %630 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_3 = m->arena + 8192;   /* %633 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_4 = m->arena + 16384;   /* %636 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_5 = m->arena + 24576;   /* %639 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw = m->arena + 1835008;   /* %646 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_2 = m->arena + 73728;   /* %648 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw = m->arena + 0;   /* %649 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_3 = m->arena + 131072;   /* %656 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_6 = m->arena + 65536;   /* %663 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_7 = m->arena + 73728;   /* %666 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_8 = m->arena + 81920;   /* %669 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_9 = m->arena + 90112;   /* %672 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_4 = m->arena + 1867776;   /* %679 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_5 = m->arena + 139264;   /* %681 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_2 = m->arena + 65536;   /* %682 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_6 = m->arena + 196608;   /* %691 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_10 = m->arena + 131072;   /* %698 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_11 = m->arena + 139264;   /* %701 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_12 = m->arena + 147456;   /* %704 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_13 = m->arena + 155648;   /* %707 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_7 = m->arena + 1900544;   /* %714 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_8 = m->arena + 204800;   /* %716 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_3 = m->arena + 131072;   /* %717 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_9 = m->arena + 319488;   /* %726 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_14 = m->arena + 196608;   /* %733 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_15 = m->arena + 204800;   /* %736 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_16 = m->arena + 212992;   /* %739 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_17 = m->arena + 221184;   /* %742 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_10 = m->arena + 1933312;   /* %749 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_11 = m->arena + 385024;   /* %751 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_4 = m->arena + 196608;   /* %752 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_12 = m->arena + 450560;   /* %761 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_18 = m->arena + 303104;   /* %768 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_19 = m->arena + 286720;   /* %771 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_20 = m->arena + 294912;   /* %774 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_21 = m->arena + 262144;   /* %777 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_13 = m->arena + 1966080;   /* %784 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_14 = m->arena + 385024;   /* %786 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_5 = m->arena + 262144;   /* %787 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_15 = m->arena + 516096;   /* %796 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_22 = m->arena + 368640;   /* %803 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_23 = m->arena + 352256;   /* %806 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_24 = m->arena + 360448;   /* %809 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_25 = m->arena + 327680;   /* %812 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_16 = m->arena + 1998848;   /* %819 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_17 = m->arena + 450560;   /* %821 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_6 = m->arena + 327680;   /* %822 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_18 = m->arena + 581632;   /* %831 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_26 = m->arena + 434176;   /* %838 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_27 = m->arena + 417792;   /* %841 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_28 = m->arena + 425984;   /* %844 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_29 = m->arena + 393216;   /* %847 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_19 = m->arena + 2031616;   /* %854 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_20 = m->arena + 516096;   /* %856 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_7 = m->arena + 393216;   /* %857 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_21 = m->arena + 647168;   /* %866 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_30 = m->arena + 499712;   /* %873 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_31 = m->arena + 483328;   /* %876 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_32 = m->arena + 491520;   /* %879 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_33 = m->arena + 458752;   /* %882 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_22 = m->arena + 2064384;   /* %889 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_23 = m->arena + 581632;   /* %891 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_8 = m->arena + 458752;   /* %892 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_24 = m->arena + 712704;   /* %901 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_34 = m->arena + 565248;   /* %908 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_35 = m->arena + 548864;   /* %911 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_36 = m->arena + 557056;   /* %914 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_37 = m->arena + 524288;   /* %917 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_25 = m->arena + 2097152;   /* %924 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_26 = m->arena + 647168;   /* %926 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_9 = m->arena + 524288;   /* %927 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_27 = m->arena + 778240;   /* %936 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_38 = m->arena + 630784;   /* %943 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_39 = m->arena + 614400;   /* %946 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_40 = m->arena + 622592;   /* %949 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_41 = m->arena + 589824;   /* %952 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_28 = m->arena + 2129920;   /* %959 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_29 = m->arena + 712704;   /* %961 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_10 = m->arena + 589824;   /* %962 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_30 = m->arena + 843776;   /* %971 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_42 = m->arena + 696320;   /* %978 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_43 = m->arena + 679936;   /* %981 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_44 = m->arena + 688128;   /* %984 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_45 = m->arena + 655360;   /* %987 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_31 = m->arena + 2162688;   /* %994 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_32 = m->arena + 778240;   /* %996 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_11 = m->arena + 655360;   /* %997 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_33 = m->arena + 909312;   /* %1006 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_46 = m->arena + 761856;   /* %1013 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_47 = m->arena + 745472;   /* %1016 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_48 = m->arena + 753664;   /* %1019 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_49 = m->arena + 720896;   /* %1022 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_34 = m->arena + 2195456;   /* %1029 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_35 = m->arena + 843776;   /* %1031 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_12 = m->arena + 720896;   /* %1032 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_36 = m->arena + 917504;   /* %1041 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_50 = m->arena + 827392;   /* %1048 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_51 = m->arena + 811008;   /* %1051 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_52 = m->arena + 819200;   /* %1054 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_53 = m->arena + 786432;   /* %1057 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_37 = m->arena + 2228224;   /* %1064 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_38 = m->arena + 909312;   /* %1066 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_13 = m->arena + 786432;   /* %1067 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_39 = m->arena + 925696;   /* %1076 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_54 = m->arena + 892928;   /* %1083 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_55 = m->arena + 876544;   /* %1086 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_56 = m->arena + 884736;   /* %1089 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_57 = m->arena + 851968;   /* %1092 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_40 = m->arena + 2260992;   /* %1099 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_41 = m->arena + 917504;   /* %1101 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_14 = m->arena + 851968;   /* %1102 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_42 = m->arena + 983040;   /* %1111 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_58 = m->arena + 925696;   /* %1118 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_59 = m->arena + 917504;   /* %1121 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_60 = m->arena + 933888;   /* %1124 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_61 = m->arena + 942080;   /* %1127 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_43 = m->arena + 2293760;   /* %1134 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_44 = m->arena + 991232;   /* %1136 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_15 = m->arena + 917504;   /* %1137 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_45 = m->arena + 1048576;   /* %1146 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_62 = m->arena + 983040;   /* %1153 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_63 = m->arena + 991232;   /* %1156 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_64 = m->arena + 999424;   /* %1159 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_65 = m->arena + 1007616;   /* %1162 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_46 = m->arena + 2326528;   /* %1169 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_47 = m->arena + 1056768;   /* %1171 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_16 = m->arena + 983040;   /* %1172 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_48 = m->arena + 1122304;   /* %1181 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_66 = m->arena + 1048576;   /* %1188 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_67 = m->arena + 1056768;   /* %1191 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_68 = m->arena + 1064960;   /* %1194 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_69 = m->arena + 1073152;   /* %1197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_49 = m->arena + 2359296;   /* %1204 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_50 = m->arena + 1130496;   /* %1206 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_17 = m->arena + 1048576;   /* %1207 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_51 = m->arena + 1187840;   /* %1216 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_70 = m->arena + 1122304;   /* %1223 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_71 = m->arena + 1130496;   /* %1226 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_72 = m->arena + 1138688;   /* %1229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_73 = m->arena + 1146880;   /* %1232 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_52 = m->arena + 2392064;   /* %1239 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_53 = m->arena + 1196032;   /* %1241 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_18 = m->arena + 1114112;   /* %1242 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_54 = m->arena + 1253376;   /* %1251 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_74 = m->arena + 1187840;   /* %1258 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_75 = m->arena + 1196032;   /* %1261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_76 = m->arena + 1204224;   /* %1264 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_77 = m->arena + 1212416;   /* %1267 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_55 = m->arena + 2424832;   /* %1274 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_56 = m->arena + 1261568;   /* %1276 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_19 = m->arena + 1179648;   /* %1277 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_57 = m->arena + 1318912;   /* %1286 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_78 = m->arena + 1253376;   /* %1293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_79 = m->arena + 1261568;   /* %1296 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_80 = m->arena + 1269760;   /* %1299 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_81 = m->arena + 1277952;   /* %1302 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_58 = m->arena + 2457600;   /* %1309 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_59 = m->arena + 1327104;   /* %1311 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_20 = m->arena + 1245184;   /* %1312 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_60 = m->arena + 1384448;   /* %1321 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_82 = m->arena + 1318912;   /* %1328 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_83 = m->arena + 1327104;   /* %1331 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_84 = m->arena + 1335296;   /* %1334 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_85 = m->arena + 1343488;   /* %1337 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_61 = m->arena + 2490368;   /* %1344 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_62 = m->arena + 1392640;   /* %1346 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_21 = m->arena + 1310720;   /* %1347 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_63 = m->arena + 1449984;   /* %1356 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_86 = m->arena + 1384448;   /* %1363 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_87 = m->arena + 1392640;   /* %1366 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_88 = m->arena + 1400832;   /* %1369 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_89 = m->arena + 1409024;   /* %1372 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_64 = m->arena + 2523136;   /* %1379 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_65 = m->arena + 1458176;   /* %1381 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_22 = m->arena + 1376256;   /* %1382 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_66 = m->arena + 1515520;   /* %1391 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_90 = m->arena + 1449984;   /* %1398 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_91 = m->arena + 1458176;   /* %1401 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_92 = m->arena + 1466368;   /* %1404 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_93 = m->arena + 1474560;   /* %1407 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_67 = m->arena + 2555904;   /* %1414 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_68 = m->arena + 1523712;   /* %1416 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_23 = m->arena + 1441792;   /* %1417 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_69 = m->arena + 1581056;   /* %1426 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_94 = m->arena + 1515520;   /* %1433 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_95 = m->arena + 1523712;   /* %1436 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_96 = m->arena + 1531904;   /* %1439 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_97 = m->arena + 1540096;   /* %1442 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_70 = m->arena + 2588672;   /* %1449 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_71 = m->arena + 1589248;   /* %1451 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_24 = m->arena + 1507328;   /* %1452 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_72 = m->arena + 1646592;   /* %1461 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_98 = m->arena + 1581056;   /* %1468 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_99 = m->arena + 1589248;   /* %1471 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_100 = m->arena + 1597440;   /* %1474 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_101 = m->arena + 1605632;   /* %1477 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_73 = m->arena + 2621440;   /* %1484 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_74 = m->arena + 1654784;   /* %1486 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_25 = m->arena + 1572864;   /* %1487 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_75 = m->arena + 1712128;   /* %1496 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_102 = m->arena + 1646592;   /* %1503 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_103 = m->arena + 1654784;   /* %1506 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_104 = m->arena + 1662976;   /* %1509 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_105 = m->arena + 1671168;   /* %1512 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_76 = m->arena + 2654208;   /* %1519 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_77 = m->arena + 1720320;   /* %1521 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_matmul_bw_26 = m->arena + 1638400;   /* %1522 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_78 = m->arena + 2777088;   /* %1531 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_106 = m->arena + 1712128;   /* %1538 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_107 = m->arena + 1720320;   /* %1541 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_108 = m->arena + 1728512;   /* %1544 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_109 = m->arena + 1736704;   /* %1547 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_79 = m->arena + 2686976;   /* %1554 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_80 = m->arena + 2768896;   /* %1556 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_81 = m->arena + 1769472;   /* %1558 add[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_1_pad_bw = m->arena + 0;   /* %562 pad[64,3584]: net.1 Last, examples/lstm.lua:11, backward */
+  float *const net_0_slice_bw = m->arena + 958464;   /* %564 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_2 = m->arena + 966656;   /* %565 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_3 = m->arena + 974848;   /* %566 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_4 = m->arena + 983040;   /* %567 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_5 = m->arena + 991232;   /* %568 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_6 = m->arena + 999424;   /* %569 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_7 = m->arena + 1007616;   /* %570 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_8 = m->arena + 1015808;   /* %571 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_9 = m->arena + 1024000;   /* %572 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_10 = m->arena + 1032192;   /* %573 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_11 = m->arena + 1040384;   /* %574 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_12 = m->arena + 1048576;   /* %575 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_13 = m->arena + 1056768;   /* %576 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_14 = m->arena + 1064960;   /* %577 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_15 = m->arena + 1073152;   /* %578 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_16 = m->arena + 1081344;   /* %579 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_17 = m->arena + 1089536;   /* %580 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_18 = m->arena + 1097728;   /* %581 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_19 = m->arena + 1114112;   /* %582 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_20 = m->arena + 1179648;   /* %583 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_21 = m->arena + 1245184;   /* %584 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_22 = m->arena + 1310720;   /* %585 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_23 = m->arena + 1376256;   /* %586 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_24 = m->arena + 1441792;   /* %587 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_25 = m->arena + 1507328;   /* %588 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_26 = m->arena + 1572864;   /* %589 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_27 = m->arena + 1638400;   /* %590 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_slice_bw_28 = m->arena + 1703936;   /* %591 slice[64,1,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw = m->arena + 65536;   /* %624 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_2 = m->arena + 0;   /* %631 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_3 = m->arena + 8192;   /* %634 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_4 = m->arena + 16384;   /* %637 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_5 = m->arena + 24576;   /* %640 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw = m->arena + 1835008;   /* %647 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_2 = m->arena + 73728;   /* %649 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw = m->arena + 0;   /* %650 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_3 = m->arena + 131072;   /* %657 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_6 = m->arena + 65536;   /* %664 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_7 = m->arena + 73728;   /* %667 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_8 = m->arena + 81920;   /* %670 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_9 = m->arena + 90112;   /* %673 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_4 = m->arena + 1867776;   /* %680 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_5 = m->arena + 139264;   /* %682 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_2 = m->arena + 65536;   /* %683 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_6 = m->arena + 196608;   /* %692 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_10 = m->arena + 131072;   /* %699 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_11 = m->arena + 139264;   /* %702 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_12 = m->arena + 147456;   /* %705 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_13 = m->arena + 155648;   /* %708 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_7 = m->arena + 1900544;   /* %715 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_8 = m->arena + 204800;   /* %717 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_3 = m->arena + 131072;   /* %718 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_9 = m->arena + 319488;   /* %727 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_14 = m->arena + 196608;   /* %734 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_15 = m->arena + 204800;   /* %737 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_16 = m->arena + 212992;   /* %740 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_17 = m->arena + 221184;   /* %743 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_10 = m->arena + 1933312;   /* %750 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_11 = m->arena + 385024;   /* %752 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_4 = m->arena + 196608;   /* %753 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_12 = m->arena + 450560;   /* %762 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_18 = m->arena + 303104;   /* %769 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_19 = m->arena + 286720;   /* %772 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_20 = m->arena + 294912;   /* %775 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_21 = m->arena + 262144;   /* %778 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_13 = m->arena + 1966080;   /* %785 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_14 = m->arena + 385024;   /* %787 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_5 = m->arena + 262144;   /* %788 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_15 = m->arena + 516096;   /* %797 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_22 = m->arena + 368640;   /* %804 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_23 = m->arena + 352256;   /* %807 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_24 = m->arena + 360448;   /* %810 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_25 = m->arena + 327680;   /* %813 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_16 = m->arena + 1998848;   /* %820 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_17 = m->arena + 450560;   /* %822 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_6 = m->arena + 327680;   /* %823 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_18 = m->arena + 581632;   /* %832 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_26 = m->arena + 434176;   /* %839 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_27 = m->arena + 417792;   /* %842 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_28 = m->arena + 425984;   /* %845 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_29 = m->arena + 393216;   /* %848 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_19 = m->arena + 2031616;   /* %855 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_20 = m->arena + 516096;   /* %857 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_7 = m->arena + 393216;   /* %858 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_21 = m->arena + 647168;   /* %867 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_30 = m->arena + 499712;   /* %874 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_31 = m->arena + 483328;   /* %877 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_32 = m->arena + 491520;   /* %880 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_33 = m->arena + 458752;   /* %883 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_22 = m->arena + 2064384;   /* %890 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_23 = m->arena + 581632;   /* %892 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_8 = m->arena + 458752;   /* %893 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_24 = m->arena + 712704;   /* %902 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_34 = m->arena + 565248;   /* %909 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_35 = m->arena + 548864;   /* %912 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_36 = m->arena + 557056;   /* %915 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_37 = m->arena + 524288;   /* %918 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_25 = m->arena + 2097152;   /* %925 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_26 = m->arena + 647168;   /* %927 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_9 = m->arena + 524288;   /* %928 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_27 = m->arena + 778240;   /* %937 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_38 = m->arena + 630784;   /* %944 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_39 = m->arena + 614400;   /* %947 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_40 = m->arena + 622592;   /* %950 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_41 = m->arena + 589824;   /* %953 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_28 = m->arena + 2129920;   /* %960 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_29 = m->arena + 712704;   /* %962 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_10 = m->arena + 589824;   /* %963 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_30 = m->arena + 843776;   /* %972 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_42 = m->arena + 696320;   /* %979 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_43 = m->arena + 679936;   /* %982 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_44 = m->arena + 688128;   /* %985 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_45 = m->arena + 655360;   /* %988 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_31 = m->arena + 2162688;   /* %995 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_32 = m->arena + 778240;   /* %997 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_11 = m->arena + 655360;   /* %998 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_33 = m->arena + 909312;   /* %1007 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_46 = m->arena + 761856;   /* %1014 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_47 = m->arena + 745472;   /* %1017 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_48 = m->arena + 753664;   /* %1020 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_49 = m->arena + 720896;   /* %1023 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_34 = m->arena + 2195456;   /* %1030 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_35 = m->arena + 843776;   /* %1032 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_12 = m->arena + 720896;   /* %1033 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_36 = m->arena + 917504;   /* %1042 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_50 = m->arena + 827392;   /* %1049 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_51 = m->arena + 811008;   /* %1052 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_52 = m->arena + 819200;   /* %1055 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_53 = m->arena + 786432;   /* %1058 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_37 = m->arena + 2228224;   /* %1065 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_38 = m->arena + 909312;   /* %1067 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_13 = m->arena + 786432;   /* %1068 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_39 = m->arena + 925696;   /* %1077 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_54 = m->arena + 892928;   /* %1084 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_55 = m->arena + 876544;   /* %1087 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_56 = m->arena + 884736;   /* %1090 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_57 = m->arena + 851968;   /* %1093 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_40 = m->arena + 2260992;   /* %1100 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_41 = m->arena + 917504;   /* %1102 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_14 = m->arena + 851968;   /* %1103 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_42 = m->arena + 983040;   /* %1112 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_58 = m->arena + 925696;   /* %1119 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_59 = m->arena + 917504;   /* %1122 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_60 = m->arena + 933888;   /* %1125 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_61 = m->arena + 942080;   /* %1128 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_43 = m->arena + 2293760;   /* %1135 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_44 = m->arena + 991232;   /* %1137 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_15 = m->arena + 917504;   /* %1138 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_45 = m->arena + 1048576;   /* %1147 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_62 = m->arena + 983040;   /* %1154 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_63 = m->arena + 991232;   /* %1157 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_64 = m->arena + 999424;   /* %1160 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_65 = m->arena + 1007616;   /* %1163 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_46 = m->arena + 2326528;   /* %1170 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_47 = m->arena + 1056768;   /* %1172 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_16 = m->arena + 983040;   /* %1173 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_48 = m->arena + 1122304;   /* %1182 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_66 = m->arena + 1048576;   /* %1189 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_67 = m->arena + 1056768;   /* %1192 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_68 = m->arena + 1064960;   /* %1195 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_69 = m->arena + 1073152;   /* %1198 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_49 = m->arena + 2359296;   /* %1205 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_50 = m->arena + 1130496;   /* %1207 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_17 = m->arena + 1048576;   /* %1208 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_51 = m->arena + 1187840;   /* %1217 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_70 = m->arena + 1122304;   /* %1224 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_71 = m->arena + 1130496;   /* %1227 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_72 = m->arena + 1138688;   /* %1230 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_73 = m->arena + 1146880;   /* %1233 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_52 = m->arena + 2392064;   /* %1240 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_53 = m->arena + 1196032;   /* %1242 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_18 = m->arena + 1114112;   /* %1243 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_54 = m->arena + 1253376;   /* %1252 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_74 = m->arena + 1187840;   /* %1259 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_75 = m->arena + 1196032;   /* %1262 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_76 = m->arena + 1204224;   /* %1265 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_77 = m->arena + 1212416;   /* %1268 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_55 = m->arena + 2424832;   /* %1275 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_56 = m->arena + 1261568;   /* %1277 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_19 = m->arena + 1179648;   /* %1278 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_57 = m->arena + 1318912;   /* %1287 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_78 = m->arena + 1253376;   /* %1294 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_79 = m->arena + 1261568;   /* %1297 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_80 = m->arena + 1269760;   /* %1300 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_81 = m->arena + 1277952;   /* %1303 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_58 = m->arena + 2457600;   /* %1310 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_59 = m->arena + 1327104;   /* %1312 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_20 = m->arena + 1245184;   /* %1313 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_60 = m->arena + 1384448;   /* %1322 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_82 = m->arena + 1318912;   /* %1329 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_83 = m->arena + 1327104;   /* %1332 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_84 = m->arena + 1335296;   /* %1335 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_85 = m->arena + 1343488;   /* %1338 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_61 = m->arena + 2490368;   /* %1345 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_62 = m->arena + 1392640;   /* %1347 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_21 = m->arena + 1310720;   /* %1348 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_63 = m->arena + 1449984;   /* %1357 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_86 = m->arena + 1384448;   /* %1364 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_87 = m->arena + 1392640;   /* %1367 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_88 = m->arena + 1400832;   /* %1370 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_89 = m->arena + 1409024;   /* %1373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_64 = m->arena + 2523136;   /* %1380 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_65 = m->arena + 1458176;   /* %1382 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_22 = m->arena + 1376256;   /* %1383 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_66 = m->arena + 1515520;   /* %1392 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_90 = m->arena + 1449984;   /* %1399 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_91 = m->arena + 1458176;   /* %1402 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_92 = m->arena + 1466368;   /* %1405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_93 = m->arena + 1474560;   /* %1408 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_67 = m->arena + 2555904;   /* %1415 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_68 = m->arena + 1523712;   /* %1417 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_23 = m->arena + 1441792;   /* %1418 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_69 = m->arena + 1581056;   /* %1427 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_94 = m->arena + 1515520;   /* %1434 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_95 = m->arena + 1523712;   /* %1437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_96 = m->arena + 1531904;   /* %1440 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_97 = m->arena + 1540096;   /* %1443 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_70 = m->arena + 2588672;   /* %1450 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_71 = m->arena + 1589248;   /* %1452 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_24 = m->arena + 1507328;   /* %1453 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_72 = m->arena + 1646592;   /* %1462 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_98 = m->arena + 1581056;   /* %1469 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_99 = m->arena + 1589248;   /* %1472 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_100 = m->arena + 1597440;   /* %1475 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_101 = m->arena + 1605632;   /* %1478 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_73 = m->arena + 2621440;   /* %1485 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_74 = m->arena + 1654784;   /* %1487 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_25 = m->arena + 1572864;   /* %1488 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_75 = m->arena + 1712128;   /* %1497 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_102 = m->arena + 1646592;   /* %1504 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_103 = m->arena + 1654784;   /* %1507 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_104 = m->arena + 1662976;   /* %1510 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_105 = m->arena + 1671168;   /* %1513 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_76 = m->arena + 2654208;   /* %1520 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_77 = m->arena + 1720320;   /* %1522 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_26 = m->arena + 1638400;   /* %1523 matmul[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_78 = m->arena + 2777088;   /* %1532 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_106 = m->arena + 1712128;   /* %1539 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_107 = m->arena + 1720320;   /* %1542 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_108 = m->arena + 1728512;   /* %1545 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_109 = m->arena + 1736704;   /* %1548 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_79 = m->arena + 2686976;   /* %1555 add[64,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_80 = m->arena + 2768896;   /* %1557 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_81 = m->arena + 1769472;   /* %1559 add[128,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_hh_l0 = m->grad + 14336;
-  float *const net_0_add_bw_82 = m->arena + 0;   /* %1567 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_110 = m->arena + 917504;   /* %1572 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_111 = m->arena + 925696;   /* %1575 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_mul_bw_112 = m->arena + 933888;   /* %1578 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
-  float *const net_0_add_bw_83 = m->arena + 0;   /* %1584 add[64,14336]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_82 = m->arena + 0;   /* %1568 add[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_110 = m->arena + 917504;   /* %1573 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_111 = m->arena + 925696;   /* %1576 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_mul_bw_112 = m->arena + 933888;   /* %1579 mul[64,128]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_add_bw_83 = m->arena + 0;   /* %1585 add[64,14336]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_bias_ih_l0 = m->grad + 79872;
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
-  float *const net_0_matmul_bw_27 = m->arena + 917504;   /* %1587 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
+  float *const net_0_matmul_bw_27 = m->arena + 917504;   /* %1588 matmul[28,512]: net.0 LSTM, examples/lstm.lua:10, backward */
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
   float *const g_net_0_bias_hh_l0 = m->grad + 80384;
   const int32_t *target = target_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    lstm_add_1606(s_step); /* %1606 add: examples/lstm.lua:15, backward */
-    /* %1607 = assign: computed in place by %1606 */
-    lstm_tanh_1610(t1610_tanh, s_step); /* %1610 tanh: examples/lstm.lua:15, backward */
-    lstm_div_1621(t1621_div, t1610_tanh); /* %1621 div: examples/lstm.lua:15, backward */
-    lstm_tanh_1617(t1617_tanh, s_step); /* %1617 tanh: examples/lstm.lua:15, backward */
-    lstm_sqrt_1622(t1622_sqrt, t1617_tanh); /* %1622 sqrt: examples/lstm.lua:15, backward */
+    lstm_add_1607(s_step); /* %1607 add: examples/lstm.lua:15, backward */
+    /* %1608 = assign: computed in place by %1607 */
+    lstm_tanh_1611(t1611_tanh, s_step); /* %1611 tanh: examples/lstm.lua:15, backward */
+    lstm_div_1622(t1622_div, t1611_tanh); /* %1622 div: examples/lstm.lua:15, backward */
+    lstm_tanh_1618(t1618_tanh, s_step); /* %1618 tanh: examples/lstm.lua:15, backward */
+    lstm_sqrt_1623(t1623_sqrt, t1618_tanh); /* %1623 sqrt: examples/lstm.lua:15, backward */
   }
   lstm_transpose_8(net_0_transpose, p_net_0_weight_ih_l0); /* %8 transpose: net.0 LSTM, examples/lstm.lua:10 */
   lstm_matmul_9(net_0_matmul, x, net_0_transpose); /* %9 matmul: net.0 LSTM, examples/lstm.lua:10 */
@@ -2629,558 +2619,559 @@ static float lstm_backward(lstm_model *restrict m, const float *x, const void *t
   lstm_mul_19_v2(net_0_mul, net_0_sigmoid, net_0_tanh); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_tanh_20(net_0_tanh_2, net_0_mul); /* %20 tanh: net.0 LSTM, examples/lstm.lua:10 */
   lstm_mul_19_v2(net_0_mul_2, net_0_sigmoid_2, net_0_tanh_2); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_3, net_0_add_3); /* %29 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_4, net_0_add_3 + 128); /* %30 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_3, net_0_add_3 + 256); /* %31 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_5, net_0_add_3 + 384); /* %32 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_4, net_0_sigmoid_4, net_0_mul, net_0_sigmoid_3, net_0_tanh_3); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_4, net_0_add_4); /* %36 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_3, net_0_sigmoid_5, net_0_tanh_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_6, net_0_add_5); /* %45 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_7, net_0_add_5 + 128); /* %46 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_5, net_0_add_5 + 256); /* %47 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_8, net_0_add_5 + 384); /* %48 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_6, net_0_sigmoid_7, net_0_add_4, net_0_sigmoid_6, net_0_tanh_5); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_6, net_0_add_6); /* %52 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_4, net_0_sigmoid_8, net_0_tanh_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_9, net_0_add_7); /* %61 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_10, net_0_add_7 + 128); /* %62 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_7, net_0_add_7 + 256); /* %63 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_11, net_0_add_7 + 384); /* %64 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_8, net_0_sigmoid_10, net_0_add_6, net_0_sigmoid_9, net_0_tanh_7); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_8, net_0_add_8); /* %68 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_5, net_0_sigmoid_11, net_0_tanh_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_12, net_0_add_9); /* %77 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_13, net_0_add_9 + 128); /* %78 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_9, net_0_add_9 + 256); /* %79 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_14, net_0_add_9 + 384); /* %80 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_10, net_0_sigmoid_13, net_0_add_8, net_0_sigmoid_12, net_0_tanh_9); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_10, net_0_add_10); /* %84 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_6, net_0_sigmoid_14, net_0_tanh_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_15, net_0_add_11); /* %93 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_16, net_0_add_11 + 128); /* %94 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_11, net_0_add_11 + 256); /* %95 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_17, net_0_add_11 + 384); /* %96 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_12, net_0_sigmoid_16, net_0_add_10, net_0_sigmoid_15, net_0_tanh_11); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_12, net_0_add_12); /* %100 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_7, net_0_sigmoid_17, net_0_tanh_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_18, net_0_add_13); /* %109 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_19, net_0_add_13 + 128); /* %110 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_13, net_0_add_13 + 256); /* %111 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_20, net_0_add_13 + 384); /* %112 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_14, net_0_sigmoid_19, net_0_add_12, net_0_sigmoid_18, net_0_tanh_13); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_14, net_0_add_14); /* %116 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_8, net_0_sigmoid_20, net_0_tanh_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_21, net_0_add_15); /* %125 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_22, net_0_add_15 + 128); /* %126 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_15, net_0_add_15 + 256); /* %127 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_23, net_0_add_15 + 384); /* %128 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_16, net_0_sigmoid_22, net_0_add_14, net_0_sigmoid_21, net_0_tanh_15); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_16, net_0_add_16); /* %132 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_9, net_0_sigmoid_23, net_0_tanh_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_24, net_0_add_17); /* %141 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_25, net_0_add_17 + 128); /* %142 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_17, net_0_add_17 + 256); /* %143 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_26, net_0_add_17 + 384); /* %144 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_18, net_0_sigmoid_25, net_0_add_16, net_0_sigmoid_24, net_0_tanh_17); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_18, net_0_add_18); /* %148 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_10, net_0_sigmoid_26, net_0_tanh_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_27, net_0_add_19); /* %157 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_28, net_0_add_19 + 128); /* %158 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_19, net_0_add_19 + 256); /* %159 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_29, net_0_add_19 + 384); /* %160 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_20, net_0_sigmoid_28, net_0_add_18, net_0_sigmoid_27, net_0_tanh_19); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_20, net_0_add_20); /* %164 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_11, net_0_sigmoid_29, net_0_tanh_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_30, net_0_add_21); /* %173 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_31, net_0_add_21 + 128); /* %174 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_21, net_0_add_21 + 256); /* %175 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_32, net_0_add_21 + 384); /* %176 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_22, net_0_sigmoid_31, net_0_add_20, net_0_sigmoid_30, net_0_tanh_21); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_22, net_0_add_22); /* %180 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_12, net_0_sigmoid_32, net_0_tanh_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_33, net_0_add_23); /* %189 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_34, net_0_add_23 + 128); /* %190 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_23, net_0_add_23 + 256); /* %191 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_35, net_0_add_23 + 384); /* %192 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_24, net_0_sigmoid_34, net_0_add_22, net_0_sigmoid_33, net_0_tanh_23); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_24, net_0_add_24); /* %196 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_13, net_0_sigmoid_35, net_0_tanh_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_36, net_0_add_25); /* %205 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_37, net_0_add_25 + 128); /* %206 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_25, net_0_add_25 + 256); /* %207 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_38, net_0_add_25 + 384); /* %208 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_26, net_0_sigmoid_37, net_0_add_24, net_0_sigmoid_36, net_0_tanh_25); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_26, net_0_add_26); /* %212 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_14, net_0_sigmoid_38, net_0_tanh_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_39, net_0_add_27); /* %221 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_40, net_0_add_27 + 128); /* %222 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_27, net_0_add_27 + 256); /* %223 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_41, net_0_add_27 + 384); /* %224 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_28, net_0_sigmoid_40, net_0_add_26, net_0_sigmoid_39, net_0_tanh_27); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_28, net_0_add_28); /* %228 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_15, net_0_sigmoid_41, net_0_tanh_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_42, net_0_add_29); /* %237 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_43, net_0_add_29 + 128); /* %238 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_29, net_0_add_29 + 256); /* %239 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_44, net_0_add_29 + 384); /* %240 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_30, net_0_sigmoid_43, net_0_add_28, net_0_sigmoid_42, net_0_tanh_29); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_30, net_0_add_30); /* %244 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_16, net_0_sigmoid_44, net_0_tanh_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_45, net_0_add_31); /* %253 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_46, net_0_add_31 + 128); /* %254 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_31, net_0_add_31 + 256); /* %255 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_47, net_0_add_31 + 384); /* %256 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_32, net_0_sigmoid_46, net_0_add_30, net_0_sigmoid_45, net_0_tanh_31); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_32, net_0_add_32); /* %260 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_17, net_0_sigmoid_47, net_0_tanh_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_48, net_0_add_33); /* %269 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_49, net_0_add_33 + 128); /* %270 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_33, net_0_add_33 + 256); /* %271 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_50, net_0_add_33 + 384); /* %272 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_34, net_0_sigmoid_49, net_0_add_32, net_0_sigmoid_48, net_0_tanh_33); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_34, net_0_add_34); /* %276 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_18, net_0_sigmoid_50, net_0_tanh_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_51, net_0_add_35); /* %285 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_52, net_0_add_35 + 128); /* %286 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_35, net_0_add_35 + 256); /* %287 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_53, net_0_add_35 + 384); /* %288 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_36, net_0_sigmoid_52, net_0_add_34, net_0_sigmoid_51, net_0_tanh_35); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_36, net_0_add_36); /* %292 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_19, net_0_sigmoid_53, net_0_tanh_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_54, net_0_add_37); /* %301 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_55, net_0_add_37 + 128); /* %302 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_37, net_0_add_37 + 256); /* %303 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_56, net_0_add_37 + 384); /* %304 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_38, net_0_sigmoid_55, net_0_add_36, net_0_sigmoid_54, net_0_tanh_37); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_38, net_0_add_38); /* %308 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_20, net_0_sigmoid_56, net_0_tanh_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_57, net_0_add_39); /* %317 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_58, net_0_add_39 + 128); /* %318 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_39, net_0_add_39 + 256); /* %319 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_59, net_0_add_39 + 384); /* %320 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_40, net_0_sigmoid_58, net_0_add_38, net_0_sigmoid_57, net_0_tanh_39); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_40, net_0_add_40); /* %324 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_21, net_0_sigmoid_59, net_0_tanh_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_60, net_0_add_41); /* %333 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_61, net_0_add_41 + 128); /* %334 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_41, net_0_add_41 + 256); /* %335 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_62, net_0_add_41 + 384); /* %336 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_42, net_0_sigmoid_61, net_0_add_40, net_0_sigmoid_60, net_0_tanh_41); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_42, net_0_add_42); /* %340 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_22, net_0_sigmoid_62, net_0_tanh_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_63, net_0_add_43); /* %349 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_64, net_0_add_43 + 128); /* %350 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_43, net_0_add_43 + 256); /* %351 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_65, net_0_add_43 + 384); /* %352 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_44, net_0_sigmoid_64, net_0_add_42, net_0_sigmoid_63, net_0_tanh_43); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_44, net_0_add_44); /* %356 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_23, net_0_sigmoid_65, net_0_tanh_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_66, net_0_add_45); /* %365 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_67, net_0_add_45 + 128); /* %366 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_45, net_0_add_45 + 256); /* %367 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_68, net_0_add_45 + 384); /* %368 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_46, net_0_sigmoid_67, net_0_add_44, net_0_sigmoid_66, net_0_tanh_45); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_46, net_0_add_46); /* %372 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_24, net_0_sigmoid_68, net_0_tanh_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_69, net_0_add_47); /* %381 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_70, net_0_add_47 + 128); /* %382 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_47, net_0_add_47 + 256); /* %383 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_71, net_0_add_47 + 384); /* %384 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_48, net_0_sigmoid_70, net_0_add_46, net_0_sigmoid_69, net_0_tanh_47); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_48, net_0_add_48); /* %388 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_25, net_0_sigmoid_71, net_0_tanh_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_72, net_0_add_49); /* %397 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_73, net_0_add_49 + 128); /* %398 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_49, net_0_add_49 + 256); /* %399 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_74, net_0_add_49 + 384); /* %400 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_50, net_0_sigmoid_73, net_0_add_48, net_0_sigmoid_72, net_0_tanh_49); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_50, net_0_add_50); /* %404 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_26, net_0_sigmoid_74, net_0_tanh_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_75, net_0_add_51); /* %413 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_76, net_0_add_51 + 128); /* %414 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_51, net_0_add_51 + 256); /* %415 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_77, net_0_add_51 + 384); /* %416 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_52, net_0_sigmoid_76, net_0_add_50, net_0_sigmoid_75, net_0_tanh_51); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_52, net_0_add_52); /* %420 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_27, net_0_sigmoid_77, net_0_tanh_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_78, net_0_add_53); /* %429 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_79, net_0_add_53 + 128); /* %430 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_53, net_0_add_53 + 256); /* %431 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_80, net_0_add_53 + 384); /* %432 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35_v2(net_0_add_54, net_0_sigmoid_79, net_0_add_52, net_0_sigmoid_78, net_0_tanh_53); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_20(net_0_tanh_54, net_0_add_54); /* %436 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_28, net_0_sigmoid_80, net_0_tanh_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_81, net_0_add_55); /* %445 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_82, net_0_add_55 + 128); /* %446 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_31(net_0_tanh_55, net_0_add_55 + 256); /* %447 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_sigmoid_29(net_0_sigmoid_83, net_0_add_55 + 384); /* %448 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_tanh_452(net_0_tanh_56, net_0_sigmoid_82, net_0_add_54, net_0_sigmoid_81, net_0_tanh_55); /* %452 tanh: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_19_v2(net_0_mul_29, net_0_sigmoid_83, net_0_tanh_56); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_539_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %539 matmul + %540 add: net.2 Linear, examples/lstm.lua:12 */
-  /* %540 = add: computed by %539's tiles, from each element as it is stored */
-  lstm_xent_542(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_2_add, target); /* %542 xent + %553 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_sum_to_543(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %543 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_div_545(crossentropyloss0_div, crossentropyloss0_sum_to); /* %545 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  lstm_broadcast_552(crossentropyloss0_broadcast_bw); /* %552 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  lstm_mul_557(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %557 mul: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
-  lstm_sum_to_558(g_net_2_bias, crossentropyloss0_mul_bw); /* %558 sum_to: net.2 Linear, examples/lstm.lua:12, backward */
-  lstm_matmul_559(net_2_matmul_bw, crossentropyloss0_mul_bw, p_net_2_weight); /* %559 matmul: net.2 Linear, examples/lstm.lua:12, backward */
+  lstm_transpose_23(net_0_transpose_2, p_net_0_weight_hh_l0); /* %23 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_2, net_0_mul_2, net_0_transpose_2); /* %24 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %25 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_3, net_0_add_3); /* %30 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_4, net_0_add_3 + 128); /* %31 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_3, net_0_add_3 + 256); /* %32 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_5, net_0_add_3 + 384); /* %33 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_4, net_0_sigmoid_4, net_0_mul, net_0_sigmoid_3, net_0_tanh_3); /* %36 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_4, net_0_add_4); /* %37 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_3, net_0_sigmoid_5, net_0_tanh_4); /* %38 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_3, net_0_mul_3, net_0_transpose_2); /* %40 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %41 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_6, net_0_add_5); /* %46 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_7, net_0_add_5 + 128); /* %47 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_5, net_0_add_5 + 256); /* %48 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_8, net_0_add_5 + 384); /* %49 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_6, net_0_sigmoid_7, net_0_add_4, net_0_sigmoid_6, net_0_tanh_5); /* %52 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_6, net_0_add_6); /* %53 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_4, net_0_sigmoid_8, net_0_tanh_6); /* %54 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_4, net_0_mul_4, net_0_transpose_2); /* %56 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %57 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_9, net_0_add_7); /* %62 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_10, net_0_add_7 + 128); /* %63 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_7, net_0_add_7 + 256); /* %64 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_11, net_0_add_7 + 384); /* %65 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_8, net_0_sigmoid_10, net_0_add_6, net_0_sigmoid_9, net_0_tanh_7); /* %68 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_8, net_0_add_8); /* %69 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_5, net_0_sigmoid_11, net_0_tanh_8); /* %70 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_5, net_0_mul_5, net_0_transpose_2); /* %72 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %73 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_12, net_0_add_9); /* %78 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_13, net_0_add_9 + 128); /* %79 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_9, net_0_add_9 + 256); /* %80 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_14, net_0_add_9 + 384); /* %81 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_10, net_0_sigmoid_13, net_0_add_8, net_0_sigmoid_12, net_0_tanh_9); /* %84 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_10, net_0_add_10); /* %85 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_6, net_0_sigmoid_14, net_0_tanh_10); /* %86 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_6, net_0_mul_6, net_0_transpose_2); /* %88 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %89 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_15, net_0_add_11); /* %94 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_16, net_0_add_11 + 128); /* %95 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_11, net_0_add_11 + 256); /* %96 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_17, net_0_add_11 + 384); /* %97 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_12, net_0_sigmoid_16, net_0_add_10, net_0_sigmoid_15, net_0_tanh_11); /* %100 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_12, net_0_add_12); /* %101 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_7, net_0_sigmoid_17, net_0_tanh_12); /* %102 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_7, net_0_mul_7, net_0_transpose_2); /* %104 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %105 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_18, net_0_add_13); /* %110 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_19, net_0_add_13 + 128); /* %111 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_13, net_0_add_13 + 256); /* %112 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_20, net_0_add_13 + 384); /* %113 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_14, net_0_sigmoid_19, net_0_add_12, net_0_sigmoid_18, net_0_tanh_13); /* %116 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_14, net_0_add_14); /* %117 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_8, net_0_sigmoid_20, net_0_tanh_14); /* %118 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_8, net_0_mul_8, net_0_transpose_2); /* %120 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %121 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_21, net_0_add_15); /* %126 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_22, net_0_add_15 + 128); /* %127 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_15, net_0_add_15 + 256); /* %128 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_23, net_0_add_15 + 384); /* %129 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_16, net_0_sigmoid_22, net_0_add_14, net_0_sigmoid_21, net_0_tanh_15); /* %132 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_16, net_0_add_16); /* %133 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_9, net_0_sigmoid_23, net_0_tanh_16); /* %134 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_9, net_0_mul_9, net_0_transpose_2); /* %136 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %137 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_24, net_0_add_17); /* %142 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_25, net_0_add_17 + 128); /* %143 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_17, net_0_add_17 + 256); /* %144 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_26, net_0_add_17 + 384); /* %145 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_18, net_0_sigmoid_25, net_0_add_16, net_0_sigmoid_24, net_0_tanh_17); /* %148 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_18, net_0_add_18); /* %149 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_10, net_0_sigmoid_26, net_0_tanh_18); /* %150 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_10, net_0_mul_10, net_0_transpose_2); /* %152 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %153 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_27, net_0_add_19); /* %158 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_28, net_0_add_19 + 128); /* %159 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_19, net_0_add_19 + 256); /* %160 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_29, net_0_add_19 + 384); /* %161 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_20, net_0_sigmoid_28, net_0_add_18, net_0_sigmoid_27, net_0_tanh_19); /* %164 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_20, net_0_add_20); /* %165 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_11, net_0_sigmoid_29, net_0_tanh_20); /* %166 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_11, net_0_mul_11, net_0_transpose_2); /* %168 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %169 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_30, net_0_add_21); /* %174 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_31, net_0_add_21 + 128); /* %175 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_21, net_0_add_21 + 256); /* %176 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_32, net_0_add_21 + 384); /* %177 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_22, net_0_sigmoid_31, net_0_add_20, net_0_sigmoid_30, net_0_tanh_21); /* %180 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_22, net_0_add_22); /* %181 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_12, net_0_sigmoid_32, net_0_tanh_22); /* %182 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_12, net_0_mul_12, net_0_transpose_2); /* %184 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %185 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_33, net_0_add_23); /* %190 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_34, net_0_add_23 + 128); /* %191 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_23, net_0_add_23 + 256); /* %192 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_35, net_0_add_23 + 384); /* %193 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_24, net_0_sigmoid_34, net_0_add_22, net_0_sigmoid_33, net_0_tanh_23); /* %196 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_24, net_0_add_24); /* %197 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_13, net_0_sigmoid_35, net_0_tanh_24); /* %198 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_13, net_0_mul_13, net_0_transpose_2); /* %200 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %201 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_36, net_0_add_25); /* %206 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_37, net_0_add_25 + 128); /* %207 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_25, net_0_add_25 + 256); /* %208 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_38, net_0_add_25 + 384); /* %209 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_26, net_0_sigmoid_37, net_0_add_24, net_0_sigmoid_36, net_0_tanh_25); /* %212 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_26, net_0_add_26); /* %213 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_14, net_0_sigmoid_38, net_0_tanh_26); /* %214 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_14, net_0_mul_14, net_0_transpose_2); /* %216 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %217 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_39, net_0_add_27); /* %222 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_40, net_0_add_27 + 128); /* %223 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_27, net_0_add_27 + 256); /* %224 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_41, net_0_add_27 + 384); /* %225 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_28, net_0_sigmoid_40, net_0_add_26, net_0_sigmoid_39, net_0_tanh_27); /* %228 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_28, net_0_add_28); /* %229 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_15, net_0_sigmoid_41, net_0_tanh_28); /* %230 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_15, net_0_mul_15, net_0_transpose_2); /* %232 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %233 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_42, net_0_add_29); /* %238 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_43, net_0_add_29 + 128); /* %239 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_29, net_0_add_29 + 256); /* %240 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_44, net_0_add_29 + 384); /* %241 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_30, net_0_sigmoid_43, net_0_add_28, net_0_sigmoid_42, net_0_tanh_29); /* %244 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_30, net_0_add_30); /* %245 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_16, net_0_sigmoid_44, net_0_tanh_30); /* %246 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_16, net_0_mul_16, net_0_transpose_2); /* %248 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %249 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_45, net_0_add_31); /* %254 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_46, net_0_add_31 + 128); /* %255 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_31, net_0_add_31 + 256); /* %256 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_47, net_0_add_31 + 384); /* %257 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_32, net_0_sigmoid_46, net_0_add_30, net_0_sigmoid_45, net_0_tanh_31); /* %260 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_32, net_0_add_32); /* %261 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_17, net_0_sigmoid_47, net_0_tanh_32); /* %262 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_17, net_0_mul_17, net_0_transpose_2); /* %264 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %265 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_48, net_0_add_33); /* %270 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_49, net_0_add_33 + 128); /* %271 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_33, net_0_add_33 + 256); /* %272 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_50, net_0_add_33 + 384); /* %273 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_34, net_0_sigmoid_49, net_0_add_32, net_0_sigmoid_48, net_0_tanh_33); /* %276 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_34, net_0_add_34); /* %277 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_18, net_0_sigmoid_50, net_0_tanh_34); /* %278 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_18, net_0_mul_18, net_0_transpose_2); /* %280 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %281 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_51, net_0_add_35); /* %286 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_52, net_0_add_35 + 128); /* %287 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_35, net_0_add_35 + 256); /* %288 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_53, net_0_add_35 + 384); /* %289 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_36, net_0_sigmoid_52, net_0_add_34, net_0_sigmoid_51, net_0_tanh_35); /* %292 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_36, net_0_add_36); /* %293 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_19, net_0_sigmoid_53, net_0_tanh_36); /* %294 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_19, net_0_mul_19, net_0_transpose_2); /* %296 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %297 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_54, net_0_add_37); /* %302 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_55, net_0_add_37 + 128); /* %303 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_37, net_0_add_37 + 256); /* %304 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_56, net_0_add_37 + 384); /* %305 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_38, net_0_sigmoid_55, net_0_add_36, net_0_sigmoid_54, net_0_tanh_37); /* %308 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_38, net_0_add_38); /* %309 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_20, net_0_sigmoid_56, net_0_tanh_38); /* %310 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_20, net_0_mul_20, net_0_transpose_2); /* %312 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %313 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_57, net_0_add_39); /* %318 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_58, net_0_add_39 + 128); /* %319 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_39, net_0_add_39 + 256); /* %320 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_59, net_0_add_39 + 384); /* %321 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_40, net_0_sigmoid_58, net_0_add_38, net_0_sigmoid_57, net_0_tanh_39); /* %324 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_40, net_0_add_40); /* %325 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_21, net_0_sigmoid_59, net_0_tanh_40); /* %326 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_21, net_0_mul_21, net_0_transpose_2); /* %328 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %329 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_60, net_0_add_41); /* %334 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_61, net_0_add_41 + 128); /* %335 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_41, net_0_add_41 + 256); /* %336 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_62, net_0_add_41 + 384); /* %337 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_42, net_0_sigmoid_61, net_0_add_40, net_0_sigmoid_60, net_0_tanh_41); /* %340 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_42, net_0_add_42); /* %341 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_22, net_0_sigmoid_62, net_0_tanh_42); /* %342 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_22, net_0_mul_22, net_0_transpose_2); /* %344 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %345 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_63, net_0_add_43); /* %350 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_64, net_0_add_43 + 128); /* %351 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_43, net_0_add_43 + 256); /* %352 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_65, net_0_add_43 + 384); /* %353 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_44, net_0_sigmoid_64, net_0_add_42, net_0_sigmoid_63, net_0_tanh_43); /* %356 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_44, net_0_add_44); /* %357 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_23, net_0_sigmoid_65, net_0_tanh_44); /* %358 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_23, net_0_mul_23, net_0_transpose_2); /* %360 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %361 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_66, net_0_add_45); /* %366 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_67, net_0_add_45 + 128); /* %367 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_45, net_0_add_45 + 256); /* %368 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_68, net_0_add_45 + 384); /* %369 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_46, net_0_sigmoid_67, net_0_add_44, net_0_sigmoid_66, net_0_tanh_45); /* %372 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_46, net_0_add_46); /* %373 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_24, net_0_sigmoid_68, net_0_tanh_46); /* %374 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_24, net_0_mul_24, net_0_transpose_2); /* %376 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %377 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_69, net_0_add_47); /* %382 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_70, net_0_add_47 + 128); /* %383 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_47, net_0_add_47 + 256); /* %384 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_71, net_0_add_47 + 384); /* %385 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_48, net_0_sigmoid_70, net_0_add_46, net_0_sigmoid_69, net_0_tanh_47); /* %388 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_48, net_0_add_48); /* %389 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_25, net_0_sigmoid_71, net_0_tanh_48); /* %390 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_25, net_0_mul_25, net_0_transpose_2); /* %392 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %393 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_72, net_0_add_49); /* %398 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_73, net_0_add_49 + 128); /* %399 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_49, net_0_add_49 + 256); /* %400 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_74, net_0_add_49 + 384); /* %401 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_50, net_0_sigmoid_73, net_0_add_48, net_0_sigmoid_72, net_0_tanh_49); /* %404 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_50, net_0_add_50); /* %405 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_26, net_0_sigmoid_74, net_0_tanh_50); /* %406 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_26, net_0_mul_26, net_0_transpose_2); /* %408 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %409 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_75, net_0_add_51); /* %414 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_76, net_0_add_51 + 128); /* %415 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_51, net_0_add_51 + 256); /* %416 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_77, net_0_add_51 + 384); /* %417 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_52, net_0_sigmoid_76, net_0_add_50, net_0_sigmoid_75, net_0_tanh_51); /* %420 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_52, net_0_add_52); /* %421 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_27, net_0_sigmoid_77, net_0_tanh_52); /* %422 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_27, net_0_mul_27, net_0_transpose_2); /* %424 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %425 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_78, net_0_add_53); /* %430 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_79, net_0_add_53 + 128); /* %431 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_53, net_0_add_53 + 256); /* %432 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_80, net_0_add_53 + 384); /* %433 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36_v2(net_0_add_54, net_0_sigmoid_79, net_0_add_52, net_0_sigmoid_78, net_0_tanh_53); /* %436 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_20(net_0_tanh_54, net_0_add_54); /* %437 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_28, net_0_sigmoid_80, net_0_tanh_54); /* %438 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_28, net_0_mul_28, net_0_transpose_2); /* %440 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %441 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_81, net_0_add_55); /* %446 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_82, net_0_add_55 + 128); /* %447 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_32(net_0_tanh_55, net_0_add_55 + 256); /* %448 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_sigmoid_30(net_0_sigmoid_83, net_0_add_55 + 384); /* %449 sigmoid: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_tanh_453(net_0_tanh_56, net_0_sigmoid_82, net_0_add_54, net_0_sigmoid_81, net_0_tanh_55); /* %453 tanh: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_19_v2(net_0_mul_29, net_0_sigmoid_83, net_0_tanh_56); /* %454 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_537(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %537 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_539(net_1_slice, net_0_add_56 + 3456); /* %539 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_540_v2(net_2_add, p_net_2_bias, net_1_slice, p_net_2_weight); /* %540 matmul + %541 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %541 = add: computed by %540's tiles, from each element as it is stored */
+  lstm_xent_543(crossentropyloss0_softmax_bw, crossentropyloss0_xent, net_2_add, target); /* %543 xent + %554 softmax: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_sum_to_544(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %544 sum_to: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_div_546(crossentropyloss0_div, crossentropyloss0_sum_to); /* %546 div: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  lstm_broadcast_553(crossentropyloss0_broadcast_bw); /* %553 broadcast: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  lstm_mul_558(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, target, crossentropyloss0_broadcast_bw); /* %558 mul: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14, backward */
+  lstm_sum_to_559(g_net_2_bias, crossentropyloss0_mul_bw); /* %559 sum_to: net.2 Linear, examples/lstm.lua:12, backward */
+  lstm_matmul_560(net_2_matmul_bw, crossentropyloss0_mul_bw, p_net_2_weight); /* %560 matmul: net.2 Linear, examples/lstm.lua:12, backward */
   if (fused) {
-    lstm_matmul_560_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t1621_div, t1622_sqrt, crossentropyloss0_mul_bw, net_1_slice); /* %560 matmul + %1701 add + %1705 add + %1714 assign: net.2 Linear, examples/lstm.lua:12, backward */
+    lstm_matmul_561_update(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, t1622_div, t1623_sqrt, crossentropyloss0_mul_bw, net_1_slice); /* %561 matmul + %1702 add + %1706 add + %1715 assign: net.2 Linear, examples/lstm.lua:12, backward */
   } else {
-    lstm_matmul_560(g_net_2_weight, crossentropyloss0_mul_bw, net_1_slice); /* %560 matmul: net.2 Linear, examples/lstm.lua:12, backward */
+    lstm_matmul_561(g_net_2_weight, crossentropyloss0_mul_bw, net_1_slice); /* %561 matmul: net.2 Linear, examples/lstm.lua:12, backward */
   }
-  lstm_pad_561(net_1_pad_bw, net_2_matmul_bw); /* %561 pad: net.1 Last, examples/lstm.lua:11, backward */
-  lstm_slice_538(net_0_slice_bw, net_1_pad_bw + 3456); /* %563 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_2, net_1_pad_bw + 3328); /* %564 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_3, net_1_pad_bw + 3200); /* %565 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_4, net_1_pad_bw + 3072); /* %566 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_5, net_1_pad_bw + 2944); /* %567 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_6, net_1_pad_bw + 2816); /* %568 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_7, net_1_pad_bw + 2688); /* %569 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_8, net_1_pad_bw + 2560); /* %570 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_9, net_1_pad_bw + 2432); /* %571 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_10, net_1_pad_bw + 2304); /* %572 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_11, net_1_pad_bw + 2176); /* %573 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_12, net_1_pad_bw + 2048); /* %574 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_13, net_1_pad_bw + 1920); /* %575 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_14, net_1_pad_bw + 1792); /* %576 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_15, net_1_pad_bw + 1664); /* %577 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_16, net_1_pad_bw + 1536); /* %578 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_17, net_1_pad_bw + 1408); /* %579 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_18, net_1_pad_bw + 1280); /* %580 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_19, net_1_pad_bw + 1152); /* %581 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_20, net_1_pad_bw + 1024); /* %582 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_21, net_1_pad_bw + 896); /* %583 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_22, net_1_pad_bw + 768); /* %584 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_23, net_1_pad_bw + 640); /* %585 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_24, net_1_pad_bw + 512); /* %586 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_25, net_1_pad_bw + 384); /* %587 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_26, net_1_pad_bw + 256); /* %588 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_27, net_1_pad_bw + 128); /* %589 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_slice_538(net_0_slice_bw_28, net_1_pad_bw); /* %590 slice: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw, net_0_slice_bw, net_0_sigmoid_83, net_0_tanh_56); /* %623 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_2, net_0_slice_bw, net_0_tanh_56, net_0_sigmoid_83); /* %630 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_3, net_0_mul_bw, net_0_sigmoid_81, net_0_tanh_55); /* %633 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %636 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %639 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw, net_0_mul_bw_5, net_0_mul_bw_4, net_0_mul_bw_3, net_0_mul_bw_2); /* %646 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %647 matmul + %648 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %648 = add: computed by %647's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %649 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_3, net_0_mul_bw, net_0_sigmoid_82, net_0_add_bw_2, net_0_sigmoid_80, net_0_tanh_54); /* %656 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_6, net_0_add_bw_2, net_0_tanh_54, net_0_sigmoid_80); /* %663 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %666 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %669 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %672 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_4, net_0_mul_bw_9, net_0_mul_bw_8, net_0_mul_bw_7, net_0_mul_bw_6); /* %679 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %680 matmul + %681 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %681 = add: computed by %680's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %682 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_6, net_0_add_bw_3, net_0_sigmoid_79, net_0_add_bw_5, net_0_sigmoid_77, net_0_tanh_52); /* %691 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_10, net_0_add_bw_5, net_0_tanh_52, net_0_sigmoid_77); /* %698 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %701 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %704 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %707 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_7, net_0_mul_bw_13, net_0_mul_bw_12, net_0_mul_bw_11, net_0_mul_bw_10); /* %714 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %715 matmul + %716 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %716 = add: computed by %715's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %717 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_9, net_0_add_bw_6, net_0_sigmoid_76, net_0_add_bw_8, net_0_sigmoid_74, net_0_tanh_50); /* %726 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_14, net_0_add_bw_8, net_0_tanh_50, net_0_sigmoid_74); /* %733 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %736 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %739 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %742 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_10, net_0_mul_bw_17, net_0_mul_bw_16, net_0_mul_bw_15, net_0_mul_bw_14); /* %749 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %750 matmul + %751 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %751 = add: computed by %750's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %752 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_12, net_0_add_bw_9, net_0_sigmoid_73, net_0_add_bw_11, net_0_sigmoid_71, net_0_tanh_48); /* %761 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_18, net_0_add_bw_11, net_0_tanh_48, net_0_sigmoid_71); /* %768 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %771 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %774 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %777 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_13, net_0_mul_bw_21, net_0_mul_bw_20, net_0_mul_bw_19, net_0_mul_bw_18); /* %784 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %785 matmul + %786 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %786 = add: computed by %785's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %787 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_15, net_0_add_bw_12, net_0_sigmoid_70, net_0_add_bw_14, net_0_sigmoid_68, net_0_tanh_46); /* %796 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_22, net_0_add_bw_14, net_0_tanh_46, net_0_sigmoid_68); /* %803 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %806 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %809 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %812 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_16, net_0_mul_bw_25, net_0_mul_bw_24, net_0_mul_bw_23, net_0_mul_bw_22); /* %819 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %820 matmul + %821 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %821 = add: computed by %820's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %822 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_18, net_0_add_bw_15, net_0_sigmoid_67, net_0_add_bw_17, net_0_sigmoid_65, net_0_tanh_44); /* %831 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_26, net_0_add_bw_17, net_0_tanh_44, net_0_sigmoid_65); /* %838 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %841 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %844 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %847 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_19, net_0_mul_bw_29, net_0_mul_bw_28, net_0_mul_bw_27, net_0_mul_bw_26); /* %854 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %855 matmul + %856 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %856 = add: computed by %855's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %857 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_21, net_0_add_bw_18, net_0_sigmoid_64, net_0_add_bw_20, net_0_sigmoid_62, net_0_tanh_42); /* %866 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_30, net_0_add_bw_20, net_0_tanh_42, net_0_sigmoid_62); /* %873 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %876 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %879 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %882 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_22, net_0_mul_bw_33, net_0_mul_bw_32, net_0_mul_bw_31, net_0_mul_bw_30); /* %889 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %890 matmul + %891 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %891 = add: computed by %890's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %892 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_24, net_0_add_bw_21, net_0_sigmoid_61, net_0_add_bw_23, net_0_sigmoid_59, net_0_tanh_40); /* %901 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_34, net_0_add_bw_23, net_0_tanh_40, net_0_sigmoid_59); /* %908 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %911 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %914 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %917 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_25, net_0_mul_bw_37, net_0_mul_bw_36, net_0_mul_bw_35, net_0_mul_bw_34); /* %924 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %925 matmul + %926 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %926 = add: computed by %925's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %927 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_27, net_0_add_bw_24, net_0_sigmoid_58, net_0_add_bw_26, net_0_sigmoid_56, net_0_tanh_38); /* %936 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_38, net_0_add_bw_26, net_0_tanh_38, net_0_sigmoid_56); /* %943 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %946 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %949 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %952 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_28, net_0_mul_bw_41, net_0_mul_bw_40, net_0_mul_bw_39, net_0_mul_bw_38); /* %959 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %960 matmul + %961 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %961 = add: computed by %960's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %962 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_30, net_0_add_bw_27, net_0_sigmoid_55, net_0_add_bw_29, net_0_sigmoid_53, net_0_tanh_36); /* %971 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_42, net_0_add_bw_29, net_0_tanh_36, net_0_sigmoid_53); /* %978 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %981 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %984 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %987 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_31, net_0_mul_bw_45, net_0_mul_bw_44, net_0_mul_bw_43, net_0_mul_bw_42); /* %994 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %995 matmul + %996 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %996 = add: computed by %995's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %997 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_33, net_0_add_bw_30, net_0_sigmoid_52, net_0_add_bw_32, net_0_sigmoid_50, net_0_tanh_34); /* %1006 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_46, net_0_add_bw_32, net_0_tanh_34, net_0_sigmoid_50); /* %1013 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1016 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1019 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1022 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_34, net_0_mul_bw_49, net_0_mul_bw_48, net_0_mul_bw_47, net_0_mul_bw_46); /* %1029 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1030 matmul + %1031 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1031 = add: computed by %1030's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1032 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_36, net_0_add_bw_33, net_0_sigmoid_49, net_0_add_bw_35, net_0_sigmoid_47, net_0_tanh_32); /* %1041 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_50, net_0_add_bw_35, net_0_tanh_32, net_0_sigmoid_47); /* %1048 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1051 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1054 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1057 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_37, net_0_mul_bw_53, net_0_mul_bw_52, net_0_mul_bw_51, net_0_mul_bw_50); /* %1064 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1065 matmul + %1066 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1066 = add: computed by %1065's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1067 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_39, net_0_add_bw_36, net_0_sigmoid_46, net_0_add_bw_38, net_0_sigmoid_44, net_0_tanh_30); /* %1076 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_54, net_0_add_bw_38, net_0_tanh_30, net_0_sigmoid_44); /* %1083 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1086 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1089 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1092 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_40, net_0_mul_bw_57, net_0_mul_bw_56, net_0_mul_bw_55, net_0_mul_bw_54); /* %1099 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1100 matmul + %1101 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1101 = add: computed by %1100's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1102 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_42, net_0_add_bw_39, net_0_sigmoid_43, net_0_add_bw_41, net_0_sigmoid_41, net_0_tanh_28); /* %1111 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_58, net_0_add_bw_41, net_0_tanh_28, net_0_sigmoid_41); /* %1118 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1121 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1124 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1127 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_43, net_0_mul_bw_61, net_0_mul_bw_60, net_0_mul_bw_59, net_0_mul_bw_58); /* %1134 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1135 matmul + %1136 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1136 = add: computed by %1135's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1137 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_45, net_0_add_bw_42, net_0_sigmoid_40, net_0_add_bw_44, net_0_sigmoid_38, net_0_tanh_26); /* %1146 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_62, net_0_add_bw_44, net_0_tanh_26, net_0_sigmoid_38); /* %1153 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1156 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1159 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1162 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_46, net_0_mul_bw_65, net_0_mul_bw_64, net_0_mul_bw_63, net_0_mul_bw_62); /* %1169 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1170 matmul + %1171 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1171 = add: computed by %1170's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1172 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_48, net_0_add_bw_45, net_0_sigmoid_37, net_0_add_bw_47, net_0_sigmoid_35, net_0_tanh_24); /* %1181 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_66, net_0_add_bw_47, net_0_tanh_24, net_0_sigmoid_35); /* %1188 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1191 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1194 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1197 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_49, net_0_mul_bw_69, net_0_mul_bw_68, net_0_mul_bw_67, net_0_mul_bw_66); /* %1204 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1205 matmul + %1206 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1206 = add: computed by %1205's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1207 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_51, net_0_add_bw_48, net_0_sigmoid_34, net_0_add_bw_50, net_0_sigmoid_32, net_0_tanh_22); /* %1216 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_70, net_0_add_bw_50, net_0_tanh_22, net_0_sigmoid_32); /* %1223 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1226 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1229 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1232 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_52, net_0_mul_bw_73, net_0_mul_bw_72, net_0_mul_bw_71, net_0_mul_bw_70); /* %1239 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1240 matmul + %1241 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1241 = add: computed by %1240's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1242 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_54, net_0_add_bw_51, net_0_sigmoid_31, net_0_add_bw_53, net_0_sigmoid_29, net_0_tanh_20); /* %1251 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_74, net_0_add_bw_53, net_0_tanh_20, net_0_sigmoid_29); /* %1258 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1261 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1264 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1267 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_55, net_0_mul_bw_77, net_0_mul_bw_76, net_0_mul_bw_75, net_0_mul_bw_74); /* %1274 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1275 matmul + %1276 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1276 = add: computed by %1275's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1277 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_57, net_0_add_bw_54, net_0_sigmoid_28, net_0_add_bw_56, net_0_sigmoid_26, net_0_tanh_18); /* %1286 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_78, net_0_add_bw_56, net_0_tanh_18, net_0_sigmoid_26); /* %1293 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1296 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1299 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1302 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_58, net_0_mul_bw_81, net_0_mul_bw_80, net_0_mul_bw_79, net_0_mul_bw_78); /* %1309 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1310 matmul + %1311 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1311 = add: computed by %1310's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1312 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_60, net_0_add_bw_57, net_0_sigmoid_25, net_0_add_bw_59, net_0_sigmoid_23, net_0_tanh_16); /* %1321 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_82, net_0_add_bw_59, net_0_tanh_16, net_0_sigmoid_23); /* %1328 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1331 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1334 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1337 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_61, net_0_mul_bw_85, net_0_mul_bw_84, net_0_mul_bw_83, net_0_mul_bw_82); /* %1344 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1345 matmul + %1346 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1346 = add: computed by %1345's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1347 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_63, net_0_add_bw_60, net_0_sigmoid_22, net_0_add_bw_62, net_0_sigmoid_20, net_0_tanh_14); /* %1356 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_86, net_0_add_bw_62, net_0_tanh_14, net_0_sigmoid_20); /* %1363 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1366 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1369 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1372 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_64, net_0_mul_bw_89, net_0_mul_bw_88, net_0_mul_bw_87, net_0_mul_bw_86); /* %1379 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1380 matmul + %1381 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1381 = add: computed by %1380's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1382 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_66, net_0_add_bw_63, net_0_sigmoid_19, net_0_add_bw_65, net_0_sigmoid_17, net_0_tanh_12); /* %1391 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_90, net_0_add_bw_65, net_0_tanh_12, net_0_sigmoid_17); /* %1398 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1401 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1404 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1407 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_67, net_0_mul_bw_93, net_0_mul_bw_92, net_0_mul_bw_91, net_0_mul_bw_90); /* %1414 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1415 matmul + %1416 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1416 = add: computed by %1415's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1417 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_69, net_0_add_bw_66, net_0_sigmoid_16, net_0_add_bw_68, net_0_sigmoid_14, net_0_tanh_10); /* %1426 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_94, net_0_add_bw_68, net_0_tanh_10, net_0_sigmoid_14); /* %1433 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1436 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1439 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1442 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_70, net_0_mul_bw_97, net_0_mul_bw_96, net_0_mul_bw_95, net_0_mul_bw_94); /* %1449 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1450 matmul + %1451 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1451 = add: computed by %1450's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1452 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_72, net_0_add_bw_69, net_0_sigmoid_13, net_0_add_bw_71, net_0_sigmoid_11, net_0_tanh_8); /* %1461 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_98, net_0_add_bw_71, net_0_tanh_8, net_0_sigmoid_11); /* %1468 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1471 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1474 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1477 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_73, net_0_mul_bw_101, net_0_mul_bw_100, net_0_mul_bw_99, net_0_mul_bw_98); /* %1484 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1485 matmul + %1486 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1486 = add: computed by %1485's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1487 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_75, net_0_add_bw_72, net_0_sigmoid_10, net_0_add_bw_74, net_0_sigmoid_8, net_0_tanh_6); /* %1496 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_102, net_0_add_bw_74, net_0_tanh_6, net_0_sigmoid_8); /* %1503 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1506 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1509 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1512 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_76, net_0_mul_bw_105, net_0_mul_bw_104, net_0_mul_bw_103, net_0_mul_bw_102); /* %1519 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1520 matmul + %1521 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1521 = add: computed by %1520's tiles, from each element as it is stored */
-  lstm_matmul_649(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1522 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_78, net_0_add_bw_75, net_0_sigmoid_7, net_0_add_bw_77, net_0_sigmoid_5, net_0_tanh_4); /* %1531 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_106, net_0_add_bw_77, net_0_tanh_4, net_0_sigmoid_5); /* %1538 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1541 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1544 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1547 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_646(net_0_add_bw_79, net_0_mul_bw_109, net_0_mul_bw_108, net_0_mul_bw_107, net_0_mul_bw_106); /* %1554 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_matmul_647(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1555 matmul + %1556 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1556 = add: computed by %1555's tiles, from each element as it is stored */
-  lstm_matmul_1557(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1557 matmul + %1558 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  /* %1558 = add: computed by %1557's tiles, from each element as it is stored */
-  lstm_transpose_1559(g_net_0_weight_hh_l0, net_0_add_bw_81); /* %1559 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_656(net_0_add_bw_82, net_0_add_bw_78, net_0_sigmoid_4, net_0_add_bw_80, net_0_sigmoid_2, net_0_tanh_2); /* %1567 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1572 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_623(net_0_mul_bw_111, net_0_add_bw_82, net_0_sigmoid, net_0_tanh); /* %1575 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_mul_630(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1578 mul: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_add_1584(net_0_add_bw_83, net_0_mul_bw_112, net_0_mul_bw_111, net_0_mul_bw_110, net_0_add_bw_79, net_0_add_bw_76, net_0_add_bw_73, net_0_add_bw_70, net_0_add_bw_67, net_0_add_bw_64, net_0_add_bw_61, net_0_add_bw_58, net_0_add_bw_55, net_0_add_bw_52, net_0_add_bw_49, net_0_add_bw_46, net_0_add_bw_43, net_0_add_bw_40, net_0_add_bw_37, net_0_add_bw_34, net_0_add_bw_31, net_0_add_bw_28, net_0_add_bw_25, net_0_add_bw_22, net_0_add_bw_19, net_0_add_bw_16, net_0_add_bw_13, net_0_add_bw_10, net_0_add_bw_7, net_0_add_bw_4, net_0_add_bw); /* %1584 add: net.0 LSTM, examples/lstm.lua:10, backward */
-  lstm_sum_to_1586(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1586 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_pad_562(net_1_pad_bw, net_2_matmul_bw); /* %562 pad: net.1 Last, examples/lstm.lua:11, backward */
+  lstm_slice_539(net_0_slice_bw, net_1_pad_bw + 3456); /* %564 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_2, net_1_pad_bw + 3328); /* %565 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_3, net_1_pad_bw + 3200); /* %566 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_4, net_1_pad_bw + 3072); /* %567 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_5, net_1_pad_bw + 2944); /* %568 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_6, net_1_pad_bw + 2816); /* %569 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_7, net_1_pad_bw + 2688); /* %570 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_8, net_1_pad_bw + 2560); /* %571 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_9, net_1_pad_bw + 2432); /* %572 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_10, net_1_pad_bw + 2304); /* %573 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_11, net_1_pad_bw + 2176); /* %574 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_12, net_1_pad_bw + 2048); /* %575 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_13, net_1_pad_bw + 1920); /* %576 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_14, net_1_pad_bw + 1792); /* %577 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_15, net_1_pad_bw + 1664); /* %578 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_16, net_1_pad_bw + 1536); /* %579 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_17, net_1_pad_bw + 1408); /* %580 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_18, net_1_pad_bw + 1280); /* %581 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_19, net_1_pad_bw + 1152); /* %582 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_20, net_1_pad_bw + 1024); /* %583 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_21, net_1_pad_bw + 896); /* %584 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_22, net_1_pad_bw + 768); /* %585 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_23, net_1_pad_bw + 640); /* %586 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_24, net_1_pad_bw + 512); /* %587 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_25, net_1_pad_bw + 384); /* %588 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_26, net_1_pad_bw + 256); /* %589 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_27, net_1_pad_bw + 128); /* %590 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_slice_539(net_0_slice_bw_28, net_1_pad_bw); /* %591 slice: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw, net_0_slice_bw, net_0_sigmoid_83, net_0_tanh_56); /* %624 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_2, net_0_slice_bw, net_0_tanh_56, net_0_sigmoid_83); /* %631 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_3, net_0_mul_bw, net_0_sigmoid_81, net_0_tanh_55); /* %634 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_4, net_0_mul_bw, net_0_add_54, net_0_sigmoid_82); /* %637 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_5, net_0_mul_bw, net_0_tanh_55, net_0_sigmoid_81); /* %640 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw, net_0_mul_bw_5, net_0_mul_bw_4, net_0_mul_bw_3, net_0_mul_bw_2); /* %647 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_2, net_0_slice_bw_2, net_0_add_bw, p_net_0_weight_hh_l0); /* %648 matmul + %649 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %649 = add: computed by %648's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw, net_0_mul_28, net_0_add_bw); /* %650 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_3, net_0_mul_bw, net_0_sigmoid_82, net_0_add_bw_2, net_0_sigmoid_80, net_0_tanh_54); /* %657 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_6, net_0_add_bw_2, net_0_tanh_54, net_0_sigmoid_80); /* %664 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_7, net_0_add_bw_3, net_0_sigmoid_78, net_0_tanh_53); /* %667 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_8, net_0_add_bw_3, net_0_add_52, net_0_sigmoid_79); /* %670 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_9, net_0_add_bw_3, net_0_tanh_53, net_0_sigmoid_78); /* %673 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_4, net_0_mul_bw_9, net_0_mul_bw_8, net_0_mul_bw_7, net_0_mul_bw_6); /* %680 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_5, net_0_slice_bw_3, net_0_add_bw_4, p_net_0_weight_hh_l0); /* %681 matmul + %682 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %682 = add: computed by %681's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_2, net_0_mul_27, net_0_add_bw_4); /* %683 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_6, net_0_add_bw_3, net_0_sigmoid_79, net_0_add_bw_5, net_0_sigmoid_77, net_0_tanh_52); /* %692 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_10, net_0_add_bw_5, net_0_tanh_52, net_0_sigmoid_77); /* %699 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_11, net_0_add_bw_6, net_0_sigmoid_75, net_0_tanh_51); /* %702 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_12, net_0_add_bw_6, net_0_add_50, net_0_sigmoid_76); /* %705 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_13, net_0_add_bw_6, net_0_tanh_51, net_0_sigmoid_75); /* %708 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_7, net_0_mul_bw_13, net_0_mul_bw_12, net_0_mul_bw_11, net_0_mul_bw_10); /* %715 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_8, net_0_slice_bw_4, net_0_add_bw_7, p_net_0_weight_hh_l0); /* %716 matmul + %717 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %717 = add: computed by %716's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_3, net_0_mul_26, net_0_add_bw_7); /* %718 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_9, net_0_add_bw_6, net_0_sigmoid_76, net_0_add_bw_8, net_0_sigmoid_74, net_0_tanh_50); /* %727 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_14, net_0_add_bw_8, net_0_tanh_50, net_0_sigmoid_74); /* %734 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_15, net_0_add_bw_9, net_0_sigmoid_72, net_0_tanh_49); /* %737 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_16, net_0_add_bw_9, net_0_add_48, net_0_sigmoid_73); /* %740 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_17, net_0_add_bw_9, net_0_tanh_49, net_0_sigmoid_72); /* %743 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_10, net_0_mul_bw_17, net_0_mul_bw_16, net_0_mul_bw_15, net_0_mul_bw_14); /* %750 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_11, net_0_slice_bw_5, net_0_add_bw_10, p_net_0_weight_hh_l0); /* %751 matmul + %752 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %752 = add: computed by %751's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_4, net_0_mul_25, net_0_add_bw_10); /* %753 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_12, net_0_add_bw_9, net_0_sigmoid_73, net_0_add_bw_11, net_0_sigmoid_71, net_0_tanh_48); /* %762 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_18, net_0_add_bw_11, net_0_tanh_48, net_0_sigmoid_71); /* %769 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_19, net_0_add_bw_12, net_0_sigmoid_69, net_0_tanh_47); /* %772 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_20, net_0_add_bw_12, net_0_add_46, net_0_sigmoid_70); /* %775 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_21, net_0_add_bw_12, net_0_tanh_47, net_0_sigmoid_69); /* %778 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_13, net_0_mul_bw_21, net_0_mul_bw_20, net_0_mul_bw_19, net_0_mul_bw_18); /* %785 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_14, net_0_slice_bw_6, net_0_add_bw_13, p_net_0_weight_hh_l0); /* %786 matmul + %787 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %787 = add: computed by %786's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_5, net_0_mul_24, net_0_add_bw_13); /* %788 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_15, net_0_add_bw_12, net_0_sigmoid_70, net_0_add_bw_14, net_0_sigmoid_68, net_0_tanh_46); /* %797 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_22, net_0_add_bw_14, net_0_tanh_46, net_0_sigmoid_68); /* %804 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_23, net_0_add_bw_15, net_0_sigmoid_66, net_0_tanh_45); /* %807 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_24, net_0_add_bw_15, net_0_add_44, net_0_sigmoid_67); /* %810 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_25, net_0_add_bw_15, net_0_tanh_45, net_0_sigmoid_66); /* %813 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_16, net_0_mul_bw_25, net_0_mul_bw_24, net_0_mul_bw_23, net_0_mul_bw_22); /* %820 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_17, net_0_slice_bw_7, net_0_add_bw_16, p_net_0_weight_hh_l0); /* %821 matmul + %822 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %822 = add: computed by %821's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_6, net_0_mul_23, net_0_add_bw_16); /* %823 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_18, net_0_add_bw_15, net_0_sigmoid_67, net_0_add_bw_17, net_0_sigmoid_65, net_0_tanh_44); /* %832 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_26, net_0_add_bw_17, net_0_tanh_44, net_0_sigmoid_65); /* %839 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_27, net_0_add_bw_18, net_0_sigmoid_63, net_0_tanh_43); /* %842 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_28, net_0_add_bw_18, net_0_add_42, net_0_sigmoid_64); /* %845 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_29, net_0_add_bw_18, net_0_tanh_43, net_0_sigmoid_63); /* %848 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_19, net_0_mul_bw_29, net_0_mul_bw_28, net_0_mul_bw_27, net_0_mul_bw_26); /* %855 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_20, net_0_slice_bw_8, net_0_add_bw_19, p_net_0_weight_hh_l0); /* %856 matmul + %857 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %857 = add: computed by %856's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_7, net_0_mul_22, net_0_add_bw_19); /* %858 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_21, net_0_add_bw_18, net_0_sigmoid_64, net_0_add_bw_20, net_0_sigmoid_62, net_0_tanh_42); /* %867 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_30, net_0_add_bw_20, net_0_tanh_42, net_0_sigmoid_62); /* %874 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_31, net_0_add_bw_21, net_0_sigmoid_60, net_0_tanh_41); /* %877 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_32, net_0_add_bw_21, net_0_add_40, net_0_sigmoid_61); /* %880 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_33, net_0_add_bw_21, net_0_tanh_41, net_0_sigmoid_60); /* %883 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_22, net_0_mul_bw_33, net_0_mul_bw_32, net_0_mul_bw_31, net_0_mul_bw_30); /* %890 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_23, net_0_slice_bw_9, net_0_add_bw_22, p_net_0_weight_hh_l0); /* %891 matmul + %892 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %892 = add: computed by %891's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_8, net_0_mul_21, net_0_add_bw_22); /* %893 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_24, net_0_add_bw_21, net_0_sigmoid_61, net_0_add_bw_23, net_0_sigmoid_59, net_0_tanh_40); /* %902 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_34, net_0_add_bw_23, net_0_tanh_40, net_0_sigmoid_59); /* %909 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_35, net_0_add_bw_24, net_0_sigmoid_57, net_0_tanh_39); /* %912 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_36, net_0_add_bw_24, net_0_add_38, net_0_sigmoid_58); /* %915 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_37, net_0_add_bw_24, net_0_tanh_39, net_0_sigmoid_57); /* %918 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_25, net_0_mul_bw_37, net_0_mul_bw_36, net_0_mul_bw_35, net_0_mul_bw_34); /* %925 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_26, net_0_slice_bw_10, net_0_add_bw_25, p_net_0_weight_hh_l0); /* %926 matmul + %927 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %927 = add: computed by %926's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_9, net_0_mul_20, net_0_add_bw_25); /* %928 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_27, net_0_add_bw_24, net_0_sigmoid_58, net_0_add_bw_26, net_0_sigmoid_56, net_0_tanh_38); /* %937 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_38, net_0_add_bw_26, net_0_tanh_38, net_0_sigmoid_56); /* %944 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_39, net_0_add_bw_27, net_0_sigmoid_54, net_0_tanh_37); /* %947 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_40, net_0_add_bw_27, net_0_add_36, net_0_sigmoid_55); /* %950 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_41, net_0_add_bw_27, net_0_tanh_37, net_0_sigmoid_54); /* %953 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_28, net_0_mul_bw_41, net_0_mul_bw_40, net_0_mul_bw_39, net_0_mul_bw_38); /* %960 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_29, net_0_slice_bw_11, net_0_add_bw_28, p_net_0_weight_hh_l0); /* %961 matmul + %962 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %962 = add: computed by %961's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_10, net_0_mul_19, net_0_add_bw_28); /* %963 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_30, net_0_add_bw_27, net_0_sigmoid_55, net_0_add_bw_29, net_0_sigmoid_53, net_0_tanh_36); /* %972 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_42, net_0_add_bw_29, net_0_tanh_36, net_0_sigmoid_53); /* %979 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_43, net_0_add_bw_30, net_0_sigmoid_51, net_0_tanh_35); /* %982 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_44, net_0_add_bw_30, net_0_add_34, net_0_sigmoid_52); /* %985 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_45, net_0_add_bw_30, net_0_tanh_35, net_0_sigmoid_51); /* %988 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_31, net_0_mul_bw_45, net_0_mul_bw_44, net_0_mul_bw_43, net_0_mul_bw_42); /* %995 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_32, net_0_slice_bw_12, net_0_add_bw_31, p_net_0_weight_hh_l0); /* %996 matmul + %997 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %997 = add: computed by %996's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_11, net_0_mul_18, net_0_add_bw_31); /* %998 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_33, net_0_add_bw_30, net_0_sigmoid_52, net_0_add_bw_32, net_0_sigmoid_50, net_0_tanh_34); /* %1007 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_46, net_0_add_bw_32, net_0_tanh_34, net_0_sigmoid_50); /* %1014 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_47, net_0_add_bw_33, net_0_sigmoid_48, net_0_tanh_33); /* %1017 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_48, net_0_add_bw_33, net_0_add_32, net_0_sigmoid_49); /* %1020 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_49, net_0_add_bw_33, net_0_tanh_33, net_0_sigmoid_48); /* %1023 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_34, net_0_mul_bw_49, net_0_mul_bw_48, net_0_mul_bw_47, net_0_mul_bw_46); /* %1030 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_35, net_0_slice_bw_13, net_0_add_bw_34, p_net_0_weight_hh_l0); /* %1031 matmul + %1032 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1032 = add: computed by %1031's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_12, net_0_mul_17, net_0_add_bw_34); /* %1033 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_36, net_0_add_bw_33, net_0_sigmoid_49, net_0_add_bw_35, net_0_sigmoid_47, net_0_tanh_32); /* %1042 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_50, net_0_add_bw_35, net_0_tanh_32, net_0_sigmoid_47); /* %1049 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_51, net_0_add_bw_36, net_0_sigmoid_45, net_0_tanh_31); /* %1052 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_52, net_0_add_bw_36, net_0_add_30, net_0_sigmoid_46); /* %1055 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_53, net_0_add_bw_36, net_0_tanh_31, net_0_sigmoid_45); /* %1058 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_37, net_0_mul_bw_53, net_0_mul_bw_52, net_0_mul_bw_51, net_0_mul_bw_50); /* %1065 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_38, net_0_slice_bw_14, net_0_add_bw_37, p_net_0_weight_hh_l0); /* %1066 matmul + %1067 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1067 = add: computed by %1066's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_13, net_0_mul_16, net_0_add_bw_37); /* %1068 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_39, net_0_add_bw_36, net_0_sigmoid_46, net_0_add_bw_38, net_0_sigmoid_44, net_0_tanh_30); /* %1077 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_54, net_0_add_bw_38, net_0_tanh_30, net_0_sigmoid_44); /* %1084 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_55, net_0_add_bw_39, net_0_sigmoid_42, net_0_tanh_29); /* %1087 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_56, net_0_add_bw_39, net_0_add_28, net_0_sigmoid_43); /* %1090 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_57, net_0_add_bw_39, net_0_tanh_29, net_0_sigmoid_42); /* %1093 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_40, net_0_mul_bw_57, net_0_mul_bw_56, net_0_mul_bw_55, net_0_mul_bw_54); /* %1100 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_41, net_0_slice_bw_15, net_0_add_bw_40, p_net_0_weight_hh_l0); /* %1101 matmul + %1102 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1102 = add: computed by %1101's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_14, net_0_mul_15, net_0_add_bw_40); /* %1103 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_42, net_0_add_bw_39, net_0_sigmoid_43, net_0_add_bw_41, net_0_sigmoid_41, net_0_tanh_28); /* %1112 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_58, net_0_add_bw_41, net_0_tanh_28, net_0_sigmoid_41); /* %1119 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_59, net_0_add_bw_42, net_0_sigmoid_39, net_0_tanh_27); /* %1122 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_60, net_0_add_bw_42, net_0_add_26, net_0_sigmoid_40); /* %1125 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_61, net_0_add_bw_42, net_0_tanh_27, net_0_sigmoid_39); /* %1128 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_43, net_0_mul_bw_61, net_0_mul_bw_60, net_0_mul_bw_59, net_0_mul_bw_58); /* %1135 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_44, net_0_slice_bw_16, net_0_add_bw_43, p_net_0_weight_hh_l0); /* %1136 matmul + %1137 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1137 = add: computed by %1136's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_15, net_0_mul_14, net_0_add_bw_43); /* %1138 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_45, net_0_add_bw_42, net_0_sigmoid_40, net_0_add_bw_44, net_0_sigmoid_38, net_0_tanh_26); /* %1147 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_62, net_0_add_bw_44, net_0_tanh_26, net_0_sigmoid_38); /* %1154 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_63, net_0_add_bw_45, net_0_sigmoid_36, net_0_tanh_25); /* %1157 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_64, net_0_add_bw_45, net_0_add_24, net_0_sigmoid_37); /* %1160 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_65, net_0_add_bw_45, net_0_tanh_25, net_0_sigmoid_36); /* %1163 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_46, net_0_mul_bw_65, net_0_mul_bw_64, net_0_mul_bw_63, net_0_mul_bw_62); /* %1170 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_47, net_0_slice_bw_17, net_0_add_bw_46, p_net_0_weight_hh_l0); /* %1171 matmul + %1172 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1172 = add: computed by %1171's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_16, net_0_mul_13, net_0_add_bw_46); /* %1173 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_48, net_0_add_bw_45, net_0_sigmoid_37, net_0_add_bw_47, net_0_sigmoid_35, net_0_tanh_24); /* %1182 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_66, net_0_add_bw_47, net_0_tanh_24, net_0_sigmoid_35); /* %1189 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_67, net_0_add_bw_48, net_0_sigmoid_33, net_0_tanh_23); /* %1192 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_68, net_0_add_bw_48, net_0_add_22, net_0_sigmoid_34); /* %1195 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_69, net_0_add_bw_48, net_0_tanh_23, net_0_sigmoid_33); /* %1198 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_49, net_0_mul_bw_69, net_0_mul_bw_68, net_0_mul_bw_67, net_0_mul_bw_66); /* %1205 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_50, net_0_slice_bw_18, net_0_add_bw_49, p_net_0_weight_hh_l0); /* %1206 matmul + %1207 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1207 = add: computed by %1206's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_17, net_0_mul_12, net_0_add_bw_49); /* %1208 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_51, net_0_add_bw_48, net_0_sigmoid_34, net_0_add_bw_50, net_0_sigmoid_32, net_0_tanh_22); /* %1217 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_70, net_0_add_bw_50, net_0_tanh_22, net_0_sigmoid_32); /* %1224 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_71, net_0_add_bw_51, net_0_sigmoid_30, net_0_tanh_21); /* %1227 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_72, net_0_add_bw_51, net_0_add_20, net_0_sigmoid_31); /* %1230 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_73, net_0_add_bw_51, net_0_tanh_21, net_0_sigmoid_30); /* %1233 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_52, net_0_mul_bw_73, net_0_mul_bw_72, net_0_mul_bw_71, net_0_mul_bw_70); /* %1240 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_53, net_0_slice_bw_19, net_0_add_bw_52, p_net_0_weight_hh_l0); /* %1241 matmul + %1242 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1242 = add: computed by %1241's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_18, net_0_mul_11, net_0_add_bw_52); /* %1243 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_54, net_0_add_bw_51, net_0_sigmoid_31, net_0_add_bw_53, net_0_sigmoid_29, net_0_tanh_20); /* %1252 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_74, net_0_add_bw_53, net_0_tanh_20, net_0_sigmoid_29); /* %1259 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_75, net_0_add_bw_54, net_0_sigmoid_27, net_0_tanh_19); /* %1262 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_76, net_0_add_bw_54, net_0_add_18, net_0_sigmoid_28); /* %1265 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_77, net_0_add_bw_54, net_0_tanh_19, net_0_sigmoid_27); /* %1268 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_55, net_0_mul_bw_77, net_0_mul_bw_76, net_0_mul_bw_75, net_0_mul_bw_74); /* %1275 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_56, net_0_slice_bw_20, net_0_add_bw_55, p_net_0_weight_hh_l0); /* %1276 matmul + %1277 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1277 = add: computed by %1276's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_19, net_0_mul_10, net_0_add_bw_55); /* %1278 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_57, net_0_add_bw_54, net_0_sigmoid_28, net_0_add_bw_56, net_0_sigmoid_26, net_0_tanh_18); /* %1287 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_78, net_0_add_bw_56, net_0_tanh_18, net_0_sigmoid_26); /* %1294 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_79, net_0_add_bw_57, net_0_sigmoid_24, net_0_tanh_17); /* %1297 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_80, net_0_add_bw_57, net_0_add_16, net_0_sigmoid_25); /* %1300 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_81, net_0_add_bw_57, net_0_tanh_17, net_0_sigmoid_24); /* %1303 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_58, net_0_mul_bw_81, net_0_mul_bw_80, net_0_mul_bw_79, net_0_mul_bw_78); /* %1310 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_59, net_0_slice_bw_21, net_0_add_bw_58, p_net_0_weight_hh_l0); /* %1311 matmul + %1312 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1312 = add: computed by %1311's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_20, net_0_mul_9, net_0_add_bw_58); /* %1313 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_60, net_0_add_bw_57, net_0_sigmoid_25, net_0_add_bw_59, net_0_sigmoid_23, net_0_tanh_16); /* %1322 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_82, net_0_add_bw_59, net_0_tanh_16, net_0_sigmoid_23); /* %1329 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_83, net_0_add_bw_60, net_0_sigmoid_21, net_0_tanh_15); /* %1332 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_84, net_0_add_bw_60, net_0_add_14, net_0_sigmoid_22); /* %1335 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_85, net_0_add_bw_60, net_0_tanh_15, net_0_sigmoid_21); /* %1338 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_61, net_0_mul_bw_85, net_0_mul_bw_84, net_0_mul_bw_83, net_0_mul_bw_82); /* %1345 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_62, net_0_slice_bw_22, net_0_add_bw_61, p_net_0_weight_hh_l0); /* %1346 matmul + %1347 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1347 = add: computed by %1346's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_21, net_0_mul_8, net_0_add_bw_61); /* %1348 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_63, net_0_add_bw_60, net_0_sigmoid_22, net_0_add_bw_62, net_0_sigmoid_20, net_0_tanh_14); /* %1357 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_86, net_0_add_bw_62, net_0_tanh_14, net_0_sigmoid_20); /* %1364 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_87, net_0_add_bw_63, net_0_sigmoid_18, net_0_tanh_13); /* %1367 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_88, net_0_add_bw_63, net_0_add_12, net_0_sigmoid_19); /* %1370 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_89, net_0_add_bw_63, net_0_tanh_13, net_0_sigmoid_18); /* %1373 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_64, net_0_mul_bw_89, net_0_mul_bw_88, net_0_mul_bw_87, net_0_mul_bw_86); /* %1380 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_65, net_0_slice_bw_23, net_0_add_bw_64, p_net_0_weight_hh_l0); /* %1381 matmul + %1382 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1382 = add: computed by %1381's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_22, net_0_mul_7, net_0_add_bw_64); /* %1383 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_66, net_0_add_bw_63, net_0_sigmoid_19, net_0_add_bw_65, net_0_sigmoid_17, net_0_tanh_12); /* %1392 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_90, net_0_add_bw_65, net_0_tanh_12, net_0_sigmoid_17); /* %1399 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_91, net_0_add_bw_66, net_0_sigmoid_15, net_0_tanh_11); /* %1402 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_92, net_0_add_bw_66, net_0_add_10, net_0_sigmoid_16); /* %1405 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_93, net_0_add_bw_66, net_0_tanh_11, net_0_sigmoid_15); /* %1408 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_67, net_0_mul_bw_93, net_0_mul_bw_92, net_0_mul_bw_91, net_0_mul_bw_90); /* %1415 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_68, net_0_slice_bw_24, net_0_add_bw_67, p_net_0_weight_hh_l0); /* %1416 matmul + %1417 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1417 = add: computed by %1416's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_23, net_0_mul_6, net_0_add_bw_67); /* %1418 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_69, net_0_add_bw_66, net_0_sigmoid_16, net_0_add_bw_68, net_0_sigmoid_14, net_0_tanh_10); /* %1427 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_94, net_0_add_bw_68, net_0_tanh_10, net_0_sigmoid_14); /* %1434 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_95, net_0_add_bw_69, net_0_sigmoid_12, net_0_tanh_9); /* %1437 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_96, net_0_add_bw_69, net_0_add_8, net_0_sigmoid_13); /* %1440 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_97, net_0_add_bw_69, net_0_tanh_9, net_0_sigmoid_12); /* %1443 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_70, net_0_mul_bw_97, net_0_mul_bw_96, net_0_mul_bw_95, net_0_mul_bw_94); /* %1450 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_71, net_0_slice_bw_25, net_0_add_bw_70, p_net_0_weight_hh_l0); /* %1451 matmul + %1452 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1452 = add: computed by %1451's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_24, net_0_mul_5, net_0_add_bw_70); /* %1453 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_72, net_0_add_bw_69, net_0_sigmoid_13, net_0_add_bw_71, net_0_sigmoid_11, net_0_tanh_8); /* %1462 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_98, net_0_add_bw_71, net_0_tanh_8, net_0_sigmoid_11); /* %1469 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_99, net_0_add_bw_72, net_0_sigmoid_9, net_0_tanh_7); /* %1472 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_100, net_0_add_bw_72, net_0_add_6, net_0_sigmoid_10); /* %1475 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_101, net_0_add_bw_72, net_0_tanh_7, net_0_sigmoid_9); /* %1478 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_73, net_0_mul_bw_101, net_0_mul_bw_100, net_0_mul_bw_99, net_0_mul_bw_98); /* %1485 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_74, net_0_slice_bw_26, net_0_add_bw_73, p_net_0_weight_hh_l0); /* %1486 matmul + %1487 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1487 = add: computed by %1486's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_25, net_0_mul_4, net_0_add_bw_73); /* %1488 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_75, net_0_add_bw_72, net_0_sigmoid_10, net_0_add_bw_74, net_0_sigmoid_8, net_0_tanh_6); /* %1497 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_102, net_0_add_bw_74, net_0_tanh_6, net_0_sigmoid_8); /* %1504 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_103, net_0_add_bw_75, net_0_sigmoid_6, net_0_tanh_5); /* %1507 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_104, net_0_add_bw_75, net_0_add_4, net_0_sigmoid_7); /* %1510 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_105, net_0_add_bw_75, net_0_tanh_5, net_0_sigmoid_6); /* %1513 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_76, net_0_mul_bw_105, net_0_mul_bw_104, net_0_mul_bw_103, net_0_mul_bw_102); /* %1520 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_77, net_0_slice_bw_27, net_0_add_bw_76, p_net_0_weight_hh_l0); /* %1521 matmul + %1522 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1522 = add: computed by %1521's tiles, from each element as it is stored */
+  lstm_matmul_650(net_0_matmul_bw_26, net_0_mul_3, net_0_add_bw_76); /* %1523 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_78, net_0_add_bw_75, net_0_sigmoid_7, net_0_add_bw_77, net_0_sigmoid_5, net_0_tanh_4); /* %1532 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_106, net_0_add_bw_77, net_0_tanh_4, net_0_sigmoid_5); /* %1539 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_107, net_0_add_bw_78, net_0_sigmoid_3, net_0_tanh_3); /* %1542 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_108, net_0_add_bw_78, net_0_mul, net_0_sigmoid_4); /* %1545 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_109, net_0_add_bw_78, net_0_tanh_3, net_0_sigmoid_3); /* %1548 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_647(net_0_add_bw_79, net_0_mul_bw_109, net_0_mul_bw_108, net_0_mul_bw_107, net_0_mul_bw_106); /* %1555 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_matmul_648(net_0_add_bw_80, net_0_slice_bw_28, net_0_add_bw_79, p_net_0_weight_hh_l0); /* %1556 matmul + %1557 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1557 = add: computed by %1556's tiles, from each element as it is stored */
+  lstm_matmul_1558(net_0_add_bw_81, net_0_matmul_bw, net_0_matmul_bw_2, net_0_matmul_bw_3, net_0_matmul_bw_4, net_0_matmul_bw_5, net_0_matmul_bw_6, net_0_matmul_bw_7, net_0_matmul_bw_8, net_0_matmul_bw_9, net_0_matmul_bw_10, net_0_matmul_bw_11, net_0_matmul_bw_12, net_0_matmul_bw_13, net_0_matmul_bw_14, net_0_matmul_bw_15, net_0_matmul_bw_16, net_0_matmul_bw_17, net_0_matmul_bw_18, net_0_matmul_bw_19, net_0_matmul_bw_20, net_0_matmul_bw_21, net_0_matmul_bw_22, net_0_matmul_bw_23, net_0_matmul_bw_24, net_0_matmul_bw_25, net_0_matmul_bw_26, net_0_mul_2, net_0_add_bw_79); /* %1558 matmul + %1559 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  /* %1559 = add: computed by %1558's tiles, from each element as it is stored */
+  lstm_transpose_1560(g_net_0_weight_hh_l0, net_0_add_bw_81); /* %1560 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_657(net_0_add_bw_82, net_0_add_bw_78, net_0_sigmoid_4, net_0_add_bw_80, net_0_sigmoid_2, net_0_tanh_2); /* %1568 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_110, net_0_add_bw_80, net_0_tanh_2, net_0_sigmoid_2); /* %1573 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_624(net_0_mul_bw_111, net_0_add_bw_82, net_0_sigmoid, net_0_tanh); /* %1576 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_mul_631(net_0_mul_bw_112, net_0_add_bw_82, net_0_tanh, net_0_sigmoid); /* %1579 mul: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_add_1585(net_0_add_bw_83, net_0_mul_bw_112, net_0_mul_bw_111, net_0_mul_bw_110, net_0_add_bw_79, net_0_add_bw_76, net_0_add_bw_73, net_0_add_bw_70, net_0_add_bw_67, net_0_add_bw_64, net_0_add_bw_61, net_0_add_bw_58, net_0_add_bw_55, net_0_add_bw_52, net_0_add_bw_49, net_0_add_bw_46, net_0_add_bw_43, net_0_add_bw_40, net_0_add_bw_37, net_0_add_bw_34, net_0_add_bw_31, net_0_add_bw_28, net_0_add_bw_25, net_0_add_bw_22, net_0_add_bw_19, net_0_add_bw_16, net_0_add_bw_13, net_0_add_bw_10, net_0_add_bw_7, net_0_add_bw_4, net_0_add_bw); /* %1585 add: net.0 LSTM, examples/lstm.lua:10, backward */
+  lstm_sum_to_1587(g_net_0_bias_ih_l0, net_0_add_bw_83); /* %1587 sum_to: net.0 LSTM, examples/lstm.lua:10, backward */
   if (fused) {
-    lstm_matmul_1587_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1621_div, t1622_sqrt, x, net_0_add_bw_83); /* %1587 matmul + %1628 add + %1633 add + %1642 assign: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_matmul_1588_update(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, p_net_0_weight_ih_l0, t1622_div, t1623_sqrt, x, net_0_add_bw_83); /* %1588 matmul + %1629 add + %1634 add + %1643 assign: net.0 LSTM, examples/lstm.lua:10, backward */
   } else {
-    lstm_matmul_1587(net_0_matmul_bw_27, x, net_0_add_bw_83); /* %1587 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
+    lstm_matmul_1588(net_0_matmul_bw_27, x, net_0_add_bw_83); /* %1588 matmul: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  if (!fused) { /* the training step's update took the gradient, transposed, straight from %1587 */
-    lstm_transpose_1588(g_net_0_weight_ih_l0, net_0_matmul_bw_27); /* %1588 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
+  if (!fused) { /* the training step's update took the gradient, transposed, straight from %1588 */
+    lstm_transpose_1589(g_net_0_weight_ih_l0, net_0_matmul_bw_27); /* %1589 transpose: net.0 LSTM, examples/lstm.lua:10, backward */
   }
-  /* %1590 = assign: computed in place by %1587 (not at all by the training step: the update takes it straight from the product) */
-  /* %1592 = assign: computed in place by %1559 */
-  /* %1594 = assign: computed in place by %1586 */
-  lstm_assign_1596(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1596 assign: examples/lstm.lua:10, backward */
-  /* %1598 = assign: computed in place by %560 (not at all by the training step: the update takes it straight from the product) */
-  /* %1600 = assign: computed in place by %558 */
+  /* %1591 = assign: computed in place by %1588 (not at all by the training step: the update takes it straight from the product) */
+  /* %1593 = assign: computed in place by %1560 */
+  /* %1595 = assign: computed in place by %1587 */
+  lstm_assign_1597(g_net_0_bias_hh_l0, g_net_0_bias_ih_l0); /* %1597 assign: examples/lstm.lua:10, backward */
+  /* %1599 = assign: computed in place by %561 (not at all by the training step: the update takes it straight from the product) */
+  /* %1601 = assign: computed in place by %559 */
   return m->arena[3088384];
 }
 
@@ -3193,10 +3184,10 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
   float *const s_net_0_weight_ih_l0_exp_avg = m->state + 16;
   float *const s_net_0_weight_ih_l0_exp_avg_sq = m->state + 14352;
   float *const g_net_0_weight_ih_l0 = m->grad + 0;
-  float *const t1610_tanh = m->arena + 3088400;   /* %1610 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1621_div = m->arena + 3088416;   /* %1621 div[]: examples/lstm.lua:15, backward */
-  float *const t1617_tanh = m->arena + 3088400;   /* %1617 tanh[]: examples/lstm.lua:15, backward */
-  float *const t1622_sqrt = m->arena + 3088432;   /* %1622 sqrt[]: examples/lstm.lua:15, backward */
+  float *const t1611_tanh = m->arena + 3088400;   /* %1611 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1622_div = m->arena + 3088416;   /* %1622 div[]: examples/lstm.lua:15, backward */
+  float *const t1618_tanh = m->arena + 3088400;   /* %1618 tanh[]: examples/lstm.lua:15, backward */
+  float *const t1623_sqrt = m->arena + 3088432;   /* %1623 sqrt[]: examples/lstm.lua:15, backward */
   float *const p_net_0_weight_ih_l0 = m->param + 0;
   float *const s_net_0_weight_hh_l0_exp_avg = m->state + 28688;
   float *const s_net_0_weight_hh_l0_exp_avg_sq = m->state + 94224;
@@ -3219,35 +3210,35 @@ static void lstm_update_step(lstm_model *restrict m, int fused) {
   float *const p_net_2_bias = m->param + 82176;
   float *const g_net_2_bias = m->grad + 82176;
   if (!fused) { /* else computed before the backward pass */
-    lstm_add_1606(s_step); /* %1606 add: examples/lstm.lua:15, backward */
+    lstm_add_1607(s_step); /* %1607 add: examples/lstm.lua:15, backward */
   }
-  /* %1607 = assign: computed in place by %1606 */
-  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, straight from %1587 */
-    lstm_add_1628(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1628 add + %1633 add: examples/lstm.lua:15, backward */
-    /* %1634 = assign: computed in place by %1628 */
-    /* %1635 = assign: computed in place by %1633 */
-    lstm_tanh_1610(t1610_tanh, s_step); /* %1610 tanh: examples/lstm.lua:15, backward */
-    lstm_div_1621(t1621_div, t1610_tanh); /* %1621 div: examples/lstm.lua:15, backward */
-    lstm_tanh_1617(t1617_tanh, s_step); /* %1617 tanh: examples/lstm.lua:15, backward */
-    lstm_sqrt_1622(t1622_sqrt, t1617_tanh); /* %1622 sqrt: examples/lstm.lua:15, backward */
-    lstm_assign_1642(p_net_0_weight_ih_l0, t1621_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1622_sqrt); /* %1642 assign: examples/lstm.lua:15, backward */
+  /* %1608 = assign: computed in place by %1607 */
+  if (!fused) { /* else net.0.weight_ih_l0 was updated in the backward pass, straight from %1588 */
+    lstm_add_1629(s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, g_net_0_weight_ih_l0); /* %1629 add + %1634 add: examples/lstm.lua:15, backward */
+    /* %1635 = assign: computed in place by %1629 */
+    /* %1636 = assign: computed in place by %1634 */
+    lstm_tanh_1611(t1611_tanh, s_step); /* %1611 tanh: examples/lstm.lua:15, backward */
+    lstm_div_1622(t1622_div, t1611_tanh); /* %1622 div: examples/lstm.lua:15, backward */
+    lstm_tanh_1618(t1618_tanh, s_step); /* %1618 tanh: examples/lstm.lua:15, backward */
+    lstm_sqrt_1623(t1623_sqrt, t1618_tanh); /* %1623 sqrt: examples/lstm.lua:15, backward */
+    lstm_assign_1643(p_net_0_weight_ih_l0, t1622_div, s_net_0_weight_ih_l0_exp_avg, s_net_0_weight_ih_l0_exp_avg_sq, t1623_sqrt); /* %1643 assign: examples/lstm.lua:15, backward */
   }
-  lstm_add_1647(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1621_div, t1622_sqrt); /* %1647 add + %1651 add + %1660 assign: examples/lstm.lua:15, backward */
-  /* %1652 = assign: computed in place by %1647 */
-  /* %1653 = assign: computed in place by %1651 */
-  lstm_add_1665(s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, p_net_0_bias_ih_l0, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, p_net_0_bias_hh_l0, g_net_0_bias_ih_l0, t1621_div, t1622_sqrt, g_net_0_bias_hh_l0); /* %1665 add + %1669 add + %1678 assign + %1683 add + %1687 add + %1696 assign: examples/lstm.lua:15, backward */
-  /* %1670 = assign: computed in place by %1665 */
-  /* %1671 = assign: computed in place by %1669 */
-  /* %1688 = assign: computed in place by %1683 */
-  /* %1689 = assign: computed in place by %1687 */
-  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %560 */
-    lstm_add_1701(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1621_div, t1622_sqrt); /* %1701 add + %1705 add + %1714 assign: examples/lstm.lua:15, backward */
-    /* %1706 = assign: computed in place by %1701 */
-    /* %1707 = assign: computed in place by %1705 */
+  lstm_add_1648(s_net_0_weight_hh_l0_exp_avg, s_net_0_weight_hh_l0_exp_avg_sq, p_net_0_weight_hh_l0, g_net_0_weight_hh_l0, t1622_div, t1623_sqrt); /* %1648 add + %1652 add + %1661 assign: examples/lstm.lua:15, backward */
+  /* %1653 = assign: computed in place by %1648 */
+  /* %1654 = assign: computed in place by %1652 */
+  lstm_add_1666(s_net_0_bias_ih_l0_exp_avg, s_net_0_bias_ih_l0_exp_avg_sq, p_net_0_bias_ih_l0, s_net_0_bias_hh_l0_exp_avg, s_net_0_bias_hh_l0_exp_avg_sq, p_net_0_bias_hh_l0, g_net_0_bias_ih_l0, t1622_div, t1623_sqrt, g_net_0_bias_hh_l0); /* %1666 add + %1670 add + %1679 assign + %1684 add + %1688 add + %1697 assign: examples/lstm.lua:15, backward */
+  /* %1671 = assign: computed in place by %1666 */
+  /* %1672 = assign: computed in place by %1670 */
+  /* %1689 = assign: computed in place by %1684 */
+  /* %1690 = assign: computed in place by %1688 */
+  if (!fused) { /* else net.2.weight was updated in the backward pass, straight from %561 */
+    lstm_add_1702(s_net_2_weight_exp_avg, s_net_2_weight_exp_avg_sq, p_net_2_weight, g_net_2_weight, t1622_div, t1623_sqrt); /* %1702 add + %1706 add + %1715 assign: examples/lstm.lua:15, backward */
+    /* %1707 = assign: computed in place by %1702 */
+    /* %1708 = assign: computed in place by %1706 */
   }
-  lstm_add_1719(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t1621_div, t1622_sqrt); /* %1719 add + %1723 add + %1732 assign: examples/lstm.lua:15, backward */
-  /* %1724 = assign: computed in place by %1719 */
-  /* %1725 = assign: computed in place by %1723 */
+  lstm_add_1720(s_net_2_bias_exp_avg, s_net_2_bias_exp_avg_sq, p_net_2_bias, g_net_2_bias, t1622_div, t1623_sqrt); /* %1720 add + %1724 add + %1733 assign: examples/lstm.lua:15, backward */
+  /* %1725 = assign: computed in place by %1720 */
+  /* %1726 = assign: computed in place by %1724 */
   m->step++;
 }
 
@@ -3269,118 +3260,119 @@ void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, floa
   float *const p_net_0_bias_ih_l0 = m->param + 79872;
   float *const p_net_0_bias_hh_l0 = m->param + 80384;
   float *const net_0_add_2 = m->arena + 917504;   /* %11 add[1792,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul = m->arena + 65536;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul = m->arena + 131072;   /* %19 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
   float *const net_0_mul_2 = m->arena + 229376;   /* %21 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_2 = m->arena + 0;   /* %23 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_transpose_2 = m->arena + 0;   /* %23 transpose[128,512]: net.0 LSTM, examples/lstm.lua:10 */
   float *const p_net_0_weight_hh_l0 = m->param + 14336;
-  float *const net_0_add_3 = m->arena + 32768;   /* %24 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_4 = m->arena + 73728;   /* %35 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_3 = m->arena + 237568;   /* %37 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_3 = m->arena + 0;   /* %39 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_5 = m->arena + 32768;   /* %40 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_6 = m->arena + 65536;   /* %51 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_4 = m->arena + 245760;   /* %53 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_4 = m->arena + 0;   /* %55 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_7 = m->arena + 32768;   /* %56 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_8 = m->arena + 73728;   /* %67 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_5 = m->arena + 253952;   /* %69 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_5 = m->arena + 0;   /* %71 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_9 = m->arena + 32768;   /* %72 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_10 = m->arena + 65536;   /* %83 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_6 = m->arena + 262144;   /* %85 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_6 = m->arena + 0;   /* %87 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_11 = m->arena + 32768;   /* %88 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_12 = m->arena + 73728;   /* %99 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_7 = m->arena + 270336;   /* %101 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_7 = m->arena + 0;   /* %103 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_13 = m->arena + 32768;   /* %104 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_14 = m->arena + 65536;   /* %115 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_8 = m->arena + 278528;   /* %117 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_8 = m->arena + 0;   /* %119 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_15 = m->arena + 32768;   /* %120 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_16 = m->arena + 73728;   /* %131 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_9 = m->arena + 286720;   /* %133 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_9 = m->arena + 0;   /* %135 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_17 = m->arena + 32768;   /* %136 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_18 = m->arena + 65536;   /* %147 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_10 = m->arena + 294912;   /* %149 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_10 = m->arena + 0;   /* %151 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_19 = m->arena + 32768;   /* %152 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_20 = m->arena + 73728;   /* %163 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_11 = m->arena + 303104;   /* %165 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_11 = m->arena + 0;   /* %167 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_21 = m->arena + 32768;   /* %168 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_22 = m->arena + 65536;   /* %179 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_12 = m->arena + 311296;   /* %181 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_12 = m->arena + 0;   /* %183 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_23 = m->arena + 32768;   /* %184 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_24 = m->arena + 73728;   /* %195 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_13 = m->arena + 319488;   /* %197 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_13 = m->arena + 0;   /* %199 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_25 = m->arena + 32768;   /* %200 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_26 = m->arena + 65536;   /* %211 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_14 = m->arena + 327680;   /* %213 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_14 = m->arena + 0;   /* %215 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_27 = m->arena + 32768;   /* %216 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_28 = m->arena + 73728;   /* %227 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_15 = m->arena + 335872;   /* %229 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_15 = m->arena + 0;   /* %231 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_29 = m->arena + 32768;   /* %232 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_30 = m->arena + 65536;   /* %243 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_16 = m->arena + 344064;   /* %245 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_16 = m->arena + 0;   /* %247 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_31 = m->arena + 32768;   /* %248 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_32 = m->arena + 73728;   /* %259 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_17 = m->arena + 352256;   /* %261 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_17 = m->arena + 0;   /* %263 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_33 = m->arena + 32768;   /* %264 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_34 = m->arena + 65536;   /* %275 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_18 = m->arena + 360448;   /* %277 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_18 = m->arena + 0;   /* %279 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_35 = m->arena + 32768;   /* %280 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_36 = m->arena + 73728;   /* %291 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_19 = m->arena + 368640;   /* %293 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_19 = m->arena + 0;   /* %295 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_37 = m->arena + 32768;   /* %296 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_38 = m->arena + 65536;   /* %307 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_20 = m->arena + 376832;   /* %309 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_20 = m->arena + 0;   /* %311 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_39 = m->arena + 32768;   /* %312 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_40 = m->arena + 73728;   /* %323 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_21 = m->arena + 385024;   /* %325 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_21 = m->arena + 0;   /* %327 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_41 = m->arena + 32768;   /* %328 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_42 = m->arena + 65536;   /* %339 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_22 = m->arena + 393216;   /* %341 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_22 = m->arena + 0;   /* %343 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_43 = m->arena + 32768;   /* %344 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_44 = m->arena + 73728;   /* %355 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_23 = m->arena + 401408;   /* %357 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_23 = m->arena + 0;   /* %359 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_45 = m->arena + 32768;   /* %360 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_46 = m->arena + 65536;   /* %371 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_24 = m->arena + 409600;   /* %373 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_24 = m->arena + 0;   /* %375 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_47 = m->arena + 32768;   /* %376 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_48 = m->arena + 73728;   /* %387 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_25 = m->arena + 417792;   /* %389 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_25 = m->arena + 0;   /* %391 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_49 = m->arena + 32768;   /* %392 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_50 = m->arena + 65536;   /* %403 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_26 = m->arena + 425984;   /* %405 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_26 = m->arena + 0;   /* %407 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_51 = m->arena + 32768;   /* %408 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_52 = m->arena + 73728;   /* %419 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_27 = m->arena + 434176;   /* %421 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_27 = m->arena + 0;   /* %423 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_53 = m->arena + 32768;   /* %424 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_54 = m->arena + 65536;   /* %435 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_28 = m->arena + 442368;   /* %437 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_matmul_28 = m->arena + 0;   /* %439 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_55 = m->arena + 32768;   /* %440 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_mul_29 = m->arena + 450560;   /* %453 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_0_add_56 = m->arena + 0;   /* %536 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
-  float *const net_1_slice = m->arena + 229376;   /* %538 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
+  float *const net_0_matmul_2 = m->arena + 65536;   /* %24 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_3 = m->arena + 98304;   /* %25 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_4 = m->arena + 139264;   /* %36 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_3 = m->arena + 237568;   /* %38 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_3 = m->arena + 65536;   /* %40 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_5 = m->arena + 98304;   /* %41 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_6 = m->arena + 131072;   /* %52 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_4 = m->arena + 245760;   /* %54 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_4 = m->arena + 65536;   /* %56 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_7 = m->arena + 98304;   /* %57 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_8 = m->arena + 139264;   /* %68 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_5 = m->arena + 253952;   /* %70 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_5 = m->arena + 65536;   /* %72 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_9 = m->arena + 98304;   /* %73 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_10 = m->arena + 131072;   /* %84 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_6 = m->arena + 262144;   /* %86 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_6 = m->arena + 65536;   /* %88 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_11 = m->arena + 98304;   /* %89 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_12 = m->arena + 139264;   /* %100 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_7 = m->arena + 270336;   /* %102 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_7 = m->arena + 65536;   /* %104 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_13 = m->arena + 98304;   /* %105 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_14 = m->arena + 131072;   /* %116 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_8 = m->arena + 278528;   /* %118 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_8 = m->arena + 65536;   /* %120 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_15 = m->arena + 98304;   /* %121 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_16 = m->arena + 139264;   /* %132 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_9 = m->arena + 286720;   /* %134 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_9 = m->arena + 65536;   /* %136 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_17 = m->arena + 98304;   /* %137 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_18 = m->arena + 131072;   /* %148 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_10 = m->arena + 294912;   /* %150 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_10 = m->arena + 65536;   /* %152 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_19 = m->arena + 98304;   /* %153 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_20 = m->arena + 139264;   /* %164 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_11 = m->arena + 303104;   /* %166 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_11 = m->arena + 65536;   /* %168 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_21 = m->arena + 98304;   /* %169 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_22 = m->arena + 131072;   /* %180 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_12 = m->arena + 311296;   /* %182 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_12 = m->arena + 65536;   /* %184 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_23 = m->arena + 98304;   /* %185 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_24 = m->arena + 139264;   /* %196 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_13 = m->arena + 319488;   /* %198 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_13 = m->arena + 65536;   /* %200 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_25 = m->arena + 98304;   /* %201 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_26 = m->arena + 131072;   /* %212 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_14 = m->arena + 327680;   /* %214 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_14 = m->arena + 65536;   /* %216 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_27 = m->arena + 98304;   /* %217 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_28 = m->arena + 139264;   /* %228 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_15 = m->arena + 335872;   /* %230 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_15 = m->arena + 65536;   /* %232 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_29 = m->arena + 98304;   /* %233 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_30 = m->arena + 131072;   /* %244 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_16 = m->arena + 344064;   /* %246 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_16 = m->arena + 65536;   /* %248 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_31 = m->arena + 98304;   /* %249 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_32 = m->arena + 139264;   /* %260 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_17 = m->arena + 352256;   /* %262 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_17 = m->arena + 65536;   /* %264 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_33 = m->arena + 98304;   /* %265 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_34 = m->arena + 131072;   /* %276 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_18 = m->arena + 360448;   /* %278 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_18 = m->arena + 65536;   /* %280 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_35 = m->arena + 98304;   /* %281 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_36 = m->arena + 139264;   /* %292 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_19 = m->arena + 368640;   /* %294 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_19 = m->arena + 65536;   /* %296 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_37 = m->arena + 98304;   /* %297 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_38 = m->arena + 131072;   /* %308 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_20 = m->arena + 376832;   /* %310 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_20 = m->arena + 65536;   /* %312 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_39 = m->arena + 98304;   /* %313 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_40 = m->arena + 139264;   /* %324 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_21 = m->arena + 385024;   /* %326 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_21 = m->arena + 65536;   /* %328 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_41 = m->arena + 98304;   /* %329 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_42 = m->arena + 131072;   /* %340 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_22 = m->arena + 393216;   /* %342 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_22 = m->arena + 65536;   /* %344 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_43 = m->arena + 98304;   /* %345 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_44 = m->arena + 139264;   /* %356 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_23 = m->arena + 401408;   /* %358 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_23 = m->arena + 65536;   /* %360 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_45 = m->arena + 98304;   /* %361 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_46 = m->arena + 131072;   /* %372 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_24 = m->arena + 409600;   /* %374 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_24 = m->arena + 65536;   /* %376 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_47 = m->arena + 98304;   /* %377 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_48 = m->arena + 139264;   /* %388 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_25 = m->arena + 417792;   /* %390 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_25 = m->arena + 65536;   /* %392 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_49 = m->arena + 98304;   /* %393 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_50 = m->arena + 131072;   /* %404 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_26 = m->arena + 425984;   /* %406 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_26 = m->arena + 65536;   /* %408 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_51 = m->arena + 98304;   /* %409 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_52 = m->arena + 139264;   /* %420 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_27 = m->arena + 434176;   /* %422 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_27 = m->arena + 65536;   /* %424 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_53 = m->arena + 98304;   /* %425 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_54 = m->arena + 131072;   /* %436 add[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_28 = m->arena + 442368;   /* %438 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_matmul_28 = m->arena + 65536;   /* %440 matmul[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_55 = m->arena + 98304;   /* %441 add[64,512]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_mul_29 = m->arena + 450560;   /* %454 mul[64,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_0_add_56 = m->arena + 0;   /* %537 add[64,28,128]: net.0 LSTM, examples/lstm.lua:10 */
+  float *const net_1_slice = m->arena + 229376;   /* %539 slice[64,128]: net.1 Last, examples/lstm.lua:11 */
   float *const p_net_2_bias = m->param + 82176;
   float *const p_net_2_weight = m->param + 80896;
   const int32_t *target = target_;
@@ -3390,120 +3382,121 @@ void lstm_eval(lstm_model *restrict m, const float *x, const void *target_, floa
   lstm_add_11(net_0_add_2, net_0_matmul, net_0_add); /* %11 add: net.0 LSTM, examples/lstm.lua:10 */
   lstm_mul_19(net_0_mul, net_0_add_2); /* %19 mul: net.0 LSTM, examples/lstm.lua:10 */
   lstm_mul_21(net_0_mul_2, net_0_add_2 + 384, net_0_mul); /* %21 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_2, net_0_mul_2, p_net_0_weight_hh_l0); /* %23 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %24 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_4, net_0_add_3, net_0_mul); /* %35 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %37 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_3, net_0_mul_3, p_net_0_weight_hh_l0); /* %39 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %40 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_6, net_0_add_5, net_0_add_4); /* %51 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %53 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_4, net_0_mul_4, p_net_0_weight_hh_l0); /* %55 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %56 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_8, net_0_add_7, net_0_add_6); /* %67 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %69 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_5, net_0_mul_5, p_net_0_weight_hh_l0); /* %71 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %72 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_10, net_0_add_9, net_0_add_8); /* %83 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %85 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_6, net_0_mul_6, p_net_0_weight_hh_l0); /* %87 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %88 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_12, net_0_add_11, net_0_add_10); /* %99 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %101 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_7, net_0_mul_7, p_net_0_weight_hh_l0); /* %103 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %104 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_14, net_0_add_13, net_0_add_12); /* %115 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %117 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_8, net_0_mul_8, p_net_0_weight_hh_l0); /* %119 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %120 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_16, net_0_add_15, net_0_add_14); /* %131 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %133 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_9, net_0_mul_9, p_net_0_weight_hh_l0); /* %135 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %136 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_18, net_0_add_17, net_0_add_16); /* %147 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %149 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_10, net_0_mul_10, p_net_0_weight_hh_l0); /* %151 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %152 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_20, net_0_add_19, net_0_add_18); /* %163 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %165 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_11, net_0_mul_11, p_net_0_weight_hh_l0); /* %167 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %168 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_22, net_0_add_21, net_0_add_20); /* %179 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %181 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_12, net_0_mul_12, p_net_0_weight_hh_l0); /* %183 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %184 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_24, net_0_add_23, net_0_add_22); /* %195 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %197 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_13, net_0_mul_13, p_net_0_weight_hh_l0); /* %199 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %200 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_26, net_0_add_25, net_0_add_24); /* %211 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %213 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_14, net_0_mul_14, p_net_0_weight_hh_l0); /* %215 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %216 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_28, net_0_add_27, net_0_add_26); /* %227 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %229 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_15, net_0_mul_15, p_net_0_weight_hh_l0); /* %231 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %232 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_30, net_0_add_29, net_0_add_28); /* %243 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %245 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_16, net_0_mul_16, p_net_0_weight_hh_l0); /* %247 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %248 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_32, net_0_add_31, net_0_add_30); /* %259 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %261 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_17, net_0_mul_17, p_net_0_weight_hh_l0); /* %263 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %264 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_34, net_0_add_33, net_0_add_32); /* %275 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %277 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_18, net_0_mul_18, p_net_0_weight_hh_l0); /* %279 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %280 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_36, net_0_add_35, net_0_add_34); /* %291 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %293 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_19, net_0_mul_19, p_net_0_weight_hh_l0); /* %295 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %296 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_38, net_0_add_37, net_0_add_36); /* %307 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %309 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_20, net_0_mul_20, p_net_0_weight_hh_l0); /* %311 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %312 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_40, net_0_add_39, net_0_add_38); /* %323 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %325 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_21, net_0_mul_21, p_net_0_weight_hh_l0); /* %327 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %328 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_42, net_0_add_41, net_0_add_40); /* %339 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %341 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_22, net_0_mul_22, p_net_0_weight_hh_l0); /* %343 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %344 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_44, net_0_add_43, net_0_add_42); /* %355 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %357 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_23, net_0_mul_23, p_net_0_weight_hh_l0); /* %359 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %360 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_46, net_0_add_45, net_0_add_44); /* %371 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %373 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_24, net_0_mul_24, p_net_0_weight_hh_l0); /* %375 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %376 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_48, net_0_add_47, net_0_add_46); /* %387 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %389 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_25, net_0_mul_25, p_net_0_weight_hh_l0); /* %391 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %392 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_50, net_0_add_49, net_0_add_48); /* %403 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %405 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_26, net_0_mul_26, p_net_0_weight_hh_l0); /* %407 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %408 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_52, net_0_add_51, net_0_add_50); /* %419 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %421 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_27, net_0_mul_27, p_net_0_weight_hh_l0); /* %423 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %424 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_35(net_0_add_54, net_0_add_53, net_0_add_52); /* %435 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_37(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %437 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_matmul_23(net_0_matmul_28, net_0_mul_28, p_net_0_weight_hh_l0); /* %439 matmul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_24(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %440 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_mul_453(net_0_mul_29, net_0_add_55, net_0_add_54); /* %453 mul: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_add_536(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %536 add: net.0 LSTM, examples/lstm.lua:10 */
-  lstm_slice_538(net_1_slice, net_0_add_56 + 3456); /* %538 slice: net.1 Last, examples/lstm.lua:11 */
-  lstm_matmul_539_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %539 matmul + %540 add: net.2 Linear, examples/lstm.lua:12 */
-  /* %540 = add: computed by %539's tiles, from each element as it is stored */
-  lstm_xent_542_v2(sample_loss, out, target); /* %542 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
-  /* %547 = assign: computed in place by %540 */
-  /* %549 = assign: computed in place by %542 */
+  lstm_transpose_23(net_0_transpose_2, p_net_0_weight_hh_l0); /* %23 transpose: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_2, net_0_mul_2, net_0_transpose_2); /* %24 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_3, net_0_add_2 + 512, net_0_matmul_2); /* %25 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_4, net_0_add_3, net_0_mul); /* %36 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_3, net_0_add_3 + 384, net_0_add_4); /* %38 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_3, net_0_mul_3, net_0_transpose_2); /* %40 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_5, net_0_add_2 + 1024, net_0_matmul_3); /* %41 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_6, net_0_add_5, net_0_add_4); /* %52 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_4, net_0_add_5 + 384, net_0_add_6); /* %54 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_4, net_0_mul_4, net_0_transpose_2); /* %56 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_7, net_0_add_2 + 1536, net_0_matmul_4); /* %57 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_8, net_0_add_7, net_0_add_6); /* %68 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_5, net_0_add_7 + 384, net_0_add_8); /* %70 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_5, net_0_mul_5, net_0_transpose_2); /* %72 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_9, net_0_add_2 + 2048, net_0_matmul_5); /* %73 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_10, net_0_add_9, net_0_add_8); /* %84 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_6, net_0_add_9 + 384, net_0_add_10); /* %86 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_6, net_0_mul_6, net_0_transpose_2); /* %88 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_11, net_0_add_2 + 2560, net_0_matmul_6); /* %89 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_12, net_0_add_11, net_0_add_10); /* %100 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_7, net_0_add_11 + 384, net_0_add_12); /* %102 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_7, net_0_mul_7, net_0_transpose_2); /* %104 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_13, net_0_add_2 + 3072, net_0_matmul_7); /* %105 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_14, net_0_add_13, net_0_add_12); /* %116 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_8, net_0_add_13 + 384, net_0_add_14); /* %118 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_8, net_0_mul_8, net_0_transpose_2); /* %120 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_15, net_0_add_2 + 3584, net_0_matmul_8); /* %121 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_16, net_0_add_15, net_0_add_14); /* %132 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_9, net_0_add_15 + 384, net_0_add_16); /* %134 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_9, net_0_mul_9, net_0_transpose_2); /* %136 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_17, net_0_add_2 + 4096, net_0_matmul_9); /* %137 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_18, net_0_add_17, net_0_add_16); /* %148 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_10, net_0_add_17 + 384, net_0_add_18); /* %150 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_10, net_0_mul_10, net_0_transpose_2); /* %152 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_19, net_0_add_2 + 4608, net_0_matmul_10); /* %153 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_20, net_0_add_19, net_0_add_18); /* %164 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_11, net_0_add_19 + 384, net_0_add_20); /* %166 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_11, net_0_mul_11, net_0_transpose_2); /* %168 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_21, net_0_add_2 + 5120, net_0_matmul_11); /* %169 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_22, net_0_add_21, net_0_add_20); /* %180 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_12, net_0_add_21 + 384, net_0_add_22); /* %182 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_12, net_0_mul_12, net_0_transpose_2); /* %184 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_23, net_0_add_2 + 5632, net_0_matmul_12); /* %185 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_24, net_0_add_23, net_0_add_22); /* %196 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_13, net_0_add_23 + 384, net_0_add_24); /* %198 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_13, net_0_mul_13, net_0_transpose_2); /* %200 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_25, net_0_add_2 + 6144, net_0_matmul_13); /* %201 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_26, net_0_add_25, net_0_add_24); /* %212 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_14, net_0_add_25 + 384, net_0_add_26); /* %214 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_14, net_0_mul_14, net_0_transpose_2); /* %216 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_27, net_0_add_2 + 6656, net_0_matmul_14); /* %217 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_28, net_0_add_27, net_0_add_26); /* %228 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_15, net_0_add_27 + 384, net_0_add_28); /* %230 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_15, net_0_mul_15, net_0_transpose_2); /* %232 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_29, net_0_add_2 + 7168, net_0_matmul_15); /* %233 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_30, net_0_add_29, net_0_add_28); /* %244 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_16, net_0_add_29 + 384, net_0_add_30); /* %246 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_16, net_0_mul_16, net_0_transpose_2); /* %248 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_31, net_0_add_2 + 7680, net_0_matmul_16); /* %249 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_32, net_0_add_31, net_0_add_30); /* %260 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_17, net_0_add_31 + 384, net_0_add_32); /* %262 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_17, net_0_mul_17, net_0_transpose_2); /* %264 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_33, net_0_add_2 + 8192, net_0_matmul_17); /* %265 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_34, net_0_add_33, net_0_add_32); /* %276 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_18, net_0_add_33 + 384, net_0_add_34); /* %278 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_18, net_0_mul_18, net_0_transpose_2); /* %280 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_35, net_0_add_2 + 8704, net_0_matmul_18); /* %281 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_36, net_0_add_35, net_0_add_34); /* %292 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_19, net_0_add_35 + 384, net_0_add_36); /* %294 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_19, net_0_mul_19, net_0_transpose_2); /* %296 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_37, net_0_add_2 + 9216, net_0_matmul_19); /* %297 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_38, net_0_add_37, net_0_add_36); /* %308 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_20, net_0_add_37 + 384, net_0_add_38); /* %310 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_20, net_0_mul_20, net_0_transpose_2); /* %312 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_39, net_0_add_2 + 9728, net_0_matmul_20); /* %313 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_40, net_0_add_39, net_0_add_38); /* %324 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_21, net_0_add_39 + 384, net_0_add_40); /* %326 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_21, net_0_mul_21, net_0_transpose_2); /* %328 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_41, net_0_add_2 + 10240, net_0_matmul_21); /* %329 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_42, net_0_add_41, net_0_add_40); /* %340 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_22, net_0_add_41 + 384, net_0_add_42); /* %342 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_22, net_0_mul_22, net_0_transpose_2); /* %344 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_43, net_0_add_2 + 10752, net_0_matmul_22); /* %345 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_44, net_0_add_43, net_0_add_42); /* %356 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_23, net_0_add_43 + 384, net_0_add_44); /* %358 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_23, net_0_mul_23, net_0_transpose_2); /* %360 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_45, net_0_add_2 + 11264, net_0_matmul_23); /* %361 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_46, net_0_add_45, net_0_add_44); /* %372 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_24, net_0_add_45 + 384, net_0_add_46); /* %374 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_24, net_0_mul_24, net_0_transpose_2); /* %376 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_47, net_0_add_2 + 11776, net_0_matmul_24); /* %377 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_48, net_0_add_47, net_0_add_46); /* %388 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_25, net_0_add_47 + 384, net_0_add_48); /* %390 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_25, net_0_mul_25, net_0_transpose_2); /* %392 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_49, net_0_add_2 + 12288, net_0_matmul_25); /* %393 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_50, net_0_add_49, net_0_add_48); /* %404 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_26, net_0_add_49 + 384, net_0_add_50); /* %406 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_26, net_0_mul_26, net_0_transpose_2); /* %408 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_51, net_0_add_2 + 12800, net_0_matmul_26); /* %409 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_52, net_0_add_51, net_0_add_50); /* %420 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_27, net_0_add_51 + 384, net_0_add_52); /* %422 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_27, net_0_mul_27, net_0_transpose_2); /* %424 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_53, net_0_add_2 + 13312, net_0_matmul_27); /* %425 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_36(net_0_add_54, net_0_add_53, net_0_add_52); /* %436 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_38(net_0_mul_28, net_0_add_53 + 384, net_0_add_54); /* %438 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_matmul_24(net_0_matmul_28, net_0_mul_28, net_0_transpose_2); /* %440 matmul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_25(net_0_add_55, net_0_add_2 + 13824, net_0_matmul_28); /* %441 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_mul_454(net_0_mul_29, net_0_add_55, net_0_add_54); /* %454 mul: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_add_537(net_0_add_56, net_0_mul_2, net_0_mul_3, net_0_mul_4, net_0_mul_5, net_0_mul_6, net_0_mul_7, net_0_mul_8, net_0_mul_9, net_0_mul_10, net_0_mul_11, net_0_mul_12, net_0_mul_13, net_0_mul_14, net_0_mul_15, net_0_mul_16, net_0_mul_17, net_0_mul_18, net_0_mul_19, net_0_mul_20, net_0_mul_21, net_0_mul_22, net_0_mul_23, net_0_mul_24, net_0_mul_25, net_0_mul_26, net_0_mul_27, net_0_mul_28, net_0_mul_29); /* %537 add: net.0 LSTM, examples/lstm.lua:10 */
+  lstm_slice_539(net_1_slice, net_0_add_56 + 3456); /* %539 slice: net.1 Last, examples/lstm.lua:11 */
+  lstm_matmul_540_v2(out, p_net_2_bias, net_1_slice, p_net_2_weight); /* %540 matmul + %541 add: net.2 Linear, examples/lstm.lua:12 */
+  /* %541 = add: computed by %540's tiles, from each element as it is stored */
+  lstm_xent_543_v2(sample_loss, out, target); /* %543 xent: crossentropyloss0 CrossEntropyLoss, examples/lstm.lua:14 */
+  /* %548 = assign: computed in place by %541 */
+  /* %550 = assign: computed in place by %543 */
 }
 
 enum { LSTM_NTENSORS = 19 };

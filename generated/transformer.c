@@ -189,341 +189,149 @@ static inline void transformer_conv_1x4_c1k7x7_epi(float *restrict y, const floa
   }
 }
 
-static inline void transformer_dot_4x4_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 64; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+static inline void transformer_axpy_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 64];
+    float r_a2 = a[i2 + 128];
+    float r_a3 = a[i2 + 192];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  memcpy(c + 0, r_sum + 0, 4 * sizeof *c);
-  memcpy(c + 64, r_sum + 4, 4 * sizeof *c);
-  memcpy(c + 128, r_sum + 8, 4 * sizeof *c);
-  memcpy(c + 192, r_sum + 12, 4 * sizeof *c);
+  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
+  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
+  memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
+  memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
+  memcpy(c + 128, &r_acc2_0, sizeof r_acc2_0);
+  memcpy(c + 136, &r_acc2_1, sizeof r_acc2_1);
+  memcpy(c + 192, &r_acc3_0, sizeof r_acc3_0);
+  memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void transformer_dot_4x4_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 64; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+static inline void transformer_axpy_4x16_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 64];
+    float r_a2 = a[i2 + 128];
+    float r_a3 = a[i2 + 192];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s0_1 = r_sum[1];
-  float r_s0_2 = r_sum[2];
-  float r_s0_3 = r_sum[3];
-  float r_s1_0 = r_sum[4];
-  float r_s1_1 = r_sum[5];
-  float r_s1_2 = r_sum[6];
-  float r_s1_3 = r_sum[7];
-  float r_s2_0 = r_sum[8];
-  float r_s2_1 = r_sum[9];
-  float r_s2_2 = r_sum[10];
-  float r_s2_3 = r_sum[11];
-  float r_s3_0 = r_sum[12];
-  float r_s3_1 = r_sum[13];
-  float r_s3_2 = r_sum[14];
-  float r_s3_3 = r_sum[15];
-  float r_g[4][4];
-  r_g[0][0] = r_s0_0;
-  r_g[0][1] = r_s0_1;
-  r_g[0][2] = r_s0_2;
-  r_g[0][3] = r_s0_3;
-  r_g[1][0] = r_s1_0;
-  r_g[1][1] = r_s1_1;
-  r_g[1][2] = r_s1_2;
-  r_g[1][3] = r_s1_3;
-  r_g[2][0] = r_s2_0;
-  r_g[2][1] = r_s2_1;
-  r_g[2][2] = r_s2_2;
-  r_g[2][3] = r_s2_3;
-  r_g[3][0] = r_s3_0;
-  r_g[3][1] = r_s3_1;
-  r_g[3][2] = r_s3_2;
-  r_g[3][3] = r_s3_3;
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
   for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 4; r_l++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
       u1[64*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
     }
   }
 }
 
-static inline void transformer_dot_4x4_k64_epi_2(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 64; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 64, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 128, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 192, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 64, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 128, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 192, sizeof r_b3);
+static inline void transformer_axpy_4x16_k64_epi_2(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 64; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 128, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 128 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 64];
+    float r_a2 = a[i2 + 128];
+    float r_a3 = a[i2 + 192];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s0_1 = r_sum[1];
-  float r_s0_2 = r_sum[2];
-  float r_s0_3 = r_sum[3];
-  float r_s1_0 = r_sum[4];
-  float r_s1_1 = r_sum[5];
-  float r_s1_2 = r_sum[6];
-  float r_s1_3 = r_sum[7];
-  float r_s2_0 = r_sum[8];
-  float r_s2_1 = r_sum[9];
-  float r_s2_2 = r_sum[10];
-  float r_s2_3 = r_sum[11];
-  float r_s3_0 = r_sum[12];
-  float r_s3_1 = r_sum[13];
-  float r_s3_2 = r_sum[14];
-  float r_s3_3 = r_sum[15];
-  float r_g[4][4];
-  r_g[0][0] = r_s0_0;
-  r_g[0][1] = r_s0_1;
-  r_g[0][2] = r_s0_2;
-  r_g[0][3] = r_s0_3;
-  r_g[1][0] = r_s1_0;
-  r_g[1][1] = r_s1_1;
-  r_g[1][2] = r_s1_2;
-  r_g[1][3] = r_s1_3;
-  r_g[2][0] = r_s2_0;
-  r_g[2][1] = r_s2_1;
-  r_g[2][2] = r_s2_2;
-  r_g[2][3] = r_s2_3;
-  r_g[3][0] = r_s3_0;
-  r_g[3][1] = r_s3_1;
-  r_g[3][2] = r_s3_2;
-  r_g[3][3] = r_s3_3;
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
   for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 4; r_l++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
       u1[128*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
     }
   }
 }
 
-static inline void transformer_dot_4x4_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0}, r_acc3_2 = {0}, r_acc3_3 = {0};
-  for (int i2 = 0; i2 < 128; i2 += 8) {
-    dlc_v8f r_a0; memcpy(&r_a0, a + i2, sizeof r_a0);
-    dlc_v8f r_a1; memcpy(&r_a1, a + i2 + 128, sizeof r_a1);
-    dlc_v8f r_a2; memcpy(&r_a2, a + i2 + 256, sizeof r_a2);
-    dlc_v8f r_a3; memcpy(&r_a3, a + i2 + 384, sizeof r_a3);
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 + 128, sizeof r_b1);
-    dlc_v8f r_b2; memcpy(&r_b2, b + i2 + 256, sizeof r_b2);
-    dlc_v8f r_b3; memcpy(&r_b3, b + i2 + 384, sizeof r_b3);
+static inline void transformer_axpy_4x16_k128_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
+  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
+  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
+  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
+  for (int i2 = 0; i2 < 128; i2++) {
+    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
+    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
+    float r_a0 = a[i2];
+    float r_a1 = a[i2 + 128];
+    float r_a2 = a[i2 + 256];
+    float r_a3 = a[i2 + 384];
     r_acc0_0 += r_a0 * r_b0;
     r_acc0_1 += r_a0 * r_b1;
-    r_acc0_2 += r_a0 * r_b2;
-    r_acc0_3 += r_a0 * r_b3;
     r_acc1_0 += r_a1 * r_b0;
     r_acc1_1 += r_a1 * r_b1;
-    r_acc1_2 += r_a1 * r_b2;
-    r_acc1_3 += r_a1 * r_b3;
     r_acc2_0 += r_a2 * r_b0;
     r_acc2_1 += r_a2 * r_b1;
-    r_acc2_2 += r_a2 * r_b2;
-    r_acc2_3 += r_a2 * r_b3;
     r_acc3_0 += r_a3 * r_b0;
     r_acc3_1 += r_a3 * r_b1;
-    r_acc3_2 += r_a3 * r_b2;
-    r_acc3_3 += r_a3 * r_b3;
   }
-  float r_sum[16]; /* the elements' sums, lanes folded 8 accumulators at a time */
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc0_0, &r_acc0_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc0_2, &r_acc0_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc1_0, &r_acc1_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc1_2, &r_acc1_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 0, &r_f3_0, sizeof r_f3_0);
-  }
-  {
-    dlc_v8f r_f1_0; dlc_fold8_v8f(&r_f1_0, &r_acc2_0, &r_acc2_1);
-    dlc_v8f r_f1_1; dlc_fold8_v8f(&r_f1_1, &r_acc2_2, &r_acc2_3);
-    dlc_v8f r_f1_2; dlc_fold8_v8f(&r_f1_2, &r_acc3_0, &r_acc3_1);
-    dlc_v8f r_f1_3; dlc_fold8_v8f(&r_f1_3, &r_acc3_2, &r_acc3_3);
-    dlc_v8f r_f2_0; dlc_fold4_v8f(&r_f2_0, &r_f1_0, &r_f1_1);
-    dlc_v8f r_f2_1; dlc_fold4_v8f(&r_f2_1, &r_f1_2, &r_f1_3);
-    dlc_v8f r_f3_0; dlc_fold2_v8f(&r_f3_0, &r_f2_0, &r_f2_1);
-    memcpy(r_sum + 8, &r_f3_0, sizeof r_f3_0);
-  }
-  float r_s0_0 = r_sum[0];
-  float r_s0_1 = r_sum[1];
-  float r_s0_2 = r_sum[2];
-  float r_s0_3 = r_sum[3];
-  float r_s1_0 = r_sum[4];
-  float r_s1_1 = r_sum[5];
-  float r_s1_2 = r_sum[6];
-  float r_s1_3 = r_sum[7];
-  float r_s2_0 = r_sum[8];
-  float r_s2_1 = r_sum[9];
-  float r_s2_2 = r_sum[10];
-  float r_s2_3 = r_sum[11];
-  float r_s3_0 = r_sum[12];
-  float r_s3_1 = r_sum[13];
-  float r_s3_2 = r_sum[14];
-  float r_s3_3 = r_sum[15];
-  float r_g[4][4];
-  r_g[0][0] = r_s0_0;
-  r_g[0][1] = r_s0_1;
-  r_g[0][2] = r_s0_2;
-  r_g[0][3] = r_s0_3;
-  r_g[1][0] = r_s1_0;
-  r_g[1][1] = r_s1_1;
-  r_g[1][2] = r_s1_2;
-  r_g[1][3] = r_s1_3;
-  r_g[2][0] = r_s2_0;
-  r_g[2][1] = r_s2_1;
-  r_g[2][2] = r_s2_2;
-  r_g[2][3] = r_s2_3;
-  r_g[3][0] = r_s3_0;
-  r_g[3][1] = r_s3_1;
-  r_g[3][2] = r_s3_2;
-  r_g[3][3] = r_s3_3;
+  float r_g[4][16];
+  memcpy(&r_g[0][0], &r_acc0_0, sizeof r_acc0_0);
+  memcpy(&r_g[0][8], &r_acc0_1, sizeof r_acc0_1);
+  memcpy(&r_g[1][0], &r_acc1_0, sizeof r_acc1_0);
+  memcpy(&r_g[1][8], &r_acc1_1, sizeof r_acc1_1);
+  memcpy(&r_g[2][0], &r_acc2_0, sizeof r_acc2_0);
+  memcpy(&r_g[2][8], &r_acc2_1, sizeof r_acc2_1);
+  memcpy(&r_g[3][0], &r_acc3_0, sizeof r_acc3_0);
+  memcpy(&r_g[3][8], &r_acc3_1, sizeof r_acc3_1);
   for (int r_r = 0; r_r < 4; r_r++) {
-    for (int r_l = 0; r_l < 4; r_l++) {
+    for (int r_l = 0; r_l < 16; r_l++) {
       u1[64*(r_r) + (r_l)] = (r_g[r_r][r_l] + u0[(r_l)]);
     }
   }
 }
 
-static inline void transformer_dot_4x4_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_dot_4x4_k64(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -619,7 +427,7 @@ static inline void transformer_dot_4x2_k64(float *restrict c, const float *restr
   memcpy(c + 30, r_sum + 6, 2 * sizeof *c);
 }
 
-static inline void transformer_dot_4x4_k64_epi_3(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
+static inline void transformer_dot_4x4_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, float *restrict u1) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0}, r_acc0_2 = {0}, r_acc0_3 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0}, r_acc1_2 = {0}, r_acc1_3 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0}, r_acc2_2 = {0}, r_acc2_3 = {0};
@@ -914,7 +722,7 @@ static inline void transformer_axpy_ta_2x16_k64(float *restrict c, const float *
   memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
 }
 
-static inline void transformer_axpy_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
+static inline void transformer_axpy_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1116,37 +924,6 @@ static inline void transformer_axpy_ta_4x16_k1024_2(float *restrict c, const flo
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void transformer_axpy_4x16_k64_2(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 64, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 64 + 8, sizeof r_b1);
-    float r_a0 = a[i2];
-    float r_a1 = a[i2 + 64];
-    float r_a2 = a[i2 + 128];
-    float r_a3 = a[i2 + 192];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
-  }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 64, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 72, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 128, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 136, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 192, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
-}
-
 static inline void transformer_axpy_ta_4x16_k1024_upd_3(const float *restrict a, const float *restrict b, float *restrict u0, float *restrict u1, float *restrict u2, const float *restrict u3, const float *restrict u4) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
@@ -1217,7 +994,7 @@ static inline void transformer_axpy_ta_4x16_k1024_3(float *restrict c, const flo
   memcpy(c + 200, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void transformer_axpy_4x16_k64_epi(const float *restrict a, const float *restrict b, const float *restrict u0, const float *restrict u1, float *restrict u2) {
+static inline void transformer_axpy_4x16_k64_epi_3(const float *restrict a, const float *restrict b, const float *restrict u0, const float *restrict u1, float *restrict u2) {
   dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
   dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
   dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
@@ -1654,7 +1431,7 @@ DLC_KERNEL static void transformer_add_15(float *restrict blocks_0_ln1_sum_to, f
 }
 
 /* %30 = div %28, %29 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %87, %127, %181, %87, %127, %181, %414, %559, %87, %127, %181 (12 blocks share it)
+ *   the same kernel, on other buffers, computes %91, %133, %191, %91, %133, %191, %426, %571, %91, %133, %191 (12 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_30(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1666,7 +1443,7 @@ DLC_SHARED_KERNEL static void transformer_div_30(float *restrict out0, const flo
  *   with %32 = mul %31, %31 : f32[64,16,64]                   # examples/transformer.lua:15
  *   with %31 = sub %15, %30 : f32[64,16,64]                   # examples/transformer.lua:15
  *   with %31 = sub %15, %30 : f32[64,16,64]                   # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %90, %130, %184, %90, %130, %184, %90, %130, %184 (10 blocks share it)
+ *   the same kernel, on other buffers, computes %94, %136, %194, %94, %136, %194, %94, %136, %194 (10 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sum_to_33(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1688,7 +1465,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_33(float *restrict out0, const 
  *   with %37 = sqrt %36 : f32[64,16,1]                        # examples/transformer.lua:15
  *   with %36 = add %34, %35 : f32[64,16,1]                    # examples/transformer.lua:15
  *   with %34 = div %33, %29 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %94, %134, %188, %94, %134, %188 (7 blocks share it)
+ *   the same kernel, on other buffers, computes %98, %140, %198, %98, %140, %198 (7 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_39(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -1701,7 +1478,7 @@ DLC_SHARED_KERNEL static void transformer_div_39(float *restrict out0, const flo
  *   with %41 = mul %40, %16 : f32[64,16,64]                   # examples/transformer.lua:15
  *   with %40 = mul %31, %39 : f32[64,16,64]                   # examples/transformer.lua:15
  *   with %31 = sub %15, %30 : f32[64,16,64]                   # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %138, %138, %138 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %144, %144, %144 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_43(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 16; i0++) {
@@ -1714,7 +1491,7 @@ DLC_SHARED_KERNEL static void transformer_permute_43(float *restrict out0, const
 }
 
 /* %44 = slice %18 {dim=1, start=1} : f32[64,64]        # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %54, %60, %139, %148, %154, %54, %60, %139, %148, %154, %54, %60, %139, %148, %154 (16 blocks share it)
+ *   the same kernel, on other buffers, computes %55, %62, %145, %155, %162, %55, %62, %145, %155, %162, %55, %62, %145, %155, %162 (16 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_slice_44(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4096; i0++) {
@@ -1722,30 +1499,46 @@ DLC_SHARED_KERNEL static void transformer_slice_44(float *restrict out0, const f
   }
 }
 
-/* %46 = matmul %45, %44^T : f32[1024,64]               # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %55, %61, %141, %149, %155, %55, %61, %141, %149, %155, %55, %61, %141, %149, %155 (16 blocks share it)
+/* %46 = transpose %44 : f32[64,64]                     # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %56, %63, %84, %147, %156, %163, %184, %56, %63, %84, %147, %156, %163, %184, %377, %387, ... (28 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_46(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 1024; i0 += 4) {
-    for (int i1 = 0; i1 < 64; i1 += 4) {
-      transformer_dot_4x4_k64(out0 + (i0) * 64 + i1, in0 + (i0) * 64, in1 + (i1) * 64);
+DLC_SHARED_KERNEL static void transformer_transpose_46(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 512;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
 
-/* %48 = slice %19 {dim=1, start=1} : f32[64]           # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %57, %63, %143, %151, %157, %57, %63, %143, %151, %157, %574, %57, %63, %143, %151, %157 (17 blocks share it)
+/* %47 = matmul %45, %46 : f32[1024,64]                 # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %57, %64, %148, %157, %164, %57, %64, %148, %157, %164, %336, %375, %384, %481, %520, %529, ... (22 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_slice_48(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_matmul_47(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 1024; i0 += 4) {
+      transformer_axpy_4x16_k64(out0 + (i0) * 64 + i1, in0 + (i0) * 64, in1 + i1);
+    }
+  }
+}
+
+/* %49 = slice %19 {dim=1, start=1} : f32[64]           # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %59, %66, %150, %159, %166, %59, %66, %150, %159, %166, %586, %59, %66, %150, %159, %166 (17 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_slice_49(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = in0[i0];
   }
 }
 
-/* %49 = add %47, %48 : f32[16,64,64]                   # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %58, %64, %144, %152, %158, %58, %64, %144, %152, %158, %58, %64, %144, %152, %158 (16 blocks share it)
+/* %50 = add %48, %49 : f32[16,64,64]                   # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %60, %67, %151, %160, %167, %60, %67, %151, %160, %167, %60, %67, %151, %160, %167 (16 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_49(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_add_50(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[64*i0 + i1] + in1[i1]);
@@ -1753,11 +1546,11 @@ DLC_SHARED_KERNEL static void transformer_add_49(float *restrict out0, const flo
   }
 }
 
-/* %53 = mul %51, %52 : f32[256,16,16]                  # examples/transformer.lua:16
- *   with %51 = permute %50 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %147, %147, %147 (4 blocks share it)
+/* %54 = mul %52, %53 : f32[256,16,16]                  # examples/transformer.lua:16
+ *   with %52 = permute %51 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %154, %154, %154 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_mul_53(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_mul_54(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -1767,10 +1560,10 @@ DLC_SHARED_KERNEL static void transformer_mul_53(float *restrict out0, const flo
   }
 }
 
-/* %66 = permute %65 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %160, %160, %327, %472, %160 (6 blocks share it)
+/* %69 = permute %68 {dims=2,1,3} : f32[256,16,16]      # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %169, %169, %339, %484, %169 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_69(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -1780,10 +1573,10 @@ DLC_SHARED_KERNEL static void transformer_permute_66(float *restrict out0, const
   }
 }
 
-/* %67 = permute %59 {dims=2,3,1} : f32[256,16,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %161, %161, %161 (4 blocks share it)
+/* %70 = permute %61 {dims=2,3,1} : f32[256,16,16]      # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %170, %170, %170 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_67(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_70(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 2; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 32768;
     float *restrict r_out = out0 + (size_t)i0 * 8;
@@ -1796,11 +1589,11 @@ DLC_SHARED_KERNEL static void transformer_permute_67(float *restrict out0, const
   }
 }
 
-/* %71 = sum_to %70 : f32[256,16,1,16]                  # examples/transformer.lua:16
- *   with %70 = mul %68, %69 : f32[256,16,16,16]               # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %77, %165, %171, %77, %165, %171, %333, %351, %478, %496, %77, %165, %171 (14 blocks share it)
+/* %74 = sum_to %73 : f32[256,16,1,16]                  # examples/transformer.lua:16
+ *   with %73 = mul %71, %72 : f32[256,16,16,16]               # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %80, %174, %180, %80, %174, %180, %345, %363, %490, %508, %80, %174, %180 (14 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_71(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_74(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
     out0[i0] = 0.0f;
   }
@@ -1815,10 +1608,10 @@ DLC_SHARED_KERNEL static void transformer_sum_to_71(float *restrict out0, const 
   }
 }
 
-/* %73 = softmax %72 {dim=3} : f32[256,16,16]           # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %167, %167, %167 (4 blocks share it)
+/* %76 = softmax %75 {dim=3} : f32[256,16,16]           # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %176, %176, %176 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_softmax_73(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_softmax_76(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 4096; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -1838,10 +1631,10 @@ DLC_SHARED_KERNEL static void transformer_softmax_73(float *restrict out0, const
   }
 }
 
-/* %79 = permute %78 {dims=2,1,3} : f32[16,256,16]      # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %173, %173, %358, %503, %173 (6 blocks share it)
+/* %82 = permute %81 {dims=2,1,3} : f32[16,256,16]      # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %182, %182, %370, %515, %182 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_79(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_82(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -1851,24 +1644,24 @@ DLC_SHARED_KERNEL static void transformer_permute_79(float *restrict out0, const
   }
 }
 
-/* %81 = matmul %80, %20^T : f32[1024,64]               # examples/transformer.lua:16
- * then, in the same loop, %82 = add %81, %21 : f32[1024,64]                    # examples/transformer.lua:16
- *   the same kernel, on other buffers, computes %175, %175, %175 (4 blocks share it)
+/* %85 = matmul %83, %84 : f32[1024,64]                 # examples/transformer.lua:16
+ * then, in the same loop, %86 = add %85, %21 : f32[1024,64]                    # examples/transformer.lua:16
+ *   the same kernel, on other buffers, computes %185, %185, %185 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_81(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 1024; i0 += 4) {
-    for (int i1 = 0; i1 < 64; i1 += 4) {
-      transformer_dot_4x4_k64_epi(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 64 + i1);
+DLC_SHARED_KERNEL static void transformer_matmul_85(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 1024; i0 += 4) {
+      transformer_axpy_4x16_k64_epi(in1 + (i0) * 64, in2 + i1, in0 + i1, out0 + (i0) * 64 + i1);
     }
   }
 }
 
-/* %85 = add %15, %84 : f32[64,16,64]                   # examples/transformer.lua:20
- *   with %84 = permute %83 {dims=2,1,3} : f32[64,16,64]       # examples/transformer.lua:16
- * then, in the same loop, %86 = sum_to %85 : f32[64,16,1]                      # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %179, %179, %179 (4 blocks share it)
+/* %89 = add %15, %88 : f32[64,16,64]                   # examples/transformer.lua:20
+ *   with %88 = permute %87 {dims=2,1,3} : f32[64,16,64]       # examples/transformer.lua:16
+ * then, in the same loop, %90 = sum_to %89 : f32[64,16,1]                      # examples/transformer.lua:17
+ *   the same kernel, on other buffers, computes %189, %189, %189 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_85(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_add_89(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = 0.0f;
   }
@@ -1890,13 +1683,13 @@ DLC_SHARED_KERNEL static void transformer_add_85(float *restrict out0, float *re
   }
 }
 
-/* %97 = add %96, %23 : f32[64,16,64]                   # examples/transformer.lua:17
- *   with %96 = mul %95, %22 : f32[64,16,64]                   # examples/transformer.lua:17
- *   with %95 = mul %88, %94 : f32[64,16,64]                   # examples/transformer.lua:17
- *   with %88 = sub %85, %87 : f32[64,16,64]                   # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %191, %191, %191 (4 blocks share it)
+/* %101 = add %100, %23 : f32[64,16,64]                 # examples/transformer.lua:17
+ *   with %100 = mul %99, %22 : f32[64,16,64]                  # examples/transformer.lua:17
+ *   with %99 = mul %92, %98 : f32[64,16,64]                   # examples/transformer.lua:17
+ *   with %92 = sub %89, %91 : f32[64,16,64]                   # examples/transformer.lua:17
+ *   the same kernel, on other buffers, computes %201, %201, %201 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_97(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void transformer_add_101(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = ((((in0[64*i0 + i1] - in1[i0]) * in2[i0]) * in3[i1]) + in4[i1]);
@@ -1904,53 +1697,85 @@ DLC_SHARED_KERNEL static void transformer_add_97(float *restrict out0, const flo
   }
 }
 
-/* %99 = matmul %98, %24^T : f32[1024,128]              # examples/transformer.lua:18
- * then, in the same loop, %100 = add %99, %25 : f32[1024,128]                  # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %193, %193, %193 (4 blocks share it)
+/* %103 = transpose %24 : f32[64,128]                   # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %203, %203, %203 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_99(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 1024; i0 += 4) {
-    for (int i1 = 0; i1 < 128; i1 += 4) {
-      transformer_dot_4x4_k64_epi_2(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 128 + i1);
+DLC_SHARED_KERNEL static void transformer_transpose_103(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 16; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 512;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 64; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 128, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
 
-/* %108 = add %107, %103 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %107 = mul %103, %106 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %103 = mul %101, %102 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %106 = erf %105 : f32[64,16,128]                     # examples/transformer.lua:18
- *   with %105 = mul %101, %104 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %103 = mul %101, %102 : f32[64,16,128]               # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %200, %200 (3 blocks share it)
+/* %104 = matmul %102, %103 : f32[1024,128]             # examples/transformer.lua:18
+ * then, in the same loop, %105 = add %104, %25 : f32[1024,128]                 # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %204, %204, %204 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_108(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_matmul_104(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i1 = 0; i1 < 128; i1 += 16) {
+    for (int i0 = 0; i0 < 1024; i0 += 4) {
+      transformer_axpy_4x16_k64_epi_2(in1 + (i0) * 64, in2 + i1, in0 + i1, out0 + (i0) * 128 + i1);
+    }
+  }
+}
+
+/* %113 = add %112, %108 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %112 = mul %108, %111 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %108 = mul %106, %107 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %111 = erf %110 : f32[64,16,128]                     # examples/transformer.lua:18
+ *   with %110 = mul %106, %109 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %108 = mul %106, %107 : f32[64,16,128]               # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %211, %211 (3 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_add_113(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 131072; i0++) {
     out0[i0] = (((in0[i0] * 0.5f) * dlc_erff((in0[i0] * 0.707106781f))) + (in0[i0] * 0.5f));
   }
 }
 
-/* %110 = matmul %109, %26^T : f32[1024,64]             # examples/transformer.lua:18
- * then, in the same loop, %111 = add %110, %27 : f32[1024,64]                  # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %202, %202, %202 (4 blocks share it)
+/* %115 = transpose %26 : f32[128,64]                   # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %213, %213, %213 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_110(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
-  for (int i0 = 0; i0 < 1024; i0 += 4) {
-    for (int i1 = 0; i1 < 64; i1 += 4) {
-      transformer_dot_4x4_k128_epi(in1 + (i0) * 128, in2 + (i1) * 128, in0 + i1, out0 + (i0) * 64 + i1);
+DLC_SHARED_KERNEL static void transformer_transpose_115(float *restrict out0, const float *restrict in0) {
+  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
+    const float *restrict r_in = in0 + (size_t)i0 * 1024;
+    float *restrict r_out = out0 + (size_t)i0 * 8;
+    for (int i1 = 0; i1 < 128; i1 += 8) {
+      dlc_v8f r_t[8];
+      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 128 + i1, sizeof r_t[i2]);
+      dlc_transpose_v8f(r_t);
+      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
     }
   }
 }
 
-/* %113 = add %85, %112 : f32[64,16,64]                 # examples/transformer.lua:21 */
-DLC_KERNEL static void transformer_add_113(float *restrict t113_add, const float *restrict t85_add, const float *restrict blocks_0_mlp_2_add) {
-  for (int i0 = 0; i0 < 65536; i0++) {
-    t113_add[i0] = (t85_add[i0] + blocks_0_mlp_2_add[i0]);
+/* %116 = matmul %114, %115 : f32[1024,64]              # examples/transformer.lua:18
+ * then, in the same loop, %117 = add %116, %27 : f32[1024,64]                  # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %214, %214, %214 (4 blocks share it)
+ */
+DLC_SHARED_KERNEL static void transformer_matmul_116(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  for (int i1 = 0; i1 < 64; i1 += 16) {
+    for (int i0 = 0; i0 < 1024; i0 += 4) {
+      transformer_axpy_4x16_k128_epi(in1 + (i0) * 128, in2 + i1, in0 + i1, out0 + (i0) * 64 + i1);
+    }
   }
 }
 
-/* %126 = sum_to %113 : f32[64,16,1]                    # examples/transformer.lua:15 */
-DLC_KERNEL static void transformer_sum_to_126(float *restrict blocks_1_ln1_sum_to, const float *restrict t113_add) {
+/* %119 = add %89, %118 : f32[64,16,64]                 # examples/transformer.lua:21 */
+DLC_KERNEL static void transformer_add_119(float *restrict t119_add, const float *restrict t89_add, const float *restrict blocks_0_mlp_2_add) {
+  for (int i0 = 0; i0 < 65536; i0++) {
+    t119_add[i0] = (t89_add[i0] + blocks_0_mlp_2_add[i0]);
+  }
+}
+
+/* %132 = sum_to %119 : f32[64,16,1]                    # examples/transformer.lua:15 */
+DLC_KERNEL static void transformer_sum_to_132(float *restrict blocks_1_ln1_sum_to, const float *restrict t119_add) {
   for (int i0 = 0; i0 < 1024; i0++) {
     blocks_1_ln1_sum_to[i0] = 0.0f;
   }
@@ -1958,7 +1783,7 @@ DLC_KERNEL static void transformer_sum_to_126(float *restrict blocks_1_ln1_sum_t
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += t113_add[64*i0 + (i1 + i2)];
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += t119_add[64*i0 + (i1 + i2)];
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       blocks_1_ln1_sum_to[i0] += r_part[0];
@@ -1966,31 +1791,31 @@ DLC_KERNEL static void transformer_sum_to_126(float *restrict blocks_1_ln1_sum_t
   }
 }
 
-/* %210 = sum_to %205 : f32[64,1,64]                    # examples/transformer.lua:28
- *   with %205 = add %179, %204 : f32[64,16,64]                # examples/transformer.lua:21
+/* %222 = sum_to %217 : f32[64,1,64]                    # examples/transformer.lua:28
+ *   with %217 = add %189, %216 : f32[64,16,64]                # examples/transformer.lua:21
  */
-DLC_KERNEL static void transformer_sum_to_210(float *restrict t210_sum_to, const float *restrict t179_add, const float *restrict blocks_1_mlp_2_add) {
+DLC_KERNEL static void transformer_sum_to_222(float *restrict t222_sum_to, const float *restrict t189_add, const float *restrict blocks_1_mlp_2_add) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t210_sum_to[i0] = 0.0f;
+    t222_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
-        t210_sum_to[64*i0 + i2] += (t179_add[1024*i0 + 64*i1 + i2] + blocks_1_mlp_2_add[1024*i0 + 64*i1 + i2]);
+        t222_sum_to[64*i0 + i2] += (t189_add[1024*i0 + 64*i1 + i2] + blocks_1_mlp_2_add[1024*i0 + 64*i1 + i2]);
       }
     }
   }
 }
 
-/* %213 = div %211, %212 : f32[64,64]                   # examples/transformer.lua:28 */
-DLC_KERNEL static void transformer_div_213(float *restrict t213_div, const float *restrict t210_sum_to) {
+/* %225 = div %223, %224 : f32[64,64]                   # examples/transformer.lua:28 */
+DLC_KERNEL static void transformer_div_225(float *restrict t225_div, const float *restrict t222_sum_to) {
   for (int i0 = 0; i0 < 4096; i0++) {
-    t213_div[i0] = (t210_sum_to[i0] / 16.0f);
+    t225_div[i0] = (t222_sum_to[i0] / 16.0f);
   }
 }
 
-/* %214 = sum_to %213 : f32[64,1]                       # examples/transformer.lua:28 */
-DLC_KERNEL static void transformer_sum_to_214(float *restrict norm_sum_to, const float *restrict t213_div) {
+/* %226 = sum_to %225 : f32[64,1]                       # examples/transformer.lua:28 */
+DLC_KERNEL static void transformer_sum_to_226(float *restrict norm_sum_to, const float *restrict t225_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to[i0] = 0.0f;
   }
@@ -1998,7 +1823,7 @@ DLC_KERNEL static void transformer_sum_to_214(float *restrict norm_sum_to, const
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += t213_div[64*i0 + (i1 + i2)];
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += t225_div[64*i0 + (i1 + i2)];
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       norm_sum_to[i0] += r_part[0];
@@ -2006,21 +1831,21 @@ DLC_KERNEL static void transformer_sum_to_214(float *restrict norm_sum_to, const
   }
 }
 
-/* %215 = div %214, %29 : f32[64,1]                     # examples/transformer.lua:28
- *   the same kernel, on other buffers, computes %265 (2 blocks share it)
+/* %227 = div %226, %29 : f32[64,1]                     # examples/transformer.lua:28
+ *   the same kernel, on other buffers, computes %277 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_div_215(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_div_227(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = (in0[i0] / 64.0f);
   }
 }
 
-/* %218 = sum_to %217 : f32[64,1]                       # examples/transformer.lua:28
- *   with %217 = mul %216, %216 : f32[64,64]                   # examples/transformer.lua:28
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
+/* %230 = sum_to %229 : f32[64,1]                       # examples/transformer.lua:28
+ *   with %229 = mul %228, %228 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_sum_to_218(float *restrict norm_sum_to_2, const float *restrict t213_div, const float *restrict norm_div) {
+DLC_KERNEL static void transformer_sum_to_230(float *restrict norm_sum_to_2, const float *restrict t225_div, const float *restrict norm_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_2[i0] = 0.0f;
   }
@@ -2028,7 +1853,7 @@ DLC_KERNEL static void transformer_sum_to_218(float *restrict norm_sum_to_2, con
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += ((t213_div[64*i0 + (i1 + i2)] - norm_div[i0]) * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0]));
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += ((t225_div[64*i0 + (i1 + i2)] - norm_div[i0]) * (t225_div[64*i0 + (i1 + i2)] - norm_div[i0]));
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       norm_sum_to_2[i0] += r_part[0];
@@ -2036,44 +1861,44 @@ DLC_KERNEL static void transformer_sum_to_218(float *restrict norm_sum_to_2, con
   }
 }
 
-/* %222 = div %38, %221 : f32[64,1]                     # examples/transformer.lua:28
- *   with %221 = sqrt %220 : f32[64,1]                         # examples/transformer.lua:28
- *   with %220 = add %219, %35 : f32[64,1]                     # examples/transformer.lua:28
- *   with %219 = div %218, %29 : f32[64,1]                     # examples/transformer.lua:28
+/* %234 = div %38, %233 : f32[64,1]                     # examples/transformer.lua:28
+ *   with %233 = sqrt %232 : f32[64,1]                         # examples/transformer.lua:28
+ *   with %232 = add %231, %35 : f32[64,1]                     # examples/transformer.lua:28
+ *   with %231 = div %230, %29 : f32[64,1]                     # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_div_222(float *restrict norm_div_2, const float *restrict norm_sum_to_2) {
+DLC_KERNEL static void transformer_div_234(float *restrict norm_div_2, const float *restrict norm_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_2[i0] = (1.0f / sqrtf(((norm_sum_to_2[i0] / 64.0f) + 1e-05f)));
   }
 }
 
-/* %225 = add %224, %209 : f32[64,64]                   # examples/transformer.lua:28
- *   with %224 = mul %223, %208 : f32[64,64]                   # examples/transformer.lua:28
- *   with %223 = mul %216, %222 : f32[64,64]                   # examples/transformer.lua:28
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
+/* %237 = add %236, %221 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %236 = mul %235, %220 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %235 = mul %228, %234 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_add_225(float *restrict norm_add, const float *restrict t213_div, const float *restrict norm_div, const float *restrict norm_div_2, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
+DLC_KERNEL static void transformer_add_237(float *restrict norm_add, const float *restrict t225_div, const float *restrict norm_div, const float *restrict norm_div_2, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      norm_add[64*i0 + i1] = ((((t213_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]) * p_norm_weight[i1]) + p_norm_bias[i1]);
+      norm_add[64*i0 + i1] = ((((t225_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]) * p_norm_weight[i1]) + p_norm_bias[i1]);
     }
   }
 }
 
-/* %226 = matmul %225, %206^T : f32[64,10]              # examples/transformer.lua:28 */
-DLC_KERNEL static void transformer_matmul_226(float *restrict head_matmul, const float *restrict norm_add, const float *restrict p_head_weight) {
+/* %238 = matmul %237, %218^T : f32[64,10]              # examples/transformer.lua:28 */
+DLC_KERNEL static void transformer_matmul_238(float *restrict head_matmul, const float *restrict norm_add, const float *restrict p_head_weight) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      transformer_dot_4x4_k64_2(head_matmul + (i0) * 10 + i1, norm_add + (i0) * 64, p_head_weight + (i1) * 64);
+      transformer_dot_4x4_k64(head_matmul + (i0) * 10 + i1, norm_add + (i0) * 64, p_head_weight + (i1) * 64);
     }
     transformer_dot_4x2_k64(head_matmul + (i0) * 10 + 8, norm_add + (i0) * 64, p_head_weight + (8) * 64);
   }
 }
 
-/* %232 = assign %231, %227 : f32[64,10]                # examples/transformer.lua:37
- *   with %227 = add %226, %207 : f32[64,10]                   # examples/transformer.lua:28
+/* %244 = assign %243, %239 : f32[64,10]                # examples/transformer.lua:37
+ *   with %239 = add %238, %219 : f32[64,10]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_assign_232(float *restrict out, const float *restrict head_matmul, const float *restrict p_head_bias) {
+DLC_KERNEL static void transformer_assign_244(float *restrict out, const float *restrict head_matmul, const float *restrict p_head_bias) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       out[10*i0 + i1] = (head_matmul[10*i0 + i1] + p_head_bias[i1]);
@@ -2081,47 +1906,47 @@ DLC_KERNEL static void transformer_assign_232(float *restrict out, const float *
   }
 }
 
-/* %638 = add %637, %38 : f32[]                         # examples/transformer.lua:36 backward */
-DLC_KERNEL static void transformer_add_638(float *restrict s_step) {
+/* %650 = add %649, %38 : f32[]                         # examples/transformer.lua:36 backward */
+DLC_KERNEL static void transformer_add_650(float *restrict s_step) {
   s_step[0] = (s_step[0] + 1.0f);
 }
 
-/* %642 = tanh %641 : f32[]                             # examples/transformer.lua:36 backward
- *   with %641 = mul %638, %640 : f32[]                        # examples/transformer.lua:36 backward
+/* %654 = tanh %653 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %653 = mul %650, %652 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_642(float *restrict t642_tanh, const float *restrict s_step) {
-  t642_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
+DLC_KERNEL static void transformer_tanh_654(float *restrict t654_tanh, const float *restrict s_step) {
+  t654_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA1));
 }
 
-/* %652 = div %633, %645 : f32[]                        # examples/transformer.lua:36 backward
- *   with %645 = div %643, %644 : f32[]                        # examples/transformer.lua:36 backward
- *   with %643 = mul %255, %642 : f32[]                        # examples/transformer.lua:36 backward
- *   with %644 = add %38, %642 : f32[]                         # examples/transformer.lua:36 backward
+/* %664 = div %645, %657 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %657 = div %655, %656 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %655 = mul %267, %654 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %656 = add %38, %654 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_div_652(float *restrict t652_div, const float *restrict t642_tanh) {
-  t652_div[0] = (TRANSFORMER_LR / ((2.0f * t642_tanh[0]) / (1.0f + t642_tanh[0])));
+DLC_KERNEL static void transformer_div_664(float *restrict t664_div, const float *restrict t654_tanh) {
+  t664_div[0] = (TRANSFORMER_LR / ((2.0f * t654_tanh[0]) / (1.0f + t654_tanh[0])));
 }
 
-/* %648 = tanh %647 : f32[]                             # examples/transformer.lua:36 backward
- *   with %647 = mul %638, %646 : f32[]                        # examples/transformer.lua:36 backward
+/* %660 = tanh %659 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %659 = mul %650, %658 : f32[]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_tanh_648(float *restrict t648_tanh, const float *restrict s_step) {
-  t648_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
+DLC_KERNEL static void transformer_tanh_660(float *restrict t660_tanh, const float *restrict s_step) {
+  t660_tanh[0] = dlc_tanhf((s_step[0] * TRANSFORMER_HALF_NEG_LOG_BETA2));
 }
 
-/* %653 = sqrt %651 : f32[]                             # examples/transformer.lua:36 backward
- *   with %651 = div %649, %650 : f32[]                        # examples/transformer.lua:36 backward
- *   with %649 = mul %255, %648 : f32[]                        # examples/transformer.lua:36 backward
- *   with %650 = add %38, %648 : f32[]                         # examples/transformer.lua:36 backward
+/* %665 = sqrt %663 : f32[]                             # examples/transformer.lua:36 backward
+ *   with %663 = div %661, %662 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %661 = mul %267, %660 : f32[]                        # examples/transformer.lua:36 backward
+ *   with %662 = add %38, %660 : f32[]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_sqrt_653(float *restrict t653_sqrt, const float *restrict t648_tanh) {
-  t653_sqrt[0] = sqrtf(((2.0f * t648_tanh[0]) / (1.0f + t648_tanh[0])));
+DLC_KERNEL static void transformer_sqrt_665(float *restrict t665_sqrt, const float *restrict t660_tanh) {
+  t665_sqrt[0] = sqrtf(((2.0f * t660_tanh[0]) / (1.0f + t660_tanh[0])));
 }
 
 /* %37 = sqrt %36 : f32[64,16,1]                        # examples/transformer.lua:15
  *   with %36 = add %34, %35 : f32[64,16,1]                    # examples/transformer.lua:15
  *   with %34 = div %33, %29 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %93, %133, %187 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %97, %139, %197 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_sqrt_37(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2130,7 +1955,7 @@ DLC_SHARED_KERNEL static void transformer_sqrt_37(float *restrict out0, const fl
 }
 
 /* %39 = div %38, %37 : f32[64,16,1]                    # examples/transformer.lua:15
- *   the same kernel, on other buffers, computes %94, %134, %188 (4 blocks share it)
+ *   the same kernel, on other buffers, computes %98, %140, %198 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_div_39_v2(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 1024; i0++) {
@@ -2138,62 +1963,62 @@ DLC_SHARED_KERNEL static void transformer_div_39_v2(float *restrict out0, const 
   }
 }
 
-/* %106 = erf %105 : f32[64,16,128]                     # examples/transformer.lua:18
- *   with %105 = mul %101, %104 : f32[64,16,128]               # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %198 (2 blocks share it)
+/* %111 = erf %110 : f32[64,16,128]                     # examples/transformer.lua:18
+ *   with %110 = mul %106, %109 : f32[64,16,128]               # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %209 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_erf_106(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_erf_111(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 131072; i0++) {
     out0[i0] = dlc_erff((in0[i0] * 0.707106781f));
   }
 }
 
-/* %108 = add %107, %103 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %107 = mul %103, %106 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %103 = mul %101, %102 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %103 = mul %101, %102 : f32[64,16,128]               # examples/transformer.lua:18
- *   the same kernel, on other buffers, computes %200 (2 blocks share it)
+/* %113 = add %112, %108 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %112 = mul %108, %111 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %108 = mul %106, %107 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %108 = mul %106, %107 : f32[64,16,128]               # examples/transformer.lua:18
+ *   the same kernel, on other buffers, computes %211 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_108_v2(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_add_113_v2(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 131072; i0++) {
     out0[i0] = (((in0[i0] * 0.5f) * in1[i0]) + (in0[i0] * 0.5f));
   }
 }
 
-/* %221 = sqrt %220 : f32[64,1]                         # examples/transformer.lua:28
- *   with %220 = add %219, %35 : f32[64,1]                     # examples/transformer.lua:28
- *   with %219 = div %218, %29 : f32[64,1]                     # examples/transformer.lua:28
+/* %233 = sqrt %232 : f32[64,1]                         # examples/transformer.lua:28
+ *   with %232 = add %231, %35 : f32[64,1]                     # examples/transformer.lua:28
+ *   with %231 = div %230, %29 : f32[64,1]                     # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_sqrt_221(float *restrict norm_sqrt, const float *restrict norm_sum_to_2) {
+DLC_KERNEL static void transformer_sqrt_233(float *restrict norm_sqrt, const float *restrict norm_sum_to_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sqrt[i0] = sqrtf(((norm_sum_to_2[i0] / 64.0f) + 1e-05f));
   }
 }
 
-/* %222 = div %38, %221 : f32[64,1]                     # examples/transformer.lua:28 */
-DLC_KERNEL static void transformer_div_222_v2(float *restrict norm_div_2, const float *restrict norm_sqrt) {
+/* %234 = div %38, %233 : f32[64,1]                     # examples/transformer.lua:28 */
+DLC_KERNEL static void transformer_div_234_v2(float *restrict norm_div_2, const float *restrict norm_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_2[i0] = (1.0f / norm_sqrt[i0]);
   }
 }
 
-/* %226 = matmul %225, %206^T : f32[64,10]              # examples/transformer.lua:28
- * then, in the same loop, %227 = add %226, %207 : f32[64,10]                   # examples/transformer.lua:28
- *   the same kernel, on other buffers, computes %226 (2 blocks share it)
+/* %238 = matmul %237, %218^T : f32[64,10]              # examples/transformer.lua:28
+ * then, in the same loop, %239 = add %238, %219 : f32[64,10]                   # examples/transformer.lua:28
+ *   the same kernel, on other buffers, computes %238 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_226_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_matmul_238_v2(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0 += 4) {
     for (int i1 = 0; i1 < 8; i1 += 4) {
-      transformer_dot_4x4_k64_epi_3(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 10 + i1);
+      transformer_dot_4x4_k64_epi(in1 + (i0) * 64, in2 + (i1) * 64, in0 + i1, out0 + (i0) * 10 + i1);
     }
     transformer_dot_4x2_k64_epi(in1 + (i0) * 64, in2 + (8) * 64, in0 + 8, out0 + (i0) * 10 + 8);
   }
 }
 
-/* %228 = xent %227, %1 : f32[64]                       # examples/transformer.lua:35
- * then, in the same loop, %237 = softmax %227 {dim=2} : f32[64,10]             # examples/transformer.lua:35 backward
+/* %240 = xent %239, %1 : f32[64]                       # examples/transformer.lua:35
+ * then, in the same loop, %249 = softmax %239 {dim=2} : f32[64,10]             # examples/transformer.lua:35 backward
  */
-DLC_KERNEL static void transformer_xent_228(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict head_add, const int32_t *restrict y) {
+DLC_KERNEL static void transformer_xent_240(float *restrict crossentropyloss0_softmax_bw, float *restrict crossentropyloss0_xent, const float *restrict head_add, const int32_t *restrict y) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -2214,8 +2039,8 @@ DLC_KERNEL static void transformer_xent_228(float *restrict crossentropyloss0_so
   }
 }
 
-/* %229 = sum_to %228 : f32[]                           # examples/transformer.lua:35 */
-DLC_KERNEL static void transformer_sum_to_229(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
+/* %241 = sum_to %240 : f32[]                           # examples/transformer.lua:35 */
+DLC_KERNEL static void transformer_sum_to_241(float *restrict crossentropyloss0_sum_to, const float *restrict crossentropyloss0_xent) {
   crossentropyloss0_sum_to[0] = 0.0f;
   {
     float r_part[8] = {0};
@@ -2227,23 +2052,23 @@ DLC_KERNEL static void transformer_sum_to_229(float *restrict crossentropyloss0_
   }
 }
 
-/* %230 = div %229, %29 : f32[]                         # examples/transformer.lua:35 */
-DLC_KERNEL static void transformer_div_230(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
+/* %242 = div %241, %29 : f32[]                         # examples/transformer.lua:35 */
+DLC_KERNEL static void transformer_div_242(float *restrict crossentropyloss0_div, const float *restrict crossentropyloss0_sum_to) {
   crossentropyloss0_div[0] = (crossentropyloss0_sum_to[0] / 64.0f);
 }
 
-/* %236 = broadcast %235 : f32[64]                      # examples/transformer.lua:35 backward */
-DLC_KERNEL static void transformer_broadcast_236(float *restrict crossentropyloss0_broadcast_bw) {
+/* %248 = broadcast %247 : f32[64]                      # examples/transformer.lua:35 backward */
+DLC_KERNEL static void transformer_broadcast_248(float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     crossentropyloss0_broadcast_bw[i0] = 0.015625f;
   }
 }
 
-/* %241 = mul %239, %240 : f32[64,10]                   # examples/transformer.lua:35 backward
- *   with %239 = sub %237, %238 : f32[64,10]                   # examples/transformer.lua:35 backward
- *   with %238 = onehot %1 {classes=10} : f32[64,10]           # examples/transformer.lua:35 backward
+/* %253 = mul %251, %252 : f32[64,10]                   # examples/transformer.lua:35 backward
+ *   with %251 = sub %249, %250 : f32[64,10]                   # examples/transformer.lua:35 backward
+ *   with %250 = onehot %1 {classes=10} : f32[64,10]           # examples/transformer.lua:35 backward
  */
-DLC_KERNEL static void transformer_mul_241(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict y, const float *restrict crossentropyloss0_broadcast_bw) {
+DLC_KERNEL static void transformer_mul_253(float *restrict crossentropyloss0_mul_bw, const float *restrict crossentropyloss0_softmax_bw, const int32_t *restrict y, const float *restrict crossentropyloss0_broadcast_bw) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 10; i1++) {
       crossentropyloss0_mul_bw[10*i0 + i1] = ((crossentropyloss0_softmax_bw[10*i0 + i1] - (y[i0] == i1 ? 1.0f : 0.0f)) * crossentropyloss0_broadcast_bw[i0]);
@@ -2251,8 +2076,8 @@ DLC_KERNEL static void transformer_mul_241(float *restrict crossentropyloss0_mul
   }
 }
 
-/* %242 = sum_to %241 : f32[10]                         # examples/transformer.lua:28 backward */
-DLC_KERNEL static void transformer_sum_to_242(float *restrict g_head_bias, const float *restrict crossentropyloss0_mul_bw) {
+/* %254 = sum_to %253 : f32[10]                         # examples/transformer.lua:28 backward */
+DLC_KERNEL static void transformer_sum_to_254(float *restrict g_head_bias, const float *restrict crossentropyloss0_mul_bw) {
   for (int i0 = 0; i0 < 10; i0++) {
     g_head_bias[i0] = 0.0f;
   }
@@ -2263,8 +2088,8 @@ DLC_KERNEL static void transformer_sum_to_242(float *restrict g_head_bias, const
   }
 }
 
-/* %243 = matmul %241, %206 : f32[64,64]                # examples/transformer.lua:28 backward */
-DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_head_weight) {
+/* %255 = matmul %253, %218 : f32[64,64]                # examples/transformer.lua:28 backward */
+DLC_KERNEL static void transformer_matmul_255(float *restrict head_matmul_bw, const float *restrict crossentropyloss0_mul_bw, const float *restrict p_head_weight) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_4x16_k10(head_matmul_bw + (i0) * 64 + i1, crossentropyloss0_mul_bw + (i0) * 10, p_head_weight + i1);
@@ -2272,10 +2097,10 @@ DLC_KERNEL static void transformer_matmul_243(float *restrict head_matmul_bw, co
   }
 }
 
-/* %244 = matmul %241^T, %225 : f32[10,64]              # examples/transformer.lua:28 backward
- * each element, as its tile is computed, goes straight into head.weight's update (%1175, %1179, %1188), never stored
+/* %256 = matmul %253^T, %237 : f32[10,64]              # examples/transformer.lua:28 backward
+ * each element, as its tile is computed, goes straight into head.weight's update (%1187, %1191, %1200), never stored
  */
-DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t652_div, const float *restrict t653_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
+DLC_KERNEL static void transformer_matmul_256_update(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict t664_div, const float *restrict t665_sqrt, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       if (i0 + 4 < 8) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -2286,16 +2111,16 @@ DLC_KERNEL static void transformer_matmul_244_update(float *restrict s_head_weig
             DLC_PREFETCH_W(p_head_weight, (i0 + 4 + r_r) * 64 + i1 + r_l);
           }
       }
-      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t652_div, t653_sqrt);
+      transformer_axpy_ta_4x16_k64_upd(crossentropyloss0_mul_bw + i0, norm_add + i1, s_head_weight_exp_avg + (i0) * 64 + i1, s_head_weight_exp_avg_sq + (i0) * 64 + i1, p_head_weight + (i0) * 64 + i1, t664_div, t665_sqrt);
     }
     {
-      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t652_div, t653_sqrt);
+      transformer_axpy_ta_2x16_k64_upd(crossentropyloss0_mul_bw + 8, norm_add + i1, s_head_weight_exp_avg + (8) * 64 + i1, s_head_weight_exp_avg_sq + (8) * 64 + i1, p_head_weight + (8) * 64 + i1, t664_div, t665_sqrt);
     }
   }
 }
 
-/* %244 = matmul %241^T, %225 : f32[10,64]              # examples/transformer.lua:28 backward */
-DLC_KERNEL static void transformer_matmul_244(float *restrict g_head_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
+/* %256 = matmul %253^T, %237 : f32[10,64]              # examples/transformer.lua:28 backward */
+DLC_KERNEL static void transformer_matmul_256(float *restrict g_head_weight, const float *restrict crossentropyloss0_mul_bw, const float *restrict norm_add) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 8; i0 += 4) {
       transformer_axpy_ta_4x16_k64(g_head_weight + (i0) * 64 + i1, crossentropyloss0_mul_bw + i0, norm_add + i1);
@@ -2306,13 +2131,13 @@ DLC_KERNEL static void transformer_matmul_244(float *restrict g_head_weight, con
   }
 }
 
-/* %245 = sum_to %243 : f32[64]                         # examples/transformer.lua:28 backward
- * then, in the same loop, %248 = sum_to %247 : f32[64]                         # examples/transformer.lua:28 backward
- *   with %247 = mul %243, %223 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %223 = mul %216, %222 : f32[64,64]                   # examples/transformer.lua:28
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
+/* %257 = sum_to %255 : f32[64]                         # examples/transformer.lua:28 backward
+ * then, in the same loop, %260 = sum_to %259 : f32[64]                         # examples/transformer.lua:28 backward
+ *   with %259 = mul %255, %235 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %235 = mul %228, %234 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_sum_to_245(float *restrict g_norm_bias, float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict t213_div, const float *restrict norm_div, const float *restrict norm_div_2) {
+DLC_KERNEL static void transformer_sum_to_257(float *restrict g_norm_bias, float *restrict g_norm_weight, const float *restrict head_matmul_bw, const float *restrict t225_div, const float *restrict norm_div, const float *restrict norm_div_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     g_norm_bias[i0] = 0.0f;
   }
@@ -2322,17 +2147,17 @@ DLC_KERNEL static void transformer_sum_to_245(float *restrict g_norm_bias, float
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       g_norm_bias[i1] += head_matmul_bw[64*i0 + i1];
-      g_norm_weight[i1] += (head_matmul_bw[64*i0 + i1] * ((t213_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]));
+      g_norm_weight[i1] += (head_matmul_bw[64*i0 + i1] * ((t225_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]));
     }
   }
 }
 
-/* %251 = sum_to %250 : f32[64,1]                       # examples/transformer.lua:28 backward
- *   with %250 = mul %246, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %246 = mul %243, %208 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
+/* %263 = sum_to %262 : f32[64,1]                       # examples/transformer.lua:28 backward
+ *   with %262 = mul %258, %228 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %258 = mul %255, %220 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
  */
-DLC_KERNEL static void transformer_sum_to_251(float *restrict norm_sum_to_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict t213_div, const float *restrict norm_div) {
+DLC_KERNEL static void transformer_sum_to_263(float *restrict norm_sum_to_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict t225_div, const float *restrict norm_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_bw[i0] = 0.0f;
   }
@@ -2340,7 +2165,7 @@ DLC_KERNEL static void transformer_sum_to_251(float *restrict norm_sum_to_bw, co
     {
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
-        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += ((head_matmul_bw[64*i0 + (i1 + i2)] * p_norm_weight[(i1 + i2)]) * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0]));
+        for (int i2 = 0; i2 < 8; i2++) r_part[i2] += ((head_matmul_bw[64*i0 + (i1 + i2)] * p_norm_weight[(i1 + i2)]) * (t225_div[64*i0 + (i1 + i2)] - norm_div[i0]));
       for (int i1 = 4; i1 > 0; i1 /= 2)
         for (int i2 = 0; i2 < i1; i2++) r_part[i2] += r_part[i2 + i1];
       norm_sum_to_bw[i0] += r_part[0];
@@ -2348,33 +2173,33 @@ DLC_KERNEL static void transformer_sum_to_251(float *restrict norm_sum_to_bw, co
   }
 }
 
-/* %258 = div %257, %29 : f32[64,1]                     # examples/transformer.lua:28 backward
- *   with %257 = div %254, %256 : f32[64,1]                    # examples/transformer.lua:28 backward
- *   with %254 = neg %253 : f32[64,1]                          # examples/transformer.lua:28 backward
- *   with %253 = div %252, %221 : f32[64,1]                    # examples/transformer.lua:28 backward
- *   with %252 = mul %251, %222 : f32[64,1]                    # examples/transformer.lua:28 backward
- *   with %256 = mul %255, %221 : f32[64,1]                    # examples/transformer.lua:28 backward
+/* %270 = div %269, %29 : f32[64,1]                     # examples/transformer.lua:28 backward
+ *   with %269 = div %266, %268 : f32[64,1]                    # examples/transformer.lua:28 backward
+ *   with %266 = neg %265 : f32[64,1]                          # examples/transformer.lua:28 backward
+ *   with %265 = div %264, %233 : f32[64,1]                    # examples/transformer.lua:28 backward
+ *   with %264 = mul %263, %234 : f32[64,1]                    # examples/transformer.lua:28 backward
+ *   with %268 = mul %267, %233 : f32[64,1]                    # examples/transformer.lua:28 backward
  */
-DLC_KERNEL static void transformer_div_258(float *restrict norm_div_bw, const float *restrict norm_sum_to_bw, const float *restrict norm_div_2, const float *restrict norm_sqrt) {
+DLC_KERNEL static void transformer_div_270(float *restrict norm_div_bw, const float *restrict norm_sum_to_bw, const float *restrict norm_div_2, const float *restrict norm_sqrt) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_div_bw[i0] = (((-((norm_sum_to_bw[i0] * norm_div_2[i0]) / norm_sqrt[i0])) / (2.0f * norm_sqrt[i0])) / 64.0f);
   }
 }
 
-/* %262 = add %261, %260 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %261 = add %249, %260 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %249 = mul %246, %222 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %246 = mul %243, %208 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %260 = mul %259, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %259 = broadcast %258 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
- *   with %260 = mul %259, %216 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %259 = broadcast %258 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %216 = sub %213, %215 : f32[64,64]                   # examples/transformer.lua:28
- * then, in the same loop, %264 = sum_to %263 : f32[64,1]                       # examples/transformer.lua:28 backward
- *   with %263 = neg %262 : f32[64,64]                         # examples/transformer.lua:28 backward
+/* %274 = add %273, %272 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %273 = add %261, %272 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %261 = mul %258, %234 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %258 = mul %255, %220 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %272 = mul %271, %228 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %271 = broadcast %270 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
+ *   with %272 = mul %271, %228 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %271 = broadcast %270 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
+ * then, in the same loop, %276 = sum_to %275 : f32[64,1]                       # examples/transformer.lua:28 backward
+ *   with %275 = neg %274 : f32[64,64]                         # examples/transformer.lua:28 backward
  */
-DLC_KERNEL static void transformer_add_262(float *restrict norm_sum_to_bw_2, float *restrict norm_add_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict norm_div_2, const float *restrict norm_div_bw, const float *restrict t213_div, const float *restrict norm_div) {
+DLC_KERNEL static void transformer_add_274(float *restrict norm_sum_to_bw_2, float *restrict norm_add_bw, const float *restrict head_matmul_bw, const float *restrict p_norm_weight, const float *restrict norm_div_2, const float *restrict norm_div_bw, const float *restrict t225_div, const float *restrict norm_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     norm_sum_to_bw_2[i0] = 0.0f;
   }
@@ -2383,7 +2208,7 @@ DLC_KERNEL static void transformer_add_262(float *restrict norm_sum_to_bw_2, flo
       float r_part[8] = {0};
       for (int i1 = 0; i1 < 64; i1 += 8)
         for (int i2 = 0; i2 < 8; i2++) {
-          const float r_v = ((((head_matmul_bw[64*i0 + (i1 + i2)] * p_norm_weight[(i1 + i2)]) * norm_div_2[i0]) + (norm_div_bw[i0] * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0]))) + (norm_div_bw[i0] * (t213_div[64*i0 + (i1 + i2)] - norm_div[i0])));
+          const float r_v = ((((head_matmul_bw[64*i0 + (i1 + i2)] * p_norm_weight[(i1 + i2)]) * norm_div_2[i0]) + (norm_div_bw[i0] * (t225_div[64*i0 + (i1 + i2)] - norm_div[i0]))) + (norm_div_bw[i0] * (t225_div[64*i0 + (i1 + i2)] - norm_div[i0])));
           norm_add_bw[64*i0 + (i1 + i2)] = r_v;
           r_part[i2] += (-r_v);
         }
@@ -2394,33 +2219,33 @@ DLC_KERNEL static void transformer_add_262(float *restrict norm_sum_to_bw_2, flo
   }
 }
 
-/* %268 = div %267, %212 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %267 = add %262, %266 : f32[64,64]                   # examples/transformer.lua:28 backward
- *   with %266 = broadcast %265 : f32[64,64]                   # examples/transformer.lua:28 backward
+/* %280 = div %279, %224 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %279 = add %274, %278 : f32[64,64]                   # examples/transformer.lua:28 backward
+ *   with %278 = broadcast %277 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
-DLC_KERNEL static void transformer_div_268(float *restrict t268_div, const float *restrict norm_add_bw, const float *restrict norm_div_bw_2) {
+DLC_KERNEL static void transformer_div_280(float *restrict t280_div, const float *restrict norm_add_bw, const float *restrict norm_div_bw_2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
-      t268_div[64*i0 + i1] = ((norm_add_bw[64*i0 + i1] + norm_div_bw_2[i0]) / 16.0f);
+      t280_div[64*i0 + i1] = ((norm_add_bw[64*i0 + i1] + norm_div_bw_2[i0]) / 16.0f);
     }
   }
 }
 
-/* %270 = broadcast %269 : f32[64,16,64]                # examples/transformer.lua:28 backward */
-DLC_KERNEL static void transformer_broadcast_270(float *restrict t270_broadcast, const float *restrict t268_div) {
+/* %282 = broadcast %281 : f32[64,16,64]                # examples/transformer.lua:28 backward */
+DLC_KERNEL static void transformer_broadcast_282(float *restrict t282_broadcast, const float *restrict t280_div) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
-        t270_broadcast[1024*i0 + 64*i1 + i2] = t268_div[64*i0 + i2];
+        t282_broadcast[1024*i0 + 64*i1 + i2] = t280_div[64*i0 + i2];
       }
     }
   }
 }
 
-/* %272 = sum_to %271 : f32[64]                         # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %323, %382, %418, %468, %527 (6 blocks share it)
+/* %284 = sum_to %283 : f32[64]                         # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %335, %394, %430, %480, %539 (6 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_sum_to_284(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2431,22 +2256,22 @@ DLC_SHARED_KERNEL static void transformer_sum_to_272(float *restrict out0, const
   }
 }
 
-/* %273 = matmul %271, %124 : f32[1024,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %419 (2 blocks share it)
+/* %285 = matmul %283, %130 : f32[1024,128]             # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %431 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_273(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_285(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
-      transformer_axpy_4x16_k64(out0 + (i0) * 128 + i1, in0 + (i0) * 64, in1 + i1);
+      transformer_axpy_4x16_k64_2(out0 + (i0) * 128 + i1, in0 + (i0) * 64, in1 + i1);
     }
   }
 }
 
-/* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1137, %1141, %1150), never stored
- *   the same kernel, on other buffers, computes %420 (2 blocks share it)
+/* %286 = matmul %283^T, %212 : f32[64,128]             # examples/transformer.lua:18 backward
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.2.weight's update (%1149, %1153, %1162), never stored
+ *   the same kernel, on other buffers, computes %432 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_286_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       if (i0 + 4 < 64) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -2462,10 +2287,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_274_update(float *restrict out0
   }
 }
 
-/* %274 = matmul %271^T, %201 : f32[64,128]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %420 (2 blocks share it)
+/* %286 = matmul %283^T, %212 : f32[64,128]             # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %432 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_286(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 128; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_ta_4x16_k1024(out0 + (i0) * 128 + i1, in0 + i0, in1 + i1);
@@ -2473,32 +2298,32 @@ DLC_SHARED_KERNEL static void transformer_matmul_274(float *restrict out0, const
   }
 }
 
-/* %287 = add %285, %286 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %285 = mul %284, %104 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %284 = mul %278, %283 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %278 = mul %275, %196 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %196 = mul %195, %102 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %283 = mul %279, %282 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %282 = exp %281 : f32[64,16,128]                     # examples/transformer.lua:18 backward
- *   with %281 = neg %280 : f32[64,16,128]                     # examples/transformer.lua:18 backward
- *   with %280 = mul %197, %197 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %197 = mul %195, %104 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %197 = mul %195, %104 : f32[64,16,128]               # examples/transformer.lua:18
- *   with %286 = mul %277, %102 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %277 = add %275, %276 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   with %276 = mul %275, %198 : f32[64,16,128]               # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %432 (2 blocks share it)
+/* %299 = add %297, %298 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %297 = mul %296, %109 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %296 = mul %290, %295 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %290 = mul %287, %207 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %207 = mul %206, %107 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %295 = mul %291, %294 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %294 = exp %293 : f32[64,16,128]                     # examples/transformer.lua:18 backward
+ *   with %293 = neg %292 : f32[64,16,128]                     # examples/transformer.lua:18 backward
+ *   with %292 = mul %208, %208 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %208 = mul %206, %109 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %208 = mul %206, %109 : f32[64,16,128]               # examples/transformer.lua:18
+ *   with %298 = mul %289, %107 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %289 = add %287, %288 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   with %288 = mul %287, %209 : f32[64,16,128]               # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %444 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_287(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_299(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 131072; i0++) {
     out0[i0] = ((((in0[i0] * (in1[i0] * 0.5f)) * (1.12837917f * dlc_expf((-((in1[i0] * 0.707106781f) * (in1[i0] * 0.707106781f)))))) * 0.707106781f) + ((in0[i0] + (in0[i0] * in2[i0])) * 0.5f));
   }
 }
 
-/* %289 = sum_to %288 : f32[128]                        # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %434 (2 blocks share it)
+/* %301 = sum_to %300 : f32[128]                        # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %446 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_sum_to_301(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2509,10 +2334,10 @@ DLC_SHARED_KERNEL static void transformer_sum_to_289(float *restrict out0, const
   }
 }
 
-/* %290 = matmul %288, %122 : f32[1024,64]              # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %435 (2 blocks share it)
+/* %302 = matmul %300, %128 : f32[1024,64]              # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %447 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_302(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
       transformer_axpy_4x16_k128(out0 + (i0) * 64 + i1, in0 + (i0) * 128, in1 + i1);
@@ -2520,11 +2345,11 @@ DLC_SHARED_KERNEL static void transformer_matmul_290(float *restrict out0, const
   }
 }
 
-/* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1099, %1103, %1112), never stored
- *   the same kernel, on other buffers, computes %436 (2 blocks share it)
+/* %303 = matmul %300^T, %202 : f32[128,64]             # examples/transformer.lua:18 backward
+ * each element, as its tile is computed, goes straight into blocks.1.mlp.0.weight's update (%1111, %1115, %1124), never stored
+ *   the same kernel, on other buffers, computes %448 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_303_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       if (i0 + 4 < 128) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -2540,10 +2365,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_291_update(float *restrict out0
   }
 }
 
-/* %291 = matmul %288^T, %192 : f32[128,64]             # examples/transformer.lua:18 backward
- *   the same kernel, on other buffers, computes %436 (2 blocks share it)
+/* %303 = matmul %300^T, %202 : f32[128,64]             # examples/transformer.lua:18 backward
+ *   the same kernel, on other buffers, computes %448 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_303(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 128; i0 += 4) {
       transformer_axpy_ta_4x16_k1024_2(out0 + (i0) * 64 + i1, in0 + i0, in1 + i1);
@@ -2551,14 +2376,14 @@ DLC_SHARED_KERNEL static void transformer_matmul_291(float *restrict out0, const
   }
 }
 
-/* %293 = sum_to %292 : f32[64]                         # examples/transformer.lua:17 backward
- * then, in the same loop, %296 = sum_to %295 : f32[64]                         # examples/transformer.lua:17 backward
- *   with %295 = mul %292, %189 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %189 = mul %182, %188 : f32[64,16,64]                # examples/transformer.lua:17
- *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %394, %438, %539 (4 blocks share it)
+/* %305 = sum_to %304 : f32[64]                         # examples/transformer.lua:17 backward
+ * then, in the same loop, %308 = sum_to %307 : f32[64]                         # examples/transformer.lua:17 backward
+ *   with %307 = mul %304, %199 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %199 = mul %192, %198 : f32[64,16,64]                # examples/transformer.lua:17
+ *   with %192 = sub %189, %191 : f32[64,16,64]                # examples/transformer.lua:17
+ *   the same kernel, on other buffers, computes %406, %450, %551 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_sum_to_305(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2573,13 +2398,13 @@ DLC_SHARED_KERNEL static void transformer_sum_to_293(float *restrict out0, float
   }
 }
 
-/* %299 = sum_to %298 : f32[64,16,1]                    # examples/transformer.lua:17 backward
- *   with %298 = mul %294, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %294 = mul %292, %120 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   the same kernel, on other buffers, computes %400, %444, %545 (4 blocks share it)
+/* %311 = sum_to %310 : f32[64,16,1]                    # examples/transformer.lua:17 backward
+ *   with %310 = mul %306, %192 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %306 = mul %304, %126 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %192 = sub %189, %191 : f32[64,16,64]                # examples/transformer.lua:17
+ *   the same kernel, on other buffers, computes %412, %456, %557 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_sum_to_311(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2595,35 +2420,35 @@ DLC_SHARED_KERNEL static void transformer_sum_to_299(float *restrict out0, const
   }
 }
 
-/* %305 = div %304, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
- *   with %304 = div %302, %303 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   with %302 = neg %301 : f32[64,16,1]                       # examples/transformer.lua:17 backward
- *   with %301 = div %300, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   with %300 = mul %299, %188 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   with %303 = mul %255, %187 : f32[64,16,1]                 # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %406, %450, %551 (4 blocks share it)
+/* %317 = div %316, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
+ *   with %316 = div %314, %315 : f32[64,16,1]                 # examples/transformer.lua:17 backward
+ *   with %314 = neg %313 : f32[64,16,1]                       # examples/transformer.lua:17 backward
+ *   with %313 = div %312, %197 : f32[64,16,1]                 # examples/transformer.lua:17 backward
+ *   with %312 = mul %311, %198 : f32[64,16,1]                 # examples/transformer.lua:17 backward
+ *   with %315 = mul %267, %197 : f32[64,16,1]                 # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %418, %462, %563 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_div_305(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_div_317(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = (((-((in0[i0] * in1[i0]) / in2[i0])) / (2.0f * in2[i0])) / 64.0f);
   }
 }
 
-/* %309 = add %308, %307 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %308 = add %297, %307 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %297 = mul %294, %188 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %294 = mul %292, %120 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %307 = mul %306, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %306 = broadcast %305 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- *   with %307 = mul %306, %182 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %306 = broadcast %305 : f32[64,16,64]                # examples/transformer.lua:17 backward
- *   with %182 = sub %179, %181 : f32[64,16,64]                # examples/transformer.lua:17
- * then, in the same loop, %312 = sum_to %311 : f32[64,16,1]                    # examples/transformer.lua:17 backward
- *   with %311 = neg %309 : f32[64,16,64]                      # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %410, %454, %555 (4 blocks share it)
+/* %321 = add %320, %319 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %320 = add %309, %319 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %309 = mul %306, %198 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %306 = mul %304, %126 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %319 = mul %318, %192 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %318 = broadcast %317 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %192 = sub %189, %191 : f32[64,16,64]                # examples/transformer.lua:17
+ *   with %319 = mul %318, %192 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %318 = broadcast %317 : f32[64,16,64]                # examples/transformer.lua:17 backward
+ *   with %192 = sub %189, %191 : f32[64,16,64]                # examples/transformer.lua:17
+ * then, in the same loop, %324 = sum_to %323 : f32[64,16,1]                    # examples/transformer.lua:17 backward
+ *   with %323 = neg %321 : f32[64,16,64]                      # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %422, %466, %567 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
+DLC_SHARED_KERNEL static void transformer_add_321(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4, const float *restrict in5) {
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2643,11 +2468,11 @@ DLC_SHARED_KERNEL static void transformer_add_309(float *restrict out0, float *r
   }
 }
 
-/* %318 = permute %313 {dims=2,1,3} : f32[16,64,1]      # examples/transformer.lua:17 backward
- *   with %313 = div %312, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %463 (2 blocks share it)
+/* %330 = permute %325 {dims=2,1,3} : f32[16,64,1]      # examples/transformer.lua:17 backward
+ *   with %325 = div %324, %29 : f32[64,16,1]                  # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %475 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_330(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[i0 + 16*i1] / 64.0f);
@@ -2655,14 +2480,14 @@ DLC_SHARED_KERNEL static void transformer_permute_318(float *restrict out0, cons
   }
 }
 
-/* %320 = add %317, %319 : f32[16,64,64]                # examples/transformer.lua:17 backward
- *   with %317 = add %315, %316 : f32[16,64,64]                # examples/transformer.lua:17 backward
- *   with %315 = permute %270 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
- *   with %316 = permute %309 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
- *   with %319 = broadcast %318 : f32[16,64,64]                # examples/transformer.lua:17 backward
- *   the same kernel, on other buffers, computes %465 (2 blocks share it)
+/* %332 = add %329, %331 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   with %329 = add %327, %328 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   with %327 = permute %282 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
+ *   with %328 = permute %321 {dims=2,1,3} : f32[16,64,64]     # examples/transformer.lua:17 backward
+ *   with %331 = broadcast %330 : f32[16,64,64]                # examples/transformer.lua:17 backward
+ *   the same kernel, on other buffers, computes %477 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_320(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_332(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2672,22 +2497,11 @@ DLC_SHARED_KERNEL static void transformer_add_320(float *restrict out0, const fl
   }
 }
 
-/* %324 = matmul %322, %118 : f32[1024,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %363, %372, %469, %508, %517 (6 blocks share it)
+/* %337 = matmul %334^T, %183 : f32[64,64]              # examples/transformer.lua:16 backward
+ * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%1035, %1039, %1048), never stored
+ *   the same kernel, on other buffers, computes %482 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_324(float *restrict out0, const float *restrict in0, const float *restrict in1) {
-  for (int i1 = 0; i1 < 64; i1 += 16) {
-    for (int i0 = 0; i0 < 1024; i0 += 4) {
-      transformer_axpy_4x16_k64_2(out0 + (i0) * 64 + i1, in0 + (i0) * 64, in1 + i1);
-    }
-  }
-}
-
-/* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- * each element, as its tile is computed, goes straight into blocks.1.attn.out_proj.weight's update (%1023, %1027, %1036), never stored
- *   the same kernel, on other buffers, computes %470 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_337_update(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       if (i0 + 4 < 64) { /* the next tile's rows of the update's buffers, fetched while this tile computes */
@@ -2703,10 +2517,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_325_update(float *restrict out0
   }
 }
 
-/* %325 = matmul %322^T, %174 : f32[64,64]              # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %364, %374, %388, %470, %509, %519, %533 (8 blocks share it)
+/* %337 = matmul %334^T, %183 : f32[64,64]              # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %376, %386, %400, %482, %521, %531, %545 (8 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_325(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_matmul_337(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 64; i0 += 4) {
       transformer_axpy_ta_4x16_k1024_3(out0 + (i0) * 64 + i1, in0 + i0, in1 + i1);
@@ -2714,10 +2528,10 @@ DLC_SHARED_KERNEL static void transformer_matmul_325(float *restrict out0, const
   }
 }
 
-/* %331 = permute %169 {dims=1,2,4,3} : f32[256,1,16,16] # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %349, %476, %494 (4 blocks share it)
+/* %343 = permute %178 {dims=1,2,4,3} : f32[256,1,16,16] # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %361, %488, %506 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_331(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_343(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 128;
     float *restrict r_out = out0 + (size_t)(i0 / 2) * 256 + (size_t)(i0 % 2) * 8;
@@ -2730,12 +2544,12 @@ DLC_SHARED_KERNEL static void transformer_permute_331(float *restrict out0, cons
   }
 }
 
-/* %336 = sum_to %335 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
- *   with %335 = mul %329, %168 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   with %329 = broadcast %328 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %354, %481, %499 (4 blocks share it)
+/* %348 = sum_to %347 : f32[256,1,16,16]                # examples/transformer.lua:16 backward
+ *   with %347 = mul %341, %177 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   with %341 = broadcast %340 : f32[256,16,16,16]            # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %366, %493, %511 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_336(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_348(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 65536; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2750,13 +2564,13 @@ DLC_SHARED_KERNEL static void transformer_sum_to_336(float *restrict out0, const
   }
 }
 
-/* %342 = sum_to %341 : f32[256,1,16]                   # examples/transformer.lua:16 backward
- *   with %341 = mul %339, %340 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   with %339 = permute %338 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
- *   with %340 = permute %167 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %487 (2 blocks share it)
+/* %354 = sum_to %353 : f32[256,1,16]                   # examples/transformer.lua:16 backward
+ *   with %353 = mul %351, %352 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   with %351 = permute %350 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
+ *   with %352 = permute %176 {dims=1,3,2} : f32[256,16,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %499 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_342(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_354(float *restrict out0, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2769,11 +2583,11 @@ DLC_SHARED_KERNEL static void transformer_sum_to_342(float *restrict out0, const
   }
 }
 
-/* %345 = mul %167, %344 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   with %344 = sub %338, %343 : f32[256,16,16]               # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %490 (2 blocks share it)
+/* %357 = mul %176, %356 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   with %356 = sub %350, %355 : f32[256,16,16]               # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %502 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_mul_345(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_mul_357(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       out0[16*i0 + i1] = (in0[16*i0 + i1] * (in1[16*i0 + i1] - in2[i0]));
@@ -2781,10 +2595,10 @@ DLC_SHARED_KERNEL static void transformer_mul_345(float *restrict out0, const fl
   }
 }
 
-/* %357 = permute %355 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %502 (2 blocks share it)
+/* %369 = permute %367 {dims=3,1,2} : f32[16,256,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %514 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_357(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_369(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 512; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = in0 + (size_t)i0 * 128;
     float *restrict r_out = out0 + (size_t)i0 * 8;
@@ -2797,11 +2611,11 @@ DLC_SHARED_KERNEL static void transformer_permute_357(float *restrict out0, cons
   }
 }
 
-/* %360 = sum_to %359 : f32[64]                         # examples/transformer.lua:16 backward
- * then, in the same loop, %368 = sum_to %367 : f32[64]                         # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %505 (2 blocks share it)
+/* %372 = sum_to %371 : f32[64]                         # examples/transformer.lua:16 backward
+ * then, in the same loop, %380 = sum_to %379 : f32[64]                         # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %517 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_sum_to_360(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
+DLC_SHARED_KERNEL static void transformer_sum_to_372(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
@@ -2816,27 +2630,11 @@ DLC_SHARED_KERNEL static void transformer_sum_to_360(float *restrict out0, float
   }
 }
 
-/* %365 = transpose %364 : f32[64,64]                   # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %375, %390, %510, %520, %535 (6 blocks share it)
+/* %391 = mul %390, %53 : f32[16,256,16]                # examples/transformer.lua:16 backward
+ *   with %390 = permute %368 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %536 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_transpose_365(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 8; i0++) { /* a row of tiles: 8 of the input's rows */
-    const float *restrict r_in = in0 + (size_t)i0 * 512;
-    float *restrict r_out = out0 + (size_t)i0 * 8;
-    for (int i1 = 0; i1 < 64; i1 += 8) {
-      dlc_v8f r_t[8];
-      for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
-      dlc_transpose_v8f(r_t);
-      for (int i2 = 0; i2 < 8; i2++) memcpy(r_out + (size_t)(i1 + i2) * 64, &r_t[i2], sizeof r_t[i2]);
-    }
-  }
-}
-
-/* %379 = mul %378, %52 : f32[16,256,16]                # examples/transformer.lua:16 backward
- *   with %378 = permute %356 {dims=2,1,3} : f32[16,256,16]    # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %524 (2 blocks share it)
- */
-DLC_SHARED_KERNEL static void transformer_mul_379(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_mul_391(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
@@ -2846,23 +2644,23 @@ DLC_SHARED_KERNEL static void transformer_mul_379(float *restrict out0, const fl
   }
 }
 
-/* %386 = matmul %385, %139 : f32[1024,64]              # examples/transformer.lua:16 backward
- * then, in the same loop, %387 = add %373, %386 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   with %373 = add %363, %372 : f32[1024,64]                 # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %531 (2 blocks share it)
+/* %398 = matmul %397, %145 : f32[1024,64]              # examples/transformer.lua:16 backward
+ * then, in the same loop, %399 = add %385, %398 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   with %385 = add %375, %384 : f32[1024,64]                 # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %543 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_matmul_386(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_matmul_398(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i1 = 0; i1 < 64; i1 += 16) {
     for (int i0 = 0; i0 < 1024; i0 += 4) {
-      transformer_axpy_4x16_k64_epi(in2 + (i0) * 64, in3 + i1, in0 + (i0) * 64 + i1, in1 + (i0) * 64 + i1, out0 + (i0) * 64 + i1);
+      transformer_axpy_4x16_k64_epi_3(in2 + (i0) * 64, in3 + i1, in0 + (i0) * 64 + i1, in1 + (i0) * 64 + i1, out0 + (i0) * 64 + i1);
     }
   }
 }
 
-/* %393 = permute %389 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %538 (2 blocks share it)
+/* %405 = permute %401 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %550 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_permute_393(float *restrict out0, const float *restrict in0) {
+DLC_SHARED_KERNEL static void transformer_permute_405(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2872,13 +2670,13 @@ DLC_SHARED_KERNEL static void transformer_permute_393(float *restrict out0, cons
   }
 }
 
-/* %416 = add %411, %415 : f32[64,16,64]                # examples/transformer.lua:15 backward
- *   with %411 = add %321, %410 : f32[64,16,64]                # examples/transformer.lua:15 backward
- *   with %321 = permute %320 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:17 backward
- *   with %415 = broadcast %414 : f32[64,16,64]                # examples/transformer.lua:15 backward
- *   the same kernel, on other buffers, computes %561 (2 blocks share it)
+/* %428 = add %423, %427 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   with %423 = add %333, %422 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   with %333 = permute %332 {dims=2,1,3} : f32[64,16,64]     # examples/transformer.lua:17 backward
+ *   with %427 = broadcast %426 : f32[64,16,64]                # examples/transformer.lua:15 backward
+ *   the same kernel, on other buffers, computes %573 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_416(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_428(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
@@ -2888,8 +2686,8 @@ DLC_SHARED_KERNEL static void transformer_add_416(float *restrict out0, const fl
   }
 }
 
-/* %562 = sum_to %561 : f32[16,64]                      # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_sum_to_562(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %574 = sum_to %573 : f32[16,64]                      # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_sum_to_574(float *restrict g_pos, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 1024; i0++) {
     g_pos[i0] = 0.0f;
   }
@@ -2900,11 +2698,11 @@ DLC_KERNEL static void transformer_sum_to_562(float *restrict g_pos, const float
   }
 }
 
-/* %563 = permute %561 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
-DLC_KERNEL static void transformer_permute_563(float *restrict t563_permute, const float *restrict blocks_0_ln1_add_bw_2) {
+/* %575 = permute %573 {dims=1,3,2} : f32[64,64,16]     # examples/transformer.lua:26 backward */
+DLC_KERNEL static void transformer_permute_575(float *restrict t575_permute, const float *restrict blocks_0_ln1_add_bw_2) {
   for (int i0 = 0; i0 < 128; i0++) { /* a row of tiles: 8 of the input's rows */
     const float *restrict r_in = blocks_0_ln1_add_bw_2 + (size_t)i0 * 512;
-    float *restrict r_out = t563_permute + (size_t)(i0 / 2) * 1024 + (size_t)(i0 % 2) * 8;
+    float *restrict r_out = t575_permute + (size_t)(i0 / 2) * 1024 + (size_t)(i0 % 2) * 8;
     for (int i1 = 0; i1 < 64; i1 += 8) {
       dlc_v8f r_t[8];
       for (int i2 = 0; i2 < 8; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * 64 + i1, sizeof r_t[i2]);
@@ -2914,26 +2712,26 @@ DLC_KERNEL static void transformer_permute_563(float *restrict t563_permute, con
   }
 }
 
-/* %565 = sum_to %564 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_sum_to_565(float *restrict patch_sum_to_bw, const float *restrict t563_permute) {
+/* %577 = sum_to %576 : f32[1,64,1,1]                   # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_sum_to_577(float *restrict patch_sum_to_bw, const float *restrict t575_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     patch_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_sum_to_bw[i1] += t563_permute[1024*i0 + 16*i1 + i2];
+        patch_sum_to_bw[i1] += t575_permute[1024*i0 + 16*i1 + i2];
       }
     }
   }
 }
 
-/* %567 = permute %564 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_permute_567(float *restrict patch_permute_bw, const float *restrict t563_permute) {
+/* %579 = permute %576 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_permute_579(float *restrict patch_permute_bw, const float *restrict t575_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_permute_bw[1024*i0 + 16*i1 + i2] = t563_permute[16*i0 + 1024*i1 + i2];
+        patch_permute_bw[1024*i0 + 16*i1 + i2] = t575_permute[16*i0 + 1024*i1 + i2];
       }
     }
   }
@@ -2966,10 +2764,10 @@ DLC_KERNEL static void transformer_window_4_block(float *restrict patch_window, 
   }
 }
 
-/* %569 = matmul %568, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
- * each element, as its tile is computed, goes straight into patch.weight's update (%661, %666, %675), never stored
+/* %581 = matmul %580, %6^T : f32[64,49]                # examples/transformer.lua:24 backward
+ * each element, as its tile is computed, goes straight into patch.weight's update (%673, %678, %687), never stored
  */
-DLC_KERNEL static void transformer_matmul_569_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, float *restrict patch_window, const float *restrict t652_div, const float *restrict t653_sqrt, const float *restrict patch_permute_bw, const float *restrict x) {
+DLC_KERNEL static void transformer_matmul_581_update(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, float *restrict p_patch_weight, float *restrict patch_window, const float *restrict t664_div, const float *restrict t665_sqrt, const float *restrict patch_permute_bw, const float *restrict x) {
   float r_lanes[25088]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
   for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then their terms of k */
@@ -2984,16 +2782,16 @@ DLC_KERNEL static void transformer_matmul_569_update(float *restrict s_patch_wei
     } else { /* the last block's last chunk: the lanes summed, into the update */
       for (int i0 = 0; i0 < 64; i0 += 4) {
         for (int i1 = 0; i1 < 48; i1 += 4) {
-          transformer_dot_4x4_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (i1) * 512, r_lanes + ((i0) * 49 + (i1) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t652_div, t653_sqrt);
+          transformer_dot_4x4_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (i1) * 512, r_lanes + ((i0) * 49 + (i1) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + i1, s_patch_weight_exp_avg_sq + (i0) * 49 + i1, p_patch_weight + (i0) * 49 + i1, t664_div, t665_sqrt);
         }
-        transformer_dot_4x1_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (48) * 512, r_lanes + ((i0) * 49 + (48) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t652_div, t653_sqrt);
+        transformer_dot_4x1_k512_lanes_in_upd(patch_permute_bw + (i0) * 1024 + i4 * 16 + 0, patch_window + (48) * 512, r_lanes + ((i0) * 49 + (48) * 4) * 8, s_patch_weight_exp_avg + (i0) * 49 + 48, s_patch_weight_exp_avg_sq + (i0) * 49 + 48, p_patch_weight + (i0) * 49 + 48, t664_div, t665_sqrt);
       }
     }
   }
 }
 
-/* %569 = matmul %568, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_matmul_569(float *restrict patch_matmul_bw, float *restrict patch_window, const float *restrict patch_permute_bw, const float *restrict x) {
+/* %581 = matmul %580, %6^T : f32[64,49]                # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_matmul_581(float *restrict patch_matmul_bw, float *restrict patch_window, const float *restrict patch_permute_bw, const float *restrict x) {
   float r_lanes[25088]; /* each element's 8 partial sums (lanes), from one chunk of k to the next */
   memset(r_lanes, 0, sizeof r_lanes); /* +0, as a first chunk's accumulators start */
   for (int i4 = 0; i4 < 64; i4 += 32) { /* images [i4, i4 + 32): their windows, then their terms of k */
@@ -3016,22 +2814,22 @@ DLC_KERNEL static void transformer_matmul_569(float *restrict patch_matmul_bw, f
   }
 }
 
-/* %572 = assign %571, %570 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
-DLC_KERNEL static void transformer_assign_572(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
+/* %584 = assign %583, %582 : f32[64,1,7,7]             # examples/transformer.lua:24 backward */
+DLC_KERNEL static void transformer_assign_584(float *restrict g_patch_weight, const float *restrict patch_matmul_bw) {
   for (int i0 = 0; i0 < 3136; i0++) {
     g_patch_weight[i0] = patch_matmul_bw[i0];
   }
 }
 
-/* %582 = assign %581, %537 : f32[192,64]               # examples/transformer.lua:16 backward
- *   with %537 = add %522, %536 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %522 = add %511, %521 : f32[192,64]                  # examples/transformer.lua:16 backward
- *   with %511 = pad %510 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
- *   with %521 = pad %520 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
- *   with %536 = pad %535 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %606 (2 blocks share it)
+/* %594 = assign %593, %549 : f32[192,64]               # examples/transformer.lua:16 backward
+ *   with %549 = add %534, %548 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %534 = add %523, %533 : f32[192,64]                  # examples/transformer.lua:16 backward
+ *   with %523 = pad %522 {dim=1, at=129} : f32[192,64]        # examples/transformer.lua:16 backward
+ *   with %533 = pad %532 {dim=1, at=65} : f32[192,64]         # examples/transformer.lua:16 backward
+ *   with %548 = pad %547 {dim=1, at=1} : f32[192,64]          # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %618 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_582(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_594(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[64*i0 + i1] + 0.0f);
@@ -3049,15 +2847,15 @@ DLC_SHARED_KERNEL static void transformer_assign_582(float *restrict out0, const
   }
 }
 
-/* %584 = assign %583, %529 : f32[192]                  # examples/transformer.lua:16 backward
- *   with %529 = add %515, %528 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %515 = add %506, %514 : f32[192]                     # examples/transformer.lua:16 backward
- *   with %506 = pad %505 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
- *   with %514 = pad %513 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
- *   with %528 = pad %527 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
- *   the same kernel, on other buffers, computes %608 (2 blocks share it)
+/* %596 = assign %595, %541 : f32[192]                  # examples/transformer.lua:16 backward
+ *   with %541 = add %527, %540 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %527 = add %518, %526 : f32[192]                     # examples/transformer.lua:16 backward
+ *   with %518 = pad %517 {dim=1, at=129} : f32[192]           # examples/transformer.lua:16 backward
+ *   with %526 = pad %525 {dim=1, at=65} : f32[192]            # examples/transformer.lua:16 backward
+ *   with %540 = pad %539 {dim=1, at=1} : f32[192]             # examples/transformer.lua:16 backward
+ *   the same kernel, on other buffers, computes %620 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_584(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_assign_596(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     out0[i0] = (in0[i0] + 0.0f);
   }
@@ -3069,54 +2867,54 @@ DLC_SHARED_KERNEL static void transformer_assign_584(float *restrict out0, const
   }
 }
 
-/* %661 = add %658, %660 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %658 = mul %656, %635 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %660 = mul %659, %571 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- * then, in the same loop, %666 = add %662, %665 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %662 = mul %657, %636 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %665 = mul %663, %664 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %664 = mul %571, %571 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+/* %673 = add %670, %672 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %670 = mul %668, %647 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %672 = mul %671, %583 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ * then, in the same loop, %678 = add %674, %677 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %674 = mul %669, %648 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %677 = mul %675, %676 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %676 = mul %583, %583 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_661(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
+DLC_KERNEL static void transformer_add_673(float *restrict s_patch_weight_exp_avg, float *restrict s_patch_weight_exp_avg_sq, const float *restrict g_patch_weight) {
   for (int i0 = 0; i0 < 3136; i0++) {
     s_patch_weight_exp_avg[i0] = ((s_patch_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_patch_weight[i0]));
     s_patch_weight_exp_avg_sq[i0] = ((s_patch_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_patch_weight[i0] * g_patch_weight[i0])));
   }
 }
 
-/* %675 = assign %2, %674 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
- *   with %674 = sub %655, %673 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %655 = mul %2, %654 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
- *   with %673 = mul %652, %672 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %672 = div %661, %671 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %671 = add %670, %634 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %670 = div %669, %653 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
- *   with %669 = sqrt %666 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
+/* %687 = assign %2, %686 : f32[64,1,7,7]               # examples/transformer.lua:36 backward
+ *   with %686 = sub %667, %685 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %667 = mul %2, %666 : f32[64,1,7,7]                  # examples/transformer.lua:36 backward
+ *   with %685 = mul %664, %684 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %684 = div %673, %683 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %683 = add %682, %646 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %682 = div %681, %665 : f32[64,1,7,7]                # examples/transformer.lua:36 backward
+ *   with %681 = sqrt %678 : f32[64,1,7,7]                     # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_assign_675(float *restrict p_patch_weight, const float *restrict t652_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t653_sqrt) {
+DLC_KERNEL static void transformer_assign_687(float *restrict p_patch_weight, const float *restrict t664_div, const float *restrict s_patch_weight_exp_avg, const float *restrict s_patch_weight_exp_avg_sq, const float *restrict t665_sqrt) {
   for (int i0 = 0; i0 < 3136; i0++) {
-    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
+    p_patch_weight[i0] = ((p_patch_weight[i0] * TRANSFORMER_DECAY) - (t664_div[0] * (s_patch_weight_exp_avg[i0] / ((sqrtf(s_patch_weight_exp_avg_sq[i0]) / t665_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %681 = add %679, %680 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %679 = mul %677, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %680 = mul %659, %573 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %685 = add %682, %684 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %682 = mul %678, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %684 = mul %663, %683 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %683 = mul %573, %573 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %694 = assign %3, %693 : f32[64]                     # examples/transformer.lua:36 backward
- *   with %693 = sub %676, %692 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %676 = mul %3, %654 : f32[64]                        # examples/transformer.lua:36 backward
- *   with %692 = mul %652, %691 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %691 = div %681, %690 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %690 = add %689, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %689 = div %688, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %688 = sqrt %685 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1156 (2 blocks share it)
+/* %693 = add %691, %692 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %691 = mul %689, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %692 = mul %671, %585 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %697 = add %694, %696 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %694 = mul %690, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %696 = mul %675, %695 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %695 = mul %585, %585 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %706 = assign %3, %705 : f32[64]                     # examples/transformer.lua:36 backward
+ *   with %705 = sub %688, %704 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %688 = mul %3, %666 : f32[64]                        # examples/transformer.lua:36 backward
+ *   with %704 = mul %664, %703 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %703 = div %693, %702 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %702 = add %701, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %701 = div %700, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %700 = sqrt %697 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1168 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_681(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_693(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3124,63 +2922,63 @@ DLC_SHARED_KERNEL static void transformer_add_681(float *restrict out0, float *r
   }
 }
 
-/* %700 = add %698, %699 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %698 = mul %696, %635 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %699 = mul %659, %575 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %704 = add %701, %703 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %701 = mul %697, %636 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %703 = mul %663, %702 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %702 = mul %575, %575 : f32[16,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %713 = assign %12, %712 : f32[16,64]                 # examples/transformer.lua:36 backward
- *   with %712 = sub %695, %711 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %695 = mul %12, %654 : f32[16,64]                    # examples/transformer.lua:36 backward
- *   with %711 = mul %652, %710 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %710 = div %700, %709 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %709 = add %708, %634 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %708 = div %707, %653 : f32[16,64]                   # examples/transformer.lua:36 backward
- *   with %707 = sqrt %704 : f32[16,64]                        # examples/transformer.lua:36 backward
+/* %712 = add %710, %711 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %710 = mul %708, %647 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %711 = mul %671, %587 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %716 = add %713, %715 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %713 = mul %709, %648 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %715 = mul %675, %714 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %714 = mul %587, %587 : f32[16,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %725 = assign %12, %724 : f32[16,64]                 # examples/transformer.lua:36 backward
+ *   with %724 = sub %707, %723 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %707 = mul %12, %666 : f32[16,64]                    # examples/transformer.lua:36 backward
+ *   with %723 = mul %664, %722 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %722 = div %712, %721 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %721 = add %720, %646 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %720 = div %719, %665 : f32[16,64]                   # examples/transformer.lua:36 backward
+ *   with %719 = sqrt %716 : f32[16,64]                        # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_700(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t652_div, const float *restrict t653_sqrt) {
+DLC_KERNEL static void transformer_add_712(float *restrict s_pos_exp_avg, float *restrict s_pos_exp_avg_sq, float *restrict p_pos, const float *restrict g_pos, const float *restrict t664_div, const float *restrict t665_sqrt) {
   for (int i0 = 0; i0 < 1024; i0++) {
     s_pos_exp_avg[i0] = ((s_pos_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_pos[i0]));
     s_pos_exp_avg_sq[i0] = ((s_pos_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_pos[i0] * g_pos[i0])));
-    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
+    p_pos[i0] = ((p_pos[i0] * TRANSFORMER_DECAY) - (t664_div[0] * (s_pos_exp_avg[i0] / ((sqrtf(s_pos_exp_avg_sq[i0]) / t665_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %719 = add %717, %718 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %717 = mul %715, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %718 = mul %659, %577 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %723 = add %720, %722 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %720 = mul %716, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %722 = mul %663, %721 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %721 = mul %577, %577 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %732 = assign %16, %731 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %731 = sub %714, %730 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %714 = mul %16, %654 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %730 = mul %652, %729 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %729 = div %719, %728 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %728 = add %727, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %727 = div %726, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %726 = sqrt %723 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %738 = add %736, %737 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %736 = mul %734, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %737 = mul %659, %579 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %742 = add %739, %741 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %739 = mul %735, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %741 = mul %663, %740 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %740 = mul %579, %579 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %751 = assign %17, %750 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %750 = sub %733, %749 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %733 = mul %17, %654 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %749 = mul %652, %748 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %748 = div %738, %747 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %747 = add %746, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %746 = div %745, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %745 = sqrt %742 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1213 (2 blocks share it)
+/* %731 = add %729, %730 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %729 = mul %727, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %730 = mul %671, %589 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %735 = add %732, %734 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %732 = mul %728, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %734 = mul %675, %733 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %733 = mul %589, %589 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %744 = assign %16, %743 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %743 = sub %726, %742 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %726 = mul %16, %666 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %742 = mul %664, %741 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %741 = div %731, %740 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %740 = add %739, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %739 = div %738, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %738 = sqrt %735 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %750 = add %748, %749 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %748 = mul %746, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %749 = mul %671, %591 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %754 = add %751, %753 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %751 = mul %747, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %753 = mul %675, %752 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %752 = mul %591, %591 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %763 = assign %17, %762 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %762 = sub %745, %761 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %745 = mul %17, %666 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %761 = mul %664, %760 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %760 = div %750, %759 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %759 = add %758, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %758 = div %757, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %757 = sqrt %754 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1225 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_719(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_add_731(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3191,24 +2989,24 @@ DLC_SHARED_KERNEL static void transformer_add_719(float *restrict out0, float *r
   }
 }
 
-/* %757 = add %755, %756 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %755 = mul %753, %635 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %756 = mul %659, %581 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %761 = add %758, %760 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %758 = mul %754, %636 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %760 = mul %663, %759 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %759 = mul %581, %581 : f32[192,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %770 = assign %18, %769 : f32[192,64]                # examples/transformer.lua:36 backward
- *   with %769 = sub %752, %768 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %752 = mul %18, %654 : f32[192,64]                   # examples/transformer.lua:36 backward
- *   with %768 = mul %652, %767 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %767 = div %757, %766 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %766 = add %765, %634 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %765 = div %764, %653 : f32[192,64]                  # examples/transformer.lua:36 backward
- *   with %764 = sqrt %761 : f32[192,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %985 (2 blocks share it)
+/* %769 = add %767, %768 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %767 = mul %765, %647 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %768 = mul %671, %593 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %773 = add %770, %772 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %770 = mul %766, %648 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %772 = mul %675, %771 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %771 = mul %593, %593 : f32[192,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %782 = assign %18, %781 : f32[192,64]                # examples/transformer.lua:36 backward
+ *   with %781 = sub %764, %780 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %764 = mul %18, %666 : f32[192,64]                   # examples/transformer.lua:36 backward
+ *   with %780 = mul %664, %779 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %779 = div %769, %778 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %778 = add %777, %646 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %777 = div %776, %665 : f32[192,64]                  # examples/transformer.lua:36 backward
+ *   with %776 = sqrt %773 : f32[192,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %997 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_757(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_769(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 12288; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3216,24 +3014,24 @@ DLC_SHARED_KERNEL static void transformer_add_757(float *restrict out0, float *r
   }
 }
 
-/* %776 = add %774, %775 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %774 = mul %772, %635 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %775 = mul %659, %583 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %780 = add %777, %779 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %777 = mul %773, %636 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %779 = mul %663, %778 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %778 = mul %583, %583 : f32[192]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %789 = assign %19, %788 : f32[192]                   # examples/transformer.lua:36 backward
- *   with %788 = sub %771, %787 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %771 = mul %19, %654 : f32[192]                      # examples/transformer.lua:36 backward
- *   with %787 = mul %652, %786 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %786 = div %776, %785 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %785 = add %784, %634 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %784 = div %783, %653 : f32[192]                     # examples/transformer.lua:36 backward
- *   with %783 = sqrt %780 : f32[192]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1004 (2 blocks share it)
+/* %788 = add %786, %787 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %786 = mul %784, %647 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %787 = mul %671, %595 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %792 = add %789, %791 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %789 = mul %785, %648 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %791 = mul %675, %790 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %790 = mul %595, %595 : f32[192]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %801 = assign %19, %800 : f32[192]                   # examples/transformer.lua:36 backward
+ *   with %800 = sub %783, %799 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %783 = mul %19, %666 : f32[192]                      # examples/transformer.lua:36 backward
+ *   with %799 = mul %664, %798 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %798 = div %788, %797 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %797 = add %796, %646 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %796 = div %795, %665 : f32[192]                     # examples/transformer.lua:36 backward
+ *   with %795 = sqrt %792 : f32[192]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1016 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_776(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_788(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3241,24 +3039,24 @@ DLC_SHARED_KERNEL static void transformer_add_776(float *restrict out0, float *r
   }
 }
 
-/* %795 = add %793, %794 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %793 = mul %791, %635 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %794 = mul %659, %585 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %799 = add %796, %798 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %796 = mul %792, %636 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %798 = mul %663, %797 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %797 = mul %585, %585 : f32[64,64]                   # examples/transformer.lua:36 backward
- * then, in the same loop, %808 = assign %20, %807 : f32[64,64]                 # examples/transformer.lua:36 backward
- *   with %807 = sub %790, %806 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %790 = mul %20, %654 : f32[64,64]                    # examples/transformer.lua:36 backward
- *   with %806 = mul %652, %805 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %805 = div %795, %804 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %804 = add %803, %634 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %803 = div %802, %653 : f32[64,64]                   # examples/transformer.lua:36 backward
- *   with %802 = sqrt %799 : f32[64,64]                        # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1023 (2 blocks share it)
+/* %807 = add %805, %806 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %805 = mul %803, %647 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %806 = mul %671, %597 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %811 = add %808, %810 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %808 = mul %804, %648 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %810 = mul %675, %809 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %809 = mul %597, %597 : f32[64,64]                   # examples/transformer.lua:36 backward
+ * then, in the same loop, %820 = assign %20, %819 : f32[64,64]                 # examples/transformer.lua:36 backward
+ *   with %819 = sub %802, %818 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %802 = mul %20, %666 : f32[64,64]                    # examples/transformer.lua:36 backward
+ *   with %818 = mul %664, %817 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %817 = div %807, %816 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %816 = add %815, %646 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %815 = div %814, %665 : f32[64,64]                   # examples/transformer.lua:36 backward
+ *   with %814 = sqrt %811 : f32[64,64]                        # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1035 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_795(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_807(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3266,46 +3064,46 @@ DLC_SHARED_KERNEL static void transformer_add_795(float *restrict out0, float *r
   }
 }
 
-/* %814 = add %812, %813 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %812 = mul %810, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %813 = mul %659, %587 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %818 = add %815, %817 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %815 = mul %811, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %817 = mul %663, %816 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %816 = mul %587, %587 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %827 = assign %21, %826 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %826 = sub %809, %825 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %809 = mul %21, %654 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %825 = mul %652, %824 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %824 = div %814, %823 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %823 = add %822, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %822 = div %821, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %821 = sqrt %818 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %833 = add %831, %832 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %831 = mul %829, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %832 = mul %659, %589 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %837 = add %834, %836 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %834 = mul %830, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %836 = mul %663, %835 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %835 = mul %589, %589 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %846 = assign %22, %845 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %845 = sub %828, %844 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %828 = mul %22, %654 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %844 = mul %652, %843 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %843 = div %833, %842 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %842 = add %841, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %841 = div %840, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %840 = sqrt %837 : f32[64]                           # examples/transformer.lua:36 backward
- * then, in the same loop, %852 = add %850, %851 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %850 = mul %848, %635 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %851 = mul %659, %591 : f32[64]                      # examples/transformer.lua:36 backward
- * then, in the same loop, %856 = add %853, %855 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %853 = mul %849, %636 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %855 = mul %663, %854 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %854 = mul %591, %591 : f32[64]                      # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %928, %1042 (3 blocks share it)
+/* %826 = add %824, %825 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %824 = mul %822, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %825 = mul %671, %599 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %830 = add %827, %829 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %827 = mul %823, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %829 = mul %675, %828 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %828 = mul %599, %599 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %839 = assign %21, %838 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %838 = sub %821, %837 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %821 = mul %21, %666 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %837 = mul %664, %836 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %836 = div %826, %835 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %835 = add %834, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %834 = div %833, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %833 = sqrt %830 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %845 = add %843, %844 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %843 = mul %841, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %844 = mul %671, %601 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %849 = add %846, %848 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %846 = mul %842, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %848 = mul %675, %847 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %847 = mul %601, %601 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %858 = assign %22, %857 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %857 = sub %840, %856 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %840 = mul %22, %666 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %856 = mul %664, %855 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %855 = div %845, %854 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %854 = add %853, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %853 = div %852, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %852 = sqrt %849 : f32[64]                           # examples/transformer.lua:36 backward
+ * then, in the same loop, %864 = add %862, %863 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %862 = mul %860, %647 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %863 = mul %671, %603 : f32[64]                      # examples/transformer.lua:36 backward
+ * then, in the same loop, %868 = add %865, %867 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %865 = mul %861, %648 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %867 = mul %675, %866 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %866 = mul %603, %603 : f32[64]                      # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %940, %1054 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_814(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+DLC_SHARED_KERNEL static void transformer_add_826(float *restrict out0, float *restrict out1, float *restrict out2, float *restrict out3, float *restrict out4, float *restrict out5, float *restrict out6, float *restrict out7, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3318,40 +3116,40 @@ DLC_SHARED_KERNEL static void transformer_add_814(float *restrict out0, float *r
   }
 }
 
-/* %865 = assign %23, %864 : f32[64]                    # examples/transformer.lua:36 backward
- *   with %864 = sub %847, %863 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %847 = mul %23, %654 : f32[64]                       # examples/transformer.lua:36 backward
- *   with %863 = mul %652, %862 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %862 = div %852, %861 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %861 = add %860, %634 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %860 = div %859, %653 : f32[64]                      # examples/transformer.lua:36 backward
- *   with %859 = sqrt %856 : f32[64]                           # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %979, %1093 (3 blocks share it)
+/* %877 = assign %23, %876 : f32[64]                    # examples/transformer.lua:36 backward
+ *   with %876 = sub %859, %875 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %859 = mul %23, %666 : f32[64]                       # examples/transformer.lua:36 backward
+ *   with %875 = mul %664, %874 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %874 = div %864, %873 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %873 = add %872, %646 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %872 = div %871, %665 : f32[64]                      # examples/transformer.lua:36 backward
+ *   with %871 = sqrt %868 : f32[64]                           # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %991, %1105 (3 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_assign_865(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
+DLC_SHARED_KERNEL static void transformer_assign_877(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3) {
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_DECAY) - (in0[0] * (in1[i0] / ((sqrtf(in2[i0]) / in3[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %871 = add %869, %870 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %869 = mul %867, %635 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %870 = mul %659, %593 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %875 = add %872, %874 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %872 = mul %868, %636 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %874 = mul %663, %873 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %873 = mul %593, %593 : f32[128,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %884 = assign %24, %883 : f32[128,64]                # examples/transformer.lua:36 backward
- *   with %883 = sub %866, %882 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %866 = mul %24, %654 : f32[128,64]                   # examples/transformer.lua:36 backward
- *   with %882 = mul %652, %881 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %881 = div %871, %880 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %880 = add %879, %634 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %879 = div %878, %653 : f32[128,64]                  # examples/transformer.lua:36 backward
- *   with %878 = sqrt %875 : f32[128,64]                       # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %909, %1099, %1137 (4 blocks share it)
+/* %883 = add %881, %882 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %881 = mul %879, %647 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %882 = mul %671, %605 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %887 = add %884, %886 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %884 = mul %880, %648 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %886 = mul %675, %885 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %885 = mul %605, %605 : f32[128,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %896 = assign %24, %895 : f32[128,64]                # examples/transformer.lua:36 backward
+ *   with %895 = sub %878, %894 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %878 = mul %24, %666 : f32[128,64]                   # examples/transformer.lua:36 backward
+ *   with %894 = mul %664, %893 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %893 = div %883, %892 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %892 = add %891, %646 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %891 = div %890, %665 : f32[128,64]                  # examples/transformer.lua:36 backward
+ *   with %890 = sqrt %887 : f32[128,64]                       # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %921, %1111, %1149 (4 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_871(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_883(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 8192; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3359,24 +3157,24 @@ DLC_SHARED_KERNEL static void transformer_add_871(float *restrict out0, float *r
   }
 }
 
-/* %890 = add %888, %889 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %888 = mul %886, %635 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %889 = mul %659, %595 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %894 = add %891, %893 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %891 = mul %887, %636 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %893 = mul %663, %892 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %892 = mul %595, %595 : f32[128]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %903 = assign %25, %902 : f32[128]                   # examples/transformer.lua:36 backward
- *   with %902 = sub %885, %901 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %885 = mul %25, %654 : f32[128]                      # examples/transformer.lua:36 backward
- *   with %901 = mul %652, %900 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %900 = div %890, %899 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %899 = add %898, %634 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %898 = div %897, %653 : f32[128]                     # examples/transformer.lua:36 backward
- *   with %897 = sqrt %894 : f32[128]                          # examples/transformer.lua:36 backward
- *   the same kernel, on other buffers, computes %1118 (2 blocks share it)
+/* %902 = add %900, %901 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %900 = mul %898, %647 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %901 = mul %671, %607 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %906 = add %903, %905 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %903 = mul %899, %648 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %905 = mul %675, %904 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %904 = mul %607, %607 : f32[128]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %915 = assign %25, %914 : f32[128]                   # examples/transformer.lua:36 backward
+ *   with %914 = sub %897, %913 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %897 = mul %25, %666 : f32[128]                      # examples/transformer.lua:36 backward
+ *   with %913 = mul %664, %912 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %912 = div %902, %911 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %911 = add %910, %646 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %910 = div %909, %665 : f32[128]                     # examples/transformer.lua:36 backward
+ *   with %909 = sqrt %906 : f32[128]                          # examples/transformer.lua:36 backward
+ *   the same kernel, on other buffers, computes %1130 (2 blocks share it)
  */
-DLC_SHARED_KERNEL static void transformer_add_890(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+DLC_SHARED_KERNEL static void transformer_add_902(float *restrict out0, float *restrict out1, float *restrict out2, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 128; i0++) {
     out0[i0] = ((out0[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * in0[i0]));
     out1[i0] = ((out1[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (in0[i0] * in0[i0])));
@@ -3384,56 +3182,56 @@ DLC_SHARED_KERNEL static void transformer_add_890(float *restrict out0, float *r
   }
 }
 
-/* %1175 = add %1173, %1174 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1173 = mul %1171, %635 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1174 = mul %659, %625 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1179 = add %1176, %1178 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1176 = mul %1172, %636 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1178 = mul %663, %1177 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1177 = mul %625, %625 : f32[10,64]                  # examples/transformer.lua:36 backward
- * then, in the same loop, %1188 = assign %206, %1187 : f32[10,64]              # examples/transformer.lua:36 backward
- *   with %1187 = sub %1170, %1186 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1170 = mul %206, %654 : f32[10,64]                  # examples/transformer.lua:36 backward
- *   with %1186 = mul %652, %1185 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1185 = div %1175, %1184 : f32[10,64]                # examples/transformer.lua:36 backward
- *   with %1184 = add %1183, %634 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1183 = div %1182, %653 : f32[10,64]                 # examples/transformer.lua:36 backward
- *   with %1182 = sqrt %1179 : f32[10,64]                      # examples/transformer.lua:36 backward
+/* %1187 = add %1185, %1186 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1185 = mul %1183, %647 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1186 = mul %671, %637 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1191 = add %1188, %1190 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1188 = mul %1184, %648 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1190 = mul %675, %1189 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1189 = mul %637, %637 : f32[10,64]                  # examples/transformer.lua:36 backward
+ * then, in the same loop, %1200 = assign %218, %1199 : f32[10,64]              # examples/transformer.lua:36 backward
+ *   with %1199 = sub %1182, %1198 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1182 = mul %218, %666 : f32[10,64]                  # examples/transformer.lua:36 backward
+ *   with %1198 = mul %664, %1197 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1197 = div %1187, %1196 : f32[10,64]                # examples/transformer.lua:36 backward
+ *   with %1196 = add %1195, %646 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1195 = div %1194, %665 : f32[10,64]                 # examples/transformer.lua:36 backward
+ *   with %1194 = sqrt %1191 : f32[10,64]                      # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1175(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t652_div, const float *restrict t653_sqrt) {
+DLC_KERNEL static void transformer_add_1187(float *restrict s_head_weight_exp_avg, float *restrict s_head_weight_exp_avg_sq, float *restrict p_head_weight, const float *restrict g_head_weight, const float *restrict t664_div, const float *restrict t665_sqrt) {
   for (int i0 = 0; i0 < 640; i0++) {
     s_head_weight_exp_avg[i0] = ((s_head_weight_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_weight[i0]));
     s_head_weight_exp_avg_sq[i0] = ((s_head_weight_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_weight[i0] * g_head_weight[i0])));
-    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_weight[i0] = ((p_head_weight[i0] * TRANSFORMER_DECAY) - (t664_div[0] * (s_head_weight_exp_avg[i0] / ((sqrtf(s_head_weight_exp_avg_sq[i0]) / t665_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %1194 = add %1192, %1193 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1192 = mul %1190, %635 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1193 = mul %659, %627 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1198 = add %1195, %1197 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1195 = mul %1191, %636 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1197 = mul %663, %1196 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1196 = mul %627, %627 : f32[10]                     # examples/transformer.lua:36 backward
- * then, in the same loop, %1207 = assign %207, %1206 : f32[10]                 # examples/transformer.lua:36 backward
- *   with %1206 = sub %1189, %1205 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1189 = mul %207, %654 : f32[10]                     # examples/transformer.lua:36 backward
- *   with %1205 = mul %652, %1204 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1204 = div %1194, %1203 : f32[10]                   # examples/transformer.lua:36 backward
- *   with %1203 = add %1202, %634 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1202 = div %1201, %653 : f32[10]                    # examples/transformer.lua:36 backward
- *   with %1201 = sqrt %1198 : f32[10]                         # examples/transformer.lua:36 backward
+/* %1206 = add %1204, %1205 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1204 = mul %1202, %647 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1205 = mul %671, %639 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1210 = add %1207, %1209 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1207 = mul %1203, %648 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1209 = mul %675, %1208 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1208 = mul %639, %639 : f32[10]                     # examples/transformer.lua:36 backward
+ * then, in the same loop, %1219 = assign %219, %1218 : f32[10]                 # examples/transformer.lua:36 backward
+ *   with %1218 = sub %1201, %1217 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1201 = mul %219, %666 : f32[10]                     # examples/transformer.lua:36 backward
+ *   with %1217 = mul %664, %1216 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1216 = div %1206, %1215 : f32[10]                   # examples/transformer.lua:36 backward
+ *   with %1215 = add %1214, %646 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1214 = div %1213, %665 : f32[10]                    # examples/transformer.lua:36 backward
+ *   with %1213 = sqrt %1210 : f32[10]                         # examples/transformer.lua:36 backward
  */
-DLC_KERNEL static void transformer_add_1194(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t652_div, const float *restrict t653_sqrt) {
+DLC_KERNEL static void transformer_add_1206(float *restrict s_head_bias_exp_avg, float *restrict s_head_bias_exp_avg_sq, float *restrict p_head_bias, const float *restrict g_head_bias, const float *restrict t664_div, const float *restrict t665_sqrt) {
   for (int i0 = 0; i0 < 10; i0++) {
     s_head_bias_exp_avg[i0] = ((s_head_bias_exp_avg[i0] * TRANSFORMER_BETA1) + (TRANSFORMER_ONE_MINUS_BETA1 * g_head_bias[i0]));
     s_head_bias_exp_avg_sq[i0] = ((s_head_bias_exp_avg_sq[i0] * TRANSFORMER_BETA2) + (TRANSFORMER_ONE_MINUS_BETA2 * (g_head_bias[i0] * g_head_bias[i0])));
-    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t652_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t653_sqrt[0]) + TRANSFORMER_EPS))));
+    p_head_bias[i0] = ((p_head_bias[i0] * TRANSFORMER_DECAY) - (t664_div[0] * (s_head_bias_exp_avg[i0] / ((sqrtf(s_head_bias_exp_avg_sq[i0]) / t665_sqrt[0]) + TRANSFORMER_EPS))));
   }
 }
 
-/* %228 = xent %227, %1 : f32[64]                       # examples/transformer.lua:35 */
-DLC_KERNEL static void transformer_xent_228_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict y) {
+/* %240 = xent %239, %1 : f32[64]                       # examples/transformer.lua:35 */
+DLC_KERNEL static void transformer_xent_240_v2(float *restrict sample_loss, const float *restrict out, const int32_t *restrict y) {
   for (int i0 = 0; i0 < 64; i0++) {
     {
       float row_max = -INFINITY, row_sum = 0.0f;
@@ -3533,102 +3331,114 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   float *const blocks_0_attn_permute = m->arena + 65536;   /* %43 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_ln1_weight = m->param + 4224;
   float *const p_blocks_0_ln1_bias = m->param + 4288;
-  float *const blocks_0_attn_slice = m->arena + 196608;   /* %44 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice = m->arena + 131072;   /* %44 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_weight = m->param + 4352;
-  float *const blocks_0_attn_matmul = m->arena + 131072;   /* %46 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_2 = m->arena + 262144;   /* %48 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose = m->arena + 196608;   /* %46 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul = m->arena + 131072;   /* %47 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_2 = m->arena + 262144;   /* %49 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_bias = m->param + 16640;
-  float *const blocks_0_attn_add = m->arena + 196608;   /* %49 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_mul = m->arena + 131072;   /* %53 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_3 = m->arena + 262144;   /* %54 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_2 = m->arena + 196608;   /* %55 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_4 = m->arena + 327680;   /* %57 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_2 = m->arena + 262144;   /* %58 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_5 = m->arena + 327680;   /* %60 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_3 = m->arena + 196608;   /* %61 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_6 = m->arena + 327680;   /* %63 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_3 = m->arena + 65536;   /* %64 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_2 = m->arena + 196608;   /* %66 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_3 = m->arena + 65536;   /* %67 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to = m->arena + 262144;   /* %71 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_softmax = m->arena + 65536;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_attn_add = m->arena + 196608;   /* %50 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_mul = m->arena + 131072;   /* %54 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_3 = m->arena + 196608;   /* %55 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_2 = m->arena + 262144;   /* %56 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_2 = m->arena + 196608;   /* %57 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_4 = m->arena + 327680;   /* %59 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_2 = m->arena + 262144;   /* %60 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_5 = m->arena + 196608;   /* %62 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_3 = m->arena + 327680;   /* %63 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_3 = m->arena + 196608;   /* %64 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_6 = m->arena + 327680;   /* %66 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_3 = m->arena + 65536;   /* %67 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_2 = m->arena + 196608;   /* %69 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_3 = m->arena + 65536;   /* %70 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to = m->arena + 262144;   /* %74 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_softmax = m->arena + 65536;   /* %76 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %80 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %82 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_out_proj_transpose = m->arena + 262144;   /* %84 transpose[64,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %86 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t89_add = m->arena + 262144;   /* %89 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_0_ln2_div = m->arena + 0;   /* %91 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %94 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %98 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_add = m->arena + 327680;   /* %101 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_0_transpose = m->arena + 393216;   /* %103 transpose[64,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_weight = m->param + 21120;
-  float *const blocks_0_mlp_1_add = m->arena + 0;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %105 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_1_add = m->arena + 0;   /* %113 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_2_transpose = m->arena + 327680;   /* %115 transpose[128,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_weight = m->param + 29440;
-  float *const t113_add = m->arena + 0;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
-  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div = m->arena + 131072;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %134 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_attn_permute = m->arena + 65536;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %117 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const t119_add = m->arena + 0;   /* %119 add[64,16,64]: examples/transformer.lua:21 */
+  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %132 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div = m->arena + 131072;   /* %133 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %136 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %140 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_attn_permute = m->arena + 65536;   /* %144 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_ln1_weight = m->param + 37696;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
-  float *const blocks_1_attn_slice = m->arena + 196608;   /* %139 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice = m->arena + 131072;   /* %145 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_weight = m->param + 37824;
-  float *const blocks_1_attn_matmul = m->arena + 131072;   /* %141 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_2 = m->arena + 262144;   /* %143 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose = m->arena + 196608;   /* %147 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul = m->arena + 131072;   /* %148 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_2 = m->arena + 262144;   /* %150 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_bias = m->param + 50112;
-  float *const blocks_1_attn_add = m->arena + 196608;   /* %144 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_mul = m->arena + 131072;   /* %147 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_3 = m->arena + 262144;   /* %148 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_2 = m->arena + 196608;   /* %149 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_4 = m->arena + 327680;   /* %151 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_2 = m->arena + 262144;   /* %152 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_5 = m->arena + 327680;   /* %154 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %155 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %157 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %160 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %165 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_attn_add = m->arena + 196608;   /* %151 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_mul = m->arena + 131072;   /* %154 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_3 = m->arena + 196608;   /* %155 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_2 = m->arena + 262144;   /* %156 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_2 = m->arena + 196608;   /* %157 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_4 = m->arena + 327680;   /* %159 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_2 = m->arena + 262144;   /* %160 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_5 = m->arena + 196608;   /* %162 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_3 = m->arena + 327680;   /* %163 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %164 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %166 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %167 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %169 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %170 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %174 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %176 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %180 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %182 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_out_proj_transpose = m->arena + 262144;   /* %184 transpose[64,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %186 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %190 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t189_add = m->arena + 262144;   /* %189 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_1_ln2_div = m->arena + 0;   /* %191 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %194 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %198 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_add = m->arena + 327680;   /* %201 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_0_transpose = m->arena + 393216;   /* %203 transpose[64,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_weight = m->param + 54592;
-  float *const blocks_1_mlp_1_add = m->arena + 0;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %205 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_1_add = m->arena + 0;   /* %211 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_2_transpose = m->arena + 327680;   /* %213 transpose[128,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
-  float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
-  float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 8192;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div = m->arena + 8256;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div_2 = m->arena + 8192;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %215 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const t222_sum_to = m->arena + 0;   /* %222 sum_to[64,1,64]: examples/transformer.lua:28 */
+  float *const t225_div = m->arena + 4096;   /* %225 div[64,64]: examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 8192;   /* %226 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div = m->arena + 8256;   /* %227 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to_2 = m->arena + 0;   /* %230 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div_2 = m->arena + 8192;   /* %234 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_add = m->arena + 0;   /* %237 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
-  float *const head_matmul = m->arena + 4096;   /* %226 matmul[64,10]: head Linear, examples/transformer.lua:28 */
+  float *const head_matmul = m->arena + 4096;   /* %238 matmul[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_weight = m->param + 71168;
   float *const p_head_bias = m->param + 71808;
   /* %4 = window: computed with %7, a block of images at a time */
@@ -3640,90 +3450,102 @@ void transformer_forward(transformer_model *restrict m, const float *x, float *o
   transformer_div_39(blocks_0_ln1_div_2, blocks_0_ln1_sum_to_2); /* %39 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_permute_43(blocks_0_attn_permute, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2, p_blocks_0_ln1_weight, p_blocks_0_ln1_bias); /* %43 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_slice_44(blocks_0_attn_slice, p_blocks_0_attn_in_proj_weight); /* %44 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_slice); /* %46 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %48 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %49 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_0_attn_mul, blocks_0_attn_add); /* %53 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %54 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_slice_3); /* %55 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %57 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %58 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %60 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_slice_5); /* %61 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %63 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %64 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %66 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %67 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %71 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %100 = add: computed by %99's tiles, from each element as it is stored */
-  transformer_add_108(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %111 = add: computed by %110's tiles, from each element as it is stored */
-  transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %134 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_permute_43(blocks_1_attn_permute, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %138 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %139 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_slice); /* %141 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %143 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %144 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_1_attn_mul, blocks_1_attn_add); /* %147 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %148 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_slice_3); /* %149 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %151 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %152 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %154 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_slice_5); /* %155 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %157 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %158 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %160 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %161 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %165 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %194 = add: computed by %193's tiles, from each element as it is stored */
-  transformer_add_108(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %203 = add: computed by %202's tiles, from each element as it is stored */
-  transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
-  transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
-  transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_215(norm_div, norm_sum_to); /* %215 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_sum_to_218(norm_sum_to_2, t213_div, norm_div); /* %218 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_222(norm_div_2, norm_sum_to_2); /* %222 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_matmul_226(head_matmul, norm_add, p_head_weight); /* %226 matmul: head Linear, examples/transformer.lua:28 */
-  transformer_assign_232(out, head_matmul, p_head_bias); /* %232 assign: examples/transformer.lua:37 */
+  transformer_transpose_46(blocks_0_attn_transpose, blocks_0_attn_slice); /* %46 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_transpose); /* %47 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %49 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %50 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_0_attn_mul, blocks_0_attn_add); /* %54 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %55 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_2, blocks_0_attn_slice_3); /* %56 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_transpose_2); /* %57 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %59 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %60 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %62 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_3, blocks_0_attn_slice_5); /* %63 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_transpose_3); /* %64 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %66 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %67 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %69 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %70 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %74 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %76 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %80 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %82 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_out_proj_transpose, p_blocks_0_attn_out_proj_weight); /* %84 transpose: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, blocks_0_attn_out_proj_transpose); /* %85 matmul + %86 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %86 = add: computed by %85's tiles, from each element as it is stored */
+  transformer_add_89(blocks_0_ln2_sum_to, t89_add, t15_add, blocks_0_attn_out_proj_add); /* %89 add + %90 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %91 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t89_add, blocks_0_ln2_div); /* %94 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %98 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_0_ln2_add, t89_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %101 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_0_mlp_0_transpose, p_blocks_0_mlp_0_weight); /* %103 transpose: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, blocks_0_mlp_0_transpose); /* %104 matmul + %105 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %105 = add: computed by %104's tiles, from each element as it is stored */
+  transformer_add_113(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %113 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_0_mlp_2_transpose, p_blocks_0_mlp_2_weight); /* %115 transpose: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, blocks_0_mlp_2_transpose); /* %116 matmul + %117 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %117 = add: computed by %116's tiles, from each element as it is stored */
+  transformer_add_119(t119_add, t89_add, blocks_0_mlp_2_add); /* %119 add: examples/transformer.lua:21 */
+  transformer_sum_to_132(blocks_1_ln1_sum_to, t119_add); /* %132 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %133 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t119_add, blocks_1_ln1_div); /* %136 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %140 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_permute_43(blocks_1_attn_permute, t119_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %144 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %145 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose, blocks_1_attn_slice); /* %147 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_transpose); /* %148 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %150 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %151 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_1_attn_mul, blocks_1_attn_add); /* %154 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %155 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_2, blocks_1_attn_slice_3); /* %156 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_transpose_2); /* %157 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %159 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %160 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %162 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_3, blocks_1_attn_slice_5); /* %163 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_transpose_3); /* %164 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %166 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %167 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %169 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %170 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %174 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %176 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %180 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %182 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_out_proj_transpose, p_blocks_1_attn_out_proj_weight); /* %184 transpose: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, blocks_1_attn_out_proj_transpose); /* %185 matmul + %186 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %186 = add: computed by %185's tiles, from each element as it is stored */
+  transformer_add_89(blocks_1_ln2_sum_to, t189_add, t119_add, blocks_1_attn_out_proj_add); /* %189 add + %190 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %191 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t189_add, blocks_1_ln2_div); /* %194 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %198 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_1_ln2_add, t189_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %201 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_1_mlp_0_transpose, p_blocks_1_mlp_0_weight); /* %203 transpose: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, blocks_1_mlp_0_transpose); /* %204 matmul + %205 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %205 = add: computed by %204's tiles, from each element as it is stored */
+  transformer_add_113(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %211 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_1_mlp_2_transpose, p_blocks_1_mlp_2_weight); /* %213 transpose: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, blocks_1_mlp_2_transpose); /* %214 matmul + %215 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %215 = add: computed by %214's tiles, from each element as it is stored */
+  transformer_sum_to_222(t222_sum_to, t189_add, blocks_1_mlp_2_add); /* %222 sum_to: examples/transformer.lua:28 */
+  transformer_div_225(t225_div, t222_sum_to); /* %225 div: examples/transformer.lua:28 */
+  transformer_sum_to_226(norm_sum_to, t225_div); /* %226 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_227(norm_div, norm_sum_to); /* %227 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_sum_to_230(norm_sum_to_2, t225_div, norm_div); /* %230 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_234(norm_div_2, norm_sum_to_2); /* %234 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_add_237(norm_add, t225_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %237 add: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_matmul_238(head_matmul, norm_add, p_head_weight); /* %238 matmul: head Linear, examples/transformer.lua:28 */
+  transformer_assign_244(out, head_matmul, p_head_bias); /* %244 assign: examples/transformer.lua:37 */
 }
 
 static float transformer_backward(transformer_model *restrict m, const float *x, const void *y_, int fused) {
   float *const s_step = m->state + 0;
-  float *const t642_tanh = m->arena + 2224656;   /* %642 tanh[]: examples/transformer.lua:36, backward */
-  float *const t652_div = m->arena + 2224672;   /* %652 div[]: examples/transformer.lua:36, backward */
-  float *const t648_tanh = m->arena + 2224656;   /* %648 tanh[]: examples/transformer.lua:36, backward */
-  float *const t653_sqrt = m->arena + 2224688;   /* %653 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t654_tanh = m->arena + 2224656;   /* %654 tanh[]: examples/transformer.lua:36, backward */
+  float *const t664_div = m->arena + 2224672;   /* %664 div[]: examples/transformer.lua:36, backward */
+  float *const t660_tanh = m->arena + 2224656;   /* %660 tanh[]: examples/transformer.lua:36, backward */
+  float *const t665_sqrt = m->arena + 2224688;   /* %665 sqrt[]: examples/transformer.lua:36, backward */
   float *const patch_add = m->arena + 65536;   /* %11 add[64,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const patch_window = m->arena + 2162688;   /* %4 window[1,7,7,64,4,4]: patch Conv2d, examples/transformer.lua:24 */
   float *const p_patch_bias = m->param + 3136;
@@ -3740,249 +3562,261 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const p_blocks_0_ln1_bias = m->param + 4288;
   float *const blocks_0_attn_slice = m->arena + 2187776;   /* %44 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_weight = m->param + 4352;
-  float *const blocks_0_attn_matmul = m->arena + 0;   /* %46 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_2 = m->arena + 131072;   /* %48 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose = m->arena + 65536;   /* %46 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul = m->arena + 0;   /* %47 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_2 = m->arena + 131072;   /* %49 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_bias = m->param + 16640;
-  float *const blocks_0_attn_add = m->arena + 65536;   /* %49 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_mul = m->arena + 1048576;   /* %53 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_3 = m->arena + 2191872;   /* %54 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_2 = m->arena + 0;   /* %55 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_4 = m->arena + 131072;   /* %57 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_2 = m->arena + 65536;   /* %58 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_5 = m->arena + 2195968;   /* %60 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_3 = m->arena + 0;   /* %61 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_6 = m->arena + 196608;   /* %63 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_3 = m->arena + 131072;   /* %64 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_2 = m->arena + 1114112;   /* %66 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_3 = m->arena + 1179648;   /* %67 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to = m->arena + 0;   /* %71 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_softmax = m->arena + 1245184;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to_2 = m->arena + 0;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_4 = m->arena + 1310720;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_attn_add = m->arena + 65536;   /* %50 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_mul = m->arena + 1048576;   /* %54 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_3 = m->arena + 2191872;   /* %55 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_2 = m->arena + 65536;   /* %56 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_2 = m->arena + 0;   /* %57 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_4 = m->arena + 131072;   /* %59 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_2 = m->arena + 65536;   /* %60 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_5 = m->arena + 2195968;   /* %62 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_3 = m->arena + 131072;   /* %63 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_3 = m->arena + 0;   /* %64 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_6 = m->arena + 196608;   /* %66 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_3 = m->arena + 131072;   /* %67 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_2 = m->arena + 1114112;   /* %69 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_3 = m->arena + 1179648;   /* %70 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to = m->arena + 0;   /* %74 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_softmax = m->arena + 1245184;   /* %76 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to_2 = m->arena + 0;   /* %80 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_4 = m->arena + 1310720;   /* %82 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_out_proj_transpose = m->arena + 131072;   /* %84 transpose[64,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t85_add = m->arena + 1376256;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_0_ln2_div = m->arena + 2215424;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sqrt = m->arena + 2216448;   /* %93 sqrt[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_div_2 = m->arena + 2217472;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_add = m->arena + 1441792;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_attn_out_proj_add = m->arena + 65536;   /* %86 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_ln2_sum_to = m->arena + 0;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t89_add = m->arena + 1376256;   /* %89 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_0_ln2_div = m->arena + 2215424;   /* %91 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to_2 = m->arena + 0;   /* %94 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sqrt = m->arena + 2216448;   /* %97 sqrt[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_div_2 = m->arena + 2217472;   /* %98 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_add = m->arena + 1441792;   /* %101 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_0_transpose = m->arena + 262144;   /* %103 transpose[64,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_weight = m->param + 21120;
-  float *const blocks_0_mlp_1_erf = m->arena + 0;   /* %106 erf[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_1_add = m->arena + 262144;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_add = m->arena + 458752;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %105 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_1_erf = m->arena + 0;   /* %111 erf[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_1_add = m->arena + 262144;   /* %113 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_2_transpose = m->arena + 524288;   /* %115 transpose[128,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_weight = m->param + 29440;
-  float *const t113_add = m->arena + 1507328;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
-  float *const blocks_1_ln1_sum_to = m->arena + 393216;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div = m->arena + 2218496;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sum_to_2 = m->arena + 393216;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sqrt = m->arena + 2219520;   /* %133 sqrt[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div_2 = m->arena + 2220544;   /* %134 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_attn_permute = m->arena + 1572864;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_mlp_2_add = m->arena + 458752;   /* %117 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const t119_add = m->arena + 1507328;   /* %119 add[64,16,64]: examples/transformer.lua:21 */
+  float *const blocks_1_ln1_sum_to = m->arena + 393216;   /* %132 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div = m->arena + 2218496;   /* %133 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sum_to_2 = m->arena + 393216;   /* %136 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sqrt = m->arena + 2219520;   /* %139 sqrt[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div_2 = m->arena + 2220544;   /* %140 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_attn_permute = m->arena + 1572864;   /* %144 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_ln1_weight = m->param + 37696;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
-  float *const blocks_1_attn_slice = m->arena + 2200064;   /* %139 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice = m->arena + 2200064;   /* %145 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_weight = m->param + 37824;
-  float *const blocks_1_attn_matmul = m->arena + 393216;   /* %141 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_2 = m->arena + 524288;   /* %143 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose = m->arena + 458752;   /* %147 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul = m->arena + 393216;   /* %148 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_2 = m->arena + 524288;   /* %150 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_bias = m->param + 50112;
-  float *const blocks_1_attn_add = m->arena + 458752;   /* %144 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_mul = m->arena + 1638400;   /* %147 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_3 = m->arena + 2204160;   /* %148 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_2 = m->arena + 393216;   /* %149 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_4 = m->arena + 524288;   /* %151 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_2 = m->arena + 458752;   /* %152 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_5 = m->arena + 2208256;   /* %154 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_3 = m->arena + 393216;   /* %155 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_6 = m->arena + 589824;   /* %157 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_3 = m->arena + 524288;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_2 = m->arena + 1703936;   /* %160 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_3 = m->arena + 1769472;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to = m->arena + 393216;   /* %165 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_softmax = m->arena + 1835008;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to_2 = m->arena + 393216;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_4 = m->arena + 1900544;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_add = m->arena + 458752;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_attn_add = m->arena + 458752;   /* %151 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_mul = m->arena + 1638400;   /* %154 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_3 = m->arena + 2204160;   /* %155 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_2 = m->arena + 458752;   /* %156 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_2 = m->arena + 393216;   /* %157 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_4 = m->arena + 524288;   /* %159 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_2 = m->arena + 458752;   /* %160 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_5 = m->arena + 2208256;   /* %162 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_3 = m->arena + 524288;   /* %163 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_3 = m->arena + 393216;   /* %164 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_6 = m->arena + 589824;   /* %166 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_3 = m->arena + 524288;   /* %167 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_2 = m->arena + 1703936;   /* %169 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_3 = m->arena + 1769472;   /* %170 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to = m->arena + 393216;   /* %174 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_softmax = m->arena + 1835008;   /* %176 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to_2 = m->arena + 393216;   /* %180 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_4 = m->arena + 1900544;   /* %182 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_out_proj_transpose = m->arena + 524288;   /* %184 transpose[64,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const blocks_1_ln2_sum_to = m->arena + 393216;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t179_add = m->arena + 1966080;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_1_ln2_div = m->arena + 2221568;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sum_to_2 = m->arena + 393216;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sqrt = m->arena + 2222592;   /* %187 sqrt[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_div_2 = m->arena + 2223616;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_add = m->arena + 2031616;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_attn_out_proj_add = m->arena + 458752;   /* %186 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_ln2_sum_to = m->arena + 393216;   /* %190 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t189_add = m->arena + 1966080;   /* %189 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_1_ln2_div = m->arena + 2221568;   /* %191 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to_2 = m->arena + 393216;   /* %194 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sqrt = m->arena + 2222592;   /* %197 sqrt[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_div_2 = m->arena + 2223616;   /* %198 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_add = m->arena + 2031616;   /* %201 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_add = m->arena + 524288;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_0_transpose = m->arena + 655360;   /* %203 transpose[64,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_weight = m->param + 54592;
-  float *const blocks_1_mlp_1_erf = m->arena + 393216;   /* %198 erf[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_1_add = m->arena + 655360;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_add = m->arena + 851968;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const blocks_1_mlp_0_add = m->arena + 524288;   /* %205 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_1_erf = m->arena + 393216;   /* %209 erf[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_1_add = m->arena + 655360;   /* %211 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_2_transpose = m->arena + 2097152;   /* %213 transpose[128,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
-  float *const t210_sum_to = m->arena + 786432;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
-  float *const t213_div = m->arena + 790528;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 794624;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div = m->arena + 799360;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sum_to_2 = m->arena + 786432;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sqrt = m->arena + 799424;   /* %221 sqrt[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div_2 = m->arena + 799488;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_add = m->arena + 786432;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const blocks_1_mlp_2_add = m->arena + 851968;   /* %215 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const t222_sum_to = m->arena + 786432;   /* %222 sum_to[64,1,64]: examples/transformer.lua:28 */
+  float *const t225_div = m->arena + 790528;   /* %225 div[64,64]: examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 794624;   /* %226 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div = m->arena + 799360;   /* %227 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to_2 = m->arena + 786432;   /* %230 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sqrt = m->arena + 799424;   /* %233 sqrt[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div_2 = m->arena + 799488;   /* %234 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_add = m->arena + 786432;   /* %237 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
-  float *const head_add = m->arena + 795264;   /* %227 add[64,10]: head Linear, examples/transformer.lua:28 */
+  float *const head_add = m->arena + 795264;   /* %239 add[64,10]: head Linear, examples/transformer.lua:28 */
   float *const p_head_bias = m->param + 71808;
   float *const p_head_weight = m->param + 71168;
-  float *const crossentropyloss0_softmax_bw = m->arena + 794624;   /* %237 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
-  float *const crossentropyloss0_xent = m->arena + 795904;   /* %228 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_sum_to = m->arena + 795264;   /* %229 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_div = m->arena + 2224640;   /* %230 div[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  float *const crossentropyloss0_broadcast_bw = m->arena + 795264;   /* %236 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
-  float *const crossentropyloss0_mul_bw = m->arena + 798720;   /* %241 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  float *const crossentropyloss0_softmax_bw = m->arena + 794624;   /* %249 softmax[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  float *const crossentropyloss0_xent = m->arena + 795904;   /* %240 xent[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_sum_to = m->arena + 795264;   /* %241 sum_to[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_div = m->arena + 2224640;   /* %242 div[]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  float *const crossentropyloss0_broadcast_bw = m->arena + 795264;   /* %248 broadcast[64]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  float *const crossentropyloss0_mul_bw = m->arena + 798720;   /* %253 mul[64,10]: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
   float *const g_head_bias = m->grad + 71808;
-  float *const head_matmul_bw = m->arena + 794624;   /* %243 matmul[64,64]: head Linear, examples/transformer.lua:28, backward */
+  float *const head_matmul_bw = m->arena + 794624;   /* %255 matmul[64,64]: head Linear, examples/transformer.lua:28, backward */
   float *const s_head_weight_exp_avg = m->state + 142352;
   float *const s_head_weight_exp_avg_sq = m->state + 142992;
   float *const g_head_weight = m->grad + 71168;
   float *const g_norm_bias = m->grad + 71888;
   float *const g_norm_weight = m->grad + 71824;
-  float *const norm_sum_to_bw = m->arena + 786432;   /* %251 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const norm_div_bw = m->arena + 798720;   /* %258 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const norm_sum_to_bw_2 = m->arena + 798784;   /* %264 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const norm_add_bw = m->arena + 786432;   /* %262 add[64,64]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const norm_div_bw_2 = m->arena + 794624;   /* %265 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
-  float *const t268_div = m->arena + 790528;   /* %268 div[64,64]: examples/transformer.lua:28, backward */
-  float *const t270_broadcast = m->arena + 2097152;   /* %270 broadcast[64,16,64]: examples/transformer.lua:28, backward */
+  float *const norm_sum_to_bw = m->arena + 786432;   /* %263 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const norm_div_bw = m->arena + 798720;   /* %270 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const norm_sum_to_bw_2 = m->arena + 798784;   /* %276 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const norm_add_bw = m->arena + 786432;   /* %274 add[64,64]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const norm_div_bw_2 = m->arena + 794624;   /* %277 div[64,1]: norm LayerNorm, examples/transformer.lua:28, backward */
+  float *const t280_div = m->arena + 790528;   /* %280 div[64,64]: examples/transformer.lua:28, backward */
+  float *const t282_broadcast = m->arena + 2097152;   /* %282 broadcast[64,16,64]: examples/transformer.lua:28, backward */
   float *const g_blocks_1_mlp_2_bias = m->grad + 71104;
-  float *const blocks_1_mlp_2_matmul_bw = m->arena + 786432;   /* %273 matmul[1024,128]: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_1_mlp_2_matmul_bw = m->arena + 786432;   /* %285 matmul[1024,128]: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_1_mlp_2_weight_exp_avg = m->state + 125840;
   float *const s_blocks_1_mlp_2_weight_exp_avg_sq = m->state + 134032;
   float *const g_blocks_1_mlp_2_weight = m->grad + 62912;
-  float *const blocks_1_mlp_1_add_bw = m->arena + 655360;   /* %287 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18, backward */
+  float *const blocks_1_mlp_1_add_bw = m->arena + 655360;   /* %299 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18, backward */
   float *const g_blocks_1_mlp_0_bias = m->grad + 62784;
-  float *const blocks_1_mlp_0_matmul_bw = m->arena + 393216;   /* %290 matmul[1024,64]: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_1_mlp_0_matmul_bw = m->arena + 393216;   /* %302 matmul[1024,64]: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_1_mlp_0_weight_exp_avg = m->state + 109200;
   float *const s_blocks_1_mlp_0_weight_exp_avg_sq = m->state + 117392;
   float *const g_blocks_1_mlp_0_weight = m->grad + 54592;
   float *const g_blocks_1_ln2_bias = m->grad + 54528;
   float *const g_blocks_1_ln2_weight = m->grad + 54464;
-  float *const blocks_1_ln2_sum_to_bw = m->arena + 458752;   /* %299 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_div_bw = m->arena + 524288;   /* %305 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_sum_to_bw_2 = m->arena + 525312;   /* %312 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_add_bw = m->arena + 458752;   /* %309 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_permute_bw = m->arena + 524288;   /* %318 permute[16,64,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_1_ln2_add_bw_2 = m->arena + 393216;   /* %320 add[16,64,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_sum_to_bw = m->arena + 458752;   /* %311 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_div_bw = m->arena + 524288;   /* %317 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_sum_to_bw_2 = m->arena + 525312;   /* %324 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_add_bw = m->arena + 458752;   /* %321 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_permute_bw = m->arena + 524288;   /* %330 permute[16,64,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_1_ln2_add_bw_2 = m->arena + 393216;   /* %332 add[16,64,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const g_blocks_1_attn_out_proj_bias = m->grad + 54400;
-  float *const blocks_1_attn_out_proj_matmul_bw = m->arena + 458752;   /* %324 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_out_proj_matmul_bw = m->arena + 458752;   /* %336 matmul[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   float *const s_blocks_1_attn_out_proj_weight_exp_avg = m->state + 100624;
   float *const s_blocks_1_attn_out_proj_weight_exp_avg_sq = m->state + 104720;
   float *const g_blocks_1_attn_out_proj_weight = m->grad + 50304;
-  float *const blocks_1_attn_permute_bw = m->arena + 524288;   /* %327 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_2 = m->arena + 458752;   /* %331 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw = m->arena + 589824;   /* %333 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 458752;   /* %336 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %342 sum_to[256,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_mul_bw = m->arena + 524288;   /* %345 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_3 = m->arena + 589824;   /* %349 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 655360;   /* %351 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 589824;   /* %354 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_4 = m->arena + 524288;   /* %357 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_5 = m->arena + 589824;   /* %358 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %360 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %368 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw = m->arena + 458752;   /* %363 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %364 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %365 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_3 = m->arena + 589824;   /* %372 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %374 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %375 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_mul_bw_2 = m->arena + 524288;   /* %379 mul[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %382 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %387 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_matmul_bw_5 = m->arena + 458752;   /* %388 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %390 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_1_attn_permute_bw_6 = m->arena + 458752;   /* %393 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw = m->arena + 524288;   /* %339 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_2 = m->arena + 458752;   /* %343 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw = m->arena + 589824;   /* %345 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_2 = m->arena + 458752;   /* %348 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_3 = m->arena + 655360;   /* %354 sum_to[256,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw = m->arena + 524288;   /* %357 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_3 = m->arena + 589824;   /* %361 permute[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_4 = m->arena + 655360;   /* %363 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_5 = m->arena + 589824;   /* %366 sum_to[256,1,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_4 = m->arena + 524288;   /* %369 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_5 = m->arena + 589824;   /* %370 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_6 = m->arena + 794624;   /* %372 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_7 = m->arena + 794688;   /* %380 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw = m->arena + 458752;   /* %375 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_2 = m->arena + 720896;   /* %376 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw = m->arena + 786432;   /* %377 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_3 = m->arena + 589824;   /* %384 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_4 = m->arena + 720896;   /* %386 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_2 = m->arena + 790528;   /* %387 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_mul_bw_2 = m->arena + 524288;   /* %391 mul[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_sum_to_bw_8 = m->arena + 794752;   /* %394 sum_to[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_add_bw = m->arena + 720896;   /* %399 add[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_matmul_bw_5 = m->arena + 458752;   /* %400 matmul[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_transpose_bw_3 = m->arena + 655360;   /* %402 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_1_attn_permute_bw_6 = m->arena + 458752;   /* %405 permute[64,16,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_1_ln1_bias = m->grad + 37760;
   float *const g_blocks_1_ln1_weight = m->grad + 37696;
-  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %400 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %406 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %413 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %410 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %414 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %416 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw = m->arena + 524288;   /* %412 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw = m->arena + 589824;   /* %418 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_sum_to_bw_2 = m->arena + 590848;   /* %425 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw = m->arena + 524288;   /* %422 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_div_bw_2 = m->arena + 458752;   /* %426 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_1_ln1_add_bw_2 = m->arena + 589824;   /* %428 add[64,16,64]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_blocks_0_mlp_2_bias = m->grad + 37632;
-  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %419 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_2_matmul_bw = m->arena + 393216;   /* %431 matmul[1024,128]: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_2_weight_exp_avg = m->state + 58896;
   float *const s_blocks_0_mlp_2_weight_exp_avg_sq = m->state + 67088;
   float *const g_blocks_0_mlp_2_weight = m->grad + 29440;
-  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %432 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_1_add_bw = m->arena + 262144;   /* %444 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
   float *const g_blocks_0_mlp_0_bias = m->grad + 29312;
-  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %435 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  float *const blocks_0_mlp_0_matmul_bw = m->arena + 0;   /* %447 matmul[1024,64]: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   float *const s_blocks_0_mlp_0_weight_exp_avg = m->state + 42256;
   float *const s_blocks_0_mlp_0_weight_exp_avg_sq = m->state + 50448;
   float *const g_blocks_0_mlp_0_weight = m->grad + 21120;
   float *const g_blocks_0_ln2_bias = m->grad + 21056;
   float *const g_blocks_0_ln2_weight = m->grad + 20992;
-  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %444 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %450 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %457 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %454 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_permute_bw = m->arena + 131072;   /* %463 permute[16,64,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %465 add[16,64,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw = m->arena + 65536;   /* %456 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_div_bw = m->arena + 131072;   /* %462 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_sum_to_bw_2 = m->arena + 132096;   /* %469 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw = m->arena + 65536;   /* %466 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_permute_bw = m->arena + 131072;   /* %475 permute[16,64,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  float *const blocks_0_ln2_add_bw_2 = m->arena + 0;   /* %477 add[16,64,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
   float *const g_blocks_0_attn_out_proj_bias = m->grad + 20928;
-  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 65536;   /* %469 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_out_proj_matmul_bw = m->arena + 65536;   /* %481 matmul[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   float *const s_blocks_0_attn_out_proj_weight_exp_avg = m->state + 33680;
   float *const s_blocks_0_attn_out_proj_weight_exp_avg_sq = m->state + 37776;
   float *const g_blocks_0_attn_out_proj_weight = m->grad + 16832;
-  float *const blocks_0_attn_permute_bw = m->arena + 131072;   /* %472 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_2 = m->arena + 65536;   /* %476 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw = m->arena + 196608;   /* %478 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 65536;   /* %481 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %487 sum_to[256,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_mul_bw = m->arena + 131072;   /* %490 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_3 = m->arena + 196608;   /* %494 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 262144;   /* %496 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 196608;   /* %499 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_4 = m->arena + 131072;   /* %502 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_5 = m->arena + 196608;   /* %503 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %505 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %513 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw = m->arena + 65536;   /* %508 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %509 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %510 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_3 = m->arena + 196608;   /* %517 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %519 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %520 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_mul_bw_2 = m->arena + 131072;   /* %524 mul[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %527 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %532 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_matmul_bw_5 = m->arena + 65536;   /* %533 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %535 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  float *const blocks_0_attn_permute_bw_6 = m->arena + 65536;   /* %538 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw = m->arena + 131072;   /* %484 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_2 = m->arena + 65536;   /* %488 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw = m->arena + 196608;   /* %490 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_2 = m->arena + 65536;   /* %493 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_3 = m->arena + 262144;   /* %499 sum_to[256,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw = m->arena + 131072;   /* %502 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_3 = m->arena + 196608;   /* %506 permute[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_4 = m->arena + 262144;   /* %508 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_5 = m->arena + 196608;   /* %511 sum_to[256,1,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_4 = m->arena + 131072;   /* %514 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_5 = m->arena + 196608;   /* %515 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_6 = m->arena + 401408;   /* %517 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_7 = m->arena + 401472;   /* %525 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw = m->arena + 65536;   /* %520 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_2 = m->arena + 327680;   /* %521 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw = m->arena + 393216;   /* %522 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_3 = m->arena + 196608;   /* %529 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_4 = m->arena + 327680;   /* %531 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_2 = m->arena + 397312;   /* %532 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_mul_bw_2 = m->arena + 131072;   /* %536 mul[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_sum_to_bw_8 = m->arena + 401536;   /* %539 sum_to[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_add_bw = m->arena + 327680;   /* %544 add[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_matmul_bw_5 = m->arena + 65536;   /* %545 matmul[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_transpose_bw_3 = m->arena + 196608;   /* %547 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  float *const blocks_0_attn_permute_bw_6 = m->arena + 65536;   /* %550 permute[64,16,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
   float *const g_blocks_0_ln1_bias = m->grad + 4288;
   float *const g_blocks_0_ln1_weight = m->grad + 4224;
-  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %545 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %551 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %558 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %555 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %559 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %561 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw = m->arena + 131072;   /* %557 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw = m->arena + 200704;   /* %563 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_sum_to_bw_2 = m->arena + 201728;   /* %570 sum_to[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw = m->arena + 131072;   /* %567 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_div_bw_2 = m->arena + 200704;   /* %571 div[64,16,1]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  float *const blocks_0_ln1_add_bw_2 = m->arena + 65536;   /* %573 add[64,16,64]: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
   float *const g_pos = m->grad + 3200;
-  float *const t563_permute = m->arena + 0;   /* %563 permute[64,64,16]: examples/transformer.lua:26, backward */
-  float *const patch_sum_to_bw = m->arena + 131072;   /* %565 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
-  float *const patch_permute_bw = m->arena + 65536;   /* %567 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const t575_permute = m->arena + 0;   /* %575 permute[64,64,16]: examples/transformer.lua:26, backward */
+  float *const patch_sum_to_bw = m->arena + 131072;   /* %577 sum_to[1,64,1,1]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_permute_bw = m->arena + 65536;   /* %579 permute[64,64,4,4]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
-  float *const patch_matmul_bw = m->arena + 0;   /* %569 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
+  float *const patch_matmul_bw = m->arena + 0;   /* %581 matmul[64,49]: patch Conv2d, examples/transformer.lua:24, backward */
   float *const g_patch_weight = m->grad + 0;
   float *const g_patch_bias = m->grad + 3136;
   float *const g_blocks_0_attn_in_proj_weight = m->grad + 4352;
@@ -3991,12 +3825,12 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   float *const g_blocks_1_attn_in_proj_bias = m->grad + 50112;
   const int32_t *y = y_;
   if (fused) { /* the update's scalars, before the backward pass applies the update */
-    transformer_add_638(s_step); /* %638 add: examples/transformer.lua:36, backward */
-    /* %639 = assign: computed in place by %638 */
-    transformer_tanh_642(t642_tanh, s_step); /* %642 tanh: examples/transformer.lua:36, backward */
-    transformer_div_652(t652_div, t642_tanh); /* %652 div: examples/transformer.lua:36, backward */
-    transformer_tanh_648(t648_tanh, s_step); /* %648 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_653(t653_sqrt, t648_tanh); /* %653 sqrt: examples/transformer.lua:36, backward */
+    transformer_add_650(s_step); /* %650 add: examples/transformer.lua:36, backward */
+    /* %651 = assign: computed in place by %650 */
+    transformer_tanh_654(t654_tanh, s_step); /* %654 tanh: examples/transformer.lua:36, backward */
+    transformer_div_664(t664_div, t654_tanh); /* %664 div: examples/transformer.lua:36, backward */
+    transformer_tanh_660(t660_tanh, s_step); /* %660 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_665(t665_sqrt, t660_tanh); /* %665 sqrt: examples/transformer.lua:36, backward */
   }
   /* %4 = window: computed with %7, a block of images at a time */
   transformer_window_4(patch_add, patch_window, p_patch_bias, p_patch_weight, x); /* %4 window + %7 matmul + %11 add, direct from the image: patch Conv2d, examples/transformer.lua:24 */
@@ -4008,267 +3842,279 @@ static float transformer_backward(transformer_model *restrict m, const float *x,
   transformer_div_39_v2(blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %39 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_permute_43(blocks_0_attn_permute, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2, p_blocks_0_ln1_weight, p_blocks_0_ln1_bias); /* %43 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_slice_44(blocks_0_attn_slice, p_blocks_0_attn_in_proj_weight); /* %44 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_slice); /* %46 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %48 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %49 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_0_attn_mul, blocks_0_attn_add); /* %53 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %54 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_slice_3); /* %55 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %57 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %58 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %60 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_slice_5); /* %61 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %63 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %64 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %66 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %67 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %71 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sqrt_37(blocks_0_ln2_sqrt, blocks_0_ln2_sum_to_2); /* %93 sqrt: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39_v2(blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %100 = add: computed by %99's tiles, from each element as it is stored */
-  transformer_erf_106(blocks_0_mlp_1_erf, blocks_0_mlp_0_add); /* %106 erf: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_add_108_v2(blocks_0_mlp_1_add, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %111 = add: computed by %110's tiles, from each element as it is stored */
-  transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_sqrt_37(blocks_1_ln1_sqrt, blocks_1_ln1_sum_to_2); /* %133 sqrt: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_39_v2(blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %134 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_permute_43(blocks_1_attn_permute, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %138 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %139 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_slice); /* %141 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %143 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %144 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_1_attn_mul, blocks_1_attn_add); /* %147 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %148 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_slice_3); /* %149 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %151 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %152 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %154 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_slice_5); /* %155 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %157 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %158 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %160 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %161 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %165 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sqrt_37(blocks_1_ln2_sqrt, blocks_1_ln2_sum_to_2); /* %187 sqrt: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39_v2(blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %194 = add: computed by %193's tiles, from each element as it is stored */
-  transformer_erf_106(blocks_1_mlp_1_erf, blocks_1_mlp_0_add); /* %198 erf: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_add_108_v2(blocks_1_mlp_1_add, blocks_1_mlp_0_add, blocks_1_mlp_1_erf); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %203 = add: computed by %202's tiles, from each element as it is stored */
-  transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
-  transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
-  transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_215(norm_div, norm_sum_to); /* %215 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_sum_to_218(norm_sum_to_2, t213_div, norm_div); /* %218 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_sqrt_221(norm_sqrt, norm_sum_to_2); /* %221 sqrt: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_222_v2(norm_div_2, norm_sqrt); /* %222 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_matmul_226_v2(head_add, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
-  /* %227 = add: computed by %226's tiles, from each element as it is stored */
-  transformer_xent_228(crossentropyloss0_softmax_bw, crossentropyloss0_xent, head_add, y); /* %228 xent + %237 softmax: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  transformer_sum_to_229(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %229 sum_to: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  transformer_div_230(crossentropyloss0_div, crossentropyloss0_sum_to); /* %230 div: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  transformer_broadcast_236(crossentropyloss0_broadcast_bw); /* %236 broadcast: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
-  transformer_mul_241(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, y, crossentropyloss0_broadcast_bw); /* %241 mul: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
-  transformer_sum_to_242(g_head_bias, crossentropyloss0_mul_bw); /* %242 sum_to: head Linear, examples/transformer.lua:28, backward */
-  transformer_matmul_243(head_matmul_bw, crossentropyloss0_mul_bw, p_head_weight); /* %243 matmul: head Linear, examples/transformer.lua:28, backward */
+  transformer_transpose_46(blocks_0_attn_transpose, blocks_0_attn_slice); /* %46 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_transpose); /* %47 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %49 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %50 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_0_attn_mul, blocks_0_attn_add); /* %54 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %55 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_2, blocks_0_attn_slice_3); /* %56 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_transpose_2); /* %57 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %59 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %60 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %62 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_3, blocks_0_attn_slice_5); /* %63 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_transpose_3); /* %64 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %66 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %67 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %69 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %70 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %74 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %76 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %80 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %82 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_out_proj_transpose, p_blocks_0_attn_out_proj_weight); /* %84 transpose: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, blocks_0_attn_out_proj_transpose); /* %85 matmul + %86 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %86 = add: computed by %85's tiles, from each element as it is stored */
+  transformer_add_89(blocks_0_ln2_sum_to, t89_add, t15_add, blocks_0_attn_out_proj_add); /* %89 add + %90 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %91 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t89_add, blocks_0_ln2_div); /* %94 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sqrt_37(blocks_0_ln2_sqrt, blocks_0_ln2_sum_to_2); /* %97 sqrt: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39_v2(blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %98 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_0_ln2_add, t89_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %101 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_0_mlp_0_transpose, p_blocks_0_mlp_0_weight); /* %103 transpose: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, blocks_0_mlp_0_transpose); /* %104 matmul + %105 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %105 = add: computed by %104's tiles, from each element as it is stored */
+  transformer_erf_111(blocks_0_mlp_1_erf, blocks_0_mlp_0_add); /* %111 erf: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_add_113_v2(blocks_0_mlp_1_add, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %113 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_0_mlp_2_transpose, p_blocks_0_mlp_2_weight); /* %115 transpose: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, blocks_0_mlp_2_transpose); /* %116 matmul + %117 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %117 = add: computed by %116's tiles, from each element as it is stored */
+  transformer_add_119(t119_add, t89_add, blocks_0_mlp_2_add); /* %119 add: examples/transformer.lua:21 */
+  transformer_sum_to_132(blocks_1_ln1_sum_to, t119_add); /* %132 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %133 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t119_add, blocks_1_ln1_div); /* %136 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sqrt_37(blocks_1_ln1_sqrt, blocks_1_ln1_sum_to_2); /* %139 sqrt: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_39_v2(blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %140 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_permute_43(blocks_1_attn_permute, t119_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %144 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %145 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose, blocks_1_attn_slice); /* %147 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_transpose); /* %148 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %150 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %151 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_1_attn_mul, blocks_1_attn_add); /* %154 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %155 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_2, blocks_1_attn_slice_3); /* %156 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_transpose_2); /* %157 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %159 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %160 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %162 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_3, blocks_1_attn_slice_5); /* %163 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_transpose_3); /* %164 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %166 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %167 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %169 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %170 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %174 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %176 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %180 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %182 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_out_proj_transpose, p_blocks_1_attn_out_proj_weight); /* %184 transpose: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, blocks_1_attn_out_proj_transpose); /* %185 matmul + %186 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %186 = add: computed by %185's tiles, from each element as it is stored */
+  transformer_add_89(blocks_1_ln2_sum_to, t189_add, t119_add, blocks_1_attn_out_proj_add); /* %189 add + %190 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %191 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t189_add, blocks_1_ln2_div); /* %194 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sqrt_37(blocks_1_ln2_sqrt, blocks_1_ln2_sum_to_2); /* %197 sqrt: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39_v2(blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %198 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_1_ln2_add, t189_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %201 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_1_mlp_0_transpose, p_blocks_1_mlp_0_weight); /* %203 transpose: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, blocks_1_mlp_0_transpose); /* %204 matmul + %205 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %205 = add: computed by %204's tiles, from each element as it is stored */
+  transformer_erf_111(blocks_1_mlp_1_erf, blocks_1_mlp_0_add); /* %209 erf: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_add_113_v2(blocks_1_mlp_1_add, blocks_1_mlp_0_add, blocks_1_mlp_1_erf); /* %211 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_1_mlp_2_transpose, p_blocks_1_mlp_2_weight); /* %213 transpose: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, blocks_1_mlp_2_transpose); /* %214 matmul + %215 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %215 = add: computed by %214's tiles, from each element as it is stored */
+  transformer_sum_to_222(t222_sum_to, t189_add, blocks_1_mlp_2_add); /* %222 sum_to: examples/transformer.lua:28 */
+  transformer_div_225(t225_div, t222_sum_to); /* %225 div: examples/transformer.lua:28 */
+  transformer_sum_to_226(norm_sum_to, t225_div); /* %226 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_227(norm_div, norm_sum_to); /* %227 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_sum_to_230(norm_sum_to_2, t225_div, norm_div); /* %230 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_sqrt_233(norm_sqrt, norm_sum_to_2); /* %233 sqrt: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_234_v2(norm_div_2, norm_sqrt); /* %234 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_add_237(norm_add, t225_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %237 add: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_matmul_238_v2(head_add, p_head_bias, norm_add, p_head_weight); /* %238 matmul + %239 add: head Linear, examples/transformer.lua:28 */
+  /* %239 = add: computed by %238's tiles, from each element as it is stored */
+  transformer_xent_240(crossentropyloss0_softmax_bw, crossentropyloss0_xent, head_add, y); /* %240 xent + %249 softmax: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  transformer_sum_to_241(crossentropyloss0_sum_to, crossentropyloss0_xent); /* %241 sum_to: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  transformer_div_242(crossentropyloss0_div, crossentropyloss0_sum_to); /* %242 div: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  transformer_broadcast_248(crossentropyloss0_broadcast_bw); /* %248 broadcast: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  transformer_mul_253(crossentropyloss0_mul_bw, crossentropyloss0_softmax_bw, y, crossentropyloss0_broadcast_bw); /* %253 mul: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35, backward */
+  transformer_sum_to_254(g_head_bias, crossentropyloss0_mul_bw); /* %254 sum_to: head Linear, examples/transformer.lua:28, backward */
+  transformer_matmul_255(head_matmul_bw, crossentropyloss0_mul_bw, p_head_weight); /* %255 matmul: head Linear, examples/transformer.lua:28, backward */
   if (fused) {
-    transformer_matmul_244_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t652_div, t653_sqrt, crossentropyloss0_mul_bw, norm_add); /* %244 matmul + %1175 add + %1179 add + %1188 assign: head Linear, examples/transformer.lua:28, backward */
+    transformer_matmul_256_update(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, t664_div, t665_sqrt, crossentropyloss0_mul_bw, norm_add); /* %256 matmul + %1187 add + %1191 add + %1200 assign: head Linear, examples/transformer.lua:28, backward */
   } else {
-    transformer_matmul_244(g_head_weight, crossentropyloss0_mul_bw, norm_add); /* %244 matmul: head Linear, examples/transformer.lua:28, backward */
+    transformer_matmul_256(g_head_weight, crossentropyloss0_mul_bw, norm_add); /* %256 matmul: head Linear, examples/transformer.lua:28, backward */
   }
-  transformer_sum_to_245(g_norm_bias, g_norm_weight, head_matmul_bw, t213_div, norm_div, norm_div_2); /* %245 sum_to + %248 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_sum_to_251(norm_sum_to_bw, head_matmul_bw, p_norm_weight, t213_div, norm_div); /* %251 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_div_258(norm_div_bw, norm_sum_to_bw, norm_div_2, norm_sqrt); /* %258 div: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_add_262(norm_sum_to_bw_2, norm_add_bw, head_matmul_bw, p_norm_weight, norm_div_2, norm_div_bw, t213_div, norm_div); /* %262 add + %264 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_div_215(norm_div_bw_2, norm_sum_to_bw_2); /* %265 div: norm LayerNorm, examples/transformer.lua:28, backward */
-  transformer_div_268(t268_div, norm_add_bw, norm_div_bw_2); /* %268 div: examples/transformer.lua:28, backward */
-  transformer_broadcast_270(t270_broadcast, t268_div); /* %270 broadcast: examples/transformer.lua:28, backward */
-  transformer_sum_to_272(g_blocks_1_mlp_2_bias, t270_broadcast); /* %272 sum_to: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_273(blocks_1_mlp_2_matmul_bw, t270_broadcast, p_blocks_1_mlp_2_weight); /* %273 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_sum_to_257(g_norm_bias, g_norm_weight, head_matmul_bw, t225_div, norm_div, norm_div_2); /* %257 sum_to + %260 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_sum_to_263(norm_sum_to_bw, head_matmul_bw, p_norm_weight, t225_div, norm_div); /* %263 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_div_270(norm_div_bw, norm_sum_to_bw, norm_div_2, norm_sqrt); /* %270 div: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_add_274(norm_sum_to_bw_2, norm_add_bw, head_matmul_bw, p_norm_weight, norm_div_2, norm_div_bw, t225_div, norm_div); /* %274 add + %276 sum_to: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_div_227(norm_div_bw_2, norm_sum_to_bw_2); /* %277 div: norm LayerNorm, examples/transformer.lua:28, backward */
+  transformer_div_280(t280_div, norm_add_bw, norm_div_bw_2); /* %280 div: examples/transformer.lua:28, backward */
+  transformer_broadcast_282(t282_broadcast, t280_div); /* %282 broadcast: examples/transformer.lua:28, backward */
+  transformer_sum_to_284(g_blocks_1_mlp_2_bias, t282_broadcast); /* %284 sum_to: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_285(blocks_1_mlp_2_matmul_bw, t282_broadcast, p_blocks_1_mlp_2_weight); /* %285 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t652_div, t653_sqrt, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul + %1137 add + %1141 add + %1150 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_286_update(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, t664_div, t665_sqrt, t282_broadcast, blocks_1_mlp_1_add); /* %286 matmul + %1149 add + %1153 add + %1162 assign: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_274(g_blocks_1_mlp_2_weight, t270_broadcast, blocks_1_mlp_1_add); /* %274 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_286(g_blocks_1_mlp_2_weight, t282_broadcast, blocks_1_mlp_1_add); /* %286 matmul: blocks.1.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_add_287(blocks_1_mlp_1_add_bw, blocks_1_mlp_2_matmul_bw, blocks_1_mlp_0_add, blocks_1_mlp_1_erf); /* %287 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18, backward */
-  transformer_sum_to_289(g_blocks_1_mlp_0_bias, blocks_1_mlp_1_add_bw); /* %289 sum_to: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_290(blocks_1_mlp_0_matmul_bw, blocks_1_mlp_1_add_bw, p_blocks_1_mlp_0_weight); /* %290 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_add_299(blocks_1_mlp_1_add_bw, blocks_1_mlp_2_matmul_bw, blocks_1_mlp_0_add, blocks_1_mlp_1_erf); /* %299 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18, backward */
+  transformer_sum_to_301(g_blocks_1_mlp_0_bias, blocks_1_mlp_1_add_bw); /* %301 sum_to: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_302(blocks_1_mlp_0_matmul_bw, blocks_1_mlp_1_add_bw, p_blocks_1_mlp_0_weight); /* %302 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t652_div, t653_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul + %1099 add + %1103 add + %1112 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_303_update(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, t664_div, t665_sqrt, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %303 matmul + %1111 add + %1115 add + %1124 assign: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_291(g_blocks_1_mlp_0_weight, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %291 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_303(g_blocks_1_mlp_0_weight, blocks_1_mlp_1_add_bw, blocks_1_ln2_add); /* %303 matmul: blocks.1.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_293(g_blocks_1_ln2_bias, g_blocks_1_ln2_weight, blocks_1_mlp_0_matmul_bw, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2); /* %293 sum_to + %296 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_299(blocks_1_ln2_sum_to_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, t179_add, blocks_1_ln2_div); /* %299 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_305(blocks_1_ln2_div_bw, blocks_1_ln2_sum_to_bw, blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %305 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_1_ln2_sum_to_bw_2, blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t179_add, blocks_1_ln2_div); /* %309 add + %312 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_permute_318(blocks_1_ln2_permute_bw, blocks_1_ln2_sum_to_bw_2); /* %318 permute: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_320(blocks_1_ln2_add_bw_2, t270_broadcast, blocks_1_ln2_add_bw, blocks_1_ln2_permute_bw); /* %320 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_272(g_blocks_1_attn_out_proj_bias, blocks_1_ln2_add_bw_2); /* %323 sum_to: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_1_attn_out_proj_matmul_bw, blocks_1_ln2_add_bw_2, p_blocks_1_attn_out_proj_weight); /* %324 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_sum_to_305(g_blocks_1_ln2_bias, g_blocks_1_ln2_weight, blocks_1_mlp_0_matmul_bw, t189_add, blocks_1_ln2_div, blocks_1_ln2_div_2); /* %305 sum_to + %308 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_311(blocks_1_ln2_sum_to_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, t189_add, blocks_1_ln2_div); /* %311 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_div_317(blocks_1_ln2_div_bw, blocks_1_ln2_sum_to_bw, blocks_1_ln2_div_2, blocks_1_ln2_sqrt); /* %317 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_321(blocks_1_ln2_sum_to_bw_2, blocks_1_ln2_add_bw, blocks_1_mlp_0_matmul_bw, p_blocks_1_ln2_weight, blocks_1_ln2_div_2, blocks_1_ln2_div_bw, t189_add, blocks_1_ln2_div); /* %321 add + %324 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_permute_330(blocks_1_ln2_permute_bw, blocks_1_ln2_sum_to_bw_2); /* %330 permute: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_332(blocks_1_ln2_add_bw_2, t282_broadcast, blocks_1_ln2_add_bw, blocks_1_ln2_permute_bw); /* %332 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_284(g_blocks_1_attn_out_proj_bias, blocks_1_ln2_add_bw_2); /* %335 sum_to: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_1_attn_out_proj_matmul_bw, blocks_1_ln2_add_bw_2, p_blocks_1_attn_out_proj_weight); /* %336 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_325_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t652_div, t653_sqrt, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul + %1023 add + %1027 add + %1036 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_337_update(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, t664_div, t665_sqrt, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %337 matmul + %1035 add + %1039 add + %1048 assign: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
-    transformer_matmul_325(g_blocks_1_attn_out_proj_weight, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %325 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_337(g_blocks_1_attn_out_proj_weight, blocks_1_ln2_add_bw_2, blocks_1_attn_permute_4); /* %337 matmul: blocks.1.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
-  transformer_permute_66(blocks_1_attn_permute_bw, blocks_1_attn_out_proj_matmul_bw); /* %327 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_331(blocks_1_attn_permute_bw_2, blocks_1_attn_permute_2); /* %331 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_71(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw, blocks_1_attn_permute_bw_2); /* %333 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_336(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw, blocks_1_attn_softmax); /* %336 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_342(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %342 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_345(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %345 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_331(blocks_1_attn_permute_bw_3, blocks_1_attn_permute_3); /* %349 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_71(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_bw_3); /* %351 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_336(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_357(blocks_1_attn_permute_bw_4, blocks_1_attn_sum_to_bw_5); /* %357 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_1_attn_permute_bw_5, blocks_1_attn_sum_to_bw_2); /* %358 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_360(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_5, blocks_1_attn_permute_bw_4); /* %360 sum_to + %368 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_5, blocks_1_attn_slice_5); /* %363 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %364 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %365 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_4, blocks_1_attn_slice_3); /* %372 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_4); /* %374 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %375 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_379(blocks_1_attn_mul_bw_2, blocks_1_attn_sum_to_bw_4); /* %379 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_1_attn_sum_to_bw_8, blocks_1_attn_mul_bw_2); /* %382 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_386(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_mul_bw_2, blocks_1_attn_slice); /* %386 matmul + %387 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %387 = add: computed by %386's tiles, from each element as it is stored */
-  transformer_matmul_325(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_mul_bw_2); /* %388 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %390 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_393(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %393 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %394 sum_to + %397 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t113_add, blocks_1_ln1_div); /* %400 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %406 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t113_add, blocks_1_ln1_div); /* %410 add + %413 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %414 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_416(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %416 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_272(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %418 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_273(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %419 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_permute_69(blocks_1_attn_permute_bw, blocks_1_attn_out_proj_matmul_bw); /* %339 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_343(blocks_1_attn_permute_bw_2, blocks_1_attn_permute_2); /* %343 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_74(blocks_1_attn_sum_to_bw, blocks_1_attn_permute_bw, blocks_1_attn_permute_bw_2); /* %345 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_348(blocks_1_attn_sum_to_bw_2, blocks_1_attn_permute_bw, blocks_1_attn_softmax); /* %348 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_354(blocks_1_attn_sum_to_bw_3, blocks_1_attn_sum_to_bw, blocks_1_attn_softmax); /* %354 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_357(blocks_1_attn_mul_bw, blocks_1_attn_softmax, blocks_1_attn_sum_to_bw, blocks_1_attn_sum_to_bw_3); /* %357 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_343(blocks_1_attn_permute_bw_3, blocks_1_attn_permute_3); /* %361 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_74(blocks_1_attn_sum_to_bw_4, blocks_1_attn_mul_bw, blocks_1_attn_permute_bw_3); /* %363 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_348(blocks_1_attn_sum_to_bw_5, blocks_1_attn_mul_bw, blocks_1_attn_mul); /* %366 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_369(blocks_1_attn_permute_bw_4, blocks_1_attn_sum_to_bw_5); /* %369 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_82(blocks_1_attn_permute_bw_5, blocks_1_attn_sum_to_bw_2); /* %370 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_372(blocks_1_attn_sum_to_bw_6, blocks_1_attn_sum_to_bw_7, blocks_1_attn_permute_bw_5, blocks_1_attn_permute_bw_4); /* %372 sum_to + %380 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_1_attn_matmul_bw, blocks_1_attn_permute_bw_5, blocks_1_attn_slice_5); /* %375 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_337(blocks_1_attn_matmul_bw_2, blocks_1_attn_permute, blocks_1_attn_permute_bw_5); /* %376 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_1_attn_transpose_bw, blocks_1_attn_matmul_bw_2); /* %377 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_1_attn_matmul_bw_3, blocks_1_attn_permute_bw_4, blocks_1_attn_slice_3); /* %384 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_337(blocks_1_attn_matmul_bw_4, blocks_1_attn_permute, blocks_1_attn_permute_bw_4); /* %386 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_1_attn_transpose_bw_2, blocks_1_attn_matmul_bw_4); /* %387 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_391(blocks_1_attn_mul_bw_2, blocks_1_attn_sum_to_bw_4); /* %391 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_284(blocks_1_attn_sum_to_bw_8, blocks_1_attn_mul_bw_2); /* %394 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_398(blocks_1_attn_add_bw, blocks_1_attn_matmul_bw, blocks_1_attn_matmul_bw_3, blocks_1_attn_mul_bw_2, blocks_1_attn_slice); /* %398 matmul + %399 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %399 = add: computed by %398's tiles, from each element as it is stored */
+  transformer_matmul_337(blocks_1_attn_matmul_bw_5, blocks_1_attn_permute, blocks_1_attn_mul_bw_2); /* %400 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_1_attn_transpose_bw_3, blocks_1_attn_matmul_bw_5); /* %402 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_405(blocks_1_attn_permute_bw_6, blocks_1_attn_add_bw); /* %405 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_305(g_blocks_1_ln1_bias, g_blocks_1_ln1_weight, blocks_1_attn_permute_bw_6, t119_add, blocks_1_ln1_div, blocks_1_ln1_div_2); /* %406 sum_to + %409 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_311(blocks_1_ln1_sum_to_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, t119_add, blocks_1_ln1_div); /* %412 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_317(blocks_1_ln1_div_bw, blocks_1_ln1_sum_to_bw, blocks_1_ln1_div_2, blocks_1_ln1_sqrt); /* %418 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_321(blocks_1_ln1_sum_to_bw_2, blocks_1_ln1_add_bw, blocks_1_attn_permute_bw_6, p_blocks_1_ln1_weight, blocks_1_ln1_div_2, blocks_1_ln1_div_bw, t119_add, blocks_1_ln1_div); /* %422 add + %425 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_1_ln1_div_bw_2, blocks_1_ln1_sum_to_bw_2); /* %426 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_428(blocks_1_ln1_add_bw_2, blocks_1_ln2_add_bw_2, blocks_1_ln1_add_bw, blocks_1_ln1_div_bw_2); /* %428 add: blocks.1.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_284(g_blocks_0_mlp_2_bias, blocks_1_ln1_add_bw_2); /* %430 sum_to: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_285(blocks_0_mlp_2_matmul_bw, blocks_1_ln1_add_bw_2, p_blocks_0_mlp_2_weight); /* %431 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_274_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t652_div, t653_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %420 matmul + %909 add + %913 add + %922 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_286_update(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, t664_div, t665_sqrt, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %432 matmul + %921 add + %925 add + %934 assign: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_274(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %420 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_286(g_blocks_0_mlp_2_weight, blocks_1_ln1_add_bw_2, blocks_0_mlp_1_add); /* %432 matmul: blocks.0.mlp.2 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_add_287(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %432 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
-  transformer_sum_to_289(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %434 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
-  transformer_matmul_290(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %435 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_add_299(blocks_0_mlp_1_add_bw, blocks_0_mlp_2_matmul_bw, blocks_0_mlp_0_add, blocks_0_mlp_1_erf); /* %444 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18, backward */
+  transformer_sum_to_301(g_blocks_0_mlp_0_bias, blocks_0_mlp_1_add_bw); /* %446 sum_to: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+  transformer_matmul_302(blocks_0_mlp_0_matmul_bw, blocks_0_mlp_1_add_bw, p_blocks_0_mlp_0_weight); /* %447 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   if (fused) {
-    transformer_matmul_291_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t652_div, t653_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %436 matmul + %871 add + %875 add + %884 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_303_update(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, t664_div, t665_sqrt, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %448 matmul + %883 add + %887 add + %896 assign: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   } else {
-    transformer_matmul_291(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %436 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
+    transformer_matmul_303(g_blocks_0_mlp_0_weight, blocks_0_mlp_1_add_bw, blocks_0_ln2_add); /* %448 matmul: blocks.0.mlp.0 Linear, examples/transformer.lua:18, backward */
   }
-  transformer_sum_to_293(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %438 sum_to + %441 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_299(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t85_add, blocks_0_ln2_div); /* %444 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_div_305(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %450 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_309(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t85_add, blocks_0_ln2_div); /* %454 add + %457 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_permute_318(blocks_0_ln2_permute_bw, blocks_0_ln2_sum_to_bw_2); /* %463 permute: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_add_320(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_permute_bw); /* %465 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
-  transformer_sum_to_272(g_blocks_0_attn_out_proj_bias, blocks_0_ln2_add_bw_2); /* %468 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_out_proj_matmul_bw, blocks_0_ln2_add_bw_2, p_blocks_0_attn_out_proj_weight); /* %469 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_sum_to_305(g_blocks_0_ln2_bias, g_blocks_0_ln2_weight, blocks_0_mlp_0_matmul_bw, t89_add, blocks_0_ln2_div, blocks_0_ln2_div_2); /* %450 sum_to + %453 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_311(blocks_0_ln2_sum_to_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, t89_add, blocks_0_ln2_div); /* %456 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_div_317(blocks_0_ln2_div_bw, blocks_0_ln2_sum_to_bw, blocks_0_ln2_div_2, blocks_0_ln2_sqrt); /* %462 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_321(blocks_0_ln2_sum_to_bw_2, blocks_0_ln2_add_bw, blocks_0_mlp_0_matmul_bw, p_blocks_0_ln2_weight, blocks_0_ln2_div_2, blocks_0_ln2_div_bw, t89_add, blocks_0_ln2_div); /* %466 add + %469 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_permute_330(blocks_0_ln2_permute_bw, blocks_0_ln2_sum_to_bw_2); /* %475 permute: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_add_332(blocks_0_ln2_add_bw_2, blocks_1_ln1_add_bw_2, blocks_0_ln2_add_bw, blocks_0_ln2_permute_bw); /* %477 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17, backward */
+  transformer_sum_to_284(g_blocks_0_attn_out_proj_bias, blocks_0_ln2_add_bw_2); /* %480 sum_to: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_0_attn_out_proj_matmul_bw, blocks_0_ln2_add_bw_2, p_blocks_0_attn_out_proj_weight); /* %481 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   if (fused) {
-    transformer_matmul_325_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t652_div, t653_sqrt, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %470 matmul + %795 add + %799 add + %808 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_337_update(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, t664_div, t665_sqrt, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %482 matmul + %807 add + %811 add + %820 assign: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   } else {
-    transformer_matmul_325(g_blocks_0_attn_out_proj_weight, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %470 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
+    transformer_matmul_337(g_blocks_0_attn_out_proj_weight, blocks_0_ln2_add_bw_2, blocks_0_attn_permute_4); /* %482 matmul: blocks.0.attn.out_proj Linear, examples/transformer.lua:16, backward */
   }
-  transformer_permute_66(blocks_0_attn_permute_bw, blocks_0_attn_out_proj_matmul_bw); /* %472 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_331(blocks_0_attn_permute_bw_2, blocks_0_attn_permute_2); /* %476 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_71(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw, blocks_0_attn_permute_bw_2); /* %478 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_336(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw, blocks_0_attn_softmax); /* %481 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_342(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %487 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_345(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %490 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_331(blocks_0_attn_permute_bw_3, blocks_0_attn_permute_3); /* %494 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_71(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_bw_3); /* %496 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_336(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %499 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_357(blocks_0_attn_permute_bw_4, blocks_0_attn_sum_to_bw_5); /* %502 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_79(blocks_0_attn_permute_bw_5, blocks_0_attn_sum_to_bw_2); /* %503 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_360(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_5, blocks_0_attn_permute_bw_4); /* %505 sum_to + %513 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_5, blocks_0_attn_slice_5); /* %508 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %509 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %510 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_324(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_4, blocks_0_attn_slice_3); /* %517 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_4); /* %519 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %520 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_mul_379(blocks_0_attn_mul_bw_2, blocks_0_attn_sum_to_bw_4); /* %524 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_272(blocks_0_attn_sum_to_bw_8, blocks_0_attn_mul_bw_2); /* %527 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_matmul_386(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_mul_bw_2, blocks_0_attn_slice); /* %531 matmul + %532 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  /* %532 = add: computed by %531's tiles, from each element as it is stored */
-  transformer_matmul_325(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_mul_bw_2); /* %533 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_transpose_365(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %535 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_permute_393(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %538 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
-  transformer_sum_to_293(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %539 sum_to + %542 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_299(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %545 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_305(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %551 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_309(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %555 add + %558 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %559 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_add_416(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %561 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
-  transformer_sum_to_562(g_pos, blocks_0_ln1_add_bw_2); /* %562 sum_to: examples/transformer.lua:26, backward */
-  transformer_permute_563(t563_permute, blocks_0_ln1_add_bw_2); /* %563 permute: examples/transformer.lua:26, backward */
-  transformer_sum_to_565(patch_sum_to_bw, t563_permute); /* %565 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
-  transformer_permute_567(patch_permute_bw, t563_permute); /* %567 permute: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_69(blocks_0_attn_permute_bw, blocks_0_attn_out_proj_matmul_bw); /* %484 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_343(blocks_0_attn_permute_bw_2, blocks_0_attn_permute_2); /* %488 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_74(blocks_0_attn_sum_to_bw, blocks_0_attn_permute_bw, blocks_0_attn_permute_bw_2); /* %490 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_348(blocks_0_attn_sum_to_bw_2, blocks_0_attn_permute_bw, blocks_0_attn_softmax); /* %493 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_354(blocks_0_attn_sum_to_bw_3, blocks_0_attn_sum_to_bw, blocks_0_attn_softmax); /* %499 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_357(blocks_0_attn_mul_bw, blocks_0_attn_softmax, blocks_0_attn_sum_to_bw, blocks_0_attn_sum_to_bw_3); /* %502 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_343(blocks_0_attn_permute_bw_3, blocks_0_attn_permute_3); /* %506 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_74(blocks_0_attn_sum_to_bw_4, blocks_0_attn_mul_bw, blocks_0_attn_permute_bw_3); /* %508 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_348(blocks_0_attn_sum_to_bw_5, blocks_0_attn_mul_bw, blocks_0_attn_mul); /* %511 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_369(blocks_0_attn_permute_bw_4, blocks_0_attn_sum_to_bw_5); /* %514 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_82(blocks_0_attn_permute_bw_5, blocks_0_attn_sum_to_bw_2); /* %515 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_372(blocks_0_attn_sum_to_bw_6, blocks_0_attn_sum_to_bw_7, blocks_0_attn_permute_bw_5, blocks_0_attn_permute_bw_4); /* %517 sum_to + %525 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_0_attn_matmul_bw, blocks_0_attn_permute_bw_5, blocks_0_attn_slice_5); /* %520 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_337(blocks_0_attn_matmul_bw_2, blocks_0_attn_permute, blocks_0_attn_permute_bw_5); /* %521 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_0_attn_transpose_bw, blocks_0_attn_matmul_bw_2); /* %522 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_47(blocks_0_attn_matmul_bw_3, blocks_0_attn_permute_bw_4, blocks_0_attn_slice_3); /* %529 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_337(blocks_0_attn_matmul_bw_4, blocks_0_attn_permute, blocks_0_attn_permute_bw_4); /* %531 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_0_attn_transpose_bw_2, blocks_0_attn_matmul_bw_4); /* %532 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_mul_391(blocks_0_attn_mul_bw_2, blocks_0_attn_sum_to_bw_4); /* %536 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_284(blocks_0_attn_sum_to_bw_8, blocks_0_attn_mul_bw_2); /* %539 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_matmul_398(blocks_0_attn_add_bw, blocks_0_attn_matmul_bw, blocks_0_attn_matmul_bw_3, blocks_0_attn_mul_bw_2, blocks_0_attn_slice); /* %543 matmul + %544 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  /* %544 = add: computed by %543's tiles, from each element as it is stored */
+  transformer_matmul_337(blocks_0_attn_matmul_bw_5, blocks_0_attn_permute, blocks_0_attn_mul_bw_2); /* %545 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_transpose_46(blocks_0_attn_transpose_bw_3, blocks_0_attn_matmul_bw_5); /* %547 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_permute_405(blocks_0_attn_permute_bw_6, blocks_0_attn_add_bw); /* %550 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16, backward */
+  transformer_sum_to_305(g_blocks_0_ln1_bias, g_blocks_0_ln1_weight, blocks_0_attn_permute_bw_6, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2); /* %551 sum_to + %554 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_311(blocks_0_ln1_sum_to_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, t15_add, blocks_0_ln1_div); /* %557 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_317(blocks_0_ln1_div_bw, blocks_0_ln1_sum_to_bw, blocks_0_ln1_div_2, blocks_0_ln1_sqrt); /* %563 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_321(blocks_0_ln1_sum_to_bw_2, blocks_0_ln1_add_bw, blocks_0_attn_permute_bw_6, p_blocks_0_ln1_weight, blocks_0_ln1_div_2, blocks_0_ln1_div_bw, t15_add, blocks_0_ln1_div); /* %567 add + %570 sum_to: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_div_30(blocks_0_ln1_div_bw_2, blocks_0_ln1_sum_to_bw_2); /* %571 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_add_428(blocks_0_ln1_add_bw_2, blocks_0_ln2_add_bw_2, blocks_0_ln1_add_bw, blocks_0_ln1_div_bw_2); /* %573 add: blocks.0.ln1 LayerNorm, examples/transformer.lua:15, backward */
+  transformer_sum_to_574(g_pos, blocks_0_ln1_add_bw_2); /* %574 sum_to: examples/transformer.lua:26, backward */
+  transformer_permute_575(t575_permute, blocks_0_ln1_add_bw_2); /* %575 permute: examples/transformer.lua:26, backward */
+  transformer_sum_to_577(patch_sum_to_bw, t575_permute); /* %577 sum_to: patch Conv2d, examples/transformer.lua:24, backward */
+  transformer_permute_579(patch_permute_bw, t575_permute); /* %579 permute: patch Conv2d, examples/transformer.lua:24, backward */
   if (fused) {
-    transformer_matmul_569_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, patch_window, t652_div, t653_sqrt, patch_permute_bw, x); /* %569 matmul + %661 add + %666 add + %675 assign: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_581_update(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, p_patch_weight, patch_window, t664_div, t665_sqrt, patch_permute_bw, x); /* %581 matmul + %673 add + %678 add + %687 assign: patch Conv2d, examples/transformer.lua:24, backward */
   } else {
-    transformer_matmul_569(patch_matmul_bw, patch_window, patch_permute_bw, x); /* %569 matmul: patch Conv2d, examples/transformer.lua:24, backward */
+    transformer_matmul_581(patch_matmul_bw, patch_window, patch_permute_bw, x); /* %581 matmul: patch Conv2d, examples/transformer.lua:24, backward */
   }
-  if (!fused) { /* the training step's update took the gradient straight from %569 */
-    transformer_assign_572(g_patch_weight, patch_matmul_bw); /* %572 assign: examples/transformer.lua:24, backward */
+  if (!fused) { /* the training step's update took the gradient straight from %581 */
+    transformer_assign_584(g_patch_weight, patch_matmul_bw); /* %584 assign: examples/transformer.lua:24, backward */
   }
-  transformer_slice_48(g_patch_bias, patch_sum_to_bw); /* %574 assign: examples/transformer.lua:24, backward */
-  /* %576 = assign: computed in place by %562 */
-  /* %578 = assign: computed in place by %542 */
-  /* %580 = assign: computed in place by %539 */
-  transformer_assign_582(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw_3, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw); /* %582 assign: examples/transformer.lua:16, backward */
-  transformer_assign_584(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_8, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_6); /* %584 assign: examples/transformer.lua:16, backward */
-  /* %586 = assign: computed in place by %470 (not at all by the training step: the update takes it straight from the product) */
-  /* %588 = assign: computed in place by %468 */
-  /* %590 = assign: computed in place by %441 */
-  /* %592 = assign: computed in place by %438 */
-  /* %594 = assign: computed in place by %436 (not at all by the training step: the update takes it straight from the product) */
-  /* %596 = assign: computed in place by %434 */
-  /* %598 = assign: computed in place by %420 (not at all by the training step: the update takes it straight from the product) */
-  /* %600 = assign: computed in place by %418 */
-  /* %602 = assign: computed in place by %397 */
-  /* %604 = assign: computed in place by %394 */
-  transformer_assign_582(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw_3, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw); /* %606 assign: examples/transformer.lua:16, backward */
-  transformer_assign_584(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_8, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_6); /* %608 assign: examples/transformer.lua:16, backward */
-  /* %610 = assign: computed in place by %325 (not at all by the training step: the update takes it straight from the product) */
-  /* %612 = assign: computed in place by %323 */
-  /* %614 = assign: computed in place by %296 */
-  /* %616 = assign: computed in place by %293 */
-  /* %618 = assign: computed in place by %291 (not at all by the training step: the update takes it straight from the product) */
-  /* %620 = assign: computed in place by %289 */
-  /* %622 = assign: computed in place by %274 (not at all by the training step: the update takes it straight from the product) */
-  /* %624 = assign: computed in place by %272 */
-  /* %626 = assign: computed in place by %244 (not at all by the training step: the update takes it straight from the product) */
-  /* %628 = assign: computed in place by %242 */
-  /* %630 = assign: computed in place by %248 */
-  /* %632 = assign: computed in place by %245 */
+  transformer_slice_49(g_patch_bias, patch_sum_to_bw); /* %586 assign: examples/transformer.lua:24, backward */
+  /* %588 = assign: computed in place by %574 */
+  /* %590 = assign: computed in place by %554 */
+  /* %592 = assign: computed in place by %551 */
+  transformer_assign_594(g_blocks_0_attn_in_proj_weight, blocks_0_attn_transpose_bw_3, blocks_0_attn_transpose_bw_2, blocks_0_attn_transpose_bw); /* %594 assign: examples/transformer.lua:16, backward */
+  transformer_assign_596(g_blocks_0_attn_in_proj_bias, blocks_0_attn_sum_to_bw_8, blocks_0_attn_sum_to_bw_7, blocks_0_attn_sum_to_bw_6); /* %596 assign: examples/transformer.lua:16, backward */
+  /* %598 = assign: computed in place by %482 (not at all by the training step: the update takes it straight from the product) */
+  /* %600 = assign: computed in place by %480 */
+  /* %602 = assign: computed in place by %453 */
+  /* %604 = assign: computed in place by %450 */
+  /* %606 = assign: computed in place by %448 (not at all by the training step: the update takes it straight from the product) */
+  /* %608 = assign: computed in place by %446 */
+  /* %610 = assign: computed in place by %432 (not at all by the training step: the update takes it straight from the product) */
+  /* %612 = assign: computed in place by %430 */
+  /* %614 = assign: computed in place by %409 */
+  /* %616 = assign: computed in place by %406 */
+  transformer_assign_594(g_blocks_1_attn_in_proj_weight, blocks_1_attn_transpose_bw_3, blocks_1_attn_transpose_bw_2, blocks_1_attn_transpose_bw); /* %618 assign: examples/transformer.lua:16, backward */
+  transformer_assign_596(g_blocks_1_attn_in_proj_bias, blocks_1_attn_sum_to_bw_8, blocks_1_attn_sum_to_bw_7, blocks_1_attn_sum_to_bw_6); /* %620 assign: examples/transformer.lua:16, backward */
+  /* %622 = assign: computed in place by %337 (not at all by the training step: the update takes it straight from the product) */
+  /* %624 = assign: computed in place by %335 */
+  /* %626 = assign: computed in place by %308 */
+  /* %628 = assign: computed in place by %305 */
+  /* %630 = assign: computed in place by %303 (not at all by the training step: the update takes it straight from the product) */
+  /* %632 = assign: computed in place by %301 */
+  /* %634 = assign: computed in place by %286 (not at all by the training step: the update takes it straight from the product) */
+  /* %636 = assign: computed in place by %284 */
+  /* %638 = assign: computed in place by %256 (not at all by the training step: the update takes it straight from the product) */
+  /* %640 = assign: computed in place by %254 */
+  /* %642 = assign: computed in place by %260 */
+  /* %644 = assign: computed in place by %257 */
   return m->arena[2224640];
 }
 
@@ -4281,10 +4127,10 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const s_patch_weight_exp_avg = m->state + 16;
   float *const s_patch_weight_exp_avg_sq = m->state + 3152;
   float *const g_patch_weight = m->grad + 0;
-  float *const t642_tanh = m->arena + 2224656;   /* %642 tanh[]: examples/transformer.lua:36, backward */
-  float *const t652_div = m->arena + 2224672;   /* %652 div[]: examples/transformer.lua:36, backward */
-  float *const t648_tanh = m->arena + 2224656;   /* %648 tanh[]: examples/transformer.lua:36, backward */
-  float *const t653_sqrt = m->arena + 2224688;   /* %653 sqrt[]: examples/transformer.lua:36, backward */
+  float *const t654_tanh = m->arena + 2224656;   /* %654 tanh[]: examples/transformer.lua:36, backward */
+  float *const t664_div = m->arena + 2224672;   /* %664 div[]: examples/transformer.lua:36, backward */
+  float *const t660_tanh = m->arena + 2224656;   /* %660 tanh[]: examples/transformer.lua:36, backward */
+  float *const t665_sqrt = m->arena + 2224688;   /* %665 sqrt[]: examples/transformer.lua:36, backward */
   float *const p_patch_weight = m->param + 0;
   float *const s_patch_bias_exp_avg = m->state + 6288;
   float *const s_patch_bias_exp_avg_sq = m->state + 6352;
@@ -4407,118 +4253,118 @@ static void transformer_update_step(transformer_model *restrict m, int fused) {
   float *const g_norm_weight = m->grad + 71824;
   float *const g_norm_bias = m->grad + 71888;
   if (!fused) { /* else computed before the backward pass */
-    transformer_add_638(s_step); /* %638 add: examples/transformer.lua:36, backward */
+    transformer_add_650(s_step); /* %650 add: examples/transformer.lua:36, backward */
   }
-  /* %639 = assign: computed in place by %638 */
-  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %569 */
-    transformer_add_661(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %661 add + %666 add: examples/transformer.lua:36, backward */
-    /* %667 = assign: computed in place by %661 */
-    /* %668 = assign: computed in place by %666 */
-    transformer_tanh_642(t642_tanh, s_step); /* %642 tanh: examples/transformer.lua:36, backward */
-    transformer_div_652(t652_div, t642_tanh); /* %652 div: examples/transformer.lua:36, backward */
-    transformer_tanh_648(t648_tanh, s_step); /* %648 tanh: examples/transformer.lua:36, backward */
-    transformer_sqrt_653(t653_sqrt, t648_tanh); /* %653 sqrt: examples/transformer.lua:36, backward */
-    transformer_assign_675(p_patch_weight, t652_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t653_sqrt); /* %675 assign: examples/transformer.lua:36, backward */
+  /* %651 = assign: computed in place by %650 */
+  if (!fused) { /* else patch.weight was updated in the backward pass, straight from %581 */
+    transformer_add_673(s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, g_patch_weight); /* %673 add + %678 add: examples/transformer.lua:36, backward */
+    /* %679 = assign: computed in place by %673 */
+    /* %680 = assign: computed in place by %678 */
+    transformer_tanh_654(t654_tanh, s_step); /* %654 tanh: examples/transformer.lua:36, backward */
+    transformer_div_664(t664_div, t654_tanh); /* %664 div: examples/transformer.lua:36, backward */
+    transformer_tanh_660(t660_tanh, s_step); /* %660 tanh: examples/transformer.lua:36, backward */
+    transformer_sqrt_665(t665_sqrt, t660_tanh); /* %665 sqrt: examples/transformer.lua:36, backward */
+    transformer_assign_687(p_patch_weight, t664_div, s_patch_weight_exp_avg, s_patch_weight_exp_avg_sq, t665_sqrt); /* %687 assign: examples/transformer.lua:36, backward */
   }
-  transformer_add_681(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t652_div, t653_sqrt); /* %681 add + %685 add + %694 assign: examples/transformer.lua:36, backward */
-  /* %686 = assign: computed in place by %681 */
-  /* %687 = assign: computed in place by %685 */
-  transformer_add_700(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t652_div, t653_sqrt); /* %700 add + %704 add + %713 assign: examples/transformer.lua:36, backward */
-  /* %705 = assign: computed in place by %700 */
-  /* %706 = assign: computed in place by %704 */
-  transformer_add_719(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t652_div, t653_sqrt, g_blocks_0_ln1_bias); /* %719 add + %723 add + %732 assign + %738 add + %742 add + %751 assign: examples/transformer.lua:36, backward */
-  /* %724 = assign: computed in place by %719 */
-  /* %725 = assign: computed in place by %723 */
-  /* %743 = assign: computed in place by %738 */
-  /* %744 = assign: computed in place by %742 */
-  transformer_add_757(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t652_div, t653_sqrt); /* %757 add + %761 add + %770 assign: examples/transformer.lua:36, backward */
-  /* %762 = assign: computed in place by %757 */
-  /* %763 = assign: computed in place by %761 */
-  transformer_add_776(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t652_div, t653_sqrt); /* %776 add + %780 add + %789 assign: examples/transformer.lua:36, backward */
-  /* %781 = assign: computed in place by %776 */
-  /* %782 = assign: computed in place by %780 */
-  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %470 */
-    transformer_add_795(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t652_div, t653_sqrt); /* %795 add + %799 add + %808 assign: examples/transformer.lua:36, backward */
-    /* %800 = assign: computed in place by %795 */
-    /* %801 = assign: computed in place by %799 */
+  transformer_add_693(s_patch_bias_exp_avg, s_patch_bias_exp_avg_sq, p_patch_bias, g_patch_bias, t664_div, t665_sqrt); /* %693 add + %697 add + %706 assign: examples/transformer.lua:36, backward */
+  /* %698 = assign: computed in place by %693 */
+  /* %699 = assign: computed in place by %697 */
+  transformer_add_712(s_pos_exp_avg, s_pos_exp_avg_sq, p_pos, g_pos, t664_div, t665_sqrt); /* %712 add + %716 add + %725 assign: examples/transformer.lua:36, backward */
+  /* %717 = assign: computed in place by %712 */
+  /* %718 = assign: computed in place by %716 */
+  transformer_add_731(s_blocks_0_ln1_weight_exp_avg, s_blocks_0_ln1_weight_exp_avg_sq, p_blocks_0_ln1_weight, s_blocks_0_ln1_bias_exp_avg, s_blocks_0_ln1_bias_exp_avg_sq, p_blocks_0_ln1_bias, g_blocks_0_ln1_weight, t664_div, t665_sqrt, g_blocks_0_ln1_bias); /* %731 add + %735 add + %744 assign + %750 add + %754 add + %763 assign: examples/transformer.lua:36, backward */
+  /* %736 = assign: computed in place by %731 */
+  /* %737 = assign: computed in place by %735 */
+  /* %755 = assign: computed in place by %750 */
+  /* %756 = assign: computed in place by %754 */
+  transformer_add_769(s_blocks_0_attn_in_proj_weight_exp_avg, s_blocks_0_attn_in_proj_weight_exp_avg_sq, p_blocks_0_attn_in_proj_weight, g_blocks_0_attn_in_proj_weight, t664_div, t665_sqrt); /* %769 add + %773 add + %782 assign: examples/transformer.lua:36, backward */
+  /* %774 = assign: computed in place by %769 */
+  /* %775 = assign: computed in place by %773 */
+  transformer_add_788(s_blocks_0_attn_in_proj_bias_exp_avg, s_blocks_0_attn_in_proj_bias_exp_avg_sq, p_blocks_0_attn_in_proj_bias, g_blocks_0_attn_in_proj_bias, t664_div, t665_sqrt); /* %788 add + %792 add + %801 assign: examples/transformer.lua:36, backward */
+  /* %793 = assign: computed in place by %788 */
+  /* %794 = assign: computed in place by %792 */
+  if (!fused) { /* else blocks.0.attn.out_proj.weight was updated in the backward pass, straight from %482 */
+    transformer_add_807(s_blocks_0_attn_out_proj_weight_exp_avg, s_blocks_0_attn_out_proj_weight_exp_avg_sq, p_blocks_0_attn_out_proj_weight, g_blocks_0_attn_out_proj_weight, t664_div, t665_sqrt); /* %807 add + %811 add + %820 assign: examples/transformer.lua:36, backward */
+    /* %812 = assign: computed in place by %807 */
+    /* %813 = assign: computed in place by %811 */
   }
-  transformer_add_814(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t652_div, t653_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %814 add + %818 add + %827 assign + %833 add + %837 add + %846 assign + %852 add + %856 add: examples/transformer.lua:36, backward */
-  /* %819 = assign: computed in place by %814 */
-  /* %820 = assign: computed in place by %818 */
-  /* %838 = assign: computed in place by %833 */
-  /* %839 = assign: computed in place by %837 */
-  /* %857 = assign: computed in place by %852 */
-  /* %858 = assign: computed in place by %856 */
-  transformer_assign_865(p_blocks_0_ln2_bias, t652_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t653_sqrt); /* %865 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %436 */
-    transformer_add_871(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t652_div, t653_sqrt); /* %871 add + %875 add + %884 assign: examples/transformer.lua:36, backward */
-    /* %876 = assign: computed in place by %871 */
-    /* %877 = assign: computed in place by %875 */
+  transformer_add_826(s_blocks_0_attn_out_proj_bias_exp_avg, s_blocks_0_attn_out_proj_bias_exp_avg_sq, p_blocks_0_attn_out_proj_bias, s_blocks_0_ln2_weight_exp_avg, s_blocks_0_ln2_weight_exp_avg_sq, p_blocks_0_ln2_weight, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, g_blocks_0_attn_out_proj_bias, t664_div, t665_sqrt, g_blocks_0_ln2_weight, g_blocks_0_ln2_bias); /* %826 add + %830 add + %839 assign + %845 add + %849 add + %858 assign + %864 add + %868 add: examples/transformer.lua:36, backward */
+  /* %831 = assign: computed in place by %826 */
+  /* %832 = assign: computed in place by %830 */
+  /* %850 = assign: computed in place by %845 */
+  /* %851 = assign: computed in place by %849 */
+  /* %869 = assign: computed in place by %864 */
+  /* %870 = assign: computed in place by %868 */
+  transformer_assign_877(p_blocks_0_ln2_bias, t664_div, s_blocks_0_ln2_bias_exp_avg, s_blocks_0_ln2_bias_exp_avg_sq, t665_sqrt); /* %877 assign: examples/transformer.lua:36, backward */
+  if (!fused) { /* else blocks.0.mlp.0.weight was updated in the backward pass, straight from %448 */
+    transformer_add_883(s_blocks_0_mlp_0_weight_exp_avg, s_blocks_0_mlp_0_weight_exp_avg_sq, p_blocks_0_mlp_0_weight, g_blocks_0_mlp_0_weight, t664_div, t665_sqrt); /* %883 add + %887 add + %896 assign: examples/transformer.lua:36, backward */
+    /* %888 = assign: computed in place by %883 */
+    /* %889 = assign: computed in place by %887 */
   }
-  transformer_add_890(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t652_div, t653_sqrt); /* %890 add + %894 add + %903 assign: examples/transformer.lua:36, backward */
-  /* %895 = assign: computed in place by %890 */
-  /* %896 = assign: computed in place by %894 */
-  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %420 */
-    transformer_add_871(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t652_div, t653_sqrt); /* %909 add + %913 add + %922 assign: examples/transformer.lua:36, backward */
-    /* %914 = assign: computed in place by %909 */
-    /* %915 = assign: computed in place by %913 */
+  transformer_add_902(s_blocks_0_mlp_0_bias_exp_avg, s_blocks_0_mlp_0_bias_exp_avg_sq, p_blocks_0_mlp_0_bias, g_blocks_0_mlp_0_bias, t664_div, t665_sqrt); /* %902 add + %906 add + %915 assign: examples/transformer.lua:36, backward */
+  /* %907 = assign: computed in place by %902 */
+  /* %908 = assign: computed in place by %906 */
+  if (!fused) { /* else blocks.0.mlp.2.weight was updated in the backward pass, straight from %432 */
+    transformer_add_883(s_blocks_0_mlp_2_weight_exp_avg, s_blocks_0_mlp_2_weight_exp_avg_sq, p_blocks_0_mlp_2_weight, g_blocks_0_mlp_2_weight, t664_div, t665_sqrt); /* %921 add + %925 add + %934 assign: examples/transformer.lua:36, backward */
+    /* %926 = assign: computed in place by %921 */
+    /* %927 = assign: computed in place by %925 */
   }
-  transformer_add_814(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t652_div, t653_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %928 add + %932 add + %941 assign + %947 add + %951 add + %960 assign + %966 add + %970 add: examples/transformer.lua:36, backward */
-  /* %933 = assign: computed in place by %928 */
-  /* %934 = assign: computed in place by %932 */
-  /* %952 = assign: computed in place by %947 */
-  /* %953 = assign: computed in place by %951 */
-  /* %971 = assign: computed in place by %966 */
-  /* %972 = assign: computed in place by %970 */
-  transformer_assign_865(p_blocks_1_ln1_bias, t652_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t653_sqrt); /* %979 assign: examples/transformer.lua:36, backward */
-  transformer_add_757(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t652_div, t653_sqrt); /* %985 add + %989 add + %998 assign: examples/transformer.lua:36, backward */
-  /* %990 = assign: computed in place by %985 */
-  /* %991 = assign: computed in place by %989 */
-  transformer_add_776(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t652_div, t653_sqrt); /* %1004 add + %1008 add + %1017 assign: examples/transformer.lua:36, backward */
-  /* %1009 = assign: computed in place by %1004 */
-  /* %1010 = assign: computed in place by %1008 */
-  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %325 */
-    transformer_add_795(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t652_div, t653_sqrt); /* %1023 add + %1027 add + %1036 assign: examples/transformer.lua:36, backward */
-    /* %1028 = assign: computed in place by %1023 */
-    /* %1029 = assign: computed in place by %1027 */
+  transformer_add_826(s_blocks_0_mlp_2_bias_exp_avg, s_blocks_0_mlp_2_bias_exp_avg_sq, p_blocks_0_mlp_2_bias, s_blocks_1_ln1_weight_exp_avg, s_blocks_1_ln1_weight_exp_avg_sq, p_blocks_1_ln1_weight, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, g_blocks_0_mlp_2_bias, t664_div, t665_sqrt, g_blocks_1_ln1_weight, g_blocks_1_ln1_bias); /* %940 add + %944 add + %953 assign + %959 add + %963 add + %972 assign + %978 add + %982 add: examples/transformer.lua:36, backward */
+  /* %945 = assign: computed in place by %940 */
+  /* %946 = assign: computed in place by %944 */
+  /* %964 = assign: computed in place by %959 */
+  /* %965 = assign: computed in place by %963 */
+  /* %983 = assign: computed in place by %978 */
+  /* %984 = assign: computed in place by %982 */
+  transformer_assign_877(p_blocks_1_ln1_bias, t664_div, s_blocks_1_ln1_bias_exp_avg, s_blocks_1_ln1_bias_exp_avg_sq, t665_sqrt); /* %991 assign: examples/transformer.lua:36, backward */
+  transformer_add_769(s_blocks_1_attn_in_proj_weight_exp_avg, s_blocks_1_attn_in_proj_weight_exp_avg_sq, p_blocks_1_attn_in_proj_weight, g_blocks_1_attn_in_proj_weight, t664_div, t665_sqrt); /* %997 add + %1001 add + %1010 assign: examples/transformer.lua:36, backward */
+  /* %1002 = assign: computed in place by %997 */
+  /* %1003 = assign: computed in place by %1001 */
+  transformer_add_788(s_blocks_1_attn_in_proj_bias_exp_avg, s_blocks_1_attn_in_proj_bias_exp_avg_sq, p_blocks_1_attn_in_proj_bias, g_blocks_1_attn_in_proj_bias, t664_div, t665_sqrt); /* %1016 add + %1020 add + %1029 assign: examples/transformer.lua:36, backward */
+  /* %1021 = assign: computed in place by %1016 */
+  /* %1022 = assign: computed in place by %1020 */
+  if (!fused) { /* else blocks.1.attn.out_proj.weight was updated in the backward pass, straight from %337 */
+    transformer_add_807(s_blocks_1_attn_out_proj_weight_exp_avg, s_blocks_1_attn_out_proj_weight_exp_avg_sq, p_blocks_1_attn_out_proj_weight, g_blocks_1_attn_out_proj_weight, t664_div, t665_sqrt); /* %1035 add + %1039 add + %1048 assign: examples/transformer.lua:36, backward */
+    /* %1040 = assign: computed in place by %1035 */
+    /* %1041 = assign: computed in place by %1039 */
   }
-  transformer_add_814(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t652_div, t653_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1042 add + %1046 add + %1055 assign + %1061 add + %1065 add + %1074 assign + %1080 add + %1084 add: examples/transformer.lua:36, backward */
-  /* %1047 = assign: computed in place by %1042 */
-  /* %1048 = assign: computed in place by %1046 */
-  /* %1066 = assign: computed in place by %1061 */
-  /* %1067 = assign: computed in place by %1065 */
-  /* %1085 = assign: computed in place by %1080 */
-  /* %1086 = assign: computed in place by %1084 */
-  transformer_assign_865(p_blocks_1_ln2_bias, t652_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t653_sqrt); /* %1093 assign: examples/transformer.lua:36, backward */
-  if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, straight from %291 */
-    transformer_add_871(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t652_div, t653_sqrt); /* %1099 add + %1103 add + %1112 assign: examples/transformer.lua:36, backward */
-    /* %1104 = assign: computed in place by %1099 */
-    /* %1105 = assign: computed in place by %1103 */
+  transformer_add_826(s_blocks_1_attn_out_proj_bias_exp_avg, s_blocks_1_attn_out_proj_bias_exp_avg_sq, p_blocks_1_attn_out_proj_bias, s_blocks_1_ln2_weight_exp_avg, s_blocks_1_ln2_weight_exp_avg_sq, p_blocks_1_ln2_weight, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, g_blocks_1_attn_out_proj_bias, t664_div, t665_sqrt, g_blocks_1_ln2_weight, g_blocks_1_ln2_bias); /* %1054 add + %1058 add + %1067 assign + %1073 add + %1077 add + %1086 assign + %1092 add + %1096 add: examples/transformer.lua:36, backward */
+  /* %1059 = assign: computed in place by %1054 */
+  /* %1060 = assign: computed in place by %1058 */
+  /* %1078 = assign: computed in place by %1073 */
+  /* %1079 = assign: computed in place by %1077 */
+  /* %1097 = assign: computed in place by %1092 */
+  /* %1098 = assign: computed in place by %1096 */
+  transformer_assign_877(p_blocks_1_ln2_bias, t664_div, s_blocks_1_ln2_bias_exp_avg, s_blocks_1_ln2_bias_exp_avg_sq, t665_sqrt); /* %1105 assign: examples/transformer.lua:36, backward */
+  if (!fused) { /* else blocks.1.mlp.0.weight was updated in the backward pass, straight from %303 */
+    transformer_add_883(s_blocks_1_mlp_0_weight_exp_avg, s_blocks_1_mlp_0_weight_exp_avg_sq, p_blocks_1_mlp_0_weight, g_blocks_1_mlp_0_weight, t664_div, t665_sqrt); /* %1111 add + %1115 add + %1124 assign: examples/transformer.lua:36, backward */
+    /* %1116 = assign: computed in place by %1111 */
+    /* %1117 = assign: computed in place by %1115 */
   }
-  transformer_add_890(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t652_div, t653_sqrt); /* %1118 add + %1122 add + %1131 assign: examples/transformer.lua:36, backward */
-  /* %1123 = assign: computed in place by %1118 */
-  /* %1124 = assign: computed in place by %1122 */
-  if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, straight from %274 */
-    transformer_add_871(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t652_div, t653_sqrt); /* %1137 add + %1141 add + %1150 assign: examples/transformer.lua:36, backward */
-    /* %1142 = assign: computed in place by %1137 */
-    /* %1143 = assign: computed in place by %1141 */
+  transformer_add_902(s_blocks_1_mlp_0_bias_exp_avg, s_blocks_1_mlp_0_bias_exp_avg_sq, p_blocks_1_mlp_0_bias, g_blocks_1_mlp_0_bias, t664_div, t665_sqrt); /* %1130 add + %1134 add + %1143 assign: examples/transformer.lua:36, backward */
+  /* %1135 = assign: computed in place by %1130 */
+  /* %1136 = assign: computed in place by %1134 */
+  if (!fused) { /* else blocks.1.mlp.2.weight was updated in the backward pass, straight from %286 */
+    transformer_add_883(s_blocks_1_mlp_2_weight_exp_avg, s_blocks_1_mlp_2_weight_exp_avg_sq, p_blocks_1_mlp_2_weight, g_blocks_1_mlp_2_weight, t664_div, t665_sqrt); /* %1149 add + %1153 add + %1162 assign: examples/transformer.lua:36, backward */
+    /* %1154 = assign: computed in place by %1149 */
+    /* %1155 = assign: computed in place by %1153 */
   }
-  transformer_add_681(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t652_div, t653_sqrt); /* %1156 add + %1160 add + %1169 assign: examples/transformer.lua:36, backward */
-  /* %1161 = assign: computed in place by %1156 */
-  /* %1162 = assign: computed in place by %1160 */
-  if (!fused) { /* else head.weight was updated in the backward pass, straight from %244 */
-    transformer_add_1175(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t652_div, t653_sqrt); /* %1175 add + %1179 add + %1188 assign: examples/transformer.lua:36, backward */
-    /* %1180 = assign: computed in place by %1175 */
-    /* %1181 = assign: computed in place by %1179 */
+  transformer_add_693(s_blocks_1_mlp_2_bias_exp_avg, s_blocks_1_mlp_2_bias_exp_avg_sq, p_blocks_1_mlp_2_bias, g_blocks_1_mlp_2_bias, t664_div, t665_sqrt); /* %1168 add + %1172 add + %1181 assign: examples/transformer.lua:36, backward */
+  /* %1173 = assign: computed in place by %1168 */
+  /* %1174 = assign: computed in place by %1172 */
+  if (!fused) { /* else head.weight was updated in the backward pass, straight from %256 */
+    transformer_add_1187(s_head_weight_exp_avg, s_head_weight_exp_avg_sq, p_head_weight, g_head_weight, t664_div, t665_sqrt); /* %1187 add + %1191 add + %1200 assign: examples/transformer.lua:36, backward */
+    /* %1192 = assign: computed in place by %1187 */
+    /* %1193 = assign: computed in place by %1191 */
   }
-  transformer_add_1194(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t652_div, t653_sqrt); /* %1194 add + %1198 add + %1207 assign: examples/transformer.lua:36, backward */
-  /* %1199 = assign: computed in place by %1194 */
-  /* %1200 = assign: computed in place by %1198 */
-  transformer_add_719(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t652_div, t653_sqrt, g_norm_bias); /* %1213 add + %1217 add + %1226 assign + %1232 add + %1236 add + %1245 assign: examples/transformer.lua:36, backward */
-  /* %1218 = assign: computed in place by %1213 */
-  /* %1219 = assign: computed in place by %1217 */
-  /* %1237 = assign: computed in place by %1232 */
-  /* %1238 = assign: computed in place by %1236 */
+  transformer_add_1206(s_head_bias_exp_avg, s_head_bias_exp_avg_sq, p_head_bias, g_head_bias, t664_div, t665_sqrt); /* %1206 add + %1210 add + %1219 assign: examples/transformer.lua:36, backward */
+  /* %1211 = assign: computed in place by %1206 */
+  /* %1212 = assign: computed in place by %1210 */
+  transformer_add_731(s_norm_weight_exp_avg, s_norm_weight_exp_avg_sq, p_norm_weight, s_norm_bias_exp_avg, s_norm_bias_exp_avg_sq, p_norm_bias, g_norm_weight, t664_div, t665_sqrt, g_norm_bias); /* %1225 add + %1229 add + %1238 assign + %1244 add + %1248 add + %1257 assign: examples/transformer.lua:36, backward */
+  /* %1230 = assign: computed in place by %1225 */
+  /* %1231 = assign: computed in place by %1229 */
+  /* %1249 = assign: computed in place by %1244 */
+  /* %1250 = assign: computed in place by %1248 */
   m->step++;
 }
 
@@ -4546,99 +4392,111 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   float *const blocks_0_attn_permute = m->arena + 65536;   /* %43 permute[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_ln1_weight = m->param + 4224;
   float *const p_blocks_0_ln1_bias = m->param + 4288;
-  float *const blocks_0_attn_slice = m->arena + 196608;   /* %44 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice = m->arena + 131072;   /* %44 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_weight = m->param + 4352;
-  float *const blocks_0_attn_matmul = m->arena + 131072;   /* %46 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_2 = m->arena + 262144;   /* %48 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose = m->arena + 196608;   /* %46 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul = m->arena + 131072;   /* %47 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_2 = m->arena + 262144;   /* %49 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_in_proj_bias = m->param + 16640;
-  float *const blocks_0_attn_add = m->arena + 196608;   /* %49 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_mul = m->arena + 131072;   /* %53 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_3 = m->arena + 262144;   /* %54 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_2 = m->arena + 196608;   /* %55 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_4 = m->arena + 327680;   /* %57 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_2 = m->arena + 262144;   /* %58 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_5 = m->arena + 327680;   /* %60 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_matmul_3 = m->arena + 196608;   /* %61 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_slice_6 = m->arena + 327680;   /* %63 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_add_3 = m->arena + 65536;   /* %64 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_2 = m->arena + 196608;   /* %66 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_3 = m->arena + 65536;   /* %67 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to = m->arena + 262144;   /* %71 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_softmax = m->arena + 65536;   /* %73 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %77 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %79 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %82 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_attn_add = m->arena + 196608;   /* %50 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_mul = m->arena + 131072;   /* %54 mul[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_3 = m->arena + 196608;   /* %55 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_2 = m->arena + 262144;   /* %56 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_2 = m->arena + 196608;   /* %57 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_4 = m->arena + 327680;   /* %59 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_2 = m->arena + 262144;   /* %60 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_5 = m->arena + 196608;   /* %62 slice[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_transpose_3 = m->arena + 327680;   /* %63 transpose[64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_matmul_3 = m->arena + 196608;   /* %64 matmul[1024,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_slice_6 = m->arena + 327680;   /* %66 slice[64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_add_3 = m->arena + 65536;   /* %67 add[16,64,64]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_2 = m->arena + 196608;   /* %69 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_3 = m->arena + 65536;   /* %70 permute[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to = m->arena + 262144;   /* %74 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_softmax = m->arena + 65536;   /* %76 softmax[256,16,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_sum_to_2 = m->arena + 131072;   /* %80 sum_to[256,16,1,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_permute_4 = m->arena + 65536;   /* %82 permute[16,256,16]: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_attn_out_proj_transpose = m->arena + 262144;   /* %84 transpose[64,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_0_attn_out_proj_weight = m->param + 16832;
-  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %86 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t85_add = m->arena + 262144;   /* %85 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_0_ln2_div = m->arena + 0;   /* %87 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %94 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_0_ln2_add = m->arena + 327680;   /* %97 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_attn_out_proj_add = m->arena + 196608;   /* %86 add[1024,64]: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_0_attn_out_proj_bias = m->param + 20928;
+  float *const blocks_0_ln2_sum_to = m->arena + 65536;   /* %90 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t89_add = m->arena + 262144;   /* %89 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_0_ln2_div = m->arena + 0;   /* %91 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_sum_to_2 = m->arena + 1024;   /* %94 sum_to[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_div_2 = m->arena + 2048;   /* %98 div[64,16,1]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_0_ln2_add = m->arena + 327680;   /* %101 add[64,16,64]: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_0_ln2_weight = m->param + 20992;
   float *const p_blocks_0_ln2_bias = m->param + 21056;
-  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %100 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_0_transpose = m->arena + 393216;   /* %103 transpose[64,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_0_weight = m->param + 21120;
-  float *const blocks_0_mlp_1_add = m->arena + 0;   /* %108 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %111 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const blocks_0_mlp_0_add = m->arena + 131072;   /* %105 add[1024,128]: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_0_bias = m->param + 29312;
+  float *const blocks_0_mlp_1_add = m->arena + 0;   /* %113 add[64,16,128]: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_0_mlp_2_transpose = m->arena + 327680;   /* %115 transpose[128,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_0_mlp_2_weight = m->param + 29440;
-  float *const t113_add = m->arena + 0;   /* %113 add[64,16,64]: examples/transformer.lua:21 */
-  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %126 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div = m->arena + 131072;   /* %127 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %130 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %134 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  float *const blocks_1_attn_permute = m->arena + 65536;   /* %138 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_0_mlp_2_add = m->arena + 196608;   /* %117 add[1024,64]: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_0_mlp_2_bias = m->param + 37632;
+  float *const t119_add = m->arena + 0;   /* %119 add[64,16,64]: examples/transformer.lua:21 */
+  float *const blocks_1_ln1_sum_to = m->arena + 65536;   /* %132 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div = m->arena + 131072;   /* %133 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_sum_to_2 = m->arena + 65536;   /* %136 sum_to[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_ln1_div_2 = m->arena + 132096;   /* %140 div[64,16,1]: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  float *const blocks_1_attn_permute = m->arena + 65536;   /* %144 permute[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_ln1_weight = m->param + 37696;
   float *const p_blocks_1_ln1_bias = m->param + 37760;
-  float *const blocks_1_attn_slice = m->arena + 196608;   /* %139 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice = m->arena + 131072;   /* %145 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_weight = m->param + 37824;
-  float *const blocks_1_attn_matmul = m->arena + 131072;   /* %141 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_2 = m->arena + 262144;   /* %143 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose = m->arena + 196608;   /* %147 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul = m->arena + 131072;   /* %148 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_2 = m->arena + 262144;   /* %150 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_in_proj_bias = m->param + 50112;
-  float *const blocks_1_attn_add = m->arena + 196608;   /* %144 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_mul = m->arena + 131072;   /* %147 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_3 = m->arena + 262144;   /* %148 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_2 = m->arena + 196608;   /* %149 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_4 = m->arena + 327680;   /* %151 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_2 = m->arena + 262144;   /* %152 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_5 = m->arena + 327680;   /* %154 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %155 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %157 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %158 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %160 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %161 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %165 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %167 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %171 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %173 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %176 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_attn_add = m->arena + 196608;   /* %151 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_mul = m->arena + 131072;   /* %154 mul[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_3 = m->arena + 196608;   /* %155 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_2 = m->arena + 262144;   /* %156 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_2 = m->arena + 196608;   /* %157 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_4 = m->arena + 327680;   /* %159 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_2 = m->arena + 262144;   /* %160 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_5 = m->arena + 196608;   /* %162 slice[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_transpose_3 = m->arena + 327680;   /* %163 transpose[64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_matmul_3 = m->arena + 196608;   /* %164 matmul[1024,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_slice_6 = m->arena + 327680;   /* %166 slice[64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_add_3 = m->arena + 65536;   /* %167 add[16,64,64]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_2 = m->arena + 196608;   /* %169 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_3 = m->arena + 65536;   /* %170 permute[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to = m->arena + 262144;   /* %174 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_softmax = m->arena + 65536;   /* %176 softmax[256,16,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_sum_to_2 = m->arena + 131072;   /* %180 sum_to[256,16,1,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_permute_4 = m->arena + 65536;   /* %182 permute[16,256,16]: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  float *const blocks_1_attn_out_proj_transpose = m->arena + 262144;   /* %184 transpose[64,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
   float *const p_blocks_1_attn_out_proj_weight = m->param + 50304;
-  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %180 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const t179_add = m->arena + 262144;   /* %179 add[64,16,64]: examples/transformer.lua:20 */
-  float *const blocks_1_ln2_div = m->arena + 0;   /* %181 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %184 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %188 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  float *const blocks_1_ln2_add = m->arena + 327680;   /* %191 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_attn_out_proj_add = m->arena + 196608;   /* %186 add[1024,64]: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  float *const p_blocks_1_attn_out_proj_bias = m->param + 54400;
+  float *const blocks_1_ln2_sum_to = m->arena + 65536;   /* %190 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const t189_add = m->arena + 262144;   /* %189 add[64,16,64]: examples/transformer.lua:20 */
+  float *const blocks_1_ln2_div = m->arena + 0;   /* %191 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_sum_to_2 = m->arena + 1024;   /* %194 sum_to[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_div_2 = m->arena + 2048;   /* %198 div[64,16,1]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  float *const blocks_1_ln2_add = m->arena + 327680;   /* %201 add[64,16,64]: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
   float *const p_blocks_1_ln2_weight = m->param + 54464;
   float *const p_blocks_1_ln2_bias = m->param + 54528;
-  float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %194 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_0_transpose = m->arena + 393216;   /* %203 transpose[64,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_0_weight = m->param + 54592;
-  float *const blocks_1_mlp_1_add = m->arena + 0;   /* %200 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %203 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const blocks_1_mlp_0_add = m->arena + 131072;   /* %205 add[1024,128]: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_0_bias = m->param + 62784;
+  float *const blocks_1_mlp_1_add = m->arena + 0;   /* %211 add[64,16,128]: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  float *const blocks_1_mlp_2_transpose = m->arena + 327680;   /* %213 transpose[128,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
   float *const p_blocks_1_mlp_2_weight = m->param + 62912;
-  float *const t210_sum_to = m->arena + 0;   /* %210 sum_to[64,1,64]: examples/transformer.lua:28 */
-  float *const t213_div = m->arena + 4096;   /* %213 div[64,64]: examples/transformer.lua:28 */
-  float *const norm_sum_to = m->arena + 8192;   /* %214 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div = m->arena + 8256;   /* %215 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_sum_to_2 = m->arena + 0;   /* %218 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_div_2 = m->arena + 8192;   /* %222 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
-  float *const norm_add = m->arena + 0;   /* %225 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const blocks_1_mlp_2_add = m->arena + 196608;   /* %215 add[1024,64]: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  float *const p_blocks_1_mlp_2_bias = m->param + 71104;
+  float *const t222_sum_to = m->arena + 0;   /* %222 sum_to[64,1,64]: examples/transformer.lua:28 */
+  float *const t225_div = m->arena + 4096;   /* %225 div[64,64]: examples/transformer.lua:28 */
+  float *const norm_sum_to = m->arena + 8192;   /* %226 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div = m->arena + 8256;   /* %227 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_sum_to_2 = m->arena + 0;   /* %230 sum_to[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_div_2 = m->arena + 8192;   /* %234 div[64,1]: norm LayerNorm, examples/transformer.lua:28 */
+  float *const norm_add = m->arena + 0;   /* %237 add[64,64]: norm LayerNorm, examples/transformer.lua:28 */
   float *const p_norm_weight = m->param + 71824;
   float *const p_norm_bias = m->param + 71888;
   float *const p_head_bias = m->param + 71808;
@@ -4653,85 +4511,97 @@ void transformer_eval(transformer_model *restrict m, const float *x, const void 
   transformer_div_39(blocks_0_ln1_div_2, blocks_0_ln1_sum_to_2); /* %39 div: blocks.0.ln1 LayerNorm, examples/transformer.lua:15 */
   transformer_permute_43(blocks_0_attn_permute, t15_add, blocks_0_ln1_div, blocks_0_ln1_div_2, p_blocks_0_ln1_weight, p_blocks_0_ln1_bias); /* %43 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
   transformer_slice_44(blocks_0_attn_slice, p_blocks_0_attn_in_proj_weight); /* %44 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_slice); /* %46 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %48 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %49 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_0_attn_mul, blocks_0_attn_add); /* %53 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %54 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_slice_3); /* %55 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %57 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %58 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %60 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_slice_5); /* %61 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %63 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %64 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %66 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %67 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %71 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %73 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %77 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %79 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, p_blocks_0_attn_out_proj_weight); /* %81 matmul + %82 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %82 = add: computed by %81's tiles, from each element as it is stored */
-  transformer_add_85(blocks_0_ln2_sum_to, t85_add, t15_add, blocks_0_attn_out_proj_add); /* %85 add + %86 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %87 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t85_add, blocks_0_ln2_div); /* %90 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %94 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_0_ln2_add, t85_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %97 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, p_blocks_0_mlp_0_weight); /* %99 matmul + %100 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %100 = add: computed by %99's tiles, from each element as it is stored */
-  transformer_add_108(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %108 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, p_blocks_0_mlp_2_weight); /* %110 matmul + %111 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %111 = add: computed by %110's tiles, from each element as it is stored */
-  transformer_add_113(t113_add, t85_add, blocks_0_mlp_2_add); /* %113 add: examples/transformer.lua:21 */
-  transformer_sum_to_126(blocks_1_ln1_sum_to, t113_add); /* %126 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %127 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t113_add, blocks_1_ln1_div); /* %130 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %134 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
-  transformer_permute_43(blocks_1_attn_permute, t113_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %138 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %139 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_slice); /* %141 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %143 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %144 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_mul_53(blocks_1_attn_mul, blocks_1_attn_add); /* %147 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %148 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_slice_3); /* %149 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %151 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %152 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %154 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_46(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_slice_5); /* %155 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_slice_48(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %157 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_add_49(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %158 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_66(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %160 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_67(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %161 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %165 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_softmax_73(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %167 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_sum_to_71(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %171 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_permute_79(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %173 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
-  transformer_matmul_81(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, p_blocks_1_attn_out_proj_weight); /* %175 matmul + %176 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
-  /* %176 = add: computed by %175's tiles, from each element as it is stored */
-  transformer_add_85(blocks_1_ln2_sum_to, t179_add, t113_add, blocks_1_attn_out_proj_add); /* %179 add + %180 sum_to: examples/transformer.lua:20 */
-  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %181 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t179_add, blocks_1_ln2_div); /* %184 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %188 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_add_97(blocks_1_ln2_add, t179_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %191 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
-  transformer_matmul_99(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, p_blocks_1_mlp_0_weight); /* %193 matmul + %194 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
-  /* %194 = add: computed by %193's tiles, from each element as it is stored */
-  transformer_add_108(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %200 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
-  transformer_matmul_110(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, p_blocks_1_mlp_2_weight); /* %202 matmul + %203 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
-  /* %203 = add: computed by %202's tiles, from each element as it is stored */
-  transformer_sum_to_210(t210_sum_to, t179_add, blocks_1_mlp_2_add); /* %210 sum_to: examples/transformer.lua:28 */
-  transformer_div_213(t213_div, t210_sum_to); /* %213 div: examples/transformer.lua:28 */
-  transformer_sum_to_214(norm_sum_to, t213_div); /* %214 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_215(norm_div, norm_sum_to); /* %215 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_sum_to_218(norm_sum_to_2, t213_div, norm_div); /* %218 sum_to: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_div_222(norm_div_2, norm_sum_to_2); /* %222 div: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_add_225(norm_add, t213_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %225 add: norm LayerNorm, examples/transformer.lua:28 */
-  transformer_matmul_226_v2(out, p_head_bias, norm_add, p_head_weight); /* %226 matmul + %227 add: head Linear, examples/transformer.lua:28 */
-  /* %227 = add: computed by %226's tiles, from each element as it is stored */
-  transformer_xent_228_v2(sample_loss, out, y); /* %228 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
-  /* %232 = assign: computed in place by %227 */
-  /* %234 = assign: computed in place by %228 */
+  transformer_transpose_46(blocks_0_attn_transpose, blocks_0_attn_slice); /* %46 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul, blocks_0_attn_permute, blocks_0_attn_transpose); /* %47 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_2, p_blocks_0_attn_in_proj_bias); /* %49 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add, blocks_0_attn_matmul, blocks_0_attn_slice_2); /* %50 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_0_attn_mul, blocks_0_attn_add); /* %54 mul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_3, p_blocks_0_attn_in_proj_weight + 4096); /* %55 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_2, blocks_0_attn_slice_3); /* %56 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_2, blocks_0_attn_permute, blocks_0_attn_transpose_2); /* %57 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_4, p_blocks_0_attn_in_proj_bias + 64); /* %59 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_2, blocks_0_attn_matmul_2, blocks_0_attn_slice_4); /* %60 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_0_attn_slice_5, p_blocks_0_attn_in_proj_weight + 8192); /* %62 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_transpose_3, blocks_0_attn_slice_5); /* %63 transpose: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_0_attn_matmul_3, blocks_0_attn_permute, blocks_0_attn_transpose_3); /* %64 matmul: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_0_attn_slice_6, p_blocks_0_attn_in_proj_bias + 128); /* %66 slice: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_0_attn_add_3, blocks_0_attn_matmul_3, blocks_0_attn_slice_6); /* %67 add: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_0_attn_permute_2, blocks_0_attn_add_3); /* %69 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_0_attn_permute_3, blocks_0_attn_add_2); /* %70 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to, blocks_0_attn_mul, blocks_0_attn_permute_3); /* %74 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_0_attn_softmax, blocks_0_attn_sum_to); /* %76 softmax: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_0_attn_sum_to_2, blocks_0_attn_softmax, blocks_0_attn_permute_2); /* %80 sum_to: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_0_attn_permute_4, blocks_0_attn_sum_to_2); /* %82 permute: blocks.0.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_0_attn_out_proj_transpose, p_blocks_0_attn_out_proj_weight); /* %84 transpose: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_0_attn_out_proj_add, p_blocks_0_attn_out_proj_bias, blocks_0_attn_permute_4, blocks_0_attn_out_proj_transpose); /* %85 matmul + %86 add: blocks.0.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %86 = add: computed by %85's tiles, from each element as it is stored */
+  transformer_add_89(blocks_0_ln2_sum_to, t89_add, t15_add, blocks_0_attn_out_proj_add); /* %89 add + %90 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_0_ln2_div, blocks_0_ln2_sum_to); /* %91 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_0_ln2_sum_to_2, t89_add, blocks_0_ln2_div); /* %94 sum_to: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39(blocks_0_ln2_div_2, blocks_0_ln2_sum_to_2); /* %98 div: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_0_ln2_add, t89_add, blocks_0_ln2_div, blocks_0_ln2_div_2, p_blocks_0_ln2_weight, p_blocks_0_ln2_bias); /* %101 add: blocks.0.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_0_mlp_0_transpose, p_blocks_0_mlp_0_weight); /* %103 transpose: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_0_mlp_0_add, p_blocks_0_mlp_0_bias, blocks_0_ln2_add, blocks_0_mlp_0_transpose); /* %104 matmul + %105 add: blocks.0.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %105 = add: computed by %104's tiles, from each element as it is stored */
+  transformer_add_113(blocks_0_mlp_1_add, blocks_0_mlp_0_add); /* %113 add: blocks.0.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_0_mlp_2_transpose, p_blocks_0_mlp_2_weight); /* %115 transpose: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_0_mlp_2_add, p_blocks_0_mlp_2_bias, blocks_0_mlp_1_add, blocks_0_mlp_2_transpose); /* %116 matmul + %117 add: blocks.0.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %117 = add: computed by %116's tiles, from each element as it is stored */
+  transformer_add_119(t119_add, t89_add, blocks_0_mlp_2_add); /* %119 add: examples/transformer.lua:21 */
+  transformer_sum_to_132(blocks_1_ln1_sum_to, t119_add); /* %132 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_30(blocks_1_ln1_div, blocks_1_ln1_sum_to); /* %133 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_sum_to_33(blocks_1_ln1_sum_to_2, t119_add, blocks_1_ln1_div); /* %136 sum_to: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_div_39(blocks_1_ln1_div_2, blocks_1_ln1_sum_to_2); /* %140 div: blocks.1.ln1 LayerNorm, examples/transformer.lua:15 */
+  transformer_permute_43(blocks_1_attn_permute, t119_add, blocks_1_ln1_div, blocks_1_ln1_div_2, p_blocks_1_ln1_weight, p_blocks_1_ln1_bias); /* %144 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice, p_blocks_1_attn_in_proj_weight); /* %145 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose, blocks_1_attn_slice); /* %147 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul, blocks_1_attn_permute, blocks_1_attn_transpose); /* %148 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_2, p_blocks_1_attn_in_proj_bias); /* %150 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add, blocks_1_attn_matmul, blocks_1_attn_slice_2); /* %151 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_mul_54(blocks_1_attn_mul, blocks_1_attn_add); /* %154 mul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_3, p_blocks_1_attn_in_proj_weight + 4096); /* %155 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_2, blocks_1_attn_slice_3); /* %156 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_2, blocks_1_attn_permute, blocks_1_attn_transpose_2); /* %157 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_4, p_blocks_1_attn_in_proj_bias + 64); /* %159 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_2, blocks_1_attn_matmul_2, blocks_1_attn_slice_4); /* %160 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_44(blocks_1_attn_slice_5, p_blocks_1_attn_in_proj_weight + 8192); /* %162 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_transpose_3, blocks_1_attn_slice_5); /* %163 transpose: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_matmul_47(blocks_1_attn_matmul_3, blocks_1_attn_permute, blocks_1_attn_transpose_3); /* %164 matmul: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_slice_49(blocks_1_attn_slice_6, p_blocks_1_attn_in_proj_bias + 128); /* %166 slice: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_add_50(blocks_1_attn_add_3, blocks_1_attn_matmul_3, blocks_1_attn_slice_6); /* %167 add: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_69(blocks_1_attn_permute_2, blocks_1_attn_add_3); /* %169 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_70(blocks_1_attn_permute_3, blocks_1_attn_add_2); /* %170 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to, blocks_1_attn_mul, blocks_1_attn_permute_3); /* %174 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_softmax_76(blocks_1_attn_softmax, blocks_1_attn_sum_to); /* %176 softmax: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_sum_to_74(blocks_1_attn_sum_to_2, blocks_1_attn_softmax, blocks_1_attn_permute_2); /* %180 sum_to: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_permute_82(blocks_1_attn_permute_4, blocks_1_attn_sum_to_2); /* %182 permute: blocks.1.attn MultiheadAttention, examples/transformer.lua:16 */
+  transformer_transpose_46(blocks_1_attn_out_proj_transpose, p_blocks_1_attn_out_proj_weight); /* %184 transpose: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  transformer_matmul_85(blocks_1_attn_out_proj_add, p_blocks_1_attn_out_proj_bias, blocks_1_attn_permute_4, blocks_1_attn_out_proj_transpose); /* %185 matmul + %186 add: blocks.1.attn.out_proj Linear, examples/transformer.lua:16 */
+  /* %186 = add: computed by %185's tiles, from each element as it is stored */
+  transformer_add_89(blocks_1_ln2_sum_to, t189_add, t119_add, blocks_1_attn_out_proj_add); /* %189 add + %190 sum_to: examples/transformer.lua:20 */
+  transformer_div_30(blocks_1_ln2_div, blocks_1_ln2_sum_to); /* %191 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_sum_to_33(blocks_1_ln2_sum_to_2, t189_add, blocks_1_ln2_div); /* %194 sum_to: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_div_39(blocks_1_ln2_div_2, blocks_1_ln2_sum_to_2); /* %198 div: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_add_101(blocks_1_ln2_add, t189_add, blocks_1_ln2_div, blocks_1_ln2_div_2, p_blocks_1_ln2_weight, p_blocks_1_ln2_bias); /* %201 add: blocks.1.ln2 LayerNorm, examples/transformer.lua:17 */
+  transformer_transpose_103(blocks_1_mlp_0_transpose, p_blocks_1_mlp_0_weight); /* %203 transpose: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  transformer_matmul_104(blocks_1_mlp_0_add, p_blocks_1_mlp_0_bias, blocks_1_ln2_add, blocks_1_mlp_0_transpose); /* %204 matmul + %205 add: blocks.1.mlp.0 Linear, examples/transformer.lua:18 */
+  /* %205 = add: computed by %204's tiles, from each element as it is stored */
+  transformer_add_113(blocks_1_mlp_1_add, blocks_1_mlp_0_add); /* %211 add: blocks.1.mlp.1 GELU, examples/transformer.lua:18 */
+  transformer_transpose_115(blocks_1_mlp_2_transpose, p_blocks_1_mlp_2_weight); /* %213 transpose: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  transformer_matmul_116(blocks_1_mlp_2_add, p_blocks_1_mlp_2_bias, blocks_1_mlp_1_add, blocks_1_mlp_2_transpose); /* %214 matmul + %215 add: blocks.1.mlp.2 Linear, examples/transformer.lua:18 */
+  /* %215 = add: computed by %214's tiles, from each element as it is stored */
+  transformer_sum_to_222(t222_sum_to, t189_add, blocks_1_mlp_2_add); /* %222 sum_to: examples/transformer.lua:28 */
+  transformer_div_225(t225_div, t222_sum_to); /* %225 div: examples/transformer.lua:28 */
+  transformer_sum_to_226(norm_sum_to, t225_div); /* %226 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_227(norm_div, norm_sum_to); /* %227 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_sum_to_230(norm_sum_to_2, t225_div, norm_div); /* %230 sum_to: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_div_234(norm_div_2, norm_sum_to_2); /* %234 div: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_add_237(norm_add, t225_div, norm_div, norm_div_2, p_norm_weight, p_norm_bias); /* %237 add: norm LayerNorm, examples/transformer.lua:28 */
+  transformer_matmul_238_v2(out, p_head_bias, norm_add, p_head_weight); /* %238 matmul + %239 add: head Linear, examples/transformer.lua:28 */
+  /* %239 = add: computed by %238's tiles, from each element as it is stored */
+  transformer_xent_240_v2(sample_loss, out, y); /* %240 xent: crossentropyloss0 CrossEntropyLoss, examples/transformer.lua:35 */
+  /* %244 = assign: computed in place by %239 */
+  /* %246 = assign: computed in place by %240 */
 }
 
 enum { TRANSFORMER_NTENSORS = 94 };
