@@ -1612,20 +1612,31 @@ DLC_SHARED_KERNEL static void transformer_sum_to_74(float *restrict out0, const 
  *   the same kernel, on other buffers, computes %176, %176, %176 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_softmax_76(float *restrict out0, const float *restrict in0) {
-  for (int i0 = 0; i0 < 4096; i0++) {
+  for (int i0 = 0; i0 < 512; i0++) { /* 8 rows at a time, one in each lane */
     {
-      float row_max = -INFINITY, row_sum = 0.0f;
-      for (int i2 = 0; i2 < 16; i2++) {
-        row_max = dlc_maxf(row_max, in0[16*i0 + i2]);
+      const float *restrict r_in = in0 + (size_t)(i0 * 8) * 16;
+      float *restrict r_out = out0 + (size_t)(i0 * 8) * 16;
+      float r_x[16][8], r_max[8], r_sum[8];
+      for (int i2 = 0; i2 < 16; i2 += 8) { /* the rows' next 8 positions, transposed */
+        dlc_v8f r_t[8];
+        for (int r_l = 0; r_l < 8; r_l++) memcpy(&r_t[r_l], r_in + (size_t)r_l * 16 + i2, sizeof r_t[r_l]);
+        dlc_transpose_v8f(r_t);
+        for (int r_l = 0; r_l < 8; r_l++) memcpy(r_x[i2 + r_l], &r_t[r_l], sizeof r_t[r_l]);
       }
-      for (int i2 = 0; i2 < 16; i2++) {
-        out0[16*i0 + i2] = dlc_expf(in0[16*i0 + i2] - row_max);
-      }
-      for (int i2 = 0; i2 < 16; i2++) {
-        row_sum += out0[16*i0 + i2];
-      }
-      for (int i2 = 0; i2 < 16; i2++) {
-        out0[16*i0 + i2] = out0[16*i0 + i2] / row_sum;
+      for (int r_l = 0; r_l < 8; r_l++) r_max[r_l] = -INFINITY, r_sum[r_l] = 0.0f;
+      for (int i2 = 0; i2 < 16; i2++)
+        for (int r_l = 0; r_l < 8; r_l++) r_max[r_l] = dlc_maxf(r_max[r_l], r_x[i2][r_l]);
+      for (int i2 = 0; i2 < 16; i2++)
+        for (int r_l = 0; r_l < 8; r_l++) r_x[i2][r_l] = dlc_expf(r_x[i2][r_l] - r_max[r_l]);
+      for (int i2 = 0; i2 < 16; i2++)
+        for (int r_l = 0; r_l < 8; r_l++) r_sum[r_l] += r_x[i2][r_l];
+      for (int i2 = 0; i2 < 16; i2++)
+        for (int r_l = 0; r_l < 8; r_l++) r_x[i2][r_l] = r_x[i2][r_l] / r_sum[r_l];
+      for (int i2 = 0; i2 < 16; i2 += 8) { /* back, transposed */
+        dlc_v8f r_t[8];
+        for (int r_l = 0; r_l < 8; r_l++) memcpy(&r_t[r_l], r_x[i2 + r_l], sizeof r_t[r_l]);
+        dlc_transpose_v8f(r_t);
+        for (int r_l = 0; r_l < 8; r_l++) memcpy(r_out + (size_t)r_l * 16 + i2, &r_t[r_l], sizeof r_t[r_l]);
       }
     }
   }

@@ -2,7 +2,7 @@
  * model unfused and unblocked.
  *
  *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED
- *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI
+ *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -36,7 +36,9 @@
  * (emit_rows.c's emit_row), and CUTS elementwise loops cut at the bounds of the pads they read
  * (a concatenation, its adjoint: emit_loops.c's elem_cuts), and AXPYEPI microkernels of the
  * axpy form with an epilogue ("_epi" kernels: a product's elementwise user, or a (B A^T)^T
- * weight gradient's update, emit_matmul.c).  Exits 1 on any difference. */
+ * weight gradient's update, emit_matmul.c), and ROWLANES softmaxes and log-softmaxes computed a
+ * group of rows at a time, one in each lane (emit_rows.c's row_lanes; a loop of whole groups
+ * each).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,9 +75,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 18) {
+  if (argc != 19) {
     fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
-                    "ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI\n");
+                    "ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -113,6 +115,8 @@ int main(int argc, char **argv) {
   CHECK(have_u == want_u, "%s has %d loops cut at the bounds of the pads they read, expected %d", argv[1], have_u, want_u);
   int want_a = atoi(argv[17]), have_a = count_lines(argv[1], "static inline void fusednet_axpy_", "_epi(");
   CHECK(have_a == want_a, "%s has %d axpy-form microkernels with an epilogue, expected %d", argv[1], have_a, want_a);
+  int want_r = atoi(argv[18]), have_r = count_lines(argv[1], " rows at a time, one in each lane */", NULL);
+  CHECK(have_r == want_r, "%s has %d softmaxes computed a group of rows at a time, expected %d", argv[1], have_r, want_r);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
