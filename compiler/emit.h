@@ -125,6 +125,7 @@ typedef struct Em {
   FILE *decls;     /* ... their declarations */
   int reads_model; /* ... the function's body reads m */
   const char *pragma_next; /* printed before the next loop em_loop writes (then cleared) */
+  int novec_next;          /* the next loop em_loop writes is not to be vectorized (DLC_NO_VEC) */
   int ranged_ok;           /* --openmp: the block's split loop may run over [r_lo, r_hi) (em_pragma) */
   int64_t ranged;          /* ... it does: its iterations, shared by the caller's threads */
   int sub_par;             /* ... a kernel its body calls has a parallel region (emit_c.c) */

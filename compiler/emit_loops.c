@@ -243,12 +243,15 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   e->L.lv[l].seg = 0;
   if (em_unrolled(e, n)) {
     e->L.lv[l].lit = 1;
+    e->novec_next = 0;
     for (int64_t v = 0; v < n; v++) {
       e->L.lv[l].val = v;
       body(e, ctx);
     }
   } else {
     e->L.lv[l].lit = 0;
+    int novec = e->novec_next && !e->pragma_next && e->share_lv != l + 1;
+    e->novec_next = 0;
     /* one loop per segment between the cuts (the bounds of pads along this loop, elem_cuts):
      * in each, every pad is its input or zero throughout, which em_expr writes without a test.
      * Not the loop split across threads (its pragma or share). */
@@ -257,6 +260,7 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
     for (int s = 0; s <= ncut; s++) {
       int64_t lo = s ? e->cut[l][s - 1] : 0, hi = s < ncut ? e->cut[l][s] : n;
       e->L.lv[l].lo = lo, e->L.lv[l].hi = hi;
+      if (novec) em_line(e, "DLC_NO_VEC");
       if (ncut && !s) em_line(e, "for (int i%d = 0; i%d < %lld; i%d++) { /* i%d in %d segments, cut at the pads' bounds */", l, l, (long long)hi, l, l, ncut + 1);
       else if (ncut) em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l, (long long)lo, l, (long long)hi, l);
       else if (em_pragma(e, n)) em_line(e, "for (int i%d = r_lo; i%d < r_hi; i%d++) { /* this thread's share of %lld */", l, l, l, (long long)n);
@@ -281,12 +285,19 @@ typedef struct {
   void *ctx;
 } Nest;
 
+/* Whether the loop around an innermost loop of n iterations stays scalar (DLC_NO_VEC): n whole
+ * vectors, few enough that clang unrolls that loop in full (and would then vectorize the loop
+ * around it) */
+enum { NOVEC_INNER_MAX = 64 };
+static int novec_around(const Em *e, int64_t n) { return n % em_vlanes(e) == 0 && n <= NOVEC_INNER_MAX; }
+
 static void nest_step(Em *e, void *ctx) {
   Nest *ns = ctx;
   if (ns->at == ns->n) {
     ns->body(e, ns->ctx);
     return;
   }
+  if (ns->at == ns->n - 2 && novec_around(e, ns->sizes[ns->n - 1])) e->novec_next = 1;
   int64_t sz = ns->sizes[ns->at++];
   em_loop(e, sz, nest_step, ns);
   ns->at--;

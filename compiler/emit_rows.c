@@ -209,6 +209,7 @@ enum { ROW_LANES_MAX = 64 }; /* the longest such row (r_x: 64 x 16 floats, 4 KB 
 static void row_lanes_group(Em *e, const Node *n, const char *in, const char *out, const char *at, int nl, int64_t L) {
   int VL = em_vlanes(e), tiles = nl == VL && L % VL == 0;
   const char *R = e->real, *v = em_vtype(e), *lanes = ir_fmt("for (int r_l = 0; r_l < %d; r_l++)", nl);
+  const char *pos = ir_fmt("DLC_NO_VEC for (int i2 = 0; i2 < %lld; i2++)", (long long)L); /* its loop over the lanes, a vector */
   em_line(e, "{");
   e->ind++;
   em_line(e, "const %s *restrict r_in = %s + (size_t)(%s) * %lld;", R, in, at, (long long)L);
@@ -222,23 +223,23 @@ static void row_lanes_group(Em *e, const Node *n, const char *in, const char *ou
     em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(r_x[i2 + r_l], &r_t[r_l], sizeof r_t[r_l]);", VL);
     em_line(e, "}");
   } else {
-    em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+    em_line(e, "%s", pos);
     em_line(e, "  %s r_x[i2][r_l] = r_in[(size_t)r_l * %lld + i2];", lanes, (long long)L);
   }
   em_line(e, "%s r_max[r_l] = -INFINITY, r_sum[r_l] = %s;", lanes, em_lit(e, 0));
-  em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+  em_line(e, "%s", pos);
   em_line(e, "  %s r_max[r_l] = %s(r_max[r_l], r_x[i2][r_l]);", lanes, em_fn(e, "dlc_max"));
-  em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+  em_line(e, "%s", pos);
   if (n->op == OP_SOFTMAX) {
     em_line(e, "  %s r_x[i2][r_l] = %s(r_x[i2][r_l] - r_max[r_l]);", lanes, em_fn(e, "dlc_exp"));
-    em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+    em_line(e, "%s", pos);
     em_line(e, "  %s r_sum[r_l] += r_x[i2][r_l];", lanes);
-    em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+    em_line(e, "%s", pos);
     em_line(e, "  %s r_x[i2][r_l] = r_x[i2][r_l] / r_sum[r_l];", lanes);
   } else { /* log-softmax: x - max - log(sum of the exps), the exps summed as they are computed */
     em_line(e, "  %s r_sum[r_l] += %s(r_x[i2][r_l] - r_max[r_l]);", lanes, em_fn(e, "dlc_exp"));
     em_line(e, "%s r_sum[r_l] = %s(r_sum[r_l]); /* the rows' log of the sum */", lanes, em_fn(e, "log"));
-    em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+    em_line(e, "%s", pos);
     em_line(e, "  %s r_x[i2][r_l] = r_x[i2][r_l] - r_max[r_l] - r_sum[r_l];", lanes);
   }
   if (tiles) {
@@ -249,7 +250,7 @@ static void row_lanes_group(Em *e, const Node *n, const char *in, const char *ou
     em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(r_out + (size_t)r_l * %lld + i2, &r_t[r_l], sizeof r_t[r_l]);", VL, (long long)L);
     em_line(e, "}");
   } else {
-    em_line(e, "for (int i2 = 0; i2 < %lld; i2++)", (long long)L);
+    em_line(e, "%s", pos);
     em_line(e, "  %s r_out[(size_t)r_l * %lld + i2] = r_x[i2][r_l];", lanes, (long long)L);
   }
   e->ind--;

@@ -939,6 +939,7 @@ DLC_KERNEL static void autoencoder_sum_to_55(float *restrict g_net_2_bias, const
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_bias[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       g_net_2_bias[i1] += net_3_mul_bw[32*i0 + i1];

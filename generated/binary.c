@@ -89,6 +89,7 @@ static inline void binary_dot_4x1_k16_epi(const float *restrict a, const float *
 
 /* %5 = transpose %0 : f32[2,16]                        # examples/binary.lua:9 */
 DLC_KERNEL static void binary_transpose_5(float *restrict net_0_transpose, const float *restrict p_net_0_weight) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 2; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       net_0_transpose[16*i0 + i1] = p_net_0_weight[i0 + 2*i1];
@@ -102,6 +103,7 @@ DLC_KERNEL static void binary_matmul_6(float *restrict net_0_matmul, const float
     net_0_matmul[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 32; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 2; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         net_0_matmul[16*i0 + i2] += x[2*i0 + i1] * net_0_transpose[16*i1 + i2];
@@ -114,6 +116,7 @@ DLC_KERNEL static void binary_matmul_6(float *restrict net_0_matmul, const float
  *   with %7 = add %6, %1 : f32[32,16]                         # examples/binary.lua:9
  */
 DLC_KERNEL static void binary_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       net_1_tanh[16*i0 + i1] = dlc_tanhf((net_0_matmul[16*i0 + i1] + p_net_0_bias[i1]));
@@ -258,6 +261,7 @@ DLC_KERNEL static void binary_matmul_55(float *restrict g_net_2_weight, const fl
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i1 = 0; i1 < 32; i1++) {
     for (int i2 = 0; i2 < 16; i2++) {
       g_net_2_weight[i2] += net_3_mul_bw[i1] * net_1_tanh[16*i1 + i2];
@@ -280,6 +284,7 @@ DLC_KERNEL static void binary_sum_to_59(float *restrict g_net_0_bias, const floa
   for (int i0 = 0; i0 < 16; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       g_net_0_bias[i1] += net_1_mul_bw[16*i0 + i1];

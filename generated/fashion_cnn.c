@@ -1879,6 +1879,7 @@ DLC_KERNEL static void fashion_cnn_add_24(float *restrict net_1_sum_to, float *r
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -1918,6 +1919,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_31(float *restrict net_1_sum_to_2, flo
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2014,6 +2016,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_69(float *restrict net_5_sum_to, const
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2050,6 +2053,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_74(float *restrict net_5_sum_to_2, flo
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2406,6 +2410,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_186(float *restrict net_5_sum_to_bw_2,
   for (int i0 = 0; i0 < 64; i0++) {
     net_5_sum_to_bw_3[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2482,6 +2487,7 @@ DLC_KERNEL static void fashion_cnn_add_224(float *restrict net_4_sum_to_bw, floa
   for (int i0 = 0; i0 < 2048; i0++) {
     net_4_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2737,6 +2743,7 @@ DLC_KERNEL static void fashion_cnn_sum_to_242(float *restrict net_1_sum_to_bw_2,
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2811,6 +2818,7 @@ DLC_KERNEL static void fashion_cnn_add_280(float *restrict net_0_sum_to_bw, floa
   for (int i0 = 0; i0 < 1024; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 32; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {

@@ -2755,6 +2755,7 @@ DLC_KERNEL static void lenet_sum_to_78(float *restrict net_3_sum_to_bw, const fl
   for (int i0 = 0; i0 < 512; i0++) {
     net_3_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -3030,6 +3031,7 @@ DLC_KERNEL static void lenet_sum_to_95(float *restrict net_0_sum_to_bw, const fl
   for (int i0 = 0; i0 < 192; i0++) {
     net_0_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 6; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {

@@ -103,6 +103,7 @@ DLC_SHARED_KERNEL static void regression_matmul_6(float *restrict out0, const fl
  *   with %7 = add %6, %1 : f32[64,32]                         # examples/regression.lua:9
  */
 DLC_KERNEL static void regression_tanh_8(float *restrict net_1_tanh, const float *restrict net_0_matmul, const float *restrict p_net_0_bias) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       net_1_tanh[32*i0 + i1] = dlc_tanhf((net_0_matmul[32*i0 + i1] + p_net_0_bias[i1]));
@@ -202,6 +203,7 @@ DLC_KERNEL static void regression_matmul_43(float *restrict g_net_2_weight, cons
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_2_weight[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i1 = 0; i1 < 64; i1++) {
     for (int i2 = 0; i2 < 32; i2++) {
       g_net_2_weight[i2] += huberloss0_mul_bw[i1] * net_1_tanh[32*i1 + i2];
@@ -224,6 +226,7 @@ DLC_KERNEL static void regression_sum_to_47(float *restrict g_net_0_bias, const 
   for (int i0 = 0; i0 < 32; i0++) {
     g_net_0_bias[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       g_net_0_bias[i1] += net_1_mul_bw[32*i0 + i1];

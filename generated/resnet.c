@@ -2147,6 +2147,7 @@ DLC_KERNEL static void resnet_sum_to_49(float *restrict net_1_sum_to, const floa
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2182,6 +2183,7 @@ DLC_KERNEL static void resnet_sum_to_55(float *restrict net_1_sum_to_2, float *r
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2319,6 +2321,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_91(float *restrict out0, const float
   for (int i0 = 0; i0 < 32; i0++) {
     out0[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2358,6 +2361,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_96(float *restrict out0, float *rest
   for (int i0 = 0; i0 < 32; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -2446,6 +2450,7 @@ DLC_KERNEL static void resnet_sum_to_162(float *restrict net_7_sum_to, const flo
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2482,6 +2487,7 @@ DLC_KERNEL static void resnet_sum_to_166(float *restrict net_7_sum_to_2, float *
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2578,6 +2584,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_197(float *restrict out0, const floa
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2617,6 +2624,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_202(float *restrict out0, float *res
   for (int i0 = 0; i0 < 64; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -2862,6 +2870,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_513(float *restrict out0, float *res
   for (int i0 = 0; i0 < 64; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -3178,6 +3187,7 @@ DLC_KERNEL static void resnet_sum_to_720(float *restrict net_7_sum_to_bw_2, floa
   for (int i0 = 0; i0 < 64; i0++) {
     net_7_sum_to_bw_3[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       {
@@ -3454,6 +3464,7 @@ DLC_SHARED_KERNEL static void resnet_sum_to_771(float *restrict out0, float *res
   for (int i0 = 0; i0 < 32; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {
@@ -3637,6 +3648,7 @@ DLC_KERNEL static void resnet_sum_to_869(float *restrict net_1_sum_to_bw_2, floa
   for (int i0 = 0; i0 < 32; i0++) {
     net_1_sum_to_bw_3[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 32; i1++) {
       {

@@ -1412,6 +1412,7 @@ DLC_KERNEL static void transformer_add_15(float *restrict blocks_0_ln1_sum_to, f
   for (int i0 = 0; i0 < 1024; i0++) {
     blocks_0_ln1_sum_to[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       {
@@ -1482,6 +1483,7 @@ DLC_SHARED_KERNEL static void transformer_div_39(float *restrict out0, const flo
  */
 DLC_SHARED_KERNEL static void transformer_permute_43(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
   for (int i0 = 0; i0 < 16; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         out0[4096*i0 + 64*i1 + i2] = ((((in0[64*i0 + 1024*i1 + i2] - in1[i0 + 16*i1]) * in2[i0 + 16*i1]) * in3[i2]) + in4[i2]);
@@ -1539,6 +1541,7 @@ DLC_SHARED_KERNEL static void transformer_slice_49(float *restrict out0, const f
  *   the same kernel, on other buffers, computes %60, %67, %151, %160, %167, %60, %67, %151, %160, %167, %60, %67, %151, %160, %167 (16 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_50(float *restrict out0, const float *restrict in0, const float *restrict in1) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[64*i0 + i1] + in1[i1]);
@@ -1552,6 +1555,7 @@ DLC_SHARED_KERNEL static void transformer_add_50(float *restrict out0, const flo
  */
 DLC_SHARED_KERNEL static void transformer_mul_54(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         out0[256*i0 + 16*i1 + i2] = (in0[16*i0 + 4096*i1 + i2] * 0.25f);
@@ -1565,6 +1569,7 @@ DLC_SHARED_KERNEL static void transformer_mul_54(float *restrict out0, const flo
  */
 DLC_SHARED_KERNEL static void transformer_permute_69(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 256; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         out0[256*i0 + 16*i1 + i2] = in0[16*i0 + 4096*i1 + i2];
@@ -1599,6 +1604,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_74(float *restrict out0, const 
   }
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
+      DLC_NO_VEC
       for (int i2 = 0; i2 < 16; i2++) {
         for (int i3 = 0; i3 < 16; i3++) {
           out0[256*i0 + 16*i1 + i3] += (in0[256*i0 + 16*i1 + i2] * in1[256*i0 + 16*i2 + i3]);
@@ -1624,13 +1630,13 @@ DLC_SHARED_KERNEL static void transformer_softmax_76(float *restrict out0, const
         for (int r_l = 0; r_l < 8; r_l++) memcpy(r_x[i2 + r_l], &r_t[r_l], sizeof r_t[r_l]);
       }
       for (int r_l = 0; r_l < 8; r_l++) r_max[r_l] = -INFINITY, r_sum[r_l] = 0.0f;
-      for (int i2 = 0; i2 < 16; i2++)
+      DLC_NO_VEC for (int i2 = 0; i2 < 16; i2++)
         for (int r_l = 0; r_l < 8; r_l++) r_max[r_l] = dlc_maxf(r_max[r_l], r_x[i2][r_l]);
-      for (int i2 = 0; i2 < 16; i2++)
+      DLC_NO_VEC for (int i2 = 0; i2 < 16; i2++)
         for (int r_l = 0; r_l < 8; r_l++) r_x[i2][r_l] = dlc_expf(r_x[i2][r_l] - r_max[r_l]);
-      for (int i2 = 0; i2 < 16; i2++)
+      DLC_NO_VEC for (int i2 = 0; i2 < 16; i2++)
         for (int r_l = 0; r_l < 8; r_l++) r_sum[r_l] += r_x[i2][r_l];
-      for (int i2 = 0; i2 < 16; i2++)
+      DLC_NO_VEC for (int i2 = 0; i2 < 16; i2++)
         for (int r_l = 0; r_l < 8; r_l++) r_x[i2][r_l] = r_x[i2][r_l] / r_sum[r_l];
       for (int i2 = 0; i2 < 16; i2 += 8) { /* back, transposed */
         dlc_v8f r_t[8];
@@ -1647,6 +1653,7 @@ DLC_SHARED_KERNEL static void transformer_softmax_76(float *restrict out0, const
  */
 DLC_SHARED_KERNEL static void transformer_permute_82(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         out0[4096*i0 + 16*i1 + i2] = in0[16*i0 + 256*i1 + i2];
@@ -1676,6 +1683,7 @@ DLC_SHARED_KERNEL static void transformer_add_89(float *restrict out0, float *re
   for (int i0 = 0; i0 < 1024; i0++) {
     out0[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       {
@@ -1701,6 +1709,7 @@ DLC_SHARED_KERNEL static void transformer_add_89(float *restrict out0, float *re
  *   the same kernel, on other buffers, computes %201, %201, %201 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_add_101(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2, const float *restrict in3, const float *restrict in4) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = ((((in0[64*i0 + i1] - in1[i0]) * in2[i0]) * in3[i1]) + in4[i1]);
@@ -1810,6 +1819,7 @@ DLC_KERNEL static void transformer_sum_to_222(float *restrict t222_sum_to, const
     t222_sum_to[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         t222_sum_to[64*i0 + i2] += (t189_add[1024*i0 + 64*i1 + i2] + blocks_1_mlp_2_add[1024*i0 + 64*i1 + i2]);
@@ -1889,6 +1899,7 @@ DLC_KERNEL static void transformer_div_234(float *restrict norm_div_2, const flo
  *   with %228 = sub %225, %227 : f32[64,64]                   # examples/transformer.lua:28
  */
 DLC_KERNEL static void transformer_add_237(float *restrict norm_add, const float *restrict t225_div, const float *restrict norm_div, const float *restrict norm_div_2, const float *restrict p_norm_weight, const float *restrict p_norm_bias) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       norm_add[64*i0 + i1] = ((((t225_div[64*i0 + i1] - norm_div[i0]) * norm_div_2[i0]) * p_norm_weight[i1]) + p_norm_bias[i1]);
@@ -2155,6 +2166,7 @@ DLC_KERNEL static void transformer_sum_to_257(float *restrict g_norm_bias, float
   for (int i0 = 0; i0 < 64; i0++) {
     g_norm_weight[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       g_norm_bias[i1] += head_matmul_bw[64*i0 + i1];
@@ -2235,6 +2247,7 @@ DLC_KERNEL static void transformer_add_274(float *restrict norm_sum_to_bw_2, flo
  *   with %278 = broadcast %277 : f32[64,64]                   # examples/transformer.lua:28 backward
  */
 DLC_KERNEL static void transformer_div_280(float *restrict t280_div, const float *restrict norm_add_bw, const float *restrict norm_div_bw_2) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       t280_div[64*i0 + i1] = ((norm_add_bw[64*i0 + i1] + norm_div_bw_2[i0]) / 16.0f);
@@ -2245,6 +2258,7 @@ DLC_KERNEL static void transformer_div_280(float *restrict t280_div, const float
 /* %282 = broadcast %281 : f32[64,16,64]                # examples/transformer.lua:28 backward */
 DLC_KERNEL static void transformer_broadcast_282(float *restrict t282_broadcast, const float *restrict t280_div) {
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         t282_broadcast[1024*i0 + 64*i1 + i2] = t280_div[64*i0 + i2];
@@ -2260,6 +2274,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_284(float *restrict out0, const
   for (int i0 = 0; i0 < 64; i0++) {
     out0[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[i1] += in0[64*i0 + i1];
@@ -2401,6 +2416,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_305(float *restrict out0, float
   for (int i0 = 0; i0 < 64; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[i1] += in0[64*i0 + i1];
@@ -2484,6 +2500,7 @@ DLC_SHARED_KERNEL static void transformer_add_321(float *restrict out0, float *r
  *   the same kernel, on other buffers, computes %475 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_permute_330(float *restrict out0, const float *restrict in0) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 16; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[i0 + 16*i1] / 64.0f);
@@ -2500,6 +2517,7 @@ DLC_SHARED_KERNEL static void transformer_permute_330(float *restrict out0, cons
  */
 DLC_SHARED_KERNEL static void transformer_add_332(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 16; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         out0[4096*i0 + 64*i1 + i2] = ((in0[64*i0 + 1024*i1 + i2] + in1[64*i0 + 1024*i1 + i2]) + in2[64*i0 + i1]);
@@ -2566,6 +2584,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_348(float *restrict out0, const
   }
   for (int i0 = 0; i0 < 256; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
+      DLC_NO_VEC
       for (int i2 = 0; i2 < 16; i2++) {
         for (int i3 = 0; i3 < 16; i3++) {
           out0[256*i0 + 16*i1 + i3] += (in0[256*i0 + 16*i2 + i3] * in1[256*i0 + 16*i2 + i1]);
@@ -2586,6 +2605,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_354(float *restrict out0, const
     out0[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 256; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         out0[16*i0 + i2] += (in0[256*i0 + i1 + 16*i2] * in1[256*i0 + i1 + 16*i2]);
@@ -2599,6 +2619,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_354(float *restrict out0, const
  *   the same kernel, on other buffers, computes %502 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_mul_357(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 4096; i0++) {
     for (int i1 = 0; i1 < 16; i1++) {
       out0[16*i0 + i1] = (in0[16*i0 + i1] * (in1[16*i0 + i1] - in2[i0]));
@@ -2633,6 +2654,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_372(float *restrict out0, float
   for (int i0 = 0; i0 < 64; i0++) {
     out1[i0] = 0.0f;
   }
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 1024; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[i1] += in0[64*i0 + i1];
@@ -2647,6 +2669,7 @@ DLC_SHARED_KERNEL static void transformer_sum_to_372(float *restrict out0, float
  */
 DLC_SHARED_KERNEL static void transformer_mul_391(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 16; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 256; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         out0[4096*i0 + 16*i1 + i2] = (in0[16*i0 + 256*i1 + i2] * 0.25f);
@@ -2673,6 +2696,7 @@ DLC_SHARED_KERNEL static void transformer_matmul_398(float *restrict out0, const
  */
 DLC_SHARED_KERNEL static void transformer_permute_405(float *restrict out0, const float *restrict in0) {
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         out0[1024*i0 + 64*i1 + i2] = in0[64*i0 + 4096*i1 + i2];
@@ -2689,6 +2713,7 @@ DLC_SHARED_KERNEL static void transformer_permute_405(float *restrict out0, cons
  */
 DLC_SHARED_KERNEL static void transformer_add_428(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 16; i1++) {
       for (int i2 = 0; i2 < 64; i2++) {
         out0[1024*i0 + 64*i1 + i2] = ((in0[64*i0 + 4096*i1 + i2] + in1[1024*i0 + 64*i1 + i2]) + in2[16*i0 + i1]);
@@ -2729,6 +2754,7 @@ DLC_KERNEL static void transformer_sum_to_577(float *restrict patch_sum_to_bw, c
     patch_sum_to_bw[i0] = 0.0f;
   }
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         patch_sum_to_bw[i1] += t575_permute[1024*i0 + 16*i1 + i2];
@@ -2740,6 +2766,7 @@ DLC_KERNEL static void transformer_sum_to_577(float *restrict patch_sum_to_bw, c
 /* %579 = permute %576 {dims=2,1,3,4} : f32[64,64,4,4]  # examples/transformer.lua:24 backward */
 DLC_KERNEL static void transformer_permute_579(float *restrict patch_permute_bw, const float *restrict t575_permute) {
   for (int i0 = 0; i0 < 64; i0++) {
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 64; i1++) {
       for (int i2 = 0; i2 < 16; i2++) {
         patch_permute_bw[1024*i0 + 16*i1 + i2] = t575_permute[16*i0 + 1024*i1 + i2];
@@ -2841,16 +2868,19 @@ DLC_KERNEL static void transformer_assign_584(float *restrict g_patch_weight, co
  *   the same kernel, on other buffers, computes %618 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void transformer_assign_594(float *restrict out0, const float *restrict in0, const float *restrict in1, const float *restrict in2) {
+  DLC_NO_VEC
   for (int i0 = 0; i0 < 64; i0++) { /* i0 in 3 segments, cut at the pads' bounds */
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in0[64*i0 + i1] + 0.0f);
     }
   }
+  DLC_NO_VEC
   for (int i0 = 64; i0 < 128; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in1[64*i0 + i1 - 4096] + 0.0f);
     }
   }
+  DLC_NO_VEC
   for (int i0 = 128; i0 < 192; i0++) {
     for (int i1 = 0; i1 < 64; i1++) {
       out0[64*i0 + i1] = (in2[64*i0 + i1 - 8192] + 0.0f);
