@@ -269,9 +269,12 @@ static int row_lanes(Em *e, int id, int sib, int64_t outer, int64_t len, int64_t
   em_split_for(e, "i0", groups, ir_fmt("%d rows at a time, one in each lane", VL));
   e->ind++;
   row_lanes_group(e, n, in, out, ir_fmt("i0 * %d", VL), VL, len);
+  if (outer % VL) { /* in the loop: with --openmp, on the thread of the last group only */
+    em_line(e, "if (i0 == %lld) /* the rows after the last whole group */", (long long)(groups - 1));
+    row_lanes_group(e, n, in, out, ir_fmt("%lld", (long long)(groups * VL)), (int)(outer % VL), len);
+  }
   e->ind--;
   em_line(e, "}");
-  if (outer % VL) row_lanes_group(e, n, in, out, ir_fmt("%lld", (long long)(groups * VL)), (int)(outer % VL), len);
   return 1;
 }
 
