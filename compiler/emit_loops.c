@@ -241,17 +241,16 @@ void em_loop(Em *e, int64_t n, BodyFn body, void *ctx) {
   e->L.lv[l].size = n;
   e->L.lv[l].alias = NULL;
   e->L.lv[l].seg = 0;
+  int novec = e->novec_next && !e->pragma_next && e->share_lv != l + 1; /* (not a loop split across threads) */
+  e->novec_next = 0;
   if (em_unrolled(e, n)) {
     e->L.lv[l].lit = 1;
-    e->novec_next = 0;
     for (int64_t v = 0; v < n; v++) {
       e->L.lv[l].val = v;
       body(e, ctx);
     }
   } else {
     e->L.lv[l].lit = 0;
-    int novec = e->novec_next && !e->pragma_next && e->share_lv != l + 1;
-    e->novec_next = 0;
     /* one loop per segment between the cuts (the bounds of pads along this loop, elem_cuts):
      * in each, every pad is its input or zero throughout, which em_expr writes without a test.
      * Not the loop split across threads (its pragma or share). */

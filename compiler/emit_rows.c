@@ -21,6 +21,18 @@ static void tr_body(Em *e, void *ctx) {
  * writes stay in L1 while a block is copied (a plain row-by-row copy misses on every read). */
 enum { TR_BLOCK = 16 };
 
+/* One register tile of L x L (the target's vector lanes) transposed: row var of the source,
+ * src (a C expression in var), loaded as a vector; the tile transposed in registers
+ * (dlc_transpose in dlc_kernel.h); row var stored to dst. */
+static void tile_transpose(Em *e, const char *var, const char *src, const char *dst) {
+  int L = em_vlanes(e);
+  const char *v = em_vtype(e);
+  em_line(e, "%s r_t[%d];", v, L);
+  em_line(e, "for (int %s = 0; %s < %d; %s++) memcpy(&r_t[%s], %s, sizeof r_t[%s]);", var, var, L, var, var, src, var);
+  em_line(e, "dlc_transpose_%s(r_t);", v + 4);
+  em_line(e, "for (int %s = 0; %s < %d; %s++) memcpy(%s, &r_t[%s], sizeof r_t[%s]);", var, var, L, var, dst, var, var);
+}
+
 /* out[b][y][x] = in[b][x][y] for B batch entries of X x Y elements, X and Y whole numbers of
  * vectors, by register tiles of L x L: L rows of the input loaded as vectors, transposed in
  * registers (dlc_transpose in dlc_kernel.h), stored as L rows of the output.  fashion_cnn's
@@ -31,7 +43,6 @@ enum { TR_BLOCK = 16 };
 static int transpose_tiles(Em *e, const char *out, const char *in, int64_t B, int64_t X, int64_t Y) {
   int L = em_vlanes(e);
   if (e->o->check_numerics || X % L || Y % L || X < L || Y < L) return 0;
-  const char *v = em_vtype(e);
   int64_t tiles = B * (X / L);
   em_omp_split(e, tiles * Y * L);
   em_split_for(e, "i0", tiles, ir_fmt("a row of tiles: %d of the input's rows", L));
@@ -44,10 +55,7 @@ static int transpose_tiles(Em *e, const char *out, const char *in, int64_t B, in
     em_line(e, "%s *restrict r_out = %s + (size_t)i0 * %d;", e->real, out, L);
   em_line(e, "for (int i1 = 0; i1 < %lld; i1 += %d) {", (long long)Y, L);
   e->ind++;
-  em_line(e, "%s r_t[%d];", v, L);
-  em_line(e, "for (int i2 = 0; i2 < %d; i2++) memcpy(&r_t[i2], r_in + (size_t)i2 * %lld + i1, sizeof r_t[i2]);", L, (long long)Y);
-  em_line(e, "dlc_transpose_%s(r_t);", v + 4);
-  em_line(e, "for (int i2 = 0; i2 < %d; i2++) memcpy(r_out + (size_t)(i1 + i2) * %lld, &r_t[i2], sizeof r_t[i2]);", L, (long long)X);
+  tile_transpose(e, "i2", ir_fmt("r_in + (size_t)i2 * %lld + i1", (long long)Y), ir_fmt("r_out + (size_t)(i1 + i2) * %lld", (long long)X));
   e->ind--;
   em_line(e, "}");
   e->ind--;
@@ -208,7 +216,7 @@ enum { ROW_LANES_MAX = 64 }; /* the longest such row (r_x: 64 x 16 floats, 4 KB 
 
 static void row_lanes_group(Em *e, const Node *n, const char *in, const char *out, const char *at, int nl, int64_t L) {
   int VL = em_vlanes(e), tiles = nl == VL && L % VL == 0;
-  const char *R = e->real, *v = em_vtype(e), *lanes = ir_fmt("for (int r_l = 0; r_l < %d; r_l++)", nl);
+  const char *R = e->real, *lanes = ir_fmt("for (int r_l = 0; r_l < %d; r_l++)", nl);
   const char *pos = ir_fmt("DLC_NO_VEC for (int i2 = 0; i2 < %lld; i2++)", (long long)L); /* its loop over the lanes, a vector */
   em_line(e, "{");
   e->ind++;
@@ -217,10 +225,9 @@ static void row_lanes_group(Em *e, const Node *n, const char *in, const char *ou
   em_line(e, "%s r_x[%lld][%d], r_max[%d], r_sum[%d];", R, (long long)L, VL, VL, VL);
   if (tiles) {
     em_line(e, "for (int i2 = 0; i2 < %lld; i2 += %d) { /* the rows' next %d positions, transposed */", (long long)L, VL, VL);
-    em_line(e, "  %s r_t[%d];", v, VL);
-    em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(&r_t[r_l], r_in + (size_t)r_l * %lld + i2, sizeof r_t[r_l]);", VL, (long long)L);
-    em_line(e, "  dlc_transpose_%s(r_t);", v + 4);
-    em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(r_x[i2 + r_l], &r_t[r_l], sizeof r_t[r_l]);", VL);
+    e->ind++;
+    tile_transpose(e, "r_l", ir_fmt("r_in + (size_t)r_l * %lld + i2", (long long)L), "r_x[i2 + r_l]");
+    e->ind--;
     em_line(e, "}");
   } else {
     em_line(e, "%s", pos);
@@ -244,10 +251,9 @@ static void row_lanes_group(Em *e, const Node *n, const char *in, const char *ou
   }
   if (tiles) {
     em_line(e, "for (int i2 = 0; i2 < %lld; i2 += %d) { /* back, transposed */", (long long)L, VL);
-    em_line(e, "  %s r_t[%d];", v, VL);
-    em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(&r_t[r_l], r_x[i2 + r_l], sizeof r_t[r_l]);", VL);
-    em_line(e, "  dlc_transpose_%s(r_t);", v + 4);
-    em_line(e, "  for (int r_l = 0; r_l < %d; r_l++) memcpy(r_out + (size_t)r_l * %lld + i2, &r_t[r_l], sizeof r_t[r_l]);", VL, (long long)L);
+    e->ind++;
+    tile_transpose(e, "r_l", "r_x[i2 + r_l]", ir_fmt("r_out + (size_t)r_l * %lld + i2", (long long)L));
+    e->ind--;
     em_line(e, "}");
   } else {
     em_line(e, "%s", pos);

@@ -119,16 +119,12 @@ static int sum_inner(Graph *g, const Graph *og, int old, const int *map, const L
   return ir_reshape(g, ir_sum_to(g, prod, t), o->shape);
 }
 
-/* whether x is a convolution's windows, through reshapes (its weight gradient's B: the emitter
- * gathers those windows from the image itself, emit_window.c, and a copy of B^T would store them) */
-static int windows(const Graph *og, int x) {
-  while (og->nodes[x].op == OP_RESHAPE) x = og->nodes[x].in[0];
-  return og->nodes[x].op == OP_WINDOW;
-}
-
-/* the axpy form for A B^T (B^T copied): k of a few vectors and N of whole ones (ir.h) */
+/* the axpy form for A B^T (B^T copied): k of a few vectors and N of whole ones (ir.h); from
+ * AXPY_WIN_MAX_K on, not when B is a convolution's windows (its weight gradient's: the emitter
+ * gathers them from the image itself, emit_window.c, and a copy of B^T would store them) */
 static int short_k(const Graph *og, const Node *o, int K) {
-  return o->shape.d[1] % 16 == 0 && (K < AXPY_WIN_MAX_K || (K <= AXPY_MAX_K && !windows(og, o->in[1])));
+  int windows = og->nodes[ir_root_of(og, o->in[1])].op == OP_WINDOW;
+  return o->shape.d[1] % 16 == 0 && (K < AXPY_WIN_MAX_K || (K <= AXPY_MAX_K && !windows));
 }
 
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {
