@@ -140,8 +140,10 @@ int main(int argc, char **argv) {
   printf("%s: %d epilogues, %d sibling sums, %d product epilogues, %d arrays of lanes, %d scattered in blocks of "
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
          "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d poolings in "
-         "an elementwise block's kernel, %d cross-entropies with their softmax, %d loops cut at pads, %d steps: %s\n",
-         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, have_u, NSTEPS,
+         "an elementwise block's kernel, %d cross-entropies with their softmax, %d loops cut at pads, %d axpy kernels with "
+         "an epilogue, %d softmaxes by groups of rows, %d steps: %s\n",
+         argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, have_u,
+         have_a, have_r, NSTEPS,
          failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
