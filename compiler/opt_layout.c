@@ -27,12 +27,18 @@
 enum { MIN_ROWS_FOR_COPY = 4 };
 
 /* (B A^T)^T for A B^T: A at least TRANS_MIN_ROWS rows (four 16-float vectors of the new
- * product's row), B at least as many, k at least TRANS_MIN_K */
-enum { TRANS_MIN_ROWS = 64, TRANS_MIN_K = 2048 };
+ * product's row), B at least as many, k at least TRANS_MIN_K; or A at least TRANS_MIN_WIN_ROWS
+ * (two vectors) when B is a convolution's windows: resnet's 32-channel blocks' filter
+ * gradient, 32 x 288 with k = 12544, whose dot form's lanes (32 x 288 x 16 floats, 590 KB)
+ * do not fit the stack, so that it could not gather its windows a block of images at a time
+ * and the forward stored them all for it (14.4 MB).  A Linear's forward at batch 32 keeps the
+ * dot form (tests/fused/linear_strips.lua). */
+enum { TRANS_MIN_ROWS = 64, TRANS_MIN_WIN_ROWS = 32, TRANS_MIN_K = 2048 };
 
 static int transposed_product(const Graph *og, const Node *o, int K) {
   int M = o->shape.d[0], N = o->shape.d[1];
-  return !o->ta && o->tb && M >= TRANS_MIN_ROWS && M % 16 == 0 && N >= M && K >= TRANS_MIN_K &&
+  int rows = og->nodes[ir_root_of(og, o->in[1])].op == OP_WINDOW ? TRANS_MIN_WIN_ROWS : TRANS_MIN_ROWS;
+  return !o->ta && o->tb && M >= rows && M % 16 == 0 && N >= M && K >= TRANS_MIN_K &&
          og->nodes[o->in[0]].shape.n == 2 && og->nodes[o->in[1]].shape.n == 2;
 }
 
