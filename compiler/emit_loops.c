@@ -894,6 +894,87 @@ static int lane_sums(Em *e, const Elem *els, const Masks *m, const int64_t *size
          !out_walks(e, m, e->L.nlv + nl - 1); /* the innermost loop is a reduced one */
 }
 
+/* Sums whose output walks only the loop right outside the innermost, a reduced one too short
+ * for lanes along it (VSum): batch norm's sums over [N, C, 7 x 7] planes, one output per
+ * channel.  Their own nest adds each element into its output in turn, the output's 49
+ * additions a chain and the next channel's another (clang unrolled the 49 and gathered across
+ * the channels); here the outputs are computed VL at a time, one in each lane of a vector of
+ * partial sums started from the output (its +0) and stored back at the end: the kept loop
+ * outermost by steps of VL, the reduced loops inside it in their order, the lanes innermost
+ * (each lane's terms gathered, stride the innermost loop's length).  Every output gets the
+ * same terms in the same order, the same bits; the outputs after the last whole group get
+ * their own nest.  Not under --check-numerics (the equiv tests' reference keeps the old nest),
+ * nor in a thread's share of a split reduction (--openmp). */
+typedef struct {
+  Elem *el;
+  int n;
+} KeptLanes;
+
+static int kept_lanes_ok(const Em *e, const Elem *els, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
+  int VL = em_vlanes(e), l0 = e->L.nlv;
+  if (els[0].reduce != 1 || prod || e->share_lv || e->o->check_numerics || nl < 2 || sizes[nl - 2] < VL ||
+      em_unrolled(e, VL) || em_unrolled(e, sizes[nl - 1]))
+    return 0;
+  if (out_walks(e, m, l0 + nl - 1) || !out_walks(e, m, l0 + nl - 2)) return 0;
+  for (int l = 0; l < nl - 2; l++)
+    if (out_walks(e, m, l0 + l)) return 0;
+  return 1;
+}
+
+static void kept_lanes_body(Em *e, void *ctx) {
+  KeptLanes *k = ctx;
+  const char *out;
+  for (int i = 0; i < k->n; i++) {
+    const char *v = elem_value(e, &k->el[i], &out);
+    em_line(e, "%s[i%d] += %s;", part_name(i), e->L.nlv - 1, v);
+  }
+}
+
+static void kept_lanes(Em *e, Elem *els, int n, const int64_t *sizes, int nl) {
+  int VL = em_vlanes(e), l0 = e->L.nlv, lane = l0 + nl;
+  int64_t K = sizes[nl - 2], Kv = K / VL * VL, rs[MAX_DIMS];
+  Loops saved = e->L;
+  /* the kept loop first (l0), the reduced ones after it in their order, the lanes' (VL) last */
+  for (int d = 0; d < e->L.nov; d++) {
+    int lv = e->L.ov[d].lv;
+    if (lv >= l0 && lv < l0 + nl - 1) e->L.ov[d].lv = lv == l0 + nl - 2 ? l0 : lv + 1;
+  }
+  rs[0] = K;
+  for (int l = 0; l < nl - 2; l++) rs[l + 1] = sizes[l];
+  rs[nl - 1] = sizes[nl - 1], rs[nl] = VL;
+  e->L.nlv = l0 + 1;
+  e->L.lv[l0].size = K, e->L.lv[l0].lit = 0, e->L.lv[l0].val = 0, e->L.lv[l0].seg = 0;
+  e->L.lv[l0].alias = ir_fmt("(i%d + i%d)", l0, lane);
+  const char *out[MAX_GROUP];
+  e->L.nlv = lane + 1; /* (the reduced loops' and the lanes' variables, for the outputs' names) */
+  for (int l = l0 + 1; l <= lane; l++) e->L.lv[l].size = rs[l - l0], e->L.lv[l].lit = 0, e->L.lv[l].val = 0, e->L.lv[l].seg = 0, e->L.lv[l].alias = NULL;
+  for (int i = 0; i < n; i++) elem_value(e, &els[i], &out[i]);
+  e->L.nlv = l0 + 1;
+  em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d) { /* %d outputs at a time, one in each lane */", l0, l0, (long long)Kv, l0, VL, VL);
+  e->ind++;
+  for (int i = 0; i < n; i++) em_line(e, "%s %s[%d];", e->real, part_name(i), VL);
+  em_line(e, "for (int i%d = 0; i%d < %d; i%d++) {", lane, lane, VL, lane);
+  for (int i = 0; i < n; i++) em_line(e, "  %s[i%d] = %s;", part_name(i), lane, out[i]);
+  em_line(e, "}");
+  KeptLanes k = {els, n};
+  em_nest(e, rs + 1, nl, kept_lanes_body, &k);
+  em_line(e, "for (int i%d = 0; i%d < %d; i%d++) {", lane, lane, VL, lane);
+  for (int i = 0; i < n; i++) em_line(e, "  %s = %s[i%d];", out[i], part_name(i), lane);
+  em_line(e, "}");
+  e->ind--;
+  em_line(e, "}");
+  if (Kv < K) { /* the outputs after the last group, each its own nest */
+    e->L.lv[l0].alias = NULL;
+    em_line(e, "for (int i%d = %lld; i%d < %lld; i%d++) {", l0, (long long)Kv, l0, (long long)K, l0);
+    e->ind++;
+    Group gr = {els, n};
+    em_nest(e, rs + 1, nl - 1, group_body, &gr);
+    e->ind--;
+    em_line(e, "}");
+  }
+  e->L = saved;
+}
+
 /* Where the loops of a block are cut (e->ncut, e->cut): at the bounds of each pad along a loop
  * that its index is alone in, walking the expression as em_expr does (inlined nodes only).  A
  * concatenation's backward is a sum of pads of disjoint ranges (an LSTM's gates over its 28
@@ -990,6 +1071,10 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
   if (lane_sums(e, els, m, sizes, nl)) {
     VSum vs = {els, n, sizes[nl - 1], prod};
     em_nest(e, sizes, nl - 1, vsum_body, &vs);
+    return;
+  }
+  if (kept_lanes_ok(e, els, m, sizes, nl, prod)) {
+    kept_lanes(e, els, n, sizes, nl);
     return;
   }
   if (!el->reduce && nl > 0 && sizes[0] > 1) em_omp_split(e, numel);

@@ -1928,9 +1928,19 @@ DLC_SHARED_KERNEL static void resnet_sum_to_476(float *restrict out0, const floa
   for (int i0 = 0; i0 < 4096; i0++) {
     out0[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 4096; i0++) {
+  for (int i0 = 0; i0 < 4096; i0 += 8) { /* 8 outputs at a time, one in each lane */
+    float r_part[8];
+    for (int i2 = 0; i2 < 8; i2++) {
+      r_part[i2] = out0[(i0 + i2)];
+    }
+    DLC_NO_VEC
     for (int i1 = 0; i1 < 7; i1++) {
-      out0[i0] += in0[7*i0 + i1];
+      for (int i2 = 0; i2 < 8; i2++) {
+        r_part[i2] += in0[7*(i0 + i2) + i1];
+      }
+    }
+    for (int i2 = 0; i2 < 8; i2++) {
+      out0[(i0 + i2)] = r_part[i2];
     }
   }
 }

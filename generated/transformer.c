@@ -2753,12 +2753,21 @@ DLC_KERNEL static void transformer_sum_to_577(float *restrict patch_sum_to_bw, c
   for (int i0 = 0; i0 < 64; i0++) {
     patch_sum_to_bw[i0] = 0.0f;
   }
-  for (int i0 = 0; i0 < 64; i0++) {
-    DLC_NO_VEC
+  for (int i0 = 0; i0 < 64; i0 += 8) { /* 8 outputs at a time, one in each lane */
+    float r_part[8];
+    for (int i3 = 0; i3 < 8; i3++) {
+      r_part[i3] = patch_sum_to_bw[(i0 + i3)];
+    }
     for (int i1 = 0; i1 < 64; i1++) {
+      DLC_NO_VEC
       for (int i2 = 0; i2 < 16; i2++) {
-        patch_sum_to_bw[i1] += t575_permute[1024*i0 + 16*i1 + i2];
+        for (int i3 = 0; i3 < 8; i3++) {
+          r_part[i3] += t575_permute[1024*i1 + 16*(i0 + i3) + i2];
+        }
       }
+    }
+    for (int i3 = 0; i3 < 8; i3++) {
+      patch_sum_to_bw[(i0 + i3)] = r_part[i3];
     }
   }
 }
