@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [--no-openblas] [--callgrind] [--target T] [MODEL...]
 #
-#   MODEL          any of: mlp mlp_b1 mlp_small xor lenet fashion_cnn lstm transformer (default: all)
+#   MODEL          any of: mlp mlp_b1 mlp_small xor lenet fashion_cnn lstm transformer resnet (default: all)
 #   --quick        0.5 s x 3 repeats per measurement instead of 2.5 s x 5 (a smoke test)
 #   --no-openblas  skip the PyTorch-with-OpenBLAS rows (they need `apt-get download`, no root)
 #   --callgrind    also count instructions per step under valgrind (slow: a few minutes)
@@ -26,9 +26,9 @@ OPENBLAS=1
 CALLGRIND=0
 
 # name:model file, in table order
-ALL_MODELS="mlp:examples/mlp.lua mlp_b1:bench/models/mlp_b1.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua lenet:examples/lenet.lua fashion_cnn:examples/fashion_cnn.lua lstm:examples/lstm.lua transformer:examples/transformer.lua"
+ALL_MODELS="mlp:examples/mlp.lua mlp_b1:bench/models/mlp_b1.lua mlp_small:bench/models/mlp_small.lua xor:examples/xor.lua lenet:examples/lenet.lua fashion_cnn:examples/fashion_cnn.lua lstm:examples/lstm.lua transformer:examples/transformer.lua resnet:examples/resnet.lua"
 # steps per instruction count under valgrind (it is ~50x slower)
-cg_iters() { case $1 in mlp|lenet) echo 10 ;; fashion_cnn|lstm|transformer) echo 2 ;; *) echo 200 ;; esac; }
+cg_iters() { case $1 in mlp|lenet) echo 10 ;; fashion_cnn|lstm|transformer|resnet) echo 2 ;; *) echo 200 ;; esac; }
 # models also timed on all CPUs (--openmp): those with enough work per step to split
 threaded() { case $1 in mlp|lenet|fashion_cnn) return 0 ;; *) return 1 ;; esac; }
 

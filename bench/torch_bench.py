@@ -121,8 +121,33 @@ def transformer():  # examples/transformer.lua
     return TransformerNet(), x, y, nn.CrossEntropyLoss(), dict(adamw=True, lr=1e-3)
 
 
+class Residual(nn.Module):  # dlc's nn.Residual: the body's output plus its input
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def basic_block(c):  # examples/resnet.lua's block: He et al.'s basic block, the identity shortcut
+    return Residual(nn.Sequential(nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
+                                  nn.Conv2d(c, c, 3, padding=1, bias=False), nn.BatchNorm2d(c)))
+
+
+def resnet():  # examples/resnet.lua (without its augmentation and learning-rate schedule)
+    net = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+                        basic_block(32), nn.ReLU(),
+                        nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+                        basic_block(64), nn.ReLU(), basic_block(64), nn.ReLU(),
+                        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    x = torch.rand(64, 1, 28, 28)
+    y = torch.randint(0, 10, (64,))
+    return net, x, y, nn.CrossEntropyLoss(), dict(adamw=True, lr=2e-3, weight_decay=1e-4)
+
+
 MODELS = {"mlp": mlp, "mlp_b1": mlp_b1, "mlp_small": mlp_small, "xor": xor, "lenet": lenet, "fashion_cnn": fashion_cnn,
-          "lstm": lstm, "transformer": transformer}
+          "lstm": lstm, "transformer": transformer, "resnet": resnet}
 
 
 def main():
