@@ -30,7 +30,7 @@ ALL_MODELS="mlp:examples/mlp.lua mlp_b1:bench/models/mlp_b1.lua mlp_small:bench/
 # steps per instruction count under valgrind (it is ~50x slower)
 cg_iters() { case $1 in mlp|lenet) echo 10 ;; fashion_cnn|lstm|transformer|resnet) echo 2 ;; *) echo 200 ;; esac; }
 # models also timed on all CPUs (--openmp): those with enough work per step to split
-threaded() { case $1 in mlp|lenet|fashion_cnn) return 0 ;; *) return 1 ;; esac; }
+threaded() { case $1 in mlp|lenet|fashion_cnn|resnet) return 0 ;; *) return 1 ;; esac; }
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 
