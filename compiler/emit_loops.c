@@ -561,17 +561,28 @@ static void ident_idx(const Shape *s, Aff *idx) {
 /* ---- blocks -------------------------------------------------------------------------------- */
 
 /* The value an elementwise block computes at the current loop variables, and where it goes. */
-static const char *elem_value(Em *e, const Elem *el, const char **out) {
+static const Shape *value_space(const Graph *g, const Elem *el) {
+  return el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+}
+
+/* Where an elementwise block's value at the current loop variables goes. */
+static const char *elem_out(Em *e, const Elem *el) {
   const Graph *g = e->g;
-  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
+  const Shape *space = value_space(g, el);
   Aff idx[MAX_DIMS], oidx[MAX_DIMS];
   ident_idx(space, idx);
-  const char *v = el->root ? em_expr(e, el->src, idx) : em_read(e, el->src, idx);
   em_child_idx(g, space, el->dst, idx, oidx);
   for (int d = 0; d < g->nodes[el->dst].shape.n; d++)
     if (g->nodes[el->dst].shape.d[d] == 1) oidx[d] = em_aff_zero();
   Aff lin = em_linear(&g->nodes[el->dst].shape, oidx);
-  *out = ir_fmt("%s[%s]", em_buffer(e, el->dst, 1), em_aff_str(e, &lin));
+  return ir_fmt("%s[%s]", em_buffer(e, el->dst, 1), em_aff_str(e, &lin));
+}
+
+static const char *elem_value(Em *e, const Elem *el, const char **out) {
+  Aff idx[MAX_DIMS];
+  ident_idx(value_space(e->g, el), idx);
+  const char *v = el->root ? em_expr(e, el->src, idx) : em_read(e, el->src, idx);
+  *out = elem_out(e, el);
   return v;
 }
 
@@ -824,8 +835,18 @@ static int shared_loop(const Em *e, const Masks *m, const int64_t *sizes, int nl
 /* The iteration space of a block, its access masks, and its loops merged (e->L). */
 static const Shape *elem_space(Em *e, const Elem *el) {
   const Graph *g = e->g;
-  const Shape *space = el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
-  return g->nodes[el->src].op == OP_CONST ? &g->nodes[el->dst].shape : space;
+  return g->nodes[el->src].op == OP_CONST ? &g->nodes[el->dst].shape : value_space(g, el);
+}
+
+/* The nest's loop l (of nl from the current depth, sizes) moved to position pos[l], the
+ * dimensions that live in it with it. */
+static void move_loops(Em *e, int64_t *sizes, int nl, const int *pos) {
+  int l0 = e->L.nlv;
+  int64_t old[MAX_DIMS];
+  memcpy(old, sizes, (size_t)nl * sizeof *sizes);
+  for (int l = 0; l < nl; l++) sizes[pos[l]] = old[l];
+  for (int d = 0; d < e->L.nov; d++)
+    if (e->L.ov[d].lv >= l0) e->L.ov[d].lv = l0 + pos[e->L.ov[d].lv - l0];
 }
 
 /* A reduction whose output walks the innermost loop: its summed loops moved inward, right
@@ -843,12 +864,7 @@ static void sums_inward(Em *e, const Masks *m, int64_t *sizes, int nl) {
   for (int l = 0; l < nl - 1; l++)
     if (!out_walks(e, m, l0 + l)) moved |= k != l, pos[l] = k++;
   pos[nl - 1] = nl - 1;
-  if (!moved) return;
-  int64_t old[MAX_DIMS];
-  memcpy(old, sizes, (size_t)nl * sizeof *sizes);
-  for (int l = 0; l < nl; l++) sizes[pos[l]] = old[l];
-  for (int d = 0; d < e->L.nov; d++)
-    if (e->L.ov[d].lv >= l0) e->L.ov[d].lv = l0 + pos[e->L.ov[d].lv - l0];
+  if (moved) move_loops(e, sizes, nl, pos);
 }
 
 static int elem_loops(Em *e, const Elem *el, Masks *m, int64_t *sizes) {
@@ -910,10 +926,10 @@ typedef struct {
   int n;
 } KeptLanes;
 
-static int kept_lanes_ok(const Em *e, const Elem *els, const Masks *m, const int64_t *sizes, int nl, const Elem *prod) {
+static int kept_lanes_ok(const Em *e, const Elem *els, const Masks *m, const int64_t *sizes, int nl) {
   int VL = em_vlanes(e), l0 = e->L.nlv;
-  if (els[0].reduce != 1 || prod || e->share_lv || e->o->check_numerics || nl < 2 || sizes[nl - 2] < VL ||
-      em_unrolled(e, VL) || em_unrolled(e, sizes[nl - 1]))
+  if (els[0].reduce != 1 || e->share_lv || e->o->check_numerics || nl < 2 || sizes[nl - 2] < VL || em_unrolled(e, VL) ||
+      em_unrolled(e, sizes[nl - 1]))
     return 0;
   if (out_walks(e, m, l0 + nl - 1) || !out_walks(e, m, l0 + nl - 2)) return 0;
   for (int l = 0; l < nl - 2; l++)
@@ -931,25 +947,21 @@ static void kept_lanes_body(Em *e, void *ctx) {
 }
 
 static void kept_lanes(Em *e, Elem *els, int n, const int64_t *sizes, int nl) {
-  int VL = em_vlanes(e), l0 = e->L.nlv, lane = l0 + nl;
-  int64_t K = sizes[nl - 2], Kv = K / VL * VL, rs[MAX_DIMS];
+  int VL = em_vlanes(e), l0 = e->L.nlv, lane = l0 + nl, pos[MAX_DIMS];
+  int64_t rs[MAX_DIMS + 1];
   Loops saved = e->L;
-  /* the kept loop first (l0), the reduced ones after it in their order, the lanes' (VL) last */
-  for (int d = 0; d < e->L.nov; d++) {
-    int lv = e->L.ov[d].lv;
-    if (lv >= l0 && lv < l0 + nl - 1) e->L.ov[d].lv = lv == l0 + nl - 2 ? l0 : lv + 1;
-  }
-  rs[0] = K;
-  for (int l = 0; l < nl - 2; l++) rs[l + 1] = sizes[l];
-  rs[nl - 1] = sizes[nl - 1], rs[nl] = VL;
+  /* the kept loop first (l0), the summed ones after it in their order, then the lanes' */
+  for (int l = 0; l < nl - 2; l++) pos[l] = l + 1;
+  pos[nl - 2] = 0, pos[nl - 1] = nl - 1;
+  memcpy(rs, sizes, (size_t)nl * sizeof *sizes);
+  move_loops(e, rs, nl, pos);
+  rs[nl] = VL;
+  int64_t K = rs[0], Kv = K / VL * VL;
   e->L.nlv = l0 + 1;
   e->L.lv[l0].size = K, e->L.lv[l0].lit = 0, e->L.lv[l0].val = 0, e->L.lv[l0].seg = 0;
   e->L.lv[l0].alias = ir_fmt("(i%d + i%d)", l0, lane);
-  const char *out[MAX_GROUP];
-  e->L.nlv = lane + 1; /* (the reduced loops' and the lanes' variables, for the outputs' names) */
-  for (int l = l0 + 1; l <= lane; l++) e->L.lv[l].size = rs[l - l0], e->L.lv[l].lit = 0, e->L.lv[l].val = 0, e->L.lv[l].seg = 0, e->L.lv[l].alias = NULL;
-  for (int i = 0; i < n; i++) elem_value(e, &els[i], &out[i]);
-  e->L.nlv = l0 + 1;
+  const char *out[MAX_GROUP]; /* (each walks the kept loop only) */
+  for (int i = 0; i < n; i++) out[i] = elem_out(e, &els[i]);
   em_line(e, "for (int i%d = 0; i%d < %lld; i%d += %d) { /* %d outputs at a time, one in each lane */", l0, l0, (long long)Kv, l0, VL, VL);
   e->ind++;
   for (int i = 0; i < n; i++) em_line(e, "%s %s[%d];", e->real, part_name(i), VL);
@@ -1073,7 +1085,7 @@ static void elem_nest(Em *e, Elem *els, int n, const Masks *m, const int64_t *si
     em_nest(e, sizes, nl - 1, vsum_body, &vs);
     return;
   }
-  if (kept_lanes_ok(e, els, m, sizes, nl, prod)) {
+  if (kept_lanes_ok(e, els, m, sizes, nl)) { /* (prod: only with lane_sums) */
     kept_lanes(e, els, n, sizes, nl);
     return;
   }

@@ -35,9 +35,12 @@ enum { MIN_ROWS_FOR_COPY = 4 };
  * dot form (tests/fused/linear_strips.lua). */
 enum { TRANS_MIN_ROWS = 64, TRANS_MIN_WIN_ROWS = 32, TRANS_MIN_K = 2048 };
 
+/* whether x is a convolution's windows, through reshapes (its weight gradient's B) */
+static int windows(const Graph *og, int x) { return og->nodes[ir_root_of(og, x)].op == OP_WINDOW; }
+
 static int transposed_product(const Graph *og, const Node *o, int K) {
   int M = o->shape.d[0], N = o->shape.d[1];
-  int rows = og->nodes[ir_root_of(og, o->in[1])].op == OP_WINDOW ? TRANS_MIN_WIN_ROWS : TRANS_MIN_ROWS;
+  int rows = windows(og, o->in[1]) ? TRANS_MIN_WIN_ROWS : TRANS_MIN_ROWS;
   return !o->ta && o->tb && M >= rows && M % 16 == 0 && N >= M && K >= TRANS_MIN_K &&
          og->nodes[o->in[0]].shape.n == 2 && og->nodes[o->in[1]].shape.n == 2;
 }
@@ -129,8 +132,7 @@ static int sum_inner(Graph *g, const Graph *og, int old, const int *map, const L
  * AXPY_WIN_MAX_K on, not when B is a convolution's windows (its weight gradient's: the emitter
  * gathers them from the image itself, emit_window.c, and a copy of B^T would store them) */
 static int short_k(const Graph *og, const Node *o, int K) {
-  int windows = og->nodes[ir_root_of(og, o->in[1])].op == OP_WINDOW;
-  return o->shape.d[1] % 16 == 0 && (K < AXPY_WIN_MAX_K || (K <= AXPY_MAX_K && !windows));
+  return o->shape.d[1] % 16 == 0 && (K < AXPY_WIN_MAX_K || (K <= AXPY_MAX_K && !windows(og, o->in[1])));
 }
 
 static int rewrite(Graph *g, const Graph *og, int old, const int *map, void *ctx) {

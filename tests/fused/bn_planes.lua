@@ -1,8 +1,9 @@
--- bn_planes.lua - batch norm over planes of 7 x 7 (too short for lanes along them): its sums over
--- the batch and the plane, one per channel, computed a group of channels at a time, one in each
--- lane (emit_loops.c's kept_lanes), the forward's and the backward's two sibling sums; 20
--- channels, so that the channels after the last whole group (4 on avx512, 4 on generic) get
--- their own nest.
+-- bn_planes.lua - batch norm over planes of 7 x 7: on avx512 (16 lanes) a plane is too short for
+-- lanes along it, and its sums over the batch and the plane, one per channel (the forward's and
+-- the backward's two sibling sums), are computed a group of channels at a time, one in each
+-- lane (emit_loops.c's kept_lanes); on generic and f64 they sum along the planes, and a sum of
+-- the per-image sums over the batch goes so.  20 channels, so that the channels after the last
+-- whole group get their own nest.
 local nn, optim = require "nn", require "optim"
 return {
   name   = "bn_planes",
