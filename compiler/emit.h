@@ -238,6 +238,9 @@ const Direct *em_direct_conv(Em *e, int id, int mm);
  * expression's per-channel reads b[0..nb) (scalar[i]: a single element) */
 const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int nb, const int *b, const int *scalar);
 enum { DIRECT_MAX_READS = MAX_GROUP }; /* (em_read's substitutions: these and the product) */
+/* A scatter-add id of product mm (W^T dY, a convolution's input gradient) computed straight
+ * from dY: how, or NULL when it cannot be (em_direct_conv_body prints it too). */
+const Direct *em_direct_grad(Em *e, int id, int mm);
 void em_direct_conv_body(Em *e, int id, int mm, const Direct *d);
 /* Window w's images as its forward product in this function, the direct convolution's pixel
  * form, leaves them padded in w's storage (plane i of N * C at i * Hp * Wp, padded row r at

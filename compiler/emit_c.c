@@ -1190,7 +1190,7 @@ static void emit_epilogue_product(Em *e, int mm, int u) {
  * of those images from it). */
 typedef struct {
   int mm, w, B;
-  const Direct *direct; /* the forward computed from the image instead (em_direct_conv) */
+  const Direct *direct; /* computed from the image instead (em_direct_conv), or from dY (em_direct_grad) */
 } ChunkGen;
 
 /* Window w's B images from i4 (the block loop's variable): scattered from product mm's
@@ -1220,9 +1220,15 @@ static int chunk_gen(Em *e, void *ctx) {
   return 1;
 }
 
+static int direct_gen(Em *e, void *ctx);
+
 static void emit_chunked_product(Em *e, int mm, int u, int B) {
-  ChunkGen c = {mm, u, B, NULL};
+  ChunkGen c = {mm, u, B, em_direct_grad(e, u, mm)};
   int ids[2] = {mm, u};
+  if (c.direct) { /* from dY itself, no columns (emit_window.c) */
+    emit_kernel_call(e, direct_gen, &c, ids, 2, ir_fmt("%%%d matmul + %%%d unwindow, direct from the output gradient", mm, u));
+    return;
+  }
   emit_kernel_call(e, chunk_gen, &c, ids, 2,
                    ir_fmt("%%%d matmul + %%%d unwindow, %d image%s at a time", mm, u, B, B > 1 ? "s" : ""));
 }

@@ -727,16 +727,28 @@ static int block_images(const Em *e, int mm, int N, int ohw, int64_t rows) {
   return fit ? fit : fewest;
 }
 
-static int unwindow_chunk(const Em *e, int id, int mm) {
+/* the scatter id of product mm's columns, which are the window tensor's (n, oh, ow) */
+static int unwindow_cols(const Em *e, int id, int mm) {
   const Graph *g = e->g;
   const Node *n = &g->nodes[id], *c = &g->nodes[mm];
   if (e->o->check_numerics || n->op != OP_UNWINDOW || c->op != OP_MATMUL || c->dt != n->dt) return 0;
   Win w = win_of(g, n);
   int ohw = w.OH * w.OW;
-  if (w.st[WD_OW] != 1 || w.st[WD_OH] != w.OW || w.st[WD_N] != ohw || c->shape.d[0] != w.C * w.KH * w.KW ||
-      c->shape.d[1] != (int64_t)w.N * ohw)
-    return 0;
-  return block_images(e, mm, w.N, ohw, c->shape.d[0]);
+  return w.st[WD_OW] == 1 && w.st[WD_OH] == w.OW && w.st[WD_N] == ohw && c->shape.d[0] == w.C * w.KH * w.KW &&
+         c->shape.d[1] == (int64_t)w.N * ohw;
+}
+
+static int grad_images(const Em *e, int id, int mm);
+
+/* The images of a block: the most whose columns fit in half of L2 (block_images); or for an
+ * input gradient computed from dY (em_direct_grad), the fewest whose columns' storage holds the
+ * rearranged weight, which is all it then holds. */
+static int unwindow_chunk(const Em *e, int id, int mm) {
+  if (!unwindow_cols(e, id, mm)) return 0;
+  int b = grad_images(e, id, mm);
+  if (b) return b;
+  Win w = win_of(e->g, &e->g->nodes[id]);
+  return block_images(e, mm, w.N, w.OH * w.OW, e->g->nodes[mm].shape.d[0]);
 }
 
 /* ---- a convolution's forward product, a block of images at a time ------------------------
@@ -809,6 +821,7 @@ struct Direct {
    * (or single elements, scalar[i]) its expression reads, through tile parameters w_b<i> */
   int mm, epi, pool, nb, b[DIRECT_MAX_READS], scalar[DIRECT_MAX_READS];
   const char *bname[DIRECT_MAX_READS], *poolname; /* their buffers in the kernel, the pooling's */
+  int back, xplane; /* an input gradient (below): w is over dY, whose channel planes are xplane apart */
 };
 
 /* The other form, for fewer output channels than a vector (LeNet's first convolution: 6) at
@@ -844,7 +857,7 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   /* the transposed weight in the window's storage (a block of B images' windows) */
   int64_t room = (int64_t)K * B * w.OH * w.OW;
   if (w.mode != PAD_ZEROS) return 0;
-  *d = (Direct){w, M, K, L, 1, w.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0, {0}, {0}, {0}, NULL};
+  *d = (Direct){w, M, K, L, 1, w.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0, {0}, {0}, {0}, NULL, 0, w.H * w.W};
   if (M < L) return direct_pixels(e, d, room);
   if (M % L || K < DIRECT_MIN_K || (int64_t)M * K > room) return 0;
   if (w.OW <= A) {
@@ -896,8 +909,9 @@ static void epi_store(Em *e, const Direct *d, const char *ch, const char *v, con
 }
 
 /* The distance between two channels' rows of y: the product's [M, N OH OW], or the
- * epilogue's planes, NCHW */
-static int chan_stride(const Direct *d) { return d->w.OH * d->w.OW * (d->epi >= 0 ? 1 : d->w.N); }
+ * epilogue's planes or an input gradient's, NCHW */
+static int nchw(const Direct *d) { return d->epi >= 0 || d->back; }
+static int chan_stride(const Direct *d) { return d->w.OH * d->w.OW * (nchw(d) ? 1 : d->w.N); }
 
 /* "V a = {0}, b = {0}, ..;" for the n accumulators name(i), 8 to a line */
 static void zero_accs(Em *e, int n, const char *(*name)(int i, const void *ctx), const void *ctx) {
@@ -934,48 +948,11 @@ static const char *acc_name(int i, const void *ctx) {
   return ir_fmt("r_acc%d", i);
 }
 
-/* a tile: R rows from oh0 (the tile function's argument) of the P pixels from output column ow0 */
-typedef struct {
-  const Direct *d;
-  int R, ow0, P;
-} DirectTile;
-
-static void direct_tile(Em *e, const void *ctx) {
-  const DirectTile *t = ctx;
-  const Direct *d = t->d;
-  const Win *w = &d->w;
+/* A tile's T pixel accumulators r_acc<i>, each a vector of the group's channels, stored:
+ * pixels q .. q + L at a time, transposed into a run of each channel's row */
+static void tile_store(Em *e, const Direct *d, int T) {
   const char *v = em_vtype(e), *real = e->real;
-  int T = t->R * t->P, L = d->L;
-  /* without row padding every row a tile reads is in the image (window_check's output size) */
-  int rows_in = w->PH == 0;
-  zero_accs(e, T, acc_name, NULL);
-  tile_loops(e, w, w->H * w->W, "wt", w->KH * w->KW * d->M);
-  for (int kw = 0; kw < w->KW; kw++)
-    em_line(e, "%s r_w%d; memcpy(&r_w%d, w_w + w_kh * %d%s, sizeof r_w%d);", v, kw, kw, w->KW * d->M,
-            kw ? ir_fmt(" + %d", kw * d->M) : "", kw);
-  for (int r = 0; r < t->R; r++) {
-    const char *oh = r ? ir_fmt("oh0 + %d", r) : "oh0";
-    const char *ih = ir_fmt("%s + w_kh%s", w->SH > 1 ? ir_fmt(r ? "(%s) * %d" : "%s * %d", oh, w->SH) : oh,
-                            w->PH ? ir_fmt(" - %d", w->PH) : "");
-    if (!rows_in) {
-      em_line(e, "if ((unsigned)(%s) < %du) { /* output row oh0 + %d: its input row is in the image */", ih, w->H, r);
-      e->ind++;
-    }
-    em_line(e, "const %s *restrict w_r%d = w_x + (%s) * %d;", real, r, ih, w->W);
-    for (int p = 0; p < t->P; p++) {
-      int ow = t->ow0 + p;
-      for (int kw = 0; kw < w->KW; kw++) {
-        int iw = ow * w->SW + kw - w->PW;
-        if (iw >= 0 && iw < w->W) em_line(e, "r_acc%d += w_r%d[%d] * r_w%d;", r * t->P + p, r, iw, kw);
-      }
-    }
-    if (!rows_in) {
-      e->ind--;
-      em_line(e, "}");
-    }
-  }
-  tile_loops_end(e, w);
-  /* pixels q .. q + L at a time: transposed into a run of each channel's row */
+  int L = d->L;
   for (int q = 0; q < T; q += L) {
     int n = T - q < L ? T - q : L;
     em_line(e, "{ /* pixels %d..%d: channel i's values into lanes of r_t[i] */", q, q + n - 1);
@@ -1005,6 +982,117 @@ static void direct_tile(Em *e, const void *ctx) {
   }
 }
 
+/* a tile: R rows from oh0 (the tile function's argument) of the P pixels from output column ow0 */
+typedef struct {
+  const Direct *d;
+  int R, ow0, P;
+} DirectTile;
+
+static void direct_tile(Em *e, const void *ctx) {
+  const DirectTile *t = ctx;
+  const Direct *d = t->d;
+  const Win *w = &d->w;
+  const char *v = em_vtype(e), *real = e->real;
+  int T = t->R * t->P;
+  /* without row padding every row a tile reads is in the image (window_check's output size) */
+  int rows_in = w->PH == 0;
+  zero_accs(e, T, acc_name, NULL);
+  tile_loops(e, w, w->H * w->W, "wt", w->KH * w->KW * d->M);
+  for (int kw = 0; kw < w->KW; kw++)
+    em_line(e, "%s r_w%d; memcpy(&r_w%d, w_w + w_kh * %d%s, sizeof r_w%d);", v, kw, kw, w->KW * d->M,
+            kw ? ir_fmt(" + %d", kw * d->M) : "", kw);
+  for (int r = 0; r < t->R; r++) {
+    const char *oh = r ? ir_fmt("oh0 + %d", r) : "oh0";
+    const char *ih = ir_fmt("%s + w_kh%s", w->SH > 1 ? ir_fmt(r ? "(%s) * %d" : "%s * %d", oh, w->SH) : oh,
+                            w->PH ? ir_fmt(" - %d", w->PH) : "");
+    if (!rows_in) {
+      em_line(e, "if ((unsigned)(%s) < %du) { /* output row oh0 + %d: its input row is in the image */", ih, w->H, r);
+      e->ind++;
+    }
+    em_line(e, "const %s *restrict w_r%d = w_x + (%s) * %d;", real, r, ih, w->W);
+    for (int p = 0; p < t->P; p++) {
+      int ow = t->ow0 + p;
+      for (int kw = 0; kw < w->KW; kw++) {
+        int iw = ow * w->SW + kw - w->PW;
+        if (iw >= 0 && iw < w->W) em_line(e, "r_acc%d += w_r%d[%d] * r_w%d;", r * t->P + p, r, iw, kw);
+      }
+    }
+    if (!rows_in) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+  tile_loops_end(e, w);
+  tile_store(e, d, T);
+}
+
+enum { GRAD_TILE_MAX = 16 }; /* an input gradient's tile: at most this many pixels */
+
+static const char *part_name(int i, const void *ctx) { return ir_fmt("r_p%d", ((const int *)ctx)[i]); }
+
+/* An input gradient's tile (direct_grad_of): R rows from oh0 of the P pixels from column ow0
+ * of dX, one vector of input channels.  w is the convolution over dY (its kernel flipped):
+ * the filter's kernel row kh and column kw read dY's row oh + KH - 1 - PH' - kh, where PH' =
+ * w->PH; for each (kh, kw) in order, the sum over the output channels o in order goes into
+ * the partial sums r_p, then into the pixels' sums r_acc. */
+static void grad_tile(Em *e, const void *ctx) {
+  const DirectTile *t = ctx;
+  const Direct *d = t->d;
+  const Win *w = &d->w;
+  const char *v = em_vtype(e), *real = e->real;
+  int T = t->R * t->P, PH = w->KH - 1 - w->PH, PW = w->KW - 1 - w->PW; /* the forward's padding */
+  int rows_in = w->PH == 0; /* (every row a tile reads is in dY: window_check's output size) */
+  zero_accs(e, T, acc_name, NULL);
+  em_line(e, "for (int w_kh = 0; w_kh < %d; w_kh++) { /* the filter's kernel row */", w->KH);
+  e->ind++;
+  for (int r = 0; r < t->R; r++) {
+    const char *oh = ir_fmt("oh0%s - w_kh", plus_k("", r + PH));
+    if (!rows_in) em_line(e, "const int w_ok%d = (unsigned)(%s) < %du; /* dY's row for output row oh0 + %d */", r, oh, w->H, r);
+    em_line(e, "const int w_i%d = %s;", r, rows_in ? ir_fmt("(%s) * %d", oh, w->W) : ir_fmt("w_ok%d ? (%s) * %d : 0", r, oh, w->W));
+  }
+  for (int kw = 0; kw < w->KW; kw++) {
+    em_line(e, "{ /* the filter's kernel column %d */", kw);
+    e->ind++;
+    int used[GRAD_TILE_MAX], nu = 0; /* the pixels whose dY column is in dY */
+    for (int r = 0; r < t->R; r++)
+      for (int p = 0; p < t->P; p++)
+        if (t->ow0 + p + PW - kw >= 0 && t->ow0 + p + PW - kw < w->W) used[nu++] = r * t->P + p;
+    zero_accs(e, nu, part_name, used);
+    em_line(e, "for (int w_o = 0; w_o < %d; w_o++) { /* output channel */", w->C);
+    e->ind++;
+    em_line(e, "%s r_w; memcpy(&r_w, wt + (w_kh * %d + w_o) * %d%s, sizeof r_w);", v, w->KW * w->C, d->M,
+            kw ? ir_fmt(" + %d", kw * w->C * d->M) : "");
+    em_line(e, "const %s *restrict w_x = x + (size_t)w_o * %d;", real, d->xplane);
+    for (int pass = 0; pass < 2; pass++) { /* the terms, then (after the loop) the partial sums */
+      if (pass) {
+        e->ind--;
+        em_line(e, "}");
+      }
+      for (int r = 0; r < t->R; r++) {
+        if (!rows_in) {
+          em_line(e, "if (w_ok%d) {", r);
+          e->ind++;
+        }
+        for (int p = 0; p < t->P; p++) {
+          int iw = t->ow0 + p + PW - kw, i = r * t->P + p;
+          if (iw < 0 || iw >= w->W) continue;
+          if (pass) em_line(e, "r_acc%d += r_p%d;", i, i);
+          else em_line(e, "r_p%d += w_x[w_i%d + %d] * r_w;", i, r, iw);
+        }
+        if (!rows_in) {
+          e->ind--;
+          em_line(e, "}");
+        }
+      }
+    }
+    e->ind--;
+    em_line(e, "}");
+  }
+  e->ind--;
+  em_line(e, "}");
+  tile_store(e, d, T);
+}
+
 /* the tile's call: its function and pointers (y at the tile's first column of the vector's
  * first channel row, x at the image, wt at the vector's channels) */
 static void direct_call(Em *e, const Direct *d, int R, int ow0, int P, const char *y, const char *x, const char *wt,
@@ -1012,11 +1100,11 @@ static void direct_call(Em *e, const Direct *d, int R, int ow0, int P, const cha
   DirectTile t = {d, R, ow0, P};
   const Win *w = &d->w;
   const char *real = e->real;
-  const char *base = ir_fmt("%s_conv_%dx%d%s_c%dk%dx%d%s", e->pre, R, P, ow0 ? ir_fmt("_at%d", ow0) : "", w->C, w->KH, w->KW,
-                            d->epi >= 0 ? "_epi" : "");
+  const char *base = ir_fmt("%s_conv%s_%dx%d%s_c%dk%dx%d%s", e->pre, d->back ? "grad" : "", R, P, ow0 ? ir_fmt("_at%d", ow0) : "", w->C,
+                            w->KH, w->KW, d->epi >= 0 ? "_epi" : "");
   const char *name = em_microkernel(
       e, base, ir_fmt("%s *restrict y, const %s *restrict x, const %s *restrict wt, int oh0%s", real, real, real, epi_params(e, d)),
-      direct_tile, &t, 0, NULL, NULL);
+      d->back ? grad_tile : direct_tile, &t, 0, NULL, NULL);
   em_line(e, "%s(%s%s, %s, %s, %s%s);", name, y, ow0 ? ir_fmt(" + %d", ow0) : "", x, wt, oh0, epi_args(d, chan));
 }
 
@@ -1109,7 +1197,7 @@ static void direct_images(Em *e, const Direct *d, int CG, const char *y, const c
       e->ind++;
     }
     const char *rows = strcmp(oh0, "0") ? ir_fmt(" + %s * %d", oh0, win->OW) : "";
-    const char *yt = d->epi < 0 ? ir_fmt("%s%s + i4 * %d%s", y, G > 1 ? ir_fmt(" + (size_t)i6 * %d", CG * win->N * ohw) : "", ohw, rows)
+    const char *yt = !nchw(d) ? ir_fmt("%s%s + i4 * %d%s", y, G > 1 ? ir_fmt(" + (size_t)i6 * %d", CG * win->N * ohw) : "", ohw, rows)
                                 : ir_fmt("%s + (size_t)i4 * %d%s%s", y, d->M * ohw, G > 1 ? ir_fmt(" + i6 * %d", CG * ohw) : "", rows);
     tiles(e, d, R, oh0, yt, xi, G > 1 ? ir_fmt("%s + i6 * %d", w, wstep) : w, G > 1 ? ir_fmt("i6 * %d", CG) : NULL);
     if (G > 1) {
@@ -1184,9 +1272,93 @@ static void direct_pixels_body(Em *e, const Direct *d, const char *pad, const ch
   direct_images(e, d, d->MR, y, pad, C * HWp, a, d->MR * d->K, pixel_tiles);
 }
 
+/* ---- a convolution's input gradient, direct: no columns -----------------------------------
+ * The scatter-add (col2im) of W^T dY, the product's one reader (plan.c's f->unw), at stride 1
+ * with zero padding, the image's channels a whole number of vectors and k = O KH KW (O: dY's
+ * channels) at least DIRECT_MIN_K, not under --check-numerics: the kernel computes dX from dY itself,
+ * a convolution of dY with the filters flipped and their channels swapped, and never writes
+ * the columns.  A register tile holds T pixels of one image of dX times one vector of its
+ * channels; for each kernel offset (kh, kw) in order it sums over o in order dY's pixel (row
+ * ih + PH - kh, column iw + PW - kw, broadcast) times the weight's (o, c, kh, kw) vector into
+ * T partial sums, then adds those into the pixels' sums, leaving out the offsets whose dY
+ * pixel is outside dY.  That is the product's element (c, kh, kw) of the column, summed over o
+ * from zero in order (the axpy form's order), added into the pixel in the scatter's order,
+ * kernel rows then columns, the columns outside dY left out as the scatter leaves them: the
+ * same bits.  The weight is rearranged first into the product's storage, [kh, kw, o][c]; the
+ * tiles store as the forward's do (transposed in registers), into dX's NCHW planes.  Tiles:
+ * T at most (vregs - 2) / 2, the pixels' and the partial sums in registers (ResNet's
+ * 64-channel convolutions, 7 x 7: two rows of 7), whole rows when a row fits, else runs of a
+ * row cut evenly.  Saves writing and reading the columns (ResNet's 64-channel convolution: 576
+ * x 784 a block of 16 images) and the scatter's pass. */
+/* (unwindow_cols holds) the convolution over dY into *b, when it can go direct */
+static int grad_win(const Em *e, int id, int mm, Win *b) {
+  const Graph *g = e->g;
+  const Node *c = &g->nodes[mm];
+  Win w = win_of(g, &g->nodes[id]);
+  const Shape *as = &g->nodes[c->in[0]].shape, *bs = &g->nodes[c->in[1]].shape;
+  int M = w.C, O = (int)as->d[0];
+  if (w.mode != PAD_ZEROS || w.SH != 1 || w.SW != 1 || !c->ta || c->tb || as->d[1] != (int64_t)M * w.KH * w.KW ||
+      bs->d[0] != O || M % em_vlanes(e) || O * w.KH * w.KW < DIRECT_MIN_K)
+    return 0;
+  *b = w; /* its images dY's, its output dX's, its padding the rest of the kernel's */
+  b->C = O, b->H = w.OH, b->W = w.OW, b->OH = w.H, b->OW = w.W, b->PH = w.KH - 1 - w.PH, b->PW = w.KW - 1 - w.PW;
+  return 1;
+}
+
+/* (unwindow_cols holds) the fewest images whose columns hold the weight rearranged (O KH KW x
+ * M: at least O columns), when the gradient can go direct; else 0 */
+static int grad_images(const Em *e, int id, int mm) {
+  Win b;
+  if (!grad_win(e, id, mm, &b)) return 0;
+  for (int n = 1; n <= b.N; n++)
+    if (b.N % n == 0 && (int64_t)n * b.H * b.W >= b.C) return n;
+  return 0;
+}
+
+static int direct_grad_of(const Em *e, int id, int mm, Direct *d) {
+  Win b;
+  if (!unwindow_cols(e, id, mm) || !grad_images(e, id, mm) || !grad_win(e, id, mm, &b)) return 0;
+  int L = em_vlanes(e), T = (em_vregs(e) - 2) / 2;
+  if (T > GRAD_TILE_MAX) T = GRAD_TILE_MAX;
+  *d = (Direct){b, (int)e->g->nodes[id].shape.d[1], b.C * b.KH * b.KW, L, 1, b.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0,
+                {0}, {0}, {0}, NULL, 1, b.N * b.H * b.W};
+  if (b.OW <= T) {
+    d->R = T / b.OW < b.OH ? T / b.OW : b.OH;
+  } else {
+    d->S = (b.OW + T - 1) / T;
+    d->P = (b.OW + d->S - 1) / d->S;
+  }
+  return 1;
+}
+
+const Direct *em_direct_grad(Em *e, int id, int mm) {
+  Direct d;
+  if (!direct_grad_of(e, id, mm, &d)) return NULL;
+  Direct *k = ir_alloc(sizeof *k);
+  *k = d;
+  return k;
+}
+
+/* (d from direct_grad_of: id the scatter, mm the product W^T dY) */
+static void direct_grad_body(Em *e, int id, int mm, const Direct *d) {
+  const Graph *g = e->g;
+  const Node *c = &g->nodes[mm];
+  const Win *w = &d->w;
+  int O = w->C, KK = w->KH * w->KW;
+  const char *wt = em_buffer(e, mm, 1), *a = em_buffer(e, c->in[0], 0);
+  em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */", KK * O);
+  em_line(e, "  for (int i1 = 0; i1 < %d; i1++) %s[i0 * %d + i1] = %s[((i0 %% %d) * %d + i1) * %d + i0 / %d];", d->M, wt, d->M, a, O, d->M,
+          KK, O);
+  direct_images(e, d, d->L, em_buffer(e, id, 1), em_buffer(e, c->in[1], 0), w->H * w->W, wt, d->L, channel_tiles);
+}
+
 void em_direct_conv_body(Em *e, int id, int mm, const Direct *dp) {
   Direct d = *dp;
   const Graph *g = e->g;
+  if (d.back) {
+    direct_grad_body(e, id, mm, &d);
+    return;
+  }
   /* the output: the product's, or the epilogue's (the product never stored) */
   const char *y = em_buffer(e, d.epi >= 0 ? d.epi : mm, 1);
   for (int i = 0; i < d.nb; i++) d.bname[i] = em_buffer(e, d.b[i], 0);

@@ -1014,57 +1014,178 @@ static inline void fashion_cnn_axpy_ta_4x16_k32_2(float *restrict c, const float
   memcpy(c + 9416, &r_acc3_1, sizeof r_acc3_1);
 }
 
-static inline void fashion_cnn_axpy_ta_4x16_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0}, r_acc0_1 = {0};
-  dlc_v8f r_acc1_0 = {0}, r_acc1_1 = {0};
-  dlc_v8f r_acc2_0 = {0}, r_acc2_1 = {0};
-  dlc_v8f r_acc3_0 = {0}, r_acc3_1 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 6272, sizeof r_b0);
-    dlc_v8f r_b1; memcpy(&r_b1, b + i2 * 6272 + 8, sizeof r_b1);
-    float r_a0 = a[i2 * 288];
-    float r_a1 = a[i2 * 288 + 1];
-    float r_a2 = a[i2 * 288 + 2];
-    float r_a3 = a[i2 * 288 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc0_1 += r_a0 * r_b1;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc1_1 += r_a1 * r_b1;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc2_1 += r_a2 * r_b1;
-    r_acc3_0 += r_a3 * r_b0;
-    r_acc3_1 += r_a3 * r_b1;
+static inline void fashion_cnn_convgrad_1x7_c64k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_kh = 0; w_kh < 3; w_kh++) { /* the filter's kernel row */
+    const int w_ok0 = (unsigned)(oh0 + 1 - w_kh) < 14u; /* dY's row for output row oh0 + 0 */
+    const int w_i0 = w_ok0 ? (oh0 + 1 - w_kh) * 14 : 0;
+    { /* the filter's kernel column 0 */
+      dlc_v8f r_p0 = {0}, r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0}, r_p6 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p0 += w_x[w_i0 + 1] * r_w;
+          r_p1 += w_x[w_i0 + 2] * r_w;
+          r_p2 += w_x[w_i0 + 3] * r_w;
+          r_p3 += w_x[w_i0 + 4] * r_w;
+          r_p4 += w_x[w_i0 + 5] * r_w;
+          r_p5 += w_x[w_i0 + 6] * r_w;
+          r_p6 += w_x[w_i0 + 7] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc0 += r_p0;
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+        r_acc6 += r_p6;
+      }
+    }
+    { /* the filter's kernel column 1 */
+      dlc_v8f r_p0 = {0}, r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0}, r_p6 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32 + 2048, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p0 += w_x[w_i0 + 0] * r_w;
+          r_p1 += w_x[w_i0 + 1] * r_w;
+          r_p2 += w_x[w_i0 + 2] * r_w;
+          r_p3 += w_x[w_i0 + 3] * r_w;
+          r_p4 += w_x[w_i0 + 4] * r_w;
+          r_p5 += w_x[w_i0 + 5] * r_w;
+          r_p6 += w_x[w_i0 + 6] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc0 += r_p0;
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+        r_acc6 += r_p6;
+      }
+    }
+    { /* the filter's kernel column 2 */
+      dlc_v8f r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0}, r_p6 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32 + 4096, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p1 += w_x[w_i0 + 0] * r_w;
+          r_p2 += w_x[w_i0 + 1] * r_w;
+          r_p3 += w_x[w_i0 + 2] * r_w;
+          r_p4 += w_x[w_i0 + 3] * r_w;
+          r_p5 += w_x[w_i0 + 4] * r_w;
+          r_p6 += w_x[w_i0 + 5] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+        r_acc6 += r_p6;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 8, &r_acc0_1, sizeof r_acc0_1);
-  memcpy(c + 392, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 400, &r_acc1_1, sizeof r_acc1_1);
-  memcpy(c + 784, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 792, &r_acc2_1, sizeof r_acc2_1);
-  memcpy(c + 1176, &r_acc3_0, sizeof r_acc3_0);
-  memcpy(c + 1184, &r_acc3_1, sizeof r_acc3_1);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 196 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
-static inline void fashion_cnn_axpy_ta_4x8_k64(float *restrict c, const float *restrict a, const float *restrict b) {
-  dlc_v8f r_acc0_0 = {0};
-  dlc_v8f r_acc1_0 = {0};
-  dlc_v8f r_acc2_0 = {0};
-  dlc_v8f r_acc3_0 = {0};
-  for (int i2 = 0; i2 < 64; i2++) {
-    dlc_v8f r_b0; memcpy(&r_b0, b + i2 * 6272, sizeof r_b0);
-    float r_a0 = a[i2 * 288];
-    float r_a1 = a[i2 * 288 + 1];
-    float r_a2 = a[i2 * 288 + 2];
-    float r_a3 = a[i2 * 288 + 3];
-    r_acc0_0 += r_a0 * r_b0;
-    r_acc1_0 += r_a1 * r_b0;
-    r_acc2_0 += r_a2 * r_b0;
-    r_acc3_0 += r_a3 * r_b0;
+static inline void fashion_cnn_convgrad_1x7_at7_c64k3x3(float *restrict y, const float *restrict x, const float *restrict wt, int oh0) {
+  dlc_v8f r_acc0 = {0}, r_acc1 = {0}, r_acc2 = {0}, r_acc3 = {0}, r_acc4 = {0}, r_acc5 = {0}, r_acc6 = {0};
+  for (int w_kh = 0; w_kh < 3; w_kh++) { /* the filter's kernel row */
+    const int w_ok0 = (unsigned)(oh0 + 1 - w_kh) < 14u; /* dY's row for output row oh0 + 0 */
+    const int w_i0 = w_ok0 ? (oh0 + 1 - w_kh) * 14 : 0;
+    { /* the filter's kernel column 0 */
+      dlc_v8f r_p0 = {0}, r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p0 += w_x[w_i0 + 8] * r_w;
+          r_p1 += w_x[w_i0 + 9] * r_w;
+          r_p2 += w_x[w_i0 + 10] * r_w;
+          r_p3 += w_x[w_i0 + 11] * r_w;
+          r_p4 += w_x[w_i0 + 12] * r_w;
+          r_p5 += w_x[w_i0 + 13] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc0 += r_p0;
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+      }
+    }
+    { /* the filter's kernel column 1 */
+      dlc_v8f r_p0 = {0}, r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0}, r_p6 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32 + 2048, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p0 += w_x[w_i0 + 7] * r_w;
+          r_p1 += w_x[w_i0 + 8] * r_w;
+          r_p2 += w_x[w_i0 + 9] * r_w;
+          r_p3 += w_x[w_i0 + 10] * r_w;
+          r_p4 += w_x[w_i0 + 11] * r_w;
+          r_p5 += w_x[w_i0 + 12] * r_w;
+          r_p6 += w_x[w_i0 + 13] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc0 += r_p0;
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+        r_acc6 += r_p6;
+      }
+    }
+    { /* the filter's kernel column 2 */
+      dlc_v8f r_p0 = {0}, r_p1 = {0}, r_p2 = {0}, r_p3 = {0}, r_p4 = {0}, r_p5 = {0}, r_p6 = {0};
+      for (int w_o = 0; w_o < 64; w_o++) { /* output channel */
+        dlc_v8f r_w; memcpy(&r_w, wt + (w_kh * 192 + w_o) * 32 + 4096, sizeof r_w);
+        const float *restrict w_x = x + (size_t)w_o * 6272;
+        if (w_ok0) {
+          r_p0 += w_x[w_i0 + 6] * r_w;
+          r_p1 += w_x[w_i0 + 7] * r_w;
+          r_p2 += w_x[w_i0 + 8] * r_w;
+          r_p3 += w_x[w_i0 + 9] * r_w;
+          r_p4 += w_x[w_i0 + 10] * r_w;
+          r_p5 += w_x[w_i0 + 11] * r_w;
+          r_p6 += w_x[w_i0 + 12] * r_w;
+        }
+      }
+      if (w_ok0) {
+        r_acc0 += r_p0;
+        r_acc1 += r_p1;
+        r_acc2 += r_p2;
+        r_acc3 += r_p3;
+        r_acc4 += r_p4;
+        r_acc5 += r_p5;
+        r_acc6 += r_p6;
+      }
+    }
   }
-  memcpy(c, &r_acc0_0, sizeof r_acc0_0);
-  memcpy(c + 392, &r_acc1_0, sizeof r_acc1_0);
-  memcpy(c + 784, &r_acc2_0, sizeof r_acc2_0);
-  memcpy(c + 1176, &r_acc3_0, sizeof r_acc3_0);
+  { /* pixels 0..6: channel i's values into lanes of r_t[i] */
+    dlc_v8f r_t[8] = {
+      r_acc0, r_acc1, r_acc2, r_acc3, r_acc4, r_acc5, r_acc6, (dlc_v8f){0}};
+    dlc_transpose_v8f(r_t);
+    for (int w_i = 0; w_i < 8; w_i++) memcpy(y + w_i * 196 + 0, &r_t[w_i], 7 * sizeof(float));
+  }
 }
 
 static inline void fashion_cnn_axpy_4x16_k392_px(float *restrict c, const float *restrict a, const float *restrict b, int r0) {
@@ -2528,93 +2649,19 @@ DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2,
   }
 }
 
-/* %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward */
-DLC_KERNEL static void fashion_cnn_unwindow_238(float *restrict net_4_unwindow_bw, const float *restrict net_4_matmul_bw, int i4) {
-  for (int w_ng = 0; w_ng < 16; w_ng++) { /* 4 image planes (n, c) */
-    const int w_nc = w_ng * 4;
-    float *restrict w_img = (net_4_unwindow_bw + (size_t)(i4) * 6272) + (size_t)w_nc * 196;
-    const float *w_cols[4]; /* the window rows of each plane's image n, channel c */
-    for (int w_g = 0; w_g < 4; w_g++) w_cols[w_g] = net_4_matmul_bw + ((w_nc + w_g) % 32) * 3528 + ((w_nc + w_g) / 32) * 196;
-    for (int w_ih = 0; w_ih < 14; w_ih++) { /* an image row: its window rows' terms, kernel rows then columns */
-      dlc_v8f w_acc[4][2];
-      memset(w_acc, 0, sizeof w_acc);
-      int w_kh0 = w_ih - 12 > 0 ? w_ih - 12 : 0, w_kh1 = w_ih + 1 < 2 ? w_ih + 1 : 2;
-      for (int w_kh = w_kh0; w_kh <= w_kh1; w_kh++) {
-        const size_t w_o = w_kh * 1176 + (w_ih + 1 - w_kh) * 14;
-        { /* kernel column 0: output columns [1,14) to image columns [0,13) */
-          dlc_v8f w_v0[2] = {0};
-          memcpy((float *)w_v0 + 0, w_cols[0] + w_o + 1, 13 * sizeof(float));
-          w_acc[0][0] += w_v0[0];
-          w_acc[0][1] += w_v0[1];
-          dlc_v8f w_v1[2] = {0};
-          memcpy((float *)w_v1 + 0, w_cols[1] + w_o + 1, 13 * sizeof(float));
-          w_acc[1][0] += w_v1[0];
-          w_acc[1][1] += w_v1[1];
-          dlc_v8f w_v2[2] = {0};
-          memcpy((float *)w_v2 + 0, w_cols[2] + w_o + 1, 13 * sizeof(float));
-          w_acc[2][0] += w_v2[0];
-          w_acc[2][1] += w_v2[1];
-          dlc_v8f w_v3[2] = {0};
-          memcpy((float *)w_v3 + 0, w_cols[3] + w_o + 1, 13 * sizeof(float));
-          w_acc[3][0] += w_v3[0];
-          w_acc[3][1] += w_v3[1];
-        }
-        { /* kernel column 1: output columns [0,14) to image columns [0,14) */
-          dlc_v8f w_v0[2] = {0};
-          memcpy((float *)w_v0 + 0, w_cols[0] + w_o + 392, 14 * sizeof(float));
-          w_acc[0][0] += w_v0[0];
-          w_acc[0][1] += w_v0[1];
-          dlc_v8f w_v1[2] = {0};
-          memcpy((float *)w_v1 + 0, w_cols[1] + w_o + 392, 14 * sizeof(float));
-          w_acc[1][0] += w_v1[0];
-          w_acc[1][1] += w_v1[1];
-          dlc_v8f w_v2[2] = {0};
-          memcpy((float *)w_v2 + 0, w_cols[2] + w_o + 392, 14 * sizeof(float));
-          w_acc[2][0] += w_v2[0];
-          w_acc[2][1] += w_v2[1];
-          dlc_v8f w_v3[2] = {0};
-          memcpy((float *)w_v3 + 0, w_cols[3] + w_o + 392, 14 * sizeof(float));
-          w_acc[3][0] += w_v3[0];
-          w_acc[3][1] += w_v3[1];
-        }
-        { /* kernel column 2: output columns [0,13) to image columns [1,14) */
-          dlc_v8f w_v0[2] = {0};
-          memcpy((float *)w_v0 + 1, w_cols[0] + w_o + 784, 13 * sizeof(float));
-          w_acc[0][0] += w_v0[0];
-          w_acc[0][1] += w_v0[1];
-          dlc_v8f w_v1[2] = {0};
-          memcpy((float *)w_v1 + 1, w_cols[1] + w_o + 784, 13 * sizeof(float));
-          w_acc[1][0] += w_v1[0];
-          w_acc[1][1] += w_v1[1];
-          dlc_v8f w_v2[2] = {0};
-          memcpy((float *)w_v2 + 1, w_cols[2] + w_o + 784, 13 * sizeof(float));
-          w_acc[2][0] += w_v2[0];
-          w_acc[2][1] += w_v2[1];
-          dlc_v8f w_v3[2] = {0};
-          memcpy((float *)w_v3 + 1, w_cols[3] + w_o + 784, 13 * sizeof(float));
-          w_acc[3][0] += w_v3[0];
-          w_acc[3][1] += w_v3[1];
-        }
-      }
-      for (int w_g = 0; w_g < 4; w_g++) memcpy(w_img + w_g * 196 + w_ih * 14, w_acc[w_g], 14 * sizeof(float));
-    }
-  }
-}
-
 /* %231 = matmul %62^T, %230 : f32[288,6272]            # examples/fashion_cnn.lua:10 backward
  * then, in the same loop, %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward
  */
-DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, float *restrict net_4_unwindow_bw, const float *restrict net_5_add_bw_2, const float *restrict p_net_4_weight) {
-  for (int i4 = 0; i4 < 32; i4 += 2) { /* images [i4, i4 + 2): the product's columns, then their scatter into the images */
-    for (int i1 = 0; i1 < 384; i1 += 16) {
-      for (int i0 = 0; i0 < 288; i0 += 4) {
-        fashion_cnn_axpy_ta_4x16_k64(net_4_matmul_bw + (i0) * 392 + i1, p_net_4_weight + i0, net_5_add_bw_2 + (size_t)i4 * 196 + i1);
+DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, float *restrict net_4_unwindow_bw, const float *restrict p_net_4_weight, const float *restrict net_5_add_bw_2) {
+  for (int i0 = 0; i0 < 576; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */
+    for (int i1 = 0; i1 < 32; i1++) net_4_matmul_bw[i0 * 32 + i1] = p_net_4_weight[((i0 % 64) * 32 + i1) * 9 + i0 / 64];
+  for (int i4 = 0; i4 < 32; i4++) { /* image */
+    for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
+      for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
+        fashion_cnn_convgrad_1x7_c64k3x3(net_4_unwindow_bw + (size_t)i4 * 6272 + i6 * 1568 + i5 * 14, net_5_add_bw_2 + (size_t)i4 * 196, net_4_matmul_bw + i6 * 8, i5);
+        fashion_cnn_convgrad_1x7_at7_c64k3x3(net_4_unwindow_bw + (size_t)i4 * 6272 + i6 * 1568 + i5 * 14 + 7, net_5_add_bw_2 + (size_t)i4 * 196, net_4_matmul_bw + i6 * 8, i5);
       }
     }
-    for (int i0 = 0; i0 < 288; i0 += 4) {
-      fashion_cnn_axpy_ta_4x8_k64(net_4_matmul_bw + (i0) * 392 + 384, p_net_4_weight + i0, net_5_add_bw_2 + (size_t)i4 * 196 + 384);
-    }
-    fashion_cnn_unwindow_238(net_4_unwindow_bw, net_4_matmul_bw, i4); /* the block's columns added into its images */
   }
 }
 
@@ -3427,14 +3474,14 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   float *const net_5_div_bw_2 = m->arena + 3238528;   /* %212 div[1,64,1,1]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_sum_to_bw = m->arena + 3236352;   /* %226 sum_to[64,32,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_5_add_bw_2 = m->arena + 1605632;   /* %224 add[64,32,14,14]: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_sum_to_bw_2 = m->arena + 2740480;   /* %227 sum_to[64,1,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_unwindow_bw = m->arena + 2408448;   /* %238 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_sum_to_bw_2 = m->arena + 2684032;   /* %227 sum_to[64,1,1,1]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_matmul_bw = m->arena + 2609152;   /* %231 matmul[288,6272]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_unwindow_bw = m->arena + 2408448;   /* %238 unwindow[32,32,14,14]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_4_permute_bw = m->arena + 2007040;   /* %232 permute[32,14,14,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const s_net_4_weight_exp_avg = m->state + 784;
   float *const s_net_4_weight_exp_avg_sq = m->state + 19216;
   float *const net_4_matmul_bw_2 = m->arena + 1605632;   /* %234 matmul[288,64]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  float *const net_4_transpose_bw = m->arena + 2722048;   /* %235 transpose[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  float *const net_4_transpose_bw = m->arena + 2665600;   /* %235 transpose[64,288]: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   float *const net_2_mul_bw = m->arena + 1605632;   /* %241 mul[32,32,28,28]: net.2 ReLU, examples/fashion_cnn.lua:9, backward */
   float *const net_1_sum_to_bw_2 = m->arena + 2609152;   /* %242 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
   float *const net_1_sum_to_bw_3 = m->arena + 2609184;   /* %245 sum_to[1,32,1,1]: net.1 BatchNorm2d, examples/fashion_cnn.lua:9, backward */
@@ -3530,7 +3577,7 @@ static float fashion_cnn_backward(fashion_cnn_model *restrict m, const float *x,
   fashion_cnn_div_212(net_5_div_bw_2, net_5_sum_to_bw_2, net_5_mul_2, net_5_div_bw, net_5_sum_to_bw); /* %212 div: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_add_224(net_4_sum_to_bw, net_5_add_bw_2, net_6_mul_bw, net_5_mul_2, net_5_div_bw, net_4_add, net_5_div, net_5_div_bw_2); /* %224 add + %226 sum_to: net.5 BatchNorm2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_sum_to_227(net_4_sum_to_bw_2, net_4_sum_to_bw); /* %227 sum_to: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
-  fashion_cnn_matmul_231(net_4_matmul_bw, net_4_unwindow_bw, net_5_add_bw_2, p_net_4_weight); /* %231 matmul + %238 unwindow, 2 images at a time: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
+  fashion_cnn_matmul_231(net_4_matmul_bw, net_4_unwindow_bw, p_net_4_weight, net_5_add_bw_2); /* %231 matmul + %238 unwindow, direct from the output gradient: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   fashion_cnn_permute_232(net_4_permute_bw, net_5_add_bw_2); /* %232 permute: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */
   if (fused) {
     fashion_cnn_matmul_234_update(s_net_4_weight_exp_avg, s_net_4_weight_exp_avg_sq, p_net_4_weight, net_4_matmul_bw_2, net_4_window_2, t332_div, t333_sqrt, net_4_permute_bw, net_3_max_pool_2); /* %234 matmul + %412 add + %416 add + %425 assign: net.4 Conv2d, examples/fashion_cnn.lua:10, backward */

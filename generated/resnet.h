@@ -10,7 +10,7 @@
 #define RESNET_OUTPUT_SIZE 640   /* [64,10] */
 #define RESNET_PARAM_COUNT 186922
 #define RESNET_STATE_COUNT 372182
-#define RESNET_ARENA_BYTES 42957376
+#define RESNET_ARENA_BYTES 42054208
 
 typedef float resnet_real;
 
@@ -64,7 +64,7 @@ typedef struct resnet_model {
   _Alignas(64) float param[186928];
   _Alignas(64) float grad[186928 + 16];
   _Alignas(64) float state[372224];
-  _Alignas(64) float arena[10739344];
+  _Alignas(64) float arena[10513552];
   int64_t step;     /* optimizer steps taken */
   uint64_t seed;    /* given to _init */
   int32_t rank, ranks; /* data-parallel training (dlc train --mpi): this replica's slice of

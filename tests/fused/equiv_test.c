@@ -2,7 +2,7 @@
  * model unfused and unblocked.
  *
  *   equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED
- *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES KEPTLANES
+ *              PADBLOCKS ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES KEPTLANES DIRECTGRADS
  *
  * fusednet is the model as dlc emits it; plainnet the same model with --check-numerics, where
  * every node is a block of its own (no fusion at all: plan.c), and --l2 65536, where every
@@ -40,7 +40,9 @@
  * group of rows at a time, one in each lane (emit_rows.c's row_lanes; a loop of whole groups
  * each), and KEPTLANES sums computed a group of outputs at a time, one in each lane, where the
  * output walks only the loop around a short innermost one (emit_loops.c's kept_lanes: batch
- * norm's sums over planes of 7 x 7).  Exits 1 on any difference. */
+ * norm's sums over planes of 7 x 7), and DIRECTGRADS convolutions' input gradients computed
+ * straight from dY, no columns and no scatter (emit_window.c's direct_grad_of: W^T dY and its
+ * scatter-add, col2im, as the flipped filters over dY).  Exits 1 on any difference. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,9 +79,9 @@ static int count_lines(const char *path, const char *a, const char *b) {
     }
 
 int main(int argc, char **argv) {
-  if (argc != 20) {
+  if (argc != 21) {
     fprintf(stderr, "usage: equiv_test NET.c EPILOGUES SUMS PRODUCTS LANES CHUNKS SCATTERS WINDOWS DIRECT GRADS POOLS PADDED PADBLOCKS "
-                    "ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES KEPTLANES\n");
+                    "ELEMPOOLS XENTSOFTMAX CUTS AXPYEPI ROWLANES KEPTLANES DIRECTGRADS\n");
     return 2;
   }
   int want_e = atoi(argv[2]), have_e = count_lines(argv[1], " *   with %", " = max_pool_backward");
@@ -121,6 +123,8 @@ int main(int argc, char **argv) {
   CHECK(have_r == want_r, "%s has %d softmaxes computed a group of rows at a time, expected %d", argv[1], have_r, want_r);
   int want_t = atoi(argv[19]), have_t = count_lines(argv[1], " outputs at a time, one in each lane */", NULL);
   CHECK(have_t == want_t, "%s has %d sums computed a group of outputs at a time, expected %d", argv[1], have_t, want_t);
+  int want_y = atoi(argv[20]), have_y = count_lines(argv[1], " unwindow, direct from the output gradient: ", NULL);
+  CHECK(have_y == want_y, "%s has %d input gradients computed straight from dY, expected %d", argv[1], have_y, want_y);
   _Static_assert(sizeof fused.param == sizeof plain.param && sizeof fused.state == sizeof plain.state, "same model");
   static fusednet_real x[FUSEDNET_X_SIZE], yf[FUSEDNET_OUTPUT_SIZE], yp[PLAINNET_OUTPUT_SIZE];
   static int32_t target[FUSEDNET_BATCH];
@@ -145,9 +149,9 @@ int main(int argc, char **argv) {
          "images by %d kernels, %d gathering their windows so, %d direct, %d weight gradients gathering again, %d poolings "
          "in a direct convolution's kernel, %d from the padded images, %d from a block's padded images, %d poolings in "
          "an elementwise block's kernel, %d cross-entropies with their softmax, %d loops cut at pads, %d axpy kernels with "
-         "an epilogue, %d softmaxes by groups of rows, %d sums by groups of outputs, %d steps: %s\n",
+         "an epilogue, %d softmaxes by groups of rows, %d sums by groups of outputs, %d input gradients from dY, %d steps: %s\n",
          argv[1], have_e, have_s, have_p, have_l, have_c, have_k, have_w, have_d, have_g, have_o, have_x, have_b, have_m, have_q, have_u,
-         have_a, have_r, have_t, NSTEPS,
+         have_a, have_r, have_t, have_y, NSTEPS,
          failures ? "DIFFERENT" : "identical");
   return failures != 0;
 }
