@@ -847,6 +847,18 @@ static int direct_pixels(const Em *e, Direct *d, int64_t room) {
   return 1;
 }
 
+/* A tile of at most T pixels of d's output: whole rows when a row fits (as many as fit), else
+ * runs of a row cut evenly */
+static void tile_pixels(Direct *d, int T) {
+  const Win *w = &d->w;
+  if (w->OW <= T) {
+    d->R = T / w->OW < w->OH ? T / w->OW : w->OH;
+  } else {
+    d->S = (w->OW + T - 1) / T;
+    d->P = (w->OW + d->S - 1) / d->S;
+  }
+}
+
 static int direct_of(const Em *e, int id, int mm, Direct *d) {
   const Graph *g = e->g;
   const Node *c = &g->nodes[mm];
@@ -860,12 +872,7 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   *d = (Direct){w, M, K, L, 1, w.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0, {0}, {0}, {0}, NULL, 0, w.H * w.W};
   if (M < L) return direct_pixels(e, d, room);
   if (M % L || K < DIRECT_MIN_K || (int64_t)M * K > room) return 0;
-  if (w.OW <= A) {
-    d->R = A / w.OW < w.OH ? A / w.OW : w.OH;
-  } else {
-    d->S = (w.OW + A - 1) / A;
-    d->P = (w.OW + d->S - 1) / d->S;
-  }
+  tile_pixels(d, A);
   return 1;
 }
 
@@ -1322,12 +1329,7 @@ static int direct_grad_of(const Em *e, int id, int mm, Direct *d) {
   if (T > GRAD_TILE_MAX) T = GRAD_TILE_MAX;
   *d = (Direct){b, (int)e->g->nodes[id].shape.d[1], b.C * b.KH * b.KW, L, 1, b.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0,
                 {0}, {0}, {0}, NULL, 1, b.N * b.H * b.W};
-  if (b.OW <= T) {
-    d->R = T / b.OW < b.OH ? T / b.OW : b.OH;
-  } else {
-    d->S = (b.OW + T - 1) / T;
-    d->P = (b.OW + d->S - 1) / d->S;
-  }
+  tile_pixels(d, T);
   return 1;
 }
 
