@@ -1220,7 +1220,11 @@ static int chunk_gen(Em *e, void *ctx) {
   return 1;
 }
 
-static int direct_gen(Em *e, void *ctx);
+static int direct_gen(Em *e, void *ctx) {
+  const ChunkGen *c = ctx;
+  em_direct_conv_body(e, c->w, c->mm, c->direct);
+  return 1;
+}
 
 static void emit_chunked_product(Em *e, int mm, int u, int B) {
   ChunkGen c = {mm, u, B, em_direct_grad(e, u, mm)};
@@ -1247,12 +1251,6 @@ static int window_chunk_gen(Em *e, void *ctx) {
                  c->B * ohw);
   e->ind--;
   em_line(e, "}");
-  return 1;
-}
-
-static int direct_gen(Em *e, void *ctx) {
-  const ChunkGen *c = ctx;
-  em_direct_conv_body(e, c->w, c->mm, c->direct);
   return 1;
 }
 

@@ -485,7 +485,9 @@ static void readers_of(Fn *f, int reader, int read, void *ctx) {
  *    epilogue_user, which also needs the product tiled over all of k);
  *  - a scatter-add of its elements (f->unw: a convolution's input gradient, col2im of W^T dY)
  *    a block of images at a time, when the emitter can (emit_window.c's window_images):
- *    the product's storage then holds one block's columns (f->unw_images, plan_numel).
+ *    the product's storage then holds one block's columns (f->unw_images, plan_numel), or,
+ *    when the emitter computes the scatter straight from dY (em_direct_grad), the fewest
+ *    images' columns that hold the weight it rearranges.
  * Also, for a convolution's forward product computed with its window (f->win), the
  * elementwise block that reads it through a plane swap (bias and activation, NCHW) and the
  * max pooling scheduled right after that block (emit_window.c's direct convolution with an
