@@ -560,7 +560,7 @@ static void ident_idx(const Shape *s, Aff *idx) {
 
 /* ---- blocks -------------------------------------------------------------------------------- */
 
-/* The value an elementwise block computes at the current loop variables, and where it goes. */
+/* The space an elementwise block's value is computed over: its input's for a reduction. */
 static const Shape *value_space(const Graph *g, const Elem *el) {
   return el->reduce ? &g->nodes[g->nodes[el->id].in[0]].shape : &g->nodes[el->src].shape;
 }
@@ -578,6 +578,7 @@ static const char *elem_out(Em *e, const Elem *el) {
   return ir_fmt("%s[%s]", em_buffer(e, el->dst, 1), em_aff_str(e, &lin));
 }
 
+/* The value an elementwise block computes at the current loop variables, and where it goes. */
 static const char *elem_value(Em *e, const Elem *el, const char **out) {
   Aff idx[MAX_DIMS];
   ident_idx(value_space(e->g, el), idx);

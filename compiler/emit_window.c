@@ -738,15 +738,17 @@ static int unwindow_cols(const Em *e, int id, int mm) {
          c->shape.d[1] == (int64_t)w.N * ohw;
 }
 
-static int grad_images(const Em *e, int id, int mm);
+static int grad_win(const Em *e, int id, int mm, Win *b);
+static int grad_images(const Win *b);
 
 /* The images of a block: the most whose columns fit in half of L2 (block_images); or for an
  * input gradient computed from dY (em_direct_grad), the fewest whose columns' storage holds the
  * rearranged weight, which is all it then holds. */
 static int unwindow_chunk(const Em *e, int id, int mm) {
   if (!unwindow_cols(e, id, mm)) return 0;
-  int b = grad_images(e, id, mm);
-  if (b) return b;
+  Win b;
+  int n = grad_win(e, id, mm, &b) ? grad_images(&b) : 0;
+  if (n) return n;
   Win w = win_of(e->g, &e->g->nodes[id]);
   return block_images(e, mm, w.N, w.OH * w.OW, e->g->nodes[mm].shape.d[0]);
 }
@@ -821,7 +823,8 @@ struct Direct {
    * (or single elements, scalar[i]) its expression reads, through tile parameters w_b<i> */
   int mm, epi, pool, nb, b[DIRECT_MAX_READS], scalar[DIRECT_MAX_READS];
   const char *bname[DIRECT_MAX_READS], *poolname; /* their buffers in the kernel, the pooling's */
-  int back, xplane; /* an input gradient (below): w is over dY, whose channel planes are xplane apart */
+  int back;   /* an input gradient (below): w is the convolution over dY */
+  int xplane; /* the distance between the input's channel planes: H W, or dY's N OH OW */
 };
 
 /* The other form, for fewer output channels than a vector (LeNet's first convolution: 6) at
@@ -876,6 +879,13 @@ static int direct_of(const Em *e, int id, int mm, Direct *d) {
   return 1;
 }
 
+/* d, kept for the emitter's later calls */
+static const Direct *direct_keep(const Direct *d) {
+  Direct *k = ir_alloc(sizeof *k);
+  *k = *d;
+  return k;
+}
+
 const Direct *em_direct_conv(Em *e, int id, int mm) { return em_direct_conv_epi(e, id, mm, -1, -1, 0, NULL, NULL); }
 
 const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int nb, const int *b, const int *scalar) {
@@ -885,9 +895,7 @@ const Direct *em_direct_conv_epi(Em *e, int id, int mm, int user, int pool, int 
   if (us && (us->n != 4 || us->d[0] != d.w.N || us->d[1] != d.M || us->d[2] != d.w.OH || us->d[3] != d.w.OW)) return NULL;
   d.epi = user, d.pool = pool, d.nb = nb;
   for (int i = 0; i < nb; i++) d.b[i] = b[i], d.scalar[i] = scalar[i];
-  Direct *k = ir_alloc(sizeof *k);
-  *k = d;
-  return k;
+  return direct_keep(&d);
 }
 
 /* The tile's parameters of the epilogue's reads, after y, x, w and oh0 */
@@ -1004,7 +1012,7 @@ static void direct_tile(Em *e, const void *ctx) {
   /* without row padding every row a tile reads is in the image (window_check's output size) */
   int rows_in = w->PH == 0;
   zero_accs(e, T, acc_name, NULL);
-  tile_loops(e, w, w->H * w->W, "wt", w->KH * w->KW * d->M);
+  tile_loops(e, w, d->xplane, "wt", w->KH * w->KW * d->M);
   for (int kw = 0; kw < w->KW; kw++)
     em_line(e, "%s r_w%d; memcpy(&r_w%d, w_w + w_kh * %d%s, sizeof r_w%d);", v, kw, kw, w->KW * d->M,
             kw ? ir_fmt(" + %d", kw * d->M) : "", kw);
@@ -1037,6 +1045,33 @@ enum { GRAD_TILE_MAX = 16 }; /* an input gradient's tile: at most this many pixe
 
 static const char *part_name(int i, const void *ctx) { return ir_fmt("r_p%d", ((const int *)ctx)[i]); }
 
+/* dX's column p of tile t takes dY's column for filter column kw (PW: the forward's padding), or -1 */
+static int grad_col(const DirectTile *t, int p, int kw, int PW) {
+  int iw = t->ow0 + p + PW - kw;
+  return iw >= 0 && iw < t->d->w.W ? iw : -1;
+}
+
+/* The tile's statements for filter column kw, each row under its test that dY has it: the
+ * terms into the partial sums (in the loop over o), or the partial sums into the pixels' */
+static void grad_rows(Em *e, const DirectTile *t, int kw, int PW, int rows_in, int sums) {
+  for (int r = 0; r < t->R; r++) {
+    if (!rows_in) {
+      em_line(e, "if (w_ok%d) {", r);
+      e->ind++;
+    }
+    for (int p = 0, i = r * t->P; p < t->P; p++, i++) {
+      int iw = grad_col(t, p, kw, PW);
+      if (iw < 0) continue;
+      if (sums) em_line(e, "r_acc%d += r_p%d;", i, i);
+      else em_line(e, "r_p%d += w_x[w_i%d + %d] * r_w;", i, r, iw);
+    }
+    if (!rows_in) {
+      e->ind--;
+      em_line(e, "}");
+    }
+  }
+}
+
 /* An input gradient's tile (direct_grad_of): R rows from oh0 of the P pixels from column ow0
  * of dX, one vector of input channels.  w is the convolution over dY (its kernel flipped):
  * the filter's kernel row kh and column kw read dY's row oh + KH - 1 - PH' - kh, where PH' =
@@ -1063,35 +1098,17 @@ static void grad_tile(Em *e, const void *ctx) {
     int used[GRAD_TILE_MAX], nu = 0; /* the pixels whose dY column is in dY */
     for (int r = 0; r < t->R; r++)
       for (int p = 0; p < t->P; p++)
-        if (t->ow0 + p + PW - kw >= 0 && t->ow0 + p + PW - kw < w->W) used[nu++] = r * t->P + p;
+        if (grad_col(t, p, kw, PW) >= 0) used[nu++] = r * t->P + p;
     zero_accs(e, nu, part_name, used);
     em_line(e, "for (int w_o = 0; w_o < %d; w_o++) { /* output channel */", w->C);
     e->ind++;
     em_line(e, "%s r_w; memcpy(&r_w, wt + (w_kh * %d + w_o) * %d%s, sizeof r_w);", v, w->KW * w->C, d->M,
             kw ? ir_fmt(" + %d", kw * w->C * d->M) : "");
     em_line(e, "const %s *restrict w_x = x + (size_t)w_o * %d;", real, d->xplane);
-    for (int pass = 0; pass < 2; pass++) { /* the terms, then (after the loop) the partial sums */
-      if (pass) {
-        e->ind--;
-        em_line(e, "}");
-      }
-      for (int r = 0; r < t->R; r++) {
-        if (!rows_in) {
-          em_line(e, "if (w_ok%d) {", r);
-          e->ind++;
-        }
-        for (int p = 0; p < t->P; p++) {
-          int iw = t->ow0 + p + PW - kw, i = r * t->P + p;
-          if (iw < 0 || iw >= w->W) continue;
-          if (pass) em_line(e, "r_acc%d += r_p%d;", i, i);
-          else em_line(e, "r_p%d += w_x[w_i%d + %d] * r_w;", i, r, iw);
-        }
-        if (!rows_in) {
-          e->ind--;
-          em_line(e, "}");
-        }
-      }
-    }
+    grad_rows(e, t, kw, PW, rows_in, 0);
+    e->ind--;
+    em_line(e, "}");
+    grad_rows(e, t, kw, PW, rows_in, 1);
     e->ind--;
     em_line(e, "}");
   }
@@ -1312,19 +1329,17 @@ static int grad_win(const Em *e, int id, int mm, Win *b) {
   return 1;
 }
 
-/* (unwindow_cols holds) the fewest images whose columns hold the weight rearranged (O KH KW x
- * M: at least O columns), when the gradient can go direct; else 0 */
-static int grad_images(const Em *e, int id, int mm) {
-  Win b;
-  if (!grad_win(e, id, mm, &b)) return 0;
-  for (int n = 1; n <= b.N; n++)
-    if (b.N % n == 0 && (int64_t)n * b.H * b.W >= b.C) return n;
+/* The fewest images (of the convolution over dY, b) whose columns hold the weight rearranged
+ * (O KH KW x M: at least O columns, the product's columns being M KH KW long); else 0 */
+static int grad_images(const Win *b) {
+  for (int n = 1; n <= b->N; n++)
+    if (b->N % n == 0 && (int64_t)n * b->H * b->W >= b->C) return n;
   return 0;
 }
 
 static int direct_grad_of(const Em *e, int id, int mm, Direct *d) {
   Win b;
-  if (!unwindow_cols(e, id, mm) || !grad_images(e, id, mm) || !grad_win(e, id, mm, &b)) return 0;
+  if (!unwindow_cols(e, id, mm) || !grad_win(e, id, mm, &b) || !grad_images(&b)) return 0;
   int L = em_vlanes(e), T = (em_vregs(e) - 2) / 2;
   if (T > GRAD_TILE_MAX) T = GRAD_TILE_MAX;
   *d = (Direct){b, (int)e->g->nodes[id].shape.d[1], b.C * b.KH * b.KW, L, 1, b.OW, 1, 0, 0, 0, 0, 0, mm, -1, -1, 0,
@@ -1335,10 +1350,7 @@ static int direct_grad_of(const Em *e, int id, int mm, Direct *d) {
 
 const Direct *em_direct_grad(Em *e, int id, int mm) {
   Direct d;
-  if (!direct_grad_of(e, id, mm, &d)) return NULL;
-  Direct *k = ir_alloc(sizeof *k);
-  *k = d;
-  return k;
+  return direct_grad_of(e, id, mm, &d) ? direct_keep(&d) : NULL;
 }
 
 /* (d from direct_grad_of: id the scatter, mm the product W^T dY) */
@@ -1348,9 +1360,10 @@ static void direct_grad_body(Em *e, int id, int mm, const Direct *d) {
   const Win *w = &d->w;
   int O = w->C, KK = w->KH * w->KW;
   const char *wt = em_buffer(e, mm, 1), *a = em_buffer(e, c->in[0], 0);
-  em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */", KK * O);
-  em_line(e, "  for (int i1 = 0; i1 < %d; i1++) %s[i0 * %d + i1] = %s[((i0 %% %d) * %d + i1) * %d + i0 / %d];", d->M, wt, d->M, a, O, d->M,
-          KK, O);
+  em_line(e, "for (int i0 = 0; i0 < %d; i0++) /* the weight rearranged: [kh, kw][out channel][in channel] */", KK);
+  em_line(e, "  for (int i1 = 0; i1 < %d; i1++)", O);
+  em_line(e, "    for (int i2 = 0; i2 < %d; i2++) %s[(i0 * %d + i1) * %d + i2] = %s[(i1 * %d + i2) * %d + i0];", d->M, wt, O, d->M, a, d->M,
+          KK);
   direct_images(e, d, d->L, em_buffer(e, id, 1), em_buffer(e, c->in[1], 0), w->H * w->W, wt, d->L, channel_tiles);
 }
 

@@ -2653,8 +2653,9 @@ DLC_KERNEL static void fashion_cnn_sum_to_227(float *restrict net_4_sum_to_bw_2,
  * then, in the same loop, %238 = unwindow %236 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[32,32,14,14] # examples/fashion_cnn.lua:10 backward
  */
 DLC_KERNEL static void fashion_cnn_matmul_231(float *restrict net_4_matmul_bw, float *restrict net_4_unwindow_bw, const float *restrict p_net_4_weight, const float *restrict net_5_add_bw_2) {
-  for (int i0 = 0; i0 < 576; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */
-    for (int i1 = 0; i1 < 32; i1++) net_4_matmul_bw[i0 * 32 + i1] = p_net_4_weight[((i0 % 64) * 32 + i1) * 9 + i0 / 64];
+  for (int i0 = 0; i0 < 9; i0++) /* the weight rearranged: [kh, kw][out channel][in channel] */
+    for (int i1 = 0; i1 < 64; i1++)
+      for (int i2 = 0; i2 < 32; i2++) net_4_matmul_bw[(i0 * 64 + i1) * 32 + i2] = p_net_4_weight[(i1 * 32 + i2) * 9 + i0];
   for (int i4 = 0; i4 < 32; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */

@@ -3081,8 +3081,9 @@ DLC_SHARED_KERNEL static void resnet_add_551(float *restrict out0, const float *
  *   the same kernel, on other buffers, computes %605, %657, %708 (4 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_matmul_554(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 576; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */
-    for (int i1 = 0; i1 < 64; i1++) out0[i0 * 64 + i1] = in0[((i0 % 64) * 64 + i1) * 9 + i0 / 64];
+  for (int i0 = 0; i0 < 9; i0++) /* the weight rearranged: [kh, kw][out channel][in channel] */
+    for (int i1 = 0; i1 < 64; i1++)
+      for (int i2 = 0; i2 < 64; i2++) out0[(i0 * 64 + i1) * 64 + i2] = in0[(i1 * 64 + i2) * 9 + i0];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 7; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 8; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
@@ -3318,8 +3319,9 @@ DLC_KERNEL static void resnet_add_758(float *restrict net_7_add_bw_2, const floa
  * then, in the same loop, %768 = unwindow %766 {kernel=3x3, stride=1x1, padding=1x1 zeros, layout=CKKNHW} : f32[64,32,14,14] # examples/resnet.lua:22 backward
  */
 DLC_KERNEL static void resnet_matmul_761(float *restrict net_6_matmul_bw, float *restrict net_6_unwindow_bw, const float *restrict p_net_6_weight, const float *restrict net_7_add_bw_2) {
-  for (int i0 = 0; i0 < 576; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */
-    for (int i1 = 0; i1 < 32; i1++) net_6_matmul_bw[i0 * 32 + i1] = p_net_6_weight[((i0 % 64) * 32 + i1) * 9 + i0 / 64];
+  for (int i0 = 0; i0 < 9; i0++) /* the weight rearranged: [kh, kw][out channel][in channel] */
+    for (int i1 = 0; i1 < 64; i1++)
+      for (int i2 = 0; i2 < 32; i2++) net_6_matmul_bw[(i0 * 64 + i1) * 32 + i2] = p_net_6_weight[(i1 * 32 + i2) * 9 + i0];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
@@ -3536,8 +3538,9 @@ DLC_SHARED_KERNEL static void resnet_add_809(float *restrict out0, const float *
  *   the same kernel, on other buffers, computes %863 (2 blocks share it)
  */
 DLC_SHARED_KERNEL static void resnet_matmul_812(float *restrict out0, float *restrict out1, const float *restrict in0, const float *restrict in1) {
-  for (int i0 = 0; i0 < 288; i0++) /* the weight rearranged: [kh, kw, out channel][in channel] */
-    for (int i1 = 0; i1 < 32; i1++) out0[i0 * 32 + i1] = in0[((i0 % 32) * 32 + i1) * 9 + i0 / 32];
+  for (int i0 = 0; i0 < 9; i0++) /* the weight rearranged: [kh, kw][out channel][in channel] */
+    for (int i1 = 0; i1 < 32; i1++)
+      for (int i2 = 0; i2 < 32; i2++) out0[(i0 * 32 + i1) * 32 + i2] = in0[(i1 * 32 + i2) * 9 + i0];
   for (int i4 = 0; i4 < 64; i4++) { /* image */
     for (int i5 = 0; i5 < 14; i5++) { /* output row i5 */
       for (int i6 = 0; i6 < 4; i6++) { /* output channels [i6 * 8, i6 * 8 + 8) */
